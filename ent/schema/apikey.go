@@ -1,0 +1,52 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/scrmhq/scrm/internal/gid"
+)
+
+// APIKey lets an integration call the API without a user password. Only a hash
+// of the secret is stored; the plaintext is shown once, at creation.
+type APIKey struct{ ent.Schema }
+
+// Mixin of the APIKey.
+func (APIKey) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Type: gid.APIKey}, TenantMixin{}, TimeMixin{}}
+}
+
+// Fields of the APIKey.
+func (APIKey) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(200),
+		// prefix is the public, unique start of the key, used to find the row
+		// before comparing hashes.
+		field.String("prefix").Unique().Immutable(),
+		field.Bytes("secret_hash").Sensitive().Immutable().Annotations(entgql.Skip()),
+		field.Strings("roles").Default([]string{}),
+		field.UUID("created_by_id", gidUUID).Optional().Nillable().Immutable(),
+		field.Time("last_used_at").Optional().Nillable(),
+		field.Time("revoked_at").Optional().Nillable(),
+	}
+}
+
+// Edges of the APIKey.
+func (APIKey) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("created_by", User.Type).Field("created_by_id").Unique().Immutable(),
+	}
+}
+
+// Indexes of the APIKey.
+func (APIKey) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("tenant_id", "created_at")}
+}
+
+// Annotations of the APIKey.
+func (APIKey) Annotations() []schemaAnnotation {
+	return []schemaAnnotation{entgql.QueryField("apiKeys")}
+}

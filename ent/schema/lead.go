@@ -1,0 +1,112 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/scrmhq/scrm/internal/gid"
+)
+
+// Lead is a chance to sell or to serve: an identity, its attributes (built-in
+// and the workspace's custom fields) and where it stands in the pipeline and pools.
+type Lead struct{ ent.Schema }
+
+// Mixin of the Lead.
+func (Lead) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Type: gid.Lead}, TenantMixin{}, TimeMixin{}}
+}
+
+// Fields of the Lead.
+func (Lead) Fields() []ent.Field {
+	return []ent.Field{
+		// seq is the dense per-workspace number segment bitmaps are built from.
+		field.Int64("seq").Immutable(),
+		field.String("name").Default("").MaxLen(200).
+			Annotations(entgql.OrderField("NAME")),
+		// phone is E.164; email is lower-case. Neither gets substring filters:
+		// they would reveal masked values to roles without the contact grant.
+		field.String("phone").Optional().Nillable().
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		field.String("email").Optional().Nillable().
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		field.String("union_id").Optional().Nillable().
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		field.String("open_id").Optional().Nillable().
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		field.String("external_id").Optional().Nillable(),
+		field.String("company").Default("").MaxLen(200),
+		field.String("source").Default("").MaxLen(100),
+		field.String("source_detail").Default("").MaxLen(500),
+		field.Enum("status").Values("ACTIVE", "MERGED", "ARCHIVED").Default("ACTIVE").
+			Annotations(entgql.Type("LeadStatus")),
+		field.Int("score").Default(0).
+			Annotations(entgql.OrderField("SCORE")),
+		field.Enum("tier").Values("A", "B", "C", "D").Optional().Nillable().
+			Annotations(entgql.Type("LeadTier")),
+		// attributes holds the custom-field values, written only through
+		// internal/fields which validates them against the workspace's definitions.
+		field.JSON("attributes", map[string]any{}).Default(map[string]any{}).
+			SchemaType(map[string]string{dialect.Postgres: "jsonb"}).
+			Annotations(entgql.Skip()),
+		field.UUID("owner_id", gidUUID).Optional().Nillable(),
+		field.UUID("pool_id", gidUUID).Optional().Nillable(),
+		field.UUID("stage_id", gidUUID).Optional().Nillable(),
+		field.UUID("territory_id", gidUUID).Optional().Nillable(),
+		field.UUID("partner_id", gidUUID).Optional().Nillable(),
+		field.UUID("merged_into_id", gidUUID).Optional().Nillable().
+			Annotations(entgql.Skip()),
+		field.Time("claimed_at").Optional().Nillable().
+			Annotations(entgql.OrderField("CLAIMED_AT")),
+		field.Time("protected_until").Optional().Nillable(),
+		field.Time("last_follow_up_at").Optional().Nillable().
+			Annotations(entgql.OrderField("LAST_FOLLOW_UP_AT")),
+		// locked leads (a manager's lock) are never recycled.
+		field.Bool("locked").Default(false),
+	}
+}
+
+// Edges of the Lead.
+func (Lead) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("owner", User.Type).Field("owner_id").Unique(),
+		edge.To("pool", Pool.Type).Field("pool_id").Unique(),
+		edge.To("stage", Stage.Type).Field("stage_id").Unique(),
+		edge.To("territory", Territory.Type).Field("territory_id").Unique(),
+		edge.To("partner", Partner.Type).Field("partner_id").Unique(),
+		edge.To("tags", Tag.Type).Through("lead_tags", LeadTag.Type),
+		edge.To("stage_changes", StageChange.Type).
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+	}
+}
+
+// Indexes of the Lead.
+func (Lead) Indexes() []ent.Index {
+	active := func(col string) ent.Index {
+		return index.Fields("tenant_id", col).Unique().
+			Annotations(entsql.IndexWhere("status = 'ACTIVE' AND " + col + " IS NOT NULL"))
+	}
+	return []ent.Index{
+		index.Fields("tenant_id", "seq").Unique(),
+		index.Fields("tenant_id", "owner_id"),
+		index.Fields("tenant_id", "pool_id"),
+		index.Fields("tenant_id", "stage_id"),
+		index.Fields("tenant_id", "territory_id"),
+		index.Fields("tenant_id", "created_at"),
+		// Identity keys are unique among active leads, so concurrent ingests of
+		// the same person cannot both insert.
+		active("phone"),
+		active("email"),
+		active("union_id"),
+		active("external_id"),
+	}
+}
+
+// Annotations of the Lead.
+func (Lead) Annotations() []schemaAnnotation {
+	return []schemaAnnotation{entgql.RelayConnection(), entgql.QueryField("leads")}
+}

@@ -1,0 +1,68 @@
+// Package graph holds the GraphQL resolvers: thin functions that parse input,
+// rely on the authorization middleware and delegate to internal services.
+package graph
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/platform"
+)
+
+// Resolver is the root resolver; its fields are the services resolvers call.
+type Resolver struct {
+	Client *ent.Client
+	Auth   *auth.Service
+	Clock  platform.Clock
+}
+
+// db returns the client of the request: the transaction entgql.Transactioner
+// opened for a mutation, or the root client for queries.
+func (r *Resolver) db(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return r.Client
+}
+
+// nodeTables maps each ID type to the table node(id:) reads.
+var nodeTables = map[gid.Type]string{}
+
+func init() {
+	for _, t := range []struct {
+		typ   gid.Type
+		table string
+	}{
+		{gid.Workspace, "workspaces"}, {gid.User, "users"}, {gid.Team, "teams"}, {gid.Territory, "territories"},
+		{gid.Partner, "partners"}, {gid.Lead, "leads"}, {gid.APIKey, "api_keys"}, {gid.Pool, "pools"},
+		{gid.Pipeline, "pipelines"}, {gid.Stage, "stages"}, {gid.TagGroup, "tag_groups"}, {gid.Tag, "tags"},
+		{gid.FieldDefinition, "field_definitions"}, {gid.StageChange, "stage_changes"}, {gid.LostReason, "lost_reasons"},
+	} {
+		nodeTables[t.typ] = t.table
+	}
+}
+
+// nodeType tells ent's Noder which table an id lives in, from the type the id carries.
+func nodeType(_ context.Context, id uuid.UUID) (string, error) {
+	t, ok := gid.TypeOf(id)
+	if !ok {
+		return "", &ent.NotFoundError{}
+	}
+	table, ok := nodeTables[t]
+	if !ok {
+		return "", &ent.NotFoundError{}
+	}
+	return table, nil
+}
+
+func viewer(ctx context.Context) (*auth.Viewer, error) {
+	v := auth.FromContext(ctx)
+	if v == nil {
+		return nil, auth.ErrUnauthenticated
+	}
+	return v, nil
+}

@@ -1,0 +1,158 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/ent/workspace"
+	"github.com/scrmhq/scrm/internal/tenant"
+)
+
+// Service signs users in and resolves credentials into a Viewer.
+type Service struct {
+	client *ent.Client
+	tokens *Tokens
+	now    func() time.Time
+}
+
+// NewService returns an auth service.
+func NewService(client *ent.Client, tokens *Tokens, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{client: client, tokens: tokens, now: now}
+}
+
+// LoginResult is a signed-in user and their token.
+type LoginResult struct {
+	Token     string
+	ExpiresAt time.Time
+	User      *ent.User
+}
+
+// Login checks a password and issues a token.
+func (s *Service) Login(ctx context.Context, slug, email, password string) (*LoginResult, error) {
+	// Finding the workspace by slug is the one lookup made before a tenant is
+	// known; it reads a single row by a unique key.
+	ws, err := s.client.Workspace.Query().
+		Where(workspace.Slug(strings.ToLower(strings.TrimSpace(slug)))).
+		Only(tenant.System(ctx))
+	if err != nil {
+		if ent.IsNotFound(err) {
+			CheckPassword("", password)
+			return nil, ErrBadCredentials
+		}
+		return nil, fmt.Errorf("login: %w", err)
+	}
+	ctx = tenant.NewContext(ctx, ws.ID)
+	u, err := s.client.User.Query().
+		Where(user.Email(strings.ToLower(strings.TrimSpace(email))), user.Active(true)).
+		Only(ctx)
+	if err != nil {
+		if ent.IsNotFound(err) {
+			CheckPassword("", password)
+			return nil, ErrBadCredentials
+		}
+		return nil, fmt.Errorf("login: %w", err)
+	}
+	if !CheckPassword(u.PasswordHash, password) {
+		return nil, ErrBadCredentials
+	}
+	tok, exp, err := s.tokens.Issue(ws.ID, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.client.User.UpdateOneID(u.ID).SetLastLoginAt(s.now()).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("login: %w", err)
+	}
+	return &LoginResult{Token: tok, ExpiresAt: exp, User: u}, nil
+}
+
+// Authenticate turns a bearer credential (a login token or an API key) into a
+// Viewer. The user or key is read on every call so that deactivation, role
+// changes and revocation hold on the next request.
+func (s *Service) Authenticate(ctx context.Context, bearer string) (*Viewer, error) {
+	if IsAPIKey(bearer) {
+		return s.authenticateKey(ctx, bearer)
+	}
+	wsID, userID, err := s.tokens.Parse(bearer)
+	if err != nil {
+		return nil, err
+	}
+	ctx = tenant.NewContext(ctx, wsID)
+	u, err := s.client.User.Query().
+		Where(user.ID(userID), user.Active(true)).
+		WithTerritories(func(q *ent.TerritoryQuery) { q.Select("id") }).
+		Only(ctx)
+	if err != nil {
+		if ent.IsNotFound(err) {
+			return nil, fmt.Errorf("%w: user not found or inactive", ErrUnauthenticated)
+		}
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	v := &Viewer{TenantID: wsID, UserID: u.ID, Roles: u.Roles, TeamID: u.TeamID, PartnerID: u.PartnerID}
+	for _, t := range u.Edges.Territories {
+		v.TerritoryIDs = append(v.TerritoryIDs, t.ID)
+	}
+	return v, nil
+}
+
+func (s *Service) authenticateKey(ctx context.Context, plaintext string) (*Viewer, error) {
+	prefix, ok := SplitAPIKey(plaintext)
+	if !ok {
+		return nil, fmt.Errorf("%w: malformed api key", ErrUnauthenticated)
+	}
+	// The key's prefix is globally unique, so this system lookup reads one row
+	// and then proves possession of the secret before any tenant data is used.
+	k, err := s.client.APIKey.Query().Where(apikey.Prefix(prefix), apikey.RevokedAtIsNil()).Only(tenant.System(ctx))
+	if err != nil {
+		if ent.IsNotFound(err) {
+			return nil, fmt.Errorf("%w: unknown or revoked api key", ErrUnauthenticated)
+		}
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if !APIKeyMatches(plaintext, k.SecretHash) {
+		return nil, fmt.Errorf("%w: unknown or revoked api key", ErrUnauthenticated)
+	}
+	return &Viewer{TenantID: k.TenantID, APIKeyID: k.ID, Roles: k.Roles}, nil
+}
+
+// CreateAPIKey makes a key for the viewer's workspace and returns its plaintext once.
+func (s *Service) CreateAPIKey(ctx context.Context, name string, roles []string) (*ent.APIKey, string, error) {
+	v := FromContext(ctx)
+	if v == nil {
+		return nil, "", ErrUnauthenticated
+	}
+	plain, prefix, hash, err := NewAPIKey()
+	if err != nil {
+		return nil, "", err
+	}
+	q := s.client.APIKey.Create().SetName(name).SetPrefix(prefix).SetSecretHash(hash).SetRoles(roles)
+	if v.UserID != uuid.Nil {
+		q.SetCreatedByID(v.UserID)
+	}
+	k, err := q.Save(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return k, plain, nil
+}
+
+// RevokeAPIKey revokes a key of the viewer's workspace.
+func (s *Service) RevokeAPIKey(ctx context.Context, id uuid.UUID) (*ent.APIKey, error) {
+	k, err := s.client.APIKey.UpdateOneID(id).Where(apikey.RevokedAtIsNil()).SetRevokedAt(s.now()).Save(ctx)
+	if ent.IsNotFound(err) {
+		if _, gerr := s.client.APIKey.Get(ctx, id); gerr == nil {
+			return nil, errors.New("api key is already revoked")
+		}
+	}
+	return k, err
+}

@@ -1,0 +1,48 @@
+// Package auth signs people and integrations in and tells every layer who is
+// calling: passwords, tokens, API keys and the Viewer in the request context.
+package auth
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/google/uuid"
+)
+
+// Sentinel errors of the auth package.
+var (
+	// ErrUnauthenticated means no valid credentials came with the request.
+	ErrUnauthenticated = errors.New("authentication required")
+	// ErrBadCredentials means the workspace, email or password did not match.
+	ErrBadCredentials = errors.New("invalid workspace, email or password")
+	// ErrForbidden means the caller may not do this.
+	ErrForbidden = errors.New("forbidden")
+)
+
+// Viewer is the authenticated caller: a user, or an integration's API key.
+type Viewer struct {
+	TenantID     uuid.UUID
+	UserID       uuid.UUID // zero for API keys
+	APIKeyID     uuid.UUID // zero for users
+	Roles        []string
+	TeamID       *uuid.UUID
+	PartnerID    *uuid.UUID
+	TerritoryIDs []uuid.UUID
+}
+
+// HasRole reports whether the viewer holds role.
+func (v *Viewer) HasRole(role string) bool { return slices.Contains(v.Roles, role) }
+
+type viewerKey struct{}
+
+// NewContext returns ctx carrying v.
+func NewContext(ctx context.Context, v *Viewer) context.Context {
+	return context.WithValue(ctx, viewerKey{}, v)
+}
+
+// FromContext returns the viewer of ctx, or nil.
+func FromContext(ctx context.Context) *Viewer {
+	v, _ := ctx.Value(viewerKey{}).(*Viewer)
+	return v
+}

@@ -1,0 +1,218 @@
+// Package demo creates a demo workspace with realistic data, so a new user has
+// something to look at after `make run`.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/schema/schematype"
+	"github.com/scrmhq/scrm/ent/stage"
+	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/org"
+	"github.com/scrmhq/scrm/internal/tenant"
+	"github.com/scrmhq/scrm/internal/workspace"
+)
+
+// Credentials of the demo workspace's admin.
+const (
+	Slug          = "demo"
+	AdminEmail    = "admin@demo.scrm.dev"
+	AdminPassword = "demo-admin-2026"
+	// UserPassword is the password of every other demo user.
+	UserPassword = "demo-user-2026"
+)
+
+// Result says what Ensure did.
+type Result struct {
+	Created   bool
+	Workspace *ent.Workspace
+	Leads     int
+}
+
+// Ensure creates the demo workspace unless it exists. leads is how many leads to generate.
+func Ensure(ctx context.Context, client *ent.Client, leads int, seed uint64) (*Result, error) {
+	if ws, err := workspace.BySlug(ctx, client, Slug); err == nil {
+		return &Result{Workspace: ws}, nil
+	} else if !ent.IsNotFound(err) {
+		return nil, err
+	}
+	created, err := workspace.Create(ctx, client, workspace.Spec{
+		Slug: Slug, Name: "演示公司 Demo Motors", AdminName: "管理员 Admin",
+		AdminEmail: AdminEmail, AdminPassword: AdminPassword,
+	})
+	if errors.Is(err, workspace.ErrExists) { // another process made it first
+		ws, err := workspace.BySlug(ctx, client, Slug)
+		return &Result{Workspace: ws}, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	ctx = tenant.NewContext(ctx, created.Workspace.ID)
+	n, err := populate(ctx, client, created.Workspace.ID, leads, rand.New(rand.NewPCG(seed, seed^0x5c7a)))
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Created: true, Workspace: created.Workspace, Leads: n}, nil
+}
+
+var (
+	surnames  = []string{"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高", "罗"}
+	givens    = []string{"伟", "芳", "娜", "敏", "静", "磊", "强", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "秀英", "晓东", "子涵", "浩然", "雨桐"}
+	sources   = []string{"官网表单", "抖音广告", "微信公众号", "转介绍", "线下车展", "渠道上传", "CSV 导入"}
+	companies = []string{"", "", "", "上海华远物流", "杭州云栖科技", "广州南方贸易", "深圳前海金融", "个人"}
+)
+
+func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r *rand.Rand) (int, error) {
+	east, err := org.CreateTerritory(ctx, c, "华东", nil)
+	if err != nil {
+		return 0, err
+	}
+	south, err := org.CreateTerritory(ctx, c, "华南", nil)
+	if err != nil {
+		return 0, err
+	}
+	var cities []*ent.Territory
+	for _, x := range []struct {
+		name   string
+		parent *ent.Territory
+	}{{"上海", east}, {"杭州", east}, {"广州", south}, {"深圳", south}} {
+		t, err := org.CreateTerritory(ctx, c, x.name, &x.parent.ID)
+		if err != nil {
+			return 0, err
+		}
+		cities = append(cities, t)
+	}
+	user := func(name, email string, roles []string, territories ...uuid.UUID) (*ent.User, error) {
+		return org.CreateUser(ctx, c, org.UserInput{Name: name, Email: email, Password: UserPassword, Roles: roles, TerritoryIDs: territories})
+	}
+	manager, err := user("经理 陈静", "manager@demo.scrm.dev", []string{"manager"}, east.ID)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := user("分析师 林晓", "analyst@demo.scrm.dev", []string{"analyst"}); err != nil {
+		return 0, err
+	}
+	var reps []*ent.User
+	for i, n := range []string{"销售 王磊", "销售 李娜", "销售 张伟", "销售 刘洋"} {
+		u, err := user(n, fmt.Sprintf("rep%d@demo.scrm.dev", i+1), []string{"rep"}, cities[i].ID)
+		if err != nil {
+			return 0, err
+		}
+		reps = append(reps, u)
+	}
+	team, err := org.CreateTeam(ctx, c, "华东一组", &manager.ID, []uuid.UUID{reps[0].ID, reps[1].ID})
+	if err != nil {
+		return 0, err
+	}
+	_ = team
+	if _, err := org.CreateTeam(ctx, c, "华南一组", nil, []uuid.UUID{reps[2].ID, reps[3].ID}); err != nil {
+		return 0, err
+	}
+	partner, err := org.CreatePartner(ctx, c, "申城汽车渠道", []uuid.UUID{cities[0].ID})
+	if err != nil {
+		return 0, err
+	}
+	if _, err := org.CreateUser(ctx, c, org.UserInput{Name: "渠道 周强", Email: "partner@demo.scrm.dev", Password: UserPassword,
+		Roles: []string{"partner"}, PartnerID: &partner.ID}); err != nil {
+		return 0, err
+	}
+
+	if err := c.FieldDefinition.CreateBulk(
+		c.FieldDefinition.Create().SetKey("budget").SetLabel("预算 (元)").SetType("NUMBER").SetPosition(0),
+		c.FieldDefinition.Create().SetKey("city").SetLabel("城市").SetType("SELECT").SetPosition(1).
+			SetOptions([]schematype.FieldOption{{Value: "shanghai", Label: "上海"}, {Value: "hangzhou", Label: "杭州"}, {Value: "guangzhou", Label: "广州"}, {Value: "shenzhen", Label: "深圳"}}),
+		c.FieldDefinition.Create().SetKey("has_car").SetLabel("是否有车").SetType("BOOLEAN").SetPosition(2),
+		c.FieldDefinition.Create().SetKey("test_drive_date").SetLabel("试驾日期").SetType("DATE").SetPosition(3),
+	).Exec(ctx); err != nil {
+		return 0, fmt.Errorf("demo fields: %w", err)
+	}
+	intent, err := c.TagGroup.Create().SetName("意向等级").SetExclusive(true).Save(ctx)
+	if err != nil {
+		return 0, err
+	}
+	interest, err := c.TagGroup.Create().SetName("兴趣").SetPosition(1).Save(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var tags []*ent.Tag
+	for _, t := range []struct {
+		name, color string
+		group       *ent.TagGroup
+	}{{"高意向", "red", intent}, {"中意向", "orange", intent}, {"低意向", "blue", intent}, {"SUV", "green", interest}, {"新能源", "cyan", interest}, {"车贷", "purple", interest}} {
+		tag, err := c.Tag.Create().SetName(t.name).SetColor(t.color).SetGroupID(t.group.ID).Save(ctx)
+		if err != nil {
+			return 0, err
+		}
+		tags = append(tags, tag)
+	}
+
+	stages, err := c.Stage.Query().Where(stage.KindNEQ(stage.KindLOST)).Order(ent.Asc(stage.FieldPosition)).All(ctx)
+	if err != nil {
+		return 0, err
+	}
+	publicPool, err := c.Pool.Query().Where(pool.IsDefault(true)).Only(ctx)
+	if err != nil {
+		return 0, err
+	}
+	first, err := workspace.NextLeadSeq(ctx, c, wsID, nLeads)
+	if err != nil {
+		return 0, err
+	}
+	cityKeys := []string{"shanghai", "hangzhou", "guangzhou", "shenzhen"}
+	now := time.Now()
+	builders := make([]*ent.LeadCreate, 0, nLeads)
+	type tagPair struct{ lead, tag uuid.UUID }
+	var pairs []tagPair
+	for i := range nLeads {
+		city := r.IntN(4)
+		id := gid.New(gid.Lead)
+		created := now.Add(-time.Duration(r.IntN(60*24)) * time.Hour)
+		b := c.Lead.Create().SetID(id).SetSeq(first + int64(i)).
+			SetName(surnames[r.IntN(len(surnames))] + givens[r.IntN(len(givens))]).
+			SetPhone(fmt.Sprintf("+86139%08d", 10000000+i)).
+			SetCompany(companies[r.IntN(len(companies))]).
+			SetSource(sources[r.IntN(len(sources))]).
+			SetScore(r.IntN(100)).
+			SetTerritoryID(cities[city].ID).
+			SetStageID(stages[min(r.IntN(len(stages)+3), len(stages)-1)*r.IntN(2)].ID).
+			SetCreatedAt(created).SetUpdatedAt(created).
+			SetAttributes(map[string]any{"budget": float64(50000 + r.IntN(40)*10000), "city": cityKeys[city], "has_car": r.IntN(2) == 0})
+		if i%3 == 0 {
+			b.SetPoolID(publicPool.ID)
+		} else {
+			claimed := created.Add(time.Hour)
+			b.SetOwnerID(reps[city].ID).SetClaimedAt(claimed).SetProtectedUntil(claimed.Add(72 * time.Hour))
+		}
+		if i%25 == 0 {
+			b.SetPartnerID(partner.ID)
+		}
+		builders = append(builders, b)
+		pairs = append(pairs, tagPair{id, tags[r.IntN(3)].ID})
+		if r.IntN(2) == 0 {
+			pairs = append(pairs, tagPair{id, tags[3+r.IntN(3)].ID})
+		}
+	}
+	for start := 0; start < len(builders); start += 500 {
+		if err := c.Lead.CreateBulk(builders[start:min(start+500, len(builders))]...).Exec(ctx); err != nil {
+			return 0, fmt.Errorf("demo leads: %w", err)
+		}
+	}
+	lt := make([]*ent.LeadTagCreate, len(pairs))
+	for i, p := range pairs {
+		lt[i] = c.LeadTag.Create().SetLeadID(p.lead).SetTagID(p.tag).SetSource("IMPORT")
+	}
+	for start := 0; start < len(lt); start += 1000 {
+		if err := c.LeadTag.CreateBulk(lt[start:min(start+1000, len(lt))]...).Exec(ctx); err != nil {
+			return 0, fmt.Errorf("demo tags: %w", err)
+		}
+	}
+	return nLeads, nil
+}

@@ -1,0 +1,254 @@
+// Package org manages a workspace's organisation: users, teams, territories
+// and partners.
+package org
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/auth"
+)
+
+// rolePattern is what a role name must look like (the built-in roles and a workspace's own).
+var rolePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// UserInput holds the fields of a new user.
+type UserInput struct {
+	Name            string
+	Email           string
+	Password        string
+	Roles           []string
+	TeamID          *uuid.UUID
+	TerritoryIDs    []uuid.UUID
+	PartnerID       *uuid.UUID
+	Capacity        *int
+	DailyClaimLimit *int
+}
+
+// UserPatch holds the fields of a user to change; nil leaves a field alone.
+type UserPatch struct {
+	Name            *string
+	Password        *string
+	Roles           []string
+	TeamID          *uuid.UUID
+	ClearTeam       bool
+	TerritoryIDs    []uuid.UUID
+	PartnerID       *uuid.UUID
+	ClearPartner    bool
+	Capacity        *int
+	DailyClaimLimit *int
+	Active          *bool
+}
+
+func validRoles(roles []string) error {
+	if len(roles) == 0 {
+		return apperr.Input("roles", "at least one role is required")
+	}
+	for i, r := range roles {
+		if !rolePattern.MatchString(r) {
+			return apperr.Input(fmt.Sprintf("roles[%d]", i), "invalid role name %q", r)
+		}
+	}
+	return nil
+}
+
+func nonNegative(field string, v *int) error {
+	if v != nil && *v < 0 {
+		return apperr.Input(field, "must not be negative")
+	}
+	return nil
+}
+
+// CreateUser validates in and creates the user in the context's workspace.
+// client is the caller's (possibly transactional) client.
+func CreateUser(ctx context.Context, client *ent.Client, in UserInput) (*ent.User, error) {
+	name := strings.TrimSpace(in.Name)
+	if name == "" {
+		return nil, apperr.Input("name", "name is required")
+	}
+	addr, err := mail.ParseAddress(strings.TrimSpace(in.Email))
+	if err != nil || addr.Name != "" {
+		return nil, apperr.Input("email", "invalid email address")
+	}
+	email := strings.ToLower(addr.Address)
+	if err := validRoles(in.Roles); err != nil {
+		return nil, err
+	}
+	if err := nonNegative("capacity", in.Capacity); err != nil {
+		return nil, err
+	}
+	if err := nonNegative("dailyClaimLimit", in.DailyClaimLimit); err != nil {
+		return nil, err
+	}
+	hash, err := auth.HashPassword(in.Password)
+	if err != nil {
+		return nil, apperr.Wrap(err, apperr.BadInput, "password", err.Error())
+	}
+	if err := checkRefs(ctx, client, in.TeamID, in.PartnerID, in.TerritoryIDs); err != nil {
+		return nil, err
+	}
+	if n, err := client.User.Query().Where(user.Email(email)).Count(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		return nil, apperr.New(apperr.Conflict, "email", "a user with this email already exists")
+	}
+	c := client.User.Create().SetName(name).SetEmail(email).SetPasswordHash(hash).SetRoles(in.Roles).
+		SetNillableTeamID(in.TeamID).SetNillablePartnerID(in.PartnerID).AddTerritoryIDs(in.TerritoryIDs...).
+		SetNillableCapacity(in.Capacity).SetNillableDailyClaimLimit(in.DailyClaimLimit)
+	return c.Save(ctx)
+}
+
+// UpdateUser applies p to user id.
+func UpdateUser(ctx context.Context, client *ent.Client, id uuid.UUID, p UserPatch) (*ent.User, error) {
+	u := client.User.UpdateOneID(id)
+	if p.Name != nil {
+		n := strings.TrimSpace(*p.Name)
+		if n == "" {
+			return nil, apperr.Input("name", "name is required")
+		}
+		u.SetName(n)
+	}
+	if p.Password != nil {
+		hash, err := auth.HashPassword(*p.Password)
+		if err != nil {
+			return nil, apperr.Wrap(err, apperr.BadInput, "password", err.Error())
+		}
+		u.SetPasswordHash(hash)
+	}
+	if p.Roles != nil {
+		if err := validRoles(p.Roles); err != nil {
+			return nil, err
+		}
+		u.SetRoles(p.Roles)
+	}
+	if err := nonNegative("capacity", p.Capacity); err != nil {
+		return nil, err
+	}
+	if err := nonNegative("dailyClaimLimit", p.DailyClaimLimit); err != nil {
+		return nil, err
+	}
+	if err := checkRefs(ctx, client, p.TeamID, p.PartnerID, p.TerritoryIDs); err != nil {
+		return nil, err
+	}
+	switch {
+	case p.ClearTeam:
+		u.ClearTeamID()
+	case p.TeamID != nil:
+		u.SetTeamID(*p.TeamID)
+	}
+	switch {
+	case p.ClearPartner:
+		u.ClearPartnerID()
+	case p.PartnerID != nil:
+		u.SetPartnerID(*p.PartnerID)
+	}
+	if p.TerritoryIDs != nil {
+		u.ClearTerritories().AddTerritoryIDs(p.TerritoryIDs...)
+	}
+	u.SetNillableCapacity(p.Capacity).SetNillableDailyClaimLimit(p.DailyClaimLimit).SetNillableActive(p.Active)
+	return u.Save(ctx)
+}
+
+// checkRefs makes sure referenced rows exist in this workspace, so a foreign
+// id reports NOT_FOUND with its field instead of a constraint error.
+func checkRefs(ctx context.Context, client *ent.Client, team, partner *uuid.UUID, territories []uuid.UUID) error {
+	if team != nil {
+		if _, err := client.Team.Get(ctx, *team); err != nil {
+			return refErr(err, "teamID", "team")
+		}
+	}
+	if partner != nil {
+		if _, err := client.Partner.Get(ctx, *partner); err != nil {
+			return refErr(err, "partnerID", "partner")
+		}
+	}
+	return checkTerritories(ctx, client, "territoryIDs", territories)
+}
+
+func checkTerritories(ctx context.Context, client *ent.Client, field string, ids []uuid.UUID) error {
+	for i, id := range ids {
+		if _, err := client.Territory.Get(ctx, id); err != nil {
+			return refErr(err, fmt.Sprintf("%s[%d]", field, i), "territory")
+		}
+	}
+	return nil
+}
+
+func refErr(err error, field, what string) error {
+	if ent.IsNotFound(err) {
+		return apperr.Wrap(err, apperr.NotFound, field, what+" not found")
+	}
+	return err
+}
+
+// CreateTerritory adds a territory under parent (nil for a root).
+func CreateTerritory(ctx context.Context, client *ent.Client, name string, parent *uuid.UUID) (*ent.Territory, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, apperr.Input("name", "name is required")
+	}
+	path := "/"
+	if parent != nil {
+		p, err := client.Territory.Get(ctx, *parent)
+		if err != nil {
+			return nil, refErr(err, "parentID", "parent territory")
+		}
+		path = p.Path
+	}
+	t, err := client.Territory.Create().SetName(name).SetNillableParentID(parent).Save(ctx)
+	if err != nil {
+		if ent.IsConstraintError(err) {
+			return nil, apperr.Wrap(err, apperr.Conflict, "name", "a territory with this name exists under this parent")
+		}
+		return nil, err
+	}
+	// The path includes the territory's own id, known only after the insert.
+	return t.Update().SetPath(path + t.ID.String() + "/").Save(ctx)
+}
+
+// CreateTeam adds a team with an optional manager and members.
+func CreateTeam(ctx context.Context, client *ent.Client, name string, manager *uuid.UUID, members []uuid.UUID) (*ent.Team, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, apperr.Input("name", "name is required")
+	}
+	if manager != nil {
+		if _, err := client.User.Get(ctx, *manager); err != nil {
+			return nil, refErr(err, "managerID", "manager")
+		}
+	}
+	for i, id := range members {
+		if _, err := client.User.Get(ctx, id); err != nil {
+			return nil, refErr(err, fmt.Sprintf("memberIDs[%d]", i), "user")
+		}
+	}
+	t, err := client.Team.Create().SetName(name).SetNillableManagerID(manager).AddMemberIDs(members...).Save(ctx)
+	if ent.IsConstraintError(err) {
+		return nil, apperr.Wrap(err, apperr.Conflict, "name", "a team with this name exists")
+	}
+	return t, err
+}
+
+// CreatePartner adds a partner company attached to territories.
+func CreatePartner(ctx context.Context, client *ent.Client, name string, territories []uuid.UUID) (*ent.Partner, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, apperr.Input("name", "name is required")
+	}
+	if err := checkTerritories(ctx, client, "territoryIDs", territories); err != nil {
+		return nil, err
+	}
+	p, err := client.Partner.Create().SetName(name).AddTerritoryIDs(territories...).Save(ctx)
+	if ent.IsConstraintError(err) {
+		return nil, apperr.Wrap(err, apperr.Conflict, "name", "a partner with this name exists")
+	}
+	return p, err
+}

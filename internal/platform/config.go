@@ -1,0 +1,67 @@
+// Package platform holds the process plumbing every role shares: configuration,
+// the Postgres and Redis connections, migrations, logging and the clock.
+package platform
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"time"
+)
+
+// Config is the process configuration, read from flags with environment
+// defaults. The defaults work on a developer machine with local Postgres and Redis.
+type Config struct {
+	DatabaseURL string
+	RedisURL    string
+	Secret      string
+	Addr        string
+	LogLevel    string
+	LogFormat   string
+	// ShutdownTimeout bounds how long a SIGTERM waits for in-flight work.
+	ShutdownTimeout time.Duration
+}
+
+// DefaultDatabaseURL is the local database `make run` creates.
+const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/scrm?sslmode=disable"
+
+// DefaultRedisURL is the local Redis.
+const DefaultRedisURL = "redis://127.0.0.1:6379/0"
+
+// devSecret signs tokens when SCRM_SECRET is unset; Validate refuses it outside dev mode.
+const devSecret = "scrm-dev-secret-change-me"
+
+// RegisterFlags binds the config to fs, defaulting from the environment.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", DefaultDatabaseURL), "PostgreSQL URL (env DATABASE_URL)")
+	fs.StringVar(&c.RedisURL, "redis-url", env("REDIS_URL", DefaultRedisURL), "Redis URL (env REDIS_URL)")
+	fs.StringVar(&c.Secret, "secret", env("SCRM_SECRET", devSecret), "secret that signs tokens and encrypts channel secrets (env SCRM_SECRET)")
+	fs.StringVar(&c.Addr, "addr", env("SCRM_ADDR", ":8080"), "HTTP listen address (env SCRM_ADDR)")
+	fs.StringVar(&c.LogLevel, "log-level", env("SCRM_LOG_LEVEL", "info"), "debug, info, warn or error (env SCRM_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("SCRM_LOG_FORMAT", "text"), "text or json (env SCRM_LOG_FORMAT)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long SIGTERM waits for in-flight work")
+}
+
+// Validate reports configuration that cannot work.
+func (c *Config) Validate() error {
+	if c.DatabaseURL == "" {
+		return errors.New("config: DATABASE_URL is empty")
+	}
+	if c.RedisURL == "" {
+		return errors.New("config: REDIS_URL is empty")
+	}
+	if len(c.Secret) < 16 {
+		return errors.New("config: SCRM_SECRET must be at least 16 characters")
+	}
+	return nil
+}
+
+// DevSecret reports whether the built-in development secret is in use.
+func (c *Config) DevSecret() bool { return c.Secret == devSecret }
+
+func env(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,91 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"entgo.io/ent/privacy"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/tenant"
+)
+
+// presentError turns any resolver error into a GraphQL error with
+// extensions.code (and extensions.field for input errors). Messages of
+// unexpected errors are replaced: clients never see SQL, stack traces or
+// internal details; the log line carries them with the request id.
+func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		var already *gqlerror.Error
+		if errors.As(err, &already) && already.Extensions != nil && already.Extensions["code"] != nil {
+			return gerr // parser, validation and gqlgen argument errors are already classified
+		}
+		code, field, msg := classify(err)
+		if code == apperr.Internal {
+			log.ErrorContext(ctx, "graphql resolver error", "err", err, "path", gerr.Path.String())
+		}
+		gerr.Message = msg
+		gerr.Extensions = map[string]any{"code": string(code)}
+		if field != "" {
+			gerr.Extensions["field"] = field
+		}
+		return gerr
+	}
+}
+
+func classify(err error) (apperr.Code, string, string) {
+	var ae *apperr.Error
+	var list apperr.List
+	var nf *ent.NotFoundError
+	var ve *ent.ValidationError
+	var ce *ent.ConstraintError
+	switch {
+	case errors.As(err, &list) && len(list) > 0:
+		return list[0].Code, list[0].Field, list.Error()
+	case errors.As(err, &ae):
+		return ae.Code, ae.Field, ae.Message
+	case errors.Is(err, auth.ErrUnauthenticated), errors.Is(err, auth.ErrBadCredentials):
+		return apperr.Unauthenticated, "", rootMessage(err)
+	case errors.Is(err, auth.ErrForbidden), errors.Is(err, privacy.Deny), errors.Is(err, tenant.ErrMissing):
+		return apperr.Forbidden, "", "forbidden"
+	case errors.As(err, &nf):
+		return apperr.NotFound, "", "not found"
+	case errors.Is(err, gid.ErrInvalid):
+		return apperr.BadInput, "", err.Error()
+	case errors.As(err, &ve):
+		return apperr.BadInput, ve.Name, "invalid value for " + ve.Name
+	case errors.As(err, &ce):
+		return apperr.Conflict, "", "conflicts with existing data"
+	case errors.Is(err, context.DeadlineExceeded):
+		return apperr.LimitExceeded, "", "the request took too long"
+	case errors.Is(err, context.Canceled):
+		return apperr.Internal, "", "the request was cancelled"
+	}
+	return apperr.Internal, "", "internal error"
+}
+
+// rootMessage keeps only the sentinel's text for auth errors, so the reason a
+// token was refused (expired, bad signature) is not spelled out to a caller.
+func rootMessage(err error) string {
+	switch {
+	case errors.Is(err, auth.ErrBadCredentials):
+		return auth.ErrBadCredentials.Error()
+	default:
+		return auth.ErrUnauthenticated.Error()
+	}
+}
+
+// recoverPanic logs a resolver panic and answers with a plain internal error.
+func recoverPanic(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "graphql resolver panic", "panic", p)
+		return apperr.New(apperr.Internal, "", "internal error")
+	}
+}

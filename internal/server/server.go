@@ -1,0 +1,239 @@
+// Package server is the api role: the HTTP server with the GraphQL endpoint,
+// GraphiQL, health, readiness and metrics.
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/graph"
+	"github.com/scrmhq/scrm/graph/generated"
+	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/platform"
+	"github.com/scrmhq/scrm/internal/tenant"
+)
+
+// Limits of a GraphQL request.
+const (
+	MaxBodyBytes  = 2 << 20
+	MaxDepth      = 12
+	MaxComplexity = 250_000
+)
+
+// Deps are what the api role needs.
+type Deps struct {
+	Client     *ent.Client
+	DB         interface{ PingContext(context.Context) error }
+	Redis      redis.UniversalClient
+	Auth       *auth.Service
+	Authorizer graph.Authorizer
+	Log        *slog.Logger
+	Clock      platform.Clock
+	Registry   *prometheus.Registry
+}
+
+// New returns the HTTP handler of the api role.
+func New(d Deps) http.Handler {
+	if d.Clock == nil {
+		d.Clock = platform.SystemClock{}
+	}
+	m := newMetrics(d.Registry)
+	gql := NewGraphQL(d, m)
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", limitBody(MaxBodyBytes, gql))
+	mux.Handle("/graphiql", playground.Handler("scrm GraphiQL", "/graphql"))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	})
+	mux.HandleFunc("/readyz", readiness(d))
+	mux.Handle("/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
+	return requestContext(d, m, mux)
+}
+
+// NewGraphQL builds the gqlgen handler with its transports, limits, error
+// presentation and the root-field authorization.
+func NewGraphQL(d Deps, m *metrics) http.Handler {
+	cfg := generated.Config{Resolvers: &graph.Resolver{Client: d.Client, Auth: d.Auth, Clock: d.Clock}}
+	connectionCost := func(child int, first, last *int) int {
+		n := 50
+		if first != nil {
+			n = *first
+		} else if last != nil {
+			n = *last
+		}
+		return max(min(n, 1000), 1) * (child + 1)
+	}
+	cfg.Complexity.Query.Leads = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.LeadOrder, _ *ent.LeadWhereInput) int {
+		return connectionCost(child, first, last)
+	}
+	cfg.Complexity.Query.Users = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.UserOrder, _ *ent.UserWhereInput) int {
+		return connectionCost(child, first, last)
+	}
+	srv := handler.New(generated.NewExecutableSchema(cfg))
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 15 * time.Second,
+		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+			ctx, err := authenticate(ctx, d.Auth, bearer(p.Authorization()))
+			return ctx, &p, err
+		},
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.Use(depthLimit{Max: MaxDepth})
+	srv.Use(entgql.Transactioner{TxOpener: d.Client})
+	srv.AroundFields(graph.AuthorizeRootFields(d.Authorizer))
+	srv.AroundOperations(m.operation)
+	srv.SetErrorPresenter(presentError(d.Log))
+	srv.SetRecoverFunc(recoverPanic(d.Log))
+	return srv
+}
+
+// requestContext gives every request an id, its viewer and tenant, a log line and metrics.
+func requestContext(d Deps, m *metrics, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := d.Clock.Now()
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 64 {
+			id = uuid.NewString()
+		}
+		w.Header().Set("X-Request-Id", id)
+		ctx := platform.WithRequestID(r.Context(), id)
+		ctx, _ = authenticate(ctx, d.Auth, credentials(r))
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r.WithContext(ctx))
+		elapsed := time.Since(start)
+		m.observeHTTP(r, rec.status, elapsed)
+		if r.URL.Path != "/healthz" && r.URL.Path != "/metrics" {
+			d.Log.InfoContext(ctx, "http request", "method", r.Method, "path", r.URL.Path,
+				"status", rec.status, "duration_ms", elapsed.Milliseconds())
+		}
+	})
+}
+
+// authenticate resolves credentials into the viewer and tenant of ctx. A bad
+// credential is remembered, not fatal: the root-field check reports it.
+func authenticate(ctx context.Context, a *auth.Service, cred string) (context.Context, error) {
+	if cred == "" {
+		return ctx, nil
+	}
+	v, err := a.Authenticate(ctx, cred)
+	if err != nil {
+		return graph.WithAuthError(ctx, err), err
+	}
+	ctx = tenant.NewContext(ctx, v.TenantID)
+	return auth.NewContext(ctx, v), nil
+}
+
+func credentials(r *http.Request) string {
+	if k := r.Header.Get("X-API-Key"); k != "" {
+		return k
+	}
+	return bearer(r.Header.Get("Authorization"))
+}
+
+func bearer(h string) string {
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// limitBody refuses bodies over max bytes, and JSON bodies that do not parse,
+// with a short GraphQL-shaped error instead of echoing the body back.
+func limitBody(maxBytes int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > maxBytes {
+			writeError(w, http.StatusRequestEntityTooLarge, "LIMIT_EXCEEDED",
+				fmt.Sprintf("request body too large: the limit is %d bytes", maxBytes))
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBytes))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				writeError(w, http.StatusRequestEntityTooLarge, "LIMIT_EXCEEDED",
+					fmt.Sprintf("request body too large: the limit is %d bytes", maxBytes))
+				return
+			}
+			writeError(w, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
+			return
+		}
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") && !json.Valid(body) {
+			writeError(w, http.StatusBadRequest, "BAD_REQUEST", "the request body is not valid JSON")
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}},
+	})
+}
+
+func readiness(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		checks := map[string]string{"postgres": "ok", "redis": "ok"}
+		status := http.StatusOK
+		if err := d.DB.PingContext(ctx); err != nil {
+			checks["postgres"], status = "unavailable", http.StatusServiceUnavailable
+		}
+		if err := d.Redis.Ping(ctx).Err(); err != nil {
+			checks["redis"], status = "unavailable", http.StatusServiceUnavailable
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(checks)
+	}
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController and the websocket upgrader reach the
+// underlying writer (Hijacker, Flusher).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+var _ graphql.HandlerExtension = depthLimit{}
