@@ -879,19 +879,6 @@ func (_q *PipelineQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 	)
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
-
-		case "stages":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&StageClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, stageImplementors)...); err != nil {
-				return err
-			}
-			_q.WithNamedStages(alias, func(wq *StageQuery) {
-				*wq = *query
-			})
 		case "createdAt":
 			if _, ok := fieldSeen[pipeline.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, pipeline.FieldCreatedAt)

@@ -92,18 +92,6 @@ func (_m *Partner) Territories(ctx context.Context) (result []*Territory, err er
 	return result, err
 }
 
-func (_m *Pipeline) Stages(ctx context.Context) (result []*Stage, err error) {
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
-		result, err = _m.NamedStages(graphql.GetFieldContext(ctx).Field.Alias)
-	} else {
-		result, err = _m.Edges.StagesOrErr()
-	}
-	if IsNotLoaded(err) {
-		result, err = _m.QueryStages().All(ctx)
-	}
-	return result, err
-}
-
 func (_m *Pool) Territories(ctx context.Context) (result []*Territory, err error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
 		result, err = _m.NamedTerritories(graphql.GetFieldContext(ctx).Field.Alias)

@@ -655,7 +655,7 @@ func (_m *Pipeline) Node(ctx context.Context) (node *Node, err error) {
 		ID:     _m.ID,
 		Type:   "Pipeline",
 		Fields: make([]*Field, 6),
-		Edges:  make([]*Edge, 1),
+		Edges:  make([]*Edge, 0),
 	}
 	var buf []byte
 	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
@@ -705,16 +705,6 @@ func (_m *Pipeline) Node(ctx context.Context) (node *Node, err error) {
 		Type:  "bool",
 		Name:  "archived",
 		Value: string(buf),
-	}
-	node.Edges[0] = &Edge{
-		Type: "Stage",
-		Name: "stages",
-	}
-	err = _m.QueryStages().
-		Select(stage.FieldID).
-		Scan(ctx, &node.Edges[0].IDs)
-	if err != nil {
-		return nil, err
 	}
 	return node, nil
 }

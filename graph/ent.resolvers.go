@@ -83,6 +83,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[uuid.UUI
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+// Pipeline returns generated.PipelineResolver implementation.
+func (r *Resolver) Pipeline() generated.PipelineResolver { return &pipelineResolver{r} }
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
@@ -93,6 +96,7 @@ func (r *Resolver) StageChange() generated.StageChangeResolver { return &stageCh
 func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
 type (
+	pipelineResolver    struct{ *Resolver }
 	queryResolver       struct{ *Resolver }
 	stageChangeResolver struct{ *Resolver }
 	userResolver        struct{ *Resolver }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/graph/generated"
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/apperr"
@@ -75,6 +76,15 @@ func (r *mutationResolver) CreateTeam(ctx context.Context, input model.CreateTea
 // CreatePartner is the resolver for the createPartner field.
 func (r *mutationResolver) CreatePartner(ctx context.Context, input model.CreatePartnerInput) (*ent.Partner, error) {
 	return org.CreatePartner(ctx, r.db(ctx), input.Name, input.TerritoryIDs)
+}
+
+// Stages is the resolver for the stages field.
+func (r *pipelineResolver) Stages(ctx context.Context, obj *ent.Pipeline, includeArchived *bool) ([]*ent.Stage, error) {
+	q := obj.QueryStages()
+	if !deref(includeArchived) {
+		q.Where(stage.Archived(false))
+	}
+	return q.Order(ent.Asc(stage.FieldPosition)).All(ctx)
 }
 
 // Me is the resolver for the me field.

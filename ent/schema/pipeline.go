@@ -32,8 +32,8 @@ func (Pipeline) Fields() []ent.Field {
 // Edges of the Pipeline.
 func (Pipeline) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("stages", Stage.Type).
-			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		// Exposed by a hand-written resolver that orders stages by position.
+		edge.To("stages", Stage.Type).Annotations(entgql.Skip()),
 	}
 }
 

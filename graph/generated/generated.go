@@ -37,6 +37,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Mutation() MutationResolver
+	Pipeline() PipelineResolver
 	Query() QueryResolver
 	StageChange() StageChangeResolver
 	User() UserResolver
@@ -180,7 +181,7 @@ type ComplexityRoot struct {
 		IsDefault func(childComplexity int) int
 		Name      func(childComplexity int) int
 		Position  func(childComplexity int) int
-		Stages    func(childComplexity int) int
+		Stages    func(childComplexity int, includeArchived *bool) int
 		UpdatedAt func(childComplexity int) int
 	}
 
@@ -342,6 +343,9 @@ type MutationResolver interface {
 	UpdateUser(ctx context.Context, id uuid.UUID, input model.UpdateUserInput) (*ent.User, error)
 	CreateTeam(ctx context.Context, input model.CreateTeamInput) (*ent.Team, error)
 	CreatePartner(ctx context.Context, input model.CreatePartnerInput) (*ent.Partner, error)
+}
+type PipelineResolver interface {
+	Stages(ctx context.Context, obj *ent.Pipeline, includeArchived *bool) ([]*ent.Stage, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id uuid.UUID) (ent.Noder, error)
@@ -1040,7 +1044,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Pipeline.Stages(childComplexity), true
+		args, err := ec.field_Pipeline_stages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Pipeline.Stages(childComplexity, args["includeArchived"].(*bool)), true
 	case "Pipeline.updatedAt":
 		if e.ComplexityRoot.Pipeline.UpdatedAt == nil {
 			break
@@ -2918,7 +2927,6 @@ type Pipeline implements Node {
   isDefault: Boolean!
   position: Int!
   archived: Boolean!
-  stages: [Stage!]
 }
 """
 Ordering options for Pipeline connections
@@ -4437,6 +4445,11 @@ extend type Lead {
   attributes: JSON!
 }
 
+extend type Pipeline {
+  "Stages in pipeline order."
+  stages(includeArchived: Boolean = false): [Stage!]!
+}
+
 extend type StageChange {
   "Who moved the lead; null for system moves."
   by: User
@@ -5192,6 +5205,20 @@ func (ec *executionContext) field_Mutation_updateUser_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Pipeline_stages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg0
 	return args, nil
 }
 
@@ -8031,25 +8058,37 @@ func (ec *executionContext) _Pipeline_stages(ctx context.Context, field graphql.
 			return ec.fieldContext_Pipeline_stages(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Stages(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Pipeline().Stages(ctx, obj, fc.Args["includeArchived"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Stage) graphql.Marshaler {
-			return ec.marshalOStage2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐStageᚄ(ctx, selections, v)
+			return ec.marshalNStage2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐStageᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
-func (ec *executionContext) fieldContext_Pipeline_stages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Pipeline_stages(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Pipeline",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Stage(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Pipeline_stages_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -23141,7 +23180,7 @@ func (ec *executionContext) _Pipeline(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "stages":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
+				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pipeline_stages(ctx, field, obj)
 				})
@@ -24980,6 +25019,22 @@ func (ec *executionContext) unmarshalNPoolWhereInput2ᚖgithubᚗcomᚋscrmhqᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNStage2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐStageᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Stage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStage2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐStage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNStage2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐStage(ctx context.Context, sel ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Stage!")
@@ -26273,25 +26328,6 @@ func (ec *executionContext) unmarshalOPoolWhereInput2ᚖgithubᚗcomᚋscrmhqᚋ
 	}
 	res, err := ec.unmarshalInputPoolWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOStage2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐStageᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Stage) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNStage2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐStage(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalOStage2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐStage(ctx context.Context, sel ast.SelectionSet, v *ent.Stage) graphql.Marshaler {

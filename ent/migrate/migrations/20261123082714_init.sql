@@ -57,7 +57,7 @@ CREATE TABLE "stages" ("id" uuid NOT NULL, "tenant_id" uuid NOT NULL, "created_a
 -- Create index "stage_tenant_id_pipeline_id_key" to table: "stages"
 CREATE UNIQUE INDEX "stage_tenant_id_pipeline_id_key" ON "stages" ("tenant_id", "pipeline_id", "key");
 -- Create "stage_changes" table
-CREATE TABLE "stage_changes" ("id" uuid NOT NULL, "tenant_id" uuid NOT NULL, "reason" character varying NOT NULL DEFAULT '', "at" timestamptz NOT NULL, "lead_id" uuid NOT NULL, "from_id" uuid NULL, "to_id" uuid NOT NULL, "by_id" uuid NULL, "lost_reason_id" uuid NULL, PRIMARY KEY ("id"));
+CREATE TABLE "stage_changes" ("id" uuid NOT NULL, "tenant_id" uuid NOT NULL, "reason" character varying NOT NULL DEFAULT '', "at" timestamptz NOT NULL, "lead_id" uuid NOT NULL, "from_id" uuid NULL, "to_id" uuid NOT NULL, "actor_id" uuid NULL, "lost_reason_id" uuid NULL, PRIMARY KEY ("id"));
 -- Create index "stagechange_tenant_id_lead_id_at" to table: "stage_changes"
 CREATE INDEX "stagechange_tenant_id_lead_id_at" ON "stage_changes" ("tenant_id", "lead_id", "at");
 -- Create index "stagechange_tenant_id_to_id_at" to table: "stage_changes"
@@ -103,7 +103,7 @@ ALTER TABLE "lead_tags" ADD CONSTRAINT "lead_tags_leads_lead" FOREIGN KEY ("lead
 -- Modify "stages" table
 ALTER TABLE "stages" ADD CONSTRAINT "stages_pipelines_stages" FOREIGN KEY ("pipeline_id") REFERENCES "pipelines" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION;
 -- Modify "stage_changes" table
-ALTER TABLE "stage_changes" ADD CONSTRAINT "stage_changes_leads_stage_changes" FOREIGN KEY ("lead_id") REFERENCES "leads" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "stage_changes_lost_reasons_lost_reason" FOREIGN KEY ("lost_reason_id") REFERENCES "lost_reasons" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, ADD CONSTRAINT "stage_changes_stages_from" FOREIGN KEY ("from_id") REFERENCES "stages" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, ADD CONSTRAINT "stage_changes_stages_to" FOREIGN KEY ("to_id") REFERENCES "stages" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "stage_changes_users_by" FOREIGN KEY ("by_id") REFERENCES "users" ("id") ON UPDATE NO ACTION ON DELETE SET NULL;
+ALTER TABLE "stage_changes" ADD CONSTRAINT "stage_changes_leads_stage_changes" FOREIGN KEY ("lead_id") REFERENCES "leads" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "stage_changes_lost_reasons_lost_reason" FOREIGN KEY ("lost_reason_id") REFERENCES "lost_reasons" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, ADD CONSTRAINT "stage_changes_stages_from" FOREIGN KEY ("from_id") REFERENCES "stages" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, ADD CONSTRAINT "stage_changes_stages_to" FOREIGN KEY ("to_id") REFERENCES "stages" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "stage_changes_users_actor" FOREIGN KEY ("actor_id") REFERENCES "users" ("id") ON UPDATE NO ACTION ON DELETE SET NULL;
 -- Modify "tags" table
 ALTER TABLE "tags" ADD CONSTRAINT "tags_tag_groups_tags" FOREIGN KEY ("group_id") REFERENCES "tag_groups" ("id") ON UPDATE NO ACTION ON DELETE SET NULL;
 -- Modify "teams" table

@@ -1,0 +1,160 @@
+// Package apitest runs the real api role against a fresh database and Redis
+// for end-to-end tests of the GraphQL API, and sends operations to it.
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/authz"
+	"github.com/scrmhq/scrm/internal/platform"
+	"github.com/scrmhq/scrm/internal/server"
+	"github.com/scrmhq/scrm/internal/testenv"
+	"github.com/scrmhq/scrm/internal/workspace"
+)
+
+// Secret signs the test server's tokens.
+const Secret = "apitest-secret-0123456789"
+
+// API is a running api role.
+type API struct {
+	t      testing.TB
+	URL    string
+	DB     *testenv.Database
+	Redis  *testenv.Redis
+	Clock  *platform.FakeClock
+	Server *httptest.Server
+}
+
+// New starts the api role on a fresh database and Redis.
+func New(t testing.TB) *API {
+	t.Helper()
+	db := testenv.NewDatabase(t)
+	rd := testenv.NewRedis(t)
+	return Start(t, db, rd, platform.NewFakeClock(platform.SystemClock{}.Now()))
+}
+
+// Start runs another api process (same code, own handler and caches) against
+// the given database and Redis, as a second server in production would.
+func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platform.FakeClock) *API {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = platform.NewLogger(testWriter{t}, "debug", "text")
+	}
+	h := server.New(server.Deps{
+		Client: db.Client, DB: db.DB, Redis: rd.Client, Log: log, Clock: clock,
+		Registry:   prometheus.NewRegistry(),
+		Auth:       auth.NewService(db.Client, auth.NewTokens(Secret, clock.Now), clock.Now),
+		Authorizer: authz.New(),
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &API{t: t, URL: srv.URL, DB: db, Redis: rd, Clock: clock, Server: srv}
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(bytes.TrimRight(p, "\n")))
+	return len(p), nil
+}
+
+// Workspace creates a workspace with an admin and returns the admin's token.
+func (a *API) Workspace(slug string) (*workspace.Created, string) {
+	a.t.Helper()
+	c, err := workspace.Create(context.Background(), a.DB.Client, workspace.Spec{
+		Slug: slug, Name: "Workspace " + slug, AdminName: "Admin " + slug,
+		AdminEmail: "admin@" + slug + ".test", AdminPassword: "password-" + slug,
+	})
+	if err != nil {
+		a.t.Fatalf("create workspace %s: %v", slug, err)
+	}
+	return c, a.Login(slug, "admin@"+slug+".test", "password-"+slug)
+}
+
+// Login signs in and returns the token.
+func (a *API) Login(ws, email, password string) string {
+	a.t.Helper()
+	var out struct {
+		Login struct{ Token string }
+	}
+	a.MustDo("", `mutation($w:String!,$e:String!,$p:String!){ login(input:{workspace:$w,email:$e,password:$p}){ token } }`,
+		map[string]any{"w": ws, "e": email, "p": password}, &out)
+	return out.Login.Token
+}
+
+// Error is one GraphQL error of a response.
+type Error struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Code returns extensions.code.
+func (e Error) Code() string { s, _ := e.Extensions["code"].(string); return s }
+
+// Field returns extensions.field.
+func (e Error) Field() string { s, _ := e.Extensions["field"].(string); return s }
+
+// Response is a decoded GraphQL response.
+type Response struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []Error         `json:"errors"`
+}
+
+// Do sends one operation with token (empty for none).
+func (a *API) Do(token, query string, vars map[string]any) Response {
+	a.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	return a.Raw(token, "application/json", body)
+}
+
+// Raw posts a raw body to /graphql.
+func (a *API) Raw(token, contentType string, body []byte) Response {
+	a.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, a.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatalf("POST /graphql: %v", err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var r Response
+	if err := json.Unmarshal(raw, &r); err != nil {
+		a.t.Fatalf("response is not JSON (status %d): %s", res.StatusCode, raw)
+	}
+	r.Status = res.StatusCode
+	return r
+}
+
+// MustDo sends an operation, fails the test on any error, and decodes data into out.
+func (a *API) MustDo(token, query string, vars map[string]any, out any) {
+	a.t.Helper()
+	r := a.Do(token, query, vars)
+	if len(r.Errors) > 0 {
+		a.t.Fatalf("unexpected errors: %+v", r.Errors)
+	}
+	if out != nil {
+		if err := json.Unmarshal(r.Data, out); err != nil {
+			a.t.Fatalf("decode data: %v: %s", err, r.Data)
+		}
+	}
+}
