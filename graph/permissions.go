@@ -5,6 +5,10 @@ import (
 	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 
 	"github.com/scrmhq/scrm/internal/auth"
 )
@@ -100,4 +104,57 @@ func AuthorizeRootFields(az Authorizer) graphql.FieldMiddleware {
 		}
 		return next(ctx)
 	}
+}
+
+// RequireAuthentication refuses, before any argument is read, an operation
+// that selects a non-public root field without valid credentials, so such a
+// caller learns nothing but UNAUTHENTICATED.
+type RequireAuthentication struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = RequireAuthentication{}
+
+// ExtensionName names the extension.
+func (RequireAuthentication) ExtensionName() string { return "RequireAuthentication" }
+
+// Validate is a no-op.
+func (RequireAuthentication) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext checks the operation's root fields.
+func (RequireAuthentication) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil || auth.FromContext(ctx) != nil {
+		return nil
+	}
+	root := cases.Title(language.Und).String(string(oc.Operation.Operation))
+	for _, name := range rootFieldNames(oc.Operation.SelectionSet, oc.Doc.Fragments, 0) {
+		if name == "__typename" || RootPermissions[root+"."+name] == Public {
+			continue
+		}
+		gerr := gqlerror.Errorf("%s", auth.ErrUnauthenticated.Error())
+		gerr.Extensions = map[string]any{"code": "UNAUTHENTICATED"}
+		return gerr
+	}
+	return nil
+}
+
+func rootFieldNames(set ast.SelectionSet, frags ast.FragmentDefinitionList, depth int) []string {
+	if depth > 8 {
+		return nil
+	}
+	var out []string
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			out = append(out, s.Name)
+		case *ast.InlineFragment:
+			out = append(out, rootFieldNames(s.SelectionSet, frags, depth+1)...)
+		case *ast.FragmentSpread:
+			if f := frags.ForName(s.Name); f != nil {
+				out = append(out, rootFieldNames(f.SelectionSet, frags, depth+1)...)
+			}
+		}
+	}
+	return out
 }

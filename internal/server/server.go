@@ -105,6 +105,7 @@ func NewGraphQL(d Deps, m *metrics) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(depthLimit{Max: MaxDepth})
+	srv.Use(graph.RequireAuthentication{})
 	srv.Use(entgql.Transactioner{TxOpener: d.Client})
 	srv.AroundFields(graph.AuthorizeRootFields(d.Authorizer))
 	srv.AroundOperations(m.operation)

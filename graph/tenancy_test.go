@@ -1,0 +1,216 @@
+package graph_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/graph/generated"
+	"github.com/scrmhq/scrm/internal/apitest"
+	"github.com/scrmhq/scrm/internal/demo"
+	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/tenant"
+)
+
+// crossCase is one root field called with workspace B's token and workspace
+// A's ids. Calls that name an A id must fail with NOT_FOUND or FORBIDDEN; list
+// calls must succeed and show nothing of A.
+type crossCase struct {
+	query   string
+	vars    func(a map[string]string) map[string]any
+	mustErr bool
+}
+
+var crossTenantCases = map[string]crossCase{
+	"Query.me":   {query: `{ me { id workspace { id } } }`},
+	"Query.node": {query: `query($id:ID!){ node(id:$id){ id } }`, vars: aID("lead"), mustErr: true},
+	"Query.nodes": {query: `query($ids:[ID!]!){ nodes(ids:$ids){ id } }`, vars: func(a map[string]string) map[string]any {
+		return map[string]any{"ids": []string{a["lead"], a["user"], a["territory"]}}
+	}, mustErr: true},
+	"Query.apiKeys":     {query: `{ apiKeys { id name } }`},
+	"Query.leads":       {query: `query($id:ID!){ leads(where:{id:$id}){ totalCount edges { node { id } } } }`, vars: aID("lead")},
+	"Query.lostReasons": {query: `{ lostReasons { id } }`},
+	"Query.partners":    {query: `{ partners { id } }`},
+	"Query.pipelines":   {query: `{ pipelines { id stages { id } } }`},
+	"Query.pools":       {query: `{ pools { id } }`},
+	"Query.tags":        {query: `{ tags { id } }`},
+	"Query.tagGroups":   {query: `{ tagGroups { id tags { id } } }`},
+	"Query.teams":       {query: `{ teams { id members { id } } }`},
+	"Query.territories": {query: `{ territories { id children { id } } }`},
+	"Query.users":       {query: `query($id:ID!){ users(where:{id:$id}){ totalCount edges { node { id } } } }`, vars: aID("user")},
+
+	"Mutation.login":           {query: `mutation { login(input:{workspace:"wb", email:"admin@demo.scrm.dev", password:"demo-admin-2026"}){ token } }`, mustErr: true},
+	"Mutation.createAPIKey":    {query: `mutation { createAPIKey(input:{name:"k"}){ apiKey { id } } }`},
+	"Mutation.revokeAPIKey":    {query: `mutation($id:ID!){ revokeAPIKey(id:$id){ id } }`, vars: aID("apiKey"), mustErr: true},
+	"Mutation.createTerritory": {query: `mutation($id:ID!){ createTerritory(input:{name:"x", parentID:$id}){ id } }`, vars: aID("territory"), mustErr: true},
+	"Mutation.createUser": {query: `mutation($t:ID!){ createUser(input:{name:"x", email:"x@wb.test", password:"password-x", roles:["rep"], teamID:$t}){ id } }`,
+		vars: func(a map[string]string) map[string]any { return map[string]any{"t": a["team"]} }, mustErr: true},
+	"Mutation.updateUser":    {query: `mutation($id:ID!){ updateUser(id:$id, input:{name:"hijacked"}){ id } }`, vars: aID("user"), mustErr: true},
+	"Mutation.createTeam":    {query: `mutation($id:ID!){ createTeam(input:{name:"x", managerID:$id}){ id } }`, vars: aID("user"), mustErr: true},
+	"Mutation.createPartner": {query: `mutation($id:ID!){ createPartner(input:{name:"x", territoryIDs:[$id]}){ id } }`, vars: aID("territory"), mustErr: true},
+}
+
+func aID(key string) func(map[string]string) map[string]any {
+	return func(a map[string]string) map[string]any { return map[string]any{"id": a[key]} }
+}
+
+// TestCrossTenant calls every root field with workspace B's token and
+// workspace A's ids: each fails with NOT_FOUND or FORBIDDEN or shows none of
+// A's data, and the database is byte-for-byte unchanged afterwards.
+func TestCrossTenant(t *testing.T) {
+	api := apitest.New(t)
+	ctx := context.Background()
+	res, err := demo.Ensure(ctx, api.DB.Client, 60, 7) // workspace A: the demo data set
+	if err != nil {
+		t.Fatal(err)
+	}
+	aCtx := tenant.NewContext(ctx, res.Workspace.ID)
+	aToken := api.Login(demo.Slug, demo.AdminEmail, demo.AdminPassword)
+	api.MustDo(aToken, `mutation { createAPIKey(input:{name:"a-key"}){ key } }`, nil, nil)
+	_, bToken := api.Workspace("wb")
+
+	c := api.DB.Client
+	a := map[string]string{}
+	first := func(ids []uuid.UUID, err error) string {
+		if err != nil || len(ids) == 0 {
+			t.Fatalf("workspace A fixture: %v (%d ids)", err, len(ids))
+		}
+		return gid.Encode(ids[0])
+	}
+	a["lead"] = first(c.Lead.Query().IDs(aCtx))
+	a["user"] = first(c.User.Query().IDs(aCtx))
+	a["territory"] = first(c.Territory.Query().IDs(aCtx))
+	a["team"] = first(c.Team.Query().IDs(aCtx))
+	a["apiKey"] = first(c.APIKey.Query().IDs(aCtx))
+
+	// Every id A owns, to make sure none shows up in any of B's responses.
+	var aIDs []string
+	for _, table := range []string{"users", "teams", "territories", "partners", "leads", "api_keys", "pools", "pipelines", "stages", "tag_groups", "tags", "lost_reasons", "field_definitions"} {
+		rows, err := api.DB.DB.QueryContext(ctx, fmt.Sprintf(`SELECT id FROM %s WHERE tenant_id = $1`, table), res.Workspace.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id uuid.UUID
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			aIDs = append(aIDs, gid.Encode(id))
+		}
+		rows.Close()
+	}
+	aIDs = append(aIDs, gid.Encode(res.Workspace.ID))
+
+	before := snapshot(t, api)
+	for field := range rootFields(t) {
+		tc, ok := crossTenantCases[field]
+		if !ok {
+			t.Errorf("root field %s has no cross-tenant case: add one to crossTenantCases", field)
+			continue
+		}
+		t.Run(field, func(t *testing.T) {
+			var vars map[string]any
+			if tc.vars != nil {
+				vars = tc.vars(a)
+			}
+			token := bToken
+			if field == "Mutation.login" {
+				token = ""
+			}
+			r := api.Do(token, tc.query, vars)
+			body := string(r.Data)
+			for _, id := range aIDs {
+				if strings.Contains(body, id) {
+					t.Fatalf("response shows workspace A's id %s: %s", id, body)
+				}
+			}
+			if !tc.mustErr {
+				if len(r.Errors) > 0 {
+					t.Fatalf("unexpected errors: %+v", r.Errors)
+				}
+				return
+			}
+			if len(r.Errors) == 0 {
+				t.Fatalf("no error; data %s", body)
+			}
+			for _, e := range r.Errors {
+				switch e.Code() {
+				case "NOT_FOUND", "FORBIDDEN":
+				case "UNAUTHENTICATED":
+					if field != "Mutation.login" {
+						t.Errorf("code %s: %s", e.Code(), e.Message)
+					}
+				default:
+					t.Errorf("code %s (want NOT_FOUND or FORBIDDEN): %s", e.Code(), e.Message)
+				}
+			}
+		})
+	}
+	after := snapshot(t, api)
+	for table, sum := range before {
+		if table == "api_keys" { // B's createAPIKey case adds a key to B
+			continue
+		}
+		if after[table] != sum {
+			t.Errorf("table %s changed during B's calls", table)
+		}
+	}
+	var aKeys int
+	if err := api.DB.DB.QueryRowContext(ctx, `SELECT count(*) FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL`, res.Workspace.ID).Scan(&aKeys); err != nil || aKeys != 1 {
+		t.Errorf("A's live api keys = %d, %v; want 1", aKeys, err)
+	}
+}
+
+// rootFields lists every root field the served schema has.
+func rootFields(t *testing.T) map[string]bool {
+	t.Helper()
+	s := generated.NewExecutableSchema(generated.Config{}).Schema()
+	out := map[string]bool{}
+	for _, typ := range []string{"Query", "Mutation", "Subscription"} {
+		def := s.Types[typ]
+		if def == nil {
+			continue
+		}
+		for _, f := range def.Fields {
+			if !strings.HasPrefix(f.Name, "__") {
+				out[typ+"."+f.Name] = true
+			}
+		}
+	}
+	return out
+}
+
+// snapshot returns a checksum of every table's full contents.
+func snapshot(t *testing.T, api *apitest.API) map[string]string {
+	t.Helper()
+	rows, err := api.DB.DB.Query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		_ = rows.Scan(&n)
+		tables = append(tables, n)
+	}
+	rows.Close()
+	sort.Strings(tables)
+	out := map[string]string{}
+	for _, tb := range tables {
+		var sum *string
+		// Table names come from the catalogue, not from input.
+		if err := api.DB.DB.QueryRow(fmt.Sprintf(`SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM %q t`, tb)).Scan(&sum); err != nil {
+			t.Fatal(err)
+		}
+		if sum != nil {
+			out[tb] = *sum
+		} else {
+			out[tb] = ""
+		}
+	}
+	return out
+}
