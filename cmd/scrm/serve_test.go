@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/scrmhq/scrm/internal/demo"
+	"github.com/scrmhq/scrm/internal/platform"
+	"github.com/scrmhq/scrm/internal/testenv"
+)
+
+// TestServeEndToEnd builds the binary and runs `scrm serve --demo` the way
+// `make run` does, on a database that does not exist yet: it must create and
+// migrate it, create the demo workspace, answer Login and Me with the printed
+// credentials, and stop cleanly on SIGTERM.
+func TestServeEndToEnd(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "scrm")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dbName := fmt.Sprintf("scrm_e2e_%d", time.Now().UnixNano())
+	dbURL := strings.Replace(testenv.ServerURL(), "/postgres?", "/"+dbName+"?", 1)
+	t.Cleanup(func() {
+		if admin, err := platform.OpenDB(context.Background(), testenv.ServerURL()); err == nil {
+			_, _ = admin.Exec("DROP DATABASE IF EXISTS " + pq.QuoteIdentifier(dbName) + " WITH (FORCE)")
+			admin.Close()
+		}
+	})
+	rd := testenv.NewRedis(t)
+	addr := freeAddr(t)
+
+	var out bytes.Buffer
+	cmd := exec.Command(bin, "serve", "--demo")
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "REDIS_URL="+rd.URL, "SCRM_ADDR="+addr, "SCRM_SECRET=e2e-secret-0123456789")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	base := "http://" + addr
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		res, err := http.Get(base + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				break
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited early: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready in time\n%s", out.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), demo.AdminPassword) {
+		t.Errorf("serve --demo did not print the demo login:\n%s", out.String())
+	}
+	gql := func(token, q string, vars map[string]any) map[string]any {
+		body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
+		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var r map[string]any
+		if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+			t.Fatal(err)
+		}
+		if r["errors"] != nil {
+			t.Fatalf("errors: %v", r["errors"])
+		}
+		return r["data"].(map[string]any)
+	}
+	login := gql("", `mutation($w:String!,$e:String!,$p:String!){ login(input:{workspace:$w,email:$e,password:$p}){ token } }`,
+		map[string]any{"w": demo.Slug, "e": demo.AdminEmail, "p": demo.AdminPassword})
+	token := login["login"].(map[string]any)["token"].(string)
+	me := gql(token, `{ me { email workspace { slug } } leads(first: 1) { totalCount } }`, nil)
+	if me["me"].(map[string]any)["email"] != demo.AdminEmail || me["leads"].(map[string]any)["totalCount"].(float64) < 1000 {
+		t.Errorf("me/leads = %v", me)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve exited with %v after SIGTERM\n%s", err, out.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not stop within 30s of SIGTERM\n%s", out.String())
+	}
+	for _, want := range []string{"api shutting down", "worker shutting down", "scheduler shutting down", "stopped"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}

@@ -1,0 +1,124 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/platform"
+	"github.com/scrmhq/scrm/internal/tenant"
+	"github.com/scrmhq/scrm/internal/testenv"
+	"github.com/scrmhq/scrm/internal/workspace"
+	"github.com/scrmhq/scrm/jobs"
+)
+
+func fixture(t *testing.T) (*testenv.Database, context.Context, *platform.FakeClock) {
+	t.Helper()
+	db := testenv.NewDatabase(t)
+	ctx := context.Background()
+	c, err := workspace.Create(ctx, db.Client, workspace.Spec{Slug: "acme", Name: "Acme", AdminName: "a", AdminEmail: "a@acme.test", AdminPassword: "password-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, tenant.NewContext(ctx, c.Workspace.ID), platform.NewFakeClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+}
+
+func TestPurgeRevokedAPIKeysAtRetentionBoundary(t *testing.T) {
+	db, ctx, clock := fixture(t)
+	now := clock.Now()
+	mk := func(name string, revoked *time.Time) *ent.APIKey {
+		k, err := db.Client.APIKey.Create().SetName(name).SetPrefix("scrm_" + name).SetSecretHash([]byte(name)).SetNillableRevokedAt(revoked).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	old := now.Add(-jobs.RevokedKeyRetention - time.Second)
+	edge := now.Add(-jobs.RevokedKeyRetention + time.Second)
+	mk("live", nil)
+	mk("old", &old)
+	mk("recent", &edge)
+
+	h := &jobs.Handlers{Deps: jobs.Deps{Client: db.Client, Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	for range 2 { // idempotent: the second run changes nothing
+		if err := h.HandlePurgeRevokedAPIKeys(context.Background(), asynq.NewTask(jobs.TypePurgeRevokedAPIKeys, nil)); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		keys, err := db.Client.APIKey.Query().Order(ent.Asc("name")).All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			names = append(names, k.Name)
+		}
+		if len(names) != 2 || names[0] != "live" || names[1] != "recent" {
+			t.Fatalf("keys after purge = %v; want [live recent]", names)
+		}
+	}
+}
+
+// TestWorkerAndSchedulerWiring runs the real worker and scheduler against
+// Redis: the periodic entry is enqueued, processed and, being unique, not
+// enqueued twice by two schedulers in the same period.
+func TestWorkerAndSchedulerWiring(t *testing.T) {
+	db, ctx, clock := fixture(t)
+	rd := testenv.NewRedis(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	opt := asynq.RedisClientOpt{Addr: rd.Addr, DB: rd.DB}
+
+	revoked := clock.Now().Add(-jobs.RevokedKeyRetention - time.Hour)
+	if err := db.Client.APIKey.Create().SetName("old").SetPrefix("scrm_old").SetSecretHash([]byte("x")).SetRevokedAt(revoked).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Two schedulers enqueue the same periodic task for the same period.
+	client := asynq.NewClient(opt)
+	defer client.Close()
+	var enqueued int
+	for range 2 {
+		p := jobs.Schedule()[0]
+		if _, err := client.Enqueue(p.Task, p.Opts...); err == nil {
+			enqueued++
+		} else if !errors.Is(err, asynq.ErrDuplicateTask) {
+			t.Fatal(err)
+		}
+	}
+	if enqueued != 1 {
+		t.Fatalf("enqueued %d copies of the periodic task; want 1", enqueued)
+	}
+	srv := jobs.NewServer(opt, log, 2)
+	mux := asynq.NewServeMux()
+	jobs.Register(mux, jobs.Deps{Client: db.Client, Clock: clock, Log: log})
+	if err := srv.Start(mux); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		n, err := db.Client.APIKey.Query().Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the worker did not process the task")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	sched, err := jobs.NewScheduler(opt, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sched.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sched.Shutdown()
+}
