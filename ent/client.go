@@ -17,12 +17,14 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/auditlog"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
+	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -43,6 +45,8 @@ type Client struct {
 	Schema *migrate.Schema
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// AuditLog is the client for interacting with the AuditLog builders.
+	AuditLog *AuditLogClient
 	// FieldDefinition is the client for interacting with the FieldDefinition builders.
 	FieldDefinition *FieldDefinitionClient
 	// Lead is the client for interacting with the Lead builders.
@@ -55,6 +59,8 @@ type Client struct {
 	Partner *PartnerClient
 	// Pipeline is the client for interacting with the Pipeline builders.
 	Pipeline *PipelineClient
+	// PolicyRule is the client for interacting with the PolicyRule builders.
+	PolicyRule *PolicyRuleClient
 	// Pool is the client for interacting with the Pool builders.
 	Pool *PoolClient
 	// Stage is the client for interacting with the Stage builders.
@@ -85,12 +91,14 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.APIKey = NewAPIKeyClient(c.config)
+	c.AuditLog = NewAuditLogClient(c.config)
 	c.FieldDefinition = NewFieldDefinitionClient(c.config)
 	c.Lead = NewLeadClient(c.config)
 	c.LeadTag = NewLeadTagClient(c.config)
 	c.LostReason = NewLostReasonClient(c.config)
 	c.Partner = NewPartnerClient(c.config)
 	c.Pipeline = NewPipelineClient(c.config)
+	c.PolicyRule = NewPolicyRuleClient(c.config)
 	c.Pool = NewPoolClient(c.config)
 	c.Stage = NewStageClient(c.config)
 	c.StageChange = NewStageChangeClient(c.config)
@@ -193,12 +201,14 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ctx:             ctx,
 		config:          cfg,
 		APIKey:          NewAPIKeyClient(cfg),
+		AuditLog:        NewAuditLogClient(cfg),
 		FieldDefinition: NewFieldDefinitionClient(cfg),
 		Lead:            NewLeadClient(cfg),
 		LeadTag:         NewLeadTagClient(cfg),
 		LostReason:      NewLostReasonClient(cfg),
 		Partner:         NewPartnerClient(cfg),
 		Pipeline:        NewPipelineClient(cfg),
+		PolicyRule:      NewPolicyRuleClient(cfg),
 		Pool:            NewPoolClient(cfg),
 		Stage:           NewStageClient(cfg),
 		StageChange:     NewStageChangeClient(cfg),
@@ -228,12 +238,14 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ctx:             ctx,
 		config:          cfg,
 		APIKey:          NewAPIKeyClient(cfg),
+		AuditLog:        NewAuditLogClient(cfg),
 		FieldDefinition: NewFieldDefinitionClient(cfg),
 		Lead:            NewLeadClient(cfg),
 		LeadTag:         NewLeadTagClient(cfg),
 		LostReason:      NewLostReasonClient(cfg),
 		Partner:         NewPartnerClient(cfg),
 		Pipeline:        NewPipelineClient(cfg),
+		PolicyRule:      NewPolicyRuleClient(cfg),
 		Pool:            NewPoolClient(cfg),
 		Stage:           NewStageClient(cfg),
 		StageChange:     NewStageChangeClient(cfg),
@@ -272,9 +284,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.FieldDefinition, c.Lead, c.LeadTag, c.LostReason, c.Partner,
-		c.Pipeline, c.Pool, c.Stage, c.StageChange, c.Tag, c.TagGroup, c.Team,
-		c.Territory, c.User, c.Workspace,
+		c.APIKey, c.AuditLog, c.FieldDefinition, c.Lead, c.LeadTag, c.LostReason,
+		c.Partner, c.Pipeline, c.PolicyRule, c.Pool, c.Stage, c.StageChange, c.Tag,
+		c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -284,9 +296,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.FieldDefinition, c.Lead, c.LeadTag, c.LostReason, c.Partner,
-		c.Pipeline, c.Pool, c.Stage, c.StageChange, c.Tag, c.TagGroup, c.Team,
-		c.Territory, c.User, c.Workspace,
+		c.APIKey, c.AuditLog, c.FieldDefinition, c.Lead, c.LeadTag, c.LostReason,
+		c.Partner, c.Pipeline, c.PolicyRule, c.Pool, c.Stage, c.StageChange, c.Tag,
+		c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -297,6 +309,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *APIKeyMutation:
 		return c.APIKey.mutate(ctx, m)
+	case *AuditLogMutation:
+		return c.AuditLog.mutate(ctx, m)
 	case *FieldDefinitionMutation:
 		return c.FieldDefinition.mutate(ctx, m)
 	case *LeadMutation:
@@ -309,6 +323,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Partner.mutate(ctx, m)
 	case *PipelineMutation:
 		return c.Pipeline.mutate(ctx, m)
+	case *PolicyRuleMutation:
+		return c.PolicyRule.mutate(ctx, m)
 	case *PoolMutation:
 		return c.Pool.mutate(ctx, m)
 	case *StageMutation:
@@ -480,6 +496,141 @@ func (c *APIKeyClient) mutate(ctx context.Context, m *APIKeyMutation) (Value, er
 		return (&APIKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown APIKey mutation op: %q", m.Op())
+	}
+}
+
+// AuditLogClient is a client for the AuditLog schema.
+type AuditLogClient struct {
+	config
+}
+
+// NewAuditLogClient returns a client for the AuditLog from the given config.
+func NewAuditLogClient(c config) *AuditLogClient {
+	return &AuditLogClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditlog.Hooks(f(g(h())))`.
+func (c *AuditLogClient) Use(hooks ...Hook) {
+	c.hooks.AuditLog = append(c.hooks.AuditLog, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditlog.Intercept(f(g(h())))`.
+func (c *AuditLogClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditLog = append(c.inters.AuditLog, interceptors...)
+}
+
+// Create returns a builder for creating a AuditLog entity.
+func (c *AuditLogClient) Create() *AuditLogCreate {
+	mutation := newAuditLogMutation(c.config, OpCreate)
+	return &AuditLogCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditLog entities.
+func (c *AuditLogClient) CreateBulk(builders ...*AuditLogCreate) *AuditLogCreateBulk {
+	return &AuditLogCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditLogClient) MapCreateBulk(slice any, setFunc func(*AuditLogCreate, int)) *AuditLogCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditLogCreateBulk{err: fmt.Errorf("calling to AuditLogClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditLogCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditLogCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditLog.
+func (c *AuditLogClient) Update() *AuditLogUpdate {
+	mutation := newAuditLogMutation(c.config, OpUpdate)
+	return &AuditLogUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditLogClient) UpdateOne(_m *AuditLog) *AuditLogUpdateOne {
+	mutation := newAuditLogMutation(c.config, OpUpdateOne, withAuditLog(_m))
+	return &AuditLogUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditLogClient) UpdateOneID(id uuid.UUID) *AuditLogUpdateOne {
+	mutation := newAuditLogMutation(c.config, OpUpdateOne, withAuditLogID(id))
+	return &AuditLogUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditLog.
+func (c *AuditLogClient) Delete() *AuditLogDelete {
+	mutation := newAuditLogMutation(c.config, OpDelete)
+	return &AuditLogDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditLogClient) DeleteOne(_m *AuditLog) *AuditLogDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditLogClient) DeleteOneID(id uuid.UUID) *AuditLogDeleteOne {
+	builder := c.Delete().Where(auditlog.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditLogDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditLog.
+func (c *AuditLogClient) Query() *AuditLogQuery {
+	return &AuditLogQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditLog},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditLog entity by its id.
+func (c *AuditLogClient) Get(ctx context.Context, id uuid.UUID) (*AuditLog, error) {
+	return c.Query().Where(auditlog.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditLogClient) GetX(ctx context.Context, id uuid.UUID) *AuditLog {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditLogClient) Hooks() []Hook {
+	hooks := c.hooks.AuditLog
+	return append(hooks[:len(hooks):len(hooks)], auditlog.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditLogClient) Interceptors() []Interceptor {
+	inters := c.inters.AuditLog
+	return append(inters[:len(inters):len(inters)], auditlog.Interceptors[:]...)
+}
+
+func (c *AuditLogClient) mutate(ctx context.Context, m *AuditLogMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditLogCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditLogUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditLogUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditLogDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditLog mutation op: %q", m.Op())
 	}
 }
 
@@ -1449,6 +1600,141 @@ func (c *PipelineClient) mutate(ctx context.Context, m *PipelineMutation) (Value
 		return (&PipelineDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Pipeline mutation op: %q", m.Op())
+	}
+}
+
+// PolicyRuleClient is a client for the PolicyRule schema.
+type PolicyRuleClient struct {
+	config
+}
+
+// NewPolicyRuleClient returns a client for the PolicyRule from the given config.
+func NewPolicyRuleClient(c config) *PolicyRuleClient {
+	return &PolicyRuleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `policyrule.Hooks(f(g(h())))`.
+func (c *PolicyRuleClient) Use(hooks ...Hook) {
+	c.hooks.PolicyRule = append(c.hooks.PolicyRule, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `policyrule.Intercept(f(g(h())))`.
+func (c *PolicyRuleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PolicyRule = append(c.inters.PolicyRule, interceptors...)
+}
+
+// Create returns a builder for creating a PolicyRule entity.
+func (c *PolicyRuleClient) Create() *PolicyRuleCreate {
+	mutation := newPolicyRuleMutation(c.config, OpCreate)
+	return &PolicyRuleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PolicyRule entities.
+func (c *PolicyRuleClient) CreateBulk(builders ...*PolicyRuleCreate) *PolicyRuleCreateBulk {
+	return &PolicyRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PolicyRuleClient) MapCreateBulk(slice any, setFunc func(*PolicyRuleCreate, int)) *PolicyRuleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PolicyRuleCreateBulk{err: fmt.Errorf("calling to PolicyRuleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PolicyRuleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PolicyRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PolicyRule.
+func (c *PolicyRuleClient) Update() *PolicyRuleUpdate {
+	mutation := newPolicyRuleMutation(c.config, OpUpdate)
+	return &PolicyRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PolicyRuleClient) UpdateOne(_m *PolicyRule) *PolicyRuleUpdateOne {
+	mutation := newPolicyRuleMutation(c.config, OpUpdateOne, withPolicyRule(_m))
+	return &PolicyRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PolicyRuleClient) UpdateOneID(id uuid.UUID) *PolicyRuleUpdateOne {
+	mutation := newPolicyRuleMutation(c.config, OpUpdateOne, withPolicyRuleID(id))
+	return &PolicyRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PolicyRule.
+func (c *PolicyRuleClient) Delete() *PolicyRuleDelete {
+	mutation := newPolicyRuleMutation(c.config, OpDelete)
+	return &PolicyRuleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PolicyRuleClient) DeleteOne(_m *PolicyRule) *PolicyRuleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PolicyRuleClient) DeleteOneID(id uuid.UUID) *PolicyRuleDeleteOne {
+	builder := c.Delete().Where(policyrule.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PolicyRuleDeleteOne{builder}
+}
+
+// Query returns a query builder for PolicyRule.
+func (c *PolicyRuleClient) Query() *PolicyRuleQuery {
+	return &PolicyRuleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePolicyRule},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PolicyRule entity by its id.
+func (c *PolicyRuleClient) Get(ctx context.Context, id uuid.UUID) (*PolicyRule, error) {
+	return c.Query().Where(policyrule.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PolicyRuleClient) GetX(ctx context.Context, id uuid.UUID) *PolicyRule {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PolicyRuleClient) Hooks() []Hook {
+	hooks := c.hooks.PolicyRule
+	return append(hooks[:len(hooks):len(hooks)], policyrule.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PolicyRuleClient) Interceptors() []Interceptor {
+	inters := c.inters.PolicyRule
+	return append(inters[:len(inters):len(inters)], policyrule.Interceptors[:]...)
+}
+
+func (c *PolicyRuleClient) mutate(ctx context.Context, m *PolicyRuleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PolicyRuleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PolicyRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PolicyRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PolicyRuleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PolicyRule mutation op: %q", m.Op())
 	}
 }
 
@@ -3038,12 +3324,13 @@ func (c *WorkspaceClient) mutate(ctx context.Context, m *WorkspaceMutation) (Val
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, FieldDefinition, Lead, LeadTag, LostReason, Partner, Pipeline, Pool,
-		Stage, StageChange, Tag, TagGroup, Team, Territory, User, Workspace []ent.Hook
+		APIKey, AuditLog, FieldDefinition, Lead, LeadTag, LostReason, Partner, Pipeline,
+		PolicyRule, Pool, Stage, StageChange, Tag, TagGroup, Team, Territory, User,
+		Workspace []ent.Hook
 	}
 	inters struct {
-		APIKey, FieldDefinition, Lead, LeadTag, LostReason, Partner, Pipeline, Pool,
-		Stage, StageChange, Tag, TagGroup, Team, Territory, User,
+		APIKey, AuditLog, FieldDefinition, Lead, LeadTag, LostReason, Partner, Pipeline,
+		PolicyRule, Pool, Stage, StageChange, Tag, TagGroup, Team, Territory, User,
 		Workspace []ent.Interceptor
 	}
 )

@@ -13,12 +13,14 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/auditlog"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
+	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -89,12 +91,14 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apikey.Table:          apikey.ValidColumn,
+			auditlog.Table:        auditlog.ValidColumn,
 			fielddefinition.Table: fielddefinition.ValidColumn,
 			lead.Table:            lead.ValidColumn,
 			leadtag.Table:         leadtag.ValidColumn,
 			lostreason.Table:      lostreason.ValidColumn,
 			partner.Table:         partner.ValidColumn,
 			pipeline.Table:        pipeline.ValidColumn,
+			policyrule.Table:      policyrule.ValidColumn,
 			pool.Table:            pool.ValidColumn,
 			stage.Table:           stage.ValidColumn,
 			stagechange.Table:     stagechange.ValidColumn,

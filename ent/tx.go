@@ -16,6 +16,8 @@ type Tx struct {
 	config
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// AuditLog is the client for interacting with the AuditLog builders.
+	AuditLog *AuditLogClient
 	// FieldDefinition is the client for interacting with the FieldDefinition builders.
 	FieldDefinition *FieldDefinitionClient
 	// Lead is the client for interacting with the Lead builders.
@@ -28,6 +30,8 @@ type Tx struct {
 	Partner *PartnerClient
 	// Pipeline is the client for interacting with the Pipeline builders.
 	Pipeline *PipelineClient
+	// PolicyRule is the client for interacting with the PolicyRule builders.
+	PolicyRule *PolicyRuleClient
 	// Pool is the client for interacting with the Pool builders.
 	Pool *PoolClient
 	// Stage is the client for interacting with the Stage builders.
@@ -178,12 +182,14 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
+	tx.AuditLog = NewAuditLogClient(tx.config)
 	tx.FieldDefinition = NewFieldDefinitionClient(tx.config)
 	tx.Lead = NewLeadClient(tx.config)
 	tx.LeadTag = NewLeadTagClient(tx.config)
 	tx.LostReason = NewLostReasonClient(tx.config)
 	tx.Partner = NewPartnerClient(tx.config)
 	tx.Pipeline = NewPipelineClient(tx.config)
+	tx.PolicyRule = NewPolicyRuleClient(tx.config)
 	tx.Pool = NewPoolClient(tx.config)
 	tx.Stage = NewStageClient(tx.config)
 	tx.StageChange = NewStageChangeClient(tx.config)

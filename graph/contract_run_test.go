@@ -101,6 +101,40 @@ var contractRuns = map[string]contractRun{
 			}
 		},
 	},
+	"GrantPermission": {
+		vars: func(*scenario) map[string]any {
+			return map[string]any{"role": "analyst", "resource": "lead.contact", "action": "read"}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			if d["grantPermission"] != true {
+				t.Errorf("grantPermission = %v", d)
+			}
+		},
+	},
+	"RevokePermission": {
+		vars: func(*scenario) map[string]any {
+			return map[string]any{"role": "rep", "resource": "lead", "action": "delete"}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			if d["revokePermission"] != true {
+				t.Errorf("revokePermission = %v", d)
+			}
+		},
+	},
+	"Permissions": {
+		vars: func(*scenario) map[string]any { return map[string]any{"role": "analyst"} },
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			found := false
+			for _, p := range d["permissions"].([]any) {
+				if dig(p, "resource") == "lead.contact" && dig(p, "action") == "read" && dig(p, "role") == "analyst" {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("granted permission missing from %v", d["permissions"])
+			}
+		},
+	},
 	"Pipelines": {
 		check: func(t *testing.T, s *scenario, d map[string]any) {
 			ps := d["pipelines"].([]any)
@@ -187,5 +221,8 @@ func sourceOf(doc *ast.QueryDocument, op *ast.OperationDefinition) string {
 
 type stringsBuilder struct{ buf []byte }
 
-func (b *stringsBuilder) Write(p []byte) (int, error) { b.buf = append(b.buf, p...); return len(p), nil }
-func (b *stringsBuilder) String() string               { return string(b.buf) }
+func (b *stringsBuilder) Write(p []byte) (int, error) {
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+func (b *stringsBuilder) String() string { return string(b.buf) }

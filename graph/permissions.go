@@ -47,6 +47,10 @@ var RootPermissions = map[string]Permission{
 	"Query.tags":        {"tag", "read"},
 	"Query.tagGroups":   {"tag", "read"},
 	"Query.apiKeys":     {"apikey", "read"},
+	"Query.permissions": {"policy", "read"},
+
+	"Mutation.grantPermission":  {"policy", "write"},
+	"Mutation.revokePermission": {"policy", "write"},
 
 	"Mutation.createAPIKey":    {"apikey", "write"},
 	"Mutation.revokeAPIKey":    {"apikey", "write"},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/platform"
 )
@@ -17,6 +18,7 @@ import (
 type Resolver struct {
 	Client *ent.Client
 	Auth   *auth.Service
+	Authz  *authz.Service
 	Clock  platform.Clock
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/scrmhq/scrm/graph/generated"
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/org"
 )
 
@@ -42,6 +43,16 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateA
 // RevokeAPIKey is the resolver for the revokeAPIKey field.
 func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id uuid.UUID) (*ent.APIKey, error) {
 	return r.Auth.RevokeAPIKey(ctx, id)
+}
+
+// GrantPermission is the resolver for the grantPermission field.
+func (r *mutationResolver) GrantPermission(ctx context.Context, role string, resource string, action string) (bool, error) {
+	return true, r.Authz.Grant(ctx, role, resource, action)
+}
+
+// RevokePermission is the resolver for the revokePermission field.
+func (r *mutationResolver) RevokePermission(ctx context.Context, role string, resource string, action string) (bool, error) {
+	return true, r.Authz.Revoke(ctx, role, resource, action)
 }
 
 // CreateTerritory is the resolver for the createTerritory field.
@@ -97,6 +108,11 @@ func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
 		return nil, apperr.New(apperr.NotFound, "", "an API key has no user")
 	}
 	return r.db(ctx).User.Get(ctx, v.UserID)
+}
+
+// Permissions is the resolver for the permissions field.
+func (r *queryResolver) Permissions(ctx context.Context, role *string) ([]*authz.Permission, error) {
+	return r.Authz.Permissions(ctx, deref(role))
 }
 
 // By is the resolver for the by field.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/scrmhq/scrm/graph/generated"
 	"github.com/scrmhq/scrm/internal/apitest"
+	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/demo"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/tenant"
@@ -23,6 +24,8 @@ type crossCase struct {
 	query   string
 	vars    func(a map[string]string) map[string]any
 	mustErr bool
+	// writes names the tables the call may change: its own workspace's rows.
+	writes []string
 }
 
 var crossTenantCases = map[string]crossCase{
@@ -43,10 +46,13 @@ var crossTenantCases = map[string]crossCase{
 	"Query.territories": {query: `{ territories { id children { id } } }`},
 	"Query.users":       {query: `query($id:ID!){ users(where:{id:$id}){ totalCount edges { node { id } } } }`, vars: aID("user")},
 
-	"Mutation.login":           {query: `mutation { login(input:{workspace:"wb", email:"admin@demo.scrm.dev", password:"demo-admin-2026"}){ token } }`, mustErr: true},
-	"Mutation.createAPIKey":    {query: `mutation { createAPIKey(input:{name:"k"}){ apiKey { id } } }`},
-	"Mutation.revokeAPIKey":    {query: `mutation($id:ID!){ revokeAPIKey(id:$id){ id } }`, vars: aID("apiKey"), mustErr: true},
-	"Mutation.createTerritory": {query: `mutation($id:ID!){ createTerritory(input:{name:"x", parentID:$id}){ id } }`, vars: aID("territory"), mustErr: true},
+	"Mutation.login":            {query: `mutation { login(input:{workspace:"wb", email:"admin@demo.scrm.dev", password:"demo-admin-2026"}){ token } }`, mustErr: true},
+	"Mutation.createAPIKey":     {query: `mutation { createAPIKey(input:{name:"k"}){ apiKey { id } } }`, writes: []string{"api_keys"}},
+	"Query.permissions":         {query: `{ permissions { role resource action } }`},
+	"Mutation.grantPermission":  {query: `mutation { grantPermission(role:"rep", resource:"lead.contact", action:"read") }`, writes: []string{"policy_rules", "audit_logs"}},
+	"Mutation.revokePermission": {query: `mutation { revokePermission(role:"manager", resource:"lead", action:"assign") }`, writes: []string{"policy_rules", "audit_logs"}},
+	"Mutation.revokeAPIKey":     {query: `mutation($id:ID!){ revokeAPIKey(id:$id){ id } }`, vars: aID("apiKey"), mustErr: true},
+	"Mutation.createTerritory":  {query: `mutation($id:ID!){ createTerritory(input:{name:"x", parentID:$id}){ id } }`, vars: aID("territory"), mustErr: true},
 	"Mutation.createUser": {query: `mutation($t:ID!){ createUser(input:{name:"x", email:"x@wb.test", password:"password-x", roles:["rep"], teamID:$t}){ id } }`,
 		vars: func(a map[string]string) map[string]any { return map[string]any{"t": a["team"]} }, mustErr: true},
 	"Mutation.updateUser":    {query: `mutation($id:ID!){ updateUser(id:$id, input:{name:"hijacked"}){ id } }`, vars: aID("user"), mustErr: true},
@@ -151,13 +157,38 @@ func TestCrossTenant(t *testing.T) {
 		})
 	}
 	after := snapshot(t, api)
-	for table, sum := range before {
-		if table == "api_keys" { // B's createAPIKey case adds a key to B
-			continue
+	ownWrites := map[string]bool{}
+	for _, tc := range crossTenantCases {
+		for _, tb := range tc.writes {
+			ownWrites[tb] = true
 		}
-		if after[table] != sum {
+	}
+	for table, sum := range before {
+		if after[table] != sum && !ownWrites[table] {
 			t.Errorf("table %s changed during B's calls", table)
 		}
+	}
+	// Where B wrote, it wrote only its own rows.
+	for table := range ownWrites {
+		var n int
+		col := "created_at"
+		if table == "audit_logs" {
+			col = "at"
+		}
+		if err := api.DB.DB.QueryRow(fmt.Sprintf(`SELECT count(*) FROM %q WHERE tenant_id = $1 AND %s > now() - interval '1 hour'`, table, col), res.Workspace.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if table == "api_keys" {
+			n-- // A's own key made above
+		}
+		if n != 0 {
+			t.Errorf("%d rows of A's %s were written during B's calls", n, table)
+		}
+	}
+	// A's policy is untouched by B's grant and revoke.
+	aAllowed, err := api.Authz().Allowed(aCtx, &auth.Viewer{TenantID: res.Workspace.ID, Roles: []string{"manager"}}, "lead", "assign")
+	if err != nil || !aAllowed {
+		t.Errorf("A's manager lost lead assign after B's revoke: %v %v", aAllowed, err)
 	}
 	var aKeys int
 	if err := api.DB.DB.QueryRowContext(ctx, `SELECT count(*) FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL`, res.Workspace.ID).Scan(&aKeys); err != nil || aKeys != 1 {

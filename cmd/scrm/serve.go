@@ -75,10 +75,15 @@ func runServe(ctx context.Context, args []string) error {
 	if want["api"] {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		az, err := authz.New(ctx, e.client, rdb, clock, e.log)
+		if err != nil {
+			return fmt.Errorf("load policy: %w", err)
+		}
+		go az.Watch(gctx)
 		h := server.New(server.Deps{
 			Client: e.client, DB: e.db, Redis: rdb, Log: e.log, Clock: clock, Registry: reg,
-			Auth:       auth.NewService(e.client, auth.NewTokens(e.cfg.Secret, clock.Now), clock.Now),
-			Authorizer: authz.New(),
+			Auth:  auth.NewService(e.client, auth.NewTokens(e.cfg.Secret, clock.Now), clock.Now),
+			Authz: az,
 		})
 		srv := &http.Server{Addr: e.cfg.Addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 		g.Go(func() error {

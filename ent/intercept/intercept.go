@@ -9,12 +9,14 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/auditlog"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
+	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/stage"
@@ -108,6 +110,33 @@ func (f TraverseAPIKey) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.APIKeyQuery", q)
+}
+
+// The AuditLogFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AuditLogFunc func(context.Context, *ent.AuditLogQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AuditLogFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AuditLogQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AuditLogQuery", q)
+}
+
+// The TraverseAuditLog type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAuditLog func(context.Context, *ent.AuditLogQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAuditLog) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAuditLog) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AuditLogQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AuditLogQuery", q)
 }
 
 // The FieldDefinitionFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -270,6 +299,33 @@ func (f TraversePipeline) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.PipelineQuery", q)
+}
+
+// The PolicyRuleFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PolicyRuleFunc func(context.Context, *ent.PolicyRuleQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PolicyRuleFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PolicyRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PolicyRuleQuery", q)
+}
+
+// The TraversePolicyRule type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePolicyRule func(context.Context, *ent.PolicyRuleQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePolicyRule) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePolicyRule) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PolicyRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PolicyRuleQuery", q)
 }
 
 // The PoolFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -520,6 +576,8 @@ func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
 	case *ent.APIKeyQuery:
 		return &query[*ent.APIKeyQuery, predicate.APIKey, apikey.OrderOption]{typ: ent.TypeAPIKey, tq: q}, nil
+	case *ent.AuditLogQuery:
+		return &query[*ent.AuditLogQuery, predicate.AuditLog, auditlog.OrderOption]{typ: ent.TypeAuditLog, tq: q}, nil
 	case *ent.FieldDefinitionQuery:
 		return &query[*ent.FieldDefinitionQuery, predicate.FieldDefinition, fielddefinition.OrderOption]{typ: ent.TypeFieldDefinition, tq: q}, nil
 	case *ent.LeadQuery:
@@ -532,6 +590,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.PartnerQuery, predicate.Partner, partner.OrderOption]{typ: ent.TypePartner, tq: q}, nil
 	case *ent.PipelineQuery:
 		return &query[*ent.PipelineQuery, predicate.Pipeline, pipeline.OrderOption]{typ: ent.TypePipeline, tq: q}, nil
+	case *ent.PolicyRuleQuery:
+		return &query[*ent.PolicyRuleQuery, predicate.PolicyRule, policyrule.OrderOption]{typ: ent.TypePolicyRule, tq: q}, nil
 	case *ent.PoolQuery:
 		return &query[*ent.PoolQuery, predicate.Pool, pool.OrderOption]{typ: ent.TypePool, tq: q}, nil
 	case *ent.StageQuery:

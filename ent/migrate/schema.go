@@ -44,6 +44,29 @@ var (
 			},
 		},
 	}
+	// AuditLogsColumns holds the columns for the "audit_logs" table.
+	AuditLogsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "actor_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "api_key_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "action", Type: field.TypeString},
+		{Name: "detail", Type: field.TypeJSON},
+	}
+	// AuditLogsTable holds the schema information for the "audit_logs" table.
+	AuditLogsTable = &schema.Table{
+		Name:       "audit_logs",
+		Columns:    AuditLogsColumns,
+		PrimaryKey: []*schema.Column{AuditLogsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditlog_tenant_id_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditLogsColumns[1], AuditLogsColumns[2]},
+			},
+		},
+	}
 	// FieldDefinitionsColumns holds the columns for the "field_definitions" table.
 	FieldDefinitionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -323,6 +346,30 @@ var (
 				Annotation: &entsql.IndexAnnotation{
 					Where: "is_default",
 				},
+			},
+		},
+	}
+	// PolicyRulesColumns holds the columns for the "policy_rules" table.
+	PolicyRulesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "role", Type: field.TypeString, Size: 32},
+		{Name: "resource", Type: field.TypeString, Size: 64},
+		{Name: "action", Type: field.TypeString, Size: 32},
+		{Name: "effect", Type: field.TypeEnum, Enums: []string{"allow", "deny"}},
+	}
+	// PolicyRulesTable holds the schema information for the "policy_rules" table.
+	PolicyRulesTable = &schema.Table{
+		Name:       "policy_rules",
+		Columns:    PolicyRulesColumns,
+		PrimaryKey: []*schema.Column{PolicyRulesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "policyrule_tenant_id_role_resource_action",
+				Unique:  true,
+				Columns: []*schema.Column{PolicyRulesColumns[1], PolicyRulesColumns[4], PolicyRulesColumns[5], PolicyRulesColumns[6]},
 			},
 		},
 	}
@@ -707,12 +754,14 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APIKeysTable,
+		AuditLogsTable,
 		FieldDefinitionsTable,
 		LeadsTable,
 		LeadTagsTable,
 		LostReasonsTable,
 		PartnersTable,
 		PipelinesTable,
+		PolicyRulesTable,
 		PoolsTable,
 		StagesTable,
 		StageChangesTable,

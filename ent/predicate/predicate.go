@@ -9,6 +9,9 @@ import (
 // APIKey is the predicate function for apikey builders.
 type APIKey func(*sql.Selector)
 
+// AuditLog is the predicate function for auditlog builders.
+type AuditLog func(*sql.Selector)
+
 // FieldDefinition is the predicate function for fielddefinition builders.
 type FieldDefinition func(*sql.Selector)
 
@@ -26,6 +29,9 @@ type Partner func(*sql.Selector)
 
 // Pipeline is the predicate function for pipeline builders.
 type Pipeline func(*sql.Selector)
+
+// PolicyRule is the predicate function for policyrule builders.
+type PolicyRule func(*sql.Selector)
 
 // Pool is the predicate function for pool builders.
 type Pool func(*sql.Selector)

@@ -134,6 +134,30 @@ func (f APIKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.APIKeyMutation", m)
 }
 
+// The AuditLogQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AuditLogQueryRuleFunc func(context.Context, *ent.AuditLogQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AuditLogQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AuditLogQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AuditLogQuery", q)
+}
+
+// The AuditLogMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AuditLogMutationRuleFunc func(context.Context, *ent.AuditLogMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AuditLogMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AuditLogMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AuditLogMutation", m)
+}
+
 // The FieldDefinitionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type FieldDefinitionQueryRuleFunc func(context.Context, *ent.FieldDefinitionQuery) error
@@ -276,6 +300,30 @@ func (f PipelineMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PipelineMutation", m)
+}
+
+// The PolicyRuleQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PolicyRuleQueryRuleFunc func(context.Context, *ent.PolicyRuleQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PolicyRuleQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PolicyRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PolicyRuleQuery", q)
+}
+
+// The PolicyRuleMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PolicyRuleMutationRuleFunc func(context.Context, *ent.PolicyRuleMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PolicyRuleMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PolicyRuleMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PolicyRuleMutation", m)
 }
 
 // The PoolQueryRuleFunc type is an adapter to allow the use of ordinary

@@ -8,12 +8,14 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/auditlog"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
+	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/schema"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
@@ -91,6 +93,33 @@ func init() {
 	apikeyDescID := apikeyMixinFields0[0].Descriptor()
 	// apikey.DefaultID holds the default value on creation for the id field.
 	apikey.DefaultID = apikeyDescID.Default.(func() uuid.UUID)
+	auditlogMixin := schema.AuditLog{}.Mixin()
+	auditlog.Policy = privacy.NewPolicies(auditlogMixin[1], schema.AuditLog{})
+	auditlog.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := auditlog.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	auditlogMixinHooks1 := auditlogMixin[1].Hooks()
+
+	auditlog.Hooks[1] = auditlogMixinHooks1[0]
+	auditlogMixinInters1 := auditlogMixin[1].Interceptors()
+	auditlog.Interceptors[0] = auditlogMixinInters1[0]
+	auditlogMixinFields0 := auditlogMixin[0].Fields()
+	_ = auditlogMixinFields0
+	auditlogFields := schema.AuditLog{}.Fields()
+	_ = auditlogFields
+	// auditlogDescAction is the schema descriptor for action field.
+	auditlogDescAction := auditlogFields[3].Descriptor()
+	// auditlog.ActionValidator is a validator for the "action" field. It is called by the builders before save.
+	auditlog.ActionValidator = auditlogDescAction.Validators[0].(func(string) error)
+	// auditlogDescID is the schema descriptor for id field.
+	auditlogDescID := auditlogMixinFields0[0].Descriptor()
+	// auditlog.DefaultID holds the default value on creation for the id field.
+	auditlog.DefaultID = auditlogDescID.Default.(func() uuid.UUID)
 	fielddefinitionMixin := schema.FieldDefinition{}.Mixin()
 	fielddefinition.Policy = privacy.NewPolicies(fielddefinitionMixin[1], schema.FieldDefinition{})
 	fielddefinition.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -473,6 +502,95 @@ func init() {
 	pipelineDescID := pipelineMixinFields0[0].Descriptor()
 	// pipeline.DefaultID holds the default value on creation for the id field.
 	pipeline.DefaultID = pipelineDescID.Default.(func() uuid.UUID)
+	policyruleMixin := schema.PolicyRule{}.Mixin()
+	policyrule.Policy = privacy.NewPolicies(policyruleMixin[1], schema.PolicyRule{})
+	policyrule.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := policyrule.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	policyruleMixinHooks1 := policyruleMixin[1].Hooks()
+
+	policyrule.Hooks[1] = policyruleMixinHooks1[0]
+	policyruleMixinInters1 := policyruleMixin[1].Interceptors()
+	policyrule.Interceptors[0] = policyruleMixinInters1[0]
+	policyruleMixinFields0 := policyruleMixin[0].Fields()
+	_ = policyruleMixinFields0
+	policyruleMixinFields2 := policyruleMixin[2].Fields()
+	_ = policyruleMixinFields2
+	policyruleFields := schema.PolicyRule{}.Fields()
+	_ = policyruleFields
+	// policyruleDescCreatedAt is the schema descriptor for created_at field.
+	policyruleDescCreatedAt := policyruleMixinFields2[0].Descriptor()
+	// policyrule.DefaultCreatedAt holds the default value on creation for the created_at field.
+	policyrule.DefaultCreatedAt = policyruleDescCreatedAt.Default.(func() time.Time)
+	// policyruleDescUpdatedAt is the schema descriptor for updated_at field.
+	policyruleDescUpdatedAt := policyruleMixinFields2[1].Descriptor()
+	// policyrule.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	policyrule.DefaultUpdatedAt = policyruleDescUpdatedAt.Default.(func() time.Time)
+	// policyrule.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	policyrule.UpdateDefaultUpdatedAt = policyruleDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// policyruleDescRole is the schema descriptor for role field.
+	policyruleDescRole := policyruleFields[0].Descriptor()
+	// policyrule.RoleValidator is a validator for the "role" field. It is called by the builders before save.
+	policyrule.RoleValidator = func() func(string) error {
+		validators := policyruleDescRole.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(role string) error {
+			for _, fn := range fns {
+				if err := fn(role); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// policyruleDescResource is the schema descriptor for resource field.
+	policyruleDescResource := policyruleFields[1].Descriptor()
+	// policyrule.ResourceValidator is a validator for the "resource" field. It is called by the builders before save.
+	policyrule.ResourceValidator = func() func(string) error {
+		validators := policyruleDescResource.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(resource string) error {
+			for _, fn := range fns {
+				if err := fn(resource); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// policyruleDescAction is the schema descriptor for action field.
+	policyruleDescAction := policyruleFields[2].Descriptor()
+	// policyrule.ActionValidator is a validator for the "action" field. It is called by the builders before save.
+	policyrule.ActionValidator = func() func(string) error {
+		validators := policyruleDescAction.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(action string) error {
+			for _, fn := range fns {
+				if err := fn(action); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// policyruleDescID is the schema descriptor for id field.
+	policyruleDescID := policyruleMixinFields0[0].Descriptor()
+	// policyrule.DefaultID holds the default value on creation for the id field.
+	policyrule.DefaultID = policyruleDescID.Default.(func() uuid.UUID)
 	poolMixin := schema.Pool{}.Mixin()
 	pool.Policy = privacy.NewPolicies(poolMixin[1], schema.Pool{})
 	pool.Hooks[0] = func(next ent.Mutator) ent.Mutator {

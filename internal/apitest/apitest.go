@@ -33,7 +33,11 @@ type API struct {
 	Redis  *testenv.Redis
 	Clock  *platform.FakeClock
 	Server *httptest.Server
+	authz  *authz.Service
 }
+
+// Authz is the authorizer of this api process.
+func (a *API) Authz() *authz.Service { return a.authz }
 
 // New starts the api role on a fresh database and Redis.
 func New(t testing.TB) *API {
@@ -51,15 +55,22 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 	if testing.Verbose() {
 		log = platform.NewLogger(testWriter{t}, "debug", "text")
 	}
+	az, err := authz.New(context.Background(), db.Client, rd.Client, clock, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	go az.Watch(wctx)
 	h := server.New(server.Deps{
 		Client: db.Client, DB: db.DB, Redis: rd.Client, Log: log, Clock: clock,
-		Registry:   prometheus.NewRegistry(),
-		Auth:       auth.NewService(db.Client, auth.NewTokens(Secret, clock.Now), clock.Now),
-		Authorizer: authz.New(),
+		Registry: prometheus.NewRegistry(),
+		Auth:     auth.NewService(db.Client, auth.NewTokens(Secret, clock.Now), clock.Now),
+		Authz:    az,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &API{t: t, URL: srv.URL, DB: db, Redis: rd, Clock: clock, Server: srv}
+	return &API{t: t, URL: srv.URL, DB: db, Redis: rd, Clock: clock, Server: srv, authz: az}
 }
 
 type testWriter struct{ t testing.TB }

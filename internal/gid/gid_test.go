@@ -1,8 +1,8 @@
 package gid
 
 import (
-	"errors"
 	"encoding/base64"
+	"errors"
 	"testing"
 
 	"github.com/google/uuid"

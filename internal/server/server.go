@@ -29,6 +29,7 @@ import (
 	"github.com/scrmhq/scrm/graph"
 	"github.com/scrmhq/scrm/graph/generated"
 	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/tenant"
 )
@@ -42,14 +43,14 @@ const (
 
 // Deps are what the api role needs.
 type Deps struct {
-	Client     *ent.Client
-	DB         interface{ PingContext(context.Context) error }
-	Redis      redis.UniversalClient
-	Auth       *auth.Service
-	Authorizer graph.Authorizer
-	Log        *slog.Logger
-	Clock      platform.Clock
-	Registry   *prometheus.Registry
+	Client   *ent.Client
+	DB       interface{ PingContext(context.Context) error }
+	Redis    redis.UniversalClient
+	Auth     *auth.Service
+	Authz    *authz.Service
+	Log      *slog.Logger
+	Clock    platform.Clock
+	Registry *prometheus.Registry
 }
 
 // New returns the HTTP handler of the api role.
@@ -75,7 +76,7 @@ func New(d Deps) http.Handler {
 // NewGraphQL builds the gqlgen handler with its transports, limits, error
 // presentation and the root-field authorization.
 func NewGraphQL(d Deps, m *metrics) http.Handler {
-	cfg := generated.Config{Resolvers: &graph.Resolver{Client: d.Client, Auth: d.Auth, Clock: d.Clock}}
+	cfg := generated.Config{Resolvers: &graph.Resolver{Client: d.Client, Auth: d.Auth, Authz: d.Authz, Clock: d.Clock}}
 	connectionCost := func(child int, first, last *int) int {
 		n := 50
 		if first != nil {
@@ -107,7 +108,7 @@ func NewGraphQL(d Deps, m *metrics) http.Handler {
 	srv.Use(depthLimit{Max: MaxDepth})
 	srv.Use(graph.RequireAuthentication{})
 	srv.Use(entgql.Transactioner{TxOpener: d.Client})
-	srv.AroundFields(graph.AuthorizeRootFields(d.Authorizer))
+	srv.AroundFields(graph.AuthorizeRootFields(d.Authz))
 	srv.AroundOperations(m.operation)
 	srv.SetErrorPresenter(presentError(d.Log))
 	srv.SetRecoverFunc(recoverPanic(d.Log))
