@@ -1854,7 +1854,7 @@ func (c *PoolClient) QueryTerritories(_m *Pool) *TerritoryQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(pool.Table, pool.FieldID, id),
 			sqlgraph.To(territory.Table, territory.FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, pool.TerritoriesTable, pool.TerritoriesColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, pool.TerritoriesTable, pool.TerritoriesPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1870,7 +1870,7 @@ func (c *PoolClient) QueryTeams(_m *Pool) *TeamQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(pool.Table, pool.FieldID, id),
 			sqlgraph.To(team.Table, team.FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, pool.TeamsTable, pool.TeamsColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, pool.TeamsTable, pool.TeamsPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -2761,6 +2761,22 @@ func (c *TeamClient) QueryMembers(_m *Team) *UserQuery {
 	return query
 }
 
+// QueryPools queries the pools edge of a Team.
+func (c *TeamClient) QueryPools(_m *Team) *PoolQuery {
+	query := (&PoolClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(team.Table, team.FieldID, id),
+			sqlgraph.To(pool.Table, pool.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, team.PoolsTable, team.PoolsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *TeamClient) Hooks() []Hook {
 	hooks := c.hooks.Team
@@ -2953,6 +2969,22 @@ func (c *TerritoryClient) QueryPartners(_m *Territory) *PartnerQuery {
 			sqlgraph.From(territory.Table, territory.FieldID, id),
 			sqlgraph.To(partner.Table, partner.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, territory.PartnersTable, territory.PartnersPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPools queries the pools edge of a Territory.
+func (c *TerritoryClient) QueryPools(_m *Territory) *PoolQuery {
+	query := (&PoolClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(territory.Table, territory.FieldID, id),
+			sqlgraph.To(pool.Table, pool.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, territory.PoolsTable, territory.PoolsPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil

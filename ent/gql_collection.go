@@ -474,16 +474,6 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, lead.FieldName)
 				fieldSeen[lead.FieldName] = struct{}{}
 			}
-		case "phone":
-			if _, ok := fieldSeen[lead.FieldPhone]; !ok {
-				selectedFields = append(selectedFields, lead.FieldPhone)
-				fieldSeen[lead.FieldPhone] = struct{}{}
-			}
-		case "email":
-			if _, ok := fieldSeen[lead.FieldEmail]; !ok {
-				selectedFields = append(selectedFields, lead.FieldEmail)
-				fieldSeen[lead.FieldEmail] = struct{}{}
-			}
 		case "unionID":
 			if _, ok := fieldSeen[lead.FieldUnionID]; !ok {
 				selectedFields = append(selectedFields, lead.FieldUnionID)

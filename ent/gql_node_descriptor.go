@@ -282,7 +282,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Lead",
-		Fields: make([]*Field, 24),
+		Fields: make([]*Field, 22),
 		Edges:  make([]*Edge, 7),
 	}
 	var buf []byte
@@ -318,26 +318,10 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "name",
 		Value: string(buf),
 	}
-	if buf, err = json.Marshal(_m.Phone); err != nil {
-		return nil, err
-	}
-	node.Fields[4] = &Field{
-		Type:  "string",
-		Name:  "phone",
-		Value: string(buf),
-	}
-	if buf, err = json.Marshal(_m.Email); err != nil {
-		return nil, err
-	}
-	node.Fields[5] = &Field{
-		Type:  "string",
-		Name:  "email",
-		Value: string(buf),
-	}
 	if buf, err = json.Marshal(_m.UnionID); err != nil {
 		return nil, err
 	}
-	node.Fields[6] = &Field{
+	node.Fields[4] = &Field{
 		Type:  "string",
 		Name:  "union_id",
 		Value: string(buf),
@@ -345,7 +329,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.OpenID); err != nil {
 		return nil, err
 	}
-	node.Fields[7] = &Field{
+	node.Fields[5] = &Field{
 		Type:  "string",
 		Name:  "open_id",
 		Value: string(buf),
@@ -353,7 +337,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.ExternalID); err != nil {
 		return nil, err
 	}
-	node.Fields[8] = &Field{
+	node.Fields[6] = &Field{
 		Type:  "string",
 		Name:  "external_id",
 		Value: string(buf),
@@ -361,7 +345,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Company); err != nil {
 		return nil, err
 	}
-	node.Fields[9] = &Field{
+	node.Fields[7] = &Field{
 		Type:  "string",
 		Name:  "company",
 		Value: string(buf),
@@ -369,7 +353,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Source); err != nil {
 		return nil, err
 	}
-	node.Fields[10] = &Field{
+	node.Fields[8] = &Field{
 		Type:  "string",
 		Name:  "source",
 		Value: string(buf),
@@ -377,7 +361,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.SourceDetail); err != nil {
 		return nil, err
 	}
-	node.Fields[11] = &Field{
+	node.Fields[9] = &Field{
 		Type:  "string",
 		Name:  "source_detail",
 		Value: string(buf),
@@ -385,7 +369,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Status); err != nil {
 		return nil, err
 	}
-	node.Fields[12] = &Field{
+	node.Fields[10] = &Field{
 		Type:  "lead.Status",
 		Name:  "status",
 		Value: string(buf),
@@ -393,7 +377,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Score); err != nil {
 		return nil, err
 	}
-	node.Fields[13] = &Field{
+	node.Fields[11] = &Field{
 		Type:  "int",
 		Name:  "score",
 		Value: string(buf),
@@ -401,7 +385,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Tier); err != nil {
 		return nil, err
 	}
-	node.Fields[14] = &Field{
+	node.Fields[12] = &Field{
 		Type:  "lead.Tier",
 		Name:  "tier",
 		Value: string(buf),
@@ -409,7 +393,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.OwnerID); err != nil {
 		return nil, err
 	}
-	node.Fields[15] = &Field{
+	node.Fields[13] = &Field{
 		Type:  "uuid.UUID",
 		Name:  "owner_id",
 		Value: string(buf),
@@ -417,7 +401,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.PoolID); err != nil {
 		return nil, err
 	}
-	node.Fields[16] = &Field{
+	node.Fields[14] = &Field{
 		Type:  "uuid.UUID",
 		Name:  "pool_id",
 		Value: string(buf),
@@ -425,7 +409,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.StageID); err != nil {
 		return nil, err
 	}
-	node.Fields[17] = &Field{
+	node.Fields[15] = &Field{
 		Type:  "uuid.UUID",
 		Name:  "stage_id",
 		Value: string(buf),
@@ -433,7 +417,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.TerritoryID); err != nil {
 		return nil, err
 	}
-	node.Fields[18] = &Field{
+	node.Fields[16] = &Field{
 		Type:  "uuid.UUID",
 		Name:  "territory_id",
 		Value: string(buf),
@@ -441,7 +425,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.PartnerID); err != nil {
 		return nil, err
 	}
-	node.Fields[19] = &Field{
+	node.Fields[17] = &Field{
 		Type:  "uuid.UUID",
 		Name:  "partner_id",
 		Value: string(buf),
@@ -449,7 +433,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.ClaimedAt); err != nil {
 		return nil, err
 	}
-	node.Fields[20] = &Field{
+	node.Fields[18] = &Field{
 		Type:  "time.Time",
 		Name:  "claimed_at",
 		Value: string(buf),
@@ -457,7 +441,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.ProtectedUntil); err != nil {
 		return nil, err
 	}
-	node.Fields[21] = &Field{
+	node.Fields[19] = &Field{
 		Type:  "time.Time",
 		Name:  "protected_until",
 		Value: string(buf),
@@ -465,7 +449,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.LastFollowUpAt); err != nil {
 		return nil, err
 	}
-	node.Fields[22] = &Field{
+	node.Fields[20] = &Field{
 		Type:  "time.Time",
 		Name:  "last_follow_up_at",
 		Value: string(buf),
@@ -473,7 +457,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Locked); err != nil {
 		return nil, err
 	}
-	node.Fields[23] = &Field{
+	node.Fields[21] = &Field{
 		Type:  "bool",
 		Name:  "locked",
 		Value: string(buf),

@@ -14092,6 +14092,9 @@ type TeamMutation struct {
 	members        map[uuid.UUID]struct{}
 	removedmembers map[uuid.UUID]struct{}
 	clearedmembers bool
+	pools          map[uuid.UUID]struct{}
+	removedpools   map[uuid.UUID]struct{}
+	clearedpools   bool
 	done           bool
 	oldValue       func(context.Context) (*Team, error)
 	predicates     []predicate.Team
@@ -14475,6 +14478,60 @@ func (m *TeamMutation) ResetMembers() {
 	m.removedmembers = nil
 }
 
+// AddPoolIDs adds the "pools" edge to the Pool entity by ids.
+func (m *TeamMutation) AddPoolIDs(ids ...uuid.UUID) {
+	if m.pools == nil {
+		m.pools = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.pools[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPools clears the "pools" edge to the Pool entity.
+func (m *TeamMutation) ClearPools() {
+	m.clearedpools = true
+}
+
+// PoolsCleared reports if the "pools" edge to the Pool entity was cleared.
+func (m *TeamMutation) PoolsCleared() bool {
+	return m.clearedpools
+}
+
+// RemovePoolIDs removes the "pools" edge to the Pool entity by IDs.
+func (m *TeamMutation) RemovePoolIDs(ids ...uuid.UUID) {
+	if m.removedpools == nil {
+		m.removedpools = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.pools, ids[i])
+		m.removedpools[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPools returns the removed IDs of the "pools" edge to the Pool entity.
+func (m *TeamMutation) RemovedPoolsIDs() (ids []uuid.UUID) {
+	for id := range m.removedpools {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PoolsIDs returns the "pools" edge IDs in the mutation.
+func (m *TeamMutation) PoolsIDs() (ids []uuid.UUID) {
+	for id := range m.pools {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPools resets all changes to the "pools" edge.
+func (m *TeamMutation) ResetPools() {
+	m.pools = nil
+	m.clearedpools = false
+	m.removedpools = nil
+}
+
 // Where appends a list predicates to the TeamMutation builder.
 func (m *TeamMutation) Where(ps ...predicate.Team) {
 	m.predicates = append(m.predicates, ps...)
@@ -14685,12 +14742,15 @@ func (m *TeamMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *TeamMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.manager != nil {
 		edges = append(edges, team.EdgeManager)
 	}
 	if m.members != nil {
 		edges = append(edges, team.EdgeMembers)
+	}
+	if m.pools != nil {
+		edges = append(edges, team.EdgePools)
 	}
 	return edges
 }
@@ -14709,15 +14769,24 @@ func (m *TeamMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case team.EdgePools:
+		ids := make([]ent.Value, 0, len(m.pools))
+		for id := range m.pools {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *TeamMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.removedmembers != nil {
 		edges = append(edges, team.EdgeMembers)
+	}
+	if m.removedpools != nil {
+		edges = append(edges, team.EdgePools)
 	}
 	return edges
 }
@@ -14732,18 +14801,27 @@ func (m *TeamMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case team.EdgePools:
+		ids := make([]ent.Value, 0, len(m.removedpools))
+		for id := range m.removedpools {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *TeamMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedmanager {
 		edges = append(edges, team.EdgeManager)
 	}
 	if m.clearedmembers {
 		edges = append(edges, team.EdgeMembers)
+	}
+	if m.clearedpools {
+		edges = append(edges, team.EdgePools)
 	}
 	return edges
 }
@@ -14756,6 +14834,8 @@ func (m *TeamMutation) EdgeCleared(name string) bool {
 		return m.clearedmanager
 	case team.EdgeMembers:
 		return m.clearedmembers
+	case team.EdgePools:
+		return m.clearedpools
 	}
 	return false
 }
@@ -14780,6 +14860,9 @@ func (m *TeamMutation) ResetEdge(name string) error {
 		return nil
 	case team.EdgeMembers:
 		m.ResetMembers()
+		return nil
+	case team.EdgePools:
+		m.ResetPools()
 		return nil
 	}
 	return fmt.Errorf("unknown Team edge %s", name)
@@ -14808,6 +14891,9 @@ type TerritoryMutation struct {
 	partners        map[uuid.UUID]struct{}
 	removedpartners map[uuid.UUID]struct{}
 	clearedpartners bool
+	pools           map[uuid.UUID]struct{}
+	removedpools    map[uuid.UUID]struct{}
+	clearedpools    bool
 	done            bool
 	oldValue        func(context.Context) (*Territory, error)
 	predicates      []predicate.Territory
@@ -15335,6 +15421,60 @@ func (m *TerritoryMutation) ResetPartners() {
 	m.removedpartners = nil
 }
 
+// AddPoolIDs adds the "pools" edge to the Pool entity by ids.
+func (m *TerritoryMutation) AddPoolIDs(ids ...uuid.UUID) {
+	if m.pools == nil {
+		m.pools = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.pools[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPools clears the "pools" edge to the Pool entity.
+func (m *TerritoryMutation) ClearPools() {
+	m.clearedpools = true
+}
+
+// PoolsCleared reports if the "pools" edge to the Pool entity was cleared.
+func (m *TerritoryMutation) PoolsCleared() bool {
+	return m.clearedpools
+}
+
+// RemovePoolIDs removes the "pools" edge to the Pool entity by IDs.
+func (m *TerritoryMutation) RemovePoolIDs(ids ...uuid.UUID) {
+	if m.removedpools == nil {
+		m.removedpools = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.pools, ids[i])
+		m.removedpools[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPools returns the removed IDs of the "pools" edge to the Pool entity.
+func (m *TerritoryMutation) RemovedPoolsIDs() (ids []uuid.UUID) {
+	for id := range m.removedpools {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PoolsIDs returns the "pools" edge IDs in the mutation.
+func (m *TerritoryMutation) PoolsIDs() (ids []uuid.UUID) {
+	for id := range m.pools {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPools resets all changes to the "pools" edge.
+func (m *TerritoryMutation) ResetPools() {
+	m.pools = nil
+	m.clearedpools = false
+	m.removedpools = nil
+}
+
 // Where appends a list predicates to the TerritoryMutation builder.
 func (m *TerritoryMutation) Where(ps ...predicate.Territory) {
 	m.predicates = append(m.predicates, ps...)
@@ -15562,7 +15702,7 @@ func (m *TerritoryMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *TerritoryMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.parent != nil {
 		edges = append(edges, territory.EdgeParent)
 	}
@@ -15574,6 +15714,9 @@ func (m *TerritoryMutation) AddedEdges() []string {
 	}
 	if m.partners != nil {
 		edges = append(edges, territory.EdgePartners)
+	}
+	if m.pools != nil {
+		edges = append(edges, territory.EdgePools)
 	}
 	return edges
 }
@@ -15604,13 +15747,19 @@ func (m *TerritoryMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case territory.EdgePools:
+		ids := make([]ent.Value, 0, len(m.pools))
+		for id := range m.pools {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *TerritoryMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.removedchildren != nil {
 		edges = append(edges, territory.EdgeChildren)
 	}
@@ -15619,6 +15768,9 @@ func (m *TerritoryMutation) RemovedEdges() []string {
 	}
 	if m.removedpartners != nil {
 		edges = append(edges, territory.EdgePartners)
+	}
+	if m.removedpools != nil {
+		edges = append(edges, territory.EdgePools)
 	}
 	return edges
 }
@@ -15645,13 +15797,19 @@ func (m *TerritoryMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case territory.EdgePools:
+		ids := make([]ent.Value, 0, len(m.removedpools))
+		for id := range m.removedpools {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *TerritoryMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedparent {
 		edges = append(edges, territory.EdgeParent)
 	}
@@ -15663,6 +15821,9 @@ func (m *TerritoryMutation) ClearedEdges() []string {
 	}
 	if m.clearedpartners {
 		edges = append(edges, territory.EdgePartners)
+	}
+	if m.clearedpools {
+		edges = append(edges, territory.EdgePools)
 	}
 	return edges
 }
@@ -15679,6 +15840,8 @@ func (m *TerritoryMutation) EdgeCleared(name string) bool {
 		return m.clearedusers
 	case territory.EdgePartners:
 		return m.clearedpartners
+	case territory.EdgePools:
+		return m.clearedpools
 	}
 	return false
 }
@@ -15709,6 +15872,9 @@ func (m *TerritoryMutation) ResetEdge(name string) error {
 		return nil
 	case territory.EdgePartners:
 		m.ResetPartners()
+		return nil
+	case territory.EdgePools:
+		m.ResetPools()
 		return nil
 	}
 	return fmt.Errorf("unknown Territory edge %s", name)

@@ -32,7 +32,6 @@ type Team struct {
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TeamQuery when eager-loading is set.
 	Edges        TeamEdges `json:"edges"`
-	pool_teams   *uuid.UUID
 	selectValues sql.SelectValues
 }
 
@@ -42,13 +41,16 @@ type TeamEdges struct {
 	Manager *User `json:"manager,omitempty"`
 	// Members holds the value of the members edge.
 	Members []*User `json:"members,omitempty"`
+	// Pools holds the value of the pools edge.
+	Pools []*Pool `json:"pools,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
 	namedMembers map[string][]*User
+	namedPools   map[string][]*Pool
 }
 
 // ManagerOrErr returns the Manager value or an error if the edge
@@ -71,6 +73,15 @@ func (e TeamEdges) MembersOrErr() ([]*User, error) {
 	return nil, &NotLoadedError{edge: "members"}
 }
 
+// PoolsOrErr returns the Pools value or an error if the edge
+// was not loaded in eager-loading.
+func (e TeamEdges) PoolsOrErr() ([]*Pool, error) {
+	if e.loadedTypes[2] {
+		return e.Pools, nil
+	}
+	return nil, &NotLoadedError{edge: "pools"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Team) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -84,8 +95,6 @@ func (*Team) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullTime)
 		case team.FieldID, team.FieldTenantID:
 			values[i] = new(uuid.UUID)
-		case team.ForeignKeys[0]: // pool_teams
-			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -138,13 +147,6 @@ func (_m *Team) assignValues(columns []string, values []any) error {
 				_m.ManagerID = new(uuid.UUID)
 				*_m.ManagerID = *value.S.(*uuid.UUID)
 			}
-		case team.ForeignKeys[0]:
-			if value, ok := values[i].(*sql.NullScanner); !ok {
-				return fmt.Errorf("unexpected type %T for field pool_teams", values[i])
-			} else if value.Valid {
-				_m.pool_teams = new(uuid.UUID)
-				*_m.pool_teams = *value.S.(*uuid.UUID)
-			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -166,6 +168,11 @@ func (_m *Team) QueryManager() *UserQuery {
 // QueryMembers queries the "members" edge of the Team entity.
 func (_m *Team) QueryMembers() *UserQuery {
 	return NewTeamClient(_m.config).QueryMembers(_m)
+}
+
+// QueryPools queries the "pools" edge of the Team entity.
+func (_m *Team) QueryPools() *PoolQuery {
+	return NewTeamClient(_m.config).QueryPools(_m)
 }
 
 // Update returns a builder for updating this Team.
@@ -232,6 +239,30 @@ func (_m *Team) appendNamedMembers(name string, edges ...*User) {
 		_m.Edges.namedMembers[name] = []*User{}
 	} else {
 		_m.Edges.namedMembers[name] = append(_m.Edges.namedMembers[name], edges...)
+	}
+}
+
+// NamedPools returns the Pools named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Team) NamedPools(name string) ([]*Pool, error) {
+	if _m.Edges.namedPools == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPools[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Team) appendNamedPools(name string, edges ...*Pool) {
+	if _m.Edges.namedPools == nil {
+		_m.Edges.namedPools = make(map[string][]*Pool)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPools[name] = []*Pool{}
+	} else {
+		_m.Edges.namedPools[name] = append(_m.Edges.namedPools[name], edges...)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/user"
@@ -29,10 +30,11 @@ type TeamQuery struct {
 	predicates       []predicate.Team
 	withManager      *UserQuery
 	withMembers      *UserQuery
-	withFKs          bool
+	withPools        *PoolQuery
 	loadTotal        []func(context.Context, []*Team) error
 	modifiers        []func(*sql.Selector)
 	withNamedMembers map[string]*UserQuery
+	withNamedPools   map[string]*PoolQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -106,6 +108,28 @@ func (_q *TeamQuery) QueryMembers() *UserQuery {
 			sqlgraph.From(team.Table, team.FieldID, selector),
 			sqlgraph.To(user.Table, user.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, team.MembersTable, team.MembersColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPools chains the current query on the "pools" edge.
+func (_q *TeamQuery) QueryPools() *PoolQuery {
+	query := (&PoolClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(team.Table, team.FieldID, selector),
+			sqlgraph.To(pool.Table, pool.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, team.PoolsTable, team.PoolsPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -307,6 +331,7 @@ func (_q *TeamQuery) Clone() *TeamQuery {
 		predicates:  append([]predicate.Team{}, _q.predicates...),
 		withManager: _q.withManager.Clone(),
 		withMembers: _q.withMembers.Clone(),
+		withPools:   _q.withPools.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -333,6 +358,17 @@ func (_q *TeamQuery) WithMembers(opts ...func(*UserQuery)) *TeamQuery {
 		opt(query)
 	}
 	_q.withMembers = query
+	return _q
+}
+
+// WithPools tells the query-builder to eager-load the nodes that are connected to
+// the "pools" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TeamQuery) WithPools(opts ...func(*PoolQuery)) *TeamQuery {
+	query := (&PoolClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPools = query
 	return _q
 }
 
@@ -419,16 +455,13 @@ func (_q *TeamQuery) prepareQuery(ctx context.Context) error {
 func (_q *TeamQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Team, error) {
 	var (
 		nodes       = []*Team{}
-		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withManager != nil,
 			_q.withMembers != nil,
+			_q.withPools != nil,
 		}
 	)
-	if withFKs {
-		_spec.Node.Columns = append(_spec.Node.Columns, team.ForeignKeys...)
-	}
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*Team).scanValues(nil, columns)
 	}
@@ -463,10 +496,24 @@ func (_q *TeamQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Team, e
 			return nil, err
 		}
 	}
+	if query := _q.withPools; query != nil {
+		if err := _q.loadPools(ctx, query, nodes,
+			func(n *Team) { n.Edges.Pools = []*Pool{} },
+			func(n *Team, e *Pool) { n.Edges.Pools = append(n.Edges.Pools, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedMembers {
 		if err := _q.loadMembers(ctx, query, nodes,
 			func(n *Team) { n.appendNamedMembers(name) },
 			func(n *Team, e *User) { n.appendNamedMembers(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPools {
+		if err := _q.loadPools(ctx, query, nodes,
+			func(n *Team) { n.appendNamedPools(name) },
+			func(n *Team, e *Pool) { n.appendNamedPools(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -540,6 +587,67 @@ func (_q *TeamQuery) loadMembers(ctx context.Context, query *UserQuery, nodes []
 			return fmt.Errorf(`unexpected referenced foreign-key "team_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
+	}
+	return nil
+}
+func (_q *TeamQuery) loadPools(ctx context.Context, query *PoolQuery, nodes []*Team, init func(*Team), assign func(*Team, *Pool)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[uuid.UUID]*Team)
+	nids := make(map[uuid.UUID]map[*Team]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(team.PoolsTable)
+		s.Join(joinT).On(s.C(pool.FieldID), joinT.C(team.PoolsPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(team.PoolsPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(team.PoolsPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(uuid.UUID)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := *values[0].(*uuid.UUID)
+				inValue := *values[1].(*uuid.UUID)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*Team]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Pool](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "pools" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
 	}
 	return nil
 }
@@ -677,6 +785,20 @@ func (_q *TeamQuery) WithNamedMembers(name string, opts ...func(*UserQuery)) *Te
 		_q.withNamedMembers = make(map[string]*UserQuery)
 	}
 	_q.withNamedMembers[name] = query
+	return _q
+}
+
+// WithNamedPools tells the query-builder to eager-load the nodes that are connected to the "pools"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *TeamQuery) WithNamedPools(name string, opts ...func(*PoolQuery)) *TeamQuery {
+	query := (&PoolClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPools == nil {
+		_q.withNamedPools = make(map[string]*PoolQuery)
+	}
+	_q.withNamedPools[name] = query
 	return _q
 }
 

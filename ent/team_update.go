@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/user"
@@ -91,6 +92,21 @@ func (_u *TeamUpdate) AddMembers(v ...*User) *TeamUpdate {
 	return _u.AddMemberIDs(ids...)
 }
 
+// AddPoolIDs adds the "pools" edge to the Pool entity by IDs.
+func (_u *TeamUpdate) AddPoolIDs(ids ...uuid.UUID) *TeamUpdate {
+	_u.mutation.AddPoolIDs(ids...)
+	return _u
+}
+
+// AddPools adds the "pools" edges to the Pool entity.
+func (_u *TeamUpdate) AddPools(v ...*Pool) *TeamUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPoolIDs(ids...)
+}
+
 // Mutation returns the TeamMutation object of the builder.
 func (_u *TeamUpdate) Mutation() *TeamMutation {
 	return _u.mutation
@@ -121,6 +137,27 @@ func (_u *TeamUpdate) RemoveMembers(v ...*User) *TeamUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveMemberIDs(ids...)
+}
+
+// ClearPools clears all "pools" edges to the Pool entity.
+func (_u *TeamUpdate) ClearPools() *TeamUpdate {
+	_u.mutation.ClearPools()
+	return _u
+}
+
+// RemovePoolIDs removes the "pools" edge to Pool entities by IDs.
+func (_u *TeamUpdate) RemovePoolIDs(ids ...uuid.UUID) *TeamUpdate {
+	_u.mutation.RemovePoolIDs(ids...)
+	return _u
+}
+
+// RemovePools removes "pools" edges to Pool entities.
+func (_u *TeamUpdate) RemovePools(v ...*Pool) *TeamUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePoolIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -273,6 +310,51 @@ func (_u *TeamUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.PoolsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   team.PoolsTable,
+			Columns: team.PoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPoolsIDs(); len(nodes) > 0 && !_u.mutation.PoolsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   team.PoolsTable,
+			Columns: team.PoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PoolsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   team.PoolsTable,
+			Columns: team.PoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -355,6 +437,21 @@ func (_u *TeamUpdateOne) AddMembers(v ...*User) *TeamUpdateOne {
 	return _u.AddMemberIDs(ids...)
 }
 
+// AddPoolIDs adds the "pools" edge to the Pool entity by IDs.
+func (_u *TeamUpdateOne) AddPoolIDs(ids ...uuid.UUID) *TeamUpdateOne {
+	_u.mutation.AddPoolIDs(ids...)
+	return _u
+}
+
+// AddPools adds the "pools" edges to the Pool entity.
+func (_u *TeamUpdateOne) AddPools(v ...*Pool) *TeamUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPoolIDs(ids...)
+}
+
 // Mutation returns the TeamMutation object of the builder.
 func (_u *TeamUpdateOne) Mutation() *TeamMutation {
 	return _u.mutation
@@ -385,6 +482,27 @@ func (_u *TeamUpdateOne) RemoveMembers(v ...*User) *TeamUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveMemberIDs(ids...)
+}
+
+// ClearPools clears all "pools" edges to the Pool entity.
+func (_u *TeamUpdateOne) ClearPools() *TeamUpdateOne {
+	_u.mutation.ClearPools()
+	return _u
+}
+
+// RemovePoolIDs removes the "pools" edge to Pool entities by IDs.
+func (_u *TeamUpdateOne) RemovePoolIDs(ids ...uuid.UUID) *TeamUpdateOne {
+	_u.mutation.RemovePoolIDs(ids...)
+	return _u
+}
+
+// RemovePools removes "pools" edges to Pool entities.
+func (_u *TeamUpdateOne) RemovePools(v ...*Pool) *TeamUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePoolIDs(ids...)
 }
 
 // Where appends a list predicates to the TeamUpdate builder.
@@ -560,6 +678,51 @@ func (_u *TeamUpdateOne) sqlSave(ctx context.Context) (_node *Team, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PoolsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   team.PoolsTable,
+			Columns: team.PoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPoolsIDs(); len(nodes) > 0 && !_u.mutation.PoolsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   team.PoolsTable,
+			Columns: team.PoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PoolsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   team.PoolsTable,
+			Columns: team.PoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

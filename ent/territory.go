@@ -32,9 +32,8 @@ type Territory struct {
 	Path string `json:"path,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TerritoryQuery when eager-loading is set.
-	Edges            TerritoryEdges `json:"edges"`
-	pool_territories *uuid.UUID
-	selectValues     sql.SelectValues
+	Edges        TerritoryEdges `json:"edges"`
+	selectValues sql.SelectValues
 }
 
 // TerritoryEdges holds the relations/edges for other nodes in the graph.
@@ -47,15 +46,18 @@ type TerritoryEdges struct {
 	Users []*User `json:"users,omitempty"`
 	// Partners holds the value of the partners edge.
 	Partners []*Partner `json:"partners,omitempty"`
+	// Pools holds the value of the pools edge.
+	Pools []*Pool `json:"pools,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
 	namedChildren map[string][]*Territory
 	namedUsers    map[string][]*User
 	namedPartners map[string][]*Partner
+	namedPools    map[string][]*Pool
 }
 
 // ParentOrErr returns the Parent value or an error if the edge
@@ -96,6 +98,15 @@ func (e TerritoryEdges) PartnersOrErr() ([]*Partner, error) {
 	return nil, &NotLoadedError{edge: "partners"}
 }
 
+// PoolsOrErr returns the Pools value or an error if the edge
+// was not loaded in eager-loading.
+func (e TerritoryEdges) PoolsOrErr() ([]*Pool, error) {
+	if e.loadedTypes[4] {
+		return e.Pools, nil
+	}
+	return nil, &NotLoadedError{edge: "pools"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Territory) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -109,8 +120,6 @@ func (*Territory) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullTime)
 		case territory.FieldID, territory.FieldTenantID:
 			values[i] = new(uuid.UUID)
-		case territory.ForeignKeys[0]: // pool_territories
-			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -169,13 +178,6 @@ func (_m *Territory) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Path = value.String
 			}
-		case territory.ForeignKeys[0]:
-			if value, ok := values[i].(*sql.NullScanner); !ok {
-				return fmt.Errorf("unexpected type %T for field pool_territories", values[i])
-			} else if value.Valid {
-				_m.pool_territories = new(uuid.UUID)
-				*_m.pool_territories = *value.S.(*uuid.UUID)
-			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -207,6 +209,11 @@ func (_m *Territory) QueryUsers() *UserQuery {
 // QueryPartners queries the "partners" edge of the Territory entity.
 func (_m *Territory) QueryPartners() *PartnerQuery {
 	return NewTerritoryClient(_m.config).QueryPartners(_m)
+}
+
+// QueryPools queries the "pools" edge of the Territory entity.
+func (_m *Territory) QueryPools() *PoolQuery {
+	return NewTerritoryClient(_m.config).QueryPools(_m)
 }
 
 // Update returns a builder for updating this Territory.
@@ -324,6 +331,30 @@ func (_m *Territory) appendNamedPartners(name string, edges ...*Partner) {
 		_m.Edges.namedPartners[name] = []*Partner{}
 	} else {
 		_m.Edges.namedPartners[name] = append(_m.Edges.namedPartners[name], edges...)
+	}
+}
+
+// NamedPools returns the Pools named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Territory) NamedPools(name string) ([]*Pool, error) {
+	if _m.Edges.namedPools == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPools[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Territory) appendNamedPools(name string, edges ...*Pool) {
+	if _m.Edges.namedPools == nil {
+		_m.Edges.namedPools = make(map[string][]*Pool)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPools[name] = []*Pool{}
+	} else {
+		_m.Edges.namedPools[name] = append(_m.Edges.namedPools[name], edges...)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/partner"
+	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
 )
@@ -156,6 +157,21 @@ func (_c *TerritoryCreate) AddPartners(v ...*Partner) *TerritoryCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddPartnerIDs(ids...)
+}
+
+// AddPoolIDs adds the "pools" edge to the Pool entity by IDs.
+func (_c *TerritoryCreate) AddPoolIDs(ids ...uuid.UUID) *TerritoryCreate {
+	_c.mutation.AddPoolIDs(ids...)
+	return _c
+}
+
+// AddPools adds the "pools" edges to the Pool entity.
+func (_c *TerritoryCreate) AddPools(v ...*Pool) *TerritoryCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPoolIDs(ids...)
 }
 
 // Mutation returns the TerritoryMutation object of the builder.
@@ -359,6 +375,22 @@ func (_c *TerritoryCreate) createSpec() (*Territory, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(partner.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PoolsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   territory.PoolsTable,
+			Columns: territory.PoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

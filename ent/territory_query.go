@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/partner"
+	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
@@ -32,12 +33,13 @@ type TerritoryQuery struct {
 	withChildren      *TerritoryQuery
 	withUsers         *UserQuery
 	withPartners      *PartnerQuery
-	withFKs           bool
+	withPools         *PoolQuery
 	loadTotal         []func(context.Context, []*Territory) error
 	modifiers         []func(*sql.Selector)
 	withNamedChildren map[string]*TerritoryQuery
 	withNamedUsers    map[string]*UserQuery
 	withNamedPartners map[string]*PartnerQuery
+	withNamedPools    map[string]*PoolQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -155,6 +157,28 @@ func (_q *TerritoryQuery) QueryPartners() *PartnerQuery {
 			sqlgraph.From(territory.Table, territory.FieldID, selector),
 			sqlgraph.To(partner.Table, partner.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, territory.PartnersTable, territory.PartnersPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPools chains the current query on the "pools" edge.
+func (_q *TerritoryQuery) QueryPools() *PoolQuery {
+	query := (&PoolClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(territory.Table, territory.FieldID, selector),
+			sqlgraph.To(pool.Table, pool.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, territory.PoolsTable, territory.PoolsPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -358,6 +382,7 @@ func (_q *TerritoryQuery) Clone() *TerritoryQuery {
 		withChildren: _q.withChildren.Clone(),
 		withUsers:    _q.withUsers.Clone(),
 		withPartners: _q.withPartners.Clone(),
+		withPools:    _q.withPools.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -406,6 +431,17 @@ func (_q *TerritoryQuery) WithPartners(opts ...func(*PartnerQuery)) *TerritoryQu
 		opt(query)
 	}
 	_q.withPartners = query
+	return _q
+}
+
+// WithPools tells the query-builder to eager-load the nodes that are connected to
+// the "pools" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TerritoryQuery) WithPools(opts ...func(*PoolQuery)) *TerritoryQuery {
+	query := (&PoolClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPools = query
 	return _q
 }
 
@@ -492,18 +528,15 @@ func (_q *TerritoryQuery) prepareQuery(ctx context.Context) error {
 func (_q *TerritoryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Territory, error) {
 	var (
 		nodes       = []*Territory{}
-		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withParent != nil,
 			_q.withChildren != nil,
 			_q.withUsers != nil,
 			_q.withPartners != nil,
+			_q.withPools != nil,
 		}
 	)
-	if withFKs {
-		_spec.Node.Columns = append(_spec.Node.Columns, territory.ForeignKeys...)
-	}
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*Territory).scanValues(nil, columns)
 	}
@@ -552,6 +585,13 @@ func (_q *TerritoryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Te
 			return nil, err
 		}
 	}
+	if query := _q.withPools; query != nil {
+		if err := _q.loadPools(ctx, query, nodes,
+			func(n *Territory) { n.Edges.Pools = []*Pool{} },
+			func(n *Territory, e *Pool) { n.Edges.Pools = append(n.Edges.Pools, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedChildren {
 		if err := _q.loadChildren(ctx, query, nodes,
 			func(n *Territory) { n.appendNamedChildren(name) },
@@ -570,6 +610,13 @@ func (_q *TerritoryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Te
 		if err := _q.loadPartners(ctx, query, nodes,
 			func(n *Territory) { n.appendNamedPartners(name) },
 			func(n *Territory, e *Partner) { n.appendNamedPartners(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPools {
+		if err := _q.loadPools(ctx, query, nodes,
+			func(n *Territory) { n.appendNamedPools(name) },
+			func(n *Territory, e *Pool) { n.appendNamedPools(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -623,7 +670,6 @@ func (_q *TerritoryQuery) loadChildren(ctx context.Context, query *TerritoryQuer
 			init(nodes[i])
 		}
 	}
-	query.withFKs = true
 	if len(query.ctx.Fields) > 0 {
 		query.ctx.AppendFieldOnce(territory.FieldParentID)
 	}
@@ -762,6 +808,67 @@ func (_q *TerritoryQuery) loadPartners(ctx context.Context, query *PartnerQuery,
 		nodes, ok := nids[n.ID]
 		if !ok {
 			return fmt.Errorf(`unexpected "partners" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
+	}
+	return nil
+}
+func (_q *TerritoryQuery) loadPools(ctx context.Context, query *PoolQuery, nodes []*Territory, init func(*Territory), assign func(*Territory, *Pool)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[uuid.UUID]*Territory)
+	nids := make(map[uuid.UUID]map[*Territory]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(territory.PoolsTable)
+		s.Join(joinT).On(s.C(pool.FieldID), joinT.C(territory.PoolsPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(territory.PoolsPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(territory.PoolsPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(uuid.UUID)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := *values[0].(*uuid.UUID)
+				inValue := *values[1].(*uuid.UUID)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*Territory]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Pool](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "pools" node returned %v`, n.ID)
 		}
 		for kn := range nodes {
 			assign(kn, n)
@@ -931,6 +1038,20 @@ func (_q *TerritoryQuery) WithNamedPartners(name string, opts ...func(*PartnerQu
 		_q.withNamedPartners = make(map[string]*PartnerQuery)
 	}
 	_q.withNamedPartners[name] = query
+	return _q
+}
+
+// WithNamedPools tells the query-builder to eager-load the nodes that are connected to the "pools"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *TerritoryQuery) WithNamedPools(name string, opts ...func(*PoolQuery)) *TerritoryQuery {
+	query := (&PoolClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPools == nil {
+		_q.withNamedPools = make(map[string]*PoolQuery)
+	}
+	_q.withNamedPools[name] = query
 	return _q
 }
 

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/partner"
+	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
@@ -136,6 +137,21 @@ func (_u *TerritoryUpdate) AddPartners(v ...*Partner) *TerritoryUpdate {
 	return _u.AddPartnerIDs(ids...)
 }
 
+// AddPoolIDs adds the "pools" edge to the Pool entity by IDs.
+func (_u *TerritoryUpdate) AddPoolIDs(ids ...uuid.UUID) *TerritoryUpdate {
+	_u.mutation.AddPoolIDs(ids...)
+	return _u
+}
+
+// AddPools adds the "pools" edges to the Pool entity.
+func (_u *TerritoryUpdate) AddPools(v ...*Pool) *TerritoryUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPoolIDs(ids...)
+}
+
 // Mutation returns the TerritoryMutation object of the builder.
 func (_u *TerritoryUpdate) Mutation() *TerritoryMutation {
 	return _u.mutation
@@ -208,6 +224,27 @@ func (_u *TerritoryUpdate) RemovePartners(v ...*Partner) *TerritoryUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePartnerIDs(ids...)
+}
+
+// ClearPools clears all "pools" edges to the Pool entity.
+func (_u *TerritoryUpdate) ClearPools() *TerritoryUpdate {
+	_u.mutation.ClearPools()
+	return _u
+}
+
+// RemovePoolIDs removes the "pools" edge to Pool entities by IDs.
+func (_u *TerritoryUpdate) RemovePoolIDs(ids ...uuid.UUID) *TerritoryUpdate {
+	_u.mutation.RemovePoolIDs(ids...)
+	return _u
+}
+
+// RemovePools removes "pools" edges to Pool entities.
+func (_u *TerritoryUpdate) RemovePools(v ...*Pool) *TerritoryUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePoolIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -453,6 +490,51 @@ func (_u *TerritoryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.PoolsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   territory.PoolsTable,
+			Columns: territory.PoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPoolsIDs(); len(nodes) > 0 && !_u.mutation.PoolsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   territory.PoolsTable,
+			Columns: territory.PoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PoolsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   territory.PoolsTable,
+			Columns: territory.PoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -579,6 +661,21 @@ func (_u *TerritoryUpdateOne) AddPartners(v ...*Partner) *TerritoryUpdateOne {
 	return _u.AddPartnerIDs(ids...)
 }
 
+// AddPoolIDs adds the "pools" edge to the Pool entity by IDs.
+func (_u *TerritoryUpdateOne) AddPoolIDs(ids ...uuid.UUID) *TerritoryUpdateOne {
+	_u.mutation.AddPoolIDs(ids...)
+	return _u
+}
+
+// AddPools adds the "pools" edges to the Pool entity.
+func (_u *TerritoryUpdateOne) AddPools(v ...*Pool) *TerritoryUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPoolIDs(ids...)
+}
+
 // Mutation returns the TerritoryMutation object of the builder.
 func (_u *TerritoryUpdateOne) Mutation() *TerritoryMutation {
 	return _u.mutation
@@ -651,6 +748,27 @@ func (_u *TerritoryUpdateOne) RemovePartners(v ...*Partner) *TerritoryUpdateOne 
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePartnerIDs(ids...)
+}
+
+// ClearPools clears all "pools" edges to the Pool entity.
+func (_u *TerritoryUpdateOne) ClearPools() *TerritoryUpdateOne {
+	_u.mutation.ClearPools()
+	return _u
+}
+
+// RemovePoolIDs removes the "pools" edge to Pool entities by IDs.
+func (_u *TerritoryUpdateOne) RemovePoolIDs(ids ...uuid.UUID) *TerritoryUpdateOne {
+	_u.mutation.RemovePoolIDs(ids...)
+	return _u
+}
+
+// RemovePools removes "pools" edges to Pool entities.
+func (_u *TerritoryUpdateOne) RemovePools(v ...*Pool) *TerritoryUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePoolIDs(ids...)
 }
 
 // Where appends a list predicates to the TerritoryUpdate builder.
@@ -919,6 +1037,51 @@ func (_u *TerritoryUpdateOne) sqlSave(ctx context.Context) (_node *Territory, er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(partner.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PoolsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   territory.PoolsTable,
+			Columns: territory.PoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPoolsIDs(); len(nodes) > 0 && !_u.mutation.PoolsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   territory.PoolsTable,
+			Columns: territory.PoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PoolsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   territory.PoolsTable,
+			Columns: territory.PoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -83,6 +83,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[uuid.UUI
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+// Lead returns generated.LeadResolver implementation.
+func (r *Resolver) Lead() generated.LeadResolver { return &leadResolver{r} }
+
 // Pipeline returns generated.PipelineResolver implementation.
 func (r *Resolver) Pipeline() generated.PipelineResolver { return &pipelineResolver{r} }
 
@@ -95,9 +98,16 @@ func (r *Resolver) StageChange() generated.StageChangeResolver { return &stageCh
 // User returns generated.UserResolver implementation.
 func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
+// LeadWhereInput returns generated.LeadWhereInputResolver implementation.
+func (r *Resolver) LeadWhereInput() generated.LeadWhereInputResolver {
+	return &leadWhereInputResolver{r}
+}
+
 type (
-	pipelineResolver    struct{ *Resolver }
-	queryResolver       struct{ *Resolver }
-	stageChangeResolver struct{ *Resolver }
-	userResolver        struct{ *Resolver }
+	leadResolver           struct{ *Resolver }
+	pipelineResolver       struct{ *Resolver }
+	queryResolver          struct{ *Resolver }
+	stageChangeResolver    struct{ *Resolver }
+	userResolver           struct{ *Resolver }
+	leadWhereInputResolver struct{ *Resolver }
 )

@@ -10,13 +10,30 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/graph/generated"
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/authz"
+	"github.com/scrmhq/scrm/internal/clean"
 	"github.com/scrmhq/scrm/internal/org"
 )
+
+// Attributes is the resolver for the attributes field.
+func (r *leadResolver) Attributes(ctx context.Context, obj *ent.Lead) (map[string]any, error) {
+	return obj.Attributes, nil
+}
+
+// Phone is the resolver for the phone field.
+func (r *leadResolver) Phone(ctx context.Context, obj *ent.Lead) (*string, error) {
+	return contact(ctx, obj, obj.Phone, clean.MaskPhone), nil
+}
+
+// Email is the resolver for the email field.
+func (r *leadResolver) Email(ctx context.Context, obj *ent.Lead) (*string, error) {
+	return contact(ctx, obj, obj.Email, clean.MaskEmail), nil
+}
 
 // Login is the resolver for the login field.
 func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*model.LoginPayload, error) {
@@ -126,6 +143,32 @@ func (r *stageChangeResolver) By(ctx context.Context, obj *ent.StageChange) (*en
 // Workspace is the resolver for the workspace field.
 func (r *userResolver) Workspace(ctx context.Context, obj *ent.User) (*ent.Workspace, error) {
 	return r.db(ctx).Workspace.Get(ctx, obj.TenantID)
+}
+
+// Phone is the resolver for the phone field.
+func (r *leadWhereInputResolver) Phone(ctx context.Context, obj *ent.LeadWhereInput, data *string) error {
+	if data == nil {
+		return nil
+	}
+	e164, err := clean.Phone(*data, clean.DefaultRegion)
+	if err != nil {
+		return apperr.Wrap(err, apperr.BadInput, "where.phone", err.Error())
+	}
+	obj.AddPredicates(lead.Phone(e164))
+	return nil
+}
+
+// Email is the resolver for the email field.
+func (r *leadWhereInputResolver) Email(ctx context.Context, obj *ent.LeadWhereInput, data *string) error {
+	if data == nil {
+		return nil
+	}
+	email, err := clean.Email(*data)
+	if err != nil {
+		return apperr.Wrap(err, apperr.BadInput, "where.email", err.Error())
+	}
+	obj.AddPredicates(lead.Email(email))
+	return nil
 }
 
 // Mutation returns generated.MutationResolver implementation.

@@ -562,7 +562,6 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Size: 200},
-		{Name: "pool_teams", Type: field.TypeUUID, Nullable: true},
 		{Name: "manager_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// TeamsTable holds the schema information for the "teams" table.
@@ -572,14 +571,8 @@ var (
 		PrimaryKey: []*schema.Column{TeamsColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "teams_pools_teams",
-				Columns:    []*schema.Column{TeamsColumns[5]},
-				RefColumns: []*schema.Column{PoolsColumns[0]},
-				OnDelete:   schema.SetNull,
-			},
-			{
 				Symbol:     "teams_users_manager",
-				Columns:    []*schema.Column{TeamsColumns[6]},
+				Columns:    []*schema.Column{TeamsColumns[5]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -600,7 +593,6 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "path", Type: field.TypeString, Default: ""},
-		{Name: "pool_territories", Type: field.TypeUUID, Nullable: true},
 		{Name: "parent_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// TerritoriesTable holds the schema information for the "territories" table.
@@ -610,14 +602,8 @@ var (
 		PrimaryKey: []*schema.Column{TerritoriesColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "territories_pools_territories",
-				Columns:    []*schema.Column{TerritoriesColumns[6]},
-				RefColumns: []*schema.Column{PoolsColumns[0]},
-				OnDelete:   schema.SetNull,
-			},
-			{
 				Symbol:     "territories_territories_children",
-				Columns:    []*schema.Column{TerritoriesColumns[7]},
+				Columns:    []*schema.Column{TerritoriesColumns[6]},
 				RefColumns: []*schema.Column{TerritoriesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -626,7 +612,7 @@ var (
 			{
 				Name:    "territory_tenant_id_parent_id_name",
 				Unique:  true,
-				Columns: []*schema.Column{TerritoriesColumns[1], TerritoriesColumns[7], TerritoriesColumns[4]},
+				Columns: []*schema.Column{TerritoriesColumns[1], TerritoriesColumns[6], TerritoriesColumns[4]},
 			},
 			{
 				Name:    "territory_tenant_id_path",
@@ -726,6 +712,56 @@ var (
 			},
 		},
 	}
+	// PoolTerritoriesColumns holds the columns for the "pool_territories" table.
+	PoolTerritoriesColumns = []*schema.Column{
+		{Name: "pool_id", Type: field.TypeUUID},
+		{Name: "territory_id", Type: field.TypeUUID},
+	}
+	// PoolTerritoriesTable holds the schema information for the "pool_territories" table.
+	PoolTerritoriesTable = &schema.Table{
+		Name:       "pool_territories",
+		Columns:    PoolTerritoriesColumns,
+		PrimaryKey: []*schema.Column{PoolTerritoriesColumns[0], PoolTerritoriesColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "pool_territories_pool_id",
+				Columns:    []*schema.Column{PoolTerritoriesColumns[0]},
+				RefColumns: []*schema.Column{PoolsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "pool_territories_territory_id",
+				Columns:    []*schema.Column{PoolTerritoriesColumns[1]},
+				RefColumns: []*schema.Column{TerritoriesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
+	// PoolTeamsColumns holds the columns for the "pool_teams" table.
+	PoolTeamsColumns = []*schema.Column{
+		{Name: "pool_id", Type: field.TypeUUID},
+		{Name: "team_id", Type: field.TypeUUID},
+	}
+	// PoolTeamsTable holds the schema information for the "pool_teams" table.
+	PoolTeamsTable = &schema.Table{
+		Name:       "pool_teams",
+		Columns:    PoolTeamsColumns,
+		PrimaryKey: []*schema.Column{PoolTeamsColumns[0], PoolTeamsColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "pool_teams_pool_id",
+				Columns:    []*schema.Column{PoolTeamsColumns[0]},
+				RefColumns: []*schema.Column{PoolsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "pool_teams_team_id",
+				Columns:    []*schema.Column{PoolTeamsColumns[1]},
+				RefColumns: []*schema.Column{TeamsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// UserTerritoriesColumns holds the columns for the "user_territories" table.
 	UserTerritoriesColumns = []*schema.Column{
 		{Name: "user_id", Type: field.TypeUUID},
@@ -772,6 +808,8 @@ var (
 		UsersTable,
 		WorkspacesTable,
 		PartnerTerritoriesTable,
+		PoolTerritoriesTable,
+		PoolTeamsTable,
 		UserTerritoriesTable,
 	}
 )
@@ -792,14 +830,16 @@ func init() {
 	StageChangesTable.ForeignKeys[3].RefTable = UsersTable
 	StageChangesTable.ForeignKeys[4].RefTable = LostReasonsTable
 	TagsTable.ForeignKeys[0].RefTable = TagGroupsTable
-	TeamsTable.ForeignKeys[0].RefTable = PoolsTable
-	TeamsTable.ForeignKeys[1].RefTable = UsersTable
-	TerritoriesTable.ForeignKeys[0].RefTable = PoolsTable
-	TerritoriesTable.ForeignKeys[1].RefTable = TerritoriesTable
+	TeamsTable.ForeignKeys[0].RefTable = UsersTable
+	TerritoriesTable.ForeignKeys[0].RefTable = TerritoriesTable
 	UsersTable.ForeignKeys[0].RefTable = PartnersTable
 	UsersTable.ForeignKeys[1].RefTable = TeamsTable
 	PartnerTerritoriesTable.ForeignKeys[0].RefTable = PartnersTable
 	PartnerTerritoriesTable.ForeignKeys[1].RefTable = TerritoriesTable
+	PoolTerritoriesTable.ForeignKeys[0].RefTable = PoolsTable
+	PoolTerritoriesTable.ForeignKeys[1].RefTable = TerritoriesTable
+	PoolTeamsTable.ForeignKeys[0].RefTable = PoolsTable
+	PoolTeamsTable.ForeignKeys[1].RefTable = TeamsTable
 	UserTerritoriesTable.ForeignKeys[0].RefTable = UsersTable
 	UserTerritoriesTable.ForeignKeys[1].RefTable = TerritoriesTable
 }

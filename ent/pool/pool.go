@@ -46,20 +46,16 @@ const (
 	EdgeLeads = "leads"
 	// Table holds the table name of the pool in the database.
 	Table = "pools"
-	// TerritoriesTable is the table that holds the territories relation/edge.
-	TerritoriesTable = "territories"
+	// TerritoriesTable is the table that holds the territories relation/edge. The primary key declared below.
+	TerritoriesTable = "pool_territories"
 	// TerritoriesInverseTable is the table name for the Territory entity.
 	// It exists in this package in order to avoid circular dependency with the "territory" package.
 	TerritoriesInverseTable = "territories"
-	// TerritoriesColumn is the table column denoting the territories relation/edge.
-	TerritoriesColumn = "pool_territories"
-	// TeamsTable is the table that holds the teams relation/edge.
-	TeamsTable = "teams"
+	// TeamsTable is the table that holds the teams relation/edge. The primary key declared below.
+	TeamsTable = "pool_teams"
 	// TeamsInverseTable is the table name for the Team entity.
 	// It exists in this package in order to avoid circular dependency with the "team" package.
 	TeamsInverseTable = "teams"
-	// TeamsColumn is the table column denoting the teams relation/edge.
-	TeamsColumn = "pool_teams"
 	// LeadsTable is the table that holds the leads relation/edge.
 	LeadsTable = "leads"
 	// LeadsInverseTable is the table name for the Lead entity.
@@ -84,6 +80,15 @@ var Columns = []string{
 	FieldProtectionDays,
 	FieldDailyClaimLimit,
 }
+
+var (
+	// TerritoriesPrimaryKey and TerritoriesColumn2 are the table columns denoting the
+	// primary key for the territories relation (M2M).
+	TerritoriesPrimaryKey = []string{"pool_id", "territory_id"}
+	// TeamsPrimaryKey and TeamsColumn2 are the table columns denoting the
+	// primary key for the teams relation (M2M).
+	TeamsPrimaryKey = []string{"pool_id", "team_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -242,14 +247,14 @@ func newTerritoriesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(TerritoriesInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.O2M, false, TerritoriesTable, TerritoriesColumn),
+		sqlgraph.Edge(sqlgraph.M2M, false, TerritoriesTable, TerritoriesPrimaryKey...),
 	)
 }
 func newTeamsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(TeamsInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.O2M, false, TeamsTable, TeamsColumn),
+		sqlgraph.Edge(sqlgraph.M2M, false, TeamsTable, TeamsPrimaryKey...),
 	)
 }
 func newLeadsStep() *sqlgraph.Step {

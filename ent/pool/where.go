@@ -591,7 +591,7 @@ func HasTerritories() predicate.Pool {
 	return predicate.Pool(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, TerritoriesTable, TerritoriesColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, TerritoriesTable, TerritoriesPrimaryKey...),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})
@@ -614,7 +614,7 @@ func HasTeams() predicate.Pool {
 	return predicate.Pool(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, TeamsTable, TeamsColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, TeamsTable, TeamsPrimaryKey...),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})

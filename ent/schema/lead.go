@@ -28,12 +28,13 @@ func (Lead) Fields() []ent.Field {
 		field.Int64("seq").Immutable(),
 		field.String("name").Default("").MaxLen(200).
 			Annotations(entgql.OrderField("NAME")),
-		// phone is E.164; email is lower-case. Neither gets substring filters:
-		// they would reveal masked values to roles without the contact grant.
+		// phone is E.164; email is lower-case. They are exposed by resolvers
+		// that mask them for roles without the lead.contact grant, and get no
+		// generated filters: substring filters would reveal masked values.
 		field.String("phone").Optional().Nillable().
-			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+			Annotations(entgql.Skip()),
 		field.String("email").Optional().Nillable().
-			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+			Annotations(entgql.Skip()),
 		field.String("union_id").Optional().Nillable().
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		field.String("open_id").Optional().Nillable().

@@ -36,6 +36,7 @@ func (Territory) Edges() []ent.Edge {
 		edge.To("children", Territory.Type).From("parent").Field("parent_id").Unique(),
 		edge.From("users", User.Type).Ref("territories").Annotations(entgql.Skip()),
 		edge.From("partners", Partner.Type).Ref("territories").Annotations(entgql.Skip()),
+		edge.From("pools", Pool.Type).Ref("territories").Annotations(entgql.Skip()),
 	}
 }
 

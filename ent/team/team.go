@@ -30,6 +30,8 @@ const (
 	EdgeManager = "manager"
 	// EdgeMembers holds the string denoting the members edge name in mutations.
 	EdgeMembers = "members"
+	// EdgePools holds the string denoting the pools edge name in mutations.
+	EdgePools = "pools"
 	// Table holds the table name of the team in the database.
 	Table = "teams"
 	// ManagerTable is the table that holds the manager relation/edge.
@@ -46,6 +48,11 @@ const (
 	MembersInverseTable = "users"
 	// MembersColumn is the table column denoting the members relation/edge.
 	MembersColumn = "team_id"
+	// PoolsTable is the table that holds the pools relation/edge. The primary key declared below.
+	PoolsTable = "pool_teams"
+	// PoolsInverseTable is the table name for the Pool entity.
+	// It exists in this package in order to avoid circular dependency with the "pool" package.
+	PoolsInverseTable = "pools"
 )
 
 // Columns holds all SQL columns for team fields.
@@ -58,21 +65,16 @@ var Columns = []string{
 	FieldManagerID,
 }
 
-// ForeignKeys holds the SQL foreign-keys that are owned by the "teams"
-// table and are not defined as standalone fields in the schema.
-var ForeignKeys = []string{
-	"pool_teams",
-}
+var (
+	// PoolsPrimaryKey and PoolsColumn2 are the table columns denoting the
+	// primary key for the pools relation (M2M).
+	PoolsPrimaryKey = []string{"pool_id", "team_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
 	for i := range Columns {
 		if column == Columns[i] {
-			return true
-		}
-	}
-	for i := range ForeignKeys {
-		if column == ForeignKeys[i] {
 			return true
 		}
 	}
@@ -153,6 +155,20 @@ func ByMembers(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newMembersStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByPoolsCount orders the results by pools count.
+func ByPoolsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPoolsStep(), opts...)
+	}
+}
+
+// ByPools orders the results by pools terms.
+func ByPools(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPoolsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newManagerStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -165,5 +181,12 @@ func newMembersStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(MembersInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, MembersTable, MembersColumn),
+	)
+}
+func newPoolsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PoolsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, PoolsTable, PoolsPrimaryKey...),
 	)
 }

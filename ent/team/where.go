@@ -342,6 +342,29 @@ func HasMembersWith(preds ...predicate.User) predicate.Team {
 	})
 }
 
+// HasPools applies the HasEdge predicate on the "pools" edge.
+func HasPools() predicate.Team {
+	return predicate.Team(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, PoolsTable, PoolsPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPoolsWith applies the HasEdge predicate on the "pools" edge with a given conditions (other predicates).
+func HasPoolsWith(preds ...predicate.Pool) predicate.Team {
+	return predicate.Team(func(s *sql.Selector) {
+		step := newPoolsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Team) predicate.Team {
 	return predicate.Team(sql.AndPredicates(predicates...))

@@ -36,6 +36,8 @@ const (
 	EdgeUsers = "users"
 	// EdgePartners holds the string denoting the partners edge name in mutations.
 	EdgePartners = "partners"
+	// EdgePools holds the string denoting the pools edge name in mutations.
+	EdgePools = "pools"
 	// Table holds the table name of the territory in the database.
 	Table = "territories"
 	// ParentTable is the table that holds the parent relation/edge.
@@ -56,6 +58,11 @@ const (
 	// PartnersInverseTable is the table name for the Partner entity.
 	// It exists in this package in order to avoid circular dependency with the "partner" package.
 	PartnersInverseTable = "partners"
+	// PoolsTable is the table that holds the pools relation/edge. The primary key declared below.
+	PoolsTable = "pool_territories"
+	// PoolsInverseTable is the table name for the Pool entity.
+	// It exists in this package in order to avoid circular dependency with the "pool" package.
+	PoolsInverseTable = "pools"
 )
 
 // Columns holds all SQL columns for territory fields.
@@ -69,12 +76,6 @@ var Columns = []string{
 	FieldPath,
 }
 
-// ForeignKeys holds the SQL foreign-keys that are owned by the "territories"
-// table and are not defined as standalone fields in the schema.
-var ForeignKeys = []string{
-	"pool_territories",
-}
-
 var (
 	// UsersPrimaryKey and UsersColumn2 are the table columns denoting the
 	// primary key for the users relation (M2M).
@@ -82,17 +83,15 @@ var (
 	// PartnersPrimaryKey and PartnersColumn2 are the table columns denoting the
 	// primary key for the partners relation (M2M).
 	PartnersPrimaryKey = []string{"partner_id", "territory_id"}
+	// PoolsPrimaryKey and PoolsColumn2 are the table columns denoting the
+	// primary key for the pools relation (M2M).
+	PoolsPrimaryKey = []string{"pool_id", "territory_id"}
 )
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
 	for i := range Columns {
 		if column == Columns[i] {
-			return true
-		}
-	}
-	for i := range ForeignKeys {
-		if column == ForeignKeys[i] {
 			return true
 		}
 	}
@@ -208,6 +207,20 @@ func ByPartners(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newPartnersStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByPoolsCount orders the results by pools count.
+func ByPoolsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPoolsStep(), opts...)
+	}
+}
+
+// ByPools orders the results by pools terms.
+func ByPools(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPoolsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newParentStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -234,5 +247,12 @@ func newPartnersStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(PartnersInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, true, PartnersTable, PartnersPrimaryKey...),
+	)
+}
+func newPoolsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PoolsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, PoolsTable, PoolsPrimaryKey...),
 	)
 }

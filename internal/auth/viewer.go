@@ -29,6 +29,11 @@ type Viewer struct {
 	TeamID       *uuid.UUID
 	PartnerID    *uuid.UUID
 	TerritoryIDs []uuid.UUID
+	// LeadScopes are the lead.scope actions the viewer's roles allow (all,
+	// team, territory, pool, own, partner), resolved once per request.
+	LeadScopes []string
+	// ContactGrant says whether the viewer may read unmasked phones and emails.
+	ContactGrant bool
 }
 
 // HasRole reports whether the viewer holds role.

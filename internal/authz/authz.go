@@ -272,3 +272,66 @@ func classify(err error) error {
 	}
 	return err
 }
+
+// Resolve fills the per-request decisions of v that row filtering and field
+// masking need, with one policy-version check for all of them.
+func (s *Service) Resolve(ctx context.Context, v *auth.Viewer) error {
+	s.sync(ctx)
+	ws := v.TenantID.String()
+	v.LeadScopes = v.LeadScopes[:0]
+	for _, sc := range policy.Scopes {
+		ok, err := s.enforcer.Allowed(ws, v.Roles, policy.ResLeadScope, sc)
+		if err != nil {
+			return err
+		}
+		if ok {
+			v.LeadScopes = append(v.LeadScopes, sc)
+		}
+	}
+	ok, err := s.enforcer.Allowed(ws, v.Roles, policy.ResLeadContact, policy.ActRead)
+	if err != nil {
+		return err
+	}
+	v.ContactGrant = ok
+	return nil
+}
+
+type contactReadsKey struct{}
+
+// ContactReads collects the leads whose unmasked contact data a partner read
+// during one request, so the request writes one audit row, not one per lead.
+type ContactReads struct {
+	mu    sync.Mutex
+	leads map[uuid.UUID]bool
+}
+
+// WithContactReads returns ctx with an empty collector.
+func WithContactReads(ctx context.Context) (context.Context, *ContactReads) {
+	c := &ContactReads{leads: map[uuid.UUID]bool{}}
+	return context.WithValue(ctx, contactReadsKey{}, c), c
+}
+
+// RecordContactRead notes that the viewer read lead's unmasked contact data.
+func RecordContactRead(ctx context.Context, lead uuid.UUID) {
+	if c, ok := ctx.Value(contactReadsKey{}).(*ContactReads); ok {
+		c.mu.Lock()
+		c.leads[lead] = true
+		c.mu.Unlock()
+	}
+}
+
+// FlushContactReads writes the request's audit row, if anything was read.
+func (s *Service) FlushContactReads(ctx context.Context, c *ContactReads) {
+	c.mu.Lock()
+	ids := make([]string, 0, len(c.leads))
+	for id := range c.leads {
+		ids = append(ids, id.String())
+	}
+	c.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	if err := audit(ctx, s.client, s.clock.Now(), "contact.read", map[string]any{"leads": ids}); err != nil {
+		s.log.ErrorContext(ctx, "audit contact reads", "err", err)
+	}
+}

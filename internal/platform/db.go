@@ -13,6 +13,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/scope"
 	// The runtime registers the schema hooks, interceptors and policies.
 	_ "github.com/scrmhq/scrm/ent/runtime"
 )
@@ -35,9 +36,11 @@ func OpenDB(ctx context.Context, databaseURL string) (*sql.DB, error) {
 	return db, nil
 }
 
-// NewEntClient wraps db in an ent client.
+// NewEntClient wraps db in an ent client with the lead row filter installed.
 func NewEntClient(db *sql.DB) *ent.Client {
-	return ent.NewClient(ent.Driver(entsql.OpenDB("postgres", db)))
+	c := ent.NewClient(ent.Driver(entsql.OpenDB("postgres", db)))
+	scope.Install(c)
+	return c
 }
 
 // EnsureDatabase creates the database named in databaseURL if it does not

@@ -11,22 +11,25 @@ const (
 	ResLeadContact  = "lead.contact"  // unmasked phone and email of a lead
 	ResLeadFollowUp = "lead.followup" // follow-up records (calls, visits, notes)
 	ResLeadTag      = "lead.tag"      // putting tags on and taking them off leads
-	ResPool         = "pool"
-	ResSegment      = "segment"
-	ResBroadcast    = "broadcast"
-	ResField        = "field"
-	ResPipeline     = "pipeline"
-	ResTag          = "tag" // tag groups and tags themselves, not tagging leads
-	ResUser         = "user"
-	ResTerritory    = "territory"
-	ResTeam         = "team"
-	ResPartner      = "partner"
-	ResPolicy       = "policy"
-	ResChannel      = "channel"
-	ResReport       = "report"
-	ResAPIKey       = "apikey"
-	ResRule         = "rule" // assignment, scoring and recycle rules
-	ResOps          = "ops"  // queue monitoring and other operator tools
+	// ResLeadScope decides which leads a role sees at all (the row filter);
+	// its actions are the scopes below, and a role's scope is their union.
+	ResLeadScope = "lead.scope"
+	ResPool      = "pool"
+	ResSegment   = "segment"
+	ResBroadcast = "broadcast"
+	ResField     = "field"
+	ResPipeline  = "pipeline"
+	ResTag       = "tag" // tag groups and tags themselves, not tagging leads
+	ResUser      = "user"
+	ResTerritory = "territory"
+	ResTeam      = "team"
+	ResPartner   = "partner"
+	ResPolicy    = "policy"
+	ResChannel   = "channel"
+	ResReport    = "report"
+	ResAPIKey    = "apikey"
+	ResRule      = "rule" // assignment, scoring and recycle rules
+	ResOps       = "ops"  // queue monitoring and other operator tools
 )
 
 // Actions a policy row can name.
@@ -39,6 +42,19 @@ const (
 	ActRelease = "release" // return a lead to a public pool
 	ActManage  = "manage"  // the privileged part of a resource: roles of users, operator actions
 )
+
+// Scopes: the actions of ResLeadScope.
+const (
+	ScopeAll       = "all"       // every lead of the workspace
+	ScopeTeam      = "team"      // leads owned by members of teams the user manages
+	ScopeTerritory = "territory" // leads in the user's territories and below
+	ScopePool      = "pool"      // unowned leads of public pools open to the user
+	ScopeOwn       = "own"       // leads the user owns
+	ScopePartner   = "partner"   // leads of the user's partner account or its territories
+)
+
+// Scopes lists every lead scope.
+var Scopes = []string{ScopeAll, ScopeTeam, ScopeTerritory, ScopePool, ScopeOwn, ScopePartner}
 
 // Any is the wildcard a row may use for its resource or action.
 const Any = "*"
@@ -55,6 +71,7 @@ var vocabulary = []struct {
 	{ResLeadContact, []string{ActRead}},
 	{ResLeadFollowUp, []string{ActRead, ActWrite, ActDelete}},
 	{ResLeadTag, []string{ActWrite}},
+	{ResLeadScope, Scopes},
 	{ResPool, []string{ActRead, ActWrite, ActDelete}},
 	{ResSegment, []string{ActRead, ActWrite, ActDelete}},
 	{ResBroadcast, []string{ActRead, ActWrite, ActDelete}},
@@ -74,7 +91,7 @@ var vocabulary = []struct {
 }
 
 // allActions is every action of the vocabulary, for validating requests.
-var allActions = []string{ActRead, ActWrite, ActDelete, ActClaim, ActAssign, ActRelease, ActManage}
+var allActions = append([]string{ActRead, ActWrite, ActDelete, ActClaim, ActAssign, ActRelease, ActManage}, Scopes...)
 
 // pair is one concrete (resource, action) permission.
 type pair struct{ resource, action string }

@@ -96,7 +96,7 @@ func NewGraphQL(d Deps, m *metrics) http.Handler {
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
 		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-			ctx, err := authenticate(ctx, d.Auth, bearer(p.Authorization()))
+			ctx, err := authenticate(ctx, d.Auth, d.Authz, bearer(p.Authorization()))
 			return ctx, &p, err
 		},
 	})
@@ -125,9 +125,11 @@ func requestContext(d Deps, m *metrics, next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		ctx := platform.WithRequestID(r.Context(), id)
-		ctx, _ = authenticate(ctx, d.Auth, credentials(r))
+		ctx, _ = authenticate(ctx, d.Auth, d.Authz, credentials(r))
+		ctx, reads := authz.WithContactReads(ctx)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(ctx))
+		d.Authz.FlushContactReads(context.WithoutCancel(ctx), reads)
 		elapsed := time.Since(start)
 		m.observeHTTP(r, rec.status, elapsed)
 		if r.URL.Path != "/healthz" && r.URL.Path != "/metrics" {
@@ -139,11 +141,14 @@ func requestContext(d Deps, m *metrics, next http.Handler) http.Handler {
 
 // authenticate resolves credentials into the viewer and tenant of ctx. A bad
 // credential is remembered, not fatal: the root-field check reports it.
-func authenticate(ctx context.Context, a *auth.Service, cred string) (context.Context, error) {
+func authenticate(ctx context.Context, a *auth.Service, az *authz.Service, cred string) (context.Context, error) {
 	if cred == "" {
 		return ctx, nil
 	}
 	v, err := a.Authenticate(ctx, cred)
+	if err == nil {
+		err = az.Resolve(ctx, v)
+	}
 	if err != nil {
 		return graph.WithAuthError(ctx, err), err
 	}

@@ -1,0 +1,139 @@
+// Package scope turns a viewer's lead scopes (policy resource lead.scope) into
+// the row filter of every lead query. It is installed once on the ent client,
+// so lists, counts, pagination, node lookups and edge loads all respect it.
+package scope
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/intercept"
+	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/policy"
+	"github.com/scrmhq/scrm/internal/tenant"
+)
+
+// Install adds the lead row filter to client.
+func Install(client *ent.Client) {
+	client.Lead.Intercept(intercept.TraverseLead(func(ctx context.Context, q *ent.LeadQuery) error {
+		if unscoped(ctx) {
+			return nil
+		}
+		v := auth.FromContext(ctx)
+		if v == nil {
+			return nil // system and background contexts: the tenant filter still applies
+		}
+		q.Where(Predicate(v))
+		return nil
+	}))
+}
+
+type unscopedKey struct{}
+
+// Unscoped marks ctx so lead queries skip the row filter (tenant scoping
+// stays). Services use it only to tell "not visible" from "does not exist",
+// e.g. to answer FORBIDDEN for a write on a lead outside the caller's scope.
+func Unscoped(ctx context.Context) context.Context {
+	return context.WithValue(ctx, unscopedKey{}, true)
+}
+
+func unscoped(ctx context.Context) bool {
+	v, _ := ctx.Value(unscopedKey{}).(bool)
+	return v
+}
+
+// Predicate is the lead row filter of v: the OR of its scopes; none sees nothing.
+func Predicate(v *auth.Viewer) func(*sql.Selector) {
+	scopes := v.LeadScopes
+	return func(s *sql.Selector) {
+		if slices.Contains(scopes, policy.ScopeAll) {
+			return
+		}
+		var ors []*sql.Predicate
+		tid := v.TenantID
+		col := func(c string) string { return s.C(c) }
+		if slices.Contains(scopes, policy.ScopeOwn) && v.UserID != uuid.Nil {
+			ors = append(ors, sql.EQ(col(lead.FieldOwnerID), v.UserID))
+		}
+		if slices.Contains(scopes, policy.ScopeTeam) && v.UserID != uuid.Nil {
+			ors = append(ors, sql.P(func(b *sql.Builder) {
+				b.Ident(col(lead.FieldOwnerID)).WriteString(" IN (SELECT u.id FROM users u JOIN teams t ON t.id = u.team_id AND t.tenant_id = u.tenant_id WHERE u.tenant_id = ").
+					Arg(tid).WriteString(" AND t.manager_id = ").Arg(v.UserID).WriteString(")")
+			}))
+		}
+		if slices.Contains(scopes, policy.ScopeTerritory) && v.UserID != uuid.Nil {
+			ors = append(ors, sql.P(func(b *sql.Builder) {
+				b.Ident(col(lead.FieldTerritoryID)).WriteString(" IN (SELECT t.id FROM territories t JOIN territories mine ON t.path LIKE mine.path || '%' JOIN user_territories ut ON ut.territory_id = mine.id WHERE t.tenant_id = ").
+					Arg(tid).WriteString(" AND mine.tenant_id = ").Arg(tid).WriteString(" AND ut.user_id = ").Arg(v.UserID).WriteString(")")
+			}))
+		}
+		if slices.Contains(scopes, policy.ScopePool) {
+			ors = append(ors, sql.P(func(b *sql.Builder) {
+				// An unowned lead in a pool that is open to everyone (no team or
+				// territory restriction) or to one of the user's teams or
+				// territories (or a territory above one of them).
+				b.Ident(col(lead.FieldOwnerID)).WriteString(" IS NULL AND ").Ident(col(lead.FieldPoolID)).
+					WriteString(" IN (SELECT p.id FROM pools p WHERE p.tenant_id = ").Arg(tid).
+					WriteString(" AND ((NOT EXISTS (SELECT 1 FROM pool_teams pt WHERE pt.pool_id = p.id) AND NOT EXISTS (SELECT 1 FROM pool_territories ptr WHERE ptr.pool_id = p.id))").
+					WriteString(" OR EXISTS (SELECT 1 FROM pool_teams pt JOIN users u ON u.team_id = pt.team_id WHERE pt.pool_id = p.id AND u.id = ").Arg(v.UserID).WriteString(")").
+					WriteString(" OR EXISTS (SELECT 1 FROM pool_territories ptr JOIN territories pterr ON pterr.id = ptr.territory_id JOIN territories mine ON mine.path LIKE pterr.path || '%' JOIN user_territories ut ON ut.territory_id = mine.id WHERE ptr.pool_id = p.id AND ut.user_id = ").Arg(v.UserID).WriteString(")))")
+			}))
+		}
+		if slices.Contains(scopes, policy.ScopePartner) && v.PartnerID != nil {
+			pid := *v.PartnerID
+			ors = append(ors, sql.EQ(col(lead.FieldPartnerID), pid), sql.P(func(b *sql.Builder) {
+				b.Ident(col(lead.FieldTerritoryID)).WriteString(" IN (SELECT t.id FROM territories t JOIN territories theirs ON t.path LIKE theirs.path || '%' JOIN partner_territories pt ON pt.territory_id = theirs.id WHERE t.tenant_id = ").
+					Arg(tid).WriteString(" AND theirs.tenant_id = ").Arg(tid).WriteString(" AND pt.partner_id = ").Arg(pid).WriteString(")")
+			}))
+		}
+		if len(ors) == 0 {
+			s.Where(sql.False())
+			return
+		}
+		s.Where(sql.Or(ors...))
+	}
+}
+
+// ErrOutOfScope is returned for writes on leads the caller cannot see.
+var ErrOutOfScope = errors.New("lead is outside your scope")
+
+// CheckLeads makes sure every id is a lead of the workspace (NOT_FOUND with
+// the field path otherwise) that the caller can see (FORBIDDEN otherwise),
+// before a write touches any of them.
+func CheckLeads(ctx context.Context, c *ent.Client, field string, ids []uuid.UUID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, ok := tenant.FromContext(ctx); !ok {
+		return tenant.ErrMissing
+	}
+	exist, err := c.Lead.Query().Where(lead.IDIn(ids...)).IDs(Unscoped(ctx))
+	if err != nil {
+		return err
+	}
+	visible, err := c.Lead.Query().Where(lead.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
+		f := field
+		if len(ids) > 1 || field == "" {
+			f = fmt.Sprintf("%s[%d]", field, i)
+		}
+		if !slices.Contains(exist, id) {
+			return apperr.New(apperr.NotFound, f, "lead not found")
+		}
+		if !slices.Contains(visible, id) {
+			return apperr.Wrap(ErrOutOfScope, apperr.Forbidden, f, ErrOutOfScope.Error())
+		}
+	}
+	return nil
+}
