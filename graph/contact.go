@@ -6,6 +6,8 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
+	"github.com/scrmhq/scrm/internal/clean"
+	"github.com/scrmhq/scrm/internal/fields"
 )
 
 // contact returns a lead's phone or email as the viewer may see it: masked
@@ -24,4 +26,29 @@ func contact(ctx context.Context, l *ent.Lead, value *string, mask func(string) 
 		authz.RecordContactRead(ctx, l.ID)
 	}
 	return value
+}
+
+// visibleAttributes hides archived and unknown keys, and masks custom fields
+// of type PHONE and EMAIL like the built-in contact fields.
+func visibleAttributes(ctx context.Context, sch *fields.Schema, l *ent.Lead) map[string]any {
+	out := sch.Visible(l.Attributes)
+	v := auth.FromContext(ctx)
+	for k, val := range out {
+		s, ok := val.(string)
+		def, _ := sch.Lookup(k)
+		if !ok || (def.Type != fields.TypePhone && def.Type != fields.TypeEmail) {
+			continue
+		}
+		switch {
+		case v == nil || !v.ContactGrant:
+			if def.Type == fields.TypePhone {
+				out[k] = clean.MaskPhone(s)
+			} else {
+				out[k] = clean.MaskEmail(s)
+			}
+		case v.HasRole("partner"):
+			authz.RecordContactRead(ctx, l.ID)
+		}
+	}
+	return out
 }

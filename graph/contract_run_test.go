@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -23,6 +24,7 @@ type scenario struct {
 	api   *apitest.API
 	token string
 	ids   map[string]string
+	leads []string
 }
 
 // contractRuns must cover every contract operation that validates; the test
@@ -135,14 +137,176 @@ var contractRuns = map[string]contractRun{
 			}
 		},
 	},
+	"CreateFieldDefinition": {
+		vars: func(*scenario) map[string]any {
+			return map[string]any{"input": map[string]any{"entity": "LEAD", "key": "budget", "label": "预算", "type": "NUMBER", "min": 0, "position": 1}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			f := d["createFieldDefinition"].(map[string]any)
+			s.ids["field"] = f["id"].(string)
+			if f["key"] != "budget" || f["type"] != "NUMBER" || f["archived"] != false || f["indexed"] != false {
+				t.Errorf("createFieldDefinition = %v", f)
+			}
+		},
+	},
+	"UpdateFieldDefinition": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"id": s.ids["field"], "input": map[string]any{"label": "预算 (元)", "position": 0}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			if dig(d, "updateFieldDefinition", "label") != "预算 (元)" || dig(d, "updateFieldDefinition", "position").(float64) != 0 {
+				t.Errorf("updateFieldDefinition = %v", d)
+			}
+		},
+	},
+	"ArchiveFieldDefinition": {
+		vars: func(s *scenario) map[string]any {
+			var out struct{ CreateFieldDefinition struct{ ID string } }
+			s.api.MustDo(s.token, `mutation { createFieldDefinition(input:{key:"legacy_code", label:"Legacy", type: TEXT}) { id } }`, nil, &out)
+			s.ids["legacy"] = out.CreateFieldDefinition.ID
+			return map[string]any{"id": out.CreateFieldDefinition.ID}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			if dig(d, "archiveFieldDefinition", "archived") != true {
+				t.Errorf("archiveFieldDefinition = %v", d)
+			}
+		},
+	},
+	"FieldDefinitions": {
+		vars: func(*scenario) map[string]any { return map[string]any{"entity": "LEAD", "includeArchived": true} },
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			var keys []string
+			for _, f := range d["fieldDefinitions"].([]any) {
+				keys = append(keys, fmt.Sprintf("%s:%v", dig(f, "key"), dig(f, "archived")))
+			}
+			if !slices.Equal(keys, []string{"budget:false", "legacy_code:true"}) {
+				t.Errorf("fieldDefinitions = %v", keys)
+			}
+		},
+	},
+	"CreatePipeline": {
+		vars: func(*scenario) map[string]any {
+			return map[string]any{"input": map[string]any{"name": "续费", "stages": []map[string]any{
+				{"key": "due", "name": "待续费", "kind": "OPEN", "probability": 20, "rotDays": 7, "funnelStep": "LISTED"},
+				{"key": "renewed", "name": "已续费", "kind": "WON", "probability": 100, "funnelStep": "REPURCHASE"},
+				{"key": "churned", "name": "流失", "kind": "LOST"},
+			}}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			p := d["createPipeline"].(map[string]any)
+			st := p["stages"].([]any)
+			if p["isDefault"] != false || len(st) != 3 || dig(st[1], "key") != "renewed" || dig(st[1], "position").(float64) != 1 || dig(st[0], "rotDays").(float64) != 7 {
+				t.Errorf("createPipeline = %v", p)
+			}
+		},
+	},
+	"CreateTagGroup": {
+		vars: func(*scenario) map[string]any {
+			return map[string]any{"input": map[string]any{"name": "意向", "exclusive": true, "tags": []string{"高意向", "低意向"}}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			g := d["createTagGroup"].(map[string]any)
+			s.ids["group"] = g["id"].(string)
+			tags := g["tags"].([]any)
+			if g["exclusive"] != true || len(tags) != 2 {
+				t.Fatalf("createTagGroup = %v", g)
+			}
+			for _, tg := range tags {
+				s.ids["tag:"+dig(tg, "name").(string)] = dig(tg, "id").(string)
+			}
+		},
+	},
+	"CreateTag": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"input": map[string]any{"name": "VIP", "color": "gold"}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			s.ids["tag:VIP"] = dig(d, "createTag", "id").(string)
+			if dig(d, "createTag", "name") != "VIP" || dig(d, "createTag", "group") != nil {
+				t.Errorf("createTag = %v", d)
+			}
+		},
+	},
+	"UpdateLead": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"id": s.leads[0], "input": map[string]any{"name": " 张 三 ", "email": "Zhang@Example.COM", "company": "华远", "attributes": map[string]any{"budget": "150000"}}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			u := d["updateLead"].(map[string]any)
+			if u["name"] != "张 三" || u["email"] != "zhang@example.com" || dig(u, "attributes", "budget") != 150000.0 {
+				t.Errorf("updateLead = %v", u)
+			}
+		},
+	},
+	"TagLeads": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"leadIDs": s.leads, "tagIDs": []string{s.ids["tag:高意向"], s.ids["tag:VIP"]}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			if dig(d, "tagLeads", "affected").(float64) != float64(2*len(s.leads)) {
+				t.Errorf("tagLeads = %v", d)
+			}
+		},
+	},
+	"UntagLeads": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"leadIDs": s.leads[:1], "tagIDs": []string{s.ids["tag:VIP"]}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			if dig(d, "untagLeads", "affected").(float64) != 1 {
+				t.Errorf("untagLeads = %v", d)
+			}
+		},
+	},
+	"MoveLeadStage": {
+		vars: func(s *scenario) map[string]any {
+			var out struct {
+				Pipelines []struct {
+					IsDefault bool
+					Stages    []struct{ ID, Key string }
+				}
+			}
+			s.api.MustDo(s.token, `{ pipelines { isDefault stages { id key } } }`, nil, &out)
+			for _, p := range out.Pipelines {
+				for _, st := range p.Stages {
+					if p.IsDefault && st.Key == "contacted" {
+						return map[string]any{"id": s.leads[0], "stageID": st.ID, "reason": "first call"}
+					}
+				}
+			}
+			return nil
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			if dig(d, "moveLeadStage", "stage", "key") != "contacted" {
+				t.Errorf("moveLeadStage = %v", d)
+			}
+			var out struct {
+				Node struct {
+					StageChanges []struct {
+						To struct{ Key string }
+						By struct{ ID string }
+					}
+				}
+			}
+			s.api.MustDo(s.token, `query($id:ID!){ node(id:$id){ ... on Lead { stageChanges { to { key } by { id } } } } }`, map[string]any{"id": s.leads[0]}, &out)
+			if len(out.Node.StageChanges) != 1 || out.Node.StageChanges[0].To.Key != "contacted" || out.Node.StageChanges[0].By.ID == "" {
+				t.Errorf("stage history = %+v", out.Node.StageChanges)
+			}
+		},
+	},
 	"Pipelines": {
 		check: func(t *testing.T, s *scenario, d map[string]any) {
-			ps := d["pipelines"].([]any)
-			if len(ps) != 1 || dig(ps[0], "isDefault") != true {
-				t.Fatalf("pipelines = %v", ps)
+			var def any
+			for _, p := range d["pipelines"].([]any) {
+				if dig(p, "isDefault") == true {
+					if def != nil {
+						t.Fatal("two default pipelines")
+					}
+					def = p
+				}
 			}
 			var keys []string
-			for _, st := range dig(ps[0], "stages").([]any) {
+			for _, st := range dig(def, "stages").([]any) {
 				keys = append(keys, dig(st, "key").(string))
 			}
 			if !slices.Equal(keys, []string{"new", "contacted", "intent", "negotiating", "won", "lost"}) {
@@ -152,11 +316,16 @@ var contractRuns = map[string]contractRun{
 	},
 	"Leads": {
 		vars: func(*scenario) map[string]any {
-			return map[string]any{"first": 10, "orderBy": map[string]any{"field": "CREATED_AT", "direction": "DESC"}}
+			return map[string]any{"first": 10, "orderBy": map[string]any{"field": "CREATED_AT", "direction": "DESC"},
+				"where": map[string]any{"attributes": []map[string]any{{"key": "budget", "op": "GTE", "value": 100000}}}}
 		},
 		check: func(t *testing.T, s *scenario, d map[string]any) {
-			if dig(d, "leads", "totalCount").(float64) != 0 || dig(d, "leads", "pageInfo", "hasNextPage") != false {
-				t.Errorf("leads of a new workspace = %v", d)
+			edges := dig(d, "leads", "edges").([]any)
+			if dig(d, "leads", "totalCount").(float64) != 1 || len(edges) != 1 || dig(edges[0], "node", "id") != s.leads[0] {
+				t.Errorf("leads with budget >= 100000 = %v", d)
+			}
+			if dig(edges[0], "node", "stage", "key") != nil && dig(edges[0], "node", "attributes", "budget") != 150000.0 {
+				t.Errorf("lead fields = %v", edges[0])
 			}
 		},
 	},
@@ -179,8 +348,8 @@ func TestContractOperationsRun(t *testing.T) {
 	valid, _ := contractStatus(t)
 	doc := loadContract(t)
 	api := apitest.New(t)
-	_, token := api.Workspace("acme")
-	s := &scenario{api: api, token: token, ids: map[string]string{}}
+	created, token := api.Workspace("acme")
+	s := &scenario{api: api, token: token, ids: map[string]string{}, leads: seedLeads(t, api, created, 3)}
 	for _, op := range doc.Operations {
 		if !slices.Contains(valid, op.Name) {
 			continue

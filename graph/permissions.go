@@ -49,6 +49,26 @@ var RootPermissions = map[string]Permission{
 	"Query.apiKeys":     {"apikey", "read"},
 	"Query.permissions": {"policy", "read"},
 
+	"Query.fieldDefinitions": {"field", "read"},
+
+	"Mutation.createFieldDefinition":    {"field", "write"},
+	"Mutation.updateFieldDefinition":    {"field", "write"},
+	"Mutation.archiveFieldDefinition":   {"field", "write"},
+	"Mutation.unarchiveFieldDefinition": {"field", "write"},
+	"Mutation.createPipeline":           {"pipeline", "write"},
+	"Mutation.addStage":                 {"pipeline", "write"},
+	"Mutation.updateStage":              {"pipeline", "write"},
+	"Mutation.reorderStages":            {"pipeline", "write"},
+	"Mutation.archiveStage":             {"pipeline", "write"},
+	"Mutation.mergeStage":               {"pipeline", "write"},
+	"Mutation.deleteStage":              {"pipeline", "delete"},
+	"Mutation.createTagGroup":           {"tag", "write"},
+	"Mutation.createTag":                {"tag", "write"},
+	"Mutation.tagLeads":                 {"lead.tag", "write"},
+	"Mutation.untagLeads":               {"lead.tag", "write"},
+	"Mutation.updateLead":               {"lead", "write"},
+	"Mutation.moveLeadStage":            {"lead", "write"},
+
 	"Mutation.grantPermission":  {"policy", "write"},
 	"Mutation.revokePermission": {"policy", "write"},
 

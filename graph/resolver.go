@@ -10,6 +10,7 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
+	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/platform"
 )
@@ -19,6 +20,7 @@ type Resolver struct {
 	Client *ent.Client
 	Auth   *auth.Service
 	Authz  *authz.Service
+	Fields *fielddefs.Service
 	Clock  platform.Clock
 }
 

@@ -337,7 +337,9 @@ func TestPartnerContactGrantIsAudited(t *testing.T) {
 	api.MustDo(admin, `mutation { grantPermission(role:"partner", resource:"lead.contact", action:"read") }`, nil, nil)
 	token := api.Login("audit", w.users[0].email, "user-password")
 	var out struct {
-		Leads struct{ Edges []struct{ Node struct{ Phone string } } }
+		Leads struct {
+			Edges []struct{ Node struct{ Phone string } }
+		}
 	}
 	api.MustDo(token, `{ leads(first: 1000) { edges { node { phone } } } }`, nil, &out)
 	if len(out.Leads.Edges) == 0 || strings.Contains(out.Leads.Edges[0].Node.Phone, "*") {

@@ -21,8 +21,12 @@ import (
 )
 
 // Attributes is the resolver for the attributes field.
-func (r *leadResolver) Attributes(ctx context.Context, obj *ent.Lead) (map[string]any, error) {
-	return obj.Attributes, nil
+func (r *leadResolver) Attributes(ctx context.Context, obj *ent.Lead) (any, error) {
+	sch, err := r.Fields.Schema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return visibleAttributes(ctx, sch, obj), nil
 }
 
 // Phone is the resolver for the phone field.

@@ -18,6 +18,7 @@ import (
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/demo"
+	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/server"
 	"github.com/scrmhq/scrm/jobs"
@@ -82,8 +83,9 @@ func runServe(ctx context.Context, args []string) error {
 		go az.Watch(gctx)
 		h := server.New(server.Deps{
 			Client: e.client, DB: e.db, Redis: rdb, Log: e.log, Clock: clock, Registry: reg,
-			Auth:  auth.NewService(e.client, auth.NewTokens(e.cfg.Secret, clock.Now), clock.Now),
-			Authz: az,
+			Auth:   auth.NewService(e.client, auth.NewTokens(e.cfg.Secret, clock.Now), clock.Now),
+			Fields: fielddefs.New(e.client),
+			Authz:  az,
 		})
 		srv := &http.Server{Addr: e.cfg.Addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 		g.Go(func() error {

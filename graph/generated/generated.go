@@ -19,6 +19,7 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/graph/scalars"
@@ -69,24 +70,31 @@ type ComplexityRoot struct {
 	}
 
 	FieldDefinition struct {
-		Archived    func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		Entity      func(childComplexity int) int
-		HelpText    func(childComplexity int) int
-		ID          func(childComplexity int) int
-		IndexError  func(childComplexity int) int
-		IndexStatus func(childComplexity int) int
-		Indexed     func(childComplexity int) int
-		Key         func(childComplexity int) int
-		Label       func(childComplexity int) int
-		Max         func(childComplexity int) int
-		Min         func(childComplexity int) int
-		Pattern     func(childComplexity int) int
-		Position    func(childComplexity int) int
-		Required    func(childComplexity int) int
-		Type        func(childComplexity int) int
-		Unique      func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
+		Archived     func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		DefaultValue func(childComplexity int) int
+		Entity       func(childComplexity int) int
+		HelpText     func(childComplexity int) int
+		ID           func(childComplexity int) int
+		IndexError   func(childComplexity int) int
+		IndexStatus  func(childComplexity int) int
+		Indexed      func(childComplexity int) int
+		Key          func(childComplexity int) int
+		Label        func(childComplexity int) int
+		Max          func(childComplexity int) int
+		Min          func(childComplexity int) int
+		Options      func(childComplexity int) int
+		Pattern      func(childComplexity int) int
+		Position     func(childComplexity int) int
+		Required     func(childComplexity int) int
+		Type         func(childComplexity int) int
+		Unique       func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+	}
+
+	FieldOption struct {
+		Label func(childComplexity int) int
+		Value func(childComplexity int) int
 	}
 
 	Lead struct {
@@ -152,16 +160,33 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateAPIKey     func(childComplexity int, input model.CreateAPIKeyInput) int
-		CreatePartner    func(childComplexity int, input model.CreatePartnerInput) int
-		CreateTeam       func(childComplexity int, input model.CreateTeamInput) int
-		CreateTerritory  func(childComplexity int, input model.CreateTerritoryInput) int
-		CreateUser       func(childComplexity int, input model.CreateUserInput) int
-		GrantPermission  func(childComplexity int, role string, resource string, action string) int
-		Login            func(childComplexity int, input model.LoginInput) int
-		RevokeAPIKey     func(childComplexity int, id uuid.UUID) int
-		RevokePermission func(childComplexity int, role string, resource string, action string) int
-		UpdateUser       func(childComplexity int, id uuid.UUID, input model.UpdateUserInput) int
+		AddStage                 func(childComplexity int, pipelineID uuid.UUID, input model.StageInput) int
+		ArchiveFieldDefinition   func(childComplexity int, id uuid.UUID) int
+		ArchiveStage             func(childComplexity int, id uuid.UUID) int
+		CreateAPIKey             func(childComplexity int, input model.CreateAPIKeyInput) int
+		CreateFieldDefinition    func(childComplexity int, input model.CreateFieldDefinitionInput) int
+		CreatePartner            func(childComplexity int, input model.CreatePartnerInput) int
+		CreatePipeline           func(childComplexity int, input model.CreatePipelineInput) int
+		CreateTag                func(childComplexity int, input model.CreateTagInput) int
+		CreateTagGroup           func(childComplexity int, input model.CreateTagGroupInput) int
+		CreateTeam               func(childComplexity int, input model.CreateTeamInput) int
+		CreateTerritory          func(childComplexity int, input model.CreateTerritoryInput) int
+		CreateUser               func(childComplexity int, input model.CreateUserInput) int
+		DeleteStage              func(childComplexity int, id uuid.UUID) int
+		GrantPermission          func(childComplexity int, role string, resource string, action string) int
+		Login                    func(childComplexity int, input model.LoginInput) int
+		MergeStage               func(childComplexity int, id uuid.UUID, intoID uuid.UUID) int
+		MoveLeadStage            func(childComplexity int, id uuid.UUID, stageID uuid.UUID, reason *string, lostReasonID *uuid.UUID) int
+		ReorderStages            func(childComplexity int, pipelineID uuid.UUID, stageIDs []uuid.UUID) int
+		RevokeAPIKey             func(childComplexity int, id uuid.UUID) int
+		RevokePermission         func(childComplexity int, role string, resource string, action string) int
+		TagLeads                 func(childComplexity int, leadIDs []uuid.UUID, tagIDs []uuid.UUID) int
+		UnarchiveFieldDefinition func(childComplexity int, id uuid.UUID) int
+		UntagLeads               func(childComplexity int, leadIDs []uuid.UUID, tagIDs []uuid.UUID) int
+		UpdateFieldDefinition    func(childComplexity int, id uuid.UUID, input model.UpdateFieldDefinitionInput) int
+		UpdateLead               func(childComplexity int, id uuid.UUID, input model.UpdateLeadInput) int
+		UpdateStage              func(childComplexity int, id uuid.UUID, input model.UpdateStageInput) int
+		UpdateUser               func(childComplexity int, id uuid.UUID, input model.UpdateUserInput) int
 	}
 
 	PageInfo struct {
@@ -213,21 +238,22 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APIKeys     func(childComplexity int) int
-		Leads       func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput) int
-		LostReasons func(childComplexity int) int
-		Me          func(childComplexity int) int
-		Node        func(childComplexity int, id uuid.UUID) int
-		Nodes       func(childComplexity int, ids []uuid.UUID) int
-		Partners    func(childComplexity int) int
-		Permissions func(childComplexity int, role *string) int
-		Pipelines   func(childComplexity int) int
-		Pools       func(childComplexity int) int
-		TagGroups   func(childComplexity int) int
-		Tags        func(childComplexity int) int
-		Teams       func(childComplexity int) int
-		Territories func(childComplexity int) int
-		Users       func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+		APIKeys          func(childComplexity int) int
+		FieldDefinitions func(childComplexity int, entity fielddefinition.Entity, includeArchived *bool) int
+		Leads            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput) int
+		LostReasons      func(childComplexity int) int
+		Me               func(childComplexity int) int
+		Node             func(childComplexity int, id uuid.UUID) int
+		Nodes            func(childComplexity int, ids []uuid.UUID) int
+		Partners         func(childComplexity int) int
+		Permissions      func(childComplexity int, role *string) int
+		Pipelines        func(childComplexity int) int
+		Pools            func(childComplexity int) int
+		TagGroups        func(childComplexity int) int
+		Tags             func(childComplexity int) int
+		Teams            func(childComplexity int) int
+		Territories      func(childComplexity int) int
+		Users            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
 	}
 
 	Stage struct {
@@ -281,6 +307,10 @@ type ComplexityRoot struct {
 		Position  func(childComplexity int) int
 		Tags      func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
+	}
+
+	TagLeadsPayload struct {
+		Affected func(childComplexity int) int
 	}
 
 	Team struct {
@@ -347,7 +377,7 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type LeadResolver interface {
-	Attributes(ctx context.Context, obj *ent.Lead) (map[string]any, error)
+	Attributes(ctx context.Context, obj *ent.Lead) (any, error)
 	Phone(ctx context.Context, obj *ent.Lead) (*string, error)
 	Email(ctx context.Context, obj *ent.Lead) (*string, error)
 }
@@ -362,6 +392,23 @@ type MutationResolver interface {
 	UpdateUser(ctx context.Context, id uuid.UUID, input model.UpdateUserInput) (*ent.User, error)
 	CreateTeam(ctx context.Context, input model.CreateTeamInput) (*ent.Team, error)
 	CreatePartner(ctx context.Context, input model.CreatePartnerInput) (*ent.Partner, error)
+	CreateFieldDefinition(ctx context.Context, input model.CreateFieldDefinitionInput) (*ent.FieldDefinition, error)
+	UpdateFieldDefinition(ctx context.Context, id uuid.UUID, input model.UpdateFieldDefinitionInput) (*ent.FieldDefinition, error)
+	ArchiveFieldDefinition(ctx context.Context, id uuid.UUID) (*ent.FieldDefinition, error)
+	UnarchiveFieldDefinition(ctx context.Context, id uuid.UUID) (*ent.FieldDefinition, error)
+	CreatePipeline(ctx context.Context, input model.CreatePipelineInput) (*ent.Pipeline, error)
+	AddStage(ctx context.Context, pipelineID uuid.UUID, input model.StageInput) (*ent.Stage, error)
+	UpdateStage(ctx context.Context, id uuid.UUID, input model.UpdateStageInput) (*ent.Stage, error)
+	ReorderStages(ctx context.Context, pipelineID uuid.UUID, stageIDs []uuid.UUID) (*ent.Pipeline, error)
+	ArchiveStage(ctx context.Context, id uuid.UUID) (*ent.Stage, error)
+	MergeStage(ctx context.Context, id uuid.UUID, intoID uuid.UUID) (*ent.Stage, error)
+	DeleteStage(ctx context.Context, id uuid.UUID) (bool, error)
+	CreateTagGroup(ctx context.Context, input model.CreateTagGroupInput) (*ent.TagGroup, error)
+	CreateTag(ctx context.Context, input model.CreateTagInput) (*ent.Tag, error)
+	TagLeads(ctx context.Context, leadIDs []uuid.UUID, tagIDs []uuid.UUID) (*model.TagLeadsPayload, error)
+	UntagLeads(ctx context.Context, leadIDs []uuid.UUID, tagIDs []uuid.UUID) (*model.TagLeadsPayload, error)
+	UpdateLead(ctx context.Context, id uuid.UUID, input model.UpdateLeadInput) (*ent.Lead, error)
+	MoveLeadStage(ctx context.Context, id uuid.UUID, stageID uuid.UUID, reason *string, lostReasonID *uuid.UUID) (*ent.Lead, error)
 }
 type PipelineResolver interface {
 	Stages(ctx context.Context, obj *ent.Pipeline, includeArchived *bool) ([]*ent.Stage, error)
@@ -380,6 +427,7 @@ type QueryResolver interface {
 	Teams(ctx context.Context) ([]*ent.Team, error)
 	Territories(ctx context.Context) ([]*ent.Territory, error)
 	Users(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
+	FieldDefinitions(ctx context.Context, entity fielddefinition.Entity, includeArchived *bool) ([]*ent.FieldDefinition, error)
 	Me(ctx context.Context) (*ent.User, error)
 	Permissions(ctx context.Context, role *string) ([]*authz.Permission, error)
 }
@@ -391,6 +439,7 @@ type UserResolver interface {
 }
 
 type LeadWhereInputResolver interface {
+	Attributes(ctx context.Context, obj *ent.LeadWhereInput, data []*model.AttributePredicateInput) error
 	Phone(ctx context.Context, obj *ent.LeadWhereInput, data *string) error
 	Email(ctx context.Context, obj *ent.LeadWhereInput, data *string) error
 }
@@ -499,6 +548,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FieldDefinition.CreatedAt(childComplexity), true
+	case "FieldDefinition.defaultValue":
+		if e.ComplexityRoot.FieldDefinition.DefaultValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldDefinition.DefaultValue(childComplexity), true
 	case "FieldDefinition.entity":
 		if e.ComplexityRoot.FieldDefinition.Entity == nil {
 			break
@@ -559,6 +614,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FieldDefinition.Min(childComplexity), true
+	case "FieldDefinition.options":
+		if e.ComplexityRoot.FieldDefinition.Options == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldDefinition.Options(childComplexity), true
 	case "FieldDefinition.pattern":
 		if e.ComplexityRoot.FieldDefinition.Pattern == nil {
 			break
@@ -595,6 +656,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FieldDefinition.UpdatedAt(childComplexity), true
+
+	case "FieldOption.label":
+		if e.ComplexityRoot.FieldOption.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldOption.Label(childComplexity), true
+	case "FieldOption.value":
+		if e.ComplexityRoot.FieldOption.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldOption.Value(childComplexity), true
 
 	case "Lead.attributes":
 		if e.ComplexityRoot.Lead.Attributes == nil {
@@ -883,6 +957,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LostReason.UpdatedAt(childComplexity), true
 
+	case "Mutation.addStage":
+		if e.ComplexityRoot.Mutation.AddStage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addStage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddStage(childComplexity, args["pipelineID"].(uuid.UUID), args["input"].(model.StageInput)), true
+	case "Mutation.archiveFieldDefinition":
+		if e.ComplexityRoot.Mutation.ArchiveFieldDefinition == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveFieldDefinition_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveFieldDefinition(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.archiveStage":
+		if e.ComplexityRoot.Mutation.ArchiveStage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveStage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveStage(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.createAPIKey":
 		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
 			break
@@ -894,6 +1001,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["input"].(model.CreateAPIKeyInput)), true
+	case "Mutation.createFieldDefinition":
+		if e.ComplexityRoot.Mutation.CreateFieldDefinition == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createFieldDefinition_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateFieldDefinition(childComplexity, args["input"].(model.CreateFieldDefinitionInput)), true
 	case "Mutation.createPartner":
 		if e.ComplexityRoot.Mutation.CreatePartner == nil {
 			break
@@ -905,6 +1023,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreatePartner(childComplexity, args["input"].(model.CreatePartnerInput)), true
+	case "Mutation.createPipeline":
+		if e.ComplexityRoot.Mutation.CreatePipeline == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPipeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePipeline(childComplexity, args["input"].(model.CreatePipelineInput)), true
+	case "Mutation.createTag":
+		if e.ComplexityRoot.Mutation.CreateTag == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createTag_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateTag(childComplexity, args["input"].(model.CreateTagInput)), true
+	case "Mutation.createTagGroup":
+		if e.ComplexityRoot.Mutation.CreateTagGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createTagGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateTagGroup(childComplexity, args["input"].(model.CreateTagGroupInput)), true
 	case "Mutation.createTeam":
 		if e.ComplexityRoot.Mutation.CreateTeam == nil {
 			break
@@ -938,6 +1089,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.CreateUserInput)), true
+	case "Mutation.deleteStage":
+		if e.ComplexityRoot.Mutation.DeleteStage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteStage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteStage(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.grantPermission":
 		if e.ComplexityRoot.Mutation.GrantPermission == nil {
 			break
@@ -960,6 +1122,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Login(childComplexity, args["input"].(model.LoginInput)), true
+	case "Mutation.mergeStage":
+		if e.ComplexityRoot.Mutation.MergeStage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mergeStage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MergeStage(childComplexity, args["id"].(uuid.UUID), args["intoID"].(uuid.UUID)), true
+	case "Mutation.moveLeadStage":
+		if e.ComplexityRoot.Mutation.MoveLeadStage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_moveLeadStage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MoveLeadStage(childComplexity, args["id"].(uuid.UUID), args["stageID"].(uuid.UUID), args["reason"].(*string), args["lostReasonID"].(*uuid.UUID)), true
+	case "Mutation.reorderStages":
+		if e.ComplexityRoot.Mutation.ReorderStages == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reorderStages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReorderStages(childComplexity, args["pipelineID"].(uuid.UUID), args["stageIDs"].([]uuid.UUID)), true
 	case "Mutation.revokeAPIKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -982,6 +1177,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokePermission(childComplexity, args["role"].(string), args["resource"].(string), args["action"].(string)), true
+	case "Mutation.tagLeads":
+		if e.ComplexityRoot.Mutation.TagLeads == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_tagLeads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TagLeads(childComplexity, args["leadIDs"].([]uuid.UUID), args["tagIDs"].([]uuid.UUID)), true
+	case "Mutation.unarchiveFieldDefinition":
+		if e.ComplexityRoot.Mutation.UnarchiveFieldDefinition == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unarchiveFieldDefinition_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnarchiveFieldDefinition(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.untagLeads":
+		if e.ComplexityRoot.Mutation.UntagLeads == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_untagLeads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UntagLeads(childComplexity, args["leadIDs"].([]uuid.UUID), args["tagIDs"].([]uuid.UUID)), true
+	case "Mutation.updateFieldDefinition":
+		if e.ComplexityRoot.Mutation.UpdateFieldDefinition == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateFieldDefinition_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateFieldDefinition(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateFieldDefinitionInput)), true
+	case "Mutation.updateLead":
+		if e.ComplexityRoot.Mutation.UpdateLead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateLead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateLead(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateLeadInput)), true
+	case "Mutation.updateStage":
+		if e.ComplexityRoot.Mutation.UpdateStage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateStage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateStage(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateStageInput)), true
 	case "Mutation.updateUser":
 		if e.ComplexityRoot.Mutation.UpdateUser == nil {
 			break
@@ -1208,6 +1469,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APIKeys(childComplexity), true
+	case "Query.fieldDefinitions":
+		if e.ComplexityRoot.Query.FieldDefinitions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_fieldDefinitions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FieldDefinitions(childComplexity, args["entity"].(fielddefinition.Entity), args["includeArchived"].(*bool)), true
 
 	case "Query.leads":
 		if e.ComplexityRoot.Query.Leads == nil {
@@ -1569,6 +1841,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TagGroup.UpdatedAt(childComplexity), true
 
+	case "TagLeadsPayload.affected":
+		if e.ComplexityRoot.TagLeadsPayload.Affected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TagLeadsPayload.Affected(childComplexity), true
+
 	case "Team.createdAt":
 		if e.ComplexityRoot.Team.CreatedAt == nil {
 			break
@@ -1826,13 +2105,19 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("APIKeyOrder", ec.unmarshalInputAPIKeyOrder),
 			graphql.NewInputUnmarshaler("APIKeyWhereInput", ec.unmarshalInputAPIKeyWhereInput),
+			graphql.NewInputUnmarshaler("AttributePredicateInput", ec.unmarshalInputAttributePredicateInput),
 			graphql.NewInputUnmarshaler("CreateAPIKeyInput", ec.unmarshalInputCreateAPIKeyInput),
+			graphql.NewInputUnmarshaler("CreateFieldDefinitionInput", ec.unmarshalInputCreateFieldDefinitionInput),
 			graphql.NewInputUnmarshaler("CreatePartnerInput", ec.unmarshalInputCreatePartnerInput),
+			graphql.NewInputUnmarshaler("CreatePipelineInput", ec.unmarshalInputCreatePipelineInput),
+			graphql.NewInputUnmarshaler("CreateTagGroupInput", ec.unmarshalInputCreateTagGroupInput),
+			graphql.NewInputUnmarshaler("CreateTagInput", ec.unmarshalInputCreateTagInput),
 			graphql.NewInputUnmarshaler("CreateTeamInput", ec.unmarshalInputCreateTeamInput),
 			graphql.NewInputUnmarshaler("CreateTerritoryInput", ec.unmarshalInputCreateTerritoryInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("FieldDefinitionOrder", ec.unmarshalInputFieldDefinitionOrder),
 			graphql.NewInputUnmarshaler("FieldDefinitionWhereInput", ec.unmarshalInputFieldDefinitionWhereInput),
+			graphql.NewInputUnmarshaler("FieldOptionInput", ec.unmarshalInputFieldOptionInput),
 			graphql.NewInputUnmarshaler("LeadOrder", ec.unmarshalInputLeadOrder),
 			graphql.NewInputUnmarshaler("LeadWhereInput", ec.unmarshalInputLeadWhereInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
@@ -1845,6 +2130,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PoolOrder", ec.unmarshalInputPoolOrder),
 			graphql.NewInputUnmarshaler("PoolWhereInput", ec.unmarshalInputPoolWhereInput),
 			graphql.NewInputUnmarshaler("StageChangeWhereInput", ec.unmarshalInputStageChangeWhereInput),
+			graphql.NewInputUnmarshaler("StageInput", ec.unmarshalInputStageInput),
 			graphql.NewInputUnmarshaler("StageOrder", ec.unmarshalInputStageOrder),
 			graphql.NewInputUnmarshaler("StageWhereInput", ec.unmarshalInputStageWhereInput),
 			graphql.NewInputUnmarshaler("TagGroupOrder", ec.unmarshalInputTagGroupOrder),
@@ -1855,6 +2141,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TeamWhereInput", ec.unmarshalInputTeamWhereInput),
 			graphql.NewInputUnmarshaler("TerritoryOrder", ec.unmarshalInputTerritoryOrder),
 			graphql.NewInputUnmarshaler("TerritoryWhereInput", ec.unmarshalInputTerritoryWhereInput),
+			graphql.NewInputUnmarshaler("UpdateFieldDefinitionInput", ec.unmarshalInputUpdateFieldDefinitionInput),
+			graphql.NewInputUnmarshaler("UpdateLeadInput", ec.unmarshalInputUpdateLeadInput),
+			graphql.NewInputUnmarshaler("UpdateStageInput", ec.unmarshalInputUpdateStageInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
 			graphql.NewInputUnmarshaler("UserWhereInput", ec.unmarshalInputUserWhereInput),
@@ -4457,6 +4746,182 @@ input WorkspaceWhereInput {
   nameContainsFold: String
 }
 `, BuiltIn: false},
+	{Name: "../schema/lowcode.graphql", Input: `# The low-code schema: custom fields, pipelines and stages, tags.
+
+"One choice of a select field."
+type FieldOption {
+  value: String!
+  label: String!
+}
+
+input FieldOptionInput {
+  value: String!
+  label: String!
+}
+
+extend type FieldDefinition {
+  options: [FieldOption!]!
+  defaultValue: JSON
+}
+
+input CreateFieldDefinitionInput {
+  entity: FieldEntity = LEAD
+  "^[a-z][a-z0-9_]{0,62}$, not a built-in field name; immutable."
+  key: String!
+  label: String!
+  type: FieldType!
+  required: Boolean
+  unique: Boolean
+  options: [FieldOptionInput!]
+  "RE2 pattern for text-like fields."
+  pattern: String
+  "Number/money: value bounds; text: length bounds; multi-select: count bounds; date: Unix seconds."
+  min: Float
+  max: Float
+  defaultValue: JSON
+  "Builds a partial expression index for this workspace and key in the background."
+  indexed: Boolean
+  helpText: String
+  position: Int
+}
+
+input UpdateFieldDefinitionInput {
+  label: String
+  helpText: String
+  "Refused, with the number of leads in the way, when stored values would not convert."
+  type: FieldType
+  required: Boolean
+  unique: Boolean
+  options: [FieldOptionInput!]
+  pattern: String
+  min: Float
+  clearMin: Boolean
+  max: Float
+  clearMax: Boolean
+  defaultValue: JSON
+  clearDefault: Boolean
+  indexed: Boolean
+  position: Int
+}
+
+"Comparison of a custom-field filter; numbers and dates compare as such."
+enum CompareOp {
+  EQ
+  NEQ
+  IN
+  NOT_IN
+  CONTAINS
+  GT
+  GTE
+  LT
+  LTE
+  BETWEEN
+  IS_EMPTY
+  IS_NOT_EMPTY
+}
+
+"A filter on a custom field: {key, op, value} (value is a list for IN, NOT_IN and BETWEEN)."
+input AttributePredicateInput {
+  key: String!
+  op: CompareOp!
+  value: JSON
+}
+
+extend input LeadWhereInput {
+  "Custom-field filters, ANDed."
+  attributes: [AttributePredicateInput!]
+}
+
+"Editable built-in fields and custom attributes of a lead. Owner, pool, stage, tags, score and claim times change only through their own mutations."
+input UpdateLeadInput {
+  name: String
+  phone: String
+  email: String
+  company: String
+  source: String
+  sourceDetail: String
+  territoryID: ID
+  clearTerritory: Boolean
+  "Merged key by key; a null value removes the key."
+  attributes: JSON
+}
+
+input StageInput {
+  key: String!
+  name: String!
+  kind: StageKind = OPEN
+  probability: Int
+  rotDays: Int
+  funnelStep: FunnelStep
+  color: String
+}
+
+input CreatePipelineInput {
+  name: String!
+  isDefault: Boolean
+  stages: [StageInput!]!
+}
+
+input UpdateStageInput {
+  name: String
+  kind: StageKind
+  probability: Int
+  rotDays: Int
+  funnelStep: FunnelStep
+  color: String
+}
+
+input CreateTagGroupInput {
+  name: String!
+  "At most one tag of the group on a lead."
+  exclusive: Boolean
+  position: Int
+  tags: [String!]
+}
+
+input CreateTagInput {
+  name: String!
+  color: String
+  groupID: ID
+}
+
+type TagLeadsPayload {
+  "Lead-tag edges added or removed."
+  affected: Int!
+}
+
+extend type Query {
+  fieldDefinitions(entity: FieldEntity!, includeArchived: Boolean): [FieldDefinition!]!
+}
+
+extend type Mutation {
+  createFieldDefinition(input: CreateFieldDefinitionInput!): FieldDefinition!
+  updateFieldDefinition(id: ID!, input: UpdateFieldDefinitionInput!): FieldDefinition!
+  "Hides the field from reads and writes; stored values are kept."
+  archiveFieldDefinition(id: ID!): FieldDefinition!
+  "Brings an archived field and its stored values back."
+  unarchiveFieldDefinition(id: ID!): FieldDefinition!
+
+  createPipeline(input: CreatePipelineInput!): Pipeline!
+  addStage(pipelineID: ID!, input: StageInput!): Stage!
+  updateStage(id: ID!, input: UpdateStageInput!): Stage!
+  "Rewrites stage positions; stageIDs is every non-archived stage of the pipeline in the new order."
+  reorderStages(pipelineID: ID!, stageIDs: [ID!]!): Pipeline!
+  archiveStage(id: ID!): Stage!
+  "Moves every lead of a stage into another (one statement) and archives it."
+  mergeStage(id: ID!, intoID: ID!): Stage!
+  deleteStage(id: ID!): Boolean!
+
+  createTagGroup(input: CreateTagGroupInput!): TagGroup!
+  createTag(input: CreateTagInput!): Tag!
+  tagLeads(leadIDs: [ID!]!, tagIDs: [ID!]!): TagLeadsPayload!
+  untagLeads(leadIDs: [ID!]!, tagIDs: [ID!]!): TagLeadsPayload!
+
+  updateLead(id: ID!, input: UpdateLeadInput!): Lead!
+  "Moves a lead to a stage of its pipeline, recording who, when and why; LOST stages need a lost reason."
+  moveLeadStage(id: ID!, stageID: ID!, reason: String, lostReasonID: ID): Lead!
+}
+`, BuiltIn: false},
 	{Name: "../schema/scrm.graphql", Input: `# Hand-written schema. ent.graphql (generated from ent/schema by entgql) holds
 # the entity types, connections, orderings and where-inputs; this file only adds
 # what the entities cannot say: authentication, the organisation mutations and
@@ -4640,6 +5105,62 @@ func (ec *executionContext) childFields_CreateAPIKeyPayload(ctx context.Context,
 		return ec.fieldContext_CreateAPIKeyPayload_key(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateAPIKeyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_FieldDefinition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_FieldDefinition_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_FieldDefinition_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_FieldDefinition_updatedAt(ctx, field)
+	case "entity":
+		return ec.fieldContext_FieldDefinition_entity(ctx, field)
+	case "key":
+		return ec.fieldContext_FieldDefinition_key(ctx, field)
+	case "label":
+		return ec.fieldContext_FieldDefinition_label(ctx, field)
+	case "helpText":
+		return ec.fieldContext_FieldDefinition_helpText(ctx, field)
+	case "type":
+		return ec.fieldContext_FieldDefinition_type(ctx, field)
+	case "required":
+		return ec.fieldContext_FieldDefinition_required(ctx, field)
+	case "unique":
+		return ec.fieldContext_FieldDefinition_unique(ctx, field)
+	case "pattern":
+		return ec.fieldContext_FieldDefinition_pattern(ctx, field)
+	case "min":
+		return ec.fieldContext_FieldDefinition_min(ctx, field)
+	case "max":
+		return ec.fieldContext_FieldDefinition_max(ctx, field)
+	case "position":
+		return ec.fieldContext_FieldDefinition_position(ctx, field)
+	case "indexed":
+		return ec.fieldContext_FieldDefinition_indexed(ctx, field)
+	case "indexStatus":
+		return ec.fieldContext_FieldDefinition_indexStatus(ctx, field)
+	case "indexError":
+		return ec.fieldContext_FieldDefinition_indexError(ctx, field)
+	case "archived":
+		return ec.fieldContext_FieldDefinition_archived(ctx, field)
+	case "options":
+		return ec.fieldContext_FieldDefinition_options(ctx, field)
+	case "defaultValue":
+		return ec.fieldContext_FieldDefinition_defaultValue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FieldDefinition", field.Name)
+}
+
+func (ec *executionContext) childFields_FieldOption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_FieldOption_value(ctx, field)
+	case "label":
+		return ec.fieldContext_FieldOption_label(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FieldOption", field.Name)
 }
 
 func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4968,6 +5489,14 @@ func (ec *executionContext) childFields_TagGroup(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type TagGroup", field.Name)
 }
 
+func (ec *executionContext) childFields_TagLeadsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "affected":
+		return ec.fieldContext_TagLeadsPayload_affected(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TagLeadsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Team(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5200,6 +5729,56 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_addStage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "pipelineID",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["pipelineID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.StageInput, error) {
+			return ec.unmarshalNStageInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐStageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveFieldDefinition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveStage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createAPIKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5214,12 +5793,68 @@ func (ec *executionContext) field_Mutation_createAPIKey_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createFieldDefinition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateFieldDefinitionInput, error) {
+			return ec.unmarshalNCreateFieldDefinitionInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateFieldDefinitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createPartner_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreatePartnerInput, error) {
 			return ec.unmarshalNCreatePartnerInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreatePartnerInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createPipeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreatePipelineInput, error) {
+			return ec.unmarshalNCreatePipelineInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreatePipelineInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createTagGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateTagGroupInput, error) {
+			return ec.unmarshalNCreateTagGroupInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateTagGroupInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createTag_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateTagInput, error) {
+			return ec.unmarshalNCreateTagInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateTagInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5270,6 +5905,20 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteStage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_grantPermission_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5314,6 +5963,88 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_mergeStage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "intoID",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["intoID"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_moveLeadStage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "stageID",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["stageID"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "lostReasonID",
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lostReasonID"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reorderStages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "pipelineID",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["pipelineID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "stageIDs",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["stageIDs"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeAPIKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5355,6 +6086,130 @@ func (ec *executionContext) field_Mutation_revokePermission_args(ctx context.Con
 		return nil, err
 	}
 	args["action"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_tagLeads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "leadIDs",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["leadIDs"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "tagIDs",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tagIDs"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unarchiveFieldDefinition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_untagLeads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "leadIDs",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["leadIDs"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "tagIDs",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tagIDs"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateFieldDefinition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateFieldDefinitionInput, error) {
+			return ec.unmarshalNUpdateFieldDefinitionInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateFieldDefinitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateLead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateLeadInput, error) {
+			return ec.unmarshalNUpdateLeadInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateLeadInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateStage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateStageInput, error) {
+			return ec.unmarshalNUpdateStageInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateStageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -5405,6 +6260,28 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_fieldDefinitions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "entity",
+		func(ctx context.Context, v any) (fielddefinition.Entity, error) {
+			return ec.unmarshalNFieldEntity2githubᚗcomᚋscrmhqᚋscrmᚋentᚋfielddefinitionᚐEntity(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entity"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg1
 	return args, nil
 }
 
@@ -6326,6 +7203,107 @@ func (ec *executionContext) fieldContext_FieldDefinition_archived(_ context.Cont
 	return graphql.NewScalarFieldContext("FieldDefinition", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _FieldDefinition_options(ctx context.Context, field graphql.CollectedField, obj *ent.FieldDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldDefinition_options(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Options, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []schematype.FieldOption) graphql.Marshaler {
+			return ec.marshalNFieldOption2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋschemaᚋschematypeᚐFieldOptionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldDefinition_options(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FieldDefinition",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldOption(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FieldDefinition_defaultValue(ctx context.Context, field graphql.CollectedField, obj *ent.FieldDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldDefinition_defaultValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *any) graphql.Marshaler {
+			return ec.marshalOJSON2ᚖinterface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FieldDefinition_defaultValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldDefinition", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _FieldOption_value(ctx context.Context, field graphql.CollectedField, obj *schematype.FieldOption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldOption_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldOption_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldOption", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldOption_label(ctx context.Context, field graphql.CollectedField, obj *schematype.FieldOption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldOption_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldOption_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldOption", field, false, false, "String")
+}
+
 func (ec *executionContext) _Lead_id(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7091,8 +8069,8 @@ func (ec *executionContext) _Lead_attributes(ctx context.Context, field graphql.
 			return ec.Resolvers.Lead().Attributes(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
-			return ec.marshalNJSON2map(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7940,6 +8918,754 @@ func (ec *executionContext) fieldContext_Mutation_createPartner(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createPartner_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createFieldDefinition(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createFieldDefinition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateFieldDefinition(ctx, fc.Args["input"].(model.CreateFieldDefinitionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.FieldDefinition) graphql.Marshaler {
+			return ec.marshalNFieldDefinition2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐFieldDefinition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createFieldDefinition(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldDefinition(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createFieldDefinition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateFieldDefinition(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateFieldDefinition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateFieldDefinition(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.UpdateFieldDefinitionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.FieldDefinition) graphql.Marshaler {
+			return ec.marshalNFieldDefinition2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐFieldDefinition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateFieldDefinition(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldDefinition(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateFieldDefinition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveFieldDefinition(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveFieldDefinition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveFieldDefinition(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.FieldDefinition) graphql.Marshaler {
+			return ec.marshalNFieldDefinition2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐFieldDefinition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveFieldDefinition(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldDefinition(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveFieldDefinition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unarchiveFieldDefinition(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unarchiveFieldDefinition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnarchiveFieldDefinition(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.FieldDefinition) graphql.Marshaler {
+			return ec.marshalNFieldDefinition2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐFieldDefinition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unarchiveFieldDefinition(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldDefinition(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unarchiveFieldDefinition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPipeline(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPipeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePipeline(ctx, fc.Args["input"].(model.CreatePipelineInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Pipeline) graphql.Marshaler {
+			return ec.marshalNPipeline2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐPipeline(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPipeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pipeline(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPipeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addStage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddStage(ctx, fc.Args["pipelineID"].(uuid.UUID), fc.Args["input"].(model.StageInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
+			return ec.marshalNStage2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addStage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Stage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addStage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateStage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateStage(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.UpdateStageInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
+			return ec.marshalNStage2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateStage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Stage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateStage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reorderStages(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reorderStages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReorderStages(ctx, fc.Args["pipelineID"].(uuid.UUID), fc.Args["stageIDs"].([]uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Pipeline) graphql.Marshaler {
+			return ec.marshalNPipeline2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐPipeline(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reorderStages(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pipeline(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reorderStages_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveStage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveStage(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
+			return ec.marshalNStage2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveStage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Stage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveStage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_mergeStage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_mergeStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MergeStage(ctx, fc.Args["id"].(uuid.UUID), fc.Args["intoID"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Stage) graphql.Marshaler {
+			return ec.marshalNStage2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_mergeStage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Stage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_mergeStage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteStage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteStage(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteStage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteStage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createTagGroup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createTagGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateTagGroup(ctx, fc.Args["input"].(model.CreateTagGroupInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TagGroup) graphql.Marshaler {
+			return ec.marshalNTagGroup2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐTagGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createTagGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TagGroup(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createTagGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createTag(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createTag(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateTag(ctx, fc.Args["input"].(model.CreateTagInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Tag) graphql.Marshaler {
+			return ec.marshalNTag2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐTag(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createTag(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tag(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createTag_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_tagLeads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_tagLeads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TagLeads(ctx, fc.Args["leadIDs"].([]uuid.UUID), fc.Args["tagIDs"].([]uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TagLeadsPayload) graphql.Marshaler {
+			return ec.marshalNTagLeadsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTagLeadsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_tagLeads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TagLeadsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_tagLeads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_untagLeads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_untagLeads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UntagLeads(ctx, fc.Args["leadIDs"].([]uuid.UUID), fc.Args["tagIDs"].([]uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TagLeadsPayload) graphql.Marshaler {
+			return ec.marshalNTagLeadsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTagLeadsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_untagLeads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TagLeadsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_untagLeads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateLead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateLead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateLead(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.UpdateLeadInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateLead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateLead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_moveLeadStage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_moveLeadStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MoveLeadStage(ctx, fc.Args["id"].(uuid.UUID), fc.Args["stageID"].(uuid.UUID), fc.Args["reason"].(*string), fc.Args["lostReasonID"].(*uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_moveLeadStage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_moveLeadStage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9217,6 +10943,50 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_fieldDefinitions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_fieldDefinitions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FieldDefinitions(ctx, fc.Args["entity"].(fielddefinition.Entity), fc.Args["includeArchived"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.FieldDefinition) graphql.Marshaler {
+			return ec.marshalNFieldDefinition2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐFieldDefinitionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_fieldDefinitions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldDefinition(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_fieldDefinitions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10382,6 +12152,29 @@ func (ec *executionContext) fieldContext_TagGroup_tags(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TagLeadsPayload_affected(ctx context.Context, field graphql.CollectedField, obj *model.TagLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TagLeadsPayload_affected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Affected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TagLeadsPayload_affected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TagLeadsPayload", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Team_id(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
@@ -13117,6 +14910,62 @@ func UnmarshalAPIKeyWhereInput(ctx context.Context, raw any) (ent.APIKeyWhereInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAttributePredicateInput(ctx context.Context, obj any) (model.AttributePredicateInput, error) {
+	var it model.AttributePredicateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "op", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "op":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("op"))
+			data, err := ec.unmarshalNCompareOp2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCompareOp(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Op = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOJSON2interface(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAttributePredicateInput unmarshals raw into the AttributePredicateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAttributePredicateInput(ctx context.Context, raw any) (model.AttributePredicateInput, error) {
+	var out model.AttributePredicateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AttributePredicateInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateAPIKeyInput(ctx context.Context, obj any) (model.CreateAPIKeyInput, error) {
 	var it model.CreateAPIKeyInput
 	if obj == nil {
@@ -13166,6 +15015,143 @@ func UnmarshalCreateAPIKeyInput(ctx context.Context, raw any) (model.CreateAPIKe
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateFieldDefinitionInput(ctx context.Context, obj any) (model.CreateFieldDefinitionInput, error) {
+	var it model.CreateFieldDefinitionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["entity"]; !present {
+		asMap["entity"] = "LEAD"
+	}
+
+	fieldsInOrder := [...]string{"entity", "key", "label", "type", "required", "unique", "options", "pattern", "min", "max", "defaultValue", "indexed", "helpText", "position"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "entity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entity"))
+			data, err := ec.unmarshalOFieldEntity2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋfielddefinitionᚐEntity(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Entity = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNFieldType2githubᚗcomᚋscrmhqᚋscrmᚋentᚋfielddefinitionᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "required":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("required"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Required = data
+		case "unique":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unique"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unique = data
+		case "options":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("options"))
+			data, err := ec.unmarshalOFieldOptionInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFieldOptionInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Options = data
+		case "pattern":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pattern"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Pattern = data
+		case "min":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("min"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Min = data
+		case "max":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("max"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Max = data
+		case "defaultValue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultValue"))
+			data, err := ec.unmarshalOJSON2interface(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultValue = data
+		case "indexed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("indexed"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Indexed = data
+		case "helpText":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("helpText"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HelpText = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateFieldDefinitionInput unmarshals raw into the CreateFieldDefinitionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateFieldDefinitionInput(ctx context.Context, raw any) (model.CreateFieldDefinitionInput, error) {
+	var out model.CreateFieldDefinitionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateFieldDefinitionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreatePartnerInput(ctx context.Context, obj any) (model.CreatePartnerInput, error) {
 	var it model.CreatePartnerInput
 	if obj == nil {
@@ -13212,6 +15198,181 @@ func (ec *executionContext) unmarshalInputCreatePartnerInput(ctx context.Context
 func UnmarshalCreatePartnerInput(ctx context.Context, raw any) (model.CreatePartnerInput, error) {
 	var out model.CreatePartnerInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePartnerInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreatePipelineInput(ctx context.Context, obj any) (model.CreatePipelineInput, error) {
+	var it model.CreatePipelineInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "isDefault", "stages"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "isDefault":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isDefault"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsDefault = data
+		case "stages":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stages"))
+			data, err := ec.unmarshalNStageInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐStageInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Stages = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreatePipelineInput unmarshals raw into the CreatePipelineInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreatePipelineInput(ctx context.Context, raw any) (model.CreatePipelineInput, error) {
+	var out model.CreatePipelineInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePipelineInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateTagGroupInput(ctx context.Context, obj any) (model.CreateTagGroupInput, error) {
+	var it model.CreateTagGroupInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "exclusive", "position", "tags"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "exclusive":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exclusive"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Exclusive = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateTagGroupInput unmarshals raw into the CreateTagGroupInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateTagGroupInput(ctx context.Context, raw any) (model.CreateTagGroupInput, error) {
+	var out model.CreateTagGroupInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateTagGroupInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateTagInput(ctx context.Context, obj any) (model.CreateTagInput, error) {
+	var it model.CreateTagInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "color", "groupID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = data
+		case "groupID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GroupID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateTagInput unmarshals raw into the CreateTagInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateTagInput(ctx context.Context, raw any) (model.CreateTagInput, error) {
+	var out model.CreateTagInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateTagInput", raw, &out)
 	return out, err
 }
 
@@ -14486,6 +16647,55 @@ func UnmarshalFieldDefinitionWhereInput(ctx context.Context, raw any) (ent.Field
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputFieldOptionInput(ctx context.Context, obj any) (model.FieldOptionInput, error) {
+	var it model.FieldOptionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"value", "label"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFieldOptionInput unmarshals raw into the FieldOptionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFieldOptionInput(ctx context.Context, raw any) (model.FieldOptionInput, error) {
+	var out model.FieldOptionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FieldOptionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLeadOrder(ctx context.Context, obj any) (ent.LeadOrder, error) {
 	var it ent.LeadOrder
 	if obj == nil {
@@ -14550,7 +16760,7 @@ func (ec *executionContext) unmarshalInputLeadWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "seq", "seqNEQ", "seqIn", "seqNotIn", "seqGT", "seqGTE", "seqLT", "seqLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "externalID", "externalIDNEQ", "externalIDIn", "externalIDNotIn", "externalIDGT", "externalIDGTE", "externalIDLT", "externalIDLTE", "externalIDContains", "externalIDHasPrefix", "externalIDHasSuffix", "externalIDIsNil", "externalIDNotNil", "externalIDEqualFold", "externalIDContainsFold", "company", "companyNEQ", "companyIn", "companyNotIn", "companyGT", "companyGTE", "companyLT", "companyLTE", "companyContains", "companyHasPrefix", "companyHasSuffix", "companyEqualFold", "companyContainsFold", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceEqualFold", "sourceContainsFold", "sourceDetail", "sourceDetailNEQ", "sourceDetailIn", "sourceDetailNotIn", "sourceDetailGT", "sourceDetailGTE", "sourceDetailLT", "sourceDetailLTE", "sourceDetailContains", "sourceDetailHasPrefix", "sourceDetailHasSuffix", "sourceDetailEqualFold", "sourceDetailContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "score", "scoreNEQ", "scoreIn", "scoreNotIn", "scoreGT", "scoreGTE", "scoreLT", "scoreLTE", "tier", "tierNEQ", "tierIn", "tierNotIn", "tierIsNil", "tierNotNil", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "poolID", "poolIDNEQ", "poolIDIn", "poolIDNotIn", "poolIDIsNil", "poolIDNotNil", "stageID", "stageIDNEQ", "stageIDIn", "stageIDNotIn", "stageIDIsNil", "stageIDNotNil", "territoryID", "territoryIDNEQ", "territoryIDIn", "territoryIDNotIn", "territoryIDIsNil", "territoryIDNotNil", "partnerID", "partnerIDNEQ", "partnerIDIn", "partnerIDNotIn", "partnerIDIsNil", "partnerIDNotNil", "claimedAt", "claimedAtNEQ", "claimedAtIn", "claimedAtNotIn", "claimedAtGT", "claimedAtGTE", "claimedAtLT", "claimedAtLTE", "claimedAtIsNil", "claimedAtNotNil", "protectedUntil", "protectedUntilNEQ", "protectedUntilIn", "protectedUntilNotIn", "protectedUntilGT", "protectedUntilGTE", "protectedUntilLT", "protectedUntilLTE", "protectedUntilIsNil", "protectedUntilNotNil", "lastFollowUpAt", "lastFollowUpAtNEQ", "lastFollowUpAtIn", "lastFollowUpAtNotIn", "lastFollowUpAtGT", "lastFollowUpAtGTE", "lastFollowUpAtLT", "lastFollowUpAtLTE", "lastFollowUpAtIsNil", "lastFollowUpAtNotNil", "locked", "lockedNEQ", "hasOwner", "hasOwnerWith", "hasPool", "hasPoolWith", "hasStage", "hasStageWith", "hasTerritory", "hasTerritoryWith", "hasPartner", "hasPartnerWith", "hasTags", "hasTagsWith", "phone", "email"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "seq", "seqNEQ", "seqIn", "seqNotIn", "seqGT", "seqGTE", "seqLT", "seqLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "externalID", "externalIDNEQ", "externalIDIn", "externalIDNotIn", "externalIDGT", "externalIDGTE", "externalIDLT", "externalIDLTE", "externalIDContains", "externalIDHasPrefix", "externalIDHasSuffix", "externalIDIsNil", "externalIDNotNil", "externalIDEqualFold", "externalIDContainsFold", "company", "companyNEQ", "companyIn", "companyNotIn", "companyGT", "companyGTE", "companyLT", "companyLTE", "companyContains", "companyHasPrefix", "companyHasSuffix", "companyEqualFold", "companyContainsFold", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceEqualFold", "sourceContainsFold", "sourceDetail", "sourceDetailNEQ", "sourceDetailIn", "sourceDetailNotIn", "sourceDetailGT", "sourceDetailGTE", "sourceDetailLT", "sourceDetailLTE", "sourceDetailContains", "sourceDetailHasPrefix", "sourceDetailHasSuffix", "sourceDetailEqualFold", "sourceDetailContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "score", "scoreNEQ", "scoreIn", "scoreNotIn", "scoreGT", "scoreGTE", "scoreLT", "scoreLTE", "tier", "tierNEQ", "tierIn", "tierNotIn", "tierIsNil", "tierNotNil", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "poolID", "poolIDNEQ", "poolIDIn", "poolIDNotIn", "poolIDIsNil", "poolIDNotNil", "stageID", "stageIDNEQ", "stageIDIn", "stageIDNotIn", "stageIDIsNil", "stageIDNotNil", "territoryID", "territoryIDNEQ", "territoryIDIn", "territoryIDNotIn", "territoryIDIsNil", "territoryIDNotNil", "partnerID", "partnerIDNEQ", "partnerIDIn", "partnerIDNotIn", "partnerIDIsNil", "partnerIDNotNil", "claimedAt", "claimedAtNEQ", "claimedAtIn", "claimedAtNotIn", "claimedAtGT", "claimedAtGTE", "claimedAtLT", "claimedAtLTE", "claimedAtIsNil", "claimedAtNotNil", "protectedUntil", "protectedUntilNEQ", "protectedUntilIn", "protectedUntilNotIn", "protectedUntilGT", "protectedUntilGTE", "protectedUntilLT", "protectedUntilLTE", "protectedUntilIsNil", "protectedUntilNotNil", "lastFollowUpAt", "lastFollowUpAtNEQ", "lastFollowUpAtIn", "lastFollowUpAtNotIn", "lastFollowUpAtGT", "lastFollowUpAtGTE", "lastFollowUpAtLT", "lastFollowUpAtLTE", "lastFollowUpAtIsNil", "lastFollowUpAtNotNil", "locked", "lockedNEQ", "hasOwner", "hasOwnerWith", "hasPool", "hasPoolWith", "hasStage", "hasStageWith", "hasTerritory", "hasTerritoryWith", "hasPartner", "hasPartnerWith", "hasTags", "hasTagsWith", "attributes", "phone", "email"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15915,6 +18125,15 @@ func (ec *executionContext) unmarshalInputLeadWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.HasTagsWith = data
+		case "attributes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributes"))
+			data, err := ec.unmarshalOAttributePredicateInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐAttributePredicateInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.LeadWhereInput().Attributes(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "phone":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -18574,6 +20793,94 @@ func (ec *executionContext) unmarshalInputStageChangeWhereInput(ctx context.Cont
 func UnmarshalStageChangeWhereInput(ctx context.Context, raw any) (ent.StageChangeWhereInput, error) {
 	var out ent.StageChangeWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "StageChangeWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputStageInput(ctx context.Context, obj any) (model.StageInput, error) {
+	var it model.StageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["kind"]; !present {
+		asMap["kind"] = "OPEN"
+	}
+
+	fieldsInOrder := [...]string{"key", "name", "kind", "probability", "rotDays", "funnelStep", "color"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOStageKind2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋstageᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "probability":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("probability"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Probability = data
+		case "rotDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rotDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RotDays = data
+		case "funnelStep":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("funnelStep"))
+			data, err := ec.unmarshalOFunnelStep2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋstageᚐFunnelStep(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FunnelStep = data
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStageInput unmarshals raw into the StageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStageInput(ctx context.Context, raw any) (model.StageInput, error) {
+	var out model.StageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StageInput", raw, &out)
 	return out, err
 }
 
@@ -21278,6 +23585,321 @@ func UnmarshalTerritoryWhereInput(ctx context.Context, raw any) (ent.TerritoryWh
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateFieldDefinitionInput(ctx context.Context, obj any) (model.UpdateFieldDefinitionInput, error) {
+	var it model.UpdateFieldDefinitionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"label", "helpText", "type", "required", "unique", "options", "pattern", "min", "clearMin", "max", "clearMax", "defaultValue", "clearDefault", "indexed", "position"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "helpText":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("helpText"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HelpText = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOFieldType2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋfielddefinitionᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "required":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("required"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Required = data
+		case "unique":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unique"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unique = data
+		case "options":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("options"))
+			data, err := ec.unmarshalOFieldOptionInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFieldOptionInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Options = data
+		case "pattern":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pattern"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Pattern = data
+		case "min":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("min"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Min = data
+		case "clearMin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearMin"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearMin = data
+		case "max":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("max"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Max = data
+		case "clearMax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearMax"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearMax = data
+		case "defaultValue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultValue"))
+			data, err := ec.unmarshalOJSON2interface(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultValue = data
+		case "clearDefault":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearDefault"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearDefault = data
+		case "indexed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("indexed"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Indexed = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateFieldDefinitionInput unmarshals raw into the UpdateFieldDefinitionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateFieldDefinitionInput(ctx context.Context, raw any) (model.UpdateFieldDefinitionInput, error) {
+	var out model.UpdateFieldDefinitionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateFieldDefinitionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateLeadInput(ctx context.Context, obj any) (model.UpdateLeadInput, error) {
+	var it model.UpdateLeadInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "phone", "email", "company", "source", "sourceDetail", "territoryID", "clearTerritory", "attributes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "company":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("company"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Company = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "sourceDetail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceDetail"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceDetail = data
+		case "territoryID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("territoryID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TerritoryID = data
+		case "clearTerritory":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearTerritory"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearTerritory = data
+		case "attributes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributes"))
+			data, err := ec.unmarshalOJSON2interface(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attributes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateLeadInput unmarshals raw into the UpdateLeadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateLeadInput(ctx context.Context, raw any) (model.UpdateLeadInput, error) {
+	var out model.UpdateLeadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateLeadInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateStageInput(ctx context.Context, obj any) (model.UpdateStageInput, error) {
+	var it model.UpdateStageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "kind", "probability", "rotDays", "funnelStep", "color"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOStageKind2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋstageᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "probability":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("probability"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Probability = data
+		case "rotDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rotDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RotDays = data
+		case "funnelStep":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("funnelStep"))
+			data, err := ec.unmarshalOFunnelStep2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋstageᚐFunnelStep(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FunnelStep = data
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateStageInput unmarshals raw into the UpdateStageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateStageInput(ctx context.Context, raw any) (model.UpdateStageInput, error) {
+	var out model.UpdateStageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateStageInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, obj any) (model.UpdateUserInput, error) {
 	var it model.UpdateUserInput
 	if obj == nil {
@@ -22944,6 +25566,54 @@ func (ec *executionContext) _FieldDefinition(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "options":
+			out.Values[i] = ec._FieldDefinition_options(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "defaultValue":
+			out.Values[i] = ec._FieldDefinition_defaultValue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var fieldOptionImplementors = []string{"FieldOption"}
+
+func (ec *executionContext) _FieldOption(ctx context.Context, sel ast.SelectionSet, obj *schematype.FieldOption) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fieldOptionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FieldOption")
+		case "value":
+			out.Values[i] = ec._FieldOption_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._FieldOption_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23435,6 +26105,125 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createFieldDefinition":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createFieldDefinition(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateFieldDefinition":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateFieldDefinition(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveFieldDefinition":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveFieldDefinition(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unarchiveFieldDefinition":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unarchiveFieldDefinition(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createPipeline":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPipeline(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addStage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addStage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateStage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateStage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reorderStages":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reorderStages(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveStage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveStage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mergeStage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_mergeStage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteStage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteStage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createTagGroup":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createTagGroup(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createTag":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createTag(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tagLeads":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_tagLeads(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "untagLeads":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_untagLeads(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateLead":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateLead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moveLeadStage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_moveLeadStage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23858,6 +26647,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
 				})
+		case "fieldDefinitions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_fieldDefinitions(ctx, field)
+				})
 		case "me":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -24209,6 +27004,39 @@ func (ec *executionContext) _TagGroup(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TagGroup_tags(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tagLeadsPayloadImplementors = []string{"TagLeadsPayload"}
+
+func (ec *executionContext) _TagLeadsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.TagLeadsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tagLeadsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TagLeadsPayload")
+		case "affected":
+			out.Values[i] = ec._TagLeadsPayload_affected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -25007,6 +27835,11 @@ func (ec *executionContext) unmarshalNAPIKeyWhereInput2ᚖgithubᚗcomᚋscrmhq�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNAttributePredicateInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐAttributePredicateInput(ctx context.Context, v any) (*model.AttributePredicateInput, error) {
+	res, err := ec.unmarshalInputAttributePredicateInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -25019,6 +27852,16 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNCompareOp2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCompareOp(ctx context.Context, v any) (model.CompareOp, error) {
+	var res model.CompareOp
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCompareOp2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCompareOp(ctx context.Context, sel ast.SelectionSet, v model.CompareOp) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNCreateAPIKeyInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateAPIKeyInput(ctx context.Context, v any) (model.CreateAPIKeyInput, error) {
@@ -25034,8 +27877,28 @@ func (ec *executionContext) marshalNCreateAPIKeyPayload2ᚖgithubᚗcomᚋscrmhq
 	return ec._CreateAPIKeyPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateFieldDefinitionInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateFieldDefinitionInput(ctx context.Context, v any) (model.CreateFieldDefinitionInput, error) {
+	res, err := ec.unmarshalInputCreateFieldDefinitionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreatePartnerInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreatePartnerInput(ctx context.Context, v any) (model.CreatePartnerInput, error) {
 	res, err := ec.unmarshalInputCreatePartnerInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreatePipelineInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreatePipelineInput(ctx context.Context, v any) (model.CreatePipelineInput, error) {
+	res, err := ec.unmarshalInputCreatePipelineInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateTagGroupInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateTagGroupInput(ctx context.Context, v any) (model.CreateTagGroupInput, error) {
+	res, err := ec.unmarshalInputCreateTagGroupInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateTagInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateTagInput(ctx context.Context, v any) (model.CreateTagInput, error) {
+	res, err := ec.unmarshalInputCreateTagInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -25062,6 +27925,30 @@ func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCur
 
 func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNFieldDefinition2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐFieldDefinitionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.FieldDefinition) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFieldDefinition2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐFieldDefinition(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFieldDefinition2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐFieldDefinition(ctx context.Context, sel ast.SelectionSet, v *ent.FieldDefinition) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FieldDefinition!")
+		return graphql.Null
+	}
+	return ec._FieldDefinition(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFieldDefinitionOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐFieldDefinitionOrderField(ctx context.Context, v any) (*ent.FieldDefinitionOrderField, error) {
@@ -25091,6 +27978,31 @@ func (ec *executionContext) unmarshalNFieldEntity2githubᚗcomᚋscrmhqᚋscrm�
 
 func (ec *executionContext) marshalNFieldEntity2githubᚗcomᚋscrmhqᚋscrmᚋentᚋfielddefinitionᚐEntity(ctx context.Context, sel ast.SelectionSet, v fielddefinition.Entity) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNFieldOption2githubᚗcomᚋscrmhqᚋscrmᚋentᚋschemaᚋschematypeᚐFieldOption(ctx context.Context, sel ast.SelectionSet, v schematype.FieldOption) graphql.Marshaler {
+	return ec._FieldOption(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNFieldOption2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋschemaᚋschematypeᚐFieldOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.FieldOption) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFieldOption2githubᚗcomᚋscrmhqᚋscrmᚋentᚋschemaᚋschematypeᚐFieldOption(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNFieldOptionInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFieldOptionInput(ctx context.Context, v any) (*model.FieldOptionInput, error) {
+	res, err := ec.unmarshalInputFieldOptionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNFieldType2githubᚗcomᚋscrmhqᚋscrmᚋentᚋfielddefinitionᚐType(ctx context.Context, v any) (fielddefinition.Type, error) {
@@ -25208,18 +28120,18 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	return res
 }
 
-func (ec *executionContext) unmarshalNJSON2map(ctx context.Context, v any) (map[string]any, error) {
-	res, err := graphql.UnmarshalMap(v)
+func (ec *executionContext) unmarshalNJSON2interface(ctx context.Context, v any) (any, error) {
+	res, err := graphql.UnmarshalAny(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNJSON2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+func (ec *executionContext) marshalNJSON2interface(ctx context.Context, sel ast.SelectionSet, v any) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "JSON!")
 		return graphql.Null
 	}
 	_ = sel
-	res := graphql.MarshalMap(v)
+	res := graphql.MarshalAny(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "JSON!")
 	}
@@ -25551,6 +28463,30 @@ func (ec *executionContext) unmarshalNStageChangeWhereInput2ᚖgithubᚗcomᚋsc
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNStageInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐStageInput(ctx context.Context, v any) (model.StageInput, error) {
+	res, err := ec.unmarshalInputStageInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNStageInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐStageInputᚄ(ctx context.Context, v any) ([]*model.StageInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.StageInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNStageInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐStageInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNStageInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐStageInput(ctx context.Context, v any) (*model.StageInput, error) {
+	res, err := ec.unmarshalInputStageInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNStageKind2githubᚗcomᚋscrmhqᚋscrmᚋentᚋstageᚐKind(ctx context.Context, v any) (stage.Kind, error) {
 	var res stage.Kind
 	err := res.UnmarshalGQL(v)
@@ -25690,6 +28626,14 @@ func (ec *executionContext) unmarshalNTagGroupWhereInput2ᚖgithubᚗcomᚋscrmh
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNTagLeadsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTagLeadsPayload(ctx context.Context, sel ast.SelectionSet, v *model.TagLeadsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TagLeadsPayload!")
+		return graphql.Null
+	}
+	return ec._TagLeadsPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTagOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐTagOrderField(ctx context.Context, v any) (*ent.TagOrderField, error) {
 	var res = new(ent.TagOrderField)
 	err := res.UnmarshalGQL(v)
@@ -25807,6 +28751,21 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNUpdateFieldDefinitionInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateFieldDefinitionInput(ctx context.Context, v any) (model.UpdateFieldDefinitionInput, error) {
+	res, err := ec.unmarshalInputUpdateFieldDefinitionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateLeadInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateLeadInput(ctx context.Context, v any) (model.UpdateLeadInput, error) {
+	res, err := ec.unmarshalInputUpdateLeadInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateStageInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateStageInput(ctx context.Context, v any) (model.UpdateStageInput, error) {
+	res, err := ec.unmarshalInputUpdateStageInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUpdateUserInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateUserInput(ctx context.Context, v any) (model.UpdateUserInput, error) {
@@ -26043,6 +29002,23 @@ func (ec *executionContext) unmarshalOAPIKeyWhereInput2ᚖgithubᚗcomᚋscrmhq�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOAttributePredicateInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐAttributePredicateInputᚄ(ctx context.Context, v any) ([]*model.AttributePredicateInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.AttributePredicateInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAttributePredicateInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐAttributePredicateInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -26164,6 +29140,23 @@ func (ec *executionContext) marshalOFieldEntity2ᚖgithubᚗcomᚋscrmhqᚋscrm�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOFieldOptionInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFieldOptionInputᚄ(ctx context.Context, v any) ([]*model.FieldOptionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.FieldOptionInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFieldOptionInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFieldOptionInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOFieldType2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋfielddefinitionᚐTypeᚄ(ctx context.Context, v any) ([]fielddefinition.Type, error) {
@@ -26531,6 +29524,39 @@ func (ec *executionContext) marshalOInt2ᚖint64(ctx context.Context, sel ast.Se
 	_ = ctx
 	res := graphql.MarshalInt64(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOJSON2interface(ctx context.Context, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalAny(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOJSON2interface(ctx context.Context, sel ast.SelectionSet, v any) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalAny(v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOJSON2ᚖinterface(ctx context.Context, v any) (*any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalOJSON2interface(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOJSON2ᚖinterface(ctx context.Context, sel ast.SelectionSet, v *any) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec.marshalOJSON2interface(ctx, sel, *v)
 }
 
 func (ec *executionContext) marshalOLead2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLead(ctx context.Context, sel ast.SelectionSet, v *ent.Lead) graphql.Marshaler {

@@ -3,11 +3,24 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/fielddefinition"
+	"github.com/scrmhq/scrm/ent/stage"
 )
+
+// A filter on a custom field: {key, op, value} (value is a list for IN, NOT_IN and BETWEEN).
+type AttributePredicateInput struct {
+	Key   string    `json:"key"`
+	Op    CompareOp `json:"op"`
+	Value any       `json:"value,omitempty"`
+}
 
 type CreateAPIKeyInput struct {
 	Name string `json:"name"`
@@ -21,9 +34,50 @@ type CreateAPIKeyPayload struct {
 	Key string `json:"key"`
 }
 
+type CreateFieldDefinitionInput struct {
+	Entity *fielddefinition.Entity `json:"entity,omitempty"`
+	// ^[a-z][a-z0-9_]{0,62}$, not a built-in field name; immutable.
+	Key      string               `json:"key"`
+	Label    string               `json:"label"`
+	Type     fielddefinition.Type `json:"type"`
+	Required *bool                `json:"required,omitempty"`
+	Unique   *bool                `json:"unique,omitempty"`
+	Options  []*FieldOptionInput  `json:"options,omitempty"`
+	// RE2 pattern for text-like fields.
+	Pattern *string `json:"pattern,omitempty"`
+	// Number/money: value bounds; text: length bounds; multi-select: count bounds; date: Unix seconds.
+	Min          *float64 `json:"min,omitempty"`
+	Max          *float64 `json:"max,omitempty"`
+	DefaultValue any      `json:"defaultValue,omitempty"`
+	// Builds a partial expression index for this workspace and key in the background.
+	Indexed  *bool   `json:"indexed,omitempty"`
+	HelpText *string `json:"helpText,omitempty"`
+	Position *int    `json:"position,omitempty"`
+}
+
 type CreatePartnerInput struct {
 	Name         string      `json:"name"`
 	TerritoryIDs []uuid.UUID `json:"territoryIDs,omitempty"`
+}
+
+type CreatePipelineInput struct {
+	Name      string        `json:"name"`
+	IsDefault *bool         `json:"isDefault,omitempty"`
+	Stages    []*StageInput `json:"stages"`
+}
+
+type CreateTagGroupInput struct {
+	Name string `json:"name"`
+	// At most one tag of the group on a lead.
+	Exclusive *bool    `json:"exclusive,omitempty"`
+	Position  *int     `json:"position,omitempty"`
+	Tags      []string `json:"tags,omitempty"`
+}
+
+type CreateTagInput struct {
+	Name    string     `json:"name"`
+	Color   *string    `json:"color,omitempty"`
+	GroupID *uuid.UUID `json:"groupID,omitempty"`
 }
 
 type CreateTeamInput struct {
@@ -51,6 +105,11 @@ type CreateUserInput struct {
 	DailyClaimLimit *int `json:"dailyClaimLimit,omitempty"`
 }
 
+type FieldOptionInput struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+}
+
 type LoginInput struct {
 	// The workspace slug.
 	Workspace string `json:"workspace"`
@@ -62,6 +121,63 @@ type LoginPayload struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expiresAt"`
 	User      *ent.User `json:"user"`
+}
+
+type StageInput struct {
+	Key         string            `json:"key"`
+	Name        string            `json:"name"`
+	Kind        *stage.Kind       `json:"kind,omitempty"`
+	Probability *int              `json:"probability,omitempty"`
+	RotDays     *int              `json:"rotDays,omitempty"`
+	FunnelStep  *stage.FunnelStep `json:"funnelStep,omitempty"`
+	Color       *string           `json:"color,omitempty"`
+}
+
+type TagLeadsPayload struct {
+	// Lead-tag edges added or removed.
+	Affected int `json:"affected"`
+}
+
+type UpdateFieldDefinitionInput struct {
+	Label    *string `json:"label,omitempty"`
+	HelpText *string `json:"helpText,omitempty"`
+	// Refused, with the number of leads in the way, when stored values would not convert.
+	Type         *fielddefinition.Type `json:"type,omitempty"`
+	Required     *bool                 `json:"required,omitempty"`
+	Unique       *bool                 `json:"unique,omitempty"`
+	Options      []*FieldOptionInput   `json:"options,omitempty"`
+	Pattern      *string               `json:"pattern,omitempty"`
+	Min          *float64              `json:"min,omitempty"`
+	ClearMin     *bool                 `json:"clearMin,omitempty"`
+	Max          *float64              `json:"max,omitempty"`
+	ClearMax     *bool                 `json:"clearMax,omitempty"`
+	DefaultValue any                   `json:"defaultValue,omitempty"`
+	ClearDefault *bool                 `json:"clearDefault,omitempty"`
+	Indexed      *bool                 `json:"indexed,omitempty"`
+	Position     *int                  `json:"position,omitempty"`
+}
+
+// Editable built-in fields and custom attributes of a lead. Owner, pool, stage, tags, score and claim times change only through their own mutations.
+type UpdateLeadInput struct {
+	Name           *string    `json:"name,omitempty"`
+	Phone          *string    `json:"phone,omitempty"`
+	Email          *string    `json:"email,omitempty"`
+	Company        *string    `json:"company,omitempty"`
+	Source         *string    `json:"source,omitempty"`
+	SourceDetail   *string    `json:"sourceDetail,omitempty"`
+	TerritoryID    *uuid.UUID `json:"territoryID,omitempty"`
+	ClearTerritory *bool      `json:"clearTerritory,omitempty"`
+	// Merged key by key; a null value removes the key.
+	Attributes any `json:"attributes,omitempty"`
+}
+
+type UpdateStageInput struct {
+	Name        *string           `json:"name,omitempty"`
+	Kind        *stage.Kind       `json:"kind,omitempty"`
+	Probability *int              `json:"probability,omitempty"`
+	RotDays     *int              `json:"rotDays,omitempty"`
+	FunnelStep  *stage.FunnelStep `json:"funnelStep,omitempty"`
+	Color       *string           `json:"color,omitempty"`
 }
 
 type UpdateUserInput struct {
@@ -76,4 +192,80 @@ type UpdateUserInput struct {
 	Capacity        *int        `json:"capacity,omitempty"`
 	DailyClaimLimit *int        `json:"dailyClaimLimit,omitempty"`
 	Active          *bool       `json:"active,omitempty"`
+}
+
+// Comparison of a custom-field filter; numbers and dates compare as such.
+type CompareOp string
+
+const (
+	CompareOpEq         CompareOp = "EQ"
+	CompareOpNeq        CompareOp = "NEQ"
+	CompareOpIn         CompareOp = "IN"
+	CompareOpNotIn      CompareOp = "NOT_IN"
+	CompareOpContains   CompareOp = "CONTAINS"
+	CompareOpGt         CompareOp = "GT"
+	CompareOpGte        CompareOp = "GTE"
+	CompareOpLt         CompareOp = "LT"
+	CompareOpLte        CompareOp = "LTE"
+	CompareOpBetween    CompareOp = "BETWEEN"
+	CompareOpIsEmpty    CompareOp = "IS_EMPTY"
+	CompareOpIsNotEmpty CompareOp = "IS_NOT_EMPTY"
+)
+
+var AllCompareOp = []CompareOp{
+	CompareOpEq,
+	CompareOpNeq,
+	CompareOpIn,
+	CompareOpNotIn,
+	CompareOpContains,
+	CompareOpGt,
+	CompareOpGte,
+	CompareOpLt,
+	CompareOpLte,
+	CompareOpBetween,
+	CompareOpIsEmpty,
+	CompareOpIsNotEmpty,
+}
+
+func (e CompareOp) IsValid() bool {
+	switch e {
+	case CompareOpEq, CompareOpNeq, CompareOpIn, CompareOpNotIn, CompareOpContains, CompareOpGt, CompareOpGte, CompareOpLt, CompareOpLte, CompareOpBetween, CompareOpIsEmpty, CompareOpIsNotEmpty:
+		return true
+	}
+	return false
+}
+
+func (e CompareOp) String() string {
+	return string(e)
+}
+
+func (e *CompareOp) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CompareOp(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CompareOp", str)
+	}
+	return nil
+}
+
+func (e CompareOp) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CompareOp) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CompareOp) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
+	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/server"
 	"github.com/scrmhq/scrm/internal/testenv"
@@ -66,6 +67,7 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 		Client: db.Client, DB: db.DB, Redis: rd.Client, Log: log, Clock: clock,
 		Registry: prometheus.NewRegistry(),
 		Auth:     auth.NewService(db.Client, auth.NewTokens(Secret, clock.Now), clock.Now),
+		Fields:   fielddefs.New(db.Client),
 		Authz:    az,
 	})
 	srv := httptest.NewServer(h)

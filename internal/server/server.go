@@ -30,6 +30,7 @@ import (
 	"github.com/scrmhq/scrm/graph/generated"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
+	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/tenant"
 )
@@ -48,6 +49,7 @@ type Deps struct {
 	Redis    redis.UniversalClient
 	Auth     *auth.Service
 	Authz    *authz.Service
+	Fields   *fielddefs.Service
 	Log      *slog.Logger
 	Clock    platform.Clock
 	Registry *prometheus.Registry
@@ -76,7 +78,7 @@ func New(d Deps) http.Handler {
 // NewGraphQL builds the gqlgen handler with its transports, limits, error
 // presentation and the root-field authorization.
 func NewGraphQL(d Deps, m *metrics) http.Handler {
-	cfg := generated.Config{Resolvers: &graph.Resolver{Client: d.Client, Auth: d.Auth, Authz: d.Authz, Clock: d.Clock}}
+	cfg := generated.Config{Resolvers: &graph.Resolver{Client: d.Client, Auth: d.Auth, Authz: d.Authz, Fields: d.Fields, Clock: d.Clock}}
 	connectionCost := func(child int, first, last *int) int {
 		n := 50
 		if first != nil {
@@ -126,7 +128,7 @@ func requestContext(d Deps, m *metrics, next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		ctx := platform.WithRequestID(r.Context(), id)
 		ctx, _ = authenticate(ctx, d.Auth, d.Authz, credentials(r))
-		ctx, reads := authz.WithContactReads(ctx)
+		ctx, reads := authz.WithContactReads(fielddefs.WithRequestMemo(ctx))
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(ctx))
 		d.Authz.FlushContactReads(context.WithoutCancel(ctx), reads)

@@ -1,0 +1,41 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent/schema/schematype"
+	"github.com/scrmhq/scrm/graph/model"
+	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/pipeline"
+)
+
+func options(in []*model.FieldOptionInput) []schematype.FieldOption {
+	if in == nil {
+		return nil
+	}
+	out := make([]schematype.FieldOption, len(in))
+	for i, o := range in {
+		out[i] = schematype.FieldOption{Value: o.Value, Label: o.Label}
+	}
+	return out
+}
+
+func stageInput(s *model.StageInput) pipeline.StageInput {
+	in := pipeline.StageInput{Key: s.Key, Name: s.Name, Probability: deref(s.Probability), RotDays: s.RotDays,
+		FunnelStep: s.FunnelStep, Color: deref(s.Color)}
+	if s.Kind != nil {
+		in.Kind = *s.Kind
+	}
+	return in
+}
+
+// actorID is the signed-in user, for "who did it" columns; nil for API keys.
+func actorID(ctx context.Context) *uuid.UUID {
+	if v := auth.FromContext(ctx); v != nil && v.UserID != uuid.Nil {
+		id := v.UserID
+		return &id
+	}
+	return nil
+}

@@ -1,0 +1,148 @@
+package pipeline
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/ent/predicate"
+	"github.com/scrmhq/scrm/ent/stage"
+	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/scope"
+)
+
+// MoveLeadStage moves lead leadID to stage stageID and records the move as a
+// StageChange (from, to, actor, at now, reason, lost reason).
+//
+// Rules:
+//   - moving to the stage the lead is already in changes and records nothing;
+//   - archived stages, and stages of archived pipelines, are refused;
+//   - a LOST stage needs lostReasonID, a non-archived lost reason of the
+//     workspace; other stages refuse one (BAD_USER_INPUT at "lostReasonID");
+//   - a lead moves to another pipeline only into an OPEN stage: entering a
+//     pipeline starts its process, and won/lost in a pipeline the lead never
+//     went through would distort that pipeline's funnel. A lead without a
+//     stage may be put in any stage;
+//   - merged leads are refused (CONFLICT): they live on in the lead they were
+//     merged into.
+//
+// The lead row is locked for the move, so concurrent moves of one lead queue
+// and each records the stage the previous one left it in. A lead outside the
+// caller's lead scope is FORBIDDEN. A zero now means time.Now().
+func MoveLeadStage(ctx context.Context, c *ent.Client, leadID, stageID uuid.UUID, actor *uuid.UUID,
+	reason string, lostReasonID *uuid.UUID, now time.Time) (*ent.Lead, error) {
+	if _, err := tenantOf(ctx); err != nil {
+		return nil, err
+	}
+	reason, err := text("reason", reason, maxReasonLen, false)
+	if err != nil {
+		return nil, err
+	}
+	if now.IsZero() {
+		now = time.Now()
+	}
+	var out *ent.Lead
+	err = withTx(ctx, c, func(c *ent.Client) error {
+		if err := scope.CheckLeads(ctx, c, "id", []uuid.UUID{leadID}); err != nil {
+			return err
+		}
+		// Stage before lead, the lock order of this package. The share lock
+		// holds off an archive, merge or delete of the target until we commit.
+		to, err := c.Stage.Query().Where(stage.ID(stageID)).ForShare().Only(ctx)
+		if err != nil {
+			return notFound(err, "stageID", "stage")
+		}
+		l, err := c.Lead.Query().Where(lead.ID(leadID)).ForUpdate().Only(scope.Unscoped(ctx))
+		if err != nil {
+			return notFound(err, "id", "lead")
+		}
+		if l.StageID != nil && *l.StageID == stageID {
+			out = l
+			return nil
+		}
+		if l.Status == lead.StatusMERGED {
+			return apperr.New(apperr.Conflict, "id", "the lead was merged into another lead; move that one")
+		}
+		if err := checkTarget(ctx, c, l, to); err != nil {
+			return err
+		}
+		if err := checkLostReason(ctx, c, to, lostReasonID); err != nil {
+			return err
+		}
+		if err := checkActor(ctx, c, actor); err != nil {
+			return err
+		}
+		// The lock already makes this safe; the condition states it in the
+		// statement too, so a lost lock could never record a wrong from.
+		var wasThere predicate.Lead = lead.StageIDIsNil()
+		if l.StageID != nil {
+			wasThere = lead.StageID(*l.StageID)
+		}
+		out, err = c.Lead.UpdateOneID(leadID).Where(wasThere).SetStageID(stageID).SetUpdatedAt(now).Save(ctx)
+		if ent.IsNotFound(err) {
+			return apperr.Wrap(err, apperr.Conflict, "id", "the lead was moved concurrently; try again")
+		}
+		if err != nil {
+			return err
+		}
+		return c.StageChange.Create().SetLeadID(leadID).SetNillableFromID(l.StageID).SetToID(stageID).
+			SetNillableActorID(actor).SetReason(reason).SetNillableLostReasonID(lostReasonID).SetAt(now).
+			Exec(ctx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkTarget applies the stage rules of MoveLeadStage to a move of l into to.
+func checkTarget(ctx context.Context, c *ent.Client, l *ent.Lead, to *ent.Stage) error {
+	if to.Archived {
+		return apperr.Input("stageID", "the stage is archived")
+	}
+	p, err := c.Pipeline.Get(ctx, to.PipelineID)
+	if err != nil {
+		return err
+	}
+	if p.Archived {
+		return apperr.Input("stageID", "the stage's pipeline is archived")
+	}
+	if l.StageID == nil || to.Kind == stage.KindOPEN {
+		return nil
+	}
+	from, err := c.Stage.Get(ctx, *l.StageID)
+	if err != nil {
+		return err
+	}
+	if from.PipelineID != to.PipelineID {
+		return apperr.Input("stageID", "a lead moves to another pipeline only into an OPEN stage")
+	}
+	return nil
+}
+
+// checkLostReason requires a usable lost reason for LOST stages and refuses
+// one elsewhere, where it would be recorded without meaning.
+func checkLostReason(ctx context.Context, c *ent.Client, to *ent.Stage, id *uuid.UUID) error {
+	if to.Kind != stage.KindLOST {
+		if id != nil {
+			return apperr.Input("lostReasonID", "a lost reason is given only when moving to a LOST stage")
+		}
+		return nil
+	}
+	if id == nil {
+		return apperr.Input("lostReasonID", "moving to a LOST stage needs a lost reason")
+	}
+	r, err := c.LostReason.Get(ctx, *id)
+	switch {
+	case ent.IsNotFound(err):
+		return apperr.Wrap(err, apperr.BadInput, "lostReasonID", "not a lost reason of this workspace")
+	case err != nil:
+		return err
+	case r.Archived:
+		return apperr.Input("lostReasonID", "the lost reason is archived")
+	}
+	return nil
+}

@@ -1,0 +1,307 @@
+package tagging
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/ent/leadtag"
+	"github.com/scrmhq/scrm/ent/tag"
+	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/scope"
+)
+
+// Per-call limits of TagLeads and UntagLeads. A bigger selection is split by
+// the caller (an import or a rule job), so one request never holds thousands
+// of row locks for long.
+const (
+	MaxLeads = 10000
+	MaxTags  = 100
+)
+
+// maxEdgesPerStatement bounds the lead × tag rows of one batch statement.
+const maxEdgesPerStatement = 50000
+
+// lockLeadsSQL locks a batch of leads in id order before it is written. Every
+// bulk lead write locks in this order, so they queue instead of deadlocking,
+// and it runs as its own statement so the write that follows takes its
+// snapshot after the wait and sees what a concurrent call just committed
+// (which is what keeps exclusive groups exclusive under concurrency).
+const lockLeadsSQL = `SELECT 1 FROM leads WHERE tenant_id = $1::uuid AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`
+
+// tagSQL tags leads $2 with tags $3 in one statement: it removes the leads'
+// other tags of the exclusive groups of $3, inserts the missing edges and
+// bumps updated_at of the leads that changed, returning the edges inserted.
+// Every table is joined on the bound tenant $1, so ids of another workspace
+// touch nothing even if they slipped past the checks.
+const tagSQL = `
+WITH l AS (
+	SELECT id FROM leads WHERE tenant_id = $1::uuid AND id = ANY($2::uuid[])
+), t AS (
+	SELECT id, group_id FROM tags WHERE tenant_id = $1::uuid AND id = ANY($3::uuid[])
+), removed AS (
+	DELETE FROM lead_tags lt
+	USING l, t, tag_groups g, tags other
+	WHERE lt.tenant_id = $1::uuid AND lt.lead_id = l.id
+		AND g.tenant_id = $1::uuid AND g.id = t.group_id AND g.exclusive
+		AND other.tenant_id = $1::uuid AND other.id = lt.tag_id
+		AND other.group_id = t.group_id AND other.id <> t.id
+	RETURNING lt.lead_id
+), inserted AS (
+	INSERT INTO lead_tags (tenant_id, lead_id, tag_id, created_at, created_by_id, source)
+	SELECT $1::uuid, l.id, t.id, $4::timestamptz, $5::uuid, $6::text FROM l CROSS JOIN t
+	ON CONFLICT (lead_id, tag_id) DO NOTHING
+	RETURNING lead_id
+), touched AS (
+	UPDATE leads SET updated_at = $4::timestamptz
+	WHERE tenant_id = $1::uuid AND id IN (SELECT lead_id FROM inserted UNION SELECT lead_id FROM removed)
+)
+SELECT count(*) FROM inserted`
+
+// untagSQL removes tags $3 from leads $2 and bumps updated_at of the leads
+// that lost one, returning the edges removed.
+const untagSQL = `
+WITH removed AS (
+	DELETE FROM lead_tags
+	WHERE tenant_id = $1::uuid AND lead_id = ANY($2::uuid[]) AND tag_id = ANY($3::uuid[])
+	RETURNING lead_id
+), touched AS (
+	UPDATE leads SET updated_at = $4::timestamptz
+	WHERE tenant_id = $1::uuid AND id IN (SELECT lead_id FROM removed)
+)
+SELECT count(*) FROM removed`
+
+// TagLeads puts every tag of tagIDs on every lead of leadIDs and returns the
+// number of lead-tag edges added (edges that already existed are kept, with
+// their original who/when/source, and not counted). actor (optional) and
+// source (MANUAL, RULE, IMPORT, INGEST or MERGE; empty means MANUAL) are
+// recorded on the new edges.
+//
+// A tag of an exclusive group replaces the lead's other tags of that group;
+// two tags of one exclusive group in one call are refused. Unknown ids, or ids
+// of another workspace, are NOT_FOUND at "leadIDs[i]"/"tagIDs[i]" and leads
+// outside the caller's lead scope FORBIDDEN; either way nothing is written.
+// Duplicate ids are ignored. At most MaxLeads leads and MaxTags tags per call.
+func TagLeads(ctx context.Context, c *ent.Client, leadIDs, tagIDs []uuid.UUID, actor *uuid.UUID, source string) (int, error) {
+	tid, err := tenantOf(ctx)
+	if err != nil {
+		return 0, err
+	}
+	src := leadtag.Source(source)
+	if source == "" {
+		src = leadtag.SourceMANUAL
+	}
+	if leadtag.SourceValidator(src) != nil {
+		return 0, apperr.Input("source", "source must be MANUAL, RULE, IMPORT, INGEST or MERGE")
+	}
+	leads, tags, err := resolve(ctx, c, leadIDs, tagIDs)
+	if err != nil {
+		return 0, err
+	}
+	if err := oneOfEachExclusiveGroup(tagIDs, tags); err != nil {
+		return 0, err
+	}
+	if err := checkActor(ctx, c, actor); err != nil {
+		return 0, err
+	}
+	var actorArg any
+	if actor != nil {
+		actorArg = *actor
+	}
+	tagArg := uuidArray(uniq(tagIDs))
+	now := time.Now()
+	affected := 0
+	err = withTx(ctx, c, func(c *ent.Client) error {
+		return batches(leads, len(tags), func(batch []uuid.UUID) error {
+			leadArg := uuidArray(batch)
+			if _, err := c.ExecContext(ctx, lockLeadsSQL, tid, leadArg); err != nil {
+				return fmt.Errorf("lock leads: %w", err)
+			}
+			n, err := count(ctx, c, tagSQL, tid, leadArg, tagArg, now, actorArg, string(src))
+			if err != nil {
+				return fmt.Errorf("tag leads: %w", err)
+			}
+			affected += n
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return affected, nil
+}
+
+// UntagLeads removes every tag of tagIDs from every lead of leadIDs and
+// returns the number of lead-tag edges removed. Ids are checked as in
+// TagLeads, and nothing is written when one is refused.
+func UntagLeads(ctx context.Context, c *ent.Client, leadIDs, tagIDs []uuid.UUID) (int, error) {
+	tid, err := tenantOf(ctx)
+	if err != nil {
+		return 0, err
+	}
+	leads, tags, err := resolve(ctx, c, leadIDs, tagIDs)
+	if err != nil {
+		return 0, err
+	}
+	tagArg := uuidArray(uniq(tagIDs))
+	now := time.Now()
+	affected := 0
+	err = withTx(ctx, c, func(c *ent.Client) error {
+		return batches(leads, len(tags), func(batch []uuid.UUID) error {
+			leadArg := uuidArray(batch)
+			if _, err := c.ExecContext(ctx, lockLeadsSQL, tid, leadArg); err != nil {
+				return fmt.Errorf("lock leads: %w", err)
+			}
+			n, err := count(ctx, c, untagSQL, tid, leadArg, tagArg, now)
+			if err != nil {
+				return fmt.Errorf("untag leads: %w", err)
+			}
+			affected += n
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return affected, nil
+}
+
+// resolve checks the ids of a tagging call before anything is written and
+// returns the distinct lead ids and the tags (with their groups) by id.
+func resolve(ctx context.Context, c *ent.Client, leadIDs, tagIDs []uuid.UUID) ([]uuid.UUID, map[uuid.UUID]*ent.Tag, error) {
+	switch {
+	case len(leadIDs) == 0:
+		return nil, nil, apperr.Input("leadIDs", "at least one lead is required")
+	case len(leadIDs) > MaxLeads:
+		return nil, nil, apperr.Input("leadIDs", "at most %d leads per call", MaxLeads)
+	case len(tagIDs) == 0:
+		return nil, nil, apperr.Input("tagIDs", "at least one tag is required")
+	case len(tagIDs) > MaxTags:
+		return nil, nil, apperr.Input("tagIDs", "at most %d tags per call", MaxTags)
+	}
+	leads := uniq(leadIDs)
+	if err := checkLeads(ctx, c, leadIDs, leads); err != nil {
+		return nil, nil, err
+	}
+	found, err := c.Tag.Query().Where(tag.IDIn(uniq(tagIDs)...)).WithGroup().All(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	tags := make(map[uuid.UUID]*ent.Tag, len(found))
+	for _, t := range found {
+		tags[t.ID] = t
+	}
+	for i, id := range tagIDs {
+		if tags[id] == nil {
+			return nil, nil, apperr.New(apperr.NotFound, fmt.Sprintf("tagIDs[%d]", i), "tag not found")
+		}
+	}
+	return leads, tags, nil
+}
+
+// checkLeads reports the first id of ids that is not a lead of the workspace
+// (NOT_FOUND) or that the caller's lead scope hides (FORBIDDEN). distinct is
+// ids without repeats, for the two set-based lookups.
+func checkLeads(ctx context.Context, c *ent.Client, ids, distinct []uuid.UUID) error {
+	exist, err := c.Lead.Query().Where(lead.IDIn(distinct...)).IDs(scope.Unscoped(ctx))
+	if err != nil {
+		return err
+	}
+	if i := firstMissing(ids, exist); i >= 0 {
+		return apperr.New(apperr.NotFound, fmt.Sprintf("leadIDs[%d]", i), "lead not found")
+	}
+	if auth.FromContext(ctx) == nil {
+		return nil // no viewer, no row filter: every lead of the workspace is in scope
+	}
+	visible, err := c.Lead.Query().Where(lead.IDIn(distinct...)).IDs(ctx)
+	if err != nil {
+		return err
+	}
+	if i := firstMissing(ids, visible); i >= 0 {
+		return apperr.Wrap(scope.ErrOutOfScope, apperr.Forbidden, fmt.Sprintf("leadIDs[%d]", i), scope.ErrOutOfScope.Error())
+	}
+	return nil
+}
+
+// oneOfEachExclusiveGroup refuses tagIDs holding two tags of one exclusive
+// group: which one should win would be a guess.
+func oneOfEachExclusiveGroup(tagIDs []uuid.UUID, tags map[uuid.UUID]*ent.Tag) error {
+	first := make(map[uuid.UUID]int) // group → index of its first tag in tagIDs
+	for i, id := range tagIDs {
+		g := tags[id].Edges.Group
+		if g == nil || !g.Exclusive {
+			continue
+		}
+		j, seen := first[g.ID]
+		if !seen {
+			first[g.ID] = i
+			continue
+		}
+		if tagIDs[j] != id {
+			return apperr.Wrap(ErrExclusive, apperr.BadInput, fmt.Sprintf("tagIDs[%d]", i),
+				fmt.Sprintf("tags %q and %q are both in the exclusive group %q: a lead carries at most one of them",
+					tags[tagIDs[j]].Name, tags[id].Name, g.Name))
+		}
+	}
+	return nil
+}
+
+// batches calls fn with consecutive slices of leads small enough that one
+// statement writes at most maxEdgesPerStatement edges.
+func batches(leads []uuid.UUID, tags int, fn func([]uuid.UUID) error) error {
+	size := max(1, maxEdgesPerStatement/max(1, tags))
+	for start := 0; start < len(leads); start += size {
+		if err := fn(leads[start:min(start+size, len(leads))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// count runs a statement that returns one count.
+func count(ctx context.Context, c *ent.Client, query string, args ...any) (int, error) {
+	rows, err := c.QueryContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return 0, err
+		}
+	}
+	return n, rows.Err()
+}
+
+// uniq returns ids without repeats, in first-seen order.
+func uniq(ids []uuid.UUID) []uuid.UUID {
+	seen := make(map[uuid.UUID]bool, len(ids))
+	out := make([]uuid.UUID, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// firstMissing returns the index of the first of ids not in found, or -1.
+func firstMissing(ids, found []uuid.UUID) int {
+	have := make(map[uuid.UUID]bool, len(found))
+	for _, id := range found {
+		have[id] = true
+	}
+	for i, id := range ids {
+		if !have[id] {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,165 @@
+// Package tagging manages a workspace's tag groups and tags and puts tags on
+// leads in bulk.
+//
+// Tag names are unique in the whole workspace, not only in their group:
+// ingest, imports and segment rules name tags by name, and a name that meant
+// two tags would make them ambiguous. In an exclusive group a lead carries at
+// most one tag: tagging with another tag of the group replaces it.
+//
+// Every function takes the caller's *ent.Client, which may be a transaction
+// client; when it is not, the function opens its own transaction. Bulk writes
+// are set-based: one statement per batch, whatever the number of leads.
+package tagging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/tag"
+	"github.com/scrmhq/scrm/ent/taggroup"
+	"github.com/scrmhq/scrm/internal/apperr"
+)
+
+// Sentinel errors, the causes inside the apperr errors this package returns,
+// for callers that branch with errors.Is.
+var (
+	// ErrNameTaken refuses a tag or group name already in use.
+	ErrNameTaken = errors.New("name already in use")
+	// ErrExclusive refuses two tags of one exclusive group in one call.
+	ErrExclusive = errors.New("two tags of an exclusive group")
+)
+
+// Length limits in characters, matching the schema.
+const (
+	maxNameLen  = 100
+	maxColorLen = 32
+)
+
+// CreateTagGroup creates a tag group and, in the same transaction, a tag for
+// each of tags (in that order, without colour). exclusive groups allow at most
+// one of their tags per lead; position orders groups in lists.
+func CreateTagGroup(ctx context.Context, c *ent.Client, name string, exclusive bool, position int, tags []string) (*ent.TagGroup, error) {
+	if _, err := tenantOf(ctx); err != nil {
+		return nil, err
+	}
+	name, err := text("name", name, maxNameLen, true)
+	if err != nil {
+		return nil, err
+	}
+	if position < 0 {
+		return nil, apperr.Input("position", "position must not be negative")
+	}
+	names := make([]string, len(tags))
+	seen := make(map[string]int, len(tags))
+	for i, t := range tags {
+		field := fmt.Sprintf("tags[%d]", i)
+		if names[i], err = text(field, t, maxNameLen, true); err != nil {
+			return nil, err
+		}
+		if j, dup := seen[names[i]]; dup {
+			return nil, apperr.Input(field, "tag %q is also tags[%d]", names[i], j)
+		}
+		seen[names[i]] = i
+	}
+	var out *ent.TagGroup
+	err = withTx(ctx, c, func(c *ent.Client) error {
+		if err := lockWorkspace(ctx, c, lockTagNames); err != nil {
+			return err
+		}
+		taken, err := c.TagGroup.Query().Where(taggroup.Name(name)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return apperr.Wrap(ErrNameTaken, apperr.Conflict, "name", fmt.Sprintf("a tag group named %q exists", name))
+		}
+		if len(names) > 0 {
+			existing, err := c.Tag.Query().Where(tag.NameIn(names...)).Select(tag.FieldName).Strings(ctx)
+			if err != nil {
+				return err
+			}
+			if len(existing) > 0 {
+				// Report the first clash in the caller's order, not the database's.
+				clash := make(map[string]bool, len(existing))
+				for _, n := range existing {
+					clash[n] = true
+				}
+				for i, n := range names {
+					if clash[n] {
+						return apperr.Wrap(ErrNameTaken, apperr.Conflict, fmt.Sprintf("tags[%d]", i), fmt.Sprintf("a tag named %q exists", n))
+					}
+				}
+			}
+		}
+		g, err := c.TagGroup.Create().SetName(name).SetExclusive(exclusive).SetPosition(position).Save(ctx)
+		if ent.IsConstraintError(err) {
+			return apperr.Wrap(errors.Join(ErrNameTaken, err), apperr.Conflict, "name", "a tag group with this name exists")
+		}
+		if err != nil {
+			return err
+		}
+		creates := make([]*ent.TagCreate, len(names))
+		for i, n := range names {
+			creates[i] = c.Tag.Create().SetName(n).SetGroupID(g.ID)
+		}
+		g.Edges.Tags, err = c.Tag.CreateBulk(creates...).Save(ctx)
+		if err != nil {
+			return err
+		}
+		out = g
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateTag creates a tag, in group groupID or in no group.
+func CreateTag(ctx context.Context, c *ent.Client, name, color string, groupID *uuid.UUID) (*ent.Tag, error) {
+	if _, err := tenantOf(ctx); err != nil {
+		return nil, err
+	}
+	name, err := text("name", name, maxNameLen, true)
+	if err != nil {
+		return nil, err
+	}
+	if color, err = text("color", color, maxColorLen, false); err != nil {
+		return nil, err
+	}
+	var out *ent.Tag
+	err = withTx(ctx, c, func(c *ent.Client) error {
+		if groupID != nil {
+			ok, err := c.TagGroup.Query().Where(taggroup.ID(*groupID)).Exist(ctx)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return apperr.New(apperr.NotFound, "groupID", "tag group not found")
+			}
+		}
+		if err := lockWorkspace(ctx, c, lockTagNames); err != nil {
+			return err
+		}
+		taken, err := c.Tag.Query().Where(tag.Name(name)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return apperr.Wrap(ErrNameTaken, apperr.Conflict, "name", fmt.Sprintf("a tag named %q exists", name))
+		}
+		out, err = c.Tag.Create().SetName(name).SetColor(color).SetNillableGroupID(groupID).Save(ctx)
+		if ent.IsConstraintError(err) {
+			return apperr.Wrap(errors.Join(ErrNameTaken, err), apperr.Conflict, "name", "a tag with this name exists")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
