@@ -11,13 +11,13 @@ import (
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/lead"
-	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/graph/generated"
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/clean"
 	"github.com/scrmhq/scrm/internal/org"
+	"github.com/scrmhq/scrm/internal/pipeline"
 )
 
 // Attributes is the resolver for the attributes field.
@@ -112,11 +112,7 @@ func (r *mutationResolver) CreatePartner(ctx context.Context, input model.Create
 
 // Stages is the resolver for the stages field.
 func (r *pipelineResolver) Stages(ctx context.Context, obj *ent.Pipeline, includeArchived *bool) ([]*ent.Stage, error) {
-	q := obj.QueryStages()
-	if !deref(includeArchived) {
-		q.Where(stage.Archived(false))
-	}
-	return q.Order(ent.Asc(stage.FieldPosition)).All(ctx)
+	return pipeline.Stages(ctx, r.db(ctx), obj.ID, deref(includeArchived))
 }
 
 // Me is the resolver for the me field.

@@ -4,14 +4,17 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/tenant"
 )
@@ -28,6 +31,7 @@ const RevokedKeyRetention = 30 * 24 * time.Hour
 // Deps are what handlers need.
 type Deps struct {
 	Client *ent.Client
+	Fields *fielddefs.Service
 	Clock  platform.Clock
 	Log    *slog.Logger
 }
@@ -39,6 +43,7 @@ type Handlers struct{ Deps }
 func Register(mux *asynq.ServeMux, d Deps) {
 	h := &Handlers{d}
 	mux.HandleFunc(TypePurgeRevokedAPIKeys, h.HandlePurgeRevokedAPIKeys)
+	mux.HandleFunc(TypeFieldIndex, h.HandleFieldIndex)
 }
 
 // Periodic is one entry of the schedule.
@@ -69,4 +74,45 @@ func (h *Handlers) HandlePurgeRevokedAPIKeys(ctx context.Context, _ *asynq.Task)
 		h.Log.InfoContext(ctx, "purged revoked api keys", "count", n)
 	}
 	return nil
+}
+
+// TypeFieldIndex builds or drops the expression index of one custom field.
+const TypeFieldIndex = "field:index"
+
+// FieldIndexPayload names the field whose index to reconcile.
+type FieldIndexPayload struct {
+	TenantID uuid.UUID `json:"tenant_id"`
+	FieldID  uuid.UUID `json:"field_id"`
+}
+
+// NewFieldIndexTask returns the task; its id dedupes concurrent requests for
+// the same field while one is queued.
+func NewFieldIndexTask(tenantID, fieldID uuid.UUID) (*asynq.Task, []asynq.Option, error) {
+	b, err := json.Marshal(FieldIndexPayload{TenantID: tenantID, FieldID: fieldID})
+	if err != nil {
+		return nil, nil, err
+	}
+	return asynq.NewTask(TypeFieldIndex, b), []asynq.Option{asynq.Queue("low"), asynq.MaxRetry(5), asynq.Timeout(2 * time.Hour)}, nil
+}
+
+// HandleFieldIndex reconciles the field's index with its indexed flag.
+func (h *Handlers) HandleFieldIndex(ctx context.Context, t *asynq.Task) error {
+	var p FieldIndexPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("%w: bad payload: %v", asynq.SkipRetry, err)
+	}
+	return h.Fields.BuildIndex(ctx, p.TenantID, p.FieldID)
+}
+
+// Queue enqueues the tasks services ask for.
+type Queue struct{ Client *asynq.Client }
+
+// EnqueueFieldIndex implements fielddefs.Enqueuer.
+func (q Queue) EnqueueFieldIndex(ctx context.Context, tenantID, fieldID uuid.UUID) error {
+	t, opts, err := NewFieldIndexTask(tenantID, fieldID)
+	if err != nil {
+		return err
+	}
+	_, err = q.Client.EnqueueContext(ctx, t, opts...)
+	return err
 }

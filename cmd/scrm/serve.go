@@ -72,6 +72,9 @@ func runServe(ctx context.Context, args []string) error {
 	}
 
 	clock := platform.SystemClock{}
+	queue := asynq.NewClient(redisOpt)
+	defer queue.Close()
+	fields := fielddefs.New(e.client, jobs.Queue{Client: queue})
 	g, gctx := errgroup.WithContext(ctx)
 	if want["api"] {
 		reg := prometheus.NewRegistry()
@@ -84,7 +87,7 @@ func runServe(ctx context.Context, args []string) error {
 		h := server.New(server.Deps{
 			Client: e.client, DB: e.db, Redis: rdb, Log: e.log, Clock: clock, Registry: reg,
 			Auth:   auth.NewService(e.client, auth.NewTokens(e.cfg.Secret, clock.Now), clock.Now),
-			Fields: fielddefs.New(e.client),
+			Fields: fields,
 			Authz:  az,
 		})
 		srv := &http.Server{Addr: e.cfg.Addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
@@ -106,7 +109,7 @@ func runServe(ctx context.Context, args []string) error {
 	if want["worker"] {
 		worker := jobs.NewServer(redisOpt, e.log, concurrency)
 		mux := asynq.NewServeMux()
-		jobs.Register(mux, jobs.Deps{Client: e.client, Clock: clock, Log: e.log})
+		jobs.Register(mux, jobs.Deps{Client: e.client, Fields: fields, Clock: clock, Log: e.log})
 		if err := worker.Start(mux); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}

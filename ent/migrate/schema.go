@@ -499,6 +499,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{StageChangesColumns[1], StageChangesColumns[6], StageChangesColumns[3]},
 			},
+			{
+				Name:    "stagechange_tenant_id_from_id",
+				Unique:  false,
+				Columns: []*schema.Column{StageChangesColumns[1], StageChangesColumns[5]},
+			},
 		},
 	}
 	// TagsColumns holds the columns for the "tags" table.
@@ -526,9 +531,14 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "tag_tenant_id_group_id_name",
+				Name:    "tag_tenant_id_name",
 				Unique:  true,
-				Columns: []*schema.Column{TagsColumns[1], TagsColumns[6], TagsColumns[4]},
+				Columns: []*schema.Column{TagsColumns[1], TagsColumns[4]},
+			},
+			{
+				Name:    "tag_tenant_id_group_id",
+				Unique:  false,
+				Columns: []*schema.Column{TagsColumns[1], TagsColumns[6]},
 			},
 		},
 	}

@@ -22,7 +22,7 @@ func (APIKey) Mixin() []ent.Mixin {
 // Fields of the APIKey.
 func (APIKey) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200),
+		field.String("name").NotEmpty().MaxRuneLen(200),
 		// prefix is the public, unique start of the key, used to find the row
 		// before comparing hashes.
 		field.String("prefix").Unique().Immutable(),

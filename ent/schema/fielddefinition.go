@@ -24,9 +24,9 @@ func (FieldDefinition) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("entity").Values("LEAD").Default("LEAD").Immutable().
 			Annotations(entgql.Type("FieldEntity")),
-		field.String("key").NotEmpty().MaxLen(63).Immutable(),
-		field.String("label").NotEmpty().MaxLen(200),
-		field.String("help_text").Default("").MaxLen(1000),
+		field.String("key").NotEmpty().MaxRuneLen(63).Immutable(),
+		field.String("label").NotEmpty().MaxRuneLen(200),
+		field.String("help_text").Default("").MaxRuneLen(1000),
 		field.Enum("type").Values("TEXT", "LONG_TEXT", "NUMBER", "MONEY", "DATE", "DATETIME", "BOOLEAN",
 			"SELECT", "MULTI_SELECT", "PHONE", "EMAIL", "URL").
 			Annotations(entgql.Type("FieldType")),
@@ -34,7 +34,7 @@ func (FieldDefinition) Fields() []ent.Field {
 		field.Bool("unique").Default(false),
 		field.JSON("default_value", new(any)).Optional().Annotations(entgql.Skip()),
 		field.JSON("options", []schematype.FieldOption{}).Default([]schematype.FieldOption{}).Annotations(entgql.Skip()),
-		field.String("pattern").Default("").MaxLen(500),
+		field.String("pattern").Default("").MaxRuneLen(500),
 		field.Float("min").Optional().Nillable(),
 		field.Float("max").Optional().Nillable(),
 		field.Int("position").Default(0),

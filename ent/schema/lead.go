@@ -26,7 +26,7 @@ func (Lead) Fields() []ent.Field {
 	return []ent.Field{
 		// seq is the dense per-workspace number segment bitmaps are built from.
 		field.Int64("seq").Immutable(),
-		field.String("name").Default("").MaxLen(200).
+		field.String("name").Default("").MaxRuneLen(200).
 			Annotations(entgql.OrderField("NAME")),
 		// phone is E.164; email is lower-case. They are exposed by resolvers
 		// that mask them for roles without the lead.contact grant, and get no
@@ -40,9 +40,9 @@ func (Lead) Fields() []ent.Field {
 		field.String("open_id").Optional().Nillable().
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		field.String("external_id").Optional().Nillable(),
-		field.String("company").Default("").MaxLen(200),
-		field.String("source").Default("").MaxLen(100),
-		field.String("source_detail").Default("").MaxLen(500),
+		field.String("company").Default("").MaxRuneLen(200),
+		field.String("source").Default("").MaxRuneLen(100),
+		field.String("source_detail").Default("").MaxRuneLen(500),
 		field.Enum("status").Values("ACTIVE", "MERGED", "ARCHIVED").Default("ACTIVE").
 			Annotations(entgql.Type("LeadStatus")),
 		field.Int("score").Default(0).

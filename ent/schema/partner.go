@@ -22,7 +22,7 @@ func (Partner) Mixin() []ent.Mixin {
 // Fields of the Partner.
 func (Partner) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200),
+		field.String("name").NotEmpty().MaxRuneLen(200),
 	}
 }
 

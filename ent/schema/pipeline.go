@@ -22,7 +22,7 @@ func (Pipeline) Mixin() []ent.Mixin {
 // Fields of the Pipeline.
 func (Pipeline) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200),
+		field.String("name").NotEmpty().MaxRuneLen(200),
 		field.Bool("is_default").Default(false),
 		field.Int("position").Default(0),
 		field.Bool("archived").Default(false),
@@ -64,8 +64,8 @@ func (Stage) Mixin() []ent.Mixin {
 func (Stage) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("pipeline_id", gidUUID).Immutable(),
-		field.String("key").NotEmpty().MaxLen(63).Immutable(),
-		field.String("name").NotEmpty().MaxLen(200),
+		field.String("key").NotEmpty().MaxRuneLen(63).Immutable(),
+		field.String("name").NotEmpty().MaxRuneLen(200),
 		field.Int("position").Default(0),
 		field.Enum("kind").Values("OPEN", "WON", "LOST").Default("OPEN").
 			Annotations(entgql.Type("StageKind")),
@@ -73,7 +73,7 @@ func (Stage) Fields() []ent.Field {
 		field.Int("rot_days").Optional().Nillable().Positive(),
 		field.Enum("funnel_step").Values("LISTED", "DELIVERED", "INTERACTED", "INTENT", "DEAL", "REPURCHASE").
 			Optional().Nillable().Annotations(entgql.Type("FunnelStep")),
-		field.String("color").Default("").MaxLen(32),
+		field.String("color").Default("").MaxRuneLen(32),
 		field.Bool("archived").Default(false),
 	}
 }
@@ -101,7 +101,7 @@ func (LostReason) Mixin() []ent.Mixin {
 // Fields of the LostReason.
 func (LostReason) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200),
+		field.String("name").NotEmpty().MaxRuneLen(200),
 		field.Int("position").Default(0),
 		field.Bool("archived").Default(false),
 	}
@@ -134,7 +134,7 @@ func (StageChange) Fields() []ent.Field {
 		field.UUID("to_id", gidUUID).Immutable(),
 		field.UUID("actor_id", gidUUID).Optional().Nillable().Immutable(),
 		field.UUID("lost_reason_id", gidUUID).Optional().Nillable().Immutable(),
-		field.String("reason").Default("").MaxLen(1000).Immutable(),
+		field.String("reason").Default("").MaxRuneLen(1000).Immutable(),
 		field.Time("at").Immutable(),
 	}
 }
@@ -156,5 +156,6 @@ func (StageChange) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("tenant_id", "lead_id", "at"),
 		index.Fields("tenant_id", "to_id", "at"),
+		index.Fields("tenant_id", "from_id"),
 	}
 }

@@ -22,9 +22,9 @@ func (PolicyRule) Mixin() []ent.Mixin {
 // Fields of the PolicyRule.
 func (PolicyRule) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("role").NotEmpty().MaxLen(32),
-		field.String("resource").NotEmpty().MaxLen(64),
-		field.String("action").NotEmpty().MaxLen(32),
+		field.String("role").NotEmpty().MaxRuneLen(32),
+		field.String("resource").NotEmpty().MaxRuneLen(64),
+		field.String("action").NotEmpty().MaxRuneLen(32),
 		field.Enum("effect").Values("allow", "deny"),
 	}
 }

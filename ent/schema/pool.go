@@ -22,7 +22,7 @@ func (Pool) Mixin() []ent.Mixin {
 // Fields of the Pool.
 func (Pool) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200),
+		field.String("name").NotEmpty().MaxRuneLen(200),
 		field.Bool("is_default").Default(false),
 		field.Int("recycle_no_follow_up_days").Optional().Nillable().Positive(),
 		field.Int("recycle_no_deal_days").Optional().Nillable().Positive(),

@@ -23,7 +23,7 @@ func (TagGroup) Mixin() []ent.Mixin {
 // Fields of the TagGroup.
 func (TagGroup) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(100),
+		field.String("name").NotEmpty().MaxRuneLen(100),
 		field.Bool("exclusive").Default(false),
 		field.Int("position").Default(0),
 	}
@@ -55,8 +55,8 @@ func (Tag) Mixin() []ent.Mixin {
 // Fields of the Tag.
 func (Tag) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(100),
-		field.String("color").Default("").MaxLen(32),
+		field.String("name").NotEmpty().MaxRuneLen(100),
+		field.String("color").Default("").MaxRuneLen(32),
 		field.UUID("group_id", gidUUID).Optional().Nillable(),
 	}
 }
@@ -72,7 +72,9 @@ func (Tag) Edges() []ent.Edge {
 
 // Indexes of the Tag.
 func (Tag) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("tenant_id", "group_id", "name").Unique()}
+	// Names are unique in the workspace, not just the group: ingest and
+	// segment rules name tags.
+	return []ent.Index{index.Fields("tenant_id", "name").Unique(), index.Fields("tenant_id", "group_id")}
 }
 
 // Annotations of the Tag.

@@ -22,7 +22,7 @@ func (Territory) Mixin() []ent.Mixin {
 // Fields of the Territory.
 func (Territory) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200),
+		field.String("name").NotEmpty().MaxRuneLen(200),
 		field.UUID("parent_id", gidUUID).Optional().Nillable(),
 		// path is the materialised chain of ancestor ids ("/a/b/c/", itself
 		// last), so "this territory and everything below it" is one prefix match.

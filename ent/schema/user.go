@@ -22,9 +22,9 @@ func (User) Mixin() []ent.Mixin {
 // Fields of the User.
 func (User) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200).
+		field.String("name").NotEmpty().MaxRuneLen(200).
 			Annotations(entgql.OrderField("NAME")),
-		field.String("email").NotEmpty().MaxLen(254),
+		field.String("email").NotEmpty().MaxRuneLen(254),
 		field.String("password_hash").Sensitive().Annotations(entgql.Skip()),
 		field.Strings("roles").Default([]string{}),
 		// capacity is the private-pool size: how many open leads the rep may own.

@@ -33,7 +33,7 @@ func (Workspace) Mixin() []ent.Mixin {
 func (Workspace) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("slug").Unique().Immutable().Match(SlugPattern),
-		field.String("name").NotEmpty().MaxLen(200),
+		field.String("name").NotEmpty().MaxRuneLen(200),
 		field.JSON("settings", schematype.WorkspaceSettings{}).Default(schematype.WorkspaceSettings{}).
 			Annotations(entgql.Skip()),
 		// lead_seq hands out the dense per-workspace lead numbers that segment

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/scrmhq/scrm/internal/auth"
@@ -21,6 +22,7 @@ import (
 	"github.com/scrmhq/scrm/internal/server"
 	"github.com/scrmhq/scrm/internal/testenv"
 	"github.com/scrmhq/scrm/internal/workspace"
+	"github.com/scrmhq/scrm/jobs"
 )
 
 // Secret signs the test server's tokens.
@@ -63,11 +65,23 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 	wctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
 	go az.Watch(wctx)
+	// A worker of this process, so background tasks (index builds) run as in production.
+	opt := asynq.RedisClientOpt{Addr: rd.Addr, DB: rd.DB}
+	queue := asynq.NewClient(opt)
+	t.Cleanup(func() { queue.Close() })
+	fd := fielddefs.New(db.Client, jobs.Queue{Client: queue})
+	worker := jobs.NewServer(opt, log, 2)
+	mux := asynq.NewServeMux()
+	jobs.Register(mux, jobs.Deps{Client: db.Client, Fields: fd, Clock: clock, Log: log})
+	if err := worker.Start(mux); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(worker.Shutdown)
 	h := server.New(server.Deps{
 		Client: db.Client, DB: db.DB, Redis: rd.Client, Log: log, Clock: clock,
 		Registry: prometheus.NewRegistry(),
 		Auth:     auth.NewService(db.Client, auth.NewTokens(Secret, clock.Now), clock.Now),
-		Fields:   fielddefs.New(db.Client),
+		Fields:   fd,
 		Authz:    az,
 	})
 	srv := httptest.NewServer(h)

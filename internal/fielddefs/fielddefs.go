@@ -5,6 +5,7 @@ package fielddefs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 // Service owns field definitions and the per-workspace schema cache.
 type Service struct {
 	client *ent.Client
+	queue  Enqueuer
 	mu     sync.Mutex
 	cache  map[uuid.UUID]*entry
 }
@@ -32,9 +34,19 @@ type entry struct {
 	schema  *fields.Schema
 }
 
-// New returns a Service.
-func New(client *ent.Client) *Service {
-	return &Service{client: client, cache: map[uuid.UUID]*entry{}}
+// New returns a Service; queue schedules index builds (nil: none are scheduled).
+func New(client *ent.Client, queue Enqueuer) *Service {
+	return &Service{client: client, queue: queue, cache: map[uuid.UUID]*entry{}}
+}
+
+// scheduleIndex asks a worker to bring the field's index in line with its flag.
+func (s *Service) scheduleIndex(ctx context.Context, d *ent.FieldDefinition) error {
+	if s.queue == nil {
+		return nil
+	}
+	return afterCommit(ctx, func(ctx context.Context) error {
+		return s.queue.EnqueueFieldIndex(ctx, d.TenantID, d.ID)
+	})
 }
 
 // Schema returns the validation schema of the context's workspace. It costs
@@ -179,19 +191,17 @@ type Patch struct {
 }
 
 func settingsError(err error) error {
-	// Settings errors name the input field they come from when the validator says so.
-	msg := err.Error()
 	field := "input"
-	for _, f := range []string{"options", "pattern", "min", "max", "default"} {
-		if strings.Contains(strings.ToLower(msg), f) {
-			field = "input." + f
-			if f == "default" {
-				field = "input.defaultValue"
-			}
-			break
+	var se *fields.SettingsError
+	if errors.As(err, &se) {
+		switch se.Setting {
+		case "options", "pattern", "min", "max", "type":
+			field = "input." + se.Setting
+		case "default":
+			field = "input.defaultValue"
 		}
 	}
-	return apperr.Wrap(err, apperr.BadInput, field, msg)
+	return apperr.Wrap(err, apperr.BadInput, field, err.Error())
 }
 
 // Create adds a field definition to the context's workspace.
@@ -240,6 +250,11 @@ func (s *Service) Create(ctx context.Context, c *ent.Client, in Input) (*ent.Fie
 	d, err := q.Save(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if d.Indexed {
+		if err := s.scheduleIndex(ctx, d); err != nil {
+			return nil, err
+		}
 	}
 	return d, bumpVersion(ctx, c)
 }
@@ -354,11 +369,8 @@ func (s *Service) Update(ctx context.Context, c *ent.Client, id uuid.UUID, p Pat
 	}
 	if p.Indexed != nil && *p.Indexed != old.Indexed {
 		u.SetIndexed(*p.Indexed)
-		if *p.Indexed {
-			u.SetIndexStatus(fielddefinition.IndexStatusPENDING)
-		} else {
-			u.SetIndexStatus(fielddefinition.IndexStatusNONE)
-		}
+		// PENDING until a worker has built or dropped the index.
+		u.SetIndexStatus(fielddefinition.IndexStatusPENDING)
 	}
 	f, ok := fields.Lookup(def.Type)
 	if !ok {
@@ -373,6 +385,11 @@ func (s *Service) Update(ctx context.Context, c *ent.Client, id uuid.UUID, p Pat
 	d, err := u.Save(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if d.Indexed != old.Indexed {
+		if err := s.scheduleIndex(ctx, d); err != nil {
+			return nil, err
+		}
 	}
 	return d, bumpVersion(ctx, c)
 }

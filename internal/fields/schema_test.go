@@ -243,8 +243,8 @@ func TestConvertible(t *testing.T) {
 	}
 }
 
-// clone deep-copies a map through JSON-free recursion for before/after
-// comparisons.
+// clone copies a map and its lists (the only nested values these tests use)
+// for before/after comparisons.
 func clone(t *testing.T, m map[string]any) map[string]any {
 	t.Helper()
 	out := make(map[string]any, len(m))

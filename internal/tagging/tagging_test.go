@@ -130,9 +130,8 @@ func TestCreateTag(t *testing.T) {
 	}{
 		{"empty name", "", "", nil, apperr.BadInput, "name"},
 		{"name of 101 characters", strings.Repeat("t", 101), "", nil, apperr.BadInput, "name"},
-		// 34 CJK characters are 102 bytes: refused until the schema counts
-		// characters (see the package report).
-		{"name over the schema's byte limit", strings.Repeat("标", 34), "", nil, apperr.BadInput, "name"},
+		// Limits count characters: 101 CJK characters are over, whatever the bytes.
+		{"name of 101 Chinese characters", strings.Repeat("标", 101), "", nil, apperr.BadInput, "name"},
 		{"name taken outside any group", "VIP", "", nil, apperr.Conflict, "name"},
 		{"name taken inside a group", "old", "", nil, apperr.Conflict, "name"},
 		{"name taken, new one in a group", "VIP", "", func(t *testing.T, w *ws) *uuid.UUID { return w.groupID(t, "Existing") }, apperr.Conflict, "name"},

@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"unicode/utf8"
+	"github.com/scrmhq/scrm/internal/textinput"
 
 	"github.com/google/uuid"
 	"github.com/lib/pq"
@@ -63,24 +62,8 @@ func lockWorkspace(ctx context.Context, c *ent.Client, class int32) error {
 	return nil
 }
 
-// text trims s and checks its length in characters. ent's MaxLen validators
-// count bytes, so until the schema switches to MaxRuneLen the byte limit is
-// checked as well, with a message of its own, instead of letting an
-// unlabelled ent validation error reach the client.
-func text(field, s string, maxChars int, required bool) (string, error) {
-	s = strings.TrimSpace(s)
-	switch {
-	case required && s == "":
-		return "", apperr.Input(field, "a name is required")
-	case !utf8.ValidString(s):
-		return "", apperr.Input(field, "must be valid UTF-8 text")
-	case utf8.RuneCountInString(s) > maxChars:
-		return "", apperr.Input(field, "must be at most %d characters", maxChars)
-	case len(s) > maxChars:
-		return "", apperr.Input(field, "must be at most %d bytes of UTF-8 text (about %d Chinese characters)", maxChars, maxChars/3)
-	}
-	return s, nil
-}
+// text is textinput.Clean; kept short because every input of this package uses it.
+var text = textinput.Clean
 
 // checkActor makes sure the acting user belongs to the workspace:
 // lead_tags.created_by_id has no foreign key, and one would accept another
