@@ -252,3 +252,19 @@ func CreatePartner(ctx context.Context, client *ent.Client, name string, territo
 	}
 	return p, err
 }
+
+// CheckActor makes sure the acting user belongs to the workspace: a foreign
+// key alone would accept another workspace's user.
+func CheckActor(ctx context.Context, c *ent.Client, actor *uuid.UUID) error {
+	if actor == nil {
+		return nil
+	}
+	ok, err := c.User.Query().Where(user.ID(*actor)).Exist(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.New(apperr.NotFound, "actorID", "user not found")
+	}
+	return nil
+}

@@ -8,13 +8,11 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
-	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/scope"
@@ -417,30 +415,4 @@ func keepsOpenStage(ctx context.Context, c *ent.Client, s *ent.Stage, field stri
 			"this is the pipeline's last open stage: new leads start in one, so add another first")
 	}
 	return nil
-}
-
-// checkActor makes sure the acting user belongs to the workspace: the
-// foreign key alone would accept another workspace's user.
-func checkActor(ctx context.Context, c *ent.Client, actor *uuid.UUID) error {
-	if actor == nil {
-		return nil
-	}
-	ok, err := c.User.Query().Where(user.ID(*actor)).Exist(ctx)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return apperr.New(apperr.NotFound, "actorID", "user not found")
-	}
-	return nil
-}
-
-// uuidArray binds ids as one uuid[] parameter (cast in SQL), so a statement
-// has the same shape for one id or ten thousand.
-func uuidArray(ids []uuid.UUID) any {
-	s := make(pq.StringArray, len(ids))
-	for i, id := range ids {
-		s[i] = id.String()
-	}
-	return s
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/internal/scope"
+
 	// The runtime registers the schema hooks, interceptors and policies.
 	_ "github.com/scrmhq/scrm/ent/runtime"
 )
