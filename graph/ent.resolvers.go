@@ -10,7 +10,6 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/google/uuid"
-
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/graph/generated"
 )

@@ -9,7 +9,6 @@ import (
 	"context"
 
 	"github.com/google/uuid"
-
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/graph/generated"
