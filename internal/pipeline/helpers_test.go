@@ -65,6 +65,15 @@ func (w *ws) leads(t *testing.T, n int, stageID *uuid.UUID) []uuid.UUID {
 		if err != nil {
 			t.Fatalf("create leads: %v", err)
 		}
+		if stageID == nil {
+			// New leads get the default stage; clear it to model stage-less
+			// leads written before that rule (or by raw SQL).
+			for _, l := range created {
+				if err := w.c.Lead.UpdateOneID(l.ID).ClearStageID().SetUpdatedAt(l.UpdatedAt).Exec(w.ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		for _, l := range created {
 			ids = append(ids, l.ID)
 		}

@@ -328,3 +328,20 @@ func stageKeys(ss []*ent.Stage) string {
 	}
 	return strings.Join(keys, ",")
 }
+
+func TestNewLeadsStartInTheDefaultStage(t *testing.T) {
+	t.Parallel()
+	db := testenv.NewDatabase(t)
+	w := newWorkspace(t, db)
+	def, err := pipeline.DefaultStage(w.ctx, w.c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := w.c.Lead.Create().SetSeq(1).SetName("x").Save(w.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.StageID == nil || *l.StageID != def.ID {
+		t.Fatalf("new lead's stage = %v; want the default %s", l.StageID, def.ID)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/pipeline"
 	"github.com/scrmhq/scrm/internal/scope"
 
 	// The runtime registers the schema hooks, interceptors and policies.
@@ -41,6 +42,7 @@ func OpenDB(ctx context.Context, databaseURL string) (*sql.DB, error) {
 func NewEntClient(db *sql.DB) *ent.Client {
 	c := ent.NewClient(ent.Driver(entsql.OpenDB("postgres", db)))
 	scope.Install(c)
+	pipeline.Install(c)
 	return c
 }
 
