@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/internal/apitest"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/org"
@@ -279,12 +281,39 @@ func TestLeadScopeEndToEnd(t *testing.T) {
 	api := apitest.New(t)
 	r := rand.New(rand.NewPCG(1, 2))
 	w := buildWorld(t, api, "scope", r, 200, []string{"rep", "rep", "rep", "rep", "manager", "partner"})
+	stage, tag := anyStageAndTag(t, api, w)
 	for _, u := range w.users {
 		t.Run(u.role+" "+u.email, func(t *testing.T) {
 			token := api.Login("scope", u.email, "user-password")
 			got, want := listIDs(t, api, token), w.expected(u)
 			if !slices.Equal(got, want) {
 				t.Fatalf("%s lists %d leads, want %d", u.role, len(got), len(want))
+			}
+			// Every lead mutation on a lead outside the scope is FORBIDDEN and writes nothing.
+			before := snapshotOf(t, api, w.ws)
+			writes := 0
+			for _, l := range w.leads {
+				id := gid.Encode(l.ID)
+				if slices.Contains(want, id) || writes >= 5 {
+					continue
+				}
+				writes++
+				for _, m := range []struct {
+					q    string
+					vars map[string]any
+				}{
+					{`mutation($id:ID!){ updateLead(id:$id, input:{name:"x"}){ id } }`, map[string]any{"id": id}},
+					{`mutation($id:ID!, $s:ID!){ moveLeadStage(id:$id, stageID:$s){ id } }`, map[string]any{"id": id, "s": stage}},
+					{`mutation($id:ID!, $t:ID!){ tagLeads(leadIDs:[$id], tagIDs:[$t]){ affected } }`, map[string]any{"id": id, "t": tag}},
+					{`mutation($id:ID!, $t:ID!){ untagLeads(leadIDs:[$id], tagIDs:[$t]){ affected } }`, map[string]any{"id": id, "t": tag}},
+				} {
+					if r := api.Do(token, m.q, m.vars); len(r.Errors) == 0 || r.Errors[0].Code() != "FORBIDDEN" {
+						t.Errorf("%s on a lead outside the scope: %+v", m.q, r.Errors)
+					}
+				}
+			}
+			if after := snapshotOf(t, api, w.ws); !maps.Equal(before, after) {
+				t.Error("refused writes changed the workspace")
 			}
 			for _, l := range w.leads[:60] {
 				id := gid.Encode(l.ID)
@@ -352,4 +381,19 @@ func TestPartnerContactGrantIsAudited(t *testing.T) {
 	if rows != 1 || leads != len(out.Leads.Edges) {
 		t.Errorf("audit rows = %d covering %d leads; want 1 covering %d", rows, leads, len(out.Leads.Edges))
 	}
+}
+
+// anyStageAndTag returns the id of a stage of the default pipeline and of a new tag.
+func anyStageAndTag(t *testing.T, api *apitest.API, w *world) (string, string) {
+	t.Helper()
+	ctx := tenant.NewContext(context.Background(), w.ws)
+	st, err := api.DB.Client.Stage.Query().Where(stage.Key("contacted")).First(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := api.DB.Client.Tag.Create().SetName("scope-test").Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gid.Encode(st.ID), gid.Encode(tg.ID)
 }
