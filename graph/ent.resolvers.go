@@ -29,13 +29,6 @@ func (r *queryResolver) APIKeys(ctx context.Context) ([]*ent.APIKey, error) {
 	return r.db(ctx).APIKey.Query().Order(ent.Desc("created_at")).All(ctx)
 }
 
-// Leads is the resolver for the leads field.
-func (r *queryResolver) Leads(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput) (*ent.LeadConnection, error) {
-	first, last = pageSize(first, last)
-	return r.db(ctx).Lead.Query().Paginate(ctx, after, first, before, last,
-		ent.WithLeadOrder(orderBy), ent.WithLeadFilter(where.Filter))
-}
-
 // LostReasons is the resolver for the lostReasons field.
 func (r *queryResolver) LostReasons(ctx context.Context) ([]*ent.LostReason, error) {
 	return r.db(ctx).LostReason.Query().Order(ent.Asc("position")).All(ctx)

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 
+	"entgo.io/contrib/entgql"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
@@ -161,6 +162,20 @@ func (r *mutationResolver) MoveLeadStage(ctx context.Context, id uuid.UUID, stag
 		return nil, err
 	}
 	return pipeline.MoveLeadStage(ctx, r.db(ctx), id, stageID, actorID(ctx), deref(reason), lostReasonID, r.Clock.Now())
+}
+
+// Leads is the resolver for the leads field.
+func (r *queryResolver) Leads(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput, orderByAttribute *model.AttributeOrderInput) (*ent.LeadConnection, error) {
+	first, last = pageSize(first, last)
+	if orderByAttribute != nil {
+		q, err := where.Filter(r.db(ctx).Lead.Query())
+		if err != nil {
+			return nil, err
+		}
+		return r.leadsByAttribute(ctx, q, orderByAttribute, after, first, before, last)
+	}
+	return r.db(ctx).Lead.Query().Paginate(ctx, after, first, before, last,
+		ent.WithLeadOrder(orderBy), ent.WithLeadFilter(where.Filter))
 }
 
 // FieldDefinitions is the resolver for the fieldDefinitions field.

@@ -109,5 +109,7 @@ func (Lead) Indexes() []ent.Index {
 
 // Annotations of the Lead.
 func (Lead) Annotations() []schemaAnnotation {
-	return []schemaAnnotation{entgql.RelayConnection(), entgql.QueryField("leads")}
+	// The leads root field is hand-written (graph/schema/lowcode.graphql) so it
+	// can also sort by a custom field.
+	return []schemaAnnotation{entgql.RelayConnection()}
 }

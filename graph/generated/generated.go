@@ -240,7 +240,7 @@ type ComplexityRoot struct {
 	Query struct {
 		APIKeys          func(childComplexity int) int
 		FieldDefinitions func(childComplexity int, entity fielddefinition.Entity, includeArchived *bool) int
-		Leads            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput) int
+		Leads            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput, orderByAttribute *model.AttributeOrderInput) int
 		LostReasons      func(childComplexity int) int
 		Me               func(childComplexity int) int
 		Node             func(childComplexity int, id uuid.UUID) int
@@ -417,7 +417,6 @@ type QueryResolver interface {
 	Node(ctx context.Context, id uuid.UUID) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []uuid.UUID) ([]ent.Noder, error)
 	APIKeys(ctx context.Context) ([]*ent.APIKey, error)
-	Leads(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput) (*ent.LeadConnection, error)
 	LostReasons(ctx context.Context) ([]*ent.LostReason, error)
 	Partners(ctx context.Context) ([]*ent.Partner, error)
 	Pipelines(ctx context.Context) ([]*ent.Pipeline, error)
@@ -427,6 +426,7 @@ type QueryResolver interface {
 	Teams(ctx context.Context) ([]*ent.Team, error)
 	Territories(ctx context.Context) ([]*ent.Territory, error)
 	Users(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
+	Leads(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput, orderByAttribute *model.AttributeOrderInput) (*ent.LeadConnection, error)
 	FieldDefinitions(ctx context.Context, entity fielddefinition.Entity, includeArchived *bool) ([]*ent.FieldDefinition, error)
 	Me(ctx context.Context) (*ent.User, error)
 	Permissions(ctx context.Context, role *string) ([]*authz.Permission, error)
@@ -1491,7 +1491,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Leads(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int), args["orderBy"].(*ent.LeadOrder), args["where"].(*ent.LeadWhereInput)), true
+		return e.ComplexityRoot.Query.Leads(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int), args["orderBy"].(*ent.LeadOrder), args["where"].(*ent.LeadWhereInput), args["orderByAttribute"].(*model.AttributeOrderInput)), true
 	case "Query.lostReasons":
 		if e.ComplexityRoot.Query.LostReasons == nil {
 			break
@@ -2105,6 +2105,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("APIKeyOrder", ec.unmarshalInputAPIKeyOrder),
 			graphql.NewInputUnmarshaler("APIKeyWhereInput", ec.unmarshalInputAPIKeyWhereInput),
+			graphql.NewInputUnmarshaler("AttributeOrderInput", ec.unmarshalInputAttributeOrderInput),
 			graphql.NewInputUnmarshaler("AttributePredicateInput", ec.unmarshalInputAttributePredicateInput),
 			graphql.NewInputUnmarshaler("CreateAPIKeyInput", ec.unmarshalInputCreateAPIKeyInput),
 			graphql.NewInputUnmarshaler("CreateFieldDefinitionInput", ec.unmarshalInputCreateFieldDefinitionInput),
@@ -3593,37 +3594,6 @@ type Query {
     ids: [ID!]!
   ): [Node]!
   apiKeys: [APIKey!]!
-  leads(
-    """
-    Returns the elements in the list that come after the specified cursor.
-    """
-    after: Cursor
-
-    """
-    Returns the first _n_ elements from the list.
-    """
-    first: Int
-
-    """
-    Returns the elements in the list that come before the specified cursor.
-    """
-    before: Cursor
-
-    """
-    Returns the last _n_ elements from the list.
-    """
-    last: Int
-
-    """
-    Ordering options for Leads returned from the connection.
-    """
-    orderBy: LeadOrder
-
-    """
-    Filtering options for Leads returned from the connection.
-    """
-    where: LeadWhereInput
-  ): LeadConnection!
   lostReasons: [LostReason!]!
   partners: [Partner!]!
   pipelines: [Pipeline!]!
@@ -4890,7 +4860,27 @@ type TagLeadsPayload {
   affected: Int!
 }
 
+"Sorts leads by a custom field (empty values last), then by id."
+input AttributeOrderInput {
+  key: String!
+  direction: OrderDirection! = ASC
+}
+
 extend type Query {
+  """
+  Leads the caller may see, as a Relay connection (50 per page by default, at
+  most 1000). With orderByAttribute the list is sorted by that custom field
+  and pages forward only (first/after); orderBy is then ignored.
+  """
+  leads(
+    after: Cursor
+    first: Int
+    before: Cursor
+    last: Int
+    orderBy: LeadOrder
+    where: LeadWhereInput
+    orderByAttribute: AttributeOrderInput
+  ): LeadConnection!
   fieldDefinitions(entity: FieldEntity!, includeArchived: Boolean): [FieldDefinition!]!
 }
 
@@ -6336,6 +6326,14 @@ func (ec *executionContext) field_Query_leads_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderByAttribute",
+		func(ctx context.Context, v any) (*model.AttributeOrderInput, error) {
+			return ec.unmarshalOAttributeOrderInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐAttributeOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderByAttribute"] = arg6
 	return args, nil
 }
 
@@ -10599,50 +10597,6 @@ func (ec *executionContext) fieldContext_Query_apiKeys(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_leads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_leads(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Leads(ctx, fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[uuid.UUID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.LeadOrder), fc.Args["where"].(*ent.LeadWhereInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.LeadConnection) graphql.Marshaler {
-			return ec.marshalNLeadConnection2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLeadConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_leads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_LeadConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_leads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Query_lostReasons(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10937,6 +10891,50 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_leads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_leads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Leads(ctx, fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[uuid.UUID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.LeadOrder), fc.Args["where"].(*ent.LeadWhereInput), fc.Args["orderByAttribute"].(*model.AttributeOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LeadConnection) graphql.Marshaler {
+			return ec.marshalNLeadConnection2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLeadConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_leads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_leads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14907,6 +14905,59 @@ func (ec *executionContext) unmarshalInputAPIKeyWhereInput(ctx context.Context, 
 func UnmarshalAPIKeyWhereInput(ctx context.Context, raw any) (ent.APIKeyWhereInput, error) {
 	var out ent.APIKeyWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "APIKeyWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAttributeOrderInput(ctx context.Context, obj any) (model.AttributeOrderInput, error) {
+	var it model.AttributeOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"key", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAttributeOrderInput unmarshals raw into the AttributeOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAttributeOrderInput(ctx context.Context, raw any) (model.AttributeOrderInput, error) {
+	var out model.AttributeOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AttributeOrderInput", raw, &out)
 	return out, err
 }
 
@@ -26587,12 +26638,6 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_apiKeys(ctx, field)
 				})
-		case "leads":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_leads(ctx, field)
-				})
 		case "lostReasons":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -26646,6 +26691,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
+				})
+		case "leads":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_leads(ctx, field)
 				})
 		case "fieldDefinitions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -28999,6 +29050,14 @@ func (ec *executionContext) unmarshalOAPIKeyWhereInput2ᚖgithubᚗcomᚋscrmhq�
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputAPIKeyWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOAttributeOrderInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐAttributeOrderInput(ctx context.Context, v any) (*model.AttributeOrderInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAttributeOrderInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

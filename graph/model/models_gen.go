@@ -9,11 +9,18 @@ import (
 	"strconv"
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/stage"
 )
+
+// Sorts leads by a custom field (empty values last), then by id.
+type AttributeOrderInput struct {
+	Key       string                `json:"key"`
+	Direction entgql.OrderDirection `json:"direction"`
+}
 
 // A filter on a custom field: {key, op, value} (value is a list for IN, NOT_IN and BETWEEN).
 type AttributePredicateInput struct {

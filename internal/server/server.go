@@ -28,6 +28,7 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/graph"
 	"github.com/scrmhq/scrm/graph/generated"
+	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/fielddefs"
@@ -88,7 +89,7 @@ func NewGraphQL(d Deps, m *metrics) http.Handler {
 		}
 		return max(min(n, 1000), 1) * (child + 1)
 	}
-	cfg.Complexity.Query.Leads = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.LeadOrder, _ *ent.LeadWhereInput) int {
+	cfg.Complexity.Query.Leads = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.LeadOrder, _ *ent.LeadWhereInput, _ *model.AttributeOrderInput) int {
 		return connectionCost(child, first, last)
 	}
 	cfg.Complexity.Query.Users = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.UserOrder, _ *ent.UserWhereInput) int {
