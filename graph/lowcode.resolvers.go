@@ -64,6 +64,11 @@ func (r *mutationResolver) CreatePipeline(ctx context.Context, input model.Creat
 	return pipeline.CreatePipeline(ctx, r.db(ctx), in)
 }
 
+// UpdatePipeline is the resolver for the updatePipeline field.
+func (r *mutationResolver) UpdatePipeline(ctx context.Context, id uuid.UUID, input model.UpdatePipelineInput) (*ent.Pipeline, error) {
+	return pipeline.UpdatePipeline(ctx, r.db(ctx), id, pipeline.PipelinePatch{Name: input.Name, IsDefault: input.IsDefault, Position: input.Position})
+}
+
 // AddStage is the resolver for the addStage field.
 func (r *mutationResolver) AddStage(ctx context.Context, pipelineID uuid.UUID, input model.StageInput) (*ent.Stage, error) {
 	return pipeline.AddStage(ctx, r.db(ctx), pipelineID, stageInput(&input))
@@ -99,6 +104,16 @@ func (r *mutationResolver) DeleteStage(ctx context.Context, id uuid.UUID) (bool,
 		return false, err
 	}
 	return true, nil
+}
+
+// CreateLostReason is the resolver for the createLostReason field.
+func (r *mutationResolver) CreateLostReason(ctx context.Context, name string) (*ent.LostReason, error) {
+	return pipeline.CreateLostReason(ctx, r.db(ctx), name)
+}
+
+// ArchiveLostReason is the resolver for the archiveLostReason field.
+func (r *mutationResolver) ArchiveLostReason(ctx context.Context, id uuid.UUID) (*ent.LostReason, error) {
+	return pipeline.ArchiveLostReason(ctx, r.db(ctx), id)
 }
 
 // CreateTagGroup is the resolver for the createTagGroup field.

@@ -231,6 +231,12 @@ func TestSortLeadsByCustomField(t *testing.T) {
 	if got, want := all("DESC"), []string{ids[3], ids[0], ids[4], ids[1], ids[2]}; !slices.Equal(got, want) {
 		t.Errorf("descending = %v; want %v", got, want)
 	}
+	// Attribute filters work inside and/or/not like any other filter.
+	var nested struct{ Leads struct{ TotalCount int } }
+	api.MustDo(token, `{ leads(where:{or:[{attributes:[{key:"budget", op:GT, value: 50}]}, {not:{attributes:[{key:"budget", op:IS_NOT_EMPTY}]}}]}) { totalCount } }`, nil, &nested)
+	if nested.Leads.TotalCount != 2 { // budget 100, and the lead without a budget
+		t.Errorf("nested attribute filter matched %d leads; want 2", nested.Leads.TotalCount)
+	}
 	if r := api.Do(token, `{ leads(last: 2, orderByAttribute:{key:"budget"}) { totalCount } }`, nil); len(r.Errors) == 0 || r.Errors[0].Field() != "orderByAttribute" {
 		t.Errorf("backward paging: %+v", r.Errors)
 	}

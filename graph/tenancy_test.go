@@ -40,9 +40,12 @@ var crossTenantCases = map[string]crossCase{
 	"Mutation.archiveStage": {query: `mutation($id:ID!){ archiveStage(id:$id) { id } }`, vars: aID("stage"), mustErr: true},
 	"Mutation.mergeStage": {query: `mutation($a:ID!, $b:ID!){ mergeStage(id:$a, intoID:$b) { id } }`,
 		vars: func(a map[string]string) map[string]any { return map[string]any{"a": a["stage"], "b": a["stage2"]} }, mustErr: true},
-	"Mutation.deleteStage":    {query: `mutation($id:ID!){ deleteStage(id:$id) }`, vars: aID("stage"), mustErr: true},
-	"Mutation.createTagGroup": {query: `mutation { createTagGroup(input:{name:"g", tags:["t"]}) { id } }`},
-	"Mutation.createTag":      {query: `mutation($id:ID!){ createTag(input:{name:"x", groupID:$id}) { id } }`, vars: aID("tagGroup"), mustErr: true},
+	"Mutation.deleteStage":       {query: `mutation($id:ID!){ deleteStage(id:$id) }`, vars: aID("stage"), mustErr: true},
+	"Mutation.updatePipeline":    {query: `mutation($id:ID!){ updatePipeline(id:$id, input:{name:"x"}) { id } }`, vars: aID("pipeline"), mustErr: true},
+	"Mutation.createLostReason":  {query: `mutation { createLostReason(name:"太贵") { id } }`},
+	"Mutation.archiveLostReason": {query: `mutation($id:ID!){ archiveLostReason(id:$id) { id } }`, vars: aID("lostReason"), mustErr: true},
+	"Mutation.createTagGroup":    {query: `mutation { createTagGroup(input:{name:"g", tags:["t"]}) { id } }`},
+	"Mutation.createTag":         {query: `mutation($id:ID!){ createTag(input:{name:"x", groupID:$id}) { id } }`, vars: aID("tagGroup"), mustErr: true},
 	"Mutation.tagLeads": {query: `mutation($l:ID!, $t:ID!){ tagLeads(leadIDs:[$l], tagIDs:[$t]) { affected } }`,
 		vars: func(a map[string]string) map[string]any { return map[string]any{"l": a["lead"], "t": a["tag"]} }, mustErr: true},
 	"Mutation.untagLeads": {query: `mutation($l:ID!, $t:ID!){ untagLeads(leadIDs:[$l], tagIDs:[$t]) { affected } }`,
@@ -123,6 +126,7 @@ func TestCrossTenant(t *testing.T) {
 	a["stage"], a["stage2"] = gid.Encode(stages[0]), gid.Encode(stages[1])
 	a["tagGroup"] = first(c.TagGroup.Query().IDs(aCtx))
 	a["tag"] = first(c.Tag.Query().IDs(aCtx))
+	a["lostReason"] = first(c.LostReason.Query().IDs(aCtx))
 
 	// Every id A owns, to make sure none shows up in any of B's responses.
 	var aIDs []string

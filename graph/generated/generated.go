@@ -162,9 +162,11 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AddStage                 func(childComplexity int, pipelineID uuid.UUID, input model.StageInput) int
 		ArchiveFieldDefinition   func(childComplexity int, id uuid.UUID) int
+		ArchiveLostReason        func(childComplexity int, id uuid.UUID) int
 		ArchiveStage             func(childComplexity int, id uuid.UUID) int
 		CreateAPIKey             func(childComplexity int, input model.CreateAPIKeyInput) int
 		CreateFieldDefinition    func(childComplexity int, input model.CreateFieldDefinitionInput) int
+		CreateLostReason         func(childComplexity int, name string) int
 		CreatePartner            func(childComplexity int, input model.CreatePartnerInput) int
 		CreatePipeline           func(childComplexity int, input model.CreatePipelineInput) int
 		CreateTag                func(childComplexity int, input model.CreateTagInput) int
@@ -185,6 +187,7 @@ type ComplexityRoot struct {
 		UntagLeads               func(childComplexity int, leadIDs []uuid.UUID, tagIDs []uuid.UUID) int
 		UpdateFieldDefinition    func(childComplexity int, id uuid.UUID, input model.UpdateFieldDefinitionInput) int
 		UpdateLead               func(childComplexity int, id uuid.UUID, input model.UpdateLeadInput) int
+		UpdatePipeline           func(childComplexity int, id uuid.UUID, input model.UpdatePipelineInput) int
 		UpdateStage              func(childComplexity int, id uuid.UUID, input model.UpdateStageInput) int
 		UpdateUser               func(childComplexity int, id uuid.UUID, input model.UpdateUserInput) int
 	}
@@ -397,12 +400,15 @@ type MutationResolver interface {
 	ArchiveFieldDefinition(ctx context.Context, id uuid.UUID) (*ent.FieldDefinition, error)
 	UnarchiveFieldDefinition(ctx context.Context, id uuid.UUID) (*ent.FieldDefinition, error)
 	CreatePipeline(ctx context.Context, input model.CreatePipelineInput) (*ent.Pipeline, error)
+	UpdatePipeline(ctx context.Context, id uuid.UUID, input model.UpdatePipelineInput) (*ent.Pipeline, error)
 	AddStage(ctx context.Context, pipelineID uuid.UUID, input model.StageInput) (*ent.Stage, error)
 	UpdateStage(ctx context.Context, id uuid.UUID, input model.UpdateStageInput) (*ent.Stage, error)
 	ReorderStages(ctx context.Context, pipelineID uuid.UUID, stageIDs []uuid.UUID) (*ent.Pipeline, error)
 	ArchiveStage(ctx context.Context, id uuid.UUID) (*ent.Stage, error)
 	MergeStage(ctx context.Context, id uuid.UUID, intoID uuid.UUID) (*ent.Stage, error)
 	DeleteStage(ctx context.Context, id uuid.UUID) (bool, error)
+	CreateLostReason(ctx context.Context, name string) (*ent.LostReason, error)
+	ArchiveLostReason(ctx context.Context, id uuid.UUID) (*ent.LostReason, error)
 	CreateTagGroup(ctx context.Context, input model.CreateTagGroupInput) (*ent.TagGroup, error)
 	CreateTag(ctx context.Context, input model.CreateTagInput) (*ent.Tag, error)
 	TagLeads(ctx context.Context, leadIDs []uuid.UUID, tagIDs []uuid.UUID) (*model.TagLeadsPayload, error)
@@ -979,6 +985,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ArchiveFieldDefinition(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.archiveLostReason":
+		if e.ComplexityRoot.Mutation.ArchiveLostReason == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveLostReason_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveLostReason(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.archiveStage":
 		if e.ComplexityRoot.Mutation.ArchiveStage == nil {
 			break
@@ -1012,6 +1029,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateFieldDefinition(childComplexity, args["input"].(model.CreateFieldDefinitionInput)), true
+	case "Mutation.createLostReason":
+		if e.ComplexityRoot.Mutation.CreateLostReason == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createLostReason_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateLostReason(childComplexity, args["name"].(string)), true
 	case "Mutation.createPartner":
 		if e.ComplexityRoot.Mutation.CreatePartner == nil {
 			break
@@ -1232,6 +1260,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateLead(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateLeadInput)), true
+	case "Mutation.updatePipeline":
+		if e.ComplexityRoot.Mutation.UpdatePipeline == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePipeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePipeline(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdatePipelineInput)), true
 	case "Mutation.updateStage":
 		if e.ComplexityRoot.Mutation.UpdateStage == nil {
 			break
@@ -2144,6 +2183,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TerritoryWhereInput", ec.unmarshalInputTerritoryWhereInput),
 			graphql.NewInputUnmarshaler("UpdateFieldDefinitionInput", ec.unmarshalInputUpdateFieldDefinitionInput),
 			graphql.NewInputUnmarshaler("UpdateLeadInput", ec.unmarshalInputUpdateLeadInput),
+			graphql.NewInputUnmarshaler("UpdatePipelineInput", ec.unmarshalInputUpdatePipelineInput),
 			graphql.NewInputUnmarshaler("UpdateStageInput", ec.unmarshalInputUpdateStageInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
@@ -4832,6 +4872,13 @@ input CreatePipelineInput {
   stages: [StageInput!]!
 }
 
+input UpdatePipelineInput {
+  name: String
+  "Making a pipeline the default un-defaults the previous one."
+  isDefault: Boolean
+  position: Int
+}
+
 input UpdateStageInput {
   name: String
   kind: StageKind
@@ -4893,6 +4940,7 @@ extend type Mutation {
   unarchiveFieldDefinition(id: ID!): FieldDefinition!
 
   createPipeline(input: CreatePipelineInput!): Pipeline!
+  updatePipeline(id: ID!, input: UpdatePipelineInput!): Pipeline!
   addStage(pipelineID: ID!, input: StageInput!): Stage!
   updateStage(id: ID!, input: UpdateStageInput!): Stage!
   "Rewrites stage positions; stageIDs is every non-archived stage of the pipeline in the new order."
@@ -4901,6 +4949,9 @@ extend type Mutation {
   "Moves every lead of a stage into another (one statement) and archives it."
   mergeStage(id: ID!, intoID: ID!): Stage!
   deleteStage(id: ID!): Boolean!
+  "Adds an entry to the workspace's list of reasons a lead was lost."
+  createLostReason(name: String!): LostReason!
+  archiveLostReason(id: ID!): LostReason!
 
   createTagGroup(input: CreateTagGroupInput!): TagGroup!
   createTag(input: CreateTagInput!): Tag!
@@ -5755,6 +5806,20 @@ func (ec *executionContext) field_Mutation_archiveFieldDefinition_args(ctx conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_archiveLostReason_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_archiveStage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5794,6 +5859,20 @@ func (ec *executionContext) field_Mutation_createFieldDefinition_args(ctx contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createLostReason_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
 	return args, nil
 }
 
@@ -6173,6 +6252,28 @@ func (ec *executionContext) field_Mutation_updateLead_args(ctx context.Context, 
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateLeadInput, error) {
 			return ec.unmarshalNUpdateLeadInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateLeadInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePipeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdatePipelineInput, error) {
+			return ec.unmarshalNUpdatePipelineInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdatePipelineInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9142,6 +9243,50 @@ func (ec *executionContext) fieldContext_Mutation_createPipeline(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updatePipeline(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePipeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePipeline(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.UpdatePipelineInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Pipeline) graphql.Marshaler {
+			return ec.marshalNPipeline2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐPipeline(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePipeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pipeline(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePipeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_addStage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9400,6 +9545,94 @@ func (ec *executionContext) fieldContext_Mutation_deleteStage(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteStage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createLostReason(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createLostReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateLostReason(ctx, fc.Args["name"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LostReason) graphql.Marshaler {
+			return ec.marshalNLostReason2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLostReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createLostReason(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LostReason(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createLostReason_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveLostReason(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveLostReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveLostReason(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LostReason) graphql.Marshaler {
+			return ec.marshalNLostReason2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLostReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveLostReason(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LostReason(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveLostReason_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23874,6 +24107,62 @@ func UnmarshalUpdateLeadInput(ctx context.Context, raw any) (model.UpdateLeadInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdatePipelineInput(ctx context.Context, obj any) (model.UpdatePipelineInput, error) {
+	var it model.UpdatePipelineInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "isDefault", "position"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "isDefault":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isDefault"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsDefault = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdatePipelineInput unmarshals raw into the UpdatePipelineInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdatePipelineInput(ctx context.Context, raw any) (model.UpdatePipelineInput, error) {
+	var out model.UpdatePipelineInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdatePipelineInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateStageInput(ctx context.Context, obj any) (model.UpdateStageInput, error) {
 	var it model.UpdateStageInput
 	if obj == nil {
@@ -26191,6 +26480,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updatePipeline":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePipeline(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "addStage":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addStage(ctx, field)
@@ -26229,6 +26525,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteStage":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteStage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createLostReason":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createLostReason(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveLostReason":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveLostReason(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -28811,6 +29121,11 @@ func (ec *executionContext) unmarshalNUpdateFieldDefinitionInput2githubᚗcomᚋ
 
 func (ec *executionContext) unmarshalNUpdateLeadInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateLeadInput(ctx context.Context, v any) (model.UpdateLeadInput, error) {
 	res, err := ec.unmarshalInputUpdateLeadInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdatePipelineInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdatePipelineInput(ctx context.Context, v any) (model.UpdatePipelineInput, error) {
+	res, err := ec.unmarshalInputUpdatePipelineInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -178,6 +178,13 @@ type UpdateLeadInput struct {
 	Attributes any `json:"attributes,omitempty"`
 }
 
+type UpdatePipelineInput struct {
+	Name *string `json:"name,omitempty"`
+	// Making a pipeline the default un-defaults the previous one.
+	IsDefault *bool `json:"isDefault,omitempty"`
+	Position  *int  `json:"position,omitempty"`
+}
+
 type UpdateStageInput struct {
 	Name        *string           `json:"name,omitempty"`
 	Kind        *stage.Kind       `json:"kind,omitempty"`
