@@ -21,7 +21,6 @@ import (
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/pipeline"
-	"github.com/scrmhq/scrm/internal/scope"
 	"github.com/scrmhq/scrm/internal/tagging"
 )
 
@@ -128,9 +127,6 @@ func (r *mutationResolver) CreateTag(ctx context.Context, input model.CreateTagI
 
 // TagLeads is the resolver for the tagLeads field.
 func (r *mutationResolver) TagLeads(ctx context.Context, leadIDs []uuid.UUID, tagIDs []uuid.UUID) (*model.TagLeadsPayload, error) {
-	if err := scope.CheckLeads(ctx, r.db(ctx), "leadIDs", leadIDs); err != nil {
-		return nil, err
-	}
 	n, err := tagging.TagLeads(ctx, r.db(ctx), leadIDs, tagIDs, actorID(ctx), "MANUAL")
 	if err != nil {
 		return nil, err
@@ -140,9 +136,6 @@ func (r *mutationResolver) TagLeads(ctx context.Context, leadIDs []uuid.UUID, ta
 
 // UntagLeads is the resolver for the untagLeads field.
 func (r *mutationResolver) UntagLeads(ctx context.Context, leadIDs []uuid.UUID, tagIDs []uuid.UUID) (*model.TagLeadsPayload, error) {
-	if err := scope.CheckLeads(ctx, r.db(ctx), "leadIDs", leadIDs); err != nil {
-		return nil, err
-	}
 	n, err := tagging.UntagLeads(ctx, r.db(ctx), leadIDs, tagIDs)
 	if err != nil {
 		return nil, err
@@ -173,9 +166,6 @@ func (r *mutationResolver) UpdateLead(ctx context.Context, id uuid.UUID, input m
 
 // MoveLeadStage is the resolver for the moveLeadStage field.
 func (r *mutationResolver) MoveLeadStage(ctx context.Context, id uuid.UUID, stageID uuid.UUID, reason *string, lostReasonID *uuid.UUID) (*ent.Lead, error) {
-	if err := scope.CheckLeads(ctx, r.db(ctx), "id", []uuid.UUID{id}); err != nil {
-		return nil, err
-	}
 	return pipeline.MoveLeadStage(ctx, r.db(ctx), id, stageID, actorID(ctx), deref(reason), lostReasonID, r.Clock.Now())
 }
 

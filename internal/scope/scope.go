@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
@@ -105,34 +106,42 @@ func Predicate(v *auth.Viewer) func(*sql.Selector) {
 // ErrOutOfScope is returned for writes on leads the caller cannot see.
 var ErrOutOfScope = errors.New("lead is outside your scope")
 
-// CheckLeads makes sure every id is a lead of the workspace (NOT_FOUND with
-// the field path otherwise) that the caller can see (FORBIDDEN otherwise),
-// before a write touches any of them.
+// CheckLeads makes sure every id is a lead of the workspace (NOT_FOUND at
+// "field[i]" otherwise) that the caller can see (FORBIDDEN otherwise), before
+// a write touches any of them. Two set-based reads, whatever the count.
 func CheckLeads(ctx context.Context, c *ent.Client, field string, ids []uuid.UUID) error {
+	return check(ctx, c, ids, func(i int) string { return fmt.Sprintf("%s[%d]", field, i) })
+}
+
+// CheckLead is CheckLeads for a single id at field.
+func CheckLead(ctx context.Context, c *ent.Client, field string, id uuid.UUID) error {
+	return check(ctx, c, []uuid.UUID{id}, func(int) string { return field })
+}
+
+func check(ctx context.Context, c *ent.Client, ids []uuid.UUID, field func(int) string) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	if _, ok := tenant.FromContext(ctx); !ok {
 		return tenant.ErrMissing
 	}
-	exist, err := c.Lead.Query().Where(lead.IDIn(ids...)).IDs(Unscoped(ctx))
+	distinct := slices.Compact(slices.SortedFunc(slices.Values(ids), func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) }))
+	exist, err := c.Lead.Query().Where(lead.IDIn(distinct...)).IDs(Unscoped(ctx))
 	if err != nil {
 		return err
 	}
-	visible, err := c.Lead.Query().Where(lead.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return err
+	visible := exist
+	if auth.FromContext(ctx) != nil {
+		if visible, err = c.Lead.Query().Where(lead.IDIn(distinct...)).IDs(ctx); err != nil {
+			return err
+		}
 	}
 	for i, id := range ids {
-		f := field
-		if len(ids) > 1 || field == "" {
-			f = fmt.Sprintf("%s[%d]", field, i)
-		}
 		if !slices.Contains(exist, id) {
-			return apperr.New(apperr.NotFound, f, "lead not found")
+			return apperr.New(apperr.NotFound, field(i), "lead not found")
 		}
 		if !slices.Contains(visible, id) {
-			return apperr.Wrap(ErrOutOfScope, apperr.Forbidden, f, ErrOutOfScope.Error())
+			return apperr.Wrap(ErrOutOfScope, apperr.Forbidden, field(i), ErrOutOfScope.Error())
 		}
 	}
 	return nil

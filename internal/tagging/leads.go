@@ -8,11 +8,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
-	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/internal/apperr"
-	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/scope"
 )
 
@@ -185,7 +183,7 @@ func resolve(ctx context.Context, c *ent.Client, leadIDs, tagIDs []uuid.UUID) ([
 		return nil, nil, apperr.Input("tagIDs", "at most %d tags per call", MaxTags)
 	}
 	leads := uniq(leadIDs)
-	if err := checkLeads(ctx, c, leadIDs, leads); err != nil {
+	if err := scope.CheckLeads(ctx, c, "leadIDs", leadIDs); err != nil {
 		return nil, nil, err
 	}
 	found, err := c.Tag.Query().Where(tag.IDIn(uniq(tagIDs)...)).WithGroup().All(ctx)
@@ -204,29 +202,6 @@ func resolve(ctx context.Context, c *ent.Client, leadIDs, tagIDs []uuid.UUID) ([
 	return leads, tags, nil
 }
 
-// checkLeads reports the first id of ids that is not a lead of the workspace
-// (NOT_FOUND) or that the caller's lead scope hides (FORBIDDEN). distinct is
-// ids without repeats, for the two set-based lookups.
-func checkLeads(ctx context.Context, c *ent.Client, ids, distinct []uuid.UUID) error {
-	exist, err := c.Lead.Query().Where(lead.IDIn(distinct...)).IDs(scope.Unscoped(ctx))
-	if err != nil {
-		return err
-	}
-	if i := firstMissing(ids, exist); i >= 0 {
-		return apperr.New(apperr.NotFound, fmt.Sprintf("leadIDs[%d]", i), "lead not found")
-	}
-	if auth.FromContext(ctx) == nil {
-		return nil // no viewer, no row filter: every lead of the workspace is in scope
-	}
-	visible, err := c.Lead.Query().Where(lead.IDIn(distinct...)).IDs(ctx)
-	if err != nil {
-		return err
-	}
-	if i := firstMissing(ids, visible); i >= 0 {
-		return apperr.Wrap(scope.ErrOutOfScope, apperr.Forbidden, fmt.Sprintf("leadIDs[%d]", i), scope.ErrOutOfScope.Error())
-	}
-	return nil
-}
 
 // oneOfEachExclusiveGroup refuses tagIDs holding two tags of one exclusive
 // group: which one should win would be a guess.
