@@ -14,6 +14,7 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/tenant"
@@ -31,6 +32,7 @@ const RevokedKeyRetention = 30 * 24 * time.Hour
 // Deps are what handlers need.
 type Deps struct {
 	Client *ent.Client
+	Queue  Queue
 	Fields *fielddefs.Service
 	Clock  platform.Clock
 	Log    *slog.Logger
@@ -44,6 +46,7 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	h := &Handlers{d}
 	mux.HandleFunc(TypePurgeRevokedAPIKeys, h.HandlePurgeRevokedAPIKeys)
 	mux.HandleFunc(TypeFieldIndex, h.HandleFieldIndex)
+	mux.HandleFunc(TypeFieldIndexSweep, h.HandleFieldIndexSweep)
 }
 
 // Periodic is one entry of the schedule.
@@ -59,6 +62,7 @@ type Periodic struct {
 func Schedule() []Periodic {
 	return []Periodic{
 		{Spec: "@every 1h", Task: asynq.NewTask(TypePurgeRevokedAPIKeys, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
+		{Spec: "@every 10m", Task: asynq.NewTask(TypeFieldIndexSweep, nil), Opts: []asynq.Option{asynq.Unique(9 * time.Minute), asynq.Queue("low")}},
 	}
 }
 
@@ -115,4 +119,29 @@ func (q Queue) EnqueueFieldIndex(ctx context.Context, tenantID, fieldID uuid.UUI
 	}
 	_, err = q.Client.EnqueueContext(ctx, t, opts...)
 	return err
+}
+
+// TypeFieldIndexSweep re-enqueues index builds that never finished: the
+// enqueue after a definition change failed, or a worker died mid-build.
+const TypeFieldIndexSweep = "field:index-sweep"
+
+// staleIndexAfter is how long a definition may stay PENDING or BUILDING
+// before the sweep tries again.
+const staleIndexAfter = 10 * time.Minute
+
+// HandleFieldIndexSweep enqueues a build for every stale definition of every workspace.
+func (h *Handlers) HandleFieldIndexSweep(ctx context.Context, _ *asynq.Task) error {
+	stale, err := h.Client.FieldDefinition.Query().
+		Where(fielddefinition.IndexStatusIn(fielddefinition.IndexStatusPENDING, fielddefinition.IndexStatusBUILDING),
+			fielddefinition.UpdatedAtLT(h.Clock.Now().Add(-staleIndexAfter))).
+		All(tenant.System(ctx))
+	if err != nil {
+		return fmt.Errorf("find stale field indexes: %w", err)
+	}
+	for _, d := range stale {
+		if err := h.Queue.EnqueueFieldIndex(ctx, d.TenantID, d.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/testenv"
@@ -121,4 +122,49 @@ func TestWorkerAndSchedulerWiring(t *testing.T) {
 		t.Fatal(err)
 	}
 	sched.Shutdown()
+}
+
+// TestFieldIndexSweepRebuildsStaleDefinitions: a definition left PENDING (its
+// enqueue lost) is picked up by the sweep and built by the worker.
+func TestFieldIndexSweepRebuildsStaleDefinitions(t *testing.T) {
+	db, ctx, _ := fixture(t)
+	rd := testenv.NewRedis(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	opt := asynq.RedisClientOpt{Addr: rd.Addr, DB: rd.DB}
+	client := asynq.NewClient(opt)
+	defer client.Close()
+	// A definition marked indexed whose build was never enqueued.
+	d, err := db.Client.FieldDefinition.Create().SetKey("budget").SetLabel("B").SetType("NUMBER").
+		SetIndexed(true).SetIndexStatus("PENDING").Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := platform.NewFakeClock(d.UpdatedAt.Add(11 * time.Minute))
+	fd := fielddefs.New(db.Client, jobs.Queue{Client: client})
+	deps := jobs.Deps{Client: db.Client, Queue: jobs.Queue{Client: client}, Fields: fd, Clock: clock, Log: log}
+	srv := jobs.NewServer(opt, log, 2)
+	mux := asynq.NewServeMux()
+	jobs.Register(mux, deps)
+	if err := srv.Start(mux); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	h := &jobs.Handlers{Deps: deps}
+	if err := h.HandleFieldIndexSweep(context.Background(), asynq.NewTask(jobs.TypeFieldIndexSweep, nil)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, err := db.Client.FieldDefinition.Get(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.IndexStatus == "READY" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("index status %s (%s) after the sweep; want READY", got.IndexStatus, got.IndexError)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

@@ -109,7 +109,7 @@ func runServe(ctx context.Context, args []string) error {
 	if want["worker"] {
 		worker := jobs.NewServer(redisOpt, e.log, concurrency)
 		mux := asynq.NewServeMux()
-		jobs.Register(mux, jobs.Deps{Client: e.client, Fields: fields, Clock: clock, Log: e.log})
+		jobs.Register(mux, jobs.Deps{Client: e.client, Queue: jobs.Queue{Client: queue}, Fields: fields, Clock: clock, Log: e.log})
 		if err := worker.Start(mux); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}

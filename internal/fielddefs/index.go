@@ -35,7 +35,7 @@ func afterCommit(ctx context.Context, f func(context.Context) error) error {
 				return err
 			}
 			// The change is committed; a failed enqueue is retried by the
-			// periodic sweep of PENDING definitions.
+			// periodic sweep of stale PENDING definitions (jobs.TypeFieldIndexSweep).
 			_ = f(context.WithoutCancel(cctx))
 			return nil
 		})

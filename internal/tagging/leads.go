@@ -202,7 +202,6 @@ func resolve(ctx context.Context, c *ent.Client, leadIDs, tagIDs []uuid.UUID) ([
 	return leads, tags, nil
 }
 
-
 // oneOfEachExclusiveGroup refuses tagIDs holding two tags of one exclusive
 // group: which one should win would be a guess.
 func oneOfEachExclusiveGroup(tagIDs []uuid.UUID, tags map[uuid.UUID]*ent.Tag) error {
