@@ -24,6 +24,7 @@ import (
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
+	"github.com/scrmhq/scrm/ent/suppression"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/taggroup"
 	"github.com/scrmhq/scrm/ent/team"
@@ -102,6 +103,7 @@ func checkColumn(t, c string) error {
 			pool.Table:            pool.ValidColumn,
 			stage.Table:           stage.ValidColumn,
 			stagechange.Table:     stagechange.ValidColumn,
+			suppression.Table:     suppression.ValidColumn,
 			tag.Table:             tag.ValidColumn,
 			taggroup.Table:        taggroup.ValidColumn,
 			team.Table:            team.ValidColumn,

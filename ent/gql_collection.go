@@ -16,6 +16,7 @@ import (
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
+	"github.com/scrmhq/scrm/ent/suppression"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/taggroup"
 	"github.com/scrmhq/scrm/ent/team"
@@ -1434,6 +1435,135 @@ func newStageChangePaginateArgs(rv map[string]any) *stagechangePaginateArgs {
 	}
 	if v, ok := rv[whereField].(*StageChangeWhereInput); ok {
 		args.opts = append(args.opts, WithStageChangeFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SuppressionQuery) CollectFields(ctx context.Context, satisfies ...string) (*SuppressionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SuppressionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(suppression.Columns))
+		selectedFields = []string{suppression.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "lead":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&LeadClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, leadImplementors)...); err != nil {
+				return err
+			}
+			_q.withLead = query
+			if _, ok := fieldSeen[suppression.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, suppression.FieldLeadID)
+				fieldSeen[suppression.FieldLeadID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[suppression.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, suppression.FieldCreatedAt)
+				fieldSeen[suppression.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[suppression.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, suppression.FieldUpdatedAt)
+				fieldSeen[suppression.FieldUpdatedAt] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[suppression.FieldKind]; !ok {
+				selectedFields = append(selectedFields, suppression.FieldKind)
+				fieldSeen[suppression.FieldKind] = struct{}{}
+			}
+		case "leadID":
+			if _, ok := fieldSeen[suppression.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, suppression.FieldLeadID)
+				fieldSeen[suppression.FieldLeadID] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[suppression.FieldReason]; !ok {
+				selectedFields = append(selectedFields, suppression.FieldReason)
+				fieldSeen[suppression.FieldReason] = struct{}{}
+			}
+		case "until":
+			if _, ok := fieldSeen[suppression.FieldUntil]; !ok {
+				selectedFields = append(selectedFields, suppression.FieldUntil)
+				fieldSeen[suppression.FieldUntil] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type suppressionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SuppressionPaginateOption
+}
+
+func newSuppressionPaginateArgs(rv map[string]any) *suppressionPaginateArgs {
+	args := &suppressionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &SuppressionOrder{Field: &SuppressionOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithSuppressionOrder(order))
+			}
+		case *SuppressionOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithSuppressionOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*SuppressionWhereInput); ok {
+		args.opts = append(args.opts, WithSuppressionFilter(v.Filter))
 	}
 	return args
 }

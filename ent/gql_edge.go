@@ -156,6 +156,14 @@ func (_m *StageChange) LostReason(ctx context.Context) (*LostReason, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Suppression) Lead(ctx context.Context) (*Lead, error) {
+	result, err := _m.Edges.LeadOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryLead().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Tag) Group(ctx context.Context) (*TagGroup, error) {
 	result, err := _m.Edges.GroupOrErr()
 	if IsNotLoaded(err) {

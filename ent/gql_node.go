@@ -19,6 +19,7 @@ import (
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
+	"github.com/scrmhq/scrm/ent/suppression"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/taggroup"
 	"github.com/scrmhq/scrm/ent/team"
@@ -77,6 +78,11 @@ var stagechangeImplementors = []string{"StageChange", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*StageChange) IsNode() {}
+
+var suppressionImplementors = []string{"Suppression", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Suppression) IsNode() {}
 
 var tagImplementors = []string{"Tag", "Node"}
 
@@ -243,6 +249,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(stagechange.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, stagechangeImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case suppression.Table:
+		query := c.Suppression.Query().
+			Where(suppression.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, suppressionImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -506,6 +521,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.StageChange.Query().
 			Where(stagechange.IDIn(ids...))
 		query, err := query.CollectFields(ctx, stagechangeImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case suppression.Table:
+		query := c.Suppression.Query().
+			Where(suppression.IDIn(ids...))
+		query, err := query.CollectFields(ctx, suppressionImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
+	"github.com/scrmhq/scrm/ent/suppression"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/taggroup"
 	"github.com/scrmhq/scrm/ent/team"
@@ -2941,6 +2942,320 @@ func (_m *StageChange) ToEdge(order *StageChangeOrder) *StageChangeEdge {
 		order = DefaultStageChangeOrder
 	}
 	return &StageChangeEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// SuppressionEdge is the edge representation of Suppression.
+type SuppressionEdge struct {
+	Node   *Suppression `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// SuppressionConnection is the connection containing edges to Suppression.
+type SuppressionConnection struct {
+	Edges      []*SuppressionEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *SuppressionConnection) build(nodes []*Suppression, pager *suppressionPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Suppression
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Suppression {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Suppression {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*SuppressionEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &SuppressionEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// SuppressionPaginateOption enables pagination customization.
+type SuppressionPaginateOption func(*suppressionPager) error
+
+// WithSuppressionOrder configures pagination ordering.
+func WithSuppressionOrder(order *SuppressionOrder) SuppressionPaginateOption {
+	if order == nil {
+		order = DefaultSuppressionOrder
+	}
+	o := *order
+	return func(pager *suppressionPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultSuppressionOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithSuppressionFilter configures pagination filter.
+func WithSuppressionFilter(filter func(*SuppressionQuery) (*SuppressionQuery, error)) SuppressionPaginateOption {
+	return func(pager *suppressionPager) error {
+		if filter == nil {
+			return errors.New("SuppressionQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type suppressionPager struct {
+	reverse bool
+	order   *SuppressionOrder
+	filter  func(*SuppressionQuery) (*SuppressionQuery, error)
+}
+
+func newSuppressionPager(opts []SuppressionPaginateOption, reverse bool) (*suppressionPager, error) {
+	pager := &suppressionPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultSuppressionOrder
+	}
+	return pager, nil
+}
+
+func (p *suppressionPager) applyFilter(query *SuppressionQuery) (*SuppressionQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *suppressionPager) toCursor(_m *Suppression) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *suppressionPager) applyCursors(query *SuppressionQuery, after, before *Cursor) (*SuppressionQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultSuppressionOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *suppressionPager) applyOrder(query *SuppressionQuery) *SuppressionQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultSuppressionOrder.Field {
+		query = query.Order(DefaultSuppressionOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *suppressionPager) orderExpr(query *SuppressionQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultSuppressionOrder.Field {
+			b.Comma().Ident(DefaultSuppressionOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Suppression.
+func (_m *SuppressionQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...SuppressionPaginateOption,
+) (*SuppressionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newSuppressionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &SuppressionConnection{Edges: []*SuppressionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// SuppressionOrderFieldCreatedAt orders Suppression by created_at.
+	SuppressionOrderFieldCreatedAt = &SuppressionOrderField{
+		Value: func(_m *Suppression) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: suppression.FieldCreatedAt,
+		toTerm: suppression.ByCreatedAt,
+		toCursor: func(_m *Suppression) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// SuppressionOrderFieldUpdatedAt orders Suppression by updated_at.
+	SuppressionOrderFieldUpdatedAt = &SuppressionOrderField{
+		Value: func(_m *Suppression) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: suppression.FieldUpdatedAt,
+		toTerm: suppression.ByUpdatedAt,
+		toCursor: func(_m *Suppression) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f SuppressionOrderField) String() string {
+	var str string
+	switch f.column {
+	case SuppressionOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case SuppressionOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f SuppressionOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *SuppressionOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("SuppressionOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *SuppressionOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *SuppressionOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid SuppressionOrderField", str)
+	}
+	return nil
+}
+
+// SuppressionOrderField defines the ordering field of Suppression.
+type SuppressionOrderField struct {
+	// Value extracts the ordering value from the given Suppression.
+	Value    func(*Suppression) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) suppression.OrderOption
+	toCursor func(*Suppression) Cursor
+}
+
+// SuppressionOrder defines the ordering of Suppression.
+type SuppressionOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *SuppressionOrderField `json:"field"`
+}
+
+// DefaultSuppressionOrder is the default ordering of Suppression.
+var DefaultSuppressionOrder = &SuppressionOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &SuppressionOrderField{
+		Value: func(_m *Suppression) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: suppression.FieldID,
+		toTerm: suppression.ByID,
+		toCursor: func(_m *Suppression) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Suppression into SuppressionEdge.
+func (_m *Suppression) ToEdge(order *SuppressionOrder) *SuppressionEdge {
+	if order == nil {
+		order = DefaultSuppressionOrder
+	}
+	return &SuppressionEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -38,6 +38,8 @@ type Tx struct {
 	Stage *StageClient
 	// StageChange is the client for interacting with the StageChange builders.
 	StageChange *StageChangeClient
+	// Suppression is the client for interacting with the Suppression builders.
+	Suppression *SuppressionClient
 	// Tag is the client for interacting with the Tag builders.
 	Tag *TagClient
 	// TagGroup is the client for interacting with the TagGroup builders.
@@ -193,6 +195,7 @@ func (tx *Tx) init() {
 	tx.Pool = NewPoolClient(tx.config)
 	tx.Stage = NewStageClient(tx.config)
 	tx.StageChange = NewStageChangeClient(tx.config)
+	tx.Suppression = NewSuppressionClient(tx.config)
 	tx.Tag = NewTagClient(tx.config)
 	tx.TagGroup = NewTagGroupClient(tx.config)
 	tx.Team = NewTeamClient(tx.config)

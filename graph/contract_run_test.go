@@ -294,6 +294,20 @@ var contractRuns = map[string]contractRun{
 			}
 		},
 	},
+	"Suppress": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"input": map[string]any{"kind": "BLACKLIST", "phone": "138 0013 8000", "reason": "投诉", "until": "2099-01-01T00:00:00Z"}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			if dig(d, "suppress", "kind") != "BLACKLIST" || dig(d, "suppress", "id") == nil {
+				t.Errorf("suppress = %v", d)
+			}
+			var phone string
+			if err := s.api.DB.DB.QueryRow(`SELECT phone FROM suppressions`).Scan(&phone); err != nil || phone != "+8613800138000" {
+				t.Errorf("stored phone = %q, %v; want E.164", phone, err)
+			}
+		},
+	},
 	"Pipelines": {
 		check: func(t *testing.T, s *scenario, d map[string]any) {
 			var def any

@@ -37,7 +37,6 @@ var pending = map[string]string{
 	"CreateScoringRule":    "#7 distribution",
 	"RecyclePools":         "#7 distribution",
 	"TrackEvents":          "#6 intake",
-	"Suppress":             "#6 intake",
 	"PreviewSegment":       "#8 segments",
 	"CreateSegment":        "#8 segments",
 	"RefreshSegment":       "#8 segments",

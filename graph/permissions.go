@@ -70,6 +70,7 @@ var RootPermissions = map[string]Permission{
 	"Mutation.tagLeads":                 {"lead.tag", "write"},
 	"Mutation.untagLeads":               {"lead.tag", "write"},
 	"Mutation.updateLead":               {"lead", "write"},
+	"Mutation.suppress":                 {"lead", "write"},
 	"Mutation.moveLeadStage":            {"lead", "write"},
 
 	"Mutation.grantPermission":  {"policy", "write"},

@@ -18,6 +18,7 @@ import (
 	"github.com/scrmhq/scrm/internal/clean"
 	"github.com/scrmhq/scrm/internal/org"
 	"github.com/scrmhq/scrm/internal/pipeline"
+	"github.com/scrmhq/scrm/internal/suppress"
 )
 
 // Attributes is the resolver for the attributes field.
@@ -108,6 +109,14 @@ func (r *mutationResolver) CreateTeam(ctx context.Context, input model.CreateTea
 // CreatePartner is the resolver for the createPartner field.
 func (r *mutationResolver) CreatePartner(ctx context.Context, input model.CreatePartnerInput) (*ent.Partner, error) {
 	return org.CreatePartner(ctx, r.db(ctx), input.Name, input.TerritoryIDs)
+}
+
+// Suppress is the resolver for the suppress field.
+func (r *mutationResolver) Suppress(ctx context.Context, input model.SuppressionInput) (*ent.Suppression, error) {
+	return suppress.Add(ctx, r.db(ctx), clean.DefaultRegion, r.Clock.Now(), suppress.Input{
+		Kind: input.Kind, Phone: input.Phone, Email: input.Email, LeadID: input.LeadID,
+		Reason: deref(input.Reason), Until: input.Until, Actor: actorID(ctx),
+	})
 }
 
 // Stages is the resolver for the stages field.

@@ -44,6 +44,7 @@ var crossTenantCases = map[string]crossCase{
 	"Mutation.updatePipeline":    {query: `mutation($id:ID!){ updatePipeline(id:$id, input:{name:"x"}) { id } }`, vars: aID("pipeline"), mustErr: true},
 	"Mutation.createLostReason":  {query: `mutation { createLostReason(name:"太贵") { id } }`},
 	"Mutation.archiveLostReason": {query: `mutation($id:ID!){ archiveLostReason(id:$id) { id } }`, vars: aID("lostReason"), mustErr: true},
+	"Mutation.suppress":          {query: `mutation($id:ID!){ suppress(input:{kind: DND, leadID:$id}) { id } }`, vars: aID("lead"), mustErr: true},
 	"Mutation.createTagGroup":    {query: `mutation { createTagGroup(input:{name:"g", tags:["t"]}) { id } }`},
 	"Mutation.createTag":         {query: `mutation($id:ID!){ createTag(input:{name:"x", groupID:$id}) { id } }`, vars: aID("tagGroup"), mustErr: true},
 	"Mutation.tagLeads": {query: `mutation($l:ID!, $t:ID!){ tagLeads(leadIDs:[$l], tagIDs:[$t]) { affected } }`,

@@ -506,6 +506,51 @@ var (
 			},
 		},
 	}
+	// SuppressionsColumns holds the columns for the "suppressions" table.
+	SuppressionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"DND", "BLACKLIST"}},
+		{Name: "phone", Type: field.TypeString, Nullable: true},
+		{Name: "email", Type: field.TypeString, Nullable: true},
+		{Name: "reason", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "until", Type: field.TypeTime, Nullable: true},
+		{Name: "created_by_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "lead_id", Type: field.TypeUUID, Nullable: true},
+	}
+	// SuppressionsTable holds the schema information for the "suppressions" table.
+	SuppressionsTable = &schema.Table{
+		Name:       "suppressions",
+		Columns:    SuppressionsColumns,
+		PrimaryKey: []*schema.Column{SuppressionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "suppressions_leads_lead",
+				Columns:    []*schema.Column{SuppressionsColumns[10]},
+				RefColumns: []*schema.Column{LeadsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "suppression_tenant_id_phone",
+				Unique:  false,
+				Columns: []*schema.Column{SuppressionsColumns[1], SuppressionsColumns[5]},
+			},
+			{
+				Name:    "suppression_tenant_id_email",
+				Unique:  false,
+				Columns: []*schema.Column{SuppressionsColumns[1], SuppressionsColumns[6]},
+			},
+			{
+				Name:    "suppression_tenant_id_lead_id",
+				Unique:  false,
+				Columns: []*schema.Column{SuppressionsColumns[1], SuppressionsColumns[10]},
+			},
+		},
+	}
 	// TagsColumns holds the columns for the "tags" table.
 	TagsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -811,6 +856,7 @@ var (
 		PoolsTable,
 		StagesTable,
 		StageChangesTable,
+		SuppressionsTable,
 		TagsTable,
 		TagGroupsTable,
 		TeamsTable,
@@ -839,6 +885,7 @@ func init() {
 	StageChangesTable.ForeignKeys[2].RefTable = StagesTable
 	StageChangesTable.ForeignKeys[3].RefTable = UsersTable
 	StageChangesTable.ForeignKeys[4].RefTable = LostReasonsTable
+	SuppressionsTable.ForeignKeys[0].RefTable = LeadsTable
 	TagsTable.ForeignKeys[0].RefTable = TagGroupsTable
 	TeamsTable.ForeignKeys[0].RefTable = UsersTable
 	TerritoriesTable.ForeignKeys[0].RefTable = TerritoriesTable

@@ -42,6 +42,9 @@ type Stage func(*sql.Selector)
 // StageChange is the predicate function for stagechange builders.
 type StageChange func(*sql.Selector)
 
+// Suppression is the predicate function for suppression builders.
+type Suppression func(*sql.Selector)
+
 // Tag is the predicate function for tag builders.
 type Tag func(*sql.Selector)
 

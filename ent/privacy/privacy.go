@@ -398,6 +398,30 @@ func (f StageChangeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mut
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.StageChangeMutation", m)
 }
 
+// The SuppressionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SuppressionQueryRuleFunc func(context.Context, *ent.SuppressionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SuppressionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SuppressionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SuppressionQuery", q)
+}
+
+// The SuppressionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SuppressionMutationRuleFunc func(context.Context, *ent.SuppressionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SuppressionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SuppressionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SuppressionMutation", m)
+}
+
 // The TagQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type TagQueryRuleFunc func(context.Context, *ent.TagQuery) error

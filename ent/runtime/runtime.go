@@ -21,6 +21,7 @@ import (
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
+	"github.com/scrmhq/scrm/ent/suppression"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/taggroup"
 	"github.com/scrmhq/scrm/ent/team"
@@ -814,6 +815,47 @@ func init() {
 	stagechangeDescID := stagechangeMixinFields0[0].Descriptor()
 	// stagechange.DefaultID holds the default value on creation for the id field.
 	stagechange.DefaultID = stagechangeDescID.Default.(func() uuid.UUID)
+	suppressionMixin := schema.Suppression{}.Mixin()
+	suppression.Policy = privacy.NewPolicies(suppressionMixin[1], schema.Suppression{})
+	suppression.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := suppression.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	suppressionMixinHooks1 := suppressionMixin[1].Hooks()
+
+	suppression.Hooks[1] = suppressionMixinHooks1[0]
+	suppressionMixinInters1 := suppressionMixin[1].Interceptors()
+	suppression.Interceptors[0] = suppressionMixinInters1[0]
+	suppressionMixinFields0 := suppressionMixin[0].Fields()
+	_ = suppressionMixinFields0
+	suppressionMixinFields2 := suppressionMixin[2].Fields()
+	_ = suppressionMixinFields2
+	suppressionFields := schema.Suppression{}.Fields()
+	_ = suppressionFields
+	// suppressionDescCreatedAt is the schema descriptor for created_at field.
+	suppressionDescCreatedAt := suppressionMixinFields2[0].Descriptor()
+	// suppression.DefaultCreatedAt holds the default value on creation for the created_at field.
+	suppression.DefaultCreatedAt = suppressionDescCreatedAt.Default.(func() time.Time)
+	// suppressionDescUpdatedAt is the schema descriptor for updated_at field.
+	suppressionDescUpdatedAt := suppressionMixinFields2[1].Descriptor()
+	// suppression.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	suppression.DefaultUpdatedAt = suppressionDescUpdatedAt.Default.(func() time.Time)
+	// suppression.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	suppression.UpdateDefaultUpdatedAt = suppressionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// suppressionDescReason is the schema descriptor for reason field.
+	suppressionDescReason := suppressionFields[4].Descriptor()
+	// suppression.DefaultReason holds the default value on creation for the reason field.
+	suppression.DefaultReason = suppressionDescReason.Default.(string)
+	// suppression.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	suppression.ReasonValidator = suppressionDescReason.Validators[0].(func(string) error)
+	// suppressionDescID is the schema descriptor for id field.
+	suppressionDescID := suppressionMixinFields0[0].Descriptor()
+	// suppression.DefaultID holds the default value on creation for the id field.
+	suppression.DefaultID = suppressionDescID.Default.(func() uuid.UUID)
 	tagMixin := schema.Tag{}.Mixin()
 	tag.Policy = privacy.NewPolicies(tagMixin[1], schema.Tag{})
 	tag.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -14,6 +14,7 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/stage"
+	"github.com/scrmhq/scrm/ent/suppression"
 )
 
 // Sorts leads by a custom field (empty values last), then by id.
@@ -138,6 +139,17 @@ type StageInput struct {
 	RotDays     *int              `json:"rotDays,omitempty"`
 	FunnelStep  *stage.FunnelStep `json:"funnelStep,omitempty"`
 	Color       *string           `json:"color,omitempty"`
+}
+
+// A do-not-disturb or blacklist entry, by phone, email or lead, optionally until a date.
+type SuppressionInput struct {
+	Kind   suppression.Kind `json:"kind"`
+	Phone  *string          `json:"phone,omitempty"`
+	Email  *string          `json:"email,omitempty"`
+	LeadID *uuid.UUID       `json:"leadID,omitempty"`
+	Reason *string          `json:"reason,omitempty"`
+	// When the entry stops holding; null: for good.
+	Until *time.Time `json:"until,omitempty"`
 }
 
 type TagLeadsPayload struct {
