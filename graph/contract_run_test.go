@@ -338,7 +338,7 @@ var contractRuns = map[string]contractRun{
 			if dig(d, "leads", "totalCount").(float64) != 1 || len(edges) != 1 || dig(edges[0], "node", "id") != s.leads[0] {
 				t.Errorf("leads with budget >= 100000 = %v", d)
 			}
-			if dig(edges[0], "node", "stage", "key") != nil && dig(edges[0], "node", "attributes", "budget") != 150000.0 {
+			if dig(edges[0], "node", "stage", "key") != "new" || dig(edges[0], "node", "attributes", "budget") != 150000.0 {
 				t.Errorf("lead fields = %v", edges[0])
 			}
 		},

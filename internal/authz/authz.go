@@ -116,7 +116,9 @@ func (s store) Load(ctx context.Context) ([]policy.Rule, error) {
 
 // Allowed reports whether v may perform action on resource.
 func (s *Service) Allowed(ctx context.Context, v *auth.Viewer, resource, action string) (bool, error) {
-	s.sync(ctx)
+	if !v.PolicySynced {
+		s.sync(ctx)
+	}
 	return s.enforcer.Allowed(v.TenantID.String(), v.Roles, resource, action)
 }
 
@@ -277,6 +279,7 @@ func classify(err error) error {
 // masking need, with one policy-version check for all of them.
 func (s *Service) Resolve(ctx context.Context, v *auth.Viewer) error {
 	s.sync(ctx)
+	v.PolicySynced = true
 	ws := v.TenantID.String()
 	v.LeadScopes = v.LeadScopes[:0]
 	for _, sc := range policy.Scopes {

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
@@ -174,9 +176,21 @@ func checkRefs(ctx context.Context, client *ent.Client, team, partner *uuid.UUID
 }
 
 func checkTerritories(ctx context.Context, client *ent.Client, field string, ids []uuid.UUID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := client.Territory.Query().Where(territory.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return err
+	}
+	return firstMissing(ids, found, field, "territory")
+}
+
+// firstMissing reports the first of ids (read with one query) that is not in found.
+func firstMissing(ids, found []uuid.UUID, field, what string) error {
 	for i, id := range ids {
-		if _, err := client.Territory.Get(ctx, id); err != nil {
-			return refErr(err, fmt.Sprintf("%s[%d]", field, i), "territory")
+		if !slices.Contains(found, id) {
+			return apperr.New(apperr.NotFound, fmt.Sprintf("%s[%d]", field, i), "%s not found", what)
 		}
 	}
 	return nil
@@ -225,9 +239,13 @@ func CreateTeam(ctx context.Context, client *ent.Client, name string, manager *u
 			return nil, refErr(err, "managerID", "manager")
 		}
 	}
-	for i, id := range members {
-		if _, err := client.User.Get(ctx, id); err != nil {
-			return nil, refErr(err, fmt.Sprintf("memberIDs[%d]", i), "user")
+	if len(members) > 0 {
+		found, err := client.User.Query().Where(user.IDIn(members...)).IDs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := firstMissing(members, found, "memberIDs", "user"); err != nil {
+			return nil, err
 		}
 	}
 	t, err := client.Team.Create().SetName(name).SetNillableManagerID(manager).AddMemberIDs(members...).Save(ctx)
