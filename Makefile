@@ -5,7 +5,7 @@ BIN   := bin/scrm
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scrm?sslmode=disable
 export REDIS_URL    ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test services build generate check-generated migration lint bench vet
+.PHONY: run test services build generate check-generated migration migration-rehash lint bench vet
 
 ## run: start Postgres/Redis if needed, build, migrate, create the demo workspace, serve on :8080
 run: services build
@@ -36,6 +36,10 @@ check-generated:
 ## migration: write a new versioned migration from ent/schema (make migration name=add_x)
 migration: services
 	$(GO) run ./cmd/migrategen -name $(name)
+
+## migration-rehash: recompute atlas.sum after writing a migration by hand (e.g. partitioned tables)
+migration-rehash:
+	$(GO) run ./cmd/migrategen -rehash
 
 lint:
 	$(GO) vet ./...

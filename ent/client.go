@@ -18,14 +18,19 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/scrmhq/scrm/ent/apikey"
 	"github.com/scrmhq/scrm/ent/auditlog"
+	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
+	"github.com/scrmhq/scrm/ent/followup"
+	"github.com/scrmhq/scrm/ent/ingestbatch"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
+	"github.com/scrmhq/scrm/ent/notification"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
 	"github.com/scrmhq/scrm/ent/suppression"
@@ -48,14 +53,22 @@ type Client struct {
 	APIKey *APIKeyClient
 	// AuditLog is the client for interacting with the AuditLog builders.
 	AuditLog *AuditLogClient
+	// Deal is the client for interacting with the Deal builders.
+	Deal *DealClient
 	// FieldDefinition is the client for interacting with the FieldDefinition builders.
 	FieldDefinition *FieldDefinitionClient
+	// FollowUp is the client for interacting with the FollowUp builders.
+	FollowUp *FollowUpClient
+	// IngestBatch is the client for interacting with the IngestBatch builders.
+	IngestBatch *IngestBatchClient
 	// Lead is the client for interacting with the Lead builders.
 	Lead *LeadClient
 	// LeadTag is the client for interacting with the LeadTag builders.
 	LeadTag *LeadTagClient
 	// LostReason is the client for interacting with the LostReason builders.
 	LostReason *LostReasonClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
 	// Partner is the client for interacting with the Partner builders.
 	Partner *PartnerClient
 	// Pipeline is the client for interacting with the Pipeline builders.
@@ -64,6 +77,8 @@ type Client struct {
 	PolicyRule *PolicyRuleClient
 	// Pool is the client for interacting with the Pool builders.
 	Pool *PoolClient
+	// SourceTouch is the client for interacting with the SourceTouch builders.
+	SourceTouch *SourceTouchClient
 	// Stage is the client for interacting with the Stage builders.
 	Stage *StageClient
 	// StageChange is the client for interacting with the StageChange builders.
@@ -95,14 +110,19 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.APIKey = NewAPIKeyClient(c.config)
 	c.AuditLog = NewAuditLogClient(c.config)
+	c.Deal = NewDealClient(c.config)
 	c.FieldDefinition = NewFieldDefinitionClient(c.config)
+	c.FollowUp = NewFollowUpClient(c.config)
+	c.IngestBatch = NewIngestBatchClient(c.config)
 	c.Lead = NewLeadClient(c.config)
 	c.LeadTag = NewLeadTagClient(c.config)
 	c.LostReason = NewLostReasonClient(c.config)
+	c.Notification = NewNotificationClient(c.config)
 	c.Partner = NewPartnerClient(c.config)
 	c.Pipeline = NewPipelineClient(c.config)
 	c.PolicyRule = NewPolicyRuleClient(c.config)
 	c.Pool = NewPoolClient(c.config)
+	c.SourceTouch = NewSourceTouchClient(c.config)
 	c.Stage = NewStageClient(c.config)
 	c.StageChange = NewStageChangeClient(c.config)
 	c.Suppression = NewSuppressionClient(c.config)
@@ -206,14 +226,19 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:          cfg,
 		APIKey:          NewAPIKeyClient(cfg),
 		AuditLog:        NewAuditLogClient(cfg),
+		Deal:            NewDealClient(cfg),
 		FieldDefinition: NewFieldDefinitionClient(cfg),
+		FollowUp:        NewFollowUpClient(cfg),
+		IngestBatch:     NewIngestBatchClient(cfg),
 		Lead:            NewLeadClient(cfg),
 		LeadTag:         NewLeadTagClient(cfg),
 		LostReason:      NewLostReasonClient(cfg),
+		Notification:    NewNotificationClient(cfg),
 		Partner:         NewPartnerClient(cfg),
 		Pipeline:        NewPipelineClient(cfg),
 		PolicyRule:      NewPolicyRuleClient(cfg),
 		Pool:            NewPoolClient(cfg),
+		SourceTouch:     NewSourceTouchClient(cfg),
 		Stage:           NewStageClient(cfg),
 		StageChange:     NewStageChangeClient(cfg),
 		Suppression:     NewSuppressionClient(cfg),
@@ -244,14 +269,19 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:          cfg,
 		APIKey:          NewAPIKeyClient(cfg),
 		AuditLog:        NewAuditLogClient(cfg),
+		Deal:            NewDealClient(cfg),
 		FieldDefinition: NewFieldDefinitionClient(cfg),
+		FollowUp:        NewFollowUpClient(cfg),
+		IngestBatch:     NewIngestBatchClient(cfg),
 		Lead:            NewLeadClient(cfg),
 		LeadTag:         NewLeadTagClient(cfg),
 		LostReason:      NewLostReasonClient(cfg),
+		Notification:    NewNotificationClient(cfg),
 		Partner:         NewPartnerClient(cfg),
 		Pipeline:        NewPipelineClient(cfg),
 		PolicyRule:      NewPolicyRuleClient(cfg),
 		Pool:            NewPoolClient(cfg),
+		SourceTouch:     NewSourceTouchClient(cfg),
 		Stage:           NewStageClient(cfg),
 		StageChange:     NewStageChangeClient(cfg),
 		Suppression:     NewSuppressionClient(cfg),
@@ -290,9 +320,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.AuditLog, c.FieldDefinition, c.Lead, c.LeadTag, c.LostReason,
-		c.Partner, c.Pipeline, c.PolicyRule, c.Pool, c.Stage, c.StageChange,
-		c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
+		c.APIKey, c.AuditLog, c.Deal, c.FieldDefinition, c.FollowUp, c.IngestBatch,
+		c.Lead, c.LeadTag, c.LostReason, c.Notification, c.Partner, c.Pipeline,
+		c.PolicyRule, c.Pool, c.SourceTouch, c.Stage, c.StageChange, c.Suppression,
+		c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -302,9 +333,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.AuditLog, c.FieldDefinition, c.Lead, c.LeadTag, c.LostReason,
-		c.Partner, c.Pipeline, c.PolicyRule, c.Pool, c.Stage, c.StageChange,
-		c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
+		c.APIKey, c.AuditLog, c.Deal, c.FieldDefinition, c.FollowUp, c.IngestBatch,
+		c.Lead, c.LeadTag, c.LostReason, c.Notification, c.Partner, c.Pipeline,
+		c.PolicyRule, c.Pool, c.SourceTouch, c.Stage, c.StageChange, c.Suppression,
+		c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -317,14 +349,22 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.APIKey.mutate(ctx, m)
 	case *AuditLogMutation:
 		return c.AuditLog.mutate(ctx, m)
+	case *DealMutation:
+		return c.Deal.mutate(ctx, m)
 	case *FieldDefinitionMutation:
 		return c.FieldDefinition.mutate(ctx, m)
+	case *FollowUpMutation:
+		return c.FollowUp.mutate(ctx, m)
+	case *IngestBatchMutation:
+		return c.IngestBatch.mutate(ctx, m)
 	case *LeadMutation:
 		return c.Lead.mutate(ctx, m)
 	case *LeadTagMutation:
 		return c.LeadTag.mutate(ctx, m)
 	case *LostReasonMutation:
 		return c.LostReason.mutate(ctx, m)
+	case *NotificationMutation:
+		return c.Notification.mutate(ctx, m)
 	case *PartnerMutation:
 		return c.Partner.mutate(ctx, m)
 	case *PipelineMutation:
@@ -333,6 +373,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.PolicyRule.mutate(ctx, m)
 	case *PoolMutation:
 		return c.Pool.mutate(ctx, m)
+	case *SourceTouchMutation:
+		return c.SourceTouch.mutate(ctx, m)
 	case *StageMutation:
 		return c.Stage.mutate(ctx, m)
 	case *StageChangeMutation:
@@ -642,6 +684,173 @@ func (c *AuditLogClient) mutate(ctx context.Context, m *AuditLogMutation) (Value
 	}
 }
 
+// DealClient is a client for the Deal schema.
+type DealClient struct {
+	config
+}
+
+// NewDealClient returns a client for the Deal from the given config.
+func NewDealClient(c config) *DealClient {
+	return &DealClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `deal.Hooks(f(g(h())))`.
+func (c *DealClient) Use(hooks ...Hook) {
+	c.hooks.Deal = append(c.hooks.Deal, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `deal.Intercept(f(g(h())))`.
+func (c *DealClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Deal = append(c.inters.Deal, interceptors...)
+}
+
+// Create returns a builder for creating a Deal entity.
+func (c *DealClient) Create() *DealCreate {
+	mutation := newDealMutation(c.config, OpCreate)
+	return &DealCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Deal entities.
+func (c *DealClient) CreateBulk(builders ...*DealCreate) *DealCreateBulk {
+	return &DealCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DealClient) MapCreateBulk(slice any, setFunc func(*DealCreate, int)) *DealCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DealCreateBulk{err: fmt.Errorf("calling to DealClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DealCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DealCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Deal.
+func (c *DealClient) Update() *DealUpdate {
+	mutation := newDealMutation(c.config, OpUpdate)
+	return &DealUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DealClient) UpdateOne(_m *Deal) *DealUpdateOne {
+	mutation := newDealMutation(c.config, OpUpdateOne, withDeal(_m))
+	return &DealUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DealClient) UpdateOneID(id uuid.UUID) *DealUpdateOne {
+	mutation := newDealMutation(c.config, OpUpdateOne, withDealID(id))
+	return &DealUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Deal.
+func (c *DealClient) Delete() *DealDelete {
+	mutation := newDealMutation(c.config, OpDelete)
+	return &DealDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DealClient) DeleteOne(_m *Deal) *DealDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DealClient) DeleteOneID(id uuid.UUID) *DealDeleteOne {
+	builder := c.Delete().Where(deal.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DealDeleteOne{builder}
+}
+
+// Query returns a query builder for Deal.
+func (c *DealClient) Query() *DealQuery {
+	return &DealQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDeal},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Deal entity by its id.
+func (c *DealClient) Get(ctx context.Context, id uuid.UUID) (*Deal, error) {
+	return c.Query().Where(deal.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DealClient) GetX(ctx context.Context, id uuid.UUID) *Deal {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryLead queries the lead edge of a Deal.
+func (c *DealClient) QueryLead(_m *Deal) *LeadQuery {
+	query := (&LeadClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(deal.Table, deal.FieldID, id),
+			sqlgraph.To(lead.Table, lead.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, deal.LeadTable, deal.LeadColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOwner queries the owner edge of a Deal.
+func (c *DealClient) QueryOwner(_m *Deal) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(deal.Table, deal.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, deal.OwnerTable, deal.OwnerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *DealClient) Hooks() []Hook {
+	hooks := c.hooks.Deal
+	return append(hooks[:len(hooks):len(hooks)], deal.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *DealClient) Interceptors() []Interceptor {
+	inters := c.inters.Deal
+	return append(inters[:len(inters):len(inters)], deal.Interceptors[:]...)
+}
+
+func (c *DealClient) mutate(ctx context.Context, m *DealMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DealCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DealUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DealUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DealDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Deal mutation op: %q", m.Op())
+	}
+}
+
 // FieldDefinitionClient is a client for the FieldDefinition schema.
 type FieldDefinitionClient struct {
 	config
@@ -774,6 +983,308 @@ func (c *FieldDefinitionClient) mutate(ctx context.Context, m *FieldDefinitionMu
 		return (&FieldDefinitionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown FieldDefinition mutation op: %q", m.Op())
+	}
+}
+
+// FollowUpClient is a client for the FollowUp schema.
+type FollowUpClient struct {
+	config
+}
+
+// NewFollowUpClient returns a client for the FollowUp from the given config.
+func NewFollowUpClient(c config) *FollowUpClient {
+	return &FollowUpClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `followup.Hooks(f(g(h())))`.
+func (c *FollowUpClient) Use(hooks ...Hook) {
+	c.hooks.FollowUp = append(c.hooks.FollowUp, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `followup.Intercept(f(g(h())))`.
+func (c *FollowUpClient) Intercept(interceptors ...Interceptor) {
+	c.inters.FollowUp = append(c.inters.FollowUp, interceptors...)
+}
+
+// Create returns a builder for creating a FollowUp entity.
+func (c *FollowUpClient) Create() *FollowUpCreate {
+	mutation := newFollowUpMutation(c.config, OpCreate)
+	return &FollowUpCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of FollowUp entities.
+func (c *FollowUpClient) CreateBulk(builders ...*FollowUpCreate) *FollowUpCreateBulk {
+	return &FollowUpCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *FollowUpClient) MapCreateBulk(slice any, setFunc func(*FollowUpCreate, int)) *FollowUpCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &FollowUpCreateBulk{err: fmt.Errorf("calling to FollowUpClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*FollowUpCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &FollowUpCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for FollowUp.
+func (c *FollowUpClient) Update() *FollowUpUpdate {
+	mutation := newFollowUpMutation(c.config, OpUpdate)
+	return &FollowUpUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *FollowUpClient) UpdateOne(_m *FollowUp) *FollowUpUpdateOne {
+	mutation := newFollowUpMutation(c.config, OpUpdateOne, withFollowUp(_m))
+	return &FollowUpUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *FollowUpClient) UpdateOneID(id uuid.UUID) *FollowUpUpdateOne {
+	mutation := newFollowUpMutation(c.config, OpUpdateOne, withFollowUpID(id))
+	return &FollowUpUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for FollowUp.
+func (c *FollowUpClient) Delete() *FollowUpDelete {
+	mutation := newFollowUpMutation(c.config, OpDelete)
+	return &FollowUpDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *FollowUpClient) DeleteOne(_m *FollowUp) *FollowUpDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *FollowUpClient) DeleteOneID(id uuid.UUID) *FollowUpDeleteOne {
+	builder := c.Delete().Where(followup.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &FollowUpDeleteOne{builder}
+}
+
+// Query returns a query builder for FollowUp.
+func (c *FollowUpClient) Query() *FollowUpQuery {
+	return &FollowUpQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeFollowUp},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a FollowUp entity by its id.
+func (c *FollowUpClient) Get(ctx context.Context, id uuid.UUID) (*FollowUp, error) {
+	return c.Query().Where(followup.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *FollowUpClient) GetX(ctx context.Context, id uuid.UUID) *FollowUp {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryLead queries the lead edge of a FollowUp.
+func (c *FollowUpClient) QueryLead(_m *FollowUp) *LeadQuery {
+	query := (&LeadClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(followup.Table, followup.FieldID, id),
+			sqlgraph.To(lead.Table, lead.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, followup.LeadTable, followup.LeadColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAuthor queries the author edge of a FollowUp.
+func (c *FollowUpClient) QueryAuthor(_m *FollowUp) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(followup.Table, followup.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, followup.AuthorTable, followup.AuthorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *FollowUpClient) Hooks() []Hook {
+	hooks := c.hooks.FollowUp
+	return append(hooks[:len(hooks):len(hooks)], followup.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *FollowUpClient) Interceptors() []Interceptor {
+	inters := c.inters.FollowUp
+	return append(inters[:len(inters):len(inters)], followup.Interceptors[:]...)
+}
+
+func (c *FollowUpClient) mutate(ctx context.Context, m *FollowUpMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&FollowUpCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&FollowUpUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&FollowUpUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&FollowUpDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown FollowUp mutation op: %q", m.Op())
+	}
+}
+
+// IngestBatchClient is a client for the IngestBatch schema.
+type IngestBatchClient struct {
+	config
+}
+
+// NewIngestBatchClient returns a client for the IngestBatch from the given config.
+func NewIngestBatchClient(c config) *IngestBatchClient {
+	return &IngestBatchClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ingestbatch.Hooks(f(g(h())))`.
+func (c *IngestBatchClient) Use(hooks ...Hook) {
+	c.hooks.IngestBatch = append(c.hooks.IngestBatch, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ingestbatch.Intercept(f(g(h())))`.
+func (c *IngestBatchClient) Intercept(interceptors ...Interceptor) {
+	c.inters.IngestBatch = append(c.inters.IngestBatch, interceptors...)
+}
+
+// Create returns a builder for creating a IngestBatch entity.
+func (c *IngestBatchClient) Create() *IngestBatchCreate {
+	mutation := newIngestBatchMutation(c.config, OpCreate)
+	return &IngestBatchCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of IngestBatch entities.
+func (c *IngestBatchClient) CreateBulk(builders ...*IngestBatchCreate) *IngestBatchCreateBulk {
+	return &IngestBatchCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *IngestBatchClient) MapCreateBulk(slice any, setFunc func(*IngestBatchCreate, int)) *IngestBatchCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &IngestBatchCreateBulk{err: fmt.Errorf("calling to IngestBatchClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*IngestBatchCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &IngestBatchCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for IngestBatch.
+func (c *IngestBatchClient) Update() *IngestBatchUpdate {
+	mutation := newIngestBatchMutation(c.config, OpUpdate)
+	return &IngestBatchUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *IngestBatchClient) UpdateOne(_m *IngestBatch) *IngestBatchUpdateOne {
+	mutation := newIngestBatchMutation(c.config, OpUpdateOne, withIngestBatch(_m))
+	return &IngestBatchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *IngestBatchClient) UpdateOneID(id uuid.UUID) *IngestBatchUpdateOne {
+	mutation := newIngestBatchMutation(c.config, OpUpdateOne, withIngestBatchID(id))
+	return &IngestBatchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for IngestBatch.
+func (c *IngestBatchClient) Delete() *IngestBatchDelete {
+	mutation := newIngestBatchMutation(c.config, OpDelete)
+	return &IngestBatchDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *IngestBatchClient) DeleteOne(_m *IngestBatch) *IngestBatchDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *IngestBatchClient) DeleteOneID(id uuid.UUID) *IngestBatchDeleteOne {
+	builder := c.Delete().Where(ingestbatch.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &IngestBatchDeleteOne{builder}
+}
+
+// Query returns a query builder for IngestBatch.
+func (c *IngestBatchClient) Query() *IngestBatchQuery {
+	return &IngestBatchQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeIngestBatch},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a IngestBatch entity by its id.
+func (c *IngestBatchClient) Get(ctx context.Context, id uuid.UUID) (*IngestBatch, error) {
+	return c.Query().Where(ingestbatch.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *IngestBatchClient) GetX(ctx context.Context, id uuid.UUID) *IngestBatch {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *IngestBatchClient) Hooks() []Hook {
+	hooks := c.hooks.IngestBatch
+	return append(hooks[:len(hooks):len(hooks)], ingestbatch.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *IngestBatchClient) Interceptors() []Interceptor {
+	inters := c.inters.IngestBatch
+	return append(inters[:len(inters):len(inters)], ingestbatch.Interceptors[:]...)
+}
+
+func (c *IngestBatchClient) mutate(ctx context.Context, m *IngestBatchMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&IngestBatchCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&IngestBatchUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&IngestBatchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&IngestBatchDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown IngestBatch mutation op: %q", m.Op())
 	}
 }
 
@@ -990,6 +1501,86 @@ func (c *LeadClient) QueryStageChanges(_m *Lead) *StageChangeQuery {
 			sqlgraph.From(lead.Table, lead.FieldID, id),
 			sqlgraph.To(stagechange.Table, stagechange.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, lead.StageChangesTable, lead.StageChangesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryFollowUps queries the follow_ups edge of a Lead.
+func (c *LeadClient) QueryFollowUps(_m *Lead) *FollowUpQuery {
+	query := (&FollowUpClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(lead.Table, lead.FieldID, id),
+			sqlgraph.To(followup.Table, followup.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, lead.FollowUpsTable, lead.FollowUpsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDeals queries the deals edge of a Lead.
+func (c *LeadClient) QueryDeals(_m *Lead) *DealQuery {
+	query := (&DealClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(lead.Table, lead.FieldID, id),
+			sqlgraph.To(deal.Table, deal.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, lead.DealsTable, lead.DealsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTouches queries the touches edge of a Lead.
+func (c *LeadClient) QueryTouches(_m *Lead) *SourceTouchQuery {
+	query := (&SourceTouchClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(lead.Table, lead.FieldID, id),
+			sqlgraph.To(sourcetouch.Table, sourcetouch.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, lead.TouchesTable, lead.TouchesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReferrer queries the referrer edge of a Lead.
+func (c *LeadClient) QueryReferrer(_m *Lead) *LeadQuery {
+	query := (&LeadClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(lead.Table, lead.FieldID, id),
+			sqlgraph.To(lead.Table, lead.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, lead.ReferrerTable, lead.ReferrerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReferrals queries the referrals edge of a Lead.
+func (c *LeadClient) QueryReferrals(_m *Lead) *LeadQuery {
+	query := (&LeadClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(lead.Table, lead.FieldID, id),
+			sqlgraph.To(lead.Table, lead.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, lead.ReferralsTable, lead.ReferralsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1290,6 +1881,173 @@ func (c *LostReasonClient) mutate(ctx context.Context, m *LostReasonMutation) (V
 		return (&LostReasonDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown LostReason mutation op: %q", m.Op())
+	}
+}
+
+// NotificationClient is a client for the Notification schema.
+type NotificationClient struct {
+	config
+}
+
+// NewNotificationClient returns a client for the Notification from the given config.
+func NewNotificationClient(c config) *NotificationClient {
+	return &NotificationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notification.Hooks(f(g(h())))`.
+func (c *NotificationClient) Use(hooks ...Hook) {
+	c.hooks.Notification = append(c.hooks.Notification, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notification.Intercept(f(g(h())))`.
+func (c *NotificationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Notification = append(c.inters.Notification, interceptors...)
+}
+
+// Create returns a builder for creating a Notification entity.
+func (c *NotificationClient) Create() *NotificationCreate {
+	mutation := newNotificationMutation(c.config, OpCreate)
+	return &NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Notification entities.
+func (c *NotificationClient) CreateBulk(builders ...*NotificationCreate) *NotificationCreateBulk {
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NotificationClient) MapCreateBulk(slice any, setFunc func(*NotificationCreate, int)) *NotificationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NotificationCreateBulk{err: fmt.Errorf("calling to NotificationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NotificationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Notification.
+func (c *NotificationClient) Update() *NotificationUpdate {
+	mutation := newNotificationMutation(c.config, OpUpdate)
+	return &NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NotificationClient) UpdateOne(_m *Notification) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotification(_m))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NotificationClient) UpdateOneID(id uuid.UUID) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotificationID(id))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Notification.
+func (c *NotificationClient) Delete() *NotificationDelete {
+	mutation := newNotificationMutation(c.config, OpDelete)
+	return &NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NotificationClient) DeleteOne(_m *Notification) *NotificationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NotificationClient) DeleteOneID(id uuid.UUID) *NotificationDeleteOne {
+	builder := c.Delete().Where(notification.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NotificationDeleteOne{builder}
+}
+
+// Query returns a query builder for Notification.
+func (c *NotificationClient) Query() *NotificationQuery {
+	return &NotificationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNotification},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Notification entity by its id.
+func (c *NotificationClient) Get(ctx context.Context, id uuid.UUID) (*Notification, error) {
+	return c.Query().Where(notification.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NotificationClient) GetX(ctx context.Context, id uuid.UUID) *Notification {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a Notification.
+func (c *NotificationClient) QueryUser(_m *Notification) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notification.Table, notification.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notification.UserTable, notification.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryLead queries the lead edge of a Notification.
+func (c *NotificationClient) QueryLead(_m *Notification) *LeadQuery {
+	query := (&LeadClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notification.Table, notification.FieldID, id),
+			sqlgraph.To(lead.Table, lead.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notification.LeadTable, notification.LeadColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *NotificationClient) Hooks() []Hook {
+	hooks := c.hooks.Notification
+	return append(hooks[:len(hooks):len(hooks)], notification.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *NotificationClient) Interceptors() []Interceptor {
+	inters := c.inters.Notification
+	return append(inters[:len(inters):len(inters)], notification.Interceptors[:]...)
+}
+
+func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
 	}
 }
 
@@ -1926,6 +2684,157 @@ func (c *PoolClient) mutate(ctx context.Context, m *PoolMutation) (Value, error)
 		return (&PoolDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Pool mutation op: %q", m.Op())
+	}
+}
+
+// SourceTouchClient is a client for the SourceTouch schema.
+type SourceTouchClient struct {
+	config
+}
+
+// NewSourceTouchClient returns a client for the SourceTouch from the given config.
+func NewSourceTouchClient(c config) *SourceTouchClient {
+	return &SourceTouchClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `sourcetouch.Hooks(f(g(h())))`.
+func (c *SourceTouchClient) Use(hooks ...Hook) {
+	c.hooks.SourceTouch = append(c.hooks.SourceTouch, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `sourcetouch.Intercept(f(g(h())))`.
+func (c *SourceTouchClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SourceTouch = append(c.inters.SourceTouch, interceptors...)
+}
+
+// Create returns a builder for creating a SourceTouch entity.
+func (c *SourceTouchClient) Create() *SourceTouchCreate {
+	mutation := newSourceTouchMutation(c.config, OpCreate)
+	return &SourceTouchCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SourceTouch entities.
+func (c *SourceTouchClient) CreateBulk(builders ...*SourceTouchCreate) *SourceTouchCreateBulk {
+	return &SourceTouchCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SourceTouchClient) MapCreateBulk(slice any, setFunc func(*SourceTouchCreate, int)) *SourceTouchCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SourceTouchCreateBulk{err: fmt.Errorf("calling to SourceTouchClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SourceTouchCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SourceTouchCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SourceTouch.
+func (c *SourceTouchClient) Update() *SourceTouchUpdate {
+	mutation := newSourceTouchMutation(c.config, OpUpdate)
+	return &SourceTouchUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SourceTouchClient) UpdateOne(_m *SourceTouch) *SourceTouchUpdateOne {
+	mutation := newSourceTouchMutation(c.config, OpUpdateOne, withSourceTouch(_m))
+	return &SourceTouchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SourceTouchClient) UpdateOneID(id uuid.UUID) *SourceTouchUpdateOne {
+	mutation := newSourceTouchMutation(c.config, OpUpdateOne, withSourceTouchID(id))
+	return &SourceTouchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SourceTouch.
+func (c *SourceTouchClient) Delete() *SourceTouchDelete {
+	mutation := newSourceTouchMutation(c.config, OpDelete)
+	return &SourceTouchDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SourceTouchClient) DeleteOne(_m *SourceTouch) *SourceTouchDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SourceTouchClient) DeleteOneID(id uuid.UUID) *SourceTouchDeleteOne {
+	builder := c.Delete().Where(sourcetouch.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SourceTouchDeleteOne{builder}
+}
+
+// Query returns a query builder for SourceTouch.
+func (c *SourceTouchClient) Query() *SourceTouchQuery {
+	return &SourceTouchQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSourceTouch},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SourceTouch entity by its id.
+func (c *SourceTouchClient) Get(ctx context.Context, id uuid.UUID) (*SourceTouch, error) {
+	return c.Query().Where(sourcetouch.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SourceTouchClient) GetX(ctx context.Context, id uuid.UUID) *SourceTouch {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryLead queries the lead edge of a SourceTouch.
+func (c *SourceTouchClient) QueryLead(_m *SourceTouch) *LeadQuery {
+	query := (&LeadClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(sourcetouch.Table, sourcetouch.FieldID, id),
+			sqlgraph.To(lead.Table, lead.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, sourcetouch.LeadTable, sourcetouch.LeadColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SourceTouchClient) Hooks() []Hook {
+	hooks := c.hooks.SourceTouch
+	return append(hooks[:len(hooks):len(hooks)], sourcetouch.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SourceTouchClient) Interceptors() []Interceptor {
+	inters := c.inters.SourceTouch
+	return append(inters[:len(inters):len(inters)], sourcetouch.Interceptors[:]...)
+}
+
+func (c *SourceTouchClient) mutate(ctx context.Context, m *SourceTouchMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SourceTouchCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SourceTouchUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SourceTouchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SourceTouchDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SourceTouch mutation op: %q", m.Op())
 	}
 }
 
@@ -3515,14 +4424,16 @@ func (c *WorkspaceClient) mutate(ctx context.Context, m *WorkspaceMutation) (Val
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, AuditLog, FieldDefinition, Lead, LeadTag, LostReason, Partner, Pipeline,
-		PolicyRule, Pool, Stage, StageChange, Suppression, Tag, TagGroup, Team,
-		Territory, User, Workspace []ent.Hook
+		APIKey, AuditLog, Deal, FieldDefinition, FollowUp, IngestBatch, Lead, LeadTag,
+		LostReason, Notification, Partner, Pipeline, PolicyRule, Pool, SourceTouch,
+		Stage, StageChange, Suppression, Tag, TagGroup, Team, Territory, User,
+		Workspace []ent.Hook
 	}
 	inters struct {
-		APIKey, AuditLog, FieldDefinition, Lead, LeadTag, LostReason, Partner, Pipeline,
-		PolicyRule, Pool, Stage, StageChange, Suppression, Tag, TagGroup, Team,
-		Territory, User, Workspace []ent.Interceptor
+		APIKey, AuditLog, Deal, FieldDefinition, FollowUp, IngestBatch, Lead, LeadTag,
+		LostReason, Notification, Partner, Pipeline, PolicyRule, Pool, SourceTouch,
+		Stage, StageChange, Suppression, Tag, TagGroup, Team, Territory, User,
+		Workspace []ent.Interceptor
 	}
 )
 

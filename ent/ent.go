@@ -14,14 +14,19 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/scrmhq/scrm/ent/apikey"
 	"github.com/scrmhq/scrm/ent/auditlog"
+	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
+	"github.com/scrmhq/scrm/ent/followup"
+	"github.com/scrmhq/scrm/ent/ingestbatch"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
+	"github.com/scrmhq/scrm/ent/notification"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
 	"github.com/scrmhq/scrm/ent/suppression"
@@ -93,14 +98,19 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apikey.Table:          apikey.ValidColumn,
 			auditlog.Table:        auditlog.ValidColumn,
+			deal.Table:            deal.ValidColumn,
 			fielddefinition.Table: fielddefinition.ValidColumn,
+			followup.Table:        followup.ValidColumn,
+			ingestbatch.Table:     ingestbatch.ValidColumn,
 			lead.Table:            lead.ValidColumn,
 			leadtag.Table:         leadtag.ValidColumn,
 			lostreason.Table:      lostreason.ValidColumn,
+			notification.Table:    notification.ValidColumn,
 			partner.Table:         partner.ValidColumn,
 			pipeline.Table:        pipeline.ValidColumn,
 			policyrule.Table:      policyrule.ValidColumn,
 			pool.Table:            pool.ValidColumn,
+			sourcetouch.Table:     sourcetouch.ValidColumn,
 			stage.Table:           stage.ValidColumn,
 			stagechange.Table:     stagechange.ValidColumn,
 			suppression.Table:     suppression.ValidColumn,

@@ -8,12 +8,16 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
+	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/lostreason"
+	"github.com/scrmhq/scrm/ent/notification"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
 	"github.com/scrmhq/scrm/ent/suppression"
@@ -160,6 +164,155 @@ func newAPIKeyPaginateArgs(rv map[string]any) *apikeyPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*APIKeyWhereInput); ok {
 		args.opts = append(args.opts, WithAPIKeyFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *DealQuery) CollectFields(ctx context.Context, satisfies ...string) (*DealQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *DealQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(deal.Columns))
+		selectedFields = []string{deal.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "lead":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&LeadClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, leadImplementors)...); err != nil {
+				return err
+			}
+			_q.withLead = query
+			if _, ok := fieldSeen[deal.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, deal.FieldLeadID)
+				fieldSeen[deal.FieldLeadID] = struct{}{}
+			}
+
+		case "owner":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withOwner = query
+			if _, ok := fieldSeen[deal.FieldOwnerID]; !ok {
+				selectedFields = append(selectedFields, deal.FieldOwnerID)
+				fieldSeen[deal.FieldOwnerID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[deal.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, deal.FieldCreatedAt)
+				fieldSeen[deal.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[deal.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, deal.FieldUpdatedAt)
+				fieldSeen[deal.FieldUpdatedAt] = struct{}{}
+			}
+		case "leadID":
+			if _, ok := fieldSeen[deal.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, deal.FieldLeadID)
+				fieldSeen[deal.FieldLeadID] = struct{}{}
+			}
+		case "ownerID":
+			if _, ok := fieldSeen[deal.FieldOwnerID]; !ok {
+				selectedFields = append(selectedFields, deal.FieldOwnerID)
+				fieldSeen[deal.FieldOwnerID] = struct{}{}
+			}
+		case "amount":
+			if _, ok := fieldSeen[deal.FieldAmount]; !ok {
+				selectedFields = append(selectedFields, deal.FieldAmount)
+				fieldSeen[deal.FieldAmount] = struct{}{}
+			}
+		case "currency":
+			if _, ok := fieldSeen[deal.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, deal.FieldCurrency)
+				fieldSeen[deal.FieldCurrency] = struct{}{}
+			}
+		case "closedAt":
+			if _, ok := fieldSeen[deal.FieldClosedAt]; !ok {
+				selectedFields = append(selectedFields, deal.FieldClosedAt)
+				fieldSeen[deal.FieldClosedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type dealPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []DealPaginateOption
+}
+
+func newDealPaginateArgs(rv map[string]any) *dealPaginateArgs {
+	args := &dealPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &DealOrder{Field: &DealOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithDealOrder(order))
+			}
+		case *DealOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithDealOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*DealWhereInput); ok {
+		args.opts = append(args.opts, WithDealFilter(v.Filter))
 	}
 	return args
 }
@@ -334,6 +487,160 @@ func newFieldDefinitionPaginateArgs(rv map[string]any) *fielddefinitionPaginateA
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *FollowUpQuery) CollectFields(ctx context.Context, satisfies ...string) (*FollowUpQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *FollowUpQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(followup.Columns))
+		selectedFields = []string{followup.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "lead":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&LeadClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, leadImplementors)...); err != nil {
+				return err
+			}
+			_q.withLead = query
+			if _, ok := fieldSeen[followup.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, followup.FieldLeadID)
+				fieldSeen[followup.FieldLeadID] = struct{}{}
+			}
+
+		case "author":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withAuthor = query
+			if _, ok := fieldSeen[followup.FieldAuthorID]; !ok {
+				selectedFields = append(selectedFields, followup.FieldAuthorID)
+				fieldSeen[followup.FieldAuthorID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[followup.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, followup.FieldCreatedAt)
+				fieldSeen[followup.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[followup.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, followup.FieldUpdatedAt)
+				fieldSeen[followup.FieldUpdatedAt] = struct{}{}
+			}
+		case "leadID":
+			if _, ok := fieldSeen[followup.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, followup.FieldLeadID)
+				fieldSeen[followup.FieldLeadID] = struct{}{}
+			}
+		case "authorID":
+			if _, ok := fieldSeen[followup.FieldAuthorID]; !ok {
+				selectedFields = append(selectedFields, followup.FieldAuthorID)
+				fieldSeen[followup.FieldAuthorID] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[followup.FieldKind]; !ok {
+				selectedFields = append(selectedFields, followup.FieldKind)
+				fieldSeen[followup.FieldKind] = struct{}{}
+			}
+		case "content":
+			if _, ok := fieldSeen[followup.FieldContent]; !ok {
+				selectedFields = append(selectedFields, followup.FieldContent)
+				fieldSeen[followup.FieldContent] = struct{}{}
+			}
+		case "outcome":
+			if _, ok := fieldSeen[followup.FieldOutcome]; !ok {
+				selectedFields = append(selectedFields, followup.FieldOutcome)
+				fieldSeen[followup.FieldOutcome] = struct{}{}
+			}
+		case "nextFollowUpAt":
+			if _, ok := fieldSeen[followup.FieldNextFollowUpAt]; !ok {
+				selectedFields = append(selectedFields, followup.FieldNextFollowUpAt)
+				fieldSeen[followup.FieldNextFollowUpAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type followupPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []FollowUpPaginateOption
+}
+
+func newFollowUpPaginateArgs(rv map[string]any) *followupPaginateArgs {
+	args := &followupPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &FollowUpOrder{Field: &FollowUpOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithFollowUpOrder(order))
+			}
+		case *FollowUpOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithFollowUpOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*FollowUpWhereInput); ok {
+		args.opts = append(args.opts, WithFollowUpFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *LeadQuery) CollectFields(ctx context.Context, satisfies ...string) (*LeadQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -455,6 +762,60 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			_q.WithNamedStageChanges(alias, func(wq *StageChangeQuery) {
 				*wq = *query
 			})
+
+		case "followUps":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&FollowUpClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, followupImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedFollowUps(alias, func(wq *FollowUpQuery) {
+				*wq = *query
+			})
+
+		case "deals":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&DealClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, dealImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedDeals(alias, func(wq *DealQuery) {
+				*wq = *query
+			})
+
+		case "referrer":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&LeadClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, leadImplementors)...); err != nil {
+				return err
+			}
+			_q.withReferrer = query
+			if _, ok := fieldSeen[lead.FieldReferrerID]; !ok {
+				selectedFields = append(selectedFields, lead.FieldReferrerID)
+				fieldSeen[lead.FieldReferrerID] = struct{}{}
+			}
+
+		case "referrals":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&LeadClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, leadImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedReferrals(alias, func(wq *LeadQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[lead.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, lead.FieldCreatedAt)
@@ -564,6 +925,11 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[lead.FieldLocked]; !ok {
 				selectedFields = append(selectedFields, lead.FieldLocked)
 				fieldSeen[lead.FieldLocked] = struct{}{}
+			}
+		case "referrerID":
+			if _, ok := fieldSeen[lead.FieldReferrerID]; !ok {
+				selectedFields = append(selectedFields, lead.FieldReferrerID)
+				fieldSeen[lead.FieldReferrerID] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -733,6 +1099,155 @@ func newLostReasonPaginateArgs(rv map[string]any) *lostreasonPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*LostReasonWhereInput); ok {
 		args.opts = append(args.opts, WithLostReasonFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *NotificationQuery) CollectFields(ctx context.Context, satisfies ...string) (*NotificationQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *NotificationQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(notification.Columns))
+		selectedFields = []string{notification.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "user":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withUser = query
+			if _, ok := fieldSeen[notification.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, notification.FieldUserID)
+				fieldSeen[notification.FieldUserID] = struct{}{}
+			}
+
+		case "lead":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&LeadClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, leadImplementors)...); err != nil {
+				return err
+			}
+			_q.withLead = query
+			if _, ok := fieldSeen[notification.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, notification.FieldLeadID)
+				fieldSeen[notification.FieldLeadID] = struct{}{}
+			}
+		case "userID":
+			if _, ok := fieldSeen[notification.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, notification.FieldUserID)
+				fieldSeen[notification.FieldUserID] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[notification.FieldKind]; !ok {
+				selectedFields = append(selectedFields, notification.FieldKind)
+				fieldSeen[notification.FieldKind] = struct{}{}
+			}
+		case "leadID":
+			if _, ok := fieldSeen[notification.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, notification.FieldLeadID)
+				fieldSeen[notification.FieldLeadID] = struct{}{}
+			}
+		case "message":
+			if _, ok := fieldSeen[notification.FieldMessage]; !ok {
+				selectedFields = append(selectedFields, notification.FieldMessage)
+				fieldSeen[notification.FieldMessage] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[notification.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, notification.FieldCreatedAt)
+				fieldSeen[notification.FieldCreatedAt] = struct{}{}
+			}
+		case "deliveredAt":
+			if _, ok := fieldSeen[notification.FieldDeliveredAt]; !ok {
+				selectedFields = append(selectedFields, notification.FieldDeliveredAt)
+				fieldSeen[notification.FieldDeliveredAt] = struct{}{}
+			}
+		case "readAt":
+			if _, ok := fieldSeen[notification.FieldReadAt]; !ok {
+				selectedFields = append(selectedFields, notification.FieldReadAt)
+				fieldSeen[notification.FieldReadAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type notificationPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []NotificationPaginateOption
+}
+
+func newNotificationPaginateArgs(rv map[string]any) *notificationPaginateArgs {
+	args := &notificationPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &NotificationOrder{Field: &NotificationOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithNotificationOrder(order))
+			}
+		case *NotificationOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithNotificationOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*NotificationWhereInput); ok {
+		args.opts = append(args.opts, WithNotificationFilter(v.Filter))
 	}
 	return args
 }
@@ -1119,6 +1634,113 @@ func newPoolPaginateArgs(rv map[string]any) *poolPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*PoolWhereInput); ok {
 		args.opts = append(args.opts, WithPoolFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SourceTouchQuery) CollectFields(ctx context.Context, satisfies ...string) (*SourceTouchQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SourceTouchQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(sourcetouch.Columns))
+		selectedFields = []string{sourcetouch.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "lead":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&LeadClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, leadImplementors)...); err != nil {
+				return err
+			}
+			_q.withLead = query
+			if _, ok := fieldSeen[sourcetouch.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, sourcetouch.FieldLeadID)
+				fieldSeen[sourcetouch.FieldLeadID] = struct{}{}
+			}
+		case "leadID":
+			if _, ok := fieldSeen[sourcetouch.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, sourcetouch.FieldLeadID)
+				fieldSeen[sourcetouch.FieldLeadID] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[sourcetouch.FieldSource]; !ok {
+				selectedFields = append(selectedFields, sourcetouch.FieldSource)
+				fieldSeen[sourcetouch.FieldSource] = struct{}{}
+			}
+		case "sourceDetail":
+			if _, ok := fieldSeen[sourcetouch.FieldSourceDetail]; !ok {
+				selectedFields = append(selectedFields, sourcetouch.FieldSourceDetail)
+				fieldSeen[sourcetouch.FieldSourceDetail] = struct{}{}
+			}
+		case "externalID":
+			if _, ok := fieldSeen[sourcetouch.FieldExternalID]; !ok {
+				selectedFields = append(selectedFields, sourcetouch.FieldExternalID)
+				fieldSeen[sourcetouch.FieldExternalID] = struct{}{}
+			}
+		case "duplicate":
+			if _, ok := fieldSeen[sourcetouch.FieldDuplicate]; !ok {
+				selectedFields = append(selectedFields, sourcetouch.FieldDuplicate)
+				fieldSeen[sourcetouch.FieldDuplicate] = struct{}{}
+			}
+		case "at":
+			if _, ok := fieldSeen[sourcetouch.FieldAt]; !ok {
+				selectedFields = append(selectedFields, sourcetouch.FieldAt)
+				fieldSeen[sourcetouch.FieldAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type sourcetouchPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SourceTouchPaginateOption
+}
+
+func newSourceTouchPaginateArgs(rv map[string]any) *sourcetouchPaginateArgs {
+	args := &sourcetouchPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[whereField].(*SourceTouchWhereInput); ok {
+		args.opts = append(args.opts, WithSourceTouchFilter(v.Filter))
 	}
 	return args
 }

@@ -16,6 +16,38 @@ func (_m *APIKey) CreatedBy(ctx context.Context) (*User, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Deal) Lead(ctx context.Context) (*Lead, error) {
+	result, err := _m.Edges.LeadOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryLead().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Deal) Owner(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.OwnerOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOwner().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *FollowUp) Lead(ctx context.Context) (*Lead, error) {
+	result, err := _m.Edges.LeadOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryLead().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *FollowUp) Author(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.AuthorOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAuthor().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Lead) Owner(ctx context.Context) (*User, error) {
 	result, err := _m.Edges.OwnerOrErr()
 	if IsNotLoaded(err) {
@@ -80,6 +112,66 @@ func (_m *Lead) StageChanges(ctx context.Context) (result []*StageChange, err er
 	return result, err
 }
 
+func (_m *Lead) FollowUps(ctx context.Context) (result []*FollowUp, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedFollowUps(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.FollowUpsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryFollowUps().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Lead) Deals(ctx context.Context) (result []*Deal, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedDeals(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.DealsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDeals().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Lead) Referrer(ctx context.Context) (*Lead, error) {
+	result, err := _m.Edges.ReferrerOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryReferrer().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Lead) Referrals(ctx context.Context) (result []*Lead, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedReferrals(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ReferralsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryReferrals().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Notification) User(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.UserOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryUser().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Notification) Lead(ctx context.Context) (*Lead, error) {
+	result, err := _m.Edges.LeadOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryLead().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Partner) Territories(ctx context.Context) (result []*Territory, err error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
 		result, err = _m.NamedTerritories(graphql.GetFieldContext(ctx).Field.Alias)
@@ -112,6 +204,14 @@ func (_m *Pool) Teams(ctx context.Context) (result []*Team, err error) {
 	}
 	if IsNotLoaded(err) {
 		result, err = _m.QueryTeams().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *SourceTouch) Lead(ctx context.Context) (*Lead, error) {
+	result, err := _m.Edges.LeadOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryLead().Only(ctx)
 	}
 	return result, err
 }

@@ -11,12 +11,16 @@ import (
 	"github.com/google/uuid"
 	"github.com/hashicorp/go-multierror"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
+	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/lostreason"
+	"github.com/scrmhq/scrm/ent/notification"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
 	"github.com/scrmhq/scrm/ent/suppression"
@@ -39,10 +43,20 @@ var apikeyImplementors = []string{"APIKey", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*APIKey) IsNode() {}
 
+var dealImplementors = []string{"Deal", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Deal) IsNode() {}
+
 var fielddefinitionImplementors = []string{"FieldDefinition", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*FieldDefinition) IsNode() {}
+
+var followupImplementors = []string{"FollowUp", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*FollowUp) IsNode() {}
 
 var leadImplementors = []string{"Lead", "Node"}
 
@@ -53,6 +67,11 @@ var lostreasonImplementors = []string{"LostReason", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*LostReason) IsNode() {}
+
+var notificationImplementors = []string{"Notification", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Notification) IsNode() {}
 
 var partnerImplementors = []string{"Partner", "Node"}
 
@@ -68,6 +87,11 @@ var poolImplementors = []string{"Pool", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Pool) IsNode() {}
+
+var sourcetouchImplementors = []string{"SourceTouch", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*SourceTouch) IsNode() {}
 
 var stageImplementors = []string{"Stage", "Node"}
 
@@ -181,11 +205,29 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			}
 		}
 		return query.Only(ctx)
+	case deal.Table:
+		query := c.Deal.Query().
+			Where(deal.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, dealImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case fielddefinition.Table:
 		query := c.FieldDefinition.Query().
 			Where(fielddefinition.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, fielddefinitionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case followup.Table:
+		query := c.FollowUp.Query().
+			Where(followup.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, followupImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -204,6 +246,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(lostreason.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, lostreasonImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case notification.Table:
+		query := c.Notification.Query().
+			Where(notification.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, notificationImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -231,6 +282,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(pool.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, poolImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case sourcetouch.Table:
+		query := c.SourceTouch.Query().
+			Where(sourcetouch.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, sourcetouchImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -405,10 +465,42 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 				*noder = node
 			}
 		}
+	case deal.Table:
+		query := c.Deal.Query().
+			Where(deal.IDIn(ids...))
+		query, err := query.CollectFields(ctx, dealImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case fielddefinition.Table:
 		query := c.FieldDefinition.Query().
 			Where(fielddefinition.IDIn(ids...))
 		query, err := query.CollectFields(ctx, fielddefinitionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case followup.Table:
+		query := c.FollowUp.Query().
+			Where(followup.IDIn(ids...))
+		query, err := query.CollectFields(ctx, followupImplementors...)
 		if err != nil {
 			return nil, err
 		}
@@ -441,6 +533,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.LostReason.Query().
 			Where(lostreason.IDIn(ids...))
 		query, err := query.CollectFields(ctx, lostreasonImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case notification.Table:
+		query := c.Notification.Query().
+			Where(notification.IDIn(ids...))
+		query, err := query.CollectFields(ctx, notificationImplementors...)
 		if err != nil {
 			return nil, err
 		}
@@ -489,6 +597,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.Pool.Query().
 			Where(pool.IDIn(ids...))
 		query, err := query.CollectFields(ctx, poolImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case sourcetouch.Table:
+		query := c.SourceTouch.Query().
+			Where(sourcetouch.IDIn(ids...))
+		query, err := query.CollectFields(ctx, sourcetouchImplementors...)
 		if err != nil {
 			return nil, err
 		}

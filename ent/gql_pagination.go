@@ -16,12 +16,16 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
+	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/lostreason"
+	"github.com/scrmhq/scrm/ent/notification"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
 	"github.com/scrmhq/scrm/ent/suppression"
@@ -428,6 +432,356 @@ func (_m *APIKey) ToEdge(order *APIKeyOrder) *APIKeyEdge {
 	}
 }
 
+// DealEdge is the edge representation of Deal.
+type DealEdge struct {
+	Node   *Deal  `json:"node"`
+	Cursor Cursor `json:"cursor"`
+}
+
+// DealConnection is the connection containing edges to Deal.
+type DealConnection struct {
+	Edges      []*DealEdge `json:"edges"`
+	PageInfo   PageInfo    `json:"pageInfo"`
+	TotalCount int         `json:"totalCount"`
+}
+
+func (c *DealConnection) build(nodes []*Deal, pager *dealPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Deal
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Deal {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Deal {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*DealEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &DealEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// DealPaginateOption enables pagination customization.
+type DealPaginateOption func(*dealPager) error
+
+// WithDealOrder configures pagination ordering.
+func WithDealOrder(order *DealOrder) DealPaginateOption {
+	if order == nil {
+		order = DefaultDealOrder
+	}
+	o := *order
+	return func(pager *dealPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultDealOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithDealFilter configures pagination filter.
+func WithDealFilter(filter func(*DealQuery) (*DealQuery, error)) DealPaginateOption {
+	return func(pager *dealPager) error {
+		if filter == nil {
+			return errors.New("DealQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type dealPager struct {
+	reverse bool
+	order   *DealOrder
+	filter  func(*DealQuery) (*DealQuery, error)
+}
+
+func newDealPager(opts []DealPaginateOption, reverse bool) (*dealPager, error) {
+	pager := &dealPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultDealOrder
+	}
+	return pager, nil
+}
+
+func (p *dealPager) applyFilter(query *DealQuery) (*DealQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *dealPager) toCursor(_m *Deal) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *dealPager) applyCursors(query *DealQuery, after, before *Cursor) (*DealQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultDealOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *dealPager) applyOrder(query *DealQuery) *DealQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultDealOrder.Field {
+		query = query.Order(DefaultDealOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *dealPager) orderExpr(query *DealQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultDealOrder.Field {
+			b.Comma().Ident(DefaultDealOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Deal.
+func (_m *DealQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...DealPaginateOption,
+) (*DealConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newDealPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &DealConnection{Edges: []*DealEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// DealOrderFieldCreatedAt orders Deal by created_at.
+	DealOrderFieldCreatedAt = &DealOrderField{
+		Value: func(_m *Deal) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: deal.FieldCreatedAt,
+		toTerm: deal.ByCreatedAt,
+		toCursor: func(_m *Deal) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// DealOrderFieldUpdatedAt orders Deal by updated_at.
+	DealOrderFieldUpdatedAt = &DealOrderField{
+		Value: func(_m *Deal) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: deal.FieldUpdatedAt,
+		toTerm: deal.ByUpdatedAt,
+		toCursor: func(_m *Deal) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// DealOrderFieldAmount orders Deal by amount.
+	DealOrderFieldAmount = &DealOrderField{
+		Value: func(_m *Deal) (ent.Value, error) {
+			return _m.Amount, nil
+		},
+		column: deal.FieldAmount,
+		toTerm: deal.ByAmount,
+		toCursor: func(_m *Deal) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Amount,
+			}
+		},
+	}
+	// DealOrderFieldClosedAt orders Deal by closed_at.
+	DealOrderFieldClosedAt = &DealOrderField{
+		Value: func(_m *Deal) (ent.Value, error) {
+			return _m.ClosedAt, nil
+		},
+		column: deal.FieldClosedAt,
+		toTerm: deal.ByClosedAt,
+		toCursor: func(_m *Deal) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ClosedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f DealOrderField) String() string {
+	var str string
+	switch f.column {
+	case DealOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case DealOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case DealOrderFieldAmount.column:
+		str = "AMOUNT"
+	case DealOrderFieldClosedAt.column:
+		str = "CLOSED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f DealOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *DealOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("DealOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *DealOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *DealOrderFieldUpdatedAt
+	case "AMOUNT":
+		*f = *DealOrderFieldAmount
+	case "CLOSED_AT":
+		*f = *DealOrderFieldClosedAt
+	default:
+		return fmt.Errorf("%s is not a valid DealOrderField", str)
+	}
+	return nil
+}
+
+// DealOrderField defines the ordering field of Deal.
+type DealOrderField struct {
+	// Value extracts the ordering value from the given Deal.
+	Value    func(*Deal) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) deal.OrderOption
+	toCursor func(*Deal) Cursor
+}
+
+// DealOrder defines the ordering of Deal.
+type DealOrder struct {
+	Direction OrderDirection  `json:"direction"`
+	Field     *DealOrderField `json:"field"`
+}
+
+// DefaultDealOrder is the default ordering of Deal.
+var DefaultDealOrder = &DealOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &DealOrderField{
+		Value: func(_m *Deal) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: deal.FieldID,
+		toTerm: deal.ByID,
+		toCursor: func(_m *Deal) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Deal into DealEdge.
+func (_m *Deal) ToEdge(order *DealOrder) *DealEdge {
+	if order == nil {
+		order = DefaultDealOrder
+	}
+	return &DealEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // FieldDefinitionEdge is the edge representation of FieldDefinition.
 type FieldDefinitionEdge struct {
 	Node   *FieldDefinition `json:"node"`
@@ -737,6 +1091,320 @@ func (_m *FieldDefinition) ToEdge(order *FieldDefinitionOrder) *FieldDefinitionE
 		order = DefaultFieldDefinitionOrder
 	}
 	return &FieldDefinitionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// FollowUpEdge is the edge representation of FollowUp.
+type FollowUpEdge struct {
+	Node   *FollowUp `json:"node"`
+	Cursor Cursor    `json:"cursor"`
+}
+
+// FollowUpConnection is the connection containing edges to FollowUp.
+type FollowUpConnection struct {
+	Edges      []*FollowUpEdge `json:"edges"`
+	PageInfo   PageInfo        `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+func (c *FollowUpConnection) build(nodes []*FollowUp, pager *followupPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *FollowUp
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *FollowUp {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *FollowUp {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*FollowUpEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &FollowUpEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// FollowUpPaginateOption enables pagination customization.
+type FollowUpPaginateOption func(*followupPager) error
+
+// WithFollowUpOrder configures pagination ordering.
+func WithFollowUpOrder(order *FollowUpOrder) FollowUpPaginateOption {
+	if order == nil {
+		order = DefaultFollowUpOrder
+	}
+	o := *order
+	return func(pager *followupPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultFollowUpOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithFollowUpFilter configures pagination filter.
+func WithFollowUpFilter(filter func(*FollowUpQuery) (*FollowUpQuery, error)) FollowUpPaginateOption {
+	return func(pager *followupPager) error {
+		if filter == nil {
+			return errors.New("FollowUpQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type followupPager struct {
+	reverse bool
+	order   *FollowUpOrder
+	filter  func(*FollowUpQuery) (*FollowUpQuery, error)
+}
+
+func newFollowUpPager(opts []FollowUpPaginateOption, reverse bool) (*followupPager, error) {
+	pager := &followupPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultFollowUpOrder
+	}
+	return pager, nil
+}
+
+func (p *followupPager) applyFilter(query *FollowUpQuery) (*FollowUpQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *followupPager) toCursor(_m *FollowUp) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *followupPager) applyCursors(query *FollowUpQuery, after, before *Cursor) (*FollowUpQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultFollowUpOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *followupPager) applyOrder(query *FollowUpQuery) *FollowUpQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultFollowUpOrder.Field {
+		query = query.Order(DefaultFollowUpOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *followupPager) orderExpr(query *FollowUpQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultFollowUpOrder.Field {
+			b.Comma().Ident(DefaultFollowUpOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to FollowUp.
+func (_m *FollowUpQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...FollowUpPaginateOption,
+) (*FollowUpConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newFollowUpPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &FollowUpConnection{Edges: []*FollowUpEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// FollowUpOrderFieldCreatedAt orders FollowUp by created_at.
+	FollowUpOrderFieldCreatedAt = &FollowUpOrderField{
+		Value: func(_m *FollowUp) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: followup.FieldCreatedAt,
+		toTerm: followup.ByCreatedAt,
+		toCursor: func(_m *FollowUp) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// FollowUpOrderFieldUpdatedAt orders FollowUp by updated_at.
+	FollowUpOrderFieldUpdatedAt = &FollowUpOrderField{
+		Value: func(_m *FollowUp) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: followup.FieldUpdatedAt,
+		toTerm: followup.ByUpdatedAt,
+		toCursor: func(_m *FollowUp) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f FollowUpOrderField) String() string {
+	var str string
+	switch f.column {
+	case FollowUpOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case FollowUpOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f FollowUpOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *FollowUpOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("FollowUpOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *FollowUpOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *FollowUpOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid FollowUpOrderField", str)
+	}
+	return nil
+}
+
+// FollowUpOrderField defines the ordering field of FollowUp.
+type FollowUpOrderField struct {
+	// Value extracts the ordering value from the given FollowUp.
+	Value    func(*FollowUp) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) followup.OrderOption
+	toCursor func(*FollowUp) Cursor
+}
+
+// FollowUpOrder defines the ordering of FollowUp.
+type FollowUpOrder struct {
+	Direction OrderDirection      `json:"direction"`
+	Field     *FollowUpOrderField `json:"field"`
+}
+
+// DefaultFollowUpOrder is the default ordering of FollowUp.
+var DefaultFollowUpOrder = &FollowUpOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &FollowUpOrderField{
+		Value: func(_m *FollowUp) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: followup.FieldID,
+		toTerm: followup.ByID,
+		toCursor: func(_m *FollowUp) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts FollowUp into FollowUpEdge.
+func (_m *FollowUp) ToEdge(order *FollowUpOrder) *FollowUpEdge {
+	if order == nil {
+		order = DefaultFollowUpOrder
+	}
+	return &FollowUpEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -1437,6 +2105,302 @@ func (_m *LostReason) ToEdge(order *LostReasonOrder) *LostReasonEdge {
 		order = DefaultLostReasonOrder
 	}
 	return &LostReasonEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// NotificationEdge is the edge representation of Notification.
+type NotificationEdge struct {
+	Node   *Notification `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// NotificationConnection is the connection containing edges to Notification.
+type NotificationConnection struct {
+	Edges      []*NotificationEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *NotificationConnection) build(nodes []*Notification, pager *notificationPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Notification
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Notification {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Notification {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*NotificationEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &NotificationEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// NotificationPaginateOption enables pagination customization.
+type NotificationPaginateOption func(*notificationPager) error
+
+// WithNotificationOrder configures pagination ordering.
+func WithNotificationOrder(order *NotificationOrder) NotificationPaginateOption {
+	if order == nil {
+		order = DefaultNotificationOrder
+	}
+	o := *order
+	return func(pager *notificationPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultNotificationOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithNotificationFilter configures pagination filter.
+func WithNotificationFilter(filter func(*NotificationQuery) (*NotificationQuery, error)) NotificationPaginateOption {
+	return func(pager *notificationPager) error {
+		if filter == nil {
+			return errors.New("NotificationQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type notificationPager struct {
+	reverse bool
+	order   *NotificationOrder
+	filter  func(*NotificationQuery) (*NotificationQuery, error)
+}
+
+func newNotificationPager(opts []NotificationPaginateOption, reverse bool) (*notificationPager, error) {
+	pager := &notificationPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultNotificationOrder
+	}
+	return pager, nil
+}
+
+func (p *notificationPager) applyFilter(query *NotificationQuery) (*NotificationQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *notificationPager) toCursor(_m *Notification) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *notificationPager) applyCursors(query *NotificationQuery, after, before *Cursor) (*NotificationQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultNotificationOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *notificationPager) applyOrder(query *NotificationQuery) *NotificationQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultNotificationOrder.Field {
+		query = query.Order(DefaultNotificationOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *notificationPager) orderExpr(query *NotificationQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultNotificationOrder.Field {
+			b.Comma().Ident(DefaultNotificationOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Notification.
+func (_m *NotificationQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...NotificationPaginateOption,
+) (*NotificationConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newNotificationPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &NotificationConnection{Edges: []*NotificationEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// NotificationOrderFieldCreatedAt orders Notification by created_at.
+	NotificationOrderFieldCreatedAt = &NotificationOrderField{
+		Value: func(_m *Notification) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: notification.FieldCreatedAt,
+		toTerm: notification.ByCreatedAt,
+		toCursor: func(_m *Notification) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f NotificationOrderField) String() string {
+	var str string
+	switch f.column {
+	case NotificationOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f NotificationOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *NotificationOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("NotificationOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *NotificationOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid NotificationOrderField", str)
+	}
+	return nil
+}
+
+// NotificationOrderField defines the ordering field of Notification.
+type NotificationOrderField struct {
+	// Value extracts the ordering value from the given Notification.
+	Value    func(*Notification) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) notification.OrderOption
+	toCursor func(*Notification) Cursor
+}
+
+// NotificationOrder defines the ordering of Notification.
+type NotificationOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *NotificationOrderField `json:"field"`
+}
+
+// DefaultNotificationOrder is the default ordering of Notification.
+var DefaultNotificationOrder = &NotificationOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &NotificationOrderField{
+		Value: func(_m *Notification) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: notification.FieldID,
+		toTerm: notification.ByID,
+		toCursor: func(_m *Notification) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Notification into NotificationEdge.
+func (_m *Notification) ToEdge(order *NotificationOrder) *NotificationEdge {
+	if order == nil {
+		order = DefaultNotificationOrder
+	}
+	return &NotificationEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -2379,6 +3343,255 @@ func (_m *Pool) ToEdge(order *PoolOrder) *PoolEdge {
 		order = DefaultPoolOrder
 	}
 	return &PoolEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// SourceTouchEdge is the edge representation of SourceTouch.
+type SourceTouchEdge struct {
+	Node   *SourceTouch `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// SourceTouchConnection is the connection containing edges to SourceTouch.
+type SourceTouchConnection struct {
+	Edges      []*SourceTouchEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *SourceTouchConnection) build(nodes []*SourceTouch, pager *sourcetouchPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *SourceTouch
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *SourceTouch {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *SourceTouch {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*SourceTouchEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &SourceTouchEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// SourceTouchPaginateOption enables pagination customization.
+type SourceTouchPaginateOption func(*sourcetouchPager) error
+
+// WithSourceTouchOrder configures pagination ordering.
+func WithSourceTouchOrder(order *SourceTouchOrder) SourceTouchPaginateOption {
+	if order == nil {
+		order = DefaultSourceTouchOrder
+	}
+	o := *order
+	return func(pager *sourcetouchPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultSourceTouchOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithSourceTouchFilter configures pagination filter.
+func WithSourceTouchFilter(filter func(*SourceTouchQuery) (*SourceTouchQuery, error)) SourceTouchPaginateOption {
+	return func(pager *sourcetouchPager) error {
+		if filter == nil {
+			return errors.New("SourceTouchQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type sourcetouchPager struct {
+	reverse bool
+	order   *SourceTouchOrder
+	filter  func(*SourceTouchQuery) (*SourceTouchQuery, error)
+}
+
+func newSourceTouchPager(opts []SourceTouchPaginateOption, reverse bool) (*sourcetouchPager, error) {
+	pager := &sourcetouchPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultSourceTouchOrder
+	}
+	return pager, nil
+}
+
+func (p *sourcetouchPager) applyFilter(query *SourceTouchQuery) (*SourceTouchQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *sourcetouchPager) toCursor(_m *SourceTouch) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *sourcetouchPager) applyCursors(query *SourceTouchQuery, after, before *Cursor) (*SourceTouchQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultSourceTouchOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *sourcetouchPager) applyOrder(query *SourceTouchQuery) *SourceTouchQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultSourceTouchOrder.Field {
+		query = query.Order(DefaultSourceTouchOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *sourcetouchPager) orderExpr(query *SourceTouchQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultSourceTouchOrder.Field {
+			b.Comma().Ident(DefaultSourceTouchOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to SourceTouch.
+func (_m *SourceTouchQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...SourceTouchPaginateOption,
+) (*SourceTouchConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newSourceTouchPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &SourceTouchConnection{Edges: []*SourceTouchEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// SourceTouchOrderField defines the ordering field of SourceTouch.
+type SourceTouchOrderField struct {
+	// Value extracts the ordering value from the given SourceTouch.
+	Value    func(*SourceTouch) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) sourcetouch.OrderOption
+	toCursor func(*SourceTouch) Cursor
+}
+
+// SourceTouchOrder defines the ordering of SourceTouch.
+type SourceTouchOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *SourceTouchOrderField `json:"field"`
+}
+
+// DefaultSourceTouchOrder is the default ordering of SourceTouch.
+var DefaultSourceTouchOrder = &SourceTouchOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &SourceTouchOrderField{
+		Value: func(_m *SourceTouch) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: sourcetouch.FieldID,
+		toTerm: sourcetouch.ByID,
+		toCursor: func(_m *SourceTouch) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts SourceTouch into SourceTouchEdge.
+func (_m *SourceTouch) ToEdge(order *SourceTouchOrder) *SourceTouchEdge {
+	if order == nil {
+		order = DefaultSourceTouchOrder
+	}
+	return &SourceTouchEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -9,13 +9,17 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
+	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/lostreason"
+	"github.com/scrmhq/scrm/ent/notification"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
+	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
 	"github.com/scrmhq/scrm/ent/suppression"
@@ -456,6 +460,408 @@ func (i *APIKeyWhereInput) P() (predicate.APIKey, error) {
 		return predicates[0], nil
 	default:
 		return apikey.And(predicates...), nil
+	}
+}
+
+// DealWhereInput represents a where input for filtering Deal queries.
+type DealWhereInput struct {
+	Predicates []predicate.Deal  `json:"-"`
+	Not        *DealWhereInput   `json:"not,omitempty"`
+	Or         []*DealWhereInput `json:"or,omitempty"`
+	And        []*DealWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *uuid.UUID  `json:"id,omitempty"`
+	IDNEQ   *uuid.UUID  `json:"idNEQ,omitempty"`
+	IDIn    []uuid.UUID `json:"idIn,omitempty"`
+	IDNotIn []uuid.UUID `json:"idNotIn,omitempty"`
+	IDGT    *uuid.UUID  `json:"idGT,omitempty"`
+	IDGTE   *uuid.UUID  `json:"idGTE,omitempty"`
+	IDLT    *uuid.UUID  `json:"idLT,omitempty"`
+	IDLTE   *uuid.UUID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "lead_id" field predicates.
+	LeadID      *uuid.UUID  `json:"leadID,omitempty"`
+	LeadIDNEQ   *uuid.UUID  `json:"leadIDNEQ,omitempty"`
+	LeadIDIn    []uuid.UUID `json:"leadIDIn,omitempty"`
+	LeadIDNotIn []uuid.UUID `json:"leadIDNotIn,omitempty"`
+
+	// "owner_id" field predicates.
+	OwnerID       *uuid.UUID  `json:"ownerID,omitempty"`
+	OwnerIDNEQ    *uuid.UUID  `json:"ownerIDNEQ,omitempty"`
+	OwnerIDIn     []uuid.UUID `json:"ownerIDIn,omitempty"`
+	OwnerIDNotIn  []uuid.UUID `json:"ownerIDNotIn,omitempty"`
+	OwnerIDIsNil  bool        `json:"ownerIDIsNil,omitempty"`
+	OwnerIDNotNil bool        `json:"ownerIDNotNil,omitempty"`
+
+	// "amount" field predicates.
+	Amount      *float64  `json:"amount,omitempty"`
+	AmountNEQ   *float64  `json:"amountNEQ,omitempty"`
+	AmountIn    []float64 `json:"amountIn,omitempty"`
+	AmountNotIn []float64 `json:"amountNotIn,omitempty"`
+	AmountGT    *float64  `json:"amountGT,omitempty"`
+	AmountGTE   *float64  `json:"amountGTE,omitempty"`
+	AmountLT    *float64  `json:"amountLT,omitempty"`
+	AmountLTE   *float64  `json:"amountLTE,omitempty"`
+
+	// "currency" field predicates.
+	Currency             *string  `json:"currency,omitempty"`
+	CurrencyNEQ          *string  `json:"currencyNEQ,omitempty"`
+	CurrencyIn           []string `json:"currencyIn,omitempty"`
+	CurrencyNotIn        []string `json:"currencyNotIn,omitempty"`
+	CurrencyGT           *string  `json:"currencyGT,omitempty"`
+	CurrencyGTE          *string  `json:"currencyGTE,omitempty"`
+	CurrencyLT           *string  `json:"currencyLT,omitempty"`
+	CurrencyLTE          *string  `json:"currencyLTE,omitempty"`
+	CurrencyContains     *string  `json:"currencyContains,omitempty"`
+	CurrencyHasPrefix    *string  `json:"currencyHasPrefix,omitempty"`
+	CurrencyHasSuffix    *string  `json:"currencyHasSuffix,omitempty"`
+	CurrencyEqualFold    *string  `json:"currencyEqualFold,omitempty"`
+	CurrencyContainsFold *string  `json:"currencyContainsFold,omitempty"`
+
+	// "closed_at" field predicates.
+	ClosedAt      *time.Time  `json:"closedAt,omitempty"`
+	ClosedAtNEQ   *time.Time  `json:"closedAtNEQ,omitempty"`
+	ClosedAtIn    []time.Time `json:"closedAtIn,omitempty"`
+	ClosedAtNotIn []time.Time `json:"closedAtNotIn,omitempty"`
+	ClosedAtGT    *time.Time  `json:"closedAtGT,omitempty"`
+	ClosedAtGTE   *time.Time  `json:"closedAtGTE,omitempty"`
+	ClosedAtLT    *time.Time  `json:"closedAtLT,omitempty"`
+	ClosedAtLTE   *time.Time  `json:"closedAtLTE,omitempty"`
+
+	// "lead" edge predicates.
+	HasLead     *bool             `json:"hasLead,omitempty"`
+	HasLeadWith []*LeadWhereInput `json:"hasLeadWith,omitempty"`
+
+	// "owner" edge predicates.
+	HasOwner     *bool             `json:"hasOwner,omitempty"`
+	HasOwnerWith []*UserWhereInput `json:"hasOwnerWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *DealWhereInput) AddPredicates(predicates ...predicate.Deal) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the DealWhereInput filter on the DealQuery builder.
+func (i *DealWhereInput) Filter(q *DealQuery) (*DealQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyDealWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyDealWhereInput is returned in case the DealWhereInput is empty.
+var ErrEmptyDealWhereInput = errors.New("ent: empty predicate DealWhereInput")
+
+// P returns a predicate for filtering deals.
+// An error is returned if the input is empty or invalid.
+func (i *DealWhereInput) P() (predicate.Deal, error) {
+	var predicates []predicate.Deal
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, deal.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Deal, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, deal.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Deal, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, deal.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, deal.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, deal.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, deal.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, deal.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, deal.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, deal.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, deal.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, deal.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, deal.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, deal.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, deal.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, deal.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, deal.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, deal.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, deal.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, deal.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, deal.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, deal.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, deal.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, deal.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, deal.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, deal.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, deal.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, deal.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.LeadID != nil {
+		predicates = append(predicates, deal.LeadIDEQ(*i.LeadID))
+	}
+	if i.LeadIDNEQ != nil {
+		predicates = append(predicates, deal.LeadIDNEQ(*i.LeadIDNEQ))
+	}
+	if len(i.LeadIDIn) > 0 {
+		predicates = append(predicates, deal.LeadIDIn(i.LeadIDIn...))
+	}
+	if len(i.LeadIDNotIn) > 0 {
+		predicates = append(predicates, deal.LeadIDNotIn(i.LeadIDNotIn...))
+	}
+	if i.OwnerID != nil {
+		predicates = append(predicates, deal.OwnerIDEQ(*i.OwnerID))
+	}
+	if i.OwnerIDNEQ != nil {
+		predicates = append(predicates, deal.OwnerIDNEQ(*i.OwnerIDNEQ))
+	}
+	if len(i.OwnerIDIn) > 0 {
+		predicates = append(predicates, deal.OwnerIDIn(i.OwnerIDIn...))
+	}
+	if len(i.OwnerIDNotIn) > 0 {
+		predicates = append(predicates, deal.OwnerIDNotIn(i.OwnerIDNotIn...))
+	}
+	if i.OwnerIDIsNil {
+		predicates = append(predicates, deal.OwnerIDIsNil())
+	}
+	if i.OwnerIDNotNil {
+		predicates = append(predicates, deal.OwnerIDNotNil())
+	}
+	if i.Amount != nil {
+		predicates = append(predicates, deal.AmountEQ(*i.Amount))
+	}
+	if i.AmountNEQ != nil {
+		predicates = append(predicates, deal.AmountNEQ(*i.AmountNEQ))
+	}
+	if len(i.AmountIn) > 0 {
+		predicates = append(predicates, deal.AmountIn(i.AmountIn...))
+	}
+	if len(i.AmountNotIn) > 0 {
+		predicates = append(predicates, deal.AmountNotIn(i.AmountNotIn...))
+	}
+	if i.AmountGT != nil {
+		predicates = append(predicates, deal.AmountGT(*i.AmountGT))
+	}
+	if i.AmountGTE != nil {
+		predicates = append(predicates, deal.AmountGTE(*i.AmountGTE))
+	}
+	if i.AmountLT != nil {
+		predicates = append(predicates, deal.AmountLT(*i.AmountLT))
+	}
+	if i.AmountLTE != nil {
+		predicates = append(predicates, deal.AmountLTE(*i.AmountLTE))
+	}
+	if i.Currency != nil {
+		predicates = append(predicates, deal.CurrencyEQ(*i.Currency))
+	}
+	if i.CurrencyNEQ != nil {
+		predicates = append(predicates, deal.CurrencyNEQ(*i.CurrencyNEQ))
+	}
+	if len(i.CurrencyIn) > 0 {
+		predicates = append(predicates, deal.CurrencyIn(i.CurrencyIn...))
+	}
+	if len(i.CurrencyNotIn) > 0 {
+		predicates = append(predicates, deal.CurrencyNotIn(i.CurrencyNotIn...))
+	}
+	if i.CurrencyGT != nil {
+		predicates = append(predicates, deal.CurrencyGT(*i.CurrencyGT))
+	}
+	if i.CurrencyGTE != nil {
+		predicates = append(predicates, deal.CurrencyGTE(*i.CurrencyGTE))
+	}
+	if i.CurrencyLT != nil {
+		predicates = append(predicates, deal.CurrencyLT(*i.CurrencyLT))
+	}
+	if i.CurrencyLTE != nil {
+		predicates = append(predicates, deal.CurrencyLTE(*i.CurrencyLTE))
+	}
+	if i.CurrencyContains != nil {
+		predicates = append(predicates, deal.CurrencyContains(*i.CurrencyContains))
+	}
+	if i.CurrencyHasPrefix != nil {
+		predicates = append(predicates, deal.CurrencyHasPrefix(*i.CurrencyHasPrefix))
+	}
+	if i.CurrencyHasSuffix != nil {
+		predicates = append(predicates, deal.CurrencyHasSuffix(*i.CurrencyHasSuffix))
+	}
+	if i.CurrencyEqualFold != nil {
+		predicates = append(predicates, deal.CurrencyEqualFold(*i.CurrencyEqualFold))
+	}
+	if i.CurrencyContainsFold != nil {
+		predicates = append(predicates, deal.CurrencyContainsFold(*i.CurrencyContainsFold))
+	}
+	if i.ClosedAt != nil {
+		predicates = append(predicates, deal.ClosedAtEQ(*i.ClosedAt))
+	}
+	if i.ClosedAtNEQ != nil {
+		predicates = append(predicates, deal.ClosedAtNEQ(*i.ClosedAtNEQ))
+	}
+	if len(i.ClosedAtIn) > 0 {
+		predicates = append(predicates, deal.ClosedAtIn(i.ClosedAtIn...))
+	}
+	if len(i.ClosedAtNotIn) > 0 {
+		predicates = append(predicates, deal.ClosedAtNotIn(i.ClosedAtNotIn...))
+	}
+	if i.ClosedAtGT != nil {
+		predicates = append(predicates, deal.ClosedAtGT(*i.ClosedAtGT))
+	}
+	if i.ClosedAtGTE != nil {
+		predicates = append(predicates, deal.ClosedAtGTE(*i.ClosedAtGTE))
+	}
+	if i.ClosedAtLT != nil {
+		predicates = append(predicates, deal.ClosedAtLT(*i.ClosedAtLT))
+	}
+	if i.ClosedAtLTE != nil {
+		predicates = append(predicates, deal.ClosedAtLTE(*i.ClosedAtLTE))
+	}
+
+	if i.HasLead != nil {
+		p := deal.HasLead()
+		if !*i.HasLead {
+			p = deal.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasLeadWith) > 0 {
+		with := make([]predicate.Lead, 0, len(i.HasLeadWith))
+		for _, w := range i.HasLeadWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasLeadWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, deal.HasLeadWith(with...))
+	}
+	if i.HasOwner != nil {
+		p := deal.HasOwner()
+		if !*i.HasOwner {
+			p = deal.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasOwnerWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasOwnerWith))
+		for _, w := range i.HasOwnerWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasOwnerWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, deal.HasOwnerWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyDealWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return deal.And(predicates...), nil
 	}
 }
 
@@ -1133,6 +1539,426 @@ func (i *FieldDefinitionWhereInput) P() (predicate.FieldDefinition, error) {
 	}
 }
 
+// FollowUpWhereInput represents a where input for filtering FollowUp queries.
+type FollowUpWhereInput struct {
+	Predicates []predicate.FollowUp  `json:"-"`
+	Not        *FollowUpWhereInput   `json:"not,omitempty"`
+	Or         []*FollowUpWhereInput `json:"or,omitempty"`
+	And        []*FollowUpWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *uuid.UUID  `json:"id,omitempty"`
+	IDNEQ   *uuid.UUID  `json:"idNEQ,omitempty"`
+	IDIn    []uuid.UUID `json:"idIn,omitempty"`
+	IDNotIn []uuid.UUID `json:"idNotIn,omitempty"`
+	IDGT    *uuid.UUID  `json:"idGT,omitempty"`
+	IDGTE   *uuid.UUID  `json:"idGTE,omitempty"`
+	IDLT    *uuid.UUID  `json:"idLT,omitempty"`
+	IDLTE   *uuid.UUID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "lead_id" field predicates.
+	LeadID      *uuid.UUID  `json:"leadID,omitempty"`
+	LeadIDNEQ   *uuid.UUID  `json:"leadIDNEQ,omitempty"`
+	LeadIDIn    []uuid.UUID `json:"leadIDIn,omitempty"`
+	LeadIDNotIn []uuid.UUID `json:"leadIDNotIn,omitempty"`
+
+	// "author_id" field predicates.
+	AuthorID       *uuid.UUID  `json:"authorID,omitempty"`
+	AuthorIDNEQ    *uuid.UUID  `json:"authorIDNEQ,omitempty"`
+	AuthorIDIn     []uuid.UUID `json:"authorIDIn,omitempty"`
+	AuthorIDNotIn  []uuid.UUID `json:"authorIDNotIn,omitempty"`
+	AuthorIDIsNil  bool        `json:"authorIDIsNil,omitempty"`
+	AuthorIDNotNil bool        `json:"authorIDNotNil,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *followup.Kind  `json:"kind,omitempty"`
+	KindNEQ   *followup.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []followup.Kind `json:"kindIn,omitempty"`
+	KindNotIn []followup.Kind `json:"kindNotIn,omitempty"`
+
+	// "content" field predicates.
+	Content             *string  `json:"content,omitempty"`
+	ContentNEQ          *string  `json:"contentNEQ,omitempty"`
+	ContentIn           []string `json:"contentIn,omitempty"`
+	ContentNotIn        []string `json:"contentNotIn,omitempty"`
+	ContentGT           *string  `json:"contentGT,omitempty"`
+	ContentGTE          *string  `json:"contentGTE,omitempty"`
+	ContentLT           *string  `json:"contentLT,omitempty"`
+	ContentLTE          *string  `json:"contentLTE,omitempty"`
+	ContentContains     *string  `json:"contentContains,omitempty"`
+	ContentHasPrefix    *string  `json:"contentHasPrefix,omitempty"`
+	ContentHasSuffix    *string  `json:"contentHasSuffix,omitempty"`
+	ContentEqualFold    *string  `json:"contentEqualFold,omitempty"`
+	ContentContainsFold *string  `json:"contentContainsFold,omitempty"`
+
+	// "outcome" field predicates.
+	Outcome       *followup.Outcome  `json:"outcome,omitempty"`
+	OutcomeNEQ    *followup.Outcome  `json:"outcomeNEQ,omitempty"`
+	OutcomeIn     []followup.Outcome `json:"outcomeIn,omitempty"`
+	OutcomeNotIn  []followup.Outcome `json:"outcomeNotIn,omitempty"`
+	OutcomeIsNil  bool               `json:"outcomeIsNil,omitempty"`
+	OutcomeNotNil bool               `json:"outcomeNotNil,omitempty"`
+
+	// "next_follow_up_at" field predicates.
+	NextFollowUpAt       *time.Time  `json:"nextFollowUpAt,omitempty"`
+	NextFollowUpAtNEQ    *time.Time  `json:"nextFollowUpAtNEQ,omitempty"`
+	NextFollowUpAtIn     []time.Time `json:"nextFollowUpAtIn,omitempty"`
+	NextFollowUpAtNotIn  []time.Time `json:"nextFollowUpAtNotIn,omitempty"`
+	NextFollowUpAtGT     *time.Time  `json:"nextFollowUpAtGT,omitempty"`
+	NextFollowUpAtGTE    *time.Time  `json:"nextFollowUpAtGTE,omitempty"`
+	NextFollowUpAtLT     *time.Time  `json:"nextFollowUpAtLT,omitempty"`
+	NextFollowUpAtLTE    *time.Time  `json:"nextFollowUpAtLTE,omitempty"`
+	NextFollowUpAtIsNil  bool        `json:"nextFollowUpAtIsNil,omitempty"`
+	NextFollowUpAtNotNil bool        `json:"nextFollowUpAtNotNil,omitempty"`
+
+	// "lead" edge predicates.
+	HasLead     *bool             `json:"hasLead,omitempty"`
+	HasLeadWith []*LeadWhereInput `json:"hasLeadWith,omitempty"`
+
+	// "author" edge predicates.
+	HasAuthor     *bool             `json:"hasAuthor,omitempty"`
+	HasAuthorWith []*UserWhereInput `json:"hasAuthorWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *FollowUpWhereInput) AddPredicates(predicates ...predicate.FollowUp) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the FollowUpWhereInput filter on the FollowUpQuery builder.
+func (i *FollowUpWhereInput) Filter(q *FollowUpQuery) (*FollowUpQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyFollowUpWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyFollowUpWhereInput is returned in case the FollowUpWhereInput is empty.
+var ErrEmptyFollowUpWhereInput = errors.New("ent: empty predicate FollowUpWhereInput")
+
+// P returns a predicate for filtering followups.
+// An error is returned if the input is empty or invalid.
+func (i *FollowUpWhereInput) P() (predicate.FollowUp, error) {
+	var predicates []predicate.FollowUp
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, followup.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.FollowUp, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, followup.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.FollowUp, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, followup.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, followup.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, followup.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, followup.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, followup.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, followup.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, followup.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, followup.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, followup.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, followup.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, followup.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, followup.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, followup.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, followup.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, followup.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, followup.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, followup.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, followup.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, followup.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, followup.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, followup.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, followup.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, followup.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, followup.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, followup.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.LeadID != nil {
+		predicates = append(predicates, followup.LeadIDEQ(*i.LeadID))
+	}
+	if i.LeadIDNEQ != nil {
+		predicates = append(predicates, followup.LeadIDNEQ(*i.LeadIDNEQ))
+	}
+	if len(i.LeadIDIn) > 0 {
+		predicates = append(predicates, followup.LeadIDIn(i.LeadIDIn...))
+	}
+	if len(i.LeadIDNotIn) > 0 {
+		predicates = append(predicates, followup.LeadIDNotIn(i.LeadIDNotIn...))
+	}
+	if i.AuthorID != nil {
+		predicates = append(predicates, followup.AuthorIDEQ(*i.AuthorID))
+	}
+	if i.AuthorIDNEQ != nil {
+		predicates = append(predicates, followup.AuthorIDNEQ(*i.AuthorIDNEQ))
+	}
+	if len(i.AuthorIDIn) > 0 {
+		predicates = append(predicates, followup.AuthorIDIn(i.AuthorIDIn...))
+	}
+	if len(i.AuthorIDNotIn) > 0 {
+		predicates = append(predicates, followup.AuthorIDNotIn(i.AuthorIDNotIn...))
+	}
+	if i.AuthorIDIsNil {
+		predicates = append(predicates, followup.AuthorIDIsNil())
+	}
+	if i.AuthorIDNotNil {
+		predicates = append(predicates, followup.AuthorIDNotNil())
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, followup.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, followup.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, followup.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, followup.KindNotIn(i.KindNotIn...))
+	}
+	if i.Content != nil {
+		predicates = append(predicates, followup.ContentEQ(*i.Content))
+	}
+	if i.ContentNEQ != nil {
+		predicates = append(predicates, followup.ContentNEQ(*i.ContentNEQ))
+	}
+	if len(i.ContentIn) > 0 {
+		predicates = append(predicates, followup.ContentIn(i.ContentIn...))
+	}
+	if len(i.ContentNotIn) > 0 {
+		predicates = append(predicates, followup.ContentNotIn(i.ContentNotIn...))
+	}
+	if i.ContentGT != nil {
+		predicates = append(predicates, followup.ContentGT(*i.ContentGT))
+	}
+	if i.ContentGTE != nil {
+		predicates = append(predicates, followup.ContentGTE(*i.ContentGTE))
+	}
+	if i.ContentLT != nil {
+		predicates = append(predicates, followup.ContentLT(*i.ContentLT))
+	}
+	if i.ContentLTE != nil {
+		predicates = append(predicates, followup.ContentLTE(*i.ContentLTE))
+	}
+	if i.ContentContains != nil {
+		predicates = append(predicates, followup.ContentContains(*i.ContentContains))
+	}
+	if i.ContentHasPrefix != nil {
+		predicates = append(predicates, followup.ContentHasPrefix(*i.ContentHasPrefix))
+	}
+	if i.ContentHasSuffix != nil {
+		predicates = append(predicates, followup.ContentHasSuffix(*i.ContentHasSuffix))
+	}
+	if i.ContentEqualFold != nil {
+		predicates = append(predicates, followup.ContentEqualFold(*i.ContentEqualFold))
+	}
+	if i.ContentContainsFold != nil {
+		predicates = append(predicates, followup.ContentContainsFold(*i.ContentContainsFold))
+	}
+	if i.Outcome != nil {
+		predicates = append(predicates, followup.OutcomeEQ(*i.Outcome))
+	}
+	if i.OutcomeNEQ != nil {
+		predicates = append(predicates, followup.OutcomeNEQ(*i.OutcomeNEQ))
+	}
+	if len(i.OutcomeIn) > 0 {
+		predicates = append(predicates, followup.OutcomeIn(i.OutcomeIn...))
+	}
+	if len(i.OutcomeNotIn) > 0 {
+		predicates = append(predicates, followup.OutcomeNotIn(i.OutcomeNotIn...))
+	}
+	if i.OutcomeIsNil {
+		predicates = append(predicates, followup.OutcomeIsNil())
+	}
+	if i.OutcomeNotNil {
+		predicates = append(predicates, followup.OutcomeNotNil())
+	}
+	if i.NextFollowUpAt != nil {
+		predicates = append(predicates, followup.NextFollowUpAtEQ(*i.NextFollowUpAt))
+	}
+	if i.NextFollowUpAtNEQ != nil {
+		predicates = append(predicates, followup.NextFollowUpAtNEQ(*i.NextFollowUpAtNEQ))
+	}
+	if len(i.NextFollowUpAtIn) > 0 {
+		predicates = append(predicates, followup.NextFollowUpAtIn(i.NextFollowUpAtIn...))
+	}
+	if len(i.NextFollowUpAtNotIn) > 0 {
+		predicates = append(predicates, followup.NextFollowUpAtNotIn(i.NextFollowUpAtNotIn...))
+	}
+	if i.NextFollowUpAtGT != nil {
+		predicates = append(predicates, followup.NextFollowUpAtGT(*i.NextFollowUpAtGT))
+	}
+	if i.NextFollowUpAtGTE != nil {
+		predicates = append(predicates, followup.NextFollowUpAtGTE(*i.NextFollowUpAtGTE))
+	}
+	if i.NextFollowUpAtLT != nil {
+		predicates = append(predicates, followup.NextFollowUpAtLT(*i.NextFollowUpAtLT))
+	}
+	if i.NextFollowUpAtLTE != nil {
+		predicates = append(predicates, followup.NextFollowUpAtLTE(*i.NextFollowUpAtLTE))
+	}
+	if i.NextFollowUpAtIsNil {
+		predicates = append(predicates, followup.NextFollowUpAtIsNil())
+	}
+	if i.NextFollowUpAtNotNil {
+		predicates = append(predicates, followup.NextFollowUpAtNotNil())
+	}
+
+	if i.HasLead != nil {
+		p := followup.HasLead()
+		if !*i.HasLead {
+			p = followup.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasLeadWith) > 0 {
+		with := make([]predicate.Lead, 0, len(i.HasLeadWith))
+		for _, w := range i.HasLeadWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasLeadWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, followup.HasLeadWith(with...))
+	}
+	if i.HasAuthor != nil {
+		p := followup.HasAuthor()
+		if !*i.HasAuthor {
+			p = followup.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAuthorWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasAuthorWith))
+		for _, w := range i.HasAuthorWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAuthorWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, followup.HasAuthorWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyFollowUpWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return followup.And(predicates...), nil
+	}
+}
+
 // LeadWhereInput represents a where input for filtering Lead queries.
 type LeadWhereInput struct {
 	Predicates []predicate.Lead  `json:"-"`
@@ -1361,6 +2187,14 @@ type LeadWhereInput struct {
 	Locked    *bool `json:"locked,omitempty"`
 	LockedNEQ *bool `json:"lockedNEQ,omitempty"`
 
+	// "referrer_id" field predicates.
+	ReferrerID       *uuid.UUID  `json:"referrerID,omitempty"`
+	ReferrerIDNEQ    *uuid.UUID  `json:"referrerIDNEQ,omitempty"`
+	ReferrerIDIn     []uuid.UUID `json:"referrerIDIn,omitempty"`
+	ReferrerIDNotIn  []uuid.UUID `json:"referrerIDNotIn,omitempty"`
+	ReferrerIDIsNil  bool        `json:"referrerIDIsNil,omitempty"`
+	ReferrerIDNotNil bool        `json:"referrerIDNotNil,omitempty"`
+
 	// "owner" edge predicates.
 	HasOwner     *bool             `json:"hasOwner,omitempty"`
 	HasOwnerWith []*UserWhereInput `json:"hasOwnerWith,omitempty"`
@@ -1384,6 +2218,10 @@ type LeadWhereInput struct {
 	// "tags" edge predicates.
 	HasTags     *bool            `json:"hasTags,omitempty"`
 	HasTagsWith []*TagWhereInput `json:"hasTagsWith,omitempty"`
+
+	// "referrals" edge predicates.
+	HasReferrals     *bool             `json:"hasReferrals,omitempty"`
+	HasReferralsWith []*LeadWhereInput `json:"hasReferralsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -1994,6 +2832,24 @@ func (i *LeadWhereInput) P() (predicate.Lead, error) {
 	if i.LockedNEQ != nil {
 		predicates = append(predicates, lead.LockedNEQ(*i.LockedNEQ))
 	}
+	if i.ReferrerID != nil {
+		predicates = append(predicates, lead.ReferrerIDEQ(*i.ReferrerID))
+	}
+	if i.ReferrerIDNEQ != nil {
+		predicates = append(predicates, lead.ReferrerIDNEQ(*i.ReferrerIDNEQ))
+	}
+	if len(i.ReferrerIDIn) > 0 {
+		predicates = append(predicates, lead.ReferrerIDIn(i.ReferrerIDIn...))
+	}
+	if len(i.ReferrerIDNotIn) > 0 {
+		predicates = append(predicates, lead.ReferrerIDNotIn(i.ReferrerIDNotIn...))
+	}
+	if i.ReferrerIDIsNil {
+		predicates = append(predicates, lead.ReferrerIDIsNil())
+	}
+	if i.ReferrerIDNotNil {
+		predicates = append(predicates, lead.ReferrerIDNotNil())
+	}
 
 	if i.HasOwner != nil {
 		p := lead.HasOwner()
@@ -2102,6 +2958,24 @@ func (i *LeadWhereInput) P() (predicate.Lead, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, lead.HasTagsWith(with...))
+	}
+	if i.HasReferrals != nil {
+		p := lead.HasReferrals()
+		if !*i.HasReferrals {
+			p = lead.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasReferralsWith) > 0 {
+		with := make([]predicate.Lead, 0, len(i.HasReferralsWith))
+		for _, w := range i.HasReferralsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasReferralsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, lead.HasReferralsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -2400,6 +3274,444 @@ func (i *LostReasonWhereInput) P() (predicate.LostReason, error) {
 		return predicates[0], nil
 	default:
 		return lostreason.And(predicates...), nil
+	}
+}
+
+// NotificationWhereInput represents a where input for filtering Notification queries.
+type NotificationWhereInput struct {
+	Predicates []predicate.Notification  `json:"-"`
+	Not        *NotificationWhereInput   `json:"not,omitempty"`
+	Or         []*NotificationWhereInput `json:"or,omitempty"`
+	And        []*NotificationWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *uuid.UUID  `json:"id,omitempty"`
+	IDNEQ   *uuid.UUID  `json:"idNEQ,omitempty"`
+	IDIn    []uuid.UUID `json:"idIn,omitempty"`
+	IDNotIn []uuid.UUID `json:"idNotIn,omitempty"`
+	IDGT    *uuid.UUID  `json:"idGT,omitempty"`
+	IDGTE   *uuid.UUID  `json:"idGTE,omitempty"`
+	IDLT    *uuid.UUID  `json:"idLT,omitempty"`
+	IDLTE   *uuid.UUID  `json:"idLTE,omitempty"`
+
+	// "user_id" field predicates.
+	UserID      *uuid.UUID  `json:"userID,omitempty"`
+	UserIDNEQ   *uuid.UUID  `json:"userIDNEQ,omitempty"`
+	UserIDIn    []uuid.UUID `json:"userIDIn,omitempty"`
+	UserIDNotIn []uuid.UUID `json:"userIDNotIn,omitempty"`
+
+	// "kind" field predicates.
+	Kind             *string  `json:"kind,omitempty"`
+	KindNEQ          *string  `json:"kindNEQ,omitempty"`
+	KindIn           []string `json:"kindIn,omitempty"`
+	KindNotIn        []string `json:"kindNotIn,omitempty"`
+	KindGT           *string  `json:"kindGT,omitempty"`
+	KindGTE          *string  `json:"kindGTE,omitempty"`
+	KindLT           *string  `json:"kindLT,omitempty"`
+	KindLTE          *string  `json:"kindLTE,omitempty"`
+	KindContains     *string  `json:"kindContains,omitempty"`
+	KindHasPrefix    *string  `json:"kindHasPrefix,omitempty"`
+	KindHasSuffix    *string  `json:"kindHasSuffix,omitempty"`
+	KindEqualFold    *string  `json:"kindEqualFold,omitempty"`
+	KindContainsFold *string  `json:"kindContainsFold,omitempty"`
+
+	// "lead_id" field predicates.
+	LeadID       *uuid.UUID  `json:"leadID,omitempty"`
+	LeadIDNEQ    *uuid.UUID  `json:"leadIDNEQ,omitempty"`
+	LeadIDIn     []uuid.UUID `json:"leadIDIn,omitempty"`
+	LeadIDNotIn  []uuid.UUID `json:"leadIDNotIn,omitempty"`
+	LeadIDIsNil  bool        `json:"leadIDIsNil,omitempty"`
+	LeadIDNotNil bool        `json:"leadIDNotNil,omitempty"`
+
+	// "message" field predicates.
+	Message             *string  `json:"message,omitempty"`
+	MessageNEQ          *string  `json:"messageNEQ,omitempty"`
+	MessageIn           []string `json:"messageIn,omitempty"`
+	MessageNotIn        []string `json:"messageNotIn,omitempty"`
+	MessageGT           *string  `json:"messageGT,omitempty"`
+	MessageGTE          *string  `json:"messageGTE,omitempty"`
+	MessageLT           *string  `json:"messageLT,omitempty"`
+	MessageLTE          *string  `json:"messageLTE,omitempty"`
+	MessageContains     *string  `json:"messageContains,omitempty"`
+	MessageHasPrefix    *string  `json:"messageHasPrefix,omitempty"`
+	MessageHasSuffix    *string  `json:"messageHasSuffix,omitempty"`
+	MessageEqualFold    *string  `json:"messageEqualFold,omitempty"`
+	MessageContainsFold *string  `json:"messageContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "delivered_at" field predicates.
+	DeliveredAt       *time.Time  `json:"deliveredAt,omitempty"`
+	DeliveredAtNEQ    *time.Time  `json:"deliveredAtNEQ,omitempty"`
+	DeliveredAtIn     []time.Time `json:"deliveredAtIn,omitempty"`
+	DeliveredAtNotIn  []time.Time `json:"deliveredAtNotIn,omitempty"`
+	DeliveredAtGT     *time.Time  `json:"deliveredAtGT,omitempty"`
+	DeliveredAtGTE    *time.Time  `json:"deliveredAtGTE,omitempty"`
+	DeliveredAtLT     *time.Time  `json:"deliveredAtLT,omitempty"`
+	DeliveredAtLTE    *time.Time  `json:"deliveredAtLTE,omitempty"`
+	DeliveredAtIsNil  bool        `json:"deliveredAtIsNil,omitempty"`
+	DeliveredAtNotNil bool        `json:"deliveredAtNotNil,omitempty"`
+
+	// "read_at" field predicates.
+	ReadAt       *time.Time  `json:"readAt,omitempty"`
+	ReadAtNEQ    *time.Time  `json:"readAtNEQ,omitempty"`
+	ReadAtIn     []time.Time `json:"readAtIn,omitempty"`
+	ReadAtNotIn  []time.Time `json:"readAtNotIn,omitempty"`
+	ReadAtGT     *time.Time  `json:"readAtGT,omitempty"`
+	ReadAtGTE    *time.Time  `json:"readAtGTE,omitempty"`
+	ReadAtLT     *time.Time  `json:"readAtLT,omitempty"`
+	ReadAtLTE    *time.Time  `json:"readAtLTE,omitempty"`
+	ReadAtIsNil  bool        `json:"readAtIsNil,omitempty"`
+	ReadAtNotNil bool        `json:"readAtNotNil,omitempty"`
+
+	// "user" edge predicates.
+	HasUser     *bool             `json:"hasUser,omitempty"`
+	HasUserWith []*UserWhereInput `json:"hasUserWith,omitempty"`
+
+	// "lead" edge predicates.
+	HasLead     *bool             `json:"hasLead,omitempty"`
+	HasLeadWith []*LeadWhereInput `json:"hasLeadWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *NotificationWhereInput) AddPredicates(predicates ...predicate.Notification) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the NotificationWhereInput filter on the NotificationQuery builder.
+func (i *NotificationWhereInput) Filter(q *NotificationQuery) (*NotificationQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyNotificationWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyNotificationWhereInput is returned in case the NotificationWhereInput is empty.
+var ErrEmptyNotificationWhereInput = errors.New("ent: empty predicate NotificationWhereInput")
+
+// P returns a predicate for filtering notifications.
+// An error is returned if the input is empty or invalid.
+func (i *NotificationWhereInput) P() (predicate.Notification, error) {
+	var predicates []predicate.Notification
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, notification.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Notification, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, notification.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Notification, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, notification.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, notification.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, notification.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, notification.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, notification.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, notification.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, notification.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, notification.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, notification.IDLTE(*i.IDLTE))
+	}
+	if i.UserID != nil {
+		predicates = append(predicates, notification.UserIDEQ(*i.UserID))
+	}
+	if i.UserIDNEQ != nil {
+		predicates = append(predicates, notification.UserIDNEQ(*i.UserIDNEQ))
+	}
+	if len(i.UserIDIn) > 0 {
+		predicates = append(predicates, notification.UserIDIn(i.UserIDIn...))
+	}
+	if len(i.UserIDNotIn) > 0 {
+		predicates = append(predicates, notification.UserIDNotIn(i.UserIDNotIn...))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, notification.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, notification.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, notification.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, notification.KindNotIn(i.KindNotIn...))
+	}
+	if i.KindGT != nil {
+		predicates = append(predicates, notification.KindGT(*i.KindGT))
+	}
+	if i.KindGTE != nil {
+		predicates = append(predicates, notification.KindGTE(*i.KindGTE))
+	}
+	if i.KindLT != nil {
+		predicates = append(predicates, notification.KindLT(*i.KindLT))
+	}
+	if i.KindLTE != nil {
+		predicates = append(predicates, notification.KindLTE(*i.KindLTE))
+	}
+	if i.KindContains != nil {
+		predicates = append(predicates, notification.KindContains(*i.KindContains))
+	}
+	if i.KindHasPrefix != nil {
+		predicates = append(predicates, notification.KindHasPrefix(*i.KindHasPrefix))
+	}
+	if i.KindHasSuffix != nil {
+		predicates = append(predicates, notification.KindHasSuffix(*i.KindHasSuffix))
+	}
+	if i.KindEqualFold != nil {
+		predicates = append(predicates, notification.KindEqualFold(*i.KindEqualFold))
+	}
+	if i.KindContainsFold != nil {
+		predicates = append(predicates, notification.KindContainsFold(*i.KindContainsFold))
+	}
+	if i.LeadID != nil {
+		predicates = append(predicates, notification.LeadIDEQ(*i.LeadID))
+	}
+	if i.LeadIDNEQ != nil {
+		predicates = append(predicates, notification.LeadIDNEQ(*i.LeadIDNEQ))
+	}
+	if len(i.LeadIDIn) > 0 {
+		predicates = append(predicates, notification.LeadIDIn(i.LeadIDIn...))
+	}
+	if len(i.LeadIDNotIn) > 0 {
+		predicates = append(predicates, notification.LeadIDNotIn(i.LeadIDNotIn...))
+	}
+	if i.LeadIDIsNil {
+		predicates = append(predicates, notification.LeadIDIsNil())
+	}
+	if i.LeadIDNotNil {
+		predicates = append(predicates, notification.LeadIDNotNil())
+	}
+	if i.Message != nil {
+		predicates = append(predicates, notification.MessageEQ(*i.Message))
+	}
+	if i.MessageNEQ != nil {
+		predicates = append(predicates, notification.MessageNEQ(*i.MessageNEQ))
+	}
+	if len(i.MessageIn) > 0 {
+		predicates = append(predicates, notification.MessageIn(i.MessageIn...))
+	}
+	if len(i.MessageNotIn) > 0 {
+		predicates = append(predicates, notification.MessageNotIn(i.MessageNotIn...))
+	}
+	if i.MessageGT != nil {
+		predicates = append(predicates, notification.MessageGT(*i.MessageGT))
+	}
+	if i.MessageGTE != nil {
+		predicates = append(predicates, notification.MessageGTE(*i.MessageGTE))
+	}
+	if i.MessageLT != nil {
+		predicates = append(predicates, notification.MessageLT(*i.MessageLT))
+	}
+	if i.MessageLTE != nil {
+		predicates = append(predicates, notification.MessageLTE(*i.MessageLTE))
+	}
+	if i.MessageContains != nil {
+		predicates = append(predicates, notification.MessageContains(*i.MessageContains))
+	}
+	if i.MessageHasPrefix != nil {
+		predicates = append(predicates, notification.MessageHasPrefix(*i.MessageHasPrefix))
+	}
+	if i.MessageHasSuffix != nil {
+		predicates = append(predicates, notification.MessageHasSuffix(*i.MessageHasSuffix))
+	}
+	if i.MessageEqualFold != nil {
+		predicates = append(predicates, notification.MessageEqualFold(*i.MessageEqualFold))
+	}
+	if i.MessageContainsFold != nil {
+		predicates = append(predicates, notification.MessageContainsFold(*i.MessageContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, notification.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, notification.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, notification.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, notification.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, notification.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, notification.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, notification.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, notification.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.DeliveredAt != nil {
+		predicates = append(predicates, notification.DeliveredAtEQ(*i.DeliveredAt))
+	}
+	if i.DeliveredAtNEQ != nil {
+		predicates = append(predicates, notification.DeliveredAtNEQ(*i.DeliveredAtNEQ))
+	}
+	if len(i.DeliveredAtIn) > 0 {
+		predicates = append(predicates, notification.DeliveredAtIn(i.DeliveredAtIn...))
+	}
+	if len(i.DeliveredAtNotIn) > 0 {
+		predicates = append(predicates, notification.DeliveredAtNotIn(i.DeliveredAtNotIn...))
+	}
+	if i.DeliveredAtGT != nil {
+		predicates = append(predicates, notification.DeliveredAtGT(*i.DeliveredAtGT))
+	}
+	if i.DeliveredAtGTE != nil {
+		predicates = append(predicates, notification.DeliveredAtGTE(*i.DeliveredAtGTE))
+	}
+	if i.DeliveredAtLT != nil {
+		predicates = append(predicates, notification.DeliveredAtLT(*i.DeliveredAtLT))
+	}
+	if i.DeliveredAtLTE != nil {
+		predicates = append(predicates, notification.DeliveredAtLTE(*i.DeliveredAtLTE))
+	}
+	if i.DeliveredAtIsNil {
+		predicates = append(predicates, notification.DeliveredAtIsNil())
+	}
+	if i.DeliveredAtNotNil {
+		predicates = append(predicates, notification.DeliveredAtNotNil())
+	}
+	if i.ReadAt != nil {
+		predicates = append(predicates, notification.ReadAtEQ(*i.ReadAt))
+	}
+	if i.ReadAtNEQ != nil {
+		predicates = append(predicates, notification.ReadAtNEQ(*i.ReadAtNEQ))
+	}
+	if len(i.ReadAtIn) > 0 {
+		predicates = append(predicates, notification.ReadAtIn(i.ReadAtIn...))
+	}
+	if len(i.ReadAtNotIn) > 0 {
+		predicates = append(predicates, notification.ReadAtNotIn(i.ReadAtNotIn...))
+	}
+	if i.ReadAtGT != nil {
+		predicates = append(predicates, notification.ReadAtGT(*i.ReadAtGT))
+	}
+	if i.ReadAtGTE != nil {
+		predicates = append(predicates, notification.ReadAtGTE(*i.ReadAtGTE))
+	}
+	if i.ReadAtLT != nil {
+		predicates = append(predicates, notification.ReadAtLT(*i.ReadAtLT))
+	}
+	if i.ReadAtLTE != nil {
+		predicates = append(predicates, notification.ReadAtLTE(*i.ReadAtLTE))
+	}
+	if i.ReadAtIsNil {
+		predicates = append(predicates, notification.ReadAtIsNil())
+	}
+	if i.ReadAtNotNil {
+		predicates = append(predicates, notification.ReadAtNotNil())
+	}
+
+	if i.HasUser != nil {
+		p := notification.HasUser()
+		if !*i.HasUser {
+			p = notification.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasUserWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasUserWith))
+		for _, w := range i.HasUserWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasUserWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, notification.HasUserWith(with...))
+	}
+	if i.HasLead != nil {
+		p := notification.HasLead()
+		if !*i.HasLead {
+			p = notification.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasLeadWith) > 0 {
+		with := make([]predicate.Lead, 0, len(i.HasLeadWith))
+		for _, w := range i.HasLeadWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasLeadWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, notification.HasLeadWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyNotificationWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return notification.And(predicates...), nil
 	}
 }
 
@@ -3504,6 +4816,384 @@ func (i *PoolWhereInput) P() (predicate.Pool, error) {
 		return predicates[0], nil
 	default:
 		return pool.And(predicates...), nil
+	}
+}
+
+// SourceTouchWhereInput represents a where input for filtering SourceTouch queries.
+type SourceTouchWhereInput struct {
+	Predicates []predicate.SourceTouch  `json:"-"`
+	Not        *SourceTouchWhereInput   `json:"not,omitempty"`
+	Or         []*SourceTouchWhereInput `json:"or,omitempty"`
+	And        []*SourceTouchWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *uuid.UUID  `json:"id,omitempty"`
+	IDNEQ   *uuid.UUID  `json:"idNEQ,omitempty"`
+	IDIn    []uuid.UUID `json:"idIn,omitempty"`
+	IDNotIn []uuid.UUID `json:"idNotIn,omitempty"`
+	IDGT    *uuid.UUID  `json:"idGT,omitempty"`
+	IDGTE   *uuid.UUID  `json:"idGTE,omitempty"`
+	IDLT    *uuid.UUID  `json:"idLT,omitempty"`
+	IDLTE   *uuid.UUID  `json:"idLTE,omitempty"`
+
+	// "lead_id" field predicates.
+	LeadID      *uuid.UUID  `json:"leadID,omitempty"`
+	LeadIDNEQ   *uuid.UUID  `json:"leadIDNEQ,omitempty"`
+	LeadIDIn    []uuid.UUID `json:"leadIDIn,omitempty"`
+	LeadIDNotIn []uuid.UUID `json:"leadIDNotIn,omitempty"`
+
+	// "source" field predicates.
+	Source             *string  `json:"source,omitempty"`
+	SourceNEQ          *string  `json:"sourceNEQ,omitempty"`
+	SourceIn           []string `json:"sourceIn,omitempty"`
+	SourceNotIn        []string `json:"sourceNotIn,omitempty"`
+	SourceGT           *string  `json:"sourceGT,omitempty"`
+	SourceGTE          *string  `json:"sourceGTE,omitempty"`
+	SourceLT           *string  `json:"sourceLT,omitempty"`
+	SourceLTE          *string  `json:"sourceLTE,omitempty"`
+	SourceContains     *string  `json:"sourceContains,omitempty"`
+	SourceHasPrefix    *string  `json:"sourceHasPrefix,omitempty"`
+	SourceHasSuffix    *string  `json:"sourceHasSuffix,omitempty"`
+	SourceEqualFold    *string  `json:"sourceEqualFold,omitempty"`
+	SourceContainsFold *string  `json:"sourceContainsFold,omitempty"`
+
+	// "source_detail" field predicates.
+	SourceDetail             *string  `json:"sourceDetail,omitempty"`
+	SourceDetailNEQ          *string  `json:"sourceDetailNEQ,omitempty"`
+	SourceDetailIn           []string `json:"sourceDetailIn,omitempty"`
+	SourceDetailNotIn        []string `json:"sourceDetailNotIn,omitempty"`
+	SourceDetailGT           *string  `json:"sourceDetailGT,omitempty"`
+	SourceDetailGTE          *string  `json:"sourceDetailGTE,omitempty"`
+	SourceDetailLT           *string  `json:"sourceDetailLT,omitempty"`
+	SourceDetailLTE          *string  `json:"sourceDetailLTE,omitempty"`
+	SourceDetailContains     *string  `json:"sourceDetailContains,omitempty"`
+	SourceDetailHasPrefix    *string  `json:"sourceDetailHasPrefix,omitempty"`
+	SourceDetailHasSuffix    *string  `json:"sourceDetailHasSuffix,omitempty"`
+	SourceDetailEqualFold    *string  `json:"sourceDetailEqualFold,omitempty"`
+	SourceDetailContainsFold *string  `json:"sourceDetailContainsFold,omitempty"`
+
+	// "external_id" field predicates.
+	ExternalID             *string  `json:"externalID,omitempty"`
+	ExternalIDNEQ          *string  `json:"externalIDNEQ,omitempty"`
+	ExternalIDIn           []string `json:"externalIDIn,omitempty"`
+	ExternalIDNotIn        []string `json:"externalIDNotIn,omitempty"`
+	ExternalIDGT           *string  `json:"externalIDGT,omitempty"`
+	ExternalIDGTE          *string  `json:"externalIDGTE,omitempty"`
+	ExternalIDLT           *string  `json:"externalIDLT,omitempty"`
+	ExternalIDLTE          *string  `json:"externalIDLTE,omitempty"`
+	ExternalIDContains     *string  `json:"externalIDContains,omitempty"`
+	ExternalIDHasPrefix    *string  `json:"externalIDHasPrefix,omitempty"`
+	ExternalIDHasSuffix    *string  `json:"externalIDHasSuffix,omitempty"`
+	ExternalIDIsNil        bool     `json:"externalIDIsNil,omitempty"`
+	ExternalIDNotNil       bool     `json:"externalIDNotNil,omitempty"`
+	ExternalIDEqualFold    *string  `json:"externalIDEqualFold,omitempty"`
+	ExternalIDContainsFold *string  `json:"externalIDContainsFold,omitempty"`
+
+	// "duplicate" field predicates.
+	Duplicate    *bool `json:"duplicate,omitempty"`
+	DuplicateNEQ *bool `json:"duplicateNEQ,omitempty"`
+
+	// "at" field predicates.
+	At      *time.Time  `json:"at,omitempty"`
+	AtNEQ   *time.Time  `json:"atNEQ,omitempty"`
+	AtIn    []time.Time `json:"atIn,omitempty"`
+	AtNotIn []time.Time `json:"atNotIn,omitempty"`
+	AtGT    *time.Time  `json:"atGT,omitempty"`
+	AtGTE   *time.Time  `json:"atGTE,omitempty"`
+	AtLT    *time.Time  `json:"atLT,omitempty"`
+	AtLTE   *time.Time  `json:"atLTE,omitempty"`
+
+	// "lead" edge predicates.
+	HasLead     *bool             `json:"hasLead,omitempty"`
+	HasLeadWith []*LeadWhereInput `json:"hasLeadWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *SourceTouchWhereInput) AddPredicates(predicates ...predicate.SourceTouch) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the SourceTouchWhereInput filter on the SourceTouchQuery builder.
+func (i *SourceTouchWhereInput) Filter(q *SourceTouchQuery) (*SourceTouchQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptySourceTouchWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptySourceTouchWhereInput is returned in case the SourceTouchWhereInput is empty.
+var ErrEmptySourceTouchWhereInput = errors.New("ent: empty predicate SourceTouchWhereInput")
+
+// P returns a predicate for filtering sourcetouches.
+// An error is returned if the input is empty or invalid.
+func (i *SourceTouchWhereInput) P() (predicate.SourceTouch, error) {
+	var predicates []predicate.SourceTouch
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, sourcetouch.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.SourceTouch, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, sourcetouch.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.SourceTouch, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, sourcetouch.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, sourcetouch.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, sourcetouch.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, sourcetouch.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, sourcetouch.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, sourcetouch.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, sourcetouch.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, sourcetouch.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, sourcetouch.IDLTE(*i.IDLTE))
+	}
+	if i.LeadID != nil {
+		predicates = append(predicates, sourcetouch.LeadIDEQ(*i.LeadID))
+	}
+	if i.LeadIDNEQ != nil {
+		predicates = append(predicates, sourcetouch.LeadIDNEQ(*i.LeadIDNEQ))
+	}
+	if len(i.LeadIDIn) > 0 {
+		predicates = append(predicates, sourcetouch.LeadIDIn(i.LeadIDIn...))
+	}
+	if len(i.LeadIDNotIn) > 0 {
+		predicates = append(predicates, sourcetouch.LeadIDNotIn(i.LeadIDNotIn...))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, sourcetouch.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, sourcetouch.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, sourcetouch.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, sourcetouch.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.SourceGT != nil {
+		predicates = append(predicates, sourcetouch.SourceGT(*i.SourceGT))
+	}
+	if i.SourceGTE != nil {
+		predicates = append(predicates, sourcetouch.SourceGTE(*i.SourceGTE))
+	}
+	if i.SourceLT != nil {
+		predicates = append(predicates, sourcetouch.SourceLT(*i.SourceLT))
+	}
+	if i.SourceLTE != nil {
+		predicates = append(predicates, sourcetouch.SourceLTE(*i.SourceLTE))
+	}
+	if i.SourceContains != nil {
+		predicates = append(predicates, sourcetouch.SourceContains(*i.SourceContains))
+	}
+	if i.SourceHasPrefix != nil {
+		predicates = append(predicates, sourcetouch.SourceHasPrefix(*i.SourceHasPrefix))
+	}
+	if i.SourceHasSuffix != nil {
+		predicates = append(predicates, sourcetouch.SourceHasSuffix(*i.SourceHasSuffix))
+	}
+	if i.SourceEqualFold != nil {
+		predicates = append(predicates, sourcetouch.SourceEqualFold(*i.SourceEqualFold))
+	}
+	if i.SourceContainsFold != nil {
+		predicates = append(predicates, sourcetouch.SourceContainsFold(*i.SourceContainsFold))
+	}
+	if i.SourceDetail != nil {
+		predicates = append(predicates, sourcetouch.SourceDetailEQ(*i.SourceDetail))
+	}
+	if i.SourceDetailNEQ != nil {
+		predicates = append(predicates, sourcetouch.SourceDetailNEQ(*i.SourceDetailNEQ))
+	}
+	if len(i.SourceDetailIn) > 0 {
+		predicates = append(predicates, sourcetouch.SourceDetailIn(i.SourceDetailIn...))
+	}
+	if len(i.SourceDetailNotIn) > 0 {
+		predicates = append(predicates, sourcetouch.SourceDetailNotIn(i.SourceDetailNotIn...))
+	}
+	if i.SourceDetailGT != nil {
+		predicates = append(predicates, sourcetouch.SourceDetailGT(*i.SourceDetailGT))
+	}
+	if i.SourceDetailGTE != nil {
+		predicates = append(predicates, sourcetouch.SourceDetailGTE(*i.SourceDetailGTE))
+	}
+	if i.SourceDetailLT != nil {
+		predicates = append(predicates, sourcetouch.SourceDetailLT(*i.SourceDetailLT))
+	}
+	if i.SourceDetailLTE != nil {
+		predicates = append(predicates, sourcetouch.SourceDetailLTE(*i.SourceDetailLTE))
+	}
+	if i.SourceDetailContains != nil {
+		predicates = append(predicates, sourcetouch.SourceDetailContains(*i.SourceDetailContains))
+	}
+	if i.SourceDetailHasPrefix != nil {
+		predicates = append(predicates, sourcetouch.SourceDetailHasPrefix(*i.SourceDetailHasPrefix))
+	}
+	if i.SourceDetailHasSuffix != nil {
+		predicates = append(predicates, sourcetouch.SourceDetailHasSuffix(*i.SourceDetailHasSuffix))
+	}
+	if i.SourceDetailEqualFold != nil {
+		predicates = append(predicates, sourcetouch.SourceDetailEqualFold(*i.SourceDetailEqualFold))
+	}
+	if i.SourceDetailContainsFold != nil {
+		predicates = append(predicates, sourcetouch.SourceDetailContainsFold(*i.SourceDetailContainsFold))
+	}
+	if i.ExternalID != nil {
+		predicates = append(predicates, sourcetouch.ExternalIDEQ(*i.ExternalID))
+	}
+	if i.ExternalIDNEQ != nil {
+		predicates = append(predicates, sourcetouch.ExternalIDNEQ(*i.ExternalIDNEQ))
+	}
+	if len(i.ExternalIDIn) > 0 {
+		predicates = append(predicates, sourcetouch.ExternalIDIn(i.ExternalIDIn...))
+	}
+	if len(i.ExternalIDNotIn) > 0 {
+		predicates = append(predicates, sourcetouch.ExternalIDNotIn(i.ExternalIDNotIn...))
+	}
+	if i.ExternalIDGT != nil {
+		predicates = append(predicates, sourcetouch.ExternalIDGT(*i.ExternalIDGT))
+	}
+	if i.ExternalIDGTE != nil {
+		predicates = append(predicates, sourcetouch.ExternalIDGTE(*i.ExternalIDGTE))
+	}
+	if i.ExternalIDLT != nil {
+		predicates = append(predicates, sourcetouch.ExternalIDLT(*i.ExternalIDLT))
+	}
+	if i.ExternalIDLTE != nil {
+		predicates = append(predicates, sourcetouch.ExternalIDLTE(*i.ExternalIDLTE))
+	}
+	if i.ExternalIDContains != nil {
+		predicates = append(predicates, sourcetouch.ExternalIDContains(*i.ExternalIDContains))
+	}
+	if i.ExternalIDHasPrefix != nil {
+		predicates = append(predicates, sourcetouch.ExternalIDHasPrefix(*i.ExternalIDHasPrefix))
+	}
+	if i.ExternalIDHasSuffix != nil {
+		predicates = append(predicates, sourcetouch.ExternalIDHasSuffix(*i.ExternalIDHasSuffix))
+	}
+	if i.ExternalIDIsNil {
+		predicates = append(predicates, sourcetouch.ExternalIDIsNil())
+	}
+	if i.ExternalIDNotNil {
+		predicates = append(predicates, sourcetouch.ExternalIDNotNil())
+	}
+	if i.ExternalIDEqualFold != nil {
+		predicates = append(predicates, sourcetouch.ExternalIDEqualFold(*i.ExternalIDEqualFold))
+	}
+	if i.ExternalIDContainsFold != nil {
+		predicates = append(predicates, sourcetouch.ExternalIDContainsFold(*i.ExternalIDContainsFold))
+	}
+	if i.Duplicate != nil {
+		predicates = append(predicates, sourcetouch.DuplicateEQ(*i.Duplicate))
+	}
+	if i.DuplicateNEQ != nil {
+		predicates = append(predicates, sourcetouch.DuplicateNEQ(*i.DuplicateNEQ))
+	}
+	if i.At != nil {
+		predicates = append(predicates, sourcetouch.AtEQ(*i.At))
+	}
+	if i.AtNEQ != nil {
+		predicates = append(predicates, sourcetouch.AtNEQ(*i.AtNEQ))
+	}
+	if len(i.AtIn) > 0 {
+		predicates = append(predicates, sourcetouch.AtIn(i.AtIn...))
+	}
+	if len(i.AtNotIn) > 0 {
+		predicates = append(predicates, sourcetouch.AtNotIn(i.AtNotIn...))
+	}
+	if i.AtGT != nil {
+		predicates = append(predicates, sourcetouch.AtGT(*i.AtGT))
+	}
+	if i.AtGTE != nil {
+		predicates = append(predicates, sourcetouch.AtGTE(*i.AtGTE))
+	}
+	if i.AtLT != nil {
+		predicates = append(predicates, sourcetouch.AtLT(*i.AtLT))
+	}
+	if i.AtLTE != nil {
+		predicates = append(predicates, sourcetouch.AtLTE(*i.AtLTE))
+	}
+
+	if i.HasLead != nil {
+		p := sourcetouch.HasLead()
+		if !*i.HasLead {
+			p = sourcetouch.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasLeadWith) > 0 {
+		with := make([]predicate.Lead, 0, len(i.HasLeadWith))
+		for _, w := range i.HasLeadWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasLeadWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, sourcetouch.HasLeadWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptySourceTouchWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return sourcetouch.And(predicates...), nil
 	}
 }
 

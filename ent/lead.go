@@ -78,6 +78,10 @@ type Lead struct {
 	LastFollowUpAt *time.Time `json:"last_follow_up_at,omitempty"`
 	// Locked holds the value of the "locked" field.
 	Locked bool `json:"locked,omitempty"`
+	// Reachable holds the value of the "reachable" field.
+	Reachable []string `json:"reachable,omitempty"`
+	// ReferrerID holds the value of the "referrer_id" field.
+	ReferrerID *uuid.UUID `json:"referrer_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the LeadQuery when eager-loading is set.
 	Edges        LeadEdges `json:"edges"`
@@ -100,16 +104,30 @@ type LeadEdges struct {
 	Tags []*Tag `json:"tags,omitempty"`
 	// StageChanges holds the value of the stage_changes edge.
 	StageChanges []*StageChange `json:"stage_changes,omitempty"`
+	// FollowUps holds the value of the follow_ups edge.
+	FollowUps []*FollowUp `json:"follow_ups,omitempty"`
+	// Deals holds the value of the deals edge.
+	Deals []*Deal `json:"deals,omitempty"`
+	// Touches holds the value of the touches edge.
+	Touches []*SourceTouch `json:"touches,omitempty"`
+	// Referrer holds the value of the referrer edge.
+	Referrer *Lead `json:"referrer,omitempty"`
+	// Referrals holds the value of the referrals edge.
+	Referrals []*Lead `json:"referrals,omitempty"`
 	// LeadTags holds the value of the lead_tags edge.
 	LeadTags []*LeadTag `json:"lead_tags,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [8]bool
+	loadedTypes [13]bool
 	// totalCount holds the count of the edges above.
-	totalCount [7]map[string]int
+	totalCount [11]map[string]int
 
 	namedTags         map[string][]*Tag
 	namedStageChanges map[string][]*StageChange
+	namedFollowUps    map[string][]*FollowUp
+	namedDeals        map[string][]*Deal
+	namedTouches      map[string][]*SourceTouch
+	namedReferrals    map[string][]*Lead
 	namedLeadTags     map[string][]*LeadTag
 }
 
@@ -186,10 +204,57 @@ func (e LeadEdges) StageChangesOrErr() ([]*StageChange, error) {
 	return nil, &NotLoadedError{edge: "stage_changes"}
 }
 
+// FollowUpsOrErr returns the FollowUps value or an error if the edge
+// was not loaded in eager-loading.
+func (e LeadEdges) FollowUpsOrErr() ([]*FollowUp, error) {
+	if e.loadedTypes[7] {
+		return e.FollowUps, nil
+	}
+	return nil, &NotLoadedError{edge: "follow_ups"}
+}
+
+// DealsOrErr returns the Deals value or an error if the edge
+// was not loaded in eager-loading.
+func (e LeadEdges) DealsOrErr() ([]*Deal, error) {
+	if e.loadedTypes[8] {
+		return e.Deals, nil
+	}
+	return nil, &NotLoadedError{edge: "deals"}
+}
+
+// TouchesOrErr returns the Touches value or an error if the edge
+// was not loaded in eager-loading.
+func (e LeadEdges) TouchesOrErr() ([]*SourceTouch, error) {
+	if e.loadedTypes[9] {
+		return e.Touches, nil
+	}
+	return nil, &NotLoadedError{edge: "touches"}
+}
+
+// ReferrerOrErr returns the Referrer value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e LeadEdges) ReferrerOrErr() (*Lead, error) {
+	if e.Referrer != nil {
+		return e.Referrer, nil
+	} else if e.loadedTypes[10] {
+		return nil, &NotFoundError{label: lead.Label}
+	}
+	return nil, &NotLoadedError{edge: "referrer"}
+}
+
+// ReferralsOrErr returns the Referrals value or an error if the edge
+// was not loaded in eager-loading.
+func (e LeadEdges) ReferralsOrErr() ([]*Lead, error) {
+	if e.loadedTypes[11] {
+		return e.Referrals, nil
+	}
+	return nil, &NotLoadedError{edge: "referrals"}
+}
+
 // LeadTagsOrErr returns the LeadTags value or an error if the edge
 // was not loaded in eager-loading.
 func (e LeadEdges) LeadTagsOrErr() ([]*LeadTag, error) {
-	if e.loadedTypes[7] {
+	if e.loadedTypes[12] {
 		return e.LeadTags, nil
 	}
 	return nil, &NotLoadedError{edge: "lead_tags"}
@@ -200,9 +265,9 @@ func (*Lead) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case lead.FieldOwnerID, lead.FieldPoolID, lead.FieldStageID, lead.FieldTerritoryID, lead.FieldPartnerID, lead.FieldMergedIntoID:
+		case lead.FieldOwnerID, lead.FieldPoolID, lead.FieldStageID, lead.FieldTerritoryID, lead.FieldPartnerID, lead.FieldMergedIntoID, lead.FieldReferrerID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case lead.FieldAttributes:
+		case lead.FieldAttributes, lead.FieldReachable:
 			values[i] = new([]byte)
 		case lead.FieldLocked:
 			values[i] = new(sql.NullBool)
@@ -414,6 +479,21 @@ func (_m *Lead) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Locked = value.Bool
 			}
+		case lead.FieldReachable:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field reachable", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Reachable); err != nil {
+					return fmt.Errorf("unmarshal field reachable: %w", err)
+				}
+			}
+		case lead.FieldReferrerID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field referrer_id", values[i])
+			} else if value.Valid {
+				_m.ReferrerID = new(uuid.UUID)
+				*_m.ReferrerID = *value.S.(*uuid.UUID)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -460,6 +540,31 @@ func (_m *Lead) QueryTags() *TagQuery {
 // QueryStageChanges queries the "stage_changes" edge of the Lead entity.
 func (_m *Lead) QueryStageChanges() *StageChangeQuery {
 	return NewLeadClient(_m.config).QueryStageChanges(_m)
+}
+
+// QueryFollowUps queries the "follow_ups" edge of the Lead entity.
+func (_m *Lead) QueryFollowUps() *FollowUpQuery {
+	return NewLeadClient(_m.config).QueryFollowUps(_m)
+}
+
+// QueryDeals queries the "deals" edge of the Lead entity.
+func (_m *Lead) QueryDeals() *DealQuery {
+	return NewLeadClient(_m.config).QueryDeals(_m)
+}
+
+// QueryTouches queries the "touches" edge of the Lead entity.
+func (_m *Lead) QueryTouches() *SourceTouchQuery {
+	return NewLeadClient(_m.config).QueryTouches(_m)
+}
+
+// QueryReferrer queries the "referrer" edge of the Lead entity.
+func (_m *Lead) QueryReferrer() *LeadQuery {
+	return NewLeadClient(_m.config).QueryReferrer(_m)
+}
+
+// QueryReferrals queries the "referrals" edge of the Lead entity.
+func (_m *Lead) QueryReferrals() *LeadQuery {
+	return NewLeadClient(_m.config).QueryReferrals(_m)
 }
 
 // QueryLeadTags queries the "lead_tags" edge of the Lead entity.
@@ -600,6 +705,14 @@ func (_m *Lead) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("locked=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Locked))
+	builder.WriteString(", ")
+	builder.WriteString("reachable=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Reachable))
+	builder.WriteString(", ")
+	if v := _m.ReferrerID; v != nil {
+		builder.WriteString("referrer_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -649,6 +762,102 @@ func (_m *Lead) appendNamedStageChanges(name string, edges ...*StageChange) {
 		_m.Edges.namedStageChanges[name] = []*StageChange{}
 	} else {
 		_m.Edges.namedStageChanges[name] = append(_m.Edges.namedStageChanges[name], edges...)
+	}
+}
+
+// NamedFollowUps returns the FollowUps named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Lead) NamedFollowUps(name string) ([]*FollowUp, error) {
+	if _m.Edges.namedFollowUps == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedFollowUps[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Lead) appendNamedFollowUps(name string, edges ...*FollowUp) {
+	if _m.Edges.namedFollowUps == nil {
+		_m.Edges.namedFollowUps = make(map[string][]*FollowUp)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedFollowUps[name] = []*FollowUp{}
+	} else {
+		_m.Edges.namedFollowUps[name] = append(_m.Edges.namedFollowUps[name], edges...)
+	}
+}
+
+// NamedDeals returns the Deals named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Lead) NamedDeals(name string) ([]*Deal, error) {
+	if _m.Edges.namedDeals == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDeals[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Lead) appendNamedDeals(name string, edges ...*Deal) {
+	if _m.Edges.namedDeals == nil {
+		_m.Edges.namedDeals = make(map[string][]*Deal)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDeals[name] = []*Deal{}
+	} else {
+		_m.Edges.namedDeals[name] = append(_m.Edges.namedDeals[name], edges...)
+	}
+}
+
+// NamedTouches returns the Touches named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Lead) NamedTouches(name string) ([]*SourceTouch, error) {
+	if _m.Edges.namedTouches == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedTouches[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Lead) appendNamedTouches(name string, edges ...*SourceTouch) {
+	if _m.Edges.namedTouches == nil {
+		_m.Edges.namedTouches = make(map[string][]*SourceTouch)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedTouches[name] = []*SourceTouch{}
+	} else {
+		_m.Edges.namedTouches[name] = append(_m.Edges.namedTouches[name], edges...)
+	}
+}
+
+// NamedReferrals returns the Referrals named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Lead) NamedReferrals(name string) ([]*Lead, error) {
+	if _m.Edges.namedReferrals == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedReferrals[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Lead) appendNamedReferrals(name string, edges ...*Lead) {
+	if _m.Edges.namedReferrals == nil {
+		_m.Edges.namedReferrals = make(map[string][]*Lead)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedReferrals[name] = []*Lead{}
+	} else {
+		_m.Edges.namedReferrals[name] = append(_m.Edges.namedReferrals[name], edges...)
 	}
 }
 

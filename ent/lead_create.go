@@ -13,9 +13,12 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/scrmhq/scrm/ent/deal"
+	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
 	"github.com/scrmhq/scrm/ent/tag"
@@ -385,6 +388,26 @@ func (_c *LeadCreate) SetNillableLocked(v *bool) *LeadCreate {
 	return _c
 }
 
+// SetReachable sets the "reachable" field.
+func (_c *LeadCreate) SetReachable(v []string) *LeadCreate {
+	_c.mutation.SetReachable(v)
+	return _c
+}
+
+// SetReferrerID sets the "referrer_id" field.
+func (_c *LeadCreate) SetReferrerID(v uuid.UUID) *LeadCreate {
+	_c.mutation.SetReferrerID(v)
+	return _c
+}
+
+// SetNillableReferrerID sets the "referrer_id" field if the given value is not nil.
+func (_c *LeadCreate) SetNillableReferrerID(v *uuid.UUID) *LeadCreate {
+	if v != nil {
+		_c.SetReferrerID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *LeadCreate) SetID(v uuid.UUID) *LeadCreate {
 	_c.mutation.SetID(v)
@@ -452,6 +475,71 @@ func (_c *LeadCreate) AddStageChanges(v ...*StageChange) *LeadCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddStageChangeIDs(ids...)
+}
+
+// AddFollowUpIDs adds the "follow_ups" edge to the FollowUp entity by IDs.
+func (_c *LeadCreate) AddFollowUpIDs(ids ...uuid.UUID) *LeadCreate {
+	_c.mutation.AddFollowUpIDs(ids...)
+	return _c
+}
+
+// AddFollowUps adds the "follow_ups" edges to the FollowUp entity.
+func (_c *LeadCreate) AddFollowUps(v ...*FollowUp) *LeadCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddFollowUpIDs(ids...)
+}
+
+// AddDealIDs adds the "deals" edge to the Deal entity by IDs.
+func (_c *LeadCreate) AddDealIDs(ids ...uuid.UUID) *LeadCreate {
+	_c.mutation.AddDealIDs(ids...)
+	return _c
+}
+
+// AddDeals adds the "deals" edges to the Deal entity.
+func (_c *LeadCreate) AddDeals(v ...*Deal) *LeadCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddDealIDs(ids...)
+}
+
+// AddTouchIDs adds the "touches" edge to the SourceTouch entity by IDs.
+func (_c *LeadCreate) AddTouchIDs(ids ...uuid.UUID) *LeadCreate {
+	_c.mutation.AddTouchIDs(ids...)
+	return _c
+}
+
+// AddTouches adds the "touches" edges to the SourceTouch entity.
+func (_c *LeadCreate) AddTouches(v ...*SourceTouch) *LeadCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddTouchIDs(ids...)
+}
+
+// SetReferrer sets the "referrer" edge to the Lead entity.
+func (_c *LeadCreate) SetReferrer(v *Lead) *LeadCreate {
+	return _c.SetReferrerID(v.ID)
+}
+
+// AddReferralIDs adds the "referrals" edge to the Lead entity by IDs.
+func (_c *LeadCreate) AddReferralIDs(ids ...uuid.UUID) *LeadCreate {
+	_c.mutation.AddReferralIDs(ids...)
+	return _c
+}
+
+// AddReferrals adds the "referrals" edges to the Lead entity.
+func (_c *LeadCreate) AddReferrals(v ...*Lead) *LeadCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReferralIDs(ids...)
 }
 
 // Mutation returns the LeadMutation object of the builder.
@@ -537,6 +625,10 @@ func (_c *LeadCreate) defaults() error {
 		v := lead.DefaultLocked
 		_c.mutation.SetLocked(v)
 	}
+	if _, ok := _c.mutation.Reachable(); !ok {
+		v := lead.DefaultReachable
+		_c.mutation.SetReachable(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if lead.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized lead.DefaultID (forgotten import ent/runtime?)")
@@ -614,6 +706,9 @@ func (_c *LeadCreate) check() error {
 	}
 	if _, ok := _c.mutation.Locked(); !ok {
 		return &ValidationError{Name: "locked", err: errors.New(`ent: missing required field "Lead.locked"`)}
+	}
+	if _, ok := _c.mutation.Reachable(); !ok {
+		return &ValidationError{Name: "reachable", err: errors.New(`ent: missing required field "Lead.reachable"`)}
 	}
 	return nil
 }
@@ -739,6 +834,10 @@ func (_c *LeadCreate) createSpec() (*Lead, *sqlgraph.CreateSpec) {
 		_spec.SetField(lead.FieldLocked, field.TypeBool, value)
 		_node.Locked = value
 	}
+	if value, ok := _c.mutation.Reachable(); ok {
+		_spec.SetField(lead.FieldReachable, field.TypeJSON, value)
+		_node.Reachable = value
+	}
 	if nodes := _c.mutation.OwnerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -853,6 +952,87 @@ func (_c *LeadCreate) createSpec() (*Lead, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(stagechange.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.FollowUpsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.FollowUpsTable,
+			Columns: []string{lead.FollowUpsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(followup.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DealsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.DealsTable,
+			Columns: []string{lead.DealsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deal.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TouchesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.TouchesTable,
+			Columns: []string{lead.TouchesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sourcetouch.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ReferrerIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   lead.ReferrerTable,
+			Columns: []string{lead.ReferrerColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(lead.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ReferrerID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ReferralsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.ReferralsTable,
+			Columns: []string{lead.ReferralsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(lead.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -1293,6 +1473,36 @@ func (u *LeadUpsert) SetLocked(v bool) *LeadUpsert {
 // UpdateLocked sets the "locked" field to the value that was provided on create.
 func (u *LeadUpsert) UpdateLocked() *LeadUpsert {
 	u.SetExcluded(lead.FieldLocked)
+	return u
+}
+
+// SetReachable sets the "reachable" field.
+func (u *LeadUpsert) SetReachable(v []string) *LeadUpsert {
+	u.Set(lead.FieldReachable, v)
+	return u
+}
+
+// UpdateReachable sets the "reachable" field to the value that was provided on create.
+func (u *LeadUpsert) UpdateReachable() *LeadUpsert {
+	u.SetExcluded(lead.FieldReachable)
+	return u
+}
+
+// SetReferrerID sets the "referrer_id" field.
+func (u *LeadUpsert) SetReferrerID(v uuid.UUID) *LeadUpsert {
+	u.Set(lead.FieldReferrerID, v)
+	return u
+}
+
+// UpdateReferrerID sets the "referrer_id" field to the value that was provided on create.
+func (u *LeadUpsert) UpdateReferrerID() *LeadUpsert {
+	u.SetExcluded(lead.FieldReferrerID)
+	return u
+}
+
+// ClearReferrerID clears the value of the "referrer_id" field.
+func (u *LeadUpsert) ClearReferrerID() *LeadUpsert {
+	u.SetNull(lead.FieldReferrerID)
 	return u
 }
 
@@ -1798,6 +2008,41 @@ func (u *LeadUpsertOne) SetLocked(v bool) *LeadUpsertOne {
 func (u *LeadUpsertOne) UpdateLocked() *LeadUpsertOne {
 	return u.Update(func(s *LeadUpsert) {
 		s.UpdateLocked()
+	})
+}
+
+// SetReachable sets the "reachable" field.
+func (u *LeadUpsertOne) SetReachable(v []string) *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetReachable(v)
+	})
+}
+
+// UpdateReachable sets the "reachable" field to the value that was provided on create.
+func (u *LeadUpsertOne) UpdateReachable() *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdateReachable()
+	})
+}
+
+// SetReferrerID sets the "referrer_id" field.
+func (u *LeadUpsertOne) SetReferrerID(v uuid.UUID) *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetReferrerID(v)
+	})
+}
+
+// UpdateReferrerID sets the "referrer_id" field to the value that was provided on create.
+func (u *LeadUpsertOne) UpdateReferrerID() *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdateReferrerID()
+	})
+}
+
+// ClearReferrerID clears the value of the "referrer_id" field.
+func (u *LeadUpsertOne) ClearReferrerID() *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.ClearReferrerID()
 	})
 }
 
@@ -2470,6 +2715,41 @@ func (u *LeadUpsertBulk) SetLocked(v bool) *LeadUpsertBulk {
 func (u *LeadUpsertBulk) UpdateLocked() *LeadUpsertBulk {
 	return u.Update(func(s *LeadUpsert) {
 		s.UpdateLocked()
+	})
+}
+
+// SetReachable sets the "reachable" field.
+func (u *LeadUpsertBulk) SetReachable(v []string) *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetReachable(v)
+	})
+}
+
+// UpdateReachable sets the "reachable" field to the value that was provided on create.
+func (u *LeadUpsertBulk) UpdateReachable() *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdateReachable()
+	})
+}
+
+// SetReferrerID sets the "referrer_id" field.
+func (u *LeadUpsertBulk) SetReferrerID(v uuid.UUID) *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetReferrerID(v)
+	})
+}
+
+// UpdateReferrerID sets the "referrer_id" field to the value that was provided on create.
+func (u *LeadUpsertBulk) UpdateReferrerID() *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdateReferrerID()
+	})
+}
+
+// ClearReferrerID clears the value of the "referrer_id" field.
+func (u *LeadUpsertBulk) ClearReferrerID() *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.ClearReferrerID()
 	})
 }
 

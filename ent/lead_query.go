@@ -15,11 +15,14 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/scrmhq/scrm/ent/deal"
+	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
+	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
 	"github.com/scrmhq/scrm/ent/tag"
@@ -41,11 +44,20 @@ type LeadQuery struct {
 	withPartner           *PartnerQuery
 	withTags              *TagQuery
 	withStageChanges      *StageChangeQuery
+	withFollowUps         *FollowUpQuery
+	withDeals             *DealQuery
+	withTouches           *SourceTouchQuery
+	withReferrer          *LeadQuery
+	withReferrals         *LeadQuery
 	withLeadTags          *LeadTagQuery
 	loadTotal             []func(context.Context, []*Lead) error
 	modifiers             []func(*sql.Selector)
 	withNamedTags         map[string]*TagQuery
 	withNamedStageChanges map[string]*StageChangeQuery
+	withNamedFollowUps    map[string]*FollowUpQuery
+	withNamedDeals        map[string]*DealQuery
+	withNamedTouches      map[string]*SourceTouchQuery
+	withNamedReferrals    map[string]*LeadQuery
 	withNamedLeadTags     map[string]*LeadTagQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -230,6 +242,116 @@ func (_q *LeadQuery) QueryStageChanges() *StageChangeQuery {
 			sqlgraph.From(lead.Table, lead.FieldID, selector),
 			sqlgraph.To(stagechange.Table, stagechange.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, lead.StageChangesTable, lead.StageChangesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryFollowUps chains the current query on the "follow_ups" edge.
+func (_q *LeadQuery) QueryFollowUps() *FollowUpQuery {
+	query := (&FollowUpClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(lead.Table, lead.FieldID, selector),
+			sqlgraph.To(followup.Table, followup.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, lead.FollowUpsTable, lead.FollowUpsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDeals chains the current query on the "deals" edge.
+func (_q *LeadQuery) QueryDeals() *DealQuery {
+	query := (&DealClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(lead.Table, lead.FieldID, selector),
+			sqlgraph.To(deal.Table, deal.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, lead.DealsTable, lead.DealsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTouches chains the current query on the "touches" edge.
+func (_q *LeadQuery) QueryTouches() *SourceTouchQuery {
+	query := (&SourceTouchClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(lead.Table, lead.FieldID, selector),
+			sqlgraph.To(sourcetouch.Table, sourcetouch.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, lead.TouchesTable, lead.TouchesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryReferrer chains the current query on the "referrer" edge.
+func (_q *LeadQuery) QueryReferrer() *LeadQuery {
+	query := (&LeadClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(lead.Table, lead.FieldID, selector),
+			sqlgraph.To(lead.Table, lead.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, lead.ReferrerTable, lead.ReferrerColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryReferrals chains the current query on the "referrals" edge.
+func (_q *LeadQuery) QueryReferrals() *LeadQuery {
+	query := (&LeadClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(lead.Table, lead.FieldID, selector),
+			sqlgraph.To(lead.Table, lead.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, lead.ReferralsTable, lead.ReferralsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -458,6 +580,11 @@ func (_q *LeadQuery) Clone() *LeadQuery {
 		withPartner:      _q.withPartner.Clone(),
 		withTags:         _q.withTags.Clone(),
 		withStageChanges: _q.withStageChanges.Clone(),
+		withFollowUps:    _q.withFollowUps.Clone(),
+		withDeals:        _q.withDeals.Clone(),
+		withTouches:      _q.withTouches.Clone(),
+		withReferrer:     _q.withReferrer.Clone(),
+		withReferrals:    _q.withReferrals.Clone(),
 		withLeadTags:     _q.withLeadTags.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
@@ -540,6 +667,61 @@ func (_q *LeadQuery) WithStageChanges(opts ...func(*StageChangeQuery)) *LeadQuer
 		opt(query)
 	}
 	_q.withStageChanges = query
+	return _q
+}
+
+// WithFollowUps tells the query-builder to eager-load the nodes that are connected to
+// the "follow_ups" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadQuery) WithFollowUps(opts ...func(*FollowUpQuery)) *LeadQuery {
+	query := (&FollowUpClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withFollowUps = query
+	return _q
+}
+
+// WithDeals tells the query-builder to eager-load the nodes that are connected to
+// the "deals" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadQuery) WithDeals(opts ...func(*DealQuery)) *LeadQuery {
+	query := (&DealClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDeals = query
+	return _q
+}
+
+// WithTouches tells the query-builder to eager-load the nodes that are connected to
+// the "touches" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadQuery) WithTouches(opts ...func(*SourceTouchQuery)) *LeadQuery {
+	query := (&SourceTouchClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTouches = query
+	return _q
+}
+
+// WithReferrer tells the query-builder to eager-load the nodes that are connected to
+// the "referrer" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadQuery) WithReferrer(opts ...func(*LeadQuery)) *LeadQuery {
+	query := (&LeadClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withReferrer = query
+	return _q
+}
+
+// WithReferrals tells the query-builder to eager-load the nodes that are connected to
+// the "referrals" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadQuery) WithReferrals(opts ...func(*LeadQuery)) *LeadQuery {
+	query := (&LeadClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withReferrals = query
 	return _q
 }
 
@@ -638,7 +820,7 @@ func (_q *LeadQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Lead, e
 	var (
 		nodes       = []*Lead{}
 		_spec       = _q.querySpec()
-		loadedTypes = [8]bool{
+		loadedTypes = [13]bool{
 			_q.withOwner != nil,
 			_q.withPool != nil,
 			_q.withStage != nil,
@@ -646,6 +828,11 @@ func (_q *LeadQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Lead, e
 			_q.withPartner != nil,
 			_q.withTags != nil,
 			_q.withStageChanges != nil,
+			_q.withFollowUps != nil,
+			_q.withDeals != nil,
+			_q.withTouches != nil,
+			_q.withReferrer != nil,
+			_q.withReferrals != nil,
 			_q.withLeadTags != nil,
 		}
 	)
@@ -714,6 +901,40 @@ func (_q *LeadQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Lead, e
 			return nil, err
 		}
 	}
+	if query := _q.withFollowUps; query != nil {
+		if err := _q.loadFollowUps(ctx, query, nodes,
+			func(n *Lead) { n.Edges.FollowUps = []*FollowUp{} },
+			func(n *Lead, e *FollowUp) { n.Edges.FollowUps = append(n.Edges.FollowUps, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withDeals; query != nil {
+		if err := _q.loadDeals(ctx, query, nodes,
+			func(n *Lead) { n.Edges.Deals = []*Deal{} },
+			func(n *Lead, e *Deal) { n.Edges.Deals = append(n.Edges.Deals, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withTouches; query != nil {
+		if err := _q.loadTouches(ctx, query, nodes,
+			func(n *Lead) { n.Edges.Touches = []*SourceTouch{} },
+			func(n *Lead, e *SourceTouch) { n.Edges.Touches = append(n.Edges.Touches, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withReferrer; query != nil {
+		if err := _q.loadReferrer(ctx, query, nodes, nil,
+			func(n *Lead, e *Lead) { n.Edges.Referrer = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withReferrals; query != nil {
+		if err := _q.loadReferrals(ctx, query, nodes,
+			func(n *Lead) { n.Edges.Referrals = []*Lead{} },
+			func(n *Lead, e *Lead) { n.Edges.Referrals = append(n.Edges.Referrals, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withLeadTags; query != nil {
 		if err := _q.loadLeadTags(ctx, query, nodes,
 			func(n *Lead) { n.Edges.LeadTags = []*LeadTag{} },
@@ -732,6 +953,34 @@ func (_q *LeadQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Lead, e
 		if err := _q.loadStageChanges(ctx, query, nodes,
 			func(n *Lead) { n.appendNamedStageChanges(name) },
 			func(n *Lead, e *StageChange) { n.appendNamedStageChanges(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedFollowUps {
+		if err := _q.loadFollowUps(ctx, query, nodes,
+			func(n *Lead) { n.appendNamedFollowUps(name) },
+			func(n *Lead, e *FollowUp) { n.appendNamedFollowUps(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedDeals {
+		if err := _q.loadDeals(ctx, query, nodes,
+			func(n *Lead) { n.appendNamedDeals(name) },
+			func(n *Lead, e *Deal) { n.appendNamedDeals(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedTouches {
+		if err := _q.loadTouches(ctx, query, nodes,
+			func(n *Lead) { n.appendNamedTouches(name) },
+			func(n *Lead, e *SourceTouch) { n.appendNamedTouches(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedReferrals {
+		if err := _q.loadReferrals(ctx, query, nodes,
+			func(n *Lead) { n.appendNamedReferrals(name) },
+			func(n *Lead, e *Lead) { n.appendNamedReferrals(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1001,6 +1250,161 @@ func (_q *LeadQuery) loadStageChanges(ctx context.Context, query *StageChangeQue
 	}
 	return nil
 }
+func (_q *LeadQuery) loadFollowUps(ctx context.Context, query *FollowUpQuery, nodes []*Lead, init func(*Lead), assign func(*Lead, *FollowUp)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Lead)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(followup.FieldLeadID)
+	}
+	query.Where(predicate.FollowUp(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(lead.FollowUpsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.LeadID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "lead_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *LeadQuery) loadDeals(ctx context.Context, query *DealQuery, nodes []*Lead, init func(*Lead), assign func(*Lead, *Deal)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Lead)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(deal.FieldLeadID)
+	}
+	query.Where(predicate.Deal(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(lead.DealsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.LeadID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "lead_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *LeadQuery) loadTouches(ctx context.Context, query *SourceTouchQuery, nodes []*Lead, init func(*Lead), assign func(*Lead, *SourceTouch)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Lead)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(sourcetouch.FieldLeadID)
+	}
+	query.Where(predicate.SourceTouch(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(lead.TouchesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.LeadID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "lead_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *LeadQuery) loadReferrer(ctx context.Context, query *LeadQuery, nodes []*Lead, init func(*Lead), assign func(*Lead, *Lead)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*Lead)
+	for i := range nodes {
+		if nodes[i].ReferrerID == nil {
+			continue
+		}
+		fk := *nodes[i].ReferrerID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(lead.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "referrer_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *LeadQuery) loadReferrals(ctx context.Context, query *LeadQuery, nodes []*Lead, init func(*Lead), assign func(*Lead, *Lead)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Lead)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(lead.FieldReferrerID)
+	}
+	query.Where(predicate.Lead(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(lead.ReferralsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ReferrerID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "referrer_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "referrer_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *LeadQuery) loadLeadTags(ctx context.Context, query *LeadTagQuery, nodes []*Lead, init func(*Lead), assign func(*Lead, *LeadTag)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[uuid.UUID]*Lead)
@@ -1074,6 +1478,9 @@ func (_q *LeadQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withPartner != nil {
 			_spec.Node.AddColumnOnce(lead.FieldPartnerID)
+		}
+		if _q.withReferrer != nil {
+			_spec.Node.AddColumnOnce(lead.FieldReferrerID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {
@@ -1191,6 +1598,62 @@ func (_q *LeadQuery) WithNamedStageChanges(name string, opts ...func(*StageChang
 		_q.withNamedStageChanges = make(map[string]*StageChangeQuery)
 	}
 	_q.withNamedStageChanges[name] = query
+	return _q
+}
+
+// WithNamedFollowUps tells the query-builder to eager-load the nodes that are connected to the "follow_ups"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadQuery) WithNamedFollowUps(name string, opts ...func(*FollowUpQuery)) *LeadQuery {
+	query := (&FollowUpClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedFollowUps == nil {
+		_q.withNamedFollowUps = make(map[string]*FollowUpQuery)
+	}
+	_q.withNamedFollowUps[name] = query
+	return _q
+}
+
+// WithNamedDeals tells the query-builder to eager-load the nodes that are connected to the "deals"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadQuery) WithNamedDeals(name string, opts ...func(*DealQuery)) *LeadQuery {
+	query := (&DealClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedDeals == nil {
+		_q.withNamedDeals = make(map[string]*DealQuery)
+	}
+	_q.withNamedDeals[name] = query
+	return _q
+}
+
+// WithNamedTouches tells the query-builder to eager-load the nodes that are connected to the "touches"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadQuery) WithNamedTouches(name string, opts ...func(*SourceTouchQuery)) *LeadQuery {
+	query := (&SourceTouchClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedTouches == nil {
+		_q.withNamedTouches = make(map[string]*SourceTouchQuery)
+	}
+	_q.withNamedTouches[name] = query
+	return _q
+}
+
+// WithNamedReferrals tells the query-builder to eager-load the nodes that are connected to the "referrals"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadQuery) WithNamedReferrals(name string, opts ...func(*LeadQuery)) *LeadQuery {
+	query := (&LeadClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedReferrals == nil {
+		_q.withNamedReferrals = make(map[string]*LeadQuery)
+	}
+	_q.withNamedReferrals[name] = query
 	return _q
 }
 

@@ -10,12 +10,16 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/scrmhq/scrm/ent/deal"
+	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
+	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
 	"github.com/scrmhq/scrm/ent/tag"
@@ -454,6 +458,38 @@ func (_u *LeadUpdate) SetNillableLocked(v *bool) *LeadUpdate {
 	return _u
 }
 
+// SetReachable sets the "reachable" field.
+func (_u *LeadUpdate) SetReachable(v []string) *LeadUpdate {
+	_u.mutation.SetReachable(v)
+	return _u
+}
+
+// AppendReachable appends value to the "reachable" field.
+func (_u *LeadUpdate) AppendReachable(v []string) *LeadUpdate {
+	_u.mutation.AppendReachable(v)
+	return _u
+}
+
+// SetReferrerID sets the "referrer_id" field.
+func (_u *LeadUpdate) SetReferrerID(v uuid.UUID) *LeadUpdate {
+	_u.mutation.SetReferrerID(v)
+	return _u
+}
+
+// SetNillableReferrerID sets the "referrer_id" field if the given value is not nil.
+func (_u *LeadUpdate) SetNillableReferrerID(v *uuid.UUID) *LeadUpdate {
+	if v != nil {
+		_u.SetReferrerID(*v)
+	}
+	return _u
+}
+
+// ClearReferrerID clears the value of the "referrer_id" field.
+func (_u *LeadUpdate) ClearReferrerID() *LeadUpdate {
+	_u.mutation.ClearReferrerID()
+	return _u
+}
+
 // SetOwner sets the "owner" edge to the User entity.
 func (_u *LeadUpdate) SetOwner(v *User) *LeadUpdate {
 	return _u.SetOwnerID(v.ID)
@@ -507,6 +543,71 @@ func (_u *LeadUpdate) AddStageChanges(v ...*StageChange) *LeadUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddStageChangeIDs(ids...)
+}
+
+// AddFollowUpIDs adds the "follow_ups" edge to the FollowUp entity by IDs.
+func (_u *LeadUpdate) AddFollowUpIDs(ids ...uuid.UUID) *LeadUpdate {
+	_u.mutation.AddFollowUpIDs(ids...)
+	return _u
+}
+
+// AddFollowUps adds the "follow_ups" edges to the FollowUp entity.
+func (_u *LeadUpdate) AddFollowUps(v ...*FollowUp) *LeadUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddFollowUpIDs(ids...)
+}
+
+// AddDealIDs adds the "deals" edge to the Deal entity by IDs.
+func (_u *LeadUpdate) AddDealIDs(ids ...uuid.UUID) *LeadUpdate {
+	_u.mutation.AddDealIDs(ids...)
+	return _u
+}
+
+// AddDeals adds the "deals" edges to the Deal entity.
+func (_u *LeadUpdate) AddDeals(v ...*Deal) *LeadUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDealIDs(ids...)
+}
+
+// AddTouchIDs adds the "touches" edge to the SourceTouch entity by IDs.
+func (_u *LeadUpdate) AddTouchIDs(ids ...uuid.UUID) *LeadUpdate {
+	_u.mutation.AddTouchIDs(ids...)
+	return _u
+}
+
+// AddTouches adds the "touches" edges to the SourceTouch entity.
+func (_u *LeadUpdate) AddTouches(v ...*SourceTouch) *LeadUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTouchIDs(ids...)
+}
+
+// SetReferrer sets the "referrer" edge to the Lead entity.
+func (_u *LeadUpdate) SetReferrer(v *Lead) *LeadUpdate {
+	return _u.SetReferrerID(v.ID)
+}
+
+// AddReferralIDs adds the "referrals" edge to the Lead entity by IDs.
+func (_u *LeadUpdate) AddReferralIDs(ids ...uuid.UUID) *LeadUpdate {
+	_u.mutation.AddReferralIDs(ids...)
+	return _u
+}
+
+// AddReferrals adds the "referrals" edges to the Lead entity.
+func (_u *LeadUpdate) AddReferrals(v ...*Lead) *LeadUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReferralIDs(ids...)
 }
 
 // Mutation returns the LeadMutation object of the builder.
@@ -584,6 +685,96 @@ func (_u *LeadUpdate) RemoveStageChanges(v ...*StageChange) *LeadUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveStageChangeIDs(ids...)
+}
+
+// ClearFollowUps clears all "follow_ups" edges to the FollowUp entity.
+func (_u *LeadUpdate) ClearFollowUps() *LeadUpdate {
+	_u.mutation.ClearFollowUps()
+	return _u
+}
+
+// RemoveFollowUpIDs removes the "follow_ups" edge to FollowUp entities by IDs.
+func (_u *LeadUpdate) RemoveFollowUpIDs(ids ...uuid.UUID) *LeadUpdate {
+	_u.mutation.RemoveFollowUpIDs(ids...)
+	return _u
+}
+
+// RemoveFollowUps removes "follow_ups" edges to FollowUp entities.
+func (_u *LeadUpdate) RemoveFollowUps(v ...*FollowUp) *LeadUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveFollowUpIDs(ids...)
+}
+
+// ClearDeals clears all "deals" edges to the Deal entity.
+func (_u *LeadUpdate) ClearDeals() *LeadUpdate {
+	_u.mutation.ClearDeals()
+	return _u
+}
+
+// RemoveDealIDs removes the "deals" edge to Deal entities by IDs.
+func (_u *LeadUpdate) RemoveDealIDs(ids ...uuid.UUID) *LeadUpdate {
+	_u.mutation.RemoveDealIDs(ids...)
+	return _u
+}
+
+// RemoveDeals removes "deals" edges to Deal entities.
+func (_u *LeadUpdate) RemoveDeals(v ...*Deal) *LeadUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDealIDs(ids...)
+}
+
+// ClearTouches clears all "touches" edges to the SourceTouch entity.
+func (_u *LeadUpdate) ClearTouches() *LeadUpdate {
+	_u.mutation.ClearTouches()
+	return _u
+}
+
+// RemoveTouchIDs removes the "touches" edge to SourceTouch entities by IDs.
+func (_u *LeadUpdate) RemoveTouchIDs(ids ...uuid.UUID) *LeadUpdate {
+	_u.mutation.RemoveTouchIDs(ids...)
+	return _u
+}
+
+// RemoveTouches removes "touches" edges to SourceTouch entities.
+func (_u *LeadUpdate) RemoveTouches(v ...*SourceTouch) *LeadUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTouchIDs(ids...)
+}
+
+// ClearReferrer clears the "referrer" edge to the Lead entity.
+func (_u *LeadUpdate) ClearReferrer() *LeadUpdate {
+	_u.mutation.ClearReferrer()
+	return _u
+}
+
+// ClearReferrals clears all "referrals" edges to the Lead entity.
+func (_u *LeadUpdate) ClearReferrals() *LeadUpdate {
+	_u.mutation.ClearReferrals()
+	return _u
+}
+
+// RemoveReferralIDs removes the "referrals" edge to Lead entities by IDs.
+func (_u *LeadUpdate) RemoveReferralIDs(ids ...uuid.UUID) *LeadUpdate {
+	_u.mutation.RemoveReferralIDs(ids...)
+	return _u
+}
+
+// RemoveReferrals removes "referrals" edges to Lead entities.
+func (_u *LeadUpdate) RemoveReferrals(v ...*Lead) *LeadUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReferralIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -770,6 +961,14 @@ func (_u *LeadUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Locked(); ok {
 		_spec.SetField(lead.FieldLocked, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Reachable(); ok {
+		_spec.SetField(lead.FieldReachable, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedReachable(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, lead.FieldReachable, value)
+		})
 	}
 	if _u.mutation.OwnerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1011,6 +1210,215 @@ func (_u *LeadUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(stagechange.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.FollowUpsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.FollowUpsTable,
+			Columns: []string{lead.FollowUpsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(followup.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedFollowUpsIDs(); len(nodes) > 0 && !_u.mutation.FollowUpsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.FollowUpsTable,
+			Columns: []string{lead.FollowUpsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(followup.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.FollowUpsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.FollowUpsTable,
+			Columns: []string{lead.FollowUpsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(followup.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DealsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.DealsTable,
+			Columns: []string{lead.DealsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deal.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDealsIDs(); len(nodes) > 0 && !_u.mutation.DealsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.DealsTable,
+			Columns: []string{lead.DealsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deal.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DealsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.DealsTable,
+			Columns: []string{lead.DealsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deal.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TouchesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.TouchesTable,
+			Columns: []string{lead.TouchesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sourcetouch.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTouchesIDs(); len(nodes) > 0 && !_u.mutation.TouchesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.TouchesTable,
+			Columns: []string{lead.TouchesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sourcetouch.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TouchesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.TouchesTable,
+			Columns: []string{lead.TouchesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sourcetouch.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReferrerCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   lead.ReferrerTable,
+			Columns: []string{lead.ReferrerColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(lead.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReferrerIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   lead.ReferrerTable,
+			Columns: []string{lead.ReferrerColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(lead.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReferralsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.ReferralsTable,
+			Columns: []string{lead.ReferralsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(lead.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReferralsIDs(); len(nodes) > 0 && !_u.mutation.ReferralsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.ReferralsTable,
+			Columns: []string{lead.ReferralsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(lead.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReferralsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.ReferralsTable,
+			Columns: []string{lead.ReferralsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(lead.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -1457,6 +1865,38 @@ func (_u *LeadUpdateOne) SetNillableLocked(v *bool) *LeadUpdateOne {
 	return _u
 }
 
+// SetReachable sets the "reachable" field.
+func (_u *LeadUpdateOne) SetReachable(v []string) *LeadUpdateOne {
+	_u.mutation.SetReachable(v)
+	return _u
+}
+
+// AppendReachable appends value to the "reachable" field.
+func (_u *LeadUpdateOne) AppendReachable(v []string) *LeadUpdateOne {
+	_u.mutation.AppendReachable(v)
+	return _u
+}
+
+// SetReferrerID sets the "referrer_id" field.
+func (_u *LeadUpdateOne) SetReferrerID(v uuid.UUID) *LeadUpdateOne {
+	_u.mutation.SetReferrerID(v)
+	return _u
+}
+
+// SetNillableReferrerID sets the "referrer_id" field if the given value is not nil.
+func (_u *LeadUpdateOne) SetNillableReferrerID(v *uuid.UUID) *LeadUpdateOne {
+	if v != nil {
+		_u.SetReferrerID(*v)
+	}
+	return _u
+}
+
+// ClearReferrerID clears the value of the "referrer_id" field.
+func (_u *LeadUpdateOne) ClearReferrerID() *LeadUpdateOne {
+	_u.mutation.ClearReferrerID()
+	return _u
+}
+
 // SetOwner sets the "owner" edge to the User entity.
 func (_u *LeadUpdateOne) SetOwner(v *User) *LeadUpdateOne {
 	return _u.SetOwnerID(v.ID)
@@ -1510,6 +1950,71 @@ func (_u *LeadUpdateOne) AddStageChanges(v ...*StageChange) *LeadUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddStageChangeIDs(ids...)
+}
+
+// AddFollowUpIDs adds the "follow_ups" edge to the FollowUp entity by IDs.
+func (_u *LeadUpdateOne) AddFollowUpIDs(ids ...uuid.UUID) *LeadUpdateOne {
+	_u.mutation.AddFollowUpIDs(ids...)
+	return _u
+}
+
+// AddFollowUps adds the "follow_ups" edges to the FollowUp entity.
+func (_u *LeadUpdateOne) AddFollowUps(v ...*FollowUp) *LeadUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddFollowUpIDs(ids...)
+}
+
+// AddDealIDs adds the "deals" edge to the Deal entity by IDs.
+func (_u *LeadUpdateOne) AddDealIDs(ids ...uuid.UUID) *LeadUpdateOne {
+	_u.mutation.AddDealIDs(ids...)
+	return _u
+}
+
+// AddDeals adds the "deals" edges to the Deal entity.
+func (_u *LeadUpdateOne) AddDeals(v ...*Deal) *LeadUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDealIDs(ids...)
+}
+
+// AddTouchIDs adds the "touches" edge to the SourceTouch entity by IDs.
+func (_u *LeadUpdateOne) AddTouchIDs(ids ...uuid.UUID) *LeadUpdateOne {
+	_u.mutation.AddTouchIDs(ids...)
+	return _u
+}
+
+// AddTouches adds the "touches" edges to the SourceTouch entity.
+func (_u *LeadUpdateOne) AddTouches(v ...*SourceTouch) *LeadUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTouchIDs(ids...)
+}
+
+// SetReferrer sets the "referrer" edge to the Lead entity.
+func (_u *LeadUpdateOne) SetReferrer(v *Lead) *LeadUpdateOne {
+	return _u.SetReferrerID(v.ID)
+}
+
+// AddReferralIDs adds the "referrals" edge to the Lead entity by IDs.
+func (_u *LeadUpdateOne) AddReferralIDs(ids ...uuid.UUID) *LeadUpdateOne {
+	_u.mutation.AddReferralIDs(ids...)
+	return _u
+}
+
+// AddReferrals adds the "referrals" edges to the Lead entity.
+func (_u *LeadUpdateOne) AddReferrals(v ...*Lead) *LeadUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReferralIDs(ids...)
 }
 
 // Mutation returns the LeadMutation object of the builder.
@@ -1587,6 +2092,96 @@ func (_u *LeadUpdateOne) RemoveStageChanges(v ...*StageChange) *LeadUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveStageChangeIDs(ids...)
+}
+
+// ClearFollowUps clears all "follow_ups" edges to the FollowUp entity.
+func (_u *LeadUpdateOne) ClearFollowUps() *LeadUpdateOne {
+	_u.mutation.ClearFollowUps()
+	return _u
+}
+
+// RemoveFollowUpIDs removes the "follow_ups" edge to FollowUp entities by IDs.
+func (_u *LeadUpdateOne) RemoveFollowUpIDs(ids ...uuid.UUID) *LeadUpdateOne {
+	_u.mutation.RemoveFollowUpIDs(ids...)
+	return _u
+}
+
+// RemoveFollowUps removes "follow_ups" edges to FollowUp entities.
+func (_u *LeadUpdateOne) RemoveFollowUps(v ...*FollowUp) *LeadUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveFollowUpIDs(ids...)
+}
+
+// ClearDeals clears all "deals" edges to the Deal entity.
+func (_u *LeadUpdateOne) ClearDeals() *LeadUpdateOne {
+	_u.mutation.ClearDeals()
+	return _u
+}
+
+// RemoveDealIDs removes the "deals" edge to Deal entities by IDs.
+func (_u *LeadUpdateOne) RemoveDealIDs(ids ...uuid.UUID) *LeadUpdateOne {
+	_u.mutation.RemoveDealIDs(ids...)
+	return _u
+}
+
+// RemoveDeals removes "deals" edges to Deal entities.
+func (_u *LeadUpdateOne) RemoveDeals(v ...*Deal) *LeadUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDealIDs(ids...)
+}
+
+// ClearTouches clears all "touches" edges to the SourceTouch entity.
+func (_u *LeadUpdateOne) ClearTouches() *LeadUpdateOne {
+	_u.mutation.ClearTouches()
+	return _u
+}
+
+// RemoveTouchIDs removes the "touches" edge to SourceTouch entities by IDs.
+func (_u *LeadUpdateOne) RemoveTouchIDs(ids ...uuid.UUID) *LeadUpdateOne {
+	_u.mutation.RemoveTouchIDs(ids...)
+	return _u
+}
+
+// RemoveTouches removes "touches" edges to SourceTouch entities.
+func (_u *LeadUpdateOne) RemoveTouches(v ...*SourceTouch) *LeadUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTouchIDs(ids...)
+}
+
+// ClearReferrer clears the "referrer" edge to the Lead entity.
+func (_u *LeadUpdateOne) ClearReferrer() *LeadUpdateOne {
+	_u.mutation.ClearReferrer()
+	return _u
+}
+
+// ClearReferrals clears all "referrals" edges to the Lead entity.
+func (_u *LeadUpdateOne) ClearReferrals() *LeadUpdateOne {
+	_u.mutation.ClearReferrals()
+	return _u
+}
+
+// RemoveReferralIDs removes the "referrals" edge to Lead entities by IDs.
+func (_u *LeadUpdateOne) RemoveReferralIDs(ids ...uuid.UUID) *LeadUpdateOne {
+	_u.mutation.RemoveReferralIDs(ids...)
+	return _u
+}
+
+// RemoveReferrals removes "referrals" edges to Lead entities.
+func (_u *LeadUpdateOne) RemoveReferrals(v ...*Lead) *LeadUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReferralIDs(ids...)
 }
 
 // Where appends a list predicates to the LeadUpdate builder.
@@ -1803,6 +2398,14 @@ func (_u *LeadUpdateOne) sqlSave(ctx context.Context) (_node *Lead, err error) {
 	}
 	if value, ok := _u.mutation.Locked(); ok {
 		_spec.SetField(lead.FieldLocked, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Reachable(); ok {
+		_spec.SetField(lead.FieldReachable, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedReachable(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, lead.FieldReachable, value)
+		})
 	}
 	if _u.mutation.OwnerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -2044,6 +2647,215 @@ func (_u *LeadUpdateOne) sqlSave(ctx context.Context) (_node *Lead, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(stagechange.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.FollowUpsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.FollowUpsTable,
+			Columns: []string{lead.FollowUpsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(followup.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedFollowUpsIDs(); len(nodes) > 0 && !_u.mutation.FollowUpsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.FollowUpsTable,
+			Columns: []string{lead.FollowUpsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(followup.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.FollowUpsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.FollowUpsTable,
+			Columns: []string{lead.FollowUpsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(followup.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DealsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.DealsTable,
+			Columns: []string{lead.DealsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deal.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDealsIDs(); len(nodes) > 0 && !_u.mutation.DealsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.DealsTable,
+			Columns: []string{lead.DealsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deal.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DealsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.DealsTable,
+			Columns: []string{lead.DealsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(deal.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TouchesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.TouchesTable,
+			Columns: []string{lead.TouchesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sourcetouch.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTouchesIDs(); len(nodes) > 0 && !_u.mutation.TouchesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.TouchesTable,
+			Columns: []string{lead.TouchesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sourcetouch.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TouchesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.TouchesTable,
+			Columns: []string{lead.TouchesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sourcetouch.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReferrerCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   lead.ReferrerTable,
+			Columns: []string{lead.ReferrerColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(lead.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReferrerIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   lead.ReferrerTable,
+			Columns: []string{lead.ReferrerColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(lead.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReferralsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.ReferralsTable,
+			Columns: []string{lead.ReferralsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(lead.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReferralsIDs(); len(nodes) > 0 && !_u.mutation.ReferralsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.ReferralsTable,
+			Columns: []string{lead.ReferralsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(lead.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReferralsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.ReferralsTable,
+			Columns: []string{lead.ReferralsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(lead.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -14,16 +14,21 @@ import (
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/apikey"
 	"github.com/scrmhq/scrm/ent/auditlog"
+	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
+	"github.com/scrmhq/scrm/ent/followup"
+	"github.com/scrmhq/scrm/ent/ingestbatch"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
+	"github.com/scrmhq/scrm/ent/notification"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
+	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
 	"github.com/scrmhq/scrm/ent/suppression"
@@ -46,14 +51,19 @@ const (
 	// Node types.
 	TypeAPIKey          = "APIKey"
 	TypeAuditLog        = "AuditLog"
+	TypeDeal            = "Deal"
 	TypeFieldDefinition = "FieldDefinition"
+	TypeFollowUp        = "FollowUp"
+	TypeIngestBatch     = "IngestBatch"
 	TypeLead            = "Lead"
 	TypeLeadTag         = "LeadTag"
 	TypeLostReason      = "LostReason"
+	TypeNotification    = "Notification"
 	TypePartner         = "Partner"
 	TypePipeline        = "Pipeline"
 	TypePolicyRule      = "PolicyRule"
 	TypePool            = "Pool"
+	TypeSourceTouch     = "SourceTouch"
 	TypeStage           = "Stage"
 	TypeStageChange     = "StageChange"
 	TypeSuppression     = "Suppression"
@@ -1656,6 +1666,947 @@ func (m *AuditLogMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown AuditLog edge %s", name)
 }
 
+// DealMutation represents an operation that mutates the Deal nodes in the graph.
+type DealMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	tenant_id     *uuid.UUID
+	created_at    *time.Time
+	updated_at    *time.Time
+	amount        *float64
+	addamount     *float64
+	currency      *string
+	closed_at     *time.Time
+	created_by_id *uuid.UUID
+	clearedFields map[string]struct{}
+	lead          *uuid.UUID
+	clearedlead   bool
+	owner         *uuid.UUID
+	clearedowner  bool
+	done          bool
+	oldValue      func(context.Context) (*Deal, error)
+	predicates    []predicate.Deal
+}
+
+var _ ent.Mutation = (*DealMutation)(nil)
+
+// dealOption allows management of the mutation configuration using functional options.
+type dealOption func(*DealMutation)
+
+// newDealMutation creates new mutation for the Deal entity.
+func newDealMutation(c config, op Op, opts ...dealOption) *DealMutation {
+	m := &DealMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDeal,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDealID sets the ID field of the mutation.
+func withDealID(id uuid.UUID) dealOption {
+	return func(m *DealMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Deal
+		)
+		m.oldValue = func(ctx context.Context) (*Deal, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Deal.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDeal sets the old Deal of the mutation.
+func withDeal(node *Deal) dealOption {
+	return func(m *DealMutation) {
+		m.oldValue = func(context.Context) (*Deal, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DealMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DealMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Deal entities.
+func (m *DealMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DealMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DealMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Deal.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *DealMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *DealMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Deal entity.
+// If the Deal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DealMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *DealMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *DealMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *DealMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Deal entity.
+// If the Deal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DealMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *DealMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *DealMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *DealMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Deal entity.
+// If the Deal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DealMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *DealMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetLeadID sets the "lead_id" field.
+func (m *DealMutation) SetLeadID(u uuid.UUID) {
+	m.lead = &u
+}
+
+// LeadID returns the value of the "lead_id" field in the mutation.
+func (m *DealMutation) LeadID() (r uuid.UUID, exists bool) {
+	v := m.lead
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeadID returns the old "lead_id" field's value of the Deal entity.
+// If the Deal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DealMutation) OldLeadID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeadID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeadID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeadID: %w", err)
+	}
+	return oldValue.LeadID, nil
+}
+
+// ResetLeadID resets all changes to the "lead_id" field.
+func (m *DealMutation) ResetLeadID() {
+	m.lead = nil
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (m *DealMutation) SetOwnerID(u uuid.UUID) {
+	m.owner = &u
+}
+
+// OwnerID returns the value of the "owner_id" field in the mutation.
+func (m *DealMutation) OwnerID() (r uuid.UUID, exists bool) {
+	v := m.owner
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwnerID returns the old "owner_id" field's value of the Deal entity.
+// If the Deal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DealMutation) OldOwnerID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwnerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwnerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwnerID: %w", err)
+	}
+	return oldValue.OwnerID, nil
+}
+
+// ClearOwnerID clears the value of the "owner_id" field.
+func (m *DealMutation) ClearOwnerID() {
+	m.owner = nil
+	m.clearedFields[deal.FieldOwnerID] = struct{}{}
+}
+
+// OwnerIDCleared returns if the "owner_id" field was cleared in this mutation.
+func (m *DealMutation) OwnerIDCleared() bool {
+	_, ok := m.clearedFields[deal.FieldOwnerID]
+	return ok
+}
+
+// ResetOwnerID resets all changes to the "owner_id" field.
+func (m *DealMutation) ResetOwnerID() {
+	m.owner = nil
+	delete(m.clearedFields, deal.FieldOwnerID)
+}
+
+// SetAmount sets the "amount" field.
+func (m *DealMutation) SetAmount(f float64) {
+	m.amount = &f
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *DealMutation) Amount() (r float64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the Deal entity.
+// If the Deal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DealMutation) OldAmount(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds f to the "amount" field.
+func (m *DealMutation) AddAmount(f float64) {
+	if m.addamount != nil {
+		*m.addamount += f
+	} else {
+		m.addamount = &f
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *DealMutation) AddedAmount() (r float64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *DealMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetCurrency sets the "currency" field.
+func (m *DealMutation) SetCurrency(s string) {
+	m.currency = &s
+}
+
+// Currency returns the value of the "currency" field in the mutation.
+func (m *DealMutation) Currency() (r string, exists bool) {
+	v := m.currency
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCurrency returns the old "currency" field's value of the Deal entity.
+// If the Deal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DealMutation) OldCurrency(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCurrency is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCurrency requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCurrency: %w", err)
+	}
+	return oldValue.Currency, nil
+}
+
+// ResetCurrency resets all changes to the "currency" field.
+func (m *DealMutation) ResetCurrency() {
+	m.currency = nil
+}
+
+// SetClosedAt sets the "closed_at" field.
+func (m *DealMutation) SetClosedAt(t time.Time) {
+	m.closed_at = &t
+}
+
+// ClosedAt returns the value of the "closed_at" field in the mutation.
+func (m *DealMutation) ClosedAt() (r time.Time, exists bool) {
+	v := m.closed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClosedAt returns the old "closed_at" field's value of the Deal entity.
+// If the Deal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DealMutation) OldClosedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClosedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClosedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClosedAt: %w", err)
+	}
+	return oldValue.ClosedAt, nil
+}
+
+// ResetClosedAt resets all changes to the "closed_at" field.
+func (m *DealMutation) ResetClosedAt() {
+	m.closed_at = nil
+}
+
+// SetCreatedByID sets the "created_by_id" field.
+func (m *DealMutation) SetCreatedByID(u uuid.UUID) {
+	m.created_by_id = &u
+}
+
+// CreatedByID returns the value of the "created_by_id" field in the mutation.
+func (m *DealMutation) CreatedByID() (r uuid.UUID, exists bool) {
+	v := m.created_by_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedByID returns the old "created_by_id" field's value of the Deal entity.
+// If the Deal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DealMutation) OldCreatedByID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedByID: %w", err)
+	}
+	return oldValue.CreatedByID, nil
+}
+
+// ClearCreatedByID clears the value of the "created_by_id" field.
+func (m *DealMutation) ClearCreatedByID() {
+	m.created_by_id = nil
+	m.clearedFields[deal.FieldCreatedByID] = struct{}{}
+}
+
+// CreatedByIDCleared returns if the "created_by_id" field was cleared in this mutation.
+func (m *DealMutation) CreatedByIDCleared() bool {
+	_, ok := m.clearedFields[deal.FieldCreatedByID]
+	return ok
+}
+
+// ResetCreatedByID resets all changes to the "created_by_id" field.
+func (m *DealMutation) ResetCreatedByID() {
+	m.created_by_id = nil
+	delete(m.clearedFields, deal.FieldCreatedByID)
+}
+
+// ClearLead clears the "lead" edge to the Lead entity.
+func (m *DealMutation) ClearLead() {
+	m.clearedlead = true
+	m.clearedFields[deal.FieldLeadID] = struct{}{}
+}
+
+// LeadCleared reports if the "lead" edge to the Lead entity was cleared.
+func (m *DealMutation) LeadCleared() bool {
+	return m.clearedlead
+}
+
+// LeadIDs returns the "lead" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// LeadID instead. It exists only for internal usage by the builders.
+func (m *DealMutation) LeadIDs() (ids []uuid.UUID) {
+	if id := m.lead; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetLead resets all changes to the "lead" edge.
+func (m *DealMutation) ResetLead() {
+	m.lead = nil
+	m.clearedlead = false
+}
+
+// ClearOwner clears the "owner" edge to the User entity.
+func (m *DealMutation) ClearOwner() {
+	m.clearedowner = true
+	m.clearedFields[deal.FieldOwnerID] = struct{}{}
+}
+
+// OwnerCleared reports if the "owner" edge to the User entity was cleared.
+func (m *DealMutation) OwnerCleared() bool {
+	return m.OwnerIDCleared() || m.clearedowner
+}
+
+// OwnerIDs returns the "owner" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OwnerID instead. It exists only for internal usage by the builders.
+func (m *DealMutation) OwnerIDs() (ids []uuid.UUID) {
+	if id := m.owner; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOwner resets all changes to the "owner" edge.
+func (m *DealMutation) ResetOwner() {
+	m.owner = nil
+	m.clearedowner = false
+}
+
+// Where appends a list predicates to the DealMutation builder.
+func (m *DealMutation) Where(ps ...predicate.Deal) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DealMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DealMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Deal, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DealMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DealMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Deal).
+func (m *DealMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DealMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.tenant_id != nil {
+		fields = append(fields, deal.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, deal.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, deal.FieldUpdatedAt)
+	}
+	if m.lead != nil {
+		fields = append(fields, deal.FieldLeadID)
+	}
+	if m.owner != nil {
+		fields = append(fields, deal.FieldOwnerID)
+	}
+	if m.amount != nil {
+		fields = append(fields, deal.FieldAmount)
+	}
+	if m.currency != nil {
+		fields = append(fields, deal.FieldCurrency)
+	}
+	if m.closed_at != nil {
+		fields = append(fields, deal.FieldClosedAt)
+	}
+	if m.created_by_id != nil {
+		fields = append(fields, deal.FieldCreatedByID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DealMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case deal.FieldTenantID:
+		return m.TenantID()
+	case deal.FieldCreatedAt:
+		return m.CreatedAt()
+	case deal.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case deal.FieldLeadID:
+		return m.LeadID()
+	case deal.FieldOwnerID:
+		return m.OwnerID()
+	case deal.FieldAmount:
+		return m.Amount()
+	case deal.FieldCurrency:
+		return m.Currency()
+	case deal.FieldClosedAt:
+		return m.ClosedAt()
+	case deal.FieldCreatedByID:
+		return m.CreatedByID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DealMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case deal.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case deal.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case deal.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case deal.FieldLeadID:
+		return m.OldLeadID(ctx)
+	case deal.FieldOwnerID:
+		return m.OldOwnerID(ctx)
+	case deal.FieldAmount:
+		return m.OldAmount(ctx)
+	case deal.FieldCurrency:
+		return m.OldCurrency(ctx)
+	case deal.FieldClosedAt:
+		return m.OldClosedAt(ctx)
+	case deal.FieldCreatedByID:
+		return m.OldCreatedByID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Deal field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DealMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case deal.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case deal.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case deal.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case deal.FieldLeadID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeadID(v)
+		return nil
+	case deal.FieldOwnerID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwnerID(v)
+		return nil
+	case deal.FieldAmount:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case deal.FieldCurrency:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCurrency(v)
+		return nil
+	case deal.FieldClosedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClosedAt(v)
+		return nil
+	case deal.FieldCreatedByID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedByID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Deal field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DealMutation) AddedFields() []string {
+	var fields []string
+	if m.addamount != nil {
+		fields = append(fields, deal.FieldAmount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DealMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case deal.FieldAmount:
+		return m.AddedAmount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DealMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case deal.FieldAmount:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Deal numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DealMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(deal.FieldOwnerID) {
+		fields = append(fields, deal.FieldOwnerID)
+	}
+	if m.FieldCleared(deal.FieldCreatedByID) {
+		fields = append(fields, deal.FieldCreatedByID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DealMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DealMutation) ClearField(name string) error {
+	switch name {
+	case deal.FieldOwnerID:
+		m.ClearOwnerID()
+		return nil
+	case deal.FieldCreatedByID:
+		m.ClearCreatedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown Deal nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DealMutation) ResetField(name string) error {
+	switch name {
+	case deal.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case deal.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case deal.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case deal.FieldLeadID:
+		m.ResetLeadID()
+		return nil
+	case deal.FieldOwnerID:
+		m.ResetOwnerID()
+		return nil
+	case deal.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case deal.FieldCurrency:
+		m.ResetCurrency()
+		return nil
+	case deal.FieldClosedAt:
+		m.ResetClosedAt()
+		return nil
+	case deal.FieldCreatedByID:
+		m.ResetCreatedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown Deal field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DealMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.lead != nil {
+		edges = append(edges, deal.EdgeLead)
+	}
+	if m.owner != nil {
+		edges = append(edges, deal.EdgeOwner)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DealMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case deal.EdgeLead:
+		if id := m.lead; id != nil {
+			return []ent.Value{*id}
+		}
+	case deal.EdgeOwner:
+		if id := m.owner; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DealMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DealMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DealMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedlead {
+		edges = append(edges, deal.EdgeLead)
+	}
+	if m.clearedowner {
+		edges = append(edges, deal.EdgeOwner)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DealMutation) EdgeCleared(name string) bool {
+	switch name {
+	case deal.EdgeLead:
+		return m.clearedlead
+	case deal.EdgeOwner:
+		return m.clearedowner
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DealMutation) ClearEdge(name string) error {
+	switch name {
+	case deal.EdgeLead:
+		m.ClearLead()
+		return nil
+	case deal.EdgeOwner:
+		m.ClearOwner()
+		return nil
+	}
+	return fmt.Errorf("unknown Deal unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DealMutation) ResetEdge(name string) error {
+	switch name {
+	case deal.EdgeLead:
+		m.ResetLead()
+		return nil
+	case deal.EdgeOwner:
+		m.ResetOwner()
+		return nil
+	}
+	return fmt.Errorf("unknown Deal edge %s", name)
+}
+
 // FieldDefinitionMutation represents an operation that mutates the FieldDefinition nodes in the graph.
 type FieldDefinitionMutation struct {
 	config
@@ -3194,6 +4145,1590 @@ func (m *FieldDefinitionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown FieldDefinition edge %s", name)
 }
 
+// FollowUpMutation represents an operation that mutates the FollowUp nodes in the graph.
+type FollowUpMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *uuid.UUID
+	tenant_id         *uuid.UUID
+	created_at        *time.Time
+	updated_at        *time.Time
+	kind              *followup.Kind
+	content           *string
+	outcome           *followup.Outcome
+	next_follow_up_at *time.Time
+	clearedFields     map[string]struct{}
+	lead              *uuid.UUID
+	clearedlead       bool
+	author            *uuid.UUID
+	clearedauthor     bool
+	done              bool
+	oldValue          func(context.Context) (*FollowUp, error)
+	predicates        []predicate.FollowUp
+}
+
+var _ ent.Mutation = (*FollowUpMutation)(nil)
+
+// followupOption allows management of the mutation configuration using functional options.
+type followupOption func(*FollowUpMutation)
+
+// newFollowUpMutation creates new mutation for the FollowUp entity.
+func newFollowUpMutation(c config, op Op, opts ...followupOption) *FollowUpMutation {
+	m := &FollowUpMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeFollowUp,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withFollowUpID sets the ID field of the mutation.
+func withFollowUpID(id uuid.UUID) followupOption {
+	return func(m *FollowUpMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *FollowUp
+		)
+		m.oldValue = func(ctx context.Context) (*FollowUp, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().FollowUp.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withFollowUp sets the old FollowUp of the mutation.
+func withFollowUp(node *FollowUp) followupOption {
+	return func(m *FollowUpMutation) {
+		m.oldValue = func(context.Context) (*FollowUp, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m FollowUpMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m FollowUpMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of FollowUp entities.
+func (m *FollowUpMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *FollowUpMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *FollowUpMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().FollowUp.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *FollowUpMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *FollowUpMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the FollowUp entity.
+// If the FollowUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FollowUpMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *FollowUpMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *FollowUpMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *FollowUpMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the FollowUp entity.
+// If the FollowUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FollowUpMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *FollowUpMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *FollowUpMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *FollowUpMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the FollowUp entity.
+// If the FollowUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FollowUpMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *FollowUpMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetLeadID sets the "lead_id" field.
+func (m *FollowUpMutation) SetLeadID(u uuid.UUID) {
+	m.lead = &u
+}
+
+// LeadID returns the value of the "lead_id" field in the mutation.
+func (m *FollowUpMutation) LeadID() (r uuid.UUID, exists bool) {
+	v := m.lead
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeadID returns the old "lead_id" field's value of the FollowUp entity.
+// If the FollowUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FollowUpMutation) OldLeadID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeadID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeadID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeadID: %w", err)
+	}
+	return oldValue.LeadID, nil
+}
+
+// ResetLeadID resets all changes to the "lead_id" field.
+func (m *FollowUpMutation) ResetLeadID() {
+	m.lead = nil
+}
+
+// SetAuthorID sets the "author_id" field.
+func (m *FollowUpMutation) SetAuthorID(u uuid.UUID) {
+	m.author = &u
+}
+
+// AuthorID returns the value of the "author_id" field in the mutation.
+func (m *FollowUpMutation) AuthorID() (r uuid.UUID, exists bool) {
+	v := m.author
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthorID returns the old "author_id" field's value of the FollowUp entity.
+// If the FollowUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FollowUpMutation) OldAuthorID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthorID: %w", err)
+	}
+	return oldValue.AuthorID, nil
+}
+
+// ClearAuthorID clears the value of the "author_id" field.
+func (m *FollowUpMutation) ClearAuthorID() {
+	m.author = nil
+	m.clearedFields[followup.FieldAuthorID] = struct{}{}
+}
+
+// AuthorIDCleared returns if the "author_id" field was cleared in this mutation.
+func (m *FollowUpMutation) AuthorIDCleared() bool {
+	_, ok := m.clearedFields[followup.FieldAuthorID]
+	return ok
+}
+
+// ResetAuthorID resets all changes to the "author_id" field.
+func (m *FollowUpMutation) ResetAuthorID() {
+	m.author = nil
+	delete(m.clearedFields, followup.FieldAuthorID)
+}
+
+// SetKind sets the "kind" field.
+func (m *FollowUpMutation) SetKind(f followup.Kind) {
+	m.kind = &f
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *FollowUpMutation) Kind() (r followup.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the FollowUp entity.
+// If the FollowUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FollowUpMutation) OldKind(ctx context.Context) (v followup.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *FollowUpMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetContent sets the "content" field.
+func (m *FollowUpMutation) SetContent(s string) {
+	m.content = &s
+}
+
+// Content returns the value of the "content" field in the mutation.
+func (m *FollowUpMutation) Content() (r string, exists bool) {
+	v := m.content
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContent returns the old "content" field's value of the FollowUp entity.
+// If the FollowUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FollowUpMutation) OldContent(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContent: %w", err)
+	}
+	return oldValue.Content, nil
+}
+
+// ResetContent resets all changes to the "content" field.
+func (m *FollowUpMutation) ResetContent() {
+	m.content = nil
+}
+
+// SetOutcome sets the "outcome" field.
+func (m *FollowUpMutation) SetOutcome(f followup.Outcome) {
+	m.outcome = &f
+}
+
+// Outcome returns the value of the "outcome" field in the mutation.
+func (m *FollowUpMutation) Outcome() (r followup.Outcome, exists bool) {
+	v := m.outcome
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutcome returns the old "outcome" field's value of the FollowUp entity.
+// If the FollowUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FollowUpMutation) OldOutcome(ctx context.Context) (v *followup.Outcome, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutcome is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutcome requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutcome: %w", err)
+	}
+	return oldValue.Outcome, nil
+}
+
+// ClearOutcome clears the value of the "outcome" field.
+func (m *FollowUpMutation) ClearOutcome() {
+	m.outcome = nil
+	m.clearedFields[followup.FieldOutcome] = struct{}{}
+}
+
+// OutcomeCleared returns if the "outcome" field was cleared in this mutation.
+func (m *FollowUpMutation) OutcomeCleared() bool {
+	_, ok := m.clearedFields[followup.FieldOutcome]
+	return ok
+}
+
+// ResetOutcome resets all changes to the "outcome" field.
+func (m *FollowUpMutation) ResetOutcome() {
+	m.outcome = nil
+	delete(m.clearedFields, followup.FieldOutcome)
+}
+
+// SetNextFollowUpAt sets the "next_follow_up_at" field.
+func (m *FollowUpMutation) SetNextFollowUpAt(t time.Time) {
+	m.next_follow_up_at = &t
+}
+
+// NextFollowUpAt returns the value of the "next_follow_up_at" field in the mutation.
+func (m *FollowUpMutation) NextFollowUpAt() (r time.Time, exists bool) {
+	v := m.next_follow_up_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextFollowUpAt returns the old "next_follow_up_at" field's value of the FollowUp entity.
+// If the FollowUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FollowUpMutation) OldNextFollowUpAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextFollowUpAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextFollowUpAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextFollowUpAt: %w", err)
+	}
+	return oldValue.NextFollowUpAt, nil
+}
+
+// ClearNextFollowUpAt clears the value of the "next_follow_up_at" field.
+func (m *FollowUpMutation) ClearNextFollowUpAt() {
+	m.next_follow_up_at = nil
+	m.clearedFields[followup.FieldNextFollowUpAt] = struct{}{}
+}
+
+// NextFollowUpAtCleared returns if the "next_follow_up_at" field was cleared in this mutation.
+func (m *FollowUpMutation) NextFollowUpAtCleared() bool {
+	_, ok := m.clearedFields[followup.FieldNextFollowUpAt]
+	return ok
+}
+
+// ResetNextFollowUpAt resets all changes to the "next_follow_up_at" field.
+func (m *FollowUpMutation) ResetNextFollowUpAt() {
+	m.next_follow_up_at = nil
+	delete(m.clearedFields, followup.FieldNextFollowUpAt)
+}
+
+// ClearLead clears the "lead" edge to the Lead entity.
+func (m *FollowUpMutation) ClearLead() {
+	m.clearedlead = true
+	m.clearedFields[followup.FieldLeadID] = struct{}{}
+}
+
+// LeadCleared reports if the "lead" edge to the Lead entity was cleared.
+func (m *FollowUpMutation) LeadCleared() bool {
+	return m.clearedlead
+}
+
+// LeadIDs returns the "lead" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// LeadID instead. It exists only for internal usage by the builders.
+func (m *FollowUpMutation) LeadIDs() (ids []uuid.UUID) {
+	if id := m.lead; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetLead resets all changes to the "lead" edge.
+func (m *FollowUpMutation) ResetLead() {
+	m.lead = nil
+	m.clearedlead = false
+}
+
+// ClearAuthor clears the "author" edge to the User entity.
+func (m *FollowUpMutation) ClearAuthor() {
+	m.clearedauthor = true
+	m.clearedFields[followup.FieldAuthorID] = struct{}{}
+}
+
+// AuthorCleared reports if the "author" edge to the User entity was cleared.
+func (m *FollowUpMutation) AuthorCleared() bool {
+	return m.AuthorIDCleared() || m.clearedauthor
+}
+
+// AuthorIDs returns the "author" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AuthorID instead. It exists only for internal usage by the builders.
+func (m *FollowUpMutation) AuthorIDs() (ids []uuid.UUID) {
+	if id := m.author; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAuthor resets all changes to the "author" edge.
+func (m *FollowUpMutation) ResetAuthor() {
+	m.author = nil
+	m.clearedauthor = false
+}
+
+// Where appends a list predicates to the FollowUpMutation builder.
+func (m *FollowUpMutation) Where(ps ...predicate.FollowUp) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the FollowUpMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *FollowUpMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.FollowUp, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *FollowUpMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *FollowUpMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (FollowUp).
+func (m *FollowUpMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *FollowUpMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.tenant_id != nil {
+		fields = append(fields, followup.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, followup.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, followup.FieldUpdatedAt)
+	}
+	if m.lead != nil {
+		fields = append(fields, followup.FieldLeadID)
+	}
+	if m.author != nil {
+		fields = append(fields, followup.FieldAuthorID)
+	}
+	if m.kind != nil {
+		fields = append(fields, followup.FieldKind)
+	}
+	if m.content != nil {
+		fields = append(fields, followup.FieldContent)
+	}
+	if m.outcome != nil {
+		fields = append(fields, followup.FieldOutcome)
+	}
+	if m.next_follow_up_at != nil {
+		fields = append(fields, followup.FieldNextFollowUpAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *FollowUpMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case followup.FieldTenantID:
+		return m.TenantID()
+	case followup.FieldCreatedAt:
+		return m.CreatedAt()
+	case followup.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case followup.FieldLeadID:
+		return m.LeadID()
+	case followup.FieldAuthorID:
+		return m.AuthorID()
+	case followup.FieldKind:
+		return m.Kind()
+	case followup.FieldContent:
+		return m.Content()
+	case followup.FieldOutcome:
+		return m.Outcome()
+	case followup.FieldNextFollowUpAt:
+		return m.NextFollowUpAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *FollowUpMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case followup.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case followup.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case followup.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case followup.FieldLeadID:
+		return m.OldLeadID(ctx)
+	case followup.FieldAuthorID:
+		return m.OldAuthorID(ctx)
+	case followup.FieldKind:
+		return m.OldKind(ctx)
+	case followup.FieldContent:
+		return m.OldContent(ctx)
+	case followup.FieldOutcome:
+		return m.OldOutcome(ctx)
+	case followup.FieldNextFollowUpAt:
+		return m.OldNextFollowUpAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown FollowUp field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FollowUpMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case followup.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case followup.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case followup.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case followup.FieldLeadID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeadID(v)
+		return nil
+	case followup.FieldAuthorID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthorID(v)
+		return nil
+	case followup.FieldKind:
+		v, ok := value.(followup.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case followup.FieldContent:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContent(v)
+		return nil
+	case followup.FieldOutcome:
+		v, ok := value.(followup.Outcome)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutcome(v)
+		return nil
+	case followup.FieldNextFollowUpAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextFollowUpAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown FollowUp field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *FollowUpMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *FollowUpMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FollowUpMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown FollowUp numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *FollowUpMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(followup.FieldAuthorID) {
+		fields = append(fields, followup.FieldAuthorID)
+	}
+	if m.FieldCleared(followup.FieldOutcome) {
+		fields = append(fields, followup.FieldOutcome)
+	}
+	if m.FieldCleared(followup.FieldNextFollowUpAt) {
+		fields = append(fields, followup.FieldNextFollowUpAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *FollowUpMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *FollowUpMutation) ClearField(name string) error {
+	switch name {
+	case followup.FieldAuthorID:
+		m.ClearAuthorID()
+		return nil
+	case followup.FieldOutcome:
+		m.ClearOutcome()
+		return nil
+	case followup.FieldNextFollowUpAt:
+		m.ClearNextFollowUpAt()
+		return nil
+	}
+	return fmt.Errorf("unknown FollowUp nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *FollowUpMutation) ResetField(name string) error {
+	switch name {
+	case followup.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case followup.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case followup.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case followup.FieldLeadID:
+		m.ResetLeadID()
+		return nil
+	case followup.FieldAuthorID:
+		m.ResetAuthorID()
+		return nil
+	case followup.FieldKind:
+		m.ResetKind()
+		return nil
+	case followup.FieldContent:
+		m.ResetContent()
+		return nil
+	case followup.FieldOutcome:
+		m.ResetOutcome()
+		return nil
+	case followup.FieldNextFollowUpAt:
+		m.ResetNextFollowUpAt()
+		return nil
+	}
+	return fmt.Errorf("unknown FollowUp field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *FollowUpMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.lead != nil {
+		edges = append(edges, followup.EdgeLead)
+	}
+	if m.author != nil {
+		edges = append(edges, followup.EdgeAuthor)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *FollowUpMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case followup.EdgeLead:
+		if id := m.lead; id != nil {
+			return []ent.Value{*id}
+		}
+	case followup.EdgeAuthor:
+		if id := m.author; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *FollowUpMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *FollowUpMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *FollowUpMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedlead {
+		edges = append(edges, followup.EdgeLead)
+	}
+	if m.clearedauthor {
+		edges = append(edges, followup.EdgeAuthor)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *FollowUpMutation) EdgeCleared(name string) bool {
+	switch name {
+	case followup.EdgeLead:
+		return m.clearedlead
+	case followup.EdgeAuthor:
+		return m.clearedauthor
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *FollowUpMutation) ClearEdge(name string) error {
+	switch name {
+	case followup.EdgeLead:
+		m.ClearLead()
+		return nil
+	case followup.EdgeAuthor:
+		m.ClearAuthor()
+		return nil
+	}
+	return fmt.Errorf("unknown FollowUp unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *FollowUpMutation) ResetEdge(name string) error {
+	switch name {
+	case followup.EdgeLead:
+		m.ResetLead()
+		return nil
+	case followup.EdgeAuthor:
+		m.ResetAuthor()
+		return nil
+	}
+	return fmt.Errorf("unknown FollowUp edge %s", name)
+}
+
+// IngestBatchMutation represents an operation that mutates the IngestBatch nodes in the graph.
+type IngestBatchMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	tenant_id     *uuid.UUID
+	key           *string
+	request_hash  *string
+	response      *[]byte
+	rows          *int
+	addrows       *int
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*IngestBatch, error)
+	predicates    []predicate.IngestBatch
+}
+
+var _ ent.Mutation = (*IngestBatchMutation)(nil)
+
+// ingestbatchOption allows management of the mutation configuration using functional options.
+type ingestbatchOption func(*IngestBatchMutation)
+
+// newIngestBatchMutation creates new mutation for the IngestBatch entity.
+func newIngestBatchMutation(c config, op Op, opts ...ingestbatchOption) *IngestBatchMutation {
+	m := &IngestBatchMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeIngestBatch,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withIngestBatchID sets the ID field of the mutation.
+func withIngestBatchID(id uuid.UUID) ingestbatchOption {
+	return func(m *IngestBatchMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *IngestBatch
+		)
+		m.oldValue = func(ctx context.Context) (*IngestBatch, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().IngestBatch.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withIngestBatch sets the old IngestBatch of the mutation.
+func withIngestBatch(node *IngestBatch) ingestbatchOption {
+	return func(m *IngestBatchMutation) {
+		m.oldValue = func(context.Context) (*IngestBatch, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m IngestBatchMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m IngestBatchMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of IngestBatch entities.
+func (m *IngestBatchMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *IngestBatchMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *IngestBatchMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().IngestBatch.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *IngestBatchMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *IngestBatchMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the IngestBatch entity.
+// If the IngestBatch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IngestBatchMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *IngestBatchMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetKey sets the "key" field.
+func (m *IngestBatchMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *IngestBatchMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the IngestBatch entity.
+// If the IngestBatch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IngestBatchMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *IngestBatchMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetRequestHash sets the "request_hash" field.
+func (m *IngestBatchMutation) SetRequestHash(s string) {
+	m.request_hash = &s
+}
+
+// RequestHash returns the value of the "request_hash" field in the mutation.
+func (m *IngestBatchMutation) RequestHash() (r string, exists bool) {
+	v := m.request_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestHash returns the old "request_hash" field's value of the IngestBatch entity.
+// If the IngestBatch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IngestBatchMutation) OldRequestHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestHash: %w", err)
+	}
+	return oldValue.RequestHash, nil
+}
+
+// ResetRequestHash resets all changes to the "request_hash" field.
+func (m *IngestBatchMutation) ResetRequestHash() {
+	m.request_hash = nil
+}
+
+// SetResponse sets the "response" field.
+func (m *IngestBatchMutation) SetResponse(b []byte) {
+	m.response = &b
+}
+
+// Response returns the value of the "response" field in the mutation.
+func (m *IngestBatchMutation) Response() (r []byte, exists bool) {
+	v := m.response
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResponse returns the old "response" field's value of the IngestBatch entity.
+// If the IngestBatch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IngestBatchMutation) OldResponse(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResponse is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResponse requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResponse: %w", err)
+	}
+	return oldValue.Response, nil
+}
+
+// ClearResponse clears the value of the "response" field.
+func (m *IngestBatchMutation) ClearResponse() {
+	m.response = nil
+	m.clearedFields[ingestbatch.FieldResponse] = struct{}{}
+}
+
+// ResponseCleared returns if the "response" field was cleared in this mutation.
+func (m *IngestBatchMutation) ResponseCleared() bool {
+	_, ok := m.clearedFields[ingestbatch.FieldResponse]
+	return ok
+}
+
+// ResetResponse resets all changes to the "response" field.
+func (m *IngestBatchMutation) ResetResponse() {
+	m.response = nil
+	delete(m.clearedFields, ingestbatch.FieldResponse)
+}
+
+// SetRows sets the "rows" field.
+func (m *IngestBatchMutation) SetRows(i int) {
+	m.rows = &i
+	m.addrows = nil
+}
+
+// Rows returns the value of the "rows" field in the mutation.
+func (m *IngestBatchMutation) Rows() (r int, exists bool) {
+	v := m.rows
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRows returns the old "rows" field's value of the IngestBatch entity.
+// If the IngestBatch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IngestBatchMutation) OldRows(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRows is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRows requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRows: %w", err)
+	}
+	return oldValue.Rows, nil
+}
+
+// AddRows adds i to the "rows" field.
+func (m *IngestBatchMutation) AddRows(i int) {
+	if m.addrows != nil {
+		*m.addrows += i
+	} else {
+		m.addrows = &i
+	}
+}
+
+// AddedRows returns the value that was added to the "rows" field in this mutation.
+func (m *IngestBatchMutation) AddedRows() (r int, exists bool) {
+	v := m.addrows
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRows resets all changes to the "rows" field.
+func (m *IngestBatchMutation) ResetRows() {
+	m.rows = nil
+	m.addrows = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *IngestBatchMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *IngestBatchMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the IngestBatch entity.
+// If the IngestBatch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IngestBatchMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *IngestBatchMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the IngestBatchMutation builder.
+func (m *IngestBatchMutation) Where(ps ...predicate.IngestBatch) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the IngestBatchMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *IngestBatchMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.IngestBatch, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *IngestBatchMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *IngestBatchMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (IngestBatch).
+func (m *IngestBatchMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *IngestBatchMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.tenant_id != nil {
+		fields = append(fields, ingestbatch.FieldTenantID)
+	}
+	if m.key != nil {
+		fields = append(fields, ingestbatch.FieldKey)
+	}
+	if m.request_hash != nil {
+		fields = append(fields, ingestbatch.FieldRequestHash)
+	}
+	if m.response != nil {
+		fields = append(fields, ingestbatch.FieldResponse)
+	}
+	if m.rows != nil {
+		fields = append(fields, ingestbatch.FieldRows)
+	}
+	if m.created_at != nil {
+		fields = append(fields, ingestbatch.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *IngestBatchMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case ingestbatch.FieldTenantID:
+		return m.TenantID()
+	case ingestbatch.FieldKey:
+		return m.Key()
+	case ingestbatch.FieldRequestHash:
+		return m.RequestHash()
+	case ingestbatch.FieldResponse:
+		return m.Response()
+	case ingestbatch.FieldRows:
+		return m.Rows()
+	case ingestbatch.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *IngestBatchMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case ingestbatch.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case ingestbatch.FieldKey:
+		return m.OldKey(ctx)
+	case ingestbatch.FieldRequestHash:
+		return m.OldRequestHash(ctx)
+	case ingestbatch.FieldResponse:
+		return m.OldResponse(ctx)
+	case ingestbatch.FieldRows:
+		return m.OldRows(ctx)
+	case ingestbatch.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown IngestBatch field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *IngestBatchMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case ingestbatch.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case ingestbatch.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case ingestbatch.FieldRequestHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestHash(v)
+		return nil
+	case ingestbatch.FieldResponse:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResponse(v)
+		return nil
+	case ingestbatch.FieldRows:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRows(v)
+		return nil
+	case ingestbatch.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown IngestBatch field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *IngestBatchMutation) AddedFields() []string {
+	var fields []string
+	if m.addrows != nil {
+		fields = append(fields, ingestbatch.FieldRows)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *IngestBatchMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case ingestbatch.FieldRows:
+		return m.AddedRows()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *IngestBatchMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case ingestbatch.FieldRows:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRows(v)
+		return nil
+	}
+	return fmt.Errorf("unknown IngestBatch numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *IngestBatchMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(ingestbatch.FieldResponse) {
+		fields = append(fields, ingestbatch.FieldResponse)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *IngestBatchMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *IngestBatchMutation) ClearField(name string) error {
+	switch name {
+	case ingestbatch.FieldResponse:
+		m.ClearResponse()
+		return nil
+	}
+	return fmt.Errorf("unknown IngestBatch nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *IngestBatchMutation) ResetField(name string) error {
+	switch name {
+	case ingestbatch.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case ingestbatch.FieldKey:
+		m.ResetKey()
+		return nil
+	case ingestbatch.FieldRequestHash:
+		m.ResetRequestHash()
+		return nil
+	case ingestbatch.FieldResponse:
+		m.ResetResponse()
+		return nil
+	case ingestbatch.FieldRows:
+		m.ResetRows()
+		return nil
+	case ingestbatch.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown IngestBatch field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *IngestBatchMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *IngestBatchMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *IngestBatchMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *IngestBatchMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *IngestBatchMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *IngestBatchMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *IngestBatchMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown IngestBatch unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *IngestBatchMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown IngestBatch edge %s", name)
+}
+
 // LeadMutation represents an operation that mutates the Lead nodes in the graph.
 type LeadMutation struct {
 	config
@@ -3224,6 +5759,8 @@ type LeadMutation struct {
 	protected_until      *time.Time
 	last_follow_up_at    *time.Time
 	locked               *bool
+	reachable            *[]string
+	appendreachable      []string
 	clearedFields        map[string]struct{}
 	owner                *uuid.UUID
 	clearedowner         bool
@@ -3241,6 +5778,20 @@ type LeadMutation struct {
 	stage_changes        map[uuid.UUID]struct{}
 	removedstage_changes map[uuid.UUID]struct{}
 	clearedstage_changes bool
+	follow_ups           map[uuid.UUID]struct{}
+	removedfollow_ups    map[uuid.UUID]struct{}
+	clearedfollow_ups    bool
+	deals                map[uuid.UUID]struct{}
+	removeddeals         map[uuid.UUID]struct{}
+	cleareddeals         bool
+	touches              map[uuid.UUID]struct{}
+	removedtouches       map[uuid.UUID]struct{}
+	clearedtouches       bool
+	referrer             *uuid.UUID
+	clearedreferrer      bool
+	referrals            map[uuid.UUID]struct{}
+	removedreferrals     map[uuid.UUID]struct{}
+	clearedreferrals     bool
 	done                 bool
 	oldValue             func(context.Context) (*Lead, error)
 	predicates           []predicate.Lead
@@ -4557,6 +7108,106 @@ func (m *LeadMutation) ResetLocked() {
 	m.locked = nil
 }
 
+// SetReachable sets the "reachable" field.
+func (m *LeadMutation) SetReachable(s []string) {
+	m.reachable = &s
+	m.appendreachable = nil
+}
+
+// Reachable returns the value of the "reachable" field in the mutation.
+func (m *LeadMutation) Reachable() (r []string, exists bool) {
+	v := m.reachable
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReachable returns the old "reachable" field's value of the Lead entity.
+// If the Lead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadMutation) OldReachable(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReachable is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReachable requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReachable: %w", err)
+	}
+	return oldValue.Reachable, nil
+}
+
+// AppendReachable adds s to the "reachable" field.
+func (m *LeadMutation) AppendReachable(s []string) {
+	m.appendreachable = append(m.appendreachable, s...)
+}
+
+// AppendedReachable returns the list of values that were appended to the "reachable" field in this mutation.
+func (m *LeadMutation) AppendedReachable() ([]string, bool) {
+	if len(m.appendreachable) == 0 {
+		return nil, false
+	}
+	return m.appendreachable, true
+}
+
+// ResetReachable resets all changes to the "reachable" field.
+func (m *LeadMutation) ResetReachable() {
+	m.reachable = nil
+	m.appendreachable = nil
+}
+
+// SetReferrerID sets the "referrer_id" field.
+func (m *LeadMutation) SetReferrerID(u uuid.UUID) {
+	m.referrer = &u
+}
+
+// ReferrerID returns the value of the "referrer_id" field in the mutation.
+func (m *LeadMutation) ReferrerID() (r uuid.UUID, exists bool) {
+	v := m.referrer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReferrerID returns the old "referrer_id" field's value of the Lead entity.
+// If the Lead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadMutation) OldReferrerID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReferrerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReferrerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReferrerID: %w", err)
+	}
+	return oldValue.ReferrerID, nil
+}
+
+// ClearReferrerID clears the value of the "referrer_id" field.
+func (m *LeadMutation) ClearReferrerID() {
+	m.referrer = nil
+	m.clearedFields[lead.FieldReferrerID] = struct{}{}
+}
+
+// ReferrerIDCleared returns if the "referrer_id" field was cleared in this mutation.
+func (m *LeadMutation) ReferrerIDCleared() bool {
+	_, ok := m.clearedFields[lead.FieldReferrerID]
+	return ok
+}
+
+// ResetReferrerID resets all changes to the "referrer_id" field.
+func (m *LeadMutation) ResetReferrerID() {
+	m.referrer = nil
+	delete(m.clearedFields, lead.FieldReferrerID)
+}
+
 // ClearOwner clears the "owner" edge to the User entity.
 func (m *LeadMutation) ClearOwner() {
 	m.clearedowner = true
@@ -4800,6 +7451,249 @@ func (m *LeadMutation) ResetStageChanges() {
 	m.removedstage_changes = nil
 }
 
+// AddFollowUpIDs adds the "follow_ups" edge to the FollowUp entity by ids.
+func (m *LeadMutation) AddFollowUpIDs(ids ...uuid.UUID) {
+	if m.follow_ups == nil {
+		m.follow_ups = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.follow_ups[ids[i]] = struct{}{}
+	}
+}
+
+// ClearFollowUps clears the "follow_ups" edge to the FollowUp entity.
+func (m *LeadMutation) ClearFollowUps() {
+	m.clearedfollow_ups = true
+}
+
+// FollowUpsCleared reports if the "follow_ups" edge to the FollowUp entity was cleared.
+func (m *LeadMutation) FollowUpsCleared() bool {
+	return m.clearedfollow_ups
+}
+
+// RemoveFollowUpIDs removes the "follow_ups" edge to the FollowUp entity by IDs.
+func (m *LeadMutation) RemoveFollowUpIDs(ids ...uuid.UUID) {
+	if m.removedfollow_ups == nil {
+		m.removedfollow_ups = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.follow_ups, ids[i])
+		m.removedfollow_ups[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedFollowUps returns the removed IDs of the "follow_ups" edge to the FollowUp entity.
+func (m *LeadMutation) RemovedFollowUpsIDs() (ids []uuid.UUID) {
+	for id := range m.removedfollow_ups {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// FollowUpsIDs returns the "follow_ups" edge IDs in the mutation.
+func (m *LeadMutation) FollowUpsIDs() (ids []uuid.UUID) {
+	for id := range m.follow_ups {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetFollowUps resets all changes to the "follow_ups" edge.
+func (m *LeadMutation) ResetFollowUps() {
+	m.follow_ups = nil
+	m.clearedfollow_ups = false
+	m.removedfollow_ups = nil
+}
+
+// AddDealIDs adds the "deals" edge to the Deal entity by ids.
+func (m *LeadMutation) AddDealIDs(ids ...uuid.UUID) {
+	if m.deals == nil {
+		m.deals = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.deals[ids[i]] = struct{}{}
+	}
+}
+
+// ClearDeals clears the "deals" edge to the Deal entity.
+func (m *LeadMutation) ClearDeals() {
+	m.cleareddeals = true
+}
+
+// DealsCleared reports if the "deals" edge to the Deal entity was cleared.
+func (m *LeadMutation) DealsCleared() bool {
+	return m.cleareddeals
+}
+
+// RemoveDealIDs removes the "deals" edge to the Deal entity by IDs.
+func (m *LeadMutation) RemoveDealIDs(ids ...uuid.UUID) {
+	if m.removeddeals == nil {
+		m.removeddeals = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.deals, ids[i])
+		m.removeddeals[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedDeals returns the removed IDs of the "deals" edge to the Deal entity.
+func (m *LeadMutation) RemovedDealsIDs() (ids []uuid.UUID) {
+	for id := range m.removeddeals {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// DealsIDs returns the "deals" edge IDs in the mutation.
+func (m *LeadMutation) DealsIDs() (ids []uuid.UUID) {
+	for id := range m.deals {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetDeals resets all changes to the "deals" edge.
+func (m *LeadMutation) ResetDeals() {
+	m.deals = nil
+	m.cleareddeals = false
+	m.removeddeals = nil
+}
+
+// AddTouchIDs adds the "touches" edge to the SourceTouch entity by ids.
+func (m *LeadMutation) AddTouchIDs(ids ...uuid.UUID) {
+	if m.touches == nil {
+		m.touches = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.touches[ids[i]] = struct{}{}
+	}
+}
+
+// ClearTouches clears the "touches" edge to the SourceTouch entity.
+func (m *LeadMutation) ClearTouches() {
+	m.clearedtouches = true
+}
+
+// TouchesCleared reports if the "touches" edge to the SourceTouch entity was cleared.
+func (m *LeadMutation) TouchesCleared() bool {
+	return m.clearedtouches
+}
+
+// RemoveTouchIDs removes the "touches" edge to the SourceTouch entity by IDs.
+func (m *LeadMutation) RemoveTouchIDs(ids ...uuid.UUID) {
+	if m.removedtouches == nil {
+		m.removedtouches = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.touches, ids[i])
+		m.removedtouches[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedTouches returns the removed IDs of the "touches" edge to the SourceTouch entity.
+func (m *LeadMutation) RemovedTouchesIDs() (ids []uuid.UUID) {
+	for id := range m.removedtouches {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// TouchesIDs returns the "touches" edge IDs in the mutation.
+func (m *LeadMutation) TouchesIDs() (ids []uuid.UUID) {
+	for id := range m.touches {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetTouches resets all changes to the "touches" edge.
+func (m *LeadMutation) ResetTouches() {
+	m.touches = nil
+	m.clearedtouches = false
+	m.removedtouches = nil
+}
+
+// ClearReferrer clears the "referrer" edge to the Lead entity.
+func (m *LeadMutation) ClearReferrer() {
+	m.clearedreferrer = true
+	m.clearedFields[lead.FieldReferrerID] = struct{}{}
+}
+
+// ReferrerCleared reports if the "referrer" edge to the Lead entity was cleared.
+func (m *LeadMutation) ReferrerCleared() bool {
+	return m.ReferrerIDCleared() || m.clearedreferrer
+}
+
+// ReferrerIDs returns the "referrer" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ReferrerID instead. It exists only for internal usage by the builders.
+func (m *LeadMutation) ReferrerIDs() (ids []uuid.UUID) {
+	if id := m.referrer; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetReferrer resets all changes to the "referrer" edge.
+func (m *LeadMutation) ResetReferrer() {
+	m.referrer = nil
+	m.clearedreferrer = false
+}
+
+// AddReferralIDs adds the "referrals" edge to the Lead entity by ids.
+func (m *LeadMutation) AddReferralIDs(ids ...uuid.UUID) {
+	if m.referrals == nil {
+		m.referrals = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.referrals[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReferrals clears the "referrals" edge to the Lead entity.
+func (m *LeadMutation) ClearReferrals() {
+	m.clearedreferrals = true
+}
+
+// ReferralsCleared reports if the "referrals" edge to the Lead entity was cleared.
+func (m *LeadMutation) ReferralsCleared() bool {
+	return m.clearedreferrals
+}
+
+// RemoveReferralIDs removes the "referrals" edge to the Lead entity by IDs.
+func (m *LeadMutation) RemoveReferralIDs(ids ...uuid.UUID) {
+	if m.removedreferrals == nil {
+		m.removedreferrals = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.referrals, ids[i])
+		m.removedreferrals[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReferrals returns the removed IDs of the "referrals" edge to the Lead entity.
+func (m *LeadMutation) RemovedReferralsIDs() (ids []uuid.UUID) {
+	for id := range m.removedreferrals {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ReferralsIDs returns the "referrals" edge IDs in the mutation.
+func (m *LeadMutation) ReferralsIDs() (ids []uuid.UUID) {
+	for id := range m.referrals {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReferrals resets all changes to the "referrals" edge.
+func (m *LeadMutation) ResetReferrals() {
+	m.referrals = nil
+	m.clearedreferrals = false
+	m.removedreferrals = nil
+}
+
 // Where appends a list predicates to the LeadMutation builder.
 func (m *LeadMutation) Where(ps ...predicate.Lead) {
 	m.predicates = append(m.predicates, ps...)
@@ -4834,7 +7728,7 @@ func (m *LeadMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *LeadMutation) Fields() []string {
-	fields := make([]string, 0, 27)
+	fields := make([]string, 0, 29)
 	if m.tenant_id != nil {
 		fields = append(fields, lead.FieldTenantID)
 	}
@@ -4916,6 +7810,12 @@ func (m *LeadMutation) Fields() []string {
 	if m.locked != nil {
 		fields = append(fields, lead.FieldLocked)
 	}
+	if m.reachable != nil {
+		fields = append(fields, lead.FieldReachable)
+	}
+	if m.referrer != nil {
+		fields = append(fields, lead.FieldReferrerID)
+	}
 	return fields
 }
 
@@ -4978,6 +7878,10 @@ func (m *LeadMutation) Field(name string) (ent.Value, bool) {
 		return m.LastFollowUpAt()
 	case lead.FieldLocked:
 		return m.Locked()
+	case lead.FieldReachable:
+		return m.Reachable()
+	case lead.FieldReferrerID:
+		return m.ReferrerID()
 	}
 	return nil, false
 }
@@ -5041,6 +7945,10 @@ func (m *LeadMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldLastFollowUpAt(ctx)
 	case lead.FieldLocked:
 		return m.OldLocked(ctx)
+	case lead.FieldReachable:
+		return m.OldReachable(ctx)
+	case lead.FieldReferrerID:
+		return m.OldReferrerID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Lead field %s", name)
 }
@@ -5239,6 +8147,20 @@ func (m *LeadMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLocked(v)
 		return nil
+	case lead.FieldReachable:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReachable(v)
+		return nil
+	case lead.FieldReferrerID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReferrerID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Lead field %s", name)
 }
@@ -5341,6 +8263,9 @@ func (m *LeadMutation) ClearedFields() []string {
 	if m.FieldCleared(lead.FieldLastFollowUpAt) {
 		fields = append(fields, lead.FieldLastFollowUpAt)
 	}
+	if m.FieldCleared(lead.FieldReferrerID) {
+		fields = append(fields, lead.FieldReferrerID)
+	}
 	return fields
 }
 
@@ -5399,6 +8324,9 @@ func (m *LeadMutation) ClearField(name string) error {
 		return nil
 	case lead.FieldLastFollowUpAt:
 		m.ClearLastFollowUpAt()
+		return nil
+	case lead.FieldReferrerID:
+		m.ClearReferrerID()
 		return nil
 	}
 	return fmt.Errorf("unknown Lead nullable field %s", name)
@@ -5489,13 +8417,19 @@ func (m *LeadMutation) ResetField(name string) error {
 	case lead.FieldLocked:
 		m.ResetLocked()
 		return nil
+	case lead.FieldReachable:
+		m.ResetReachable()
+		return nil
+	case lead.FieldReferrerID:
+		m.ResetReferrerID()
+		return nil
 	}
 	return fmt.Errorf("unknown Lead field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *LeadMutation) AddedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 12)
 	if m.owner != nil {
 		edges = append(edges, lead.EdgeOwner)
 	}
@@ -5516,6 +8450,21 @@ func (m *LeadMutation) AddedEdges() []string {
 	}
 	if m.stage_changes != nil {
 		edges = append(edges, lead.EdgeStageChanges)
+	}
+	if m.follow_ups != nil {
+		edges = append(edges, lead.EdgeFollowUps)
+	}
+	if m.deals != nil {
+		edges = append(edges, lead.EdgeDeals)
+	}
+	if m.touches != nil {
+		edges = append(edges, lead.EdgeTouches)
+	}
+	if m.referrer != nil {
+		edges = append(edges, lead.EdgeReferrer)
+	}
+	if m.referrals != nil {
+		edges = append(edges, lead.EdgeReferrals)
 	}
 	return edges
 }
@@ -5556,18 +8505,58 @@ func (m *LeadMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case lead.EdgeFollowUps:
+		ids := make([]ent.Value, 0, len(m.follow_ups))
+		for id := range m.follow_ups {
+			ids = append(ids, id)
+		}
+		return ids
+	case lead.EdgeDeals:
+		ids := make([]ent.Value, 0, len(m.deals))
+		for id := range m.deals {
+			ids = append(ids, id)
+		}
+		return ids
+	case lead.EdgeTouches:
+		ids := make([]ent.Value, 0, len(m.touches))
+		for id := range m.touches {
+			ids = append(ids, id)
+		}
+		return ids
+	case lead.EdgeReferrer:
+		if id := m.referrer; id != nil {
+			return []ent.Value{*id}
+		}
+	case lead.EdgeReferrals:
+		ids := make([]ent.Value, 0, len(m.referrals))
+		for id := range m.referrals {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *LeadMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 12)
 	if m.removedtags != nil {
 		edges = append(edges, lead.EdgeTags)
 	}
 	if m.removedstage_changes != nil {
 		edges = append(edges, lead.EdgeStageChanges)
+	}
+	if m.removedfollow_ups != nil {
+		edges = append(edges, lead.EdgeFollowUps)
+	}
+	if m.removeddeals != nil {
+		edges = append(edges, lead.EdgeDeals)
+	}
+	if m.removedtouches != nil {
+		edges = append(edges, lead.EdgeTouches)
+	}
+	if m.removedreferrals != nil {
+		edges = append(edges, lead.EdgeReferrals)
 	}
 	return edges
 }
@@ -5588,13 +8577,37 @@ func (m *LeadMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case lead.EdgeFollowUps:
+		ids := make([]ent.Value, 0, len(m.removedfollow_ups))
+		for id := range m.removedfollow_ups {
+			ids = append(ids, id)
+		}
+		return ids
+	case lead.EdgeDeals:
+		ids := make([]ent.Value, 0, len(m.removeddeals))
+		for id := range m.removeddeals {
+			ids = append(ids, id)
+		}
+		return ids
+	case lead.EdgeTouches:
+		ids := make([]ent.Value, 0, len(m.removedtouches))
+		for id := range m.removedtouches {
+			ids = append(ids, id)
+		}
+		return ids
+	case lead.EdgeReferrals:
+		ids := make([]ent.Value, 0, len(m.removedreferrals))
+		for id := range m.removedreferrals {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *LeadMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 12)
 	if m.clearedowner {
 		edges = append(edges, lead.EdgeOwner)
 	}
@@ -5615,6 +8628,21 @@ func (m *LeadMutation) ClearedEdges() []string {
 	}
 	if m.clearedstage_changes {
 		edges = append(edges, lead.EdgeStageChanges)
+	}
+	if m.clearedfollow_ups {
+		edges = append(edges, lead.EdgeFollowUps)
+	}
+	if m.cleareddeals {
+		edges = append(edges, lead.EdgeDeals)
+	}
+	if m.clearedtouches {
+		edges = append(edges, lead.EdgeTouches)
+	}
+	if m.clearedreferrer {
+		edges = append(edges, lead.EdgeReferrer)
+	}
+	if m.clearedreferrals {
+		edges = append(edges, lead.EdgeReferrals)
 	}
 	return edges
 }
@@ -5637,6 +8665,16 @@ func (m *LeadMutation) EdgeCleared(name string) bool {
 		return m.clearedtags
 	case lead.EdgeStageChanges:
 		return m.clearedstage_changes
+	case lead.EdgeFollowUps:
+		return m.clearedfollow_ups
+	case lead.EdgeDeals:
+		return m.cleareddeals
+	case lead.EdgeTouches:
+		return m.clearedtouches
+	case lead.EdgeReferrer:
+		return m.clearedreferrer
+	case lead.EdgeReferrals:
+		return m.clearedreferrals
 	}
 	return false
 }
@@ -5659,6 +8697,9 @@ func (m *LeadMutation) ClearEdge(name string) error {
 		return nil
 	case lead.EdgePartner:
 		m.ClearPartner()
+		return nil
+	case lead.EdgeReferrer:
+		m.ClearReferrer()
 		return nil
 	}
 	return fmt.Errorf("unknown Lead unique edge %s", name)
@@ -5688,6 +8729,21 @@ func (m *LeadMutation) ResetEdge(name string) error {
 		return nil
 	case lead.EdgeStageChanges:
 		m.ResetStageChanges()
+		return nil
+	case lead.EdgeFollowUps:
+		m.ResetFollowUps()
+		return nil
+	case lead.EdgeDeals:
+		m.ResetDeals()
+		return nil
+	case lead.EdgeTouches:
+		m.ResetTouches()
+		return nil
+	case lead.EdgeReferrer:
+		m.ResetReferrer()
+		return nil
+	case lead.EdgeReferrals:
+		m.ResetReferrals()
 		return nil
 	}
 	return fmt.Errorf("unknown Lead edge %s", name)
@@ -6870,6 +9926,876 @@ func (m *LostReasonMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *LostReasonMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown LostReason edge %s", name)
+}
+
+// NotificationMutation represents an operation that mutates the Notification nodes in the graph.
+type NotificationMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	tenant_id     *uuid.UUID
+	kind          *string
+	message       *string
+	created_at    *time.Time
+	delivered_at  *time.Time
+	read_at       *time.Time
+	clearedFields map[string]struct{}
+	user          *uuid.UUID
+	cleareduser   bool
+	lead          *uuid.UUID
+	clearedlead   bool
+	done          bool
+	oldValue      func(context.Context) (*Notification, error)
+	predicates    []predicate.Notification
+}
+
+var _ ent.Mutation = (*NotificationMutation)(nil)
+
+// notificationOption allows management of the mutation configuration using functional options.
+type notificationOption func(*NotificationMutation)
+
+// newNotificationMutation creates new mutation for the Notification entity.
+func newNotificationMutation(c config, op Op, opts ...notificationOption) *NotificationMutation {
+	m := &NotificationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeNotification,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withNotificationID sets the ID field of the mutation.
+func withNotificationID(id uuid.UUID) notificationOption {
+	return func(m *NotificationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Notification
+		)
+		m.oldValue = func(ctx context.Context) (*Notification, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Notification.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withNotification sets the old Notification of the mutation.
+func withNotification(node *Notification) notificationOption {
+	return func(m *NotificationMutation) {
+		m.oldValue = func(context.Context) (*Notification, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m NotificationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m NotificationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Notification entities.
+func (m *NotificationMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *NotificationMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *NotificationMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Notification.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *NotificationMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *NotificationMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *NotificationMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *NotificationMutation) SetUserID(u uuid.UUID) {
+	m.user = &u
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *NotificationMutation) UserID() (r uuid.UUID, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldUserID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *NotificationMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *NotificationMutation) SetKind(s string) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *NotificationMutation) Kind() (r string, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *NotificationMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetLeadID sets the "lead_id" field.
+func (m *NotificationMutation) SetLeadID(u uuid.UUID) {
+	m.lead = &u
+}
+
+// LeadID returns the value of the "lead_id" field in the mutation.
+func (m *NotificationMutation) LeadID() (r uuid.UUID, exists bool) {
+	v := m.lead
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeadID returns the old "lead_id" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldLeadID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeadID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeadID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeadID: %w", err)
+	}
+	return oldValue.LeadID, nil
+}
+
+// ClearLeadID clears the value of the "lead_id" field.
+func (m *NotificationMutation) ClearLeadID() {
+	m.lead = nil
+	m.clearedFields[notification.FieldLeadID] = struct{}{}
+}
+
+// LeadIDCleared returns if the "lead_id" field was cleared in this mutation.
+func (m *NotificationMutation) LeadIDCleared() bool {
+	_, ok := m.clearedFields[notification.FieldLeadID]
+	return ok
+}
+
+// ResetLeadID resets all changes to the "lead_id" field.
+func (m *NotificationMutation) ResetLeadID() {
+	m.lead = nil
+	delete(m.clearedFields, notification.FieldLeadID)
+}
+
+// SetMessage sets the "message" field.
+func (m *NotificationMutation) SetMessage(s string) {
+	m.message = &s
+}
+
+// Message returns the value of the "message" field in the mutation.
+func (m *NotificationMutation) Message() (r string, exists bool) {
+	v := m.message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessage returns the old "message" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldMessage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessage: %w", err)
+	}
+	return oldValue.Message, nil
+}
+
+// ResetMessage resets all changes to the "message" field.
+func (m *NotificationMutation) ResetMessage() {
+	m.message = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *NotificationMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *NotificationMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *NotificationMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetDeliveredAt sets the "delivered_at" field.
+func (m *NotificationMutation) SetDeliveredAt(t time.Time) {
+	m.delivered_at = &t
+}
+
+// DeliveredAt returns the value of the "delivered_at" field in the mutation.
+func (m *NotificationMutation) DeliveredAt() (r time.Time, exists bool) {
+	v := m.delivered_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeliveredAt returns the old "delivered_at" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldDeliveredAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeliveredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeliveredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeliveredAt: %w", err)
+	}
+	return oldValue.DeliveredAt, nil
+}
+
+// ClearDeliveredAt clears the value of the "delivered_at" field.
+func (m *NotificationMutation) ClearDeliveredAt() {
+	m.delivered_at = nil
+	m.clearedFields[notification.FieldDeliveredAt] = struct{}{}
+}
+
+// DeliveredAtCleared returns if the "delivered_at" field was cleared in this mutation.
+func (m *NotificationMutation) DeliveredAtCleared() bool {
+	_, ok := m.clearedFields[notification.FieldDeliveredAt]
+	return ok
+}
+
+// ResetDeliveredAt resets all changes to the "delivered_at" field.
+func (m *NotificationMutation) ResetDeliveredAt() {
+	m.delivered_at = nil
+	delete(m.clearedFields, notification.FieldDeliveredAt)
+}
+
+// SetReadAt sets the "read_at" field.
+func (m *NotificationMutation) SetReadAt(t time.Time) {
+	m.read_at = &t
+}
+
+// ReadAt returns the value of the "read_at" field in the mutation.
+func (m *NotificationMutation) ReadAt() (r time.Time, exists bool) {
+	v := m.read_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReadAt returns the old "read_at" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldReadAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReadAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReadAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReadAt: %w", err)
+	}
+	return oldValue.ReadAt, nil
+}
+
+// ClearReadAt clears the value of the "read_at" field.
+func (m *NotificationMutation) ClearReadAt() {
+	m.read_at = nil
+	m.clearedFields[notification.FieldReadAt] = struct{}{}
+}
+
+// ReadAtCleared returns if the "read_at" field was cleared in this mutation.
+func (m *NotificationMutation) ReadAtCleared() bool {
+	_, ok := m.clearedFields[notification.FieldReadAt]
+	return ok
+}
+
+// ResetReadAt resets all changes to the "read_at" field.
+func (m *NotificationMutation) ResetReadAt() {
+	m.read_at = nil
+	delete(m.clearedFields, notification.FieldReadAt)
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *NotificationMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[notification.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *NotificationMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *NotificationMutation) UserIDs() (ids []uuid.UUID) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *NotificationMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// ClearLead clears the "lead" edge to the Lead entity.
+func (m *NotificationMutation) ClearLead() {
+	m.clearedlead = true
+	m.clearedFields[notification.FieldLeadID] = struct{}{}
+}
+
+// LeadCleared reports if the "lead" edge to the Lead entity was cleared.
+func (m *NotificationMutation) LeadCleared() bool {
+	return m.LeadIDCleared() || m.clearedlead
+}
+
+// LeadIDs returns the "lead" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// LeadID instead. It exists only for internal usage by the builders.
+func (m *NotificationMutation) LeadIDs() (ids []uuid.UUID) {
+	if id := m.lead; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetLead resets all changes to the "lead" edge.
+func (m *NotificationMutation) ResetLead() {
+	m.lead = nil
+	m.clearedlead = false
+}
+
+// Where appends a list predicates to the NotificationMutation builder.
+func (m *NotificationMutation) Where(ps ...predicate.Notification) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the NotificationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *NotificationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Notification, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *NotificationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *NotificationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Notification).
+func (m *NotificationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *NotificationMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.tenant_id != nil {
+		fields = append(fields, notification.FieldTenantID)
+	}
+	if m.user != nil {
+		fields = append(fields, notification.FieldUserID)
+	}
+	if m.kind != nil {
+		fields = append(fields, notification.FieldKind)
+	}
+	if m.lead != nil {
+		fields = append(fields, notification.FieldLeadID)
+	}
+	if m.message != nil {
+		fields = append(fields, notification.FieldMessage)
+	}
+	if m.created_at != nil {
+		fields = append(fields, notification.FieldCreatedAt)
+	}
+	if m.delivered_at != nil {
+		fields = append(fields, notification.FieldDeliveredAt)
+	}
+	if m.read_at != nil {
+		fields = append(fields, notification.FieldReadAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *NotificationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case notification.FieldTenantID:
+		return m.TenantID()
+	case notification.FieldUserID:
+		return m.UserID()
+	case notification.FieldKind:
+		return m.Kind()
+	case notification.FieldLeadID:
+		return m.LeadID()
+	case notification.FieldMessage:
+		return m.Message()
+	case notification.FieldCreatedAt:
+		return m.CreatedAt()
+	case notification.FieldDeliveredAt:
+		return m.DeliveredAt()
+	case notification.FieldReadAt:
+		return m.ReadAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *NotificationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case notification.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case notification.FieldUserID:
+		return m.OldUserID(ctx)
+	case notification.FieldKind:
+		return m.OldKind(ctx)
+	case notification.FieldLeadID:
+		return m.OldLeadID(ctx)
+	case notification.FieldMessage:
+		return m.OldMessage(ctx)
+	case notification.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case notification.FieldDeliveredAt:
+		return m.OldDeliveredAt(ctx)
+	case notification.FieldReadAt:
+		return m.OldReadAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Notification field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NotificationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case notification.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case notification.FieldUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case notification.FieldKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case notification.FieldLeadID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeadID(v)
+		return nil
+	case notification.FieldMessage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessage(v)
+		return nil
+	case notification.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case notification.FieldDeliveredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeliveredAt(v)
+		return nil
+	case notification.FieldReadAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReadAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Notification field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *NotificationMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *NotificationMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NotificationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Notification numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *NotificationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(notification.FieldLeadID) {
+		fields = append(fields, notification.FieldLeadID)
+	}
+	if m.FieldCleared(notification.FieldDeliveredAt) {
+		fields = append(fields, notification.FieldDeliveredAt)
+	}
+	if m.FieldCleared(notification.FieldReadAt) {
+		fields = append(fields, notification.FieldReadAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *NotificationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *NotificationMutation) ClearField(name string) error {
+	switch name {
+	case notification.FieldLeadID:
+		m.ClearLeadID()
+		return nil
+	case notification.FieldDeliveredAt:
+		m.ClearDeliveredAt()
+		return nil
+	case notification.FieldReadAt:
+		m.ClearReadAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Notification nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *NotificationMutation) ResetField(name string) error {
+	switch name {
+	case notification.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case notification.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case notification.FieldKind:
+		m.ResetKind()
+		return nil
+	case notification.FieldLeadID:
+		m.ResetLeadID()
+		return nil
+	case notification.FieldMessage:
+		m.ResetMessage()
+		return nil
+	case notification.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case notification.FieldDeliveredAt:
+		m.ResetDeliveredAt()
+		return nil
+	case notification.FieldReadAt:
+		m.ResetReadAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Notification field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *NotificationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.user != nil {
+		edges = append(edges, notification.EdgeUser)
+	}
+	if m.lead != nil {
+		edges = append(edges, notification.EdgeLead)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *NotificationMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case notification.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	case notification.EdgeLead:
+		if id := m.lead; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *NotificationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *NotificationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *NotificationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.cleareduser {
+		edges = append(edges, notification.EdgeUser)
+	}
+	if m.clearedlead {
+		edges = append(edges, notification.EdgeLead)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *NotificationMutation) EdgeCleared(name string) bool {
+	switch name {
+	case notification.EdgeUser:
+		return m.cleareduser
+	case notification.EdgeLead:
+		return m.clearedlead
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *NotificationMutation) ClearEdge(name string) error {
+	switch name {
+	case notification.EdgeUser:
+		m.ClearUser()
+		return nil
+	case notification.EdgeLead:
+		m.ClearLead()
+		return nil
+	}
+	return fmt.Errorf("unknown Notification unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *NotificationMutation) ResetEdge(name string) error {
+	switch name {
+	case notification.EdgeUser:
+		m.ResetUser()
+		return nil
+	case notification.EdgeLead:
+		m.ResetLead()
+		return nil
+	}
+	return fmt.Errorf("unknown Notification edge %s", name)
 }
 
 // PartnerMutation represents an operation that mutates the Partner nodes in the graph.
@@ -10396,6 +14322,738 @@ func (m *PoolMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Pool edge %s", name)
+}
+
+// SourceTouchMutation represents an operation that mutates the SourceTouch nodes in the graph.
+type SourceTouchMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	tenant_id     *uuid.UUID
+	source        *string
+	source_detail *string
+	external_id   *string
+	duplicate     *bool
+	at            *time.Time
+	clearedFields map[string]struct{}
+	lead          *uuid.UUID
+	clearedlead   bool
+	done          bool
+	oldValue      func(context.Context) (*SourceTouch, error)
+	predicates    []predicate.SourceTouch
+}
+
+var _ ent.Mutation = (*SourceTouchMutation)(nil)
+
+// sourcetouchOption allows management of the mutation configuration using functional options.
+type sourcetouchOption func(*SourceTouchMutation)
+
+// newSourceTouchMutation creates new mutation for the SourceTouch entity.
+func newSourceTouchMutation(c config, op Op, opts ...sourcetouchOption) *SourceTouchMutation {
+	m := &SourceTouchMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSourceTouch,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSourceTouchID sets the ID field of the mutation.
+func withSourceTouchID(id uuid.UUID) sourcetouchOption {
+	return func(m *SourceTouchMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SourceTouch
+		)
+		m.oldValue = func(ctx context.Context) (*SourceTouch, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SourceTouch.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSourceTouch sets the old SourceTouch of the mutation.
+func withSourceTouch(node *SourceTouch) sourcetouchOption {
+	return func(m *SourceTouchMutation) {
+		m.oldValue = func(context.Context) (*SourceTouch, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SourceTouchMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SourceTouchMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SourceTouch entities.
+func (m *SourceTouchMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SourceTouchMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SourceTouchMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SourceTouch.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *SourceTouchMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *SourceTouchMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the SourceTouch entity.
+// If the SourceTouch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SourceTouchMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *SourceTouchMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetLeadID sets the "lead_id" field.
+func (m *SourceTouchMutation) SetLeadID(u uuid.UUID) {
+	m.lead = &u
+}
+
+// LeadID returns the value of the "lead_id" field in the mutation.
+func (m *SourceTouchMutation) LeadID() (r uuid.UUID, exists bool) {
+	v := m.lead
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeadID returns the old "lead_id" field's value of the SourceTouch entity.
+// If the SourceTouch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SourceTouchMutation) OldLeadID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeadID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeadID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeadID: %w", err)
+	}
+	return oldValue.LeadID, nil
+}
+
+// ResetLeadID resets all changes to the "lead_id" field.
+func (m *SourceTouchMutation) ResetLeadID() {
+	m.lead = nil
+}
+
+// SetSource sets the "source" field.
+func (m *SourceTouchMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *SourceTouchMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the SourceTouch entity.
+// If the SourceTouch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SourceTouchMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *SourceTouchMutation) ResetSource() {
+	m.source = nil
+}
+
+// SetSourceDetail sets the "source_detail" field.
+func (m *SourceTouchMutation) SetSourceDetail(s string) {
+	m.source_detail = &s
+}
+
+// SourceDetail returns the value of the "source_detail" field in the mutation.
+func (m *SourceTouchMutation) SourceDetail() (r string, exists bool) {
+	v := m.source_detail
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSourceDetail returns the old "source_detail" field's value of the SourceTouch entity.
+// If the SourceTouch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SourceTouchMutation) OldSourceDetail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSourceDetail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSourceDetail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSourceDetail: %w", err)
+	}
+	return oldValue.SourceDetail, nil
+}
+
+// ResetSourceDetail resets all changes to the "source_detail" field.
+func (m *SourceTouchMutation) ResetSourceDetail() {
+	m.source_detail = nil
+}
+
+// SetExternalID sets the "external_id" field.
+func (m *SourceTouchMutation) SetExternalID(s string) {
+	m.external_id = &s
+}
+
+// ExternalID returns the value of the "external_id" field in the mutation.
+func (m *SourceTouchMutation) ExternalID() (r string, exists bool) {
+	v := m.external_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalID returns the old "external_id" field's value of the SourceTouch entity.
+// If the SourceTouch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SourceTouchMutation) OldExternalID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalID: %w", err)
+	}
+	return oldValue.ExternalID, nil
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (m *SourceTouchMutation) ClearExternalID() {
+	m.external_id = nil
+	m.clearedFields[sourcetouch.FieldExternalID] = struct{}{}
+}
+
+// ExternalIDCleared returns if the "external_id" field was cleared in this mutation.
+func (m *SourceTouchMutation) ExternalIDCleared() bool {
+	_, ok := m.clearedFields[sourcetouch.FieldExternalID]
+	return ok
+}
+
+// ResetExternalID resets all changes to the "external_id" field.
+func (m *SourceTouchMutation) ResetExternalID() {
+	m.external_id = nil
+	delete(m.clearedFields, sourcetouch.FieldExternalID)
+}
+
+// SetDuplicate sets the "duplicate" field.
+func (m *SourceTouchMutation) SetDuplicate(b bool) {
+	m.duplicate = &b
+}
+
+// Duplicate returns the value of the "duplicate" field in the mutation.
+func (m *SourceTouchMutation) Duplicate() (r bool, exists bool) {
+	v := m.duplicate
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDuplicate returns the old "duplicate" field's value of the SourceTouch entity.
+// If the SourceTouch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SourceTouchMutation) OldDuplicate(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDuplicate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDuplicate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDuplicate: %w", err)
+	}
+	return oldValue.Duplicate, nil
+}
+
+// ResetDuplicate resets all changes to the "duplicate" field.
+func (m *SourceTouchMutation) ResetDuplicate() {
+	m.duplicate = nil
+}
+
+// SetAt sets the "at" field.
+func (m *SourceTouchMutation) SetAt(t time.Time) {
+	m.at = &t
+}
+
+// At returns the value of the "at" field in the mutation.
+func (m *SourceTouchMutation) At() (r time.Time, exists bool) {
+	v := m.at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAt returns the old "at" field's value of the SourceTouch entity.
+// If the SourceTouch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SourceTouchMutation) OldAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAt: %w", err)
+	}
+	return oldValue.At, nil
+}
+
+// ResetAt resets all changes to the "at" field.
+func (m *SourceTouchMutation) ResetAt() {
+	m.at = nil
+}
+
+// ClearLead clears the "lead" edge to the Lead entity.
+func (m *SourceTouchMutation) ClearLead() {
+	m.clearedlead = true
+	m.clearedFields[sourcetouch.FieldLeadID] = struct{}{}
+}
+
+// LeadCleared reports if the "lead" edge to the Lead entity was cleared.
+func (m *SourceTouchMutation) LeadCleared() bool {
+	return m.clearedlead
+}
+
+// LeadIDs returns the "lead" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// LeadID instead. It exists only for internal usage by the builders.
+func (m *SourceTouchMutation) LeadIDs() (ids []uuid.UUID) {
+	if id := m.lead; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetLead resets all changes to the "lead" edge.
+func (m *SourceTouchMutation) ResetLead() {
+	m.lead = nil
+	m.clearedlead = false
+}
+
+// Where appends a list predicates to the SourceTouchMutation builder.
+func (m *SourceTouchMutation) Where(ps ...predicate.SourceTouch) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SourceTouchMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SourceTouchMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SourceTouch, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SourceTouchMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SourceTouchMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SourceTouch).
+func (m *SourceTouchMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SourceTouchMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.tenant_id != nil {
+		fields = append(fields, sourcetouch.FieldTenantID)
+	}
+	if m.lead != nil {
+		fields = append(fields, sourcetouch.FieldLeadID)
+	}
+	if m.source != nil {
+		fields = append(fields, sourcetouch.FieldSource)
+	}
+	if m.source_detail != nil {
+		fields = append(fields, sourcetouch.FieldSourceDetail)
+	}
+	if m.external_id != nil {
+		fields = append(fields, sourcetouch.FieldExternalID)
+	}
+	if m.duplicate != nil {
+		fields = append(fields, sourcetouch.FieldDuplicate)
+	}
+	if m.at != nil {
+		fields = append(fields, sourcetouch.FieldAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SourceTouchMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case sourcetouch.FieldTenantID:
+		return m.TenantID()
+	case sourcetouch.FieldLeadID:
+		return m.LeadID()
+	case sourcetouch.FieldSource:
+		return m.Source()
+	case sourcetouch.FieldSourceDetail:
+		return m.SourceDetail()
+	case sourcetouch.FieldExternalID:
+		return m.ExternalID()
+	case sourcetouch.FieldDuplicate:
+		return m.Duplicate()
+	case sourcetouch.FieldAt:
+		return m.At()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SourceTouchMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case sourcetouch.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case sourcetouch.FieldLeadID:
+		return m.OldLeadID(ctx)
+	case sourcetouch.FieldSource:
+		return m.OldSource(ctx)
+	case sourcetouch.FieldSourceDetail:
+		return m.OldSourceDetail(ctx)
+	case sourcetouch.FieldExternalID:
+		return m.OldExternalID(ctx)
+	case sourcetouch.FieldDuplicate:
+		return m.OldDuplicate(ctx)
+	case sourcetouch.FieldAt:
+		return m.OldAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SourceTouch field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SourceTouchMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case sourcetouch.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case sourcetouch.FieldLeadID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeadID(v)
+		return nil
+	case sourcetouch.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case sourcetouch.FieldSourceDetail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSourceDetail(v)
+		return nil
+	case sourcetouch.FieldExternalID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalID(v)
+		return nil
+	case sourcetouch.FieldDuplicate:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDuplicate(v)
+		return nil
+	case sourcetouch.FieldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SourceTouch field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SourceTouchMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SourceTouchMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SourceTouchMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SourceTouch numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SourceTouchMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(sourcetouch.FieldExternalID) {
+		fields = append(fields, sourcetouch.FieldExternalID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SourceTouchMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SourceTouchMutation) ClearField(name string) error {
+	switch name {
+	case sourcetouch.FieldExternalID:
+		m.ClearExternalID()
+		return nil
+	}
+	return fmt.Errorf("unknown SourceTouch nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SourceTouchMutation) ResetField(name string) error {
+	switch name {
+	case sourcetouch.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case sourcetouch.FieldLeadID:
+		m.ResetLeadID()
+		return nil
+	case sourcetouch.FieldSource:
+		m.ResetSource()
+		return nil
+	case sourcetouch.FieldSourceDetail:
+		m.ResetSourceDetail()
+		return nil
+	case sourcetouch.FieldExternalID:
+		m.ResetExternalID()
+		return nil
+	case sourcetouch.FieldDuplicate:
+		m.ResetDuplicate()
+		return nil
+	case sourcetouch.FieldAt:
+		m.ResetAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SourceTouch field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SourceTouchMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.lead != nil {
+		edges = append(edges, sourcetouch.EdgeLead)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SourceTouchMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case sourcetouch.EdgeLead:
+		if id := m.lead; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SourceTouchMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SourceTouchMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SourceTouchMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedlead {
+		edges = append(edges, sourcetouch.EdgeLead)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SourceTouchMutation) EdgeCleared(name string) bool {
+	switch name {
+	case sourcetouch.EdgeLead:
+		return m.clearedlead
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SourceTouchMutation) ClearEdge(name string) error {
+	switch name {
+	case sourcetouch.EdgeLead:
+		m.ClearLead()
+		return nil
+	}
+	return fmt.Errorf("unknown SourceTouch unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SourceTouchMutation) ResetEdge(name string) error {
+	switch name {
+	case sourcetouch.EdgeLead:
+		m.ResetLead()
+		return nil
+	}
+	return fmt.Errorf("unknown SourceTouch edge %s", name)
 }
 
 // StageMutation represents an operation that mutates the Stage nodes in the graph.

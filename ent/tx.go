@@ -18,14 +18,22 @@ type Tx struct {
 	APIKey *APIKeyClient
 	// AuditLog is the client for interacting with the AuditLog builders.
 	AuditLog *AuditLogClient
+	// Deal is the client for interacting with the Deal builders.
+	Deal *DealClient
 	// FieldDefinition is the client for interacting with the FieldDefinition builders.
 	FieldDefinition *FieldDefinitionClient
+	// FollowUp is the client for interacting with the FollowUp builders.
+	FollowUp *FollowUpClient
+	// IngestBatch is the client for interacting with the IngestBatch builders.
+	IngestBatch *IngestBatchClient
 	// Lead is the client for interacting with the Lead builders.
 	Lead *LeadClient
 	// LeadTag is the client for interacting with the LeadTag builders.
 	LeadTag *LeadTagClient
 	// LostReason is the client for interacting with the LostReason builders.
 	LostReason *LostReasonClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
 	// Partner is the client for interacting with the Partner builders.
 	Partner *PartnerClient
 	// Pipeline is the client for interacting with the Pipeline builders.
@@ -34,6 +42,8 @@ type Tx struct {
 	PolicyRule *PolicyRuleClient
 	// Pool is the client for interacting with the Pool builders.
 	Pool *PoolClient
+	// SourceTouch is the client for interacting with the SourceTouch builders.
+	SourceTouch *SourceTouchClient
 	// Stage is the client for interacting with the Stage builders.
 	Stage *StageClient
 	// StageChange is the client for interacting with the StageChange builders.
@@ -185,14 +195,19 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.AuditLog = NewAuditLogClient(tx.config)
+	tx.Deal = NewDealClient(tx.config)
 	tx.FieldDefinition = NewFieldDefinitionClient(tx.config)
+	tx.FollowUp = NewFollowUpClient(tx.config)
+	tx.IngestBatch = NewIngestBatchClient(tx.config)
 	tx.Lead = NewLeadClient(tx.config)
 	tx.LeadTag = NewLeadTagClient(tx.config)
 	tx.LostReason = NewLostReasonClient(tx.config)
+	tx.Notification = NewNotificationClient(tx.config)
 	tx.Partner = NewPartnerClient(tx.config)
 	tx.Pipeline = NewPipelineClient(tx.config)
 	tx.PolicyRule = NewPolicyRuleClient(tx.config)
 	tx.Pool = NewPoolClient(tx.config)
+	tx.SourceTouch = NewSourceTouchClient(tx.config)
 	tx.Stage = NewStageClient(tx.config)
 	tx.StageChange = NewStageChangeClient(tx.config)
 	tx.Suppression = NewSuppressionClient(tx.config)

@@ -21,7 +21,23 @@ import (
 func main() {
 	dirPath := flag.String("dir", "ent/migrate/migrations", "migration directory")
 	name := flag.String("name", "", "name of the new migration")
+	rehash := flag.Bool("rehash", false, "only recompute atlas.sum after editing or adding a hand-written migration")
 	flag.Parse()
+	if *rehash {
+		dir, err := atlas.NewLocalDir(*dirPath)
+		if err != nil {
+			log.Fatal(err)
+		}
+		sum, err := dir.Checksum()
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := atlas.WriteSumFile(dir, sum); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("rewrote", *dirPath+"/atlas.sum")
+		return
+	}
 	if *name == "" {
 		log.Fatal("usage: migrategen -name <name>")
 	}

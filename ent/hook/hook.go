@@ -33,6 +33,18 @@ func (f AuditLogFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditLogMutation", m)
 }
 
+// The DealFunc type is an adapter to allow the use of ordinary
+// function as Deal mutator.
+type DealFunc func(context.Context, *ent.DealMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DealFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DealMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DealMutation", m)
+}
+
 // The FieldDefinitionFunc type is an adapter to allow the use of ordinary
 // function as FieldDefinition mutator.
 type FieldDefinitionFunc func(context.Context, *ent.FieldDefinitionMutation) (ent.Value, error)
@@ -43,6 +55,30 @@ func (f FieldDefinitionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Va
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FieldDefinitionMutation", m)
+}
+
+// The FollowUpFunc type is an adapter to allow the use of ordinary
+// function as FollowUp mutator.
+type FollowUpFunc func(context.Context, *ent.FollowUpMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f FollowUpFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.FollowUpMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FollowUpMutation", m)
+}
+
+// The IngestBatchFunc type is an adapter to allow the use of ordinary
+// function as IngestBatch mutator.
+type IngestBatchFunc func(context.Context, *ent.IngestBatchMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f IngestBatchFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.IngestBatchMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.IngestBatchMutation", m)
 }
 
 // The LeadFunc type is an adapter to allow the use of ordinary
@@ -79,6 +115,18 @@ func (f LostReasonFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LostReasonMutation", m)
+}
+
+// The NotificationFunc type is an adapter to allow the use of ordinary
+// function as Notification mutator.
+type NotificationFunc func(context.Context, *ent.NotificationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f NotificationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.NotificationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotificationMutation", m)
 }
 
 // The PartnerFunc type is an adapter to allow the use of ordinary
@@ -127,6 +175,18 @@ func (f PoolFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PoolMutation", m)
+}
+
+// The SourceTouchFunc type is an adapter to allow the use of ordinary
+// function as SourceTouch mutator.
+type SourceTouchFunc func(context.Context, *ent.SourceTouchMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SourceTouchFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SourceTouchMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SourceTouchMutation", m)
 }
 
 // The StageFunc type is an adapter to allow the use of ordinary

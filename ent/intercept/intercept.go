@@ -10,15 +10,20 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/apikey"
 	"github.com/scrmhq/scrm/ent/auditlog"
+	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
+	"github.com/scrmhq/scrm/ent/followup"
+	"github.com/scrmhq/scrm/ent/ingestbatch"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
+	"github.com/scrmhq/scrm/ent/notification"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
+	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
 	"github.com/scrmhq/scrm/ent/suppression"
@@ -140,6 +145,33 @@ func (f TraverseAuditLog) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.AuditLogQuery", q)
 }
 
+// The DealFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DealFunc func(context.Context, *ent.DealQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DealFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DealQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DealQuery", q)
+}
+
+// The TraverseDeal type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDeal func(context.Context, *ent.DealQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDeal) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDeal) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DealQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DealQuery", q)
+}
+
 // The FieldDefinitionFunc type is an adapter to allow the use of ordinary function as a Querier.
 type FieldDefinitionFunc func(context.Context, *ent.FieldDefinitionQuery) (ent.Value, error)
 
@@ -165,6 +197,60 @@ func (f TraverseFieldDefinition) Traverse(ctx context.Context, q ent.Query) erro
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.FieldDefinitionQuery", q)
+}
+
+// The FollowUpFunc type is an adapter to allow the use of ordinary function as a Querier.
+type FollowUpFunc func(context.Context, *ent.FollowUpQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f FollowUpFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.FollowUpQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.FollowUpQuery", q)
+}
+
+// The TraverseFollowUp type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseFollowUp func(context.Context, *ent.FollowUpQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseFollowUp) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseFollowUp) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.FollowUpQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.FollowUpQuery", q)
+}
+
+// The IngestBatchFunc type is an adapter to allow the use of ordinary function as a Querier.
+type IngestBatchFunc func(context.Context, *ent.IngestBatchQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f IngestBatchFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.IngestBatchQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.IngestBatchQuery", q)
+}
+
+// The TraverseIngestBatch type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseIngestBatch func(context.Context, *ent.IngestBatchQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseIngestBatch) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseIngestBatch) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.IngestBatchQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.IngestBatchQuery", q)
 }
 
 // The LeadFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -246,6 +332,33 @@ func (f TraverseLostReason) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.LostReasonQuery", q)
+}
+
+// The NotificationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type NotificationFunc func(context.Context, *ent.NotificationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f NotificationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
+}
+
+// The TraverseNotification type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseNotification func(context.Context, *ent.NotificationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseNotification) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
 }
 
 // The PartnerFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -354,6 +467,33 @@ func (f TraversePool) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.PoolQuery", q)
+}
+
+// The SourceTouchFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SourceTouchFunc func(context.Context, *ent.SourceTouchQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SourceTouchFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SourceTouchQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SourceTouchQuery", q)
+}
+
+// The TraverseSourceTouch type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSourceTouch func(context.Context, *ent.SourceTouchQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSourceTouch) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSourceTouch) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SourceTouchQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SourceTouchQuery", q)
 }
 
 // The StageFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -606,14 +746,22 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.APIKeyQuery, predicate.APIKey, apikey.OrderOption]{typ: ent.TypeAPIKey, tq: q}, nil
 	case *ent.AuditLogQuery:
 		return &query[*ent.AuditLogQuery, predicate.AuditLog, auditlog.OrderOption]{typ: ent.TypeAuditLog, tq: q}, nil
+	case *ent.DealQuery:
+		return &query[*ent.DealQuery, predicate.Deal, deal.OrderOption]{typ: ent.TypeDeal, tq: q}, nil
 	case *ent.FieldDefinitionQuery:
 		return &query[*ent.FieldDefinitionQuery, predicate.FieldDefinition, fielddefinition.OrderOption]{typ: ent.TypeFieldDefinition, tq: q}, nil
+	case *ent.FollowUpQuery:
+		return &query[*ent.FollowUpQuery, predicate.FollowUp, followup.OrderOption]{typ: ent.TypeFollowUp, tq: q}, nil
+	case *ent.IngestBatchQuery:
+		return &query[*ent.IngestBatchQuery, predicate.IngestBatch, ingestbatch.OrderOption]{typ: ent.TypeIngestBatch, tq: q}, nil
 	case *ent.LeadQuery:
 		return &query[*ent.LeadQuery, predicate.Lead, lead.OrderOption]{typ: ent.TypeLead, tq: q}, nil
 	case *ent.LeadTagQuery:
 		return &query[*ent.LeadTagQuery, predicate.LeadTag, leadtag.OrderOption]{typ: ent.TypeLeadTag, tq: q}, nil
 	case *ent.LostReasonQuery:
 		return &query[*ent.LostReasonQuery, predicate.LostReason, lostreason.OrderOption]{typ: ent.TypeLostReason, tq: q}, nil
+	case *ent.NotificationQuery:
+		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
 	case *ent.PartnerQuery:
 		return &query[*ent.PartnerQuery, predicate.Partner, partner.OrderOption]{typ: ent.TypePartner, tq: q}, nil
 	case *ent.PipelineQuery:
@@ -622,6 +770,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.PolicyRuleQuery, predicate.PolicyRule, policyrule.OrderOption]{typ: ent.TypePolicyRule, tq: q}, nil
 	case *ent.PoolQuery:
 		return &query[*ent.PoolQuery, predicate.Pool, pool.OrderOption]{typ: ent.TypePool, tq: q}, nil
+	case *ent.SourceTouchQuery:
+		return &query[*ent.SourceTouchQuery, predicate.SourceTouch, sourcetouch.OrderOption]{typ: ent.TypeSourceTouch, tq: q}, nil
 	case *ent.StageQuery:
 		return &query[*ent.StageQuery, predicate.Stage, stage.OrderOption]{typ: ent.TypeStage, tq: q}, nil
 	case *ent.StageChangeQuery:

@@ -73,6 +73,10 @@ const (
 	FieldLastFollowUpAt = "last_follow_up_at"
 	// FieldLocked holds the string denoting the locked field in the database.
 	FieldLocked = "locked"
+	// FieldReachable holds the string denoting the reachable field in the database.
+	FieldReachable = "reachable"
+	// FieldReferrerID holds the string denoting the referrer_id field in the database.
+	FieldReferrerID = "referrer_id"
 	// EdgeOwner holds the string denoting the owner edge name in mutations.
 	EdgeOwner = "owner"
 	// EdgePool holds the string denoting the pool edge name in mutations.
@@ -87,6 +91,16 @@ const (
 	EdgeTags = "tags"
 	// EdgeStageChanges holds the string denoting the stage_changes edge name in mutations.
 	EdgeStageChanges = "stage_changes"
+	// EdgeFollowUps holds the string denoting the follow_ups edge name in mutations.
+	EdgeFollowUps = "follow_ups"
+	// EdgeDeals holds the string denoting the deals edge name in mutations.
+	EdgeDeals = "deals"
+	// EdgeTouches holds the string denoting the touches edge name in mutations.
+	EdgeTouches = "touches"
+	// EdgeReferrer holds the string denoting the referrer edge name in mutations.
+	EdgeReferrer = "referrer"
+	// EdgeReferrals holds the string denoting the referrals edge name in mutations.
+	EdgeReferrals = "referrals"
 	// EdgeLeadTags holds the string denoting the lead_tags edge name in mutations.
 	EdgeLeadTags = "lead_tags"
 	// Table holds the table name of the lead in the database.
@@ -138,6 +152,35 @@ const (
 	StageChangesInverseTable = "stage_changes"
 	// StageChangesColumn is the table column denoting the stage_changes relation/edge.
 	StageChangesColumn = "lead_id"
+	// FollowUpsTable is the table that holds the follow_ups relation/edge.
+	FollowUpsTable = "follow_ups"
+	// FollowUpsInverseTable is the table name for the FollowUp entity.
+	// It exists in this package in order to avoid circular dependency with the "followup" package.
+	FollowUpsInverseTable = "follow_ups"
+	// FollowUpsColumn is the table column denoting the follow_ups relation/edge.
+	FollowUpsColumn = "lead_id"
+	// DealsTable is the table that holds the deals relation/edge.
+	DealsTable = "deals"
+	// DealsInverseTable is the table name for the Deal entity.
+	// It exists in this package in order to avoid circular dependency with the "deal" package.
+	DealsInverseTable = "deals"
+	// DealsColumn is the table column denoting the deals relation/edge.
+	DealsColumn = "lead_id"
+	// TouchesTable is the table that holds the touches relation/edge.
+	TouchesTable = "source_touches"
+	// TouchesInverseTable is the table name for the SourceTouch entity.
+	// It exists in this package in order to avoid circular dependency with the "sourcetouch" package.
+	TouchesInverseTable = "source_touches"
+	// TouchesColumn is the table column denoting the touches relation/edge.
+	TouchesColumn = "lead_id"
+	// ReferrerTable is the table that holds the referrer relation/edge.
+	ReferrerTable = "leads"
+	// ReferrerColumn is the table column denoting the referrer relation/edge.
+	ReferrerColumn = "referrer_id"
+	// ReferralsTable is the table that holds the referrals relation/edge.
+	ReferralsTable = "leads"
+	// ReferralsColumn is the table column denoting the referrals relation/edge.
+	ReferralsColumn = "referrer_id"
 	// LeadTagsTable is the table that holds the lead_tags relation/edge.
 	LeadTagsTable = "lead_tags"
 	// LeadTagsInverseTable is the table name for the LeadTag entity.
@@ -177,6 +220,8 @@ var Columns = []string{
 	FieldProtectedUntil,
 	FieldLastFollowUpAt,
 	FieldLocked,
+	FieldReachable,
+	FieldReferrerID,
 }
 
 var (
@@ -232,6 +277,8 @@ var (
 	DefaultAttributes map[string]interface{}
 	// DefaultLocked holds the default value on creation for the "locked" field.
 	DefaultLocked bool
+	// DefaultReachable holds the default value on creation for the "reachable" field.
+	DefaultReachable []string
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -426,6 +473,11 @@ func ByLocked(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLocked, opts...).ToFunc()
 }
 
+// ByReferrerID orders the results by the referrer_id field.
+func ByReferrerID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReferrerID, opts...).ToFunc()
+}
+
 // ByOwnerField orders the results by owner field.
 func ByOwnerField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -489,6 +541,69 @@ func ByStageChanges(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByFollowUpsCount orders the results by follow_ups count.
+func ByFollowUpsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newFollowUpsStep(), opts...)
+	}
+}
+
+// ByFollowUps orders the results by follow_ups terms.
+func ByFollowUps(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newFollowUpsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByDealsCount orders the results by deals count.
+func ByDealsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newDealsStep(), opts...)
+	}
+}
+
+// ByDeals orders the results by deals terms.
+func ByDeals(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDealsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByTouchesCount orders the results by touches count.
+func ByTouchesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newTouchesStep(), opts...)
+	}
+}
+
+// ByTouches orders the results by touches terms.
+func ByTouches(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTouchesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByReferrerField orders the results by referrer field.
+func ByReferrerField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newReferrerStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByReferralsCount orders the results by referrals count.
+func ByReferralsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newReferralsStep(), opts...)
+	}
+}
+
+// ByReferrals orders the results by referrals terms.
+func ByReferrals(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newReferralsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByLeadTagsCount orders the results by lead_tags count.
 func ByLeadTagsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -549,6 +664,41 @@ func newStageChangesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(StageChangesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, StageChangesTable, StageChangesColumn),
+	)
+}
+func newFollowUpsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(FollowUpsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, FollowUpsTable, FollowUpsColumn),
+	)
+}
+func newDealsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DealsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, DealsTable, DealsColumn),
+	)
+}
+func newTouchesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TouchesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, TouchesTable, TouchesColumn),
+	)
+}
+func newReferrerStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, ReferrerTable, ReferrerColumn),
+	)
+}
+func newReferralsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ReferralsTable, ReferralsColumn),
 	)
 }
 func newLeadTagsStep() *sqlgraph.Step {

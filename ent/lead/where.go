@@ -176,6 +176,11 @@ func Locked(v bool) predicate.Lead {
 	return predicate.Lead(sql.FieldEQ(FieldLocked, v))
 }
 
+// ReferrerID applies equality check predicate on the "referrer_id" field. It's identical to ReferrerIDEQ.
+func ReferrerID(v uuid.UUID) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldReferrerID, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v uuid.UUID) predicate.Lead {
 	return predicate.Lead(sql.FieldEQ(FieldTenantID, v))
@@ -1421,6 +1426,36 @@ func LockedNEQ(v bool) predicate.Lead {
 	return predicate.Lead(sql.FieldNEQ(FieldLocked, v))
 }
 
+// ReferrerIDEQ applies the EQ predicate on the "referrer_id" field.
+func ReferrerIDEQ(v uuid.UUID) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldReferrerID, v))
+}
+
+// ReferrerIDNEQ applies the NEQ predicate on the "referrer_id" field.
+func ReferrerIDNEQ(v uuid.UUID) predicate.Lead {
+	return predicate.Lead(sql.FieldNEQ(FieldReferrerID, v))
+}
+
+// ReferrerIDIn applies the In predicate on the "referrer_id" field.
+func ReferrerIDIn(vs ...uuid.UUID) predicate.Lead {
+	return predicate.Lead(sql.FieldIn(FieldReferrerID, vs...))
+}
+
+// ReferrerIDNotIn applies the NotIn predicate on the "referrer_id" field.
+func ReferrerIDNotIn(vs ...uuid.UUID) predicate.Lead {
+	return predicate.Lead(sql.FieldNotIn(FieldReferrerID, vs...))
+}
+
+// ReferrerIDIsNil applies the IsNil predicate on the "referrer_id" field.
+func ReferrerIDIsNil() predicate.Lead {
+	return predicate.Lead(sql.FieldIsNull(FieldReferrerID))
+}
+
+// ReferrerIDNotNil applies the NotNil predicate on the "referrer_id" field.
+func ReferrerIDNotNil() predicate.Lead {
+	return predicate.Lead(sql.FieldNotNull(FieldReferrerID))
+}
+
 // HasOwner applies the HasEdge predicate on the "owner" edge.
 func HasOwner() predicate.Lead {
 	return predicate.Lead(func(s *sql.Selector) {
@@ -1574,6 +1609,121 @@ func HasStageChanges() predicate.Lead {
 func HasStageChangesWith(preds ...predicate.StageChange) predicate.Lead {
 	return predicate.Lead(func(s *sql.Selector) {
 		step := newStageChangesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasFollowUps applies the HasEdge predicate on the "follow_ups" edge.
+func HasFollowUps() predicate.Lead {
+	return predicate.Lead(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, FollowUpsTable, FollowUpsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasFollowUpsWith applies the HasEdge predicate on the "follow_ups" edge with a given conditions (other predicates).
+func HasFollowUpsWith(preds ...predicate.FollowUp) predicate.Lead {
+	return predicate.Lead(func(s *sql.Selector) {
+		step := newFollowUpsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasDeals applies the HasEdge predicate on the "deals" edge.
+func HasDeals() predicate.Lead {
+	return predicate.Lead(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, DealsTable, DealsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasDealsWith applies the HasEdge predicate on the "deals" edge with a given conditions (other predicates).
+func HasDealsWith(preds ...predicate.Deal) predicate.Lead {
+	return predicate.Lead(func(s *sql.Selector) {
+		step := newDealsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasTouches applies the HasEdge predicate on the "touches" edge.
+func HasTouches() predicate.Lead {
+	return predicate.Lead(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, TouchesTable, TouchesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTouchesWith applies the HasEdge predicate on the "touches" edge with a given conditions (other predicates).
+func HasTouchesWith(preds ...predicate.SourceTouch) predicate.Lead {
+	return predicate.Lead(func(s *sql.Selector) {
+		step := newTouchesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasReferrer applies the HasEdge predicate on the "referrer" edge.
+func HasReferrer() predicate.Lead {
+	return predicate.Lead(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, ReferrerTable, ReferrerColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasReferrerWith applies the HasEdge predicate on the "referrer" edge with a given conditions (other predicates).
+func HasReferrerWith(preds ...predicate.Lead) predicate.Lead {
+	return predicate.Lead(func(s *sql.Selector) {
+		step := newReferrerStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasReferrals applies the HasEdge predicate on the "referrals" edge.
+func HasReferrals() predicate.Lead {
+	return predicate.Lead(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ReferralsTable, ReferralsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasReferralsWith applies the HasEdge predicate on the "referrals" edge with a given conditions (other predicates).
+func HasReferralsWith(preds ...predicate.Lead) predicate.Lead {
+	return predicate.Lead(func(s *sql.Selector) {
+		step := newReferralsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

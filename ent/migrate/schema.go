@@ -67,6 +67,56 @@ var (
 			},
 		},
 	}
+	// DealsColumns holds the columns for the "deals" table.
+	DealsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "amount", Type: field.TypeFloat64, SchemaType: map[string]string{"postgres": "numeric(18,2)"}},
+		{Name: "currency", Type: field.TypeString, Size: 3, Default: "CNY"},
+		{Name: "closed_at", Type: field.TypeTime},
+		{Name: "created_by_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "owner_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "lead_id", Type: field.TypeUUID},
+	}
+	// DealsTable holds the schema information for the "deals" table.
+	DealsTable = &schema.Table{
+		Name:       "deals",
+		Columns:    DealsColumns,
+		PrimaryKey: []*schema.Column{DealsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "deals_users_owner",
+				Columns:    []*schema.Column{DealsColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "deals_leads_deals",
+				Columns:    []*schema.Column{DealsColumns[9]},
+				RefColumns: []*schema.Column{LeadsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "deal_tenant_id_lead_id_closed_at",
+				Unique:  false,
+				Columns: []*schema.Column{DealsColumns[1], DealsColumns[9], DealsColumns[6]},
+			},
+			{
+				Name:    "deal_tenant_id_owner_id_closed_at",
+				Unique:  false,
+				Columns: []*schema.Column{DealsColumns[1], DealsColumns[8], DealsColumns[6]},
+			},
+			{
+				Name:    "deal_tenant_id_closed_at",
+				Unique:  false,
+				Columns: []*schema.Column{DealsColumns[1], DealsColumns[6]},
+			},
+		},
+	}
 	// FieldDefinitionsColumns holds the columns for the "field_definitions" table.
 	FieldDefinitionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -104,6 +154,79 @@ var (
 			},
 		},
 	}
+	// FollowUpsColumns holds the columns for the "follow_ups" table.
+	FollowUpsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"CALL", "VISIT", "WECOM", "SMS", "EMAIL", "NOTE"}},
+		{Name: "content", Type: field.TypeString, Size: 5000, Default: ""},
+		{Name: "outcome", Type: field.TypeEnum, Nullable: true, Enums: []string{"CONNECTED", "INTERESTED", "NOT_INTERESTED", "NO_ANSWER", "BUSY", "WRONG_NUMBER", "CALLBACK"}},
+		{Name: "next_follow_up_at", Type: field.TypeTime, Nullable: true},
+		{Name: "author_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "lead_id", Type: field.TypeUUID},
+	}
+	// FollowUpsTable holds the schema information for the "follow_ups" table.
+	FollowUpsTable = &schema.Table{
+		Name:       "follow_ups",
+		Columns:    FollowUpsColumns,
+		PrimaryKey: []*schema.Column{FollowUpsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "follow_ups_users_author",
+				Columns:    []*schema.Column{FollowUpsColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "follow_ups_leads_follow_ups",
+				Columns:    []*schema.Column{FollowUpsColumns[9]},
+				RefColumns: []*schema.Column{LeadsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "followup_tenant_id_lead_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{FollowUpsColumns[1], FollowUpsColumns[9], FollowUpsColumns[2]},
+			},
+			{
+				Name:    "followup_tenant_id_author_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{FollowUpsColumns[1], FollowUpsColumns[8], FollowUpsColumns[2]},
+			},
+		},
+	}
+	// IngestBatchesColumns holds the columns for the "ingest_batches" table.
+	IngestBatchesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "key", Type: field.TypeString, Size: 200},
+		{Name: "request_hash", Type: field.TypeString},
+		{Name: "response", Type: field.TypeBytes, Nullable: true, SchemaType: map[string]string{"postgres": "jsonb"}},
+		{Name: "rows", Type: field.TypeInt, Default: 0},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// IngestBatchesTable holds the schema information for the "ingest_batches" table.
+	IngestBatchesTable = &schema.Table{
+		Name:       "ingest_batches",
+		Columns:    IngestBatchesColumns,
+		PrimaryKey: []*schema.Column{IngestBatchesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ingestbatch_tenant_id_key",
+				Unique:  true,
+				Columns: []*schema.Column{IngestBatchesColumns[1], IngestBatchesColumns[2]},
+			},
+			{
+				Name:    "ingestbatch_tenant_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{IngestBatchesColumns[1], IngestBatchesColumns[6]},
+			},
+		},
+	}
 	// LeadsColumns holds the columns for the "leads" table.
 	LeadsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -129,11 +252,13 @@ var (
 		{Name: "protected_until", Type: field.TypeTime, Nullable: true},
 		{Name: "last_follow_up_at", Type: field.TypeTime, Nullable: true},
 		{Name: "locked", Type: field.TypeBool, Default: false},
+		{Name: "reachable", Type: field.TypeJSON, SchemaType: map[string]string{"postgres": "jsonb"}},
 		{Name: "owner_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "pool_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "stage_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "territory_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "partner_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "referrer_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// LeadsTable holds the schema information for the "leads" table.
 	LeadsTable = &schema.Table{
@@ -143,32 +268,38 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "leads_users_owner",
-				Columns:    []*schema.Column{LeadsColumns[23]},
+				Columns:    []*schema.Column{LeadsColumns[24]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "leads_pools_pool",
-				Columns:    []*schema.Column{LeadsColumns[24]},
+				Columns:    []*schema.Column{LeadsColumns[25]},
 				RefColumns: []*schema.Column{PoolsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "leads_stages_stage",
-				Columns:    []*schema.Column{LeadsColumns[25]},
+				Columns:    []*schema.Column{LeadsColumns[26]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "leads_territories_territory",
-				Columns:    []*schema.Column{LeadsColumns[26]},
+				Columns:    []*schema.Column{LeadsColumns[27]},
 				RefColumns: []*schema.Column{TerritoriesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "leads_partners_partner",
-				Columns:    []*schema.Column{LeadsColumns[27]},
+				Columns:    []*schema.Column{LeadsColumns[28]},
 				RefColumns: []*schema.Column{PartnersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "leads_leads_referrals",
+				Columns:    []*schema.Column{LeadsColumns[29]},
+				RefColumns: []*schema.Column{LeadsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 		},
@@ -181,22 +312,22 @@ var (
 			{
 				Name:    "lead_tenant_id_owner_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[23]},
+				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[24]},
 			},
 			{
 				Name:    "lead_tenant_id_pool_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[24]},
+				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[25]},
 			},
 			{
 				Name:    "lead_tenant_id_stage_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[25]},
+				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[26]},
 			},
 			{
 				Name:    "lead_tenant_id_territory_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[26]},
+				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[27]},
 			},
 			{
 				Name:    "lead_tenant_id_created_at",
@@ -293,6 +424,45 @@ var (
 				Name:    "lostreason_tenant_id_name",
 				Unique:  true,
 				Columns: []*schema.Column{LostReasonsColumns[1], LostReasonsColumns[4]},
+			},
+		},
+	}
+	// NotificationsColumns holds the columns for the "notifications" table.
+	NotificationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "kind", Type: field.TypeString, Size: 100},
+		{Name: "message", Type: field.TypeString, Size: 1000},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "delivered_at", Type: field.TypeTime, Nullable: true},
+		{Name: "read_at", Type: field.TypeTime, Nullable: true},
+		{Name: "user_id", Type: field.TypeUUID},
+		{Name: "lead_id", Type: field.TypeUUID, Nullable: true},
+	}
+	// NotificationsTable holds the schema information for the "notifications" table.
+	NotificationsTable = &schema.Table{
+		Name:       "notifications",
+		Columns:    NotificationsColumns,
+		PrimaryKey: []*schema.Column{NotificationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "notifications_users_user",
+				Columns:    []*schema.Column{NotificationsColumns[7]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "notifications_leads_lead",
+				Columns:    []*schema.Column{NotificationsColumns[8]},
+				RefColumns: []*schema.Column{LeadsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notification_tenant_id_user_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[1], NotificationsColumns[7], NotificationsColumns[4]},
 			},
 		},
 	}
@@ -398,6 +568,43 @@ var (
 				Name:    "pool_tenant_id_name",
 				Unique:  true,
 				Columns: []*schema.Column{PoolsColumns[1], PoolsColumns[4]},
+			},
+		},
+	}
+	// SourceTouchesColumns holds the columns for the "source_touches" table.
+	SourceTouchesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "source", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "source_detail", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "external_id", Type: field.TypeString, Nullable: true},
+		{Name: "duplicate", Type: field.TypeBool, Default: false},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "lead_id", Type: field.TypeUUID},
+	}
+	// SourceTouchesTable holds the schema information for the "source_touches" table.
+	SourceTouchesTable = &schema.Table{
+		Name:       "source_touches",
+		Columns:    SourceTouchesColumns,
+		PrimaryKey: []*schema.Column{SourceTouchesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "source_touches_leads_touches",
+				Columns:    []*schema.Column{SourceTouchesColumns[7]},
+				RefColumns: []*schema.Column{LeadsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "sourcetouch_tenant_id_lead_id_at",
+				Unique:  false,
+				Columns: []*schema.Column{SourceTouchesColumns[1], SourceTouchesColumns[7], SourceTouchesColumns[6]},
+			},
+			{
+				Name:    "sourcetouch_tenant_id_source_at",
+				Unique:  false,
+				Columns: []*schema.Column{SourceTouchesColumns[1], SourceTouchesColumns[2], SourceTouchesColumns[6]},
 			},
 		},
 	}
@@ -846,14 +1053,19 @@ var (
 	Tables = []*schema.Table{
 		APIKeysTable,
 		AuditLogsTable,
+		DealsTable,
 		FieldDefinitionsTable,
+		FollowUpsTable,
+		IngestBatchesTable,
 		LeadsTable,
 		LeadTagsTable,
 		LostReasonsTable,
+		NotificationsTable,
 		PartnersTable,
 		PipelinesTable,
 		PolicyRulesTable,
 		PoolsTable,
+		SourceTouchesTable,
 		StagesTable,
 		StageChangesTable,
 		SuppressionsTable,
@@ -872,13 +1084,21 @@ var (
 
 func init() {
 	APIKeysTable.ForeignKeys[0].RefTable = UsersTable
+	DealsTable.ForeignKeys[0].RefTable = UsersTable
+	DealsTable.ForeignKeys[1].RefTable = LeadsTable
+	FollowUpsTable.ForeignKeys[0].RefTable = UsersTable
+	FollowUpsTable.ForeignKeys[1].RefTable = LeadsTable
 	LeadsTable.ForeignKeys[0].RefTable = UsersTable
 	LeadsTable.ForeignKeys[1].RefTable = PoolsTable
 	LeadsTable.ForeignKeys[2].RefTable = StagesTable
 	LeadsTable.ForeignKeys[3].RefTable = TerritoriesTable
 	LeadsTable.ForeignKeys[4].RefTable = PartnersTable
+	LeadsTable.ForeignKeys[5].RefTable = LeadsTable
 	LeadTagsTable.ForeignKeys[0].RefTable = LeadsTable
 	LeadTagsTable.ForeignKeys[1].RefTable = TagsTable
+	NotificationsTable.ForeignKeys[0].RefTable = UsersTable
+	NotificationsTable.ForeignKeys[1].RefTable = LeadsTable
+	SourceTouchesTable.ForeignKeys[0].RefTable = LeadsTable
 	StagesTable.ForeignKeys[0].RefTable = PipelinesTable
 	StageChangesTable.ForeignKeys[0].RefTable = LeadsTable
 	StageChangesTable.ForeignKeys[1].RefTable = StagesTable

@@ -12,8 +12,17 @@ type APIKey func(*sql.Selector)
 // AuditLog is the predicate function for auditlog builders.
 type AuditLog func(*sql.Selector)
 
+// Deal is the predicate function for deal builders.
+type Deal func(*sql.Selector)
+
 // FieldDefinition is the predicate function for fielddefinition builders.
 type FieldDefinition func(*sql.Selector)
+
+// FollowUp is the predicate function for followup builders.
+type FollowUp func(*sql.Selector)
+
+// IngestBatch is the predicate function for ingestbatch builders.
+type IngestBatch func(*sql.Selector)
 
 // Lead is the predicate function for lead builders.
 type Lead func(*sql.Selector)
@@ -23,6 +32,9 @@ type LeadTag func(*sql.Selector)
 
 // LostReason is the predicate function for lostreason builders.
 type LostReason func(*sql.Selector)
+
+// Notification is the predicate function for notification builders.
+type Notification func(*sql.Selector)
 
 // Partner is the predicate function for partner builders.
 type Partner func(*sql.Selector)
@@ -35,6 +47,9 @@ type PolicyRule func(*sql.Selector)
 
 // Pool is the predicate function for pool builders.
 type Pool func(*sql.Selector)
+
+// SourceTouch is the predicate function for sourcetouch builders.
+type SourceTouch func(*sql.Selector)
 
 // Stage is the predicate function for stage builders.
 type Stage func(*sql.Selector)

@@ -158,6 +158,30 @@ func (f AuditLogMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AuditLogMutation", m)
 }
 
+// The DealQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type DealQueryRuleFunc func(context.Context, *ent.DealQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f DealQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DealQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.DealQuery", q)
+}
+
+// The DealMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type DealMutationRuleFunc func(context.Context, *ent.DealMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f DealMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.DealMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DealMutation", m)
+}
+
 // The FieldDefinitionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type FieldDefinitionQueryRuleFunc func(context.Context, *ent.FieldDefinitionQuery) error
@@ -180,6 +204,54 @@ func (f FieldDefinitionMutationRuleFunc) EvalMutation(ctx context.Context, m ent
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.FieldDefinitionMutation", m)
+}
+
+// The FollowUpQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type FollowUpQueryRuleFunc func(context.Context, *ent.FollowUpQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f FollowUpQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.FollowUpQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.FollowUpQuery", q)
+}
+
+// The FollowUpMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type FollowUpMutationRuleFunc func(context.Context, *ent.FollowUpMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f FollowUpMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.FollowUpMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.FollowUpMutation", m)
+}
+
+// The IngestBatchQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type IngestBatchQueryRuleFunc func(context.Context, *ent.IngestBatchQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f IngestBatchQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.IngestBatchQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.IngestBatchQuery", q)
+}
+
+// The IngestBatchMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type IngestBatchMutationRuleFunc func(context.Context, *ent.IngestBatchMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f IngestBatchMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.IngestBatchMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.IngestBatchMutation", m)
 }
 
 // The LeadQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -252,6 +324,30 @@ func (f LostReasonMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.LostReasonMutation", m)
+}
+
+// The NotificationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type NotificationQueryRuleFunc func(context.Context, *ent.NotificationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f NotificationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.NotificationQuery", q)
+}
+
+// The NotificationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type NotificationMutationRuleFunc func(context.Context, *ent.NotificationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f NotificationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.NotificationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NotificationMutation", m)
 }
 
 // The PartnerQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -348,6 +444,30 @@ func (f PoolMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) 
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PoolMutation", m)
+}
+
+// The SourceTouchQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SourceTouchQueryRuleFunc func(context.Context, *ent.SourceTouchQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SourceTouchQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SourceTouchQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SourceTouchQuery", q)
+}
+
+// The SourceTouchMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SourceTouchMutationRuleFunc func(context.Context, *ent.SourceTouchMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SourceTouchMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SourceTouchMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SourceTouchMutation", m)
 }
 
 // The StageQueryRuleFunc type is an adapter to allow the use of ordinary

@@ -9,16 +9,21 @@ import (
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/apikey"
 	"github.com/scrmhq/scrm/ent/auditlog"
+	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
+	"github.com/scrmhq/scrm/ent/followup"
+	"github.com/scrmhq/scrm/ent/ingestbatch"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
+	"github.com/scrmhq/scrm/ent/notification"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/schema"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
+	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
 	"github.com/scrmhq/scrm/ent/suppression"
@@ -121,6 +126,47 @@ func init() {
 	auditlogDescID := auditlogMixinFields0[0].Descriptor()
 	// auditlog.DefaultID holds the default value on creation for the id field.
 	auditlog.DefaultID = auditlogDescID.Default.(func() uuid.UUID)
+	dealMixin := schema.Deal{}.Mixin()
+	deal.Policy = privacy.NewPolicies(dealMixin[1], schema.Deal{})
+	deal.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := deal.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	dealMixinHooks1 := dealMixin[1].Hooks()
+
+	deal.Hooks[1] = dealMixinHooks1[0]
+	dealMixinInters1 := dealMixin[1].Interceptors()
+	deal.Interceptors[0] = dealMixinInters1[0]
+	dealMixinFields0 := dealMixin[0].Fields()
+	_ = dealMixinFields0
+	dealMixinFields2 := dealMixin[2].Fields()
+	_ = dealMixinFields2
+	dealFields := schema.Deal{}.Fields()
+	_ = dealFields
+	// dealDescCreatedAt is the schema descriptor for created_at field.
+	dealDescCreatedAt := dealMixinFields2[0].Descriptor()
+	// deal.DefaultCreatedAt holds the default value on creation for the created_at field.
+	deal.DefaultCreatedAt = dealDescCreatedAt.Default.(func() time.Time)
+	// dealDescUpdatedAt is the schema descriptor for updated_at field.
+	dealDescUpdatedAt := dealMixinFields2[1].Descriptor()
+	// deal.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	deal.DefaultUpdatedAt = dealDescUpdatedAt.Default.(func() time.Time)
+	// deal.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	deal.UpdateDefaultUpdatedAt = dealDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// dealDescCurrency is the schema descriptor for currency field.
+	dealDescCurrency := dealFields[3].Descriptor()
+	// deal.DefaultCurrency holds the default value on creation for the currency field.
+	deal.DefaultCurrency = dealDescCurrency.Default.(string)
+	// deal.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
+	deal.CurrencyValidator = dealDescCurrency.Validators[0].(func(string) error)
+	// dealDescID is the schema descriptor for id field.
+	dealDescID := dealMixinFields0[0].Descriptor()
+	// deal.DefaultID holds the default value on creation for the id field.
+	deal.DefaultID = dealDescID.Default.(func() uuid.UUID)
 	fielddefinitionMixin := schema.FieldDefinition{}.Mixin()
 	fielddefinition.Policy = privacy.NewPolicies(fielddefinitionMixin[1], schema.FieldDefinition{})
 	fielddefinition.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -232,6 +278,78 @@ func init() {
 	fielddefinitionDescID := fielddefinitionMixinFields0[0].Descriptor()
 	// fielddefinition.DefaultID holds the default value on creation for the id field.
 	fielddefinition.DefaultID = fielddefinitionDescID.Default.(func() uuid.UUID)
+	followupMixin := schema.FollowUp{}.Mixin()
+	followup.Policy = privacy.NewPolicies(followupMixin[1], schema.FollowUp{})
+	followup.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := followup.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	followupMixinHooks1 := followupMixin[1].Hooks()
+
+	followup.Hooks[1] = followupMixinHooks1[0]
+	followupMixinInters1 := followupMixin[1].Interceptors()
+	followup.Interceptors[0] = followupMixinInters1[0]
+	followupMixinFields0 := followupMixin[0].Fields()
+	_ = followupMixinFields0
+	followupMixinFields2 := followupMixin[2].Fields()
+	_ = followupMixinFields2
+	followupFields := schema.FollowUp{}.Fields()
+	_ = followupFields
+	// followupDescCreatedAt is the schema descriptor for created_at field.
+	followupDescCreatedAt := followupMixinFields2[0].Descriptor()
+	// followup.DefaultCreatedAt holds the default value on creation for the created_at field.
+	followup.DefaultCreatedAt = followupDescCreatedAt.Default.(func() time.Time)
+	// followupDescUpdatedAt is the schema descriptor for updated_at field.
+	followupDescUpdatedAt := followupMixinFields2[1].Descriptor()
+	// followup.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	followup.DefaultUpdatedAt = followupDescUpdatedAt.Default.(func() time.Time)
+	// followup.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	followup.UpdateDefaultUpdatedAt = followupDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// followupDescContent is the schema descriptor for content field.
+	followupDescContent := followupFields[3].Descriptor()
+	// followup.DefaultContent holds the default value on creation for the content field.
+	followup.DefaultContent = followupDescContent.Default.(string)
+	// followup.ContentValidator is a validator for the "content" field. It is called by the builders before save.
+	followup.ContentValidator = followupDescContent.Validators[0].(func(string) error)
+	// followupDescID is the schema descriptor for id field.
+	followupDescID := followupMixinFields0[0].Descriptor()
+	// followup.DefaultID holds the default value on creation for the id field.
+	followup.DefaultID = followupDescID.Default.(func() uuid.UUID)
+	ingestbatchMixin := schema.IngestBatch{}.Mixin()
+	ingestbatch.Policy = privacy.NewPolicies(ingestbatchMixin[1], schema.IngestBatch{})
+	ingestbatch.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := ingestbatch.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	ingestbatchMixinHooks1 := ingestbatchMixin[1].Hooks()
+
+	ingestbatch.Hooks[1] = ingestbatchMixinHooks1[0]
+	ingestbatchMixinInters1 := ingestbatchMixin[1].Interceptors()
+	ingestbatch.Interceptors[0] = ingestbatchMixinInters1[0]
+	ingestbatchMixinFields0 := ingestbatchMixin[0].Fields()
+	_ = ingestbatchMixinFields0
+	ingestbatchFields := schema.IngestBatch{}.Fields()
+	_ = ingestbatchFields
+	// ingestbatchDescKey is the schema descriptor for key field.
+	ingestbatchDescKey := ingestbatchFields[0].Descriptor()
+	// ingestbatch.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	ingestbatch.KeyValidator = ingestbatchDescKey.Validators[0].(func(string) error)
+	// ingestbatchDescRows is the schema descriptor for rows field.
+	ingestbatchDescRows := ingestbatchFields[3].Descriptor()
+	// ingestbatch.DefaultRows holds the default value on creation for the rows field.
+	ingestbatch.DefaultRows = ingestbatchDescRows.Default.(int)
+	// ingestbatchDescID is the schema descriptor for id field.
+	ingestbatchDescID := ingestbatchMixinFields0[0].Descriptor()
+	// ingestbatch.DefaultID holds the default value on creation for the id field.
+	ingestbatch.DefaultID = ingestbatchDescID.Default.(func() uuid.UUID)
 	leadMixin := schema.Lead{}.Mixin()
 	lead.Policy = privacy.NewPolicies(leadMixin[1], schema.Lead{})
 	lead.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -299,6 +417,10 @@ func init() {
 	leadDescLocked := leadFields[23].Descriptor()
 	// lead.DefaultLocked holds the default value on creation for the locked field.
 	lead.DefaultLocked = leadDescLocked.Default.(bool)
+	// leadDescReachable is the schema descriptor for reachable field.
+	leadDescReachable := leadFields[24].Descriptor()
+	// lead.DefaultReachable holds the default value on creation for the reachable field.
+	lead.DefaultReachable = leadDescReachable.Default.([]string)
 	// leadDescID is the schema descriptor for id field.
 	leadDescID := leadMixinFields0[0].Descriptor()
 	// lead.DefaultID holds the default value on creation for the id field.
@@ -385,6 +507,37 @@ func init() {
 	lostreasonDescID := lostreasonMixinFields0[0].Descriptor()
 	// lostreason.DefaultID holds the default value on creation for the id field.
 	lostreason.DefaultID = lostreasonDescID.Default.(func() uuid.UUID)
+	notificationMixin := schema.Notification{}.Mixin()
+	notification.Policy = privacy.NewPolicies(notificationMixin[1], schema.Notification{})
+	notification.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := notification.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	notificationMixinHooks1 := notificationMixin[1].Hooks()
+
+	notification.Hooks[1] = notificationMixinHooks1[0]
+	notificationMixinInters1 := notificationMixin[1].Interceptors()
+	notification.Interceptors[0] = notificationMixinInters1[0]
+	notificationMixinFields0 := notificationMixin[0].Fields()
+	_ = notificationMixinFields0
+	notificationFields := schema.Notification{}.Fields()
+	_ = notificationFields
+	// notificationDescKind is the schema descriptor for kind field.
+	notificationDescKind := notificationFields[1].Descriptor()
+	// notification.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	notification.KindValidator = notificationDescKind.Validators[0].(func(string) error)
+	// notificationDescMessage is the schema descriptor for message field.
+	notificationDescMessage := notificationFields[3].Descriptor()
+	// notification.MessageValidator is a validator for the "message" field. It is called by the builders before save.
+	notification.MessageValidator = notificationDescMessage.Validators[0].(func(string) error)
+	// notificationDescID is the schema descriptor for id field.
+	notificationDescID := notificationMixinFields0[0].Descriptor()
+	// notification.DefaultID holds the default value on creation for the id field.
+	notification.DefaultID = notificationDescID.Default.(func() uuid.UUID)
 	partnerMixin := schema.Partner{}.Mixin()
 	partner.Policy = privacy.NewPolicies(partnerMixin[1], schema.Partner{})
 	partner.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -677,6 +830,45 @@ func init() {
 	poolDescID := poolMixinFields0[0].Descriptor()
 	// pool.DefaultID holds the default value on creation for the id field.
 	pool.DefaultID = poolDescID.Default.(func() uuid.UUID)
+	sourcetouchMixin := schema.SourceTouch{}.Mixin()
+	sourcetouch.Policy = privacy.NewPolicies(sourcetouchMixin[1], schema.SourceTouch{})
+	sourcetouch.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := sourcetouch.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	sourcetouchMixinHooks1 := sourcetouchMixin[1].Hooks()
+
+	sourcetouch.Hooks[1] = sourcetouchMixinHooks1[0]
+	sourcetouchMixinInters1 := sourcetouchMixin[1].Interceptors()
+	sourcetouch.Interceptors[0] = sourcetouchMixinInters1[0]
+	sourcetouchMixinFields0 := sourcetouchMixin[0].Fields()
+	_ = sourcetouchMixinFields0
+	sourcetouchFields := schema.SourceTouch{}.Fields()
+	_ = sourcetouchFields
+	// sourcetouchDescSource is the schema descriptor for source field.
+	sourcetouchDescSource := sourcetouchFields[1].Descriptor()
+	// sourcetouch.DefaultSource holds the default value on creation for the source field.
+	sourcetouch.DefaultSource = sourcetouchDescSource.Default.(string)
+	// sourcetouch.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	sourcetouch.SourceValidator = sourcetouchDescSource.Validators[0].(func(string) error)
+	// sourcetouchDescSourceDetail is the schema descriptor for source_detail field.
+	sourcetouchDescSourceDetail := sourcetouchFields[2].Descriptor()
+	// sourcetouch.DefaultSourceDetail holds the default value on creation for the source_detail field.
+	sourcetouch.DefaultSourceDetail = sourcetouchDescSourceDetail.Default.(string)
+	// sourcetouch.SourceDetailValidator is a validator for the "source_detail" field. It is called by the builders before save.
+	sourcetouch.SourceDetailValidator = sourcetouchDescSourceDetail.Validators[0].(func(string) error)
+	// sourcetouchDescDuplicate is the schema descriptor for duplicate field.
+	sourcetouchDescDuplicate := sourcetouchFields[4].Descriptor()
+	// sourcetouch.DefaultDuplicate holds the default value on creation for the duplicate field.
+	sourcetouch.DefaultDuplicate = sourcetouchDescDuplicate.Default.(bool)
+	// sourcetouchDescID is the schema descriptor for id field.
+	sourcetouchDescID := sourcetouchMixinFields0[0].Descriptor()
+	// sourcetouch.DefaultID holds the default value on creation for the id field.
+	sourcetouch.DefaultID = sourcetouchDescID.Default.(func() uuid.UUID)
 	stageMixin := schema.Stage{}.Mixin()
 	stage.Policy = privacy.NewPolicies(stageMixin[1], schema.Stage{})
 	stage.Hooks[0] = func(next ent.Mutator) ent.Mutator {

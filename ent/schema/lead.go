@@ -68,6 +68,14 @@ func (Lead) Fields() []ent.Field {
 			Annotations(entgql.OrderField("LAST_FOLLOW_UP_AT")),
 		// locked leads (a manager's lock) are never recycled.
 		field.Bool("locked").Default(false),
+		// reachable lists the channels the lead can be contacted on (PHONE,
+		// SMS, WECOM, OFFICIAL_ACCOUNT, EMAIL), derived from its identities
+		// when they are written. Suppressions are checked separately.
+		field.Strings("reachable").Default([]string{}).
+			SchemaType(map[string]string{dialect.Postgres: "jsonb"}).
+			Annotations(entgql.Skip()),
+		// referrer is the lead who referred this one (转介绍).
+		field.UUID("referrer_id", gidUUID).Optional().Nillable(),
 	}
 }
 
@@ -81,6 +89,14 @@ func (Lead) Edges() []ent.Edge {
 		edge.To("partner", Partner.Type).Field("partner_id").Unique(),
 		edge.To("tags", Tag.Type).Through("lead_tags", LeadTag.Type),
 		edge.To("stage_changes", StageChange.Type).
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("follow_ups", FollowUp.Type).
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("deals", Deal.Type).
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("touches", SourceTouch.Type).
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		edge.To("referrals", Lead.Type).From("referrer").Field("referrer_id").Unique().
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 	}
 }

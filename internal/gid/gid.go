@@ -56,6 +56,7 @@ const (
 	AuditLog        Type = "AuditLog"
 	IngestBatch     Type = "IngestBatch"
 	LeadTag         Type = "LeadTag"
+	SourceTouch     Type = "SourceTouch"
 )
 
 var codes = map[Type]uint16{
@@ -64,7 +65,7 @@ var codes = map[Type]uint16{
 	StageChange: 14, LostReason: 15, FollowUp: 16, Deal: 17, OwnerChange: 18,
 	AssignmentRule: 19, ScoringRule: 20, Segment: 21, Broadcast: 22, Delivery: 23,
 	Event: 24, Suppression: 25, Channel: 26, Notification: 27, PolicyRule: 28,
-	AuditLog: 29, IngestBatch: 30, LeadTag: 31,
+	AuditLog: 29, IngestBatch: 30, LeadTag: 31, SourceTouch: 32,
 }
 
 var types = func() map[uint16]Type {
