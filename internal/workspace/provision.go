@@ -171,3 +171,19 @@ func NextLeadSeq(ctx context.Context, client *ent.Client, id uuid.UUID, n int) (
 	}
 	return last - int64(n) + 1, rows.Err()
 }
+
+// SettingsOf returns the settings of workspace id with defaults filled in.
+func SettingsOf(ctx context.Context, client *ent.Client, id uuid.UUID) (schematype.WorkspaceSettings, error) {
+	w, err := client.Workspace.Get(tenant.System(ctx), id)
+	if err != nil {
+		return schematype.WorkspaceSettings{}, fmt.Errorf("read workspace settings: %w", err)
+	}
+	s := w.Settings
+	if s.DefaultRegion == "" {
+		s.DefaultRegion = "CN"
+	}
+	if s.Timezone == "" {
+		s.Timezone = "Asia/Shanghai"
+	}
+	return s, nil
+}

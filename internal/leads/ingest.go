@@ -1,0 +1,398 @@
+package leads
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/fields"
+	"github.com/scrmhq/scrm/internal/pipeline"
+	"github.com/scrmhq/scrm/internal/tenant"
+	"github.com/scrmhq/scrm/internal/workspace"
+)
+
+// SchemaSource returns the caller's workspace field schema (fielddefs.Service).
+type SchemaSource interface {
+	Schema(ctx context.Context) (*fields.Schema, error)
+}
+
+// Ingested is what an ingest hands to the background after it commits: the
+// new leads to assign and score, the merged ones to re-score, and the
+// notifications to deliver.
+type Ingested struct {
+	TenantID      uuid.UUID
+	Created       []uuid.UUID
+	Merged        []uuid.UUID
+	Notifications []uuid.UUID
+}
+
+// Enqueuer queues the background work of an ingest (jobs.Queue).
+type Enqueuer interface {
+	LeadsIngested(ctx context.Context, in Ingested) error
+}
+
+// Ingester turns raw rows into clean, de-duplicated leads. One Ingester
+// serves every workspace; the workspace comes from the context.
+type Ingester struct {
+	Client *ent.Client
+	Fields SchemaSource
+	Queue  Enqueuer // nil: nothing is queued (tools, tests)
+	Clock  func() time.Time
+	// OnQueueError reports a failure to queue background work after a commit
+	// (the data is safe; periodic sweeps pick the work up).
+	OnQueueError func(error)
+}
+
+// maxAttempts bounds the retries of a batch that lost a race (a concurrent
+// ingest inserted one of its people first) or a deadlock.
+const maxAttempts = 12
+
+// errRaced restarts a batch whose insert found a person a concurrent ingest
+// committed after the batch looked: the next attempt merges into it.
+var errRaced = errors.New("leads: concurrent ingest inserted the same person")
+
+// Ingest cleans, de-duplicates and writes one batch in one transaction and
+// returns a result per row. Bad rows are REJECTED with their errors and
+// write nothing; the rest are CREATED or MERGED into the existing active
+// lead with the same phone, email, unionID or externalID (or into an earlier
+// row of the batch). The identity indexes make this race-free: a batch that
+// loses a race to a concurrent one is retried and merges instead.
+//
+// With an idempotency key the answer is stored with the writes; a request
+// with the same key and the same rows gets that answer and writes nothing,
+// and one with the same key and other rows is a CONFLICT.
+func (in *Ingester) Ingest(ctx context.Context, b Batch) (*Result, error) {
+	tid, ok := tenant.FromContext(ctx)
+	if !ok {
+		return nil, tenant.ErrMissing
+	}
+	if len(b.Rows) == 0 {
+		return nil, apperr.Input("input.leads", "give at least one lead")
+	}
+	if len(b.Rows) > MaxRows {
+		return nil, apperr.New(apperr.LimitExceeded, "input.leads", "at most %d leads per batch; split the input", MaxRows)
+	}
+	if len(b.IdempotencyKey) > 200 {
+		return nil, apperr.Input("input.idempotencyKey", "at most 200 characters")
+	}
+	now := b.Now
+	if now.IsZero() {
+		now = in.now()
+	}
+	hash, err := requestHash(b)
+	if err != nil {
+		return nil, err
+	}
+	sch, err := in.Fields.Schema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	settings, err := workspace.SettingsOf(ctx, in.Client, tid)
+	if err != nil {
+		return nil, err
+	}
+	rows := cleanRows(b.Rows, sch, settings.DefaultRegion, b.Source)
+	groups := groupRows(rows)
+
+	var res *Result
+	var done Ingested
+	for attempt := 1; ; attempt++ {
+		w := &writer{root: in.Client, tid: tid, now: now, sch: sch, batch: b, rows: rows, groups: groups, hash: hash}
+		err = inTx(ctx, in.Client, func(tx *ent.Client) error {
+			w.c = tx
+			var err error
+			res, err = w.run(ctx)
+			return err
+		})
+		if err == nil {
+			done = w.ingested
+			break
+		}
+		if attempt >= maxAttempts || !retryable(err) {
+			return nil, err
+		}
+		time.Sleep(time.Duration(rand.IntN(10*attempt)+1) * time.Millisecond)
+	}
+	if !res.Replayed && in.Queue != nil && (len(done.Created)+len(done.Merged)+len(done.Notifications) > 0) {
+		done.TenantID = tid
+		if err := in.Queue.LeadsIngested(context.WithoutCancel(ctx), done); err != nil && in.OnQueueError != nil {
+			in.OnQueueError(err)
+		}
+	}
+	return res, nil
+}
+
+func (in *Ingester) now() time.Time {
+	if in.Clock != nil {
+		return in.Clock()
+	}
+	return time.Now()
+}
+
+// inTx runs fn in a new transaction of c (never the caller's: a retry needs
+// a fresh one).
+func inTx(ctx context.Context, c *ent.Client, fn func(*ent.Client) error) error {
+	tx, err := c.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx.Client()); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
+}
+
+// retryable reports whether err is a lost race a new attempt resolves.
+func retryable(err error) bool {
+	if errors.Is(err, errRaced) {
+		return true
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "40001", "40P01", "23505": // serialization, deadlock, unique violation
+			return true
+		}
+	}
+	return false
+}
+
+// requestHash fingerprints a batch so a reused idempotency key with other
+// content is told apart from a retry.
+func requestHash(b Batch) (string, error) {
+	raw, err := json.Marshal(struct {
+		Source string
+		Rows   []Row
+	}{b.Source, b.Rows})
+	if err != nil {
+		return "", fmt.Errorf("hash batch: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// writer is one attempt at writing a batch, inside its transaction.
+type writer struct {
+	c      *ent.Client // the transaction
+	root   *ent.Client // outside it, for lead numbers
+	tid    uuid.UUID
+	now    time.Time
+	sch    *fields.Schema
+	batch  Batch
+	rows   []cleanRow
+	groups []*group
+	hash   string
+
+	// per attempt
+	rejected map[int][]RowError // row index -> errors found in the transaction
+	targets  map[*group]*existing
+	held     map[string]*existing // identity key -> active lead holding it
+	attrs    map[*group]map[string]any
+	created  map[*group]uuid.UUID
+	ingested Ingested
+}
+
+// existing is an active lead a group matched.
+type existing struct {
+	ID             uuid.UUID      `json:"id"`
+	Name           string         `json:"name"`
+	Phone          *string        `json:"phone"`
+	Email          *string        `json:"email"`
+	UnionID        *string        `json:"union_id"`
+	OpenID         *string        `json:"open_id"`
+	ExternalID     *string        `json:"external_id"`
+	Company        string         `json:"company"`
+	OwnerID        *uuid.UUID     `json:"owner_id"`
+	ProtectedUntil *time.Time     `json:"protected_until"`
+	TerritoryID    *uuid.UUID     `json:"territory_id"`
+	ReferrerID     *uuid.UUID     `json:"referrer_id"`
+	Attributes     map[string]any `json:"attributes"`
+}
+
+func (w *writer) run(ctx context.Context) (*Result, error) {
+	w.rejected = map[int][]RowError{}
+	w.targets = map[*group]*existing{}
+	w.created = map[*group]uuid.UUID{}
+	if w.batch.IdempotencyKey != "" {
+		if prev, err := w.claimKey(ctx); err != nil || prev != nil {
+			return prev, err
+		}
+	}
+	live := w.groups
+	var err error
+	if live, err = w.checkReferences(ctx, live); err != nil {
+		return nil, err
+	}
+	if live, err = w.checkBlacklist(ctx, live); err != nil {
+		return nil, err
+	}
+	if err := w.match(ctx, live); err != nil {
+		return nil, err
+	}
+	if live, err = w.checkBlacklistedLeads(ctx, live); err != nil {
+		return nil, err
+	}
+	live = w.finalAttributes(live)
+	if live, err = w.checkUnique(ctx, live); err != nil {
+		return nil, err
+	}
+	if err := w.insert(ctx, live); err != nil {
+		return nil, err
+	}
+	if err := w.merge(ctx, live); err != nil {
+		return nil, err
+	}
+	if err := w.tag(ctx, live); err != nil {
+		return nil, err
+	}
+	res := w.result()
+	if w.batch.IdempotencyKey != "" {
+		if err := w.storeAnswer(ctx, res); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// reject marks every row of g with err and drops g from the batch.
+func (w *writer) reject(g *group, err RowError) {
+	for _, i := range g.rows {
+		w.rejected[i] = append(w.rejected[i], err)
+	}
+}
+
+// claimKey records the idempotency key, or returns the stored answer of the
+// request that used it first. A concurrent request with the same key waits
+// on the unique index until the first one commits (or rolls back).
+func (w *writer) claimKey(ctx context.Context) (*Result, error) {
+	var id uuid.UUID
+	err := w.queryRow(ctx, `INSERT INTO ingest_batches (id, tenant_id, key, request_hash, rows, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, key) DO NOTHING RETURNING id`,
+		[]any{newID(gidIngestBatch), w.tid, w.batch.IdempotencyKey, w.hash, len(w.batch.Rows), w.now}, &id)
+	if err == nil {
+		return nil, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	var hash string
+	var answer []byte
+	if err := w.queryRow(ctx, `SELECT request_hash, response FROM ingest_batches WHERE tenant_id = $1 AND key = $2`,
+		[]any{w.tid, w.batch.IdempotencyKey}, &hash, &answer); err != nil {
+		return nil, fmt.Errorf("read idempotent answer: %w", err)
+	}
+	if hash != w.hash {
+		return nil, apperr.New(apperr.Conflict, "input.idempotencyKey", "this idempotency key was used for a different batch")
+	}
+	var res Result
+	if err := json.Unmarshal(answer, &res); err != nil {
+		return nil, fmt.Errorf("decode idempotent answer: %w", err)
+	}
+	res.Replayed = true
+	return &res, nil
+}
+
+func (w *writer) storeAnswer(ctx context.Context, res *Result) error {
+	raw, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	_, err = w.c.ExecContext(ctx, `UPDATE ingest_batches SET response = $3 WHERE tenant_id = $1 AND key = $2`,
+		w.tid, w.batch.IdempotencyKey, raw)
+	return err
+}
+
+// queryRow runs a one-row query in the transaction.
+func (w *writer) queryRow(ctx context.Context, q string, args []any, dest ...any) error {
+	rows, err := w.c.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// result assembles the per-row answer.
+func (w *writer) result() *Result {
+	res := &Result{Rows: make([]RowResult, len(w.rows))}
+	for i, r := range w.rows {
+		res.Rows[i] = RowResult{Index: i, Status: StatusRejected, Errors: r.Errors}
+	}
+	for _, g := range w.groups {
+		if _, bad := w.rejected[g.rows[0]]; bad {
+			continue
+		}
+		var lead uuid.UUID
+		var owner *uuid.UUID
+		first := StatusMerged
+		if t := w.targets[g]; t != nil {
+			lead, owner = t.ID, t.OwnerID
+		} else {
+			lead, first = w.created[g], StatusCreated
+		}
+		for k, i := range g.rows {
+			st := StatusMerged
+			if k == 0 {
+				st = first
+			}
+			res.Rows[i] = RowResult{Index: i, Status: st, LeadID: lead, OwnerID: owner}
+		}
+	}
+	for i, errs := range w.rejected {
+		res.Rows[i] = RowResult{Index: i, Status: StatusRejected, Errors: errs}
+	}
+	for _, r := range res.Rows {
+		switch r.Status {
+		case StatusCreated:
+			res.Created++
+		case StatusMerged:
+			res.Merged++
+		default:
+			res.Rejected++
+		}
+	}
+	return res
+}
+
+// defaults returns the stage and pool new leads start in.
+func (w *writer) defaults(ctx context.Context) (stageID, poolID *uuid.UUID, err error) {
+	st, err := pipeline.DefaultStage(ctx, w.c)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := w.c.Pool.Query().Where(pool.IsDefault(true)).Only(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return &st.ID, nil, nil
+	case err != nil:
+		return nil, nil, err
+	}
+	return &st.ID, &p.ID, nil
+}
+
+// jsonParam encodes v for a json_to_recordset parameter.
+func jsonParam(v any) (string, error) {
+	raw, err := json.Marshal(v)
+	return string(raw), err
+}
