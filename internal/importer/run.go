@@ -30,7 +30,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -324,11 +323,11 @@ func (im *importRun) run(ctx context.Context, sink Sink) (*Summary, error) {
 		}
 		<-slots
 	}
-	return im.finish(cmpErr(commitErr, readErr))
+	return im.finish(firstError(commitErr, readErr))
 }
 
-// cmpErr returns the first non-nil error.
-func cmpErr(errs ...error) error {
+// firstError returns the first non-nil error.
+func firstError(errs ...error) error {
 	for _, err := range errs {
 		if err != nil {
 			return err
@@ -404,9 +403,4 @@ func (im *importRun) batchSource() string {
 		return im.mapping.Source
 	}
 	return DefaultSource
-}
-
-// keep returns a copy of fields that outlives the reader's buffer.
-func keep(fields []string) []string {
-	return slices.Clone(fields)
 }

@@ -1,0 +1,275 @@
+// Package events records behaviour events ("viewed_ad", "paid", ...) against
+// leads, in a table partitioned by month, and keeps the partitions.
+//
+// Events are not ent entities: they are written and read with set-based SQL
+// that binds tenant_id in every statement.
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/clean"
+	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/txn"
+)
+
+// Limits of one call and one event.
+const (
+	MaxEvents        = 5000
+	maxPropertyBytes = 8 << 10
+	maxProperties    = 50
+	// maxFutureSkew tolerates client clocks a little ahead of ours.
+	maxFutureSkew = 5 * time.Minute
+)
+
+// namePattern is what an event name may look like: "viewed_ad", "order.paid".
+var namePattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_.:-]{0,99}$`)
+
+// earliest is the oldest occurredAt accepted (older is a unit mistake).
+var earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Input is one event, resolved to a lead by LeadID, else ExternalID, else Phone.
+type Input struct {
+	LeadID     *uuid.UUID
+	ExternalID string
+	Phone      string
+	Name       string
+	Properties map[string]any
+	OccurredAt *time.Time
+}
+
+// Error is why the event at Index was refused.
+type Error struct {
+	Index   int
+	Code    string
+	Message string
+}
+
+// Result of Track: accepted events were written, rejected ones were not.
+type Result struct {
+	Accepted, Rejected int
+	Errors             []Error
+	// Leads are the leads that got events (for re-scoring).
+	Leads []uuid.UUID
+}
+
+type row struct {
+	ID         uuid.UUID      `json:"id"`
+	LeadID     uuid.UUID      `json:"lead_id"`
+	Name       string         `json:"name"`
+	Properties map[string]any `json:"properties"`
+	OccurredAt time.Time      `json:"occurred_at"`
+}
+
+// Track validates events, resolves their leads among those the caller can
+// see (active leads only for external id and phone), and writes the valid
+// ones in one statement. Each bad event is reported by index and the rest
+// are still written; the whole call fails only on a database error.
+func Track(ctx context.Context, c *ent.Client, region, source string, now time.Time, in []Input) (*Result, error) {
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(in) == 0 {
+		return nil, apperr.Input("events", "give at least one event")
+	}
+	if len(in) > MaxEvents {
+		return nil, apperr.New(apperr.LimitExceeded, "events", "at most %d events per call", MaxEvents)
+	}
+	res := &Result{}
+	fail := func(i int, code, format string, args ...any) {
+		res.Errors = append(res.Errors, Error{Index: i, Code: code, Message: fmt.Sprintf(format, args...)})
+	}
+	phones := make([]string, len(in))
+	var ids []uuid.UUID
+	var exts, phoneList []string
+	valid := make([]bool, len(in))
+	for i, e := range in {
+		if !namePattern.MatchString(e.Name) {
+			fail(i, "INVALID_VALUE", "name must start with a letter and hold only letters, digits and _ . : - (at most 100)")
+			continue
+		}
+		if e.OccurredAt != nil && (e.OccurredAt.After(now.Add(maxFutureSkew)) || e.OccurredAt.Before(earliest)) {
+			fail(i, "INVALID_VALUE", "occurredAt must be between 2000-01-01 and now")
+			continue
+		}
+		if msg := checkProperties(e.Properties); msg != "" {
+			fail(i, "INVALID_VALUE", "properties %s", msg)
+			continue
+		}
+		switch {
+		case e.LeadID != nil:
+			ids = append(ids, *e.LeadID)
+		case strings.TrimSpace(e.ExternalID) != "":
+			exts = append(exts, strings.TrimSpace(e.ExternalID))
+		case strings.TrimSpace(e.Phone) != "":
+			p, err := clean.Phone(e.Phone, region)
+			if err != nil {
+				fail(i, "INVALID_VALUE", "phone: %v", err)
+				continue
+			}
+			phones[i] = p
+			phoneList = append(phoneList, p)
+		default:
+			fail(i, "NO_LEAD", "give leadID, externalID or phone")
+			continue
+		}
+		valid[i] = true
+	}
+	byID, byExt, byPhone, err := resolve(ctx, c, ids, exts, phoneList)
+	if err != nil {
+		return nil, err
+	}
+	var rows []row
+	seen := map[uuid.UUID]bool{}
+	for i, e := range in {
+		if !valid[i] {
+			continue
+		}
+		var leadID uuid.UUID
+		var ok bool
+		switch {
+		case e.LeadID != nil:
+			leadID, ok = *e.LeadID, byID[*e.LeadID]
+		case strings.TrimSpace(e.ExternalID) != "":
+			leadID, ok = byExt[strings.TrimSpace(e.ExternalID)]
+		default:
+			leadID, ok = byPhone[phones[i]]
+		}
+		if !ok {
+			fail(i, "LEAD_NOT_FOUND", "no lead matches this event")
+			continue
+		}
+		at := now
+		if e.OccurredAt != nil {
+			at = e.OccurredAt.UTC()
+		}
+		props := e.Properties
+		if props == nil {
+			props = map[string]any{}
+		}
+		rows = append(rows, row{ID: gid.New(gid.Event), LeadID: leadID, Name: e.Name, Properties: props, OccurredAt: at})
+		if !seen[leadID] {
+			seen[leadID] = true
+			res.Leads = append(res.Leads, leadID)
+		}
+	}
+	res.Accepted, res.Rejected = len(rows), len(res.Errors)
+	if len(rows) == 0 {
+		return res, nil
+	}
+	raw, err := json.Marshal(rows)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.ExecContext(ctx, `INSERT INTO events (tenant_id, id, lead_id, name, properties, occurred_at, received_at, source)
+		SELECT $1, r.id, r.lead_id, r.name, r.properties, r.occurred_at, $2, $3
+		FROM json_to_recordset($4::json) AS r(id uuid, lead_id uuid, name text, properties jsonb, occurred_at timestamptz)`,
+		tid, now, source, string(raw)); err != nil {
+		return nil, fmt.Errorf("write events: %w", err)
+	}
+	return res, nil
+}
+
+// checkProperties returns why props cannot be stored, or "".
+func checkProperties(props map[string]any) string {
+	if len(props) > maxProperties {
+		return fmt.Sprintf("may have at most %d keys", maxProperties)
+	}
+	raw, err := json.Marshal(props)
+	if err != nil {
+		return "must be a JSON object"
+	}
+	if len(raw) > maxPropertyBytes {
+		return fmt.Sprintf("must be at most %d bytes of JSON", maxPropertyBytes)
+	}
+	if strings.Contains(string(raw), `\u0000`) {
+		return "must not contain NUL characters"
+	}
+	return ""
+}
+
+// resolve finds the leads the caller can see by id, and the active ones by
+// external id and phone, in three set-based queries.
+func resolve(ctx context.Context, c *ent.Client, ids []uuid.UUID, exts, phones []string) (map[uuid.UUID]bool, map[string]uuid.UUID, map[string]uuid.UUID, error) {
+	byID, byExt, byPhone := map[uuid.UUID]bool{}, map[string]uuid.UUID{}, map[string]uuid.UUID{}
+	if len(ids) > 0 {
+		found, err := c.Lead.Query().Where(lead.IDIn(ids...)).IDs(ctx)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, id := range found {
+			byID[id] = true
+		}
+	}
+	if len(exts) > 0 {
+		ls, err := c.Lead.Query().Where(lead.StatusEQ(lead.StatusACTIVE), lead.ExternalIDIn(exts...)).
+			Select(lead.FieldID, lead.FieldExternalID).All(ctx)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, l := range ls {
+			byExt[*l.ExternalID] = l.ID
+		}
+	}
+	if len(phones) > 0 {
+		ls, err := c.Lead.Query().Where(lead.StatusEQ(lead.StatusACTIVE), lead.PhoneIn(phones...)).
+			Select(lead.FieldID, lead.FieldPhone).All(ctx)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, l := range ls {
+			byPhone[*l.Phone] = l.ID
+		}
+	}
+	return byID, byExt, byPhone, nil
+}
+
+// MoveToLead re-points the events of leads from to lead to (a merge).
+func MoveToLead(ctx context.Context, c *ent.Client, from []uuid.UUID, to uuid.UUID) (int64, error) {
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return 0, err
+	}
+	r, err := c.ExecContext(ctx, `UPDATE events SET lead_id = $3 WHERE tenant_id = $1 AND lead_id = ANY($2::uuid[])`,
+		tid, txn.UUIDArray(from), to)
+	if err != nil {
+		return 0, fmt.Errorf("move events: %w", err)
+	}
+	return r.RowsAffected()
+}
+
+// Record writes one event per lead of leadIDs with the same name and
+// properties, at now (system events such as lead.merged).
+func Record(ctx context.Context, c *ent.Client, leadIDs []uuid.UUID, name, source string, props map[string]any, now time.Time) error {
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(props)
+	if err != nil {
+		return err
+	}
+	ids := make([]uuid.UUID, len(leadIDs))
+	for i := range ids {
+		ids[i] = gid.New(gid.Event)
+	}
+	_, err = c.ExecContext(ctx, `INSERT INTO events (tenant_id, id, lead_id, name, properties, occurred_at, received_at, source)
+		SELECT $1, e.id, e.lead_id, $4, $5::jsonb, $6, $6, $7 FROM unnest($2::uuid[], $3::uuid[]) AS e(id, lead_id)`,
+		tid, txn.UUIDArray(ids), txn.UUIDArray(leadIDs), name, string(raw), now, source)
+	if err != nil {
+		return fmt.Errorf("record %s: %w", name, err)
+	}
+	return nil
+}
+

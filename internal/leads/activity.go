@@ -1,0 +1,129 @@
+package leads
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/followup"
+	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/scope"
+	"github.com/scrmhq/scrm/internal/textinput"
+	"github.com/scrmhq/scrm/internal/txn"
+)
+
+// FollowUpInput is one contact with a lead to record.
+type FollowUpInput struct {
+	LeadID         uuid.UUID
+	Kind           followup.Kind
+	Content        string
+	Outcome        *followup.Outcome
+	NextFollowUpAt *time.Time
+	Author         *uuid.UUID
+}
+
+// CreateFollowUp records a follow-up on an active lead in the caller's scope
+// and moves the lead's lastFollowUpAt on (which restarts its recycle clock).
+func CreateFollowUp(ctx context.Context, c *ent.Client, now time.Time, in FollowUpInput) (*ent.FollowUp, error) {
+	if followup.KindValidator(in.Kind) != nil {
+		return nil, apperr.Input("input.kind", "kind must be CALL, VISIT, WECOM, SMS, EMAIL or NOTE")
+	}
+	if in.Outcome != nil && followup.OutcomeValidator(*in.Outcome) != nil {
+		return nil, apperr.Input("input.outcome", "unknown outcome %q", *in.Outcome)
+	}
+	content, err := textinput.Clean("input.content", in.Content, 5000, in.Kind == followup.KindNOTE)
+	if err != nil {
+		return nil, err
+	}
+	if in.NextFollowUpAt != nil && !in.NextFollowUpAt.After(now) {
+		return nil, apperr.Input("input.nextFollowUpAt", "must be in the future")
+	}
+	if err := scope.CheckLead(ctx, c, "input.leadID", in.LeadID); err != nil {
+		return nil, err
+	}
+	var f *ent.FollowUp
+	err = txn.WithTx(ctx, c, func(c *ent.Client) error {
+		l, err := c.Lead.Query().Where(lead.ID(in.LeadID)).ForUpdate().Only(ctx)
+		if err != nil {
+			return err
+		}
+		if l.Status != lead.StatusACTIVE {
+			return apperr.New(apperr.Conflict, "input.leadID", "lead is %s", strings.ToLower(string(l.Status)))
+		}
+		f, err = c.FollowUp.Create().SetLeadID(in.LeadID).SetKind(in.Kind).SetContent(content).
+			SetNillableOutcome(in.Outcome).SetNillableNextFollowUpAt(in.NextFollowUpAt).
+			SetNillableAuthorID(in.Author).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
+		if err != nil {
+			return err
+		}
+		if l.LastFollowUpAt == nil || now.After(*l.LastFollowUpAt) {
+			return c.Lead.UpdateOneID(in.LeadID).SetLastFollowUpAt(now).SetUpdatedAt(now).Exec(ctx)
+		}
+		return nil
+	})
+	return f, err
+}
+
+// DealInput is a closed sale to record.
+type DealInput struct {
+	LeadID   uuid.UUID
+	Amount   float64
+	Currency string
+	ClosedAt *time.Time
+	Actor    *uuid.UUID
+}
+
+var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
+
+// maxAmount keeps amounts inside numeric(18,2).
+const maxAmount = 1e15
+
+// CreateDeal records a deal on a lead in the caller's scope, credited to the
+// lead's owner at that moment. The amount is rounded to cents.
+func CreateDeal(ctx context.Context, c *ent.Client, now time.Time, in DealInput) (*ent.Deal, error) {
+	if math.IsNaN(in.Amount) || in.Amount <= 0 || in.Amount >= maxAmount {
+		return nil, apperr.Input("input.amount", "amount must be greater than 0 and less than %.0f", float64(maxAmount))
+	}
+	cur := strings.ToUpper(strings.TrimSpace(in.Currency))
+	if cur == "" {
+		cur = "CNY"
+	}
+	if !currencyCode.MatchString(cur) {
+		return nil, apperr.Input("input.currency", "currency must be an ISO 4217 code such as CNY")
+	}
+	closed := now
+	if in.ClosedAt != nil {
+		if in.ClosedAt.After(now.Add(24 * time.Hour)) {
+			return nil, apperr.Input("input.closedAt", "a deal cannot close in the future")
+		}
+		closed = *in.ClosedAt
+	}
+	if err := scope.CheckLead(ctx, c, "input.leadID", in.LeadID); err != nil {
+		return nil, err
+	}
+	var d *ent.Deal
+	err := txn.WithTx(ctx, c, func(c *ent.Client) error {
+		l, err := c.Lead.Query().Where(lead.ID(in.LeadID)).ForUpdate().Only(ctx)
+		if err != nil {
+			return err
+		}
+		if l.Status == lead.StatusMERGED {
+			return apperr.New(apperr.Conflict, "input.leadID", "lead was merged; record the deal on the lead it was merged into")
+		}
+		d, err = c.Deal.Create().SetLeadID(in.LeadID).SetNillableOwnerID(l.OwnerID).
+			SetAmount(math.Round(in.Amount*100) / 100).SetCurrency(cur).SetClosedAt(closed).
+			SetNillableCreatedByID(in.Actor).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("create deal: %w", err)
+		}
+		return nil
+	})
+	return d, err
+}
