@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/formatter"
 
 	"github.com/scrmhq/scrm/internal/apitest"
+	"github.com/scrmhq/scrm/internal/gid"
 )
 
 // contractRun is one contract operation sent as written, with variables, and
@@ -227,6 +228,107 @@ var contractRuns = map[string]contractRun{
 			}
 		},
 	},
+	"IngestLeads": {
+		vars: func(*scenario) map[string]any { return ingestVars() },
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			p := d["ingestLeads"].(map[string]any)
+			res := p["results"].([]any)
+			if p["created"] != 1.0 || p["merged"] != 1.0 || p["rejected"] != 1.0 || len(res) != 3 {
+				t.Fatalf("ingestLeads = %v", p)
+			}
+			if dig(res[0], "status") != "MERGED" || dig(res[0], "lead", "id") != s.leads[0] {
+				t.Errorf("duplicate of a seeded lead: %v", res[0])
+			}
+			if dig(res[1], "status") != "CREATED" || dig(res[1], "lead", "id") == nil {
+				t.Errorf("new lead: %v", res[1])
+			}
+			errs := dig(res[2], "errors").([]any)
+			if dig(res[2], "status") != "REJECTED" || dig(res[2], "lead") != nil || len(errs) != 1 || dig(errs[0], "field") != "phone" || dig(errs[0], "code") != "INVALID_VALUE" {
+				t.Errorf("bad row: %v", res[2])
+			}
+			s.ids["ingested"] = dig(res[1], "lead", "id").(string)
+			// The same key again: the first answer, nothing written.
+			var n int
+			_ = s.api.DB.DB.QueryRow(`SELECT count(*) FROM leads`).Scan(&n)
+			var again struct{ IngestLeads struct{ Created, Merged int } }
+			s.api.MustDo(s.token, `mutation($input: IngestLeadsInput!) { ingestLeads(input: $input) { created merged } }`, ingestVars(), &again)
+			var m int
+			_ = s.api.DB.DB.QueryRow(`SELECT count(*) FROM leads`).Scan(&m)
+			if again.IngestLeads.Created != 1 || again.IngestLeads.Merged != 1 || m != n {
+				t.Errorf("replay = %+v, leads %d -> %d", again, n, m)
+			}
+		},
+	},
+	"Lead": {
+		vars: func(s *scenario) map[string]any { return map[string]any{"id": s.leads[0]} },
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			n := d["node"].(map[string]any)
+			if n["id"] != s.leads[0] || dig(n, "stage", "key") != "new" || n["followUps"] == nil {
+				t.Errorf("lead = %v", n)
+			}
+			var tags []string
+			for _, tg := range n["tags"].([]any) {
+				tags = append(tags, dig(tg, "name").(string))
+			}
+			if !slices.Contains(tags, "展会") {
+				t.Errorf("tags from the merged duplicate = %v", tags)
+			}
+		},
+	},
+	"MergeLeads": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"primaryID": s.leads[1], "duplicateIDs": []string{s.ids["ingested"]}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			m := d["mergeLeads"].(map[string]any)
+			if m["id"] != s.leads[1] || dig(m, "attributes", "budget") != 5000.0 {
+				t.Errorf("mergeLeads = %v", m)
+			}
+			var status string
+			id, _ := gid.Decode(s.ids["ingested"])
+			if err := s.api.DB.DB.QueryRow(`SELECT status FROM leads WHERE id = $1`, id).Scan(&status); err != nil || status != "MERGED" {
+				t.Errorf("duplicate status %q %v", status, err)
+			}
+		},
+	},
+	"CreateFollowUp": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"input": map[string]any{"leadID": s.leads[0], "kind": "CALL", "content": "聊了十分钟", "outcome": "CONNECTED", "nextFollowUpAt": "2099-01-01T00:00:00Z"}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			f := d["createFollowUp"].(map[string]any)
+			if f["kind"] != "CALL" || dig(f, "lead", "id") != s.leads[0] || dig(f, "lead", "lastFollowUpAt") == nil {
+				t.Errorf("createFollowUp = %v", f)
+			}
+		},
+	},
+	"CreateDeal": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"input": map[string]any{"leadID": s.leads[0], "amount": 19999.5, "currency": "cny"}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			dl := d["createDeal"].(map[string]any)
+			if dl["amount"] != 19999.5 || dig(dl, "lead", "id") != s.leads[0] || dl["owner"] != nil {
+				t.Errorf("createDeal = %v", dl)
+			}
+		},
+	},
+	"TrackEvents": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"events": []any{
+				map[string]any{"leadID": s.leads[0], "name": "viewed_ad", "properties": map[string]any{"campaign": "618"}},
+				map[string]any{"phone": "137 0000 0002", "name": "rode_metro", "occurredAt": "2026-11-01T08:00:00Z"},
+				map[string]any{"phone": "13999999999", "name": "viewed_ad"},
+			}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			p := d["trackEvents"].(map[string]any)
+			errs := p["errors"].([]any)
+			if p["accepted"] != 2.0 || p["rejected"] != 1.0 || len(errs) != 1 || dig(errs[0], "index") != 2.0 || dig(errs[0], "code") != "LEAD_NOT_FOUND" {
+				t.Errorf("trackEvents = %v", p)
+			}
+		},
+	},
 	"UpdateLead": {
 		vars: func(s *scenario) map[string]any {
 			return map[string]any{"id": s.leads[0], "input": map[string]any{"name": " 张 三 ", "email": "Zhang@Example.COM", "company": "华远", "attributes": map[string]any{"budget": "150000"}}}
@@ -343,6 +445,16 @@ var contractRuns = map[string]contractRun{
 			}
 		},
 	},
+}
+
+// ingestVars are the IngestLeads variables: a duplicate of seeded lead 0, a
+// new lead and a bad row.
+func ingestVars() map[string]any {
+	return map[string]any{"input": map[string]any{"idempotencyKey": "contract-1", "source": "expo", "leads": []any{
+		map[string]any{"phone": "137 0000 0000", "name": "dup of lead 0", "tags": []string{"展会"}},
+		map[string]any{"name": " 王五 ", "phone": "139 0000 1111", "email": "WangWu@Example.com", "attributes": map[string]any{"budget": "5000"}},
+		map[string]any{"name": "bad", "phone": "12"},
+	}}}
 }
 
 func dig(v any, path ...string) any {

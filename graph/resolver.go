@@ -10,8 +10,10 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
+	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/platform"
 )
 
@@ -22,6 +24,17 @@ type Resolver struct {
 	Authz  *authz.Service
 	Fields *fielddefs.Service
 	Clock  platform.Clock
+	// Ingester writes leads (ingestLeads and the REST bulk endpoint).
+	Ingester *leads.Ingester
+	// Events records behaviour events (trackEvents and POST /v1/events).
+	Events *events.Service
+	// Queue takes background work (re-scoring after events and merges); nil in tools.
+	Queue LeadsQueue
+}
+
+// LeadsQueue queues work about changed leads (jobs.Queue).
+type LeadsQueue interface {
+	LeadsChanged(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) error
 }
 
 // db returns the client of the request: the transaction entgql.Transactioner

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/graph/generated"
 	"github.com/scrmhq/scrm/internal/apitest"
 	"github.com/scrmhq/scrm/internal/auth"
@@ -54,6 +55,17 @@ var crossTenantCases = map[string]crossCase{
 	"Mutation.updateLead": {query: `mutation($id:ID!){ updateLead(id:$id, input:{name:"x"}) { id } }`, vars: aID("lead"), mustErr: true},
 	"Mutation.moveLeadStage": {query: `mutation($l:ID!, $s:ID!){ moveLeadStage(id:$l, stageID:$s) { id } }`,
 		vars: func(a map[string]string) map[string]any { return map[string]any{"l": a["lead"], "s": a["stage"]} }, mustErr: true},
+
+	"Mutation.ingestLeads": {query: `mutation($p:String!, $r:ID!){ ingestLeads(input:{leads:[{phone:$p}, {phone:"13912345678", referrerID:$r}]}){ created merged results { status lead { id } errors { code } } } }`,
+		vars: func(a map[string]string) map[string]any { return map[string]any{"p": a["phone"], "r": a["lead"]} }},
+	"Mutation.mergeLeads": {query: `mutation($a:ID!, $b:ID!){ mergeLeads(primaryID:$a, duplicateIDs:[$b]) { id } }`,
+		vars: func(a map[string]string) map[string]any { return map[string]any{"a": a["lead"], "b": a["lead2"]} }, mustErr: true},
+	"Mutation.createFollowUp": {query: `mutation($id:ID!){ createFollowUp(input:{leadID:$id, kind: CALL}) { id } }`, vars: aID("lead"), mustErr: true},
+	"Mutation.createDeal":     {query: `mutation($id:ID!){ createDeal(input:{leadID:$id, amount: 1}) { id } }`, vars: aID("lead"), mustErr: true},
+	"Mutation.trackEvents": {query: `mutation($id:ID!, $p:String!){ trackEvents(events:[{leadID:$id, name:"x"}, {phone:$p, name:"y"}]) { accepted rejected } }`,
+		vars: func(a map[string]string) map[string]any { return map[string]any{"id": a["lead"], "p": a["phone"]} }},
+	"Query.notifications":            {query: `{ notifications { id message lead { id } } }`},
+	"Mutation.markNotificationsRead": {query: `mutation { markNotificationsRead }`},
 
 	"Query.me":   {query: `{ me { id workspace { id } } }`},
 	"Query.node": {query: `query($id:ID!){ node(id:$id){ id } }`, vars: aID("lead"), mustErr: true},
@@ -114,6 +126,11 @@ func TestCrossTenant(t *testing.T) {
 		return gid.Encode(ids[0])
 	}
 	a["lead"] = first(c.Lead.Query().IDs(aCtx))
+	aLeads, err := c.Lead.Query().Where(lead.PhoneNotNil()).Limit(2).All(aCtx)
+	if err != nil || len(aLeads) < 2 {
+		t.Fatalf("A's leads with phones: %v", err)
+	}
+	a["lead"], a["lead2"], a["phone"] = gid.Encode(aLeads[0].ID), gid.Encode(aLeads[1].ID), *aLeads[0].Phone
 	a["user"] = first(c.User.Query().IDs(aCtx))
 	a["territory"] = first(c.Territory.Query().IDs(aCtx))
 	a["team"] = first(c.Team.Query().IDs(aCtx))

@@ -4,6 +4,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/apikey"
@@ -32,6 +34,8 @@ const RevokedKeyRetention = 30 * 24 * time.Hour
 // Deps are what handlers need.
 type Deps struct {
 	Client *ent.Client
+	DB     *sql.DB               // for DDL that ent does not do (event partitions)
+	Redis  redis.UniversalClient // optional: live notification publishing
 	Queue  Queue
 	Fields *fielddefs.Service
 	Clock  platform.Clock
@@ -47,6 +51,11 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	mux.HandleFunc(TypePurgeRevokedAPIKeys, h.HandlePurgeRevokedAPIKeys)
 	mux.HandleFunc(TypeFieldIndex, h.HandleFieldIndex)
 	mux.HandleFunc(TypeFieldIndexSweep, h.HandleFieldIndexSweep)
+	mux.HandleFunc(TypeLeadsAssign, h.HandleLeadsAssign)
+	mux.HandleFunc(TypeLeadsScore, h.HandleLeadsScore)
+	mux.HandleFunc(TypeNotificationsDeliver, h.HandleNotificationsDeliver)
+	mux.HandleFunc(TypeEventPartitions, h.HandleEventPartitions)
+	mux.HandleFunc(TypePurgeIngestBatches, h.HandlePurgeIngestBatches)
 }
 
 // Periodic is one entry of the schedule.
@@ -63,6 +72,8 @@ func Schedule() []Periodic {
 	return []Periodic{
 		{Spec: "@every 1h", Task: asynq.NewTask(TypePurgeRevokedAPIKeys, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
 		{Spec: "@every 10m", Task: asynq.NewTask(TypeFieldIndexSweep, nil), Opts: []asynq.Option{asynq.Unique(9 * time.Minute), asynq.Queue("low")}},
+		{Spec: "@every 6h", Task: asynq.NewTask(TypeEventPartitions, nil), Opts: []asynq.Option{asynq.Unique(5 * time.Hour), asynq.Queue("low")}},
+		{Spec: "@every 1h", Task: asynq.NewTask(TypePurgeIngestBatches, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
 	}
 }
 

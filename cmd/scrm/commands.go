@@ -8,11 +8,14 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/internal/demo"
+	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/workspace"
+	"github.com/scrmhq/scrm/jobs"
 )
 
 // env is what every command opens: config, logger and the database.
@@ -56,6 +59,12 @@ func open(ctx context.Context, name string, args []string, extra func(*flag.Flag
 	e.db = db
 	e.client = platform.NewEntClient(db)
 	if _, err := platform.Migrate(ctx, db, e.log); err != nil {
+		e.close()
+		return nil, err
+	}
+	// Event partitions for this month and the next ones; a scheduler job
+	// keeps them ahead while the server runs.
+	if _, err := events.EnsurePartitions(ctx, db, time.Now(), jobs.EventPartitionsAhead); err != nil {
 		e.close()
 		return nil, err
 	}

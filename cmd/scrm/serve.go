@@ -89,6 +89,7 @@ func runServe(ctx context.Context, args []string) error {
 			Auth:   auth.NewService(e.client, auth.NewTokens(e.cfg.Secret, clock.Now), clock.Now),
 			Fields: fields,
 			Authz:  az,
+			Queue:  jobs.Queue{Client: queue},
 		})
 		srv := &http.Server{Addr: e.cfg.Addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 		g.Go(func() error {
@@ -109,7 +110,7 @@ func runServe(ctx context.Context, args []string) error {
 	if want["worker"] {
 		worker := jobs.NewServer(redisOpt, e.log, concurrency)
 		mux := asynq.NewServeMux()
-		jobs.Register(mux, jobs.Deps{Client: e.client, Queue: jobs.Queue{Client: queue}, Fields: fields, Clock: clock, Log: e.log})
+		jobs.Register(mux, jobs.Deps{Client: e.client, DB: e.db, Redis: rdb, Queue: jobs.Queue{Client: queue}, Fields: fields, Clock: clock, Log: e.log})
 		if err := worker.Start(mux); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}

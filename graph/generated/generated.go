@@ -84,6 +84,12 @@ type ComplexityRoot struct {
 		UpdatedAt func(childComplexity int) int
 	}
 
+	EventError struct {
+		Code    func(childComplexity int) int
+		Index   func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
+
 	FieldDefinition struct {
 		Archived     func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
@@ -126,45 +132,60 @@ type ComplexityRoot struct {
 		UpdatedAt      func(childComplexity int) int
 	}
 
+	IngestLeadsPayload struct {
+		Created  func(childComplexity int) int
+		Merged   func(childComplexity int) int
+		Rejected func(childComplexity int) int
+		Results  func(childComplexity int) int
+	}
+
+	IngestRowResult struct {
+		Errors func(childComplexity int) int
+		Index  func(childComplexity int) int
+		Lead   func(childComplexity int) int
+		Status func(childComplexity int) int
+	}
+
 	Lead struct {
-		Attributes     func(childComplexity int) int
-		ClaimedAt      func(childComplexity int) int
-		Company        func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		Deals          func(childComplexity int) int
-		Email          func(childComplexity int) int
-		ExternalID     func(childComplexity int) int
-		FollowUps      func(childComplexity int) int
-		ID             func(childComplexity int) int
-		LastFollowUpAt func(childComplexity int) int
-		Locked         func(childComplexity int) int
-		Name           func(childComplexity int) int
-		OpenID         func(childComplexity int) int
-		Owner          func(childComplexity int) int
-		OwnerID        func(childComplexity int) int
-		Partner        func(childComplexity int) int
-		PartnerID      func(childComplexity int) int
-		Phone          func(childComplexity int) int
-		Pool           func(childComplexity int) int
-		PoolID         func(childComplexity int) int
-		ProtectedUntil func(childComplexity int) int
-		Referrals      func(childComplexity int) int
-		Referrer       func(childComplexity int) int
-		ReferrerID     func(childComplexity int) int
-		Score          func(childComplexity int) int
-		Seq            func(childComplexity int) int
-		Source         func(childComplexity int) int
-		SourceDetail   func(childComplexity int) int
-		Stage          func(childComplexity int) int
-		StageChanges   func(childComplexity int) int
-		StageID        func(childComplexity int) int
-		Status         func(childComplexity int) int
-		Tags           func(childComplexity int) int
-		Territory      func(childComplexity int) int
-		TerritoryID    func(childComplexity int) int
-		Tier           func(childComplexity int) int
-		UnionID        func(childComplexity int) int
-		UpdatedAt      func(childComplexity int) int
+		Attributes        func(childComplexity int) int
+		ClaimedAt         func(childComplexity int) int
+		Company           func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		Deals             func(childComplexity int) int
+		Email             func(childComplexity int) int
+		ExternalID        func(childComplexity int) int
+		FollowUps         func(childComplexity int) int
+		ID                func(childComplexity int) int
+		LastFollowUpAt    func(childComplexity int) int
+		Locked            func(childComplexity int) int
+		Name              func(childComplexity int) int
+		OpenID            func(childComplexity int) int
+		Owner             func(childComplexity int) int
+		OwnerID           func(childComplexity int) int
+		Partner           func(childComplexity int) int
+		PartnerID         func(childComplexity int) int
+		Phone             func(childComplexity int) int
+		Pool              func(childComplexity int) int
+		PoolID            func(childComplexity int) int
+		ProtectedUntil    func(childComplexity int) int
+		ReachableChannels func(childComplexity int) int
+		Referrals         func(childComplexity int) int
+		Referrer          func(childComplexity int) int
+		ReferrerID        func(childComplexity int) int
+		Score             func(childComplexity int) int
+		Seq               func(childComplexity int) int
+		Source            func(childComplexity int) int
+		SourceDetail      func(childComplexity int) int
+		Stage             func(childComplexity int) int
+		StageChanges      func(childComplexity int) int
+		StageID           func(childComplexity int) int
+		Status            func(childComplexity int) int
+		Tags              func(childComplexity int) int
+		Territory         func(childComplexity int) int
+		TerritoryID       func(childComplexity int) int
+		Tier              func(childComplexity int) int
+		UnionID           func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
 	}
 
 	LeadConnection struct {
@@ -199,7 +220,9 @@ type ComplexityRoot struct {
 		ArchiveLostReason        func(childComplexity int, id uuid.UUID) int
 		ArchiveStage             func(childComplexity int, id uuid.UUID) int
 		CreateAPIKey             func(childComplexity int, input model.CreateAPIKeyInput) int
+		CreateDeal               func(childComplexity int, input model.CreateDealInput) int
 		CreateFieldDefinition    func(childComplexity int, input model.CreateFieldDefinitionInput) int
+		CreateFollowUp           func(childComplexity int, input model.CreateFollowUpInput) int
 		CreateLostReason         func(childComplexity int, name string) int
 		CreatePartner            func(childComplexity int, input model.CreatePartnerInput) int
 		CreatePipeline           func(childComplexity int, input model.CreatePipelineInput) int
@@ -210,7 +233,10 @@ type ComplexityRoot struct {
 		CreateUser               func(childComplexity int, input model.CreateUserInput) int
 		DeleteStage              func(childComplexity int, id uuid.UUID) int
 		GrantPermission          func(childComplexity int, role string, resource string, action string) int
+		IngestLeads              func(childComplexity int, input model.IngestLeadsInput) int
 		Login                    func(childComplexity int, input model.LoginInput) int
+		MarkNotificationsRead    func(childComplexity int, ids []uuid.UUID) int
+		MergeLeads               func(childComplexity int, primaryID uuid.UUID, duplicateIDs []uuid.UUID) int
 		MergeStage               func(childComplexity int, id uuid.UUID, intoID uuid.UUID) int
 		MoveLeadStage            func(childComplexity int, id uuid.UUID, stageID uuid.UUID, reason *string, lostReasonID *uuid.UUID) int
 		ReorderStages            func(childComplexity int, pipelineID uuid.UUID, stageIDs []uuid.UUID) int
@@ -218,6 +244,7 @@ type ComplexityRoot struct {
 		RevokePermission         func(childComplexity int, role string, resource string, action string) int
 		Suppress                 func(childComplexity int, input model.SuppressionInput) int
 		TagLeads                 func(childComplexity int, leadIDs []uuid.UUID, tagIDs []uuid.UUID) int
+		TrackEvents              func(childComplexity int, events []*model.EventInput) int
 		UnarchiveFieldDefinition func(childComplexity int, id uuid.UUID) int
 		UntagLeads               func(childComplexity int, leadIDs []uuid.UUID, tagIDs []uuid.UUID) int
 		UpdateFieldDefinition    func(childComplexity int, id uuid.UUID, input model.UpdateFieldDefinitionInput) int
@@ -296,6 +323,7 @@ type ComplexityRoot struct {
 		Me               func(childComplexity int) int
 		Node             func(childComplexity int, id uuid.UUID) int
 		Nodes            func(childComplexity int, ids []uuid.UUID) int
+		Notifications    func(childComplexity int, unreadOnly *bool, first *int) int
 		Partners         func(childComplexity int) int
 		Permissions      func(childComplexity int, role *string) int
 		Pipelines        func(childComplexity int) int
@@ -305,6 +333,12 @@ type ComplexityRoot struct {
 		Teams            func(childComplexity int) int
 		Territories      func(childComplexity int) int
 		Users            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+	}
+
+	RowError struct {
+		Code    func(childComplexity int) int
+		Field   func(childComplexity int) int
+		Message func(childComplexity int) int
 	}
 
 	SourceTouch struct {
@@ -406,6 +440,12 @@ type ComplexityRoot struct {
 		UpdatedAt func(childComplexity int) int
 	}
 
+	TrackEventsPayload struct {
+		Accepted func(childComplexity int) int
+		Errors   func(childComplexity int) int
+		Rejected func(childComplexity int) int
+	}
+
 	User struct {
 		Active          func(childComplexity int) int
 		Capacity        func(childComplexity int) int
@@ -450,6 +490,7 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type LeadResolver interface {
+	ReachableChannels(ctx context.Context, obj *ent.Lead) ([]model.ContactChannel, error)
 	Attributes(ctx context.Context, obj *ent.Lead) (any, error)
 	Phone(ctx context.Context, obj *ent.Lead) (*string, error)
 	Email(ctx context.Context, obj *ent.Lead) (*string, error)
@@ -465,6 +506,12 @@ type MutationResolver interface {
 	UpdateUser(ctx context.Context, id uuid.UUID, input model.UpdateUserInput) (*ent.User, error)
 	CreateTeam(ctx context.Context, input model.CreateTeamInput) (*ent.Team, error)
 	CreatePartner(ctx context.Context, input model.CreatePartnerInput) (*ent.Partner, error)
+	IngestLeads(ctx context.Context, input model.IngestLeadsInput) (*model.IngestLeadsPayload, error)
+	MergeLeads(ctx context.Context, primaryID uuid.UUID, duplicateIDs []uuid.UUID) (*ent.Lead, error)
+	CreateFollowUp(ctx context.Context, input model.CreateFollowUpInput) (*ent.FollowUp, error)
+	CreateDeal(ctx context.Context, input model.CreateDealInput) (*ent.Deal, error)
+	TrackEvents(ctx context.Context, events []*model.EventInput) (*model.TrackEventsPayload, error)
+	MarkNotificationsRead(ctx context.Context, ids []uuid.UUID) (int, error)
 	CreateFieldDefinition(ctx context.Context, input model.CreateFieldDefinitionInput) (*ent.FieldDefinition, error)
 	UpdateFieldDefinition(ctx context.Context, id uuid.UUID, input model.UpdateFieldDefinitionInput) (*ent.FieldDefinition, error)
 	ArchiveFieldDefinition(ctx context.Context, id uuid.UUID) (*ent.FieldDefinition, error)
@@ -503,6 +550,7 @@ type QueryResolver interface {
 	Teams(ctx context.Context) ([]*ent.Team, error)
 	Territories(ctx context.Context) ([]*ent.Territory, error)
 	Users(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
+	Notifications(ctx context.Context, unreadOnly *bool, first *int) ([]*ent.Notification, error)
 	Leads(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput, orderByAttribute *model.AttributeOrderInput) (*ent.LeadConnection, error)
 	FieldDefinitions(ctx context.Context, entity fielddefinition.Entity, includeArchived *bool) ([]*ent.FieldDefinition, error)
 	Me(ctx context.Context) (*ent.User, error)
@@ -673,6 +721,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Deal.UpdatedAt(childComplexity), true
+
+	case "EventError.code":
+		if e.ComplexityRoot.EventError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventError.Code(childComplexity), true
+	case "EventError.index":
+		if e.ComplexityRoot.EventError.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventError.Index(childComplexity), true
+	case "EventError.message":
+		if e.ComplexityRoot.EventError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventError.Message(childComplexity), true
 
 	case "FieldDefinition.archived":
 		if e.ComplexityRoot.FieldDefinition.Archived == nil {
@@ -875,6 +942,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FollowUp.UpdatedAt(childComplexity), true
 
+	case "IngestLeadsPayload.created":
+		if e.ComplexityRoot.IngestLeadsPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestLeadsPayload.Created(childComplexity), true
+	case "IngestLeadsPayload.merged":
+		if e.ComplexityRoot.IngestLeadsPayload.Merged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestLeadsPayload.Merged(childComplexity), true
+	case "IngestLeadsPayload.rejected":
+		if e.ComplexityRoot.IngestLeadsPayload.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestLeadsPayload.Rejected(childComplexity), true
+	case "IngestLeadsPayload.results":
+		if e.ComplexityRoot.IngestLeadsPayload.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestLeadsPayload.Results(childComplexity), true
+
+	case "IngestRowResult.errors":
+		if e.ComplexityRoot.IngestRowResult.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestRowResult.Errors(childComplexity), true
+	case "IngestRowResult.index":
+		if e.ComplexityRoot.IngestRowResult.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestRowResult.Index(childComplexity), true
+	case "IngestRowResult.lead":
+		if e.ComplexityRoot.IngestRowResult.Lead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestRowResult.Lead(childComplexity), true
+	case "IngestRowResult.status":
+		if e.ComplexityRoot.IngestRowResult.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestRowResult.Status(childComplexity), true
+
 	case "Lead.attributes":
 		if e.ComplexityRoot.Lead.Attributes == nil {
 			break
@@ -1001,6 +1118,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.ProtectedUntil(childComplexity), true
+	case "Lead.reachableChannels":
+		if e.ComplexityRoot.Lead.ReachableChannels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.ReachableChannels(childComplexity), true
 	case "Lead.referrals":
 		if e.ComplexityRoot.Lead.Referrals == nil {
 			break
@@ -1247,6 +1370,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["input"].(model.CreateAPIKeyInput)), true
+	case "Mutation.createDeal":
+		if e.ComplexityRoot.Mutation.CreateDeal == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createDeal_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateDeal(childComplexity, args["input"].(model.CreateDealInput)), true
 	case "Mutation.createFieldDefinition":
 		if e.ComplexityRoot.Mutation.CreateFieldDefinition == nil {
 			break
@@ -1258,6 +1392,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateFieldDefinition(childComplexity, args["input"].(model.CreateFieldDefinitionInput)), true
+	case "Mutation.createFollowUp":
+		if e.ComplexityRoot.Mutation.CreateFollowUp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createFollowUp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateFollowUp(childComplexity, args["input"].(model.CreateFollowUpInput)), true
 	case "Mutation.createLostReason":
 		if e.ComplexityRoot.Mutation.CreateLostReason == nil {
 			break
@@ -1368,6 +1513,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.GrantPermission(childComplexity, args["role"].(string), args["resource"].(string), args["action"].(string)), true
+	case "Mutation.ingestLeads":
+		if e.ComplexityRoot.Mutation.IngestLeads == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_ingestLeads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.IngestLeads(childComplexity, args["input"].(model.IngestLeadsInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -1379,6 +1535,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Login(childComplexity, args["input"].(model.LoginInput)), true
+	case "Mutation.markNotificationsRead":
+		if e.ComplexityRoot.Mutation.MarkNotificationsRead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markNotificationsRead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkNotificationsRead(childComplexity, args["ids"].([]uuid.UUID)), true
+	case "Mutation.mergeLeads":
+		if e.ComplexityRoot.Mutation.MergeLeads == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mergeLeads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MergeLeads(childComplexity, args["primaryID"].(uuid.UUID), args["duplicateIDs"].([]uuid.UUID)), true
 	case "Mutation.mergeStage":
 		if e.ComplexityRoot.Mutation.MergeStage == nil {
 			break
@@ -1456,6 +1634,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TagLeads(childComplexity, args["leadIDs"].([]uuid.UUID), args["tagIDs"].([]uuid.UUID)), true
+	case "Mutation.trackEvents":
+		if e.ComplexityRoot.Mutation.TrackEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_trackEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TrackEvents(childComplexity, args["events"].([]*model.EventInput)), true
 	case "Mutation.unarchiveFieldDefinition":
 		if e.ComplexityRoot.Mutation.UnarchiveFieldDefinition == nil {
 			break
@@ -1866,6 +2055,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]uuid.UUID)), true
+	case "Query.notifications":
+		if e.ComplexityRoot.Query.Notifications == nil {
+			break
+		}
+
+		args, err := ec.field_Query_notifications_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Notifications(childComplexity, args["unreadOnly"].(*bool), args["first"].(*int)), true
 	case "Query.partners":
 		if e.ComplexityRoot.Query.Partners == nil {
 			break
@@ -1930,6 +2130,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int), args["orderBy"].(*ent.UserOrder), args["where"].(*ent.UserWhereInput)), true
+
+	case "RowError.code":
+		if e.ComplexityRoot.RowError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RowError.Code(childComplexity), true
+	case "RowError.field":
+		if e.ComplexityRoot.RowError.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RowError.Field(childComplexity), true
+	case "RowError.message":
+		if e.ComplexityRoot.RowError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RowError.Message(childComplexity), true
 
 	case "SourceTouch.at":
 		if e.ComplexityRoot.SourceTouch.At == nil {
@@ -2372,6 +2591,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Territory.UpdatedAt(childComplexity), true
 
+	case "TrackEventsPayload.accepted":
+		if e.ComplexityRoot.TrackEventsPayload.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackEventsPayload.Accepted(childComplexity), true
+	case "TrackEventsPayload.errors":
+		if e.ComplexityRoot.TrackEventsPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackEventsPayload.Errors(childComplexity), true
+	case "TrackEventsPayload.rejected":
+		if e.ComplexityRoot.TrackEventsPayload.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackEventsPayload.Rejected(childComplexity), true
+
 	case "User.active":
 		if e.ComplexityRoot.User.Active == nil {
 			break
@@ -2546,7 +2784,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AttributeOrderInput", ec.unmarshalInputAttributeOrderInput),
 			graphql.NewInputUnmarshaler("AttributePredicateInput", ec.unmarshalInputAttributePredicateInput),
 			graphql.NewInputUnmarshaler("CreateAPIKeyInput", ec.unmarshalInputCreateAPIKeyInput),
+			graphql.NewInputUnmarshaler("CreateDealInput", ec.unmarshalInputCreateDealInput),
 			graphql.NewInputUnmarshaler("CreateFieldDefinitionInput", ec.unmarshalInputCreateFieldDefinitionInput),
+			graphql.NewInputUnmarshaler("CreateFollowUpInput", ec.unmarshalInputCreateFollowUpInput),
 			graphql.NewInputUnmarshaler("CreatePartnerInput", ec.unmarshalInputCreatePartnerInput),
 			graphql.NewInputUnmarshaler("CreatePipelineInput", ec.unmarshalInputCreatePipelineInput),
 			graphql.NewInputUnmarshaler("CreateTagGroupInput", ec.unmarshalInputCreateTagGroupInput),
@@ -2556,11 +2796,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("DealOrder", ec.unmarshalInputDealOrder),
 			graphql.NewInputUnmarshaler("DealWhereInput", ec.unmarshalInputDealWhereInput),
+			graphql.NewInputUnmarshaler("EventInput", ec.unmarshalInputEventInput),
 			graphql.NewInputUnmarshaler("FieldDefinitionOrder", ec.unmarshalInputFieldDefinitionOrder),
 			graphql.NewInputUnmarshaler("FieldDefinitionWhereInput", ec.unmarshalInputFieldDefinitionWhereInput),
 			graphql.NewInputUnmarshaler("FieldOptionInput", ec.unmarshalInputFieldOptionInput),
 			graphql.NewInputUnmarshaler("FollowUpOrder", ec.unmarshalInputFollowUpOrder),
 			graphql.NewInputUnmarshaler("FollowUpWhereInput", ec.unmarshalInputFollowUpWhereInput),
+			graphql.NewInputUnmarshaler("IngestLeadsInput", ec.unmarshalInputIngestLeadsInput),
+			graphql.NewInputUnmarshaler("LeadInput", ec.unmarshalInputLeadInput),
 			graphql.NewInputUnmarshaler("LeadOrder", ec.unmarshalInputLeadOrder),
 			graphql.NewInputUnmarshaler("LeadWhereInput", ec.unmarshalInputLeadWhereInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
@@ -5876,6 +6119,157 @@ input WorkspaceWhereInput {
   nameContainsFold: String
 }
 `, BuiltIn: false},
+	{Name: "../schema/intake.graphql", Input: `# Lead intake: ingest with cleaning and dedup, manual merge, follow-ups,
+# deals, behaviour events and notifications.
+
+"""
+One lead to ingest. Strings are raw: phones are normalised to E.164 (with the
+workspace's default region), emails lower-cased and checked, text trimmed,
+attributes coerced by the workspace's field definitions. Empty means "not given".
+"""
+input LeadInput {
+  "Your system's id for the person; an identity key like phone and email."
+  externalID: String
+  name: String
+  phone: String
+  email: String
+  "WeChat unionId: an identity key."
+  unionID: String
+  "WeChat official-account openId (makes the lead reachable there; not an identity key)."
+  openID: String
+  company: String
+  "Where the lead came from; defaults to the batch's source."
+  source: String
+  sourceDetail: String
+  territoryID: ID
+  "The lead who referred this one (转介绍)."
+  referrerID: ID
+  "Custom-field values by key."
+  attributes: JSON
+  "Tag names; missing tags are created."
+  tags: [String!]
+}
+
+input IngestLeadsInput {
+  "At most 5000 leads; the REST endpoint POST /v1/leads:ingest takes the same rows."
+  leads: [LeadInput!]!
+  "Re-sending the same key with the same leads returns the first answer and writes nothing."
+  idempotencyKey: String
+  "Default source of rows that name none."
+  source: String
+}
+
+enum IngestStatus {
+  "A new lead was created."
+  CREATED
+  "Folded into an existing lead (or an earlier row of the batch) with the same phone, email, unionID or externalID."
+  MERGED
+  "Not written; see errors."
+  REJECTED
+}
+
+"A problem with one row, at a field path of the row (phone, attributes.budget, tags[2])."
+type RowError {
+  field: String!
+  code: String!
+  message: String!
+}
+
+type IngestRowResult {
+  "Position of the row in the input."
+  index: Int!
+  status: IngestStatus!
+  "The lead written or merged into; null when rejected or when it is outside the caller's lead scope."
+  lead: Lead
+  errors: [RowError!]!
+}
+
+type IngestLeadsPayload {
+  created: Int!
+  merged: Int!
+  rejected: Int!
+  results: [IngestRowResult!]!
+}
+
+input CreateFollowUpInput {
+  leadID: ID!
+  kind: FollowUpKind!
+  "Required for a NOTE."
+  content: String
+  outcome: FollowUpOutcome
+  "When to follow up next; must be in the future."
+  nextFollowUpAt: Time
+}
+
+input CreateDealInput {
+  leadID: ID!
+  "Greater than 0; rounded to cents."
+  amount: Float!
+  "ISO 4217 code; default CNY."
+  currency: String
+  "Default now."
+  closedAt: Time
+}
+
+"One behaviour event, resolved to a lead by leadID, else externalID, else phone."
+input EventInput {
+  leadID: ID
+  externalID: String
+  phone: String
+  "A name such as viewed_ad or order.paid."
+  name: String!
+  "A JSON object of at most 50 keys and 8 KiB."
+  properties: JSON
+  "Default now."
+  occurredAt: Time
+}
+
+type EventError {
+  index: Int!
+  code: String!
+  message: String!
+}
+
+type TrackEventsPayload {
+  accepted: Int!
+  rejected: Int!
+  errors: [EventError!]!
+}
+
+"A channel a lead can be contacted on."
+enum ContactChannel {
+  PHONE
+  SMS
+  WECOM
+  OFFICIAL_ACCOUNT
+  EMAIL
+}
+
+extend type Lead {
+  "Channels the lead can be reached on, from its identities (suppressions are checked when sending)."
+  reachableChannels: [ContactChannel!]!
+}
+
+extend type Query {
+  "The caller's notifications, newest first."
+  notifications(unreadOnly: Boolean, first: Int): [Notification!]!
+}
+
+extend type Mutation {
+  "Cleans, de-duplicates and writes leads; a result per row."
+  ingestLeads(input: IngestLeadsInput!): IngestLeadsPayload!
+  "Folds duplicates into primary, field by field (primary wins unless empty); history moves to primary."
+  mergeLeads(primaryID: ID!, duplicateIDs: [ID!]!): Lead!
+  "Records a contact with a lead and restarts its recycle clock."
+  createFollowUp(input: CreateFollowUpInput!): FollowUp!
+  "Records a closed sale, credited to the lead's owner."
+  createDeal(input: CreateDealInput!): Deal!
+  "Records behaviour events; bad events are reported by index and the rest written."
+  trackEvents(events: [EventInput!]!): TrackEventsPayload!
+  "Marks the caller's notifications read (all when ids is null); returns how many changed."
+  markNotificationsRead(ids: [ID!]): Int!
+}
+`, BuiltIn: false},
 	{Name: "../schema/lowcode.graphql", Input: `# The low-code schema: custom fields, pipelines and stages, tags.
 
 "One choice of a select field."
@@ -6310,6 +6704,18 @@ func (ec *executionContext) childFields_Deal(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Deal", field.Name)
 }
 
+func (ec *executionContext) childFields_EventError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_EventError_index(ctx, field)
+	case "code":
+		return ec.fieldContext_EventError_code(ctx, field)
+	case "message":
+		return ec.fieldContext_EventError_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventError", field.Name)
+}
+
 func (ec *executionContext) childFields_FieldDefinition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6394,6 +6800,34 @@ func (ec *executionContext) childFields_FollowUp(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type FollowUp", field.Name)
 }
 
+func (ec *executionContext) childFields_IngestLeadsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "created":
+		return ec.fieldContext_IngestLeadsPayload_created(ctx, field)
+	case "merged":
+		return ec.fieldContext_IngestLeadsPayload_merged(ctx, field)
+	case "rejected":
+		return ec.fieldContext_IngestLeadsPayload_rejected(ctx, field)
+	case "results":
+		return ec.fieldContext_IngestLeadsPayload_results(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IngestLeadsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_IngestRowResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_IngestRowResult_index(ctx, field)
+	case "status":
+		return ec.fieldContext_IngestRowResult_status(ctx, field)
+	case "lead":
+		return ec.fieldContext_IngestRowResult_lead(ctx, field)
+	case "errors":
+		return ec.fieldContext_IngestRowResult_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IngestRowResult", field.Name)
+}
+
 func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6466,6 +6900,8 @@ func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.
 		return ec.fieldContext_Lead_referrer(ctx, field)
 	case "referrals":
 		return ec.fieldContext_Lead_referrals(ctx, field)
+	case "reachableChannels":
+		return ec.fieldContext_Lead_reachableChannels(ctx, field)
 	case "attributes":
 		return ec.fieldContext_Lead_attributes(ctx, field)
 	case "phone":
@@ -6526,6 +6962,32 @@ func (ec *executionContext) childFields_LostReason(ctx context.Context, field gr
 		return ec.fieldContext_LostReason_archived(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LostReason", field.Name)
+}
+
+func (ec *executionContext) childFields_Notification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Notification_id(ctx, field)
+	case "userID":
+		return ec.fieldContext_Notification_userID(ctx, field)
+	case "kind":
+		return ec.fieldContext_Notification_kind(ctx, field)
+	case "leadID":
+		return ec.fieldContext_Notification_leadID(ctx, field)
+	case "message":
+		return ec.fieldContext_Notification_message(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Notification_createdAt(ctx, field)
+	case "deliveredAt":
+		return ec.fieldContext_Notification_deliveredAt(ctx, field)
+	case "readAt":
+		return ec.fieldContext_Notification_readAt(ctx, field)
+	case "user":
+		return ec.fieldContext_Notification_user(ctx, field)
+	case "lead":
+		return ec.fieldContext_Notification_lead(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Notification", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6622,6 +7084,18 @@ func (ec *executionContext) childFields_Pool(ctx context.Context, field graphql.
 		return ec.fieldContext_Pool_teams(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Pool", field.Name)
+}
+
+func (ec *executionContext) childFields_RowError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_RowError_field(ctx, field)
+	case "code":
+		return ec.fieldContext_RowError_code(ctx, field)
+	case "message":
+		return ec.fieldContext_RowError_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RowError", field.Name)
 }
 
 func (ec *executionContext) childFields_Stage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6798,6 +7272,18 @@ func (ec *executionContext) childFields_Territory(ctx context.Context, field gra
 		return ec.fieldContext_Territory_children(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Territory", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackEventsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accepted":
+		return ec.fieldContext_TrackEventsPayload_accepted(ctx, field)
+	case "rejected":
+		return ec.fieldContext_TrackEventsPayload_rejected(ctx, field)
+	case "errors":
+		return ec.fieldContext_TrackEventsPayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackEventsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7070,12 +7556,40 @@ func (ec *executionContext) field_Mutation_createAPIKey_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createDeal_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateDealInput, error) {
+			return ec.unmarshalNCreateDealInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateDealInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createFieldDefinition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateFieldDefinitionInput, error) {
 			return ec.unmarshalNCreateFieldDefinitionInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateFieldDefinitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createFollowUp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateFollowUpInput, error) {
+			return ec.unmarshalNCreateFollowUpInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateFollowUpInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7240,6 +7754,20 @@ func (ec *executionContext) field_Mutation_grantPermission_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_ingestLeads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.IngestLeadsInput, error) {
+			return ec.unmarshalNIngestLeadsInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐIngestLeadsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7251,6 +7779,42 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_markNotificationsRead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_mergeLeads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "primaryID",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["primaryID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "duplicateIDs",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["duplicateIDs"] = arg1
 	return args, nil
 }
 
@@ -7413,6 +7977,20 @@ func (ec *executionContext) field_Mutation_tagLeads_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["tagIDs"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_trackEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "events",
+		func(ctx context.Context, v any) ([]*model.EventInput, error) {
+			return ec.unmarshalNEventInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐEventInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["events"] = arg0
 	return args, nil
 }
 
@@ -7699,6 +8277,28 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_notifications_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "unreadOnly",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["unreadOnly"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -8370,6 +8970,75 @@ func (ec *executionContext) fieldContext_Deal_owner(_ context.Context, field gra
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _EventError_index(ctx context.Context, field graphql.CollectedField, obj *model.EventError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventError_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventError_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventError", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EventError_code(ctx context.Context, field graphql.CollectedField, obj *model.EventError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventError", field, false, false, "String")
+}
+
+func (ec *executionContext) _EventError_message(ctx context.Context, field graphql.CollectedField, obj *model.EventError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventError", field, false, false, "String")
 }
 
 func (ec *executionContext) _FieldDefinition_id(ctx context.Context, field graphql.CollectedField, obj *ent.FieldDefinition) (ret graphql.Marshaler) {
@@ -9153,6 +9822,217 @@ func (ec *executionContext) fieldContext_FollowUp_author(_ context.Context, fiel
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IngestLeadsPayload_created(ctx context.Context, field graphql.CollectedField, obj *model.IngestLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestLeadsPayload_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestLeadsPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestLeadsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IngestLeadsPayload_merged(ctx context.Context, field graphql.CollectedField, obj *model.IngestLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestLeadsPayload_merged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Merged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestLeadsPayload_merged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestLeadsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IngestLeadsPayload_rejected(ctx context.Context, field graphql.CollectedField, obj *model.IngestLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestLeadsPayload_rejected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestLeadsPayload_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestLeadsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IngestLeadsPayload_results(ctx context.Context, field graphql.CollectedField, obj *model.IngestLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestLeadsPayload_results(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Results, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IngestRowResult) graphql.Marshaler {
+			return ec.marshalNIngestRowResult2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐIngestRowResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestLeadsPayload_results(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IngestLeadsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestRowResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IngestRowResult_index(ctx context.Context, field graphql.CollectedField, obj *model.IngestRowResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestRowResult_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestRowResult_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestRowResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IngestRowResult_status(ctx context.Context, field graphql.CollectedField, obj *model.IngestRowResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestRowResult_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IngestStatus) graphql.Marshaler {
+			return ec.marshalNIngestStatus2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐIngestStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestRowResult_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestRowResult", field, false, false, "IngestStatus")
+}
+
+func (ec *executionContext) _IngestRowResult_lead(ctx context.Context, field graphql.CollectedField, obj *model.IngestRowResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestRowResult_lead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lead, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
+			return ec.marshalOLead2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLead(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestRowResult_lead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IngestRowResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IngestRowResult_errors(ctx context.Context, field graphql.CollectedField, obj *model.IngestRowResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestRowResult_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RowError) graphql.Marshaler {
+			return ec.marshalNRowError2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐRowErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestRowResult_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IngestRowResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RowError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10062,6 +10942,29 @@ func (ec *executionContext) fieldContext_Lead_referrals(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Lead_reachableChannels(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_reachableChannels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().ReachableChannels(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ContactChannel) graphql.Marshaler {
+			return ec.marshalNContactChannel2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐContactChannelᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_reachableChannels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, true, true, "ContactChannel")
+}
+
 func (ec *executionContext) _Lead_attributes(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10923,6 +11826,270 @@ func (ec *executionContext) fieldContext_Mutation_createPartner(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createPartner_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_ingestLeads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_ingestLeads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().IngestLeads(ctx, fc.Args["input"].(model.IngestLeadsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IngestLeadsPayload) graphql.Marshaler {
+			return ec.marshalNIngestLeadsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐIngestLeadsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_ingestLeads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestLeadsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_ingestLeads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_mergeLeads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_mergeLeads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MergeLeads(ctx, fc.Args["primaryID"].(uuid.UUID), fc.Args["duplicateIDs"].([]uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_mergeLeads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_mergeLeads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createFollowUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createFollowUp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateFollowUp(ctx, fc.Args["input"].(model.CreateFollowUpInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.FollowUp) graphql.Marshaler {
+			return ec.marshalNFollowUp2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐFollowUp(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createFollowUp(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FollowUp(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createFollowUp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createDeal(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createDeal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateDeal(ctx, fc.Args["input"].(model.CreateDealInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Deal) graphql.Marshaler {
+			return ec.marshalNDeal2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐDeal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createDeal(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Deal(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createDeal_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_trackEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_trackEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TrackEvents(ctx, fc.Args["events"].([]*model.EventInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TrackEventsPayload) graphql.Marshaler {
+			return ec.marshalNTrackEventsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTrackEventsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_trackEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackEventsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_trackEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markNotificationsRead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markNotificationsRead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkNotificationsRead(ctx, fc.Args["ids"].([]uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markNotificationsRead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markNotificationsRead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13328,6 +14495,50 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_notifications(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_notifications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Notifications(ctx, fc.Args["unreadOnly"].(*bool), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Notification) graphql.Marshaler {
+			return ec.marshalNNotification2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐNotificationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_notifications(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Notification(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_notifications_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_leads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13566,6 +14777,75 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RowError_field(ctx context.Context, field graphql.CollectedField, obj *model.RowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RowError_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RowError_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RowError", field, false, false, "String")
+}
+
+func (ec *executionContext) _RowError_code(ctx context.Context, field graphql.CollectedField, obj *model.RowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RowError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RowError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RowError", field, false, false, "String")
+}
+
+func (ec *executionContext) _RowError_message(ctx context.Context, field graphql.CollectedField, obj *model.RowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RowError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RowError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RowError", field, false, false, "String")
 }
 
 func (ec *executionContext) _SourceTouch_id(ctx context.Context, field graphql.CollectedField, obj *ent.SourceTouch) (ret graphql.Marshaler) {
@@ -15345,6 +16625,84 @@ func (ec *executionContext) fieldContext_Territory_children(_ context.Context, f
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Territory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackEventsPayload_accepted(ctx context.Context, field graphql.CollectedField, obj *model.TrackEventsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackEventsPayload_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackEventsPayload_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackEventsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrackEventsPayload_rejected(ctx context.Context, field graphql.CollectedField, obj *model.TrackEventsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackEventsPayload_rejected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackEventsPayload_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackEventsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrackEventsPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.TrackEventsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackEventsPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EventError) graphql.Marshaler {
+			return ec.marshalNEventError2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐEventErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackEventsPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackEventsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -17883,6 +19241,69 @@ func UnmarshalCreateAPIKeyInput(ctx context.Context, raw any) (model.CreateAPIKe
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateDealInput(ctx context.Context, obj any) (model.CreateDealInput, error) {
+	var it model.CreateDealInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"leadID", "amount", "currency", "closedAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "leadID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadID = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "closedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateDealInput unmarshals raw into the CreateDealInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateDealInput(ctx context.Context, raw any) (model.CreateDealInput, error) {
+	var out model.CreateDealInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateDealInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateFieldDefinitionInput(ctx context.Context, obj any) (model.CreateFieldDefinitionInput, error) {
 	var it model.CreateFieldDefinitionInput
 	if obj == nil {
@@ -18017,6 +19438,76 @@ func (ec *executionContext) unmarshalInputCreateFieldDefinitionInput(ctx context
 func UnmarshalCreateFieldDefinitionInput(ctx context.Context, raw any) (model.CreateFieldDefinitionInput, error) {
 	var out model.CreateFieldDefinitionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateFieldDefinitionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateFollowUpInput(ctx context.Context, obj any) (model.CreateFollowUpInput, error) {
+	var it model.CreateFollowUpInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"leadID", "kind", "content", "outcome", "nextFollowUpAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "leadID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNFollowUpKind2githubᚗcomᚋscrmhqᚋscrmᚋentᚋfollowupᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "content":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("content"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Content = data
+		case "outcome":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcome"))
+			data, err := ec.unmarshalOFollowUpOutcome2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋfollowupᚐOutcome(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Outcome = data
+		case "nextFollowUpAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextFollowUpAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextFollowUpAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateFollowUpInput unmarshals raw into the CreateFollowUpInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateFollowUpInput(ctx context.Context, raw any) (model.CreateFollowUpInput, error) {
+	var out model.CreateFollowUpInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateFollowUpInput", raw, &out)
 	return out, err
 }
 
@@ -19022,6 +20513,83 @@ func (ec *executionContext) unmarshalInputDealWhereInput(ctx context.Context, ob
 func UnmarshalDealWhereInput(ctx context.Context, raw any) (ent.DealWhereInput, error) {
 	var out ent.DealWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DealWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEventInput(ctx context.Context, obj any) (model.EventInput, error) {
+	var it model.EventInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"leadID", "externalID", "phone", "name", "properties", "occurredAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "leadID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadID = data
+		case "externalID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalID"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "properties":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("properties"))
+			data, err := ec.unmarshalOJSON2interface(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Properties = data
+		case "occurredAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurredAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OccurredAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEventInput unmarshals raw into the EventInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEventInput(ctx context.Context, raw any) (model.EventInput, error) {
+	var out model.EventInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EventInput", raw, &out)
 	return out, err
 }
 
@@ -20745,6 +22313,188 @@ func (ec *executionContext) unmarshalInputFollowUpWhereInput(ctx context.Context
 func UnmarshalFollowUpWhereInput(ctx context.Context, raw any) (ent.FollowUpWhereInput, error) {
 	var out ent.FollowUpWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "FollowUpWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputIngestLeadsInput(ctx context.Context, obj any) (model.IngestLeadsInput, error) {
+	var it model.IngestLeadsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"leads", "idempotencyKey", "source"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "leads":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leads"))
+			data, err := ec.unmarshalNLeadInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐLeadInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Leads = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIngestLeadsInput unmarshals raw into the IngestLeadsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIngestLeadsInput(ctx context.Context, raw any) (model.IngestLeadsInput, error) {
+	var out model.IngestLeadsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IngestLeadsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLeadInput(ctx context.Context, obj any) (model.LeadInput, error) {
+	var it model.LeadInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"externalID", "name", "phone", "email", "unionID", "openID", "company", "source", "sourceDetail", "territoryID", "referrerID", "attributes", "tags"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "externalID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalID"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "unionID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unionID"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnionID = data
+		case "openID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openID"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpenID = data
+		case "company":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("company"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Company = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "sourceDetail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceDetail"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceDetail = data
+		case "territoryID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("territoryID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TerritoryID = data
+		case "referrerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("referrerID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReferrerID = data
+		case "attributes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributes"))
+			data, err := ec.unmarshalOJSON2interface(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attributes = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLeadInput unmarshals raw into the LeadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLeadInput(ctx context.Context, raw any) (model.LeadInput, error) {
+	var out model.LeadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LeadInput", raw, &out)
 	return out, err
 }
 
@@ -31485,6 +33235,49 @@ func (ec *executionContext) _Deal(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var eventErrorImplementors = []string{"EventError"}
+
+func (ec *executionContext) _EventError(ctx context.Context, sel ast.SelectionSet, obj *model.EventError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventError")
+		case "index":
+			out.Values[i] = ec._EventError_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._EventError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._EventError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var fieldDefinitionImplementors = []string{"FieldDefinition", "Node"}
 
 func (ec *executionContext) _FieldDefinition(ctx context.Context, sel ast.SelectionSet, obj *ent.FieldDefinition) graphql.Marshaler {
@@ -31736,6 +33529,102 @@ func (ec *executionContext) _FollowUp(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var ingestLeadsPayloadImplementors = []string{"IngestLeadsPayload"}
+
+func (ec *executionContext) _IngestLeadsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.IngestLeadsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ingestLeadsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IngestLeadsPayload")
+		case "created":
+			out.Values[i] = ec._IngestLeadsPayload_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "merged":
+			out.Values[i] = ec._IngestLeadsPayload_merged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejected":
+			out.Values[i] = ec._IngestLeadsPayload_rejected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "results":
+			out.Values[i] = ec._IngestLeadsPayload_results(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ingestRowResultImplementors = []string{"IngestRowResult"}
+
+func (ec *executionContext) _IngestRowResult(ctx context.Context, sel ast.SelectionSet, obj *model.IngestRowResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ingestRowResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IngestRowResult")
+		case "index":
+			out.Values[i] = ec._IngestRowResult_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._IngestRowResult_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lead":
+			out.Values[i] = ec._IngestRowResult_lead(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._IngestRowResult_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var leadImplementors = []string{"Lead", "Node"}
 
 func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj *ent.Lead) graphql.Marshaler {
@@ -31932,6 +33821,12 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_referrals(ctx, field, obj)
+				})
+		case "reachableChannels":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_reachableChannels(ctx, field, obj)
 				})
 		case "attributes":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -32235,6 +34130,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "createPartner":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createPartner(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ingestLeads":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_ingestLeads(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mergeLeads":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_mergeLeads(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createFollowUp":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createFollowUp(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createDeal":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createDeal(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "trackEvents":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_trackEvents(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markNotificationsRead":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markNotificationsRead(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -32883,6 +34820,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
 				})
+		case "notifications":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_notifications(ctx, field)
+				})
 		case "leads":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -32920,6 +34863,49 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rowErrorImplementors = []string{"RowError"}
+
+func (ec *executionContext) _RowError(ctx context.Context, sel ast.SelectionSet, obj *model.RowError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rowErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RowError")
+		case "field":
+			out.Values[i] = ec._RowError_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._RowError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._RowError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -33547,6 +35533,49 @@ func (ec *executionContext) _Territory(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Territory_children(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trackEventsPayloadImplementors = []string{"TrackEventsPayload"}
+
+func (ec *executionContext) _TrackEventsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.TrackEventsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackEventsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackEventsPayload")
+		case "accepted":
+			out.Values[i] = ec._TrackEventsPayload_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejected":
+			out.Values[i] = ec._TrackEventsPayload_rejected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._TrackEventsPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -34244,6 +36273,46 @@ func (ec *executionContext) marshalNCompareOp2githubᚗcomᚋscrmhqᚋscrmᚋgra
 	return v
 }
 
+func (ec *executionContext) unmarshalNContactChannel2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐContactChannel(ctx context.Context, v any) (model.ContactChannel, error) {
+	var res model.ContactChannel
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNContactChannel2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐContactChannel(ctx context.Context, sel ast.SelectionSet, v model.ContactChannel) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNContactChannel2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐContactChannelᚄ(ctx context.Context, v any) ([]model.ContactChannel, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ContactChannel, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNContactChannel2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐContactChannel(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNContactChannel2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐContactChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ContactChannel) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNContactChannel2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐContactChannel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNCreateAPIKeyInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateAPIKeyInput(ctx context.Context, v any) (model.CreateAPIKeyInput, error) {
 	res, err := ec.unmarshalInputCreateAPIKeyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -34257,8 +36326,18 @@ func (ec *executionContext) marshalNCreateAPIKeyPayload2ᚖgithubᚗcomᚋscrmhq
 	return ec._CreateAPIKeyPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateDealInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateDealInput(ctx context.Context, v any) (model.CreateDealInput, error) {
+	res, err := ec.unmarshalInputCreateDealInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateFieldDefinitionInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateFieldDefinitionInput(ctx context.Context, v any) (model.CreateFieldDefinitionInput, error) {
 	res, err := ec.unmarshalInputCreateFieldDefinitionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateFollowUpInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateFollowUpInput(ctx context.Context, v any) (model.CreateFollowUpInput, error) {
+	res, err := ec.unmarshalInputCreateFollowUpInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -34331,6 +36410,49 @@ func (ec *executionContext) marshalNDealOrderField2ᚖgithubᚗcomᚋscrmhqᚋsc
 
 func (ec *executionContext) unmarshalNDealWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐDealWhereInput(ctx context.Context, v any) (*ent.DealWhereInput, error) {
 	res, err := ec.unmarshalInputDealWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEventError2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐEventErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EventError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEventError2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐEventError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEventError2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐEventError(ctx context.Context, sel ast.SelectionSet, v *model.EventError) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EventError!")
+		return graphql.Null
+	}
+	return ec._EventError(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEventInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐEventInputᚄ(ctx context.Context, v any) ([]*model.EventInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.EventInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEventInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐEventInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNEventInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐEventInput(ctx context.Context, v any) (*model.EventInput, error) {
+	res, err := ec.unmarshalInputEventInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -34546,6 +36668,53 @@ func (ec *executionContext) marshalNIndexStatus2githubᚗcomᚋscrmhqᚋscrmᚋe
 	return v
 }
 
+func (ec *executionContext) unmarshalNIngestLeadsInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐIngestLeadsInput(ctx context.Context, v any) (model.IngestLeadsInput, error) {
+	res, err := ec.unmarshalInputIngestLeadsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIngestLeadsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐIngestLeadsPayload(ctx context.Context, sel ast.SelectionSet, v *model.IngestLeadsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IngestLeadsPayload!")
+		return graphql.Null
+	}
+	return ec._IngestLeadsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNIngestRowResult2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐIngestRowResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IngestRowResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIngestRowResult2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐIngestRowResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIngestRowResult2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐIngestRowResult(ctx context.Context, sel ast.SelectionSet, v *model.IngestRowResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IngestRowResult!")
+		return graphql.Null
+	}
+	return ec._IngestRowResult(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNIngestStatus2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐIngestStatus(ctx context.Context, v any) (model.IngestStatus, error) {
+	var res model.IngestStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIngestStatus2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐIngestStatus(ctx context.Context, sel ast.SelectionSet, v model.IngestStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -34606,6 +36775,25 @@ func (ec *executionContext) marshalNLeadConnection2ᚖgithubᚗcomᚋscrmhqᚋsc
 		return graphql.Null
 	}
 	return ec._LeadConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLeadInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐLeadInputᚄ(ctx context.Context, v any) ([]*model.LeadInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.LeadInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLeadInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐLeadInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNLeadInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐLeadInput(ctx context.Context, v any) (*model.LeadInput, error) {
+	res, err := ec.unmarshalInputLeadInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNLeadOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLeadOrderField(ctx context.Context, v any) (*ent.LeadOrderField, error) {
@@ -34711,6 +36899,30 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋent�
 	})
 
 	return ret
+}
+
+func (ec *executionContext) marshalNNotification2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐNotificationᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Notification) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotification2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐNotification(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNotification2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐNotification(ctx context.Context, sel ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Notification!")
+		return graphql.Null
+	}
+	return ec._Notification(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNNotificationOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐNotificationOrderField(ctx context.Context, v any) (*ent.NotificationOrderField, error) {
@@ -34897,6 +37109,30 @@ func (ec *executionContext) marshalNPoolOrderField2ᚖgithubᚗcomᚋscrmhqᚋsc
 func (ec *executionContext) unmarshalNPoolWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐPoolWhereInput(ctx context.Context, v any) (*ent.PoolWhereInput, error) {
 	res, err := ec.unmarshalInputPoolWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRowError2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐRowErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RowError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRowError2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐRowError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRowError2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐRowError(ctx context.Context, sel ast.SelectionSet, v *model.RowError) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RowError!")
+		return graphql.Null
+	}
+	return ec._RowError(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSourceTouchWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSourceTouchWhereInput(ctx context.Context, v any) (*ent.SourceTouchWhereInput, error) {
@@ -35271,6 +37507,14 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNTrackEventsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTrackEventsPayload(ctx context.Context, sel ast.SelectionSet, v *model.TrackEventsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrackEventsPayload!")
+		return graphql.Null
+	}
+	return ec._TrackEventsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpdateFieldDefinitionInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateFieldDefinitionInput(ctx context.Context, v any) (model.UpdateFieldDefinitionInput, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
+	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/suppression"
 )
@@ -42,6 +43,16 @@ type CreateAPIKeyPayload struct {
 	Key string `json:"key"`
 }
 
+type CreateDealInput struct {
+	LeadID uuid.UUID `json:"leadID"`
+	// Greater than 0; rounded to cents.
+	Amount float64 `json:"amount"`
+	// ISO 4217 code; default CNY.
+	Currency *string `json:"currency,omitempty"`
+	// Default now.
+	ClosedAt *time.Time `json:"closedAt,omitempty"`
+}
+
 type CreateFieldDefinitionInput struct {
 	Entity *fielddefinition.Entity `json:"entity,omitempty"`
 	// ^[a-z][a-z0-9_]{0,62}$, not a built-in field name; immutable.
@@ -61,6 +72,16 @@ type CreateFieldDefinitionInput struct {
 	Indexed  *bool   `json:"indexed,omitempty"`
 	HelpText *string `json:"helpText,omitempty"`
 	Position *int    `json:"position,omitempty"`
+}
+
+type CreateFollowUpInput struct {
+	LeadID uuid.UUID     `json:"leadID"`
+	Kind   followup.Kind `json:"kind"`
+	// Required for a NOTE.
+	Content *string           `json:"content,omitempty"`
+	Outcome *followup.Outcome `json:"outcome,omitempty"`
+	// When to follow up next; must be in the future.
+	NextFollowUpAt *time.Time `json:"nextFollowUpAt,omitempty"`
 }
 
 type CreatePartnerInput struct {
@@ -113,9 +134,79 @@ type CreateUserInput struct {
 	DailyClaimLimit *int `json:"dailyClaimLimit,omitempty"`
 }
 
+type EventError struct {
+	Index   int    `json:"index"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// One behaviour event, resolved to a lead by leadID, else externalID, else phone.
+type EventInput struct {
+	LeadID     *uuid.UUID `json:"leadID,omitempty"`
+	ExternalID *string    `json:"externalID,omitempty"`
+	Phone      *string    `json:"phone,omitempty"`
+	// A name such as viewed_ad or order.paid.
+	Name string `json:"name"`
+	// A JSON object of at most 50 keys and 8 KiB.
+	Properties any `json:"properties,omitempty"`
+	// Default now.
+	OccurredAt *time.Time `json:"occurredAt,omitempty"`
+}
+
 type FieldOptionInput struct {
 	Value string `json:"value"`
 	Label string `json:"label"`
+}
+
+type IngestLeadsInput struct {
+	// At most 5000 leads; the REST endpoint POST /v1/leads:ingest takes the same rows.
+	Leads []*LeadInput `json:"leads"`
+	// Re-sending the same key with the same leads returns the first answer and writes nothing.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	// Default source of rows that name none.
+	Source *string `json:"source,omitempty"`
+}
+
+type IngestLeadsPayload struct {
+	Created  int                `json:"created"`
+	Merged   int                `json:"merged"`
+	Rejected int                `json:"rejected"`
+	Results  []*IngestRowResult `json:"results"`
+}
+
+type IngestRowResult struct {
+	// Position of the row in the input.
+	Index  int          `json:"index"`
+	Status IngestStatus `json:"status"`
+	// The lead written or merged into; null when rejected or when it is outside the caller's lead scope.
+	Lead   *ent.Lead   `json:"lead,omitempty"`
+	Errors []*RowError `json:"errors"`
+}
+
+// One lead to ingest. Strings are raw: phones are normalised to E.164 (with the
+// workspace's default region), emails lower-cased and checked, text trimmed,
+// attributes coerced by the workspace's field definitions. Empty means "not given".
+type LeadInput struct {
+	// Your system's id for the person; an identity key like phone and email.
+	ExternalID *string `json:"externalID,omitempty"`
+	Name       *string `json:"name,omitempty"`
+	Phone      *string `json:"phone,omitempty"`
+	Email      *string `json:"email,omitempty"`
+	// WeChat unionId: an identity key.
+	UnionID *string `json:"unionID,omitempty"`
+	// WeChat official-account openId (makes the lead reachable there; not an identity key).
+	OpenID  *string `json:"openID,omitempty"`
+	Company *string `json:"company,omitempty"`
+	// Where the lead came from; defaults to the batch's source.
+	Source       *string    `json:"source,omitempty"`
+	SourceDetail *string    `json:"sourceDetail,omitempty"`
+	TerritoryID  *uuid.UUID `json:"territoryID,omitempty"`
+	// The lead who referred this one (转介绍).
+	ReferrerID *uuid.UUID `json:"referrerID,omitempty"`
+	// Custom-field values by key.
+	Attributes any `json:"attributes,omitempty"`
+	// Tag names; missing tags are created.
+	Tags []string `json:"tags,omitempty"`
 }
 
 type LoginInput struct {
@@ -129,6 +220,13 @@ type LoginPayload struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expiresAt"`
 	User      *ent.User `json:"user"`
+}
+
+// A problem with one row, at a field path of the row (phone, attributes.budget, tags[2]).
+type RowError struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 type StageInput struct {
@@ -155,6 +253,12 @@ type SuppressionInput struct {
 type TagLeadsPayload struct {
 	// Lead-tag edges added or removed.
 	Affected int `json:"affected"`
+}
+
+type TrackEventsPayload struct {
+	Accepted int           `json:"accepted"`
+	Rejected int           `json:"rejected"`
+	Errors   []*EventError `json:"errors"`
 }
 
 type UpdateFieldDefinitionInput struct {
@@ -291,6 +395,128 @@ func (e *CompareOp) UnmarshalJSON(b []byte) error {
 }
 
 func (e CompareOp) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A channel a lead can be contacted on.
+type ContactChannel string
+
+const (
+	ContactChannelPhone           ContactChannel = "PHONE"
+	ContactChannelSms             ContactChannel = "SMS"
+	ContactChannelWecom           ContactChannel = "WECOM"
+	ContactChannelOfficialAccount ContactChannel = "OFFICIAL_ACCOUNT"
+	ContactChannelEmail           ContactChannel = "EMAIL"
+)
+
+var AllContactChannel = []ContactChannel{
+	ContactChannelPhone,
+	ContactChannelSms,
+	ContactChannelWecom,
+	ContactChannelOfficialAccount,
+	ContactChannelEmail,
+}
+
+func (e ContactChannel) IsValid() bool {
+	switch e {
+	case ContactChannelPhone, ContactChannelSms, ContactChannelWecom, ContactChannelOfficialAccount, ContactChannelEmail:
+		return true
+	}
+	return false
+}
+
+func (e ContactChannel) String() string {
+	return string(e)
+}
+
+func (e *ContactChannel) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ContactChannel(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ContactChannel", str)
+	}
+	return nil
+}
+
+func (e ContactChannel) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ContactChannel) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ContactChannel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type IngestStatus string
+
+const (
+	// A new lead was created.
+	IngestStatusCreated IngestStatus = "CREATED"
+	// Folded into an existing lead (or an earlier row of the batch) with the same phone, email, unionID or externalID.
+	IngestStatusMerged IngestStatus = "MERGED"
+	// Not written; see errors.
+	IngestStatusRejected IngestStatus = "REJECTED"
+)
+
+var AllIngestStatus = []IngestStatus{
+	IngestStatusCreated,
+	IngestStatusMerged,
+	IngestStatusRejected,
+}
+
+func (e IngestStatus) IsValid() bool {
+	switch e {
+	case IngestStatusCreated, IngestStatusMerged, IngestStatusRejected:
+		return true
+	}
+	return false
+}
+
+func (e IngestStatus) String() string {
+	return string(e)
+}
+
+func (e *IngestStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IngestStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IngestStatus", str)
+	}
+	return nil
+}
+
+func (e IngestStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IngestStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IngestStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

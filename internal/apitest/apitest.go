@@ -72,7 +72,7 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 	fd := fielddefs.New(db.Client, jobs.Queue{Client: queue})
 	worker := jobs.NewServer(opt, log, 2)
 	mux := asynq.NewServeMux()
-	jobs.Register(mux, jobs.Deps{Client: db.Client, Queue: jobs.Queue{Client: queue}, Fields: fd, Clock: clock, Log: log})
+	jobs.Register(mux, jobs.Deps{Client: db.Client, DB: db.DB, Redis: rd.Client, Queue: jobs.Queue{Client: queue}, Fields: fd, Clock: clock, Log: log})
 	if err := worker.Start(mux); err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +83,7 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 		Auth:     auth.NewService(db.Client, auth.NewTokens(Secret, clock.Now), clock.Now),
 		Fields:   fd,
 		Authz:    az,
+		Queue:    jobs.Queue{Client: queue},
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -21,6 +21,7 @@ import (
 	"github.com/scrmhq/scrm/internal/clean"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/txn"
+	"github.com/scrmhq/scrm/internal/workspace"
 )
 
 // Limits of one call and one event.
@@ -273,3 +274,40 @@ func Record(ctx context.Context, c *ent.Client, leadIDs []uuid.UUID, name, sourc
 	return nil
 }
 
+
+// Queue takes the re-scoring of leads whose events changed (jobs.Queue).
+type Queue interface {
+	LeadsChanged(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) error
+}
+
+// Service records events for the API (GraphQL and REST alike): it reads the
+// workspace's phone region and queues a re-score of the leads that got events.
+type Service struct {
+	Client *ent.Client
+	Queue  Queue // nil: nothing queued
+	Now    func() time.Time
+	// OnQueueError reports a failure to queue after the events were written.
+	OnQueueError func(error)
+}
+
+// Track records in as Track does, in the caller's workspace.
+func (s *Service) Track(ctx context.Context, c *ent.Client, in []Input, source string) (*Result, error) {
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	settings, err := workspace.SettingsOf(ctx, s.Client, tid)
+	if err != nil {
+		return nil, err
+	}
+	res, err := Track(ctx, c, settings.DefaultRegion, source, s.Now(), in)
+	if err != nil {
+		return nil, err
+	}
+	if s.Queue != nil && len(res.Leads) > 0 {
+		if err := s.Queue.LeadsChanged(context.WithoutCancel(ctx), tid, res.Leads); err != nil && s.OnQueueError != nil {
+			s.OnQueueError(err)
+		}
+	}
+	return res, nil
+}

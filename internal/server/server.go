@@ -31,7 +31,9 @@ import (
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
+	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fielddefs"
+	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/tenant"
 )
@@ -54,6 +56,34 @@ type Deps struct {
 	Log      *slog.Logger
 	Clock    platform.Clock
 	Registry *prometheus.Registry
+	// Queue takes the background work of writes (assignment, scoring,
+	// notifications); nil queues nothing.
+	Queue Queue
+}
+
+// Queue is the background work the api role hands to workers (jobs.Queue).
+type Queue interface {
+	leads.Enqueuer
+	events.Queue
+}
+
+// resolver builds the root resolver and the services it shares with the
+// REST endpoints.
+func resolver(d Deps) *graph.Resolver {
+	onQueueErr := func(err error) { d.Log.Error("queue background work", "err", err) }
+	var (
+		lq leads.Enqueuer
+		eq events.Queue
+		rq graph.LeadsQueue
+	)
+	if d.Queue != nil {
+		lq, eq, rq = d.Queue, d.Queue, d.Queue
+	}
+	return &graph.Resolver{
+		Client: d.Client, Auth: d.Auth, Authz: d.Authz, Fields: d.Fields, Clock: d.Clock, Queue: rq,
+		Ingester: &leads.Ingester{Client: d.Client, Fields: d.Fields, Queue: lq, Clock: d.Clock.Now, OnQueueError: onQueueErr},
+		Events:   &events.Service{Client: d.Client, Queue: eq, Now: d.Clock.Now, OnQueueError: onQueueErr},
+	}
 }
 
 // New returns the HTTP handler of the api role.
@@ -62,10 +92,14 @@ func New(d Deps) http.Handler {
 		d.Clock = platform.SystemClock{}
 	}
 	m := newMetrics(d.Registry)
-	gql := NewGraphQL(d, m)
+	res := resolver(d)
+	gql := NewGraphQL(d, m, res)
+	b := &bulk{res: res, az: d.Authz, log: d.Log}
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", limitBody(MaxBodyBytes, gql))
+	mux.HandleFunc("/v1/leads:ingest", b.ingest)
+	mux.HandleFunc("/v1/events", b.events)
 	mux.Handle("/graphiql", playground.Handler("scrm GraphiQL", "/graphql"))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -78,8 +112,8 @@ func New(d Deps) http.Handler {
 
 // NewGraphQL builds the gqlgen handler with its transports, limits, error
 // presentation and the root-field authorization.
-func NewGraphQL(d Deps, m *metrics) http.Handler {
-	cfg := generated.Config{Resolvers: &graph.Resolver{Client: d.Client, Auth: d.Auth, Authz: d.Authz, Fields: d.Fields, Clock: d.Clock}}
+func NewGraphQL(d Deps, m *metrics, res *graph.Resolver) http.Handler {
+	cfg := generated.Config{Resolvers: res}
 	connectionCost := func(child int, first, last *int) int {
 		n := 50
 		if first != nil {

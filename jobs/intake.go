@@ -1,0 +1,169 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
+
+	"github.com/scrmhq/scrm/ent/ingestbatch"
+	"github.com/scrmhq/scrm/ent/notification"
+	"github.com/scrmhq/scrm/internal/events"
+	"github.com/scrmhq/scrm/internal/leads"
+	"github.com/scrmhq/scrm/internal/tenant"
+)
+
+// Intake task types.
+const (
+	// TypeLeadsAssign runs assignment rules over new leads. The assignment
+	// engine comes with the distribution issue; until then the task keeps
+	// new leads in the default public pool, where ingest put them.
+	TypeLeadsAssign = "leads:assign"
+	// TypeLeadsScore re-scores leads whose data or events changed. The
+	// scoring engine comes with the distribution issue; until then the task
+	// only acknowledges.
+	TypeLeadsScore = "leads:score"
+	// TypeNotificationsDeliver delivers notifications: marks them delivered
+	// and publishes them on Redis for live clients.
+	TypeNotificationsDeliver = "notifications:deliver"
+	// TypeEventPartitions creates the coming months' event partitions.
+	TypeEventPartitions = "events:partitions"
+	// TypePurgeIngestBatches forgets idempotency keys past their retention.
+	TypePurgeIngestBatches = "ingest:purge-batches"
+)
+
+// IngestKeyRetention is how long an idempotency key's answer is kept.
+const IngestKeyRetention = 7 * 24 * time.Hour
+
+// EventPartitionsAhead is how many months of event partitions exist ahead.
+const EventPartitionsAhead = 3
+
+// leadsPayload names leads of one workspace.
+type leadsPayload struct {
+	TenantID uuid.UUID   `json:"tenant_id"`
+	IDs      []uuid.UUID `json:"ids"`
+}
+
+// maxIDsPerTask keeps payloads small; bigger sets are split.
+const maxIDsPerTask = 5000
+
+// LeadsIngested implements leads.Enqueuer: new leads are assigned and
+// scored, merged ones re-scored, notifications delivered.
+func (q Queue) LeadsIngested(ctx context.Context, in leads.Ingested) error {
+	if err := q.enqueueLeads(ctx, TypeLeadsAssign, in.TenantID, in.Created); err != nil {
+		return err
+	}
+	if err := q.enqueueLeads(ctx, TypeLeadsScore, in.TenantID, append(append([]uuid.UUID(nil), in.Created...), in.Merged...)); err != nil {
+		return err
+	}
+	return q.enqueueLeads(ctx, TypeNotificationsDeliver, in.TenantID, in.Notifications)
+}
+
+// LeadsChanged queues a re-score of leads (after events or a merge).
+func (q Queue) LeadsChanged(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) error {
+	return q.enqueueLeads(ctx, TypeLeadsScore, tenantID, ids)
+}
+
+func (q Queue) enqueueLeads(ctx context.Context, typ string, tid uuid.UUID, ids []uuid.UUID) error {
+	for start := 0; start < len(ids); start += maxIDsPerTask {
+		b, err := json.Marshal(leadsPayload{TenantID: tid, IDs: ids[start:min(len(ids), start+maxIDsPerTask)]})
+		if err != nil {
+			return err
+		}
+		if _, err := q.Client.EnqueueContext(ctx, asynq.NewTask(typ, b), asynq.MaxRetry(10)); err != nil {
+			return fmt.Errorf("enqueue %s: %w", typ, err)
+		}
+	}
+	return nil
+}
+
+func decodeLeads(t *asynq.Task) (leadsPayload, error) {
+	var p leadsPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.TenantID == uuid.Nil {
+		return p, fmt.Errorf("%w: bad payload", asynq.SkipRetry)
+	}
+	return p, nil
+}
+
+// HandleLeadsAssign is the assignment hook of ingest (see TypeLeadsAssign).
+func (h *Handlers) HandleLeadsAssign(ctx context.Context, t *asynq.Task) error {
+	p, err := decodeLeads(t)
+	if err != nil {
+		return err
+	}
+	h.Log.DebugContext(ctx, "new leads wait in the default pool: no assignment engine yet", "tenant", p.TenantID, "count", len(p.IDs))
+	return nil
+}
+
+// HandleLeadsScore is the scoring hook (see TypeLeadsScore).
+func (h *Handlers) HandleLeadsScore(ctx context.Context, t *asynq.Task) error {
+	p, err := decodeLeads(t)
+	if err != nil {
+		return err
+	}
+	h.Log.DebugContext(ctx, "leads to re-score: no scoring engine yet", "tenant", p.TenantID, "count", len(p.IDs))
+	return nil
+}
+
+// NotificationChannel is the Redis channel a user's notifications are
+// published on.
+func NotificationChannel(userID uuid.UUID) string { return "scrm:notifications:" + userID.String() }
+
+// HandleNotificationsDeliver publishes undelivered notifications and marks
+// them delivered. A retry after a crash may publish one twice; it is marked
+// once, and clients dedupe by id.
+func (h *Handlers) HandleNotificationsDeliver(ctx context.Context, t *asynq.Task) error {
+	p, err := decodeLeads(t)
+	if err != nil {
+		return err
+	}
+	ctx = tenant.NewContext(ctx, p.TenantID)
+	notes, err := h.Client.Notification.Query().
+		Where(notification.IDIn(p.IDs...), notification.DeliveredAtIsNil()).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range notes {
+		if h.Redis != nil {
+			raw, err := json.Marshal(map[string]any{"id": n.ID, "kind": n.Kind, "leadID": n.LeadID, "message": n.Message, "createdAt": n.CreatedAt})
+			if err != nil {
+				return err
+			}
+			if err := h.Redis.Publish(ctx, NotificationChannel(n.UserID), raw).Err(); err != nil {
+				return fmt.Errorf("publish notification: %w", err)
+			}
+		}
+		if err := h.Client.Notification.UpdateOneID(n.ID).SetDeliveredAt(h.Clock.Now()).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// HandleEventPartitions keeps event partitions ahead of time.
+func (h *Handlers) HandleEventPartitions(ctx context.Context, _ *asynq.Task) error {
+	if h.DB == nil {
+		return fmt.Errorf("%w: no database handle", asynq.SkipRetry)
+	}
+	created, err := events.EnsurePartitions(ctx, h.DB, h.Clock.Now(), EventPartitionsAhead)
+	if len(created) > 0 {
+		h.Log.InfoContext(ctx, "created event partitions", "partitions", created)
+	}
+	return err
+}
+
+// HandlePurgeIngestBatches deletes idempotency keys older than the retention.
+func (h *Handlers) HandlePurgeIngestBatches(ctx context.Context, _ *asynq.Task) error {
+	n, err := h.Client.IngestBatch.Delete().
+		Where(ingestbatch.CreatedAtLT(h.Clock.Now().Add(-IngestKeyRetention))).Exec(tenant.System(ctx))
+	if err != nil {
+		return fmt.Errorf("purge ingest batches: %w", err)
+	}
+	if n > 0 {
+		h.Log.InfoContext(ctx, "purged ingest idempotency keys", "count", n)
+	}
+	return nil
+}
