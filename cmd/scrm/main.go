@@ -20,6 +20,7 @@ Usage:
   scrm migrate [flags]                                apply pending database migrations
   scrm workspace create --slug S --name N --admin-email E --admin-password P
   scrm demo [--leads N]                               create the demo workspace if absent
+  scrm import FILE.csv --workspace S --map M.yaml     import leads from CSV (resumable)
   scrm version                                        print the version
 
 Every command takes --database-url, --redis-url, --secret, --addr (or the
@@ -44,6 +45,8 @@ func main() {
 		err = runWorkspace(ctx, args)
 	case "demo":
 		err = runDemo(ctx, args)
+	case "import":
+		err = runImport(ctx, args)
 	case "version", "--version", "-v":
 		fmt.Println("scrm", version)
 	case "help", "-h", "--help":

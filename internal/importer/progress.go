@@ -3,6 +3,7 @@ package importer
 import (
 	"fmt"
 	"io"
+	"math"
 	"time"
 )
 
@@ -57,8 +58,7 @@ func (p *progress) update(t totals, offset int64) {
 }
 
 // done writes the final line of a finished import.
-func (p *progress) done(t totals, rejectsPath string) {
-	elapsed := p.now().Sub(p.start)
+func (p *progress) done(t totals, elapsed time.Duration, rejectsPath string) {
 	line := fmt.Sprintf("done: imported %d rows created %d merged %d rejected %d in %s (%d rows/s)",
 		t.Rows, t.Created, t.Merged, t.Rejected, elapsed.Round(time.Second), p.rowRate(t.Rows, elapsed))
 	if t.Rejected > 0 {
@@ -86,7 +86,7 @@ func (p *progress) rowRate(rows int, elapsed time.Duration) int {
 	if elapsed <= 0 {
 		return 0
 	}
-	return int(float64(rows-p.startRows) / elapsed.Seconds())
+	return int(math.Round(float64(rows-p.startRows) / elapsed.Seconds()))
 }
 
 // eta extrapolates this run's byte rate over the rest of the file.

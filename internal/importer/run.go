@@ -164,7 +164,7 @@ type importRun struct {
 // openImport opens the file, reads and checks its header, and positions the
 // reader at the resume point or after the header.
 func openImport(o Options, m Mapping) (*importRun, error) {
-	f, err := os.Open(o.Path)
+	f, err := os.Open(o.Path) //nolint:gosec // the operator's own file
 	if err != nil {
 		return nil, fmt.Errorf("importer: %w", err)
 	}
@@ -345,7 +345,8 @@ func (im *importRun) finish(err error) (*Summary, error) {
 	if err == nil {
 		err = removeIfExists(im.opts.StatePath)
 	}
-	sum := im.summary()
+	elapsed := im.opts.Now().Sub(im.progress.start)
+	sum := im.summary(elapsed)
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("importer: interrupted: %w", err)
@@ -353,16 +354,16 @@ func (im *importRun) finish(err error) (*Summary, error) {
 		im.progress.stopped(im.state.Totals, im.state.NextLine, err)
 		return sum, err
 	}
-	im.progress.done(im.state.Totals, im.opts.RejectsPath)
+	im.progress.done(im.state.Totals, elapsed, im.opts.RejectsPath)
 	return sum, nil
 }
 
 // summary reports the totals so far.
-func (im *importRun) summary() *Summary {
+func (im *importRun) summary(elapsed time.Duration) *Summary {
 	t := im.state.Totals
 	return &Summary{
 		Rows: t.Rows, Created: t.Created, Merged: t.Merged, Rejected: t.Rejected, Batches: t.Batches,
-		Resumed: im.resumed, StartLine: im.startLine, Elapsed: im.opts.Now().Sub(im.progress.start),
+		Resumed: im.resumed, StartLine: im.startLine, Elapsed: elapsed,
 	}
 }
 

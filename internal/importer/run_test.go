@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -562,12 +563,17 @@ func TestRunConcurrentBatchesRecordedInOrder(t *testing.T) {
 	sink := newFakeSink()
 	// Early batches answer last.
 	sink.delay = func(c sinkCall) time.Duration { return time.Duration(100-c.lines[0]) * time.Millisecond / 4 }
-	var states []importState
+	var (
+		mu     sync.Mutex
+		states []importState
+	)
 	opts := Options{Path: path, Mapping: mustMapping(t, exampleMapping), BatchSize: 5, Concurrency: 4}
 	statePath := path + ".import-state.json"
 	sink.failAfter = func(sinkCall) error {
+		mu.Lock()
+		defer mu.Unlock()
 		if st, err := loadState(statePath); err == nil && st != nil {
-			states = append(states, *st) // read under the sink's lock: no race
+			states = append(states, *st)
 		}
 		return nil
 	}

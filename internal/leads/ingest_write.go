@@ -2,6 +2,7 @@ package leads
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -150,7 +151,10 @@ func (w *writer) match(ctx context.Context, gs []*group) error {
 		return fmt.Errorf("match identities: %w", err)
 	}
 	defer rows.Close()
-	held := map[string]*existing{}
+	if w.held == nil {
+		w.held = map[string]*existing{}
+	}
+	held := w.held
 	for rows.Next() {
 		var e existing
 		var attrs []byte
@@ -168,7 +172,6 @@ func (w *writer) match(ctx context.Context, gs []*group) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	w.held = held
 	for _, g := range gs {
 		for _, k := range g.keys() {
 			if e := held[k]; e != nil {
@@ -219,36 +222,45 @@ func (w *writer) checkBlacklistedLeads(ctx context.Context, gs []*group) ([]*gro
 
 // finalAttributes computes what each group will store: a new lead's
 // attributes with defaults and required fields checked, or the existing
-// lead's attributes filled with the group's (existing wins unless empty).
-// Groups merging into the same lead are folded in batch order.
+// lead's attributes filled with the group's (see mergedAttributes).
 func (w *writer) finalAttributes(gs []*group) []*group {
 	w.attrs = map[*group]map[string]any{}
-	merged := map[uuid.UUID]map[string]any{}
 	for _, g := range gs {
-		t := w.targets[g]
-		if t == nil {
-			attrs, err := w.sch.Validate(fieldsModeCreate, nil, g.Attributes)
-			if err != nil {
-				for _, fe := range fieldErrors(err) {
-					w.reject(g, fe)
-				}
-				continue
-			}
-			w.attrs[g] = attrs
+		if w.targets[g] != nil {
 			continue
 		}
-		base, ok := merged[t.ID]
-		if !ok {
-			base = t.Attributes
+		attrs, err := w.sch.Validate(fieldsModeCreate, nil, g.Attributes)
+		if err != nil {
+			for _, fe := range fieldErrors(err) {
+				w.reject(g, fe)
+			}
+			continue
 		}
-		merged[t.ID] = fillAttributes(base, g.Attributes)
+		w.attrs[g] = attrs
+	}
+	w.mergedAttributes(gs)
+	return w.live(gs)
+}
+
+// mergedAttributes sets the attributes of every group that merges into an
+// existing lead: the lead's, filled key by key from the groups merging into
+// it in batch order (existing wins unless empty).
+func (w *writer) mergedAttributes(gs []*group) {
+	merged := map[uuid.UUID]map[string]any{}
+	for _, g := range gs {
+		if t := w.targets[g]; t != nil {
+			base, ok := merged[t.ID]
+			if !ok {
+				base = t.Attributes
+			}
+			merged[t.ID] = fillAttributes(base, g.Attributes)
+		}
 	}
 	for _, g := range gs {
 		if t := w.targets[g]; t != nil {
 			w.attrs[g] = merged[t.ID]
 		}
 	}
-	return w.live(gs)
 }
 
 // checkUnique enforces unique custom fields: writers of one workspace and
@@ -355,21 +367,69 @@ func normJSON(s string) string {
 	return string(raw)
 }
 
-// insertSQL inserts the batch's new leads. ON CONFLICT DO NOTHING covers the
+// insertSQL inserts the batch's new leads from parallel arrays (parsed far
+// faster than a JSON document of rows). ON CONFLICT DO NOTHING covers the
 // identity indexes: a row that conflicts was inserted by a concurrent ingest
-// that committed after this one matched, and the batch is retried.
+// that committed while this one waited for it (see rematch).
 const insertSQL = `INSERT INTO leads (id, tenant_id, seq, name, phone, email, union_id, open_id, external_id,
 	company, source, source_detail, status, score, attributes, stage_id, pool_id, territory_id, partner_id,
 	referrer_id, reachable, locked, created_at, updated_at)
 SELECT r.id, $1, r.seq, r.name, r.phone, r.email, r.union_id, r.open_id, r.external_id,
 	r.company, r.source, r.source_detail, 'ACTIVE', 0, r.attributes, $2, $3, r.territory_id, $4,
 	r.referrer_id, r.reachable, false, $5, $5
-FROM json_to_recordset($6::json) AS r(id uuid, seq bigint, name text, phone text, email text, union_id text,
-	open_id text, external_id text, company text, source text, source_detail text, attributes jsonb,
-	territory_id uuid, referrer_id uuid, reachable jsonb)
-ORDER BY r.phone, r.email, r.external_id, r.union_id
+FROM unnest($6::uuid[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+	$14::text[], $15::text[], $16::text[], $17::jsonb[], $18::uuid[], $19::uuid[], $20::jsonb[])
+	AS r(id, seq, name, phone, email, union_id, open_id, external_id, company, source, source_detail,
+	attributes, territory_id, referrer_id, reachable)
 ON CONFLICT DO NOTHING
 RETURNING id`
+
+// insertArgs binds recs column by column for insertSQL ($6 on).
+func insertArgs(recs []newLead) ([]any, error) {
+	n := len(recs)
+	ids, seqs := make([]string, n), make([]int64, n)
+	texts := make([][]sql.NullString, 9)
+	for i := range texts {
+		texts[i] = make([]sql.NullString, n)
+	}
+	attrs, reach := make([]string, n), make([]string, n)
+	terr, refs := make([]sql.NullString, n), make([]sql.NullString, n)
+	str := func(s string) sql.NullString { return sql.NullString{String: s, Valid: true} }
+	ptr := func(s *string) sql.NullString {
+		if s == nil {
+			return sql.NullString{}
+		}
+		return str(*s)
+	}
+	uid := func(u *uuid.UUID) sql.NullString {
+		if u == nil {
+			return sql.NullString{}
+		}
+		return str(u.String())
+	}
+	for i, r := range recs {
+		ids[i], seqs[i] = r.ID.String(), r.Seq
+		for j, v := range []sql.NullString{str(r.Name), ptr(r.Phone), ptr(r.Email), ptr(r.UnionID), ptr(r.OpenID),
+			ptr(r.ExternalID), str(r.Company), str(r.Source), str(r.SourceDetail)} {
+			texts[j][i] = v
+		}
+		a, err := json.Marshal(r.Attributes)
+		if err != nil {
+			return nil, err
+		}
+		ch, err := json.Marshal(r.Reachable)
+		if err != nil {
+			return nil, err
+		}
+		attrs[i], reach[i] = string(a), string(ch)
+		terr[i], refs[i] = uid(r.TerritoryID), uid(r.ReferrerID)
+	}
+	args := []any{pq.StringArray(ids), pq.Int64Array(seqs)}
+	for _, col := range texts {
+		args = append(args, pq.Array(col))
+	}
+	return append(args, pq.StringArray(attrs), pq.Array(terr), pq.Array(refs), pq.StringArray(reach)), nil
+}
 
 type newLead struct {
 	ID           uuid.UUID      `json:"id"`
@@ -421,28 +481,60 @@ func (w *writer) insert(ctx context.Context, gs []*group) error {
 			Reachable: reachable(g.Phone, g.Email, g.UnionID, g.OpenID),
 		}
 	}
-	param, err := jsonParam(recs)
+	// Insert in identity order, so concurrent batches that share people
+	// wait on each other instead of deadlocking.
+	sort.Slice(recs, func(i, j int) bool { return deref(recs[i].Phone)+"\x00"+deref(recs[i].Email) < deref(recs[j].Phone)+"\x00"+deref(recs[j].Email) })
+	cols, err := insertArgs(recs)
 	if err != nil {
 		return err
 	}
-	rows, err := w.c.QueryContext(ctx, insertSQL, w.tid, stageID, poolID, w.batch.PartnerID, w.now, param)
+	args := append([]any{w.tid, stageID, poolID, w.batch.PartnerID, w.now}, cols...)
+	rows, err := w.c.QueryContext(ctx, insertSQL, args...)
 	if err != nil {
 		return fmt.Errorf("insert leads: %w", err)
 	}
-	n := 0
+	inserted := make(map[uuid.UUID]bool, len(recs))
 	for rows.Next() {
-		n++
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		inserted[id] = true
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("insert leads: %w", err)
 	}
-	if n != len(recs) {
-		return errRaced
-	}
+	var missed []*group
 	for _, g := range fresh {
-		w.ingested.Created = append(w.ingested.Created, w.created[g])
+		if inserted[w.created[g]] {
+			w.ingested.Created = append(w.ingested.Created, w.created[g])
+		} else {
+			delete(w.created, g)
+			missed = append(missed, g)
+		}
 	}
+	return w.rematch(ctx, gs, missed)
+}
+
+// rematch handles groups whose insert hit a person a concurrent ingest
+// committed while this one waited on it: a new statement sees that lead,
+// so they merge into it in this same transaction. Only when one still
+// matches nothing (the other side rolled back) is the batch retried.
+func (w *writer) rematch(ctx context.Context, all, missed []*group) error {
+	if len(missed) == 0 {
+		return nil
+	}
+	if err := w.match(ctx, missed); err != nil {
+		return err
+	}
+	for _, g := range missed {
+		if w.targets[g] == nil {
+			return errRaced
+		}
+	}
+	w.mergedAttributes(all)
 	return nil
 }
 

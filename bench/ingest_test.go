@@ -1,0 +1,164 @@
+package bench_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/scrmhq/scrm/bench"
+	"github.com/scrmhq/scrm/ent/fielddefinition"
+	"github.com/scrmhq/scrm/ent/schema/schematype"
+	"github.com/scrmhq/scrm/internal/fielddefs"
+	"github.com/scrmhq/scrm/internal/leads"
+	"github.com/scrmhq/scrm/internal/tenant"
+	"github.com/scrmhq/scrm/internal/testenv"
+	"github.com/scrmhq/scrm/internal/workspace"
+)
+
+// benchRows is the import size: SCRM_BENCH_ROWS, default 1,000,000.
+func benchRows() int {
+	if n, err := strconv.Atoi(os.Getenv("SCRM_BENCH_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
+}
+
+// BenchmarkImportVsCopy imports generated rows (about 10% duplicates, 2%
+// invalid phones, two custom fields) through the ingest service, in batches
+// of 2000 on 2 workers as `scrm import` sends them, and, in the same run,
+// COPYs the same raw rows into an unindexed table: the floor no import can
+// beat. It reports both rates and their ratio.
+func BenchmarkImportVsCopy(b *testing.B) {
+	n := benchRows()
+	rows := bench.Leads(n, 42, 0.10, 0.02)
+	db := testenv.NewDatabase(b)
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		copyRate := copyRows(b, db, rows)
+		ctx, in := newWorkspace(b, db)
+		b.StartTimer()
+		start := time.Now()
+		created, merged, rejected := ingestRows(b, ctx, in, rows, 2000, benchWorkers())
+		elapsed := time.Since(start)
+		rate := float64(n) / elapsed.Seconds()
+		b.ReportMetric(rate, "import-rows/s")
+		b.ReportMetric(copyRate, "copy-rows/s")
+		b.ReportMetric(rate/copyRate, "import/copy")
+		b.ReportMetric(float64(created), "created")
+		b.ReportMetric(float64(merged), "merged")
+		b.ReportMetric(float64(rejected), "rejected")
+	}
+}
+
+// copyRows COPYs the raw rows into a fresh unindexed table and returns rows/s.
+func copyRows(b *testing.B, db *testenv.Database, rows []bench.LeadRow) float64 {
+	b.Helper()
+	if _, err := db.DB.Exec(`DROP TABLE IF EXISTS copy_anchor; CREATE UNLOGGED TABLE copy_anchor (name text, phone text, email text, company text, source text, budget text, city text)`); err != nil {
+		b.Fatal(err)
+	}
+	// A logged table, like leads: UNLOGGED would flatter the anchor.
+	if _, err := db.DB.Exec(`ALTER TABLE copy_anchor SET LOGGED`); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	tx, err := db.DB.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stmt, err := tx.Prepare(pq.CopyIn("copy_anchor", bench.LeadHeader...))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, r := range rows {
+		if _, err := stmt.Exec(r.Name, r.Phone, r.Email, r.Company, r.Source, r.Budget, r.City); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := stmt.Exec(); err != nil {
+		b.Fatal(err)
+	}
+	if err := stmt.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	return float64(len(rows)) / time.Since(start).Seconds()
+}
+
+func newWorkspace(b *testing.B, db *testenv.Database) (context.Context, *leads.Ingester) {
+	b.Helper()
+	buf := make([]byte, 4)
+	_, _ = rand.Read(buf)
+	slug := "bench" + hex.EncodeToString(buf)
+	w, err := workspace.Create(context.Background(), db.Client, workspace.Spec{Slug: slug, Name: slug,
+		AdminName: "a", AdminEmail: "a@" + slug + ".test", AdminPassword: "password-123"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := tenant.NewContext(context.Background(), w.Workspace.ID)
+	fd := fielddefs.New(db.Client, nil)
+	opts := make([]schematype.FieldOption, len(bench.Cities))
+	for i, c := range bench.Cities {
+		opts[i] = schematype.FieldOption{Value: c, Label: c}
+	}
+	if _, err := fd.Create(ctx, db.Client, fielddefs.Input{Key: "budget", Label: "预算", Type: fielddefinition.TypeNUMBER}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := fd.Create(ctx, db.Client, fielddefs.Input{Key: "city", Label: "城市", Type: fielddefinition.TypeSELECT, Options: opts}); err != nil {
+		b.Fatal(err)
+	}
+	return ctx, &leads.Ingester{Client: db.Client, Fields: fd}
+}
+
+// ingestRows sends rows in batches on workers goroutines and returns the totals.
+func ingestRows(b *testing.B, ctx context.Context, in *leads.Ingester, rows []bench.LeadRow, batch, workers int) (created, merged, rejected int) {
+	b.Helper()
+	type job struct{ lo, hi int }
+	jobs := make(chan job)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				rs := make([]leads.Row, 0, j.hi-j.lo)
+				for _, r := range rows[j.lo:j.hi] {
+					rs = append(rs, leads.Row{Name: r.Name, Phone: r.Phone, Email: r.Email, Company: r.Company, Source: r.Source,
+						Attributes: map[string]any{"budget": r.Budget, "city": r.City}})
+				}
+				res, err := in.Ingest(ctx, leads.Batch{Rows: rs})
+				if err != nil {
+					b.Error(err)
+					continue
+				}
+				mu.Lock()
+				created, merged, rejected = created+res.Created, merged+res.Merged, rejected+res.Rejected
+				mu.Unlock()
+			}
+		}()
+	}
+	for lo := 0; lo < len(rows); lo += batch {
+		jobs <- job{lo, min(len(rows), lo+batch)}
+	}
+	close(jobs)
+	wg.Wait()
+	return created, merged, rejected
+}
+
+// benchWorkers is the number of concurrent batches: SCRM_BENCH_WORKERS, default 2.
+func benchWorkers() int {
+	if n, err := strconv.Atoi(os.Getenv("SCRM_BENCH_WORKERS")); err == nil && n > 0 {
+		return n
+	}
+	return 2
+}
