@@ -1,12 +1,14 @@
 package bench_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
+	"encoding/csv"
 	"encoding/hex"
 	"os"
+	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/internal/fielddefs"
+	"github.com/scrmhq/scrm/internal/importer"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/testenv"
@@ -32,7 +35,8 @@ func benchRows() int {
 
 // BenchmarkImportVsCopy imports generated rows (about 10% duplicates, 2%
 // invalid phones, two custom fields) through the ingest service, in batches
-// of 2000 on 2 workers as `scrm import` sends them, and, in the same run,
+// of 2000 with 2 in flight, exactly as `scrm import` does (CSV file, column
+// mapping, idempotency keys, state file), and, in the same run,
 // COPYs the same raw rows into an unindexed table: the floor no import can
 // beat. It reports both rates and their ratio.
 func BenchmarkImportVsCopy(b *testing.B) {
@@ -44,10 +48,16 @@ func BenchmarkImportVsCopy(b *testing.B) {
 		b.StopTimer()
 		copyRate := copyRows(b, db, rows)
 		ctx, in := newWorkspace(b, db)
+		path := writeCSV(b, rows)
 		b.StartTimer()
 		start := time.Now()
-		created, merged, rejected := ingestRows(b, ctx, in, rows, 2000, benchWorkers())
+		sum, err := importer.Run(ctx, importer.Options{Path: path, Mapping: benchMapping(b), Concurrency: benchWorkers()},
+			func(ctx context.Context, batch leads.Batch) (*leads.Result, error) { return in.Ingest(ctx, batch) })
+		if err != nil {
+			b.Fatal(err)
+		}
 		elapsed := time.Since(start)
+		created, merged, rejected := sum.Created, sum.Merged, sum.Rejected
 		rate := float64(n) / elapsed.Seconds()
 		b.ReportMetric(rate, "import-rows/s")
 		b.ReportMetric(copyRate, "copy-rows/s")
@@ -119,40 +129,36 @@ func newWorkspace(b *testing.B, db *testenv.Database) (context.Context, *leads.I
 	return ctx, &leads.Ingester{Client: db.Client, Fields: fd}
 }
 
-// ingestRows sends rows in batches on workers goroutines and returns the totals.
-func ingestRows(b *testing.B, ctx context.Context, in *leads.Ingester, rows []bench.LeadRow, batch, workers int) (created, merged, rejected int) {
+// writeCSV writes rows to a CSV file as an export from another system would.
+func writeCSV(b *testing.B, rows []bench.LeadRow) string {
 	b.Helper()
-	type job struct{ lo, hi int }
-	jobs := make(chan job)
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				rs := make([]leads.Row, 0, j.hi-j.lo)
-				for _, r := range rows[j.lo:j.hi] {
-					rs = append(rs, leads.Row{Name: r.Name, Phone: r.Phone, Email: r.Email, Company: r.Company, Source: r.Source,
-						Attributes: map[string]any{"budget": r.Budget, "city": r.City}})
-				}
-				res, err := in.Ingest(ctx, leads.Batch{Rows: rs})
-				if err != nil {
-					b.Error(err)
-					continue
-				}
-				mu.Lock()
-				created, merged, rejected = created+res.Created, merged+res.Merged, rejected+res.Rejected
-				mu.Unlock()
-			}
-		}()
+	path := filepath.Join(b.TempDir(), "leads.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
 	}
-	for lo := 0; lo < len(rows); lo += batch {
-		jobs <- job{lo, min(len(rows), lo+batch)}
+	w := csv.NewWriter(bufio.NewWriter(f))
+	_ = w.Write(bench.LeadHeader)
+	for _, r := range rows {
+		_ = w.Write(r.Record())
 	}
-	close(jobs)
-	wg.Wait()
-	return created, merged, rejected
+	w.Flush()
+	if err := w.Error(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+func benchMapping(b *testing.B) *importer.Mapping {
+	b.Helper()
+	m, err := importer.ParseMapping([]byte("columns:\n  name: name\n  phone: phone\n  email: email\n  company: company\n  source: source\n  budget: attributes.budget\n  city: attributes.city\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
 }
 
 // benchWorkers is the number of concurrent batches: SCRM_BENCH_WORKERS, default 2.
