@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/google/uuid"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/tenant"
+	"github.com/scrmhq/scrm/internal/txn"
 )
 
 // leadRows converts GraphQL lead inputs to ingest rows.
@@ -85,16 +87,23 @@ func notificationLimit(first *int) int {
 	return min(*first, 200)
 }
 
-// leadsChanged queues a re-score of leads; a queue failure is logged by the
-// queue's caller only, since the write itself succeeded and the nightly pass
-// re-scores everything.
+// leadsChanged queues a re-score of leads once the mutation's transaction
+// commits. The write stands by then, so a queue failure is logged, not
+// returned.
 func (r *Resolver) leadsChanged(ctx context.Context, ids []uuid.UUID) {
 	if r.Queue == nil || len(ids) == 0 {
 		return
 	}
-	if tid, ok := tenant.FromContext(ctx); ok {
-		_ = r.Queue.LeadsChanged(context.WithoutCancel(ctx), tid, ids)
+	tid, ok := tenant.FromContext(ctx)
+	if !ok {
+		return
 	}
+	_ = txn.AfterCommit(ctx, func(ctx context.Context) error {
+		if err := r.Queue.LeadsChanged(context.WithoutCancel(ctx), tid, ids); err != nil {
+			slog.ErrorContext(ctx, "queue re-score of changed leads", "err", err, "leads", len(ids))
+		}
+		return nil
+	})
 }
 
 // trackEventsPayload serves the trackEvents mutation.

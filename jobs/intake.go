@@ -126,21 +126,25 @@ func (h *Handlers) HandleNotificationsDeliver(ctx context.Context, t *asynq.Task
 	if err != nil {
 		return err
 	}
-	for _, n := range notes {
-		if h.Redis != nil {
-			raw, err := json.Marshal(map[string]any{"id": n.ID, "kind": n.Kind, "leadID": n.LeadID, "message": n.Message, "createdAt": n.CreatedAt})
-			if err != nil {
-				return err
-			}
-			if err := h.Redis.Publish(ctx, NotificationChannel(n.UserID), raw).Err(); err != nil {
-				return fmt.Errorf("publish notification: %w", err)
-			}
+	ids := make([]uuid.UUID, len(notes))
+	for i, n := range notes {
+		ids[i] = n.ID
+		if h.Redis == nil {
+			continue
 		}
-		if err := h.Client.Notification.UpdateOneID(n.ID).SetDeliveredAt(h.Clock.Now()).Exec(ctx); err != nil {
+		raw, err := json.Marshal(map[string]any{"id": n.ID, "kind": n.Kind, "leadID": n.LeadID, "message": n.Message, "createdAt": n.CreatedAt})
+		if err != nil {
 			return err
 		}
+		if err := h.Redis.Publish(ctx, NotificationChannel(n.UserID), raw).Err(); err != nil {
+			return fmt.Errorf("publish notification: %w", err)
+		}
 	}
-	return nil
+	if len(ids) == 0 {
+		return nil
+	}
+	return h.Client.Notification.Update().Where(notification.IDIn(ids...), notification.DeliveredAtIsNil()).
+		SetDeliveredAt(h.Clock.Now()).Exec(ctx)
 }
 
 // HandleEventPartitions keeps event partitions ahead of time.

@@ -274,7 +274,6 @@ func Record(ctx context.Context, c *ent.Client, leadIDs []uuid.UUID, name, sourc
 	return nil
 }
 
-
 // Queue takes the re-scoring of leads whose events changed (jobs.Queue).
 type Queue interface {
 	LeadsChanged(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) error
@@ -305,9 +304,14 @@ func (s *Service) Track(ctx context.Context, c *ent.Client, in []Input, source s
 		return nil, err
 	}
 	if s.Queue != nil && len(res.Leads) > 0 {
-		if err := s.Queue.LeadsChanged(context.WithoutCancel(ctx), tid, res.Leads); err != nil && s.OnQueueError != nil {
-			s.OnQueueError(err)
-		}
+		// Queued once the events are committed (GraphQL mutations run in a
+		// transaction), so a worker never scores without them.
+		_ = txn.AfterCommit(ctx, func(ctx context.Context) error {
+			if err := s.Queue.LeadsChanged(context.WithoutCancel(ctx), tid, res.Leads); err != nil && s.OnQueueError != nil {
+				s.OnQueueError(err)
+			}
+			return nil
+		})
 	}
 	return res, nil
 }

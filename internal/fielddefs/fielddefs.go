@@ -19,6 +19,7 @@ import (
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/tenant"
+	"github.com/scrmhq/scrm/internal/txn"
 )
 
 // Service owns field definitions and the per-workspace schema cache.
@@ -44,7 +45,9 @@ func (s *Service) scheduleIndex(ctx context.Context, d *ent.FieldDefinition) err
 	if s.queue == nil {
 		return nil
 	}
-	return afterCommit(ctx, func(ctx context.Context) error {
+	// After the commit a failed enqueue is retried by the periodic sweep of
+	// stale PENDING definitions (jobs.TypeFieldIndexSweep).
+	return txn.AfterCommit(ctx, func(ctx context.Context) error {
 		return s.queue.EnqueueFieldIndex(ctx, d.TenantID, d.ID)
 	})
 }

@@ -22,27 +22,6 @@ type Enqueuer interface {
 	EnqueueFieldIndex(ctx context.Context, tenantID, fieldID uuid.UUID) error
 }
 
-// afterCommit runs f once the context's transaction commits, or now when
-// there is none, so a worker never reads the definition before it exists.
-func afterCommit(ctx context.Context, f func(context.Context) error) error {
-	tx := ent.TxFromContext(ctx)
-	if tx == nil {
-		return f(ctx)
-	}
-	tx.OnCommit(func(next ent.Committer) ent.Committer {
-		return ent.CommitFunc(func(cctx context.Context, tx *ent.Tx) error {
-			if err := next.Commit(cctx, tx); err != nil {
-				return err
-			}
-			// The change is committed; a failed enqueue is retried by the
-			// periodic sweep of stale PENDING definitions (jobs.TypeFieldIndexSweep).
-			_ = f(context.WithoutCancel(cctx))
-			return nil
-		})
-	})
-	return nil
-}
-
 // IndexName is the name of the partial expression index of (workspace, key):
 // derived from both so it is stable, unique and within Postgres's 63 bytes.
 func IndexName(tenantID uuid.UUID, key string) string {

@@ -18,6 +18,7 @@ import (
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/fields"
+	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/pipeline"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/workspace"
@@ -280,7 +281,7 @@ func (w *writer) claimKey(ctx context.Context) (*Result, error) {
 	var id uuid.UUID
 	err := w.queryRow(ctx, `INSERT INTO ingest_batches (id, tenant_id, key, request_hash, rows, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, key) DO NOTHING RETURNING id`,
-		[]any{newID(gidIngestBatch), w.tid, w.batch.IdempotencyKey, w.hash, len(w.batch.Rows), w.now}, &id)
+		[]any{gid.New(gid.IngestBatch), w.tid, w.batch.IdempotencyKey, w.hash, len(w.batch.Rows), w.now}, &id)
 	if err == nil {
 		return nil, nil
 	}

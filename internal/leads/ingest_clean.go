@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -351,14 +352,7 @@ func cloneMap(m map[string]any) map[string]any {
 
 func unionStrings(a, b []string) []string {
 	for _, s := range b {
-		found := false
-		for _, x := range a {
-			if x == s {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !slices.Contains(a, s) {
 			a = append(a, s)
 		}
 	}

@@ -340,7 +340,6 @@ func TestIngestIdempotencyKey(t *testing.T) {
 	f := newFixture(t, db)
 	b := leads.Batch{IdempotencyKey: "form-42", Rows: []leads.Row{{Phone: "13811110000"}, {Email: "a@example.com"}, {Phone: "x"}}}
 	first := f.ingest(t, b)
-	var before int
 	snapshot := func() string {
 		var s string
 		if err := db.DB.QueryRow(`SELECT (SELECT count(*) FROM leads)::text || '/' || (SELECT count(*) FROM source_touches)::text || '/' || (SELECT count(*) FROM events)::text || '/' || (SELECT coalesce(max(lead_seq), 0) FROM workspaces)::text`).Scan(&s); err != nil {
@@ -349,7 +348,6 @@ func TestIngestIdempotencyKey(t *testing.T) {
 		return s
 	}
 	s1 := snapshot()
-	_ = before
 	again := f.ingest(t, b)
 	if !again.Replayed || statuses(again) != statuses(first) || again.Rows[0].LeadID != first.Rows[0].LeadID || again.Rows[1].LeadID != first.Rows[1].LeadID {
 		t.Fatalf("replay = %+v, want the first answer %+v", again, first)

@@ -1,12 +1,15 @@
 package leads
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/lib/pq"
@@ -18,13 +21,6 @@ import (
 	"github.com/scrmhq/scrm/internal/txn"
 	"github.com/scrmhq/scrm/internal/workspace"
 )
-
-const (
-	gidIngestBatch   = gid.IngestBatch
-	fieldsModeCreate = fields.ModeCreate
-)
-
-func newID(t gid.Type) uuid.UUID { return gid.New(t) }
 
 // live returns the groups not rejected so far.
 func (w *writer) live(gs []*group) []*group {
@@ -229,7 +225,7 @@ func (w *writer) finalAttributes(gs []*group) []*group {
 		if w.targets[g] != nil {
 			continue
 		}
-		attrs, err := w.sch.Validate(fieldsModeCreate, nil, g.Attributes)
+		attrs, err := w.sch.Validate(fields.ModeCreate, nil, g.Attributes)
 		if err != nil {
 			for _, fe := range fieldErrors(err) {
 				w.reject(g, fe)
@@ -276,7 +272,8 @@ func (w *writer) checkUnique(ctx context.Context, gs []*group) ([]*group, error)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		claimed := map[string]uuid.UUID{} // JSON value -> lead (or group marker) holding it
+		// JSON value -> who holds it: a lead's id, or the *group that will create one.
+		claimed := map[string]any{}
 		var vals pq.StringArray
 		enc := map[*group]string{}
 		for _, g := range gs {
@@ -321,11 +318,9 @@ func (w *writer) checkUnique(ctx context.Context, gs []*group) ([]*group, error)
 			if !ok {
 				continue
 			}
-			self := uuid.Nil
+			var self any = g
 			if t := w.targets[g]; t != nil {
 				self = t.ID
-			} else {
-				self = groupMarker(g)
 			}
 			holder, taken := claimed[normJSON(v)]
 			if taken && holder != self {
@@ -345,16 +340,6 @@ func uniqueLockKey(tid uuid.UUID, key string) int64 {
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(tid.String() + "/" + key))
 	return int64(h.Sum64())
-}
-
-// groupMarker is a stand-in lead id for a group that creates a lead, unique
-// per group within an attempt.
-func groupMarker(g *group) uuid.UUID {
-	var id uuid.UUID
-	h := fnv.New64a()
-	_, _ = fmt.Fprintf(h, "%p", g)
-	copy(id[:], h.Sum(nil))
-	return id
 }
 
 // normJSON re-encodes a JSON text so values compare by content.
@@ -470,7 +455,7 @@ func (w *writer) insert(ctx context.Context, gs []*group) error {
 	}
 	recs := make([]newLead, len(fresh))
 	for i, g := range fresh {
-		id := newID(gid.Lead)
+		id := gid.New(gid.Lead)
 		w.created[g] = id
 		recs[i] = newLead{
 			ID: id, Seq: first + int64(i), Name: g.Name,
@@ -483,7 +468,9 @@ func (w *writer) insert(ctx context.Context, gs []*group) error {
 	}
 	// Insert in identity order, so concurrent batches that share people
 	// wait on each other instead of deadlocking.
-	sort.Slice(recs, func(i, j int) bool { return deref(recs[i].Phone)+"\x00"+deref(recs[i].Email) < deref(recs[j].Phone)+"\x00"+deref(recs[j].Email) })
+	slices.SortFunc(recs, func(a, b newLead) int {
+		return cmp.Or(strings.Compare(deref(a.Phone), deref(b.Phone)), strings.Compare(deref(a.Email), deref(b.Email)))
+	})
 	cols, err := insertArgs(recs)
 	if err != nil {
 		return err
@@ -643,7 +630,7 @@ func (w *writer) recordDuplicates(ctx context.Context, gs []*group) error {
 		}
 		for _, i := range dups {
 			r := w.rows[i]
-			touches = append(touches, touch{ID: newID(gid.SourceTouch), LeadID: leadID, Source: r.Source,
+			touches = append(touches, touch{ID: gid.New(gid.SourceTouch), LeadID: leadID, Source: r.Source,
 				SourceDetail: r.SourceDetail, ExternalID: nilIfEmpty(r.ExternalID)})
 		}
 	}
@@ -690,7 +677,7 @@ func (w *writer) notifyOwners(ctx context.Context, leads map[uuid.UUID]*existing
 		if name == "" {
 			name = "未命名线索"
 		}
-		n := note{ID: newID(gid.Notification), UserID: *l.OwnerID, LeadID: id,
+		n := note{ID: gid.New(gid.Notification), UserID: *l.OwnerID, LeadID: id,
 			Message: fmt.Sprintf("你保护期内的线索「%s」收到一条重复线索，已合并到该线索，仍归你跟进。", name)}
 		notes = append(notes, n)
 		w.ingested.Notifications = append(w.ingested.Notifications, n.ID)
@@ -781,7 +768,7 @@ type tagRef struct {
 func (w *writer) tagIDs(ctx context.Context, names pq.StringArray) (map[string]tagRef, error) {
 	newIDs := make([]uuid.UUID, len(names))
 	for i := range names {
-		newIDs[i] = newID(gid.Tag)
+		newIDs[i] = gid.New(gid.Tag)
 	}
 	if _, err := w.c.ExecContext(ctx, `INSERT INTO tags (id, tenant_id, name, color, created_at, updated_at)
 		SELECT id, $1, name, '', $2, $2 FROM unnest($3::uuid[], $4::text[]) AS n(id, name)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -137,7 +138,7 @@ func mergeInto(ctx context.Context, c *ent.Client, tid uuid.UUID, p *mergeRow, d
 		if m.TerritoryID == nil {
 			m.TerritoryID = d.TerritoryID
 		}
-		if m.ReferrerID == nil && d.ReferrerID != nil && *d.ReferrerID != p.ID && !contains(dups, *d.ReferrerID) {
+		if m.ReferrerID == nil && d.ReferrerID != nil && *d.ReferrerID != p.ID && !slices.Contains(dups, *d.ReferrerID) {
 			m.ReferrerID = d.ReferrerID
 		}
 		if d.LastFollowUpAt != nil && (m.LastFollowUpAt == nil || d.LastFollowUpAt.After(*m.LastFollowUpAt)) {
@@ -202,12 +203,3 @@ WHERE NOT (coalesce(c.exclusive, false) AND EXISTS (
 	SELECT 1 FROM lead_tags lt JOIN tags o ON o.tenant_id = $1 AND o.id = lt.tag_id
 	WHERE lt.tenant_id = $1 AND lt.lead_id = $3 AND o.group_id = c.group_id))
 ON CONFLICT (lead_id, tag_id) DO NOTHING`
-
-func contains(ids []uuid.UUID, id uuid.UUID) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
-}

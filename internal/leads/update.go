@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"sort"
 	"strings"
 
@@ -173,9 +172,7 @@ func validateAttributes(ctx context.Context, c *ent.Client, sch *fields.Schema, 
 		if !ok || !def.Unique || !present || v == nil {
 			continue
 		}
-		h := fnv.New64a()
-		_, _ = h.Write([]byte(tid.String() + "/" + k))
-		if _, err := c.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(h.Sum64())); err != nil {
+		if _, err := c.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, uniqueLockKey(tid, k)); err != nil {
 			return nil, fmt.Errorf("lock unique field: %w", err)
 		}
 		raw, err := json.Marshal(v)

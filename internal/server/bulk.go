@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -295,16 +296,9 @@ func jsonReason(err error) string {
 	case errors.As(err, &se):
 		return fmt.Sprintf("syntax error at byte %d", se.Offset)
 	case errors.As(err, &te):
-		return fmt.Sprintf("%s must be %s, not %s", cmpOr(te.Field, "an item"), te.Type.String(), te.Value)
+		return fmt.Sprintf("%s must be %s, not %s", cmp.Or(te.Field, "an item"), te.Type.String(), te.Value)
 	}
 	return "malformed"
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func optionalID(s string, t gid.Type, field string) (*uuid.UUID, error) {

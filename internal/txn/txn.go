@@ -67,3 +67,25 @@ func UUIDArray(ids []uuid.UUID) any {
 	}
 	return s
 }
+
+// AfterCommit runs f once the transaction of ctx (entgql's per-mutation one)
+// commits, or now when there is none, so a worker never reads rows before
+// they exist. f's error is returned only when it runs now; after a commit
+// the write stands, so callers pass an f that reports its own failure (or
+// rely on a periodic sweep).
+func AfterCommit(ctx context.Context, f func(context.Context) error) error {
+	tx := ent.TxFromContext(ctx)
+	if tx == nil {
+		return f(ctx)
+	}
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(cctx context.Context, tx *ent.Tx) error {
+			if err := next.Commit(cctx, tx); err != nil {
+				return err
+			}
+			_ = f(context.WithoutCancel(cctx))
+			return nil
+		})
+	})
+	return nil
+}
