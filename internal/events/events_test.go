@@ -57,9 +57,9 @@ func TestTrackResolvesLeadsAndReportsBadEvents(t *testing.T) {
 		{LeadID: &ids[0], Name: "viewed_ad", Properties: map[string]any{"campaign": "双十一"}},
 		{ExternalID: "crm-1", Name: "order.paid", OccurredAt: &past},
 		{Phone: "138 0000 0002", Name: "rode_metro"},
-		{Phone: "13900000000", Name: "x"},               // no such lead
-		{LeadID: &otherIDs[0], Name: "x"},               // another workspace's lead
-		{LeadID: &ids[0], Name: "1bad"},                 // bad name
+		{Phone: "13900000000", Name: "x"}, // no such lead
+		{LeadID: &otherIDs[0], Name: "x"}, // another workspace's lead
+		{LeadID: &ids[0], Name: "1bad"},   // bad name
 		{LeadID: &ids[0], Name: "late", OccurredAt: &future},
 		{Name: "orphan"},
 		{LeadID: &ids[0], Name: "big", Properties: map[string]any{"k": strings.Repeat("x", 9000)}},
