@@ -17,6 +17,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/assignmentrule"
+	"github.com/scrmhq/scrm/ent/assignmenttarget"
 	"github.com/scrmhq/scrm/ent/auditlog"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
@@ -26,10 +28,13 @@ import (
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
+	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/scorehit"
+	"github.com/scrmhq/scrm/ent/scoringrule"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -51,6 +56,10 @@ type Client struct {
 	Schema *migrate.Schema
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// AssignmentRule is the client for interacting with the AssignmentRule builders.
+	AssignmentRule *AssignmentRuleClient
+	// AssignmentTarget is the client for interacting with the AssignmentTarget builders.
+	AssignmentTarget *AssignmentTargetClient
 	// AuditLog is the client for interacting with the AuditLog builders.
 	AuditLog *AuditLogClient
 	// Deal is the client for interacting with the Deal builders.
@@ -69,6 +78,8 @@ type Client struct {
 	LostReason *LostReasonClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// OwnerChange is the client for interacting with the OwnerChange builders.
+	OwnerChange *OwnerChangeClient
 	// Partner is the client for interacting with the Partner builders.
 	Partner *PartnerClient
 	// Pipeline is the client for interacting with the Pipeline builders.
@@ -77,6 +88,10 @@ type Client struct {
 	PolicyRule *PolicyRuleClient
 	// Pool is the client for interacting with the Pool builders.
 	Pool *PoolClient
+	// ScoreHit is the client for interacting with the ScoreHit builders.
+	ScoreHit *ScoreHitClient
+	// ScoringRule is the client for interacting with the ScoringRule builders.
+	ScoringRule *ScoringRuleClient
 	// SourceTouch is the client for interacting with the SourceTouch builders.
 	SourceTouch *SourceTouchClient
 	// Stage is the client for interacting with the Stage builders.
@@ -109,6 +124,8 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.APIKey = NewAPIKeyClient(c.config)
+	c.AssignmentRule = NewAssignmentRuleClient(c.config)
+	c.AssignmentTarget = NewAssignmentTargetClient(c.config)
 	c.AuditLog = NewAuditLogClient(c.config)
 	c.Deal = NewDealClient(c.config)
 	c.FieldDefinition = NewFieldDefinitionClient(c.config)
@@ -118,10 +135,13 @@ func (c *Client) init() {
 	c.LeadTag = NewLeadTagClient(c.config)
 	c.LostReason = NewLostReasonClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
+	c.OwnerChange = NewOwnerChangeClient(c.config)
 	c.Partner = NewPartnerClient(c.config)
 	c.Pipeline = NewPipelineClient(c.config)
 	c.PolicyRule = NewPolicyRuleClient(c.config)
 	c.Pool = NewPoolClient(c.config)
+	c.ScoreHit = NewScoreHitClient(c.config)
+	c.ScoringRule = NewScoringRuleClient(c.config)
 	c.SourceTouch = NewSourceTouchClient(c.config)
 	c.Stage = NewStageClient(c.config)
 	c.StageChange = NewStageChangeClient(c.config)
@@ -222,32 +242,37 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:             ctx,
-		config:          cfg,
-		APIKey:          NewAPIKeyClient(cfg),
-		AuditLog:        NewAuditLogClient(cfg),
-		Deal:            NewDealClient(cfg),
-		FieldDefinition: NewFieldDefinitionClient(cfg),
-		FollowUp:        NewFollowUpClient(cfg),
-		IngestBatch:     NewIngestBatchClient(cfg),
-		Lead:            NewLeadClient(cfg),
-		LeadTag:         NewLeadTagClient(cfg),
-		LostReason:      NewLostReasonClient(cfg),
-		Notification:    NewNotificationClient(cfg),
-		Partner:         NewPartnerClient(cfg),
-		Pipeline:        NewPipelineClient(cfg),
-		PolicyRule:      NewPolicyRuleClient(cfg),
-		Pool:            NewPoolClient(cfg),
-		SourceTouch:     NewSourceTouchClient(cfg),
-		Stage:           NewStageClient(cfg),
-		StageChange:     NewStageChangeClient(cfg),
-		Suppression:     NewSuppressionClient(cfg),
-		Tag:             NewTagClient(cfg),
-		TagGroup:        NewTagGroupClient(cfg),
-		Team:            NewTeamClient(cfg),
-		Territory:       NewTerritoryClient(cfg),
-		User:            NewUserClient(cfg),
-		Workspace:       NewWorkspaceClient(cfg),
+		ctx:              ctx,
+		config:           cfg,
+		APIKey:           NewAPIKeyClient(cfg),
+		AssignmentRule:   NewAssignmentRuleClient(cfg),
+		AssignmentTarget: NewAssignmentTargetClient(cfg),
+		AuditLog:         NewAuditLogClient(cfg),
+		Deal:             NewDealClient(cfg),
+		FieldDefinition:  NewFieldDefinitionClient(cfg),
+		FollowUp:         NewFollowUpClient(cfg),
+		IngestBatch:      NewIngestBatchClient(cfg),
+		Lead:             NewLeadClient(cfg),
+		LeadTag:          NewLeadTagClient(cfg),
+		LostReason:       NewLostReasonClient(cfg),
+		Notification:     NewNotificationClient(cfg),
+		OwnerChange:      NewOwnerChangeClient(cfg),
+		Partner:          NewPartnerClient(cfg),
+		Pipeline:         NewPipelineClient(cfg),
+		PolicyRule:       NewPolicyRuleClient(cfg),
+		Pool:             NewPoolClient(cfg),
+		ScoreHit:         NewScoreHitClient(cfg),
+		ScoringRule:      NewScoringRuleClient(cfg),
+		SourceTouch:      NewSourceTouchClient(cfg),
+		Stage:            NewStageClient(cfg),
+		StageChange:      NewStageChangeClient(cfg),
+		Suppression:      NewSuppressionClient(cfg),
+		Tag:              NewTagClient(cfg),
+		TagGroup:         NewTagGroupClient(cfg),
+		Team:             NewTeamClient(cfg),
+		Territory:        NewTerritoryClient(cfg),
+		User:             NewUserClient(cfg),
+		Workspace:        NewWorkspaceClient(cfg),
 	}, nil
 }
 
@@ -265,32 +290,37 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:             ctx,
-		config:          cfg,
-		APIKey:          NewAPIKeyClient(cfg),
-		AuditLog:        NewAuditLogClient(cfg),
-		Deal:            NewDealClient(cfg),
-		FieldDefinition: NewFieldDefinitionClient(cfg),
-		FollowUp:        NewFollowUpClient(cfg),
-		IngestBatch:     NewIngestBatchClient(cfg),
-		Lead:            NewLeadClient(cfg),
-		LeadTag:         NewLeadTagClient(cfg),
-		LostReason:      NewLostReasonClient(cfg),
-		Notification:    NewNotificationClient(cfg),
-		Partner:         NewPartnerClient(cfg),
-		Pipeline:        NewPipelineClient(cfg),
-		PolicyRule:      NewPolicyRuleClient(cfg),
-		Pool:            NewPoolClient(cfg),
-		SourceTouch:     NewSourceTouchClient(cfg),
-		Stage:           NewStageClient(cfg),
-		StageChange:     NewStageChangeClient(cfg),
-		Suppression:     NewSuppressionClient(cfg),
-		Tag:             NewTagClient(cfg),
-		TagGroup:        NewTagGroupClient(cfg),
-		Team:            NewTeamClient(cfg),
-		Territory:       NewTerritoryClient(cfg),
-		User:            NewUserClient(cfg),
-		Workspace:       NewWorkspaceClient(cfg),
+		ctx:              ctx,
+		config:           cfg,
+		APIKey:           NewAPIKeyClient(cfg),
+		AssignmentRule:   NewAssignmentRuleClient(cfg),
+		AssignmentTarget: NewAssignmentTargetClient(cfg),
+		AuditLog:         NewAuditLogClient(cfg),
+		Deal:             NewDealClient(cfg),
+		FieldDefinition:  NewFieldDefinitionClient(cfg),
+		FollowUp:         NewFollowUpClient(cfg),
+		IngestBatch:      NewIngestBatchClient(cfg),
+		Lead:             NewLeadClient(cfg),
+		LeadTag:          NewLeadTagClient(cfg),
+		LostReason:       NewLostReasonClient(cfg),
+		Notification:     NewNotificationClient(cfg),
+		OwnerChange:      NewOwnerChangeClient(cfg),
+		Partner:          NewPartnerClient(cfg),
+		Pipeline:         NewPipelineClient(cfg),
+		PolicyRule:       NewPolicyRuleClient(cfg),
+		Pool:             NewPoolClient(cfg),
+		ScoreHit:         NewScoreHitClient(cfg),
+		ScoringRule:      NewScoringRuleClient(cfg),
+		SourceTouch:      NewSourceTouchClient(cfg),
+		Stage:            NewStageClient(cfg),
+		StageChange:      NewStageChangeClient(cfg),
+		Suppression:      NewSuppressionClient(cfg),
+		Tag:              NewTagClient(cfg),
+		TagGroup:         NewTagGroupClient(cfg),
+		Team:             NewTeamClient(cfg),
+		Territory:        NewTerritoryClient(cfg),
+		User:             NewUserClient(cfg),
+		Workspace:        NewWorkspaceClient(cfg),
 	}, nil
 }
 
@@ -320,10 +350,11 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.AuditLog, c.Deal, c.FieldDefinition, c.FollowUp, c.IngestBatch,
-		c.Lead, c.LeadTag, c.LostReason, c.Notification, c.Partner, c.Pipeline,
-		c.PolicyRule, c.Pool, c.SourceTouch, c.Stage, c.StageChange, c.Suppression,
-		c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
+		c.APIKey, c.AssignmentRule, c.AssignmentTarget, c.AuditLog, c.Deal,
+		c.FieldDefinition, c.FollowUp, c.IngestBatch, c.Lead, c.LeadTag, c.LostReason,
+		c.Notification, c.OwnerChange, c.Partner, c.Pipeline, c.PolicyRule, c.Pool,
+		c.ScoreHit, c.ScoringRule, c.SourceTouch, c.Stage, c.StageChange,
+		c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -333,10 +364,11 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.AuditLog, c.Deal, c.FieldDefinition, c.FollowUp, c.IngestBatch,
-		c.Lead, c.LeadTag, c.LostReason, c.Notification, c.Partner, c.Pipeline,
-		c.PolicyRule, c.Pool, c.SourceTouch, c.Stage, c.StageChange, c.Suppression,
-		c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
+		c.APIKey, c.AssignmentRule, c.AssignmentTarget, c.AuditLog, c.Deal,
+		c.FieldDefinition, c.FollowUp, c.IngestBatch, c.Lead, c.LeadTag, c.LostReason,
+		c.Notification, c.OwnerChange, c.Partner, c.Pipeline, c.PolicyRule, c.Pool,
+		c.ScoreHit, c.ScoringRule, c.SourceTouch, c.Stage, c.StageChange,
+		c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -347,6 +379,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *APIKeyMutation:
 		return c.APIKey.mutate(ctx, m)
+	case *AssignmentRuleMutation:
+		return c.AssignmentRule.mutate(ctx, m)
+	case *AssignmentTargetMutation:
+		return c.AssignmentTarget.mutate(ctx, m)
 	case *AuditLogMutation:
 		return c.AuditLog.mutate(ctx, m)
 	case *DealMutation:
@@ -365,6 +401,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.LostReason.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
+	case *OwnerChangeMutation:
+		return c.OwnerChange.mutate(ctx, m)
 	case *PartnerMutation:
 		return c.Partner.mutate(ctx, m)
 	case *PipelineMutation:
@@ -373,6 +411,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.PolicyRule.mutate(ctx, m)
 	case *PoolMutation:
 		return c.Pool.mutate(ctx, m)
+	case *ScoreHitMutation:
+		return c.ScoreHit.mutate(ctx, m)
+	case *ScoringRuleMutation:
+		return c.ScoringRule.mutate(ctx, m)
 	case *SourceTouchMutation:
 		return c.SourceTouch.mutate(ctx, m)
 	case *StageMutation:
@@ -546,6 +588,340 @@ func (c *APIKeyClient) mutate(ctx context.Context, m *APIKeyMutation) (Value, er
 		return (&APIKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown APIKey mutation op: %q", m.Op())
+	}
+}
+
+// AssignmentRuleClient is a client for the AssignmentRule schema.
+type AssignmentRuleClient struct {
+	config
+}
+
+// NewAssignmentRuleClient returns a client for the AssignmentRule from the given config.
+func NewAssignmentRuleClient(c config) *AssignmentRuleClient {
+	return &AssignmentRuleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `assignmentrule.Hooks(f(g(h())))`.
+func (c *AssignmentRuleClient) Use(hooks ...Hook) {
+	c.hooks.AssignmentRule = append(c.hooks.AssignmentRule, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `assignmentrule.Intercept(f(g(h())))`.
+func (c *AssignmentRuleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AssignmentRule = append(c.inters.AssignmentRule, interceptors...)
+}
+
+// Create returns a builder for creating a AssignmentRule entity.
+func (c *AssignmentRuleClient) Create() *AssignmentRuleCreate {
+	mutation := newAssignmentRuleMutation(c.config, OpCreate)
+	return &AssignmentRuleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AssignmentRule entities.
+func (c *AssignmentRuleClient) CreateBulk(builders ...*AssignmentRuleCreate) *AssignmentRuleCreateBulk {
+	return &AssignmentRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AssignmentRuleClient) MapCreateBulk(slice any, setFunc func(*AssignmentRuleCreate, int)) *AssignmentRuleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AssignmentRuleCreateBulk{err: fmt.Errorf("calling to AssignmentRuleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AssignmentRuleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AssignmentRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AssignmentRule.
+func (c *AssignmentRuleClient) Update() *AssignmentRuleUpdate {
+	mutation := newAssignmentRuleMutation(c.config, OpUpdate)
+	return &AssignmentRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AssignmentRuleClient) UpdateOne(_m *AssignmentRule) *AssignmentRuleUpdateOne {
+	mutation := newAssignmentRuleMutation(c.config, OpUpdateOne, withAssignmentRule(_m))
+	return &AssignmentRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AssignmentRuleClient) UpdateOneID(id uuid.UUID) *AssignmentRuleUpdateOne {
+	mutation := newAssignmentRuleMutation(c.config, OpUpdateOne, withAssignmentRuleID(id))
+	return &AssignmentRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AssignmentRule.
+func (c *AssignmentRuleClient) Delete() *AssignmentRuleDelete {
+	mutation := newAssignmentRuleMutation(c.config, OpDelete)
+	return &AssignmentRuleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AssignmentRuleClient) DeleteOne(_m *AssignmentRule) *AssignmentRuleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AssignmentRuleClient) DeleteOneID(id uuid.UUID) *AssignmentRuleDeleteOne {
+	builder := c.Delete().Where(assignmentrule.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AssignmentRuleDeleteOne{builder}
+}
+
+// Query returns a query builder for AssignmentRule.
+func (c *AssignmentRuleClient) Query() *AssignmentRuleQuery {
+	return &AssignmentRuleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAssignmentRule},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AssignmentRule entity by its id.
+func (c *AssignmentRuleClient) Get(ctx context.Context, id uuid.UUID) (*AssignmentRule, error) {
+	return c.Query().Where(assignmentrule.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AssignmentRuleClient) GetX(ctx context.Context, id uuid.UUID) *AssignmentRule {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryFallbackPool queries the fallback_pool edge of a AssignmentRule.
+func (c *AssignmentRuleClient) QueryFallbackPool(_m *AssignmentRule) *PoolQuery {
+	query := (&PoolClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(assignmentrule.Table, assignmentrule.FieldID, id),
+			sqlgraph.To(pool.Table, pool.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, assignmentrule.FallbackPoolTable, assignmentrule.FallbackPoolColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTargets queries the targets edge of a AssignmentRule.
+func (c *AssignmentRuleClient) QueryTargets(_m *AssignmentRule) *AssignmentTargetQuery {
+	query := (&AssignmentTargetClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(assignmentrule.Table, assignmentrule.FieldID, id),
+			sqlgraph.To(assignmenttarget.Table, assignmenttarget.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, assignmentrule.TargetsTable, assignmentrule.TargetsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AssignmentRuleClient) Hooks() []Hook {
+	hooks := c.hooks.AssignmentRule
+	return append(hooks[:len(hooks):len(hooks)], assignmentrule.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AssignmentRuleClient) Interceptors() []Interceptor {
+	inters := c.inters.AssignmentRule
+	return append(inters[:len(inters):len(inters)], assignmentrule.Interceptors[:]...)
+}
+
+func (c *AssignmentRuleClient) mutate(ctx context.Context, m *AssignmentRuleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AssignmentRuleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AssignmentRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AssignmentRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AssignmentRuleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AssignmentRule mutation op: %q", m.Op())
+	}
+}
+
+// AssignmentTargetClient is a client for the AssignmentTarget schema.
+type AssignmentTargetClient struct {
+	config
+}
+
+// NewAssignmentTargetClient returns a client for the AssignmentTarget from the given config.
+func NewAssignmentTargetClient(c config) *AssignmentTargetClient {
+	return &AssignmentTargetClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `assignmenttarget.Hooks(f(g(h())))`.
+func (c *AssignmentTargetClient) Use(hooks ...Hook) {
+	c.hooks.AssignmentTarget = append(c.hooks.AssignmentTarget, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `assignmenttarget.Intercept(f(g(h())))`.
+func (c *AssignmentTargetClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AssignmentTarget = append(c.inters.AssignmentTarget, interceptors...)
+}
+
+// Create returns a builder for creating a AssignmentTarget entity.
+func (c *AssignmentTargetClient) Create() *AssignmentTargetCreate {
+	mutation := newAssignmentTargetMutation(c.config, OpCreate)
+	return &AssignmentTargetCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AssignmentTarget entities.
+func (c *AssignmentTargetClient) CreateBulk(builders ...*AssignmentTargetCreate) *AssignmentTargetCreateBulk {
+	return &AssignmentTargetCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AssignmentTargetClient) MapCreateBulk(slice any, setFunc func(*AssignmentTargetCreate, int)) *AssignmentTargetCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AssignmentTargetCreateBulk{err: fmt.Errorf("calling to AssignmentTargetClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AssignmentTargetCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AssignmentTargetCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AssignmentTarget.
+func (c *AssignmentTargetClient) Update() *AssignmentTargetUpdate {
+	mutation := newAssignmentTargetMutation(c.config, OpUpdate)
+	return &AssignmentTargetUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AssignmentTargetClient) UpdateOne(_m *AssignmentTarget) *AssignmentTargetUpdateOne {
+	mutation := newAssignmentTargetMutation(c.config, OpUpdateOne, withAssignmentTarget(_m))
+	return &AssignmentTargetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AssignmentTargetClient) UpdateOneID(id uuid.UUID) *AssignmentTargetUpdateOne {
+	mutation := newAssignmentTargetMutation(c.config, OpUpdateOne, withAssignmentTargetID(id))
+	return &AssignmentTargetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AssignmentTarget.
+func (c *AssignmentTargetClient) Delete() *AssignmentTargetDelete {
+	mutation := newAssignmentTargetMutation(c.config, OpDelete)
+	return &AssignmentTargetDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AssignmentTargetClient) DeleteOne(_m *AssignmentTarget) *AssignmentTargetDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AssignmentTargetClient) DeleteOneID(id uuid.UUID) *AssignmentTargetDeleteOne {
+	builder := c.Delete().Where(assignmenttarget.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AssignmentTargetDeleteOne{builder}
+}
+
+// Query returns a query builder for AssignmentTarget.
+func (c *AssignmentTargetClient) Query() *AssignmentTargetQuery {
+	return &AssignmentTargetQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAssignmentTarget},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AssignmentTarget entity by its id.
+func (c *AssignmentTargetClient) Get(ctx context.Context, id uuid.UUID) (*AssignmentTarget, error) {
+	return c.Query().Where(assignmenttarget.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AssignmentTargetClient) GetX(ctx context.Context, id uuid.UUID) *AssignmentTarget {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryRule queries the rule edge of a AssignmentTarget.
+func (c *AssignmentTargetClient) QueryRule(_m *AssignmentTarget) *AssignmentRuleQuery {
+	query := (&AssignmentRuleClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(assignmenttarget.Table, assignmenttarget.FieldID, id),
+			sqlgraph.To(assignmentrule.Table, assignmentrule.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, assignmenttarget.RuleTable, assignmenttarget.RuleColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a AssignmentTarget.
+func (c *AssignmentTargetClient) QueryUser(_m *AssignmentTarget) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(assignmenttarget.Table, assignmenttarget.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, assignmenttarget.UserTable, assignmenttarget.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AssignmentTargetClient) Hooks() []Hook {
+	hooks := c.hooks.AssignmentTarget
+	return append(hooks[:len(hooks):len(hooks)], assignmenttarget.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AssignmentTargetClient) Interceptors() []Interceptor {
+	inters := c.inters.AssignmentTarget
+	return append(inters[:len(inters):len(inters)], assignmenttarget.Interceptors[:]...)
+}
+
+func (c *AssignmentTargetClient) mutate(ctx context.Context, m *AssignmentTargetMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AssignmentTargetCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AssignmentTargetUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AssignmentTargetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AssignmentTargetDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AssignmentTarget mutation op: %q", m.Op())
 	}
 }
 
@@ -1540,6 +1916,22 @@ func (c *LeadClient) QueryDeals(_m *Lead) *DealQuery {
 	return query
 }
 
+// QueryOwnerChanges queries the owner_changes edge of a Lead.
+func (c *LeadClient) QueryOwnerChanges(_m *Lead) *OwnerChangeQuery {
+	query := (&OwnerChangeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(lead.Table, lead.FieldID, id),
+			sqlgraph.To(ownerchange.Table, ownerchange.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, lead.OwnerChangesTable, lead.OwnerChangesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryTouches queries the touches edge of a Lead.
 func (c *LeadClient) QueryTouches(_m *Lead) *SourceTouchQuery {
 	query := (&SourceTouchClient{config: c.config}).Query()
@@ -2048,6 +2440,237 @@ func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation
 		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
+	}
+}
+
+// OwnerChangeClient is a client for the OwnerChange schema.
+type OwnerChangeClient struct {
+	config
+}
+
+// NewOwnerChangeClient returns a client for the OwnerChange from the given config.
+func NewOwnerChangeClient(c config) *OwnerChangeClient {
+	return &OwnerChangeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ownerchange.Hooks(f(g(h())))`.
+func (c *OwnerChangeClient) Use(hooks ...Hook) {
+	c.hooks.OwnerChange = append(c.hooks.OwnerChange, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ownerchange.Intercept(f(g(h())))`.
+func (c *OwnerChangeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OwnerChange = append(c.inters.OwnerChange, interceptors...)
+}
+
+// Create returns a builder for creating a OwnerChange entity.
+func (c *OwnerChangeClient) Create() *OwnerChangeCreate {
+	mutation := newOwnerChangeMutation(c.config, OpCreate)
+	return &OwnerChangeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OwnerChange entities.
+func (c *OwnerChangeClient) CreateBulk(builders ...*OwnerChangeCreate) *OwnerChangeCreateBulk {
+	return &OwnerChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OwnerChangeClient) MapCreateBulk(slice any, setFunc func(*OwnerChangeCreate, int)) *OwnerChangeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OwnerChangeCreateBulk{err: fmt.Errorf("calling to OwnerChangeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OwnerChangeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OwnerChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OwnerChange.
+func (c *OwnerChangeClient) Update() *OwnerChangeUpdate {
+	mutation := newOwnerChangeMutation(c.config, OpUpdate)
+	return &OwnerChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OwnerChangeClient) UpdateOne(_m *OwnerChange) *OwnerChangeUpdateOne {
+	mutation := newOwnerChangeMutation(c.config, OpUpdateOne, withOwnerChange(_m))
+	return &OwnerChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OwnerChangeClient) UpdateOneID(id uuid.UUID) *OwnerChangeUpdateOne {
+	mutation := newOwnerChangeMutation(c.config, OpUpdateOne, withOwnerChangeID(id))
+	return &OwnerChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OwnerChange.
+func (c *OwnerChangeClient) Delete() *OwnerChangeDelete {
+	mutation := newOwnerChangeMutation(c.config, OpDelete)
+	return &OwnerChangeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OwnerChangeClient) DeleteOne(_m *OwnerChange) *OwnerChangeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OwnerChangeClient) DeleteOneID(id uuid.UUID) *OwnerChangeDeleteOne {
+	builder := c.Delete().Where(ownerchange.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OwnerChangeDeleteOne{builder}
+}
+
+// Query returns a query builder for OwnerChange.
+func (c *OwnerChangeClient) Query() *OwnerChangeQuery {
+	return &OwnerChangeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOwnerChange},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OwnerChange entity by its id.
+func (c *OwnerChangeClient) Get(ctx context.Context, id uuid.UUID) (*OwnerChange, error) {
+	return c.Query().Where(ownerchange.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OwnerChangeClient) GetX(ctx context.Context, id uuid.UUID) *OwnerChange {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryLead queries the lead edge of a OwnerChange.
+func (c *OwnerChangeClient) QueryLead(_m *OwnerChange) *LeadQuery {
+	query := (&LeadClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ownerchange.Table, ownerchange.FieldID, id),
+			sqlgraph.To(lead.Table, lead.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, ownerchange.LeadTable, ownerchange.LeadColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryFromUser queries the from_user edge of a OwnerChange.
+func (c *OwnerChangeClient) QueryFromUser(_m *OwnerChange) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ownerchange.Table, ownerchange.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ownerchange.FromUserTable, ownerchange.FromUserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryToUser queries the to_user edge of a OwnerChange.
+func (c *OwnerChangeClient) QueryToUser(_m *OwnerChange) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ownerchange.Table, ownerchange.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ownerchange.ToUserTable, ownerchange.ToUserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPool queries the pool edge of a OwnerChange.
+func (c *OwnerChangeClient) QueryPool(_m *OwnerChange) *PoolQuery {
+	query := (&PoolClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ownerchange.Table, ownerchange.FieldID, id),
+			sqlgraph.To(pool.Table, pool.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ownerchange.PoolTable, ownerchange.PoolColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryActor queries the actor edge of a OwnerChange.
+func (c *OwnerChangeClient) QueryActor(_m *OwnerChange) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ownerchange.Table, ownerchange.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ownerchange.ActorTable, ownerchange.ActorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRule queries the rule edge of a OwnerChange.
+func (c *OwnerChangeClient) QueryRule(_m *OwnerChange) *AssignmentRuleQuery {
+	query := (&AssignmentRuleClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ownerchange.Table, ownerchange.FieldID, id),
+			sqlgraph.To(assignmentrule.Table, assignmentrule.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ownerchange.RuleTable, ownerchange.RuleColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OwnerChangeClient) Hooks() []Hook {
+	hooks := c.hooks.OwnerChange
+	return append(hooks[:len(hooks):len(hooks)], ownerchange.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *OwnerChangeClient) Interceptors() []Interceptor {
+	inters := c.inters.OwnerChange
+	return append(inters[:len(inters):len(inters)], ownerchange.Interceptors[:]...)
+}
+
+func (c *OwnerChangeClient) mutate(ctx context.Context, m *OwnerChangeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OwnerChangeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OwnerChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OwnerChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OwnerChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OwnerChange mutation op: %q", m.Op())
 	}
 }
 
@@ -2644,6 +3267,22 @@ func (c *PoolClient) QueryTeams(_m *Pool) *TeamQuery {
 	return query
 }
 
+// QueryAdmins queries the admins edge of a Pool.
+func (c *PoolClient) QueryAdmins(_m *Pool) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pool.Table, pool.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, pool.AdminsTable, pool.AdminsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryLeads queries the leads edge of a Pool.
 func (c *PoolClient) QueryLeads(_m *Pool) *LeadQuery {
 	query := (&LeadClient{config: c.config}).Query()
@@ -2684,6 +3323,276 @@ func (c *PoolClient) mutate(ctx context.Context, m *PoolMutation) (Value, error)
 		return (&PoolDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Pool mutation op: %q", m.Op())
+	}
+}
+
+// ScoreHitClient is a client for the ScoreHit schema.
+type ScoreHitClient struct {
+	config
+}
+
+// NewScoreHitClient returns a client for the ScoreHit from the given config.
+func NewScoreHitClient(c config) *ScoreHitClient {
+	return &ScoreHitClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scorehit.Hooks(f(g(h())))`.
+func (c *ScoreHitClient) Use(hooks ...Hook) {
+	c.hooks.ScoreHit = append(c.hooks.ScoreHit, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scorehit.Intercept(f(g(h())))`.
+func (c *ScoreHitClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ScoreHit = append(c.inters.ScoreHit, interceptors...)
+}
+
+// Create returns a builder for creating a ScoreHit entity.
+func (c *ScoreHitClient) Create() *ScoreHitCreate {
+	mutation := newScoreHitMutation(c.config, OpCreate)
+	return &ScoreHitCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ScoreHit entities.
+func (c *ScoreHitClient) CreateBulk(builders ...*ScoreHitCreate) *ScoreHitCreateBulk {
+	return &ScoreHitCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ScoreHitClient) MapCreateBulk(slice any, setFunc func(*ScoreHitCreate, int)) *ScoreHitCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ScoreHitCreateBulk{err: fmt.Errorf("calling to ScoreHitClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ScoreHitCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ScoreHitCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ScoreHit.
+func (c *ScoreHitClient) Update() *ScoreHitUpdate {
+	mutation := newScoreHitMutation(c.config, OpUpdate)
+	return &ScoreHitUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ScoreHitClient) UpdateOne(_m *ScoreHit) *ScoreHitUpdateOne {
+	mutation := newScoreHitMutation(c.config, OpUpdateOne, withScoreHit(_m))
+	return &ScoreHitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ScoreHitClient) UpdateOneID(id uuid.UUID) *ScoreHitUpdateOne {
+	mutation := newScoreHitMutation(c.config, OpUpdateOne, withScoreHitID(id))
+	return &ScoreHitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ScoreHit.
+func (c *ScoreHitClient) Delete() *ScoreHitDelete {
+	mutation := newScoreHitMutation(c.config, OpDelete)
+	return &ScoreHitDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ScoreHitClient) DeleteOne(_m *ScoreHit) *ScoreHitDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ScoreHitClient) DeleteOneID(id uuid.UUID) *ScoreHitDeleteOne {
+	builder := c.Delete().Where(scorehit.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ScoreHitDeleteOne{builder}
+}
+
+// Query returns a query builder for ScoreHit.
+func (c *ScoreHitClient) Query() *ScoreHitQuery {
+	return &ScoreHitQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeScoreHit},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ScoreHit entity by its id.
+func (c *ScoreHitClient) Get(ctx context.Context, id uuid.UUID) (*ScoreHit, error) {
+	return c.Query().Where(scorehit.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ScoreHitClient) GetX(ctx context.Context, id uuid.UUID) *ScoreHit {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ScoreHitClient) Hooks() []Hook {
+	hooks := c.hooks.ScoreHit
+	return append(hooks[:len(hooks):len(hooks)], scorehit.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ScoreHitClient) Interceptors() []Interceptor {
+	inters := c.inters.ScoreHit
+	return append(inters[:len(inters):len(inters)], scorehit.Interceptors[:]...)
+}
+
+func (c *ScoreHitClient) mutate(ctx context.Context, m *ScoreHitMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ScoreHitCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ScoreHitUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ScoreHitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ScoreHitDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ScoreHit mutation op: %q", m.Op())
+	}
+}
+
+// ScoringRuleClient is a client for the ScoringRule schema.
+type ScoringRuleClient struct {
+	config
+}
+
+// NewScoringRuleClient returns a client for the ScoringRule from the given config.
+func NewScoringRuleClient(c config) *ScoringRuleClient {
+	return &ScoringRuleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scoringrule.Hooks(f(g(h())))`.
+func (c *ScoringRuleClient) Use(hooks ...Hook) {
+	c.hooks.ScoringRule = append(c.hooks.ScoringRule, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scoringrule.Intercept(f(g(h())))`.
+func (c *ScoringRuleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ScoringRule = append(c.inters.ScoringRule, interceptors...)
+}
+
+// Create returns a builder for creating a ScoringRule entity.
+func (c *ScoringRuleClient) Create() *ScoringRuleCreate {
+	mutation := newScoringRuleMutation(c.config, OpCreate)
+	return &ScoringRuleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ScoringRule entities.
+func (c *ScoringRuleClient) CreateBulk(builders ...*ScoringRuleCreate) *ScoringRuleCreateBulk {
+	return &ScoringRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ScoringRuleClient) MapCreateBulk(slice any, setFunc func(*ScoringRuleCreate, int)) *ScoringRuleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ScoringRuleCreateBulk{err: fmt.Errorf("calling to ScoringRuleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ScoringRuleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ScoringRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ScoringRule.
+func (c *ScoringRuleClient) Update() *ScoringRuleUpdate {
+	mutation := newScoringRuleMutation(c.config, OpUpdate)
+	return &ScoringRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ScoringRuleClient) UpdateOne(_m *ScoringRule) *ScoringRuleUpdateOne {
+	mutation := newScoringRuleMutation(c.config, OpUpdateOne, withScoringRule(_m))
+	return &ScoringRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ScoringRuleClient) UpdateOneID(id uuid.UUID) *ScoringRuleUpdateOne {
+	mutation := newScoringRuleMutation(c.config, OpUpdateOne, withScoringRuleID(id))
+	return &ScoringRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ScoringRule.
+func (c *ScoringRuleClient) Delete() *ScoringRuleDelete {
+	mutation := newScoringRuleMutation(c.config, OpDelete)
+	return &ScoringRuleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ScoringRuleClient) DeleteOne(_m *ScoringRule) *ScoringRuleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ScoringRuleClient) DeleteOneID(id uuid.UUID) *ScoringRuleDeleteOne {
+	builder := c.Delete().Where(scoringrule.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ScoringRuleDeleteOne{builder}
+}
+
+// Query returns a query builder for ScoringRule.
+func (c *ScoringRuleClient) Query() *ScoringRuleQuery {
+	return &ScoringRuleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeScoringRule},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ScoringRule entity by its id.
+func (c *ScoringRuleClient) Get(ctx context.Context, id uuid.UUID) (*ScoringRule, error) {
+	return c.Query().Where(scoringrule.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ScoringRuleClient) GetX(ctx context.Context, id uuid.UUID) *ScoringRule {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ScoringRuleClient) Hooks() []Hook {
+	hooks := c.hooks.ScoringRule
+	return append(hooks[:len(hooks):len(hooks)], scoringrule.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ScoringRuleClient) Interceptors() []Interceptor {
+	inters := c.inters.ScoringRule
+	return append(inters[:len(inters):len(inters)], scoringrule.Interceptors[:]...)
+}
+
+func (c *ScoringRuleClient) mutate(ctx context.Context, m *ScoringRuleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ScoringRuleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ScoringRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ScoringRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ScoringRuleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ScoringRule mutation op: %q", m.Op())
 	}
 }
 
@@ -4259,6 +5168,22 @@ func (c *UserClient) QueryLeads(_m *User) *LeadQuery {
 	return query
 }
 
+// QueryAdminPools queries the admin_pools edge of a User.
+func (c *UserClient) QueryAdminPools(_m *User) *PoolQuery {
+	query := (&PoolClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(pool.Table, pool.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, user.AdminPoolsTable, user.AdminPoolsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	hooks := c.hooks.User
@@ -4424,15 +5349,17 @@ func (c *WorkspaceClient) mutate(ctx context.Context, m *WorkspaceMutation) (Val
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, AuditLog, Deal, FieldDefinition, FollowUp, IngestBatch, Lead, LeadTag,
-		LostReason, Notification, Partner, Pipeline, PolicyRule, Pool, SourceTouch,
-		Stage, StageChange, Suppression, Tag, TagGroup, Team, Territory, User,
+		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Deal, FieldDefinition,
+		FollowUp, IngestBatch, Lead, LeadTag, LostReason, Notification, OwnerChange,
+		Partner, Pipeline, PolicyRule, Pool, ScoreHit, ScoringRule, SourceTouch, Stage,
+		StageChange, Suppression, Tag, TagGroup, Team, Territory, User,
 		Workspace []ent.Hook
 	}
 	inters struct {
-		APIKey, AuditLog, Deal, FieldDefinition, FollowUp, IngestBatch, Lead, LeadTag,
-		LostReason, Notification, Partner, Pipeline, PolicyRule, Pool, SourceTouch,
-		Stage, StageChange, Suppression, Tag, TagGroup, Team, Territory, User,
+		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Deal, FieldDefinition,
+		FollowUp, IngestBatch, Lead, LeadTag, LostReason, Notification, OwnerChange,
+		Partner, Pipeline, PolicyRule, Pool, ScoreHit, ScoringRule, SourceTouch, Stage,
+		StageChange, Suppression, Tag, TagGroup, Team, Territory, User,
 		Workspace []ent.Interceptor
 	}
 )

@@ -36,6 +36,8 @@ type Deal struct {
 	Currency string `json:"currency,omitempty"`
 	// ClosedAt holds the value of the "closed_at" field.
 	ClosedAt time.Time `json:"closed_at,omitempty"`
+	// Repurchase holds the value of the "repurchase" field.
+	Repurchase bool `json:"repurchase,omitempty"`
 	// CreatedByID holds the value of the "created_by_id" field.
 	CreatedByID *uuid.UUID `json:"created_by_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -86,6 +88,8 @@ func (*Deal) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case deal.FieldOwnerID, deal.FieldCreatedByID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case deal.FieldRepurchase:
+			values[i] = new(sql.NullBool)
 		case deal.FieldAmount:
 			values[i] = new(sql.NullFloat64)
 		case deal.FieldCurrency:
@@ -163,6 +167,12 @@ func (_m *Deal) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field closed_at", values[i])
 			} else if value.Valid {
 				_m.ClosedAt = value.Time
+			}
+		case deal.FieldRepurchase:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field repurchase", values[i])
+			} else if value.Valid {
+				_m.Repurchase = value.Bool
 			}
 		case deal.FieldCreatedByID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
@@ -242,6 +252,9 @@ func (_m *Deal) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("closed_at=")
 	builder.WriteString(_m.ClosedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("repurchase=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Repurchase))
 	builder.WriteString(", ")
 	if v := _m.CreatedByID; v != nil {
 		builder.WriteString("created_by_id=")

@@ -106,6 +106,20 @@ func (_c *DealCreate) SetClosedAt(v time.Time) *DealCreate {
 	return _c
 }
 
+// SetRepurchase sets the "repurchase" field.
+func (_c *DealCreate) SetRepurchase(v bool) *DealCreate {
+	_c.mutation.SetRepurchase(v)
+	return _c
+}
+
+// SetNillableRepurchase sets the "repurchase" field if the given value is not nil.
+func (_c *DealCreate) SetNillableRepurchase(v *bool) *DealCreate {
+	if v != nil {
+		_c.SetRepurchase(*v)
+	}
+	return _c
+}
+
 // SetCreatedByID sets the "created_by_id" field.
 func (_c *DealCreate) SetCreatedByID(v uuid.UUID) *DealCreate {
 	_c.mutation.SetCreatedByID(v)
@@ -199,6 +213,10 @@ func (_c *DealCreate) defaults() error {
 		v := deal.DefaultCurrency
 		_c.mutation.SetCurrency(v)
 	}
+	if _, ok := _c.mutation.Repurchase(); !ok {
+		v := deal.DefaultRepurchase
+		_c.mutation.SetRepurchase(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if deal.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized deal.DefaultID (forgotten import ent/runtime?)")
@@ -236,6 +254,9 @@ func (_c *DealCreate) check() error {
 	}
 	if _, ok := _c.mutation.ClosedAt(); !ok {
 		return &ValidationError{Name: "closed_at", err: errors.New(`ent: missing required field "Deal.closed_at"`)}
+	}
+	if _, ok := _c.mutation.Repurchase(); !ok {
+		return &ValidationError{Name: "repurchase", err: errors.New(`ent: missing required field "Deal.repurchase"`)}
 	}
 	if len(_c.mutation.LeadIDs()) == 0 {
 		return &ValidationError{Name: "lead", err: errors.New(`ent: missing required edge "Deal.lead"`)}
@@ -299,6 +320,10 @@ func (_c *DealCreate) createSpec() (*Deal, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ClosedAt(); ok {
 		_spec.SetField(deal.FieldClosedAt, field.TypeTime, value)
 		_node.ClosedAt = value
+	}
+	if value, ok := _c.mutation.Repurchase(); ok {
+		_spec.SetField(deal.FieldRepurchase, field.TypeBool, value)
+		_node.Repurchase = value
 	}
 	if value, ok := _c.mutation.CreatedByID(); ok {
 		_spec.SetField(deal.FieldCreatedByID, field.TypeUUID, value)
@@ -474,6 +499,18 @@ func (u *DealUpsert) UpdateClosedAt() *DealUpsert {
 	return u
 }
 
+// SetRepurchase sets the "repurchase" field.
+func (u *DealUpsert) SetRepurchase(v bool) *DealUpsert {
+	u.Set(deal.FieldRepurchase, v)
+	return u
+}
+
+// UpdateRepurchase sets the "repurchase" field to the value that was provided on create.
+func (u *DealUpsert) UpdateRepurchase() *DealUpsert {
+	u.SetExcluded(deal.FieldRepurchase)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -626,6 +663,20 @@ func (u *DealUpsertOne) SetClosedAt(v time.Time) *DealUpsertOne {
 func (u *DealUpsertOne) UpdateClosedAt() *DealUpsertOne {
 	return u.Update(func(s *DealUpsert) {
 		s.UpdateClosedAt()
+	})
+}
+
+// SetRepurchase sets the "repurchase" field.
+func (u *DealUpsertOne) SetRepurchase(v bool) *DealUpsertOne {
+	return u.Update(func(s *DealUpsert) {
+		s.SetRepurchase(v)
+	})
+}
+
+// UpdateRepurchase sets the "repurchase" field to the value that was provided on create.
+func (u *DealUpsertOne) UpdateRepurchase() *DealUpsertOne {
+	return u.Update(func(s *DealUpsert) {
+		s.UpdateRepurchase()
 	})
 }
 
@@ -948,6 +999,20 @@ func (u *DealUpsertBulk) SetClosedAt(v time.Time) *DealUpsertBulk {
 func (u *DealUpsertBulk) UpdateClosedAt() *DealUpsertBulk {
 	return u.Update(func(s *DealUpsert) {
 		s.UpdateClosedAt()
+	})
+}
+
+// SetRepurchase sets the "repurchase" field.
+func (u *DealUpsertBulk) SetRepurchase(v bool) *DealUpsertBulk {
+	return u.Update(func(s *DealUpsert) {
+		s.SetRepurchase(v)
+	})
+}
+
+// UpdateRepurchase sets the "repurchase" field to the value that was provided on create.
+func (u *DealUpsertBulk) UpdateRepurchase() *DealUpsertBulk {
+	return u.Update(func(s *DealUpsert) {
+		s.UpdateRepurchase()
 	})
 }
 

@@ -121,6 +121,20 @@ func (_u *DealUpdate) SetNillableClosedAt(v *time.Time) *DealUpdate {
 	return _u
 }
 
+// SetRepurchase sets the "repurchase" field.
+func (_u *DealUpdate) SetRepurchase(v bool) *DealUpdate {
+	_u.mutation.SetRepurchase(v)
+	return _u
+}
+
+// SetNillableRepurchase sets the "repurchase" field if the given value is not nil.
+func (_u *DealUpdate) SetNillableRepurchase(v *bool) *DealUpdate {
+	if v != nil {
+		_u.SetRepurchase(*v)
+	}
+	return _u
+}
+
 // SetLead sets the "lead" edge to the Lead entity.
 func (_u *DealUpdate) SetLead(v *Lead) *DealUpdate {
 	return _u.SetLeadID(v.ID)
@@ -235,6 +249,9 @@ func (_u *DealUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.ClosedAt(); ok {
 		_spec.SetField(deal.FieldClosedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Repurchase(); ok {
+		_spec.SetField(deal.FieldRepurchase, field.TypeBool, value)
 	}
 	if _u.mutation.CreatedByIDCleared() {
 		_spec.ClearField(deal.FieldCreatedByID, field.TypeUUID)
@@ -408,6 +425,20 @@ func (_u *DealUpdateOne) SetNillableClosedAt(v *time.Time) *DealUpdateOne {
 	return _u
 }
 
+// SetRepurchase sets the "repurchase" field.
+func (_u *DealUpdateOne) SetRepurchase(v bool) *DealUpdateOne {
+	_u.mutation.SetRepurchase(v)
+	return _u
+}
+
+// SetNillableRepurchase sets the "repurchase" field if the given value is not nil.
+func (_u *DealUpdateOne) SetNillableRepurchase(v *bool) *DealUpdateOne {
+	if v != nil {
+		_u.SetRepurchase(*v)
+	}
+	return _u
+}
+
 // SetLead sets the "lead" edge to the Lead entity.
 func (_u *DealUpdateOne) SetLead(v *Lead) *DealUpdateOne {
 	return _u.SetLeadID(v.ID)
@@ -552,6 +583,9 @@ func (_u *DealUpdateOne) sqlSave(ctx context.Context) (_node *Deal, err error) {
 	}
 	if value, ok := _u.mutation.ClosedAt(); ok {
 		_spec.SetField(deal.FieldClosedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Repurchase(); ok {
+		_spec.SetField(deal.FieldRepurchase, field.TypeBool, value)
 	}
 	if _u.mutation.CreatedByIDCleared() {
 		_spec.ClearField(deal.FieldCreatedByID, field.TypeUUID)

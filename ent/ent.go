@@ -13,6 +13,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/assignmentrule"
+	"github.com/scrmhq/scrm/ent/assignmenttarget"
 	"github.com/scrmhq/scrm/ent/auditlog"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
@@ -22,10 +24,13 @@ import (
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
+	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/scorehit"
+	"github.com/scrmhq/scrm/ent/scoringrule"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -96,30 +101,35 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apikey.Table:          apikey.ValidColumn,
-			auditlog.Table:        auditlog.ValidColumn,
-			deal.Table:            deal.ValidColumn,
-			fielddefinition.Table: fielddefinition.ValidColumn,
-			followup.Table:        followup.ValidColumn,
-			ingestbatch.Table:     ingestbatch.ValidColumn,
-			lead.Table:            lead.ValidColumn,
-			leadtag.Table:         leadtag.ValidColumn,
-			lostreason.Table:      lostreason.ValidColumn,
-			notification.Table:    notification.ValidColumn,
-			partner.Table:         partner.ValidColumn,
-			pipeline.Table:        pipeline.ValidColumn,
-			policyrule.Table:      policyrule.ValidColumn,
-			pool.Table:            pool.ValidColumn,
-			sourcetouch.Table:     sourcetouch.ValidColumn,
-			stage.Table:           stage.ValidColumn,
-			stagechange.Table:     stagechange.ValidColumn,
-			suppression.Table:     suppression.ValidColumn,
-			tag.Table:             tag.ValidColumn,
-			taggroup.Table:        taggroup.ValidColumn,
-			team.Table:            team.ValidColumn,
-			territory.Table:       territory.ValidColumn,
-			user.Table:            user.ValidColumn,
-			workspace.Table:       workspace.ValidColumn,
+			apikey.Table:           apikey.ValidColumn,
+			assignmentrule.Table:   assignmentrule.ValidColumn,
+			assignmenttarget.Table: assignmenttarget.ValidColumn,
+			auditlog.Table:         auditlog.ValidColumn,
+			deal.Table:             deal.ValidColumn,
+			fielddefinition.Table:  fielddefinition.ValidColumn,
+			followup.Table:         followup.ValidColumn,
+			ingestbatch.Table:      ingestbatch.ValidColumn,
+			lead.Table:             lead.ValidColumn,
+			leadtag.Table:          leadtag.ValidColumn,
+			lostreason.Table:       lostreason.ValidColumn,
+			notification.Table:     notification.ValidColumn,
+			ownerchange.Table:      ownerchange.ValidColumn,
+			partner.Table:          partner.ValidColumn,
+			pipeline.Table:         pipeline.ValidColumn,
+			policyrule.Table:       policyrule.ValidColumn,
+			pool.Table:             pool.ValidColumn,
+			scorehit.Table:         scorehit.ValidColumn,
+			scoringrule.Table:      scoringrule.ValidColumn,
+			sourcetouch.Table:      sourcetouch.ValidColumn,
+			stage.Table:            stage.ValidColumn,
+			stagechange.Table:      stagechange.ValidColumn,
+			suppression.Table:      suppression.ValidColumn,
+			tag.Table:              tag.ValidColumn,
+			taggroup.Table:         taggroup.ValidColumn,
+			team.Table:             team.ValidColumn,
+			territory.Table:        territory.ValidColumn,
+			user.Table:             user.ValidColumn,
+			workspace.Table:        workspace.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -8,15 +8,19 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/assignmentrule"
+	"github.com/scrmhq/scrm/ent/assignmenttarget"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
+	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/scoringrule"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -169,6 +173,267 @@ func newAPIKeyPaginateArgs(rv map[string]any) *apikeyPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AssignmentRuleQuery) CollectFields(ctx context.Context, satisfies ...string) (*AssignmentRuleQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AssignmentRuleQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(assignmentrule.Columns))
+		selectedFields = []string{assignmentrule.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "fallbackPool":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PoolClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, poolImplementors)...); err != nil {
+				return err
+			}
+			_q.withFallbackPool = query
+			if _, ok := fieldSeen[assignmentrule.FieldFallbackPoolID]; !ok {
+				selectedFields = append(selectedFields, assignmentrule.FieldFallbackPoolID)
+				fieldSeen[assignmentrule.FieldFallbackPoolID] = struct{}{}
+			}
+
+		case "targets":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AssignmentTargetClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, assignmenttargetImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedTargets(alias, func(wq *AssignmentTargetQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[assignmentrule.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, assignmentrule.FieldCreatedAt)
+				fieldSeen[assignmentrule.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[assignmentrule.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, assignmentrule.FieldUpdatedAt)
+				fieldSeen[assignmentrule.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[assignmentrule.FieldName]; !ok {
+				selectedFields = append(selectedFields, assignmentrule.FieldName)
+				fieldSeen[assignmentrule.FieldName] = struct{}{}
+			}
+		case "priority":
+			if _, ok := fieldSeen[assignmentrule.FieldPriority]; !ok {
+				selectedFields = append(selectedFields, assignmentrule.FieldPriority)
+				fieldSeen[assignmentrule.FieldPriority] = struct{}{}
+			}
+		case "condition":
+			if _, ok := fieldSeen[assignmentrule.FieldCondition]; !ok {
+				selectedFields = append(selectedFields, assignmentrule.FieldCondition)
+				fieldSeen[assignmentrule.FieldCondition] = struct{}{}
+			}
+		case "strategy":
+			if _, ok := fieldSeen[assignmentrule.FieldStrategy]; !ok {
+				selectedFields = append(selectedFields, assignmentrule.FieldStrategy)
+				fieldSeen[assignmentrule.FieldStrategy] = struct{}{}
+			}
+		case "dailyCap":
+			if _, ok := fieldSeen[assignmentrule.FieldDailyCap]; !ok {
+				selectedFields = append(selectedFields, assignmentrule.FieldDailyCap)
+				fieldSeen[assignmentrule.FieldDailyCap] = struct{}{}
+			}
+		case "fallbackPoolID":
+			if _, ok := fieldSeen[assignmentrule.FieldFallbackPoolID]; !ok {
+				selectedFields = append(selectedFields, assignmentrule.FieldFallbackPoolID)
+				fieldSeen[assignmentrule.FieldFallbackPoolID] = struct{}{}
+			}
+		case "enabled":
+			if _, ok := fieldSeen[assignmentrule.FieldEnabled]; !ok {
+				selectedFields = append(selectedFields, assignmentrule.FieldEnabled)
+				fieldSeen[assignmentrule.FieldEnabled] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type assignmentrulePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AssignmentRulePaginateOption
+}
+
+func newAssignmentRulePaginateArgs(rv map[string]any) *assignmentrulePaginateArgs {
+	args := &assignmentrulePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &AssignmentRuleOrder{Field: &AssignmentRuleOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithAssignmentRuleOrder(order))
+			}
+		case *AssignmentRuleOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithAssignmentRuleOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*AssignmentRuleWhereInput); ok {
+		args.opts = append(args.opts, WithAssignmentRuleFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AssignmentTargetQuery) CollectFields(ctx context.Context, satisfies ...string) (*AssignmentTargetQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AssignmentTargetQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(assignmenttarget.Columns))
+		selectedFields = []string{assignmenttarget.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "rule":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AssignmentRuleClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, assignmentruleImplementors)...); err != nil {
+				return err
+			}
+			_q.withRule = query
+			if _, ok := fieldSeen[assignmenttarget.FieldRuleID]; !ok {
+				selectedFields = append(selectedFields, assignmenttarget.FieldRuleID)
+				fieldSeen[assignmenttarget.FieldRuleID] = struct{}{}
+			}
+
+		case "user":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withUser = query
+			if _, ok := fieldSeen[assignmenttarget.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, assignmenttarget.FieldUserID)
+				fieldSeen[assignmenttarget.FieldUserID] = struct{}{}
+			}
+		case "ruleID":
+			if _, ok := fieldSeen[assignmenttarget.FieldRuleID]; !ok {
+				selectedFields = append(selectedFields, assignmenttarget.FieldRuleID)
+				fieldSeen[assignmenttarget.FieldRuleID] = struct{}{}
+			}
+		case "userID":
+			if _, ok := fieldSeen[assignmenttarget.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, assignmenttarget.FieldUserID)
+				fieldSeen[assignmenttarget.FieldUserID] = struct{}{}
+			}
+		case "weight":
+			if _, ok := fieldSeen[assignmenttarget.FieldWeight]; !ok {
+				selectedFields = append(selectedFields, assignmenttarget.FieldWeight)
+				fieldSeen[assignmenttarget.FieldWeight] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type assignmenttargetPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AssignmentTargetPaginateOption
+}
+
+func newAssignmentTargetPaginateArgs(rv map[string]any) *assignmenttargetPaginateArgs {
+	args := &assignmenttargetPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *DealQuery) CollectFields(ctx context.Context, satisfies ...string) (*DealQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -253,6 +518,11 @@ func (_q *DealQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[deal.FieldClosedAt]; !ok {
 				selectedFields = append(selectedFields, deal.FieldClosedAt)
 				fieldSeen[deal.FieldClosedAt] = struct{}{}
+			}
+		case "repurchase":
+			if _, ok := fieldSeen[deal.FieldRepurchase]; !ok {
+				selectedFields = append(selectedFields, deal.FieldRepurchase)
+				fieldSeen[deal.FieldRepurchase] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -789,6 +1059,19 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				*wq = *query
 			})
 
+		case "ownerChanges":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OwnerChangeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, ownerchangeImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedOwnerChanges(alias, func(wq *OwnerChangeQuery) {
+				*wq = *query
+			})
+
 		case "referrer":
 			var (
 				alias = field.Alias
@@ -1253,6 +1536,208 @@ func newNotificationPaginateArgs(rv map[string]any) *notificationPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *OwnerChangeQuery) CollectFields(ctx context.Context, satisfies ...string) (*OwnerChangeQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *OwnerChangeQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(ownerchange.Columns))
+		selectedFields = []string{ownerchange.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "lead":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&LeadClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, leadImplementors)...); err != nil {
+				return err
+			}
+			_q.withLead = query
+			if _, ok := fieldSeen[ownerchange.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, ownerchange.FieldLeadID)
+				fieldSeen[ownerchange.FieldLeadID] = struct{}{}
+			}
+
+		case "fromUser":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withFromUser = query
+			if _, ok := fieldSeen[ownerchange.FieldFromUserID]; !ok {
+				selectedFields = append(selectedFields, ownerchange.FieldFromUserID)
+				fieldSeen[ownerchange.FieldFromUserID] = struct{}{}
+			}
+
+		case "toUser":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withToUser = query
+			if _, ok := fieldSeen[ownerchange.FieldToUserID]; !ok {
+				selectedFields = append(selectedFields, ownerchange.FieldToUserID)
+				fieldSeen[ownerchange.FieldToUserID] = struct{}{}
+			}
+
+		case "pool":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PoolClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, poolImplementors)...); err != nil {
+				return err
+			}
+			_q.withPool = query
+			if _, ok := fieldSeen[ownerchange.FieldPoolID]; !ok {
+				selectedFields = append(selectedFields, ownerchange.FieldPoolID)
+				fieldSeen[ownerchange.FieldPoolID] = struct{}{}
+			}
+
+		case "actor":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withActor = query
+			if _, ok := fieldSeen[ownerchange.FieldActorID]; !ok {
+				selectedFields = append(selectedFields, ownerchange.FieldActorID)
+				fieldSeen[ownerchange.FieldActorID] = struct{}{}
+			}
+
+		case "rule":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AssignmentRuleClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, assignmentruleImplementors)...); err != nil {
+				return err
+			}
+			_q.withRule = query
+			if _, ok := fieldSeen[ownerchange.FieldRuleID]; !ok {
+				selectedFields = append(selectedFields, ownerchange.FieldRuleID)
+				fieldSeen[ownerchange.FieldRuleID] = struct{}{}
+			}
+		case "leadID":
+			if _, ok := fieldSeen[ownerchange.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, ownerchange.FieldLeadID)
+				fieldSeen[ownerchange.FieldLeadID] = struct{}{}
+			}
+		case "fromUserID":
+			if _, ok := fieldSeen[ownerchange.FieldFromUserID]; !ok {
+				selectedFields = append(selectedFields, ownerchange.FieldFromUserID)
+				fieldSeen[ownerchange.FieldFromUserID] = struct{}{}
+			}
+		case "toUserID":
+			if _, ok := fieldSeen[ownerchange.FieldToUserID]; !ok {
+				selectedFields = append(selectedFields, ownerchange.FieldToUserID)
+				fieldSeen[ownerchange.FieldToUserID] = struct{}{}
+			}
+		case "poolID":
+			if _, ok := fieldSeen[ownerchange.FieldPoolID]; !ok {
+				selectedFields = append(selectedFields, ownerchange.FieldPoolID)
+				fieldSeen[ownerchange.FieldPoolID] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[ownerchange.FieldKind]; !ok {
+				selectedFields = append(selectedFields, ownerchange.FieldKind)
+				fieldSeen[ownerchange.FieldKind] = struct{}{}
+			}
+		case "by":
+			if _, ok := fieldSeen[ownerchange.FieldBy]; !ok {
+				selectedFields = append(selectedFields, ownerchange.FieldBy)
+				fieldSeen[ownerchange.FieldBy] = struct{}{}
+			}
+		case "actorID":
+			if _, ok := fieldSeen[ownerchange.FieldActorID]; !ok {
+				selectedFields = append(selectedFields, ownerchange.FieldActorID)
+				fieldSeen[ownerchange.FieldActorID] = struct{}{}
+			}
+		case "ruleID":
+			if _, ok := fieldSeen[ownerchange.FieldRuleID]; !ok {
+				selectedFields = append(selectedFields, ownerchange.FieldRuleID)
+				fieldSeen[ownerchange.FieldRuleID] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[ownerchange.FieldReason]; !ok {
+				selectedFields = append(selectedFields, ownerchange.FieldReason)
+				fieldSeen[ownerchange.FieldReason] = struct{}{}
+			}
+		case "at":
+			if _, ok := fieldSeen[ownerchange.FieldAt]; !ok {
+				selectedFields = append(selectedFields, ownerchange.FieldAt)
+				fieldSeen[ownerchange.FieldAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type ownerchangePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []OwnerChangePaginateOption
+}
+
+func newOwnerChangePaginateArgs(rv map[string]any) *ownerchangePaginateArgs {
+	args := &ownerchangePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[whereField].(*OwnerChangeWhereInput); ok {
+		args.opts = append(args.opts, WithOwnerChangeFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *PartnerQuery) CollectFields(ctx context.Context, satisfies ...string) (*PartnerQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -1525,6 +2010,19 @@ func (_q *PoolQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			_q.WithNamedTeams(alias, func(wq *TeamQuery) {
 				*wq = *query
 			})
+
+		case "admins":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedAdmins(alias, func(wq *UserQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[pool.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, pool.FieldCreatedAt)
@@ -1634,6 +2132,125 @@ func newPoolPaginateArgs(rv map[string]any) *poolPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*PoolWhereInput); ok {
 		args.opts = append(args.opts, WithPoolFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ScoringRuleQuery) CollectFields(ctx context.Context, satisfies ...string) (*ScoringRuleQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ScoringRuleQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(scoringrule.Columns))
+		selectedFields = []string{scoringrule.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[scoringrule.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, scoringrule.FieldCreatedAt)
+				fieldSeen[scoringrule.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[scoringrule.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, scoringrule.FieldUpdatedAt)
+				fieldSeen[scoringrule.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[scoringrule.FieldName]; !ok {
+				selectedFields = append(selectedFields, scoringrule.FieldName)
+				fieldSeen[scoringrule.FieldName] = struct{}{}
+			}
+		case "condition":
+			if _, ok := fieldSeen[scoringrule.FieldCondition]; !ok {
+				selectedFields = append(selectedFields, scoringrule.FieldCondition)
+				fieldSeen[scoringrule.FieldCondition] = struct{}{}
+			}
+		case "points":
+			if _, ok := fieldSeen[scoringrule.FieldPoints]; !ok {
+				selectedFields = append(selectedFields, scoringrule.FieldPoints)
+				fieldSeen[scoringrule.FieldPoints] = struct{}{}
+			}
+		case "decayDays":
+			if _, ok := fieldSeen[scoringrule.FieldDecayDays]; !ok {
+				selectedFields = append(selectedFields, scoringrule.FieldDecayDays)
+				fieldSeen[scoringrule.FieldDecayDays] = struct{}{}
+			}
+		case "enabled":
+			if _, ok := fieldSeen[scoringrule.FieldEnabled]; !ok {
+				selectedFields = append(selectedFields, scoringrule.FieldEnabled)
+				fieldSeen[scoringrule.FieldEnabled] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type scoringrulePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ScoringRulePaginateOption
+}
+
+func newScoringRulePaginateArgs(rv map[string]any) *scoringrulePaginateArgs {
+	args := &scoringrulePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ScoringRuleOrder{Field: &ScoringRuleOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithScoringRuleOrder(order))
+			}
+		case *ScoringRuleOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithScoringRuleOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ScoringRuleWhereInput); ok {
+		args.opts = append(args.opts, WithScoringRuleFilter(v.Filter))
 	}
 	return args
 }

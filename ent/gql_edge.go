@@ -16,6 +16,42 @@ func (_m *APIKey) CreatedBy(ctx context.Context) (*User, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *AssignmentRule) FallbackPool(ctx context.Context) (*Pool, error) {
+	result, err := _m.Edges.FallbackPoolOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryFallbackPool().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *AssignmentRule) Targets(ctx context.Context) (result []*AssignmentTarget, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedTargets(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.TargetsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTargets().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *AssignmentTarget) Rule(ctx context.Context) (*AssignmentRule, error) {
+	result, err := _m.Edges.RuleOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryRule().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *AssignmentTarget) User(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.UserOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryUser().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Deal) Lead(ctx context.Context) (*Lead, error) {
 	result, err := _m.Edges.LeadOrErr()
 	if IsNotLoaded(err) {
@@ -136,6 +172,18 @@ func (_m *Lead) Deals(ctx context.Context) (result []*Deal, err error) {
 	return result, err
 }
 
+func (_m *Lead) OwnerChanges(ctx context.Context) (result []*OwnerChange, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedOwnerChanges(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.OwnerChangesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOwnerChanges().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Lead) Referrer(ctx context.Context) (*Lead, error) {
 	result, err := _m.Edges.ReferrerOrErr()
 	if IsNotLoaded(err) {
@@ -172,6 +220,54 @@ func (_m *Notification) Lead(ctx context.Context) (*Lead, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *OwnerChange) Lead(ctx context.Context) (*Lead, error) {
+	result, err := _m.Edges.LeadOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryLead().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *OwnerChange) FromUser(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.FromUserOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryFromUser().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *OwnerChange) ToUser(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.ToUserOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryToUser().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *OwnerChange) Pool(ctx context.Context) (*Pool, error) {
+	result, err := _m.Edges.PoolOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPool().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *OwnerChange) Actor(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.ActorOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryActor().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *OwnerChange) Rule(ctx context.Context) (*AssignmentRule, error) {
+	result, err := _m.Edges.RuleOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryRule().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Partner) Territories(ctx context.Context) (result []*Territory, err error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
 		result, err = _m.NamedTerritories(graphql.GetFieldContext(ctx).Field.Alias)
@@ -204,6 +300,18 @@ func (_m *Pool) Teams(ctx context.Context) (result []*Team, err error) {
 	}
 	if IsNotLoaded(err) {
 		result, err = _m.QueryTeams().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Pool) Admins(ctx context.Context) (result []*User, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedAdmins(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.AdminsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAdmins().All(ctx)
 	}
 	return result, err
 }

@@ -11,15 +11,19 @@ import (
 	"github.com/google/uuid"
 	"github.com/hashicorp/go-multierror"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/assignmentrule"
+	"github.com/scrmhq/scrm/ent/assignmenttarget"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
+	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/scoringrule"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -42,6 +46,16 @@ var apikeyImplementors = []string{"APIKey", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*APIKey) IsNode() {}
+
+var assignmentruleImplementors = []string{"AssignmentRule", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*AssignmentRule) IsNode() {}
+
+var assignmenttargetImplementors = []string{"AssignmentTarget", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*AssignmentTarget) IsNode() {}
 
 var dealImplementors = []string{"Deal", "Node"}
 
@@ -73,6 +87,11 @@ var notificationImplementors = []string{"Notification", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Notification) IsNode() {}
 
+var ownerchangeImplementors = []string{"OwnerChange", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*OwnerChange) IsNode() {}
+
 var partnerImplementors = []string{"Partner", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -87,6 +106,11 @@ var poolImplementors = []string{"Pool", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Pool) IsNode() {}
+
+var scoringruleImplementors = []string{"ScoringRule", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ScoringRule) IsNode() {}
 
 var sourcetouchImplementors = []string{"SourceTouch", "Node"}
 
@@ -205,6 +229,24 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			}
 		}
 		return query.Only(ctx)
+	case assignmentrule.Table:
+		query := c.AssignmentRule.Query().
+			Where(assignmentrule.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, assignmentruleImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case assignmenttarget.Table:
+		query := c.AssignmentTarget.Query().
+			Where(assignmenttarget.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, assignmenttargetImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case deal.Table:
 		query := c.Deal.Query().
 			Where(deal.ID(id))
@@ -259,6 +301,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			}
 		}
 		return query.Only(ctx)
+	case ownerchange.Table:
+		query := c.OwnerChange.Query().
+			Where(ownerchange.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, ownerchangeImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case partner.Table:
 		query := c.Partner.Query().
 			Where(partner.ID(id))
@@ -282,6 +333,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(pool.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, poolImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case scoringrule.Table:
+		query := c.ScoringRule.Query().
+			Where(scoringrule.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, scoringruleImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -465,6 +525,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 				*noder = node
 			}
 		}
+	case assignmentrule.Table:
+		query := c.AssignmentRule.Query().
+			Where(assignmentrule.IDIn(ids...))
+		query, err := query.CollectFields(ctx, assignmentruleImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case assignmenttarget.Table:
+		query := c.AssignmentTarget.Query().
+			Where(assignmenttarget.IDIn(ids...))
+		query, err := query.CollectFields(ctx, assignmenttargetImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case deal.Table:
 		query := c.Deal.Query().
 			Where(deal.IDIn(ids...))
@@ -561,6 +653,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 				*noder = node
 			}
 		}
+	case ownerchange.Table:
+		query := c.OwnerChange.Query().
+			Where(ownerchange.IDIn(ids...))
+		query, err := query.CollectFields(ctx, ownerchangeImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case partner.Table:
 		query := c.Partner.Query().
 			Where(partner.IDIn(ids...))
@@ -597,6 +705,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.Pool.Query().
 			Where(pool.IDIn(ids...))
 		query, err := query.CollectFields(ctx, poolImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case scoringrule.Table:
+		query := c.ScoringRule.Query().
+			Where(scoringrule.IDIn(ids...))
+		query, err := query.CollectFields(ctx, scoringruleImplementors...)
 		if err != nil {
 			return nil, err
 		}

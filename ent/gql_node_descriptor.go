@@ -7,10 +7,13 @@ import (
 	"encoding/json"
 
 	"github.com/google/uuid"
+	"github.com/scrmhq/scrm/ent/assignmentrule"
+	"github.com/scrmhq/scrm/ent/assignmenttarget"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/lostreason"
+	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/pool"
@@ -132,11 +135,171 @@ func (_m *APIKey) Node(ctx context.Context) (node *Node, err error) {
 }
 
 // Node implements Noder interface
+func (_m *AssignmentRule) Node(ctx context.Context) (node *Node, err error) {
+	node = &Node{
+		ID:     _m.ID,
+		Type:   "AssignmentRule",
+		Fields: make([]*Field, 9),
+		Edges:  make([]*Edge, 2),
+	}
+	var buf []byte
+	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[0] = &Field{
+		Type:  "time.Time",
+		Name:  "created_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.UpdatedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[1] = &Field{
+		Type:  "time.Time",
+		Name:  "updated_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Name); err != nil {
+		return nil, err
+	}
+	node.Fields[2] = &Field{
+		Type:  "string",
+		Name:  "name",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Priority); err != nil {
+		return nil, err
+	}
+	node.Fields[3] = &Field{
+		Type:  "int",
+		Name:  "priority",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Condition); err != nil {
+		return nil, err
+	}
+	node.Fields[4] = &Field{
+		Type:  "string",
+		Name:  "condition",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Strategy); err != nil {
+		return nil, err
+	}
+	node.Fields[5] = &Field{
+		Type:  "assignmentrule.Strategy",
+		Name:  "strategy",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.DailyCap); err != nil {
+		return nil, err
+	}
+	node.Fields[6] = &Field{
+		Type:  "int",
+		Name:  "daily_cap",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.FallbackPoolID); err != nil {
+		return nil, err
+	}
+	node.Fields[7] = &Field{
+		Type:  "uuid.UUID",
+		Name:  "fallback_pool_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Enabled); err != nil {
+		return nil, err
+	}
+	node.Fields[8] = &Field{
+		Type:  "bool",
+		Name:  "enabled",
+		Value: string(buf),
+	}
+	node.Edges[0] = &Edge{
+		Type: "Pool",
+		Name: "fallback_pool",
+	}
+	err = _m.QueryFallbackPool().
+		Select(pool.FieldID).
+		Scan(ctx, &node.Edges[0].IDs)
+	if err != nil {
+		return nil, err
+	}
+	node.Edges[1] = &Edge{
+		Type: "AssignmentTarget",
+		Name: "targets",
+	}
+	err = _m.QueryTargets().
+		Select(assignmenttarget.FieldID).
+		Scan(ctx, &node.Edges[1].IDs)
+	if err != nil {
+		return nil, err
+	}
+	return node, nil
+}
+
+// Node implements Noder interface
+func (_m *AssignmentTarget) Node(ctx context.Context) (node *Node, err error) {
+	node = &Node{
+		ID:     _m.ID,
+		Type:   "AssignmentTarget",
+		Fields: make([]*Field, 3),
+		Edges:  make([]*Edge, 2),
+	}
+	var buf []byte
+	if buf, err = json.Marshal(_m.RuleID); err != nil {
+		return nil, err
+	}
+	node.Fields[0] = &Field{
+		Type:  "uuid.UUID",
+		Name:  "rule_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.UserID); err != nil {
+		return nil, err
+	}
+	node.Fields[1] = &Field{
+		Type:  "uuid.UUID",
+		Name:  "user_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Weight); err != nil {
+		return nil, err
+	}
+	node.Fields[2] = &Field{
+		Type:  "int",
+		Name:  "weight",
+		Value: string(buf),
+	}
+	node.Edges[0] = &Edge{
+		Type: "AssignmentRule",
+		Name: "rule",
+	}
+	err = _m.QueryRule().
+		Select(assignmentrule.FieldID).
+		Scan(ctx, &node.Edges[0].IDs)
+	if err != nil {
+		return nil, err
+	}
+	node.Edges[1] = &Edge{
+		Type: "User",
+		Name: "user",
+	}
+	err = _m.QueryUser().
+		Select(user.FieldID).
+		Scan(ctx, &node.Edges[1].IDs)
+	if err != nil {
+		return nil, err
+	}
+	return node, nil
+}
+
+// Node implements Noder interface
 func (_m *Deal) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Deal",
-		Fields: make([]*Field, 7),
+		Fields: make([]*Field, 8),
 		Edges:  make([]*Edge, 2),
 	}
 	var buf []byte
@@ -194,6 +357,14 @@ func (_m *Deal) Node(ctx context.Context) (node *Node, err error) {
 	node.Fields[6] = &Field{
 		Type:  "time.Time",
 		Name:  "closed_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Repurchase); err != nil {
+		return nil, err
+	}
+	node.Fields[7] = &Field{
+		Type:  "bool",
+		Name:  "repurchase",
 		Value: string(buf),
 	}
 	node.Edges[0] = &Edge{
@@ -469,7 +640,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 		ID:     _m.ID,
 		Type:   "Lead",
 		Fields: make([]*Field, 23),
-		Edges:  make([]*Edge, 11),
+		Edges:  make([]*Edge, 12),
 	}
 	var buf []byte
 	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
@@ -747,22 +918,32 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 		return nil, err
 	}
 	node.Edges[9] = &Edge{
-		Type: "Lead",
-		Name: "referrer",
+		Type: "OwnerChange",
+		Name: "owner_changes",
 	}
-	err = _m.QueryReferrer().
-		Select(lead.FieldID).
+	err = _m.QueryOwnerChanges().
+		Select(ownerchange.FieldID).
 		Scan(ctx, &node.Edges[9].IDs)
 	if err != nil {
 		return nil, err
 	}
 	node.Edges[10] = &Edge{
 		Type: "Lead",
+		Name: "referrer",
+	}
+	err = _m.QueryReferrer().
+		Select(lead.FieldID).
+		Scan(ctx, &node.Edges[10].IDs)
+	if err != nil {
+		return nil, err
+	}
+	node.Edges[11] = &Edge{
+		Type: "Lead",
 		Name: "referrals",
 	}
 	err = _m.QueryReferrals().
 		Select(lead.FieldID).
-		Scan(ctx, &node.Edges[10].IDs)
+		Scan(ctx, &node.Edges[11].IDs)
 	if err != nil {
 		return nil, err
 	}
@@ -910,6 +1091,158 @@ func (_m *Notification) Node(ctx context.Context) (node *Node, err error) {
 }
 
 // Node implements Noder interface
+func (_m *OwnerChange) Node(ctx context.Context) (node *Node, err error) {
+	node = &Node{
+		ID:     _m.ID,
+		Type:   "OwnerChange",
+		Fields: make([]*Field, 10),
+		Edges:  make([]*Edge, 6),
+	}
+	var buf []byte
+	if buf, err = json.Marshal(_m.LeadID); err != nil {
+		return nil, err
+	}
+	node.Fields[0] = &Field{
+		Type:  "uuid.UUID",
+		Name:  "lead_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.FromUserID); err != nil {
+		return nil, err
+	}
+	node.Fields[1] = &Field{
+		Type:  "uuid.UUID",
+		Name:  "from_user_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.ToUserID); err != nil {
+		return nil, err
+	}
+	node.Fields[2] = &Field{
+		Type:  "uuid.UUID",
+		Name:  "to_user_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.PoolID); err != nil {
+		return nil, err
+	}
+	node.Fields[3] = &Field{
+		Type:  "uuid.UUID",
+		Name:  "pool_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Kind); err != nil {
+		return nil, err
+	}
+	node.Fields[4] = &Field{
+		Type:  "ownerchange.Kind",
+		Name:  "kind",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.By); err != nil {
+		return nil, err
+	}
+	node.Fields[5] = &Field{
+		Type:  "ownerchange.By",
+		Name:  "by",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.ActorID); err != nil {
+		return nil, err
+	}
+	node.Fields[6] = &Field{
+		Type:  "uuid.UUID",
+		Name:  "actor_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.RuleID); err != nil {
+		return nil, err
+	}
+	node.Fields[7] = &Field{
+		Type:  "uuid.UUID",
+		Name:  "rule_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Reason); err != nil {
+		return nil, err
+	}
+	node.Fields[8] = &Field{
+		Type:  "string",
+		Name:  "reason",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.At); err != nil {
+		return nil, err
+	}
+	node.Fields[9] = &Field{
+		Type:  "time.Time",
+		Name:  "at",
+		Value: string(buf),
+	}
+	node.Edges[0] = &Edge{
+		Type: "Lead",
+		Name: "lead",
+	}
+	err = _m.QueryLead().
+		Select(lead.FieldID).
+		Scan(ctx, &node.Edges[0].IDs)
+	if err != nil {
+		return nil, err
+	}
+	node.Edges[1] = &Edge{
+		Type: "User",
+		Name: "from_user",
+	}
+	err = _m.QueryFromUser().
+		Select(user.FieldID).
+		Scan(ctx, &node.Edges[1].IDs)
+	if err != nil {
+		return nil, err
+	}
+	node.Edges[2] = &Edge{
+		Type: "User",
+		Name: "to_user",
+	}
+	err = _m.QueryToUser().
+		Select(user.FieldID).
+		Scan(ctx, &node.Edges[2].IDs)
+	if err != nil {
+		return nil, err
+	}
+	node.Edges[3] = &Edge{
+		Type: "Pool",
+		Name: "pool",
+	}
+	err = _m.QueryPool().
+		Select(pool.FieldID).
+		Scan(ctx, &node.Edges[3].IDs)
+	if err != nil {
+		return nil, err
+	}
+	node.Edges[4] = &Edge{
+		Type: "User",
+		Name: "actor",
+	}
+	err = _m.QueryActor().
+		Select(user.FieldID).
+		Scan(ctx, &node.Edges[4].IDs)
+	if err != nil {
+		return nil, err
+	}
+	node.Edges[5] = &Edge{
+		Type: "AssignmentRule",
+		Name: "rule",
+	}
+	err = _m.QueryRule().
+		Select(assignmentrule.FieldID).
+		Scan(ctx, &node.Edges[5].IDs)
+	if err != nil {
+		return nil, err
+	}
+	return node, nil
+}
+
+// Node implements Noder interface
 func (_m *Partner) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
@@ -1021,7 +1354,7 @@ func (_m *Pool) Node(ctx context.Context) (node *Node, err error) {
 		ID:     _m.ID,
 		Type:   "Pool",
 		Fields: make([]*Field, 10),
-		Edges:  make([]*Edge, 2),
+		Edges:  make([]*Edge, 3),
 	}
 	var buf []byte
 	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
@@ -1123,6 +1456,84 @@ func (_m *Pool) Node(ctx context.Context) (node *Node, err error) {
 		Scan(ctx, &node.Edges[1].IDs)
 	if err != nil {
 		return nil, err
+	}
+	node.Edges[2] = &Edge{
+		Type: "User",
+		Name: "admins",
+	}
+	err = _m.QueryAdmins().
+		Select(user.FieldID).
+		Scan(ctx, &node.Edges[2].IDs)
+	if err != nil {
+		return nil, err
+	}
+	return node, nil
+}
+
+// Node implements Noder interface
+func (_m *ScoringRule) Node(ctx context.Context) (node *Node, err error) {
+	node = &Node{
+		ID:     _m.ID,
+		Type:   "ScoringRule",
+		Fields: make([]*Field, 7),
+		Edges:  make([]*Edge, 0),
+	}
+	var buf []byte
+	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[0] = &Field{
+		Type:  "time.Time",
+		Name:  "created_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.UpdatedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[1] = &Field{
+		Type:  "time.Time",
+		Name:  "updated_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Name); err != nil {
+		return nil, err
+	}
+	node.Fields[2] = &Field{
+		Type:  "string",
+		Name:  "name",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Condition); err != nil {
+		return nil, err
+	}
+	node.Fields[3] = &Field{
+		Type:  "string",
+		Name:  "condition",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Points); err != nil {
+		return nil, err
+	}
+	node.Fields[4] = &Field{
+		Type:  "int",
+		Name:  "points",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.DecayDays); err != nil {
+		return nil, err
+	}
+	node.Fields[5] = &Field{
+		Type:  "int",
+		Name:  "decay_days",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Enabled); err != nil {
+		return nil, err
+	}
+	node.Fields[6] = &Field{
+		Type:  "bool",
+		Name:  "enabled",
+		Value: string(buf),
 	}
 	return node, nil
 }

@@ -16,15 +16,19 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/assignmentrule"
+	"github.com/scrmhq/scrm/ent/assignmenttarget"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
+	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/scoringrule"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -427,6 +431,587 @@ func (_m *APIKey) ToEdge(order *APIKeyOrder) *APIKeyEdge {
 		order = DefaultAPIKeyOrder
 	}
 	return &APIKeyEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// AssignmentRuleEdge is the edge representation of AssignmentRule.
+type AssignmentRuleEdge struct {
+	Node   *AssignmentRule `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// AssignmentRuleConnection is the connection containing edges to AssignmentRule.
+type AssignmentRuleConnection struct {
+	Edges      []*AssignmentRuleEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *AssignmentRuleConnection) build(nodes []*AssignmentRule, pager *assignmentrulePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *AssignmentRule
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *AssignmentRule {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *AssignmentRule {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AssignmentRuleEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AssignmentRuleEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AssignmentRulePaginateOption enables pagination customization.
+type AssignmentRulePaginateOption func(*assignmentrulePager) error
+
+// WithAssignmentRuleOrder configures pagination ordering.
+func WithAssignmentRuleOrder(order *AssignmentRuleOrder) AssignmentRulePaginateOption {
+	if order == nil {
+		order = DefaultAssignmentRuleOrder
+	}
+	o := *order
+	return func(pager *assignmentrulePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAssignmentRuleOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAssignmentRuleFilter configures pagination filter.
+func WithAssignmentRuleFilter(filter func(*AssignmentRuleQuery) (*AssignmentRuleQuery, error)) AssignmentRulePaginateOption {
+	return func(pager *assignmentrulePager) error {
+		if filter == nil {
+			return errors.New("AssignmentRuleQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type assignmentrulePager struct {
+	reverse bool
+	order   *AssignmentRuleOrder
+	filter  func(*AssignmentRuleQuery) (*AssignmentRuleQuery, error)
+}
+
+func newAssignmentRulePager(opts []AssignmentRulePaginateOption, reverse bool) (*assignmentrulePager, error) {
+	pager := &assignmentrulePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAssignmentRuleOrder
+	}
+	return pager, nil
+}
+
+func (p *assignmentrulePager) applyFilter(query *AssignmentRuleQuery) (*AssignmentRuleQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *assignmentrulePager) toCursor(_m *AssignmentRule) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *assignmentrulePager) applyCursors(query *AssignmentRuleQuery, after, before *Cursor) (*AssignmentRuleQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAssignmentRuleOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *assignmentrulePager) applyOrder(query *AssignmentRuleQuery) *AssignmentRuleQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAssignmentRuleOrder.Field {
+		query = query.Order(DefaultAssignmentRuleOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *assignmentrulePager) orderExpr(query *AssignmentRuleQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAssignmentRuleOrder.Field {
+			b.Comma().Ident(DefaultAssignmentRuleOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to AssignmentRule.
+func (_m *AssignmentRuleQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AssignmentRulePaginateOption,
+) (*AssignmentRuleConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAssignmentRulePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AssignmentRuleConnection{Edges: []*AssignmentRuleEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AssignmentRuleOrderFieldCreatedAt orders AssignmentRule by created_at.
+	AssignmentRuleOrderFieldCreatedAt = &AssignmentRuleOrderField{
+		Value: func(_m *AssignmentRule) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: assignmentrule.FieldCreatedAt,
+		toTerm: assignmentrule.ByCreatedAt,
+		toCursor: func(_m *AssignmentRule) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// AssignmentRuleOrderFieldUpdatedAt orders AssignmentRule by updated_at.
+	AssignmentRuleOrderFieldUpdatedAt = &AssignmentRuleOrderField{
+		Value: func(_m *AssignmentRule) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: assignmentrule.FieldUpdatedAt,
+		toTerm: assignmentrule.ByUpdatedAt,
+		toCursor: func(_m *AssignmentRule) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// AssignmentRuleOrderFieldPriority orders AssignmentRule by priority.
+	AssignmentRuleOrderFieldPriority = &AssignmentRuleOrderField{
+		Value: func(_m *AssignmentRule) (ent.Value, error) {
+			return _m.Priority, nil
+		},
+		column: assignmentrule.FieldPriority,
+		toTerm: assignmentrule.ByPriority,
+		toCursor: func(_m *AssignmentRule) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Priority,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AssignmentRuleOrderField) String() string {
+	var str string
+	switch f.column {
+	case AssignmentRuleOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case AssignmentRuleOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case AssignmentRuleOrderFieldPriority.column:
+		str = "PRIORITY"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AssignmentRuleOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AssignmentRuleOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AssignmentRuleOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *AssignmentRuleOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *AssignmentRuleOrderFieldUpdatedAt
+	case "PRIORITY":
+		*f = *AssignmentRuleOrderFieldPriority
+	default:
+		return fmt.Errorf("%s is not a valid AssignmentRuleOrderField", str)
+	}
+	return nil
+}
+
+// AssignmentRuleOrderField defines the ordering field of AssignmentRule.
+type AssignmentRuleOrderField struct {
+	// Value extracts the ordering value from the given AssignmentRule.
+	Value    func(*AssignmentRule) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) assignmentrule.OrderOption
+	toCursor func(*AssignmentRule) Cursor
+}
+
+// AssignmentRuleOrder defines the ordering of AssignmentRule.
+type AssignmentRuleOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *AssignmentRuleOrderField `json:"field"`
+}
+
+// DefaultAssignmentRuleOrder is the default ordering of AssignmentRule.
+var DefaultAssignmentRuleOrder = &AssignmentRuleOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AssignmentRuleOrderField{
+		Value: func(_m *AssignmentRule) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: assignmentrule.FieldID,
+		toTerm: assignmentrule.ByID,
+		toCursor: func(_m *AssignmentRule) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts AssignmentRule into AssignmentRuleEdge.
+func (_m *AssignmentRule) ToEdge(order *AssignmentRuleOrder) *AssignmentRuleEdge {
+	if order == nil {
+		order = DefaultAssignmentRuleOrder
+	}
+	return &AssignmentRuleEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// AssignmentTargetEdge is the edge representation of AssignmentTarget.
+type AssignmentTargetEdge struct {
+	Node   *AssignmentTarget `json:"node"`
+	Cursor Cursor            `json:"cursor"`
+}
+
+// AssignmentTargetConnection is the connection containing edges to AssignmentTarget.
+type AssignmentTargetConnection struct {
+	Edges      []*AssignmentTargetEdge `json:"edges"`
+	PageInfo   PageInfo                `json:"pageInfo"`
+	TotalCount int                     `json:"totalCount"`
+}
+
+func (c *AssignmentTargetConnection) build(nodes []*AssignmentTarget, pager *assignmenttargetPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *AssignmentTarget
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *AssignmentTarget {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *AssignmentTarget {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AssignmentTargetEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AssignmentTargetEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AssignmentTargetPaginateOption enables pagination customization.
+type AssignmentTargetPaginateOption func(*assignmenttargetPager) error
+
+// WithAssignmentTargetOrder configures pagination ordering.
+func WithAssignmentTargetOrder(order *AssignmentTargetOrder) AssignmentTargetPaginateOption {
+	if order == nil {
+		order = DefaultAssignmentTargetOrder
+	}
+	o := *order
+	return func(pager *assignmenttargetPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAssignmentTargetOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAssignmentTargetFilter configures pagination filter.
+func WithAssignmentTargetFilter(filter func(*AssignmentTargetQuery) (*AssignmentTargetQuery, error)) AssignmentTargetPaginateOption {
+	return func(pager *assignmenttargetPager) error {
+		if filter == nil {
+			return errors.New("AssignmentTargetQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type assignmenttargetPager struct {
+	reverse bool
+	order   *AssignmentTargetOrder
+	filter  func(*AssignmentTargetQuery) (*AssignmentTargetQuery, error)
+}
+
+func newAssignmentTargetPager(opts []AssignmentTargetPaginateOption, reverse bool) (*assignmenttargetPager, error) {
+	pager := &assignmenttargetPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAssignmentTargetOrder
+	}
+	return pager, nil
+}
+
+func (p *assignmenttargetPager) applyFilter(query *AssignmentTargetQuery) (*AssignmentTargetQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *assignmenttargetPager) toCursor(_m *AssignmentTarget) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *assignmenttargetPager) applyCursors(query *AssignmentTargetQuery, after, before *Cursor) (*AssignmentTargetQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAssignmentTargetOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *assignmenttargetPager) applyOrder(query *AssignmentTargetQuery) *AssignmentTargetQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAssignmentTargetOrder.Field {
+		query = query.Order(DefaultAssignmentTargetOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *assignmenttargetPager) orderExpr(query *AssignmentTargetQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAssignmentTargetOrder.Field {
+			b.Comma().Ident(DefaultAssignmentTargetOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to AssignmentTarget.
+func (_m *AssignmentTargetQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AssignmentTargetPaginateOption,
+) (*AssignmentTargetConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAssignmentTargetPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AssignmentTargetConnection{Edges: []*AssignmentTargetEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// AssignmentTargetOrderField defines the ordering field of AssignmentTarget.
+type AssignmentTargetOrderField struct {
+	// Value extracts the ordering value from the given AssignmentTarget.
+	Value    func(*AssignmentTarget) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) assignmenttarget.OrderOption
+	toCursor func(*AssignmentTarget) Cursor
+}
+
+// AssignmentTargetOrder defines the ordering of AssignmentTarget.
+type AssignmentTargetOrder struct {
+	Direction OrderDirection              `json:"direction"`
+	Field     *AssignmentTargetOrderField `json:"field"`
+}
+
+// DefaultAssignmentTargetOrder is the default ordering of AssignmentTarget.
+var DefaultAssignmentTargetOrder = &AssignmentTargetOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AssignmentTargetOrderField{
+		Value: func(_m *AssignmentTarget) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: assignmenttarget.FieldID,
+		toTerm: assignmenttarget.ByID,
+		toCursor: func(_m *AssignmentTarget) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts AssignmentTarget into AssignmentTargetEdge.
+func (_m *AssignmentTarget) ToEdge(order *AssignmentTargetOrder) *AssignmentTargetEdge {
+	if order == nil {
+		order = DefaultAssignmentTargetOrder
+	}
+	return &AssignmentTargetEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -2406,6 +2991,255 @@ func (_m *Notification) ToEdge(order *NotificationOrder) *NotificationEdge {
 	}
 }
 
+// OwnerChangeEdge is the edge representation of OwnerChange.
+type OwnerChangeEdge struct {
+	Node   *OwnerChange `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// OwnerChangeConnection is the connection containing edges to OwnerChange.
+type OwnerChangeConnection struct {
+	Edges      []*OwnerChangeEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *OwnerChangeConnection) build(nodes []*OwnerChange, pager *ownerchangePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *OwnerChange
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *OwnerChange {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *OwnerChange {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*OwnerChangeEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &OwnerChangeEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// OwnerChangePaginateOption enables pagination customization.
+type OwnerChangePaginateOption func(*ownerchangePager) error
+
+// WithOwnerChangeOrder configures pagination ordering.
+func WithOwnerChangeOrder(order *OwnerChangeOrder) OwnerChangePaginateOption {
+	if order == nil {
+		order = DefaultOwnerChangeOrder
+	}
+	o := *order
+	return func(pager *ownerchangePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultOwnerChangeOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithOwnerChangeFilter configures pagination filter.
+func WithOwnerChangeFilter(filter func(*OwnerChangeQuery) (*OwnerChangeQuery, error)) OwnerChangePaginateOption {
+	return func(pager *ownerchangePager) error {
+		if filter == nil {
+			return errors.New("OwnerChangeQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type ownerchangePager struct {
+	reverse bool
+	order   *OwnerChangeOrder
+	filter  func(*OwnerChangeQuery) (*OwnerChangeQuery, error)
+}
+
+func newOwnerChangePager(opts []OwnerChangePaginateOption, reverse bool) (*ownerchangePager, error) {
+	pager := &ownerchangePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultOwnerChangeOrder
+	}
+	return pager, nil
+}
+
+func (p *ownerchangePager) applyFilter(query *OwnerChangeQuery) (*OwnerChangeQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *ownerchangePager) toCursor(_m *OwnerChange) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *ownerchangePager) applyCursors(query *OwnerChangeQuery, after, before *Cursor) (*OwnerChangeQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultOwnerChangeOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *ownerchangePager) applyOrder(query *OwnerChangeQuery) *OwnerChangeQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultOwnerChangeOrder.Field {
+		query = query.Order(DefaultOwnerChangeOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *ownerchangePager) orderExpr(query *OwnerChangeQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultOwnerChangeOrder.Field {
+			b.Comma().Ident(DefaultOwnerChangeOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to OwnerChange.
+func (_m *OwnerChangeQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...OwnerChangePaginateOption,
+) (*OwnerChangeConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newOwnerChangePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &OwnerChangeConnection{Edges: []*OwnerChangeEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// OwnerChangeOrderField defines the ordering field of OwnerChange.
+type OwnerChangeOrderField struct {
+	// Value extracts the ordering value from the given OwnerChange.
+	Value    func(*OwnerChange) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) ownerchange.OrderOption
+	toCursor func(*OwnerChange) Cursor
+}
+
+// OwnerChangeOrder defines the ordering of OwnerChange.
+type OwnerChangeOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *OwnerChangeOrderField `json:"field"`
+}
+
+// DefaultOwnerChangeOrder is the default ordering of OwnerChange.
+var DefaultOwnerChangeOrder = &OwnerChangeOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &OwnerChangeOrderField{
+		Value: func(_m *OwnerChange) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: ownerchange.FieldID,
+		toTerm: ownerchange.ByID,
+		toCursor: func(_m *OwnerChange) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts OwnerChange into OwnerChangeEdge.
+func (_m *OwnerChange) ToEdge(order *OwnerChangeOrder) *OwnerChangeEdge {
+	if order == nil {
+		order = DefaultOwnerChangeOrder
+	}
+	return &OwnerChangeEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // PartnerEdge is the edge representation of Partner.
 type PartnerEdge struct {
 	Node   *Partner `json:"node"`
@@ -3343,6 +4177,320 @@ func (_m *Pool) ToEdge(order *PoolOrder) *PoolEdge {
 		order = DefaultPoolOrder
 	}
 	return &PoolEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ScoringRuleEdge is the edge representation of ScoringRule.
+type ScoringRuleEdge struct {
+	Node   *ScoringRule `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// ScoringRuleConnection is the connection containing edges to ScoringRule.
+type ScoringRuleConnection struct {
+	Edges      []*ScoringRuleEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *ScoringRuleConnection) build(nodes []*ScoringRule, pager *scoringrulePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ScoringRule
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ScoringRule {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ScoringRule {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ScoringRuleEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ScoringRuleEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ScoringRulePaginateOption enables pagination customization.
+type ScoringRulePaginateOption func(*scoringrulePager) error
+
+// WithScoringRuleOrder configures pagination ordering.
+func WithScoringRuleOrder(order *ScoringRuleOrder) ScoringRulePaginateOption {
+	if order == nil {
+		order = DefaultScoringRuleOrder
+	}
+	o := *order
+	return func(pager *scoringrulePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultScoringRuleOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithScoringRuleFilter configures pagination filter.
+func WithScoringRuleFilter(filter func(*ScoringRuleQuery) (*ScoringRuleQuery, error)) ScoringRulePaginateOption {
+	return func(pager *scoringrulePager) error {
+		if filter == nil {
+			return errors.New("ScoringRuleQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type scoringrulePager struct {
+	reverse bool
+	order   *ScoringRuleOrder
+	filter  func(*ScoringRuleQuery) (*ScoringRuleQuery, error)
+}
+
+func newScoringRulePager(opts []ScoringRulePaginateOption, reverse bool) (*scoringrulePager, error) {
+	pager := &scoringrulePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultScoringRuleOrder
+	}
+	return pager, nil
+}
+
+func (p *scoringrulePager) applyFilter(query *ScoringRuleQuery) (*ScoringRuleQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *scoringrulePager) toCursor(_m *ScoringRule) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *scoringrulePager) applyCursors(query *ScoringRuleQuery, after, before *Cursor) (*ScoringRuleQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultScoringRuleOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *scoringrulePager) applyOrder(query *ScoringRuleQuery) *ScoringRuleQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultScoringRuleOrder.Field {
+		query = query.Order(DefaultScoringRuleOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *scoringrulePager) orderExpr(query *ScoringRuleQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultScoringRuleOrder.Field {
+			b.Comma().Ident(DefaultScoringRuleOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ScoringRule.
+func (_m *ScoringRuleQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ScoringRulePaginateOption,
+) (*ScoringRuleConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newScoringRulePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ScoringRuleConnection{Edges: []*ScoringRuleEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ScoringRuleOrderFieldCreatedAt orders ScoringRule by created_at.
+	ScoringRuleOrderFieldCreatedAt = &ScoringRuleOrderField{
+		Value: func(_m *ScoringRule) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: scoringrule.FieldCreatedAt,
+		toTerm: scoringrule.ByCreatedAt,
+		toCursor: func(_m *ScoringRule) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ScoringRuleOrderFieldUpdatedAt orders ScoringRule by updated_at.
+	ScoringRuleOrderFieldUpdatedAt = &ScoringRuleOrderField{
+		Value: func(_m *ScoringRule) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: scoringrule.FieldUpdatedAt,
+		toTerm: scoringrule.ByUpdatedAt,
+		toCursor: func(_m *ScoringRule) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ScoringRuleOrderField) String() string {
+	var str string
+	switch f.column {
+	case ScoringRuleOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ScoringRuleOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ScoringRuleOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ScoringRuleOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ScoringRuleOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ScoringRuleOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ScoringRuleOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid ScoringRuleOrderField", str)
+	}
+	return nil
+}
+
+// ScoringRuleOrderField defines the ordering field of ScoringRule.
+type ScoringRuleOrderField struct {
+	// Value extracts the ordering value from the given ScoringRule.
+	Value    func(*ScoringRule) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) scoringrule.OrderOption
+	toCursor func(*ScoringRule) Cursor
+}
+
+// ScoringRuleOrder defines the ordering of ScoringRule.
+type ScoringRuleOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *ScoringRuleOrderField `json:"field"`
+}
+
+// DefaultScoringRuleOrder is the default ordering of ScoringRule.
+var DefaultScoringRuleOrder = &ScoringRuleOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ScoringRuleOrderField{
+		Value: func(_m *ScoringRule) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: scoringrule.FieldID,
+		toTerm: scoringrule.ByID,
+		toCursor: func(_m *ScoringRule) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ScoringRule into ScoringRuleEdge.
+func (_m *ScoringRule) ToEdge(order *ScoringRuleOrder) *ScoringRuleEdge {
+	if order == nil {
+		order = DefaultScoringRuleOrder
+	}
+	return &ScoringRuleEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

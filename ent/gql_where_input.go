@@ -9,16 +9,19 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/assignmentrule"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
+	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
+	"github.com/scrmhq/scrm/ent/scoringrule"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -463,6 +466,458 @@ func (i *APIKeyWhereInput) P() (predicate.APIKey, error) {
 	}
 }
 
+// AssignmentRuleWhereInput represents a where input for filtering AssignmentRule queries.
+type AssignmentRuleWhereInput struct {
+	Predicates []predicate.AssignmentRule  `json:"-"`
+	Not        *AssignmentRuleWhereInput   `json:"not,omitempty"`
+	Or         []*AssignmentRuleWhereInput `json:"or,omitempty"`
+	And        []*AssignmentRuleWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *uuid.UUID  `json:"id,omitempty"`
+	IDNEQ   *uuid.UUID  `json:"idNEQ,omitempty"`
+	IDIn    []uuid.UUID `json:"idIn,omitempty"`
+	IDNotIn []uuid.UUID `json:"idNotIn,omitempty"`
+	IDGT    *uuid.UUID  `json:"idGT,omitempty"`
+	IDGTE   *uuid.UUID  `json:"idGTE,omitempty"`
+	IDLT    *uuid.UUID  `json:"idLT,omitempty"`
+	IDLTE   *uuid.UUID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "priority" field predicates.
+	Priority      *int  `json:"priority,omitempty"`
+	PriorityNEQ   *int  `json:"priorityNEQ,omitempty"`
+	PriorityIn    []int `json:"priorityIn,omitempty"`
+	PriorityNotIn []int `json:"priorityNotIn,omitempty"`
+	PriorityGT    *int  `json:"priorityGT,omitempty"`
+	PriorityGTE   *int  `json:"priorityGTE,omitempty"`
+	PriorityLT    *int  `json:"priorityLT,omitempty"`
+	PriorityLTE   *int  `json:"priorityLTE,omitempty"`
+
+	// "condition" field predicates.
+	Condition             *string  `json:"condition,omitempty"`
+	ConditionNEQ          *string  `json:"conditionNEQ,omitempty"`
+	ConditionIn           []string `json:"conditionIn,omitempty"`
+	ConditionNotIn        []string `json:"conditionNotIn,omitempty"`
+	ConditionGT           *string  `json:"conditionGT,omitempty"`
+	ConditionGTE          *string  `json:"conditionGTE,omitempty"`
+	ConditionLT           *string  `json:"conditionLT,omitempty"`
+	ConditionLTE          *string  `json:"conditionLTE,omitempty"`
+	ConditionContains     *string  `json:"conditionContains,omitempty"`
+	ConditionHasPrefix    *string  `json:"conditionHasPrefix,omitempty"`
+	ConditionHasSuffix    *string  `json:"conditionHasSuffix,omitempty"`
+	ConditionEqualFold    *string  `json:"conditionEqualFold,omitempty"`
+	ConditionContainsFold *string  `json:"conditionContainsFold,omitempty"`
+
+	// "strategy" field predicates.
+	Strategy      *assignmentrule.Strategy  `json:"strategy,omitempty"`
+	StrategyNEQ   *assignmentrule.Strategy  `json:"strategyNEQ,omitempty"`
+	StrategyIn    []assignmentrule.Strategy `json:"strategyIn,omitempty"`
+	StrategyNotIn []assignmentrule.Strategy `json:"strategyNotIn,omitempty"`
+
+	// "daily_cap" field predicates.
+	DailyCap       *int  `json:"dailyCap,omitempty"`
+	DailyCapNEQ    *int  `json:"dailyCapNEQ,omitempty"`
+	DailyCapIn     []int `json:"dailyCapIn,omitempty"`
+	DailyCapNotIn  []int `json:"dailyCapNotIn,omitempty"`
+	DailyCapGT     *int  `json:"dailyCapGT,omitempty"`
+	DailyCapGTE    *int  `json:"dailyCapGTE,omitempty"`
+	DailyCapLT     *int  `json:"dailyCapLT,omitempty"`
+	DailyCapLTE    *int  `json:"dailyCapLTE,omitempty"`
+	DailyCapIsNil  bool  `json:"dailyCapIsNil,omitempty"`
+	DailyCapNotNil bool  `json:"dailyCapNotNil,omitempty"`
+
+	// "fallback_pool_id" field predicates.
+	FallbackPoolID       *uuid.UUID  `json:"fallbackPoolID,omitempty"`
+	FallbackPoolIDNEQ    *uuid.UUID  `json:"fallbackPoolIDNEQ,omitempty"`
+	FallbackPoolIDIn     []uuid.UUID `json:"fallbackPoolIDIn,omitempty"`
+	FallbackPoolIDNotIn  []uuid.UUID `json:"fallbackPoolIDNotIn,omitempty"`
+	FallbackPoolIDIsNil  bool        `json:"fallbackPoolIDIsNil,omitempty"`
+	FallbackPoolIDNotNil bool        `json:"fallbackPoolIDNotNil,omitempty"`
+
+	// "enabled" field predicates.
+	Enabled    *bool `json:"enabled,omitempty"`
+	EnabledNEQ *bool `json:"enabledNEQ,omitempty"`
+
+	// "fallback_pool" edge predicates.
+	HasFallbackPool     *bool             `json:"hasFallbackPool,omitempty"`
+	HasFallbackPoolWith []*PoolWhereInput `json:"hasFallbackPoolWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *AssignmentRuleWhereInput) AddPredicates(predicates ...predicate.AssignmentRule) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the AssignmentRuleWhereInput filter on the AssignmentRuleQuery builder.
+func (i *AssignmentRuleWhereInput) Filter(q *AssignmentRuleQuery) (*AssignmentRuleQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyAssignmentRuleWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyAssignmentRuleWhereInput is returned in case the AssignmentRuleWhereInput is empty.
+var ErrEmptyAssignmentRuleWhereInput = errors.New("ent: empty predicate AssignmentRuleWhereInput")
+
+// P returns a predicate for filtering assignmentrules.
+// An error is returned if the input is empty or invalid.
+func (i *AssignmentRuleWhereInput) P() (predicate.AssignmentRule, error) {
+	var predicates []predicate.AssignmentRule
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, assignmentrule.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.AssignmentRule, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, assignmentrule.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.AssignmentRule, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, assignmentrule.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, assignmentrule.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, assignmentrule.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, assignmentrule.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, assignmentrule.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, assignmentrule.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, assignmentrule.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, assignmentrule.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, assignmentrule.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, assignmentrule.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, assignmentrule.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, assignmentrule.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, assignmentrule.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, assignmentrule.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, assignmentrule.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, assignmentrule.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, assignmentrule.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, assignmentrule.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, assignmentrule.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, assignmentrule.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, assignmentrule.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, assignmentrule.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, assignmentrule.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, assignmentrule.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, assignmentrule.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, assignmentrule.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, assignmentrule.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, assignmentrule.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, assignmentrule.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, assignmentrule.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, assignmentrule.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, assignmentrule.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, assignmentrule.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, assignmentrule.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, assignmentrule.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, assignmentrule.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, assignmentrule.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, assignmentrule.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Priority != nil {
+		predicates = append(predicates, assignmentrule.PriorityEQ(*i.Priority))
+	}
+	if i.PriorityNEQ != nil {
+		predicates = append(predicates, assignmentrule.PriorityNEQ(*i.PriorityNEQ))
+	}
+	if len(i.PriorityIn) > 0 {
+		predicates = append(predicates, assignmentrule.PriorityIn(i.PriorityIn...))
+	}
+	if len(i.PriorityNotIn) > 0 {
+		predicates = append(predicates, assignmentrule.PriorityNotIn(i.PriorityNotIn...))
+	}
+	if i.PriorityGT != nil {
+		predicates = append(predicates, assignmentrule.PriorityGT(*i.PriorityGT))
+	}
+	if i.PriorityGTE != nil {
+		predicates = append(predicates, assignmentrule.PriorityGTE(*i.PriorityGTE))
+	}
+	if i.PriorityLT != nil {
+		predicates = append(predicates, assignmentrule.PriorityLT(*i.PriorityLT))
+	}
+	if i.PriorityLTE != nil {
+		predicates = append(predicates, assignmentrule.PriorityLTE(*i.PriorityLTE))
+	}
+	if i.Condition != nil {
+		predicates = append(predicates, assignmentrule.ConditionEQ(*i.Condition))
+	}
+	if i.ConditionNEQ != nil {
+		predicates = append(predicates, assignmentrule.ConditionNEQ(*i.ConditionNEQ))
+	}
+	if len(i.ConditionIn) > 0 {
+		predicates = append(predicates, assignmentrule.ConditionIn(i.ConditionIn...))
+	}
+	if len(i.ConditionNotIn) > 0 {
+		predicates = append(predicates, assignmentrule.ConditionNotIn(i.ConditionNotIn...))
+	}
+	if i.ConditionGT != nil {
+		predicates = append(predicates, assignmentrule.ConditionGT(*i.ConditionGT))
+	}
+	if i.ConditionGTE != nil {
+		predicates = append(predicates, assignmentrule.ConditionGTE(*i.ConditionGTE))
+	}
+	if i.ConditionLT != nil {
+		predicates = append(predicates, assignmentrule.ConditionLT(*i.ConditionLT))
+	}
+	if i.ConditionLTE != nil {
+		predicates = append(predicates, assignmentrule.ConditionLTE(*i.ConditionLTE))
+	}
+	if i.ConditionContains != nil {
+		predicates = append(predicates, assignmentrule.ConditionContains(*i.ConditionContains))
+	}
+	if i.ConditionHasPrefix != nil {
+		predicates = append(predicates, assignmentrule.ConditionHasPrefix(*i.ConditionHasPrefix))
+	}
+	if i.ConditionHasSuffix != nil {
+		predicates = append(predicates, assignmentrule.ConditionHasSuffix(*i.ConditionHasSuffix))
+	}
+	if i.ConditionEqualFold != nil {
+		predicates = append(predicates, assignmentrule.ConditionEqualFold(*i.ConditionEqualFold))
+	}
+	if i.ConditionContainsFold != nil {
+		predicates = append(predicates, assignmentrule.ConditionContainsFold(*i.ConditionContainsFold))
+	}
+	if i.Strategy != nil {
+		predicates = append(predicates, assignmentrule.StrategyEQ(*i.Strategy))
+	}
+	if i.StrategyNEQ != nil {
+		predicates = append(predicates, assignmentrule.StrategyNEQ(*i.StrategyNEQ))
+	}
+	if len(i.StrategyIn) > 0 {
+		predicates = append(predicates, assignmentrule.StrategyIn(i.StrategyIn...))
+	}
+	if len(i.StrategyNotIn) > 0 {
+		predicates = append(predicates, assignmentrule.StrategyNotIn(i.StrategyNotIn...))
+	}
+	if i.DailyCap != nil {
+		predicates = append(predicates, assignmentrule.DailyCapEQ(*i.DailyCap))
+	}
+	if i.DailyCapNEQ != nil {
+		predicates = append(predicates, assignmentrule.DailyCapNEQ(*i.DailyCapNEQ))
+	}
+	if len(i.DailyCapIn) > 0 {
+		predicates = append(predicates, assignmentrule.DailyCapIn(i.DailyCapIn...))
+	}
+	if len(i.DailyCapNotIn) > 0 {
+		predicates = append(predicates, assignmentrule.DailyCapNotIn(i.DailyCapNotIn...))
+	}
+	if i.DailyCapGT != nil {
+		predicates = append(predicates, assignmentrule.DailyCapGT(*i.DailyCapGT))
+	}
+	if i.DailyCapGTE != nil {
+		predicates = append(predicates, assignmentrule.DailyCapGTE(*i.DailyCapGTE))
+	}
+	if i.DailyCapLT != nil {
+		predicates = append(predicates, assignmentrule.DailyCapLT(*i.DailyCapLT))
+	}
+	if i.DailyCapLTE != nil {
+		predicates = append(predicates, assignmentrule.DailyCapLTE(*i.DailyCapLTE))
+	}
+	if i.DailyCapIsNil {
+		predicates = append(predicates, assignmentrule.DailyCapIsNil())
+	}
+	if i.DailyCapNotNil {
+		predicates = append(predicates, assignmentrule.DailyCapNotNil())
+	}
+	if i.FallbackPoolID != nil {
+		predicates = append(predicates, assignmentrule.FallbackPoolIDEQ(*i.FallbackPoolID))
+	}
+	if i.FallbackPoolIDNEQ != nil {
+		predicates = append(predicates, assignmentrule.FallbackPoolIDNEQ(*i.FallbackPoolIDNEQ))
+	}
+	if len(i.FallbackPoolIDIn) > 0 {
+		predicates = append(predicates, assignmentrule.FallbackPoolIDIn(i.FallbackPoolIDIn...))
+	}
+	if len(i.FallbackPoolIDNotIn) > 0 {
+		predicates = append(predicates, assignmentrule.FallbackPoolIDNotIn(i.FallbackPoolIDNotIn...))
+	}
+	if i.FallbackPoolIDIsNil {
+		predicates = append(predicates, assignmentrule.FallbackPoolIDIsNil())
+	}
+	if i.FallbackPoolIDNotNil {
+		predicates = append(predicates, assignmentrule.FallbackPoolIDNotNil())
+	}
+	if i.Enabled != nil {
+		predicates = append(predicates, assignmentrule.EnabledEQ(*i.Enabled))
+	}
+	if i.EnabledNEQ != nil {
+		predicates = append(predicates, assignmentrule.EnabledNEQ(*i.EnabledNEQ))
+	}
+
+	if i.HasFallbackPool != nil {
+		p := assignmentrule.HasFallbackPool()
+		if !*i.HasFallbackPool {
+			p = assignmentrule.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasFallbackPoolWith) > 0 {
+		with := make([]predicate.Pool, 0, len(i.HasFallbackPoolWith))
+		for _, w := range i.HasFallbackPoolWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasFallbackPoolWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, assignmentrule.HasFallbackPoolWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyAssignmentRuleWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return assignmentrule.And(predicates...), nil
+	}
+}
+
 // DealWhereInput represents a where input for filtering Deal queries.
 type DealWhereInput struct {
 	Predicates []predicate.Deal  `json:"-"`
@@ -548,6 +1003,10 @@ type DealWhereInput struct {
 	ClosedAtGTE   *time.Time  `json:"closedAtGTE,omitempty"`
 	ClosedAtLT    *time.Time  `json:"closedAtLT,omitempty"`
 	ClosedAtLTE   *time.Time  `json:"closedAtLTE,omitempty"`
+
+	// "repurchase" field predicates.
+	Repurchase    *bool `json:"repurchase,omitempty"`
+	RepurchaseNEQ *bool `json:"repurchaseNEQ,omitempty"`
 
 	// "lead" edge predicates.
 	HasLead     *bool             `json:"hasLead,omitempty"`
@@ -817,6 +1276,12 @@ func (i *DealWhereInput) P() (predicate.Deal, error) {
 	}
 	if i.ClosedAtLTE != nil {
 		predicates = append(predicates, deal.ClosedAtLTE(*i.ClosedAtLTE))
+	}
+	if i.Repurchase != nil {
+		predicates = append(predicates, deal.RepurchaseEQ(*i.Repurchase))
+	}
+	if i.RepurchaseNEQ != nil {
+		predicates = append(predicates, deal.RepurchaseNEQ(*i.RepurchaseNEQ))
 	}
 
 	if i.HasLead != nil {
@@ -3715,6 +4180,534 @@ func (i *NotificationWhereInput) P() (predicate.Notification, error) {
 	}
 }
 
+// OwnerChangeWhereInput represents a where input for filtering OwnerChange queries.
+type OwnerChangeWhereInput struct {
+	Predicates []predicate.OwnerChange  `json:"-"`
+	Not        *OwnerChangeWhereInput   `json:"not,omitempty"`
+	Or         []*OwnerChangeWhereInput `json:"or,omitempty"`
+	And        []*OwnerChangeWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *uuid.UUID  `json:"id,omitempty"`
+	IDNEQ   *uuid.UUID  `json:"idNEQ,omitempty"`
+	IDIn    []uuid.UUID `json:"idIn,omitempty"`
+	IDNotIn []uuid.UUID `json:"idNotIn,omitempty"`
+	IDGT    *uuid.UUID  `json:"idGT,omitempty"`
+	IDGTE   *uuid.UUID  `json:"idGTE,omitempty"`
+	IDLT    *uuid.UUID  `json:"idLT,omitempty"`
+	IDLTE   *uuid.UUID  `json:"idLTE,omitempty"`
+
+	// "lead_id" field predicates.
+	LeadID      *uuid.UUID  `json:"leadID,omitempty"`
+	LeadIDNEQ   *uuid.UUID  `json:"leadIDNEQ,omitempty"`
+	LeadIDIn    []uuid.UUID `json:"leadIDIn,omitempty"`
+	LeadIDNotIn []uuid.UUID `json:"leadIDNotIn,omitempty"`
+
+	// "from_user_id" field predicates.
+	FromUserID       *uuid.UUID  `json:"fromUserID,omitempty"`
+	FromUserIDNEQ    *uuid.UUID  `json:"fromUserIDNEQ,omitempty"`
+	FromUserIDIn     []uuid.UUID `json:"fromUserIDIn,omitempty"`
+	FromUserIDNotIn  []uuid.UUID `json:"fromUserIDNotIn,omitempty"`
+	FromUserIDIsNil  bool        `json:"fromUserIDIsNil,omitempty"`
+	FromUserIDNotNil bool        `json:"fromUserIDNotNil,omitempty"`
+
+	// "to_user_id" field predicates.
+	ToUserID       *uuid.UUID  `json:"toUserID,omitempty"`
+	ToUserIDNEQ    *uuid.UUID  `json:"toUserIDNEQ,omitempty"`
+	ToUserIDIn     []uuid.UUID `json:"toUserIDIn,omitempty"`
+	ToUserIDNotIn  []uuid.UUID `json:"toUserIDNotIn,omitempty"`
+	ToUserIDIsNil  bool        `json:"toUserIDIsNil,omitempty"`
+	ToUserIDNotNil bool        `json:"toUserIDNotNil,omitempty"`
+
+	// "pool_id" field predicates.
+	PoolID       *uuid.UUID  `json:"poolID,omitempty"`
+	PoolIDNEQ    *uuid.UUID  `json:"poolIDNEQ,omitempty"`
+	PoolIDIn     []uuid.UUID `json:"poolIDIn,omitempty"`
+	PoolIDNotIn  []uuid.UUID `json:"poolIDNotIn,omitempty"`
+	PoolIDIsNil  bool        `json:"poolIDIsNil,omitempty"`
+	PoolIDNotNil bool        `json:"poolIDNotNil,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *ownerchange.Kind  `json:"kind,omitempty"`
+	KindNEQ   *ownerchange.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []ownerchange.Kind `json:"kindIn,omitempty"`
+	KindNotIn []ownerchange.Kind `json:"kindNotIn,omitempty"`
+
+	// "by" field predicates.
+	By      *ownerchange.By  `json:"by,omitempty"`
+	ByNEQ   *ownerchange.By  `json:"byNEQ,omitempty"`
+	ByIn    []ownerchange.By `json:"byIn,omitempty"`
+	ByNotIn []ownerchange.By `json:"byNotIn,omitempty"`
+
+	// "actor_id" field predicates.
+	ActorID       *uuid.UUID  `json:"actorID,omitempty"`
+	ActorIDNEQ    *uuid.UUID  `json:"actorIDNEQ,omitempty"`
+	ActorIDIn     []uuid.UUID `json:"actorIDIn,omitempty"`
+	ActorIDNotIn  []uuid.UUID `json:"actorIDNotIn,omitempty"`
+	ActorIDIsNil  bool        `json:"actorIDIsNil,omitempty"`
+	ActorIDNotNil bool        `json:"actorIDNotNil,omitempty"`
+
+	// "rule_id" field predicates.
+	RuleID       *uuid.UUID  `json:"ruleID,omitempty"`
+	RuleIDNEQ    *uuid.UUID  `json:"ruleIDNEQ,omitempty"`
+	RuleIDIn     []uuid.UUID `json:"ruleIDIn,omitempty"`
+	RuleIDNotIn  []uuid.UUID `json:"ruleIDNotIn,omitempty"`
+	RuleIDIsNil  bool        `json:"ruleIDIsNil,omitempty"`
+	RuleIDNotNil bool        `json:"ruleIDNotNil,omitempty"`
+
+	// "reason" field predicates.
+	Reason             *string  `json:"reason,omitempty"`
+	ReasonNEQ          *string  `json:"reasonNEQ,omitempty"`
+	ReasonIn           []string `json:"reasonIn,omitempty"`
+	ReasonNotIn        []string `json:"reasonNotIn,omitempty"`
+	ReasonGT           *string  `json:"reasonGT,omitempty"`
+	ReasonGTE          *string  `json:"reasonGTE,omitempty"`
+	ReasonLT           *string  `json:"reasonLT,omitempty"`
+	ReasonLTE          *string  `json:"reasonLTE,omitempty"`
+	ReasonContains     *string  `json:"reasonContains,omitempty"`
+	ReasonHasPrefix    *string  `json:"reasonHasPrefix,omitempty"`
+	ReasonHasSuffix    *string  `json:"reasonHasSuffix,omitempty"`
+	ReasonEqualFold    *string  `json:"reasonEqualFold,omitempty"`
+	ReasonContainsFold *string  `json:"reasonContainsFold,omitempty"`
+
+	// "at" field predicates.
+	At      *time.Time  `json:"at,omitempty"`
+	AtNEQ   *time.Time  `json:"atNEQ,omitempty"`
+	AtIn    []time.Time `json:"atIn,omitempty"`
+	AtNotIn []time.Time `json:"atNotIn,omitempty"`
+	AtGT    *time.Time  `json:"atGT,omitempty"`
+	AtGTE   *time.Time  `json:"atGTE,omitempty"`
+	AtLT    *time.Time  `json:"atLT,omitempty"`
+	AtLTE   *time.Time  `json:"atLTE,omitempty"`
+
+	// "lead" edge predicates.
+	HasLead     *bool             `json:"hasLead,omitempty"`
+	HasLeadWith []*LeadWhereInput `json:"hasLeadWith,omitempty"`
+
+	// "from_user" edge predicates.
+	HasFromUser     *bool             `json:"hasFromUser,omitempty"`
+	HasFromUserWith []*UserWhereInput `json:"hasFromUserWith,omitempty"`
+
+	// "to_user" edge predicates.
+	HasToUser     *bool             `json:"hasToUser,omitempty"`
+	HasToUserWith []*UserWhereInput `json:"hasToUserWith,omitempty"`
+
+	// "pool" edge predicates.
+	HasPool     *bool             `json:"hasPool,omitempty"`
+	HasPoolWith []*PoolWhereInput `json:"hasPoolWith,omitempty"`
+
+	// "actor" edge predicates.
+	HasActor     *bool             `json:"hasActor,omitempty"`
+	HasActorWith []*UserWhereInput `json:"hasActorWith,omitempty"`
+
+	// "rule" edge predicates.
+	HasRule     *bool                       `json:"hasRule,omitempty"`
+	HasRuleWith []*AssignmentRuleWhereInput `json:"hasRuleWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *OwnerChangeWhereInput) AddPredicates(predicates ...predicate.OwnerChange) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the OwnerChangeWhereInput filter on the OwnerChangeQuery builder.
+func (i *OwnerChangeWhereInput) Filter(q *OwnerChangeQuery) (*OwnerChangeQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyOwnerChangeWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyOwnerChangeWhereInput is returned in case the OwnerChangeWhereInput is empty.
+var ErrEmptyOwnerChangeWhereInput = errors.New("ent: empty predicate OwnerChangeWhereInput")
+
+// P returns a predicate for filtering ownerchanges.
+// An error is returned if the input is empty or invalid.
+func (i *OwnerChangeWhereInput) P() (predicate.OwnerChange, error) {
+	var predicates []predicate.OwnerChange
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, ownerchange.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.OwnerChange, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, ownerchange.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.OwnerChange, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, ownerchange.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, ownerchange.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, ownerchange.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, ownerchange.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, ownerchange.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, ownerchange.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, ownerchange.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, ownerchange.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, ownerchange.IDLTE(*i.IDLTE))
+	}
+	if i.LeadID != nil {
+		predicates = append(predicates, ownerchange.LeadIDEQ(*i.LeadID))
+	}
+	if i.LeadIDNEQ != nil {
+		predicates = append(predicates, ownerchange.LeadIDNEQ(*i.LeadIDNEQ))
+	}
+	if len(i.LeadIDIn) > 0 {
+		predicates = append(predicates, ownerchange.LeadIDIn(i.LeadIDIn...))
+	}
+	if len(i.LeadIDNotIn) > 0 {
+		predicates = append(predicates, ownerchange.LeadIDNotIn(i.LeadIDNotIn...))
+	}
+	if i.FromUserID != nil {
+		predicates = append(predicates, ownerchange.FromUserIDEQ(*i.FromUserID))
+	}
+	if i.FromUserIDNEQ != nil {
+		predicates = append(predicates, ownerchange.FromUserIDNEQ(*i.FromUserIDNEQ))
+	}
+	if len(i.FromUserIDIn) > 0 {
+		predicates = append(predicates, ownerchange.FromUserIDIn(i.FromUserIDIn...))
+	}
+	if len(i.FromUserIDNotIn) > 0 {
+		predicates = append(predicates, ownerchange.FromUserIDNotIn(i.FromUserIDNotIn...))
+	}
+	if i.FromUserIDIsNil {
+		predicates = append(predicates, ownerchange.FromUserIDIsNil())
+	}
+	if i.FromUserIDNotNil {
+		predicates = append(predicates, ownerchange.FromUserIDNotNil())
+	}
+	if i.ToUserID != nil {
+		predicates = append(predicates, ownerchange.ToUserIDEQ(*i.ToUserID))
+	}
+	if i.ToUserIDNEQ != nil {
+		predicates = append(predicates, ownerchange.ToUserIDNEQ(*i.ToUserIDNEQ))
+	}
+	if len(i.ToUserIDIn) > 0 {
+		predicates = append(predicates, ownerchange.ToUserIDIn(i.ToUserIDIn...))
+	}
+	if len(i.ToUserIDNotIn) > 0 {
+		predicates = append(predicates, ownerchange.ToUserIDNotIn(i.ToUserIDNotIn...))
+	}
+	if i.ToUserIDIsNil {
+		predicates = append(predicates, ownerchange.ToUserIDIsNil())
+	}
+	if i.ToUserIDNotNil {
+		predicates = append(predicates, ownerchange.ToUserIDNotNil())
+	}
+	if i.PoolID != nil {
+		predicates = append(predicates, ownerchange.PoolIDEQ(*i.PoolID))
+	}
+	if i.PoolIDNEQ != nil {
+		predicates = append(predicates, ownerchange.PoolIDNEQ(*i.PoolIDNEQ))
+	}
+	if len(i.PoolIDIn) > 0 {
+		predicates = append(predicates, ownerchange.PoolIDIn(i.PoolIDIn...))
+	}
+	if len(i.PoolIDNotIn) > 0 {
+		predicates = append(predicates, ownerchange.PoolIDNotIn(i.PoolIDNotIn...))
+	}
+	if i.PoolIDIsNil {
+		predicates = append(predicates, ownerchange.PoolIDIsNil())
+	}
+	if i.PoolIDNotNil {
+		predicates = append(predicates, ownerchange.PoolIDNotNil())
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, ownerchange.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, ownerchange.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, ownerchange.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, ownerchange.KindNotIn(i.KindNotIn...))
+	}
+	if i.By != nil {
+		predicates = append(predicates, ownerchange.ByEQ(*i.By))
+	}
+	if i.ByNEQ != nil {
+		predicates = append(predicates, ownerchange.ByNEQ(*i.ByNEQ))
+	}
+	if len(i.ByIn) > 0 {
+		predicates = append(predicates, ownerchange.ByIn(i.ByIn...))
+	}
+	if len(i.ByNotIn) > 0 {
+		predicates = append(predicates, ownerchange.ByNotIn(i.ByNotIn...))
+	}
+	if i.ActorID != nil {
+		predicates = append(predicates, ownerchange.ActorIDEQ(*i.ActorID))
+	}
+	if i.ActorIDNEQ != nil {
+		predicates = append(predicates, ownerchange.ActorIDNEQ(*i.ActorIDNEQ))
+	}
+	if len(i.ActorIDIn) > 0 {
+		predicates = append(predicates, ownerchange.ActorIDIn(i.ActorIDIn...))
+	}
+	if len(i.ActorIDNotIn) > 0 {
+		predicates = append(predicates, ownerchange.ActorIDNotIn(i.ActorIDNotIn...))
+	}
+	if i.ActorIDIsNil {
+		predicates = append(predicates, ownerchange.ActorIDIsNil())
+	}
+	if i.ActorIDNotNil {
+		predicates = append(predicates, ownerchange.ActorIDNotNil())
+	}
+	if i.RuleID != nil {
+		predicates = append(predicates, ownerchange.RuleIDEQ(*i.RuleID))
+	}
+	if i.RuleIDNEQ != nil {
+		predicates = append(predicates, ownerchange.RuleIDNEQ(*i.RuleIDNEQ))
+	}
+	if len(i.RuleIDIn) > 0 {
+		predicates = append(predicates, ownerchange.RuleIDIn(i.RuleIDIn...))
+	}
+	if len(i.RuleIDNotIn) > 0 {
+		predicates = append(predicates, ownerchange.RuleIDNotIn(i.RuleIDNotIn...))
+	}
+	if i.RuleIDIsNil {
+		predicates = append(predicates, ownerchange.RuleIDIsNil())
+	}
+	if i.RuleIDNotNil {
+		predicates = append(predicates, ownerchange.RuleIDNotNil())
+	}
+	if i.Reason != nil {
+		predicates = append(predicates, ownerchange.ReasonEQ(*i.Reason))
+	}
+	if i.ReasonNEQ != nil {
+		predicates = append(predicates, ownerchange.ReasonNEQ(*i.ReasonNEQ))
+	}
+	if len(i.ReasonIn) > 0 {
+		predicates = append(predicates, ownerchange.ReasonIn(i.ReasonIn...))
+	}
+	if len(i.ReasonNotIn) > 0 {
+		predicates = append(predicates, ownerchange.ReasonNotIn(i.ReasonNotIn...))
+	}
+	if i.ReasonGT != nil {
+		predicates = append(predicates, ownerchange.ReasonGT(*i.ReasonGT))
+	}
+	if i.ReasonGTE != nil {
+		predicates = append(predicates, ownerchange.ReasonGTE(*i.ReasonGTE))
+	}
+	if i.ReasonLT != nil {
+		predicates = append(predicates, ownerchange.ReasonLT(*i.ReasonLT))
+	}
+	if i.ReasonLTE != nil {
+		predicates = append(predicates, ownerchange.ReasonLTE(*i.ReasonLTE))
+	}
+	if i.ReasonContains != nil {
+		predicates = append(predicates, ownerchange.ReasonContains(*i.ReasonContains))
+	}
+	if i.ReasonHasPrefix != nil {
+		predicates = append(predicates, ownerchange.ReasonHasPrefix(*i.ReasonHasPrefix))
+	}
+	if i.ReasonHasSuffix != nil {
+		predicates = append(predicates, ownerchange.ReasonHasSuffix(*i.ReasonHasSuffix))
+	}
+	if i.ReasonEqualFold != nil {
+		predicates = append(predicates, ownerchange.ReasonEqualFold(*i.ReasonEqualFold))
+	}
+	if i.ReasonContainsFold != nil {
+		predicates = append(predicates, ownerchange.ReasonContainsFold(*i.ReasonContainsFold))
+	}
+	if i.At != nil {
+		predicates = append(predicates, ownerchange.AtEQ(*i.At))
+	}
+	if i.AtNEQ != nil {
+		predicates = append(predicates, ownerchange.AtNEQ(*i.AtNEQ))
+	}
+	if len(i.AtIn) > 0 {
+		predicates = append(predicates, ownerchange.AtIn(i.AtIn...))
+	}
+	if len(i.AtNotIn) > 0 {
+		predicates = append(predicates, ownerchange.AtNotIn(i.AtNotIn...))
+	}
+	if i.AtGT != nil {
+		predicates = append(predicates, ownerchange.AtGT(*i.AtGT))
+	}
+	if i.AtGTE != nil {
+		predicates = append(predicates, ownerchange.AtGTE(*i.AtGTE))
+	}
+	if i.AtLT != nil {
+		predicates = append(predicates, ownerchange.AtLT(*i.AtLT))
+	}
+	if i.AtLTE != nil {
+		predicates = append(predicates, ownerchange.AtLTE(*i.AtLTE))
+	}
+
+	if i.HasLead != nil {
+		p := ownerchange.HasLead()
+		if !*i.HasLead {
+			p = ownerchange.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasLeadWith) > 0 {
+		with := make([]predicate.Lead, 0, len(i.HasLeadWith))
+		for _, w := range i.HasLeadWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasLeadWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, ownerchange.HasLeadWith(with...))
+	}
+	if i.HasFromUser != nil {
+		p := ownerchange.HasFromUser()
+		if !*i.HasFromUser {
+			p = ownerchange.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasFromUserWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasFromUserWith))
+		for _, w := range i.HasFromUserWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasFromUserWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, ownerchange.HasFromUserWith(with...))
+	}
+	if i.HasToUser != nil {
+		p := ownerchange.HasToUser()
+		if !*i.HasToUser {
+			p = ownerchange.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasToUserWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasToUserWith))
+		for _, w := range i.HasToUserWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasToUserWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, ownerchange.HasToUserWith(with...))
+	}
+	if i.HasPool != nil {
+		p := ownerchange.HasPool()
+		if !*i.HasPool {
+			p = ownerchange.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPoolWith) > 0 {
+		with := make([]predicate.Pool, 0, len(i.HasPoolWith))
+		for _, w := range i.HasPoolWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPoolWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, ownerchange.HasPoolWith(with...))
+	}
+	if i.HasActor != nil {
+		p := ownerchange.HasActor()
+		if !*i.HasActor {
+			p = ownerchange.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasActorWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasActorWith))
+		for _, w := range i.HasActorWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasActorWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, ownerchange.HasActorWith(with...))
+	}
+	if i.HasRule != nil {
+		p := ownerchange.HasRule()
+		if !*i.HasRule {
+			p = ownerchange.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasRuleWith) > 0 {
+		with := make([]predicate.AssignmentRule, 0, len(i.HasRuleWith))
+		for _, w := range i.HasRuleWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasRuleWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, ownerchange.HasRuleWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyOwnerChangeWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return ownerchange.And(predicates...), nil
+	}
+}
+
 // PartnerWhereInput represents a where input for filtering Partner queries.
 type PartnerWhereInput struct {
 	Predicates []predicate.Partner  `json:"-"`
@@ -4414,6 +5407,10 @@ type PoolWhereInput struct {
 	// "teams" edge predicates.
 	HasTeams     *bool             `json:"hasTeams,omitempty"`
 	HasTeamsWith []*TeamWhereInput `json:"hasTeamsWith,omitempty"`
+
+	// "admins" edge predicates.
+	HasAdmins     *bool             `json:"hasAdmins,omitempty"`
+	HasAdminsWith []*UserWhereInput `json:"hasAdminsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -4809,6 +5806,24 @@ func (i *PoolWhereInput) P() (predicate.Pool, error) {
 		}
 		predicates = append(predicates, pool.HasTeamsWith(with...))
 	}
+	if i.HasAdmins != nil {
+		p := pool.HasAdmins()
+		if !*i.HasAdmins {
+			p = pool.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAdminsWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasAdminsWith))
+		for _, w := range i.HasAdminsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAdminsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, pool.HasAdminsWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyPoolWhereInput
@@ -4816,6 +5831,392 @@ func (i *PoolWhereInput) P() (predicate.Pool, error) {
 		return predicates[0], nil
 	default:
 		return pool.And(predicates...), nil
+	}
+}
+
+// ScoringRuleWhereInput represents a where input for filtering ScoringRule queries.
+type ScoringRuleWhereInput struct {
+	Predicates []predicate.ScoringRule  `json:"-"`
+	Not        *ScoringRuleWhereInput   `json:"not,omitempty"`
+	Or         []*ScoringRuleWhereInput `json:"or,omitempty"`
+	And        []*ScoringRuleWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *uuid.UUID  `json:"id,omitempty"`
+	IDNEQ   *uuid.UUID  `json:"idNEQ,omitempty"`
+	IDIn    []uuid.UUID `json:"idIn,omitempty"`
+	IDNotIn []uuid.UUID `json:"idNotIn,omitempty"`
+	IDGT    *uuid.UUID  `json:"idGT,omitempty"`
+	IDGTE   *uuid.UUID  `json:"idGTE,omitempty"`
+	IDLT    *uuid.UUID  `json:"idLT,omitempty"`
+	IDLTE   *uuid.UUID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "condition" field predicates.
+	Condition             *string  `json:"condition,omitempty"`
+	ConditionNEQ          *string  `json:"conditionNEQ,omitempty"`
+	ConditionIn           []string `json:"conditionIn,omitempty"`
+	ConditionNotIn        []string `json:"conditionNotIn,omitempty"`
+	ConditionGT           *string  `json:"conditionGT,omitempty"`
+	ConditionGTE          *string  `json:"conditionGTE,omitempty"`
+	ConditionLT           *string  `json:"conditionLT,omitempty"`
+	ConditionLTE          *string  `json:"conditionLTE,omitempty"`
+	ConditionContains     *string  `json:"conditionContains,omitempty"`
+	ConditionHasPrefix    *string  `json:"conditionHasPrefix,omitempty"`
+	ConditionHasSuffix    *string  `json:"conditionHasSuffix,omitempty"`
+	ConditionEqualFold    *string  `json:"conditionEqualFold,omitempty"`
+	ConditionContainsFold *string  `json:"conditionContainsFold,omitempty"`
+
+	// "points" field predicates.
+	Points      *int  `json:"points,omitempty"`
+	PointsNEQ   *int  `json:"pointsNEQ,omitempty"`
+	PointsIn    []int `json:"pointsIn,omitempty"`
+	PointsNotIn []int `json:"pointsNotIn,omitempty"`
+	PointsGT    *int  `json:"pointsGT,omitempty"`
+	PointsGTE   *int  `json:"pointsGTE,omitempty"`
+	PointsLT    *int  `json:"pointsLT,omitempty"`
+	PointsLTE   *int  `json:"pointsLTE,omitempty"`
+
+	// "decay_days" field predicates.
+	DecayDays       *int  `json:"decayDays,omitempty"`
+	DecayDaysNEQ    *int  `json:"decayDaysNEQ,omitempty"`
+	DecayDaysIn     []int `json:"decayDaysIn,omitempty"`
+	DecayDaysNotIn  []int `json:"decayDaysNotIn,omitempty"`
+	DecayDaysGT     *int  `json:"decayDaysGT,omitempty"`
+	DecayDaysGTE    *int  `json:"decayDaysGTE,omitempty"`
+	DecayDaysLT     *int  `json:"decayDaysLT,omitempty"`
+	DecayDaysLTE    *int  `json:"decayDaysLTE,omitempty"`
+	DecayDaysIsNil  bool  `json:"decayDaysIsNil,omitempty"`
+	DecayDaysNotNil bool  `json:"decayDaysNotNil,omitempty"`
+
+	// "enabled" field predicates.
+	Enabled    *bool `json:"enabled,omitempty"`
+	EnabledNEQ *bool `json:"enabledNEQ,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ScoringRuleWhereInput) AddPredicates(predicates ...predicate.ScoringRule) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ScoringRuleWhereInput filter on the ScoringRuleQuery builder.
+func (i *ScoringRuleWhereInput) Filter(q *ScoringRuleQuery) (*ScoringRuleQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyScoringRuleWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyScoringRuleWhereInput is returned in case the ScoringRuleWhereInput is empty.
+var ErrEmptyScoringRuleWhereInput = errors.New("ent: empty predicate ScoringRuleWhereInput")
+
+// P returns a predicate for filtering scoringrules.
+// An error is returned if the input is empty or invalid.
+func (i *ScoringRuleWhereInput) P() (predicate.ScoringRule, error) {
+	var predicates []predicate.ScoringRule
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, scoringrule.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.ScoringRule, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, scoringrule.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.ScoringRule, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, scoringrule.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, scoringrule.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, scoringrule.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, scoringrule.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, scoringrule.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, scoringrule.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, scoringrule.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, scoringrule.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, scoringrule.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, scoringrule.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, scoringrule.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, scoringrule.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, scoringrule.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, scoringrule.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, scoringrule.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, scoringrule.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, scoringrule.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, scoringrule.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, scoringrule.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, scoringrule.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, scoringrule.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, scoringrule.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, scoringrule.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, scoringrule.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, scoringrule.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, scoringrule.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, scoringrule.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, scoringrule.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, scoringrule.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, scoringrule.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, scoringrule.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, scoringrule.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, scoringrule.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, scoringrule.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, scoringrule.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, scoringrule.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, scoringrule.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, scoringrule.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Condition != nil {
+		predicates = append(predicates, scoringrule.ConditionEQ(*i.Condition))
+	}
+	if i.ConditionNEQ != nil {
+		predicates = append(predicates, scoringrule.ConditionNEQ(*i.ConditionNEQ))
+	}
+	if len(i.ConditionIn) > 0 {
+		predicates = append(predicates, scoringrule.ConditionIn(i.ConditionIn...))
+	}
+	if len(i.ConditionNotIn) > 0 {
+		predicates = append(predicates, scoringrule.ConditionNotIn(i.ConditionNotIn...))
+	}
+	if i.ConditionGT != nil {
+		predicates = append(predicates, scoringrule.ConditionGT(*i.ConditionGT))
+	}
+	if i.ConditionGTE != nil {
+		predicates = append(predicates, scoringrule.ConditionGTE(*i.ConditionGTE))
+	}
+	if i.ConditionLT != nil {
+		predicates = append(predicates, scoringrule.ConditionLT(*i.ConditionLT))
+	}
+	if i.ConditionLTE != nil {
+		predicates = append(predicates, scoringrule.ConditionLTE(*i.ConditionLTE))
+	}
+	if i.ConditionContains != nil {
+		predicates = append(predicates, scoringrule.ConditionContains(*i.ConditionContains))
+	}
+	if i.ConditionHasPrefix != nil {
+		predicates = append(predicates, scoringrule.ConditionHasPrefix(*i.ConditionHasPrefix))
+	}
+	if i.ConditionHasSuffix != nil {
+		predicates = append(predicates, scoringrule.ConditionHasSuffix(*i.ConditionHasSuffix))
+	}
+	if i.ConditionEqualFold != nil {
+		predicates = append(predicates, scoringrule.ConditionEqualFold(*i.ConditionEqualFold))
+	}
+	if i.ConditionContainsFold != nil {
+		predicates = append(predicates, scoringrule.ConditionContainsFold(*i.ConditionContainsFold))
+	}
+	if i.Points != nil {
+		predicates = append(predicates, scoringrule.PointsEQ(*i.Points))
+	}
+	if i.PointsNEQ != nil {
+		predicates = append(predicates, scoringrule.PointsNEQ(*i.PointsNEQ))
+	}
+	if len(i.PointsIn) > 0 {
+		predicates = append(predicates, scoringrule.PointsIn(i.PointsIn...))
+	}
+	if len(i.PointsNotIn) > 0 {
+		predicates = append(predicates, scoringrule.PointsNotIn(i.PointsNotIn...))
+	}
+	if i.PointsGT != nil {
+		predicates = append(predicates, scoringrule.PointsGT(*i.PointsGT))
+	}
+	if i.PointsGTE != nil {
+		predicates = append(predicates, scoringrule.PointsGTE(*i.PointsGTE))
+	}
+	if i.PointsLT != nil {
+		predicates = append(predicates, scoringrule.PointsLT(*i.PointsLT))
+	}
+	if i.PointsLTE != nil {
+		predicates = append(predicates, scoringrule.PointsLTE(*i.PointsLTE))
+	}
+	if i.DecayDays != nil {
+		predicates = append(predicates, scoringrule.DecayDaysEQ(*i.DecayDays))
+	}
+	if i.DecayDaysNEQ != nil {
+		predicates = append(predicates, scoringrule.DecayDaysNEQ(*i.DecayDaysNEQ))
+	}
+	if len(i.DecayDaysIn) > 0 {
+		predicates = append(predicates, scoringrule.DecayDaysIn(i.DecayDaysIn...))
+	}
+	if len(i.DecayDaysNotIn) > 0 {
+		predicates = append(predicates, scoringrule.DecayDaysNotIn(i.DecayDaysNotIn...))
+	}
+	if i.DecayDaysGT != nil {
+		predicates = append(predicates, scoringrule.DecayDaysGT(*i.DecayDaysGT))
+	}
+	if i.DecayDaysGTE != nil {
+		predicates = append(predicates, scoringrule.DecayDaysGTE(*i.DecayDaysGTE))
+	}
+	if i.DecayDaysLT != nil {
+		predicates = append(predicates, scoringrule.DecayDaysLT(*i.DecayDaysLT))
+	}
+	if i.DecayDaysLTE != nil {
+		predicates = append(predicates, scoringrule.DecayDaysLTE(*i.DecayDaysLTE))
+	}
+	if i.DecayDaysIsNil {
+		predicates = append(predicates, scoringrule.DecayDaysIsNil())
+	}
+	if i.DecayDaysNotNil {
+		predicates = append(predicates, scoringrule.DecayDaysNotNil())
+	}
+	if i.Enabled != nil {
+		predicates = append(predicates, scoringrule.EnabledEQ(*i.Enabled))
+	}
+	if i.EnabledNEQ != nil {
+		predicates = append(predicates, scoringrule.EnabledNEQ(*i.EnabledNEQ))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyScoringRuleWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return scoringrule.And(predicates...), nil
 	}
 }
 

@@ -108,6 +108,8 @@ type LeadEdges struct {
 	FollowUps []*FollowUp `json:"follow_ups,omitempty"`
 	// Deals holds the value of the deals edge.
 	Deals []*Deal `json:"deals,omitempty"`
+	// OwnerChanges holds the value of the owner_changes edge.
+	OwnerChanges []*OwnerChange `json:"owner_changes,omitempty"`
 	// Touches holds the value of the touches edge.
 	Touches []*SourceTouch `json:"touches,omitempty"`
 	// Referrer holds the value of the referrer edge.
@@ -118,14 +120,15 @@ type LeadEdges struct {
 	LeadTags []*LeadTag `json:"lead_tags,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [13]bool
+	loadedTypes [14]bool
 	// totalCount holds the count of the edges above.
-	totalCount [11]map[string]int
+	totalCount [12]map[string]int
 
 	namedTags         map[string][]*Tag
 	namedStageChanges map[string][]*StageChange
 	namedFollowUps    map[string][]*FollowUp
 	namedDeals        map[string][]*Deal
+	namedOwnerChanges map[string][]*OwnerChange
 	namedTouches      map[string][]*SourceTouch
 	namedReferrals    map[string][]*Lead
 	namedLeadTags     map[string][]*LeadTag
@@ -222,10 +225,19 @@ func (e LeadEdges) DealsOrErr() ([]*Deal, error) {
 	return nil, &NotLoadedError{edge: "deals"}
 }
 
+// OwnerChangesOrErr returns the OwnerChanges value or an error if the edge
+// was not loaded in eager-loading.
+func (e LeadEdges) OwnerChangesOrErr() ([]*OwnerChange, error) {
+	if e.loadedTypes[9] {
+		return e.OwnerChanges, nil
+	}
+	return nil, &NotLoadedError{edge: "owner_changes"}
+}
+
 // TouchesOrErr returns the Touches value or an error if the edge
 // was not loaded in eager-loading.
 func (e LeadEdges) TouchesOrErr() ([]*SourceTouch, error) {
-	if e.loadedTypes[9] {
+	if e.loadedTypes[10] {
 		return e.Touches, nil
 	}
 	return nil, &NotLoadedError{edge: "touches"}
@@ -236,7 +248,7 @@ func (e LeadEdges) TouchesOrErr() ([]*SourceTouch, error) {
 func (e LeadEdges) ReferrerOrErr() (*Lead, error) {
 	if e.Referrer != nil {
 		return e.Referrer, nil
-	} else if e.loadedTypes[10] {
+	} else if e.loadedTypes[11] {
 		return nil, &NotFoundError{label: lead.Label}
 	}
 	return nil, &NotLoadedError{edge: "referrer"}
@@ -245,7 +257,7 @@ func (e LeadEdges) ReferrerOrErr() (*Lead, error) {
 // ReferralsOrErr returns the Referrals value or an error if the edge
 // was not loaded in eager-loading.
 func (e LeadEdges) ReferralsOrErr() ([]*Lead, error) {
-	if e.loadedTypes[11] {
+	if e.loadedTypes[12] {
 		return e.Referrals, nil
 	}
 	return nil, &NotLoadedError{edge: "referrals"}
@@ -254,7 +266,7 @@ func (e LeadEdges) ReferralsOrErr() ([]*Lead, error) {
 // LeadTagsOrErr returns the LeadTags value or an error if the edge
 // was not loaded in eager-loading.
 func (e LeadEdges) LeadTagsOrErr() ([]*LeadTag, error) {
-	if e.loadedTypes[12] {
+	if e.loadedTypes[13] {
 		return e.LeadTags, nil
 	}
 	return nil, &NotLoadedError{edge: "lead_tags"}
@@ -552,6 +564,11 @@ func (_m *Lead) QueryDeals() *DealQuery {
 	return NewLeadClient(_m.config).QueryDeals(_m)
 }
 
+// QueryOwnerChanges queries the "owner_changes" edge of the Lead entity.
+func (_m *Lead) QueryOwnerChanges() *OwnerChangeQuery {
+	return NewLeadClient(_m.config).QueryOwnerChanges(_m)
+}
+
 // QueryTouches queries the "touches" edge of the Lead entity.
 func (_m *Lead) QueryTouches() *SourceTouchQuery {
 	return NewLeadClient(_m.config).QueryTouches(_m)
@@ -810,6 +827,30 @@ func (_m *Lead) appendNamedDeals(name string, edges ...*Deal) {
 		_m.Edges.namedDeals[name] = []*Deal{}
 	} else {
 		_m.Edges.namedDeals[name] = append(_m.Edges.namedDeals[name], edges...)
+	}
+}
+
+// NamedOwnerChanges returns the OwnerChanges named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Lead) NamedOwnerChanges(name string) ([]*OwnerChange, error) {
+	if _m.Edges.namedOwnerChanges == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedOwnerChanges[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Lead) appendNamedOwnerChanges(name string, edges ...*OwnerChange) {
+	if _m.Edges.namedOwnerChanges == nil {
+		_m.Edges.namedOwnerChanges = make(map[string][]*OwnerChange)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedOwnerChanges[name] = []*OwnerChange{}
+	} else {
+		_m.Edges.namedOwnerChanges[name] = append(_m.Edges.namedOwnerChanges[name], edges...)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
@@ -507,6 +508,21 @@ func (_c *LeadCreate) AddDeals(v ...*Deal) *LeadCreate {
 	return _c.AddDealIDs(ids...)
 }
 
+// AddOwnerChangeIDs adds the "owner_changes" edge to the OwnerChange entity by IDs.
+func (_c *LeadCreate) AddOwnerChangeIDs(ids ...uuid.UUID) *LeadCreate {
+	_c.mutation.AddOwnerChangeIDs(ids...)
+	return _c
+}
+
+// AddOwnerChanges adds the "owner_changes" edges to the OwnerChange entity.
+func (_c *LeadCreate) AddOwnerChanges(v ...*OwnerChange) *LeadCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddOwnerChangeIDs(ids...)
+}
+
 // AddTouchIDs adds the "touches" edge to the SourceTouch entity by IDs.
 func (_c *LeadCreate) AddTouchIDs(ids ...uuid.UUID) *LeadCreate {
 	_c.mutation.AddTouchIDs(ids...)
@@ -984,6 +1000,22 @@ func (_c *LeadCreate) createSpec() (*Lead, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(deal.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.OwnerChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.OwnerChangesTable,
+			Columns: []string{lead.OwnerChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ownerchange.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -19,6 +19,7 @@ import (
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
+	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
@@ -46,6 +47,7 @@ type LeadQuery struct {
 	withStageChanges      *StageChangeQuery
 	withFollowUps         *FollowUpQuery
 	withDeals             *DealQuery
+	withOwnerChanges      *OwnerChangeQuery
 	withTouches           *SourceTouchQuery
 	withReferrer          *LeadQuery
 	withReferrals         *LeadQuery
@@ -56,6 +58,7 @@ type LeadQuery struct {
 	withNamedStageChanges map[string]*StageChangeQuery
 	withNamedFollowUps    map[string]*FollowUpQuery
 	withNamedDeals        map[string]*DealQuery
+	withNamedOwnerChanges map[string]*OwnerChangeQuery
 	withNamedTouches      map[string]*SourceTouchQuery
 	withNamedReferrals    map[string]*LeadQuery
 	withNamedLeadTags     map[string]*LeadTagQuery
@@ -286,6 +289,28 @@ func (_q *LeadQuery) QueryDeals() *DealQuery {
 			sqlgraph.From(lead.Table, lead.FieldID, selector),
 			sqlgraph.To(deal.Table, deal.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, lead.DealsTable, lead.DealsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOwnerChanges chains the current query on the "owner_changes" edge.
+func (_q *LeadQuery) QueryOwnerChanges() *OwnerChangeQuery {
+	query := (&OwnerChangeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(lead.Table, lead.FieldID, selector),
+			sqlgraph.To(ownerchange.Table, ownerchange.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, lead.OwnerChangesTable, lead.OwnerChangesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -582,6 +607,7 @@ func (_q *LeadQuery) Clone() *LeadQuery {
 		withStageChanges: _q.withStageChanges.Clone(),
 		withFollowUps:    _q.withFollowUps.Clone(),
 		withDeals:        _q.withDeals.Clone(),
+		withOwnerChanges: _q.withOwnerChanges.Clone(),
 		withTouches:      _q.withTouches.Clone(),
 		withReferrer:     _q.withReferrer.Clone(),
 		withReferrals:    _q.withReferrals.Clone(),
@@ -689,6 +715,17 @@ func (_q *LeadQuery) WithDeals(opts ...func(*DealQuery)) *LeadQuery {
 		opt(query)
 	}
 	_q.withDeals = query
+	return _q
+}
+
+// WithOwnerChanges tells the query-builder to eager-load the nodes that are connected to
+// the "owner_changes" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadQuery) WithOwnerChanges(opts ...func(*OwnerChangeQuery)) *LeadQuery {
+	query := (&OwnerChangeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOwnerChanges = query
 	return _q
 }
 
@@ -820,7 +857,7 @@ func (_q *LeadQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Lead, e
 	var (
 		nodes       = []*Lead{}
 		_spec       = _q.querySpec()
-		loadedTypes = [13]bool{
+		loadedTypes = [14]bool{
 			_q.withOwner != nil,
 			_q.withPool != nil,
 			_q.withStage != nil,
@@ -830,6 +867,7 @@ func (_q *LeadQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Lead, e
 			_q.withStageChanges != nil,
 			_q.withFollowUps != nil,
 			_q.withDeals != nil,
+			_q.withOwnerChanges != nil,
 			_q.withTouches != nil,
 			_q.withReferrer != nil,
 			_q.withReferrals != nil,
@@ -915,6 +953,13 @@ func (_q *LeadQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Lead, e
 			return nil, err
 		}
 	}
+	if query := _q.withOwnerChanges; query != nil {
+		if err := _q.loadOwnerChanges(ctx, query, nodes,
+			func(n *Lead) { n.Edges.OwnerChanges = []*OwnerChange{} },
+			func(n *Lead, e *OwnerChange) { n.Edges.OwnerChanges = append(n.Edges.OwnerChanges, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withTouches; query != nil {
 		if err := _q.loadTouches(ctx, query, nodes,
 			func(n *Lead) { n.Edges.Touches = []*SourceTouch{} },
@@ -967,6 +1012,13 @@ func (_q *LeadQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Lead, e
 		if err := _q.loadDeals(ctx, query, nodes,
 			func(n *Lead) { n.appendNamedDeals(name) },
 			func(n *Lead, e *Deal) { n.appendNamedDeals(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedOwnerChanges {
+		if err := _q.loadOwnerChanges(ctx, query, nodes,
+			func(n *Lead) { n.appendNamedOwnerChanges(name) },
+			func(n *Lead, e *OwnerChange) { n.appendNamedOwnerChanges(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1310,6 +1362,36 @@ func (_q *LeadQuery) loadDeals(ctx context.Context, query *DealQuery, nodes []*L
 	}
 	return nil
 }
+func (_q *LeadQuery) loadOwnerChanges(ctx context.Context, query *OwnerChangeQuery, nodes []*Lead, init func(*Lead), assign func(*Lead, *OwnerChange)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Lead)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(ownerchange.FieldLeadID)
+	}
+	query.Where(predicate.OwnerChange(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(lead.OwnerChangesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.LeadID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "lead_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *LeadQuery) loadTouches(ctx context.Context, query *SourceTouchQuery, nodes []*Lead, init func(*Lead), assign func(*Lead, *SourceTouch)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[uuid.UUID]*Lead)
@@ -1626,6 +1708,20 @@ func (_q *LeadQuery) WithNamedDeals(name string, opts ...func(*DealQuery)) *Lead
 		_q.withNamedDeals = make(map[string]*DealQuery)
 	}
 	_q.withNamedDeals[name] = query
+	return _q
+}
+
+// WithNamedOwnerChanges tells the query-builder to eager-load the nodes that are connected to the "owner_changes"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadQuery) WithNamedOwnerChanges(name string, opts ...func(*OwnerChangeQuery)) *LeadQuery {
+	query := (&OwnerChangeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedOwnerChanges == nil {
+		_q.withNamedOwnerChanges = make(map[string]*OwnerChangeQuery)
+	}
+	_q.withNamedOwnerChanges[name] = query
 	return _q
 }
 

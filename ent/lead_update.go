@@ -16,6 +16,7 @@ import (
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
@@ -575,6 +576,21 @@ func (_u *LeadUpdate) AddDeals(v ...*Deal) *LeadUpdate {
 	return _u.AddDealIDs(ids...)
 }
 
+// AddOwnerChangeIDs adds the "owner_changes" edge to the OwnerChange entity by IDs.
+func (_u *LeadUpdate) AddOwnerChangeIDs(ids ...uuid.UUID) *LeadUpdate {
+	_u.mutation.AddOwnerChangeIDs(ids...)
+	return _u
+}
+
+// AddOwnerChanges adds the "owner_changes" edges to the OwnerChange entity.
+func (_u *LeadUpdate) AddOwnerChanges(v ...*OwnerChange) *LeadUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOwnerChangeIDs(ids...)
+}
+
 // AddTouchIDs adds the "touches" edge to the SourceTouch entity by IDs.
 func (_u *LeadUpdate) AddTouchIDs(ids ...uuid.UUID) *LeadUpdate {
 	_u.mutation.AddTouchIDs(ids...)
@@ -727,6 +743,27 @@ func (_u *LeadUpdate) RemoveDeals(v ...*Deal) *LeadUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveDealIDs(ids...)
+}
+
+// ClearOwnerChanges clears all "owner_changes" edges to the OwnerChange entity.
+func (_u *LeadUpdate) ClearOwnerChanges() *LeadUpdate {
+	_u.mutation.ClearOwnerChanges()
+	return _u
+}
+
+// RemoveOwnerChangeIDs removes the "owner_changes" edge to OwnerChange entities by IDs.
+func (_u *LeadUpdate) RemoveOwnerChangeIDs(ids ...uuid.UUID) *LeadUpdate {
+	_u.mutation.RemoveOwnerChangeIDs(ids...)
+	return _u
+}
+
+// RemoveOwnerChanges removes "owner_changes" edges to OwnerChange entities.
+func (_u *LeadUpdate) RemoveOwnerChanges(v ...*OwnerChange) *LeadUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOwnerChangeIDs(ids...)
 }
 
 // ClearTouches clears all "touches" edges to the SourceTouch entity.
@@ -1300,6 +1337,51 @@ func (_u *LeadUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(deal.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OwnerChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.OwnerChangesTable,
+			Columns: []string{lead.OwnerChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ownerchange.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOwnerChangesIDs(); len(nodes) > 0 && !_u.mutation.OwnerChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.OwnerChangesTable,
+			Columns: []string{lead.OwnerChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ownerchange.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OwnerChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.OwnerChangesTable,
+			Columns: []string{lead.OwnerChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ownerchange.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -1982,6 +2064,21 @@ func (_u *LeadUpdateOne) AddDeals(v ...*Deal) *LeadUpdateOne {
 	return _u.AddDealIDs(ids...)
 }
 
+// AddOwnerChangeIDs adds the "owner_changes" edge to the OwnerChange entity by IDs.
+func (_u *LeadUpdateOne) AddOwnerChangeIDs(ids ...uuid.UUID) *LeadUpdateOne {
+	_u.mutation.AddOwnerChangeIDs(ids...)
+	return _u
+}
+
+// AddOwnerChanges adds the "owner_changes" edges to the OwnerChange entity.
+func (_u *LeadUpdateOne) AddOwnerChanges(v ...*OwnerChange) *LeadUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOwnerChangeIDs(ids...)
+}
+
 // AddTouchIDs adds the "touches" edge to the SourceTouch entity by IDs.
 func (_u *LeadUpdateOne) AddTouchIDs(ids ...uuid.UUID) *LeadUpdateOne {
 	_u.mutation.AddTouchIDs(ids...)
@@ -2134,6 +2231,27 @@ func (_u *LeadUpdateOne) RemoveDeals(v ...*Deal) *LeadUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveDealIDs(ids...)
+}
+
+// ClearOwnerChanges clears all "owner_changes" edges to the OwnerChange entity.
+func (_u *LeadUpdateOne) ClearOwnerChanges() *LeadUpdateOne {
+	_u.mutation.ClearOwnerChanges()
+	return _u
+}
+
+// RemoveOwnerChangeIDs removes the "owner_changes" edge to OwnerChange entities by IDs.
+func (_u *LeadUpdateOne) RemoveOwnerChangeIDs(ids ...uuid.UUID) *LeadUpdateOne {
+	_u.mutation.RemoveOwnerChangeIDs(ids...)
+	return _u
+}
+
+// RemoveOwnerChanges removes "owner_changes" edges to OwnerChange entities.
+func (_u *LeadUpdateOne) RemoveOwnerChanges(v ...*OwnerChange) *LeadUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOwnerChangeIDs(ids...)
 }
 
 // ClearTouches clears all "touches" edges to the SourceTouch entity.
@@ -2737,6 +2855,51 @@ func (_u *LeadUpdateOne) sqlSave(ctx context.Context) (_node *Lead, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(deal.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OwnerChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.OwnerChangesTable,
+			Columns: []string{lead.OwnerChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ownerchange.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOwnerChangesIDs(); len(nodes) > 0 && !_u.mutation.OwnerChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.OwnerChangesTable,
+			Columns: []string{lead.OwnerChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ownerchange.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OwnerChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.OwnerChangesTable,
+			Columns: []string{lead.OwnerChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ownerchange.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -13,6 +13,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/assignmentrule"
+	"github.com/scrmhq/scrm/ent/assignmenttarget"
 	"github.com/scrmhq/scrm/ent/auditlog"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
@@ -22,12 +24,15 @@ import (
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
+	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
+	"github.com/scrmhq/scrm/ent/scorehit"
+	"github.com/scrmhq/scrm/ent/scoringrule"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -49,30 +54,35 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAPIKey          = "APIKey"
-	TypeAuditLog        = "AuditLog"
-	TypeDeal            = "Deal"
-	TypeFieldDefinition = "FieldDefinition"
-	TypeFollowUp        = "FollowUp"
-	TypeIngestBatch     = "IngestBatch"
-	TypeLead            = "Lead"
-	TypeLeadTag         = "LeadTag"
-	TypeLostReason      = "LostReason"
-	TypeNotification    = "Notification"
-	TypePartner         = "Partner"
-	TypePipeline        = "Pipeline"
-	TypePolicyRule      = "PolicyRule"
-	TypePool            = "Pool"
-	TypeSourceTouch     = "SourceTouch"
-	TypeStage           = "Stage"
-	TypeStageChange     = "StageChange"
-	TypeSuppression     = "Suppression"
-	TypeTag             = "Tag"
-	TypeTagGroup        = "TagGroup"
-	TypeTeam            = "Team"
-	TypeTerritory       = "Territory"
-	TypeUser            = "User"
-	TypeWorkspace       = "Workspace"
+	TypeAPIKey           = "APIKey"
+	TypeAssignmentRule   = "AssignmentRule"
+	TypeAssignmentTarget = "AssignmentTarget"
+	TypeAuditLog         = "AuditLog"
+	TypeDeal             = "Deal"
+	TypeFieldDefinition  = "FieldDefinition"
+	TypeFollowUp         = "FollowUp"
+	TypeIngestBatch      = "IngestBatch"
+	TypeLead             = "Lead"
+	TypeLeadTag          = "LeadTag"
+	TypeLostReason       = "LostReason"
+	TypeNotification     = "Notification"
+	TypeOwnerChange      = "OwnerChange"
+	TypePartner          = "Partner"
+	TypePipeline         = "Pipeline"
+	TypePolicyRule       = "PolicyRule"
+	TypePool             = "Pool"
+	TypeScoreHit         = "ScoreHit"
+	TypeScoringRule      = "ScoringRule"
+	TypeSourceTouch      = "SourceTouch"
+	TypeStage            = "Stage"
+	TypeStageChange      = "StageChange"
+	TypeSuppression      = "Suppression"
+	TypeTag              = "Tag"
+	TypeTagGroup         = "TagGroup"
+	TypeTeam             = "Team"
+	TypeTerritory        = "Territory"
+	TypeUser             = "User"
+	TypeWorkspace        = "Workspace"
 )
 
 // APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
@@ -1023,6 +1033,1878 @@ func (m *APIKeyMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown APIKey edge %s", name)
 }
 
+// AssignmentRuleMutation represents an operation that mutates the AssignmentRule nodes in the graph.
+type AssignmentRuleMutation struct {
+	config
+	op                   Op
+	typ                  string
+	id                   *uuid.UUID
+	tenant_id            *uuid.UUID
+	created_at           *time.Time
+	updated_at           *time.Time
+	name                 *string
+	priority             *int
+	addpriority          *int
+	condition            *string
+	strategy             *assignmentrule.Strategy
+	daily_cap            *int
+	adddaily_cap         *int
+	enabled              *bool
+	cursor               *int64
+	addcursor            *int64
+	clearedFields        map[string]struct{}
+	fallback_pool        *uuid.UUID
+	clearedfallback_pool bool
+	targets              map[uuid.UUID]struct{}
+	removedtargets       map[uuid.UUID]struct{}
+	clearedtargets       bool
+	done                 bool
+	oldValue             func(context.Context) (*AssignmentRule, error)
+	predicates           []predicate.AssignmentRule
+}
+
+var _ ent.Mutation = (*AssignmentRuleMutation)(nil)
+
+// assignmentruleOption allows management of the mutation configuration using functional options.
+type assignmentruleOption func(*AssignmentRuleMutation)
+
+// newAssignmentRuleMutation creates new mutation for the AssignmentRule entity.
+func newAssignmentRuleMutation(c config, op Op, opts ...assignmentruleOption) *AssignmentRuleMutation {
+	m := &AssignmentRuleMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAssignmentRule,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAssignmentRuleID sets the ID field of the mutation.
+func withAssignmentRuleID(id uuid.UUID) assignmentruleOption {
+	return func(m *AssignmentRuleMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AssignmentRule
+		)
+		m.oldValue = func(ctx context.Context) (*AssignmentRule, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AssignmentRule.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAssignmentRule sets the old AssignmentRule of the mutation.
+func withAssignmentRule(node *AssignmentRule) assignmentruleOption {
+	return func(m *AssignmentRuleMutation) {
+		m.oldValue = func(context.Context) (*AssignmentRule, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AssignmentRuleMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AssignmentRuleMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AssignmentRule entities.
+func (m *AssignmentRuleMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AssignmentRuleMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AssignmentRuleMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AssignmentRule.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *AssignmentRuleMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *AssignmentRuleMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the AssignmentRule entity.
+// If the AssignmentRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssignmentRuleMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *AssignmentRuleMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AssignmentRuleMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AssignmentRuleMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the AssignmentRule entity.
+// If the AssignmentRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssignmentRuleMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AssignmentRuleMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *AssignmentRuleMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *AssignmentRuleMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the AssignmentRule entity.
+// If the AssignmentRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssignmentRuleMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *AssignmentRuleMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *AssignmentRuleMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *AssignmentRuleMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the AssignmentRule entity.
+// If the AssignmentRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssignmentRuleMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *AssignmentRuleMutation) ResetName() {
+	m.name = nil
+}
+
+// SetPriority sets the "priority" field.
+func (m *AssignmentRuleMutation) SetPriority(i int) {
+	m.priority = &i
+	m.addpriority = nil
+}
+
+// Priority returns the value of the "priority" field in the mutation.
+func (m *AssignmentRuleMutation) Priority() (r int, exists bool) {
+	v := m.priority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPriority returns the old "priority" field's value of the AssignmentRule entity.
+// If the AssignmentRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssignmentRuleMutation) OldPriority(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPriority is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPriority requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPriority: %w", err)
+	}
+	return oldValue.Priority, nil
+}
+
+// AddPriority adds i to the "priority" field.
+func (m *AssignmentRuleMutation) AddPriority(i int) {
+	if m.addpriority != nil {
+		*m.addpriority += i
+	} else {
+		m.addpriority = &i
+	}
+}
+
+// AddedPriority returns the value that was added to the "priority" field in this mutation.
+func (m *AssignmentRuleMutation) AddedPriority() (r int, exists bool) {
+	v := m.addpriority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPriority resets all changes to the "priority" field.
+func (m *AssignmentRuleMutation) ResetPriority() {
+	m.priority = nil
+	m.addpriority = nil
+}
+
+// SetCondition sets the "condition" field.
+func (m *AssignmentRuleMutation) SetCondition(s string) {
+	m.condition = &s
+}
+
+// Condition returns the value of the "condition" field in the mutation.
+func (m *AssignmentRuleMutation) Condition() (r string, exists bool) {
+	v := m.condition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCondition returns the old "condition" field's value of the AssignmentRule entity.
+// If the AssignmentRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssignmentRuleMutation) OldCondition(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCondition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCondition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCondition: %w", err)
+	}
+	return oldValue.Condition, nil
+}
+
+// ResetCondition resets all changes to the "condition" field.
+func (m *AssignmentRuleMutation) ResetCondition() {
+	m.condition = nil
+}
+
+// SetStrategy sets the "strategy" field.
+func (m *AssignmentRuleMutation) SetStrategy(a assignmentrule.Strategy) {
+	m.strategy = &a
+}
+
+// Strategy returns the value of the "strategy" field in the mutation.
+func (m *AssignmentRuleMutation) Strategy() (r assignmentrule.Strategy, exists bool) {
+	v := m.strategy
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStrategy returns the old "strategy" field's value of the AssignmentRule entity.
+// If the AssignmentRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssignmentRuleMutation) OldStrategy(ctx context.Context) (v assignmentrule.Strategy, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStrategy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStrategy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStrategy: %w", err)
+	}
+	return oldValue.Strategy, nil
+}
+
+// ResetStrategy resets all changes to the "strategy" field.
+func (m *AssignmentRuleMutation) ResetStrategy() {
+	m.strategy = nil
+}
+
+// SetDailyCap sets the "daily_cap" field.
+func (m *AssignmentRuleMutation) SetDailyCap(i int) {
+	m.daily_cap = &i
+	m.adddaily_cap = nil
+}
+
+// DailyCap returns the value of the "daily_cap" field in the mutation.
+func (m *AssignmentRuleMutation) DailyCap() (r int, exists bool) {
+	v := m.daily_cap
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDailyCap returns the old "daily_cap" field's value of the AssignmentRule entity.
+// If the AssignmentRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssignmentRuleMutation) OldDailyCap(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDailyCap is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDailyCap requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDailyCap: %w", err)
+	}
+	return oldValue.DailyCap, nil
+}
+
+// AddDailyCap adds i to the "daily_cap" field.
+func (m *AssignmentRuleMutation) AddDailyCap(i int) {
+	if m.adddaily_cap != nil {
+		*m.adddaily_cap += i
+	} else {
+		m.adddaily_cap = &i
+	}
+}
+
+// AddedDailyCap returns the value that was added to the "daily_cap" field in this mutation.
+func (m *AssignmentRuleMutation) AddedDailyCap() (r int, exists bool) {
+	v := m.adddaily_cap
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearDailyCap clears the value of the "daily_cap" field.
+func (m *AssignmentRuleMutation) ClearDailyCap() {
+	m.daily_cap = nil
+	m.adddaily_cap = nil
+	m.clearedFields[assignmentrule.FieldDailyCap] = struct{}{}
+}
+
+// DailyCapCleared returns if the "daily_cap" field was cleared in this mutation.
+func (m *AssignmentRuleMutation) DailyCapCleared() bool {
+	_, ok := m.clearedFields[assignmentrule.FieldDailyCap]
+	return ok
+}
+
+// ResetDailyCap resets all changes to the "daily_cap" field.
+func (m *AssignmentRuleMutation) ResetDailyCap() {
+	m.daily_cap = nil
+	m.adddaily_cap = nil
+	delete(m.clearedFields, assignmentrule.FieldDailyCap)
+}
+
+// SetFallbackPoolID sets the "fallback_pool_id" field.
+func (m *AssignmentRuleMutation) SetFallbackPoolID(u uuid.UUID) {
+	m.fallback_pool = &u
+}
+
+// FallbackPoolID returns the value of the "fallback_pool_id" field in the mutation.
+func (m *AssignmentRuleMutation) FallbackPoolID() (r uuid.UUID, exists bool) {
+	v := m.fallback_pool
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFallbackPoolID returns the old "fallback_pool_id" field's value of the AssignmentRule entity.
+// If the AssignmentRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssignmentRuleMutation) OldFallbackPoolID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFallbackPoolID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFallbackPoolID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFallbackPoolID: %w", err)
+	}
+	return oldValue.FallbackPoolID, nil
+}
+
+// ClearFallbackPoolID clears the value of the "fallback_pool_id" field.
+func (m *AssignmentRuleMutation) ClearFallbackPoolID() {
+	m.fallback_pool = nil
+	m.clearedFields[assignmentrule.FieldFallbackPoolID] = struct{}{}
+}
+
+// FallbackPoolIDCleared returns if the "fallback_pool_id" field was cleared in this mutation.
+func (m *AssignmentRuleMutation) FallbackPoolIDCleared() bool {
+	_, ok := m.clearedFields[assignmentrule.FieldFallbackPoolID]
+	return ok
+}
+
+// ResetFallbackPoolID resets all changes to the "fallback_pool_id" field.
+func (m *AssignmentRuleMutation) ResetFallbackPoolID() {
+	m.fallback_pool = nil
+	delete(m.clearedFields, assignmentrule.FieldFallbackPoolID)
+}
+
+// SetEnabled sets the "enabled" field.
+func (m *AssignmentRuleMutation) SetEnabled(b bool) {
+	m.enabled = &b
+}
+
+// Enabled returns the value of the "enabled" field in the mutation.
+func (m *AssignmentRuleMutation) Enabled() (r bool, exists bool) {
+	v := m.enabled
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEnabled returns the old "enabled" field's value of the AssignmentRule entity.
+// If the AssignmentRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssignmentRuleMutation) OldEnabled(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEnabled is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEnabled requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEnabled: %w", err)
+	}
+	return oldValue.Enabled, nil
+}
+
+// ResetEnabled resets all changes to the "enabled" field.
+func (m *AssignmentRuleMutation) ResetEnabled() {
+	m.enabled = nil
+}
+
+// SetCursor sets the "cursor" field.
+func (m *AssignmentRuleMutation) SetCursor(i int64) {
+	m.cursor = &i
+	m.addcursor = nil
+}
+
+// Cursor returns the value of the "cursor" field in the mutation.
+func (m *AssignmentRuleMutation) Cursor() (r int64, exists bool) {
+	v := m.cursor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCursor returns the old "cursor" field's value of the AssignmentRule entity.
+// If the AssignmentRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssignmentRuleMutation) OldCursor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCursor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCursor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCursor: %w", err)
+	}
+	return oldValue.Cursor, nil
+}
+
+// AddCursor adds i to the "cursor" field.
+func (m *AssignmentRuleMutation) AddCursor(i int64) {
+	if m.addcursor != nil {
+		*m.addcursor += i
+	} else {
+		m.addcursor = &i
+	}
+}
+
+// AddedCursor returns the value that was added to the "cursor" field in this mutation.
+func (m *AssignmentRuleMutation) AddedCursor() (r int64, exists bool) {
+	v := m.addcursor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCursor resets all changes to the "cursor" field.
+func (m *AssignmentRuleMutation) ResetCursor() {
+	m.cursor = nil
+	m.addcursor = nil
+}
+
+// ClearFallbackPool clears the "fallback_pool" edge to the Pool entity.
+func (m *AssignmentRuleMutation) ClearFallbackPool() {
+	m.clearedfallback_pool = true
+	m.clearedFields[assignmentrule.FieldFallbackPoolID] = struct{}{}
+}
+
+// FallbackPoolCleared reports if the "fallback_pool" edge to the Pool entity was cleared.
+func (m *AssignmentRuleMutation) FallbackPoolCleared() bool {
+	return m.FallbackPoolIDCleared() || m.clearedfallback_pool
+}
+
+// FallbackPoolIDs returns the "fallback_pool" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// FallbackPoolID instead. It exists only for internal usage by the builders.
+func (m *AssignmentRuleMutation) FallbackPoolIDs() (ids []uuid.UUID) {
+	if id := m.fallback_pool; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetFallbackPool resets all changes to the "fallback_pool" edge.
+func (m *AssignmentRuleMutation) ResetFallbackPool() {
+	m.fallback_pool = nil
+	m.clearedfallback_pool = false
+}
+
+// AddTargetIDs adds the "targets" edge to the AssignmentTarget entity by ids.
+func (m *AssignmentRuleMutation) AddTargetIDs(ids ...uuid.UUID) {
+	if m.targets == nil {
+		m.targets = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.targets[ids[i]] = struct{}{}
+	}
+}
+
+// ClearTargets clears the "targets" edge to the AssignmentTarget entity.
+func (m *AssignmentRuleMutation) ClearTargets() {
+	m.clearedtargets = true
+}
+
+// TargetsCleared reports if the "targets" edge to the AssignmentTarget entity was cleared.
+func (m *AssignmentRuleMutation) TargetsCleared() bool {
+	return m.clearedtargets
+}
+
+// RemoveTargetIDs removes the "targets" edge to the AssignmentTarget entity by IDs.
+func (m *AssignmentRuleMutation) RemoveTargetIDs(ids ...uuid.UUID) {
+	if m.removedtargets == nil {
+		m.removedtargets = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.targets, ids[i])
+		m.removedtargets[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedTargets returns the removed IDs of the "targets" edge to the AssignmentTarget entity.
+func (m *AssignmentRuleMutation) RemovedTargetsIDs() (ids []uuid.UUID) {
+	for id := range m.removedtargets {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// TargetsIDs returns the "targets" edge IDs in the mutation.
+func (m *AssignmentRuleMutation) TargetsIDs() (ids []uuid.UUID) {
+	for id := range m.targets {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetTargets resets all changes to the "targets" edge.
+func (m *AssignmentRuleMutation) ResetTargets() {
+	m.targets = nil
+	m.clearedtargets = false
+	m.removedtargets = nil
+}
+
+// Where appends a list predicates to the AssignmentRuleMutation builder.
+func (m *AssignmentRuleMutation) Where(ps ...predicate.AssignmentRule) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AssignmentRuleMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AssignmentRuleMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AssignmentRule, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AssignmentRuleMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AssignmentRuleMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AssignmentRule).
+func (m *AssignmentRuleMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AssignmentRuleMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.tenant_id != nil {
+		fields = append(fields, assignmentrule.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, assignmentrule.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, assignmentrule.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, assignmentrule.FieldName)
+	}
+	if m.priority != nil {
+		fields = append(fields, assignmentrule.FieldPriority)
+	}
+	if m.condition != nil {
+		fields = append(fields, assignmentrule.FieldCondition)
+	}
+	if m.strategy != nil {
+		fields = append(fields, assignmentrule.FieldStrategy)
+	}
+	if m.daily_cap != nil {
+		fields = append(fields, assignmentrule.FieldDailyCap)
+	}
+	if m.fallback_pool != nil {
+		fields = append(fields, assignmentrule.FieldFallbackPoolID)
+	}
+	if m.enabled != nil {
+		fields = append(fields, assignmentrule.FieldEnabled)
+	}
+	if m.cursor != nil {
+		fields = append(fields, assignmentrule.FieldCursor)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AssignmentRuleMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case assignmentrule.FieldTenantID:
+		return m.TenantID()
+	case assignmentrule.FieldCreatedAt:
+		return m.CreatedAt()
+	case assignmentrule.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case assignmentrule.FieldName:
+		return m.Name()
+	case assignmentrule.FieldPriority:
+		return m.Priority()
+	case assignmentrule.FieldCondition:
+		return m.Condition()
+	case assignmentrule.FieldStrategy:
+		return m.Strategy()
+	case assignmentrule.FieldDailyCap:
+		return m.DailyCap()
+	case assignmentrule.FieldFallbackPoolID:
+		return m.FallbackPoolID()
+	case assignmentrule.FieldEnabled:
+		return m.Enabled()
+	case assignmentrule.FieldCursor:
+		return m.Cursor()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AssignmentRuleMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case assignmentrule.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case assignmentrule.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case assignmentrule.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case assignmentrule.FieldName:
+		return m.OldName(ctx)
+	case assignmentrule.FieldPriority:
+		return m.OldPriority(ctx)
+	case assignmentrule.FieldCondition:
+		return m.OldCondition(ctx)
+	case assignmentrule.FieldStrategy:
+		return m.OldStrategy(ctx)
+	case assignmentrule.FieldDailyCap:
+		return m.OldDailyCap(ctx)
+	case assignmentrule.FieldFallbackPoolID:
+		return m.OldFallbackPoolID(ctx)
+	case assignmentrule.FieldEnabled:
+		return m.OldEnabled(ctx)
+	case assignmentrule.FieldCursor:
+		return m.OldCursor(ctx)
+	}
+	return nil, fmt.Errorf("unknown AssignmentRule field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AssignmentRuleMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case assignmentrule.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case assignmentrule.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case assignmentrule.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case assignmentrule.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case assignmentrule.FieldPriority:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPriority(v)
+		return nil
+	case assignmentrule.FieldCondition:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCondition(v)
+		return nil
+	case assignmentrule.FieldStrategy:
+		v, ok := value.(assignmentrule.Strategy)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStrategy(v)
+		return nil
+	case assignmentrule.FieldDailyCap:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDailyCap(v)
+		return nil
+	case assignmentrule.FieldFallbackPoolID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFallbackPoolID(v)
+		return nil
+	case assignmentrule.FieldEnabled:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEnabled(v)
+		return nil
+	case assignmentrule.FieldCursor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCursor(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AssignmentRule field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AssignmentRuleMutation) AddedFields() []string {
+	var fields []string
+	if m.addpriority != nil {
+		fields = append(fields, assignmentrule.FieldPriority)
+	}
+	if m.adddaily_cap != nil {
+		fields = append(fields, assignmentrule.FieldDailyCap)
+	}
+	if m.addcursor != nil {
+		fields = append(fields, assignmentrule.FieldCursor)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AssignmentRuleMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case assignmentrule.FieldPriority:
+		return m.AddedPriority()
+	case assignmentrule.FieldDailyCap:
+		return m.AddedDailyCap()
+	case assignmentrule.FieldCursor:
+		return m.AddedCursor()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AssignmentRuleMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case assignmentrule.FieldPriority:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPriority(v)
+		return nil
+	case assignmentrule.FieldDailyCap:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDailyCap(v)
+		return nil
+	case assignmentrule.FieldCursor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCursor(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AssignmentRule numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AssignmentRuleMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(assignmentrule.FieldDailyCap) {
+		fields = append(fields, assignmentrule.FieldDailyCap)
+	}
+	if m.FieldCleared(assignmentrule.FieldFallbackPoolID) {
+		fields = append(fields, assignmentrule.FieldFallbackPoolID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AssignmentRuleMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AssignmentRuleMutation) ClearField(name string) error {
+	switch name {
+	case assignmentrule.FieldDailyCap:
+		m.ClearDailyCap()
+		return nil
+	case assignmentrule.FieldFallbackPoolID:
+		m.ClearFallbackPoolID()
+		return nil
+	}
+	return fmt.Errorf("unknown AssignmentRule nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AssignmentRuleMutation) ResetField(name string) error {
+	switch name {
+	case assignmentrule.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case assignmentrule.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case assignmentrule.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case assignmentrule.FieldName:
+		m.ResetName()
+		return nil
+	case assignmentrule.FieldPriority:
+		m.ResetPriority()
+		return nil
+	case assignmentrule.FieldCondition:
+		m.ResetCondition()
+		return nil
+	case assignmentrule.FieldStrategy:
+		m.ResetStrategy()
+		return nil
+	case assignmentrule.FieldDailyCap:
+		m.ResetDailyCap()
+		return nil
+	case assignmentrule.FieldFallbackPoolID:
+		m.ResetFallbackPoolID()
+		return nil
+	case assignmentrule.FieldEnabled:
+		m.ResetEnabled()
+		return nil
+	case assignmentrule.FieldCursor:
+		m.ResetCursor()
+		return nil
+	}
+	return fmt.Errorf("unknown AssignmentRule field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AssignmentRuleMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.fallback_pool != nil {
+		edges = append(edges, assignmentrule.EdgeFallbackPool)
+	}
+	if m.targets != nil {
+		edges = append(edges, assignmentrule.EdgeTargets)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AssignmentRuleMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case assignmentrule.EdgeFallbackPool:
+		if id := m.fallback_pool; id != nil {
+			return []ent.Value{*id}
+		}
+	case assignmentrule.EdgeTargets:
+		ids := make([]ent.Value, 0, len(m.targets))
+		for id := range m.targets {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AssignmentRuleMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedtargets != nil {
+		edges = append(edges, assignmentrule.EdgeTargets)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AssignmentRuleMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case assignmentrule.EdgeTargets:
+		ids := make([]ent.Value, 0, len(m.removedtargets))
+		for id := range m.removedtargets {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AssignmentRuleMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedfallback_pool {
+		edges = append(edges, assignmentrule.EdgeFallbackPool)
+	}
+	if m.clearedtargets {
+		edges = append(edges, assignmentrule.EdgeTargets)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AssignmentRuleMutation) EdgeCleared(name string) bool {
+	switch name {
+	case assignmentrule.EdgeFallbackPool:
+		return m.clearedfallback_pool
+	case assignmentrule.EdgeTargets:
+		return m.clearedtargets
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AssignmentRuleMutation) ClearEdge(name string) error {
+	switch name {
+	case assignmentrule.EdgeFallbackPool:
+		m.ClearFallbackPool()
+		return nil
+	}
+	return fmt.Errorf("unknown AssignmentRule unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AssignmentRuleMutation) ResetEdge(name string) error {
+	switch name {
+	case assignmentrule.EdgeFallbackPool:
+		m.ResetFallbackPool()
+		return nil
+	case assignmentrule.EdgeTargets:
+		m.ResetTargets()
+		return nil
+	}
+	return fmt.Errorf("unknown AssignmentRule edge %s", name)
+}
+
+// AssignmentTargetMutation represents an operation that mutates the AssignmentTarget nodes in the graph.
+type AssignmentTargetMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	tenant_id     *uuid.UUID
+	weight        *int
+	addweight     *int
+	current       *int64
+	addcurrent    *int64
+	clearedFields map[string]struct{}
+	rule          *uuid.UUID
+	clearedrule   bool
+	user          *uuid.UUID
+	cleareduser   bool
+	done          bool
+	oldValue      func(context.Context) (*AssignmentTarget, error)
+	predicates    []predicate.AssignmentTarget
+}
+
+var _ ent.Mutation = (*AssignmentTargetMutation)(nil)
+
+// assignmenttargetOption allows management of the mutation configuration using functional options.
+type assignmenttargetOption func(*AssignmentTargetMutation)
+
+// newAssignmentTargetMutation creates new mutation for the AssignmentTarget entity.
+func newAssignmentTargetMutation(c config, op Op, opts ...assignmenttargetOption) *AssignmentTargetMutation {
+	m := &AssignmentTargetMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAssignmentTarget,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAssignmentTargetID sets the ID field of the mutation.
+func withAssignmentTargetID(id uuid.UUID) assignmenttargetOption {
+	return func(m *AssignmentTargetMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AssignmentTarget
+		)
+		m.oldValue = func(ctx context.Context) (*AssignmentTarget, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AssignmentTarget.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAssignmentTarget sets the old AssignmentTarget of the mutation.
+func withAssignmentTarget(node *AssignmentTarget) assignmenttargetOption {
+	return func(m *AssignmentTargetMutation) {
+		m.oldValue = func(context.Context) (*AssignmentTarget, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AssignmentTargetMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AssignmentTargetMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AssignmentTarget entities.
+func (m *AssignmentTargetMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AssignmentTargetMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AssignmentTargetMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AssignmentTarget.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *AssignmentTargetMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *AssignmentTargetMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the AssignmentTarget entity.
+// If the AssignmentTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssignmentTargetMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *AssignmentTargetMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetRuleID sets the "rule_id" field.
+func (m *AssignmentTargetMutation) SetRuleID(u uuid.UUID) {
+	m.rule = &u
+}
+
+// RuleID returns the value of the "rule_id" field in the mutation.
+func (m *AssignmentTargetMutation) RuleID() (r uuid.UUID, exists bool) {
+	v := m.rule
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRuleID returns the old "rule_id" field's value of the AssignmentTarget entity.
+// If the AssignmentTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssignmentTargetMutation) OldRuleID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRuleID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRuleID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRuleID: %w", err)
+	}
+	return oldValue.RuleID, nil
+}
+
+// ResetRuleID resets all changes to the "rule_id" field.
+func (m *AssignmentTargetMutation) ResetRuleID() {
+	m.rule = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *AssignmentTargetMutation) SetUserID(u uuid.UUID) {
+	m.user = &u
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *AssignmentTargetMutation) UserID() (r uuid.UUID, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the AssignmentTarget entity.
+// If the AssignmentTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssignmentTargetMutation) OldUserID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *AssignmentTargetMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetWeight sets the "weight" field.
+func (m *AssignmentTargetMutation) SetWeight(i int) {
+	m.weight = &i
+	m.addweight = nil
+}
+
+// Weight returns the value of the "weight" field in the mutation.
+func (m *AssignmentTargetMutation) Weight() (r int, exists bool) {
+	v := m.weight
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWeight returns the old "weight" field's value of the AssignmentTarget entity.
+// If the AssignmentTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssignmentTargetMutation) OldWeight(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWeight is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWeight requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWeight: %w", err)
+	}
+	return oldValue.Weight, nil
+}
+
+// AddWeight adds i to the "weight" field.
+func (m *AssignmentTargetMutation) AddWeight(i int) {
+	if m.addweight != nil {
+		*m.addweight += i
+	} else {
+		m.addweight = &i
+	}
+}
+
+// AddedWeight returns the value that was added to the "weight" field in this mutation.
+func (m *AssignmentTargetMutation) AddedWeight() (r int, exists bool) {
+	v := m.addweight
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWeight resets all changes to the "weight" field.
+func (m *AssignmentTargetMutation) ResetWeight() {
+	m.weight = nil
+	m.addweight = nil
+}
+
+// SetCurrent sets the "current" field.
+func (m *AssignmentTargetMutation) SetCurrent(i int64) {
+	m.current = &i
+	m.addcurrent = nil
+}
+
+// Current returns the value of the "current" field in the mutation.
+func (m *AssignmentTargetMutation) Current() (r int64, exists bool) {
+	v := m.current
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCurrent returns the old "current" field's value of the AssignmentTarget entity.
+// If the AssignmentTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssignmentTargetMutation) OldCurrent(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCurrent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCurrent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCurrent: %w", err)
+	}
+	return oldValue.Current, nil
+}
+
+// AddCurrent adds i to the "current" field.
+func (m *AssignmentTargetMutation) AddCurrent(i int64) {
+	if m.addcurrent != nil {
+		*m.addcurrent += i
+	} else {
+		m.addcurrent = &i
+	}
+}
+
+// AddedCurrent returns the value that was added to the "current" field in this mutation.
+func (m *AssignmentTargetMutation) AddedCurrent() (r int64, exists bool) {
+	v := m.addcurrent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCurrent resets all changes to the "current" field.
+func (m *AssignmentTargetMutation) ResetCurrent() {
+	m.current = nil
+	m.addcurrent = nil
+}
+
+// ClearRule clears the "rule" edge to the AssignmentRule entity.
+func (m *AssignmentTargetMutation) ClearRule() {
+	m.clearedrule = true
+	m.clearedFields[assignmenttarget.FieldRuleID] = struct{}{}
+}
+
+// RuleCleared reports if the "rule" edge to the AssignmentRule entity was cleared.
+func (m *AssignmentTargetMutation) RuleCleared() bool {
+	return m.clearedrule
+}
+
+// RuleIDs returns the "rule" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RuleID instead. It exists only for internal usage by the builders.
+func (m *AssignmentTargetMutation) RuleIDs() (ids []uuid.UUID) {
+	if id := m.rule; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRule resets all changes to the "rule" edge.
+func (m *AssignmentTargetMutation) ResetRule() {
+	m.rule = nil
+	m.clearedrule = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *AssignmentTargetMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[assignmenttarget.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *AssignmentTargetMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *AssignmentTargetMutation) UserIDs() (ids []uuid.UUID) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *AssignmentTargetMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the AssignmentTargetMutation builder.
+func (m *AssignmentTargetMutation) Where(ps ...predicate.AssignmentTarget) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AssignmentTargetMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AssignmentTargetMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AssignmentTarget, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AssignmentTargetMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AssignmentTargetMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AssignmentTarget).
+func (m *AssignmentTargetMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AssignmentTargetMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.tenant_id != nil {
+		fields = append(fields, assignmenttarget.FieldTenantID)
+	}
+	if m.rule != nil {
+		fields = append(fields, assignmenttarget.FieldRuleID)
+	}
+	if m.user != nil {
+		fields = append(fields, assignmenttarget.FieldUserID)
+	}
+	if m.weight != nil {
+		fields = append(fields, assignmenttarget.FieldWeight)
+	}
+	if m.current != nil {
+		fields = append(fields, assignmenttarget.FieldCurrent)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AssignmentTargetMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case assignmenttarget.FieldTenantID:
+		return m.TenantID()
+	case assignmenttarget.FieldRuleID:
+		return m.RuleID()
+	case assignmenttarget.FieldUserID:
+		return m.UserID()
+	case assignmenttarget.FieldWeight:
+		return m.Weight()
+	case assignmenttarget.FieldCurrent:
+		return m.Current()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AssignmentTargetMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case assignmenttarget.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case assignmenttarget.FieldRuleID:
+		return m.OldRuleID(ctx)
+	case assignmenttarget.FieldUserID:
+		return m.OldUserID(ctx)
+	case assignmenttarget.FieldWeight:
+		return m.OldWeight(ctx)
+	case assignmenttarget.FieldCurrent:
+		return m.OldCurrent(ctx)
+	}
+	return nil, fmt.Errorf("unknown AssignmentTarget field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AssignmentTargetMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case assignmenttarget.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case assignmenttarget.FieldRuleID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRuleID(v)
+		return nil
+	case assignmenttarget.FieldUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case assignmenttarget.FieldWeight:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWeight(v)
+		return nil
+	case assignmenttarget.FieldCurrent:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCurrent(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AssignmentTarget field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AssignmentTargetMutation) AddedFields() []string {
+	var fields []string
+	if m.addweight != nil {
+		fields = append(fields, assignmenttarget.FieldWeight)
+	}
+	if m.addcurrent != nil {
+		fields = append(fields, assignmenttarget.FieldCurrent)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AssignmentTargetMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case assignmenttarget.FieldWeight:
+		return m.AddedWeight()
+	case assignmenttarget.FieldCurrent:
+		return m.AddedCurrent()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AssignmentTargetMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case assignmenttarget.FieldWeight:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWeight(v)
+		return nil
+	case assignmenttarget.FieldCurrent:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCurrent(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AssignmentTarget numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AssignmentTargetMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AssignmentTargetMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AssignmentTargetMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AssignmentTarget nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AssignmentTargetMutation) ResetField(name string) error {
+	switch name {
+	case assignmenttarget.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case assignmenttarget.FieldRuleID:
+		m.ResetRuleID()
+		return nil
+	case assignmenttarget.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case assignmenttarget.FieldWeight:
+		m.ResetWeight()
+		return nil
+	case assignmenttarget.FieldCurrent:
+		m.ResetCurrent()
+		return nil
+	}
+	return fmt.Errorf("unknown AssignmentTarget field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AssignmentTargetMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.rule != nil {
+		edges = append(edges, assignmenttarget.EdgeRule)
+	}
+	if m.user != nil {
+		edges = append(edges, assignmenttarget.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AssignmentTargetMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case assignmenttarget.EdgeRule:
+		if id := m.rule; id != nil {
+			return []ent.Value{*id}
+		}
+	case assignmenttarget.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AssignmentTargetMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AssignmentTargetMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AssignmentTargetMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedrule {
+		edges = append(edges, assignmenttarget.EdgeRule)
+	}
+	if m.cleareduser {
+		edges = append(edges, assignmenttarget.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AssignmentTargetMutation) EdgeCleared(name string) bool {
+	switch name {
+	case assignmenttarget.EdgeRule:
+		return m.clearedrule
+	case assignmenttarget.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AssignmentTargetMutation) ClearEdge(name string) error {
+	switch name {
+	case assignmenttarget.EdgeRule:
+		m.ClearRule()
+		return nil
+	case assignmenttarget.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown AssignmentTarget unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AssignmentTargetMutation) ResetEdge(name string) error {
+	switch name {
+	case assignmenttarget.EdgeRule:
+		m.ResetRule()
+		return nil
+	case assignmenttarget.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown AssignmentTarget edge %s", name)
+}
+
 // AuditLogMutation represents an operation that mutates the AuditLog nodes in the graph.
 type AuditLogMutation struct {
 	config
@@ -1679,6 +3561,7 @@ type DealMutation struct {
 	addamount     *float64
 	currency      *string
 	closed_at     *time.Time
+	repurchase    *bool
 	created_by_id *uuid.UUID
 	clearedFields map[string]struct{}
 	lead          *uuid.UUID
@@ -2115,6 +3998,42 @@ func (m *DealMutation) ResetClosedAt() {
 	m.closed_at = nil
 }
 
+// SetRepurchase sets the "repurchase" field.
+func (m *DealMutation) SetRepurchase(b bool) {
+	m.repurchase = &b
+}
+
+// Repurchase returns the value of the "repurchase" field in the mutation.
+func (m *DealMutation) Repurchase() (r bool, exists bool) {
+	v := m.repurchase
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRepurchase returns the old "repurchase" field's value of the Deal entity.
+// If the Deal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DealMutation) OldRepurchase(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRepurchase is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRepurchase requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRepurchase: %w", err)
+	}
+	return oldValue.Repurchase, nil
+}
+
+// ResetRepurchase resets all changes to the "repurchase" field.
+func (m *DealMutation) ResetRepurchase() {
+	m.repurchase = nil
+}
+
 // SetCreatedByID sets the "created_by_id" field.
 func (m *DealMutation) SetCreatedByID(u uuid.UUID) {
 	m.created_by_id = &u
@@ -2252,7 +4171,7 @@ func (m *DealMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *DealMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.tenant_id != nil {
 		fields = append(fields, deal.FieldTenantID)
 	}
@@ -2276,6 +4195,9 @@ func (m *DealMutation) Fields() []string {
 	}
 	if m.closed_at != nil {
 		fields = append(fields, deal.FieldClosedAt)
+	}
+	if m.repurchase != nil {
+		fields = append(fields, deal.FieldRepurchase)
 	}
 	if m.created_by_id != nil {
 		fields = append(fields, deal.FieldCreatedByID)
@@ -2304,6 +4226,8 @@ func (m *DealMutation) Field(name string) (ent.Value, bool) {
 		return m.Currency()
 	case deal.FieldClosedAt:
 		return m.ClosedAt()
+	case deal.FieldRepurchase:
+		return m.Repurchase()
 	case deal.FieldCreatedByID:
 		return m.CreatedByID()
 	}
@@ -2331,6 +4255,8 @@ func (m *DealMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldCurrency(ctx)
 	case deal.FieldClosedAt:
 		return m.OldClosedAt(ctx)
+	case deal.FieldRepurchase:
+		return m.OldRepurchase(ctx)
 	case deal.FieldCreatedByID:
 		return m.OldCreatedByID(ctx)
 	}
@@ -2397,6 +4323,13 @@ func (m *DealMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetClosedAt(v)
+		return nil
+	case deal.FieldRepurchase:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRepurchase(v)
 		return nil
 	case deal.FieldCreatedByID:
 		v, ok := value.(uuid.UUID)
@@ -2507,6 +4440,9 @@ func (m *DealMutation) ResetField(name string) error {
 		return nil
 	case deal.FieldClosedAt:
 		m.ResetClosedAt()
+		return nil
+	case deal.FieldRepurchase:
+		m.ResetRepurchase()
 		return nil
 	case deal.FieldCreatedByID:
 		m.ResetCreatedByID()
@@ -5784,6 +7720,9 @@ type LeadMutation struct {
 	deals                map[uuid.UUID]struct{}
 	removeddeals         map[uuid.UUID]struct{}
 	cleareddeals         bool
+	owner_changes        map[uuid.UUID]struct{}
+	removedowner_changes map[uuid.UUID]struct{}
+	clearedowner_changes bool
 	touches              map[uuid.UUID]struct{}
 	removedtouches       map[uuid.UUID]struct{}
 	clearedtouches       bool
@@ -7559,6 +9498,60 @@ func (m *LeadMutation) ResetDeals() {
 	m.removeddeals = nil
 }
 
+// AddOwnerChangeIDs adds the "owner_changes" edge to the OwnerChange entity by ids.
+func (m *LeadMutation) AddOwnerChangeIDs(ids ...uuid.UUID) {
+	if m.owner_changes == nil {
+		m.owner_changes = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.owner_changes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearOwnerChanges clears the "owner_changes" edge to the OwnerChange entity.
+func (m *LeadMutation) ClearOwnerChanges() {
+	m.clearedowner_changes = true
+}
+
+// OwnerChangesCleared reports if the "owner_changes" edge to the OwnerChange entity was cleared.
+func (m *LeadMutation) OwnerChangesCleared() bool {
+	return m.clearedowner_changes
+}
+
+// RemoveOwnerChangeIDs removes the "owner_changes" edge to the OwnerChange entity by IDs.
+func (m *LeadMutation) RemoveOwnerChangeIDs(ids ...uuid.UUID) {
+	if m.removedowner_changes == nil {
+		m.removedowner_changes = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.owner_changes, ids[i])
+		m.removedowner_changes[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOwnerChanges returns the removed IDs of the "owner_changes" edge to the OwnerChange entity.
+func (m *LeadMutation) RemovedOwnerChangesIDs() (ids []uuid.UUID) {
+	for id := range m.removedowner_changes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// OwnerChangesIDs returns the "owner_changes" edge IDs in the mutation.
+func (m *LeadMutation) OwnerChangesIDs() (ids []uuid.UUID) {
+	for id := range m.owner_changes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOwnerChanges resets all changes to the "owner_changes" edge.
+func (m *LeadMutation) ResetOwnerChanges() {
+	m.owner_changes = nil
+	m.clearedowner_changes = false
+	m.removedowner_changes = nil
+}
+
 // AddTouchIDs adds the "touches" edge to the SourceTouch entity by ids.
 func (m *LeadMutation) AddTouchIDs(ids ...uuid.UUID) {
 	if m.touches == nil {
@@ -8429,7 +10422,7 @@ func (m *LeadMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *LeadMutation) AddedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 13)
 	if m.owner != nil {
 		edges = append(edges, lead.EdgeOwner)
 	}
@@ -8456,6 +10449,9 @@ func (m *LeadMutation) AddedEdges() []string {
 	}
 	if m.deals != nil {
 		edges = append(edges, lead.EdgeDeals)
+	}
+	if m.owner_changes != nil {
+		edges = append(edges, lead.EdgeOwnerChanges)
 	}
 	if m.touches != nil {
 		edges = append(edges, lead.EdgeTouches)
@@ -8517,6 +10513,12 @@ func (m *LeadMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case lead.EdgeOwnerChanges:
+		ids := make([]ent.Value, 0, len(m.owner_changes))
+		for id := range m.owner_changes {
+			ids = append(ids, id)
+		}
+		return ids
 	case lead.EdgeTouches:
 		ids := make([]ent.Value, 0, len(m.touches))
 		for id := range m.touches {
@@ -8539,7 +10541,7 @@ func (m *LeadMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *LeadMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 13)
 	if m.removedtags != nil {
 		edges = append(edges, lead.EdgeTags)
 	}
@@ -8551,6 +10553,9 @@ func (m *LeadMutation) RemovedEdges() []string {
 	}
 	if m.removeddeals != nil {
 		edges = append(edges, lead.EdgeDeals)
+	}
+	if m.removedowner_changes != nil {
+		edges = append(edges, lead.EdgeOwnerChanges)
 	}
 	if m.removedtouches != nil {
 		edges = append(edges, lead.EdgeTouches)
@@ -8589,6 +10594,12 @@ func (m *LeadMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case lead.EdgeOwnerChanges:
+		ids := make([]ent.Value, 0, len(m.removedowner_changes))
+		for id := range m.removedowner_changes {
+			ids = append(ids, id)
+		}
+		return ids
 	case lead.EdgeTouches:
 		ids := make([]ent.Value, 0, len(m.removedtouches))
 		for id := range m.removedtouches {
@@ -8607,7 +10618,7 @@ func (m *LeadMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *LeadMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 13)
 	if m.clearedowner {
 		edges = append(edges, lead.EdgeOwner)
 	}
@@ -8634,6 +10645,9 @@ func (m *LeadMutation) ClearedEdges() []string {
 	}
 	if m.cleareddeals {
 		edges = append(edges, lead.EdgeDeals)
+	}
+	if m.clearedowner_changes {
+		edges = append(edges, lead.EdgeOwnerChanges)
 	}
 	if m.clearedtouches {
 		edges = append(edges, lead.EdgeTouches)
@@ -8669,6 +10683,8 @@ func (m *LeadMutation) EdgeCleared(name string) bool {
 		return m.clearedfollow_ups
 	case lead.EdgeDeals:
 		return m.cleareddeals
+	case lead.EdgeOwnerChanges:
+		return m.clearedowner_changes
 	case lead.EdgeTouches:
 		return m.clearedtouches
 	case lead.EdgeReferrer:
@@ -8735,6 +10751,9 @@ func (m *LeadMutation) ResetEdge(name string) error {
 		return nil
 	case lead.EdgeDeals:
 		m.ResetDeals()
+		return nil
+	case lead.EdgeOwnerChanges:
+		m.ResetOwnerChanges()
 		return nil
 	case lead.EdgeTouches:
 		m.ResetTouches()
@@ -10796,6 +12815,1260 @@ func (m *NotificationMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Notification edge %s", name)
+}
+
+// OwnerChangeMutation represents an operation that mutates the OwnerChange nodes in the graph.
+type OwnerChangeMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *uuid.UUID
+	tenant_id        *uuid.UUID
+	kind             *ownerchange.Kind
+	by               *ownerchange.By
+	reason           *string
+	at               *time.Time
+	clearedFields    map[string]struct{}
+	lead             *uuid.UUID
+	clearedlead      bool
+	from_user        *uuid.UUID
+	clearedfrom_user bool
+	to_user          *uuid.UUID
+	clearedto_user   bool
+	pool             *uuid.UUID
+	clearedpool      bool
+	actor            *uuid.UUID
+	clearedactor     bool
+	rule             *uuid.UUID
+	clearedrule      bool
+	done             bool
+	oldValue         func(context.Context) (*OwnerChange, error)
+	predicates       []predicate.OwnerChange
+}
+
+var _ ent.Mutation = (*OwnerChangeMutation)(nil)
+
+// ownerchangeOption allows management of the mutation configuration using functional options.
+type ownerchangeOption func(*OwnerChangeMutation)
+
+// newOwnerChangeMutation creates new mutation for the OwnerChange entity.
+func newOwnerChangeMutation(c config, op Op, opts ...ownerchangeOption) *OwnerChangeMutation {
+	m := &OwnerChangeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOwnerChange,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOwnerChangeID sets the ID field of the mutation.
+func withOwnerChangeID(id uuid.UUID) ownerchangeOption {
+	return func(m *OwnerChangeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OwnerChange
+		)
+		m.oldValue = func(ctx context.Context) (*OwnerChange, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OwnerChange.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOwnerChange sets the old OwnerChange of the mutation.
+func withOwnerChange(node *OwnerChange) ownerchangeOption {
+	return func(m *OwnerChangeMutation) {
+		m.oldValue = func(context.Context) (*OwnerChange, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OwnerChangeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OwnerChangeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OwnerChange entities.
+func (m *OwnerChangeMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OwnerChangeMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OwnerChangeMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OwnerChange.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *OwnerChangeMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *OwnerChangeMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the OwnerChange entity.
+// If the OwnerChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OwnerChangeMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *OwnerChangeMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetLeadID sets the "lead_id" field.
+func (m *OwnerChangeMutation) SetLeadID(u uuid.UUID) {
+	m.lead = &u
+}
+
+// LeadID returns the value of the "lead_id" field in the mutation.
+func (m *OwnerChangeMutation) LeadID() (r uuid.UUID, exists bool) {
+	v := m.lead
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeadID returns the old "lead_id" field's value of the OwnerChange entity.
+// If the OwnerChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OwnerChangeMutation) OldLeadID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeadID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeadID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeadID: %w", err)
+	}
+	return oldValue.LeadID, nil
+}
+
+// ResetLeadID resets all changes to the "lead_id" field.
+func (m *OwnerChangeMutation) ResetLeadID() {
+	m.lead = nil
+}
+
+// SetFromUserID sets the "from_user_id" field.
+func (m *OwnerChangeMutation) SetFromUserID(u uuid.UUID) {
+	m.from_user = &u
+}
+
+// FromUserID returns the value of the "from_user_id" field in the mutation.
+func (m *OwnerChangeMutation) FromUserID() (r uuid.UUID, exists bool) {
+	v := m.from_user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFromUserID returns the old "from_user_id" field's value of the OwnerChange entity.
+// If the OwnerChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OwnerChangeMutation) OldFromUserID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFromUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFromUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFromUserID: %w", err)
+	}
+	return oldValue.FromUserID, nil
+}
+
+// ClearFromUserID clears the value of the "from_user_id" field.
+func (m *OwnerChangeMutation) ClearFromUserID() {
+	m.from_user = nil
+	m.clearedFields[ownerchange.FieldFromUserID] = struct{}{}
+}
+
+// FromUserIDCleared returns if the "from_user_id" field was cleared in this mutation.
+func (m *OwnerChangeMutation) FromUserIDCleared() bool {
+	_, ok := m.clearedFields[ownerchange.FieldFromUserID]
+	return ok
+}
+
+// ResetFromUserID resets all changes to the "from_user_id" field.
+func (m *OwnerChangeMutation) ResetFromUserID() {
+	m.from_user = nil
+	delete(m.clearedFields, ownerchange.FieldFromUserID)
+}
+
+// SetToUserID sets the "to_user_id" field.
+func (m *OwnerChangeMutation) SetToUserID(u uuid.UUID) {
+	m.to_user = &u
+}
+
+// ToUserID returns the value of the "to_user_id" field in the mutation.
+func (m *OwnerChangeMutation) ToUserID() (r uuid.UUID, exists bool) {
+	v := m.to_user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToUserID returns the old "to_user_id" field's value of the OwnerChange entity.
+// If the OwnerChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OwnerChangeMutation) OldToUserID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToUserID: %w", err)
+	}
+	return oldValue.ToUserID, nil
+}
+
+// ClearToUserID clears the value of the "to_user_id" field.
+func (m *OwnerChangeMutation) ClearToUserID() {
+	m.to_user = nil
+	m.clearedFields[ownerchange.FieldToUserID] = struct{}{}
+}
+
+// ToUserIDCleared returns if the "to_user_id" field was cleared in this mutation.
+func (m *OwnerChangeMutation) ToUserIDCleared() bool {
+	_, ok := m.clearedFields[ownerchange.FieldToUserID]
+	return ok
+}
+
+// ResetToUserID resets all changes to the "to_user_id" field.
+func (m *OwnerChangeMutation) ResetToUserID() {
+	m.to_user = nil
+	delete(m.clearedFields, ownerchange.FieldToUserID)
+}
+
+// SetPoolID sets the "pool_id" field.
+func (m *OwnerChangeMutation) SetPoolID(u uuid.UUID) {
+	m.pool = &u
+}
+
+// PoolID returns the value of the "pool_id" field in the mutation.
+func (m *OwnerChangeMutation) PoolID() (r uuid.UUID, exists bool) {
+	v := m.pool
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPoolID returns the old "pool_id" field's value of the OwnerChange entity.
+// If the OwnerChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OwnerChangeMutation) OldPoolID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPoolID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPoolID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPoolID: %w", err)
+	}
+	return oldValue.PoolID, nil
+}
+
+// ClearPoolID clears the value of the "pool_id" field.
+func (m *OwnerChangeMutation) ClearPoolID() {
+	m.pool = nil
+	m.clearedFields[ownerchange.FieldPoolID] = struct{}{}
+}
+
+// PoolIDCleared returns if the "pool_id" field was cleared in this mutation.
+func (m *OwnerChangeMutation) PoolIDCleared() bool {
+	_, ok := m.clearedFields[ownerchange.FieldPoolID]
+	return ok
+}
+
+// ResetPoolID resets all changes to the "pool_id" field.
+func (m *OwnerChangeMutation) ResetPoolID() {
+	m.pool = nil
+	delete(m.clearedFields, ownerchange.FieldPoolID)
+}
+
+// SetKind sets the "kind" field.
+func (m *OwnerChangeMutation) SetKind(o ownerchange.Kind) {
+	m.kind = &o
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *OwnerChangeMutation) Kind() (r ownerchange.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the OwnerChange entity.
+// If the OwnerChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OwnerChangeMutation) OldKind(ctx context.Context) (v ownerchange.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *OwnerChangeMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetBy sets the "by" field.
+func (m *OwnerChangeMutation) SetBy(o ownerchange.By) {
+	m.by = &o
+}
+
+// By returns the value of the "by" field in the mutation.
+func (m *OwnerChangeMutation) By() (r ownerchange.By, exists bool) {
+	v := m.by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBy returns the old "by" field's value of the OwnerChange entity.
+// If the OwnerChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OwnerChangeMutation) OldBy(ctx context.Context) (v ownerchange.By, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBy: %w", err)
+	}
+	return oldValue.By, nil
+}
+
+// ResetBy resets all changes to the "by" field.
+func (m *OwnerChangeMutation) ResetBy() {
+	m.by = nil
+}
+
+// SetActorID sets the "actor_id" field.
+func (m *OwnerChangeMutation) SetActorID(u uuid.UUID) {
+	m.actor = &u
+}
+
+// ActorID returns the value of the "actor_id" field in the mutation.
+func (m *OwnerChangeMutation) ActorID() (r uuid.UUID, exists bool) {
+	v := m.actor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorID returns the old "actor_id" field's value of the OwnerChange entity.
+// If the OwnerChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OwnerChangeMutation) OldActorID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorID: %w", err)
+	}
+	return oldValue.ActorID, nil
+}
+
+// ClearActorID clears the value of the "actor_id" field.
+func (m *OwnerChangeMutation) ClearActorID() {
+	m.actor = nil
+	m.clearedFields[ownerchange.FieldActorID] = struct{}{}
+}
+
+// ActorIDCleared returns if the "actor_id" field was cleared in this mutation.
+func (m *OwnerChangeMutation) ActorIDCleared() bool {
+	_, ok := m.clearedFields[ownerchange.FieldActorID]
+	return ok
+}
+
+// ResetActorID resets all changes to the "actor_id" field.
+func (m *OwnerChangeMutation) ResetActorID() {
+	m.actor = nil
+	delete(m.clearedFields, ownerchange.FieldActorID)
+}
+
+// SetRuleID sets the "rule_id" field.
+func (m *OwnerChangeMutation) SetRuleID(u uuid.UUID) {
+	m.rule = &u
+}
+
+// RuleID returns the value of the "rule_id" field in the mutation.
+func (m *OwnerChangeMutation) RuleID() (r uuid.UUID, exists bool) {
+	v := m.rule
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRuleID returns the old "rule_id" field's value of the OwnerChange entity.
+// If the OwnerChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OwnerChangeMutation) OldRuleID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRuleID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRuleID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRuleID: %w", err)
+	}
+	return oldValue.RuleID, nil
+}
+
+// ClearRuleID clears the value of the "rule_id" field.
+func (m *OwnerChangeMutation) ClearRuleID() {
+	m.rule = nil
+	m.clearedFields[ownerchange.FieldRuleID] = struct{}{}
+}
+
+// RuleIDCleared returns if the "rule_id" field was cleared in this mutation.
+func (m *OwnerChangeMutation) RuleIDCleared() bool {
+	_, ok := m.clearedFields[ownerchange.FieldRuleID]
+	return ok
+}
+
+// ResetRuleID resets all changes to the "rule_id" field.
+func (m *OwnerChangeMutation) ResetRuleID() {
+	m.rule = nil
+	delete(m.clearedFields, ownerchange.FieldRuleID)
+}
+
+// SetReason sets the "reason" field.
+func (m *OwnerChangeMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *OwnerChangeMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the OwnerChange entity.
+// If the OwnerChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OwnerChangeMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *OwnerChangeMutation) ResetReason() {
+	m.reason = nil
+}
+
+// SetAt sets the "at" field.
+func (m *OwnerChangeMutation) SetAt(t time.Time) {
+	m.at = &t
+}
+
+// At returns the value of the "at" field in the mutation.
+func (m *OwnerChangeMutation) At() (r time.Time, exists bool) {
+	v := m.at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAt returns the old "at" field's value of the OwnerChange entity.
+// If the OwnerChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OwnerChangeMutation) OldAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAt: %w", err)
+	}
+	return oldValue.At, nil
+}
+
+// ResetAt resets all changes to the "at" field.
+func (m *OwnerChangeMutation) ResetAt() {
+	m.at = nil
+}
+
+// ClearLead clears the "lead" edge to the Lead entity.
+func (m *OwnerChangeMutation) ClearLead() {
+	m.clearedlead = true
+	m.clearedFields[ownerchange.FieldLeadID] = struct{}{}
+}
+
+// LeadCleared reports if the "lead" edge to the Lead entity was cleared.
+func (m *OwnerChangeMutation) LeadCleared() bool {
+	return m.clearedlead
+}
+
+// LeadIDs returns the "lead" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// LeadID instead. It exists only for internal usage by the builders.
+func (m *OwnerChangeMutation) LeadIDs() (ids []uuid.UUID) {
+	if id := m.lead; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetLead resets all changes to the "lead" edge.
+func (m *OwnerChangeMutation) ResetLead() {
+	m.lead = nil
+	m.clearedlead = false
+}
+
+// ClearFromUser clears the "from_user" edge to the User entity.
+func (m *OwnerChangeMutation) ClearFromUser() {
+	m.clearedfrom_user = true
+	m.clearedFields[ownerchange.FieldFromUserID] = struct{}{}
+}
+
+// FromUserCleared reports if the "from_user" edge to the User entity was cleared.
+func (m *OwnerChangeMutation) FromUserCleared() bool {
+	return m.FromUserIDCleared() || m.clearedfrom_user
+}
+
+// FromUserIDs returns the "from_user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// FromUserID instead. It exists only for internal usage by the builders.
+func (m *OwnerChangeMutation) FromUserIDs() (ids []uuid.UUID) {
+	if id := m.from_user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetFromUser resets all changes to the "from_user" edge.
+func (m *OwnerChangeMutation) ResetFromUser() {
+	m.from_user = nil
+	m.clearedfrom_user = false
+}
+
+// ClearToUser clears the "to_user" edge to the User entity.
+func (m *OwnerChangeMutation) ClearToUser() {
+	m.clearedto_user = true
+	m.clearedFields[ownerchange.FieldToUserID] = struct{}{}
+}
+
+// ToUserCleared reports if the "to_user" edge to the User entity was cleared.
+func (m *OwnerChangeMutation) ToUserCleared() bool {
+	return m.ToUserIDCleared() || m.clearedto_user
+}
+
+// ToUserIDs returns the "to_user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ToUserID instead. It exists only for internal usage by the builders.
+func (m *OwnerChangeMutation) ToUserIDs() (ids []uuid.UUID) {
+	if id := m.to_user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetToUser resets all changes to the "to_user" edge.
+func (m *OwnerChangeMutation) ResetToUser() {
+	m.to_user = nil
+	m.clearedto_user = false
+}
+
+// ClearPool clears the "pool" edge to the Pool entity.
+func (m *OwnerChangeMutation) ClearPool() {
+	m.clearedpool = true
+	m.clearedFields[ownerchange.FieldPoolID] = struct{}{}
+}
+
+// PoolCleared reports if the "pool" edge to the Pool entity was cleared.
+func (m *OwnerChangeMutation) PoolCleared() bool {
+	return m.PoolIDCleared() || m.clearedpool
+}
+
+// PoolIDs returns the "pool" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PoolID instead. It exists only for internal usage by the builders.
+func (m *OwnerChangeMutation) PoolIDs() (ids []uuid.UUID) {
+	if id := m.pool; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPool resets all changes to the "pool" edge.
+func (m *OwnerChangeMutation) ResetPool() {
+	m.pool = nil
+	m.clearedpool = false
+}
+
+// ClearActor clears the "actor" edge to the User entity.
+func (m *OwnerChangeMutation) ClearActor() {
+	m.clearedactor = true
+	m.clearedFields[ownerchange.FieldActorID] = struct{}{}
+}
+
+// ActorCleared reports if the "actor" edge to the User entity was cleared.
+func (m *OwnerChangeMutation) ActorCleared() bool {
+	return m.ActorIDCleared() || m.clearedactor
+}
+
+// ActorIDs returns the "actor" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ActorID instead. It exists only for internal usage by the builders.
+func (m *OwnerChangeMutation) ActorIDs() (ids []uuid.UUID) {
+	if id := m.actor; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetActor resets all changes to the "actor" edge.
+func (m *OwnerChangeMutation) ResetActor() {
+	m.actor = nil
+	m.clearedactor = false
+}
+
+// ClearRule clears the "rule" edge to the AssignmentRule entity.
+func (m *OwnerChangeMutation) ClearRule() {
+	m.clearedrule = true
+	m.clearedFields[ownerchange.FieldRuleID] = struct{}{}
+}
+
+// RuleCleared reports if the "rule" edge to the AssignmentRule entity was cleared.
+func (m *OwnerChangeMutation) RuleCleared() bool {
+	return m.RuleIDCleared() || m.clearedrule
+}
+
+// RuleIDs returns the "rule" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RuleID instead. It exists only for internal usage by the builders.
+func (m *OwnerChangeMutation) RuleIDs() (ids []uuid.UUID) {
+	if id := m.rule; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRule resets all changes to the "rule" edge.
+func (m *OwnerChangeMutation) ResetRule() {
+	m.rule = nil
+	m.clearedrule = false
+}
+
+// Where appends a list predicates to the OwnerChangeMutation builder.
+func (m *OwnerChangeMutation) Where(ps ...predicate.OwnerChange) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OwnerChangeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OwnerChangeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OwnerChange, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OwnerChangeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OwnerChangeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OwnerChange).
+func (m *OwnerChangeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OwnerChangeMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.tenant_id != nil {
+		fields = append(fields, ownerchange.FieldTenantID)
+	}
+	if m.lead != nil {
+		fields = append(fields, ownerchange.FieldLeadID)
+	}
+	if m.from_user != nil {
+		fields = append(fields, ownerchange.FieldFromUserID)
+	}
+	if m.to_user != nil {
+		fields = append(fields, ownerchange.FieldToUserID)
+	}
+	if m.pool != nil {
+		fields = append(fields, ownerchange.FieldPoolID)
+	}
+	if m.kind != nil {
+		fields = append(fields, ownerchange.FieldKind)
+	}
+	if m.by != nil {
+		fields = append(fields, ownerchange.FieldBy)
+	}
+	if m.actor != nil {
+		fields = append(fields, ownerchange.FieldActorID)
+	}
+	if m.rule != nil {
+		fields = append(fields, ownerchange.FieldRuleID)
+	}
+	if m.reason != nil {
+		fields = append(fields, ownerchange.FieldReason)
+	}
+	if m.at != nil {
+		fields = append(fields, ownerchange.FieldAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OwnerChangeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case ownerchange.FieldTenantID:
+		return m.TenantID()
+	case ownerchange.FieldLeadID:
+		return m.LeadID()
+	case ownerchange.FieldFromUserID:
+		return m.FromUserID()
+	case ownerchange.FieldToUserID:
+		return m.ToUserID()
+	case ownerchange.FieldPoolID:
+		return m.PoolID()
+	case ownerchange.FieldKind:
+		return m.Kind()
+	case ownerchange.FieldBy:
+		return m.By()
+	case ownerchange.FieldActorID:
+		return m.ActorID()
+	case ownerchange.FieldRuleID:
+		return m.RuleID()
+	case ownerchange.FieldReason:
+		return m.Reason()
+	case ownerchange.FieldAt:
+		return m.At()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OwnerChangeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case ownerchange.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case ownerchange.FieldLeadID:
+		return m.OldLeadID(ctx)
+	case ownerchange.FieldFromUserID:
+		return m.OldFromUserID(ctx)
+	case ownerchange.FieldToUserID:
+		return m.OldToUserID(ctx)
+	case ownerchange.FieldPoolID:
+		return m.OldPoolID(ctx)
+	case ownerchange.FieldKind:
+		return m.OldKind(ctx)
+	case ownerchange.FieldBy:
+		return m.OldBy(ctx)
+	case ownerchange.FieldActorID:
+		return m.OldActorID(ctx)
+	case ownerchange.FieldRuleID:
+		return m.OldRuleID(ctx)
+	case ownerchange.FieldReason:
+		return m.OldReason(ctx)
+	case ownerchange.FieldAt:
+		return m.OldAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown OwnerChange field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OwnerChangeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case ownerchange.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case ownerchange.FieldLeadID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeadID(v)
+		return nil
+	case ownerchange.FieldFromUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFromUserID(v)
+		return nil
+	case ownerchange.FieldToUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToUserID(v)
+		return nil
+	case ownerchange.FieldPoolID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPoolID(v)
+		return nil
+	case ownerchange.FieldKind:
+		v, ok := value.(ownerchange.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case ownerchange.FieldBy:
+		v, ok := value.(ownerchange.By)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBy(v)
+		return nil
+	case ownerchange.FieldActorID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorID(v)
+		return nil
+	case ownerchange.FieldRuleID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRuleID(v)
+		return nil
+	case ownerchange.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case ownerchange.FieldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OwnerChange field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OwnerChangeMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OwnerChangeMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OwnerChangeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OwnerChange numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OwnerChangeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(ownerchange.FieldFromUserID) {
+		fields = append(fields, ownerchange.FieldFromUserID)
+	}
+	if m.FieldCleared(ownerchange.FieldToUserID) {
+		fields = append(fields, ownerchange.FieldToUserID)
+	}
+	if m.FieldCleared(ownerchange.FieldPoolID) {
+		fields = append(fields, ownerchange.FieldPoolID)
+	}
+	if m.FieldCleared(ownerchange.FieldActorID) {
+		fields = append(fields, ownerchange.FieldActorID)
+	}
+	if m.FieldCleared(ownerchange.FieldRuleID) {
+		fields = append(fields, ownerchange.FieldRuleID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OwnerChangeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OwnerChangeMutation) ClearField(name string) error {
+	switch name {
+	case ownerchange.FieldFromUserID:
+		m.ClearFromUserID()
+		return nil
+	case ownerchange.FieldToUserID:
+		m.ClearToUserID()
+		return nil
+	case ownerchange.FieldPoolID:
+		m.ClearPoolID()
+		return nil
+	case ownerchange.FieldActorID:
+		m.ClearActorID()
+		return nil
+	case ownerchange.FieldRuleID:
+		m.ClearRuleID()
+		return nil
+	}
+	return fmt.Errorf("unknown OwnerChange nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OwnerChangeMutation) ResetField(name string) error {
+	switch name {
+	case ownerchange.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case ownerchange.FieldLeadID:
+		m.ResetLeadID()
+		return nil
+	case ownerchange.FieldFromUserID:
+		m.ResetFromUserID()
+		return nil
+	case ownerchange.FieldToUserID:
+		m.ResetToUserID()
+		return nil
+	case ownerchange.FieldPoolID:
+		m.ResetPoolID()
+		return nil
+	case ownerchange.FieldKind:
+		m.ResetKind()
+		return nil
+	case ownerchange.FieldBy:
+		m.ResetBy()
+		return nil
+	case ownerchange.FieldActorID:
+		m.ResetActorID()
+		return nil
+	case ownerchange.FieldRuleID:
+		m.ResetRuleID()
+		return nil
+	case ownerchange.FieldReason:
+		m.ResetReason()
+		return nil
+	case ownerchange.FieldAt:
+		m.ResetAt()
+		return nil
+	}
+	return fmt.Errorf("unknown OwnerChange field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OwnerChangeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.lead != nil {
+		edges = append(edges, ownerchange.EdgeLead)
+	}
+	if m.from_user != nil {
+		edges = append(edges, ownerchange.EdgeFromUser)
+	}
+	if m.to_user != nil {
+		edges = append(edges, ownerchange.EdgeToUser)
+	}
+	if m.pool != nil {
+		edges = append(edges, ownerchange.EdgePool)
+	}
+	if m.actor != nil {
+		edges = append(edges, ownerchange.EdgeActor)
+	}
+	if m.rule != nil {
+		edges = append(edges, ownerchange.EdgeRule)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OwnerChangeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case ownerchange.EdgeLead:
+		if id := m.lead; id != nil {
+			return []ent.Value{*id}
+		}
+	case ownerchange.EdgeFromUser:
+		if id := m.from_user; id != nil {
+			return []ent.Value{*id}
+		}
+	case ownerchange.EdgeToUser:
+		if id := m.to_user; id != nil {
+			return []ent.Value{*id}
+		}
+	case ownerchange.EdgePool:
+		if id := m.pool; id != nil {
+			return []ent.Value{*id}
+		}
+	case ownerchange.EdgeActor:
+		if id := m.actor; id != nil {
+			return []ent.Value{*id}
+		}
+	case ownerchange.EdgeRule:
+		if id := m.rule; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OwnerChangeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 6)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OwnerChangeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OwnerChangeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.clearedlead {
+		edges = append(edges, ownerchange.EdgeLead)
+	}
+	if m.clearedfrom_user {
+		edges = append(edges, ownerchange.EdgeFromUser)
+	}
+	if m.clearedto_user {
+		edges = append(edges, ownerchange.EdgeToUser)
+	}
+	if m.clearedpool {
+		edges = append(edges, ownerchange.EdgePool)
+	}
+	if m.clearedactor {
+		edges = append(edges, ownerchange.EdgeActor)
+	}
+	if m.clearedrule {
+		edges = append(edges, ownerchange.EdgeRule)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OwnerChangeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case ownerchange.EdgeLead:
+		return m.clearedlead
+	case ownerchange.EdgeFromUser:
+		return m.clearedfrom_user
+	case ownerchange.EdgeToUser:
+		return m.clearedto_user
+	case ownerchange.EdgePool:
+		return m.clearedpool
+	case ownerchange.EdgeActor:
+		return m.clearedactor
+	case ownerchange.EdgeRule:
+		return m.clearedrule
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OwnerChangeMutation) ClearEdge(name string) error {
+	switch name {
+	case ownerchange.EdgeLead:
+		m.ClearLead()
+		return nil
+	case ownerchange.EdgeFromUser:
+		m.ClearFromUser()
+		return nil
+	case ownerchange.EdgeToUser:
+		m.ClearToUser()
+		return nil
+	case ownerchange.EdgePool:
+		m.ClearPool()
+		return nil
+	case ownerchange.EdgeActor:
+		m.ClearActor()
+		return nil
+	case ownerchange.EdgeRule:
+		m.ClearRule()
+		return nil
+	}
+	return fmt.Errorf("unknown OwnerChange unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OwnerChangeMutation) ResetEdge(name string) error {
+	switch name {
+	case ownerchange.EdgeLead:
+		m.ResetLead()
+		return nil
+	case ownerchange.EdgeFromUser:
+		m.ResetFromUser()
+		return nil
+	case ownerchange.EdgeToUser:
+		m.ResetToUser()
+		return nil
+	case ownerchange.EdgePool:
+		m.ResetPool()
+		return nil
+	case ownerchange.EdgeActor:
+		m.ResetActor()
+		return nil
+	case ownerchange.EdgeRule:
+		m.ResetRule()
+		return nil
+	}
+	return fmt.Errorf("unknown OwnerChange edge %s", name)
 }
 
 // PartnerMutation represents an operation that mutates the Partner nodes in the graph.
@@ -12939,6 +16212,9 @@ type PoolMutation struct {
 	teams                        map[uuid.UUID]struct{}
 	removedteams                 map[uuid.UUID]struct{}
 	clearedteams                 bool
+	admins                       map[uuid.UUID]struct{}
+	removedadmins                map[uuid.UUID]struct{}
+	clearedadmins                bool
 	leads                        map[uuid.UUID]struct{}
 	removedleads                 map[uuid.UUID]struct{}
 	clearedleads                 bool
@@ -13731,6 +17007,60 @@ func (m *PoolMutation) ResetTeams() {
 	m.removedteams = nil
 }
 
+// AddAdminIDs adds the "admins" edge to the User entity by ids.
+func (m *PoolMutation) AddAdminIDs(ids ...uuid.UUID) {
+	if m.admins == nil {
+		m.admins = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.admins[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAdmins clears the "admins" edge to the User entity.
+func (m *PoolMutation) ClearAdmins() {
+	m.clearedadmins = true
+}
+
+// AdminsCleared reports if the "admins" edge to the User entity was cleared.
+func (m *PoolMutation) AdminsCleared() bool {
+	return m.clearedadmins
+}
+
+// RemoveAdminIDs removes the "admins" edge to the User entity by IDs.
+func (m *PoolMutation) RemoveAdminIDs(ids ...uuid.UUID) {
+	if m.removedadmins == nil {
+		m.removedadmins = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.admins, ids[i])
+		m.removedadmins[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAdmins returns the removed IDs of the "admins" edge to the User entity.
+func (m *PoolMutation) RemovedAdminsIDs() (ids []uuid.UUID) {
+	for id := range m.removedadmins {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AdminsIDs returns the "admins" edge IDs in the mutation.
+func (m *PoolMutation) AdminsIDs() (ids []uuid.UUID) {
+	for id := range m.admins {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAdmins resets all changes to the "admins" edge.
+func (m *PoolMutation) ResetAdmins() {
+	m.admins = nil
+	m.clearedadmins = false
+	m.removedadmins = nil
+}
+
 // AddLeadIDs adds the "leads" edge to the Lead entity by ids.
 func (m *PoolMutation) AddLeadIDs(ids ...uuid.UUID) {
 	if m.leads == nil {
@@ -14190,12 +17520,15 @@ func (m *PoolMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *PoolMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.territories != nil {
 		edges = append(edges, pool.EdgeTerritories)
 	}
 	if m.teams != nil {
 		edges = append(edges, pool.EdgeTeams)
+	}
+	if m.admins != nil {
+		edges = append(edges, pool.EdgeAdmins)
 	}
 	if m.leads != nil {
 		edges = append(edges, pool.EdgeLeads)
@@ -14219,6 +17552,12 @@ func (m *PoolMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case pool.EdgeAdmins:
+		ids := make([]ent.Value, 0, len(m.admins))
+		for id := range m.admins {
+			ids = append(ids, id)
+		}
+		return ids
 	case pool.EdgeLeads:
 		ids := make([]ent.Value, 0, len(m.leads))
 		for id := range m.leads {
@@ -14231,12 +17570,15 @@ func (m *PoolMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *PoolMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removedterritories != nil {
 		edges = append(edges, pool.EdgeTerritories)
 	}
 	if m.removedteams != nil {
 		edges = append(edges, pool.EdgeTeams)
+	}
+	if m.removedadmins != nil {
+		edges = append(edges, pool.EdgeAdmins)
 	}
 	if m.removedleads != nil {
 		edges = append(edges, pool.EdgeLeads)
@@ -14260,6 +17602,12 @@ func (m *PoolMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case pool.EdgeAdmins:
+		ids := make([]ent.Value, 0, len(m.removedadmins))
+		for id := range m.removedadmins {
+			ids = append(ids, id)
+		}
+		return ids
 	case pool.EdgeLeads:
 		ids := make([]ent.Value, 0, len(m.removedleads))
 		for id := range m.removedleads {
@@ -14272,12 +17620,15 @@ func (m *PoolMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *PoolMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedterritories {
 		edges = append(edges, pool.EdgeTerritories)
 	}
 	if m.clearedteams {
 		edges = append(edges, pool.EdgeTeams)
+	}
+	if m.clearedadmins {
+		edges = append(edges, pool.EdgeAdmins)
 	}
 	if m.clearedleads {
 		edges = append(edges, pool.EdgeLeads)
@@ -14293,6 +17644,8 @@ func (m *PoolMutation) EdgeCleared(name string) bool {
 		return m.clearedterritories
 	case pool.EdgeTeams:
 		return m.clearedteams
+	case pool.EdgeAdmins:
+		return m.clearedadmins
 	case pool.EdgeLeads:
 		return m.clearedleads
 	}
@@ -14317,11 +17670,1310 @@ func (m *PoolMutation) ResetEdge(name string) error {
 	case pool.EdgeTeams:
 		m.ResetTeams()
 		return nil
+	case pool.EdgeAdmins:
+		m.ResetAdmins()
+		return nil
 	case pool.EdgeLeads:
 		m.ResetLeads()
 		return nil
 	}
 	return fmt.Errorf("unknown Pool edge %s", name)
+}
+
+// ScoreHitMutation represents an operation that mutates the ScoreHit nodes in the graph.
+type ScoreHitMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	tenant_id     *uuid.UUID
+	lead_id       *uuid.UUID
+	rule_id       *uuid.UUID
+	matched_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ScoreHit, error)
+	predicates    []predicate.ScoreHit
+}
+
+var _ ent.Mutation = (*ScoreHitMutation)(nil)
+
+// scorehitOption allows management of the mutation configuration using functional options.
+type scorehitOption func(*ScoreHitMutation)
+
+// newScoreHitMutation creates new mutation for the ScoreHit entity.
+func newScoreHitMutation(c config, op Op, opts ...scorehitOption) *ScoreHitMutation {
+	m := &ScoreHitMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeScoreHit,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withScoreHitID sets the ID field of the mutation.
+func withScoreHitID(id uuid.UUID) scorehitOption {
+	return func(m *ScoreHitMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ScoreHit
+		)
+		m.oldValue = func(ctx context.Context) (*ScoreHit, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ScoreHit.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withScoreHit sets the old ScoreHit of the mutation.
+func withScoreHit(node *ScoreHit) scorehitOption {
+	return func(m *ScoreHitMutation) {
+		m.oldValue = func(context.Context) (*ScoreHit, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ScoreHitMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ScoreHitMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ScoreHit entities.
+func (m *ScoreHitMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ScoreHitMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ScoreHitMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ScoreHit.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *ScoreHitMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *ScoreHitMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the ScoreHit entity.
+// If the ScoreHit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScoreHitMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *ScoreHitMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetLeadID sets the "lead_id" field.
+func (m *ScoreHitMutation) SetLeadID(u uuid.UUID) {
+	m.lead_id = &u
+}
+
+// LeadID returns the value of the "lead_id" field in the mutation.
+func (m *ScoreHitMutation) LeadID() (r uuid.UUID, exists bool) {
+	v := m.lead_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeadID returns the old "lead_id" field's value of the ScoreHit entity.
+// If the ScoreHit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScoreHitMutation) OldLeadID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeadID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeadID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeadID: %w", err)
+	}
+	return oldValue.LeadID, nil
+}
+
+// ResetLeadID resets all changes to the "lead_id" field.
+func (m *ScoreHitMutation) ResetLeadID() {
+	m.lead_id = nil
+}
+
+// SetRuleID sets the "rule_id" field.
+func (m *ScoreHitMutation) SetRuleID(u uuid.UUID) {
+	m.rule_id = &u
+}
+
+// RuleID returns the value of the "rule_id" field in the mutation.
+func (m *ScoreHitMutation) RuleID() (r uuid.UUID, exists bool) {
+	v := m.rule_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRuleID returns the old "rule_id" field's value of the ScoreHit entity.
+// If the ScoreHit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScoreHitMutation) OldRuleID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRuleID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRuleID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRuleID: %w", err)
+	}
+	return oldValue.RuleID, nil
+}
+
+// ResetRuleID resets all changes to the "rule_id" field.
+func (m *ScoreHitMutation) ResetRuleID() {
+	m.rule_id = nil
+}
+
+// SetMatchedAt sets the "matched_at" field.
+func (m *ScoreHitMutation) SetMatchedAt(t time.Time) {
+	m.matched_at = &t
+}
+
+// MatchedAt returns the value of the "matched_at" field in the mutation.
+func (m *ScoreHitMutation) MatchedAt() (r time.Time, exists bool) {
+	v := m.matched_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMatchedAt returns the old "matched_at" field's value of the ScoreHit entity.
+// If the ScoreHit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScoreHitMutation) OldMatchedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMatchedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMatchedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMatchedAt: %w", err)
+	}
+	return oldValue.MatchedAt, nil
+}
+
+// ResetMatchedAt resets all changes to the "matched_at" field.
+func (m *ScoreHitMutation) ResetMatchedAt() {
+	m.matched_at = nil
+}
+
+// Where appends a list predicates to the ScoreHitMutation builder.
+func (m *ScoreHitMutation) Where(ps ...predicate.ScoreHit) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ScoreHitMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ScoreHitMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ScoreHit, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ScoreHitMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ScoreHitMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ScoreHit).
+func (m *ScoreHitMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ScoreHitMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.tenant_id != nil {
+		fields = append(fields, scorehit.FieldTenantID)
+	}
+	if m.lead_id != nil {
+		fields = append(fields, scorehit.FieldLeadID)
+	}
+	if m.rule_id != nil {
+		fields = append(fields, scorehit.FieldRuleID)
+	}
+	if m.matched_at != nil {
+		fields = append(fields, scorehit.FieldMatchedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ScoreHitMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scorehit.FieldTenantID:
+		return m.TenantID()
+	case scorehit.FieldLeadID:
+		return m.LeadID()
+	case scorehit.FieldRuleID:
+		return m.RuleID()
+	case scorehit.FieldMatchedAt:
+		return m.MatchedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ScoreHitMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scorehit.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case scorehit.FieldLeadID:
+		return m.OldLeadID(ctx)
+	case scorehit.FieldRuleID:
+		return m.OldRuleID(ctx)
+	case scorehit.FieldMatchedAt:
+		return m.OldMatchedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ScoreHit field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScoreHitMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scorehit.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case scorehit.FieldLeadID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeadID(v)
+		return nil
+	case scorehit.FieldRuleID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRuleID(v)
+		return nil
+	case scorehit.FieldMatchedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMatchedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ScoreHit field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ScoreHitMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ScoreHitMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScoreHitMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ScoreHit numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ScoreHitMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ScoreHitMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ScoreHitMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ScoreHit nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ScoreHitMutation) ResetField(name string) error {
+	switch name {
+	case scorehit.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case scorehit.FieldLeadID:
+		m.ResetLeadID()
+		return nil
+	case scorehit.FieldRuleID:
+		m.ResetRuleID()
+		return nil
+	case scorehit.FieldMatchedAt:
+		m.ResetMatchedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ScoreHit field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ScoreHitMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ScoreHitMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ScoreHitMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ScoreHitMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ScoreHitMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ScoreHitMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ScoreHitMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ScoreHit unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ScoreHitMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ScoreHit edge %s", name)
+}
+
+// ScoringRuleMutation represents an operation that mutates the ScoringRule nodes in the graph.
+type ScoringRuleMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	tenant_id     *uuid.UUID
+	created_at    *time.Time
+	updated_at    *time.Time
+	name          *string
+	condition     *string
+	points        *int
+	addpoints     *int
+	decay_days    *int
+	adddecay_days *int
+	enabled       *bool
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ScoringRule, error)
+	predicates    []predicate.ScoringRule
+}
+
+var _ ent.Mutation = (*ScoringRuleMutation)(nil)
+
+// scoringruleOption allows management of the mutation configuration using functional options.
+type scoringruleOption func(*ScoringRuleMutation)
+
+// newScoringRuleMutation creates new mutation for the ScoringRule entity.
+func newScoringRuleMutation(c config, op Op, opts ...scoringruleOption) *ScoringRuleMutation {
+	m := &ScoringRuleMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeScoringRule,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withScoringRuleID sets the ID field of the mutation.
+func withScoringRuleID(id uuid.UUID) scoringruleOption {
+	return func(m *ScoringRuleMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ScoringRule
+		)
+		m.oldValue = func(ctx context.Context) (*ScoringRule, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ScoringRule.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withScoringRule sets the old ScoringRule of the mutation.
+func withScoringRule(node *ScoringRule) scoringruleOption {
+	return func(m *ScoringRuleMutation) {
+		m.oldValue = func(context.Context) (*ScoringRule, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ScoringRuleMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ScoringRuleMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ScoringRule entities.
+func (m *ScoringRuleMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ScoringRuleMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ScoringRuleMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ScoringRule.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *ScoringRuleMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *ScoringRuleMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the ScoringRule entity.
+// If the ScoringRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScoringRuleMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *ScoringRuleMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ScoringRuleMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ScoringRuleMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ScoringRule entity.
+// If the ScoringRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScoringRuleMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ScoringRuleMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ScoringRuleMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ScoringRuleMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ScoringRule entity.
+// If the ScoringRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScoringRuleMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ScoringRuleMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *ScoringRuleMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ScoringRuleMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ScoringRule entity.
+// If the ScoringRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScoringRuleMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ScoringRuleMutation) ResetName() {
+	m.name = nil
+}
+
+// SetCondition sets the "condition" field.
+func (m *ScoringRuleMutation) SetCondition(s string) {
+	m.condition = &s
+}
+
+// Condition returns the value of the "condition" field in the mutation.
+func (m *ScoringRuleMutation) Condition() (r string, exists bool) {
+	v := m.condition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCondition returns the old "condition" field's value of the ScoringRule entity.
+// If the ScoringRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScoringRuleMutation) OldCondition(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCondition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCondition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCondition: %w", err)
+	}
+	return oldValue.Condition, nil
+}
+
+// ResetCondition resets all changes to the "condition" field.
+func (m *ScoringRuleMutation) ResetCondition() {
+	m.condition = nil
+}
+
+// SetPoints sets the "points" field.
+func (m *ScoringRuleMutation) SetPoints(i int) {
+	m.points = &i
+	m.addpoints = nil
+}
+
+// Points returns the value of the "points" field in the mutation.
+func (m *ScoringRuleMutation) Points() (r int, exists bool) {
+	v := m.points
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPoints returns the old "points" field's value of the ScoringRule entity.
+// If the ScoringRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScoringRuleMutation) OldPoints(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPoints is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPoints requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPoints: %w", err)
+	}
+	return oldValue.Points, nil
+}
+
+// AddPoints adds i to the "points" field.
+func (m *ScoringRuleMutation) AddPoints(i int) {
+	if m.addpoints != nil {
+		*m.addpoints += i
+	} else {
+		m.addpoints = &i
+	}
+}
+
+// AddedPoints returns the value that was added to the "points" field in this mutation.
+func (m *ScoringRuleMutation) AddedPoints() (r int, exists bool) {
+	v := m.addpoints
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPoints resets all changes to the "points" field.
+func (m *ScoringRuleMutation) ResetPoints() {
+	m.points = nil
+	m.addpoints = nil
+}
+
+// SetDecayDays sets the "decay_days" field.
+func (m *ScoringRuleMutation) SetDecayDays(i int) {
+	m.decay_days = &i
+	m.adddecay_days = nil
+}
+
+// DecayDays returns the value of the "decay_days" field in the mutation.
+func (m *ScoringRuleMutation) DecayDays() (r int, exists bool) {
+	v := m.decay_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecayDays returns the old "decay_days" field's value of the ScoringRule entity.
+// If the ScoringRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScoringRuleMutation) OldDecayDays(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecayDays is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecayDays requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecayDays: %w", err)
+	}
+	return oldValue.DecayDays, nil
+}
+
+// AddDecayDays adds i to the "decay_days" field.
+func (m *ScoringRuleMutation) AddDecayDays(i int) {
+	if m.adddecay_days != nil {
+		*m.adddecay_days += i
+	} else {
+		m.adddecay_days = &i
+	}
+}
+
+// AddedDecayDays returns the value that was added to the "decay_days" field in this mutation.
+func (m *ScoringRuleMutation) AddedDecayDays() (r int, exists bool) {
+	v := m.adddecay_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearDecayDays clears the value of the "decay_days" field.
+func (m *ScoringRuleMutation) ClearDecayDays() {
+	m.decay_days = nil
+	m.adddecay_days = nil
+	m.clearedFields[scoringrule.FieldDecayDays] = struct{}{}
+}
+
+// DecayDaysCleared returns if the "decay_days" field was cleared in this mutation.
+func (m *ScoringRuleMutation) DecayDaysCleared() bool {
+	_, ok := m.clearedFields[scoringrule.FieldDecayDays]
+	return ok
+}
+
+// ResetDecayDays resets all changes to the "decay_days" field.
+func (m *ScoringRuleMutation) ResetDecayDays() {
+	m.decay_days = nil
+	m.adddecay_days = nil
+	delete(m.clearedFields, scoringrule.FieldDecayDays)
+}
+
+// SetEnabled sets the "enabled" field.
+func (m *ScoringRuleMutation) SetEnabled(b bool) {
+	m.enabled = &b
+}
+
+// Enabled returns the value of the "enabled" field in the mutation.
+func (m *ScoringRuleMutation) Enabled() (r bool, exists bool) {
+	v := m.enabled
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEnabled returns the old "enabled" field's value of the ScoringRule entity.
+// If the ScoringRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScoringRuleMutation) OldEnabled(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEnabled is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEnabled requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEnabled: %w", err)
+	}
+	return oldValue.Enabled, nil
+}
+
+// ResetEnabled resets all changes to the "enabled" field.
+func (m *ScoringRuleMutation) ResetEnabled() {
+	m.enabled = nil
+}
+
+// Where appends a list predicates to the ScoringRuleMutation builder.
+func (m *ScoringRuleMutation) Where(ps ...predicate.ScoringRule) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ScoringRuleMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ScoringRuleMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ScoringRule, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ScoringRuleMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ScoringRuleMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ScoringRule).
+func (m *ScoringRuleMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ScoringRuleMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.tenant_id != nil {
+		fields = append(fields, scoringrule.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, scoringrule.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, scoringrule.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, scoringrule.FieldName)
+	}
+	if m.condition != nil {
+		fields = append(fields, scoringrule.FieldCondition)
+	}
+	if m.points != nil {
+		fields = append(fields, scoringrule.FieldPoints)
+	}
+	if m.decay_days != nil {
+		fields = append(fields, scoringrule.FieldDecayDays)
+	}
+	if m.enabled != nil {
+		fields = append(fields, scoringrule.FieldEnabled)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ScoringRuleMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scoringrule.FieldTenantID:
+		return m.TenantID()
+	case scoringrule.FieldCreatedAt:
+		return m.CreatedAt()
+	case scoringrule.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case scoringrule.FieldName:
+		return m.Name()
+	case scoringrule.FieldCondition:
+		return m.Condition()
+	case scoringrule.FieldPoints:
+		return m.Points()
+	case scoringrule.FieldDecayDays:
+		return m.DecayDays()
+	case scoringrule.FieldEnabled:
+		return m.Enabled()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ScoringRuleMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scoringrule.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case scoringrule.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case scoringrule.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case scoringrule.FieldName:
+		return m.OldName(ctx)
+	case scoringrule.FieldCondition:
+		return m.OldCondition(ctx)
+	case scoringrule.FieldPoints:
+		return m.OldPoints(ctx)
+	case scoringrule.FieldDecayDays:
+		return m.OldDecayDays(ctx)
+	case scoringrule.FieldEnabled:
+		return m.OldEnabled(ctx)
+	}
+	return nil, fmt.Errorf("unknown ScoringRule field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScoringRuleMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scoringrule.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case scoringrule.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case scoringrule.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case scoringrule.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case scoringrule.FieldCondition:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCondition(v)
+		return nil
+	case scoringrule.FieldPoints:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPoints(v)
+		return nil
+	case scoringrule.FieldDecayDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecayDays(v)
+		return nil
+	case scoringrule.FieldEnabled:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEnabled(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ScoringRule field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ScoringRuleMutation) AddedFields() []string {
+	var fields []string
+	if m.addpoints != nil {
+		fields = append(fields, scoringrule.FieldPoints)
+	}
+	if m.adddecay_days != nil {
+		fields = append(fields, scoringrule.FieldDecayDays)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ScoringRuleMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case scoringrule.FieldPoints:
+		return m.AddedPoints()
+	case scoringrule.FieldDecayDays:
+		return m.AddedDecayDays()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScoringRuleMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case scoringrule.FieldPoints:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPoints(v)
+		return nil
+	case scoringrule.FieldDecayDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDecayDays(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ScoringRule numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ScoringRuleMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(scoringrule.FieldDecayDays) {
+		fields = append(fields, scoringrule.FieldDecayDays)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ScoringRuleMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ScoringRuleMutation) ClearField(name string) error {
+	switch name {
+	case scoringrule.FieldDecayDays:
+		m.ClearDecayDays()
+		return nil
+	}
+	return fmt.Errorf("unknown ScoringRule nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ScoringRuleMutation) ResetField(name string) error {
+	switch name {
+	case scoringrule.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case scoringrule.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case scoringrule.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case scoringrule.FieldName:
+		m.ResetName()
+		return nil
+	case scoringrule.FieldCondition:
+		m.ResetCondition()
+		return nil
+	case scoringrule.FieldPoints:
+		m.ResetPoints()
+		return nil
+	case scoringrule.FieldDecayDays:
+		m.ResetDecayDays()
+		return nil
+	case scoringrule.FieldEnabled:
+		m.ResetEnabled()
+		return nil
+	}
+	return fmt.Errorf("unknown ScoringRule field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ScoringRuleMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ScoringRuleMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ScoringRuleMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ScoringRuleMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ScoringRuleMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ScoringRuleMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ScoringRuleMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ScoringRule unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ScoringRuleMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ScoringRule edge %s", name)
 }
 
 // SourceTouchMutation represents an operation that mutates the SourceTouch nodes in the graph.
@@ -21541,6 +26193,9 @@ type UserMutation struct {
 	leads                map[uuid.UUID]struct{}
 	removedleads         map[uuid.UUID]struct{}
 	clearedleads         bool
+	admin_pools          map[uuid.UUID]struct{}
+	removedadmin_pools   map[uuid.UUID]struct{}
+	clearedadmin_pools   bool
 	done                 bool
 	oldValue             func(context.Context) (*User, error)
 	predicates           []predicate.User
@@ -22374,6 +27029,60 @@ func (m *UserMutation) ResetLeads() {
 	m.removedleads = nil
 }
 
+// AddAdminPoolIDs adds the "admin_pools" edge to the Pool entity by ids.
+func (m *UserMutation) AddAdminPoolIDs(ids ...uuid.UUID) {
+	if m.admin_pools == nil {
+		m.admin_pools = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.admin_pools[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAdminPools clears the "admin_pools" edge to the Pool entity.
+func (m *UserMutation) ClearAdminPools() {
+	m.clearedadmin_pools = true
+}
+
+// AdminPoolsCleared reports if the "admin_pools" edge to the Pool entity was cleared.
+func (m *UserMutation) AdminPoolsCleared() bool {
+	return m.clearedadmin_pools
+}
+
+// RemoveAdminPoolIDs removes the "admin_pools" edge to the Pool entity by IDs.
+func (m *UserMutation) RemoveAdminPoolIDs(ids ...uuid.UUID) {
+	if m.removedadmin_pools == nil {
+		m.removedadmin_pools = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.admin_pools, ids[i])
+		m.removedadmin_pools[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAdminPools returns the removed IDs of the "admin_pools" edge to the Pool entity.
+func (m *UserMutation) RemovedAdminPoolsIDs() (ids []uuid.UUID) {
+	for id := range m.removedadmin_pools {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AdminPoolsIDs returns the "admin_pools" edge IDs in the mutation.
+func (m *UserMutation) AdminPoolsIDs() (ids []uuid.UUID) {
+	for id := range m.admin_pools {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAdminPools resets all changes to the "admin_pools" edge.
+func (m *UserMutation) ResetAdminPools() {
+	m.admin_pools = nil
+	m.clearedadmin_pools = false
+	m.removedadmin_pools = nil
+}
+
 // Where appends a list predicates to the UserMutation builder.
 func (m *UserMutation) Where(ps ...predicate.User) {
 	m.predicates = append(m.predicates, ps...)
@@ -22759,7 +27468,7 @@ func (m *UserMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.team != nil {
 		edges = append(edges, user.EdgeTeam)
 	}
@@ -22771,6 +27480,9 @@ func (m *UserMutation) AddedEdges() []string {
 	}
 	if m.leads != nil {
 		edges = append(edges, user.EdgeLeads)
+	}
+	if m.admin_pools != nil {
+		edges = append(edges, user.EdgeAdminPools)
 	}
 	return edges
 }
@@ -22799,18 +27511,27 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeAdminPools:
+		ids := make([]ent.Value, 0, len(m.admin_pools))
+		for id := range m.admin_pools {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.removedterritories != nil {
 		edges = append(edges, user.EdgeTerritories)
 	}
 	if m.removedleads != nil {
 		edges = append(edges, user.EdgeLeads)
+	}
+	if m.removedadmin_pools != nil {
+		edges = append(edges, user.EdgeAdminPools)
 	}
 	return edges
 }
@@ -22831,13 +27552,19 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeAdminPools:
+		ids := make([]ent.Value, 0, len(m.removedadmin_pools))
+		for id := range m.removedadmin_pools {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedteam {
 		edges = append(edges, user.EdgeTeam)
 	}
@@ -22849,6 +27576,9 @@ func (m *UserMutation) ClearedEdges() []string {
 	}
 	if m.clearedleads {
 		edges = append(edges, user.EdgeLeads)
+	}
+	if m.clearedadmin_pools {
+		edges = append(edges, user.EdgeAdminPools)
 	}
 	return edges
 }
@@ -22865,6 +27595,8 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 		return m.clearedterritories
 	case user.EdgeLeads:
 		return m.clearedleads
+	case user.EdgeAdminPools:
+		return m.clearedadmin_pools
 	}
 	return false
 }
@@ -22898,6 +27630,9 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	case user.EdgeLeads:
 		m.ResetLeads()
+		return nil
+	case user.EdgeAdminPools:
+		m.ResetAdminPools()
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)

@@ -52,16 +52,19 @@ type PoolEdges struct {
 	Territories []*Territory `json:"territories,omitempty"`
 	// Teams holds the value of the teams edge.
 	Teams []*Team `json:"teams,omitempty"`
+	// Admins holds the value of the admins edge.
+	Admins []*User `json:"admins,omitempty"`
 	// Leads holds the value of the leads edge.
 	Leads []*Lead `json:"leads,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [3]map[string]int
 
 	namedTerritories map[string][]*Territory
 	namedTeams       map[string][]*Team
+	namedAdmins      map[string][]*User
 	namedLeads       map[string][]*Lead
 }
 
@@ -83,10 +86,19 @@ func (e PoolEdges) TeamsOrErr() ([]*Team, error) {
 	return nil, &NotLoadedError{edge: "teams"}
 }
 
+// AdminsOrErr returns the Admins value or an error if the edge
+// was not loaded in eager-loading.
+func (e PoolEdges) AdminsOrErr() ([]*User, error) {
+	if e.loadedTypes[2] {
+		return e.Admins, nil
+	}
+	return nil, &NotLoadedError{edge: "admins"}
+}
+
 // LeadsOrErr returns the Leads value or an error if the edge
 // was not loaded in eager-loading.
 func (e PoolEdges) LeadsOrErr() ([]*Lead, error) {
-	if e.loadedTypes[2] {
+	if e.loadedTypes[3] {
 		return e.Leads, nil
 	}
 	return nil, &NotLoadedError{edge: "leads"}
@@ -221,6 +233,11 @@ func (_m *Pool) QueryTeams() *TeamQuery {
 	return NewPoolClient(_m.config).QueryTeams(_m)
 }
 
+// QueryAdmins queries the "admins" edge of the Pool entity.
+func (_m *Pool) QueryAdmins() *UserQuery {
+	return NewPoolClient(_m.config).QueryAdmins(_m)
+}
+
 // QueryLeads queries the "leads" edge of the Pool entity.
 func (_m *Pool) QueryLeads() *LeadQuery {
 	return NewPoolClient(_m.config).QueryLeads(_m)
@@ -338,6 +355,30 @@ func (_m *Pool) appendNamedTeams(name string, edges ...*Team) {
 		_m.Edges.namedTeams[name] = []*Team{}
 	} else {
 		_m.Edges.namedTeams[name] = append(_m.Edges.namedTeams[name], edges...)
+	}
+}
+
+// NamedAdmins returns the Admins named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Pool) NamedAdmins(name string) ([]*User, error) {
+	if _m.Edges.namedAdmins == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAdmins[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Pool) appendNamedAdmins(name string, edges ...*User) {
+	if _m.Edges.namedAdmins == nil {
+		_m.Edges.namedAdmins = make(map[string][]*User)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAdmins[name] = []*User{}
+	} else {
+		_m.Edges.namedAdmins[name] = append(_m.Edges.namedAdmins[name], edges...)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
+	"github.com/scrmhq/scrm/ent/user"
 )
 
 // PoolCreate is the builder for creating a Pool entity.
@@ -207,6 +208,21 @@ func (_c *PoolCreate) AddTeams(v ...*Team) *PoolCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddTeamIDs(ids...)
+}
+
+// AddAdminIDs adds the "admins" edge to the User entity by IDs.
+func (_c *PoolCreate) AddAdminIDs(ids ...uuid.UUID) *PoolCreate {
+	_c.mutation.AddAdminIDs(ids...)
+	return _c
+}
+
+// AddAdmins adds the "admins" edges to the User entity.
+func (_c *PoolCreate) AddAdmins(v ...*User) *PoolCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAdminIDs(ids...)
 }
 
 // AddLeadIDs adds the "leads" edge to the Lead entity by IDs.
@@ -460,6 +476,22 @@ func (_c *PoolCreate) createSpec() (*Pool, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(team.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AdminsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pool.AdminsTable,
+			Columns: pool.AdminsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

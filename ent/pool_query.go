@@ -20,6 +20,7 @@ import (
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
+	"github.com/scrmhq/scrm/ent/user"
 )
 
 // PoolQuery is the builder for querying Pool entities.
@@ -31,11 +32,13 @@ type PoolQuery struct {
 	predicates           []predicate.Pool
 	withTerritories      *TerritoryQuery
 	withTeams            *TeamQuery
+	withAdmins           *UserQuery
 	withLeads            *LeadQuery
 	loadTotal            []func(context.Context, []*Pool) error
 	modifiers            []func(*sql.Selector)
 	withNamedTerritories map[string]*TerritoryQuery
 	withNamedTeams       map[string]*TeamQuery
+	withNamedAdmins      map[string]*UserQuery
 	withNamedLeads       map[string]*LeadQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -110,6 +113,28 @@ func (_q *PoolQuery) QueryTeams() *TeamQuery {
 			sqlgraph.From(pool.Table, pool.FieldID, selector),
 			sqlgraph.To(team.Table, team.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, false, pool.TeamsTable, pool.TeamsPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAdmins chains the current query on the "admins" edge.
+func (_q *PoolQuery) QueryAdmins() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pool.Table, pool.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, pool.AdminsTable, pool.AdminsPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -333,6 +358,7 @@ func (_q *PoolQuery) Clone() *PoolQuery {
 		predicates:      append([]predicate.Pool{}, _q.predicates...),
 		withTerritories: _q.withTerritories.Clone(),
 		withTeams:       _q.withTeams.Clone(),
+		withAdmins:      _q.withAdmins.Clone(),
 		withLeads:       _q.withLeads.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
@@ -360,6 +386,17 @@ func (_q *PoolQuery) WithTeams(opts ...func(*TeamQuery)) *PoolQuery {
 		opt(query)
 	}
 	_q.withTeams = query
+	return _q
+}
+
+// WithAdmins tells the query-builder to eager-load the nodes that are connected to
+// the "admins" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PoolQuery) WithAdmins(opts ...func(*UserQuery)) *PoolQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAdmins = query
 	return _q
 }
 
@@ -458,9 +495,10 @@ func (_q *PoolQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pool, e
 	var (
 		nodes       = []*Pool{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withTerritories != nil,
 			_q.withTeams != nil,
+			_q.withAdmins != nil,
 			_q.withLeads != nil,
 		}
 	)
@@ -499,6 +537,13 @@ func (_q *PoolQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pool, e
 			return nil, err
 		}
 	}
+	if query := _q.withAdmins; query != nil {
+		if err := _q.loadAdmins(ctx, query, nodes,
+			func(n *Pool) { n.Edges.Admins = []*User{} },
+			func(n *Pool, e *User) { n.Edges.Admins = append(n.Edges.Admins, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withLeads; query != nil {
 		if err := _q.loadLeads(ctx, query, nodes,
 			func(n *Pool) { n.Edges.Leads = []*Lead{} },
@@ -517,6 +562,13 @@ func (_q *PoolQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pool, e
 		if err := _q.loadTeams(ctx, query, nodes,
 			func(n *Pool) { n.appendNamedTeams(name) },
 			func(n *Pool, e *Team) { n.appendNamedTeams(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAdmins {
+		if err := _q.loadAdmins(ctx, query, nodes,
+			func(n *Pool) { n.appendNamedAdmins(name) },
+			func(n *Pool, e *User) { n.appendNamedAdmins(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -650,6 +702,67 @@ func (_q *PoolQuery) loadTeams(ctx context.Context, query *TeamQuery, nodes []*P
 		nodes, ok := nids[n.ID]
 		if !ok {
 			return fmt.Errorf(`unexpected "teams" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
+	}
+	return nil
+}
+func (_q *PoolQuery) loadAdmins(ctx context.Context, query *UserQuery, nodes []*Pool, init func(*Pool), assign func(*Pool, *User)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[uuid.UUID]*Pool)
+	nids := make(map[uuid.UUID]map[*Pool]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(pool.AdminsTable)
+		s.Join(joinT).On(s.C(user.FieldID), joinT.C(pool.AdminsPrimaryKey[1]))
+		s.Where(sql.InValues(joinT.C(pool.AdminsPrimaryKey[0]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(pool.AdminsPrimaryKey[0]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(uuid.UUID)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := *values[0].(*uuid.UUID)
+				inValue := *values[1].(*uuid.UUID)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*Pool]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*User](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "admins" node returned %v`, n.ID)
 		}
 		for kn := range nodes {
 			assign(kn, n)
@@ -835,6 +948,20 @@ func (_q *PoolQuery) WithNamedTeams(name string, opts ...func(*TeamQuery)) *Pool
 		_q.withNamedTeams = make(map[string]*TeamQuery)
 	}
 	_q.withNamedTeams[name] = query
+	return _q
+}
+
+// WithNamedAdmins tells the query-builder to eager-load the nodes that are connected to the "admins"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *PoolQuery) WithNamedAdmins(name string, opts ...func(*UserQuery)) *PoolQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAdmins == nil {
+		_q.withNamedAdmins = make(map[string]*UserQuery)
+	}
+	_q.withNamedAdmins[name] = query
 	return _q
 }
 

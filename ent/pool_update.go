@@ -17,6 +17,7 @@ import (
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
+	"github.com/scrmhq/scrm/ent/user"
 )
 
 // PoolUpdate is the builder for updating Pool entities.
@@ -247,6 +248,21 @@ func (_u *PoolUpdate) AddTeams(v ...*Team) *PoolUpdate {
 	return _u.AddTeamIDs(ids...)
 }
 
+// AddAdminIDs adds the "admins" edge to the User entity by IDs.
+func (_u *PoolUpdate) AddAdminIDs(ids ...uuid.UUID) *PoolUpdate {
+	_u.mutation.AddAdminIDs(ids...)
+	return _u
+}
+
+// AddAdmins adds the "admins" edges to the User entity.
+func (_u *PoolUpdate) AddAdmins(v ...*User) *PoolUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAdminIDs(ids...)
+}
+
 // AddLeadIDs adds the "leads" edge to the Lead entity by IDs.
 func (_u *PoolUpdate) AddLeadIDs(ids ...uuid.UUID) *PoolUpdate {
 	_u.mutation.AddLeadIDs(ids...)
@@ -307,6 +323,27 @@ func (_u *PoolUpdate) RemoveTeams(v ...*Team) *PoolUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveTeamIDs(ids...)
+}
+
+// ClearAdmins clears all "admins" edges to the User entity.
+func (_u *PoolUpdate) ClearAdmins() *PoolUpdate {
+	_u.mutation.ClearAdmins()
+	return _u
+}
+
+// RemoveAdminIDs removes the "admins" edge to User entities by IDs.
+func (_u *PoolUpdate) RemoveAdminIDs(ids ...uuid.UUID) *PoolUpdate {
+	_u.mutation.RemoveAdminIDs(ids...)
+	return _u
+}
+
+// RemoveAdmins removes "admins" edges to User entities.
+func (_u *PoolUpdate) RemoveAdmins(v ...*User) *PoolUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAdminIDs(ids...)
 }
 
 // ClearLeads clears all "leads" edges to the Lead entity.
@@ -570,6 +607,51 @@ func (_u *PoolUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(team.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AdminsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pool.AdminsTable,
+			Columns: pool.AdminsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAdminsIDs(); len(nodes) > 0 && !_u.mutation.AdminsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pool.AdminsTable,
+			Columns: pool.AdminsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AdminsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pool.AdminsTable,
+			Columns: pool.AdminsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -858,6 +940,21 @@ func (_u *PoolUpdateOne) AddTeams(v ...*Team) *PoolUpdateOne {
 	return _u.AddTeamIDs(ids...)
 }
 
+// AddAdminIDs adds the "admins" edge to the User entity by IDs.
+func (_u *PoolUpdateOne) AddAdminIDs(ids ...uuid.UUID) *PoolUpdateOne {
+	_u.mutation.AddAdminIDs(ids...)
+	return _u
+}
+
+// AddAdmins adds the "admins" edges to the User entity.
+func (_u *PoolUpdateOne) AddAdmins(v ...*User) *PoolUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAdminIDs(ids...)
+}
+
 // AddLeadIDs adds the "leads" edge to the Lead entity by IDs.
 func (_u *PoolUpdateOne) AddLeadIDs(ids ...uuid.UUID) *PoolUpdateOne {
 	_u.mutation.AddLeadIDs(ids...)
@@ -918,6 +1015,27 @@ func (_u *PoolUpdateOne) RemoveTeams(v ...*Team) *PoolUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveTeamIDs(ids...)
+}
+
+// ClearAdmins clears all "admins" edges to the User entity.
+func (_u *PoolUpdateOne) ClearAdmins() *PoolUpdateOne {
+	_u.mutation.ClearAdmins()
+	return _u
+}
+
+// RemoveAdminIDs removes the "admins" edge to User entities by IDs.
+func (_u *PoolUpdateOne) RemoveAdminIDs(ids ...uuid.UUID) *PoolUpdateOne {
+	_u.mutation.RemoveAdminIDs(ids...)
+	return _u
+}
+
+// RemoveAdmins removes "admins" edges to User entities.
+func (_u *PoolUpdateOne) RemoveAdmins(v ...*User) *PoolUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAdminIDs(ids...)
 }
 
 // ClearLeads clears all "leads" edges to the Lead entity.
@@ -1211,6 +1329,51 @@ func (_u *PoolUpdateOne) sqlSave(ctx context.Context) (_node *Pool, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(team.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AdminsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pool.AdminsTable,
+			Columns: pool.AdminsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAdminsIDs(); len(nodes) > 0 && !_u.mutation.AdminsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pool.AdminsTable,
+			Columns: pool.AdminsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AdminsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   pool.AdminsTable,
+			Columns: pool.AdminsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

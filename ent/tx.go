@@ -16,6 +16,10 @@ type Tx struct {
 	config
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// AssignmentRule is the client for interacting with the AssignmentRule builders.
+	AssignmentRule *AssignmentRuleClient
+	// AssignmentTarget is the client for interacting with the AssignmentTarget builders.
+	AssignmentTarget *AssignmentTargetClient
 	// AuditLog is the client for interacting with the AuditLog builders.
 	AuditLog *AuditLogClient
 	// Deal is the client for interacting with the Deal builders.
@@ -34,6 +38,8 @@ type Tx struct {
 	LostReason *LostReasonClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// OwnerChange is the client for interacting with the OwnerChange builders.
+	OwnerChange *OwnerChangeClient
 	// Partner is the client for interacting with the Partner builders.
 	Partner *PartnerClient
 	// Pipeline is the client for interacting with the Pipeline builders.
@@ -42,6 +48,10 @@ type Tx struct {
 	PolicyRule *PolicyRuleClient
 	// Pool is the client for interacting with the Pool builders.
 	Pool *PoolClient
+	// ScoreHit is the client for interacting with the ScoreHit builders.
+	ScoreHit *ScoreHitClient
+	// ScoringRule is the client for interacting with the ScoringRule builders.
+	ScoringRule *ScoringRuleClient
 	// SourceTouch is the client for interacting with the SourceTouch builders.
 	SourceTouch *SourceTouchClient
 	// Stage is the client for interacting with the Stage builders.
@@ -194,6 +204,8 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
+	tx.AssignmentRule = NewAssignmentRuleClient(tx.config)
+	tx.AssignmentTarget = NewAssignmentTargetClient(tx.config)
 	tx.AuditLog = NewAuditLogClient(tx.config)
 	tx.Deal = NewDealClient(tx.config)
 	tx.FieldDefinition = NewFieldDefinitionClient(tx.config)
@@ -203,10 +215,13 @@ func (tx *Tx) init() {
 	tx.LeadTag = NewLeadTagClient(tx.config)
 	tx.LostReason = NewLostReasonClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
+	tx.OwnerChange = NewOwnerChangeClient(tx.config)
 	tx.Partner = NewPartnerClient(tx.config)
 	tx.Pipeline = NewPipelineClient(tx.config)
 	tx.PolicyRule = NewPolicyRuleClient(tx.config)
 	tx.Pool = NewPoolClient(tx.config)
+	tx.ScoreHit = NewScoreHitClient(tx.config)
+	tx.ScoringRule = NewScoringRuleClient(tx.config)
 	tx.SourceTouch = NewSourceTouchClient(tx.config)
 	tx.Stage = NewStageClient(tx.config)
 	tx.StageChange = NewStageChangeClient(tx.config)

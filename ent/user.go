@@ -63,14 +63,17 @@ type UserEdges struct {
 	Territories []*Territory `json:"territories,omitempty"`
 	// Leads holds the value of the leads edge.
 	Leads []*Lead `json:"leads,omitempty"`
+	// AdminPools holds the value of the admin_pools edge.
+	AdminPools []*Pool `json:"admin_pools,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
 	totalCount [3]map[string]int
 
 	namedTerritories map[string][]*Territory
 	namedLeads       map[string][]*Lead
+	namedAdminPools  map[string][]*Pool
 }
 
 // TeamOrErr returns the Team value or an error if the edge
@@ -111,6 +114,15 @@ func (e UserEdges) LeadsOrErr() ([]*Lead, error) {
 		return e.Leads, nil
 	}
 	return nil, &NotLoadedError{edge: "leads"}
+}
+
+// AdminPoolsOrErr returns the AdminPools value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) AdminPoolsOrErr() ([]*Pool, error) {
+	if e.loadedTypes[4] {
+		return e.AdminPools, nil
+	}
+	return nil, &NotLoadedError{edge: "admin_pools"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -269,6 +281,11 @@ func (_m *User) QueryLeads() *LeadQuery {
 	return NewUserClient(_m.config).QueryLeads(_m)
 }
 
+// QueryAdminPools queries the "admin_pools" edge of the User entity.
+func (_m *User) QueryAdminPools() *PoolQuery {
+	return NewUserClient(_m.config).QueryAdminPools(_m)
+}
+
 // Update returns a builder for updating this User.
 // Note that you need to call User.Unwrap() before calling this method if this User
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -384,6 +401,30 @@ func (_m *User) appendNamedLeads(name string, edges ...*Lead) {
 		_m.Edges.namedLeads[name] = []*Lead{}
 	} else {
 		_m.Edges.namedLeads[name] = append(_m.Edges.namedLeads[name], edges...)
+	}
+}
+
+// NamedAdminPools returns the AdminPools named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedAdminPools(name string) ([]*Pool, error) {
+	if _m.Edges.namedAdminPools == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAdminPools[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedAdminPools(name string, edges ...*Pool) {
+	if _m.Edges.namedAdminPools == nil {
+		_m.Edges.namedAdminPools = make(map[string][]*Pool)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAdminPools[name] = []*Pool{}
+	} else {
+		_m.Edges.namedAdminPools[name] = append(_m.Edges.namedAdminPools[name], edges...)
 	}
 }
 

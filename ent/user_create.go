@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/partner"
+	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
@@ -222,6 +223,21 @@ func (_c *UserCreate) AddLeads(v ...*Lead) *UserCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddLeadIDs(ids...)
+}
+
+// AddAdminPoolIDs adds the "admin_pools" edge to the Pool entity by IDs.
+func (_c *UserCreate) AddAdminPoolIDs(ids ...uuid.UUID) *UserCreate {
+	_c.mutation.AddAdminPoolIDs(ids...)
+	return _c
+}
+
+// AddAdminPools adds the "admin_pools" edges to the Pool entity.
+func (_c *UserCreate) AddAdminPools(v ...*Pool) *UserCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAdminPoolIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -492,6 +508,22 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(lead.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AdminPoolsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.AdminPoolsTable,
+			Columns: user.AdminPoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

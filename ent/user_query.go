@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/partner"
+	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
@@ -34,10 +35,12 @@ type UserQuery struct {
 	withPartner          *PartnerQuery
 	withTerritories      *TerritoryQuery
 	withLeads            *LeadQuery
+	withAdminPools       *PoolQuery
 	loadTotal            []func(context.Context, []*User) error
 	modifiers            []func(*sql.Selector)
 	withNamedTerritories map[string]*TerritoryQuery
 	withNamedLeads       map[string]*LeadQuery
+	withNamedAdminPools  map[string]*PoolQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -155,6 +158,28 @@ func (_q *UserQuery) QueryLeads() *LeadQuery {
 			sqlgraph.From(user.Table, user.FieldID, selector),
 			sqlgraph.To(lead.Table, lead.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, user.LeadsTable, user.LeadsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAdminPools chains the current query on the "admin_pools" edge.
+func (_q *UserQuery) QueryAdminPools() *PoolQuery {
+	query := (&PoolClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(pool.Table, pool.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, user.AdminPoolsTable, user.AdminPoolsPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -358,6 +383,7 @@ func (_q *UserQuery) Clone() *UserQuery {
 		withPartner:     _q.withPartner.Clone(),
 		withTerritories: _q.withTerritories.Clone(),
 		withLeads:       _q.withLeads.Clone(),
+		withAdminPools:  _q.withAdminPools.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -406,6 +432,17 @@ func (_q *UserQuery) WithLeads(opts ...func(*LeadQuery)) *UserQuery {
 		opt(query)
 	}
 	_q.withLeads = query
+	return _q
+}
+
+// WithAdminPools tells the query-builder to eager-load the nodes that are connected to
+// the "admin_pools" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithAdminPools(opts ...func(*PoolQuery)) *UserQuery {
+	query := (&PoolClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAdminPools = query
 	return _q
 }
 
@@ -493,11 +530,12 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withTeam != nil,
 			_q.withPartner != nil,
 			_q.withTerritories != nil,
 			_q.withLeads != nil,
+			_q.withAdminPools != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -547,6 +585,13 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			return nil, err
 		}
 	}
+	if query := _q.withAdminPools; query != nil {
+		if err := _q.loadAdminPools(ctx, query, nodes,
+			func(n *User) { n.Edges.AdminPools = []*Pool{} },
+			func(n *User, e *Pool) { n.Edges.AdminPools = append(n.Edges.AdminPools, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedTerritories {
 		if err := _q.loadTerritories(ctx, query, nodes,
 			func(n *User) { n.appendNamedTerritories(name) },
@@ -558,6 +603,13 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadLeads(ctx, query, nodes,
 			func(n *User) { n.appendNamedLeads(name) },
 			func(n *User, e *Lead) { n.appendNamedLeads(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAdminPools {
+		if err := _q.loadAdminPools(ctx, query, nodes,
+			func(n *User) { n.appendNamedAdminPools(name) },
+			func(n *User, e *Pool) { n.appendNamedAdminPools(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -727,6 +779,67 @@ func (_q *UserQuery) loadLeads(ctx context.Context, query *LeadQuery, nodes []*U
 	}
 	return nil
 }
+func (_q *UserQuery) loadAdminPools(ctx context.Context, query *PoolQuery, nodes []*User, init func(*User), assign func(*User, *Pool)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[uuid.UUID]*User)
+	nids := make(map[uuid.UUID]map[*User]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(user.AdminPoolsTable)
+		s.Join(joinT).On(s.C(pool.FieldID), joinT.C(user.AdminPoolsPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(user.AdminPoolsPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(user.AdminPoolsPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(uuid.UUID)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := *values[0].(*uuid.UUID)
+				inValue := *values[1].(*uuid.UUID)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*User]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Pool](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "admin_pools" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
+	}
+	return nil
+}
 
 func (_q *UserQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -878,6 +991,20 @@ func (_q *UserQuery) WithNamedLeads(name string, opts ...func(*LeadQuery)) *User
 		_q.withNamedLeads = make(map[string]*LeadQuery)
 	}
 	_q.withNamedLeads[name] = query
+	return _q
+}
+
+// WithNamedAdminPools tells the query-builder to eager-load the nodes that are connected to the "admin_pools"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithNamedAdminPools(name string, opts ...func(*PoolQuery)) *UserQuery {
+	query := (&PoolClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAdminPools == nil {
+		_q.withNamedAdminPools = make(map[string]*PoolQuery)
+	}
+	_q.withNamedAdminPools[name] = query
 	return _q
 }
 

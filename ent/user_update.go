@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/partner"
+	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
@@ -251,6 +252,21 @@ func (_u *UserUpdate) AddLeads(v ...*Lead) *UserUpdate {
 	return _u.AddLeadIDs(ids...)
 }
 
+// AddAdminPoolIDs adds the "admin_pools" edge to the Pool entity by IDs.
+func (_u *UserUpdate) AddAdminPoolIDs(ids ...uuid.UUID) *UserUpdate {
+	_u.mutation.AddAdminPoolIDs(ids...)
+	return _u
+}
+
+// AddAdminPools adds the "admin_pools" edges to the Pool entity.
+func (_u *UserUpdate) AddAdminPools(v ...*Pool) *UserUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAdminPoolIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdate) Mutation() *UserMutation {
 	return _u.mutation
@@ -308,6 +324,27 @@ func (_u *UserUpdate) RemoveLeads(v ...*Lead) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveLeadIDs(ids...)
+}
+
+// ClearAdminPools clears all "admin_pools" edges to the Pool entity.
+func (_u *UserUpdate) ClearAdminPools() *UserUpdate {
+	_u.mutation.ClearAdminPools()
+	return _u
+}
+
+// RemoveAdminPoolIDs removes the "admin_pools" edge to Pool entities by IDs.
+func (_u *UserUpdate) RemoveAdminPoolIDs(ids ...uuid.UUID) *UserUpdate {
+	_u.mutation.RemoveAdminPoolIDs(ids...)
+	return _u
+}
+
+// RemoveAdminPools removes "admin_pools" edges to Pool entities.
+func (_u *UserUpdate) RemoveAdminPools(v ...*Pool) *UserUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAdminPoolIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -584,6 +621,51 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.AdminPoolsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.AdminPoolsTable,
+			Columns: user.AdminPoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAdminPoolsIDs(); len(nodes) > 0 && !_u.mutation.AdminPoolsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.AdminPoolsTable,
+			Columns: user.AdminPoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AdminPoolsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.AdminPoolsTable,
+			Columns: user.AdminPoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -822,6 +904,21 @@ func (_u *UserUpdateOne) AddLeads(v ...*Lead) *UserUpdateOne {
 	return _u.AddLeadIDs(ids...)
 }
 
+// AddAdminPoolIDs adds the "admin_pools" edge to the Pool entity by IDs.
+func (_u *UserUpdateOne) AddAdminPoolIDs(ids ...uuid.UUID) *UserUpdateOne {
+	_u.mutation.AddAdminPoolIDs(ids...)
+	return _u
+}
+
+// AddAdminPools adds the "admin_pools" edges to the Pool entity.
+func (_u *UserUpdateOne) AddAdminPools(v ...*Pool) *UserUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAdminPoolIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdateOne) Mutation() *UserMutation {
 	return _u.mutation
@@ -879,6 +976,27 @@ func (_u *UserUpdateOne) RemoveLeads(v ...*Lead) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveLeadIDs(ids...)
+}
+
+// ClearAdminPools clears all "admin_pools" edges to the Pool entity.
+func (_u *UserUpdateOne) ClearAdminPools() *UserUpdateOne {
+	_u.mutation.ClearAdminPools()
+	return _u
+}
+
+// RemoveAdminPoolIDs removes the "admin_pools" edge to Pool entities by IDs.
+func (_u *UserUpdateOne) RemoveAdminPoolIDs(ids ...uuid.UUID) *UserUpdateOne {
+	_u.mutation.RemoveAdminPoolIDs(ids...)
+	return _u
+}
+
+// RemoveAdminPools removes "admin_pools" edges to Pool entities.
+func (_u *UserUpdateOne) RemoveAdminPools(v ...*Pool) *UserUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAdminPoolIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -1178,6 +1296,51 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(lead.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AdminPoolsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.AdminPoolsTable,
+			Columns: user.AdminPoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAdminPoolsIDs(); len(nodes) > 0 && !_u.mutation.AdminPoolsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.AdminPoolsTable,
+			Columns: user.AdminPoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AdminPoolsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.AdminPoolsTable,
+			Columns: user.AdminPoolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pool.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

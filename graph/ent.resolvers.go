@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"entgo.io/contrib/entgql"
 	"github.com/google/uuid"
@@ -29,6 +30,11 @@ func (r *queryResolver) APIKeys(ctx context.Context) ([]*ent.APIKey, error) {
 	return r.db(ctx).APIKey.Query().Order(ent.Desc("created_at")).All(ctx)
 }
 
+// AssignmentRules is the resolver for the assignmentRules field.
+func (r *queryResolver) AssignmentRules(ctx context.Context) ([]*ent.AssignmentRule, error) {
+	panic(fmt.Errorf("not implemented: AssignmentRules - assignmentRules"))
+}
+
 // LostReasons is the resolver for the lostReasons field.
 func (r *queryResolver) LostReasons(ctx context.Context) ([]*ent.LostReason, error) {
 	return r.db(ctx).LostReason.Query().Order(ent.Asc("position")).All(ctx)
@@ -47,6 +53,11 @@ func (r *queryResolver) Pipelines(ctx context.Context) ([]*ent.Pipeline, error) 
 // Pools is the resolver for the pools field.
 func (r *queryResolver) Pools(ctx context.Context) ([]*ent.Pool, error) {
 	return r.db(ctx).Pool.Query().Order(ent.Asc("name")).All(ctx)
+}
+
+// ScoringRules is the resolver for the scoringRules field.
+func (r *queryResolver) ScoringRules(ctx context.Context) ([]*ent.ScoringRule, error) {
+	panic(fmt.Errorf("not implemented: ScoringRules - scoringRules"))
 }
 
 // Tags is the resolver for the tags field.

@@ -32,6 +32,8 @@ const (
 	FieldCurrency = "currency"
 	// FieldClosedAt holds the string denoting the closed_at field in the database.
 	FieldClosedAt = "closed_at"
+	// FieldRepurchase holds the string denoting the repurchase field in the database.
+	FieldRepurchase = "repurchase"
 	// FieldCreatedByID holds the string denoting the created_by_id field in the database.
 	FieldCreatedByID = "created_by_id"
 	// EdgeLead holds the string denoting the lead edge name in mutations.
@@ -67,6 +69,7 @@ var Columns = []string{
 	FieldAmount,
 	FieldCurrency,
 	FieldClosedAt,
+	FieldRepurchase,
 	FieldCreatedByID,
 }
 
@@ -99,6 +102,8 @@ var (
 	DefaultCurrency string
 	// CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
 	CurrencyValidator func(string) error
+	// DefaultRepurchase holds the default value on creation for the "repurchase" field.
+	DefaultRepurchase bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -149,6 +154,11 @@ func ByCurrency(opts ...sql.OrderTermOption) OrderOption {
 // ByClosedAt orders the results by the closed_at field.
 func ByClosedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldClosedAt, opts...).ToFunc()
+}
+
+// ByRepurchase orders the results by the repurchase field.
+func ByRepurchase(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRepurchase, opts...).ToFunc()
 }
 
 // ByCreatedByID orders the results by the created_by_id field.

@@ -96,6 +96,11 @@ func ClosedAt(v time.Time) predicate.Deal {
 	return predicate.Deal(sql.FieldEQ(FieldClosedAt, v))
 }
 
+// Repurchase applies equality check predicate on the "repurchase" field. It's identical to RepurchaseEQ.
+func Repurchase(v bool) predicate.Deal {
+	return predicate.Deal(sql.FieldEQ(FieldRepurchase, v))
+}
+
 // CreatedByID applies equality check predicate on the "created_by_id" field. It's identical to CreatedByIDEQ.
 func CreatedByID(v uuid.UUID) predicate.Deal {
 	return predicate.Deal(sql.FieldEQ(FieldCreatedByID, v))
@@ -414,6 +419,16 @@ func ClosedAtLT(v time.Time) predicate.Deal {
 // ClosedAtLTE applies the LTE predicate on the "closed_at" field.
 func ClosedAtLTE(v time.Time) predicate.Deal {
 	return predicate.Deal(sql.FieldLTE(FieldClosedAt, v))
+}
+
+// RepurchaseEQ applies the EQ predicate on the "repurchase" field.
+func RepurchaseEQ(v bool) predicate.Deal {
+	return predicate.Deal(sql.FieldEQ(FieldRepurchase, v))
+}
+
+// RepurchaseNEQ applies the NEQ predicate on the "repurchase" field.
+func RepurchaseNEQ(v bool) predicate.Deal {
+	return predicate.Deal(sql.FieldNEQ(FieldRepurchase, v))
 }
 
 // CreatedByIDEQ applies the EQ predicate on the "created_by_id" field.

@@ -21,6 +21,30 @@ func (f APIKeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.APIKeyMutation", m)
 }
 
+// The AssignmentRuleFunc type is an adapter to allow the use of ordinary
+// function as AssignmentRule mutator.
+type AssignmentRuleFunc func(context.Context, *ent.AssignmentRuleMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AssignmentRuleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AssignmentRuleMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AssignmentRuleMutation", m)
+}
+
+// The AssignmentTargetFunc type is an adapter to allow the use of ordinary
+// function as AssignmentTarget mutator.
+type AssignmentTargetFunc func(context.Context, *ent.AssignmentTargetMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AssignmentTargetFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AssignmentTargetMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AssignmentTargetMutation", m)
+}
+
 // The AuditLogFunc type is an adapter to allow the use of ordinary
 // function as AuditLog mutator.
 type AuditLogFunc func(context.Context, *ent.AuditLogMutation) (ent.Value, error)
@@ -129,6 +153,18 @@ func (f NotificationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotificationMutation", m)
 }
 
+// The OwnerChangeFunc type is an adapter to allow the use of ordinary
+// function as OwnerChange mutator.
+type OwnerChangeFunc func(context.Context, *ent.OwnerChangeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OwnerChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OwnerChangeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OwnerChangeMutation", m)
+}
+
 // The PartnerFunc type is an adapter to allow the use of ordinary
 // function as Partner mutator.
 type PartnerFunc func(context.Context, *ent.PartnerMutation) (ent.Value, error)
@@ -175,6 +211,30 @@ func (f PoolFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PoolMutation", m)
+}
+
+// The ScoreHitFunc type is an adapter to allow the use of ordinary
+// function as ScoreHit mutator.
+type ScoreHitFunc func(context.Context, *ent.ScoreHitMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ScoreHitFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ScoreHitMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ScoreHitMutation", m)
+}
+
+// The ScoringRuleFunc type is an adapter to allow the use of ordinary
+// function as ScoringRule mutator.
+type ScoringRuleFunc func(context.Context, *ent.ScoringRuleMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ScoringRuleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ScoringRuleMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ScoringRuleMutation", m)
 }
 
 // The SourceTouchFunc type is an adapter to allow the use of ordinary

@@ -9,6 +9,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/assignmentrule"
+	"github.com/scrmhq/scrm/ent/assignmenttarget"
 	"github.com/scrmhq/scrm/ent/auditlog"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
@@ -18,11 +20,14 @@ import (
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
+	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
+	"github.com/scrmhq/scrm/ent/scorehit"
+	"github.com/scrmhq/scrm/ent/scoringrule"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -116,6 +121,60 @@ func (f TraverseAPIKey) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.APIKeyQuery", q)
+}
+
+// The AssignmentRuleFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AssignmentRuleFunc func(context.Context, *ent.AssignmentRuleQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AssignmentRuleFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AssignmentRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AssignmentRuleQuery", q)
+}
+
+// The TraverseAssignmentRule type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAssignmentRule func(context.Context, *ent.AssignmentRuleQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAssignmentRule) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAssignmentRule) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AssignmentRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AssignmentRuleQuery", q)
+}
+
+// The AssignmentTargetFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AssignmentTargetFunc func(context.Context, *ent.AssignmentTargetQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AssignmentTargetFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AssignmentTargetQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AssignmentTargetQuery", q)
+}
+
+// The TraverseAssignmentTarget type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAssignmentTarget func(context.Context, *ent.AssignmentTargetQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAssignmentTarget) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAssignmentTarget) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AssignmentTargetQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AssignmentTargetQuery", q)
 }
 
 // The AuditLogFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -361,6 +420,33 @@ func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
 }
 
+// The OwnerChangeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OwnerChangeFunc func(context.Context, *ent.OwnerChangeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OwnerChangeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OwnerChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OwnerChangeQuery", q)
+}
+
+// The TraverseOwnerChange type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOwnerChange func(context.Context, *ent.OwnerChangeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOwnerChange) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOwnerChange) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OwnerChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OwnerChangeQuery", q)
+}
+
 // The PartnerFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PartnerFunc func(context.Context, *ent.PartnerQuery) (ent.Value, error)
 
@@ -467,6 +553,60 @@ func (f TraversePool) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.PoolQuery", q)
+}
+
+// The ScoreHitFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ScoreHitFunc func(context.Context, *ent.ScoreHitQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ScoreHitFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ScoreHitQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ScoreHitQuery", q)
+}
+
+// The TraverseScoreHit type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseScoreHit func(context.Context, *ent.ScoreHitQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseScoreHit) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseScoreHit) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ScoreHitQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ScoreHitQuery", q)
+}
+
+// The ScoringRuleFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ScoringRuleFunc func(context.Context, *ent.ScoringRuleQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ScoringRuleFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ScoringRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ScoringRuleQuery", q)
+}
+
+// The TraverseScoringRule type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseScoringRule func(context.Context, *ent.ScoringRuleQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseScoringRule) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseScoringRule) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ScoringRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ScoringRuleQuery", q)
 }
 
 // The SourceTouchFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -744,6 +884,10 @@ func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
 	case *ent.APIKeyQuery:
 		return &query[*ent.APIKeyQuery, predicate.APIKey, apikey.OrderOption]{typ: ent.TypeAPIKey, tq: q}, nil
+	case *ent.AssignmentRuleQuery:
+		return &query[*ent.AssignmentRuleQuery, predicate.AssignmentRule, assignmentrule.OrderOption]{typ: ent.TypeAssignmentRule, tq: q}, nil
+	case *ent.AssignmentTargetQuery:
+		return &query[*ent.AssignmentTargetQuery, predicate.AssignmentTarget, assignmenttarget.OrderOption]{typ: ent.TypeAssignmentTarget, tq: q}, nil
 	case *ent.AuditLogQuery:
 		return &query[*ent.AuditLogQuery, predicate.AuditLog, auditlog.OrderOption]{typ: ent.TypeAuditLog, tq: q}, nil
 	case *ent.DealQuery:
@@ -762,6 +906,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.LostReasonQuery, predicate.LostReason, lostreason.OrderOption]{typ: ent.TypeLostReason, tq: q}, nil
 	case *ent.NotificationQuery:
 		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
+	case *ent.OwnerChangeQuery:
+		return &query[*ent.OwnerChangeQuery, predicate.OwnerChange, ownerchange.OrderOption]{typ: ent.TypeOwnerChange, tq: q}, nil
 	case *ent.PartnerQuery:
 		return &query[*ent.PartnerQuery, predicate.Partner, partner.OrderOption]{typ: ent.TypePartner, tq: q}, nil
 	case *ent.PipelineQuery:
@@ -770,6 +916,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.PolicyRuleQuery, predicate.PolicyRule, policyrule.OrderOption]{typ: ent.TypePolicyRule, tq: q}, nil
 	case *ent.PoolQuery:
 		return &query[*ent.PoolQuery, predicate.Pool, pool.OrderOption]{typ: ent.TypePool, tq: q}, nil
+	case *ent.ScoreHitQuery:
+		return &query[*ent.ScoreHitQuery, predicate.ScoreHit, scorehit.OrderOption]{typ: ent.TypeScoreHit, tq: q}, nil
+	case *ent.ScoringRuleQuery:
+		return &query[*ent.ScoringRuleQuery, predicate.ScoringRule, scoringrule.OrderOption]{typ: ent.TypeScoringRule, tq: q}, nil
 	case *ent.SourceTouchQuery:
 		return &query[*ent.SourceTouchQuery, predicate.SourceTouch, sourcetouch.OrderOption]{typ: ent.TypeSourceTouch, tq: q}, nil
 	case *ent.StageQuery:

@@ -95,6 +95,8 @@ const (
 	EdgeFollowUps = "follow_ups"
 	// EdgeDeals holds the string denoting the deals edge name in mutations.
 	EdgeDeals = "deals"
+	// EdgeOwnerChanges holds the string denoting the owner_changes edge name in mutations.
+	EdgeOwnerChanges = "owner_changes"
 	// EdgeTouches holds the string denoting the touches edge name in mutations.
 	EdgeTouches = "touches"
 	// EdgeReferrer holds the string denoting the referrer edge name in mutations.
@@ -166,6 +168,13 @@ const (
 	DealsInverseTable = "deals"
 	// DealsColumn is the table column denoting the deals relation/edge.
 	DealsColumn = "lead_id"
+	// OwnerChangesTable is the table that holds the owner_changes relation/edge.
+	OwnerChangesTable = "owner_changes"
+	// OwnerChangesInverseTable is the table name for the OwnerChange entity.
+	// It exists in this package in order to avoid circular dependency with the "ownerchange" package.
+	OwnerChangesInverseTable = "owner_changes"
+	// OwnerChangesColumn is the table column denoting the owner_changes relation/edge.
+	OwnerChangesColumn = "lead_id"
 	// TouchesTable is the table that holds the touches relation/edge.
 	TouchesTable = "source_touches"
 	// TouchesInverseTable is the table name for the SourceTouch entity.
@@ -569,6 +578,20 @@ func ByDeals(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByOwnerChangesCount orders the results by owner_changes count.
+func ByOwnerChangesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newOwnerChangesStep(), opts...)
+	}
+}
+
+// ByOwnerChanges orders the results by owner_changes terms.
+func ByOwnerChanges(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOwnerChangesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByTouchesCount orders the results by touches count.
 func ByTouchesCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -678,6 +701,13 @@ func newDealsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(DealsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, DealsTable, DealsColumn),
+	)
+}
+func newOwnerChangesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OwnerChangesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, OwnerChangesTable, OwnerChangesColumn),
 	)
 }
 func newTouchesStep() *sqlgraph.Step {

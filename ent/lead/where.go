@@ -1663,6 +1663,29 @@ func HasDealsWith(preds ...predicate.Deal) predicate.Lead {
 	})
 }
 
+// HasOwnerChanges applies the HasEdge predicate on the "owner_changes" edge.
+func HasOwnerChanges() predicate.Lead {
+	return predicate.Lead(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, OwnerChangesTable, OwnerChangesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOwnerChangesWith applies the HasEdge predicate on the "owner_changes" edge with a given conditions (other predicates).
+func HasOwnerChangesWith(preds ...predicate.OwnerChange) predicate.Lead {
+	return predicate.Lead(func(s *sql.Selector) {
+		step := newOwnerChangesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasTouches applies the HasEdge predicate on the "touches" edge.
 func HasTouches() predicate.Lead {
 	return predicate.Lead(func(s *sql.Selector) {

@@ -44,6 +44,78 @@ var (
 			},
 		},
 	}
+	// AssignmentRulesColumns holds the columns for the "assignment_rules" table.
+	AssignmentRulesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "priority", Type: field.TypeInt, Default: 100},
+		{Name: "condition", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "strategy", Type: field.TypeEnum, Enums: []string{"ROUND_ROBIN", "WEIGHTED", "LEAST_LOADED", "SCORE_TIER", "ORIGINAL_OWNER", "TERRITORY"}},
+		{Name: "daily_cap", Type: field.TypeInt, Nullable: true},
+		{Name: "enabled", Type: field.TypeBool, Default: true},
+		{Name: "cursor", Type: field.TypeInt64, Default: 0},
+		{Name: "fallback_pool_id", Type: field.TypeUUID, Nullable: true},
+	}
+	// AssignmentRulesTable holds the schema information for the "assignment_rules" table.
+	AssignmentRulesTable = &schema.Table{
+		Name:       "assignment_rules",
+		Columns:    AssignmentRulesColumns,
+		PrimaryKey: []*schema.Column{AssignmentRulesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "assignment_rules_pools_fallback_pool",
+				Columns:    []*schema.Column{AssignmentRulesColumns[11]},
+				RefColumns: []*schema.Column{PoolsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "assignmentrule_tenant_id_name",
+				Unique:  true,
+				Columns: []*schema.Column{AssignmentRulesColumns[1], AssignmentRulesColumns[4]},
+			},
+		},
+	}
+	// AssignmentTargetsColumns holds the columns for the "assignment_targets" table.
+	AssignmentTargetsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "weight", Type: field.TypeInt, Default: 1},
+		{Name: "current", Type: field.TypeInt64, Default: 0},
+		{Name: "rule_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
+	}
+	// AssignmentTargetsTable holds the schema information for the "assignment_targets" table.
+	AssignmentTargetsTable = &schema.Table{
+		Name:       "assignment_targets",
+		Columns:    AssignmentTargetsColumns,
+		PrimaryKey: []*schema.Column{AssignmentTargetsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "assignment_targets_assignment_rules_targets",
+				Columns:    []*schema.Column{AssignmentTargetsColumns[4]},
+				RefColumns: []*schema.Column{AssignmentRulesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "assignment_targets_users_user",
+				Columns:    []*schema.Column{AssignmentTargetsColumns[5]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "assignmenttarget_tenant_id_rule_id_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{AssignmentTargetsColumns[1], AssignmentTargetsColumns[4], AssignmentTargetsColumns[5]},
+			},
+		},
+	}
 	// AuditLogsColumns holds the columns for the "audit_logs" table.
 	AuditLogsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -76,6 +148,7 @@ var (
 		{Name: "amount", Type: field.TypeFloat64, SchemaType: map[string]string{"postgres": "numeric(18,2)"}},
 		{Name: "currency", Type: field.TypeString, Size: 3, Default: "CNY"},
 		{Name: "closed_at", Type: field.TypeTime},
+		{Name: "repurchase", Type: field.TypeBool, Default: false},
 		{Name: "created_by_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "owner_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "lead_id", Type: field.TypeUUID},
@@ -88,13 +161,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "deals_users_owner",
-				Columns:    []*schema.Column{DealsColumns[8]},
+				Columns:    []*schema.Column{DealsColumns[9]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "deals_leads_deals",
-				Columns:    []*schema.Column{DealsColumns[9]},
+				Columns:    []*schema.Column{DealsColumns[10]},
 				RefColumns: []*schema.Column{LeadsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -103,12 +176,12 @@ var (
 			{
 				Name:    "deal_tenant_id_lead_id_closed_at",
 				Unique:  false,
-				Columns: []*schema.Column{DealsColumns[1], DealsColumns[9], DealsColumns[6]},
+				Columns: []*schema.Column{DealsColumns[1], DealsColumns[10], DealsColumns[6]},
 			},
 			{
 				Name:    "deal_tenant_id_owner_id_closed_at",
 				Unique:  false,
-				Columns: []*schema.Column{DealsColumns[1], DealsColumns[8], DealsColumns[6]},
+				Columns: []*schema.Column{DealsColumns[1], DealsColumns[9], DealsColumns[6]},
 			},
 			{
 				Name:    "deal_tenant_id_closed_at",
@@ -466,6 +539,77 @@ var (
 			},
 		},
 	}
+	// OwnerChangesColumns holds the columns for the "owner_changes" table.
+	OwnerChangesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"CLAIM", "RELEASE", "ASSIGN", "AUTO_ASSIGN", "RECYCLE"}},
+		{Name: "by", Type: field.TypeEnum, Enums: []string{"USER", "RULE", "SYSTEM"}},
+		{Name: "reason", Type: field.TypeString, Size: 1000, Default: ""},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "lead_id", Type: field.TypeUUID},
+		{Name: "from_user_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "to_user_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "pool_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "actor_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "rule_id", Type: field.TypeUUID, Nullable: true},
+	}
+	// OwnerChangesTable holds the schema information for the "owner_changes" table.
+	OwnerChangesTable = &schema.Table{
+		Name:       "owner_changes",
+		Columns:    OwnerChangesColumns,
+		PrimaryKey: []*schema.Column{OwnerChangesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "owner_changes_leads_owner_changes",
+				Columns:    []*schema.Column{OwnerChangesColumns[6]},
+				RefColumns: []*schema.Column{LeadsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "owner_changes_users_from_user",
+				Columns:    []*schema.Column{OwnerChangesColumns[7]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "owner_changes_users_to_user",
+				Columns:    []*schema.Column{OwnerChangesColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "owner_changes_pools_pool",
+				Columns:    []*schema.Column{OwnerChangesColumns[9]},
+				RefColumns: []*schema.Column{PoolsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "owner_changes_users_actor",
+				Columns:    []*schema.Column{OwnerChangesColumns[10]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "owner_changes_assignment_rules_rule",
+				Columns:    []*schema.Column{OwnerChangesColumns[11]},
+				RefColumns: []*schema.Column{AssignmentRulesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ownerchange_tenant_id_lead_id_at",
+				Unique:  false,
+				Columns: []*schema.Column{OwnerChangesColumns[1], OwnerChangesColumns[6], OwnerChangesColumns[5]},
+			},
+			{
+				Name:    "ownerchange_tenant_id_to_user_id_at",
+				Unique:  false,
+				Columns: []*schema.Column{OwnerChangesColumns[1], OwnerChangesColumns[8], OwnerChangesColumns[5]},
+			},
+		},
+	}
 	// PartnersColumns holds the columns for the "partners" table.
 	PartnersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -568,6 +712,65 @@ var (
 				Name:    "pool_tenant_id_name",
 				Unique:  true,
 				Columns: []*schema.Column{PoolsColumns[1], PoolsColumns[4]},
+			},
+			{
+				Name:    "pool_tenant_id",
+				Unique:  true,
+				Columns: []*schema.Column{PoolsColumns[1]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "is_default",
+				},
+			},
+		},
+	}
+	// ScoreHitsColumns holds the columns for the "score_hits" table.
+	ScoreHitsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "lead_id", Type: field.TypeUUID},
+		{Name: "rule_id", Type: field.TypeUUID},
+		{Name: "matched_at", Type: field.TypeTime},
+	}
+	// ScoreHitsTable holds the schema information for the "score_hits" table.
+	ScoreHitsTable = &schema.Table{
+		Name:       "score_hits",
+		Columns:    ScoreHitsColumns,
+		PrimaryKey: []*schema.Column{ScoreHitsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scorehit_tenant_id_lead_id_rule_id",
+				Unique:  true,
+				Columns: []*schema.Column{ScoreHitsColumns[1], ScoreHitsColumns[2], ScoreHitsColumns[3]},
+			},
+			{
+				Name:    "scorehit_tenant_id_rule_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScoreHitsColumns[1], ScoreHitsColumns[3]},
+			},
+		},
+	}
+	// ScoringRulesColumns holds the columns for the "scoring_rules" table.
+	ScoringRulesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "condition", Type: field.TypeString, Size: 4000},
+		{Name: "points", Type: field.TypeInt},
+		{Name: "decay_days", Type: field.TypeInt, Nullable: true},
+		{Name: "enabled", Type: field.TypeBool, Default: true},
+	}
+	// ScoringRulesTable holds the schema information for the "scoring_rules" table.
+	ScoringRulesTable = &schema.Table{
+		Name:       "scoring_rules",
+		Columns:    ScoringRulesColumns,
+		PrimaryKey: []*schema.Column{ScoringRulesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scoringrule_tenant_id_name",
+				Unique:  true,
+				Columns: []*schema.Column{ScoringRulesColumns[1], ScoringRulesColumns[4]},
 			},
 		},
 	}
@@ -1024,6 +1227,31 @@ var (
 			},
 		},
 	}
+	// PoolAdminsColumns holds the columns for the "pool_admins" table.
+	PoolAdminsColumns = []*schema.Column{
+		{Name: "pool_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
+	}
+	// PoolAdminsTable holds the schema information for the "pool_admins" table.
+	PoolAdminsTable = &schema.Table{
+		Name:       "pool_admins",
+		Columns:    PoolAdminsColumns,
+		PrimaryKey: []*schema.Column{PoolAdminsColumns[0], PoolAdminsColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "pool_admins_pool_id",
+				Columns:    []*schema.Column{PoolAdminsColumns[0]},
+				RefColumns: []*schema.Column{PoolsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "pool_admins_user_id",
+				Columns:    []*schema.Column{PoolAdminsColumns[1]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// UserTerritoriesColumns holds the columns for the "user_territories" table.
 	UserTerritoriesColumns = []*schema.Column{
 		{Name: "user_id", Type: field.TypeUUID},
@@ -1052,6 +1280,8 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APIKeysTable,
+		AssignmentRulesTable,
+		AssignmentTargetsTable,
 		AuditLogsTable,
 		DealsTable,
 		FieldDefinitionsTable,
@@ -1061,10 +1291,13 @@ var (
 		LeadTagsTable,
 		LostReasonsTable,
 		NotificationsTable,
+		OwnerChangesTable,
 		PartnersTable,
 		PipelinesTable,
 		PolicyRulesTable,
 		PoolsTable,
+		ScoreHitsTable,
+		ScoringRulesTable,
 		SourceTouchesTable,
 		StagesTable,
 		StageChangesTable,
@@ -1078,12 +1311,16 @@ var (
 		PartnerTerritoriesTable,
 		PoolTerritoriesTable,
 		PoolTeamsTable,
+		PoolAdminsTable,
 		UserTerritoriesTable,
 	}
 )
 
 func init() {
 	APIKeysTable.ForeignKeys[0].RefTable = UsersTable
+	AssignmentRulesTable.ForeignKeys[0].RefTable = PoolsTable
+	AssignmentTargetsTable.ForeignKeys[0].RefTable = AssignmentRulesTable
+	AssignmentTargetsTable.ForeignKeys[1].RefTable = UsersTable
 	DealsTable.ForeignKeys[0].RefTable = UsersTable
 	DealsTable.ForeignKeys[1].RefTable = LeadsTable
 	FollowUpsTable.ForeignKeys[0].RefTable = UsersTable
@@ -1098,6 +1335,12 @@ func init() {
 	LeadTagsTable.ForeignKeys[1].RefTable = TagsTable
 	NotificationsTable.ForeignKeys[0].RefTable = UsersTable
 	NotificationsTable.ForeignKeys[1].RefTable = LeadsTable
+	OwnerChangesTable.ForeignKeys[0].RefTable = LeadsTable
+	OwnerChangesTable.ForeignKeys[1].RefTable = UsersTable
+	OwnerChangesTable.ForeignKeys[2].RefTable = UsersTable
+	OwnerChangesTable.ForeignKeys[3].RefTable = PoolsTable
+	OwnerChangesTable.ForeignKeys[4].RefTable = UsersTable
+	OwnerChangesTable.ForeignKeys[5].RefTable = AssignmentRulesTable
 	SourceTouchesTable.ForeignKeys[0].RefTable = LeadsTable
 	StagesTable.ForeignKeys[0].RefTable = PipelinesTable
 	StageChangesTable.ForeignKeys[0].RefTable = LeadsTable
@@ -1117,6 +1360,8 @@ func init() {
 	PoolTerritoriesTable.ForeignKeys[1].RefTable = TerritoriesTable
 	PoolTeamsTable.ForeignKeys[0].RefTable = PoolsTable
 	PoolTeamsTable.ForeignKeys[1].RefTable = TeamsTable
+	PoolAdminsTable.ForeignKeys[0].RefTable = PoolsTable
+	PoolAdminsTable.ForeignKeys[1].RefTable = UsersTable
 	UserTerritoriesTable.ForeignKeys[0].RefTable = UsersTable
 	UserTerritoriesTable.ForeignKeys[1].RefTable = TerritoriesTable
 }

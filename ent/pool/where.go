@@ -632,6 +632,29 @@ func HasTeamsWith(preds ...predicate.Team) predicate.Pool {
 	})
 }
 
+// HasAdmins applies the HasEdge predicate on the "admins" edge.
+func HasAdmins() predicate.Pool {
+	return predicate.Pool(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, AdminsTable, AdminsPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAdminsWith applies the HasEdge predicate on the "admins" edge with a given conditions (other predicates).
+func HasAdminsWith(preds ...predicate.User) predicate.Pool {
+	return predicate.Pool(func(s *sql.Selector) {
+		step := newAdminsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasLeads applies the HasEdge predicate on the "leads" edge.
 func HasLeads() predicate.Pool {
 	return predicate.Pool(func(s *sql.Selector) {

@@ -9,6 +9,12 @@ import (
 // APIKey is the predicate function for apikey builders.
 type APIKey func(*sql.Selector)
 
+// AssignmentRule is the predicate function for assignmentrule builders.
+type AssignmentRule func(*sql.Selector)
+
+// AssignmentTarget is the predicate function for assignmenttarget builders.
+type AssignmentTarget func(*sql.Selector)
+
 // AuditLog is the predicate function for auditlog builders.
 type AuditLog func(*sql.Selector)
 
@@ -36,6 +42,9 @@ type LostReason func(*sql.Selector)
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
 
+// OwnerChange is the predicate function for ownerchange builders.
+type OwnerChange func(*sql.Selector)
+
 // Partner is the predicate function for partner builders.
 type Partner func(*sql.Selector)
 
@@ -47,6 +56,12 @@ type PolicyRule func(*sql.Selector)
 
 // Pool is the predicate function for pool builders.
 type Pool func(*sql.Selector)
+
+// ScoreHit is the predicate function for scorehit builders.
+type ScoreHit func(*sql.Selector)
+
+// ScoringRule is the predicate function for scoringrule builders.
+type ScoringRule func(*sql.Selector)
 
 // SourceTouch is the predicate function for sourcetouch builders.
 type SourceTouch func(*sql.Selector)

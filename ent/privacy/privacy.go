@@ -134,6 +134,54 @@ func (f APIKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.APIKeyMutation", m)
 }
 
+// The AssignmentRuleQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AssignmentRuleQueryRuleFunc func(context.Context, *ent.AssignmentRuleQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AssignmentRuleQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AssignmentRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AssignmentRuleQuery", q)
+}
+
+// The AssignmentRuleMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AssignmentRuleMutationRuleFunc func(context.Context, *ent.AssignmentRuleMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AssignmentRuleMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AssignmentRuleMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AssignmentRuleMutation", m)
+}
+
+// The AssignmentTargetQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AssignmentTargetQueryRuleFunc func(context.Context, *ent.AssignmentTargetQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AssignmentTargetQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AssignmentTargetQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AssignmentTargetQuery", q)
+}
+
+// The AssignmentTargetMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AssignmentTargetMutationRuleFunc func(context.Context, *ent.AssignmentTargetMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AssignmentTargetMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AssignmentTargetMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AssignmentTargetMutation", m)
+}
+
 // The AuditLogQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AuditLogQueryRuleFunc func(context.Context, *ent.AuditLogQuery) error
@@ -350,6 +398,30 @@ func (f NotificationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NotificationMutation", m)
 }
 
+// The OwnerChangeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type OwnerChangeQueryRuleFunc func(context.Context, *ent.OwnerChangeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f OwnerChangeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OwnerChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.OwnerChangeQuery", q)
+}
+
+// The OwnerChangeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type OwnerChangeMutationRuleFunc func(context.Context, *ent.OwnerChangeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f OwnerChangeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.OwnerChangeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OwnerChangeMutation", m)
+}
+
 // The PartnerQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PartnerQueryRuleFunc func(context.Context, *ent.PartnerQuery) error
@@ -444,6 +516,54 @@ func (f PoolMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) 
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PoolMutation", m)
+}
+
+// The ScoreHitQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ScoreHitQueryRuleFunc func(context.Context, *ent.ScoreHitQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ScoreHitQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ScoreHitQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ScoreHitQuery", q)
+}
+
+// The ScoreHitMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ScoreHitMutationRuleFunc func(context.Context, *ent.ScoreHitMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ScoreHitMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ScoreHitMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ScoreHitMutation", m)
+}
+
+// The ScoringRuleQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ScoringRuleQueryRuleFunc func(context.Context, *ent.ScoringRuleQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ScoringRuleQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ScoringRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ScoringRuleQuery", q)
+}
+
+// The ScoringRuleMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ScoringRuleMutationRuleFunc func(context.Context, *ent.ScoringRuleMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ScoringRuleMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ScoringRuleMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ScoringRuleMutation", m)
 }
 
 // The SourceTouchQueryRuleFunc type is an adapter to allow the use of ordinary

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/apikey"
+	"github.com/scrmhq/scrm/ent/assignmentrule"
+	"github.com/scrmhq/scrm/ent/assignmenttarget"
 	"github.com/scrmhq/scrm/ent/auditlog"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
@@ -17,12 +19,15 @@ import (
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
+	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/schema"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
+	"github.com/scrmhq/scrm/ent/scorehit"
+	"github.com/scrmhq/scrm/ent/scoringrule"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -99,6 +104,114 @@ func init() {
 	apikeyDescID := apikeyMixinFields0[0].Descriptor()
 	// apikey.DefaultID holds the default value on creation for the id field.
 	apikey.DefaultID = apikeyDescID.Default.(func() uuid.UUID)
+	assignmentruleMixin := schema.AssignmentRule{}.Mixin()
+	assignmentrule.Policy = privacy.NewPolicies(assignmentruleMixin[1], schema.AssignmentRule{})
+	assignmentrule.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := assignmentrule.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	assignmentruleMixinHooks1 := assignmentruleMixin[1].Hooks()
+
+	assignmentrule.Hooks[1] = assignmentruleMixinHooks1[0]
+	assignmentruleMixinInters1 := assignmentruleMixin[1].Interceptors()
+	assignmentrule.Interceptors[0] = assignmentruleMixinInters1[0]
+	assignmentruleMixinFields0 := assignmentruleMixin[0].Fields()
+	_ = assignmentruleMixinFields0
+	assignmentruleMixinFields2 := assignmentruleMixin[2].Fields()
+	_ = assignmentruleMixinFields2
+	assignmentruleFields := schema.AssignmentRule{}.Fields()
+	_ = assignmentruleFields
+	// assignmentruleDescCreatedAt is the schema descriptor for created_at field.
+	assignmentruleDescCreatedAt := assignmentruleMixinFields2[0].Descriptor()
+	// assignmentrule.DefaultCreatedAt holds the default value on creation for the created_at field.
+	assignmentrule.DefaultCreatedAt = assignmentruleDescCreatedAt.Default.(func() time.Time)
+	// assignmentruleDescUpdatedAt is the schema descriptor for updated_at field.
+	assignmentruleDescUpdatedAt := assignmentruleMixinFields2[1].Descriptor()
+	// assignmentrule.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	assignmentrule.DefaultUpdatedAt = assignmentruleDescUpdatedAt.Default.(func() time.Time)
+	// assignmentrule.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	assignmentrule.UpdateDefaultUpdatedAt = assignmentruleDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// assignmentruleDescName is the schema descriptor for name field.
+	assignmentruleDescName := assignmentruleFields[0].Descriptor()
+	// assignmentrule.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	assignmentrule.NameValidator = func() func(string) error {
+		validators := assignmentruleDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// assignmentruleDescPriority is the schema descriptor for priority field.
+	assignmentruleDescPriority := assignmentruleFields[1].Descriptor()
+	// assignmentrule.DefaultPriority holds the default value on creation for the priority field.
+	assignmentrule.DefaultPriority = assignmentruleDescPriority.Default.(int)
+	// assignmentruleDescCondition is the schema descriptor for condition field.
+	assignmentruleDescCondition := assignmentruleFields[2].Descriptor()
+	// assignmentrule.DefaultCondition holds the default value on creation for the condition field.
+	assignmentrule.DefaultCondition = assignmentruleDescCondition.Default.(string)
+	// assignmentrule.ConditionValidator is a validator for the "condition" field. It is called by the builders before save.
+	assignmentrule.ConditionValidator = assignmentruleDescCondition.Validators[0].(func(string) error)
+	// assignmentruleDescDailyCap is the schema descriptor for daily_cap field.
+	assignmentruleDescDailyCap := assignmentruleFields[4].Descriptor()
+	// assignmentrule.DailyCapValidator is a validator for the "daily_cap" field. It is called by the builders before save.
+	assignmentrule.DailyCapValidator = assignmentruleDescDailyCap.Validators[0].(func(int) error)
+	// assignmentruleDescEnabled is the schema descriptor for enabled field.
+	assignmentruleDescEnabled := assignmentruleFields[6].Descriptor()
+	// assignmentrule.DefaultEnabled holds the default value on creation for the enabled field.
+	assignmentrule.DefaultEnabled = assignmentruleDescEnabled.Default.(bool)
+	// assignmentruleDescCursor is the schema descriptor for cursor field.
+	assignmentruleDescCursor := assignmentruleFields[7].Descriptor()
+	// assignmentrule.DefaultCursor holds the default value on creation for the cursor field.
+	assignmentrule.DefaultCursor = assignmentruleDescCursor.Default.(int64)
+	// assignmentruleDescID is the schema descriptor for id field.
+	assignmentruleDescID := assignmentruleMixinFields0[0].Descriptor()
+	// assignmentrule.DefaultID holds the default value on creation for the id field.
+	assignmentrule.DefaultID = assignmentruleDescID.Default.(func() uuid.UUID)
+	assignmenttargetMixin := schema.AssignmentTarget{}.Mixin()
+	assignmenttarget.Policy = privacy.NewPolicies(assignmenttargetMixin[1], schema.AssignmentTarget{})
+	assignmenttarget.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := assignmenttarget.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	assignmenttargetMixinHooks1 := assignmenttargetMixin[1].Hooks()
+
+	assignmenttarget.Hooks[1] = assignmenttargetMixinHooks1[0]
+	assignmenttargetMixinInters1 := assignmenttargetMixin[1].Interceptors()
+	assignmenttarget.Interceptors[0] = assignmenttargetMixinInters1[0]
+	assignmenttargetMixinFields0 := assignmenttargetMixin[0].Fields()
+	_ = assignmenttargetMixinFields0
+	assignmenttargetFields := schema.AssignmentTarget{}.Fields()
+	_ = assignmenttargetFields
+	// assignmenttargetDescWeight is the schema descriptor for weight field.
+	assignmenttargetDescWeight := assignmenttargetFields[2].Descriptor()
+	// assignmenttarget.DefaultWeight holds the default value on creation for the weight field.
+	assignmenttarget.DefaultWeight = assignmenttargetDescWeight.Default.(int)
+	// assignmenttarget.WeightValidator is a validator for the "weight" field. It is called by the builders before save.
+	assignmenttarget.WeightValidator = assignmenttargetDescWeight.Validators[0].(func(int) error)
+	// assignmenttargetDescCurrent is the schema descriptor for current field.
+	assignmenttargetDescCurrent := assignmenttargetFields[3].Descriptor()
+	// assignmenttarget.DefaultCurrent holds the default value on creation for the current field.
+	assignmenttarget.DefaultCurrent = assignmenttargetDescCurrent.Default.(int64)
+	// assignmenttargetDescID is the schema descriptor for id field.
+	assignmenttargetDescID := assignmenttargetMixinFields0[0].Descriptor()
+	// assignmenttarget.DefaultID holds the default value on creation for the id field.
+	assignmenttarget.DefaultID = assignmenttargetDescID.Default.(func() uuid.UUID)
 	auditlogMixin := schema.AuditLog{}.Mixin()
 	auditlog.Policy = privacy.NewPolicies(auditlogMixin[1], schema.AuditLog{})
 	auditlog.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -163,6 +276,10 @@ func init() {
 	deal.DefaultCurrency = dealDescCurrency.Default.(string)
 	// deal.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
 	deal.CurrencyValidator = dealDescCurrency.Validators[0].(func(string) error)
+	// dealDescRepurchase is the schema descriptor for repurchase field.
+	dealDescRepurchase := dealFields[5].Descriptor()
+	// deal.DefaultRepurchase holds the default value on creation for the repurchase field.
+	deal.DefaultRepurchase = dealDescRepurchase.Default.(bool)
 	// dealDescID is the schema descriptor for id field.
 	dealDescID := dealMixinFields0[0].Descriptor()
 	// deal.DefaultID holds the default value on creation for the id field.
@@ -538,6 +655,35 @@ func init() {
 	notificationDescID := notificationMixinFields0[0].Descriptor()
 	// notification.DefaultID holds the default value on creation for the id field.
 	notification.DefaultID = notificationDescID.Default.(func() uuid.UUID)
+	ownerchangeMixin := schema.OwnerChange{}.Mixin()
+	ownerchange.Policy = privacy.NewPolicies(ownerchangeMixin[1], schema.OwnerChange{})
+	ownerchange.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := ownerchange.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	ownerchangeMixinHooks1 := ownerchangeMixin[1].Hooks()
+
+	ownerchange.Hooks[1] = ownerchangeMixinHooks1[0]
+	ownerchangeMixinInters1 := ownerchangeMixin[1].Interceptors()
+	ownerchange.Interceptors[0] = ownerchangeMixinInters1[0]
+	ownerchangeMixinFields0 := ownerchangeMixin[0].Fields()
+	_ = ownerchangeMixinFields0
+	ownerchangeFields := schema.OwnerChange{}.Fields()
+	_ = ownerchangeFields
+	// ownerchangeDescReason is the schema descriptor for reason field.
+	ownerchangeDescReason := ownerchangeFields[8].Descriptor()
+	// ownerchange.DefaultReason holds the default value on creation for the reason field.
+	ownerchange.DefaultReason = ownerchangeDescReason.Default.(string)
+	// ownerchange.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	ownerchange.ReasonValidator = ownerchangeDescReason.Validators[0].(func(string) error)
+	// ownerchangeDescID is the schema descriptor for id field.
+	ownerchangeDescID := ownerchangeMixinFields0[0].Descriptor()
+	// ownerchange.DefaultID holds the default value on creation for the id field.
+	ownerchange.DefaultID = ownerchangeDescID.Default.(func() uuid.UUID)
 	partnerMixin := schema.Partner{}.Mixin()
 	partner.Policy = privacy.NewPolicies(partnerMixin[1], schema.Partner{})
 	partner.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -830,6 +976,112 @@ func init() {
 	poolDescID := poolMixinFields0[0].Descriptor()
 	// pool.DefaultID holds the default value on creation for the id field.
 	pool.DefaultID = poolDescID.Default.(func() uuid.UUID)
+	scorehitMixin := schema.ScoreHit{}.Mixin()
+	scorehit.Policy = privacy.NewPolicies(scorehitMixin[1], schema.ScoreHit{})
+	scorehit.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := scorehit.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	scorehitMixinHooks1 := scorehitMixin[1].Hooks()
+
+	scorehit.Hooks[1] = scorehitMixinHooks1[0]
+	scorehitMixinInters1 := scorehitMixin[1].Interceptors()
+	scorehit.Interceptors[0] = scorehitMixinInters1[0]
+	scorehitMixinFields0 := scorehitMixin[0].Fields()
+	_ = scorehitMixinFields0
+	scorehitFields := schema.ScoreHit{}.Fields()
+	_ = scorehitFields
+	// scorehitDescID is the schema descriptor for id field.
+	scorehitDescID := scorehitMixinFields0[0].Descriptor()
+	// scorehit.DefaultID holds the default value on creation for the id field.
+	scorehit.DefaultID = scorehitDescID.Default.(func() uuid.UUID)
+	scoringruleMixin := schema.ScoringRule{}.Mixin()
+	scoringrule.Policy = privacy.NewPolicies(scoringruleMixin[1], schema.ScoringRule{})
+	scoringrule.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := scoringrule.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	scoringruleMixinHooks1 := scoringruleMixin[1].Hooks()
+
+	scoringrule.Hooks[1] = scoringruleMixinHooks1[0]
+	scoringruleMixinInters1 := scoringruleMixin[1].Interceptors()
+	scoringrule.Interceptors[0] = scoringruleMixinInters1[0]
+	scoringruleMixinFields0 := scoringruleMixin[0].Fields()
+	_ = scoringruleMixinFields0
+	scoringruleMixinFields2 := scoringruleMixin[2].Fields()
+	_ = scoringruleMixinFields2
+	scoringruleFields := schema.ScoringRule{}.Fields()
+	_ = scoringruleFields
+	// scoringruleDescCreatedAt is the schema descriptor for created_at field.
+	scoringruleDescCreatedAt := scoringruleMixinFields2[0].Descriptor()
+	// scoringrule.DefaultCreatedAt holds the default value on creation for the created_at field.
+	scoringrule.DefaultCreatedAt = scoringruleDescCreatedAt.Default.(func() time.Time)
+	// scoringruleDescUpdatedAt is the schema descriptor for updated_at field.
+	scoringruleDescUpdatedAt := scoringruleMixinFields2[1].Descriptor()
+	// scoringrule.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	scoringrule.DefaultUpdatedAt = scoringruleDescUpdatedAt.Default.(func() time.Time)
+	// scoringrule.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	scoringrule.UpdateDefaultUpdatedAt = scoringruleDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// scoringruleDescName is the schema descriptor for name field.
+	scoringruleDescName := scoringruleFields[0].Descriptor()
+	// scoringrule.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	scoringrule.NameValidator = func() func(string) error {
+		validators := scoringruleDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// scoringruleDescCondition is the schema descriptor for condition field.
+	scoringruleDescCondition := scoringruleFields[1].Descriptor()
+	// scoringrule.ConditionValidator is a validator for the "condition" field. It is called by the builders before save.
+	scoringrule.ConditionValidator = func() func(string) error {
+		validators := scoringruleDescCondition.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(condition string) error {
+			for _, fn := range fns {
+				if err := fn(condition); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// scoringruleDescPoints is the schema descriptor for points field.
+	scoringruleDescPoints := scoringruleFields[2].Descriptor()
+	// scoringrule.PointsValidator is a validator for the "points" field. It is called by the builders before save.
+	scoringrule.PointsValidator = scoringruleDescPoints.Validators[0].(func(int) error)
+	// scoringruleDescDecayDays is the schema descriptor for decay_days field.
+	scoringruleDescDecayDays := scoringruleFields[3].Descriptor()
+	// scoringrule.DecayDaysValidator is a validator for the "decay_days" field. It is called by the builders before save.
+	scoringrule.DecayDaysValidator = scoringruleDescDecayDays.Validators[0].(func(int) error)
+	// scoringruleDescEnabled is the schema descriptor for enabled field.
+	scoringruleDescEnabled := scoringruleFields[4].Descriptor()
+	// scoringrule.DefaultEnabled holds the default value on creation for the enabled field.
+	scoringrule.DefaultEnabled = scoringruleDescEnabled.Default.(bool)
+	// scoringruleDescID is the schema descriptor for id field.
+	scoringruleDescID := scoringruleMixinFields0[0].Descriptor()
+	// scoringrule.DefaultID holds the default value on creation for the id field.
+	scoringrule.DefaultID = scoringruleDescID.Default.(func() uuid.UUID)
 	sourcetouchMixin := schema.SourceTouch{}.Mixin()
 	sourcetouch.Policy = privacy.NewPolicies(sourcetouchMixin[1], schema.SourceTouch{})
 	sourcetouch.Hooks[0] = func(next ent.Mutator) ent.Mutator {

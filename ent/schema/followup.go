@@ -70,6 +70,8 @@ func (Deal) Fields() []ent.Field {
 			Annotations(entgql.OrderField("AMOUNT")),
 		field.String("currency").Default("CNY").MaxRuneLen(3),
 		field.Time("closed_at").Annotations(entgql.OrderField("CLOSED_AT")),
+		// repurchase marks every deal of a lead after its first (复购).
+		field.Bool("repurchase").Default(false),
 		field.UUID("created_by_id", gidUUID).Optional().Nillable().Immutable().
 			Annotations(entgql.Skip()),
 	}

@@ -94,6 +94,8 @@ func (Lead) Edges() []ent.Edge {
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.To("deals", Deal.Type).
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("owner_changes", OwnerChange.Type).
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.To("touches", SourceTouch.Type).
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		edge.To("referrals", Lead.Type).From("referrer").Field("referrer_id").Unique().

@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -29,6 +30,8 @@ func (Pool) Fields() []ent.Field {
 		field.Int("remind_before_days").Optional().Nillable().NonNegative(),
 		field.Int("cooldown_days").Default(0).NonNegative(),
 		field.Int("protection_days").Default(0).NonNegative(),
+		// daily_claim_limit caps a rep's claims from this pool per day (the
+		// workspace's time zone), on top of the rep's own limit.
 		field.Int("daily_claim_limit").Optional().Nillable().NonNegative(),
 	}
 }
@@ -38,13 +41,19 @@ func (Pool) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("territories", Territory.Type),
 		edge.To("teams", Team.Type),
+		// admins manage the pool: they bypass its claim limits, cooldown and
+		// protection.
+		edge.To("admins", User.Type),
 		edge.From("leads", Lead.Type).Ref("pool").Annotations(entgql.Skip()),
 	}
 }
 
 // Indexes of the Pool.
 func (Pool) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("tenant_id", "name").Unique()}
+	return []ent.Index{
+		index.Fields("tenant_id", "name").Unique(),
+		index.Fields("tenant_id").Unique().Annotations(entsql.IndexWhere("is_default")),
+	}
 }
 
 // Annotations of the Pool.

@@ -44,6 +44,7 @@ func (User) Edges() []ent.Edge {
 		edge.From("partner", Partner.Type).Ref("users").Field("partner_id").Unique(),
 		edge.To("territories", Territory.Type),
 		edge.From("leads", Lead.Type).Ref("owner").Annotations(entgql.Skip()),
+		edge.From("admin_pools", Pool.Type).Ref("admins").Annotations(entgql.Skip()),
 	}
 }
 

@@ -50,6 +50,8 @@ const (
 	EdgeTerritories = "territories"
 	// EdgeLeads holds the string denoting the leads edge name in mutations.
 	EdgeLeads = "leads"
+	// EdgeAdminPools holds the string denoting the admin_pools edge name in mutations.
+	EdgeAdminPools = "admin_pools"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// TeamTable is the table that holds the team relation/edge.
@@ -78,6 +80,11 @@ const (
 	LeadsInverseTable = "leads"
 	// LeadsColumn is the table column denoting the leads relation/edge.
 	LeadsColumn = "owner_id"
+	// AdminPoolsTable is the table that holds the admin_pools relation/edge. The primary key declared below.
+	AdminPoolsTable = "pool_admins"
+	// AdminPoolsInverseTable is the table name for the Pool entity.
+	// It exists in this package in order to avoid circular dependency with the "pool" package.
+	AdminPoolsInverseTable = "pools"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -102,6 +109,9 @@ var (
 	// TerritoriesPrimaryKey and TerritoriesColumn2 are the table columns denoting the
 	// primary key for the territories relation (M2M).
 	TerritoriesPrimaryKey = []string{"user_id", "territory_id"}
+	// AdminPoolsPrimaryKey and AdminPoolsColumn2 are the table columns denoting the
+	// primary key for the admin_pools relation (M2M).
+	AdminPoolsPrimaryKey = []string{"pool_id", "user_id"}
 )
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -258,6 +268,20 @@ func ByLeads(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newLeadsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByAdminPoolsCount orders the results by admin_pools count.
+func ByAdminPoolsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAdminPoolsStep(), opts...)
+	}
+}
+
+// ByAdminPools orders the results by admin_pools terms.
+func ByAdminPools(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAdminPoolsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newTeamStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -284,5 +308,12 @@ func newLeadsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(LeadsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, true, LeadsTable, LeadsColumn),
+	)
+}
+func newAdminPoolsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AdminPoolsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, AdminPoolsTable, AdminPoolsPrimaryKey...),
 	)
 }

@@ -723,6 +723,29 @@ func HasLeadsWith(preds ...predicate.Lead) predicate.User {
 	})
 }
 
+// HasAdminPools applies the HasEdge predicate on the "admin_pools" edge.
+func HasAdminPools() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, AdminPoolsTable, AdminPoolsPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAdminPoolsWith applies the HasEdge predicate on the "admin_pools" edge with a given conditions (other predicates).
+func HasAdminPoolsWith(preds ...predicate.Pool) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newAdminPoolsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.User) predicate.User {
 	return predicate.User(sql.AndPredicates(predicates...))

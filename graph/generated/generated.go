@@ -17,9 +17,11 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/assignmentrule"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/suppression"
@@ -66,22 +68,47 @@ type ComplexityRoot struct {
 		UpdatedAt   func(childComplexity int) int
 	}
 
+	AssignmentRule struct {
+		Condition      func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		DailyCap       func(childComplexity int) int
+		Enabled        func(childComplexity int) int
+		FallbackPool   func(childComplexity int) int
+		FallbackPoolID func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Priority       func(childComplexity int) int
+		Strategy       func(childComplexity int) int
+		Targets        func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+	}
+
+	AssignmentTarget struct {
+		ID     func(childComplexity int) int
+		Rule   func(childComplexity int) int
+		RuleID func(childComplexity int) int
+		User   func(childComplexity int) int
+		UserID func(childComplexity int) int
+		Weight func(childComplexity int) int
+	}
+
 	CreateAPIKeyPayload struct {
 		APIKey func(childComplexity int) int
 		Key    func(childComplexity int) int
 	}
 
 	Deal struct {
-		Amount    func(childComplexity int) int
-		ClosedAt  func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		Currency  func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Lead      func(childComplexity int) int
-		LeadID    func(childComplexity int) int
-		Owner     func(childComplexity int) int
-		OwnerID   func(childComplexity int) int
-		UpdatedAt func(childComplexity int) int
+		Amount     func(childComplexity int) int
+		ClosedAt   func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		Currency   func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Lead       func(childComplexity int) int
+		LeadID     func(childComplexity int) int
+		Owner      func(childComplexity int) int
+		OwnerID    func(childComplexity int) int
+		Repurchase func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
 	}
 
 	EventError struct {
@@ -161,6 +188,7 @@ type ComplexityRoot struct {
 		Name              func(childComplexity int) int
 		OpenID            func(childComplexity int) int
 		Owner             func(childComplexity int) int
+		OwnerChanges      func(childComplexity int) int
 		OwnerID           func(childComplexity int) int
 		Partner           func(childComplexity int) int
 		PartnerID         func(childComplexity int) int
@@ -267,6 +295,37 @@ type ComplexityRoot struct {
 		UserID      func(childComplexity int) int
 	}
 
+	OwnerChange struct {
+		Actor      func(childComplexity int) int
+		ActorID    func(childComplexity int) int
+		At         func(childComplexity int) int
+		By         func(childComplexity int) int
+		FromUser   func(childComplexity int) int
+		FromUserID func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		Lead       func(childComplexity int) int
+		LeadID     func(childComplexity int) int
+		Pool       func(childComplexity int) int
+		PoolID     func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		Rule       func(childComplexity int) int
+		RuleID     func(childComplexity int) int
+		ToUser     func(childComplexity int) int
+		ToUserID   func(childComplexity int) int
+	}
+
+	OwnerChangeConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OwnerChangeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -300,6 +359,7 @@ type ComplexityRoot struct {
 	}
 
 	Pool struct {
+		Admins                func(childComplexity int) int
 		CooldownDays          func(childComplexity int) int
 		CreatedAt             func(childComplexity int) int
 		DailyClaimLimit       func(childComplexity int) int
@@ -317,6 +377,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APIKeys          func(childComplexity int) int
+		AssignmentRules  func(childComplexity int) int
 		FieldDefinitions func(childComplexity int, entity fielddefinition.Entity, includeArchived *bool) int
 		Leads            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput, orderByAttribute *model.AttributeOrderInput) int
 		LostReasons      func(childComplexity int) int
@@ -328,6 +389,7 @@ type ComplexityRoot struct {
 		Permissions      func(childComplexity int, role *string) int
 		Pipelines        func(childComplexity int) int
 		Pools            func(childComplexity int) int
+		ScoringRules     func(childComplexity int) int
 		TagGroups        func(childComplexity int) int
 		Tags             func(childComplexity int) int
 		Teams            func(childComplexity int) int
@@ -339,6 +401,17 @@ type ComplexityRoot struct {
 		Code    func(childComplexity int) int
 		Field   func(childComplexity int) int
 		Message func(childComplexity int) int
+	}
+
+	ScoringRule struct {
+		Condition func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		DecayDays func(childComplexity int) int
+		Enabled   func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Points    func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
 	}
 
 	SourceTouch struct {
@@ -541,10 +614,12 @@ type QueryResolver interface {
 	Node(ctx context.Context, id uuid.UUID) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []uuid.UUID) ([]ent.Noder, error)
 	APIKeys(ctx context.Context) ([]*ent.APIKey, error)
+	AssignmentRules(ctx context.Context) ([]*ent.AssignmentRule, error)
 	LostReasons(ctx context.Context) ([]*ent.LostReason, error)
 	Partners(ctx context.Context) ([]*ent.Partner, error)
 	Pipelines(ctx context.Context) ([]*ent.Pipeline, error)
 	Pools(ctx context.Context) ([]*ent.Pool, error)
+	ScoringRules(ctx context.Context) ([]*ent.ScoringRule, error)
 	Tags(ctx context.Context) ([]*ent.Tag, error)
 	TagGroups(ctx context.Context) ([]*ent.TagGroup, error)
 	Teams(ctx context.Context) ([]*ent.Team, error)
@@ -648,6 +723,116 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.APIKey.UpdatedAt(childComplexity), true
 
+	case "AssignmentRule.condition":
+		if e.ComplexityRoot.AssignmentRule.Condition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentRule.Condition(childComplexity), true
+	case "AssignmentRule.createdAt":
+		if e.ComplexityRoot.AssignmentRule.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentRule.CreatedAt(childComplexity), true
+	case "AssignmentRule.dailyCap":
+		if e.ComplexityRoot.AssignmentRule.DailyCap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentRule.DailyCap(childComplexity), true
+	case "AssignmentRule.enabled":
+		if e.ComplexityRoot.AssignmentRule.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentRule.Enabled(childComplexity), true
+	case "AssignmentRule.fallbackPool":
+		if e.ComplexityRoot.AssignmentRule.FallbackPool == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentRule.FallbackPool(childComplexity), true
+	case "AssignmentRule.fallbackPoolID":
+		if e.ComplexityRoot.AssignmentRule.FallbackPoolID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentRule.FallbackPoolID(childComplexity), true
+	case "AssignmentRule.id":
+		if e.ComplexityRoot.AssignmentRule.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentRule.ID(childComplexity), true
+	case "AssignmentRule.name":
+		if e.ComplexityRoot.AssignmentRule.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentRule.Name(childComplexity), true
+	case "AssignmentRule.priority":
+		if e.ComplexityRoot.AssignmentRule.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentRule.Priority(childComplexity), true
+	case "AssignmentRule.strategy":
+		if e.ComplexityRoot.AssignmentRule.Strategy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentRule.Strategy(childComplexity), true
+	case "AssignmentRule.targets":
+		if e.ComplexityRoot.AssignmentRule.Targets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentRule.Targets(childComplexity), true
+	case "AssignmentRule.updatedAt":
+		if e.ComplexityRoot.AssignmentRule.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentRule.UpdatedAt(childComplexity), true
+
+	case "AssignmentTarget.id":
+		if e.ComplexityRoot.AssignmentTarget.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentTarget.ID(childComplexity), true
+	case "AssignmentTarget.rule":
+		if e.ComplexityRoot.AssignmentTarget.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentTarget.Rule(childComplexity), true
+	case "AssignmentTarget.ruleID":
+		if e.ComplexityRoot.AssignmentTarget.RuleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentTarget.RuleID(childComplexity), true
+	case "AssignmentTarget.user":
+		if e.ComplexityRoot.AssignmentTarget.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentTarget.User(childComplexity), true
+	case "AssignmentTarget.userID":
+		if e.ComplexityRoot.AssignmentTarget.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentTarget.UserID(childComplexity), true
+	case "AssignmentTarget.weight":
+		if e.ComplexityRoot.AssignmentTarget.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignmentTarget.Weight(childComplexity), true
+
 	case "CreateAPIKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateAPIKeyPayload.APIKey == nil {
 			break
@@ -715,6 +900,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Deal.OwnerID(childComplexity), true
+	case "Deal.repurchase":
+		if e.ComplexityRoot.Deal.Repurchase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deal.Repurchase(childComplexity), true
 	case "Deal.updatedAt":
 		if e.ComplexityRoot.Deal.UpdatedAt == nil {
 			break
@@ -1076,6 +1267,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.Owner(childComplexity), true
+	case "Lead.ownerChanges":
+		if e.ComplexityRoot.Lead.OwnerChanges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.OwnerChanges(childComplexity), true
 	case "Lead.ownerID":
 		if e.ComplexityRoot.Lead.OwnerID == nil {
 			break
@@ -1784,6 +1981,141 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Notification.UserID(childComplexity), true
 
+	case "OwnerChange.actor":
+		if e.ComplexityRoot.OwnerChange.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChange.Actor(childComplexity), true
+	case "OwnerChange.actorID":
+		if e.ComplexityRoot.OwnerChange.ActorID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChange.ActorID(childComplexity), true
+	case "OwnerChange.at":
+		if e.ComplexityRoot.OwnerChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChange.At(childComplexity), true
+	case "OwnerChange.by":
+		if e.ComplexityRoot.OwnerChange.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChange.By(childComplexity), true
+	case "OwnerChange.fromUser":
+		if e.ComplexityRoot.OwnerChange.FromUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChange.FromUser(childComplexity), true
+	case "OwnerChange.fromUserID":
+		if e.ComplexityRoot.OwnerChange.FromUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChange.FromUserID(childComplexity), true
+	case "OwnerChange.id":
+		if e.ComplexityRoot.OwnerChange.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChange.ID(childComplexity), true
+	case "OwnerChange.kind":
+		if e.ComplexityRoot.OwnerChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChange.Kind(childComplexity), true
+	case "OwnerChange.lead":
+		if e.ComplexityRoot.OwnerChange.Lead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChange.Lead(childComplexity), true
+	case "OwnerChange.leadID":
+		if e.ComplexityRoot.OwnerChange.LeadID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChange.LeadID(childComplexity), true
+	case "OwnerChange.pool":
+		if e.ComplexityRoot.OwnerChange.Pool == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChange.Pool(childComplexity), true
+	case "OwnerChange.poolID":
+		if e.ComplexityRoot.OwnerChange.PoolID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChange.PoolID(childComplexity), true
+	case "OwnerChange.reason":
+		if e.ComplexityRoot.OwnerChange.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChange.Reason(childComplexity), true
+	case "OwnerChange.rule":
+		if e.ComplexityRoot.OwnerChange.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChange.Rule(childComplexity), true
+	case "OwnerChange.ruleID":
+		if e.ComplexityRoot.OwnerChange.RuleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChange.RuleID(childComplexity), true
+	case "OwnerChange.toUser":
+		if e.ComplexityRoot.OwnerChange.ToUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChange.ToUser(childComplexity), true
+	case "OwnerChange.toUserID":
+		if e.ComplexityRoot.OwnerChange.ToUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChange.ToUserID(childComplexity), true
+
+	case "OwnerChangeConnection.edges":
+		if e.ComplexityRoot.OwnerChangeConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChangeConnection.Edges(childComplexity), true
+	case "OwnerChangeConnection.pageInfo":
+		if e.ComplexityRoot.OwnerChangeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChangeConnection.PageInfo(childComplexity), true
+	case "OwnerChangeConnection.totalCount":
+		if e.ComplexityRoot.OwnerChangeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChangeConnection.TotalCount(childComplexity), true
+
+	case "OwnerChangeEdge.cursor":
+		if e.ComplexityRoot.OwnerChangeEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChangeEdge.Cursor(childComplexity), true
+	case "OwnerChangeEdge.node":
+		if e.ComplexityRoot.OwnerChangeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerChangeEdge.Node(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -1913,6 +2245,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Pipeline.UpdatedAt(childComplexity), true
 
+	case "Pool.admins":
+		if e.ComplexityRoot.Pool.Admins == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pool.Admins(childComplexity), true
 	case "Pool.cooldownDays":
 		if e.ComplexityRoot.Pool.CooldownDays == nil {
 			break
@@ -1998,6 +2336,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APIKeys(childComplexity), true
+	case "Query.assignmentRules":
+		if e.ComplexityRoot.Query.AssignmentRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.AssignmentRules(childComplexity), true
 	case "Query.fieldDefinitions":
 		if e.ComplexityRoot.Query.FieldDefinitions == nil {
 			break
@@ -2095,6 +2439,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Pools(childComplexity), true
+	case "Query.scoringRules":
+		if e.ComplexityRoot.Query.ScoringRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ScoringRules(childComplexity), true
 	case "Query.tagGroups":
 		if e.ComplexityRoot.Query.TagGroups == nil {
 			break
@@ -2149,6 +2499,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RowError.Message(childComplexity), true
+
+	case "ScoringRule.condition":
+		if e.ComplexityRoot.ScoringRule.Condition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoringRule.Condition(childComplexity), true
+	case "ScoringRule.createdAt":
+		if e.ComplexityRoot.ScoringRule.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoringRule.CreatedAt(childComplexity), true
+	case "ScoringRule.decayDays":
+		if e.ComplexityRoot.ScoringRule.DecayDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoringRule.DecayDays(childComplexity), true
+	case "ScoringRule.enabled":
+		if e.ComplexityRoot.ScoringRule.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoringRule.Enabled(childComplexity), true
+	case "ScoringRule.id":
+		if e.ComplexityRoot.ScoringRule.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoringRule.ID(childComplexity), true
+	case "ScoringRule.name":
+		if e.ComplexityRoot.ScoringRule.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoringRule.Name(childComplexity), true
+	case "ScoringRule.points":
+		if e.ComplexityRoot.ScoringRule.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoringRule.Points(childComplexity), true
+	case "ScoringRule.updatedAt":
+		if e.ComplexityRoot.ScoringRule.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoringRule.UpdatedAt(childComplexity), true
 
 	case "SourceTouch.at":
 		if e.ComplexityRoot.SourceTouch.At == nil {
@@ -2781,6 +3180,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("APIKeyOrder", ec.unmarshalInputAPIKeyOrder),
 			graphql.NewInputUnmarshaler("APIKeyWhereInput", ec.unmarshalInputAPIKeyWhereInput),
+			graphql.NewInputUnmarshaler("AssignmentRuleOrder", ec.unmarshalInputAssignmentRuleOrder),
+			graphql.NewInputUnmarshaler("AssignmentRuleWhereInput", ec.unmarshalInputAssignmentRuleWhereInput),
 			graphql.NewInputUnmarshaler("AttributeOrderInput", ec.unmarshalInputAttributeOrderInput),
 			graphql.NewInputUnmarshaler("AttributePredicateInput", ec.unmarshalInputAttributePredicateInput),
 			graphql.NewInputUnmarshaler("CreateAPIKeyInput", ec.unmarshalInputCreateAPIKeyInput),
@@ -2811,12 +3212,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LostReasonWhereInput", ec.unmarshalInputLostReasonWhereInput),
 			graphql.NewInputUnmarshaler("NotificationOrder", ec.unmarshalInputNotificationOrder),
 			graphql.NewInputUnmarshaler("NotificationWhereInput", ec.unmarshalInputNotificationWhereInput),
+			graphql.NewInputUnmarshaler("OwnerChangeWhereInput", ec.unmarshalInputOwnerChangeWhereInput),
 			graphql.NewInputUnmarshaler("PartnerOrder", ec.unmarshalInputPartnerOrder),
 			graphql.NewInputUnmarshaler("PartnerWhereInput", ec.unmarshalInputPartnerWhereInput),
 			graphql.NewInputUnmarshaler("PipelineOrder", ec.unmarshalInputPipelineOrder),
 			graphql.NewInputUnmarshaler("PipelineWhereInput", ec.unmarshalInputPipelineWhereInput),
 			graphql.NewInputUnmarshaler("PoolOrder", ec.unmarshalInputPoolOrder),
 			graphql.NewInputUnmarshaler("PoolWhereInput", ec.unmarshalInputPoolWhereInput),
+			graphql.NewInputUnmarshaler("ScoringRuleOrder", ec.unmarshalInputScoringRuleOrder),
+			graphql.NewInputUnmarshaler("ScoringRuleWhereInput", ec.unmarshalInputScoringRuleWhereInput),
 			graphql.NewInputUnmarshaler("SourceTouchWhereInput", ec.unmarshalInputSourceTouchWhereInput),
 			graphql.NewInputUnmarshaler("StageChangeWhereInput", ec.unmarshalInputStageChangeWhereInput),
 			graphql.NewInputUnmarshaler("StageInput", ec.unmarshalInputStageInput),
@@ -3066,6 +3470,184 @@ input APIKeyWhereInput {
   hasCreatedBy: Boolean
   hasCreatedByWith: [UserWhereInput!]
 }
+type AssignmentRule implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  name: String!
+  priority: Int!
+  condition: String!
+  strategy: AssignmentStrategy!
+  dailyCap: Int
+  fallbackPoolID: ID
+  enabled: Boolean!
+  fallbackPool: Pool
+  targets: [AssignmentTarget!]
+}
+"""
+Ordering options for AssignmentRule connections
+"""
+input AssignmentRuleOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order AssignmentRules.
+  """
+  field: AssignmentRuleOrderField!
+}
+"""
+Properties by which AssignmentRule connections can be ordered.
+"""
+enum AssignmentRuleOrderField {
+  CREATED_AT
+  UPDATED_AT
+  PRIORITY
+}
+"""
+AssignmentRuleWhereInput is used for filtering AssignmentRule objects.
+Input was generated by ent.
+"""
+input AssignmentRuleWhereInput {
+  not: AssignmentRuleWhereInput
+  and: [AssignmentRuleWhereInput!]
+  or: [AssignmentRuleWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  priority field predicates
+  """
+  priority: Int
+  priorityNEQ: Int
+  priorityIn: [Int!]
+  priorityNotIn: [Int!]
+  priorityGT: Int
+  priorityGTE: Int
+  priorityLT: Int
+  priorityLTE: Int
+  """
+  condition field predicates
+  """
+  condition: String
+  conditionNEQ: String
+  conditionIn: [String!]
+  conditionNotIn: [String!]
+  conditionGT: String
+  conditionGTE: String
+  conditionLT: String
+  conditionLTE: String
+  conditionContains: String
+  conditionHasPrefix: String
+  conditionHasSuffix: String
+  conditionEqualFold: String
+  conditionContainsFold: String
+  """
+  strategy field predicates
+  """
+  strategy: AssignmentStrategy
+  strategyNEQ: AssignmentStrategy
+  strategyIn: [AssignmentStrategy!]
+  strategyNotIn: [AssignmentStrategy!]
+  """
+  daily_cap field predicates
+  """
+  dailyCap: Int
+  dailyCapNEQ: Int
+  dailyCapIn: [Int!]
+  dailyCapNotIn: [Int!]
+  dailyCapGT: Int
+  dailyCapGTE: Int
+  dailyCapLT: Int
+  dailyCapLTE: Int
+  dailyCapIsNil: Boolean
+  dailyCapNotNil: Boolean
+  """
+  fallback_pool_id field predicates
+  """
+  fallbackPoolID: ID
+  fallbackPoolIDNEQ: ID
+  fallbackPoolIDIn: [ID!]
+  fallbackPoolIDNotIn: [ID!]
+  fallbackPoolIDIsNil: Boolean
+  fallbackPoolIDNotNil: Boolean
+  """
+  enabled field predicates
+  """
+  enabled: Boolean
+  enabledNEQ: Boolean
+  """
+  fallback_pool edge predicates
+  """
+  hasFallbackPool: Boolean
+  hasFallbackPoolWith: [PoolWhereInput!]
+}
+"""
+AssignmentStrategy is enum for the field strategy
+"""
+enum AssignmentStrategy @goModel(model: "github.com/scrmhq/scrm/ent/assignmentrule.Strategy") {
+  ROUND_ROBIN
+  WEIGHTED
+  LEAST_LOADED
+  SCORE_TIER
+  ORIGINAL_OWNER
+  TERRITORY
+}
+type AssignmentTarget implements Node {
+  id: ID!
+  ruleID: ID!
+  userID: ID!
+  weight: Int!
+  rule: AssignmentRule!
+  user: User!
+}
 """
 Define a Relay Cursor type:
 https://relay.dev/graphql/connections.htm#sec-Cursor
@@ -3080,6 +3662,7 @@ type Deal implements Node {
   amount: Float!
   currency: String!
   closedAt: Time!
+  repurchase: Boolean!
   lead: Lead!
   owner: User
 }
@@ -3200,6 +3783,11 @@ input DealWhereInput {
   closedAtGTE: Time
   closedAtLT: Time
   closedAtLTE: Time
+  """
+  repurchase field predicates
+  """
+  repurchase: Boolean
+  repurchaseNEQ: Boolean
   """
   lead edge predicates
   """
@@ -3698,6 +4286,7 @@ type Lead implements Node {
   stageChanges: [StageChange!]
   followUps: [FollowUp!]
   deals: [Deal!]
+  ownerChanges: [OwnerChange!]
   referrer: Lead
   referrals: [Lead!]
 }
@@ -4338,6 +4927,216 @@ enum OrderDirection {
   """
   DESC
 }
+type OwnerChange implements Node {
+  id: ID!
+  leadID: ID!
+  fromUserID: ID
+  toUserID: ID
+  poolID: ID
+  kind: OwnerChangeKind!
+  by: OwnerChangeBy!
+  actorID: ID
+  ruleID: ID
+  reason: String!
+  at: Time!
+  lead: Lead!
+  fromUser: User
+  toUser: User
+  pool: Pool
+  actor: User
+  rule: AssignmentRule
+}
+"""
+OwnerChangeBy is enum for the field by
+"""
+enum OwnerChangeBy @goModel(model: "github.com/scrmhq/scrm/ent/ownerchange.By") {
+  USER
+  RULE
+  SYSTEM
+}
+"""
+A connection to a list of items.
+"""
+type OwnerChangeConnection {
+  """
+  A list of edges.
+  """
+  edges: [OwnerChangeEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type OwnerChangeEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: OwnerChange
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+OwnerChangeKind is enum for the field kind
+"""
+enum OwnerChangeKind @goModel(model: "github.com/scrmhq/scrm/ent/ownerchange.Kind") {
+  CLAIM
+  RELEASE
+  ASSIGN
+  AUTO_ASSIGN
+  RECYCLE
+}
+"""
+OwnerChangeWhereInput is used for filtering OwnerChange objects.
+Input was generated by ent.
+"""
+input OwnerChangeWhereInput {
+  not: OwnerChangeWhereInput
+  and: [OwnerChangeWhereInput!]
+  or: [OwnerChangeWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  lead_id field predicates
+  """
+  leadID: ID
+  leadIDNEQ: ID
+  leadIDIn: [ID!]
+  leadIDNotIn: [ID!]
+  """
+  from_user_id field predicates
+  """
+  fromUserID: ID
+  fromUserIDNEQ: ID
+  fromUserIDIn: [ID!]
+  fromUserIDNotIn: [ID!]
+  fromUserIDIsNil: Boolean
+  fromUserIDNotNil: Boolean
+  """
+  to_user_id field predicates
+  """
+  toUserID: ID
+  toUserIDNEQ: ID
+  toUserIDIn: [ID!]
+  toUserIDNotIn: [ID!]
+  toUserIDIsNil: Boolean
+  toUserIDNotNil: Boolean
+  """
+  pool_id field predicates
+  """
+  poolID: ID
+  poolIDNEQ: ID
+  poolIDIn: [ID!]
+  poolIDNotIn: [ID!]
+  poolIDIsNil: Boolean
+  poolIDNotNil: Boolean
+  """
+  kind field predicates
+  """
+  kind: OwnerChangeKind
+  kindNEQ: OwnerChangeKind
+  kindIn: [OwnerChangeKind!]
+  kindNotIn: [OwnerChangeKind!]
+  """
+  by field predicates
+  """
+  by: OwnerChangeBy
+  byNEQ: OwnerChangeBy
+  byIn: [OwnerChangeBy!]
+  byNotIn: [OwnerChangeBy!]
+  """
+  actor_id field predicates
+  """
+  actorID: ID
+  actorIDNEQ: ID
+  actorIDIn: [ID!]
+  actorIDNotIn: [ID!]
+  actorIDIsNil: Boolean
+  actorIDNotNil: Boolean
+  """
+  rule_id field predicates
+  """
+  ruleID: ID
+  ruleIDNEQ: ID
+  ruleIDIn: [ID!]
+  ruleIDNotIn: [ID!]
+  ruleIDIsNil: Boolean
+  ruleIDNotNil: Boolean
+  """
+  reason field predicates
+  """
+  reason: String
+  reasonNEQ: String
+  reasonIn: [String!]
+  reasonNotIn: [String!]
+  reasonGT: String
+  reasonGTE: String
+  reasonLT: String
+  reasonLTE: String
+  reasonContains: String
+  reasonHasPrefix: String
+  reasonHasSuffix: String
+  reasonEqualFold: String
+  reasonContainsFold: String
+  """
+  at field predicates
+  """
+  at: Time
+  atNEQ: Time
+  atIn: [Time!]
+  atNotIn: [Time!]
+  atGT: Time
+  atGTE: Time
+  atLT: Time
+  atLTE: Time
+  """
+  lead edge predicates
+  """
+  hasLead: Boolean
+  hasLeadWith: [LeadWhereInput!]
+  """
+  from_user edge predicates
+  """
+  hasFromUser: Boolean
+  hasFromUserWith: [UserWhereInput!]
+  """
+  to_user edge predicates
+  """
+  hasToUser: Boolean
+  hasToUserWith: [UserWhereInput!]
+  """
+  pool edge predicates
+  """
+  hasPool: Boolean
+  hasPoolWith: [PoolWhereInput!]
+  """
+  actor edge predicates
+  """
+  hasActor: Boolean
+  hasActorWith: [UserWhereInput!]
+  """
+  rule edge predicates
+  """
+  hasRule: Boolean
+  hasRuleWith: [AssignmentRuleWhereInput!]
+}
 """
 Information about pagination in a connection.
 https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
@@ -4572,6 +5371,7 @@ type Pool implements Node {
   dailyClaimLimit: Int
   territories: [Territory!]
   teams: [Team!]
+  admins: [User!]
 }
 """
 Ordering options for Pool connections
@@ -4739,6 +5539,11 @@ input PoolWhereInput {
   """
   hasTeams: Boolean
   hasTeamsWith: [TeamWhereInput!]
+  """
+  admins edge predicates
+  """
+  hasAdmins: Boolean
+  hasAdminsWith: [UserWhereInput!]
 }
 type Query {
   """
@@ -4760,10 +5565,12 @@ type Query {
     ids: [ID!]!
   ): [Node]!
   apiKeys: [APIKey!]!
+  assignmentRules: [AssignmentRule!]!
   lostReasons: [LostReason!]!
   partners: [Partner!]!
   pipelines: [Pipeline!]!
   pools: [Pool!]!
+  scoringRules: [ScoringRule!]!
   tags: [Tag!]!
   tagGroups: [TagGroup!]!
   teams: [Team!]!
@@ -4799,6 +5606,139 @@ type Query {
     """
     where: UserWhereInput
   ): UserConnection!
+}
+type ScoringRule implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  name: String!
+  condition: String!
+  points: Int!
+  decayDays: Int
+  enabled: Boolean!
+}
+"""
+Ordering options for ScoringRule connections
+"""
+input ScoringRuleOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order ScoringRules.
+  """
+  field: ScoringRuleOrderField!
+}
+"""
+Properties by which ScoringRule connections can be ordered.
+"""
+enum ScoringRuleOrderField {
+  CREATED_AT
+  UPDATED_AT
+}
+"""
+ScoringRuleWhereInput is used for filtering ScoringRule objects.
+Input was generated by ent.
+"""
+input ScoringRuleWhereInput {
+  not: ScoringRuleWhereInput
+  and: [ScoringRuleWhereInput!]
+  or: [ScoringRuleWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  condition field predicates
+  """
+  condition: String
+  conditionNEQ: String
+  conditionIn: [String!]
+  conditionNotIn: [String!]
+  conditionGT: String
+  conditionGTE: String
+  conditionLT: String
+  conditionLTE: String
+  conditionContains: String
+  conditionHasPrefix: String
+  conditionHasSuffix: String
+  conditionEqualFold: String
+  conditionContainsFold: String
+  """
+  points field predicates
+  """
+  points: Int
+  pointsNEQ: Int
+  pointsIn: [Int!]
+  pointsNotIn: [Int!]
+  pointsGT: Int
+  pointsGTE: Int
+  pointsLT: Int
+  pointsLTE: Int
+  """
+  decay_days field predicates
+  """
+  decayDays: Int
+  decayDaysNEQ: Int
+  decayDaysIn: [Int!]
+  decayDaysNotIn: [Int!]
+  decayDaysGT: Int
+  decayDaysGTE: Int
+  decayDaysLT: Int
+  decayDaysLTE: Int
+  decayDaysIsNil: Boolean
+  decayDaysNotNil: Boolean
+  """
+  enabled field predicates
+  """
+  enabled: Boolean
+  enabledNEQ: Boolean
 }
 type SourceTouch implements Node {
   id: ID!
@@ -6668,6 +7608,54 @@ func (ec *executionContext) childFields_APIKey(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type APIKey", field.Name)
 }
 
+func (ec *executionContext) childFields_AssignmentRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AssignmentRule_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_AssignmentRule_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_AssignmentRule_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_AssignmentRule_name(ctx, field)
+	case "priority":
+		return ec.fieldContext_AssignmentRule_priority(ctx, field)
+	case "condition":
+		return ec.fieldContext_AssignmentRule_condition(ctx, field)
+	case "strategy":
+		return ec.fieldContext_AssignmentRule_strategy(ctx, field)
+	case "dailyCap":
+		return ec.fieldContext_AssignmentRule_dailyCap(ctx, field)
+	case "fallbackPoolID":
+		return ec.fieldContext_AssignmentRule_fallbackPoolID(ctx, field)
+	case "enabled":
+		return ec.fieldContext_AssignmentRule_enabled(ctx, field)
+	case "fallbackPool":
+		return ec.fieldContext_AssignmentRule_fallbackPool(ctx, field)
+	case "targets":
+		return ec.fieldContext_AssignmentRule_targets(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AssignmentRule", field.Name)
+}
+
+func (ec *executionContext) childFields_AssignmentTarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AssignmentTarget_id(ctx, field)
+	case "ruleID":
+		return ec.fieldContext_AssignmentTarget_ruleID(ctx, field)
+	case "userID":
+		return ec.fieldContext_AssignmentTarget_userID(ctx, field)
+	case "weight":
+		return ec.fieldContext_AssignmentTarget_weight(ctx, field)
+	case "rule":
+		return ec.fieldContext_AssignmentTarget_rule(ctx, field)
+	case "user":
+		return ec.fieldContext_AssignmentTarget_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AssignmentTarget", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateAPIKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "apiKey":
@@ -6696,6 +7684,8 @@ func (ec *executionContext) childFields_Deal(ctx context.Context, field graphql.
 		return ec.fieldContext_Deal_currency(ctx, field)
 	case "closedAt":
 		return ec.fieldContext_Deal_closedAt(ctx, field)
+	case "repurchase":
+		return ec.fieldContext_Deal_repurchase(ctx, field)
 	case "lead":
 		return ec.fieldContext_Deal_lead(ctx, field)
 	case "owner":
@@ -6896,6 +7886,8 @@ func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.
 		return ec.fieldContext_Lead_followUps(ctx, field)
 	case "deals":
 		return ec.fieldContext_Lead_deals(ctx, field)
+	case "ownerChanges":
+		return ec.fieldContext_Lead_ownerChanges(ctx, field)
 	case "referrer":
 		return ec.fieldContext_Lead_referrer(ctx, field)
 	case "referrals":
@@ -6990,6 +7982,56 @@ func (ec *executionContext) childFields_Notification(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type Notification", field.Name)
 }
 
+func (ec *executionContext) childFields_OwnerChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OwnerChange_id(ctx, field)
+	case "leadID":
+		return ec.fieldContext_OwnerChange_leadID(ctx, field)
+	case "fromUserID":
+		return ec.fieldContext_OwnerChange_fromUserID(ctx, field)
+	case "toUserID":
+		return ec.fieldContext_OwnerChange_toUserID(ctx, field)
+	case "poolID":
+		return ec.fieldContext_OwnerChange_poolID(ctx, field)
+	case "kind":
+		return ec.fieldContext_OwnerChange_kind(ctx, field)
+	case "by":
+		return ec.fieldContext_OwnerChange_by(ctx, field)
+	case "actorID":
+		return ec.fieldContext_OwnerChange_actorID(ctx, field)
+	case "ruleID":
+		return ec.fieldContext_OwnerChange_ruleID(ctx, field)
+	case "reason":
+		return ec.fieldContext_OwnerChange_reason(ctx, field)
+	case "at":
+		return ec.fieldContext_OwnerChange_at(ctx, field)
+	case "lead":
+		return ec.fieldContext_OwnerChange_lead(ctx, field)
+	case "fromUser":
+		return ec.fieldContext_OwnerChange_fromUser(ctx, field)
+	case "toUser":
+		return ec.fieldContext_OwnerChange_toUser(ctx, field)
+	case "pool":
+		return ec.fieldContext_OwnerChange_pool(ctx, field)
+	case "actor":
+		return ec.fieldContext_OwnerChange_actor(ctx, field)
+	case "rule":
+		return ec.fieldContext_OwnerChange_rule(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OwnerChange", field.Name)
+}
+
+func (ec *executionContext) childFields_OwnerChangeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_OwnerChangeEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_OwnerChangeEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OwnerChangeEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -7082,6 +8124,8 @@ func (ec *executionContext) childFields_Pool(ctx context.Context, field graphql.
 		return ec.fieldContext_Pool_territories(ctx, field)
 	case "teams":
 		return ec.fieldContext_Pool_teams(ctx, field)
+	case "admins":
+		return ec.fieldContext_Pool_admins(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Pool", field.Name)
 }
@@ -7096,6 +8140,28 @@ func (ec *executionContext) childFields_RowError(ctx context.Context, field grap
 		return ec.fieldContext_RowError_message(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RowError", field.Name)
+}
+
+func (ec *executionContext) childFields_ScoringRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ScoringRule_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ScoringRule_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ScoringRule_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_ScoringRule_name(ctx, field)
+	case "condition":
+		return ec.fieldContext_ScoringRule_condition(ctx, field)
+	case "points":
+		return ec.fieldContext_ScoringRule_points(ctx, field)
+	case "decayDays":
+		return ec.fieldContext_ScoringRule_decayDays(ctx, field)
+	case "enabled":
+		return ec.fieldContext_ScoringRule_enabled(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScoringRule", field.Name)
 }
 
 func (ec *executionContext) childFields_Stage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8669,6 +9735,456 @@ func (ec *executionContext) fieldContext_APIKey_createdBy(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _AssignmentRule_id(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentRule_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentRule_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssignmentRule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AssignmentRule_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentRule_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentRule_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssignmentRule", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AssignmentRule_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentRule_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentRule_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssignmentRule", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AssignmentRule_name(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentRule_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentRule_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssignmentRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _AssignmentRule_priority(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentRule_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentRule_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssignmentRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AssignmentRule_condition(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentRule_condition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Condition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentRule_condition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssignmentRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _AssignmentRule_strategy(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentRule_strategy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Strategy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v assignmentrule.Strategy) graphql.Marshaler {
+			return ec.marshalNAssignmentStrategy2githubᚗcomᚋscrmhqᚋscrmᚋentᚋassignmentruleᚐStrategy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentRule_strategy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssignmentRule", field, false, false, "AssignmentStrategy")
+}
+
+func (ec *executionContext) _AssignmentRule_dailyCap(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentRule_dailyCap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DailyCap, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentRule_dailyCap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssignmentRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AssignmentRule_fallbackPoolID(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentRule_fallbackPoolID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FallbackPoolID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentRule_fallbackPoolID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssignmentRule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AssignmentRule_enabled(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentRule_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentRule_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssignmentRule", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AssignmentRule_fallbackPool(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentRule_fallbackPool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FallbackPool(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Pool) graphql.Marshaler {
+			return ec.marshalOPool2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐPool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentRule_fallbackPool(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AssignmentRule",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pool(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AssignmentRule_targets(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentRule_targets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Targets(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AssignmentTarget) graphql.Marshaler {
+			return ec.marshalOAssignmentTarget2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentTargetᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentRule_targets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AssignmentRule",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssignmentTarget(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AssignmentTarget_id(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentTarget_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentTarget_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssignmentTarget", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AssignmentTarget_ruleID(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentTarget_ruleID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RuleID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentTarget_ruleID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssignmentTarget", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AssignmentTarget_userID(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentTarget_userID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentTarget_userID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssignmentTarget", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AssignmentTarget_weight(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentTarget_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentTarget_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssignmentTarget", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AssignmentTarget_rule(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentTarget_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AssignmentRule) graphql.Marshaler {
+			return ec.marshalNAssignmentRule2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentTarget_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AssignmentTarget",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssignmentRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AssignmentTarget_user(ctx context.Context, field graphql.CollectedField, obj *ent.AssignmentTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignmentTarget_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignmentTarget_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AssignmentTarget",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CreateAPIKeyPayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPIKeyPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8906,6 +10422,29 @@ func (ec *executionContext) _Deal_closedAt(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Deal_closedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Deal", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Deal_repurchase(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Deal_repurchase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Repurchase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Deal_repurchase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Deal", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Deal_lead(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
@@ -10873,6 +12412,38 @@ func (ec *executionContext) fieldContext_Lead_deals(_ context.Context, field gra
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Deal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_ownerChanges(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_ownerChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerChanges(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.OwnerChange) graphql.Marshaler {
+			return ec.marshalOOwnerChange2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChangeᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_ownerChanges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OwnerChange(ctx, field)
 		},
 	}
 	return fc, nil
@@ -13268,6 +14839,593 @@ func (ec *executionContext) fieldContext_Notification_lead(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _OwnerChange_id(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChange_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChange_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OwnerChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OwnerChange_leadID(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChange_leadID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeadID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChange_leadID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OwnerChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OwnerChange_fromUserID(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChange_fromUserID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromUserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChange_fromUserID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OwnerChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OwnerChange_toUserID(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChange_toUserID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToUserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChange_toUserID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OwnerChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OwnerChange_poolID(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChange_poolID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PoolID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChange_poolID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OwnerChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OwnerChange_kind(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChange_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ownerchange.Kind) graphql.Marshaler {
+			return ec.marshalNOwnerChangeKind2githubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChange_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OwnerChange", field, false, false, "OwnerChangeKind")
+}
+
+func (ec *executionContext) _OwnerChange_by(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChange_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ownerchange.By) graphql.Marshaler {
+			return ec.marshalNOwnerChangeBy2githubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐBy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChange_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OwnerChange", field, false, false, "OwnerChangeBy")
+}
+
+func (ec *executionContext) _OwnerChange_actorID(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChange_actorID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChange_actorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OwnerChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OwnerChange_ruleID(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChange_ruleID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RuleID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChange_ruleID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OwnerChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OwnerChange_reason(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChange_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChange_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OwnerChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _OwnerChange_at(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OwnerChange", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OwnerChange_lead(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChange_lead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lead(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChange_lead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OwnerChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OwnerChange_fromUser(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChange_fromUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromUser(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChange_fromUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OwnerChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OwnerChange_toUser(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChange_toUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToUser(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChange_toUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OwnerChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OwnerChange_pool(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChange_pool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pool(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Pool) graphql.Marshaler {
+			return ec.marshalOPool2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐPool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChange_pool(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OwnerChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pool(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OwnerChange_actor(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChange_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChange_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OwnerChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OwnerChange_rule(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChange_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AssignmentRule) graphql.Marshaler {
+			return ec.marshalOAssignmentRule2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRule(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChange_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OwnerChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssignmentRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OwnerChangeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChangeConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.OwnerChangeEdge) graphql.Marshaler {
+			return ec.marshalOOwnerChangeEdge2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChangeEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChangeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OwnerChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OwnerChangeEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OwnerChangeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChangeConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChangeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OwnerChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OwnerChangeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChangeConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChangeConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OwnerChangeConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OwnerChangeEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChangeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChangeEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OwnerChange) graphql.Marshaler {
+			return ec.marshalOOwnerChange2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChange(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChangeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OwnerChangeEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OwnerChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OwnerChangeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChangeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerChangeEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerChangeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OwnerChangeEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[uuid.UUID]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14075,6 +16233,38 @@ func (ec *executionContext) fieldContext_Pool_teams(_ context.Context, field gra
 	return fc, nil
 }
 
+func (ec *executionContext) _Pool_admins(ctx context.Context, field graphql.CollectedField, obj *ent.Pool) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pool_admins(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Admins(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUserᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Pool_admins(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pool",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14190,6 +16380,38 @@ func (ec *executionContext) fieldContext_Query_apiKeys(_ context.Context, field 
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_APIKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_assignmentRules(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_assignmentRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().AssignmentRules(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AssignmentRule) graphql.Marshaler {
+			return ec.marshalNAssignmentRule2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRuleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_assignmentRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssignmentRule(ctx, field)
 		},
 	}
 	return fc, nil
@@ -14318,6 +16540,38 @@ func (ec *executionContext) fieldContext_Query_pools(_ context.Context, field gr
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Pool(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_scoringRules(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_scoringRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ScoringRules(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ScoringRule) graphql.Marshaler {
+			return ec.marshalNScoringRule2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐScoringRuleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_scoringRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScoringRule(ctx, field)
 		},
 	}
 	return fc, nil
@@ -14846,6 +17100,190 @@ func (ec *executionContext) _RowError_message(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_RowError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RowError", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScoringRule_id(ctx context.Context, field graphql.CollectedField, obj *ent.ScoringRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScoringRule_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScoringRule_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScoringRule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ScoringRule_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ScoringRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScoringRule_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScoringRule_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScoringRule", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ScoringRule_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ScoringRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScoringRule_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScoringRule_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScoringRule", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ScoringRule_name(ctx context.Context, field graphql.CollectedField, obj *ent.ScoringRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScoringRule_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScoringRule_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScoringRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScoringRule_condition(ctx context.Context, field graphql.CollectedField, obj *ent.ScoringRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScoringRule_condition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Condition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScoringRule_condition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScoringRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScoringRule_points(ctx context.Context, field graphql.CollectedField, obj *ent.ScoringRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScoringRule_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScoringRule_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScoringRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScoringRule_decayDays(ctx context.Context, field graphql.CollectedField, obj *ent.ScoringRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScoringRule_decayDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecayDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScoringRule_decayDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScoringRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScoringRule_enabled(ctx context.Context, field graphql.CollectedField, obj *ent.ScoringRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScoringRule_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScoringRule_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScoringRule", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _SourceTouch_id(ctx context.Context, field graphql.CollectedField, obj *ent.SourceTouch) (ret graphql.Marshaler) {
@@ -19083,6 +21521,689 @@ func UnmarshalAPIKeyWhereInput(ctx context.Context, raw any) (ent.APIKeyWhereInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAssignmentRuleOrder(ctx context.Context, obj any) (ent.AssignmentRuleOrder, error) {
+	var it ent.AssignmentRuleOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNAssignmentRuleOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRuleOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAssignmentRuleOrder unmarshals raw into the AssignmentRuleOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAssignmentRuleOrder(ctx context.Context, raw any) (ent.AssignmentRuleOrder, error) {
+	var out ent.AssignmentRuleOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AssignmentRuleOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAssignmentRuleWhereInput(ctx context.Context, obj any) (ent.AssignmentRuleWhereInput, error) {
+	var it ent.AssignmentRuleWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "condition", "conditionNEQ", "conditionIn", "conditionNotIn", "conditionGT", "conditionGTE", "conditionLT", "conditionLTE", "conditionContains", "conditionHasPrefix", "conditionHasSuffix", "conditionEqualFold", "conditionContainsFold", "strategy", "strategyNEQ", "strategyIn", "strategyNotIn", "dailyCap", "dailyCapNEQ", "dailyCapIn", "dailyCapNotIn", "dailyCapGT", "dailyCapGTE", "dailyCapLT", "dailyCapLTE", "dailyCapIsNil", "dailyCapNotNil", "fallbackPoolID", "fallbackPoolIDNEQ", "fallbackPoolIDIn", "fallbackPoolIDNotIn", "fallbackPoolIDIsNil", "fallbackPoolIDNotNil", "enabled", "enabledNEQ", "hasFallbackPool", "hasFallbackPoolWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOAssignmentRuleWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRuleWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOAssignmentRuleWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRuleWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOAssignmentRuleWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRuleWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "priorityNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityNEQ = data
+		case "priorityIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityIn = data
+		case "priorityNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityNotIn = data
+		case "priorityGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityGT = data
+		case "priorityGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityGTE = data
+		case "priorityLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityLT = data
+		case "priorityLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityLTE = data
+		case "condition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("condition"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Condition = data
+		case "conditionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionNEQ = data
+		case "conditionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionIn = data
+		case "conditionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionNotIn = data
+		case "conditionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionGT = data
+		case "conditionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionGTE = data
+		case "conditionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionLT = data
+		case "conditionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionLTE = data
+		case "conditionContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionContains = data
+		case "conditionHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionHasPrefix = data
+		case "conditionHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionHasSuffix = data
+		case "conditionEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionEqualFold = data
+		case "conditionContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionContainsFold = data
+		case "strategy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("strategy"))
+			data, err := ec.unmarshalOAssignmentStrategy2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋassignmentruleᚐStrategy(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Strategy = data
+		case "strategyNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("strategyNEQ"))
+			data, err := ec.unmarshalOAssignmentStrategy2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋassignmentruleᚐStrategy(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StrategyNEQ = data
+		case "strategyIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("strategyIn"))
+			data, err := ec.unmarshalOAssignmentStrategy2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋassignmentruleᚐStrategyᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StrategyIn = data
+		case "strategyNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("strategyNotIn"))
+			data, err := ec.unmarshalOAssignmentStrategy2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋassignmentruleᚐStrategyᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StrategyNotIn = data
+		case "dailyCap":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyCap"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyCap = data
+		case "dailyCapNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyCapNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyCapNEQ = data
+		case "dailyCapIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyCapIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyCapIn = data
+		case "dailyCapNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyCapNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyCapNotIn = data
+		case "dailyCapGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyCapGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyCapGT = data
+		case "dailyCapGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyCapGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyCapGTE = data
+		case "dailyCapLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyCapLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyCapLT = data
+		case "dailyCapLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyCapLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyCapLTE = data
+		case "dailyCapIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyCapIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyCapIsNil = data
+		case "dailyCapNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyCapNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyCapNotNil = data
+		case "fallbackPoolID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fallbackPoolID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FallbackPoolID = data
+		case "fallbackPoolIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fallbackPoolIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FallbackPoolIDNEQ = data
+		case "fallbackPoolIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fallbackPoolIDIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FallbackPoolIDIn = data
+		case "fallbackPoolIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fallbackPoolIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FallbackPoolIDNotIn = data
+		case "fallbackPoolIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fallbackPoolIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FallbackPoolIDIsNil = data
+		case "fallbackPoolIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fallbackPoolIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FallbackPoolIDNotNil = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "enabledNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabledNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnabledNEQ = data
+		case "hasFallbackPool":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFallbackPool"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFallbackPool = data
+		case "hasFallbackPoolWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFallbackPoolWith"))
+			data, err := ec.unmarshalOPoolWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐPoolWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFallbackPoolWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAssignmentRuleWhereInput unmarshals raw into the AssignmentRuleWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAssignmentRuleWhereInput(ctx context.Context, raw any) (ent.AssignmentRuleWhereInput, error) {
+	var out ent.AssignmentRuleWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AssignmentRuleWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAttributeOrderInput(ctx context.Context, obj any) (model.AttributeOrderInput, error) {
 	var it model.AttributeOrderInput
 	if obj == nil {
@@ -20002,7 +23123,7 @@ func (ec *executionContext) unmarshalInputDealWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "leadID", "leadIDNEQ", "leadIDIn", "leadIDNotIn", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "amount", "amountNEQ", "amountIn", "amountNotIn", "amountGT", "amountGTE", "amountLT", "amountLTE", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "hasLead", "hasLeadWith", "hasOwner", "hasOwnerWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "leadID", "leadIDNEQ", "leadIDIn", "leadIDNotIn", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "amount", "amountNEQ", "amountIn", "amountNotIn", "amountGT", "amountGTE", "amountLT", "amountLTE", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "repurchase", "repurchaseNEQ", "hasLead", "hasLeadWith", "hasOwner", "hasOwnerWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20471,6 +23592,20 @@ func (ec *executionContext) unmarshalInputDealWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.ClosedAtLTE = data
+		case "repurchase":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("repurchase"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Repurchase = data
+		case "repurchaseNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("repurchaseNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RepurchaseNEQ = data
 		case "hasLead":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasLead"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -25162,6 +28297,643 @@ func UnmarshalNotificationWhereInput(ctx context.Context, raw any) (ent.Notifica
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputOwnerChangeWhereInput(ctx context.Context, obj any) (ent.OwnerChangeWhereInput, error) {
+	var it ent.OwnerChangeWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "leadID", "leadIDNEQ", "leadIDIn", "leadIDNotIn", "fromUserID", "fromUserIDNEQ", "fromUserIDIn", "fromUserIDNotIn", "fromUserIDIsNil", "fromUserIDNotNil", "toUserID", "toUserIDNEQ", "toUserIDIn", "toUserIDNotIn", "toUserIDIsNil", "toUserIDNotNil", "poolID", "poolIDNEQ", "poolIDIn", "poolIDNotIn", "poolIDIsNil", "poolIDNotNil", "kind", "kindNEQ", "kindIn", "kindNotIn", "by", "byNEQ", "byIn", "byNotIn", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDIsNil", "actorIDNotNil", "ruleID", "ruleIDNEQ", "ruleIDIn", "ruleIDNotIn", "ruleIDIsNil", "ruleIDNotNil", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "at", "atNEQ", "atIn", "atNotIn", "atGT", "atGTE", "atLT", "atLTE", "hasLead", "hasLeadWith", "hasFromUser", "hasFromUserWith", "hasToUser", "hasToUserWith", "hasPool", "hasPoolWith", "hasActor", "hasActorWith", "hasRule", "hasRuleWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOOwnerChangeWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChangeWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOOwnerChangeWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChangeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOOwnerChangeWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChangeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "leadID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadID = data
+		case "leadIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadIDNEQ = data
+		case "leadIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadIDIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadIDIn = data
+		case "leadIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadIDNotIn = data
+		case "fromUserID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromUserID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromUserID = data
+		case "fromUserIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromUserIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromUserIDNEQ = data
+		case "fromUserIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromUserIDIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromUserIDIn = data
+		case "fromUserIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromUserIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromUserIDNotIn = data
+		case "fromUserIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromUserIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromUserIDIsNil = data
+		case "fromUserIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromUserIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromUserIDNotNil = data
+		case "toUserID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toUserID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToUserID = data
+		case "toUserIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toUserIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToUserIDNEQ = data
+		case "toUserIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toUserIDIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToUserIDIn = data
+		case "toUserIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toUserIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToUserIDNotIn = data
+		case "toUserIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toUserIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToUserIDIsNil = data
+		case "toUserIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toUserIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToUserIDNotNil = data
+		case "poolID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("poolID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PoolID = data
+		case "poolIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("poolIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PoolIDNEQ = data
+		case "poolIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("poolIDIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PoolIDIn = data
+		case "poolIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("poolIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PoolIDNotIn = data
+		case "poolIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("poolIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PoolIDIsNil = data
+		case "poolIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("poolIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PoolIDNotNil = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOOwnerChangeKind2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "kindNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNEQ"))
+			data, err := ec.unmarshalOOwnerChangeKind2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindNEQ = data
+		case "kindIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindIn"))
+			data, err := ec.unmarshalOOwnerChangeKind2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindIn = data
+		case "kindNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNotIn"))
+			data, err := ec.unmarshalOOwnerChangeKind2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindNotIn = data
+		case "by":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("by"))
+			data, err := ec.unmarshalOOwnerChangeBy2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐBy(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.By = data
+		case "byNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("byNEQ"))
+			data, err := ec.unmarshalOOwnerChangeBy2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐBy(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ByNEQ = data
+		case "byIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("byIn"))
+			data, err := ec.unmarshalOOwnerChangeBy2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐByᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ByIn = data
+		case "byNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("byNotIn"))
+			data, err := ec.unmarshalOOwnerChangeBy2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐByᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ByNotIn = data
+		case "actorID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorID = data
+		case "actorIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDNEQ = data
+		case "actorIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDIn = data
+		case "actorIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDNotIn = data
+		case "actorIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDIsNil = data
+		case "actorIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDNotNil = data
+		case "ruleID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RuleID = data
+		case "ruleIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RuleIDNEQ = data
+		case "ruleIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RuleIDIn = data
+		case "ruleIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RuleIDNotIn = data
+		case "ruleIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RuleIDIsNil = data
+		case "ruleIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RuleIDNotNil = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "reasonNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonNEQ = data
+		case "reasonIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonIn = data
+		case "reasonNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonNotIn = data
+		case "reasonGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonGT = data
+		case "reasonGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonGTE = data
+		case "reasonLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonLT = data
+		case "reasonLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonLTE = data
+		case "reasonContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonContains = data
+		case "reasonHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonHasPrefix = data
+		case "reasonHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonHasSuffix = data
+		case "reasonEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonEqualFold = data
+		case "reasonContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonContainsFold = data
+		case "at":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("at"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.At = data
+		case "atNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("atNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AtNEQ = data
+		case "atIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("atIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AtIn = data
+		case "atNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("atNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AtNotIn = data
+		case "atGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("atGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AtGT = data
+		case "atGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("atGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AtGTE = data
+		case "atLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("atLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AtLT = data
+		case "atLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("atLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AtLTE = data
+		case "hasLead":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasLead"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasLead = data
+		case "hasLeadWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasLeadWith"))
+			data, err := ec.unmarshalOLeadWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLeadWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasLeadWith = data
+		case "hasFromUser":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFromUser"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFromUser = data
+		case "hasFromUserWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFromUserWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFromUserWith = data
+		case "hasToUser":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasToUser"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasToUser = data
+		case "hasToUserWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasToUserWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasToUserWith = data
+		case "hasPool":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPool"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPool = data
+		case "hasPoolWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPoolWith"))
+			data, err := ec.unmarshalOPoolWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐPoolWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPoolWith = data
+		case "hasActor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasActor"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasActor = data
+		case "hasActorWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasActorWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasActorWith = data
+		case "hasRule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRule"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRule = data
+		case "hasRuleWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRuleWith"))
+			data, err := ec.unmarshalOAssignmentRuleWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRuleWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRuleWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOwnerChangeWhereInput unmarshals raw into the OwnerChangeWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOwnerChangeWhereInput(ctx context.Context, raw any) (ent.OwnerChangeWhereInput, error) {
+	var out ent.OwnerChangeWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OwnerChangeWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPartnerOrder(ctx context.Context, obj any) (ent.PartnerOrder, error) {
 	var it ent.PartnerOrder
 	if obj == nil {
@@ -26060,7 +29832,7 @@ func (ec *executionContext) unmarshalInputPoolWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "isDefault", "isDefaultNEQ", "recycleNoFollowUpDays", "recycleNoFollowUpDaysNEQ", "recycleNoFollowUpDaysIn", "recycleNoFollowUpDaysNotIn", "recycleNoFollowUpDaysGT", "recycleNoFollowUpDaysGTE", "recycleNoFollowUpDaysLT", "recycleNoFollowUpDaysLTE", "recycleNoFollowUpDaysIsNil", "recycleNoFollowUpDaysNotNil", "recycleNoDealDays", "recycleNoDealDaysNEQ", "recycleNoDealDaysIn", "recycleNoDealDaysNotIn", "recycleNoDealDaysGT", "recycleNoDealDaysGTE", "recycleNoDealDaysLT", "recycleNoDealDaysLTE", "recycleNoDealDaysIsNil", "recycleNoDealDaysNotNil", "remindBeforeDays", "remindBeforeDaysNEQ", "remindBeforeDaysIn", "remindBeforeDaysNotIn", "remindBeforeDaysGT", "remindBeforeDaysGTE", "remindBeforeDaysLT", "remindBeforeDaysLTE", "remindBeforeDaysIsNil", "remindBeforeDaysNotNil", "cooldownDays", "cooldownDaysNEQ", "cooldownDaysIn", "cooldownDaysNotIn", "cooldownDaysGT", "cooldownDaysGTE", "cooldownDaysLT", "cooldownDaysLTE", "protectionDays", "protectionDaysNEQ", "protectionDaysIn", "protectionDaysNotIn", "protectionDaysGT", "protectionDaysGTE", "protectionDaysLT", "protectionDaysLTE", "dailyClaimLimit", "dailyClaimLimitNEQ", "dailyClaimLimitIn", "dailyClaimLimitNotIn", "dailyClaimLimitGT", "dailyClaimLimitGTE", "dailyClaimLimitLT", "dailyClaimLimitLTE", "dailyClaimLimitIsNil", "dailyClaimLimitNotNil", "hasTerritories", "hasTerritoriesWith", "hasTeams", "hasTeamsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "isDefault", "isDefaultNEQ", "recycleNoFollowUpDays", "recycleNoFollowUpDaysNEQ", "recycleNoFollowUpDaysIn", "recycleNoFollowUpDaysNotIn", "recycleNoFollowUpDaysGT", "recycleNoFollowUpDaysGTE", "recycleNoFollowUpDaysLT", "recycleNoFollowUpDaysLTE", "recycleNoFollowUpDaysIsNil", "recycleNoFollowUpDaysNotNil", "recycleNoDealDays", "recycleNoDealDaysNEQ", "recycleNoDealDaysIn", "recycleNoDealDaysNotIn", "recycleNoDealDaysGT", "recycleNoDealDaysGTE", "recycleNoDealDaysLT", "recycleNoDealDaysLTE", "recycleNoDealDaysIsNil", "recycleNoDealDaysNotNil", "remindBeforeDays", "remindBeforeDaysNEQ", "remindBeforeDaysIn", "remindBeforeDaysNotIn", "remindBeforeDaysGT", "remindBeforeDaysGTE", "remindBeforeDaysLT", "remindBeforeDaysLTE", "remindBeforeDaysIsNil", "remindBeforeDaysNotNil", "cooldownDays", "cooldownDaysNEQ", "cooldownDaysIn", "cooldownDaysNotIn", "cooldownDaysGT", "cooldownDaysGTE", "cooldownDaysLT", "cooldownDaysLTE", "protectionDays", "protectionDaysNEQ", "protectionDaysIn", "protectionDaysNotIn", "protectionDaysGT", "protectionDaysGTE", "protectionDaysLT", "protectionDaysLTE", "dailyClaimLimit", "dailyClaimLimitNEQ", "dailyClaimLimitIn", "dailyClaimLimitNotIn", "dailyClaimLimitGT", "dailyClaimLimitGTE", "dailyClaimLimitLT", "dailyClaimLimitLTE", "dailyClaimLimitIsNil", "dailyClaimLimitNotNil", "hasTerritories", "hasTerritoriesWith", "hasTeams", "hasTeamsWith", "hasAdmins", "hasAdminsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26781,6 +30553,20 @@ func (ec *executionContext) unmarshalInputPoolWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.HasTeamsWith = data
+		case "hasAdmins":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAdmins"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAdmins = data
+		case "hasAdminsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAdminsWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAdminsWith = data
 		}
 	}
 	return it, nil
@@ -26795,6 +30581,605 @@ func (ec *executionContext) unmarshalInputPoolWhereInput(ctx context.Context, ob
 func UnmarshalPoolWhereInput(ctx context.Context, raw any) (ent.PoolWhereInput, error) {
 	var out ent.PoolWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PoolWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScoringRuleOrder(ctx context.Context, obj any) (ent.ScoringRuleOrder, error) {
+	var it ent.ScoringRuleOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNScoringRuleOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐScoringRuleOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScoringRuleOrder unmarshals raw into the ScoringRuleOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScoringRuleOrder(ctx context.Context, raw any) (ent.ScoringRuleOrder, error) {
+	var out ent.ScoringRuleOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScoringRuleOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScoringRuleWhereInput(ctx context.Context, obj any) (ent.ScoringRuleWhereInput, error) {
+	var it ent.ScoringRuleWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "condition", "conditionNEQ", "conditionIn", "conditionNotIn", "conditionGT", "conditionGTE", "conditionLT", "conditionLTE", "conditionContains", "conditionHasPrefix", "conditionHasSuffix", "conditionEqualFold", "conditionContainsFold", "points", "pointsNEQ", "pointsIn", "pointsNotIn", "pointsGT", "pointsGTE", "pointsLT", "pointsLTE", "decayDays", "decayDaysNEQ", "decayDaysIn", "decayDaysNotIn", "decayDaysGT", "decayDaysGTE", "decayDaysLT", "decayDaysLTE", "decayDaysIsNil", "decayDaysNotNil", "enabled", "enabledNEQ"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOScoringRuleWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐScoringRuleWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOScoringRuleWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐScoringRuleWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOScoringRuleWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐScoringRuleWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		case "condition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("condition"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Condition = data
+		case "conditionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionNEQ = data
+		case "conditionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionIn = data
+		case "conditionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionNotIn = data
+		case "conditionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionGT = data
+		case "conditionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionGTE = data
+		case "conditionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionLT = data
+		case "conditionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionLTE = data
+		case "conditionContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionContains = data
+		case "conditionHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionHasPrefix = data
+		case "conditionHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionHasSuffix = data
+		case "conditionEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionEqualFold = data
+		case "conditionContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditionContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConditionContainsFold = data
+		case "points":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("points"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Points = data
+		case "pointsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pointsNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PointsNEQ = data
+		case "pointsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pointsIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PointsIn = data
+		case "pointsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pointsNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PointsNotIn = data
+		case "pointsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pointsGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PointsGT = data
+		case "pointsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pointsGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PointsGTE = data
+		case "pointsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pointsLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PointsLT = data
+		case "pointsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pointsLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PointsLTE = data
+		case "decayDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decayDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecayDays = data
+		case "decayDaysNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decayDaysNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecayDaysNEQ = data
+		case "decayDaysIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decayDaysIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecayDaysIn = data
+		case "decayDaysNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decayDaysNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecayDaysNotIn = data
+		case "decayDaysGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decayDaysGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecayDaysGT = data
+		case "decayDaysGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decayDaysGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecayDaysGTE = data
+		case "decayDaysLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decayDaysLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecayDaysLT = data
+		case "decayDaysLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decayDaysLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecayDaysLTE = data
+		case "decayDaysIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decayDaysIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecayDaysIsNil = data
+		case "decayDaysNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decayDaysNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecayDaysNotNil = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "enabledNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabledNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnabledNEQ = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScoringRuleWhereInput unmarshals raw into the ScoringRuleWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScoringRuleWhereInput(ctx context.Context, raw any) (ent.ScoringRuleWhereInput, error) {
+	var out ent.ScoringRuleWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScoringRuleWhereInput", raw, &out)
 	return out, err
 }
 
@@ -32975,6 +37360,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._SourceTouch(ctx, sel, obj)
+	case *ent.ScoringRule:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ScoringRule(ctx, sel, obj)
 	case *ent.Pool:
 		if obj == nil {
 			return graphql.Null
@@ -32990,6 +37380,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Partner(ctx, sel, obj)
+	case *ent.OwnerChange:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._OwnerChange(ctx, sel, obj)
 	case *ent.Notification:
 		if obj == nil {
 			return graphql.Null
@@ -33020,6 +37415,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Deal(ctx, sel, obj)
+	case *ent.AssignmentTarget:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AssignmentTarget(ctx, sel, obj)
+	case *ent.AssignmentRule:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AssignmentRule(ctx, sel, obj)
 	case *ent.APIKey:
 		if obj == nil {
 			return graphql.Null
@@ -33099,6 +37504,156 @@ func (ec *executionContext) _APIKey(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._APIKey_createdBy(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var assignmentRuleImplementors = []string{"AssignmentRule", "Node"}
+
+func (ec *executionContext) _AssignmentRule(ctx context.Context, sel ast.SelectionSet, obj *ent.AssignmentRule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assignmentRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AssignmentRule")
+		case "id":
+			out.Values[i] = ec._AssignmentRule_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._AssignmentRule_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._AssignmentRule_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._AssignmentRule_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "priority":
+			out.Values[i] = ec._AssignmentRule_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "condition":
+			out.Values[i] = ec._AssignmentRule_condition(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "strategy":
+			out.Values[i] = ec._AssignmentRule_strategy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dailyCap":
+			out.Values[i] = ec._AssignmentRule_dailyCap(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fallbackPoolID":
+			out.Values[i] = ec._AssignmentRule_fallbackPoolID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enabled":
+			out.Values[i] = ec._AssignmentRule_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fallbackPool":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AssignmentRule_fallbackPool(ctx, field, obj)
+				})
+		case "targets":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AssignmentRule_targets(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var assignmentTargetImplementors = []string{"AssignmentTarget", "Node"}
+
+func (ec *executionContext) _AssignmentTarget(ctx context.Context, sel ast.SelectionSet, obj *ent.AssignmentTarget) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assignmentTargetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AssignmentTarget")
+		case "id":
+			out.Values[i] = ec._AssignmentTarget_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ruleID":
+			out.Values[i] = ec._AssignmentTarget_ruleID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "userID":
+			out.Values[i] = ec._AssignmentTarget_userID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "weight":
+			out.Values[i] = ec._AssignmentTarget_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rule":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AssignmentTarget_rule(ctx, field, obj)
+				})
+		case "user":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AssignmentTarget_user(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -33203,6 +37758,11 @@ func (ec *executionContext) _Deal(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "closedAt":
 			out.Values[i] = ec._Deal_closedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "repurchase":
+			out.Values[i] = ec._Deal_repurchase(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -33809,6 +38369,12 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_deals(ctx, field, obj)
+				})
+		case "ownerChanges":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_ownerChanges(ctx, field, obj)
 				})
 		case "referrer":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -34420,6 +38986,206 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var ownerChangeImplementors = []string{"OwnerChange", "Node"}
+
+func (ec *executionContext) _OwnerChange(ctx context.Context, sel ast.SelectionSet, obj *ent.OwnerChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ownerChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OwnerChange")
+		case "id":
+			out.Values[i] = ec._OwnerChange_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "leadID":
+			out.Values[i] = ec._OwnerChange_leadID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fromUserID":
+			out.Values[i] = ec._OwnerChange_fromUserID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toUserID":
+			out.Values[i] = ec._OwnerChange_toUserID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "poolID":
+			out.Values[i] = ec._OwnerChange_poolID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._OwnerChange_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "by":
+			out.Values[i] = ec._OwnerChange_by(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actorID":
+			out.Values[i] = ec._OwnerChange_actorID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ruleID":
+			out.Values[i] = ec._OwnerChange_ruleID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._OwnerChange_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._OwnerChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lead":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OwnerChange_lead(ctx, field, obj)
+				})
+		case "fromUser":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OwnerChange_fromUser(ctx, field, obj)
+				})
+		case "toUser":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OwnerChange_toUser(ctx, field, obj)
+				})
+		case "pool":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OwnerChange_pool(ctx, field, obj)
+				})
+		case "actor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OwnerChange_actor(ctx, field, obj)
+				})
+		case "rule":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OwnerChange_rule(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ownerChangeConnectionImplementors = []string{"OwnerChangeConnection"}
+
+func (ec *executionContext) _OwnerChangeConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OwnerChangeConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ownerChangeConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OwnerChangeConnection")
+		case "edges":
+			out.Values[i] = ec._OwnerChangeConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OwnerChangeConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._OwnerChangeConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ownerChangeEdgeImplementors = []string{"OwnerChangeEdge"}
+
+func (ec *executionContext) _OwnerChangeEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OwnerChangeEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ownerChangeEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OwnerChangeEdge")
+		case "node":
+			out.Values[i] = ec._OwnerChangeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._OwnerChangeEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
@@ -34712,6 +39478,12 @@ func (ec *executionContext) _Pool(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pool_teams(ctx, field, obj)
 				})
+		case "admins":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pool_admins(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -34766,6 +39538,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_apiKeys(ctx, field)
 				})
+		case "assignmentRules":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_assignmentRules(ctx, field)
+				})
 		case "lostReasons":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -34789,6 +39567,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_pools(ctx, field)
+				})
+		case "scoringRules":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_scoringRules(ctx, field)
 				})
 		case "tags":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -34904,6 +39688,74 @@ func (ec *executionContext) _RowError(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "message":
 			out.Values[i] = ec._RowError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scoringRuleImplementors = []string{"ScoringRule", "Node"}
+
+func (ec *executionContext) _ScoringRule(ctx context.Context, sel ast.SelectionSet, obj *ent.ScoringRule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scoringRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScoringRule")
+		case "id":
+			out.Values[i] = ec._ScoringRule_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._ScoringRule_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ScoringRule_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ScoringRule_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "condition":
+			out.Values[i] = ec._ScoringRule_condition(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._ScoringRule_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decayDays":
+			out.Values[i] = ec._ScoringRule_decayDays(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._ScoringRule_enabled(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36244,6 +41096,67 @@ func (ec *executionContext) unmarshalNAPIKeyWhereInput2ᚖgithubᚗcomᚋscrmhq�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAssignmentRule2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.AssignmentRule) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAssignmentRule2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRule(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAssignmentRule2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRule(ctx context.Context, sel ast.SelectionSet, v *ent.AssignmentRule) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AssignmentRule!")
+		return graphql.Null
+	}
+	return ec._AssignmentRule(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAssignmentRuleOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRuleOrderField(ctx context.Context, v any) (*ent.AssignmentRuleOrderField, error) {
+	var res = new(ent.AssignmentRuleOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAssignmentRuleOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRuleOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.AssignmentRuleOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AssignmentRuleOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNAssignmentRuleWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRuleWhereInput(ctx context.Context, v any) (*ent.AssignmentRuleWhereInput, error) {
+	res, err := ec.unmarshalInputAssignmentRuleWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAssignmentStrategy2githubᚗcomᚋscrmhqᚋscrmᚋentᚋassignmentruleᚐStrategy(ctx context.Context, v any) (assignmentrule.Strategy, error) {
+	var res assignmentrule.Strategy
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAssignmentStrategy2githubᚗcomᚋscrmhqᚋscrmᚋentᚋassignmentruleᚐStrategy(ctx context.Context, sel ast.SelectionSet, v assignmentrule.Strategy) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNAssignmentTarget2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentTarget(ctx context.Context, sel ast.SelectionSet, v *ent.AssignmentTarget) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AssignmentTarget!")
+		return graphql.Null
+	}
+	return ec._AssignmentTarget(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNAttributePredicateInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐAttributePredicateInput(ctx context.Context, v any) (*model.AttributePredicateInput, error) {
 	res, err := ec.unmarshalInputAttributePredicateInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -36954,6 +41867,39 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 	return v
 }
 
+func (ec *executionContext) marshalNOwnerChange2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChange(ctx context.Context, sel ast.SelectionSet, v *ent.OwnerChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OwnerChange!")
+		return graphql.Null
+	}
+	return ec._OwnerChange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOwnerChangeBy2githubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐBy(ctx context.Context, v any) (ownerchange.By, error) {
+	var res ownerchange.By
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOwnerChangeBy2githubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐBy(ctx context.Context, sel ast.SelectionSet, v ownerchange.By) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNOwnerChangeKind2githubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐKind(ctx context.Context, v any) (ownerchange.Kind, error) {
+	var res ownerchange.Kind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOwnerChangeKind2githubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐKind(ctx context.Context, sel ast.SelectionSet, v ownerchange.Kind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNOwnerChangeWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChangeWhereInput(ctx context.Context, v any) (*ent.OwnerChangeWhereInput, error) {
+	res, err := ec.unmarshalInputOwnerChangeWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
 }
@@ -37133,6 +42079,49 @@ func (ec *executionContext) marshalNRowError2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋg
 		return graphql.Null
 	}
 	return ec._RowError(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScoringRule2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐScoringRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ScoringRule) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScoringRule2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐScoringRule(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScoringRule2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐScoringRule(ctx context.Context, sel ast.SelectionSet, v *ent.ScoringRule) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScoringRule!")
+		return graphql.Null
+	}
+	return ec._ScoringRule(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNScoringRuleOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐScoringRuleOrderField(ctx context.Context, v any) (*ent.ScoringRuleOrderField, error) {
+	var res = new(ent.ScoringRuleOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScoringRuleOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐScoringRuleOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ScoringRuleOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScoringRuleOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNScoringRuleWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐScoringRuleWhereInput(ctx context.Context, v any) (*ent.ScoringRuleWhereInput, error) {
+	res, err := ec.unmarshalInputScoringRuleWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNSourceTouchWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSourceTouchWhereInput(ctx context.Context, v any) (*ent.SourceTouchWhereInput, error) {
@@ -37769,6 +42758,109 @@ func (ec *executionContext) unmarshalOAPIKeyWhereInput2ᚖgithubᚗcomᚋscrmhq�
 	}
 	res, err := ec.unmarshalInputAPIKeyWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAssignmentRule2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRule(ctx context.Context, sel ast.SelectionSet, v *ent.AssignmentRule) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AssignmentRule(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAssignmentRuleWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRuleWhereInputᚄ(ctx context.Context, v any) ([]*ent.AssignmentRuleWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.AssignmentRuleWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAssignmentRuleWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRuleWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOAssignmentRuleWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRuleWhereInput(ctx context.Context, v any) (*ent.AssignmentRuleWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAssignmentRuleWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOAssignmentStrategy2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋassignmentruleᚐStrategyᚄ(ctx context.Context, v any) ([]assignmentrule.Strategy, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]assignmentrule.Strategy, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAssignmentStrategy2githubᚗcomᚋscrmhqᚋscrmᚋentᚋassignmentruleᚐStrategy(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAssignmentStrategy2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋassignmentruleᚐStrategyᚄ(ctx context.Context, sel ast.SelectionSet, v []assignmentrule.Strategy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAssignmentStrategy2githubᚗcomᚋscrmhqᚋscrmᚋentᚋassignmentruleᚐStrategy(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOAssignmentStrategy2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋassignmentruleᚐStrategy(ctx context.Context, v any) (*assignmentrule.Strategy, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(assignmentrule.Strategy)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAssignmentStrategy2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋassignmentruleᚐStrategy(ctx context.Context, sel ast.SelectionSet, v *assignmentrule.Strategy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOAssignmentTarget2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentTargetᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.AssignmentTarget) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAssignmentTarget2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentTarget(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOAttributeOrderInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐAttributeOrderInput(ctx context.Context, v any) (*model.AttributeOrderInput, error) {
@@ -38775,6 +43867,181 @@ func (ec *executionContext) unmarshalONotificationWhereInput2ᚖgithubᚗcomᚋs
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOOwnerChange2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.OwnerChange) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOwnerChange2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOOwnerChange2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChange(ctx context.Context, sel ast.SelectionSet, v *ent.OwnerChange) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OwnerChange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOwnerChangeBy2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐByᚄ(ctx context.Context, v any) ([]ownerchange.By, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]ownerchange.By, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOwnerChangeBy2githubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐBy(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOOwnerChangeBy2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐByᚄ(ctx context.Context, sel ast.SelectionSet, v []ownerchange.By) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOwnerChangeBy2githubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐBy(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOOwnerChangeBy2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐBy(ctx context.Context, v any) (*ownerchange.By, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(ownerchange.By)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOwnerChangeBy2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐBy(ctx context.Context, sel ast.SelectionSet, v *ownerchange.By) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOOwnerChangeEdge2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChangeEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.OwnerChangeEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOOwnerChangeEdge2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChangeEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOOwnerChangeEdge2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChangeEdge(ctx context.Context, sel ast.SelectionSet, v *ent.OwnerChangeEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OwnerChangeEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOwnerChangeKind2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐKindᚄ(ctx context.Context, v any) ([]ownerchange.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]ownerchange.Kind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOwnerChangeKind2githubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOOwnerChangeKind2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []ownerchange.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOwnerChangeKind2githubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOOwnerChangeKind2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐKind(ctx context.Context, v any) (*ownerchange.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(ownerchange.Kind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOwnerChangeKind2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋownerchangeᚐKind(ctx context.Context, sel ast.SelectionSet, v *ownerchange.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOOwnerChangeWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChangeWhereInputᚄ(ctx context.Context, v any) ([]*ent.OwnerChangeWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.OwnerChangeWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOwnerChangeWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChangeWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOOwnerChangeWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChangeWhereInput(ctx context.Context, v any) (*ent.OwnerChangeWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOwnerChangeWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOPartner2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐPartner(ctx context.Context, sel ast.SelectionSet, v *ent.Partner) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -38861,6 +44128,31 @@ func (ec *executionContext) unmarshalOPoolWhereInput2ᚖgithubᚗcomᚋscrmhqᚋ
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputPoolWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOScoringRuleWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐScoringRuleWhereInputᚄ(ctx context.Context, v any) ([]*ent.ScoringRuleWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ScoringRuleWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScoringRuleWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐScoringRuleWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOScoringRuleWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐScoringRuleWhereInput(ctx context.Context, v any) (*ent.ScoringRuleWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputScoringRuleWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -8,6 +8,15 @@ type WorkspaceSettings struct {
 	DefaultRegion string `json:"defaultRegion,omitempty"`
 	// Timezone is the IANA zone for quiet hours, daily limits and reports.
 	Timezone string `json:"timezone,omitempty"`
+	// Tiers are the score thresholds of tiers A, B and C; lower scores are D.
+	Tiers *TierThresholds `json:"tiers,omitempty"`
+}
+
+// TierThresholds are the lowest scores of tiers A, B and C (A > B > C).
+type TierThresholds struct {
+	A int `json:"a"`
+	B int `json:"b"`
+	C int `json:"c"`
 }
 
 // FieldOption is one choice of a select field.
