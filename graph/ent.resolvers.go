@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"entgo.io/contrib/entgql"
 	"github.com/google/uuid"
@@ -32,7 +31,7 @@ func (r *queryResolver) APIKeys(ctx context.Context) ([]*ent.APIKey, error) {
 
 // AssignmentRules is the resolver for the assignmentRules field.
 func (r *queryResolver) AssignmentRules(ctx context.Context) ([]*ent.AssignmentRule, error) {
-	panic(fmt.Errorf("not implemented: AssignmentRules - assignmentRules"))
+	return r.db(ctx).AssignmentRule.Query().Order(ent.Asc("priority"), ent.Asc("name")).All(ctx)
 }
 
 // LostReasons is the resolver for the lostReasons field.
@@ -57,7 +56,7 @@ func (r *queryResolver) Pools(ctx context.Context) ([]*ent.Pool, error) {
 
 // ScoringRules is the resolver for the scoringRules field.
 func (r *queryResolver) ScoringRules(ctx context.Context) ([]*ent.ScoringRule, error) {
-	panic(fmt.Errorf("not implemented: ScoringRules - scoringRules"))
+	return r.db(ctx).ScoringRule.Query().Order(ent.Asc("name")).All(ctx)
 }
 
 // Tags is the resolver for the tags field.
