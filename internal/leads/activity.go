@@ -8,11 +8,15 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/ent/pipeline"
+	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/scope"
 	"github.com/scrmhq/scrm/internal/textinput"
@@ -86,7 +90,9 @@ var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 const maxAmount = 1e15
 
 // CreateDeal records a deal on a lead in the caller's scope, credited to the
-// lead's owner at that moment. The amount is rounded to cents.
+// lead's owner at that moment. The amount is rounded to cents. The lead's
+// first deal moves it to its pipeline's WON stage if it is not in one; later
+// deals are marked repurchases (复购).
 func CreateDeal(ctx context.Context, c *ent.Client, now time.Time, in DealInput) (*ent.Deal, error) {
 	if math.IsNaN(in.Amount) || in.Amount <= 0 || in.Amount >= maxAmount {
 		return nil, apperr.Input("input.amount", "amount must be greater than 0 and less than %.0f", float64(maxAmount))
@@ -117,13 +123,80 @@ func CreateDeal(ctx context.Context, c *ent.Client, now time.Time, in DealInput)
 		if l.Status == lead.StatusMERGED {
 			return apperr.New(apperr.Conflict, "input.leadID", "lead was merged; record the deal on the lead it was merged into")
 		}
+		earlier, err := c.Deal.Query().Where(deal.LeadID(in.LeadID)).Exist(ctx)
+		if err != nil {
+			return err
+		}
 		d, err = c.Deal.Create().SetLeadID(in.LeadID).SetNillableOwnerID(l.OwnerID).
 			SetAmount(math.Round(in.Amount*100) / 100).SetCurrency(cur).SetClosedAt(closed).
-			SetNillableCreatedByID(in.Actor).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
+			SetRepurchase(earlier).SetNillableCreatedByID(in.Actor).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
 		if err != nil {
 			return fmt.Errorf("create deal: %w", err)
 		}
-		return nil
+		if earlier {
+			return nil
+		}
+		return moveToWon(ctx, c, l, in.Actor, now)
 	})
 	return d, err
+}
+
+// moveToWon puts a lead that just closed its first deal in the first WON
+// stage of its pipeline (the default pipeline when it has no stage), with a
+// stage change, unless it already is in a WON stage or the pipeline has none.
+func moveToWon(ctx context.Context, c *ent.Client, l *ent.Lead, actor *uuid.UUID, now time.Time) error {
+	var pipelineID uuid.UUID
+	if l.StageID != nil {
+		cur, err := c.Stage.Get(ctx, *l.StageID)
+		if err != nil {
+			return err
+		}
+		if cur.Kind == stage.KindWON {
+			return nil
+		}
+		pipelineID = cur.PipelineID
+	} else {
+		p, err := c.Pipeline.Query().Where(pipeline.IsDefault(true)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		pipelineID = p.ID
+	}
+	won, err := c.Stage.Query().
+		Where(stage.PipelineID(pipelineID), stage.KindEQ(stage.KindWON), stage.Archived(false)).
+		Order(ent.Asc(stage.FieldPosition)).First(ctx)
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.Lead.UpdateOneID(l.ID).SetStageID(won.ID).SetUpdatedAt(now).Exec(ctx); err != nil {
+		return err
+	}
+	return c.StageChange.Create().SetLeadID(l.ID).SetNillableFromID(l.StageID).SetToID(won.ID).
+		SetNillableActorID(actor).SetReason("first deal").SetAt(now).Exec(ctx)
+}
+
+// OverdueFollowUps lists the follow-ups whose next follow-up time has passed
+// with no newer follow-up on the lead, over the active leads owner owns,
+// oldest due first: the rep's call list of promises not kept.
+func OverdueFollowUps(ctx context.Context, c *ent.Client, owner uuid.UUID, now time.Time, limit int) ([]*ent.FollowUp, error) {
+	return c.FollowUp.Query().
+		Where(
+			followup.NextFollowUpAtLT(now),
+			followup.HasLeadWith(lead.OwnerID(owner), lead.StatusEQ(lead.StatusACTIVE)),
+			func(s *sql.Selector) {
+				later := sql.Table(followup.Table).As("later")
+				s.Where(sql.Not(sql.Exists(sql.Select(later.C(followup.FieldID)).From(later).Where(sql.And(
+					sql.ColumnsEQ(later.C(followup.FieldTenantID), s.C(followup.FieldTenantID)),
+					sql.ColumnsEQ(later.C(followup.FieldLeadID), s.C(followup.FieldLeadID)),
+					sql.ColumnsGT(later.C(followup.FieldCreatedAt), s.C(followup.FieldCreatedAt)),
+				)))))
+			},
+		).
+		Order(ent.Asc(followup.FieldNextFollowUpAt)).Limit(limit).All(ctx)
 }
