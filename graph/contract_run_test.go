@@ -50,6 +50,7 @@ var contractRuns = map[string]contractRun{
 			if dig(d, "me", "workspace", "slug") != "acme" || dig(d, "me", "email") != "admin@acme.test" {
 				t.Errorf("me = %v", d["me"])
 			}
+			s.ids["me"], _ = dig(d, "me", "id").(string)
 		},
 	},
 	"CreateTerritory": {
@@ -310,6 +311,142 @@ var contractRuns = map[string]contractRun{
 			dl := d["createDeal"].(map[string]any)
 			if dl["amount"] != 19999.5 || dig(dl, "lead", "id") != s.leads[0] || dl["owner"] != nil {
 				t.Errorf("createDeal = %v", dl)
+			}
+		},
+	},
+	"CreatePool": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"input": map[string]any{
+				"name": "华东公海", "territoryIDs": []string{s.ids["territory"]}, "recycleNoFollowUpDays": 7,
+				"recycleNoDealDays": 30, "remindBeforeDays": 2, "cooldownDays": 5, "protectionDays": 2, "dailyClaimLimit": 10,
+			}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			p := d["createPool"].(map[string]any)
+			if p["name"] != "华东公海" || p["isDefault"] != false || p["recycleNoFollowUpDays"] != 7.0 || p["cooldownDays"] != 5.0 ||
+				p["protectionDays"] != 2.0 || p["dailyClaimLimit"] != 10.0 || p["remindBeforeDays"] != 2.0 {
+				t.Errorf("createPool = %v", p)
+			}
+			// A reminder at or past the recycle day is refused, naming the field.
+			r := s.api.Do(s.token, `mutation($input: CreatePoolInput!){ createPool(input:$input){ id } }`,
+				map[string]any{"input": map[string]any{"name": "bad", "recycleNoFollowUpDays": 3, "remindBeforeDays": 3}})
+			if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" || r.Errors[0].Field() != "input.remindBeforeDays" {
+				t.Errorf("bad pool: %+v", r.Errors)
+			}
+		},
+	},
+	"ClaimLeads": {
+		vars: func(s *scenario) map[string]any { return map[string]any{"ids": []string{s.leads[1], s.leads[1]}} },
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			claimed := dig(d, "claimLeads", "claimed").([]any)
+			if len(claimed) != 1 || dig(claimed[0], "id") != s.leads[1] || dig(claimed[0], "owner", "id") != s.ids["me"] ||
+				dig(claimed[0], "claimedAt") == nil || dig(claimed[0], "protectedUntil") == nil {
+				t.Errorf("claimLeads = %v", d)
+			}
+			// Claiming it again fails for that lead, with a code.
+			var again struct {
+				ClaimLeads struct {
+					Failures []struct{ LeadID, Code string }
+				}
+			}
+			s.api.MustDo(s.token, `mutation($ids:[ID!]!){ claimLeads(ids:$ids){ failures { leadID code } } }`, map[string]any{"ids": []string{s.leads[1]}}, &again)
+			if f := again.ClaimLeads.Failures; len(f) != 1 || f[0].LeadID != s.leads[1] || f[0].Code != "ALREADY_OWNED" {
+				t.Errorf("second claim failures = %+v", f)
+			}
+		},
+	},
+	"ReleaseLeads": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"ids": []string{s.leads[1]}, "reason": "不是我的区域"}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			if dig(d, "releaseLeads", "released") != 1.0 {
+				t.Errorf("releaseLeads = %v", d)
+			}
+			var out struct {
+				Node struct {
+					Owner        *struct{ ID string }
+					OwnerChanges []struct{ Kind, Reason string }
+				}
+			}
+			s.api.MustDo(s.token, `query($id:ID!){ node(id:$id){ ... on Lead { owner { id } ownerChanges { kind reason } } } }`, map[string]any{"id": s.leads[1]}, &out)
+			if out.Node.Owner != nil || len(out.Node.OwnerChanges) != 2 || out.Node.OwnerChanges[1].Kind != "RELEASE" || out.Node.OwnerChanges[1].Reason != "不是我的区域" {
+				t.Errorf("after release: %+v", out.Node)
+			}
+		},
+	},
+	"AssignLeads": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"ids": []string{s.leads[1], s.leads[2]}, "ownerID": s.ids["rep"]}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			if dig(d, "assignLeads", "assigned") != 2.0 || len(dig(d, "assignLeads", "failures").([]any)) != 0 {
+				t.Errorf("assignLeads = %v", d)
+			}
+			var out struct {
+				Node struct{ Owner struct{ ID string } }
+			}
+			s.api.MustDo(s.token, `query($id:ID!){ node(id:$id){ ... on Lead { owner { id } } } }`, map[string]any{"id": s.leads[2]}, &out)
+			if out.Node.Owner.ID != s.ids["rep"] {
+				t.Errorf("lead 2 owner = %v, want the rep", out.Node.Owner)
+			}
+		},
+	},
+	"CreateAssignmentRule": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"input": map[string]any{
+				"name": "官网线索", "priority": 10, "condition": `lead.source == "web" && attributes.budget > 1000.0`,
+				"strategy": "WEIGHTED", "targets": []any{map[string]any{"userID": s.ids["rep"], "weight": 2}}, "dailyCap": 20,
+			}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			r := d["createAssignmentRule"].(map[string]any)
+			if r["name"] != "官网线索" || r["priority"] != 10.0 || r["strategy"] != "WEIGHTED" || r["enabled"] != true {
+				t.Errorf("createAssignmentRule = %v", r)
+			}
+			// A condition naming a field the workspace does not have is refused at the condition.
+			bad := s.api.Do(s.token, `mutation($input: CreateAssignmentRuleInput!){ createAssignmentRule(input:$input){ id } }`,
+				map[string]any{"input": map[string]any{"name": "bad", "condition": `attributes.nosuch > 1`, "strategy": "ROUND_ROBIN",
+					"targets": []any{map[string]any{"userID": s.ids["rep"]}}}})
+			if len(bad.Errors) != 1 || bad.Errors[0].Code() != "BAD_USER_INPUT" || bad.Errors[0].Field() != "input.condition" {
+				t.Errorf("bad rule: %+v", bad.Errors)
+			}
+		},
+	},
+	"CreateScoringRule": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"input": map[string]any{"name": "高意向", "condition": `"高意向" in tags`, "points": 30, "decayDays": 30}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			r := d["createScoringRule"].(map[string]any)
+			if r["name"] != "高意向" || r["points"] != 30.0 || r["condition"] != `"高意向" in tags` {
+				t.Errorf("createScoringRule = %v", r)
+			}
+		},
+	},
+	"RecyclePools": {
+		vars: func(s *scenario) map[string]any {
+			// Assigned ten days ago and never followed up: the default pool
+			// recycles leads 1 and 2.
+			for _, id := range s.leads[1:] {
+				raw, _ := gid.Decode(id)
+				if _, err := s.api.DB.DB.Exec(`UPDATE leads SET claimed_at = claimed_at - interval '10 days', protected_until = NULL WHERE id = $1`, raw); err != nil {
+					panic(err)
+				}
+			}
+			return map[string]any{"dryRun": true}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			ids := dig(d, "recyclePools", "leadIDs").([]any)
+			if dig(d, "recyclePools", "recycled") != 2.0 || len(ids) != 2 || !slices.Contains(ids, any(s.leads[1])) || !slices.Contains(ids, any(s.leads[2])) {
+				t.Errorf("recyclePools(dryRun) = %v", d)
+			}
+			var out struct {
+				Node struct{ Owner *struct{ ID string } }
+			}
+			s.api.MustDo(s.token, `query($id:ID!){ node(id:$id){ ... on Lead { owner { id } } } }`, map[string]any{"id": s.leads[2]}, &out)
+			if out.Node.Owner == nil {
+				t.Error("a dry run recycled lead 2")
 			}
 		},
 	},

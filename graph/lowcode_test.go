@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/internal/apitest"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/tenant"
@@ -23,9 +24,15 @@ func seedLeads(t *testing.T, api *apitest.API, c *workspace.Created, n int) []st
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Like ingest, new leads wait in the default public pool.
+	public, err := api.DB.Client.Pool.Query().Where(pool.IsDefault(true)).Only(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	bs := make([]*ent.LeadCreate, n)
 	for i := range n {
-		bs[i] = api.DB.Client.Lead.Create().SetSeq(first + int64(i)).SetName(fmt.Sprintf("lead %d", i)).SetPhone(fmt.Sprintf("+86137%08d", i))
+		bs[i] = api.DB.Client.Lead.Create().SetSeq(first + int64(i)).SetName(fmt.Sprintf("lead %d", i)).SetPhone(fmt.Sprintf("+86137%08d", i)).
+			SetPoolID(public.ID)
 	}
 	ls, err := api.DB.Client.Lead.CreateBulk(bs...).Save(ctx)
 	if err != nil {

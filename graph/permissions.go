@@ -51,6 +51,10 @@ var RootPermissions = map[string]Permission{
 
 	"Query.fieldDefinitions": {"field", "read"},
 	"Query.notifications":    Authenticated, // the caller's own
+	"Query.assignmentRules":  {"rule", "read"},
+	"Query.scoringRules":     {"rule", "read"},
+	"Query.tierThresholds":   {"rule", "read"},
+	"Query.overdueFollowUps": {"lead.followup", "read"}, // another rep's list needs lead.assign too
 
 	"Mutation.ingestLeads":           {"lead", "write"},
 	"Mutation.mergeLeads":            {"lead", "write"},
@@ -79,7 +83,22 @@ var RootPermissions = map[string]Permission{
 	"Mutation.untagLeads":               {"lead.tag", "write"},
 	"Mutation.updateLead":               {"lead", "write"},
 	"Mutation.suppress":                 {"lead", "write"},
-	"Mutation.moveLeadStage":            {"lead", "write"},
+
+	"Mutation.createPool":           {"pool", "write"},
+	"Mutation.updatePool":           {"pool", "write"},
+	"Mutation.claimLeads":           {"lead", "claim"},
+	"Mutation.releaseLeads":         {"lead", "release"},
+	"Mutation.assignLeads":          {"lead", "assign"},
+	"Mutation.distributeLeads":      {"lead", "assign"},
+	"Mutation.recyclePools":         {"pool", "write"},
+	"Mutation.createAssignmentRule": {"rule", "write"},
+	"Mutation.updateAssignmentRule": {"rule", "write"},
+	"Mutation.deleteAssignmentRule": {"rule", "write"},
+	"Mutation.createScoringRule":    {"rule", "write"},
+	"Mutation.updateScoringRule":    {"rule", "write"},
+	"Mutation.deleteScoringRule":    {"rule", "write"},
+	"Mutation.setTierThresholds":    {"rule", "write"},
+	"Mutation.moveLeadStage":        {"lead", "write"},
 
 	"Mutation.grantPermission":  {"policy", "write"},
 	"Mutation.revokePermission": {"policy", "write"},

@@ -4,10 +4,12 @@ package graph
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/assign"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/events"
@@ -15,6 +17,7 @@ import (
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/platform"
+	"github.com/scrmhq/scrm/internal/pool"
 )
 
 // Resolver is the root resolver; its fields are the services resolvers call.
@@ -30,6 +33,14 @@ type Resolver struct {
 	Events *events.Service
 	// Queue takes background work (re-scoring after events and merges); nil in tools.
 	Queue LeadsQueue
+	// Pools claims, releases, assigns and recycles leads.
+	Pools *pool.Service
+	// Assigner runs the assignment rules (distributeLeads).
+	Assigner *assign.Engine
+	// Distribution takes the background work of distribution changes; nil in tools.
+	Distribution DistributionQueue
+	// Log reports background work that could not be queued.
+	Log *slog.Logger
 }
 
 // LeadsQueue queues work about changed leads (jobs.Queue).

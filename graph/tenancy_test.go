@@ -67,6 +67,26 @@ var crossTenantCases = map[string]crossCase{
 	"Query.notifications":            {query: `{ notifications { id message lead { id } } }`},
 	"Mutation.markNotificationsRead": {query: `mutation { markNotificationsRead }`},
 
+	"Query.assignmentRules":    {query: `{ assignmentRules { id targets { user { id } } fallbackPool { id } } }`},
+	"Query.scoringRules":       {query: `{ scoringRules { id } }`},
+	"Query.tierThresholds":     {query: `{ tierThresholds { a b c } }`},
+	"Query.overdueFollowUps":   {query: `query($id:ID!){ overdueFollowUps(ownerID:$id) { id lead { id } } }`, vars: aID("user")},
+	"Mutation.createPool":      {query: `mutation($id:ID!){ createPool(input:{name:"x", territoryIDs:[$id]}){ id } }`, vars: aID("territory"), mustErr: true},
+	"Mutation.updatePool":      {query: `mutation($id:ID!){ updatePool(id:$id, input:{name:"hijacked"}){ id } }`, vars: aID("pool"), mustErr: true},
+	"Mutation.claimLeads":      {query: `mutation($id:ID!){ claimLeads(ids:[$id]){ claimed { id } failures { code } } }`, vars: aID("lead")},
+	"Mutation.releaseLeads":    {query: `mutation($id:ID!){ releaseLeads(ids:[$id]){ released } }`, vars: aID("lead")},
+	"Mutation.assignLeads":     {query: `mutation($id:ID!){ assignLeads(ids:[$id]){ assigned failures { code } } }`, vars: aID("lead")},
+	"Mutation.distributeLeads": {query: `mutation($id:ID!){ distributeLeads(ids:[$id]){ assigned } }`, vars: aID("lead"), mustErr: true},
+	"Mutation.recyclePools":    {query: `mutation { recyclePools { recycled leadIDs } }`},
+	"Mutation.createAssignmentRule": {query: `mutation($id:ID!){ createAssignmentRule(input:{name:"x", strategy: ROUND_ROBIN, targets:[{userID:$id}]}){ id } }`,
+		vars: aID("user"), mustErr: true},
+	"Mutation.updateAssignmentRule": {query: `mutation($id:ID!){ updateAssignmentRule(id:$id, input:{enabled:false}){ id } }`, vars: aID("assignmentRule"), mustErr: true},
+	"Mutation.deleteAssignmentRule": {query: `mutation($id:ID!){ deleteAssignmentRule(id:$id) }`, vars: aID("assignmentRule"), mustErr: true},
+	"Mutation.createScoringRule":    {query: `mutation { createScoringRule(input:{name:"x", condition:"lead.hasPhone", points: 5}){ id } }`},
+	"Mutation.updateScoringRule":    {query: `mutation($id:ID!){ updateScoringRule(id:$id, input:{points: 1}){ id } }`, vars: aID("scoringRule"), mustErr: true},
+	"Mutation.deleteScoringRule":    {query: `mutation($id:ID!){ deleteScoringRule(id:$id) }`, vars: aID("scoringRule"), mustErr: true},
+	"Mutation.setTierThresholds":    {query: `mutation { setTierThresholds(input:{a: 90, b: 60, c: 30}){ a } }`},
+
 	"Query.me":   {query: `{ me { id workspace { id } } }`},
 	"Query.node": {query: `query($id:ID!){ node(id:$id){ id } }`, vars: aID("lead"), mustErr: true},
 	"Query.nodes": {query: `query($ids:[ID!]!){ nodes(ids:$ids){ id } }`, vars: func(a map[string]string) map[string]any {
@@ -145,10 +165,13 @@ func TestCrossTenant(t *testing.T) {
 	a["tagGroup"] = first(c.TagGroup.Query().IDs(aCtx))
 	a["tag"] = first(c.Tag.Query().IDs(aCtx))
 	a["lostReason"] = first(c.LostReason.Query().IDs(aCtx))
+	a["pool"] = first(c.Pool.Query().IDs(aCtx))
+	a["assignmentRule"] = first(c.AssignmentRule.Query().IDs(aCtx))
+	a["scoringRule"] = first(c.ScoringRule.Query().IDs(aCtx))
 
 	// Every id A owns, to make sure none shows up in any of B's responses.
 	var aIDs []string
-	for _, table := range []string{"users", "teams", "territories", "partners", "leads", "api_keys", "pools", "pipelines", "stages", "tag_groups", "tags", "lost_reasons", "field_definitions"} {
+	for _, table := range []string{"users", "teams", "territories", "partners", "leads", "api_keys", "pools", "pipelines", "stages", "tag_groups", "tags", "lost_reasons", "field_definitions", "assignment_rules", "assignment_targets", "scoring_rules", "owner_changes"} {
 		rows, err := api.DB.DB.QueryContext(ctx, fmt.Sprintf(`SELECT id FROM %s WHERE tenant_id = $1`, table), res.Workspace.ID)
 		if err != nil {
 			t.Fatal(err)

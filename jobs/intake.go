@@ -18,13 +18,10 @@ import (
 
 // Intake task types.
 const (
-	// TypeLeadsAssign runs assignment rules over new leads. The assignment
-	// engine comes with the distribution issue; until then the task keeps
-	// new leads in the default public pool, where ingest put them.
+	// TypeLeadsAssign runs the assignment rules over new leads, which wait
+	// in the default public pool where ingest put them.
 	TypeLeadsAssign = "leads:assign"
-	// TypeLeadsScore re-scores leads whose data or events changed. The
-	// scoring engine comes with the distribution issue; until then the task
-	// only acknowledges.
+	// TypeLeadsScore re-scores leads whose data or events changed.
 	TypeLeadsScore = "leads:score"
 	// TypeNotificationsDeliver delivers notifications: marks them delivered
 	// and publishes them on Redis for live clients.
@@ -45,6 +42,8 @@ const EventPartitionsAhead = 3
 type leadsPayload struct {
 	TenantID uuid.UUID   `json:"tenant_id"`
 	IDs      []uuid.UUID `json:"ids"`
+	// Round counts the follow-ups of an assignment whose leads were busy.
+	Round int `json:"round,omitempty"`
 }
 
 // maxIDsPerTask keeps payloads small; bigger sets are split.
@@ -86,26 +85,6 @@ func decodeLeads(t *asynq.Task) (leadsPayload, error) {
 		return p, fmt.Errorf("%w: bad payload", asynq.SkipRetry)
 	}
 	return p, nil
-}
-
-// HandleLeadsAssign is the assignment hook of ingest (see TypeLeadsAssign).
-func (h *Handlers) HandleLeadsAssign(ctx context.Context, t *asynq.Task) error {
-	p, err := decodeLeads(t)
-	if err != nil {
-		return err
-	}
-	h.Log.DebugContext(ctx, "new leads wait in the default pool: no assignment engine yet", "tenant", p.TenantID, "count", len(p.IDs))
-	return nil
-}
-
-// HandleLeadsScore is the scoring hook (see TypeLeadsScore).
-func (h *Handlers) HandleLeadsScore(ctx context.Context, t *asynq.Task) error {
-	p, err := decodeLeads(t)
-	if err != nil {
-		return err
-	}
-	h.Log.DebugContext(ctx, "leads to re-score: no scoring engine yet", "tenant", p.TenantID, "count", len(p.IDs))
-	return nil
 }
 
 // NotificationChannel is the Redis channel a user's notifications are

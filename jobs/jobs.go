@@ -56,6 +56,10 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	mux.HandleFunc(TypeNotificationsDeliver, h.HandleNotificationsDeliver)
 	mux.HandleFunc(TypeEventPartitions, h.HandleEventPartitions)
 	mux.HandleFunc(TypePurgeIngestBatches, h.HandlePurgeIngestBatches)
+	mux.HandleFunc(TypePoolsRecycle, h.HandlePoolsRecycle)
+	mux.HandleFunc(TypePoolsRecycleWorkspace, h.HandlePoolsRecycleWorkspace)
+	mux.HandleFunc(TypeScoringNightly, h.HandleScoringNightly)
+	mux.HandleFunc(TypeScoringWorkspace, h.HandleScoringWorkspace)
 }
 
 // Periodic is one entry of the schedule.
@@ -74,6 +78,9 @@ func Schedule() []Periodic {
 		{Spec: "@every 10m", Task: asynq.NewTask(TypeFieldIndexSweep, nil), Opts: []asynq.Option{asynq.Unique(9 * time.Minute), asynq.Queue("low")}},
 		{Spec: "@every 6h", Task: asynq.NewTask(TypeEventPartitions, nil), Opts: []asynq.Option{asynq.Unique(5 * time.Hour), asynq.Queue("low")}},
 		{Spec: "@every 1h", Task: asynq.NewTask(TypePurgeIngestBatches, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
+		{Spec: "@every 1h", Task: asynq.NewTask(TypePoolsRecycle, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
+		// 19:00 UTC is 03:00 in China, the quietest hour of most workspaces.
+		{Spec: "0 19 * * *", Task: asynq.NewTask(TypeScoringNightly, nil), Opts: []asynq.Option{asynq.Unique(23 * time.Hour), asynq.Queue("low")}},
 	}
 }
 

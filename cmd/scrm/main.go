@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // workspace time zones resolve on hosts without zoneinfo
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

@@ -68,6 +68,11 @@ type ComplexityRoot struct {
 		UpdatedAt   func(childComplexity int) int
 	}
 
+	AssignLeadsPayload struct {
+		Assigned func(childComplexity int) int
+		Failures func(childComplexity int) int
+	}
+
 	AssignmentRule struct {
 		Condition      func(childComplexity int) int
 		CreatedAt      func(childComplexity int) int
@@ -92,6 +97,11 @@ type ComplexityRoot struct {
 		Weight func(childComplexity int) int
 	}
 
+	ClaimLeadsPayload struct {
+		Claimed  func(childComplexity int) int
+		Failures func(childComplexity int) int
+	}
+
 	CreateAPIKeyPayload struct {
 		APIKey func(childComplexity int) int
 		Key    func(childComplexity int) int
@@ -109,6 +119,12 @@ type ComplexityRoot struct {
 		OwnerID    func(childComplexity int) int
 		Repurchase func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
+	}
+
+	DistributeLeadsPayload struct {
+		Assigned func(childComplexity int) int
+		Pooled   func(childComplexity int) int
+		Skipped  func(childComplexity int) int
 	}
 
 	EventError struct {
@@ -227,6 +243,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	LeadFailure struct {
+		Code    func(childComplexity int) int
+		LeadID  func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
+
 	LoginPayload struct {
 		ExpiresAt func(childComplexity int) int
 		Token     func(childComplexity int) int
@@ -247,19 +269,27 @@ type ComplexityRoot struct {
 		ArchiveFieldDefinition   func(childComplexity int, id uuid.UUID) int
 		ArchiveLostReason        func(childComplexity int, id uuid.UUID) int
 		ArchiveStage             func(childComplexity int, id uuid.UUID) int
+		AssignLeads              func(childComplexity int, ids []uuid.UUID, ownerID *uuid.UUID, reason *string) int
+		ClaimLeads               func(childComplexity int, ids []uuid.UUID) int
 		CreateAPIKey             func(childComplexity int, input model.CreateAPIKeyInput) int
+		CreateAssignmentRule     func(childComplexity int, input model.CreateAssignmentRuleInput) int
 		CreateDeal               func(childComplexity int, input model.CreateDealInput) int
 		CreateFieldDefinition    func(childComplexity int, input model.CreateFieldDefinitionInput) int
 		CreateFollowUp           func(childComplexity int, input model.CreateFollowUpInput) int
 		CreateLostReason         func(childComplexity int, name string) int
 		CreatePartner            func(childComplexity int, input model.CreatePartnerInput) int
 		CreatePipeline           func(childComplexity int, input model.CreatePipelineInput) int
+		CreatePool               func(childComplexity int, input model.CreatePoolInput) int
+		CreateScoringRule        func(childComplexity int, input model.CreateScoringRuleInput) int
 		CreateTag                func(childComplexity int, input model.CreateTagInput) int
 		CreateTagGroup           func(childComplexity int, input model.CreateTagGroupInput) int
 		CreateTeam               func(childComplexity int, input model.CreateTeamInput) int
 		CreateTerritory          func(childComplexity int, input model.CreateTerritoryInput) int
 		CreateUser               func(childComplexity int, input model.CreateUserInput) int
+		DeleteAssignmentRule     func(childComplexity int, id uuid.UUID) int
+		DeleteScoringRule        func(childComplexity int, id uuid.UUID) int
 		DeleteStage              func(childComplexity int, id uuid.UUID) int
+		DistributeLeads          func(childComplexity int, ids []uuid.UUID) int
 		GrantPermission          func(childComplexity int, role string, resource string, action string) int
 		IngestLeads              func(childComplexity int, input model.IngestLeadsInput) int
 		Login                    func(childComplexity int, input model.LoginInput) int
@@ -267,17 +297,23 @@ type ComplexityRoot struct {
 		MergeLeads               func(childComplexity int, primaryID uuid.UUID, duplicateIDs []uuid.UUID) int
 		MergeStage               func(childComplexity int, id uuid.UUID, intoID uuid.UUID) int
 		MoveLeadStage            func(childComplexity int, id uuid.UUID, stageID uuid.UUID, reason *string, lostReasonID *uuid.UUID) int
+		RecyclePools             func(childComplexity int, dryRun *bool) int
+		ReleaseLeads             func(childComplexity int, ids []uuid.UUID, reason *string) int
 		ReorderStages            func(childComplexity int, pipelineID uuid.UUID, stageIDs []uuid.UUID) int
 		RevokeAPIKey             func(childComplexity int, id uuid.UUID) int
 		RevokePermission         func(childComplexity int, role string, resource string, action string) int
+		SetTierThresholds        func(childComplexity int, input model.TierThresholdsInput) int
 		Suppress                 func(childComplexity int, input model.SuppressionInput) int
 		TagLeads                 func(childComplexity int, leadIDs []uuid.UUID, tagIDs []uuid.UUID) int
 		TrackEvents              func(childComplexity int, events []*model.EventInput) int
 		UnarchiveFieldDefinition func(childComplexity int, id uuid.UUID) int
 		UntagLeads               func(childComplexity int, leadIDs []uuid.UUID, tagIDs []uuid.UUID) int
+		UpdateAssignmentRule     func(childComplexity int, id uuid.UUID, input model.UpdateAssignmentRuleInput) int
 		UpdateFieldDefinition    func(childComplexity int, id uuid.UUID, input model.UpdateFieldDefinitionInput) int
 		UpdateLead               func(childComplexity int, id uuid.UUID, input model.UpdateLeadInput) int
 		UpdatePipeline           func(childComplexity int, id uuid.UUID, input model.UpdatePipelineInput) int
+		UpdatePool               func(childComplexity int, id uuid.UUID, input model.UpdatePoolInput) int
+		UpdateScoringRule        func(childComplexity int, id uuid.UUID, input model.UpdateScoringRuleInput) int
 		UpdateStage              func(childComplexity int, id uuid.UUID, input model.UpdateStageInput) int
 		UpdateUser               func(childComplexity int, id uuid.UUID, input model.UpdateUserInput) int
 	}
@@ -385,6 +421,7 @@ type ComplexityRoot struct {
 		Node             func(childComplexity int, id uuid.UUID) int
 		Nodes            func(childComplexity int, ids []uuid.UUID) int
 		Notifications    func(childComplexity int, unreadOnly *bool, first *int) int
+		OverdueFollowUps func(childComplexity int, ownerID *uuid.UUID, first *int) int
 		Partners         func(childComplexity int) int
 		Permissions      func(childComplexity int, role *string) int
 		Pipelines        func(childComplexity int) int
@@ -394,7 +431,18 @@ type ComplexityRoot struct {
 		Tags             func(childComplexity int) int
 		Teams            func(childComplexity int) int
 		Territories      func(childComplexity int) int
+		TierThresholds   func(childComplexity int) int
 		Users            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+	}
+
+	RecyclePoolsPayload struct {
+		LeadIDs  func(childComplexity int) int
+		Recycled func(childComplexity int) int
+		Reminded func(childComplexity int) int
+	}
+
+	ReleaseLeadsPayload struct {
+		Released func(childComplexity int) int
 	}
 
 	RowError struct {
@@ -513,6 +561,12 @@ type ComplexityRoot struct {
 		UpdatedAt func(childComplexity int) int
 	}
 
+	TierThresholds struct {
+		A func(childComplexity int) int
+		B func(childComplexity int) int
+		C func(childComplexity int) int
+	}
+
 	TrackEventsPayload struct {
 		Accepted func(childComplexity int) int
 		Errors   func(childComplexity int) int
@@ -579,6 +633,20 @@ type MutationResolver interface {
 	UpdateUser(ctx context.Context, id uuid.UUID, input model.UpdateUserInput) (*ent.User, error)
 	CreateTeam(ctx context.Context, input model.CreateTeamInput) (*ent.Team, error)
 	CreatePartner(ctx context.Context, input model.CreatePartnerInput) (*ent.Partner, error)
+	CreatePool(ctx context.Context, input model.CreatePoolInput) (*ent.Pool, error)
+	UpdatePool(ctx context.Context, id uuid.UUID, input model.UpdatePoolInput) (*ent.Pool, error)
+	ClaimLeads(ctx context.Context, ids []uuid.UUID) (*model.ClaimLeadsPayload, error)
+	ReleaseLeads(ctx context.Context, ids []uuid.UUID, reason *string) (*model.ReleaseLeadsPayload, error)
+	AssignLeads(ctx context.Context, ids []uuid.UUID, ownerID *uuid.UUID, reason *string) (*model.AssignLeadsPayload, error)
+	DistributeLeads(ctx context.Context, ids []uuid.UUID) (*model.DistributeLeadsPayload, error)
+	RecyclePools(ctx context.Context, dryRun *bool) (*model.RecyclePoolsPayload, error)
+	CreateAssignmentRule(ctx context.Context, input model.CreateAssignmentRuleInput) (*ent.AssignmentRule, error)
+	UpdateAssignmentRule(ctx context.Context, id uuid.UUID, input model.UpdateAssignmentRuleInput) (*ent.AssignmentRule, error)
+	DeleteAssignmentRule(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
+	CreateScoringRule(ctx context.Context, input model.CreateScoringRuleInput) (*ent.ScoringRule, error)
+	UpdateScoringRule(ctx context.Context, id uuid.UUID, input model.UpdateScoringRuleInput) (*ent.ScoringRule, error)
+	DeleteScoringRule(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
+	SetTierThresholds(ctx context.Context, input model.TierThresholdsInput) (*model.TierThresholds, error)
 	IngestLeads(ctx context.Context, input model.IngestLeadsInput) (*model.IngestLeadsPayload, error)
 	MergeLeads(ctx context.Context, primaryID uuid.UUID, duplicateIDs []uuid.UUID) (*ent.Lead, error)
 	CreateFollowUp(ctx context.Context, input model.CreateFollowUpInput) (*ent.FollowUp, error)
@@ -625,6 +693,8 @@ type QueryResolver interface {
 	Teams(ctx context.Context) ([]*ent.Team, error)
 	Territories(ctx context.Context) ([]*ent.Territory, error)
 	Users(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
+	TierThresholds(ctx context.Context) (*model.TierThresholds, error)
+	OverdueFollowUps(ctx context.Context, ownerID *uuid.UUID, first *int) ([]*ent.FollowUp, error)
 	Notifications(ctx context.Context, unreadOnly *bool, first *int) ([]*ent.Notification, error)
 	Leads(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput, orderByAttribute *model.AttributeOrderInput) (*ent.LeadConnection, error)
 	FieldDefinitions(ctx context.Context, entity fielddefinition.Entity, includeArchived *bool) ([]*ent.FieldDefinition, error)
@@ -722,6 +792,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.APIKey.UpdatedAt(childComplexity), true
+
+	case "AssignLeadsPayload.assigned":
+		if e.ComplexityRoot.AssignLeadsPayload.Assigned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignLeadsPayload.Assigned(childComplexity), true
+	case "AssignLeadsPayload.failures":
+		if e.ComplexityRoot.AssignLeadsPayload.Failures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignLeadsPayload.Failures(childComplexity), true
 
 	case "AssignmentRule.condition":
 		if e.ComplexityRoot.AssignmentRule.Condition == nil {
@@ -833,6 +916,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AssignmentTarget.Weight(childComplexity), true
 
+	case "ClaimLeadsPayload.claimed":
+		if e.ComplexityRoot.ClaimLeadsPayload.Claimed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimLeadsPayload.Claimed(childComplexity), true
+	case "ClaimLeadsPayload.failures":
+		if e.ComplexityRoot.ClaimLeadsPayload.Failures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimLeadsPayload.Failures(childComplexity), true
+
 	case "CreateAPIKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateAPIKeyPayload.APIKey == nil {
 			break
@@ -912,6 +1008,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Deal.UpdatedAt(childComplexity), true
+
+	case "DistributeLeadsPayload.assigned":
+		if e.ComplexityRoot.DistributeLeadsPayload.Assigned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DistributeLeadsPayload.Assigned(childComplexity), true
+	case "DistributeLeadsPayload.pooled":
+		if e.ComplexityRoot.DistributeLeadsPayload.Pooled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DistributeLeadsPayload.Pooled(childComplexity), true
+	case "DistributeLeadsPayload.skipped":
+		if e.ComplexityRoot.DistributeLeadsPayload.Skipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DistributeLeadsPayload.Skipped(childComplexity), true
 
 	case "EventError.code":
 		if e.ComplexityRoot.EventError.Code == nil {
@@ -1456,6 +1571,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LeadEdge.Node(childComplexity), true
 
+	case "LeadFailure.code":
+		if e.ComplexityRoot.LeadFailure.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadFailure.Code(childComplexity), true
+	case "LeadFailure.leadID":
+		if e.ComplexityRoot.LeadFailure.LeadID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadFailure.LeadID(childComplexity), true
+	case "LeadFailure.message":
+		if e.ComplexityRoot.LeadFailure.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadFailure.Message(childComplexity), true
+
 	case "LoginPayload.expiresAt":
 		if e.ComplexityRoot.LoginPayload.ExpiresAt == nil {
 			break
@@ -1556,6 +1690,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ArchiveStage(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.assignLeads":
+		if e.ComplexityRoot.Mutation.AssignLeads == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignLeads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignLeads(childComplexity, args["ids"].([]uuid.UUID), args["ownerID"].(*uuid.UUID), args["reason"].(*string)), true
+	case "Mutation.claimLeads":
+		if e.ComplexityRoot.Mutation.ClaimLeads == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_claimLeads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ClaimLeads(childComplexity, args["ids"].([]uuid.UUID)), true
 	case "Mutation.createAPIKey":
 		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
 			break
@@ -1567,6 +1723,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["input"].(model.CreateAPIKeyInput)), true
+	case "Mutation.createAssignmentRule":
+		if e.ComplexityRoot.Mutation.CreateAssignmentRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createAssignmentRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAssignmentRule(childComplexity, args["input"].(model.CreateAssignmentRuleInput)), true
 	case "Mutation.createDeal":
 		if e.ComplexityRoot.Mutation.CreateDeal == nil {
 			break
@@ -1633,6 +1800,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreatePipeline(childComplexity, args["input"].(model.CreatePipelineInput)), true
+	case "Mutation.createPool":
+		if e.ComplexityRoot.Mutation.CreatePool == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPool_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePool(childComplexity, args["input"].(model.CreatePoolInput)), true
+	case "Mutation.createScoringRule":
+		if e.ComplexityRoot.Mutation.CreateScoringRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createScoringRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateScoringRule(childComplexity, args["input"].(model.CreateScoringRuleInput)), true
 	case "Mutation.createTag":
 		if e.ComplexityRoot.Mutation.CreateTag == nil {
 			break
@@ -1688,6 +1877,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.CreateUserInput)), true
+	case "Mutation.deleteAssignmentRule":
+		if e.ComplexityRoot.Mutation.DeleteAssignmentRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteAssignmentRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteAssignmentRule(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.deleteScoringRule":
+		if e.ComplexityRoot.Mutation.DeleteScoringRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteScoringRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteScoringRule(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.deleteStage":
 		if e.ComplexityRoot.Mutation.DeleteStage == nil {
 			break
@@ -1699,6 +1910,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteStage(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.distributeLeads":
+		if e.ComplexityRoot.Mutation.DistributeLeads == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_distributeLeads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DistributeLeads(childComplexity, args["ids"].([]uuid.UUID)), true
 	case "Mutation.grantPermission":
 		if e.ComplexityRoot.Mutation.GrantPermission == nil {
 			break
@@ -1776,6 +1998,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MoveLeadStage(childComplexity, args["id"].(uuid.UUID), args["stageID"].(uuid.UUID), args["reason"].(*string), args["lostReasonID"].(*uuid.UUID)), true
+	case "Mutation.recyclePools":
+		if e.ComplexityRoot.Mutation.RecyclePools == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recyclePools_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecyclePools(childComplexity, args["dryRun"].(*bool)), true
+	case "Mutation.releaseLeads":
+		if e.ComplexityRoot.Mutation.ReleaseLeads == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_releaseLeads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReleaseLeads(childComplexity, args["ids"].([]uuid.UUID), args["reason"].(*string)), true
 	case "Mutation.reorderStages":
 		if e.ComplexityRoot.Mutation.ReorderStages == nil {
 			break
@@ -1809,6 +2053,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokePermission(childComplexity, args["role"].(string), args["resource"].(string), args["action"].(string)), true
+	case "Mutation.setTierThresholds":
+		if e.ComplexityRoot.Mutation.SetTierThresholds == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setTierThresholds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetTierThresholds(childComplexity, args["input"].(model.TierThresholdsInput)), true
 	case "Mutation.suppress":
 		if e.ComplexityRoot.Mutation.Suppress == nil {
 			break
@@ -1864,6 +2119,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UntagLeads(childComplexity, args["leadIDs"].([]uuid.UUID), args["tagIDs"].([]uuid.UUID)), true
+	case "Mutation.updateAssignmentRule":
+		if e.ComplexityRoot.Mutation.UpdateAssignmentRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateAssignmentRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateAssignmentRule(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateAssignmentRuleInput)), true
 	case "Mutation.updateFieldDefinition":
 		if e.ComplexityRoot.Mutation.UpdateFieldDefinition == nil {
 			break
@@ -1897,6 +2163,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdatePipeline(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdatePipelineInput)), true
+	case "Mutation.updatePool":
+		if e.ComplexityRoot.Mutation.UpdatePool == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePool_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePool(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdatePoolInput)), true
+	case "Mutation.updateScoringRule":
+		if e.ComplexityRoot.Mutation.UpdateScoringRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateScoringRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateScoringRule(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateScoringRuleInput)), true
 	case "Mutation.updateStage":
 		if e.ComplexityRoot.Mutation.UpdateStage == nil {
 			break
@@ -2410,6 +2698,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Notifications(childComplexity, args["unreadOnly"].(*bool), args["first"].(*int)), true
+	case "Query.overdueFollowUps":
+		if e.ComplexityRoot.Query.OverdueFollowUps == nil {
+			break
+		}
+
+		args, err := ec.field_Query_overdueFollowUps_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OverdueFollowUps(childComplexity, args["ownerID"].(*uuid.UUID), args["first"].(*int)), true
 	case "Query.partners":
 		if e.ComplexityRoot.Query.Partners == nil {
 			break
@@ -2469,6 +2768,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Territories(childComplexity), true
+	case "Query.tierThresholds":
+		if e.ComplexityRoot.Query.TierThresholds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.TierThresholds(childComplexity), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -2480,6 +2785,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int), args["orderBy"].(*ent.UserOrder), args["where"].(*ent.UserWhereInput)), true
+
+	case "RecyclePoolsPayload.leadIDs":
+		if e.ComplexityRoot.RecyclePoolsPayload.LeadIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecyclePoolsPayload.LeadIDs(childComplexity), true
+	case "RecyclePoolsPayload.recycled":
+		if e.ComplexityRoot.RecyclePoolsPayload.Recycled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecyclePoolsPayload.Recycled(childComplexity), true
+	case "RecyclePoolsPayload.reminded":
+		if e.ComplexityRoot.RecyclePoolsPayload.Reminded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecyclePoolsPayload.Reminded(childComplexity), true
+
+	case "ReleaseLeadsPayload.released":
+		if e.ComplexityRoot.ReleaseLeadsPayload.Released == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseLeadsPayload.Released(childComplexity), true
 
 	case "RowError.code":
 		if e.ComplexityRoot.RowError.Code == nil {
@@ -2990,6 +3321,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Territory.UpdatedAt(childComplexity), true
 
+	case "TierThresholds.a":
+		if e.ComplexityRoot.TierThresholds.A == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TierThresholds.A(childComplexity), true
+	case "TierThresholds.b":
+		if e.ComplexityRoot.TierThresholds.B == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TierThresholds.B(childComplexity), true
+	case "TierThresholds.c":
+		if e.ComplexityRoot.TierThresholds.C == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TierThresholds.C(childComplexity), true
+
 	case "TrackEventsPayload.accepted":
 		if e.ComplexityRoot.TrackEventsPayload.Accepted == nil {
 			break
@@ -3182,14 +3532,18 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("APIKeyWhereInput", ec.unmarshalInputAPIKeyWhereInput),
 			graphql.NewInputUnmarshaler("AssignmentRuleOrder", ec.unmarshalInputAssignmentRuleOrder),
 			graphql.NewInputUnmarshaler("AssignmentRuleWhereInput", ec.unmarshalInputAssignmentRuleWhereInput),
+			graphql.NewInputUnmarshaler("AssignmentTargetInput", ec.unmarshalInputAssignmentTargetInput),
 			graphql.NewInputUnmarshaler("AttributeOrderInput", ec.unmarshalInputAttributeOrderInput),
 			graphql.NewInputUnmarshaler("AttributePredicateInput", ec.unmarshalInputAttributePredicateInput),
 			graphql.NewInputUnmarshaler("CreateAPIKeyInput", ec.unmarshalInputCreateAPIKeyInput),
+			graphql.NewInputUnmarshaler("CreateAssignmentRuleInput", ec.unmarshalInputCreateAssignmentRuleInput),
 			graphql.NewInputUnmarshaler("CreateDealInput", ec.unmarshalInputCreateDealInput),
 			graphql.NewInputUnmarshaler("CreateFieldDefinitionInput", ec.unmarshalInputCreateFieldDefinitionInput),
 			graphql.NewInputUnmarshaler("CreateFollowUpInput", ec.unmarshalInputCreateFollowUpInput),
 			graphql.NewInputUnmarshaler("CreatePartnerInput", ec.unmarshalInputCreatePartnerInput),
 			graphql.NewInputUnmarshaler("CreatePipelineInput", ec.unmarshalInputCreatePipelineInput),
+			graphql.NewInputUnmarshaler("CreatePoolInput", ec.unmarshalInputCreatePoolInput),
+			graphql.NewInputUnmarshaler("CreateScoringRuleInput", ec.unmarshalInputCreateScoringRuleInput),
 			graphql.NewInputUnmarshaler("CreateTagGroupInput", ec.unmarshalInputCreateTagGroupInput),
 			graphql.NewInputUnmarshaler("CreateTagInput", ec.unmarshalInputCreateTagInput),
 			graphql.NewInputUnmarshaler("CreateTeamInput", ec.unmarshalInputCreateTeamInput),
@@ -3237,9 +3591,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TeamWhereInput", ec.unmarshalInputTeamWhereInput),
 			graphql.NewInputUnmarshaler("TerritoryOrder", ec.unmarshalInputTerritoryOrder),
 			graphql.NewInputUnmarshaler("TerritoryWhereInput", ec.unmarshalInputTerritoryWhereInput),
+			graphql.NewInputUnmarshaler("TierThresholdsInput", ec.unmarshalInputTierThresholdsInput),
+			graphql.NewInputUnmarshaler("UpdateAssignmentRuleInput", ec.unmarshalInputUpdateAssignmentRuleInput),
 			graphql.NewInputUnmarshaler("UpdateFieldDefinitionInput", ec.unmarshalInputUpdateFieldDefinitionInput),
 			graphql.NewInputUnmarshaler("UpdateLeadInput", ec.unmarshalInputUpdateLeadInput),
 			graphql.NewInputUnmarshaler("UpdatePipelineInput", ec.unmarshalInputUpdatePipelineInput),
+			graphql.NewInputUnmarshaler("UpdatePoolInput", ec.unmarshalInputUpdatePoolInput),
+			graphql.NewInputUnmarshaler("UpdateScoringRuleInput", ec.unmarshalInputUpdateScoringRuleInput),
 			graphql.NewInputUnmarshaler("UpdateStageInput", ec.unmarshalInputUpdateStageInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
@@ -3322,6 +3680,198 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/distribution.graphql", Input: `# Distribution: public pools and claims, manual and rule-based assignment,
+# scoring rules and tiers, recycling, overdue follow-ups.
+
+input CreatePoolInput {
+  name: String!
+  "Teams whose reps may claim; with territoryIDs empty too, every rep may."
+  teamIDs: [ID!]
+  "Territories whose reps may claim."
+  territoryIDs: [ID!]
+  "Pool admins bypass the claim limits, the cooldown and protection (never capacity)."
+  adminIDs: [ID!]
+  "Back to the pool after this many days without a follow-up since max(lastFollowUpAt, claimedAt)."
+  recycleNoFollowUpDays: Int
+  "Back to the pool when no deal closed this many days after the claim."
+  recycleNoDealDays: Int
+  "The owner is reminded this many days before a recycle."
+  remindBeforeDays: Int
+  "A former owner cannot claim the lead again for this many days. Default 0."
+  cooldownDays: Int
+  "After a claim or assignment nobody else can take the lead for this many days. Default 0."
+  protectionDays: Int
+  "Claims per rep and day from this pool (the rep's own limit applies too)."
+  dailyClaimLimit: Int
+  "Makes this the workspace's default pool (new and released leads without a pool land here)."
+  isDefault: Boolean
+}
+
+"Only the given fields change; 0 clears recycleNoFollowUpDays, recycleNoDealDays, remindBeforeDays and dailyClaimLimit. Lists replace the current ones."
+input UpdatePoolInput {
+  name: String
+  teamIDs: [ID!]
+  territoryIDs: [ID!]
+  adminIDs: [ID!]
+  recycleNoFollowUpDays: Int
+  recycleNoDealDays: Int
+  remindBeforeDays: Int
+  cooldownDays: Int
+  protectionDays: Int
+  dailyClaimLimit: Int
+  isDefault: Boolean
+}
+
+"""
+Why one lead was not claimed or assigned. Codes: NOT_FOUND, INACTIVE,
+ALREADY_OWNED, NOT_IN_POOL, NOT_ALLOWED, OVER_CAPACITY, DAILY_LIMIT, COOLDOWN
+(the message gives the date it ends), PROTECTED, CONFLICT (changed by someone
+else at the same moment; try again), NOT_ACTIVE_USER.
+"""
+type LeadFailure {
+  leadID: ID!
+  code: String!
+  message: String!
+}
+
+type ClaimLeadsPayload {
+  claimed: [Lead!]!
+  failures: [LeadFailure!]!
+}
+
+type ReleaseLeadsPayload {
+  released: Int!
+}
+
+type AssignLeadsPayload {
+  assigned: Int!
+  failures: [LeadFailure!]!
+}
+
+type DistributeLeadsPayload {
+  "Leads given to a rep by a rule."
+  assigned: Int!
+  "Leads no rule matched or no eligible rep could take: left in (or moved to) a public pool."
+  pooled: Int!
+  "Leads not in a public pool, inactive, or being changed by someone else."
+  skipped: Int!
+}
+
+type RecyclePoolsPayload {
+  recycled: Int!
+  reminded: Int!
+  "The recycled leads (with dryRun: those that would be)."
+  leadIDs: [ID!]!
+}
+
+input AssignmentTargetInput {
+  userID: ID!
+  "Share for WEIGHTED rules. Default 1."
+  weight: Int
+}
+
+"""
+condition is a CEL expression over the lead (see docs/rules.md), e.g.
+` + "`" + `lead.source == "douyin" && attributes.budget > 10000 && "vip" in tags` + "`" + `;
+empty matches every lead.
+"""
+input CreateAssignmentRuleInput {
+  name: String!
+  "Lower runs first. Default 100."
+  priority: Int
+  condition: String
+  strategy: AssignmentStrategy!
+  targets: [AssignmentTargetInput!]
+  "Leads one rep may receive from this rule per day."
+  dailyCap: Int
+  "Where leads go when no target is eligible; default: they stay in their pool."
+  fallbackPoolID: ID
+  enabled: Boolean
+}
+
+"Only the given fields change; targets replace the current ones; dailyCap 0 clears it."
+input UpdateAssignmentRuleInput {
+  name: String
+  priority: Int
+  condition: String
+  strategy: AssignmentStrategy
+  targets: [AssignmentTargetInput!]
+  dailyCap: Int
+  fallbackPoolID: ID
+  clearFallbackPool: Boolean
+  enabled: Boolean
+}
+
+"""
+condition is a CEL expression over the lead, its attributes, tags, stage and
+event counts (see docs/rules.md), e.g. ` + "`" + `eventCount("viewed_price", 7) >= 3` + "`" + `.
+"""
+input CreateScoringRuleInput {
+  name: String!
+  condition: String!
+  "Between -1000 and 1000."
+  points: Int!
+  "The points fade linearly to 0 over this many days after the lead starts matching."
+  decayDays: Int
+  enabled: Boolean
+}
+
+"Only the given fields change; decayDays 0 clears it."
+input UpdateScoringRuleInput {
+  name: String
+  condition: String
+  points: Int
+  decayDays: Int
+  enabled: Boolean
+}
+
+"The lowest scores of tiers A, B and C; lower scores are tier D."
+type TierThresholds {
+  a: Int!
+  b: Int!
+  c: Int!
+}
+
+input TierThresholdsInput {
+  a: Int!
+  b: Int!
+  c: Int!
+}
+
+extend type Query {
+  "The workspace's score tier thresholds."
+  tierThresholds: TierThresholds!
+  """
+  Follow-ups whose nextFollowUpAt has passed with no newer follow-up on the
+  lead, for the leads a rep owns (default: the caller), oldest due first.
+  """
+  overdueFollowUps(ownerID: ID, first: Int): [FollowUp!]!
+}
+
+extend type Mutation {
+  createPool(input: CreatePoolInput!): Pool!
+  updatePool(id: ID!, input: UpdatePoolInput!): Pool!
+  "Claims leads from the public pool for the caller, each checked separately."
+  claimLeads(ids: [ID!]!): ClaimLeadsPayload!
+  "Returns the caller's own leads to their public pool."
+  releaseLeads(ids: [ID!]!, reason: String): ReleaseLeadsPayload!
+  "Moves leads to a rep, or back to their public pool when ownerID is null."
+  assignLeads(ids: [ID!]!, ownerID: ID, reason: String): AssignLeadsPayload!
+  "Runs the assignment rules now over leads in a public pool."
+  distributeLeads(ids: [ID!]!): DistributeLeadsPayload!
+  "Runs the recycle pass now for the caller's workspace (dryRun writes nothing)."
+  recyclePools(dryRun: Boolean): RecyclePoolsPayload!
+  createAssignmentRule(input: CreateAssignmentRuleInput!): AssignmentRule!
+  updateAssignmentRule(id: ID!, input: UpdateAssignmentRuleInput!): AssignmentRule!
+  deleteAssignmentRule(id: ID!): ID!
+  "Saves a scoring rule and re-scores the workspace in the background."
+  createScoringRule(input: CreateScoringRuleInput!): ScoringRule!
+  updateScoringRule(id: ID!, input: UpdateScoringRuleInput!): ScoringRule!
+  deleteScoringRule(id: ID!): ID!
+  "Sets the score tier thresholds (a > b > c) and re-tiers the workspace in the background."
+  setTierThresholds(input: TierThresholdsInput!): TierThresholds!
+}
+`, BuiltIn: false},
 	{Name: "../schema/ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
 type APIKey implements Node {
@@ -7608,6 +8158,16 @@ func (ec *executionContext) childFields_APIKey(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type APIKey", field.Name)
 }
 
+func (ec *executionContext) childFields_AssignLeadsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "assigned":
+		return ec.fieldContext_AssignLeadsPayload_assigned(ctx, field)
+	case "failures":
+		return ec.fieldContext_AssignLeadsPayload_failures(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AssignLeadsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_AssignmentRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7656,6 +8216,16 @@ func (ec *executionContext) childFields_AssignmentTarget(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type AssignmentTarget", field.Name)
 }
 
+func (ec *executionContext) childFields_ClaimLeadsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "claimed":
+		return ec.fieldContext_ClaimLeadsPayload_claimed(ctx, field)
+	case "failures":
+		return ec.fieldContext_ClaimLeadsPayload_failures(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClaimLeadsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateAPIKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "apiKey":
@@ -7692,6 +8262,18 @@ func (ec *executionContext) childFields_Deal(ctx context.Context, field graphql.
 		return ec.fieldContext_Deal_owner(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Deal", field.Name)
+}
+
+func (ec *executionContext) childFields_DistributeLeadsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "assigned":
+		return ec.fieldContext_DistributeLeadsPayload_assigned(ctx, field)
+	case "pooled":
+		return ec.fieldContext_DistributeLeadsPayload_pooled(ctx, field)
+	case "skipped":
+		return ec.fieldContext_DistributeLeadsPayload_skipped(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DistributeLeadsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_EventError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7926,6 +8508,18 @@ func (ec *executionContext) childFields_LeadEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type LeadEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_LeadFailure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "leadID":
+		return ec.fieldContext_LeadFailure_leadID(ctx, field)
+	case "code":
+		return ec.fieldContext_LeadFailure_code(ctx, field)
+	case "message":
+		return ec.fieldContext_LeadFailure_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeadFailure", field.Name)
+}
+
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "token":
@@ -8128,6 +8722,26 @@ func (ec *executionContext) childFields_Pool(ctx context.Context, field graphql.
 		return ec.fieldContext_Pool_admins(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Pool", field.Name)
+}
+
+func (ec *executionContext) childFields_RecyclePoolsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "recycled":
+		return ec.fieldContext_RecyclePoolsPayload_recycled(ctx, field)
+	case "reminded":
+		return ec.fieldContext_RecyclePoolsPayload_reminded(ctx, field)
+	case "leadIDs":
+		return ec.fieldContext_RecyclePoolsPayload_leadIDs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecyclePoolsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ReleaseLeadsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "released":
+		return ec.fieldContext_ReleaseLeadsPayload_released(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReleaseLeadsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RowError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8338,6 +8952,18 @@ func (ec *executionContext) childFields_Territory(ctx context.Context, field gra
 		return ec.fieldContext_Territory_children(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Territory", field.Name)
+}
+
+func (ec *executionContext) childFields_TierThresholds(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "a":
+		return ec.fieldContext_TierThresholds_a(ctx, field)
+	case "b":
+		return ec.fieldContext_TierThresholds_b(ctx, field)
+	case "c":
+		return ec.fieldContext_TierThresholds_c(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TierThresholds", field.Name)
 }
 
 func (ec *executionContext) childFields_TrackEventsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8608,12 +9234,70 @@ func (ec *executionContext) field_Mutation_archiveStage_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_assignLeads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "ownerID",
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ownerID"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_claimLeads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createAPIKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateAPIKeyInput, error) {
 			return ec.unmarshalNCreateAPIKeyInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateAPIKeyInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createAssignmentRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateAssignmentRuleInput, error) {
+			return ec.unmarshalNCreateAssignmentRuleInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateAssignmentRuleInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8706,6 +9390,34 @@ func (ec *executionContext) field_Mutation_createPipeline_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createPool_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreatePoolInput, error) {
+			return ec.unmarshalNCreatePoolInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreatePoolInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createScoringRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateScoringRuleInput, error) {
+			return ec.unmarshalNCreateScoringRuleInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateScoringRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createTagGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8776,6 +9488,34 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteAssignmentRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteScoringRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteStage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8787,6 +9527,20 @@ func (ec *executionContext) field_Mutation_deleteStage_args(ctx context.Context,
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_distributeLeads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
 	return args, nil
 }
 
@@ -8944,6 +9698,42 @@ func (ec *executionContext) field_Mutation_moveLeadStage_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_recyclePools_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_releaseLeads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reorderStages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9007,6 +9797,20 @@ func (ec *executionContext) field_Mutation_revokePermission_args(ctx context.Con
 		return nil, err
 	}
 	args["action"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setTierThresholds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TierThresholdsInput, error) {
+			return ec.unmarshalNTierThresholdsInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTierThresholdsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -9096,6 +9900,28 @@ func (ec *executionContext) field_Mutation_untagLeads_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateAssignmentRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateAssignmentRuleInput, error) {
+			return ec.unmarshalNUpdateAssignmentRuleInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateAssignmentRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateFieldDefinition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9154,6 +9980,50 @@ func (ec *executionContext) field_Mutation_updatePipeline_args(ctx context.Conte
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdatePipelineInput, error) {
 			return ec.unmarshalNUpdatePipelineInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdatePipelineInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePool_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdatePoolInput, error) {
+			return ec.unmarshalNUpdatePoolInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdatePoolInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateScoringRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateScoringRuleInput, error) {
+			return ec.unmarshalNUpdateScoringRuleInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateScoringRuleInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9357,6 +10227,28 @@ func (ec *executionContext) field_Query_notifications_args(ctx context.Context, 
 		return nil, err
 	}
 	args["unreadOnly"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_overdueFollowUps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ownerID",
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ownerID"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
@@ -9730,6 +10622,61 @@ func (ec *executionContext) fieldContext_APIKey_createdBy(_ context.Context, fie
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AssignLeadsPayload_assigned(ctx context.Context, field graphql.CollectedField, obj *model.AssignLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignLeadsPayload_assigned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assigned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignLeadsPayload_assigned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssignLeadsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AssignLeadsPayload_failures(ctx context.Context, field graphql.CollectedField, obj *model.AssignLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignLeadsPayload_failures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LeadFailure) graphql.Marshaler {
+			return ec.marshalNLeadFailure2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐLeadFailureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignLeadsPayload_failures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AssignLeadsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadFailure(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10185,6 +11132,70 @@ func (ec *executionContext) fieldContext_AssignmentTarget_user(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _ClaimLeadsPayload_claimed(ctx context.Context, field graphql.CollectedField, obj *model.ClaimLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimLeadsPayload_claimed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Claimed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLeadᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimLeadsPayload_claimed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClaimLeadsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClaimLeadsPayload_failures(ctx context.Context, field graphql.CollectedField, obj *model.ClaimLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimLeadsPayload_failures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LeadFailure) graphql.Marshaler {
+			return ec.marshalNLeadFailure2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐLeadFailureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimLeadsPayload_failures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClaimLeadsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadFailure(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CreateAPIKeyPayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPIKeyPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10509,6 +11520,75 @@ func (ec *executionContext) fieldContext_Deal_owner(_ context.Context, field gra
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _DistributeLeadsPayload_assigned(ctx context.Context, field graphql.CollectedField, obj *model.DistributeLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DistributeLeadsPayload_assigned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assigned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DistributeLeadsPayload_assigned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DistributeLeadsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DistributeLeadsPayload_pooled(ctx context.Context, field graphql.CollectedField, obj *model.DistributeLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DistributeLeadsPayload_pooled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pooled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DistributeLeadsPayload_pooled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DistributeLeadsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DistributeLeadsPayload_skipped(ctx context.Context, field graphql.CollectedField, obj *model.DistributeLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DistributeLeadsPayload_skipped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skipped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DistributeLeadsPayload_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DistributeLeadsPayload", field, false, false, "Int")
 }
 
 func (ec *executionContext) _EventError_index(ctx context.Context, field graphql.CollectedField, obj *model.EventError) (ret graphql.Marshaler) {
@@ -12747,6 +13827,75 @@ func (ec *executionContext) fieldContext_LeadEdge_cursor(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("LeadEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _LeadFailure_leadID(ctx context.Context, field graphql.CollectedField, obj *model.LeadFailure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadFailure_leadID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeadID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadFailure_leadID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadFailure", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LeadFailure_code(ctx context.Context, field graphql.CollectedField, obj *model.LeadFailure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadFailure_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadFailure_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadFailure", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadFailure_message(ctx context.Context, field graphql.CollectedField, obj *model.LeadFailure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadFailure_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadFailure_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadFailure", field, false, false, "String")
+}
+
 func (ec *executionContext) _LoginPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13397,6 +14546,622 @@ func (ec *executionContext) fieldContext_Mutation_createPartner(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createPartner_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPool(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePool(ctx, fc.Args["input"].(model.CreatePoolInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Pool) graphql.Marshaler {
+			return ec.marshalNPool2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐPool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPool(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pool(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPool_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePool(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePool(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.UpdatePoolInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Pool) graphql.Marshaler {
+			return ec.marshalNPool2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐPool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePool(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pool(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePool_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_claimLeads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_claimLeads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ClaimLeads(ctx, fc.Args["ids"].([]uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ClaimLeadsPayload) graphql.Marshaler {
+			return ec.marshalNClaimLeadsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐClaimLeadsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_claimLeads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClaimLeadsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_claimLeads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_releaseLeads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_releaseLeads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReleaseLeads(ctx, fc.Args["ids"].([]uuid.UUID), fc.Args["reason"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReleaseLeadsPayload) graphql.Marshaler {
+			return ec.marshalNReleaseLeadsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐReleaseLeadsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_releaseLeads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReleaseLeadsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_releaseLeads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_assignLeads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignLeads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignLeads(ctx, fc.Args["ids"].([]uuid.UUID), fc.Args["ownerID"].(*uuid.UUID), fc.Args["reason"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AssignLeadsPayload) graphql.Marshaler {
+			return ec.marshalNAssignLeadsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐAssignLeadsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignLeads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssignLeadsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignLeads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_distributeLeads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_distributeLeads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DistributeLeads(ctx, fc.Args["ids"].([]uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DistributeLeadsPayload) graphql.Marshaler {
+			return ec.marshalNDistributeLeadsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐDistributeLeadsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_distributeLeads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DistributeLeadsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_distributeLeads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recyclePools(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recyclePools(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecyclePools(ctx, fc.Args["dryRun"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RecyclePoolsPayload) graphql.Marshaler {
+			return ec.marshalNRecyclePoolsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐRecyclePoolsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recyclePools(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecyclePoolsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recyclePools_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createAssignmentRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createAssignmentRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateAssignmentRule(ctx, fc.Args["input"].(model.CreateAssignmentRuleInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AssignmentRule) graphql.Marshaler {
+			return ec.marshalNAssignmentRule2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createAssignmentRule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssignmentRule(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createAssignmentRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateAssignmentRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateAssignmentRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateAssignmentRule(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.UpdateAssignmentRuleInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AssignmentRule) graphql.Marshaler {
+			return ec.marshalNAssignmentRule2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateAssignmentRule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssignmentRule(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateAssignmentRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteAssignmentRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteAssignmentRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteAssignmentRule(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteAssignmentRule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteAssignmentRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createScoringRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createScoringRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateScoringRule(ctx, fc.Args["input"].(model.CreateScoringRuleInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ScoringRule) graphql.Marshaler {
+			return ec.marshalNScoringRule2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐScoringRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createScoringRule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScoringRule(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createScoringRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateScoringRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateScoringRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateScoringRule(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.UpdateScoringRuleInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ScoringRule) graphql.Marshaler {
+			return ec.marshalNScoringRule2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐScoringRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateScoringRule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScoringRule(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateScoringRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteScoringRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteScoringRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteScoringRule(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteScoringRule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteScoringRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setTierThresholds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setTierThresholds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetTierThresholds(ctx, fc.Args["input"].(model.TierThresholdsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TierThresholds) graphql.Marshaler {
+			return ec.marshalNTierThresholds2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTierThresholds(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setTierThresholds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TierThresholds(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setTierThresholds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16749,6 +18514,82 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_tierThresholds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_tierThresholds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().TierThresholds(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TierThresholds) graphql.Marshaler {
+			return ec.marshalNTierThresholds2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTierThresholds(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_tierThresholds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TierThresholds(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_overdueFollowUps(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_overdueFollowUps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OverdueFollowUps(ctx, fc.Args["ownerID"].(*uuid.UUID), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.FollowUp) graphql.Marshaler {
+			return ec.marshalNFollowUp2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐFollowUpᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_overdueFollowUps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FollowUp(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_overdueFollowUps_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_notifications(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17031,6 +18872,98 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RecyclePoolsPayload_recycled(ctx context.Context, field graphql.CollectedField, obj *model.RecyclePoolsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecyclePoolsPayload_recycled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recycled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecyclePoolsPayload_recycled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecyclePoolsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RecyclePoolsPayload_reminded(ctx context.Context, field graphql.CollectedField, obj *model.RecyclePoolsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecyclePoolsPayload_reminded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reminded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecyclePoolsPayload_reminded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecyclePoolsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RecyclePoolsPayload_leadIDs(ctx context.Context, field graphql.CollectedField, obj *model.RecyclePoolsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecyclePoolsPayload_leadIDs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeadIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecyclePoolsPayload_leadIDs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecyclePoolsPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReleaseLeadsPayload_released(ctx context.Context, field graphql.CollectedField, obj *model.ReleaseLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseLeadsPayload_released(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Released, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseLeadsPayload_released(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseLeadsPayload", field, false, false, "Int")
 }
 
 func (ec *executionContext) _RowError_field(ctx context.Context, field graphql.CollectedField, obj *model.RowError) (ret graphql.Marshaler) {
@@ -19066,6 +20999,75 @@ func (ec *executionContext) fieldContext_Territory_children(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TierThresholds_a(ctx context.Context, field graphql.CollectedField, obj *model.TierThresholds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TierThresholds_a(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.A, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TierThresholds_a(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TierThresholds", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TierThresholds_b(ctx context.Context, field graphql.CollectedField, obj *model.TierThresholds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TierThresholds_b(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.B, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TierThresholds_b(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TierThresholds", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TierThresholds_c(ctx context.Context, field graphql.CollectedField, obj *model.TierThresholds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TierThresholds_c(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.C, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TierThresholds_c(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TierThresholds", field, false, false, "Int")
 }
 
 func (ec *executionContext) _TrackEventsPayload_accepted(ctx context.Context, field graphql.CollectedField, obj *model.TrackEventsPayload) (ret graphql.Marshaler) {
@@ -22204,6 +24206,55 @@ func UnmarshalAssignmentRuleWhereInput(ctx context.Context, raw any) (ent.Assign
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAssignmentTargetInput(ctx context.Context, obj any) (model.AssignmentTargetInput, error) {
+	var it model.AssignmentTargetInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userID", "weight"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "weight":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weight"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Weight = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAssignmentTargetInput unmarshals raw into the AssignmentTargetInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAssignmentTargetInput(ctx context.Context, raw any) (model.AssignmentTargetInput, error) {
+	var out model.AssignmentTargetInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AssignmentTargetInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAttributeOrderInput(ctx context.Context, obj any) (model.AttributeOrderInput, error) {
 	var it model.AttributeOrderInput
 	if obj == nil {
@@ -22359,6 +24410,97 @@ func (ec *executionContext) unmarshalInputCreateAPIKeyInput(ctx context.Context,
 func UnmarshalCreateAPIKeyInput(ctx context.Context, raw any) (model.CreateAPIKeyInput, error) {
 	var out model.CreateAPIKeyInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateAPIKeyInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateAssignmentRuleInput(ctx context.Context, obj any) (model.CreateAssignmentRuleInput, error) {
+	var it model.CreateAssignmentRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "priority", "condition", "strategy", "targets", "dailyCap", "fallbackPoolID", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "condition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("condition"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Condition = data
+		case "strategy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("strategy"))
+			data, err := ec.unmarshalNAssignmentStrategy2githubᚗcomᚋscrmhqᚋscrmᚋentᚋassignmentruleᚐStrategy(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Strategy = data
+		case "targets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targets"))
+			data, err := ec.unmarshalOAssignmentTargetInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐAssignmentTargetInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Targets = data
+		case "dailyCap":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyCap"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyCap = data
+		case "fallbackPoolID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fallbackPoolID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FallbackPoolID = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateAssignmentRuleInput unmarshals raw into the CreateAssignmentRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateAssignmentRuleInput(ctx context.Context, raw any) (model.CreateAssignmentRuleInput, error) {
+	var out model.CreateAssignmentRuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateAssignmentRuleInput", raw, &out)
 	return out, err
 }
 
@@ -22734,6 +24876,188 @@ func (ec *executionContext) unmarshalInputCreatePipelineInput(ctx context.Contex
 func UnmarshalCreatePipelineInput(ctx context.Context, raw any) (model.CreatePipelineInput, error) {
 	var out model.CreatePipelineInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePipelineInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreatePoolInput(ctx context.Context, obj any) (model.CreatePoolInput, error) {
+	var it model.CreatePoolInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "teamIDs", "territoryIDs", "adminIDs", "recycleNoFollowUpDays", "recycleNoDealDays", "remindBeforeDays", "cooldownDays", "protectionDays", "dailyClaimLimit", "isDefault"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "teamIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDs"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDs = data
+		case "territoryIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("territoryIDs"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TerritoryIDs = data
+		case "adminIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adminIDs"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdminIDs = data
+		case "recycleNoFollowUpDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recycleNoFollowUpDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecycleNoFollowUpDays = data
+		case "recycleNoDealDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recycleNoDealDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecycleNoDealDays = data
+		case "remindBeforeDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindBeforeDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindBeforeDays = data
+		case "cooldownDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cooldownDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CooldownDays = data
+		case "protectionDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("protectionDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProtectionDays = data
+		case "dailyClaimLimit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyClaimLimit"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyClaimLimit = data
+		case "isDefault":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isDefault"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsDefault = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreatePoolInput unmarshals raw into the CreatePoolInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreatePoolInput(ctx context.Context, raw any) (model.CreatePoolInput, error) {
+	var out model.CreatePoolInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePoolInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateScoringRuleInput(ctx context.Context, obj any) (model.CreateScoringRuleInput, error) {
+	var it model.CreateScoringRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "condition", "points", "decayDays", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "condition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("condition"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Condition = data
+		case "points":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("points"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Points = data
+		case "decayDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decayDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecayDays = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateScoringRuleInput unmarshals raw into the CreateScoringRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateScoringRuleInput(ctx context.Context, raw any) (model.CreateScoringRuleInput, error) {
+	var out model.CreateScoringRuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateScoringRuleInput", raw, &out)
 	return out, err
 }
 
@@ -35579,6 +37903,160 @@ func UnmarshalTerritoryWhereInput(ctx context.Context, raw any) (ent.TerritoryWh
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTierThresholdsInput(ctx context.Context, obj any) (model.TierThresholdsInput, error) {
+	var it model.TierThresholdsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"a", "b", "c"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "a":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("a"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.A = data
+		case "b":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("b"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.B = data
+		case "c":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("c"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.C = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTierThresholdsInput unmarshals raw into the TierThresholdsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTierThresholdsInput(ctx context.Context, raw any) (model.TierThresholdsInput, error) {
+	var out model.TierThresholdsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TierThresholdsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateAssignmentRuleInput(ctx context.Context, obj any) (model.UpdateAssignmentRuleInput, error) {
+	var it model.UpdateAssignmentRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "priority", "condition", "strategy", "targets", "dailyCap", "fallbackPoolID", "clearFallbackPool", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "condition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("condition"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Condition = data
+		case "strategy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("strategy"))
+			data, err := ec.unmarshalOAssignmentStrategy2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋassignmentruleᚐStrategy(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Strategy = data
+		case "targets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targets"))
+			data, err := ec.unmarshalOAssignmentTargetInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐAssignmentTargetInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Targets = data
+		case "dailyCap":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyCap"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyCap = data
+		case "fallbackPoolID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fallbackPoolID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FallbackPoolID = data
+		case "clearFallbackPool":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearFallbackPool"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearFallbackPool = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateAssignmentRuleInput unmarshals raw into the UpdateAssignmentRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateAssignmentRuleInput(ctx context.Context, raw any) (model.UpdateAssignmentRuleInput, error) {
+	var out model.UpdateAssignmentRuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateAssignmentRuleInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateFieldDefinitionInput(ctx context.Context, obj any) (model.UpdateFieldDefinitionInput, error) {
 	var it model.UpdateFieldDefinitionInput
 	if obj == nil {
@@ -35870,6 +38348,188 @@ func (ec *executionContext) unmarshalInputUpdatePipelineInput(ctx context.Contex
 func UnmarshalUpdatePipelineInput(ctx context.Context, raw any) (model.UpdatePipelineInput, error) {
 	var out model.UpdatePipelineInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdatePipelineInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdatePoolInput(ctx context.Context, obj any) (model.UpdatePoolInput, error) {
+	var it model.UpdatePoolInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "teamIDs", "territoryIDs", "adminIDs", "recycleNoFollowUpDays", "recycleNoDealDays", "remindBeforeDays", "cooldownDays", "protectionDays", "dailyClaimLimit", "isDefault"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "teamIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDs"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDs = data
+		case "territoryIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("territoryIDs"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TerritoryIDs = data
+		case "adminIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adminIDs"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AdminIDs = data
+		case "recycleNoFollowUpDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recycleNoFollowUpDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecycleNoFollowUpDays = data
+		case "recycleNoDealDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recycleNoDealDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecycleNoDealDays = data
+		case "remindBeforeDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindBeforeDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindBeforeDays = data
+		case "cooldownDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cooldownDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CooldownDays = data
+		case "protectionDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("protectionDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProtectionDays = data
+		case "dailyClaimLimit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyClaimLimit"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyClaimLimit = data
+		case "isDefault":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isDefault"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsDefault = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdatePoolInput unmarshals raw into the UpdatePoolInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdatePoolInput(ctx context.Context, raw any) (model.UpdatePoolInput, error) {
+	var out model.UpdatePoolInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdatePoolInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateScoringRuleInput(ctx context.Context, obj any) (model.UpdateScoringRuleInput, error) {
+	var it model.UpdateScoringRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "condition", "points", "decayDays", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "condition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("condition"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Condition = data
+		case "points":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("points"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Points = data
+		case "decayDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decayDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecayDays = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateScoringRuleInput unmarshals raw into the UpdateScoringRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateScoringRuleInput(ctx context.Context, raw any) (model.UpdateScoringRuleInput, error) {
+	var out model.UpdateScoringRuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateScoringRuleInput", raw, &out)
 	return out, err
 }
 
@@ -37522,6 +40182,44 @@ func (ec *executionContext) _APIKey(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var assignLeadsPayloadImplementors = []string{"AssignLeadsPayload"}
+
+func (ec *executionContext) _AssignLeadsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AssignLeadsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assignLeadsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AssignLeadsPayload")
+		case "assigned":
+			out.Values[i] = ec._AssignLeadsPayload_assigned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failures":
+			out.Values[i] = ec._AssignLeadsPayload_failures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var assignmentRuleImplementors = []string{"AssignmentRule", "Node"}
 
 func (ec *executionContext) _AssignmentRule(ctx context.Context, sel ast.SelectionSet, obj *ent.AssignmentRule) graphql.Marshaler {
@@ -37672,6 +40370,44 @@ func (ec *executionContext) _AssignmentTarget(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var claimLeadsPayloadImplementors = []string{"ClaimLeadsPayload"}
+
+func (ec *executionContext) _ClaimLeadsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ClaimLeadsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, claimLeadsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClaimLeadsPayload")
+		case "claimed":
+			out.Values[i] = ec._ClaimLeadsPayload_claimed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failures":
+			out.Values[i] = ec._ClaimLeadsPayload_failures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createAPIKeyPayloadImplementors = []string{"CreateAPIKeyPayload"}
 
 func (ec *executionContext) _CreateAPIKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPIKeyPayload) graphql.Marshaler {
@@ -37778,6 +40514,49 @@ func (ec *executionContext) _Deal(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Deal_owner(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var distributeLeadsPayloadImplementors = []string{"DistributeLeadsPayload"}
+
+func (ec *executionContext) _DistributeLeadsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DistributeLeadsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, distributeLeadsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DistributeLeadsPayload")
+		case "assigned":
+			out.Values[i] = ec._DistributeLeadsPayload_assigned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pooled":
+			out.Values[i] = ec._DistributeLeadsPayload_pooled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "skipped":
+			out.Values[i] = ec._DistributeLeadsPayload_skipped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -38510,6 +41289,49 @@ func (ec *executionContext) _LeadEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var leadFailureImplementors = []string{"LeadFailure"}
+
+func (ec *executionContext) _LeadFailure(ctx context.Context, sel ast.SelectionSet, obj *model.LeadFailure) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadFailureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeadFailure")
+		case "leadID":
+			out.Values[i] = ec._LeadFailure_leadID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._LeadFailure_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._LeadFailure_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var loginPayloadImplementors = []string{"LoginPayload"}
 
 func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LoginPayload) graphql.Marshaler {
@@ -38696,6 +41518,104 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "createPartner":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createPartner(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createPool":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPool(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatePool":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePool(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "claimLeads":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_claimLeads(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "releaseLeads":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_releaseLeads(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assignLeads":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignLeads(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "distributeLeads":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_distributeLeads(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recyclePools":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recyclePools(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createAssignmentRule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createAssignmentRule(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateAssignmentRule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateAssignmentRule(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteAssignmentRule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteAssignmentRule(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createScoringRule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createScoringRule(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateScoringRule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateScoringRule(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteScoringRule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteScoringRule(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setTierThresholds":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setTierThresholds(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -39604,6 +42524,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
 				})
+		case "tierThresholds":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_tierThresholds(ctx, field)
+				})
+		case "overdueFollowUps":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_overdueFollowUps(ctx, field)
+				})
 		case "notifications":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -39647,6 +42579,82 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var recyclePoolsPayloadImplementors = []string{"RecyclePoolsPayload"}
+
+func (ec *executionContext) _RecyclePoolsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RecyclePoolsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, recyclePoolsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RecyclePoolsPayload")
+		case "recycled":
+			out.Values[i] = ec._RecyclePoolsPayload_recycled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reminded":
+			out.Values[i] = ec._RecyclePoolsPayload_reminded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leadIDs":
+			out.Values[i] = ec._RecyclePoolsPayload_leadIDs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var releaseLeadsPayloadImplementors = []string{"ReleaseLeadsPayload"}
+
+func (ec *executionContext) _ReleaseLeadsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReleaseLeadsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, releaseLeadsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReleaseLeadsPayload")
+		case "released":
+			out.Values[i] = ec._ReleaseLeadsPayload_released(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -40402,6 +43410,49 @@ func (ec *executionContext) _Territory(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var tierThresholdsImplementors = []string{"TierThresholds"}
+
+func (ec *executionContext) _TierThresholds(ctx context.Context, sel ast.SelectionSet, obj *model.TierThresholds) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tierThresholdsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TierThresholds")
+		case "a":
+			out.Values[i] = ec._TierThresholds_a(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "b":
+			out.Values[i] = ec._TierThresholds_b(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "c":
+			out.Values[i] = ec._TierThresholds_c(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var trackEventsPayloadImplementors = []string{"TrackEventsPayload"}
 
 func (ec *executionContext) _TrackEventsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.TrackEventsPayload) graphql.Marshaler {
@@ -41096,6 +44147,14 @@ func (ec *executionContext) unmarshalNAPIKeyWhereInput2ᚖgithubᚗcomᚋscrmhq�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAssignLeadsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐAssignLeadsPayload(ctx context.Context, sel ast.SelectionSet, v *model.AssignLeadsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AssignLeadsPayload!")
+		return graphql.Null
+	}
+	return ec._AssignLeadsPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAssignmentRule2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐAssignmentRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.AssignmentRule) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -41157,6 +44216,11 @@ func (ec *executionContext) marshalNAssignmentTarget2ᚖgithubᚗcomᚋscrmhqᚋ
 	return ec._AssignmentTarget(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAssignmentTargetInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐAssignmentTargetInput(ctx context.Context, v any) (*model.AssignmentTargetInput, error) {
+	res, err := ec.unmarshalInputAssignmentTargetInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNAttributePredicateInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐAttributePredicateInput(ctx context.Context, v any) (*model.AttributePredicateInput, error) {
 	res, err := ec.unmarshalInputAttributePredicateInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -41174,6 +44238,14 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNClaimLeadsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐClaimLeadsPayload(ctx context.Context, sel ast.SelectionSet, v *model.ClaimLeadsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClaimLeadsPayload!")
+		return graphql.Null
+	}
+	return ec._ClaimLeadsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCompareOp2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCompareOp(ctx context.Context, v any) (model.CompareOp, error) {
@@ -41239,6 +44311,11 @@ func (ec *executionContext) marshalNCreateAPIKeyPayload2ᚖgithubᚗcomᚋscrmhq
 	return ec._CreateAPIKeyPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateAssignmentRuleInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateAssignmentRuleInput(ctx context.Context, v any) (model.CreateAssignmentRuleInput, error) {
+	res, err := ec.unmarshalInputCreateAssignmentRuleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateDealInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateDealInput(ctx context.Context, v any) (model.CreateDealInput, error) {
 	res, err := ec.unmarshalInputCreateDealInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -41261,6 +44338,16 @@ func (ec *executionContext) unmarshalNCreatePartnerInput2githubᚗcomᚋscrmhq�
 
 func (ec *executionContext) unmarshalNCreatePipelineInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreatePipelineInput(ctx context.Context, v any) (model.CreatePipelineInput, error) {
 	res, err := ec.unmarshalInputCreatePipelineInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreatePoolInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreatePoolInput(ctx context.Context, v any) (model.CreatePoolInput, error) {
+	res, err := ec.unmarshalInputCreatePoolInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateScoringRuleInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateScoringRuleInput(ctx context.Context, v any) (model.CreateScoringRuleInput, error) {
+	res, err := ec.unmarshalInputCreateScoringRuleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -41324,6 +44411,14 @@ func (ec *executionContext) marshalNDealOrderField2ᚖgithubᚗcomᚋscrmhqᚋsc
 func (ec *executionContext) unmarshalNDealWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐDealWhereInput(ctx context.Context, v any) (*ent.DealWhereInput, error) {
 	res, err := ec.unmarshalInputDealWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDistributeLeadsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐDistributeLeadsPayload(ctx context.Context, sel ast.SelectionSet, v *model.DistributeLeadsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DistributeLeadsPayload!")
+		return graphql.Null
+	}
+	return ec._DistributeLeadsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEventError2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐEventErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EventError) graphql.Marshaler {
@@ -41469,6 +44564,22 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNFollowUp2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐFollowUpᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.FollowUp) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFollowUp2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐFollowUp(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNFollowUp2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐFollowUp(ctx context.Context, sel ast.SelectionSet, v *ent.FollowUp) graphql.Marshaler {
@@ -41674,6 +44785,22 @@ func (ec *executionContext) marshalNJSON2interface(ctx context.Context, sel ast.
 	return res
 }
 
+func (ec *executionContext) marshalNLead2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLeadᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Lead) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLead2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLead(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNLead2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLead(ctx context.Context, sel ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Lead!")
@@ -41688,6 +44815,30 @@ func (ec *executionContext) marshalNLeadConnection2ᚖgithubᚗcomᚋscrmhqᚋsc
 		return graphql.Null
 	}
 	return ec._LeadConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLeadFailure2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐLeadFailureᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LeadFailure) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLeadFailure2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐLeadFailure(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLeadFailure2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐLeadFailure(ctx context.Context, sel ast.SelectionSet, v *model.LeadFailure) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeadFailure!")
+		return graphql.Null
+	}
+	return ec._LeadFailure(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNLeadInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐLeadInputᚄ(ctx context.Context, v any) ([]*model.LeadInput, error) {
@@ -42055,6 +45206,22 @@ func (ec *executionContext) marshalNPoolOrderField2ᚖgithubᚗcomᚋscrmhqᚋsc
 func (ec *executionContext) unmarshalNPoolWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐPoolWhereInput(ctx context.Context, v any) (*ent.PoolWhereInput, error) {
 	res, err := ec.unmarshalInputPoolWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRecyclePoolsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐRecyclePoolsPayload(ctx context.Context, sel ast.SelectionSet, v *model.RecyclePoolsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RecyclePoolsPayload!")
+		return graphql.Null
+	}
+	return ec._RecyclePoolsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReleaseLeadsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐReleaseLeadsPayload(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseLeadsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReleaseLeadsPayload!")
+		return graphql.Null
+	}
+	return ec._ReleaseLeadsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRowError2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐRowErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RowError) graphql.Marshaler {
@@ -42484,6 +45651,19 @@ func (ec *executionContext) unmarshalNTerritoryWhereInput2ᚖgithubᚗcomᚋscrm
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNTierThresholds2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTierThresholds(ctx context.Context, sel ast.SelectionSet, v *model.TierThresholds) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TierThresholds!")
+		return graphql.Null
+	}
+	return ec._TierThresholds(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTierThresholdsInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTierThresholdsInput(ctx context.Context, v any) (model.TierThresholdsInput, error) {
+	res, err := ec.unmarshalInputTierThresholdsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -42506,6 +45686,11 @@ func (ec *executionContext) marshalNTrackEventsPayload2ᚖgithubᚗcomᚋscrmhq�
 	return ec._TrackEventsPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNUpdateAssignmentRuleInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateAssignmentRuleInput(ctx context.Context, v any) (model.UpdateAssignmentRuleInput, error) {
+	res, err := ec.unmarshalInputUpdateAssignmentRuleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpdateFieldDefinitionInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateFieldDefinitionInput(ctx context.Context, v any) (model.UpdateFieldDefinitionInput, error) {
 	res, err := ec.unmarshalInputUpdateFieldDefinitionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -42518,6 +45703,16 @@ func (ec *executionContext) unmarshalNUpdateLeadInput2githubᚗcomᚋscrmhqᚋsc
 
 func (ec *executionContext) unmarshalNUpdatePipelineInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdatePipelineInput(ctx context.Context, v any) (model.UpdatePipelineInput, error) {
 	res, err := ec.unmarshalInputUpdatePipelineInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdatePoolInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdatePoolInput(ctx context.Context, v any) (model.UpdatePoolInput, error) {
+	res, err := ec.unmarshalInputUpdatePoolInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateScoringRuleInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateScoringRuleInput(ctx context.Context, v any) (model.UpdateScoringRuleInput, error) {
+	res, err := ec.unmarshalInputUpdateScoringRuleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -42861,6 +46056,23 @@ func (ec *executionContext) marshalOAssignmentTarget2ᚕᚖgithubᚗcomᚋscrmhq
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOAssignmentTargetInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐAssignmentTargetInputᚄ(ctx context.Context, v any) ([]*model.AssignmentTargetInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.AssignmentTargetInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAssignmentTargetInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐAssignmentTargetInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOAttributeOrderInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐAttributeOrderInput(ctx context.Context, v any) (*model.AttributeOrderInput, error) {

@@ -12,11 +12,23 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/assignmentrule"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/suppression"
 )
+
+type AssignLeadsPayload struct {
+	Assigned int            `json:"assigned"`
+	Failures []*LeadFailure `json:"failures"`
+}
+
+type AssignmentTargetInput struct {
+	UserID uuid.UUID `json:"userID"`
+	// Share for WEIGHTED rules. Default 1.
+	Weight *int `json:"weight,omitempty"`
+}
 
 // Sorts leads by a custom field (empty values last), then by id.
 type AttributeOrderInput struct {
@@ -31,6 +43,11 @@ type AttributePredicateInput struct {
 	Value any       `json:"value,omitempty"`
 }
 
+type ClaimLeadsPayload struct {
+	Claimed  []*ent.Lead    `json:"claimed"`
+	Failures []*LeadFailure `json:"failures"`
+}
+
 type CreateAPIKeyInput struct {
 	Name string `json:"name"`
 	// Roles the key acts with; default ["admin"].
@@ -41,6 +58,23 @@ type CreateAPIKeyPayload struct {
 	APIKey *ent.APIKey `json:"apiKey"`
 	// The key itself. It is not stored and cannot be shown again.
 	Key string `json:"key"`
+}
+
+// condition is a CEL expression over the lead (see docs/rules.md), e.g.
+// `lead.source == "douyin" && attributes.budget > 10000 && "vip" in tags`;
+// empty matches every lead.
+type CreateAssignmentRuleInput struct {
+	Name string `json:"name"`
+	// Lower runs first. Default 100.
+	Priority  *int                     `json:"priority,omitempty"`
+	Condition *string                  `json:"condition,omitempty"`
+	Strategy  assignmentrule.Strategy  `json:"strategy"`
+	Targets   []*AssignmentTargetInput `json:"targets,omitempty"`
+	// Leads one rep may receive from this rule per day.
+	DailyCap *int `json:"dailyCap,omitempty"`
+	// Where leads go when no target is eligible; default: they stay in their pool.
+	FallbackPoolID *uuid.UUID `json:"fallbackPoolID,omitempty"`
+	Enabled        *bool      `json:"enabled,omitempty"`
 }
 
 type CreateDealInput struct {
@@ -95,6 +129,42 @@ type CreatePipelineInput struct {
 	Stages    []*StageInput `json:"stages"`
 }
 
+type CreatePoolInput struct {
+	Name string `json:"name"`
+	// Teams whose reps may claim; with territoryIDs empty too, every rep may.
+	TeamIDs []uuid.UUID `json:"teamIDs,omitempty"`
+	// Territories whose reps may claim.
+	TerritoryIDs []uuid.UUID `json:"territoryIDs,omitempty"`
+	// Pool admins bypass the claim limits, the cooldown and protection (never capacity).
+	AdminIDs []uuid.UUID `json:"adminIDs,omitempty"`
+	// Back to the pool after this many days without a follow-up since max(lastFollowUpAt, claimedAt).
+	RecycleNoFollowUpDays *int `json:"recycleNoFollowUpDays,omitempty"`
+	// Back to the pool when no deal closed this many days after the claim.
+	RecycleNoDealDays *int `json:"recycleNoDealDays,omitempty"`
+	// The owner is reminded this many days before a recycle.
+	RemindBeforeDays *int `json:"remindBeforeDays,omitempty"`
+	// A former owner cannot claim the lead again for this many days. Default 0.
+	CooldownDays *int `json:"cooldownDays,omitempty"`
+	// After a claim or assignment nobody else can take the lead for this many days. Default 0.
+	ProtectionDays *int `json:"protectionDays,omitempty"`
+	// Claims per rep and day from this pool (the rep's own limit applies too).
+	DailyClaimLimit *int `json:"dailyClaimLimit,omitempty"`
+	// Makes this the workspace's default pool (new and released leads without a pool land here).
+	IsDefault *bool `json:"isDefault,omitempty"`
+}
+
+// condition is a CEL expression over the lead, its attributes, tags, stage and
+// event counts (see docs/rules.md), e.g. `eventCount("viewed_price", 7) >= 3`.
+type CreateScoringRuleInput struct {
+	Name      string `json:"name"`
+	Condition string `json:"condition"`
+	// Between -1000 and 1000.
+	Points int `json:"points"`
+	// The points fade linearly to 0 over this many days after the lead starts matching.
+	DecayDays *int  `json:"decayDays,omitempty"`
+	Enabled   *bool `json:"enabled,omitempty"`
+}
+
 type CreateTagGroupInput struct {
 	Name string `json:"name"`
 	// At most one tag of the group on a lead.
@@ -132,6 +202,15 @@ type CreateUserInput struct {
 	// Private-pool size: how many open leads the user may own.
 	Capacity        *int `json:"capacity,omitempty"`
 	DailyClaimLimit *int `json:"dailyClaimLimit,omitempty"`
+}
+
+type DistributeLeadsPayload struct {
+	// Leads given to a rep by a rule.
+	Assigned int `json:"assigned"`
+	// Leads no rule matched or no eligible rep could take: left in (or moved to) a public pool.
+	Pooled int `json:"pooled"`
+	// Leads not in a public pool, inactive, or being changed by someone else.
+	Skipped int `json:"skipped"`
 }
 
 type EventError struct {
@@ -183,6 +262,16 @@ type IngestRowResult struct {
 	Errors []*RowError `json:"errors"`
 }
 
+// Why one lead was not claimed or assigned. Codes: NOT_FOUND, INACTIVE,
+// ALREADY_OWNED, NOT_IN_POOL, NOT_ALLOWED, OVER_CAPACITY, DAILY_LIMIT, COOLDOWN
+// (the message gives the date it ends), PROTECTED, CONFLICT (changed by someone
+// else at the same moment; try again), NOT_ACTIVE_USER.
+type LeadFailure struct {
+	LeadID  uuid.UUID `json:"leadID"`
+	Code    string    `json:"code"`
+	Message string    `json:"message"`
+}
+
 // One lead to ingest. Strings are raw: phones are normalised to E.164 (with the
 // workspace's default region), emails lower-cased and checked, text trimmed,
 // attributes coerced by the workspace's field definitions. Empty means "not given".
@@ -222,6 +311,17 @@ type LoginPayload struct {
 	User      *ent.User `json:"user"`
 }
 
+type RecyclePoolsPayload struct {
+	Recycled int `json:"recycled"`
+	Reminded int `json:"reminded"`
+	// The recycled leads (with dryRun: those that would be).
+	LeadIDs []uuid.UUID `json:"leadIDs"`
+}
+
+type ReleaseLeadsPayload struct {
+	Released int `json:"released"`
+}
+
 // A problem with one row, at a field path of the row (phone, attributes.budget, tags[2]).
 type RowError struct {
 	Field   string `json:"field"`
@@ -255,10 +355,36 @@ type TagLeadsPayload struct {
 	Affected int `json:"affected"`
 }
 
+// The lowest scores of tiers A, B and C; lower scores are tier D.
+type TierThresholds struct {
+	A int `json:"a"`
+	B int `json:"b"`
+	C int `json:"c"`
+}
+
+type TierThresholdsInput struct {
+	A int `json:"a"`
+	B int `json:"b"`
+	C int `json:"c"`
+}
+
 type TrackEventsPayload struct {
 	Accepted int           `json:"accepted"`
 	Rejected int           `json:"rejected"`
 	Errors   []*EventError `json:"errors"`
+}
+
+// Only the given fields change; targets replace the current ones; dailyCap 0 clears it.
+type UpdateAssignmentRuleInput struct {
+	Name              *string                  `json:"name,omitempty"`
+	Priority          *int                     `json:"priority,omitempty"`
+	Condition         *string                  `json:"condition,omitempty"`
+	Strategy          *assignmentrule.Strategy `json:"strategy,omitempty"`
+	Targets           []*AssignmentTargetInput `json:"targets,omitempty"`
+	DailyCap          *int                     `json:"dailyCap,omitempty"`
+	FallbackPoolID    *uuid.UUID               `json:"fallbackPoolID,omitempty"`
+	ClearFallbackPool *bool                    `json:"clearFallbackPool,omitempty"`
+	Enabled           *bool                    `json:"enabled,omitempty"`
 }
 
 type UpdateFieldDefinitionInput struct {
@@ -299,6 +425,30 @@ type UpdatePipelineInput struct {
 	// Making a pipeline the default un-defaults the previous one.
 	IsDefault *bool `json:"isDefault,omitempty"`
 	Position  *int  `json:"position,omitempty"`
+}
+
+// Only the given fields change; 0 clears recycleNoFollowUpDays, recycleNoDealDays, remindBeforeDays and dailyClaimLimit. Lists replace the current ones.
+type UpdatePoolInput struct {
+	Name                  *string     `json:"name,omitempty"`
+	TeamIDs               []uuid.UUID `json:"teamIDs,omitempty"`
+	TerritoryIDs          []uuid.UUID `json:"territoryIDs,omitempty"`
+	AdminIDs              []uuid.UUID `json:"adminIDs,omitempty"`
+	RecycleNoFollowUpDays *int        `json:"recycleNoFollowUpDays,omitempty"`
+	RecycleNoDealDays     *int        `json:"recycleNoDealDays,omitempty"`
+	RemindBeforeDays      *int        `json:"remindBeforeDays,omitempty"`
+	CooldownDays          *int        `json:"cooldownDays,omitempty"`
+	ProtectionDays        *int        `json:"protectionDays,omitempty"`
+	DailyClaimLimit       *int        `json:"dailyClaimLimit,omitempty"`
+	IsDefault             *bool       `json:"isDefault,omitempty"`
+}
+
+// Only the given fields change; decayDays 0 clears it.
+type UpdateScoringRuleInput struct {
+	Name      *string `json:"name,omitempty"`
+	Condition *string `json:"condition,omitempty"`
+	Points    *int    `json:"points,omitempty"`
+	DecayDays *int    `json:"decayDays,omitempty"`
+	Enabled   *bool   `json:"enabled,omitempty"`
 }
 
 type UpdateStageInput struct {

@@ -12,6 +12,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/assignmentrule"
+	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/stage"
@@ -170,6 +172,7 @@ func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r 
 	now := time.Now()
 	builders := make([]*ent.LeadCreate, 0, nLeads)
 	type tagPair struct{ lead, tag uuid.UUID }
+	var claims []*ent.OwnerChangeCreate
 	var pairs []tagPair
 	for i := range nLeads {
 		city := r.IntN(4)
@@ -185,11 +188,17 @@ func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r 
 			SetStageID(stages[min(r.IntN(len(stages)+3), len(stages)-1)*r.IntN(2)].ID).
 			SetCreatedAt(created).SetUpdatedAt(created).
 			SetAttributes(map[string]any{"budget": float64(50000 + r.IntN(40)*10000), "city": cityKeys[city], "has_car": r.IntN(2) == 0})
-		if i%3 == 0 {
-			b.SetPoolID(publicPool.ID)
-		} else {
-			claimed := created.Add(time.Hour)
-			b.SetOwnerID(reps[city].ID).SetClaimedAt(claimed).SetProtectedUntil(claimed.Add(72 * time.Hour))
+		b.SetPoolID(publicPool.ID)
+		if i%3 != 0 {
+			// Owned leads were claimed in the last three weeks and followed
+			// up in the last week, so the demo's recycle pass leaves most of
+			// them with their reps and reminds a few.
+			claimed := later(created.Add(time.Hour), now.Add(-time.Duration(r.IntN(21*24))*time.Hour))
+			followed := later(claimed, now.Add(-time.Duration(r.IntN(8*24))*time.Hour))
+			b.SetOwnerID(reps[city].ID).SetClaimedAt(claimed).SetProtectedUntil(claimed.Add(72 * time.Hour)).
+				SetLastFollowUpAt(followed)
+			claims = append(claims, c.OwnerChange.Create().SetLeadID(id).SetToUserID(reps[city].ID).SetActorID(reps[city].ID).
+				SetPoolID(publicPool.ID).SetKind(ownerchange.KindCLAIM).SetBy(ownerchange.ByUSER).SetAt(claimed))
 		}
 		if i%25 == 0 {
 			b.SetPartnerID(partner.ID)
@@ -205,6 +214,14 @@ func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r 
 			return 0, fmt.Errorf("demo leads: %w", err)
 		}
 	}
+	for start := 0; start < len(claims); start += 1000 {
+		if err := c.OwnerChange.CreateBulk(claims[start:min(start+1000, len(claims))]...).Exec(ctx); err != nil {
+			return 0, fmt.Errorf("demo claims: %w", err)
+		}
+	}
+	if err := rulesFor(ctx, c, reps); err != nil {
+		return 0, err
+	}
 	lt := make([]*ent.LeadTagCreate, len(pairs))
 	for i, p := range pairs {
 		lt[i] = c.LeadTag.Create().SetLeadID(p.lead).SetTagID(p.tag).SetSource("IMPORT")
@@ -215,4 +232,39 @@ func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r 
 		}
 	}
 	return nLeads, nil
+}
+
+// rulesFor gives the demo workspace assignment and scoring rules: web leads
+// with a budget go round-robin to the East China reps, the rest wait in the
+// public pool; intent tags, budgets and recent visits score.
+func rulesFor(ctx context.Context, c *ent.Client, reps []*ent.User) error {
+	rule, err := c.AssignmentRule.Create().SetName("官网高预算线索").SetPriority(10).
+		SetCondition(`lead.source == "官网" && has(attributes.budget) && attributes.budget >= 200000.0`).
+		SetStrategy(assignmentrule.StrategyROUND_ROBIN).SetDailyCap(30).Save(ctx)
+	if err != nil {
+		return fmt.Errorf("demo assignment rule: %w", err)
+	}
+	if err := c.AssignmentTarget.CreateBulk(
+		c.AssignmentTarget.Create().SetRuleID(rule.ID).SetUserID(reps[0].ID),
+		c.AssignmentTarget.Create().SetRuleID(rule.ID).SetUserID(reps[1].ID),
+	).Exec(ctx); err != nil {
+		return fmt.Errorf("demo assignment targets: %w", err)
+	}
+	if err := c.AssignmentRule.Create().SetName("按区域分配").SetPriority(20).
+		SetStrategy(assignmentrule.StrategyTERRITORY).Exec(ctx); err != nil {
+		return fmt.Errorf("demo assignment rule: %w", err)
+	}
+	return c.ScoringRule.CreateBulk(
+		c.ScoringRule.Create().SetName("高意向").SetCondition(`"高意向" in tags`).SetPoints(40),
+		c.ScoringRule.Create().SetName("低意向").SetCondition(`"低意向" in tags`).SetPoints(-20),
+		c.ScoringRule.Create().SetName("预算三十万以上").SetCondition(`has(attributes.budget) && attributes.budget >= 300000.0`).SetPoints(30),
+		c.ScoringRule.Create().SetName("近7天看过价格").SetCondition(`eventCount("viewed_price", 7) >= 1`).SetPoints(20).SetDecayDays(14),
+	).Exec(ctx)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

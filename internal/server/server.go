@@ -29,12 +29,15 @@ import (
 	"github.com/scrmhq/scrm/graph"
 	"github.com/scrmhq/scrm/graph/generated"
 	"github.com/scrmhq/scrm/graph/model"
+	"github.com/scrmhq/scrm/internal/assign"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/platform"
+	"github.com/scrmhq/scrm/internal/pool"
+	"github.com/scrmhq/scrm/internal/rules"
 	"github.com/scrmhq/scrm/internal/tenant"
 )
 
@@ -65,6 +68,7 @@ type Deps struct {
 type Queue interface {
 	leads.Enqueuer
 	events.Queue
+	graph.DistributionQueue
 }
 
 // resolver builds the root resolver and the services it shares with the
@@ -75,14 +79,19 @@ func resolver(d Deps) *graph.Resolver {
 		lq leads.Enqueuer
 		eq events.Queue
 		rq graph.LeadsQueue
+		dq graph.DistributionQueue
 	)
 	if d.Queue != nil {
-		lq, eq, rq = d.Queue, d.Queue, d.Queue
+		lq, eq, rq, dq = d.Queue, d.Queue, d.Queue, d.Queue
 	}
 	return &graph.Resolver{
 		Client: d.Client, Auth: d.Auth, Authz: d.Authz, Fields: d.Fields, Clock: d.Clock, Queue: rq,
-		Ingester: &leads.Ingester{Client: d.Client, Fields: d.Fields, Queue: lq, Clock: d.Clock.Now, OnQueueError: onQueueErr},
-		Events:   &events.Service{Client: d.Client, Queue: eq, Now: d.Clock.Now, OnQueueError: onQueueErr},
+		Ingester:     &leads.Ingester{Client: d.Client, Fields: d.Fields, Queue: lq, Clock: d.Clock.Now, OnQueueError: onQueueErr},
+		Events:       &events.Service{Client: d.Client, Queue: eq, Now: d.Clock.Now, OnQueueError: onQueueErr},
+		Pools:        &pool.Service{Client: d.Client, Now: d.Clock.Now},
+		Assigner:     &assign.Engine{Client: d.Client, Now: d.Clock.Now, Match: rules.Matcher(d.Client, d.Clock.Now)},
+		Distribution: dq,
+		Log:          d.Log,
 	}
 }
 

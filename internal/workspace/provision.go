@@ -18,6 +18,7 @@ import (
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/tenant"
+	"github.com/scrmhq/scrm/internal/txn"
 )
 
 // ErrExists is returned when the slug is taken.
@@ -186,4 +187,33 @@ func SettingsOf(ctx context.Context, client *ent.Client, id uuid.UUID) (schematy
 		s.Timezone = "Asia/Shanghai"
 	}
 	return s, nil
+}
+
+// DefaultTiers are the score thresholds of a workspace that set none.
+var DefaultTiers = schematype.TierThresholds{A: 80, B: 50, C: 20}
+
+// TiersOf returns the tier thresholds of settings s, defaults filled in.
+func TiersOf(s schematype.WorkspaceSettings) schematype.TierThresholds {
+	if s.Tiers == nil {
+		return DefaultTiers
+	}
+	return *s.Tiers
+}
+
+// SetTiers stores new tier thresholds for workspace id; they must fall
+// strictly (A > B > C).
+func SetTiers(ctx context.Context, client *ent.Client, id uuid.UUID, t schematype.TierThresholds) error {
+	if t.A <= t.B || t.B <= t.C {
+		return apperr.Input("input", "thresholds must fall strictly: a > b > c (got %d, %d, %d)", t.A, t.B, t.C)
+	}
+	sys := tenant.System(ctx)
+	return txn.WithTx(sys, client, func(c *ent.Client) error {
+		w, err := c.Workspace.Query().Where(workspace.ID(id)).ForUpdate().Only(sys)
+		if err != nil {
+			return fmt.Errorf("read workspace settings: %w", err)
+		}
+		s := w.Settings
+		s.Tiers = &t
+		return c.Workspace.UpdateOneID(id).SetSettings(s).Exec(sys)
+	})
 }

@@ -1,0 +1,217 @@
+// Package assign is the assignment engine (分配规则): it hands leads waiting
+// in a public pool to reps by the workspace's enabled assignment rules.
+//
+// For each lead, in lead-number order, the first enabled rule (by priority,
+// then name) whose condition matches picks a rep among its eligible
+// candidates with its strategy; when it finds none the lead goes to the
+// rule's fallback pool (or stays where it is), and a lead no rule matches
+// stays in its pool. A rep is eligible when active, under capacity (open
+// leads < capacity) and under the rule's daily cap (leads received from that
+// rule since local midnight in the workspace's time zone).
+//
+// Locks follow the order the claim service uses, so the two never deadlock
+// and capacity holds when they race: the tenant's enabled assignment_rules
+// rows (by id), then the candidate users rows (by id), then the leads with
+// SKIP LOCKED — a lead someone else holds is left for a later run. Decisions
+// are made in memory and written with a handful of set-based statements per
+// batch.
+package assign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/scope"
+	"github.com/scrmhq/scrm/internal/txn"
+	"github.com/scrmhq/scrm/internal/workspace"
+)
+
+// BatchSize is how many leads one transaction assigns at most.
+const BatchSize = 500
+
+// maxAttempts bounds the retries of a batch lost to a serialization failure
+// or a deadlock.
+const maxAttempts = 5
+
+// ErrCondition is returned (as a CONFLICT apperr.Error naming the rule)
+// when an enabled rule's condition cannot be evaluated. Every run of the
+// workspace fails until the rule is fixed or disabled: skipping it would
+// route its leads by the rules after it.
+var ErrCondition = errors.New("assignment rule condition cannot be evaluated")
+
+// errRaced reports a write that did not touch every row it had locked, which
+// only a broken lock discipline elsewhere can cause; the batch is retried.
+var errRaced = errors.New("assign: a locked lead changed under the batch")
+
+// Matcher reports which of ids match a rule condition; an empty condition
+// matches all. It is called inside the batch's transaction (ctx carries it,
+// see ent.TxFromContext), without a viewer's row scope.
+type Matcher func(ctx context.Context, condition string, ids []uuid.UUID) (map[uuid.UUID]bool, error)
+
+// Engine runs the assignment rules of the workspace in ctx over leads. It is
+// system work: no caller's row scope limits it. Any number of engines, in any
+// number of processes, may run at once.
+type Engine struct {
+	Client *ent.Client
+	Now    func() time.Time
+	Match  Matcher // nil: only rules with an empty condition can match
+}
+
+// Result says what became of the leads given to Run.
+type Result struct {
+	Assigned map[uuid.UUID]uuid.UUID // lead → rep
+	Pooled   []uuid.UUID             // no rule matched or no eligible rep: left in / moved to the fallback pool
+	Skipped  []uuid.UUID             // not in the public pool, inactive, unknown, or locked by another transaction
+}
+
+// Run assigns the leads ids of the workspace in ctx, in batches of at most
+// BatchSize leads, one transaction each, retried on serialization failures
+// and deadlocks. When a batch fails, the batches before it stay committed:
+// the returned Result (never nil) covers them, next to the error.
+func (e *Engine) Run(ctx context.Context, ids []uuid.UUID) (*Result, error) {
+	res := &Result{Assigned: map[uuid.UUID]uuid.UUID{}}
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return res, err
+	}
+	ctx = scope.Unscoped(ctx)
+	ids = distinct(ids)
+	if len(ids) == 0 {
+		return res, nil
+	}
+	settings, err := workspace.SettingsOf(ctx, e.Client, tid)
+	if err != nil {
+		return res, err
+	}
+	loc, err := time.LoadLocation(settings.Timezone)
+	if err != nil {
+		return res, fmt.Errorf("assign: workspace time zone %q: %w", settings.Timezone, err)
+	}
+	waiting, err := e.waiting(ctx, tid, ids)
+	if err != nil {
+		return res, err
+	}
+	in := make(map[uuid.UUID]bool, len(waiting))
+	for _, id := range waiting {
+		in[id] = true
+	}
+	for _, id := range ids {
+		if !in[id] {
+			res.Skipped = append(res.Skipped, id)
+		}
+	}
+	for chunk := range slices.Chunk(waiting, BatchSize) {
+		out, err := e.runBatch(ctx, tid, loc, chunk)
+		if err != nil {
+			return res, err
+		}
+		for id, u := range out.Assigned {
+			res.Assigned[id] = u
+		}
+		res.Pooled = append(res.Pooled, out.Pooled...)
+		res.Skipped = append(res.Skipped, out.Skipped...)
+	}
+	return res, nil
+}
+
+// waiting returns those of ids that are in a public pool now, in lead-number
+// order, so batches follow the order leads arrived in. Each batch checks
+// again under its locks.
+func (e *Engine) waiting(ctx context.Context, tid uuid.UUID, ids []uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := e.Client.QueryContext(ctx, `SELECT id FROM leads
+		WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND owner_id IS NULL AND status = 'ACTIVE'
+		ORDER BY seq`, tid, txn.UUIDArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("assign: read leads: %w", err)
+	}
+	defer rows.Close()
+	out := make([]uuid.UUID, 0, len(ids))
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// runBatch assigns one batch in its own transaction, retrying lost races.
+func (e *Engine) runBatch(ctx context.Context, tid uuid.UUID, loc *time.Location, ids []uuid.UUID) (*Result, error) {
+	for attempt := 1; ; attempt++ {
+		var out *Result
+		err := e.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
+			b := newBatch(e, c, tid, e.now(), loc)
+			var err error
+			out, err = b.run(ctx, ids)
+			return err
+		})
+		if err == nil {
+			return out, nil
+		}
+		if attempt >= maxAttempts || !retryable(err) || ctx.Err() != nil {
+			return nil, err
+		}
+		time.Sleep(time.Duration(rand.IntN(20*attempt)+1) * time.Millisecond)
+	}
+}
+
+// inTx runs fn in a new transaction of the engine's client. A client that
+// is already transactional is used as it is (the caller then owns commit,
+// rollback and retries).
+func (e *Engine) inTx(ctx context.Context, fn func(context.Context, *ent.Client) error) error {
+	tx, err := e.Client.Tx(ctx)
+	if errors.Is(err, ent.ErrTxStarted) {
+		return fn(ctx, e.Client)
+	}
+	if err != nil {
+		return err
+	}
+	if err := fn(ent.NewTxContext(ctx, tx), tx.Client()); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+// retryable reports whether err is a lost race a new attempt resolves.
+func retryable(err error) bool {
+	if errors.Is(err, errRaced) {
+		return true
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "40001", "40P01": // serialization failure, deadlock
+			return true
+		}
+	}
+	return false
+}
+
+// distinct returns ids without repeats, in their first order.
+func distinct(ids []uuid.UUID) []uuid.UUID {
+	seen := make(map[uuid.UUID]bool, len(ids))
+	out := make([]uuid.UUID, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
