@@ -29,7 +29,9 @@ func TestIngestAssignsAndScoresThroughTheWorker(t *testing.T) {
 		map[string]any{"input": map[string]any{"name": "web", "condition": `lead.source == "web"`, "points": 25}}, nil)
 
 	var in struct {
-		IngestLeads struct{ Results []struct{ Lead struct{ ID string } } }
+		IngestLeads struct {
+			Results []struct{ Lead struct{ ID string } }
+		}
 	}
 	api.MustDo(token, `mutation($input: IngestLeadsInput!){ ingestLeads(input:$input){ results { lead { id } } } }`,
 		map[string]any{"input": map[string]any{"leads": []any{
@@ -65,7 +67,9 @@ func TestIngestAssignsAndScoresThroughTheWorker(t *testing.T) {
 	if e := read(expo); e.Owner != nil || e.Score != 0 {
 		t.Fatalf("expo lead: %+v, want unowned with score 0", e)
 	}
-	var dist struct{ DistributeLeads struct{ Assigned, Pooled, Skipped int } }
+	var dist struct {
+		DistributeLeads struct{ Assigned, Pooled, Skipped int }
+	}
 	api.MustDo(token, `mutation($ids:[ID!]!){ distributeLeads(ids:$ids){ assigned pooled skipped } }`,
 		map[string]any{"ids": []string{expo, web}}, &dist)
 	if d := dist.DistributeLeads; d.Assigned != 0 || d.Pooled != 1 || d.Skipped != 1 {
