@@ -21,12 +21,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/internal/scope"
@@ -146,62 +144,21 @@ func (e *Engine) waiting(ctx context.Context, tid uuid.UUID, ids []uuid.UUID) ([
 
 // runBatch assigns one batch in its own transaction, retrying lost races.
 func (e *Engine) runBatch(ctx context.Context, tid uuid.UUID, loc *time.Location, ids []uuid.UUID) (*Result, error) {
-	for attempt := 1; ; attempt++ {
-		var out *Result
-		err := e.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
-			b := newBatch(e, c, tid, e.now(), loc)
-			var err error
-			out, err = b.run(ctx, ids)
-			return err
-		})
-		if err == nil {
-			return out, nil
-		}
-		if attempt >= maxAttempts || !retryable(err) || ctx.Err() != nil {
-			return nil, err
-		}
-		time.Sleep(time.Duration(rand.IntN(20*attempt)+1) * time.Millisecond)
-	}
-}
-
-// inTx runs fn in a new transaction of the engine's client. A client that
-// is already transactional is used as it is (the caller then owns commit,
-// rollback and retries).
-func (e *Engine) inTx(ctx context.Context, fn func(context.Context, *ent.Client) error) error {
-	tx, err := e.Client.Tx(ctx)
-	if errors.Is(err, ent.ErrTxStarted) {
-		return fn(ctx, e.Client)
-	}
-	if err != nil {
+	var out *Result
+	err := txn.Retry(ctx, e.Client, maxAttempts, retryable, func(ctx context.Context, c *ent.Client) error {
+		b := newBatch(e, c, tid, e.now(), loc)
+		var err error
+		out, err = b.run(ctx, ids)
 		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	if err := fn(ent.NewTxContext(ctx, tx), tx.Client()); err != nil {
-		return errors.Join(err, tx.Rollback())
-	}
-	return tx.Commit()
-}
-
-func (e *Engine) now() time.Time {
-	if e.Now != nil {
-		return e.Now()
-	}
-	return time.Now()
+	return out, nil
 }
 
 // retryable reports whether err is a lost race a new attempt resolves.
-func retryable(err error) bool {
-	if errors.Is(err, errRaced) {
-		return true
-	}
-	var pe *pq.Error
-	if errors.As(err, &pe) {
-		switch pe.Code {
-		case "40001", "40P01": // serialization failure, deadlock
-			return true
-		}
-	}
-	return false
-}
+func retryable(err error) bool { return errors.Is(err, errRaced) || txn.LostRace(err) }
 
 // distinct returns ids without repeats, in their first order.
 func distinct(ids []uuid.UUID) []uuid.UUID {
@@ -214,4 +171,11 @@ func distinct(ids []uuid.UUID) []uuid.UUID {
 		}
 	}
 	return out
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
 }

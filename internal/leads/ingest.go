@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,6 +20,7 @@ import (
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/pipeline"
 	"github.com/scrmhq/scrm/internal/tenant"
+	"github.com/scrmhq/scrm/internal/txn"
 	"github.com/scrmhq/scrm/internal/workspace"
 )
 
@@ -109,22 +109,16 @@ func (in *Ingester) Ingest(ctx context.Context, b Batch) (*Result, error) {
 
 	var res *Result
 	var done Ingested
-	for attempt := 1; ; attempt++ {
-		w := &writer{root: in.Client, tid: tid, now: now, sch: sch, batch: b, rows: rows, groups: groups, hash: hash}
-		err = inTx(ctx, in.Client, func(tx *ent.Client) error {
-			w.c = tx
-			var err error
-			res, err = w.run(ctx)
-			return err
-		})
-		if err == nil {
+	err = txn.Retry(ctx, in.Client, maxAttempts, retryable, func(_ context.Context, tx *ent.Client) error {
+		w := &writer{root: in.Client, c: tx, tid: tid, now: now, sch: sch, batch: b, rows: rows, groups: groups, hash: hash}
+		var err error
+		if res, err = w.run(ctx); err == nil {
 			done = w.ingested
-			break
 		}
-		if attempt >= maxAttempts || !retryable(err) {
-			return nil, err
-		}
-		time.Sleep(time.Duration(rand.IntN(10*attempt)+1) * time.Millisecond)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if !res.Replayed && in.Queue != nil && (len(done.Created)+len(done.Merged)+len(done.Notifications) > 0) {
 		done.TenantID = tid
@@ -142,32 +136,12 @@ func (in *Ingester) now() time.Time {
 	return time.Now()
 }
 
-// inTx runs fn in a new transaction of c (never the caller's: a retry needs
-// a fresh one).
-func inTx(ctx context.Context, c *ent.Client, fn func(*ent.Client) error) error {
-	tx, err := c.Tx(ctx)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx.Client()); err != nil {
-		return errors.Join(err, tx.Rollback())
-	}
-	return tx.Commit()
-}
-
-// retryable reports whether err is a lost race a new attempt resolves.
+// retryable reports whether err is a lost race a new attempt resolves: a
+// unique violation means a concurrent batch inserted the same person, whom
+// the next attempt merges into.
 func retryable(err error) bool {
-	if errors.Is(err, errRaced) {
-		return true
-	}
 	var pe *pq.Error
-	if errors.As(err, &pe) {
-		switch pe.Code {
-		case "40001", "40P01", "23505": // serialization, deadlock, unique violation
-			return true
-		}
-	}
-	return false
+	return errors.Is(err, errRaced) || txn.LostRace(err) || (errors.As(err, &pe) && pe.Code == "23505")
 }
 
 // requestHash fingerprints a batch so a reused idempotency key with other

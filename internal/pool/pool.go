@@ -25,7 +25,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 	_ "time/tzdata" // the workspace time zone must resolve on hosts without zoneinfo
 
@@ -35,6 +34,7 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/txn"
 	"github.com/scrmhq/scrm/internal/workspace"
 )
 
@@ -166,45 +166,14 @@ func distinct(ids []uuid.UUID) ([]uuid.UUID, error) {
 	return out, nil
 }
 
-// inTx runs fn in a transaction of the service's client, retried on
-// serialization failures and deadlocks. A client that is already
-// transactional is used as it is: its owner commits, rolls back and retries.
+// inTx runs fn in a transaction of the service's client, retried when it
+// loses a race (txn.Retry).
 func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, c *ent.Client) error) error {
-	for attempt := 1; ; attempt++ {
-		tx, err := s.Client.Tx(ctx)
-		if errors.Is(err, ent.ErrTxStarted) {
-			return fn(ctx, s.Client)
-		}
-		if err != nil {
-			return err
-		}
-		err = fn(ent.NewTxContext(ctx, tx), tx.Client())
-		if err != nil {
-			err = errors.Join(err, tx.Rollback())
-		} else {
-			err = tx.Commit()
-		}
-		if err == nil || attempt >= maxAttempts || !retryable(err) || ctx.Err() != nil {
-			return err
-		}
-		time.Sleep(time.Duration(rand.IntN(20*attempt)+1) * time.Millisecond)
-	}
+	return txn.Retry(ctx, s.Client, maxAttempts, retryable, fn)
 }
 
 // retryable reports whether err is a lost race a new attempt resolves.
-func retryable(err error) bool {
-	if errors.Is(err, errRaced) {
-		return true
-	}
-	var pe *pq.Error
-	if errors.As(err, &pe) {
-		switch pe.Code {
-		case "40001", "40P01": // serialization failure, deadlock
-			return true
-		}
-	}
-	return false
-}
+func retryable(err error) bool { return errors.Is(err, errRaced) || txn.LostRace(err) }
 
 // typeBytes holds bytes 6-7 of an id of type t (UUID version and entity
 // type code, see internal/gid), taken from a real id so that ids made in SQL

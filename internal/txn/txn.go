@@ -1,12 +1,15 @@
 // Package txn holds what services that write raw, set-based SQL share:
 // running in the caller's transaction or their own, binding the workspace
-// explicitly, per-workspace advisory locks and array parameters.
+// explicitly, per-workspace advisory locks, array parameters and retrying a
+// transaction that lost a race.
 package txn
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/lib/pq"
@@ -88,4 +91,39 @@ func AfterCommit(ctx context.Context, f func(context.Context) error) error {
 		})
 	})
 	return nil
+}
+
+// LostRace reports whether err is a serialization failure or a deadlock:
+// the transaction lost a race with another one and a fresh attempt resolves
+// it.
+func LostRace(err error) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// Retry runs fn in a new transaction of c and, while retry says the attempt
+// lost a race, again in a fresh one after a short random pause, at most
+// attempts times. fn gets the transaction's client and a context carrying
+// it. A client that is already transactional is used as it is: its owner
+// commits, rolls back and retries.
+func Retry(ctx context.Context, c *ent.Client, attempts int, retry func(error) bool,
+	fn func(ctx context.Context, c *ent.Client) error) error {
+	for attempt := 1; ; attempt++ {
+		tx, err := c.Tx(ctx)
+		if errors.Is(err, ent.ErrTxStarted) {
+			return fn(ctx, c)
+		}
+		if err != nil {
+			return err
+		}
+		if err = fn(ent.NewTxContext(ctx, tx), tx.Client()); err != nil {
+			err = errors.Join(err, tx.Rollback())
+		} else {
+			err = tx.Commit()
+		}
+		if err == nil || attempt >= attempts || !retry(err) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(rand.IntN(20*attempt)+1) * time.Millisecond)
+	}
 }
