@@ -218,3 +218,40 @@ func TestAssignProtectionBoundary(t *testing.T) {
 		t.Fatalf("after the move: %+v", l)
 	}
 }
+
+// TestReleaseWaitsForALeadHeldByAnotherTransaction: a rep's release is not
+// dropped because a scoring pass or a merge holds the lead at that moment.
+func TestReleaseWaitsForALeadHeldByAnotherTransaction(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	rep := f.rep(t)
+	id := f.poolLeads(t, 1)[0]
+	f.mustClaim(t, rep, id)
+	tx, err := f.db.DB.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after the explicit commit
+	if _, err := tx.Exec(`SELECT 1 FROM leads WHERE id = $1 FOR UPDATE`, id); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []uuid.UUID, 1)
+	go func() {
+		released, err := f.svc.Release(f.ctx, rep, []uuid.UUID{id}, "")
+		if err != nil {
+			t.Error(err)
+		}
+		done <- released
+	}()
+	select {
+	case got := <-done:
+		t.Fatalf("release returned %v while the lead was held", got)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-done; len(got) != 1 || got[0] != id {
+		t.Fatalf("released %v after the other transaction ended, want the lead", got)
+	}
+}

@@ -16,12 +16,15 @@ const defaultPoolSQL = `(SELECT d.id FROM pools d WHERE d.tenant_id = $1 AND d.i
 
 // releaseSQL returns the actor's ($3) ACTIVE leads among $2 to their pool
 // (the default pool for a lead without one) and records a RELEASE for each,
-// in one statement. Leads another transaction holds are skipped.
+// in one statement. It waits for leads another transaction holds (a scoring
+// pass, an ingest merge): a release holds no other lock, and takes its rows
+// in id order, so the wait cannot deadlock, and a rep's release is never
+// silently dropped.
 var releaseSQL = `
 WITH mine AS (
 	SELECT id FROM leads
 	WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND owner_id = $3 AND status = 'ACTIVE'
-	FOR UPDATE SKIP LOCKED
+	ORDER BY id FOR UPDATE
 ), moved AS (
 	UPDATE leads l SET owner_id = NULL, claimed_at = NULL, protected_until = NULL,
 		pool_id = coalesce(l.pool_id, ` + defaultPoolSQL + `), updated_at = $4
@@ -38,8 +41,8 @@ RETURNING lead_id`
 // owner, claimedAt and protectedUntil cleared, the pool kept (the default
 // pool for a lead without one), and a RELEASE OwnerChange with the reason
 // (trimmed, at most 1000 characters). Leads the actor does not own, merged
-// or archived leads, and leads another transaction is changing at that
-// moment are left as they are and not counted. It returns the released
+// or archived leads are left as they are and not counted; a lead another
+// transaction is changing is released once that one ends. It returns the released
 // leads in the order of ids. The actor is in the pool's cooldown for them.
 func (s *Service) Release(ctx context.Context, actorID uuid.UUID, ids []uuid.UUID, reason string) (released []uuid.UUID, err error) {
 	ids, err = distinct(ids)
