@@ -35,6 +35,8 @@ import (
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/scorehit"
 	"github.com/scrmhq/scrm/ent/scoringrule"
+	"github.com/scrmhq/scrm/ent/segment"
+	"github.com/scrmhq/scrm/ent/segmentversion"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -92,6 +94,10 @@ type Client struct {
 	ScoreHit *ScoreHitClient
 	// ScoringRule is the client for interacting with the ScoringRule builders.
 	ScoringRule *ScoringRuleClient
+	// Segment is the client for interacting with the Segment builders.
+	Segment *SegmentClient
+	// SegmentVersion is the client for interacting with the SegmentVersion builders.
+	SegmentVersion *SegmentVersionClient
 	// SourceTouch is the client for interacting with the SourceTouch builders.
 	SourceTouch *SourceTouchClient
 	// Stage is the client for interacting with the Stage builders.
@@ -142,6 +148,8 @@ func (c *Client) init() {
 	c.Pool = NewPoolClient(c.config)
 	c.ScoreHit = NewScoreHitClient(c.config)
 	c.ScoringRule = NewScoringRuleClient(c.config)
+	c.Segment = NewSegmentClient(c.config)
+	c.SegmentVersion = NewSegmentVersionClient(c.config)
 	c.SourceTouch = NewSourceTouchClient(c.config)
 	c.Stage = NewStageClient(c.config)
 	c.StageChange = NewStageChangeClient(c.config)
@@ -263,6 +271,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Pool:             NewPoolClient(cfg),
 		ScoreHit:         NewScoreHitClient(cfg),
 		ScoringRule:      NewScoringRuleClient(cfg),
+		Segment:          NewSegmentClient(cfg),
+		SegmentVersion:   NewSegmentVersionClient(cfg),
 		SourceTouch:      NewSourceTouchClient(cfg),
 		Stage:            NewStageClient(cfg),
 		StageChange:      NewStageChangeClient(cfg),
@@ -311,6 +321,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Pool:             NewPoolClient(cfg),
 		ScoreHit:         NewScoreHitClient(cfg),
 		ScoringRule:      NewScoringRuleClient(cfg),
+		Segment:          NewSegmentClient(cfg),
+		SegmentVersion:   NewSegmentVersionClient(cfg),
 		SourceTouch:      NewSourceTouchClient(cfg),
 		Stage:            NewStageClient(cfg),
 		StageChange:      NewStageChangeClient(cfg),
@@ -353,8 +365,9 @@ func (c *Client) Use(hooks ...Hook) {
 		c.APIKey, c.AssignmentRule, c.AssignmentTarget, c.AuditLog, c.Deal,
 		c.FieldDefinition, c.FollowUp, c.IngestBatch, c.Lead, c.LeadTag, c.LostReason,
 		c.Notification, c.OwnerChange, c.Partner, c.Pipeline, c.PolicyRule, c.Pool,
-		c.ScoreHit, c.ScoringRule, c.SourceTouch, c.Stage, c.StageChange,
-		c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
+		c.ScoreHit, c.ScoringRule, c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage,
+		c.StageChange, c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User,
+		c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -367,8 +380,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.APIKey, c.AssignmentRule, c.AssignmentTarget, c.AuditLog, c.Deal,
 		c.FieldDefinition, c.FollowUp, c.IngestBatch, c.Lead, c.LeadTag, c.LostReason,
 		c.Notification, c.OwnerChange, c.Partner, c.Pipeline, c.PolicyRule, c.Pool,
-		c.ScoreHit, c.ScoringRule, c.SourceTouch, c.Stage, c.StageChange,
-		c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
+		c.ScoreHit, c.ScoringRule, c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage,
+		c.StageChange, c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User,
+		c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -415,6 +429,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ScoreHit.mutate(ctx, m)
 	case *ScoringRuleMutation:
 		return c.ScoringRule.mutate(ctx, m)
+	case *SegmentMutation:
+		return c.Segment.mutate(ctx, m)
+	case *SegmentVersionMutation:
+		return c.SegmentVersion.mutate(ctx, m)
 	case *SourceTouchMutation:
 		return c.SourceTouch.mutate(ctx, m)
 	case *StageMutation:
@@ -3596,6 +3614,324 @@ func (c *ScoringRuleClient) mutate(ctx context.Context, m *ScoringRuleMutation) 
 	}
 }
 
+// SegmentClient is a client for the Segment schema.
+type SegmentClient struct {
+	config
+}
+
+// NewSegmentClient returns a client for the Segment from the given config.
+func NewSegmentClient(c config) *SegmentClient {
+	return &SegmentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `segment.Hooks(f(g(h())))`.
+func (c *SegmentClient) Use(hooks ...Hook) {
+	c.hooks.Segment = append(c.hooks.Segment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `segment.Intercept(f(g(h())))`.
+func (c *SegmentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Segment = append(c.inters.Segment, interceptors...)
+}
+
+// Create returns a builder for creating a Segment entity.
+func (c *SegmentClient) Create() *SegmentCreate {
+	mutation := newSegmentMutation(c.config, OpCreate)
+	return &SegmentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Segment entities.
+func (c *SegmentClient) CreateBulk(builders ...*SegmentCreate) *SegmentCreateBulk {
+	return &SegmentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SegmentClient) MapCreateBulk(slice any, setFunc func(*SegmentCreate, int)) *SegmentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SegmentCreateBulk{err: fmt.Errorf("calling to SegmentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SegmentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SegmentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Segment.
+func (c *SegmentClient) Update() *SegmentUpdate {
+	mutation := newSegmentMutation(c.config, OpUpdate)
+	return &SegmentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SegmentClient) UpdateOne(_m *Segment) *SegmentUpdateOne {
+	mutation := newSegmentMutation(c.config, OpUpdateOne, withSegment(_m))
+	return &SegmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SegmentClient) UpdateOneID(id uuid.UUID) *SegmentUpdateOne {
+	mutation := newSegmentMutation(c.config, OpUpdateOne, withSegmentID(id))
+	return &SegmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Segment.
+func (c *SegmentClient) Delete() *SegmentDelete {
+	mutation := newSegmentMutation(c.config, OpDelete)
+	return &SegmentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SegmentClient) DeleteOne(_m *Segment) *SegmentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SegmentClient) DeleteOneID(id uuid.UUID) *SegmentDeleteOne {
+	builder := c.Delete().Where(segment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SegmentDeleteOne{builder}
+}
+
+// Query returns a query builder for Segment.
+func (c *SegmentClient) Query() *SegmentQuery {
+	return &SegmentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSegment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Segment entity by its id.
+func (c *SegmentClient) Get(ctx context.Context, id uuid.UUID) (*Segment, error) {
+	return c.Query().Where(segment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SegmentClient) GetX(ctx context.Context, id uuid.UUID) *Segment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCreatedBy queries the created_by edge of a Segment.
+func (c *SegmentClient) QueryCreatedBy(_m *Segment) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(segment.Table, segment.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, segment.CreatedByTable, segment.CreatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryVersions queries the versions edge of a Segment.
+func (c *SegmentClient) QueryVersions(_m *Segment) *SegmentVersionQuery {
+	query := (&SegmentVersionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(segment.Table, segment.FieldID, id),
+			sqlgraph.To(segmentversion.Table, segmentversion.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, segment.VersionsTable, segment.VersionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SegmentClient) Hooks() []Hook {
+	hooks := c.hooks.Segment
+	return append(hooks[:len(hooks):len(hooks)], segment.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SegmentClient) Interceptors() []Interceptor {
+	inters := c.inters.Segment
+	return append(inters[:len(inters):len(inters)], segment.Interceptors[:]...)
+}
+
+func (c *SegmentClient) mutate(ctx context.Context, m *SegmentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SegmentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SegmentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SegmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SegmentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Segment mutation op: %q", m.Op())
+	}
+}
+
+// SegmentVersionClient is a client for the SegmentVersion schema.
+type SegmentVersionClient struct {
+	config
+}
+
+// NewSegmentVersionClient returns a client for the SegmentVersion from the given config.
+func NewSegmentVersionClient(c config) *SegmentVersionClient {
+	return &SegmentVersionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `segmentversion.Hooks(f(g(h())))`.
+func (c *SegmentVersionClient) Use(hooks ...Hook) {
+	c.hooks.SegmentVersion = append(c.hooks.SegmentVersion, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `segmentversion.Intercept(f(g(h())))`.
+func (c *SegmentVersionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SegmentVersion = append(c.inters.SegmentVersion, interceptors...)
+}
+
+// Create returns a builder for creating a SegmentVersion entity.
+func (c *SegmentVersionClient) Create() *SegmentVersionCreate {
+	mutation := newSegmentVersionMutation(c.config, OpCreate)
+	return &SegmentVersionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SegmentVersion entities.
+func (c *SegmentVersionClient) CreateBulk(builders ...*SegmentVersionCreate) *SegmentVersionCreateBulk {
+	return &SegmentVersionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SegmentVersionClient) MapCreateBulk(slice any, setFunc func(*SegmentVersionCreate, int)) *SegmentVersionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SegmentVersionCreateBulk{err: fmt.Errorf("calling to SegmentVersionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SegmentVersionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SegmentVersionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SegmentVersion.
+func (c *SegmentVersionClient) Update() *SegmentVersionUpdate {
+	mutation := newSegmentVersionMutation(c.config, OpUpdate)
+	return &SegmentVersionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SegmentVersionClient) UpdateOne(_m *SegmentVersion) *SegmentVersionUpdateOne {
+	mutation := newSegmentVersionMutation(c.config, OpUpdateOne, withSegmentVersion(_m))
+	return &SegmentVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SegmentVersionClient) UpdateOneID(id uuid.UUID) *SegmentVersionUpdateOne {
+	mutation := newSegmentVersionMutation(c.config, OpUpdateOne, withSegmentVersionID(id))
+	return &SegmentVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SegmentVersion.
+func (c *SegmentVersionClient) Delete() *SegmentVersionDelete {
+	mutation := newSegmentVersionMutation(c.config, OpDelete)
+	return &SegmentVersionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SegmentVersionClient) DeleteOne(_m *SegmentVersion) *SegmentVersionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SegmentVersionClient) DeleteOneID(id uuid.UUID) *SegmentVersionDeleteOne {
+	builder := c.Delete().Where(segmentversion.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SegmentVersionDeleteOne{builder}
+}
+
+// Query returns a query builder for SegmentVersion.
+func (c *SegmentVersionClient) Query() *SegmentVersionQuery {
+	return &SegmentVersionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSegmentVersion},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SegmentVersion entity by its id.
+func (c *SegmentVersionClient) Get(ctx context.Context, id uuid.UUID) (*SegmentVersion, error) {
+	return c.Query().Where(segmentversion.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SegmentVersionClient) GetX(ctx context.Context, id uuid.UUID) *SegmentVersion {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QuerySegment queries the segment edge of a SegmentVersion.
+func (c *SegmentVersionClient) QuerySegment(_m *SegmentVersion) *SegmentQuery {
+	query := (&SegmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(segmentversion.Table, segmentversion.FieldID, id),
+			sqlgraph.To(segment.Table, segment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, segmentversion.SegmentTable, segmentversion.SegmentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SegmentVersionClient) Hooks() []Hook {
+	hooks := c.hooks.SegmentVersion
+	return append(hooks[:len(hooks):len(hooks)], segmentversion.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SegmentVersionClient) Interceptors() []Interceptor {
+	inters := c.inters.SegmentVersion
+	return append(inters[:len(inters):len(inters)], segmentversion.Interceptors[:]...)
+}
+
+func (c *SegmentVersionClient) mutate(ctx context.Context, m *SegmentVersionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SegmentVersionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SegmentVersionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SegmentVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SegmentVersionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SegmentVersion mutation op: %q", m.Op())
+	}
+}
+
 // SourceTouchClient is a client for the SourceTouch schema.
 type SourceTouchClient struct {
 	config
@@ -5351,16 +5687,16 @@ type (
 	hooks struct {
 		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Deal, FieldDefinition,
 		FollowUp, IngestBatch, Lead, LeadTag, LostReason, Notification, OwnerChange,
-		Partner, Pipeline, PolicyRule, Pool, ScoreHit, ScoringRule, SourceTouch, Stage,
-		StageChange, Suppression, Tag, TagGroup, Team, Territory, User,
-		Workspace []ent.Hook
+		Partner, Pipeline, PolicyRule, Pool, ScoreHit, ScoringRule, Segment,
+		SegmentVersion, SourceTouch, Stage, StageChange, Suppression, Tag, TagGroup,
+		Team, Territory, User, Workspace []ent.Hook
 	}
 	inters struct {
 		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Deal, FieldDefinition,
 		FollowUp, IngestBatch, Lead, LeadTag, LostReason, Notification, OwnerChange,
-		Partner, Pipeline, PolicyRule, Pool, ScoreHit, ScoringRule, SourceTouch, Stage,
-		StageChange, Suppression, Tag, TagGroup, Team, Territory, User,
-		Workspace []ent.Interceptor
+		Partner, Pipeline, PolicyRule, Pool, ScoreHit, ScoringRule, Segment,
+		SegmentVersion, SourceTouch, Stage, StageChange, Suppression, Tag, TagGroup,
+		Team, Territory, User, Workspace []ent.Interceptor
 	}
 )
 

@@ -31,6 +31,8 @@ import (
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/scorehit"
 	"github.com/scrmhq/scrm/ent/scoringrule"
+	"github.com/scrmhq/scrm/ent/segment"
+	"github.com/scrmhq/scrm/ent/segmentversion"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -120,6 +122,8 @@ func checkColumn(t, c string) error {
 			pool.Table:             pool.ValidColumn,
 			scorehit.Table:         scorehit.ValidColumn,
 			scoringrule.Table:      scoringrule.ValidColumn,
+			segment.Table:          segment.ValidColumn,
+			segmentversion.Table:   segmentversion.ValidColumn,
 			sourcetouch.Table:      sourcetouch.ValidColumn,
 			stage.Table:            stage.ValidColumn,
 			stagechange.Table:      stagechange.ValidColumn,

@@ -21,6 +21,7 @@ import (
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/scoringrule"
+	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -2251,6 +2252,165 @@ func newScoringRulePaginateArgs(rv map[string]any) *scoringrulePaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ScoringRuleWhereInput); ok {
 		args.opts = append(args.opts, WithScoringRuleFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SegmentQuery) CollectFields(ctx context.Context, satisfies ...string) (*SegmentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SegmentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(segment.Columns))
+		selectedFields = []string{segment.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "createdBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withCreatedBy = query
+			if _, ok := fieldSeen[segment.FieldCreatedByID]; !ok {
+				selectedFields = append(selectedFields, segment.FieldCreatedByID)
+				fieldSeen[segment.FieldCreatedByID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[segment.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, segment.FieldCreatedAt)
+				fieldSeen[segment.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[segment.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, segment.FieldUpdatedAt)
+				fieldSeen[segment.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[segment.FieldName]; !ok {
+				selectedFields = append(selectedFields, segment.FieldName)
+				fieldSeen[segment.FieldName] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[segment.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, segment.FieldDescription)
+				fieldSeen[segment.FieldDescription] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[segment.FieldKind]; !ok {
+				selectedFields = append(selectedFields, segment.FieldKind)
+				fieldSeen[segment.FieldKind] = struct{}{}
+			}
+		case "refreshEveryMinutes":
+			if _, ok := fieldSeen[segment.FieldRefreshEveryMinutes]; !ok {
+				selectedFields = append(selectedFields, segment.FieldRefreshEveryMinutes)
+				fieldSeen[segment.FieldRefreshEveryMinutes] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[segment.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, segment.FieldStatus)
+				fieldSeen[segment.FieldStatus] = struct{}{}
+			}
+		case "error":
+			if _, ok := fieldSeen[segment.FieldError]; !ok {
+				selectedFields = append(selectedFields, segment.FieldError)
+				fieldSeen[segment.FieldError] = struct{}{}
+			}
+		case "memberCount":
+			if _, ok := fieldSeen[segment.FieldMemberCount]; !ok {
+				selectedFields = append(selectedFields, segment.FieldMemberCount)
+				fieldSeen[segment.FieldMemberCount] = struct{}{}
+			}
+		case "computedAt":
+			if _, ok := fieldSeen[segment.FieldComputedAt]; !ok {
+				selectedFields = append(selectedFields, segment.FieldComputedAt)
+				fieldSeen[segment.FieldComputedAt] = struct{}{}
+			}
+		case "nextRefreshAt":
+			if _, ok := fieldSeen[segment.FieldNextRefreshAt]; !ok {
+				selectedFields = append(selectedFields, segment.FieldNextRefreshAt)
+				fieldSeen[segment.FieldNextRefreshAt] = struct{}{}
+			}
+		case "createdByID":
+			if _, ok := fieldSeen[segment.FieldCreatedByID]; !ok {
+				selectedFields = append(selectedFields, segment.FieldCreatedByID)
+				fieldSeen[segment.FieldCreatedByID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type segmentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SegmentPaginateOption
+}
+
+func newSegmentPaginateArgs(rv map[string]any) *segmentPaginateArgs {
+	args := &segmentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &SegmentOrder{Field: &SegmentOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithSegmentOrder(order))
+			}
+		case *SegmentOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithSegmentOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*SegmentWhereInput); ok {
+		args.opts = append(args.opts, WithSegmentFilter(v.Filter))
 	}
 	return args
 }

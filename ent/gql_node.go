@@ -24,6 +24,7 @@ import (
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/scoringrule"
+	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -111,6 +112,11 @@ var scoringruleImplementors = []string{"ScoringRule", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*ScoringRule) IsNode() {}
+
+var segmentImplementors = []string{"Segment", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Segment) IsNode() {}
 
 var sourcetouchImplementors = []string{"SourceTouch", "Node"}
 
@@ -342,6 +348,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(scoringrule.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, scoringruleImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case segment.Table:
+		query := c.Segment.Query().
+			Where(segment.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, segmentImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -721,6 +736,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.ScoringRule.Query().
 			Where(scoringrule.IDIn(ids...))
 		query, err := query.CollectFields(ctx, scoringruleImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case segment.Table:
+		query := c.Segment.Query().
+			Where(segment.IDIn(ids...))
+		query, err := query.CollectFields(ctx, segmentImplementors...)
 		if err != nil {
 			return nil, err
 		}

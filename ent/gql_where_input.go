@@ -22,6 +22,7 @@ import (
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/scoringrule"
+	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -6217,6 +6218,612 @@ func (i *ScoringRuleWhereInput) P() (predicate.ScoringRule, error) {
 		return predicates[0], nil
 	default:
 		return scoringrule.And(predicates...), nil
+	}
+}
+
+// SegmentWhereInput represents a where input for filtering Segment queries.
+type SegmentWhereInput struct {
+	Predicates []predicate.Segment  `json:"-"`
+	Not        *SegmentWhereInput   `json:"not,omitempty"`
+	Or         []*SegmentWhereInput `json:"or,omitempty"`
+	And        []*SegmentWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *uuid.UUID  `json:"id,omitempty"`
+	IDNEQ   *uuid.UUID  `json:"idNEQ,omitempty"`
+	IDIn    []uuid.UUID `json:"idIn,omitempty"`
+	IDNotIn []uuid.UUID `json:"idNotIn,omitempty"`
+	IDGT    *uuid.UUID  `json:"idGT,omitempty"`
+	IDGTE   *uuid.UUID  `json:"idGTE,omitempty"`
+	IDLT    *uuid.UUID  `json:"idLT,omitempty"`
+	IDLTE   *uuid.UUID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "description" field predicates.
+	Description             *string  `json:"description,omitempty"`
+	DescriptionNEQ          *string  `json:"descriptionNEQ,omitempty"`
+	DescriptionIn           []string `json:"descriptionIn,omitempty"`
+	DescriptionNotIn        []string `json:"descriptionNotIn,omitempty"`
+	DescriptionGT           *string  `json:"descriptionGT,omitempty"`
+	DescriptionGTE          *string  `json:"descriptionGTE,omitempty"`
+	DescriptionLT           *string  `json:"descriptionLT,omitempty"`
+	DescriptionLTE          *string  `json:"descriptionLTE,omitempty"`
+	DescriptionContains     *string  `json:"descriptionContains,omitempty"`
+	DescriptionHasPrefix    *string  `json:"descriptionHasPrefix,omitempty"`
+	DescriptionHasSuffix    *string  `json:"descriptionHasSuffix,omitempty"`
+	DescriptionEqualFold    *string  `json:"descriptionEqualFold,omitempty"`
+	DescriptionContainsFold *string  `json:"descriptionContainsFold,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *segment.Kind  `json:"kind,omitempty"`
+	KindNEQ   *segment.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []segment.Kind `json:"kindIn,omitempty"`
+	KindNotIn []segment.Kind `json:"kindNotIn,omitempty"`
+
+	// "refresh_every_minutes" field predicates.
+	RefreshEveryMinutes       *int  `json:"refreshEveryMinutes,omitempty"`
+	RefreshEveryMinutesNEQ    *int  `json:"refreshEveryMinutesNEQ,omitempty"`
+	RefreshEveryMinutesIn     []int `json:"refreshEveryMinutesIn,omitempty"`
+	RefreshEveryMinutesNotIn  []int `json:"refreshEveryMinutesNotIn,omitempty"`
+	RefreshEveryMinutesGT     *int  `json:"refreshEveryMinutesGT,omitempty"`
+	RefreshEveryMinutesGTE    *int  `json:"refreshEveryMinutesGTE,omitempty"`
+	RefreshEveryMinutesLT     *int  `json:"refreshEveryMinutesLT,omitempty"`
+	RefreshEveryMinutesLTE    *int  `json:"refreshEveryMinutesLTE,omitempty"`
+	RefreshEveryMinutesIsNil  bool  `json:"refreshEveryMinutesIsNil,omitempty"`
+	RefreshEveryMinutesNotNil bool  `json:"refreshEveryMinutesNotNil,omitempty"`
+
+	// "status" field predicates.
+	Status      *segment.Status  `json:"status,omitempty"`
+	StatusNEQ   *segment.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []segment.Status `json:"statusIn,omitempty"`
+	StatusNotIn []segment.Status `json:"statusNotIn,omitempty"`
+
+	// "error" field predicates.
+	Error             *string  `json:"error,omitempty"`
+	ErrorNEQ          *string  `json:"errorNEQ,omitempty"`
+	ErrorIn           []string `json:"errorIn,omitempty"`
+	ErrorNotIn        []string `json:"errorNotIn,omitempty"`
+	ErrorGT           *string  `json:"errorGT,omitempty"`
+	ErrorGTE          *string  `json:"errorGTE,omitempty"`
+	ErrorLT           *string  `json:"errorLT,omitempty"`
+	ErrorLTE          *string  `json:"errorLTE,omitempty"`
+	ErrorContains     *string  `json:"errorContains,omitempty"`
+	ErrorHasPrefix    *string  `json:"errorHasPrefix,omitempty"`
+	ErrorHasSuffix    *string  `json:"errorHasSuffix,omitempty"`
+	ErrorIsNil        bool     `json:"errorIsNil,omitempty"`
+	ErrorNotNil       bool     `json:"errorNotNil,omitempty"`
+	ErrorEqualFold    *string  `json:"errorEqualFold,omitempty"`
+	ErrorContainsFold *string  `json:"errorContainsFold,omitempty"`
+
+	// "member_count" field predicates.
+	MemberCount      *int  `json:"memberCount,omitempty"`
+	MemberCountNEQ   *int  `json:"memberCountNEQ,omitempty"`
+	MemberCountIn    []int `json:"memberCountIn,omitempty"`
+	MemberCountNotIn []int `json:"memberCountNotIn,omitempty"`
+	MemberCountGT    *int  `json:"memberCountGT,omitempty"`
+	MemberCountGTE   *int  `json:"memberCountGTE,omitempty"`
+	MemberCountLT    *int  `json:"memberCountLT,omitempty"`
+	MemberCountLTE   *int  `json:"memberCountLTE,omitempty"`
+
+	// "computed_at" field predicates.
+	ComputedAt       *time.Time  `json:"computedAt,omitempty"`
+	ComputedAtNEQ    *time.Time  `json:"computedAtNEQ,omitempty"`
+	ComputedAtIn     []time.Time `json:"computedAtIn,omitempty"`
+	ComputedAtNotIn  []time.Time `json:"computedAtNotIn,omitempty"`
+	ComputedAtGT     *time.Time  `json:"computedAtGT,omitempty"`
+	ComputedAtGTE    *time.Time  `json:"computedAtGTE,omitempty"`
+	ComputedAtLT     *time.Time  `json:"computedAtLT,omitempty"`
+	ComputedAtLTE    *time.Time  `json:"computedAtLTE,omitempty"`
+	ComputedAtIsNil  bool        `json:"computedAtIsNil,omitempty"`
+	ComputedAtNotNil bool        `json:"computedAtNotNil,omitempty"`
+
+	// "next_refresh_at" field predicates.
+	NextRefreshAt       *time.Time  `json:"nextRefreshAt,omitempty"`
+	NextRefreshAtNEQ    *time.Time  `json:"nextRefreshAtNEQ,omitempty"`
+	NextRefreshAtIn     []time.Time `json:"nextRefreshAtIn,omitempty"`
+	NextRefreshAtNotIn  []time.Time `json:"nextRefreshAtNotIn,omitempty"`
+	NextRefreshAtGT     *time.Time  `json:"nextRefreshAtGT,omitempty"`
+	NextRefreshAtGTE    *time.Time  `json:"nextRefreshAtGTE,omitempty"`
+	NextRefreshAtLT     *time.Time  `json:"nextRefreshAtLT,omitempty"`
+	NextRefreshAtLTE    *time.Time  `json:"nextRefreshAtLTE,omitempty"`
+	NextRefreshAtIsNil  bool        `json:"nextRefreshAtIsNil,omitempty"`
+	NextRefreshAtNotNil bool        `json:"nextRefreshAtNotNil,omitempty"`
+
+	// "created_by_id" field predicates.
+	CreatedByID       *uuid.UUID  `json:"createdByID,omitempty"`
+	CreatedByIDNEQ    *uuid.UUID  `json:"createdByIDNEQ,omitempty"`
+	CreatedByIDIn     []uuid.UUID `json:"createdByIDIn,omitempty"`
+	CreatedByIDNotIn  []uuid.UUID `json:"createdByIDNotIn,omitempty"`
+	CreatedByIDIsNil  bool        `json:"createdByIDIsNil,omitempty"`
+	CreatedByIDNotNil bool        `json:"createdByIDNotNil,omitempty"`
+
+	// "created_by" edge predicates.
+	HasCreatedBy     *bool             `json:"hasCreatedBy,omitempty"`
+	HasCreatedByWith []*UserWhereInput `json:"hasCreatedByWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *SegmentWhereInput) AddPredicates(predicates ...predicate.Segment) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the SegmentWhereInput filter on the SegmentQuery builder.
+func (i *SegmentWhereInput) Filter(q *SegmentQuery) (*SegmentQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptySegmentWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptySegmentWhereInput is returned in case the SegmentWhereInput is empty.
+var ErrEmptySegmentWhereInput = errors.New("ent: empty predicate SegmentWhereInput")
+
+// P returns a predicate for filtering segments.
+// An error is returned if the input is empty or invalid.
+func (i *SegmentWhereInput) P() (predicate.Segment, error) {
+	var predicates []predicate.Segment
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, segment.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Segment, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, segment.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Segment, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, segment.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, segment.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, segment.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, segment.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, segment.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, segment.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, segment.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, segment.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, segment.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, segment.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, segment.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, segment.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, segment.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, segment.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, segment.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, segment.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, segment.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, segment.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, segment.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, segment.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, segment.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, segment.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, segment.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, segment.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, segment.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, segment.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, segment.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, segment.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, segment.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, segment.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, segment.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, segment.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, segment.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, segment.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, segment.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, segment.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, segment.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, segment.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Description != nil {
+		predicates = append(predicates, segment.DescriptionEQ(*i.Description))
+	}
+	if i.DescriptionNEQ != nil {
+		predicates = append(predicates, segment.DescriptionNEQ(*i.DescriptionNEQ))
+	}
+	if len(i.DescriptionIn) > 0 {
+		predicates = append(predicates, segment.DescriptionIn(i.DescriptionIn...))
+	}
+	if len(i.DescriptionNotIn) > 0 {
+		predicates = append(predicates, segment.DescriptionNotIn(i.DescriptionNotIn...))
+	}
+	if i.DescriptionGT != nil {
+		predicates = append(predicates, segment.DescriptionGT(*i.DescriptionGT))
+	}
+	if i.DescriptionGTE != nil {
+		predicates = append(predicates, segment.DescriptionGTE(*i.DescriptionGTE))
+	}
+	if i.DescriptionLT != nil {
+		predicates = append(predicates, segment.DescriptionLT(*i.DescriptionLT))
+	}
+	if i.DescriptionLTE != nil {
+		predicates = append(predicates, segment.DescriptionLTE(*i.DescriptionLTE))
+	}
+	if i.DescriptionContains != nil {
+		predicates = append(predicates, segment.DescriptionContains(*i.DescriptionContains))
+	}
+	if i.DescriptionHasPrefix != nil {
+		predicates = append(predicates, segment.DescriptionHasPrefix(*i.DescriptionHasPrefix))
+	}
+	if i.DescriptionHasSuffix != nil {
+		predicates = append(predicates, segment.DescriptionHasSuffix(*i.DescriptionHasSuffix))
+	}
+	if i.DescriptionEqualFold != nil {
+		predicates = append(predicates, segment.DescriptionEqualFold(*i.DescriptionEqualFold))
+	}
+	if i.DescriptionContainsFold != nil {
+		predicates = append(predicates, segment.DescriptionContainsFold(*i.DescriptionContainsFold))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, segment.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, segment.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, segment.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, segment.KindNotIn(i.KindNotIn...))
+	}
+	if i.RefreshEveryMinutes != nil {
+		predicates = append(predicates, segment.RefreshEveryMinutesEQ(*i.RefreshEveryMinutes))
+	}
+	if i.RefreshEveryMinutesNEQ != nil {
+		predicates = append(predicates, segment.RefreshEveryMinutesNEQ(*i.RefreshEveryMinutesNEQ))
+	}
+	if len(i.RefreshEveryMinutesIn) > 0 {
+		predicates = append(predicates, segment.RefreshEveryMinutesIn(i.RefreshEveryMinutesIn...))
+	}
+	if len(i.RefreshEveryMinutesNotIn) > 0 {
+		predicates = append(predicates, segment.RefreshEveryMinutesNotIn(i.RefreshEveryMinutesNotIn...))
+	}
+	if i.RefreshEveryMinutesGT != nil {
+		predicates = append(predicates, segment.RefreshEveryMinutesGT(*i.RefreshEveryMinutesGT))
+	}
+	if i.RefreshEveryMinutesGTE != nil {
+		predicates = append(predicates, segment.RefreshEveryMinutesGTE(*i.RefreshEveryMinutesGTE))
+	}
+	if i.RefreshEveryMinutesLT != nil {
+		predicates = append(predicates, segment.RefreshEveryMinutesLT(*i.RefreshEveryMinutesLT))
+	}
+	if i.RefreshEveryMinutesLTE != nil {
+		predicates = append(predicates, segment.RefreshEveryMinutesLTE(*i.RefreshEveryMinutesLTE))
+	}
+	if i.RefreshEveryMinutesIsNil {
+		predicates = append(predicates, segment.RefreshEveryMinutesIsNil())
+	}
+	if i.RefreshEveryMinutesNotNil {
+		predicates = append(predicates, segment.RefreshEveryMinutesNotNil())
+	}
+	if i.Status != nil {
+		predicates = append(predicates, segment.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, segment.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, segment.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, segment.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.Error != nil {
+		predicates = append(predicates, segment.ErrorEQ(*i.Error))
+	}
+	if i.ErrorNEQ != nil {
+		predicates = append(predicates, segment.ErrorNEQ(*i.ErrorNEQ))
+	}
+	if len(i.ErrorIn) > 0 {
+		predicates = append(predicates, segment.ErrorIn(i.ErrorIn...))
+	}
+	if len(i.ErrorNotIn) > 0 {
+		predicates = append(predicates, segment.ErrorNotIn(i.ErrorNotIn...))
+	}
+	if i.ErrorGT != nil {
+		predicates = append(predicates, segment.ErrorGT(*i.ErrorGT))
+	}
+	if i.ErrorGTE != nil {
+		predicates = append(predicates, segment.ErrorGTE(*i.ErrorGTE))
+	}
+	if i.ErrorLT != nil {
+		predicates = append(predicates, segment.ErrorLT(*i.ErrorLT))
+	}
+	if i.ErrorLTE != nil {
+		predicates = append(predicates, segment.ErrorLTE(*i.ErrorLTE))
+	}
+	if i.ErrorContains != nil {
+		predicates = append(predicates, segment.ErrorContains(*i.ErrorContains))
+	}
+	if i.ErrorHasPrefix != nil {
+		predicates = append(predicates, segment.ErrorHasPrefix(*i.ErrorHasPrefix))
+	}
+	if i.ErrorHasSuffix != nil {
+		predicates = append(predicates, segment.ErrorHasSuffix(*i.ErrorHasSuffix))
+	}
+	if i.ErrorIsNil {
+		predicates = append(predicates, segment.ErrorIsNil())
+	}
+	if i.ErrorNotNil {
+		predicates = append(predicates, segment.ErrorNotNil())
+	}
+	if i.ErrorEqualFold != nil {
+		predicates = append(predicates, segment.ErrorEqualFold(*i.ErrorEqualFold))
+	}
+	if i.ErrorContainsFold != nil {
+		predicates = append(predicates, segment.ErrorContainsFold(*i.ErrorContainsFold))
+	}
+	if i.MemberCount != nil {
+		predicates = append(predicates, segment.MemberCountEQ(*i.MemberCount))
+	}
+	if i.MemberCountNEQ != nil {
+		predicates = append(predicates, segment.MemberCountNEQ(*i.MemberCountNEQ))
+	}
+	if len(i.MemberCountIn) > 0 {
+		predicates = append(predicates, segment.MemberCountIn(i.MemberCountIn...))
+	}
+	if len(i.MemberCountNotIn) > 0 {
+		predicates = append(predicates, segment.MemberCountNotIn(i.MemberCountNotIn...))
+	}
+	if i.MemberCountGT != nil {
+		predicates = append(predicates, segment.MemberCountGT(*i.MemberCountGT))
+	}
+	if i.MemberCountGTE != nil {
+		predicates = append(predicates, segment.MemberCountGTE(*i.MemberCountGTE))
+	}
+	if i.MemberCountLT != nil {
+		predicates = append(predicates, segment.MemberCountLT(*i.MemberCountLT))
+	}
+	if i.MemberCountLTE != nil {
+		predicates = append(predicates, segment.MemberCountLTE(*i.MemberCountLTE))
+	}
+	if i.ComputedAt != nil {
+		predicates = append(predicates, segment.ComputedAtEQ(*i.ComputedAt))
+	}
+	if i.ComputedAtNEQ != nil {
+		predicates = append(predicates, segment.ComputedAtNEQ(*i.ComputedAtNEQ))
+	}
+	if len(i.ComputedAtIn) > 0 {
+		predicates = append(predicates, segment.ComputedAtIn(i.ComputedAtIn...))
+	}
+	if len(i.ComputedAtNotIn) > 0 {
+		predicates = append(predicates, segment.ComputedAtNotIn(i.ComputedAtNotIn...))
+	}
+	if i.ComputedAtGT != nil {
+		predicates = append(predicates, segment.ComputedAtGT(*i.ComputedAtGT))
+	}
+	if i.ComputedAtGTE != nil {
+		predicates = append(predicates, segment.ComputedAtGTE(*i.ComputedAtGTE))
+	}
+	if i.ComputedAtLT != nil {
+		predicates = append(predicates, segment.ComputedAtLT(*i.ComputedAtLT))
+	}
+	if i.ComputedAtLTE != nil {
+		predicates = append(predicates, segment.ComputedAtLTE(*i.ComputedAtLTE))
+	}
+	if i.ComputedAtIsNil {
+		predicates = append(predicates, segment.ComputedAtIsNil())
+	}
+	if i.ComputedAtNotNil {
+		predicates = append(predicates, segment.ComputedAtNotNil())
+	}
+	if i.NextRefreshAt != nil {
+		predicates = append(predicates, segment.NextRefreshAtEQ(*i.NextRefreshAt))
+	}
+	if i.NextRefreshAtNEQ != nil {
+		predicates = append(predicates, segment.NextRefreshAtNEQ(*i.NextRefreshAtNEQ))
+	}
+	if len(i.NextRefreshAtIn) > 0 {
+		predicates = append(predicates, segment.NextRefreshAtIn(i.NextRefreshAtIn...))
+	}
+	if len(i.NextRefreshAtNotIn) > 0 {
+		predicates = append(predicates, segment.NextRefreshAtNotIn(i.NextRefreshAtNotIn...))
+	}
+	if i.NextRefreshAtGT != nil {
+		predicates = append(predicates, segment.NextRefreshAtGT(*i.NextRefreshAtGT))
+	}
+	if i.NextRefreshAtGTE != nil {
+		predicates = append(predicates, segment.NextRefreshAtGTE(*i.NextRefreshAtGTE))
+	}
+	if i.NextRefreshAtLT != nil {
+		predicates = append(predicates, segment.NextRefreshAtLT(*i.NextRefreshAtLT))
+	}
+	if i.NextRefreshAtLTE != nil {
+		predicates = append(predicates, segment.NextRefreshAtLTE(*i.NextRefreshAtLTE))
+	}
+	if i.NextRefreshAtIsNil {
+		predicates = append(predicates, segment.NextRefreshAtIsNil())
+	}
+	if i.NextRefreshAtNotNil {
+		predicates = append(predicates, segment.NextRefreshAtNotNil())
+	}
+	if i.CreatedByID != nil {
+		predicates = append(predicates, segment.CreatedByIDEQ(*i.CreatedByID))
+	}
+	if i.CreatedByIDNEQ != nil {
+		predicates = append(predicates, segment.CreatedByIDNEQ(*i.CreatedByIDNEQ))
+	}
+	if len(i.CreatedByIDIn) > 0 {
+		predicates = append(predicates, segment.CreatedByIDIn(i.CreatedByIDIn...))
+	}
+	if len(i.CreatedByIDNotIn) > 0 {
+		predicates = append(predicates, segment.CreatedByIDNotIn(i.CreatedByIDNotIn...))
+	}
+	if i.CreatedByIDIsNil {
+		predicates = append(predicates, segment.CreatedByIDIsNil())
+	}
+	if i.CreatedByIDNotNil {
+		predicates = append(predicates, segment.CreatedByIDNotNil())
+	}
+
+	if i.HasCreatedBy != nil {
+		p := segment.HasCreatedBy()
+		if !*i.HasCreatedBy {
+			p = segment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCreatedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasCreatedByWith))
+		for _, w := range i.HasCreatedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCreatedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, segment.HasCreatedByWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptySegmentWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return segment.And(predicates...), nil
 	}
 }
 

@@ -52,6 +52,10 @@ type Tx struct {
 	ScoreHit *ScoreHitClient
 	// ScoringRule is the client for interacting with the ScoringRule builders.
 	ScoringRule *ScoringRuleClient
+	// Segment is the client for interacting with the Segment builders.
+	Segment *SegmentClient
+	// SegmentVersion is the client for interacting with the SegmentVersion builders.
+	SegmentVersion *SegmentVersionClient
 	// SourceTouch is the client for interacting with the SourceTouch builders.
 	SourceTouch *SourceTouchClient
 	// Stage is the client for interacting with the Stage builders.
@@ -222,6 +226,8 @@ func (tx *Tx) init() {
 	tx.Pool = NewPoolClient(tx.config)
 	tx.ScoreHit = NewScoreHitClient(tx.config)
 	tx.ScoringRule = NewScoringRuleClient(tx.config)
+	tx.Segment = NewSegmentClient(tx.config)
+	tx.SegmentVersion = NewSegmentVersionClient(tx.config)
 	tx.SourceTouch = NewSourceTouchClient(tx.config)
 	tx.Stage = NewStageClient(tx.config)
 	tx.StageChange = NewStageChangeClient(tx.config)

@@ -59,6 +59,13 @@ func (r *queryResolver) ScoringRules(ctx context.Context) ([]*ent.ScoringRule, e
 	return r.db(ctx).ScoringRule.Query().Order(ent.Asc("name")).All(ctx)
 }
 
+// Segments is the resolver for the segments field.
+func (r *queryResolver) Segments(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.SegmentOrder, where *ent.SegmentWhereInput) (*ent.SegmentConnection, error) {
+	first, last = pageSize(first, last)
+	return r.db(ctx).Segment.Query().Paginate(ctx, after, first, before, last,
+		ent.WithSegmentOrder(orderBy), ent.WithSegmentFilter(where.Filter))
+}
+
 // Tags is the resolver for the tags field.
 func (r *queryResolver) Tags(ctx context.Context) ([]*ent.Tag, error) {
 	return r.db(ctx).Tag.Query().Order(ent.Asc("name")).All(ctx)

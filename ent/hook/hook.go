@@ -237,6 +237,30 @@ func (f ScoringRuleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ScoringRuleMutation", m)
 }
 
+// The SegmentFunc type is an adapter to allow the use of ordinary
+// function as Segment mutator.
+type SegmentFunc func(context.Context, *ent.SegmentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SegmentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SegmentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SegmentMutation", m)
+}
+
+// The SegmentVersionFunc type is an adapter to allow the use of ordinary
+// function as SegmentVersion mutator.
+type SegmentVersionFunc func(context.Context, *ent.SegmentVersionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SegmentVersionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SegmentVersionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SegmentVersionMutation", m)
+}
+
 // The SourceTouchFunc type is an adapter to allow the use of ordinary
 // function as SourceTouch mutator.
 type SourceTouchFunc func(context.Context, *ent.SourceTouchMutation) (ent.Value, error)

@@ -28,6 +28,8 @@ import (
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/scorehit"
 	"github.com/scrmhq/scrm/ent/scoringrule"
+	"github.com/scrmhq/scrm/ent/segment"
+	"github.com/scrmhq/scrm/ent/segmentversion"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -609,6 +611,60 @@ func (f TraverseScoringRule) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ScoringRuleQuery", q)
 }
 
+// The SegmentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SegmentFunc func(context.Context, *ent.SegmentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SegmentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SegmentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SegmentQuery", q)
+}
+
+// The TraverseSegment type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSegment func(context.Context, *ent.SegmentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSegment) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSegment) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SegmentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SegmentQuery", q)
+}
+
+// The SegmentVersionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SegmentVersionFunc func(context.Context, *ent.SegmentVersionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SegmentVersionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SegmentVersionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SegmentVersionQuery", q)
+}
+
+// The TraverseSegmentVersion type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSegmentVersion func(context.Context, *ent.SegmentVersionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSegmentVersion) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSegmentVersion) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SegmentVersionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SegmentVersionQuery", q)
+}
+
 // The SourceTouchFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SourceTouchFunc func(context.Context, *ent.SourceTouchQuery) (ent.Value, error)
 
@@ -920,6 +976,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ScoreHitQuery, predicate.ScoreHit, scorehit.OrderOption]{typ: ent.TypeScoreHit, tq: q}, nil
 	case *ent.ScoringRuleQuery:
 		return &query[*ent.ScoringRuleQuery, predicate.ScoringRule, scoringrule.OrderOption]{typ: ent.TypeScoringRule, tq: q}, nil
+	case *ent.SegmentQuery:
+		return &query[*ent.SegmentQuery, predicate.Segment, segment.OrderOption]{typ: ent.TypeSegment, tq: q}, nil
+	case *ent.SegmentVersionQuery:
+		return &query[*ent.SegmentVersionQuery, predicate.SegmentVersion, segmentversion.OrderOption]{typ: ent.TypeSegmentVersion, tq: q}, nil
 	case *ent.SourceTouchQuery:
 		return &query[*ent.SourceTouchQuery, predicate.SourceTouch, sourcetouch.OrderOption]{typ: ent.TypeSourceTouch, tq: q}, nil
 	case *ent.StageQuery:

@@ -774,6 +774,86 @@ var (
 			},
 		},
 	}
+	// SegmentsColumns holds the columns for the "segments" table.
+	SegmentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "description", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"DYNAMIC", "STATIC"}, Default: "DYNAMIC"},
+		{Name: "rule", Type: field.TypeJSON},
+		{Name: "refresh_every_minutes", Type: field.TypeInt, Nullable: true},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "COMPUTING", "READY", "FAILED"}, Default: "PENDING"},
+		{Name: "error", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "version_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "member_count", Type: field.TypeInt, Default: 0},
+		{Name: "computed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "next_refresh_at", Type: field.TypeTime, Nullable: true},
+		{Name: "depends_on", Type: field.TypeJSON, SchemaType: map[string]string{"postgres": "jsonb"}},
+		{Name: "created_by_id", Type: field.TypeUUID, Nullable: true},
+	}
+	// SegmentsTable holds the schema information for the "segments" table.
+	SegmentsTable = &schema.Table{
+		Name:       "segments",
+		Columns:    SegmentsColumns,
+		PrimaryKey: []*schema.Column{SegmentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "segments_users_created_by",
+				Columns:    []*schema.Column{SegmentsColumns[16]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "segment_tenant_id_name",
+				Unique:  true,
+				Columns: []*schema.Column{SegmentsColumns[1], SegmentsColumns[4]},
+			},
+			{
+				Name:    "segment_next_refresh_at",
+				Unique:  false,
+				Columns: []*schema.Column{SegmentsColumns[14]},
+			},
+		},
+	}
+	// SegmentVersionsColumns holds the columns for the "segment_versions" table.
+	SegmentVersionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "version", Type: field.TypeInt},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"COMPUTING", "READY", "FAILED"}, Default: "COMPUTING"},
+		{Name: "members", Type: field.TypeBytes, Nullable: true},
+		{Name: "member_count", Type: field.TypeInt, Default: 0},
+		{Name: "error", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "started_at", Type: field.TypeTime},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "segment_id", Type: field.TypeUUID},
+	}
+	// SegmentVersionsTable holds the schema information for the "segment_versions" table.
+	SegmentVersionsTable = &schema.Table{
+		Name:       "segment_versions",
+		Columns:    SegmentVersionsColumns,
+		PrimaryKey: []*schema.Column{SegmentVersionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "segment_versions_segments_versions",
+				Columns:    []*schema.Column{SegmentVersionsColumns[9]},
+				RefColumns: []*schema.Column{SegmentsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "segmentversion_tenant_id_segment_id_version",
+				Unique:  true,
+				Columns: []*schema.Column{SegmentVersionsColumns[1], SegmentVersionsColumns[9], SegmentVersionsColumns[2]},
+			},
+		},
+	}
 	// SourceTouchesColumns holds the columns for the "source_touches" table.
 	SourceTouchesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -1298,6 +1378,8 @@ var (
 		PoolsTable,
 		ScoreHitsTable,
 		ScoringRulesTable,
+		SegmentsTable,
+		SegmentVersionsTable,
 		SourceTouchesTable,
 		StagesTable,
 		StageChangesTable,
@@ -1341,6 +1423,8 @@ func init() {
 	OwnerChangesTable.ForeignKeys[3].RefTable = PoolsTable
 	OwnerChangesTable.ForeignKeys[4].RefTable = UsersTable
 	OwnerChangesTable.ForeignKeys[5].RefTable = AssignmentRulesTable
+	SegmentsTable.ForeignKeys[0].RefTable = UsersTable
+	SegmentVersionsTable.ForeignKeys[0].RefTable = SegmentsTable
 	SourceTouchesTable.ForeignKeys[0].RefTable = LeadsTable
 	StagesTable.ForeignKeys[0].RefTable = PipelinesTable
 	StageChangesTable.ForeignKeys[0].RefTable = LeadsTable

@@ -63,6 +63,12 @@ type ScoreHit func(*sql.Selector)
 // ScoringRule is the predicate function for scoringrule builders.
 type ScoringRule func(*sql.Selector)
 
+// Segment is the predicate function for segment builders.
+type Segment func(*sql.Selector)
+
+// SegmentVersion is the predicate function for segmentversion builders.
+type SegmentVersion func(*sql.Selector)
+
 // SourceTouch is the predicate function for sourcetouch builders.
 type SourceTouch func(*sql.Selector)
 

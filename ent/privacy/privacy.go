@@ -566,6 +566,54 @@ func (f ScoringRuleMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mut
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ScoringRuleMutation", m)
 }
 
+// The SegmentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SegmentQueryRuleFunc func(context.Context, *ent.SegmentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SegmentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SegmentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SegmentQuery", q)
+}
+
+// The SegmentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SegmentMutationRuleFunc func(context.Context, *ent.SegmentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SegmentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SegmentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SegmentMutation", m)
+}
+
+// The SegmentVersionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SegmentVersionQueryRuleFunc func(context.Context, *ent.SegmentVersionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SegmentVersionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SegmentVersionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SegmentVersionQuery", q)
+}
+
+// The SegmentVersionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SegmentVersionMutationRuleFunc func(context.Context, *ent.SegmentVersionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SegmentVersionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SegmentVersionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SegmentVersionMutation", m)
+}
+
 // The SourceTouchQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SourceTouchQueryRuleFunc func(context.Context, *ent.SourceTouchQuery) error

@@ -28,6 +28,8 @@ import (
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/scorehit"
 	"github.com/scrmhq/scrm/ent/scoringrule"
+	"github.com/scrmhq/scrm/ent/segment"
+	"github.com/scrmhq/scrm/ent/segmentversion"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
@@ -1082,6 +1084,110 @@ func init() {
 	scoringruleDescID := scoringruleMixinFields0[0].Descriptor()
 	// scoringrule.DefaultID holds the default value on creation for the id field.
 	scoringrule.DefaultID = scoringruleDescID.Default.(func() uuid.UUID)
+	segmentMixin := schema.Segment{}.Mixin()
+	segment.Policy = privacy.NewPolicies(segmentMixin[1], schema.Segment{})
+	segment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := segment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	segmentMixinHooks1 := segmentMixin[1].Hooks()
+
+	segment.Hooks[1] = segmentMixinHooks1[0]
+	segmentMixinInters1 := segmentMixin[1].Interceptors()
+	segment.Interceptors[0] = segmentMixinInters1[0]
+	segmentMixinFields0 := segmentMixin[0].Fields()
+	_ = segmentMixinFields0
+	segmentMixinFields2 := segmentMixin[2].Fields()
+	_ = segmentMixinFields2
+	segmentFields := schema.Segment{}.Fields()
+	_ = segmentFields
+	// segmentDescCreatedAt is the schema descriptor for created_at field.
+	segmentDescCreatedAt := segmentMixinFields2[0].Descriptor()
+	// segment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	segment.DefaultCreatedAt = segmentDescCreatedAt.Default.(func() time.Time)
+	// segmentDescUpdatedAt is the schema descriptor for updated_at field.
+	segmentDescUpdatedAt := segmentMixinFields2[1].Descriptor()
+	// segment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	segment.DefaultUpdatedAt = segmentDescUpdatedAt.Default.(func() time.Time)
+	// segment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	segment.UpdateDefaultUpdatedAt = segmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// segmentDescName is the schema descriptor for name field.
+	segmentDescName := segmentFields[0].Descriptor()
+	// segment.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	segment.NameValidator = func() func(string) error {
+		validators := segmentDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// segmentDescDescription is the schema descriptor for description field.
+	segmentDescDescription := segmentFields[1].Descriptor()
+	// segment.DefaultDescription holds the default value on creation for the description field.
+	segment.DefaultDescription = segmentDescDescription.Default.(string)
+	// segmentDescRefreshEveryMinutes is the schema descriptor for refresh_every_minutes field.
+	segmentDescRefreshEveryMinutes := segmentFields[4].Descriptor()
+	// segment.RefreshEveryMinutesValidator is a validator for the "refresh_every_minutes" field. It is called by the builders before save.
+	segment.RefreshEveryMinutesValidator = segmentDescRefreshEveryMinutes.Validators[0].(func(int) error)
+	// segmentDescError is the schema descriptor for error field.
+	segmentDescError := segmentFields[6].Descriptor()
+	// segment.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
+	segment.ErrorValidator = segmentDescError.Validators[0].(func(string) error)
+	// segmentDescMemberCount is the schema descriptor for member_count field.
+	segmentDescMemberCount := segmentFields[8].Descriptor()
+	// segment.DefaultMemberCount holds the default value on creation for the member_count field.
+	segment.DefaultMemberCount = segmentDescMemberCount.Default.(int)
+	// segmentDescDependsOn is the schema descriptor for depends_on field.
+	segmentDescDependsOn := segmentFields[11].Descriptor()
+	// segment.DefaultDependsOn holds the default value on creation for the depends_on field.
+	segment.DefaultDependsOn = segmentDescDependsOn.Default.([]uuid.UUID)
+	// segmentDescID is the schema descriptor for id field.
+	segmentDescID := segmentMixinFields0[0].Descriptor()
+	// segment.DefaultID holds the default value on creation for the id field.
+	segment.DefaultID = segmentDescID.Default.(func() uuid.UUID)
+	segmentversionMixin := schema.SegmentVersion{}.Mixin()
+	segmentversion.Policy = privacy.NewPolicies(segmentversionMixin[1], schema.SegmentVersion{})
+	segmentversion.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := segmentversion.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	segmentversionMixinHooks1 := segmentversionMixin[1].Hooks()
+
+	segmentversion.Hooks[1] = segmentversionMixinHooks1[0]
+	segmentversionMixinInters1 := segmentversionMixin[1].Interceptors()
+	segmentversion.Interceptors[0] = segmentversionMixinInters1[0]
+	segmentversionMixinFields0 := segmentversionMixin[0].Fields()
+	_ = segmentversionMixinFields0
+	segmentversionFields := schema.SegmentVersion{}.Fields()
+	_ = segmentversionFields
+	// segmentversionDescMemberCount is the schema descriptor for member_count field.
+	segmentversionDescMemberCount := segmentversionFields[4].Descriptor()
+	// segmentversion.DefaultMemberCount holds the default value on creation for the member_count field.
+	segmentversion.DefaultMemberCount = segmentversionDescMemberCount.Default.(int)
+	// segmentversionDescError is the schema descriptor for error field.
+	segmentversionDescError := segmentversionFields[5].Descriptor()
+	// segmentversion.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
+	segmentversion.ErrorValidator = segmentversionDescError.Validators[0].(func(string) error)
+	// segmentversionDescID is the schema descriptor for id field.
+	segmentversionDescID := segmentversionMixinFields0[0].Descriptor()
+	// segmentversion.DefaultID holds the default value on creation for the id field.
+	segmentversion.DefaultID = segmentversionDescID.Default.(func() uuid.UUID)
 	sourcetouchMixin := schema.SourceTouch{}.Mixin()
 	sourcetouch.Policy = privacy.NewPolicies(sourcetouchMixin[1], schema.SourceTouch{})
 	sourcetouch.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -36,6 +36,9 @@ const (
 // namePattern is what an event name may look like: "viewed_ad", "order.paid".
 var namePattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_.:-]{0,99}$`)
 
+// ValidName reports whether name can name an event.
+func ValidName(name string) bool { return namePattern.MatchString(name) }
+
 // earliest is the oldest occurredAt accepted (older is a unit mistake).
 var earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 

@@ -59,6 +59,7 @@ const (
 	SourceTouch      Type = "SourceTouch"
 	AssignmentTarget Type = "AssignmentTarget"
 	ScoreHit         Type = "ScoreHit"
+	SegmentVersion   Type = "SegmentVersion"
 )
 
 var codes = map[Type]uint16{
@@ -68,7 +69,7 @@ var codes = map[Type]uint16{
 	AssignmentRule: 19, ScoringRule: 20, Segment: 21, Broadcast: 22, Delivery: 23,
 	Event: 24, Suppression: 25, Channel: 26, Notification: 27, PolicyRule: 28,
 	AuditLog: 29, IngestBatch: 30, LeadTag: 31, SourceTouch: 32,
-	AssignmentTarget: 33, ScoreHit: 34,
+	AssignmentTarget: 33, ScoreHit: 34, SegmentVersion: 35,
 }
 
 var types = func() map[uint16]Type {
