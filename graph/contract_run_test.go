@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
@@ -450,6 +451,76 @@ var contractRuns = map[string]contractRun{
 			}
 		},
 	},
+	"PreviewSegment": {
+		vars: func(s *scenario) map[string]any { return map[string]any{"rule": segmentContractRule(s)} },
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			want := segmentContractCount(t, s)
+			if dig(d, "previewSegment", "count") != float64(want) || want < 2 {
+				t.Errorf("previewSegment = %v, want count %d (≥ 2)", d, want)
+			}
+			sample := dig(d, "previewSegment", "sample").([]any)
+			if len(sample) != min(want, 10) || dig(sample[0], "name") == nil {
+				t.Errorf("sample = %v", sample)
+			}
+		},
+	},
+	"CreateSegment": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"input": map[string]any{"name": "高意向客户", "rule": segmentContractRule(s), "kind": "DYNAMIC", "refreshEveryMinutes": 60}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			seg := d["createSegment"].(map[string]any)
+			s.ids["segment"], _ = seg["id"].(string)
+			if seg["name"] != "高意向客户" || seg["kind"] != "DYNAMIC" || !slices.Contains([]any{"PENDING", "COMPUTING", "READY"}, seg["status"]) {
+				t.Errorf("createSegment = %v", seg)
+			}
+			waitSegmentReady(t, s)
+		},
+	},
+	"RefreshSegment": {
+		vars: func(s *scenario) map[string]any { return map[string]any{"id": s.ids["segment"]} },
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			if dig(d, "refreshSegment", "id") != s.ids["segment"] || dig(d, "refreshSegment", "status") != "PENDING" {
+				t.Errorf("refreshSegment = %v", d)
+			}
+			waitSegmentReady(t, s)
+		},
+	},
+	"Segment": {
+		vars: func(s *scenario) map[string]any { return map[string]any{"id": s.ids["segment"], "first": 2} },
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			want := float64(segmentContractCount(t, s))
+			n := d["node"].(map[string]any)
+			if n["status"] != "READY" || n["memberCount"] != want || n["computedAt"] == nil || n["error"] != nil {
+				t.Errorf("segment = %v, want READY with %v members", n, want)
+			}
+			if dig(n, "members", "totalCount") != want || len(dig(n, "members", "edges").([]any)) != 2 ||
+				dig(n, "members", "pageInfo", "hasNextPage") != (want > 2) {
+				t.Errorf("members page 1 = %v", n["members"])
+			}
+			// The next page continues after the cursor.
+			var out struct {
+				Node struct {
+					Members struct {
+						Edges []struct{ Node struct{ ID string } }
+					}
+				}
+			}
+			s.api.MustDo(s.token, `query($id:ID!,$after:Cursor){ node(id:$id){ ... on Segment { members(first: 100, after: $after) { edges { node { id } } } } } }`,
+				map[string]any{"id": s.ids["segment"], "after": dig(n, "members", "pageInfo", "endCursor")}, &out)
+			first := dig(n, "members", "edges").([]any)
+			if len(out.Node.Members.Edges) != int(want)-2 {
+				t.Errorf("page 2 has %d members, want %v", len(out.Node.Members.Edges), want-2)
+			}
+			for _, e := range out.Node.Members.Edges {
+				for _, f := range first {
+					if dig(f, "node", "id") == e.Node.ID {
+						t.Errorf("lead %s on both pages", e.Node.ID)
+					}
+				}
+			}
+		},
+	},
 	"TrackEvents": {
 		vars: func(s *scenario) map[string]any {
 			return map[string]any{"events": []any{
@@ -658,3 +729,46 @@ func (b *stringsBuilder) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 func (b *stringsBuilder) String() string { return string(b.buf) }
+
+// segmentContractRule: leads with both tags, or that viewed an ad.
+func segmentContractRule(s *scenario) map[string]any {
+	return map[string]any{"or": []any{
+		map[string]any{"tag": map[string]any{"all": []string{s.ids["tag:高意向"], s.ids["tag:VIP"]}}},
+		map[string]any{"event": map[string]any{"name": "viewed_ad", "minCount": 1, "withinDays": 30}},
+	}}
+}
+
+// segmentContractCount counts segmentContractRule's leads with plain SQL.
+func segmentContractCount(t *testing.T, s *scenario) int {
+	t.Helper()
+	hot, _ := gid.Decode(s.ids["tag:高意向"])
+	vip, _ := gid.Decode(s.ids["tag:VIP"])
+	var n int
+	err := s.api.DB.DB.QueryRow(`SELECT count(*) FROM leads l WHERE l.status = 'ACTIVE' AND (
+		(EXISTS (SELECT 1 FROM lead_tags WHERE lead_id = l.id AND tag_id = $1) AND EXISTS (SELECT 1 FROM lead_tags WHERE lead_id = l.id AND tag_id = $2))
+		OR EXISTS (SELECT 1 FROM events e WHERE e.lead_id = l.id AND e.name = 'viewed_ad'))`, hot, vip).Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// waitSegmentReady waits for the worker to compute the scenario's segment.
+func waitSegmentReady(t *testing.T, s *scenario) {
+	t.Helper()
+	id, _ := gid.Decode(s.ids["segment"])
+	for range 200 {
+		var status string
+		if err := s.api.DB.DB.QueryRow(`SELECT status FROM segments WHERE id = $1`, id).Scan(&status); err != nil {
+			t.Fatal(err)
+		}
+		switch status {
+		case "READY":
+			return
+		case "FAILED":
+			t.Fatal("segment computation failed")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("segment not computed within 10s")
+}

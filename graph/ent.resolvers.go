@@ -102,6 +102,9 @@ func (r *Resolver) Pipeline() generated.PipelineResolver { return &pipelineResol
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
+// Segment returns generated.SegmentResolver implementation.
+func (r *Resolver) Segment() generated.SegmentResolver { return &segmentResolver{r} }
+
 // StageChange returns generated.StageChangeResolver implementation.
 func (r *Resolver) StageChange() generated.StageChangeResolver { return &stageChangeResolver{r} }
 
@@ -117,6 +120,7 @@ type (
 	leadResolver           struct{ *Resolver }
 	pipelineResolver       struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
+	segmentResolver        struct{ *Resolver }
 	stageChangeResolver    struct{ *Resolver }
 	userResolver           struct{ *Resolver }
 	leadWhereInputResolver struct{ *Resolver }

@@ -55,6 +55,8 @@ var RootPermissions = map[string]Permission{
 	"Query.scoringRules":     {"rule", "read"},
 	"Query.tierThresholds":   {"rule", "read"},
 	"Query.overdueFollowUps": {"lead.followup", "read"}, // another rep's list needs lead.assign too
+	"Query.segments":         {"segment", "read"},
+	"Query.previewSegment":   {"segment", "read"},
 
 	"Mutation.ingestLeads":           {"lead", "write"},
 	"Mutation.mergeLeads":            {"lead", "write"},
@@ -62,6 +64,11 @@ var RootPermissions = map[string]Permission{
 	"Mutation.createDeal":            {"lead", "write"},
 	"Mutation.trackEvents":           {"lead", "write"},
 	"Mutation.markNotificationsRead": Authenticated,
+
+	"Mutation.createSegment":  {"segment", "write"},
+	"Mutation.updateSegment":  {"segment", "write"},
+	"Mutation.refreshSegment": {"segment", "write"},
+	"Mutation.deleteSegment":  {"segment", "delete"},
 
 	"Mutation.createFieldDefinition":    {"field", "write"},
 	"Mutation.updateFieldDefinition":    {"field", "write"},

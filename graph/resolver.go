@@ -18,6 +18,7 @@ import (
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/pool"
+	"github.com/scrmhq/scrm/internal/segment"
 )
 
 // Resolver is the root resolver; its fields are the services resolvers call.
@@ -39,6 +40,8 @@ type Resolver struct {
 	Assigner *assign.Engine
 	// Distribution takes the background work of distribution changes; nil in tools.
 	Distribution DistributionQueue
+	// Segments previews, saves and reads segments.
+	Segmenter *segment.Service
 	// Log reports background work that could not be queued.
 	Log *slog.Logger
 }
@@ -69,6 +72,7 @@ func init() {
 		{gid.Partner, "partners"}, {gid.Lead, "leads"}, {gid.APIKey, "api_keys"}, {gid.Pool, "pools"},
 		{gid.Pipeline, "pipelines"}, {gid.Stage, "stages"}, {gid.TagGroup, "tag_groups"}, {gid.Tag, "tags"},
 		{gid.FieldDefinition, "field_definitions"}, {gid.StageChange, "stage_changes"}, {gid.LostReason, "lost_reasons"},
+		{gid.Segment, "segments"},
 	} {
 		nodeTables[t.typ] = t.table
 	}

@@ -87,6 +87,14 @@ var crossTenantCases = map[string]crossCase{
 	"Mutation.deleteScoringRule":    {query: `mutation($id:ID!){ deleteScoringRule(id:$id) }`, vars: aID("scoringRule"), mustErr: true},
 	"Mutation.setTierThresholds":    {query: `mutation { setTierThresholds(input:{a: 90, b: 60, c: 30}){ a } }`},
 
+	"Query.segments": {query: `{ segments { totalCount edges { node { id memberCount members { totalCount edges { node { id } } } } } } }`},
+	"Query.previewSegment": {query: `query($t:ID!, $s:ID!){ previewSegment(rule:{or:[{tag:{any:[$t]}}, {segment:$s}]}){ count sample { id } } }`,
+		vars: func(a map[string]string) map[string]any { return map[string]any{"t": a["tag"], "s": a["segment"]} }, mustErr: true},
+	"Mutation.createSegment":  {query: `mutation($id:ID!){ createSegment(input:{name:"x", rule:{segment:$id}}){ id } }`, vars: aID("segment"), mustErr: true},
+	"Mutation.updateSegment":  {query: `mutation($id:ID!){ updateSegment(id:$id, input:{name:"hijacked"}){ id } }`, vars: aID("segment"), mustErr: true},
+	"Mutation.refreshSegment": {query: `mutation($id:ID!){ refreshSegment(id:$id){ id } }`, vars: aID("segment"), mustErr: true},
+	"Mutation.deleteSegment":  {query: `mutation($id:ID!){ deleteSegment(id:$id) }`, vars: aID("segment"), mustErr: true},
+
 	"Query.me":   {query: `{ me { id workspace { id } } }`},
 	"Query.node": {query: `query($id:ID!){ node(id:$id){ id } }`, vars: aID("lead"), mustErr: true},
 	"Query.nodes": {query: `query($ids:[ID!]!){ nodes(ids:$ids){ id } }`, vars: func(a map[string]string) map[string]any {
@@ -168,6 +176,7 @@ func TestCrossTenant(t *testing.T) {
 	a["pool"] = first(c.Pool.Query().IDs(aCtx))
 	a["assignmentRule"] = first(c.AssignmentRule.Query().IDs(aCtx))
 	a["scoringRule"] = first(c.ScoringRule.Query().IDs(aCtx))
+	a["segment"] = first(c.Segment.Query().IDs(aCtx))
 
 	// Every id A owns, to make sure none shows up in any of B's responses.
 	var aIDs []string

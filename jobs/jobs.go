@@ -60,6 +60,8 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	mux.HandleFunc(TypePoolsRecycleWorkspace, h.HandlePoolsRecycleWorkspace)
 	mux.HandleFunc(TypeScoringNightly, h.HandleScoringNightly)
 	mux.HandleFunc(TypeScoringWorkspace, h.HandleScoringWorkspace)
+	mux.HandleFunc(TypeSegmentCompute, h.HandleSegmentCompute)
+	mux.HandleFunc(TypeSegmentsRefreshDue, h.HandleSegmentsRefreshDue)
 }
 
 // Periodic is one entry of the schedule.
@@ -80,6 +82,7 @@ func Schedule() []Periodic {
 		{Spec: "@every 1h", Task: asynq.NewTask(TypePurgeIngestBatches, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
 		{Spec: "@every 1h", Task: asynq.NewTask(TypePoolsRecycle, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
 		// 19:00 UTC is 03:00 in China, the quietest hour of most workspaces.
+		{Spec: "@every 1m", Task: asynq.NewTask(TypeSegmentsRefreshDue, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second), asynq.Queue("low")}},
 		{Spec: "0 19 * * *", Task: asynq.NewTask(TypeScoringNightly, nil), Opts: []asynq.Option{asynq.Unique(23 * time.Hour), asynq.Queue("low")}},
 	}
 }

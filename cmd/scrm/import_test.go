@@ -18,10 +18,7 @@ import (
 // TestImportCommand runs `scrm import` on a CSV with a custom field, a
 // duplicate and a bad row, then runs it again: the second run writes nothing.
 func TestImportCommand(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "scrm")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	db := testenv.NewDatabase(t)
 	rd := testenv.NewRedis(t)
 	w, err := workspace.Create(context.Background(), db.Client, workspace.Spec{Slug: "acme", Name: "Acme",

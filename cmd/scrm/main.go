@@ -22,6 +22,7 @@ Usage:
   scrm workspace create --slug S --name N --admin-email E --admin-password P
   scrm demo [--leads N]                               create the demo workspace if absent
   scrm import FILE.csv --workspace S --map M.yaml     import leads from CSV (resumable)
+  scrm segment export --workspace S --segment NAME    write a segment's members as CSV
   scrm version                                        print the version
 
 Every command takes --database-url, --redis-url, --secret, --addr (or the
@@ -48,6 +49,8 @@ func main() {
 		err = runDemo(ctx, args)
 	case "import":
 		err = runImport(ctx, args)
+	case "segment":
+		err = runSegment(ctx, args)
 	case "version", "--version", "-v":
 		fmt.Println("scrm", version)
 	case "help", "-h", "--help":

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -27,10 +26,7 @@ import (
 // migrate it, create the demo workspace, answer Login and Me with the printed
 // credentials, and stop cleanly on SIGTERM.
 func TestServeEndToEnd(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "scrm")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	dbName := fmt.Sprintf("scrm_e2e_%d", time.Now().UnixNano())
 	dbURL := strings.Replace(testenv.ServerURL(), "/postgres?", "/"+dbName+"?", 1)
 	t.Cleanup(func() {

@@ -47,6 +47,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Pipeline() PipelineResolver
 	Query() QueryResolver
+	Segment() SegmentResolver
 	StageChange() StageChangeResolver
 	User() UserResolver
 	LeadWhereInput() LeadWhereInputResolver
@@ -282,6 +283,7 @@ type ComplexityRoot struct {
 		CreatePipeline           func(childComplexity int, input model.CreatePipelineInput) int
 		CreatePool               func(childComplexity int, input model.CreatePoolInput) int
 		CreateScoringRule        func(childComplexity int, input model.CreateScoringRuleInput) int
+		CreateSegment            func(childComplexity int, input model.CreateSegmentInput) int
 		CreateTag                func(childComplexity int, input model.CreateTagInput) int
 		CreateTagGroup           func(childComplexity int, input model.CreateTagGroupInput) int
 		CreateTeam               func(childComplexity int, input model.CreateTeamInput) int
@@ -289,6 +291,7 @@ type ComplexityRoot struct {
 		CreateUser               func(childComplexity int, input model.CreateUserInput) int
 		DeleteAssignmentRule     func(childComplexity int, id uuid.UUID) int
 		DeleteScoringRule        func(childComplexity int, id uuid.UUID) int
+		DeleteSegment            func(childComplexity int, id uuid.UUID) int
 		DeleteStage              func(childComplexity int, id uuid.UUID) int
 		DistributeLeads          func(childComplexity int, ids []uuid.UUID) int
 		GrantPermission          func(childComplexity int, role string, resource string, action string) int
@@ -299,6 +302,7 @@ type ComplexityRoot struct {
 		MergeStage               func(childComplexity int, id uuid.UUID, intoID uuid.UUID) int
 		MoveLeadStage            func(childComplexity int, id uuid.UUID, stageID uuid.UUID, reason *string, lostReasonID *uuid.UUID) int
 		RecyclePools             func(childComplexity int, dryRun *bool) int
+		RefreshSegment           func(childComplexity int, id uuid.UUID) int
 		ReleaseLeads             func(childComplexity int, ids []uuid.UUID, reason *string) int
 		ReorderStages            func(childComplexity int, pipelineID uuid.UUID, stageIDs []uuid.UUID) int
 		RevokeAPIKey             func(childComplexity int, id uuid.UUID) int
@@ -315,6 +319,7 @@ type ComplexityRoot struct {
 		UpdatePipeline           func(childComplexity int, id uuid.UUID, input model.UpdatePipelineInput) int
 		UpdatePool               func(childComplexity int, id uuid.UUID, input model.UpdatePoolInput) int
 		UpdateScoringRule        func(childComplexity int, id uuid.UUID, input model.UpdateScoringRuleInput) int
+		UpdateSegment            func(childComplexity int, id uuid.UUID, input model.UpdateSegmentInput) int
 		UpdateStage              func(childComplexity int, id uuid.UUID, input model.UpdateStageInput) int
 		UpdateUser               func(childComplexity int, id uuid.UUID, input model.UpdateUserInput) int
 	}
@@ -427,6 +432,7 @@ type ComplexityRoot struct {
 		Permissions      func(childComplexity int, role *string) int
 		Pipelines        func(childComplexity int) int
 		Pools            func(childComplexity int) int
+		PreviewSegment   func(childComplexity int, rule model.SegmentRuleInput, sampleSize *int) int
 		ScoringRules     func(childComplexity int) int
 		Segments         func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.SegmentOrder, where *ent.SegmentWhereInput) int
 		TagGroups        func(childComplexity int) int
@@ -474,9 +480,11 @@ type ComplexityRoot struct {
 		ID                  func(childComplexity int) int
 		Kind                func(childComplexity int) int
 		MemberCount         func(childComplexity int) int
+		Members             func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int) int
 		Name                func(childComplexity int) int
 		NextRefreshAt       func(childComplexity int) int
 		RefreshEveryMinutes func(childComplexity int) int
+		Rule                func(childComplexity int) int
 		Status              func(childComplexity int) int
 		UpdatedAt           func(childComplexity int) int
 	}
@@ -490,6 +498,11 @@ type ComplexityRoot struct {
 	SegmentEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SegmentPreview struct {
+		Count  func(childComplexity int) int
+		Sample func(childComplexity int) int
 	}
 
 	SourceTouch struct {
@@ -704,6 +717,10 @@ type MutationResolver interface {
 	UpdateLead(ctx context.Context, id uuid.UUID, input model.UpdateLeadInput) (*ent.Lead, error)
 	MoveLeadStage(ctx context.Context, id uuid.UUID, stageID uuid.UUID, reason *string, lostReasonID *uuid.UUID) (*ent.Lead, error)
 	Suppress(ctx context.Context, input model.SuppressionInput) (*ent.Suppression, error)
+	CreateSegment(ctx context.Context, input model.CreateSegmentInput) (*ent.Segment, error)
+	UpdateSegment(ctx context.Context, id uuid.UUID, input model.UpdateSegmentInput) (*ent.Segment, error)
+	RefreshSegment(ctx context.Context, id uuid.UUID) (*ent.Segment, error)
+	DeleteSegment(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
 }
 type PipelineResolver interface {
 	Stages(ctx context.Context, obj *ent.Pipeline, includeArchived *bool) ([]*ent.Stage, error)
@@ -731,6 +748,11 @@ type QueryResolver interface {
 	FieldDefinitions(ctx context.Context, entity fielddefinition.Entity, includeArchived *bool) ([]*ent.FieldDefinition, error)
 	Me(ctx context.Context) (*ent.User, error)
 	Permissions(ctx context.Context, role *string) ([]*authz.Permission, error)
+	PreviewSegment(ctx context.Context, rule model.SegmentRuleInput, sampleSize *int) (*model.SegmentPreview, error)
+}
+type SegmentResolver interface {
+	Rule(ctx context.Context, obj *ent.Segment) (any, error)
+	Members(ctx context.Context, obj *ent.Segment, after *entgql.Cursor[uuid.UUID], first *int) (*ent.LeadConnection, error)
 }
 type StageChangeResolver interface {
 	By(ctx context.Context, obj *ent.StageChange) (*ent.User, error)
@@ -1853,6 +1875,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateScoringRule(childComplexity, args["input"].(model.CreateScoringRuleInput)), true
+	case "Mutation.createSegment":
+		if e.ComplexityRoot.Mutation.CreateSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSegment(childComplexity, args["input"].(model.CreateSegmentInput)), true
 	case "Mutation.createTag":
 		if e.ComplexityRoot.Mutation.CreateTag == nil {
 			break
@@ -1930,6 +1963,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteScoringRule(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.deleteSegment":
+		if e.ComplexityRoot.Mutation.DeleteSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteSegment(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.deleteStage":
 		if e.ComplexityRoot.Mutation.DeleteStage == nil {
 			break
@@ -2040,6 +2084,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecyclePools(childComplexity, args["dryRun"].(*bool)), true
+	case "Mutation.refreshSegment":
+		if e.ComplexityRoot.Mutation.RefreshSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refreshSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefreshSegment(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.releaseLeads":
 		if e.ComplexityRoot.Mutation.ReleaseLeads == nil {
 			break
@@ -2216,6 +2271,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateScoringRule(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateScoringRuleInput)), true
+	case "Mutation.updateSegment":
+		if e.ComplexityRoot.Mutation.UpdateSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSegment(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateSegmentInput)), true
 	case "Mutation.updateStage":
 		if e.ComplexityRoot.Mutation.UpdateStage == nil {
 			break
@@ -2769,6 +2835,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Pools(childComplexity), true
+	case "Query.previewSegment":
+		if e.ComplexityRoot.Query.PreviewSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Query_previewSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PreviewSegment(childComplexity, args["rule"].(model.SegmentRuleInput), args["sampleSize"].(*int)), true
 	case "Query.scoringRules":
 		if e.ComplexityRoot.Query.ScoringRules == nil {
 			break
@@ -2976,6 +3053,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Segment.MemberCount(childComplexity), true
+	case "Segment.members":
+		if e.ComplexityRoot.Segment.Members == nil {
+			break
+		}
+
+		args, err := ec.field_Segment_members_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Segment.Members(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int)), true
 	case "Segment.name":
 		if e.ComplexityRoot.Segment.Name == nil {
 			break
@@ -2994,6 +3082,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Segment.RefreshEveryMinutes(childComplexity), true
+	case "Segment.rule":
+		if e.ComplexityRoot.Segment.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.Rule(childComplexity), true
 	case "Segment.status":
 		if e.ComplexityRoot.Segment.Status == nil {
 			break
@@ -3038,6 +3132,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SegmentEdge.Node(childComplexity), true
+
+	case "SegmentPreview.count":
+		if e.ComplexityRoot.SegmentPreview.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentPreview.Count(childComplexity), true
+	case "SegmentPreview.sample":
+		if e.ComplexityRoot.SegmentPreview.Sample == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentPreview.Sample(childComplexity), true
 
 	case "SourceTouch.at":
 		if e.ComplexityRoot.SourceTouch.At == nil {
@@ -3703,6 +3810,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreatePipelineInput", ec.unmarshalInputCreatePipelineInput),
 			graphql.NewInputUnmarshaler("CreatePoolInput", ec.unmarshalInputCreatePoolInput),
 			graphql.NewInputUnmarshaler("CreateScoringRuleInput", ec.unmarshalInputCreateScoringRuleInput),
+			graphql.NewInputUnmarshaler("CreateSegmentInput", ec.unmarshalInputCreateSegmentInput),
 			graphql.NewInputUnmarshaler("CreateTagGroupInput", ec.unmarshalInputCreateTagGroupInput),
 			graphql.NewInputUnmarshaler("CreateTagInput", ec.unmarshalInputCreateTagInput),
 			graphql.NewInputUnmarshaler("CreateTeamInput", ec.unmarshalInputCreateTeamInput),
@@ -3734,7 +3842,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PoolWhereInput", ec.unmarshalInputPoolWhereInput),
 			graphql.NewInputUnmarshaler("ScoringRuleOrder", ec.unmarshalInputScoringRuleOrder),
 			graphql.NewInputUnmarshaler("ScoringRuleWhereInput", ec.unmarshalInputScoringRuleWhereInput),
+			graphql.NewInputUnmarshaler("SegmentAttributeInput", ec.unmarshalInputSegmentAttributeInput),
+			graphql.NewInputUnmarshaler("SegmentEventInput", ec.unmarshalInputSegmentEventInput),
 			graphql.NewInputUnmarshaler("SegmentOrder", ec.unmarshalInputSegmentOrder),
+			graphql.NewInputUnmarshaler("SegmentOwnerInput", ec.unmarshalInputSegmentOwnerInput),
+			graphql.NewInputUnmarshaler("SegmentPropertyInput", ec.unmarshalInputSegmentPropertyInput),
+			graphql.NewInputUnmarshaler("SegmentRuleInput", ec.unmarshalInputSegmentRuleInput),
+			graphql.NewInputUnmarshaler("SegmentStageInput", ec.unmarshalInputSegmentStageInput),
+			graphql.NewInputUnmarshaler("SegmentTagInput", ec.unmarshalInputSegmentTagInput),
 			graphql.NewInputUnmarshaler("SegmentWhereInput", ec.unmarshalInputSegmentWhereInput),
 			graphql.NewInputUnmarshaler("SourceTouchWhereInput", ec.unmarshalInputSourceTouchWhereInput),
 			graphql.NewInputUnmarshaler("StageChangeWhereInput", ec.unmarshalInputStageChangeWhereInput),
@@ -3759,6 +3874,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdatePipelineInput", ec.unmarshalInputUpdatePipelineInput),
 			graphql.NewInputUnmarshaler("UpdatePoolInput", ec.unmarshalInputUpdatePoolInput),
 			graphql.NewInputUnmarshaler("UpdateScoringRuleInput", ec.unmarshalInputUpdateScoringRuleInput),
+			graphql.NewInputUnmarshaler("UpdateSegmentInput", ec.unmarshalInputUpdateSegmentInput),
 			graphql.NewInputUnmarshaler("UpdateStageInput", ec.unmarshalInputUpdateStageInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
@@ -8570,6 +8686,130 @@ extend type Mutation {
   suppress(input: SuppressionInput!): Suppression!
 }
 `, BuiltIn: false},
+	{Name: "../schema/segment.graphql", Input: `# Segments: rule trees over attributes, tags, stages, owners and behaviour
+# events, combined with saved segments by intersect/union/difference;
+# previews; materialised, versioned members. docs/segments.md has the rules.
+
+"""
+One node of a segment rule. Exactly one key per node:
+and / or: [SegmentRuleInput!] (at least one); not: SegmentRuleInput;
+intersect / union / difference: [SegmentRuleInput!] (at least two; difference is
+the first minus the rest); attribute, tag, stage, owner, event; segment (another
+saved segment's current members).
+"""
+input SegmentRuleInput {
+  and: [SegmentRuleInput!]
+  or: [SegmentRuleInput!]
+  not: SegmentRuleInput
+  intersect: [SegmentRuleInput!]
+  union: [SegmentRuleInput!]
+  difference: [SegmentRuleInput!]
+  attribute: SegmentAttributeInput
+  tag: SegmentTagInput
+  stage: SegmentStageInput
+  owner: SegmentOwnerInput
+  event: SegmentEventInput
+  segment: ID
+}
+
+"""
+A custom field (by key) or a built-in: name, company, source, sourceDetail,
+externalID, score, tier, status, createdAt, updatedAt, claimedAt, lastFollowUpAt,
+protectedUntil, locked, territory (ids; a territory includes the ones below it).
+value is a list for IN, NOT_IN and BETWEEN.
+"""
+input SegmentAttributeInput {
+  key: String!
+  op: CompareOp!
+  value: JSON
+}
+
+"The lead has any of any, all of all and none of none; the keys given are ANDed."
+input SegmentTagInput {
+  any: [ID!]
+  all: [ID!]
+  none: [ID!]
+}
+
+input SegmentStageInput {
+  in: [ID!]!
+}
+
+"Owned by one of in; public true: unowned in a public pool, false: owned by someone. Keys given are ANDed."
+input SegmentOwnerInput {
+  in: [ID!]
+  public: Boolean
+}
+
+"""
+The lead did name between minCount and maxCount times (inclusive) in the window:
+the last withinDays days and/or [since, until). minCount defaults to 1, or to 0
+when only maxCount is given (maxCount 0: never did it). where filters the events
+by their properties.
+"""
+input SegmentEventInput {
+  name: String!
+  minCount: Int
+  maxCount: Int
+  withinDays: Int
+  since: Time
+  until: Time
+  where: [SegmentPropertyInput!]
+}
+
+input SegmentPropertyInput {
+  key: String!
+  op: CompareOp!
+  value: JSON
+}
+
+type SegmentPreview {
+  "Members among the leads the caller can see."
+  count: Int!
+  "The first members (by lead number), at most sampleSize."
+  sample: [Lead!]!
+}
+
+input CreateSegmentInput {
+  name: String!
+  description: String
+  rule: SegmentRuleInput!
+  "DYNAMIC (default) recomputes on its schedule and on demand; STATIC is a snapshot taken at creation."
+  kind: SegmentKind
+  "DYNAMIC only: recompute every this many minutes (5 to 43200)."
+  refreshEveryMinutes: Int
+}
+
+"Only the given fields change; refreshEveryMinutes 0 removes the schedule. A new rule queues a recompute."
+input UpdateSegmentInput {
+  name: String
+  description: String
+  rule: SegmentRuleInput
+  refreshEveryMinutes: Int
+}
+
+extend type Segment {
+  "The rule as saved (IDs opaque, like the input)."
+  rule: JSON!
+  "Current members the caller can see, in lead-number order. memberCount counts the whole workspace."
+  members(after: Cursor, first: Int): LeadConnection!
+}
+
+extend type Query {
+  "Counts a rule's members now, within a few seconds (LIMIT_EXCEEDED past that)."
+  previewSegment(rule: SegmentRuleInput!, sampleSize: Int = 10): SegmentPreview!
+}
+
+extend type Mutation {
+  "Saves a segment and queues its first computation (status PENDING)."
+  createSegment(input: CreateSegmentInput!): Segment!
+  updateSegment(id: ID!, input: UpdateSegmentInput!): Segment!
+  "Queues a recompute: status PENDING -> COMPUTING -> READY or FAILED; members stay readable meanwhile."
+  refreshSegment(id: ID!): Segment!
+  "Refused with CONFLICT while another segment references it."
+  deleteSegment(id: ID!): ID!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -9253,6 +9493,10 @@ func (ec *executionContext) childFields_Segment(ctx context.Context, field graph
 		return ec.fieldContext_Segment_createdByID(ctx, field)
 	case "createdBy":
 		return ec.fieldContext_Segment_createdBy(ctx, field)
+	case "rule":
+		return ec.fieldContext_Segment_rule(ctx, field)
+	case "members":
+		return ec.fieldContext_Segment_members(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Segment", field.Name)
 }
@@ -9277,6 +9521,16 @@ func (ec *executionContext) childFields_SegmentEdge(ctx context.Context, field g
 		return ec.fieldContext_SegmentEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SegmentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_SegmentPreview_count(ctx, field)
+	case "sample":
+		return ec.fieldContext_SegmentPreview_sample(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentPreview", field.Name)
 }
 
 func (ec *executionContext) childFields_Stage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9919,6 +10173,20 @@ func (ec *executionContext) field_Mutation_createScoringRule_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateSegmentInput, error) {
+			return ec.unmarshalNCreateSegmentInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateSegmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createTagGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10004,6 +10272,20 @@ func (ec *executionContext) field_Mutation_deleteAssignmentRule_args(ctx context
 }
 
 func (ec *executionContext) field_Mutation_deleteScoringRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -10210,6 +10492,20 @@ func (ec *executionContext) field_Mutation_recyclePools_args(ctx context.Context
 		return nil, err
 	}
 	args["dryRun"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_refreshSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -10533,6 +10829,28 @@ func (ec *executionContext) field_Mutation_updateScoringRule_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateSegmentInput, error) {
+			return ec.unmarshalNUpdateSegmentInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateSegmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateStage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10775,6 +11093,28 @@ func (ec *executionContext) field_Query_permissions_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_previewSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "rule",
+		func(ctx context.Context, v any) (model.SegmentRuleInput, error) {
+			return ec.unmarshalNSegmentRuleInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rule"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "sampleSize",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sampleSize"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_segments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10880,6 +11220,28 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Segment_members_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -16911,6 +17273,182 @@ func (ec *executionContext) fieldContext_Mutation_suppress(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createSegment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createSegment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateSegment(ctx, fc.Args["input"].(model.CreateSegmentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createSegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createSegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSegment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSegment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSegment(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.UpdateSegmentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refreshSegment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refreshSegment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RefreshSegment(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refreshSegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_refreshSegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteSegment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteSegment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteSegment(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteSegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteSegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19397,6 +19935,50 @@ func (ec *executionContext) fieldContext_Query_permissions(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_previewSegment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_previewSegment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PreviewSegment(ctx, fc.Args["rule"].(model.SegmentRuleInput), fc.Args["sampleSize"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SegmentPreview) graphql.Marshaler {
+			return ec.marshalNSegmentPreview2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentPreview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_previewSegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentPreview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_previewSegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20149,6 +20731,73 @@ func (ec *executionContext) fieldContext_Segment_createdBy(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Segment_rule(ctx context.Context, field graphql.CollectedField, obj *ent.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Segment().Rule(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _Segment_members(ctx context.Context, field graphql.CollectedField, obj *ent.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Segment().Members(ctx, obj, fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LeadConnection) graphql.Marshaler {
+			return ec.marshalNLeadConnection2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLeadConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_members(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Segment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Segment_members_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SegmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SegmentConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20289,6 +20938,61 @@ func (ec *executionContext) _SegmentEdge_cursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_SegmentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SegmentEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _SegmentPreview_count(ctx context.Context, field graphql.CollectedField, obj *model.SegmentPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentPreview_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentPreview_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentPreview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SegmentPreview_sample(ctx context.Context, field graphql.CollectedField, obj *model.SegmentPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentPreview_sample(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sample, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLeadᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentPreview_sample(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SourceTouch_id(ctx context.Context, field graphql.CollectedField, obj *ent.SourceTouch) (ret graphql.Marshaler) {
@@ -26130,6 +26834,76 @@ func (ec *executionContext) unmarshalInputCreateScoringRuleInput(ctx context.Con
 func UnmarshalCreateScoringRuleInput(ctx context.Context, raw any) (model.CreateScoringRuleInput, error) {
 	var out model.CreateScoringRuleInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateScoringRuleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateSegmentInput(ctx context.Context, obj any) (model.CreateSegmentInput, error) {
+	var it model.CreateSegmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "rule", "kind", "refreshEveryMinutes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "rule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rule"))
+			data, err := ec.unmarshalNSegmentRuleInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentRuleInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rule = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOSegmentKind2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋsegmentᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "refreshEveryMinutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshEveryMinutes"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefreshEveryMinutes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateSegmentInput unmarshals raw into the CreateSegmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateSegmentInput(ctx context.Context, raw any) (model.CreateSegmentInput, error) {
+	var out model.CreateSegmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateSegmentInput", raw, &out)
 	return out, err
 }
 
@@ -34579,6 +35353,146 @@ func UnmarshalScoringRuleWhereInput(ctx context.Context, raw any) (ent.ScoringRu
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSegmentAttributeInput(ctx context.Context, obj any) (model.SegmentAttributeInput, error) {
+	var it model.SegmentAttributeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "op", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "op":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("op"))
+			data, err := ec.unmarshalNCompareOp2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCompareOp(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Op = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOJSON2interface(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSegmentAttributeInput unmarshals raw into the SegmentAttributeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSegmentAttributeInput(ctx context.Context, raw any) (model.SegmentAttributeInput, error) {
+	var out model.SegmentAttributeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentAttributeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSegmentEventInput(ctx context.Context, obj any) (model.SegmentEventInput, error) {
+	var it model.SegmentEventInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "minCount", "maxCount", "withinDays", "since", "until", "where"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "minCount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minCount"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinCount = data
+		case "maxCount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxCount"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxCount = data
+		case "withinDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("withinDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WithinDays = data
+		case "since":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("since"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Since = data
+		case "until":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Until = data
+		case "where":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("where"))
+			data, err := ec.unmarshalOSegmentPropertyInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentPropertyInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Where = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSegmentEventInput unmarshals raw into the SegmentEventInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSegmentEventInput(ctx context.Context, raw any) (model.SegmentEventInput, error) {
+	var out model.SegmentEventInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentEventInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSegmentOrder(ctx context.Context, obj any) (ent.SegmentOrder, error) {
 	var it ent.SegmentOrder
 	if obj == nil {
@@ -34629,6 +35543,328 @@ func (ec *executionContext) unmarshalInputSegmentOrder(ctx context.Context, obj 
 func UnmarshalSegmentOrder(ctx context.Context, raw any) (ent.SegmentOrder, error) {
 	var out ent.SegmentOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSegmentOwnerInput(ctx context.Context, obj any) (model.SegmentOwnerInput, error) {
+	var it model.SegmentOwnerInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"in", "public"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = data
+		case "public":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("public"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Public = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSegmentOwnerInput unmarshals raw into the SegmentOwnerInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSegmentOwnerInput(ctx context.Context, raw any) (model.SegmentOwnerInput, error) {
+	var out model.SegmentOwnerInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentOwnerInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSegmentPropertyInput(ctx context.Context, obj any) (model.SegmentPropertyInput, error) {
+	var it model.SegmentPropertyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "op", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "op":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("op"))
+			data, err := ec.unmarshalNCompareOp2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCompareOp(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Op = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOJSON2interface(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSegmentPropertyInput unmarshals raw into the SegmentPropertyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSegmentPropertyInput(ctx context.Context, raw any) (model.SegmentPropertyInput, error) {
+	var out model.SegmentPropertyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentPropertyInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSegmentRuleInput(ctx context.Context, obj any) (model.SegmentRuleInput, error) {
+	var it model.SegmentRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"and", "or", "not", "intersect", "union", "difference", "attribute", "tag", "stage", "owner", "event", "segment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOSegmentRuleInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentRuleInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOSegmentRuleInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentRuleInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOSegmentRuleInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentRuleInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "intersect":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("intersect"))
+			data, err := ec.unmarshalOSegmentRuleInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentRuleInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Intersect = data
+		case "union":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("union"))
+			data, err := ec.unmarshalOSegmentRuleInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentRuleInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Union = data
+		case "difference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("difference"))
+			data, err := ec.unmarshalOSegmentRuleInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentRuleInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Difference = data
+		case "attribute":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attribute"))
+			data, err := ec.unmarshalOSegmentAttributeInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentAttributeInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attribute = data
+		case "tag":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tag"))
+			data, err := ec.unmarshalOSegmentTagInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentTagInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tag = data
+		case "stage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stage"))
+			data, err := ec.unmarshalOSegmentStageInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentStageInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Stage = data
+		case "owner":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("owner"))
+			data, err := ec.unmarshalOSegmentOwnerInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentOwnerInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Owner = data
+		case "event":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
+			data, err := ec.unmarshalOSegmentEventInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentEventInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Event = data
+		case "segment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("segment"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Segment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSegmentRuleInput unmarshals raw into the SegmentRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSegmentRuleInput(ctx context.Context, raw any) (model.SegmentRuleInput, error) {
+	var out model.SegmentRuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentRuleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSegmentStageInput(ctx context.Context, obj any) (model.SegmentStageInput, error) {
+	var it model.SegmentStageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSegmentStageInput unmarshals raw into the SegmentStageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSegmentStageInput(ctx context.Context, raw any) (model.SegmentStageInput, error) {
+	var out model.SegmentStageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentStageInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSegmentTagInput(ctx context.Context, obj any) (model.SegmentTagInput, error) {
+	var it model.SegmentTagInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"any", "all", "none"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "any":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("any"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Any = data
+		case "all":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("all"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.All = data
+		case "none":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("none"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.None = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSegmentTagInput unmarshals raw into the SegmentTagInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSegmentTagInput(ctx context.Context, raw any) (model.SegmentTagInput, error) {
+	var out model.SegmentTagInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentTagInput", raw, &out)
 	return out, err
 }
 
@@ -40547,6 +41783,69 @@ func UnmarshalUpdateScoringRuleInput(ctx context.Context, raw any) (model.Update
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateSegmentInput(ctx context.Context, obj any) (model.UpdateSegmentInput, error) {
+	var it model.UpdateSegmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "rule", "refreshEveryMinutes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "rule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rule"))
+			data, err := ec.unmarshalOSegmentRuleInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentRuleInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rule = data
+		case "refreshEveryMinutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refreshEveryMinutes"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefreshEveryMinutes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateSegmentInput unmarshals raw into the UpdateSegmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateSegmentInput(ctx context.Context, raw any) (model.UpdateSegmentInput, error) {
+	var out model.UpdateSegmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateSegmentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateStageInput(ctx context.Context, obj any) (model.UpdateStageInput, error) {
 	var it model.UpdateStageInput
 	if obj == nil {
@@ -43828,6 +45127,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createSegment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createSegment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSegment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSegment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refreshSegment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refreshSegment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteSegment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteSegment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -44591,6 +45918,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_permissions(ctx, field)
 				})
+		case "previewSegment":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_previewSegment(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -44891,6 +46224,18 @@ func (ec *executionContext) _Segment(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Segment_createdBy(ctx, field, obj)
 				})
+		case "rule":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Segment_rule(ctx, field, obj)
+				})
+		case "members":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Segment_members(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -44969,6 +46314,44 @@ func (ec *executionContext) _SegmentEdge(ctx context.Context, sel ast.SelectionS
 			}
 		case "cursor":
 			out.Values[i] = ec._SegmentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentPreviewImplementors = []string{"SegmentPreview"}
+
+func (ec *executionContext) _SegmentPreview(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentPreview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentPreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentPreview")
+		case "count":
+			out.Values[i] = ec._SegmentPreview_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sample":
+			out.Values[i] = ec._SegmentPreview_sample(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -46556,6 +47939,11 @@ func (ec *executionContext) unmarshalNCreateScoringRuleInput2githubᚗcomᚋscrm
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateSegmentInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateSegmentInput(ctx context.Context, v any) (model.CreateSegmentInput, error) {
+	res, err := ec.unmarshalInputCreateSegmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateTagGroupInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateTagGroupInput(ctx context.Context, v any) (model.CreateTagGroupInput, error) {
 	res, err := ec.unmarshalInputCreateTagGroupInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -47496,6 +48884,14 @@ func (ec *executionContext) unmarshalNScoringRuleWhereInput2ᚖgithubᚗcomᚋsc
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNSegment2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSegment(ctx context.Context, sel ast.SelectionSet, v *ent.Segment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Segment!")
+		return graphql.Null
+	}
+	return ec._Segment(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSegmentConnection2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSegmentConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SegmentConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SegmentConnection!")
@@ -47526,6 +48922,29 @@ func (ec *executionContext) marshalNSegmentOrderField2ᚖgithubᚗcomᚋscrmhq�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNSegmentPreview2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentPreview(ctx context.Context, sel ast.SelectionSet, v *model.SegmentPreview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentPreview!")
+		return graphql.Null
+	}
+	return ec._SegmentPreview(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSegmentPropertyInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentPropertyInput(ctx context.Context, v any) (*model.SegmentPropertyInput, error) {
+	res, err := ec.unmarshalInputSegmentPropertyInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSegmentRuleInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentRuleInput(ctx context.Context, v any) (model.SegmentRuleInput, error) {
+	res, err := ec.unmarshalInputSegmentRuleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSegmentRuleInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentRuleInput(ctx context.Context, v any) (*model.SegmentRuleInput, error) {
+	res, err := ec.unmarshalInputSegmentRuleInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNSegmentStatus2githubᚗcomᚋscrmhqᚋscrmᚋentᚋsegmentᚐStatus(ctx context.Context, v any) (segment.Status, error) {
@@ -47965,6 +49384,11 @@ func (ec *executionContext) unmarshalNUpdatePoolInput2githubᚗcomᚋscrmhqᚋsc
 
 func (ec *executionContext) unmarshalNUpdateScoringRuleInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateScoringRuleInput(ctx context.Context, v any) (model.UpdateScoringRuleInput, error) {
 	res, err := ec.unmarshalInputUpdateScoringRuleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateSegmentInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateSegmentInput(ctx context.Context, v any) (model.UpdateSegmentInput, error) {
+	res, err := ec.unmarshalInputUpdateSegmentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -49627,6 +51051,14 @@ func (ec *executionContext) marshalOSegment2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋen
 	return ec._Segment(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOSegmentAttributeInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentAttributeInput(ctx context.Context, v any) (*model.SegmentAttributeInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSegmentAttributeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOSegmentEdge2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSegmentEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.SegmentEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -49645,6 +51077,14 @@ func (ec *executionContext) marshalOSegmentEdge2ᚖgithubᚗcomᚋscrmhqᚋscrm�
 		return graphql.Null
 	}
 	return ec._SegmentEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSegmentEventInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentEventInput(ctx context.Context, v any) (*model.SegmentEventInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSegmentEventInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOSegmentKind2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋsegmentᚐKindᚄ(ctx context.Context, v any) ([]segment.Kind, error) {
@@ -49707,6 +51147,64 @@ func (ec *executionContext) unmarshalOSegmentOrder2ᚖgithubᚗcomᚋscrmhqᚋsc
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOSegmentOwnerInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentOwnerInput(ctx context.Context, v any) (*model.SegmentOwnerInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSegmentOwnerInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSegmentPropertyInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentPropertyInputᚄ(ctx context.Context, v any) ([]*model.SegmentPropertyInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SegmentPropertyInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSegmentPropertyInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentPropertyInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOSegmentRuleInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentRuleInputᚄ(ctx context.Context, v any) ([]*model.SegmentRuleInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SegmentRuleInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSegmentRuleInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentRuleInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOSegmentRuleInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentRuleInput(ctx context.Context, v any) (*model.SegmentRuleInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSegmentRuleInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSegmentStageInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentStageInput(ctx context.Context, v any) (*model.SegmentStageInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSegmentStageInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOSegmentStatus2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋsegmentᚐStatusᚄ(ctx context.Context, v any) ([]segment.Status, error) {
 	if v == nil {
 		return nil, nil
@@ -49757,6 +51255,14 @@ func (ec *executionContext) marshalOSegmentStatus2ᚖgithubᚗcomᚋscrmhqᚋscr
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOSegmentTagInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentTagInput(ctx context.Context, v any) (*model.SegmentTagInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSegmentTagInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOSegmentWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSegmentWhereInputᚄ(ctx context.Context, v any) ([]*ent.SegmentWhereInput, error) {

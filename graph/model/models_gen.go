@@ -15,6 +15,7 @@ import (
 	"github.com/scrmhq/scrm/ent/assignmentrule"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
+	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/suppression"
 )
@@ -163,6 +164,16 @@ type CreateScoringRuleInput struct {
 	// The points fade linearly to 0 over this many days after the lead starts matching.
 	DecayDays *int  `json:"decayDays,omitempty"`
 	Enabled   *bool `json:"enabled,omitempty"`
+}
+
+type CreateSegmentInput struct {
+	Name        string            `json:"name"`
+	Description *string           `json:"description,omitempty"`
+	Rule        *SegmentRuleInput `json:"rule"`
+	// DYNAMIC (default) recomputes on its schedule and on demand; STATIC is a snapshot taken at creation.
+	Kind *segment.Kind `json:"kind,omitempty"`
+	// DYNAMIC only: recompute every this many minutes (5 to 43200).
+	RefreshEveryMinutes *int `json:"refreshEveryMinutes,omitempty"`
 }
 
 type CreateTagGroupInput struct {
@@ -329,6 +340,80 @@ type RowError struct {
 	Message string `json:"message"`
 }
 
+// A custom field (by key) or a built-in: name, company, source, sourceDetail,
+// externalID, score, tier, status, createdAt, updatedAt, claimedAt, lastFollowUpAt,
+// protectedUntil, locked, territory (ids; a territory includes the ones below it).
+// value is a list for IN, NOT_IN and BETWEEN.
+type SegmentAttributeInput struct {
+	Key   string    `json:"key"`
+	Op    CompareOp `json:"op"`
+	Value any       `json:"value,omitempty"`
+}
+
+// The lead did name between minCount and maxCount times (inclusive) in the window:
+// the last withinDays days and/or [since, until). minCount defaults to 1, or to 0
+// when only maxCount is given (maxCount 0: never did it). where filters the events
+// by their properties.
+type SegmentEventInput struct {
+	Name       string                  `json:"name"`
+	MinCount   *int                    `json:"minCount,omitempty"`
+	MaxCount   *int                    `json:"maxCount,omitempty"`
+	WithinDays *int                    `json:"withinDays,omitempty"`
+	Since      *time.Time              `json:"since,omitempty"`
+	Until      *time.Time              `json:"until,omitempty"`
+	Where      []*SegmentPropertyInput `json:"where,omitempty"`
+}
+
+// Owned by one of in; public true: unowned in a public pool, false: owned by someone. Keys given are ANDed.
+type SegmentOwnerInput struct {
+	In     []uuid.UUID `json:"in,omitempty"`
+	Public *bool       `json:"public,omitempty"`
+}
+
+type SegmentPreview struct {
+	// Members among the leads the caller can see.
+	Count int `json:"count"`
+	// The first members (by lead number), at most sampleSize.
+	Sample []*ent.Lead `json:"sample"`
+}
+
+type SegmentPropertyInput struct {
+	Key   string    `json:"key"`
+	Op    CompareOp `json:"op"`
+	Value any       `json:"value,omitempty"`
+}
+
+// One node of a segment rule. Exactly one key per node:
+// and / or: [SegmentRuleInput!] (at least one); not: SegmentRuleInput;
+// intersect / union / difference: [SegmentRuleInput!] (at least two; difference is
+// the first minus the rest); attribute, tag, stage, owner, event; segment (another
+// saved segment's current members).
+type SegmentRuleInput struct {
+	And        []*SegmentRuleInput    `json:"and,omitempty"`
+	Or         []*SegmentRuleInput    `json:"or,omitempty"`
+	Not        *SegmentRuleInput      `json:"not,omitempty"`
+	Intersect  []*SegmentRuleInput    `json:"intersect,omitempty"`
+	Union      []*SegmentRuleInput    `json:"union,omitempty"`
+	Difference []*SegmentRuleInput    `json:"difference,omitempty"`
+	Attribute  *SegmentAttributeInput `json:"attribute,omitempty"`
+	Tag        *SegmentTagInput       `json:"tag,omitempty"`
+	Stage      *SegmentStageInput     `json:"stage,omitempty"`
+	Owner      *SegmentOwnerInput     `json:"owner,omitempty"`
+	Event      *SegmentEventInput     `json:"event,omitempty"`
+	Segment    *uuid.UUID             `json:"segment,omitempty"`
+}
+
+type SegmentStageInput struct {
+	In []uuid.UUID `json:"in"`
+}
+
+// The lead has any of any, all of all and none of none; the keys given are ANDed.
+type SegmentTagInput struct {
+	Any  []uuid.UUID `json:"any,omitempty"`
+	All  []uuid.UUID `json:"all,omitempty"`
+	None []uuid.UUID `json:"none,omitempty"`
+}
+
 type StageInput struct {
 	Key         string            `json:"key"`
 	Name        string            `json:"name"`
@@ -449,6 +534,14 @@ type UpdateScoringRuleInput struct {
 	Points    *int    `json:"points,omitempty"`
 	DecayDays *int    `json:"decayDays,omitempty"`
 	Enabled   *bool   `json:"enabled,omitempty"`
+}
+
+// Only the given fields change; refreshEveryMinutes 0 removes the schedule. A new rule queues a recompute.
+type UpdateSegmentInput struct {
+	Name                *string           `json:"name,omitempty"`
+	Description         *string           `json:"description,omitempty"`
+	Rule                *SegmentRuleInput `json:"rule,omitempty"`
+	RefreshEveryMinutes *int              `json:"refreshEveryMinutes,omitempty"`
 }
 
 type UpdateStageInput struct {

@@ -17,8 +17,10 @@ import (
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/stage"
+	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/org"
+	"github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/workspace"
 )
@@ -231,7 +233,41 @@ func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r 
 			return 0, fmt.Errorf("demo tags: %w", err)
 		}
 	}
+	if err := segmentsFor(ctx, c, tags[0]); err != nil {
+		return 0, err
+	}
 	return nLeads, nil
+}
+
+// segmentsFor saves and computes the demo segments: high budgets in
+// Shanghai, high intent, and their intersection.
+func segmentsFor(ctx context.Context, c *ent.Client, hot *ent.Tag) error {
+	svc := &segment.Service{Client: c, Fields: fielddefs.New(c, nil), Now: time.Now}
+	every := 60
+	attr := func(key, op string, v any) segment.Rule {
+		return segment.Rule{Attribute: &schematype.AttributeCondition{Key: key, Op: op, Value: v}}
+	}
+	shanghai, err := svc.Create(ctx, c, segment.Input{Name: "上海高预算", RefreshEveryMinutes: &every,
+		Rule: &segment.Rule{And: []segment.Rule{attr("city", "EQ", "shanghai"), attr("budget", "GTE", 300000)}}})
+	if err != nil {
+		return fmt.Errorf("demo segment: %w", err)
+	}
+	intent, err := svc.Create(ctx, c, segment.Input{Name: "高意向客户", RefreshEveryMinutes: &every,
+		Rule: &segment.Rule{Tag: &schematype.TagCondition{Any: []uuid.UUID{hot.ID}}}})
+	if err != nil {
+		return fmt.Errorf("demo segment: %w", err)
+	}
+	both, err := svc.Create(ctx, c, segment.Input{Name: "上海高预算 ∩ 高意向", Kind: "STATIC",
+		Rule: &segment.Rule{Intersect: []segment.Rule{{Segment: &shanghai.ID}, {Segment: &intent.ID}}}})
+	if err != nil {
+		return fmt.Errorf("demo segment: %w", err)
+	}
+	for _, s := range []*ent.Segment{shanghai, intent, both} {
+		if err := svc.Compute(ctx, s.ID); err != nil {
+			return fmt.Errorf("demo segment %s: %w", s.Name, err)
+		}
+	}
+	return nil
 }
 
 // rulesFor gives the demo workspace assignment and scoring rules: web leads

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/internal/demo"
 	"github.com/scrmhq/scrm/internal/rules"
 	"github.com/scrmhq/scrm/internal/tenant"
@@ -38,6 +39,15 @@ func TestDemoRulesCompile(t *testing.T) {
 	for _, r := range srs {
 		if err := rules.Validate(ctx, db.Client, rules.Scoring, "condition", r.Condition); err != nil {
 			t.Errorf("scoring rule %s: %v", r.Name, err)
+		}
+	}
+	segs, err := db.Client.Segment.Query().All(ctx)
+	if err != nil || len(segs) != 3 {
+		t.Fatalf("segments: %v (%d), want 3", err, len(segs))
+	}
+	for _, s := range segs {
+		if s.Status != segment.StatusREADY || s.VersionID == nil {
+			t.Errorf("segment %s: %s %v", s.Name, s.Status, s.Error)
 		}
 	}
 }

@@ -38,6 +38,7 @@ import (
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/pool"
 	"github.com/scrmhq/scrm/internal/rules"
+	"github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/tenant"
 )
 
@@ -69,6 +70,7 @@ type Queue interface {
 	leads.Enqueuer
 	events.Queue
 	graph.DistributionQueue
+	segment.Enqueuer
 }
 
 // resolver builds the root resolver and the services it shares with the
@@ -80,9 +82,10 @@ func resolver(d Deps) *graph.Resolver {
 		eq events.Queue
 		rq graph.LeadsQueue
 		dq graph.DistributionQueue
+		sq segment.Enqueuer
 	)
 	if d.Queue != nil {
-		lq, eq, rq, dq = d.Queue, d.Queue, d.Queue, d.Queue
+		lq, eq, rq, dq, sq = d.Queue, d.Queue, d.Queue, d.Queue, d.Queue
 	}
 	return &graph.Resolver{
 		Client: d.Client, Auth: d.Auth, Authz: d.Authz, Fields: d.Fields, Clock: d.Clock, Queue: rq,
@@ -91,6 +94,7 @@ func resolver(d Deps) *graph.Resolver {
 		Pools:        &pool.Service{Client: d.Client, Now: d.Clock.Now},
 		Assigner:     &assign.Engine{Client: d.Client, Now: d.Clock.Now, Match: rules.Matcher(d.Client, d.Clock.Now)},
 		Distribution: dq,
+		Segmenter:    &segment.Service{Client: d.Client, Fields: d.Fields, Now: d.Clock.Now, Queue: sq},
 		Log:          d.Log,
 	}
 }
