@@ -309,3 +309,27 @@ func wantErr(t *testing.T, err error, code apperr.Code, field string) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestPreviewPastItsBudgetIsLimitExceeded: a preview that runs past the
+// statement timeout is cancelled and reported as LIMIT_EXCEEDED at the rule.
+func TestPreviewPastItsBudgetIsLimitExceeded(t *testing.T) {
+	f := newFixture(t)
+	f.Field(t, "note", fields.TypeText)
+	if _, err := f.C.ExecContext(f.Ctx, `INSERT INTO leads (id, tenant_id, seq, created_at, updated_at, attributes, reachable)
+		SELECT gen_random_uuid(), $1, 1000 + i, now(), now(), jsonb_build_object('note', md5(i::text)), '[]'
+		FROM generate_series(1, 50000) i`, f.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.svc.PreviewTimeout = time.Millisecond
+	var ors []segment.Rule
+	for _, s := range []string{"ab", "cd", "ef", "0a", "9f"} {
+		ors = append(ors, attr("note", "CONTAINS", s))
+	}
+	rule := segment.Rule{Or: ors}
+	_, err := f.svc.Preview(f.Ctx, f.C, "rule", &rule, 5)
+	wantErr(t, err, apperr.LimitExceeded, "rule")
+	f.svc.PreviewTimeout = 0 // the default budget is enough
+	if _, err := f.svc.Preview(f.Ctx, f.C, "rule", &rule, 5); err != nil {
+		t.Fatal(err)
+	}
+}
