@@ -16,7 +16,10 @@ import (
 	"github.com/scrmhq/scrm/ent/assignmentrule"
 	"github.com/scrmhq/scrm/ent/assignmenttarget"
 	"github.com/scrmhq/scrm/ent/auditlog"
+	"github.com/scrmhq/scrm/ent/broadcast"
+	"github.com/scrmhq/scrm/ent/channel"
 	"github.com/scrmhq/scrm/ent/deal"
+	"github.com/scrmhq/scrm/ent/delivery"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/ingestbatch"
@@ -107,7 +110,10 @@ func checkColumn(t, c string) error {
 			assignmentrule.Table:   assignmentrule.ValidColumn,
 			assignmenttarget.Table: assignmenttarget.ValidColumn,
 			auditlog.Table:         auditlog.ValidColumn,
+			broadcast.Table:        broadcast.ValidColumn,
+			channel.Table:          channel.ValidColumn,
 			deal.Table:             deal.ValidColumn,
+			delivery.Table:         delivery.ValidColumn,
 			fielddefinition.Table:  fielddefinition.ValidColumn,
 			followup.Table:         followup.ValidColumn,
 			ingestbatch.Table:      ingestbatch.ValidColumn,

@@ -10,6 +10,8 @@ import (
 	"github.com/scrmhq/scrm/ent/apikey"
 	"github.com/scrmhq/scrm/ent/assignmentrule"
 	"github.com/scrmhq/scrm/ent/assignmenttarget"
+	"github.com/scrmhq/scrm/ent/broadcast"
+	"github.com/scrmhq/scrm/ent/channel"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
@@ -430,6 +432,299 @@ func newAssignmentTargetPaginateArgs(rv map[string]any) *assignmenttargetPaginat
 	}
 	if v := rv[beforeField]; v != nil {
 		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *BroadcastQuery) CollectFields(ctx context.Context, satisfies ...string) (*BroadcastQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *BroadcastQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(broadcast.Columns))
+		selectedFields = []string{broadcast.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "segment":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&SegmentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, segmentImplementors)...); err != nil {
+				return err
+			}
+			_q.withSegment = query
+			if _, ok := fieldSeen[broadcast.FieldSegmentID]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldSegmentID)
+				fieldSeen[broadcast.FieldSegmentID] = struct{}{}
+			}
+
+		case "createdBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withCreatedBy = query
+			if _, ok := fieldSeen[broadcast.FieldCreatedByID]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldCreatedByID)
+				fieldSeen[broadcast.FieldCreatedByID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[broadcast.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldCreatedAt)
+				fieldSeen[broadcast.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[broadcast.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldUpdatedAt)
+				fieldSeen[broadcast.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[broadcast.FieldName]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldName)
+				fieldSeen[broadcast.FieldName] = struct{}{}
+			}
+		case "segmentID":
+			if _, ok := fieldSeen[broadcast.FieldSegmentID]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldSegmentID)
+				fieldSeen[broadcast.FieldSegmentID] = struct{}{}
+			}
+		case "channel":
+			if _, ok := fieldSeen[broadcast.FieldChannel]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldChannel)
+				fieldSeen[broadcast.FieldChannel] = struct{}{}
+			}
+		case "subject":
+			if _, ok := fieldSeen[broadcast.FieldSubject]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldSubject)
+				fieldSeen[broadcast.FieldSubject] = struct{}{}
+			}
+		case "template":
+			if _, ok := fieldSeen[broadcast.FieldTemplate]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldTemplate)
+				fieldSeen[broadcast.FieldTemplate] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[broadcast.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldStatus)
+				fieldSeen[broadcast.FieldStatus] = struct{}{}
+			}
+		case "scheduledAt":
+			if _, ok := fieldSeen[broadcast.FieldScheduledAt]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldScheduledAt)
+				fieldSeen[broadcast.FieldScheduledAt] = struct{}{}
+			}
+		case "startedAt":
+			if _, ok := fieldSeen[broadcast.FieldStartedAt]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldStartedAt)
+				fieldSeen[broadcast.FieldStartedAt] = struct{}{}
+			}
+		case "finishedAt":
+			if _, ok := fieldSeen[broadcast.FieldFinishedAt]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldFinishedAt)
+				fieldSeen[broadcast.FieldFinishedAt] = struct{}{}
+			}
+		case "ratePerSecond":
+			if _, ok := fieldSeen[broadcast.FieldRatePerSecond]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldRatePerSecond)
+				fieldSeen[broadcast.FieldRatePerSecond] = struct{}{}
+			}
+		case "cron":
+			if _, ok := fieldSeen[broadcast.FieldCron]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldCron)
+				fieldSeen[broadcast.FieldCron] = struct{}{}
+			}
+		case "error":
+			if _, ok := fieldSeen[broadcast.FieldError]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldError)
+				fieldSeen[broadcast.FieldError] = struct{}{}
+			}
+		case "createdByID":
+			if _, ok := fieldSeen[broadcast.FieldCreatedByID]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldCreatedByID)
+				fieldSeen[broadcast.FieldCreatedByID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type broadcastPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []BroadcastPaginateOption
+}
+
+func newBroadcastPaginateArgs(rv map[string]any) *broadcastPaginateArgs {
+	args := &broadcastPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &BroadcastOrder{Field: &BroadcastOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithBroadcastOrder(order))
+			}
+		case *BroadcastOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithBroadcastOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*BroadcastWhereInput); ok {
+		args.opts = append(args.opts, WithBroadcastFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ChannelQuery) CollectFields(ctx context.Context, satisfies ...string) (*ChannelQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ChannelQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(channel.Columns))
+		selectedFields = []string{channel.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[channel.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, channel.FieldCreatedAt)
+				fieldSeen[channel.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[channel.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, channel.FieldUpdatedAt)
+				fieldSeen[channel.FieldUpdatedAt] = struct{}{}
+			}
+		case "key":
+			if _, ok := fieldSeen[channel.FieldKey]; !ok {
+				selectedFields = append(selectedFields, channel.FieldKey)
+				fieldSeen[channel.FieldKey] = struct{}{}
+			}
+		case "enabled":
+			if _, ok := fieldSeen[channel.FieldEnabled]; !ok {
+				selectedFields = append(selectedFields, channel.FieldEnabled)
+				fieldSeen[channel.FieldEnabled] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type channelPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ChannelPaginateOption
+}
+
+func newChannelPaginateArgs(rv map[string]any) *channelPaginateArgs {
+	args := &channelPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ChannelOrder{Field: &ChannelOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithChannelOrder(order))
+			}
+		case *ChannelOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithChannelOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ChannelWhereInput); ok {
+		args.opts = append(args.opts, WithChannelFilter(v.Filter))
 	}
 	return args
 }

@@ -52,6 +52,22 @@ func (_m *AssignmentTarget) User(ctx context.Context) (*User, error) {
 	return result, err
 }
 
+func (_m *Broadcast) Segment(ctx context.Context) (*Segment, error) {
+	result, err := _m.Edges.SegmentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QuerySegment().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Broadcast) CreatedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.CreatedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCreatedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Deal) Lead(ctx context.Context) (*Lead, error) {
 	result, err := _m.Edges.LeadOrErr()
 	if IsNotLoaded(err) {

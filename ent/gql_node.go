@@ -13,6 +13,8 @@ import (
 	"github.com/scrmhq/scrm/ent/apikey"
 	"github.com/scrmhq/scrm/ent/assignmentrule"
 	"github.com/scrmhq/scrm/ent/assignmenttarget"
+	"github.com/scrmhq/scrm/ent/broadcast"
+	"github.com/scrmhq/scrm/ent/channel"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
@@ -57,6 +59,16 @@ var assignmenttargetImplementors = []string{"AssignmentTarget", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*AssignmentTarget) IsNode() {}
+
+var broadcastImplementors = []string{"Broadcast", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Broadcast) IsNode() {}
+
+var channelImplementors = []string{"Channel", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Channel) IsNode() {}
 
 var dealImplementors = []string{"Deal", "Node"}
 
@@ -249,6 +261,24 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(assignmenttarget.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, assignmenttargetImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case broadcast.Table:
+		query := c.Broadcast.Query().
+			Where(broadcast.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, broadcastImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case channel.Table:
+		query := c.Channel.Query().
+			Where(channel.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, channelImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -560,6 +590,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.AssignmentTarget.Query().
 			Where(assignmenttarget.IDIn(ids...))
 		query, err := query.CollectFields(ctx, assignmenttargetImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case broadcast.Table:
+		query := c.Broadcast.Query().
+			Where(broadcast.IDIn(ids...))
+		query, err := query.CollectFields(ctx, broadcastImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case channel.Table:
+		query := c.Channel.Query().
+			Where(channel.IDIn(ids...))
+		query, err := query.CollectFields(ctx, channelImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -22,8 +22,14 @@ type Tx struct {
 	AssignmentTarget *AssignmentTargetClient
 	// AuditLog is the client for interacting with the AuditLog builders.
 	AuditLog *AuditLogClient
+	// Broadcast is the client for interacting with the Broadcast builders.
+	Broadcast *BroadcastClient
+	// Channel is the client for interacting with the Channel builders.
+	Channel *ChannelClient
 	// Deal is the client for interacting with the Deal builders.
 	Deal *DealClient
+	// Delivery is the client for interacting with the Delivery builders.
+	Delivery *DeliveryClient
 	// FieldDefinition is the client for interacting with the FieldDefinition builders.
 	FieldDefinition *FieldDefinitionClient
 	// FollowUp is the client for interacting with the FollowUp builders.
@@ -211,7 +217,10 @@ func (tx *Tx) init() {
 	tx.AssignmentRule = NewAssignmentRuleClient(tx.config)
 	tx.AssignmentTarget = NewAssignmentTargetClient(tx.config)
 	tx.AuditLog = NewAuditLogClient(tx.config)
+	tx.Broadcast = NewBroadcastClient(tx.config)
+	tx.Channel = NewChannelClient(tx.config)
 	tx.Deal = NewDealClient(tx.config)
+	tx.Delivery = NewDeliveryClient(tx.config)
 	tx.FieldDefinition = NewFieldDefinitionClient(tx.config)
 	tx.FollowUp = NewFollowUpClient(tx.config)
 	tx.IngestBatch = NewIngestBatchClient(tx.config)

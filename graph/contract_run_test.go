@@ -3,7 +3,12 @@ package graph_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +17,7 @@ import (
 
 	"github.com/scrmhq/scrm/internal/apitest"
 	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/plugins/webhook"
 )
 
 // contractRun is one contract operation sent as written, with variables, and
@@ -27,6 +33,38 @@ type scenario struct {
 	token string
 	ids   map[string]string
 	leads []string
+	hook  *hookReceiver
+}
+
+const contractHookSecret = "contract-webhook-secret-01"
+
+// hookReceiver is a webhook endpoint on loopback: it counts the messages
+// whose signature verifies.
+type hookReceiver struct {
+	mu  sync.Mutex
+	ok  int
+	srv *httptest.Server
+}
+
+func newHookReceiver() *hookReceiver {
+	h := &hookReceiver{}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if webhook.Verify(contractHookSecret, r.Header, body, time.Now(), 5*time.Minute) != nil {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		h.mu.Lock()
+		h.ok++
+		h.mu.Unlock()
+	}))
+	return h
+}
+
+func (h *hookReceiver) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.ok
 }
 
 // contractRuns must cover every contract operation that validates; the test
@@ -518,6 +556,75 @@ var contractRuns = map[string]contractRun{
 						t.Errorf("lead %s on both pages", e.Node.ID)
 					}
 				}
+			}
+		},
+	},
+	"ConfigureChannel": {
+		vars: func(s *scenario) map[string]any {
+			s.hook = newHookReceiver()
+			return map[string]any{"key": "webhook", "config": map[string]any{"url": s.hook.srv.URL, "secret": contractHookSecret}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			if dig(d, "configureChannel", "key") != "webhook" || dig(d, "configureChannel", "enabled") != true {
+				t.Errorf("configureChannel = %v", d)
+			}
+			var stored string
+			if err := s.api.DB.DB.QueryRow(`SELECT config::text || encode(secrets, 'escape') FROM channels`).Scan(&stored); err != nil ||
+				strings.Contains(stored, contractHookSecret) {
+				t.Errorf("the secret is stored in clear (%v)", err)
+			}
+		},
+	},
+	"CreateBroadcast": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"input": map[string]any{"name": "双十二预热", "segmentID": s.ids["segment"], "channel": "webhook",
+				"template": "{{.name}}，您好", "frequencyCap": map[string]any{"max": 3, "days": 7}, "ratePerSecond": 100}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			s.ids["broadcast"], _ = dig(d, "createBroadcast", "id").(string)
+			if dig(d, "createBroadcast", "scheduledAt") == nil || !slices.Contains([]any{"SCHEDULED", "PLANNING", "SENDING", "DONE"}, dig(d, "createBroadcast", "status")) {
+				t.Errorf("createBroadcast = %v", d)
+			}
+		},
+	},
+	"CancelBroadcast": {
+		vars: func(s *scenario) map[string]any {
+			var out struct{ CreateBroadcast struct{ ID string } }
+			s.api.MustDo(s.token, `mutation($s:ID!){ createBroadcast(input:{name:"later", segmentID:$s, channel:"webhook", template:"x", scheduledAt:"2099-01-01T00:00:00Z"}){ id } }`,
+				map[string]any{"s": s.ids["segment"]}, &out)
+			s.ids["later"] = out.CreateBroadcast.ID
+			return map[string]any{"id": out.CreateBroadcast.ID}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			if dig(d, "cancelBroadcast", "id") != s.ids["later"] || dig(d, "cancelBroadcast", "status") != "CANCELLED" {
+				t.Errorf("cancelBroadcast = %v", d)
+			}
+		},
+	},
+	"Broadcast": {
+		vars: func(s *scenario) map[string]any {
+			id, _ := gid.Decode(s.ids["broadcast"])
+			for range 300 {
+				var status string
+				if err := s.api.DB.DB.QueryRow(`SELECT status FROM broadcasts WHERE id = $1`, id).Scan(&status); err == nil && status == "DONE" {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			return map[string]any{"id": s.ids["broadcast"]}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			defer s.hook.srv.Close()
+			n := d["node"].(map[string]any)
+			st := n["stats"].(map[string]any)
+			members := float64(segmentContractCount(t, s))
+			got := s.hook.count()
+			if n["status"] != "DONE" || n["startedAt"] == nil || n["finishedAt"] == nil || st["targeted"] != members {
+				t.Errorf("broadcast = %v, want DONE targeting %v", n, members)
+			}
+			suppressed := st["suppressedDnd"].(float64) + st["suppressedBlacklist"].(float64) + st["suppressedCap"].(float64) + st["unreachable"].(float64)
+			if st["sent"] != float64(got) || st["delivered"] != float64(got) || float64(got)+suppressed != members || got == 0 {
+				t.Errorf("stats %v, the receiver got %d", st, got)
 			}
 		},
 	},

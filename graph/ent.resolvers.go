@@ -34,6 +34,18 @@ func (r *queryResolver) AssignmentRules(ctx context.Context) ([]*ent.AssignmentR
 	return r.db(ctx).AssignmentRule.Query().Order(ent.Asc("priority"), ent.Asc("name")).All(ctx)
 }
 
+// Broadcasts is the resolver for the broadcasts field.
+func (r *queryResolver) Broadcasts(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.BroadcastOrder, where *ent.BroadcastWhereInput) (*ent.BroadcastConnection, error) {
+	first, last = pageSize(first, last)
+	return r.db(ctx).Broadcast.Query().Paginate(ctx, after, first, before, last,
+		ent.WithBroadcastOrder(orderBy), ent.WithBroadcastFilter(where.Filter))
+}
+
+// Channels is the resolver for the channels field.
+func (r *queryResolver) Channels(ctx context.Context) ([]*ent.Channel, error) {
+	return r.db(ctx).Channel.Query().Order(ent.Asc("key")).All(ctx)
+}
+
 // LostReasons is the resolver for the lostReasons field.
 func (r *queryResolver) LostReasons(ctx context.Context) ([]*ent.LostReason, error) {
 	return r.db(ctx).LostReason.Query().Order(ent.Asc("position")).All(ctx)
@@ -93,6 +105,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[uuid.UUI
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+// Broadcast returns generated.BroadcastResolver implementation.
+func (r *Resolver) Broadcast() generated.BroadcastResolver { return &broadcastResolver{r} }
+
 // Lead returns generated.LeadResolver implementation.
 func (r *Resolver) Lead() generated.LeadResolver { return &leadResolver{r} }
 
@@ -117,6 +132,7 @@ func (r *Resolver) LeadWhereInput() generated.LeadWhereInputResolver {
 }
 
 type (
+	broadcastResolver      struct{ *Resolver }
 	leadResolver           struct{ *Resolver }
 	pipelineResolver       struct{ *Resolver }
 	queryResolver          struct{ *Resolver }

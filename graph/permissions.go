@@ -56,6 +56,8 @@ var RootPermissions = map[string]Permission{
 	"Query.tierThresholds":   {"rule", "read"},
 	"Query.overdueFollowUps": {"lead.followup", "read"}, // another rep's list needs lead.assign too
 	"Query.segments":         {"segment", "read"},
+	"Query.broadcasts":       {"broadcast", "read"},
+	"Query.channels":         {"channel", "read"},
 	"Query.previewSegment":   {"segment", "read"},
 
 	"Mutation.ingestLeads":           {"lead", "write"},
@@ -65,10 +67,13 @@ var RootPermissions = map[string]Permission{
 	"Mutation.trackEvents":           {"lead", "write"},
 	"Mutation.markNotificationsRead": Authenticated,
 
-	"Mutation.createSegment":  {"segment", "write"},
-	"Mutation.updateSegment":  {"segment", "write"},
-	"Mutation.refreshSegment": {"segment", "write"},
-	"Mutation.deleteSegment":  {"segment", "delete"},
+	"Mutation.configureChannel": {"channel", "write"},
+	"Mutation.createBroadcast":  {"broadcast", "write"},
+	"Mutation.cancelBroadcast":  {"broadcast", "write"},
+	"Mutation.createSegment":    {"segment", "write"},
+	"Mutation.updateSegment":    {"segment", "write"},
+	"Mutation.refreshSegment":   {"segment", "write"},
+	"Mutation.deleteSegment":    {"segment", "delete"},
 
 	"Mutation.createFieldDefinition":    {"field", "write"},
 	"Mutation.updateFieldDefinition":    {"field", "write"},

@@ -12,6 +12,7 @@ import (
 	"github.com/scrmhq/scrm/internal/assign"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
+	"github.com/scrmhq/scrm/internal/broadcast"
 	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/gid"
@@ -42,6 +43,8 @@ type Resolver struct {
 	Distribution DistributionQueue
 	// Segments previews, saves and reads segments.
 	Segmenter *segment.Service
+	// Broadcaster configures channels and schedules broadcasts.
+	Broadcaster *broadcast.Service
 	// Log reports background work that could not be queued.
 	Log *slog.Logger
 }
@@ -72,7 +75,7 @@ func init() {
 		{gid.Partner, "partners"}, {gid.Lead, "leads"}, {gid.APIKey, "api_keys"}, {gid.Pool, "pools"},
 		{gid.Pipeline, "pipelines"}, {gid.Stage, "stages"}, {gid.TagGroup, "tag_groups"}, {gid.Tag, "tags"},
 		{gid.FieldDefinition, "field_definitions"}, {gid.StageChange, "stage_changes"}, {gid.LostReason, "lost_reasons"},
-		{gid.Segment, "segments"},
+		{gid.Segment, "segments"}, {gid.Broadcast, "broadcasts"}, {gid.Channel, "channels"},
 	} {
 		nodeTables[t.typ] = t.table
 	}

@@ -93,7 +93,9 @@ func TestSegmentLifecycleThroughTheAPI(t *testing.T) {
 	api := apitest.New(t)
 	created, token := api.Workspace("seglife")
 	seedLeads(t, api, created, 4)
-	var tags struct{ CreateTagGroup struct{ Tags []struct{ ID string } } }
+	var tags struct {
+		CreateTagGroup struct{ Tags []struct{ ID string } }
+	}
 	api.MustDo(token, `mutation { createTagGroup(input:{name:"g", tags:["a"]}){ tags { id } } }`, nil, &tags)
 	tag := tags.CreateTagGroup.Tags[0].ID
 

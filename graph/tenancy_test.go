@@ -87,7 +87,13 @@ var crossTenantCases = map[string]crossCase{
 	"Mutation.deleteScoringRule":    {query: `mutation($id:ID!){ deleteScoringRule(id:$id) }`, vars: aID("scoringRule"), mustErr: true},
 	"Mutation.setTierThresholds":    {query: `mutation { setTierThresholds(input:{a: 90, b: 60, c: 30}){ a } }`},
 
-	"Query.segments": {query: `{ segments { totalCount edges { node { id memberCount members { totalCount edges { node { id } } } } } } }`},
+	"Query.broadcasts":          {query: `{ broadcasts { totalCount edges { node { id stats { targeted } } } } }`},
+	"Mutation.configureChannel": {query: `mutation { configureChannel(key:"webhook", config:{url:"https://hooks.example.com/b", secret:"b-webhook-secret-0123"}) { id key config } }`},
+	"Mutation.createBroadcast": {query: `mutation($id:ID!){ createBroadcast(input:{name:"x", segmentID:$id, channel:"webhook", template:"x"}) { id } }`,
+		vars: aID("segment"), mustErr: true},
+	"Mutation.cancelBroadcast": {query: `mutation($id:ID!){ cancelBroadcast(id:$id) { id status } }`, vars: aID("broadcast"), mustErr: true},
+	"Query.channels":           {query: `{ channels { id key } }`},
+	"Query.segments":           {query: `{ segments { totalCount edges { node { id memberCount members { totalCount edges { node { id } } } } } } }`},
 	"Query.previewSegment": {query: `query($t:ID!, $s:ID!){ previewSegment(rule:{or:[{tag:{any:[$t]}}, {segment:$s}]}){ count sample { id } } }`,
 		vars: func(a map[string]string) map[string]any { return map[string]any{"t": a["tag"], "s": a["segment"]} }, mustErr: true},
 	"Mutation.createSegment":  {query: `mutation($id:ID!){ createSegment(input:{name:"x", rule:{segment:$id}}){ id } }`, vars: aID("segment"), mustErr: true},
@@ -177,6 +183,12 @@ func TestCrossTenant(t *testing.T) {
 	a["assignmentRule"] = first(c.AssignmentRule.Query().IDs(aCtx))
 	a["scoringRule"] = first(c.ScoringRule.Query().IDs(aCtx))
 	a["segment"] = first(c.Segment.Query().IDs(aCtx))
+	// A scheduled broadcast of A's, to a configured channel.
+	api.MustDo(aToken, `mutation { configureChannel(key:"webhook", config:{url:"https://hooks.example.com/a", secret:"a-webhook-secret-0123"}) { id } }`, nil, nil)
+	var bc struct{ CreateBroadcast struct{ ID string } }
+	api.MustDo(aToken, `mutation($s:ID!){ createBroadcast(input:{name:"a", segmentID:$s, channel:"webhook", template:"hi", scheduledAt:"2099-01-01T00:00:00Z"}) { id } }`,
+		map[string]any{"s": a["segment"]}, &bc)
+	a["broadcast"] = bc.CreateBroadcast.ID
 
 	// Every id A owns, to make sure none shows up in any of B's responses.
 	var aIDs []string

@@ -19,6 +19,7 @@ import (
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/platform"
+	"github.com/scrmhq/scrm/internal/secretbox"
 	"github.com/scrmhq/scrm/internal/tenant"
 )
 
@@ -38,8 +39,10 @@ type Deps struct {
 	Redis  redis.UniversalClient // optional: live notification publishing
 	Queue  Queue
 	Fields *fielddefs.Service
-	Clock  platform.Clock
-	Log    *slog.Logger
+	// Box opens channel secrets (broadcast sending).
+	Box   *secretbox.Box
+	Clock platform.Clock
+	Log   *slog.Logger
 }
 
 // Handlers implements the task handlers.
@@ -62,6 +65,9 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	mux.HandleFunc(TypeScoringWorkspace, h.HandleScoringWorkspace)
 	mux.HandleFunc(TypeSegmentCompute, h.HandleSegmentCompute)
 	mux.HandleFunc(TypeSegmentsRefreshDue, h.HandleSegmentsRefreshDue)
+	mux.HandleFunc(TypeBroadcastPlan, h.HandleBroadcastPlan)
+	mux.HandleFunc(TypeBroadcastSend, h.HandleBroadcastSend)
+	mux.HandleFunc(TypeBroadcastsResume, h.HandleBroadcastsResume)
 }
 
 // Periodic is one entry of the schedule.
@@ -82,6 +88,7 @@ func Schedule() []Periodic {
 		{Spec: "@every 1h", Task: asynq.NewTask(TypePurgeIngestBatches, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
 		{Spec: "@every 1h", Task: asynq.NewTask(TypePoolsRecycle, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
 		// 19:00 UTC is 03:00 in China, the quietest hour of most workspaces.
+		{Spec: "@every 1m", Task: asynq.NewTask(TypeBroadcastsResume, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second)}},
 		{Spec: "@every 1m", Task: asynq.NewTask(TypeSegmentsRefreshDue, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second), asynq.Queue("low")}},
 		{Spec: "0 19 * * *", Task: asynq.NewTask(TypeScoringNightly, nil), Opts: []asynq.Option{asynq.Unique(23 * time.Hour), asynq.Queue("low")}},
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/scrmhq/scrm/internal/demo"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/platform"
+	"github.com/scrmhq/scrm/internal/secretbox"
 	"github.com/scrmhq/scrm/internal/server"
 	"github.com/scrmhq/scrm/jobs"
 )
@@ -71,6 +72,10 @@ func runServe(ctx context.Context, args []string) error {
 		printDemoLogin(e.cfg.Addr)
 	}
 
+	box, err := secretbox.New(e.cfg.Secret)
+	if err != nil {
+		return err
+	}
 	clock := platform.SystemClock{}
 	queue := asynq.NewClient(redisOpt)
 	defer queue.Close()
@@ -90,6 +95,7 @@ func runServe(ctx context.Context, args []string) error {
 			Fields: fields,
 			Authz:  az,
 			Queue:  jobs.Queue{Client: queue},
+			Box:    box,
 		})
 		srv := &http.Server{Addr: e.cfg.Addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 		g.Go(func() error {
@@ -110,7 +116,7 @@ func runServe(ctx context.Context, args []string) error {
 	if want["worker"] {
 		worker := jobs.NewServer(redisOpt, e.log, concurrency)
 		mux := asynq.NewServeMux()
-		jobs.Register(mux, jobs.Deps{Client: e.client, DB: e.db, Redis: rdb, Queue: jobs.Queue{Client: queue}, Fields: fields, Clock: clock, Log: e.log})
+		jobs.Register(mux, jobs.Deps{Client: e.client, DB: e.db, Redis: rdb, Queue: jobs.Queue{Client: queue}, Fields: fields, Box: box, Clock: clock, Log: e.log})
 		if err := worker.Start(mux); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}

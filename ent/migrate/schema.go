@@ -139,6 +139,87 @@ var (
 			},
 		},
 	}
+	// BroadcastsColumns holds the columns for the "broadcasts" table.
+	BroadcastsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "channel", Type: field.TypeString, Size: 50},
+		{Name: "subject", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "template", Type: field.TypeString, Size: 2147483647},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"SCHEDULED", "PLANNING", "SENDING", "PAUSED", "DONE", "CANCELLED", "FAILED"}, Default: "SCHEDULED"},
+		{Name: "scheduled_at", Type: field.TypeTime},
+		{Name: "started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "cap_max", Type: field.TypeInt, Nullable: true},
+		{Name: "cap_days", Type: field.TypeInt, Nullable: true},
+		{Name: "quiet_start", Type: field.TypeString, Nullable: true},
+		{Name: "quiet_end", Type: field.TypeString, Nullable: true},
+		{Name: "quiet_timezone", Type: field.TypeString, Nullable: true},
+		{Name: "rate_per_second", Type: field.TypeInt, Default: 50},
+		{Name: "cron", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "error", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "segment_id", Type: field.TypeUUID},
+		{Name: "created_by_id", Type: field.TypeUUID, Nullable: true},
+	}
+	// BroadcastsTable holds the schema information for the "broadcasts" table.
+	BroadcastsTable = &schema.Table{
+		Name:       "broadcasts",
+		Columns:    BroadcastsColumns,
+		PrimaryKey: []*schema.Column{BroadcastsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "broadcasts_segments_segment",
+				Columns:    []*schema.Column{BroadcastsColumns[20]},
+				RefColumns: []*schema.Column{SegmentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "broadcasts_users_created_by",
+				Columns:    []*schema.Column{BroadcastsColumns[21]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "broadcast_tenant_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{BroadcastsColumns[1], BroadcastsColumns[8]},
+			},
+			{
+				Name:    "broadcast_tenant_id_segment_id",
+				Unique:  false,
+				Columns: []*schema.Column{BroadcastsColumns[1], BroadcastsColumns[20]},
+			},
+		},
+	}
+	// ChannelsColumns holds the columns for the "channels" table.
+	ChannelsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "key", Type: field.TypeString, Size: 50},
+		{Name: "enabled", Type: field.TypeBool, Default: true},
+		{Name: "config", Type: field.TypeJSON},
+		{Name: "secrets", Type: field.TypeBytes, Nullable: true},
+	}
+	// ChannelsTable holds the schema information for the "channels" table.
+	ChannelsTable = &schema.Table{
+		Name:       "channels",
+		Columns:    ChannelsColumns,
+		PrimaryKey: []*schema.Column{ChannelsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "channel_tenant_id_key",
+				Unique:  true,
+				Columns: []*schema.Column{ChannelsColumns[1], ChannelsColumns[4]},
+			},
+		},
+	}
 	// DealsColumns holds the columns for the "deals" table.
 	DealsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -187,6 +268,64 @@ var (
 				Name:    "deal_tenant_id_closed_at",
 				Unique:  false,
 				Columns: []*schema.Column{DealsColumns[1], DealsColumns[6]},
+			},
+		},
+	}
+	// DeliveriesColumns holds the columns for the "deliveries" table.
+	DeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "SUPPRESSED_DND", "SUPPRESSED_BLACKLIST", "SUPPRESSED_CAP", "UNREACHABLE", "SENDING", "SENT", "DELIVERED", "FAILED", "REPLIED"}, Default: "PENDING"},
+		{Name: "provider_message_id", Type: field.TypeString, Nullable: true},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "claimed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
+		{Name: "delivered_at", Type: field.TypeTime, Nullable: true},
+		{Name: "replied_at", Type: field.TypeTime, Nullable: true},
+		{Name: "reply", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "error", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "broadcast_id", Type: field.TypeUUID},
+		{Name: "lead_id", Type: field.TypeUUID},
+	}
+	// DeliveriesTable holds the schema information for the "deliveries" table.
+	DeliveriesTable = &schema.Table{
+		Name:       "deliveries",
+		Columns:    DeliveriesColumns,
+		PrimaryKey: []*schema.Column{DeliveriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "deliveries_broadcasts_deliveries",
+				Columns:    []*schema.Column{DeliveriesColumns[11]},
+				RefColumns: []*schema.Column{BroadcastsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "deliveries_leads_lead",
+				Columns:    []*schema.Column{DeliveriesColumns[12]},
+				RefColumns: []*schema.Column{LeadsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "delivery_broadcast_id_lead_id",
+				Unique:  true,
+				Columns: []*schema.Column{DeliveriesColumns[11], DeliveriesColumns[12]},
+			},
+			{
+				Name:    "delivery_broadcast_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveriesColumns[11], DeliveriesColumns[2]},
+			},
+			{
+				Name:    "delivery_tenant_id_lead_id_sent_at",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveriesColumns[1], DeliveriesColumns[12], DeliveriesColumns[6]},
+			},
+			{
+				Name:    "delivery_tenant_id_provider_message_id",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveriesColumns[1], DeliveriesColumns[3]},
 			},
 		},
 	}
@@ -1363,7 +1502,10 @@ var (
 		AssignmentRulesTable,
 		AssignmentTargetsTable,
 		AuditLogsTable,
+		BroadcastsTable,
+		ChannelsTable,
 		DealsTable,
+		DeliveriesTable,
 		FieldDefinitionsTable,
 		FollowUpsTable,
 		IngestBatchesTable,
@@ -1403,8 +1545,12 @@ func init() {
 	AssignmentRulesTable.ForeignKeys[0].RefTable = PoolsTable
 	AssignmentTargetsTable.ForeignKeys[0].RefTable = AssignmentRulesTable
 	AssignmentTargetsTable.ForeignKeys[1].RefTable = UsersTable
+	BroadcastsTable.ForeignKeys[0].RefTable = SegmentsTable
+	BroadcastsTable.ForeignKeys[1].RefTable = UsersTable
 	DealsTable.ForeignKeys[0].RefTable = UsersTable
 	DealsTable.ForeignKeys[1].RefTable = LeadsTable
+	DeliveriesTable.ForeignKeys[0].RefTable = BroadcastsTable
+	DeliveriesTable.ForeignKeys[1].RefTable = LeadsTable
 	FollowUpsTable.ForeignKeys[0].RefTable = UsersTable
 	FollowUpsTable.ForeignKeys[1].RefTable = LeadsTable
 	LeadsTable.ForeignKeys[0].RefTable = UsersTable

@@ -11,7 +11,10 @@ import (
 	"github.com/scrmhq/scrm/ent/assignmentrule"
 	"github.com/scrmhq/scrm/ent/assignmenttarget"
 	"github.com/scrmhq/scrm/ent/auditlog"
+	"github.com/scrmhq/scrm/ent/broadcast"
+	"github.com/scrmhq/scrm/ent/channel"
 	"github.com/scrmhq/scrm/ent/deal"
+	"github.com/scrmhq/scrm/ent/delivery"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/ingestbatch"
@@ -241,6 +244,168 @@ func init() {
 	auditlogDescID := auditlogMixinFields0[0].Descriptor()
 	// auditlog.DefaultID holds the default value on creation for the id field.
 	auditlog.DefaultID = auditlogDescID.Default.(func() uuid.UUID)
+	broadcastMixin := schema.Broadcast{}.Mixin()
+	broadcast.Policy = privacy.NewPolicies(broadcastMixin[1], schema.Broadcast{})
+	broadcast.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := broadcast.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	broadcastMixinHooks1 := broadcastMixin[1].Hooks()
+
+	broadcast.Hooks[1] = broadcastMixinHooks1[0]
+	broadcastMixinInters1 := broadcastMixin[1].Interceptors()
+	broadcast.Interceptors[0] = broadcastMixinInters1[0]
+	broadcastMixinFields0 := broadcastMixin[0].Fields()
+	_ = broadcastMixinFields0
+	broadcastMixinFields2 := broadcastMixin[2].Fields()
+	_ = broadcastMixinFields2
+	broadcastFields := schema.Broadcast{}.Fields()
+	_ = broadcastFields
+	// broadcastDescCreatedAt is the schema descriptor for created_at field.
+	broadcastDescCreatedAt := broadcastMixinFields2[0].Descriptor()
+	// broadcast.DefaultCreatedAt holds the default value on creation for the created_at field.
+	broadcast.DefaultCreatedAt = broadcastDescCreatedAt.Default.(func() time.Time)
+	// broadcastDescUpdatedAt is the schema descriptor for updated_at field.
+	broadcastDescUpdatedAt := broadcastMixinFields2[1].Descriptor()
+	// broadcast.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	broadcast.DefaultUpdatedAt = broadcastDescUpdatedAt.Default.(func() time.Time)
+	// broadcast.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	broadcast.UpdateDefaultUpdatedAt = broadcastDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// broadcastDescName is the schema descriptor for name field.
+	broadcastDescName := broadcastFields[0].Descriptor()
+	// broadcast.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	broadcast.NameValidator = func() func(string) error {
+		validators := broadcastDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// broadcastDescChannel is the schema descriptor for channel field.
+	broadcastDescChannel := broadcastFields[2].Descriptor()
+	// broadcast.ChannelValidator is a validator for the "channel" field. It is called by the builders before save.
+	broadcast.ChannelValidator = func() func(string) error {
+		validators := broadcastDescChannel.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(channel string) error {
+			for _, fn := range fns {
+				if err := fn(channel); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// broadcastDescSubject is the schema descriptor for subject field.
+	broadcastDescSubject := broadcastFields[3].Descriptor()
+	// broadcast.DefaultSubject holds the default value on creation for the subject field.
+	broadcast.DefaultSubject = broadcastDescSubject.Default.(string)
+	// broadcast.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	broadcast.SubjectValidator = broadcastDescSubject.Validators[0].(func(string) error)
+	// broadcastDescCapMax is the schema descriptor for cap_max field.
+	broadcastDescCapMax := broadcastFields[9].Descriptor()
+	// broadcast.CapMaxValidator is a validator for the "cap_max" field. It is called by the builders before save.
+	broadcast.CapMaxValidator = broadcastDescCapMax.Validators[0].(func(int) error)
+	// broadcastDescCapDays is the schema descriptor for cap_days field.
+	broadcastDescCapDays := broadcastFields[10].Descriptor()
+	// broadcast.CapDaysValidator is a validator for the "cap_days" field. It is called by the builders before save.
+	broadcast.CapDaysValidator = broadcastDescCapDays.Validators[0].(func(int) error)
+	// broadcastDescRatePerSecond is the schema descriptor for rate_per_second field.
+	broadcastDescRatePerSecond := broadcastFields[14].Descriptor()
+	// broadcast.DefaultRatePerSecond holds the default value on creation for the rate_per_second field.
+	broadcast.DefaultRatePerSecond = broadcastDescRatePerSecond.Default.(int)
+	// broadcast.RatePerSecondValidator is a validator for the "rate_per_second" field. It is called by the builders before save.
+	broadcast.RatePerSecondValidator = broadcastDescRatePerSecond.Validators[0].(func(int) error)
+	// broadcastDescCron is the schema descriptor for cron field.
+	broadcastDescCron := broadcastFields[15].Descriptor()
+	// broadcast.DefaultCron holds the default value on creation for the cron field.
+	broadcast.DefaultCron = broadcastDescCron.Default.(string)
+	// broadcast.CronValidator is a validator for the "cron" field. It is called by the builders before save.
+	broadcast.CronValidator = broadcastDescCron.Validators[0].(func(string) error)
+	// broadcastDescError is the schema descriptor for error field.
+	broadcastDescError := broadcastFields[16].Descriptor()
+	// broadcast.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
+	broadcast.ErrorValidator = broadcastDescError.Validators[0].(func(string) error)
+	// broadcastDescID is the schema descriptor for id field.
+	broadcastDescID := broadcastMixinFields0[0].Descriptor()
+	// broadcast.DefaultID holds the default value on creation for the id field.
+	broadcast.DefaultID = broadcastDescID.Default.(func() uuid.UUID)
+	channelMixin := schema.Channel{}.Mixin()
+	channel.Policy = privacy.NewPolicies(channelMixin[1], schema.Channel{})
+	channel.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := channel.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	channelMixinHooks1 := channelMixin[1].Hooks()
+
+	channel.Hooks[1] = channelMixinHooks1[0]
+	channelMixinInters1 := channelMixin[1].Interceptors()
+	channel.Interceptors[0] = channelMixinInters1[0]
+	channelMixinFields0 := channelMixin[0].Fields()
+	_ = channelMixinFields0
+	channelMixinFields2 := channelMixin[2].Fields()
+	_ = channelMixinFields2
+	channelFields := schema.Channel{}.Fields()
+	_ = channelFields
+	// channelDescCreatedAt is the schema descriptor for created_at field.
+	channelDescCreatedAt := channelMixinFields2[0].Descriptor()
+	// channel.DefaultCreatedAt holds the default value on creation for the created_at field.
+	channel.DefaultCreatedAt = channelDescCreatedAt.Default.(func() time.Time)
+	// channelDescUpdatedAt is the schema descriptor for updated_at field.
+	channelDescUpdatedAt := channelMixinFields2[1].Descriptor()
+	// channel.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	channel.DefaultUpdatedAt = channelDescUpdatedAt.Default.(func() time.Time)
+	// channel.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	channel.UpdateDefaultUpdatedAt = channelDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// channelDescKey is the schema descriptor for key field.
+	channelDescKey := channelFields[0].Descriptor()
+	// channel.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	channel.KeyValidator = func() func(string) error {
+		validators := channelDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// channelDescEnabled is the schema descriptor for enabled field.
+	channelDescEnabled := channelFields[1].Descriptor()
+	// channel.DefaultEnabled holds the default value on creation for the enabled field.
+	channel.DefaultEnabled = channelDescEnabled.Default.(bool)
+	// channelDescConfig is the schema descriptor for config field.
+	channelDescConfig := channelFields[2].Descriptor()
+	// channel.DefaultConfig holds the default value on creation for the config field.
+	channel.DefaultConfig = channelDescConfig.Default.(map[string]interface{})
+	// channelDescID is the schema descriptor for id field.
+	channelDescID := channelMixinFields0[0].Descriptor()
+	// channel.DefaultID holds the default value on creation for the id field.
+	channel.DefaultID = channelDescID.Default.(func() uuid.UUID)
 	dealMixin := schema.Deal{}.Mixin()
 	deal.Policy = privacy.NewPolicies(dealMixin[1], schema.Deal{})
 	deal.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -286,6 +451,41 @@ func init() {
 	dealDescID := dealMixinFields0[0].Descriptor()
 	// deal.DefaultID holds the default value on creation for the id field.
 	deal.DefaultID = dealDescID.Default.(func() uuid.UUID)
+	deliveryMixin := schema.Delivery{}.Mixin()
+	delivery.Policy = privacy.NewPolicies(deliveryMixin[1], schema.Delivery{})
+	delivery.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := delivery.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	deliveryMixinHooks1 := deliveryMixin[1].Hooks()
+
+	delivery.Hooks[1] = deliveryMixinHooks1[0]
+	deliveryMixinInters1 := deliveryMixin[1].Interceptors()
+	delivery.Interceptors[0] = deliveryMixinInters1[0]
+	deliveryMixinFields0 := deliveryMixin[0].Fields()
+	_ = deliveryMixinFields0
+	deliveryFields := schema.Delivery{}.Fields()
+	_ = deliveryFields
+	// deliveryDescAttempts is the schema descriptor for attempts field.
+	deliveryDescAttempts := deliveryFields[4].Descriptor()
+	// delivery.DefaultAttempts holds the default value on creation for the attempts field.
+	delivery.DefaultAttempts = deliveryDescAttempts.Default.(int)
+	// deliveryDescReply is the schema descriptor for reply field.
+	deliveryDescReply := deliveryFields[9].Descriptor()
+	// delivery.ReplyValidator is a validator for the "reply" field. It is called by the builders before save.
+	delivery.ReplyValidator = deliveryDescReply.Validators[0].(func(string) error)
+	// deliveryDescError is the schema descriptor for error field.
+	deliveryDescError := deliveryFields[10].Descriptor()
+	// delivery.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
+	delivery.ErrorValidator = deliveryDescError.Validators[0].(func(string) error)
+	// deliveryDescID is the schema descriptor for id field.
+	deliveryDescID := deliveryMixinFields0[0].Descriptor()
+	// delivery.DefaultID holds the default value on creation for the id field.
+	delivery.DefaultID = deliveryDescID.Default.(func() uuid.UUID)
 	fielddefinitionMixin := schema.FieldDefinition{}.Mixin()
 	fielddefinition.Policy = privacy.NewPolicies(fielddefinitionMixin[1], schema.FieldDefinition{})
 	fielddefinition.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -44,6 +44,22 @@ type AttributePredicateInput struct {
 	Value any       `json:"value,omitempty"`
 }
 
+type BroadcastStats struct {
+	// Members of the segment snapshot (one delivery row each).
+	Targeted            int `json:"targeted"`
+	SuppressedDnd       int `json:"suppressedDnd"`
+	SuppressedBlacklist int `json:"suppressedBlacklist"`
+	SuppressedCap       int `json:"suppressedCap"`
+	Unreachable         int `json:"unreachable"`
+	// Waiting to be sent.
+	Pending int `json:"pending"`
+	// Handed to the channel (delivered, failed after sending and replied included).
+	Sent      int `json:"sent"`
+	Delivered int `json:"delivered"`
+	Failed    int `json:"failed"`
+	Replied   int `json:"replied"`
+}
+
 type ClaimLeadsPayload struct {
 	Claimed  []*ent.Lead    `json:"claimed"`
 	Failures []*LeadFailure `json:"failures"`
@@ -76,6 +92,22 @@ type CreateAssignmentRuleInput struct {
 	// Where leads go when no target is eligible; default: they stay in their pool.
 	FallbackPoolID *uuid.UUID `json:"fallbackPoolID,omitempty"`
 	Enabled        *bool      `json:"enabled,omitempty"`
+}
+
+type CreateBroadcastInput struct {
+	Name      string    `json:"name"`
+	SegmentID uuid.UUID `json:"segmentID"`
+	// A configured channel: webhook, email, sms, wecom.
+	Channel string  `json:"channel"`
+	Subject *string `json:"subject,omitempty"`
+	// Go template over the lead: {{.name}}, {{.company}}, {{.attributes.city}} ...
+	Template string `json:"template"`
+	// When to start; null: now.
+	ScheduledAt  *time.Time         `json:"scheduledAt,omitempty"`
+	FrequencyCap *FrequencyCapInput `json:"frequencyCap,omitempty"`
+	QuietHours   *QuietHoursInput   `json:"quietHours,omitempty"`
+	// Messages per second (1 to 1000, default 50).
+	RatePerSecond *int `json:"ratePerSecond,omitempty"`
 }
 
 type CreateDealInput struct {
@@ -248,6 +280,17 @@ type FieldOptionInput struct {
 	Label string `json:"label"`
 }
 
+type FrequencyCap struct {
+	Max  int `json:"max"`
+	Days int `json:"days"`
+}
+
+// At most max messages per lead over days days, across the workspace's broadcasts.
+type FrequencyCapInput struct {
+	Max  int `json:"max"`
+	Days int `json:"days"`
+}
+
 type IngestLeadsInput struct {
 	// At most 5000 leads; the REST endpoint POST /v1/leads:ingest takes the same rows.
 	Leads []*LeadInput `json:"leads"`
@@ -320,6 +363,19 @@ type LoginPayload struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expiresAt"`
 	User      *ent.User `json:"user"`
+}
+
+type QuietHours struct {
+	Start    string `json:"start"`
+	End      string `json:"end"`
+	Timezone string `json:"timezone"`
+}
+
+// Nothing is sent from start to end (HH:MM, may cross midnight) in timezone (the workspace's by default).
+type QuietHoursInput struct {
+	Start    string  `json:"start"`
+	End      string  `json:"end"`
+	Timezone *string `json:"timezone,omitempty"`
 }
 
 type RecyclePoolsPayload struct {

@@ -19,6 +19,7 @@ import (
 	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/platform"
+	"github.com/scrmhq/scrm/internal/secretbox"
 	"github.com/scrmhq/scrm/internal/server"
 	"github.com/scrmhq/scrm/internal/testenv"
 	"github.com/scrmhq/scrm/internal/workspace"
@@ -70,9 +71,13 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 	queue := asynq.NewClient(opt)
 	t.Cleanup(func() { queue.Close() })
 	fd := fielddefs.New(db.Client, jobs.Queue{Client: queue})
+	box, err := secretbox.New(Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
 	worker := jobs.NewServer(opt, log, 2)
 	mux := asynq.NewServeMux()
-	jobs.Register(mux, jobs.Deps{Client: db.Client, DB: db.DB, Redis: rd.Client, Queue: jobs.Queue{Client: queue}, Fields: fd, Clock: clock, Log: log})
+	jobs.Register(mux, jobs.Deps{Client: db.Client, DB: db.DB, Redis: rd.Client, Queue: jobs.Queue{Client: queue}, Fields: fd, Box: box, Clock: clock, Log: log})
 	if err := worker.Start(mux); err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +89,7 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 		Fields:   fd,
 		Authz:    az,
 		Queue:    jobs.Queue{Client: queue},
+		Box:      box,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -27,6 +27,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/ent/segmentversion"
@@ -440,7 +441,7 @@ func noCycle(ctx context.Context, c *ent.Client, id uuid.UUID, refs []uuid.UUID)
 }
 
 // Delete removes a segment and its versions; a segment another one
-// references is refused with CONFLICT naming them.
+// references, or an unfinished broadcast sends to, is refused with CONFLICT.
 func (s *Service) Delete(ctx context.Context, c *ent.Client, id uuid.UUID) error {
 	if _, err := c.Segment.Get(ctx, id); err != nil {
 		return err
@@ -468,6 +469,15 @@ func (s *Service) Delete(ctx context.Context, c *ent.Client, id uuid.UUID) error
 	}
 	if len(users) > 0 {
 		return apperr.New(apperr.Conflict, "id", "segment is referenced by %s; change those first", strings.Join(users, ", "))
+	}
+	pending, err := c.Broadcast.Query().Where(broadcast.SegmentID(id),
+		broadcast.StatusIn(broadcast.StatusSCHEDULED, broadcast.StatusPLANNING, broadcast.StatusSENDING, broadcast.StatusPAUSED)).
+		Select(broadcast.FieldName).First(ctx)
+	if err == nil {
+		return apperr.New(apperr.Conflict, "id", "broadcast %q (%s) sends to this segment; cancel it first", pending.Name, pending.Status)
+	}
+	if !ent.IsNotFound(err) {
+		return err
 	}
 	return c.Segment.DeleteOneID(id).Exec(ctx)
 }

@@ -32,12 +32,14 @@ import (
 	"github.com/scrmhq/scrm/internal/assign"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
+	"github.com/scrmhq/scrm/internal/broadcast"
 	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/pool"
 	"github.com/scrmhq/scrm/internal/rules"
+	"github.com/scrmhq/scrm/internal/secretbox"
 	"github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/tenant"
 )
@@ -63,6 +65,8 @@ type Deps struct {
 	// Queue takes the background work of writes (assignment, scoring,
 	// notifications); nil queues nothing.
 	Queue Queue
+	// Box seals and opens channel secrets.
+	Box *secretbox.Box
 }
 
 // Queue is the background work the api role hands to workers (jobs.Queue).
@@ -71,6 +75,7 @@ type Queue interface {
 	events.Queue
 	graph.DistributionQueue
 	segment.Enqueuer
+	broadcast.Queue
 }
 
 // resolver builds the root resolver and the services it shares with the
@@ -83,10 +88,12 @@ func resolver(d Deps) *graph.Resolver {
 		rq graph.LeadsQueue
 		dq graph.DistributionQueue
 		sq segment.Enqueuer
+		bq broadcast.Queue
 	)
 	if d.Queue != nil {
-		lq, eq, rq, dq, sq = d.Queue, d.Queue, d.Queue, d.Queue, d.Queue
+		lq, eq, rq, dq, sq, bq = d.Queue, d.Queue, d.Queue, d.Queue, d.Queue, d.Queue
 	}
+	segments := &segment.Service{Client: d.Client, Fields: d.Fields, Now: d.Clock.Now, Queue: sq}
 	return &graph.Resolver{
 		Client: d.Client, Auth: d.Auth, Authz: d.Authz, Fields: d.Fields, Clock: d.Clock, Queue: rq,
 		Ingester:     &leads.Ingester{Client: d.Client, Fields: d.Fields, Queue: lq, Clock: d.Clock.Now, OnQueueError: onQueueErr},
@@ -94,7 +101,8 @@ func resolver(d Deps) *graph.Resolver {
 		Pools:        &pool.Service{Client: d.Client, Now: d.Clock.Now},
 		Assigner:     &assign.Engine{Client: d.Client, Now: d.Clock.Now, Match: rules.Matcher(d.Client, d.Clock.Now)},
 		Distribution: dq,
-		Segmenter:    &segment.Service{Client: d.Client, Fields: d.Fields, Now: d.Clock.Now, Queue: sq},
+		Segmenter:    segments,
+		Broadcaster:  &broadcast.Service{Client: d.Client, Box: d.Box, Segments: segments, Queue: bq, Now: d.Clock.Now},
 		Log:          d.Log,
 	}
 }
@@ -113,6 +121,7 @@ func New(d Deps) http.Handler {
 	mux.Handle("/graphql", limitBody(MaxBodyBytes, gql))
 	mux.HandleFunc("/v1/leads:ingest", b.ingest)
 	mux.HandleFunc("/v1/events", b.events)
+	mux.HandleFunc("POST /v1/callbacks/{workspace}/{channel}", callbacks(res, d.Log))
 	mux.Handle("/graphiql", playground.Handler("scrm GraphiQL", "/graphql"))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

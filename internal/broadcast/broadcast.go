@@ -1,0 +1,308 @@
+// Package broadcast sends messages to segments over channel plugins
+// (群发): channel configuration with sealed secrets, broadcasts with
+// templates, frequency caps, quiet hours and throttling, planning into one
+// delivery row per lead with suppression (DND, blacklist, caps,
+// reachability), sending that never sends a row twice, and inbound status
+// and reply callbacks.
+package broadcast
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/broadcast"
+	"github.com/scrmhq/scrm/ent/channel"
+	entsegment "github.com/scrmhq/scrm/ent/segment"
+	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/secretbox"
+	"github.com/scrmhq/scrm/internal/segment"
+	"github.com/scrmhq/scrm/internal/txn"
+	"github.com/scrmhq/scrm/internal/workspace"
+)
+
+// Limits of a broadcast's settings.
+const (
+	DefaultRate = 50
+	MaxRate     = 1000
+	MaxCap      = 100
+	MaxCapDays  = 365
+)
+
+// Queue schedules the background steps (jobs.Queue).
+type Queue interface {
+	// EnqueueBroadcastPlan plans the broadcast at at (cancellable until then).
+	EnqueueBroadcastPlan(ctx context.Context, tenantID, id uuid.UUID, at time.Time) error
+	// EnqueueBroadcastSend runs the sending loop at at (now when zero).
+	EnqueueBroadcastSend(ctx context.Context, tenantID, id uuid.UUID, at time.Time) error
+}
+
+// Service runs broadcasts.
+type Service struct {
+	Client *ent.Client
+	// DB holds the session lock of a sending loop (one loop per broadcast).
+	DB       *sql.DB
+	Box      *secretbox.Box
+	Segments *segment.Service
+	Queue    Queue
+	Now      func() time.Time
+	// HTTPClient is lent to HTTP channel plugins (nil: their default).
+	HTTPClient *http.Client
+	// Sleep waits between sends (rate limiting); nil: a timer honouring ctx.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Cap is a frequency cap: at most Max messages per lead over Days days,
+// counted across the workspace's broadcasts.
+type Cap struct{ Max, Days int }
+
+// Quiet is a daily window ("22:00"–"08:00", may cross midnight) in Timezone
+// (the workspace's when empty) during which nothing is sent.
+type Quiet struct{ Start, End, Timezone string }
+
+// Input creates a broadcast.
+type Input struct {
+	Name          string
+	SegmentID     uuid.UUID
+	Channel       string
+	Subject       string
+	Template      string
+	ScheduledAt   *time.Time // nil: now
+	FrequencyCap  *Cap
+	QuietHours    *Quiet
+	RatePerSecond *int
+	CreatedBy     *uuid.UUID
+}
+
+// Create checks the input, saves the broadcast as SCHEDULED and queues its
+// plan at the scheduled time. c is the caller's (transactional) client.
+func (s *Service) Create(ctx context.Context, c *ent.Client, in Input) (*ent.Broadcast, error) {
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name := strings.TrimSpace(in.Name)
+	if name == "" || utf8.RuneCountInString(name) > 200 {
+		return nil, apperr.Input("input.name", "a name of 1 to 200 characters is required")
+	}
+	if ok, err := c.Segment.Query().Where(entsegment.ID(in.SegmentID)).Exist(ctx); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, apperr.New(apperr.NotFound, "input.segmentID", "segment not found")
+	}
+	ch, err := c.Channel.Query().Where(channel.Key(in.Channel)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.New(apperr.NotFound, "input.channel", "channel %q is not configured in this workspace (configureChannel)", clip(in.Channel))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !ch.Enabled {
+		return nil, apperr.Input("input.channel", "channel %q is disabled", in.Channel)
+	}
+	if utf8.RuneCountInString(in.Subject) > 500 {
+		return nil, apperr.Input("input.subject", "at most 500 characters")
+	}
+	if in.Channel == "email" && strings.TrimSpace(in.Subject) == "" {
+		return nil, apperr.Input("input.subject", "an email needs a subject")
+	}
+	sch, err := s.Segments.Fields.Schema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ParseTemplate("input.template", in.Template, sch); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	at := now
+	if in.ScheduledAt != nil {
+		if in.ScheduledAt.Before(now.Add(-time.Minute)) {
+			return nil, apperr.Input("input.scheduledAt", "is in the past; leave it empty to send now")
+		}
+		at = *in.ScheduledAt
+	}
+	rate := DefaultRate
+	if in.RatePerSecond != nil {
+		if *in.RatePerSecond < 1 || *in.RatePerSecond > MaxRate {
+			return nil, apperr.Input("input.ratePerSecond", "must be between 1 and %d", MaxRate)
+		}
+		rate = *in.RatePerSecond
+	}
+	create := c.Broadcast.Create().SetName(name).SetSegmentID(in.SegmentID).SetChannel(in.Channel).
+		SetSubject(in.Subject).SetTemplate(in.Template).SetScheduledAt(at).SetRatePerSecond(rate).
+		SetNillableCreatedByID(in.CreatedBy)
+	if f := in.FrequencyCap; f != nil {
+		if f.Max < 1 || f.Max > MaxCap {
+			return nil, apperr.Input("input.frequencyCap.max", "must be between 1 and %d", MaxCap)
+		}
+		if f.Days < 1 || f.Days > MaxCapDays {
+			return nil, apperr.Input("input.frequencyCap.days", "must be between 1 and %d", MaxCapDays)
+		}
+		create.SetCapMax(f.Max).SetCapDays(f.Days)
+	}
+	if q := in.QuietHours; q != nil {
+		tz := q.Timezone
+		if tz == "" {
+			set, err := workspace.SettingsOf(ctx, c, tid)
+			if err != nil {
+				return nil, err
+			}
+			tz = set.Timezone
+		}
+		if _, err := time.LoadLocation(tz); err != nil {
+			return nil, apperr.Input("input.quietHours.timezone", "%q is not an IANA time zone", clip(tz))
+		}
+		if _, err := clock(q.Start); err != nil {
+			return nil, apperr.Input("input.quietHours.start", "%s", err.Error())
+		}
+		if _, err := clock(q.End); err != nil {
+			return nil, apperr.Input("input.quietHours.end", "%s", err.Error())
+		}
+		if q.Start == q.End {
+			return nil, apperr.Input("input.quietHours.end", "start and end are the same time")
+		}
+		create.SetQuietStart(q.Start).SetQuietEnd(q.End).SetQuietTimezone(tz)
+	}
+	b, err := create.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s.Queue != nil {
+		id := b.ID
+		err = txn.AfterCommit(ctx, func(ctx context.Context) error { return s.Queue.EnqueueBroadcastPlan(ctx, tid, id, at) })
+	}
+	return b, err
+}
+
+// Cancel stops a broadcast that has not finished: nothing more is sent;
+// what was sent stays recorded.
+func (s *Service) Cancel(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Broadcast, error) {
+	b, err := c.Broadcast.Query().Where(broadcast.ID(id)).ForUpdate().Only(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch b.Status {
+	case broadcast.StatusDONE, broadcast.StatusCANCELLED, broadcast.StatusFAILED:
+		return nil, apperr.New(apperr.Conflict, "id", "the broadcast is already %s", b.Status)
+	}
+	return c.Broadcast.UpdateOne(b).SetStatus(broadcast.StatusCANCELLED).SetFinishedAt(s.now()).Save(ctx)
+}
+
+// Stats are a broadcast's delivery counts. Sent counts every message handed
+// to the channel (delivered, failed after sending and replied included).
+type Stats struct {
+	Targeted, SuppressedDnd, SuppressedBlacklist, SuppressedCap, Unreachable int
+	Pending, Sent, Delivered, Failed, Replied                                int
+}
+
+// StatsOf counts a broadcast's deliveries in one statement.
+func StatsOf(ctx context.Context, c *ent.Client, id uuid.UUID) (*Stats, error) {
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.QueryContext(ctx, `SELECT status, sent_at IS NOT NULL, count(*) FROM deliveries
+		WHERE tenant_id = $1 AND broadcast_id = $2 GROUP BY 1, 2`, tid, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	st := &Stats{}
+	for rows.Next() {
+		var status string
+		var sent bool
+		var n int
+		if err := rows.Scan(&status, &sent, &n); err != nil {
+			return nil, err
+		}
+		st.Targeted += n
+		if sent {
+			st.Sent += n
+		}
+		switch status {
+		case "SUPPRESSED_DND":
+			st.SuppressedDnd += n
+		case "SUPPRESSED_BLACKLIST":
+			st.SuppressedBlacklist += n
+		case "SUPPRESSED_CAP":
+			st.SuppressedCap += n
+		case "UNREACHABLE":
+			st.Unreachable += n
+		case "PENDING", "SENDING":
+			st.Pending += n
+		case "DELIVERED":
+			st.Delivered += n
+		case "REPLIED":
+			st.Delivered += n
+			st.Replied += n
+		case "FAILED":
+			st.Failed += n
+		}
+	}
+	return st, rows.Err()
+}
+
+// clock parses "HH:MM" into minutes after midnight.
+func clock(s string) (int, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a time of day (HH:MM)", clip(s))
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}
+
+// quietUntil reports whether at falls in b's quiet hours and, if so, when
+// they end.
+func quietUntil(b *ent.Broadcast, at time.Time) (time.Time, bool) {
+	if b.QuietStart == nil || b.QuietEnd == nil {
+		return time.Time{}, false
+	}
+	tz := "UTC"
+	if b.QuietTimezone != nil {
+		tz = *b.QuietTimezone
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return time.Time{}, false
+	}
+	start, err1 := clock(*b.QuietStart)
+	end, err2 := clock(*b.QuietEnd)
+	if err1 != nil || err2 != nil {
+		return time.Time{}, false
+	}
+	local := at.In(loc)
+	minute := local.Hour()*60 + local.Minute()
+	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
+	endAt := func(dayOffset int) time.Time {
+		d := midnight.AddDate(0, 0, dayOffset)
+		return time.Date(d.Year(), d.Month(), d.Day(), end/60, end%60, 0, 0, loc)
+	}
+	if start < end { // e.g. 12:00–14:00
+		if minute >= start && minute < end {
+			return endAt(0), true
+		}
+		return time.Time{}, false
+	}
+	// crosses midnight, e.g. 22:00–08:00
+	switch {
+	case minute >= start:
+		return endAt(1), true
+	case minute < end:
+		return endAt(0), true
+	}
+	return time.Time{}, false
+}

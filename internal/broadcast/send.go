@@ -1,0 +1,287 @@
+package broadcast
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/broadcast"
+	"github.com/scrmhq/scrm/ent/delivery"
+	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/internal/txn"
+	"github.com/scrmhq/scrm/plugins"
+)
+
+// Sending. One loop per broadcast sends its PENDING rows: it holds a
+// session advisory lock on its own connection, so a second loop (a retried
+// task, a sweep) exits at once, and a loop whose worker died releases the
+// lock with its connection. Each row is claimed (SENDING) before it is sent
+// and marked SENT with the provider's message id right after, one row at a
+// time. A row left SENDING can only belong to a loop that died mid-send:
+// the next loop sends it again with the same message id, which channels pass
+// to providers as the idempotency key, so the recipient gets it once.
+
+const (
+	lockClass = 7402
+	// maxAttempts is how many temporary failures a row gets before FAILED.
+	maxAttempts = 5
+	// outage pauses the loop after this many temporary failures in a row.
+	outage = 20
+	// outagePause is when the loop tries again after an outage.
+	outagePause = 30 * time.Second
+)
+
+// Send runs the sending loop of a broadcast until its rows are sent, it is
+// cancelled, its quiet hours start (it is PAUSED and resumes when they end)
+// or the channel fails repeatedly (it resumes after a pause).
+func (s *Service) Send(ctx context.Context, id uuid.UUID) error {
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return err
+	}
+	conn, err := s.DB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var locked bool
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1::int4, hashtext($2::text))`, lockClass, id.String()).Scan(&locked); err != nil {
+		return err
+	}
+	if !locked {
+		return nil // another loop is sending this broadcast
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1::int4, hashtext($2::text))`, lockClass, id.String()) //nolint:errcheck // released with the connection anyway
+
+	b, err := s.Client.Broadcast.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if b.Status != broadcast.StatusSENDING && b.Status != broadcast.StatusPAUSED {
+		return nil
+	}
+	sch, err := s.Segments.Fields.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	tpl, err := ParseTemplate("template", b.Template, sch)
+	if err != nil {
+		return s.fail(ctx, id, "the template no longer renders: "+err.Error())
+	}
+	snd, need, err := s.sender(ctx, s.Client, b.Channel)
+	if err != nil {
+		return s.fail(ctx, id, err.Error())
+	}
+	defer snd.Close()
+	batch := min(max(b.RatePerSecond, 10), 500)
+	interval := time.Second / time.Duration(b.RatePerSecond)
+	failures := 0
+	for {
+		b, err = s.Client.Broadcast.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if b.Status == broadcast.StatusCANCELLED {
+			return nil
+		}
+		if until, quiet := quietUntil(b, s.now()); quiet {
+			if err := s.Client.Broadcast.UpdateOne(b).SetStatus(broadcast.StatusPAUSED).Exec(ctx); err != nil {
+				return err
+			}
+			return s.Queue.EnqueueBroadcastSend(ctx, tid, id, until)
+		}
+		if b.Status == broadcast.StatusPAUSED {
+			if err := s.Client.Broadcast.UpdateOne(b).SetStatus(broadcast.StatusSENDING).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		rows, err := s.claim(ctx, tid, id, batch)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return s.Client.Broadcast.Update().Where(broadcast.ID(id), broadcast.StatusEQ(broadcast.StatusSENDING)).
+				SetStatus(broadcast.StatusDONE).SetFinishedAt(s.now()).Exec(ctx)
+		}
+		leads, err := s.leadsOf(ctx, rows)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := s.wait(ctx, interval); err != nil {
+				return s.release(context.WithoutCancel(ctx), rows)
+			}
+			l := leads[r.leadID]
+			if l == nil {
+				s.finish(ctx, r.id, delivery.StatusFAILED, "the lead no longer exists")
+				continue
+			}
+			rcpt := recipient(l)
+			if !snd.Reachable(rcpt) || (need != "" && !slices.Contains(rcpt.Reachable, need)) {
+				s.finish(ctx, r.id, delivery.StatusUNREACHABLE, "")
+				continue
+			}
+			body, err := tpl.Render(data(l, sch))
+			if err != nil {
+				s.finish(ctx, r.id, delivery.StatusFAILED, "template: "+err.Error())
+				continue
+			}
+			rec, err := snd.Send(ctx, plugins.Message{ID: r.id.String(), BroadcastID: id.String(), To: rcpt, Subject: b.Subject, Body: body})
+			switch {
+			case err == nil:
+				failures = 0
+				st := delivery.StatusSENT
+				if rec.Status == plugins.StatusDelivered {
+					st = delivery.StatusDELIVERED
+				}
+				if err := s.sent(ctx, r.id, st, rec.ProviderMessageID); err != nil {
+					return err
+				}
+			case plugins.IsPermanent(err):
+				failures = 0
+				s.finish(ctx, r.id, delivery.StatusFAILED, errText(err))
+			case ctx.Err() != nil:
+				return s.release(context.WithoutCancel(ctx), rows)
+			default:
+				failures++
+				if r.attempts >= maxAttempts {
+					s.finish(ctx, r.id, delivery.StatusFAILED, errText(err))
+				} else if err := s.Client.Delivery.UpdateOneID(r.id).SetStatus(delivery.StatusPENDING).SetError(errText(err)).Exec(ctx); err != nil {
+					return err
+				}
+				if failures >= outage {
+					if err := s.release(ctx, rows); err != nil {
+						return err
+					}
+					return s.Queue.EnqueueBroadcastSend(ctx, tid, id, s.now().Add(outagePause))
+				}
+			}
+		}
+	}
+}
+
+type claimed struct {
+	id, leadID uuid.UUID
+	attempts   int
+}
+
+// claim takes up to n rows to send: PENDING ones and any left SENDING by a
+// loop that died (this loop holds the broadcast's lock, so no live loop owns
+// them).
+func (s *Service) claim(ctx context.Context, tid, id uuid.UUID, n int) ([]claimed, error) {
+	rows, err := s.Client.QueryContext(ctx, `UPDATE deliveries SET status = 'SENDING', claimed_at = $3, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM deliveries WHERE tenant_id = $1 AND broadcast_id = $2 AND status IN ('PENDING', 'SENDING')
+			ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)
+		RETURNING id, lead_id, attempts`, tid, id, s.now(), n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []claimed
+	for rows.Next() {
+		var c claimed
+		if err := rows.Scan(&c.id, &c.leadID, &c.attempts); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b claimed) int { return compareUUID(a.id, b.id) })
+	return out, rows.Err()
+}
+
+func compareUUID(a, b uuid.UUID) int {
+	for i := range a {
+		if a[i] != b[i] {
+			return int(a[i]) - int(b[i])
+		}
+	}
+	return 0
+}
+
+// release puts the rows of an interrupted batch that were not sent back to
+// PENDING.
+func (s *Service) release(ctx context.Context, rows []claimed) error {
+	ids := make([]uuid.UUID, len(rows))
+	for i, r := range rows {
+		ids[i] = r.id
+	}
+	return s.Client.Delivery.Update().Where(delivery.IDIn(ids...), delivery.StatusEQ(delivery.StatusSENDING)).
+		SetStatus(delivery.StatusPENDING).Exec(ctx)
+}
+
+func (s *Service) leadsOf(ctx context.Context, rows []claimed) (map[uuid.UUID]*ent.Lead, error) {
+	ids := make([]uuid.UUID, len(rows))
+	for i, r := range rows {
+		ids[i] = r.leadID
+	}
+	ls, err := s.Client.Lead.Query().Where(lead.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]*ent.Lead, len(ls))
+	for _, l := range ls {
+		out[l.ID] = l
+	}
+	return out, nil
+}
+
+func recipient(l *ent.Lead) plugins.Recipient {
+	return plugins.Recipient{LeadID: l.ID.String(), Name: l.Name, Phone: deref(l.Phone), Email: deref(l.Email),
+		UnionID: deref(l.UnionID), OpenID: deref(l.OpenID), ExternalID: deref(l.ExternalID),
+		Reachable: l.Reachable, Attributes: l.Attributes}
+}
+
+// sent records a message the channel accepted.
+func (s *Service) sent(ctx context.Context, id uuid.UUID, st delivery.Status, providerID string) error {
+	now := s.now()
+	up := s.Client.Delivery.UpdateOneID(id).SetStatus(st).SetSentAt(now).ClearError()
+	if providerID != "" {
+		up.SetProviderMessageID(providerID)
+	}
+	if st == delivery.StatusDELIVERED {
+		up.SetDeliveredAt(now)
+	}
+	return up.Exec(ctx)
+}
+
+// finish records a row that was not sent (the error is kept on the row).
+func (s *Service) finish(ctx context.Context, id uuid.UUID, st delivery.Status, msg string) {
+	up := s.Client.Delivery.UpdateOneID(id).SetStatus(st)
+	if msg != "" {
+		up.SetError(msg)
+	}
+	_ = up.Exec(ctx) // a lost update leaves the row SENDING; the next loop settles it
+}
+
+func (s *Service) fail(ctx context.Context, id uuid.UUID, msg string) error {
+	return s.Client.Broadcast.Update().Where(broadcast.ID(id), broadcast.StatusIn(broadcast.StatusSENDING, broadcast.StatusPAUSED)).
+		SetStatus(broadcast.StatusFAILED).SetError(errText(errors.New(msg))).SetFinishedAt(s.now()).Exec(ctx)
+}
+
+// wait paces the sends to the broadcast's rate.
+func (s *Service) wait(ctx context.Context, d time.Duration) error {
+	if s.Sleep != nil {
+		return s.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// errText is an error as stored on a row: at most 500 characters.
+func errText(err error) string {
+	m := []rune(err.Error())
+	if len(m) > 500 {
+		return string(m[:500]) + "…"
+	}
+	return string(m)
+}
