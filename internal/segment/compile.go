@@ -134,9 +134,16 @@ func attributeExpr(sch *fields.Schema, a *schematype.AttributeCondition) (expr, 
 // n distinct ones of them when n > 1).
 func leadsWithTags(ids []uuid.UUID, n int) expr {
 	arr := txn.UUIDArray(ids)
+	one := ids[0]
 	return func(b *sql.Builder, e *env) {
-		b.WriteString("l.id IN (SELECT lt.lead_id FROM lead_tags lt WHERE lt.tenant_id = ").Arg(e.tid).
-			WriteString(" AND lt.tag_id = ANY(").Arg(arr).WriteString("::uuid[])")
+		b.WriteString("l.id IN (SELECT lt.lead_id FROM lead_tags lt WHERE lt.tenant_id = ").Arg(e.tid)
+		if len(ids) == 1 {
+			// Equality keeps the (tenant_id, tag_id, lead_id) index's lead
+			// order, so the planner can merge-join instead of scanning leads.
+			b.WriteString(" AND lt.tag_id = ").Arg(one)
+		} else {
+			b.WriteString(" AND lt.tag_id = ANY(").Arg(arr).WriteString("::uuid[])")
+		}
 		if n > 1 {
 			b.WriteString(" GROUP BY lt.lead_id HAVING count(DISTINCT lt.tag_id) = ").Arg(n)
 		}
@@ -386,7 +393,8 @@ func propertyPredicate(w schematype.PropertyCondition) (expr, error) {
 			if len(nums) > 0 {
 				b.Arg(nums[i]).WriteString("::numeric")
 			} else {
-				b.Arg(strs[i]).WriteString(`::text COLLATE "C"`)
+				// Parenthesised: a BETWEEN bound cannot carry a bare COLLATE.
+				b.WriteString("(").Arg(strs[i]).WriteString(`::text COLLATE "C")`)
 			}
 		}
 		cmp := map[fields.Op]string{fields.OpGT: " > ", fields.OpGTE: " >= ", fields.OpLT: " < ", fields.OpLTE: " <= "}
