@@ -11,11 +11,13 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/google/uuid"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/ent/segmentversion"
 	"github.com/scrmhq/scrm/internal/fields"
+	"github.com/scrmhq/scrm/internal/txn"
 )
 
 // ErrCycle is returned when segments reference each other in a loop.
@@ -256,14 +258,39 @@ func (ev *evaluator) reference(ctx context.Context, id uuid.UUID) (*roaring.Bitm
 	return ev.members(ctx, &seg.Rule, mentionsStatus(&seg.Rule))
 }
 
-// loadVersion reads the members of one segment version.
+// versions caches decoded member bitmaps. A version is written once, whole,
+// before any segment points at it, and never changes, so a cached copy is
+// always right; entries are keyed by workspace and version.
+var versions = func() *lru.Cache[[2]uuid.UUID, *roaring.Bitmap] {
+	c, err := lru.New[[2]uuid.UUID, *roaring.Bitmap](256)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}()
+
+// loadVersion reads the members of one segment version; the caller may
+// change the bitmap it gets.
 func loadVersion(ctx context.Context, c *ent.Client, id uuid.UUID) (*roaring.Bitmap, error) {
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := [2]uuid.UUID{tid, id}
+	if bm, ok := versions.Get(key); ok {
+		return bm.Clone(), nil
+	}
 	v, err := c.SegmentVersion.Query().Where(segmentversion.ID(id)).
 		Select(segmentversion.FieldMembers).Only(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return decode(v.Members)
+	bm, err := decode(v.Members)
+	if err != nil {
+		return nil, err
+	}
+	versions.Add(key, bm.Clone())
+	return bm, nil
 }
 
 func decode(b []byte) (*roaring.Bitmap, error) {

@@ -127,22 +127,29 @@ func (s *Service) Preview(ctx context.Context, c *ent.Client, field string, r *R
 			if err != nil {
 				return err
 			}
-			q, args := ev.selectLeads(chk.status, x, "count(*)").Query()
-			row, err := scanInt(ctx, tx, q, args)
+			if sample == 0 {
+				q, args := ev.selectLeads(chk.status, x, "count(*)").Query()
+				n, err := scanInt(ctx, tx, q, args)
+				count = int(n)
+				return err
+			}
+			// One pass: the first members with the total beside them.
+			sel := ev.selectLeads(chk.status, x, "l.seq", "count(*) OVER ()")
+			sel.OrderBy(sel.C("seq")).Limit(sample)
+			q, args := sel.Query()
+			rows, err := tx.QueryContext(ctx, q, args...)
 			if err != nil {
 				return err
 			}
-			count = int(row)
-			if sample > 0 && count > 0 {
-				sel := ev.selectLeads(chk.status, x, "l.seq")
-				sel.OrderBy(sel.C("seq")).Limit(sample)
-				bm, err := ev.query(ctx, sel)
-				if err != nil {
+			defer rows.Close()
+			for rows.Next() {
+				var seq, n int64
+				if err := rows.Scan(&seq, &n); err != nil {
 					return err
 				}
-				seqs = toSeqs(bm.ToArray())
+				seqs, count = append(seqs, seq), int(n)
 			}
-			return nil
+			return rows.Err()
 		}
 		bm, err := ev.members(ctx, r, chk.status)
 		if err != nil {
@@ -205,7 +212,11 @@ func (s *Service) readOnly(ctx context.Context, timeout time.Duration, fn func(t
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only; nothing to keep
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", timeout.Milliseconds())); err != nil {
+	// One plan per query without parallel workers: a parallel plan builds the
+	// event aggregates once per worker. Enough memory that they do not
+	// spill, and no JIT (it costs more than it saves on these queries).
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL statement_timeout = %d; SET LOCAL max_parallel_workers_per_gather = 0;
+		SET LOCAL work_mem = '64MB'; SET LOCAL jit = off`, timeout.Milliseconds())); err != nil {
 		return err
 	}
 	return fn(tx.Client())
@@ -218,14 +229,6 @@ func rowScope(ctx context.Context) func(*sql.Selector) {
 		return nil
 	}
 	return scope.Predicate(v)
-}
-
-func toSeqs(u []uint32) []int64 {
-	out := make([]int64, len(u))
-	for i, x := range u {
-		out[i] = int64(x)
-	}
-	return out
 }
 
 // firstSeqs returns up to n members greater than after.
