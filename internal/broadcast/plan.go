@@ -120,54 +120,42 @@ func (s *Service) plan(ctx context.Context, tid uuid.UUID, b *ent.Broadcast) err
 	}
 }
 
-// planChunk writes the delivery rows of one chunk of members in two
-// statements: the chunk's active leads, then one INSERT ... SELECT that
-// classifies each.
+// planChunk writes the delivery rows of one chunk of members in one
+// statement: the chunk's active leads, their suppressions and recent message
+// counts gathered with hash joins (no per-row subqueries), then one row per
+// lead classified in precedence order. Row ids are type-carrying UUIDv7s
+// (internal/gid) made in SQL: the time in milliseconds, the Delivery type
+// code, random bits.
 func (s *Service) planChunk(ctx context.Context, tid uuid.UUID, b *ent.Broadcast, seqs []int64,
 	requires string, capSince *time.Time, capMax int, now time.Time) error {
-	rows, err := s.Client.QueryContext(ctx, `SELECT id FROM leads WHERE tenant_id = $1 AND seq = ANY($2::bigint[]) AND status = 'ACTIVE'`,
-		tid, pq.Int64Array(seqs))
-	if err != nil {
-		return err
-	}
-	var leads []uuid.UUID
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		leads = append(leads, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if len(leads) == 0 {
-		return nil
-	}
-	ids := make([]uuid.UUID, len(leads))
-	for i := range ids {
-		ids[i] = gid.New(gid.Delivery)
-	}
-	// suppressed is "a suppression of kind k that is in force matches the
-	// lead by id, phone or email" as three index lookups.
-	suppressed := func(kind string) string {
-		return `(EXISTS (SELECT 1 FROM suppressions s WHERE s.tenant_id = $1 AND s.kind = '` + kind + `' AND (s.until IS NULL OR s.until > $4) AND s.lead_id = l.id)
-			OR (l.phone IS NOT NULL AND EXISTS (SELECT 1 FROM suppressions s WHERE s.tenant_id = $1 AND s.kind = '` + kind + `' AND (s.until IS NULL OR s.until > $4) AND s.phone = l.phone))
-			OR (l.email IS NOT NULL AND EXISTS (SELECT 1 FROM suppressions s WHERE s.tenant_id = $1 AND s.kind = '` + kind + `' AND (s.until IS NULL OR s.until > $4) AND s.email = l.email)))`
-	}
-	_, err = s.Client.ExecContext(ctx, `INSERT INTO deliveries (id, tenant_id, broadcast_id, lead_id, status, attempts)
-		SELECT x.id, $1, $2, l.id, CASE
-			WHEN `+suppressed("BLACKLIST")+` THEN 'SUPPRESSED_BLACKLIST'
-			WHEN `+suppressed("DND")+` THEN 'SUPPRESSED_DND'
-			WHEN $5 <> '' AND NOT (l.reachable ? $5) THEN 'UNREACHABLE'
-			WHEN $6::timestamptz IS NOT NULL AND (SELECT count(*) FROM deliveries d
-				WHERE d.tenant_id = $1 AND d.lead_id = l.id AND d.sent_at >= $6) >= $7 THEN 'SUPPRESSED_CAP'
-			ELSE 'PENDING' END, 0
-		FROM unnest($3::uuid[], $8::uuid[]) AS x(id, lead_id)
-		JOIN leads l ON l.tenant_id = $1 AND l.id = x.lead_id
+	probe := gid.New(gid.Delivery)
+	_, err := s.Client.ExecContext(ctx, `WITH l AS MATERIALIZED (
+			SELECT id, phone, email, reachable FROM leads
+			WHERE tenant_id = $1 AND seq = ANY($3::bigint[]) AND status = 'ACTIVE'),
+		s AS MATERIALIZED (
+			SELECT kind, lead_id, phone, email FROM suppressions
+			WHERE tenant_id = $1 AND (until IS NULL OR until > $4)),
+		hit AS MATERIALIZED (
+			SELECT l.id, s.kind FROM l JOIN s ON s.lead_id = l.id
+			UNION ALL SELECT l.id, s.kind FROM l JOIN s ON s.phone = l.phone
+			UNION ALL SELECT l.id, s.kind FROM l JOIN s ON s.email = l.email),
+		flags AS MATERIALIZED (
+			SELECT id, bool_or(kind = 'BLACKLIST') AS blacklist, bool_or(kind = 'DND') AS dnd FROM hit GROUP BY id),
+		recent AS MATERIALIZED (
+			SELECT d.lead_id, count(*) AS n FROM deliveries d JOIN l ON l.id = d.lead_id
+			WHERE d.tenant_id = $1 AND $6::timestamptz IS NOT NULL AND d.sent_at >= $6::timestamptz GROUP BY d.lead_id)
+		INSERT INTO deliveries (id, tenant_id, broadcast_id, lead_id, status, attempts)
+		SELECT encode(overlay(overlay(uuid_send(gen_random_uuid())
+				placing substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::int8) FROM 3) FROM 1 FOR 6)
+				placing $8::bytea FROM 7 FOR 2), 'hex')::uuid,
+			$1, $2, l.id, CASE
+				WHEN f.blacklist THEN 'SUPPRESSED_BLACKLIST'
+				WHEN f.dnd THEN 'SUPPRESSED_DND'
+				WHEN $5 <> '' AND NOT (l.reachable ? $5) THEN 'UNREACHABLE'
+				WHEN r.n >= $7 THEN 'SUPPRESSED_CAP'
+				ELSE 'PENDING' END, 0
+		FROM l LEFT JOIN flags f ON f.id = l.id LEFT JOIN recent r ON r.lead_id = l.id
 		ON CONFLICT (broadcast_id, lead_id) DO NOTHING`,
-		tid, b.ID, txn.UUIDArray(ids), now, requires, capSince, capMax, txn.UUIDArray(leads))
+		tid, b.ID, pq.Int64Array(seqs), now, requires, capSince, capMax, []byte{probe[6], probe[7]})
 	return err
 }

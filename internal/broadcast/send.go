@@ -2,6 +2,7 @@ package broadcast
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"slices"
 	"time"
@@ -24,6 +25,13 @@ import (
 // time. A row left SENDING can only belong to a loop that died mid-send:
 // the next loop sends it again with the same message id, which channels pass
 // to providers as the idempotency key, so the recipient gets it once.
+//
+// The loop's own statements run on its locked connection with
+// synchronous_commit off: a row's new state is committed at once (other
+// sessions see it; a dead worker loses nothing) without waiting for the WAL
+// flush. Only a crash of PostgreSQL itself can lose the last fraction of a
+// second of them, which puts those rows back to SENDING, and they are sent
+// again under the same idempotency key.
 
 const (
 	lockClass = 7402
@@ -56,6 +64,11 @@ func (s *Service) Send(ctx context.Context, id uuid.UUID) error {
 		return nil // another loop is sending this broadcast
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1::int4, hashtext($2::text))`, lockClass, id.String()) //nolint:errcheck // released with the connection anyway
+	if _, err := conn.ExecContext(ctx, `SET synchronous_commit = off`); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `RESET synchronous_commit`) //nolint:errcheck // a pooled connection must not keep it
+	lp := &loop{Service: s, conn: conn, tid: tid}
 
 	b, err := s.Client.Broadcast.Get(ctx, id)
 	if err != nil {
@@ -99,7 +112,7 @@ func (s *Service) Send(ctx context.Context, id uuid.UUID) error {
 				return err
 			}
 		}
-		rows, err := s.claim(ctx, tid, id, batch)
+		rows, err := lp.claim(ctx, id, batch)
 		if err != nil {
 			return err
 		}
@@ -113,21 +126,21 @@ func (s *Service) Send(ctx context.Context, id uuid.UUID) error {
 		}
 		for _, r := range rows {
 			if err := s.wait(ctx, interval); err != nil {
-				return s.release(context.WithoutCancel(ctx), rows)
+				return lp.release(context.WithoutCancel(ctx), rows)
 			}
 			l := leads[r.leadID]
 			if l == nil {
-				s.finish(ctx, r.id, delivery.StatusFAILED, "the lead no longer exists")
+				lp.finish(ctx, r.id, delivery.StatusFAILED, "the lead no longer exists")
 				continue
 			}
 			rcpt := recipient(l)
 			if !snd.Reachable(rcpt) || (need != "" && !slices.Contains(rcpt.Reachable, need)) {
-				s.finish(ctx, r.id, delivery.StatusUNREACHABLE, "")
+				lp.finish(ctx, r.id, delivery.StatusUNREACHABLE, "")
 				continue
 			}
 			body, err := tpl.Render(data(l, sch))
 			if err != nil {
-				s.finish(ctx, r.id, delivery.StatusFAILED, "template: "+err.Error())
+				lp.finish(ctx, r.id, delivery.StatusFAILED, "template: "+err.Error())
 				continue
 			}
 			rec, err := snd.Send(ctx, plugins.Message{ID: r.id.String(), BroadcastID: id.String(), To: rcpt, Subject: b.Subject, Body: body})
@@ -138,23 +151,23 @@ func (s *Service) Send(ctx context.Context, id uuid.UUID) error {
 				if rec.Status == plugins.StatusDelivered {
 					st = delivery.StatusDELIVERED
 				}
-				if err := s.sent(ctx, r.id, st, rec.ProviderMessageID); err != nil {
+				if err := lp.sent(ctx, r.id, st, rec.ProviderMessageID); err != nil {
 					return err
 				}
 			case plugins.IsPermanent(err):
 				failures = 0
-				s.finish(ctx, r.id, delivery.StatusFAILED, errText(err))
+				lp.finish(ctx, r.id, delivery.StatusFAILED, errText(err))
 			case ctx.Err() != nil:
-				return s.release(context.WithoutCancel(ctx), rows)
+				return lp.release(context.WithoutCancel(ctx), rows)
 			default:
 				failures++
 				if r.attempts >= maxAttempts {
-					s.finish(ctx, r.id, delivery.StatusFAILED, errText(err))
-				} else if err := s.Client.Delivery.UpdateOneID(r.id).SetStatus(delivery.StatusPENDING).SetError(errText(err)).Exec(ctx); err != nil {
+					lp.finish(ctx, r.id, delivery.StatusFAILED, errText(err))
+				} else if err := lp.set(ctx, r.id, "PENDING", "", errText(err)); err != nil {
 					return err
 				}
 				if failures >= outage {
-					if err := s.release(ctx, rows); err != nil {
+					if err := lp.release(ctx, rows); err != nil {
 						return err
 					}
 					return s.Queue.EnqueueBroadcastSend(ctx, tid, id, s.now().Add(outagePause))
@@ -169,14 +182,21 @@ type claimed struct {
 	attempts   int
 }
 
+// loop is one sending loop's connection (holding the broadcast's lock).
+type loop struct {
+	*Service
+	conn *sql.Conn
+	tid  uuid.UUID
+}
+
 // claim takes up to n rows to send: PENDING ones and any left SENDING by a
 // loop that died (this loop holds the broadcast's lock, so no live loop owns
 // them).
-func (s *Service) claim(ctx context.Context, tid, id uuid.UUID, n int) ([]claimed, error) {
-	rows, err := s.Client.QueryContext(ctx, `UPDATE deliveries SET status = 'SENDING', claimed_at = $3, attempts = attempts + 1
+func (l *loop) claim(ctx context.Context, id uuid.UUID, n int) ([]claimed, error) {
+	rows, err := l.conn.QueryContext(ctx, `UPDATE deliveries SET status = 'SENDING', claimed_at = $3, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM deliveries WHERE tenant_id = $1 AND broadcast_id = $2 AND status IN ('PENDING', 'SENDING')
 			ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)
-		RETURNING id, lead_id, attempts`, tid, id, s.now(), n)
+		RETURNING id, lead_id, attempts`, l.tid, id, l.now(), n)
 	if err != nil {
 		return nil, err
 	}
@@ -204,13 +224,14 @@ func compareUUID(a, b uuid.UUID) int {
 
 // release puts the rows of an interrupted batch that were not sent back to
 // PENDING.
-func (s *Service) release(ctx context.Context, rows []claimed) error {
+func (l *loop) release(ctx context.Context, rows []claimed) error {
 	ids := make([]uuid.UUID, len(rows))
 	for i, r := range rows {
 		ids[i] = r.id
 	}
-	return s.Client.Delivery.Update().Where(delivery.IDIn(ids...), delivery.StatusEQ(delivery.StatusSENDING)).
-		SetStatus(delivery.StatusPENDING).Exec(ctx)
+	_, err := l.conn.ExecContext(ctx, `UPDATE deliveries SET status = 'PENDING' WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND status = 'SENDING'`,
+		l.tid, txn.UUIDArray(ids))
+	return err
 }
 
 func (s *Service) leadsOf(ctx context.Context, rows []claimed) (map[uuid.UUID]*ent.Lead, error) {
@@ -236,25 +257,25 @@ func recipient(l *ent.Lead) plugins.Recipient {
 }
 
 // sent records a message the channel accepted.
-func (s *Service) sent(ctx context.Context, id uuid.UUID, st delivery.Status, providerID string) error {
-	now := s.now()
-	up := s.Client.Delivery.UpdateOneID(id).SetStatus(st).SetSentAt(now).ClearError()
-	if providerID != "" {
-		up.SetProviderMessageID(providerID)
-	}
-	if st == delivery.StatusDELIVERED {
-		up.SetDeliveredAt(now)
-	}
-	return up.Exec(ctx)
+func (l *loop) sent(ctx context.Context, id uuid.UUID, st delivery.Status, providerID string) error {
+	_, err := l.conn.ExecContext(ctx, `UPDATE deliveries SET status = $3::text, sent_at = $4::timestamptz, error = NULL,
+			provider_message_id = COALESCE(NULLIF($5::text, ''), provider_message_id),
+			delivered_at = CASE WHEN $3::text = 'DELIVERED' THEN $4::timestamptz ELSE delivered_at END
+		WHERE tenant_id = $1 AND id = $2`, l.tid, id, string(st), l.now(), providerID)
+	return err
 }
 
-// finish records a row that was not sent (the error is kept on the row).
-func (s *Service) finish(ctx context.Context, id uuid.UUID, st delivery.Status, msg string) {
-	up := s.Client.Delivery.UpdateOneID(id).SetStatus(st)
-	if msg != "" {
-		up.SetError(msg)
-	}
-	_ = up.Exec(ctx) // a lost update leaves the row SENDING; the next loop settles it
+// set moves a row to status with an error message.
+func (l *loop) set(ctx context.Context, id uuid.UUID, status, _ string, msg string) error {
+	_, err := l.conn.ExecContext(ctx, `UPDATE deliveries SET status = $3::text, error = NULLIF($4::text, '') WHERE tenant_id = $1 AND id = $2`,
+		l.tid, id, status, msg)
+	return err
+}
+
+// finish records a row that was not sent (the error is kept on the row). A
+// lost update leaves the row SENDING; the next loop settles it.
+func (l *loop) finish(ctx context.Context, id uuid.UUID, st delivery.Status, msg string) {
+	_ = l.set(ctx, id, string(st), "", msg)
 }
 
 func (s *Service) fail(ctx context.Context, id uuid.UUID, msg string) error {
