@@ -628,6 +628,45 @@ var contractRuns = map[string]contractRun{
 			}
 		},
 	},
+	"Funnel": {
+		vars: func(s *scenario) map[string]any {
+			now := s.api.Clock.Now()
+			return map[string]any{"from": now.Add(-24 * time.Hour).Format(time.RFC3339), "to": now.Add(time.Hour).Format(time.RFC3339), "groupBy": "SOURCE"}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			// LISTED per source, counted independently.
+			want := map[string]float64{}
+			rows, err := s.api.DB.DB.Query(`SELECT CASE WHEN source = '' THEN '(none)' ELSE source END, count(*) FROM leads WHERE status <> 'MERGED' GROUP BY 1`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var src string
+				var n float64
+				_ = rows.Scan(&src, &n)
+				want[src] = n
+			}
+			rows.Close()
+			groups := d["funnel"].([]any)
+			if len(groups) != len(want) || len(groups) == 0 {
+				t.Fatalf("funnel = %v, want groups %v", groups, want)
+			}
+			for _, g := range groups {
+				steps := dig(g, "steps").([]any)
+				if len(steps) != 6 || dig(steps[0], "step") != "LISTED" || dig(steps[0], "rate") != nil || dig(steps[5], "step") != "REPURCHASE" {
+					t.Errorf("steps = %v", steps)
+				}
+				if dig(steps[0], "count") != want[dig(g, "group").(string)] {
+					t.Errorf("group %v listed %v, want %v", dig(g, "group"), dig(steps[0], "count"), want[dig(g, "group").(string)])
+				}
+				for i := 1; i < 6; i++ {
+					if dig(steps[i], "count").(float64) > dig(steps[i-1], "count").(float64) {
+						t.Errorf("the funnel grows at %v", dig(steps[i], "step"))
+					}
+				}
+			}
+		},
+	},
 	"TrackEvents": {
 		vars: func(s *scenario) map[string]any {
 			return map[string]any{"events": []any{

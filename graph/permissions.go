@@ -57,6 +57,8 @@ var RootPermissions = map[string]Permission{
 	"Query.overdueFollowUps": {"lead.followup", "read"}, // another rep's list needs lead.assign too
 	"Query.segments":         {"segment", "read"},
 	"Query.broadcasts":       {"broadcast", "read"},
+	"Query.funnel":           {"report", "read"},
+	"Query.leaderboard":      {"report", "read"},
 	"Query.channels":         {"channel", "read"},
 	"Query.previewSegment":   {"segment", "read"},
 

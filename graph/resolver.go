@@ -15,6 +15,7 @@ import (
 	"github.com/scrmhq/scrm/internal/broadcast"
 	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fielddefs"
+	"github.com/scrmhq/scrm/internal/funnel"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/platform"
@@ -45,6 +46,8 @@ type Resolver struct {
 	Segmenter *segment.Service
 	// Broadcaster configures channels and schedules broadcasts.
 	Broadcaster *broadcast.Service
+	// Reports computes the funnel and the leaderboard.
+	Reports *funnel.Service
 	// Log reports background work that could not be queued.
 	Log *slog.Logger
 }

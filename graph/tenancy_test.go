@@ -93,6 +93,8 @@ var crossTenantCases = map[string]crossCase{
 		vars: aID("segment"), mustErr: true},
 	"Mutation.cancelBroadcast": {query: `mutation($id:ID!){ cancelBroadcast(id:$id) { id status } }`, vars: aID("broadcast"), mustErr: true},
 	"Query.channels":           {query: `{ channels { id key } }`},
+	"Query.funnel":             {query: `{ funnel(from:"2026-01-01T00:00:00Z", to:"2028-01-01T00:00:00Z", groupBy: OWNER) { group label steps { step count } } }`},
+	"Query.leaderboard":        {query: `{ leaderboard(from:"2026-01-01T00:00:00Z", to:"2028-01-01T00:00:00Z") { user { id } deals amount } }`},
 	"Query.segments":           {query: `{ segments { totalCount edges { node { id memberCount members { totalCount edges { node { id } } } } } } }`},
 	"Query.previewSegment": {query: `query($t:ID!, $s:ID!){ previewSegment(rule:{or:[{tag:{any:[$t]}}, {segment:$s}]}){ count sample { id } } }`,
 		vars: func(a map[string]string) map[string]any { return map[string]any{"t": a["tag"], "s": a["segment"]} }, mustErr: true},

@@ -241,6 +241,18 @@ type ComplexityRoot struct {
 		Max  func(childComplexity int) int
 	}
 
+	FunnelGroup struct {
+		Group func(childComplexity int) int
+		Label func(childComplexity int) int
+		Steps func(childComplexity int) int
+	}
+
+	FunnelStepCount struct {
+		Count func(childComplexity int) int
+		Rate  func(childComplexity int) int
+		Step  func(childComplexity int) int
+	}
+
 	IngestLeadsPayload struct {
 		Created  func(childComplexity int) int
 		Merged   func(childComplexity int) int
@@ -490,6 +502,8 @@ type ComplexityRoot struct {
 		Broadcasts       func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.BroadcastOrder, where *ent.BroadcastWhereInput) int
 		Channels         func(childComplexity int) int
 		FieldDefinitions func(childComplexity int, entity fielddefinition.Entity, includeArchived *bool) int
+		Funnel           func(childComplexity int, from time.Time, to time.Time, groupBy *model.FunnelGroupBy) int
+		Leaderboard      func(childComplexity int, from time.Time, to time.Time, limit *int) int
 		Leads            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput, orderByAttribute *model.AttributeOrderInput) int
 		LostReasons      func(childComplexity int) int
 		Me               func(childComplexity int) int
@@ -526,6 +540,14 @@ type ComplexityRoot struct {
 
 	ReleaseLeadsPayload struct {
 		Released func(childComplexity int) int
+	}
+
+	RepStats struct {
+		Amount     func(childComplexity int) int
+		Conversion func(childComplexity int) int
+		Deals      func(childComplexity int) int
+		Leads      func(childComplexity int) int
+		User       func(childComplexity int) int
 	}
 
 	RowError struct {
@@ -828,6 +850,8 @@ type QueryResolver interface {
 	Users(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	TierThresholds(ctx context.Context) (*model.TierThresholds, error)
 	OverdueFollowUps(ctx context.Context, ownerID *uuid.UUID, first *int) ([]*ent.FollowUp, error)
+	Funnel(ctx context.Context, from time.Time, to time.Time, groupBy *model.FunnelGroupBy) ([]*model.FunnelGroup, error)
+	Leaderboard(ctx context.Context, from time.Time, to time.Time, limit *int) ([]*model.RepStats, error)
 	Notifications(ctx context.Context, unreadOnly *bool, first *int) ([]*ent.Notification, error)
 	Leads(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput, orderByAttribute *model.AttributeOrderInput) (*ent.LeadConnection, error)
 	FieldDefinitions(ctx context.Context, entity fielddefinition.Entity, includeArchived *bool) ([]*ent.FieldDefinition, error)
@@ -1655,6 +1679,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FrequencyCap.Max(childComplexity), true
+
+	case "FunnelGroup.group":
+		if e.ComplexityRoot.FunnelGroup.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelGroup.Group(childComplexity), true
+	case "FunnelGroup.label":
+		if e.ComplexityRoot.FunnelGroup.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelGroup.Label(childComplexity), true
+	case "FunnelGroup.steps":
+		if e.ComplexityRoot.FunnelGroup.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelGroup.Steps(childComplexity), true
+
+	case "FunnelStepCount.count":
+		if e.ComplexityRoot.FunnelStepCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelStepCount.Count(childComplexity), true
+	case "FunnelStepCount.rate":
+		if e.ComplexityRoot.FunnelStepCount.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelStepCount.Rate(childComplexity), true
+	case "FunnelStepCount.step":
+		if e.ComplexityRoot.FunnelStepCount.Step == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelStepCount.Step(childComplexity), true
 
 	case "IngestLeadsPayload.created":
 		if e.ComplexityRoot.IngestLeadsPayload.Created == nil {
@@ -3143,7 +3205,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.FieldDefinitions(childComplexity, args["entity"].(fielddefinition.Entity), args["includeArchived"].(*bool)), true
+	case "Query.funnel":
+		if e.ComplexityRoot.Query.Funnel == nil {
+			break
+		}
 
+		args, err := ec.field_Query_funnel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Funnel(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["groupBy"].(*model.FunnelGroupBy)), true
+
+	case "Query.leaderboard":
+		if e.ComplexityRoot.Query.Leaderboard == nil {
+			break
+		}
+
+		args, err := ec.field_Query_leaderboard_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Leaderboard(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["limit"].(*int)), true
 	case "Query.leads":
 		if e.ComplexityRoot.Query.Leads == nil {
 			break
@@ -3354,6 +3438,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReleaseLeadsPayload.Released(childComplexity), true
+
+	case "RepStats.amount":
+		if e.ComplexityRoot.RepStats.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepStats.Amount(childComplexity), true
+	case "RepStats.conversion":
+		if e.ComplexityRoot.RepStats.Conversion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepStats.Conversion(childComplexity), true
+	case "RepStats.deals":
+		if e.ComplexityRoot.RepStats.Deals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepStats.Deals(childComplexity), true
+	case "RepStats.leads":
+		if e.ComplexityRoot.RepStats.Leads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepStats.Leads(childComplexity), true
+	case "RepStats.user":
+		if e.ComplexityRoot.RepStats.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RepStats.User(childComplexity), true
 
 	case "RowError.code":
 		if e.ComplexityRoot.RowError.Code == nil {
@@ -9105,6 +9220,52 @@ input WorkspaceWhereInput {
   nameContainsFold: String
 }
 `, BuiltIn: false},
+	{Name: "../schema/funnel.graphql", Input: `# Measurement: the funnel and the reps' leaderboard. docs/funnel.md has the
+# exact step definitions.
+
+enum FunnelGroupBy {
+  NONE
+  SOURCE
+  CHANNEL
+  OWNER
+  TEAM
+  TERRITORY
+}
+
+type FunnelStepCount {
+  step: FunnelStep!
+  "Cohort leads that reached this step (or a later one) by ` + "`" + `to` + "`" + `."
+  count: Int!
+  "count / the previous step's count; null for LISTED and where the previous count is 0."
+  rate: Float
+}
+
+type FunnelGroup {
+  "The group's key: a source or channel name, or the opaque ID of the owner, team or territory; \"\" for NONE, \"(none)\" / \"(unowned)\" for leads without one."
+  group: String!
+  "A display name for the group (the user's, team's or territory's name)."
+  label: String!
+  steps: [FunnelStepCount!]!
+}
+
+type RepStats {
+  user: User!
+  "Leads the rep received (claimed or was assigned) in the period."
+  leads: Int!
+  "Deals credited to the rep that closed in the period."
+  deals: Int!
+  amount: Float!
+  "Received leads that got a deal in the period over leads received; null without leads."
+  conversion: Float
+}
+
+extend type Query {
+  "The funnel of the leads created in [from, to) that the caller can see."
+  funnel(from: Time!, to: Time!, groupBy: FunnelGroupBy = NONE): [FunnelGroup!]!
+  "Reps ranked by deal amount, then deals, in [from, to)."
+  leaderboard(from: Time!, to: Time!, limit: Int = 20): [RepStats!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/intake.graphql", Input: `# Lead intake: ingest with cleaning and dedup, manual merge, follow-ups,
 # deals, behaviour events and notifications.
 
@@ -10116,6 +10277,30 @@ func (ec *executionContext) childFields_FrequencyCap(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type FrequencyCap", field.Name)
 }
 
+func (ec *executionContext) childFields_FunnelGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "group":
+		return ec.fieldContext_FunnelGroup_group(ctx, field)
+	case "label":
+		return ec.fieldContext_FunnelGroup_label(ctx, field)
+	case "steps":
+		return ec.fieldContext_FunnelGroup_steps(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FunnelGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_FunnelStepCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "step":
+		return ec.fieldContext_FunnelStepCount_step(ctx, field)
+	case "count":
+		return ec.fieldContext_FunnelStepCount_count(ctx, field)
+	case "rate":
+		return ec.fieldContext_FunnelStepCount_rate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FunnelStepCount", field.Name)
+}
+
 func (ec *executionContext) childFields_IngestLeadsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "created":
@@ -10498,6 +10683,22 @@ func (ec *executionContext) childFields_ReleaseLeadsPayload(ctx context.Context,
 		return ec.fieldContext_ReleaseLeadsPayload_released(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReleaseLeadsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RepStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_RepStats_user(ctx, field)
+	case "leads":
+		return ec.fieldContext_RepStats_leads(ctx, field)
+	case "deals":
+		return ec.fieldContext_RepStats_deals(ctx, field)
+	case "amount":
+		return ec.fieldContext_RepStats_amount(ctx, field)
+	case "conversion":
+		return ec.fieldContext_RepStats_conversion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RepStats", field.Name)
 }
 
 func (ec *executionContext) childFields_RowError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12125,6 +12326,66 @@ func (ec *executionContext) field_Query_fieldDefinitions_args(ctx context.Contex
 		return nil, err
 	}
 	args["includeArchived"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_funnel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) (*model.FunnelGroupBy, error) {
+			return ec.unmarshalOFunnelGroupBy2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFunnelGroupBy(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_leaderboard_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg2
 	return args, nil
 }
 
@@ -15628,6 +15889,153 @@ func (ec *executionContext) _FrequencyCap_days(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_FrequencyCap_days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FrequencyCap", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FunnelGroup_group(ctx context.Context, field graphql.CollectedField, obj *model.FunnelGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelGroup_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Group, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelGroup_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _FunnelGroup_label(ctx context.Context, field graphql.CollectedField, obj *model.FunnelGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelGroup_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelGroup_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _FunnelGroup_steps(ctx context.Context, field graphql.CollectedField, obj *model.FunnelGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelGroup_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FunnelStepCount) graphql.Marshaler {
+			return ec.marshalNFunnelStepCount2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFunnelStepCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelGroup_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FunnelGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FunnelStepCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FunnelStepCount_step(ctx context.Context, field graphql.CollectedField, obj *model.FunnelStepCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelStepCount_step(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Step, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v stage.FunnelStep) graphql.Marshaler {
+			return ec.marshalNFunnelStep2githubᚗcomᚋscrmhqᚋscrmᚋentᚋstageᚐFunnelStep(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelStepCount_step(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelStepCount", field, false, false, "FunnelStep")
+}
+
+func (ec *executionContext) _FunnelStepCount_count(ctx context.Context, field graphql.CollectedField, obj *model.FunnelStepCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelStepCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelStepCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelStepCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FunnelStepCount_rate(ctx context.Context, field graphql.CollectedField, obj *model.FunnelStepCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelStepCount_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelStepCount_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelStepCount", field, false, false, "Float")
 }
 
 func (ec *executionContext) _IngestLeadsPayload_created(ctx context.Context, field graphql.CollectedField, obj *model.IngestLeadsPayload) (ret graphql.Marshaler) {
@@ -22208,6 +22616,94 @@ func (ec *executionContext) fieldContext_Query_overdueFollowUps(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_funnel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_funnel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Funnel(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["groupBy"].(*model.FunnelGroupBy))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FunnelGroup) graphql.Marshaler {
+			return ec.marshalNFunnelGroup2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFunnelGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_funnel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FunnelGroup(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_funnel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_leaderboard(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_leaderboard(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Leaderboard(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["limit"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RepStats) graphql.Marshaler {
+			return ec.marshalNRepStats2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐRepStatsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_leaderboard(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RepStats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_leaderboard_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_notifications(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22695,6 +23191,130 @@ func (ec *executionContext) _ReleaseLeadsPayload_released(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_ReleaseLeadsPayload_released(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReleaseLeadsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RepStats_user(ctx context.Context, field graphql.CollectedField, obj *model.RepStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RepStats_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RepStats_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RepStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RepStats_leads(ctx context.Context, field graphql.CollectedField, obj *model.RepStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RepStats_leads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Leads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RepStats_leads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RepStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RepStats_deals(ctx context.Context, field graphql.CollectedField, obj *model.RepStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RepStats_deals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RepStats_deals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RepStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RepStats_amount(ctx context.Context, field graphql.CollectedField, obj *model.RepStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RepStats_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RepStats_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RepStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RepStats_conversion(ctx context.Context, field graphql.CollectedField, obj *model.RepStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RepStats_conversion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RepStats_conversion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RepStats", field, false, false, "Float")
 }
 
 func (ec *executionContext) _RowError_field(ctx context.Context, field graphql.CollectedField, obj *model.RowError) (ret graphql.Marshaler) {
@@ -48939,6 +49559,92 @@ func (ec *executionContext) _FrequencyCap(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var funnelGroupImplementors = []string{"FunnelGroup"}
+
+func (ec *executionContext) _FunnelGroup(ctx context.Context, sel ast.SelectionSet, obj *model.FunnelGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, funnelGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FunnelGroup")
+		case "group":
+			out.Values[i] = ec._FunnelGroup_group(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._FunnelGroup_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "steps":
+			out.Values[i] = ec._FunnelGroup_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var funnelStepCountImplementors = []string{"FunnelStepCount"}
+
+func (ec *executionContext) _FunnelStepCount(ctx context.Context, sel ast.SelectionSet, obj *model.FunnelStepCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, funnelStepCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FunnelStepCount")
+		case "step":
+			out.Values[i] = ec._FunnelStepCount_step(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._FunnelStepCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rate":
+			out.Values[i] = ec._FunnelStepCount_rate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var ingestLeadsPayloadImplementors = []string{"IngestLeadsPayload"}
 
 func (ec *executionContext) _IngestLeadsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.IngestLeadsPayload) graphql.Marshaler {
@@ -50674,6 +51380,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_overdueFollowUps(ctx, field)
 				})
+		case "funnel":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_funnel(ctx, field)
+				})
+		case "leaderboard":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_leaderboard(ctx, field)
+				})
 		case "notifications":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -50841,6 +51559,59 @@ func (ec *executionContext) _ReleaseLeadsPayload(ctx context.Context, sel ast.Se
 		case "released":
 			out.Values[i] = ec._ReleaseLeadsPayload_released(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var repStatsImplementors = []string{"RepStats"}
+
+func (ec *executionContext) _RepStats(ctx context.Context, sel ast.SelectionSet, obj *model.RepStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, repStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RepStats")
+		case "user":
+			out.Values[i] = ec._RepStats_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leads":
+			out.Values[i] = ec._RepStats_leads(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deals":
+			out.Values[i] = ec._RepStats_deals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._RepStats_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversion":
+			out.Values[i] = ec._RepStats_conversion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -53152,6 +53923,30 @@ func (ec *executionContext) unmarshalNFollowUpWhereInput2ᚖgithubᚗcomᚋscrmh
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNFunnelGroup2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFunnelGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FunnelGroup) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFunnelGroup2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFunnelGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFunnelGroup2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFunnelGroup(ctx context.Context, sel ast.SelectionSet, v *model.FunnelGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FunnelGroup!")
+		return graphql.Null
+	}
+	return ec._FunnelGroup(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNFunnelStep2githubᚗcomᚋscrmhqᚋscrmᚋentᚋstageᚐFunnelStep(ctx context.Context, v any) (stage.FunnelStep, error) {
 	var res stage.FunnelStep
 	err := res.UnmarshalGQL(v)
@@ -53160,6 +53955,30 @@ func (ec *executionContext) unmarshalNFunnelStep2githubᚗcomᚋscrmhqᚋscrmᚋ
 
 func (ec *executionContext) marshalNFunnelStep2githubᚗcomᚋscrmhqᚋscrmᚋentᚋstageᚐFunnelStep(ctx context.Context, sel ast.SelectionSet, v stage.FunnelStep) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNFunnelStepCount2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFunnelStepCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FunnelStepCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFunnelStepCount2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFunnelStepCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFunnelStepCount2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFunnelStepCount(ctx context.Context, sel ast.SelectionSet, v *model.FunnelStepCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FunnelStepCount!")
+		return graphql.Null
+	}
+	return ec._FunnelStepCount(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (uuid.UUID, error) {
@@ -53763,6 +54582,30 @@ func (ec *executionContext) marshalNReleaseLeadsPayload2ᚖgithubᚗcomᚋscrmhq
 		return graphql.Null
 	}
 	return ec._ReleaseLeadsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRepStats2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐRepStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RepStats) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRepStats2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐRepStats(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRepStats2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐRepStats(ctx context.Context, sel ast.SelectionSet, v *model.RepStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RepStats!")
+		return graphql.Null
+	}
+	return ec._RepStats(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRowError2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐRowErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RowError) graphql.Marshaler {
@@ -55310,6 +56153,22 @@ func (ec *executionContext) unmarshalOFrequencyCapInput2ᚖgithubᚗcomᚋscrmhq
 	}
 	res, err := ec.unmarshalInputFrequencyCapInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOFunnelGroupBy2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFunnelGroupBy(ctx context.Context, v any) (*model.FunnelGroupBy, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.FunnelGroupBy)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFunnelGroupBy2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFunnelGroupBy(ctx context.Context, sel ast.SelectionSet, v *model.FunnelGroupBy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOFunnelStep2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋstageᚐFunnelStepᚄ(ctx context.Context, v any) ([]stage.FunnelStep, error) {

@@ -291,6 +291,22 @@ type FrequencyCapInput struct {
 	Days int `json:"days"`
 }
 
+type FunnelGroup struct {
+	// The group's key: a source or channel name, or the opaque ID of the owner, team or territory; "" for NONE, "(none)" / "(unowned)" for leads without one.
+	Group string `json:"group"`
+	// A display name for the group (the user's, team's or territory's name).
+	Label string             `json:"label"`
+	Steps []*FunnelStepCount `json:"steps"`
+}
+
+type FunnelStepCount struct {
+	Step stage.FunnelStep `json:"step"`
+	// Cohort leads that reached this step (or a later one) by `to`.
+	Count int `json:"count"`
+	// count / the previous step's count; null for LISTED and where the previous count is 0.
+	Rate *float64 `json:"rate,omitempty"`
+}
+
 type IngestLeadsInput struct {
 	// At most 5000 leads; the REST endpoint POST /v1/leads:ingest takes the same rows.
 	Leads []*LeadInput `json:"leads"`
@@ -387,6 +403,17 @@ type RecyclePoolsPayload struct {
 
 type ReleaseLeadsPayload struct {
 	Released int `json:"released"`
+}
+
+type RepStats struct {
+	User *ent.User `json:"user"`
+	// Leads the rep received (claimed or was assigned) in the period.
+	Leads int `json:"leads"`
+	// Deals credited to the rep that closed in the period.
+	Deals  int     `json:"deals"`
+	Amount float64 `json:"amount"`
+	// Received leads that got a deal in the period over leads received; null without leads.
+	Conversion *float64 `json:"conversion,omitempty"`
 }
 
 // A problem with one row, at a field path of the row (phone, attributes.budget, tags[2]).
@@ -756,6 +783,69 @@ func (e *ContactChannel) UnmarshalJSON(b []byte) error {
 }
 
 func (e ContactChannel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type FunnelGroupBy string
+
+const (
+	FunnelGroupByNone      FunnelGroupBy = "NONE"
+	FunnelGroupBySource    FunnelGroupBy = "SOURCE"
+	FunnelGroupByChannel   FunnelGroupBy = "CHANNEL"
+	FunnelGroupByOwner     FunnelGroupBy = "OWNER"
+	FunnelGroupByTeam      FunnelGroupBy = "TEAM"
+	FunnelGroupByTerritory FunnelGroupBy = "TERRITORY"
+)
+
+var AllFunnelGroupBy = []FunnelGroupBy{
+	FunnelGroupByNone,
+	FunnelGroupBySource,
+	FunnelGroupByChannel,
+	FunnelGroupByOwner,
+	FunnelGroupByTeam,
+	FunnelGroupByTerritory,
+}
+
+func (e FunnelGroupBy) IsValid() bool {
+	switch e {
+	case FunnelGroupByNone, FunnelGroupBySource, FunnelGroupByChannel, FunnelGroupByOwner, FunnelGroupByTeam, FunnelGroupByTerritory:
+		return true
+	}
+	return false
+}
+
+func (e FunnelGroupBy) String() string {
+	return string(e)
+}
+
+func (e *FunnelGroupBy) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FunnelGroupBy(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FunnelGroupBy", str)
+	}
+	return nil
+}
+
+func (e FunnelGroupBy) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FunnelGroupBy) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FunnelGroupBy) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -35,6 +35,7 @@ import (
 	"github.com/scrmhq/scrm/internal/broadcast"
 	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fielddefs"
+	"github.com/scrmhq/scrm/internal/funnel"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/pool"
@@ -102,6 +103,7 @@ func resolver(d Deps) *graph.Resolver {
 		Assigner:     &assign.Engine{Client: d.Client, Now: d.Clock.Now, Match: rules.Matcher(d.Client, d.Clock.Now)},
 		Distribution: dq,
 		Segmenter:    segments,
+		Reports:      &funnel.Service{Client: d.Client},
 		Broadcaster:  &broadcast.Service{Client: d.Client, Box: d.Box, Segments: segments, Queue: bq, Now: d.Clock.Now},
 		Log:          d.Log,
 	}
