@@ -46,10 +46,14 @@ type fixture struct {
 // recorder is the queue: tests run the steps themselves.
 type recorder struct {
 	mu    sync.Mutex
+	plans []time.Time
 	sends []time.Time
 }
 
-func (r *recorder) EnqueueBroadcastPlan(context.Context, uuid.UUID, uuid.UUID, time.Time) error {
+func (r *recorder) EnqueueBroadcastPlan(_ context.Context, _, _ uuid.UUID, at time.Time) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.plans = append(r.plans, at)
 	return nil
 }
 
@@ -284,6 +288,14 @@ func TestThrottleCancelAndErrors(t *testing.T) {
 	}
 	if waited != 3*time.Second {
 		t.Errorf("30 messages at 10/s waited %v, want 3s", waited)
+	}
+	// The plan is queued for the scheduled time (now when none is given).
+	later := t0.Add(36 * time.Hour)
+	if _, err := f.svc.Create(f.Ctx, f.C, broadcast.Input{Name: "later", SegmentID: seg.ID, Channel: "webhook", Template: "x", ScheduledAt: &later}); err != nil {
+		t.Fatal(err)
+	}
+	if p := f.queue.plans; len(p) != 2 || !p[0].Equal(t0) || !p[1].Equal(later) {
+		t.Errorf("plans queued at %v, want %v then %v", p, t0, later)
 	}
 
 	c, err := f.svc.Create(f.Ctx, f.C, broadcast.Input{Name: "cancelled", SegmentID: seg.ID, Channel: "webhook", Template: "x"})
