@@ -321,11 +321,17 @@ var (
 				Name:    "delivery_tenant_id_lead_id_sent_at",
 				Unique:  false,
 				Columns: []*schema.Column{DeliveriesColumns[1], DeliveriesColumns[12], DeliveriesColumns[6]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "sent_at IS NOT NULL",
+				},
 			},
 			{
 				Name:    "delivery_tenant_id_provider_message_id",
 				Unique:  false,
 				Columns: []*schema.Column{DeliveriesColumns[1], DeliveriesColumns[3]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "provider_message_id IS NOT NULL",
+				},
 			},
 		},
 	}

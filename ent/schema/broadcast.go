@@ -153,8 +153,12 @@ func (Delivery) Indexes() []ent.Index {
 		index.Fields("broadcast_id", "lead_id").Unique(),
 		index.Fields("broadcast_id", "status"),
 		// frequency caps: messages per lead since a time, across broadcasts.
-		index.Fields("tenant_id", "lead_id", "sent_at"),
-		index.Fields("tenant_id", "provider_message_id"),
+		// Partial, like the next one, so planning (rows not sent yet) does not
+		// write them.
+		index.Fields("tenant_id", "lead_id", "sent_at").
+			Annotations(entsql.IndexWhere("sent_at IS NOT NULL")),
+		index.Fields("tenant_id", "provider_message_id").
+			Annotations(entsql.IndexWhere("provider_message_id IS NOT NULL")),
 	}
 }
 

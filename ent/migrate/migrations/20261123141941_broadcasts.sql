@@ -15,6 +15,6 @@ CREATE UNIQUE INDEX "delivery_broadcast_id_lead_id" ON "deliveries" ("broadcast_
 -- Create index "delivery_broadcast_id_status" to table: "deliveries"
 CREATE INDEX "delivery_broadcast_id_status" ON "deliveries" ("broadcast_id", "status");
 -- Create index "delivery_tenant_id_lead_id_sent_at" to table: "deliveries"
-CREATE INDEX "delivery_tenant_id_lead_id_sent_at" ON "deliveries" ("tenant_id", "lead_id", "sent_at");
+CREATE INDEX "delivery_tenant_id_lead_id_sent_at" ON "deliveries" ("tenant_id", "lead_id", "sent_at") WHERE (sent_at IS NOT NULL);
 -- Create index "delivery_tenant_id_provider_message_id" to table: "deliveries"
-CREATE INDEX "delivery_tenant_id_provider_message_id" ON "deliveries" ("tenant_id", "provider_message_id");
+CREATE INDEX "delivery_tenant_id_provider_message_id" ON "deliveries" ("tenant_id", "provider_message_id") WHERE (provider_message_id IS NOT NULL);
