@@ -308,14 +308,14 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "delivery_broadcast_id_lead_id",
+				Name:    "delivery_tenant_id_broadcast_id_lead_id",
 				Unique:  true,
-				Columns: []*schema.Column{DeliveriesColumns[11], DeliveriesColumns[12]},
+				Columns: []*schema.Column{DeliveriesColumns[1], DeliveriesColumns[11], DeliveriesColumns[12]},
 			},
 			{
-				Name:    "delivery_broadcast_id_status",
+				Name:    "delivery_tenant_id_broadcast_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{DeliveriesColumns[11], DeliveriesColumns[2]},
+				Columns: []*schema.Column{DeliveriesColumns[1], DeliveriesColumns[11], DeliveriesColumns[2]},
 			},
 			{
 				Name:    "delivery_tenant_id_lead_id_sent_at",

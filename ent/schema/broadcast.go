@@ -150,8 +150,8 @@ func (Delivery) Edges() []ent.Edge {
 // Indexes of the Delivery.
 func (Delivery) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("broadcast_id", "lead_id").Unique(),
-		index.Fields("broadcast_id", "status"),
+		index.Fields("tenant_id", "broadcast_id", "lead_id").Unique(),
+		index.Fields("tenant_id", "broadcast_id", "status"),
 		// frequency caps: messages per lead since a time, across broadcasts.
 		// Partial, like the next one, so planning (rows not sent yet) does not
 		// write them.

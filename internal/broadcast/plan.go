@@ -155,7 +155,7 @@ func (s *Service) planChunk(ctx context.Context, tid uuid.UUID, b *ent.Broadcast
 				WHEN r.n >= $7 THEN 'SUPPRESSED_CAP'
 				ELSE 'PENDING' END, 0
 		FROM l LEFT JOIN flags f ON f.id = l.id LEFT JOIN recent r ON r.lead_id = l.id
-		ON CONFLICT (broadcast_id, lead_id) DO NOTHING`,
+		ON CONFLICT (tenant_id, broadcast_id, lead_id) DO NOTHING`,
 		tid, b.ID, pq.Int64Array(seqs), now, requires, capSince, capMax, []byte{probe[6], probe[7]})
 	return err
 }

@@ -10,10 +10,10 @@ CREATE INDEX "broadcast_tenant_id_segment_id" ON "broadcasts" ("tenant_id", "seg
 CREATE INDEX "broadcast_tenant_id_status" ON "broadcasts" ("tenant_id", "status");
 -- Create "deliveries" table
 CREATE TABLE "deliveries" ("id" uuid NOT NULL, "tenant_id" uuid NOT NULL, "status" character varying NOT NULL DEFAULT 'PENDING', "provider_message_id" character varying NULL, "attempts" bigint NOT NULL DEFAULT 0, "claimed_at" timestamptz NULL, "sent_at" timestamptz NULL, "delivered_at" timestamptz NULL, "replied_at" timestamptz NULL, "reply" character varying NULL, "error" character varying NULL, "broadcast_id" uuid NOT NULL, "lead_id" uuid NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "deliveries_broadcasts_deliveries" FOREIGN KEY ("broadcast_id") REFERENCES "broadcasts" ("id") ON UPDATE NO ACTION ON DELETE CASCADE, CONSTRAINT "deliveries_leads_lead" FOREIGN KEY ("lead_id") REFERENCES "leads" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
--- Create index "delivery_broadcast_id_lead_id" to table: "deliveries"
-CREATE UNIQUE INDEX "delivery_broadcast_id_lead_id" ON "deliveries" ("broadcast_id", "lead_id");
--- Create index "delivery_broadcast_id_status" to table: "deliveries"
-CREATE INDEX "delivery_broadcast_id_status" ON "deliveries" ("broadcast_id", "status");
+-- Create index "delivery_tenant_id_broadcast_id_lead_id" to table: "deliveries"
+CREATE UNIQUE INDEX "delivery_tenant_id_broadcast_id_lead_id" ON "deliveries" ("tenant_id", "broadcast_id", "lead_id");
+-- Create index "delivery_tenant_id_broadcast_id_status" to table: "deliveries"
+CREATE INDEX "delivery_tenant_id_broadcast_id_status" ON "deliveries" ("tenant_id", "broadcast_id", "status");
 -- Create index "delivery_tenant_id_lead_id_sent_at" to table: "deliveries"
 CREATE INDEX "delivery_tenant_id_lead_id_sent_at" ON "deliveries" ("tenant_id", "lead_id", "sent_at") WHERE (sent_at IS NOT NULL);
 -- Create index "delivery_tenant_id_provider_message_id" to table: "deliveries"
