@@ -58,6 +58,8 @@ type Broadcast struct {
 	RatePerSecond int `json:"rate_per_second,omitempty"`
 	// Cron holds the value of the "cron" field.
 	Cron string `json:"cron,omitempty"`
+	// SeriesID holds the value of the "series_id" field.
+	SeriesID *uuid.UUID `json:"series_id,omitempty"`
 	// Error holds the value of the "error" field.
 	Error *string `json:"error,omitempty"`
 	// CreatedByID holds the value of the "created_by_id" field.
@@ -121,7 +123,7 @@ func (*Broadcast) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case broadcast.FieldCreatedByID:
+		case broadcast.FieldSeriesID, broadcast.FieldCreatedByID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case broadcast.FieldCapMax, broadcast.FieldCapDays, broadcast.FieldRatePerSecond:
 			values[i] = new(sql.NullInt64)
@@ -273,6 +275,13 @@ func (_m *Broadcast) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Cron = value.String
 			}
+		case broadcast.FieldSeriesID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field series_id", values[i])
+			} else if value.Valid {
+				_m.SeriesID = new(uuid.UUID)
+				*_m.SeriesID = *value.S.(*uuid.UUID)
+			}
 		case broadcast.FieldError:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field error", values[i])
@@ -408,6 +417,11 @@ func (_m *Broadcast) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("cron=")
 	builder.WriteString(_m.Cron)
+	builder.WriteString(", ")
+	if v := _m.SeriesID; v != nil {
+		builder.WriteString("series_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	if v := _m.Error; v != nil {
 		builder.WriteString("error=")

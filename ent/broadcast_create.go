@@ -245,6 +245,20 @@ func (_c *BroadcastCreate) SetNillableCron(v *string) *BroadcastCreate {
 	return _c
 }
 
+// SetSeriesID sets the "series_id" field.
+func (_c *BroadcastCreate) SetSeriesID(v uuid.UUID) *BroadcastCreate {
+	_c.mutation.SetSeriesID(v)
+	return _c
+}
+
+// SetNillableSeriesID sets the "series_id" field if the given value is not nil.
+func (_c *BroadcastCreate) SetNillableSeriesID(v *uuid.UUID) *BroadcastCreate {
+	if v != nil {
+		_c.SetSeriesID(*v)
+	}
+	return _c
+}
+
 // SetError sets the "error" field.
 func (_c *BroadcastCreate) SetError(v string) *BroadcastCreate {
 	_c.mutation.SetError(v)
@@ -582,6 +596,10 @@ func (_c *BroadcastCreate) createSpec() (*Broadcast, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Cron(); ok {
 		_spec.SetField(broadcast.FieldCron, field.TypeString, value)
 		_node.Cron = value
+	}
+	if value, ok := _c.mutation.SeriesID(); ok {
+		_spec.SetField(broadcast.FieldSeriesID, field.TypeUUID, value)
+		_node.SeriesID = &value
 	}
 	if value, ok := _c.mutation.Error(); ok {
 		_spec.SetField(broadcast.FieldError, field.TypeString, value)
@@ -993,6 +1011,9 @@ func (u *BroadcastUpsertOne) UpdateNewValues() *BroadcastUpsertOne {
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(broadcast.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.SeriesID(); exists {
+			s.SetIgnore(broadcast.FieldSeriesID)
 		}
 		if _, exists := u.create.mutation.CreatedByID(); exists {
 			s.SetIgnore(broadcast.FieldCreatedByID)
@@ -1545,6 +1566,9 @@ func (u *BroadcastUpsertBulk) UpdateNewValues() *BroadcastUpsertBulk {
 			}
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(broadcast.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.SeriesID(); exists {
+				s.SetIgnore(broadcast.FieldSeriesID)
 			}
 			if _, exists := b.mutation.CreatedByID(); exists {
 				s.SetIgnore(broadcast.FieldCreatedByID)

@@ -588,6 +588,9 @@ func (_u *BroadcastUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Cron(); ok {
 		_spec.SetField(broadcast.FieldCron, field.TypeString, value)
 	}
+	if _u.mutation.SeriesIDCleared() {
+		_spec.ClearField(broadcast.FieldSeriesID, field.TypeUUID)
+	}
 	if value, ok := _u.mutation.Error(); ok {
 		_spec.SetField(broadcast.FieldError, field.TypeString, value)
 	}
@@ -1275,6 +1278,9 @@ func (_u *BroadcastUpdateOne) sqlSave(ctx context.Context) (_node *Broadcast, er
 	}
 	if value, ok := _u.mutation.Cron(); ok {
 		_spec.SetField(broadcast.FieldCron, field.TypeString, value)
+	}
+	if _u.mutation.SeriesIDCleared() {
+		_spec.ClearField(broadcast.FieldSeriesID, field.TypeUUID)
 	}
 	if value, ok := _u.mutation.Error(); ok {
 		_spec.SetField(broadcast.FieldError, field.TypeString, value)

@@ -552,6 +552,11 @@ func (_q *BroadcastQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				selectedFields = append(selectedFields, broadcast.FieldCron)
 				fieldSeen[broadcast.FieldCron] = struct{}{}
 			}
+		case "seriesID":
+			if _, ok := fieldSeen[broadcast.FieldSeriesID]; !ok {
+				selectedFields = append(selectedFields, broadcast.FieldSeriesID)
+				fieldSeen[broadcast.FieldSeriesID] = struct{}{}
+			}
 		case "error":
 			if _, ok := fieldSeen[broadcast.FieldError]; !ok {
 				selectedFields = append(selectedFields, broadcast.FieldError)

@@ -300,7 +300,7 @@ func (_m *Broadcast) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Broadcast",
-		Fields: make([]*Field, 15),
+		Fields: make([]*Field, 16),
 		Edges:  make([]*Edge, 2),
 	}
 	var buf []byte
@@ -408,10 +408,18 @@ func (_m *Broadcast) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "cron",
 		Value: string(buf),
 	}
-	if buf, err = json.Marshal(_m.Error); err != nil {
+	if buf, err = json.Marshal(_m.SeriesID); err != nil {
 		return nil, err
 	}
 	node.Fields[13] = &Field{
+		Type:  "uuid.UUID",
+		Name:  "series_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Error); err != nil {
+		return nil, err
+	}
+	node.Fields[14] = &Field{
 		Type:  "string",
 		Name:  "error",
 		Value: string(buf),
@@ -419,7 +427,7 @@ func (_m *Broadcast) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.CreatedByID); err != nil {
 		return nil, err
 	}
-	node.Fields[14] = &Field{
+	node.Fields[15] = &Field{
 		Type:  "uuid.UUID",
 		Name:  "created_by_id",
 		Value: string(buf),

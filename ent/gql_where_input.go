@@ -1089,6 +1089,18 @@ type BroadcastWhereInput struct {
 	CronEqualFold    *string  `json:"cronEqualFold,omitempty"`
 	CronContainsFold *string  `json:"cronContainsFold,omitempty"`
 
+	// "series_id" field predicates.
+	SeriesID       *uuid.UUID  `json:"seriesID,omitempty"`
+	SeriesIDNEQ    *uuid.UUID  `json:"seriesIDNEQ,omitempty"`
+	SeriesIDIn     []uuid.UUID `json:"seriesIDIn,omitempty"`
+	SeriesIDNotIn  []uuid.UUID `json:"seriesIDNotIn,omitempty"`
+	SeriesIDGT     *uuid.UUID  `json:"seriesIDGT,omitempty"`
+	SeriesIDGTE    *uuid.UUID  `json:"seriesIDGTE,omitempty"`
+	SeriesIDLT     *uuid.UUID  `json:"seriesIDLT,omitempty"`
+	SeriesIDLTE    *uuid.UUID  `json:"seriesIDLTE,omitempty"`
+	SeriesIDIsNil  bool        `json:"seriesIDIsNil,omitempty"`
+	SeriesIDNotNil bool        `json:"seriesIDNotNil,omitempty"`
+
 	// "error" field predicates.
 	Error             *string  `json:"error,omitempty"`
 	ErrorNEQ          *string  `json:"errorNEQ,omitempty"`
@@ -1592,6 +1604,36 @@ func (i *BroadcastWhereInput) P() (predicate.Broadcast, error) {
 	}
 	if i.CronContainsFold != nil {
 		predicates = append(predicates, broadcast.CronContainsFold(*i.CronContainsFold))
+	}
+	if i.SeriesID != nil {
+		predicates = append(predicates, broadcast.SeriesIDEQ(*i.SeriesID))
+	}
+	if i.SeriesIDNEQ != nil {
+		predicates = append(predicates, broadcast.SeriesIDNEQ(*i.SeriesIDNEQ))
+	}
+	if len(i.SeriesIDIn) > 0 {
+		predicates = append(predicates, broadcast.SeriesIDIn(i.SeriesIDIn...))
+	}
+	if len(i.SeriesIDNotIn) > 0 {
+		predicates = append(predicates, broadcast.SeriesIDNotIn(i.SeriesIDNotIn...))
+	}
+	if i.SeriesIDGT != nil {
+		predicates = append(predicates, broadcast.SeriesIDGT(*i.SeriesIDGT))
+	}
+	if i.SeriesIDGTE != nil {
+		predicates = append(predicates, broadcast.SeriesIDGTE(*i.SeriesIDGTE))
+	}
+	if i.SeriesIDLT != nil {
+		predicates = append(predicates, broadcast.SeriesIDLT(*i.SeriesIDLT))
+	}
+	if i.SeriesIDLTE != nil {
+		predicates = append(predicates, broadcast.SeriesIDLTE(*i.SeriesIDLTE))
+	}
+	if i.SeriesIDIsNil {
+		predicates = append(predicates, broadcast.SeriesIDIsNil())
+	}
+	if i.SeriesIDNotNil {
+		predicates = append(predicates, broadcast.SeriesIDNotNil())
 	}
 	if i.Error != nil {
 		predicates = append(predicates, broadcast.ErrorEQ(*i.Error))

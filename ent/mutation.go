@@ -3585,6 +3585,7 @@ type BroadcastMutation struct {
 	rate_per_second    *int
 	addrate_per_second *int
 	cron               *string
+	series_id          *uuid.UUID
 	error              *string
 	clearedFields      map[string]struct{}
 	segment            *uuid.UUID
@@ -4540,6 +4541,55 @@ func (m *BroadcastMutation) ResetCron() {
 	m.cron = nil
 }
 
+// SetSeriesID sets the "series_id" field.
+func (m *BroadcastMutation) SetSeriesID(u uuid.UUID) {
+	m.series_id = &u
+}
+
+// SeriesID returns the value of the "series_id" field in the mutation.
+func (m *BroadcastMutation) SeriesID() (r uuid.UUID, exists bool) {
+	v := m.series_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeriesID returns the old "series_id" field's value of the Broadcast entity.
+// If the Broadcast object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BroadcastMutation) OldSeriesID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeriesID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeriesID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeriesID: %w", err)
+	}
+	return oldValue.SeriesID, nil
+}
+
+// ClearSeriesID clears the value of the "series_id" field.
+func (m *BroadcastMutation) ClearSeriesID() {
+	m.series_id = nil
+	m.clearedFields[broadcast.FieldSeriesID] = struct{}{}
+}
+
+// SeriesIDCleared returns if the "series_id" field was cleared in this mutation.
+func (m *BroadcastMutation) SeriesIDCleared() bool {
+	_, ok := m.clearedFields[broadcast.FieldSeriesID]
+	return ok
+}
+
+// ResetSeriesID resets all changes to the "series_id" field.
+func (m *BroadcastMutation) ResetSeriesID() {
+	m.series_id = nil
+	delete(m.clearedFields, broadcast.FieldSeriesID)
+}
+
 // SetError sets the "error" field.
 func (m *BroadcastMutation) SetError(s string) {
 	m.error = &s
@@ -4780,7 +4830,7 @@ func (m *BroadcastMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *BroadcastMutation) Fields() []string {
-	fields := make([]string, 0, 21)
+	fields := make([]string, 0, 22)
 	if m.tenant_id != nil {
 		fields = append(fields, broadcast.FieldTenantID)
 	}
@@ -4838,6 +4888,9 @@ func (m *BroadcastMutation) Fields() []string {
 	if m.cron != nil {
 		fields = append(fields, broadcast.FieldCron)
 	}
+	if m.series_id != nil {
+		fields = append(fields, broadcast.FieldSeriesID)
+	}
 	if m.error != nil {
 		fields = append(fields, broadcast.FieldError)
 	}
@@ -4890,6 +4943,8 @@ func (m *BroadcastMutation) Field(name string) (ent.Value, bool) {
 		return m.RatePerSecond()
 	case broadcast.FieldCron:
 		return m.Cron()
+	case broadcast.FieldSeriesID:
+		return m.SeriesID()
 	case broadcast.FieldError:
 		return m.Error()
 	case broadcast.FieldCreatedByID:
@@ -4941,6 +4996,8 @@ func (m *BroadcastMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldRatePerSecond(ctx)
 	case broadcast.FieldCron:
 		return m.OldCron(ctx)
+	case broadcast.FieldSeriesID:
+		return m.OldSeriesID(ctx)
 	case broadcast.FieldError:
 		return m.OldError(ctx)
 	case broadcast.FieldCreatedByID:
@@ -5087,6 +5144,13 @@ func (m *BroadcastMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCron(v)
 		return nil
+	case broadcast.FieldSeriesID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeriesID(v)
+		return nil
 	case broadcast.FieldError:
 		v, ok := value.(string)
 		if !ok {
@@ -5191,6 +5255,9 @@ func (m *BroadcastMutation) ClearedFields() []string {
 	if m.FieldCleared(broadcast.FieldQuietTimezone) {
 		fields = append(fields, broadcast.FieldQuietTimezone)
 	}
+	if m.FieldCleared(broadcast.FieldSeriesID) {
+		fields = append(fields, broadcast.FieldSeriesID)
+	}
 	if m.FieldCleared(broadcast.FieldError) {
 		fields = append(fields, broadcast.FieldError)
 	}
@@ -5231,6 +5298,9 @@ func (m *BroadcastMutation) ClearField(name string) error {
 		return nil
 	case broadcast.FieldQuietTimezone:
 		m.ClearQuietTimezone()
+		return nil
+	case broadcast.FieldSeriesID:
+		m.ClearSeriesID()
 		return nil
 	case broadcast.FieldError:
 		m.ClearError()
@@ -5302,6 +5372,9 @@ func (m *BroadcastMutation) ResetField(name string) error {
 		return nil
 	case broadcast.FieldCron:
 		m.ResetCron()
+		return nil
+	case broadcast.FieldSeriesID:
+		m.ResetSeriesID()
 		return nil
 	case broadcast.FieldError:
 		m.ResetError()

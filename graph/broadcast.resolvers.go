@@ -58,7 +58,7 @@ func (r *mutationResolver) CreateBroadcast(ctx context.Context, input model.Crea
 		return nil, err
 	}
 	in := broadcast.Input{Name: input.Name, SegmentID: input.SegmentID, Channel: input.Channel, Subject: deref(input.Subject),
-		Template: input.Template, ScheduledAt: input.ScheduledAt, RatePerSecond: input.RatePerSecond}
+		Template: input.Template, ScheduledAt: input.ScheduledAt, RatePerSecond: input.RatePerSecond, Cron: deref(input.Cron)}
 	if f := input.FrequencyCap; f != nil {
 		in.FrequencyCap = &broadcast.Cap{Max: f.Max, Days: f.Days}
 	}

@@ -57,6 +57,8 @@ const (
 	FieldRatePerSecond = "rate_per_second"
 	// FieldCron holds the string denoting the cron field in the database.
 	FieldCron = "cron"
+	// FieldSeriesID holds the string denoting the series_id field in the database.
+	FieldSeriesID = "series_id"
 	// FieldError holds the string denoting the error field in the database.
 	FieldError = "error"
 	// FieldCreatedByID holds the string denoting the created_by_id field in the database.
@@ -114,6 +116,7 @@ var Columns = []string{
 	FieldQuietTimezone,
 	FieldRatePerSecond,
 	FieldCron,
+	FieldSeriesID,
 	FieldError,
 	FieldCreatedByID,
 }
@@ -301,6 +304,11 @@ func ByRatePerSecond(opts ...sql.OrderTermOption) OrderOption {
 // ByCron orders the results by the cron field.
 func ByCron(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCron, opts...).ToFunc()
+}
+
+// BySeriesID orders the results by the series_id field.
+func BySeriesID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSeriesID, opts...).ToFunc()
 }
 
 // ByError orders the results by the error field.

@@ -146,6 +146,11 @@ func Cron(v string) predicate.Broadcast {
 	return predicate.Broadcast(sql.FieldEQ(FieldCron, v))
 }
 
+// SeriesID applies equality check predicate on the "series_id" field. It's identical to SeriesIDEQ.
+func SeriesID(v uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldEQ(FieldSeriesID, v))
+}
+
 // Error applies equality check predicate on the "error" field. It's identical to ErrorEQ.
 func Error(v string) predicate.Broadcast {
 	return predicate.Broadcast(sql.FieldEQ(FieldError, v))
@@ -1144,6 +1149,56 @@ func CronEqualFold(v string) predicate.Broadcast {
 // CronContainsFold applies the ContainsFold predicate on the "cron" field.
 func CronContainsFold(v string) predicate.Broadcast {
 	return predicate.Broadcast(sql.FieldContainsFold(FieldCron, v))
+}
+
+// SeriesIDEQ applies the EQ predicate on the "series_id" field.
+func SeriesIDEQ(v uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldEQ(FieldSeriesID, v))
+}
+
+// SeriesIDNEQ applies the NEQ predicate on the "series_id" field.
+func SeriesIDNEQ(v uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldNEQ(FieldSeriesID, v))
+}
+
+// SeriesIDIn applies the In predicate on the "series_id" field.
+func SeriesIDIn(vs ...uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldIn(FieldSeriesID, vs...))
+}
+
+// SeriesIDNotIn applies the NotIn predicate on the "series_id" field.
+func SeriesIDNotIn(vs ...uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldNotIn(FieldSeriesID, vs...))
+}
+
+// SeriesIDGT applies the GT predicate on the "series_id" field.
+func SeriesIDGT(v uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldGT(FieldSeriesID, v))
+}
+
+// SeriesIDGTE applies the GTE predicate on the "series_id" field.
+func SeriesIDGTE(v uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldGTE(FieldSeriesID, v))
+}
+
+// SeriesIDLT applies the LT predicate on the "series_id" field.
+func SeriesIDLT(v uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldLT(FieldSeriesID, v))
+}
+
+// SeriesIDLTE applies the LTE predicate on the "series_id" field.
+func SeriesIDLTE(v uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldLTE(FieldSeriesID, v))
+}
+
+// SeriesIDIsNil applies the IsNil predicate on the "series_id" field.
+func SeriesIDIsNil() predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldIsNull(FieldSeriesID))
+}
+
+// SeriesIDNotNil applies the NotNil predicate on the "series_id" field.
+func SeriesIDNotNil() predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldNotNull(FieldSeriesID))
 }
 
 // ErrorEQ applies the EQ predicate on the "error" field.

@@ -160,6 +160,7 @@ var (
 		{Name: "quiet_timezone", Type: field.TypeString, Nullable: true},
 		{Name: "rate_per_second", Type: field.TypeInt, Default: 50},
 		{Name: "cron", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "series_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "error", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "segment_id", Type: field.TypeUUID},
 		{Name: "created_by_id", Type: field.TypeUUID, Nullable: true},
@@ -172,13 +173,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "broadcasts_segments_segment",
-				Columns:    []*schema.Column{BroadcastsColumns[20]},
+				Columns:    []*schema.Column{BroadcastsColumns[21]},
 				RefColumns: []*schema.Column{SegmentsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "broadcasts_users_created_by",
-				Columns:    []*schema.Column{BroadcastsColumns[21]},
+				Columns:    []*schema.Column{BroadcastsColumns[22]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -192,7 +193,7 @@ var (
 			{
 				Name:    "broadcast_tenant_id_segment_id",
 				Unique:  false,
-				Columns: []*schema.Column{BroadcastsColumns[1], BroadcastsColumns[20]},
+				Columns: []*schema.Column{BroadcastsColumns[1], BroadcastsColumns[21]},
 			},
 		},
 	}

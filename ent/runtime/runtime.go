@@ -338,7 +338,7 @@ func init() {
 	// broadcast.CronValidator is a validator for the "cron" field. It is called by the builders before save.
 	broadcast.CronValidator = broadcastDescCron.Validators[0].(func(string) error)
 	// broadcastDescError is the schema descriptor for error field.
-	broadcastDescError := broadcastFields[16].Descriptor()
+	broadcastDescError := broadcastFields[17].Descriptor()
 	// broadcast.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
 	broadcast.ErrorValidator = broadcastDescError.Validators[0].(func(string) error)
 	// broadcastDescID is the schema descriptor for id field.

@@ -78,8 +78,13 @@ func (Broadcast) Fields() []ent.Field {
 		field.String("quiet_end").Optional().Nillable().Annotations(entgql.Skip()),
 		field.String("quiet_timezone").Optional().Nillable().Annotations(entgql.Skip()),
 		field.Int("rate_per_second").Default(50).Positive(),
-		// cron repeats the broadcast (a new run per firing); empty: once.
+		// cron repeats the broadcast: each run, when it starts, schedules the
+		// next as a new broadcast of the same series. Empty: once.
 		field.String("cron").Default("").MaxRuneLen(100),
+		// series_id is the first run of a recurring broadcast (its own id for
+		// the first); cancelling a run cancels the series' scheduled runs.
+		field.UUID("series_id", gidUUID).Optional().Nillable().Immutable().
+			Annotations(entgql.Type("ID")),
 		field.String("error").Optional().Nillable().MaxRuneLen(2000),
 		field.UUID("created_by_id", gidUUID).Optional().Nillable().Immutable(),
 	}

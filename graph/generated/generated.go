@@ -117,6 +117,7 @@ type ComplexityRoot struct {
 		ScheduledAt   func(childComplexity int) int
 		Segment       func(childComplexity int) int
 		SegmentID     func(childComplexity int) int
+		SeriesID      func(childComplexity int) int
 		StartedAt     func(childComplexity int) int
 		Stats         func(childComplexity int) int
 		Status        func(childComplexity int) int
@@ -1168,6 +1169,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Broadcast.SegmentID(childComplexity), true
+	case "Broadcast.seriesID":
+		if e.ComplexityRoot.Broadcast.SeriesID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Broadcast.SeriesID(childComplexity), true
 	case "Broadcast.startedAt":
 		if e.ComplexityRoot.Broadcast.StartedAt == nil {
 			break
@@ -4538,6 +4545,8 @@ input CreateBroadcastInput {
   quietHours: QuietHoursInput
   "Messages per second (1 to 1000, default 50)."
   ratePerSecond: Int
+  "Repeats the broadcast: a 5-field cron spec (minute hour day month weekday) in the workspace's time zone, e.g. \"0 10 * * 1\". Without scheduledAt the first run is the spec's next time."
+  cron: String
 }
 
 type BroadcastStats {
@@ -5115,6 +5124,7 @@ type Broadcast implements Node {
   finishedAt: Time
   ratePerSecond: Int!
   cron: String!
+  seriesID: ID
   error: String
   createdByID: ID
   segment: Segment!
@@ -5365,6 +5375,19 @@ input BroadcastWhereInput {
   cronHasSuffix: String
   cronEqualFold: String
   cronContainsFold: String
+  """
+  series_id field predicates
+  """
+  seriesID: ID
+  seriesIDNEQ: ID
+  seriesIDIn: [ID!]
+  seriesIDNotIn: [ID!]
+  seriesIDGT: ID
+  seriesIDGTE: ID
+  seriesIDLT: ID
+  seriesIDLTE: ID
+  seriesIDIsNil: Boolean
+  seriesIDNotNil: Boolean
   """
   error field predicates
   """
@@ -10027,6 +10050,8 @@ func (ec *executionContext) childFields_Broadcast(ctx context.Context, field gra
 		return ec.fieldContext_Broadcast_ratePerSecond(ctx, field)
 	case "cron":
 		return ec.fieldContext_Broadcast_cron(ctx, field)
+	case "seriesID":
+		return ec.fieldContext_Broadcast_seriesID(ctx, field)
 	case "error":
 		return ec.fieldContext_Broadcast_error(ctx, field)
 	case "createdByID":
@@ -13813,6 +13838,29 @@ func (ec *executionContext) _Broadcast_cron(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Broadcast_cron(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Broadcast", field, false, false, "String")
+}
+
+func (ec *executionContext) _Broadcast_seriesID(ctx context.Context, field graphql.CollectedField, obj *ent.Broadcast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Broadcast_seriesID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SeriesID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Broadcast_seriesID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Broadcast", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Broadcast_error(ctx context.Context, field graphql.CollectedField, obj *ent.Broadcast) (ret graphql.Marshaler) {
@@ -29374,7 +29422,7 @@ func (ec *executionContext) unmarshalInputBroadcastWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "segmentID", "segmentIDNEQ", "segmentIDIn", "segmentIDNotIn", "channel", "channelNEQ", "channelIn", "channelNotIn", "channelGT", "channelGTE", "channelLT", "channelLTE", "channelContains", "channelHasPrefix", "channelHasSuffix", "channelEqualFold", "channelContainsFold", "subject", "subjectNEQ", "subjectIn", "subjectNotIn", "subjectGT", "subjectGTE", "subjectLT", "subjectLTE", "subjectContains", "subjectHasPrefix", "subjectHasSuffix", "subjectEqualFold", "subjectContainsFold", "template", "templateNEQ", "templateIn", "templateNotIn", "templateGT", "templateGTE", "templateLT", "templateLTE", "templateContains", "templateHasPrefix", "templateHasSuffix", "templateEqualFold", "templateContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "scheduledAt", "scheduledAtNEQ", "scheduledAtIn", "scheduledAtNotIn", "scheduledAtGT", "scheduledAtGTE", "scheduledAtLT", "scheduledAtLTE", "startedAt", "startedAtNEQ", "startedAtIn", "startedAtNotIn", "startedAtGT", "startedAtGTE", "startedAtLT", "startedAtLTE", "startedAtIsNil", "startedAtNotNil", "finishedAt", "finishedAtNEQ", "finishedAtIn", "finishedAtNotIn", "finishedAtGT", "finishedAtGTE", "finishedAtLT", "finishedAtLTE", "finishedAtIsNil", "finishedAtNotNil", "ratePerSecond", "ratePerSecondNEQ", "ratePerSecondIn", "ratePerSecondNotIn", "ratePerSecondGT", "ratePerSecondGTE", "ratePerSecondLT", "ratePerSecondLTE", "cron", "cronNEQ", "cronIn", "cronNotIn", "cronGT", "cronGTE", "cronLT", "cronLTE", "cronContains", "cronHasPrefix", "cronHasSuffix", "cronEqualFold", "cronContainsFold", "error", "errorNEQ", "errorIn", "errorNotIn", "errorGT", "errorGTE", "errorLT", "errorLTE", "errorContains", "errorHasPrefix", "errorHasSuffix", "errorIsNil", "errorNotNil", "errorEqualFold", "errorContainsFold", "createdByID", "createdByIDNEQ", "createdByIDIn", "createdByIDNotIn", "createdByIDIsNil", "createdByIDNotNil", "hasSegment", "hasSegmentWith", "hasCreatedBy", "hasCreatedByWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "segmentID", "segmentIDNEQ", "segmentIDIn", "segmentIDNotIn", "channel", "channelNEQ", "channelIn", "channelNotIn", "channelGT", "channelGTE", "channelLT", "channelLTE", "channelContains", "channelHasPrefix", "channelHasSuffix", "channelEqualFold", "channelContainsFold", "subject", "subjectNEQ", "subjectIn", "subjectNotIn", "subjectGT", "subjectGTE", "subjectLT", "subjectLTE", "subjectContains", "subjectHasPrefix", "subjectHasSuffix", "subjectEqualFold", "subjectContainsFold", "template", "templateNEQ", "templateIn", "templateNotIn", "templateGT", "templateGTE", "templateLT", "templateLTE", "templateContains", "templateHasPrefix", "templateHasSuffix", "templateEqualFold", "templateContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "scheduledAt", "scheduledAtNEQ", "scheduledAtIn", "scheduledAtNotIn", "scheduledAtGT", "scheduledAtGTE", "scheduledAtLT", "scheduledAtLTE", "startedAt", "startedAtNEQ", "startedAtIn", "startedAtNotIn", "startedAtGT", "startedAtGTE", "startedAtLT", "startedAtLTE", "startedAtIsNil", "startedAtNotNil", "finishedAt", "finishedAtNEQ", "finishedAtIn", "finishedAtNotIn", "finishedAtGT", "finishedAtGTE", "finishedAtLT", "finishedAtLTE", "finishedAtIsNil", "finishedAtNotNil", "ratePerSecond", "ratePerSecondNEQ", "ratePerSecondIn", "ratePerSecondNotIn", "ratePerSecondGT", "ratePerSecondGTE", "ratePerSecondLT", "ratePerSecondLTE", "cron", "cronNEQ", "cronIn", "cronNotIn", "cronGT", "cronGTE", "cronLT", "cronLTE", "cronContains", "cronHasPrefix", "cronHasSuffix", "cronEqualFold", "cronContainsFold", "seriesID", "seriesIDNEQ", "seriesIDIn", "seriesIDNotIn", "seriesIDGT", "seriesIDGTE", "seriesIDLT", "seriesIDLTE", "seriesIDIsNil", "seriesIDNotNil", "error", "errorNEQ", "errorIn", "errorNotIn", "errorGT", "errorGTE", "errorLT", "errorLTE", "errorContains", "errorHasPrefix", "errorHasSuffix", "errorIsNil", "errorNotNil", "errorEqualFold", "errorContainsFold", "createdByID", "createdByIDNEQ", "createdByIDIn", "createdByIDNotIn", "createdByIDIsNil", "createdByIDNotNil", "hasSegment", "hasSegmentWith", "hasCreatedBy", "hasCreatedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30333,6 +30381,76 @@ func (ec *executionContext) unmarshalInputBroadcastWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.CronContainsFold = data
+		case "seriesID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesID = data
+		case "seriesIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesIDNEQ = data
+		case "seriesIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesIDIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesIDIn = data
+		case "seriesIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesIDNotIn = data
+		case "seriesIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesIDGT"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesIDGT = data
+		case "seriesIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesIDGTE"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesIDGTE = data
+		case "seriesIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesIDLT"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesIDLT = data
+		case "seriesIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesIDLTE"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesIDLTE = data
+		case "seriesIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesIDIsNil = data
+		case "seriesIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesIDNotNil = data
 		case "error":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("error"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -31058,7 +31176,7 @@ func (ec *executionContext) unmarshalInputCreateBroadcastInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "segmentID", "channel", "subject", "template", "scheduledAt", "frequencyCap", "quietHours", "ratePerSecond"}
+	fieldsInOrder := [...]string{"name", "segmentID", "channel", "subject", "template", "scheduledAt", "frequencyCap", "quietHours", "ratePerSecond", "cron"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31128,6 +31246,13 @@ func (ec *executionContext) unmarshalInputCreateBroadcastInput(ctx context.Conte
 				return it, err
 			}
 			it.RatePerSecond = data
+		case "cron":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cron"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cron = data
 		}
 	}
 	return it, nil
@@ -48747,6 +48872,11 @@ func (ec *executionContext) _Broadcast(ctx context.Context, sel ast.SelectionSet
 		case "cron":
 			out.Values[i] = ec._Broadcast_cron(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "seriesID":
+			out.Values[i] = ec._Broadcast_seriesID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "error":

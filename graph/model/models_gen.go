@@ -108,6 +108,8 @@ type CreateBroadcastInput struct {
 	QuietHours   *QuietHoursInput   `json:"quietHours,omitempty"`
 	// Messages per second (1 to 1000, default 50).
 	RatePerSecond *int `json:"ratePerSecond,omitempty"`
+	// Repeats the broadcast: a 5-field cron spec (minute hour day month weekday) in the workspace's time zone, e.g. "0 10 * * 1". Without scheduledAt the first run is the spec's next time.
+	Cron *string `json:"cron,omitempty"`
 }
 
 type CreateDealInput struct {

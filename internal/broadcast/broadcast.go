@@ -16,12 +16,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/robfig/cron/v3"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/channel"
 	entsegment "github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/secretbox"
 	"github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/txn"
@@ -85,7 +87,11 @@ type Input struct {
 	FrequencyCap  *Cap
 	QuietHours    *Quiet
 	RatePerSecond *int
-	CreatedBy     *uuid.UUID
+	// Cron repeats the broadcast (standard 5-field spec, in the workspace's
+	// time zone unless it starts with CRON_TZ=); without ScheduledAt the
+	// first run is the spec's next time.
+	Cron      string
+	CreatedBy *uuid.UUID
 }
 
 // Create checks the input, saves the broadcast as SCHEDULED and queues its
@@ -129,6 +135,18 @@ func (s *Service) Create(ctx context.Context, c *ent.Client, in Input) (*ent.Bro
 	}
 	now := s.now()
 	at := now
+	spec := strings.TrimSpace(in.Cron)
+	if spec != "" {
+		set, err := workspace.SettingsOf(ctx, c, tid)
+		if err != nil {
+			return nil, err
+		}
+		sched, full, err := schedule(spec, set.Timezone)
+		if err != nil {
+			return nil, apperr.Input("input.cron", "%s", err.Error())
+		}
+		spec, at = full, sched.Next(now)
+	}
 	if in.ScheduledAt != nil {
 		if in.ScheduledAt.Before(now.Add(-time.Minute)) {
 			return nil, apperr.Input("input.scheduledAt", "is in the past; leave it empty to send now")
@@ -142,9 +160,13 @@ func (s *Service) Create(ctx context.Context, c *ent.Client, in Input) (*ent.Bro
 		}
 		rate = *in.RatePerSecond
 	}
-	create := c.Broadcast.Create().SetName(name).SetSegmentID(in.SegmentID).SetChannel(in.Channel).
+	id := gid.New(gid.Broadcast)
+	create := c.Broadcast.Create().SetID(id).SetName(name).SetSegmentID(in.SegmentID).SetChannel(in.Channel).
 		SetSubject(in.Subject).SetTemplate(in.Template).SetScheduledAt(at).SetRatePerSecond(rate).
 		SetNillableCreatedByID(in.CreatedBy)
+	if spec != "" {
+		create.SetCron(spec).SetSeriesID(id)
+	}
 	if f := in.FrequencyCap; f != nil {
 		if f.Max < 1 || f.Max > MaxCap {
 			return nil, apperr.Input("input.frequencyCap.max", "must be between 1 and %d", MaxCap)
@@ -182,14 +204,27 @@ func (s *Service) Create(ctx context.Context, c *ent.Client, in Input) (*ent.Bro
 		return nil, err
 	}
 	if s.Queue != nil {
-		id := b.ID
 		err = txn.AfterCommit(ctx, func(ctx context.Context) error { return s.Queue.EnqueueBroadcastPlan(ctx, tid, id, at) })
 	}
 	return b, err
 }
 
+// schedule parses a 5-field cron spec, in tz unless it names its own
+// CRON_TZ, and returns it with the zone written out.
+func schedule(spec, tz string) (cron.Schedule, string, error) {
+	if !strings.HasPrefix(spec, "CRON_TZ=") && !strings.HasPrefix(spec, "TZ=") {
+		spec = "CRON_TZ=" + tz + " " + spec
+	}
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return nil, "", fmt.Errorf("%q is not a cron spec (minute hour day-of-month month day-of-week): %v", clip(spec), err)
+	}
+	return sched, spec, nil
+}
+
 // Cancel stops a broadcast that has not finished: nothing more is sent;
-// what was sent stays recorded.
+// what was sent stays recorded. Cancelling a run of a recurring broadcast
+// stops the series.
 func (s *Service) Cancel(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Broadcast, error) {
 	b, err := c.Broadcast.Query().Where(broadcast.ID(id)).ForUpdate().Only(ctx)
 	if err != nil {
@@ -198,6 +233,13 @@ func (s *Service) Cancel(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent
 	switch b.Status {
 	case broadcast.StatusDONE, broadcast.StatusCANCELLED, broadcast.StatusFAILED:
 		return nil, apperr.New(apperr.Conflict, "id", "the broadcast is already %s", b.Status)
+	}
+	if b.SeriesID != nil {
+		// Stop the series: its next run is already scheduled once a run started.
+		if err := c.Broadcast.Update().Where(broadcast.SeriesID(*b.SeriesID), broadcast.StatusEQ(broadcast.StatusSCHEDULED),
+			broadcast.IDNEQ(b.ID)).SetStatus(broadcast.StatusCANCELLED).SetFinishedAt(s.now()).Exec(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return c.Broadcast.UpdateOne(b).SetStatus(broadcast.StatusCANCELLED).SetFinishedAt(s.now()).Save(ctx)
 }

@@ -403,3 +403,50 @@ func isCode(err error, code apperr.Code, field string) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestRecurringBroadcasts: a cron broadcast first runs at the spec's next
+// time (workspace time zone); when a run starts, the next one is scheduled;
+// cancelling a run stops the series.
+func TestRecurringBroadcasts(t *testing.T) {
+	f := newFixture(t)
+	f.Leads(t, 3, func(i int, q *ent.LeadCreate) { q.SetSource("web").SetReachable([]string{"WECOM"}) })
+	seg := f.segmentOf(t, "web")
+	if _, err := f.svc.Create(f.Ctx, f.C, broadcast.Input{Name: "bad", SegmentID: seg.ID, Channel: "webhook", Template: "x", Cron: "every day"}); !isCode(err, apperr.BadInput, "input.cron") {
+		t.Fatalf("a bad spec: %v", err)
+	}
+	// Every day at 10:00 Shanghai: t0 is 23:00 there, so the first run is 02:00 UTC tomorrow.
+	b, err := f.svc.Create(f.Ctx, f.C, broadcast.Input{Name: "daily", SegmentID: seg.ID, Channel: "webhook", Template: "早安 {{.name}}", Cron: "0 10 * * *"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC)
+	if !b.ScheduledAt.Equal(first) || b.SeriesID == nil || *b.SeriesID != b.ID {
+		t.Fatalf("first run at %v (series %v), want %v", b.ScheduledAt, b.SeriesID, first)
+	}
+	f.clock.Advance(first.Sub(t0))
+	if err := f.svc.Plan(f.Ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Plan(f.Ctx, b.ID); err != nil { // a retried plan schedules nothing more
+		t.Fatal(err)
+	}
+	runs := f.C.Broadcast.Query().Where(entbroadcast.SeriesID(b.ID)).Order(ent.Asc(entbroadcast.FieldScheduledAt)).AllX(f.Ctx)
+	if len(runs) != 2 || !runs[1].ScheduledAt.Equal(first.Add(24*time.Hour)) || runs[1].Status != entbroadcast.StatusSCHEDULED || runs[1].Template != b.Template {
+		t.Fatalf("runs after the first started: %d, next at %v", len(runs), runs[len(runs)-1].ScheduledAt)
+	}
+	if p := f.queue.plans; len(p) != 2 || !p[1].Equal(runs[1].ScheduledAt) {
+		t.Errorf("plans queued %v", p)
+	}
+	if err := f.svc.Send(f.Ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Cancel(f.Ctx, f.C, runs[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.C.Broadcast.GetX(f.Ctx, runs[1].ID); got.Status != entbroadcast.StatusCANCELLED {
+		t.Errorf("next run %s", got.Status)
+	}
+	if st := f.stats(t, b.ID); st.Sent != 3 {
+		t.Errorf("first run sent %d", st.Sent)
+	}
+}

@@ -33,7 +33,7 @@ func (s *Service) Plan(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	var b *ent.Broadcast
+	var b, next *ent.Broadcast
 	err = txn.WithTx(ctx, s.Client, func(c *ent.Client) error {
 		if b, err = c.Broadcast.Query().Where(broadcast.ID(id)).ForUpdate().Only(ctx); err != nil {
 			return err
@@ -43,12 +43,20 @@ func (s *Service) Plan(ctx context.Context, id uuid.UUID) error {
 			return nil
 		}
 		if b.Status == broadcast.StatusSCHEDULED {
-			b, err = c.Broadcast.UpdateOne(b).SetStatus(broadcast.StatusPLANNING).SetStartedAt(s.now()).Save(ctx)
+			if b, err = c.Broadcast.UpdateOne(b).SetStatus(broadcast.StatusPLANNING).SetStartedAt(s.now()).Save(ctx); err != nil {
+				return err
+			}
+			next, err = s.nextRun(ctx, c, b)
 		}
 		return err
 	})
 	if err != nil || b == nil {
 		return err
+	}
+	if next != nil && s.Queue != nil {
+		if err := s.Queue.EnqueueBroadcastPlan(ctx, tid, next.ID, next.ScheduledAt); err != nil {
+			return err
+		}
 	}
 	if err := s.plan(ctx, tid, b); err != nil {
 		var failure error = err
@@ -158,4 +166,25 @@ func (s *Service) planChunk(ctx context.Context, tid uuid.UUID, b *ent.Broadcast
 		ON CONFLICT (tenant_id, broadcast_id, lead_id) DO NOTHING`,
 		tid, b.ID, pq.Int64Array(seqs), now, requires, capSince, capMax, []byte{probe[6], probe[7]})
 	return err
+}
+
+// nextRun schedules the next run of a recurring broadcast when this one
+// starts: a copy at the spec's next time after this run's (and after now).
+func (s *Service) nextRun(ctx context.Context, c *ent.Client, b *ent.Broadcast) (*ent.Broadcast, error) {
+	if b.Cron == "" {
+		return nil, nil
+	}
+	sched, _, err := schedule(b.Cron, "UTC")
+	if err != nil {
+		return nil, nil // a spec that no longer parses ends the series
+	}
+	after := b.ScheduledAt
+	if now := s.now(); now.After(after) {
+		after = now
+	}
+	return c.Broadcast.Create().SetName(b.Name).SetSegmentID(b.SegmentID).SetChannel(b.Channel).SetSubject(b.Subject).
+		SetTemplate(b.Template).SetScheduledAt(sched.Next(after)).SetRatePerSecond(b.RatePerSecond).
+		SetNillableCapMax(b.CapMax).SetNillableCapDays(b.CapDays).SetNillableQuietStart(b.QuietStart).
+		SetNillableQuietEnd(b.QuietEnd).SetNillableQuietTimezone(b.QuietTimezone).SetCron(b.Cron).
+		SetNillableSeriesID(b.SeriesID).SetNillableCreatedByID(b.CreatedByID).Save(ctx)
 }
