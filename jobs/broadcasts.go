@@ -66,9 +66,11 @@ func (q Queue) EnqueueBroadcastSend(ctx context.Context, tenantID, id uuid.UUID,
 	}
 	opts := []asynq.Option{asynq.MaxRetry(10), asynq.Timeout(24 * time.Hour)}
 	if !at.IsZero() {
-		opts = append(opts, asynq.ProcessAt(at))
+		// A loop paused until at is queued once however often the resume
+		// pass finds the broadcast paused meanwhile.
+		opts = append(opts, asynq.ProcessAt(at), asynq.TaskID(fmt.Sprintf("%s:%s:%d", TypeBroadcastSend, id, at.Unix())))
 	}
-	if _, err := q.Client.EnqueueContext(ctx, t, opts...); err != nil {
+	if _, err := q.Client.EnqueueContext(ctx, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return fmt.Errorf("enqueue %s: %w", TypeBroadcastSend, err)
 	}
 	return nil
