@@ -17,7 +17,7 @@ import (
 
 // Stats is the resolver for the stats field.
 func (r *broadcastResolver) Stats(ctx context.Context, obj *ent.Broadcast) (*model.BroadcastStats, error) {
-	st, err := broadcast.StatsOf(ctx, r.db(ctx), obj.ID)
+	st, err := statsOf(ctx, r.db(ctx), obj.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -37,8 +37,16 @@ func (r *queryResolver) AssignmentRules(ctx context.Context) ([]*ent.AssignmentR
 // Broadcasts is the resolver for the broadcasts field.
 func (r *queryResolver) Broadcasts(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.BroadcastOrder, where *ent.BroadcastWhereInput) (*ent.BroadcastConnection, error) {
 	first, last = pageSize(first, last)
-	return r.db(ctx).Broadcast.Query().Paginate(ctx, after, first, before, last,
+	conn, err := r.db(ctx).Broadcast.Query().Paginate(ctx, after, first, before, last,
 		ent.WithBroadcastOrder(orderBy), ent.WithBroadcastFilter(where.Filter))
+	if err == nil {
+		ids := make([]uuid.UUID, len(conn.Edges))
+		for i, e := range conn.Edges {
+			ids[i] = e.Node.ID
+		}
+		expectStats(ctx, ids)
+	}
+	return conn, err
 }
 
 // Channels is the resolver for the channels field.

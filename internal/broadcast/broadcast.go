@@ -253,24 +253,39 @@ type Stats struct {
 
 // StatsOf counts a broadcast's deliveries in one statement.
 func StatsOf(ctx context.Context, c *ent.Client, id uuid.UUID) (*Stats, error) {
+	m, err := StatsFor(ctx, c, []uuid.UUID{id})
+	if err != nil {
+		return nil, err
+	}
+	return m[id], nil
+}
+
+// StatsFor counts the deliveries of several broadcasts in one statement (a
+// page of broadcasts); every id gets an entry, zero when it has no rows.
+func StatsFor(ctx context.Context, c *ent.Client, ids []uuid.UUID) (map[uuid.UUID]*Stats, error) {
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := c.QueryContext(ctx, `SELECT status, sent_at IS NOT NULL, count(*) FROM deliveries
-		WHERE tenant_id = $1 AND broadcast_id = $2 GROUP BY 1, 2`, tid, id)
+	out := make(map[uuid.UUID]*Stats, len(ids))
+	for _, id := range ids {
+		out[id] = &Stats{}
+	}
+	rows, err := c.QueryContext(ctx, `SELECT broadcast_id, status, sent_at IS NOT NULL, count(*) FROM deliveries
+		WHERE tenant_id = $1 AND broadcast_id = ANY($2::uuid[]) GROUP BY 1, 2, 3`, tid, txn.UUIDArray(ids))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	st := &Stats{}
 	for rows.Next() {
+		var id uuid.UUID
 		var status string
 		var sent bool
 		var n int
-		if err := rows.Scan(&status, &sent, &n); err != nil {
+		if err := rows.Scan(&id, &status, &sent, &n); err != nil {
 			return nil, err
 		}
+		st := out[id]
 		st.Targeted += n
 		if sent {
 			st.Sent += n
@@ -295,7 +310,7 @@ func StatsOf(ctx context.Context, c *ent.Client, id uuid.UUID) (*Stats, error) {
 			st.Failed += n
 		}
 	}
-	return st, rows.Err()
+	return out, rows.Err()
 }
 
 // clock parses "HH:MM" into minutes after midnight.

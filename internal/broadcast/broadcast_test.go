@@ -317,6 +317,16 @@ func TestThrottleCancelAndErrors(t *testing.T) {
 	if _, err := f.svc.Cancel(f.Ctx, f.C, c.ID); !isCode(err, apperr.Conflict, "id") {
 		t.Errorf("cancelling twice: %v", err)
 	}
+	// A page of broadcasts counts in one statement, each its own rows.
+	none := uuid.New()
+	many, err := broadcast.StatsFor(f.Ctx, f.C, []uuid.UUID{b.ID, c.ID, none})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if many[b.ID].Sent != 30 || many[b.ID].Pending != 0 || many[c.ID].Pending != 30 || many[c.ID].Sent != 0 ||
+		*many[none] != (broadcast.Stats{}) {
+		t.Errorf("stats of a page: %+v %+v %+v", *many[b.ID], *many[c.ID], *many[none])
+	}
 
 	for _, bad := range []struct {
 		in    broadcast.Input

@@ -18,8 +18,8 @@ import (
 	"github.com/scrmhq/scrm/plugins"
 )
 
-// Redacted stands for a secret in configs shown back; sending it back in a
-// configureChannel keeps the stored secret.
+// Redacted stands for a secret a client shows as hidden; sending it back in
+// a configureChannel keeps the stored secret.
 const Redacted = "********"
 
 // RequiresKey is a config key every channel takes besides its plugin's own:
@@ -136,20 +136,6 @@ func (s *Service) secrets(tid uuid.UUID, ch *ent.Channel) (map[string]any, error
 		return nil, fmt.Errorf("channel %s: secrets cannot be opened (was SCRM_SECRET changed?): %w", ch.Key, err)
 	}
 	return out, json.Unmarshal(plain, &out)
-}
-
-// ShownConfig is a channel's config as the API shows it: secrets redacted.
-func ShownConfig(ch *ent.Channel) map[string]any {
-	out := maps.Clone(ch.Config)
-	if out == nil {
-		out = map[string]any{}
-	}
-	if plug, ok := plugins.Lookup(ch.Key); ok && len(ch.Secrets) > 0 {
-		for _, k := range plug.Secrets() {
-			out[k] = Redacted
-		}
-	}
-	return out
 }
 
 // sender opens the workspace's configured channel key; requires is the

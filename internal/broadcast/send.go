@@ -163,7 +163,7 @@ func (s *Service) Send(ctx context.Context, id uuid.UUID) error {
 				failures++
 				if r.attempts >= maxAttempts {
 					lp.finish(ctx, r.id, delivery.StatusFAILED, errText(err))
-				} else if err := lp.set(ctx, r.id, "PENDING", "", errText(err)); err != nil {
+				} else if err := lp.set(ctx, r.id, "PENDING", errText(err)); err != nil {
 					return err
 				}
 				if failures >= outage {
@@ -266,7 +266,7 @@ func (l *loop) sent(ctx context.Context, id uuid.UUID, st delivery.Status, provi
 }
 
 // set moves a row to status with an error message.
-func (l *loop) set(ctx context.Context, id uuid.UUID, status, _ string, msg string) error {
+func (l *loop) set(ctx context.Context, id uuid.UUID, status, msg string) error {
 	_, err := l.conn.ExecContext(ctx, `UPDATE deliveries SET status = $3::text, error = NULLIF($4::text, '') WHERE tenant_id = $1 AND id = $2`,
 		l.tid, id, status, msg)
 	return err
@@ -275,7 +275,7 @@ func (l *loop) set(ctx context.Context, id uuid.UUID, status, _ string, msg stri
 // finish records a row that was not sent (the error is kept on the row). A
 // lost update leaves the row SENDING; the next loop settles it.
 func (l *loop) finish(ctx context.Context, id uuid.UUID, st delivery.Status, msg string) {
-	_ = l.set(ctx, id, string(st), "", msg)
+	_ = l.set(ctx, id, string(st), msg)
 }
 
 func (s *Service) fail(ctx context.Context, id uuid.UUID, msg string) error {

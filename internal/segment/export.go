@@ -59,7 +59,7 @@ func (s *Service) Export(ctx context.Context, c *ent.Client, seg *ent.Segment, w
 			break
 		}
 		after = seqs[len(seqs)-1]
-		leads, err := leadsBySeq(ctx, c, seqs)
+		leads, err := LeadsBySeq(ctx, c, seqs)
 		if err != nil {
 			return done, err
 		}

@@ -80,16 +80,6 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-// Validate checks r for the context's workspace; field is its input path.
-func (s *Service) Validate(ctx context.Context, c *ent.Client, field string, r *Rule) error {
-	sch, err := s.Fields.Schema(ctx)
-	if err != nil {
-		return err
-	}
-	_, err = check(ctx, c, sch, field, r)
-	return err
-}
-
 // ---------------------------------------------------------------- preview
 
 // Preview is a rule's member count and the first members by seq.
@@ -169,7 +159,7 @@ func (s *Service) Preview(ctx context.Context, c *ent.Client, field string, r *R
 	if err != nil {
 		return nil, previewError(err, field, timeout)
 	}
-	leads, err := leadsBySeq(ctx, c, seqs)
+	leads, err := LeadsBySeq(ctx, c, seqs)
 	if err != nil {
 		return nil, err
 	}
@@ -654,8 +644,9 @@ func Page(bm *roaring.Bitmap, after int64, n int) (seqs []int64, more bool) {
 	return seqs, false
 }
 
-// leadsBySeq loads leads in the order of seqs.
-func leadsBySeq(ctx context.Context, c *ent.Client, seqs []int64) ([]*ent.Lead, error) {
+// LeadsBySeq loads leads in the order of seqs (the member pages and
+// previews), under the context's row scope like every lead read.
+func LeadsBySeq(ctx context.Context, c *ent.Client, seqs []int64) ([]*ent.Lead, error) {
 	if len(seqs) == 0 {
 		return []*ent.Lead{}, nil
 	}
@@ -665,9 +656,4 @@ func leadsBySeq(ctx context.Context, c *ent.Client, seqs []int64) ([]*ent.Lead, 
 	}
 	slices.SortFunc(ls, func(a, b *ent.Lead) int { return int(a.Seq - b.Seq) })
 	return ls, nil
-}
-
-// LeadsBySeq is leadsBySeq for the member pages of the API.
-func LeadsBySeq(ctx context.Context, c *ent.Client, seqs []int64) ([]*ent.Lead, error) {
-	return leadsBySeq(ctx, c, seqs)
 }

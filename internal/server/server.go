@@ -187,7 +187,7 @@ func requestContext(d Deps, m *metrics, next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		ctx := platform.WithRequestID(r.Context(), id)
 		ctx, _ = authenticate(ctx, d.Auth, d.Authz, credentials(r))
-		ctx, reads := authz.WithContactReads(fielddefs.WithRequestMemo(ctx))
+		ctx, reads := authz.WithContactReads(graph.WithRequestBatches(fielddefs.WithRequestMemo(ctx)))
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(ctx))
 		d.Authz.FlushContactReads(context.WithoutCancel(ctx), reads)

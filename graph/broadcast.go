@@ -1,0 +1,61 @@
+package graph
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/broadcast"
+)
+
+// statsBatch lets a page of broadcasts load its stats in one statement: the
+// list resolver announces the page's ids, and the first stats field of the
+// request counts them all.
+type statsBatch struct {
+	mu      sync.Mutex
+	pending []uuid.UUID
+	loaded  map[uuid.UUID]*broadcast.Stats
+}
+
+type statsBatchKey struct{}
+
+// WithRequestBatches returns ctx carrying the request's batch loaders; the
+// HTTP middleware calls it once per request.
+func WithRequestBatches(ctx context.Context) context.Context {
+	return context.WithValue(ctx, statsBatchKey{}, &statsBatch{loaded: map[uuid.UUID]*broadcast.Stats{}})
+}
+
+// expectStats announces broadcasts whose stats may be asked for.
+func expectStats(ctx context.Context, ids []uuid.UUID) {
+	if b, _ := ctx.Value(statsBatchKey{}).(*statsBatch); b != nil {
+		b.mu.Lock()
+		b.pending = append(b.pending, ids...)
+		b.mu.Unlock()
+	}
+}
+
+// statsOf returns a broadcast's stats, counting the announced ones with it.
+func statsOf(ctx context.Context, c *ent.Client, id uuid.UUID) (*broadcast.Stats, error) {
+	b, _ := ctx.Value(statsBatchKey{}).(*statsBatch)
+	if b == nil {
+		return broadcast.StatsOf(ctx, c, id)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if st, ok := b.loaded[id]; ok {
+		return st, nil
+	}
+	ids := append(slices.DeleteFunc(b.pending, func(p uuid.UUID) bool { _, ok := b.loaded[p]; return ok }), id)
+	b.pending = nil
+	m, err := broadcast.StatsFor(ctx, c, ids)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range m {
+		b.loaded[k] = v
+	}
+	return m[id], nil
+}
