@@ -307,6 +307,7 @@ type ComplexityRoot struct {
 		Territory         func(childComplexity int) int
 		TerritoryID       func(childComplexity int) int
 		Tier              func(childComplexity int) int
+		TypedAttribute    func(childComplexity int, key string) int
 		UnionID           func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
 	}
@@ -767,6 +768,7 @@ type LeadResolver interface {
 	Attributes(ctx context.Context, obj *ent.Lead) (any, error)
 	Phone(ctx context.Context, obj *ent.Lead) (*string, error)
 	Email(ctx context.Context, obj *ent.Lead) (*string, error)
+	TypedAttribute(ctx context.Context, obj *ent.Lead, key string) (any, error)
 }
 type MutationResolver interface {
 	Login(ctx context.Context, input model.LoginInput) (*model.LoginPayload, error)
@@ -2003,6 +2005,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.Tier(childComplexity), true
+	case "Lead.typedAttribute":
+		if e.ComplexityRoot.Lead.TypedAttribute == nil {
+			break
+		}
+
+		args, err := ec.field_Lead_typedAttribute_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Lead.TypedAttribute(childComplexity, args["key"].(string)), true
 	case "Lead.unionID":
 		if e.ComplexityRoot.Lead.UnionID == nil {
 			break
@@ -9929,6 +9942,20 @@ extend type Mutation {
   deleteSegment(id: ID!): ID!
 }
 `, BuiltIn: false},
+	{Name: "../schema/typed.graphql", Input: `# Support for the typed per-workspace schema (graph/typed): each workspace's
+# schema serves its custom fields as fields of Lead, and requests are
+# rewritten onto typedAttribute before they run. Served schemas omit it.
+
+extend type Lead {
+  """
+  The value of custom field key in its GraphQL form (select options as enum
+  value names). Internal: not in any workspace's served schema, where each
+  custom field is a field of Lead named by its key; attributes is the
+  generic form.
+  """
+  typedAttribute(key: String!): JSON @goField(forceResolver: true)
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -10436,6 +10463,8 @@ func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.
 		return ec.fieldContext_Lead_phone(ctx, field)
 	case "email":
 		return ec.fieldContext_Lead_email(ctx, field)
+	case "typedAttribute":
+		return ec.fieldContext_Lead_typedAttribute(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Lead", field.Name)
 }
@@ -11221,6 +11250,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Lead_typedAttribute_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "key",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["key"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Mutation_addStage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -17323,6 +17366,50 @@ func (ec *executionContext) _Lead_email(ctx context.Context, field graphql.Colle
 }
 func (ec *executionContext) fieldContext_Lead_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Lead", field, true, true, "String")
+}
+
+func (ec *executionContext) _Lead_typedAttribute(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_typedAttribute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Lead().TypedAttribute(ctx, obj, fc.Args["key"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalOJSON2interface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_typedAttribute(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type JSON does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Lead_typedAttribute_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _LeadConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.LeadConnection) (ret graphql.Marshaler) {
@@ -50097,6 +50184,12 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_email(ctx, field, obj)
+				})
+		case "typedAttribute":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_typedAttribute(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

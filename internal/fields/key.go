@@ -13,7 +13,7 @@ import (
 var keyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
 // ReservedKeys are the built-in lead fields, in their column and GraphQL
-// spellings. A custom field may not take one of these names: segments,
+// spellings, and the other names of the GraphQL Lead type and its inputs. A custom field may not take one of these names: segments,
 // templates and CSV mappings address built-in and custom fields by the same
 // bare name, so a custom "status" would be ambiguous. ValidKey compares
 // ignoring case and underscores, so "createdat" and "created_at" are both
@@ -30,6 +30,10 @@ var ReservedKeys = []string{
 	"updated_at", "updatedAt", "locked", "deleted_at", "deletedAt",
 	"merged_into_id", "mergedIntoID", "stage_changes", "stageChanges",
 	"follow_ups", "followUps", "referrer", "referrer_id", "referrerID",
+	// Names of the GraphQL Lead type and its inputs, which a workspace's
+	// typed schema extends with its custom fields by key (graph/typed).
+	"deals", "owner_changes", "ownerChanges", "referrals", "reachable_channels",
+	"reachableChannels", "typed_attribute", "typedAttribute", "and", "or", "not",
 }
 
 var reserved = func() map[string]string {

@@ -14,11 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,8 +23,6 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/graph"
-	"github.com/scrmhq/scrm/graph/generated"
-	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/assign"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
@@ -121,6 +115,7 @@ func New(d Deps) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", limitBody(MaxBodyBytes, gql))
+	mux.HandleFunc("GET /graphql/schema.graphql", gql.serveSDL)
 	mux.HandleFunc("/v1/leads:ingest", b.ingest)
 	mux.HandleFunc("/v1/events", b.events)
 	mux.HandleFunc("POST /v1/callbacks/{workspace}/{channel}", callbacks(res, d.Log))
@@ -132,48 +127,6 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("/readyz", readiness(d))
 	mux.Handle("/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
 	return requestContext(d, m, mux)
-}
-
-// NewGraphQL builds the gqlgen handler with its transports, limits, error
-// presentation and the root-field authorization.
-func NewGraphQL(d Deps, m *metrics, res *graph.Resolver) http.Handler {
-	cfg := generated.Config{Resolvers: res}
-	connectionCost := func(child int, first, last *int) int {
-		n := 50
-		if first != nil {
-			n = *first
-		} else if last != nil {
-			n = *last
-		}
-		return max(min(n, 1000), 1) * (child + 1)
-	}
-	cfg.Complexity.Query.Leads = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.LeadOrder, _ *ent.LeadWhereInput, _ *model.AttributeOrderInput) int {
-		return connectionCost(child, first, last)
-	}
-	cfg.Complexity.Query.Users = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.UserOrder, _ *ent.UserWhereInput) int {
-		return connectionCost(child, first, last)
-	}
-	srv := handler.New(generated.NewExecutableSchema(cfg))
-	srv.AddTransport(transport.Websocket{
-		KeepAlivePingInterval: 15 * time.Second,
-		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-			ctx, err := authenticate(ctx, d.Auth, d.Authz, bearer(p.Authorization()))
-			return ctx, &p, err
-		},
-	})
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
-	srv.Use(extension.Introspection{})
-	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
-	srv.Use(depthLimit{Max: MaxDepth})
-	srv.Use(graph.RequireAuthentication{})
-	srv.Use(entgql.Transactioner{TxOpener: d.Client})
-	srv.AroundFields(graph.AuthorizeRootFields(d.Authz))
-	srv.AroundOperations(m.operation)
-	srv.SetErrorPresenter(presentError(d.Log))
-	srv.SetRecoverFunc(recoverPanic(d.Log))
-	return srv
 }
 
 // requestContext gives every request an id, its viewer and tenant, a log line and metrics.

@@ -1,0 +1,312 @@
+package typed
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Rewriter is the gqlgen extension that runs Rewrite after validation, as
+// the first operation-context mutator, so complexity and execution see the
+// served form.
+type Rewriter struct{ Schema *Schema }
+
+var (
+	_ graphql.HandlerExtension        = Rewriter{}
+	_ graphql.OperationContextMutator = Rewriter{}
+)
+
+// ExtensionName implements graphql.HandlerExtension.
+func (Rewriter) ExtensionName() string { return "TypedSchema" }
+
+// Validate implements graphql.HandlerExtension.
+func (Rewriter) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext implements graphql.OperationContextMutator.
+func (r Rewriter) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	return r.Schema.Rewrite(rc)
+}
+
+// Rewrite turns an operation validated against s into the served form,
+// in place: custom-field selections become typedAttribute(key:), typed
+// arguments become generic ones bound to new variables. The document must
+// belong to this request alone (the handler has no query cache).
+func (s *Schema) Rewrite(rc *graphql.OperationContext) *gqlerror.Error {
+	if len(s.lead) == 0 || rc.Operation == nil {
+		return nil
+	}
+	w := &rewriter{s: s, rc: rc}
+	w.selections(rc.Operation.SelectionSet)
+	for _, f := range rc.Doc.Fragments {
+		w.selections(f.SelectionSet)
+	}
+	return w.err
+}
+
+type rewriter struct {
+	s   *Schema
+	rc  *graphql.OperationContext
+	n   int
+	err *gqlerror.Error
+}
+
+func (w *rewriter) selections(set ast.SelectionSet) {
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			w.field(sel)
+		case *ast.InlineFragment:
+			w.selections(sel.SelectionSet)
+		}
+	}
+}
+
+func (w *rewriter) field(f *ast.Field) {
+	if w.err != nil || f.Definition == nil {
+		return
+	}
+	if f.ObjectDefinition != nil && f.ObjectDefinition.Name == leadType {
+		if c := w.s.lead[f.Name]; c != nil && f.Name != "" {
+			// The alias, which the validator sets to the name when the
+			// client gave none, stays: it is the response key.
+			f.Name = TypedAttributeField
+			f.Definition = w.s.typedAttr
+			f.Arguments = ast.ArgumentList{{
+				Name: "key", Value: &ast.Value{Kind: ast.StringValue, Raw: c.def.Key}, Position: f.Position,
+			}}
+			return
+		}
+	}
+	w.arguments(f)
+	w.selections(f.SelectionSet)
+}
+
+func (w *rewriter) arguments(f *ast.Field) {
+	var extra ast.ArgumentList
+	for _, a := range f.Arguments {
+		ad := f.Definition.Arguments.ForName(a.Name)
+		if ad == nil || !w.s.rewrite[ad.Type.Name()] {
+			continue
+		}
+		v, err := a.Value.Value(w.rc.Variables)
+		if err != nil {
+			w.fail(a.Position, a.Name, err.Error())
+			return
+		}
+		if ad.Type.Name() == leadOrder && ad.Type.Elem == nil {
+			key, direction, ok := w.s.orderKey(v)
+			if !ok {
+				continue
+			}
+			if f.Definition.Arguments.ForName(attributeOrderArg) == nil {
+				w.fail(a.Position, a.Name, fmt.Sprintf("%s cannot sort by the custom field %s; only leads can", f.Name, key))
+				return
+			}
+			if f.Arguments.ForName(attributeOrderArg) != nil {
+				w.fail(a.Position, a.Name, fmt.Sprintf("give %s or %s, not both", a.Name, attributeOrderArg))
+				return
+			}
+			order := map[string]any{"key": key}
+			if direction != nil {
+				order["direction"] = direction
+			}
+			a.Value = &ast.Value{Kind: ast.NullValue, Raw: "null", Position: a.Value.Position}
+			extra = append(extra, &ast.Argument{Name: attributeOrderArg, Value: w.variable(order), Position: a.Position})
+			continue
+		}
+		nv, err := w.s.transform(v, ad.Type)
+		if err != nil {
+			w.fail(a.Position, a.Name, err.Error())
+			return
+		}
+		a.Value = w.variable(nv)
+	}
+	f.Arguments = append(f.Arguments, extra...)
+}
+
+// variable binds v to a new variable and returns a reference to it. The
+// name holds a character GraphQL names cannot, so it never meets a client's.
+func (w *rewriter) variable(v any) *ast.Value {
+	if w.rc.Variables == nil {
+		w.rc.Variables = map[string]any{}
+	}
+	var name string
+	for {
+		w.n++
+		name = "typed:" + strconv.Itoa(w.n)
+		if _, taken := w.rc.Variables[name]; !taken {
+			break
+		}
+	}
+	w.rc.Variables[name] = v
+	return &ast.Value{Kind: ast.Variable, Raw: name}
+}
+
+func (w *rewriter) fail(pos *ast.Position, field, msg string) {
+	if w.err != nil {
+		return
+	}
+	w.err = gqlerror.ErrorPosf(pos, "%s", msg)
+	w.err.Extensions = map[string]any{"code": "BAD_USER_INPUT", "field": field}
+}
+
+// orderKey reports whether a LeadOrder value sorts by a custom field.
+func (s *Schema) orderKey(v any) (key string, direction any, ok bool) {
+	m, _ := v.(map[string]any)
+	field, _ := m["field"].(string)
+	key, ok = s.orders[field]
+	return key, m["direction"], ok
+}
+
+// transform rewrites an input value of type t: typed filters into
+// attribute predicates, typed input fields into the attributes object,
+// recursively through nested inputs and lists. Values are copied, never
+// changed in place: variables may be shared by several arguments.
+func (s *Schema) transform(v any, t *ast.Type) (any, error) {
+	if v == nil || !s.rewrite[t.Name()] {
+		return v, nil
+	}
+	if t.Elem != nil {
+		list, ok := v.([]any)
+		if !ok { // a single value where a list is expected (input coercion)
+			return s.transform(v, t.Elem)
+		}
+		out := make([]any, len(list))
+		for i, item := range list {
+			nv, err := s.transform(item, t.Elem)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = nv
+		}
+		return out, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v, nil
+	}
+	switch t.Name() {
+	case leadWhereInput:
+		return s.where(m)
+	case updateLeadInput, leadInput:
+		return s.input(m)
+	case leadOrder:
+		if key, _, ok := s.orderKey(m); ok {
+			return nil, fmt.Errorf("sorting by the custom field %s is only possible in the orderBy of leads", key)
+		}
+		return m, nil
+	}
+	def := s.AST.Types[t.Name()]
+	out := maps.Clone(m)
+	for k, val := range m {
+		if fd := def.Fields.ForName(k); fd != nil {
+			nv, err := s.transform(val, fd.Type)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = nv
+		}
+	}
+	return out, nil
+}
+
+func (s *Schema) where(m map[string]any) (any, error) {
+	def := s.AST.Types[leadWhereInput]
+	out := make(map[string]any, len(m))
+	var preds []any
+	for k, val := range m {
+		if f, ok := s.filters[k]; ok {
+			if p := f.predicate(val); p != nil {
+				preds = append(preds, p)
+			}
+			continue
+		}
+		nv, err := s.transform(val, def.Fields.ForName(k).Type)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = nv
+	}
+	if len(preds) > 0 {
+		if given, ok := out["attributes"].([]any); ok {
+			preds = append(given, preds...)
+		} else if one, ok := out["attributes"].(map[string]any); ok {
+			preds = append([]any{one}, preds...)
+		}
+		out["attributes"] = preds
+	}
+	return out, nil
+}
+
+// predicate is the attribute predicate of a typed filter, or nil for an
+// IsNil/NotNil filter given false or another filter given null, which
+// entgql also treat as no filter.
+func (f filter) predicate(v any) map[string]any {
+	if f.isNil {
+		if b, _ := v.(bool); !b {
+			return nil
+		}
+		return map[string]any{"key": f.field.def.Key, "op": string(f.op)}
+	}
+	if v == nil { // null filters nothing, as in entgql
+		return nil
+	}
+	return map[string]any{"key": f.field.def.Key, "op": string(f.op), "value": f.field.inputValue(v)}
+}
+
+func (s *Schema) input(m map[string]any) (any, error) {
+	out := make(map[string]any, len(m))
+	var attrs map[string]any
+	given, _ := m["attributes"].(map[string]any)
+	for k, val := range m {
+		c, ok := s.inputs[k]
+		if !ok {
+			out[k] = val
+			continue
+		}
+		if _, dup := given[k]; dup {
+			return nil, fmt.Errorf("%s is given twice, as a field and in attributes", k)
+		}
+		if attrs == nil {
+			attrs = maps.Clone(given)
+			if attrs == nil {
+				attrs = map[string]any{}
+			}
+		}
+		attrs[k] = c.inputValue(val)
+	}
+	if attrs != nil {
+		if _, isMap := m["attributes"].(map[string]any); m["attributes"] != nil && !isMap {
+			return nil, fmt.Errorf("attributes must be an object of field key to value")
+		}
+		out["attributes"] = attrs
+	}
+	return out, nil
+}
+
+// inputValue converts a typed value into what the attributes machinery
+// takes: enum value names become option values; the rest is already a
+// JSON value of the right kind.
+func (c *custom) inputValue(v any) any {
+	if c.enum == nil || v == nil {
+		return v
+	}
+	if list, ok := v.([]any); ok {
+		out := make([]any, len(list))
+		for i, item := range list {
+			out[i] = c.inputValue(item)
+		}
+		return out
+	}
+	if name, ok := v.(string); ok {
+		if value, ok := c.enum.byName[name]; ok {
+			return value
+		}
+	}
+	return v
+}

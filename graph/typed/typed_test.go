@@ -1,0 +1,259 @@
+package typed_test
+
+import (
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
+	"github.com/vektah/gqlparser/v2/validator"
+
+	"github.com/scrmhq/scrm/graph/generated"
+	"github.com/scrmhq/scrm/graph/typed"
+	"github.com/scrmhq/scrm/internal/fields"
+)
+
+var served = generated.NewExecutableSchema(generated.Config{}).Schema()
+
+func build(t *testing.T, defs ...fields.Definition) *typed.Schema {
+	t.Helper()
+	sch, err := fields.NewSchema(defs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := typed.Build(served, sch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
+var (
+	budget = fields.Definition{Key: "budget", Label: "预算", Type: fields.TypeNumber}
+	city   = fields.Definition{Key: "city", Label: "城市", Type: fields.TypeSelect, Options: []fields.Option{
+		{Value: "shanghai", Label: "上海"}, {Value: "北京", Label: "北京"}, {Value: "tier-1", Label: "一线"},
+	}}
+	channels = fields.Definition{Key: "channels", Label: "渠道", Type: fields.TypeMultiSelect, Options: []fields.Option{
+		{Value: "ads", Label: "广告"}, {Value: "referral", Label: "转介绍"},
+	}}
+)
+
+// rewrite validates query against ts like the executor does, runs Rewrite
+// and returns the served form of the operation and its variables.
+func rewrite(t *testing.T, ts *typed.Schema, query string, vars map[string]any) (string, map[string]any) {
+	t.Helper()
+	doc, errs := gqlparser.LoadQuery(ts.AST, query)
+	if errs != nil {
+		t.Fatalf("validate against the typed schema: %v", errs)
+	}
+	op := doc.Operations[0]
+	coerced, err := validator.VariableValues(ts.AST, op, vars)
+	if err != nil {
+		t.Fatalf("variables: %v", err)
+	}
+	rc := &graphql.OperationContext{Doc: doc, Operation: op, Variables: coerced}
+	if gerr := ts.Rewrite(rc); gerr != nil {
+		t.Fatalf("rewrite: %v", gerr)
+	}
+	var b strings.Builder
+	formatter.NewFormatter(&b, formatter.WithIndent(" ")).FormatQueryDocument(doc)
+	return b.String(), rc.Variables
+}
+
+func TestWorkspaceSchemaServesCustomFieldsAsTypes(t *testing.T) {
+	ts := build(t, budget, city, channels, fields.Definition{Key: "gone", Label: "x", Type: fields.TypeText, Archived: true})
+	lead := ts.AST.Types["Lead"]
+	for name, want := range map[string]string{"budget": "Float", "city": "LeadCityOption", "channels": "[LeadChannelsOption!]"} {
+		f := lead.Fields.ForName(name)
+		if f == nil || f.Type.String() != want {
+			t.Errorf("Lead.%s = %v, want type %s", name, f, want)
+		}
+	}
+	if lead.Fields.ForName("gone") != nil || lead.Fields.ForName(typed.TypedAttributeField) != nil {
+		t.Error("the archived field or typedAttribute is served")
+	}
+	if served.Types["Lead"].Fields.ForName("budget") != nil || served.Types["Lead"].Fields.ForName(typed.TypedAttributeField) == nil {
+		t.Fatal("Build changed the served schema")
+	}
+	var names []string
+	for _, v := range ts.AST.Types["LeadCityOption"].EnumValues {
+		names = append(names, v.Name)
+	}
+	if len(names) != 3 || names[0] != "SHANGHAI" || names[2] != "TIER_1" || !regexp.MustCompile(`^V_[0-9a-f]{10}$`).MatchString(names[1]) {
+		t.Errorf("LeadCityOption values = %v", names)
+	}
+	where := ts.AST.Types["LeadWhereInput"]
+	for name, want := range map[string]string{
+		"budget": "Float", "budgetGT": "Float", "budgetIn": "[Float!]", "budgetIsNil": "Boolean",
+		"city": "LeadCityOption", "cityNotIn": "[LeadCityOption!]", "channelsContains": "[LeadChannelsOption!]",
+	} {
+		if f := where.Fields.ForName(name); f == nil || f.Type.String() != want {
+			t.Errorf("LeadWhereInput.%s = %v, want %s", name, f, want)
+		}
+	}
+	if where.Fields.ForName("cityGT") != nil || where.Fields.ForName("budgetContains") != nil {
+		t.Error("filters the field's type cannot run are served")
+	}
+	if ts.AST.Types["LeadOrderField"].EnumValues.ForName("BUDGET") == nil || ts.AST.Types["UpdateLeadInput"].Fields.ForName("city") == nil ||
+		ts.AST.Types["LeadInput"].Fields.ForName("channels") == nil {
+		t.Error("order or input fields are missing")
+	}
+	// Node's implementations are the typed Lead, so introspection of a
+	// node shows the custom fields too.
+	for _, d := range ts.AST.PossibleTypes["Node"] {
+		if d.Name == "Lead" && d.Fields.ForName("budget") == nil {
+			t.Error("Node's Lead is the served one")
+		}
+	}
+	// The SDL loads back as a schema: what code generators read is valid.
+	var sdl strings.Builder
+	formatter.NewFormatter(&sdl).FormatSchema(ts.AST)
+	if _, err := gqlparser.LoadSchema(&ast.Source{Input: sdl.String()}); err != nil {
+		t.Fatalf("the SDL does not load: %v", err)
+	}
+}
+
+func TestWorkspaceWithoutFieldsServesTheBaseSchema(t *testing.T) {
+	ts := build(t)
+	if ts.Fields() != 0 || ts.AST.Types["Lead"].Fields.ForName(typed.TypedAttributeField) != nil {
+		t.Fatal("unexpected fields")
+	}
+	if _, errs := gqlparser.LoadQuery(ts.AST, `{ leads { edges { node { budget } } } }`); errs == nil ||
+		!strings.Contains(errs.Error(), `Cannot query field "budget" on type "Lead"`) {
+		t.Fatalf("errors = %v", errs)
+	}
+}
+
+func TestRewriteSelectionsKeepResponseKeys(t *testing.T) {
+	ts := build(t, budget, city)
+	got, _ := rewrite(t, ts, `query { leads { edges { node { id budget money: budget ...F } } } node(id: "x") { ... on Lead { city } } }
+		fragment F on Lead { c: city }`, nil)
+	for _, want := range []string{
+		`budget: typedAttribute(key: "budget")`, `money: typedAttribute(key: "budget")`,
+		`c: typedAttribute(key: "city")`, `city: typedAttribute(key: "city")`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("rewritten document lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestRewriteFiltersOrderAndInputs(t *testing.T) {
+	ts := build(t, budget, city, channels)
+	cityBJ := ts.AST.Types["LeadCityOption"].EnumValues[1].Name
+	got, vars := rewrite(t, ts, `query($min: Float, $cities: [LeadCityOption!], $order: LeadOrder) {
+		leads(where: {budgetGTE: $min, cityIn: $cities, budgetIsNil: false, or: [{channelsContains: [ADS, REFERRAL]}, {cityIsNil: true}], nameContains: "x"}, orderBy: $order) { totalCount }
+	}`, map[string]any{"min": 10, "cities": []any{"SHANGHAI", cityBJ}, "order": map[string]any{"field": "BUDGET", "direction": "DESC"}})
+	if !strings.Contains(got, "orderBy: null") || !strings.Contains(got, "orderByAttribute: $typed:") {
+		t.Fatalf("orderBy not moved:\n%s", got)
+	}
+	js, _ := json.Marshal(vars)
+	for _, want := range []string{
+		`{"key":"budget","op":"GTE","value":10}`,
+		`{"key":"city","op":"IN","value":["shanghai","北京"]}`,
+		`{"key":"channels","op":"CONTAINS","value":["ads","referral"]}`,
+		`{"key":"city","op":"IS_EMPTY"}`,
+		`{"direction":"DESC","key":"budget"}`,
+		`"nameContains":"x"`,
+	} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("variables lack %s: %s", want, js)
+		}
+	}
+	if strings.Contains(string(js), "budgetIsNil") || strings.Contains(string(js), `"IS_NOT_EMPTY"`) {
+		t.Errorf("a false IsNil filtered: %s", js)
+	}
+
+	_, vars = rewrite(t, ts, `mutation { updateLead(id: "x", input: {name: "n", budget: 5.5, city: SHANGHAI, channels: [ADS], attributes: {other: 1}}) { id } }`, nil)
+	js, _ = json.Marshal(vars)
+	if want := `{"attributes":{"budget":5.5,"channels":["ads"],"city":"shanghai","other":1},"name":"n"}`; !strings.Contains(string(js), want) {
+		t.Errorf("update input = %s, want %s", js, want)
+	}
+	_, vars = rewrite(t, ts, `mutation($rows: [LeadInput!]!) { ingestLeads(input: {source: "s", leads: $rows}) { created } }`,
+		map[string]any{"rows": []any{map[string]any{"name": "a", "budget": nil}, map[string]any{"name": "b", "city": "SHANGHAI"}}})
+	js, _ = json.Marshal(vars)
+	if !strings.Contains(string(js), `"attributes":{"budget":null}`) || !strings.Contains(string(js), `"attributes":{"city":"shanghai"}`) {
+		t.Errorf("ingest rows = %s", js)
+	}
+}
+
+func TestRewriteRefusesAmbiguousInput(t *testing.T) {
+	ts := build(t, budget)
+	for name, query := range map[string]string{
+		"twice":      `mutation { updateLead(id: "x", input: {budget: 1, attributes: {budget: 2}}) { id } }`,
+		"both sorts": `{ leads(orderBy: {field: BUDGET}, orderByAttribute: {key: "budget"}) { totalCount } }`,
+	} {
+		doc, errs := gqlparser.LoadQuery(ts.AST, query)
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		rc := &graphql.OperationContext{Doc: doc, Operation: doc.Operations[0]}
+		gerr := ts.Rewrite(rc)
+		if gerr == nil || gerr.Extensions["code"] != "BAD_USER_INPUT" {
+			t.Errorf("%s: error = %v", name, gerr)
+		}
+	}
+}
+
+func TestOutputConvertsStoredValues(t *testing.T) {
+	ts := build(t, budget, city, channels)
+	bj := ts.AST.Types["LeadCityOption"].EnumValues[1].Name
+	cases := []struct {
+		key  string
+		in   any
+		want any
+	}{
+		{"budget", 12.5, 12.5},
+		{"budget", "12", nil}, // a value left by an old TEXT definition
+		{"city", "北京", bj},
+		{"city", "gone", nil},
+		{"channels", []any{"referral", "gone", "ads"}, []any{"REFERRAL", "ADS"}},
+		{"unknown", "x", nil},
+	}
+	for _, c := range cases {
+		got, _ := json.Marshal(ts.Output(c.key, c.in))
+		want, _ := json.Marshal(c.want)
+		if string(got) != string(want) {
+			t.Errorf("Output(%s, %v) = %s, want %s", c.key, c.in, got, want)
+		}
+	}
+}
+
+// TestServedNamesAreReservedKeys: no custom-field key can take a name the
+// served schema already has on Lead, its where, order and inputs, so the
+// typed schema never has to leave a field out.
+func TestServedNamesAreReservedKeys(t *testing.T) {
+	keyRE := regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+	var names []string
+	for _, typ := range []string{"Lead", "UpdateLeadInput", "LeadInput"} {
+		for _, f := range served.Types[typ].Fields {
+			names = append(names, f.Name)
+		}
+	}
+	for _, v := range served.Types["LeadOrderField"].EnumValues {
+		names = append(names, strings.ToLower(v.Name))
+	}
+	suffixes := []string{"NEQ", "In", "NotIn", "Contains", "GT", "GTE", "LT", "LTE", "IsNil", "NotNil"}
+	for _, f := range served.Types["LeadWhereInput"].Fields {
+		names = append(names, f.Name)
+		for _, s := range suffixes {
+			if base, ok := strings.CutSuffix(f.Name, s); ok {
+				names = append(names, base)
+			}
+		}
+	}
+	slices.Sort(names)
+	for _, n := range slices.Compact(names) {
+		if n == typed.TypedAttributeField || !keyRE.MatchString(n) {
+			continue // typedAttribute is never served; the rest no key can spell
+		}
+		if fields.ValidKey(n) == nil {
+			t.Errorf("%q is a served name but a valid custom-field key", n)
+		}
+	}
+}

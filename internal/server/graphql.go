@@ -1,0 +1,176 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/google/uuid"
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/vektah/gqlparser/v2/formatter"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/graph"
+	"github.com/scrmhq/scrm/graph/generated"
+	"github.com/scrmhq/scrm/graph/model"
+	"github.com/scrmhq/scrm/graph/typed"
+	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/fields"
+	"github.com/scrmhq/scrm/internal/tenant"
+)
+
+// maxCachedSchemas bounds the typed schemas (and their handlers) kept in
+// memory; a workspace whose schema was evicted rebuilds it in well under a
+// millisecond on its next request.
+const maxCachedSchemas = 1024
+
+// GraphQL serves /graphql with each workspace's typed schema (graph/typed):
+// a request is validated against the schema of its caller's workspace at
+// the workspace's current field-definition version, rewritten onto the
+// served schema and run by gqlgen's generated executor. Requests without a
+// workspace (login) use the served schema without custom fields.
+type GraphQL struct {
+	d       Deps
+	m       *metrics
+	cfg     generated.Config
+	base    *workspaceSchema
+	schemas *lru.Cache[uuid.UUID, *workspaceSchema]
+}
+
+// workspaceSchema is a typed schema and the handler that serves it, built
+// from one version of a workspace's field definitions.
+type workspaceSchema struct {
+	fields  *fields.Schema
+	typed   *typed.Schema
+	handler http.Handler
+}
+
+// NewGraphQL builds the GraphQL endpoint with its transports, limits, error
+// presentation and the root-field authorization.
+func NewGraphQL(d Deps, m *metrics, res *graph.Resolver) *GraphQL {
+	cfg := generated.Config{Resolvers: res}
+	connectionCost := func(child int, first, last *int) int {
+		n := 50
+		if first != nil {
+			n = *first
+		} else if last != nil {
+			n = *last
+		}
+		return max(min(n, 1000), 1) * (child + 1)
+	}
+	cfg.Complexity.Query.Leads = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.LeadOrder, _ *ent.LeadWhereInput, _ *model.AttributeOrderInput) int {
+		return connectionCost(child, first, last)
+	}
+	cfg.Complexity.Query.Users = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.UserOrder, _ *ent.UserWhereInput) int {
+		return connectionCost(child, first, last)
+	}
+	cache, err := lru.New[uuid.UUID, *workspaceSchema](maxCachedSchemas)
+	if err != nil {
+		panic(err) // only for a size below 1
+	}
+	g := &GraphQL{d: d, m: m, cfg: cfg, schemas: cache}
+	if g.base, err = g.build(nil); err != nil {
+		panic(err) // the served schema lacks what graph/typed extends: a build error
+	}
+	return g
+}
+
+// build returns the typed schema of field definitions sch and its handler.
+func (g *GraphQL) build(sch *fields.Schema) (*workspaceSchema, error) {
+	ts, err := typed.Build(generated.NewExecutableSchema(g.cfg).Schema(), sch)
+	if err != nil {
+		return nil, err
+	}
+	cfg := g.cfg
+	cfg.Schema = ts.AST
+	return &workspaceSchema{fields: sch, typed: ts, handler: g.handler(generated.NewExecutableSchema(cfg), ts)}, nil
+}
+
+// handler is the gqlgen server of one schema. It has no query cache: the
+// typed rewrite changes each request's document in place.
+func (g *GraphQL) handler(es graphql.ExecutableSchema, ts *typed.Schema) http.Handler {
+	d := g.d
+	srv := handler.New(es)
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 15 * time.Second,
+		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+			ctx, err := authenticate(ctx, d.Auth, d.Authz, bearer(p.Authorization()))
+			return ctx, &p, err
+		},
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.Use(typed.Rewriter{Schema: ts})
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.Use(depthLimit{Max: MaxDepth})
+	srv.Use(graph.RequireAuthentication{})
+	srv.Use(entgql.Transactioner{TxOpener: d.Client})
+	srv.AroundFields(graph.AuthorizeRootFields(d.Authz))
+	srv.AroundOperations(g.m.operation)
+	srv.SetErrorPresenter(presentError(d.Log))
+	srv.SetRecoverFunc(recoverPanic(d.Log))
+	return srv
+}
+
+// schema returns the typed schema of the request's workspace. It costs the
+// schema-version read the request makes anyway (memoised per request);
+// the schema is rebuilt only when the workspace's definitions changed, on
+// whichever process served the change.
+func (g *GraphQL) schema(ctx context.Context) (*workspaceSchema, error) {
+	tid, ok := tenant.FromContext(ctx)
+	if !ok || auth.FromContext(ctx) == nil {
+		return g.base, nil
+	}
+	sch, err := g.d.Fields.Schema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ws, ok := g.schemas.Get(tid); ok && ws.fields == sch {
+		return ws, nil
+	}
+	ws, err := g.build(sch)
+	if err != nil {
+		return nil, err
+	}
+	if len(ws.typed.Skipped) > 0 {
+		g.d.Log.WarnContext(ctx, "custom fields left out of the typed schema: their keys clash with served names",
+			"keys", ws.typed.Skipped)
+	}
+	g.schemas.Add(tid, ws)
+	return ws, nil
+}
+
+func (g *GraphQL) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ws, err := g.schema(r.Context())
+	if err != nil {
+		g.d.Log.ErrorContext(r.Context(), "load the workspace schema", "err", err)
+		writeError(w, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "the workspace schema could not be loaded")
+		return
+	}
+	ws.handler.ServeHTTP(w, r.WithContext(typed.NewContext(r.Context(), ws.typed)))
+}
+
+// serveSDL answers GET /graphql/schema.graphql with the caller's workspace
+// schema, for code generators.
+func (g *GraphQL) serveSDL(w http.ResponseWriter, r *http.Request) {
+	if auth.FromContext(r.Context()) == nil {
+		writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "send a bearer token or an API key to read your workspace's schema")
+		return
+	}
+	ws, err := g.schema(r.Context())
+	if err != nil {
+		g.d.Log.ErrorContext(r.Context(), "load the workspace schema", "err", err)
+		writeError(w, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "the workspace schema could not be loaded")
+		return
+	}
+	w.Header().Set("Content-Type", "application/graphql; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	formatter.NewFormatter(w, formatter.WithIndent("  ")).FormatSchema(ws.typed.AST)
+}
