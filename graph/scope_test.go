@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -282,6 +283,13 @@ func TestLeadScopeEndToEnd(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	w := buildWorld(t, api, "scope", r, 200, []string{"rep", "rep", "rep", "rep", "manager", "partner"})
 	stage, tag := anyStageAndTag(t, api, w)
+	// A custom PHONE field is masked like the built-in phone, read as a
+	// typed field or through attributes.
+	admin := api.Login("scope", "admin@scope.test", "password-a")
+	api.MustDo(admin, createField, map[string]any{"input": map[string]any{"key": "mobile2", "label": "备用手机", "type": "PHONE"}}, nil)
+	for _, l := range w.leads[:60] {
+		api.MustDo(admin, `mutation($id:ID!){ updateLead(id:$id, input:{mobile2: "13812345678"}){ id } }`, map[string]any{"id": gid.Encode(l.ID)}, nil)
+	}
 	for _, u := range w.users {
 		t.Run(u.role+" "+u.email, func(t *testing.T) {
 			token := api.Login("scope", u.email, "user-password")
@@ -317,16 +325,27 @@ func TestLeadScopeEndToEnd(t *testing.T) {
 			}
 			for _, l := range w.leads[:60] {
 				id := gid.Encode(l.ID)
-				r := api.Do(token, `query($id:ID!){ node(id:$id){ id ... on Lead { phone email } } }`, map[string]any{"id": id})
+				r := api.Do(token, `query($id:ID!){ node(id:$id){ id ... on Lead { phone email mobile2 attributes } } }`, map[string]any{"id": id})
 				if !slices.Contains(want, id) {
 					if len(r.Errors) == 0 || r.Errors[0].Code() != "NOT_FOUND" {
 						t.Errorf("node(%s) outside scope: %+v %s", id, r.Errors, r.Data)
 					}
 					continue
 				}
-				masked := strings.Contains(string(r.Data), "****")
-				if wantMasked := u.role == "partner"; masked != wantMasked {
-					t.Errorf("%s: phone masked = %v, want %v: %s", u.role, masked, wantMasked, r.Data)
+				var node struct {
+					Node struct {
+						Phone      string
+						Mobile2    string
+						Attributes map[string]any
+					}
+				}
+				if err := json.Unmarshal(r.Data, &node); err != nil {
+					t.Fatal(err)
+				}
+				n := node.Node
+				wantMasked := u.role == "partner"
+				if strings.Contains(n.Phone, "****") != wantMasked || strings.Contains(n.Mobile2, "****") != wantMasked || n.Attributes["mobile2"] != n.Mobile2 {
+					t.Errorf("%s: phone, mobile2 and attributes.mobile2 should be masked = %v: %s", u.role, wantMasked, r.Data)
 				}
 			}
 		})

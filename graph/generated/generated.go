@@ -307,7 +307,7 @@ type ComplexityRoot struct {
 		Territory         func(childComplexity int) int
 		TerritoryID       func(childComplexity int) int
 		Tier              func(childComplexity int) int
-		TypedAttribute    func(childComplexity int, key string) int
+		TypedAttribute    func(childComplexity int, field any) int
 		UnionID           func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
 	}
@@ -768,7 +768,6 @@ type LeadResolver interface {
 	Attributes(ctx context.Context, obj *ent.Lead) (any, error)
 	Phone(ctx context.Context, obj *ent.Lead) (*string, error)
 	Email(ctx context.Context, obj *ent.Lead) (*string, error)
-	TypedAttribute(ctx context.Context, obj *ent.Lead, key string) (any, error)
 }
 type MutationResolver interface {
 	Login(ctx context.Context, input model.LoginInput) (*model.LoginPayload, error)
@@ -2015,7 +2014,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Lead.TypedAttribute(childComplexity, args["key"].(string)), true
+		return e.ComplexityRoot.Lead.TypedAttribute(childComplexity, args["field"].(any)), true
 	case "Lead.unionID":
 		if e.ComplexityRoot.Lead.UnionID == nil {
 			break
@@ -9948,12 +9947,13 @@ extend type Mutation {
 
 extend type Lead {
   """
-  The value of custom field key in its GraphQL form (select options as enum
-  value names). Internal: not in any workspace's served schema, where each
-  custom field is a field of Lead named by its key; attributes is the
-  generic form.
+  Internal: the value of one custom field in its GraphQL form. The
+  argument is a reader the server builds while rewriting a request
+  (ent.AttributeReader); it is never in any workspace's served schema, where
+  each custom field is a field of Lead named by its key, and attributes is
+  the generic form.
   """
-  typedAttribute(key: String!): JSON @goField(forceResolver: true)
+  typedAttribute(field: JSON!): JSON
 }
 `, BuiltIn: false},
 }
@@ -11254,14 +11254,14 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 func (ec *executionContext) field_Lead_typedAttribute_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "key",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "field",
+		func(ctx context.Context, v any) (any, error) {
+			return ec.unmarshalNJSON2interface(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["key"] = arg0
+	args["field"] = arg0
 	return args, nil
 }
 
@@ -17378,7 +17378,13 @@ func (ec *executionContext) _Lead_typedAttribute(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Lead().TypedAttribute(ctx, obj, fc.Args["key"].(string))
+			return obj.TypedAttribute(
+				func() any {
+					if fc.Args["field"] == nil {
+						return nil
+					}
+					return fc.Args["field"].(any)
+				}()), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -17393,7 +17399,7 @@ func (ec *executionContext) fieldContext_Lead_typedAttribute(ctx context.Context
 		Object:     "Lead",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("field of type JSON does not have child fields")
 		},
@@ -50186,11 +50192,10 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 					return ec._Lead_email(ctx, field, obj)
 				})
 		case "typedAttribute":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Lead_typedAttribute(ctx, field, obj)
-				})
+			out.Values[i] = ec._Lead_typedAttribute(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -28,19 +28,20 @@ func (Rewriter) ExtensionName() string { return "TypedSchema" }
 func (Rewriter) Validate(graphql.ExecutableSchema) error { return nil }
 
 // MutateOperationContext implements graphql.OperationContextMutator.
-func (r Rewriter) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
-	return r.Schema.Rewrite(rc)
+func (r Rewriter) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	return r.Schema.Rewrite(ctx, rc)
 }
 
 // Rewrite turns an operation validated against s into the served form,
-// in place: custom-field selections become typedAttribute(key:), typed
+// in place: custom-field selections become typedAttribute(field:) bound to
+// a reader for the request of ctx (its viewer decides masking), typed
 // arguments become generic ones bound to new variables. The document must
 // belong to this request alone (the handler has no query cache).
-func (s *Schema) Rewrite(rc *graphql.OperationContext) *gqlerror.Error {
+func (s *Schema) Rewrite(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
 	if len(s.lead) == 0 || rc.Operation == nil {
 		return nil
 	}
-	w := &rewriter{s: s, rc: rc}
+	w := &rewriter{ctx: ctx, s: s, rc: rc}
 	w.selections(rc.Operation.SelectionSet)
 	for _, f := range rc.Doc.Fragments {
 		w.selections(f.SelectionSet)
@@ -49,10 +50,26 @@ func (s *Schema) Rewrite(rc *graphql.OperationContext) *gqlerror.Error {
 }
 
 type rewriter struct {
-	s   *Schema
-	rc  *graphql.OperationContext
-	n   int
-	err *gqlerror.Error
+	ctx     context.Context
+	s       *Schema
+	rc      *graphql.OperationContext
+	n       int
+	readers map[*custom]*ast.Value
+	err     *gqlerror.Error
+}
+
+// reader returns the variable holding the request's reader of field c,
+// one per field however often it is selected.
+func (w *rewriter) reader(c *custom) *ast.Value {
+	if v, ok := w.readers[c]; ok {
+		return v
+	}
+	if w.readers == nil {
+		w.readers = map[*custom]*ast.Value{}
+	}
+	v := w.variable(&reader{ctx: w.ctx, field: c})
+	w.readers[c] = v
+	return v
 }
 
 func (w *rewriter) selections(set ast.SelectionSet) {
@@ -71,14 +88,12 @@ func (w *rewriter) field(f *ast.Field) {
 		return
 	}
 	if f.ObjectDefinition != nil && f.ObjectDefinition.Name == leadType {
-		if c := w.s.lead[f.Name]; c != nil && f.Name != "" {
+		if c := w.s.lead[f.Name]; c != nil {
 			// The alias, which the validator sets to the name when the
 			// client gave none, stays: it is the response key.
 			f.Name = TypedAttributeField
 			f.Definition = w.s.typedAttr
-			f.Arguments = ast.ArgumentList{{
-				Name: "key", Value: &ast.Value{Kind: ast.StringValue, Raw: c.def.Key}, Position: f.Position,
-			}}
+			f.Arguments = ast.ArgumentList{{Name: "field", Value: w.reader(c), Position: f.Position}}
 			return
 		}
 	}

@@ -15,7 +15,7 @@
 //
 // Requests are parsed and validated against that schema, so errors and
 // introspection are the workspace's own. Rewrite then turns, in place,
-// lead { b: budget } into lead { b: typedAttribute(key: "budget") },
+// lead { b: budget } into lead { b: typedAttribute(field: $reader) },
 // where: {budgetGT: 5} into where: {attributes: [{key: "budget", op: GT,
 // value: 5}]}, orderBy: {field: BUDGET} into orderByAttribute: {key:
 // "budget"}, and typed input fields into the attributes object; the
@@ -35,6 +35,8 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/fields"
 )
 
@@ -414,14 +416,42 @@ func (e *enum) definition(d fields.Definition) *ast.Definition {
 	return def
 }
 
-// Output converts a custom field's stored value (as the generic attributes
-// field would return it) into its typed GraphQL form: option values become
-// enum value names, and a value that does not fit the field's type (data
-// older than a definition change) reads as null rather than breaking the
-// declared type.
+// reader reads one custom field of leads for one request: it implements
+// ent.AttributeReader, the argument of the rewritten selections.
+type reader struct {
+	ctx   context.Context
+	field *custom
+}
+
+var _ ent.AttributeReader = (*reader)(nil)
+
+// ReadAttribute returns the lead's value as the generic attributes field
+// shows it to the request's viewer (masked contact values included), in
+// the field's GraphQL type.
+func (r *reader) ReadAttribute(l *ent.Lead) any {
+	v, ok := l.Attributes[r.field.def.Key]
+	if !ok {
+		return nil
+	}
+	return r.field.output(authz.MaskAttribute(r.ctx, r.field.def.Type, l.ID, v))
+}
+
+// Output converts a stored value of custom field key into its typed
+// GraphQL form (nil for a key the schema does not serve).
 func (s *Schema) Output(key string, v any) any {
 	c := s.lead[key]
-	if c == nil || v == nil {
+	if c == nil {
+		return nil
+	}
+	return c.output(v)
+}
+
+// output converts a stored value into the field's typed GraphQL form:
+// option values become enum value names, and a value that does not fit the
+// field's type (data older than a definition change) reads as null rather
+// than breaking the declared type.
+func (c *custom) output(v any) any {
+	if v == nil {
 		return nil
 	}
 	switch c.def.Type {
@@ -460,18 +490,4 @@ func (s *Schema) Output(key string, v any) any {
 		return str
 	}
 	return nil
-}
-
-type ctxKey struct{}
-
-// NewContext returns ctx carrying the typed schema the request was
-// validated against, for resolvers that convert values into its types.
-func NewContext(ctx context.Context, s *Schema) context.Context {
-	return context.WithValue(ctx, ctxKey{}, s)
-}
-
-// FromContext returns the typed schema of the request, or nil.
-func FromContext(ctx context.Context) *Schema {
-	s, _ := ctx.Value(ctxKey{}).(*Schema)
-	return s
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/clean"
+	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/policy"
 	"github.com/scrmhq/scrm/internal/tenant"
@@ -337,4 +339,26 @@ func (s *Service) FlushContactReads(ctx context.Context, c *ContactReads) {
 	if err := audit(ctx, s.client, s.clock.Now(), "contact.read", map[string]any{"leads": ids}); err != nil {
 		s.log.ErrorContext(ctx, "audit contact reads", "err", err)
 	}
+}
+
+// MaskAttribute returns a custom-field value as the viewer of ctx may see
+// it: values of PHONE and EMAIL fields are masked like the built-in contact
+// fields without the lead.contact grant, and unmasked reads by partners are
+// recorded for the audit log. Other values are returned as they are.
+func MaskAttribute(ctx context.Context, t fields.Type, lead uuid.UUID, val any) any {
+	s, ok := val.(string)
+	if !ok || (t != fields.TypePhone && t != fields.TypeEmail) {
+		return val
+	}
+	v := auth.FromContext(ctx)
+	switch {
+	case v == nil || !v.ContactGrant:
+		if t == fields.TypePhone {
+			return clean.MaskPhone(s)
+		}
+		return clean.MaskEmail(s)
+	case v.HasRole("partner"):
+		RecordContactRead(ctx, lead)
+	}
+	return val
 }

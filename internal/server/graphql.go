@@ -154,7 +154,7 @@ func (g *GraphQL) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "the workspace schema could not be loaded")
 		return
 	}
-	ws.handler.ServeHTTP(w, r.WithContext(typed.NewContext(r.Context(), ws.typed)))
+	ws.handler.ServeHTTP(w, r)
 }
 
 // serveSDL answers GET /graphql/schema.graphql with the caller's workspace
