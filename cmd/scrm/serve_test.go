@@ -101,6 +101,30 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Errorf("me/leads = %v", me)
 	}
 
+	// A second api process over the same database, warmed before a field
+	// exists, serves the field typed on its next request (issue #4).
+	addr2 := freeAddr(t)
+	var out2 bytes.Buffer
+	api2 := exec.Command(bin, "serve", "--roles", "api")
+	api2.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "REDIS_URL="+rd.URL, "SCRM_ADDR="+addr2, "SCRM_SECRET=e2e-secret-0123456789")
+	api2.Stdout, api2.Stderr = &out2, &out2
+	if err := api2.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = api2.Process.Kill(); _ = api2.Wait() })
+	waitReady(t, "http://"+addr2, &out2)
+	base1 := base
+	base = "http://" + addr2
+	gql(token, `{ leads(first: 1) { edges { node { id } } } }`, nil)
+	base = base1
+	gql(token, `mutation { createFieldDefinition(input: {key: "typed_probe", label: "Probe", type: NUMBER}) { id } }`, nil)
+	base = "http://" + addr2
+	probe := gql(token, `{ leads(first: 1, where: {typed_probeIsNil: true}, orderBy: {field: TYPED_PROBE}) { edges { node { p: typed_probe } } } }`, nil)
+	if edges := probe["leads"].(map[string]any)["edges"].([]any); len(edges) != 1 || edges[0].(map[string]any)["node"].(map[string]any)["p"] != nil {
+		t.Errorf("typed field through the second process = %v", probe)
+	}
+	base = base1
+
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -116,6 +140,24 @@ func TestServeEndToEnd(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("log lacks %q", want)
 		}
+	}
+}
+
+// waitReady waits for /readyz of a server started by the test.
+func waitReady(t *testing.T, base string, out *bytes.Buffer) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if res, err := http.Get(base + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready in time\n%s", base, out.String())
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
