@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
@@ -44,6 +45,11 @@ func (r *Resolver) leadsByAttribute(ctx context.Context, q *ent.LeadQuery, o *mo
 		return nil, err
 	}
 	n := *first
+	// Load the edges the page selects (owner, tags, stage, ...) per page,
+	// as entgql's Paginate does, not per lead.
+	if q, err = q.CollectFields(nodeFieldContext(ctx)); err != nil {
+		return nil, err
+	}
 	nodes, err := q.Order(lead.OrderOption(order), lead.ByID()).Offset(offset).Limit(n + 1).All(ctx)
 	if err != nil {
 		return nil, err
@@ -63,6 +69,26 @@ func (r *Resolver) leadsByAttribute(ctx context.Context, q *ent.LeadQuery, o *mo
 		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
 	}
 	return conn, nil
+}
+
+// nodeFieldContext returns ctx with the connection's edges.node selection
+// as its field, for CollectFields; ctx itself when the page selects no nodes.
+func nodeFieldContext(ctx context.Context) context.Context {
+	fc, oc := graphql.GetFieldContext(ctx), graphql.GetOperationContext(ctx)
+	if fc == nil || oc == nil {
+		return ctx
+	}
+	for _, edges := range graphql.CollectFields(oc, fc.Field.Selections, nil) {
+		if edges.Name != "edges" {
+			continue
+		}
+		for _, node := range graphql.CollectFields(oc, edges.Selections, nil) {
+			if node.Name == "node" {
+				return graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "LeadEdge", Field: node})
+			}
+		}
+	}
+	return ctx
 }
 
 // cursorOffset reads the offset back from a cursor (msgpack decodes small

@@ -37,7 +37,9 @@ type API struct {
 	Redis  *testenv.Redis
 	Clock  *platform.FakeClock
 	Server *httptest.Server
-	authz  *authz.Service
+	// Registry holds the api process's metrics.
+	Registry *prometheus.Registry
+	authz    *authz.Service
 }
 
 // Authz is the authorizer of this api process.
@@ -82,9 +84,10 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 		t.Fatal(err)
 	}
 	t.Cleanup(worker.Shutdown)
+	reg := prometheus.NewRegistry()
 	h := server.New(server.Deps{
 		Client: db.Client, DB: db.DB, Redis: rd.Client, Log: log, Clock: clock,
-		Registry: prometheus.NewRegistry(),
+		Registry: reg,
 		Auth:     auth.NewService(db.Client, auth.NewTokens(Secret, clock.Now), clock.Now),
 		Fields:   fd,
 		Authz:    az,
@@ -93,7 +96,7 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &API{t: t, URL: srv.URL, DB: db, Redis: rd, Clock: clock, Server: srv, authz: az}
+	return &API{t: t, URL: srv.URL, DB: db, Redis: rd, Clock: clock, Server: srv, Registry: reg, authz: az}
 }
 
 type testWriter struct{ t testing.TB }
@@ -177,6 +180,30 @@ func (a *API) Raw(token, contentType string, body []byte) Response {
 	}
 	r.Status = res.StatusCode
 	return r
+}
+
+// Statements returns the SQL statements of /graphql requests so far
+// (scrm_sql_statements_per_request); the difference across one request is
+// that request's count.
+func (a *API) Statements() int {
+	a.t.Helper()
+	mfs, err := a.Registry.Gather()
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "scrm_sql_statements_per_request" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "route" && l.GetValue() == "/graphql" {
+					return int(m.GetHistogram().GetSampleSum())
+				}
+			}
+		}
+	}
+	return 0
 }
 
 // MustDo sends an operation, fails the test on any error, and decodes data into out.

@@ -38,9 +38,10 @@ func OpenDB(ctx context.Context, databaseURL string) (*sql.DB, error) {
 	return db, nil
 }
 
-// NewEntClient wraps db in an ent client with the lead row filter installed.
+// NewEntClient wraps db in an ent client with the lead row filter installed
+// and statements counted per context (CountStatements).
 func NewEntClient(db *sql.DB) *ent.Client {
-	c := ent.NewClient(ent.Driver(entsql.OpenDB("postgres", db)))
+	c := ent.NewClient(ent.Driver(countingDriver{entsql.OpenDB("postgres", db)}))
 	scope.Install(c)
 	pipeline.Install(c)
 	return c

@@ -141,14 +141,15 @@ func requestContext(d Deps, m *metrics, next http.Handler) http.Handler {
 		ctx := platform.WithRequestID(r.Context(), id)
 		ctx, _ = authenticate(ctx, d.Auth, d.Authz, credentials(r))
 		ctx, reads := authz.WithContactReads(graph.WithRequestBatches(fielddefs.WithRequestMemo(ctx)))
+		ctx, stmts := platform.CountStatements(ctx)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(ctx))
 		d.Authz.FlushContactReads(context.WithoutCancel(ctx), reads)
 		elapsed := time.Since(start)
-		m.observeHTTP(r, rec.status, elapsed)
+		m.observeHTTP(r, rec.status, elapsed, stmts.Load())
 		if r.URL.Path != "/healthz" && r.URL.Path != "/metrics" {
 			d.Log.InfoContext(ctx, "http request", "method", r.Method, "path", r.URL.Path,
-				"status", rec.status, "duration_ms", elapsed.Milliseconds())
+				"status", rec.status, "duration_ms", elapsed.Milliseconds(), "sql_statements", stmts.Load())
 		}
 	})
 }
