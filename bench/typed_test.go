@@ -39,20 +39,7 @@ const (
 // generic path, alternating the two in the same run, and reports their
 // ratio. Goal (issue #4): typed/generic ≤ 1.15.
 func BenchmarkTypedSchema(b *testing.B) {
-	api := apitest.New(b)
-	c, token := api.Workspace("typed")
-	for _, f := range []map[string]any{
-		{"key": "budget", "label": "预算", "type": "NUMBER"},
-		{"key": "city", "label": "城市", "type": "SELECT", "options": []any{
-			map[string]any{"value": "sh", "label": "上海"}, map[string]any{"value": "bj", "label": "北京"}, map[string]any{"value": "gz", "label": "广州"}}},
-		{"key": "industry", "label": "行业", "type": "TEXT"},
-		{"key": "visit_date", "label": "到访日期", "type": "DATE"},
-		{"key": "vip", "label": "VIP", "type": "BOOLEAN"},
-	} {
-		api.MustDo(token, `mutation($in: CreateFieldDefinitionInput!) { createFieldDefinition(input: $in) { id } }`, map[string]any{"in": f}, nil)
-	}
-	seedTypedLeads(b, api, c, 1000)
-
+	api, token := listWorkspace(b)
 	h := api.Server.Config.Handler
 	run := func(query string) time.Duration {
 		body, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"min": 10000}})
@@ -94,6 +81,27 @@ func BenchmarkTypedSchema(b *testing.B) {
 	b.ReportMetric(float64(typed.Microseconds())/float64(b.N)/1000, "typed-ms/op")
 	b.ReportMetric(float64(generic.Microseconds())/float64(b.N)/1000, "generic-ms/op")
 	b.ReportMetric(float64(typed)/float64(generic), "typed/generic")
+}
+
+// listWorkspace starts the api role on a fresh database with a workspace
+// of five custom fields (NUMBER, SELECT, TEXT, DATE, BOOLEAN) and 1,000
+// owned, tagged, staged leads, and returns its admin's token.
+func listWorkspace(b *testing.B) (*apitest.API, string) {
+	b.Helper()
+	api := apitest.New(b)
+	c, token := api.Workspace("typed")
+	for _, f := range []map[string]any{
+		{"key": "budget", "label": "预算", "type": "NUMBER"},
+		{"key": "city", "label": "城市", "type": "SELECT", "options": []any{
+			map[string]any{"value": "sh", "label": "上海"}, map[string]any{"value": "bj", "label": "北京"}, map[string]any{"value": "gz", "label": "广州"}}},
+		{"key": "industry", "label": "行业", "type": "TEXT"},
+		{"key": "visit_date", "label": "到访日期", "type": "DATE"},
+		{"key": "vip", "label": "VIP", "type": "BOOLEAN"},
+	} {
+		api.MustDo(token, `mutation($in: CreateFieldDefinitionInput!) { createFieldDefinition(input: $in) { id } }`, map[string]any{"in": f}, nil)
+	}
+	seedTypedLeads(b, api, c, 1000)
+	return api, token
 }
 
 // seedTypedLeads writes n owned, tagged, staged leads with all five custom
