@@ -1,0 +1,80 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseLine(t *testing.T) {
+	l, ok := ParseLine("BenchmarkSegment/Compute/materialise-2   \t       3\t 487123456 ns/op\t       487.1 ms/op\t     15668 members\t         1.004 x-handwritten\t  1234 B/op")
+	if !ok || l.Name != "Segment/Compute/materialise" || l.Metrics["x-handwritten"] != 1.004 || l.Metrics["members"] != 15668 || l.Metrics["B/op"] != 1234 {
+		t.Fatalf("ParseLine = %+v, %v", l, ok)
+	}
+	for _, s := range []string{"goos: linux", "BenchmarkX", "BenchmarkX-2 three 1 ns/op", "PASS", "ok  	pkg	1.2s", "BenchmarkX-2 1 abc ns/op"} {
+		if _, ok := ParseLine(s); ok {
+			t.Errorf("parsed %q", s)
+		}
+	}
+}
+
+func TestSummaryChecksGoals(t *testing.T) {
+	typed := Suites(false)[6]
+	if !strings.Contains(typed.Name, "Typed") {
+		t.Fatalf("suite order changed: %s", typed.Name)
+	}
+	met := Result{Suite: typed, Lines: []Line{{Name: "TypedSchema", Metrics: map[string]float64{"typed/generic": 1.05, "typed-ms/op": 15.2, "generic-ms/op": 14.4}}}, Took: 90 * time.Second}
+	missed := met
+	missed.Lines = []Line{{Name: "TypedSchema", Metrics: map[string]float64{"typed/generic": 1.2}}}
+	failed := Result{Suite: Suites(false)[0], Err: "exit status 1\nFAIL"}
+	s := Summary([]Result{met, missed, failed}, "test machine", time.Date(2026, 11, 23, 16, 0, 0, 0, time.UTC), "make bench", "bench/results/x.txt")
+	rows := strings.Split(s, "\n")
+	var body []string
+	for _, r := range rows {
+		if strings.HasPrefix(r, "| #") {
+			body = append(body, r)
+		}
+	}
+	if len(body) != 3 {
+		t.Fatalf("rows:\n%s", s)
+	}
+	if !strings.Contains(body[0], "1.050 typed/generic") || !strings.Contains(body[0], "typed ≤ 1.15 × generic: met") || !strings.Contains(body[0], "1m30s") {
+		t.Errorf("met row: %s", body[0])
+	}
+	if !strings.Contains(body[1], "**not met**") {
+		t.Errorf("missed row: %s", body[1])
+	}
+	if !strings.Contains(body[2], "**failed**: exit status 1 FAIL") || !strings.Contains(body[2], "no figure") {
+		t.Errorf("failed row: %s", body[2])
+	}
+	if !strings.Contains(s, "2026-11-23 16:00 UTC") || !strings.Contains(s, "test machine") {
+		t.Errorf("header: %s", rows[:4])
+	}
+}
+
+func TestReplaceKeepsTheRestOfTheDocument(t *testing.T) {
+	doc := "# Benchmarks\n\nIntro.\n\n## Import\n\nText.\n"
+	first, err := Replace(doc, startMark+"\nA\n"+endMark)
+	if err != nil || !strings.HasPrefix(first, "# Benchmarks\n\nIntro.\n\n"+startMark+"\nA\n"+endMark) || !strings.HasSuffix(first, "## Import\n\nText.\n") {
+		t.Fatalf("first insert:\n%s", first)
+	}
+	second, err := Replace(first, startMark+"\nB\n"+endMark)
+	if err != nil || strings.Contains(second, "\nA\n") || !strings.Contains(second, "\nB\n") || strings.Count(second, "## Import") != 1 {
+		t.Fatalf("second:\n%s", second)
+	}
+	if _, err := Replace("x "+startMark, "y"); err == nil {
+		t.Fatal("a lone mark was accepted")
+	}
+}
+
+func TestSuiteCommandsQuoteTheirPatterns(t *testing.T) {
+	for _, s := range Suites(false) {
+		c := s.Command()
+		if !strings.Contains(c, "-bench '") || !strings.Contains(c, "-run '^$'") {
+			t.Errorf("%s: %s", s.Name, c)
+		}
+	}
+	if got := Suites(true)[0].Env[0]; got != "SCRM_BENCH_ROWS=100000" {
+		t.Errorf("quick import size = %s", got)
+	}
+}
