@@ -7,26 +7,20 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 
+	"github.com/scrmhq/scrm/bench/dataset"
 	"github.com/scrmhq/scrm/ent"
-	"github.com/scrmhq/scrm/ent/fielddefinition"
-	entpool "github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
-	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/internal/apperr"
-	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/testenv"
-	"github.com/scrmhq/scrm/internal/workspace"
 )
 
 // segNow is the clock of the segment benchmarks: events are spread evenly
@@ -53,25 +47,8 @@ type segWorkspace struct {
 	events int
 }
 
-// hashOf is a deterministic, non-negative pseudo-random number of the SQL
-// integer expression x: the same data on every run, and seed makes the
-// columns independent of each other.
-func hashOf(x string, seed int) string {
-	return fmt.Sprintf("(hashint8extended((%s)::int8, %d) & 2147483647)", x, seed)
-}
-
-// leadID is the SQL of the id of the lead whose seq is the integer
-// expression seq: a UUIDv7 of type Lead whose time is the lead's creation
-// (90 days before segNow, one millisecond per seq) and whose other bytes are
-// the md5 of the seq, so events can name their lead without a join.
-func leadID(seq string) string {
-	base := segNow.Add(-90*24*time.Hour).UnixMilli() - 1
-	return fmt.Sprintf(`encode(overlay(overlay(decode(md5('lead-' || (%[1]s)), 'hex')
-		placing substring(int8send(%[2]d::int8 + (%[1]s)) FROM 3) FROM 1 FOR 6)
-		placing '\x7006'::bytea FROM 7 FOR 2), 'hex')::uuid`, seq, base)
-}
-
-// newSegWorkspace generates, set-based and deterministically:
+// newSegWorkspace generates the segment benchmark's workspace with the
+// shared generator (bench/dataset), seed 0, one custom field and no reps:
 //
 //   - n leads (seq 1..n, all ACTIVE), the custom NUMBER field budget
 //     (1000 to 500,000 in steps of 1000, uniform) and score 0..99 (uniform);
@@ -86,164 +63,14 @@ func newSegWorkspace(b *testing.B, n, m int) *segWorkspace {
 	db := testenv.NewDatabase(b)
 	buf := make([]byte, 4)
 	_, _ = rand.Read(buf)
-	slug := "seg" + hex.EncodeToString(buf)
-	w, err := workspace.Create(context.Background(), db.Client, workspace.Spec{Slug: slug, Name: slug,
-		AdminName: "a", AdminEmail: "a@" + slug + ".test", AdminPassword: "password-123", Timezone: "Asia/Shanghai"})
+	spec := dataset.Spec{Slug: "seg" + hex.EncodeToString(buf), Leads: n, Events: m, Fields: 1, Tags: 200, Seed: 0, Now: segNow}
+	d, err := dataset.Generate(context.Background(), db.DB, db.Client, spec, b.Logf)
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := tenant.NewContext(context.Background(), w.Workspace.ID)
-	sw := &segWorkspace{db: db, ctx: ctx, tid: w.Workspace.ID, leads: n, events: m}
-	fd := fielddefs.New(db.Client, nil)
-	if _, err := fd.Create(ctx, db.Client, fielddefs.Input{Key: "budget", Label: "预算", Type: fielddefinition.TypeNUMBER}); err != nil {
-		b.Fatal(err)
-	}
-	sw.svc = &segment.Service{Client: db.Client, Fields: fd, Now: func() time.Time { return segNow }}
-	p, err := db.Client.Pool.Query().Where(entpool.IsDefault(true)).Only(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := db.Client.Stage.Query().Where(stage.Key("new")).Only(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	tags := make([]*ent.TagCreate, 200)
-	for i := range tags {
-		name := fmt.Sprintf("tag%03d", i)
-		if i == 0 {
-			name = "hot"
-		}
-		tags[i] = db.Client.Tag.Create().SetName(name)
-	}
-	created, err := db.Client.Tag.CreateBulk(tags...).Save(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sw.hot = created[0].ID
-	others := make(pq.StringArray, 0, len(created)-1)
-	for _, t := range created[1:] {
-		others = append(others, t.ID.String())
-	}
-
-	step := func(what string, query string, args ...any) {
-		b.Helper()
-		start := time.Now()
-		res, err := db.DB.Exec(query, args...)
-		if err != nil {
-			b.Fatalf("%s: %v", what, err)
-		}
-		rows, _ := res.RowsAffected()
-		b.Logf("%s: %d rows in %v", what, rows, time.Since(start).Round(time.Millisecond))
-	}
-	all := time.Now()
-	step("leads", `
-		INSERT INTO leads (id, tenant_id, created_at, updated_at, seq, name, company, source, source_detail,
-			status, score, attributes, reachable, locked, pool_id, stage_id)
-		SELECT `+leadID("g")+`, $1, $2::timestamptz - interval '90 days', $2::timestamptz - interval '90 days',
-			g, '线索 ' || g, '', 'bench', '', 'ACTIVE', `+hashOf("g", 2)+` % 100,
-			jsonb_build_object('budget', 1000 * (1 + `+hashOf("g", 1)+` % 500)), '[]', false, $3, $4
-		FROM generate_series(1, $5::int8) g`,
-		sw.tid, segNow, p.ID, st.ID, n)
-	if _, err := db.DB.Exec(`UPDATE workspaces SET lead_seq = $2 WHERE id = $1`, sw.tid, n); err != nil {
-		b.Fatal(err)
-	}
-	step("lead_tags (hot)", `
-		INSERT INTO lead_tags (tenant_id, created_at, lead_id, tag_id)
-		SELECT $1, $2, l.id, $3 FROM leads l WHERE l.tenant_id = $1 AND `+hashOf("l.seq", 11)+` % 10 < 3`,
-		sw.tid, segNow, sw.hot)
-	step("lead_tags (others)", `
-		INSERT INTO lead_tags (tenant_id, created_at, lead_id, tag_id)
-		SELECT $1, $2, l.id, ($3::uuid[])[1 + `+hashOf("l.seq * 4 + j", 13)+` % cardinality($3::uuid[])]
-		FROM leads l CROSS JOIN generate_series(1, 3) j
-		WHERE l.tenant_id = $1 AND j <= `+hashOf("l.seq", 12)+` % 4
-		ON CONFLICT DO NOTHING`,
-		sw.tid, segNow, others)
-
-	// Monthly partitions from three months back: the events land in
-	// events_yYYYYmMM, not in the default partition.
-	parts, err := events.EnsurePartitions(context.Background(), db.DB, segNow.AddDate(0, -3, 0), 3)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("event partitions: %v", parts)
-	// Event i happens at segNow - 60 days + i × 60 days / m, by the lead of
-	// seq 1 + (k × 1,000,003 + 7) mod n: a permutation of the leads, so the
-	// "active" tenth (k < n/10) is spread over the whole seq range.
-	active := max(n/10, 1)
-	lead := fmt.Sprintf("(1 + ((CASE WHEN %s %% 10 < 8 THEN %s %% %d ELSE %s %% %d END) * 1000003 + 7) %% %d)",
-		hashOf("i", 5), hashOf("i", 6), active, hashOf("i", 6), n, n)
-	// The secondary indexes of events are built after the load (faster than
-	// maintaining them row by row), with the definitions of the migrations.
-	rebuild := dropEventIndexes(b, db)
-	step("events", `
-		INSERT INTO events (tenant_id, id, lead_id, name, properties, occurred_at, received_at, source)
-		SELECT $1,
-			encode(overlay(overlay(decode(md5('event-' || i), 'hex')
-				placing substring(int8send((extract(epoch FROM t.at) * 1000)::int8) FROM 3) FROM 1 FOR 6)
-				placing '\x7018'::bytea FROM 7 FOR 2), 'hex')::uuid,
-			`+leadID(lead)+`,
-			(ARRAY['viewed_ad', 'viewed_ad', 'viewed_ad', 'viewed_ad', 'page_view', 'page_view', 'page_view',
-				'form_submit', 'call', 'email_open'])[1 + `+hashOf("i", 4)+` % 10],
-			'{}', t.at, t.at, 'bench'
-		FROM generate_series(1, $3::int8) i
-		CROSS JOIN LATERAL (SELECT $2::timestamptz - interval '60 days'
-			+ ((i - 1) * 5184000.0 / $3::int8)::float8 * interval '1 second' AS at) t`,
-		sw.tid, segNow, m)
-	rebuild()
-	start := time.Now()
-	if _, err := db.DB.Exec(`VACUUM ANALYZE leads, lead_tags, events`); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("VACUUM ANALYZE in %v; generated %d leads and %d events in %v", time.Since(start).Round(time.Millisecond),
-		n, m, time.Since(all).Round(time.Millisecond))
-	return sw
-}
-
-// dropEventIndexes drops the secondary indexes of events and returns the
-// function that creates them again as they were.
-func dropEventIndexes(b *testing.B, db *testenv.Database) func() {
-	b.Helper()
-	rows, err := db.DB.Query(`SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
-		JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'events'::regclass AND NOT i.indisprimary`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var names, defs []string
-	for rows.Next() {
-		var name, def string
-		if err := rows.Scan(&name, &def); err != nil {
-			b.Fatal(err)
-		}
-		names, defs = append(names, name), append(defs, def)
-	}
-	if err := rows.Err(); err != nil {
-		b.Fatal(err)
-	}
-	for _, name := range names {
-		if _, err := db.DB.Exec(`DROP INDEX ` + pq.QuoteIdentifier(name)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return func() {
-		b.Helper()
-		start := time.Now()
-		conn, err := db.DB.Conn(context.Background())
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer conn.Close()
-		if _, err := conn.ExecContext(context.Background(), `SET maintenance_work_mem = '256MB'`); err != nil {
-			b.Fatal(err)
-		}
-		for _, def := range defs {
-			// The definition of a partitioned index reads "ON ONLY events":
-			// without ONLY it is built on every partition as well.
-			if _, err := conn.ExecContext(context.Background(), strings.Replace(def, " ON ONLY ", " ON ", 1)); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.Logf("event indexes %v built in %v", names, time.Since(start).Round(time.Millisecond))
-	}
+	tid := d.Workspace.Workspace.ID
+	return &segWorkspace{db: db, ctx: tenant.NewContext(context.Background(), tid), tid: tid, hot: d.Hot(), leads: n, events: m,
+		svc: &segment.Service{Client: db.Client, Fields: fielddefs.New(db.Client, nil), Now: func() time.Time { return segNow }}}
 }
 
 func intp(n int) *int { return &n }

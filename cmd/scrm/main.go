@@ -23,6 +23,7 @@ Usage:
   scrm demo [--leads N]                               create the demo workspace if absent
   scrm import FILE.csv --workspace S --map M.yaml     import leads from CSV (resumable)
   scrm segment export --workspace S --segment NAME    write a segment's members as CSV
+  scrm bench seed [--leads N --events M --fields F]   generate a benchmark workspace (set-based)
   scrm version                                        print the version
 
 Every command takes --database-url, --redis-url, --secret, --addr (or the
@@ -51,6 +52,8 @@ func main() {
 		err = runImport(ctx, args)
 	case "segment":
 		err = runSegment(ctx, args)
+	case "bench":
+		err = runBench(ctx, args)
 	case "version", "--version", "-v":
 		fmt.Println("scrm", version)
 	case "help", "-h", "--help":
