@@ -2,6 +2,7 @@ package typed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -9,6 +10,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/scrmhq/scrm/internal/fields"
 )
 
 // Rewriter is the gqlgen extension that runs Rewrite after validation, as
@@ -134,9 +137,14 @@ func (w *rewriter) arguments(f *ast.Field) {
 			extra = append(extra, &ast.Argument{Name: attributeOrderArg, Value: w.variable(order), Position: a.Position})
 			continue
 		}
-		nv, err := w.s.transform(v, ad.Type)
+		nv, err := w.s.transform(v, ad.Type, a.Name)
 		if err != nil {
-			w.fail(a.Position, a.Name, err.Error())
+			field := a.Name
+			var pe *pathError
+			if errors.As(err, &pe) {
+				field = pe.path
+			}
+			w.fail(a.Position, field, err.Error())
 			return
 		}
 		a.Value = w.variable(nv)
@@ -178,22 +186,33 @@ func (s *Schema) orderKey(v any) (key string, direction any, ok bool) {
 	return key, m["direction"], ok
 }
 
-// transform rewrites an input value of type t: typed filters into
+// pathError is a bad typed value, with the input path the client wrote
+// (where.and[1].budgetGT), so that errors name the typed field rather than
+// the generic one it becomes.
+type pathError struct {
+	path string
+	msg  string
+}
+
+func (e *pathError) Error() string { return e.path + ": " + e.msg }
+
+// transform rewrites an input value of type t at path: typed filters into
 // attribute predicates, typed input fields into the attributes object,
 // recursively through nested inputs and lists. Values are copied, never
-// changed in place: variables may be shared by several arguments.
-func (s *Schema) transform(v any, t *ast.Type) (any, error) {
+// changed in place: variables may be shared by several arguments. Typed
+// values are checked here, so a bad one is reported at its own path.
+func (s *Schema) transform(v any, t *ast.Type, path string) (any, error) {
 	if v == nil || !s.rewrite[t.Name()] {
 		return v, nil
 	}
 	if t.Elem != nil {
 		list, ok := v.([]any)
 		if !ok { // a single value where a list is expected (input coercion)
-			return s.transform(v, t.Elem)
+			return s.transform(v, t.Elem, path)
 		}
 		out := make([]any, len(list))
 		for i, item := range list {
-			nv, err := s.transform(item, t.Elem)
+			nv, err := s.transform(item, t.Elem, fmt.Sprintf("%s[%d]", path, i))
 			if err != nil {
 				return nil, err
 			}
@@ -207,12 +226,12 @@ func (s *Schema) transform(v any, t *ast.Type) (any, error) {
 	}
 	switch t.Name() {
 	case leadWhereInput:
-		return s.where(m)
+		return s.where(m, path)
 	case updateLeadInput, leadInput:
-		return s.input(m)
+		return s.input(m, path)
 	case leadOrder:
 		if key, _, ok := s.orderKey(m); ok {
-			return nil, fmt.Errorf("sorting by the custom field %s is only possible in the orderBy of leads", key)
+			return nil, &pathError{path + ".field", fmt.Sprintf("sorting by the custom field %s is only possible in the orderBy of leads", key)}
 		}
 		return m, nil
 	}
@@ -220,7 +239,7 @@ func (s *Schema) transform(v any, t *ast.Type) (any, error) {
 	out := maps.Clone(m)
 	for k, val := range m {
 		if fd := def.Fields.ForName(k); fd != nil {
-			nv, err := s.transform(val, fd.Type)
+			nv, err := s.transform(val, fd.Type, path+"."+k)
 			if err != nil {
 				return nil, err
 			}
@@ -230,18 +249,23 @@ func (s *Schema) transform(v any, t *ast.Type) (any, error) {
 	return out, nil
 }
 
-func (s *Schema) where(m map[string]any) (any, error) {
+func (s *Schema) where(m map[string]any, path string) (any, error) {
 	def := s.AST.Types[leadWhereInput]
 	out := make(map[string]any, len(m))
 	var preds []any
 	for k, val := range m {
 		if f, ok := s.filters[k]; ok {
-			if p := f.predicate(val); p != nil {
-				preds = append(preds, p)
+			p := f.predicate(val)
+			if p == nil {
+				continue
 			}
+			if _, err := fields.Predicate(f.field.def, f.op, p["value"]); err != nil {
+				return nil, &pathError{path + "." + k, err.Error()}
+			}
+			preds = append(preds, p)
 			continue
 		}
-		nv, err := s.transform(val, def.Fields.ForName(k).Type)
+		nv, err := s.transform(val, def.Fields.ForName(k).Type, path+"."+k)
 		if err != nil {
 			return nil, err
 		}
@@ -274,7 +298,7 @@ func (f filter) predicate(v any) map[string]any {
 	return map[string]any{"key": f.field.def.Key, "op": string(f.op), "value": f.field.inputValue(v)}
 }
 
-func (s *Schema) input(m map[string]any) (any, error) {
+func (s *Schema) input(m map[string]any, path string) (any, error) {
 	out := make(map[string]any, len(m))
 	var attrs map[string]any
 	given, _ := m["attributes"].(map[string]any)
@@ -285,7 +309,11 @@ func (s *Schema) input(m map[string]any) (any, error) {
 			continue
 		}
 		if _, dup := given[k]; dup {
-			return nil, fmt.Errorf("%s is given twice, as a field and in attributes", k)
+			return nil, &pathError{path + "." + k, "given twice, as a field and in attributes"}
+		}
+		value := c.inputValue(val)
+		if _, err := fields.Coerce(c.def, value); err != nil {
+			return nil, &pathError{path + "." + k, err.Error()}
 		}
 		if attrs == nil {
 			attrs = maps.Clone(given)
@@ -293,11 +321,11 @@ func (s *Schema) input(m map[string]any) (any, error) {
 				attrs = map[string]any{}
 			}
 		}
-		attrs[k] = c.inputValue(val)
+		attrs[k] = value
 	}
 	if attrs != nil {
 		if _, isMap := m["attributes"].(map[string]any); m["attributes"] != nil && !isMap {
-			return nil, fmt.Errorf("attributes must be an object of field key to value")
+			return nil, &pathError{path + ".attributes", "attributes must be an object of field key to value"}
 		}
 		out["attributes"] = attrs
 	}

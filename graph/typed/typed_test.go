@@ -279,3 +279,33 @@ func TestServedNamesAreReservedKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestBadTypedValuesNameTheirPath: values that pass GraphQL validation but
+// not the field (a Date scalar out of shape, a number below the field's
+// minimum) are refused before anything runs, at the path the client wrote.
+func TestBadTypedValuesNameTheirPath(t *testing.T) {
+	zero := 0.0
+	visit := fields.Definition{Key: "visit_date", Label: "到访", Type: fields.TypeDate}
+	price := fields.Definition{Key: "price", Label: "价格", Type: fields.TypeNumber, Min: &zero}
+	ts := build(t, visit, price)
+	cases := map[string]struct{ query, field string }{
+		"filter":     {`{ leads(where: {or: [{price: 1}, {visit_dateGT: "2026-13-45"}]}) { totalCount } }`, "where.or[1].visit_dateGT"},
+		"update":     {`mutation { updateLead(id: "x", input: {price: -5}) { id } }`, "input.price"},
+		"ingest row": {`mutation { ingestLeads(input: {source: "s", leads: [{name: "a"}, {name: "b", visit_date: "yesterday"}]}) { created } }`, "input.leads[1].visit_date"},
+		"twice":      {`mutation { updateLead(id: "x", input: {price: 1, attributes: {price: 2}}) { id } }`, "input.price"},
+		"valid":      {`{ leads(where: {visit_dateGTE: "2026-01-01", priceIn: [1, 2]}) { edges { node { id price } } } }`, ""},
+	}
+	for name, c := range cases {
+		doc, errs := gqlparser.LoadQuery(ts.AST, c.query)
+		if errs != nil {
+			t.Fatalf("%s: %v", name, errs)
+		}
+		gerr := ts.Rewrite(context.Background(), &graphql.OperationContext{Doc: doc, Operation: doc.Operations[0]})
+		switch {
+		case c.field == "" && gerr != nil:
+			t.Errorf("%s: %v", name, gerr)
+		case c.field != "" && (gerr == nil || gerr.Extensions["field"] != c.field || gerr.Extensions["code"] != "BAD_USER_INPUT"):
+			t.Errorf("%s: error = %v %v, want field %s", name, gerr, gerr.Extensions, c.field)
+		}
+	}
+}
