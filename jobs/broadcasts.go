@@ -50,7 +50,7 @@ func (q Queue) EnqueueBroadcastPlan(ctx context.Context, tenantID, id uuid.UUID,
 	if err != nil {
 		return err
 	}
-	_, err = q.Client.EnqueueContext(ctx, t, asynq.ProcessAt(at), asynq.TaskID(TypeBroadcastPlan+":"+id.String()),
+	err = q.enqueue(ctx, t, asynq.ProcessAt(at), asynq.TaskID(TypeBroadcastPlan+":"+id.String()),
 		asynq.MaxRetry(10), asynq.Timeout(time.Hour))
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return fmt.Errorf("enqueue %s: %w", TypeBroadcastPlan, err)
@@ -70,7 +70,7 @@ func (q Queue) EnqueueBroadcastSend(ctx context.Context, tenantID, id uuid.UUID,
 		// pass finds the broadcast paused meanwhile.
 		opts = append(opts, asynq.ProcessAt(at), asynq.TaskID(fmt.Sprintf("%s:%s:%d", TypeBroadcastSend, id, at.Unix())))
 	}
-	if _, err := q.Client.EnqueueContext(ctx, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+	if err := q.enqueue(ctx, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return fmt.Errorf("enqueue %s: %w", TypeBroadcastSend, err)
 	}
 	return nil

@@ -46,7 +46,7 @@ func (q Queue) RescoreWorkspace(ctx context.Context, tenantID uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	_, err = q.Client.EnqueueContext(ctx, asynq.NewTask(TypeScoringWorkspace, b),
+	err = q.enqueue(ctx, asynq.NewTask(TypeScoringWorkspace, b),
 		asynq.Queue("low"), asynq.MaxRetry(5), asynq.Timeout(2*time.Hour))
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", TypeScoringWorkspace, err)
@@ -162,13 +162,18 @@ func (h *Handlers) HandlePoolsRecycleWorkspace(ctx context.Context, t *asynq.Tas
 	}
 	s := pool.Service{Client: h.Client, Now: h.Clock.Now}
 	res, err := s.Recycle(h.systemWork(ctx, tid), pool.RecycleOptions{})
-	if err != nil {
-		return fmt.Errorf("recycle: %w", err)
-	}
 	if len(res.Recycled)+len(res.Reminded) > 0 {
 		h.Log.InfoContext(ctx, "recycled leads", "tenant", tid, "recycled", len(res.Recycled), "reminded", len(res.Reminded))
 	}
-	return h.Queue.DeliverNotifications(ctx, tid, res.Notifications)
+	// A pass that failed part-way (the database went away) has committed
+	// the batches before the failure: their notifications are delivered
+	// now, because the retry finds those leads recycled already and
+	// writes no notification for them again.
+	derr := h.Queue.DeliverNotifications(ctx, tid, res.Notifications)
+	if err != nil {
+		return fmt.Errorf("recycle: %w", err)
+	}
+	return derr
 }
 
 // HandleScoringNightly queues the nightly re-score of every workspace.

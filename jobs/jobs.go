@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -39,6 +40,9 @@ type Deps struct {
 	Redis  redis.UniversalClient // optional: live notification publishing
 	Queue  Queue
 	Fields *fielddefs.Service
+	// Replica, when set, evaluates segment computations (their results are
+	// written through Client).
+	Replica *ent.Client
 	// Box opens channel secrets (broadcast sending).
 	Box   *secretbox.Box
 	Clock platform.Clock
@@ -49,48 +53,105 @@ type Deps struct {
 type Handlers struct{ Deps }
 
 // Register adds every handler to mux: the one place task types meet handlers.
+// The handlers of the periodic tasks run at most once per period slot (see
+// oncePerPeriod), so any number of scheduler processes can run.
 func Register(mux *asynq.ServeMux, d Deps) {
 	h := &Handlers{d}
-	mux.HandleFunc(TypePurgeRevokedAPIKeys, h.HandlePurgeRevokedAPIKeys)
-	mux.HandleFunc(TypeFieldIndex, h.HandleFieldIndex)
-	mux.HandleFunc(TypeFieldIndexSweep, h.HandleFieldIndexSweep)
-	mux.HandleFunc(TypeLeadsAssign, h.HandleLeadsAssign)
-	mux.HandleFunc(TypeLeadsScore, h.HandleLeadsScore)
-	mux.HandleFunc(TypeNotificationsDeliver, h.HandleNotificationsDeliver)
-	mux.HandleFunc(TypeEventPartitions, h.HandleEventPartitions)
-	mux.HandleFunc(TypePurgeIngestBatches, h.HandlePurgeIngestBatches)
-	mux.HandleFunc(TypePoolsRecycle, h.HandlePoolsRecycle)
-	mux.HandleFunc(TypePoolsRecycleWorkspace, h.HandlePoolsRecycleWorkspace)
-	mux.HandleFunc(TypeScoringNightly, h.HandleScoringNightly)
-	mux.HandleFunc(TypeScoringWorkspace, h.HandleScoringWorkspace)
-	mux.HandleFunc(TypeSegmentCompute, h.HandleSegmentCompute)
-	mux.HandleFunc(TypeSegmentsRefreshDue, h.HandleSegmentsRefreshDue)
-	mux.HandleFunc(TypeBroadcastPlan, h.HandleBroadcastPlan)
-	mux.HandleFunc(TypeBroadcastSend, h.HandleBroadcastSend)
-	mux.HandleFunc(TypeBroadcastsResume, h.HandleBroadcastsResume)
+	periods := map[string]time.Duration{}
+	for _, p := range Schedule() {
+		periods[p.Task.Type()] = p.Period
+	}
+	handle := func(typ string, fn asynq.HandlerFunc) {
+		if period, ok := periods[typ]; ok {
+			fn = h.oncePerPeriod(typ, period, fn)
+		}
+		mux.HandleFunc(typ, fn)
+	}
+	handle(TypePurgeRevokedAPIKeys, h.HandlePurgeRevokedAPIKeys)
+	handle(TypeFieldIndex, h.HandleFieldIndex)
+	handle(TypeFieldIndexSweep, h.HandleFieldIndexSweep)
+	handle(TypeLeadsAssign, h.HandleLeadsAssign)
+	handle(TypeLeadsScore, h.HandleLeadsScore)
+	handle(TypeNotificationsDeliver, h.HandleNotificationsDeliver)
+	handle(TypeEventPartitions, h.HandleEventPartitions)
+	handle(TypePurgeIngestBatches, h.HandlePurgeIngestBatches)
+	handle(TypePoolsRecycle, h.HandlePoolsRecycle)
+	handle(TypePoolsRecycleWorkspace, h.HandlePoolsRecycleWorkspace)
+	handle(TypeScoringNightly, h.HandleScoringNightly)
+	handle(TypeScoringWorkspace, h.HandleScoringWorkspace)
+	handle(TypeSegmentCompute, h.HandleSegmentCompute)
+	handle(TypeSegmentsRefreshDue, h.HandleSegmentsRefreshDue)
+	handle(TypeBroadcastPlan, h.HandleBroadcastPlan)
+	handle(TypeBroadcastSend, h.HandleBroadcastSend)
+	handle(TypeBroadcastsResume, h.HandleBroadcastsResume)
 }
 
 // Periodic is one entry of the schedule.
 type Periodic struct {
+	// Spec is a cron spec in UTC aligned to the wall clock, so that every
+	// scheduler process fires the entry at the same instants.
 	Spec string
-	Task *asynq.Task
-	Opts []asynq.Option
+	// Period is how often Spec fires: the task's handler runs at most once
+	// per slot of this length (UTC time truncated to Period).
+	Period time.Duration
+	Task   *asynq.Task
+	Opts   []asynq.Option
 }
 
-// Schedule is the periodic schedule the scheduler role registers. Each entry
-// is unique for (almost) its period, so any number of schedulers enqueue it
-// once per period.
+// Schedule is the periodic schedule the scheduler role registers. Any
+// number of schedulers may run: they fire each entry at the same instants
+// (wall-clock cron specs, not "@every", whose phase depends on when each
+// process started), Unique drops a copy enqueued while another is still
+// queued, and the handler runs once per period slot (oncePerPeriod) even
+// when a copy arrives after the first one finished, which Unique alone
+// does not prevent: Asynq releases the unique lock when a task completes.
 func Schedule() []Periodic {
 	return []Periodic{
-		{Spec: "@every 1h", Task: asynq.NewTask(TypePurgeRevokedAPIKeys, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
-		{Spec: "@every 10m", Task: asynq.NewTask(TypeFieldIndexSweep, nil), Opts: []asynq.Option{asynq.Unique(9 * time.Minute), asynq.Queue("low")}},
-		{Spec: "@every 6h", Task: asynq.NewTask(TypeEventPartitions, nil), Opts: []asynq.Option{asynq.Unique(5 * time.Hour), asynq.Queue("low")}},
-		{Spec: "@every 1h", Task: asynq.NewTask(TypePurgeIngestBatches, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
-		{Spec: "@every 1h", Task: asynq.NewTask(TypePoolsRecycle, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
+		{Spec: "5 * * * *", Period: time.Hour, Task: asynq.NewTask(TypePurgeRevokedAPIKeys, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
+		{Spec: "*/10 * * * *", Period: 10 * time.Minute, Task: asynq.NewTask(TypeFieldIndexSweep, nil), Opts: []asynq.Option{asynq.Unique(9 * time.Minute), asynq.Queue("low")}},
+		{Spec: "15 */6 * * *", Period: 6 * time.Hour, Task: asynq.NewTask(TypeEventPartitions, nil), Opts: []asynq.Option{asynq.Unique(5 * time.Hour), asynq.Queue("low")}},
+		{Spec: "25 * * * *", Period: time.Hour, Task: asynq.NewTask(TypePurgeIngestBatches, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
+		{Spec: "0 * * * *", Period: time.Hour, Task: asynq.NewTask(TypePoolsRecycle, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
+		{Spec: "* * * * *", Period: time.Minute, Task: asynq.NewTask(TypeBroadcastsResume, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second)}},
+		{Spec: "* * * * *", Period: time.Minute, Task: asynq.NewTask(TypeSegmentsRefreshDue, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second), asynq.Queue("low")}},
 		// 19:00 UTC is 03:00 in China, the quietest hour of most workspaces.
-		{Spec: "@every 1m", Task: asynq.NewTask(TypeBroadcastsResume, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second)}},
-		{Spec: "@every 1m", Task: asynq.NewTask(TypeSegmentsRefreshDue, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second), asynq.Queue("low")}},
-		{Spec: "0 19 * * *", Task: asynq.NewTask(TypeScoringNightly, nil), Opts: []asynq.Option{asynq.Unique(23 * time.Hour), asynq.Queue("low")}},
+		{Spec: "0 19 * * *", Period: 24 * time.Hour, Task: asynq.NewTask(TypeScoringNightly, nil), Opts: []asynq.Option{asynq.Unique(23 * time.Hour), asynq.Queue("low")}},
+	}
+}
+
+// periodKey is the Redis key that records which task ran typ in a slot.
+func periodKey(typ string, slot time.Time) string {
+	return fmt.Sprintf("scrm:periodic:%s:%d", typ, slot.Unix())
+}
+
+// oncePerPeriod runs next at most once per period slot: the first task of
+// a slot records its id in Redis (SET NX, expiring after the slot), a retry
+// of that task runs again, and any other copy of the slot (enqueued by a
+// second scheduler after the first copy finished) returns at once. Without
+// Redis in the deps (tests of single handlers) every task runs.
+func (h *Handlers) oncePerPeriod(typ string, period time.Duration, next asynq.HandlerFunc) asynq.HandlerFunc {
+	return func(ctx context.Context, t *asynq.Task) error {
+		slot := h.Clock.Now().UTC().Truncate(period)
+		if h.Redis != nil {
+			id, _ := asynq.GetTaskID(ctx)
+			key := periodKey(typ, slot)
+			first, err := h.Redis.SetNX(ctx, key, id, period+time.Minute).Result()
+			if err != nil {
+				return fmt.Errorf("claim the period of %s: %w", typ, err)
+			}
+			if !first {
+				owner, err := h.Redis.Get(ctx, key).Result()
+				if err != nil && !errors.Is(err, redis.Nil) {
+					return fmt.Errorf("claim the period of %s: %w", typ, err)
+				}
+				if owner != id {
+					h.Log.InfoContext(ctx, "periodic task already ran in this period", "type", typ, "slot", slot.Format(time.RFC3339))
+					return nil
+				}
+			}
+		}
+		h.Log.InfoContext(ctx, "periodic task", "type", typ, "slot", slot.Format(time.RFC3339))
+		return next(ctx, t)
 	}
 }
 
@@ -137,7 +198,12 @@ func (h *Handlers) HandleFieldIndex(ctx context.Context, t *asynq.Task) error {
 }
 
 // Queue enqueues the tasks services ask for.
-type Queue struct{ Client *asynq.Client }
+type Queue struct {
+	Client *asynq.Client
+	// Spool, when set (api processes), holds the tasks Redis does not take
+	// until it answers again, instead of failing the enqueue.
+	Spool *Spool
+}
 
 // EnqueueFieldIndex implements fielddefs.Enqueuer.
 func (q Queue) EnqueueFieldIndex(ctx context.Context, tenantID, fieldID uuid.UUID) error {
@@ -145,8 +211,7 @@ func (q Queue) EnqueueFieldIndex(ctx context.Context, tenantID, fieldID uuid.UUI
 	if err != nil {
 		return err
 	}
-	_, err = q.Client.EnqueueContext(ctx, t, opts...)
-	return err
+	return q.enqueue(ctx, t, opts...)
 }
 
 // TypeFieldIndexSweep re-enqueues index builds that never finished: the

@@ -168,3 +168,77 @@ func TestFieldIndexSweepRebuildsStaleDefinitions(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestPeriodicTaskRunsOncePerPeriod: a second copy of a periodic task in the
+// same period, enqueued after the first finished (Asynq has released its
+// unique lock; a second scheduler does this), does nothing; the next
+// period's copy runs.
+func TestPeriodicTaskRunsOncePerPeriod(t *testing.T) {
+	db, ctx, clock := fixture(t)
+	rd := testenv.NewRedis(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	opt := asynq.RedisClientOpt{Addr: rd.Addr, DB: rd.DB}
+	client := asynq.NewClient(opt)
+	defer client.Close()
+	insp := asynq.NewInspector(opt)
+	defer insp.Close()
+	srv := jobs.NewServer(opt, log, 2)
+	mux := asynq.NewServeMux()
+	jobs.Register(mux, jobs.Deps{Client: db.Client, Redis: rd.Client, Clock: clock, Log: log})
+	if err := srv.Start(mux); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+
+	revoked := func(name string) {
+		at := clock.Now().Add(-jobs.RevokedKeyRetention - time.Hour)
+		if err := db.Client.APIKey.Create().SetName(name).SetPrefix("scrm_" + name).SetSecretHash([]byte(name)).SetRevokedAt(at).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// runOnce enqueues the schedule's purge entry and waits until a worker
+	// processed it: the keys left afterwards.
+	processed := 0
+	runOnce := func() int {
+		t.Helper()
+		p := jobs.Schedule()[0]
+		if p.Task.Type() != jobs.TypePurgeRevokedAPIKeys {
+			t.Fatalf("the first entry is %s", p.Task.Type())
+		}
+		if _, err := client.Enqueue(p.Task, p.Opts...); err != nil {
+			t.Fatal(err)
+		}
+		processed++
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			info, err := insp.GetQueueInfo("low")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Processed >= processed && info.Active == 0 && info.Pending == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the worker did not process task %d: %+v", processed, info)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		n, err := db.Client.APIKey.Query().Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	revoked("first")
+	if n := runOnce(); n != 0 {
+		t.Fatalf("%d keys after the first run; want 0", n)
+	}
+	revoked("second")
+	if n := runOnce(); n != 1 {
+		t.Fatalf("%d keys after a second copy in the same period; want 1 (it must not run)", n)
+	}
+	clock.Advance(time.Hour)
+	if n := runOnce(); n != 0 {
+		t.Fatalf("%d keys after the next period's run; want 0", n)
+	}
+}

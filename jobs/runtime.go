@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -30,6 +31,15 @@ func NewScheduler(redis asynq.RedisConnOpt, log *slog.Logger) (*asynq.Scheduler,
 	s := asynq.NewScheduler(redis, &asynq.SchedulerOpts{
 		Logger:   slogAdapter{log.With("component", "asynq-scheduler")},
 		Location: time.UTC,
+		PreEnqueueFunc: func(t *asynq.Task, _ []asynq.Option) {
+			log.Debug("periodic task due", "type", t.Type())
+		},
+		PostEnqueueFunc: func(_ *asynq.TaskInfo, err error) {
+			// A duplicate is another scheduler's copy of the same instant.
+			if err != nil && !errors.Is(err, asynq.ErrDuplicateTask) {
+				log.Warn("could not queue a periodic task", "err", err)
+			}
+		},
 	})
 	for _, p := range Schedule() {
 		if _, err := s.Register(p.Spec, p.Task, p.Opts...); err != nil {

@@ -38,7 +38,7 @@ func (q Queue) EnqueueSegment(ctx context.Context, tenantID, segmentID uuid.UUID
 	if err != nil {
 		return err
 	}
-	_, err = q.Client.EnqueueContext(ctx, asynq.NewTask(TypeSegmentCompute, b),
+	err = q.enqueue(ctx, asynq.NewTask(TypeSegmentCompute, b),
 		asynq.TaskID(TypeSegmentCompute+":"+segmentID.String()), asynq.MaxRetry(3),
 		asynq.Timeout(segsvc.DefaultComputeTimeout+time.Minute))
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
@@ -48,7 +48,7 @@ func (q Queue) EnqueueSegment(ctx context.Context, tenantID, segmentID uuid.UUID
 }
 
 func (h *Handlers) segments() *segsvc.Service {
-	return &segsvc.Service{Client: h.Client, Fields: h.Fields, Now: h.Clock.Now}
+	return &segsvc.Service{Client: h.Client, Reader: h.Replica, Fields: h.Fields, Now: h.Clock.Now}
 }
 
 // HandleSegmentCompute computes one segment. A segment deleted since the

@@ -24,11 +24,16 @@ type env struct {
 	log    *slog.Logger
 	db     *sql.DB
 	client *ent.Client
+	// replica is the read replica's client, nil without DATABASE_REPLICA_URL.
+	replica *ent.Client
 }
 
 func (e *env) close() {
 	if e.client != nil {
 		_ = e.client.Close()
+	}
+	if e.replica != nil {
+		_ = e.replica.Close()
 	}
 }
 
@@ -67,6 +72,15 @@ func open(ctx context.Context, name string, args []string, extra func(*flag.Flag
 	if _, err := events.EnsurePartitions(ctx, db, time.Now(), jobs.EventPartitionsAhead); err != nil {
 		e.close()
 		return nil, err
+	}
+	if e.cfg.ReplicaURL != "" {
+		// A replica replays the primary's migrations; it is only read.
+		rdb, err := platform.OpenDB(ctx, e.cfg.ReplicaURL)
+		if err != nil {
+			e.close()
+			return nil, fmt.Errorf("replica: %w", err)
+		}
+		e.replica = platform.NewEntClient(rdb)
 	}
 	return e, nil
 }

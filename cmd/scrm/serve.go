@@ -79,9 +79,21 @@ func runServe(ctx context.Context, args []string) error {
 	clock := platform.SystemClock{}
 	queue := asynq.NewClient(redisOpt)
 	defer queue.Close()
-	fields := fielddefs.New(e.client, jobs.Queue{Client: queue})
 	g, gctx := errgroup.WithContext(ctx)
+	// The api's writes commit before their background work is queued; the
+	// spool keeps that work through a Redis outage. Workers queue without
+	// one: a follow-up they cannot queue fails their task, which Asynq retries.
+	apiQueue := jobs.Queue{Client: queue}
 	if want["api"] {
+		apiQueue.Spool = jobs.NewSpool(queue, e.log)
+	}
+	fields := fielddefs.New(e.client, apiQueue)
+	if want["api"] {
+		spool := apiQueue.Spool
+		g.Go(func() error {
+			spool.Run(gctx)
+			return nil
+		})
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		az, err := authz.New(ctx, e.client, rdb, clock, e.log)
@@ -90,11 +102,11 @@ func runServe(ctx context.Context, args []string) error {
 		}
 		go az.Watch(gctx)
 		h := server.New(server.Deps{
-			Client: e.client, DB: e.db, Redis: rdb, Log: e.log, Clock: clock, Registry: reg,
+			Client: e.client, Replica: e.replica, DB: e.db, Redis: rdb, Log: e.log, Clock: clock, Registry: reg,
 			Auth:   auth.NewService(e.client, auth.NewTokens(e.cfg.Secret, clock.Now), clock.Now),
 			Fields: fields,
 			Authz:  az,
-			Queue:  jobs.Queue{Client: queue},
+			Queue:  apiQueue,
 			Box:    box,
 		})
 		srv := &http.Server{Addr: e.cfg.Addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
@@ -116,7 +128,7 @@ func runServe(ctx context.Context, args []string) error {
 	if want["worker"] {
 		worker := jobs.NewServer(redisOpt, e.log, concurrency)
 		mux := asynq.NewServeMux()
-		jobs.Register(mux, jobs.Deps{Client: e.client, DB: e.db, Redis: rdb, Queue: jobs.Queue{Client: queue}, Fields: fields, Box: box, Clock: clock, Log: e.log})
+		jobs.Register(mux, jobs.Deps{Client: e.client, Replica: e.replica, DB: e.db, Redis: rdb, Queue: jobs.Queue{Client: queue}, Fields: fields, Box: box, Clock: clock, Log: e.log})
 		if err := worker.Start(mux); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}

@@ -3,11 +3,15 @@ package broadcast
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
 	"slices"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/broadcast"
@@ -46,29 +50,113 @@ const (
 // Send runs the sending loop of a broadcast until its rows are sent, it is
 // cancelled, its quiet hours start (it is PAUSED and resumes when they end)
 // or the channel fails repeatedly (it resumes after a pause).
+//
+// A lost database connection (PostgreSQL restarting, a network cut) does
+// not end the loop: it waits for the database, takes the broadcast's lock
+// again on a new connection and goes on, first recording the message that
+// was in flight when the connection broke. If another loop took the lock
+// meanwhile, this one exits and the other sends that message again under
+// its key.
 func (s *Service) Send(ctx context.Context, id uuid.UUID) error {
+	var inflight []sentRow
+	for tries := 0; ; tries++ {
+		err := s.send(ctx, id, &inflight)
+		if err == nil || !lostConnection(err) || tries >= maxReconnects || ctx.Err() != nil {
+			return err
+		}
+		if err := s.wait(ctx, reconnectDelay(tries)); err != nil {
+			return err
+		}
+	}
+}
+
+// maxReconnects bounds how often one loop reconnects (about three minutes
+// of waiting); after that the task fails and Asynq's retry or the resume
+// pass starts a new loop.
+const maxReconnects = 40
+
+func reconnectDelay(tries int) time.Duration {
+	return min(250*time.Millisecond<<min(tries, 5), 5*time.Second)
+}
+
+// lostConnection reports whether err means the database connection broke
+// or the database could not be reached, as opposed to a statement failing.
+func lostConnection(err error) bool {
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, sql.ErrConnDone) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		// Connection exceptions; the server shutting down or starting up.
+		return pe.Code.Class() == "08" || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	return false
+}
+
+// sentRow is a message the channel accepted whose row is not recorded yet.
+type sentRow struct {
+	id         uuid.UUID
+	status     delivery.Status
+	providerID string
+}
+
+// lockConn returns a connection of the pool holding the broadcast's session
+// lock, or nil when another loop holds it. A pooled connection may be dead
+// (the database restarted while it was idle); it is discarded and the next
+// one tried.
+func (s *Service) lockConn(ctx context.Context, id uuid.UUID) (*sql.Conn, error) {
+	for range 64 {
+		conn, err := s.DB.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var locked bool
+		err = conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1::int4, hashtext($2::text))`, lockClass, id.String()).Scan(&locked)
+		if errors.Is(err, driver.ErrBadConn) {
+			_ = conn.Close()
+			continue
+		}
+		if err != nil || !locked {
+			_ = conn.Close()
+			return nil, err
+		}
+		return conn, nil
+	}
+	return nil, driver.ErrBadConn
+}
+
+// send is one run of the loop on one connection; inflight carries the
+// messages a lost connection could not record to the next run.
+func (s *Service) send(ctx context.Context, id uuid.UUID, inflight *[]sentRow) error {
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
 		return err
 	}
-	conn, err := s.DB.Conn(ctx)
-	if err != nil {
-		return err
+	conn, err := s.lockConn(ctx, id)
+	if err != nil || conn == nil {
+		return err // nil: another loop is sending this broadcast
 	}
 	defer conn.Close()
-	var locked bool
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1::int4, hashtext($2::text))`, lockClass, id.String()).Scan(&locked); err != nil {
-		return err
-	}
-	if !locked {
-		return nil // another loop is sending this broadcast
-	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1::int4, hashtext($2::text))`, lockClass, id.String()) //nolint:errcheck // released with the connection anyway
 	if _, err := conn.ExecContext(ctx, `SET synchronous_commit = off`); err != nil {
 		return err
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `RESET synchronous_commit`) //nolint:errcheck // a pooled connection must not keep it
 	lp := &loop{Service: s, conn: conn, tid: tid}
+	// This loop holds the lock: a row still SENDING was sent by the run
+	// before and is recorded now instead of being sent again.
+	for len(*inflight) > 0 {
+		r := (*inflight)[0]
+		if err := lp.sent(ctx, r.id, r.status, r.providerID); err != nil {
+			return err
+		}
+		*inflight = (*inflight)[1:]
+	}
 
 	b, err := s.Client.Broadcast.Get(ctx, id)
 	if err != nil {
@@ -86,6 +174,9 @@ func (s *Service) Send(ctx context.Context, id uuid.UUID) error {
 		return s.fail(ctx, id, "the template no longer renders: "+err.Error())
 	}
 	snd, need, err := s.sender(ctx, s.Client, b.Channel)
+	if lostConnection(err) {
+		return err // not the channel's fault: try again, do not fail the broadcast
+	}
 	if err != nil {
 		return s.fail(ctx, id, err.Error())
 	}
@@ -152,6 +243,7 @@ func (s *Service) Send(ctx context.Context, id uuid.UUID) error {
 					st = delivery.StatusDELIVERED
 				}
 				if err := lp.sent(ctx, r.id, st, rec.ProviderMessageID); err != nil {
+					*inflight = append(*inflight, sentRow{id: r.id, status: st, providerID: rec.ProviderMessageID})
 					return err
 				}
 			case plugins.IsPermanent(err):
@@ -256,12 +348,13 @@ func recipient(l *ent.Lead) plugins.Recipient {
 		Reachable: l.Reachable, Attributes: l.Attributes}
 }
 
-// sent records a message the channel accepted.
+// sent records a message the channel accepted; only a row still SENDING
+// moves (a callback may already have moved it further).
 func (l *loop) sent(ctx context.Context, id uuid.UUID, st delivery.Status, providerID string) error {
 	_, err := l.conn.ExecContext(ctx, `UPDATE deliveries SET status = $3::text, sent_at = $4::timestamptz, error = NULL,
 			provider_message_id = COALESCE(NULLIF($5::text, ''), provider_message_id),
 			delivered_at = CASE WHEN $3::text = 'DELIVERED' THEN $4::timestamptz ELSE delivered_at END
-		WHERE tenant_id = $1 AND id = $2`, l.tid, id, string(st), l.now(), providerID)
+		WHERE tenant_id = $1 AND id = $2 AND status = 'SENDING'`, l.tid, id, string(st), l.now(), providerID)
 	return err
 }
 

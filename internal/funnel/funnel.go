@@ -149,6 +149,9 @@ type Group struct {
 type Service struct {
 	// Client runs each report in its own read-only transaction.
 	Client *ent.Client
+	// Reader, when set (a streaming replica), runs the reports instead of
+	// Client, which it falls back to when the replica cannot be reached.
+	Reader *ent.Client
 	// Timeout bounds a report's statement (LIMIT_EXCEEDED past it);
 	// DefaultTimeout when zero.
 	Timeout time.Duration
@@ -331,7 +334,14 @@ func (s *Service) read(ctx context.Context, fn func(tx *ent.Client) error) error
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	tx, err := s.Client.BeginTx(ctx, &stdsql.TxOptions{ReadOnly: true})
+	var tx *ent.Tx
+	var err error
+	if s.Reader != nil {
+		tx, err = s.Reader.BeginTx(ctx, &stdsql.TxOptions{ReadOnly: true})
+	}
+	if s.Reader == nil || (err != nil && ctx.Err() == nil) {
+		tx, err = s.Client.BeginTx(ctx, &stdsql.TxOptions{ReadOnly: true})
+	}
 	if err != nil {
 		return err
 	}

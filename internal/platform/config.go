@@ -18,6 +18,9 @@ type Config struct {
 	Addr        string
 	LogLevel    string
 	LogFormat   string
+	// ReplicaURL, when set, names a streaming replica of DatabaseURL that
+	// runs segment computations, previews and reports.
+	ReplicaURL string
 	// ShutdownTimeout bounds how long a SIGTERM waits for in-flight work.
 	ShutdownTimeout time.Duration
 }
@@ -34,6 +37,7 @@ const devSecret = "scrm-dev-secret-change-me"
 // RegisterFlags binds the config to fs, defaulting from the environment.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", DefaultDatabaseURL), "PostgreSQL URL (env DATABASE_URL)")
+	fs.StringVar(&c.ReplicaURL, "database-replica-url", env("DATABASE_REPLICA_URL", ""), "read-only replica for segment computations, previews and reports; empty: the primary (env DATABASE_REPLICA_URL)")
 	fs.StringVar(&c.RedisURL, "redis-url", env("REDIS_URL", DefaultRedisURL), "Redis URL (env REDIS_URL)")
 	fs.StringVar(&c.Secret, "secret", env("SCRM_SECRET", devSecret), "secret that signs tokens and encrypts channel secrets (env SCRM_SECRET)")
 	fs.StringVar(&c.Addr, "addr", env("SCRM_ADDR", ":8080"), "HTTP listen address (env SCRM_ADDR)")

@@ -63,8 +63,14 @@ type Enqueuer interface {
 
 // Service previews, saves and computes segments.
 type Service struct {
-	// Client runs previews and computations in their own transactions.
+	// Client runs previews and computations in their own transactions, and
+	// every write (a computation's result goes to it).
 	Client *ent.Client
+	// Reader, when set (a streaming replica), runs the read-only evaluation
+	// of previews and computations instead of Client, which it falls back
+	// to when the replica cannot be reached. Its data may lag the primary
+	// by the replication delay.
+	Reader *ent.Client
 	Fields Schemas
 	Now    func() time.Time
 	// Queue schedules computations; nil computes nothing in the background.
@@ -197,7 +203,8 @@ func previewError(err error, field string, timeout time.Duration) error {
 // readOnly runs fn in a read-only REPEATABLE READ transaction (one snapshot
 // for every query of a computation) with a statement timeout.
 func (s *Service) readOnly(ctx context.Context, timeout time.Duration, fn func(tx *ent.Client) error) error {
-	tx, err := s.Client.BeginTx(ctx, &stdsql.TxOptions{ReadOnly: true, Isolation: stdsql.LevelRepeatableRead})
+	opts := &stdsql.TxOptions{ReadOnly: true, Isolation: stdsql.LevelRepeatableRead}
+	tx, err := beginRead(ctx, s.Reader, s.Client, opts)
 	if err != nil {
 		return err
 	}
@@ -210,6 +217,18 @@ func (s *Service) readOnly(ctx context.Context, timeout time.Duration, fn func(t
 		return err
 	}
 	return fn(tx.Client())
+}
+
+// beginRead begins a read-only transaction on the replica, or on the
+// primary when there is no replica or it cannot be reached.
+func beginRead(ctx context.Context, replica, primary *ent.Client, opts *stdsql.TxOptions) (*ent.Tx, error) {
+	if replica != nil {
+		tx, err := replica.BeginTx(ctx, opts)
+		if err == nil || ctx.Err() != nil {
+			return tx, err
+		}
+	}
+	return primary.BeginTx(ctx, opts)
 }
 
 // rowScope is the caller's lead row filter, nil when it sees every lead.

@@ -49,6 +49,7 @@ const (
 // Deps are what the api role needs.
 type Deps struct {
 	Client   *ent.Client
+	Replica  *ent.Client // runs segment previews and reports when set (a read replica)
 	DB       interface{ PingContext(context.Context) error }
 	Redis    redis.UniversalClient
 	Auth     *auth.Service
@@ -88,7 +89,7 @@ func resolver(d Deps) *graph.Resolver {
 	if d.Queue != nil {
 		lq, eq, rq, dq, sq, bq = d.Queue, d.Queue, d.Queue, d.Queue, d.Queue, d.Queue
 	}
-	segments := &segment.Service{Client: d.Client, Fields: d.Fields, Now: d.Clock.Now, Queue: sq}
+	segments := &segment.Service{Client: d.Client, Reader: d.Replica, Fields: d.Fields, Now: d.Clock.Now, Queue: sq}
 	return &graph.Resolver{
 		Client: d.Client, Auth: d.Auth, Authz: d.Authz, Fields: d.Fields, Clock: d.Clock, Queue: rq,
 		Ingester:     &leads.Ingester{Client: d.Client, Fields: d.Fields, Queue: lq, Clock: d.Clock.Now, OnQueueError: onQueueErr},
@@ -97,7 +98,7 @@ func resolver(d Deps) *graph.Resolver {
 		Assigner:     &assign.Engine{Client: d.Client, Now: d.Clock.Now, Match: rules.Matcher(d.Client, d.Clock.Now)},
 		Distribution: dq,
 		Segmenter:    segments,
-		Reports:      &funnel.Service{Client: d.Client},
+		Reports:      &funnel.Service{Client: d.Client, Reader: d.Replica},
 		Broadcaster:  &broadcast.Service{Client: d.Client, Box: d.Box, Segments: segments, Queue: bq, Now: d.Clock.Now},
 		Log:          d.Log,
 	}
