@@ -123,16 +123,19 @@ func (r *Resolver) distributeLeads(ctx context.Context, ids []uuid.UUID) (*model
 
 func (r *Resolver) recyclePools(ctx context.Context, dryRun *bool) (*model.RecyclePoolsPayload, error) {
 	res, err := r.Pools.Recycle(scope.Unscoped(ctx), pool.RecycleOptions{DryRun: deref(dryRun)})
-	if err != nil {
-		return nil, err
-	}
-	if len(res.Notifications) > 0 && r.Distribution != nil {
+	// A pass that failed part-way committed the batches before the failure:
+	// their notifications go out now (a rerun finds those leads recycled
+	// and writes none for them), then the error is returned.
+	if res != nil && len(res.Notifications) > 0 && r.Distribution != nil {
 		tid, _ := tenant.FromContext(ctx)
 		if err := r.Distribution.DeliverNotifications(ctx, tid, res.Notifications); err != nil {
 			// The rows are written; the periodic pass delivers what a lost
 			// task did not.
 			r.logQueueError(ctx, err)
 		}
+	}
+	if err != nil {
+		return nil, err
 	}
 	return &model.RecyclePoolsPayload{Recycled: len(res.Recycled), Reminded: len(res.Reminded), LeadIDs: res.Recycled}, nil
 }
