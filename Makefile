@@ -5,21 +5,44 @@ BIN   := bin/scrm
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scrm?sslmode=disable
 export REDIS_URL    ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test services build generate check-generated migration migration-rehash lint bench bench-quick vet
+.PHONY: run test services build generate check-generated migration migration-rehash lint bench bench-quick vet frontend test-frontend
 
 ## run: start Postgres/Redis if needed, build, migrate, create the demo workspace, serve on :8080
 run: services build
 	$(BIN) serve --demo
 
-## test: start Postgres/Redis if needed, then vet, the generated-code drift check and every test
-test: services vet check-generated
+## test: start Postgres/Redis if needed, build the web app (default Go builds embed it), then vet,
+## the generated-code drift check, every Go test, and the web app's unit and browser tests
+test: services frontend vet check-generated
 	$(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) --no-print-directory test-frontend
 
 services:
 	@scripts/services.sh
 
-build:
+build: frontend
 	$(GO) build -o $(BIN) ./cmd/scrm
+
+## frontend: build the web app into frontend/dist (npm ci when package-lock.json changed, GraphQL
+## codegen from graph/schema, type check, vite build); skipped when nothing it reads changed
+frontend: frontend/dist/index.html
+
+FRONTEND_SRC := $(shell find frontend/src frontend/public -type f -not -path 'frontend/src/gql/*' 2>/dev/null) \
+	$(wildcard frontend/index.html frontend/*.ts frontend/tsconfig*.json graph/schema/*.graphql)
+
+frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
+	cd frontend && npm run --silent build
+
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## test-frontend: the web app's unit tests (Vitest) and browser tests (headless Debian Chromium
+## driven by playwright-core against `scrm serve` on a fresh database; screenshots in frontend/e2e/out)
+test-frontend: services frontend
+	@scripts/chromium.sh
+	cd frontend && npm test --silent
+	@scripts/e2e.sh
 
 vet:
 	$(GO) vet ./...

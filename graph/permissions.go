@@ -47,7 +47,7 @@ var RootPermissions = map[string]Permission{
 	"Query.tags":        {"tag", "read"},
 	"Query.tagGroups":   {"tag", "read"},
 	"Query.apiKeys":     {"apikey", "read"},
-	"Query.permissions": {"policy", "read"},
+	"Query.permissions": Authenticated, // a caller's own roles; others need policy read (checked in the resolver)
 
 	"Query.fieldDefinitions": {"field", "read"},
 	"Query.notifications":    Authenticated, // the caller's own
@@ -124,6 +124,16 @@ var RootPermissions = map[string]Permission{
 	"Mutation.updateUser":      {"user", "write"},
 	"Mutation.createTeam":      {"team", "write"},
 	"Mutation.createPartner":   {"partner", "write"},
+}
+
+// authorizePermissionsRead lets anyone read the permissions of a role they
+// hold, so apps can show each user what their roles allow (the web app hides
+// what would be refused); other roles, and all roles at once, need policy read.
+func authorizePermissionsRead(ctx context.Context, az Authorizer, role *string) error {
+	if v := auth.FromContext(ctx); v != nil && role != nil && v.HasRole(*role) {
+		return nil
+	}
+	return Authorize(ctx, az, Permission{Resource: "policy", Action: "read"})
 }
 
 // Authorizer decides whether the viewer may perform action on resource.

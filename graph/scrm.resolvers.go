@@ -138,6 +138,9 @@ func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
 
 // Permissions is the resolver for the permissions field.
 func (r *queryResolver) Permissions(ctx context.Context, role *string) ([]*authz.Permission, error) {
+	if err := authorizePermissionsRead(ctx, r.Authz, role); err != nil {
+		return nil, err
+	}
 	return r.Authz.Permissions(ctx, deref(role))
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/frontend"
 	"github.com/scrmhq/scrm/graph"
 	"github.com/scrmhq/scrm/internal/assign"
 	"github.com/scrmhq/scrm/internal/auth"
@@ -127,6 +128,7 @@ func New(d Deps) http.Handler {
 	})
 	mux.HandleFunc("/readyz", readiness(d))
 	mux.Handle("/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
+	mux.Handle("/", frontend.Handler()) // the admin web app; never answers the API paths above
 	return requestContext(d, m, mux)
 }
 

@@ -1,0 +1,193 @@
+import { lazy, Suspense, useMemo, type ReactNode } from 'react';
+import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
+import { App as AntApp, ConfigProvider, Layout, Menu, Result, Spin, Button, Dropdown, Space, Tag, Typography, type MenuProps } from 'antd';
+import zhCN from 'antd/locale/zh_CN';
+import enUS from 'antd/locale/en_US';
+import {
+  ApartmentOutlined, BarChartOutlined, ClusterOutlined, DatabaseOutlined, FilterOutlined, GlobalOutlined,
+  InboxOutlined, LogoutOutlined, NotificationOutlined, SafetyOutlined, SettingOutlined, TagsOutlined,
+  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined,
+} from '@ant-design/icons';
+import { useI18n } from './i18n';
+import { useSession } from './auth/session';
+import { pageRules, homePage, type PageKey } from './lib/permissions';
+import { LoginPage } from './pages/LoginPage';
+import { LeadsPage } from './pages/LeadsPage';
+import { NotificationBell } from './components/NotificationBell';
+
+const LeadDetailPage = lazy(() => import('./pages/LeadDetailPage'));
+const PoolPage = lazy(() => import('./pages/PoolPage'));
+const SegmentsPage = lazy(() => import('./pages/SegmentsPage'));
+const SegmentEditorPage = lazy(() => import('./pages/SegmentEditorPage'));
+const BroadcastsPage = lazy(() => import('./pages/BroadcastsPage'));
+const FunnelPage = lazy(() => import('./pages/FunnelPage'));
+const FieldsPage = lazy(() => import('./pages/settings/FieldsPage'));
+const PipelinesPage = lazy(() => import('./pages/settings/PipelinesPage'));
+const TagsPage = lazy(() => import('./pages/settings/TagsPage'));
+const PoolsPage = lazy(() => import('./pages/settings/PoolsPage'));
+const RulesPage = lazy(() => import('./pages/settings/RulesPage'));
+const RolesPage = lazy(() => import('./pages/settings/RolesPage'));
+const TerritoriesPage = lazy(() => import('./pages/settings/TerritoriesPage'));
+const UsersPage = lazy(() => import('./pages/settings/UsersPage'));
+
+const { Sider, Header, Content } = Layout;
+
+export function App() {
+  const { lang } = useI18n();
+  return (
+    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ zeroRuntime: true }}>
+      <AntApp>
+        <Gate />
+      </AntApp>
+    </ConfigProvider>
+  );
+}
+
+function Gate() {
+  const { token, viewer, loading, error, signOut } = useSession();
+  const { t } = useI18n();
+  if (!token) return <LoginPage />;
+  if (loading || (!viewer && !error)) {
+    return (
+      <div className="scrm-login">
+        <Spin size="large" tip={t('common.loading')}>
+          <div style={{ width: 120, height: 80 }} />
+        </Spin>
+      </div>
+    );
+  }
+  if (!viewer) {
+    return (
+      <Result
+        status="warning"
+        title={t('session.failed')}
+        subTitle={error}
+        extra={<Button onClick={signOut}>{t('session.signOut')}</Button>}
+      />
+    );
+  }
+  return <Shell />;
+}
+
+function Guard({ page, children }: { page: PageKey; children: ReactNode }) {
+  const { can } = useSession();
+  const { t } = useI18n();
+  if (!pageRules[page](can)) {
+    return <Result status="403" title="403" subTitle={t('common.forbiddenPage')} />;
+  }
+  return <Suspense fallback={<Spin style={{ display: 'block', margin: '80px auto' }} />}>{children}</Suspense>;
+}
+
+function Shell() {
+  const { viewer, can, signOut } = useSession();
+  const { t, lang, setLang } = useI18n();
+  const navigate = useNavigate();
+  const location = useLocation();
+
+  const items = useMemo(() => {
+    const show = (k: PageKey) => pageRules[k](can);
+    const top = [
+      show('leads') && { key: '/leads', icon: <UnorderedListOutlined />, label: t('nav.leads') },
+      show('pool') && { key: '/pool', icon: <InboxOutlined />, label: t('nav.pool') },
+      show('segments') && { key: '/segments', icon: <FilterOutlined />, label: t('nav.segments') },
+      show('broadcasts') && { key: '/broadcasts', icon: <NotificationOutlined />, label: t('nav.broadcasts') },
+      show('funnel') && { key: '/funnel', icon: <BarChartOutlined />, label: t('nav.funnel') },
+    ].filter(Boolean) as { key: string; icon: ReactNode; label: string }[];
+    const settings = [
+      show('settings.fields') && { key: '/settings/fields', icon: <FormOutlined />, label: t('nav.fields') },
+      show('settings.pipelines') && { key: '/settings/pipelines', icon: <ApartmentOutlined />, label: t('nav.pipelines') },
+      show('settings.tags') && { key: '/settings/tags', icon: <TagsOutlined />, label: t('nav.tags') },
+      show('settings.pools') && { key: '/settings/pools', icon: <DatabaseOutlined />, label: t('nav.pools') },
+      show('settings.rules') && { key: '/settings/rules', icon: <ThunderboltOutlined />, label: t('nav.rules') },
+      show('settings.roles') && { key: '/settings/roles', icon: <SafetyOutlined />, label: t('nav.roles') },
+      show('settings.territories') && { key: '/settings/territories', icon: <ClusterOutlined />, label: t('nav.territories') },
+      show('settings.users') && { key: '/settings/users', icon: <TeamOutlined />, label: t('nav.users') },
+    ].filter(Boolean) as { key: string; icon: ReactNode; label: string }[];
+    const all: NonNullable<MenuProps['items']> = [...top];
+    if (settings.length > 0) {
+      all.push({ key: 'settings', icon: <SettingOutlined />, label: t('nav.settings'), children: settings });
+    }
+    return all;
+  }, [can, t]);
+
+  const selected = '/' + location.pathname.split('/').filter(Boolean).slice(0, location.pathname.startsWith('/settings') ? 2 : 1).join('/');
+  const home = homePage(can);
+
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Sider width={208} breakpoint="lg" collapsedWidth={64} data-testid="sider">
+        <div style={{ position: 'sticky', top: 0, maxHeight: '100vh', overflowY: 'auto' }}>
+          <div className="scrm-logo">
+            scrm
+            <small>{viewer!.workspace.name}</small>
+          </div>
+          <Menu
+            theme="dark"
+            mode="inline"
+            selectedKeys={[selected]}
+            defaultOpenKeys={['settings']}
+            items={items}
+            onClick={({ key }) => navigate(key)}
+            data-testid="nav"
+          />
+        </div>
+      </Sider>
+      <Layout>
+        <Header className="scrm-header">
+          <Typography.Text type="secondary">{viewer!.workspace.slug}</Typography.Text>
+          <Space size="middle">
+            <NotificationBell />
+            <Button
+              type="text"
+              icon={<GlobalOutlined />}
+              onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}
+              data-testid="lang-switch"
+            >
+              {lang === 'zh' ? 'English' : '中文'}
+            </Button>
+            <Dropdown
+              menu={{
+                items: [{ key: 'logout', icon: <LogoutOutlined />, label: t('session.signOut') }],
+                onClick: ({ key }) => key === 'logout' && signOut(),
+              }}
+            >
+              <Space style={{ cursor: 'pointer' }} data-testid="user-menu">
+                <UserOutlined />
+                <span>{viewer!.name}</span>
+                {viewer!.roles.map((r) => (
+                  <Tag key={r} color="blue">
+                    {r}
+                  </Tag>
+                ))}
+              </Space>
+            </Dropdown>
+          </Space>
+        </Header>
+        <Content className="scrm-content">
+          <Routes>
+            <Route path="/" element={<Navigate to={home} replace />} />
+            <Route path="/login" element={<Navigate to={home} replace />} />
+            <Route path="/welcome" element={<Result status="info" title={t('welcome.title')} subTitle={t('welcome.noPages')} />} />
+            <Route path="/leads" element={<Guard page="leads"><LeadsPage /></Guard>} />
+            <Route path="/leads/:id" element={<Guard page="leads"><LeadDetailPage /></Guard>} />
+            <Route path="/pool" element={<Guard page="pool"><PoolPage /></Guard>} />
+            <Route path="/segments" element={<Guard page="segments"><SegmentsPage /></Guard>} />
+            <Route path="/segments/new" element={<Guard page="segments"><SegmentEditorPage /></Guard>} />
+            <Route path="/segments/:id" element={<Guard page="segments"><SegmentEditorPage /></Guard>} />
+            <Route path="/broadcasts" element={<Guard page="broadcasts"><BroadcastsPage /></Guard>} />
+            <Route path="/funnel" element={<Guard page="funnel"><FunnelPage /></Guard>} />
+            <Route path="/settings/fields" element={<Guard page="settings.fields"><FieldsPage /></Guard>} />
+            <Route path="/settings/pipelines" element={<Guard page="settings.pipelines"><PipelinesPage /></Guard>} />
+            <Route path="/settings/tags" element={<Guard page="settings.tags"><TagsPage /></Guard>} />
+            <Route path="/settings/pools" element={<Guard page="settings.pools"><PoolsPage /></Guard>} />
+            <Route path="/settings/rules" element={<Guard page="settings.rules"><RulesPage /></Guard>} />
+            <Route path="/settings/roles" element={<Guard page="settings.roles"><RolesPage /></Guard>} />
+            <Route path="/settings/territories" element={<Guard page="settings.territories"><TerritoriesPage /></Guard>} />
+            <Route path="/settings/users" element={<Guard page="settings.users"><UsersPage /></Guard>} />
+            <Route path="*" element={<Result status="404" title="404" subTitle={t('common.notFoundPage')} extra={<Button onClick={() => navigate(home)}>{t('common.backHome')}</Button>} />} />
+          </Routes>
+        </Content>
+      </Layout>
+    </Layout>
+  );
+}

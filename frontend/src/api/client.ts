@@ -1,0 +1,49 @@
+// The GraphQL client: one urql client for the app, sending the session's
+// bearer token and telling the session when the server refuses it.
+import { Client, cacheExchange, fetchExchange, mapExchange, type CombinedError } from 'urql';
+
+const TOKEN_KEY = 'scrm.token';
+
+/** Dispatched on window when the server refuses the session's token. */
+export const UNAUTHENTICATED_EVENT = 'scrm:unauthenticated';
+
+export function getToken(): string | null {
+  return localStorage.getItem(TOKEN_KEY);
+}
+
+export function setToken(token: string | null): void {
+  if (token) localStorage.setItem(TOKEN_KEY, token);
+  else localStorage.removeItem(TOKEN_KEY);
+}
+
+/** Whether err says the caller's credentials are missing, expired or revoked. */
+export function isUnauthenticated(err: CombinedError | undefined): boolean {
+  return !!err?.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED') || err?.response?.status === 401;
+}
+
+export function createClient(onUnauthenticated: () => void): Client {
+  return new Client({
+    url: '/graphql',
+    preferGetMethod: false,
+    requestPolicy: 'cache-and-network',
+    fetchOptions: () => {
+      const token = getToken();
+      const headers: Record<string, string> = {};
+      if (token) headers.Authorization = `Bearer ${token}`;
+      return { headers };
+    },
+    exchanges: [
+      mapExchange({
+        onError(error, operation) {
+          // A failed login answers UNAUTHENTICATED too; that is not a lost session.
+          const isLogin = operation.kind === 'mutation' && operation.query.definitions.some(
+            (d) => d.kind === 'OperationDefinition' && d.name?.value === 'Login',
+          );
+          if (!isLogin && isUnauthenticated(error) && getToken()) onUnauthenticated();
+        },
+      }),
+      cacheExchange,
+      fetchExchange,
+    ],
+  });
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { CombinedError } from 'urql';
+import { GraphQLError } from 'graphql';
+import { apiErrors, applyFormErrors, errorText, fieldPath } from './errors';
+import type { FormInstance } from 'antd';
+
+const gqlError = (message: string, ext: Record<string, unknown>) =>
+  new CombinedError({ graphQLErrors: [new GraphQLError(message, { extensions: ext })] });
+
+describe('fieldPath', () => {
+  it('turns API field paths into form names', () => {
+    expect(fieldPath('input.attributes.budget')).toEqual(['attributes', 'budget']);
+    expect(fieldPath('input.stages[1].key')).toEqual(['stages', 1, 'key']);
+    expect(fieldPath('condition')).toEqual(['condition']);
+    expect(fieldPath('input.leads[0].phone', ['leads[0].'])).toEqual(['phone']);
+    expect(fieldPath('config.url', ['config.'])).toEqual(['url']);
+  });
+});
+
+describe('apiErrors', () => {
+  it('reads code and field', () => {
+    const err = gqlError('a field with key "budget" exists', { code: 'CONFLICT', field: 'input.key' });
+    expect(apiErrors(err)).toEqual([{ message: 'a field with key "budget" exists', code: 'CONFLICT', field: 'input.key' }]);
+    expect(errorText(err)).toBe('a field with key "budget" exists');
+  });
+  it('reports network failures', () => {
+    const err = new CombinedError({ networkError: new Error('Failed to fetch') });
+    expect(apiErrors(err)).toEqual([{ message: 'Failed to fetch', code: 'NETWORK' }]);
+  });
+  it('is empty without an error', () => {
+    expect(apiErrors(undefined)).toEqual([]);
+  });
+});
+
+describe('applyFormErrors', () => {
+  it('puts field errors on the form and returns the rest', () => {
+    const set: unknown[] = [];
+    const form = { setFields: (f: unknown[]) => set.push(...f) } as unknown as FormInstance;
+    const err = new CombinedError({
+      graphQLErrors: [
+        new GraphQLError('must be a number', { extensions: { code: 'BAD_USER_INPUT', field: 'input.attributes.budget' } }),
+        new GraphQLError('unknown', { extensions: { code: 'BAD_USER_INPUT', field: 'input.secretThing' } }),
+        new GraphQLError('forbidden', { extensions: { code: 'FORBIDDEN' } }),
+      ],
+    });
+    const rest = applyFormErrors(form, err, { known: ['attributes', 'name'] });
+    expect(set).toEqual([{ name: ['attributes', 'budget'], errors: ['must be a number'] }]);
+    expect(rest.map((e) => e.message)).toEqual(['unknown', 'forbidden']);
+  });
+});

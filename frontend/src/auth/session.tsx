@@ -1,0 +1,132 @@
+// The signed-in session: the token, the viewer (Query.me) and what the
+// viewer's roles may do (Query.permissions per role).
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useClient } from 'urql';
+import { getToken, setToken, UNAUTHENTICATED_EVENT } from '../api/client';
+import { MeDoc, PermissionsDoc } from '../api/ops';
+import type { MeQuery } from '../gql/graphql';
+import { makeCan, type Can, type Perm } from '../lib/permissions';
+import { errorText } from '../api/errors';
+
+export type Viewer = MeQuery['me'];
+
+interface Session {
+  token: string | null;
+  viewer: Viewer | null;
+  perms: Perm[];
+  can: Can;
+  loading: boolean;
+  error: string | null;
+  signIn: (token: string) => void;
+  signOut: () => void;
+  reload: () => void;
+}
+
+const SessionContext = createContext<Session | null>(null);
+
+// The last viewer and permissions, kept with the token they belong to, so a
+// reload renders at once and refreshes them in the background. They only
+// decide what the UI offers; the server checks every call.
+const CACHE_KEY = 'scrm.session';
+
+function cached(token: string | null): { viewer: Viewer; perms: Perm[] } | null {
+  if (!token) return null;
+  try {
+    const c = JSON.parse(localStorage.getItem(CACHE_KEY) ?? 'null') as { token: string; viewer: Viewer; perms: Perm[] } | null;
+    return c && c.token === token && c.viewer && Array.isArray(c.perms) ? c : null;
+  } catch {
+    return null;
+  }
+}
+
+export function SessionProvider({ children, onSignOut }: { children: ReactNode; onSignOut?: () => void }) {
+  const client = useClient();
+  const [token, setTok] = useState<string | null>(getToken);
+  const [viewer, setViewer] = useState<Viewer | null>(() => cached(token)?.viewer ?? null);
+  const [perms, setPerms] = useState<Perm[]>(() => cached(token)?.perms ?? []);
+  const [loading, setLoading] = useState<boolean>(!!token && !cached(token));
+  const [error, setError] = useState<string | null>(null);
+  const [generation, setGeneration] = useState(0);
+
+  useEffect(() => {
+    if (!token) {
+      setViewer(null);
+      setPerms([]);
+      setLoading(false);
+      return;
+    }
+    let cancelled = false;
+    setLoading(!cached(token));
+    setError(null);
+    (async () => {
+      // With a cached session the page is already up: refresh it a moment
+      // later, off the page's critical path.
+      if (cached(token)) await new Promise((r) => setTimeout(r, 1500));
+      if (cancelled) return;
+      const me = await client.query(MeDoc, {}, { requestPolicy: 'network-only' }).toPromise();
+      if (cancelled) return;
+      if (me.error || !me.data) {
+        setError(errorText(me.error) || 'no viewer');
+        setViewer(null);
+        setLoading(false);
+        return;
+      }
+      const results = await Promise.all(
+        me.data.me.roles.map((role) => client.query(PermissionsDoc, { role }, { requestPolicy: 'network-only' }).toPromise()),
+      );
+      if (cancelled) return;
+      const all: Perm[] = [];
+      for (const r of results) {
+        // A role whose permissions cannot be read gives nothing: the UI then
+        // offers less, never more, than the server allows.
+        for (const p of r.data?.permissions ?? []) all.push({ resource: p.resource, action: p.action });
+      }
+      setViewer(me.data.me);
+      setPerms(all);
+      setLoading(false);
+      localStorage.setItem(CACHE_KEY, JSON.stringify({ token, viewer: me.data.me, perms: all }));
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [client, token, generation]);
+
+  const signIn = useCallback((tok: string) => {
+    setToken(tok);
+    setTok(tok);
+  }, []);
+  const signOut = useCallback(() => {
+    setToken(null);
+    localStorage.removeItem(CACHE_KEY);
+    setTok(null);
+    setViewer(null);
+    setPerms([]);
+    onSignOut?.();
+  }, [onSignOut]);
+  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  useEffect(() => {
+    const h = () => signOut();
+    window.addEventListener(UNAUTHENTICATED_EVENT, h);
+    return () => window.removeEventListener(UNAUTHENTICATED_EVENT, h);
+  }, [signOut]);
+  const can = useMemo(() => makeCan(perms), [perms]);
+
+  const value = useMemo(
+    () => ({ token, viewer, perms, can, loading, error, signIn, signOut, reload }),
+    [token, viewer, perms, can, loading, error, signIn, signOut, reload],
+  );
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): Session {
+  const ctx = useContext(SessionContext);
+  if (!ctx) throw new Error('useSession outside SessionProvider');
+  return ctx;
+}
+
+/** The signed-in viewer; only for pages behind the sign-in gate. */
+export function useViewer(): Viewer {
+  const v = useSession().viewer;
+  if (!v) throw new Error('useViewer without a signed-in viewer');
+  return v;
+}

@@ -1,0 +1,39 @@
+import { List, Tag, Typography } from 'antd';
+import { useT } from '../i18n';
+import { failureLabel } from '../lib/labels';
+
+export interface Failure {
+  leadID: string;
+  code: string;
+  message: string;
+}
+
+const colors: Record<string, string> = {
+  COOLDOWN: 'orange',
+  DAILY_LIMIT: 'gold',
+  OVER_CAPACITY: 'volcano',
+  PROTECTED: 'purple',
+  ALREADY_OWNED: 'blue',
+  CONFLICT: 'magenta',
+};
+
+/** Why each lead of a claim or an assignment was refused. */
+export function FailureList({ failures, names }: { failures: Failure[]; names: Record<string, string> }) {
+  const t = useT();
+  return (
+    <List
+      size="small"
+      dataSource={failures}
+      data-testid="failure-list"
+      renderItem={(f) => (
+        <List.Item>
+          <div>
+            <Typography.Text strong>{names[f.leadID] ?? f.leadID}</Typography.Text>{' '}
+            <Tag color={colors[f.code] ?? 'red'}>{failureLabel(t, f.code)}</Tag>
+            <div className="scrm-muted" data-testid="failure-message">{f.message}</div>
+          </div>
+        </List.Item>
+      )}
+    />
+  );
+}

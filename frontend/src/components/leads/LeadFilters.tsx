@@ -1,0 +1,193 @@
+// The filter panel of the leads list (the name search sits above it): built-in
+// fields, tags (any/all/none) and conditions on custom fields.
+import { Button, Card, Col, Input, InputNumber, Row, Select, Space, Typography } from 'antd';
+import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
+import type { CompareOp, LeadTier } from '../../gql/graphql';
+import type { LeadFilter, AttrCond, TagMode } from '../../lib/leadFilter';
+import { arity, opsFor, type FieldDef } from '../../lib/fields';
+import { opLabel } from '../../lib/labels';
+import { AttributeInput } from '../AttributeInput';
+import { useT } from '../../i18n';
+
+interface Props {
+  value: LeadFilter;
+  onChange: (f: LeadFilter) => void;
+  defs: FieldDef[];
+  tags: { id: string; name: string; group?: { name: string } | null }[];
+  stages: { id: string; name: string; pipelineName: string }[];
+  users: { id: string; name: string }[];
+  pools: { id: string; name: string }[];
+  showOwner: boolean;
+}
+
+export function LeadFilters({ value, onChange, defs, tags, stages, users, pools, showOwner }: Props) {
+  const t = useT();
+  const set = (patch: Partial<LeadFilter>) => onChange({ ...value, ...patch });
+  const attrs = value.attributes ?? [];
+  const setAttr = (i: number, patch: Partial<AttrCond>) => set({ attributes: attrs.map((a, j) => (j === i ? { ...a, ...patch } : a)) });
+  const liveDefs = defs.filter((d) => !d.archived);
+
+  return (
+    <Card size="small" style={{ marginBottom: 12 }} data-testid="lead-filters">
+      <Row gutter={[12, 8]}>
+        <Col xs={24} md={8} lg={6}>
+          <Input allowClear placeholder={t('filters.phone')} value={value.phone ?? ''} onChange={(e) => set({ phone: e.target.value })} />
+        </Col>
+        {showOwner && (
+          <Col xs={24} md={8} lg={6}>
+            <Select
+              allowClear
+              showSearch={{ optionFilterProp: 'label' }}
+              style={{ width: '100%' }}
+              placeholder={t('filters.owner')}
+              value={value.owner}
+              onChange={(v) => set({ owner: v })}
+              options={[
+                { value: 'me', label: t('filters.ownerMe') },
+                { value: 'none', label: t('filters.ownerNone') },
+                ...users.map((u) => ({ value: u.id, label: u.name })),
+              ]}
+            />
+          </Col>
+        )}
+        <Col xs={24} md={8} lg={6}>
+          <Select
+            mode="multiple"
+            allowClear
+            style={{ width: '100%' }}
+            placeholder={t('filters.stage')}
+            value={value.stageIDs ?? []}
+            onChange={(v) => set({ stageIDs: v })}
+            options={stages.map((s) => ({ value: s.id, label: `${s.pipelineName} / ${s.name}` }))}
+            showSearch={{ optionFilterProp: 'label' }}
+          />
+        </Col>
+        <Col xs={24} md={8} lg={6}>
+          <Space.Compact style={{ width: '100%' }}>
+            <Select<TagMode>
+              style={{ width: 110 }}
+              value={value.tagMode ?? 'any'}
+              onChange={(m) => set({ tagMode: m })}
+              options={[
+                { value: 'any', label: t('filters.tagsAny') },
+                { value: 'all', label: t('filters.tagsAll') },
+                { value: 'none', label: t('filters.tagsNone') },
+              ]}
+            />
+            <Select
+              mode="multiple"
+              allowClear
+              style={{ flex: 1, minWidth: 0 }}
+              placeholder={t('filters.tags')}
+              value={value.tagIDs ?? []}
+              onChange={(v) => set({ tagIDs: v })}
+              options={tags.map((tg) => ({ value: tg.id, label: tg.group ? `${tg.group.name} / ${tg.name}` : tg.name }))}
+              showSearch={{ optionFilterProp: 'label' }}
+              data-testid="filter-tags"
+            />
+          </Space.Compact>
+        </Col>
+        <Col xs={24} md={8} lg={6}>
+          <Select
+            mode="tags"
+            allowClear
+            style={{ width: '100%' }}
+            placeholder={t('filters.source')}
+            value={value.sources ?? []}
+            onChange={(v) => set({ sources: v })}
+            open={false}
+            tokenSeparators={[',', '，']}
+          />
+        </Col>
+        <Col xs={24} md={8} lg={6}>
+          <Select<LeadTier[]>
+            mode="multiple"
+            allowClear
+            style={{ width: '100%' }}
+            placeholder={t('filters.tier')}
+            value={value.tiers ?? []}
+            onChange={(v) => set({ tiers: v })}
+            options={(['A', 'B', 'C', 'D'] as LeadTier[]).map((x) => ({ value: x, label: x }))}
+          />
+        </Col>
+        <Col xs={24} md={8} lg={6}>
+          <Space.Compact style={{ width: '100%' }}>
+            <InputNumber style={{ width: '50%' }} placeholder={t('filters.scoreMin')} value={value.scoreMin ?? null} onChange={(v) => set({ scoreMin: v })} />
+            <InputNumber style={{ width: '50%' }} placeholder={t('filters.scoreMax')} value={value.scoreMax ?? null} onChange={(v) => set({ scoreMax: v })} />
+          </Space.Compact>
+        </Col>
+        {pools.length > 1 && (
+          <Col xs={24} md={8} lg={6}>
+            <Select allowClear style={{ width: '100%' }} placeholder={t('filters.pool')} value={value.poolID} onChange={(v) => set({ poolID: v })} options={pools.map((p) => ({ value: p.id, label: p.name }))} />
+          </Col>
+        )}
+      </Row>
+      {attrs.length > 0 && (
+        <div style={{ marginTop: 10 }}>
+          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+            {t('filters.customFields')}
+          </Typography.Text>
+        </div>
+      )}
+      {attrs.map((a, i) => {
+        const def = liveDefs.find((d) => d.key === a.key);
+        const ops = def ? opsFor(def.type) : [];
+        const ar = arity(a.op);
+        return (
+          <Row gutter={8} key={i} style={{ marginTop: 6 }} data-testid="attr-condition">
+            <Col xs={24} md={6}>
+              <Select
+                style={{ width: '100%' }}
+                placeholder={t('filters.field')}
+                value={a.key || undefined}
+                onChange={(k) => {
+                  const d = liveDefs.find((x) => x.key === k);
+                  setAttr(i, { key: k, op: d ? opsFor(d.type)[0] : 'EQ', value: undefined });
+                }}
+                options={liveDefs.map((d) => ({ value: d.key, label: d.label }))}
+                showSearch={{ optionFilterProp: 'label' }}
+                data-testid="attr-field"
+              />
+            </Col>
+            <Col xs={24} md={5}>
+              <Select<CompareOp>
+                style={{ width: '100%' }}
+                value={a.op}
+                onChange={(op) => setAttr(i, { op, value: arity(op) === arity(a.op) ? a.value : undefined })}
+                options={ops.map((o) => ({ value: o, label: opLabel(t, o) }))}
+                data-testid="attr-op"
+              />
+            </Col>
+            <Col xs={20} md={11}>
+              {def && ar === 'one' && <AttributeInput def={def} value={a.value} onChange={(v) => setAttr(i, { value: v })} />}
+              {def && ar === 'list' && <AttributeInput def={def} multiple value={a.value} onChange={(v) => setAttr(i, { value: v })} />}
+              {def && ar === 'two' && (
+                <Space.Compact style={{ width: '100%' }}>
+                  <AttributeInput def={def} style={{ width: '50%' }} value={(a.value as unknown[] | undefined)?.[0]} onChange={(v) => setAttr(i, { value: [v, (a.value as unknown[] | undefined)?.[1]] })} />
+                  <AttributeInput def={def} style={{ width: '50%' }} value={(a.value as unknown[] | undefined)?.[1]} onChange={(v) => setAttr(i, { value: [(a.value as unknown[] | undefined)?.[0], v] })} />
+                </Space.Compact>
+              )}
+            </Col>
+            <Col xs={4} md={2}>
+              <Button icon={<DeleteOutlined />} onClick={() => set({ attributes: attrs.filter((_, j) => j !== i) })} aria-label={t('common.remove')} />
+            </Col>
+          </Row>
+        );
+      })}
+      <Space style={{ marginTop: 10 }}>
+        <Button
+          size="small"
+          icon={<PlusOutlined />}
+          disabled={liveDefs.length === 0}
+          onClick={() => set({ attributes: [...attrs, { key: '', op: 'EQ' }] })}
+          data-testid="add-attr-condition"
+        >
+          {t('filters.addCustom')}
+        </Button>
+        <Button size="small" type="link" onClick={() => onChange({})}>
+          {t('filters.clear')}
+        </Button>
+      </Space>
+    </Card>
+  );
+}

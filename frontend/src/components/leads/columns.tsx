@@ -1,0 +1,125 @@
+// The columns of lead tables: built-in fields and one per custom field.
+import { Tag, Tooltip, Typography } from 'antd';
+import type { ColumnType } from 'antd/es/table';
+import { Link } from 'react-router';
+import type { LeadRowFragment } from '../../gql/graphql';
+import type { FieldDef } from '../../lib/fields';
+import { formatAttr } from '../../lib/fields';
+import { fmtTime } from '../../lib/format';
+import type { TFunc, MessageKey } from '../../i18n';
+
+export type LeadRow = LeadRowFragment;
+
+export interface ColumnOption {
+  key: string;
+  label: string;
+  /** LeadOrderField or attr:<key> when the column sorts. */
+  sort?: string;
+}
+
+const builtins: { key: string; label: MessageKey; sort?: string }[] = [
+  { key: 'name', label: 'lead.name', sort: 'NAME' },
+  { key: 'phone', label: 'lead.phone' },
+  { key: 'email', label: 'lead.email' },
+  { key: 'company', label: 'lead.company' },
+  { key: 'source', label: 'lead.source' },
+  { key: 'owner', label: 'lead.owner' },
+  { key: 'stage', label: 'lead.stage' },
+  { key: 'tags', label: 'lead.tags' },
+  { key: 'score', label: 'lead.score', sort: 'SCORE' },
+  { key: 'tier', label: 'lead.tier' },
+  { key: 'territory', label: 'lead.territory' },
+  { key: 'pool', label: 'lead.pool' },
+  { key: 'createdAt', label: 'lead.createdAt', sort: 'CREATED_AT' },
+  { key: 'updatedAt', label: 'lead.updatedAt', sort: 'UPDATED_AT' },
+  { key: 'claimedAt', label: 'lead.claimedAt', sort: 'CLAIMED_AT' },
+  { key: 'lastFollowUpAt', label: 'lead.lastFollowUpAt', sort: 'LAST_FOLLOW_UP_AT' },
+];
+
+export const DEFAULT_COLUMNS = ['name', 'phone', 'source', 'owner', 'stage', 'tags', 'score', 'tier', 'createdAt'];
+
+export function columnOptions(t: TFunc, defs: FieldDef[]): ColumnOption[] {
+  return [
+    ...builtins.map((b) => ({ key: b.key, label: t(b.label), sort: b.sort })),
+    ...defs.filter((d) => !d.archived).map((d) => ({ key: `attr:${d.key}`, label: d.label, sort: `attr:${d.key}` })),
+  ];
+}
+
+function renderCell(key: string, r: LeadRow, t: TFunc, defs: FieldDef[]) {
+  switch (key) {
+    case 'name':
+      return (
+        <Link to={`/leads/${r.id}`} data-testid="lead-link">
+          {r.name || <Typography.Text type="secondary">{t('leads.unnamed')}</Typography.Text>}
+        </Link>
+      );
+    case 'phone':
+      return r.phone ?? '';
+    case 'email':
+      return r.email ?? '';
+    case 'company':
+      return r.company;
+    case 'source':
+      return r.source;
+    case 'owner':
+      return r.owner?.name ?? <Tag>{t('leads.publicPool')}</Tag>;
+    case 'stage':
+      return r.stage ? <Tag color={r.stage.color || (r.stage.kind === 'WON' ? 'green' : r.stage.kind === 'LOST' ? 'default' : 'blue')}>{r.stage.name}</Tag> : '';
+    case 'tags':
+      return (r.tags ?? []).map((tg) => (
+        <Tag key={tg.id} color={tg.color || undefined} style={{ marginBottom: 2 }}>
+          {tg.name}
+        </Tag>
+      ));
+    case 'score':
+      return r.score;
+    case 'tier':
+      return r.tier ? <Tag color={{ A: 'red', B: 'orange', C: 'blue', D: 'default' }[r.tier]}>{r.tier}</Tag> : '';
+    case 'territory':
+      return r.territory?.name ?? '';
+    case 'pool':
+      return r.pool?.name ?? '';
+    case 'createdAt':
+    case 'updatedAt':
+    case 'claimedAt':
+    case 'lastFollowUpAt':
+      return fmtTime(r[key]);
+    default: {
+      if (key.startsWith('attr:')) {
+        const k = key.slice(5);
+        const def = defs.find((d) => d.key === k);
+        const v = (r.attributes as Record<string, unknown> | null)?.[k];
+        const s = formatAttr(def, v, [t('common.yes'), t('common.no')]);
+        return s.length > 40 ? <Tooltip title={s}>{s.slice(0, 40)}…</Tooltip> : s;
+      }
+      return '';
+    }
+  }
+}
+
+/** Table columns for the chosen keys, in the chosen order. */
+export function leadColumns(
+  keys: string[],
+  t: TFunc,
+  defs: FieldDef[],
+  sort?: { field: string; direction: 'ASC' | 'DESC' } | null,
+): ColumnType<LeadRow>[] {
+  const opts = columnOptions(t, defs);
+  return keys.flatMap((key) => {
+    const o = opts.find((x) => x.key === key);
+    if (!o) return [];
+    return [
+      {
+        key,
+        dataIndex: key,
+        title: o.label,
+        sorter: !!o.sort,
+        sortOrder: sort && o.sort && sort.field === o.sort ? (sort.direction === 'ASC' ? 'ascend' : 'descend') : null,
+        ellipsis: key === 'company' || key === 'email' || key.startsWith('attr:'),
+        width: key === 'tags' ? 200 : key === 'company' || key === 'email' || key.startsWith('attr:') ? 160 : undefined,
+        className: ['createdAt', 'updatedAt', 'claimedAt', 'lastFollowUpAt', 'phone'].includes(key) ? 'scrm-nowrap' : undefined,
+        render: (_: unknown, r: LeadRow) => renderCell(key, r, t, defs),
+      } as ColumnType<LeadRow>,
+    ];
+  });
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { arity, formatAttr, opsFor, valueComplete, type FieldDef } from './fields';
+
+const city: FieldDef = { id: '1', key: 'city', label: '城市', type: 'SELECT', options: [{ value: 'sh', label: '上海' }] };
+
+describe('opsFor', () => {
+  it('offers the operators the server accepts per type', () => {
+    expect(opsFor('NUMBER')).toContain('BETWEEN');
+    expect(opsFor('TEXT')).toContain('CONTAINS');
+    expect(opsFor('TEXT')).not.toContain('GT');
+    expect(opsFor('BOOLEAN')).toEqual(['EQ', 'NEQ', 'IS_EMPTY', 'IS_NOT_EMPTY']);
+    expect(opsFor('SELECT')).not.toContain('CONTAINS');
+  });
+});
+
+describe('valueComplete', () => {
+  it('knows how many values each operator takes', () => {
+    expect(arity('IS_EMPTY')).toBe('none');
+    expect(valueComplete('IS_EMPTY', undefined)).toBe(true);
+    expect(valueComplete('EQ', '')).toBe(false);
+    expect(valueComplete('EQ', 0)).toBe(true);
+    expect(valueComplete('EQ', false)).toBe(true);
+    expect(valueComplete('BETWEEN', [1])).toBe(false);
+    expect(valueComplete('BETWEEN', [1, 2])).toBe(true);
+    expect(valueComplete('IN', [])).toBe(false);
+    expect(valueComplete('IN', ['a'])).toBe(true);
+  });
+});
+
+describe('formatAttr', () => {
+  it('shows option labels and booleans', () => {
+    expect(formatAttr(city, 'sh')).toBe('上海');
+    expect(formatAttr(city, 'unknown')).toBe('unknown');
+    expect(formatAttr({ ...city, type: 'BOOLEAN' }, true, ['yes', 'no'])).toBe('yes');
+    expect(formatAttr({ ...city, type: 'MULTI_SELECT' }, ['sh', 'x'])).toBe('上海, x');
+    expect(formatAttr(undefined, { a: 1 })).toBe('{"a":1}');
+    expect(formatAttr(city, null)).toBe('');
+  });
+});

@@ -1,0 +1,110 @@
+// Custom fields (FieldDefinition) on the client: which filter operators
+// each type takes (the same table as internal/fields), how values are shown
+// and how an input's value becomes the JSON the API expects.
+import type { CompareOp, FieldType } from '../gql/graphql';
+import { fmtNumber, fmtTime } from './format';
+
+export interface FieldDef {
+  id: string;
+  key: string;
+  label: string;
+  type: FieldType;
+  helpText?: string;
+  required?: boolean;
+  options: { value: string; label: string }[];
+  min?: number | null;
+  max?: number | null;
+  archived?: boolean;
+}
+
+export const FIELD_TYPES: FieldType[] = [
+  'TEXT', 'LONG_TEXT', 'NUMBER', 'MONEY', 'DATE', 'DATETIME', 'BOOLEAN', 'SELECT', 'MULTI_SELECT', 'PHONE', 'EMAIL', 'URL',
+];
+
+type Kind = 'text' | 'number' | 'time' | 'bool' | 'choice' | 'multi';
+
+export function kindOf(t: FieldType): Kind {
+  switch (t) {
+    case 'NUMBER':
+    case 'MONEY':
+      return 'number';
+    case 'DATE':
+    case 'DATETIME':
+      return 'time';
+    case 'BOOLEAN':
+      return 'bool';
+    case 'SELECT':
+      return 'choice';
+    case 'MULTI_SELECT':
+      return 'multi';
+    default:
+      return 'text';
+  }
+}
+
+const kindOps: Record<Kind, CompareOp[]> = {
+  text: ['EQ', 'NEQ', 'IN', 'NOT_IN', 'CONTAINS', 'IS_EMPTY', 'IS_NOT_EMPTY'],
+  number: ['EQ', 'NEQ', 'IN', 'NOT_IN', 'GT', 'GTE', 'LT', 'LTE', 'BETWEEN', 'IS_EMPTY', 'IS_NOT_EMPTY'],
+  time: ['EQ', 'NEQ', 'IN', 'NOT_IN', 'GT', 'GTE', 'LT', 'LTE', 'BETWEEN', 'IS_EMPTY', 'IS_NOT_EMPTY'],
+  bool: ['EQ', 'NEQ', 'IS_EMPTY', 'IS_NOT_EMPTY'],
+  choice: ['EQ', 'NEQ', 'IN', 'NOT_IN', 'IS_EMPTY', 'IS_NOT_EMPTY'],
+  multi: ['EQ', 'NEQ', 'IN', 'NOT_IN', 'CONTAINS', 'IS_EMPTY', 'IS_NOT_EMPTY'],
+};
+
+/** The filter operators a custom field of type t takes. */
+export function opsFor(t: FieldType): CompareOp[] {
+  return kindOps[kindOf(t)];
+}
+
+/** How many values an operator takes: none, one, two (BETWEEN) or a list. */
+export function arity(op: CompareOp): 'none' | 'one' | 'two' | 'list' {
+  switch (op) {
+    case 'IS_EMPTY':
+    case 'IS_NOT_EMPTY':
+      return 'none';
+    case 'BETWEEN':
+      return 'two';
+    case 'IN':
+    case 'NOT_IN':
+      return 'list';
+    default:
+      return 'one';
+  }
+}
+
+/** Whether a filter value is complete enough to send for op. */
+export function valueComplete(op: CompareOp, value: unknown): boolean {
+  switch (arity(op)) {
+    case 'none':
+      return true;
+    case 'two':
+      return Array.isArray(value) && value.length === 2 && value.every((v) => v !== null && v !== undefined && v !== '');
+    case 'list':
+      return Array.isArray(value) && value.length > 0;
+    default:
+      return value !== null && value !== undefined && value !== '' && !(Array.isArray(value) && value.length === 0);
+  }
+}
+
+/** A custom-field value as text, with option labels for selects. */
+export function formatAttr(def: FieldDef | undefined, v: unknown, yesNo: [string, string] = ['是', '否']): string {
+  if (v === null || v === undefined || v === '') return '';
+  if (!def) return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const label = (x: unknown) => def.options.find((o) => o.value === x)?.label ?? String(x);
+  switch (def.type) {
+    case 'BOOLEAN':
+      return v ? yesNo[0] : yesNo[1];
+    case 'SELECT':
+      return label(v);
+    case 'MULTI_SELECT':
+      return Array.isArray(v) ? v.map(label).join(', ') : label(v);
+    case 'NUMBER':
+      return typeof v === 'number' ? fmtNumber(v, 4) : String(v);
+    case 'MONEY':
+      return typeof v === 'number' ? fmtNumber(v, 2) : String(v);
+    case 'DATETIME':
+      return typeof v === 'string' ? fmtTime(v) : String(v);
+    default:
+      return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { homePage, makeCan, visiblePages, type Perm } from './permissions';
+
+const p = (resource: string, action: string): Perm => ({ resource, action });
+
+// Abridged from policies/builtin.csv.
+const rep = [p('lead', 'read'), p('lead', 'write'), p('lead', 'claim'), p('lead', 'release'), p('field', 'read'), p('pipeline', 'read'), p('tag', 'read'), p('pool', 'read')];
+const manager = [p('lead', 'read'), p('lead', 'assign'), p('pool', 'read'), p('pool', 'write'), p('report', 'read'), p('user', 'read'), p('field', 'read')];
+const analyst = [p('lead', 'read'), p('segment', 'read'), p('segment', 'write'), p('broadcast', 'read'), p('broadcast', 'write'), p('report', 'read')];
+const partner = [p('lead', 'read'), p('lead', 'write'), p('field', 'read'), p('pipeline', 'read')];
+
+describe('makeCan', () => {
+  it('matches exact pairs and wildcards', () => {
+    const can = makeCan([p('lead', 'read'), p('segment', '*')]);
+    expect(can('lead', 'read')).toBe(true);
+    expect(can('lead', 'write')).toBe(false);
+    expect(can('segment', 'delete')).toBe(true);
+    expect(makeCan([p('*', '*')])('policy', 'write')).toBe(true);
+    expect(makeCan([])('lead', 'read')).toBe(false);
+  });
+});
+
+describe('visiblePages', () => {
+  it('hides every settings page from a rep', () => {
+    const pages = visiblePages(makeCan(rep));
+    expect(pages).toEqual(['leads', 'pool']);
+    expect(pages.some((x) => x.startsWith('settings.'))).toBe(false);
+  });
+  it('gives a manager the pool settings but not the schema', () => {
+    const pages = visiblePages(makeCan(manager));
+    expect(pages).toContain('settings.pools');
+    expect(pages).not.toContain('settings.fields');
+    expect(pages).toContain('funnel');
+  });
+  it('gives an analyst segments, broadcasts and the funnel', () => {
+    expect(visiblePages(makeCan(analyst))).toEqual(['leads', 'segments', 'broadcasts', 'funnel']);
+  });
+  it('gives a partner only the leads list', () => {
+    expect(visiblePages(makeCan(partner))).toEqual(['leads']);
+  });
+  it('gives an admin everything', () => {
+    expect(visiblePages(makeCan([p('*', '*')]))).toHaveLength(13);
+  });
+});
+
+describe('homePage', () => {
+  it('lands on the first page the user may open', () => {
+    expect(homePage(makeCan(rep))).toBe('/leads');
+    expect(homePage(makeCan([p('segment', 'read')]))).toBe('/segments');
+    expect(homePage(makeCan([p('rule', 'write')]))).toBe('/settings/rules');
+    expect(homePage(makeCan([]))).toBe('/welcome');
+  });
+});

@@ -1,0 +1,31 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter } from 'react-router';
+import { Provider as UrqlProvider } from 'urql';
+import { createClient, getToken, UNAUTHENTICATED_EVENT } from './api/client';
+import { prefetchLeads } from './api/prefetch';
+import { I18nProvider } from './i18n';
+import { SessionProvider } from './auth/session';
+import { App } from './App';
+// antd's zero-runtime mode: its styles come from this static file instead of
+// being generated in the browser on first render (App.tsx sets zeroRuntime).
+import 'antd/dist/antd.css';
+import './styles.css';
+
+// The client reports a refused token as an event; the session signs out on it.
+const client = createClient(() => window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT)));
+prefetchLeads(client, window.location.pathname, !!getToken() && !!localStorage.getItem('scrm.session'));
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <I18nProvider>
+      <UrqlProvider value={client}>
+        <SessionProvider>
+          <BrowserRouter>
+            <App />
+          </BrowserRouter>
+        </SessionProvider>
+      </UrqlProvider>
+    </I18nProvider>
+  </StrictMode>,
+);

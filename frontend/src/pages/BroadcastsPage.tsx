@@ -1,0 +1,478 @@
+// Broadcasts (群发): schedule a message to a segment over a configured
+// channel, cancel it, and watch its delivery stats live. Channels are
+// configured on the second tab.
+import { useEffect, useMemo, useState } from 'react';
+import {
+  Alert, App, Button, Checkbox, Col, DatePicker, Descriptions, Drawer, Empty, Form, Input, InputNumber, Modal, Popconfirm, Progress, Row,
+  Select, Space, Switch, Table, Tabs, Tag, TimePicker, Tooltip, Typography,
+} from 'antd';
+import { PlusOutlined, ReloadOutlined, SettingOutlined } from '@ant-design/icons';
+import dayjs from 'dayjs';
+import { useMutation, useQuery } from 'urql';
+import { BroadcastsDoc, CancelBroadcastDoc, ChannelsDoc, ConfigureChannelDoc, CreateBroadcastDoc, SegmentsDoc } from '../api/ops';
+import { applyFormErrors, errorText } from '../api/errors';
+import { useFieldDefs } from '../api/hooks';
+import { useSession } from '../auth/session';
+import { useT } from '../i18n';
+import { PageTitle } from '../components/PageTitle';
+import { QueryError } from '../components/QueryError';
+import { broadcastStatusLabel } from '../lib/labels';
+import { fmtNumber, fmtTime } from '../lib/format';
+import type { BroadcastsQuery } from '../gql/graphql';
+
+type Row = NonNullable<NonNullable<NonNullable<BroadcastsQuery['broadcasts']['edges']>[number]>['node']>;
+
+const LIVE = ['SCHEDULED', 'PLANNING', 'SENDING', 'PAUSED'];
+const statusColor: Record<string, string> = { SCHEDULED: 'blue', PLANNING: 'processing', SENDING: 'processing', PAUSED: 'orange', DONE: 'green', CANCELLED: 'default', FAILED: 'red' };
+
+export default function BroadcastsPage() {
+  const t = useT();
+  const { can } = useSession();
+  const [tab, setTab] = useState('broadcasts');
+  return (
+    <div>
+      <PageTitle title={t('broadcasts.title')} sub={t('broadcasts.sub')} />
+      <Tabs
+        activeKey={tab}
+        onChange={setTab}
+        items={[
+          { key: 'broadcasts', label: t('broadcasts.list'), children: <BroadcastList onConfigure={() => setTab('channels')} /> },
+          ...(can('channel', 'read') ? [{ key: 'channels', label: t('broadcasts.channels'), children: <Channels /> }] : []),
+        ]}
+      />
+    </div>
+  );
+}
+
+function BroadcastList({ onConfigure }: { onConfigure: () => void }) {
+  const t = useT();
+  const { can } = useSession();
+  const { message } = App.useApp();
+  const [res, refetch] = useQuery({ query: BroadcastsDoc, variables: { first: 100 }, context: useMemo(() => ({ additionalTypenames: ['Broadcast'] }), []) });
+  const [, cancel] = useMutation(CancelBroadcastDoc);
+  const [creating, setCreating] = useState(false);
+  const [detail, setDetail] = useState<Row | null>(null);
+  const rows = (res.data?.broadcasts.edges ?? []).flatMap((e) => (e?.node ? [e.node] : []));
+  const live = rows.some((r) => LIVE.includes(r.status));
+
+  // Live stats: poll while anything is still scheduled or sending.
+  useEffect(() => {
+    if (!live) return;
+    const h = setInterval(() => refetch({ requestPolicy: 'network-only' }), 5000);
+    return () => clearInterval(h);
+  }, [live, refetch]);
+
+  const doCancel = async (id: string) => {
+    const r = await cancel({ id });
+    if (r.error) message.error(errorText(r.error));
+    else message.success(t('broadcasts.cancelled'));
+    refetch({ requestPolicy: 'network-only' });
+  };
+
+  return (
+    <>
+      <div className="scrm-toolbar" style={{ justifyContent: 'space-between', marginBottom: 12 }}>
+        <Typography.Text type="secondary">{live ? t('broadcasts.live') : ''}</Typography.Text>
+        <Space>
+          <Button icon={<ReloadOutlined />} onClick={() => refetch({ requestPolicy: 'network-only' })} aria-label={t('common.refresh')} />
+          {can('broadcast', 'write') && (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="new-broadcast">
+              {t('broadcasts.new')}
+            </Button>
+          )}
+        </Space>
+      </div>
+      <QueryError error={res.error} retry={() => refetch({ requestPolicy: 'network-only' })} />
+      <Table<Row>
+        rowKey="id"
+        dataSource={rows}
+        loading={res.fetching && !res.data}
+        data-testid="broadcasts-table"
+        pagination={{ pageSize: 20, hideOnSinglePage: true }}
+        locale={{ emptyText: <Empty description={t('broadcasts.empty')} /> }}
+        columns={[
+          { title: t('broadcasts.name'), dataIndex: 'name', render: (v: string, r) => <a onClick={() => setDetail(r)}>{v}</a> },
+          { title: t('broadcasts.segment'), dataIndex: ['segment', 'name'] },
+          { title: t('broadcasts.channel'), dataIndex: 'channel', render: (v: string) => <Tag>{v}</Tag> },
+          {
+            title: t('broadcasts.status'),
+            dataIndex: 'status',
+            render: (v: string, r) => (
+              <Tooltip title={r.error}>
+                <Tag color={statusColor[v]} data-testid="broadcast-status">{broadcastStatusLabel(t, v)}</Tag>
+                {r.cron && <Tag>{r.cron}</Tag>}
+              </Tooltip>
+            ),
+          },
+          { title: t('broadcasts.scheduledAt'), dataIndex: 'scheduledAt', render: fmtTime },
+          {
+            title: t('broadcasts.progress'),
+            key: 'progress',
+            width: 220,
+            render: (_: unknown, r) => {
+              const s = r.stats;
+              const deliverable = s.targeted - s.suppressedDnd - s.suppressedBlacklist - s.suppressedCap - s.unreachable;
+              const pct = deliverable > 0 ? Math.round((s.sent / deliverable) * 100) : r.status === 'DONE' ? 100 : 0;
+              return (
+                <Tooltip title={t('broadcasts.progressTip', { sent: s.sent, total: Math.max(deliverable, 0) })}>
+                  <Progress percent={pct} size="small" status={r.status === 'FAILED' ? 'exception' : r.status === 'SENDING' ? 'active' : undefined} />
+                </Tooltip>
+              );
+            },
+          },
+          { title: t('stats.targeted'), dataIndex: ['stats', 'targeted'], align: 'right', render: (v: number) => fmtNumber(v) },
+          { title: t('stats.delivered'), dataIndex: ['stats', 'delivered'], align: 'right', render: (v: number) => fmtNumber(v) },
+          { title: t('stats.replied'), dataIndex: ['stats', 'replied'], align: 'right', render: (v: number) => fmtNumber(v) },
+          {
+            title: '',
+            key: 'actions',
+            render: (_: unknown, r) =>
+              can('broadcast', 'write') &&
+              LIVE.includes(r.status) && (
+                <Popconfirm title={t('broadcasts.cancelConfirm', { name: r.name })} onConfirm={() => doCancel(r.id)}>
+                  <Button size="small" danger data-testid="broadcast-cancel">{t('broadcasts.cancel')}</Button>
+                </Popconfirm>
+              ),
+          },
+        ]}
+      />
+      <BroadcastForm open={creating} onClose={() => setCreating(false)} onCreated={() => refetch({ requestPolicy: 'network-only' })} onConfigure={onConfigure} />
+      <Drawer open={!!detail} onClose={() => setDetail(null)} size={560} title={detail?.name}>
+        {detail && <BroadcastDetail row={rows.find((r) => r.id === detail.id) ?? detail} />}
+      </Drawer>
+    </>
+  );
+}
+
+function BroadcastDetail({ row }: { row: Row }) {
+  const t = useT();
+  const s = row.stats;
+  return (
+    <Space orientation="vertical" style={{ width: '100%' }} size="large">
+      <Descriptions column={1} size="small" bordered>
+        <Descriptions.Item label={t('broadcasts.status')}>
+          <Tag color={statusColor[row.status]}>{broadcastStatusLabel(t, row.status)}</Tag>
+        </Descriptions.Item>
+        <Descriptions.Item label={t('broadcasts.segment')}>{row.segment.name}</Descriptions.Item>
+        <Descriptions.Item label={t('broadcasts.channel')}>{row.channel}</Descriptions.Item>
+        <Descriptions.Item label={t('broadcasts.scheduledAt')}>{fmtTime(row.scheduledAt)}</Descriptions.Item>
+        <Descriptions.Item label={t('broadcasts.startedAt')}>{fmtTime(row.startedAt)}</Descriptions.Item>
+        <Descriptions.Item label={t('broadcasts.finishedAt')}>{fmtTime(row.finishedAt)}</Descriptions.Item>
+        <Descriptions.Item label={t('broadcasts.rate')}>{row.ratePerSecond}/s</Descriptions.Item>
+        {row.frequencyCap && <Descriptions.Item label={t('broadcasts.cap')}>{t('broadcasts.capText', { max: row.frequencyCap.max, days: row.frequencyCap.days })}</Descriptions.Item>}
+        {row.quietHours && <Descriptions.Item label={t('broadcasts.quiet')}>{`${row.quietHours.start}–${row.quietHours.end} (${row.quietHours.timezone})`}</Descriptions.Item>}
+        {row.cron && <Descriptions.Item label={t('broadcasts.cron')}>{row.cron}</Descriptions.Item>}
+        {row.subject && <Descriptions.Item label={t('broadcasts.subject')}>{row.subject}</Descriptions.Item>}
+        <Descriptions.Item label={t('broadcasts.template')}>
+          <pre style={{ whiteSpace: 'pre-wrap', margin: 0 }}>{row.template}</pre>
+        </Descriptions.Item>
+        {row.error && <Descriptions.Item label={t('broadcasts.error')}>{row.error}</Descriptions.Item>}
+      </Descriptions>
+      <Descriptions column={2} size="small" title={t('broadcasts.stats')} bordered data-testid="broadcast-stats">
+        {(['targeted', 'pending', 'sent', 'delivered', 'failed', 'replied', 'suppressedDnd', 'suppressedBlacklist', 'suppressedCap', 'unreachable'] as const).map((k) => (
+          <Descriptions.Item key={k} label={t(`stats.${k}`)}>
+            {fmtNumber(s[k])}
+          </Descriptions.Item>
+        ))}
+      </Descriptions>
+    </Space>
+  );
+}
+
+function BroadcastForm({ open, onClose, onCreated, onConfigure }: { open: boolean; onClose: () => void; onCreated: () => void; onConfigure: () => void }) {
+  const t = useT();
+  const { message } = App.useApp();
+  const [form] = Form.useForm();
+  const [segs] = useQuery({ query: SegmentsDoc, variables: { first: 500 }, pause: !open });
+  const [chs] = useQuery({ query: ChannelsDoc, pause: !open });
+  const { defs } = useFieldDefs();
+  const [{ fetching }, create] = useMutation(CreateBroadcastDoc);
+  const [error, setError] = useState<string | null>(null);
+  const channels = (chs.data?.channels ?? []).filter((c) => c.enabled);
+  const channel = Form.useWatch('channel', form);
+
+  const submit = async () => {
+    setError(null);
+    const v = await form.validateFields();
+    const input = {
+      name: v.name,
+      segmentID: v.segmentID,
+      channel: v.channel,
+      subject: v.subject || null,
+      template: v.template,
+      scheduledAt: v.now ? null : v.scheduledAt ? v.scheduledAt.toISOString() : null,
+      ratePerSecond: v.ratePerSecond || null,
+      cron: v.cron || null,
+      frequencyCap: v.capMax && v.capDays ? { max: v.capMax, days: v.capDays } : null,
+      quietHours: v.quiet?.[0] && v.quiet?.[1] ? { start: v.quiet[0].format('HH:mm'), end: v.quiet[1].format('HH:mm') } : null,
+    };
+    const r = await create({ input });
+    if (r.error) {
+      const rest = applyFormErrors(form, r.error, {
+        map: {
+          'input.frequencyCap.max': ['capMax'], 'input.frequencyCap.days': ['capDays'], 'input.frequencyCap': ['capMax'],
+          'input.quietHours': ['quiet'], 'input.quietHours.start': ['quiet'], 'input.quietHours.end': ['quiet'], 'input.quietHours.timezone': ['quiet'],
+        },
+        known: ['name', 'segmentID', 'channel', 'subject', 'template', 'scheduledAt', 'ratePerSecond', 'cron', 'capMax', 'capDays', 'quiet'],
+      });
+      if (rest.length) setError(rest.map((e) => e.message).join('; '));
+      return;
+    }
+    message.success(t('broadcasts.created'));
+    form.resetFields();
+    onCreated();
+    onClose();
+  };
+
+  const insert = (snippet: string) => form.setFieldValue('template', `${form.getFieldValue('template') ?? ''}${snippet}`);
+  const readySegments = (segs.data?.segments.edges ?? []).flatMap((e) => (e?.node ? [e.node] : []));
+
+  return (
+    <Modal open={open} title={t('broadcasts.new')} width={720} onCancel={onClose} onOk={submit} confirmLoading={fetching} destroyOnHidden okButtonProps={{ 'data-testid': 'broadcast-submit' }}>
+      {channels.length === 0 && !chs.fetching && (
+        <Alert
+          type="warning"
+          showIcon
+          style={{ marginBottom: 12 }}
+          title={t('broadcasts.noChannels')}
+          action={<Button size="small" onClick={() => { onClose(); onConfigure(); }}>{t('broadcasts.configure')}</Button>}
+        />
+      )}
+      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 12 }} data-testid="broadcast-error" />}
+      <Form form={form} layout="vertical" preserve={false} initialValues={{ now: false, scheduledAt: dayjs().add(1, 'hour').startOf('hour'), ratePerSecond: 50 }} data-testid="broadcast-form">
+        <Row gutter={12}>
+          <Col span={12}>
+            <Form.Item name="name" label={t('broadcasts.name')} rules={[{ required: true, message: t('broadcasts.nameRequired') }]}>
+              <Input maxLength={100} data-testid="broadcast-name" />
+            </Form.Item>
+          </Col>
+          <Col span={12}>
+            <Form.Item name="segmentID" label={t('broadcasts.segment')} rules={[{ required: true, message: t('broadcasts.segmentRequired') }]}>
+              <Select
+                showSearch={{ optionFilterProp: 'label' }}
+                options={readySegments.map((s) => ({ value: s.id, label: `${s.name} (${fmtNumber(s.memberCount)})` }))}
+                data-testid="broadcast-segment"
+              />
+            </Form.Item>
+          </Col>
+          <Col span={12}>
+            <Form.Item name="channel" label={t('broadcasts.channel')} rules={[{ required: true, message: t('broadcasts.channelRequired') }]}>
+              <Select options={channels.map((c) => ({ value: c.key, label: c.key }))} data-testid="broadcast-channel" />
+            </Form.Item>
+          </Col>
+          <Col span={12}>
+            {channel === 'email' && (
+              <Form.Item name="subject" label={t('broadcasts.subject')} rules={[{ required: true, message: t('broadcasts.subjectRequired') }]}>
+                <Input maxLength={200} />
+              </Form.Item>
+            )}
+          </Col>
+        </Row>
+        <Form.Item
+          name="template"
+          label={t('broadcasts.template')}
+          rules={[{ required: true, message: t('broadcasts.templateRequired') }]}
+          extra={
+            <Space wrap size={4} style={{ marginTop: 4 }}>
+              <span>{t('broadcasts.insert')}</span>
+              {['name', 'company', 'source'].map((k) => (
+                <Tag key={k} style={{ cursor: 'pointer' }} onClick={() => insert(`{{.${k}}}`)}>{`{{.${k}}}`}</Tag>
+              ))}
+              {defs.filter((d) => !d.archived).map((d) => (
+                <Tag key={d.key} color="blue" style={{ cursor: 'pointer' }} onClick={() => insert(`{{.attributes.${d.key}}}`)}>{d.label}</Tag>
+              ))}
+            </Space>
+          }
+        >
+          <Input.TextArea className="scrm-cel" autoSize={{ minRows: 3, maxRows: 10 }} maxLength={65536} data-testid="broadcast-template" />
+        </Form.Item>
+        <Row gutter={12}>
+          <Col span={12}>
+            <Form.Item noStyle shouldUpdate={(a, b) => a.now !== b.now}>
+              {({ getFieldValue }) => (
+                <Form.Item name="scheduledAt" label={t('broadcasts.scheduledAt')}>
+                  <DatePicker showTime style={{ width: '100%' }} disabled={getFieldValue('now')} disabledDate={(d) => d.isBefore(dayjs(), 'day')} data-testid="broadcast-when" />
+                </Form.Item>
+              )}
+            </Form.Item>
+          </Col>
+          <Col span={12}>
+            <Form.Item name="now" valuePropName="checked" label=" ">
+              <Checkbox>{t('broadcasts.sendNow')}</Checkbox>
+            </Form.Item>
+          </Col>
+          <Col span={8}>
+            <Form.Item name="ratePerSecond" label={t('broadcasts.rate')}>
+              <InputNumber min={1} max={1000} style={{ width: '100%' }} addonAfter="/s" />
+            </Form.Item>
+          </Col>
+          <Col span={8}>
+            <Form.Item label={t('broadcasts.cap')} style={{ marginBottom: 0 }}>
+              <Space.Compact>
+                <Form.Item name="capMax" noStyle>
+                  <InputNumber min={1} max={100} placeholder={t('broadcasts.capMax')} />
+                </Form.Item>
+                <Form.Item name="capDays" noStyle>
+                  <InputNumber min={1} max={365} placeholder={t('broadcasts.capDays')} />
+                </Form.Item>
+              </Space.Compact>
+            </Form.Item>
+          </Col>
+          <Col span={8}>
+            <Form.Item name="quiet" label={t('broadcasts.quiet')}>
+              <TimePicker.RangePicker format="HH:mm" order={false} style={{ width: '100%' }} />
+            </Form.Item>
+          </Col>
+          <Col span={12}>
+            <Form.Item name="cron" label={t('broadcasts.cron')} extra={t('broadcasts.cronHint')}>
+              <Input placeholder="0 10 * * 1" className="scrm-cel" />
+            </Form.Item>
+          </Col>
+        </Row>
+      </Form>
+    </Modal>
+  );
+}
+
+// ---------------------------------------------------------------- channels
+
+interface PluginField {
+  key: string;
+  secret?: boolean;
+  number?: boolean;
+  options?: string[];
+}
+
+const plugins: Record<string, PluginField[]> = {
+  webhook: [{ key: 'url' }, { key: 'secret', secret: true }, { key: 'timeoutSeconds', number: true }, { key: 'maxAttempts', number: true }],
+  email: [
+    { key: 'host' }, { key: 'port', number: true }, { key: 'username' }, { key: 'password', secret: true }, { key: 'from' }, { key: 'fromName' },
+    { key: 'tls', options: ['starttls', 'implicit', 'none'] },
+  ],
+  sms: [{ key: 'baseUrl' }, { key: 'appKey' }, { key: 'appSecret', secret: true }, { key: 'signName' }, { key: 'templateCode' }],
+  wecom: [{ key: 'baseUrl' }, { key: 'corpId' }, { key: 'corpSecret', secret: true }, { key: 'agentId' }, { key: 'callbackToken', secret: true }],
+};
+
+function Channels() {
+  const t = useT();
+  const { can } = useSession();
+  const [res, refetch] = useQuery({ query: ChannelsDoc, context: useMemo(() => ({ additionalTypenames: ['Channel'] }), []) });
+  const [editing, setEditing] = useState<string | null>(null);
+  const configured = res.data?.channels ?? [];
+  return (
+    <>
+      <QueryError error={res.error} retry={() => refetch({ requestPolicy: 'network-only' })} />
+      <Table
+        rowKey="key"
+        pagination={false}
+        loading={res.fetching && !res.data}
+        data-testid="channels-table"
+        dataSource={Object.keys(plugins).map((key) => ({ key, ch: configured.find((c) => c.key === key) }))}
+        columns={[
+          { title: t('channels.plugin'), dataIndex: 'key', render: (v: string) => <b>{v}</b> },
+          {
+            title: t('channels.state'),
+            key: 'state',
+            render: (_: unknown, r) => (r.ch ? <Tag color={r.ch.enabled ? 'green' : 'default'}>{r.ch.enabled ? t('channels.enabled') : t('channels.disabled')}</Tag> : <Tag>{t('channels.notConfigured')}</Tag>),
+          },
+          { title: t('channels.config'), key: 'config', render: (_: unknown, r) => r.ch && <code style={{ fontSize: 12 }}>{JSON.stringify(r.ch.config)}</code> },
+          { title: t('channels.updatedAt'), key: 'u', render: (_: unknown, r) => fmtTime(r.ch?.updatedAt) },
+          {
+            title: '',
+            key: 'a',
+            render: (_: unknown, r) =>
+              can('channel', 'write') && (
+                <Button size="small" icon={<SettingOutlined />} onClick={() => setEditing(r.key)} data-testid={`configure-${r.key}`}>
+                  {t('broadcasts.configure')}
+                </Button>
+              ),
+          },
+        ]}
+      />
+      {editing && (
+        <ChannelForm
+          plugin={editing}
+          current={configured.find((c) => c.key === editing)}
+          onClose={() => setEditing(null)}
+          onSaved={() => refetch({ requestPolicy: 'network-only' })}
+        />
+      )}
+    </>
+  );
+}
+
+function ChannelForm({ plugin, current, onClose, onSaved }: { plugin: string; current?: { enabled: boolean; config: unknown }; onClose: () => void; onSaved: () => void }) {
+  const t = useT();
+  const { message } = App.useApp();
+  const [form] = Form.useForm();
+  const [{ fetching }, configure] = useMutation(ConfigureChannelDoc);
+  const [error, setError] = useState<string | null>(null);
+  const fields = plugins[plugin];
+  const cfg = (current?.config ?? {}) as Record<string, unknown>;
+  const known = new Set(fields.map((f) => f.key).concat('requires'));
+  const extra = Object.fromEntries(Object.entries(cfg).filter(([k]) => !known.has(k)));
+
+  const submit = async () => {
+    setError(null);
+    const v = await form.validateFields();
+    const config: Record<string, unknown> = {};
+    for (const f of fields) {
+      const x = v[f.key];
+      if (x === undefined || x === null || x === '') continue;
+      config[f.key] = x;
+    }
+    if (v.requires) config.requires = v.requires;
+    if (v.extra?.trim()) {
+      try {
+        Object.assign(config, JSON.parse(v.extra));
+      } catch {
+        form.setFields([{ name: 'extra', errors: [t('channels.badJson')] }]);
+        return;
+      }
+    }
+    const r = await configure({ key: plugin, config, enabled: v.enabled });
+    if (r.error) {
+      const rest = applyFormErrors(form, r.error, { strip: ['config.'], known: [...fields.map((f) => f.key), 'requires'] });
+      if (rest.length) setError(rest.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; '));
+      return;
+    }
+    message.success(t('channels.saved'));
+    onSaved();
+    onClose();
+  };
+
+  return (
+    <Modal open title={t('channels.configureTitle', { plugin })} onCancel={onClose} onOk={submit} confirmLoading={fetching} okButtonProps={{ 'data-testid': 'channel-submit' }}>
+      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 12 }} data-testid="channel-error" />}
+      <Form
+        form={form}
+        layout="vertical"
+        initialValues={{ enabled: current?.enabled ?? true, ...Object.fromEntries(fields.map((f) => [f.key, f.secret ? undefined : cfg[f.key]])), requires: cfg.requires, extra: Object.keys(extra).length ? JSON.stringify(extra) : '' }}
+        data-testid="channel-form"
+      >
+        <Form.Item name="enabled" label={t('channels.enabled')} valuePropName="checked">
+          <Switch />
+        </Form.Item>
+        {fields.map((f) => (
+          <Form.Item key={f.key} name={f.key} label={f.key} extra={f.secret && current ? t('channels.secretKept') : undefined}>
+            {f.number ? (
+              <InputNumber style={{ width: '100%' }} />
+            ) : f.options ? (
+              <Select allowClear options={f.options.map((o) => ({ value: o, label: o }))} />
+            ) : f.secret ? (
+              <Input.Password autoComplete="new-password" data-testid={`channel-${f.key}`} />
+            ) : (
+              <Input data-testid={`channel-${f.key}`} />
+            )}
+          </Form.Item>
+        ))}
+        <Form.Item name="requires" label="requires" extra={t('channels.requiresHint')}>
+          <Select allowClear options={['PHONE', 'SMS', 'WECOM', 'OFFICIAL_ACCOUNT', 'EMAIL'].map((x) => ({ value: x, label: x }))} />
+        </Form.Item>
+        <Form.Item name="extra" label={t('channels.extra')} extra={t('channels.extraHint')}>
+          <Input.TextArea className="scrm-cel" autoSize={{ minRows: 1, maxRows: 6 }} />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}

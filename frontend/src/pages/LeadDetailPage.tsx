@@ -1,0 +1,510 @@
+// One lead: its fields (built-in and custom), stage bar, tags, follow-ups,
+// history (stage and owner changes) and deals.
+import { useMemo, useState } from 'react';
+import { useNavigate, useParams } from 'react-router';
+import {
+  Alert, App, Button, Card, Col, DatePicker, Descriptions, Empty, Form, Input, InputNumber, Modal, Result, Row, Select,
+  Skeleton, Space, Steps, Tabs, Tag, Timeline, Typography,
+} from 'antd';
+import { ArrowLeftOutlined, EditOutlined, InboxOutlined, RollbackOutlined } from '@ant-design/icons';
+import dayjs from 'dayjs';
+import { useMutation, useQuery } from 'urql';
+import {
+  ClaimLeadsDoc, CreateDealDoc, CreateFollowUpDoc, LeadDoc, MoveLeadStageDoc, ReleaseLeadsDoc, TagLeadsDoc, UntagLeadsDoc, UpdateLeadDoc,
+  AssignLeadsDoc,
+} from '../api/ops';
+import { applyFormErrors, errorText } from '../api/errors';
+import { useFieldDefs, usePipelines, useTags, useUsers } from '../api/hooks';
+import { useSession, useViewer } from '../auth/session';
+import { useT } from '../i18n';
+import { AttributeInput } from '../components/AttributeInput';
+import { formatAttr } from '../lib/fields';
+import { fmtMoney, fmtTime } from '../lib/format';
+import { failureLabel, followUpKindLabel, outcomeLabel, ownerChangeLabel, stageKindLabel } from '../lib/labels';
+import type { FollowUpKind, FollowUpOutcome } from '../gql/graphql';
+
+const KINDS: FollowUpKind[] = ['CALL', 'VISIT', 'WECOM', 'SMS', 'EMAIL', 'NOTE'];
+const OUTCOMES: FollowUpOutcome[] = ['CONNECTED', 'INTERESTED', 'NOT_INTERESTED', 'NO_ANSWER', 'BUSY', 'WRONG_NUMBER', 'CALLBACK'];
+
+export default function LeadDetailPage() {
+  const { id = '' } = useParams();
+  const t = useT();
+  const navigate = useNavigate();
+  const viewer = useViewer();
+  const { can } = useSession();
+  const { message, modal } = App.useApp();
+  const [res, refetch] = useQuery({ query: LeadDoc, variables: { id }, context: useMemo(() => ({ additionalTypenames: ['Lead', 'FollowUp', 'Deal'] }), []) });
+  const { defs } = useFieldDefs();
+  const { pipelines, lostReasons } = usePipelines();
+  const { tags: allTags } = useTags();
+  const { users } = useUsers();
+  const [editing, setEditing] = useState(false);
+  const [lostStage, setLostStage] = useState<string | null>(null);
+  const [form] = Form.useForm();
+  const [fuForm] = Form.useForm();
+  const [dealForm] = Form.useForm();
+  const [lostForm] = Form.useForm();
+  const [{ fetching: saving }, updateLead] = useMutation(UpdateLeadDoc);
+  const [, moveStage] = useMutation(MoveLeadStageDoc);
+  const [, tagLeads] = useMutation(TagLeadsDoc);
+  const [, untagLeads] = useMutation(UntagLeadsDoc);
+  const [{ fetching: fuSaving }, createFollowUp] = useMutation(CreateFollowUpDoc);
+  const [{ fetching: dealSaving }, createDeal] = useMutation(CreateDealDoc);
+  const [{ fetching: claiming }, claim] = useMutation(ClaimLeadsDoc);
+  const [{ fetching: releasing }, release] = useMutation(ReleaseLeadsDoc);
+  const [, assign] = useMutation(AssignLeadsDoc);
+  const reload = () => refetch({ requestPolicy: 'network-only' });
+
+  if (res.fetching && !res.data) return <Skeleton active paragraph={{ rows: 12 }} />;
+  const lead = res.data?.node && res.data.node.__typename === 'Lead' ? res.data.node : null;
+  if (!lead) {
+    return res.error ? (
+      <Result status="error" title={t('common.loadFailed')} subTitle={errorText(res.error)} extra={<Button onClick={reload}>{t('common.retry')}</Button>} />
+    ) : (
+      <Result status="404" title={t('lead.notFound')} extra={<Button onClick={() => navigate('/leads')}>{t('lead.backToList')}</Button>} />
+    );
+  }
+
+  const attrs = (lead.attributes ?? {}) as Record<string, unknown>;
+  const liveDefs = defs.filter((d) => !d.archived);
+  const pipeline = pipelines.find((p) => p.id === lead.stage?.pipeline.id) ?? pipelines.find((p) => p.isDefault) ?? pipelines[0];
+  const stages = pipeline ? [...pipeline.stages].sort((a, b) => a.position - b.position) : [];
+  const openStages = stages.filter((s) => s.kind === 'OPEN');
+  const endStages = stages.filter((s) => s.kind !== 'OPEN');
+  const current = stages.find((s) => s.id === lead.stage?.id);
+  const canWrite = can('lead', 'write');
+  const mine = lead.owner?.id === viewer.id;
+
+  const startEdit = () => {
+    form.setFieldsValue({
+      name: lead.name, phone: lead.phone ?? '', email: lead.email ?? '', company: lead.company, source: lead.source,
+      sourceDetail: lead.sourceDetail, attributes: Object.fromEntries(liveDefs.map((d) => [d.key, attrs[d.key] ?? null])),
+    });
+    setEditing(true);
+  };
+
+  const save = async () => {
+    const v = await form.validateFields();
+    const input: Record<string, unknown> = {};
+    for (const k of ['name', 'company', 'source', 'sourceDetail'] as const) if (v[k] !== lead[k]) input[k] = v[k];
+    // Masked contact data comes back as shown; only a real change is sent.
+    if (v.phone !== (lead.phone ?? '') && !String(v.phone).includes('*')) input.phone = v.phone;
+    if (v.email !== (lead.email ?? '') && !String(v.email).includes('*')) input.email = v.email;
+    const changed: Record<string, unknown> = {};
+    for (const d of liveDefs) {
+      const now = v.attributes?.[d.key];
+      const empty = now === undefined || now === '' || (Array.isArray(now) && now.length === 0);
+      const before = attrs[d.key];
+      if (JSON.stringify(empty ? null : now) !== JSON.stringify(before ?? null)) changed[d.key] = empty ? null : now;
+    }
+    if (Object.keys(changed).length) input.attributes = changed;
+    if (Object.keys(input).length === 0) {
+      setEditing(false);
+      return;
+    }
+    const r = await updateLead({ id: lead.id, input });
+    if (r.error) {
+      const rest = applyFormErrors(form, r.error, { known: ['name', 'phone', 'email', 'company', 'source', 'sourceDetail', 'attributes'] });
+      if (rest.length) message.error(rest.map((e) => e.message).join('; '));
+      return;
+    }
+    message.success(t('common.saved'));
+    setEditing(false);
+    reload();
+  };
+
+  const toStage = async (stageID: string, reason?: string, lostReasonID?: string) => {
+    const r = await moveStage({ id: lead.id, stageID, reason: reason || null, lostReasonID: lostReasonID || null });
+    if (r.error) return void message.error(errorText(r.error));
+    message.success(t('lead.stageMoved'));
+    reload();
+  };
+  const pickStage = (s: (typeof stages)[number]) => {
+    if (!canWrite || s.id === current?.id) return;
+    if (s.kind === 'LOST') {
+      lostForm.resetFields();
+      setLostStage(s.id);
+      return;
+    }
+    modal.confirm({ title: t('lead.moveConfirm', { stage: s.name }), onOk: () => toStage(s.id) });
+  };
+
+  const doClaim = async () => {
+    const r = await claim({ ids: [lead.id] });
+    if (r.error) return void message.error(errorText(r.error));
+    const f = r.data!.claimLeads.failures[0];
+    if (f) modal.warning({ title: t('pool.refusedTitle', { reason: failureLabel(t, f.code) }), content: <span data-testid="claim-refused">{f.message}</span> });
+    else message.success(t('pool.claimed', { n: 1 }));
+    reload();
+  };
+  const doRelease = () =>
+    modal.confirm({
+      title: t('lead.releaseConfirm'),
+      onOk: async () => {
+        const r = mine ? await release({ ids: [lead.id] }) : await assign({ ids: [lead.id], ownerID: null });
+        if (r.error) return void message.error(errorText(r.error));
+        message.success(t('bulk.released', { n: 1 }));
+        reload();
+      },
+    });
+
+  const addTag = async (tagID: string) => {
+    const r = await tagLeads({ leadIDs: [lead.id], tagIDs: [tagID] });
+    if (r.error) message.error(errorText(r.error));
+    reload();
+  };
+  const removeTag = async (tagID: string) => {
+    const r = await untagLeads({ leadIDs: [lead.id], tagIDs: [tagID] });
+    if (r.error) message.error(errorText(r.error));
+    reload();
+  };
+
+  const addFollowUp = async () => {
+    const v = await fuForm.validateFields();
+    const r = await createFollowUp({
+      input: { leadID: lead.id, kind: v.kind, content: v.content || null, outcome: v.outcome || null, nextFollowUpAt: v.next ? v.next.toISOString() : null },
+    });
+    if (r.error) {
+      const rest = applyFormErrors(fuForm, r.error, { map: { 'input.nextFollowUpAt': ['next'], 'input.content': ['content'] } });
+      if (rest.length) message.error(rest.map((e) => e.message).join('; '));
+      return;
+    }
+    fuForm.resetFields();
+    message.success(t('lead.followUpAdded'));
+    reload();
+  };
+
+  const addDeal = async () => {
+    const v = await dealForm.validateFields();
+    const r = await createDeal({ input: { leadID: lead.id, amount: v.amount, currency: v.currency || null, closedAt: v.closedAt ? v.closedAt.toISOString() : null } });
+    if (r.error) {
+      const rest = applyFormErrors(dealForm, r.error);
+      if (rest.length) message.error(rest.map((e) => e.message).join('; '));
+      return;
+    }
+    dealForm.resetFields();
+    message.success(t('lead.dealAdded'));
+    reload();
+  };
+
+  const history = [
+    ...(lead.stageChanges ?? []).map((c) => ({
+      at: c.at,
+      color: c.to.kind === 'WON' ? 'green' : c.to.kind === 'LOST' ? 'red' : 'blue',
+      text: (
+        <>
+          {t('history.stage', { from: c.from?.name ?? '—', to: c.to.name })}
+          {c.lostReason && <Tag style={{ marginLeft: 6 }}>{c.lostReason.name}</Tag>}
+          {c.reason && <div className="scrm-muted">{c.reason}</div>}
+        </>
+      ),
+      by: c.by?.name,
+    })),
+    ...(lead.ownerChanges ?? []).map((c) => ({
+      at: c.at,
+      color: c.kind === 'RECYCLE' ? 'orange' : 'gray',
+      text: (
+        <>
+          <Tag>{ownerChangeLabel(t, c.kind)}</Tag>
+          {t('history.owner', { from: c.fromUser?.name ?? t('leads.publicPool'), to: c.toUser?.name ?? t('leads.publicPool') })}
+          {c.rule && <span className="scrm-muted"> · {c.rule.name}</span>}
+          {c.reason && <div className="scrm-muted">{c.reason}</div>}
+        </>
+      ),
+      by: c.actor?.name ?? (c.by === 'SYSTEM' ? t('history.system') : c.by === 'RULE' ? t('history.rule') : undefined),
+    })),
+  ].sort((a, b) => (a.at < b.at ? 1 : -1));
+
+  const followUps = [...(lead.followUps ?? [])].sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+  const leadTagIDs = new Set((lead.tags ?? []).map((x) => x.id));
+
+  return (
+    <div data-testid="lead-detail">
+      <Space style={{ marginBottom: 12 }}>
+        <Button type="text" icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)}>
+          {t('common.back')}
+        </Button>
+      </Space>
+      <Card style={{ marginBottom: 16 }}>
+        <div style={{ display: 'flex', justifyContent: 'space-between', flexWrap: 'wrap', gap: 12 }}>
+          <Space orientation="vertical" size={2}>
+            <Typography.Title level={3} style={{ margin: 0 }} data-testid="lead-name">
+              {lead.name || t('leads.unnamed')}{' '}
+              {lead.tier && <Tag color={{ A: 'red', B: 'orange', C: 'blue', D: 'default' }[lead.tier]}>{lead.tier}</Tag>}
+              {lead.status !== 'ACTIVE' && <Tag>{lead.status}</Tag>}
+            </Typography.Title>
+            <Typography.Text type="secondary">
+              {t('lead.score')}: {lead.score} · {t('lead.owner')}: {lead.owner?.name ?? t('leads.publicPool')}
+              {lead.pool && ` · ${t('lead.pool')}: ${lead.pool.name}`}
+              {lead.protectedUntil && dayjs(lead.protectedUntil).isAfter(dayjs()) && ` · ${t('lead.protectedUntil')}: ${fmtTime(lead.protectedUntil)}`}
+            </Typography.Text>
+          </Space>
+          <Space wrap>
+            {!lead.owner && can('lead', 'claim') && (
+              <Button type="primary" icon={<InboxOutlined />} loading={claiming} onClick={doClaim} data-testid="detail-claim">
+                {t('pool.claim')}
+              </Button>
+            )}
+            {lead.owner && ((mine && can('lead', 'release')) || can('lead', 'assign')) && (
+              <Button icon={<RollbackOutlined />} loading={releasing} onClick={doRelease}>
+                {t('bulk.release')}
+              </Button>
+            )}
+            {can('lead', 'assign') && users.length > 0 && (
+              <Select
+                placeholder={t('bulk.assignTo')}
+                style={{ width: 180 }}
+                showSearch={{ optionFilterProp: 'label' }}
+                value={null}
+                onChange={async (uid: string) => {
+                  const r = await assign({ ids: [lead.id], ownerID: uid });
+                  if (r.error) return void message.error(errorText(r.error));
+                  const f = r.data!.assignLeads.failures[0];
+                  if (f) modal.warning({ title: failureLabel(t, f.code), content: f.message });
+                  else message.success(t('bulk.assigned', { n: 1 }));
+                  reload();
+                }}
+                options={users.filter((u) => u.active).map((u) => ({ value: u.id, label: u.name }))}
+              />
+            )}
+          </Space>
+        </div>
+        {stages.length > 0 && (
+          <div style={{ marginTop: 20 }} data-testid="stage-bar">
+            <Steps
+              size="small"
+              current={current ? openStages.indexOf(current) : -1}
+              status={current?.kind === 'LOST' ? 'error' : current?.kind === 'WON' ? 'finish' : 'process'}
+              onChange={canWrite ? (i) => pickStage(openStages[i]) : undefined}
+              items={openStages.map((s) => ({ title: s.name, disabled: !canWrite }))}
+            />
+            <Space style={{ marginTop: 10 }}>
+              {endStages.map((s) => (
+                <Button
+                  key={s.id}
+                  size="small"
+                  type={current?.id === s.id ? 'primary' : 'default'}
+                  danger={s.kind === 'LOST'}
+                  disabled={!canWrite}
+                  onClick={() => pickStage(s)}
+                  data-testid={`stage-${s.key}`}
+                >
+                  {s.name === stageKindLabel(t, s.kind) ? s.name : `${s.name} · ${stageKindLabel(t, s.kind)}`}
+                </Button>
+              ))}
+            </Space>
+          </div>
+        )}
+      </Card>
+      <Row gutter={16}>
+        <Col xs={24} lg={10}>
+          <Card
+            title={t('lead.fields')}
+            style={{ marginBottom: 16 }}
+            extra={canWrite && !editing && <Button size="small" icon={<EditOutlined />} onClick={startEdit} data-testid="lead-edit">{t('common.edit')}</Button>}
+          >
+            {editing ? (
+              <Form form={form} layout="vertical" size="small">
+                {(['name', 'phone', 'email', 'company', 'source', 'sourceDetail'] as const).map((k) => (
+                  <Form.Item key={k} name={k} label={t(`lead.${k}`)}>
+                    <Input />
+                  </Form.Item>
+                ))}
+                {liveDefs.map((d) => (
+                  <Form.Item key={d.key} name={['attributes', d.key]} label={d.label} tooltip={d.helpText || undefined} rules={d.required ? [{ required: true }] : []}>
+                    <AttributeInput def={d} />
+                  </Form.Item>
+                ))}
+                <Space>
+                  <Button type="primary" loading={saving} onClick={save} data-testid="lead-save">{t('common.save')}</Button>
+                  <Button onClick={() => setEditing(false)}>{t('common.cancel')}</Button>
+                </Space>
+              </Form>
+            ) : (
+              <Descriptions column={1} size="small" data-testid="lead-fields">
+                <Descriptions.Item label={t('lead.phone')}>{lead.phone}</Descriptions.Item>
+                <Descriptions.Item label={t('lead.email')}>{lead.email}</Descriptions.Item>
+                <Descriptions.Item label={t('lead.company')}>{lead.company}</Descriptions.Item>
+                <Descriptions.Item label={t('lead.source')}>{[lead.source, lead.sourceDetail].filter(Boolean).join(' / ')}</Descriptions.Item>
+                <Descriptions.Item label={t('lead.territory')}>{lead.territory?.name}</Descriptions.Item>
+                {lead.partner && <Descriptions.Item label={t('lead.partner')}>{lead.partner.name}</Descriptions.Item>}
+                {lead.referrer && <Descriptions.Item label={t('lead.referrer')}>{lead.referrer.name}</Descriptions.Item>}
+                <Descriptions.Item label={t('lead.reachable')}>{lead.reachableChannels.map((c) => <Tag key={c}>{c}</Tag>)}</Descriptions.Item>
+                {liveDefs.map((d) => (
+                  <Descriptions.Item key={d.key} label={d.label}>
+                    <span data-testid={`lead-attr-${d.key}`}>{formatAttr(d, attrs[d.key], [t('common.yes'), t('common.no')])}</span>
+                  </Descriptions.Item>
+                ))}
+                <Descriptions.Item label={t('lead.createdAt')}>{fmtTime(lead.createdAt)}</Descriptions.Item>
+                <Descriptions.Item label={t('lead.lastFollowUpAt')}>{fmtTime(lead.lastFollowUpAt)}</Descriptions.Item>
+              </Descriptions>
+            )}
+          </Card>
+          <Card title={t('lead.tags')} style={{ marginBottom: 16 }} data-testid="lead-tags">
+            <Space wrap>
+              {(lead.tags ?? []).map((tg) => (
+                <Tag key={tg.id} color={tg.color || undefined} closable={can('lead.tag', 'write')} onClose={(e) => { e.preventDefault(); removeTag(tg.id); }}>
+                  {tg.name}
+                </Tag>
+              ))}
+              {(lead.tags ?? []).length === 0 && <Typography.Text type="secondary">{t('lead.noTags')}</Typography.Text>}
+            </Space>
+            {can('lead.tag', 'write') && (
+              <Select
+                style={{ width: '100%', marginTop: 12 }}
+                placeholder={t('lead.addTag')}
+                value={null}
+                showSearch={{ optionFilterProp: 'label' }}
+                onChange={(v: string) => addTag(v)}
+                options={allTags.filter((x) => !leadTagIDs.has(x.id)).map((x) => ({ value: x.id, label: x.group ? `${x.group.name} / ${x.name}` : x.name }))}
+              />
+            )}
+          </Card>
+        </Col>
+        <Col xs={24} lg={14}>
+          <Card>
+            <Tabs
+              items={[
+                {
+                  key: 'followups',
+                  label: t('lead.followUps', { n: followUps.length }),
+                  children: (
+                    <>
+                      {can('lead.followup', 'write') && (
+                        <Form form={fuForm} layout="vertical" size="small" initialValues={{ kind: 'CALL' }} style={{ marginBottom: 16 }} data-testid="followup-form">
+                          <Row gutter={8}>
+                            <Col span={8}>
+                              <Form.Item name="kind" label={t('followUp.kind')}>
+                                <Select options={KINDS.map((k) => ({ value: k, label: followUpKindLabel(t, k) }))} />
+                              </Form.Item>
+                            </Col>
+                            <Col span={8}>
+                              <Form.Item name="outcome" label={t('followUp.outcome')}>
+                                <Select allowClear options={OUTCOMES.map((k) => ({ value: k, label: outcomeLabel(t, k) }))} />
+                              </Form.Item>
+                            </Col>
+                            <Col span={8}>
+                              <Form.Item name="next" label={t('followUp.next')}>
+                                <DatePicker showTime style={{ width: '100%' }} disabledDate={(d) => d.isBefore(dayjs(), 'day')} />
+                              </Form.Item>
+                            </Col>
+                          </Row>
+                          <Form.Item name="content" label={t('followUp.content')}>
+                            <Input.TextArea autoSize={{ minRows: 2, maxRows: 6 }} maxLength={4000} />
+                          </Form.Item>
+                          <Button type="primary" loading={fuSaving} onClick={addFollowUp} data-testid="followup-submit">{t('followUp.add')}</Button>
+                        </Form>
+                      )}
+                      {followUps.length === 0 ? (
+                        <Empty description={t('lead.noFollowUps')} />
+                      ) : (
+                        <Timeline
+                          data-testid="followup-timeline"
+                          items={followUps.map((f) => ({
+                            key: f.id,
+                            color: f.outcome === 'INTERESTED' ? 'green' : f.outcome === 'NOT_INTERESTED' ? 'red' : 'blue',
+                            title: fmtTime(f.createdAt),
+                            content: (
+                              <div>
+                                <Tag>{followUpKindLabel(t, f.kind)}</Tag>
+                                {f.outcome && <Tag color="geekblue">{outcomeLabel(t, f.outcome)}</Tag>}
+                                <span className="scrm-muted">{f.author?.name}</span>
+                                {f.content && <div style={{ whiteSpace: 'pre-wrap', marginTop: 4 }}>{f.content}</div>}
+                                {f.nextFollowUpAt && <div className="scrm-muted">{t('followUp.nextAt', { at: fmtTime(f.nextFollowUpAt) })}</div>}
+                              </div>
+                            ),
+                          }))}
+                        />
+                      )}
+                    </>
+                  ),
+                },
+                {
+                  key: 'history',
+                  label: t('lead.history'),
+                  children: history.length === 0 ? (
+                    <Empty description={t('lead.noHistory')} />
+                  ) : (
+                    <Timeline
+                      data-testid="history-timeline"
+                      items={history.map((h, i) => ({
+                        key: i,
+                        color: h.color,
+                        title: fmtTime(h.at),
+                        content: (
+                          <div>
+                            {h.text}
+                            {h.by && <div className="scrm-muted">{t('history.by', { who: h.by })}</div>}
+                          </div>
+                        ),
+                      }))}
+                    />
+                  ),
+                },
+                {
+                  key: 'deals',
+                  label: t('lead.deals', { n: (lead.deals ?? []).length }),
+                  children: (
+                    <>
+                      {canWrite && (
+                        <Form form={dealForm} layout="inline" size="small" initialValues={{ currency: 'CNY' }} style={{ marginBottom: 16, rowGap: 8 }}>
+                          <Form.Item name="amount" rules={[{ required: true, message: t('deal.amountRequired') }]}>
+                            <InputNumber min={0.01} precision={2} placeholder={t('deal.amount')} style={{ width: 140 }} />
+                          </Form.Item>
+                          <Form.Item name="currency">
+                            <Input style={{ width: 70 }} maxLength={3} />
+                          </Form.Item>
+                          <Form.Item name="closedAt">
+                            <DatePicker showTime placeholder={t('deal.closedAt')} />
+                          </Form.Item>
+                          <Button type="primary" loading={dealSaving} onClick={addDeal}>{t('deal.add')}</Button>
+                        </Form>
+                      )}
+                      {(lead.deals ?? []).length === 0 ? (
+                        <Empty description={t('lead.noDeals')} />
+                      ) : (
+                        <Timeline
+                          items={(lead.deals ?? []).map((d) => ({
+                            key: d.id,
+                            color: 'green',
+                            title: fmtTime(d.closedAt),
+                            content: (
+                              <span>
+                                {fmtMoney(d.amount, d.currency)} {d.repurchase && <Tag color="gold">{t('deal.repurchase')}</Tag>}
+                                <span className="scrm-muted"> {d.owner?.name}</span>
+                              </span>
+                            ),
+                          }))}
+                        />
+                      )}
+                    </>
+                  ),
+                },
+              ]}
+            />
+          </Card>
+        </Col>
+      </Row>
+      <Modal
+        open={lostStage !== null}
+        title={t('lead.lostTitle')}
+        onCancel={() => setLostStage(null)}
+        onOk={async () => {
+          const v = await lostForm.validateFields();
+          await toStage(lostStage!, v.reason, v.lostReasonID);
+          setLostStage(null);
+        }}
+      >
+        {lostReasons.filter((r) => !r.archived).length === 0 && <Alert type="info" showIcon title={t('lead.noLostReasons')} style={{ marginBottom: 12 }} />}
+        <Form form={lostForm} layout="vertical">
+          <Form.Item name="lostReasonID" label={t('lead.lostReason')} rules={[{ required: true, message: t('lead.lostReasonRequired') }]}>
+            <Select options={lostReasons.filter((r) => !r.archived).map((r) => ({ value: r.id, label: r.name }))} />
+          </Form.Item>
+          <Form.Item name="reason" label={t('lead.lostNote')}>
+            <Input.TextArea maxLength={500} />
+          </Form.Item>
+        </Form>
+      </Modal>
+    </div>
+  );
+}

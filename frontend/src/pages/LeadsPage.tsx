@@ -1,0 +1,265 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { App, Badge, Button, Empty, Input, Select, Table, Typography } from 'antd';
+import { FilterOutlined, PlusOutlined, LeftOutlined, RightOutlined, ReloadOutlined } from '@ant-design/icons';
+import { useQuery } from 'urql';
+import { LeadsDoc } from '../api/ops';
+import { FIRST_PAGE, leadsPrefetched } from '../api/prefetch';
+import { useFieldDefs, usePipelines, usePools, useTags, useTerritories, useUsers } from '../api/hooks';
+import { useSession, useViewer } from '../auth/session';
+import { useT } from '../i18n';
+import { PageTitle } from '../components/PageTitle';
+import { QueryError } from '../components/QueryError';
+import { LeadFilters } from '../components/leads/LeadFilters';
+import { BulkActions } from '../components/leads/BulkActions';
+import { LeadFormModal } from '../components/leads/LeadFormModal';
+import { ViewBar } from '../components/leads/ViewBar';
+import { columnOptions, DEFAULT_COLUMNS, leadColumns, type LeadRow } from '../components/leads/columns';
+import { activeCount, toWhere, type LeadFilter } from '../lib/leadFilter';
+import { deleteView, loadColumns, loadViews, saveView, storeColumns, type LeadView, type SortState } from '../lib/savedViews';
+import { fmtNumber } from '../lib/format';
+import type { LeadOrderField } from '../gql/graphql';
+
+const PAGE_SIZES = [20, 50, 100, 200];
+let firstQuery = true;
+
+/** performance marks of the first render of the list, read by the browser test. */
+let firstPageMarked = false;
+
+export function LeadsPage() {
+  const t = useT();
+  const viewer = useViewer();
+  const { can } = useSession();
+  const { message } = App.useApp();
+  const ws = viewer.workspace.id;
+
+  // The list first: what only the filters, bulk actions and the new-lead form
+  // need is read once the first rows are on screen.
+  const [settled, setSettled] = useState(false);
+  const { defs } = useFieldDefs();
+  const { tags } = useTags(settled);
+  const { stages } = usePipelines(settled);
+  const { users } = useUsers(settled);
+  const { pools } = usePools(settled);
+  const { territories } = useTerritories(settled);
+
+  const [filter, setFilter] = useState<LeadFilter>({});
+  const [columns, setColumns] = useState<string[]>(() => loadColumns(ws, viewer.id) ?? DEFAULT_COLUMNS);
+  const [sort, setSort] = useState<SortState | null>(null);
+  const [pageSize, setPageSize] = useState(FIRST_PAGE);
+  const [cursors, setCursors] = useState<(string | null)[]>([null]); // after-cursor of each visited page
+  const [page, setPage] = useState(0);
+  const [selected, setSelected] = useState<string[]>([]);
+  const [views, setViews] = useState<LeadView[]>(() => loadViews(ws, viewer.id));
+  const [viewID, setViewID] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [showFilters, setShowFilters] = useState(false);
+
+  const where = useMemo(() => toWhere(filter, viewer.id), [filter, viewer.id]);
+  const order = useMemo(() => {
+    if (!sort) return { orderBy: { field: 'CREATED_AT' as LeadOrderField, direction: 'DESC' as const }, orderByAttribute: null };
+    if (sort.field.startsWith('attr:')) return { orderBy: null, orderByAttribute: { key: sort.field.slice(5), direction: sort.direction } };
+    return { orderBy: { field: sort.field as LeadOrderField, direction: sort.direction }, orderByAttribute: null };
+  }, [sort]);
+
+  // A new filter, sort or page size starts again at the first page.
+  const resetKey = JSON.stringify([where, order, pageSize]);
+  const lastReset = useRef(resetKey);
+  useEffect(() => {
+    if (lastReset.current === resetKey) return;
+    lastReset.current = resetKey;
+    setCursors([null]);
+    setPage(0);
+    setSelected([]);
+  }, [resetKey]);
+
+  // The first page may already be on its way (api/prefetch.ts): read it from the cache.
+  const [initialPolicy] = useState(() => (firstQuery && leadsPrefetched() ? ('cache-first' as const) : ('cache-and-network' as const)));
+  firstQuery = false;
+  const [res, refetch] = useQuery({
+    query: LeadsDoc,
+    variables: { first: pageSize, after: cursors[page] ?? null, where, ...order },
+    context: useMemo(() => ({ additionalTypenames: ['Lead'] }), []),
+    requestPolicy: initialPolicy,
+  });
+  const conn = res.data?.leads;
+  const rows = useMemo(() => (conn?.edges ?? []).flatMap((e) => (e?.node ? [e.node] : [])) as LeadRow[], [conn]);
+  const names = useMemo(() => Object.fromEntries(rows.map((r) => [r.id, r.name || r.id])), [rows]);
+
+  useEffect(() => {
+    if (!conn || settled) return;
+    // After React committed the first rows (the browser test reads this mark),
+    // the rest of the page's reads start.
+    requestAnimationFrame(() => {
+      if (!firstPageMarked && rows.length > 0) {
+        firstPageMarked = true;
+        performance.mark('scrm:leads:first-page-rendered', { detail: { rows: rows.length } });
+      }
+      setSettled(true);
+    });
+  }, [conn, rows, settled]);
+
+  const total = conn?.totalCount ?? 0;
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const next = () => {
+    if (!conn?.pageInfo.hasNextPage) return;
+    setCursors((c) => {
+      const copy = c.slice(0, page + 1);
+      copy.push(conn.pageInfo.endCursor ?? null);
+      return copy;
+    });
+    setPage((p) => p + 1);
+    setSelected([]);
+  };
+  const prev = () => {
+    if (page === 0) return;
+    setPage((p) => p - 1);
+    setSelected([]);
+  };
+
+  const setCols = (c: string[]) => {
+    const withName = c.includes('name') ? c : ['name', ...c];
+    setColumns(withName);
+    storeColumns(ws, viewer.id, withName);
+  };
+  const options = useMemo(() => columnOptions(t, defs), [t, defs]);
+  const tableColumns = useMemo(() => leadColumns(columns, t, defs, sort), [columns, t, defs, sort]);
+
+  const applyView = (v: LeadView) => {
+    setViewID(v.id);
+    setFilter(v.filter);
+    setCols(v.columns);
+    setSort(v.sort ?? null);
+    if (v.pageSize) setPageSize(v.pageSize);
+  };
+
+  return (
+    <div>
+      <PageTitle
+        title={t('leads.title')}
+        sub={t('leads.count', { n: fmtNumber(total) })}
+        extra={
+          <>
+            <ViewBar
+              views={views}
+              currentID={viewID}
+              onApply={applyView}
+              onSave={(name) => {
+                const next = saveView(ws, viewer.id, { name, filter, columns, sort, pageSize });
+                setViews(next);
+                setViewID(next.find((v) => v.name === name)?.id ?? null);
+                message.success(t('views.saved', { name }));
+              }}
+              onDelete={(id) => {
+                setViews(deleteView(ws, viewer.id, id));
+                setViewID(null);
+              }}
+              columns={columns}
+              options={options}
+              onColumns={setCols}
+            />
+            <Button icon={<ReloadOutlined />} onClick={() => refetch({ requestPolicy: 'network-only' })} aria-label={t('common.refresh')} />
+            {can('lead', 'write') && (
+              <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="new-lead">
+                {t('leads.new')}
+              </Button>
+            )}
+          </>
+        }
+      />
+      <div className="scrm-toolbar" style={{ marginBottom: 12 }}>
+        <NameSearch
+          value={filter.q ?? ''}
+          onChange={(q) => {
+            setFilter((f) => ({ ...f, q }));
+            setViewID(null);
+          }}
+        />
+        <Badge count={activeCount(filter)} size="small">
+          <Button icon={<FilterOutlined />} type={showFilters ? 'primary' : 'default'} ghost={showFilters} onClick={() => setShowFilters((s) => !s)} data-testid="filter-toggle">
+            {t('filters.toggle')}
+          </Button>
+        </Badge>
+      </div>
+      {showFilters && <LeadFilters
+        value={filter}
+        onChange={(f) => {
+          setFilter(f);
+          setViewID(null);
+        }}
+        defs={defs}
+        tags={tags}
+        stages={stages}
+        users={users}
+        pools={pools}
+        showOwner={can('lead', 'assign') || can('user', 'read')}
+      />}
+      <QueryError error={res.error} retry={() => refetch({ requestPolicy: 'network-only' })} />
+      <div style={{ minHeight: 32, marginBottom: 8, display: 'flex', alignItems: 'center', justifyContent: 'space-between' }}>
+        {selected.length > 0 ? (
+          <BulkActions ids={selected} names={names} tags={tags} users={users} onDone={() => { setSelected([]); refetch({ requestPolicy: 'network-only' }); }} />
+        ) : (
+          <Typography.Text type="secondary">{activeCount(filter) > 0 ? t('leads.filtered', { n: activeCount(filter) }) : ''}</Typography.Text>
+        )}
+      </div>
+      <Table<LeadRow>
+        rowKey="id"
+        size="middle"
+        columns={tableColumns}
+        dataSource={rows}
+        loading={res.fetching && !res.data}
+        pagination={false}
+        tableLayout="auto"
+        style={{ overflowX: 'auto' }}
+        data-testid="leads-table"
+        rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
+        onChange={(_p, _f, sorter) => {
+          const s = Array.isArray(sorter) ? sorter[0] : sorter;
+          const opt = options.find((o) => o.key === s?.columnKey);
+          if (!s?.order || !opt?.sort) setSort(null);
+          else setSort({ field: opt.sort, direction: s.order === 'ascend' ? 'ASC' : 'DESC' });
+        }}
+        locale={{
+          emptyText: res.fetching ? ' ' : <Empty description={activeCount(filter) > 0 ? t('leads.noMatch') : t('leads.empty')} />,
+        }}
+      />
+      <div style={{ display: 'flex', justifyContent: 'flex-end', alignItems: 'center', gap: 12, marginTop: 12 }} data-testid="leads-pager">
+        <Typography.Text type="secondary">{t('leads.page', { page: page + 1, pages })}</Typography.Text>
+        <Button icon={<LeftOutlined />} disabled={page === 0 || res.fetching} onClick={prev} aria-label={t('common.prev')} />
+        <Button icon={<RightOutlined />} disabled={!conn?.pageInfo.hasNextPage || res.fetching} onClick={next} aria-label={t('common.next')} data-testid="leads-next" />
+        <Select value={pageSize} onChange={setPageSize} options={PAGE_SIZES.map((n) => ({ value: n, label: t('leads.perPage', { n }) }))} style={{ width: 110 }} />
+      </div>
+      <LeadFormModal
+        open={creating}
+        onClose={() => setCreating(false)}
+        onCreated={() => refetch({ requestPolicy: 'network-only' })}
+        defs={defs}
+        tags={tags}
+        territories={territories}
+        showTerritory={can('territory', 'read')}
+      />
+    </div>
+  );
+}
+
+/** The name box: the list follows after a pause in typing, not on every key. */
+function NameSearch({ value, onChange }: { value: string; onChange: (q: string) => void }) {
+  const t = useT();
+  const [q, setQ] = useState(value);
+  useEffect(() => setQ(value), [value]);
+  useEffect(() => {
+    if (q === value) return;
+    const h = setTimeout(() => onChange(q), 350);
+    return () => clearTimeout(h);
+  }, [q]); // eslint-disable-line react-hooks/exhaustive-deps
+  return (
+    <Input.Search
+      allowClear
+      style={{ width: 280 }}
+      placeholder={t('filters.name')}
+      value={q}
+      onChange={(e) => setQ(e.target.value)}
+      onSearch={(v) => onChange(v)}
+      data-testid="quick-search"
+    />
+  );
+}
