@@ -155,8 +155,13 @@ func Summary(results []Result, machine string, at time.Time, command, raw string
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n## Summary of the last `make bench`\n\n", startMark)
 	fmt.Fprintf(&b, "Run %s with `%s` on %s. Raw output: `%s` (benchstat's format). "+
-		"Each row's command runs that suite alone; the sections below explain each benchmark.\n\n",
+		"Each row's command runs that suite alone; the sections below explain each benchmark.",
 		at.UTC().Format("2006-01-02 15:04 MST"), command, machine, raw)
+	if strings.Contains(command, "-quick") {
+		b.WriteString(" **This was a quick run** (100,000 leads, 1,000,000 events): it checks the harness; " +
+			"the goals are for the full sizes in the names, which only `make bench` runs.")
+	}
+	b.WriteString("\n\n")
 	b.WriteString("| issue | benchmark | figures | goal | took | command |\n|---|---|---|---|---|---|\n")
 	for _, r := range results {
 		var figs []string
