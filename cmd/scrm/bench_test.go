@@ -87,7 +87,7 @@ func TestBenchSeedCommand(t *testing.T) {
 	// A workspace is generated once: the slug is taken now.
 	again := exec.Command(bin, "bench", "seed", "--workspace", "bench", "--leads", "10")
 	again.Env = cmd.Env
-	if out, err := again.CombinedOutput(); err == nil || !strings.Contains(string(out), "bench") {
+	if out, err := again.CombinedOutput(); err == nil || !strings.Contains(string(out), "workspace already exists") {
 		t.Errorf("a second workspace with the same slug was accepted:\n%s", out)
 	}
 }

@@ -72,9 +72,9 @@ func TestServeEndToEnd(t *testing.T) {
 	if !strings.Contains(out.String(), demo.AdminPassword) {
 		t.Errorf("serve --demo did not print the demo login:\n%s", out.String())
 	}
-	gql := func(token, q string, vars map[string]any) map[string]any {
+	gqlAt := func(server, token, q string, vars map[string]any) map[string]any {
 		body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
-		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, server+"/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
@@ -93,6 +93,7 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 		return r["data"].(map[string]any)
 	}
+	gql := func(token, q string, vars map[string]any) map[string]any { return gqlAt(base, token, q, vars) }
 	login := gql("", `mutation($w:String!,$e:String!,$p:String!){ login(input:{workspace:$w,email:$e,password:$p}){ token } }`,
 		map[string]any{"w": demo.Slug, "e": demo.AdminEmail, "p": demo.AdminPassword})
 	token := login["login"].(map[string]any)["token"].(string)
@@ -112,18 +113,14 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = api2.Process.Kill(); _ = api2.Wait() })
-	waitReady(t, "http://"+addr2, &out2)
-	base1 := base
-	base = "http://" + addr2
-	gql(token, `{ leads(first: 1) { edges { node { id } } } }`, nil)
-	base = base1
+	base2 := "http://" + addr2
+	waitReady(t, base2, &out2)
+	gqlAt(base2, token, `{ leads(first: 1) { edges { node { id } } } }`, nil)
 	gql(token, `mutation { createFieldDefinition(input: {key: "typed_probe", label: "Probe", type: NUMBER}) { id } }`, nil)
-	base = "http://" + addr2
-	probe := gql(token, `{ leads(first: 1, where: {typed_probeIsNil: true}, orderBy: {field: TYPED_PROBE}) { edges { node { p: typed_probe } } } }`, nil)
+	probe := gqlAt(base2, token, `{ leads(first: 1, where: {typed_probeIsNil: true}, orderBy: {field: TYPED_PROBE}) { edges { node { p: typed_probe } } } }`, nil)
 	if edges := probe["leads"].(map[string]any)["edges"].([]any); len(edges) != 1 || edges[0].(map[string]any)["node"].(map[string]any)["p"] != nil {
 		t.Errorf("typed field through the second process = %v", probe)
 	}
-	base = base1
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

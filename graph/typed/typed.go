@@ -436,16 +436,6 @@ func (r *reader) ReadAttribute(l *ent.Lead) any {
 	return r.field.output(authz.MaskAttribute(r.ctx, r.field.def.Type, l.ID, v))
 }
 
-// Output converts a stored value of custom field key into its typed
-// GraphQL form (nil for a key the schema does not serve).
-func (s *Schema) Output(key string, v any) any {
-	c := s.lead[key]
-	if c == nil {
-		return nil
-	}
-	return c.output(v)
-}
-
 // output converts a stored value into the field's typed GraphQL form:
 // option values become enum value names, and a value that does not fit the
 // field's type (data older than a definition change) reads as null rather

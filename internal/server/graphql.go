@@ -119,10 +119,11 @@ func (g *GraphQL) handler(es graphql.ExecutableSchema, ts *typed.Schema) http.Ha
 	return srv
 }
 
-// schema returns the typed schema of the request's workspace. It costs the
-// schema-version read the request makes anyway (memoised per request);
-// the schema is rebuilt only when the workspace's definitions changed, on
-// whichever process served the change.
+// schema returns the typed schema of the request's workspace. It costs one
+// indexed read of the workspace's schema version per request, memoised so
+// that resolvers reading attributes reuse it; the schema is rebuilt only
+// when the workspace's definitions changed, on whichever process served the
+// change.
 func (g *GraphQL) schema(ctx context.Context) (*workspaceSchema, error) {
 	tid, ok := tenant.FromContext(ctx)
 	if !ok || auth.FromContext(ctx) == nil {
