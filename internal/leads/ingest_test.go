@@ -504,3 +504,117 @@ func TestIngestRequiresWorkspaceAndLimits(t *testing.T) {
 		t.Fatalf("workspaces share a lead: %+v %+v", a.Rows, b.Rows)
 	}
 }
+
+// leadVersion is the lead's row version (xmin) and updated_at.
+func leadVersion(t *testing.T, f *fixture, id uuid.UUID) (string, time.Time) {
+	t.Helper()
+	var xmin string
+	var at time.Time
+	if err := f.db.DB.QueryRow(`SELECT xmin::text, updated_at FROM leads WHERE tenant_id = $1 AND id = $2`, f.tid, id).Scan(&xmin, &at); err != nil {
+		t.Fatal(err)
+	}
+	return xmin, at
+}
+
+// A duplicate that brings nothing new writes no new version of the lead
+// (an update there would cost an index entry in each of leads' indexes),
+// but its touch and event are still recorded; one that fills a field does
+// update it.
+func TestIngestDuplicateWithNothingNewLeavesLeadUntouched(t *testing.T) {
+	db := testenv.NewDatabase(t)
+	f := newFixture(t, db)
+	f.field(t, fielddefs.Input{Key: "budget", Label: "预算", Type: fielddefinition.TypeNUMBER})
+	first := f.ingest(t, leads.Batch{Rows: []leads.Row{{Name: "王先生", Phone: "13800001111", Attributes: map[string]any{"budget": 5000}}}})
+	id := first.Rows[0].LeadID
+	xmin, at := leadVersion(t, f, id)
+
+	f.in.Clock = func() time.Time { return now.Add(time.Hour) }
+	dup := f.ingest(t, leads.Batch{Rows: []leads.Row{{Name: "李先生", Phone: "+86 138-0000-1111", Attributes: map[string]any{"budget": 9000}}}})
+	if dup.Rows[0].Status != leads.StatusMerged || dup.Rows[0].LeadID != id {
+		t.Fatalf("duplicate: %+v", dup.Rows[0])
+	}
+	if x, a := leadVersion(t, f, id); x != xmin || !a.Equal(at) {
+		t.Fatalf("a duplicate with nothing new rewrote the lead: xmin %s -> %s, updated_at %s -> %s", xmin, x, at, a)
+	}
+	if n := countEvents(t, f, id, "lead.duplicate"); n != 1 {
+		t.Fatalf("lead.duplicate events = %d, want 1", n)
+	}
+
+	fill := f.ingest(t, leads.Batch{Rows: []leads.Row{{Phone: "13800001111", Email: "Wang@Example.com", Company: "上海某公司"}}})
+	if fill.Rows[0].Status != leads.StatusMerged {
+		t.Fatalf("filling duplicate: %+v", fill.Rows[0])
+	}
+	got, err := f.c.Lead.Get(f.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "王先生" || got.Email == nil || *got.Email != "wang@example.com" || got.Company != "上海某公司" ||
+		got.Attributes["budget"] != float64(5000) || !got.UpdatedAt.Equal(now.Add(time.Hour)) {
+		t.Fatalf("after a filling duplicate: name %q email %v company %q budget %v updated %s",
+			got.Name, got.Email, got.Company, got.Attributes["budget"], got.UpdatedAt)
+	}
+	if n := countEvents(t, f, id, "lead.duplicate"); n != 2 {
+		t.Fatalf("lead.duplicate events = %d, want 2", n)
+	}
+}
+
+// A batch whose insert meets a person that a concurrent ingest commits
+// while this one waits on the identity index merges that row into the
+// other ingest's lead and creates the rest, in the same call.
+func TestIngestInsertLosingARaceMergesInstead(t *testing.T) {
+	db := testenv.NewDatabase(t)
+	f := newFixture(t, db)
+	tx, err := f.c.Tx(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	other := &leads.Ingester{Client: tx.Client(), Fields: f.fields, Clock: func() time.Time { return now }}
+	held, err := other.Ingest(f.ctx, leads.Batch{Rows: []leads.Row{{Name: "先到", Phone: "13900002222"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	type outcome struct {
+		res *leads.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := f.in.Ingest(f.ctx, leads.Batch{Rows: []leads.Row{
+			{Name: "后到", Phone: "13900002222", Email: "late@example.com"},
+			{Name: "新人", Phone: "13900003333"},
+		}})
+		done <- outcome{res, err}
+	}()
+	// Commit only once the second ingest waits on the first one's row.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting int
+		if err := f.db.DB.QueryRow(`SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second ingest never waited on the first one's insert")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	out := <-done
+	if out.err != nil {
+		t.Fatal(out.err)
+	}
+	if got := statuses(out.res); got != "MERGED,CREATED" || out.res.Rows[0].LeadID != held.Rows[0].LeadID {
+		t.Fatalf("statuses %s, row 0 lead %s (the first ingest's is %s)", got, out.res.Rows[0].LeadID, held.Rows[0].LeadID)
+	}
+	ls := f.activeLeads(t)
+	if len(ls) != 2 || ls[0].Name != "先到" || ls[0].Email == nil || *ls[0].Email != "late@example.com" || ls[1].Name != "新人" {
+		t.Fatalf("active leads: %d, first %q %v", len(ls), ls[0].Name, ls[0].Email)
+	}
+}
