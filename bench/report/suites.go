@@ -63,7 +63,7 @@ func Suites(quick bool) []Suite {
 	return []Suite{
 		{Name: "Import 1,000,000 CSV rows vs plain COPY", Issue: 6, Pkg: "./bench/", Bench: "^BenchmarkImportVsCopy$", Benchtime: "1x",
 			Env:   []string{"SCRM_BENCH_ROWS=" + rows},
-			Show:  []string{":import-rows/s", ":copy-rows/s", ":import/copy"},
+			Show:  []string{":import-rows/s", ":copy-rows/s", ":import/copy", ":ceiling-rows/s", ":ceiling/copy", ":import/ceiling"},
 			Goals: []Goal{{Unit: "import/copy", Target: 0.3, Text: "import ≥ 0.3 × COPY"}}},
 		{Name: "Segment compute and set operations (1M leads, 10M events)", Issue: 8, Pkg: "./bench/", Bench: "^BenchmarkSegment$", Benchtime: "3x",
 			Env: []string{"SCRM_BENCH_LEADS=" + leads, "SCRM_BENCH_EVENTS=" + events},
