@@ -19,9 +19,14 @@ func TestParseLine(t *testing.T) {
 }
 
 func TestSummaryChecksGoals(t *testing.T) {
-	typed := Suites(false)[6]
-	if !strings.Contains(typed.Name, "Typed") {
-		t.Fatalf("suite order changed: %s", typed.Name)
+	var typed Suite
+	for _, s := range Suites(false) {
+		if strings.Contains(s.Name, "Typed") {
+			typed = s
+		}
+	}
+	if typed.Name == "" {
+		t.Fatal("no Typed suite")
 	}
 	met := Result{Suite: typed, Lines: []Line{{Name: "TypedSchema", Metrics: map[string]float64{"typed/generic": 1.05, "typed-ms/op": 15.2, "generic-ms/op": 14.4}}}, Took: 90 * time.Second}
 	missed := met
