@@ -34,7 +34,8 @@ type Goal struct {
 
 // Args are the go command's arguments.
 func (s Suite) Args() []string {
-	args := []string{"test", "-run", "^$", "-bench", s.Bench, "-benchtime", s.Benchtime, "-benchmem", "-count", "1", "-timeout", "180m"}
+	// nofrontend: benchmarks serve no web app, so they need no `make frontend`.
+	args := []string{"test", "-tags", "nofrontend", "-run", "^$", "-bench", s.Bench, "-benchtime", s.Benchtime, "-benchmem", "-count", "1", "-timeout", "180m"}
 	return append(args, strings.Fields(s.Pkg)...)
 }
 
