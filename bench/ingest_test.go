@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/csv"
 	"encoding/hex"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/lib/pq"
 
 	"github.com/scrmhq/scrm/bench"
@@ -86,21 +88,9 @@ func BenchmarkImportVsCopy(b *testing.B) {
 func ceilingRows(b *testing.B, db *testenv.Database, imported context.Context) float64 {
 	b.Helper()
 	from, _ := tenant.FromContext(imported)
-	ctx, _ := newWorkspace(b, db)
-	to, _ := tenant.FromContext(ctx)
-	st, err := pipeline.DefaultStage(ctx, db.Client)
-	if err != nil {
-		b.Fatal(err)
-	}
-	pl, err := db.Client.Pool.Query().Where(pool.IsDefault(true)).Only(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	conn, err := db.DB.Conn(context.Background())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close()
+	w := newLeadTarget(b, db)
+	defer w.conn.Close()
+	ctx, to, conn := w.ctx, w.tid, w.conn
 	if _, err := conn.ExecContext(ctx, `CREATE TEMP TABLE ceiling_src AS
 		SELECT id, seq, name, phone, email, union_id, open_id, external_id, company, source, source_detail, attributes, reachable
 		FROM leads WHERE tenant_id = $1`, from); err != nil {
@@ -115,7 +105,7 @@ func ceilingRows(b *testing.B, db *testenv.Database, imported context.Context) f
 		company, source, source_detail, status, score, attributes, stage_id, pool_id, reachable, locked, created_at, updated_at)
 	SELECT (left(s.id::text, 24) || lpad(to_hex(s.seq), 12, '0'))::uuid, $1, s.seq, s.name, s.phone, s.email, s.union_id, s.open_id,
 		s.external_id, s.company, s.source, s.source_detail, 'ACTIVE', 0, s.attributes, $2, $3, s.reachable, false, now(), now()
-	FROM ceiling_src s ORDER BY s.seq`, to, st.ID, pl.ID)
+	FROM ceiling_src s ORDER BY s.seq`, to, w.stage, w.pool)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -128,6 +118,34 @@ func ceilingRows(b *testing.B, db *testenv.Database, imported context.Context) f
 		b.Fatal("the ceiling wrote no leads")
 	}
 	return float64(written) / elapsed.Seconds()
+}
+
+// leadTarget is a new workspace to write leads into directly: its default
+// stage and pool, and one connection (for temporary tables).
+type leadTarget struct {
+	ctx         context.Context
+	tid         uuid.UUID
+	stage, pool uuid.UUID
+	conn        *sql.Conn
+}
+
+func newLeadTarget(b *testing.B, db *testenv.Database) leadTarget {
+	b.Helper()
+	ctx, _ := newWorkspace(b, db)
+	tid, _ := tenant.FromContext(ctx)
+	st, err := pipeline.DefaultStage(ctx, db.Client)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pl, err := db.Client.Pool.Query().Where(pool.IsDefault(true)).Only(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	conn, err := db.DB.Conn(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return leadTarget{ctx: ctx, tid: tid, stage: st.ID, pool: pl.ID, conn: conn}
 }
 
 // copyRows COPYs the raw rows into a fresh unindexed table and returns rows/s.

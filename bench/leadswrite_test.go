@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scrmhq/scrm/ent/pool"
-	"github.com/scrmhq/scrm/internal/pipeline"
-	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/testenv"
 )
 
@@ -26,21 +23,9 @@ import (
 func BenchmarkLeadsWriteCost(b *testing.B) {
 	n := benchRows()
 	db := testenv.NewDatabase(b)
-	ctx, _ := newWorkspace(b, db)
-	tid, _ := tenant.FromContext(ctx)
-	st, err := pipeline.DefaultStage(ctx, db.Client)
-	if err != nil {
-		b.Fatal(err)
-	}
-	pl, err := db.Client.Pool.Query().Where(pool.IsDefault(true)).Only(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	conn, err := db.DB.Conn(context.Background())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close()
+	w := newLeadTarget(b, db)
+	defer w.conn.Close()
+	tid, conn := w.tid, w.conn
 	// The rows: ids in time order with a random tail, mobile phones, an
 	// email on half of them, two custom fields, as the import creates them.
 	mustExec(b, conn, `CREATE TEMP TABLE write_src AS
@@ -89,7 +74,7 @@ func BenchmarkLeadsWriteCost(b *testing.B) {
 				mustExec(b, conn, `INSERT INTO `+table+` (id, tenant_id, seq, name, phone, email, company, source, source_detail,
 					status, score, attributes, stage_id, pool_id, reachable, locked, created_at, updated_at)
 				SELECT id, $1, seq, name, phone, email, company, 'import', '', 'ACTIVE', 0, attributes, $2, $3, reachable, false, now(), now()
-				FROM write_src ORDER BY seq`, tid, st.ID, pl.ID)
+				FROM write_src ORDER BY seq`, tid, w.stage, w.pool)
 				total += time.Since(start)
 				b.StopTimer()
 				mustExec(b, conn, `DROP TABLE `+table)
