@@ -703,7 +703,6 @@ func (w *writer) recordDuplicates(ctx context.Context, gs []*group) error {
 		w.tid, w.now, param); err != nil {
 		return fmt.Errorf("record source touches: %w", err)
 	}
-
 	if _, err := w.c.ExecContext(ctx, `INSERT INTO events (tenant_id, id, lead_id, name, properties, occurred_at, received_at, source)
 		SELECT $1, r.id, r.lead_id, 'lead.duplicate',
 			jsonb_strip_nulls(jsonb_build_object('source', r.source, 'sourceDetail', nullif(r.source_detail, ''), 'externalID', r.external_id)),
