@@ -17,6 +17,7 @@ import { CelEditor } from '../../components/CelEditor';
 import { strategyLabel } from '../../lib/labels';
 import type { AssignmentStrategy, RulesQuery } from '../../gql/graphql';
 import type { CombinedError } from 'urql';
+import type { ColumnsType } from 'antd/es/table';
 
 type ARule = RulesQuery['assignmentRules'][number];
 type SRule = RulesQuery['scoringRules'][number];
@@ -55,6 +56,41 @@ export default function RulesPage() {
   );
 }
 
+// ruleTailColumns are the columns both rule tables end with: the enabled
+// switch, and edit and delete.
+function ruleTailColumns<R extends { id: string; name: string }>({ t, onError, update, del, onEdit, onChange }: {
+  t: ReturnType<typeof useT>;
+  onError: (e: CombinedError) => void;
+  update: (v: { id: string; input: { enabled: boolean } }) => Promise<{ error?: CombinedError }>;
+  del: (v: { id: string }) => Promise<{ error?: CombinedError }>;
+  onEdit: (r: R) => void;
+  onChange: () => void;
+}): ColumnsType<R> {
+  const done = (x: { error?: CombinedError }) => {
+    if (x.error) onError(x.error);
+    onChange();
+  };
+  return [
+    {
+      title: t('rules.enabled'),
+      dataIndex: 'enabled',
+      render: (v: boolean, r) => <Switch size="small" checked={v} onChange={async (on) => done(await update({ id: r.id, input: { enabled: on } }))} />,
+    },
+    {
+      title: '',
+      key: 'a',
+      render: (_: unknown, r) => (
+        <Space>
+          <Button size="small" onClick={() => onEdit(r)}>{t('common.edit')}</Button>
+          <Popconfirm title={t('rules.deleteConfirm', { name: r.name })} onConfirm={async () => done(await del({ id: r.id }))}>
+            <Button size="small" danger icon={<DeleteOutlined />} aria-label={t('common.delete')} />
+          </Popconfirm>
+        </Space>
+      ),
+    },
+  ];
+}
+
 function AssignmentRules({ rules, loading, onChange }: { rules: ARule[]; loading: boolean; onChange: () => void }) {
   const t = useT();
   const { message } = App.useApp();
@@ -78,25 +114,7 @@ function AssignmentRules({ rules, loading, onChange }: { rules: ARule[]; loading
           { title: t('rules.strategy'), dataIndex: 'strategy', render: (v: string) => strategyLabel(t, v) },
           { title: t('rules.targets'), key: 'targets', render: (_: unknown, r) => (r.targets ?? []).map((x) => <Tag key={x.id}>{x.user.name}{r.strategy === 'WEIGHTED' ? ` ×${x.weight}` : ''}</Tag>) },
           { title: t('rules.dailyCap'), dataIndex: 'dailyCap', render: (v: number | null) => v ?? '—' },
-          {
-            title: t('rules.enabled'),
-            dataIndex: 'enabled',
-            render: (v: boolean, r) => (
-              <Switch size="small" checked={v} onChange={async (on) => { const x = await update({ id: r.id, input: { enabled: on } }); if (x.error) message.error(errorText(x.error)); onChange(); }} />
-            ),
-          },
-          {
-            title: '',
-            key: 'a',
-            render: (_: unknown, r) => (
-              <Space>
-                <Button size="small" onClick={() => setEditing(r)}>{t('common.edit')}</Button>
-                <Popconfirm title={t('rules.deleteConfirm', { name: r.name })} onConfirm={async () => { const x = await del({ id: r.id }); if (x.error) message.error(errorText(x.error)); onChange(); }}>
-                  <Button size="small" danger icon={<DeleteOutlined />} aria-label={t('common.delete')} />
-                </Popconfirm>
-              </Space>
-            ),
-          },
+          ...ruleTailColumns<ARule>({ t, onError: (e) => message.error(errorText(e)), update, del, onEdit: setEditing, onChange }),
         ]}
       />
       {editing && <AssignmentForm rule={editing === 'new' ? null : editing} onClose={() => setEditing(null)} onSaved={onChange} />}
@@ -237,23 +255,7 @@ function ScoringRules({ rules, loading, onChange }: { rules: SRule[]; loading: b
           { title: t('rules.condition'), dataIndex: 'condition', render: (v: string) => <code style={{ fontSize: 12 }}>{v}</code> },
           { title: t('rules.points'), dataIndex: 'points', render: (v: number) => <Tag color={v >= 0 ? 'green' : 'red'}>{v > 0 ? `+${v}` : v}</Tag> },
           { title: t('rules.decayDays'), dataIndex: 'decayDays', render: (v: number | null) => v ?? '—' },
-          {
-            title: t('rules.enabled'),
-            dataIndex: 'enabled',
-            render: (v: boolean, r) => <Switch size="small" checked={v} onChange={async (on) => { const x = await update({ id: r.id, input: { enabled: on } }); if (x.error) message.error(errorText(x.error)); onChange(); }} />,
-          },
-          {
-            title: '',
-            key: 'a',
-            render: (_: unknown, r) => (
-              <Space>
-                <Button size="small" onClick={() => setEditing(r)}>{t('common.edit')}</Button>
-                <Popconfirm title={t('rules.deleteConfirm', { name: r.name })} onConfirm={async () => { const x = await del({ id: r.id }); if (x.error) message.error(errorText(x.error)); onChange(); }}>
-                  <Button size="small" danger icon={<DeleteOutlined />} aria-label={t('common.delete')} />
-                </Popconfirm>
-              </Space>
-            ),
-          },
+          ...ruleTailColumns<SRule>({ t, onError: (e) => message.error(errorText(e)), update, del, onEdit: setEditing, onChange }),
         ]}
       />
       {editing && <ScoringForm rule={editing === 'new' ? null : editing} onClose={() => setEditing(null)} onSaved={onChange} />}
