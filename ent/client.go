@@ -31,6 +31,7 @@ import (
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
+	"github.com/scrmhq/scrm/ent/outboxtask"
 	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
@@ -89,6 +90,8 @@ type Client struct {
 	LostReason *LostReasonClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// OutboxTask is the client for interacting with the OutboxTask builders.
+	OutboxTask *OutboxTaskClient
 	// OwnerChange is the client for interacting with the OwnerChange builders.
 	OwnerChange *OwnerChangeClient
 	// Partner is the client for interacting with the Partner builders.
@@ -153,6 +156,7 @@ func (c *Client) init() {
 	c.LeadTag = NewLeadTagClient(c.config)
 	c.LostReason = NewLostReasonClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
+	c.OutboxTask = NewOutboxTaskClient(c.config)
 	c.OwnerChange = NewOwnerChangeClient(c.config)
 	c.Partner = NewPartnerClient(c.config)
 	c.Pipeline = NewPipelineClient(c.config)
@@ -279,6 +283,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		LeadTag:          NewLeadTagClient(cfg),
 		LostReason:       NewLostReasonClient(cfg),
 		Notification:     NewNotificationClient(cfg),
+		OutboxTask:       NewOutboxTaskClient(cfg),
 		OwnerChange:      NewOwnerChangeClient(cfg),
 		Partner:          NewPartnerClient(cfg),
 		Pipeline:         NewPipelineClient(cfg),
@@ -332,6 +337,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		LeadTag:          NewLeadTagClient(cfg),
 		LostReason:       NewLostReasonClient(cfg),
 		Notification:     NewNotificationClient(cfg),
+		OutboxTask:       NewOutboxTaskClient(cfg),
 		OwnerChange:      NewOwnerChangeClient(cfg),
 		Partner:          NewPartnerClient(cfg),
 		Pipeline:         NewPipelineClient(cfg),
@@ -382,10 +388,10 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.AssignmentRule, c.AssignmentTarget, c.AuditLog, c.Broadcast,
 		c.Channel, c.Deal, c.Delivery, c.FieldDefinition, c.FollowUp, c.IngestBatch,
-		c.Lead, c.LeadTag, c.LostReason, c.Notification, c.OwnerChange, c.Partner,
-		c.Pipeline, c.PolicyRule, c.Pool, c.ScoreHit, c.ScoringRule, c.Segment,
-		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.Suppression, c.Tag,
-		c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
+		c.Lead, c.LeadTag, c.LostReason, c.Notification, c.OutboxTask, c.OwnerChange,
+		c.Partner, c.Pipeline, c.PolicyRule, c.Pool, c.ScoreHit, c.ScoringRule,
+		c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange,
+		c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -397,10 +403,10 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.AssignmentRule, c.AssignmentTarget, c.AuditLog, c.Broadcast,
 		c.Channel, c.Deal, c.Delivery, c.FieldDefinition, c.FollowUp, c.IngestBatch,
-		c.Lead, c.LeadTag, c.LostReason, c.Notification, c.OwnerChange, c.Partner,
-		c.Pipeline, c.PolicyRule, c.Pool, c.ScoreHit, c.ScoringRule, c.Segment,
-		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.Suppression, c.Tag,
-		c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
+		c.Lead, c.LeadTag, c.LostReason, c.Notification, c.OutboxTask, c.OwnerChange,
+		c.Partner, c.Pipeline, c.PolicyRule, c.Pool, c.ScoreHit, c.ScoringRule,
+		c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange,
+		c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -439,6 +445,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.LostReason.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
+	case *OutboxTaskMutation:
+		return c.OutboxTask.mutate(ctx, m)
 	case *OwnerChangeMutation:
 		return c.OwnerChange.mutate(ctx, m)
 	case *PartnerMutation:
@@ -2967,6 +2975,141 @@ func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation
 		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
+	}
+}
+
+// OutboxTaskClient is a client for the OutboxTask schema.
+type OutboxTaskClient struct {
+	config
+}
+
+// NewOutboxTaskClient returns a client for the OutboxTask from the given config.
+func NewOutboxTaskClient(c config) *OutboxTaskClient {
+	return &OutboxTaskClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `outboxtask.Hooks(f(g(h())))`.
+func (c *OutboxTaskClient) Use(hooks ...Hook) {
+	c.hooks.OutboxTask = append(c.hooks.OutboxTask, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `outboxtask.Intercept(f(g(h())))`.
+func (c *OutboxTaskClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OutboxTask = append(c.inters.OutboxTask, interceptors...)
+}
+
+// Create returns a builder for creating a OutboxTask entity.
+func (c *OutboxTaskClient) Create() *OutboxTaskCreate {
+	mutation := newOutboxTaskMutation(c.config, OpCreate)
+	return &OutboxTaskCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OutboxTask entities.
+func (c *OutboxTaskClient) CreateBulk(builders ...*OutboxTaskCreate) *OutboxTaskCreateBulk {
+	return &OutboxTaskCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OutboxTaskClient) MapCreateBulk(slice any, setFunc func(*OutboxTaskCreate, int)) *OutboxTaskCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OutboxTaskCreateBulk{err: fmt.Errorf("calling to OutboxTaskClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OutboxTaskCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OutboxTaskCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OutboxTask.
+func (c *OutboxTaskClient) Update() *OutboxTaskUpdate {
+	mutation := newOutboxTaskMutation(c.config, OpUpdate)
+	return &OutboxTaskUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OutboxTaskClient) UpdateOne(_m *OutboxTask) *OutboxTaskUpdateOne {
+	mutation := newOutboxTaskMutation(c.config, OpUpdateOne, withOutboxTask(_m))
+	return &OutboxTaskUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OutboxTaskClient) UpdateOneID(id uuid.UUID) *OutboxTaskUpdateOne {
+	mutation := newOutboxTaskMutation(c.config, OpUpdateOne, withOutboxTaskID(id))
+	return &OutboxTaskUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OutboxTask.
+func (c *OutboxTaskClient) Delete() *OutboxTaskDelete {
+	mutation := newOutboxTaskMutation(c.config, OpDelete)
+	return &OutboxTaskDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OutboxTaskClient) DeleteOne(_m *OutboxTask) *OutboxTaskDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OutboxTaskClient) DeleteOneID(id uuid.UUID) *OutboxTaskDeleteOne {
+	builder := c.Delete().Where(outboxtask.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OutboxTaskDeleteOne{builder}
+}
+
+// Query returns a query builder for OutboxTask.
+func (c *OutboxTaskClient) Query() *OutboxTaskQuery {
+	return &OutboxTaskQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOutboxTask},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OutboxTask entity by its id.
+func (c *OutboxTaskClient) Get(ctx context.Context, id uuid.UUID) (*OutboxTask, error) {
+	return c.Query().Where(outboxtask.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OutboxTaskClient) GetX(ctx context.Context, id uuid.UUID) *OutboxTask {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OutboxTaskClient) Hooks() []Hook {
+	hooks := c.hooks.OutboxTask
+	return append(hooks[:len(hooks):len(hooks)], outboxtask.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *OutboxTaskClient) Interceptors() []Interceptor {
+	inters := c.inters.OutboxTask
+	return append(inters[:len(inters):len(inters)], outboxtask.Interceptors[:]...)
+}
+
+func (c *OutboxTaskClient) mutate(ctx context.Context, m *OutboxTaskMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OutboxTaskCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OutboxTaskUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OutboxTaskUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OutboxTaskDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OutboxTask mutation op: %q", m.Op())
 	}
 }
 
@@ -6196,16 +6339,18 @@ type (
 	hooks struct {
 		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel, Deal,
 		Delivery, FieldDefinition, FollowUp, IngestBatch, Lead, LeadTag, LostReason,
-		Notification, OwnerChange, Partner, Pipeline, PolicyRule, Pool, ScoreHit,
-		ScoringRule, Segment, SegmentVersion, SourceTouch, Stage, StageChange,
-		Suppression, Tag, TagGroup, Team, Territory, User, Workspace []ent.Hook
+		Notification, OutboxTask, OwnerChange, Partner, Pipeline, PolicyRule, Pool,
+		ScoreHit, ScoringRule, Segment, SegmentVersion, SourceTouch, Stage,
+		StageChange, Suppression, Tag, TagGroup, Team, Territory, User,
+		Workspace []ent.Hook
 	}
 	inters struct {
 		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel, Deal,
 		Delivery, FieldDefinition, FollowUp, IngestBatch, Lead, LeadTag, LostReason,
-		Notification, OwnerChange, Partner, Pipeline, PolicyRule, Pool, ScoreHit,
-		ScoringRule, Segment, SegmentVersion, SourceTouch, Stage, StageChange,
-		Suppression, Tag, TagGroup, Team, Territory, User, Workspace []ent.Interceptor
+		Notification, OutboxTask, OwnerChange, Partner, Pipeline, PolicyRule, Pool,
+		ScoreHit, ScoringRule, Segment, SegmentVersion, SourceTouch, Stage,
+		StageChange, Suppression, Tag, TagGroup, Team, Territory, User,
+		Workspace []ent.Interceptor
 	}
 )
 

@@ -27,6 +27,7 @@ import (
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
+	"github.com/scrmhq/scrm/ent/outboxtask"
 	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
@@ -121,6 +122,7 @@ func checkColumn(t, c string) error {
 			leadtag.Table:          leadtag.ValidColumn,
 			lostreason.Table:       lostreason.ValidColumn,
 			notification.Table:     notification.ValidColumn,
+			outboxtask.Table:       outboxtask.ValidColumn,
 			ownerchange.Table:      ownerchange.ValidColumn,
 			partner.Table:          partner.ValidColumn,
 			pipeline.Table:         pipeline.ValidColumn,

@@ -27,6 +27,7 @@ import (
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
+	"github.com/scrmhq/scrm/ent/outboxtask"
 	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
@@ -74,6 +75,7 @@ const (
 	TypeLeadTag          = "LeadTag"
 	TypeLostReason       = "LostReason"
 	TypeNotification     = "Notification"
+	TypeOutboxTask       = "OutboxTask"
 	TypeOwnerChange      = "OwnerChange"
 	TypePartner          = "Partner"
 	TypePipeline         = "Pipeline"
@@ -16649,6 +16651,1260 @@ func (m *NotificationMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Notification edge %s", name)
+}
+
+// OutboxTaskMutation represents an operation that mutates the OutboxTask nodes in the graph.
+type OutboxTaskMutation struct {
+	config
+	op                   Op
+	typ                  string
+	id                   *uuid.UUID
+	tenant_id            *uuid.UUID
+	task_type            *string
+	payload              *[]byte
+	queue                *string
+	task_id              *string
+	max_retry            *int
+	addmax_retry         *int
+	timeout_seconds      *int
+	addtimeout_seconds   *int
+	retention_seconds    *int
+	addretention_seconds *int
+	process_at           *time.Time
+	created_at           *time.Time
+	sent_at              *time.Time
+	attempts             *int
+	addattempts          *int
+	last_error           *string
+	clearedFields        map[string]struct{}
+	done                 bool
+	oldValue             func(context.Context) (*OutboxTask, error)
+	predicates           []predicate.OutboxTask
+}
+
+var _ ent.Mutation = (*OutboxTaskMutation)(nil)
+
+// outboxtaskOption allows management of the mutation configuration using functional options.
+type outboxtaskOption func(*OutboxTaskMutation)
+
+// newOutboxTaskMutation creates new mutation for the OutboxTask entity.
+func newOutboxTaskMutation(c config, op Op, opts ...outboxtaskOption) *OutboxTaskMutation {
+	m := &OutboxTaskMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOutboxTask,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOutboxTaskID sets the ID field of the mutation.
+func withOutboxTaskID(id uuid.UUID) outboxtaskOption {
+	return func(m *OutboxTaskMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OutboxTask
+		)
+		m.oldValue = func(ctx context.Context) (*OutboxTask, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OutboxTask.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOutboxTask sets the old OutboxTask of the mutation.
+func withOutboxTask(node *OutboxTask) outboxtaskOption {
+	return func(m *OutboxTaskMutation) {
+		m.oldValue = func(context.Context) (*OutboxTask, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OutboxTaskMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OutboxTaskMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OutboxTask entities.
+func (m *OutboxTaskMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OutboxTaskMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OutboxTaskMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OutboxTask.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *OutboxTaskMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *OutboxTaskMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the OutboxTask entity.
+// If the OutboxTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxTaskMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *OutboxTaskMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetTaskType sets the "task_type" field.
+func (m *OutboxTaskMutation) SetTaskType(s string) {
+	m.task_type = &s
+}
+
+// TaskType returns the value of the "task_type" field in the mutation.
+func (m *OutboxTaskMutation) TaskType() (r string, exists bool) {
+	v := m.task_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaskType returns the old "task_type" field's value of the OutboxTask entity.
+// If the OutboxTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxTaskMutation) OldTaskType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaskType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaskType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaskType: %w", err)
+	}
+	return oldValue.TaskType, nil
+}
+
+// ResetTaskType resets all changes to the "task_type" field.
+func (m *OutboxTaskMutation) ResetTaskType() {
+	m.task_type = nil
+}
+
+// SetPayload sets the "payload" field.
+func (m *OutboxTaskMutation) SetPayload(b []byte) {
+	m.payload = &b
+}
+
+// Payload returns the value of the "payload" field in the mutation.
+func (m *OutboxTaskMutation) Payload() (r []byte, exists bool) {
+	v := m.payload
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPayload returns the old "payload" field's value of the OutboxTask entity.
+// If the OutboxTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxTaskMutation) OldPayload(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPayload is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPayload requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPayload: %w", err)
+	}
+	return oldValue.Payload, nil
+}
+
+// ClearPayload clears the value of the "payload" field.
+func (m *OutboxTaskMutation) ClearPayload() {
+	m.payload = nil
+	m.clearedFields[outboxtask.FieldPayload] = struct{}{}
+}
+
+// PayloadCleared returns if the "payload" field was cleared in this mutation.
+func (m *OutboxTaskMutation) PayloadCleared() bool {
+	_, ok := m.clearedFields[outboxtask.FieldPayload]
+	return ok
+}
+
+// ResetPayload resets all changes to the "payload" field.
+func (m *OutboxTaskMutation) ResetPayload() {
+	m.payload = nil
+	delete(m.clearedFields, outboxtask.FieldPayload)
+}
+
+// SetQueue sets the "queue" field.
+func (m *OutboxTaskMutation) SetQueue(s string) {
+	m.queue = &s
+}
+
+// Queue returns the value of the "queue" field in the mutation.
+func (m *OutboxTaskMutation) Queue() (r string, exists bool) {
+	v := m.queue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQueue returns the old "queue" field's value of the OutboxTask entity.
+// If the OutboxTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxTaskMutation) OldQueue(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQueue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQueue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQueue: %w", err)
+	}
+	return oldValue.Queue, nil
+}
+
+// ResetQueue resets all changes to the "queue" field.
+func (m *OutboxTaskMutation) ResetQueue() {
+	m.queue = nil
+}
+
+// SetTaskID sets the "task_id" field.
+func (m *OutboxTaskMutation) SetTaskID(s string) {
+	m.task_id = &s
+}
+
+// TaskID returns the value of the "task_id" field in the mutation.
+func (m *OutboxTaskMutation) TaskID() (r string, exists bool) {
+	v := m.task_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaskID returns the old "task_id" field's value of the OutboxTask entity.
+// If the OutboxTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxTaskMutation) OldTaskID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaskID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaskID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaskID: %w", err)
+	}
+	return oldValue.TaskID, nil
+}
+
+// ClearTaskID clears the value of the "task_id" field.
+func (m *OutboxTaskMutation) ClearTaskID() {
+	m.task_id = nil
+	m.clearedFields[outboxtask.FieldTaskID] = struct{}{}
+}
+
+// TaskIDCleared returns if the "task_id" field was cleared in this mutation.
+func (m *OutboxTaskMutation) TaskIDCleared() bool {
+	_, ok := m.clearedFields[outboxtask.FieldTaskID]
+	return ok
+}
+
+// ResetTaskID resets all changes to the "task_id" field.
+func (m *OutboxTaskMutation) ResetTaskID() {
+	m.task_id = nil
+	delete(m.clearedFields, outboxtask.FieldTaskID)
+}
+
+// SetMaxRetry sets the "max_retry" field.
+func (m *OutboxTaskMutation) SetMaxRetry(i int) {
+	m.max_retry = &i
+	m.addmax_retry = nil
+}
+
+// MaxRetry returns the value of the "max_retry" field in the mutation.
+func (m *OutboxTaskMutation) MaxRetry() (r int, exists bool) {
+	v := m.max_retry
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMaxRetry returns the old "max_retry" field's value of the OutboxTask entity.
+// If the OutboxTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxTaskMutation) OldMaxRetry(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMaxRetry is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMaxRetry requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMaxRetry: %w", err)
+	}
+	return oldValue.MaxRetry, nil
+}
+
+// AddMaxRetry adds i to the "max_retry" field.
+func (m *OutboxTaskMutation) AddMaxRetry(i int) {
+	if m.addmax_retry != nil {
+		*m.addmax_retry += i
+	} else {
+		m.addmax_retry = &i
+	}
+}
+
+// AddedMaxRetry returns the value that was added to the "max_retry" field in this mutation.
+func (m *OutboxTaskMutation) AddedMaxRetry() (r int, exists bool) {
+	v := m.addmax_retry
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearMaxRetry clears the value of the "max_retry" field.
+func (m *OutboxTaskMutation) ClearMaxRetry() {
+	m.max_retry = nil
+	m.addmax_retry = nil
+	m.clearedFields[outboxtask.FieldMaxRetry] = struct{}{}
+}
+
+// MaxRetryCleared returns if the "max_retry" field was cleared in this mutation.
+func (m *OutboxTaskMutation) MaxRetryCleared() bool {
+	_, ok := m.clearedFields[outboxtask.FieldMaxRetry]
+	return ok
+}
+
+// ResetMaxRetry resets all changes to the "max_retry" field.
+func (m *OutboxTaskMutation) ResetMaxRetry() {
+	m.max_retry = nil
+	m.addmax_retry = nil
+	delete(m.clearedFields, outboxtask.FieldMaxRetry)
+}
+
+// SetTimeoutSeconds sets the "timeout_seconds" field.
+func (m *OutboxTaskMutation) SetTimeoutSeconds(i int) {
+	m.timeout_seconds = &i
+	m.addtimeout_seconds = nil
+}
+
+// TimeoutSeconds returns the value of the "timeout_seconds" field in the mutation.
+func (m *OutboxTaskMutation) TimeoutSeconds() (r int, exists bool) {
+	v := m.timeout_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTimeoutSeconds returns the old "timeout_seconds" field's value of the OutboxTask entity.
+// If the OutboxTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxTaskMutation) OldTimeoutSeconds(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTimeoutSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTimeoutSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTimeoutSeconds: %w", err)
+	}
+	return oldValue.TimeoutSeconds, nil
+}
+
+// AddTimeoutSeconds adds i to the "timeout_seconds" field.
+func (m *OutboxTaskMutation) AddTimeoutSeconds(i int) {
+	if m.addtimeout_seconds != nil {
+		*m.addtimeout_seconds += i
+	} else {
+		m.addtimeout_seconds = &i
+	}
+}
+
+// AddedTimeoutSeconds returns the value that was added to the "timeout_seconds" field in this mutation.
+func (m *OutboxTaskMutation) AddedTimeoutSeconds() (r int, exists bool) {
+	v := m.addtimeout_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearTimeoutSeconds clears the value of the "timeout_seconds" field.
+func (m *OutboxTaskMutation) ClearTimeoutSeconds() {
+	m.timeout_seconds = nil
+	m.addtimeout_seconds = nil
+	m.clearedFields[outboxtask.FieldTimeoutSeconds] = struct{}{}
+}
+
+// TimeoutSecondsCleared returns if the "timeout_seconds" field was cleared in this mutation.
+func (m *OutboxTaskMutation) TimeoutSecondsCleared() bool {
+	_, ok := m.clearedFields[outboxtask.FieldTimeoutSeconds]
+	return ok
+}
+
+// ResetTimeoutSeconds resets all changes to the "timeout_seconds" field.
+func (m *OutboxTaskMutation) ResetTimeoutSeconds() {
+	m.timeout_seconds = nil
+	m.addtimeout_seconds = nil
+	delete(m.clearedFields, outboxtask.FieldTimeoutSeconds)
+}
+
+// SetRetentionSeconds sets the "retention_seconds" field.
+func (m *OutboxTaskMutation) SetRetentionSeconds(i int) {
+	m.retention_seconds = &i
+	m.addretention_seconds = nil
+}
+
+// RetentionSeconds returns the value of the "retention_seconds" field in the mutation.
+func (m *OutboxTaskMutation) RetentionSeconds() (r int, exists bool) {
+	v := m.retention_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRetentionSeconds returns the old "retention_seconds" field's value of the OutboxTask entity.
+// If the OutboxTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxTaskMutation) OldRetentionSeconds(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRetentionSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRetentionSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRetentionSeconds: %w", err)
+	}
+	return oldValue.RetentionSeconds, nil
+}
+
+// AddRetentionSeconds adds i to the "retention_seconds" field.
+func (m *OutboxTaskMutation) AddRetentionSeconds(i int) {
+	if m.addretention_seconds != nil {
+		*m.addretention_seconds += i
+	} else {
+		m.addretention_seconds = &i
+	}
+}
+
+// AddedRetentionSeconds returns the value that was added to the "retention_seconds" field in this mutation.
+func (m *OutboxTaskMutation) AddedRetentionSeconds() (r int, exists bool) {
+	v := m.addretention_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRetentionSeconds clears the value of the "retention_seconds" field.
+func (m *OutboxTaskMutation) ClearRetentionSeconds() {
+	m.retention_seconds = nil
+	m.addretention_seconds = nil
+	m.clearedFields[outboxtask.FieldRetentionSeconds] = struct{}{}
+}
+
+// RetentionSecondsCleared returns if the "retention_seconds" field was cleared in this mutation.
+func (m *OutboxTaskMutation) RetentionSecondsCleared() bool {
+	_, ok := m.clearedFields[outboxtask.FieldRetentionSeconds]
+	return ok
+}
+
+// ResetRetentionSeconds resets all changes to the "retention_seconds" field.
+func (m *OutboxTaskMutation) ResetRetentionSeconds() {
+	m.retention_seconds = nil
+	m.addretention_seconds = nil
+	delete(m.clearedFields, outboxtask.FieldRetentionSeconds)
+}
+
+// SetProcessAt sets the "process_at" field.
+func (m *OutboxTaskMutation) SetProcessAt(t time.Time) {
+	m.process_at = &t
+}
+
+// ProcessAt returns the value of the "process_at" field in the mutation.
+func (m *OutboxTaskMutation) ProcessAt() (r time.Time, exists bool) {
+	v := m.process_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProcessAt returns the old "process_at" field's value of the OutboxTask entity.
+// If the OutboxTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxTaskMutation) OldProcessAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProcessAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProcessAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProcessAt: %w", err)
+	}
+	return oldValue.ProcessAt, nil
+}
+
+// ClearProcessAt clears the value of the "process_at" field.
+func (m *OutboxTaskMutation) ClearProcessAt() {
+	m.process_at = nil
+	m.clearedFields[outboxtask.FieldProcessAt] = struct{}{}
+}
+
+// ProcessAtCleared returns if the "process_at" field was cleared in this mutation.
+func (m *OutboxTaskMutation) ProcessAtCleared() bool {
+	_, ok := m.clearedFields[outboxtask.FieldProcessAt]
+	return ok
+}
+
+// ResetProcessAt resets all changes to the "process_at" field.
+func (m *OutboxTaskMutation) ResetProcessAt() {
+	m.process_at = nil
+	delete(m.clearedFields, outboxtask.FieldProcessAt)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OutboxTaskMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OutboxTaskMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OutboxTask entity.
+// If the OutboxTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxTaskMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OutboxTaskMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetSentAt sets the "sent_at" field.
+func (m *OutboxTaskMutation) SetSentAt(t time.Time) {
+	m.sent_at = &t
+}
+
+// SentAt returns the value of the "sent_at" field in the mutation.
+func (m *OutboxTaskMutation) SentAt() (r time.Time, exists bool) {
+	v := m.sent_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSentAt returns the old "sent_at" field's value of the OutboxTask entity.
+// If the OutboxTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxTaskMutation) OldSentAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSentAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSentAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSentAt: %w", err)
+	}
+	return oldValue.SentAt, nil
+}
+
+// ClearSentAt clears the value of the "sent_at" field.
+func (m *OutboxTaskMutation) ClearSentAt() {
+	m.sent_at = nil
+	m.clearedFields[outboxtask.FieldSentAt] = struct{}{}
+}
+
+// SentAtCleared returns if the "sent_at" field was cleared in this mutation.
+func (m *OutboxTaskMutation) SentAtCleared() bool {
+	_, ok := m.clearedFields[outboxtask.FieldSentAt]
+	return ok
+}
+
+// ResetSentAt resets all changes to the "sent_at" field.
+func (m *OutboxTaskMutation) ResetSentAt() {
+	m.sent_at = nil
+	delete(m.clearedFields, outboxtask.FieldSentAt)
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *OutboxTaskMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *OutboxTaskMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the OutboxTask entity.
+// If the OutboxTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxTaskMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *OutboxTaskMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *OutboxTaskMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *OutboxTaskMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetLastError sets the "last_error" field.
+func (m *OutboxTaskMutation) SetLastError(s string) {
+	m.last_error = &s
+}
+
+// LastError returns the value of the "last_error" field in the mutation.
+func (m *OutboxTaskMutation) LastError() (r string, exists bool) {
+	v := m.last_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastError returns the old "last_error" field's value of the OutboxTask entity.
+// If the OutboxTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxTaskMutation) OldLastError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastError: %w", err)
+	}
+	return oldValue.LastError, nil
+}
+
+// ResetLastError resets all changes to the "last_error" field.
+func (m *OutboxTaskMutation) ResetLastError() {
+	m.last_error = nil
+}
+
+// Where appends a list predicates to the OutboxTaskMutation builder.
+func (m *OutboxTaskMutation) Where(ps ...predicate.OutboxTask) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OutboxTaskMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OutboxTaskMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OutboxTask, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OutboxTaskMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OutboxTaskMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OutboxTask).
+func (m *OutboxTaskMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OutboxTaskMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.tenant_id != nil {
+		fields = append(fields, outboxtask.FieldTenantID)
+	}
+	if m.task_type != nil {
+		fields = append(fields, outboxtask.FieldTaskType)
+	}
+	if m.payload != nil {
+		fields = append(fields, outboxtask.FieldPayload)
+	}
+	if m.queue != nil {
+		fields = append(fields, outboxtask.FieldQueue)
+	}
+	if m.task_id != nil {
+		fields = append(fields, outboxtask.FieldTaskID)
+	}
+	if m.max_retry != nil {
+		fields = append(fields, outboxtask.FieldMaxRetry)
+	}
+	if m.timeout_seconds != nil {
+		fields = append(fields, outboxtask.FieldTimeoutSeconds)
+	}
+	if m.retention_seconds != nil {
+		fields = append(fields, outboxtask.FieldRetentionSeconds)
+	}
+	if m.process_at != nil {
+		fields = append(fields, outboxtask.FieldProcessAt)
+	}
+	if m.created_at != nil {
+		fields = append(fields, outboxtask.FieldCreatedAt)
+	}
+	if m.sent_at != nil {
+		fields = append(fields, outboxtask.FieldSentAt)
+	}
+	if m.attempts != nil {
+		fields = append(fields, outboxtask.FieldAttempts)
+	}
+	if m.last_error != nil {
+		fields = append(fields, outboxtask.FieldLastError)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OutboxTaskMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case outboxtask.FieldTenantID:
+		return m.TenantID()
+	case outboxtask.FieldTaskType:
+		return m.TaskType()
+	case outboxtask.FieldPayload:
+		return m.Payload()
+	case outboxtask.FieldQueue:
+		return m.Queue()
+	case outboxtask.FieldTaskID:
+		return m.TaskID()
+	case outboxtask.FieldMaxRetry:
+		return m.MaxRetry()
+	case outboxtask.FieldTimeoutSeconds:
+		return m.TimeoutSeconds()
+	case outboxtask.FieldRetentionSeconds:
+		return m.RetentionSeconds()
+	case outboxtask.FieldProcessAt:
+		return m.ProcessAt()
+	case outboxtask.FieldCreatedAt:
+		return m.CreatedAt()
+	case outboxtask.FieldSentAt:
+		return m.SentAt()
+	case outboxtask.FieldAttempts:
+		return m.Attempts()
+	case outboxtask.FieldLastError:
+		return m.LastError()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OutboxTaskMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case outboxtask.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case outboxtask.FieldTaskType:
+		return m.OldTaskType(ctx)
+	case outboxtask.FieldPayload:
+		return m.OldPayload(ctx)
+	case outboxtask.FieldQueue:
+		return m.OldQueue(ctx)
+	case outboxtask.FieldTaskID:
+		return m.OldTaskID(ctx)
+	case outboxtask.FieldMaxRetry:
+		return m.OldMaxRetry(ctx)
+	case outboxtask.FieldTimeoutSeconds:
+		return m.OldTimeoutSeconds(ctx)
+	case outboxtask.FieldRetentionSeconds:
+		return m.OldRetentionSeconds(ctx)
+	case outboxtask.FieldProcessAt:
+		return m.OldProcessAt(ctx)
+	case outboxtask.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case outboxtask.FieldSentAt:
+		return m.OldSentAt(ctx)
+	case outboxtask.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case outboxtask.FieldLastError:
+		return m.OldLastError(ctx)
+	}
+	return nil, fmt.Errorf("unknown OutboxTask field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OutboxTaskMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case outboxtask.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case outboxtask.FieldTaskType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaskType(v)
+		return nil
+	case outboxtask.FieldPayload:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPayload(v)
+		return nil
+	case outboxtask.FieldQueue:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQueue(v)
+		return nil
+	case outboxtask.FieldTaskID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaskID(v)
+		return nil
+	case outboxtask.FieldMaxRetry:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMaxRetry(v)
+		return nil
+	case outboxtask.FieldTimeoutSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTimeoutSeconds(v)
+		return nil
+	case outboxtask.FieldRetentionSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRetentionSeconds(v)
+		return nil
+	case outboxtask.FieldProcessAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProcessAt(v)
+		return nil
+	case outboxtask.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case outboxtask.FieldSentAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSentAt(v)
+		return nil
+	case outboxtask.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case outboxtask.FieldLastError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastError(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OutboxTask field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OutboxTaskMutation) AddedFields() []string {
+	var fields []string
+	if m.addmax_retry != nil {
+		fields = append(fields, outboxtask.FieldMaxRetry)
+	}
+	if m.addtimeout_seconds != nil {
+		fields = append(fields, outboxtask.FieldTimeoutSeconds)
+	}
+	if m.addretention_seconds != nil {
+		fields = append(fields, outboxtask.FieldRetentionSeconds)
+	}
+	if m.addattempts != nil {
+		fields = append(fields, outboxtask.FieldAttempts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OutboxTaskMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case outboxtask.FieldMaxRetry:
+		return m.AddedMaxRetry()
+	case outboxtask.FieldTimeoutSeconds:
+		return m.AddedTimeoutSeconds()
+	case outboxtask.FieldRetentionSeconds:
+		return m.AddedRetentionSeconds()
+	case outboxtask.FieldAttempts:
+		return m.AddedAttempts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OutboxTaskMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case outboxtask.FieldMaxRetry:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMaxRetry(v)
+		return nil
+	case outboxtask.FieldTimeoutSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTimeoutSeconds(v)
+		return nil
+	case outboxtask.FieldRetentionSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRetentionSeconds(v)
+		return nil
+	case outboxtask.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OutboxTask numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OutboxTaskMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(outboxtask.FieldPayload) {
+		fields = append(fields, outboxtask.FieldPayload)
+	}
+	if m.FieldCleared(outboxtask.FieldTaskID) {
+		fields = append(fields, outboxtask.FieldTaskID)
+	}
+	if m.FieldCleared(outboxtask.FieldMaxRetry) {
+		fields = append(fields, outboxtask.FieldMaxRetry)
+	}
+	if m.FieldCleared(outboxtask.FieldTimeoutSeconds) {
+		fields = append(fields, outboxtask.FieldTimeoutSeconds)
+	}
+	if m.FieldCleared(outboxtask.FieldRetentionSeconds) {
+		fields = append(fields, outboxtask.FieldRetentionSeconds)
+	}
+	if m.FieldCleared(outboxtask.FieldProcessAt) {
+		fields = append(fields, outboxtask.FieldProcessAt)
+	}
+	if m.FieldCleared(outboxtask.FieldSentAt) {
+		fields = append(fields, outboxtask.FieldSentAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OutboxTaskMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OutboxTaskMutation) ClearField(name string) error {
+	switch name {
+	case outboxtask.FieldPayload:
+		m.ClearPayload()
+		return nil
+	case outboxtask.FieldTaskID:
+		m.ClearTaskID()
+		return nil
+	case outboxtask.FieldMaxRetry:
+		m.ClearMaxRetry()
+		return nil
+	case outboxtask.FieldTimeoutSeconds:
+		m.ClearTimeoutSeconds()
+		return nil
+	case outboxtask.FieldRetentionSeconds:
+		m.ClearRetentionSeconds()
+		return nil
+	case outboxtask.FieldProcessAt:
+		m.ClearProcessAt()
+		return nil
+	case outboxtask.FieldSentAt:
+		m.ClearSentAt()
+		return nil
+	}
+	return fmt.Errorf("unknown OutboxTask nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OutboxTaskMutation) ResetField(name string) error {
+	switch name {
+	case outboxtask.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case outboxtask.FieldTaskType:
+		m.ResetTaskType()
+		return nil
+	case outboxtask.FieldPayload:
+		m.ResetPayload()
+		return nil
+	case outboxtask.FieldQueue:
+		m.ResetQueue()
+		return nil
+	case outboxtask.FieldTaskID:
+		m.ResetTaskID()
+		return nil
+	case outboxtask.FieldMaxRetry:
+		m.ResetMaxRetry()
+		return nil
+	case outboxtask.FieldTimeoutSeconds:
+		m.ResetTimeoutSeconds()
+		return nil
+	case outboxtask.FieldRetentionSeconds:
+		m.ResetRetentionSeconds()
+		return nil
+	case outboxtask.FieldProcessAt:
+		m.ResetProcessAt()
+		return nil
+	case outboxtask.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case outboxtask.FieldSentAt:
+		m.ResetSentAt()
+		return nil
+	case outboxtask.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case outboxtask.FieldLastError:
+		m.ResetLastError()
+		return nil
+	}
+	return fmt.Errorf("unknown OutboxTask field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OutboxTaskMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OutboxTaskMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OutboxTaskMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OutboxTaskMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OutboxTaskMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OutboxTaskMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OutboxTaskMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown OutboxTask unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OutboxTaskMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown OutboxTask edge %s", name)
 }
 
 // OwnerChangeMutation represents an operation that mutates the OwnerChange nodes in the graph.

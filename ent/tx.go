@@ -44,6 +44,8 @@ type Tx struct {
 	LostReason *LostReasonClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// OutboxTask is the client for interacting with the OutboxTask builders.
+	OutboxTask *OutboxTaskClient
 	// OwnerChange is the client for interacting with the OwnerChange builders.
 	OwnerChange *OwnerChangeClient
 	// Partner is the client for interacting with the Partner builders.
@@ -228,6 +230,7 @@ func (tx *Tx) init() {
 	tx.LeadTag = NewLeadTagClient(tx.config)
 	tx.LostReason = NewLostReasonClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
+	tx.OutboxTask = NewOutboxTaskClient(tx.config)
 	tx.OwnerChange = NewOwnerChangeClient(tx.config)
 	tx.Partner = NewPartnerClient(tx.config)
 	tx.Pipeline = NewPipelineClient(tx.config)

@@ -189,6 +189,18 @@ func (f NotificationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotificationMutation", m)
 }
 
+// The OutboxTaskFunc type is an adapter to allow the use of ordinary
+// function as OutboxTask mutator.
+type OutboxTaskFunc func(context.Context, *ent.OutboxTaskMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OutboxTaskFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OutboxTaskMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OutboxTaskMutation", m)
+}
+
 // The OwnerChangeFunc type is an adapter to allow the use of ordinary
 // function as OwnerChange mutator.
 type OwnerChangeFunc func(context.Context, *ent.OwnerChangeMutation) (ent.Value, error)

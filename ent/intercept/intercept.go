@@ -23,6 +23,7 @@ import (
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
+	"github.com/scrmhq/scrm/ent/outboxtask"
 	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
@@ -504,6 +505,33 @@ func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
+}
+
+// The OutboxTaskFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OutboxTaskFunc func(context.Context, *ent.OutboxTaskQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OutboxTaskFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OutboxTaskQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OutboxTaskQuery", q)
+}
+
+// The TraverseOutboxTask type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOutboxTask func(context.Context, *ent.OutboxTaskQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOutboxTask) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOutboxTask) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OutboxTaskQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OutboxTaskQuery", q)
 }
 
 // The OwnerChangeFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1052,6 +1080,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.LostReasonQuery, predicate.LostReason, lostreason.OrderOption]{typ: ent.TypeLostReason, tq: q}, nil
 	case *ent.NotificationQuery:
 		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
+	case *ent.OutboxTaskQuery:
+		return &query[*ent.OutboxTaskQuery, predicate.OutboxTask, outboxtask.OrderOption]{typ: ent.TypeOutboxTask, tq: q}, nil
 	case *ent.OwnerChangeQuery:
 		return &query[*ent.OwnerChangeQuery, predicate.OwnerChange, ownerchange.OrderOption]{typ: ent.TypeOwnerChange, tq: q}, nil
 	case *ent.PartnerQuery:

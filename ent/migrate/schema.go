@@ -685,6 +685,39 @@ var (
 			},
 		},
 	}
+	// OutboxTasksColumns holds the columns for the "outbox_tasks" table.
+	OutboxTasksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "task_type", Type: field.TypeString},
+		{Name: "payload", Type: field.TypeBytes, Nullable: true},
+		{Name: "queue", Type: field.TypeString, Default: "default"},
+		{Name: "task_id", Type: field.TypeString, Nullable: true},
+		{Name: "max_retry", Type: field.TypeInt, Nullable: true},
+		{Name: "timeout_seconds", Type: field.TypeInt, Nullable: true},
+		{Name: "retention_seconds", Type: field.TypeInt, Nullable: true},
+		{Name: "process_at", Type: field.TypeTime, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "last_error", Type: field.TypeString, Default: ""},
+	}
+	// OutboxTasksTable holds the schema information for the "outbox_tasks" table.
+	OutboxTasksTable = &schema.Table{
+		Name:       "outbox_tasks",
+		Columns:    OutboxTasksColumns,
+		PrimaryKey: []*schema.Column{OutboxTasksColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "outbox_tasks_unsent",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxTasksColumns[10]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "sent_at IS NULL",
+				},
+			},
+		},
+	}
 	// OwnerChangesColumns holds the columns for the "owner_changes" table.
 	OwnerChangesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -1520,6 +1553,7 @@ var (
 		LeadTagsTable,
 		LostReasonsTable,
 		NotificationsTable,
+		OutboxTasksTable,
 		OwnerChangesTable,
 		PartnersTable,
 		PipelinesTable,

@@ -51,6 +51,9 @@ type LostReason func(*sql.Selector)
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
 
+// OutboxTask is the predicate function for outboxtask builders.
+type OutboxTask func(*sql.Selector)
+
 // OwnerChange is the predicate function for ownerchange builders.
 type OwnerChange func(*sql.Selector)
 

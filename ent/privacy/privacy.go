@@ -470,6 +470,30 @@ func (f NotificationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NotificationMutation", m)
 }
 
+// The OutboxTaskQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type OutboxTaskQueryRuleFunc func(context.Context, *ent.OutboxTaskQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f OutboxTaskQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OutboxTaskQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.OutboxTaskQuery", q)
+}
+
+// The OutboxTaskMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type OutboxTaskMutationRuleFunc func(context.Context, *ent.OutboxTaskMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f OutboxTaskMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.OutboxTaskMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OutboxTaskMutation", m)
+}
+
 // The OwnerChangeQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type OwnerChangeQueryRuleFunc func(context.Context, *ent.OwnerChangeQuery) error

@@ -22,6 +22,7 @@ import (
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
+	"github.com/scrmhq/scrm/ent/outboxtask"
 	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
@@ -857,6 +858,45 @@ func init() {
 	notificationDescID := notificationMixinFields0[0].Descriptor()
 	// notification.DefaultID holds the default value on creation for the id field.
 	notification.DefaultID = notificationDescID.Default.(func() uuid.UUID)
+	outboxtaskMixin := schema.OutboxTask{}.Mixin()
+	outboxtask.Policy = privacy.NewPolicies(outboxtaskMixin[1], schema.OutboxTask{})
+	outboxtask.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := outboxtask.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	outboxtaskMixinHooks1 := outboxtaskMixin[1].Hooks()
+
+	outboxtask.Hooks[1] = outboxtaskMixinHooks1[0]
+	outboxtaskMixinInters1 := outboxtaskMixin[1].Interceptors()
+	outboxtask.Interceptors[0] = outboxtaskMixinInters1[0]
+	outboxtaskMixinFields0 := outboxtaskMixin[0].Fields()
+	_ = outboxtaskMixinFields0
+	outboxtaskFields := schema.OutboxTask{}.Fields()
+	_ = outboxtaskFields
+	// outboxtaskDescTaskType is the schema descriptor for task_type field.
+	outboxtaskDescTaskType := outboxtaskFields[0].Descriptor()
+	// outboxtask.TaskTypeValidator is a validator for the "task_type" field. It is called by the builders before save.
+	outboxtask.TaskTypeValidator = outboxtaskDescTaskType.Validators[0].(func(string) error)
+	// outboxtaskDescQueue is the schema descriptor for queue field.
+	outboxtaskDescQueue := outboxtaskFields[2].Descriptor()
+	// outboxtask.DefaultQueue holds the default value on creation for the queue field.
+	outboxtask.DefaultQueue = outboxtaskDescQueue.Default.(string)
+	// outboxtaskDescAttempts is the schema descriptor for attempts field.
+	outboxtaskDescAttempts := outboxtaskFields[10].Descriptor()
+	// outboxtask.DefaultAttempts holds the default value on creation for the attempts field.
+	outboxtask.DefaultAttempts = outboxtaskDescAttempts.Default.(int)
+	// outboxtaskDescLastError is the schema descriptor for last_error field.
+	outboxtaskDescLastError := outboxtaskFields[11].Descriptor()
+	// outboxtask.DefaultLastError holds the default value on creation for the last_error field.
+	outboxtask.DefaultLastError = outboxtaskDescLastError.Default.(string)
+	// outboxtaskDescID is the schema descriptor for id field.
+	outboxtaskDescID := outboxtaskMixinFields0[0].Descriptor()
+	// outboxtask.DefaultID holds the default value on creation for the id field.
+	outboxtask.DefaultID = outboxtaskDescID.Default.(func() uuid.UUID)
 	ownerchangeMixin := schema.OwnerChange{}.Mixin()
 	ownerchange.Policy = privacy.NewPolicies(ownerchangeMixin[1], schema.OwnerChange{})
 	ownerchange.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -60,6 +60,7 @@ const (
 	AssignmentTarget Type = "AssignmentTarget"
 	ScoreHit         Type = "ScoreHit"
 	SegmentVersion   Type = "SegmentVersion"
+	OutboxTask       Type = "OutboxTask"
 )
 
 var codes = map[Type]uint16{
@@ -69,7 +70,7 @@ var codes = map[Type]uint16{
 	AssignmentRule: 19, ScoringRule: 20, Segment: 21, Broadcast: 22, Delivery: 23,
 	Event: 24, Suppression: 25, Channel: 26, Notification: 27, PolicyRule: 28,
 	AuditLog: 29, IngestBatch: 30, LeadTag: 31, SourceTouch: 32,
-	AssignmentTarget: 33, ScoreHit: 34, SegmentVersion: 35,
+	AssignmentTarget: 33, ScoreHit: 34, SegmentVersion: 35, OutboxTask: 36,
 }
 
 var types = func() map[uint16]Type {
