@@ -111,7 +111,9 @@ func (r *Resolver) distributeLeads(ctx context.Context, ids []uuid.UUID) (*model
 	if len(ids) == 0 || len(ids) > 1000 {
 		return nil, apperr.Input("ids", "give between 1 and 1000 lead ids")
 	}
-	if err := scope.CheckLeads(ctx, r.Client, "ids", ids); err != nil {
+	// Distributing hands out leads (assign permission), the unowned ones of
+	// a pool above all, so read scope is the one that applies.
+	if err := scope.CheckLeads(ctx, r.Client, scope.Read, "ids", ids); err != nil {
 		return nil, err
 	}
 	res, err := r.Assigner.Run(scope.Unscoped(ctx), ids)

@@ -49,7 +49,7 @@ func CreateFollowUp(ctx context.Context, c *ent.Client, now time.Time, in Follow
 	if in.NextFollowUpAt != nil && !in.NextFollowUpAt.After(now) {
 		return nil, apperr.Input("input.nextFollowUpAt", "must be in the future")
 	}
-	if err := scope.CheckLead(ctx, c, "input.leadID", in.LeadID); err != nil {
+	if err := scope.CheckLead(ctx, c, scope.Write, "input.leadID", in.LeadID); err != nil {
 		return nil, err
 	}
 	var f *ent.FollowUp
@@ -111,7 +111,7 @@ func CreateDeal(ctx context.Context, c *ent.Client, now time.Time, in DealInput)
 		}
 		closed = *in.ClosedAt
 	}
-	if err := scope.CheckLead(ctx, c, "input.leadID", in.LeadID); err != nil {
+	if err := scope.CheckLead(ctx, c, scope.Write, "input.leadID", in.LeadID); err != nil {
 		return nil, err
 	}
 	var d *ent.Deal

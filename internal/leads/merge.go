@@ -60,10 +60,10 @@ func Merge(ctx context.Context, c *ent.Client, primary uuid.UUID, dups []uuid.UU
 		}
 		seen[d] = true
 	}
-	if err := scope.CheckLead(ctx, c, "primaryID", primary); err != nil {
+	if err := scope.CheckLead(ctx, c, scope.Write, "primaryID", primary); err != nil {
 		return nil, err
 	}
-	if err := scope.CheckLeads(ctx, c, "duplicateIDs", dups); err != nil {
+	if err := scope.CheckLeads(ctx, c, scope.Write, "duplicateIDs", dups); err != nil {
 		return nil, err
 	}
 	err = txn.WithTx(ctx, c, func(c *ent.Client) error {

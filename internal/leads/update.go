@@ -35,7 +35,7 @@ type Patch struct {
 // lead id in one statement. The row is locked for the duration of the caller's
 // transaction so concurrent edits of attributes merge instead of overwriting.
 func Update(ctx context.Context, c *ent.Client, sch *fields.Schema, region string, id uuid.UUID, p Patch) (*ent.Lead, error) {
-	if err := scope.CheckLead(ctx, c, "id", id); err != nil {
+	if err := scope.CheckLead(ctx, c, scope.Write, "id", id); err != nil {
 		return nil, err
 	}
 	cur, err := c.Lead.Query().Where(lead.ID(id)).ForUpdate().Only(ctx)

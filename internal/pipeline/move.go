@@ -46,7 +46,7 @@ func MoveLeadStage(ctx context.Context, c *ent.Client, leadID, stageID uuid.UUID
 	}
 	var out *ent.Lead
 	err = withTx(ctx, c, func(c *ent.Client) error {
-		if err := scope.CheckLead(ctx, c, "id", leadID); err != nil {
+		if err := scope.CheckLead(ctx, c, scope.Write, "id", leadID); err != nil {
 			return err
 		}
 		// Stage before lead, the lock order of this package. The share lock

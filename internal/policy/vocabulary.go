@@ -56,6 +56,25 @@ const (
 // Scopes lists every lead scope.
 var Scopes = []string{ScopeAll, ScopeTeam, ScopeTerritory, ScopePool, ScopeOwn, ScopePartner}
 
+// readOnlyScopes show leads without letting the role change them. The
+// unowned leads of a pool are shown so that they can be claimed; editing
+// one, logging a follow-up, tagging, moving its stage or recording a deal
+// waits until someone owns it.
+var readOnlyScopes = []string{ScopePool}
+
+// WriteScopes returns the scopes among scopes that also let a role change
+// the leads they show: read scope minus the read-only scopes. The lead
+// (and lead.followup, lead.tag) write permission is decided separately.
+func WriteScopes(scopes []string) []string {
+	out := make([]string, 0, len(scopes))
+	for _, sc := range scopes {
+		if !slices.Contains(readOnlyScopes, sc) {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
 // Any is the wildcard a row may use for its resource or action.
 const Any = "*"
 

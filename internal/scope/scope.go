@@ -51,9 +51,42 @@ func unscoped(ctx context.Context) bool {
 	return v
 }
 
-// Predicate is the lead row filter of v: the OR of its scopes; none sees nothing.
+// Mode is what a caller is about to do with leads. Read scope and write
+// scope are separate decisions: a rep sees, and may claim, the unowned
+// leads of the pools open to them, but changes only leads in their write
+// scope (policy.WriteScopes).
+type Mode int
+
+const (
+	// Read is seeing a lead, and claiming or assigning it from its pool.
+	Read Mode = iota
+	// Write is changing a lead: its fields, follow-ups, tags, stage, deals,
+	// merges and suppressions.
+	Write
+)
+
+// Predicate is the lead row filter of v (its read scope): the OR of its
+// scopes; none sees nothing.
 func Predicate(v *auth.Viewer) func(*sql.Selector) {
-	scopes := v.LeadScopes
+	return predicate(v, v.LeadScopes)
+}
+
+// WritePredicate is the filter of the leads v may change: Predicate over
+// the write scopes only.
+func WritePredicate(v *auth.Viewer) func(*sql.Selector) {
+	return predicate(v, policy.WriteScopes(v.LeadScopes))
+}
+
+// predicateFor is the filter of the leads v may see (Read) or change (Write).
+func predicateFor(v *auth.Viewer, m Mode) func(*sql.Selector) {
+	if m == Write {
+		return WritePredicate(v)
+	}
+	return Predicate(v)
+}
+
+// predicate is the OR of scopes for v.
+func predicate(v *auth.Viewer, scopes []string) func(*sql.Selector) {
 	return func(s *sql.Selector) {
 		if slices.Contains(scopes, policy.ScopeAll) {
 			return
@@ -103,22 +136,30 @@ func Predicate(v *auth.Viewer) func(*sql.Selector) {
 	}
 }
 
-// ErrOutOfScope is returned for writes on leads the caller cannot see.
-var ErrOutOfScope = errors.New("lead is outside your scope")
+// Errors of a check.
+var (
+	// ErrOutOfScope is returned for writes on leads the caller cannot see.
+	ErrOutOfScope = errors.New("lead is outside your scope")
+	// ErrReadOnly is returned for writes on leads the caller sees but may
+	// not change, such as the unowned leads of a pool.
+	ErrReadOnly = errors.New("lead is outside your write scope: you may see it but not change it (claim or assign it first)")
+)
 
 // CheckLeads makes sure every id is a lead of the workspace (NOT_FOUND at
-// "field[i]" otherwise) that the caller can see (FORBIDDEN otherwise), before
-// a write touches any of them. Two set-based reads, whatever the count.
-func CheckLeads(ctx context.Context, c *ent.Client, field string, ids []uuid.UUID) error {
-	return check(ctx, c, ids, func(i int) string { return fmt.Sprintf("%s[%d]", field, i) })
+// "field[i]" otherwise) inside the caller's scope for m (FORBIDDEN
+// otherwise), before the caller touches any of them. Write paths pass
+// Write. Two set-based reads, whatever the count (three when refusing a
+// write, to say why).
+func CheckLeads(ctx context.Context, c *ent.Client, m Mode, field string, ids []uuid.UUID) error {
+	return check(ctx, c, m, ids, func(i int) string { return fmt.Sprintf("%s[%d]", field, i) })
 }
 
 // CheckLead is CheckLeads for a single id at field.
-func CheckLead(ctx context.Context, c *ent.Client, field string, id uuid.UUID) error {
-	return check(ctx, c, []uuid.UUID{id}, func(int) string { return field })
+func CheckLead(ctx context.Context, c *ent.Client, m Mode, field string, id uuid.UUID) error {
+	return check(ctx, c, m, []uuid.UUID{id}, func(int) string { return field })
 }
 
-func check(ctx context.Context, c *ent.Client, ids []uuid.UUID, field func(int) string) error {
+func check(ctx context.Context, c *ent.Client, m Mode, ids []uuid.UUID, field func(int) string) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -130,19 +171,35 @@ func check(ctx context.Context, c *ent.Client, ids []uuid.UUID, field func(int) 
 	if err != nil {
 		return err
 	}
-	visible := exist
-	if auth.FromContext(ctx) != nil {
-		if visible, err = c.Lead.Query().Where(lead.IDIn(distinct...)).IDs(ctx); err != nil {
-			return err
+	v := auth.FromContext(ctx)
+	inScope := func(m Mode) ([]uuid.UUID, error) {
+		if v == nil {
+			return exist, nil
 		}
+		return c.Lead.Query().Where(lead.IDIn(distinct...), predicateFor(v, m)).IDs(Unscoped(ctx))
+	}
+	allowed, err := inScope(m)
+	if err != nil {
+		return err
 	}
 	for i, id := range ids {
 		if !slices.Contains(exist, id) {
 			return apperr.New(apperr.NotFound, field(i), "lead not found")
 		}
-		if !slices.Contains(visible, id) {
-			return apperr.Wrap(ErrOutOfScope, apperr.Forbidden, field(i), ErrOutOfScope.Error())
+		if slices.Contains(allowed, id) {
+			continue
 		}
+		why := ErrOutOfScope
+		if m == Write {
+			readable, err := inScope(Read)
+			if err != nil {
+				return err
+			}
+			if slices.Contains(readable, id) {
+				why = ErrReadOnly
+			}
+		}
+		return apperr.Wrap(why, apperr.Forbidden, field(i), why.Error())
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ func Add(ctx context.Context, c *ent.Client, region string, now time.Time, in In
 		any = true
 	}
 	if in.LeadID != nil {
-		if err := scope.CheckLead(ctx, c, "input.leadID", *in.LeadID); err != nil {
+		if err := scope.CheckLead(ctx, c, scope.Write, "input.leadID", *in.LeadID); err != nil {
 			return nil, err
 		}
 		q.SetLeadID(*in.LeadID)

@@ -183,7 +183,7 @@ func resolve(ctx context.Context, c *ent.Client, leadIDs, tagIDs []uuid.UUID) ([
 		return nil, nil, apperr.Input("tagIDs", "at most %d tags per call", MaxTags)
 	}
 	leads := uniq(leadIDs)
-	if err := scope.CheckLeads(ctx, c, "leadIDs", leadIDs); err != nil {
+	if err := scope.CheckLeads(ctx, c, scope.Write, "leadIDs", leadIDs); err != nil {
 		return nil, nil, err
 	}
 	found, err := c.Tag.Query().Where(tag.IDIn(uniq(tagIDs)...)).WithGroup().All(ctx)
