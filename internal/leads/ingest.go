@@ -100,7 +100,12 @@ func (in *Ingester) Ingest(ctx context.Context, b Batch) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	settings, err := workspace.SettingsOf(ctx, in.Client, tid)
+	// A caller's transaction (ctx carries it) is joined: the batch commits
+	// or rolls back with it, and its lead numbers are reserved in it too.
+	// Otherwise the batch gets its own and reserves lead numbers outside it,
+	// so concurrent batches do not queue on the workspace row.
+	db := txn.Client(ctx, in.Client)
+	settings, err := workspace.SettingsOf(ctx, db, tid)
 	if err != nil {
 		return nil, err
 	}
@@ -109,8 +114,8 @@ func (in *Ingester) Ingest(ctx context.Context, b Batch) (*Result, error) {
 
 	var res *Result
 	var done Ingested
-	err = txn.Retry(ctx, in.Client, maxAttempts, retryable, func(_ context.Context, tx *ent.Client) error {
-		w := &writer{root: in.Client, c: tx, tid: tid, now: now, sch: sch, batch: b, rows: rows, groups: groups, hash: hash}
+	err = txn.Retry(ctx, db, maxAttempts, retryable, func(ctx context.Context, tx *ent.Client) error {
+		w := &writer{root: db, c: tx, tid: tid, now: now, sch: sch, batch: b, rows: rows, groups: groups, hash: hash}
 		var err error
 		if res, err = w.run(ctx); err == nil {
 			done = w.ingested
@@ -122,9 +127,13 @@ func (in *Ingester) Ingest(ctx context.Context, b Batch) (*Result, error) {
 	}
 	if !res.Replayed && in.Queue != nil && (len(done.Created)+len(done.Merged)+len(done.Notifications) > 0) {
 		done.TenantID = tid
-		if err := in.Queue.LeadsIngested(context.WithoutCancel(ctx), done); err != nil && in.OnQueueError != nil {
-			in.OnQueueError(err)
-		}
+		// After the commit of a caller's transaction, now otherwise.
+		_ = txn.AfterCommit(ctx, func(ctx context.Context) error {
+			if err := in.Queue.LeadsIngested(context.WithoutCancel(ctx), done); err != nil && in.OnQueueError != nil {
+				in.OnQueueError(err)
+			}
+			return nil
+		})
 	}
 	return res, nil
 }
@@ -161,7 +170,7 @@ func requestHash(b Batch) (string, error) {
 // writer is one attempt at writing a batch, inside its transaction.
 type writer struct {
 	c      *ent.Client // the transaction
-	root   *ent.Client // outside it, for lead numbers
+	root   *ent.Client // for lead numbers: outside the batch's own transaction, or the caller's
 	tid    uuid.UUID
 	now    time.Time
 	sch    *fields.Schema

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/lib/pq"
 
@@ -41,7 +42,18 @@ func OpenDB(ctx context.Context, databaseURL string) (*sql.DB, error) {
 // NewEntClient wraps db in an ent client with the lead row filter installed
 // and statements counted per context (CountStatements).
 func NewEntClient(db *sql.DB) *ent.Client {
-	c := ent.NewClient(ent.Driver(countingDriver{entsql.OpenDB("postgres", db)}))
+	return NewEntClientWrapping(db, nil)
+}
+
+// NewEntClientWrapping is NewEntClient with wrap (when not nil) around the
+// SQL driver, so a test can watch which connection each statement takes
+// (testenv.GuardTx).
+func NewEntClientWrapping(db *sql.DB, wrap func(dialect.Driver) dialect.Driver) *ent.Client {
+	var drv dialect.Driver = entsql.OpenDB("postgres", db)
+	if wrap != nil {
+		drv = wrap(drv)
+	}
+	c := ent.NewClient(ent.Driver(countingDriver{drv}))
 	scope.Install(c)
 	pipeline.Install(c)
 	return c

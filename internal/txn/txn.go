@@ -101,29 +101,77 @@ func LostRace(err error) bool {
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 }
 
+// Client returns the client of the transaction ctx carries (entgql's
+// Transactioner and Retry put it there), else c: a service started inside a
+// transaction stays in it.
+func Client(ctx context.Context, c *ent.Client) *ent.Client {
+	if tx := ent.TxFromContext(ctx); tx != nil {
+		return tx.Client()
+	}
+	if cc := ent.FromContext(ctx); cc != nil {
+		return cc
+	}
+	return c
+}
+
 // Retry runs fn in a new transaction of c and, while retry says the attempt
 // lost a race, again in a fresh one after a short random pause, at most
 // attempts times. fn gets the transaction's client and a context carrying
-// it. A client that is already transactional is used as it is: its owner
-// commits, rolls back and retries.
+// it (ent.TxFromContext and ent.FromContext), so code that finds the
+// transaction in its context runs inside it.
+//
+// A client that is already transactional (a caller's transaction, see
+// Client) is joined: each attempt runs under a savepoint, rolled back when
+// the attempt fails, so a lost race is retried there too and a failed fn
+// leaves the caller's transaction as it found it. Commit hooks (AfterCommit)
+// that fn registers in a failed attempt still run when the caller commits.
 func Retry(ctx context.Context, c *ent.Client, attempts int, retry func(error) bool,
 	fn func(ctx context.Context, c *ent.Client) error) error {
 	for attempt := 1; ; attempt++ {
-		tx, err := c.Tx(ctx)
-		if errors.Is(err, ent.ErrTxStarted) {
-			return fn(ctx, c)
-		}
-		if err != nil {
-			return err
-		}
-		if err = fn(ent.NewTxContext(ctx, tx), tx.Client()); err != nil {
-			err = errors.Join(err, tx.Rollback())
-		} else {
-			err = tx.Commit()
-		}
+		err := tryOnce(ctx, c, fn)
 		if err == nil || attempt >= attempts || !retry(err) || ctx.Err() != nil {
 			return err
 		}
 		time.Sleep(time.Duration(rand.IntN(20*attempt)+1) * time.Millisecond)
 	}
+}
+
+// tryOnce is one attempt of Retry: fn in a new transaction of c, or under a
+// savepoint when c already is one.
+func tryOnce(ctx context.Context, c *ent.Client, fn func(ctx context.Context, c *ent.Client) error) error {
+	tx, err := c.Tx(ctx)
+	if errors.Is(err, ent.ErrTxStarted) {
+		return underSavepoint(ctx, c, fn)
+	}
+	if err != nil {
+		return err
+	}
+	if err := fn(ent.NewContext(ent.NewTxContext(ctx, tx), tx.Client()), tx.Client()); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
+}
+
+// underSavepoint runs fn in the transaction c under a savepoint and rolls
+// back to it when fn fails. Savepoints of one name nest: each RELEASE or
+// ROLLBACK TO names the innermost.
+func underSavepoint(ctx context.Context, c *ent.Client, fn func(ctx context.Context, c *ent.Client) error) error {
+	if _, err := c.ExecContext(ctx, `SAVEPOINT txn_retry`); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := fn(ent.NewContext(ctx, c), c); err != nil {
+		// The caller's transaction outlives a cancelled request's attempt.
+		bg := context.WithoutCancel(ctx)
+		if _, rerr := c.ExecContext(bg, `ROLLBACK TO SAVEPOINT txn_retry`); rerr != nil {
+			return errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rerr))
+		}
+		if _, rerr := c.ExecContext(bg, `RELEASE SAVEPOINT txn_retry`); rerr != nil {
+			return errors.Join(err, fmt.Errorf("release savepoint: %w", rerr))
+		}
+		return err
+	}
+	if _, err := c.ExecContext(ctx, `RELEASE SAVEPOINT txn_retry`); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
 }
