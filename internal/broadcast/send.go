@@ -28,7 +28,9 @@ import (
 // and marked SENT with the provider's message id right after, one row at a
 // time. A row left SENDING can only belong to a loop that died mid-send:
 // the next loop sends it again with the same message id, which channels pass
-// to providers as the idempotency key, so the recipient gets it once.
+// to providers as the idempotency key, so the recipient gets it once. Rows
+// are claimed in batches, but the broadcast's status is read again before
+// each message, so a cancel stops the loop at the next message.
 //
 // The loop's own statements run on its locked connection with
 // synchronous_commit off: a row's new state is committed at once (other
@@ -234,6 +236,13 @@ func (s *Service) send(ctx context.Context, id uuid.UUID, inflight *[]sentRow) e
 				lp.finish(ctx, r.id, delivery.StatusFAILED, "template: "+err.Error())
 				continue
 			}
+			// A cancel ends the loop before the next message, not after the
+			// batch: only a message already with the channel may still go.
+			if stop, err := lp.stopped(ctx, id); err != nil {
+				return err
+			} else if stop {
+				return lp.release(context.WithoutCancel(ctx), rows)
+			}
 			rec, err := snd.Send(ctx, plugins.Message{ID: r.id.String(), BroadcastID: id.String(), To: rcpt, Subject: b.Subject, Body: body})
 			switch {
 			case err == nil:
@@ -312,6 +321,21 @@ func compareUUID(a, b uuid.UUID) int {
 		}
 	}
 	return 0
+}
+
+// stopped reports whether the broadcast was cancelled (or failed) since the
+// loop last looked: one primary-key read on the loop's connection, made
+// right before each message is handed to the channel.
+func (l *loop) stopped(ctx context.Context, id uuid.UUID) (bool, error) {
+	var st string
+	err := l.conn.QueryRowContext(ctx, `SELECT status FROM broadcasts WHERE tenant_id = $1 AND id = $2`, l.tid, id).Scan(&st)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return st != string(broadcast.StatusSENDING) && st != string(broadcast.StatusPAUSED), nil
 }
 
 // release puts the rows of an interrupted batch that were not sent back to
