@@ -12,6 +12,7 @@ import (
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/fields"
 )
 
@@ -29,6 +30,9 @@ func (r *Resolver) leadsByAttribute(ctx context.Context, q *ent.LeadQuery, o *mo
 	def, ok := sch.Lookup(o.Key)
 	if !ok || def.Archived {
 		return nil, apperr.Input("orderByAttribute.key", "unknown field %q", o.Key)
+	}
+	if err := authz.CheckSearchable(ctx, "orderByAttribute.key", def.Type); err != nil {
+		return nil, err
 	}
 	order, err := fields.OrderExpr(def, o.Direction == entgql.OrderDirectionDesc)
 	if err != nil {

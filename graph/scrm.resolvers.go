@@ -16,6 +16,7 @@ import (
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/clean"
+	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/org"
 	"github.com/scrmhq/scrm/internal/pipeline"
 	"github.com/scrmhq/scrm/internal/suppress"
@@ -32,12 +33,12 @@ func (r *leadResolver) Attributes(ctx context.Context, obj *ent.Lead) (any, erro
 
 // Phone is the resolver for the phone field.
 func (r *leadResolver) Phone(ctx context.Context, obj *ent.Lead) (*string, error) {
-	return contact(ctx, obj, obj.Phone, clean.MaskPhone), nil
+	return contact(ctx, obj, obj.Phone, fields.TypePhone), nil
 }
 
 // Email is the resolver for the email field.
 func (r *leadResolver) Email(ctx context.Context, obj *ent.Lead) (*string, error) {
-	return contact(ctx, obj, obj.Email, clean.MaskEmail), nil
+	return contact(ctx, obj, obj.Email, fields.TypeEmail), nil
 }
 
 // Login is the resolver for the login field.
@@ -162,9 +163,13 @@ func (r *leadWhereInputResolver) Phone(ctx context.Context, obj *ent.LeadWhereIn
 	if data == nil {
 		return nil
 	}
+	path := inputPath(ctx, "where.phone")
+	if err := authz.CheckSearchable(ctx, path, fields.TypePhone); err != nil {
+		return err
+	}
 	e164, err := clean.Phone(*data, clean.DefaultRegion)
 	if err != nil {
-		return apperr.Wrap(err, apperr.BadInput, "where.phone", err.Error())
+		return apperr.Wrap(err, apperr.BadInput, path, err.Error())
 	}
 	obj.AddPredicates(lead.Phone(e164))
 	return nil
@@ -175,9 +180,13 @@ func (r *leadWhereInputResolver) Email(ctx context.Context, obj *ent.LeadWhereIn
 	if data == nil {
 		return nil
 	}
+	path := inputPath(ctx, "where.email")
+	if err := authz.CheckSearchable(ctx, path, fields.TypeEmail); err != nil {
+		return err
+	}
 	email, err := clean.Email(*data)
 	if err != nil {
-		return apperr.Wrap(err, apperr.BadInput, "where.email", err.Error())
+		return apperr.Wrap(err, apperr.BadInput, path, err.Error())
 	}
 	obj.AddPredicates(lead.Email(email))
 	return nil

@@ -1,6 +1,7 @@
 package typed
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/fields"
 )
 
@@ -121,6 +124,10 @@ func (w *rewriter) arguments(f *ast.Field) {
 			if !ok {
 				continue
 			}
+			if c := w.s.lead[key]; c != nil && authz.SeesMasked(w.ctx, c.def.Type) {
+				w.failCode(a.Position, a.Name+".field", authz.ErrMaskedField.Error(), apperr.Forbidden)
+				return
+			}
 			if f.Definition.Arguments.ForName(attributeOrderArg) == nil {
 				w.fail(a.Position, a.Name, fmt.Sprintf("%s cannot sort by the custom field %s; only leads can", f.Name, key))
 				return
@@ -137,14 +144,15 @@ func (w *rewriter) arguments(f *ast.Field) {
 			extra = append(extra, &ast.Argument{Name: attributeOrderArg, Value: w.variable(order), Position: a.Position})
 			continue
 		}
-		nv, err := w.s.transform(v, ad.Type, a.Name)
+		nv, err := w.s.transform(w.ctx, v, ad.Type, a.Name)
 		if err != nil {
-			field := a.Name
+			field, code := a.Name, apperr.BadInput
 			var pe *pathError
 			if errors.As(err, &pe) {
 				field = pe.path
+				code = cmp.Or(pe.code, code)
 			}
-			w.fail(a.Position, field, err.Error())
+			w.failCode(a.Position, field, err.Error(), code)
 			return
 		}
 		a.Value = w.variable(nv)
@@ -171,11 +179,15 @@ func (w *rewriter) variable(v any) *ast.Value {
 }
 
 func (w *rewriter) fail(pos *ast.Position, field, msg string) {
+	w.failCode(pos, field, msg, apperr.BadInput)
+}
+
+func (w *rewriter) failCode(pos *ast.Position, field, msg string, code apperr.Code) {
 	if w.err != nil {
 		return
 	}
 	w.err = gqlerror.ErrorPosf(pos, "%s", msg)
-	w.err.Extensions = map[string]any{"code": "BAD_USER_INPUT", "field": field}
+	w.err.Extensions = map[string]any{"code": string(code), "field": field}
 }
 
 // orderKey reports whether a LeadOrder value sorts by a custom field.
@@ -192,6 +204,7 @@ func (s *Schema) orderKey(v any) (key string, direction any, ok bool) {
 type pathError struct {
 	path string
 	msg  string
+	code apperr.Code // BAD_USER_INPUT when empty
 }
 
 func (e *pathError) Error() string { return e.path + ": " + e.msg }
@@ -201,18 +214,18 @@ func (e *pathError) Error() string { return e.path + ": " + e.msg }
 // recursively through nested inputs and lists. Values are copied, never
 // changed in place: variables may be shared by several arguments. Typed
 // values are checked here, so a bad one is reported at its own path.
-func (s *Schema) transform(v any, t *ast.Type, path string) (any, error) {
+func (s *Schema) transform(ctx context.Context, v any, t *ast.Type, path string) (any, error) {
 	if v == nil || !s.rewrite[t.Name()] {
 		return v, nil
 	}
 	if t.Elem != nil {
 		list, ok := v.([]any)
 		if !ok { // a single value where a list is expected (input coercion)
-			return s.transform(v, t.Elem, path)
+			return s.transform(ctx, v, t.Elem, path)
 		}
 		out := make([]any, len(list))
 		for i, item := range list {
-			nv, err := s.transform(item, t.Elem, fmt.Sprintf("%s[%d]", path, i))
+			nv, err := s.transform(ctx, item, t.Elem, fmt.Sprintf("%s[%d]", path, i))
 			if err != nil {
 				return nil, err
 			}
@@ -226,12 +239,12 @@ func (s *Schema) transform(v any, t *ast.Type, path string) (any, error) {
 	}
 	switch t.Name() {
 	case leadWhereInput:
-		return s.where(m, path)
+		return s.where(ctx, m, path)
 	case updateLeadInput, leadInput:
-		return s.input(m, path)
+		return s.input(ctx, m, path)
 	case leadOrder:
 		if key, _, ok := s.orderKey(m); ok {
-			return nil, &pathError{path + ".field", fmt.Sprintf("sorting by the custom field %s is only possible in the orderBy of leads", key)}
+			return nil, &pathError{path: path + ".field", msg: fmt.Sprintf("sorting by the custom field %s is only possible in the orderBy of leads", key)}
 		}
 		return m, nil
 	}
@@ -239,7 +252,7 @@ func (s *Schema) transform(v any, t *ast.Type, path string) (any, error) {
 	out := maps.Clone(m)
 	for k, val := range m {
 		if fd := def.Fields.ForName(k); fd != nil {
-			nv, err := s.transform(val, fd.Type, path+"."+k)
+			nv, err := s.transform(ctx, val, fd.Type, path+"."+k)
 			if err != nil {
 				return nil, err
 			}
@@ -249,23 +262,26 @@ func (s *Schema) transform(v any, t *ast.Type, path string) (any, error) {
 	return out, nil
 }
 
-func (s *Schema) where(m map[string]any, path string) (any, error) {
+func (s *Schema) where(ctx context.Context, m map[string]any, path string) (any, error) {
 	def := s.AST.Types[leadWhereInput]
 	out := make(map[string]any, len(m))
 	var preds []any
 	for k, val := range m {
 		if f, ok := s.filters[k]; ok {
+			if authz.SeesMasked(ctx, f.field.def.Type) {
+				return nil, &pathError{path: path + "." + k, msg: authz.ErrMaskedField.Error(), code: apperr.Forbidden}
+			}
 			p := f.predicate(val)
 			if p == nil {
 				continue
 			}
 			if _, err := fields.Predicate(f.field.def, f.op, p["value"]); err != nil {
-				return nil, &pathError{path + "." + k, err.Error()}
+				return nil, &pathError{path: path + "." + k, msg: err.Error()}
 			}
 			preds = append(preds, p)
 			continue
 		}
-		nv, err := s.transform(val, def.Fields.ForName(k).Type, path+"."+k)
+		nv, err := s.transform(ctx, val, def.Fields.ForName(k).Type, path+"."+k)
 		if err != nil {
 			return nil, err
 		}
@@ -298,7 +314,7 @@ func (f filter) predicate(v any) map[string]any {
 	return map[string]any{"key": f.field.def.Key, "op": string(f.op), "value": f.field.inputValue(v)}
 }
 
-func (s *Schema) input(m map[string]any, path string) (any, error) {
+func (s *Schema) input(ctx context.Context, m map[string]any, path string) (any, error) {
 	out := make(map[string]any, len(m))
 	var attrs map[string]any
 	given, _ := m["attributes"].(map[string]any)
@@ -309,11 +325,11 @@ func (s *Schema) input(m map[string]any, path string) (any, error) {
 			continue
 		}
 		if _, dup := given[k]; dup {
-			return nil, &pathError{path + "." + k, "given twice, as a field and in attributes"}
+			return nil, &pathError{path: path + "." + k, msg: "given twice, as a field and in attributes"}
 		}
 		value := c.inputValue(val)
 		if _, err := fields.Coerce(c.def, value); err != nil {
-			return nil, &pathError{path + "." + k, err.Error()}
+			return nil, &pathError{path: path + "." + k, msg: err.Error()}
 		}
 		if attrs == nil {
 			attrs = maps.Clone(given)
@@ -325,7 +341,7 @@ func (s *Schema) input(m map[string]any, path string) (any, error) {
 	}
 	if attrs != nil {
 		if _, isMap := m["attributes"].(map[string]any); m["attributes"] != nil && !isMap {
-			return nil, &pathError{path + ".attributes", "attributes must be an object of field key to value"}
+			return nil, &pathError{path: path + ".attributes", msg: "attributes must be an object of field key to value"}
 		}
 		out["attributes"] = attrs
 	}

@@ -120,28 +120,32 @@ var (
 	notNil   = filterSuffix{"NotNil", fields.OpIsNotEmpty, false, true}
 )
 
-// suffixes returns the filters of a field of type t. PHONE and EMAIL get no
-// substring filter, like the built-in phone and email (it would reveal
-// masked values); on MULTI_SELECT, the single-value filters mean "has" and
-// "has not", In "has any", NotIn "has none" and Contains "has all".
+// bySuffix is the entgql-style filter of each operator that has one;
+// BETWEEN has none (GTE and LTE together say it).
+var bySuffix = map[fields.Op]filterSuffix{
+	fields.OpEQ: eq, fields.OpNEQ: neq, fields.OpIn: in, fields.OpNotIn: notIn,
+	fields.OpContains: contains, fields.OpGT: gt, fields.OpGTE: gte, fields.OpLT: lt, fields.OpLTE: lte,
+	fields.OpIsEmpty: isNil, fields.OpIsNotEmpty: notNil,
+}
+
+// suffixes returns the filters of a field of type t: one per operator of
+// the type's descriptor (fields.Ops), so PHONE and EMAIL get no substring
+// filter, like the built-in phone and email. On MULTI_SELECT, the
+// single-value filters mean "has" and "has not", In "has any", NotIn "has
+// none" and Contains "has all" (a list).
 func suffixes(t fields.Type) []filterSuffix {
-	switch t {
-	case fields.TypeText, fields.TypeLongText, fields.TypeURL:
-		return []filterSuffix{eq, neq, in, notIn, contains, isNil, notNil}
-	case fields.TypePhone, fields.TypeEmail:
-		return []filterSuffix{eq, neq, in, notIn, isNil, notNil}
-	case fields.TypeNumber, fields.TypeMoney, fields.TypeDate, fields.TypeDateTime:
-		return []filterSuffix{eq, neq, in, notIn, gt, gte, lt, lte, isNil, notNil}
-	case fields.TypeBoolean:
-		return []filterSuffix{eq, neq, isNil, notNil}
-	case fields.TypeSelect:
-		return []filterSuffix{eq, neq, in, notIn, isNil, notNil}
-	case fields.TypeMultiSelect:
-		multiAll := contains
-		multiAll.list = true
-		return []filterSuffix{eq, neq, in, notIn, multiAll, isNil, notNil}
+	var out []filterSuffix
+	for _, op := range fields.Ops(t) {
+		sfx, ok := bySuffix[op]
+		if !ok {
+			continue
+		}
+		if op == fields.OpContains && t == fields.TypeMultiSelect {
+			sfx.list = true
+		}
+		out = append(out, sfx)
 	}
-	return nil
+	return out
 }
 
 // Build returns the typed schema of a workspace with field definitions sch

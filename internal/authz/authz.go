@@ -19,7 +19,6 @@ import (
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
-	"github.com/scrmhq/scrm/internal/clean"
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/policy"
@@ -341,24 +340,48 @@ func (s *Service) FlushContactReads(ctx context.Context, c *ContactReads) {
 	}
 }
 
-// MaskAttribute returns a custom-field value as the viewer of ctx may see
-// it: values of PHONE and EMAIL fields are masked like the built-in contact
-// fields without the lead.contact grant, and unmasked reads by partners are
-// recorded for the audit log. Other values are returned as they are.
+// MaskAttribute returns a value of a field of type t (a custom field, or a
+// built-in contact field by its type) as the viewer of ctx may see it:
+// contact-sensitive types (fields.Descriptor.Mask) are masked without the
+// lead.contact grant, and unmasked reads by partners are recorded for the
+// audit log. Other values are returned as they are.
 func MaskAttribute(ctx context.Context, t fields.Type, lead uuid.UUID, val any) any {
 	s, ok := val.(string)
-	if !ok || (t != fields.TypePhone && t != fields.TypeEmail) {
+	d, _ := fields.Describe(t)
+	if !ok || !d.ContactSensitive() {
 		return val
 	}
 	v := auth.FromContext(ctx)
 	switch {
 	case v == nil || !v.ContactGrant:
-		if t == fields.TypePhone {
-			return clean.MaskPhone(s)
-		}
-		return clean.MaskEmail(s)
+		return d.Mask(s)
 	case v.HasRole("partner"):
 		RecordContactRead(ctx, lead)
 	}
 	return val
+}
+
+// ErrMaskedField is the cause of a refusal to filter, sort or segment by a
+// field the viewer sees masked.
+var ErrMaskedField = errors.New("you see this field masked, so you cannot filter, sort or segment by it")
+
+// SeesMasked reports whether the viewer of ctx sees values of type t
+// masked: contact-sensitive types without the lead.contact grant. Work
+// done without a viewer (workers, the CLI) sees every value.
+func SeesMasked(ctx context.Context, t fields.Type) bool {
+	if !fields.ContactSensitive(t) {
+		return false
+	}
+	v := auth.FromContext(ctx)
+	return v != nil && !v.ContactGrant
+}
+
+// CheckSearchable refuses, as FORBIDDEN at field, a filter, sort or segment
+// condition on a field of type t that the viewer of ctx sees masked, whatever
+// its operator: an exact match is as good a guess as a substring.
+func CheckSearchable(ctx context.Context, field string, t fields.Type) error {
+	if SeesMasked(ctx, t) {
+		return apperr.Wrap(ErrMaskedField, apperr.Forbidden, field, ErrMaskedField.Error())
+	}
+	return nil
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/channel"
-	entsegment "github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/secretbox"
@@ -105,10 +104,15 @@ func (s *Service) Create(ctx context.Context, c *ent.Client, in Input) (*ent.Bro
 	if name == "" || utf8.RuneCountInString(name) > 200 {
 		return nil, apperr.Input("input.name", "a name of 1 to 200 characters is required")
 	}
-	if ok, err := c.Segment.Query().Where(entsegment.ID(in.SegmentID)).Exist(ctx); err != nil {
-		return nil, err
-	} else if !ok {
+	seg, err := c.Segment.Get(ctx, in.SegmentID)
+	if ent.IsNotFound(err) {
 		return nil, apperr.New(apperr.NotFound, "input.segmentID", "segment not found")
+	} else if err != nil {
+		return nil, err
+	}
+	// Its stats would count the members of a segment the caller may not read.
+	if err := s.Segments.CheckReadable(ctx, c, seg, "input.segmentID"); err != nil {
+		return nil, err
 	}
 	ch, err := c.Channel.Query().Where(channel.Key(in.Channel)).Only(ctx)
 	if ent.IsNotFound(err) {

@@ -15,6 +15,8 @@ type booleanField struct{}
 
 func (booleanField) Type() Type { return TypeBoolean }
 
+func (booleanField) Describe() Descriptor { return Descriptor{Ops: boolOps} }
+
 func (f booleanField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{})
 }

@@ -24,6 +24,8 @@ type dateField struct{}
 
 func (dateField) Type() Type { return TypeDate }
 
+func (dateField) Describe() Descriptor { return Descriptor{Ops: orderedOps} }
+
 func (f dateField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{bounds: boundsTime})
 }

@@ -24,6 +24,8 @@ type dateTimeField struct{}
 
 func (dateTimeField) Type() Type { return TypeDateTime }
 
+func (dateTimeField) Describe() Descriptor { return Descriptor{Ops: orderedOps} }
+
 func (f dateTimeField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{bounds: boundsTime})
 }

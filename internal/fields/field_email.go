@@ -19,6 +19,8 @@ type emailField struct{}
 
 func (emailField) Type() Type { return TypeEmail }
 
+func (emailField) Describe() Descriptor { return Descriptor{Ops: contactOps, Mask: clean.MaskEmail} }
+
 func (f emailField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{pattern: true})
 }

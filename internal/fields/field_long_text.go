@@ -18,6 +18,8 @@ type longTextField struct{}
 
 func (longTextField) Type() Type { return TypeLongText }
 
+func (longTextField) Describe() Descriptor { return Descriptor{Ops: textOps} }
+
 func (f longTextField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{pattern: true, bounds: boundsLength, lenLimit: maxLongText})
 }

@@ -22,6 +22,8 @@ type moneyField struct{}
 
 func (moneyField) Type() Type { return TypeMoney }
 
+func (moneyField) Describe() Descriptor { return Descriptor{Ops: orderedOps} }
+
 func (f moneyField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{bounds: boundsValue})
 }

@@ -11,6 +11,8 @@ type multiSelectField struct{}
 
 func (multiSelectField) Type() Type { return TypeMultiSelect }
 
+func (multiSelectField) Describe() Descriptor { return Descriptor{Ops: textOps} }
+
 func (f multiSelectField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{options: true, bounds: boundsCount})
 }

@@ -10,6 +10,8 @@ type numberField struct{}
 
 func (numberField) Type() Type { return TypeNumber }
 
+func (numberField) Describe() Descriptor { return Descriptor{Ops: orderedOps} }
+
 func (f numberField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{bounds: boundsValue})
 }

@@ -27,6 +27,8 @@ type phoneField struct{}
 
 func (phoneField) Type() Type { return TypePhone }
 
+func (phoneField) Describe() Descriptor { return Descriptor{Ops: contactOps, Mask: clean.MaskPhone} }
+
 func (f phoneField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{pattern: true})
 }

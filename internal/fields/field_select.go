@@ -12,6 +12,8 @@ type selectField struct{}
 
 func (selectField) Type() Type { return TypeSelect }
 
+func (selectField) Describe() Descriptor { return Descriptor{Ops: choiceOps} }
+
 func (f selectField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{options: true})
 }

@@ -17,6 +17,8 @@ type textField struct{}
 
 func (textField) Type() Type { return TypeText }
 
+func (textField) Describe() Descriptor { return Descriptor{Ops: textOps} }
+
 func (f textField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{pattern: true, bounds: boundsLength, lenLimit: maxText})
 }

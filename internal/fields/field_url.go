@@ -23,6 +23,8 @@ type urlField struct{}
 
 func (urlField) Type() Type { return TypeURL }
 
+func (urlField) Describe() Descriptor { return Descriptor{Ops: textOps} }
+
 func (f urlField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{pattern: true, bounds: boundsLength, lenLimit: maxURL})
 }

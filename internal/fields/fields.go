@@ -106,6 +106,8 @@ type Field interface {
 	// whose text is a message for a person. Coerce of a canonical value
 	// returns it unchanged.
 	Coerce(d Definition, raw any) (any, error)
+	// Describe returns the type's operators and contact sensitivity.
+	Describe() Descriptor
 }
 
 // registry is written only by init functions, so reads need no lock.

@@ -79,25 +79,6 @@ func kindOf(t Type) (kind, bool) {
 	return 0, false
 }
 
-var kindOps = map[kind][]Op{
-	kindText:   {OpEQ, OpNEQ, OpIn, OpNotIn, OpContains, OpIsEmpty, OpIsNotEmpty},
-	kindNumber: {OpEQ, OpNEQ, OpIn, OpNotIn, OpGT, OpGTE, OpLT, OpLTE, OpBetween, OpIsEmpty, OpIsNotEmpty},
-	kindTime:   {OpEQ, OpNEQ, OpIn, OpNotIn, OpGT, OpGTE, OpLT, OpLTE, OpBetween, OpIsEmpty, OpIsNotEmpty},
-	kindBool:   {OpEQ, OpNEQ, OpIsEmpty, OpIsNotEmpty},
-	kindChoice: {OpEQ, OpNEQ, OpIn, OpNotIn, OpIsEmpty, OpIsNotEmpty},
-	kindMulti:  {OpEQ, OpNEQ, OpIn, OpNotIn, OpContains, OpIsEmpty, OpIsNotEmpty},
-}
-
-// Ops returns the operators a field of type t can be filtered with, for a UI
-// to offer; nil for an unknown type.
-func Ops(t Type) []Op {
-	k, ok := kindOf(t)
-	if !ok {
-		return nil
-	}
-	return slices.Clone(kindOps[k])
-}
-
 // expr writes SQL about the attributes column col. col is SQL text built by
 // the caller's selector (s.C("attributes")), never input; keys and values are
 // always written with b.Arg, so they reach PostgreSQL as parameters.
@@ -282,7 +263,7 @@ func compile(def Definition, op Op, value any) (expr, error) {
 	if !op.Valid() {
 		return nil, invalid("unknown filter operator %q", truncate(string(op), 40))
 	}
-	if !slices.Contains(kindOps[k], op) {
+	if !slices.Contains(Ops(def.Type), op) {
 		return nil, invalid("%s cannot filter %s fields", op, def.Type)
 	}
 	key := def.Key
@@ -446,18 +427,6 @@ func containsPattern(d Definition, value any) (string, error) {
 	}
 	if err := storable(s); err != nil {
 		return "", err
-	}
-	if d.Type == TypePhone {
-		// Stored phones are E.164; people search "138 0013" or "138-0013".
-		s = strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' || r == '+' {
-				return r
-			}
-			if r >= '０' && r <= '９' {
-				return r - '０' + '0'
-			}
-			return -1
-		}, s)
 	}
 	s = strings.TrimSpace(s)
 	if s == "" {

@@ -44,6 +44,7 @@ type Program struct {
 	expr  string
 	prg   cel.Program
 	needs Needs
+	attrs []string // custom fields read, sorted
 }
 
 // Needs are the facts a program reads beyond the lead row: its event counts.
@@ -74,6 +75,25 @@ func (p *Program) Expr() string { return p.expr }
 
 // Needs returns the event counts p reads.
 func (p *Program) Needs() Needs { return p.needs }
+
+// Attributes returns the keys of the custom fields p reads, sorted.
+func (p *Program) Attributes() []string { return p.attrs }
+
+// attributesRead lists the x of every attributes.x in a, sorted, once each.
+func attributesRead(a *celast.AST) []string {
+	var keys []string
+	celast.PreOrderVisit(a.Expr(), celast.NewExprVisitor(func(x celast.Expr) {
+		if x.Kind() != celast.SelectKind {
+			return
+		}
+		sel := x.AsSelect()
+		if op := sel.Operand(); op.Kind() == celast.IdentKind && op.AsIdent() == "attributes" {
+			keys = append(keys, sel.FieldName())
+		}
+	}))
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
 
 // Compile checks expr and returns its program. Every problem is an
 // apperr.Input at field whose message starts with line:column ("1:12: ...")
@@ -169,7 +189,7 @@ func (e *Env) compile(field, expr string) (*Program, error) {
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.BadInput, field, "the condition cannot be evaluated: "+err.Error())
 	}
-	return &Program{expr: expr, prg: prg, needs: needs}, nil
+	return &Program{expr: expr, prg: prg, needs: needs, attrs: attributesRead(native)}, nil
 }
 
 // start is the line and column of the first character of x. CEL places a

@@ -12,6 +12,7 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
+	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/fields"
 )
 
@@ -88,14 +89,23 @@ func NewEnv(ctx context.Context, c *ent.Client, p Purpose) (*Env, error) {
 
 // Validate checks a condition of purpose p about to be saved in the
 // context's workspace: NewEnv then Compile, whose apperr.Input at field
-// it returns.
+// it returns. A condition on a custom field the viewer of ctx sees masked
+// is FORBIDDEN: which leads it scores or routes would tell the hidden value.
 func Validate(ctx context.Context, c *ent.Client, p Purpose, field, expr string) error {
 	e, err := NewEnv(ctx, c, p)
 	if err != nil {
 		return err
 	}
-	_, err = e.Compile(field, expr)
-	return err
+	prg, err := e.Compile(field, expr)
+	if err != nil {
+		return err
+	}
+	for _, key := range prg.Attributes() {
+		if err := authz.CheckSearchable(ctx, field, e.fields[key]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // EnvFor returns the environment of purpose p over the custom fields fs

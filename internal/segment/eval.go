@@ -37,17 +37,17 @@ type evaluator struct {
 	visiting map[uuid.UUID]bool
 }
 
-// hasRef reports whether r names a saved segment anywhere.
-func hasRef(r *Rule) bool {
-	if r.Segment != nil {
+// anyNode reports whether pred holds for r or any node below it.
+func anyNode(r *Rule, pred func(*Rule) bool) bool {
+	if pred(r) {
 		return true
 	}
-	if r.Not != nil && hasRef(r.Not) {
+	if r.Not != nil && anyNode(r.Not, pred) {
 		return true
 	}
 	for _, l := range [][]Rule{r.And, r.Or, r.Intersect, r.Union, r.Difference} {
 		for i := range l {
-			if hasRef(&l[i]) {
+			if anyNode(&l[i], pred) {
 				return true
 			}
 		}
@@ -55,24 +55,16 @@ func hasRef(r *Rule) bool {
 	return false
 }
 
+// hasRef reports whether r names a saved segment anywhere.
+func hasRef(r *Rule) bool {
+	return anyNode(r, func(n *Rule) bool { return n.Segment != nil })
+}
+
 // mentionsStatus reports whether some attribute condition of r names the
 // lead status. Rules that do not are read over active leads only; rules that
 // do over every lead that was not merged into another.
 func mentionsStatus(r *Rule) bool {
-	if r.Attribute != nil {
-		return r.Attribute.Key == "status"
-	}
-	if r.Not != nil {
-		return mentionsStatus(r.Not)
-	}
-	for _, l := range [][]Rule{r.And, r.Or, r.Intersect, r.Union, r.Difference} {
-		for i := range l {
-			if mentionsStatus(&l[i]) {
-				return true
-			}
-		}
-	}
-	return false
+	return anyNode(r, func(n *Rule) bool { return n.Attribute != nil && n.Attribute.Key == "status" })
 }
 
 // universe is the set of leads a rule is evaluated over.

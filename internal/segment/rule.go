@@ -21,6 +21,7 @@ import (
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fields"
 )
@@ -54,6 +55,7 @@ type checked struct {
 // checker walks a rule tree once, checking its shape and collecting the ids
 // it names so they are verified in one query per kind.
 type checker struct {
+	ctx   context.Context // its viewer decides which fields are masked
 	sch   *fields.Schema
 	nodes int
 	ids   map[idKind]map[uuid.UUID]string // id -> the first path naming it
@@ -78,11 +80,14 @@ func check(ctx context.Context, c *ent.Client, sch *fields.Schema, field string,
 	if r == nil {
 		return nil, apperr.Input(field, "a rule is required")
 	}
-	k := &checker{sch: sch, ids: map[idKind]map[uuid.UUID]string{}}
+	k := &checker{ctx: ctx, sch: sch, ids: map[idKind]map[uuid.UUID]string{}}
 	if err := k.node(r, field, 1); err != nil {
 		return nil, err
 	}
 	if err := k.exist(ctx, c); err != nil {
+		return nil, err
+	}
+	if err := checkMaskedRefs(ctx, c, sch, k.ids[idSegment]); err != nil {
 		return nil, err
 	}
 	out := &checked{rule: r, status: k.st}
@@ -232,6 +237,9 @@ func (k *checker) attribute(a *schematype.AttributeCondition, path string) error
 	def, ok := k.sch.Lookup(a.Key)
 	if !ok || def.Archived {
 		return apperr.Input(path+".key", "%q is not a field of this workspace (custom fields by key, built-in: %s)", clip(a.Key), strings.Join(builtinKeys(), ", "))
+	}
+	if err := authz.CheckSearchable(k.ctx, path+".key", def.Type); err != nil {
+		return err
 	}
 	if _, err := fields.Condition("l.attributes", def, fields.Op(a.Op), a.Value); err != nil {
 		return k.valueError(err, path, a.Op, fields.Ops(def.Type))

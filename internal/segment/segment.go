@@ -629,8 +629,12 @@ func failure(err error, timeout time.Duration) string {
 // ---------------------------------------------------------------- members
 
 // Members returns the segment's current members that the caller can see;
-// empty before the first computation.
+// empty before the first computation. A viewer who sees masked a field the
+// rule conditions on is refused (CheckReadable).
 func (s *Service) Members(ctx context.Context, c *ent.Client, seg *ent.Segment) (*roaring.Bitmap, error) {
+	if err := s.CheckReadable(ctx, c, seg, "members"); err != nil {
+		return nil, err
+	}
 	if seg.VersionID == nil {
 		return roaring.New(), nil
 	}
