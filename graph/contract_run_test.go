@@ -748,6 +748,58 @@ var contractRuns = map[string]contractRun{
 			if len(out.Node.StageChanges) != 1 || out.Node.StageChanges[0].To.Key != "contacted" || out.Node.StageChanges[0].By.ID == "" {
 				t.Errorf("stage history = %+v", out.Node.StageChanges)
 			}
+			// To a LOST stage: a reason naming a lost reason is linked, any
+			// other text kept as it is; only an empty one is refused.
+			stages := map[string]string{}
+			var ps struct {
+				Pipelines []struct {
+					IsDefault bool
+					Stages    []struct{ ID, Key string }
+				}
+				LostReasons []struct{ ID, Name string }
+			}
+			s.api.MustDo(s.token, `{ pipelines { isDefault stages { id key } } lostReasons { id name } }`, nil, &ps)
+			for _, p := range ps.Pipelines {
+				for _, st := range p.Stages {
+					if p.IsDefault {
+						stages[st.Key] = st.ID
+					}
+				}
+			}
+			move := `mutation($id: ID!, $stageID: ID!, $reason: String) { moveLeadStage(id: $id, stageID: $stageID, reason: $reason) { id stage { id key } } }`
+			if r := s.api.Do(s.token, move, map[string]any{"id": s.leads[0], "stageID": stages["lost"], "reason": " "}); len(r.Errors) != 1 ||
+				r.Errors[0].Code() != "BAD_USER_INPUT" || r.Errors[0].Field() != "reason" {
+				t.Errorf("to LOST without a reason: %+v", r.Errors)
+			}
+			for _, reason := range []string{"客户暂停采购", ps.LostReasons[0].Name} {
+				s.api.MustDo(s.token, move, map[string]any{"id": s.leads[0], "stageID": stages["lost"], "reason": reason}, nil)
+				var last struct {
+					Node struct {
+						StageChanges []struct {
+							To         struct{ Key string }
+							Reason     string
+							LostReason *struct{ ID string }
+						}
+					}
+				}
+				s.api.MustDo(s.token, `query($id:ID!){ node(id:$id){ ... on Lead { stageChanges { to { key } reason lostReason { id } } } } }`,
+					map[string]any{"id": s.leads[0]}, &last)
+				var found int
+				for _, sc := range last.Node.StageChanges {
+					if sc.To.Key != "lost" || sc.Reason != reason {
+						continue
+					}
+					found++
+					named := reason == ps.LostReasons[0].Name
+					if named != (sc.LostReason != nil) || (named && sc.LostReason.ID != ps.LostReasons[0].ID) {
+						t.Errorf("reason %q recorded with lost reason %+v", reason, sc.LostReason)
+					}
+				}
+				if found != 1 {
+					t.Errorf("move to lost with reason %q: history %+v", reason, last.Node.StageChanges)
+				}
+				s.api.MustDo(s.token, move, map[string]any{"id": s.leads[0], "stageID": stages["contacted"], "reason": "back"}, nil)
+			}
 		},
 	},
 	"Suppress": {

@@ -2,12 +2,14 @@ package pipeline
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/internal/apperr"
@@ -20,8 +22,11 @@ import (
 // Rules:
 //   - moving to the stage the lead is already in changes and records nothing;
 //   - archived stages, and stages of archived pipelines, are refused;
-//   - a LOST stage needs lostReasonID, a non-archived lost reason of the
-//     workspace; other stages refuse one (BAD_USER_INPUT at "lostReasonID");
+//   - a LOST stage needs a reason: lostReasonID, a non-archived lost reason
+//     of the workspace, or a reason text, which is linked to the lost reason
+//     it names (see lostReasonNamed) and otherwise kept as free text; with
+//     neither it is BAD_USER_INPUT at "reason". Other stages refuse a
+//     lostReasonID (BAD_USER_INPUT at "lostReasonID");
 //   - a lead moves to another pipeline only into an OPEN stage: entering a
 //     pipeline starts its process, and won/lost in a pipeline the lead never
 //     went through would distort that pipeline's funnel. A lead without a
@@ -69,7 +74,8 @@ func MoveLeadStage(ctx context.Context, c *ent.Client, leadID, stageID uuid.UUID
 		if err := checkTarget(ctx, c, l, to); err != nil {
 			return err
 		}
-		if err := checkLostReason(ctx, c, to, lostReasonID); err != nil {
+		linked, err := checkLostReason(ctx, c, to, reason, lostReasonID)
+		if err != nil {
 			return err
 		}
 		if err := checkActor(ctx, c, actor); err != nil {
@@ -89,7 +95,7 @@ func MoveLeadStage(ctx context.Context, c *ent.Client, leadID, stageID uuid.UUID
 			return err
 		}
 		return c.StageChange.Create().SetLeadID(leadID).SetNillableFromID(l.StageID).SetToID(stageID).
-			SetNillableActorID(actor).SetReason(reason).SetNillableLostReasonID(lostReasonID).SetAt(now).
+			SetNillableActorID(actor).SetReason(reason).SetNillableLostReasonID(linked).SetAt(now).
 			Exec(ctx)
 	})
 	if err != nil {
@@ -123,26 +129,55 @@ func checkTarget(ctx context.Context, c *ent.Client, l *ent.Lead, to *ent.Stage)
 	return nil
 }
 
-// checkLostReason requires a usable lost reason for LOST stages and refuses
-// one elsewhere, where it would be recorded without meaning.
-func checkLostReason(ctx context.Context, c *ent.Client, to *ent.Stage, id *uuid.UUID) error {
+// checkLostReason returns the lost reason a move into to records: for a
+// LOST stage lostReasonID (which must be usable) or the lost reason the
+// reason text names (nil for free text), and an error when there is
+// neither; elsewhere none, and a lostReasonID is refused, where it would be
+// recorded without meaning.
+func checkLostReason(ctx context.Context, c *ent.Client, to *ent.Stage, reason string, id *uuid.UUID) (*uuid.UUID, error) {
 	if to.Kind != stage.KindLOST {
 		if id != nil {
-			return apperr.Input("lostReasonID", "a lost reason is given only when moving to a LOST stage")
+			return nil, apperr.Input("lostReasonID", "a lost reason is given only when moving to a LOST stage")
 		}
-		return nil
+		return nil, nil
 	}
 	if id == nil {
-		return apperr.Input("lostReasonID", "moving to a LOST stage needs a lost reason")
+		if reason == "" {
+			return nil, apperr.Input("reason", "moving to a LOST stage needs a reason: one of the workspace's lost reasons or a text")
+		}
+		return lostReasonNamed(ctx, c, reason)
 	}
 	r, err := c.LostReason.Get(ctx, *id)
 	switch {
 	case ent.IsNotFound(err):
-		return apperr.Wrap(err, apperr.BadInput, "lostReasonID", "not a lost reason of this workspace")
+		return nil, apperr.Wrap(err, apperr.BadInput, "lostReasonID", "not a lost reason of this workspace")
 	case err != nil:
-		return err
+		return nil, err
 	case r.Archived:
-		return apperr.Input("lostReasonID", "the lost reason is archived")
+		return nil, apperr.Input("lostReasonID", "the lost reason is archived")
 	}
-	return nil
+	return id, nil
+}
+
+// lostReasonNamed returns the lost reason of the workspace offered for new
+// moves (not archived) whose name is text, else the only one whose name
+// matches it ignoring case; nil when none does (the text is free).
+func lostReasonNamed(ctx context.Context, c *ent.Client, text string) (*uuid.UUID, error) {
+	rs, err := c.LostReason.Query().Where(lostreason.Archived(false)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var folded []uuid.UUID
+	for _, r := range rs {
+		if r.Name == text {
+			return &r.ID, nil
+		}
+		if strings.EqualFold(r.Name, text) {
+			folded = append(folded, r.ID)
+		}
+	}
+	if len(folded) == 1 {
+		return &folded[0], nil
+	}
+	return nil, nil
 }

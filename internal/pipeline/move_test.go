@@ -29,7 +29,9 @@ type moveFixture struct {
 	*ws
 	st             map[string]*ent.Stage
 	reason         uuid.UUID
+	reasonName     string
 	archivedReason uuid.UUID
+	archivedName   string
 	other          *ws
 	otherStage     uuid.UUID
 	otherReason    uuid.UUID
@@ -67,7 +69,7 @@ func newMoveFixture(t *testing.T, db *testenv.Database, other *ws, otherLead uui
 		t.Fatal(err)
 	}
 	return &moveFixture{
-		ws: w, st: st, reason: reasons[0].ID, archivedReason: reasons[1].ID,
+		ws: w, st: st, reason: reasons[0].ID, reasonName: reasons[0].Name, archivedReason: reasons[1].ID, archivedName: reasons[1].Name,
 		other: other, otherStage: ost["lost"].ID, otherReason: oreason.ID, otherLead: otherLead,
 	}
 }
@@ -94,7 +96,9 @@ func TestMoveLeadStage(t *testing.T) {
 		lost   func(f *moveFixture) *uuid.UUID
 		actor  func(f *moveFixture) *uuid.UUID
 		reason string
-		code   apperr.Code // empty: the move succeeds
+		text   func(f *moveFixture) string     // the reason, when it depends on the fixture
+		linked func(f *moveFixture) *uuid.UUID // the lost reason recorded, when not lost's
+		code   apperr.Code                     // empty: the move succeeds
 		field  string
 		noop   bool
 	}{
@@ -109,7 +113,18 @@ func TestMoveLeadStage(t *testing.T) {
 		{name: "the stage it is in", from: "intent", to: stageKey("intent"), noop: true},
 		{name: "the archived stage it is in", from: "old", to: stageKey("old"), noop: true},
 
-		{name: "lost without a reason", from: "new", to: stageKey("lost"), code: apperr.BadInput, field: "lostReasonID"},
+		{name: "lost with a free-text reason", from: "intent", to: stageKey("lost"), reason: " 客户预算冻结 "},
+		{name: "lost with a reason naming a lost reason", from: "intent", to: stageKey("lost"),
+			text: func(f *moveFixture) string { return " " + f.reasonName + " " }, linked: reasonOf(active)},
+		{name: "lost with a reason naming an archived lost reason", from: "intent", to: stageKey("lost"),
+			text: func(f *moveFixture) string { return f.archivedName }},
+		{name: "lost with a reason text and a lost reason", from: "intent", to: stageKey("lost"), reason: "竞品低价", lost: reasonOf(active)},
+		{name: "no stage yet, lost with free text", from: "", to: stageKey("lost"), reason: "wrong number"},
+		{name: "open with a reason naming a lost reason", from: "new", to: stageKey("contacted"),
+			text: func(f *moveFixture) string { return f.reasonName }},
+
+		{name: "lost without a reason", from: "new", to: stageKey("lost"), code: apperr.BadInput, field: "reason"},
+		{name: "lost with a blank reason", from: "new", to: stageKey("lost"), reason: " \t ", code: apperr.BadInput, field: "reason"},
 		{name: "lost with an archived reason", from: "new", to: stageKey("lost"), lost: reasonOf(func(f *moveFixture) uuid.UUID { return f.archivedReason }), code: apperr.BadInput, field: "lostReasonID"},
 		{name: "lost with another workspace's reason", from: "new", to: stageKey("lost"), lost: reasonOf(func(f *moveFixture) uuid.UUID { return f.otherReason }), code: apperr.BadInput, field: "lostReasonID"},
 		{name: "lost with an unknown reason", from: "new", to: stageKey("lost"), lost: reasonOf(func(*moveFixture) uuid.UUID { return gid.New(gid.LostReason) }), code: apperr.BadInput, field: "lostReasonID"},
@@ -160,7 +175,15 @@ func TestMoveLeadStage(t *testing.T) {
 			}
 			to := tt.to(f)
 			before, otherBefore := f.digest(t), f.other.digest(t)
-			got, err := pipeline.MoveLeadStage(ctx, f.c, id, to, actor, tt.reason, lost, t0)
+			reason := tt.reason
+			if tt.text != nil {
+				reason = tt.text(f)
+			}
+			linked := lost
+			if tt.linked != nil {
+				linked = tt.linked(f)
+			}
+			got, err := pipeline.MoveLeadStage(ctx, f.c, id, to, actor, reason, lost, t0)
 			if f.other.digest(t) != otherBefore {
 				t.Error("the move touched another workspace")
 			}
@@ -192,8 +215,8 @@ func TestMoveLeadStage(t *testing.T) {
 			}
 			sc := changes[0]
 			if (start == nil) != (sc.FromID == nil) || (start != nil && *sc.FromID != *start) || sc.ToID != to ||
-				*sc.ActorID != f.admin || !sc.At.Equal(t0) || sc.Reason != strings.TrimSpace(tt.reason) ||
-				(lost == nil) != (sc.LostReasonID == nil) || (lost != nil && *sc.LostReasonID != *lost) {
+				*sc.ActorID != f.admin || !sc.At.Equal(t0) || sc.Reason != strings.TrimSpace(reason) ||
+				(linked == nil) != (sc.LostReasonID == nil) || (linked != nil && *sc.LostReasonID != *linked) {
 				t.Errorf("stage change %+v", sc)
 			}
 			if !got.UpdatedAt.Equal(t0) {
@@ -365,5 +388,47 @@ func TestMoveLeadStageInCallerTransaction(t *testing.T) {
 	}
 	if w.digest(t) != before {
 		t.Error("the rolled-back move is still there")
+	}
+}
+
+// A reason text names a lost reason ignoring case when only one matches;
+// an exact name wins over one that differs in case.
+func TestMoveLeadStageLinksTheLostReasonNamed(t *testing.T) {
+	t.Parallel()
+	db := testenv.NewDatabase(t)
+	w := newWorkspace(t, db)
+	_, st := w.defaultPipeline(t)
+	price, err := pipeline.CreateLostReason(w.ctx, w.c, "Too expensive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	upper, err := pipeline.CreateLostReason(w.ctx, w.c, "NO BUDGET")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lower, err := pipeline.CreateLostReason(w.ctx, w.c, "no budget")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		reason string
+		want   *uuid.UUID
+	}{
+		{"too EXPENSIVE", &price.ID},
+		{"no budget", &lower.ID},
+		{"NO BUDGET", &upper.ID},
+		{"No Budget", nil}, // two match ignoring case: free text
+	} {
+		id := w.lead(t, &st["new"].ID)
+		if _, err := pipeline.MoveLeadStage(w.ctx, w.c, id, st["lost"].ID, &w.admin, tc.reason, nil, t0); err != nil {
+			t.Fatalf("%q: %v", tc.reason, err)
+		}
+		sc, err := w.c.StageChange.Query().Where(stagechange.LeadID(id)).Only(w.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (tc.want == nil) != (sc.LostReasonID == nil) || (tc.want != nil && *sc.LostReasonID != *tc.want) || sc.Reason != tc.reason {
+			t.Errorf("%q: recorded reason %q, lost reason %v; want %v", tc.reason, sc.Reason, sc.LostReasonID, tc.want)
+		}
 	}
 }
