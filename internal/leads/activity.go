@@ -49,12 +49,12 @@ func CreateFollowUp(ctx context.Context, c *ent.Client, now time.Time, in Follow
 	if in.NextFollowUpAt != nil && !in.NextFollowUpAt.After(now) {
 		return nil, apperr.Input("input.nextFollowUpAt", "must be in the future")
 	}
-	if err := scope.CheckLead(ctx, c, scope.Write, "input.leadID", in.LeadID); err != nil {
-		return nil, err
-	}
 	var f *ent.FollowUp
 	err = txn.WithTx(ctx, c, func(c *ent.Client) error {
-		l, err := c.Lead.Query().Where(lead.ID(in.LeadID)).ForUpdate().Only(ctx)
+		if err := scope.LockLead(ctx, c, scope.Write, "input.leadID", in.LeadID); err != nil {
+			return err
+		}
+		l, err := c.Lead.Query().Where(lead.ID(in.LeadID)).Only(ctx)
 		if err != nil {
 			return err
 		}
@@ -111,12 +111,12 @@ func CreateDeal(ctx context.Context, c *ent.Client, now time.Time, in DealInput)
 		}
 		closed = *in.ClosedAt
 	}
-	if err := scope.CheckLead(ctx, c, scope.Write, "input.leadID", in.LeadID); err != nil {
-		return nil, err
-	}
 	var d *ent.Deal
 	err := txn.WithTx(ctx, c, func(c *ent.Client) error {
-		l, err := c.Lead.Query().Where(lead.ID(in.LeadID)).ForUpdate().Only(ctx)
+		if err := scope.LockLead(ctx, c, scope.Write, "input.leadID", in.LeadID); err != nil {
+			return err
+		}
+		l, err := c.Lead.Query().Where(lead.ID(in.LeadID)).Only(ctx)
 		if err != nil {
 			return err
 		}

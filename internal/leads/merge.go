@@ -19,11 +19,11 @@ import (
 // MaxMerge is the most duplicates one manual merge folds in.
 const MaxMerge = 50
 
-// mergeLockSQL locks the leads of a merge in id order (as every bulk lead
-// write does) and reads what survivorship needs.
-const mergeLockSQL = `SELECT id, status, name, phone, email, union_id, open_id, external_id, company,
+// mergeReadSQL reads what survivorship needs from the leads of a merge,
+// which scope.Lock has locked.
+const mergeReadSQL = `SELECT id, status, name, phone, email, union_id, open_id, external_id, company,
 	source, source_detail, territory_id, referrer_id, owner_id, last_follow_up_at, attributes
-FROM leads WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`
+FROM leads WHERE tenant_id = $1 AND id = ANY($2::uuid[])`
 
 type mergeRow struct {
 	existing
@@ -60,25 +60,25 @@ func Merge(ctx context.Context, c *ent.Client, primary uuid.UUID, dups []uuid.UU
 		}
 		seen[d] = true
 	}
-	if err := scope.CheckLead(ctx, c, scope.Write, "primaryID", primary); err != nil {
-		return nil, err
-	}
-	if err := scope.CheckLeads(ctx, c, scope.Write, "duplicateIDs", dups); err != nil {
-		return nil, err
+	all := append([]uuid.UUID{primary}, dups...)
+	field := func(i int) string {
+		if i == 0 {
+			return "primaryID"
+		}
+		return fmt.Sprintf("duplicateIDs[%d]", i-1)
 	}
 	err = txn.WithTx(ctx, c, func(c *ent.Client) error {
-		all := append([]uuid.UUID{primary}, dups...)
-		got, err := lockForMerge(ctx, c, tid, all)
+		// One statement locks primary and duplicates, in id order.
+		if err := scope.Lock(ctx, c, scope.Write, all, field); err != nil {
+			return err
+		}
+		got, err := readForMerge(ctx, c, tid, all)
 		if err != nil {
 			return err
 		}
 		for i, id := range all {
 			if got[id].Status != "ACTIVE" {
-				field := "primaryID"
-				if i > 0 {
-					field = fmt.Sprintf("duplicateIDs[%d]", i-1)
-				}
-				return apperr.New(apperr.Conflict, field, "lead is %s and cannot be merged", got[id].Status)
+				return apperr.New(apperr.Conflict, field(i), "lead is %s and cannot be merged", got[id].Status)
 			}
 		}
 		return mergeInto(ctx, c, tid, got[primary], dups, got, actor, now)
@@ -89,10 +89,10 @@ func Merge(ctx context.Context, c *ent.Client, primary uuid.UUID, dups []uuid.UU
 	return c.Lead.Get(ctx, primary)
 }
 
-func lockForMerge(ctx context.Context, c *ent.Client, tid uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*mergeRow, error) {
-	rows, err := c.QueryContext(ctx, mergeLockSQL, tid, txn.UUIDArray(ids))
+func readForMerge(ctx context.Context, c *ent.Client, tid uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*mergeRow, error) {
+	rows, err := c.QueryContext(ctx, mergeReadSQL, tid, txn.UUIDArray(ids))
 	if err != nil {
-		return nil, fmt.Errorf("lock leads: %w", err)
+		return nil, fmt.Errorf("read leads: %w", err)
 	}
 	defer rows.Close()
 	out := map[uuid.UUID]*mergeRow{}

@@ -19,6 +19,7 @@ import (
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/scope"
 	"github.com/scrmhq/scrm/internal/tenant"
+	"github.com/scrmhq/scrm/internal/txn"
 )
 
 // Patch is an edit of a lead. Nil leaves a field alone; Attributes merge key
@@ -32,13 +33,28 @@ type Patch struct {
 }
 
 // Update validates p against the workspace's field schema and applies it to
-// lead id in one statement. The row is locked for the duration of the caller's
-// transaction so concurrent edits of attributes merge instead of overwriting.
+// lead id in one statement. It runs in the caller's transaction (or its
+// own), where the row is locked before the scope check and until the end, so
+// concurrent edits of attributes merge instead of overwriting and an edit
+// racing a reassignment is judged against the new owner.
 func Update(ctx context.Context, c *ent.Client, sch *fields.Schema, region string, id uuid.UUID, p Patch) (*ent.Lead, error) {
-	if err := scope.CheckLead(ctx, c, scope.Write, "id", id); err != nil {
+	var l *ent.Lead
+	err := txn.WithTx(ctx, c, func(c *ent.Client) error {
+		var err error
+		l, err = update(ctx, c, sch, region, id, p)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
-	cur, err := c.Lead.Query().Where(lead.ID(id)).ForUpdate().Only(ctx)
+	return l, nil
+}
+
+func update(ctx context.Context, c *ent.Client, sch *fields.Schema, region string, id uuid.UUID, p Patch) (*ent.Lead, error) {
+	if err := scope.LockLead(ctx, c, scope.Write, "id", id); err != nil {
+		return nil, err
+	}
+	cur, err := c.Lead.Query().Where(lead.ID(id)).Only(ctx)
 	if err != nil {
 		return nil, err
 	}

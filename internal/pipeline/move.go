@@ -36,7 +36,8 @@ import (
 //
 // The lead row is locked for the move, so concurrent moves of one lead queue
 // and each records the stage the previous one left it in. A lead outside the
-// caller's lead scope is FORBIDDEN. A zero now means time.Now().
+// caller's write scope, as it stands once the row is locked, is FORBIDDEN.
+// A zero now means time.Now().
 func MoveLeadStage(ctx context.Context, c *ent.Client, leadID, stageID uuid.UUID, actor *uuid.UUID,
 	reason string, lostReasonID *uuid.UUID, now time.Time) (*ent.Lead, error) {
 	if _, err := tenantOf(ctx); err != nil {
@@ -51,16 +52,21 @@ func MoveLeadStage(ctx context.Context, c *ent.Client, leadID, stageID uuid.UUID
 	}
 	var out *ent.Lead
 	err = withTx(ctx, c, func(c *ent.Client) error {
-		if err := scope.CheckLead(ctx, c, scope.Write, "id", leadID); err != nil {
-			return err
-		}
 		// Stage before lead, the lock order of this package. The share lock
 		// holds off an archive, merge or delete of the target until we commit.
-		to, err := c.Stage.Query().Where(stage.ID(stageID)).ForShare().Only(ctx)
-		if err != nil {
-			return notFound(err, "stageID", "stage")
+		to, stageErr := c.Stage.Query().Where(stage.ID(stageID)).ForShare().Only(ctx)
+		if stageErr != nil && !ent.IsNotFound(stageErr) {
+			return stageErr
 		}
-		l, err := c.Lead.Query().Where(lead.ID(leadID)).ForUpdate().Only(scope.Unscoped(ctx))
+		// The lead's scope is checked once its row is locked, and before the
+		// stage is judged (a missing stage is reported after it).
+		if err := scope.LockLead(ctx, c, scope.Write, "id", leadID); err != nil {
+			return err
+		}
+		if stageErr != nil {
+			return notFound(stageErr, "stageID", "stage")
+		}
+		l, err := c.Lead.Query().Where(lead.ID(leadID)).Only(scope.Unscoped(ctx))
 		if err != nil {
 			return notFound(err, "id", "lead")
 		}

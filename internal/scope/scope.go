@@ -147,19 +147,50 @@ var (
 
 // CheckLeads makes sure every id is a lead of the workspace (NOT_FOUND at
 // "field[i]" otherwise) inside the caller's scope for m (FORBIDDEN
-// otherwise), before the caller touches any of them. Write paths pass
-// Write. Two set-based reads, whatever the count (three when refusing a
-// write, to say why).
+// otherwise), before the caller touches any of them. Two set-based reads,
+// whatever the count (three when refusing a write, to say why). A write
+// checks with LockLeads instead, in its transaction: a check that does not
+// hold the rows races with whoever reassigns them.
 func CheckLeads(ctx context.Context, c *ent.Client, m Mode, field string, ids []uuid.UUID) error {
-	return check(ctx, c, m, ids, func(i int) string { return fmt.Sprintf("%s[%d]", field, i) })
+	return check(ctx, c, m, ids, func(i int) string { return fmt.Sprintf("%s[%d]", field, i) }, false)
 }
 
 // CheckLead is CheckLeads for a single id at field.
 func CheckLead(ctx context.Context, c *ent.Client, m Mode, field string, id uuid.UUID) error {
-	return check(ctx, c, m, []uuid.UUID{id}, func(int) string { return field })
+	return check(ctx, c, m, []uuid.UUID{id}, func(int) string { return field }, false)
 }
 
-func check(ctx context.Context, c *ent.Client, m Mode, ids []uuid.UUID, field func(int) string) error {
+// LockLeads is CheckLeads for the write that follows it: it first locks the
+// rows of ids (FOR UPDATE, in id order like every bulk lead write, whatever
+// the caller's scope), then checks them. Every statement of the check runs
+// after the lock is granted, so (READ COMMITTED) it reads each lead as the
+// transaction that held it last committed it (an assignment, a release, a
+// recycle), which is the row the write then changes; a check made before
+// the lock could pass on an owner who is gone by the time the write lands.
+//
+// c must be the client of the transaction that writes (txn.WithTx): the
+// locks last until it ends, and outside one they would end with the
+// statement. Callers read the locked rows afterwards without FOR UPDATE.
+func LockLeads(ctx context.Context, c *ent.Client, m Mode, field string, ids []uuid.UUID) error {
+	return Lock(ctx, c, m, ids, func(i int) string { return fmt.Sprintf("%s[%d]", field, i) })
+}
+
+// LockLead is LockLeads for a single id at field.
+func LockLead(ctx context.Context, c *ent.Client, m Mode, field string, id uuid.UUID) error {
+	return Lock(ctx, c, m, []uuid.UUID{id}, func(int) string { return field })
+}
+
+// Lock is LockLeads for ids that come from several inputs: field(i) names
+// ids[i] in an error. The rows are locked in one statement, so in id order
+// whatever input they came from.
+func Lock(ctx context.Context, c *ent.Client, m Mode, ids []uuid.UUID, field func(i int) string) error {
+	return check(ctx, c, m, ids, field, true)
+}
+
+// check refuses the first of ids that does not exist (NOT_FOUND) or is
+// outside the caller's scope for m (FORBIDDEN). With lock, the statement
+// that finds the ids locks their rows first (see LockLeads).
+func check(ctx context.Context, c *ent.Client, m Mode, ids []uuid.UUID, field func(int) string, lock bool) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -167,7 +198,11 @@ func check(ctx context.Context, c *ent.Client, m Mode, ids []uuid.UUID, field fu
 		return tenant.ErrMissing
 	}
 	distinct := slices.Compact(slices.SortedFunc(slices.Values(ids), func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) }))
-	exist, err := c.Lead.Query().Where(lead.IDIn(distinct...)).IDs(Unscoped(ctx))
+	q := c.Lead.Query().Where(lead.IDIn(distinct...))
+	if lock {
+		q = q.Order(lead.ByID()).ForUpdate()
+	}
+	exist, err := q.IDs(Unscoped(ctx))
 	if err != nil {
 		return err
 	}

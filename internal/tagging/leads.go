@@ -25,13 +25,6 @@ const (
 // maxEdgesPerStatement bounds the lead × tag rows of one batch statement.
 const maxEdgesPerStatement = 50000
 
-// lockLeadsSQL locks a batch of leads in id order before it is written. Every
-// bulk lead write locks in this order, so they queue instead of deadlocking,
-// and it runs as its own statement so the write that follows takes its
-// snapshot after the wait and sees what a concurrent call just committed
-// (which is what keeps exclusive groups exclusive under concurrency).
-const lockLeadsSQL = `SELECT 1 FROM leads WHERE tenant_id = $1::uuid AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`
-
 // tagSQL tags leads $2 with tags $3 in one statement: it removes the leads'
 // other tags of the exclusive groups of $3, inserts the missing edges and
 // bumps updated_at of the leads that changed, returning the edges inserted.
@@ -97,16 +90,6 @@ func TagLeads(ctx context.Context, c *ent.Client, leadIDs, tagIDs []uuid.UUID, a
 	if leadtag.SourceValidator(src) != nil {
 		return 0, apperr.Input("source", "source must be MANUAL, RULE, IMPORT, INGEST or MERGE")
 	}
-	leads, tags, err := resolve(ctx, c, leadIDs, tagIDs)
-	if err != nil {
-		return 0, err
-	}
-	if err := oneOfEachExclusiveGroup(tagIDs, tags); err != nil {
-		return 0, err
-	}
-	if err := checkActor(ctx, c, actor); err != nil {
-		return 0, err
-	}
 	var actorArg any
 	if actor != nil {
 		actorArg = *actor
@@ -115,11 +98,18 @@ func TagLeads(ctx context.Context, c *ent.Client, leadIDs, tagIDs []uuid.UUID, a
 	now := time.Now()
 	affected := 0
 	err = withTx(ctx, c, func(c *ent.Client) error {
+		leads, tags, err := resolve(ctx, c, leadIDs, tagIDs)
+		if err != nil {
+			return err
+		}
+		if err := oneOfEachExclusiveGroup(tagIDs, tags); err != nil {
+			return err
+		}
+		if err := checkActor(ctx, c, actor); err != nil {
+			return err
+		}
 		return batches(leads, len(tags), func(batch []uuid.UUID) error {
 			leadArg := uuidArray(batch)
-			if _, err := c.ExecContext(ctx, lockLeadsSQL, tid, leadArg); err != nil {
-				return fmt.Errorf("lock leads: %w", err)
-			}
 			n, err := count(ctx, c, tagSQL, tid, leadArg, tagArg, now, actorArg, string(src))
 			if err != nil {
 				return fmt.Errorf("tag leads: %w", err)
@@ -142,19 +132,16 @@ func UntagLeads(ctx context.Context, c *ent.Client, leadIDs, tagIDs []uuid.UUID)
 	if err != nil {
 		return 0, err
 	}
-	leads, tags, err := resolve(ctx, c, leadIDs, tagIDs)
-	if err != nil {
-		return 0, err
-	}
 	tagArg := uuidArray(uniq(tagIDs))
 	now := time.Now()
 	affected := 0
 	err = withTx(ctx, c, func(c *ent.Client) error {
+		leads, tags, err := resolve(ctx, c, leadIDs, tagIDs)
+		if err != nil {
+			return err
+		}
 		return batches(leads, len(tags), func(batch []uuid.UUID) error {
 			leadArg := uuidArray(batch)
-			if _, err := c.ExecContext(ctx, lockLeadsSQL, tid, leadArg); err != nil {
-				return fmt.Errorf("lock leads: %w", err)
-			}
 			n, err := count(ctx, c, untagSQL, tid, leadArg, tagArg, now)
 			if err != nil {
 				return fmt.Errorf("untag leads: %w", err)
@@ -170,7 +157,13 @@ func UntagLeads(ctx context.Context, c *ent.Client, leadIDs, tagIDs []uuid.UUID)
 }
 
 // resolve checks the ids of a tagging call before anything is written and
-// returns the distinct lead ids and the tags (with their groups) by id.
+// returns the distinct lead ids and the tags (with their groups) by id. It
+// runs in the call's transaction: it locks the leads (scope.LockLeads, in id
+// order like every bulk lead write, so they queue instead of deadlocking)
+// and checks their scope after the lock, and the writes that follow, each
+// its own statement, take their snapshots after the wait too, so they see
+// what a concurrent call just committed (which is what keeps exclusive
+// groups exclusive under concurrency).
 func resolve(ctx context.Context, c *ent.Client, leadIDs, tagIDs []uuid.UUID) ([]uuid.UUID, map[uuid.UUID]*ent.Tag, error) {
 	switch {
 	case len(leadIDs) == 0:
@@ -183,7 +176,7 @@ func resolve(ctx context.Context, c *ent.Client, leadIDs, tagIDs []uuid.UUID) ([
 		return nil, nil, apperr.Input("tagIDs", "at most %d tags per call", MaxTags)
 	}
 	leads := uniq(leadIDs)
-	if err := scope.CheckLeads(ctx, c, scope.Write, "leadIDs", leadIDs); err != nil {
+	if err := scope.LockLeads(ctx, c, scope.Write, "leadIDs", leadIDs); err != nil {
 		return nil, nil, err
 	}
 	found, err := c.Tag.Query().Where(tag.IDIn(uniq(tagIDs)...)).WithGroup().All(ctx)
