@@ -681,6 +681,22 @@ var contractRuns = map[string]contractRun{
 			if p["accepted"] != 2.0 || p["rejected"] != 1.0 || len(errs) != 1 || dig(errs[0], "index") != 2.0 || dig(errs[0], "code") != "LEAD_NOT_FOUND" {
 				t.Errorf("trackEvents = %v", p)
 			}
+			// A retry with the same idempotencyKey gets the first answer and writes nothing.
+			retry := `mutation($events: [EventInput!]!, $key: String) { trackEvents(events: $events, idempotencyKey: $key) { accepted rejected errors { index code message } } }`
+			vars := map[string]any{"key": "contract-events-1", "events": []any{
+				map[string]any{"leadID": s.leads[0], "name": "retried_call"},
+				map[string]any{"phone": "13999999999", "name": "retried_call"},
+			}}
+			var first, second map[string]any
+			s.api.MustDo(s.token, retry, vars, &first)
+			s.api.MustDo(s.token, retry, vars, &second)
+			if dig(first, "trackEvents", "accepted") != 1.0 || fmt.Sprint(first) != fmt.Sprint(second) {
+				t.Errorf("trackEvents retried: %v, first %v", second, first)
+			}
+			var n int
+			if err := s.api.DB.DB.QueryRow(`SELECT count(*) FROM events WHERE name = 'retried_call'`).Scan(&n); err != nil || n != 1 {
+				t.Errorf("%d retried events stored (%v), want 1", n, err)
+			}
 		},
 	},
 	"UpdateLead": {

@@ -107,7 +107,7 @@ func (r *Resolver) leadsChanged(ctx context.Context, ids []uuid.UUID) {
 }
 
 // trackEventsPayload serves the trackEvents mutation.
-func (r *Resolver) trackEventsPayload(ctx context.Context, evs []*model.EventInput) (*model.TrackEventsPayload, error) {
+func (r *Resolver) trackEventsPayload(ctx context.Context, evs []*model.EventInput, idempotencyKey string) (*model.TrackEventsPayload, error) {
 	in := make([]events.Input, len(evs))
 	for i, e := range evs {
 		in[i] = events.Input{LeadID: e.LeadID, ExternalID: deref(e.ExternalID), Phone: deref(e.Phone), Name: e.Name, OccurredAt: e.OccurredAt}
@@ -119,7 +119,7 @@ func (r *Resolver) trackEventsPayload(ctx context.Context, evs []*model.EventInp
 			in[i].Properties = props
 		}
 	}
-	res, err := r.Events.Track(ctx, r.db(ctx), in, "graphql")
+	res, err := r.Events.Track(ctx, r.db(ctx), in, "graphql", idempotencyKey, "idempotencyKey")
 	if err != nil {
 		return nil, err
 	}

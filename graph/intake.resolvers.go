@@ -66,8 +66,8 @@ func (r *mutationResolver) CreateDeal(ctx context.Context, input model.CreateDea
 }
 
 // TrackEvents is the resolver for the trackEvents field.
-func (r *mutationResolver) TrackEvents(ctx context.Context, events []*model.EventInput) (*model.TrackEventsPayload, error) {
-	return r.trackEventsPayload(ctx, events)
+func (r *mutationResolver) TrackEvents(ctx context.Context, events []*model.EventInput, idempotencyKey *string) (*model.TrackEventsPayload, error) {
+	return r.trackEventsPayload(ctx, events, deref(idempotencyKey))
 }
 
 // MarkNotificationsRead is the resolver for the markNotificationsRead field.

@@ -391,7 +391,7 @@ type ComplexityRoot struct {
 		SetTierThresholds        func(childComplexity int, input model.TierThresholdsInput) int
 		Suppress                 func(childComplexity int, input model.SuppressionInput) int
 		TagLeads                 func(childComplexity int, leadIDs []uuid.UUID, tagIDs []uuid.UUID) int
-		TrackEvents              func(childComplexity int, events []*model.EventInput) int
+		TrackEvents              func(childComplexity int, events []*model.EventInput, idempotencyKey *string) int
 		UnarchiveFieldDefinition func(childComplexity int, id uuid.UUID) int
 		UntagLeads               func(childComplexity int, leadIDs []uuid.UUID, tagIDs []uuid.UUID) int
 		UpdateAssignmentRule     func(childComplexity int, id uuid.UUID, input model.UpdateAssignmentRuleInput) int
@@ -801,7 +801,7 @@ type MutationResolver interface {
 	MergeLeads(ctx context.Context, primaryID uuid.UUID, duplicateIDs []uuid.UUID) (*ent.Lead, error)
 	CreateFollowUp(ctx context.Context, input model.CreateFollowUpInput) (*ent.FollowUp, error)
 	CreateDeal(ctx context.Context, input model.CreateDealInput) (*ent.Deal, error)
-	TrackEvents(ctx context.Context, events []*model.EventInput) (*model.TrackEventsPayload, error)
+	TrackEvents(ctx context.Context, events []*model.EventInput, idempotencyKey *string) (*model.TrackEventsPayload, error)
 	MarkNotificationsRead(ctx context.Context, ids []uuid.UUID) (int, error)
 	CreateFieldDefinition(ctx context.Context, input model.CreateFieldDefinitionInput) (*ent.FieldDefinition, error)
 	UpdateFieldDefinition(ctx context.Context, id uuid.UUID, input model.UpdateFieldDefinitionInput) (*ent.FieldDefinition, error)
@@ -2651,7 +2651,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.TrackEvents(childComplexity, args["events"].([]*model.EventInput)), true
+		return e.ComplexityRoot.Mutation.TrackEvents(childComplexity, args["events"].([]*model.EventInput), args["idempotencyKey"].(*string)), true
 	case "Mutation.unarchiveFieldDefinition":
 		if e.ComplexityRoot.Mutation.UnarchiveFieldDefinition == nil {
 			break
@@ -9446,8 +9446,12 @@ extend type Mutation {
   createFollowUp(input: CreateFollowUpInput!): FollowUp!
   "Records a closed sale, credited to the lead's owner."
   createDeal(input: CreateDealInput!): Deal!
-  "Records behaviour events; bad events are reported by index and the rest written."
-  trackEvents(events: [EventInput!]!): TrackEventsPayload!
+  """
+  Records behaviour events; bad events are reported by index and the rest written.
+  Re-sending the same idempotencyKey with the same events returns the first answer and
+  writes nothing (the same key with other events is a CONFLICT).
+  """
+  trackEvents(events: [EventInput!]!, idempotencyKey: String): TrackEventsPayload!
   "Marks the caller's notifications read (all when ids is null); returns how many changed."
   markNotificationsRead(ids: [ID!]): Int!
 }
@@ -9655,7 +9659,11 @@ extend type Mutation {
   untagLeads(leadIDs: [ID!]!, tagIDs: [ID!]!): TagLeadsPayload!
 
   updateLead(id: ID!, input: UpdateLeadInput!): Lead!
-  "Moves a lead to a stage of its pipeline, recording who, when and why; LOST stages need a lost reason."
+  """
+  Moves a lead to a stage of its pipeline, recording who, when and why. LOST stages need a
+  reason: a text, linked to the workspace's lost reason of that name and otherwise kept as
+  free text, or lostReasonID.
+  """
   moveLeadStage(id: ID!, stageID: ID!, reason: String, lostReasonID: ID): Lead!
 }
 `, BuiltIn: false},
@@ -12056,6 +12064,14 @@ func (ec *executionContext) field_Mutation_trackEvents_args(ctx context.Context,
 		return nil, err
 	}
 	args["events"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
 	return args, nil
 }
 
@@ -19225,7 +19241,7 @@ func (ec *executionContext) _Mutation_trackEvents(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().TrackEvents(ctx, fc.Args["events"].([]*model.EventInput))
+			return ec.Resolvers.Mutation().TrackEvents(ctx, fc.Args["events"].([]*model.EventInput), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TrackEventsPayload) graphql.Marshaler {

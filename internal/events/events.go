@@ -20,6 +20,7 @@ import (
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/clean"
 	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/idempotency"
 	"github.com/scrmhq/scrm/internal/txn"
 	"github.com/scrmhq/scrm/internal/workspace"
 )
@@ -65,6 +66,9 @@ type Result struct {
 	Errors             []Error
 	// Leads are the leads that got events (for re-scoring).
 	Leads []uuid.UUID
+	// Replayed: the answer of an earlier call with the same idempotency
+	// key; nothing was written.
+	Replayed bool
 }
 
 type row struct {
@@ -292,21 +296,43 @@ type Service struct {
 	OnQueueError func(error)
 }
 
-// Track records in as Track does, in the caller's workspace.
-func (s *Service) Track(ctx context.Context, c *ent.Client, in []Input, source string) (*Result, error) {
+// Track records in as Track does, in the caller's workspace: in the
+// caller's transaction (a GraphQL mutation's), else in one of its own.
+//
+// With an idempotency key (keyField names it in errors) the answer is
+// stored with the events; a call with the same key and the same events gets
+// that answer and writes nothing, one with other events is a CONFLICT.
+func (s *Service) Track(ctx context.Context, c *ent.Client, in []Input, source, key, keyField string) (*Result, error) {
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
 		return nil, err
 	}
-	settings, err := workspace.SettingsOf(ctx, s.Client, tid)
+	req, err := keyRequest(in, source, key, keyField)
 	if err != nil {
 		return nil, err
 	}
-	res, err := Track(ctx, c, settings.DefaultRegion, source, s.Now(), in)
+	settings, err := workspace.SettingsOf(ctx, c, tid)
 	if err != nil {
 		return nil, err
 	}
-	if s.Queue != nil && len(res.Leads) > 0 {
+	now := s.Now()
+	var res *Result
+	err = txn.Retry(ctx, c, 1, txn.LostRace, func(ctx context.Context, c *ent.Client) error {
+		var err error
+		if key != "" {
+			if res, err = claimKey(ctx, c, tid, req, now); err != nil || res != nil {
+				return err
+			}
+		}
+		if res, err = Track(ctx, c, settings.DefaultRegion, source, now, in); err != nil || key == "" {
+			return err
+		}
+		return idempotency.Store(ctx, c, tid, req, res)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.Queue != nil && !res.Replayed && len(res.Leads) > 0 {
 		// Queued once the events are committed (GraphQL mutations run in a
 		// transaction), so a worker never scores without them.
 		_ = txn.AfterCommit(ctx, func(ctx context.Context) error {

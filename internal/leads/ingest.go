@@ -2,9 +2,6 @@ package leads
 
 import (
 	"context"
-	"crypto/sha256"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +14,7 @@ import (
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/fields"
-	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/idempotency"
 	"github.com/scrmhq/scrm/internal/pipeline"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/txn"
@@ -156,15 +153,10 @@ func retryable(err error) bool {
 // requestHash fingerprints a batch so a reused idempotency key with other
 // content is told apart from a retry.
 func requestHash(b Batch) (string, error) {
-	raw, err := json.Marshal(struct {
+	return idempotency.Hash(struct {
 		Source string
 		Rows   []Row
 	}{b.Source, b.Rows})
-	if err != nil {
-		return "", fmt.Errorf("hash batch: %w", err)
-	}
-	sum := sha256.Sum256(raw)
-	return hex.EncodeToString(sum[:]), nil
 }
 
 // writer is one attempt at writing a batch, inside its transaction.
@@ -257,28 +249,17 @@ func (w *writer) reject(g *group, err RowError) {
 	}
 }
 
+// key is the batch's claim on its idempotency key.
+func (w *writer) key() idempotency.Request {
+	return idempotency.Request{Key: w.batch.IdempotencyKey, Hash: w.hash, Rows: len(w.batch.Rows), Field: "input.idempotencyKey"}
+}
+
 // claimKey records the idempotency key, or returns the stored answer of the
-// request that used it first. A concurrent request with the same key waits
-// on the unique index until the first one commits (or rolls back).
+// request that used it first (idempotency.Claim).
 func (w *writer) claimKey(ctx context.Context) (*Result, error) {
-	var id uuid.UUID
-	err := w.queryRow(ctx, `INSERT INTO ingest_batches (id, tenant_id, key, request_hash, rows, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, key) DO NOTHING RETURNING id`,
-		[]any{gid.New(gid.IngestBatch), w.tid, w.batch.IdempotencyKey, w.hash, len(w.batch.Rows), w.now}, &id)
-	if err == nil {
-		return nil, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("claim idempotency key: %w", err)
-	}
-	var hash string
-	var answer []byte
-	if err := w.queryRow(ctx, `SELECT request_hash, response FROM ingest_batches WHERE tenant_id = $1 AND key = $2`,
-		[]any{w.tid, w.batch.IdempotencyKey}, &hash, &answer); err != nil {
-		return nil, fmt.Errorf("read idempotent answer: %w", err)
-	}
-	if hash != w.hash {
-		return nil, apperr.New(apperr.Conflict, "input.idempotencyKey", "this idempotency key was used for a different batch")
+	answer, err := idempotency.Claim(ctx, w.c, w.tid, w.key(), w.now)
+	if err != nil || answer == nil {
+		return nil, err
 	}
 	var res Result
 	if err := json.Unmarshal(answer, &res); err != nil {
@@ -289,32 +270,7 @@ func (w *writer) claimKey(ctx context.Context) (*Result, error) {
 }
 
 func (w *writer) storeAnswer(ctx context.Context, res *Result) error {
-	raw, err := json.Marshal(res)
-	if err != nil {
-		return err
-	}
-	_, err = w.c.ExecContext(ctx, `UPDATE ingest_batches SET response = $3 WHERE tenant_id = $1 AND key = $2`,
-		w.tid, w.batch.IdempotencyKey, raw)
-	return err
-}
-
-// queryRow runs a one-row query in the transaction.
-func (w *writer) queryRow(ctx context.Context, q string, args []any, dest ...any) error {
-	rows, err := w.c.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return sql.ErrNoRows
-	}
-	if err := rows.Scan(dest...); err != nil {
-		return err
-	}
-	return rows.Close()
+	return idempotency.Store(ctx, w.c, w.tid, w.key(), res)
 }
 
 // result assembles the per-row answer.

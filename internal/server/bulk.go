@@ -149,7 +149,8 @@ func (b *bulk) ingest(w http.ResponseWriter, r *http.Request) {
 }
 
 // events handles POST /v1/events: a JSON array of events, {"events": [...]},
-// or JSON lines.
+// or JSON lines. The Idempotency-Key header makes a retry return the first
+// answer.
 func (b *bulk) events(w http.ResponseWriter, r *http.Request) {
 	if !b.begin(w, r, graph.Permission{Resource: "lead", Action: "write"}) {
 		return
@@ -170,7 +171,7 @@ func (b *bulk) events(w http.ResponseWriter, r *http.Request) {
 		}
 		in[i] = events.Input{LeadID: id, ExternalID: e.ExternalID, Phone: e.Phone, Name: e.Name, Properties: e.Properties, OccurredAt: e.OccurredAt}
 	}
-	res, err := b.res.Events.Track(r.Context(), b.res.Client, in, "rest")
+	res, err := b.res.Events.Track(r.Context(), b.res.Client, in, "rest", r.Header.Get("Idempotency-Key"), "idempotencyKey")
 	if err != nil {
 		b.fail(w, r, err)
 		return

@@ -142,6 +142,17 @@ func TestEventsEndpointAndDuplicateNotification(t *testing.T) {
 	if err := api.DB.DB.QueryRow(`SELECT count(*) FROM events WHERE tenant_id = $1 AND name IN ('viewed_ad','paid','rode_metro')`, c.Workspace.ID).Scan(&n); err != nil || n != 3 {
 		t.Fatalf("%d events stored (%v)", n, err)
 	}
+	// A retry with the Idempotency-Key header gets the first answer and writes nothing.
+	retry := fmt.Sprintf(`[{"leadID":%q,"name":"retried"},{"name":"orphan"}]`, leadID)
+	key := map[string]string{"Idempotency-Key": "ev-1"}
+	_, first := post(t, api, "/v1/events", token, "application/json", retry, key)
+	status, second := post(t, api, "/v1/events", token, "application/json", retry, key)
+	if status != 200 || first["accepted"] != 1.0 || fmt.Sprint(first) != fmt.Sprint(second) {
+		t.Fatalf("events retried with a key: %d %v, first %v", status, second, first)
+	}
+	if err := api.DB.DB.QueryRow(`SELECT count(*) FROM events WHERE tenant_id = $1 AND name = 'retried'`, c.Workspace.ID).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d retried events stored (%v), want 1", n, err)
+	}
 	status, _ = post(t, api, "/v1/events", token, "application/json", `{"events": 3}`, nil)
 	if status != 400 {
 		t.Fatalf("events of the wrong shape: %d", status)

@@ -1,0 +1,43 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/idempotency"
+)
+
+// keyRequest is the idempotency claim of a Track call that came with key
+// (lead ingest's mechanism, in the "events" namespace of keys).
+func keyRequest(in []Input, source, key, field string) (idempotency.Request, error) {
+	r := idempotency.Request{Namespace: "events", Key: key, Rows: len(in), Field: field}
+	if err := r.Check(); err != nil {
+		return r, err
+	}
+	var err error
+	r.Hash, err = idempotency.Hash(struct {
+		Source string
+		Events []Input
+	}{source, in})
+	return r, err
+}
+
+// claimKey records r's key in the transaction c, or returns the answer of
+// the call that used it first (nil: this call is the first).
+func claimKey(ctx context.Context, c *ent.Client, tid uuid.UUID, r idempotency.Request, now time.Time) (*Result, error) {
+	answer, err := idempotency.Claim(ctx, c, tid, r, now)
+	if err != nil || answer == nil {
+		return nil, err
+	}
+	var res Result
+	if err := json.Unmarshal(answer, &res); err != nil {
+		return nil, fmt.Errorf("decode idempotent answer: %w", err)
+	}
+	res.Replayed = true
+	return &res, nil
+}
