@@ -15,6 +15,7 @@ import (
 	"github.com/scrmhq/scrm/internal/clean"
 	"github.com/scrmhq/scrm/internal/scope"
 	"github.com/scrmhq/scrm/internal/textinput"
+	"github.com/scrmhq/scrm/internal/txn"
 )
 
 // Input is one suppression to record: at least one of Phone, Email and LeadID.
@@ -33,6 +34,17 @@ type Input struct {
 // A masked value, an expiry in the past or a lead outside the caller's scope
 // is refused and nothing is written.
 func Add(ctx context.Context, c *ent.Client, region string, now time.Time, in Input) (*ent.Suppression, error) {
+	var out *ent.Suppression
+	// In one transaction, so the lead's scope is checked under its row lock.
+	err := txn.WithTx(ctx, c, func(c *ent.Client) error {
+		var err error
+		out, err = add(ctx, c, region, now, in)
+		return err
+	})
+	return out, err
+}
+
+func add(ctx context.Context, c *ent.Client, region string, now time.Time, in Input) (*ent.Suppression, error) {
 	if suppression.KindValidator(in.Kind) != nil {
 		return nil, apperr.Input("input.kind", "kind must be DND or BLACKLIST")
 	}
@@ -61,7 +73,7 @@ func Add(ctx context.Context, c *ent.Client, region string, now time.Time, in In
 		any = true
 	}
 	if in.LeadID != nil {
-		if err := scope.CheckLead(ctx, c, scope.Write, "input.leadID", *in.LeadID); err != nil {
+		if err := scope.LockLead(ctx, c, scope.Write, "input.leadID", *in.LeadID); err != nil {
 			return nil, err
 		}
 		q.SetLeadID(*in.LeadID)
