@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -142,6 +143,7 @@ func TestBadRequestsAndLimits(t *testing.T) {
 		{"syntax", "application/json", []byte(`{"query":"{ me { id "}`), 422, "GRAPHQL_PARSE_FAILED", ""},
 		{"unknown field", "application/json", []byte(`{"query":"{ me { password } }"}`), 422, "GRAPHQL_VALIDATION_FAILED", "password"},
 		{"too deep", "application/json", []byte(`{"query":"{ me ` + strings.Repeat("{ team { members ", 7) + "{ id }" + strings.Repeat(" } }", 7) + ` }"}`), 200, "LIMIT_EXCEEDED", "nested"},
+		{"too complex", "application/json", []byte(`{"query":"{ ` + tooComplex() + ` }"}`), 200, "LIMIT_EXCEEDED", "complexity"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -172,4 +174,14 @@ func TestHealthAndMetrics(t *testing.T) {
 			t.Errorf("%s: %d %s", path, res.StatusCode, b.String())
 		}
 	}
+}
+
+// tooComplex is a shallow selection whose cost passes the complexity limit:
+// 30 pages of 1000 leads with 10 fields each.
+func tooComplex() string {
+	var b strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&b, "p%d: leads(first: 1000) { edges { node { id name phone email company source score createdAt updatedAt } } } ", i)
+	}
+	return b.String()
 }

@@ -108,7 +108,7 @@ func (g *GraphQL) handler(es graphql.ExecutableSchema, ts *typed.Schema) http.Ha
 	srv.AddTransport(transport.POST{})
 	srv.Use(typed.Rewriter{Schema: ts})
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.Use(complexityLimit{extension.FixedComplexityLimit(MaxComplexity)})
 	srv.Use(depthLimit{Max: MaxDepth})
 	srv.Use(graph.RequireAuthentication{})
 	srv.Use(entgql.Transactioner{TxOpener: d.Client})

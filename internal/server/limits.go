@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -30,6 +31,24 @@ func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 		return err
 	}
 	return nil
+}
+
+// complexityLimit is gqlgen's complexity limit answering with code
+// LIMIT_EXCEEDED, like the depth and size limits, instead of gqlgen's own
+// COMPLEXITY_LIMIT_EXCEEDED.
+type complexityLimit struct{ *extension.ComplexityLimit }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = complexityLimit{}
+
+func (c complexityLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	err := c.ComplexityLimit.MutateOperationContext(ctx, oc)
+	if err != nil {
+		err.Extensions = map[string]any{"code": "LIMIT_EXCEEDED"}
+	}
+	return err
 }
 
 func selectionDepth(set ast.SelectionSet, frags ast.FragmentDefinitionList, seen int) int {
