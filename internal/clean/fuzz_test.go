@@ -96,7 +96,9 @@ func FuzzEmail(f *testing.F) {
 
 // FuzzName checks that Name is idempotent and leaves no edge or double spaces.
 func FuzzName(f *testing.F) {
-	for _, s := range []string{"张三", "  Zhang   San ", "　张\u200b三　", "\u3164", "a\xffb"} {
+	for _, s := range []string{"张三", "  Zhang   San ", "　张\u200b三　", "\u3164", "a\xffb",
+		"👨\u200d👩\u200d👧", "🏳\ufe0f\u200d🌈", "1\ufe0f\u20e3", "🇨🇳", "👨\u200b\u200d👩", "\u0d4e\u200b👨\u200d👩",
+		"🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f", "क्\u200dष"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {

@@ -27,6 +27,24 @@ func TestName(t *testing.T) {
 		{"empty", "", ""},
 		{"only spaces", " \t　 ", ""},
 		{"space around invisible", "a \u200b b", "a b"},
+
+		// Emoji sequences stay byte-exact; their joiners and tags are kept
+		// only inside them.
+		{"zwj family", "王家👨\u200d👩\u200d👧", "王家👨\u200d👩\u200d👧"},
+		{"variation selector", "爱心❤\ufe0f店", "爱心❤\ufe0f店"},
+		{"keycap", "1\ufe0f\u20e3号店", "1\ufe0f\u20e3号店"},
+		{"flag", "🇨🇳 华为", "🇨🇳 华为"},
+		{"rainbow flag", "🏳\ufe0f\u200d🌈 Pride Ltd", "🏳\ufe0f\u200d🌈 Pride Ltd"},
+		{"skin tone and zwj", "👩🏽\u200d💻 Dev", "👩🏽\u200d💻 Dev"},
+		{"subdivision flag tags", "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f FC", "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f FC"},
+		{"zwsp inside a family", "👨\u200b\u200d👩", "👨👩"},
+		{"bidi override next to emoji", "\u202e👨\u200d👩\u202c", "👨\u200d👩"},
+		{"controls around emoji", "\x00❤\ufe0f\x07", "❤\ufe0f"},
+		{"trailing zwj after emoji", "👨\u200d", "👨"},
+		{"zwj between emoji and letter", "👨\u200dA", "👨A"},
+		{"zwj before emoji", "A\u200d👩", "A👩"},
+		{"tags without a flag", "A\U000e0067\U000e007f", "A"},
+		{"zwnj inside an emoji sequence", "👨\u200c\u200d👩", "👨\u200d👩"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
