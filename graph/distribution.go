@@ -18,7 +18,6 @@ import (
 	"github.com/scrmhq/scrm/internal/scope"
 	"github.com/scrmhq/scrm/internal/scoring"
 	"github.com/scrmhq/scrm/internal/tenant"
-	"github.com/scrmhq/scrm/internal/txn"
 	"github.com/scrmhq/scrm/internal/workspace"
 )
 
@@ -27,8 +26,6 @@ type DistributionQueue interface {
 	// RescoreWorkspace re-scores every lead of a workspace (after its
 	// scoring rules or tier thresholds change).
 	RescoreWorkspace(ctx context.Context, tenantID uuid.UUID) error
-	// DeliverNotifications delivers new notification rows.
-	DeliverNotifications(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) error
 }
 
 func poolConfig(in model.UpdatePoolInput) pool.Config {
@@ -124,40 +121,27 @@ func (r *Resolver) distributeLeads(ctx context.Context, ids []uuid.UUID) (*model
 }
 
 func (r *Resolver) recyclePools(ctx context.Context, dryRun *bool) (*model.RecyclePoolsPayload, error) {
+	// Each batch of the pass queues the delivery of its notifications in its
+	// own transaction (Pools.Notify), so a pass that fails part-way has
+	// queued those of the batches it committed.
 	res, err := r.Pools.Recycle(scope.Unscoped(ctx), pool.RecycleOptions{DryRun: deref(dryRun)})
-	// A pass that failed part-way committed the batches before the failure:
-	// their notifications go out now (a rerun finds those leads recycled
-	// and writes none for them), then the error is returned.
-	if res != nil && len(res.Notifications) > 0 && r.Distribution != nil {
-		tid, _ := tenant.FromContext(ctx)
-		if err := r.Distribution.DeliverNotifications(ctx, tid, res.Notifications); err != nil {
-			// The rows are written; the periodic pass delivers what a lost
-			// task did not.
-			r.logQueueError(ctx, err)
-		}
-	}
 	if err != nil {
 		return nil, err
 	}
 	return &model.RecyclePoolsPayload{Recycled: len(res.Recycled), Reminded: len(res.Reminded), LeadIDs: res.Recycled}, nil
 }
 
-// rescore queues a re-score of the caller's workspace once the mutation's
-// transaction commits.
-func (r *Resolver) rescore(ctx context.Context) {
+// rescore queues a re-score of the caller's workspace in the mutation's
+// transaction (an outbox row that commits with the change).
+func (r *Resolver) rescore(ctx context.Context) error {
 	if r.Distribution == nil {
-		return
+		return nil
 	}
 	tid, ok := tenant.FromContext(ctx)
 	if !ok {
-		return
+		return tenant.ErrMissing
 	}
-	_ = txn.AfterCommit(ctx, func(ctx context.Context) error {
-		if err := r.Distribution.RescoreWorkspace(ctx, tid); err != nil {
-			r.logQueueError(ctx, err)
-		}
-		return nil
-	})
+	return r.Distribution.RescoreWorkspace(ctx, tid)
 }
 
 func scoringRuleInput(in model.UpdateScoringRuleInput) scoring.RuleInput {
@@ -170,7 +154,9 @@ func (r *Resolver) createScoringRule(ctx context.Context, in model.CreateScoring
 	if err != nil {
 		return nil, err
 	}
-	r.rescore(ctx)
+	if err := r.rescore(ctx); err != nil {
+		return nil, err
+	}
 	return sr, nil
 }
 
@@ -179,7 +165,9 @@ func (r *Resolver) updateScoringRule(ctx context.Context, id uuid.UUID, in model
 	if err != nil {
 		return nil, err
 	}
-	r.rescore(ctx)
+	if err := r.rescore(ctx); err != nil {
+		return nil, err
+	}
 	return sr, nil
 }
 
@@ -187,7 +175,9 @@ func (r *Resolver) deleteScoringRule(ctx context.Context, id uuid.UUID) (uuid.UU
 	if err := scoring.DeleteRule(ctx, r.db(ctx), id); err != nil {
 		return uuid.Nil, err
 	}
-	r.rescore(ctx)
+	if err := r.rescore(ctx); err != nil {
+		return uuid.Nil, err
+	}
 	return id, nil
 }
 
@@ -212,7 +202,9 @@ func (r *Resolver) setTierThresholds(ctx context.Context, in model.TierThreshold
 	if err := workspace.SetTiers(ctx, r.db(ctx), tid, schematype.TierThresholds{A: in.A, B: in.B, C: in.C}); err != nil {
 		return nil, err
 	}
-	r.rescore(ctx)
+	if err := r.rescore(ctx); err != nil {
+		return nil, err
+	}
 	return &model.TierThresholds{A: in.A, B: in.B, C: in.C}, nil
 }
 
@@ -264,12 +256,6 @@ func (r *Resolver) overdueFollowUps(ctx context.Context, ownerID *uuid.UUID, fir
 		}
 	}
 	return out, nil
-}
-
-func (r *Resolver) logQueueError(ctx context.Context, err error) {
-	if r.Log != nil {
-		r.Log.ErrorContext(ctx, "queue background work", "err", err)
-	}
 }
 
 func assignmentRuleInput(in model.UpdateAssignmentRuleInput) assign.RuleInput {

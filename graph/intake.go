@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"fmt"
-	"log/slog"
 
 	"github.com/google/uuid"
 
@@ -15,7 +14,6 @@ import (
 	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/tenant"
-	"github.com/scrmhq/scrm/internal/txn"
 )
 
 // leadRows converts GraphQL lead inputs to ingest rows.
@@ -87,23 +85,17 @@ func notificationLimit(first *int) int {
 	return min(*first, 200)
 }
 
-// leadsChanged queues a re-score of leads once the mutation's transaction
-// commits. The write stands by then, so a queue failure is logged, not
-// returned.
-func (r *Resolver) leadsChanged(ctx context.Context, ids []uuid.UUID) {
+// leadsChanged queues a re-score of leads in the mutation's transaction
+// (an outbox row that commits with the change).
+func (r *Resolver) leadsChanged(ctx context.Context, ids []uuid.UUID) error {
 	if r.Queue == nil || len(ids) == 0 {
-		return
+		return nil
 	}
 	tid, ok := tenant.FromContext(ctx)
 	if !ok {
-		return
+		return tenant.ErrMissing
 	}
-	_ = txn.AfterCommit(ctx, func(ctx context.Context) error {
-		if err := r.Queue.LeadsChanged(context.WithoutCancel(ctx), tid, ids); err != nil {
-			slog.ErrorContext(ctx, "queue re-score of changed leads", "err", err, "leads", len(ids))
-		}
-		return nil
-	})
+	return r.Queue.LeadsChanged(ctx, tid, ids)
 }
 
 // trackEventsPayload serves the trackEvents mutation.

@@ -46,7 +46,9 @@ func (r *mutationResolver) MergeLeads(ctx context.Context, primaryID uuid.UUID, 
 	if err != nil {
 		return nil, err
 	}
-	r.leadsChanged(ctx, []uuid.UUID{l.ID})
+	if err := r.leadsChanged(ctx, []uuid.UUID{l.ID}); err != nil {
+		return nil, err
+	}
 	return l, nil
 }
 

@@ -4,7 +4,6 @@ package graph
 
 import (
 	"context"
-	"log/slog"
 
 	"github.com/google/uuid"
 
@@ -48,11 +47,10 @@ type Resolver struct {
 	Broadcaster *broadcast.Service
 	// Reports computes the funnel and the leaderboard.
 	Reports *funnel.Service
-	// Log reports background work that could not be queued.
-	Log *slog.Logger
 }
 
-// LeadsQueue queues work about changed leads (jobs.Queue).
+// LeadsQueue queues work about changed leads (jobs.Queue), in the
+// transaction ctx carries.
 type LeadsQueue interface {
 	LeadsChanged(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) error
 }

@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -50,9 +49,9 @@ func (q Queue) EnqueueBroadcastPlan(ctx context.Context, tenantID, id uuid.UUID,
 	if err != nil {
 		return err
 	}
-	err = q.enqueue(ctx, t, asynq.ProcessAt(at), asynq.TaskID(TypeBroadcastPlan+":"+id.String()),
+	err = q.enqueue(ctx, tenantID, t, asynq.ProcessAt(at), asynq.TaskID(TypeBroadcastPlan+":"+id.String()),
 		asynq.MaxRetry(10), asynq.Timeout(time.Hour))
-	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", TypeBroadcastPlan, err)
 	}
 	return nil
@@ -70,7 +69,7 @@ func (q Queue) EnqueueBroadcastSend(ctx context.Context, tenantID, id uuid.UUID,
 		// pass finds the broadcast paused meanwhile.
 		opts = append(opts, asynq.ProcessAt(at), asynq.TaskID(fmt.Sprintf("%s:%s:%d", TypeBroadcastSend, id, at.Unix())))
 	}
-	if err := q.enqueue(ctx, t, opts...); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+	if err := q.enqueue(ctx, tenantID, t, opts...); err != nil {
 		return fmt.Errorf("enqueue %s: %w", TypeBroadcastSend, err)
 	}
 	return nil

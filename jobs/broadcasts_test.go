@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/hibiken/asynq"
 
 	"github.com/scrmhq/scrm/internal/testenv"
 	"github.com/scrmhq/scrm/jobs"
@@ -17,11 +16,11 @@ import (
 // once, while loops to run now are not deduplicated (the loop's own lock
 // makes extra ones exit).
 func TestPausedLoopIsQueuedOnce(t *testing.T) {
+	db := testenv.NewDatabase(t)
 	rd := testenv.NewRedis(t)
-	opt := asynq.RedisClientOpt{Addr: rd.Addr, DB: rd.DB}
-	client := asynq.NewClient(opt)
-	defer client.Close()
-	q := jobs.Queue{Client: client}
+	client, ins := asynqClient(t, rd)
+	outbox := jobs.NewOutbox(db.Client, nil)
+	q := jobs.Queue{Outbox: outbox}
 	tid, id := uuid.New(), uuid.New()
 	wake := time.Now().Add(8 * time.Hour)
 	for range 3 {
@@ -32,8 +31,9 @@ func TestPausedLoopIsQueuedOnce(t *testing.T) {
 	if err := q.EnqueueBroadcastSend(context.Background(), tid, id, wake.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	ins := asynq.NewInspector(opt)
-	defer ins.Close()
+	if n, err := jobs.NewRelay(outbox, client, quiet).Pass(context.Background()); err != nil || n != 4 {
+		t.Fatalf("relayed %d: %v; want the 4 rows", n, err)
+	}
 	scheduled, err := ins.ListScheduledTasks("default")
 	if err != nil {
 		t.Fatal(err)

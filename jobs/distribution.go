@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -46,7 +45,7 @@ func (q Queue) RescoreWorkspace(ctx context.Context, tenantID uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	err = q.enqueue(ctx, asynq.NewTask(TypeScoringWorkspace, b),
+	err = q.enqueue(ctx, tenantID, asynq.NewTask(TypeScoringWorkspace, b),
 		asynq.Queue("low"), asynq.MaxRetry(5), asynq.Timeout(2*time.Hour))
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", TypeScoringWorkspace, err)
@@ -54,7 +53,8 @@ func (q Queue) RescoreWorkspace(ctx context.Context, tenantID uuid.UUID) error {
 	return nil
 }
 
-// DeliverNotifications queues the delivery of new notification rows.
+// DeliverNotifications implements pool.Notifier: it queues the delivery of
+// new notification rows.
 func (q Queue) DeliverNotifications(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) error {
 	return q.enqueueLeads(ctx, TypeNotificationsDeliver, tenantID, ids)
 }
@@ -99,9 +99,8 @@ func (h *Handlers) retryBusy(ctx context.Context, p leadsPayload, skipped []uuid
 	if err != nil {
 		return err
 	}
-	_, err = h.Queue.Client.EnqueueContext(ctx, asynq.NewTask(TypeLeadsAssign, b),
+	return h.Queue.enqueue(ctx, p.TenantID, asynq.NewTask(TypeLeadsAssign, b),
 		asynq.ProcessIn(time.Duration(p.Round+1)*time.Second), asynq.MaxRetry(10))
-	return err
 }
 
 // HandleLeadsScore re-scores leads whose data or events changed.
@@ -130,10 +129,10 @@ func (h *Handlers) fanOut(ctx context.Context, typ string, period time.Duration)
 		if err != nil {
 			return err
 		}
-		_, err = h.Queue.Client.EnqueueContext(ctx, asynq.NewTask(typ, b),
+		err = h.Queue.enqueue(ctx, id, asynq.NewTask(typ, b),
 			asynq.TaskID(fmt.Sprintf("%s:%s:%d", typ, id, slot)), asynq.Queue("low"),
 			asynq.MaxRetry(5), asynq.Timeout(time.Hour), asynq.Retention(period))
-		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		if err != nil {
 			return fmt.Errorf("enqueue %s: %w", typ, err)
 		}
 	}
@@ -154,26 +153,23 @@ func (h *Handlers) HandlePoolsRecycle(ctx context.Context, _ *asynq.Task) error 
 }
 
 // HandlePoolsRecycleWorkspace recycles one workspace's stalled leads and
-// sends the reminders, then queues the delivery of the notifications.
+// sends the reminders; each batch queues the delivery of its notifications
+// in its own transaction, so a pass that fails part-way (the database went
+// away) has queued the delivery of every batch it committed.
 func (h *Handlers) HandlePoolsRecycleWorkspace(ctx context.Context, t *asynq.Task) error {
 	tid, err := decodeWorkspace(t)
 	if err != nil {
 		return err
 	}
-	s := pool.Service{Client: h.Client, Now: h.Clock.Now}
+	s := pool.Service{Client: h.Client, Now: h.Clock.Now, Notify: h.Queue}
 	res, err := s.Recycle(h.systemWork(ctx, tid), pool.RecycleOptions{})
 	if len(res.Recycled)+len(res.Reminded) > 0 {
 		h.Log.InfoContext(ctx, "recycled leads", "tenant", tid, "recycled", len(res.Recycled), "reminded", len(res.Reminded))
 	}
-	// A pass that failed part-way (the database went away) has committed
-	// the batches before the failure: their notifications are delivered
-	// now, because the retry finds those leads recycled already and
-	// writes no notification for them again.
-	derr := h.Queue.DeliverNotifications(ctx, tid, res.Notifications)
 	if err != nil {
 		return fmt.Errorf("recycle: %w", err)
 	}
-	return derr
+	return nil
 }
 
 // HandleScoringNightly queues the nightly re-score of every workspace.

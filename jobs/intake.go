@@ -72,7 +72,7 @@ func (q Queue) enqueueLeads(ctx context.Context, typ string, tid uuid.UUID, ids 
 		if err != nil {
 			return err
 		}
-		if err := q.enqueue(ctx, asynq.NewTask(typ, b), asynq.MaxRetry(10)); err != nil {
+		if err := q.enqueue(ctx, tid, asynq.NewTask(typ, b), asynq.MaxRetry(10)); err != nil {
 			return fmt.Errorf("enqueue %s: %w", typ, err)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/apikey"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
+	"github.com/scrmhq/scrm/ent/outboxtask"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/secretbox"
@@ -28,7 +29,14 @@ import (
 const (
 	// TypePurgeRevokedAPIKeys deletes API keys revoked longer ago than the retention.
 	TypePurgeRevokedAPIKeys = "apikey:purge-revoked"
+	// TypePurgeOutbox deletes outbox rows handed to Asynq longer ago than
+	// the retention.
+	TypePurgeOutbox = "outbox:purge"
 )
+
+// OutboxRetention is how long a relayed outbox row is kept (to answer "was
+// this task ever queued?") before it is deleted.
+const OutboxRetention = 7 * 24 * time.Hour
 
 // RevokedKeyRetention is how long a revoked key is kept for audit before it is deleted.
 const RevokedKeyRetention = 30 * 24 * time.Hour
@@ -68,6 +76,7 @@ func Register(mux *asynq.ServeMux, d Deps) {
 		mux.HandleFunc(typ, fn)
 	}
 	handle(TypePurgeRevokedAPIKeys, h.HandlePurgeRevokedAPIKeys)
+	handle(TypePurgeOutbox, h.HandlePurgeOutbox)
 	handle(TypeFieldIndex, h.HandleFieldIndex)
 	handle(TypeFieldIndexSweep, h.HandleFieldIndexSweep)
 	handle(TypeLeadsAssign, h.HandleLeadsAssign)
@@ -111,6 +120,7 @@ func Schedule() []Periodic {
 		{Spec: "*/10 * * * *", Period: 10 * time.Minute, Task: asynq.NewTask(TypeFieldIndexSweep, nil), Opts: []asynq.Option{asynq.Unique(9 * time.Minute), asynq.Queue("low")}},
 		{Spec: "15 */6 * * *", Period: 6 * time.Hour, Task: asynq.NewTask(TypeEventPartitions, nil), Opts: []asynq.Option{asynq.Unique(5 * time.Hour), asynq.Queue("low")}},
 		{Spec: "25 * * * *", Period: time.Hour, Task: asynq.NewTask(TypePurgeIngestBatches, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
+		{Spec: "35 * * * *", Period: time.Hour, Task: asynq.NewTask(TypePurgeOutbox, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
 		{Spec: "0 * * * *", Period: time.Hour, Task: asynq.NewTask(TypePoolsRecycle, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
 		{Spec: "* * * * *", Period: time.Minute, Task: asynq.NewTask(TypeBroadcastsResume, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second)}},
 		{Spec: "* * * * *", Period: time.Minute, Task: asynq.NewTask(TypeSegmentsRefreshDue, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second), asynq.Queue("low")}},
@@ -169,6 +179,20 @@ func (h *Handlers) HandlePurgeRevokedAPIKeys(ctx context.Context, _ *asynq.Task)
 	return nil
 }
 
+// HandlePurgeOutbox deletes, in one statement, the outbox rows of every
+// workspace relayed before the retention. Rows never relayed stay.
+func (h *Handlers) HandlePurgeOutbox(ctx context.Context, _ *asynq.Task) error {
+	n, err := h.Client.OutboxTask.Delete().
+		Where(outboxtask.SentAtLT(h.Clock.Now().Add(-OutboxRetention))).Exec(tenant.System(ctx))
+	if err != nil {
+		return fmt.Errorf("purge outbox: %w", err)
+	}
+	if n > 0 {
+		h.Log.InfoContext(ctx, "purged relayed outbox tasks", "count", n)
+	}
+	return nil
+}
+
 // TypeFieldIndex builds or drops the expression index of one custom field.
 const TypeFieldIndex = "field:index"
 
@@ -197,12 +221,21 @@ func (h *Handlers) HandleFieldIndex(ctx context.Context, t *asynq.Task) error {
 	return h.Fields.BuildIndex(ctx, p.TenantID, p.FieldID)
 }
 
-// Queue enqueues the tasks services ask for.
+// Queue takes the tasks services ask for: it writes them to the outbox, in
+// the transaction of the caller's change when ctx carries one (see Outbox).
 type Queue struct {
-	Client *asynq.Client
-	// Spool, when set (api processes), holds the tasks Redis does not take
-	// until it answers again, instead of failing the enqueue.
-	Spool *Spool
+	Outbox *Outbox
+}
+
+// ErrNoOutbox is returned by a Queue without an outbox.
+var ErrNoOutbox = errors.New("jobs: queue without an outbox")
+
+// enqueue writes t, a task of workspace tid, to the outbox.
+func (q Queue) enqueue(ctx context.Context, tid uuid.UUID, t *asynq.Task, opts ...asynq.Option) error {
+	if q.Outbox == nil {
+		return ErrNoOutbox
+	}
+	return q.Outbox.Add(ctx, tid, t, opts...)
 }
 
 // EnqueueFieldIndex implements fielddefs.Enqueuer.
@@ -211,7 +244,7 @@ func (q Queue) EnqueueFieldIndex(ctx context.Context, tenantID, fieldID uuid.UUI
 	if err != nil {
 		return err
 	}
-	return q.enqueue(ctx, t, opts...)
+	return q.enqueue(ctx, tenantID, t, opts...)
 }
 
 // TypeFieldIndexSweep re-enqueues index builds that never finished: the

@@ -131,8 +131,7 @@ func TestFieldIndexSweepRebuildsStaleDefinitions(t *testing.T) {
 	rd := testenv.NewRedis(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	opt := asynq.RedisClientOpt{Addr: rd.Addr, DB: rd.DB}
-	client := asynq.NewClient(opt)
-	defer client.Close()
+	client, _ := asynqClient(t, rd)
 	// A definition marked indexed whose build was never enqueued.
 	d, err := db.Client.FieldDefinition.Create().SetKey("budget").SetLabel("B").SetType("NUMBER").
 		SetIndexed(true).SetIndexStatus("PENDING").Save(ctx)
@@ -140,8 +139,10 @@ func TestFieldIndexSweepRebuildsStaleDefinitions(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := platform.NewFakeClock(d.UpdatedAt.Add(11 * time.Minute))
-	fd := fielddefs.New(db.Client, jobs.Queue{Client: client})
-	deps := jobs.Deps{Client: db.Client, Queue: jobs.Queue{Client: client}, Fields: fd, Clock: clock, Log: log}
+	outbox := jobs.NewOutbox(db.Client, clock)
+	runRelay(t, outbox, client)
+	fd := fielddefs.New(db.Client, jobs.Queue{Outbox: outbox})
+	deps := jobs.Deps{Client: db.Client, Queue: jobs.Queue{Outbox: outbox}, Fields: fd, Clock: clock, Log: log}
 	srv := jobs.NewServer(opt, log, 2)
 	mux := asynq.NewServeMux()
 	jobs.Register(mux, deps)

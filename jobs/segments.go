@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -38,10 +37,10 @@ func (q Queue) EnqueueSegment(ctx context.Context, tenantID, segmentID uuid.UUID
 	if err != nil {
 		return err
 	}
-	err = q.enqueue(ctx, asynq.NewTask(TypeSegmentCompute, b),
+	err = q.enqueue(ctx, tenantID, asynq.NewTask(TypeSegmentCompute, b),
 		asynq.TaskID(TypeSegmentCompute+":"+segmentID.String()), asynq.MaxRetry(3),
 		asynq.Timeout(segsvc.DefaultComputeTimeout+time.Minute))
-	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", TypeSegmentCompute, err)
 	}
 	return nil

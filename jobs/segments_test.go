@@ -28,9 +28,10 @@ func TestDynamicSegmentsRefreshOnSchedule(t *testing.T) {
 	rd := testenv.NewRedis(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	opt := asynq.RedisClientOpt{Addr: rd.Addr, DB: rd.DB}
-	client := asynq.NewClient(opt)
-	defer client.Close()
-	queue := jobs.Queue{Client: client}
+	client, _ := asynqClient(t, rd)
+	outbox := jobs.NewOutbox(db.Client, clock)
+	runRelay(t, outbox, client)
+	queue := jobs.Queue{Outbox: outbox}
 	fd := fielddefs.New(db.Client, queue)
 	deps := jobs.Deps{Client: db.Client, Queue: queue, Fields: fd, Clock: clock, Log: log}
 	srv := jobs.NewServer(opt, log, 2)

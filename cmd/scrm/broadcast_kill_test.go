@@ -94,7 +94,8 @@ func TestKilledWorkerSendsEachMessageOnce(t *testing.T) {
 	defer client.Close()
 	fd := fielddefs.New(db.Client, nil)
 	segs := &segment.Service{Client: db.Client, Fields: fd, Now: time.Now}
-	svc := &broadcast.Service{Client: db.Client, DB: db.DB, Box: box, Segments: segs, Queue: jobs.Queue{Client: client}, Now: time.Now}
+	// The plan task waits in the outbox until the worker's relay hands it over.
+	svc := &broadcast.Service{Client: db.Client, DB: db.DB, Box: box, Segments: segs, Queue: jobs.Queue{Outbox: jobs.NewOutbox(db.Client, nil)}, Now: time.Now}
 	rule := segment.Rule{Attribute: &schematype.AttributeCondition{Key: "source", Op: "EQ", Value: "expo"}}
 	seg, err := segs.Create(ctx, db.Client, segment.Input{Name: "expo", Rule: &rule})
 	if err != nil {

@@ -8,8 +8,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/hibiken/asynq"
-
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/importer"
 	"github.com/scrmhq/scrm/internal/leads"
@@ -58,19 +56,11 @@ func runImport(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("workspace %q: %w", slug, err)
 	}
-	redisOpt, err := asynq.ParseRedisURI(e.cfg.RedisURL)
-	if err != nil {
-		return fmt.Errorf("REDIS_URL: %w", err)
-	}
-	queue := asynq.NewClient(redisOpt)
-	defer queue.Close()
-	q := jobs.Queue{Client: queue}
-	in := &leads.Ingester{
-		Client: e.client, Fields: fielddefs.New(e.client, q), Queue: q,
-		OnQueueError: func(err error) {
-			e.log.Warn("could not queue assignment of imported leads; the periodic pass will pick them up", "err", err)
-		},
-	}
+	// The background work of each batch (assignment, scoring) is written to
+	// the outbox with it; the relays of the running api and worker processes
+	// hand it to Asynq, so this command needs no Redis.
+	q := jobs.Queue{Outbox: jobs.NewOutbox(e.client, nil)}
+	in := &leads.Ingester{Client: e.client, Fields: fielddefs.New(e.client, q), Queue: q}
 	wctx := tenant.NewContext(ctx, ws.ID)
 	sum, err := importer.Run(wctx, importer.Options{
 		Path: path, Mapping: mapping, BatchSize: batch, Concurrency: concurrency,

@@ -80,22 +80,22 @@ func runServe(ctx context.Context, args []string) error {
 	queue := asynq.NewClient(redisOpt)
 	defer queue.Close()
 	g, gctx := errgroup.WithContext(ctx)
-	// The api's writes commit before their background work is queued; the
-	// spool keeps that work through a Redis outage. Workers queue without
-	// one: a follow-up they cannot queue fails their task, which Asynq retries.
-	apiQueue := jobs.Queue{Client: queue}
-	if want["api"] {
-		apiQueue.Spool = jobs.NewSpool(queue, e.log)
-	}
-	fields := fielddefs.New(e.client, apiQueue)
-	if want["api"] {
-		spool := apiQueue.Spool
+	// Background tasks are written to the outbox in the transaction of the
+	// change that asks for them; the relay of every api and worker process
+	// hands them to Asynq, so a Redis outage or a killed process loses none.
+	outbox := jobs.NewOutbox(e.client, clock)
+	jq := jobs.Queue{Outbox: outbox}
+	relay := jobs.NewRelay(outbox, queue, e.log)
+	if want["api"] || want["worker"] {
 		g.Go(func() error {
-			spool.Run(gctx)
+			relay.Run(gctx)
 			return nil
 		})
+	}
+	fields := fielddefs.New(e.client, jq)
+	if want["api"] {
 		reg := prometheus.NewRegistry()
-		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), relay.Collector())
 		az, err := authz.New(ctx, e.client, rdb, clock, e.log)
 		if err != nil {
 			return fmt.Errorf("load policy: %w", err)
@@ -106,7 +106,8 @@ func runServe(ctx context.Context, args []string) error {
 			Auth:   auth.NewService(e.client, auth.NewTokens(e.cfg.Secret, clock.Now), clock.Now),
 			Fields: fields,
 			Authz:  az,
-			Queue:  apiQueue,
+			Queue:  jq,
+			Outbox: outbox,
 			Box:    box,
 		})
 		srv := &http.Server{Addr: e.cfg.Addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
@@ -128,7 +129,7 @@ func runServe(ctx context.Context, args []string) error {
 	if want["worker"] {
 		worker := jobs.NewServer(redisOpt, e.log, concurrency)
 		mux := asynq.NewServeMux()
-		jobs.Register(mux, jobs.Deps{Client: e.client, Replica: e.replica, DB: e.db, Redis: rdb, Queue: jobs.Queue{Client: queue}, Fields: fields, Box: box, Clock: clock, Log: e.log})
+		jobs.Register(mux, jobs.Deps{Client: e.client, Replica: e.replica, DB: e.db, Redis: rdb, Queue: jq, Fields: fields, Box: box, Clock: clock, Log: e.log})
 		if err := worker.Start(mux); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}

@@ -72,14 +72,27 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 	opt := asynq.RedisClientOpt{Addr: rd.Addr, DB: rd.DB}
 	queue := asynq.NewClient(opt)
 	t.Cleanup(func() { queue.Close() })
-	fd := fielddefs.New(db.Client, jobs.Queue{Client: queue})
+	// The outbox and its relay, as every api and worker process runs them.
+	outbox := jobs.NewOutbox(db.Client, clock)
+	jq := jobs.Queue{Outbox: outbox}
+	relay := jobs.NewRelay(outbox, queue, log)
+	relayDone := make(chan struct{})
+	go func() {
+		defer close(relayDone)
+		relay.Run(wctx)
+	}()
+	t.Cleanup(func() {
+		stop()
+		<-relayDone
+	})
+	fd := fielddefs.New(db.Client, jq)
 	box, err := secretbox.New(Secret)
 	if err != nil {
 		t.Fatal(err)
 	}
 	worker := jobs.NewServer(opt, log, 2)
 	mux := asynq.NewServeMux()
-	jobs.Register(mux, jobs.Deps{Client: db.Client, DB: db.DB, Redis: rd.Client, Queue: jobs.Queue{Client: queue}, Fields: fd, Box: box, Clock: clock, Log: log})
+	jobs.Register(mux, jobs.Deps{Client: db.Client, DB: db.DB, Redis: rd.Client, Queue: jq, Fields: fd, Box: box, Clock: clock, Log: log})
 	if err := worker.Start(mux); err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +104,8 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 		Auth:     auth.NewService(db.Client, auth.NewTokens(Secret, clock.Now), clock.Now),
 		Fields:   fd,
 		Authz:    az,
-		Queue:    jobs.Queue{Client: queue},
+		Queue:    jq,
+		Outbox:   outbox,
 		Box:      box,
 	})
 	srv := httptest.NewServer(h)

@@ -37,7 +37,8 @@ const (
 	MaxCapDays  = 365
 )
 
-// Queue schedules the background steps (jobs.Queue).
+// Queue schedules the background steps (jobs.Queue), in the transaction ctx
+// carries.
 type Queue interface {
 	// EnqueueBroadcastPlan plans the broadcast at at (cancellable until then).
 	EnqueueBroadcastPlan(ctx context.Context, tenantID, id uuid.UUID, at time.Time) error
@@ -208,7 +209,8 @@ func (s *Service) Create(ctx context.Context, c *ent.Client, in Input) (*ent.Bro
 		return nil, err
 	}
 	if s.Queue != nil {
-		err = txn.AfterCommit(ctx, func(ctx context.Context) error { return s.Queue.EnqueueBroadcastPlan(ctx, tid, id, at) })
+		// In the caller's transaction: the plan task commits with the broadcast.
+		err = s.Queue.EnqueueBroadcastPlan(ctx, tid, id, at)
 	}
 	return b, err
 }

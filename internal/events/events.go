@@ -281,7 +281,8 @@ func Record(ctx context.Context, c *ent.Client, leadIDs []uuid.UUID, name, sourc
 	return nil
 }
 
-// Queue takes the re-scoring of leads whose events changed (jobs.Queue).
+// Queue takes the re-scoring of leads whose events changed (jobs.Queue), in
+// the transaction ctx carries.
 type Queue interface {
 	LeadsChanged(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) error
 }
@@ -292,12 +293,11 @@ type Service struct {
 	Client *ent.Client
 	Queue  Queue // nil: nothing queued
 	Now    func() time.Time
-	// OnQueueError reports a failure to queue after the events were written.
-	OnQueueError func(error)
 }
 
-// Track records in as Track does, in the caller's workspace: in the
-// caller's transaction (a GraphQL mutation's), else in one of its own.
+// Track records in as Track does, in the caller's workspace. The events and
+// the re-score they ask for (an outbox row) commit together: in the
+// caller's transaction (a GraphQL mutation's), else in one of their own.
 //
 // With an idempotency key (keyField names it in errors) the answer is
 // stored with the events; a call with the same key and the same events gets
@@ -324,23 +324,21 @@ func (s *Service) Track(ctx context.Context, c *ent.Client, in []Input, source, 
 				return err
 			}
 		}
-		if res, err = Track(ctx, c, settings.DefaultRegion, source, now, in); err != nil || key == "" {
+		if res, err = Track(ctx, c, settings.DefaultRegion, source, now, in); err != nil {
 			return err
 		}
-		return idempotency.Store(ctx, c, tid, req, res)
+		if key != "" {
+			if err := idempotency.Store(ctx, c, tid, req, res); err != nil {
+				return err
+			}
+		}
+		if s.Queue == nil || len(res.Leads) == 0 {
+			return nil
+		}
+		return s.Queue.LeadsChanged(ctx, tid, res.Leads)
 	})
 	if err != nil {
 		return nil, err
-	}
-	if s.Queue != nil && !res.Replayed && len(res.Leads) > 0 {
-		// Queued once the events are committed (GraphQL mutations run in a
-		// transaction), so a worker never scores without them.
-		_ = txn.AfterCommit(ctx, func(ctx context.Context) error {
-			if err := s.Queue.LeadsChanged(context.WithoutCancel(ctx), tid, res.Leads); err != nil && s.OnQueueError != nil {
-				s.OnQueueError(err)
-			}
-			return nil
-		})
 	}
 	return res, nil
 }

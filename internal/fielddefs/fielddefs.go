@@ -19,7 +19,6 @@ import (
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/tenant"
-	"github.com/scrmhq/scrm/internal/txn"
 )
 
 // Service owns field definitions and the per-workspace schema cache.
@@ -40,16 +39,15 @@ func New(client *ent.Client, queue Enqueuer) *Service {
 	return &Service{client: client, queue: queue, cache: map[uuid.UUID]*entry{}}
 }
 
-// scheduleIndex asks a worker to bring the field's index in line with its flag.
+// scheduleIndex asks a worker to bring the field's index in line with its
+// flag, in the transaction ctx carries (the outbox row commits with the
+// definition). A build that dies midway is restarted by the periodic sweep
+// of stale definitions (jobs.TypeFieldIndexSweep).
 func (s *Service) scheduleIndex(ctx context.Context, d *ent.FieldDefinition) error {
 	if s.queue == nil {
 		return nil
 	}
-	// After the commit a failed enqueue is retried by the periodic sweep of
-	// stale PENDING definitions (jobs.TypeFieldIndexSweep).
-	return txn.AfterCommit(ctx, func(ctx context.Context) error {
-		return s.queue.EnqueueFieldIndex(ctx, d.TenantID, d.ID)
-	})
+	return s.queue.EnqueueFieldIndex(ctx, d.TenantID, d.ID)
 }
 
 // Schema returns the validation schema of the context's workspace. It costs

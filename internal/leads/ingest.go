@@ -26,8 +26,8 @@ type SchemaSource interface {
 	Schema(ctx context.Context) (*fields.Schema, error)
 }
 
-// Ingested is what an ingest hands to the background after it commits: the
-// new leads to assign and score, the merged ones to re-score, and the
+// Ingested is what an ingest hands to the background, in its transaction:
+// the new leads to assign and score, the merged ones to re-score, and the
 // notifications to deliver.
 type Ingested struct {
 	TenantID      uuid.UUID
@@ -36,7 +36,8 @@ type Ingested struct {
 	Notifications []uuid.UUID
 }
 
-// Enqueuer queues the background work of an ingest (jobs.Queue).
+// Enqueuer queues the background work of an ingest (jobs.Queue) in the
+// transaction ctx carries.
 type Enqueuer interface {
 	LeadsIngested(ctx context.Context, in Ingested) error
 }
@@ -48,9 +49,6 @@ type Ingester struct {
 	Fields SchemaSource
 	Queue  Enqueuer // nil: nothing is queued (tools, tests)
 	Clock  func() time.Time
-	// OnQueueError reports a failure to queue background work after a commit
-	// (the data is safe; periodic sweeps pick the work up).
-	OnQueueError func(error)
 }
 
 // maxAttempts bounds the retries of a batch that lost a race (a concurrent
@@ -110,29 +108,28 @@ func (in *Ingester) Ingest(ctx context.Context, b Batch) (*Result, error) {
 	groups := groupRows(rows)
 
 	var res *Result
-	var done Ingested
 	err = txn.Retry(ctx, db, maxAttempts, retryable, func(ctx context.Context, tx *ent.Client) error {
 		w := &writer{root: db, c: tx, tid: tid, now: now, sch: sch, batch: b, rows: rows, groups: groups, hash: hash}
 		var err error
-		if res, err = w.run(ctx); err == nil {
-			done = w.ingested
+		if res, err = w.run(ctx); err != nil {
+			return err
 		}
-		return err
+		return in.queue(ctx, tid, res, w.ingested)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if !res.Replayed && in.Queue != nil && (len(done.Created)+len(done.Merged)+len(done.Notifications) > 0) {
-		done.TenantID = tid
-		// After the commit of a caller's transaction, now otherwise.
-		_ = txn.AfterCommit(ctx, func(ctx context.Context) error {
-			if err := in.Queue.LeadsIngested(context.WithoutCancel(ctx), done); err != nil && in.OnQueueError != nil {
-				in.OnQueueError(err)
-			}
-			return nil
-		})
-	}
 	return res, nil
+}
+
+// queue asks for the batch's background work in the batch's transaction
+// (the outbox), so it exists exactly when the leads do.
+func (in *Ingester) queue(ctx context.Context, tid uuid.UUID, res *Result, done Ingested) error {
+	if res.Replayed || in.Queue == nil || len(done.Created)+len(done.Merged)+len(done.Notifications) == 0 {
+		return nil
+	}
+	done.TenantID = tid
+	return in.Queue.LeadsIngested(ctx, done)
 }
 
 func (in *Ingester) now() time.Time {

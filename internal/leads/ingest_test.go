@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -61,11 +62,24 @@ func newFixture(t *testing.T, db *testenv.Database) *fixture {
 	return f
 }
 
-// LeadsIngested records what the ingester queued.
-func (f *fixture) LeadsIngested(_ context.Context, in leads.Ingested) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.queued = append(f.queued, in)
+// LeadsIngested records what the ingester queued, as the outbox does: in
+// the transaction ctx carries, so it counts once that transaction commits.
+func (f *fixture) LeadsIngested(ctx context.Context, in leads.Ingested) error {
+	tx := ent.TxFromContext(ctx)
+	if tx == nil {
+		return errors.New("fixture: background work queued outside the ingest's transaction")
+	}
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+			if err := next.Commit(ctx, tx); err != nil {
+				return err
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.queued = append(f.queued, in)
+			return nil
+		})
+	})
 	return nil
 }
 

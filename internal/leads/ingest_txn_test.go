@@ -19,8 +19,8 @@ func guardedIngester(t *testing.T, f *fixture) (*testenv.TxGuard, *leads.Ingeste
 }
 
 // An ingest started inside a caller's transaction (a GraphQL mutation's)
-// runs every statement in it: its writes and its answer commit or roll back
-// with the caller, and its background work is queued only after the commit.
+// runs every statement in it: its writes, its answer and its background
+// work (the outbox rows) commit or roll back with the caller.
 func TestIngestStaysInTheCallersTransaction(t *testing.T) {
 	db := testenv.NewDatabase(t)
 	f := newFixture(t, db)

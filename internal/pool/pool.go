@@ -44,6 +44,15 @@ type Service struct {
 	Client *ent.Client
 	// Now is the clock; nil means the wall clock.
 	Now func() time.Time
+	// Notify, when set, queues the delivery of the notifications a recycle
+	// batch writes, in the batch's transaction.
+	Notify Notifier
+}
+
+// Notifier queues the delivery of new notification rows (jobs.Queue) in the
+// transaction ctx carries.
+type Notifier interface {
+	DeliverNotifications(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) error
 }
 
 // Failure is why one lead was not claimed or assigned.

@@ -175,7 +175,8 @@ RETURNING lead_id, id`
 // SYSTEM, and its former owner a "pool.recycled" notification (and the
 // pool's cooldown for it). Then, for pools with remind_before_days R, the
 // owner of each lead due within R days gets one "pool.recycle_reminder"
-// notification with the local date, once per ownership clock.
+// notification with the local date, once per ownership clock. The delivery
+// of a batch's notifications is queued (Notify) in the batch's transaction.
 //
 // Each step first reads the set of leads it applies to (one scan, in id
 // order; this is all DryRun does, writing nothing), then writes it in
@@ -232,7 +233,10 @@ func (s *Service) Recycle(ctx context.Context, opt RecycleOptions) (*RecycleResu
 				}
 				var err error
 				leads, notes, err = pairs(ctx, c, st.write, append([]any{tid, now, txn.UUIDArray(batch)}, st.args...)...)
-				return err
+				if err != nil || len(notes) == 0 || s.Notify == nil {
+					return err
+				}
+				return s.Notify.DeliverNotifications(ctx, tid, notes)
 			})
 			if err != nil {
 				return res, fmt.Errorf("pool: recycle: %w", err)

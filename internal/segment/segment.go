@@ -56,7 +56,8 @@ type Schemas interface {
 	Schema(ctx context.Context) (*fields.Schema, error)
 }
 
-// Enqueuer queues the computation of a segment (jobs.Queue).
+// Enqueuer queues the computation of a segment (jobs.Queue), in the
+// transaction ctx carries.
 type Enqueuer interface {
 	EnqueueSegment(ctx context.Context, tenantID, segmentID uuid.UUID) error
 }
@@ -352,15 +353,13 @@ func uniqueName(ctx context.Context, c *ent.Client, field, name string, self uui
 	return nil
 }
 
-// schedule queues a computation of seg once the caller's transaction commits.
+// schedule queues a computation of seg in the caller's transaction (an
+// outbox row that commits with the segment).
 func (s *Service) schedule(ctx context.Context, seg *ent.Segment) error {
 	if s.Queue == nil {
 		return nil
 	}
-	tid, id := seg.TenantID, seg.ID
-	return txn.AfterCommit(ctx, func(ctx context.Context) error {
-		return s.Queue.EnqueueSegment(ctx, tid, id)
-	})
+	return s.Queue.EnqueueSegment(ctx, seg.TenantID, seg.ID)
 }
 
 // UpdateSegment changes a segment; a new rule queues a recomputation and is

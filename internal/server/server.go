@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +40,7 @@ import (
 	"github.com/scrmhq/scrm/internal/secretbox"
 	"github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/tenant"
+	"github.com/scrmhq/scrm/jobs"
 )
 
 // Limits of a GraphQL request.
@@ -62,8 +65,16 @@ type Deps struct {
 	// Queue takes the background work of writes (assignment, scoring,
 	// notifications); nil queues nothing.
 	Queue Queue
+	// Outbox reports the tasks waiting to be handed to Asynq (/readyz); nil
+	// reports nothing.
+	Outbox Backlog
 	// Box seals and opens channel secrets.
 	Box *secretbox.Box
+}
+
+// Backlog reads what waits in the outbox (jobs.Outbox).
+type Backlog interface {
+	Backlog(ctx context.Context) (jobs.Backlog, error)
 }
 
 // Queue is the background work the api role hands to workers (jobs.Queue).
@@ -71,6 +82,7 @@ type Queue interface {
 	leads.Enqueuer
 	events.Queue
 	graph.DistributionQueue
+	pool.Notifier
 	segment.Enqueuer
 	broadcast.Queue
 }
@@ -78,30 +90,29 @@ type Queue interface {
 // resolver builds the root resolver and the services it shares with the
 // REST endpoints.
 func resolver(d Deps) *graph.Resolver {
-	onQueueErr := func(err error) { d.Log.Error("queue background work", "err", err) }
 	var (
 		lq leads.Enqueuer
 		eq events.Queue
 		rq graph.LeadsQueue
 		dq graph.DistributionQueue
+		nq pool.Notifier
 		sq segment.Enqueuer
 		bq broadcast.Queue
 	)
 	if d.Queue != nil {
-		lq, eq, rq, dq, sq, bq = d.Queue, d.Queue, d.Queue, d.Queue, d.Queue, d.Queue
+		lq, eq, rq, dq, nq, sq, bq = d.Queue, d.Queue, d.Queue, d.Queue, d.Queue, d.Queue, d.Queue
 	}
 	segments := &segment.Service{Client: d.Client, Reader: d.Replica, Fields: d.Fields, Now: d.Clock.Now, Queue: sq}
 	return &graph.Resolver{
 		Client: d.Client, Auth: d.Auth, Authz: d.Authz, Fields: d.Fields, Clock: d.Clock, Queue: rq,
-		Ingester:     &leads.Ingester{Client: d.Client, Fields: d.Fields, Queue: lq, Clock: d.Clock.Now, OnQueueError: onQueueErr},
-		Events:       &events.Service{Client: d.Client, Queue: eq, Now: d.Clock.Now, OnQueueError: onQueueErr},
-		Pools:        &pool.Service{Client: d.Client, Now: d.Clock.Now},
+		Ingester:     &leads.Ingester{Client: d.Client, Fields: d.Fields, Queue: lq, Clock: d.Clock.Now},
+		Events:       &events.Service{Client: d.Client, Queue: eq, Now: d.Clock.Now},
+		Pools:        &pool.Service{Client: d.Client, Now: d.Clock.Now, Notify: nq},
 		Assigner:     &assign.Engine{Client: d.Client, Now: d.Clock.Now, Match: rules.Matcher(d.Client, d.Clock.Now)},
 		Distribution: dq,
 		Segmenter:    segments,
 		Reports:      &funnel.Service{Client: d.Client, Reader: d.Replica},
 		Broadcaster:  &broadcast.Service{Client: d.Client, Box: d.Box, Segments: segments, Queue: bq, Now: d.Clock.Now},
-		Log:          d.Log,
 	}
 }
 
@@ -229,6 +240,10 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	})
 }
 
+// readiness answers 200 when PostgreSQL and Redis answer, else 503. The
+// body also says how Redis persists its data (a Redis that restarts empty
+// loses the tasks queued in it) and what waits in the outbox; neither
+// changes the status.
 func readiness(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -241,10 +256,59 @@ func readiness(d Deps) http.HandlerFunc {
 		if err := d.Redis.Ping(ctx).Err(); err != nil {
 			checks["redis"], status = "unavailable", http.StatusServiceUnavailable
 		}
+		maps.Copy(checks, redisPersistence(ctx, d.Redis, checks["redis"] == "ok"))
+		if d.Outbox != nil && checks["postgres"] == "ok" {
+			if b, err := d.Outbox.Backlog(ctx); err == nil {
+				checks["outbox_pending"] = strconv.Itoa(b.Pending)
+				checks["outbox_oldest_seconds"] = strconv.Itoa(int(b.Oldest.Seconds()))
+				checks["outbox_failed"] = strconv.Itoa(b.Failed)
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(checks)
 	}
+}
+
+// redisPersistence reads Redis's persistence settings: redis_persistence is
+// "aof", "rdb", "aof+rdb", "none" or "unknown" (Redis down, or CONFIG
+// disabled, as managed services often do), with redis_appendfsync and
+// redis_save beside it when known.
+func redisPersistence(ctx context.Context, rdb redis.UniversalClient, up bool) map[string]string {
+	out := map[string]string{"redis_persistence": "unknown"}
+	if !up {
+		return out
+	}
+	conf := map[string]string{}
+	for _, key := range []string{"appendonly", "appendfsync", "save"} {
+		kv, err := rdb.ConfigGet(ctx, key).Result()
+		if err != nil {
+			return out
+		}
+		v, ok := kv[key]
+		if !ok {
+			return out
+		}
+		conf[key] = v
+	}
+	aof, rdbOn := conf["appendonly"] == "yes", strings.TrimSpace(conf["save"]) != ""
+	switch {
+	case aof && rdbOn:
+		out["redis_persistence"] = "aof+rdb"
+	case aof:
+		out["redis_persistence"] = "aof"
+	case rdbOn:
+		out["redis_persistence"] = "rdb"
+	default:
+		out["redis_persistence"] = "none"
+	}
+	if aof {
+		out["redis_appendfsync"] = conf["appendfsync"]
+	}
+	if rdbOn {
+		out["redis_save"] = conf["save"]
+	}
+	return out
 }
 
 type statusRecorder struct {

@@ -71,28 +71,6 @@ func UUIDArray(ids []uuid.UUID) any {
 	return s
 }
 
-// AfterCommit runs f once the transaction of ctx (entgql's per-mutation one)
-// commits, or now when there is none, so a worker never reads rows before
-// they exist. f's error is returned only when it runs now; after a commit
-// the write stands, so callers pass an f that reports its own failure (or
-// rely on a periodic sweep).
-func AfterCommit(ctx context.Context, f func(context.Context) error) error {
-	tx := ent.TxFromContext(ctx)
-	if tx == nil {
-		return f(ctx)
-	}
-	tx.OnCommit(func(next ent.Committer) ent.Committer {
-		return ent.CommitFunc(func(cctx context.Context, tx *ent.Tx) error {
-			if err := next.Commit(cctx, tx); err != nil {
-				return err
-			}
-			_ = f(context.WithoutCancel(cctx))
-			return nil
-		})
-	})
-	return nil
-}
-
 // LostRace reports whether err is a serialization failure or a deadlock:
 // the transaction lost a race with another one and a fresh attempt resolves
 // it.
@@ -123,8 +101,9 @@ func Client(ctx context.Context, c *ent.Client) *ent.Client {
 // A client that is already transactional (a caller's transaction, see
 // Client) is joined: each attempt runs under a savepoint, rolled back when
 // the attempt fails, so a lost race is retried there too and a failed fn
-// leaves the caller's transaction as it found it. Commit hooks (AfterCommit)
-// that fn registers in a failed attempt still run when the caller commits.
+// leaves the caller's transaction as it found it. Commit hooks (ent's
+// OnCommit) that fn registers in a failed attempt still run when the caller
+// commits.
 func Retry(ctx context.Context, c *ent.Client, attempts int, retry func(error) bool,
 	fn func(ctx context.Context, c *ent.Client) error) error {
 	for attempt := 1; ; attempt++ {
