@@ -2632,11 +2632,6 @@ func (_q *SegmentQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, segment.FieldError)
 				fieldSeen[segment.FieldError] = struct{}{}
 			}
-		case "memberCount":
-			if _, ok := fieldSeen[segment.FieldMemberCount]; !ok {
-				selectedFields = append(selectedFields, segment.FieldMemberCount)
-				fieldSeen[segment.FieldMemberCount] = struct{}{}
-			}
 		case "computedAt":
 			if _, ok := fieldSeen[segment.FieldComputedAt]; !ok {
 				selectedFields = append(selectedFields, segment.FieldComputedAt)

@@ -1748,7 +1748,7 @@ func (_m *Segment) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Segment",
-		Fields: make([]*Field, 12),
+		Fields: make([]*Field, 11),
 		Edges:  make([]*Edge, 1),
 	}
 	var buf []byte
@@ -1816,18 +1816,10 @@ func (_m *Segment) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "error",
 		Value: string(buf),
 	}
-	if buf, err = json.Marshal(_m.MemberCount); err != nil {
-		return nil, err
-	}
-	node.Fields[8] = &Field{
-		Type:  "int",
-		Name:  "member_count",
-		Value: string(buf),
-	}
 	if buf, err = json.Marshal(_m.ComputedAt); err != nil {
 		return nil, err
 	}
-	node.Fields[9] = &Field{
+	node.Fields[8] = &Field{
 		Type:  "time.Time",
 		Name:  "computed_at",
 		Value: string(buf),
@@ -1835,7 +1827,7 @@ func (_m *Segment) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.NextRefreshAt); err != nil {
 		return nil, err
 	}
-	node.Fields[10] = &Field{
+	node.Fields[9] = &Field{
 		Type:  "time.Time",
 		Name:  "next_refresh_at",
 		Value: string(buf),
@@ -1843,7 +1835,7 @@ func (_m *Segment) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.CreatedByID); err != nil {
 		return nil, err
 	}
-	node.Fields[11] = &Field{
+	node.Fields[10] = &Field{
 		Type:  "uuid.UUID",
 		Name:  "created_by_id",
 		Value: string(buf),

@@ -16,6 +16,7 @@ import (
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/clean"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/fields"
@@ -188,6 +189,21 @@ func (r *queryResolver) FieldDefinitions(ctx context.Context, entity fielddefini
 	return r.Fields.List(ctx, r.db(ctx), entity, deref(includeArchived))
 }
 
+// FieldTypes is the resolver for the fieldTypes field.
+func (r *queryResolver) FieldTypes(ctx context.Context) ([]*model.FieldTypeInfo, error) {
+	out := make([]*model.FieldTypeInfo, 0, len(fields.Types()))
+	for _, t := range fields.Types() {
+		d, _ := fields.Describe(t)
+		ops := make([]model.CompareOp, len(d.Ops))
+		for i, op := range d.Ops {
+			ops[i] = model.CompareOp(op)
+		}
+		out = append(out, &model.FieldTypeInfo{Type: fielddefinition.Type(t), Operators: ops,
+			ContactSensitive: d.ContactSensitive(), Masked: authz.SeesMasked(ctx, t)})
+	}
+	return out, nil
+}
+
 // Attributes is the resolver for the attributes field.
 func (r *leadWhereInputResolver) Attributes(ctx context.Context, obj *ent.LeadWhereInput, data []*model.AttributePredicateInput) error {
 	if len(data) == 0 {
@@ -197,14 +213,19 @@ func (r *leadWhereInputResolver) Attributes(ctx context.Context, obj *ent.LeadWh
 	if err != nil {
 		return err
 	}
+	path := inputPath(ctx, "where.attributes")
 	for i, p := range data {
+		at := fmt.Sprintf("%s[%d]", path, i)
 		def, ok := sch.Lookup(p.Key)
 		if !ok || def.Archived {
-			return apperr.Input(fmt.Sprintf("where.attributes[%d].key", i), "unknown field %q", p.Key)
+			return apperr.Input(at+".key", "unknown field %q", p.Key)
+		}
+		if err := authz.CheckSearchable(ctx, at+".key", def.Type); err != nil {
+			return err
 		}
 		pred, err := fields.Predicate(def, fields.Op(p.Op), p.Value)
 		if err != nil {
-			return apperr.Wrap(err, apperr.BadInput, fmt.Sprintf("where.attributes[%d]", i), err.Error())
+			return apperr.Wrap(err, apperr.BadInput, at, err.Error())
 		}
 		obj.AddPredicates(predicate.Lead(pred))
 	}

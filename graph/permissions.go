@@ -50,6 +50,7 @@ var RootPermissions = map[string]Permission{
 	"Query.permissions": Authenticated, // a caller's own roles; others need policy read (checked in the resolver)
 
 	"Query.fieldDefinitions": {"field", "read"},
+	"Query.fieldTypes":       Authenticated, // the server's type table, and what the caller sees masked
 	"Query.notifications":    Authenticated, // the caller's own
 	"Query.assignmentRules":  {"rule", "read"},
 	"Query.scoringRules":     {"rule", "read"},

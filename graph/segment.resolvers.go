@@ -73,6 +73,14 @@ func (r *segmentResolver) Rule(ctx context.Context, obj *ent.Segment) (any, erro
 	return segmentRuleJSON(&obj.Rule), nil
 }
 
+// MemberCount is the resolver for the memberCount field.
+func (r *segmentResolver) MemberCount(ctx context.Context, obj *ent.Segment) (int, error) {
+	if err := r.Segmenter.CheckReadable(ctx, r.db(ctx), obj, "memberCount"); err != nil {
+		return 0, err
+	}
+	return obj.MemberCount, nil
+}
+
 // Members is the resolver for the members field.
 func (r *segmentResolver) Members(ctx context.Context, obj *ent.Segment, after *entgql.Cursor[uuid.UUID], first *int) (*ent.LeadConnection, error) {
 	first, _ = pageSize(first, nil)

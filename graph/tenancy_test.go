@@ -29,6 +29,7 @@ type crossCase struct {
 
 var crossTenantCases = map[string]crossCase{
 	"Query.fieldDefinitions":            {query: `{ fieldDefinitions(entity: LEAD, includeArchived: true) { id key } }`},
+	"Query.fieldTypes":                  {query: `{ fieldTypes { type operators masked } }`},
 	"Mutation.createFieldDefinition":    {query: `mutation { createFieldDefinition(input:{key:"budget", label:"B", type: NUMBER}) { id } }`},
 	"Mutation.updateFieldDefinition":    {query: `mutation($id:ID!){ updateFieldDefinition(id:$id, input:{label:"x"}) { id } }`, vars: aID("field"), mustErr: true},
 	"Mutation.archiveFieldDefinition":   {query: `mutation($id:ID!){ archiveFieldDefinition(id:$id) { id } }`, vars: aID("field"), mustErr: true},

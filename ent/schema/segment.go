@@ -44,7 +44,10 @@ func (Segment) Fields() []ent.Field {
 		// version_id is the current READY SegmentVersion (nil until the first).
 		field.UUID("version_id", gidUUID).Optional().Nillable().
 			Annotations(entgql.Skip()),
-		field.Int("member_count").Default(0),
+		// member_count is served by a resolver (graph/schema/segment.graphql),
+		// which refuses it to viewers who see masked a field the rule names.
+		field.Int("member_count").Default(0).
+			Annotations(entgql.Skip(entgql.SkipType)),
 		field.Time("computed_at").Optional().Nillable(),
 		// next_refresh_at is when the scheduler recomputes a DYNAMIC segment.
 		field.Time("next_refresh_at").Optional().Nillable(),
@@ -95,7 +98,10 @@ func (SegmentVersion) Fields() []ent.Field {
 		field.Enum("status").Values("COMPUTING", "READY", "FAILED").Default("COMPUTING"),
 		// members is the serialised Roaring bitmap of the members' leads.seq.
 		field.Bytes("members").Optional(),
-		field.Int("member_count").Default(0),
+		// member_count is served by a resolver (graph/schema/segment.graphql),
+		// which refuses it to viewers who see masked a field the rule names.
+		field.Int("member_count").Default(0).
+			Annotations(entgql.Skip(entgql.SkipType)),
 		field.String("error").Optional().Nillable().MaxRuneLen(2000),
 		field.Time("started_at").Immutable(),
 		field.Time("finished_at").Optional().Nillable(),

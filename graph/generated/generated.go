@@ -223,6 +223,13 @@ type ComplexityRoot struct {
 		Value func(childComplexity int) int
 	}
 
+	FieldTypeInfo struct {
+		ContactSensitive func(childComplexity int) int
+		Masked           func(childComplexity int) int
+		Operators        func(childComplexity int) int
+		Type             func(childComplexity int) int
+	}
+
 	FollowUp struct {
 		Author         func(childComplexity int) int
 		AuthorID       func(childComplexity int) int
@@ -504,6 +511,7 @@ type ComplexityRoot struct {
 		Broadcasts       func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.BroadcastOrder, where *ent.BroadcastWhereInput) int
 		Channels         func(childComplexity int) int
 		FieldDefinitions func(childComplexity int, entity fielddefinition.Entity, includeArchived *bool) int
+		FieldTypes       func(childComplexity int) int
 		Funnel           func(childComplexity int, from time.Time, to time.Time, groupBy *model.FunnelGroupBy) int
 		Leaderboard      func(childComplexity int, from time.Time, to time.Time, limit *int) int
 		Leads            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput, orderByAttribute *model.AttributeOrderInput) int
@@ -857,12 +865,14 @@ type QueryResolver interface {
 	Notifications(ctx context.Context, unreadOnly *bool, first *int) ([]*ent.Notification, error)
 	Leads(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput, orderByAttribute *model.AttributeOrderInput) (*ent.LeadConnection, error)
 	FieldDefinitions(ctx context.Context, entity fielddefinition.Entity, includeArchived *bool) ([]*ent.FieldDefinition, error)
+	FieldTypes(ctx context.Context) ([]*model.FieldTypeInfo, error)
 	Me(ctx context.Context) (*ent.User, error)
 	Permissions(ctx context.Context, role *string) ([]*authz.Permission, error)
 	PreviewSegment(ctx context.Context, rule model.SegmentRuleInput, sampleSize *int) (*model.SegmentPreview, error)
 }
 type SegmentResolver interface {
 	Rule(ctx context.Context, obj *ent.Segment) (any, error)
+	MemberCount(ctx context.Context, obj *ent.Segment) (int, error)
 	Members(ctx context.Context, obj *ent.Segment, after *entgql.Cursor[uuid.UUID], first *int) (*ent.LeadConnection, error)
 }
 type StageChangeResolver interface {
@@ -1607,6 +1617,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FieldOption.Value(childComplexity), true
+
+	case "FieldTypeInfo.contactSensitive":
+		if e.ComplexityRoot.FieldTypeInfo.ContactSensitive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldTypeInfo.ContactSensitive(childComplexity), true
+	case "FieldTypeInfo.masked":
+		if e.ComplexityRoot.FieldTypeInfo.Masked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldTypeInfo.Masked(childComplexity), true
+	case "FieldTypeInfo.operators":
+		if e.ComplexityRoot.FieldTypeInfo.Operators == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldTypeInfo.Operators(childComplexity), true
+	case "FieldTypeInfo.type":
+		if e.ComplexityRoot.FieldTypeInfo.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldTypeInfo.Type(childComplexity), true
 
 	case "FollowUp.author":
 		if e.ComplexityRoot.FollowUp.Author == nil {
@@ -3224,6 +3259,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.FieldDefinitions(childComplexity, args["entity"].(fielddefinition.Entity), args["includeArchived"].(*bool)), true
+	case "Query.fieldTypes":
+		if e.ComplexityRoot.Query.FieldTypes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.FieldTypes(childComplexity), true
 	case "Query.funnel":
 		if e.ComplexityRoot.Query.Funnel == nil {
 			break
@@ -7693,7 +7734,6 @@ type Segment implements Node {
   refreshEveryMinutes: Int
   status: SegmentStatus!
   error: String
-  memberCount: Int!
   computedAt: Time
   nextRefreshAt: Time
   createdByID: ID
@@ -9666,6 +9706,22 @@ extend type Mutation {
   """
   moveLeadStage(id: ID!, stageID: ID!, reason: String, lostReasonID: ID): Lead!
 }
+
+"What a custom-field type offers, from the server's one table of field types (internal/fields)."
+type FieldTypeInfo {
+  type: FieldType!
+  "The filter operators of the type, in the order a form should offer them."
+  operators: [CompareOp!]!
+  "Values are contact data: masked without the lead.contact read permission."
+  contactSensitive: Boolean!
+  "The caller sees values of this type masked, so it can neither filter, sort nor segment by them."
+  masked: Boolean!
+}
+
+extend type Query {
+  "Every custom-field type with its operators and sensitivity."
+  fieldTypes: [FieldTypeInfo!]!
+}
 `, BuiltIn: false},
 	{Name: "../schema/scrm.graphql", Input: `# Hand-written schema. ent.graphql (generated from ent/schema by entgql) holds
 # the entity types, connections, orderings and where-inputs; this file only adds
@@ -9930,7 +9986,9 @@ input UpdateSegmentInput {
 extend type Segment {
   "The rule as saved (IDs opaque, like the input)."
   rule: JSON!
-  "Current members the caller can see, in lead-number order. memberCount counts the whole workspace."
+  "Members of the current computation in the whole workspace, whatever the caller's row scope. FORBIDDEN to a caller who sees masked a field the rule names."
+  memberCount: Int! @goField(forceResolver: true)
+  "Current members the caller can see, in lead-number order. FORBIDDEN to a caller who sees masked a field the rule names."
   members(after: Cursor, first: Int): LeadConnection!
 }
 
@@ -10297,6 +10355,20 @@ func (ec *executionContext) childFields_FieldOption(ctx context.Context, field g
 		return ec.fieldContext_FieldOption_label(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FieldOption", field.Name)
+}
+
+func (ec *executionContext) childFields_FieldTypeInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_FieldTypeInfo_type(ctx, field)
+	case "operators":
+		return ec.fieldContext_FieldTypeInfo_operators(ctx, field)
+	case "contactSensitive":
+		return ec.fieldContext_FieldTypeInfo_contactSensitive(ctx, field)
+	case "masked":
+		return ec.fieldContext_FieldTypeInfo_masked(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FieldTypeInfo", field.Name)
 }
 
 func (ec *executionContext) childFields_FollowUp(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10817,8 +10889,6 @@ func (ec *executionContext) childFields_Segment(ctx context.Context, field graph
 		return ec.fieldContext_Segment_status(ctx, field)
 	case "error":
 		return ec.fieldContext_Segment_error(ctx, field)
-	case "memberCount":
-		return ec.fieldContext_Segment_memberCount(ctx, field)
 	case "computedAt":
 		return ec.fieldContext_Segment_computedAt(ctx, field)
 	case "nextRefreshAt":
@@ -10829,6 +10899,8 @@ func (ec *executionContext) childFields_Segment(ctx context.Context, field graph
 		return ec.fieldContext_Segment_createdBy(ctx, field)
 	case "rule":
 		return ec.fieldContext_Segment_rule(ctx, field)
+	case "memberCount":
+		return ec.fieldContext_Segment_memberCount(ctx, field)
 	case "members":
 		return ec.fieldContext_Segment_members(ctx, field)
 	}
@@ -15679,6 +15751,98 @@ func (ec *executionContext) _FieldOption_label(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_FieldOption_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FieldOption", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldTypeInfo_type(ctx context.Context, field graphql.CollectedField, obj *model.FieldTypeInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldTypeInfo_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v fielddefinition.Type) graphql.Marshaler {
+			return ec.marshalNFieldType2githubᚗcomᚋscrmhqᚋscrmᚋentᚋfielddefinitionᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldTypeInfo_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldTypeInfo", field, false, false, "FieldType")
+}
+
+func (ec *executionContext) _FieldTypeInfo_operators(ctx context.Context, field graphql.CollectedField, obj *model.FieldTypeInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldTypeInfo_operators(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operators, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.CompareOp) graphql.Marshaler {
+			return ec.marshalNCompareOp2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCompareOpᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldTypeInfo_operators(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldTypeInfo", field, false, false, "CompareOp")
+}
+
+func (ec *executionContext) _FieldTypeInfo_contactSensitive(ctx context.Context, field graphql.CollectedField, obj *model.FieldTypeInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldTypeInfo_contactSensitive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContactSensitive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldTypeInfo_contactSensitive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldTypeInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FieldTypeInfo_masked(ctx context.Context, field graphql.CollectedField, obj *model.FieldTypeInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldTypeInfo_masked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Masked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldTypeInfo_masked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldTypeInfo", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _FollowUp_id(ctx context.Context, field graphql.CollectedField, obj *ent.FollowUp) (ret graphql.Marshaler) {
@@ -22993,6 +23157,38 @@ func (ec *executionContext) fieldContext_Query_fieldDefinitions(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_fieldTypes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_fieldTypes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().FieldTypes(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FieldTypeInfo) graphql.Marshaler {
+			return ec.marshalNFieldTypeInfo2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFieldTypeInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_fieldTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldTypeInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23934,29 +24130,6 @@ func (ec *executionContext) fieldContext_Segment_error(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Segment", field, false, false, "String")
 }
 
-func (ec *executionContext) _Segment_memberCount(ctx context.Context, field graphql.CollectedField, obj *ent.Segment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Segment_memberCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MemberCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Segment_memberCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Segment", field, false, false, "Int")
-}
-
 func (ec *executionContext) _Segment_computedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Segment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24079,6 +24252,29 @@ func (ec *executionContext) _Segment_rule(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Segment_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Segment", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _Segment_memberCount(ctx context.Context, field graphql.CollectedField, obj *ent.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_memberCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Segment().MemberCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_memberCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Segment_members(ctx context.Context, field graphql.CollectedField, obj *ent.Segment) (ret graphql.Marshaler) {
@@ -49675,6 +49871,54 @@ func (ec *executionContext) _FieldOption(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var fieldTypeInfoImplementors = []string{"FieldTypeInfo"}
+
+func (ec *executionContext) _FieldTypeInfo(ctx context.Context, sel ast.SelectionSet, obj *model.FieldTypeInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fieldTypeInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FieldTypeInfo")
+		case "type":
+			out.Values[i] = ec._FieldTypeInfo_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operators":
+			out.Values[i] = ec._FieldTypeInfo_operators(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contactSensitive":
+			out.Values[i] = ec._FieldTypeInfo_contactSensitive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "masked":
+			out.Values[i] = ec._FieldTypeInfo_masked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var followUpImplementors = []string{"FollowUp", "Node"}
 
 func (ec *executionContext) _FollowUp(ctx context.Context, sel ast.SelectionSet, obj *ent.FollowUp) graphql.Marshaler {
@@ -51654,6 +51898,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_fieldDefinitions(ctx, field)
 				})
+		case "fieldTypes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_fieldTypes(ctx, field)
+				})
 		case "me":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -52042,11 +52292,6 @@ func (ec *executionContext) _Segment(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "memberCount":
-			out.Values[i] = ec._Segment_memberCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "computedAt":
 			out.Values[i] = ec._Segment_computedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -52073,6 +52318,12 @@ func (ec *executionContext) _Segment(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Segment_rule(ctx, field, obj)
+				})
+		case "memberCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Segment_memberCount(ctx, field, obj)
 				})
 		case "members":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -53786,6 +54037,36 @@ func (ec *executionContext) marshalNCompareOp2githubᚗcomᚋscrmhqᚋscrmᚋgra
 	return v
 }
 
+func (ec *executionContext) unmarshalNCompareOp2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCompareOpᚄ(ctx context.Context, v any) ([]model.CompareOp, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.CompareOp, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCompareOp2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCompareOp(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNCompareOp2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCompareOpᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CompareOp) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCompareOp2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCompareOp(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNContactChannel2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐContactChannel(ctx context.Context, v any) (model.ContactChannel, error) {
 	var res model.ContactChannel
 	err := res.UnmarshalGQL(v)
@@ -54088,6 +54369,30 @@ func (ec *executionContext) unmarshalNFieldType2githubᚗcomᚋscrmhqᚋscrmᚋe
 
 func (ec *executionContext) marshalNFieldType2githubᚗcomᚋscrmhqᚋscrmᚋentᚋfielddefinitionᚐType(ctx context.Context, sel ast.SelectionSet, v fielddefinition.Type) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNFieldTypeInfo2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFieldTypeInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FieldTypeInfo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFieldTypeInfo2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFieldTypeInfo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFieldTypeInfo2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFieldTypeInfo(ctx context.Context, sel ast.SelectionSet, v *model.FieldTypeInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FieldTypeInfo!")
+		return graphql.Null
+	}
+	return ec._FieldTypeInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {

@@ -282,6 +282,17 @@ type FieldOptionInput struct {
 	Label string `json:"label"`
 }
 
+// What a custom-field type offers, from the server's one table of field types (internal/fields).
+type FieldTypeInfo struct {
+	Type fielddefinition.Type `json:"type"`
+	// The filter operators of the type, in the order a form should offer them.
+	Operators []CompareOp `json:"operators"`
+	// Values are contact data: masked without the lead.contact read permission.
+	ContactSensitive bool `json:"contactSensitive"`
+	// The caller sees values of this type masked, so it can neither filter, sort nor segment by them.
+	Masked bool `json:"masked"`
+}
+
 type FrequencyCap struct {
 	Max  int `json:"max"`
 	Days int `json:"days"`

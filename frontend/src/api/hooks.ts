@@ -15,13 +15,18 @@ export function useFieldDefs(includeArchived = false) {
     pause: !can('field', 'read'),
     context: useMemo(() => ({ additionalTypenames: ['FieldDefinition'] }), []),
   });
-  const defs = useMemo<FieldDef[]>(
-    () =>
-      [...(res.data?.fieldDefinitions ?? [])]
-        .sort((a, b) => a.position - b.position)
-        .map((d) => ({ ...d, helpText: d.helpText, options: d.options ?? [] })),
-    [res.data],
-  );
+  const defs = useMemo<FieldDef[]>(() => {
+    const types = new Map((res.data?.fieldTypes ?? []).map((ft) => [ft.type, ft]));
+    return [...(res.data?.fieldDefinitions ?? [])]
+      .sort((a, b) => a.position - b.position)
+      .map((d) => ({
+        ...d,
+        helpText: d.helpText,
+        options: d.options ?? [],
+        ops: types.get(d.type)?.operators ?? [],
+        masked: types.get(d.type)?.masked ?? true,
+      }));
+  }, [res.data]);
   return { defs, raw: res.data?.fieldDefinitions ?? [], fetching: res.fetching, error: res.error, refetch };
 }
 

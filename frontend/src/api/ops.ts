@@ -56,6 +56,7 @@ export const FieldDefinitionsDoc = graphql(`
       indexed indexStatus indexError archived defaultValue
       options { value label }
     }
+    fieldTypes { type operators masked }
   }
 `);
 

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { arity, formatAttr, opsFor, valueComplete, type FieldDef } from './fields';
+import { arity, formatAttr, opsFor, searchableDefs, valueComplete, type FieldDef } from './fields';
 
 const city: FieldDef = { id: '1', key: 'city', label: '城市', type: 'SELECT', options: [{ value: 'sh', label: '上海' }] };
 
 describe('opsFor', () => {
-  it('offers the operators the server accepts per type', () => {
-    expect(opsFor('NUMBER')).toContain('BETWEEN');
-    expect(opsFor('TEXT')).toContain('CONTAINS');
-    expect(opsFor('TEXT')).not.toContain('GT');
-    expect(opsFor('BOOLEAN')).toEqual(['EQ', 'NEQ', 'IS_EMPTY', 'IS_NOT_EMPTY']);
-    expect(opsFor('SELECT')).not.toContain('CONTAINS');
+  it('offers the operators the server serves for the type, and none when masked', () => {
+    const mobile: FieldDef = { id: '2', key: 'mobile', label: '手机', type: 'PHONE', options: [], ops: ['EQ', 'IN'] };
+    expect(opsFor(mobile)).toEqual(['EQ', 'IN']);
+    expect(opsFor({ ...mobile, masked: true })).toEqual([]);
+    expect(opsFor(city)).toEqual([]);
+    expect(searchableDefs([mobile, { ...mobile, key: 'm2', masked: true }, { ...city, archived: true }]).map((d) => d.key)).toEqual(['mobile']);
   });
 });
 

@@ -1,6 +1,7 @@
-// Custom fields (FieldDefinition) on the client: which filter operators
-// each type takes (the same table as internal/fields), how values are shown
-// and how an input's value becomes the JSON the API expects.
+// Custom fields (FieldDefinition) on the client: how values are shown and
+// how an input's value becomes the JSON the API expects. Which operators a
+// type takes, and whether the viewer sees it masked, come from the server's
+// one table of field types (the fieldTypes query), never from a copy here.
 import type { CompareOp, FieldType } from '../gql/graphql';
 import { fmtNumber, fmtTime } from './format';
 
@@ -15,45 +16,24 @@ export interface FieldDef {
   min?: number | null;
   max?: number | null;
   archived?: boolean;
+  /** The filter operators of the field's type (fieldTypes); none when masked. */
+  ops?: CompareOp[];
+  /** The viewer sees values masked, so it cannot filter, sort or segment by the field. */
+  masked?: boolean;
 }
 
 export const FIELD_TYPES: FieldType[] = [
   'TEXT', 'LONG_TEXT', 'NUMBER', 'MONEY', 'DATE', 'DATETIME', 'BOOLEAN', 'SELECT', 'MULTI_SELECT', 'PHONE', 'EMAIL', 'URL',
 ];
 
-type Kind = 'text' | 'number' | 'time' | 'bool' | 'choice' | 'multi';
-
-export function kindOf(t: FieldType): Kind {
-  switch (t) {
-    case 'NUMBER':
-    case 'MONEY':
-      return 'number';
-    case 'DATE':
-    case 'DATETIME':
-      return 'time';
-    case 'BOOLEAN':
-      return 'bool';
-    case 'SELECT':
-      return 'choice';
-    case 'MULTI_SELECT':
-      return 'multi';
-    default:
-      return 'text';
-  }
+/** The filter operators a custom field takes: none for a field the viewer sees masked. */
+export function opsFor(def: FieldDef): CompareOp[] {
+  return def.masked ? [] : (def.ops ?? []);
 }
 
-const kindOps: Record<Kind, CompareOp[]> = {
-  text: ['EQ', 'NEQ', 'IN', 'NOT_IN', 'CONTAINS', 'IS_EMPTY', 'IS_NOT_EMPTY'],
-  number: ['EQ', 'NEQ', 'IN', 'NOT_IN', 'GT', 'GTE', 'LT', 'LTE', 'BETWEEN', 'IS_EMPTY', 'IS_NOT_EMPTY'],
-  time: ['EQ', 'NEQ', 'IN', 'NOT_IN', 'GT', 'GTE', 'LT', 'LTE', 'BETWEEN', 'IS_EMPTY', 'IS_NOT_EMPTY'],
-  bool: ['EQ', 'NEQ', 'IS_EMPTY', 'IS_NOT_EMPTY'],
-  choice: ['EQ', 'NEQ', 'IN', 'NOT_IN', 'IS_EMPTY', 'IS_NOT_EMPTY'],
-  multi: ['EQ', 'NEQ', 'IN', 'NOT_IN', 'CONTAINS', 'IS_EMPTY', 'IS_NOT_EMPTY'],
-};
-
-/** The filter operators a custom field of type t takes. */
-export function opsFor(t: FieldType): CompareOp[] {
-  return kindOps[kindOf(t)];
+/** Fields the viewer may filter, sort and segment by: live and not masked. */
+export function searchableDefs(defs: FieldDef[]): FieldDef[] {
+  return defs.filter((d) => !d.archived && !d.masked);
 }
 
 /** How many values an operator takes: none, one, two (BETWEEN) or a list. */

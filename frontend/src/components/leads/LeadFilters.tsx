@@ -4,7 +4,7 @@ import { Button, Card, Col, Input, InputNumber, Row, Select, Space, Typography }
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import type { CompareOp, LeadTier } from '../../gql/graphql';
 import type { LeadFilter, AttrCond, TagMode } from '../../lib/leadFilter';
-import { arity, opsFor, type FieldDef } from '../../lib/fields';
+import { arity, opsFor, searchableDefs, type FieldDef } from '../../lib/fields';
 import { opLabel } from '../../lib/labels';
 import { AttributeInput } from '../AttributeInput';
 import { useT } from '../../i18n';
@@ -25,7 +25,7 @@ export function LeadFilters({ value, onChange, defs, tags, stages, users, pools,
   const set = (patch: Partial<LeadFilter>) => onChange({ ...value, ...patch });
   const attrs = value.attributes ?? [];
   const setAttr = (i: number, patch: Partial<AttrCond>) => set({ attributes: attrs.map((a, j) => (j === i ? { ...a, ...patch } : a)) });
-  const liveDefs = defs.filter((d) => !d.archived);
+  const liveDefs = searchableDefs(defs);
 
   return (
     <Card size="small" style={{ marginBottom: 12 }} data-testid="lead-filters">
@@ -131,7 +131,7 @@ export function LeadFilters({ value, onChange, defs, tags, stages, users, pools,
       )}
       {attrs.map((a, i) => {
         const def = liveDefs.find((d) => d.key === a.key);
-        const ops = def ? opsFor(def.type) : [];
+        const ops = def ? opsFor(def) : [];
         const ar = arity(a.op);
         return (
           <Row gutter={8} key={i} style={{ marginTop: 6 }} data-testid="attr-condition">
@@ -142,7 +142,7 @@ export function LeadFilters({ value, onChange, defs, tags, stages, users, pools,
                 value={a.key || undefined}
                 onChange={(k) => {
                   const d = liveDefs.find((x) => x.key === k);
-                  setAttr(i, { key: k, op: d ? opsFor(d.type)[0] : 'EQ', value: undefined });
+                  setAttr(i, { key: k, op: d ? (opsFor(d)[0] ?? 'EQ') : 'EQ', value: undefined });
                 }}
                 options={liveDefs.map((d) => ({ value: d.key, label: d.label }))}
                 showSearch={{ optionFilterProp: 'label' }}

@@ -1,7 +1,7 @@
 // The fields, operators and default values the segment builder offers.
 import type { Field, RuleType } from 'react-querybuilder';
 import type { CompareOp } from '../../gql/graphql';
-import { arity, opsFor, type FieldDef } from '../../lib/fields';
+import { arity, opsFor, searchableDefs, type FieldDef } from '../../lib/fields';
 import { opLabel } from '../../lib/labels';
 import type { TFunc, MessageKey } from '../../i18n';
 
@@ -57,9 +57,9 @@ export function builtinDef(key: string, territories: { id: string; name: string 
 const ops = (t: TFunc, list: CompareOp[]) => list.map((o) => ({ name: o, value: o, label: opLabel(t, o) }));
 
 export function builderFields(t: TFunc, defs: FieldDef[], canUsers: boolean) {
-  const custom: Field[] = defs
-    .filter((d) => !d.archived)
-    .map((d) => ({ name: `attr:${d.key}`, value: `attr:${d.key}`, label: d.label, operators: ops(t, opsFor(d.type)) }));
+  const custom: Field[] = searchableDefs(defs).map((d) => ({
+    name: `attr:${d.key}`, value: `attr:${d.key}`, label: d.label, operators: ops(t, opsFor(d)),
+  }));
   const builtin: Field[] = builtinFields.map((b) => ({
     name: `builtin:${b.key}`,
     value: `builtin:${b.key}`,
