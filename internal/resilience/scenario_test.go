@@ -110,7 +110,7 @@ type ingestResult struct {
 // families keeps the phone numbers of each family of rows apart (leads with
 // equal phones merge).
 var families = map[string]string{"web": "139", "expo": "138", "queued": "137", "outage": "136", "kill": "135", "send": "134",
-	"aged": "133", "bcast": "132", "final": "131", "repl": "150", "repl2": "151"}
+	"aged": "133", "bcast": "132", "final": "131", "repl": "150", "repl2": "151", "lost": "152", "lostgql": "153"}
 
 // leadRows makes n distinct rows of a family, numbered from first, with
 // source src ("web" leads are assigned by the rule, others stay in the pool).
