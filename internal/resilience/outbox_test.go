@@ -85,6 +85,7 @@ func TestNoTaskLost(t *testing.T) {
 	// Handed over once each: the only relay so far (api2's) counted every
 	// row once, and Redis holds one assignment task per ingest.
 	rows, relayed := c.scalar(t, `SELECT count(*) FROM outbox_tasks`), api2.metric(t, "scrm_outbox_relayed_total")
+	t.Logf("outbox rows %d, handed over by the new api's relay %v", rows, relayed)
 	if relayed != float64(rows) {
 		t.Errorf("the relay handed %v tasks over; want each of the %d outbox rows once", relayed, rows)
 	}
