@@ -12,6 +12,7 @@ import (
 var indexExceptions = map[string]string{
 	"api_keys_prefix_key":     "API keys are found by their globally unique prefix before the tenant is known",
 	"segment_next_refresh_at": "the scheduler's refresh pass finds the due segments of every workspace at once",
+	"outbox_tasks_unsent":     "the outbox relays take the oldest unsent tasks of every workspace at once",
 }
 
 // TestTenantIndexesStartWithTenantID: every index of a table with a
