@@ -47,42 +47,8 @@ var ErrOption = errors.New("outbox: option not supported")
 func (o *Outbox) Add(ctx context.Context, tenantID uuid.UUID, t *asynq.Task, opts ...asynq.Option) error {
 	create := txn.Client(ctx, o.client).OutboxTask.Create().SetTenantID(tenantID).SetTaskType(t.Type()).
 		SetPayload(t.Payload()).SetCreatedAt(o.clock.Now())
-	for _, opt := range opts {
-		switch v := opt.Value().(type) {
-		case string:
-			switch opt.Type() {
-			case asynq.QueueOpt:
-				create.SetQueue(v)
-			case asynq.TaskIDOpt:
-				create.SetTaskID(v)
-			default:
-				return fmt.Errorf("%w: %s", ErrOption, opt)
-			}
-		case int:
-			if opt.Type() != asynq.MaxRetryOpt {
-				return fmt.Errorf("%w: %s", ErrOption, opt)
-			}
-			create.SetMaxRetry(v)
-		case time.Duration:
-			switch opt.Type() {
-			case asynq.TimeoutOpt:
-				create.SetTimeoutSeconds(seconds(v))
-			case asynq.RetentionOpt:
-				create.SetRetentionSeconds(seconds(v))
-			case asynq.ProcessInOpt:
-				// Asynq schedules on the wall clock, not the injected one.
-				create.SetProcessAt(time.Now().Add(v))
-			default:
-				return fmt.Errorf("%w: %s", ErrOption, opt)
-			}
-		case time.Time:
-			if opt.Type() != asynq.ProcessAtOpt {
-				return fmt.Errorf("%w: %s", ErrOption, opt)
-			}
-			create.SetProcessAt(v)
-		default:
-			return fmt.Errorf("%w: %s", ErrOption, opt)
-		}
+	if err := setOptions(create, opts); err != nil {
+		return err
 	}
 	if _, ok := tenant.FromContext(ctx); !ok {
 		ctx = tenant.NewContext(ctx, tenantID)
@@ -91,6 +57,33 @@ func (o *Outbox) Add(ctx context.Context, tenantID uuid.UUID, t *asynq.Task, opt
 		return fmt.Errorf("outbox: write %s: %w", t.Type(), err)
 	}
 	o.wakeAfterCommit(ctx)
+	return nil
+}
+
+// setOptions stores opts in the row's columns; the relay turns them back
+// into options.
+func setOptions(create *ent.OutboxTaskCreate, opts []asynq.Option) error {
+	for _, opt := range opts {
+		switch opt.Type() {
+		case asynq.QueueOpt:
+			create.SetQueue(opt.Value().(string))
+		case asynq.TaskIDOpt:
+			create.SetTaskID(opt.Value().(string))
+		case asynq.MaxRetryOpt:
+			create.SetMaxRetry(opt.Value().(int))
+		case asynq.TimeoutOpt:
+			create.SetTimeoutSeconds(seconds(opt.Value().(time.Duration)))
+		case asynq.RetentionOpt:
+			create.SetRetentionSeconds(seconds(opt.Value().(time.Duration)))
+		case asynq.ProcessAtOpt:
+			create.SetProcessAt(opt.Value().(time.Time))
+		case asynq.ProcessInOpt:
+			// Asynq schedules on the wall clock, not the injected one.
+			create.SetProcessAt(time.Now().Add(opt.Value().(time.Duration)))
+		default:
+			return fmt.Errorf("%w: %s", ErrOption, opt)
+		}
+	}
 	return nil
 }
 

@@ -143,6 +143,24 @@ func TestOutboxWritesInTheCallersTransaction(t *testing.T) {
 	if !errors.Is(err, jobs.ErrOption) {
 		t.Errorf("Unique through the outbox: %v; want ErrOption", err)
 	}
+	// The others are kept; ProcessIn becomes a wall-clock time.
+	before := time.Now()
+	err = jobs.NewOutbox(db.Client, clock).Add(ctx, tid, asynq.NewTask("x:opts", []byte("p")), asynq.Queue("low"),
+		asynq.TaskID("x:1"), asynq.MaxRetry(3), asynq.Timeout(90*time.Second), asynq.Retention(time.Hour),
+		asynq.ProcessIn(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, err = db.Client.OutboxTask.Query().Where(outboxtask.TaskType("x:opts")).Only(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := val(row.ProcessAt)
+	if row.Queue != "low" || val(row.TaskID) != "x:1" || val(row.MaxRetry) != 3 || val(row.TimeoutSeconds) != 90 ||
+		val(row.RetentionSeconds) != 3600 || at.Before(before.Add(time.Minute)) || at.After(time.Now().Add(time.Minute)) ||
+		string(row.Payload) != "p" {
+		t.Errorf("row with options = %+v", row)
+	}
 }
 
 // TestRelaysHandEachTaskOnce: two relays (two processes) drain the same
@@ -378,3 +396,11 @@ func TestPurgeOutbox(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// val is *p, or the zero value for nil.
+func val[T any](p *T) (v T) {
+	if p != nil {
+		v = *p
+	}
+	return v
+}

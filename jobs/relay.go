@@ -123,30 +123,32 @@ func (r *Relay) Pass(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("outbox relay: %w", err)
 	}
-	n, err := r.pass(ctx, tx)
+	taken, sent, err := r.pass(ctx, tx)
 	if err != nil && !errors.Is(err, errUnavailable) {
 		return 0, errors.Join(err, tx.Rollback())
 	}
 	if cerr := tx.Commit(); cerr != nil {
 		return 0, errors.Join(err, fmt.Errorf("outbox relay: commit: %w", cerr))
 	}
-	return n, err
+	r.relayed.Add(int64(sent))
+	return taken, err
 }
 
-func (r *Relay) pass(ctx context.Context, tx *ent.Tx) (int, error) {
+// pass is Pass in tx: how many rows it took and how many it marked sent.
+func (r *Relay) pass(ctx context.Context, tx *ent.Tx) (taken, sent int, err error) {
 	rows, err := tx.OutboxTask.Query().
 		Where(outboxtask.SentAtIsNil(), outboxtask.AttemptsLT(MaxRelayAttempts)).
 		Order(outboxtask.ByCreatedAt()).Limit(RelayBatch).
 		ForUpdate(entsql.WithLockAction(entsql.SkipLocked)).All(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("outbox relay: read: %w", err)
+		return 0, 0, fmt.Errorf("outbox relay: read: %w", err)
 	}
-	var sent []uuid.UUID
+	var done []uuid.UUID
 	var stop error
 	for _, row := range rows {
 		err := r.handOff(ctx, row)
 		if err == nil || errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
-			sent = append(sent, row.ID)
+			done = append(done, row.ID)
 			continue
 		}
 		if unavailable(err) {
@@ -154,17 +156,16 @@ func (r *Relay) pass(ctx context.Context, tx *ent.Tx) (int, error) {
 			break
 		}
 		if err := r.refused(ctx, tx, row, err); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
-	if len(sent) > 0 {
-		err := tx.OutboxTask.Update().Where(outboxtask.IDIn(sent...)).SetSentAt(r.outbox.clock.Now()).Exec(ctx)
+	if len(done) > 0 {
+		err := tx.OutboxTask.Update().Where(outboxtask.IDIn(done...)).SetSentAt(r.outbox.clock.Now()).Exec(ctx)
 		if err != nil {
-			return 0, fmt.Errorf("outbox relay: mark sent: %w", err)
+			return 0, 0, fmt.Errorf("outbox relay: mark sent: %w", err)
 		}
 	}
-	r.relayed.Add(int64(len(sent)))
-	return len(rows), stop
+	return len(rows), len(done), stop
 }
 
 // handOff enqueues row under its task id.
