@@ -2,8 +2,6 @@ package events
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,14 +28,9 @@ func keyRequest(in []Input, source, key, field string) (idempotency.Request, err
 // claimKey records r's key in the transaction c, or returns the answer of
 // the call that used it first (nil: this call is the first).
 func claimKey(ctx context.Context, c *ent.Client, tid uuid.UUID, r idempotency.Request, now time.Time) (*Result, error) {
-	answer, err := idempotency.Claim(ctx, c, tid, r, now)
-	if err != nil || answer == nil {
-		return nil, err
+	res, err := idempotency.Claim[Result](ctx, c, tid, r, now)
+	if res != nil {
+		res.Replayed = true
 	}
-	var res Result
-	if err := json.Unmarshal(answer, &res); err != nil {
-		return nil, fmt.Errorf("decode idempotent answer: %w", err)
-	}
-	res.Replayed = true
-	return &res, nil
+	return res, err
 }

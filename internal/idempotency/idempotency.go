@@ -67,11 +67,23 @@ func Hash(v any) (string, error) {
 }
 
 // Claim records r's key in the transaction c and returns nil, or returns the
-// answer stored by the request that used the key first. A concurrent request
-// with the same key waits on the unique index until the first one commits
-// (or rolls back, and then this one claims the key). The same key with
-// other content is a CONFLICT at r.Field.
-func Claim(ctx context.Context, c *ent.Client, tid uuid.UUID, r Request, now time.Time) (json.RawMessage, error) {
+// answer of type T stored by the request that used the key first. A
+// concurrent request with the same key waits on the unique index until the
+// first one commits (or rolls back, and then this one claims the key). The
+// same key with other content is a CONFLICT at r.Field.
+func Claim[T any](ctx context.Context, c *ent.Client, tid uuid.UUID, r Request, now time.Time) (*T, error) {
+	answer, err := claim(ctx, c, tid, r, now)
+	if err != nil || answer == nil {
+		return nil, err
+	}
+	var out T
+	if err := json.Unmarshal(answer, &out); err != nil {
+		return nil, fmt.Errorf("decode idempotent answer: %w", err)
+	}
+	return &out, nil
+}
+
+func claim(ctx context.Context, c *ent.Client, tid uuid.UUID, r Request, now time.Time) (json.RawMessage, error) {
 	var id uuid.UUID
 	err := queryRow(ctx, c, `INSERT INTO ingest_batches (id, tenant_id, key, request_hash, rows, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, key) DO NOTHING RETURNING id`,

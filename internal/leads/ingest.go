@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -254,16 +253,11 @@ func (w *writer) key() idempotency.Request {
 // claimKey records the idempotency key, or returns the stored answer of the
 // request that used it first (idempotency.Claim).
 func (w *writer) claimKey(ctx context.Context) (*Result, error) {
-	answer, err := idempotency.Claim(ctx, w.c, w.tid, w.key(), w.now)
-	if err != nil || answer == nil {
-		return nil, err
+	res, err := idempotency.Claim[Result](ctx, w.c, w.tid, w.key(), w.now)
+	if res != nil {
+		res.Replayed = true
 	}
-	var res Result
-	if err := json.Unmarshal(answer, &res); err != nil {
-		return nil, fmt.Errorf("decode idempotent answer: %w", err)
-	}
-	res.Replayed = true
-	return &res, nil
+	return res, err
 }
 
 func (w *writer) storeAnswer(ctx context.Context, res *Result) error {

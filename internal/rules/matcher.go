@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/txn"
 )
 
 // BatchSize is how many leads Matcher loads facts for at a time.
@@ -24,7 +25,7 @@ const BatchSize = 1000
 // row scope applies.
 func Matcher(c *ent.Client, now func() time.Time) func(ctx context.Context, condition string, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
 	return func(ctx context.Context, condition string, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
-		c := clientOf(ctx, c)
+		c := txn.Client(ctx, c)
 		out := make(map[uuid.UUID]bool, len(ids))
 		if strings.TrimSpace(condition) == "" {
 			for _, id := range ids {
@@ -54,15 +55,4 @@ func Matcher(c *ent.Client, now func() time.Time) func(ctx context.Context, cond
 		}
 		return out, nil
 	}
-}
-
-// clientOf is the client of the transaction ctx carries, else c.
-func clientOf(ctx context.Context, c *ent.Client) *ent.Client {
-	if tx := ent.TxFromContext(ctx); tx != nil {
-		return tx.Client()
-	}
-	if cc := ent.FromContext(ctx); cc != nil {
-		return cc
-	}
-	return c
 }
