@@ -1,0 +1,207 @@
+package leads
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/internal/gid"
+)
+
+// mergeUpdateSQL writes the merged values of existing leads.
+const mergeUpdateSQL = `UPDATE leads l SET name = r.name, phone = r.phone, email = r.email, union_id = r.union_id,
+	open_id = r.open_id, external_id = r.external_id, company = r.company, territory_id = r.territory_id,
+	referrer_id = r.referrer_id, attributes = r.attributes, reachable = r.reachable, updated_at = $2
+FROM json_to_recordset($3::json) AS r(id uuid, name text, phone text, email text, union_id text, open_id text,
+	external_id text, company text, territory_id uuid, referrer_id uuid, attributes jsonb, reachable jsonb)
+WHERE l.tenant_id = $1 AND l.id = r.id`
+
+// merge folds the groups that matched existing leads into them, records a
+// source touch and a lead.duplicate event for every duplicate row (also
+// those folded into a new lead of the same batch), and notifies the owner of
+// a lead still inside its protection period.
+func (w *writer) merge(ctx context.Context, gs []*group) error {
+	byLead := map[uuid.UUID]*newLead{}
+	read := map[uuid.UUID]*existing{} // as matched, before any filling
+	var order []uuid.UUID
+	for _, g := range gs {
+		t := w.targets[g]
+		if t == nil {
+			continue
+		}
+		m, ok := byLead[t.ID]
+		if !ok {
+			m = &newLead{ID: t.ID, Name: t.Name, Phone: t.Phone, Email: t.Email, UnionID: t.UnionID,
+				OpenID: t.OpenID, ExternalID: t.ExternalID, Company: t.Company,
+				TerritoryID: t.TerritoryID, ReferrerID: t.ReferrerID}
+			byLead[t.ID], read[t.ID] = m, t
+			order = append(order, t.ID)
+		}
+		fillStr(&m.Name, g.Name)
+		fillStr(&m.Company, g.Company)
+		w.fillIdentity(&m.Phone, "p:", g.Phone, t.ID)
+		w.fillIdentity(&m.Email, "e:", g.Email, t.ID)
+		w.fillIdentity(&m.UnionID, "u:", g.UnionID, t.ID)
+		w.fillIdentity(&m.ExternalID, "x:", g.ExternalID, t.ID)
+		if m.OpenID == nil && g.OpenID != "" {
+			m.OpenID = &g.OpenID
+		}
+		if m.TerritoryID == nil {
+			m.TerritoryID = g.TerritoryID
+		}
+		if m.ReferrerID == nil && g.ReferrerID != nil && *g.ReferrerID != t.ID {
+			m.ReferrerID = g.ReferrerID
+		}
+		m.Attributes = nonNil(w.attrs[g])
+	}
+	var recs []*newLead
+	for _, id := range order {
+		m := byLead[id]
+		if m.sameAs(read[id]) {
+			// Nothing to fill: no new row version (and eleven index
+			// entries); the touch and the event below still record it.
+			continue
+		}
+		m.Reachable = reachable(deref(m.Phone), deref(m.Email), deref(m.UnionID), deref(m.OpenID))
+		recs = append(recs, m)
+	}
+	if len(recs) > 0 {
+		param, err := jsonParam(recs)
+		if err != nil {
+			return err
+		}
+		if _, err := w.c.ExecContext(ctx, mergeUpdateSQL, w.tid, w.now, param); err != nil {
+			return fmt.Errorf("merge leads: %w", err)
+		}
+	}
+	w.ingested.Merged = order
+	return w.recordDuplicates(ctx, gs)
+}
+
+// sameAs reports whether merging left lead t exactly as it was read.
+func (m *newLead) sameAs(t *existing) bool {
+	return m.Name == t.Name && m.Company == t.Company &&
+		deref(m.Phone) == deref(t.Phone) && deref(m.Email) == deref(t.Email) &&
+		deref(m.UnionID) == deref(t.UnionID) && deref(m.OpenID) == deref(t.OpenID) &&
+		deref(m.ExternalID) == deref(t.ExternalID) &&
+		equalUUID(m.TerritoryID, t.TerritoryID) && equalUUID(m.ReferrerID, t.ReferrerID) &&
+		reflect.DeepEqual(nonNil(m.Attributes), nonNil(t.Attributes))
+}
+
+func equalUUID(a, b *uuid.UUID) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
+}
+
+// fillIdentity sets an empty identity key of lead self to v, unless another
+// active lead holds v (it then stays with that lead).
+func (w *writer) fillIdentity(dst **string, kind, v string, self uuid.UUID) {
+	if *dst != nil || v == "" {
+		return
+	}
+	if h := w.held[kind+v]; h != nil && h.ID != self {
+		return
+	}
+	*dst = &v
+}
+
+type touch struct {
+	ID           uuid.UUID `json:"id"`
+	LeadID       uuid.UUID `json:"lead_id"`
+	Source       string    `json:"source"`
+	SourceDetail string    `json:"source_detail"`
+	ExternalID   *string   `json:"external_id"`
+}
+
+// recordDuplicates writes the touches, events and owner notifications of
+// every row that merged.
+func (w *writer) recordDuplicates(ctx context.Context, gs []*group) error {
+	var touches []touch
+	notify := map[uuid.UUID]*existing{}
+	var notifyOrder []uuid.UUID
+	for _, g := range gs {
+		t := w.targets[g]
+		leadID := w.created[g]
+		dups := g.rows[1:]
+		if t != nil {
+			leadID, dups = t.ID, g.rows
+			if t.OwnerID != nil && t.ProtectedUntil != nil && t.ProtectedUntil.After(w.now) {
+				if _, ok := notify[t.ID]; !ok {
+					notify[t.ID] = t
+					notifyOrder = append(notifyOrder, t.ID)
+				}
+			}
+		}
+		for _, i := range dups {
+			r := w.rows[i]
+			touches = append(touches, touch{ID: gid.New(gid.SourceTouch), LeadID: leadID, Source: r.Source,
+				SourceDetail: r.SourceDetail, ExternalID: nilIfEmpty(r.ExternalID)})
+		}
+	}
+	if len(touches) == 0 {
+		return nil
+	}
+	param, err := jsonParam(touches)
+	if err != nil {
+		return err
+	}
+	if _, err := w.c.ExecContext(ctx, `INSERT INTO source_touches (id, tenant_id, lead_id, source, source_detail, external_id, duplicate, at)
+		SELECT r.id, $1, r.lead_id, r.source, r.source_detail, r.external_id, true, $2
+		FROM json_to_recordset($3::json) AS r(id uuid, lead_id uuid, source text, source_detail text, external_id text)`,
+		w.tid, w.now, param); err != nil {
+		return fmt.Errorf("record source touches: %w", err)
+	}
+	if _, err := w.c.ExecContext(ctx, `INSERT INTO events (tenant_id, id, lead_id, name, properties, occurred_at, received_at, source)
+		SELECT $1, r.id, r.lead_id, 'lead.duplicate',
+			jsonb_strip_nulls(jsonb_build_object('source', r.source, 'sourceDetail', nullif(r.source_detail, ''), 'externalID', r.external_id)),
+			$2, $2, 'ingest'
+		FROM json_to_recordset($3::json) AS r(id uuid, lead_id uuid, source text, source_detail text, external_id text)`,
+		w.tid, w.now, param); err != nil {
+		return fmt.Errorf("record duplicate events: %w", err)
+	}
+	return w.notifyOwners(ctx, notify, notifyOrder)
+}
+
+// notifyOwners tells the owner of each protected lead that a duplicate
+// arrived; the lead stays theirs.
+func (w *writer) notifyOwners(ctx context.Context, leads map[uuid.UUID]*existing, order []uuid.UUID) error {
+	if len(order) == 0 {
+		return nil
+	}
+	type note struct {
+		ID      uuid.UUID `json:"id"`
+		UserID  uuid.UUID `json:"user_id"`
+		LeadID  uuid.UUID `json:"lead_id"`
+		Message string    `json:"message"`
+	}
+	notes := make([]note, 0, len(order))
+	for _, id := range order {
+		l := leads[id]
+		name := l.Name
+		if name == "" {
+			name = "未命名线索"
+		}
+		n := note{ID: gid.New(gid.Notification), UserID: *l.OwnerID, LeadID: id,
+			Message: fmt.Sprintf("你保护期内的线索「%s」收到一条重复线索，已合并到该线索，仍归你跟进。", name)}
+		notes = append(notes, n)
+		w.ingested.Notifications = append(w.ingested.Notifications, n.ID)
+	}
+	param, err := jsonParam(notes)
+	if err != nil {
+		return err
+	}
+	_, err = w.c.ExecContext(ctx, `INSERT INTO notifications (id, tenant_id, user_id, kind, lead_id, message, created_at)
+		SELECT r.id, $1, r.user_id, 'lead.duplicate', r.lead_id, r.message, $2
+		FROM json_to_recordset($3::json) AS r(id uuid, user_id uuid, lead_id uuid, message text)`, w.tid, w.now, param)
+	if err != nil {
+		return fmt.Errorf("notify owners: %w", err)
+	}
+	return nil
+}
+
+func fillStr(dst *string, v string) {
+	if *dst == "" {
+		*dst = v
+	}
+}
