@@ -11,8 +11,6 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/broadcast"
-	bcsvc "github.com/scrmhq/scrm/internal/broadcast"
-	segsvc "github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/tenant"
 	_ "github.com/scrmhq/scrm/plugins/all" // the channel plugins
 )
@@ -75,12 +73,6 @@ func (q Queue) EnqueueBroadcastSend(ctx context.Context, tenantID, id uuid.UUID,
 	return nil
 }
 
-// broadcasts is the broadcast service of the worker.
-func (h *Handlers) broadcasts() *bcsvc.Service {
-	return &bcsvc.Service{Client: h.Client, DB: h.DB, Box: h.Box, Queue: h.Queue, Now: h.Clock.Now,
-		Segments: &segsvc.Service{Client: h.Client, Fields: h.Fields, Now: h.Clock.Now}}
-}
-
 func decodeBroadcast(t *asynq.Task) (broadcastPayload, error) {
 	var p broadcastPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.TenantID == uuid.Nil || p.BroadcastID == uuid.Nil {
@@ -95,7 +87,7 @@ func (h *Handlers) HandleBroadcastPlan(ctx context.Context, t *asynq.Task) error
 	if err != nil {
 		return err
 	}
-	err = h.broadcasts().Plan(h.systemWork(ctx, p.TenantID), p.BroadcastID)
+	err = h.Services.Broadcasts.Plan(h.systemWork(ctx, p.TenantID), p.BroadcastID)
 	if ent.IsNotFound(err) {
 		return nil
 	}
@@ -108,7 +100,7 @@ func (h *Handlers) HandleBroadcastSend(ctx context.Context, t *asynq.Task) error
 	if err != nil {
 		return err
 	}
-	err = h.broadcasts().Send(h.systemWork(ctx, p.TenantID), p.BroadcastID)
+	err = h.Services.Broadcasts.Send(h.systemWork(ctx, p.TenantID), p.BroadcastID)
 	if ent.IsNotFound(err) {
 		return nil
 	}

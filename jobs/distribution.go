@@ -10,11 +10,8 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/scrmhq/scrm/ent/lead"
-	"github.com/scrmhq/scrm/internal/assign"
 	"github.com/scrmhq/scrm/internal/pool"
-	"github.com/scrmhq/scrm/internal/rules"
 	"github.com/scrmhq/scrm/internal/scope"
-	"github.com/scrmhq/scrm/internal/scoring"
 	"github.com/scrmhq/scrm/internal/tenant"
 )
 
@@ -69,8 +66,7 @@ func (h *Handlers) HandleLeadsAssign(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	e := assign.Engine{Client: h.Client, Now: h.Clock.Now, Match: rules.Matcher(h.Client, h.Clock.Now)}
-	res, err := e.Run(h.systemWork(ctx, p.TenantID), p.IDs)
+	res, err := h.Services.Assigner.Run(h.systemWork(ctx, p.TenantID), p.IDs)
 	if err != nil {
 		return fmt.Errorf("assign leads: %w", err)
 	}
@@ -109,8 +105,7 @@ func (h *Handlers) HandleLeadsScore(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	s := scoring.Service{Client: h.Client, Now: h.Clock.Now}
-	if err := s.Score(h.systemWork(ctx, p.TenantID), p.IDs); err != nil {
+	if err := h.Services.Scoring.Score(h.systemWork(ctx, p.TenantID), p.IDs); err != nil {
 		return fmt.Errorf("score leads: %w", err)
 	}
 	return nil
@@ -161,8 +156,7 @@ func (h *Handlers) HandlePoolsRecycleWorkspace(ctx context.Context, t *asynq.Tas
 	if err != nil {
 		return err
 	}
-	s := pool.Service{Client: h.Client, Now: h.Clock.Now, Notify: h.Queue}
-	res, err := s.Recycle(h.systemWork(ctx, tid), pool.RecycleOptions{})
+	res, err := h.Services.Pools.Recycle(h.systemWork(ctx, tid), pool.RecycleOptions{})
 	if len(res.Recycled)+len(res.Reminded) > 0 {
 		h.Log.InfoContext(ctx, "recycled leads", "tenant", tid, "recycled", len(res.Recycled), "reminded", len(res.Reminded))
 	}
@@ -183,8 +177,7 @@ func (h *Handlers) HandleScoringWorkspace(ctx context.Context, t *asynq.Task) er
 	if err != nil {
 		return err
 	}
-	s := scoring.Service{Client: h.Client, Now: h.Clock.Now}
-	n, err := s.Rescore(h.systemWork(ctx, tid))
+	n, err := h.Services.Scoring.Rescore(h.systemWork(ctx, tid))
 	if err != nil {
 		return fmt.Errorf("rescore: %w", err)
 	}

@@ -19,9 +19,8 @@ import (
 	"github.com/scrmhq/scrm/ent/apikey"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/outboxtask"
-	"github.com/scrmhq/scrm/internal/fielddefs"
+	"github.com/scrmhq/scrm/internal/app"
 	"github.com/scrmhq/scrm/internal/platform"
-	"github.com/scrmhq/scrm/internal/secretbox"
 	"github.com/scrmhq/scrm/internal/tenant"
 )
 
@@ -47,14 +46,10 @@ type Deps struct {
 	DB     *sql.DB               // for DDL that ent does not do (event partitions)
 	Redis  redis.UniversalClient // optional: live notification publishing
 	Queue  Queue
-	Fields *fielddefs.Service
-	// Replica, when set, evaluates segment computations (their results are
-	// written through Client).
-	Replica *ent.Client
-	// Box opens channel secrets (broadcast sending).
-	Box   *secretbox.Box
-	Clock platform.Clock
-	Log   *slog.Logger
+	// Services are the process's services (app.New), built with Queue.
+	Services *app.Services
+	Clock    platform.Clock
+	Log      *slog.Logger
 }
 
 // Handlers implements the task handlers.
@@ -218,7 +213,7 @@ func (h *Handlers) HandleFieldIndex(ctx context.Context, t *asynq.Task) error {
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return fmt.Errorf("%w: bad payload: %v", asynq.SkipRetry, err)
 	}
-	return h.Fields.BuildIndex(ctx, p.TenantID, p.FieldID)
+	return h.Services.Fields.BuildIndex(ctx, p.TenantID, p.FieldID)
 }
 
 // Queue takes the tasks services ask for: it writes them to the outbox, in

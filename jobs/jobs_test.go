@@ -11,7 +11,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/scrmhq/scrm/ent"
-	"github.com/scrmhq/scrm/internal/fielddefs"
+	"github.com/scrmhq/scrm/internal/app"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/testenv"
@@ -141,8 +141,12 @@ func TestFieldIndexSweepRebuildsStaleDefinitions(t *testing.T) {
 	clock := platform.NewFakeClock(d.UpdatedAt.Add(11 * time.Minute))
 	outbox := jobs.NewOutbox(db.Client, clock)
 	runRelay(t, outbox, client)
-	fd := fielddefs.New(db.Client, jobs.Queue{Outbox: outbox})
-	deps := jobs.Deps{Client: db.Client, Queue: jobs.Queue{Outbox: outbox}, Fields: fd, Clock: clock, Log: log}
+	q := jobs.Queue{Outbox: outbox}
+	svc, err := app.New(ctx, app.Config{Client: db.Client, DB: db.DB, Queue: q, Clock: clock, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := jobs.Deps{Client: db.Client, Queue: q, Services: svc, Clock: clock, Log: log}
 	srv := jobs.NewServer(opt, log, 2)
 	mux := asynq.NewServeMux()
 	jobs.Register(mux, deps)

@@ -46,10 +46,6 @@ func (q Queue) EnqueueSegment(ctx context.Context, tenantID, segmentID uuid.UUID
 	return nil
 }
 
-func (h *Handlers) segments() *segsvc.Service {
-	return &segsvc.Service{Client: h.Client, Reader: h.Replica, Fields: h.Fields, Now: h.Clock.Now}
-}
-
 // HandleSegmentCompute computes one segment. A segment deleted since the
 // task was queued is skipped.
 func (h *Handlers) HandleSegmentCompute(ctx context.Context, t *asynq.Task) error {
@@ -58,7 +54,7 @@ func (h *Handlers) HandleSegmentCompute(ctx context.Context, t *asynq.Task) erro
 		return fmt.Errorf("%w: bad payload", asynq.SkipRetry)
 	}
 	ctx = h.systemWork(ctx, p.TenantID)
-	err := h.segments().Compute(ctx, p.SegmentID)
+	err := h.Services.Segments.Compute(ctx, p.SegmentID)
 	if ent.IsNotFound(err) {
 		return nil
 	}

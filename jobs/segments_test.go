@@ -12,7 +12,7 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/segment"
-	"github.com/scrmhq/scrm/internal/fielddefs"
+	"github.com/scrmhq/scrm/internal/app"
 	segsvc "github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/testenv"
@@ -32,8 +32,11 @@ func TestDynamicSegmentsRefreshOnSchedule(t *testing.T) {
 	outbox := jobs.NewOutbox(db.Client, clock)
 	runRelay(t, outbox, client)
 	queue := jobs.Queue{Outbox: outbox}
-	fd := fielddefs.New(db.Client, queue)
-	deps := jobs.Deps{Client: db.Client, Queue: queue, Fields: fd, Clock: clock, Log: log}
+	services, err := app.New(ctx, app.Config{Client: db.Client, DB: db.DB, Queue: queue, Clock: clock, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := jobs.Deps{Client: db.Client, Queue: queue, Services: services, Clock: clock, Log: log}
 	srv := jobs.NewServer(opt, log, 2)
 	mux := asynq.NewServeMux()
 	jobs.Register(mux, deps)
@@ -52,7 +55,7 @@ func TestDynamicSegmentsRefreshOnSchedule(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	svc := &segsvc.Service{Client: db.Client, Fields: fd, Now: clock.Now, Queue: queue}
+	svc := services.Segments
 	every := 60
 	rule := &segsvc.Rule{Attribute: &schematype.AttributeCondition{Key: "source", Op: "EQ", Value: "web"}}
 	dyn, err := svc.Create(ctx, db.Client, segsvc.Input{Name: "web", Rule: rule, RefreshEveryMinutes: &every})

@@ -21,6 +21,7 @@ import (
 	entpool "github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/stage"
+	"github.com/scrmhq/scrm/internal/app"
 	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/org"
@@ -99,7 +100,11 @@ func Generate(ctx context.Context, db *sql.DB, client *ent.Client, spec Spec, lo
 	}
 	log("reps: %d in %v", spec.Reps, time.Since(start).Round(time.Millisecond))
 
-	fd := fielddefs.New(client, nil)
+	services, err := app.New(ctx, app.Config{Client: client})
+	if err != nil {
+		return nil, err
+	}
+	fd := services.Fields
 	for i := range spec.Fields {
 		in := fieldInput(i)
 		f, err := fd.Create(tctx, client, in)

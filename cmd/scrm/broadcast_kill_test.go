@@ -19,9 +19,8 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	entbroadcast "github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
+	"github.com/scrmhq/scrm/internal/app"
 	"github.com/scrmhq/scrm/internal/broadcast"
-	"github.com/scrmhq/scrm/internal/fielddefs"
-	"github.com/scrmhq/scrm/internal/secretbox"
 	"github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/testenv"
@@ -85,17 +84,16 @@ func TestKilledWorkerSendsEachMessageOnce(t *testing.T) {
 	}))
 	defer hook.Close()
 
-	box, err := secretbox.New(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
 	opt := asynq.RedisClientOpt{Addr: rd.Addr, DB: rd.DB}
 	client := asynq.NewClient(opt)
 	defer client.Close()
-	fd := fielddefs.New(db.Client, nil)
-	segs := &segment.Service{Client: db.Client, Fields: fd, Now: time.Now}
 	// The plan task waits in the outbox until the worker's relay hands it over.
-	svc := &broadcast.Service{Client: db.Client, DB: db.DB, Box: box, Segments: segs, Queue: jobs.Queue{Outbox: jobs.NewOutbox(db.Client, nil)}, Now: time.Now}
+	services, err := app.New(ctx, app.Config{Client: db.Client, DB: db.DB, Secret: secret,
+		Queue: jobs.Queue{Outbox: jobs.NewOutbox(db.Client, nil)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs, svc := services.Segments, services.Broadcasts
 	rule := segment.Rule{Attribute: &schematype.AttributeCondition{Key: "source", Op: "EQ", Value: "expo"}}
 	seg, err := segs.Create(ctx, db.Client, segment.Input{Name: "expo", Rule: &rule})
 	if err != nil {

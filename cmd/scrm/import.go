@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/scrmhq/scrm/internal/fielddefs"
+	"github.com/scrmhq/scrm/internal/app"
 	"github.com/scrmhq/scrm/internal/importer"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/tenant"
@@ -59,14 +59,17 @@ func runImport(ctx context.Context, args []string) error {
 	// The background work of each batch (assignment, scoring) is written to
 	// the outbox with it; the relays of the running api and worker processes
 	// hand it to Asynq, so this command needs no Redis.
-	q := jobs.Queue{Outbox: jobs.NewOutbox(e.client, nil)}
-	in := &leads.Ingester{Client: e.client, Fields: fielddefs.New(e.client, q), Queue: q}
+	svc, err := app.New(ctx, app.Config{Client: e.client, DB: e.db, Replica: e.replica,
+		Queue: jobs.Queue{Outbox: jobs.NewOutbox(e.client, nil)}, Log: e.log})
+	if err != nil {
+		return err
+	}
 	wctx := tenant.NewContext(ctx, ws.ID)
 	sum, err := importer.Run(wctx, importer.Options{
 		Path: path, Mapping: mapping, BatchSize: batch, Concurrency: concurrency,
 		Progress: os.Stderr, RejectsPath: rejects, Restart: restart,
 	}, func(ctx context.Context, b leads.Batch) (*leads.Result, error) {
-		return in.Ingest(ctx, b)
+		return svc.Ingester.Ingest(ctx, b)
 	})
 	if sum != nil {
 		fmt.Printf("rows %d: created %d, merged %d, rejected %d in %s\n", sum.Rows, sum.Created, sum.Merged, sum.Rejected, sum.Elapsed.Round(1e6))

@@ -11,9 +11,8 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/segment"
-	"github.com/scrmhq/scrm/internal/fielddefs"
+	"github.com/scrmhq/scrm/internal/app"
 	"github.com/scrmhq/scrm/internal/gid"
-	segsvc "github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/workspace"
 )
@@ -40,6 +39,10 @@ func runSegment(ctx context.Context, args []string) error {
 	defer e.close()
 	if slug == "" || name == "" {
 		return errors.New("usage: scrm segment export --workspace SLUG --segment NAME|ID [--out FILE.csv]")
+	}
+	svc, err := app.New(ctx, app.Config{Client: e.client, DB: e.db, Replica: e.replica, Log: e.log})
+	if err != nil {
+		return err
 	}
 	ws, err := workspace.BySlug(ctx, e.client, slug)
 	if err != nil {
@@ -69,9 +72,8 @@ func runSegment(ctx context.Context, args []string) error {
 		defer f.Close()
 		w = f
 	}
-	svc := &segsvc.Service{Client: e.client, Fields: fielddefs.New(e.client, nil), Now: time.Now}
 	start := time.Now()
-	n, err := svc.Export(ctx, e.client, seg, w, func(done, total int) {
+	n, err := svc.Segments.Export(ctx, e.client, seg, w, func(done, total int) {
 		fmt.Fprintf(os.Stderr, "\rexported %d/%d members", done, total)
 	})
 	fmt.Fprintln(os.Stderr)

@@ -15,12 +15,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/scrmhq/scrm/internal/auth"
-	"github.com/scrmhq/scrm/internal/authz"
+	"github.com/scrmhq/scrm/internal/app"
 	"github.com/scrmhq/scrm/internal/demo"
-	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/platform"
-	"github.com/scrmhq/scrm/internal/secretbox"
 	"github.com/scrmhq/scrm/internal/server"
 	"github.com/scrmhq/scrm/jobs"
 )
@@ -72,10 +69,6 @@ func runServe(ctx context.Context, args []string) error {
 		printDemoLogin(e.cfg.Addr)
 	}
 
-	box, err := secretbox.New(e.cfg.Secret)
-	if err != nil {
-		return err
-	}
 	clock := platform.SystemClock{}
 	queue := asynq.NewClient(redisOpt)
 	defer queue.Close()
@@ -92,23 +85,20 @@ func runServe(ctx context.Context, args []string) error {
 			return nil
 		})
 	}
-	fields := fielddefs.New(e.client, jq)
+	// Every role of this process shares one set of services.
+	svc, err := app.New(ctx, app.Config{
+		Client: e.client, DB: e.db, Replica: e.replica, Redis: rdb, Queue: jq,
+		Clock: clock, Log: e.log, Secret: e.cfg.Secret, LoadPolicy: want["api"],
+	})
+	if err != nil {
+		return err
+	}
 	if want["api"] {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), relay.Collector())
-		az, err := authz.New(ctx, e.client, rdb, clock, e.log)
-		if err != nil {
-			return fmt.Errorf("load policy: %w", err)
-		}
-		go az.Watch(gctx)
+		go svc.Authz.Watch(gctx)
 		h := server.New(server.Deps{
-			Client: e.client, Replica: e.replica, DB: e.db, Redis: rdb, Log: e.log, Clock: clock, Registry: reg,
-			Auth:   auth.NewService(e.client, auth.NewTokens(e.cfg.Secret, clock.Now), clock.Now),
-			Fields: fields,
-			Authz:  az,
-			Queue:  jq,
-			Outbox: outbox,
-			Box:    box,
+			Services: svc, DB: e.db, Redis: rdb, Log: e.log, Registry: reg, Outbox: outbox,
 		})
 		srv := &http.Server{Addr: e.cfg.Addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 		g.Go(func() error {
@@ -129,7 +119,7 @@ func runServe(ctx context.Context, args []string) error {
 	if want["worker"] {
 		worker := jobs.NewServer(redisOpt, e.log, concurrency)
 		mux := asynq.NewServeMux()
-		jobs.Register(mux, jobs.Deps{Client: e.client, Replica: e.replica, DB: e.db, Redis: rdb, Queue: jq, Fields: fields, Box: box, Clock: clock, Log: e.log})
+		jobs.Register(mux, jobs.Deps{Client: e.client, DB: e.db, Redis: rdb, Queue: jq, Services: svc, Clock: clock, Log: e.log})
 		if err := worker.Start(mux); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}

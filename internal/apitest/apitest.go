@@ -15,11 +15,9 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/app"
 	"github.com/scrmhq/scrm/internal/authz"
-	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/platform"
-	"github.com/scrmhq/scrm/internal/secretbox"
 	"github.com/scrmhq/scrm/internal/server"
 	"github.com/scrmhq/scrm/internal/testenv"
 	"github.com/scrmhq/scrm/internal/workspace"
@@ -61,13 +59,8 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 	if testing.Verbose() {
 		log = platform.NewLogger(testWriter{t}, "debug", "text")
 	}
-	az, err := authz.New(context.Background(), db.Client, rd.Client, clock, log)
-	if err != nil {
-		t.Fatal(err)
-	}
 	wctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
-	go az.Watch(wctx)
 	// A worker of this process, so background tasks (index builds) run as in production.
 	opt := asynq.RedisClientOpt{Addr: rd.Addr, DB: rd.DB}
 	queue := asynq.NewClient(opt)
@@ -85,32 +78,26 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 		stop()
 		<-relayDone
 	})
-	fd := fielddefs.New(db.Client, jq)
-	box, err := secretbox.New(Secret)
+	svc, err := app.New(context.Background(), app.Config{
+		Client: db.Client, DB: db.DB, Redis: rd.Client, Queue: jq, Clock: clock, Log: log,
+		Secret: Secret, LoadPolicy: true,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	go svc.Authz.Watch(wctx)
 	worker := jobs.NewServer(opt, log, 2)
 	mux := asynq.NewServeMux()
-	jobs.Register(mux, jobs.Deps{Client: db.Client, DB: db.DB, Redis: rd.Client, Queue: jq, Fields: fd, Box: box, Clock: clock, Log: log})
+	jobs.Register(mux, jobs.Deps{Client: db.Client, DB: db.DB, Redis: rd.Client, Queue: jq, Services: svc, Clock: clock, Log: log})
 	if err := worker.Start(mux); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(worker.Shutdown)
 	reg := prometheus.NewRegistry()
-	h := server.New(server.Deps{
-		Client: db.Client, DB: db.DB, Redis: rd.Client, Log: log, Clock: clock,
-		Registry: reg,
-		Auth:     auth.NewService(db.Client, auth.NewTokens(Secret, clock.Now), clock.Now),
-		Fields:   fd,
-		Authz:    az,
-		Queue:    jq,
-		Outbox:   outbox,
-		Box:      box,
-	})
+	h := server.New(server.Deps{Services: svc, DB: db.DB, Redis: rd.Client, Log: log, Registry: reg, Outbox: outbox})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &API{t: t, URL: srv.URL, DB: db, Redis: rd, Clock: clock, Server: srv, Registry: reg, authz: az}
+	return &API{t: t, URL: srv.URL, DB: db, Redis: rd, Clock: clock, Server: srv, Registry: reg, authz: svc.Authz}
 }
 
 type testWriter struct{ t testing.TB }

@@ -17,7 +17,7 @@ import (
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/stage"
-	"github.com/scrmhq/scrm/internal/fielddefs"
+	"github.com/scrmhq/scrm/internal/app"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/org"
 	"github.com/scrmhq/scrm/internal/segment"
@@ -242,7 +242,11 @@ func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r 
 // segmentsFor saves and computes the demo segments: high budgets in
 // Shanghai, high intent, and their intersection.
 func segmentsFor(ctx context.Context, c *ent.Client, hot *ent.Tag) error {
-	svc := &segment.Service{Client: c, Fields: fielddefs.New(c, nil), Now: time.Now}
+	services, err := app.New(ctx, app.Config{Client: c})
+	if err != nil {
+		return err
+	}
+	svc := services.Segments
 	every := 60
 	attr := func(key, op string, v any) segment.Rule {
 		return segment.Rule{Attribute: &schematype.AttributeCondition{Key: key, Op: op, Value: v}}

@@ -99,7 +99,7 @@ func (g *GraphQL) handler(es graphql.ExecutableSchema, ts *typed.Schema) http.Ha
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
 		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-			ctx, err := authenticate(ctx, d.Auth, d.Authz, bearer(p.Authorization()))
+			ctx, err := authenticate(ctx, d.Services.Auth, d.Services.Authz, bearer(p.Authorization()))
 			return ctx, &p, err
 		},
 	})
@@ -111,8 +111,8 @@ func (g *GraphQL) handler(es graphql.ExecutableSchema, ts *typed.Schema) http.Ha
 	srv.Use(complexityLimit{extension.FixedComplexityLimit(MaxComplexity)})
 	srv.Use(depthLimit{Max: MaxDepth})
 	srv.Use(graph.RequireAuthentication{})
-	srv.Use(entgql.Transactioner{TxOpener: d.Client})
-	srv.AroundFields(graph.AuthorizeRootFields(d.Authz))
+	srv.Use(entgql.Transactioner{TxOpener: d.Services.Client})
+	srv.AroundFields(graph.AuthorizeRootFields(d.Services.Authz))
 	srv.AroundOperations(g.m.operation)
 	srv.SetErrorPresenter(presentError(d.Log))
 	srv.SetRecoverFunc(recoverPanic(d.Log))
@@ -129,7 +129,7 @@ func (g *GraphQL) schema(ctx context.Context) (*workspaceSchema, error) {
 	if !ok || auth.FromContext(ctx) == nil {
 		return g.base, nil
 	}
-	sch, err := g.d.Fields.Schema(ctx)
+	sch, err := g.d.Services.Fields.Schema(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -23,22 +23,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/frontend"
 	"github.com/scrmhq/scrm/graph"
-	"github.com/scrmhq/scrm/internal/assign"
+	"github.com/scrmhq/scrm/internal/app"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
-	"github.com/scrmhq/scrm/internal/broadcast"
-	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fielddefs"
-	"github.com/scrmhq/scrm/internal/funnel"
-	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/platform"
-	"github.com/scrmhq/scrm/internal/pool"
-	"github.com/scrmhq/scrm/internal/rules"
-	"github.com/scrmhq/scrm/internal/secretbox"
-	"github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/jobs"
 )
@@ -52,24 +43,16 @@ const (
 
 // Deps are what the api role needs.
 type Deps struct {
-	Client   *ent.Client
-	Replica  *ent.Client // runs segment previews and reports when set (a read replica)
+	// Services are the process's services (app.New); the api needs Auth
+	// and Authz among them.
+	Services *app.Services
 	DB       interface{ PingContext(context.Context) error }
 	Redis    redis.UniversalClient
-	Auth     *auth.Service
-	Authz    *authz.Service
-	Fields   *fielddefs.Service
 	Log      *slog.Logger
-	Clock    platform.Clock
 	Registry *prometheus.Registry
-	// Queue takes the background work of writes (assignment, scoring,
-	// notifications); nil queues nothing.
-	Queue Queue
 	// Outbox reports the tasks waiting to be handed to Asynq (/readyz); nil
 	// reports nothing.
 	Outbox Backlog
-	// Box seals and opens channel secrets.
-	Box *secretbox.Box
 }
 
 // Backlog reads what waits in the outbox (jobs.Outbox).
@@ -77,54 +60,28 @@ type Backlog interface {
 	Backlog(ctx context.Context) (jobs.Backlog, error)
 }
 
-// Queue is the background work the api role hands to workers (jobs.Queue).
-type Queue interface {
-	leads.Enqueuer
-	events.Queue
-	graph.DistributionQueue
-	pool.Notifier
-	segment.Enqueuer
-	broadcast.Queue
-}
-
-// resolver builds the root resolver and the services it shares with the
-// REST endpoints.
-func resolver(d Deps) *graph.Resolver {
-	var (
-		lq leads.Enqueuer
-		eq events.Queue
-		rq graph.LeadsQueue
-		dq graph.DistributionQueue
-		nq pool.Notifier
-		sq segment.Enqueuer
-		bq broadcast.Queue
-	)
-	if d.Queue != nil {
-		lq, eq, rq, dq, nq, sq, bq = d.Queue, d.Queue, d.Queue, d.Queue, d.Queue, d.Queue, d.Queue
-	}
-	segments := &segment.Service{Client: d.Client, Reader: d.Replica, Fields: d.Fields, Now: d.Clock.Now, Queue: sq}
+// resolver hands the services to the root resolver, which shares them with
+// the REST endpoints.
+func resolver(s *app.Services) *graph.Resolver {
 	return &graph.Resolver{
-		Client: d.Client, Auth: d.Auth, Authz: d.Authz, Fields: d.Fields, Clock: d.Clock, Queue: rq,
-		Ingester:     &leads.Ingester{Client: d.Client, Fields: d.Fields, Queue: lq, Clock: d.Clock.Now},
-		Events:       &events.Service{Client: d.Client, Queue: eq, Now: d.Clock.Now},
-		Pools:        &pool.Service{Client: d.Client, Now: d.Clock.Now, Notify: nq},
-		Assigner:     &assign.Engine{Client: d.Client, Now: d.Clock.Now, Match: rules.Matcher(d.Client, d.Clock.Now)},
-		Distribution: dq,
-		Segmenter:    segments,
-		Reports:      &funnel.Service{Client: d.Client, Reader: d.Replica},
-		Broadcaster:  &broadcast.Service{Client: d.Client, Box: d.Box, Segments: segments, Queue: bq, Now: d.Clock.Now},
+		Client: s.Client, Auth: s.Auth, Authz: s.Authz, Fields: s.Fields, Clock: s.Clock, Queue: s.Queue,
+		Ingester:     s.Ingester,
+		Events:       s.Events,
+		Pools:        s.Pools,
+		Assigner:     s.Assigner,
+		Distribution: s.Queue,
+		Segmenter:    s.Segments,
+		Reports:      s.Reports,
+		Broadcaster:  s.Broadcasts,
 	}
 }
 
 // New returns the HTTP handler of the api role.
 func New(d Deps) http.Handler {
-	if d.Clock == nil {
-		d.Clock = platform.SystemClock{}
-	}
 	m := newMetrics(d.Registry)
-	res := resolver(d)
+	res := resolver(d.Services)
 	gql := NewGraphQL(d, m, res)
-	b := &bulk{res: res, az: d.Authz, log: d.Log}
+	b := &bulk{res: res, az: d.Services.Authz, log: d.Log}
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", limitBody(MaxBodyBytes, gql))
@@ -146,19 +103,19 @@ func New(d Deps) http.Handler {
 // requestContext gives every request an id, its viewer and tenant, a log line and metrics.
 func requestContext(d Deps, m *metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := d.Clock.Now()
+		start := d.Services.Clock.Now()
 		id := r.Header.Get("X-Request-Id")
 		if id == "" || len(id) > 64 {
 			id = uuid.NewString()
 		}
 		w.Header().Set("X-Request-Id", id)
 		ctx := platform.WithRequestID(r.Context(), id)
-		ctx, _ = authenticate(ctx, d.Auth, d.Authz, credentials(r))
+		ctx, _ = authenticate(ctx, d.Services.Auth, d.Services.Authz, credentials(r))
 		ctx, reads := authz.WithContactReads(graph.WithRequestBatches(fielddefs.WithRequestMemo(ctx)))
 		ctx, stmts := platform.CountStatements(ctx)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(ctx))
-		d.Authz.FlushContactReads(context.WithoutCancel(ctx), reads)
+		d.Services.Authz.FlushContactReads(context.WithoutCancel(ctx), reads)
 		elapsed := time.Since(start)
 		m.observeHTTP(r, rec.status, elapsed, stmts.Load())
 		if r.URL.Path != "/healthz" && r.URL.Path != "/metrics" {

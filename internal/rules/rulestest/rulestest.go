@@ -17,6 +17,7 @@ import (
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/tag"
+	"github.com/scrmhq/scrm/internal/app"
 	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/fields"
@@ -47,10 +48,14 @@ func NewWorkspace(t testing.TB, db *testenv.Database) *Workspace {
 	if err != nil {
 		t.Fatalf("create workspace: %v", err)
 	}
+	services, err := app.New(context.Background(), app.Config{Client: db.Client})
+	if err != nil {
+		t.Fatalf("build services: %v", err)
+	}
 	return &Workspace{
 		C: db.Client, ID: created.Workspace.ID, Admin: created.Admin.ID,
 		Ctx:    tenant.NewContext(context.Background(), created.Workspace.ID),
-		Fields: fielddefs.New(db.Client, nil),
+		Fields: services.Fields,
 	}
 }
 
