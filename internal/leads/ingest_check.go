@@ -13,7 +13,7 @@ import (
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/internal/fields"
-	"github.com/scrmhq/scrm/internal/txn"
+	"github.com/scrmhq/scrm/internal/suppress"
 )
 
 // live returns the groups not rejected so far.
@@ -83,22 +83,8 @@ func (w *writer) checkBlacklist(ctx context.Context, gs []*group) ([]*group, err
 	if len(phones)+len(emails) == 0 {
 		return gs, nil
 	}
-	rows, err := w.c.QueryContext(ctx, `SELECT coalesce(phone, ''), coalesce(email, '') FROM suppressions
-		WHERE tenant_id = $1 AND kind = 'BLACKLIST' AND (until IS NULL OR until > $2)
-		AND (phone = ANY($3::text[]) OR email = ANY($4::text[]))`, w.tid, w.now, phones, emails)
+	black, err := suppress.BlacklistedContacts(ctx, w.c, w.tid, w.now, phones, emails)
 	if err != nil {
-		return nil, fmt.Errorf("check blacklist: %w", err)
-	}
-	defer rows.Close()
-	black := map[string]bool{}
-	for rows.Next() {
-		var p, e string
-		if err := rows.Scan(&p, &e); err != nil {
-			return nil, err
-		}
-		black["p:"+p], black["e:"+e] = true, true
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	for _, g := range gs {
@@ -123,22 +109,8 @@ func (w *writer) checkBlacklistedLeads(ctx context.Context, gs []*group) ([]*gro
 	if len(ids) == 0 {
 		return gs, nil
 	}
-	rows, err := w.c.QueryContext(ctx, `SELECT lead_id FROM suppressions
-		WHERE tenant_id = $1 AND kind = 'BLACKLIST' AND (until IS NULL OR until > $2) AND lead_id = ANY($3::uuid[])`,
-		w.tid, w.now, txn.UUIDArray(ids))
+	black, err := suppress.BlacklistedLeads(ctx, w.c, w.tid, w.now, ids)
 	if err != nil {
-		return nil, fmt.Errorf("check blacklisted leads: %w", err)
-	}
-	defer rows.Close()
-	black := map[uuid.UUID]bool{}
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		black[id] = true
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	for _, g := range gs {
