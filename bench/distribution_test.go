@@ -106,9 +106,7 @@ func (pw *poolWorkspace) generateLeads(b *testing.B, n int, claimedSQL string) {
 	_, err = pw.db.DB.Exec(`
 		INSERT INTO leads (id, tenant_id, created_at, updated_at, seq, name, company, source, source_detail,
 			status, score, attributes, reachable, locked, owner_id, pool_id, stage_id, claimed_at)
-		SELECT encode(overlay(overlay(uuid_send(gen_random_uuid())
-				placing substring(int8send((extract(epoch FROM $2::timestamptz) * 1000)::int8 - 86400000::int8 * 60 + g) FROM 3) FROM 1 FOR 6)
-				placing $3::bytea FROM 7 FOR 2), 'hex')::uuid,
+		SELECT `+gid.NewSQLMillis(`(extract(epoch FROM $2::timestamptz) * 1000)::int8 - 86400000::int8 * 60 + g`, "$3::bytea")+`,
 			$1, $2::timestamptz - interval '60 days', $2::timestamptz - interval '60 days', g, '线索 ' || g, '', 'bench', '',
 			'ACTIVE', 0, '{}', '[]', false,
 			CASE WHEN c.ago IS NOT NULL THEN ($4::uuid[])[1 + g % cardinality($4::uuid[])] END,

@@ -153,9 +153,7 @@ func (s *Service) planChunk(ctx context.Context, tid uuid.UUID, b *ent.Broadcast
 			SELECT d.lead_id, count(*) AS n FROM deliveries d JOIN l ON l.id = d.lead_id
 			WHERE d.tenant_id = $1 AND $6::timestamptz IS NOT NULL AND d.sent_at >= $6::timestamptz GROUP BY d.lead_id)
 		INSERT INTO deliveries (id, tenant_id, broadcast_id, lead_id, status, attempts)
-		SELECT encode(overlay(overlay(uuid_send(gen_random_uuid())
-				placing substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::int8) FROM 3) FROM 1 FOR 6)
-				placing $8::bytea FROM 7 FOR 2), 'hex')::uuid,
+		SELECT `+gid.NewSQLMillis(`(extract(epoch FROM clock_timestamp()) * 1000)::int8`, "$8::bytea")+`,
 			$1, $2, l.id, CASE
 				WHEN f.blacklist THEN 'SUPPRESSED_BLACKLIST'
 				WHEN f.dnd THEN 'SUPPRESSED_DND'

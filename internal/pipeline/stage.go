@@ -290,7 +290,7 @@ var stageChangeType = func() []byte {
 // concurrently is re-checked after its lock and skipped. StageChange ids are
 // UUIDv7 made in SQL: the time of $4, the type bytes $7, random bits from
 // gen_random_uuid (which also supplies the variant).
-const mergeSQL = `
+var mergeSQL = `
 WITH locked AS (
 	SELECT id FROM leads WHERE tenant_id = $1::uuid AND stage_id = $2::uuid ORDER BY id FOR UPDATE
 ), moved AS (
@@ -300,9 +300,7 @@ WITH locked AS (
 	RETURNING leads.id
 )
 INSERT INTO stage_changes (id, tenant_id, lead_id, from_id, to_id, actor_id, lost_reason_id, reason, at)
-SELECT encode(overlay(overlay(uuid_send(gen_random_uuid())
-		placing substring(int8send(floor(extract(epoch FROM $4::timestamptz) * 1000)::int8) FROM 3) FROM 1 FOR 6)
-		placing $7::bytea FROM 7 FOR 2), 'hex')::uuid,
+SELECT ` + gid.NewSQL("$4::timestamptz", "$7::bytea") + `,
 	$1::uuid, moved.id, $2::uuid, $3::uuid, $5::uuid, NULL, $6::text, $4::timestamptz
 FROM moved`
 

@@ -199,16 +199,6 @@ var (
 	notificationType = typeBytes(gid.Notification)
 )
 
-// newIDSQL is the SQL expression of a fresh id made in a set-based insert:
-// a UUIDv7 with the time of the timestamptz expression at, the type bytes of
-// the bytea expression typ, and random bits from gen_random_uuid (which also
-// supplies the variant). It matches gid.New.
-func newIDSQL(at, typ string) string {
-	return `encode(overlay(overlay(uuid_send(gen_random_uuid())
-		placing substring(int8send(floor(extract(epoch FROM ` + at + `) * 1000)::int8) FROM 3) FROM 1 FOR 6)
-		placing ` + typ + ` FROM 7 FOR 2), 'hex')::uuid`
-}
-
 // nullableUUIDs binds ids, where uuid.Nil stands for NULL, as one text[]
 // parameter; SQL reads each element with nullif(x, ”)::uuid.
 func nullableUUIDs(ids []uuid.UUID) pq.StringArray {

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/txn"
 )
 
@@ -97,14 +98,14 @@ WITH due AS (` + dueSQL(inBatchSQL) + `
 	RETURNING due.*
 ), changes AS (
 	INSERT INTO owner_changes (id, tenant_id, lead_id, from_user_id, to_user_id, pool_id, kind, by, actor_id, reason, at)
-	SELECT ` + newIDSQL("$2::timestamptz", "$4::bytea") + `, $1, m.id, m.owner_id, NULL, m.pool_id, 'RECYCLE', 'SYSTEM', NULL,
+	SELECT ` + gid.NewSQL("$2::timestamptz", "$4::bytea") + `, $1, m.id, m.owner_id, NULL, m.pool_id, 'RECYCLE', 'SYSTEM', NULL,
 		CASE WHEN m.follow_up_days IS NOT NULL THEN 'system: no follow-up for ' || m.follow_up_days || ' days'
 			ELSE 'system: no deal ' || m.deal_days || ' days after claim' END,
 		$2
 	FROM moved m
 ), notes AS (
 	INSERT INTO notifications (id, tenant_id, user_id, kind, lead_id, message, created_at)
-	SELECT ` + newIDSQL("$2::timestamptz", "$5::bytea") + `, $1, m.owner_id, '` + KindRecycled + `', m.id,
+	SELECT ` + gid.NewSQL("$2::timestamptz", "$5::bytea") + `, $1, m.owner_id, '` + KindRecycled + `', m.id,
 		'线索「' || coalesce(nullif(m.name, ''), '未命名线索') || '」已回收到公海「' || m.pool_name || '」：' ||
 		CASE WHEN m.follow_up_days IS NOT NULL THEN m.follow_up_days || ' 天未跟进'
 			ELSE '领取后 ' || m.deal_days || ' 天未成交' END || '。',
@@ -157,7 +158,7 @@ SELECT id FROM due ORDER BY id`
 // notification ids.
 var reminderSQL = remindCTEs(inBatchSQL) + `
 INSERT INTO notifications (id, tenant_id, user_id, kind, lead_id, message, created_at)
-SELECT ` + newIDSQL("$2::timestamptz", "$5::bytea") + `, $1, due.owner_id, '` + KindRecycleReminder + `', due.id,
+SELECT ` + gid.NewSQL("$2::timestamptz", "$5::bytea") + `, $1, due.owner_id, '` + KindRecycleReminder + `', due.id,
 	'线索「' || coalesce(nullif(due.name, ''), '未命名线索') || '」将于 ' || to_char(due.due_at AT TIME ZONE $4::text, 'YYYY-MM-DD') ||
 		' 回收到公海「' || due.pool_name || '」（' || due.why || '），请及时跟进。',
 	$2

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/textinput"
 	"github.com/scrmhq/scrm/internal/txn"
 )
@@ -32,7 +33,7 @@ WITH mine AS (
 	RETURNING l.id, l.pool_id
 )
 INSERT INTO owner_changes (id, tenant_id, lead_id, from_user_id, to_user_id, pool_id, kind, by, actor_id, reason, at)
-SELECT ` + newIDSQL("$4::timestamptz", "$6::bytea") + `,
+SELECT ` + gid.NewSQL("$4::timestamptz", "$6::bytea") + `,
 	$1, moved.id, $3, NULL, moved.pool_id, 'RELEASE', 'USER', $3, $5, $4
 FROM moved
 RETURNING lead_id`
