@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/scrmhq/scrm/internal/fielddefs"
+	"github.com/scrmhq/scrm/internal/app"
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/testenv"
@@ -59,7 +59,11 @@ func TestBenchSeedCommand(t *testing.T) {
 	if err := db.DB.QueryRowContext(ctx, `SELECT id FROM workspaces WHERE slug = 'bench'`).Scan(&tid); err != nil {
 		t.Fatal(err)
 	}
-	sch, err := fielddefs.New(db.Client, nil).Schema(tenant.NewContext(ctx, tid))
+	services, err := app.New(ctx, app.Config{Client: db.Client, DB: db.DB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sch, err := services.Fields.Schema(tenant.NewContext(ctx, tid))
 	if err != nil {
 		t.Fatal(err)
 	}

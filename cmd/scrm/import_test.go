@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/scrmhq/scrm/ent/fielddefinition"
+	"github.com/scrmhq/scrm/internal/app"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/testenv"
@@ -27,7 +28,11 @@ func TestImportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := tenant.NewContext(context.Background(), w.Workspace.ID)
-	if _, err := fielddefs.New(db.Client, nil).Create(ctx, db.Client, fielddefs.Input{Key: "budget", Label: "预算", Type: fielddefinition.TypeNUMBER}); err != nil {
+	services, err := app.New(ctx, app.Config{Client: db.Client, DB: db.DB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := services.Fields.Create(ctx, db.Client, fielddefs.Input{Key: "budget", Label: "预算", Type: fielddefinition.TypeNUMBER}); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
