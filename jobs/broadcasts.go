@@ -110,7 +110,7 @@ func (h *Handlers) HandleBroadcastSend(ctx context.Context, t *asynq.Task) error
 // HandleBroadcastsResume queues a sending loop for every broadcast that is
 // SENDING or PAUSED in any workspace.
 func (h *Handlers) HandleBroadcastsResume(ctx context.Context, _ *asynq.Task) error {
-	bs, err := h.Client.Broadcast.Query().
+	bs, err := h.Services.Client.Broadcast.Query().
 		Where(broadcast.StatusIn(broadcast.StatusSENDING, broadcast.StatusPAUSED)).
 		Select(broadcast.FieldTenantID).All(tenant.System(ctx))
 	if err != nil {

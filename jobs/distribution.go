@@ -85,7 +85,7 @@ func (h *Handlers) retryBusy(ctx context.Context, p leadsPayload, skipped []uuid
 	if len(skipped) == 0 || p.Round >= assignRounds {
 		return nil
 	}
-	waiting, err := h.Client.Lead.Query().
+	waiting, err := h.Services.Client.Lead.Query().
 		Where(lead.IDIn(skipped...), lead.OwnerIDIsNil(), lead.PoolIDNotNil(), lead.StatusEQ(lead.StatusACTIVE)).
 		IDs(h.systemWork(ctx, p.TenantID))
 	if err != nil || len(waiting) == 0 {
@@ -114,11 +114,11 @@ func (h *Handlers) HandleLeadsScore(ctx context.Context, t *asynq.Task) error {
 // fanOut queues one task of typ per workspace, with a task id per workspace
 // and period so that a repeated fan-out in the same period queues nothing.
 func (h *Handlers) fanOut(ctx context.Context, typ string, period time.Duration) error {
-	ids, err := h.Client.Workspace.Query().IDs(tenant.System(ctx))
+	ids, err := h.Services.Client.Workspace.Query().IDs(tenant.System(ctx))
 	if err != nil {
 		return err
 	}
-	slot := h.Clock.Now().Truncate(period).Unix()
+	slot := h.Services.Clock.Now().Truncate(period).Unix()
 	for _, id := range ids {
 		b, err := json.Marshal(workspacePayload{TenantID: id})
 		if err != nil {

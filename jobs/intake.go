@@ -100,7 +100,7 @@ func (h *Handlers) HandleNotificationsDeliver(ctx context.Context, t *asynq.Task
 		return err
 	}
 	ctx = tenant.NewContext(ctx, p.TenantID)
-	notes, err := h.Client.Notification.Query().
+	notes, err := h.Services.Client.Notification.Query().
 		Where(notification.IDIn(p.IDs...), notification.DeliveredAtIsNil()).All(ctx)
 	if err != nil {
 		return err
@@ -122,8 +122,8 @@ func (h *Handlers) HandleNotificationsDeliver(ctx context.Context, t *asynq.Task
 	if len(ids) == 0 {
 		return nil
 	}
-	return h.Client.Notification.Update().Where(notification.IDIn(ids...), notification.DeliveredAtIsNil()).
-		SetDeliveredAt(h.Clock.Now()).Exec(ctx)
+	return h.Services.Client.Notification.Update().Where(notification.IDIn(ids...), notification.DeliveredAtIsNil()).
+		SetDeliveredAt(h.Services.Clock.Now()).Exec(ctx)
 }
 
 // HandleEventPartitions keeps event partitions ahead of time.
@@ -131,7 +131,7 @@ func (h *Handlers) HandleEventPartitions(ctx context.Context, _ *asynq.Task) err
 	if h.DB == nil {
 		return fmt.Errorf("%w: no database handle", asynq.SkipRetry)
 	}
-	created, err := events.EnsurePartitions(ctx, h.DB, h.Clock.Now(), EventPartitionsAhead)
+	created, err := events.EnsurePartitions(ctx, h.DB, h.Services.Clock.Now(), EventPartitionsAhead)
 	if len(created) > 0 {
 		h.Log.InfoContext(ctx, "created event partitions", "partitions", created)
 	}
@@ -140,8 +140,8 @@ func (h *Handlers) HandleEventPartitions(ctx context.Context, _ *asynq.Task) err
 
 // HandlePurgeIngestBatches deletes idempotency keys older than the retention.
 func (h *Handlers) HandlePurgeIngestBatches(ctx context.Context, _ *asynq.Task) error {
-	n, err := h.Client.IngestBatch.Delete().
-		Where(ingestbatch.CreatedAtLT(h.Clock.Now().Add(-IngestKeyRetention))).Exec(tenant.System(ctx))
+	n, err := h.Services.Client.IngestBatch.Delete().
+		Where(ingestbatch.CreatedAtLT(h.Services.Clock.Now().Add(-IngestKeyRetention))).Exec(tenant.System(ctx))
 	if err != nil {
 		return fmt.Errorf("purge ingest batches: %w", err)
 	}

@@ -26,7 +26,7 @@ func TestPurgeIngestBatchesAtRetentionBoundary(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h := &jobs.Handlers{Deps: jobs.Deps{Client: db.Client, Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	h := &jobs.Handlers{Deps: jobs.Deps{Services: services(t, db, clock), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	for range 2 {
 		if err := h.HandlePurgeIngestBatches(context.Background(), asynq.NewTask(jobs.TypePurgeIngestBatches, nil)); err != nil {
 			t.Fatal(err)

@@ -15,12 +15,10 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/apikey"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/outboxtask"
 	"github.com/scrmhq/scrm/internal/app"
-	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/tenant"
 )
 
@@ -42,13 +40,12 @@ const RevokedKeyRetention = 30 * 24 * time.Hour
 
 // Deps are what handlers need.
 type Deps struct {
-	Client *ent.Client
-	DB     *sql.DB               // for DDL that ent does not do (event partitions)
-	Redis  redis.UniversalClient // optional: live notification publishing
-	Queue  Queue
-	// Services are the process's services (app.New), built with Queue.
+	// Services are the process's services (app.New), built with Queue;
+	// handlers use its Client and Clock too.
 	Services *app.Services
-	Clock    platform.Clock
+	DB       *sql.DB               // for DDL that ent does not do (event partitions)
+	Redis    redis.UniversalClient // optional: live notification publishing
+	Queue    Queue
 	Log      *slog.Logger
 }
 
@@ -136,7 +133,7 @@ func periodKey(typ string, slot time.Time) string {
 // Redis in the deps (tests of single handlers) every task runs.
 func (h *Handlers) oncePerPeriod(typ string, period time.Duration, next asynq.HandlerFunc) asynq.HandlerFunc {
 	return func(ctx context.Context, t *asynq.Task) error {
-		slot := h.Clock.Now().UTC().Truncate(period)
+		slot := h.Services.Clock.Now().UTC().Truncate(period)
 		if h.Redis != nil {
 			id, _ := asynq.GetTaskID(ctx)
 			key := periodKey(typ, slot)
@@ -163,8 +160,8 @@ func (h *Handlers) oncePerPeriod(typ string, period time.Duration, next asynq.Ha
 // HandlePurgeRevokedAPIKeys deletes, in one statement, the keys of every
 // workspace revoked before the retention. Re-running it is harmless.
 func (h *Handlers) HandlePurgeRevokedAPIKeys(ctx context.Context, _ *asynq.Task) error {
-	cutoff := h.Clock.Now().Add(-RevokedKeyRetention)
-	n, err := h.Client.APIKey.Delete().Where(apikey.RevokedAtLT(cutoff)).Exec(tenant.System(ctx))
+	cutoff := h.Services.Clock.Now().Add(-RevokedKeyRetention)
+	n, err := h.Services.Client.APIKey.Delete().Where(apikey.RevokedAtLT(cutoff)).Exec(tenant.System(ctx))
 	if err != nil {
 		return fmt.Errorf("purge revoked api keys: %w", err)
 	}
@@ -177,8 +174,8 @@ func (h *Handlers) HandlePurgeRevokedAPIKeys(ctx context.Context, _ *asynq.Task)
 // HandlePurgeOutbox deletes, in one statement, the outbox rows of every
 // workspace relayed before the retention. Rows never relayed stay.
 func (h *Handlers) HandlePurgeOutbox(ctx context.Context, _ *asynq.Task) error {
-	n, err := h.Client.OutboxTask.Delete().
-		Where(outboxtask.SentAtLT(h.Clock.Now().Add(-OutboxRetention))).Exec(tenant.System(ctx))
+	n, err := h.Services.Client.OutboxTask.Delete().
+		Where(outboxtask.SentAtLT(h.Services.Clock.Now().Add(-OutboxRetention))).Exec(tenant.System(ctx))
 	if err != nil {
 		return fmt.Errorf("purge outbox: %w", err)
 	}
@@ -252,9 +249,9 @@ const staleIndexAfter = 10 * time.Minute
 
 // HandleFieldIndexSweep enqueues a build for every stale definition of every workspace.
 func (h *Handlers) HandleFieldIndexSweep(ctx context.Context, _ *asynq.Task) error {
-	stale, err := h.Client.FieldDefinition.Query().
+	stale, err := h.Services.Client.FieldDefinition.Query().
 		Where(fielddefinition.IndexStatusIn(fielddefinition.IndexStatusPENDING, fielddefinition.IndexStatusBUILDING),
-			fielddefinition.UpdatedAtLT(h.Clock.Now().Add(-staleIndexAfter))).
+			fielddefinition.UpdatedAtLT(h.Services.Clock.Now().Add(-staleIndexAfter))).
 		All(tenant.System(ctx))
 	if err != nil {
 		return fmt.Errorf("find stale field indexes: %w", err)

@@ -30,6 +30,17 @@ func fixture(t *testing.T) (*testenv.Database, context.Context, *platform.FakeCl
 	return db, tenant.NewContext(ctx, c.Workspace.ID), platform.NewFakeClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
+// services builds the worker's services as the process does (app.New),
+// without a queue.
+func services(t *testing.T, db *testenv.Database, clock platform.Clock) *app.Services {
+	t.Helper()
+	svc, err := app.New(context.Background(), app.Config{Client: db.Client, DB: db.DB, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
 func TestPurgeRevokedAPIKeysAtRetentionBoundary(t *testing.T) {
 	db, ctx, clock := fixture(t)
 	now := clock.Now()
@@ -46,7 +57,7 @@ func TestPurgeRevokedAPIKeysAtRetentionBoundary(t *testing.T) {
 	mk("old", &old)
 	mk("recent", &edge)
 
-	h := &jobs.Handlers{Deps: jobs.Deps{Client: db.Client, Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	h := &jobs.Handlers{Deps: jobs.Deps{Services: services(t, db, clock), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	for range 2 { // idempotent: the second run changes nothing
 		if err := h.HandlePurgeRevokedAPIKeys(context.Background(), asynq.NewTask(jobs.TypePurgeRevokedAPIKeys, nil)); err != nil {
 			t.Fatal(err)
@@ -95,7 +106,7 @@ func TestWorkerAndSchedulerWiring(t *testing.T) {
 	}
 	srv := jobs.NewServer(opt, log, 2)
 	mux := asynq.NewServeMux()
-	jobs.Register(mux, jobs.Deps{Client: db.Client, Clock: clock, Log: log})
+	jobs.Register(mux, jobs.Deps{Services: services(t, db, clock), Log: log})
 	if err := srv.Start(mux); err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +157,7 @@ func TestFieldIndexSweepRebuildsStaleDefinitions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := jobs.Deps{Client: db.Client, Queue: q, Services: svc, Clock: clock, Log: log}
+	deps := jobs.Deps{Services: svc, Queue: q, Log: log}
 	srv := jobs.NewServer(opt, log, 2)
 	mux := asynq.NewServeMux()
 	jobs.Register(mux, deps)
@@ -189,7 +200,7 @@ func TestPeriodicTaskRunsOncePerPeriod(t *testing.T) {
 	defer insp.Close()
 	srv := jobs.NewServer(opt, log, 2)
 	mux := asynq.NewServeMux()
-	jobs.Register(mux, jobs.Deps{Client: db.Client, Redis: rd.Client, Clock: clock, Log: log})
+	jobs.Register(mux, jobs.Deps{Services: services(t, db, clock), Redis: rd.Client, Log: log})
 	if err := srv.Start(mux); err != nil {
 		t.Fatal(err)
 	}

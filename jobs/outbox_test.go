@@ -380,7 +380,7 @@ func TestPurgeOutbox(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h := &jobs.Handlers{Deps: jobs.Deps{Client: db.Client, Clock: clock, Log: quiet}}
+	h := &jobs.Handlers{Deps: jobs.Deps{Services: services(t, db, clock), Log: quiet}}
 	for range 2 {
 		if err := h.HandlePurgeOutbox(context.Background(), asynq.NewTask(jobs.TypePurgeOutbox, nil)); err != nil {
 			t.Fatal(err)

@@ -69,8 +69,8 @@ func (h *Handlers) HandleSegmentCompute(ctx context.Context, t *asynq.Task) erro
 // workspace. A segment stays due until a computation finishes (it sets the
 // next time), so a lost task is queued again on the next pass.
 func (h *Handlers) HandleSegmentsRefreshDue(ctx context.Context, _ *asynq.Task) error {
-	due, err := h.Client.Segment.Query().
-		Where(segment.KindEQ(segment.KindDYNAMIC), segment.NextRefreshAtLTE(h.Clock.Now())).
+	due, err := h.Services.Client.Segment.Query().
+		Where(segment.KindEQ(segment.KindDYNAMIC), segment.NextRefreshAtLTE(h.Services.Clock.Now())).
 		Select(segment.FieldTenantID).All(tenant.System(ctx))
 	if err != nil {
 		return fmt.Errorf("find due segments: %w", err)

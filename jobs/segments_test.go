@@ -36,7 +36,7 @@ func TestDynamicSegmentsRefreshOnSchedule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := jobs.Deps{Client: db.Client, Queue: queue, Services: services, Clock: clock, Log: log}
+	deps := jobs.Deps{Services: services, Queue: queue, Log: log}
 	srv := jobs.NewServer(opt, log, 2)
 	mux := asynq.NewServeMux()
 	jobs.Register(mux, deps)

@@ -119,7 +119,7 @@ func runServe(ctx context.Context, args []string) error {
 	if want["worker"] {
 		worker := jobs.NewServer(redisOpt, e.log, concurrency)
 		mux := asynq.NewServeMux()
-		jobs.Register(mux, jobs.Deps{Client: e.client, DB: e.db, Redis: rdb, Queue: jq, Services: svc, Clock: clock, Log: e.log})
+		jobs.Register(mux, jobs.Deps{Services: svc, DB: e.db, Redis: rdb, Queue: jq, Log: e.log})
 		if err := worker.Start(mux); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}

@@ -88,7 +88,7 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 	go svc.Authz.Watch(wctx)
 	worker := jobs.NewServer(opt, log, 2)
 	mux := asynq.NewServeMux()
-	jobs.Register(mux, jobs.Deps{Client: db.Client, DB: db.DB, Redis: rd.Client, Queue: jq, Services: svc, Clock: clock, Log: log})
+	jobs.Register(mux, jobs.Deps{Services: svc, DB: db.DB, Redis: rd.Client, Queue: jq, Log: log})
 	if err := worker.Start(mux); err != nil {
 		t.Fatal(err)
 	}
