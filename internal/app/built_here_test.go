@@ -91,7 +91,7 @@ func parseDir(t *testing.T, dir string) []parsed {
 }
 
 // violations reports, in the module's non-test Go files under root, every
-// composite literal of a service type and every call of its constructors
+// composite literal of a service type, new of it, and every call of its constructors
 // outside internal/app and the type's own package.
 func violations(t *testing.T, root string) []string {
 	t.Helper()
@@ -165,6 +165,11 @@ func violations(t *testing.T, root string) []string {
 				if pkg, name, ok := sel(n.Fun); ok && ctors[pkg][name] {
 					out = append(out, fset.Position(n.Pos()).String()+": "+filepath.Base(pkg)+"."+name+"(...)")
 				}
+				if id, ok := n.Fun.(*ast.Ident); ok && id.Name == "new" && len(n.Args) == 1 {
+					if pkg, name, ok := sel(n.Args[0]); ok && types[pkg][name] {
+						out = append(out, fset.Position(n.Pos()).String()+": new("+filepath.Base(pkg)+"."+name+")")
+					}
+				}
 			}
 			return true
 		})
@@ -178,8 +183,8 @@ func violations(t *testing.T, root string) []string {
 }
 
 // TestServicesBuiltOnlyHere: no non-test file of the module builds a
-// service of app.Services (a composite literal of its type or a call of its
-// constructor) outside internal/app and the service's own package; the api,
+// service of app.Services (a composite literal of its type, new(T) or a
+// call of its constructor) outside internal/app and the service's own package; the api,
 // the worker and the CLI share the set app.New builds.
 func TestServicesBuiltOnlyHere(t *testing.T) {
 	root, err := filepath.Abs("../..")
@@ -227,7 +232,9 @@ import (
 func build() {
 	_ = &segsvc.Service{Fields: fielddefs.New(nil, nil)}
 	_ = scoring.Service{}
+	_ = new(scoring.Service)
 	_ = segsvc.Rule{}
+	_ = new(segsvc.Rule)
 }
 `
 	if err := os.MkdirAll(filepath.Join(root, "jobs"), 0o755); err != nil {
@@ -241,7 +248,7 @@ func build() {
 	for _, v := range got {
 		short = append(short, v[strings.LastIndex(v, ": ")+2:])
 	}
-	want := "[fielddefs.New(...) scoring.Service{...} segment.Service{...}]"
+	want := "[fielddefs.New(...) new(scoring.Service) scoring.Service{...} segment.Service{...}]"
 	sort.Strings(short)
 	if s := "[" + strings.Join(short, " ") + "]"; s != want {
 		t.Fatalf("violations in the planted file = %s; want %s", s, want)
