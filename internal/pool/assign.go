@@ -146,44 +146,29 @@ func (a *assignment) run(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, []F
 	}
 	var (
 		assigned  []uuid.UUID
-		failures  []Failure
 		moved     []uuid.UUID
 		movedFrom []uuid.UUID // uuid.Nil: no owner
 		movedPool []uuid.UUID // uuid.Nil: no pool at all
 	)
-	fail := func(id uuid.UUID, code, format string, args ...any) {
-		failures = append(failures, Failure{LeadID: id, Code: code, Message: fmt.Sprintf(format, args...)})
-	}
-	for _, id := range ids {
-		l, ok := locked[id]
+	el := &eligibility{seen: vis, locked: locked,
+		// The owner changed between the read and the lock.
+		stale: func(l *candidate) bool { return l.owner != nil && users[*l.owner] == nil }}
+	el.each(ids, func(id uuid.UUID, l *candidate) {
 		switch {
-		case !vis[id]:
-			failures = append(failures, notFound(id))
-			continue
-		case !ok:
-			failures = append(failures, conflict(id))
-			continue
-		case l.owner != nil && users[*l.owner] == nil:
-			// The owner changed between the read and the lock.
-			failures = append(failures, conflict(id))
-			continue
-		case l.status != "ACTIVE":
-			failures = append(failures, inactive(id, l.status))
-			continue
 		case target != nil && !target.active:
-			fail(id, CodeNotActiveUser, "the rep is inactive")
-			continue
+			el.fail(id, CodeNotActiveUser, "the rep is inactive")
+			return
 		case a.target != nil && l.owner != nil && *l.owner == *a.target,
 			a.target == nil && l.owner == nil && l.pool != nil:
 			assigned = append(assigned, id)
-			continue
+			return
 		case l.owner != nil && *l.owner != a.actor && !l.actorAdmin &&
 			l.protectedUntil != nil && l.protectedUntil.After(a.now):
-			fail(id, CodeProtected, "the lead is protected for its owner until %s", localMinute(*l.protectedUntil, a.loc))
-			continue
+			el.fail(id, CodeProtected, "the lead is protected for its owner until %s", localMinute(*l.protectedUntil, a.loc))
+			return
 		case target != nil && l.open && open+1 > target.capacity:
-			fail(id, CodeOverCapacity, "the rep's private pool is full (capacity %d open leads)", target.capacity)
-			continue
+			el.fail(id, CodeOverCapacity, "the rep's private pool is full (capacity %d open leads)", target.capacity)
+			return
 		}
 		if target != nil && l.open {
 			open++
@@ -192,7 +177,8 @@ func (a *assignment) run(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, []F
 		moved = append(moved, id)
 		movedFrom = append(movedFrom, deref(l.owner))
 		movedPool = append(movedPool, deref(l.homePool))
-	}
+	})
+	failures := el.failures
 	if len(moved) > 0 {
 		if err := a.write(ctx, moved, movedFrom, movedPool); err != nil {
 			return nil, nil, err

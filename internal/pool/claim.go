@@ -166,56 +166,43 @@ func (cl *claim) run(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, []Failu
 	}
 
 	var won, wonPools []uuid.UUID
-	var failures []Failure
-	fail := func(id uuid.UUID, code, format string, args ...any) {
-		failures = append(failures, Failure{LeadID: id, Code: code, Message: fmt.Sprintf(format, args...)})
-	}
-	for _, id := range ids {
-		l, ok := locked[id]
+	el := &eligibility{seen: seen, locked: locked}
+	el.each(ids, func(id uuid.UUID, l *candidate) {
 		switch {
-		case !seen[id]:
-			failures = append(failures, notFound(id))
-			continue
-		case !ok:
-			failures = append(failures, conflict(id))
-			continue
-		case l.status != "ACTIVE":
-			failures = append(failures, inactive(id, l.status))
-			continue
 		case l.owner != nil && *l.owner == cl.rep:
-			fail(id, CodeAlreadyOwned, "already yours")
-			continue
+			el.fail(id, CodeAlreadyOwned, "already yours")
+			return
 		case l.owner != nil:
-			fail(id, CodeAlreadyOwned, "another rep owns this lead")
-			continue
+			el.fail(id, CodeAlreadyOwned, "another rep owns this lead")
+			return
 		case l.pool == nil:
-			fail(id, CodeNotInPool, "the lead is not in a public pool")
-			continue
+			el.fail(id, CodeNotInPool, "the lead is not in a public pool")
+			return
 		}
 		p := pools[*l.pool]
 		if !p.admin {
 			if !p.allowed {
-				fail(id, CodeNotAllowed, "pool %q is not open to your teams or territories", p.name)
-				continue
+				el.fail(id, CodeNotAllowed, "pool %q is not open to your teams or territories", p.name)
+				return
 			}
 			if lost, ok := losses[id]; ok && p.cooldownDays > 0 {
 				if end := lost.at.Add(days(p.cooldownDays)); cl.now.Before(end) {
-					fail(id, CodeCooldown, "%s; you can claim it again from %s", lostHow(lost.kind), localMinute(end, cl.loc))
-					continue
+					el.fail(id, CodeCooldown, "%s; you can claim it again from %s", lostHow(lost.kind), localMinute(end, cl.loc))
+					return
 				}
 			}
 			if todayTotal+1 > r.dailyLimit {
-				fail(id, CodeDailyLimit, "you have reached your daily claim limit (%d)", r.dailyLimit)
-				continue
+				el.fail(id, CodeDailyLimit, "you have reached your daily claim limit (%d)", r.dailyLimit)
+				return
 			}
 			if p.dailyLimit != nil && today[*l.pool]+1 > *p.dailyLimit {
-				fail(id, CodeDailyLimit, "you have reached the daily claim limit of pool %q (%d)", p.name, *p.dailyLimit)
-				continue
+				el.fail(id, CodeDailyLimit, "you have reached the daily claim limit of pool %q (%d)", p.name, *p.dailyLimit)
+				return
 			}
 		}
 		if l.open && open+1 > r.capacity {
-			fail(id, CodeOverCapacity, "your private pool is full (capacity %d open leads)", r.capacity)
-			continue
+			el.fail(id, CodeOverCapacity, "your private pool is full (capacity %d open leads)", r.capacity)
+			return
 		}
 		won = append(won, id)
 		wonPools = append(wonPools, *l.pool)
@@ -224,7 +211,8 @@ func (cl *claim) run(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, []Failu
 		if l.open {
 			open++
 		}
-	}
+	})
+	failures := el.failures
 	if len(won) == 0 {
 		return nil, failures, nil
 	}
