@@ -14,6 +14,7 @@ import (
 	"github.com/scrmhq/scrm/ent/channel"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/segment"
+	"github.com/scrmhq/scrm/internal/suppress"
 	"github.com/scrmhq/scrm/internal/txn"
 	"github.com/scrmhq/scrm/plugins"
 )
@@ -141,8 +142,7 @@ func (s *Service) planChunk(ctx context.Context, tid uuid.UUID, b *ent.Broadcast
 			SELECT id, phone, email, reachable FROM leads
 			WHERE tenant_id = $1 AND seq = ANY($3::bigint[]) AND status = 'ACTIVE'),
 		s AS MATERIALIZED (
-			SELECT kind, lead_id, phone, email FROM suppressions
-			WHERE tenant_id = $1 AND (until IS NULL OR until > $4)),
+			`+suppress.InForceSQL("$1", "$4")+`),
 		hit AS MATERIALIZED (
 			SELECT l.id, s.kind FROM l JOIN s ON s.lead_id = l.id
 			UNION ALL SELECT l.id, s.kind FROM l JOIN s ON s.phone = l.phone

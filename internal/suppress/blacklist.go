@@ -59,3 +59,12 @@ func BlacklistedLeads(ctx context.Context, c *ent.Client, tid uuid.UUID, now tim
 	}
 	return black, nil
 }
+
+// InForceSQL is a query of the suppressions of the workspace (the uuid
+// expression tenant) in force at the timestamptz expression at: their kind
+// and the lead id, phone and email they name. Set-based statements (planning
+// a broadcast) join it to their leads.
+func InForceSQL(tenant, at string) string {
+	return `SELECT kind, lead_id, phone, email FROM suppressions
+			WHERE tenant_id = ` + tenant + ` AND (until IS NULL OR until > ` + at + `)`
+}
