@@ -28,7 +28,7 @@ build: frontend
 frontend: frontend/dist/index.html
 
 FRONTEND_SRC := $(shell find frontend/src frontend/public -type f -not -path 'frontend/src/gql/*' 2>/dev/null) \
-	$(wildcard frontend/index.html frontend/*.ts frontend/tsconfig*.json graph/schema/*.graphql)
+	$(wildcard frontend/*.html frontend/*.ts frontend/tsconfig*.json graph/schema/*.graphql)
 
 frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
 	cd frontend && npm run --silent build

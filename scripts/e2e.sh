@@ -7,6 +7,8 @@
 # the server, drops the database and frees the Redis number.
 # Screenshots, the server log and timings land in frontend/e2e/out/.
 # Used by `make test-frontend`; needs `make frontend` and scripts/chromium.sh first.
+# Arguments go to Vitest: scripts/e2e.sh e2e/ops.e2e.ts runs that file only
+# (SCRM_E2E_LEADS=500 makes a smaller demo workspace, for a quicker run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -89,4 +91,4 @@ ready || { log "scrm serve is not ready at $url"; cat "$OUT/server.log" >&2; exi
 log "scrm serve is up at $url"
 
 cd frontend
-SCRM_E2E_URL="$url" SCRM_E2E_OUT="e2e/out" SCRM_E2E_LEADS="$LEADS" npx --no-install vitest run --config vitest.e2e.config.ts
+SCRM_E2E_URL="$url" SCRM_E2E_OUT="e2e/out" SCRM_E2E_LEADS="$LEADS" npx --no-install vitest run --config vitest.e2e.config.ts "$@"

@@ -3,6 +3,7 @@ package server_test
 import (
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -58,5 +59,54 @@ func TestWebAppMount(t *testing.T) {
 		if code != c.status || !strings.Contains(strings.ToLower(body), strings.ToLower(c.body)) || strings.Contains(body, `id="root"`) {
 			t.Errorf("%s %s: %d %.120q, want %d with %q", c.method, c.path, code, body, c.status, c.body)
 		}
+	}
+}
+
+// GraphiQL comes from the binary's own assets: every script and stylesheet
+// of the page is a path on this server, each of them answers, and the
+// page's policy lets it load nothing from elsewhere.
+func TestGraphiQLIsSelfHosted(t *testing.T) {
+	if !frontend.Built {
+		t.Skip("built without the web app (-tags nofrontend): /graphiql is gqlgen's playground")
+	}
+	api := apitest.New(t)
+	resp, err := http.Get(api.URL + "/graphiql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(b)
+	if resp.StatusCode != 200 || !strings.Contains(page, `id="graphiql"`) {
+		t.Fatalf("GET /graphiql: %d %.200q", resp.StatusCode, page)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self';") || !strings.Contains(csp, "connect-src 'self';") {
+		t.Errorf("Content-Security-Policy %q: want scripts and requests from this server only", csp)
+	}
+	refs := regexp.MustCompile(`<(?:script|link)\b[^>]*\b(?:src|href)="([^"]*)"`).FindAllStringSubmatch(page, -1)
+	scripts := 0
+	for _, m := range refs {
+		ref := m[1]
+		if !strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, "//") {
+			t.Errorf("GET /graphiql references %q: want a path on this server", ref)
+			continue
+		}
+		if strings.HasSuffix(ref, ".js") {
+			scripts++
+		}
+		asset, err := http.Get(api.URL + ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		asset.Body.Close()
+		if asset.StatusCode != 200 {
+			t.Errorf("GET %s (referenced by /graphiql): %d", ref, asset.StatusCode)
+		}
+	}
+	if scripts == 0 {
+		t.Errorf("GET /graphiql: no script found in %.400q", page)
+	}
+	if regexp.MustCompile(`(?i)(src|href)="(https?:)?//`).MatchString(page) {
+		t.Errorf("GET /graphiql references another origin: %.400q", page)
 	}
 }

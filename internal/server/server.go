@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -89,7 +88,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("/v1/leads:ingest", b.ingest)
 	mux.HandleFunc("/v1/events", b.events)
 	mux.HandleFunc("POST /v1/callbacks/{workspace}/{channel}", callbacks(res, d.Log))
-	mux.Handle("/graphiql", playground.Handler("scrm GraphiQL", "/graphql"))
+	mux.Handle("/graphiql", graphiQL())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
