@@ -6,7 +6,7 @@ import enUS from 'antd/locale/en_US';
 import {
   ApartmentOutlined, BarChartOutlined, ClusterOutlined, DatabaseOutlined, FilterOutlined, GlobalOutlined,
   InboxOutlined, LogoutOutlined, NotificationOutlined, SafetyOutlined, SettingOutlined, TagsOutlined,
-  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined,
+  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined, CodeOutlined, DashboardOutlined,
 } from '@ant-design/icons';
 import { useI18n } from './i18n';
 import { useSession } from './auth/session';
@@ -14,6 +14,7 @@ import { pageRules, homePage, type PageKey } from './lib/permissions';
 import { LoginPage } from './pages/LoginPage';
 import { LeadsPage } from './pages/LeadsPage';
 import { NotificationBell } from './components/NotificationBell';
+import { openQueues } from './api/opsPages';
 
 const LeadDetailPage = lazy(() => import('./pages/LeadDetailPage'));
 const PoolPage = lazy(() => import('./pages/PoolPage'));
@@ -81,6 +82,7 @@ function Guard({ page, children }: { page: PageKey; children: ReactNode }) {
 function Shell() {
   const { viewer, can, signOut } = useSession();
   const { t, lang, setLang } = useI18n();
+  const { message } = AntApp.useApp();
   const navigate = useNavigate();
   const location = useLocation();
 
@@ -147,8 +149,16 @@ function Shell() {
             </Button>
             <Dropdown
               menu={{
-                items: [{ key: 'logout', icon: <LogoutOutlined />, label: t('session.signOut') }],
-                onClick: ({ key }) => key === 'logout' && signOut(),
+                items: [
+                  { key: 'graphiql', icon: <CodeOutlined />, label: 'GraphiQL' },
+                  ...(viewer!.roles.includes('admin') ? [{ key: 'queues', icon: <DashboardOutlined />, label: t('nav.queues') }] : []),
+                  { key: 'logout', icon: <LogoutOutlined />, label: t('session.signOut') },
+                ],
+                onClick: ({ key }) => {
+                  if (key === 'logout') signOut();
+                  else if (key === 'graphiql') window.open('/graphiql', '_blank', 'noopener');
+                  else if (key === 'queues') void openQueues().then((ok) => ok || message.error(t('nav.queuesRefused')));
+                },
               }}
             >
               <Space style={{ cursor: 'pointer' }} data-testid="user-menu">

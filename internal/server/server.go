@@ -89,6 +89,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("/v1/events", b.events)
 	mux.HandleFunc("POST /v1/callbacks/{workspace}/{channel}", callbacks(res, d.Log))
 	mux.Handle("/graphiql", graphiQL())
+	opsRoutes(mux, d)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)

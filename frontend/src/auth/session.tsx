@@ -7,6 +7,7 @@ import { MeDoc, PermissionsDoc } from '../api/ops';
 import type { MeQuery } from '../gql/graphql';
 import { makeCan, type Can, type Perm } from '../lib/permissions';
 import { errorText } from '../api/errors';
+import { closeOpsSession } from '../api/opsPages';
 
 export type Viewer = MeQuery['me'];
 
@@ -96,6 +97,7 @@ export function SessionProvider({ children, onSignOut }: { children: ReactNode; 
     setTok(tok);
   }, []);
   const signOut = useCallback(() => {
+    closeOpsSession();
     setToken(null);
     localStorage.removeItem(CACHE_KEY);
     setTok(null);

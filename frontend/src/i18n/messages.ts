@@ -43,6 +43,8 @@ export const messages = {
   'nav.roles': ['角色权限', 'Roles & permissions'],
   'nav.territories': ['区域', 'Territories'],
   'nav.users': ['用户与渠道商', 'Users & partners'],
+  'nav.queues': ['队列监控', 'Queues'],
+  'nav.queuesRefused': ['无法打开队列监控（仅管理员可用）', 'The queues dashboard could not be opened (admins only)'],
   'notifications.title': ['通知', 'Notifications'],
   'notifications.empty': ['没有通知', 'No notifications'],
   'notifications.markAll': ['全部已读', 'Mark all read'],
