@@ -200,10 +200,10 @@ func newWorkspace(b *testing.B, db *testenv.Database) (context.Context, *leads.I
 	for i, c := range bench.Cities {
 		opts[i] = schematype.FieldOption{Value: c, Label: c}
 	}
-	if _, err := fd.Create(ctx, db.Client, fielddefs.Input{Key: "budget", Label: "预算", Type: fielddefinition.TypeNUMBER}); err != nil {
+	if _, err := fd.Create(ctx, fielddefs.Input{Key: "budget", Label: "预算", Type: fielddefinition.TypeNUMBER}); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := fd.Create(ctx, db.Client, fielddefs.Input{Key: "city", Label: "城市", Type: fielddefinition.TypeSELECT, Options: opts}); err != nil {
+	if _, err := fd.Create(ctx, fielddefs.Input{Key: "city", Label: "城市", Type: fielddefinition.TypeSELECT, Options: opts}); err != nil {
 		b.Fatal(err)
 	}
 	return ctx, &leads.Ingester{Client: db.Client, Fields: fd}

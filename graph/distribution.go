@@ -13,7 +13,6 @@ import (
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/assign"
 	"github.com/scrmhq/scrm/internal/auth"
-	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/pool"
 	"github.com/scrmhq/scrm/internal/scope"
 	"github.com/scrmhq/scrm/internal/scoring"
@@ -149,7 +148,7 @@ func scoringRuleInput(in model.UpdateScoringRuleInput) scoring.RuleInput {
 }
 
 func (r *Resolver) createScoringRule(ctx context.Context, in model.CreateScoringRuleInput) (*ent.ScoringRule, error) {
-	sr, err := scoring.CreateRule(ctx, r.db(ctx), scoringRuleInput(model.UpdateScoringRuleInput{
+	sr, err := r.Services.Scoring.CreateRule(ctx, scoringRuleInput(model.UpdateScoringRuleInput{
 		Name: &in.Name, Condition: &in.Condition, Points: &in.Points, DecayDays: in.DecayDays, Enabled: in.Enabled}))
 	if err != nil {
 		return nil, err
@@ -161,7 +160,7 @@ func (r *Resolver) createScoringRule(ctx context.Context, in model.CreateScoring
 }
 
 func (r *Resolver) updateScoringRule(ctx context.Context, id uuid.UUID, in model.UpdateScoringRuleInput) (*ent.ScoringRule, error) {
-	sr, err := scoring.UpdateRule(ctx, r.db(ctx), id, scoringRuleInput(in))
+	sr, err := r.Services.Scoring.UpdateRule(ctx, id, scoringRuleInput(in))
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +171,7 @@ func (r *Resolver) updateScoringRule(ctx context.Context, id uuid.UUID, in model
 }
 
 func (r *Resolver) deleteScoringRule(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
-	if err := scoring.DeleteRule(ctx, r.db(ctx), id); err != nil {
+	if err := r.Services.Scoring.DeleteRule(ctx, id); err != nil {
 		return uuid.Nil, err
 	}
 	if err := r.rescore(ctx); err != nil {
@@ -231,7 +230,7 @@ func (r *Resolver) overdueFollowUps(ctx context.Context, ownerID *uuid.UUID, fir
 		}
 		limit = *first
 	}
-	fs, err := leads.OverdueFollowUps(ctx, r.db(ctx), owner, r.Clock.Now(), limit)
+	fs, err := r.Services.Leads.OverdueFollowUps(ctx, owner, r.Clock.Now(), limit)
 	if err != nil || len(fs) == 0 {
 		return fs, err
 	}
@@ -275,11 +274,11 @@ func (r *Resolver) createAssignmentRule(ctx context.Context, in model.CreateAssi
 	if targets == nil {
 		targets = []*model.AssignmentTargetInput{}
 	}
-	return assign.CreateRule(ctx, r.db(ctx), assignmentRuleInput(model.UpdateAssignmentRuleInput{
+	return r.Assigner.CreateRule(ctx, assignmentRuleInput(model.UpdateAssignmentRuleInput{
 		Name: &in.Name, Priority: in.Priority, Condition: in.Condition, Strategy: &in.Strategy, Targets: targets,
 		DailyCap: in.DailyCap, FallbackPoolID: in.FallbackPoolID, Enabled: in.Enabled}))
 }
 
 func (r *Resolver) updateAssignmentRule(ctx context.Context, id uuid.UUID, in model.UpdateAssignmentRuleInput) (*ent.AssignmentRule, error) {
-	return assign.UpdateRule(ctx, r.db(ctx), id, assignmentRuleInput(in))
+	return r.Assigner.UpdateRule(ctx, id, assignmentRuleInput(in))
 }

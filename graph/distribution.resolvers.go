@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/graph/model"
-	"github.com/scrmhq/scrm/internal/assign"
 	"github.com/scrmhq/scrm/internal/pool"
 )
 
@@ -62,7 +61,7 @@ func (r *mutationResolver) UpdateAssignmentRule(ctx context.Context, id uuid.UUI
 
 // DeleteAssignmentRule is the resolver for the deleteAssignmentRule field.
 func (r *mutationResolver) DeleteAssignmentRule(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
-	return id, assign.DeleteRule(ctx, r.db(ctx), id)
+	return id, r.Assigner.DeleteRule(ctx, id)
 }
 
 // CreateScoringRule is the resolver for the createScoringRule field.

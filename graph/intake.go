@@ -111,7 +111,7 @@ func (r *Resolver) trackEventsPayload(ctx context.Context, evs []*model.EventInp
 			in[i].Properties = props
 		}
 	}
-	res, err := r.Events.Track(ctx, r.db(ctx), in, "graphql", idempotencyKey, "idempotencyKey")
+	res, err := r.Events.Track(ctx, in, "graphql", idempotencyKey, "idempotencyKey")
 	if err != nil {
 		return nil, err
 	}

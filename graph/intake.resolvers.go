@@ -42,7 +42,7 @@ func (r *mutationResolver) IngestLeads(ctx context.Context, input model.IngestLe
 
 // MergeLeads is the resolver for the mergeLeads field.
 func (r *mutationResolver) MergeLeads(ctx context.Context, primaryID uuid.UUID, duplicateIDs []uuid.UUID) (*ent.Lead, error) {
-	l, err := leads.Merge(ctx, r.db(ctx), primaryID, duplicateIDs, actorID(ctx), r.Clock.Now())
+	l, err := r.Services.Leads.Merge(ctx, primaryID, duplicateIDs, actorID(ctx), r.Clock.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func (r *mutationResolver) MergeLeads(ctx context.Context, primaryID uuid.UUID, 
 
 // CreateFollowUp is the resolver for the createFollowUp field.
 func (r *mutationResolver) CreateFollowUp(ctx context.Context, input model.CreateFollowUpInput) (*ent.FollowUp, error) {
-	return leads.CreateFollowUp(ctx, r.db(ctx), r.Clock.Now(), leads.FollowUpInput{
+	return r.Services.Leads.CreateFollowUp(ctx, r.Clock.Now(), leads.FollowUpInput{
 		LeadID: input.LeadID, Kind: input.Kind, Content: deref(input.Content), Outcome: input.Outcome,
 		NextFollowUpAt: input.NextFollowUpAt, Author: actorID(ctx),
 	})
@@ -62,7 +62,7 @@ func (r *mutationResolver) CreateFollowUp(ctx context.Context, input model.Creat
 
 // CreateDeal is the resolver for the createDeal field.
 func (r *mutationResolver) CreateDeal(ctx context.Context, input model.CreateDealInput) (*ent.Deal, error) {
-	return leads.CreateDeal(ctx, r.db(ctx), r.Clock.Now(), leads.DealInput{
+	return r.Services.Leads.CreateDeal(ctx, r.Clock.Now(), leads.DealInput{
 		LeadID: input.LeadID, Amount: input.Amount, Currency: deref(input.Currency), ClosedAt: input.ClosedAt, Actor: actorID(ctx),
 	})
 }

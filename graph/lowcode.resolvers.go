@@ -22,12 +22,11 @@ import (
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/pipeline"
-	"github.com/scrmhq/scrm/internal/tagging"
 )
 
 // CreateFieldDefinition is the resolver for the createFieldDefinition field.
 func (r *mutationResolver) CreateFieldDefinition(ctx context.Context, input model.CreateFieldDefinitionInput) (*ent.FieldDefinition, error) {
-	return r.Fields.Create(ctx, r.db(ctx), fielddefs.Input{
+	return r.Fields.Create(ctx, fielddefs.Input{
 		Key: input.Key, Label: input.Label, Type: input.Type, HelpText: deref(input.HelpText),
 		Required: deref(input.Required), Unique: deref(input.Unique), Options: options(input.Options),
 		Pattern: deref(input.Pattern), Min: input.Min, Max: input.Max, DefaultValue: input.DefaultValue,
@@ -37,7 +36,7 @@ func (r *mutationResolver) CreateFieldDefinition(ctx context.Context, input mode
 
 // UpdateFieldDefinition is the resolver for the updateFieldDefinition field.
 func (r *mutationResolver) UpdateFieldDefinition(ctx context.Context, id uuid.UUID, input model.UpdateFieldDefinitionInput) (*ent.FieldDefinition, error) {
-	return r.Fields.Update(ctx, r.db(ctx), id, fielddefs.Patch{
+	return r.Fields.Update(ctx, id, fielddefs.Patch{
 		Label: input.Label, HelpText: input.HelpText, Type: input.Type, Required: input.Required, Unique: input.Unique,
 		Options: options(input.Options), Pattern: input.Pattern, Min: input.Min, Max: input.Max,
 		ClearMin: deref(input.ClearMin), ClearMax: deref(input.ClearMax),
@@ -47,12 +46,12 @@ func (r *mutationResolver) UpdateFieldDefinition(ctx context.Context, id uuid.UU
 
 // ArchiveFieldDefinition is the resolver for the archiveFieldDefinition field.
 func (r *mutationResolver) ArchiveFieldDefinition(ctx context.Context, id uuid.UUID) (*ent.FieldDefinition, error) {
-	return r.Fields.SetArchived(ctx, r.db(ctx), id, true)
+	return r.Fields.SetArchived(ctx, id, true)
 }
 
 // UnarchiveFieldDefinition is the resolver for the unarchiveFieldDefinition field.
 func (r *mutationResolver) UnarchiveFieldDefinition(ctx context.Context, id uuid.UUID) (*ent.FieldDefinition, error) {
-	return r.Fields.SetArchived(ctx, r.db(ctx), id, false)
+	return r.Fields.SetArchived(ctx, id, false)
 }
 
 // CreatePipeline is the resolver for the createPipeline field.
@@ -61,22 +60,22 @@ func (r *mutationResolver) CreatePipeline(ctx context.Context, input model.Creat
 	for _, st := range input.Stages {
 		in.Stages = append(in.Stages, stageInput(st))
 	}
-	return pipeline.CreatePipeline(ctx, r.db(ctx), in)
+	return r.Services.Pipelines.CreatePipeline(ctx, in)
 }
 
 // UpdatePipeline is the resolver for the updatePipeline field.
 func (r *mutationResolver) UpdatePipeline(ctx context.Context, id uuid.UUID, input model.UpdatePipelineInput) (*ent.Pipeline, error) {
-	return pipeline.UpdatePipeline(ctx, r.db(ctx), id, pipeline.PipelinePatch{Name: input.Name, IsDefault: input.IsDefault, Position: input.Position})
+	return r.Services.Pipelines.UpdatePipeline(ctx, id, pipeline.PipelinePatch{Name: input.Name, IsDefault: input.IsDefault, Position: input.Position})
 }
 
 // AddStage is the resolver for the addStage field.
 func (r *mutationResolver) AddStage(ctx context.Context, pipelineID uuid.UUID, input model.StageInput) (*ent.Stage, error) {
-	return pipeline.AddStage(ctx, r.db(ctx), pipelineID, stageInput(&input))
+	return r.Services.Pipelines.AddStage(ctx, pipelineID, stageInput(&input))
 }
 
 // UpdateStage is the resolver for the updateStage field.
 func (r *mutationResolver) UpdateStage(ctx context.Context, id uuid.UUID, input model.UpdateStageInput) (*ent.Stage, error) {
-	return pipeline.UpdateStage(ctx, r.db(ctx), id, pipeline.StagePatch{
+	return r.Services.Pipelines.UpdateStage(ctx, id, pipeline.StagePatch{
 		Name: input.Name, Kind: input.Kind, Probability: input.Probability, RotDays: input.RotDays,
 		FunnelStep: input.FunnelStep, Color: input.Color,
 	})
@@ -84,23 +83,23 @@ func (r *mutationResolver) UpdateStage(ctx context.Context, id uuid.UUID, input 
 
 // ReorderStages is the resolver for the reorderStages field.
 func (r *mutationResolver) ReorderStages(ctx context.Context, pipelineID uuid.UUID, stageIDs []uuid.UUID) (*ent.Pipeline, error) {
-	return pipeline.ReorderStages(ctx, r.db(ctx), pipelineID, stageIDs)
+	return r.Services.Pipelines.ReorderStages(ctx, pipelineID, stageIDs)
 }
 
 // ArchiveStage is the resolver for the archiveStage field.
 func (r *mutationResolver) ArchiveStage(ctx context.Context, id uuid.UUID) (*ent.Stage, error) {
-	return pipeline.ArchiveStage(ctx, r.db(ctx), id)
+	return r.Services.Pipelines.ArchiveStage(ctx, id)
 }
 
 // MergeStage is the resolver for the mergeStage field.
 func (r *mutationResolver) MergeStage(ctx context.Context, id uuid.UUID, intoID uuid.UUID) (*ent.Stage, error) {
-	st, _, err := pipeline.MergeStage(ctx, r.db(ctx), id, intoID, actorID(ctx), r.Clock.Now())
+	st, _, err := r.Services.Pipelines.MergeStage(ctx, id, intoID, actorID(ctx), r.Clock.Now())
 	return st, err
 }
 
 // DeleteStage is the resolver for the deleteStage field.
 func (r *mutationResolver) DeleteStage(ctx context.Context, id uuid.UUID) (bool, error) {
-	if err := pipeline.DeleteStage(ctx, r.db(ctx), id); err != nil {
+	if err := r.Services.Pipelines.DeleteStage(ctx, id); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -108,27 +107,27 @@ func (r *mutationResolver) DeleteStage(ctx context.Context, id uuid.UUID) (bool,
 
 // CreateLostReason is the resolver for the createLostReason field.
 func (r *mutationResolver) CreateLostReason(ctx context.Context, name string) (*ent.LostReason, error) {
-	return pipeline.CreateLostReason(ctx, r.db(ctx), name)
+	return r.Services.Pipelines.CreateLostReason(ctx, name)
 }
 
 // ArchiveLostReason is the resolver for the archiveLostReason field.
 func (r *mutationResolver) ArchiveLostReason(ctx context.Context, id uuid.UUID) (*ent.LostReason, error) {
-	return pipeline.ArchiveLostReason(ctx, r.db(ctx), id)
+	return r.Services.Pipelines.ArchiveLostReason(ctx, id)
 }
 
 // CreateTagGroup is the resolver for the createTagGroup field.
 func (r *mutationResolver) CreateTagGroup(ctx context.Context, input model.CreateTagGroupInput) (*ent.TagGroup, error) {
-	return tagging.CreateTagGroup(ctx, r.db(ctx), input.Name, deref(input.Exclusive), deref(input.Position), input.Tags)
+	return r.Services.Tags.CreateTagGroup(ctx, input.Name, deref(input.Exclusive), deref(input.Position), input.Tags)
 }
 
 // CreateTag is the resolver for the createTag field.
 func (r *mutationResolver) CreateTag(ctx context.Context, input model.CreateTagInput) (*ent.Tag, error) {
-	return tagging.CreateTag(ctx, r.db(ctx), input.Name, deref(input.Color), input.GroupID)
+	return r.Services.Tags.CreateTag(ctx, input.Name, deref(input.Color), input.GroupID)
 }
 
 // TagLeads is the resolver for the tagLeads field.
 func (r *mutationResolver) TagLeads(ctx context.Context, leadIDs []uuid.UUID, tagIDs []uuid.UUID) (*model.TagLeadsPayload, error) {
-	n, err := tagging.TagLeads(ctx, r.db(ctx), leadIDs, tagIDs, actorID(ctx), "MANUAL")
+	n, err := r.Services.Tags.TagLeads(ctx, leadIDs, tagIDs, actorID(ctx), "MANUAL")
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +136,7 @@ func (r *mutationResolver) TagLeads(ctx context.Context, leadIDs []uuid.UUID, ta
 
 // UntagLeads is the resolver for the untagLeads field.
 func (r *mutationResolver) UntagLeads(ctx context.Context, leadIDs []uuid.UUID, tagIDs []uuid.UUID) (*model.TagLeadsPayload, error) {
-	n, err := tagging.UntagLeads(ctx, r.db(ctx), leadIDs, tagIDs)
+	n, err := r.Services.Tags.UntagLeads(ctx, leadIDs, tagIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -162,12 +161,12 @@ func (r *mutationResolver) UpdateLead(ctx context.Context, id uuid.UUID, input m
 		}
 		p.HasAttributes, p.Attributes = true, attrs
 	}
-	return leads.Update(ctx, r.db(ctx), sch, clean.DefaultRegion, id, p)
+	return r.Services.Leads.Update(ctx, sch, clean.DefaultRegion, id, p)
 }
 
 // MoveLeadStage is the resolver for the moveLeadStage field.
 func (r *mutationResolver) MoveLeadStage(ctx context.Context, id uuid.UUID, stageID uuid.UUID, reason *string, lostReasonID *uuid.UUID) (*ent.Lead, error) {
-	return pipeline.MoveLeadStage(ctx, r.db(ctx), id, stageID, actorID(ctx), deref(reason), lostReasonID, r.Clock.Now())
+	return r.Services.Pipelines.MoveLeadStage(ctx, id, stageID, actorID(ctx), deref(reason), lostReasonID, r.Clock.Now())
 }
 
 // Leads is the resolver for the leads field.
@@ -186,7 +185,7 @@ func (r *queryResolver) Leads(ctx context.Context, after *entgql.Cursor[uuid.UUI
 
 // FieldDefinitions is the resolver for the fieldDefinitions field.
 func (r *queryResolver) FieldDefinitions(ctx context.Context, entity fielddefinition.Entity, includeArchived *bool) ([]*ent.FieldDefinition, error) {
-	return r.Fields.List(ctx, r.db(ctx), entity, deref(includeArchived))
+	return r.Fields.List(ctx, entity, deref(includeArchived))
 }
 
 // FieldTypes is the resolver for the fieldTypes field.

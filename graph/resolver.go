@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/app"
 	"github.com/scrmhq/scrm/internal/assign"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
@@ -47,6 +48,9 @@ type Resolver struct {
 	Broadcaster *broadcast.Service
 	// Reports computes the funnel and the leaderboard.
 	Reports *funnel.Service
+	// Services is the set the fields above come from (app.New); resolvers
+	// reach the other services through it.
+	Services *app.Services
 }
 
 // LeadsQueue queues work about changed leads (jobs.Queue), in the

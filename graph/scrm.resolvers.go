@@ -18,7 +18,6 @@ import (
 	"github.com/scrmhq/scrm/internal/clean"
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/org"
-	"github.com/scrmhq/scrm/internal/pipeline"
 	"github.com/scrmhq/scrm/internal/suppress"
 )
 
@@ -122,7 +121,7 @@ func (r *mutationResolver) Suppress(ctx context.Context, input model.Suppression
 
 // Stages is the resolver for the stages field.
 func (r *pipelineResolver) Stages(ctx context.Context, obj *ent.Pipeline, includeArchived *bool) ([]*ent.Stage, error) {
-	return pipeline.Stages(ctx, r.db(ctx), obj.ID, deref(includeArchived))
+	return r.Services.Pipelines.Stages(ctx, obj.ID, deref(includeArchived))
 }
 
 // Me is the resolver for the me field.

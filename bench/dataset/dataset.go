@@ -107,7 +107,7 @@ func Generate(ctx context.Context, db *sql.DB, client *ent.Client, spec Spec, lo
 	fd := services.Fields
 	for i := range spec.Fields {
 		in := fieldInput(i)
-		f, err := fd.Create(tctx, client, in)
+		f, err := fd.Create(tctx, in)
 		if err != nil {
 			return nil, fmt.Errorf("create field %s: %w", in.Key, err)
 		}

@@ -32,7 +32,7 @@ func TestImportCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := services.Fields.Create(ctx, db.Client, fielddefs.Input{Key: "budget", Label: "预算", Type: fielddefinition.TypeNUMBER}); err != nil {
+	if _, err := services.Fields.Create(ctx, fielddefs.Input{Key: "budget", Label: "预算", Type: fielddefinition.TypeNUMBER}); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()

@@ -22,12 +22,14 @@ import (
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/funnel"
 	"github.com/scrmhq/scrm/internal/leads"
+	"github.com/scrmhq/scrm/internal/pipeline"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/pool"
 	"github.com/scrmhq/scrm/internal/rules"
 	"github.com/scrmhq/scrm/internal/scoring"
 	"github.com/scrmhq/scrm/internal/secretbox"
 	"github.com/scrmhq/scrm/internal/segment"
+	"github.com/scrmhq/scrm/internal/tagging"
 )
 
 // Queue is the background work services ask for (jobs.Queue: rows of the
@@ -89,6 +91,9 @@ type Services struct {
 	Segments   *segment.Service
 	Broadcasts *broadcast.Service
 	Reports    *funnel.Service
+	Pipelines  *pipeline.Service
+	Tags       *tagging.Service
+	Leads      *leads.Service
 }
 
 // New builds every service once from cfg.
@@ -130,5 +135,8 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Broadcasts = &broadcast.Service{Client: c, DB: cfg.DB, Box: s.Box, Segments: s.Segments,
 		Queue: q, Now: now}
 	s.Reports = &funnel.Service{Client: c, Reader: cfg.Replica}
+	s.Pipelines = pipeline.New(c)
+	s.Tags = tagging.New(c)
+	s.Leads = leads.New(c)
 	return s, nil
 }

@@ -34,7 +34,8 @@ type RuleInput struct {
 // CreateRule saves an assignment rule of the workspace in ctx: its condition
 // type-checked against the workspace's fields, its targets and fallback pool
 // checked by ValidateRule.
-func CreateRule(ctx context.Context, c *ent.Client, in RuleInput) (*ent.AssignmentRule, error) {
+func (e *Engine) CreateRule(ctx context.Context, in RuleInput) (*ent.AssignmentRule, error) {
+	c := e.db(ctx)
 	if in.Name == nil {
 		return nil, apperr.Input("input.name", "name is required")
 	}
@@ -45,7 +46,8 @@ func CreateRule(ctx context.Context, c *ent.Client, in RuleInput) (*ent.Assignme
 }
 
 // UpdateRule changes the given fields of assignment rule id.
-func UpdateRule(ctx context.Context, c *ent.Client, id uuid.UUID, in RuleInput) (*ent.AssignmentRule, error) {
+func (e *Engine) UpdateRule(ctx context.Context, id uuid.UUID, in RuleInput) (*ent.AssignmentRule, error) {
+	c := e.db(ctx)
 	return saveRule(ctx, c, &id, in)
 }
 
@@ -79,7 +81,7 @@ func saveRule(ctx context.Context, c *ent.Client, id *uuid.UUID, in RuleInput) (
 			cur = r
 		}
 		spec := specOf(cur, in)
-		if err := ValidateRule(ctx, c, spec); err != nil {
+		if err := validateRule(ctx, c, spec); err != nil {
 			// Targets the rule already has are not checked again: a rep who
 			// left must not stop the rule from being edited (the engine skips
 			// inactive targets).

@@ -63,6 +63,10 @@ type Engine struct {
 	Match  Matcher // nil: only rules with an empty condition can match
 }
 
+// db is the client of the transaction ctx carries, else the root client:
+// the rule configuration joins a caller's transaction.
+func (e *Engine) db(ctx context.Context) *ent.Client { return txn.Client(ctx, e.Client) }
+
 // Result says what became of the leads given to Run.
 type Result struct {
 	Assigned map[uuid.UUID]uuid.UUID // lead → rep

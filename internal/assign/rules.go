@@ -37,7 +37,12 @@ type TargetSpec struct {
 // its field ("input.targets[1].userID", "input.fallbackPoolID", …).
 // ORIGINAL_OWNER ignores targets and TERRITORY uses them only to narrow a
 // territory's reps, so both may have none.
-func ValidateRule(ctx context.Context, c *ent.Client, in RuleSpec) error {
+func (e *Engine) ValidateRule(ctx context.Context, in RuleSpec) error {
+	return validateRule(ctx, e.db(ctx), in)
+}
+
+// validateRule is ValidateRule on the client c (the caller's transaction).
+func validateRule(ctx context.Context, c *ent.Client, in RuleSpec) error {
 	if err := assignmentrule.StrategyValidator(in.Strategy); err != nil {
 		return apperr.Wrap(err, apperr.BadInput, "input.strategy", fmt.Sprintf("unknown strategy %q", in.Strategy))
 	}
@@ -97,7 +102,8 @@ func ValidateRule(ctx context.Context, c *ent.Client, in RuleSpec) error {
 // targets. Owner changes the rule made keep their reason ("rule <name>: …")
 // and lose the link. A rule that does not exist is NOT_FOUND at "id". A
 // run holding the rule's lock finishes first.
-func DeleteRule(ctx context.Context, c *ent.Client, id uuid.UUID) error {
+func (e *Engine) DeleteRule(ctx context.Context, id uuid.UUID) error {
+	c := e.db(ctx)
 	n, err := c.AssignmentRule.Delete().Where(assignmentrule.ID(id)).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("delete assignment rule: %w", err)

@@ -57,7 +57,7 @@ func TestValidateRule(t *testing.T) {
 		{"fallback pool of another workspace", assign.RuleSpec{Strategy: assignmentrule.StrategyTERRITORY, FallbackPoolID: &foreignPool}, "input.fallbackPoolID", apperr.NotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := assign.ValidateRule(f.ctx, f.c, tc.in)
+			err := (&assign.Engine{Client: f.c}).ValidateRule(f.ctx, tc.in)
 			if tc.field == "" {
 				if err != nil {
 					t.Fatalf("valid rule refused: %v", err)
@@ -84,7 +84,7 @@ func TestDeleteRule(t *testing.T) {
 	rule := f.rule(t, ruleSpec{name: "doomed", strategy: assignmentrule.StrategyROUND_ROBIN, targets: []uuid.UUID{a}})
 	ls := f.leads(t, 1, nil)
 	f.run(t, f.engine(nil), ls)
-	if err := assign.DeleteRule(f.ctx, f.c, rule); err != nil {
+	if err := (&assign.Engine{Client: f.c}).DeleteRule(f.ctx, rule); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.c.AssignmentTarget.Query().CountX(f.ctx); n != 0 {
@@ -97,7 +97,7 @@ func TestDeleteRule(t *testing.T) {
 	_, otherCtx := f.otherWorkspace(t)
 	foreign := must(f.c.AssignmentRule.Create().SetName("theirs").SetStrategy(assignmentrule.StrategyTERRITORY).Save(otherCtx))(t).ID
 	for _, id := range []uuid.UUID{rule, foreign} {
-		err := assign.DeleteRule(f.ctx, f.c, id)
+		err := (&assign.Engine{Client: f.c}).DeleteRule(f.ctx, id)
 		if ae, ok := apperr.As(err); !ok || ae.Code != apperr.NotFound || ae.Field != "id" {
 			t.Errorf("delete %s: %v, want NOT_FOUND at id", id, err)
 		}

@@ -302,7 +302,8 @@ type Service struct {
 // With an idempotency key (keyField names it in errors) the answer is
 // stored with the events; a call with the same key and the same events gets
 // that answer and writes nothing, one with other events is a CONFLICT.
-func (s *Service) Track(ctx context.Context, c *ent.Client, in []Input, source, key, keyField string) (*Result, error) {
+func (s *Service) Track(ctx context.Context, in []Input, source, key, keyField string) (*Result, error) {
+	c := txn.Client(ctx, s.Client)
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
 		return nil, err

@@ -30,7 +30,7 @@ func TestTrackWithAnIdempotencyKey(t *testing.T) {
 		{Phone: "138 0000 0002", Name: "rode_metro"},
 		{Phone: "13900000000", Name: "viewed_ad"}, // no such lead
 	}
-	first, err := s.Track(ctx, db.Client, in, "api", "evt-1", "idempotencyKey")
+	first, err := s.Track(ctx, in, "api", "evt-1", "idempotencyKey")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestTrackWithAnIdempotencyKey(t *testing.T) {
 		t.Fatalf("first call: %+v", first)
 	}
 	s.Now = func() time.Time { return now.Add(time.Minute) }
-	again, err := s.Track(ctx, db.Client, in, "api", "evt-1", "idempotencyKey")
+	again, err := s.Track(ctx, in, "api", "evt-1", "idempotencyKey")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestTrackWithAnIdempotencyKey(t *testing.T) {
 	if q.calls != 1 {
 		t.Errorf("re-scores queued: %d, want 1", q.calls)
 	}
-	_, err = s.Track(ctx, db.Client, in[:1], "api", "evt-1", "idempotencyKey")
+	_, err = s.Track(ctx, in[:1], "api", "evt-1", "idempotencyKey")
 	if ae, ok := apperr.As(err); !ok || ae.Code != apperr.Conflict || ae.Field != "idempotencyKey" {
 		t.Fatalf("the key with other events: %v, want CONFLICT at idempotencyKey", err)
 	}
@@ -61,14 +61,14 @@ func TestTrackWithAnIdempotencyKey(t *testing.T) {
 		VALUES ($1, $2, 'evt-2', 'other', 1, now(), '{}')`, uuid.New(), tid); err != nil {
 		t.Fatal(err)
 	}
-	if res, err := s.Track(ctx, db.Client, in[:1], "api", "evt-2", "idempotencyKey"); err != nil || res.Replayed || res.Accepted != 1 {
+	if res, err := s.Track(ctx, in[:1], "api", "evt-2", "idempotencyKey"); err != nil || res.Replayed || res.Accepted != 1 {
 		t.Fatalf("a key an ingest used: %+v, %v", res, err)
 	}
 	long := make([]byte, 201)
 	for i := range long {
 		long[i] = 'k'
 	}
-	if _, err := s.Track(ctx, db.Client, in, "api", string(long), "idempotencyKey"); !isInput(err, "idempotencyKey") {
+	if _, err := s.Track(ctx, in, "api", string(long), "idempotencyKey"); !isInput(err, "idempotencyKey") {
 		t.Fatalf("a key of 201 characters: %v", err)
 	}
 }
@@ -80,7 +80,7 @@ func TestTrackStaysInTheCallersTransaction(t *testing.T) {
 	g := testenv.GuardTx(t, db)
 	s := &events.Service{Client: g.Client, Now: func() time.Time { return now }}
 	tctx, tx := g.Begin(ctx)
-	res, err := s.Track(tctx, tx.Client(), []events.Input{{LeadID: &ids[0], Name: "viewed_ad"}}, "graphql", "evt-tx", "idempotencyKey")
+	res, err := s.Track(tctx, []events.Input{{LeadID: &ids[0], Name: "viewed_ad"}}, "graphql", "evt-tx", "idempotencyKey")
 	if err != nil || res.Accepted != 1 {
 		t.Fatalf("track in the transaction: %+v, %v", res, err)
 	}

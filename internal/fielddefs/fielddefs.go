@@ -19,6 +19,7 @@ import (
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/tenant"
+	"github.com/scrmhq/scrm/internal/txn"
 )
 
 // Service owns field definitions and the per-workspace schema cache.
@@ -124,13 +125,8 @@ func (s *Service) load(ctx context.Context, tid uuid.UUID) (*fields.Schema, erro
 	return sch, nil
 }
 
-// db is the transaction client of ctx if there is one.
-func (s *Service) db(ctx context.Context) *ent.Client {
-	if c := ent.FromContext(ctx); c != nil {
-		return c
-	}
-	return s.client
-}
+// db is the client of the transaction ctx carries, else the root client.
+func (s *Service) db(ctx context.Context) *ent.Client { return txn.Client(ctx, s.client) }
 
 // Definitions converts stored definitions for the validator.
 func Definitions(defs []*ent.FieldDefinition) []fields.Definition {
@@ -206,7 +202,8 @@ func settingsError(err error) error {
 }
 
 // Create adds a field definition to the context's workspace.
-func (s *Service) Create(ctx context.Context, c *ent.Client, in Input) (*ent.FieldDefinition, error) {
+func (s *Service) Create(ctx context.Context, in Input) (*ent.FieldDefinition, error) {
+	c := s.db(ctx)
 	in.Key = strings.TrimSpace(in.Key)
 	if err := fields.ValidKey(in.Key); err != nil {
 		return nil, apperr.Wrap(err, apperr.BadInput, "input.key", err.Error())
@@ -278,7 +275,8 @@ func bumpVersion(ctx context.Context, c *ent.Client) error {
 }
 
 // List returns the workspace's definitions for entity in position order.
-func (s *Service) List(ctx context.Context, c *ent.Client, entity fielddefinition.Entity, includeArchived bool) ([]*ent.FieldDefinition, error) {
+func (s *Service) List(ctx context.Context, entity fielddefinition.Entity, includeArchived bool) ([]*ent.FieldDefinition, error) {
+	c := s.db(ctx)
 	q := c.FieldDefinition.Query().Where(fielddefinition.EntityEQ(entity))
 	if !includeArchived {
 		q.Where(fielddefinition.Archived(false))
@@ -287,7 +285,8 @@ func (s *Service) List(ctx context.Context, c *ent.Client, entity fielddefinitio
 }
 
 // SetArchived archives or restores a definition. Stored values are kept either way.
-func (s *Service) SetArchived(ctx context.Context, c *ent.Client, id uuid.UUID, archived bool) (*ent.FieldDefinition, error) {
+func (s *Service) SetArchived(ctx context.Context, id uuid.UUID, archived bool) (*ent.FieldDefinition, error) {
+	c := s.db(ctx)
 	d, err := c.FieldDefinition.UpdateOneID(id).SetArchived(archived).Save(ctx)
 	if err != nil {
 		return nil, err
@@ -299,7 +298,8 @@ func (s *Service) SetArchived(ctx context.Context, c *ent.Client, id uuid.UUID, 
 // (a type they do not convert to, a removed option in use, a tighter bound,
 // required with leads lacking a value, unique with duplicates) is refused with
 // CONFLICT and the number of leads in the way; nothing is written then.
-func (s *Service) Update(ctx context.Context, c *ent.Client, id uuid.UUID, p Patch) (*ent.FieldDefinition, error) {
+func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (*ent.FieldDefinition, error) {
+	c := s.db(ctx)
 	old, err := c.FieldDefinition.Get(ctx, id)
 	if err != nil {
 		return nil, err

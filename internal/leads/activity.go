@@ -35,7 +35,8 @@ type FollowUpInput struct {
 
 // CreateFollowUp records a follow-up on an active lead in the caller's scope
 // and moves the lead's lastFollowUpAt on (which restarts its recycle clock).
-func CreateFollowUp(ctx context.Context, c *ent.Client, now time.Time, in FollowUpInput) (*ent.FollowUp, error) {
+func (s *Service) CreateFollowUp(ctx context.Context, now time.Time, in FollowUpInput) (*ent.FollowUp, error) {
+	c := s.db(ctx)
 	if followup.KindValidator(in.Kind) != nil {
 		return nil, apperr.Input("input.kind", "kind must be CALL, VISIT, WECOM, SMS, EMAIL or NOTE")
 	}
@@ -93,7 +94,8 @@ const maxAmount = 1e15
 // lead's owner at that moment. The amount is rounded to cents. The lead's
 // first deal moves it to its pipeline's WON stage if it is not in one; later
 // deals are marked repurchases (复购).
-func CreateDeal(ctx context.Context, c *ent.Client, now time.Time, in DealInput) (*ent.Deal, error) {
+func (s *Service) CreateDeal(ctx context.Context, now time.Time, in DealInput) (*ent.Deal, error) {
+	c := s.db(ctx)
 	if math.IsNaN(in.Amount) || in.Amount <= 0 || in.Amount >= maxAmount {
 		return nil, apperr.Input("input.amount", "amount must be greater than 0 and less than %.0f", float64(maxAmount))
 	}
@@ -184,7 +186,8 @@ func moveToWon(ctx context.Context, c *ent.Client, l *ent.Lead, actor *uuid.UUID
 // OverdueFollowUps lists the follow-ups whose next follow-up time has passed
 // with no newer follow-up on the lead, over the active leads owner owns,
 // oldest due first: the rep's call list of promises not kept.
-func OverdueFollowUps(ctx context.Context, c *ent.Client, owner uuid.UUID, now time.Time, limit int) ([]*ent.FollowUp, error) {
+func (s *Service) OverdueFollowUps(ctx context.Context, owner uuid.UUID, now time.Time, limit int) ([]*ent.FollowUp, error) {
+	c := s.db(ctx)
 	return c.FollowUp.Query().
 		Where(
 			followup.NextFollowUpAtLT(now),

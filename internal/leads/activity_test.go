@@ -20,7 +20,7 @@ func TestFirstDealWinsLaterDealsAreRepurchases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := leads.CreateDeal(f.ctx, f.c, now, leads.DealInput{LeadID: id, Amount: 100, Actor: &f.admin})
+	first, err := leads.New(f.c).CreateDeal(f.ctx, now, leads.DealInput{LeadID: id, Amount: 100, Actor: &f.admin})
 	if err != nil || first.Repurchase {
 		t.Fatalf("first deal %+v, %v", first, err)
 	}
@@ -35,7 +35,7 @@ func TestFirstDealWinsLaterDealsAreRepurchases(t *testing.T) {
 	if err != nil || len(sc) != 1 || sc[0].ToID != *l.StageID || sc[0].FromID == nil || *sc[0].FromID != *before.StageID {
 		t.Fatalf("stage changes %+v, %v", sc, err)
 	}
-	second, err := leads.CreateDeal(f.ctx, f.c, now.Add(time.Hour), leads.DealInput{LeadID: id, Amount: 50})
+	second, err := leads.New(f.c).CreateDeal(f.ctx, now.Add(time.Hour), leads.DealInput{LeadID: id, Amount: 50})
 	if err != nil || !second.Repurchase {
 		t.Fatalf("second deal %+v, %v", second, err)
 	}
@@ -55,7 +55,7 @@ func TestOverdueFollowUpsAreTheLatestPromisesPassed(t *testing.T) {
 	follow := func(id uuid.UUID, at time.Time, next *time.Time) {
 		t.Helper()
 		in := leads.FollowUpInput{LeadID: id, Kind: followup.KindCALL, Content: "called", NextFollowUpAt: next, Author: &f.admin}
-		if _, err := leads.CreateFollowUp(f.ctx, f.c, at, in); err != nil {
+		if _, err := leads.New(f.c).CreateFollowUp(f.ctx, at, in); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -64,14 +64,14 @@ func TestOverdueFollowUpsAreTheLatestPromisesPassed(t *testing.T) {
 	follow(b, now.Add(time.Hour), nil) // newer follow-up without a promise
 	follow(c, now, due(72*time.Hour))  // not yet due
 	late := now.Add(60 * time.Hour)
-	got, err := leads.OverdueFollowUps(f.ctx, f.c, f.admin, late, 10)
+	got, err := leads.New(f.c).OverdueFollowUps(f.ctx, f.admin, late, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 1 || got[0].LeadID != a {
 		t.Fatalf("overdue at +60h: %+v, want only lead a's promise", got)
 	}
-	if got, _ := leads.OverdueFollowUps(f.ctx, f.c, f.admin, now.Add(80*time.Hour), 10); len(got) != 2 || got[0].LeadID != a || got[1].LeadID != c {
+	if got, _ := leads.New(f.c).OverdueFollowUps(f.ctx, f.admin, now.Add(80*time.Hour), 10); len(got) != 2 || got[0].LeadID != a || got[1].LeadID != c {
 		t.Fatalf("overdue at +80h: %+v, want a then c", got)
 	}
 }

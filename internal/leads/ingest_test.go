@@ -94,7 +94,7 @@ func (f *fixture) ingest(t *testing.T, b leads.Batch) *leads.Result {
 
 func (f *fixture) field(t *testing.T, in fielddefs.Input) {
 	t.Helper()
-	if _, err := f.fields.Create(f.ctx, f.c, in); err != nil {
+	if _, err := f.fields.Create(f.ctx, in); err != nil {
 		t.Fatalf("create field %s: %v", in.Key, err)
 	}
 }

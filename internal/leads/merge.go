@@ -39,7 +39,8 @@ type mergeRow struct {
 // MERGED with a pointer to the primary, which frees their identities for it.
 // The primary keeps its owner and pool. Every lead must be active and in
 // the caller's scope; otherwise nothing is written.
-func Merge(ctx context.Context, c *ent.Client, primary uuid.UUID, dups []uuid.UUID, actor *uuid.UUID, now time.Time) (*ent.Lead, error) {
+func (s *Service) Merge(ctx context.Context, primary uuid.UUID, dups []uuid.UUID, actor *uuid.UUID, now time.Time) (*ent.Lead, error) {
+	c := s.db(ctx)
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
 		return nil, err

@@ -27,7 +27,7 @@ func TestMergeLeadsSurvivorshipAndHistory(t *testing.T) {
 	}})
 	p, d1, d2 := res.Rows[0].LeadID, res.Rows[1].LeadID, res.Rows[2].LeadID
 	// Exclusive group: the primary's 冷 stays, the duplicate's 热 does not come along.
-	g, err := tagging.CreateTagGroup(f.ctx, f.c, "温度", true, 0, []string{"冷", "热"})
+	g, err := tagging.New(f.c).CreateTagGroup(f.ctx, "温度", true, 0, []string{"冷", "热"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,17 +39,17 @@ func TestMergeLeadsSurvivorshipAndHistory(t *testing.T) {
 	for _, x := range tg {
 		byName[x.Name] = x.ID
 	}
-	if _, err := tagging.TagLeads(f.ctx, f.c, []uuid.UUID{p}, []uuid.UUID{byName["冷"]}, nil, ""); err != nil {
+	if _, err := tagging.New(f.c).TagLeads(f.ctx, []uuid.UUID{p}, []uuid.UUID{byName["冷"]}, nil, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tagging.TagLeads(f.ctx, f.c, []uuid.UUID{d1}, []uuid.UUID{byName["热"]}, nil, ""); err != nil {
+	if _, err := tagging.New(f.c).TagLeads(f.ctx, []uuid.UUID{d1}, []uuid.UUID{byName["热"]}, nil, ""); err != nil {
 		t.Fatal(err)
 	}
-	fu, err := leads.CreateFollowUp(f.ctx, f.c, now, leads.FollowUpInput{LeadID: d1, Kind: followup.KindCALL, Content: "called"})
+	fu, err := leads.New(f.c).CreateFollowUp(f.ctx, now, leads.FollowUpInput{LeadID: d1, Kind: followup.KindCALL, Content: "called"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	deal, err := leads.CreateDeal(f.ctx, f.c, now, leads.DealInput{LeadID: d2, Amount: 99.999})
+	deal, err := leads.New(f.c).CreateDeal(f.ctx, now, leads.DealInput{LeadID: d2, Amount: 99.999})
 	if err != nil || deal.Amount != 100 || deal.Currency != "CNY" {
 		t.Fatalf("deal %+v %v", deal, err)
 	}
@@ -58,7 +58,7 @@ func TestMergeLeadsSurvivorshipAndHistory(t *testing.T) {
 	}
 
 	later := now.Add(time.Minute)
-	merged, err := leads.Merge(f.ctx, f.c, p, []uuid.UUID{d1, d2}, &f.admin, later)
+	merged, err := leads.New(f.c).Merge(f.ctx, p, []uuid.UUID{d1, d2}, &f.admin, later)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestMergeLeadsSurvivorshipAndHistory(t *testing.T) {
 		{"none", p, nil, apperr.BadInput, "duplicateIDs"},
 		{"unknown", p, []uuid.UUID{uuid.New()}, apperr.NotFound, "duplicateIDs[0]"},
 	} {
-		_, err := leads.Merge(f.ctx, f.c, tc.primary, tc.dups, nil, later)
+		_, err := leads.New(f.c).Merge(f.ctx, tc.primary, tc.dups, nil, later)
 		e, ok := apperr.As(err)
 		if !ok || e.Code != tc.code || e.Field != tc.field {
 			t.Errorf("%s: %v, want %s at %s", tc.name, err, tc.code, tc.field)

@@ -58,7 +58,7 @@ func TestLeadWritesCheckScopeAfterLocking(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	group, err := tagging.CreateTagGroup(f.ctx, f.c, "race", false, 0, []string{"hot"})
+	group, err := tagging.New(f.c).CreateTagGroup(f.ctx, "race", false, 0, []string{"hot"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,19 +74,19 @@ func TestLeadWritesCheckScopeAfterLocking(t *testing.T) {
 
 	writes := []raceWrite{
 		{name: "update", leads: 1, field: "id", write: func(ctx context.Context, ids []uuid.UUID) error {
-			_, err := leads.Update(ctx, f.c, nil, "CN", ids[0], leads.Patch{Name: &name})
+			_, err := leads.New(f.c).Update(ctx, nil, "CN", ids[0], leads.Patch{Name: &name})
 			return err
 		}},
 		{name: "follow-up", leads: 1, field: "input.leadID", write: func(ctx context.Context, ids []uuid.UUID) error {
-			_, err := leads.CreateFollowUp(ctx, f.c, now, leads.FollowUpInput{LeadID: ids[0], Kind: followup.KindCALL, Content: "called", Author: &rep.UserID})
+			_, err := leads.New(f.c).CreateFollowUp(ctx, now, leads.FollowUpInput{LeadID: ids[0], Kind: followup.KindCALL, Content: "called", Author: &rep.UserID})
 			return err
 		}},
 		{name: "deal", leads: 1, field: "input.leadID", write: func(ctx context.Context, ids []uuid.UUID) error {
-			_, err := leads.CreateDeal(ctx, f.c, now, leads.DealInput{LeadID: ids[0], Amount: 10, Actor: &rep.UserID})
+			_, err := leads.New(f.c).CreateDeal(ctx, now, leads.DealInput{LeadID: ids[0], Amount: 10, Actor: &rep.UserID})
 			return err
 		}},
 		{name: "merge", leads: 2, field: "primaryID", write: func(ctx context.Context, ids []uuid.UUID) error {
-			_, err := leads.Merge(ctx, f.c, ids[0], ids[1:], &rep.UserID, now)
+			_, err := leads.New(f.c).Merge(ctx, ids[0], ids[1:], &rep.UserID, now)
 			return err
 		}},
 		{name: "move stage", leads: 1, field: "id", write: func(ctx context.Context, ids []uuid.UUID) error {
@@ -98,15 +98,15 @@ func TestLeadWritesCheckScopeAfterLocking(t *testing.T) {
 			if l.StageID != nil && *l.StageID == to {
 				to = openStages[1]
 			}
-			_, err = pipeline.MoveLeadStage(ctx, f.c, ids[0], to, &rep.UserID, "", nil, now)
+			_, err = pipeline.New(f.c).MoveLeadStage(ctx, ids[0], to, &rep.UserID, "", nil, now)
 			return err
 		}},
 		{name: "tag", leads: 1, field: "leadIDs[0]", write: func(ctx context.Context, ids []uuid.UUID) error {
-			_, err := tagging.TagLeads(ctx, f.c, ids, tags, &rep.UserID, "")
+			_, err := tagging.New(f.c).TagLeads(ctx, ids, tags, &rep.UserID, "")
 			return err
 		}},
 		{name: "untag", leads: 1, tagged: true, field: "leadIDs[0]", write: func(ctx context.Context, ids []uuid.UUID) error {
-			_, err := tagging.UntagLeads(ctx, f.c, ids, tags)
+			_, err := tagging.New(f.c).UntagLeads(ctx, ids, tags)
 			return err
 		}},
 	}
@@ -136,7 +136,7 @@ func TestLeadWritesCheckScopeAfterLocking(t *testing.T) {
 					}
 				}
 				if w.tagged {
-					if _, err := tagging.TagLeads(f.ctx, f.c, ids, tags, nil, ""); err != nil {
+					if _, err := tagging.New(f.c).TagLeads(f.ctx, ids, tags, nil, ""); err != nil {
 						t.Fatal(err)
 					}
 				}

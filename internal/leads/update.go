@@ -37,7 +37,8 @@ type Patch struct {
 // own), where the row is locked before the scope check and until the end, so
 // concurrent edits of attributes merge instead of overwriting and an edit
 // racing a reassignment is judged against the new owner.
-func Update(ctx context.Context, c *ent.Client, sch *fields.Schema, region string, id uuid.UUID, p Patch) (*ent.Lead, error) {
+func (s *Service) Update(ctx context.Context, sch *fields.Schema, region string, id uuid.UUID, p Patch) (*ent.Lead, error) {
+	c := s.db(ctx)
 	var l *ent.Lead
 	err := txn.WithTx(ctx, c, func(c *ent.Client) error {
 		var err error

@@ -14,7 +14,8 @@ import (
 // CreateLostReason adds a reason to the end of the workspace's lost-reason
 // list. Names are unique in the workspace, archived ones included, so a
 // report grouping by name never merges two reasons.
-func CreateLostReason(ctx context.Context, c *ent.Client, name string) (*ent.LostReason, error) {
+func (s *Service) CreateLostReason(ctx context.Context, name string) (*ent.LostReason, error) {
+	c := s.db(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}
@@ -53,7 +54,8 @@ func CreateLostReason(ctx context.Context, c *ent.Client, name string) (*ent.Los
 
 // ArchiveLostReason takes a reason off the list offered for new LOST moves;
 // stage changes that recorded it keep it. Archiving twice changes nothing.
-func ArchiveLostReason(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.LostReason, error) {
+func (s *Service) ArchiveLostReason(ctx context.Context, id uuid.UUID) (*ent.LostReason, error) {
+	c := s.db(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}

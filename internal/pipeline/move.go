@@ -38,8 +38,9 @@ import (
 // and each records the stage the previous one left it in. A lead outside the
 // caller's write scope, as it stands once the row is locked, is FORBIDDEN.
 // A zero now means time.Now().
-func MoveLeadStage(ctx context.Context, c *ent.Client, leadID, stageID uuid.UUID, actor *uuid.UUID,
+func (s *Service) MoveLeadStage(ctx context.Context, leadID, stageID uuid.UUID, actor *uuid.UUID,
 	reason string, lostReasonID *uuid.UUID, now time.Time) (*ent.Lead, error) {
+	c := s.db(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}

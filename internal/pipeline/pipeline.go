@@ -140,7 +140,8 @@ func validFunnelStep(field string, f *stage.FunnelStep) error {
 // CreatePipeline validates in and creates the pipeline with its stages, in
 // the given order. With IsDefault it becomes the workspace default and the
 // previous default stops being it.
-func CreatePipeline(ctx context.Context, c *ent.Client, in PipelineInput) (*ent.Pipeline, error) {
+func (s *Service) CreatePipeline(ctx context.Context, in PipelineInput) (*ent.Pipeline, error) {
+	c := s.db(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}
@@ -210,7 +211,8 @@ func CreatePipeline(ctx context.Context, c *ent.Client, in PipelineInput) (*ent.
 }
 
 // UpdatePipeline renames a pipeline, moves it in the list or makes it the default.
-func UpdatePipeline(ctx context.Context, c *ent.Client, id uuid.UUID, p PipelinePatch) (*ent.Pipeline, error) {
+func (s *Service) UpdatePipeline(ctx context.Context, id uuid.UUID, p PipelinePatch) (*ent.Pipeline, error) {
+	c := s.db(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}
@@ -284,7 +286,12 @@ func DefaultStage(ctx context.Context, c *ent.Client) (*ent.Stage, error) {
 
 // Stages returns the stages of a pipeline in order (position, then creation),
 // with or without the archived ones.
-func Stages(ctx context.Context, c *ent.Client, pipelineID uuid.UUID, includeArchived bool) ([]*ent.Stage, error) {
+func (s *Service) Stages(ctx context.Context, pipelineID uuid.UUID, includeArchived bool) ([]*ent.Stage, error) {
+	return stages(ctx, s.db(ctx), pipelineID, includeArchived)
+}
+
+// stages is Stages on the client c (the caller's transaction).
+func stages(ctx context.Context, c *ent.Client, pipelineID uuid.UUID, includeArchived bool) ([]*ent.Stage, error) {
 	q := c.Stage.Query().Where(stage.PipelineID(pipelineID))
 	if !includeArchived {
 		q.Where(stage.Archived(false))

@@ -32,7 +32,8 @@ type StagePatch struct {
 }
 
 // AddStage appends a stage to a pipeline (ReorderStages moves it).
-func AddStage(ctx context.Context, c *ent.Client, pipelineID uuid.UUID, in StageInput) (*ent.Stage, error) {
+func (s *Service) AddStage(ctx context.Context, pipelineID uuid.UUID, in StageInput) (*ent.Stage, error) {
+	c := s.db(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}
@@ -74,7 +75,8 @@ func AddStage(ctx context.Context, c *ent.Client, pipelineID uuid.UUID, in Stage
 // UpdateStage changes a stage's name, kind, probability, rot days, funnel
 // step or colour. Changing the kind does not move leads or write history: the
 // leads in the stage simply count as the new kind from now on.
-func UpdateStage(ctx context.Context, c *ent.Client, id uuid.UUID, p StagePatch) (*ent.Stage, error) {
+func (s *Service) UpdateStage(ctx context.Context, id uuid.UUID, p StagePatch) (*ent.Stage, error) {
+	c := s.db(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}
@@ -151,7 +153,8 @@ func UpdateStage(ctx context.Context, c *ent.Client, id uuid.UUID, p StagePatch)
 // stageIDs, which must list each of them exactly once. Archived stages keep
 // their relative order after them. It returns the pipeline with its
 // non-archived stages loaded in the new order.
-func ReorderStages(ctx context.Context, c *ent.Client, pipelineID uuid.UUID, stageIDs []uuid.UUID) (*ent.Pipeline, error) {
+func (s *Service) ReorderStages(ctx context.Context, pipelineID uuid.UUID, stageIDs []uuid.UUID) (*ent.Pipeline, error) {
+	c := s.db(ctx)
 	tid, err := tenantOf(ctx)
 	if err != nil {
 		return nil, err
@@ -162,7 +165,7 @@ func ReorderStages(ctx context.Context, c *ent.Client, pipelineID uuid.UUID, sta
 		if err != nil {
 			return err
 		}
-		all, err := Stages(ctx, c, pipelineID, true)
+		all, err := stages(ctx, c, pipelineID, true)
 		if err != nil {
 			return err
 		}
@@ -202,7 +205,7 @@ func ReorderStages(ctx context.Context, c *ent.Client, pipelineID uuid.UUID, sta
 		if err != nil {
 			return fmt.Errorf("reorder stages: %w", err)
 		}
-		if p.Edges.Stages, err = Stages(ctx, c, pipelineID, false); err != nil {
+		if p.Edges.Stages, err = stages(ctx, c, pipelineID, false); err != nil {
 			return err
 		}
 		out = p
@@ -216,7 +219,8 @@ func ReorderStages(ctx context.Context, c *ent.Client, pipelineID uuid.UUID, sta
 
 // ArchiveStage hides a stage from new moves. Leads already in it stay there
 // until moved or merged away. Archiving an archived stage changes nothing.
-func ArchiveStage(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Stage, error) {
+func (s *Service) ArchiveStage(ctx context.Context, id uuid.UUID) (*ent.Stage, error) {
+	c := s.db(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}
@@ -242,7 +246,8 @@ func ArchiveStage(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Stage,
 // DeleteStage removes a stage nothing refers to. A stage with leads (of any
 // status) or with stage history is refused with CONFLICT, saying how many:
 // such a stage can only be archived or merged into another.
-func DeleteStage(ctx context.Context, c *ent.Client, id uuid.UUID) error {
+func (s *Service) DeleteStage(ctx context.Context, id uuid.UUID) error {
+	c := s.db(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return err
 	}
@@ -311,7 +316,8 @@ FROM moved`
 // not LOST, since each would need its own lost reason. The move is an admin's
 // schema change: it applies to every lead of the stage, whatever the caller's
 // lead scope.
-func MergeStage(ctx context.Context, c *ent.Client, fromID, intoID uuid.UUID, actor *uuid.UUID, now time.Time) (*ent.Stage, int, error) {
+func (s *Service) MergeStage(ctx context.Context, fromID, intoID uuid.UUID, actor *uuid.UUID, now time.Time) (*ent.Stage, int, error) {
+	c := s.db(ctx)
 	tid, err := tenantOf(ctx)
 	if err != nil {
 		return nil, 0, err

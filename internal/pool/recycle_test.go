@@ -20,7 +20,7 @@ import (
 // followUp records a follow-up on id now, the way reps do.
 func (f *fixture) followUp(t *testing.T, id uuid.UUID) {
 	t.Helper()
-	if _, err := leads.CreateFollowUp(f.ctx, f.c, f.clock.Now(), leads.FollowUpInput{LeadID: id, Kind: followup.KindCALL, Content: "called"}); err != nil {
+	if _, err := leads.New(f.c).CreateFollowUp(f.ctx, f.clock.Now(), leads.FollowUpInput{LeadID: id, Kind: followup.KindCALL, Content: "called"}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -30,7 +30,7 @@ func (f *fixture) followUp(t *testing.T, id uuid.UUID) {
 // in an open stage (a new opportunity) so that only the deal rule decides.
 func (f *fixture) deal(t *testing.T, id uuid.UUID, closed time.Time) {
 	t.Helper()
-	if _, err := leads.CreateDeal(f.ctx, f.c, f.clock.Now(), leads.DealInput{LeadID: id, Amount: 100, ClosedAt: &closed}); err != nil {
+	if _, err := leads.New(f.c).CreateDeal(f.ctx, f.clock.Now(), leads.DealInput{LeadID: id, Amount: 100, ClosedAt: &closed}); err != nil {
 		t.Fatal(err)
 	}
 	open := f.stage(t, "negotiating")

@@ -375,13 +375,13 @@ func TestArchivedFieldIsNotAvailable(t *testing.T) {
 	if got := match(t, w, expr, id); !got[0] {
 		t.Fatal("no match before archiving")
 	}
-	if _, err := w.Fields.SetArchived(w.Ctx, w.C, d.ID, true); err != nil {
+	if _, err := w.Fields.SetArchived(w.Ctx, d.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	_, err := rules.Matcher(w.C, clock)(w.Ctx, expr, []uuid.UUID{id})
 	wantInput(t, expr, err, "condition", `no custom field "budget"`)
 	// Restored, the field (and its kept value) is back at once.
-	if _, err := w.Fields.SetArchived(w.Ctx, w.C, d.ID, false); err != nil {
+	if _, err := w.Fields.SetArchived(w.Ctx, d.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := match(t, w, expr, id); !got[0] {
@@ -389,7 +389,7 @@ func TestArchivedFieldIsNotAvailable(t *testing.T) {
 	}
 	// So is a change of type.
 	text := fielddefinition.TypeTEXT
-	if _, err := w.Fields.Update(w.Ctx, w.C, d.ID, fielddefs.Patch{Type: &text}); err != nil {
+	if _, err := w.Fields.Update(w.Ctx, d.ID, fielddefs.Patch{Type: &text}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = rules.Matcher(w.C, clock)(w.Ctx, expr, []uuid.UUID{id})

@@ -65,7 +65,8 @@ func nameTaken(ctx context.Context, c *ent.Client, name *string, except uuid.UUI
 
 // CreateRule saves a scoring rule of the workspace in ctx. Scores change
 // when leads are next scored: queue a workspace re-score after it commits.
-func CreateRule(ctx context.Context, c *ent.Client, in RuleInput) (*ent.ScoringRule, error) {
+func (s *Service) CreateRule(ctx context.Context, in RuleInput) (*ent.ScoringRule, error) {
+	c := s.db(ctx)
 	switch {
 	case in.Name == nil:
 		return nil, apperr.Input("input.name", "name is required")
@@ -93,7 +94,8 @@ func CreateRule(ctx context.Context, c *ent.Client, in RuleInput) (*ent.ScoringR
 }
 
 // UpdateRule changes the given fields of scoring rule id.
-func UpdateRule(ctx context.Context, c *ent.Client, id uuid.UUID, in RuleInput) (*ent.ScoringRule, error) {
+func (s *Service) UpdateRule(ctx context.Context, id uuid.UUID, in RuleInput) (*ent.ScoringRule, error) {
+	c := s.db(ctx)
 	if err := checkRule(ctx, c, &in); err != nil {
 		return nil, err
 	}
@@ -118,7 +120,8 @@ func UpdateRule(ctx context.Context, c *ent.Client, id uuid.UUID, in RuleInput) 
 
 // DeleteRule deletes scoring rule id and its hits; the points it gave go
 // when the leads are next scored.
-func DeleteRule(ctx context.Context, c *ent.Client, id uuid.UUID) error {
+func (s *Service) DeleteRule(ctx context.Context, id uuid.UUID) error {
+	c := s.db(ctx)
 	return txn.WithTx(ctx, c, func(c *ent.Client) error {
 		if _, err := c.ScoreHit.Delete().Where(scorehit.RuleID(id)).Exec(ctx); err != nil {
 			return err

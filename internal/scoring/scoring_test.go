@@ -376,7 +376,7 @@ func TestBrokenRuleMatchesNothing(t *testing.T) {
 	f.score(t, id)
 	f.want(t, id, 35, "C")
 	// Archiving the field breaks the rule: it gives no points until fixed.
-	if _, err := f.Fields.SetArchived(f.Ctx, f.C, d.ID, true); err != nil {
+	if _, err := f.Fields.SetArchived(f.Ctx, d.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	f.score(t, id)

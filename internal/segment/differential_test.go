@@ -155,7 +155,7 @@ func newDiffWorkspace(t *testing.T, r *rand.Rand) *diffWorkspace {
 		svc: &segment.Service{Client: w.C, Fields: w.Fields, Now: func() time.Time { return t0 }, PreviewTimeout: 2 * time.Minute}}
 	ctx := w.Ctx
 	for _, in := range diffFieldInputs {
-		if _, err := w.Fields.Create(ctx, w.C, in); err != nil {
+		if _, err := w.Fields.Create(ctx, in); err != nil {
 			t.Fatalf("field %s: %v", in.Key, err)
 		}
 	}

@@ -21,7 +21,7 @@ import (
 // pick on a tiny table.
 func TestCommonShapesUseTheIndexes(t *testing.T) {
 	f := newFixture(t)
-	def, err := f.Fields.Create(f.Ctx, f.C, fielddefs.Input{Key: "budget", Label: "budget", Type: fielddefinition.TypeNUMBER, Indexed: true})
+	def, err := f.Fields.Create(f.Ctx, fielddefs.Input{Key: "budget", Label: "budget", Type: fielddefinition.TypeNUMBER, Indexed: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -171,7 +171,7 @@ func (b *bulk) events(w http.ResponseWriter, r *http.Request) {
 		}
 		in[i] = events.Input{LeadID: id, ExternalID: e.ExternalID, Phone: e.Phone, Name: e.Name, Properties: e.Properties, OccurredAt: e.OccurredAt}
 	}
-	res, err := b.res.Events.Track(r.Context(), b.res.Client, in, "rest", r.Header.Get("Idempotency-Key"), "idempotencyKey")
+	res, err := b.res.Events.Track(r.Context(), in, "rest", r.Header.Get("Idempotency-Key"), "idempotencyKey")
 	if err != nil {
 		b.fail(w, r, err)
 		return

@@ -72,6 +72,7 @@ func resolver(s *app.Services) *graph.Resolver {
 		Segmenter:    s.Segments,
 		Reports:      s.Reports,
 		Broadcaster:  s.Broadcasts,
+		Services:     s,
 	}
 }
 

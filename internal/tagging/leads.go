@@ -78,7 +78,8 @@ SELECT count(*) FROM removed`
 // of another workspace, are NOT_FOUND at "leadIDs[i]"/"tagIDs[i]" and leads
 // outside the caller's lead scope FORBIDDEN; either way nothing is written.
 // Duplicate ids are ignored. At most MaxLeads leads and MaxTags tags per call.
-func TagLeads(ctx context.Context, c *ent.Client, leadIDs, tagIDs []uuid.UUID, actor *uuid.UUID, source string) (int, error) {
+func (s *Service) TagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID, actor *uuid.UUID, source string) (int, error) {
+	c := s.db(ctx)
 	tid, err := tenantOf(ctx)
 	if err != nil {
 		return 0, err
@@ -127,7 +128,8 @@ func TagLeads(ctx context.Context, c *ent.Client, leadIDs, tagIDs []uuid.UUID, a
 // UntagLeads removes every tag of tagIDs from every lead of leadIDs and
 // returns the number of lead-tag edges removed. Ids are checked as in
 // TagLeads, and nothing is written when one is refused.
-func UntagLeads(ctx context.Context, c *ent.Client, leadIDs, tagIDs []uuid.UUID) (int, error) {
+func (s *Service) UntagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID) (int, error) {
+	c := s.db(ctx)
 	tid, err := tenantOf(ctx)
 	if err != nil {
 		return 0, err

@@ -42,7 +42,8 @@ const (
 // CreateTagGroup creates a tag group and, in the same transaction, a tag for
 // each of tags (in that order, without colour). exclusive groups allow at most
 // one of their tags per lead; position orders groups in lists.
-func CreateTagGroup(ctx context.Context, c *ent.Client, name string, exclusive bool, position int, tags []string) (*ent.TagGroup, error) {
+func (s *Service) CreateTagGroup(ctx context.Context, name string, exclusive bool, position int, tags []string) (*ent.TagGroup, error) {
+	c := s.db(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}
@@ -120,7 +121,8 @@ func CreateTagGroup(ctx context.Context, c *ent.Client, name string, exclusive b
 }
 
 // CreateTag creates a tag, in group groupID or in no group.
-func CreateTag(ctx context.Context, c *ent.Client, name, color string, groupID *uuid.UUID) (*ent.Tag, error) {
+func (s *Service) CreateTag(ctx context.Context, name, color string, groupID *uuid.UUID) (*ent.Tag, error) {
+	c := s.db(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}

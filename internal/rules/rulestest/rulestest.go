@@ -67,7 +67,7 @@ func (w *Workspace) Field(t testing.TB, key string, typ fields.Type, options ...
 	for _, o := range options {
 		in.Options = append(in.Options, schematype.FieldOption{Value: o, Label: o})
 	}
-	d, err := w.Fields.Create(w.Ctx, w.C, in)
+	d, err := w.Fields.Create(w.Ctx, in)
 	if err != nil {
 		t.Fatalf("create field %s: %v", key, err)
 	}
