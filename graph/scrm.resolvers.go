@@ -113,7 +113,7 @@ func (r *mutationResolver) CreatePartner(ctx context.Context, input model.Create
 
 // Suppress is the resolver for the suppress field.
 func (r *mutationResolver) Suppress(ctx context.Context, input model.SuppressionInput) (*ent.Suppression, error) {
-	return suppress.Add(ctx, r.db(ctx), clean.DefaultRegion, r.Clock.Now(), suppress.Input{
+	return r.Services.Suppressions.Add(ctx, clean.DefaultRegion, r.Clock.Now(), suppress.Input{
 		Kind: input.Kind, Phone: input.Phone, Email: input.Email, LeadID: input.LeadID,
 		Reason: deref(input.Reason), Until: input.Until, Actor: actorID(ctx),
 	})

@@ -29,6 +29,7 @@ import (
 	"github.com/scrmhq/scrm/internal/scoring"
 	"github.com/scrmhq/scrm/internal/secretbox"
 	"github.com/scrmhq/scrm/internal/segment"
+	"github.com/scrmhq/scrm/internal/suppress"
 	"github.com/scrmhq/scrm/internal/tagging"
 )
 
@@ -80,20 +81,21 @@ type Services struct {
 	// Box seals and opens channel secrets (nil without a secret).
 	Box *secretbox.Box
 
-	Fields     *fielddefs.Service
-	Auth       *auth.Service  // nil without a secret
-	Authz      *authz.Service // nil unless LoadPolicy
-	Ingester   *leads.Ingester
-	Events     *events.Service
-	Pools      *pool.Service
-	Assigner   *assign.Engine
-	Scoring    *scoring.Service
-	Segments   *segment.Service
-	Broadcasts *broadcast.Service
-	Reports    *funnel.Service
-	Pipelines  *pipeline.Service
-	Tags       *tagging.Service
-	Leads      *leads.Service
+	Fields       *fielddefs.Service
+	Auth         *auth.Service  // nil without a secret
+	Authz        *authz.Service // nil unless LoadPolicy
+	Ingester     *leads.Ingester
+	Events       *events.Service
+	Pools        *pool.Service
+	Assigner     *assign.Engine
+	Scoring      *scoring.Service
+	Segments     *segment.Service
+	Broadcasts   *broadcast.Service
+	Reports      *funnel.Service
+	Pipelines    *pipeline.Service
+	Tags         *tagging.Service
+	Leads        *leads.Service
+	Suppressions *suppress.Service
 }
 
 // New builds every service once from cfg.
@@ -138,5 +140,6 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Pipelines = pipeline.New(c)
 	s.Tags = tagging.New(c)
 	s.Leads = leads.New(c)
+	s.Suppressions = suppress.New(c)
 	return s, nil
 }

@@ -33,7 +33,8 @@ type Input struct {
 // are cleaned, so the entry matches a lead's stored phone or email exactly.
 // A masked value, an expiry in the past or a lead outside the caller's scope
 // is refused and nothing is written.
-func Add(ctx context.Context, c *ent.Client, region string, now time.Time, in Input) (*ent.Suppression, error) {
+func (s *Service) Add(ctx context.Context, region string, now time.Time, in Input) (*ent.Suppression, error) {
+	c := s.db(ctx)
 	var out *ent.Suppression
 	// In one transaction, so the lead's scope is checked under its row lock.
 	err := txn.WithTx(ctx, c, func(c *ent.Client) error {
