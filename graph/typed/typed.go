@@ -79,7 +79,8 @@ type Schema struct {
 // custom is one custom field as the typed schema serves it.
 type custom struct {
 	def  fields.Definition
-	enum *enum // SELECT and MULTI_SELECT
+	desc fields.Descriptor
+	enum *enum // types whose storage holds options: SELECT, MULTI_SELECT
 }
 
 // enum maps option values to GraphQL enum value names and back.
@@ -130,17 +131,18 @@ var bySuffix = map[fields.Op]filterSuffix{
 
 // suffixes returns the filters of a field of type t: one per operator of
 // the type's descriptor (fields.Ops), so PHONE and EMAIL get no substring
-// filter, like the built-in phone and email. On MULTI_SELECT, the
+// filter, like the built-in phone and email. On a list (MULTI_SELECT), the
 // single-value filters mean "has" and "has not", In "has any", NotIn "has
 // none" and Contains "has all" (a list).
 func suffixes(t fields.Type) []filterSuffix {
+	d, _ := fields.Describe(t)
 	var out []filterSuffix
-	for _, op := range fields.Ops(t) {
+	for _, op := range d.Ops {
 		sfx, ok := bySuffix[op]
 		if !ok {
 			continue
 		}
-		if op == fields.OpContains && t == fields.TypeMultiSelect {
+		if op == fields.OpContains && d.Storage.List() {
 			sfx.list = true
 		}
 		out = append(out, sfx)
@@ -192,14 +194,14 @@ func Build(base *ast.Schema, sch *fields.Schema) (*Schema, error) {
 			s.Skipped = append(s.Skipped, d.Key)
 			continue
 		}
-		c := &custom{def: d}
-		if d.Type == fields.TypeSelect || d.Type == fields.TypeMultiSelect {
+		ft, _ := fields.Describe(d.Type)
+		c := &custom{def: d, desc: ft}
+		if ft.Storage.Options() {
 			c.enum = newEnum(&out, d)
 			out.Types[c.enum.name] = c.enum.definition(d)
 		}
 		s.lead[d.Key] = c
 		s.inputs[d.Key] = c
-		s.orders[strings.ToUpper(d.Key)] = d.Key
 
 		desc := d.Label
 		lead.Fields = append(lead.Fields, &ast.FieldDefinition{
@@ -218,6 +220,10 @@ func Build(base *ast.Schema, sch *fields.Schema) (*Schema, error) {
 				Description: fmt.Sprintf("%s %s", desc, describeOp(sfx)),
 			})
 		}
+		if !ft.Sortable {
+			continue
+		}
+		s.orders[strings.ToUpper(d.Key)] = d.Key
 		order.EnumValues = append(order.EnumValues, &ast.EnumValueDefinition{
 			Name: strings.ToUpper(d.Key), Description: fmt.Sprintf("Order by %s (empty values last).", desc),
 		})
@@ -300,27 +306,19 @@ func named(name string, nonNull bool) *ast.Type {
 
 func listOf(elem *ast.Type) *ast.Type { return &ast.Type{Elem: elem} }
 
-// scalar is the GraphQL type of one value of the field.
+// scalar is the GraphQL type of one value of the field: its type's scalar,
+// or the enum of its options.
 func (c *custom) scalar(nonNull bool) *ast.Type {
-	switch c.def.Type {
-	case fields.TypeNumber, fields.TypeMoney:
-		return named("Float", nonNull)
-	case fields.TypeBoolean:
-		return named("Boolean", nonNull)
-	case fields.TypeDate:
-		return named(dateScalar, nonNull)
-	case fields.TypeDateTime:
-		return named("Time", nonNull)
-	case fields.TypeSelect, fields.TypeMultiSelect:
+	if c.enum != nil {
 		return named(c.enum.name, nonNull)
 	}
-	return named("String", nonNull)
+	return named(c.desc.GraphQLScalar, nonNull)
 }
 
 // outputType is nullable: leads created before a field was required, or
 // whose value the caller may not see, have none.
 func (c *custom) outputType() *ast.Type {
-	if c.def.Type == fields.TypeMultiSelect {
+	if c.desc.Storage.List() {
 		return listOf(c.scalar(true))
 	}
 	return c.scalar(false)
@@ -448,40 +446,35 @@ func (c *custom) output(v any) any {
 	if v == nil {
 		return nil
 	}
-	switch c.def.Type {
-	case fields.TypeNumber, fields.TypeMoney:
-		switch v.(type) {
-		case float64, int, int64, interface{ Float64() (float64, error) }:
-			return v
-		}
-		return nil
-	case fields.TypeBoolean:
-		if b, ok := v.(bool); ok {
-			return b
-		}
-		return nil
-	case fields.TypeSelect:
+	if c.enum != nil {
+		return c.enum.output(v, c.desc.Storage.List())
+	}
+	if c.desc.Storage.Holds(v) {
+		return v
+	}
+	return nil
+}
+
+// output maps a stored option value, or a list of them, to enum value
+// names; unknown options are dropped, a value of another shape is null.
+func (e *enum) output(v any, list bool) any {
+	if !list {
 		str, _ := v.(string)
-		if n, ok := c.enum.byValue[str]; ok {
+		if n, ok := e.byValue[str]; ok {
 			return n
 		}
 		return nil
-	case fields.TypeMultiSelect:
-		list, ok := v.([]any)
-		if !ok {
-			return nil
-		}
-		out := make([]any, 0, len(list))
-		for _, item := range list {
-			str, _ := item.(string)
-			if n, ok := c.enum.byValue[str]; ok {
-				out = append(out, n)
-			}
-		}
-		return out
 	}
-	if str, ok := v.(string); ok {
-		return str
+	items, ok := v.([]any)
+	if !ok {
+		return nil
 	}
-	return nil
+	out := make([]any, 0, len(items))
+	for _, item := range items {
+		str, _ := item.(string)
+		if n, ok := e.byValue[str]; ok {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -326,3 +326,28 @@ func TestBadTypedValuesNameTheirPath(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryFieldTypeHasItsScalar: a field of every registered type builds,
+// with the GraphQL type its descriptor declares, which the typed schema
+// defines (an enum of the options for option types).
+func TestEveryFieldTypeHasItsScalar(t *testing.T) {
+	for _, typ := range fields.Types() {
+		d, _ := fields.Describe(typ)
+		def := fields.Definition{Key: "f", Label: "F", Type: typ}
+		if d.Storage.Options() {
+			def.Options = []fields.Option{{Value: "a", Label: "A"}}
+		}
+		ts := build(t, def)
+		f := ts.AST.Types["Lead"].Fields.ForName("f")
+		if f == nil {
+			t.Fatalf("%s: no Lead.f", typ)
+		}
+		want := d.GraphQLScalar
+		if d.Storage.Options() {
+			want = "LeadFOption"
+		}
+		if f.Type.Name() != want || ts.AST.Types[want] == nil || (f.Type.Elem != nil) != d.Storage.List() {
+			t.Errorf("%s: Lead.f is %s, want %s (defined: %v, list: %v)", typ, f.Type, want, ts.AST.Types[want] != nil, d.Storage.List())
+		}
+	}
+}

@@ -29,18 +29,6 @@ func IndexName(tenantID uuid.UUID, key string) string {
 	return "leads_attr_" + hex.EncodeToString(h[:12])
 }
 
-// indexExpr is the indexed expression: the same guarded expression the
-// attribute filters compare, so the planner can use the index for them.
-func indexExpr(d fields.Definition) string {
-	k := pq.QuoteLiteral(d.Key)
-	switch d.Type {
-	case fields.TypeNumber, fields.TypeMoney:
-		return fmt.Sprintf("(CASE WHEN jsonb_typeof((attributes -> %s::text)) = 'number' THEN ((attributes ->> %s::text))::numeric END)", k, k)
-	default:
-		return fmt.Sprintf("((attributes ->> %s::text))", k)
-	}
-}
-
 // BuildIndex makes the database match the definition's indexed flag: it builds
 // the partial expression index with CREATE INDEX CONCURRENTLY (leads stay
 // writable) or drops it, and records the status on the definition. It is
@@ -82,10 +70,16 @@ func (s *Service) BuildIndex(ctx context.Context, tenantID, fieldID uuid.UUID) e
 			return err
 		}
 	}
+	// The indexed expression is the one the attribute filters of the
+	// field's storage compare, so the planner can use the index for them.
+	expr, err := fields.IndexExpr(Definition(d))
+	if err != nil {
+		return fmt.Errorf("field %s: %w", d.ID, err)
+	}
 	// DDL takes no parameters: the key passed ValidKey ([a-z0-9_]) and is
 	// quoted as a literal, the tenant is a formatted uuid.
 	ddl := fmt.Sprintf("CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON leads (%s) WHERE tenant_id = %s::uuid",
-		name, indexExpr(Definition(d)), pq.QuoteLiteral(tenantID.String()))
+		name, expr, pq.QuoteLiteral(tenantID.String()))
 	if _, err := s.client.ExecContext(ctx, ddl); err != nil {
 		msg := err.Error()
 		var pqErr *pq.Error

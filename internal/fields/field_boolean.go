@@ -15,7 +15,12 @@ type booleanField struct{}
 
 func (booleanField) Type() Type { return TypeBoolean }
 
-func (booleanField) Describe() Descriptor { return Descriptor{Ops: boolOps} }
+func (booleanField) Describe() Descriptor {
+	return Descriptor{
+		Ops: boolOps, Storage: BooleanStorage,
+		GraphQLScalar: "Boolean", CEL: CELBool, Widget: WidgetSwitch, Sortable: true,
+	}
+}
 
 func (f booleanField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{})

@@ -24,7 +24,12 @@ type dateField struct{}
 
 func (dateField) Type() Type { return TypeDate }
 
-func (dateField) Describe() Descriptor { return Descriptor{Ops: orderedOps} }
+func (dateField) Describe() Descriptor {
+	return Descriptor{
+		Ops: orderedOps, Storage: DateStorage,
+		GraphQLScalar: "Date", CEL: CELTimestamp, Widget: WidgetDate, Sortable: true,
+	}
+}
 
 func (f dateField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{bounds: boundsTime})

@@ -24,7 +24,12 @@ type dateTimeField struct{}
 
 func (dateTimeField) Type() Type { return TypeDateTime }
 
-func (dateTimeField) Describe() Descriptor { return Descriptor{Ops: orderedOps} }
+func (dateTimeField) Describe() Descriptor {
+	return Descriptor{
+		Ops: orderedOps, Storage: DateTimeStorage,
+		GraphQLScalar: "Time", CEL: CELTimestamp, Widget: WidgetDateTime, Sortable: true,
+	}
+}
 
 func (f dateTimeField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{bounds: boundsTime})

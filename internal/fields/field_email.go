@@ -19,7 +19,12 @@ type emailField struct{}
 
 func (emailField) Type() Type { return TypeEmail }
 
-func (emailField) Describe() Descriptor { return Descriptor{Ops: contactOps, Mask: clean.MaskEmail} }
+func (emailField) Describe() Descriptor {
+	return Descriptor{
+		Ops: contactOps, Mask: clean.MaskEmail, Storage: TextStorage,
+		GraphQLScalar: "String", CEL: CELString, Widget: WidgetEmail, Sortable: true,
+	}
+}
 
 func (f emailField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{pattern: true})

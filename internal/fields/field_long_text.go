@@ -18,7 +18,12 @@ type longTextField struct{}
 
 func (longTextField) Type() Type { return TypeLongText }
 
-func (longTextField) Describe() Descriptor { return Descriptor{Ops: textOps} }
+func (longTextField) Describe() Descriptor {
+	return Descriptor{
+		Ops: textOps, Storage: TextStorage,
+		GraphQLScalar: "String", CEL: CELString, Widget: WidgetTextarea, Sortable: true,
+	}
+}
 
 func (f longTextField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{pattern: true, bounds: boundsLength, lenLimit: maxLongText})

@@ -22,7 +22,12 @@ type moneyField struct{}
 
 func (moneyField) Type() Type { return TypeMoney }
 
-func (moneyField) Describe() Descriptor { return Descriptor{Ops: orderedOps} }
+func (moneyField) Describe() Descriptor {
+	return Descriptor{
+		Ops: orderedOps, Storage: NumberStorage, FilterAs: TypeNumber,
+		GraphQLScalar: "Float", CEL: CELDouble, Widget: WidgetMoney, Sortable: true,
+	}
+}
 
 func (f moneyField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{bounds: boundsValue})

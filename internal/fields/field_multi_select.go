@@ -11,7 +11,12 @@ type multiSelectField struct{}
 
 func (multiSelectField) Type() Type { return TypeMultiSelect }
 
-func (multiSelectField) Describe() Descriptor { return Descriptor{Ops: textOps} }
+func (multiSelectField) Describe() Descriptor {
+	return Descriptor{
+		Ops: textOps, Storage: OptionListStorage,
+		GraphQLScalar: "String", CEL: CELStringList, Widget: WidgetMultiSelect, Sortable: true,
+	}
+}
 
 func (f multiSelectField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{options: true, bounds: boundsCount})

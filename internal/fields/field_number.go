@@ -10,7 +10,12 @@ type numberField struct{}
 
 func (numberField) Type() Type { return TypeNumber }
 
-func (numberField) Describe() Descriptor { return Descriptor{Ops: orderedOps} }
+func (numberField) Describe() Descriptor {
+	return Descriptor{
+		Ops: orderedOps, Storage: NumberStorage,
+		GraphQLScalar: "Float", CEL: CELDouble, Widget: WidgetNumber, Sortable: true,
+	}
+}
 
 func (f numberField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{bounds: boundsValue})

@@ -27,7 +27,12 @@ type phoneField struct{}
 
 func (phoneField) Type() Type { return TypePhone }
 
-func (phoneField) Describe() Descriptor { return Descriptor{Ops: contactOps, Mask: clean.MaskPhone} }
+func (phoneField) Describe() Descriptor {
+	return Descriptor{
+		Ops: contactOps, Mask: clean.MaskPhone, Storage: TextStorage,
+		GraphQLScalar: "String", CEL: CELString, Widget: WidgetPhone, Sortable: true,
+	}
+}
 
 func (f phoneField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{pattern: true})

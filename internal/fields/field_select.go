@@ -12,7 +12,12 @@ type selectField struct{}
 
 func (selectField) Type() Type { return TypeSelect }
 
-func (selectField) Describe() Descriptor { return Descriptor{Ops: choiceOps} }
+func (selectField) Describe() Descriptor {
+	return Descriptor{
+		Ops: choiceOps, Storage: OptionStorage,
+		GraphQLScalar: "String", CEL: CELString, Widget: WidgetSelect, Sortable: true,
+	}
+}
 
 func (f selectField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{options: true})

@@ -17,7 +17,12 @@ type textField struct{}
 
 func (textField) Type() Type { return TypeText }
 
-func (textField) Describe() Descriptor { return Descriptor{Ops: textOps} }
+func (textField) Describe() Descriptor {
+	return Descriptor{
+		Ops: textOps, Storage: TextStorage,
+		GraphQLScalar: "String", CEL: CELString, Widget: WidgetText, Sortable: true,
+	}
+}
 
 func (f textField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{pattern: true, bounds: boundsLength, lenLimit: maxText})

@@ -23,7 +23,12 @@ type urlField struct{}
 
 func (urlField) Type() Type { return TypeURL }
 
-func (urlField) Describe() Descriptor { return Descriptor{Ops: textOps} }
+func (urlField) Describe() Descriptor {
+	return Descriptor{
+		Ops: textOps, Storage: TextStorage,
+		GraphQLScalar: "String", CEL: CELString, Widget: WidgetURL, Sortable: true,
+	}
+}
 
 func (f urlField) ValidateSettings(d Definition) error {
 	return checkSettings(f, d, settingsSpec{pattern: true, bounds: boundsLength, lenLimit: maxURL})

@@ -17,6 +17,7 @@ package fields
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 )
 
@@ -40,16 +41,29 @@ const (
 	TypeURL         Type = "URL"
 )
 
-var allTypes = []Type{
+// builtinTypes is the order in which a UI offers the built-in types.
+var builtinTypes = []Type{
 	TypeText, TypeLongText, TypeNumber, TypeMoney, TypeDate, TypeDateTime,
 	TypeBoolean, TypeSelect, TypeMultiSelect, TypePhone, TypeEmail, TypeURL,
 }
 
-// Types returns every field type in the order a UI should offer them.
-func Types() []Type { return slices.Clone(allTypes) }
+// Types returns every registered field type in the order a UI should offer
+// them: the built-in types, then any other in the order registered.
+func Types() []Type {
+	out := slices.Clone(builtinTypes)
+	for _, t := range registered {
+		if !slices.Contains(builtinTypes, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
 
-// Valid reports whether t is one of the field types above.
-func (t Type) Valid() bool { return slices.Contains(allTypes, t) }
+// Valid reports whether t is a registered field type.
+func (t Type) Valid() bool {
+	_, ok := registry[t]
+	return ok
+}
 
 // Option is one choice of a SELECT or MULTI_SELECT field. Value is what is
 // stored and filtered on, so it never changes once used; Label is what people
@@ -106,25 +120,40 @@ type Field interface {
 	// whose text is a message for a person. Coerce of a canonical value
 	// returns it unchanged.
 	Coerce(d Definition, raw any) (any, error)
-	// Describe returns the type's operators and contact sensitivity.
+	// Describe returns everything else the type declares about itself:
+	// storage, operators, contact sensitivity, GraphQL and CEL types, UI
+	// hints. It must return the same complete Descriptor every time.
 	Describe() Descriptor
 }
 
-// registry is written only by init functions, so reads need no lock.
-var registry = map[Type]Field{}
+// registry and registered are written only by init functions, so reads
+// need no lock.
+var (
+	registry   = map[Type]Field{}
+	registered []Type
+)
 
-// Register makes a Field available to Lookup. It is meant for init functions
-// and panics on an unknown or duplicate type, a programming error that must
-// not reach production.
+// typeName is how a type is spelled: it is a GraphQL enum value and the
+// stored fielddefinition.type.
+var typeName = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,39}$`)
+
+// Register makes a Field available to Lookup; the built-in types register
+// in the init of their field_<type>.go. It is meant for init functions and
+// panics on a malformed or duplicate type or an incomplete descriptor
+// (Descriptor.Check), programming errors that must not reach production.
 func Register(f Field) {
 	t := f.Type()
-	if !t.Valid() {
-		panic(fmt.Sprintf("fields: Register of unknown type %q", t))
+	if !typeName.MatchString(string(t)) {
+		panic(fmt.Sprintf("fields: Register of malformed type %q", t))
 	}
 	if _, dup := registry[t]; dup {
 		panic(fmt.Sprintf("fields: Register called twice for %s", t))
 	}
+	if err := f.Describe().Check(); err != nil {
+		panic(fmt.Sprintf("fields: Register of %s: %v", t, err))
+	}
 	registry[t] = f
+	registered = append(registered, t)
 }
 
 // Lookup returns the Field of type t.

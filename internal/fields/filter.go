@@ -48,37 +48,6 @@ const MaxListValues = 1000
 // maxContains bounds the text of a CONTAINS filter.
 const maxContains = 1000
 
-// kind groups the types by how their canonical values are stored, which is
-// what decides the SQL; twelve types need only six shapes.
-type kind int
-
-const (
-	kindText   kind = iota // JSON string compared as text
-	kindNumber             // JSON number compared as numeric
-	kindTime               // fixed-width ISO string compared as such
-	kindBool               // JSON boolean
-	kindChoice             // JSON string, one option value
-	kindMulti              // JSON array of option values
-)
-
-func kindOf(t Type) (kind, bool) {
-	switch t {
-	case TypeText, TypeLongText, TypePhone, TypeEmail, TypeURL:
-		return kindText, true
-	case TypeNumber, TypeMoney:
-		return kindNumber, true
-	case TypeDate, TypeDateTime:
-		return kindTime, true
-	case TypeBoolean:
-		return kindBool, true
-	case TypeSelect:
-		return kindChoice, true
-	case TypeMultiSelect:
-		return kindMulti, true
-	}
-	return 0, false
-}
-
 // expr writes SQL about the attributes column col. col is SQL text built by
 // the caller's selector (s.C("attributes")), never input; keys and values are
 // always written with b.Arg, so they reach PostgreSQL as parameters.
@@ -256,69 +225,34 @@ func compile(def Definition, op Op, value any) (expr, error) {
 	if err := ValidKey(def.Key); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidValue, err)
 	}
-	k, ok := kindOf(def.Type)
+	desc, ok := Describe(def.Type)
 	if !ok {
 		return nil, invalid("unknown field type %q", def.Type)
 	}
 	if !op.Valid() {
 		return nil, invalid("unknown filter operator %q", truncate(string(op), 40))
 	}
-	if !slices.Contains(Ops(def.Type), op) {
+	if !slices.Contains(desc.Ops, op) {
 		return nil, invalid("%s cannot filter %s fields", op, def.Type)
 	}
-	key := def.Key
 	switch op {
 	case OpIsEmpty:
-		return emptyAt(key), nil
+		return emptyAt(def.Key), nil
 	case OpIsNotEmpty:
-		return not(emptyAt(key)), nil
+		return not(emptyAt(def.Key)), nil
 	}
-	d := searchable(def)
-	switch k {
-	case kindNumber:
-		return compileOrdered(d, op, value, numberAt(key), "::numeric")
-	case kindTime:
-		shape := dateShape
-		if def.Type == TypeDateTime {
-			shape = dateTimeShape
-		}
-		return compileOrdered(d, op, value, timeAt(key, shape), "::text")
-	case kindBool:
-		v, err := filterScalar(d, op, value)
-		if err != nil {
-			return nil, err
-		}
-		eq := func(b *sql.Builder, col string) {
-			b.WriteString("(")
-			jsonAt(key)(b, col)
-			b.WriteString(" = to_jsonb(").Arg(v).WriteString("::boolean))")
-		}
-		if op == OpNEQ {
-			return notTrue(eq), nil
-		}
-		return eq, nil
-	case kindMulti:
-		return compileMulti(d, op, value)
-	}
-	// kindText and kindChoice: equality on the text of the value.
-	if op == OpContains {
-		pattern, err := containsPattern(d, value)
-		if err != nil {
-			return nil, err
-		}
-		return compare(stringAt(key), "ILIKE", pattern, "::text"), nil
-	}
-	return compileOrdered(d, op, value, textAt(key), "::text")
+	return desc.Storage.compile(searchable(def, desc), op, value)
 }
 
 // searchable is def without what constrains stored values only: a filter
 // "amount > 5" is meaningful on a field whose values must be at least 10,
-// and MONEY filter values may have more decimals than amounts.
-func searchable(def Definition) Definition {
+// and filter values are read by the type's FilterAs (MONEY filter values may
+// have more decimals than amounts).
+func searchable(def Definition, desc Descriptor) Definition {
 	d := def
 	d.Pattern, d.Min, d.Max, d.Default, d.Required = "", nil, nil, nil, false
-	if d.Type == TypeMoney {
-		d.Type = TypeNumber
+	if desc.FilterAs != "" {
+		d.Type = desc.FilterAs
 	}
 	return d
 }

@@ -19,7 +19,7 @@ import (
 // stable pages.
 //
 // Why it is safe: the key is checked with ValidKey and, like the option
-// values, is sent as a bound parameter; the SQL text is fixed per type.
+// values, is sent as a bound parameter; the SQL text is fixed per storage.
 // PostgreSQL accepts parameters in ORDER BY expressions, but not in a
 // SELECT DISTINCT whose select list lacks the expression, so use it on plain
 // lead queries.
@@ -50,54 +50,14 @@ func orderBy(def Definition, desc bool) (expr, error) {
 	if err := ValidKey(def.Key); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidValue, err)
 	}
-	k, ok := kindOf(def.Type)
+	d, ok := Describe(def.Type)
 	if !ok {
 		return nil, invalid("unknown field type %q", def.Type)
 	}
-	key := def.Key
-	var x expr
-	switch k {
-	case kindNumber:
-		x = numberAt(key)
-	case kindTime:
-		shape := dateShape
-		if def.Type == TypeDateTime {
-			shape = dateTimeShape
-		}
-		x = timeAt(key, shape)
-	case kindBool:
-		x = func(b *sql.Builder, col string) {
-			b.WriteString("(CASE WHEN jsonb_typeof")
-			jsonAt(key)(b, col)
-			b.WriteString(" = 'boolean' THEN ")
-			textAt(key)(b, col)
-			b.WriteString("::boolean END)")
-		}
-	case kindText:
-		x = func(b *sql.Builder, col string) {
-			b.WriteString("NULLIF(")
-			stringAt(key)(b, col)
-			b.WriteString(", '')")
-		}
-	case kindChoice:
-		x = func(b *sql.Builder, col string) {
-			b.WriteString("array_position(")
-			optionArray(def)(b, col)
-			b.WriteString(", ")
-			stringAt(key)(b, col)
-			b.WriteString(")")
-		}
-	case kindMulti:
-		x = func(b *sql.Builder, col string) {
-			b.WriteString("(SELECT min(array_position(")
-			optionArray(def)(b, col)
-			b.WriteString(", e)) FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof")
-			jsonAt(key)(b, col)
-			b.WriteString(" = 'array' THEN ")
-			jsonAt(key)(b, col)
-			b.WriteString(" ELSE '[]'::jsonb END) AS e)")
-		}
+	if !d.Sortable {
+		return nil, invalid("%s fields cannot be sorted by", def.Type)
 	}
+	x := d.Storage.order(def)
 	dir := " ASC NULLS LAST"
 	if desc {
 		dir = " DESC NULLS LAST"

@@ -276,8 +276,8 @@ func (e *Env) widenNumberLiterals(a *celast.AST) {
 		if op.Kind() != celast.IdentKind || op.AsIdent() != "attributes" {
 			return false
 		}
-		t := e.fields[x.AsSelect().FieldName()]
-		return t == fields.TypeNumber || t == fields.TypeMoney
+		d, _ := fields.Describe(e.fields[x.AsSelect().FieldName()])
+		return d.CEL == fields.CELDouble
 	}
 	widen := func(x celast.Expr) {
 		if x.Kind() != celast.LiteralKind {

@@ -141,11 +141,11 @@ func newEnv(p Purpose, fs []Field) (*Env, error) {
 	attrs := make(map[string]member, len(fs))
 	ftypes := make(map[string]fields.Type, len(fs))
 	for _, f := range fs {
-		ct, ok := celType(f.Type)
+		m, ok := attrMember(f.Key, f.Type)
 		if !ok {
 			return nil, fmt.Errorf("rules: field %q has unknown type %q", f.Key, f.Type)
 		}
-		attrs[f.Key] = attrMember(f.Key, f.Type, ct)
+		attrs[f.Key] = m
 		ftypes[f.Key] = f.Type
 	}
 	base, err := types.NewRegistry()

@@ -1,9 +1,7 @@
 package rules
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -176,24 +174,29 @@ func nonNil(s []string) []string {
 // stored attributes as decoded from jsonb.
 type attrValues map[string]any
 
-// celType is the CEL type of a custom field type.
-func celType(t fields.Type) (*types.Type, bool) {
-	switch t {
-	case fields.TypeText, fields.TypeLongText, fields.TypeEmail, fields.TypePhone, fields.TypeURL, fields.TypeSelect:
-		return types.StringType, true
-	case fields.TypeNumber, fields.TypeMoney:
-		return types.DoubleType, true
-	case fields.TypeBoolean:
-		return types.BoolType, true
-	case fields.TypeDate, fields.TypeDateTime:
-		return types.TimestampType, true
-	case fields.TypeMultiSelect:
-		return types.NewListType(types.StringType), true
-	}
-	return nil, false
+// celTypes are the CEL types a field type can declare (fields.CELType).
+var celTypes = map[fields.CELType]*types.Type{
+	fields.CELString:     types.StringType,
+	fields.CELDouble:     types.DoubleType,
+	fields.CELBool:       types.BoolType,
+	fields.CELTimestamp:  types.TimestampType,
+	fields.CELStringList: types.NewListType(types.StringType),
 }
 
-func attrMember(key string, t fields.Type, ct *types.Type) member {
+// attrMember is the member of the attributes object for one custom field,
+// typed and read as its type's descriptor says. Only the canonical stored
+// form counts (what fields.Schema.Validate writes, as the SQL filters of
+// internal/fields read it): a value left by an older definition of another
+// type, null, "" and [] read as absent.
+func attrMember(key string, t fields.Type) (member, bool) {
+	d, ok := fields.Describe(t)
+	if !ok {
+		return member{}, false
+	}
+	ct, ok := celTypes[d.CEL]
+	if !ok {
+		return member{}, false
+	}
 	return member{typ: ct, get: func(target any) (any, bool) {
 		m, ok := target.(attrValues)
 		if !ok {
@@ -203,88 +206,6 @@ func attrMember(key string, t fields.Type, ct *types.Type) member {
 		if !ok {
 			return nil, false
 		}
-		return attrValue(t, raw)
-	}}
-}
-
-// attrValue reads a stored value as its field type's CEL value. Only the
-// canonical stored form counts (what fields.Schema.Validate writes, as the
-// SQL filters of internal/fields do): a value left by an older definition of
-// another type, null, "" and [] read as absent.
-func attrValue(t fields.Type, raw any) (any, bool) {
-	switch t {
-	case fields.TypeNumber, fields.TypeMoney:
-		return number(raw)
-	case fields.TypeBoolean:
-		b, ok := raw.(bool)
-		return b, ok
-	case fields.TypeDate:
-		return timeValue(raw, "2006-01-02")
-	case fields.TypeDateTime:
-		return timeValue(raw, time.RFC3339Nano)
-	case fields.TypeMultiSelect:
-		return stringList(raw)
-	default:
-		s, ok := raw.(string)
-		return s, ok && s != ""
-	}
-}
-
-func number(raw any) (any, bool) {
-	var f float64
-	switch v := raw.(type) {
-	case json.Number:
-		var err error
-		if f, err = v.Float64(); err != nil {
-			return nil, false
-		}
-	case float64:
-		f = v
-	case float32:
-		f = float64(v)
-	case int:
-		f = float64(v)
-	case int64:
-		f = float64(v)
-	case int32:
-		f = float64(v)
-	default:
-		return nil, false
-	}
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return nil, false
-	}
-	return f, true
-}
-
-func timeValue(raw any, layout string) (any, bool) {
-	switch v := raw.(type) {
-	case time.Time:
-		return v.UTC(), true
-	case string:
-		t, err := time.Parse(layout, v)
-		if err != nil {
-			return nil, false
-		}
-		return t.UTC(), true
-	}
-	return nil, false
-}
-
-func stringList(raw any) (any, bool) {
-	switch v := raw.(type) {
-	case []string:
-		return v, len(v) > 0
-	case []any:
-		out := make([]string, len(v))
-		for i, e := range v {
-			s, ok := e.(string)
-			if !ok {
-				return nil, false
-			}
-			out[i] = s
-		}
-		return out, len(out) > 0
-	}
-	return nil, false
+		return d.Storage.Read(raw)
+	}}, true
 }
