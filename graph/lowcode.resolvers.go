@@ -198,7 +198,8 @@ func (r *queryResolver) FieldTypes(ctx context.Context) ([]*model.FieldTypeInfo,
 			ops[i] = model.CompareOp(op)
 		}
 		out = append(out, &model.FieldTypeInfo{Type: fielddefinition.Type(t), Operators: ops,
-			ContactSensitive: d.ContactSensitive(), Masked: authz.SeesMasked(ctx, t)})
+			ContactSensitive: d.ContactSensitive(), Masked: authz.SeesMasked(ctx, t),
+			Widget: string(d.Widget), Sortable: d.Sortable, GraphqlScalar: d.GraphQLScalar, CelType: string(d.CEL)})
 	}
 	return out, nil
 }

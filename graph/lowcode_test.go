@@ -11,6 +11,7 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/internal/apitest"
+	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/workspace"
@@ -249,5 +250,31 @@ func TestSortLeadsByCustomField(t *testing.T) {
 	}
 	if r := api.Do(token, `{ leads(orderByAttribute:{key:"nope"}) { totalCount } }`, nil); len(r.Errors) == 0 || r.Errors[0].Field() != "orderByAttribute.key" {
 		t.Errorf("unknown key: %+v", r.Errors)
+	}
+}
+
+// TestFieldTypesServeTheDescriptors: fieldTypes is each type's descriptor,
+// UI hints included, in the order a form offers the types.
+func TestFieldTypesServeTheDescriptors(t *testing.T) {
+	api := apitest.New(t)
+	_, token := api.Workspace("acme")
+	var out struct {
+		FieldTypes []struct {
+			Type, Widget, GraphqlScalar, CelType string
+			Operators                            []string
+			Sortable                             bool
+		}
+	}
+	api.MustDo(token, `{ fieldTypes { type operators widget sortable graphqlScalar celType } }`, nil, &out)
+	if len(out.FieldTypes) != len(fields.Types()) {
+		t.Fatalf("fieldTypes = %+v", out.FieldTypes)
+	}
+	for i, got := range out.FieldTypes {
+		typ := fields.Types()[i]
+		d, _ := fields.Describe(typ)
+		if got.Type != string(typ) || got.Widget != string(d.Widget) || got.Sortable != d.Sortable ||
+			got.GraphqlScalar != d.GraphQLScalar || got.CelType != string(d.CEL) || len(got.Operators) != len(d.Ops) {
+			t.Errorf("fieldTypes[%d] = %+v, want the descriptor of %s", i, got, typ)
+		}
 	}
 }

@@ -224,10 +224,14 @@ type ComplexityRoot struct {
 	}
 
 	FieldTypeInfo struct {
+		CelType          func(childComplexity int) int
 		ContactSensitive func(childComplexity int) int
+		GraphqlScalar    func(childComplexity int) int
 		Masked           func(childComplexity int) int
 		Operators        func(childComplexity int) int
+		Sortable         func(childComplexity int) int
 		Type             func(childComplexity int) int
+		Widget           func(childComplexity int) int
 	}
 
 	FollowUp struct {
@@ -1618,12 +1622,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FieldOption.Value(childComplexity), true
 
+	case "FieldTypeInfo.celType":
+		if e.ComplexityRoot.FieldTypeInfo.CelType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldTypeInfo.CelType(childComplexity), true
 	case "FieldTypeInfo.contactSensitive":
 		if e.ComplexityRoot.FieldTypeInfo.ContactSensitive == nil {
 			break
 		}
 
 		return e.ComplexityRoot.FieldTypeInfo.ContactSensitive(childComplexity), true
+	case "FieldTypeInfo.graphqlScalar":
+		if e.ComplexityRoot.FieldTypeInfo.GraphqlScalar == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldTypeInfo.GraphqlScalar(childComplexity), true
 	case "FieldTypeInfo.masked":
 		if e.ComplexityRoot.FieldTypeInfo.Masked == nil {
 			break
@@ -1636,12 +1652,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FieldTypeInfo.Operators(childComplexity), true
+	case "FieldTypeInfo.sortable":
+		if e.ComplexityRoot.FieldTypeInfo.Sortable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldTypeInfo.Sortable(childComplexity), true
 	case "FieldTypeInfo.type":
 		if e.ComplexityRoot.FieldTypeInfo.Type == nil {
 			break
 		}
 
 		return e.ComplexityRoot.FieldTypeInfo.Type(childComplexity), true
+	case "FieldTypeInfo.widget":
+		if e.ComplexityRoot.FieldTypeInfo.Widget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldTypeInfo.Widget(childComplexity), true
 
 	case "FollowUp.author":
 		if e.ComplexityRoot.FollowUp.Author == nil {
@@ -9716,10 +9744,26 @@ type FieldTypeInfo {
   contactSensitive: Boolean!
   "The caller sees values of this type masked, so it can neither filter, sort nor segment by them."
   masked: Boolean!
+  """
+  The input a form shows for a value: text, textarea, number, money, date, datetime, switch,
+  select, multiSelect, phone, email or url. A client shows a one-line text input for a name it
+  does not know.
+  """
+  widget: String!
+  "Lead lists can be ordered by fields of this type (orderByAttribute)."
+  sortable: Boolean!
+  """
+  The GraphQL type of one value in the workspace's typed schema (String, Float, Boolean, Date,
+  Time). Types whose values are options are served there as an enum of each field's options
+  instead, a list of it for MULTI_SELECT.
+  """
+  graphqlScalar: String!
+  "The type of attributes.<key> in rule conditions (CEL): string, double, bool, google.protobuf.Timestamp or list(string)."
+  celType: String!
 }
 
 extend type Query {
-  "Every custom-field type with its operators and sensitivity."
+  "Every custom-field type with its operators, sensitivity and presentation, from its descriptor."
   fieldTypes: [FieldTypeInfo!]!
 }
 `, BuiltIn: false},
@@ -10367,6 +10411,14 @@ func (ec *executionContext) childFields_FieldTypeInfo(ctx context.Context, field
 		return ec.fieldContext_FieldTypeInfo_contactSensitive(ctx, field)
 	case "masked":
 		return ec.fieldContext_FieldTypeInfo_masked(ctx, field)
+	case "widget":
+		return ec.fieldContext_FieldTypeInfo_widget(ctx, field)
+	case "sortable":
+		return ec.fieldContext_FieldTypeInfo_sortable(ctx, field)
+	case "graphqlScalar":
+		return ec.fieldContext_FieldTypeInfo_graphqlScalar(ctx, field)
+	case "celType":
+		return ec.fieldContext_FieldTypeInfo_celType(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FieldTypeInfo", field.Name)
 }
@@ -15843,6 +15895,98 @@ func (ec *executionContext) _FieldTypeInfo_masked(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_FieldTypeInfo_masked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FieldTypeInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FieldTypeInfo_widget(ctx context.Context, field graphql.CollectedField, obj *model.FieldTypeInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldTypeInfo_widget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Widget, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldTypeInfo_widget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldTypeInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldTypeInfo_sortable(ctx context.Context, field graphql.CollectedField, obj *model.FieldTypeInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldTypeInfo_sortable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sortable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldTypeInfo_sortable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldTypeInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FieldTypeInfo_graphqlScalar(ctx context.Context, field graphql.CollectedField, obj *model.FieldTypeInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldTypeInfo_graphqlScalar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraphqlScalar, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldTypeInfo_graphqlScalar(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldTypeInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldTypeInfo_celType(ctx context.Context, field graphql.CollectedField, obj *model.FieldTypeInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldTypeInfo_celType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CelType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldTypeInfo_celType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldTypeInfo", field, false, false, "String")
 }
 
 func (ec *executionContext) _FollowUp_id(ctx context.Context, field graphql.CollectedField, obj *ent.FollowUp) (ret graphql.Marshaler) {
@@ -49899,6 +50043,26 @@ func (ec *executionContext) _FieldTypeInfo(ctx context.Context, sel ast.Selectio
 			}
 		case "masked":
 			out.Values[i] = ec._FieldTypeInfo_masked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "widget":
+			out.Values[i] = ec._FieldTypeInfo_widget(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sortable":
+			out.Values[i] = ec._FieldTypeInfo_sortable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "graphqlScalar":
+			out.Values[i] = ec._FieldTypeInfo_graphqlScalar(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "celType":
+			out.Values[i] = ec._FieldTypeInfo_celType(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

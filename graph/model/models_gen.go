@@ -291,6 +291,18 @@ type FieldTypeInfo struct {
 	ContactSensitive bool `json:"contactSensitive"`
 	// The caller sees values of this type masked, so it can neither filter, sort nor segment by them.
 	Masked bool `json:"masked"`
+	// The input a form shows for a value: text, textarea, number, money, date, datetime, switch,
+	// select, multiSelect, phone, email or url. A client shows a one-line text input for a name it
+	// does not know.
+	Widget string `json:"widget"`
+	// Lead lists can be ordered by fields of this type (orderByAttribute).
+	Sortable bool `json:"sortable"`
+	// The GraphQL type of one value in the workspace's typed schema (String, Float, Boolean, Date,
+	// Time). Types whose values are options are served there as an enum of each field's options
+	// instead, a list of it for MULTI_SELECT.
+	GraphqlScalar string `json:"graphqlScalar"`
+	// The type of attributes.<key> in rule conditions (CEL): string, double, bool, google.protobuf.Timestamp or list(string).
+	CelType string `json:"celType"`
 }
 
 type FrequencyCap struct {
