@@ -25,9 +25,12 @@ export function useFieldDefs(includeArchived = false) {
         options: d.options ?? [],
         ops: types.get(d.type)?.operators ?? [],
         masked: types.get(d.type)?.masked ?? true,
+        widget: types.get(d.type)?.widget ?? 'text',
+        sortable: types.get(d.type)?.sortable ?? false,
       }));
   }, [res.data]);
-  return { defs, raw: res.data?.fieldDefinitions ?? [], fetching: res.fetching, error: res.error, refetch };
+  const types = res.data?.fieldTypes;
+  return { defs, raw: res.data?.fieldDefinitions ?? [], types: types ?? [], fetching: res.fetching, error: res.error, refetch };
 }
 
 export function usePipelines(enabled = true) {

@@ -56,7 +56,7 @@ export const FieldDefinitionsDoc = graphql(`
       indexed indexStatus indexError archived defaultValue
       options { value label }
     }
-    fieldTypes { type operators masked }
+    fieldTypes { type operators masked widget sortable }
   }
 `);
 

@@ -1,9 +1,10 @@
 // An input for one custom-field value whose value is already what the API
 // takes: numbers, booleans, "YYYY-MM-DD" dates, RFC 3339 datetimes, option
-// values (lists for multi-selects).
+// values (lists for multi-selects). The input is the widget the field's type
+// declares (fieldTypes); a widget this file does not know is a text input.
 import { DatePicker, Input, InputNumber, Select } from 'antd';
 import dayjs from 'dayjs';
-import type { FieldDef } from '../lib/fields';
+import { hasOptions, isNumeric, type FieldDef } from '../lib/fields';
 import { useT } from '../i18n';
 
 interface Props {
@@ -25,10 +26,10 @@ export function AttributeInput({ def, value, onChange, multiple, placeholder, st
   const options = def.options.map((o) => ({ value: o.value, label: o.label }));
 
   if (multiple) {
-    if (def.type === 'SELECT' || def.type === 'MULTI_SELECT') {
+    if (hasOptions(def)) {
       return <Select {...common} mode="multiple" allowClear options={options} value={(value as string[]) ?? []} onChange={change} />;
     }
-    if (def.type === 'NUMBER' || def.type === 'MONEY') {
+    if (isNumeric(def)) {
       return (
         <Select
           {...common}
@@ -43,20 +44,20 @@ export function AttributeInput({ def, value, onChange, multiple, placeholder, st
     return <Select {...common} mode="tags" tokenSeparators={[',', '，']} value={(value as string[]) ?? []} onChange={change} open={false} />;
   }
 
-  switch (def.type) {
-    case 'NUMBER':
-    case 'MONEY':
+  switch (def.widget) {
+    case 'number':
+    case 'money':
       return (
         <InputNumber
           {...common}
           value={typeof value === 'number' ? value : value == null || value === '' ? null : Number(value)}
           onChange={(v) => change(v ?? null)}
-          precision={def.type === 'MONEY' ? 2 : undefined}
+          precision={def.widget === 'money' ? 2 : undefined}
           min={def.min ?? undefined}
           max={def.max ?? undefined}
         />
       );
-    case 'DATE':
+    case 'date':
       return (
         <DatePicker
           {...common}
@@ -64,7 +65,7 @@ export function AttributeInput({ def, value, onChange, multiple, placeholder, st
           onChange={(d) => change(d ? d.format('YYYY-MM-DD') : null)}
         />
       );
-    case 'DATETIME':
+    case 'datetime':
       return (
         <DatePicker
           {...common}
@@ -73,7 +74,7 @@ export function AttributeInput({ def, value, onChange, multiple, placeholder, st
           onChange={(d) => change(d ? d.toISOString() : null)}
         />
       );
-    case 'BOOLEAN':
+    case 'switch':
       return (
         <Select
           {...common}
@@ -86,11 +87,11 @@ export function AttributeInput({ def, value, onChange, multiple, placeholder, st
           ]}
         />
       );
-    case 'SELECT':
+    case 'select':
       return <Select {...common} allowClear options={options} value={(value as string) ?? undefined} onChange={(v) => change(v ?? null)} />;
-    case 'MULTI_SELECT':
+    case 'multiSelect':
       return <Select {...common} mode="multiple" allowClear options={options} value={(value as string[]) ?? []} onChange={change} />;
-    case 'LONG_TEXT':
+    case 'textarea':
       return <Input.TextArea {...common} autoSize={{ minRows: 2, maxRows: 6 }} value={(value as string) ?? ''} onChange={(e) => change(e.target.value)} />;
     default:
       return <Input {...common} value={(value as string) ?? ''} onChange={(e) => change(e.target.value)} />;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { arity, formatAttr, opsFor, searchableDefs, valueComplete, type FieldDef } from './fields';
 
-const city: FieldDef = { id: '1', key: 'city', label: '城市', type: 'SELECT', options: [{ value: 'sh', label: '上海' }] };
+const city: FieldDef = { id: '1', key: 'city', label: '城市', type: 'SELECT', widget: 'select', options: [{ value: 'sh', label: '上海' }] };
 
 describe('opsFor', () => {
   it('offers the operators the server serves for the type, and none when masked', () => {
@@ -31,8 +31,12 @@ describe('formatAttr', () => {
   it('shows option labels and booleans', () => {
     expect(formatAttr(city, 'sh')).toBe('上海');
     expect(formatAttr(city, 'unknown')).toBe('unknown');
-    expect(formatAttr({ ...city, type: 'BOOLEAN' }, true, ['yes', 'no'])).toBe('yes');
-    expect(formatAttr({ ...city, type: 'MULTI_SELECT' }, ['sh', 'x'])).toBe('上海, x');
+    expect(formatAttr({ ...city, type: 'BOOLEAN', widget: 'switch' }, true, ['yes', 'no'])).toBe('yes');
+    expect(formatAttr({ ...city, type: 'MULTI_SELECT', widget: 'multiSelect' }, ['sh', 'x'])).toBe('上海, x');
+    expect(formatAttr({ ...city, type: 'MONEY', widget: 'money' }, 1.2345)).toBe('1.23');
+    expect(formatAttr({ ...city, type: 'NUMBER', widget: 'number' }, 1.2345)).toBe('1.2345');
+    // A widget the client does not know shows the value as text.
+    expect(formatAttr({ ...city, type: 'TEXT', widget: 'rating' }, 4)).toBe('4');
     expect(formatAttr(undefined, { a: 1 })).toBe('{"a":1}');
     expect(formatAttr(city, null)).toBe('');
   });

@@ -1,7 +1,8 @@
 // Custom fields (FieldDefinition) on the client: how values are shown and
 // how an input's value becomes the JSON the API expects. Which operators a
-// type takes, and whether the viewer sees it masked, come from the server's
-// one table of field types (the fieldTypes query), never from a copy here.
+// type takes, which input shows its values (the widget), whether it sorts
+// and whether the viewer sees it masked come from the server's one
+// descriptor per field type (the fieldTypes query), never from a copy here.
 import type { CompareOp, FieldType } from '../gql/graphql';
 import { fmtNumber, fmtTime } from './format';
 
@@ -20,6 +21,21 @@ export interface FieldDef {
   ops?: CompareOp[];
   /** The viewer sees values masked, so it cannot filter, sort or segment by the field. */
   masked?: boolean;
+  /** The input of the field's type (fieldTypes): text, textarea, number, money, date, datetime,
+   * switch, select, multiSelect, phone, email, url; anything else shows a text input. */
+  widget?: string;
+  /** Lead lists can be ordered by the field's type (fieldTypes). */
+  sortable?: boolean;
+}
+
+/** Widgets whose values are option values of the field. */
+export function hasOptions(def: FieldDef): boolean {
+  return def.widget === 'select' || def.widget === 'multiSelect';
+}
+
+/** Widgets whose values are numbers. */
+export function isNumeric(def: FieldDef): boolean {
+  return def.widget === 'number' || def.widget === 'money';
 }
 
 export const FIELD_TYPES: FieldType[] = [
@@ -71,18 +87,18 @@ export function formatAttr(def: FieldDef | undefined, v: unknown, yesNo: [string
   if (v === null || v === undefined || v === '') return '';
   if (!def) return typeof v === 'object' ? JSON.stringify(v) : String(v);
   const label = (x: unknown) => def.options.find((o) => o.value === x)?.label ?? String(x);
-  switch (def.type) {
-    case 'BOOLEAN':
+  switch (def.widget) {
+    case 'switch':
       return v ? yesNo[0] : yesNo[1];
-    case 'SELECT':
+    case 'select':
       return label(v);
-    case 'MULTI_SELECT':
+    case 'multiSelect':
       return Array.isArray(v) ? v.map(label).join(', ') : label(v);
-    case 'NUMBER':
+    case 'number':
       return typeof v === 'number' ? fmtNumber(v, 4) : String(v);
-    case 'MONEY':
+    case 'money':
       return typeof v === 'number' ? fmtNumber(v, 2) : String(v);
-    case 'DATETIME':
+    case 'datetime':
       return typeof v === 'string' ? fmtTime(v) : String(v);
     default:
       return typeof v === 'object' ? JSON.stringify(v) : String(v);

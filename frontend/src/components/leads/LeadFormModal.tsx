@@ -142,7 +142,7 @@ export function LeadFormModal({ open, onClose, onCreated, defs, tags, territorie
         {liveDefs.length > 0 && <Divider titlePlacement="start" plain>{t('leadForm.customFields')}</Divider>}
         <Row gutter={12}>
           {liveDefs.map((d) => (
-            <Col span={d.type === 'LONG_TEXT' ? 24 : 12} key={d.key}>
+            <Col span={d.widget === 'textarea' ? 24 : 12} key={d.key}>
               <Form.Item
                 name={['attributes', d.key]}
                 label={d.label}

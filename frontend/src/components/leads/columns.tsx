@@ -41,7 +41,7 @@ export const DEFAULT_COLUMNS = ['name', 'phone', 'source', 'owner', 'stage', 'ta
 export function columnOptions(t: TFunc, defs: FieldDef[]): ColumnOption[] {
   return [
     ...builtins.map((b) => ({ key: b.key, label: t(b.label), sort: b.sort })),
-    ...defs.filter((d) => !d.archived).map((d) => ({ key: `attr:${d.key}`, label: d.label, sort: d.masked ? undefined : `attr:${d.key}` })),
+    ...defs.filter((d) => !d.archived).map((d) => ({ key: `attr:${d.key}`, label: d.label, sort: d.masked || !d.sortable ? undefined : `attr:${d.key}` })),
   ];
 }
 

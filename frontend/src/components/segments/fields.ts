@@ -40,17 +40,17 @@ export function builtinDef(key: string, territories: { id: string; name: string 
   const base = { id: key, key, label: key, options: [] as { value: string; label: string }[] };
   switch (b?.kind) {
     case 'number':
-      return { ...base, type: 'NUMBER' };
+      return { ...base, type: 'NUMBER', widget: 'number' };
     case 'time':
-      return { ...base, type: 'DATETIME' };
+      return { ...base, type: 'DATETIME', widget: 'datetime' };
     case 'bool':
-      return { ...base, type: 'BOOLEAN' };
+      return { ...base, type: 'BOOLEAN', widget: 'switch' };
     case 'choice':
-      return { ...base, type: 'SELECT', options: (b.choices ?? []).map((c) => ({ value: c, label: c })) };
+      return { ...base, type: 'SELECT', widget: 'select', options: (b.choices ?? []).map((c) => ({ value: c, label: c })) };
     case 'ref':
-      return { ...base, type: 'SELECT', options: territories.map((x) => ({ value: x.id, label: x.name })) };
+      return { ...base, type: 'SELECT', widget: 'select', options: territories.map((x) => ({ value: x.id, label: x.name })) };
     default:
-      return { ...base, type: 'TEXT' };
+      return { ...base, type: 'TEXT', widget: 'text' };
   }
 }
 

@@ -50,7 +50,7 @@ export default function FieldsPage() {
   const t = useT();
   const { message } = App.useApp();
   const [showArchived, setShowArchived] = useState(false);
-  const { raw, fetching, error, refetch } = useFieldDefs(true);
+  const { raw, types, fetching, error, refetch } = useFieldDefs(true);
   const [editing, setEditing] = useState<Def | 'new' | null>(null);
   const [, update] = useMutation(UpdateFieldDefinitionDoc);
   const [, archive] = useMutation(ArchiveFieldDefinitionDoc);
@@ -135,12 +135,12 @@ export default function FieldsPage() {
         ]}
       />
       <Typography.Paragraph type="secondary" style={{ marginTop: 12 }}>{t('fields.dragHint')}</Typography.Paragraph>
-      {editing && <FieldForm def={editing === 'new' ? null : editing} nextPosition={rows.length} onClose={() => setEditing(null)} onSaved={() => refetch({ requestPolicy: 'network-only' })} />}
+      {editing && <FieldForm def={editing === 'new' ? null : editing} widgets={new Map(types.map((x) => [x.type, x.widget]))} nextPosition={rows.length} onClose={() => setEditing(null)} onSaved={() => refetch({ requestPolicy: 'network-only' })} />}
     </div>
   );
 }
 
-function FieldForm({ def, nextPosition, onClose, onSaved }: { def: Def | null; nextPosition: number; onClose: () => void; onSaved: () => void }) {
+function FieldForm({ def, widgets, nextPosition, onClose, onSaved }: { def: Def | null; widgets: Map<FieldType, string>; nextPosition: number; onClose: () => void; onSaved: () => void }) {
   const t = useT();
   const { message } = App.useApp();
   const [form] = Form.useForm();
@@ -193,7 +193,7 @@ function FieldForm({ def, nextPosition, onClose, onSaved }: { def: Def | null; n
     onClose();
   };
 
-  const previewDef: FieldDef = { id: 'x', key: 'x', label: '', type, options: (options ?? []).filter((o) => o?.value) };
+  const previewDef: FieldDef = { id: 'x', key: 'x', label: '', type, widget: widgets.get(type), options: (options ?? []).filter((o) => o?.value) };
   return (
     <Modal open title={def ? t('fields.edit', { label: def.label }) : t('fields.new')} width={640} onCancel={onClose} onOk={submit} confirmLoading={creating || updating} okButtonProps={{ 'data-testid': 'field-submit' }}>
       {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 12 }} data-testid="field-error" />}
