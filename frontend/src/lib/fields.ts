@@ -38,10 +38,6 @@ export function isNumeric(def: FieldDef): boolean {
   return def.widget === 'number' || def.widget === 'money';
 }
 
-export const FIELD_TYPES: FieldType[] = [
-  'TEXT', 'LONG_TEXT', 'NUMBER', 'MONEY', 'DATE', 'DATETIME', 'BOOLEAN', 'SELECT', 'MULTI_SELECT', 'PHONE', 'EMAIL', 'URL',
-];
-
 /** The filter operators a custom field takes: none for a field the viewer sees masked. */
 export function opsFor(def: FieldDef): CompareOp[] {
   return def.masked ? [] : (def.ops ?? []);

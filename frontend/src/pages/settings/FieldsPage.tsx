@@ -15,7 +15,7 @@ import { PageTitle } from '../../components/PageTitle';
 import { QueryError } from '../../components/QueryError';
 import { DragHandle, SortableTable } from '../../components/SortableTable';
 import { AttributeInput } from '../../components/AttributeInput';
-import { FIELD_TYPES, type FieldDef } from '../../lib/fields';
+import type { FieldDef } from '../../lib/fields';
 import { fieldTypeLabel, indexStatusLabel } from '../../lib/labels';
 import type { FieldDefinitionsQuery, FieldType } from '../../gql/graphql';
 
@@ -135,12 +135,12 @@ export default function FieldsPage() {
         ]}
       />
       <Typography.Paragraph type="secondary" style={{ marginTop: 12 }}>{t('fields.dragHint')}</Typography.Paragraph>
-      {editing && <FieldForm def={editing === 'new' ? null : editing} widgets={new Map(types.map((x) => [x.type, x.widget]))} nextPosition={rows.length} onClose={() => setEditing(null)} onSaved={() => refetch({ requestPolicy: 'network-only' })} />}
+      {editing && <FieldForm def={editing === 'new' ? null : editing} types={types} nextPosition={rows.length} onClose={() => setEditing(null)} onSaved={() => refetch({ requestPolicy: 'network-only' })} />}
     </div>
   );
 }
 
-function FieldForm({ def, widgets, nextPosition, onClose, onSaved }: { def: Def | null; widgets: Map<FieldType, string>; nextPosition: number; onClose: () => void; onSaved: () => void }) {
+function FieldForm({ def, types, nextPosition, onClose, onSaved }: { def: Def | null; types: { type: FieldType; widget: string }[]; nextPosition: number; onClose: () => void; onSaved: () => void }) {
   const t = useT();
   const { message } = App.useApp();
   const [form] = Form.useForm();
@@ -193,7 +193,7 @@ function FieldForm({ def, widgets, nextPosition, onClose, onSaved }: { def: Def 
     onClose();
   };
 
-  const previewDef: FieldDef = { id: 'x', key: 'x', label: '', type, widget: widgets.get(type), options: (options ?? []).filter((o) => o?.value) };
+  const previewDef: FieldDef = { id: 'x', key: 'x', label: '', type, widget: types.find((x) => x.type === type)?.widget, options: (options ?? []).filter((o) => o?.value) };
   return (
     <Modal open title={def ? t('fields.edit', { label: def.label }) : t('fields.new')} width={640} onCancel={onClose} onOk={submit} confirmLoading={creating || updating} okButtonProps={{ 'data-testid': 'field-submit' }}>
       {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 12 }} data-testid="field-error" />}
@@ -225,7 +225,7 @@ function FieldForm({ def, widgets, nextPosition, onClose, onSaved }: { def: Def 
           </Col>
           <Col span={12}>
             <Form.Item name="type" label={t('fields.type')} extra={def ? t('fields.typeChangeHint') : undefined}>
-              <Select options={FIELD_TYPES.map((x) => ({ value: x, label: fieldTypeLabel(t, x) }))} data-testid="field-type" onChange={() => form.setFieldsValue({ min: null, max: null, defaultValue: null })} />
+              <Select options={types.map((x) => ({ value: x.type, label: fieldTypeLabel(t, x.type) }))} data-testid="field-type" onChange={() => form.setFieldsValue({ min: null, max: null, defaultValue: null })} />
             </Form.Item>
           </Col>
           <Col span={12}>
