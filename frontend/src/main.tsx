@@ -4,6 +4,7 @@ import { BrowserRouter } from 'react-router';
 import { Provider as UrqlProvider } from 'urql';
 import { createClient, getToken, UNAUTHENTICATED_EVENT } from './api/client';
 import { prefetchLeads } from './api/prefetch';
+import { hasListState } from './lib/leadsUrl';
 import { I18nProvider } from './i18n';
 import { SessionProvider } from './auth/session';
 import { App } from './App';
@@ -14,7 +15,8 @@ import './styles.css';
 
 // The client reports a refused token as an event; the session signs out on it.
 const client = createClient(() => window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT)));
-prefetchLeads(client, window.location.pathname, !!getToken() && !!localStorage.getItem('scrm.session'));
+// A /leads URL carrying the list's state (a filter, a later page) asks for other rows.
+prefetchLeads(client, window.location.pathname, !!getToken() && !!localStorage.getItem('scrm.session') && !hasListState(window.location.search));
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

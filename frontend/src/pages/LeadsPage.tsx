@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { App, Badge, Button, Empty, Input, Select, Table, Typography } from 'antd';
 import { FilterOutlined, PlusOutlined, LeftOutlined, RightOutlined, ReloadOutlined } from '@ant-design/icons';
 import { useQuery } from 'urql';
+import { useSearchParams } from 'react-router';
 import { LeadsDoc } from '../api/ops';
 import { FIRST_PAGE, leadsPrefetched } from '../api/prefetch';
 import { useFieldDefs, usePipelines, usePools, useTags, useTerritories, useUsers } from '../api/hooks';
@@ -17,9 +18,20 @@ import { columnOptions, DEFAULT_COLUMNS, leadColumns, type LeadRow } from '../co
 import { activeCount, toWhere, type LeadFilter } from '../lib/leadFilter';
 import { deleteView, loadColumns, loadViews, saveView, storeColumns, type LeadView, type SortState } from '../lib/savedViews';
 import { fmtNumber } from '../lib/format';
+import { fromSearch, toSearch, type LeadsUrlState } from '../lib/leadsUrl';
 import type { LeadOrderField } from '../gql/graphql';
 
 const PAGE_SIZES = [20, 50, 100, 200];
+const URL_DEFAULTS = { pageSize: FIRST_PAGE, pageSizes: PAGE_SIZES };
+
+/** The list's order variables for sort (newest first without one). */
+function orderOf(sort: SortState | null) {
+  if (!sort) return { orderBy: { field: 'CREATED_AT' as LeadOrderField, direction: 'DESC' as const }, orderByAttribute: null };
+  if (sort.field.startsWith('attr:')) return { orderBy: null, orderByAttribute: { key: sort.field.slice(5), direction: sort.direction } };
+  return { orderBy: { field: sort.field as LeadOrderField, direction: sort.direction }, orderByAttribute: null };
+}
+
+const sameColumns = (a: string[], b: string[]) => a.length === b.length && a.every((c, i) => c === b[i]);
 let firstQuery = true;
 
 /** performance marks of the first render of the list, read by the browser test. */
@@ -42,24 +54,24 @@ export function LeadsPage() {
   const { pools } = usePools(settled);
   const { territories } = useTerritories(settled);
 
-  const [filter, setFilter] = useState<LeadFilter>({});
-  const [columns, setColumns] = useState<string[]>(() => loadColumns(ws, viewer.id) ?? DEFAULT_COLUMNS);
-  const [sort, setSort] = useState<SortState | null>(null);
-  const [pageSize, setPageSize] = useState(FIRST_PAGE);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]); // after-cursor of each visited page
-  const [page, setPage] = useState(0);
+  // The list's state lives in the URL too (lib/leadsUrl.ts): Back, a reload
+  // and a shared link open the list as it was.
+  const [searchParams, setSearchParams] = useSearchParams();
+  const [initial] = useState(() => fromSearch(searchParams.toString(), URL_DEFAULTS));
+  const [filter, setFilter] = useState<LeadFilter>(initial.filter);
+  const [columns, setColumns] = useState<string[]>(() => initial.columns ?? loadColumns(ws, viewer.id) ?? DEFAULT_COLUMNS);
+  const [sort, setSort] = useState<SortState | null>(initial.sort);
+  const [pageSize, setPageSize] = useState(initial.pageSize);
+  const [cursors, setCursors] = useState<(string | null)[]>(initial.cursors); // after-cursor of each visited page
+  const [page, setPage] = useState(initial.page);
   const [selected, setSelected] = useState<string[]>([]);
   const [views, setViews] = useState<LeadView[]>(() => loadViews(ws, viewer.id));
-  const [viewID, setViewID] = useState<string | null>(null);
+  const [viewID, setViewID] = useState<string | null>(initial.viewID);
   const [creating, setCreating] = useState(false);
   const [showFilters, setShowFilters] = useState(false);
 
   const where = useMemo(() => toWhere(filter, viewer.id), [filter, viewer.id]);
-  const order = useMemo(() => {
-    if (!sort) return { orderBy: { field: 'CREATED_AT' as LeadOrderField, direction: 'DESC' as const }, orderByAttribute: null };
-    if (sort.field.startsWith('attr:')) return { orderBy: null, orderByAttribute: { key: sort.field.slice(5), direction: sort.direction } };
-    return { orderBy: { field: sort.field as LeadOrderField, direction: sort.direction }, orderByAttribute: null };
-  }, [sort]);
+  const order = useMemo(() => orderOf(sort), [sort]);
 
   // A new filter, sort or page size starts again at the first page.
   const resetKey = JSON.stringify([where, order, pageSize]);
@@ -71,6 +83,35 @@ export function LeadsPage() {
     setPage(0);
     setSelected([]);
   }, [resetKey]);
+
+  // State -> URL, replacing the entry: Back leaves the list instead of
+  // stepping through every filter change.
+  const search = toSearch(
+    { filter, sort, pageSize, page, cursors, viewID, columns: sameColumns(columns, DEFAULT_COLUMNS) ? null : columns },
+    URL_DEFAULTS,
+  );
+  const current = searchParams.toString();
+  const written = useRef(current);
+  useEffect(() => {
+    written.current = search;
+    if (search !== current) setSearchParams(search, { replace: true });
+  }, [search]); // eslint-disable-line react-hooks/exhaustive-deps
+  // URL -> state, when the URL changes under the mounted list (the menu's
+  // 线索 link, Back or Forward between two states of the list).
+  useEffect(() => {
+    if (current === written.current) return;
+    written.current = current;
+    const st: LeadsUrlState = fromSearch(current, URL_DEFAULTS);
+    lastReset.current = JSON.stringify([toWhere(st.filter, viewer.id), orderOf(st.sort), st.pageSize]);
+    setFilter(st.filter);
+    setSort(st.sort);
+    setPageSize(st.pageSize);
+    setCursors(st.cursors);
+    setPage(st.page);
+    setViewID(st.viewID);
+    setColumns(st.columns ?? loadColumns(ws, viewer.id) ?? DEFAULT_COLUMNS);
+    setSelected([]);
+  }, [current]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // The first page may already be on its way (api/prefetch.ts): read it from the cache.
   const [initialPolicy] = useState(() => (firstQuery && leadsPrefetched() ? ('cache-first' as const) : ('cache-and-network' as const)));
