@@ -54,7 +54,7 @@ func broadcastWorkspace(b *testing.B, n int) (*poolWorkspace, *broadcast.Service
 	segs := &segment.Service{Client: pw.db.Client, Fields: fd, Now: time.Now}
 	svc := &broadcast.Service{Client: pw.db.Client, DB: pw.db.DB, Box: box, Segments: segs, Queue: noQueue{}, Now: time.Now,
 		Sleep: func(context.Context, time.Duration) error { return nil }}
-	if _, err := svc.Configure(pw.ctx, pw.db.Client, "webhook", map[string]any{"url": hook.URL, "secret": "bench-webhook-secret-01"}, nil); err != nil {
+	if _, err := svc.Configure(pw.ctx, "webhook", map[string]any{"url": hook.URL, "secret": "bench-webhook-secret-01"}, nil); err != nil {
 		b.Fatal(err)
 	}
 	rule := segment.Rule{Attribute: &schematype.AttributeCondition{Key: "source", Op: "EQ", Value: "bench"}}
@@ -71,7 +71,7 @@ func broadcastWorkspace(b *testing.B, n int) (*poolWorkspace, *broadcast.Service
 func newBroadcast(b *testing.B, pw *poolWorkspace, svc *broadcast.Service, seg *ent.Segment) uuid.UUID {
 	b.Helper()
 	rate := broadcast.MaxRate
-	bc, err := svc.Create(pw.ctx, pw.db.Client, broadcast.Input{Name: "bench", SegmentID: seg.ID, Channel: "webhook",
+	bc, err := svc.Create(pw.ctx, broadcast.Input{Name: "bench", SegmentID: seg.ID, Channel: "webhook",
 		Template: "{{.name}}，您好", FrequencyCap: &broadcast.Cap{Max: 3, Days: 7}, RatePerSecond: &rate})
 	if err != nil {
 		b.Fatal(err)
@@ -138,7 +138,7 @@ func BenchmarkWebhookSends(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		st, err := broadcast.StatsOf(pw.ctx, pw.db.Client, id)
+		st, err := svc.StatsOf(pw.ctx, id)
 		if err != nil {
 			b.Fatal(err)
 		}

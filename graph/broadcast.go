@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/internal/broadcast"
 )
 
@@ -38,10 +37,10 @@ func expectStats(ctx context.Context, ids []uuid.UUID) {
 }
 
 // statsOf returns a broadcast's stats, counting the announced ones with it.
-func statsOf(ctx context.Context, c *ent.Client, id uuid.UUID) (*broadcast.Stats, error) {
+func statsOf(ctx context.Context, s *broadcast.Service, id uuid.UUID) (*broadcast.Stats, error) {
 	b, _ := ctx.Value(statsBatchKey{}).(*statsBatch)
 	if b == nil {
-		return broadcast.StatsOf(ctx, c, id)
+		return s.StatsOf(ctx, id)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -50,7 +49,7 @@ func statsOf(ctx context.Context, c *ent.Client, id uuid.UUID) (*broadcast.Stats
 	}
 	ids := append(slices.DeleteFunc(b.pending, func(p uuid.UUID) bool { _, ok := b.loaded[p]; return ok }), id)
 	b.pending = nil
-	m, err := broadcast.StatsFor(ctx, c, ids)
+	m, err := s.StatsFor(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

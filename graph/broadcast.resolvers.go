@@ -17,7 +17,7 @@ import (
 
 // Stats is the resolver for the stats field.
 func (r *broadcastResolver) Stats(ctx context.Context, obj *ent.Broadcast) (*model.BroadcastStats, error) {
-	st, err := statsOf(ctx, r.db(ctx), obj.ID)
+	st, err := statsOf(ctx, r.Broadcaster, obj.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (r *mutationResolver) ConfigureChannel(ctx context.Context, key string, con
 	if !ok {
 		return nil, apperr.Input("config", "config is a JSON object")
 	}
-	return r.Broadcaster.Configure(ctx, r.db(ctx), key, m, enabled)
+	return r.Broadcaster.Configure(ctx, key, m, enabled)
 }
 
 // CreateBroadcast is the resolver for the createBroadcast field.
@@ -68,10 +68,10 @@ func (r *mutationResolver) CreateBroadcast(ctx context.Context, input model.Crea
 	if v.UserID != uuid.Nil {
 		in.CreatedBy = &v.UserID
 	}
-	return r.Broadcaster.Create(ctx, r.db(ctx), in)
+	return r.Broadcaster.Create(ctx, in)
 }
 
 // CancelBroadcast is the resolver for the cancelBroadcast field.
 func (r *mutationResolver) CancelBroadcast(ctx context.Context, id uuid.UUID) (*ent.Broadcast, error) {
-	return r.Broadcaster.Cancel(ctx, r.db(ctx), id)
+	return r.Broadcaster.Cancel(ctx, id)
 }

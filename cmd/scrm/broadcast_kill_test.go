@@ -102,11 +102,11 @@ func TestKilledWorkerSendsEachMessageOnce(t *testing.T) {
 	if err := segs.Compute(ctx, seg.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Configure(ctx, db.Client, "webhook", map[string]any{"url": hook.URL, "secret": hookSecret}, nil); err != nil {
+	if _, err := svc.Configure(ctx, "webhook", map[string]any{"url": hook.URL, "secret": hookSecret}, nil); err != nil {
 		t.Fatal(err)
 	}
 	rate := 60
-	b, err := svc.Create(ctx, db.Client, broadcast.Input{Name: "kill", SegmentID: seg.ID, Channel: "webhook", Template: "hi {{.name}}", RatePerSecond: &rate})
+	b, err := svc.Create(ctx, broadcast.Input{Name: "kill", SegmentID: seg.ID, Channel: "webhook", Template: "hi {{.name}}", RatePerSecond: &rate})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestKilledWorkerSendsEachMessageOnce(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	st, err := broadcast.StatsOf(ctx, db.Client, b.ID)
+	st, err := svc.StatsOf(ctx, b.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

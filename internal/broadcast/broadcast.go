@@ -61,6 +61,9 @@ type Service struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
+// db is the client of the transaction ctx carries, else the root client.
+func (s *Service) db(ctx context.Context) *ent.Client { return txn.Client(ctx, s.Client) }
+
 func (s *Service) now() time.Time {
 	if s.Now != nil {
 		return s.Now()
@@ -95,8 +98,9 @@ type Input struct {
 }
 
 // Create checks the input, saves the broadcast as SCHEDULED and queues its
-// plan at the scheduled time. c is the caller's (transactional) client.
-func (s *Service) Create(ctx context.Context, c *ent.Client, in Input) (*ent.Broadcast, error) {
+// plan at the scheduled time, in the transaction ctx carries or its own.
+func (s *Service) Create(ctx context.Context, in Input) (*ent.Broadcast, error) {
+	c := s.db(ctx)
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
 		return nil, err
@@ -231,7 +235,8 @@ func schedule(spec, tz string) (cron.Schedule, string, error) {
 // Cancel stops a broadcast that has not finished: nothing more is sent;
 // what was sent stays recorded. Cancelling a run of a recurring broadcast
 // stops the series.
-func (s *Service) Cancel(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Broadcast, error) {
+func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (*ent.Broadcast, error) {
+	c := s.db(ctx)
 	b, err := c.Broadcast.Query().Where(broadcast.ID(id)).ForUpdate().Only(ctx)
 	if err != nil {
 		return nil, err
@@ -258,8 +263,9 @@ type Stats struct {
 }
 
 // StatsOf counts a broadcast's deliveries in one statement.
-func StatsOf(ctx context.Context, c *ent.Client, id uuid.UUID) (*Stats, error) {
-	m, err := StatsFor(ctx, c, []uuid.UUID{id})
+func (s *Service) StatsOf(ctx context.Context, id uuid.UUID) (*Stats, error) {
+	c := s.db(ctx)
+	m, err := statsFor(ctx, c, []uuid.UUID{id})
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +274,12 @@ func StatsOf(ctx context.Context, c *ent.Client, id uuid.UUID) (*Stats, error) {
 
 // StatsFor counts the deliveries of several broadcasts in one statement (a
 // page of broadcasts); every id gets an entry, zero when it has no rows.
-func StatsFor(ctx context.Context, c *ent.Client, ids []uuid.UUID) (map[uuid.UUID]*Stats, error) {
+func (s *Service) StatsFor(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Stats, error) {
+	return statsFor(ctx, s.db(ctx), ids)
+}
+
+// statsFor is StatsFor on the client c (the caller's transaction).
+func statsFor(ctx context.Context, c *ent.Client, ids []uuid.UUID) (map[uuid.UUID]*Stats, error) {
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
 		return nil, err

@@ -110,7 +110,7 @@ func newFixture(t *testing.T) *fixture {
 	f.svc = &broadcast.Service{Client: w.C, DB: db.DB, Box: box, Queue: q, Now: clock.Now,
 		Segments: &segment.Service{Client: w.C, Fields: w.Fields, Now: clock.Now},
 		Sleep:    func(context.Context, time.Duration) error { return nil }}
-	if _, err := f.svc.Configure(w.Ctx, w.C, "webhook", map[string]any{"url": f.hook.srv.URL, "secret": hookSecret, "requires": "WECOM"}, nil); err != nil {
+	if _, err := f.svc.Configure(w.Ctx, "webhook", map[string]any{"url": f.hook.srv.URL, "secret": hookSecret, "requires": "WECOM"}, nil); err != nil {
 		t.Fatalf("configure webhook: %v", err)
 	}
 	return f
@@ -132,7 +132,7 @@ func (f *fixture) segmentOf(t *testing.T, src string) *ent.Segment {
 
 func (f *fixture) stats(t *testing.T, id uuid.UUID) broadcast.Stats {
 	t.Helper()
-	st, err := broadcast.StatsOf(f.Ctx, f.C, id)
+	st, err := f.svc.StatsOf(f.Ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestBroadcastSuppressesAndSendsEachLeadOnce(t *testing.T) {
 	}
 
 	rate := 1000
-	b, err := f.svc.Create(f.Ctx, f.C, broadcast.Input{Name: "双十二", SegmentID: seg.ID, Channel: "webhook",
+	b, err := f.svc.Create(f.Ctx, broadcast.Input{Name: "双十二", SegmentID: seg.ID, Channel: "webhook",
 		Template: "{{.name}}，{{.attributes.city}}门店双十二见", FrequencyCap: &broadcast.Cap{Max: 2, Days: 7}, RatePerSecond: &rate})
 	if err != nil {
 		t.Fatal(err)
@@ -236,7 +236,7 @@ func TestQuietHoursPauseAndResume(t *testing.T) {
 	f := newFixture(t)
 	f.Leads(t, 20, func(i int, q *ent.LeadCreate) { q.SetSource("web").SetReachable([]string{"WECOM"}) })
 	seg := f.segmentOf(t, "web")
-	b, err := f.svc.Create(f.Ctx, f.C, broadcast.Input{Name: "night", SegmentID: seg.ID, Channel: "webhook", Template: "hi {{.name}}",
+	b, err := f.svc.Create(f.Ctx, broadcast.Input{Name: "night", SegmentID: seg.ID, Channel: "webhook", Template: "hi {{.name}}",
 		QuietHours: &broadcast.Quiet{Start: "22:00", End: "08:00", Timezone: "Asia/Shanghai"}})
 	if err != nil {
 		t.Fatal(err)
@@ -276,7 +276,7 @@ func TestThrottleCancelAndErrors(t *testing.T) {
 	var waited time.Duration
 	f.svc.Sleep = func(_ context.Context, d time.Duration) error { waited += d; return nil }
 	rate := 10
-	b, err := f.svc.Create(f.Ctx, f.C, broadcast.Input{Name: "slow", SegmentID: seg.ID, Channel: "webhook", Template: "x", RatePerSecond: &rate})
+	b, err := f.svc.Create(f.Ctx, broadcast.Input{Name: "slow", SegmentID: seg.ID, Channel: "webhook", Template: "x", RatePerSecond: &rate})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,21 +291,21 @@ func TestThrottleCancelAndErrors(t *testing.T) {
 	}
 	// The plan is queued for the scheduled time (now when none is given).
 	later := t0.Add(36 * time.Hour)
-	if _, err := f.svc.Create(f.Ctx, f.C, broadcast.Input{Name: "later", SegmentID: seg.ID, Channel: "webhook", Template: "x", ScheduledAt: &later}); err != nil {
+	if _, err := f.svc.Create(f.Ctx, broadcast.Input{Name: "later", SegmentID: seg.ID, Channel: "webhook", Template: "x", ScheduledAt: &later}); err != nil {
 		t.Fatal(err)
 	}
 	if p := f.queue.plans; len(p) != 2 || !p[0].Equal(t0) || !p[1].Equal(later) {
 		t.Errorf("plans queued at %v, want %v then %v", p, t0, later)
 	}
 
-	c, err := f.svc.Create(f.Ctx, f.C, broadcast.Input{Name: "cancelled", SegmentID: seg.ID, Channel: "webhook", Template: "x"})
+	c, err := f.svc.Create(f.Ctx, broadcast.Input{Name: "cancelled", SegmentID: seg.ID, Channel: "webhook", Template: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := f.svc.Plan(f.Ctx, c.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Cancel(f.Ctx, f.C, c.ID); err != nil {
+	if _, err := f.svc.Cancel(f.Ctx, c.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.svc.Send(f.Ctx, c.ID); err != nil {
@@ -314,12 +314,12 @@ func TestThrottleCancelAndErrors(t *testing.T) {
 	if got := f.stats(t, c.ID); got.Sent != 0 {
 		t.Errorf("a cancelled broadcast sent %d", got.Sent)
 	}
-	if _, err := f.svc.Cancel(f.Ctx, f.C, c.ID); !isCode(err, apperr.Conflict, "id") {
+	if _, err := f.svc.Cancel(f.Ctx, c.ID); !isCode(err, apperr.Conflict, "id") {
 		t.Errorf("cancelling twice: %v", err)
 	}
 	// A page of broadcasts counts in one statement, each its own rows.
 	none := uuid.New()
-	many, err := broadcast.StatsFor(f.Ctx, f.C, []uuid.UUID{b.ID, c.ID, none})
+	many, err := f.svc.StatsFor(f.Ctx, []uuid.UUID{b.ID, c.ID, none})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,11 +342,11 @@ func TestThrottleCancelAndErrors(t *testing.T) {
 		{broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "webhook", Template: "x", FrequencyCap: &broadcast.Cap{Max: 0, Days: 1}}, "input.frequencyCap.max"},
 		{broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "webhook", Template: "x", ScheduledAt: ptr(t0.Add(-time.Hour))}, "input.scheduledAt"},
 	} {
-		if _, err := f.svc.Create(f.Ctx, f.C, bad.in); !isCode(err, "", bad.field) {
+		if _, err := f.svc.Create(f.Ctx, bad.in); !isCode(err, "", bad.field) {
 			t.Errorf("%+v: %v, want an error at %s", bad.in, err, bad.field)
 		}
 	}
-	if _, err := f.svc.Create(f.Ctx, f.C, broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "webhook", Template: "hi\n  {{.nmae}}"}); err == nil ||
+	if _, err := f.svc.Create(f.Ctx, broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "webhook", Template: "hi\n  {{.nmae}}"}); err == nil ||
 		!bytes.Contains([]byte(err.Error()), []byte("2:4")) {
 		t.Errorf("template error without its position: %v", err)
 	}
@@ -359,7 +359,7 @@ func TestRepliesComeBackThroughCallbacks(t *testing.T) {
 	f := newFixture(t)
 	ids := f.Leads(t, 2, func(i int, q *ent.LeadCreate) { q.SetSource("web").SetReachable([]string{"WECOM"}) })
 	seg := f.segmentOf(t, "web")
-	b, err := f.svc.Create(f.Ctx, f.C, broadcast.Input{Name: "reply", SegmentID: seg.ID, Channel: "webhook", Template: "x"})
+	b, err := f.svc.Create(f.Ctx, broadcast.Input{Name: "reply", SegmentID: seg.ID, Channel: "webhook", Template: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,11 +421,11 @@ func TestRecurringBroadcasts(t *testing.T) {
 	f := newFixture(t)
 	f.Leads(t, 3, func(i int, q *ent.LeadCreate) { q.SetSource("web").SetReachable([]string{"WECOM"}) })
 	seg := f.segmentOf(t, "web")
-	if _, err := f.svc.Create(f.Ctx, f.C, broadcast.Input{Name: "bad", SegmentID: seg.ID, Channel: "webhook", Template: "x", Cron: "every day"}); !isCode(err, apperr.BadInput, "input.cron") {
+	if _, err := f.svc.Create(f.Ctx, broadcast.Input{Name: "bad", SegmentID: seg.ID, Channel: "webhook", Template: "x", Cron: "every day"}); !isCode(err, apperr.BadInput, "input.cron") {
 		t.Fatalf("a bad spec: %v", err)
 	}
 	// Every day at 10:00 Shanghai: t0 is 23:00 there, so the first run is 02:00 UTC tomorrow.
-	b, err := f.svc.Create(f.Ctx, f.C, broadcast.Input{Name: "daily", SegmentID: seg.ID, Channel: "webhook", Template: "早安 {{.name}}", Cron: "0 10 * * *"})
+	b, err := f.svc.Create(f.Ctx, broadcast.Input{Name: "daily", SegmentID: seg.ID, Channel: "webhook", Template: "早安 {{.name}}", Cron: "0 10 * * *"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -450,7 +450,7 @@ func TestRecurringBroadcasts(t *testing.T) {
 	if err := f.svc.Send(f.Ctx, b.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Cancel(f.Ctx, f.C, runs[1].ID); err != nil {
+	if _, err := f.svc.Cancel(f.Ctx, runs[1].ID); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.C.Broadcast.GetX(f.Ctx, runs[1].ID); got.Status != entbroadcast.StatusCANCELLED {

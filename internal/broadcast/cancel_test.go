@@ -51,14 +51,14 @@ func TestCancelIsPrompt(t *testing.T) {
 				}
 			}))
 			t.Cleanup(srv.Close)
-			if _, err := f.svc.Configure(f.Ctx, f.C, "webhook", map[string]any{"url": srv.URL, "secret": hookSecret, "requires": "WECOM"}, nil); err != nil {
+			if _, err := f.svc.Configure(f.Ctx, "webhook", map[string]any{"url": srv.URL, "secret": hookSecret, "requires": "WECOM"}, nil); err != nil {
 				t.Fatal(err)
 			}
 			const leads, k = 25, 3
 			f.Leads(t, leads, func(i int, q *ent.LeadCreate) { q.SetSource("web").SetReachable([]string{"WECOM"}) })
 			seg := f.segmentOf(t, "web")
 			rate := 2
-			b, err := f.svc.Create(f.Ctx, f.C, broadcast.Input{Name: "slow", SegmentID: seg.ID, Channel: "webhook", Template: "x", RatePerSecond: &rate})
+			b, err := f.svc.Create(f.Ctx, broadcast.Input{Name: "slow", SegmentID: seg.ID, Channel: "webhook", Template: "x", RatePerSecond: &rate})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +68,7 @@ func TestCancelIsPrompt(t *testing.T) {
 
 			cancelledAt := -1
 			cancel := func() {
-				if _, err := f.svc.Cancel(f.Ctx, f.C, b.ID); err != nil {
+				if _, err := f.svc.Cancel(f.Ctx, b.ID); err != nil {
 					t.Errorf("cancel: %v", err)
 				}
 				cancelledAt = recv.count()

@@ -44,7 +44,8 @@ func aad(tid uuid.UUID, key string) []byte { return []byte(tid.String() + "/" + 
 // workspace: the secret keys sealed, the rest in clear. A secret left out or
 // given as Redacted keeps its stored value, so an admin can change other
 // keys without re-entering passwords. c is the caller's client.
-func (s *Service) Configure(ctx context.Context, c *ent.Client, key string, config map[string]any, enabled *bool) (*ent.Channel, error) {
+func (s *Service) Configure(ctx context.Context, key string, config map[string]any, enabled *bool) (*ent.Channel, error) {
+	c := s.db(ctx)
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
 		return nil, err
