@@ -34,9 +34,13 @@ import (
 	"github.com/scrmhq/scrm/ent/outboxtask"
 	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
+	"github.com/scrmhq/scrm/ent/partnerterritory"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/pooladmin"
+	"github.com/scrmhq/scrm/ent/poolteam"
+	"github.com/scrmhq/scrm/ent/poolterritory"
 	"github.com/scrmhq/scrm/ent/scorehit"
 	"github.com/scrmhq/scrm/ent/scoringrule"
 	"github.com/scrmhq/scrm/ent/segment"
@@ -50,6 +54,7 @@ import (
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/ent/userterritory"
 	"github.com/scrmhq/scrm/ent/workspace"
 
 	stdsql "database/sql"
@@ -96,12 +101,20 @@ type Client struct {
 	OwnerChange *OwnerChangeClient
 	// Partner is the client for interacting with the Partner builders.
 	Partner *PartnerClient
+	// PartnerTerritory is the client for interacting with the PartnerTerritory builders.
+	PartnerTerritory *PartnerTerritoryClient
 	// Pipeline is the client for interacting with the Pipeline builders.
 	Pipeline *PipelineClient
 	// PolicyRule is the client for interacting with the PolicyRule builders.
 	PolicyRule *PolicyRuleClient
 	// Pool is the client for interacting with the Pool builders.
 	Pool *PoolClient
+	// PoolAdmin is the client for interacting with the PoolAdmin builders.
+	PoolAdmin *PoolAdminClient
+	// PoolTeam is the client for interacting with the PoolTeam builders.
+	PoolTeam *PoolTeamClient
+	// PoolTerritory is the client for interacting with the PoolTerritory builders.
+	PoolTerritory *PoolTerritoryClient
 	// ScoreHit is the client for interacting with the ScoreHit builders.
 	ScoreHit *ScoreHitClient
 	// ScoringRule is the client for interacting with the ScoringRule builders.
@@ -128,6 +141,8 @@ type Client struct {
 	Territory *TerritoryClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// UserTerritory is the client for interacting with the UserTerritory builders.
+	UserTerritory *UserTerritoryClient
 	// Workspace is the client for interacting with the Workspace builders.
 	Workspace *WorkspaceClient
 }
@@ -159,9 +174,13 @@ func (c *Client) init() {
 	c.OutboxTask = NewOutboxTaskClient(c.config)
 	c.OwnerChange = NewOwnerChangeClient(c.config)
 	c.Partner = NewPartnerClient(c.config)
+	c.PartnerTerritory = NewPartnerTerritoryClient(c.config)
 	c.Pipeline = NewPipelineClient(c.config)
 	c.PolicyRule = NewPolicyRuleClient(c.config)
 	c.Pool = NewPoolClient(c.config)
+	c.PoolAdmin = NewPoolAdminClient(c.config)
+	c.PoolTeam = NewPoolTeamClient(c.config)
+	c.PoolTerritory = NewPoolTerritoryClient(c.config)
 	c.ScoreHit = NewScoreHitClient(c.config)
 	c.ScoringRule = NewScoringRuleClient(c.config)
 	c.Segment = NewSegmentClient(c.config)
@@ -175,6 +194,7 @@ func (c *Client) init() {
 	c.Team = NewTeamClient(c.config)
 	c.Territory = NewTerritoryClient(c.config)
 	c.User = NewUserClient(c.config)
+	c.UserTerritory = NewUserTerritoryClient(c.config)
 	c.Workspace = NewWorkspaceClient(c.config)
 }
 
@@ -286,9 +306,13 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		OutboxTask:       NewOutboxTaskClient(cfg),
 		OwnerChange:      NewOwnerChangeClient(cfg),
 		Partner:          NewPartnerClient(cfg),
+		PartnerTerritory: NewPartnerTerritoryClient(cfg),
 		Pipeline:         NewPipelineClient(cfg),
 		PolicyRule:       NewPolicyRuleClient(cfg),
 		Pool:             NewPoolClient(cfg),
+		PoolAdmin:        NewPoolAdminClient(cfg),
+		PoolTeam:         NewPoolTeamClient(cfg),
+		PoolTerritory:    NewPoolTerritoryClient(cfg),
 		ScoreHit:         NewScoreHitClient(cfg),
 		ScoringRule:      NewScoringRuleClient(cfg),
 		Segment:          NewSegmentClient(cfg),
@@ -302,6 +326,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Team:             NewTeamClient(cfg),
 		Territory:        NewTerritoryClient(cfg),
 		User:             NewUserClient(cfg),
+		UserTerritory:    NewUserTerritoryClient(cfg),
 		Workspace:        NewWorkspaceClient(cfg),
 	}, nil
 }
@@ -340,9 +365,13 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		OutboxTask:       NewOutboxTaskClient(cfg),
 		OwnerChange:      NewOwnerChangeClient(cfg),
 		Partner:          NewPartnerClient(cfg),
+		PartnerTerritory: NewPartnerTerritoryClient(cfg),
 		Pipeline:         NewPipelineClient(cfg),
 		PolicyRule:       NewPolicyRuleClient(cfg),
 		Pool:             NewPoolClient(cfg),
+		PoolAdmin:        NewPoolAdminClient(cfg),
+		PoolTeam:         NewPoolTeamClient(cfg),
+		PoolTerritory:    NewPoolTerritoryClient(cfg),
 		ScoreHit:         NewScoreHitClient(cfg),
 		ScoringRule:      NewScoringRuleClient(cfg),
 		Segment:          NewSegmentClient(cfg),
@@ -356,6 +385,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Team:             NewTeamClient(cfg),
 		Territory:        NewTerritoryClient(cfg),
 		User:             NewUserClient(cfg),
+		UserTerritory:    NewUserTerritoryClient(cfg),
 		Workspace:        NewWorkspaceClient(cfg),
 	}, nil
 }
@@ -389,9 +419,10 @@ func (c *Client) Use(hooks ...Hook) {
 		c.APIKey, c.AssignmentRule, c.AssignmentTarget, c.AuditLog, c.Broadcast,
 		c.Channel, c.Deal, c.Delivery, c.FieldDefinition, c.FollowUp, c.IngestBatch,
 		c.Lead, c.LeadTag, c.LostReason, c.Notification, c.OutboxTask, c.OwnerChange,
-		c.Partner, c.Pipeline, c.PolicyRule, c.Pool, c.ScoreHit, c.ScoringRule,
-		c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange,
-		c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
+		c.Partner, c.PartnerTerritory, c.Pipeline, c.PolicyRule, c.Pool, c.PoolAdmin,
+		c.PoolTeam, c.PoolTerritory, c.ScoreHit, c.ScoringRule, c.Segment,
+		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.Suppression, c.Tag,
+		c.TagGroup, c.Team, c.Territory, c.User, c.UserTerritory, c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -404,9 +435,10 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.APIKey, c.AssignmentRule, c.AssignmentTarget, c.AuditLog, c.Broadcast,
 		c.Channel, c.Deal, c.Delivery, c.FieldDefinition, c.FollowUp, c.IngestBatch,
 		c.Lead, c.LeadTag, c.LostReason, c.Notification, c.OutboxTask, c.OwnerChange,
-		c.Partner, c.Pipeline, c.PolicyRule, c.Pool, c.ScoreHit, c.ScoringRule,
-		c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange,
-		c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.Workspace,
+		c.Partner, c.PartnerTerritory, c.Pipeline, c.PolicyRule, c.Pool, c.PoolAdmin,
+		c.PoolTeam, c.PoolTerritory, c.ScoreHit, c.ScoringRule, c.Segment,
+		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.Suppression, c.Tag,
+		c.TagGroup, c.Team, c.Territory, c.User, c.UserTerritory, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -451,12 +483,20 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.OwnerChange.mutate(ctx, m)
 	case *PartnerMutation:
 		return c.Partner.mutate(ctx, m)
+	case *PartnerTerritoryMutation:
+		return c.PartnerTerritory.mutate(ctx, m)
 	case *PipelineMutation:
 		return c.Pipeline.mutate(ctx, m)
 	case *PolicyRuleMutation:
 		return c.PolicyRule.mutate(ctx, m)
 	case *PoolMutation:
 		return c.Pool.mutate(ctx, m)
+	case *PoolAdminMutation:
+		return c.PoolAdmin.mutate(ctx, m)
+	case *PoolTeamMutation:
+		return c.PoolTeam.mutate(ctx, m)
+	case *PoolTerritoryMutation:
+		return c.PoolTerritory.mutate(ctx, m)
 	case *ScoreHitMutation:
 		return c.ScoreHit.mutate(ctx, m)
 	case *ScoringRuleMutation:
@@ -483,6 +523,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Territory.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
+	case *UserTerritoryMutation:
+		return c.UserTerritory.mutate(ctx, m)
 	case *WorkspaceMutation:
 		return c.Workspace.mutate(ctx, m)
 	default:
@@ -3484,6 +3526,22 @@ func (c *PartnerClient) QueryUsers(_m *Partner) *UserQuery {
 	return query
 }
 
+// QueryPartnerTerritories queries the partner_territories edge of a Partner.
+func (c *PartnerClient) QueryPartnerTerritories(_m *Partner) *PartnerTerritoryQuery {
+	query := (&PartnerTerritoryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(partner.Table, partner.FieldID, id),
+			sqlgraph.To(partnerterritory.Table, partnerterritory.PartnerColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, partner.PartnerTerritoriesTable, partner.PartnerTerritoriesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *PartnerClient) Hooks() []Hook {
 	hooks := c.hooks.Partner
@@ -3508,6 +3566,124 @@ func (c *PartnerClient) mutate(ctx context.Context, m *PartnerMutation) (Value, 
 		return (&PartnerDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Partner mutation op: %q", m.Op())
+	}
+}
+
+// PartnerTerritoryClient is a client for the PartnerTerritory schema.
+type PartnerTerritoryClient struct {
+	config
+}
+
+// NewPartnerTerritoryClient returns a client for the PartnerTerritory from the given config.
+func NewPartnerTerritoryClient(c config) *PartnerTerritoryClient {
+	return &PartnerTerritoryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `partnerterritory.Hooks(f(g(h())))`.
+func (c *PartnerTerritoryClient) Use(hooks ...Hook) {
+	c.hooks.PartnerTerritory = append(c.hooks.PartnerTerritory, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `partnerterritory.Intercept(f(g(h())))`.
+func (c *PartnerTerritoryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PartnerTerritory = append(c.inters.PartnerTerritory, interceptors...)
+}
+
+// Create returns a builder for creating a PartnerTerritory entity.
+func (c *PartnerTerritoryClient) Create() *PartnerTerritoryCreate {
+	mutation := newPartnerTerritoryMutation(c.config, OpCreate)
+	return &PartnerTerritoryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PartnerTerritory entities.
+func (c *PartnerTerritoryClient) CreateBulk(builders ...*PartnerTerritoryCreate) *PartnerTerritoryCreateBulk {
+	return &PartnerTerritoryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PartnerTerritoryClient) MapCreateBulk(slice any, setFunc func(*PartnerTerritoryCreate, int)) *PartnerTerritoryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PartnerTerritoryCreateBulk{err: fmt.Errorf("calling to PartnerTerritoryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PartnerTerritoryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PartnerTerritoryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PartnerTerritory.
+func (c *PartnerTerritoryClient) Update() *PartnerTerritoryUpdate {
+	mutation := newPartnerTerritoryMutation(c.config, OpUpdate)
+	return &PartnerTerritoryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PartnerTerritoryClient) UpdateOne(_m *PartnerTerritory) *PartnerTerritoryUpdateOne {
+	mutation := newPartnerTerritoryMutation(c.config, OpUpdateOne)
+	mutation.partner = &_m.PartnerID
+	mutation.territory = &_m.TerritoryID
+	return &PartnerTerritoryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PartnerTerritory.
+func (c *PartnerTerritoryClient) Delete() *PartnerTerritoryDelete {
+	mutation := newPartnerTerritoryMutation(c.config, OpDelete)
+	return &PartnerTerritoryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Query returns a query builder for PartnerTerritory.
+func (c *PartnerTerritoryClient) Query() *PartnerTerritoryQuery {
+	return &PartnerTerritoryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePartnerTerritory},
+		inters: c.Interceptors(),
+	}
+}
+
+// QueryPartner queries the partner edge of a PartnerTerritory.
+func (c *PartnerTerritoryClient) QueryPartner(_m *PartnerTerritory) *PartnerQuery {
+	return c.Query().
+		Where(partnerterritory.PartnerID(_m.PartnerID), partnerterritory.TerritoryID(_m.TerritoryID)).
+		QueryPartner()
+}
+
+// QueryTerritory queries the territory edge of a PartnerTerritory.
+func (c *PartnerTerritoryClient) QueryTerritory(_m *PartnerTerritory) *TerritoryQuery {
+	return c.Query().
+		Where(partnerterritory.PartnerID(_m.PartnerID), partnerterritory.TerritoryID(_m.TerritoryID)).
+		QueryTerritory()
+}
+
+// Hooks returns the client hooks.
+func (c *PartnerTerritoryClient) Hooks() []Hook {
+	hooks := c.hooks.PartnerTerritory
+	return append(hooks[:len(hooks):len(hooks)], partnerterritory.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PartnerTerritoryClient) Interceptors() []Interceptor {
+	inters := c.inters.PartnerTerritory
+	return append(inters[:len(inters):len(inters)], partnerterritory.Interceptors[:]...)
+}
+
+func (c *PartnerTerritoryClient) mutate(ctx context.Context, m *PartnerTerritoryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PartnerTerritoryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PartnerTerritoryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PartnerTerritoryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PartnerTerritoryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PartnerTerritory mutation op: %q", m.Op())
 	}
 }
 
@@ -3969,6 +4145,54 @@ func (c *PoolClient) QueryLeads(_m *Pool) *LeadQuery {
 	return query
 }
 
+// QueryPoolTerritories queries the pool_territories edge of a Pool.
+func (c *PoolClient) QueryPoolTerritories(_m *Pool) *PoolTerritoryQuery {
+	query := (&PoolTerritoryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pool.Table, pool.FieldID, id),
+			sqlgraph.To(poolterritory.Table, poolterritory.PoolColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, pool.PoolTerritoriesTable, pool.PoolTerritoriesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPoolTeams queries the pool_teams edge of a Pool.
+func (c *PoolClient) QueryPoolTeams(_m *Pool) *PoolTeamQuery {
+	query := (&PoolTeamClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pool.Table, pool.FieldID, id),
+			sqlgraph.To(poolteam.Table, poolteam.PoolColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, pool.PoolTeamsTable, pool.PoolTeamsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPoolAdmins queries the pool_admins edge of a Pool.
+func (c *PoolClient) QueryPoolAdmins(_m *Pool) *PoolAdminQuery {
+	query := (&PoolAdminClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pool.Table, pool.FieldID, id),
+			sqlgraph.To(pooladmin.Table, pooladmin.PoolColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, pool.PoolAdminsTable, pool.PoolAdminsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *PoolClient) Hooks() []Hook {
 	hooks := c.hooks.Pool
@@ -3993,6 +4217,360 @@ func (c *PoolClient) mutate(ctx context.Context, m *PoolMutation) (Value, error)
 		return (&PoolDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Pool mutation op: %q", m.Op())
+	}
+}
+
+// PoolAdminClient is a client for the PoolAdmin schema.
+type PoolAdminClient struct {
+	config
+}
+
+// NewPoolAdminClient returns a client for the PoolAdmin from the given config.
+func NewPoolAdminClient(c config) *PoolAdminClient {
+	return &PoolAdminClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `pooladmin.Hooks(f(g(h())))`.
+func (c *PoolAdminClient) Use(hooks ...Hook) {
+	c.hooks.PoolAdmin = append(c.hooks.PoolAdmin, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `pooladmin.Intercept(f(g(h())))`.
+func (c *PoolAdminClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PoolAdmin = append(c.inters.PoolAdmin, interceptors...)
+}
+
+// Create returns a builder for creating a PoolAdmin entity.
+func (c *PoolAdminClient) Create() *PoolAdminCreate {
+	mutation := newPoolAdminMutation(c.config, OpCreate)
+	return &PoolAdminCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PoolAdmin entities.
+func (c *PoolAdminClient) CreateBulk(builders ...*PoolAdminCreate) *PoolAdminCreateBulk {
+	return &PoolAdminCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PoolAdminClient) MapCreateBulk(slice any, setFunc func(*PoolAdminCreate, int)) *PoolAdminCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PoolAdminCreateBulk{err: fmt.Errorf("calling to PoolAdminClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PoolAdminCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PoolAdminCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PoolAdmin.
+func (c *PoolAdminClient) Update() *PoolAdminUpdate {
+	mutation := newPoolAdminMutation(c.config, OpUpdate)
+	return &PoolAdminUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PoolAdminClient) UpdateOne(_m *PoolAdmin) *PoolAdminUpdateOne {
+	mutation := newPoolAdminMutation(c.config, OpUpdateOne)
+	mutation.pool = &_m.PoolID
+	mutation.user = &_m.UserID
+	return &PoolAdminUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PoolAdmin.
+func (c *PoolAdminClient) Delete() *PoolAdminDelete {
+	mutation := newPoolAdminMutation(c.config, OpDelete)
+	return &PoolAdminDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Query returns a query builder for PoolAdmin.
+func (c *PoolAdminClient) Query() *PoolAdminQuery {
+	return &PoolAdminQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePoolAdmin},
+		inters: c.Interceptors(),
+	}
+}
+
+// QueryPool queries the pool edge of a PoolAdmin.
+func (c *PoolAdminClient) QueryPool(_m *PoolAdmin) *PoolQuery {
+	return c.Query().
+		Where(pooladmin.PoolID(_m.PoolID), pooladmin.UserID(_m.UserID)).
+		QueryPool()
+}
+
+// QueryUser queries the user edge of a PoolAdmin.
+func (c *PoolAdminClient) QueryUser(_m *PoolAdmin) *UserQuery {
+	return c.Query().
+		Where(pooladmin.PoolID(_m.PoolID), pooladmin.UserID(_m.UserID)).
+		QueryUser()
+}
+
+// Hooks returns the client hooks.
+func (c *PoolAdminClient) Hooks() []Hook {
+	hooks := c.hooks.PoolAdmin
+	return append(hooks[:len(hooks):len(hooks)], pooladmin.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PoolAdminClient) Interceptors() []Interceptor {
+	inters := c.inters.PoolAdmin
+	return append(inters[:len(inters):len(inters)], pooladmin.Interceptors[:]...)
+}
+
+func (c *PoolAdminClient) mutate(ctx context.Context, m *PoolAdminMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PoolAdminCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PoolAdminUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PoolAdminUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PoolAdminDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PoolAdmin mutation op: %q", m.Op())
+	}
+}
+
+// PoolTeamClient is a client for the PoolTeam schema.
+type PoolTeamClient struct {
+	config
+}
+
+// NewPoolTeamClient returns a client for the PoolTeam from the given config.
+func NewPoolTeamClient(c config) *PoolTeamClient {
+	return &PoolTeamClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `poolteam.Hooks(f(g(h())))`.
+func (c *PoolTeamClient) Use(hooks ...Hook) {
+	c.hooks.PoolTeam = append(c.hooks.PoolTeam, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `poolteam.Intercept(f(g(h())))`.
+func (c *PoolTeamClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PoolTeam = append(c.inters.PoolTeam, interceptors...)
+}
+
+// Create returns a builder for creating a PoolTeam entity.
+func (c *PoolTeamClient) Create() *PoolTeamCreate {
+	mutation := newPoolTeamMutation(c.config, OpCreate)
+	return &PoolTeamCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PoolTeam entities.
+func (c *PoolTeamClient) CreateBulk(builders ...*PoolTeamCreate) *PoolTeamCreateBulk {
+	return &PoolTeamCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PoolTeamClient) MapCreateBulk(slice any, setFunc func(*PoolTeamCreate, int)) *PoolTeamCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PoolTeamCreateBulk{err: fmt.Errorf("calling to PoolTeamClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PoolTeamCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PoolTeamCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PoolTeam.
+func (c *PoolTeamClient) Update() *PoolTeamUpdate {
+	mutation := newPoolTeamMutation(c.config, OpUpdate)
+	return &PoolTeamUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PoolTeamClient) UpdateOne(_m *PoolTeam) *PoolTeamUpdateOne {
+	mutation := newPoolTeamMutation(c.config, OpUpdateOne)
+	mutation.pool = &_m.PoolID
+	mutation.team = &_m.TeamID
+	return &PoolTeamUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PoolTeam.
+func (c *PoolTeamClient) Delete() *PoolTeamDelete {
+	mutation := newPoolTeamMutation(c.config, OpDelete)
+	return &PoolTeamDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Query returns a query builder for PoolTeam.
+func (c *PoolTeamClient) Query() *PoolTeamQuery {
+	return &PoolTeamQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePoolTeam},
+		inters: c.Interceptors(),
+	}
+}
+
+// QueryPool queries the pool edge of a PoolTeam.
+func (c *PoolTeamClient) QueryPool(_m *PoolTeam) *PoolQuery {
+	return c.Query().
+		Where(poolteam.PoolID(_m.PoolID), poolteam.TeamID(_m.TeamID)).
+		QueryPool()
+}
+
+// QueryTeam queries the team edge of a PoolTeam.
+func (c *PoolTeamClient) QueryTeam(_m *PoolTeam) *TeamQuery {
+	return c.Query().
+		Where(poolteam.PoolID(_m.PoolID), poolteam.TeamID(_m.TeamID)).
+		QueryTeam()
+}
+
+// Hooks returns the client hooks.
+func (c *PoolTeamClient) Hooks() []Hook {
+	hooks := c.hooks.PoolTeam
+	return append(hooks[:len(hooks):len(hooks)], poolteam.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PoolTeamClient) Interceptors() []Interceptor {
+	inters := c.inters.PoolTeam
+	return append(inters[:len(inters):len(inters)], poolteam.Interceptors[:]...)
+}
+
+func (c *PoolTeamClient) mutate(ctx context.Context, m *PoolTeamMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PoolTeamCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PoolTeamUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PoolTeamUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PoolTeamDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PoolTeam mutation op: %q", m.Op())
+	}
+}
+
+// PoolTerritoryClient is a client for the PoolTerritory schema.
+type PoolTerritoryClient struct {
+	config
+}
+
+// NewPoolTerritoryClient returns a client for the PoolTerritory from the given config.
+func NewPoolTerritoryClient(c config) *PoolTerritoryClient {
+	return &PoolTerritoryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `poolterritory.Hooks(f(g(h())))`.
+func (c *PoolTerritoryClient) Use(hooks ...Hook) {
+	c.hooks.PoolTerritory = append(c.hooks.PoolTerritory, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `poolterritory.Intercept(f(g(h())))`.
+func (c *PoolTerritoryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PoolTerritory = append(c.inters.PoolTerritory, interceptors...)
+}
+
+// Create returns a builder for creating a PoolTerritory entity.
+func (c *PoolTerritoryClient) Create() *PoolTerritoryCreate {
+	mutation := newPoolTerritoryMutation(c.config, OpCreate)
+	return &PoolTerritoryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PoolTerritory entities.
+func (c *PoolTerritoryClient) CreateBulk(builders ...*PoolTerritoryCreate) *PoolTerritoryCreateBulk {
+	return &PoolTerritoryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PoolTerritoryClient) MapCreateBulk(slice any, setFunc func(*PoolTerritoryCreate, int)) *PoolTerritoryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PoolTerritoryCreateBulk{err: fmt.Errorf("calling to PoolTerritoryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PoolTerritoryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PoolTerritoryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PoolTerritory.
+func (c *PoolTerritoryClient) Update() *PoolTerritoryUpdate {
+	mutation := newPoolTerritoryMutation(c.config, OpUpdate)
+	return &PoolTerritoryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PoolTerritoryClient) UpdateOne(_m *PoolTerritory) *PoolTerritoryUpdateOne {
+	mutation := newPoolTerritoryMutation(c.config, OpUpdateOne)
+	mutation.pool = &_m.PoolID
+	mutation.territory = &_m.TerritoryID
+	return &PoolTerritoryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PoolTerritory.
+func (c *PoolTerritoryClient) Delete() *PoolTerritoryDelete {
+	mutation := newPoolTerritoryMutation(c.config, OpDelete)
+	return &PoolTerritoryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Query returns a query builder for PoolTerritory.
+func (c *PoolTerritoryClient) Query() *PoolTerritoryQuery {
+	return &PoolTerritoryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePoolTerritory},
+		inters: c.Interceptors(),
+	}
+}
+
+// QueryPool queries the pool edge of a PoolTerritory.
+func (c *PoolTerritoryClient) QueryPool(_m *PoolTerritory) *PoolQuery {
+	return c.Query().
+		Where(poolterritory.PoolID(_m.PoolID), poolterritory.TerritoryID(_m.TerritoryID)).
+		QueryPool()
+}
+
+// QueryTerritory queries the territory edge of a PoolTerritory.
+func (c *PoolTerritoryClient) QueryTerritory(_m *PoolTerritory) *TerritoryQuery {
+	return c.Query().
+		Where(poolterritory.PoolID(_m.PoolID), poolterritory.TerritoryID(_m.TerritoryID)).
+		QueryTerritory()
+}
+
+// Hooks returns the client hooks.
+func (c *PoolTerritoryClient) Hooks() []Hook {
+	hooks := c.hooks.PoolTerritory
+	return append(hooks[:len(hooks):len(hooks)], poolterritory.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PoolTerritoryClient) Interceptors() []Interceptor {
+	inters := c.inters.PoolTerritory
+	return append(inters[:len(inters):len(inters)], poolterritory.Interceptors[:]...)
+}
+
+func (c *PoolTerritoryClient) mutate(ctx context.Context, m *PoolTerritoryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PoolTerritoryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PoolTerritoryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PoolTerritoryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PoolTerritoryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PoolTerritory mutation op: %q", m.Op())
 	}
 }
 
@@ -5742,6 +6320,22 @@ func (c *TeamClient) QueryPools(_m *Team) *PoolQuery {
 	return query
 }
 
+// QueryPoolTeams queries the pool_teams edge of a Team.
+func (c *TeamClient) QueryPoolTeams(_m *Team) *PoolTeamQuery {
+	query := (&PoolTeamClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(team.Table, team.FieldID, id),
+			sqlgraph.To(poolteam.Table, poolteam.TeamColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, team.PoolTeamsTable, team.PoolTeamsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *TeamClient) Hooks() []Hook {
 	hooks := c.hooks.Team
@@ -5950,6 +6544,54 @@ func (c *TerritoryClient) QueryPools(_m *Territory) *PoolQuery {
 			sqlgraph.From(territory.Table, territory.FieldID, id),
 			sqlgraph.To(pool.Table, pool.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, territory.PoolsTable, territory.PoolsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUserTerritories queries the user_territories edge of a Territory.
+func (c *TerritoryClient) QueryUserTerritories(_m *Territory) *UserTerritoryQuery {
+	query := (&UserTerritoryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(territory.Table, territory.FieldID, id),
+			sqlgraph.To(userterritory.Table, userterritory.TerritoryColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, territory.UserTerritoriesTable, territory.UserTerritoriesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPartnerTerritories queries the partner_territories edge of a Territory.
+func (c *TerritoryClient) QueryPartnerTerritories(_m *Territory) *PartnerTerritoryQuery {
+	query := (&PartnerTerritoryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(territory.Table, territory.FieldID, id),
+			sqlgraph.To(partnerterritory.Table, partnerterritory.TerritoryColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, territory.PartnerTerritoriesTable, territory.PartnerTerritoriesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPoolTerritories queries the pool_territories edge of a Territory.
+func (c *TerritoryClient) QueryPoolTerritories(_m *Territory) *PoolTerritoryQuery {
+	query := (&PoolTerritoryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(territory.Table, territory.FieldID, id),
+			sqlgraph.To(poolterritory.Table, poolterritory.TerritoryColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, territory.PoolTerritoriesTable, territory.PoolTerritoriesColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -6172,6 +6814,38 @@ func (c *UserClient) QueryAdminPools(_m *User) *PoolQuery {
 	return query
 }
 
+// QueryUserTerritories queries the user_territories edge of a User.
+func (c *UserClient) QueryUserTerritories(_m *User) *UserTerritoryQuery {
+	query := (&UserTerritoryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(userterritory.Table, userterritory.UserColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, user.UserTerritoriesTable, user.UserTerritoriesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPoolAdmins queries the pool_admins edge of a User.
+func (c *UserClient) QueryPoolAdmins(_m *User) *PoolAdminQuery {
+	query := (&PoolAdminClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(pooladmin.Table, pooladmin.UserColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, user.PoolAdminsTable, user.PoolAdminsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	hooks := c.hooks.User
@@ -6196,6 +6870,124 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 		return (&UserDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown User mutation op: %q", m.Op())
+	}
+}
+
+// UserTerritoryClient is a client for the UserTerritory schema.
+type UserTerritoryClient struct {
+	config
+}
+
+// NewUserTerritoryClient returns a client for the UserTerritory from the given config.
+func NewUserTerritoryClient(c config) *UserTerritoryClient {
+	return &UserTerritoryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `userterritory.Hooks(f(g(h())))`.
+func (c *UserTerritoryClient) Use(hooks ...Hook) {
+	c.hooks.UserTerritory = append(c.hooks.UserTerritory, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `userterritory.Intercept(f(g(h())))`.
+func (c *UserTerritoryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.UserTerritory = append(c.inters.UserTerritory, interceptors...)
+}
+
+// Create returns a builder for creating a UserTerritory entity.
+func (c *UserTerritoryClient) Create() *UserTerritoryCreate {
+	mutation := newUserTerritoryMutation(c.config, OpCreate)
+	return &UserTerritoryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of UserTerritory entities.
+func (c *UserTerritoryClient) CreateBulk(builders ...*UserTerritoryCreate) *UserTerritoryCreateBulk {
+	return &UserTerritoryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *UserTerritoryClient) MapCreateBulk(slice any, setFunc func(*UserTerritoryCreate, int)) *UserTerritoryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &UserTerritoryCreateBulk{err: fmt.Errorf("calling to UserTerritoryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*UserTerritoryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &UserTerritoryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for UserTerritory.
+func (c *UserTerritoryClient) Update() *UserTerritoryUpdate {
+	mutation := newUserTerritoryMutation(c.config, OpUpdate)
+	return &UserTerritoryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *UserTerritoryClient) UpdateOne(_m *UserTerritory) *UserTerritoryUpdateOne {
+	mutation := newUserTerritoryMutation(c.config, OpUpdateOne)
+	mutation.user = &_m.UserID
+	mutation.territory = &_m.TerritoryID
+	return &UserTerritoryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for UserTerritory.
+func (c *UserTerritoryClient) Delete() *UserTerritoryDelete {
+	mutation := newUserTerritoryMutation(c.config, OpDelete)
+	return &UserTerritoryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Query returns a query builder for UserTerritory.
+func (c *UserTerritoryClient) Query() *UserTerritoryQuery {
+	return &UserTerritoryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeUserTerritory},
+		inters: c.Interceptors(),
+	}
+}
+
+// QueryUser queries the user edge of a UserTerritory.
+func (c *UserTerritoryClient) QueryUser(_m *UserTerritory) *UserQuery {
+	return c.Query().
+		Where(userterritory.UserID(_m.UserID), userterritory.TerritoryID(_m.TerritoryID)).
+		QueryUser()
+}
+
+// QueryTerritory queries the territory edge of a UserTerritory.
+func (c *UserTerritoryClient) QueryTerritory(_m *UserTerritory) *TerritoryQuery {
+	return c.Query().
+		Where(userterritory.UserID(_m.UserID), userterritory.TerritoryID(_m.TerritoryID)).
+		QueryTerritory()
+}
+
+// Hooks returns the client hooks.
+func (c *UserTerritoryClient) Hooks() []Hook {
+	hooks := c.hooks.UserTerritory
+	return append(hooks[:len(hooks):len(hooks)], userterritory.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *UserTerritoryClient) Interceptors() []Interceptor {
+	inters := c.inters.UserTerritory
+	return append(inters[:len(inters):len(inters)], userterritory.Interceptors[:]...)
+}
+
+func (c *UserTerritoryClient) mutate(ctx context.Context, m *UserTerritoryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&UserTerritoryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&UserTerritoryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&UserTerritoryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&UserTerritoryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown UserTerritory mutation op: %q", m.Op())
 	}
 }
 
@@ -6339,18 +7131,18 @@ type (
 	hooks struct {
 		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel, Deal,
 		Delivery, FieldDefinition, FollowUp, IngestBatch, Lead, LeadTag, LostReason,
-		Notification, OutboxTask, OwnerChange, Partner, Pipeline, PolicyRule, Pool,
-		ScoreHit, ScoringRule, Segment, SegmentVersion, SourceTouch, Stage,
-		StageChange, Suppression, Tag, TagGroup, Team, Territory, User,
-		Workspace []ent.Hook
+		Notification, OutboxTask, OwnerChange, Partner, PartnerTerritory, Pipeline,
+		PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, ScoreHit, ScoringRule,
+		Segment, SegmentVersion, SourceTouch, Stage, StageChange, Suppression, Tag,
+		TagGroup, Team, Territory, User, UserTerritory, Workspace []ent.Hook
 	}
 	inters struct {
 		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel, Deal,
 		Delivery, FieldDefinition, FollowUp, IngestBatch, Lead, LeadTag, LostReason,
-		Notification, OutboxTask, OwnerChange, Partner, Pipeline, PolicyRule, Pool,
-		ScoreHit, ScoringRule, Segment, SegmentVersion, SourceTouch, Stage,
-		StageChange, Suppression, Tag, TagGroup, Team, Territory, User,
-		Workspace []ent.Interceptor
+		Notification, OutboxTask, OwnerChange, Partner, PartnerTerritory, Pipeline,
+		PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, ScoreHit, ScoringRule,
+		Segment, SegmentVersion, SourceTouch, Stage, StageChange, Suppression, Tag,
+		TagGroup, Team, Territory, User, UserTerritory, Workspace []ent.Interceptor
 	}
 )
 

@@ -30,9 +30,13 @@ import (
 	"github.com/scrmhq/scrm/ent/outboxtask"
 	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
+	"github.com/scrmhq/scrm/ent/partnerterritory"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/pooladmin"
+	"github.com/scrmhq/scrm/ent/poolteam"
+	"github.com/scrmhq/scrm/ent/poolterritory"
 	"github.com/scrmhq/scrm/ent/scorehit"
 	"github.com/scrmhq/scrm/ent/scoringrule"
 	"github.com/scrmhq/scrm/ent/segment"
@@ -46,6 +50,7 @@ import (
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/ent/userterritory"
 	"github.com/scrmhq/scrm/ent/workspace"
 )
 
@@ -125,9 +130,13 @@ func checkColumn(t, c string) error {
 			outboxtask.Table:       outboxtask.ValidColumn,
 			ownerchange.Table:      ownerchange.ValidColumn,
 			partner.Table:          partner.ValidColumn,
+			partnerterritory.Table: partnerterritory.ValidColumn,
 			pipeline.Table:         pipeline.ValidColumn,
 			policyrule.Table:       policyrule.ValidColumn,
 			pool.Table:             pool.ValidColumn,
+			pooladmin.Table:        pooladmin.ValidColumn,
+			poolteam.Table:         poolteam.ValidColumn,
+			poolterritory.Table:    poolterritory.ValidColumn,
 			scorehit.Table:         scorehit.ValidColumn,
 			scoringrule.Table:      scoringrule.ValidColumn,
 			segment.Table:          segment.ValidColumn,
@@ -141,6 +150,7 @@ func checkColumn(t, c string) error {
 			team.Table:             team.ValidColumn,
 			territory.Table:        territory.ValidColumn,
 			user.Table:             user.ValidColumn,
+			userterritory.Table:    userterritory.ValidColumn,
 			workspace.Table:        workspace.ValidColumn,
 		})
 	})

@@ -30,9 +30,13 @@ import (
 	"github.com/scrmhq/scrm/ent/outboxtask"
 	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
+	"github.com/scrmhq/scrm/ent/partnerterritory"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/pooladmin"
+	"github.com/scrmhq/scrm/ent/poolteam"
+	"github.com/scrmhq/scrm/ent/poolterritory"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/scorehit"
@@ -48,6 +52,7 @@ import (
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/ent/userterritory"
 	"github.com/scrmhq/scrm/ent/workspace"
 )
 
@@ -78,9 +83,13 @@ const (
 	TypeOutboxTask       = "OutboxTask"
 	TypeOwnerChange      = "OwnerChange"
 	TypePartner          = "Partner"
+	TypePartnerTerritory = "PartnerTerritory"
 	TypePipeline         = "Pipeline"
 	TypePolicyRule       = "PolicyRule"
 	TypePool             = "Pool"
+	TypePoolAdmin        = "PoolAdmin"
+	TypePoolTeam         = "PoolTeam"
+	TypePoolTerritory    = "PoolTerritory"
 	TypeScoreHit         = "ScoreHit"
 	TypeScoringRule      = "ScoringRule"
 	TypeSegment          = "Segment"
@@ -94,6 +103,7 @@ const (
 	TypeTeam             = "Team"
 	TypeTerritory        = "Territory"
 	TypeUser             = "User"
+	TypeUserTerritory    = "UserTerritory"
 	TypeWorkspace        = "Workspace"
 )
 
@@ -19831,6 +19841,420 @@ func (m *PartnerMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Partner edge %s", name)
 }
 
+// PartnerTerritoryMutation represents an operation that mutates the PartnerTerritory nodes in the graph.
+type PartnerTerritoryMutation struct {
+	config
+	op               Op
+	typ              string
+	tenant_id        *uuid.UUID
+	clearedFields    map[string]struct{}
+	partner          *uuid.UUID
+	clearedpartner   bool
+	territory        *uuid.UUID
+	clearedterritory bool
+	done             bool
+	oldValue         func(context.Context) (*PartnerTerritory, error)
+	predicates       []predicate.PartnerTerritory
+}
+
+var _ ent.Mutation = (*PartnerTerritoryMutation)(nil)
+
+// partnerterritoryOption allows management of the mutation configuration using functional options.
+type partnerterritoryOption func(*PartnerTerritoryMutation)
+
+// newPartnerTerritoryMutation creates new mutation for the PartnerTerritory entity.
+func newPartnerTerritoryMutation(c config, op Op, opts ...partnerterritoryOption) *PartnerTerritoryMutation {
+	m := &PartnerTerritoryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePartnerTerritory,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PartnerTerritoryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PartnerTerritoryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *PartnerTerritoryMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *PartnerTerritoryMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *PartnerTerritoryMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetPartnerID sets the "partner_id" field.
+func (m *PartnerTerritoryMutation) SetPartnerID(u uuid.UUID) {
+	m.partner = &u
+}
+
+// PartnerID returns the value of the "partner_id" field in the mutation.
+func (m *PartnerTerritoryMutation) PartnerID() (r uuid.UUID, exists bool) {
+	v := m.partner
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPartnerID resets all changes to the "partner_id" field.
+func (m *PartnerTerritoryMutation) ResetPartnerID() {
+	m.partner = nil
+}
+
+// SetTerritoryID sets the "territory_id" field.
+func (m *PartnerTerritoryMutation) SetTerritoryID(u uuid.UUID) {
+	m.territory = &u
+}
+
+// TerritoryID returns the value of the "territory_id" field in the mutation.
+func (m *PartnerTerritoryMutation) TerritoryID() (r uuid.UUID, exists bool) {
+	v := m.territory
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTerritoryID resets all changes to the "territory_id" field.
+func (m *PartnerTerritoryMutation) ResetTerritoryID() {
+	m.territory = nil
+}
+
+// ClearPartner clears the "partner" edge to the Partner entity.
+func (m *PartnerTerritoryMutation) ClearPartner() {
+	m.clearedpartner = true
+	m.clearedFields[partnerterritory.FieldPartnerID] = struct{}{}
+}
+
+// PartnerCleared reports if the "partner" edge to the Partner entity was cleared.
+func (m *PartnerTerritoryMutation) PartnerCleared() bool {
+	return m.clearedpartner
+}
+
+// PartnerIDs returns the "partner" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PartnerID instead. It exists only for internal usage by the builders.
+func (m *PartnerTerritoryMutation) PartnerIDs() (ids []uuid.UUID) {
+	if id := m.partner; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPartner resets all changes to the "partner" edge.
+func (m *PartnerTerritoryMutation) ResetPartner() {
+	m.partner = nil
+	m.clearedpartner = false
+}
+
+// ClearTerritory clears the "territory" edge to the Territory entity.
+func (m *PartnerTerritoryMutation) ClearTerritory() {
+	m.clearedterritory = true
+	m.clearedFields[partnerterritory.FieldTerritoryID] = struct{}{}
+}
+
+// TerritoryCleared reports if the "territory" edge to the Territory entity was cleared.
+func (m *PartnerTerritoryMutation) TerritoryCleared() bool {
+	return m.clearedterritory
+}
+
+// TerritoryIDs returns the "territory" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TerritoryID instead. It exists only for internal usage by the builders.
+func (m *PartnerTerritoryMutation) TerritoryIDs() (ids []uuid.UUID) {
+	if id := m.territory; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTerritory resets all changes to the "territory" edge.
+func (m *PartnerTerritoryMutation) ResetTerritory() {
+	m.territory = nil
+	m.clearedterritory = false
+}
+
+// Where appends a list predicates to the PartnerTerritoryMutation builder.
+func (m *PartnerTerritoryMutation) Where(ps ...predicate.PartnerTerritory) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PartnerTerritoryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PartnerTerritoryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PartnerTerritory, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PartnerTerritoryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PartnerTerritoryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PartnerTerritory).
+func (m *PartnerTerritoryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PartnerTerritoryMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.tenant_id != nil {
+		fields = append(fields, partnerterritory.FieldTenantID)
+	}
+	if m.partner != nil {
+		fields = append(fields, partnerterritory.FieldPartnerID)
+	}
+	if m.territory != nil {
+		fields = append(fields, partnerterritory.FieldTerritoryID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PartnerTerritoryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case partnerterritory.FieldTenantID:
+		return m.TenantID()
+	case partnerterritory.FieldPartnerID:
+		return m.PartnerID()
+	case partnerterritory.FieldTerritoryID:
+		return m.TerritoryID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PartnerTerritoryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	return nil, errors.New("edge schema PartnerTerritory does not support getting old values")
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PartnerTerritoryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case partnerterritory.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case partnerterritory.FieldPartnerID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPartnerID(v)
+		return nil
+	case partnerterritory.FieldTerritoryID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTerritoryID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PartnerTerritory field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PartnerTerritoryMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PartnerTerritoryMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PartnerTerritoryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PartnerTerritory numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PartnerTerritoryMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PartnerTerritoryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PartnerTerritoryMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PartnerTerritory nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PartnerTerritoryMutation) ResetField(name string) error {
+	switch name {
+	case partnerterritory.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case partnerterritory.FieldPartnerID:
+		m.ResetPartnerID()
+		return nil
+	case partnerterritory.FieldTerritoryID:
+		m.ResetTerritoryID()
+		return nil
+	}
+	return fmt.Errorf("unknown PartnerTerritory field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PartnerTerritoryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.partner != nil {
+		edges = append(edges, partnerterritory.EdgePartner)
+	}
+	if m.territory != nil {
+		edges = append(edges, partnerterritory.EdgeTerritory)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PartnerTerritoryMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case partnerterritory.EdgePartner:
+		if id := m.partner; id != nil {
+			return []ent.Value{*id}
+		}
+	case partnerterritory.EdgeTerritory:
+		if id := m.territory; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PartnerTerritoryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PartnerTerritoryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PartnerTerritoryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedpartner {
+		edges = append(edges, partnerterritory.EdgePartner)
+	}
+	if m.clearedterritory {
+		edges = append(edges, partnerterritory.EdgeTerritory)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PartnerTerritoryMutation) EdgeCleared(name string) bool {
+	switch name {
+	case partnerterritory.EdgePartner:
+		return m.clearedpartner
+	case partnerterritory.EdgeTerritory:
+		return m.clearedterritory
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PartnerTerritoryMutation) ClearEdge(name string) error {
+	switch name {
+	case partnerterritory.EdgePartner:
+		m.ClearPartner()
+		return nil
+	case partnerterritory.EdgeTerritory:
+		m.ClearTerritory()
+		return nil
+	}
+	return fmt.Errorf("unknown PartnerTerritory unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PartnerTerritoryMutation) ResetEdge(name string) error {
+	switch name {
+	case partnerterritory.EdgePartner:
+		m.ResetPartner()
+		return nil
+	case partnerterritory.EdgeTerritory:
+		m.ResetTerritory()
+		return nil
+	}
+	return fmt.Errorf("unknown PartnerTerritory edge %s", name)
+}
+
 // PipelineMutation represents an operation that mutates the Pipeline nodes in the graph.
 type PipelineMutation struct {
 	config
@@ -22768,6 +23192,1248 @@ func (m *PoolMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Pool edge %s", name)
+}
+
+// PoolAdminMutation represents an operation that mutates the PoolAdmin nodes in the graph.
+type PoolAdminMutation struct {
+	config
+	op            Op
+	typ           string
+	tenant_id     *uuid.UUID
+	clearedFields map[string]struct{}
+	pool          *uuid.UUID
+	clearedpool   bool
+	user          *uuid.UUID
+	cleareduser   bool
+	done          bool
+	oldValue      func(context.Context) (*PoolAdmin, error)
+	predicates    []predicate.PoolAdmin
+}
+
+var _ ent.Mutation = (*PoolAdminMutation)(nil)
+
+// pooladminOption allows management of the mutation configuration using functional options.
+type pooladminOption func(*PoolAdminMutation)
+
+// newPoolAdminMutation creates new mutation for the PoolAdmin entity.
+func newPoolAdminMutation(c config, op Op, opts ...pooladminOption) *PoolAdminMutation {
+	m := &PoolAdminMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePoolAdmin,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PoolAdminMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PoolAdminMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *PoolAdminMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *PoolAdminMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *PoolAdminMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetPoolID sets the "pool_id" field.
+func (m *PoolAdminMutation) SetPoolID(u uuid.UUID) {
+	m.pool = &u
+}
+
+// PoolID returns the value of the "pool_id" field in the mutation.
+func (m *PoolAdminMutation) PoolID() (r uuid.UUID, exists bool) {
+	v := m.pool
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPoolID resets all changes to the "pool_id" field.
+func (m *PoolAdminMutation) ResetPoolID() {
+	m.pool = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *PoolAdminMutation) SetUserID(u uuid.UUID) {
+	m.user = &u
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *PoolAdminMutation) UserID() (r uuid.UUID, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *PoolAdminMutation) ResetUserID() {
+	m.user = nil
+}
+
+// ClearPool clears the "pool" edge to the Pool entity.
+func (m *PoolAdminMutation) ClearPool() {
+	m.clearedpool = true
+	m.clearedFields[pooladmin.FieldPoolID] = struct{}{}
+}
+
+// PoolCleared reports if the "pool" edge to the Pool entity was cleared.
+func (m *PoolAdminMutation) PoolCleared() bool {
+	return m.clearedpool
+}
+
+// PoolIDs returns the "pool" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PoolID instead. It exists only for internal usage by the builders.
+func (m *PoolAdminMutation) PoolIDs() (ids []uuid.UUID) {
+	if id := m.pool; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPool resets all changes to the "pool" edge.
+func (m *PoolAdminMutation) ResetPool() {
+	m.pool = nil
+	m.clearedpool = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *PoolAdminMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[pooladmin.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *PoolAdminMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *PoolAdminMutation) UserIDs() (ids []uuid.UUID) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *PoolAdminMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the PoolAdminMutation builder.
+func (m *PoolAdminMutation) Where(ps ...predicate.PoolAdmin) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PoolAdminMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PoolAdminMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PoolAdmin, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PoolAdminMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PoolAdminMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PoolAdmin).
+func (m *PoolAdminMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PoolAdminMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.tenant_id != nil {
+		fields = append(fields, pooladmin.FieldTenantID)
+	}
+	if m.pool != nil {
+		fields = append(fields, pooladmin.FieldPoolID)
+	}
+	if m.user != nil {
+		fields = append(fields, pooladmin.FieldUserID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PoolAdminMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case pooladmin.FieldTenantID:
+		return m.TenantID()
+	case pooladmin.FieldPoolID:
+		return m.PoolID()
+	case pooladmin.FieldUserID:
+		return m.UserID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PoolAdminMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	return nil, errors.New("edge schema PoolAdmin does not support getting old values")
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PoolAdminMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case pooladmin.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case pooladmin.FieldPoolID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPoolID(v)
+		return nil
+	case pooladmin.FieldUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PoolAdmin field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PoolAdminMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PoolAdminMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PoolAdminMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PoolAdmin numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PoolAdminMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PoolAdminMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PoolAdminMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PoolAdmin nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PoolAdminMutation) ResetField(name string) error {
+	switch name {
+	case pooladmin.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case pooladmin.FieldPoolID:
+		m.ResetPoolID()
+		return nil
+	case pooladmin.FieldUserID:
+		m.ResetUserID()
+		return nil
+	}
+	return fmt.Errorf("unknown PoolAdmin field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PoolAdminMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.pool != nil {
+		edges = append(edges, pooladmin.EdgePool)
+	}
+	if m.user != nil {
+		edges = append(edges, pooladmin.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PoolAdminMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case pooladmin.EdgePool:
+		if id := m.pool; id != nil {
+			return []ent.Value{*id}
+		}
+	case pooladmin.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PoolAdminMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PoolAdminMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PoolAdminMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedpool {
+		edges = append(edges, pooladmin.EdgePool)
+	}
+	if m.cleareduser {
+		edges = append(edges, pooladmin.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PoolAdminMutation) EdgeCleared(name string) bool {
+	switch name {
+	case pooladmin.EdgePool:
+		return m.clearedpool
+	case pooladmin.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PoolAdminMutation) ClearEdge(name string) error {
+	switch name {
+	case pooladmin.EdgePool:
+		m.ClearPool()
+		return nil
+	case pooladmin.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown PoolAdmin unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PoolAdminMutation) ResetEdge(name string) error {
+	switch name {
+	case pooladmin.EdgePool:
+		m.ResetPool()
+		return nil
+	case pooladmin.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown PoolAdmin edge %s", name)
+}
+
+// PoolTeamMutation represents an operation that mutates the PoolTeam nodes in the graph.
+type PoolTeamMutation struct {
+	config
+	op            Op
+	typ           string
+	tenant_id     *uuid.UUID
+	clearedFields map[string]struct{}
+	pool          *uuid.UUID
+	clearedpool   bool
+	team          *uuid.UUID
+	clearedteam   bool
+	done          bool
+	oldValue      func(context.Context) (*PoolTeam, error)
+	predicates    []predicate.PoolTeam
+}
+
+var _ ent.Mutation = (*PoolTeamMutation)(nil)
+
+// poolteamOption allows management of the mutation configuration using functional options.
+type poolteamOption func(*PoolTeamMutation)
+
+// newPoolTeamMutation creates new mutation for the PoolTeam entity.
+func newPoolTeamMutation(c config, op Op, opts ...poolteamOption) *PoolTeamMutation {
+	m := &PoolTeamMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePoolTeam,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PoolTeamMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PoolTeamMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *PoolTeamMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *PoolTeamMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *PoolTeamMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetPoolID sets the "pool_id" field.
+func (m *PoolTeamMutation) SetPoolID(u uuid.UUID) {
+	m.pool = &u
+}
+
+// PoolID returns the value of the "pool_id" field in the mutation.
+func (m *PoolTeamMutation) PoolID() (r uuid.UUID, exists bool) {
+	v := m.pool
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPoolID resets all changes to the "pool_id" field.
+func (m *PoolTeamMutation) ResetPoolID() {
+	m.pool = nil
+}
+
+// SetTeamID sets the "team_id" field.
+func (m *PoolTeamMutation) SetTeamID(u uuid.UUID) {
+	m.team = &u
+}
+
+// TeamID returns the value of the "team_id" field in the mutation.
+func (m *PoolTeamMutation) TeamID() (r uuid.UUID, exists bool) {
+	v := m.team
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTeamID resets all changes to the "team_id" field.
+func (m *PoolTeamMutation) ResetTeamID() {
+	m.team = nil
+}
+
+// ClearPool clears the "pool" edge to the Pool entity.
+func (m *PoolTeamMutation) ClearPool() {
+	m.clearedpool = true
+	m.clearedFields[poolteam.FieldPoolID] = struct{}{}
+}
+
+// PoolCleared reports if the "pool" edge to the Pool entity was cleared.
+func (m *PoolTeamMutation) PoolCleared() bool {
+	return m.clearedpool
+}
+
+// PoolIDs returns the "pool" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PoolID instead. It exists only for internal usage by the builders.
+func (m *PoolTeamMutation) PoolIDs() (ids []uuid.UUID) {
+	if id := m.pool; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPool resets all changes to the "pool" edge.
+func (m *PoolTeamMutation) ResetPool() {
+	m.pool = nil
+	m.clearedpool = false
+}
+
+// ClearTeam clears the "team" edge to the Team entity.
+func (m *PoolTeamMutation) ClearTeam() {
+	m.clearedteam = true
+	m.clearedFields[poolteam.FieldTeamID] = struct{}{}
+}
+
+// TeamCleared reports if the "team" edge to the Team entity was cleared.
+func (m *PoolTeamMutation) TeamCleared() bool {
+	return m.clearedteam
+}
+
+// TeamIDs returns the "team" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TeamID instead. It exists only for internal usage by the builders.
+func (m *PoolTeamMutation) TeamIDs() (ids []uuid.UUID) {
+	if id := m.team; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTeam resets all changes to the "team" edge.
+func (m *PoolTeamMutation) ResetTeam() {
+	m.team = nil
+	m.clearedteam = false
+}
+
+// Where appends a list predicates to the PoolTeamMutation builder.
+func (m *PoolTeamMutation) Where(ps ...predicate.PoolTeam) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PoolTeamMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PoolTeamMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PoolTeam, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PoolTeamMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PoolTeamMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PoolTeam).
+func (m *PoolTeamMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PoolTeamMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.tenant_id != nil {
+		fields = append(fields, poolteam.FieldTenantID)
+	}
+	if m.pool != nil {
+		fields = append(fields, poolteam.FieldPoolID)
+	}
+	if m.team != nil {
+		fields = append(fields, poolteam.FieldTeamID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PoolTeamMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case poolteam.FieldTenantID:
+		return m.TenantID()
+	case poolteam.FieldPoolID:
+		return m.PoolID()
+	case poolteam.FieldTeamID:
+		return m.TeamID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PoolTeamMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	return nil, errors.New("edge schema PoolTeam does not support getting old values")
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PoolTeamMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case poolteam.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case poolteam.FieldPoolID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPoolID(v)
+		return nil
+	case poolteam.FieldTeamID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTeamID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PoolTeam field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PoolTeamMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PoolTeamMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PoolTeamMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PoolTeam numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PoolTeamMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PoolTeamMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PoolTeamMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PoolTeam nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PoolTeamMutation) ResetField(name string) error {
+	switch name {
+	case poolteam.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case poolteam.FieldPoolID:
+		m.ResetPoolID()
+		return nil
+	case poolteam.FieldTeamID:
+		m.ResetTeamID()
+		return nil
+	}
+	return fmt.Errorf("unknown PoolTeam field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PoolTeamMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.pool != nil {
+		edges = append(edges, poolteam.EdgePool)
+	}
+	if m.team != nil {
+		edges = append(edges, poolteam.EdgeTeam)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PoolTeamMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case poolteam.EdgePool:
+		if id := m.pool; id != nil {
+			return []ent.Value{*id}
+		}
+	case poolteam.EdgeTeam:
+		if id := m.team; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PoolTeamMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PoolTeamMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PoolTeamMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedpool {
+		edges = append(edges, poolteam.EdgePool)
+	}
+	if m.clearedteam {
+		edges = append(edges, poolteam.EdgeTeam)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PoolTeamMutation) EdgeCleared(name string) bool {
+	switch name {
+	case poolteam.EdgePool:
+		return m.clearedpool
+	case poolteam.EdgeTeam:
+		return m.clearedteam
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PoolTeamMutation) ClearEdge(name string) error {
+	switch name {
+	case poolteam.EdgePool:
+		m.ClearPool()
+		return nil
+	case poolteam.EdgeTeam:
+		m.ClearTeam()
+		return nil
+	}
+	return fmt.Errorf("unknown PoolTeam unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PoolTeamMutation) ResetEdge(name string) error {
+	switch name {
+	case poolteam.EdgePool:
+		m.ResetPool()
+		return nil
+	case poolteam.EdgeTeam:
+		m.ResetTeam()
+		return nil
+	}
+	return fmt.Errorf("unknown PoolTeam edge %s", name)
+}
+
+// PoolTerritoryMutation represents an operation that mutates the PoolTerritory nodes in the graph.
+type PoolTerritoryMutation struct {
+	config
+	op               Op
+	typ              string
+	tenant_id        *uuid.UUID
+	clearedFields    map[string]struct{}
+	pool             *uuid.UUID
+	clearedpool      bool
+	territory        *uuid.UUID
+	clearedterritory bool
+	done             bool
+	oldValue         func(context.Context) (*PoolTerritory, error)
+	predicates       []predicate.PoolTerritory
+}
+
+var _ ent.Mutation = (*PoolTerritoryMutation)(nil)
+
+// poolterritoryOption allows management of the mutation configuration using functional options.
+type poolterritoryOption func(*PoolTerritoryMutation)
+
+// newPoolTerritoryMutation creates new mutation for the PoolTerritory entity.
+func newPoolTerritoryMutation(c config, op Op, opts ...poolterritoryOption) *PoolTerritoryMutation {
+	m := &PoolTerritoryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePoolTerritory,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PoolTerritoryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PoolTerritoryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *PoolTerritoryMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *PoolTerritoryMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *PoolTerritoryMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetPoolID sets the "pool_id" field.
+func (m *PoolTerritoryMutation) SetPoolID(u uuid.UUID) {
+	m.pool = &u
+}
+
+// PoolID returns the value of the "pool_id" field in the mutation.
+func (m *PoolTerritoryMutation) PoolID() (r uuid.UUID, exists bool) {
+	v := m.pool
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPoolID resets all changes to the "pool_id" field.
+func (m *PoolTerritoryMutation) ResetPoolID() {
+	m.pool = nil
+}
+
+// SetTerritoryID sets the "territory_id" field.
+func (m *PoolTerritoryMutation) SetTerritoryID(u uuid.UUID) {
+	m.territory = &u
+}
+
+// TerritoryID returns the value of the "territory_id" field in the mutation.
+func (m *PoolTerritoryMutation) TerritoryID() (r uuid.UUID, exists bool) {
+	v := m.territory
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTerritoryID resets all changes to the "territory_id" field.
+func (m *PoolTerritoryMutation) ResetTerritoryID() {
+	m.territory = nil
+}
+
+// ClearPool clears the "pool" edge to the Pool entity.
+func (m *PoolTerritoryMutation) ClearPool() {
+	m.clearedpool = true
+	m.clearedFields[poolterritory.FieldPoolID] = struct{}{}
+}
+
+// PoolCleared reports if the "pool" edge to the Pool entity was cleared.
+func (m *PoolTerritoryMutation) PoolCleared() bool {
+	return m.clearedpool
+}
+
+// PoolIDs returns the "pool" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PoolID instead. It exists only for internal usage by the builders.
+func (m *PoolTerritoryMutation) PoolIDs() (ids []uuid.UUID) {
+	if id := m.pool; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPool resets all changes to the "pool" edge.
+func (m *PoolTerritoryMutation) ResetPool() {
+	m.pool = nil
+	m.clearedpool = false
+}
+
+// ClearTerritory clears the "territory" edge to the Territory entity.
+func (m *PoolTerritoryMutation) ClearTerritory() {
+	m.clearedterritory = true
+	m.clearedFields[poolterritory.FieldTerritoryID] = struct{}{}
+}
+
+// TerritoryCleared reports if the "territory" edge to the Territory entity was cleared.
+func (m *PoolTerritoryMutation) TerritoryCleared() bool {
+	return m.clearedterritory
+}
+
+// TerritoryIDs returns the "territory" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TerritoryID instead. It exists only for internal usage by the builders.
+func (m *PoolTerritoryMutation) TerritoryIDs() (ids []uuid.UUID) {
+	if id := m.territory; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTerritory resets all changes to the "territory" edge.
+func (m *PoolTerritoryMutation) ResetTerritory() {
+	m.territory = nil
+	m.clearedterritory = false
+}
+
+// Where appends a list predicates to the PoolTerritoryMutation builder.
+func (m *PoolTerritoryMutation) Where(ps ...predicate.PoolTerritory) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PoolTerritoryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PoolTerritoryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PoolTerritory, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PoolTerritoryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PoolTerritoryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PoolTerritory).
+func (m *PoolTerritoryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PoolTerritoryMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.tenant_id != nil {
+		fields = append(fields, poolterritory.FieldTenantID)
+	}
+	if m.pool != nil {
+		fields = append(fields, poolterritory.FieldPoolID)
+	}
+	if m.territory != nil {
+		fields = append(fields, poolterritory.FieldTerritoryID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PoolTerritoryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case poolterritory.FieldTenantID:
+		return m.TenantID()
+	case poolterritory.FieldPoolID:
+		return m.PoolID()
+	case poolterritory.FieldTerritoryID:
+		return m.TerritoryID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PoolTerritoryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	return nil, errors.New("edge schema PoolTerritory does not support getting old values")
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PoolTerritoryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case poolterritory.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case poolterritory.FieldPoolID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPoolID(v)
+		return nil
+	case poolterritory.FieldTerritoryID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTerritoryID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PoolTerritory field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PoolTerritoryMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PoolTerritoryMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PoolTerritoryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PoolTerritory numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PoolTerritoryMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PoolTerritoryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PoolTerritoryMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PoolTerritory nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PoolTerritoryMutation) ResetField(name string) error {
+	switch name {
+	case poolterritory.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case poolterritory.FieldPoolID:
+		m.ResetPoolID()
+		return nil
+	case poolterritory.FieldTerritoryID:
+		m.ResetTerritoryID()
+		return nil
+	}
+	return fmt.Errorf("unknown PoolTerritory field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PoolTerritoryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.pool != nil {
+		edges = append(edges, poolterritory.EdgePool)
+	}
+	if m.territory != nil {
+		edges = append(edges, poolterritory.EdgeTerritory)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PoolTerritoryMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case poolterritory.EdgePool:
+		if id := m.pool; id != nil {
+			return []ent.Value{*id}
+		}
+	case poolterritory.EdgeTerritory:
+		if id := m.territory; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PoolTerritoryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PoolTerritoryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PoolTerritoryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedpool {
+		edges = append(edges, poolterritory.EdgePool)
+	}
+	if m.clearedterritory {
+		edges = append(edges, poolterritory.EdgeTerritory)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PoolTerritoryMutation) EdgeCleared(name string) bool {
+	switch name {
+	case poolterritory.EdgePool:
+		return m.clearedpool
+	case poolterritory.EdgeTerritory:
+		return m.clearedterritory
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PoolTerritoryMutation) ClearEdge(name string) error {
+	switch name {
+	case poolterritory.EdgePool:
+		m.ClearPool()
+		return nil
+	case poolterritory.EdgeTerritory:
+		m.ClearTerritory()
+		return nil
+	}
+	return fmt.Errorf("unknown PoolTerritory unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PoolTerritoryMutation) ResetEdge(name string) error {
+	switch name {
+	case poolterritory.EdgePool:
+		m.ResetPool()
+		return nil
+	case poolterritory.EdgeTerritory:
+		m.ResetTerritory()
+		return nil
+	}
+	return fmt.Errorf("unknown PoolTerritory edge %s", name)
 }
 
 // ScoreHitMutation represents an operation that mutates the ScoreHit nodes in the graph.
@@ -35157,6 +36823,420 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)
+}
+
+// UserTerritoryMutation represents an operation that mutates the UserTerritory nodes in the graph.
+type UserTerritoryMutation struct {
+	config
+	op               Op
+	typ              string
+	tenant_id        *uuid.UUID
+	clearedFields    map[string]struct{}
+	user             *uuid.UUID
+	cleareduser      bool
+	territory        *uuid.UUID
+	clearedterritory bool
+	done             bool
+	oldValue         func(context.Context) (*UserTerritory, error)
+	predicates       []predicate.UserTerritory
+}
+
+var _ ent.Mutation = (*UserTerritoryMutation)(nil)
+
+// userterritoryOption allows management of the mutation configuration using functional options.
+type userterritoryOption func(*UserTerritoryMutation)
+
+// newUserTerritoryMutation creates new mutation for the UserTerritory entity.
+func newUserTerritoryMutation(c config, op Op, opts ...userterritoryOption) *UserTerritoryMutation {
+	m := &UserTerritoryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeUserTerritory,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m UserTerritoryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m UserTerritoryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *UserTerritoryMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *UserTerritoryMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *UserTerritoryMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *UserTerritoryMutation) SetUserID(u uuid.UUID) {
+	m.user = &u
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *UserTerritoryMutation) UserID() (r uuid.UUID, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *UserTerritoryMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetTerritoryID sets the "territory_id" field.
+func (m *UserTerritoryMutation) SetTerritoryID(u uuid.UUID) {
+	m.territory = &u
+}
+
+// TerritoryID returns the value of the "territory_id" field in the mutation.
+func (m *UserTerritoryMutation) TerritoryID() (r uuid.UUID, exists bool) {
+	v := m.territory
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTerritoryID resets all changes to the "territory_id" field.
+func (m *UserTerritoryMutation) ResetTerritoryID() {
+	m.territory = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *UserTerritoryMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[userterritory.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *UserTerritoryMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *UserTerritoryMutation) UserIDs() (ids []uuid.UUID) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *UserTerritoryMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// ClearTerritory clears the "territory" edge to the Territory entity.
+func (m *UserTerritoryMutation) ClearTerritory() {
+	m.clearedterritory = true
+	m.clearedFields[userterritory.FieldTerritoryID] = struct{}{}
+}
+
+// TerritoryCleared reports if the "territory" edge to the Territory entity was cleared.
+func (m *UserTerritoryMutation) TerritoryCleared() bool {
+	return m.clearedterritory
+}
+
+// TerritoryIDs returns the "territory" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TerritoryID instead. It exists only for internal usage by the builders.
+func (m *UserTerritoryMutation) TerritoryIDs() (ids []uuid.UUID) {
+	if id := m.territory; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTerritory resets all changes to the "territory" edge.
+func (m *UserTerritoryMutation) ResetTerritory() {
+	m.territory = nil
+	m.clearedterritory = false
+}
+
+// Where appends a list predicates to the UserTerritoryMutation builder.
+func (m *UserTerritoryMutation) Where(ps ...predicate.UserTerritory) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the UserTerritoryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *UserTerritoryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.UserTerritory, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *UserTerritoryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *UserTerritoryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (UserTerritory).
+func (m *UserTerritoryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *UserTerritoryMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.tenant_id != nil {
+		fields = append(fields, userterritory.FieldTenantID)
+	}
+	if m.user != nil {
+		fields = append(fields, userterritory.FieldUserID)
+	}
+	if m.territory != nil {
+		fields = append(fields, userterritory.FieldTerritoryID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *UserTerritoryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case userterritory.FieldTenantID:
+		return m.TenantID()
+	case userterritory.FieldUserID:
+		return m.UserID()
+	case userterritory.FieldTerritoryID:
+		return m.TerritoryID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *UserTerritoryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	return nil, errors.New("edge schema UserTerritory does not support getting old values")
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *UserTerritoryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case userterritory.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case userterritory.FieldUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case userterritory.FieldTerritoryID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTerritoryID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown UserTerritory field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *UserTerritoryMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *UserTerritoryMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *UserTerritoryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown UserTerritory numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *UserTerritoryMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *UserTerritoryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *UserTerritoryMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown UserTerritory nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *UserTerritoryMutation) ResetField(name string) error {
+	switch name {
+	case userterritory.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case userterritory.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case userterritory.FieldTerritoryID:
+		m.ResetTerritoryID()
+		return nil
+	}
+	return fmt.Errorf("unknown UserTerritory field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *UserTerritoryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.user != nil {
+		edges = append(edges, userterritory.EdgeUser)
+	}
+	if m.territory != nil {
+		edges = append(edges, userterritory.EdgeTerritory)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *UserTerritoryMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case userterritory.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	case userterritory.EdgeTerritory:
+		if id := m.territory; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *UserTerritoryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *UserTerritoryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *UserTerritoryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.cleareduser {
+		edges = append(edges, userterritory.EdgeUser)
+	}
+	if m.clearedterritory {
+		edges = append(edges, userterritory.EdgeTerritory)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *UserTerritoryMutation) EdgeCleared(name string) bool {
+	switch name {
+	case userterritory.EdgeUser:
+		return m.cleareduser
+	case userterritory.EdgeTerritory:
+		return m.clearedterritory
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *UserTerritoryMutation) ClearEdge(name string) error {
+	switch name {
+	case userterritory.EdgeUser:
+		m.ClearUser()
+		return nil
+	case userterritory.EdgeTerritory:
+		m.ClearTerritory()
+		return nil
+	}
+	return fmt.Errorf("unknown UserTerritory unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *UserTerritoryMutation) ResetEdge(name string) error {
+	switch name {
+	case userterritory.EdgeUser:
+		m.ResetUser()
+		return nil
+	case userterritory.EdgeTerritory:
+		m.ResetTerritory()
+		return nil
+	}
+	return fmt.Errorf("unknown UserTerritory edge %s", name)
 }
 
 // WorkspaceMutation represents an operation that mutates the Workspace nodes in the graph.

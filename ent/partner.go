@@ -38,14 +38,17 @@ type PartnerEdges struct {
 	Territories []*Territory `json:"territories,omitempty"`
 	// Users holds the value of the users edge.
 	Users []*User `json:"users,omitempty"`
+	// PartnerTerritories holds the value of the partner_territories edge.
+	PartnerTerritories []*PartnerTerritory `json:"partner_territories,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 
-	namedTerritories map[string][]*Territory
-	namedUsers       map[string][]*User
+	namedTerritories        map[string][]*Territory
+	namedUsers              map[string][]*User
+	namedPartnerTerritories map[string][]*PartnerTerritory
 }
 
 // TerritoriesOrErr returns the Territories value or an error if the edge
@@ -64,6 +67,15 @@ func (e PartnerEdges) UsersOrErr() ([]*User, error) {
 		return e.Users, nil
 	}
 	return nil, &NotLoadedError{edge: "users"}
+}
+
+// PartnerTerritoriesOrErr returns the PartnerTerritories value or an error if the edge
+// was not loaded in eager-loading.
+func (e PartnerEdges) PartnerTerritoriesOrErr() ([]*PartnerTerritory, error) {
+	if e.loadedTypes[2] {
+		return e.PartnerTerritories, nil
+	}
+	return nil, &NotLoadedError{edge: "partner_territories"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -143,6 +155,11 @@ func (_m *Partner) QueryTerritories() *TerritoryQuery {
 // QueryUsers queries the "users" edge of the Partner entity.
 func (_m *Partner) QueryUsers() *UserQuery {
 	return NewPartnerClient(_m.config).QueryUsers(_m)
+}
+
+// QueryPartnerTerritories queries the "partner_territories" edge of the Partner entity.
+func (_m *Partner) QueryPartnerTerritories() *PartnerTerritoryQuery {
+	return NewPartnerClient(_m.config).QueryPartnerTerritories(_m)
 }
 
 // Update returns a builder for updating this Partner.
@@ -228,6 +245,30 @@ func (_m *Partner) appendNamedUsers(name string, edges ...*User) {
 		_m.Edges.namedUsers[name] = []*User{}
 	} else {
 		_m.Edges.namedUsers[name] = append(_m.Edges.namedUsers[name], edges...)
+	}
+}
+
+// NamedPartnerTerritories returns the PartnerTerritories named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Partner) NamedPartnerTerritories(name string) ([]*PartnerTerritory, error) {
+	if _m.Edges.namedPartnerTerritories == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPartnerTerritories[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Partner) appendNamedPartnerTerritories(name string, edges ...*PartnerTerritory) {
+	if _m.Edges.namedPartnerTerritories == nil {
+		_m.Edges.namedPartnerTerritories = make(map[string][]*PartnerTerritory)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPartnerTerritories[name] = []*PartnerTerritory{}
+	} else {
+		_m.Edges.namedPartnerTerritories[name] = append(_m.Edges.namedPartnerTerritories[name], edges...)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/partner"
+	"github.com/scrmhq/scrm/ent/partnerterritory"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
@@ -24,16 +25,18 @@ import (
 // PartnerQuery is the builder for querying Partner entities.
 type PartnerQuery struct {
 	config
-	ctx                  *QueryContext
-	order                []partner.OrderOption
-	inters               []Interceptor
-	predicates           []predicate.Partner
-	withTerritories      *TerritoryQuery
-	withUsers            *UserQuery
-	loadTotal            []func(context.Context, []*Partner) error
-	modifiers            []func(*sql.Selector)
-	withNamedTerritories map[string]*TerritoryQuery
-	withNamedUsers       map[string]*UserQuery
+	ctx                         *QueryContext
+	order                       []partner.OrderOption
+	inters                      []Interceptor
+	predicates                  []predicate.Partner
+	withTerritories             *TerritoryQuery
+	withUsers                   *UserQuery
+	withPartnerTerritories      *PartnerTerritoryQuery
+	loadTotal                   []func(context.Context, []*Partner) error
+	modifiers                   []func(*sql.Selector)
+	withNamedTerritories        map[string]*TerritoryQuery
+	withNamedUsers              map[string]*UserQuery
+	withNamedPartnerTerritories map[string]*PartnerTerritoryQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -107,6 +110,28 @@ func (_q *PartnerQuery) QueryUsers() *UserQuery {
 			sqlgraph.From(partner.Table, partner.FieldID, selector),
 			sqlgraph.To(user.Table, user.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, partner.UsersTable, partner.UsersColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPartnerTerritories chains the current query on the "partner_territories" edge.
+func (_q *PartnerQuery) QueryPartnerTerritories() *PartnerTerritoryQuery {
+	query := (&PartnerTerritoryClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(partner.Table, partner.FieldID, selector),
+			sqlgraph.To(partnerterritory.Table, partnerterritory.PartnerColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, partner.PartnerTerritoriesTable, partner.PartnerTerritoriesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -301,13 +326,14 @@ func (_q *PartnerQuery) Clone() *PartnerQuery {
 		return nil
 	}
 	return &PartnerQuery{
-		config:          _q.config,
-		ctx:             _q.ctx.Clone(),
-		order:           append([]partner.OrderOption{}, _q.order...),
-		inters:          append([]Interceptor{}, _q.inters...),
-		predicates:      append([]predicate.Partner{}, _q.predicates...),
-		withTerritories: _q.withTerritories.Clone(),
-		withUsers:       _q.withUsers.Clone(),
+		config:                 _q.config,
+		ctx:                    _q.ctx.Clone(),
+		order:                  append([]partner.OrderOption{}, _q.order...),
+		inters:                 append([]Interceptor{}, _q.inters...),
+		predicates:             append([]predicate.Partner{}, _q.predicates...),
+		withTerritories:        _q.withTerritories.Clone(),
+		withUsers:              _q.withUsers.Clone(),
+		withPartnerTerritories: _q.withPartnerTerritories.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -334,6 +360,17 @@ func (_q *PartnerQuery) WithUsers(opts ...func(*UserQuery)) *PartnerQuery {
 		opt(query)
 	}
 	_q.withUsers = query
+	return _q
+}
+
+// WithPartnerTerritories tells the query-builder to eager-load the nodes that are connected to
+// the "partner_territories" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PartnerQuery) WithPartnerTerritories(opts ...func(*PartnerTerritoryQuery)) *PartnerQuery {
+	query := (&PartnerTerritoryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPartnerTerritories = query
 	return _q
 }
 
@@ -421,9 +458,10 @@ func (_q *PartnerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Part
 	var (
 		nodes       = []*Partner{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withTerritories != nil,
 			_q.withUsers != nil,
+			_q.withPartnerTerritories != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -461,6 +499,15 @@ func (_q *PartnerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Part
 			return nil, err
 		}
 	}
+	if query := _q.withPartnerTerritories; query != nil {
+		if err := _q.loadPartnerTerritories(ctx, query, nodes,
+			func(n *Partner) { n.Edges.PartnerTerritories = []*PartnerTerritory{} },
+			func(n *Partner, e *PartnerTerritory) {
+				n.Edges.PartnerTerritories = append(n.Edges.PartnerTerritories, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedTerritories {
 		if err := _q.loadTerritories(ctx, query, nodes,
 			func(n *Partner) { n.appendNamedTerritories(name) },
@@ -472,6 +519,13 @@ func (_q *PartnerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Part
 		if err := _q.loadUsers(ctx, query, nodes,
 			func(n *Partner) { n.appendNamedUsers(name) },
 			func(n *Partner, e *User) { n.appendNamedUsers(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPartnerTerritories {
+		if err := _q.loadPartnerTerritories(ctx, query, nodes,
+			func(n *Partner) { n.appendNamedPartnerTerritories(name) },
+			func(n *Partner, e *PartnerTerritory) { n.appendNamedPartnerTerritories(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -572,6 +626,36 @@ func (_q *PartnerQuery) loadUsers(ctx context.Context, query *UserQuery, nodes [
 		node, ok := nodeids[*fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "partner_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *PartnerQuery) loadPartnerTerritories(ctx context.Context, query *PartnerTerritoryQuery, nodes []*Partner, init func(*Partner), assign func(*Partner, *PartnerTerritory)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Partner)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(partnerterritory.FieldPartnerID)
+	}
+	query.Where(predicate.PartnerTerritory(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(partner.PartnerTerritoriesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.PartnerID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "partner_id" returned %v for node %v`, fk, n)
 		}
 		assign(node, n)
 	}
@@ -722,6 +806,20 @@ func (_q *PartnerQuery) WithNamedUsers(name string, opts ...func(*UserQuery)) *P
 		_q.withNamedUsers = make(map[string]*UserQuery)
 	}
 	_q.withNamedUsers[name] = query
+	return _q
+}
+
+// WithNamedPartnerTerritories tells the query-builder to eager-load the nodes that are connected to the "partner_territories"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *PartnerQuery) WithNamedPartnerTerritories(name string, opts ...func(*PartnerTerritoryQuery)) *PartnerQuery {
+	query := (&PartnerTerritoryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPartnerTerritories == nil {
+		_q.withNamedPartnerTerritories = make(map[string]*PartnerTerritoryQuery)
+	}
+	_q.withNamedPartnerTerritories[name] = query
 	return _q
 }
 

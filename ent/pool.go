@@ -56,16 +56,25 @@ type PoolEdges struct {
 	Admins []*User `json:"admins,omitempty"`
 	// Leads holds the value of the leads edge.
 	Leads []*Lead `json:"leads,omitempty"`
+	// PoolTerritories holds the value of the pool_territories edge.
+	PoolTerritories []*PoolTerritory `json:"pool_territories,omitempty"`
+	// PoolTeams holds the value of the pool_teams edge.
+	PoolTeams []*PoolTeam `json:"pool_teams,omitempty"`
+	// PoolAdmins holds the value of the pool_admins edge.
+	PoolAdmins []*PoolAdmin `json:"pool_admins,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
 	totalCount [3]map[string]int
 
-	namedTerritories map[string][]*Territory
-	namedTeams       map[string][]*Team
-	namedAdmins      map[string][]*User
-	namedLeads       map[string][]*Lead
+	namedTerritories     map[string][]*Territory
+	namedTeams           map[string][]*Team
+	namedAdmins          map[string][]*User
+	namedLeads           map[string][]*Lead
+	namedPoolTerritories map[string][]*PoolTerritory
+	namedPoolTeams       map[string][]*PoolTeam
+	namedPoolAdmins      map[string][]*PoolAdmin
 }
 
 // TerritoriesOrErr returns the Territories value or an error if the edge
@@ -102,6 +111,33 @@ func (e PoolEdges) LeadsOrErr() ([]*Lead, error) {
 		return e.Leads, nil
 	}
 	return nil, &NotLoadedError{edge: "leads"}
+}
+
+// PoolTerritoriesOrErr returns the PoolTerritories value or an error if the edge
+// was not loaded in eager-loading.
+func (e PoolEdges) PoolTerritoriesOrErr() ([]*PoolTerritory, error) {
+	if e.loadedTypes[4] {
+		return e.PoolTerritories, nil
+	}
+	return nil, &NotLoadedError{edge: "pool_territories"}
+}
+
+// PoolTeamsOrErr returns the PoolTeams value or an error if the edge
+// was not loaded in eager-loading.
+func (e PoolEdges) PoolTeamsOrErr() ([]*PoolTeam, error) {
+	if e.loadedTypes[5] {
+		return e.PoolTeams, nil
+	}
+	return nil, &NotLoadedError{edge: "pool_teams"}
+}
+
+// PoolAdminsOrErr returns the PoolAdmins value or an error if the edge
+// was not loaded in eager-loading.
+func (e PoolEdges) PoolAdminsOrErr() ([]*PoolAdmin, error) {
+	if e.loadedTypes[6] {
+		return e.PoolAdmins, nil
+	}
+	return nil, &NotLoadedError{edge: "pool_admins"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -241,6 +277,21 @@ func (_m *Pool) QueryAdmins() *UserQuery {
 // QueryLeads queries the "leads" edge of the Pool entity.
 func (_m *Pool) QueryLeads() *LeadQuery {
 	return NewPoolClient(_m.config).QueryLeads(_m)
+}
+
+// QueryPoolTerritories queries the "pool_territories" edge of the Pool entity.
+func (_m *Pool) QueryPoolTerritories() *PoolTerritoryQuery {
+	return NewPoolClient(_m.config).QueryPoolTerritories(_m)
+}
+
+// QueryPoolTeams queries the "pool_teams" edge of the Pool entity.
+func (_m *Pool) QueryPoolTeams() *PoolTeamQuery {
+	return NewPoolClient(_m.config).QueryPoolTeams(_m)
+}
+
+// QueryPoolAdmins queries the "pool_admins" edge of the Pool entity.
+func (_m *Pool) QueryPoolAdmins() *PoolAdminQuery {
+	return NewPoolClient(_m.config).QueryPoolAdmins(_m)
 }
 
 // Update returns a builder for updating this Pool.
@@ -403,6 +454,78 @@ func (_m *Pool) appendNamedLeads(name string, edges ...*Lead) {
 		_m.Edges.namedLeads[name] = []*Lead{}
 	} else {
 		_m.Edges.namedLeads[name] = append(_m.Edges.namedLeads[name], edges...)
+	}
+}
+
+// NamedPoolTerritories returns the PoolTerritories named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Pool) NamedPoolTerritories(name string) ([]*PoolTerritory, error) {
+	if _m.Edges.namedPoolTerritories == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPoolTerritories[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Pool) appendNamedPoolTerritories(name string, edges ...*PoolTerritory) {
+	if _m.Edges.namedPoolTerritories == nil {
+		_m.Edges.namedPoolTerritories = make(map[string][]*PoolTerritory)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPoolTerritories[name] = []*PoolTerritory{}
+	} else {
+		_m.Edges.namedPoolTerritories[name] = append(_m.Edges.namedPoolTerritories[name], edges...)
+	}
+}
+
+// NamedPoolTeams returns the PoolTeams named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Pool) NamedPoolTeams(name string) ([]*PoolTeam, error) {
+	if _m.Edges.namedPoolTeams == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPoolTeams[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Pool) appendNamedPoolTeams(name string, edges ...*PoolTeam) {
+	if _m.Edges.namedPoolTeams == nil {
+		_m.Edges.namedPoolTeams = make(map[string][]*PoolTeam)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPoolTeams[name] = []*PoolTeam{}
+	} else {
+		_m.Edges.namedPoolTeams[name] = append(_m.Edges.namedPoolTeams[name], edges...)
+	}
+}
+
+// NamedPoolAdmins returns the PoolAdmins named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Pool) NamedPoolAdmins(name string) ([]*PoolAdmin, error) {
+	if _m.Edges.namedPoolAdmins == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPoolAdmins[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Pool) appendNamedPoolAdmins(name string, edges ...*PoolAdmin) {
+	if _m.Edges.namedPoolAdmins == nil {
+		_m.Edges.namedPoolAdmins = make(map[string][]*PoolAdmin)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPoolAdmins[name] = []*PoolAdmin{}
+	} else {
+		_m.Edges.namedPoolAdmins[name] = append(_m.Edges.namedPoolAdmins[name], edges...)
 	}
 }
 

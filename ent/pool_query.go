@@ -17,6 +17,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/pooladmin"
+	"github.com/scrmhq/scrm/ent/poolteam"
+	"github.com/scrmhq/scrm/ent/poolterritory"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
@@ -26,20 +29,26 @@ import (
 // PoolQuery is the builder for querying Pool entities.
 type PoolQuery struct {
 	config
-	ctx                  *QueryContext
-	order                []pool.OrderOption
-	inters               []Interceptor
-	predicates           []predicate.Pool
-	withTerritories      *TerritoryQuery
-	withTeams            *TeamQuery
-	withAdmins           *UserQuery
-	withLeads            *LeadQuery
-	loadTotal            []func(context.Context, []*Pool) error
-	modifiers            []func(*sql.Selector)
-	withNamedTerritories map[string]*TerritoryQuery
-	withNamedTeams       map[string]*TeamQuery
-	withNamedAdmins      map[string]*UserQuery
-	withNamedLeads       map[string]*LeadQuery
+	ctx                      *QueryContext
+	order                    []pool.OrderOption
+	inters                   []Interceptor
+	predicates               []predicate.Pool
+	withTerritories          *TerritoryQuery
+	withTeams                *TeamQuery
+	withAdmins               *UserQuery
+	withLeads                *LeadQuery
+	withPoolTerritories      *PoolTerritoryQuery
+	withPoolTeams            *PoolTeamQuery
+	withPoolAdmins           *PoolAdminQuery
+	loadTotal                []func(context.Context, []*Pool) error
+	modifiers                []func(*sql.Selector)
+	withNamedTerritories     map[string]*TerritoryQuery
+	withNamedTeams           map[string]*TeamQuery
+	withNamedAdmins          map[string]*UserQuery
+	withNamedLeads           map[string]*LeadQuery
+	withNamedPoolTerritories map[string]*PoolTerritoryQuery
+	withNamedPoolTeams       map[string]*PoolTeamQuery
+	withNamedPoolAdmins      map[string]*PoolAdminQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -157,6 +166,72 @@ func (_q *PoolQuery) QueryLeads() *LeadQuery {
 			sqlgraph.From(pool.Table, pool.FieldID, selector),
 			sqlgraph.To(lead.Table, lead.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, pool.LeadsTable, pool.LeadsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPoolTerritories chains the current query on the "pool_territories" edge.
+func (_q *PoolQuery) QueryPoolTerritories() *PoolTerritoryQuery {
+	query := (&PoolTerritoryClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pool.Table, pool.FieldID, selector),
+			sqlgraph.To(poolterritory.Table, poolterritory.PoolColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, pool.PoolTerritoriesTable, pool.PoolTerritoriesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPoolTeams chains the current query on the "pool_teams" edge.
+func (_q *PoolQuery) QueryPoolTeams() *PoolTeamQuery {
+	query := (&PoolTeamClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pool.Table, pool.FieldID, selector),
+			sqlgraph.To(poolteam.Table, poolteam.PoolColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, pool.PoolTeamsTable, pool.PoolTeamsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPoolAdmins chains the current query on the "pool_admins" edge.
+func (_q *PoolQuery) QueryPoolAdmins() *PoolAdminQuery {
+	query := (&PoolAdminClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pool.Table, pool.FieldID, selector),
+			sqlgraph.To(pooladmin.Table, pooladmin.PoolColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, pool.PoolAdminsTable, pool.PoolAdminsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -351,15 +426,18 @@ func (_q *PoolQuery) Clone() *PoolQuery {
 		return nil
 	}
 	return &PoolQuery{
-		config:          _q.config,
-		ctx:             _q.ctx.Clone(),
-		order:           append([]pool.OrderOption{}, _q.order...),
-		inters:          append([]Interceptor{}, _q.inters...),
-		predicates:      append([]predicate.Pool{}, _q.predicates...),
-		withTerritories: _q.withTerritories.Clone(),
-		withTeams:       _q.withTeams.Clone(),
-		withAdmins:      _q.withAdmins.Clone(),
-		withLeads:       _q.withLeads.Clone(),
+		config:              _q.config,
+		ctx:                 _q.ctx.Clone(),
+		order:               append([]pool.OrderOption{}, _q.order...),
+		inters:              append([]Interceptor{}, _q.inters...),
+		predicates:          append([]predicate.Pool{}, _q.predicates...),
+		withTerritories:     _q.withTerritories.Clone(),
+		withTeams:           _q.withTeams.Clone(),
+		withAdmins:          _q.withAdmins.Clone(),
+		withLeads:           _q.withLeads.Clone(),
+		withPoolTerritories: _q.withPoolTerritories.Clone(),
+		withPoolTeams:       _q.withPoolTeams.Clone(),
+		withPoolAdmins:      _q.withPoolAdmins.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -408,6 +486,39 @@ func (_q *PoolQuery) WithLeads(opts ...func(*LeadQuery)) *PoolQuery {
 		opt(query)
 	}
 	_q.withLeads = query
+	return _q
+}
+
+// WithPoolTerritories tells the query-builder to eager-load the nodes that are connected to
+// the "pool_territories" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PoolQuery) WithPoolTerritories(opts ...func(*PoolTerritoryQuery)) *PoolQuery {
+	query := (&PoolTerritoryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPoolTerritories = query
+	return _q
+}
+
+// WithPoolTeams tells the query-builder to eager-load the nodes that are connected to
+// the "pool_teams" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PoolQuery) WithPoolTeams(opts ...func(*PoolTeamQuery)) *PoolQuery {
+	query := (&PoolTeamClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPoolTeams = query
+	return _q
+}
+
+// WithPoolAdmins tells the query-builder to eager-load the nodes that are connected to
+// the "pool_admins" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PoolQuery) WithPoolAdmins(opts ...func(*PoolAdminQuery)) *PoolQuery {
+	query := (&PoolAdminClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPoolAdmins = query
 	return _q
 }
 
@@ -495,11 +606,14 @@ func (_q *PoolQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pool, e
 	var (
 		nodes       = []*Pool{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [7]bool{
 			_q.withTerritories != nil,
 			_q.withTeams != nil,
 			_q.withAdmins != nil,
 			_q.withLeads != nil,
+			_q.withPoolTerritories != nil,
+			_q.withPoolTeams != nil,
+			_q.withPoolAdmins != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -551,6 +665,27 @@ func (_q *PoolQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pool, e
 			return nil, err
 		}
 	}
+	if query := _q.withPoolTerritories; query != nil {
+		if err := _q.loadPoolTerritories(ctx, query, nodes,
+			func(n *Pool) { n.Edges.PoolTerritories = []*PoolTerritory{} },
+			func(n *Pool, e *PoolTerritory) { n.Edges.PoolTerritories = append(n.Edges.PoolTerritories, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPoolTeams; query != nil {
+		if err := _q.loadPoolTeams(ctx, query, nodes,
+			func(n *Pool) { n.Edges.PoolTeams = []*PoolTeam{} },
+			func(n *Pool, e *PoolTeam) { n.Edges.PoolTeams = append(n.Edges.PoolTeams, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPoolAdmins; query != nil {
+		if err := _q.loadPoolAdmins(ctx, query, nodes,
+			func(n *Pool) { n.Edges.PoolAdmins = []*PoolAdmin{} },
+			func(n *Pool, e *PoolAdmin) { n.Edges.PoolAdmins = append(n.Edges.PoolAdmins, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedTerritories {
 		if err := _q.loadTerritories(ctx, query, nodes,
 			func(n *Pool) { n.appendNamedTerritories(name) },
@@ -576,6 +711,27 @@ func (_q *PoolQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pool, e
 		if err := _q.loadLeads(ctx, query, nodes,
 			func(n *Pool) { n.appendNamedLeads(name) },
 			func(n *Pool, e *Lead) { n.appendNamedLeads(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPoolTerritories {
+		if err := _q.loadPoolTerritories(ctx, query, nodes,
+			func(n *Pool) { n.appendNamedPoolTerritories(name) },
+			func(n *Pool, e *PoolTerritory) { n.appendNamedPoolTerritories(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPoolTeams {
+		if err := _q.loadPoolTeams(ctx, query, nodes,
+			func(n *Pool) { n.appendNamedPoolTeams(name) },
+			func(n *Pool, e *PoolTeam) { n.appendNamedPoolTeams(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPoolAdmins {
+		if err := _q.loadPoolAdmins(ctx, query, nodes,
+			func(n *Pool) { n.appendNamedPoolAdmins(name) },
+			func(n *Pool, e *PoolAdmin) { n.appendNamedPoolAdmins(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -803,6 +959,96 @@ func (_q *PoolQuery) loadLeads(ctx context.Context, query *LeadQuery, nodes []*P
 	}
 	return nil
 }
+func (_q *PoolQuery) loadPoolTerritories(ctx context.Context, query *PoolTerritoryQuery, nodes []*Pool, init func(*Pool), assign func(*Pool, *PoolTerritory)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Pool)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(poolterritory.FieldPoolID)
+	}
+	query.Where(predicate.PoolTerritory(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(pool.PoolTerritoriesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.PoolID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "pool_id" returned %v for node %v`, fk, n)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *PoolQuery) loadPoolTeams(ctx context.Context, query *PoolTeamQuery, nodes []*Pool, init func(*Pool), assign func(*Pool, *PoolTeam)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Pool)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(poolteam.FieldPoolID)
+	}
+	query.Where(predicate.PoolTeam(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(pool.PoolTeamsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.PoolID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "pool_id" returned %v for node %v`, fk, n)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *PoolQuery) loadPoolAdmins(ctx context.Context, query *PoolAdminQuery, nodes []*Pool, init func(*Pool), assign func(*Pool, *PoolAdmin)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Pool)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(pooladmin.FieldPoolID)
+	}
+	query.Where(predicate.PoolAdmin(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(pool.PoolAdminsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.PoolID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "pool_id" returned %v for node %v`, fk, n)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *PoolQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -976,6 +1222,48 @@ func (_q *PoolQuery) WithNamedLeads(name string, opts ...func(*LeadQuery)) *Pool
 		_q.withNamedLeads = make(map[string]*LeadQuery)
 	}
 	_q.withNamedLeads[name] = query
+	return _q
+}
+
+// WithNamedPoolTerritories tells the query-builder to eager-load the nodes that are connected to the "pool_territories"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *PoolQuery) WithNamedPoolTerritories(name string, opts ...func(*PoolTerritoryQuery)) *PoolQuery {
+	query := (&PoolTerritoryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPoolTerritories == nil {
+		_q.withNamedPoolTerritories = make(map[string]*PoolTerritoryQuery)
+	}
+	_q.withNamedPoolTerritories[name] = query
+	return _q
+}
+
+// WithNamedPoolTeams tells the query-builder to eager-load the nodes that are connected to the "pool_teams"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *PoolQuery) WithNamedPoolTeams(name string, opts ...func(*PoolTeamQuery)) *PoolQuery {
+	query := (&PoolTeamClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPoolTeams == nil {
+		_q.withNamedPoolTeams = make(map[string]*PoolTeamQuery)
+	}
+	_q.withNamedPoolTeams[name] = query
+	return _q
+}
+
+// WithNamedPoolAdmins tells the query-builder to eager-load the nodes that are connected to the "pool_admins"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *PoolQuery) WithNamedPoolAdmins(name string, opts ...func(*PoolAdminQuery)) *PoolQuery {
+	query := (&PoolAdminClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPoolAdmins == nil {
+		_q.withNamedPoolAdmins = make(map[string]*PoolAdminQuery)
+	}
+	_q.withNamedPoolAdmins[name] = query
 	return _q
 }
 

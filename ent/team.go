@@ -43,14 +43,17 @@ type TeamEdges struct {
 	Members []*User `json:"members,omitempty"`
 	// Pools holds the value of the pools edge.
 	Pools []*Pool `json:"pools,omitempty"`
+	// PoolTeams holds the value of the pool_teams edge.
+	PoolTeams []*PoolTeam `json:"pool_teams,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
-	namedMembers map[string][]*User
-	namedPools   map[string][]*Pool
+	namedMembers   map[string][]*User
+	namedPools     map[string][]*Pool
+	namedPoolTeams map[string][]*PoolTeam
 }
 
 // ManagerOrErr returns the Manager value or an error if the edge
@@ -80,6 +83,15 @@ func (e TeamEdges) PoolsOrErr() ([]*Pool, error) {
 		return e.Pools, nil
 	}
 	return nil, &NotLoadedError{edge: "pools"}
+}
+
+// PoolTeamsOrErr returns the PoolTeams value or an error if the edge
+// was not loaded in eager-loading.
+func (e TeamEdges) PoolTeamsOrErr() ([]*PoolTeam, error) {
+	if e.loadedTypes[3] {
+		return e.PoolTeams, nil
+	}
+	return nil, &NotLoadedError{edge: "pool_teams"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -175,6 +187,11 @@ func (_m *Team) QueryPools() *PoolQuery {
 	return NewTeamClient(_m.config).QueryPools(_m)
 }
 
+// QueryPoolTeams queries the "pool_teams" edge of the Team entity.
+func (_m *Team) QueryPoolTeams() *PoolTeamQuery {
+	return NewTeamClient(_m.config).QueryPoolTeams(_m)
+}
+
 // Update returns a builder for updating this Team.
 // Note that you need to call Team.Unwrap() before calling this method if this Team
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -263,6 +280,30 @@ func (_m *Team) appendNamedPools(name string, edges ...*Pool) {
 		_m.Edges.namedPools[name] = []*Pool{}
 	} else {
 		_m.Edges.namedPools[name] = append(_m.Edges.namedPools[name], edges...)
+	}
+}
+
+// NamedPoolTeams returns the PoolTeams named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Team) NamedPoolTeams(name string) ([]*PoolTeam, error) {
+	if _m.Edges.namedPoolTeams == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPoolTeams[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Team) appendNamedPoolTeams(name string, edges ...*PoolTeam) {
+	if _m.Edges.namedPoolTeams == nil {
+		_m.Edges.namedPoolTeams = make(map[string][]*PoolTeam)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPoolTeams[name] = []*PoolTeam{}
+	} else {
+		_m.Edges.namedPoolTeams[name] = append(_m.Edges.namedPoolTeams[name], edges...)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/poolteam"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/user"
@@ -24,17 +25,19 @@ import (
 // TeamQuery is the builder for querying Team entities.
 type TeamQuery struct {
 	config
-	ctx              *QueryContext
-	order            []team.OrderOption
-	inters           []Interceptor
-	predicates       []predicate.Team
-	withManager      *UserQuery
-	withMembers      *UserQuery
-	withPools        *PoolQuery
-	loadTotal        []func(context.Context, []*Team) error
-	modifiers        []func(*sql.Selector)
-	withNamedMembers map[string]*UserQuery
-	withNamedPools   map[string]*PoolQuery
+	ctx                *QueryContext
+	order              []team.OrderOption
+	inters             []Interceptor
+	predicates         []predicate.Team
+	withManager        *UserQuery
+	withMembers        *UserQuery
+	withPools          *PoolQuery
+	withPoolTeams      *PoolTeamQuery
+	loadTotal          []func(context.Context, []*Team) error
+	modifiers          []func(*sql.Selector)
+	withNamedMembers   map[string]*UserQuery
+	withNamedPools     map[string]*PoolQuery
+	withNamedPoolTeams map[string]*PoolTeamQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -130,6 +133,28 @@ func (_q *TeamQuery) QueryPools() *PoolQuery {
 			sqlgraph.From(team.Table, team.FieldID, selector),
 			sqlgraph.To(pool.Table, pool.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, team.PoolsTable, team.PoolsPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPoolTeams chains the current query on the "pool_teams" edge.
+func (_q *TeamQuery) QueryPoolTeams() *PoolTeamQuery {
+	query := (&PoolTeamClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(team.Table, team.FieldID, selector),
+			sqlgraph.To(poolteam.Table, poolteam.TeamColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, team.PoolTeamsTable, team.PoolTeamsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -324,14 +349,15 @@ func (_q *TeamQuery) Clone() *TeamQuery {
 		return nil
 	}
 	return &TeamQuery{
-		config:      _q.config,
-		ctx:         _q.ctx.Clone(),
-		order:       append([]team.OrderOption{}, _q.order...),
-		inters:      append([]Interceptor{}, _q.inters...),
-		predicates:  append([]predicate.Team{}, _q.predicates...),
-		withManager: _q.withManager.Clone(),
-		withMembers: _q.withMembers.Clone(),
-		withPools:   _q.withPools.Clone(),
+		config:        _q.config,
+		ctx:           _q.ctx.Clone(),
+		order:         append([]team.OrderOption{}, _q.order...),
+		inters:        append([]Interceptor{}, _q.inters...),
+		predicates:    append([]predicate.Team{}, _q.predicates...),
+		withManager:   _q.withManager.Clone(),
+		withMembers:   _q.withMembers.Clone(),
+		withPools:     _q.withPools.Clone(),
+		withPoolTeams: _q.withPoolTeams.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -369,6 +395,17 @@ func (_q *TeamQuery) WithPools(opts ...func(*PoolQuery)) *TeamQuery {
 		opt(query)
 	}
 	_q.withPools = query
+	return _q
+}
+
+// WithPoolTeams tells the query-builder to eager-load the nodes that are connected to
+// the "pool_teams" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TeamQuery) WithPoolTeams(opts ...func(*PoolTeamQuery)) *TeamQuery {
+	query := (&PoolTeamClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPoolTeams = query
 	return _q
 }
 
@@ -456,10 +493,11 @@ func (_q *TeamQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Team, e
 	var (
 		nodes       = []*Team{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withManager != nil,
 			_q.withMembers != nil,
 			_q.withPools != nil,
+			_q.withPoolTeams != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -503,6 +541,13 @@ func (_q *TeamQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Team, e
 			return nil, err
 		}
 	}
+	if query := _q.withPoolTeams; query != nil {
+		if err := _q.loadPoolTeams(ctx, query, nodes,
+			func(n *Team) { n.Edges.PoolTeams = []*PoolTeam{} },
+			func(n *Team, e *PoolTeam) { n.Edges.PoolTeams = append(n.Edges.PoolTeams, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedMembers {
 		if err := _q.loadMembers(ctx, query, nodes,
 			func(n *Team) { n.appendNamedMembers(name) },
@@ -514,6 +559,13 @@ func (_q *TeamQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Team, e
 		if err := _q.loadPools(ctx, query, nodes,
 			func(n *Team) { n.appendNamedPools(name) },
 			func(n *Team, e *Pool) { n.appendNamedPools(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPoolTeams {
+		if err := _q.loadPoolTeams(ctx, query, nodes,
+			func(n *Team) { n.appendNamedPoolTeams(name) },
+			func(n *Team, e *PoolTeam) { n.appendNamedPoolTeams(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -648,6 +700,36 @@ func (_q *TeamQuery) loadPools(ctx context.Context, query *PoolQuery, nodes []*T
 		for kn := range nodes {
 			assign(kn, n)
 		}
+	}
+	return nil
+}
+func (_q *TeamQuery) loadPoolTeams(ctx context.Context, query *PoolTeamQuery, nodes []*Team, init func(*Team), assign func(*Team, *PoolTeam)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Team)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(poolteam.FieldTeamID)
+	}
+	query.Where(predicate.PoolTeam(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(team.PoolTeamsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.TeamID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "team_id" returned %v for node %v`, fk, n)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -799,6 +881,20 @@ func (_q *TeamQuery) WithNamedPools(name string, opts ...func(*PoolQuery)) *Team
 		_q.withNamedPools = make(map[string]*PoolQuery)
 	}
 	_q.withNamedPools[name] = query
+	return _q
+}
+
+// WithNamedPoolTeams tells the query-builder to eager-load the nodes that are connected to the "pool_teams"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *TeamQuery) WithNamedPoolTeams(name string, opts ...func(*PoolTeamQuery)) *TeamQuery {
+	query := (&PoolTeamClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPoolTeams == nil {
+		_q.withNamedPoolTeams = make(map[string]*PoolTeamQuery)
+	}
+	_q.withNamedPoolTeams[name] = query
 	return _q
 }
 

@@ -48,16 +48,25 @@ type TerritoryEdges struct {
 	Partners []*Partner `json:"partners,omitempty"`
 	// Pools holds the value of the pools edge.
 	Pools []*Pool `json:"pools,omitempty"`
+	// UserTerritories holds the value of the user_territories edge.
+	UserTerritories []*UserTerritory `json:"user_territories,omitempty"`
+	// PartnerTerritories holds the value of the partner_territories edge.
+	PartnerTerritories []*PartnerTerritory `json:"partner_territories,omitempty"`
+	// PoolTerritories holds the value of the pool_territories edge.
+	PoolTerritories []*PoolTerritory `json:"pool_territories,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [8]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
-	namedChildren map[string][]*Territory
-	namedUsers    map[string][]*User
-	namedPartners map[string][]*Partner
-	namedPools    map[string][]*Pool
+	namedChildren           map[string][]*Territory
+	namedUsers              map[string][]*User
+	namedPartners           map[string][]*Partner
+	namedPools              map[string][]*Pool
+	namedUserTerritories    map[string][]*UserTerritory
+	namedPartnerTerritories map[string][]*PartnerTerritory
+	namedPoolTerritories    map[string][]*PoolTerritory
 }
 
 // ParentOrErr returns the Parent value or an error if the edge
@@ -105,6 +114,33 @@ func (e TerritoryEdges) PoolsOrErr() ([]*Pool, error) {
 		return e.Pools, nil
 	}
 	return nil, &NotLoadedError{edge: "pools"}
+}
+
+// UserTerritoriesOrErr returns the UserTerritories value or an error if the edge
+// was not loaded in eager-loading.
+func (e TerritoryEdges) UserTerritoriesOrErr() ([]*UserTerritory, error) {
+	if e.loadedTypes[5] {
+		return e.UserTerritories, nil
+	}
+	return nil, &NotLoadedError{edge: "user_territories"}
+}
+
+// PartnerTerritoriesOrErr returns the PartnerTerritories value or an error if the edge
+// was not loaded in eager-loading.
+func (e TerritoryEdges) PartnerTerritoriesOrErr() ([]*PartnerTerritory, error) {
+	if e.loadedTypes[6] {
+		return e.PartnerTerritories, nil
+	}
+	return nil, &NotLoadedError{edge: "partner_territories"}
+}
+
+// PoolTerritoriesOrErr returns the PoolTerritories value or an error if the edge
+// was not loaded in eager-loading.
+func (e TerritoryEdges) PoolTerritoriesOrErr() ([]*PoolTerritory, error) {
+	if e.loadedTypes[7] {
+		return e.PoolTerritories, nil
+	}
+	return nil, &NotLoadedError{edge: "pool_territories"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -214,6 +250,21 @@ func (_m *Territory) QueryPartners() *PartnerQuery {
 // QueryPools queries the "pools" edge of the Territory entity.
 func (_m *Territory) QueryPools() *PoolQuery {
 	return NewTerritoryClient(_m.config).QueryPools(_m)
+}
+
+// QueryUserTerritories queries the "user_territories" edge of the Territory entity.
+func (_m *Territory) QueryUserTerritories() *UserTerritoryQuery {
+	return NewTerritoryClient(_m.config).QueryUserTerritories(_m)
+}
+
+// QueryPartnerTerritories queries the "partner_territories" edge of the Territory entity.
+func (_m *Territory) QueryPartnerTerritories() *PartnerTerritoryQuery {
+	return NewTerritoryClient(_m.config).QueryPartnerTerritories(_m)
+}
+
+// QueryPoolTerritories queries the "pool_territories" edge of the Territory entity.
+func (_m *Territory) QueryPoolTerritories() *PoolTerritoryQuery {
+	return NewTerritoryClient(_m.config).QueryPoolTerritories(_m)
 }
 
 // Update returns a builder for updating this Territory.
@@ -355,6 +406,78 @@ func (_m *Territory) appendNamedPools(name string, edges ...*Pool) {
 		_m.Edges.namedPools[name] = []*Pool{}
 	} else {
 		_m.Edges.namedPools[name] = append(_m.Edges.namedPools[name], edges...)
+	}
+}
+
+// NamedUserTerritories returns the UserTerritories named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Territory) NamedUserTerritories(name string) ([]*UserTerritory, error) {
+	if _m.Edges.namedUserTerritories == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedUserTerritories[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Territory) appendNamedUserTerritories(name string, edges ...*UserTerritory) {
+	if _m.Edges.namedUserTerritories == nil {
+		_m.Edges.namedUserTerritories = make(map[string][]*UserTerritory)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedUserTerritories[name] = []*UserTerritory{}
+	} else {
+		_m.Edges.namedUserTerritories[name] = append(_m.Edges.namedUserTerritories[name], edges...)
+	}
+}
+
+// NamedPartnerTerritories returns the PartnerTerritories named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Territory) NamedPartnerTerritories(name string) ([]*PartnerTerritory, error) {
+	if _m.Edges.namedPartnerTerritories == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPartnerTerritories[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Territory) appendNamedPartnerTerritories(name string, edges ...*PartnerTerritory) {
+	if _m.Edges.namedPartnerTerritories == nil {
+		_m.Edges.namedPartnerTerritories = make(map[string][]*PartnerTerritory)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPartnerTerritories[name] = []*PartnerTerritory{}
+	} else {
+		_m.Edges.namedPartnerTerritories[name] = append(_m.Edges.namedPartnerTerritories[name], edges...)
+	}
+}
+
+// NamedPoolTerritories returns the PoolTerritories named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Territory) NamedPoolTerritories(name string) ([]*PoolTerritory, error) {
+	if _m.Edges.namedPoolTerritories == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPoolTerritories[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Territory) appendNamedPoolTerritories(name string, edges ...*PoolTerritory) {
+	if _m.Edges.namedPoolTerritories == nil {
+		_m.Edges.namedPoolTerritories = make(map[string][]*PoolTerritory)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPoolTerritories[name] = []*PoolTerritory{}
+	} else {
+		_m.Edges.namedPoolTerritories[name] = append(_m.Edges.namedPoolTerritories[name], edges...)
 	}
 }
 

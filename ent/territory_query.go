@@ -16,30 +16,39 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/partner"
+	"github.com/scrmhq/scrm/ent/partnerterritory"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/poolterritory"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/ent/userterritory"
 )
 
 // TerritoryQuery is the builder for querying Territory entities.
 type TerritoryQuery struct {
 	config
-	ctx               *QueryContext
-	order             []territory.OrderOption
-	inters            []Interceptor
-	predicates        []predicate.Territory
-	withParent        *TerritoryQuery
-	withChildren      *TerritoryQuery
-	withUsers         *UserQuery
-	withPartners      *PartnerQuery
-	withPools         *PoolQuery
-	loadTotal         []func(context.Context, []*Territory) error
-	modifiers         []func(*sql.Selector)
-	withNamedChildren map[string]*TerritoryQuery
-	withNamedUsers    map[string]*UserQuery
-	withNamedPartners map[string]*PartnerQuery
-	withNamedPools    map[string]*PoolQuery
+	ctx                         *QueryContext
+	order                       []territory.OrderOption
+	inters                      []Interceptor
+	predicates                  []predicate.Territory
+	withParent                  *TerritoryQuery
+	withChildren                *TerritoryQuery
+	withUsers                   *UserQuery
+	withPartners                *PartnerQuery
+	withPools                   *PoolQuery
+	withUserTerritories         *UserTerritoryQuery
+	withPartnerTerritories      *PartnerTerritoryQuery
+	withPoolTerritories         *PoolTerritoryQuery
+	loadTotal                   []func(context.Context, []*Territory) error
+	modifiers                   []func(*sql.Selector)
+	withNamedChildren           map[string]*TerritoryQuery
+	withNamedUsers              map[string]*UserQuery
+	withNamedPartners           map[string]*PartnerQuery
+	withNamedPools              map[string]*PoolQuery
+	withNamedUserTerritories    map[string]*UserTerritoryQuery
+	withNamedPartnerTerritories map[string]*PartnerTerritoryQuery
+	withNamedPoolTerritories    map[string]*PoolTerritoryQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -179,6 +188,72 @@ func (_q *TerritoryQuery) QueryPools() *PoolQuery {
 			sqlgraph.From(territory.Table, territory.FieldID, selector),
 			sqlgraph.To(pool.Table, pool.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, territory.PoolsTable, territory.PoolsPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryUserTerritories chains the current query on the "user_territories" edge.
+func (_q *TerritoryQuery) QueryUserTerritories() *UserTerritoryQuery {
+	query := (&UserTerritoryClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(territory.Table, territory.FieldID, selector),
+			sqlgraph.To(userterritory.Table, userterritory.TerritoryColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, territory.UserTerritoriesTable, territory.UserTerritoriesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPartnerTerritories chains the current query on the "partner_territories" edge.
+func (_q *TerritoryQuery) QueryPartnerTerritories() *PartnerTerritoryQuery {
+	query := (&PartnerTerritoryClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(territory.Table, territory.FieldID, selector),
+			sqlgraph.To(partnerterritory.Table, partnerterritory.TerritoryColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, territory.PartnerTerritoriesTable, territory.PartnerTerritoriesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPoolTerritories chains the current query on the "pool_territories" edge.
+func (_q *TerritoryQuery) QueryPoolTerritories() *PoolTerritoryQuery {
+	query := (&PoolTerritoryClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(territory.Table, territory.FieldID, selector),
+			sqlgraph.To(poolterritory.Table, poolterritory.TerritoryColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, territory.PoolTerritoriesTable, territory.PoolTerritoriesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -373,16 +448,19 @@ func (_q *TerritoryQuery) Clone() *TerritoryQuery {
 		return nil
 	}
 	return &TerritoryQuery{
-		config:       _q.config,
-		ctx:          _q.ctx.Clone(),
-		order:        append([]territory.OrderOption{}, _q.order...),
-		inters:       append([]Interceptor{}, _q.inters...),
-		predicates:   append([]predicate.Territory{}, _q.predicates...),
-		withParent:   _q.withParent.Clone(),
-		withChildren: _q.withChildren.Clone(),
-		withUsers:    _q.withUsers.Clone(),
-		withPartners: _q.withPartners.Clone(),
-		withPools:    _q.withPools.Clone(),
+		config:                 _q.config,
+		ctx:                    _q.ctx.Clone(),
+		order:                  append([]territory.OrderOption{}, _q.order...),
+		inters:                 append([]Interceptor{}, _q.inters...),
+		predicates:             append([]predicate.Territory{}, _q.predicates...),
+		withParent:             _q.withParent.Clone(),
+		withChildren:           _q.withChildren.Clone(),
+		withUsers:              _q.withUsers.Clone(),
+		withPartners:           _q.withPartners.Clone(),
+		withPools:              _q.withPools.Clone(),
+		withUserTerritories:    _q.withUserTerritories.Clone(),
+		withPartnerTerritories: _q.withPartnerTerritories.Clone(),
+		withPoolTerritories:    _q.withPoolTerritories.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -442,6 +520,39 @@ func (_q *TerritoryQuery) WithPools(opts ...func(*PoolQuery)) *TerritoryQuery {
 		opt(query)
 	}
 	_q.withPools = query
+	return _q
+}
+
+// WithUserTerritories tells the query-builder to eager-load the nodes that are connected to
+// the "user_territories" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TerritoryQuery) WithUserTerritories(opts ...func(*UserTerritoryQuery)) *TerritoryQuery {
+	query := (&UserTerritoryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withUserTerritories = query
+	return _q
+}
+
+// WithPartnerTerritories tells the query-builder to eager-load the nodes that are connected to
+// the "partner_territories" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TerritoryQuery) WithPartnerTerritories(opts ...func(*PartnerTerritoryQuery)) *TerritoryQuery {
+	query := (&PartnerTerritoryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPartnerTerritories = query
+	return _q
+}
+
+// WithPoolTerritories tells the query-builder to eager-load the nodes that are connected to
+// the "pool_territories" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TerritoryQuery) WithPoolTerritories(opts ...func(*PoolTerritoryQuery)) *TerritoryQuery {
+	query := (&PoolTerritoryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPoolTerritories = query
 	return _q
 }
 
@@ -529,12 +640,15 @@ func (_q *TerritoryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Te
 	var (
 		nodes       = []*Territory{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [8]bool{
 			_q.withParent != nil,
 			_q.withChildren != nil,
 			_q.withUsers != nil,
 			_q.withPartners != nil,
 			_q.withPools != nil,
+			_q.withUserTerritories != nil,
+			_q.withPartnerTerritories != nil,
+			_q.withPoolTerritories != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -592,6 +706,29 @@ func (_q *TerritoryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Te
 			return nil, err
 		}
 	}
+	if query := _q.withUserTerritories; query != nil {
+		if err := _q.loadUserTerritories(ctx, query, nodes,
+			func(n *Territory) { n.Edges.UserTerritories = []*UserTerritory{} },
+			func(n *Territory, e *UserTerritory) { n.Edges.UserTerritories = append(n.Edges.UserTerritories, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPartnerTerritories; query != nil {
+		if err := _q.loadPartnerTerritories(ctx, query, nodes,
+			func(n *Territory) { n.Edges.PartnerTerritories = []*PartnerTerritory{} },
+			func(n *Territory, e *PartnerTerritory) {
+				n.Edges.PartnerTerritories = append(n.Edges.PartnerTerritories, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPoolTerritories; query != nil {
+		if err := _q.loadPoolTerritories(ctx, query, nodes,
+			func(n *Territory) { n.Edges.PoolTerritories = []*PoolTerritory{} },
+			func(n *Territory, e *PoolTerritory) { n.Edges.PoolTerritories = append(n.Edges.PoolTerritories, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedChildren {
 		if err := _q.loadChildren(ctx, query, nodes,
 			func(n *Territory) { n.appendNamedChildren(name) },
@@ -617,6 +754,27 @@ func (_q *TerritoryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Te
 		if err := _q.loadPools(ctx, query, nodes,
 			func(n *Territory) { n.appendNamedPools(name) },
 			func(n *Territory, e *Pool) { n.appendNamedPools(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedUserTerritories {
+		if err := _q.loadUserTerritories(ctx, query, nodes,
+			func(n *Territory) { n.appendNamedUserTerritories(name) },
+			func(n *Territory, e *UserTerritory) { n.appendNamedUserTerritories(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPartnerTerritories {
+		if err := _q.loadPartnerTerritories(ctx, query, nodes,
+			func(n *Territory) { n.appendNamedPartnerTerritories(name) },
+			func(n *Territory, e *PartnerTerritory) { n.appendNamedPartnerTerritories(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPoolTerritories {
+		if err := _q.loadPoolTerritories(ctx, query, nodes,
+			func(n *Territory) { n.appendNamedPoolTerritories(name) },
+			func(n *Territory, e *PoolTerritory) { n.appendNamedPoolTerritories(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -876,6 +1034,96 @@ func (_q *TerritoryQuery) loadPools(ctx context.Context, query *PoolQuery, nodes
 	}
 	return nil
 }
+func (_q *TerritoryQuery) loadUserTerritories(ctx context.Context, query *UserTerritoryQuery, nodes []*Territory, init func(*Territory), assign func(*Territory, *UserTerritory)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Territory)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(userterritory.FieldTerritoryID)
+	}
+	query.Where(predicate.UserTerritory(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(territory.UserTerritoriesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.TerritoryID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "territory_id" returned %v for node %v`, fk, n)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *TerritoryQuery) loadPartnerTerritories(ctx context.Context, query *PartnerTerritoryQuery, nodes []*Territory, init func(*Territory), assign func(*Territory, *PartnerTerritory)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Territory)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(partnerterritory.FieldTerritoryID)
+	}
+	query.Where(predicate.PartnerTerritory(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(territory.PartnerTerritoriesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.TerritoryID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "territory_id" returned %v for node %v`, fk, n)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *TerritoryQuery) loadPoolTerritories(ctx context.Context, query *PoolTerritoryQuery, nodes []*Territory, init func(*Territory), assign func(*Territory, *PoolTerritory)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Territory)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(poolterritory.FieldTerritoryID)
+	}
+	query.Where(predicate.PoolTerritory(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(territory.PoolTerritoriesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.TerritoryID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "territory_id" returned %v for node %v`, fk, n)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *TerritoryQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1052,6 +1300,48 @@ func (_q *TerritoryQuery) WithNamedPools(name string, opts ...func(*PoolQuery)) 
 		_q.withNamedPools = make(map[string]*PoolQuery)
 	}
 	_q.withNamedPools[name] = query
+	return _q
+}
+
+// WithNamedUserTerritories tells the query-builder to eager-load the nodes that are connected to the "user_territories"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *TerritoryQuery) WithNamedUserTerritories(name string, opts ...func(*UserTerritoryQuery)) *TerritoryQuery {
+	query := (&UserTerritoryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedUserTerritories == nil {
+		_q.withNamedUserTerritories = make(map[string]*UserTerritoryQuery)
+	}
+	_q.withNamedUserTerritories[name] = query
+	return _q
+}
+
+// WithNamedPartnerTerritories tells the query-builder to eager-load the nodes that are connected to the "partner_territories"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *TerritoryQuery) WithNamedPartnerTerritories(name string, opts ...func(*PartnerTerritoryQuery)) *TerritoryQuery {
+	query := (&PartnerTerritoryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPartnerTerritories == nil {
+		_q.withNamedPartnerTerritories = make(map[string]*PartnerTerritoryQuery)
+	}
+	_q.withNamedPartnerTerritories[name] = query
+	return _q
+}
+
+// WithNamedPoolTerritories tells the query-builder to eager-load the nodes that are connected to the "pool_territories"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *TerritoryQuery) WithNamedPoolTerritories(name string, opts ...func(*PoolTerritoryQuery)) *TerritoryQuery {
+	query := (&PoolTerritoryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPoolTerritories == nil {
+		_q.withNamedPoolTerritories = make(map[string]*PoolTerritoryQuery)
+	}
+	_q.withNamedPoolTerritories[name] = query
 	return _q
 }
 

@@ -50,12 +50,20 @@ type Tx struct {
 	OwnerChange *OwnerChangeClient
 	// Partner is the client for interacting with the Partner builders.
 	Partner *PartnerClient
+	// PartnerTerritory is the client for interacting with the PartnerTerritory builders.
+	PartnerTerritory *PartnerTerritoryClient
 	// Pipeline is the client for interacting with the Pipeline builders.
 	Pipeline *PipelineClient
 	// PolicyRule is the client for interacting with the PolicyRule builders.
 	PolicyRule *PolicyRuleClient
 	// Pool is the client for interacting with the Pool builders.
 	Pool *PoolClient
+	// PoolAdmin is the client for interacting with the PoolAdmin builders.
+	PoolAdmin *PoolAdminClient
+	// PoolTeam is the client for interacting with the PoolTeam builders.
+	PoolTeam *PoolTeamClient
+	// PoolTerritory is the client for interacting with the PoolTerritory builders.
+	PoolTerritory *PoolTerritoryClient
 	// ScoreHit is the client for interacting with the ScoreHit builders.
 	ScoreHit *ScoreHitClient
 	// ScoringRule is the client for interacting with the ScoringRule builders.
@@ -82,6 +90,8 @@ type Tx struct {
 	Territory *TerritoryClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// UserTerritory is the client for interacting with the UserTerritory builders.
+	UserTerritory *UserTerritoryClient
 	// Workspace is the client for interacting with the Workspace builders.
 	Workspace *WorkspaceClient
 
@@ -233,9 +243,13 @@ func (tx *Tx) init() {
 	tx.OutboxTask = NewOutboxTaskClient(tx.config)
 	tx.OwnerChange = NewOwnerChangeClient(tx.config)
 	tx.Partner = NewPartnerClient(tx.config)
+	tx.PartnerTerritory = NewPartnerTerritoryClient(tx.config)
 	tx.Pipeline = NewPipelineClient(tx.config)
 	tx.PolicyRule = NewPolicyRuleClient(tx.config)
 	tx.Pool = NewPoolClient(tx.config)
+	tx.PoolAdmin = NewPoolAdminClient(tx.config)
+	tx.PoolTeam = NewPoolTeamClient(tx.config)
+	tx.PoolTerritory = NewPoolTerritoryClient(tx.config)
 	tx.ScoreHit = NewScoreHitClient(tx.config)
 	tx.ScoringRule = NewScoringRuleClient(tx.config)
 	tx.Segment = NewSegmentClient(tx.config)
@@ -249,6 +263,7 @@ func (tx *Tx) init() {
 	tx.Team = NewTeamClient(tx.config)
 	tx.Territory = NewTerritoryClient(tx.config)
 	tx.User = NewUserClient(tx.config)
+	tx.UserTerritory = NewUserTerritoryClient(tx.config)
 	tx.Workspace = NewWorkspaceClient(tx.config)
 }
 

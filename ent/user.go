@@ -65,15 +65,21 @@ type UserEdges struct {
 	Leads []*Lead `json:"leads,omitempty"`
 	// AdminPools holds the value of the admin_pools edge.
 	AdminPools []*Pool `json:"admin_pools,omitempty"`
+	// UserTerritories holds the value of the user_territories edge.
+	UserTerritories []*UserTerritory `json:"user_territories,omitempty"`
+	// PoolAdmins holds the value of the pool_admins edge.
+	PoolAdmins []*PoolAdmin `json:"pool_admins,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
 	totalCount [3]map[string]int
 
-	namedTerritories map[string][]*Territory
-	namedLeads       map[string][]*Lead
-	namedAdminPools  map[string][]*Pool
+	namedTerritories     map[string][]*Territory
+	namedLeads           map[string][]*Lead
+	namedAdminPools      map[string][]*Pool
+	namedUserTerritories map[string][]*UserTerritory
+	namedPoolAdmins      map[string][]*PoolAdmin
 }
 
 // TeamOrErr returns the Team value or an error if the edge
@@ -123,6 +129,24 @@ func (e UserEdges) AdminPoolsOrErr() ([]*Pool, error) {
 		return e.AdminPools, nil
 	}
 	return nil, &NotLoadedError{edge: "admin_pools"}
+}
+
+// UserTerritoriesOrErr returns the UserTerritories value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) UserTerritoriesOrErr() ([]*UserTerritory, error) {
+	if e.loadedTypes[5] {
+		return e.UserTerritories, nil
+	}
+	return nil, &NotLoadedError{edge: "user_territories"}
+}
+
+// PoolAdminsOrErr returns the PoolAdmins value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) PoolAdminsOrErr() ([]*PoolAdmin, error) {
+	if e.loadedTypes[6] {
+		return e.PoolAdmins, nil
+	}
+	return nil, &NotLoadedError{edge: "pool_admins"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -286,6 +310,16 @@ func (_m *User) QueryAdminPools() *PoolQuery {
 	return NewUserClient(_m.config).QueryAdminPools(_m)
 }
 
+// QueryUserTerritories queries the "user_territories" edge of the User entity.
+func (_m *User) QueryUserTerritories() *UserTerritoryQuery {
+	return NewUserClient(_m.config).QueryUserTerritories(_m)
+}
+
+// QueryPoolAdmins queries the "pool_admins" edge of the User entity.
+func (_m *User) QueryPoolAdmins() *PoolAdminQuery {
+	return NewUserClient(_m.config).QueryPoolAdmins(_m)
+}
+
 // Update returns a builder for updating this User.
 // Note that you need to call User.Unwrap() before calling this method if this User
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -425,6 +459,54 @@ func (_m *User) appendNamedAdminPools(name string, edges ...*Pool) {
 		_m.Edges.namedAdminPools[name] = []*Pool{}
 	} else {
 		_m.Edges.namedAdminPools[name] = append(_m.Edges.namedAdminPools[name], edges...)
+	}
+}
+
+// NamedUserTerritories returns the UserTerritories named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedUserTerritories(name string) ([]*UserTerritory, error) {
+	if _m.Edges.namedUserTerritories == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedUserTerritories[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedUserTerritories(name string, edges ...*UserTerritory) {
+	if _m.Edges.namedUserTerritories == nil {
+		_m.Edges.namedUserTerritories = make(map[string][]*UserTerritory)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedUserTerritories[name] = []*UserTerritory{}
+	} else {
+		_m.Edges.namedUserTerritories[name] = append(_m.Edges.namedUserTerritories[name], edges...)
+	}
+}
+
+// NamedPoolAdmins returns the PoolAdmins named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedPoolAdmins(name string) ([]*PoolAdmin, error) {
+	if _m.Edges.namedPoolAdmins == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPoolAdmins[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedPoolAdmins(name string, edges ...*PoolAdmin) {
+	if _m.Edges.namedPoolAdmins == nil {
+		_m.Edges.namedPoolAdmins = make(map[string][]*PoolAdmin)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPoolAdmins[name] = []*PoolAdmin{}
+	} else {
+		_m.Edges.namedPoolAdmins[name] = append(_m.Edges.namedPoolAdmins[name], edges...)
 	}
 }
 

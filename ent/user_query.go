@@ -18,29 +18,35 @@ import (
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/pooladmin"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/ent/userterritory"
 )
 
 // UserQuery is the builder for querying User entities.
 type UserQuery struct {
 	config
-	ctx                  *QueryContext
-	order                []user.OrderOption
-	inters               []Interceptor
-	predicates           []predicate.User
-	withTeam             *TeamQuery
-	withPartner          *PartnerQuery
-	withTerritories      *TerritoryQuery
-	withLeads            *LeadQuery
-	withAdminPools       *PoolQuery
-	loadTotal            []func(context.Context, []*User) error
-	modifiers            []func(*sql.Selector)
-	withNamedTerritories map[string]*TerritoryQuery
-	withNamedLeads       map[string]*LeadQuery
-	withNamedAdminPools  map[string]*PoolQuery
+	ctx                      *QueryContext
+	order                    []user.OrderOption
+	inters                   []Interceptor
+	predicates               []predicate.User
+	withTeam                 *TeamQuery
+	withPartner              *PartnerQuery
+	withTerritories          *TerritoryQuery
+	withLeads                *LeadQuery
+	withAdminPools           *PoolQuery
+	withUserTerritories      *UserTerritoryQuery
+	withPoolAdmins           *PoolAdminQuery
+	loadTotal                []func(context.Context, []*User) error
+	modifiers                []func(*sql.Selector)
+	withNamedTerritories     map[string]*TerritoryQuery
+	withNamedLeads           map[string]*LeadQuery
+	withNamedAdminPools      map[string]*PoolQuery
+	withNamedUserTerritories map[string]*UserTerritoryQuery
+	withNamedPoolAdmins      map[string]*PoolAdminQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -180,6 +186,50 @@ func (_q *UserQuery) QueryAdminPools() *PoolQuery {
 			sqlgraph.From(user.Table, user.FieldID, selector),
 			sqlgraph.To(pool.Table, pool.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, user.AdminPoolsTable, user.AdminPoolsPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryUserTerritories chains the current query on the "user_territories" edge.
+func (_q *UserQuery) QueryUserTerritories() *UserTerritoryQuery {
+	query := (&UserTerritoryClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(userterritory.Table, userterritory.UserColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, user.UserTerritoriesTable, user.UserTerritoriesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPoolAdmins chains the current query on the "pool_admins" edge.
+func (_q *UserQuery) QueryPoolAdmins() *PoolAdminQuery {
+	query := (&PoolAdminClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(pooladmin.Table, pooladmin.UserColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, user.PoolAdminsTable, user.PoolAdminsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -374,16 +424,18 @@ func (_q *UserQuery) Clone() *UserQuery {
 		return nil
 	}
 	return &UserQuery{
-		config:          _q.config,
-		ctx:             _q.ctx.Clone(),
-		order:           append([]user.OrderOption{}, _q.order...),
-		inters:          append([]Interceptor{}, _q.inters...),
-		predicates:      append([]predicate.User{}, _q.predicates...),
-		withTeam:        _q.withTeam.Clone(),
-		withPartner:     _q.withPartner.Clone(),
-		withTerritories: _q.withTerritories.Clone(),
-		withLeads:       _q.withLeads.Clone(),
-		withAdminPools:  _q.withAdminPools.Clone(),
+		config:              _q.config,
+		ctx:                 _q.ctx.Clone(),
+		order:               append([]user.OrderOption{}, _q.order...),
+		inters:              append([]Interceptor{}, _q.inters...),
+		predicates:          append([]predicate.User{}, _q.predicates...),
+		withTeam:            _q.withTeam.Clone(),
+		withPartner:         _q.withPartner.Clone(),
+		withTerritories:     _q.withTerritories.Clone(),
+		withLeads:           _q.withLeads.Clone(),
+		withAdminPools:      _q.withAdminPools.Clone(),
+		withUserTerritories: _q.withUserTerritories.Clone(),
+		withPoolAdmins:      _q.withPoolAdmins.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -443,6 +495,28 @@ func (_q *UserQuery) WithAdminPools(opts ...func(*PoolQuery)) *UserQuery {
 		opt(query)
 	}
 	_q.withAdminPools = query
+	return _q
+}
+
+// WithUserTerritories tells the query-builder to eager-load the nodes that are connected to
+// the "user_territories" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithUserTerritories(opts ...func(*UserTerritoryQuery)) *UserQuery {
+	query := (&UserTerritoryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withUserTerritories = query
+	return _q
+}
+
+// WithPoolAdmins tells the query-builder to eager-load the nodes that are connected to
+// the "pool_admins" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithPoolAdmins(opts ...func(*PoolAdminQuery)) *UserQuery {
+	query := (&PoolAdminClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPoolAdmins = query
 	return _q
 }
 
@@ -530,12 +604,14 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [7]bool{
 			_q.withTeam != nil,
 			_q.withPartner != nil,
 			_q.withTerritories != nil,
 			_q.withLeads != nil,
 			_q.withAdminPools != nil,
+			_q.withUserTerritories != nil,
+			_q.withPoolAdmins != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -592,6 +668,20 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			return nil, err
 		}
 	}
+	if query := _q.withUserTerritories; query != nil {
+		if err := _q.loadUserTerritories(ctx, query, nodes,
+			func(n *User) { n.Edges.UserTerritories = []*UserTerritory{} },
+			func(n *User, e *UserTerritory) { n.Edges.UserTerritories = append(n.Edges.UserTerritories, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPoolAdmins; query != nil {
+		if err := _q.loadPoolAdmins(ctx, query, nodes,
+			func(n *User) { n.Edges.PoolAdmins = []*PoolAdmin{} },
+			func(n *User, e *PoolAdmin) { n.Edges.PoolAdmins = append(n.Edges.PoolAdmins, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedTerritories {
 		if err := _q.loadTerritories(ctx, query, nodes,
 			func(n *User) { n.appendNamedTerritories(name) },
@@ -610,6 +700,20 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadAdminPools(ctx, query, nodes,
 			func(n *User) { n.appendNamedAdminPools(name) },
 			func(n *User, e *Pool) { n.appendNamedAdminPools(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedUserTerritories {
+		if err := _q.loadUserTerritories(ctx, query, nodes,
+			func(n *User) { n.appendNamedUserTerritories(name) },
+			func(n *User, e *UserTerritory) { n.appendNamedUserTerritories(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPoolAdmins {
+		if err := _q.loadPoolAdmins(ctx, query, nodes,
+			func(n *User) { n.appendNamedPoolAdmins(name) },
+			func(n *User, e *PoolAdmin) { n.appendNamedPoolAdmins(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -840,6 +944,66 @@ func (_q *UserQuery) loadAdminPools(ctx context.Context, query *PoolQuery, nodes
 	}
 	return nil
 }
+func (_q *UserQuery) loadUserTerritories(ctx context.Context, query *UserTerritoryQuery, nodes []*User, init func(*User), assign func(*User, *UserTerritory)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(userterritory.FieldUserID)
+	}
+	query.Where(predicate.UserTerritory(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.UserTerritoriesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadPoolAdmins(ctx context.Context, query *PoolAdminQuery, nodes []*User, init func(*User), assign func(*User, *PoolAdmin)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(pooladmin.FieldUserID)
+	}
+	query.Where(predicate.PoolAdmin(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.PoolAdminsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *UserQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1005,6 +1169,34 @@ func (_q *UserQuery) WithNamedAdminPools(name string, opts ...func(*PoolQuery)) 
 		_q.withNamedAdminPools = make(map[string]*PoolQuery)
 	}
 	_q.withNamedAdminPools[name] = query
+	return _q
+}
+
+// WithNamedUserTerritories tells the query-builder to eager-load the nodes that are connected to the "user_territories"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithNamedUserTerritories(name string, opts ...func(*UserTerritoryQuery)) *UserQuery {
+	query := (&UserTerritoryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedUserTerritories == nil {
+		_q.withNamedUserTerritories = make(map[string]*UserTerritoryQuery)
+	}
+	_q.withNamedUserTerritories[name] = query
+	return _q
+}
+
+// WithNamedPoolAdmins tells the query-builder to eager-load the nodes that are connected to the "pool_admins"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithNamedPoolAdmins(name string, opts ...func(*PoolAdminQuery)) *UserQuery {
+	query := (&PoolAdminClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPoolAdmins == nil {
+		_q.withNamedPoolAdmins = make(map[string]*PoolAdminQuery)
+	}
+	_q.withNamedPoolAdmins[name] = query
 	return _q
 }
 

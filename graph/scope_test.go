@@ -228,15 +228,16 @@ func buildWorld(t *testing.T, api *apitest.API, slug string, r *rand.Rand, n int
 	}
 	var pools []uuid.UUID
 	for i := range 3 {
-		q := c.Pool.Create().SetName(fmt.Sprintf("pool%d", i))
+		p, err := c.Pool.Create().SetName(fmt.Sprintf("pool%d", i)).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
 		switch i {
 		case 1:
-			tm := teams[r.IntN(2)]
-			q.AddTeamIDs(tm)
+			err = c.PoolTeam.Create().SetPoolID(p.ID).SetTeamID(teams[r.IntN(2)]).Exec(ctx)
 		case 2:
-			q.AddTerritoryIDs(pick())
+			err = c.PoolTerritory.Create().SetPoolID(p.ID).SetTerritoryID(pick()).Exec(ctx)
 		}
-		p, err := q.Save(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

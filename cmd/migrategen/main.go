@@ -59,6 +59,7 @@ func main() {
 		schema.WithDropIndex(true),
 		schema.WithDropColumn(true),
 	}
+	opts = append(opts, migrationgen.Options()...)
 	if err := migrate.NamedDiff(ctx, dev, *name, opts...); err != nil {
 		log.Fatalf("diff: %v", err)
 	}

@@ -225,6 +225,18 @@ func (f PartnerFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PartnerMutation", m)
 }
 
+// The PartnerTerritoryFunc type is an adapter to allow the use of ordinary
+// function as PartnerTerritory mutator.
+type PartnerTerritoryFunc func(context.Context, *ent.PartnerTerritoryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PartnerTerritoryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PartnerTerritoryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PartnerTerritoryMutation", m)
+}
+
 // The PipelineFunc type is an adapter to allow the use of ordinary
 // function as Pipeline mutator.
 type PipelineFunc func(context.Context, *ent.PipelineMutation) (ent.Value, error)
@@ -259,6 +271,42 @@ func (f PoolFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PoolMutation", m)
+}
+
+// The PoolAdminFunc type is an adapter to allow the use of ordinary
+// function as PoolAdmin mutator.
+type PoolAdminFunc func(context.Context, *ent.PoolAdminMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PoolAdminFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PoolAdminMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PoolAdminMutation", m)
+}
+
+// The PoolTeamFunc type is an adapter to allow the use of ordinary
+// function as PoolTeam mutator.
+type PoolTeamFunc func(context.Context, *ent.PoolTeamMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PoolTeamFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PoolTeamMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PoolTeamMutation", m)
+}
+
+// The PoolTerritoryFunc type is an adapter to allow the use of ordinary
+// function as PoolTerritory mutator.
+type PoolTerritoryFunc func(context.Context, *ent.PoolTerritoryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PoolTerritoryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PoolTerritoryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PoolTerritoryMutation", m)
 }
 
 // The ScoreHitFunc type is an adapter to allow the use of ordinary
@@ -415,6 +463,18 @@ func (f UserFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.UserMutation", m)
+}
+
+// The UserTerritoryFunc type is an adapter to allow the use of ordinary
+// function as UserTerritory mutator.
+type UserTerritoryFunc func(context.Context, *ent.UserTerritoryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f UserTerritoryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.UserTerritoryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.UserTerritoryMutation", m)
 }
 
 // The WorkspaceFunc type is an adapter to allow the use of ordinary

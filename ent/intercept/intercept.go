@@ -26,9 +26,13 @@ import (
 	"github.com/scrmhq/scrm/ent/outboxtask"
 	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
+	"github.com/scrmhq/scrm/ent/partnerterritory"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/pooladmin"
+	"github.com/scrmhq/scrm/ent/poolteam"
+	"github.com/scrmhq/scrm/ent/poolterritory"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/scorehit"
 	"github.com/scrmhq/scrm/ent/scoringrule"
@@ -43,6 +47,7 @@ import (
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/ent/userterritory"
 	"github.com/scrmhq/scrm/ent/workspace"
 )
 
@@ -588,6 +593,33 @@ func (f TraversePartner) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.PartnerQuery", q)
 }
 
+// The PartnerTerritoryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PartnerTerritoryFunc func(context.Context, *ent.PartnerTerritoryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PartnerTerritoryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PartnerTerritoryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PartnerTerritoryQuery", q)
+}
+
+// The TraversePartnerTerritory type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePartnerTerritory func(context.Context, *ent.PartnerTerritoryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePartnerTerritory) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePartnerTerritory) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PartnerTerritoryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PartnerTerritoryQuery", q)
+}
+
 // The PipelineFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PipelineFunc func(context.Context, *ent.PipelineQuery) (ent.Value, error)
 
@@ -667,6 +699,87 @@ func (f TraversePool) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.PoolQuery", q)
+}
+
+// The PoolAdminFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PoolAdminFunc func(context.Context, *ent.PoolAdminQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PoolAdminFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PoolAdminQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PoolAdminQuery", q)
+}
+
+// The TraversePoolAdmin type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePoolAdmin func(context.Context, *ent.PoolAdminQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePoolAdmin) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePoolAdmin) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PoolAdminQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PoolAdminQuery", q)
+}
+
+// The PoolTeamFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PoolTeamFunc func(context.Context, *ent.PoolTeamQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PoolTeamFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PoolTeamQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PoolTeamQuery", q)
+}
+
+// The TraversePoolTeam type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePoolTeam func(context.Context, *ent.PoolTeamQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePoolTeam) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePoolTeam) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PoolTeamQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PoolTeamQuery", q)
+}
+
+// The PoolTerritoryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PoolTerritoryFunc func(context.Context, *ent.PoolTerritoryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PoolTerritoryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PoolTerritoryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PoolTerritoryQuery", q)
+}
+
+// The TraversePoolTerritory type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePoolTerritory func(context.Context, *ent.PoolTerritoryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePoolTerritory) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePoolTerritory) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PoolTerritoryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PoolTerritoryQuery", q)
 }
 
 // The ScoreHitFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1020,6 +1133,33 @@ func (f TraverseUser) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.UserQuery", q)
 }
 
+// The UserTerritoryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type UserTerritoryFunc func(context.Context, *ent.UserTerritoryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f UserTerritoryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.UserTerritoryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.UserTerritoryQuery", q)
+}
+
+// The TraverseUserTerritory type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseUserTerritory func(context.Context, *ent.UserTerritoryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseUserTerritory) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseUserTerritory) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.UserTerritoryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.UserTerritoryQuery", q)
+}
+
 // The WorkspaceFunc type is an adapter to allow the use of ordinary function as a Querier.
 type WorkspaceFunc func(context.Context, *ent.WorkspaceQuery) (ent.Value, error)
 
@@ -1086,12 +1226,20 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OwnerChangeQuery, predicate.OwnerChange, ownerchange.OrderOption]{typ: ent.TypeOwnerChange, tq: q}, nil
 	case *ent.PartnerQuery:
 		return &query[*ent.PartnerQuery, predicate.Partner, partner.OrderOption]{typ: ent.TypePartner, tq: q}, nil
+	case *ent.PartnerTerritoryQuery:
+		return &query[*ent.PartnerTerritoryQuery, predicate.PartnerTerritory, partnerterritory.OrderOption]{typ: ent.TypePartnerTerritory, tq: q}, nil
 	case *ent.PipelineQuery:
 		return &query[*ent.PipelineQuery, predicate.Pipeline, pipeline.OrderOption]{typ: ent.TypePipeline, tq: q}, nil
 	case *ent.PolicyRuleQuery:
 		return &query[*ent.PolicyRuleQuery, predicate.PolicyRule, policyrule.OrderOption]{typ: ent.TypePolicyRule, tq: q}, nil
 	case *ent.PoolQuery:
 		return &query[*ent.PoolQuery, predicate.Pool, pool.OrderOption]{typ: ent.TypePool, tq: q}, nil
+	case *ent.PoolAdminQuery:
+		return &query[*ent.PoolAdminQuery, predicate.PoolAdmin, pooladmin.OrderOption]{typ: ent.TypePoolAdmin, tq: q}, nil
+	case *ent.PoolTeamQuery:
+		return &query[*ent.PoolTeamQuery, predicate.PoolTeam, poolteam.OrderOption]{typ: ent.TypePoolTeam, tq: q}, nil
+	case *ent.PoolTerritoryQuery:
+		return &query[*ent.PoolTerritoryQuery, predicate.PoolTerritory, poolterritory.OrderOption]{typ: ent.TypePoolTerritory, tq: q}, nil
 	case *ent.ScoreHitQuery:
 		return &query[*ent.ScoreHitQuery, predicate.ScoreHit, scorehit.OrderOption]{typ: ent.TypeScoreHit, tq: q}, nil
 	case *ent.ScoringRuleQuery:
@@ -1118,6 +1266,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.TerritoryQuery, predicate.Territory, territory.OrderOption]{typ: ent.TypeTerritory, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
+	case *ent.UserTerritoryQuery:
+		return &query[*ent.UserTerritoryQuery, predicate.UserTerritory, userterritory.OrderOption]{typ: ent.TypeUserTerritory, tq: q}, nil
 	case *ent.WorkspaceQuery:
 		return &query[*ent.WorkspaceQuery, predicate.Workspace, workspace.OrderOption]{typ: ent.TypeWorkspace, tq: q}, nil
 	default:

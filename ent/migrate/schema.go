@@ -16,7 +16,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Size: 200},
-		{Name: "prefix", Type: field.TypeString, Unique: true},
+		{Name: "prefix", Type: field.TypeString},
 		{Name: "secret_hash", Type: field.TypeBytes},
 		{Name: "roles", Type: field.TypeJSON},
 		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
@@ -41,6 +41,16 @@ var (
 				Name:    "apikey_tenant_id_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{APIKeysColumns[1], APIKeysColumns[2]},
+			},
+			{
+				Name:    "apikey_tenant_id_prefix",
+				Unique:  true,
+				Columns: []*schema.Column{APIKeysColumns[1], APIKeysColumns[5]},
+			},
+			{
+				Name:    "apikey_prefix",
+				Unique:  false,
+				Columns: []*schema.Column{APIKeysColumns[5]},
 			},
 		},
 	}
@@ -810,6 +820,32 @@ var (
 			},
 		},
 	}
+	// PartnerTerritoriesColumns holds the columns for the "partner_territories" table.
+	PartnerTerritoriesColumns = []*schema.Column{
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "partner_id", Type: field.TypeUUID},
+		{Name: "territory_id", Type: field.TypeUUID},
+	}
+	// PartnerTerritoriesTable holds the schema information for the "partner_territories" table.
+	PartnerTerritoriesTable = &schema.Table{
+		Name:       "partner_territories",
+		Columns:    PartnerTerritoriesColumns,
+		PrimaryKey: []*schema.Column{PartnerTerritoriesColumns[1], PartnerTerritoriesColumns[2]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "partner_territories_partners_partner",
+				Columns:    []*schema.Column{PartnerTerritoriesColumns[1]},
+				RefColumns: []*schema.Column{PartnersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "partner_territories_territories_territory",
+				Columns:    []*schema.Column{PartnerTerritoriesColumns[2]},
+				RefColumns: []*schema.Column{TerritoriesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// PipelinesColumns holds the columns for the "pipelines" table.
 	PipelinesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -899,6 +935,84 @@ var (
 				Annotation: &entsql.IndexAnnotation{
 					Where: "is_default",
 				},
+			},
+		},
+	}
+	// PoolAdminsColumns holds the columns for the "pool_admins" table.
+	PoolAdminsColumns = []*schema.Column{
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "pool_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
+	}
+	// PoolAdminsTable holds the schema information for the "pool_admins" table.
+	PoolAdminsTable = &schema.Table{
+		Name:       "pool_admins",
+		Columns:    PoolAdminsColumns,
+		PrimaryKey: []*schema.Column{PoolAdminsColumns[1], PoolAdminsColumns[2]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "pool_admins_pools_pool",
+				Columns:    []*schema.Column{PoolAdminsColumns[1]},
+				RefColumns: []*schema.Column{PoolsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "pool_admins_users_user",
+				Columns:    []*schema.Column{PoolAdminsColumns[2]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
+	// PoolTeamsColumns holds the columns for the "pool_teams" table.
+	PoolTeamsColumns = []*schema.Column{
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "pool_id", Type: field.TypeUUID},
+		{Name: "team_id", Type: field.TypeUUID},
+	}
+	// PoolTeamsTable holds the schema information for the "pool_teams" table.
+	PoolTeamsTable = &schema.Table{
+		Name:       "pool_teams",
+		Columns:    PoolTeamsColumns,
+		PrimaryKey: []*schema.Column{PoolTeamsColumns[1], PoolTeamsColumns[2]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "pool_teams_pools_pool",
+				Columns:    []*schema.Column{PoolTeamsColumns[1]},
+				RefColumns: []*schema.Column{PoolsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "pool_teams_teams_team",
+				Columns:    []*schema.Column{PoolTeamsColumns[2]},
+				RefColumns: []*schema.Column{TeamsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
+	// PoolTerritoriesColumns holds the columns for the "pool_territories" table.
+	PoolTerritoriesColumns = []*schema.Column{
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "pool_id", Type: field.TypeUUID},
+		{Name: "territory_id", Type: field.TypeUUID},
+	}
+	// PoolTerritoriesTable holds the schema information for the "pool_territories" table.
+	PoolTerritoriesTable = &schema.Table{
+		Name:       "pool_territories",
+		Columns:    PoolTerritoriesColumns,
+		PrimaryKey: []*schema.Column{PoolTerritoriesColumns[1], PoolTerritoriesColumns[2]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "pool_territories_pools_pool",
+				Columns:    []*schema.Column{PoolTerritoriesColumns[1]},
+				RefColumns: []*schema.Column{PoolsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "pool_territories_territories_territory",
+				Columns:    []*schema.Column{PoolTerritoriesColumns[2]},
+				RefColumns: []*schema.Column{TerritoriesColumns[0]},
+				OnDelete:   schema.Cascade,
 			},
 		},
 	}
@@ -1394,6 +1508,32 @@ var (
 			},
 		},
 	}
+	// UserTerritoriesColumns holds the columns for the "user_territories" table.
+	UserTerritoriesColumns = []*schema.Column{
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
+		{Name: "territory_id", Type: field.TypeUUID},
+	}
+	// UserTerritoriesTable holds the schema information for the "user_territories" table.
+	UserTerritoriesTable = &schema.Table{
+		Name:       "user_territories",
+		Columns:    UserTerritoriesColumns,
+		PrimaryKey: []*schema.Column{UserTerritoriesColumns[1], UserTerritoriesColumns[2]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "user_territories_users_user",
+				Columns:    []*schema.Column{UserTerritoriesColumns[1]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "user_territories_territories_territory",
+				Columns:    []*schema.Column{UserTerritoriesColumns[2]},
+				RefColumns: []*schema.Column{TerritoriesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// WorkspacesColumns holds the columns for the "workspaces" table.
 	WorkspacesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -1410,131 +1550,6 @@ var (
 		Name:       "workspaces",
 		Columns:    WorkspacesColumns,
 		PrimaryKey: []*schema.Column{WorkspacesColumns[0]},
-	}
-	// PartnerTerritoriesColumns holds the columns for the "partner_territories" table.
-	PartnerTerritoriesColumns = []*schema.Column{
-		{Name: "partner_id", Type: field.TypeUUID},
-		{Name: "territory_id", Type: field.TypeUUID},
-	}
-	// PartnerTerritoriesTable holds the schema information for the "partner_territories" table.
-	PartnerTerritoriesTable = &schema.Table{
-		Name:       "partner_territories",
-		Columns:    PartnerTerritoriesColumns,
-		PrimaryKey: []*schema.Column{PartnerTerritoriesColumns[0], PartnerTerritoriesColumns[1]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "partner_territories_partner_id",
-				Columns:    []*schema.Column{PartnerTerritoriesColumns[0]},
-				RefColumns: []*schema.Column{PartnersColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-			{
-				Symbol:     "partner_territories_territory_id",
-				Columns:    []*schema.Column{PartnerTerritoriesColumns[1]},
-				RefColumns: []*schema.Column{TerritoriesColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-		},
-	}
-	// PoolTerritoriesColumns holds the columns for the "pool_territories" table.
-	PoolTerritoriesColumns = []*schema.Column{
-		{Name: "pool_id", Type: field.TypeUUID},
-		{Name: "territory_id", Type: field.TypeUUID},
-	}
-	// PoolTerritoriesTable holds the schema information for the "pool_territories" table.
-	PoolTerritoriesTable = &schema.Table{
-		Name:       "pool_territories",
-		Columns:    PoolTerritoriesColumns,
-		PrimaryKey: []*schema.Column{PoolTerritoriesColumns[0], PoolTerritoriesColumns[1]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "pool_territories_pool_id",
-				Columns:    []*schema.Column{PoolTerritoriesColumns[0]},
-				RefColumns: []*schema.Column{PoolsColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-			{
-				Symbol:     "pool_territories_territory_id",
-				Columns:    []*schema.Column{PoolTerritoriesColumns[1]},
-				RefColumns: []*schema.Column{TerritoriesColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-		},
-	}
-	// PoolTeamsColumns holds the columns for the "pool_teams" table.
-	PoolTeamsColumns = []*schema.Column{
-		{Name: "pool_id", Type: field.TypeUUID},
-		{Name: "team_id", Type: field.TypeUUID},
-	}
-	// PoolTeamsTable holds the schema information for the "pool_teams" table.
-	PoolTeamsTable = &schema.Table{
-		Name:       "pool_teams",
-		Columns:    PoolTeamsColumns,
-		PrimaryKey: []*schema.Column{PoolTeamsColumns[0], PoolTeamsColumns[1]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "pool_teams_pool_id",
-				Columns:    []*schema.Column{PoolTeamsColumns[0]},
-				RefColumns: []*schema.Column{PoolsColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-			{
-				Symbol:     "pool_teams_team_id",
-				Columns:    []*schema.Column{PoolTeamsColumns[1]},
-				RefColumns: []*schema.Column{TeamsColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-		},
-	}
-	// PoolAdminsColumns holds the columns for the "pool_admins" table.
-	PoolAdminsColumns = []*schema.Column{
-		{Name: "pool_id", Type: field.TypeUUID},
-		{Name: "user_id", Type: field.TypeUUID},
-	}
-	// PoolAdminsTable holds the schema information for the "pool_admins" table.
-	PoolAdminsTable = &schema.Table{
-		Name:       "pool_admins",
-		Columns:    PoolAdminsColumns,
-		PrimaryKey: []*schema.Column{PoolAdminsColumns[0], PoolAdminsColumns[1]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "pool_admins_pool_id",
-				Columns:    []*schema.Column{PoolAdminsColumns[0]},
-				RefColumns: []*schema.Column{PoolsColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-			{
-				Symbol:     "pool_admins_user_id",
-				Columns:    []*schema.Column{PoolAdminsColumns[1]},
-				RefColumns: []*schema.Column{UsersColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-		},
-	}
-	// UserTerritoriesColumns holds the columns for the "user_territories" table.
-	UserTerritoriesColumns = []*schema.Column{
-		{Name: "user_id", Type: field.TypeUUID},
-		{Name: "territory_id", Type: field.TypeUUID},
-	}
-	// UserTerritoriesTable holds the schema information for the "user_territories" table.
-	UserTerritoriesTable = &schema.Table{
-		Name:       "user_territories",
-		Columns:    UserTerritoriesColumns,
-		PrimaryKey: []*schema.Column{UserTerritoriesColumns[0], UserTerritoriesColumns[1]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "user_territories_user_id",
-				Columns:    []*schema.Column{UserTerritoriesColumns[0]},
-				RefColumns: []*schema.Column{UsersColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-			{
-				Symbol:     "user_territories_territory_id",
-				Columns:    []*schema.Column{UserTerritoriesColumns[1]},
-				RefColumns: []*schema.Column{TerritoriesColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-		},
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
@@ -1556,9 +1571,13 @@ var (
 		OutboxTasksTable,
 		OwnerChangesTable,
 		PartnersTable,
+		PartnerTerritoriesTable,
 		PipelinesTable,
 		PolicyRulesTable,
 		PoolsTable,
+		PoolAdminsTable,
+		PoolTeamsTable,
+		PoolTerritoriesTable,
 		ScoreHitsTable,
 		ScoringRulesTable,
 		SegmentsTable,
@@ -1572,12 +1591,8 @@ var (
 		TeamsTable,
 		TerritoriesTable,
 		UsersTable,
-		WorkspacesTable,
-		PartnerTerritoriesTable,
-		PoolTerritoriesTable,
-		PoolTeamsTable,
-		PoolAdminsTable,
 		UserTerritoriesTable,
+		WorkspacesTable,
 	}
 )
 
@@ -1610,6 +1625,14 @@ func init() {
 	OwnerChangesTable.ForeignKeys[3].RefTable = PoolsTable
 	OwnerChangesTable.ForeignKeys[4].RefTable = UsersTable
 	OwnerChangesTable.ForeignKeys[5].RefTable = AssignmentRulesTable
+	PartnerTerritoriesTable.ForeignKeys[0].RefTable = PartnersTable
+	PartnerTerritoriesTable.ForeignKeys[1].RefTable = TerritoriesTable
+	PoolAdminsTable.ForeignKeys[0].RefTable = PoolsTable
+	PoolAdminsTable.ForeignKeys[1].RefTable = UsersTable
+	PoolTeamsTable.ForeignKeys[0].RefTable = PoolsTable
+	PoolTeamsTable.ForeignKeys[1].RefTable = TeamsTable
+	PoolTerritoriesTable.ForeignKeys[0].RefTable = PoolsTable
+	PoolTerritoriesTable.ForeignKeys[1].RefTable = TerritoriesTable
 	SegmentsTable.ForeignKeys[0].RefTable = UsersTable
 	SegmentVersionsTable.ForeignKeys[0].RefTable = SegmentsTable
 	SourceTouchesTable.ForeignKeys[0].RefTable = LeadsTable
@@ -1625,14 +1648,6 @@ func init() {
 	TerritoriesTable.ForeignKeys[0].RefTable = TerritoriesTable
 	UsersTable.ForeignKeys[0].RefTable = PartnersTable
 	UsersTable.ForeignKeys[1].RefTable = TeamsTable
-	PartnerTerritoriesTable.ForeignKeys[0].RefTable = PartnersTable
-	PartnerTerritoriesTable.ForeignKeys[1].RefTable = TerritoriesTable
-	PoolTerritoriesTable.ForeignKeys[0].RefTable = PoolsTable
-	PoolTerritoriesTable.ForeignKeys[1].RefTable = TerritoriesTable
-	PoolTeamsTable.ForeignKeys[0].RefTable = PoolsTable
-	PoolTeamsTable.ForeignKeys[1].RefTable = TeamsTable
-	PoolAdminsTable.ForeignKeys[0].RefTable = PoolsTable
-	PoolAdminsTable.ForeignKeys[1].RefTable = UsersTable
 	UserTerritoriesTable.ForeignKeys[0].RefTable = UsersTable
 	UserTerritoriesTable.ForeignKeys[1].RefTable = TerritoriesTable
 }

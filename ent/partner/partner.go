@@ -28,6 +28,8 @@ const (
 	EdgeTerritories = "territories"
 	// EdgeUsers holds the string denoting the users edge name in mutations.
 	EdgeUsers = "users"
+	// EdgePartnerTerritories holds the string denoting the partner_territories edge name in mutations.
+	EdgePartnerTerritories = "partner_territories"
 	// Table holds the table name of the partner in the database.
 	Table = "partners"
 	// TerritoriesTable is the table that holds the territories relation/edge. The primary key declared below.
@@ -42,6 +44,13 @@ const (
 	UsersInverseTable = "users"
 	// UsersColumn is the table column denoting the users relation/edge.
 	UsersColumn = "partner_id"
+	// PartnerTerritoriesTable is the table that holds the partner_territories relation/edge.
+	PartnerTerritoriesTable = "partner_territories"
+	// PartnerTerritoriesInverseTable is the table name for the PartnerTerritory entity.
+	// It exists in this package in order to avoid circular dependency with the "partnerterritory" package.
+	PartnerTerritoriesInverseTable = "partner_territories"
+	// PartnerTerritoriesColumn is the table column denoting the partner_territories relation/edge.
+	PartnerTerritoriesColumn = "partner_id"
 )
 
 // Columns holds all SQL columns for partner fields.
@@ -145,6 +154,20 @@ func ByUsers(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newUsersStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByPartnerTerritoriesCount orders the results by partner_territories count.
+func ByPartnerTerritoriesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPartnerTerritoriesStep(), opts...)
+	}
+}
+
+// ByPartnerTerritories orders the results by partner_territories terms.
+func ByPartnerTerritories(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPartnerTerritoriesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newTerritoriesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -157,5 +180,12 @@ func newUsersStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(UsersInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, UsersTable, UsersColumn),
+	)
+}
+func newPartnerTerritoriesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PartnerTerritoriesInverseTable, PartnerTerritoriesColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, PartnerTerritoriesTable, PartnerTerritoriesColumn),
 	)
 }

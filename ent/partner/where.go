@@ -307,6 +307,29 @@ func HasUsersWith(preds ...predicate.User) predicate.Partner {
 	})
 }
 
+// HasPartnerTerritories applies the HasEdge predicate on the "partner_territories" edge.
+func HasPartnerTerritories() predicate.Partner {
+	return predicate.Partner(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, PartnerTerritoriesTable, PartnerTerritoriesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPartnerTerritoriesWith applies the HasEdge predicate on the "partner_territories" edge with a given conditions (other predicates).
+func HasPartnerTerritoriesWith(preds ...predicate.PartnerTerritory) predicate.Partner {
+	return predicate.Partner(func(s *sql.Selector) {
+		step := newPartnerTerritoriesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Partner) predicate.Partner {
 	return predicate.Partner(sql.AndPredicates(predicates...))

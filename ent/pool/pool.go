@@ -46,6 +46,12 @@ const (
 	EdgeAdmins = "admins"
 	// EdgeLeads holds the string denoting the leads edge name in mutations.
 	EdgeLeads = "leads"
+	// EdgePoolTerritories holds the string denoting the pool_territories edge name in mutations.
+	EdgePoolTerritories = "pool_territories"
+	// EdgePoolTeams holds the string denoting the pool_teams edge name in mutations.
+	EdgePoolTeams = "pool_teams"
+	// EdgePoolAdmins holds the string denoting the pool_admins edge name in mutations.
+	EdgePoolAdmins = "pool_admins"
 	// Table holds the table name of the pool in the database.
 	Table = "pools"
 	// TerritoriesTable is the table that holds the territories relation/edge. The primary key declared below.
@@ -70,6 +76,27 @@ const (
 	LeadsInverseTable = "leads"
 	// LeadsColumn is the table column denoting the leads relation/edge.
 	LeadsColumn = "pool_id"
+	// PoolTerritoriesTable is the table that holds the pool_territories relation/edge.
+	PoolTerritoriesTable = "pool_territories"
+	// PoolTerritoriesInverseTable is the table name for the PoolTerritory entity.
+	// It exists in this package in order to avoid circular dependency with the "poolterritory" package.
+	PoolTerritoriesInverseTable = "pool_territories"
+	// PoolTerritoriesColumn is the table column denoting the pool_territories relation/edge.
+	PoolTerritoriesColumn = "pool_id"
+	// PoolTeamsTable is the table that holds the pool_teams relation/edge.
+	PoolTeamsTable = "pool_teams"
+	// PoolTeamsInverseTable is the table name for the PoolTeam entity.
+	// It exists in this package in order to avoid circular dependency with the "poolteam" package.
+	PoolTeamsInverseTable = "pool_teams"
+	// PoolTeamsColumn is the table column denoting the pool_teams relation/edge.
+	PoolTeamsColumn = "pool_id"
+	// PoolAdminsTable is the table that holds the pool_admins relation/edge.
+	PoolAdminsTable = "pool_admins"
+	// PoolAdminsInverseTable is the table name for the PoolAdmin entity.
+	// It exists in this package in order to avoid circular dependency with the "pooladmin" package.
+	PoolAdminsInverseTable = "pool_admins"
+	// PoolAdminsColumn is the table column denoting the pool_admins relation/edge.
+	PoolAdminsColumn = "pool_id"
 )
 
 // Columns holds all SQL columns for pool fields.
@@ -267,6 +294,48 @@ func ByLeads(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newLeadsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByPoolTerritoriesCount orders the results by pool_territories count.
+func ByPoolTerritoriesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPoolTerritoriesStep(), opts...)
+	}
+}
+
+// ByPoolTerritories orders the results by pool_territories terms.
+func ByPoolTerritories(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPoolTerritoriesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByPoolTeamsCount orders the results by pool_teams count.
+func ByPoolTeamsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPoolTeamsStep(), opts...)
+	}
+}
+
+// ByPoolTeams orders the results by pool_teams terms.
+func ByPoolTeams(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPoolTeamsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByPoolAdminsCount orders the results by pool_admins count.
+func ByPoolAdminsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPoolAdminsStep(), opts...)
+	}
+}
+
+// ByPoolAdmins orders the results by pool_admins terms.
+func ByPoolAdmins(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPoolAdminsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newTerritoriesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -293,5 +362,26 @@ func newLeadsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(LeadsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, true, LeadsTable, LeadsColumn),
+	)
+}
+func newPoolTerritoriesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PoolTerritoriesInverseTable, PoolTerritoriesColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, PoolTerritoriesTable, PoolTerritoriesColumn),
+	)
+}
+func newPoolTeamsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PoolTeamsInverseTable, PoolTeamsColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, PoolTeamsTable, PoolTeamsColumn),
+	)
+}
+func newPoolAdminsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PoolAdminsInverseTable, PoolAdminsColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, PoolAdminsTable, PoolAdminsColumn),
 	)
 }

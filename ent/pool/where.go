@@ -678,6 +678,75 @@ func HasLeadsWith(preds ...predicate.Lead) predicate.Pool {
 	})
 }
 
+// HasPoolTerritories applies the HasEdge predicate on the "pool_territories" edge.
+func HasPoolTerritories() predicate.Pool {
+	return predicate.Pool(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, PoolTerritoriesTable, PoolTerritoriesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPoolTerritoriesWith applies the HasEdge predicate on the "pool_territories" edge with a given conditions (other predicates).
+func HasPoolTerritoriesWith(preds ...predicate.PoolTerritory) predicate.Pool {
+	return predicate.Pool(func(s *sql.Selector) {
+		step := newPoolTerritoriesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPoolTeams applies the HasEdge predicate on the "pool_teams" edge.
+func HasPoolTeams() predicate.Pool {
+	return predicate.Pool(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, PoolTeamsTable, PoolTeamsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPoolTeamsWith applies the HasEdge predicate on the "pool_teams" edge with a given conditions (other predicates).
+func HasPoolTeamsWith(preds ...predicate.PoolTeam) predicate.Pool {
+	return predicate.Pool(func(s *sql.Selector) {
+		step := newPoolTeamsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPoolAdmins applies the HasEdge predicate on the "pool_admins" edge.
+func HasPoolAdmins() predicate.Pool {
+	return predicate.Pool(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, PoolAdminsTable, PoolAdminsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPoolAdminsWith applies the HasEdge predicate on the "pool_admins" edge with a given conditions (other predicates).
+func HasPoolAdminsWith(preds ...predicate.PoolAdmin) predicate.Pool {
+	return predicate.Pool(func(s *sql.Selector) {
+		step := newPoolAdminsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Pool) predicate.Pool {
 	return predicate.Pool(sql.AndPredicates(predicates...))

@@ -60,6 +60,9 @@ type OwnerChange func(*sql.Selector)
 // Partner is the predicate function for partner builders.
 type Partner func(*sql.Selector)
 
+// PartnerTerritory is the predicate function for partnerterritory builders.
+type PartnerTerritory func(*sql.Selector)
+
 // Pipeline is the predicate function for pipeline builders.
 type Pipeline func(*sql.Selector)
 
@@ -68,6 +71,15 @@ type PolicyRule func(*sql.Selector)
 
 // Pool is the predicate function for pool builders.
 type Pool func(*sql.Selector)
+
+// PoolAdmin is the predicate function for pooladmin builders.
+type PoolAdmin func(*sql.Selector)
+
+// PoolTeam is the predicate function for poolteam builders.
+type PoolTeam func(*sql.Selector)
+
+// PoolTerritory is the predicate function for poolterritory builders.
+type PoolTerritory func(*sql.Selector)
 
 // ScoreHit is the predicate function for scorehit builders.
 type ScoreHit func(*sql.Selector)
@@ -107,6 +119,9 @@ type Territory func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)
+
+// UserTerritory is the predicate function for userterritory builders.
+type UserTerritory func(*sql.Selector)
 
 // Workspace is the predicate function for workspace builders.
 type Workspace func(*sql.Selector)

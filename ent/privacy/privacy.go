@@ -542,6 +542,30 @@ func (f PartnerMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PartnerMutation", m)
 }
 
+// The PartnerTerritoryQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PartnerTerritoryQueryRuleFunc func(context.Context, *ent.PartnerTerritoryQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PartnerTerritoryQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PartnerTerritoryQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PartnerTerritoryQuery", q)
+}
+
+// The PartnerTerritoryMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PartnerTerritoryMutationRuleFunc func(context.Context, *ent.PartnerTerritoryMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PartnerTerritoryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PartnerTerritoryMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PartnerTerritoryMutation", m)
+}
+
 // The PipelineQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PipelineQueryRuleFunc func(context.Context, *ent.PipelineQuery) error
@@ -612,6 +636,78 @@ func (f PoolMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) 
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PoolMutation", m)
+}
+
+// The PoolAdminQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PoolAdminQueryRuleFunc func(context.Context, *ent.PoolAdminQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PoolAdminQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PoolAdminQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PoolAdminQuery", q)
+}
+
+// The PoolAdminMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PoolAdminMutationRuleFunc func(context.Context, *ent.PoolAdminMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PoolAdminMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PoolAdminMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PoolAdminMutation", m)
+}
+
+// The PoolTeamQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PoolTeamQueryRuleFunc func(context.Context, *ent.PoolTeamQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PoolTeamQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PoolTeamQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PoolTeamQuery", q)
+}
+
+// The PoolTeamMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PoolTeamMutationRuleFunc func(context.Context, *ent.PoolTeamMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PoolTeamMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PoolTeamMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PoolTeamMutation", m)
+}
+
+// The PoolTerritoryQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PoolTerritoryQueryRuleFunc func(context.Context, *ent.PoolTerritoryQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PoolTerritoryQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PoolTerritoryQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PoolTerritoryQuery", q)
+}
+
+// The PoolTerritoryMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PoolTerritoryMutationRuleFunc func(context.Context, *ent.PoolTerritoryMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PoolTerritoryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PoolTerritoryMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PoolTerritoryMutation", m)
 }
 
 // The ScoreHitQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -924,6 +1020,30 @@ func (f UserMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) 
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.UserMutation", m)
+}
+
+// The UserTerritoryQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type UserTerritoryQueryRuleFunc func(context.Context, *ent.UserTerritoryQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f UserTerritoryQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.UserTerritoryQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.UserTerritoryQuery", q)
+}
+
+// The UserTerritoryMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type UserTerritoryMutationRuleFunc func(context.Context, *ent.UserTerritoryMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f UserTerritoryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.UserTerritoryMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.UserTerritoryMutation", m)
 }
 
 // The WorkspaceQueryRuleFunc type is an adapter to allow the use of ordinary

@@ -25,9 +25,13 @@ import (
 	"github.com/scrmhq/scrm/ent/outboxtask"
 	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/partner"
+	"github.com/scrmhq/scrm/ent/partnerterritory"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/pooladmin"
+	"github.com/scrmhq/scrm/ent/poolteam"
+	"github.com/scrmhq/scrm/ent/poolterritory"
 	"github.com/scrmhq/scrm/ent/schema"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/scorehit"
@@ -43,6 +47,7 @@ import (
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/ent/userterritory"
 	"github.com/scrmhq/scrm/ent/workspace"
 
 	"entgo.io/ent"
@@ -979,6 +984,21 @@ func init() {
 	partnerDescID := partnerMixinFields0[0].Descriptor()
 	// partner.DefaultID holds the default value on creation for the id field.
 	partner.DefaultID = partnerDescID.Default.(func() uuid.UUID)
+	partnerterritoryMixin := schema.PartnerTerritory{}.Mixin()
+	partnerterritory.Policy = privacy.NewPolicies(partnerterritoryMixin[0], schema.PartnerTerritory{})
+	partnerterritory.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := partnerterritory.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	partnerterritoryMixinHooks0 := partnerterritoryMixin[0].Hooks()
+
+	partnerterritory.Hooks[1] = partnerterritoryMixinHooks0[0]
+	partnerterritoryMixinInters0 := partnerterritoryMixin[0].Interceptors()
+	partnerterritory.Interceptors[0] = partnerterritoryMixinInters0[0]
 	pipelineMixin := schema.Pipeline{}.Mixin()
 	pipeline.Policy = privacy.NewPolicies(pipelineMixin[1], schema.Pipeline{})
 	pipeline.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1218,6 +1238,51 @@ func init() {
 	poolDescID := poolMixinFields0[0].Descriptor()
 	// pool.DefaultID holds the default value on creation for the id field.
 	pool.DefaultID = poolDescID.Default.(func() uuid.UUID)
+	pooladminMixin := schema.PoolAdmin{}.Mixin()
+	pooladmin.Policy = privacy.NewPolicies(pooladminMixin[0], schema.PoolAdmin{})
+	pooladmin.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := pooladmin.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	pooladminMixinHooks0 := pooladminMixin[0].Hooks()
+
+	pooladmin.Hooks[1] = pooladminMixinHooks0[0]
+	pooladminMixinInters0 := pooladminMixin[0].Interceptors()
+	pooladmin.Interceptors[0] = pooladminMixinInters0[0]
+	poolteamMixin := schema.PoolTeam{}.Mixin()
+	poolteam.Policy = privacy.NewPolicies(poolteamMixin[0], schema.PoolTeam{})
+	poolteam.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := poolteam.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	poolteamMixinHooks0 := poolteamMixin[0].Hooks()
+
+	poolteam.Hooks[1] = poolteamMixinHooks0[0]
+	poolteamMixinInters0 := poolteamMixin[0].Interceptors()
+	poolteam.Interceptors[0] = poolteamMixinInters0[0]
+	poolterritoryMixin := schema.PoolTerritory{}.Mixin()
+	poolterritory.Policy = privacy.NewPolicies(poolterritoryMixin[0], schema.PoolTerritory{})
+	poolterritory.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := poolterritory.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	poolterritoryMixinHooks0 := poolterritoryMixin[0].Hooks()
+
+	poolterritory.Hooks[1] = poolterritoryMixinHooks0[0]
+	poolterritoryMixinInters0 := poolterritoryMixin[0].Interceptors()
+	poolterritory.Interceptors[0] = poolterritoryMixinInters0[0]
 	scorehitMixin := schema.ScoreHit{}.Mixin()
 	scorehit.Policy = privacy.NewPolicies(scorehitMixin[1], schema.ScoreHit{})
 	scorehit.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1967,6 +2032,21 @@ func init() {
 	userDescID := userMixinFields0[0].Descriptor()
 	// user.DefaultID holds the default value on creation for the id field.
 	user.DefaultID = userDescID.Default.(func() uuid.UUID)
+	userterritoryMixin := schema.UserTerritory{}.Mixin()
+	userterritory.Policy = privacy.NewPolicies(userterritoryMixin[0], schema.UserTerritory{})
+	userterritory.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := userterritory.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	userterritoryMixinHooks0 := userterritoryMixin[0].Hooks()
+
+	userterritory.Hooks[1] = userterritoryMixinHooks0[0]
+	userterritoryMixinInters0 := userterritoryMixin[0].Interceptors()
+	userterritory.Interceptors[0] = userterritoryMixinInters0[0]
 	workspaceMixin := schema.Workspace{}.Mixin()
 	workspace.Policy = privacy.NewPolicies(schema.Workspace{})
 	workspace.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -23,9 +23,13 @@ func (APIKey) Mixin() []ent.Mixin {
 func (APIKey) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").NotEmpty().MaxRuneLen(200),
-		// prefix is the public, unique start of the key, used to find the row
-		// before comparing hashes.
-		field.String("prefix").Unique().Immutable(),
+		// prefix is the public start of the key, used to find the row before
+		// comparing hashes: the lookup runs before the workspace is known, so
+		// it has an index of its own; uniqueness is per workspace (a
+		// distributed table's unique keys hold tenant_id), and 60 random bits
+		// make a clash between workspaces a non-event that the lookup's
+		// Only refuses rather than guesses.
+		field.String("prefix").Immutable(),
 		field.Bytes("secret_hash").Sensitive().Immutable().Annotations(entgql.Skip()),
 		field.Strings("roles").Default([]string{}),
 		field.UUID("created_by_id", gidUUID).Optional().Nillable().Immutable(),
@@ -43,7 +47,11 @@ func (APIKey) Edges() []ent.Edge {
 
 // Indexes of the APIKey.
 func (APIKey) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("tenant_id", "created_at")}
+	return []ent.Index{
+		index.Fields("tenant_id", "created_at"),
+		index.Fields("tenant_id", "prefix").Unique(),
+		index.Fields("prefix"),
+	}
 }
 
 // Annotations of the APIKey.

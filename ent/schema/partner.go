@@ -29,7 +29,7 @@ func (Partner) Fields() []ent.Field {
 // Edges of the Partner.
 func (Partner) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("territories", Territory.Type),
+		edge.To("territories", Territory.Type).Through("partner_territories", PartnerTerritory.Type),
 		edge.To("users", User.Type).Annotations(entgql.Skip()),
 	}
 }

@@ -39,11 +39,11 @@ func (Pool) Fields() []ent.Field {
 // Edges of the Pool.
 func (Pool) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("territories", Territory.Type),
-		edge.To("teams", Team.Type),
+		edge.To("territories", Territory.Type).Through("pool_territories", PoolTerritory.Type),
+		edge.To("teams", Team.Type).Through("pool_teams", PoolTeam.Type),
 		// admins manage the pool: they bypass its claim limits, cooldown and
 		// protection.
-		edge.To("admins", User.Type),
+		edge.To("admins", User.Type).Through("pool_admins", PoolAdmin.Type),
 		edge.From("leads", Lead.Type).Ref("pool").Annotations(entgql.Skip()),
 	}
 }

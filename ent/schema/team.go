@@ -31,7 +31,7 @@ func (Team) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("manager", User.Type).Field("manager_id").Unique(),
 		edge.To("members", User.Type),
-		edge.From("pools", Pool.Type).Ref("teams").Annotations(entgql.Skip()),
+		edge.From("pools", Pool.Type).Ref("teams").Through("pool_teams", PoolTeam.Type).Annotations(entgql.Skip()),
 	}
 }
 

@@ -34,9 +34,9 @@ func (Territory) Fields() []ent.Field {
 func (Territory) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("children", Territory.Type).From("parent").Field("parent_id").Unique(),
-		edge.From("users", User.Type).Ref("territories").Annotations(entgql.Skip()),
-		edge.From("partners", Partner.Type).Ref("territories").Annotations(entgql.Skip()),
-		edge.From("pools", Pool.Type).Ref("territories").Annotations(entgql.Skip()),
+		edge.From("users", User.Type).Ref("territories").Through("user_territories", UserTerritory.Type).Annotations(entgql.Skip()),
+		edge.From("partners", Partner.Type).Ref("territories").Through("partner_territories", PartnerTerritory.Type).Annotations(entgql.Skip()),
+		edge.From("pools", Pool.Type).Ref("territories").Through("pool_territories", PoolTerritory.Type).Annotations(entgql.Skip()),
 	}
 }
 

@@ -42,9 +42,9 @@ func (User) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("team", Team.Type).Ref("members").Field("team_id").Unique(),
 		edge.From("partner", Partner.Type).Ref("users").Field("partner_id").Unique(),
-		edge.To("territories", Territory.Type),
+		edge.To("territories", Territory.Type).Through("user_territories", UserTerritory.Type),
 		edge.From("leads", Lead.Type).Ref("owner").Annotations(entgql.Skip()),
-		edge.From("admin_pools", Pool.Type).Ref("admins").Annotations(entgql.Skip()),
+		edge.From("admin_pools", Pool.Type).Ref("admins").Through("pool_admins", PoolAdmin.Type).Annotations(entgql.Skip()),
 	}
 }
 

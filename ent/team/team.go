@@ -32,6 +32,8 @@ const (
 	EdgeMembers = "members"
 	// EdgePools holds the string denoting the pools edge name in mutations.
 	EdgePools = "pools"
+	// EdgePoolTeams holds the string denoting the pool_teams edge name in mutations.
+	EdgePoolTeams = "pool_teams"
 	// Table holds the table name of the team in the database.
 	Table = "teams"
 	// ManagerTable is the table that holds the manager relation/edge.
@@ -53,6 +55,13 @@ const (
 	// PoolsInverseTable is the table name for the Pool entity.
 	// It exists in this package in order to avoid circular dependency with the "pool" package.
 	PoolsInverseTable = "pools"
+	// PoolTeamsTable is the table that holds the pool_teams relation/edge.
+	PoolTeamsTable = "pool_teams"
+	// PoolTeamsInverseTable is the table name for the PoolTeam entity.
+	// It exists in this package in order to avoid circular dependency with the "poolteam" package.
+	PoolTeamsInverseTable = "pool_teams"
+	// PoolTeamsColumn is the table column denoting the pool_teams relation/edge.
+	PoolTeamsColumn = "team_id"
 )
 
 // Columns holds all SQL columns for team fields.
@@ -169,6 +178,20 @@ func ByPools(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newPoolsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByPoolTeamsCount orders the results by pool_teams count.
+func ByPoolTeamsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPoolTeamsStep(), opts...)
+	}
+}
+
+// ByPoolTeams orders the results by pool_teams terms.
+func ByPoolTeams(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPoolTeamsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newManagerStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -188,5 +211,12 @@ func newPoolsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(PoolsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, true, PoolsTable, PoolsPrimaryKey...),
+	)
+}
+func newPoolTeamsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PoolTeamsInverseTable, PoolTeamsColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, PoolTeamsTable, PoolTeamsColumn),
 	)
 }

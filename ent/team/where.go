@@ -365,6 +365,29 @@ func HasPoolsWith(preds ...predicate.Pool) predicate.Team {
 	})
 }
 
+// HasPoolTeams applies the HasEdge predicate on the "pool_teams" edge.
+func HasPoolTeams() predicate.Team {
+	return predicate.Team(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, PoolTeamsTable, PoolTeamsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPoolTeamsWith applies the HasEdge predicate on the "pool_teams" edge with a given conditions (other predicates).
+func HasPoolTeamsWith(preds ...predicate.PoolTeam) predicate.Team {
+	return predicate.Team(func(s *sql.Selector) {
+		step := newPoolTeamsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Team) predicate.Team {
 	return predicate.Team(sql.AndPredicates(predicates...))

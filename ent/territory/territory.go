@@ -38,6 +38,12 @@ const (
 	EdgePartners = "partners"
 	// EdgePools holds the string denoting the pools edge name in mutations.
 	EdgePools = "pools"
+	// EdgeUserTerritories holds the string denoting the user_territories edge name in mutations.
+	EdgeUserTerritories = "user_territories"
+	// EdgePartnerTerritories holds the string denoting the partner_territories edge name in mutations.
+	EdgePartnerTerritories = "partner_territories"
+	// EdgePoolTerritories holds the string denoting the pool_territories edge name in mutations.
+	EdgePoolTerritories = "pool_territories"
 	// Table holds the table name of the territory in the database.
 	Table = "territories"
 	// ParentTable is the table that holds the parent relation/edge.
@@ -63,6 +69,27 @@ const (
 	// PoolsInverseTable is the table name for the Pool entity.
 	// It exists in this package in order to avoid circular dependency with the "pool" package.
 	PoolsInverseTable = "pools"
+	// UserTerritoriesTable is the table that holds the user_territories relation/edge.
+	UserTerritoriesTable = "user_territories"
+	// UserTerritoriesInverseTable is the table name for the UserTerritory entity.
+	// It exists in this package in order to avoid circular dependency with the "userterritory" package.
+	UserTerritoriesInverseTable = "user_territories"
+	// UserTerritoriesColumn is the table column denoting the user_territories relation/edge.
+	UserTerritoriesColumn = "territory_id"
+	// PartnerTerritoriesTable is the table that holds the partner_territories relation/edge.
+	PartnerTerritoriesTable = "partner_territories"
+	// PartnerTerritoriesInverseTable is the table name for the PartnerTerritory entity.
+	// It exists in this package in order to avoid circular dependency with the "partnerterritory" package.
+	PartnerTerritoriesInverseTable = "partner_territories"
+	// PartnerTerritoriesColumn is the table column denoting the partner_territories relation/edge.
+	PartnerTerritoriesColumn = "territory_id"
+	// PoolTerritoriesTable is the table that holds the pool_territories relation/edge.
+	PoolTerritoriesTable = "pool_territories"
+	// PoolTerritoriesInverseTable is the table name for the PoolTerritory entity.
+	// It exists in this package in order to avoid circular dependency with the "poolterritory" package.
+	PoolTerritoriesInverseTable = "pool_territories"
+	// PoolTerritoriesColumn is the table column denoting the pool_territories relation/edge.
+	PoolTerritoriesColumn = "territory_id"
 )
 
 // Columns holds all SQL columns for territory fields.
@@ -221,6 +248,48 @@ func ByPools(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newPoolsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByUserTerritoriesCount orders the results by user_territories count.
+func ByUserTerritoriesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newUserTerritoriesStep(), opts...)
+	}
+}
+
+// ByUserTerritories orders the results by user_territories terms.
+func ByUserTerritories(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newUserTerritoriesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByPartnerTerritoriesCount orders the results by partner_territories count.
+func ByPartnerTerritoriesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPartnerTerritoriesStep(), opts...)
+	}
+}
+
+// ByPartnerTerritories orders the results by partner_territories terms.
+func ByPartnerTerritories(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPartnerTerritoriesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByPoolTerritoriesCount orders the results by pool_territories count.
+func ByPoolTerritoriesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPoolTerritoriesStep(), opts...)
+	}
+}
+
+// ByPoolTerritories orders the results by pool_territories terms.
+func ByPoolTerritories(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPoolTerritoriesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newParentStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -254,5 +323,26 @@ func newPoolsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(PoolsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, true, PoolsTable, PoolsPrimaryKey...),
+	)
+}
+func newUserTerritoriesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(UserTerritoriesInverseTable, UserTerritoriesColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, UserTerritoriesTable, UserTerritoriesColumn),
+	)
+}
+func newPartnerTerritoriesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PartnerTerritoriesInverseTable, PartnerTerritoriesColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, PartnerTerritoriesTable, PartnerTerritoriesColumn),
+	)
+}
+func newPoolTerritoriesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PoolTerritoriesInverseTable, PoolTerritoriesColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, PoolTerritoriesTable, PoolTerritoriesColumn),
 	)
 }

@@ -481,6 +481,75 @@ func HasPoolsWith(preds ...predicate.Pool) predicate.Territory {
 	})
 }
 
+// HasUserTerritories applies the HasEdge predicate on the "user_territories" edge.
+func HasUserTerritories() predicate.Territory {
+	return predicate.Territory(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, UserTerritoriesTable, UserTerritoriesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasUserTerritoriesWith applies the HasEdge predicate on the "user_territories" edge with a given conditions (other predicates).
+func HasUserTerritoriesWith(preds ...predicate.UserTerritory) predicate.Territory {
+	return predicate.Territory(func(s *sql.Selector) {
+		step := newUserTerritoriesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPartnerTerritories applies the HasEdge predicate on the "partner_territories" edge.
+func HasPartnerTerritories() predicate.Territory {
+	return predicate.Territory(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, PartnerTerritoriesTable, PartnerTerritoriesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPartnerTerritoriesWith applies the HasEdge predicate on the "partner_territories" edge with a given conditions (other predicates).
+func HasPartnerTerritoriesWith(preds ...predicate.PartnerTerritory) predicate.Territory {
+	return predicate.Territory(func(s *sql.Selector) {
+		step := newPartnerTerritoriesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPoolTerritories applies the HasEdge predicate on the "pool_territories" edge.
+func HasPoolTerritories() predicate.Territory {
+	return predicate.Territory(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, PoolTerritoriesTable, PoolTerritoriesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPoolTerritoriesWith applies the HasEdge predicate on the "pool_territories" edge with a given conditions (other predicates).
+func HasPoolTerritoriesWith(preds ...predicate.PoolTerritory) predicate.Territory {
+	return predicate.Territory(func(s *sql.Selector) {
+		step := newPoolTerritoriesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Territory) predicate.Territory {
 	return predicate.Territory(sql.AndPredicates(predicates...))

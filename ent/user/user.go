@@ -52,6 +52,10 @@ const (
 	EdgeLeads = "leads"
 	// EdgeAdminPools holds the string denoting the admin_pools edge name in mutations.
 	EdgeAdminPools = "admin_pools"
+	// EdgeUserTerritories holds the string denoting the user_territories edge name in mutations.
+	EdgeUserTerritories = "user_territories"
+	// EdgePoolAdmins holds the string denoting the pool_admins edge name in mutations.
+	EdgePoolAdmins = "pool_admins"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// TeamTable is the table that holds the team relation/edge.
@@ -85,6 +89,20 @@ const (
 	// AdminPoolsInverseTable is the table name for the Pool entity.
 	// It exists in this package in order to avoid circular dependency with the "pool" package.
 	AdminPoolsInverseTable = "pools"
+	// UserTerritoriesTable is the table that holds the user_territories relation/edge.
+	UserTerritoriesTable = "user_territories"
+	// UserTerritoriesInverseTable is the table name for the UserTerritory entity.
+	// It exists in this package in order to avoid circular dependency with the "userterritory" package.
+	UserTerritoriesInverseTable = "user_territories"
+	// UserTerritoriesColumn is the table column denoting the user_territories relation/edge.
+	UserTerritoriesColumn = "user_id"
+	// PoolAdminsTable is the table that holds the pool_admins relation/edge.
+	PoolAdminsTable = "pool_admins"
+	// PoolAdminsInverseTable is the table name for the PoolAdmin entity.
+	// It exists in this package in order to avoid circular dependency with the "pooladmin" package.
+	PoolAdminsInverseTable = "pool_admins"
+	// PoolAdminsColumn is the table column denoting the pool_admins relation/edge.
+	PoolAdminsColumn = "user_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -282,6 +300,34 @@ func ByAdminPools(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newAdminPoolsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByUserTerritoriesCount orders the results by user_territories count.
+func ByUserTerritoriesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newUserTerritoriesStep(), opts...)
+	}
+}
+
+// ByUserTerritories orders the results by user_territories terms.
+func ByUserTerritories(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newUserTerritoriesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByPoolAdminsCount orders the results by pool_admins count.
+func ByPoolAdminsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPoolAdminsStep(), opts...)
+	}
+}
+
+// ByPoolAdmins orders the results by pool_admins terms.
+func ByPoolAdmins(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPoolAdminsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newTeamStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -315,5 +361,19 @@ func newAdminPoolsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AdminPoolsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, true, AdminPoolsTable, AdminPoolsPrimaryKey...),
+	)
+}
+func newUserTerritoriesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(UserTerritoriesInverseTable, UserTerritoriesColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, UserTerritoriesTable, UserTerritoriesColumn),
+	)
+}
+func newPoolAdminsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PoolAdminsInverseTable, PoolAdminsColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, PoolAdminsTable, PoolAdminsColumn),
 	)
 }

@@ -746,6 +746,52 @@ func HasAdminPoolsWith(preds ...predicate.Pool) predicate.User {
 	})
 }
 
+// HasUserTerritories applies the HasEdge predicate on the "user_territories" edge.
+func HasUserTerritories() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, UserTerritoriesTable, UserTerritoriesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasUserTerritoriesWith applies the HasEdge predicate on the "user_territories" edge with a given conditions (other predicates).
+func HasUserTerritoriesWith(preds ...predicate.UserTerritory) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newUserTerritoriesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPoolAdmins applies the HasEdge predicate on the "pool_admins" edge.
+func HasPoolAdmins() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, PoolAdminsTable, PoolAdminsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPoolAdminsWith applies the HasEdge predicate on the "pool_admins" edge with a given conditions (other predicates).
+func HasPoolAdminsWith(preds ...predicate.PoolAdmin) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newPoolAdminsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.User) predicate.User {
 	return predicate.User(sql.AndPredicates(predicates...))

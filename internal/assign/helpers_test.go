@@ -169,9 +169,14 @@ func (f *fixture) rep(t testing.TB, name string, s repSpec) uuid.UUID {
 	}
 	err := f.c.User.Create().SetID(s.id).SetName(name).SetEmail(strings.ToLower(name) + "@reps.test").
 		SetPasswordHash("x").SetRoles([]string{"rep"}).SetCapacity(s.capacity).SetActive(!s.inactive).
-		AddTerritoryIDs(s.territories...).Exec(f.ctx)
+		Exec(f.ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, tr := range s.territories {
+		if err := f.c.UserTerritory.Create().SetUserID(s.id).SetTerritoryID(tr).Exec(f.ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return s.id
 }

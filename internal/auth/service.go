@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,18 +111,18 @@ func (s *Service) authenticateKey(ctx context.Context, plaintext string) (*Viewe
 	if !ok {
 		return nil, fmt.Errorf("%w: malformed api key", ErrUnauthenticated)
 	}
-	// The key's prefix is globally unique, so this system lookup reads one row
-	// and then proves possession of the secret before any tenant data is used.
-	k, err := s.client.APIKey.Query().Where(apikey.Prefix(prefix), apikey.RevokedAtIsNil()).Only(tenant.System(ctx))
+	// The prefix is unique per workspace and random (60 bits) across them,
+	// so this system lookup reads one row, or in theory a few; the key is the
+	// one whose secret the caller proves before any tenant data is used.
+	keys, err := s.client.APIKey.Query().Where(apikey.Prefix(prefix), apikey.RevokedAtIsNil()).All(tenant.System(ctx))
 	if err != nil {
-		if ent.IsNotFound(err) {
-			return nil, fmt.Errorf("%w: unknown or revoked api key", ErrUnauthenticated)
-		}
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	if !APIKeyMatches(plaintext, k.SecretHash) {
+	i := slices.IndexFunc(keys, func(k *ent.APIKey) bool { return APIKeyMatches(plaintext, k.SecretHash) })
+	if i < 0 {
 		return nil, fmt.Errorf("%w: unknown or revoked api key", ErrUnauthenticated)
 	}
+	k := keys[i]
 	return &Viewer{TenantID: k.TenantID, APIKeyID: k.ID, Roles: k.Roles}, nil
 }
 

@@ -73,7 +73,7 @@ const tagPairsSQL = `WITH p AS (
 )
 INSERT INTO lead_tags (tenant_id, lead_id, tag_id, created_at, created_by_id, source)
 SELECT $1, lead_id, tag_id, $4, $5, 'INGEST' FROM p
-ON CONFLICT (lead_id, tag_id) DO NOTHING`
+ON CONFLICT (tenant_id, lead_id, tag_id) DO NOTHING`
 
 type tagRef struct {
 	id             uuid.UUID

@@ -203,4 +203,4 @@ SELECT $1, $3, c.tag_id, $4, $5, 'MERGE' FROM candidates c
 WHERE NOT (coalesce(c.exclusive, false) AND EXISTS (
 	SELECT 1 FROM lead_tags lt JOIN tags o ON o.tenant_id = $1 AND o.id = lt.tag_id
 	WHERE lt.tenant_id = $1 AND lt.lead_id = $3 AND o.group_id = c.group_id))
-ON CONFLICT (lead_id, tag_id) DO NOTHING`
+ON CONFLICT (tenant_id, lead_id, tag_id) DO NOTHING`

@@ -17,6 +17,8 @@ import (
 	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/joins"
+	"github.com/scrmhq/scrm/internal/txn"
 )
 
 // rolePattern is what a role name must look like (the built-in roles and a workspace's own).
@@ -102,14 +104,25 @@ func CreateUser(ctx context.Context, client *ent.Client, in UserInput) (*ent.Use
 	} else if n > 0 {
 		return nil, apperr.New(apperr.Conflict, "email", "a user with this email already exists")
 	}
-	c := client.User.Create().SetName(name).SetEmail(email).SetPasswordHash(hash).SetRoles(in.Roles).
-		SetNillableTeamID(in.TeamID).SetNillablePartnerID(in.PartnerID).AddTerritoryIDs(in.TerritoryIDs...).
-		SetNillableCapacity(in.Capacity).SetNillableDailyClaimLimit(in.DailyClaimLimit)
-	return c.Save(ctx)
+	return txn.WithTxEntity(ctx, client, func(client *ent.Client) (*ent.User, error) {
+		u, err := client.User.Create().SetName(name).SetEmail(email).SetPasswordHash(hash).SetRoles(in.Roles).
+			SetNillableTeamID(in.TeamID).SetNillablePartnerID(in.PartnerID).
+			SetNillableCapacity(in.Capacity).SetNillableDailyClaimLimit(in.DailyClaimLimit).Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return u, joins.UserTerritories.Set(ctx, client, u.ID, in.TerritoryIDs)
+	})
 }
 
 // UpdateUser applies p to user id.
 func UpdateUser(ctx context.Context, client *ent.Client, id uuid.UUID, p UserPatch) (*ent.User, error) {
+	return txn.WithTxEntity(ctx, client, func(client *ent.Client) (*ent.User, error) {
+		return updateUser(ctx, client, id, p)
+	})
+}
+
+func updateUser(ctx context.Context, client *ent.Client, id uuid.UUID, p UserPatch) (*ent.User, error) {
 	u := client.User.UpdateOneID(id)
 	if p.Name != nil {
 		n := strings.TrimSpace(*p.Name)
@@ -152,11 +165,12 @@ func UpdateUser(ctx context.Context, client *ent.Client, id uuid.UUID, p UserPat
 	case p.PartnerID != nil:
 		u.SetPartnerID(*p.PartnerID)
 	}
-	if p.TerritoryIDs != nil {
-		u.ClearTerritories().AddTerritoryIDs(p.TerritoryIDs...)
-	}
 	u.SetNillableCapacity(p.Capacity).SetNillableDailyClaimLimit(p.DailyClaimLimit).SetNillableActive(p.Active)
-	return u.Save(ctx)
+	saved, err := u.Save(ctx)
+	if err != nil || p.TerritoryIDs == nil {
+		return saved, err
+	}
+	return saved, joins.UserTerritories.Set(ctx, client, id, p.TerritoryIDs)
 }
 
 // checkRefs makes sure referenced rows exist in this workspace, so a foreign
@@ -264,7 +278,13 @@ func CreatePartner(ctx context.Context, client *ent.Client, name string, territo
 	if err := checkTerritories(ctx, client, "territoryIDs", territories); err != nil {
 		return nil, err
 	}
-	p, err := client.Partner.Create().SetName(name).AddTerritoryIDs(territories...).Save(ctx)
+	p, err := txn.WithTxEntity(ctx, client, func(client *ent.Client) (*ent.Partner, error) {
+		p, err := client.Partner.Create().SetName(name).Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return p, joins.PartnerTerritories.Set(ctx, client, p.ID, territories)
+	})
 	if ent.IsConstraintError(err) {
 		return nil, apperr.Wrap(err, apperr.Conflict, "name", "a partner with this name exists")
 	}

@@ -10,7 +10,7 @@ import (
 // indexExceptions are indexes of tenant tables that deliberately do not start
 // with tenant_id, with the reason.
 var indexExceptions = map[string]string{
-	"api_keys_prefix_key":     "API keys are found by their globally unique prefix before the tenant is known",
+	"apikey_prefix":           "API keys are found by their prefix before the tenant is known (unique per workspace: apikey_tenant_id_prefix)",
 	"segment_next_refresh_at": "the scheduler's refresh pass finds the due segments of every workspace at once",
 	"outbox_tasks_unsent":     "the outbox relays take the oldest unsent tasks of every workspace at once",
 }

@@ -46,9 +46,10 @@ func TestMigrationsMatchSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = migrate.NamedDiff(ctx, dev, "drift", schema.WithDir(dir), schema.WithMigrationMode(schema.ModeReplay),
+	opts := append([]schema.MigrateOption{schema.WithDir(dir), schema.WithMigrationMode(schema.ModeReplay),
 		schema.WithDialect(dialect.Postgres), schema.WithFormatter(atlas.DefaultFormatter),
-		schema.WithDropIndex(true), schema.WithDropColumn(true))
+		schema.WithDropIndex(true), schema.WithDropColumn(true)}, migrationgen.Options()...)
+	err = migrate.NamedDiff(ctx, dev, "drift", opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

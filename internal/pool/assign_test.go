@@ -115,7 +115,7 @@ func TestAssignMovesLeadsToARepAndBack(t *testing.T) {
 
 	// Back to the pool (ownerID nil) by the manager: like a release.
 	f.at(2 * time.Hour)
-	f.setPool(t, func(u *ent.PoolUpdateOne) { u.AddAdminIDs(manager) }) // protection does not stop the pool's admin
+	f.link(t, f.c.PoolAdmin.Create().SetPoolID(f.pool.ID).SetUserID(manager)) // protection does not stop the pool's admin
 	unowned := f.poolLeads(t, 1)[0]
 	assigned, fails, err = f.svc.Assign(f.ctx, manager, []uuid.UUID{a, noPool, unowned}, nil, "")
 	if err != nil || len(fails) != 0 || len(assigned) != 3 {
@@ -182,7 +182,7 @@ func TestAssignProtectionBoundary(t *testing.T) {
 	f.setPool(t, func(u *ent.PoolUpdateOne) { u.SetProtectionDays(3) })
 	manager := f.rep(t, func(c *ent.UserCreate) { c.SetRoles([]string{"manager"}) })
 	poolAdmin := f.rep(t)
-	f.setPool(t, func(u *ent.PoolUpdateOne) { u.AddAdminIDs(poolAdmin) })
+	f.link(t, f.c.PoolAdmin.Create().SetPoolID(f.pool.ID).SetUserID(poolAdmin))
 	owner, target := f.rep(t), f.rep(t)
 	ids := f.poolLeads(t, 2)
 	f.mustClaim(t, owner, ids...)

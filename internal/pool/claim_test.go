@@ -142,16 +142,18 @@ func TestClaimNotAllowedByTeamAndTerritory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byTeam := f.newPool(t, "by team", func(c *ent.PoolCreate) { c.AddTeamIDs(team.ID) })
-	byTerritory := f.newPool(t, "by territory", func(c *ent.PoolCreate) { c.AddTerritoryIDs(north.ID) })
+	byTeam := f.newPool(t, "by team")
+	f.link(t, f.c.PoolTeam.Create().SetPoolID(byTeam.ID).SetTeamID(team.ID))
+	byTerritory := f.newPool(t, "by territory")
+	f.link(t, f.c.PoolTerritory.Create().SetPoolID(byTerritory.ID).SetTerritoryID(north.ID))
 
 	member := f.rep(t, func(c *ent.UserCreate) { c.SetTeamID(team.ID) })
-	local := f.rep(t, func(c *ent.UserCreate) { c.AddTerritoryIDs(beijing.ID) }) // below north
-	outsider := f.rep(t, func(c *ent.UserCreate) { c.AddTerritoryIDs(south.ID) })
+	local := f.rep(t) // below north
+	f.link(t, f.c.UserTerritory.Create().SetUserID(local).SetTerritoryID(beijing.ID))
+	outsider := f.rep(t)
+	f.link(t, f.c.UserTerritory.Create().SetUserID(outsider).SetTerritoryID(south.ID))
 	admin := f.rep(t)
-	if err := f.c.Pool.UpdateOneID(byTeam.ID).AddAdminIDs(admin).Exec(f.ctx); err != nil {
-		t.Fatal(err)
-	}
+	f.link(t, f.c.PoolAdmin.Create().SetPoolID(byTeam.ID).SetUserID(admin))
 
 	tl := f.leads(t, 4, &byTeam.ID)
 	rl := f.leads(t, 4, &byTerritory.ID)
@@ -186,7 +188,8 @@ func TestClaimOutsideRowScopeIsNotFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed := f.newPool(t, "closed", func(c *ent.PoolCreate) { c.AddTeamIDs(team.ID) })
+	closed := f.newPool(t, "closed")
+	f.link(t, f.c.PoolTeam.Create().SetPoolID(closed.ID).SetTeamID(team.ID))
 	rep := f.rep(t)
 	hidden := f.leads(t, 1, &closed.ID)[0]
 	open := f.poolLeads(t, 1)[0]
@@ -207,7 +210,7 @@ func TestClaimCooldownBoundary(t *testing.T) {
 	f := newFixture(t)
 	f.setPool(t, func(u *ent.PoolUpdateOne) { u.SetCooldownDays(7) })
 	rep, other, admin := f.rep(t), f.rep(t), f.rep(t)
-	f.setPool(t, func(u *ent.PoolUpdateOne) { u.AddAdminIDs(admin) })
+	f.link(t, f.c.PoolAdmin.Create().SetPoolID(f.pool.ID).SetUserID(admin))
 	ids := f.poolLeads(t, 2)
 	f.at(-time.Hour) // claimed an hour before the release
 	f.mustClaim(t, rep, ids...)
@@ -279,9 +282,7 @@ func TestClaimPoolDailyLimitCountsThatPoolOnly(t *testing.T) {
 	f := newFixture(t)
 	small := f.newPool(t, "small", func(c *ent.PoolCreate) { c.SetDailyClaimLimit(2) })
 	rep, admin := f.rep(t), f.rep(t)
-	if err := small.Update().AddAdminIDs(admin).Exec(f.ctx); err != nil {
-		t.Fatal(err)
-	}
+	f.link(t, f.c.PoolAdmin.Create().SetPoolID(small.ID).SetUserID(admin))
 	sl := f.leads(t, 6, &small.ID)
 	dl := f.poolLeads(t, 3)
 	f.mustClaim(t, rep, dl[0], sl[0], dl[1], sl[1])
@@ -297,7 +298,7 @@ func TestClaimCapacityCountsOpenLeadsOnly(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	rep := f.rep(t, func(c *ent.UserCreate) { c.SetCapacity(3) })
-	f.setPool(t, func(u *ent.PoolUpdateOne) { u.AddAdminIDs(rep) }) // admins are limited by capacity too
+	f.link(t, f.c.PoolAdmin.Create().SetPoolID(f.pool.ID).SetUserID(rep)) // admins are limited by capacity too
 	won, lost := f.stage(t, "won"), f.stage(t, "lost")
 	ids := f.poolLeads(t, 8)
 	// Two won and one lost lead owned: none of them count.

@@ -12,6 +12,7 @@ import (
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/joins"
 	"github.com/scrmhq/scrm/internal/textinput"
 	"github.com/scrmhq/scrm/internal/txn"
 )
@@ -162,9 +163,31 @@ func savePool(ctx context.Context, c *ent.Client, id *uuid.UUID, in Config) (*en
 		if err != nil {
 			return fmt.Errorf("save pool: %w", err)
 		}
-		return nil
+		return setMembers(ctx, c, out.ID, in, cur == nil)
 	})
 	return out, err
+}
+
+// setMembers writes the pool's teams, territories and admins that in gives
+// (all of them for a new pool).
+func setMembers(ctx context.Context, c *ent.Client, id uuid.UUID, in Config, created bool) error {
+	for _, m := range []struct {
+		given bool
+		join  joins.Join
+		ids   []uuid.UUID
+	}{
+		{in.SetTeams, joins.PoolTeams, in.TeamIDs},
+		{in.SetTerritories, joins.PoolTerritories, in.TerritoryIDs},
+		{in.SetAdmins, joins.PoolAdmins, in.AdminIDs},
+	} {
+		if !created && !m.given {
+			continue
+		}
+		if err := m.join.Set(ctx, c, id, m.ids); err != nil {
+			return fmt.Errorf("save pool: %w", err)
+		}
+	}
+	return nil
 }
 
 // checkMembers makes sure the teams, territories and admins exist in the
@@ -227,7 +250,7 @@ func applyCreate(b *ent.PoolCreate, in Config) *ent.PoolCreate {
 		SetNillableProtectionDays(in.ProtectionDays).
 		SetNillableDailyClaimLimit(positive(in.DailyClaimLimit)).
 		SetNillableIsDefault(in.IsDefault)
-	return b.AddTeamIDs(unique(in.TeamIDs)...).AddTerritoryIDs(unique(in.TerritoryIDs)...).AddAdminIDs(unique(in.AdminIDs)...)
+	return b
 }
 
 func applyUpdate(b *ent.PoolUpdateOne, in Config) *ent.PoolUpdateOne {
@@ -253,14 +276,5 @@ func applyUpdate(b *ent.PoolUpdateOne, in Config) *ent.PoolUpdateOne {
 		}
 	}
 	b.SetNillableCooldownDays(in.CooldownDays).SetNillableProtectionDays(in.ProtectionDays).SetNillableIsDefault(in.IsDefault)
-	if in.SetTeams {
-		b.ClearTeams().AddTeamIDs(unique(in.TeamIDs)...)
-	}
-	if in.SetTerritories {
-		b.ClearTerritories().AddTerritoryIDs(unique(in.TerritoryIDs)...)
-	}
-	if in.SetAdmins {
-		b.ClearAdmins().AddAdminIDs(unique(in.AdminIDs)...)
-	}
 	return b
 }

@@ -128,6 +128,15 @@ func (f *fixture) newPool(t *testing.T, name string, opts ...func(*ent.PoolCreat
 	return p
 }
 
+// link writes one join row (a pool's team, territory or admin, a user's
+// territory) through its edge schema, which stamps the workspace.
+func (f *fixture) link(t *testing.T, row interface{ Exec(context.Context) error }) {
+	t.Helper()
+	if err := row.Exec(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // setPool changes the default pool.
 func (f *fixture) setPool(t *testing.T, change func(*ent.PoolUpdateOne)) {
 	t.Helper()

@@ -96,8 +96,14 @@ func newFixture(t *testing.T) *fixture {
 	must(c.Team.UpdateOneID(alpha.ID).SetManagerID(f.viewers["mgr"].UserID).Exec(ctx))
 
 	pool := func(name string, teams, territories []uuid.UUID) uuid.UUID {
-		p, err := c.Pool.Create().SetName(name).AddTeamIDs(teams...).AddTerritoryIDs(territories...).Save(ctx)
+		p, err := c.Pool.Create().SetName(name).Save(ctx)
 		must(err)
+		for _, tm := range teams {
+			must(c.PoolTeam.Create().SetPoolID(p.ID).SetTeamID(tm).Exec(ctx))
+		}
+		for _, tr := range territories {
+			must(c.PoolTerritory.Create().SetPoolID(p.ID).SetTerritoryID(tr).Exec(ctx))
+		}
 		return p.ID
 	}
 	open := pool("open", nil, nil)

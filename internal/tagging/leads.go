@@ -46,7 +46,7 @@ WITH l AS (
 ), inserted AS (
 	INSERT INTO lead_tags (tenant_id, lead_id, tag_id, created_at, created_by_id, source)
 	SELECT $1::uuid, l.id, t.id, $4::timestamptz, $5::uuid, $6::text FROM l CROSS JOIN t
-	ON CONFLICT (lead_id, tag_id) DO NOTHING
+	ON CONFLICT (tenant_id, lead_id, tag_id) DO NOTHING
 	RETURNING lead_id
 ), touched AS (
 	UPDATE leads SET updated_at = $4::timestamptz

@@ -38,6 +38,29 @@ func WithTx(ctx context.Context, c *ent.Client, fn func(c *ent.Client) error) er
 	return tx.Commit()
 }
 
+// WithTxEntity is WithTx for fn that returns an entity. When the transaction
+// was WithTxEntity's own, the entity is unwrapped from it after the commit,
+// so the caller can go on using it (its edges, its updates) like one read
+// outside a transaction.
+func WithTxEntity[T interface{ Unwrap() T }](ctx context.Context, c *ent.Client, fn func(c *ent.Client) (T, error)) (T, error) {
+	var out T
+	own := false
+	err := WithTx(ctx, c, func(tc *ent.Client) error {
+		own = tc != c
+		var err error
+		out, err = fn(tc)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	if own {
+		out = out.Unwrap()
+	}
+	return out, nil
+}
+
 // Tenant returns the workspace of ctx for raw SQL, which ent's tenancy
 // interceptors cannot reach: every such statement binds it explicitly.
 func Tenant(ctx context.Context) (uuid.UUID, error) {
