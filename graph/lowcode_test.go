@@ -56,7 +56,7 @@ func TestFieldDefinedOnOneServerIsUsableOnAnother(t *testing.T) {
 	c, token := one.Workspace("acme")
 	ids := seedLeads(t, one, c, 3)
 	// Warm server two's cache before the definition exists.
-	if r := two.Do(token, `mutation($id:ID!){ updateLead(id:$id, input:{attributes:{budget: 5}}){ id } }`, map[string]any{"id": ids[0]}); len(r.Errors) == 0 || r.Errors[0].Field() != "attributes.budget" {
+	if r := two.Do(token, `mutation($id:ID!){ updateLead(id:$id, input:{attributes:{budget: 5}}){ id } }`, map[string]any{"id": ids[0]}); len(r.Errors) == 0 || r.Errors[0].Field() != "input.attributes.budget" {
 		t.Fatalf("unknown field accepted: %+v", r.Errors)
 	}
 	one.MustDo(token, createField, map[string]any{"input": map[string]any{"key": "budget", "label": "Budget", "type": "NUMBER", "min": 0}}, nil)
@@ -87,7 +87,7 @@ func TestFieldDefinedOnOneServerIsUsableOnAnother(t *testing.T) {
 			t.Errorf("archived field still shown: %v", e.Node.Attributes)
 		}
 	}
-	if r := one.Do(token, `mutation($id:ID!){ updateLead(id:$id, input:{attributes:{budget: 1}}){ id } }`, map[string]any{"id": ids[2]}); len(r.Errors) == 0 || r.Errors[0].Field() != "attributes.budget" {
+	if r := one.Do(token, `mutation($id:ID!){ updateLead(id:$id, input:{attributes:{budget: 1}}){ id } }`, map[string]any{"id": ids[2]}); len(r.Errors) == 0 || r.Errors[0].Field() != "input.attributes.budget" {
 		t.Errorf("archived field accepted a write: %+v", r.Errors)
 	}
 	// Unarchive: the stored values come back.
@@ -119,16 +119,16 @@ func TestBadAttributeWritesWriteNothing(t *testing.T) {
 		attrs       map[string]any
 		field, code string
 	}{
-		{map[string]any{"budget": "lots"}, "attributes.budget", "BAD_USER_INPUT"},
-		{map[string]any{"budget": -1}, "attributes.budget", "BAD_USER_INPUT"},
-		{map[string]any{"budget": 2000000}, "attributes.budget", "BAD_USER_INPUT"},
-		{map[string]any{"city": "gz"}, "attributes.city", "BAD_USER_INPUT"},
-		{map[string]any{"contract_no": "X1"}, "attributes.contract_no", "BAD_USER_INPUT"},
-		{map[string]any{"contract_no": "C0001"}, "attributes.contract_no", "CONFLICT"},
-		{map[string]any{"backup_phone": "139****5678"}, "attributes.backup_phone", "BAD_USER_INPUT"},
-		{map[string]any{"backup_phone": "12"}, "attributes.backup_phone", "BAD_USER_INPUT"},
-		{map[string]any{"nope": 1}, "attributes.nope", "BAD_USER_INPUT"},
-		{map[string]any{"budget": 5, "city": "xx"}, "attributes.city", "BAD_USER_INPUT"},
+		{map[string]any{"budget": "lots"}, "input.attributes.budget", "BAD_USER_INPUT"},
+		{map[string]any{"budget": -1}, "input.attributes.budget", "BAD_USER_INPUT"},
+		{map[string]any{"budget": 2000000}, "input.attributes.budget", "BAD_USER_INPUT"},
+		{map[string]any{"city": "gz"}, "input.attributes.city", "BAD_USER_INPUT"},
+		{map[string]any{"contract_no": "X1"}, "input.attributes.contract_no", "BAD_USER_INPUT"},
+		{map[string]any{"contract_no": "C0001"}, "input.attributes.contract_no", "CONFLICT"},
+		{map[string]any{"backup_phone": "139****5678"}, "input.attributes.backup_phone", "BAD_USER_INPUT"},
+		{map[string]any{"backup_phone": "12"}, "input.attributes.backup_phone", "BAD_USER_INPUT"},
+		{map[string]any{"nope": 1}, "input.attributes.nope", "BAD_USER_INPUT"},
+		{map[string]any{"budget": 5, "city": "xx"}, "input.attributes.city", "BAD_USER_INPUT"},
 	}
 	for _, tc := range cases {
 		r := api.Do(token, `mutation($id:ID!, $a: JSON){ updateLead(id:$id, input:{name:"changed", attributes:$a}){ id } }`, map[string]any{"id": ids[1], "a": tc.attrs})

@@ -37,10 +37,10 @@ type RuleInput struct {
 func (e *Engine) CreateRule(ctx context.Context, in RuleInput) (*ent.AssignmentRule, error) {
 	c := e.db(ctx)
 	if in.Name == nil {
-		return nil, apperr.Input("input.name", "name is required")
+		return nil, apperr.Input("name", "name is required")
 	}
 	if in.Strategy == nil {
-		return nil, apperr.Input("input.strategy", "strategy is required")
+		return nil, apperr.Input("strategy", "strategy is required")
 	}
 	return saveRule(ctx, c, nil, in)
 }
@@ -53,17 +53,17 @@ func (e *Engine) UpdateRule(ctx context.Context, id uuid.UUID, in RuleInput) (*e
 
 func saveRule(ctx context.Context, c *ent.Client, id *uuid.UUID, in RuleInput) (*ent.AssignmentRule, error) {
 	if in.Name != nil {
-		name, err := textinput.Clean("input.name", *in.Name, 200, true)
+		name, err := textinput.Clean("name", *in.Name, 200, true)
 		if err != nil {
 			return nil, err
 		}
 		in.Name = &name
 	}
 	if in.Priority != nil && (*in.Priority < 0 || *in.Priority > 1_000_000) {
-		return nil, apperr.Input("input.priority", "priority must be between 0 and 1000000")
+		return nil, apperr.Input("priority", "priority must be between 0 and 1000000")
 	}
 	if in.Condition != nil && *in.Condition != "" {
-		if err := rules.Validate(ctx, c, rules.Assignment, "input.condition", *in.Condition); err != nil {
+		if err := rules.Validate(ctx, c, rules.Assignment, "condition", *in.Condition); err != nil {
 			return nil, err
 		}
 	}
@@ -85,7 +85,7 @@ func saveRule(ctx context.Context, c *ent.Client, id *uuid.UUID, in RuleInput) (
 			// Targets the rule already has are not checked again: a rep who
 			// left must not stop the rule from being edited (the engine skips
 			// inactive targets).
-			if e, ok := apperr.As(err); !ok || cur == nil || in.Targets != nil || !strings.HasPrefix(e.Field, "input.targets[") {
+			if e, ok := apperr.As(err); !ok || cur == nil || in.Targets != nil || !strings.HasPrefix(e.Field, "targets[") {
 				return err
 			}
 		}
@@ -97,7 +97,7 @@ func saveRule(ctx context.Context, c *ent.Client, id *uuid.UUID, in RuleInput) (
 			if taken, err := q.Exist(ctx); err != nil {
 				return err
 			} else if taken {
-				return apperr.New(apperr.Conflict, "input.name", "an assignment rule named %q exists", *in.Name)
+				return apperr.New(apperr.Conflict, "name", "an assignment rule named %q exists", *in.Name)
 			}
 		}
 		var err error

@@ -34,7 +34,7 @@ type TargetSpec struct {
 // every target an active user of the workspace listed once with a weight of
 // at least 1, strategies that pick among targets have at least one, and the
 // fallback pool exists. It returns the first problem as BAD_USER_INPUT at
-// its field ("input.targets[1].userID", "input.fallbackPoolID", …).
+// its field ("targets[1].userID", "fallbackPoolID", …).
 // ORIGINAL_OWNER ignores targets and TERRITORY uses them only to narrow a
 // territory's reps, so both may have none.
 func (e *Engine) ValidateRule(ctx context.Context, in RuleSpec) error {
@@ -44,10 +44,10 @@ func (e *Engine) ValidateRule(ctx context.Context, in RuleSpec) error {
 // validateRule is ValidateRule on the client c (the caller's transaction).
 func validateRule(ctx context.Context, c *ent.Client, in RuleSpec) error {
 	if err := assignmentrule.StrategyValidator(in.Strategy); err != nil {
-		return apperr.Wrap(err, apperr.BadInput, "input.strategy", fmt.Sprintf("unknown strategy %q", in.Strategy))
+		return apperr.Wrap(err, apperr.BadInput, "strategy", fmt.Sprintf("unknown strategy %q", in.Strategy))
 	}
 	if in.DailyCap != nil && *in.DailyCap < 1 {
-		return apperr.Input("input.dailyCap", "the daily cap must be at least 1")
+		return apperr.Input("dailyCap", "the daily cap must be at least 1")
 	}
 	active := map[uuid.UUID]bool{}
 	if len(in.Targets) > 0 {
@@ -65,7 +65,7 @@ func validateRule(ctx context.Context, c *ent.Client, in RuleSpec) error {
 	}
 	seen := map[uuid.UUID]bool{}
 	for i, t := range in.Targets {
-		at := fmt.Sprintf("input.targets[%d]", i)
+		at := fmt.Sprintf("targets[%d]", i)
 		if t.Weight < 1 {
 			return apperr.Input(at+".weight", "the weight must be at least 1")
 		}
@@ -83,7 +83,7 @@ func validateRule(ctx context.Context, c *ent.Client, in RuleSpec) error {
 	case assignmentrule.StrategyROUND_ROBIN, assignmentrule.StrategyWEIGHTED,
 		assignmentrule.StrategyLEAST_LOADED, assignmentrule.StrategySCORE_TIER:
 		if len(in.Targets) == 0 {
-			return apperr.Input("input.targets", "a %s rule needs at least one target", in.Strategy)
+			return apperr.Input("targets", "a %s rule needs at least one target", in.Strategy)
 		}
 	}
 	if in.FallbackPoolID != nil {
@@ -92,7 +92,7 @@ func validateRule(ctx context.Context, c *ent.Client, in RuleSpec) error {
 			return err
 		}
 		if !ok {
-			return apperr.New(apperr.NotFound, "input.fallbackPoolID", "no pool with this id in the workspace")
+			return apperr.New(apperr.NotFound, "fallbackPoolID", "no pool with this id in the workspace")
 		}
 	}
 	return nil

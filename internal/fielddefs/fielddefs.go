@@ -193,9 +193,9 @@ func settingsError(err error) error {
 	if errors.As(err, &se) {
 		switch se.Setting {
 		case "options", "pattern", "min", "max", "type":
-			field = "input." + se.Setting
+			field = "" + se.Setting
 		case "default":
-			field = "input.defaultValue"
+			field = "defaultValue"
 		}
 	}
 	return apperr.Wrap(err, apperr.BadInput, field, err.Error())
@@ -206,11 +206,11 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.FieldDefinition, e
 	c := s.db(ctx)
 	in.Key = strings.TrimSpace(in.Key)
 	if err := fields.ValidKey(in.Key); err != nil {
-		return nil, apperr.Wrap(err, apperr.BadInput, "input.key", err.Error())
+		return nil, apperr.Wrap(err, apperr.BadInput, "key", err.Error())
 	}
 	in.Label = strings.TrimSpace(in.Label)
 	if in.Label == "" {
-		return nil, apperr.Input("input.label", "label is required")
+		return nil, apperr.Input("label", "label is required")
 	}
 	def := fields.Definition{Key: in.Key, Label: in.Label, Type: fields.Type(in.Type), Required: in.Required, Unique: in.Unique,
 		Pattern: in.Pattern, Min: in.Min, Max: in.Max, Default: in.DefaultValue}
@@ -219,7 +219,7 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.FieldDefinition, e
 	}
 	f, ok := fields.Lookup(def.Type)
 	if !ok {
-		return nil, apperr.Input("input.type", "unknown field type %q", in.Type)
+		return nil, apperr.Input("type", "unknown field type %q", in.Type)
 	}
 	if err := f.ValidateSettings(def); err != nil {
 		return nil, settingsError(err)
@@ -227,7 +227,7 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.FieldDefinition, e
 	if n, err := c.FieldDefinition.Query().Where(fielddefinition.Key(in.Key)).Count(ctx); err != nil {
 		return nil, err
 	} else if n > 0 {
-		return nil, apperr.New(apperr.Conflict, "input.key", "a field with key %q exists (keys are never reused, even when archived)", in.Key)
+		return nil, apperr.New(apperr.Conflict, "key", "a field with key %q exists (keys are never reused, even when archived)", in.Key)
 	}
 	pos := 0
 	if in.Position != nil {
@@ -309,7 +309,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (*ent.Field
 	if p.Label != nil {
 		l := strings.TrimSpace(*p.Label)
 		if l == "" {
-			return nil, apperr.Input("input.label", "label is required")
+			return nil, apperr.Input("label", "label is required")
 		}
 		def.Label = l
 		u.SetLabel(l)
@@ -375,7 +375,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (*ent.Field
 	}
 	f, ok := fields.Lookup(def.Type)
 	if !ok {
-		return nil, apperr.Input("input.type", "unknown field type %q", def.Type)
+		return nil, apperr.Input("type", "unknown field type %q", def.Type)
 	}
 	if err := f.ValidateSettings(def); err != nil {
 		return nil, settingsError(err)
@@ -440,7 +440,7 @@ func checkStoredValues(ctx context.Context, c *ent.Client, def fields.Definition
 		return apperr.New(apperr.Conflict, "input", "%d leads have values of %q that the new definition would not accept", bad, def.Key)
 	}
 	if needRequired && missing > 0 {
-		return apperr.New(apperr.Conflict, "input.required", "%d leads have no value for %q; fill them before making it required", missing, def.Key)
+		return apperr.New(apperr.Conflict, "required", "%d leads have no value for %q; fill them before making it required", missing, def.Key)
 	}
 	dups := 0
 	for _, n := range seen {
@@ -449,7 +449,7 @@ func checkStoredValues(ctx context.Context, c *ent.Client, def fields.Definition
 		}
 	}
 	if dups > 0 {
-		return apperr.New(apperr.Conflict, "input.unique", "%d leads share values of %q; resolve the duplicates before making it unique", dups, def.Key)
+		return apperr.New(apperr.Conflict, "unique", "%d leads share values of %q; resolve the duplicates before making it unique", dups, def.Key)
 	}
 	return nil
 }

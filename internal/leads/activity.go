@@ -38,21 +38,21 @@ type FollowUpInput struct {
 func (s *Service) CreateFollowUp(ctx context.Context, now time.Time, in FollowUpInput) (*ent.FollowUp, error) {
 	c := s.db(ctx)
 	if followup.KindValidator(in.Kind) != nil {
-		return nil, apperr.Input("input.kind", "kind must be CALL, VISIT, WECOM, SMS, EMAIL or NOTE")
+		return nil, apperr.Input("kind", "kind must be CALL, VISIT, WECOM, SMS, EMAIL or NOTE")
 	}
 	if in.Outcome != nil && followup.OutcomeValidator(*in.Outcome) != nil {
-		return nil, apperr.Input("input.outcome", "unknown outcome %q", *in.Outcome)
+		return nil, apperr.Input("outcome", "unknown outcome %q", *in.Outcome)
 	}
-	content, err := textinput.Clean("input.content", in.Content, 5000, in.Kind == followup.KindNOTE)
+	content, err := textinput.Clean("content", in.Content, 5000, in.Kind == followup.KindNOTE)
 	if err != nil {
 		return nil, err
 	}
 	if in.NextFollowUpAt != nil && !in.NextFollowUpAt.After(now) {
-		return nil, apperr.Input("input.nextFollowUpAt", "must be in the future")
+		return nil, apperr.Input("nextFollowUpAt", "must be in the future")
 	}
 	var f *ent.FollowUp
 	err = txn.WithTx(ctx, c, func(c *ent.Client) error {
-		if err := scope.LockLead(ctx, c, scope.Write, "input.leadID", in.LeadID); err != nil {
+		if err := scope.LockLead(ctx, c, scope.Write, "leadID", in.LeadID); err != nil {
 			return err
 		}
 		l, err := c.Lead.Query().Where(lead.ID(in.LeadID)).Only(ctx)
@@ -60,7 +60,7 @@ func (s *Service) CreateFollowUp(ctx context.Context, now time.Time, in FollowUp
 			return err
 		}
 		if l.Status != lead.StatusACTIVE {
-			return apperr.New(apperr.Conflict, "input.leadID", "lead is %s", strings.ToLower(string(l.Status)))
+			return apperr.New(apperr.Conflict, "leadID", "lead is %s", strings.ToLower(string(l.Status)))
 		}
 		f, err = c.FollowUp.Create().SetLeadID(in.LeadID).SetKind(in.Kind).SetContent(content).
 			SetNillableOutcome(in.Outcome).SetNillableNextFollowUpAt(in.NextFollowUpAt).
@@ -97,25 +97,25 @@ const maxAmount = 1e15
 func (s *Service) CreateDeal(ctx context.Context, now time.Time, in DealInput) (*ent.Deal, error) {
 	c := s.db(ctx)
 	if math.IsNaN(in.Amount) || in.Amount <= 0 || in.Amount >= maxAmount {
-		return nil, apperr.Input("input.amount", "amount must be greater than 0 and less than %.0f", float64(maxAmount))
+		return nil, apperr.Input("amount", "amount must be greater than 0 and less than %.0f", float64(maxAmount))
 	}
 	cur := strings.ToUpper(strings.TrimSpace(in.Currency))
 	if cur == "" {
 		cur = "CNY"
 	}
 	if !currencyCode.MatchString(cur) {
-		return nil, apperr.Input("input.currency", "currency must be an ISO 4217 code such as CNY")
+		return nil, apperr.Input("currency", "currency must be an ISO 4217 code such as CNY")
 	}
 	closed := now
 	if in.ClosedAt != nil {
 		if in.ClosedAt.After(now.Add(24 * time.Hour)) {
-			return nil, apperr.Input("input.closedAt", "a deal cannot close in the future")
+			return nil, apperr.Input("closedAt", "a deal cannot close in the future")
 		}
 		closed = *in.ClosedAt
 	}
 	var d *ent.Deal
 	err := txn.WithTx(ctx, c, func(c *ent.Client) error {
-		if err := scope.LockLead(ctx, c, scope.Write, "input.leadID", in.LeadID); err != nil {
+		if err := scope.LockLead(ctx, c, scope.Write, "leadID", in.LeadID); err != nil {
 			return err
 		}
 		l, err := c.Lead.Query().Where(lead.ID(in.LeadID)).Only(ctx)
@@ -123,7 +123,7 @@ func (s *Service) CreateDeal(ctx context.Context, now time.Time, in DealInput) (
 			return err
 		}
 		if l.Status == lead.StatusMERGED {
-			return apperr.New(apperr.Conflict, "input.leadID", "lead was merged; record the deal on the lead it was merged into")
+			return apperr.New(apperr.Conflict, "leadID", "lead was merged; record the deal on the lead it was merged into")
 		}
 		earlier, err := c.Deal.Query().Where(deal.LeadID(in.LeadID)).Exist(ctx)
 		if err != nil {

@@ -74,13 +74,13 @@ func (in *Ingester) Ingest(ctx context.Context, b Batch) (*Result, error) {
 		return nil, tenant.ErrMissing
 	}
 	if len(b.Rows) == 0 {
-		return nil, apperr.Input("input.leads", "give at least one lead")
+		return nil, apperr.Input("leads", "give at least one lead")
 	}
 	if len(b.Rows) > MaxRows {
-		return nil, apperr.New(apperr.LimitExceeded, "input.leads", "at most %d leads per batch; split the input", MaxRows)
+		return nil, apperr.New(apperr.LimitExceeded, "leads", "at most %d leads per batch; split the input", MaxRows)
 	}
 	if len(b.IdempotencyKey) > 200 {
-		return nil, apperr.Input("input.idempotencyKey", "at most 200 characters")
+		return nil, apperr.Input("idempotencyKey", "at most 200 characters")
 	}
 	now := b.Now
 	if now.IsZero() {
@@ -247,7 +247,7 @@ func (w *writer) reject(g *group, err RowError) {
 
 // key is the batch's claim on its idempotency key.
 func (w *writer) key() idempotency.Request {
-	return idempotency.Request{Key: w.batch.IdempotencyKey, Hash: w.hash, Rows: len(w.batch.Rows), Field: "input.idempotencyKey"}
+	return idempotency.Request{Key: w.batch.IdempotencyKey, Hash: w.hash, Rows: len(w.batch.Rows), Field: "idempotencyKey"}
 }
 
 // claimKey records the idempotency key, or returns the stored answer of the

@@ -373,7 +373,7 @@ func TestIngestIdempotencyKey(t *testing.T) {
 	b2 := b
 	b2.Rows = []leads.Row{{Phone: "13822220000"}}
 	_, err := f.in.Ingest(f.ctx, b2)
-	if e, ok := apperr.As(err); !ok || e.Code != apperr.Conflict || e.Field != "input.idempotencyKey" {
+	if e, ok := apperr.As(err); !ok || e.Code != apperr.Conflict || e.Field != "idempotencyKey" {
 		t.Fatalf("reused key with other rows: %v", err)
 	}
 	if s3 := snapshot(); s3 != s1 {

@@ -77,11 +77,11 @@ func TestLeadWritesCheckScopeAfterLocking(t *testing.T) {
 			_, err := leads.New(f.c).Update(ctx, nil, "CN", ids[0], leads.Patch{Name: &name})
 			return err
 		}},
-		{name: "follow-up", leads: 1, field: "input.leadID", write: func(ctx context.Context, ids []uuid.UUID) error {
+		{name: "follow-up", leads: 1, field: "leadID", write: func(ctx context.Context, ids []uuid.UUID) error {
 			_, err := leads.New(f.c).CreateFollowUp(ctx, now, leads.FollowUpInput{LeadID: ids[0], Kind: followup.KindCALL, Content: "called", Author: &rep.UserID})
 			return err
 		}},
-		{name: "deal", leads: 1, field: "input.leadID", write: func(ctx context.Context, ids []uuid.UUID) error {
+		{name: "deal", leads: 1, field: "leadID", write: func(ctx context.Context, ids []uuid.UUID) error {
 			_, err := leads.New(f.c).CreateDeal(ctx, now, leads.DealInput{LeadID: ids[0], Amount: 10, Actor: &rep.UserID})
 			return err
 		}},

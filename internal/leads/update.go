@@ -72,11 +72,11 @@ func update(ctx context.Context, c *ent.Client, sch *fields.Schema, region strin
 		case v == "":
 			u.ClearPhone()
 		case clean.IsMasked(v):
-			errs = append(errs, apperr.Input("input.phone", "a masked phone number cannot be written back"))
+			errs = append(errs, apperr.Input("phone", "a masked phone number cannot be written back"))
 		default:
 			e164, err := clean.Phone(v, region)
 			if err != nil {
-				errs = append(errs, apperr.Wrap(err, apperr.BadInput, "input.phone", err.Error()))
+				errs = append(errs, apperr.Wrap(err, apperr.BadInput, "phone", err.Error()))
 			} else {
 				u.SetPhone(e164)
 			}
@@ -87,11 +87,11 @@ func update(ctx context.Context, c *ent.Client, sch *fields.Schema, region strin
 		case v == "":
 			u.ClearEmail()
 		case clean.IsMasked(v):
-			errs = append(errs, apperr.Input("input.email", "a masked email cannot be written back"))
+			errs = append(errs, apperr.Input("email", "a masked email cannot be written back"))
 		default:
 			e, err := clean.Email(v)
 			if err != nil {
-				errs = append(errs, apperr.Wrap(err, apperr.BadInput, "input.email", err.Error()))
+				errs = append(errs, apperr.Wrap(err, apperr.BadInput, "email", err.Error()))
 			} else {
 				u.SetEmail(e)
 			}
@@ -117,7 +117,7 @@ func update(ctx context.Context, c *ent.Client, sch *fields.Schema, region strin
 	case p.TerritoryID != nil:
 		if _, err := c.Territory.Get(ctx, *p.TerritoryID); err != nil {
 			if ent.IsNotFound(err) {
-				errs = append(errs, apperr.New(apperr.NotFound, "input.territoryID", "territory not found"))
+				errs = append(errs, apperr.New(apperr.NotFound, "territoryID", "territory not found"))
 			} else {
 				return nil, err
 			}

@@ -31,20 +31,20 @@ const MaxPoints = 1000
 
 func checkRule(ctx context.Context, c *ent.Client, in *RuleInput) error {
 	if in.Name != nil {
-		name, err := textinput.Clean("input.name", *in.Name, 200, true)
+		name, err := textinput.Clean("name", *in.Name, 200, true)
 		if err != nil {
 			return err
 		}
 		in.Name = &name
 	}
 	if in.Points != nil && (*in.Points < -MaxPoints || *in.Points > MaxPoints) {
-		return apperr.Input("input.points", "points must be between %d and %d", -MaxPoints, MaxPoints)
+		return apperr.Input("points", "points must be between %d and %d", -MaxPoints, MaxPoints)
 	}
 	if in.DecayDays != nil && (*in.DecayDays < 0 || *in.DecayDays > 3650) {
-		return apperr.Input("input.decayDays", "decayDays must be between 1 and 3650 (0 clears it)")
+		return apperr.Input("decayDays", "decayDays must be between 1 and 3650 (0 clears it)")
 	}
 	if in.Condition != nil {
-		return rules.Validate(ctx, c, rules.Scoring, "input.condition", *in.Condition)
+		return rules.Validate(ctx, c, rules.Scoring, "condition", *in.Condition)
 	}
 	return nil
 }
@@ -58,7 +58,7 @@ func nameTaken(ctx context.Context, c *ent.Client, name *string, except uuid.UUI
 		return err
 	}
 	if taken {
-		return apperr.New(apperr.Conflict, "input.name", "a scoring rule named %q exists", *name)
+		return apperr.New(apperr.Conflict, "name", "a scoring rule named %q exists", *name)
 	}
 	return nil
 }
@@ -69,11 +69,11 @@ func (s *Service) CreateRule(ctx context.Context, in RuleInput) (*ent.ScoringRul
 	c := s.db(ctx)
 	switch {
 	case in.Name == nil:
-		return nil, apperr.Input("input.name", "name is required")
+		return nil, apperr.Input("name", "name is required")
 	case in.Condition == nil:
-		return nil, apperr.Input("input.condition", "condition is required")
+		return nil, apperr.Input("condition", "condition is required")
 	case in.Points == nil:
-		return nil, apperr.Input("input.points", "points are required")
+		return nil, apperr.Input("points", "points are required")
 	}
 	if err := checkRule(ctx, c, &in); err != nil {
 		return nil, err

@@ -419,7 +419,7 @@ func TestValidate(t *testing.T) {
 		`attributes.budget`:                                          "must be true or false (bool), not double",
 		``:                                                           "empty",
 	} {
-		err := f.svc.Validate(f.Ctx, "input.condition", expr)
+		err := f.svc.Validate(f.Ctx, "condition", expr)
 		if want == "" {
 			if err != nil {
 				t.Errorf("%q: %v", expr, err)
@@ -427,7 +427,7 @@ func TestValidate(t *testing.T) {
 			continue
 		}
 		e, ok := apperr.As(err)
-		if !ok || e.Code != apperr.BadInput || e.Field != "input.condition" || !strings.Contains(e.Message, want) {
+		if !ok || e.Code != apperr.BadInput || e.Field != "condition" || !strings.Contains(e.Message, want) {
 			t.Errorf("%q: got %v, want input error with %q", expr, err, want)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 
 	"entgo.io/ent/privacy"
 	"github.com/99designs/gqlgen/graphql"
@@ -34,10 +35,31 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		gerr.Message = msg
 		gerr.Extensions = map[string]any{"code": string(code)}
 		if field != "" {
-			gerr.Extensions["field"] = field
+			gerr.Extensions["field"] = qualify(ctx, field)
 		}
 		return gerr
 	}
+}
+
+// qualify turns a service's field path, which names a part of the service's
+// own input ("targets[1].userID"), into the path the client wrote: a path
+// that does not start with one of the field's arguments belongs to its
+// `input` argument ("input.targets[1].userID"). Paths that start with an
+// argument ("id", "rule.and[0]", "input.x") are kept.
+func qualify(ctx context.Context, field string) string {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Definition == nil {
+		return field
+	}
+	args := fc.Field.Definition.Arguments
+	first := field
+	if i := strings.IndexAny(field, ".["); i >= 0 {
+		first = field[:i]
+	}
+	if args.ForName(first) != nil || args.ForName("input") == nil {
+		return field
+	}
+	return "input." + field
 }
 
 func classify(err error) (apperr.Code, string, string) {

@@ -47,34 +47,34 @@ func (s *Service) Add(ctx context.Context, region string, now time.Time, in Inpu
 
 func add(ctx context.Context, c *ent.Client, region string, now time.Time, in Input) (*ent.Suppression, error) {
 	if suppression.KindValidator(in.Kind) != nil {
-		return nil, apperr.Input("input.kind", "kind must be DND or BLACKLIST")
+		return nil, apperr.Input("kind", "kind must be DND or BLACKLIST")
 	}
 	q := c.Suppression.Create().SetKind(in.Kind)
 	any := false
 	if in.Phone != nil && strings.TrimSpace(*in.Phone) != "" {
 		if clean.IsMasked(*in.Phone) {
-			return nil, apperr.Input("input.phone", "a masked phone number cannot be suppressed; use leadID")
+			return nil, apperr.Input("phone", "a masked phone number cannot be suppressed; use leadID")
 		}
 		p, err := clean.Phone(*in.Phone, region)
 		if err != nil {
-			return nil, apperr.Wrap(err, apperr.BadInput, "input.phone", err.Error())
+			return nil, apperr.Wrap(err, apperr.BadInput, "phone", err.Error())
 		}
 		q.SetPhone(p)
 		any = true
 	}
 	if in.Email != nil && strings.TrimSpace(*in.Email) != "" {
 		if clean.IsMasked(*in.Email) {
-			return nil, apperr.Input("input.email", "a masked email cannot be suppressed; use leadID")
+			return nil, apperr.Input("email", "a masked email cannot be suppressed; use leadID")
 		}
 		e, err := clean.Email(*in.Email)
 		if err != nil {
-			return nil, apperr.Wrap(err, apperr.BadInput, "input.email", err.Error())
+			return nil, apperr.Wrap(err, apperr.BadInput, "email", err.Error())
 		}
 		q.SetEmail(e)
 		any = true
 	}
 	if in.LeadID != nil {
-		if err := scope.LockLead(ctx, c, scope.Write, "input.leadID", *in.LeadID); err != nil {
+		if err := scope.LockLead(ctx, c, scope.Write, "leadID", *in.LeadID); err != nil {
 			return nil, err
 		}
 		q.SetLeadID(*in.LeadID)
@@ -83,12 +83,12 @@ func add(ctx context.Context, c *ent.Client, region string, now time.Time, in In
 	if !any {
 		return nil, apperr.Input("input", "give a phone, an email or a leadID to suppress")
 	}
-	reason, err := textinput.Clean("input.reason", in.Reason, 500, false)
+	reason, err := textinput.Clean("reason", in.Reason, 500, false)
 	if err != nil {
 		return nil, err
 	}
 	if in.Until != nil && !in.Until.After(now) {
-		return nil, apperr.Input("input.until", "until must be in the future")
+		return nil, apperr.Input("until", "until must be in the future")
 	}
 	return q.SetReason(reason).SetNillableUntil(in.Until).SetNillableCreatedByID(in.Actor).Save(ctx)
 }

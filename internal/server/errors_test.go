@@ -1,0 +1,45 @@
+package server
+
+import (
+	"context"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/scrmhq/scrm/internal/apperr"
+)
+
+// TestErrorFieldIsTheClientsPath: services name fields relative to their own
+// input; the presenter adds the argument the client wrote them under.
+func TestErrorFieldIsTheClientsPath(t *testing.T) {
+	withArgs := func(names ...string) context.Context {
+		def := &ast.FieldDefinition{Name: "op"}
+		for _, n := range names {
+			def.Arguments = append(def.Arguments, &ast.ArgumentDefinition{Name: n})
+		}
+		return graphql.WithFieldContext(context.Background(), &graphql.FieldContext{
+			Field: graphql.CollectedField{Field: &ast.Field{Name: "op", Definition: def}},
+		})
+	}
+	present := presentError(nil)
+	for _, c := range []struct {
+		ctx   context.Context
+		field string
+		want  string
+	}{
+		{withArgs("input"), "name", "input.name"},
+		{withArgs("id", "input"), "targets[1].userID", "input.targets[1].userID"},
+		{withArgs("id", "input"), "id", "id"},
+		{withArgs("input"), "input.rule.and[0]", "input.rule.and[0]"},
+		{withArgs("rule"), "rule.and[0].segment", "rule.and[0].segment"},
+		{withArgs("leadIDs", "ownerID"), "ownerID", "ownerID"},
+		{withArgs("leadIDs"), "reason", "reason"}, // no input argument: kept as the service says
+		{context.Background(), "name", "name"},
+	} {
+		got := present(c.ctx, apperr.Input(c.field, "bad"))
+		if got.Extensions["field"] != c.want || got.Extensions["code"] != string(apperr.BadInput) {
+			t.Errorf("field %q: presented %v, want field %q", c.field, got.Extensions, c.want)
+		}
+	}
+}
