@@ -8,6 +8,7 @@ import (
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/pipeline"
 )
 
@@ -38,4 +39,17 @@ func actorID(ctx context.Context) *uuid.UUID {
 		return &id
 	}
 	return nil
+}
+
+// fieldTypeSettings is a field type's settings as fieldTypes serves them.
+func fieldTypeSettings(s fields.Settings) *model.FieldTypeSettings {
+	out := &model.FieldTypeSettings{Options: s.Options, Pattern: s.Pattern}
+	if s.Bounds != "" {
+		b := string(s.Bounds)
+		out.Bounds = &b
+	}
+	if s.Bounds == fields.BoundsLength {
+		out.MaxLength = &s.MaxLength
+	}
+	return out
 }

@@ -199,7 +199,8 @@ func (r *queryResolver) FieldTypes(ctx context.Context) ([]*model.FieldTypeInfo,
 		}
 		out = append(out, &model.FieldTypeInfo{Type: fielddefinition.Type(t), Operators: ops,
 			ContactSensitive: d.ContactSensitive(), Masked: authz.SeesMasked(ctx, t),
-			Widget: string(d.Widget), Sortable: d.Sortable, GraphqlScalar: d.GraphQLScalar, CelType: string(d.CEL)})
+			Widget: string(d.Widget), Sortable: d.Sortable, GraphqlScalar: d.GraphQLScalar, CelType: string(d.CEL),
+			Settings: fieldTypeSettings(d.Settings)})
 	}
 	return out, nil
 }

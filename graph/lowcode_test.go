@@ -263,9 +263,15 @@ func TestFieldTypesServeTheDescriptors(t *testing.T) {
 			Type, Widget, GraphqlScalar, CelType string
 			Operators                            []string
 			Sortable                             bool
+			Settings                             struct {
+				Options, Pattern bool
+				Bounds           *string
+				MaxLength        *int
+			}
 		}
 	}
-	api.MustDo(token, `{ fieldTypes { type operators widget sortable graphqlScalar celType } }`, nil, &out)
+	api.MustDo(token, `{ fieldTypes { type operators widget sortable graphqlScalar celType
+		settings { options pattern bounds maxLength } } }`, nil, &out)
 	if len(out.FieldTypes) != len(fields.Types()) {
 		t.Fatalf("fieldTypes = %+v", out.FieldTypes)
 	}
@@ -275,6 +281,11 @@ func TestFieldTypesServeTheDescriptors(t *testing.T) {
 		if got.Type != string(typ) || got.Widget != string(d.Widget) || got.Sortable != d.Sortable ||
 			got.GraphqlScalar != d.GraphQLScalar || got.CelType != string(d.CEL) || len(got.Operators) != len(d.Ops) {
 			t.Errorf("fieldTypes[%d] = %+v, want the descriptor of %s", i, got, typ)
+		}
+		s := got.Settings
+		if s.Options != d.Settings.Options || s.Pattern != d.Settings.Pattern ||
+			(s.Bounds == nil) != (d.Settings.Bounds == "") || (s.MaxLength != nil) != (d.Settings.Bounds == fields.BoundsLength) {
+			t.Errorf("fieldTypes[%d].settings = %+v, want %+v", i, s, d.Settings)
 		}
 	}
 }

@@ -229,9 +229,17 @@ type ComplexityRoot struct {
 		GraphqlScalar    func(childComplexity int) int
 		Masked           func(childComplexity int) int
 		Operators        func(childComplexity int) int
+		Settings         func(childComplexity int) int
 		Sortable         func(childComplexity int) int
 		Type             func(childComplexity int) int
 		Widget           func(childComplexity int) int
+	}
+
+	FieldTypeSettings struct {
+		Bounds    func(childComplexity int) int
+		MaxLength func(childComplexity int) int
+		Options   func(childComplexity int) int
+		Pattern   func(childComplexity int) int
 	}
 
 	FollowUp struct {
@@ -1652,6 +1660,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FieldTypeInfo.Operators(childComplexity), true
+	case "FieldTypeInfo.settings":
+		if e.ComplexityRoot.FieldTypeInfo.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldTypeInfo.Settings(childComplexity), true
 	case "FieldTypeInfo.sortable":
 		if e.ComplexityRoot.FieldTypeInfo.Sortable == nil {
 			break
@@ -1670,6 +1684,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FieldTypeInfo.Widget(childComplexity), true
+
+	case "FieldTypeSettings.bounds":
+		if e.ComplexityRoot.FieldTypeSettings.Bounds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldTypeSettings.Bounds(childComplexity), true
+	case "FieldTypeSettings.maxLength":
+		if e.ComplexityRoot.FieldTypeSettings.MaxLength == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldTypeSettings.MaxLength(childComplexity), true
+	case "FieldTypeSettings.options":
+		if e.ComplexityRoot.FieldTypeSettings.Options == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldTypeSettings.Options(childComplexity), true
+	case "FieldTypeSettings.pattern":
+		if e.ComplexityRoot.FieldTypeSettings.Pattern == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldTypeSettings.Pattern(childComplexity), true
 
 	case "FollowUp.author":
 		if e.ComplexityRoot.FollowUp.Author == nil {
@@ -9760,6 +9799,20 @@ type FieldTypeInfo {
   graphqlScalar: String!
   "The type of attributes.<key> in rule conditions (CEL): string, double, bool, google.protobuf.Timestamp or list(string)."
   celType: String!
+  "The definition settings the type takes, for a field form to offer."
+  settings: FieldTypeSettings!
+}
+
+"The definition settings a custom-field type takes."
+type FieldTypeSettings {
+  "Choices (options) are required."
+  options: Boolean!
+  "A pattern (RE2, matching the whole value) is accepted."
+  pattern: Boolean!
+  "What min and max mean: length (characters), value, count (choices) or time (Unix seconds); null when the type takes neither."
+  bounds: String
+  "The type's ceiling on length bounds."
+  maxLength: Int
 }
 
 extend type Query {
@@ -10419,8 +10472,24 @@ func (ec *executionContext) childFields_FieldTypeInfo(ctx context.Context, field
 		return ec.fieldContext_FieldTypeInfo_graphqlScalar(ctx, field)
 	case "celType":
 		return ec.fieldContext_FieldTypeInfo_celType(ctx, field)
+	case "settings":
+		return ec.fieldContext_FieldTypeInfo_settings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FieldTypeInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_FieldTypeSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "options":
+		return ec.fieldContext_FieldTypeSettings_options(ctx, field)
+	case "pattern":
+		return ec.fieldContext_FieldTypeSettings_pattern(ctx, field)
+	case "bounds":
+		return ec.fieldContext_FieldTypeSettings_bounds(ctx, field)
+	case "maxLength":
+		return ec.fieldContext_FieldTypeSettings_maxLength(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FieldTypeSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_FollowUp(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -15987,6 +16056,130 @@ func (ec *executionContext) _FieldTypeInfo_celType(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_FieldTypeInfo_celType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FieldTypeInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldTypeInfo_settings(ctx context.Context, field graphql.CollectedField, obj *model.FieldTypeInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldTypeInfo_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Settings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FieldTypeSettings) graphql.Marshaler {
+			return ec.marshalNFieldTypeSettings2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFieldTypeSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldTypeInfo_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FieldTypeInfo",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldTypeSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FieldTypeSettings_options(ctx context.Context, field graphql.CollectedField, obj *model.FieldTypeSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldTypeSettings_options(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Options, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldTypeSettings_options(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldTypeSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FieldTypeSettings_pattern(ctx context.Context, field graphql.CollectedField, obj *model.FieldTypeSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldTypeSettings_pattern(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pattern, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldTypeSettings_pattern(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldTypeSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FieldTypeSettings_bounds(ctx context.Context, field graphql.CollectedField, obj *model.FieldTypeSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldTypeSettings_bounds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bounds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FieldTypeSettings_bounds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldTypeSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldTypeSettings_maxLength(ctx context.Context, field graphql.CollectedField, obj *model.FieldTypeSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldTypeSettings_maxLength(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxLength, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FieldTypeSettings_maxLength(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldTypeSettings", field, false, false, "Int")
 }
 
 func (ec *executionContext) _FollowUp_id(ctx context.Context, field graphql.CollectedField, obj *ent.FollowUp) (ret graphql.Marshaler) {
@@ -50066,6 +50259,59 @@ func (ec *executionContext) _FieldTypeInfo(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "settings":
+			out.Values[i] = ec._FieldTypeInfo_settings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var fieldTypeSettingsImplementors = []string{"FieldTypeSettings"}
+
+func (ec *executionContext) _FieldTypeSettings(ctx context.Context, sel ast.SelectionSet, obj *model.FieldTypeSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fieldTypeSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FieldTypeSettings")
+		case "options":
+			out.Values[i] = ec._FieldTypeSettings_options(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pattern":
+			out.Values[i] = ec._FieldTypeSettings_pattern(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bounds":
+			out.Values[i] = ec._FieldTypeSettings_bounds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "maxLength":
+			out.Values[i] = ec._FieldTypeSettings_maxLength(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -54557,6 +54803,14 @@ func (ec *executionContext) marshalNFieldTypeInfo2ᚖgithubᚗcomᚋscrmhqᚋscr
 		return graphql.Null
 	}
 	return ec._FieldTypeInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFieldTypeSettings2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFieldTypeSettings(ctx context.Context, sel ast.SelectionSet, v *model.FieldTypeSettings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FieldTypeSettings!")
+		return graphql.Null
+	}
+	return ec._FieldTypeSettings(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {

@@ -303,6 +303,20 @@ type FieldTypeInfo struct {
 	GraphqlScalar string `json:"graphqlScalar"`
 	// The type of attributes.<key> in rule conditions (CEL): string, double, bool, google.protobuf.Timestamp or list(string).
 	CelType string `json:"celType"`
+	// The definition settings the type takes, for a field form to offer.
+	Settings *FieldTypeSettings `json:"settings"`
+}
+
+// The definition settings a custom-field type takes.
+type FieldTypeSettings struct {
+	// Choices (options) are required.
+	Options bool `json:"options"`
+	// A pattern (RE2, matching the whole value) is accepted.
+	Pattern bool `json:"pattern"`
+	// What min and max mean: length (characters), value, count (choices) or time (Unix seconds); null when the type takes neither.
+	Bounds *string `json:"bounds,omitempty"`
+	// The type's ceiling on length bounds.
+	MaxLength *int `json:"maxLength,omitempty"`
 }
 
 type FrequencyCap struct {

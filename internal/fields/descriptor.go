@@ -43,6 +43,10 @@ type Descriptor struct {
 	Widget Widget
 	// Sortable reports whether lead lists can be ordered by the field.
 	Sortable bool
+	// Settings are the definition settings the type takes (options,
+	// pattern, what min and max mean), checked by ValidateSettings and
+	// offered by the web app's field form.
+	Settings Settings
 }
 
 // CELType names the type of a field in the rule language (internal/rules),
@@ -84,7 +88,7 @@ const (
 
 // Check reports what a descriptor lacks: operators (valid, without repeats,
 // and ones its storage can build), a storage, a GraphQL scalar, a known CEL
-// type and a widget.
+// type, a widget, and settings that fit the storage.
 func (d Descriptor) Check() error {
 	var missing []string
 	if len(d.Ops) == 0 {
@@ -112,6 +116,12 @@ func (d Descriptor) Check() error {
 	}
 	if d.Widget == "" {
 		missing = append(missing, "a widget")
+	}
+	if d.Storage != nil && d.Settings.Options != d.Storage.options {
+		missing = append(missing, "the options setting exactly when its storage holds option values")
+	}
+	if d.Settings.Bounds == BoundsLength && d.Settings.MaxLength <= 0 {
+		missing = append(missing, "a MaxLength for its length bounds")
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("descriptor needs %s", strings.Join(missing, ", "))

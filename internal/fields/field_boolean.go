@@ -23,7 +23,7 @@ func (booleanField) Describe() Descriptor {
 }
 
 func (f booleanField) ValidateSettings(d Definition) error {
-	return checkSettings(f, d, settingsSpec{})
+	return checkSettings(f, d)
 }
 
 func (booleanField) Coerce(_ Definition, raw any) (any, error) {

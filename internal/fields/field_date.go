@@ -28,11 +28,12 @@ func (dateField) Describe() Descriptor {
 	return Descriptor{
 		Ops: orderedOps, Storage: DateStorage,
 		GraphQLScalar: "Date", CEL: CELTimestamp, Widget: WidgetDate, Sortable: true,
+		Settings: Settings{Bounds: BoundsTime},
 	}
 }
 
 func (f dateField) ValidateSettings(d Definition) error {
-	return checkSettings(f, d, settingsSpec{bounds: boundsTime})
+	return checkSettings(f, d)
 }
 
 func (dateField) Coerce(d Definition, raw any) (any, error) {

@@ -28,11 +28,12 @@ func (dateTimeField) Describe() Descriptor {
 	return Descriptor{
 		Ops: orderedOps, Storage: DateTimeStorage,
 		GraphQLScalar: "Time", CEL: CELTimestamp, Widget: WidgetDateTime, Sortable: true,
+		Settings: Settings{Bounds: BoundsTime},
 	}
 }
 
 func (f dateTimeField) ValidateSettings(d Definition) error {
-	return checkSettings(f, d, settingsSpec{bounds: boundsTime})
+	return checkSettings(f, d)
 }
 
 func (dateTimeField) Coerce(d Definition, raw any) (any, error) {

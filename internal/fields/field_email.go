@@ -23,11 +23,12 @@ func (emailField) Describe() Descriptor {
 	return Descriptor{
 		Ops: contactOps, Mask: clean.MaskEmail, Storage: TextStorage,
 		GraphQLScalar: "String", CEL: CELString, Widget: WidgetEmail, Sortable: true,
+		Settings: Settings{Pattern: true},
 	}
 }
 
 func (f emailField) ValidateSettings(d Definition) error {
-	return checkSettings(f, d, settingsSpec{pattern: true})
+	return checkSettings(f, d)
 }
 
 func (emailField) Coerce(d Definition, raw any) (any, error) {

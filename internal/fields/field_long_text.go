@@ -22,11 +22,12 @@ func (longTextField) Describe() Descriptor {
 	return Descriptor{
 		Ops: textOps, Storage: TextStorage,
 		GraphQLScalar: "String", CEL: CELString, Widget: WidgetTextarea, Sortable: true,
+		Settings: Settings{Pattern: true, Bounds: BoundsLength, MaxLength: maxLongText},
 	}
 }
 
 func (f longTextField) ValidateSettings(d Definition) error {
-	return checkSettings(f, d, settingsSpec{pattern: true, bounds: boundsLength, lenLimit: maxLongText})
+	return checkSettings(f, d)
 }
 
 var newlines = strings.NewReplacer("\r\n", "\n", "\r", "\n")

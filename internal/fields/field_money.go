@@ -26,11 +26,12 @@ func (moneyField) Describe() Descriptor {
 	return Descriptor{
 		Ops: orderedOps, Storage: NumberStorage, FilterAs: TypeNumber,
 		GraphQLScalar: "Float", CEL: CELDouble, Widget: WidgetMoney, Sortable: true,
+		Settings: Settings{Bounds: BoundsValue},
 	}
 }
 
 func (f moneyField) ValidateSettings(d Definition) error {
-	return checkSettings(f, d, settingsSpec{bounds: boundsValue})
+	return checkSettings(f, d)
 }
 
 func (moneyField) Coerce(d Definition, raw any) (any, error) {

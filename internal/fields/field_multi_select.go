@@ -15,11 +15,12 @@ func (multiSelectField) Describe() Descriptor {
 	return Descriptor{
 		Ops: textOps, Storage: OptionListStorage,
 		GraphQLScalar: "String", CEL: CELStringList, Widget: WidgetMultiSelect, Sortable: true,
+		Settings: Settings{Options: true, Bounds: BoundsCount},
 	}
 }
 
 func (f multiSelectField) ValidateSettings(d Definition) error {
-	return checkSettings(f, d, settingsSpec{options: true, bounds: boundsCount})
+	return checkSettings(f, d)
 }
 
 func (multiSelectField) Coerce(d Definition, raw any) (any, error) {

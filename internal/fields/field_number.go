@@ -14,11 +14,12 @@ func (numberField) Describe() Descriptor {
 	return Descriptor{
 		Ops: orderedOps, Storage: NumberStorage,
 		GraphQLScalar: "Float", CEL: CELDouble, Widget: WidgetNumber, Sortable: true,
+		Settings: Settings{Bounds: BoundsValue},
 	}
 }
 
 func (f numberField) ValidateSettings(d Definition) error {
-	return checkSettings(f, d, settingsSpec{bounds: boundsValue})
+	return checkSettings(f, d)
 }
 
 func (numberField) Coerce(d Definition, raw any) (any, error) {

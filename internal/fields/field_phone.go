@@ -31,11 +31,12 @@ func (phoneField) Describe() Descriptor {
 	return Descriptor{
 		Ops: contactOps, Mask: clean.MaskPhone, Storage: TextStorage,
 		GraphQLScalar: "String", CEL: CELString, Widget: WidgetPhone, Sortable: true,
+		Settings: Settings{Pattern: true},
 	}
 }
 
 func (f phoneField) ValidateSettings(d Definition) error {
-	return checkSettings(f, d, settingsSpec{pattern: true})
+	return checkSettings(f, d)
 }
 
 func (phoneField) Coerce(d Definition, raw any) (any, error) {

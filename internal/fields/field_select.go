@@ -16,11 +16,12 @@ func (selectField) Describe() Descriptor {
 	return Descriptor{
 		Ops: choiceOps, Storage: OptionStorage,
 		GraphQLScalar: "String", CEL: CELString, Widget: WidgetSelect, Sortable: true,
+		Settings: Settings{Options: true},
 	}
 }
 
 func (f selectField) ValidateSettings(d Definition) error {
-	return checkSettings(f, d, settingsSpec{options: true})
+	return checkSettings(f, d)
 }
 
 func (selectField) Coerce(d Definition, raw any) (any, error) {

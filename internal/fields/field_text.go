@@ -21,11 +21,12 @@ func (textField) Describe() Descriptor {
 	return Descriptor{
 		Ops: textOps, Storage: TextStorage,
 		GraphQLScalar: "String", CEL: CELString, Widget: WidgetText, Sortable: true,
+		Settings: Settings{Pattern: true, Bounds: BoundsLength, MaxLength: maxText},
 	}
 }
 
 func (f textField) ValidateSettings(d Definition) error {
-	return checkSettings(f, d, settingsSpec{pattern: true, bounds: boundsLength, lenLimit: maxText})
+	return checkSettings(f, d)
 }
 
 func (textField) Coerce(d Definition, raw any) (any, error) {

@@ -27,11 +27,12 @@ func (urlField) Describe() Descriptor {
 	return Descriptor{
 		Ops: textOps, Storage: TextStorage,
 		GraphQLScalar: "String", CEL: CELString, Widget: WidgetURL, Sortable: true,
+		Settings: Settings{Pattern: true, Bounds: BoundsLength, MaxLength: maxURL},
 	}
 }
 
 func (f urlField) ValidateSettings(d Definition) error {
-	return checkSettings(f, d, settingsSpec{pattern: true, bounds: boundsLength, lenLimit: maxURL})
+	return checkSettings(f, d)
 }
 
 func (urlField) Coerce(d Definition, raw any) (any, error) {

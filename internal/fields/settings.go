@@ -7,25 +7,30 @@ import (
 	"unicode/utf8"
 )
 
-// boundKind says what Min and Max mean for a type.
-type boundKind int
-
-const (
-	boundsNone   boundKind = iota
-	boundsLength           // characters of the value; whole numbers from 0 to a ceiling
-	boundsValue            // any finite number
-	boundsCount            // number of choices; whole numbers from 0
-	boundsTime             // Unix seconds within years 1..9999
-)
-
-// settingsSpec lists the settings a type accepts; each type file declares
-// its spec and checkSettings enforces the rest the same way for all types.
-type settingsSpec struct {
-	pattern  bool
-	options  bool
-	bounds   boundKind
-	lenLimit int // boundsLength: the type's ceiling
+// Settings are the definition settings a type takes, declared in its
+// Descriptor: checkSettings enforces them the same way for all types, and
+// the fieldTypes query serves them to the web app's field form.
+type Settings struct {
+	// Options: the type needs choices (Definition.Options).
+	Options bool
+	// Pattern: the type takes a regular expression its values must match.
+	Pattern bool
+	// Bounds says what Min and Max mean; "" when the type takes neither.
+	Bounds Bounds
+	// MaxLength is the type's ceiling on BoundsLength bounds.
+	MaxLength int
 }
+
+// Bounds says what Min and Max mean for a type.
+type Bounds string
+
+// The meanings of Min and Max.
+const (
+	BoundsLength Bounds = "length" // characters of the value; whole numbers from 0 to MaxLength
+	BoundsValue  Bounds = "value"  // any finite number
+	BoundsCount  Bounds = "count"  // number of choices; whole numbers from 0
+	BoundsTime   Bounds = "time"   // Unix seconds within years 1..9999
+)
 
 // Limits on definitions; generous for real forms, small enough that a
 // hostile definition cannot make every write slow.
@@ -42,7 +47,9 @@ const (
 	maxUnix = 253402300799
 )
 
-func checkSettings(f Field, d Definition, spec settingsSpec) error {
+// checkSettings checks d against the settings f's descriptor declares.
+func checkSettings(f Field, d Definition) error {
+	spec := f.Describe().Settings
 	if d.Type != f.Type() {
 		return settingsErr("type", "definition of type %q checked as %s", d.Type, f.Type())
 	}
@@ -50,7 +57,7 @@ func checkSettings(f Field, d Definition, spec settingsSpec) error {
 		return err
 	}
 	if d.Pattern != "" {
-		if !spec.pattern {
+		if !spec.Pattern {
 			return settingsErr("pattern", "%s fields do not take a pattern", d.Type)
 		}
 		if len(d.Pattern) > maxPatternBytes {
@@ -71,8 +78,8 @@ func checkSettings(f Field, d Definition, spec settingsSpec) error {
 	return nil
 }
 
-func checkOptions(d Definition, spec settingsSpec) error {
-	if !spec.options {
+func checkOptions(d Definition, spec Settings) error {
+	if !spec.Options {
 		if len(d.Options) > 0 {
 			return settingsErr("options", "only SELECT and MULTI_SELECT fields have options")
 		}
@@ -107,8 +114,8 @@ func cleanLine(s string) bool {
 	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
 }
 
-func checkBounds(d Definition, spec settingsSpec) error {
-	if spec.bounds == boundsNone {
+func checkBounds(d Definition, spec Settings) error {
+	if spec.Bounds == "" {
 		switch {
 		case d.Min != nil:
 			return settingsErr("min", "%s fields do not take a minimum", d.Type)
@@ -128,18 +135,18 @@ func checkBounds(d Definition, spec settingsSpec) error {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return settingsErr(b.name, "must be a finite number")
 		}
-		switch spec.bounds {
-		case boundsLength, boundsCount:
+		switch spec.Bounds {
+		case BoundsLength, BoundsCount:
 			if v < 0 || v != math.Trunc(v) {
 				return settingsErr(b.name, "must be a whole number, 0 or more")
 			}
-			if spec.bounds == boundsLength && v > float64(spec.lenLimit) {
-				return settingsErr(b.name, "must be at most %d for %s fields", spec.lenLimit, d.Type)
+			if spec.Bounds == BoundsLength && v > float64(spec.MaxLength) {
+				return settingsErr(b.name, "must be at most %d for %s fields", spec.MaxLength, d.Type)
 			}
-			if spec.bounds == boundsCount && v > float64(len(d.Options)) && b.name == "min" {
+			if spec.Bounds == BoundsCount && v > float64(len(d.Options)) && b.name == "min" {
 				return settingsErr(b.name, "exceeds the number of choices (%d)", len(d.Options))
 			}
-		case boundsTime:
+		case BoundsTime:
 			if v < minUnix || v > maxUnix {
 				return settingsErr(b.name, "must be Unix seconds within years 1 to 9999")
 			}
