@@ -56,7 +56,7 @@ export const FieldDefinitionsDoc = graphql(`
       indexed indexStatus indexError archived defaultValue
       options { value label }
     }
-    fieldTypes { type operators masked widget sortable }
+    fieldTypes { type operators masked widget sortable settings { options pattern bounds maxLength } }
   }
 `);
 

@@ -21,30 +21,8 @@ import type { FieldDefinitionsQuery, FieldType } from '../../gql/graphql';
 
 type Def = FieldDefinitionsQuery['fieldDefinitions'][number];
 
-/** Which settings a field type takes (internal/fields settingsSpec). */
-function settingsOf(type: FieldType): { options: boolean; pattern: boolean; bounds: 'value' | 'length' | 'time' | 'count' | null } {
-  switch (type) {
-    case 'TEXT':
-    case 'LONG_TEXT':
-    case 'URL':
-      return { options: false, pattern: true, bounds: 'length' };
-    case 'EMAIL':
-    case 'PHONE':
-      return { options: false, pattern: true, bounds: null };
-    case 'NUMBER':
-    case 'MONEY':
-      return { options: false, pattern: false, bounds: 'value' };
-    case 'DATE':
-    case 'DATETIME':
-      return { options: false, pattern: false, bounds: 'time' };
-    case 'SELECT':
-      return { options: true, pattern: false, bounds: null };
-    case 'MULTI_SELECT':
-      return { options: true, pattern: false, bounds: 'count' };
-    default:
-      return { options: false, pattern: false, bounds: null };
-  }
-}
+/** A field type as fieldTypes serves it: its input and the settings it takes (its descriptor in internal/fields). */
+type TypeInfo = FieldDefinitionsQuery['fieldTypes'][number];
 
 export default function FieldsPage() {
   const t = useT();
@@ -140,7 +118,7 @@ export default function FieldsPage() {
   );
 }
 
-function FieldForm({ def, types, nextPosition, onClose, onSaved }: { def: Def | null; types: { type: FieldType; widget: string }[]; nextPosition: number; onClose: () => void; onSaved: () => void }) {
+function FieldForm({ def, types, nextPosition, onClose, onSaved }: { def: Def | null; types: TypeInfo[]; nextPosition: number; onClose: () => void; onSaved: () => void }) {
   const t = useT();
   const { message } = App.useApp();
   const [form] = Form.useForm();
@@ -149,7 +127,10 @@ function FieldForm({ def, types, nextPosition, onClose, onSaved }: { def: Def | 
   const [error, setError] = useState<string | null>(null);
   const type: FieldType = Form.useWatch('type', form) ?? def?.type ?? 'TEXT';
   const options = Form.useWatch('options', form) as { value: string; label: string }[] | undefined;
-  const s = settingsOf(type);
+  const info = types.find((x) => x.type === type);
+  // What min and max mean (internal/fields Bounds); each has its labels in messages.ts.
+  const bounds = (info?.settings.bounds ?? null) as 'value' | 'length' | 'time' | 'count' | null;
+  const s = { options: !!info?.settings.options, pattern: !!info?.settings.pattern, bounds };
   const toDay = (x: number | null | undefined) => (x == null ? null : dayjs.unix(x));
 
   const submit = async () => {
@@ -193,7 +174,7 @@ function FieldForm({ def, types, nextPosition, onClose, onSaved }: { def: Def | 
     onClose();
   };
 
-  const previewDef: FieldDef = { id: 'x', key: 'x', label: '', type, widget: types.find((x) => x.type === type)?.widget, options: (options ?? []).filter((o) => o?.value) };
+  const previewDef: FieldDef = { id: 'x', key: 'x', label: '', type, widget: info?.widget, options: (options ?? []).filter((o) => o?.value) };
   return (
     <Modal open title={def ? t('fields.edit', { label: def.label }) : t('fields.new')} width={640} onCancel={onClose} onOk={submit} confirmLoading={creating || updating} okButtonProps={{ 'data-testid': 'field-submit' }}>
       {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 12 }} data-testid="field-error" />}
@@ -270,12 +251,12 @@ function FieldForm({ def, types, nextPosition, onClose, onSaved }: { def: Def | 
           <Row gutter={12}>
             <Col span={12}>
               <Form.Item name="min" label={t(`fields.min.${s.bounds}`)}>
-                {s.bounds === 'time' ? <DatePicker style={{ width: '100%' }} showTime={type === 'DATETIME'} /> : <InputNumber style={{ width: '100%' }} min={s.bounds === 'value' ? undefined : 0} />}
+                {s.bounds === 'time' ? <DatePicker style={{ width: '100%' }} showTime={info?.widget === 'datetime'} /> : <InputNumber style={{ width: '100%' }} min={s.bounds === 'value' ? undefined : 0} />}
               </Form.Item>
             </Col>
             <Col span={12}>
               <Form.Item name="max" label={t(`fields.max.${s.bounds}`)}>
-                {s.bounds === 'time' ? <DatePicker style={{ width: '100%' }} showTime={type === 'DATETIME'} /> : <InputNumber style={{ width: '100%' }} min={s.bounds === 'value' ? undefined : 0} />}
+                {s.bounds === 'time' ? <DatePicker style={{ width: '100%' }} showTime={info?.widget === 'datetime'} /> : <InputNumber style={{ width: '100%' }} min={s.bounds === 'value' ? undefined : 0} />}
               </Form.Item>
             </Col>
           </Row>
