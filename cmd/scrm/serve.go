@@ -67,6 +67,9 @@ func runServe(ctx context.Context, args []string) error {
 			e.log.Info("demo workspace created", "leads", res.Leads)
 		}
 		printDemoLogin(e.cfg.Addr)
+		if e.cfg.OpsWorkspace == "" {
+			e.cfg.OpsWorkspace = demo.Slug
+		}
 	}
 
 	clock := platform.SystemClock{}
@@ -99,6 +102,7 @@ func runServe(ctx context.Context, args []string) error {
 		go svc.Authz.Watch(gctx)
 		h := server.New(server.Deps{
 			Services: svc, DB: e.db, Redis: rdb, Log: e.log, Registry: reg, Outbox: outbox,
+			OpsWorkspace: e.cfg.OpsWorkspace,
 		})
 		srv := &http.Server{Addr: e.cfg.Addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 		g.Go(func() error {

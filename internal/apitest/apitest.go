@@ -94,11 +94,16 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 	}
 	t.Cleanup(worker.Shutdown)
 	reg := prometheus.NewRegistry()
-	h := server.New(server.Deps{Services: svc, DB: db.DB, Redis: rd.Client, Log: log, Registry: reg, Outbox: outbox})
+	h := server.New(server.Deps{Services: svc, DB: db.DB, Redis: rd.Client, Log: log, Registry: reg, Outbox: outbox,
+		OpsWorkspace: OpsWorkspace})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &API{t: t, URL: srv.URL, DB: db, Redis: rd, Clock: clock, Server: srv, Registry: reg, authz: svc.Authz}
 }
+
+// OpsWorkspace is the slug of the operators' workspace of every test server:
+// the admins of a workspace created with this slug may open /ops/queues.
+const OpsWorkspace = "ops"
 
 type testWriter struct{ t testing.TB }
 

@@ -23,6 +23,11 @@ type Config struct {
 	ReplicaURL string
 	// ShutdownTimeout bounds how long a SIGTERM waits for in-flight work.
 	ShutdownTimeout time.Duration
+	// OpsWorkspace is the slug of the operators' workspace: its admins may
+	// open the operator pages (/ops/queues), which show the background
+	// tasks of every workspace. Empty: nobody may (serve --demo: the demo
+	// workspace's admins).
+	OpsWorkspace string
 }
 
 // DefaultDatabaseURL is the local database `make run` creates.
@@ -44,6 +49,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", env("SCRM_LOG_LEVEL", "info"), "debug, info, warn or error (env SCRM_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("SCRM_LOG_FORMAT", "text"), "text or json (env SCRM_LOG_FORMAT)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long SIGTERM waits for in-flight work")
+	fs.StringVar(&c.OpsWorkspace, "ops-workspace", env("SCRM_OPS_WORKSPACE", ""), "slug of the operators' workspace, whose admins may open /ops/queues (every workspace's background tasks); empty: nobody, or the demo workspace with --demo (env SCRM_OPS_WORKSPACE)")
 }
 
 // Validate reports configuration that cannot work.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -13,10 +14,13 @@ import (
 
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/tenant"
 )
 
 // Operator pages under /ops/: the Asynq queues dashboard (asynqmon) at
-// /ops/queues, for workspace admins.
+// /ops/queues, for the admins of the operators' workspace (Deps.OpsWorkspace,
+// SCRM_OPS_WORKSPACE): the queues are the installation's, and their tasks
+// carry every workspace's ids, so another workspace's admin is refused.
 //
 // The dashboard is a page of its own whose scripts call /ops/queues/api/...
 // without the web app's bearer token, so a browser proves who it is with a
@@ -54,8 +58,9 @@ type sharedRedis struct{ c redis.UniversalClient }
 // MakeRedisClient implements asynq.RedisConnOpt.
 func (s sharedRedis) MakeRedisClient() any { return s.c }
 
-// opsGate lets workspace admins through to next: 401 without credentials,
-// 403 for any other role, and 403 for a change sent from another origin.
+// opsGate lets the operators' admins through to next: 401 without
+// credentials, 403 for any other role or workspace, and 403 for a change
+// sent from another origin.
 type opsGate struct {
 	d    Deps
 	next http.Handler
@@ -89,11 +94,21 @@ func (g *opsGate) allowed(w http.ResponseWriter, r *http.Request) bool {
 		writeError(w, http.StatusUnauthorized, string(apperr.Unauthenticated),
 			"sign in to the web app as an admin and open the queues from its menu, or send a bearer token")
 		return false
-	case !v.HasRole(opsRole):
-		writeError(w, http.StatusForbidden, string(apperr.Forbidden), "the queues dashboard is for workspace admins")
+	case !v.HasRole(opsRole) || !g.operators(r.Context(), v):
+		writeError(w, http.StatusForbidden, string(apperr.Forbidden),
+			"the queues dashboard shows every workspace's tasks: it is for the admins of the operators' workspace (SCRM_OPS_WORKSPACE)")
 		return false
 	}
 	return true
+}
+
+// operators reports whether v belongs to the operators' workspace.
+func (g *opsGate) operators(ctx context.Context, v *auth.Viewer) bool {
+	if g.d.OpsWorkspace == "" {
+		return false
+	}
+	ws, err := g.d.Services.Client.Workspace.Get(tenant.System(ctx), v.TenantID)
+	return err == nil && ws.Slug == g.d.OpsWorkspace
 }
 
 // signIn sets the ops cookie to the credentials of an admin's request.

@@ -10,15 +10,17 @@ import (
 	"github.com/scrmhq/scrm/internal/apitest"
 )
 
-// The Asynq queues dashboard at /ops/queues is for workspace admins: with a
-// bearer token, or with the cookie that POST /ops/session sets for the web
-// app's pages; other roles get 403, no credentials 401, and neither sees any
-// of the dashboard.
+// The Asynq queues dashboard at /ops/queues is for the admins of the
+// operators' workspace: with a bearer token, or with the cookie that POST
+// /ops/session sets for the web app's pages; other roles and the admins of
+// other workspaces (the queues hold every workspace's tasks) get 403, no
+// credentials 401, and none of them sees any of the dashboard.
 func TestQueuesDashboard(t *testing.T) {
 	api := apitest.New(t)
-	_, admin := api.Workspace("acme")
-	api.MustDo(admin, `mutation { createUser(input:{name:"R", email:"r@acme.test", password:"rep-password", roles:["rep"]}){ id } }`, nil, nil)
-	rep := api.Login("acme", "r@acme.test", "rep-password")
+	_, admin := api.Workspace(apitest.OpsWorkspace)
+	api.MustDo(admin, `mutation { createUser(input:{name:"R", email:"r@ops.test", password:"rep-password", roles:["rep"]}){ id } }`, nil, nil)
+	rep := api.Login(apitest.OpsWorkspace, "r@ops.test", "rep-password")
+	_, tenantAdmin := api.Workspace("acme")
 
 	do := func(method, path, token string, header map[string]string) (*http.Response, string) {
 		t.Helper()
@@ -48,6 +50,9 @@ func TestQueuesDashboard(t *testing.T) {
 		{"admin: a client route of the dashboard", "GET", "/ops/queues/queues/default", admin, nil, 200, "Asynq - Monitoring"},
 		{"admin: the dashboard's API", "GET", "/ops/queues/api/queues", admin, nil, 200, `"queues"`},
 		{"rep", "GET", "/ops/queues", rep, nil, 403, "FORBIDDEN"},
+		{"another workspace's admin", "GET", "/ops/queues", tenantAdmin, nil, 403, "FORBIDDEN"},
+		{"another workspace's admin: the API", "GET", "/ops/queues/api/queues", tenantAdmin, nil, 403, "FORBIDDEN"},
+		{"another workspace's admin: no cookie", "POST", "/ops/session", tenantAdmin, nil, 403, "FORBIDDEN"},
 		{"rep: the API", "GET", "/ops/queues/api/queues", rep, nil, 403, "FORBIDDEN"},
 		{"anonymous", "GET", "/ops/queues", "", nil, 401, "UNAUTHENTICATED"},
 		{"anonymous: the API", "GET", "/ops/queues/api/queues", "", nil, 401, "UNAUTHENTICATED"},

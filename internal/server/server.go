@@ -52,6 +52,9 @@ type Deps struct {
 	// Outbox reports the tasks waiting to be handed to Asynq (/readyz); nil
 	// reports nothing.
 	Outbox Backlog
+	// OpsWorkspace is the slug of the workspace whose admins may open the
+	// operator pages (platform.Config.OpsWorkspace); empty: nobody.
+	OpsWorkspace string
 }
 
 // Backlog reads what waits in the outbox (jobs.Outbox).
