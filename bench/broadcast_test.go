@@ -58,7 +58,7 @@ func broadcastWorkspace(b *testing.B, n int) (*poolWorkspace, *broadcast.Service
 		b.Fatal(err)
 	}
 	rule := segment.Rule{Attribute: &schematype.AttributeCondition{Key: "source", Op: "EQ", Value: "bench"}}
-	seg, err := segs.Create(pw.ctx, pw.db.Client, segment.Input{Name: "all", Rule: &rule})
+	seg, err := segs.Create(pw.ctx, segment.Input{Name: "all", Rule: &rule})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -110,7 +110,7 @@ WHERE l.tenant_id = $1 AND l.status = 'ACTIVE'
 // how long the computation took.
 func (sw *segWorkspace) create(b *testing.B, name string, r segment.Rule) (*ent.Segment, time.Duration) {
 	b.Helper()
-	s, err := sw.svc.Create(sw.ctx, sw.db.Client, segment.Input{Name: name, Rule: &r})
+	s, err := sw.svc.Create(sw.ctx, segment.Input{Name: name, Rule: &r})
 	if err != nil {
 		b.Fatalf("create %s: %v", name, err)
 	}
@@ -166,7 +166,7 @@ func BenchmarkSegment(b *testing.B) {
 		b.Run(fmt.Sprintf("Compute/preview-sample-%d", sample), func(b *testing.B) {
 			var count int
 			for b.Loop() {
-				p, err := sw.svc.Preview(sw.ctx, sw.db.Client, "rule", &rule, sample)
+				p, err := sw.svc.Preview(sw.ctx, "rule", &rule, sample)
 				if ae, ok := apperr.As(err); ok && ae.Code == apperr.LimitExceeded {
 					b.Skipf("the preview exceeded its %v timeout: %v", segment.DefaultPreviewTimeout, err)
 				}
@@ -185,7 +185,7 @@ func BenchmarkSegment(b *testing.B) {
 		})
 	}
 	b.Run("Compute/materialise", func(b *testing.B) {
-		s, err := sw.svc.Create(sw.ctx, sw.db.Client, segment.Input{Name: "three conditions", Rule: &rule})
+		s, err := sw.svc.Create(sw.ctx, segment.Input{Name: "three conditions", Rule: &rule})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -211,11 +211,11 @@ func BenchmarkSegment(b *testing.B) {
 	segB, tookB := sw.create(b, "score at least 50", segment.Rule{Attribute: &schematype.AttributeCondition{Key: "score", Op: "GTE", Value: 50}})
 	b.Logf("materialised A (%d members) in %v, B (%d members) in %v", segA.MemberCount, tookA.Round(time.Millisecond),
 		segB.MemberCount, tookB.Round(time.Millisecond))
-	bmA, err := sw.svc.Members(sw.ctx, sw.db.Client, segA)
+	bmA, err := sw.svc.Members(sw.ctx, segA)
 	if err != nil {
 		b.Fatal(err)
 	}
-	bmB, err := sw.svc.Members(sw.ctx, sw.db.Client, segB)
+	bmB, err := sw.svc.Members(sw.ctx, segB)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func BenchmarkSegment(b *testing.B) {
 	}
 	b.Run("SetOps/load-version", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := sw.svc.Members(sw.ctx, sw.db.Client, segA); err != nil {
+			if _, err := sw.svc.Members(sw.ctx, segA); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -253,7 +253,7 @@ func BenchmarkSegment(b *testing.B) {
 		b.Run("SetOps/preview-"+op.name, func(b *testing.B) {
 			var count int
 			for b.Loop() {
-				p, err := sw.svc.Preview(sw.ctx, sw.db.Client, "rule", &op.rule, 10)
+				p, err := sw.svc.Preview(sw.ctx, "rule", &op.rule, 10)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -268,7 +268,7 @@ func BenchmarkSegment(b *testing.B) {
 	}
 	for _, op := range ops {
 		b.Run("SetOps/materialise-"+op.name, func(b *testing.B) {
-			s, err := sw.svc.Create(sw.ctx, sw.db.Client, segment.Input{Name: "A " + op.name + " B", Rule: &op.rule})
+			s, err := sw.svc.Create(sw.ctx, segment.Input{Name: "A " + op.name + " B", Rule: &op.rule})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -30,23 +30,23 @@ func (r *mutationResolver) CreateSegment(ctx context.Context, input model.Create
 	if v.UserID != uuid.Nil {
 		in.CreatedBy = &v.UserID
 	}
-	return r.Segmenter.Create(ctx, r.db(ctx), in)
+	return r.Segmenter.Create(ctx, in)
 }
 
 // UpdateSegment is the resolver for the updateSegment field.
 func (r *mutationResolver) UpdateSegment(ctx context.Context, id uuid.UUID, input model.UpdateSegmentInput) (*ent.Segment, error) {
-	return r.Segmenter.UpdateSegment(ctx, r.db(ctx), id, segment.Update{Name: input.Name, Description: input.Description,
+	return r.Segmenter.UpdateSegment(ctx, id, segment.Update{Name: input.Name, Description: input.Description,
 		Rule: segmentRule(input.Rule), RefreshEveryMinutes: input.RefreshEveryMinutes})
 }
 
 // RefreshSegment is the resolver for the refreshSegment field.
 func (r *mutationResolver) RefreshSegment(ctx context.Context, id uuid.UUID) (*ent.Segment, error) {
-	return r.Segmenter.Refresh(ctx, r.db(ctx), id)
+	return r.Segmenter.Refresh(ctx, id)
 }
 
 // DeleteSegment is the resolver for the deleteSegment field.
 func (r *mutationResolver) DeleteSegment(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
-	if err := r.Segmenter.Delete(ctx, r.db(ctx), id); err != nil {
+	if err := r.Segmenter.Delete(ctx, id); err != nil {
 		return uuid.Nil, err
 	}
 	return id, nil
@@ -61,7 +61,7 @@ func (r *queryResolver) PreviewSegment(ctx context.Context, rule model.SegmentRu
 		}
 		n = *sampleSize
 	}
-	p, err := r.Segmenter.Preview(ctx, r.db(ctx), "rule", segmentRule(&rule), n)
+	p, err := r.Segmenter.Preview(ctx, "rule", segmentRule(&rule), n)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (r *segmentResolver) Rule(ctx context.Context, obj *ent.Segment) (any, erro
 
 // MemberCount is the resolver for the memberCount field.
 func (r *segmentResolver) MemberCount(ctx context.Context, obj *ent.Segment) (int, error) {
-	if err := r.Segmenter.CheckReadable(ctx, r.db(ctx), obj, "memberCount"); err != nil {
+	if err := r.Segmenter.CheckReadable(ctx, obj, "memberCount"); err != nil {
 		return 0, err
 	}
 	return obj.MemberCount, nil
@@ -92,13 +92,12 @@ func (r *segmentResolver) Members(ctx context.Context, obj *ent.Segment, after *
 		}
 		after64 = int64(n)
 	}
-	c := r.db(ctx)
-	bm, err := r.Segmenter.Members(ctx, c, obj)
+	bm, err := r.Segmenter.Members(ctx, obj)
 	if err != nil {
 		return nil, err
 	}
 	seqs, more := segment.Page(bm, after64, *first)
-	nodes, err := segment.LeadsBySeq(ctx, c, seqs)
+	nodes, err := r.Segmenter.LeadsBySeq(ctx, seqs)
 	if err != nil {
 		return nil, err
 	}

@@ -58,11 +58,11 @@ func TestDynamicSegmentsRefreshOnSchedule(t *testing.T) {
 	svc := services.Segments
 	every := 60
 	rule := &segsvc.Rule{Attribute: &schematype.AttributeCondition{Key: "source", Op: "EQ", Value: "web"}}
-	dyn, err := svc.Create(ctx, db.Client, segsvc.Input{Name: "web", Rule: rule, RefreshEveryMinutes: &every})
+	dyn, err := svc.Create(ctx, segsvc.Input{Name: "web", Rule: rule, RefreshEveryMinutes: &every})
 	if err != nil {
 		t.Fatal(err)
 	}
-	static, err := svc.Create(ctx, db.Client, segsvc.Input{Name: "web snapshot", Kind: "STATIC", Rule: rule})
+	static, err := svc.Create(ctx, segsvc.Input{Name: "web snapshot", Kind: "STATIC", Rule: rule})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,7 +95,7 @@ func TestKilledWorkerSendsEachMessageOnce(t *testing.T) {
 	}
 	segs, svc := services.Segments, services.Broadcasts
 	rule := segment.Rule{Attribute: &schematype.AttributeCondition{Key: "source", Op: "EQ", Value: "expo"}}
-	seg, err := segs.Create(ctx, db.Client, segment.Input{Name: "expo", Rule: &rule})
+	seg, err := segs.Create(ctx, segment.Input{Name: "expo", Rule: &rule})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,7 +73,7 @@ func runSegment(ctx context.Context, args []string) error {
 		w = f
 	}
 	start := time.Now()
-	n, err := svc.Segments.Export(ctx, e.client, seg, w, func(done, total int) {
+	n, err := svc.Segments.Export(ctx, seg, w, func(done, total int) {
 		fmt.Fprintf(os.Stderr, "\rexported %d/%d members", done, total)
 	})
 	fmt.Fprintln(os.Stderr)

@@ -107,39 +107,39 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.Broadcast, error) 
 	}
 	name := strings.TrimSpace(in.Name)
 	if name == "" || utf8.RuneCountInString(name) > 200 {
-		return nil, apperr.Input("name", "a name of 1 to 200 characters is required")
+		return nil, apperr.Input("input.name", "a name of 1 to 200 characters is required")
 	}
 	seg, err := c.Segment.Get(ctx, in.SegmentID)
 	if ent.IsNotFound(err) {
-		return nil, apperr.New(apperr.NotFound, "segmentID", "segment not found")
+		return nil, apperr.New(apperr.NotFound, "input.segmentID", "segment not found")
 	} else if err != nil {
 		return nil, err
 	}
 	// Its stats would count the members of a segment the caller may not read.
-	if err := s.Segments.CheckReadable(ctx, c, seg, "segmentID"); err != nil {
+	if err := s.Segments.CheckReadable(ctx, seg, "input.segmentID"); err != nil {
 		return nil, err
 	}
 	ch, err := c.Channel.Query().Where(channel.Key(in.Channel)).Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, apperr.New(apperr.NotFound, "channel", "channel %q is not configured in this workspace (configureChannel)", clip(in.Channel))
+		return nil, apperr.New(apperr.NotFound, "input.channel", "channel %q is not configured in this workspace (configureChannel)", clip(in.Channel))
 	}
 	if err != nil {
 		return nil, err
 	}
 	if !ch.Enabled {
-		return nil, apperr.Input("channel", "channel %q is disabled", in.Channel)
+		return nil, apperr.Input("input.channel", "channel %q is disabled", in.Channel)
 	}
 	if utf8.RuneCountInString(in.Subject) > 500 {
-		return nil, apperr.Input("subject", "at most 500 characters")
+		return nil, apperr.Input("input.subject", "at most 500 characters")
 	}
 	if in.Channel == "email" && strings.TrimSpace(in.Subject) == "" {
-		return nil, apperr.Input("subject", "an email needs a subject")
+		return nil, apperr.Input("input.subject", "an email needs a subject")
 	}
 	sch, err := s.Segments.Fields.Schema(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ParseTemplate("template", in.Template, sch); err != nil {
+	if _, err := ParseTemplate("input.template", in.Template, sch); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -152,20 +152,20 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.Broadcast, error) 
 		}
 		sched, full, err := schedule(spec, set.Timezone)
 		if err != nil {
-			return nil, apperr.Input("cron", "%s", err.Error())
+			return nil, apperr.Input("input.cron", "%s", err.Error())
 		}
 		spec, at = full, sched.Next(now)
 	}
 	if in.ScheduledAt != nil {
 		if in.ScheduledAt.Before(now.Add(-time.Minute)) {
-			return nil, apperr.Input("scheduledAt", "is in the past; leave it empty to send now")
+			return nil, apperr.Input("input.scheduledAt", "is in the past; leave it empty to send now")
 		}
 		at = *in.ScheduledAt
 	}
 	rate := DefaultRate
 	if in.RatePerSecond != nil {
 		if *in.RatePerSecond < 1 || *in.RatePerSecond > MaxRate {
-			return nil, apperr.Input("ratePerSecond", "must be between 1 and %d", MaxRate)
+			return nil, apperr.Input("input.ratePerSecond", "must be between 1 and %d", MaxRate)
 		}
 		rate = *in.RatePerSecond
 	}
@@ -178,10 +178,10 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.Broadcast, error) 
 	}
 	if f := in.FrequencyCap; f != nil {
 		if f.Max < 1 || f.Max > MaxCap {
-			return nil, apperr.Input("frequencyCap.max", "must be between 1 and %d", MaxCap)
+			return nil, apperr.Input("input.frequencyCap.max", "must be between 1 and %d", MaxCap)
 		}
 		if f.Days < 1 || f.Days > MaxCapDays {
-			return nil, apperr.Input("frequencyCap.days", "must be between 1 and %d", MaxCapDays)
+			return nil, apperr.Input("input.frequencyCap.days", "must be between 1 and %d", MaxCapDays)
 		}
 		create.SetCapMax(f.Max).SetCapDays(f.Days)
 	}
@@ -195,16 +195,16 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.Broadcast, error) 
 			tz = set.Timezone
 		}
 		if _, err := time.LoadLocation(tz); err != nil {
-			return nil, apperr.Input("quietHours.timezone", "%q is not an IANA time zone", clip(tz))
+			return nil, apperr.Input("input.quietHours.timezone", "%q is not an IANA time zone", clip(tz))
 		}
 		if _, err := clock(q.Start); err != nil {
-			return nil, apperr.Input("quietHours.start", "%s", err.Error())
+			return nil, apperr.Input("input.quietHours.start", "%s", err.Error())
 		}
 		if _, err := clock(q.End); err != nil {
-			return nil, apperr.Input("quietHours.end", "%s", err.Error())
+			return nil, apperr.Input("input.quietHours.end", "%s", err.Error())
 		}
 		if q.Start == q.End {
-			return nil, apperr.Input("quietHours.end", "start and end are the same time")
+			return nil, apperr.Input("input.quietHours.end", "start and end are the same time")
 		}
 		create.SetQuietStart(q.Start).SetQuietEnd(q.End).SetQuietTimezone(tz)
 	}

@@ -120,7 +120,7 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) segmentOf(t *testing.T, src string) *ent.Segment {
 	t.Helper()
 	rule := segment.Rule{Attribute: &schematype.AttributeCondition{Key: "source", Op: "EQ", Value: src}}
-	s, err := f.svc.Segments.Create(f.Ctx, f.C, segment.Input{Name: src, Rule: &rule})
+	s, err := f.svc.Segments.Create(f.Ctx, segment.Input{Name: src, Rule: &rule})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,15 +332,15 @@ func TestThrottleCancelAndErrors(t *testing.T) {
 		in    broadcast.Input
 		field string
 	}{
-		{broadcast.Input{Name: "", SegmentID: seg.ID, Channel: "webhook", Template: "x"}, "name"},
-		{broadcast.Input{Name: "n", SegmentID: uuid.New(), Channel: "webhook", Template: "x"}, "segmentID"},
-		{broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "sms", Template: "x"}, "channel"},
-		{broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "webhook", Template: "{{.nmae}}"}, "template"},
-		{broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "webhook", Template: "{{.attributes.nope}}"}, "template"},
-		{broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "webhook", Template: "{{if}}"}, "template"},
-		{broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "webhook", Template: "x", QuietHours: &broadcast.Quiet{Start: "25:00", End: "08:00"}}, "quietHours.start"},
-		{broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "webhook", Template: "x", FrequencyCap: &broadcast.Cap{Max: 0, Days: 1}}, "frequencyCap.max"},
-		{broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "webhook", Template: "x", ScheduledAt: ptr(t0.Add(-time.Hour))}, "scheduledAt"},
+		{broadcast.Input{Name: "", SegmentID: seg.ID, Channel: "webhook", Template: "x"}, "input.name"},
+		{broadcast.Input{Name: "n", SegmentID: uuid.New(), Channel: "webhook", Template: "x"}, "input.segmentID"},
+		{broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "sms", Template: "x"}, "input.channel"},
+		{broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "webhook", Template: "{{.nmae}}"}, "input.template"},
+		{broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "webhook", Template: "{{.attributes.nope}}"}, "input.template"},
+		{broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "webhook", Template: "{{if}}"}, "input.template"},
+		{broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "webhook", Template: "x", QuietHours: &broadcast.Quiet{Start: "25:00", End: "08:00"}}, "input.quietHours.start"},
+		{broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "webhook", Template: "x", FrequencyCap: &broadcast.Cap{Max: 0, Days: 1}}, "input.frequencyCap.max"},
+		{broadcast.Input{Name: "n", SegmentID: seg.ID, Channel: "webhook", Template: "x", ScheduledAt: ptr(t0.Add(-time.Hour))}, "input.scheduledAt"},
 	} {
 		if _, err := f.svc.Create(f.Ctx, bad.in); !isCode(err, "", bad.field) {
 			t.Errorf("%+v: %v, want an error at %s", bad.in, err, bad.field)
@@ -421,7 +421,7 @@ func TestRecurringBroadcasts(t *testing.T) {
 	f := newFixture(t)
 	f.Leads(t, 3, func(i int, q *ent.LeadCreate) { q.SetSource("web").SetReachable([]string{"WECOM"}) })
 	seg := f.segmentOf(t, "web")
-	if _, err := f.svc.Create(f.Ctx, broadcast.Input{Name: "bad", SegmentID: seg.ID, Channel: "webhook", Template: "x", Cron: "every day"}); !isCode(err, apperr.BadInput, "cron") {
+	if _, err := f.svc.Create(f.Ctx, broadcast.Input{Name: "bad", SegmentID: seg.ID, Channel: "webhook", Template: "x", Cron: "every day"}); !isCode(err, apperr.BadInput, "input.cron") {
 		t.Fatalf("a bad spec: %v", err)
 	}
 	// Every day at 10:00 Shanghai: t0 is 23:00 there, so the first run is 02:00 UTC tomorrow.

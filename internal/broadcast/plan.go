@@ -93,7 +93,7 @@ func (s *Service) plan(ctx context.Context, tid uuid.UUID, b *ent.Broadcast) err
 	if seg.VersionID == nil {
 		return fmt.Errorf("%w: the segment %q has not been computed yet", errPlanStop, seg.Name)
 	}
-	members, err := s.Segments.Members(ctx, s.Client, seg)
+	members, err := s.Segments.Members(ctx, seg)
 	if err != nil {
 		return err
 	}

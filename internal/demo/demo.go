@@ -251,17 +251,17 @@ func segmentsFor(ctx context.Context, c *ent.Client, hot *ent.Tag) error {
 	attr := func(key, op string, v any) segment.Rule {
 		return segment.Rule{Attribute: &schematype.AttributeCondition{Key: key, Op: op, Value: v}}
 	}
-	shanghai, err := svc.Create(ctx, c, segment.Input{Name: "上海高预算", RefreshEveryMinutes: &every,
+	shanghai, err := svc.Create(ctx, segment.Input{Name: "上海高预算", RefreshEveryMinutes: &every,
 		Rule: &segment.Rule{And: []segment.Rule{attr("city", "EQ", "shanghai"), attr("budget", "GTE", 300000)}}})
 	if err != nil {
 		return fmt.Errorf("demo segment: %w", err)
 	}
-	intent, err := svc.Create(ctx, c, segment.Input{Name: "高意向客户", RefreshEveryMinutes: &every,
+	intent, err := svc.Create(ctx, segment.Input{Name: "高意向客户", RefreshEveryMinutes: &every,
 		Rule: &segment.Rule{Tag: &schematype.TagCondition{Any: []uuid.UUID{hot.ID}}}})
 	if err != nil {
 		return fmt.Errorf("demo segment: %w", err)
 	}
-	both, err := svc.Create(ctx, c, segment.Input{Name: "上海高预算 ∩ 高意向", Kind: "STATIC",
+	both, err := svc.Create(ctx, segment.Input{Name: "上海高预算 ∩ 高意向", Kind: "STATIC",
 		Rule: &segment.Rule{Intersect: []segment.Rule{{Segment: &shanghai.ID}, {Segment: &intent.ID}}}})
 	if err != nil {
 		return fmt.Errorf("demo segment: %w", err)

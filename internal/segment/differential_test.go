@@ -621,7 +621,7 @@ func diffRoundTrip(t *testing.T, r segment.Rule) segment.Rule {
 }
 
 func (d *diffWorkspace) preview(r *segment.Rule) ([]uuid.UUID, error) {
-	p, err := d.svc.Preview(d.Ctx, d.C, "rule", r, diffSample)
+	p, err := d.svc.Preview(d.Ctx, "rule", r, diffSample)
 	if err != nil {
 		return nil, err
 	}
@@ -692,7 +692,7 @@ func (st *diffStats) check(t *testing.T, d *diffWorkspace, name string, rule seg
 	raw, _ := json.Marshal(rule)
 	universe := d.mem.universe(&rule)
 	want := d.mem.members(&rule)
-	p, err := d.svc.Preview(d.Ctx, d.C, "rule", &rule, sample)
+	p, err := d.svc.Preview(d.Ctx, "rule", &rule, sample)
 	if err != nil {
 		t.Fatalf("%s (seed %d) refused: %v\nrule: %s", name, st.seed, err, raw)
 	}

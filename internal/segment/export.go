@@ -27,8 +27,9 @@ var exportColumns = []string{"id", "seq", "name", "phone", "email", "company", "
 // whatever the size. progress, when set, is called after each page with the
 // rows written and the total. It runs with the context's row scope like
 // every read. Returns the rows written.
-func (s *Service) Export(ctx context.Context, c *ent.Client, seg *ent.Segment, w io.Writer, progress func(done, total int)) (int, error) {
-	members, err := s.Members(ctx, c, seg)
+func (s *Service) Export(ctx context.Context, seg *ent.Segment, w io.Writer, progress func(done, total int)) (int, error) {
+	c := s.db(ctx)
+	members, err := s.members(ctx, c, seg)
 	if err != nil {
 		return 0, err
 	}
@@ -59,7 +60,7 @@ func (s *Service) Export(ctx context.Context, c *ent.Client, seg *ent.Segment, w
 			break
 		}
 		after = seqs[len(seqs)-1]
-		leads, err := LeadsBySeq(ctx, c, seqs)
+		leads, err := leadsBySeq(ctx, c, seqs)
 		if err != nil {
 			return done, err
 		}

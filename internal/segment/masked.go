@@ -83,7 +83,12 @@ func maskedError(field string) error {
 // CheckReadable refuses, as FORBIDDEN at field, reading the members or the
 // count of seg for a viewer who sees masked a field its rule conditions on,
 // directly or through its references.
-func (s *Service) CheckReadable(ctx context.Context, c *ent.Client, seg *ent.Segment, field string) error {
+func (s *Service) CheckReadable(ctx context.Context, seg *ent.Segment, field string) error {
+	return s.checkReadable(ctx, s.db(ctx), seg, field)
+}
+
+// checkReadable is CheckReadable on the client c (the caller's transaction).
+func (s *Service) checkReadable(ctx context.Context, c *ent.Client, seg *ent.Segment, field string) error {
 	sch, err := s.Fields.Schema(ctx)
 	if err != nil || !masksSome(ctx, sch) {
 		return err

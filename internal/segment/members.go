@@ -43,8 +43,13 @@ func firstSeqs(bm *roaring.Bitmap, after int64, n int) []int64 {
 // Members returns the segment's current members that the caller can see;
 // empty before the first computation. A viewer who sees masked a field the
 // rule conditions on is refused (CheckReadable).
-func (s *Service) Members(ctx context.Context, c *ent.Client, seg *ent.Segment) (*roaring.Bitmap, error) {
-	if err := s.CheckReadable(ctx, c, seg, "members"); err != nil {
+func (s *Service) Members(ctx context.Context, seg *ent.Segment) (*roaring.Bitmap, error) {
+	return s.members(ctx, s.db(ctx), seg)
+}
+
+// members is Members on the client c (the caller's transaction).
+func (s *Service) members(ctx context.Context, c *ent.Client, seg *ent.Segment) (*roaring.Bitmap, error) {
+	if err := s.checkReadable(ctx, c, seg, "members"); err != nil {
 		return nil, err
 	}
 	if seg.VersionID == nil {
@@ -81,7 +86,12 @@ func Page(bm *roaring.Bitmap, after int64, n int) (seqs []int64, more bool) {
 
 // LeadsBySeq loads leads in the order of seqs (the member pages and
 // previews), under the context's row scope like every lead read.
-func LeadsBySeq(ctx context.Context, c *ent.Client, seqs []int64) ([]*ent.Lead, error) {
+func (s *Service) LeadsBySeq(ctx context.Context, seqs []int64) ([]*ent.Lead, error) {
+	return leadsBySeq(ctx, s.db(ctx), seqs)
+}
+
+// leadsBySeq is LeadsBySeq on the client c (the caller's transaction).
+func leadsBySeq(ctx context.Context, c *ent.Client, seqs []int64) ([]*ent.Lead, error) {
 	if len(seqs) == 0 {
 		return []*ent.Lead{}, nil
 	}

@@ -21,7 +21,8 @@ type Preview struct {
 // Preview counts the leads r selects among those the caller can see and
 // returns up to sample of them, within the preview timeout (LIMIT_EXCEEDED
 // past it). field is the rule's input path.
-func (s *Service) Preview(ctx context.Context, c *ent.Client, field string, r *Rule, sample int) (*Preview, error) {
+func (s *Service) Preview(ctx context.Context, field string, r *Rule, sample int) (*Preview, error) {
+	c := s.db(ctx)
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
 		return nil, err
@@ -89,7 +90,7 @@ func (s *Service) Preview(ctx context.Context, c *ent.Client, field string, r *R
 	if err != nil {
 		return nil, previewError(err, field, timeout)
 	}
-	leads, err := LeadsBySeq(ctx, c, seqs)
+	leads, err := leadsBySeq(ctx, c, seqs)
 	if err != nil {
 		return nil, err
 	}

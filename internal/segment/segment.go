@@ -71,6 +71,9 @@ type Service struct {
 	ComputeTimeout time.Duration
 }
 
+// db is the client of the transaction ctx carries, else the root client.
+func (s *Service) db(ctx context.Context) *ent.Client { return txn.Client(ctx, s.Client) }
+
 func (s *Service) now() time.Time {
 	if s.Now != nil {
 		return s.Now()
@@ -151,9 +154,10 @@ func checkRefresh(field, kind string, every *int) error {
 	return nil
 }
 
-// Create saves a segment and queues its first computation. c is the
-// caller's (transactional) client.
-func (s *Service) Create(ctx context.Context, c *ent.Client, in Input) (*ent.Segment, error) {
+// Create saves a segment and queues its first computation, in the
+// transaction ctx carries or its own.
+func (s *Service) Create(ctx context.Context, in Input) (*ent.Segment, error) {
+	c := s.db(ctx)
 	name, err := checkName("input.name", in.Name)
 	if err != nil {
 		return nil, err
@@ -214,7 +218,8 @@ func (s *Service) schedule(ctx context.Context, seg *ent.Segment) error {
 
 // UpdateSegment changes a segment; a new rule queues a recomputation and is
 // refused when it would make segments reference each other in a loop.
-func (s *Service) UpdateSegment(ctx context.Context, c *ent.Client, id uuid.UUID, in Update) (*ent.Segment, error) {
+func (s *Service) UpdateSegment(ctx context.Context, id uuid.UUID, in Update) (*ent.Segment, error) {
+	c := s.db(ctx)
 	seg, err := c.Segment.Get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -303,7 +308,8 @@ func noCycle(ctx context.Context, c *ent.Client, id uuid.UUID, refs []uuid.UUID)
 
 // Delete removes a segment and its versions; a segment another one
 // references, or an unfinished broadcast sends to, is refused with CONFLICT.
-func (s *Service) Delete(ctx context.Context, c *ent.Client, id uuid.UUID) error {
+func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
+	c := s.db(ctx)
 	if _, err := c.Segment.Get(ctx, id); err != nil {
 		return err
 	}
@@ -345,7 +351,8 @@ func (s *Service) Delete(ctx context.Context, c *ent.Client, id uuid.UUID) error
 
 // Refresh marks the segment PENDING and queues a recomputation (STATIC
 // segments retake their snapshot).
-func (s *Service) Refresh(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Segment, error) {
+func (s *Service) Refresh(ctx context.Context, id uuid.UUID) (*ent.Segment, error) {
+	c := s.db(ctx)
 	seg, err := c.Segment.UpdateOneID(id).SetStatus(segment.StatusPENDING).Save(ctx)
 	if err != nil {
 		return nil, err

@@ -63,7 +63,7 @@ func (f *fixture) tagID(t *testing.T, name string) uuid.UUID {
 
 func (f *fixture) preview(t *testing.T, r segment.Rule) []uuid.UUID {
 	t.Helper()
-	p, err := f.svc.Preview(f.Ctx, f.C, "rule", &r, 1000)
+	p, err := f.svc.Preview(f.Ctx, "rule", &r, 1000)
 	if err != nil {
 		t.Fatalf("preview: %v", err)
 	}
@@ -79,7 +79,7 @@ func (f *fixture) preview(t *testing.T, r segment.Rule) []uuid.UUID {
 
 func (f *fixture) save(t *testing.T, name string, r segment.Rule) *ent.Segment {
 	t.Helper()
-	s, err := f.svc.Create(f.Ctx, f.C, segment.Input{Name: name, Rule: &r})
+	s, err := f.svc.Create(f.Ctx, segment.Input{Name: name, Rule: &r})
 	if err != nil {
 		t.Fatalf("create %s: %v", name, err)
 	}
@@ -100,12 +100,12 @@ func (f *fixture) reload(t *testing.T, id uuid.UUID) *ent.Segment {
 
 func (f *fixture) members(t *testing.T, s *ent.Segment) []uuid.UUID {
 	t.Helper()
-	bm, err := f.svc.Members(f.Ctx, f.C, s)
+	bm, err := f.svc.Members(f.Ctx, s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	seqs, _ := segment.Page(bm, 0, 100000)
-	ls, err := segment.LeadsBySeq(f.Ctx, f.C, seqs)
+	ls, err := f.svc.LeadsBySeq(f.Ctx, seqs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestVersionsAndRefusals(t *testing.T) {
 	}
 	first := *s.VersionID
 	f.Tag(t, ids[2], "vip")
-	if _, err := f.svc.Refresh(f.Ctx, f.C, s.ID); err != nil {
+	if _, err := f.svc.Refresh(f.Ctx, s.ID); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.reload(t, s.ID); got.Status.String() != "PENDING" || got.MemberCount != 2 || *got.VersionID != first {
@@ -257,13 +257,13 @@ func TestVersionsAndRefusals(t *testing.T) {
 
 	// A reference cycle and deleting a referenced segment are refused.
 	user := f.save(t, "uses vips", segment.Rule{Union: []segment.Rule{{Segment: &s.ID}, rule}})
-	_, err = f.svc.UpdateSegment(f.Ctx, f.C, s.ID, segment.Update{Rule: &segment.Rule{Segment: &user.ID}})
+	_, err = f.svc.UpdateSegment(f.Ctx, s.ID, segment.Update{Rule: &segment.Rule{Segment: &user.ID}})
 	wantErr(t, err, apperr.BadInput, "input.rule")
-	wantErr(t, f.svc.Delete(f.Ctx, f.C, s.ID), apperr.Conflict, "id")
-	if err := f.svc.Delete(f.Ctx, f.C, user.ID); err != nil {
+	wantErr(t, f.svc.Delete(f.Ctx, s.ID), apperr.Conflict, "id")
+	if err := f.svc.Delete(f.Ctx, user.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.Delete(f.Ctx, f.C, s.ID); err != nil {
+	if err := f.svc.Delete(f.Ctx, s.ID); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -286,14 +286,14 @@ func TestValidationNamesThePath(t *testing.T) {
 		{segment.Rule{Attribute: &schematype.AttributeCondition{Key: "budget", Op: "GT", Value: 1}, Tag: &schematype.TagCondition{Any: []uuid.UUID{missing}}}, apperr.BadInput, "rule"},
 		{segment.Rule{Event: &schematype.EventCondition{Name: "1bad"}}, apperr.BadInput, "rule.event.name"},
 	} {
-		_, err := f.svc.Preview(f.Ctx, f.C, "rule", &c.rule, 5)
+		_, err := f.svc.Preview(f.Ctx, "rule", &c.rule, 5)
 		wantErr(t, err, c.code, c.field)
 	}
 	deep := attr("budget", "GT", 1)
 	for range segment.MaxDepth + 1 {
 		deep = segment.Rule{Not: &deep}
 	}
-	_, err := f.svc.Preview(f.Ctx, f.C, "rule", &deep, 5)
+	_, err := f.svc.Preview(f.Ctx, "rule", &deep, 5)
 	wantErr(t, err, apperr.LimitExceeded, "")
 }
 
@@ -326,10 +326,10 @@ func TestPreviewPastItsBudgetIsLimitExceeded(t *testing.T) {
 		ors = append(ors, attr("note", "CONTAINS", s))
 	}
 	rule := segment.Rule{Or: ors}
-	_, err := f.svc.Preview(f.Ctx, f.C, "rule", &rule, 5)
+	_, err := f.svc.Preview(f.Ctx, "rule", &rule, 5)
 	wantErr(t, err, apperr.LimitExceeded, "rule")
 	f.svc.PreviewTimeout = 0 // the default budget is enough
-	if _, err := f.svc.Preview(f.Ctx, f.C, "rule", &rule, 5); err != nil {
+	if _, err := f.svc.Preview(f.Ctx, "rule", &rule, 5); err != nil {
 		t.Fatal(err)
 	}
 }
