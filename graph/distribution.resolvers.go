@@ -11,17 +11,16 @@ import (
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/graph/model"
-	"github.com/scrmhq/scrm/internal/pool"
 )
 
 // CreatePool is the resolver for the createPool field.
 func (r *mutationResolver) CreatePool(ctx context.Context, input model.CreatePoolInput) (*ent.Pool, error) {
-	return pool.CreatePool(ctx, r.db(ctx), createPoolConfig(input))
+	return r.Pools.CreatePool(ctx, createPoolConfig(input))
 }
 
 // UpdatePool is the resolver for the updatePool field.
 func (r *mutationResolver) UpdatePool(ctx context.Context, id uuid.UUID, input model.UpdatePoolInput) (*ent.Pool, error) {
-	return pool.UpdatePool(ctx, r.db(ctx), id, poolConfig(input))
+	return r.Pools.UpdatePool(ctx, id, poolConfig(input))
 }
 
 // ClaimLeads is the resolver for the claimLeads field.

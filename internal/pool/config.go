@@ -92,7 +92,8 @@ func pick(in *int, cur *ent.Pool, get func(*ent.Pool) *int) int {
 }
 
 // CreatePool creates a pool of the workspace in ctx.
-func CreatePool(ctx context.Context, c *ent.Client, in Config) (*ent.Pool, error) {
+func (s *Service) CreatePool(ctx context.Context, in Config) (*ent.Pool, error) {
+	c := s.db(ctx)
 	if in.Name == nil {
 		return nil, apperr.Input("input.name", "name is required")
 	}
@@ -100,7 +101,8 @@ func CreatePool(ctx context.Context, c *ent.Client, in Config) (*ent.Pool, error
 }
 
 // UpdatePool changes the given settings of pool id.
-func UpdatePool(ctx context.Context, c *ent.Client, id uuid.UUID, in Config) (*ent.Pool, error) {
+func (s *Service) UpdatePool(ctx context.Context, id uuid.UUID, in Config) (*ent.Pool, error) {
+	c := s.db(ctx)
 	return savePool(ctx, c, &id, in)
 }
 

@@ -49,6 +49,9 @@ type Service struct {
 	Notify Notifier
 }
 
+// db is the client of the transaction ctx carries, else the root client.
+func (s *Service) db(ctx context.Context) *ent.Client { return txn.Client(ctx, s.Client) }
+
 // Notifier queues the delivery of new notification rows (jobs.Queue) in the
 // transaction ctx carries.
 type Notifier interface {
