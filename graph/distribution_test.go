@@ -18,7 +18,7 @@ func TestIngestAssignsAndScoresThroughTheWorker(t *testing.T) {
 	api := apitest.New(t)
 	ws, token := api.Workspace("acme")
 	ctx := tenant.NewContext(context.Background(), ws.Workspace.ID)
-	rep, err := org.CreateUser(ctx, api.DB.Client, org.UserInput{Name: "Rep", Email: "rep@acme.test", Password: "rep-password", Roles: []string{"rep"}})
+	rep, err := org.New(api.DB.Client).CreateUser(ctx, org.UserInput{Name: "Rep", Email: "rep@acme.test", Password: "rep-password", Roles: []string{"rep"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -161,14 +161,14 @@ func buildWorld(t *testing.T, api *apitest.API, slug string, r *rand.Rand, n int
 	c := api.DB.Client
 	var terrs []uuid.UUID
 	for i := range 2 {
-		root, err := org.CreateTerritory(ctx, c, fmt.Sprintf("R%d", i), nil)
+		root, err := org.New(c).CreateTerritory(ctx, fmt.Sprintf("R%d", i), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		w.parent[root.ID] = nil
 		terrs = append(terrs, root.ID)
 		for j := range 2 {
-			child, err := org.CreateTerritory(ctx, c, fmt.Sprintf("R%d-%d", i, j), &root.ID)
+			child, err := org.New(c).CreateTerritory(ctx, fmt.Sprintf("R%d-%d", i, j), &root.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -178,14 +178,14 @@ func buildWorld(t *testing.T, api *apitest.API, slug string, r *rand.Rand, n int
 		}
 	}
 	pick := func() uuid.UUID { return terrs[r.IntN(len(terrs))] }
-	partner, err := org.CreatePartner(ctx, c, "P", []uuid.UUID{pick()})
+	partner, err := org.New(c).CreatePartner(ctx, "P", []uuid.UUID{pick()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.partnerTerr[partner.ID] = partner.QueryTerritories().IDsX(ctx)
 	var teams []uuid.UUID
 	for i := range 2 {
-		tm, err := org.CreateTeam(ctx, c, fmt.Sprintf("T%d", i), nil, nil)
+		tm, err := org.New(c).CreateTeam(ctx, fmt.Sprintf("T%d", i), nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -208,7 +208,7 @@ func buildWorld(t *testing.T, api *apitest.API, slug string, r *rand.Rand, n int
 		} else {
 			u.partner, in.PartnerID = &partner.ID, &partner.ID
 		}
-		nu, err := org.CreateUser(ctx, c, in)
+		nu, err := org.New(c).CreateUser(ctx, in)
 		if err != nil {
 			t.Fatal(err)
 		}

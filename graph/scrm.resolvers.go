@@ -79,12 +79,12 @@ func (r *mutationResolver) RevokePermission(ctx context.Context, role string, re
 
 // CreateTerritory is the resolver for the createTerritory field.
 func (r *mutationResolver) CreateTerritory(ctx context.Context, input model.CreateTerritoryInput) (*ent.Territory, error) {
-	return org.CreateTerritory(ctx, r.db(ctx), input.Name, input.ParentID)
+	return r.Services.Org.CreateTerritory(ctx, input.Name, input.ParentID)
 }
 
 // CreateUser is the resolver for the createUser field.
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*ent.User, error) {
-	return org.CreateUser(ctx, r.db(ctx), org.UserInput{
+	return r.Services.Org.CreateUser(ctx, org.UserInput{
 		Name: input.Name, Email: input.Email, Password: input.Password, Roles: input.Roles,
 		TeamID: input.TeamID, TerritoryIDs: input.TerritoryIDs, PartnerID: input.PartnerID,
 		Capacity: input.Capacity, DailyClaimLimit: input.DailyClaimLimit,
@@ -93,7 +93,7 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 
 // UpdateUser is the resolver for the updateUser field.
 func (r *mutationResolver) UpdateUser(ctx context.Context, id uuid.UUID, input model.UpdateUserInput) (*ent.User, error) {
-	return org.UpdateUser(ctx, r.db(ctx), id, org.UserPatch{
+	return r.Services.Org.UpdateUser(ctx, id, org.UserPatch{
 		Name: input.Name, Password: input.Password, Roles: input.Roles,
 		TeamID: input.TeamID, ClearTeam: deref(input.ClearTeam), TerritoryIDs: input.TerritoryIDs,
 		PartnerID: input.PartnerID, ClearPartner: deref(input.ClearPartner),
@@ -103,12 +103,12 @@ func (r *mutationResolver) UpdateUser(ctx context.Context, id uuid.UUID, input m
 
 // CreateTeam is the resolver for the createTeam field.
 func (r *mutationResolver) CreateTeam(ctx context.Context, input model.CreateTeamInput) (*ent.Team, error) {
-	return org.CreateTeam(ctx, r.db(ctx), input.Name, input.ManagerID, input.MemberIDs)
+	return r.Services.Org.CreateTeam(ctx, input.Name, input.ManagerID, input.MemberIDs)
 }
 
 // CreatePartner is the resolver for the createPartner field.
 func (r *mutationResolver) CreatePartner(ctx context.Context, input model.CreatePartnerInput) (*ent.Partner, error) {
-	return org.CreatePartner(ctx, r.db(ctx), input.Name, input.TerritoryIDs)
+	return r.Services.Org.CreatePartner(ctx, input.Name, input.TerritoryIDs)
 }
 
 // Suppress is the resolver for the suppress field.

@@ -89,9 +89,13 @@ func Generate(ctx context.Context, db *sql.DB, client *ent.Client, spec Spec, lo
 	g := generator{ctx: ctx, db: db, log: log, seed: spec.Seed, now: spec.Now, tid: w.Workspace.ID}
 	all := time.Now()
 
+	services, err := app.New(ctx, app.Config{Client: client})
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	for i := range spec.Reps {
-		u, err := org.CreateUser(tctx, client, org.UserInput{Name: fmt.Sprintf("销售 %03d", i+1),
+		u, err := services.Org.CreateUser(tctx, org.UserInput{Name: fmt.Sprintf("销售 %03d", i+1),
 			Email: fmt.Sprintf("rep%03d@%s.test", i+1, spec.Slug), Password: spec.Password, Roles: []string{"rep"}})
 		if err != nil {
 			return nil, fmt.Errorf("create rep %d: %w", i+1, err)
@@ -100,10 +104,6 @@ func Generate(ctx context.Context, db *sql.DB, client *ent.Client, spec Spec, lo
 	}
 	log("reps: %d in %v", spec.Reps, time.Since(start).Round(time.Millisecond))
 
-	services, err := app.New(ctx, app.Config{Client: client})
-	if err != nil {
-		return nil, err
-	}
 	fd := services.Fields
 	for i := range spec.Fields {
 		in := fieldInput(i)

@@ -22,6 +22,7 @@ import (
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/funnel"
 	"github.com/scrmhq/scrm/internal/leads"
+	"github.com/scrmhq/scrm/internal/org"
 	"github.com/scrmhq/scrm/internal/pipeline"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/pool"
@@ -96,6 +97,7 @@ type Services struct {
 	Tags         *tagging.Service
 	Leads        *leads.Service
 	Suppressions *suppress.Service
+	Org          *org.Service
 }
 
 // New builds every service once from cfg.
@@ -141,5 +143,6 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Tags = tagging.New(c)
 	s.Leads = leads.New(c)
 	s.Suppressions = suppress.New(c)
+	s.Org = org.New(c)
 	return s, nil
 }

@@ -183,7 +183,7 @@ func (f *fixture) rep(t testing.TB, name string, s repSpec) uuid.UUID {
 
 func (f *fixture) territory(t testing.TB, name string, parent *uuid.UUID) uuid.UUID {
 	t.Helper()
-	return must(org.CreateTerritory(f.ctx, f.c, name, parent))(t).ID
+	return must(org.New(f.c).CreateTerritory(f.ctx, name, parent))(t).ID
 }
 
 func (f *fixture) newPool(t testing.TB, name string, protectionDays int) uuid.UUID {

@@ -75,11 +75,16 @@ var (
 )
 
 func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r *rand.Rand) (int, error) {
-	east, err := org.CreateTerritory(ctx, c, "华东", nil)
+	services, err := app.New(ctx, app.Config{Client: c})
 	if err != nil {
 		return 0, err
 	}
-	south, err := org.CreateTerritory(ctx, c, "华南", nil)
+	orgs := services.Org
+	east, err := orgs.CreateTerritory(ctx, "华东", nil)
+	if err != nil {
+		return 0, err
+	}
+	south, err := orgs.CreateTerritory(ctx, "华南", nil)
 	if err != nil {
 		return 0, err
 	}
@@ -88,14 +93,14 @@ func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r 
 		name   string
 		parent *ent.Territory
 	}{{"上海", east}, {"杭州", east}, {"广州", south}, {"深圳", south}} {
-		t, err := org.CreateTerritory(ctx, c, x.name, &x.parent.ID)
+		t, err := orgs.CreateTerritory(ctx, x.name, &x.parent.ID)
 		if err != nil {
 			return 0, err
 		}
 		cities = append(cities, t)
 	}
 	user := func(name, email string, roles []string, territories ...uuid.UUID) (*ent.User, error) {
-		return org.CreateUser(ctx, c, org.UserInput{Name: name, Email: email, Password: UserPassword, Roles: roles, TerritoryIDs: territories})
+		return orgs.CreateUser(ctx, org.UserInput{Name: name, Email: email, Password: UserPassword, Roles: roles, TerritoryIDs: territories})
 	}
 	manager, err := user("经理 陈静", "manager@demo.scrm.dev", []string{"manager"}, east.ID)
 	if err != nil {
@@ -112,19 +117,19 @@ func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r 
 		}
 		reps = append(reps, u)
 	}
-	team, err := org.CreateTeam(ctx, c, "华东一组", &manager.ID, []uuid.UUID{reps[0].ID, reps[1].ID})
+	team, err := orgs.CreateTeam(ctx, "华东一组", &manager.ID, []uuid.UUID{reps[0].ID, reps[1].ID})
 	if err != nil {
 		return 0, err
 	}
 	_ = team
-	if _, err := org.CreateTeam(ctx, c, "华南一组", nil, []uuid.UUID{reps[2].ID, reps[3].ID}); err != nil {
+	if _, err := orgs.CreateTeam(ctx, "华南一组", nil, []uuid.UUID{reps[2].ID, reps[3].ID}); err != nil {
 		return 0, err
 	}
-	partner, err := org.CreatePartner(ctx, c, "申城汽车渠道", []uuid.UUID{cities[0].ID})
+	partner, err := orgs.CreatePartner(ctx, "申城汽车渠道", []uuid.UUID{cities[0].ID})
 	if err != nil {
 		return 0, err
 	}
-	if _, err := org.CreateUser(ctx, c, org.UserInput{Name: "渠道 周强", Email: "partner@demo.scrm.dev", Password: UserPassword,
+	if _, err := orgs.CreateUser(ctx, org.UserInput{Name: "渠道 周强", Email: "partner@demo.scrm.dev", Password: UserPassword,
 		Roles: []string{"partner"}, PartnerID: &partner.ID}); err != nil {
 		return 0, err
 	}

@@ -47,7 +47,7 @@ func TestLeadWritesCheckScopeAfterLocking(t *testing.T) {
 	db := testenv.NewDatabase(t)
 	f := newFixture(t, db)
 	user := func(name string) *auth.Viewer {
-		u, err := org.CreateUser(f.ctx, f.c, org.UserInput{Name: name, Email: name + "@race.test", Password: "user-password", Roles: []string{"rep"}})
+		u, err := org.New(f.c).CreateUser(f.ctx, org.UserInput{Name: name, Email: name + "@race.test", Password: "user-password", Roles: []string{"rep"}})
 		if err != nil {
 			t.Fatal(err)
 		}

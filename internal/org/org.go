@@ -72,8 +72,9 @@ func nonNegative(field string, v *int) error {
 }
 
 // CreateUser validates in and creates the user in the context's workspace.
-// client is the caller's (possibly transactional) client.
-func CreateUser(ctx context.Context, client *ent.Client, in UserInput) (*ent.User, error) {
+// It joins the transaction ctx carries, if any.
+func (s *Service) CreateUser(ctx context.Context, in UserInput) (*ent.User, error) {
+	client := s.db(ctx)
 	name := strings.TrimSpace(in.Name)
 	if name == "" {
 		return nil, apperr.Input("name", "name is required")
@@ -116,7 +117,8 @@ func CreateUser(ctx context.Context, client *ent.Client, in UserInput) (*ent.Use
 }
 
 // UpdateUser applies p to user id.
-func UpdateUser(ctx context.Context, client *ent.Client, id uuid.UUID, p UserPatch) (*ent.User, error) {
+func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, p UserPatch) (*ent.User, error) {
+	client := s.db(ctx)
 	return txn.WithTxEntity(ctx, client, func(client *ent.Client) (*ent.User, error) {
 		return updateUser(ctx, client, id, p)
 	})
@@ -218,7 +220,8 @@ func refErr(err error, field, what string) error {
 }
 
 // CreateTerritory adds a territory under parent (nil for a root).
-func CreateTerritory(ctx context.Context, client *ent.Client, name string, parent *uuid.UUID) (*ent.Territory, error) {
+func (s *Service) CreateTerritory(ctx context.Context, name string, parent *uuid.UUID) (*ent.Territory, error) {
+	client := s.db(ctx)
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, apperr.Input("name", "name is required")
@@ -243,7 +246,8 @@ func CreateTerritory(ctx context.Context, client *ent.Client, name string, paren
 }
 
 // CreateTeam adds a team with an optional manager and members.
-func CreateTeam(ctx context.Context, client *ent.Client, name string, manager *uuid.UUID, members []uuid.UUID) (*ent.Team, error) {
+func (s *Service) CreateTeam(ctx context.Context, name string, manager *uuid.UUID, members []uuid.UUID) (*ent.Team, error) {
+	client := s.db(ctx)
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, apperr.Input("name", "name is required")
@@ -270,7 +274,8 @@ func CreateTeam(ctx context.Context, client *ent.Client, name string, manager *u
 }
 
 // CreatePartner adds a partner company attached to territories.
-func CreatePartner(ctx context.Context, client *ent.Client, name string, territories []uuid.UUID) (*ent.Partner, error) {
+func (s *Service) CreatePartner(ctx context.Context, name string, territories []uuid.UUID) (*ent.Partner, error) {
+	client := s.db(ctx)
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, apperr.Input("name", "name is required")

@@ -126,15 +126,15 @@ func TestClaimFailureCodes(t *testing.T) {
 func TestClaimNotAllowedByTeamAndTerritory(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	north, err := org.CreateTerritory(f.ctx, f.c, "north", nil)
+	north, err := org.New(f.c).CreateTerritory(f.ctx, "north", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	beijing, err := org.CreateTerritory(f.ctx, f.c, "beijing", &north.ID)
+	beijing, err := org.New(f.c).CreateTerritory(f.ctx, "beijing", &north.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	south, err := org.CreateTerritory(f.ctx, f.c, "south", nil)
+	south, err := org.New(f.c).CreateTerritory(f.ctx, "south", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,7 +65,7 @@ func setupWorkspace(t testing.TB, c *cluster, reps int) *workspaceFixture {
 	big := 1_000_000
 	for i := range reps {
 		email := fmt.Sprintf("rep%d@acme.test", i+1)
-		u, err := org.CreateUser(f.ctx, c.client, org.UserInput{Name: fmt.Sprintf("Rep %d", i+1), Email: email,
+		u, err := org.New(c.client).CreateUser(f.ctx, org.UserInput{Name: fmt.Sprintf("Rep %d", i+1), Email: email,
 			Password: userPassword, Roles: []string{"rep"}, Capacity: &big, DailyClaimLimit: &big})
 		if err != nil {
 			t.Fatalf("create rep: %v", err)

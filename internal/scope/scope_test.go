@@ -51,17 +51,17 @@ func newFixture(t *testing.T) *fixture {
 			t.Fatal(err)
 		}
 	}
-	north, err := org.CreateTerritory(ctx, c, "north", nil)
+	north, err := org.New(c).CreateTerritory(ctx, "north", nil)
 	must(err)
-	northEast, err := org.CreateTerritory(ctx, c, "north-east", &north.ID)
+	northEast, err := org.New(c).CreateTerritory(ctx, "north-east", &north.ID)
 	must(err)
-	south, err := org.CreateTerritory(ctx, c, "south", nil)
+	south, err := org.New(c).CreateTerritory(ctx, "south", nil)
 	must(err)
-	partner, err := org.CreatePartner(ctx, c, "P", []uuid.UUID{northEast.ID})
+	partner, err := org.New(c).CreatePartner(ctx, "P", []uuid.UUID{northEast.ID})
 	must(err)
-	alpha, err := org.CreateTeam(ctx, c, "alpha", nil, nil)
+	alpha, err := org.New(c).CreateTeam(ctx, "alpha", nil, nil)
 	must(err)
-	beta, err := org.CreateTeam(ctx, c, "beta", nil, nil)
+	beta, err := org.New(c).CreateTeam(ctx, "beta", nil, nil)
 	must(err)
 
 	f := &fixture{c: c, ctx: ctx, viewers: map[string]*auth.Viewer{}, leads: map[string]uuid.UUID{}}
@@ -80,7 +80,7 @@ func newFixture(t *testing.T) *fixture {
 		{name: "analyst", role: "analyst"},
 		{name: "admin", role: "admin"},
 	} {
-		nu, err := org.CreateUser(ctx, c, org.UserInput{Name: u.name, Email: u.name + "@scope.test", Password: "user-password",
+		nu, err := org.New(c).CreateUser(ctx, org.UserInput{Name: u.name, Email: u.name + "@scope.test", Password: "user-password",
 			Roles: []string{u.role}, TeamID: u.team, TerritoryIDs: u.territories, PartnerID: u.partner})
 		must(err)
 		v := &auth.Viewer{TenantID: tid, UserID: nu.ID, Roles: []string{u.role}, TeamID: u.team, PartnerID: u.partner, TerritoryIDs: u.territories}

@@ -201,7 +201,7 @@ func newDiffWorkspace(t *testing.T, r *rand.Rand) *diffWorkspace {
 	}
 	// Territories: North{NorthEast{Harbin}, NorthWest}, South{Guangdong}.
 	terr := func(name string, parent *uuid.UUID) *uuid.UUID {
-		tr, err := org.CreateTerritory(ctx, w.C, name, parent)
+		tr, err := org.New(w.C).CreateTerritory(ctx, name, parent)
 		if err != nil {
 			t.Fatal(err)
 		}
