@@ -170,7 +170,7 @@ func cleanAttributes(in map[string]any, sch *fields.Schema) (map[string]any, []R
 		if s, ok := v.(string); ok && strings.TrimSpace(s) == "" || v == nil {
 			continue
 		}
-		if def, ok := sch.Lookup(k); ok && (def.Type == fields.TypePhone || def.Type == fields.TypeEmail) {
+		if def, ok := sch.Lookup(k); ok && fields.ContactSensitive(def.Type) {
 			if s, isStr := v.(string); isStr && clean.IsMasked(s) {
 				errs = append(errs, RowError{Field: "attributes." + k, Code: CodeInvalid, Message: "a masked value cannot be ingested"})
 				continue

@@ -162,7 +162,7 @@ func validateAttributes(ctx context.Context, c *ent.Client, sch *fields.Schema, 
 	var masked []fields.FieldError
 	for k, v := range patch {
 		def, ok := sch.Lookup(k)
-		if s, isStr := v.(string); ok && isStr && (def.Type == fields.TypePhone || def.Type == fields.TypeEmail) && clean.IsMasked(s) {
+		if s, isStr := v.(string); ok && isStr && fields.ContactSensitive(def.Type) && clean.IsMasked(s) {
 			masked = append(masked, fields.FieldError{Field: "attributes." + k, Code: "INVALID_VALUE", Message: "a masked value cannot be written back"})
 		}
 	}
