@@ -55,6 +55,8 @@ import (
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/ent/userterritory"
+	"github.com/scrmhq/scrm/ent/wecomcallback"
+	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/workspace"
 
 	stdsql "database/sql"
@@ -143,6 +145,10 @@ type Client struct {
 	User *UserClient
 	// UserTerritory is the client for interacting with the UserTerritory builders.
 	UserTerritory *UserTerritoryClient
+	// WeComCallback is the client for interacting with the WeComCallback builders.
+	WeComCallback *WeComCallbackClient
+	// WeComContact is the client for interacting with the WeComContact builders.
+	WeComContact *WeComContactClient
 	// Workspace is the client for interacting with the Workspace builders.
 	Workspace *WorkspaceClient
 }
@@ -195,6 +201,8 @@ func (c *Client) init() {
 	c.Territory = NewTerritoryClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.UserTerritory = NewUserTerritoryClient(c.config)
+	c.WeComCallback = NewWeComCallbackClient(c.config)
+	c.WeComContact = NewWeComContactClient(c.config)
 	c.Workspace = NewWorkspaceClient(c.config)
 }
 
@@ -327,6 +335,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Territory:        NewTerritoryClient(cfg),
 		User:             NewUserClient(cfg),
 		UserTerritory:    NewUserTerritoryClient(cfg),
+		WeComCallback:    NewWeComCallbackClient(cfg),
+		WeComContact:     NewWeComContactClient(cfg),
 		Workspace:        NewWorkspaceClient(cfg),
 	}, nil
 }
@@ -386,6 +396,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Territory:        NewTerritoryClient(cfg),
 		User:             NewUserClient(cfg),
 		UserTerritory:    NewUserTerritoryClient(cfg),
+		WeComCallback:    NewWeComCallbackClient(cfg),
+		WeComContact:     NewWeComContactClient(cfg),
 		Workspace:        NewWorkspaceClient(cfg),
 	}, nil
 }
@@ -422,7 +434,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Partner, c.PartnerTerritory, c.Pipeline, c.PolicyRule, c.Pool, c.PoolAdmin,
 		c.PoolTeam, c.PoolTerritory, c.ScoreHit, c.ScoringRule, c.Segment,
 		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.Suppression, c.Tag,
-		c.TagGroup, c.Team, c.Territory, c.User, c.UserTerritory, c.Workspace,
+		c.TagGroup, c.Team, c.Territory, c.User, c.UserTerritory, c.WeComCallback,
+		c.WeComContact, c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -438,7 +451,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Partner, c.PartnerTerritory, c.Pipeline, c.PolicyRule, c.Pool, c.PoolAdmin,
 		c.PoolTeam, c.PoolTerritory, c.ScoreHit, c.ScoringRule, c.Segment,
 		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.Suppression, c.Tag,
-		c.TagGroup, c.Team, c.Territory, c.User, c.UserTerritory, c.Workspace,
+		c.TagGroup, c.Team, c.Territory, c.User, c.UserTerritory, c.WeComCallback,
+		c.WeComContact, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -525,6 +539,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.User.mutate(ctx, m)
 	case *UserTerritoryMutation:
 		return c.UserTerritory.mutate(ctx, m)
+	case *WeComCallbackMutation:
+		return c.WeComCallback.mutate(ctx, m)
+	case *WeComContactMutation:
+		return c.WeComContact.mutate(ctx, m)
 	case *WorkspaceMutation:
 		return c.Workspace.mutate(ctx, m)
 	default:
@@ -2518,6 +2536,22 @@ func (c *LeadClient) QueryTouches(_m *Lead) *SourceTouchQuery {
 			sqlgraph.From(lead.Table, lead.FieldID, id),
 			sqlgraph.To(sourcetouch.Table, sourcetouch.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, lead.TouchesTable, lead.TouchesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryWecomContacts queries the wecom_contacts edge of a Lead.
+func (c *LeadClient) QueryWecomContacts(_m *Lead) *WeComContactQuery {
+	query := (&WeComContactClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(lead.Table, lead.FieldID, id),
+			sqlgraph.To(wecomcontact.Table, wecomcontact.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, lead.WecomContactsTable, lead.WecomContactsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -6991,6 +7025,308 @@ func (c *UserTerritoryClient) mutate(ctx context.Context, m *UserTerritoryMutati
 	}
 }
 
+// WeComCallbackClient is a client for the WeComCallback schema.
+type WeComCallbackClient struct {
+	config
+}
+
+// NewWeComCallbackClient returns a client for the WeComCallback from the given config.
+func NewWeComCallbackClient(c config) *WeComCallbackClient {
+	return &WeComCallbackClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `wecomcallback.Hooks(f(g(h())))`.
+func (c *WeComCallbackClient) Use(hooks ...Hook) {
+	c.hooks.WeComCallback = append(c.hooks.WeComCallback, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `wecomcallback.Intercept(f(g(h())))`.
+func (c *WeComCallbackClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WeComCallback = append(c.inters.WeComCallback, interceptors...)
+}
+
+// Create returns a builder for creating a WeComCallback entity.
+func (c *WeComCallbackClient) Create() *WeComCallbackCreate {
+	mutation := newWeComCallbackMutation(c.config, OpCreate)
+	return &WeComCallbackCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WeComCallback entities.
+func (c *WeComCallbackClient) CreateBulk(builders ...*WeComCallbackCreate) *WeComCallbackCreateBulk {
+	return &WeComCallbackCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WeComCallbackClient) MapCreateBulk(slice any, setFunc func(*WeComCallbackCreate, int)) *WeComCallbackCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WeComCallbackCreateBulk{err: fmt.Errorf("calling to WeComCallbackClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WeComCallbackCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WeComCallbackCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WeComCallback.
+func (c *WeComCallbackClient) Update() *WeComCallbackUpdate {
+	mutation := newWeComCallbackMutation(c.config, OpUpdate)
+	return &WeComCallbackUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WeComCallbackClient) UpdateOne(_m *WeComCallback) *WeComCallbackUpdateOne {
+	mutation := newWeComCallbackMutation(c.config, OpUpdateOne, withWeComCallback(_m))
+	return &WeComCallbackUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WeComCallbackClient) UpdateOneID(id uuid.UUID) *WeComCallbackUpdateOne {
+	mutation := newWeComCallbackMutation(c.config, OpUpdateOne, withWeComCallbackID(id))
+	return &WeComCallbackUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WeComCallback.
+func (c *WeComCallbackClient) Delete() *WeComCallbackDelete {
+	mutation := newWeComCallbackMutation(c.config, OpDelete)
+	return &WeComCallbackDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WeComCallbackClient) DeleteOne(_m *WeComCallback) *WeComCallbackDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WeComCallbackClient) DeleteOneID(id uuid.UUID) *WeComCallbackDeleteOne {
+	builder := c.Delete().Where(wecomcallback.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WeComCallbackDeleteOne{builder}
+}
+
+// Query returns a query builder for WeComCallback.
+func (c *WeComCallbackClient) Query() *WeComCallbackQuery {
+	return &WeComCallbackQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWeComCallback},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WeComCallback entity by its id.
+func (c *WeComCallbackClient) Get(ctx context.Context, id uuid.UUID) (*WeComCallback, error) {
+	return c.Query().Where(wecomcallback.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WeComCallbackClient) GetX(ctx context.Context, id uuid.UUID) *WeComCallback {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *WeComCallbackClient) Hooks() []Hook {
+	hooks := c.hooks.WeComCallback
+	return append(hooks[:len(hooks):len(hooks)], wecomcallback.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WeComCallbackClient) Interceptors() []Interceptor {
+	inters := c.inters.WeComCallback
+	return append(inters[:len(inters):len(inters)], wecomcallback.Interceptors[:]...)
+}
+
+func (c *WeComCallbackClient) mutate(ctx context.Context, m *WeComCallbackMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WeComCallbackCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WeComCallbackUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WeComCallbackUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WeComCallbackDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WeComCallback mutation op: %q", m.Op())
+	}
+}
+
+// WeComContactClient is a client for the WeComContact schema.
+type WeComContactClient struct {
+	config
+}
+
+// NewWeComContactClient returns a client for the WeComContact from the given config.
+func NewWeComContactClient(c config) *WeComContactClient {
+	return &WeComContactClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `wecomcontact.Hooks(f(g(h())))`.
+func (c *WeComContactClient) Use(hooks ...Hook) {
+	c.hooks.WeComContact = append(c.hooks.WeComContact, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `wecomcontact.Intercept(f(g(h())))`.
+func (c *WeComContactClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WeComContact = append(c.inters.WeComContact, interceptors...)
+}
+
+// Create returns a builder for creating a WeComContact entity.
+func (c *WeComContactClient) Create() *WeComContactCreate {
+	mutation := newWeComContactMutation(c.config, OpCreate)
+	return &WeComContactCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WeComContact entities.
+func (c *WeComContactClient) CreateBulk(builders ...*WeComContactCreate) *WeComContactCreateBulk {
+	return &WeComContactCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WeComContactClient) MapCreateBulk(slice any, setFunc func(*WeComContactCreate, int)) *WeComContactCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WeComContactCreateBulk{err: fmt.Errorf("calling to WeComContactClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WeComContactCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WeComContactCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WeComContact.
+func (c *WeComContactClient) Update() *WeComContactUpdate {
+	mutation := newWeComContactMutation(c.config, OpUpdate)
+	return &WeComContactUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WeComContactClient) UpdateOne(_m *WeComContact) *WeComContactUpdateOne {
+	mutation := newWeComContactMutation(c.config, OpUpdateOne, withWeComContact(_m))
+	return &WeComContactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WeComContactClient) UpdateOneID(id uuid.UUID) *WeComContactUpdateOne {
+	mutation := newWeComContactMutation(c.config, OpUpdateOne, withWeComContactID(id))
+	return &WeComContactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WeComContact.
+func (c *WeComContactClient) Delete() *WeComContactDelete {
+	mutation := newWeComContactMutation(c.config, OpDelete)
+	return &WeComContactDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WeComContactClient) DeleteOne(_m *WeComContact) *WeComContactDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WeComContactClient) DeleteOneID(id uuid.UUID) *WeComContactDeleteOne {
+	builder := c.Delete().Where(wecomcontact.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WeComContactDeleteOne{builder}
+}
+
+// Query returns a query builder for WeComContact.
+func (c *WeComContactClient) Query() *WeComContactQuery {
+	return &WeComContactQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWeComContact},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WeComContact entity by its id.
+func (c *WeComContactClient) Get(ctx context.Context, id uuid.UUID) (*WeComContact, error) {
+	return c.Query().Where(wecomcontact.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WeComContactClient) GetX(ctx context.Context, id uuid.UUID) *WeComContact {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a WeComContact.
+func (c *WeComContactClient) QueryUser(_m *WeComContact) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(wecomcontact.Table, wecomcontact.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, wecomcontact.UserTable, wecomcontact.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryLead queries the lead edge of a WeComContact.
+func (c *WeComContactClient) QueryLead(_m *WeComContact) *LeadQuery {
+	query := (&LeadClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(wecomcontact.Table, wecomcontact.FieldID, id),
+			sqlgraph.To(lead.Table, lead.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, wecomcontact.LeadTable, wecomcontact.LeadColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *WeComContactClient) Hooks() []Hook {
+	hooks := c.hooks.WeComContact
+	return append(hooks[:len(hooks):len(hooks)], wecomcontact.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WeComContactClient) Interceptors() []Interceptor {
+	inters := c.inters.WeComContact
+	return append(inters[:len(inters):len(inters)], wecomcontact.Interceptors[:]...)
+}
+
+func (c *WeComContactClient) mutate(ctx context.Context, m *WeComContactMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WeComContactCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WeComContactUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WeComContactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WeComContactDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WeComContact mutation op: %q", m.Op())
+	}
+}
+
 // WorkspaceClient is a client for the Workspace schema.
 type WorkspaceClient struct {
 	config
@@ -7134,7 +7470,8 @@ type (
 		Notification, OutboxTask, OwnerChange, Partner, PartnerTerritory, Pipeline,
 		PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, ScoreHit, ScoringRule,
 		Segment, SegmentVersion, SourceTouch, Stage, StageChange, Suppression, Tag,
-		TagGroup, Team, Territory, User, UserTerritory, Workspace []ent.Hook
+		TagGroup, Team, Territory, User, UserTerritory, WeComCallback, WeComContact,
+		Workspace []ent.Hook
 	}
 	inters struct {
 		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel, Deal,
@@ -7142,7 +7479,8 @@ type (
 		Notification, OutboxTask, OwnerChange, Partner, PartnerTerritory, Pipeline,
 		PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, ScoreHit, ScoringRule,
 		Segment, SegmentVersion, SourceTouch, Stage, StageChange, Suppression, Tag,
-		TagGroup, Team, Territory, User, UserTerritory, Workspace []ent.Interceptor
+		TagGroup, Team, Territory, User, UserTerritory, WeComCallback, WeComContact,
+		Workspace []ent.Interceptor
 	}
 )
 

@@ -51,6 +51,8 @@ import (
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/ent/userterritory"
+	"github.com/scrmhq/scrm/ent/wecomcallback"
+	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/workspace"
 )
 
@@ -151,6 +153,8 @@ func checkColumn(t, c string) error {
 			territory.Table:        territory.ValidColumn,
 			user.Table:             user.ValidColumn,
 			userterritory.Table:    userterritory.ValidColumn,
+			wecomcallback.Table:    wecomcallback.ValidColumn,
+			wecomcontact.Table:     wecomcontact.ValidColumn,
 			workspace.Table:        workspace.ValidColumn,
 		})
 	})

@@ -33,6 +33,7 @@ import (
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/workspace"
 )
 
@@ -1370,6 +1371,19 @@ func (_q *LeadQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				return err
 			}
 			_q.WithNamedOwnerChanges(alias, func(wq *OwnerChangeQuery) {
+				*wq = *query
+			})
+
+		case "wecomContacts":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&WeComContactClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, wecomcontactImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedWecomContacts(alias, func(wq *WeComContactQuery) {
 				*wq = *query
 			})
 
@@ -3891,6 +3905,11 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, user.FieldLastLoginAt)
 				fieldSeen[user.FieldLastLoginAt] = struct{}{}
 			}
+		case "wecomUserID":
+			if _, ok := fieldSeen[user.FieldWecomUserID]; !ok {
+				selectedFields = append(selectedFields, user.FieldWecomUserID)
+				fieldSeen[user.FieldWecomUserID] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -3950,6 +3969,165 @@ func newUserPaginateArgs(rv map[string]any) *userPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*UserWhereInput); ok {
 		args.opts = append(args.opts, WithUserFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *WeComContactQuery) CollectFields(ctx context.Context, satisfies ...string) (*WeComContactQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *WeComContactQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(wecomcontact.Columns))
+		selectedFields = []string{wecomcontact.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "user":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withUser = query
+			if _, ok := fieldSeen[wecomcontact.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, wecomcontact.FieldUserID)
+				fieldSeen[wecomcontact.FieldUserID] = struct{}{}
+			}
+
+		case "lead":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&LeadClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, leadImplementors)...); err != nil {
+				return err
+			}
+			_q.withLead = query
+			if _, ok := fieldSeen[wecomcontact.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, wecomcontact.FieldLeadID)
+				fieldSeen[wecomcontact.FieldLeadID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[wecomcontact.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, wecomcontact.FieldCreatedAt)
+				fieldSeen[wecomcontact.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[wecomcontact.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, wecomcontact.FieldUpdatedAt)
+				fieldSeen[wecomcontact.FieldUpdatedAt] = struct{}{}
+			}
+		case "userID":
+			if _, ok := fieldSeen[wecomcontact.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, wecomcontact.FieldUserID)
+				fieldSeen[wecomcontact.FieldUserID] = struct{}{}
+			}
+		case "leadID":
+			if _, ok := fieldSeen[wecomcontact.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, wecomcontact.FieldLeadID)
+				fieldSeen[wecomcontact.FieldLeadID] = struct{}{}
+			}
+		case "externalUserID":
+			if _, ok := fieldSeen[wecomcontact.FieldExternalUserID]; !ok {
+				selectedFields = append(selectedFields, wecomcontact.FieldExternalUserID)
+				fieldSeen[wecomcontact.FieldExternalUserID] = struct{}{}
+			}
+		case "state":
+			if _, ok := fieldSeen[wecomcontact.FieldState]; !ok {
+				selectedFields = append(selectedFields, wecomcontact.FieldState)
+				fieldSeen[wecomcontact.FieldState] = struct{}{}
+			}
+		case "addedAt":
+			if _, ok := fieldSeen[wecomcontact.FieldAddedAt]; !ok {
+				selectedFields = append(selectedFields, wecomcontact.FieldAddedAt)
+				fieldSeen[wecomcontact.FieldAddedAt] = struct{}{}
+			}
+		case "lostAt":
+			if _, ok := fieldSeen[wecomcontact.FieldLostAt]; !ok {
+				selectedFields = append(selectedFields, wecomcontact.FieldLostAt)
+				fieldSeen[wecomcontact.FieldLostAt] = struct{}{}
+			}
+		case "removedAt":
+			if _, ok := fieldSeen[wecomcontact.FieldRemovedAt]; !ok {
+				selectedFields = append(selectedFields, wecomcontact.FieldRemovedAt)
+				fieldSeen[wecomcontact.FieldRemovedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type wecomcontactPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []WeComContactPaginateOption
+}
+
+func newWeComContactPaginateArgs(rv map[string]any) *wecomcontactPaginateArgs {
+	args := &wecomcontactPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &WeComContactOrder{Field: &WeComContactOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithWeComContactOrder(order))
+			}
+		case *WeComContactOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithWeComContactOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*WeComContactWhereInput); ok {
+		args.opts = append(args.opts, WithWeComContactFilter(v.Filter))
 	}
 	return args
 }

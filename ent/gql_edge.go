@@ -200,6 +200,18 @@ func (_m *Lead) OwnerChanges(ctx context.Context) (result []*OwnerChange, err er
 	return result, err
 }
 
+func (_m *Lead) WecomContacts(ctx context.Context) (result []*WeComContact, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedWecomContacts(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.WecomContactsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryWecomContacts().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Lead) Referrer(ctx context.Context) (*Lead, error) {
 	result, err := _m.Edges.ReferrerOrErr()
 	if IsNotLoaded(err) {
@@ -482,4 +494,20 @@ func (_m *User) Territories(ctx context.Context) (result []*Territory, err error
 		result, err = _m.QueryTerritories().All(ctx)
 	}
 	return result, err
+}
+
+func (_m *WeComContact) User(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.UserOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryUser().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *WeComContact) Lead(ctx context.Context) (*Lead, error) {
+	result, err := _m.Edges.LeadOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryLead().Only(ctx)
+	}
+	return result, MaskNotFound(err)
 }

@@ -36,6 +36,7 @@ import (
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/workspace"
 )
 
@@ -174,6 +175,11 @@ var userImplementors = []string{"User", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*User) IsNode() {}
+
+var wecomcontactImplementors = []string{"WeComContact", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*WeComContact) IsNode() {}
 
 var workspaceImplementors = []string{"Workspace", "Node"}
 
@@ -468,6 +474,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(user.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, userImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case wecomcontact.Table:
+		query := c.WeComContact.Query().
+			Where(wecomcontact.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, wecomcontactImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -958,6 +973,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.User.Query().
 			Where(user.IDIn(ids...))
 		query, err := query.CollectFields(ctx, userImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case wecomcontact.Table:
+		query := c.WeComContact.Query().
+			Where(wecomcontact.IDIn(ids...))
+		query, err := query.CollectFields(ctx, wecomcontactImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -25,6 +25,7 @@ import (
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/ent/wecomcontact"
 )
 
 // Node in the graph.
@@ -845,7 +846,7 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 		ID:     _m.ID,
 		Type:   "Lead",
 		Fields: make([]*Field, 23),
-		Edges:  make([]*Edge, 12),
+		Edges:  make([]*Edge, 13),
 	}
 	var buf []byte
 	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
@@ -1133,22 +1134,32 @@ func (_m *Lead) Node(ctx context.Context) (node *Node, err error) {
 		return nil, err
 	}
 	node.Edges[10] = &Edge{
-		Type: "Lead",
-		Name: "referrer",
+		Type: "WeComContact",
+		Name: "wecom_contacts",
 	}
-	err = _m.QueryReferrer().
-		Select(lead.FieldID).
+	err = _m.QueryWecomContacts().
+		Select(wecomcontact.FieldID).
 		Scan(ctx, &node.Edges[10].IDs)
 	if err != nil {
 		return nil, err
 	}
 	node.Edges[11] = &Edge{
 		Type: "Lead",
+		Name: "referrer",
+	}
+	err = _m.QueryReferrer().
+		Select(lead.FieldID).
+		Scan(ctx, &node.Edges[11].IDs)
+	if err != nil {
+		return nil, err
+	}
+	node.Edges[12] = &Edge{
+		Type: "Lead",
 		Name: "referrals",
 	}
 	err = _m.QueryReferrals().
 		Select(lead.FieldID).
-		Scan(ctx, &node.Edges[11].IDs)
+		Scan(ctx, &node.Edges[12].IDs)
 	if err != nil {
 		return nil, err
 	}
@@ -2476,7 +2487,7 @@ func (_m *User) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "User",
-		Fields: make([]*Field, 11),
+		Fields: make([]*Field, 12),
 		Edges:  make([]*Edge, 3),
 	}
 	var buf []byte
@@ -2568,6 +2579,14 @@ func (_m *User) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "last_login_at",
 		Value: string(buf),
 	}
+	if buf, err = json.Marshal(_m.WecomUserID); err != nil {
+		return nil, err
+	}
+	node.Fields[11] = &Field{
+		Type:  "string",
+		Name:  "wecom_user_id",
+		Value: string(buf),
+	}
 	node.Edges[0] = &Edge{
 		Type: "Team",
 		Name: "team",
@@ -2595,6 +2614,110 @@ func (_m *User) Node(ctx context.Context) (node *Node, err error) {
 	err = _m.QueryTerritories().
 		Select(territory.FieldID).
 		Scan(ctx, &node.Edges[2].IDs)
+	if err != nil {
+		return nil, err
+	}
+	return node, nil
+}
+
+// Node implements Noder interface
+func (_m *WeComContact) Node(ctx context.Context) (node *Node, err error) {
+	node = &Node{
+		ID:     _m.ID,
+		Type:   "WeComContact",
+		Fields: make([]*Field, 9),
+		Edges:  make([]*Edge, 2),
+	}
+	var buf []byte
+	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[0] = &Field{
+		Type:  "time.Time",
+		Name:  "created_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.UpdatedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[1] = &Field{
+		Type:  "time.Time",
+		Name:  "updated_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.UserID); err != nil {
+		return nil, err
+	}
+	node.Fields[2] = &Field{
+		Type:  "uuid.UUID",
+		Name:  "user_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.LeadID); err != nil {
+		return nil, err
+	}
+	node.Fields[3] = &Field{
+		Type:  "uuid.UUID",
+		Name:  "lead_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.ExternalUserID); err != nil {
+		return nil, err
+	}
+	node.Fields[4] = &Field{
+		Type:  "string",
+		Name:  "external_user_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.State); err != nil {
+		return nil, err
+	}
+	node.Fields[5] = &Field{
+		Type:  "string",
+		Name:  "state",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.AddedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[6] = &Field{
+		Type:  "time.Time",
+		Name:  "added_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.LostAt); err != nil {
+		return nil, err
+	}
+	node.Fields[7] = &Field{
+		Type:  "time.Time",
+		Name:  "lost_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.RemovedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[8] = &Field{
+		Type:  "time.Time",
+		Name:  "removed_at",
+		Value: string(buf),
+	}
+	node.Edges[0] = &Edge{
+		Type: "User",
+		Name: "user",
+	}
+	err = _m.QueryUser().
+		Select(user.FieldID).
+		Scan(ctx, &node.Edges[0].IDs)
+	if err != nil {
+		return nil, err
+	}
+	node.Edges[1] = &Edge{
+		Type: "Lead",
+		Name: "lead",
+	}
+	err = _m.QueryLead().
+		Select(lead.FieldID).
+		Scan(ctx, &node.Edges[1].IDs)
 	if err != nil {
 		return nil, err
 	}

@@ -41,6 +41,7 @@ import (
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/workspace"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -8168,6 +8169,320 @@ func (_m *User) ToEdge(order *UserOrder) *UserEdge {
 		order = DefaultUserOrder
 	}
 	return &UserEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// WeComContactEdge is the edge representation of WeComContact.
+type WeComContactEdge struct {
+	Node   *WeComContact `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// WeComContactConnection is the connection containing edges to WeComContact.
+type WeComContactConnection struct {
+	Edges      []*WeComContactEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *WeComContactConnection) build(nodes []*WeComContact, pager *wecomcontactPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *WeComContact
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *WeComContact {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *WeComContact {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*WeComContactEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &WeComContactEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// WeComContactPaginateOption enables pagination customization.
+type WeComContactPaginateOption func(*wecomcontactPager) error
+
+// WithWeComContactOrder configures pagination ordering.
+func WithWeComContactOrder(order *WeComContactOrder) WeComContactPaginateOption {
+	if order == nil {
+		order = DefaultWeComContactOrder
+	}
+	o := *order
+	return func(pager *wecomcontactPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultWeComContactOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithWeComContactFilter configures pagination filter.
+func WithWeComContactFilter(filter func(*WeComContactQuery) (*WeComContactQuery, error)) WeComContactPaginateOption {
+	return func(pager *wecomcontactPager) error {
+		if filter == nil {
+			return errors.New("WeComContactQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type wecomcontactPager struct {
+	reverse bool
+	order   *WeComContactOrder
+	filter  func(*WeComContactQuery) (*WeComContactQuery, error)
+}
+
+func newWeComContactPager(opts []WeComContactPaginateOption, reverse bool) (*wecomcontactPager, error) {
+	pager := &wecomcontactPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultWeComContactOrder
+	}
+	return pager, nil
+}
+
+func (p *wecomcontactPager) applyFilter(query *WeComContactQuery) (*WeComContactQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *wecomcontactPager) toCursor(_m *WeComContact) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *wecomcontactPager) applyCursors(query *WeComContactQuery, after, before *Cursor) (*WeComContactQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultWeComContactOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *wecomcontactPager) applyOrder(query *WeComContactQuery) *WeComContactQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultWeComContactOrder.Field {
+		query = query.Order(DefaultWeComContactOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *wecomcontactPager) orderExpr(query *WeComContactQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultWeComContactOrder.Field {
+			b.Comma().Ident(DefaultWeComContactOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to WeComContact.
+func (_m *WeComContactQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...WeComContactPaginateOption,
+) (*WeComContactConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newWeComContactPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &WeComContactConnection{Edges: []*WeComContactEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// WeComContactOrderFieldCreatedAt orders WeComContact by created_at.
+	WeComContactOrderFieldCreatedAt = &WeComContactOrderField{
+		Value: func(_m *WeComContact) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: wecomcontact.FieldCreatedAt,
+		toTerm: wecomcontact.ByCreatedAt,
+		toCursor: func(_m *WeComContact) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// WeComContactOrderFieldUpdatedAt orders WeComContact by updated_at.
+	WeComContactOrderFieldUpdatedAt = &WeComContactOrderField{
+		Value: func(_m *WeComContact) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: wecomcontact.FieldUpdatedAt,
+		toTerm: wecomcontact.ByUpdatedAt,
+		toCursor: func(_m *WeComContact) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f WeComContactOrderField) String() string {
+	var str string
+	switch f.column {
+	case WeComContactOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case WeComContactOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f WeComContactOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *WeComContactOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("WeComContactOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *WeComContactOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *WeComContactOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid WeComContactOrderField", str)
+	}
+	return nil
+}
+
+// WeComContactOrderField defines the ordering field of WeComContact.
+type WeComContactOrderField struct {
+	// Value extracts the ordering value from the given WeComContact.
+	Value    func(*WeComContact) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) wecomcontact.OrderOption
+	toCursor func(*WeComContact) Cursor
+}
+
+// WeComContactOrder defines the ordering of WeComContact.
+type WeComContactOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *WeComContactOrderField `json:"field"`
+}
+
+// DefaultWeComContactOrder is the default ordering of WeComContact.
+var DefaultWeComContactOrder = &WeComContactOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &WeComContactOrderField{
+		Value: func(_m *WeComContact) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: wecomcontact.FieldID,
+		toTerm: wecomcontact.ByID,
+		toCursor: func(_m *WeComContact) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts WeComContact into WeComContactEdge.
+func (_m *WeComContact) ToEdge(order *WeComContactOrder) *WeComContactEdge {
+	if order == nil {
+		order = DefaultWeComContactOrder
+	}
+	return &WeComContactEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -34,6 +34,7 @@ import (
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/workspace"
 )
 
@@ -11440,6 +11441,512 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 		return predicates[0], nil
 	default:
 		return user.And(predicates...), nil
+	}
+}
+
+// WeComContactWhereInput represents a where input for filtering WeComContact queries.
+type WeComContactWhereInput struct {
+	Predicates []predicate.WeComContact  `json:"-"`
+	Not        *WeComContactWhereInput   `json:"not,omitempty"`
+	Or         []*WeComContactWhereInput `json:"or,omitempty"`
+	And        []*WeComContactWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *uuid.UUID  `json:"id,omitempty"`
+	IDNEQ   *uuid.UUID  `json:"idNEQ,omitempty"`
+	IDIn    []uuid.UUID `json:"idIn,omitempty"`
+	IDNotIn []uuid.UUID `json:"idNotIn,omitempty"`
+	IDGT    *uuid.UUID  `json:"idGT,omitempty"`
+	IDGTE   *uuid.UUID  `json:"idGTE,omitempty"`
+	IDLT    *uuid.UUID  `json:"idLT,omitempty"`
+	IDLTE   *uuid.UUID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "user_id" field predicates.
+	UserID      *uuid.UUID  `json:"userID,omitempty"`
+	UserIDNEQ   *uuid.UUID  `json:"userIDNEQ,omitempty"`
+	UserIDIn    []uuid.UUID `json:"userIDIn,omitempty"`
+	UserIDNotIn []uuid.UUID `json:"userIDNotIn,omitempty"`
+
+	// "lead_id" field predicates.
+	LeadID       *uuid.UUID  `json:"leadID,omitempty"`
+	LeadIDNEQ    *uuid.UUID  `json:"leadIDNEQ,omitempty"`
+	LeadIDIn     []uuid.UUID `json:"leadIDIn,omitempty"`
+	LeadIDNotIn  []uuid.UUID `json:"leadIDNotIn,omitempty"`
+	LeadIDIsNil  bool        `json:"leadIDIsNil,omitempty"`
+	LeadIDNotNil bool        `json:"leadIDNotNil,omitempty"`
+
+	// "external_user_id" field predicates.
+	ExternalUserID             *string  `json:"externalUserID,omitempty"`
+	ExternalUserIDNEQ          *string  `json:"externalUserIDNEQ,omitempty"`
+	ExternalUserIDIn           []string `json:"externalUserIDIn,omitempty"`
+	ExternalUserIDNotIn        []string `json:"externalUserIDNotIn,omitempty"`
+	ExternalUserIDGT           *string  `json:"externalUserIDGT,omitempty"`
+	ExternalUserIDGTE          *string  `json:"externalUserIDGTE,omitempty"`
+	ExternalUserIDLT           *string  `json:"externalUserIDLT,omitempty"`
+	ExternalUserIDLTE          *string  `json:"externalUserIDLTE,omitempty"`
+	ExternalUserIDContains     *string  `json:"externalUserIDContains,omitempty"`
+	ExternalUserIDHasPrefix    *string  `json:"externalUserIDHasPrefix,omitempty"`
+	ExternalUserIDHasSuffix    *string  `json:"externalUserIDHasSuffix,omitempty"`
+	ExternalUserIDEqualFold    *string  `json:"externalUserIDEqualFold,omitempty"`
+	ExternalUserIDContainsFold *string  `json:"externalUserIDContainsFold,omitempty"`
+
+	// "state" field predicates.
+	State             *string  `json:"state,omitempty"`
+	StateNEQ          *string  `json:"stateNEQ,omitempty"`
+	StateIn           []string `json:"stateIn,omitempty"`
+	StateNotIn        []string `json:"stateNotIn,omitempty"`
+	StateGT           *string  `json:"stateGT,omitempty"`
+	StateGTE          *string  `json:"stateGTE,omitempty"`
+	StateLT           *string  `json:"stateLT,omitempty"`
+	StateLTE          *string  `json:"stateLTE,omitempty"`
+	StateContains     *string  `json:"stateContains,omitempty"`
+	StateHasPrefix    *string  `json:"stateHasPrefix,omitempty"`
+	StateHasSuffix    *string  `json:"stateHasSuffix,omitempty"`
+	StateEqualFold    *string  `json:"stateEqualFold,omitempty"`
+	StateContainsFold *string  `json:"stateContainsFold,omitempty"`
+
+	// "added_at" field predicates.
+	AddedAt      *time.Time  `json:"addedAt,omitempty"`
+	AddedAtNEQ   *time.Time  `json:"addedAtNEQ,omitempty"`
+	AddedAtIn    []time.Time `json:"addedAtIn,omitempty"`
+	AddedAtNotIn []time.Time `json:"addedAtNotIn,omitempty"`
+	AddedAtGT    *time.Time  `json:"addedAtGT,omitempty"`
+	AddedAtGTE   *time.Time  `json:"addedAtGTE,omitempty"`
+	AddedAtLT    *time.Time  `json:"addedAtLT,omitempty"`
+	AddedAtLTE   *time.Time  `json:"addedAtLTE,omitempty"`
+
+	// "lost_at" field predicates.
+	LostAt       *time.Time  `json:"lostAt,omitempty"`
+	LostAtNEQ    *time.Time  `json:"lostAtNEQ,omitempty"`
+	LostAtIn     []time.Time `json:"lostAtIn,omitempty"`
+	LostAtNotIn  []time.Time `json:"lostAtNotIn,omitempty"`
+	LostAtGT     *time.Time  `json:"lostAtGT,omitempty"`
+	LostAtGTE    *time.Time  `json:"lostAtGTE,omitempty"`
+	LostAtLT     *time.Time  `json:"lostAtLT,omitempty"`
+	LostAtLTE    *time.Time  `json:"lostAtLTE,omitempty"`
+	LostAtIsNil  bool        `json:"lostAtIsNil,omitempty"`
+	LostAtNotNil bool        `json:"lostAtNotNil,omitempty"`
+
+	// "removed_at" field predicates.
+	RemovedAt       *time.Time  `json:"removedAt,omitempty"`
+	RemovedAtNEQ    *time.Time  `json:"removedAtNEQ,omitempty"`
+	RemovedAtIn     []time.Time `json:"removedAtIn,omitempty"`
+	RemovedAtNotIn  []time.Time `json:"removedAtNotIn,omitempty"`
+	RemovedAtGT     *time.Time  `json:"removedAtGT,omitempty"`
+	RemovedAtGTE    *time.Time  `json:"removedAtGTE,omitempty"`
+	RemovedAtLT     *time.Time  `json:"removedAtLT,omitempty"`
+	RemovedAtLTE    *time.Time  `json:"removedAtLTE,omitempty"`
+	RemovedAtIsNil  bool        `json:"removedAtIsNil,omitempty"`
+	RemovedAtNotNil bool        `json:"removedAtNotNil,omitempty"`
+
+	// "user" edge predicates.
+	HasUser     *bool             `json:"hasUser,omitempty"`
+	HasUserWith []*UserWhereInput `json:"hasUserWith,omitempty"`
+
+	// "lead" edge predicates.
+	HasLead     *bool             `json:"hasLead,omitempty"`
+	HasLeadWith []*LeadWhereInput `json:"hasLeadWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *WeComContactWhereInput) AddPredicates(predicates ...predicate.WeComContact) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the WeComContactWhereInput filter on the WeComContactQuery builder.
+func (i *WeComContactWhereInput) Filter(q *WeComContactQuery) (*WeComContactQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyWeComContactWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyWeComContactWhereInput is returned in case the WeComContactWhereInput is empty.
+var ErrEmptyWeComContactWhereInput = errors.New("ent: empty predicate WeComContactWhereInput")
+
+// P returns a predicate for filtering wecomcontacts.
+// An error is returned if the input is empty or invalid.
+func (i *WeComContactWhereInput) P() (predicate.WeComContact, error) {
+	var predicates []predicate.WeComContact
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, wecomcontact.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.WeComContact, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, wecomcontact.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.WeComContact, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, wecomcontact.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, wecomcontact.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, wecomcontact.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, wecomcontact.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, wecomcontact.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, wecomcontact.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, wecomcontact.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, wecomcontact.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, wecomcontact.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, wecomcontact.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, wecomcontact.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, wecomcontact.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, wecomcontact.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, wecomcontact.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, wecomcontact.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, wecomcontact.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, wecomcontact.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, wecomcontact.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, wecomcontact.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, wecomcontact.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, wecomcontact.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, wecomcontact.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, wecomcontact.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, wecomcontact.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, wecomcontact.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.UserID != nil {
+		predicates = append(predicates, wecomcontact.UserIDEQ(*i.UserID))
+	}
+	if i.UserIDNEQ != nil {
+		predicates = append(predicates, wecomcontact.UserIDNEQ(*i.UserIDNEQ))
+	}
+	if len(i.UserIDIn) > 0 {
+		predicates = append(predicates, wecomcontact.UserIDIn(i.UserIDIn...))
+	}
+	if len(i.UserIDNotIn) > 0 {
+		predicates = append(predicates, wecomcontact.UserIDNotIn(i.UserIDNotIn...))
+	}
+	if i.LeadID != nil {
+		predicates = append(predicates, wecomcontact.LeadIDEQ(*i.LeadID))
+	}
+	if i.LeadIDNEQ != nil {
+		predicates = append(predicates, wecomcontact.LeadIDNEQ(*i.LeadIDNEQ))
+	}
+	if len(i.LeadIDIn) > 0 {
+		predicates = append(predicates, wecomcontact.LeadIDIn(i.LeadIDIn...))
+	}
+	if len(i.LeadIDNotIn) > 0 {
+		predicates = append(predicates, wecomcontact.LeadIDNotIn(i.LeadIDNotIn...))
+	}
+	if i.LeadIDIsNil {
+		predicates = append(predicates, wecomcontact.LeadIDIsNil())
+	}
+	if i.LeadIDNotNil {
+		predicates = append(predicates, wecomcontact.LeadIDNotNil())
+	}
+	if i.ExternalUserID != nil {
+		predicates = append(predicates, wecomcontact.ExternalUserIDEQ(*i.ExternalUserID))
+	}
+	if i.ExternalUserIDNEQ != nil {
+		predicates = append(predicates, wecomcontact.ExternalUserIDNEQ(*i.ExternalUserIDNEQ))
+	}
+	if len(i.ExternalUserIDIn) > 0 {
+		predicates = append(predicates, wecomcontact.ExternalUserIDIn(i.ExternalUserIDIn...))
+	}
+	if len(i.ExternalUserIDNotIn) > 0 {
+		predicates = append(predicates, wecomcontact.ExternalUserIDNotIn(i.ExternalUserIDNotIn...))
+	}
+	if i.ExternalUserIDGT != nil {
+		predicates = append(predicates, wecomcontact.ExternalUserIDGT(*i.ExternalUserIDGT))
+	}
+	if i.ExternalUserIDGTE != nil {
+		predicates = append(predicates, wecomcontact.ExternalUserIDGTE(*i.ExternalUserIDGTE))
+	}
+	if i.ExternalUserIDLT != nil {
+		predicates = append(predicates, wecomcontact.ExternalUserIDLT(*i.ExternalUserIDLT))
+	}
+	if i.ExternalUserIDLTE != nil {
+		predicates = append(predicates, wecomcontact.ExternalUserIDLTE(*i.ExternalUserIDLTE))
+	}
+	if i.ExternalUserIDContains != nil {
+		predicates = append(predicates, wecomcontact.ExternalUserIDContains(*i.ExternalUserIDContains))
+	}
+	if i.ExternalUserIDHasPrefix != nil {
+		predicates = append(predicates, wecomcontact.ExternalUserIDHasPrefix(*i.ExternalUserIDHasPrefix))
+	}
+	if i.ExternalUserIDHasSuffix != nil {
+		predicates = append(predicates, wecomcontact.ExternalUserIDHasSuffix(*i.ExternalUserIDHasSuffix))
+	}
+	if i.ExternalUserIDEqualFold != nil {
+		predicates = append(predicates, wecomcontact.ExternalUserIDEqualFold(*i.ExternalUserIDEqualFold))
+	}
+	if i.ExternalUserIDContainsFold != nil {
+		predicates = append(predicates, wecomcontact.ExternalUserIDContainsFold(*i.ExternalUserIDContainsFold))
+	}
+	if i.State != nil {
+		predicates = append(predicates, wecomcontact.StateEQ(*i.State))
+	}
+	if i.StateNEQ != nil {
+		predicates = append(predicates, wecomcontact.StateNEQ(*i.StateNEQ))
+	}
+	if len(i.StateIn) > 0 {
+		predicates = append(predicates, wecomcontact.StateIn(i.StateIn...))
+	}
+	if len(i.StateNotIn) > 0 {
+		predicates = append(predicates, wecomcontact.StateNotIn(i.StateNotIn...))
+	}
+	if i.StateGT != nil {
+		predicates = append(predicates, wecomcontact.StateGT(*i.StateGT))
+	}
+	if i.StateGTE != nil {
+		predicates = append(predicates, wecomcontact.StateGTE(*i.StateGTE))
+	}
+	if i.StateLT != nil {
+		predicates = append(predicates, wecomcontact.StateLT(*i.StateLT))
+	}
+	if i.StateLTE != nil {
+		predicates = append(predicates, wecomcontact.StateLTE(*i.StateLTE))
+	}
+	if i.StateContains != nil {
+		predicates = append(predicates, wecomcontact.StateContains(*i.StateContains))
+	}
+	if i.StateHasPrefix != nil {
+		predicates = append(predicates, wecomcontact.StateHasPrefix(*i.StateHasPrefix))
+	}
+	if i.StateHasSuffix != nil {
+		predicates = append(predicates, wecomcontact.StateHasSuffix(*i.StateHasSuffix))
+	}
+	if i.StateEqualFold != nil {
+		predicates = append(predicates, wecomcontact.StateEqualFold(*i.StateEqualFold))
+	}
+	if i.StateContainsFold != nil {
+		predicates = append(predicates, wecomcontact.StateContainsFold(*i.StateContainsFold))
+	}
+	if i.AddedAt != nil {
+		predicates = append(predicates, wecomcontact.AddedAtEQ(*i.AddedAt))
+	}
+	if i.AddedAtNEQ != nil {
+		predicates = append(predicates, wecomcontact.AddedAtNEQ(*i.AddedAtNEQ))
+	}
+	if len(i.AddedAtIn) > 0 {
+		predicates = append(predicates, wecomcontact.AddedAtIn(i.AddedAtIn...))
+	}
+	if len(i.AddedAtNotIn) > 0 {
+		predicates = append(predicates, wecomcontact.AddedAtNotIn(i.AddedAtNotIn...))
+	}
+	if i.AddedAtGT != nil {
+		predicates = append(predicates, wecomcontact.AddedAtGT(*i.AddedAtGT))
+	}
+	if i.AddedAtGTE != nil {
+		predicates = append(predicates, wecomcontact.AddedAtGTE(*i.AddedAtGTE))
+	}
+	if i.AddedAtLT != nil {
+		predicates = append(predicates, wecomcontact.AddedAtLT(*i.AddedAtLT))
+	}
+	if i.AddedAtLTE != nil {
+		predicates = append(predicates, wecomcontact.AddedAtLTE(*i.AddedAtLTE))
+	}
+	if i.LostAt != nil {
+		predicates = append(predicates, wecomcontact.LostAtEQ(*i.LostAt))
+	}
+	if i.LostAtNEQ != nil {
+		predicates = append(predicates, wecomcontact.LostAtNEQ(*i.LostAtNEQ))
+	}
+	if len(i.LostAtIn) > 0 {
+		predicates = append(predicates, wecomcontact.LostAtIn(i.LostAtIn...))
+	}
+	if len(i.LostAtNotIn) > 0 {
+		predicates = append(predicates, wecomcontact.LostAtNotIn(i.LostAtNotIn...))
+	}
+	if i.LostAtGT != nil {
+		predicates = append(predicates, wecomcontact.LostAtGT(*i.LostAtGT))
+	}
+	if i.LostAtGTE != nil {
+		predicates = append(predicates, wecomcontact.LostAtGTE(*i.LostAtGTE))
+	}
+	if i.LostAtLT != nil {
+		predicates = append(predicates, wecomcontact.LostAtLT(*i.LostAtLT))
+	}
+	if i.LostAtLTE != nil {
+		predicates = append(predicates, wecomcontact.LostAtLTE(*i.LostAtLTE))
+	}
+	if i.LostAtIsNil {
+		predicates = append(predicates, wecomcontact.LostAtIsNil())
+	}
+	if i.LostAtNotNil {
+		predicates = append(predicates, wecomcontact.LostAtNotNil())
+	}
+	if i.RemovedAt != nil {
+		predicates = append(predicates, wecomcontact.RemovedAtEQ(*i.RemovedAt))
+	}
+	if i.RemovedAtNEQ != nil {
+		predicates = append(predicates, wecomcontact.RemovedAtNEQ(*i.RemovedAtNEQ))
+	}
+	if len(i.RemovedAtIn) > 0 {
+		predicates = append(predicates, wecomcontact.RemovedAtIn(i.RemovedAtIn...))
+	}
+	if len(i.RemovedAtNotIn) > 0 {
+		predicates = append(predicates, wecomcontact.RemovedAtNotIn(i.RemovedAtNotIn...))
+	}
+	if i.RemovedAtGT != nil {
+		predicates = append(predicates, wecomcontact.RemovedAtGT(*i.RemovedAtGT))
+	}
+	if i.RemovedAtGTE != nil {
+		predicates = append(predicates, wecomcontact.RemovedAtGTE(*i.RemovedAtGTE))
+	}
+	if i.RemovedAtLT != nil {
+		predicates = append(predicates, wecomcontact.RemovedAtLT(*i.RemovedAtLT))
+	}
+	if i.RemovedAtLTE != nil {
+		predicates = append(predicates, wecomcontact.RemovedAtLTE(*i.RemovedAtLTE))
+	}
+	if i.RemovedAtIsNil {
+		predicates = append(predicates, wecomcontact.RemovedAtIsNil())
+	}
+	if i.RemovedAtNotNil {
+		predicates = append(predicates, wecomcontact.RemovedAtNotNil())
+	}
+
+	if i.HasUser != nil {
+		p := wecomcontact.HasUser()
+		if !*i.HasUser {
+			p = wecomcontact.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasUserWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasUserWith))
+		for _, w := range i.HasUserWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasUserWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, wecomcontact.HasUserWith(with...))
+	}
+	if i.HasLead != nil {
+		p := wecomcontact.HasLead()
+		if !*i.HasLead {
+			p = wecomcontact.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasLeadWith) > 0 {
+		with := make([]predicate.Lead, 0, len(i.HasLeadWith))
+		for _, w := range i.HasLeadWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasLeadWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, wecomcontact.HasLeadWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyWeComContactWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return wecomcontact.And(predicates...), nil
 	}
 }
 

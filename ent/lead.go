@@ -112,6 +112,8 @@ type LeadEdges struct {
 	OwnerChanges []*OwnerChange `json:"owner_changes,omitempty"`
 	// Touches holds the value of the touches edge.
 	Touches []*SourceTouch `json:"touches,omitempty"`
+	// WecomContacts holds the value of the wecom_contacts edge.
+	WecomContacts []*WeComContact `json:"wecom_contacts,omitempty"`
 	// Referrer holds the value of the referrer edge.
 	Referrer *Lead `json:"referrer,omitempty"`
 	// Referrals holds the value of the referrals edge.
@@ -120,18 +122,19 @@ type LeadEdges struct {
 	LeadTags []*LeadTag `json:"lead_tags,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [14]bool
+	loadedTypes [15]bool
 	// totalCount holds the count of the edges above.
-	totalCount [12]map[string]int
+	totalCount [13]map[string]int
 
-	namedTags         map[string][]*Tag
-	namedStageChanges map[string][]*StageChange
-	namedFollowUps    map[string][]*FollowUp
-	namedDeals        map[string][]*Deal
-	namedOwnerChanges map[string][]*OwnerChange
-	namedTouches      map[string][]*SourceTouch
-	namedReferrals    map[string][]*Lead
-	namedLeadTags     map[string][]*LeadTag
+	namedTags          map[string][]*Tag
+	namedStageChanges  map[string][]*StageChange
+	namedFollowUps     map[string][]*FollowUp
+	namedDeals         map[string][]*Deal
+	namedOwnerChanges  map[string][]*OwnerChange
+	namedTouches       map[string][]*SourceTouch
+	namedWecomContacts map[string][]*WeComContact
+	namedReferrals     map[string][]*Lead
+	namedLeadTags      map[string][]*LeadTag
 }
 
 // OwnerOrErr returns the Owner value or an error if the edge
@@ -243,12 +246,21 @@ func (e LeadEdges) TouchesOrErr() ([]*SourceTouch, error) {
 	return nil, &NotLoadedError{edge: "touches"}
 }
 
+// WecomContactsOrErr returns the WecomContacts value or an error if the edge
+// was not loaded in eager-loading.
+func (e LeadEdges) WecomContactsOrErr() ([]*WeComContact, error) {
+	if e.loadedTypes[11] {
+		return e.WecomContacts, nil
+	}
+	return nil, &NotLoadedError{edge: "wecom_contacts"}
+}
+
 // ReferrerOrErr returns the Referrer value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e LeadEdges) ReferrerOrErr() (*Lead, error) {
 	if e.Referrer != nil {
 		return e.Referrer, nil
-	} else if e.loadedTypes[11] {
+	} else if e.loadedTypes[12] {
 		return nil, &NotFoundError{label: lead.Label}
 	}
 	return nil, &NotLoadedError{edge: "referrer"}
@@ -257,7 +269,7 @@ func (e LeadEdges) ReferrerOrErr() (*Lead, error) {
 // ReferralsOrErr returns the Referrals value or an error if the edge
 // was not loaded in eager-loading.
 func (e LeadEdges) ReferralsOrErr() ([]*Lead, error) {
-	if e.loadedTypes[12] {
+	if e.loadedTypes[13] {
 		return e.Referrals, nil
 	}
 	return nil, &NotLoadedError{edge: "referrals"}
@@ -266,7 +278,7 @@ func (e LeadEdges) ReferralsOrErr() ([]*Lead, error) {
 // LeadTagsOrErr returns the LeadTags value or an error if the edge
 // was not loaded in eager-loading.
 func (e LeadEdges) LeadTagsOrErr() ([]*LeadTag, error) {
-	if e.loadedTypes[13] {
+	if e.loadedTypes[14] {
 		return e.LeadTags, nil
 	}
 	return nil, &NotLoadedError{edge: "lead_tags"}
@@ -574,6 +586,11 @@ func (_m *Lead) QueryTouches() *SourceTouchQuery {
 	return NewLeadClient(_m.config).QueryTouches(_m)
 }
 
+// QueryWecomContacts queries the "wecom_contacts" edge of the Lead entity.
+func (_m *Lead) QueryWecomContacts() *WeComContactQuery {
+	return NewLeadClient(_m.config).QueryWecomContacts(_m)
+}
+
 // QueryReferrer queries the "referrer" edge of the Lead entity.
 func (_m *Lead) QueryReferrer() *LeadQuery {
 	return NewLeadClient(_m.config).QueryReferrer(_m)
@@ -875,6 +892,30 @@ func (_m *Lead) appendNamedTouches(name string, edges ...*SourceTouch) {
 		_m.Edges.namedTouches[name] = []*SourceTouch{}
 	} else {
 		_m.Edges.namedTouches[name] = append(_m.Edges.namedTouches[name], edges...)
+	}
+}
+
+// NamedWecomContacts returns the WecomContacts named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Lead) NamedWecomContacts(name string) ([]*WeComContact, error) {
+	if _m.Edges.namedWecomContacts == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedWecomContacts[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Lead) appendNamedWecomContacts(name string, edges ...*WeComContact) {
+	if _m.Edges.namedWecomContacts == nil {
+		_m.Edges.namedWecomContacts = make(map[string][]*WeComContact)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedWecomContacts[name] = []*WeComContact{}
+	} else {
+		_m.Edges.namedWecomContacts[name] = append(_m.Edges.namedWecomContacts[name], edges...)
 	}
 }
 

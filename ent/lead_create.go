@@ -25,6 +25,7 @@ import (
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/ent/wecomcontact"
 )
 
 // LeadCreate is the builder for creating a Lead entity.
@@ -538,6 +539,21 @@ func (_c *LeadCreate) AddTouches(v ...*SourceTouch) *LeadCreate {
 	return _c.AddTouchIDs(ids...)
 }
 
+// AddWecomContactIDs adds the "wecom_contacts" edge to the WeComContact entity by IDs.
+func (_c *LeadCreate) AddWecomContactIDs(ids ...uuid.UUID) *LeadCreate {
+	_c.mutation.AddWecomContactIDs(ids...)
+	return _c
+}
+
+// AddWecomContacts adds the "wecom_contacts" edges to the WeComContact entity.
+func (_c *LeadCreate) AddWecomContacts(v ...*WeComContact) *LeadCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddWecomContactIDs(ids...)
+}
+
 // SetReferrer sets the "referrer" edge to the Lead entity.
 func (_c *LeadCreate) SetReferrer(v *Lead) *LeadCreate {
 	return _c.SetReferrerID(v.ID)
@@ -1032,6 +1048,22 @@ func (_c *LeadCreate) createSpec() (*Lead, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(sourcetouch.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.WecomContactsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.WecomContactsTable,
+			Columns: []string{lead.WecomContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(wecomcontact.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

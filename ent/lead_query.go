@@ -29,39 +29,42 @@ import (
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/ent/wecomcontact"
 )
 
 // LeadQuery is the builder for querying Lead entities.
 type LeadQuery struct {
 	config
-	ctx                   *QueryContext
-	order                 []lead.OrderOption
-	inters                []Interceptor
-	predicates            []predicate.Lead
-	withOwner             *UserQuery
-	withPool              *PoolQuery
-	withStage             *StageQuery
-	withTerritory         *TerritoryQuery
-	withPartner           *PartnerQuery
-	withTags              *TagQuery
-	withStageChanges      *StageChangeQuery
-	withFollowUps         *FollowUpQuery
-	withDeals             *DealQuery
-	withOwnerChanges      *OwnerChangeQuery
-	withTouches           *SourceTouchQuery
-	withReferrer          *LeadQuery
-	withReferrals         *LeadQuery
-	withLeadTags          *LeadTagQuery
-	loadTotal             []func(context.Context, []*Lead) error
-	modifiers             []func(*sql.Selector)
-	withNamedTags         map[string]*TagQuery
-	withNamedStageChanges map[string]*StageChangeQuery
-	withNamedFollowUps    map[string]*FollowUpQuery
-	withNamedDeals        map[string]*DealQuery
-	withNamedOwnerChanges map[string]*OwnerChangeQuery
-	withNamedTouches      map[string]*SourceTouchQuery
-	withNamedReferrals    map[string]*LeadQuery
-	withNamedLeadTags     map[string]*LeadTagQuery
+	ctx                    *QueryContext
+	order                  []lead.OrderOption
+	inters                 []Interceptor
+	predicates             []predicate.Lead
+	withOwner              *UserQuery
+	withPool               *PoolQuery
+	withStage              *StageQuery
+	withTerritory          *TerritoryQuery
+	withPartner            *PartnerQuery
+	withTags               *TagQuery
+	withStageChanges       *StageChangeQuery
+	withFollowUps          *FollowUpQuery
+	withDeals              *DealQuery
+	withOwnerChanges       *OwnerChangeQuery
+	withTouches            *SourceTouchQuery
+	withWecomContacts      *WeComContactQuery
+	withReferrer           *LeadQuery
+	withReferrals          *LeadQuery
+	withLeadTags           *LeadTagQuery
+	loadTotal              []func(context.Context, []*Lead) error
+	modifiers              []func(*sql.Selector)
+	withNamedTags          map[string]*TagQuery
+	withNamedStageChanges  map[string]*StageChangeQuery
+	withNamedFollowUps     map[string]*FollowUpQuery
+	withNamedDeals         map[string]*DealQuery
+	withNamedOwnerChanges  map[string]*OwnerChangeQuery
+	withNamedTouches       map[string]*SourceTouchQuery
+	withNamedWecomContacts map[string]*WeComContactQuery
+	withNamedReferrals     map[string]*LeadQuery
+	withNamedLeadTags      map[string]*LeadTagQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -340,6 +343,28 @@ func (_q *LeadQuery) QueryTouches() *SourceTouchQuery {
 	return query
 }
 
+// QueryWecomContacts chains the current query on the "wecom_contacts" edge.
+func (_q *LeadQuery) QueryWecomContacts() *WeComContactQuery {
+	query := (&WeComContactClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(lead.Table, lead.FieldID, selector),
+			sqlgraph.To(wecomcontact.Table, wecomcontact.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, lead.WecomContactsTable, lead.WecomContactsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // QueryReferrer chains the current query on the "referrer" edge.
 func (_q *LeadQuery) QueryReferrer() *LeadQuery {
 	query := (&LeadClient{config: _q.config}).Query()
@@ -593,25 +618,26 @@ func (_q *LeadQuery) Clone() *LeadQuery {
 		return nil
 	}
 	return &LeadQuery{
-		config:           _q.config,
-		ctx:              _q.ctx.Clone(),
-		order:            append([]lead.OrderOption{}, _q.order...),
-		inters:           append([]Interceptor{}, _q.inters...),
-		predicates:       append([]predicate.Lead{}, _q.predicates...),
-		withOwner:        _q.withOwner.Clone(),
-		withPool:         _q.withPool.Clone(),
-		withStage:        _q.withStage.Clone(),
-		withTerritory:    _q.withTerritory.Clone(),
-		withPartner:      _q.withPartner.Clone(),
-		withTags:         _q.withTags.Clone(),
-		withStageChanges: _q.withStageChanges.Clone(),
-		withFollowUps:    _q.withFollowUps.Clone(),
-		withDeals:        _q.withDeals.Clone(),
-		withOwnerChanges: _q.withOwnerChanges.Clone(),
-		withTouches:      _q.withTouches.Clone(),
-		withReferrer:     _q.withReferrer.Clone(),
-		withReferrals:    _q.withReferrals.Clone(),
-		withLeadTags:     _q.withLeadTags.Clone(),
+		config:            _q.config,
+		ctx:               _q.ctx.Clone(),
+		order:             append([]lead.OrderOption{}, _q.order...),
+		inters:            append([]Interceptor{}, _q.inters...),
+		predicates:        append([]predicate.Lead{}, _q.predicates...),
+		withOwner:         _q.withOwner.Clone(),
+		withPool:          _q.withPool.Clone(),
+		withStage:         _q.withStage.Clone(),
+		withTerritory:     _q.withTerritory.Clone(),
+		withPartner:       _q.withPartner.Clone(),
+		withTags:          _q.withTags.Clone(),
+		withStageChanges:  _q.withStageChanges.Clone(),
+		withFollowUps:     _q.withFollowUps.Clone(),
+		withDeals:         _q.withDeals.Clone(),
+		withOwnerChanges:  _q.withOwnerChanges.Clone(),
+		withTouches:       _q.withTouches.Clone(),
+		withWecomContacts: _q.withWecomContacts.Clone(),
+		withReferrer:      _q.withReferrer.Clone(),
+		withReferrals:     _q.withReferrals.Clone(),
+		withLeadTags:      _q.withLeadTags.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -740,6 +766,17 @@ func (_q *LeadQuery) WithTouches(opts ...func(*SourceTouchQuery)) *LeadQuery {
 	return _q
 }
 
+// WithWecomContacts tells the query-builder to eager-load the nodes that are connected to
+// the "wecom_contacts" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadQuery) WithWecomContacts(opts ...func(*WeComContactQuery)) *LeadQuery {
+	query := (&WeComContactClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withWecomContacts = query
+	return _q
+}
+
 // WithReferrer tells the query-builder to eager-load the nodes that are connected to
 // the "referrer" edge. The optional arguments are used to configure the query builder of the edge.
 func (_q *LeadQuery) WithReferrer(opts ...func(*LeadQuery)) *LeadQuery {
@@ -857,7 +894,7 @@ func (_q *LeadQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Lead, e
 	var (
 		nodes       = []*Lead{}
 		_spec       = _q.querySpec()
-		loadedTypes = [14]bool{
+		loadedTypes = [15]bool{
 			_q.withOwner != nil,
 			_q.withPool != nil,
 			_q.withStage != nil,
@@ -869,6 +906,7 @@ func (_q *LeadQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Lead, e
 			_q.withDeals != nil,
 			_q.withOwnerChanges != nil,
 			_q.withTouches != nil,
+			_q.withWecomContacts != nil,
 			_q.withReferrer != nil,
 			_q.withReferrals != nil,
 			_q.withLeadTags != nil,
@@ -967,6 +1005,13 @@ func (_q *LeadQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Lead, e
 			return nil, err
 		}
 	}
+	if query := _q.withWecomContacts; query != nil {
+		if err := _q.loadWecomContacts(ctx, query, nodes,
+			func(n *Lead) { n.Edges.WecomContacts = []*WeComContact{} },
+			func(n *Lead, e *WeComContact) { n.Edges.WecomContacts = append(n.Edges.WecomContacts, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withReferrer; query != nil {
 		if err := _q.loadReferrer(ctx, query, nodes, nil,
 			func(n *Lead, e *Lead) { n.Edges.Referrer = e }); err != nil {
@@ -1026,6 +1071,13 @@ func (_q *LeadQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Lead, e
 		if err := _q.loadTouches(ctx, query, nodes,
 			func(n *Lead) { n.appendNamedTouches(name) },
 			func(n *Lead, e *SourceTouch) { n.appendNamedTouches(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedWecomContacts {
+		if err := _q.loadWecomContacts(ctx, query, nodes,
+			func(n *Lead) { n.appendNamedWecomContacts(name) },
+			func(n *Lead, e *WeComContact) { n.appendNamedWecomContacts(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1422,6 +1474,39 @@ func (_q *LeadQuery) loadTouches(ctx context.Context, query *SourceTouchQuery, n
 	}
 	return nil
 }
+func (_q *LeadQuery) loadWecomContacts(ctx context.Context, query *WeComContactQuery, nodes []*Lead, init func(*Lead), assign func(*Lead, *WeComContact)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Lead)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(wecomcontact.FieldLeadID)
+	}
+	query.Where(predicate.WeComContact(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(lead.WecomContactsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.LeadID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "lead_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "lead_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *LeadQuery) loadReferrer(ctx context.Context, query *LeadQuery, nodes []*Lead, init func(*Lead), assign func(*Lead, *Lead)) error {
 	ids := make([]uuid.UUID, 0, len(nodes))
 	nodeids := make(map[uuid.UUID][]*Lead)
@@ -1736,6 +1821,20 @@ func (_q *LeadQuery) WithNamedTouches(name string, opts ...func(*SourceTouchQuer
 		_q.withNamedTouches = make(map[string]*SourceTouchQuery)
 	}
 	_q.withNamedTouches[name] = query
+	return _q
+}
+
+// WithNamedWecomContacts tells the query-builder to eager-load the nodes that are connected to the "wecom_contacts"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *LeadQuery) WithNamedWecomContacts(name string, opts ...func(*WeComContactQuery)) *LeadQuery {
+	query := (&WeComContactClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedWecomContacts == nil {
+		_q.withNamedWecomContacts = make(map[string]*WeComContactQuery)
+	}
+	_q.withNamedWecomContacts[name] = query
 	return _q
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/ent/wecomcontact"
 )
 
 // LeadUpdate is the builder for updating Lead entities.
@@ -606,6 +607,21 @@ func (_u *LeadUpdate) AddTouches(v ...*SourceTouch) *LeadUpdate {
 	return _u.AddTouchIDs(ids...)
 }
 
+// AddWecomContactIDs adds the "wecom_contacts" edge to the WeComContact entity by IDs.
+func (_u *LeadUpdate) AddWecomContactIDs(ids ...uuid.UUID) *LeadUpdate {
+	_u.mutation.AddWecomContactIDs(ids...)
+	return _u
+}
+
+// AddWecomContacts adds the "wecom_contacts" edges to the WeComContact entity.
+func (_u *LeadUpdate) AddWecomContacts(v ...*WeComContact) *LeadUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddWecomContactIDs(ids...)
+}
+
 // SetReferrer sets the "referrer" edge to the Lead entity.
 func (_u *LeadUpdate) SetReferrer(v *Lead) *LeadUpdate {
 	return _u.SetReferrerID(v.ID)
@@ -785,6 +801,27 @@ func (_u *LeadUpdate) RemoveTouches(v ...*SourceTouch) *LeadUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveTouchIDs(ids...)
+}
+
+// ClearWecomContacts clears all "wecom_contacts" edges to the WeComContact entity.
+func (_u *LeadUpdate) ClearWecomContacts() *LeadUpdate {
+	_u.mutation.ClearWecomContacts()
+	return _u
+}
+
+// RemoveWecomContactIDs removes the "wecom_contacts" edge to WeComContact entities by IDs.
+func (_u *LeadUpdate) RemoveWecomContactIDs(ids ...uuid.UUID) *LeadUpdate {
+	_u.mutation.RemoveWecomContactIDs(ids...)
+	return _u
+}
+
+// RemoveWecomContacts removes "wecom_contacts" edges to WeComContact entities.
+func (_u *LeadUpdate) RemoveWecomContacts(v ...*WeComContact) *LeadUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveWecomContactIDs(ids...)
 }
 
 // ClearReferrer clears the "referrer" edge to the Lead entity.
@@ -1427,6 +1464,51 @@ func (_u *LeadUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(sourcetouch.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.WecomContactsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.WecomContactsTable,
+			Columns: []string{lead.WecomContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(wecomcontact.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedWecomContactsIDs(); len(nodes) > 0 && !_u.mutation.WecomContactsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.WecomContactsTable,
+			Columns: []string{lead.WecomContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(wecomcontact.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.WecomContactsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.WecomContactsTable,
+			Columns: []string{lead.WecomContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(wecomcontact.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -2094,6 +2176,21 @@ func (_u *LeadUpdateOne) AddTouches(v ...*SourceTouch) *LeadUpdateOne {
 	return _u.AddTouchIDs(ids...)
 }
 
+// AddWecomContactIDs adds the "wecom_contacts" edge to the WeComContact entity by IDs.
+func (_u *LeadUpdateOne) AddWecomContactIDs(ids ...uuid.UUID) *LeadUpdateOne {
+	_u.mutation.AddWecomContactIDs(ids...)
+	return _u
+}
+
+// AddWecomContacts adds the "wecom_contacts" edges to the WeComContact entity.
+func (_u *LeadUpdateOne) AddWecomContacts(v ...*WeComContact) *LeadUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddWecomContactIDs(ids...)
+}
+
 // SetReferrer sets the "referrer" edge to the Lead entity.
 func (_u *LeadUpdateOne) SetReferrer(v *Lead) *LeadUpdateOne {
 	return _u.SetReferrerID(v.ID)
@@ -2273,6 +2370,27 @@ func (_u *LeadUpdateOne) RemoveTouches(v ...*SourceTouch) *LeadUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveTouchIDs(ids...)
+}
+
+// ClearWecomContacts clears all "wecom_contacts" edges to the WeComContact entity.
+func (_u *LeadUpdateOne) ClearWecomContacts() *LeadUpdateOne {
+	_u.mutation.ClearWecomContacts()
+	return _u
+}
+
+// RemoveWecomContactIDs removes the "wecom_contacts" edge to WeComContact entities by IDs.
+func (_u *LeadUpdateOne) RemoveWecomContactIDs(ids ...uuid.UUID) *LeadUpdateOne {
+	_u.mutation.RemoveWecomContactIDs(ids...)
+	return _u
+}
+
+// RemoveWecomContacts removes "wecom_contacts" edges to WeComContact entities.
+func (_u *LeadUpdateOne) RemoveWecomContacts(v ...*WeComContact) *LeadUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveWecomContactIDs(ids...)
 }
 
 // ClearReferrer clears the "referrer" edge to the Lead entity.
@@ -2945,6 +3063,51 @@ func (_u *LeadUpdateOne) sqlSave(ctx context.Context) (_node *Lead, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(sourcetouch.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.WecomContactsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.WecomContactsTable,
+			Columns: []string{lead.WecomContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(wecomcontact.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedWecomContactsIDs(); len(nodes) > 0 && !_u.mutation.WecomContactsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.WecomContactsTable,
+			Columns: []string{lead.WecomContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(wecomcontact.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.WecomContactsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   lead.WecomContactsTable,
+			Columns: []string{lead.WecomContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(wecomcontact.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -53,6 +53,8 @@ import (
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/ent/userterritory"
+	"github.com/scrmhq/scrm/ent/wecomcallback"
+	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/workspace"
 )
 
@@ -104,6 +106,8 @@ const (
 	TypeTerritory        = "Territory"
 	TypeUser             = "User"
 	TypeUserTerritory    = "UserTerritory"
+	TypeWeComCallback    = "WeComCallback"
+	TypeWeComContact     = "WeComContact"
 	TypeWorkspace        = "Workspace"
 )
 
@@ -11514,72 +11518,75 @@ func (m *IngestBatchMutation) ResetEdge(name string) error {
 // LeadMutation represents an operation that mutates the Lead nodes in the graph.
 type LeadMutation struct {
 	config
-	op                   Op
-	typ                  string
-	id                   *uuid.UUID
-	tenant_id            *uuid.UUID
-	created_at           *time.Time
-	updated_at           *time.Time
-	seq                  *int64
-	addseq               *int64
-	name                 *string
-	phone                *string
-	email                *string
-	union_id             *string
-	open_id              *string
-	external_id          *string
-	company              *string
-	source               *string
-	source_detail        *string
-	status               *lead.Status
-	score                *int
-	addscore             *int
-	tier                 *lead.Tier
-	attributes           *map[string]interface{}
-	merged_into_id       *uuid.UUID
-	claimed_at           *time.Time
-	protected_until      *time.Time
-	last_follow_up_at    *time.Time
-	locked               *bool
-	reachable            *[]string
-	appendreachable      []string
-	clearedFields        map[string]struct{}
-	owner                *uuid.UUID
-	clearedowner         bool
-	pool                 *uuid.UUID
-	clearedpool          bool
-	stage                *uuid.UUID
-	clearedstage         bool
-	territory            *uuid.UUID
-	clearedterritory     bool
-	partner              *uuid.UUID
-	clearedpartner       bool
-	tags                 map[uuid.UUID]struct{}
-	removedtags          map[uuid.UUID]struct{}
-	clearedtags          bool
-	stage_changes        map[uuid.UUID]struct{}
-	removedstage_changes map[uuid.UUID]struct{}
-	clearedstage_changes bool
-	follow_ups           map[uuid.UUID]struct{}
-	removedfollow_ups    map[uuid.UUID]struct{}
-	clearedfollow_ups    bool
-	deals                map[uuid.UUID]struct{}
-	removeddeals         map[uuid.UUID]struct{}
-	cleareddeals         bool
-	owner_changes        map[uuid.UUID]struct{}
-	removedowner_changes map[uuid.UUID]struct{}
-	clearedowner_changes bool
-	touches              map[uuid.UUID]struct{}
-	removedtouches       map[uuid.UUID]struct{}
-	clearedtouches       bool
-	referrer             *uuid.UUID
-	clearedreferrer      bool
-	referrals            map[uuid.UUID]struct{}
-	removedreferrals     map[uuid.UUID]struct{}
-	clearedreferrals     bool
-	done                 bool
-	oldValue             func(context.Context) (*Lead, error)
-	predicates           []predicate.Lead
+	op                    Op
+	typ                   string
+	id                    *uuid.UUID
+	tenant_id             *uuid.UUID
+	created_at            *time.Time
+	updated_at            *time.Time
+	seq                   *int64
+	addseq                *int64
+	name                  *string
+	phone                 *string
+	email                 *string
+	union_id              *string
+	open_id               *string
+	external_id           *string
+	company               *string
+	source                *string
+	source_detail         *string
+	status                *lead.Status
+	score                 *int
+	addscore              *int
+	tier                  *lead.Tier
+	attributes            *map[string]interface{}
+	merged_into_id        *uuid.UUID
+	claimed_at            *time.Time
+	protected_until       *time.Time
+	last_follow_up_at     *time.Time
+	locked                *bool
+	reachable             *[]string
+	appendreachable       []string
+	clearedFields         map[string]struct{}
+	owner                 *uuid.UUID
+	clearedowner          bool
+	pool                  *uuid.UUID
+	clearedpool           bool
+	stage                 *uuid.UUID
+	clearedstage          bool
+	territory             *uuid.UUID
+	clearedterritory      bool
+	partner               *uuid.UUID
+	clearedpartner        bool
+	tags                  map[uuid.UUID]struct{}
+	removedtags           map[uuid.UUID]struct{}
+	clearedtags           bool
+	stage_changes         map[uuid.UUID]struct{}
+	removedstage_changes  map[uuid.UUID]struct{}
+	clearedstage_changes  bool
+	follow_ups            map[uuid.UUID]struct{}
+	removedfollow_ups     map[uuid.UUID]struct{}
+	clearedfollow_ups     bool
+	deals                 map[uuid.UUID]struct{}
+	removeddeals          map[uuid.UUID]struct{}
+	cleareddeals          bool
+	owner_changes         map[uuid.UUID]struct{}
+	removedowner_changes  map[uuid.UUID]struct{}
+	clearedowner_changes  bool
+	touches               map[uuid.UUID]struct{}
+	removedtouches        map[uuid.UUID]struct{}
+	clearedtouches        bool
+	wecom_contacts        map[uuid.UUID]struct{}
+	removedwecom_contacts map[uuid.UUID]struct{}
+	clearedwecom_contacts bool
+	referrer              *uuid.UUID
+	clearedreferrer       bool
+	referrals             map[uuid.UUID]struct{}
+	removedreferrals      map[uuid.UUID]struct{}
+	clearedreferrals      bool
+	done                  bool
+	oldValue              func(context.Context) (*Lead, error)
+	predicates            []predicate.Lead
 }
 
 var _ ent.Mutation = (*LeadMutation)(nil)
@@ -13452,6 +13459,60 @@ func (m *LeadMutation) ResetTouches() {
 	m.removedtouches = nil
 }
 
+// AddWecomContactIDs adds the "wecom_contacts" edge to the WeComContact entity by ids.
+func (m *LeadMutation) AddWecomContactIDs(ids ...uuid.UUID) {
+	if m.wecom_contacts == nil {
+		m.wecom_contacts = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.wecom_contacts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearWecomContacts clears the "wecom_contacts" edge to the WeComContact entity.
+func (m *LeadMutation) ClearWecomContacts() {
+	m.clearedwecom_contacts = true
+}
+
+// WecomContactsCleared reports if the "wecom_contacts" edge to the WeComContact entity was cleared.
+func (m *LeadMutation) WecomContactsCleared() bool {
+	return m.clearedwecom_contacts
+}
+
+// RemoveWecomContactIDs removes the "wecom_contacts" edge to the WeComContact entity by IDs.
+func (m *LeadMutation) RemoveWecomContactIDs(ids ...uuid.UUID) {
+	if m.removedwecom_contacts == nil {
+		m.removedwecom_contacts = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.wecom_contacts, ids[i])
+		m.removedwecom_contacts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedWecomContacts returns the removed IDs of the "wecom_contacts" edge to the WeComContact entity.
+func (m *LeadMutation) RemovedWecomContactsIDs() (ids []uuid.UUID) {
+	for id := range m.removedwecom_contacts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// WecomContactsIDs returns the "wecom_contacts" edge IDs in the mutation.
+func (m *LeadMutation) WecomContactsIDs() (ids []uuid.UUID) {
+	for id := range m.wecom_contacts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetWecomContacts resets all changes to the "wecom_contacts" edge.
+func (m *LeadMutation) ResetWecomContacts() {
+	m.wecom_contacts = nil
+	m.clearedwecom_contacts = false
+	m.removedwecom_contacts = nil
+}
+
 // ClearReferrer clears the "referrer" edge to the Lead entity.
 func (m *LeadMutation) ClearReferrer() {
 	m.clearedreferrer = true
@@ -14268,7 +14329,7 @@ func (m *LeadMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *LeadMutation) AddedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.owner != nil {
 		edges = append(edges, lead.EdgeOwner)
 	}
@@ -14301,6 +14362,9 @@ func (m *LeadMutation) AddedEdges() []string {
 	}
 	if m.touches != nil {
 		edges = append(edges, lead.EdgeTouches)
+	}
+	if m.wecom_contacts != nil {
+		edges = append(edges, lead.EdgeWecomContacts)
 	}
 	if m.referrer != nil {
 		edges = append(edges, lead.EdgeReferrer)
@@ -14371,6 +14435,12 @@ func (m *LeadMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case lead.EdgeWecomContacts:
+		ids := make([]ent.Value, 0, len(m.wecom_contacts))
+		for id := range m.wecom_contacts {
+			ids = append(ids, id)
+		}
+		return ids
 	case lead.EdgeReferrer:
 		if id := m.referrer; id != nil {
 			return []ent.Value{*id}
@@ -14387,7 +14457,7 @@ func (m *LeadMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *LeadMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.removedtags != nil {
 		edges = append(edges, lead.EdgeTags)
 	}
@@ -14405,6 +14475,9 @@ func (m *LeadMutation) RemovedEdges() []string {
 	}
 	if m.removedtouches != nil {
 		edges = append(edges, lead.EdgeTouches)
+	}
+	if m.removedwecom_contacts != nil {
+		edges = append(edges, lead.EdgeWecomContacts)
 	}
 	if m.removedreferrals != nil {
 		edges = append(edges, lead.EdgeReferrals)
@@ -14452,6 +14525,12 @@ func (m *LeadMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case lead.EdgeWecomContacts:
+		ids := make([]ent.Value, 0, len(m.removedwecom_contacts))
+		for id := range m.removedwecom_contacts {
+			ids = append(ids, id)
+		}
+		return ids
 	case lead.EdgeReferrals:
 		ids := make([]ent.Value, 0, len(m.removedreferrals))
 		for id := range m.removedreferrals {
@@ -14464,7 +14543,7 @@ func (m *LeadMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *LeadMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.clearedowner {
 		edges = append(edges, lead.EdgeOwner)
 	}
@@ -14497,6 +14576,9 @@ func (m *LeadMutation) ClearedEdges() []string {
 	}
 	if m.clearedtouches {
 		edges = append(edges, lead.EdgeTouches)
+	}
+	if m.clearedwecom_contacts {
+		edges = append(edges, lead.EdgeWecomContacts)
 	}
 	if m.clearedreferrer {
 		edges = append(edges, lead.EdgeReferrer)
@@ -14533,6 +14615,8 @@ func (m *LeadMutation) EdgeCleared(name string) bool {
 		return m.clearedowner_changes
 	case lead.EdgeTouches:
 		return m.clearedtouches
+	case lead.EdgeWecomContacts:
+		return m.clearedwecom_contacts
 	case lead.EdgeReferrer:
 		return m.clearedreferrer
 	case lead.EdgeReferrals:
@@ -14603,6 +14687,9 @@ func (m *LeadMutation) ResetEdge(name string) error {
 		return nil
 	case lead.EdgeTouches:
 		m.ResetTouches()
+		return nil
+	case lead.EdgeWecomContacts:
+		m.ResetWecomContacts()
 		return nil
 	case lead.EdgeReferrer:
 		m.ResetReferrer()
@@ -35369,6 +35456,7 @@ type UserMutation struct {
 	adddaily_claim_limit *int
 	active               *bool
 	last_login_at        *time.Time
+	wecom_user_id        *string
 	clearedFields        map[string]struct{}
 	team                 *uuid.UUID
 	clearedteam          bool
@@ -36054,6 +36142,55 @@ func (m *UserMutation) ResetLastLoginAt() {
 	delete(m.clearedFields, user.FieldLastLoginAt)
 }
 
+// SetWecomUserID sets the "wecom_user_id" field.
+func (m *UserMutation) SetWecomUserID(s string) {
+	m.wecom_user_id = &s
+}
+
+// WecomUserID returns the value of the "wecom_user_id" field in the mutation.
+func (m *UserMutation) WecomUserID() (r string, exists bool) {
+	v := m.wecom_user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWecomUserID returns the old "wecom_user_id" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldWecomUserID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWecomUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWecomUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWecomUserID: %w", err)
+	}
+	return oldValue.WecomUserID, nil
+}
+
+// ClearWecomUserID clears the value of the "wecom_user_id" field.
+func (m *UserMutation) ClearWecomUserID() {
+	m.wecom_user_id = nil
+	m.clearedFields[user.FieldWecomUserID] = struct{}{}
+}
+
+// WecomUserIDCleared returns if the "wecom_user_id" field was cleared in this mutation.
+func (m *UserMutation) WecomUserIDCleared() bool {
+	_, ok := m.clearedFields[user.FieldWecomUserID]
+	return ok
+}
+
+// ResetWecomUserID resets all changes to the "wecom_user_id" field.
+func (m *UserMutation) ResetWecomUserID() {
+	m.wecom_user_id = nil
+	delete(m.clearedFields, user.FieldWecomUserID)
+}
+
 // ClearTeam clears the "team" edge to the Team entity.
 func (m *UserMutation) ClearTeam() {
 	m.clearedteam = true
@@ -36304,7 +36441,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.tenant_id != nil {
 		fields = append(fields, user.FieldTenantID)
 	}
@@ -36344,6 +36481,9 @@ func (m *UserMutation) Fields() []string {
 	if m.last_login_at != nil {
 		fields = append(fields, user.FieldLastLoginAt)
 	}
+	if m.wecom_user_id != nil {
+		fields = append(fields, user.FieldWecomUserID)
+	}
 	return fields
 }
 
@@ -36378,6 +36518,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.PartnerID()
 	case user.FieldLastLoginAt:
 		return m.LastLoginAt()
+	case user.FieldWecomUserID:
+		return m.WecomUserID()
 	}
 	return nil, false
 }
@@ -36413,6 +36555,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldPartnerID(ctx)
 	case user.FieldLastLoginAt:
 		return m.OldLastLoginAt(ctx)
+	case user.FieldWecomUserID:
+		return m.OldWecomUserID(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -36513,6 +36657,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastLoginAt(v)
 		return nil
+	case user.FieldWecomUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWecomUserID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -36579,6 +36730,9 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldLastLoginAt) {
 		fields = append(fields, user.FieldLastLoginAt)
 	}
+	if m.FieldCleared(user.FieldWecomUserID) {
+		fields = append(fields, user.FieldWecomUserID)
+	}
 	return fields
 }
 
@@ -36601,6 +36755,9 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldLastLoginAt:
 		m.ClearLastLoginAt()
+		return nil
+	case user.FieldWecomUserID:
+		m.ClearWecomUserID()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -36648,6 +36805,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldLastLoginAt:
 		m.ResetLastLoginAt()
+		return nil
+	case user.FieldWecomUserID:
+		m.ResetWecomUserID()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
@@ -37237,6 +37397,1424 @@ func (m *UserTerritoryMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown UserTerritory edge %s", name)
+}
+
+// WeComCallbackMutation represents an operation that mutates the WeComCallback nodes in the graph.
+type WeComCallbackMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	tenant_id     *uuid.UUID
+	signature     *string
+	received_at   *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*WeComCallback, error)
+	predicates    []predicate.WeComCallback
+}
+
+var _ ent.Mutation = (*WeComCallbackMutation)(nil)
+
+// wecomcallbackOption allows management of the mutation configuration using functional options.
+type wecomcallbackOption func(*WeComCallbackMutation)
+
+// newWeComCallbackMutation creates new mutation for the WeComCallback entity.
+func newWeComCallbackMutation(c config, op Op, opts ...wecomcallbackOption) *WeComCallbackMutation {
+	m := &WeComCallbackMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWeComCallback,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWeComCallbackID sets the ID field of the mutation.
+func withWeComCallbackID(id uuid.UUID) wecomcallbackOption {
+	return func(m *WeComCallbackMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *WeComCallback
+		)
+		m.oldValue = func(ctx context.Context) (*WeComCallback, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().WeComCallback.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWeComCallback sets the old WeComCallback of the mutation.
+func withWeComCallback(node *WeComCallback) wecomcallbackOption {
+	return func(m *WeComCallbackMutation) {
+		m.oldValue = func(context.Context) (*WeComCallback, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WeComCallbackMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WeComCallbackMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of WeComCallback entities.
+func (m *WeComCallbackMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WeComCallbackMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WeComCallbackMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().WeComCallback.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *WeComCallbackMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *WeComCallbackMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the WeComCallback entity.
+// If the WeComCallback object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComCallbackMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *WeComCallbackMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetSignature sets the "signature" field.
+func (m *WeComCallbackMutation) SetSignature(s string) {
+	m.signature = &s
+}
+
+// Signature returns the value of the "signature" field in the mutation.
+func (m *WeComCallbackMutation) Signature() (r string, exists bool) {
+	v := m.signature
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignature returns the old "signature" field's value of the WeComCallback entity.
+// If the WeComCallback object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComCallbackMutation) OldSignature(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignature is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignature requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignature: %w", err)
+	}
+	return oldValue.Signature, nil
+}
+
+// ResetSignature resets all changes to the "signature" field.
+func (m *WeComCallbackMutation) ResetSignature() {
+	m.signature = nil
+}
+
+// SetReceivedAt sets the "received_at" field.
+func (m *WeComCallbackMutation) SetReceivedAt(t time.Time) {
+	m.received_at = &t
+}
+
+// ReceivedAt returns the value of the "received_at" field in the mutation.
+func (m *WeComCallbackMutation) ReceivedAt() (r time.Time, exists bool) {
+	v := m.received_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReceivedAt returns the old "received_at" field's value of the WeComCallback entity.
+// If the WeComCallback object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComCallbackMutation) OldReceivedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReceivedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReceivedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReceivedAt: %w", err)
+	}
+	return oldValue.ReceivedAt, nil
+}
+
+// ResetReceivedAt resets all changes to the "received_at" field.
+func (m *WeComCallbackMutation) ResetReceivedAt() {
+	m.received_at = nil
+}
+
+// Where appends a list predicates to the WeComCallbackMutation builder.
+func (m *WeComCallbackMutation) Where(ps ...predicate.WeComCallback) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WeComCallbackMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WeComCallbackMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.WeComCallback, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WeComCallbackMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WeComCallbackMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (WeComCallback).
+func (m *WeComCallbackMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WeComCallbackMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.tenant_id != nil {
+		fields = append(fields, wecomcallback.FieldTenantID)
+	}
+	if m.signature != nil {
+		fields = append(fields, wecomcallback.FieldSignature)
+	}
+	if m.received_at != nil {
+		fields = append(fields, wecomcallback.FieldReceivedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WeComCallbackMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case wecomcallback.FieldTenantID:
+		return m.TenantID()
+	case wecomcallback.FieldSignature:
+		return m.Signature()
+	case wecomcallback.FieldReceivedAt:
+		return m.ReceivedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WeComCallbackMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case wecomcallback.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case wecomcallback.FieldSignature:
+		return m.OldSignature(ctx)
+	case wecomcallback.FieldReceivedAt:
+		return m.OldReceivedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown WeComCallback field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WeComCallbackMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case wecomcallback.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case wecomcallback.FieldSignature:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignature(v)
+		return nil
+	case wecomcallback.FieldReceivedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReceivedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WeComCallback field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WeComCallbackMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WeComCallbackMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WeComCallbackMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown WeComCallback numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WeComCallbackMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WeComCallbackMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WeComCallbackMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown WeComCallback nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WeComCallbackMutation) ResetField(name string) error {
+	switch name {
+	case wecomcallback.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case wecomcallback.FieldSignature:
+		m.ResetSignature()
+		return nil
+	case wecomcallback.FieldReceivedAt:
+		m.ResetReceivedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown WeComCallback field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WeComCallbackMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WeComCallbackMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WeComCallbackMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WeComCallbackMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WeComCallbackMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WeComCallbackMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WeComCallbackMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown WeComCallback unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WeComCallbackMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown WeComCallback edge %s", name)
+}
+
+// WeComContactMutation represents an operation that mutates the WeComContact nodes in the graph.
+type WeComContactMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *uuid.UUID
+	tenant_id        *uuid.UUID
+	created_at       *time.Time
+	updated_at       *time.Time
+	external_user_id *string
+	state            *string
+	added_at         *time.Time
+	lost_at          *time.Time
+	removed_at       *time.Time
+	clearedFields    map[string]struct{}
+	user             *uuid.UUID
+	cleareduser      bool
+	lead             *uuid.UUID
+	clearedlead      bool
+	done             bool
+	oldValue         func(context.Context) (*WeComContact, error)
+	predicates       []predicate.WeComContact
+}
+
+var _ ent.Mutation = (*WeComContactMutation)(nil)
+
+// wecomcontactOption allows management of the mutation configuration using functional options.
+type wecomcontactOption func(*WeComContactMutation)
+
+// newWeComContactMutation creates new mutation for the WeComContact entity.
+func newWeComContactMutation(c config, op Op, opts ...wecomcontactOption) *WeComContactMutation {
+	m := &WeComContactMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWeComContact,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWeComContactID sets the ID field of the mutation.
+func withWeComContactID(id uuid.UUID) wecomcontactOption {
+	return func(m *WeComContactMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *WeComContact
+		)
+		m.oldValue = func(ctx context.Context) (*WeComContact, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().WeComContact.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWeComContact sets the old WeComContact of the mutation.
+func withWeComContact(node *WeComContact) wecomcontactOption {
+	return func(m *WeComContactMutation) {
+		m.oldValue = func(context.Context) (*WeComContact, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WeComContactMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WeComContactMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of WeComContact entities.
+func (m *WeComContactMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WeComContactMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WeComContactMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().WeComContact.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *WeComContactMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *WeComContactMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the WeComContact entity.
+// If the WeComContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComContactMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *WeComContactMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *WeComContactMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *WeComContactMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the WeComContact entity.
+// If the WeComContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComContactMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *WeComContactMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *WeComContactMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *WeComContactMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the WeComContact entity.
+// If the WeComContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComContactMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *WeComContactMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *WeComContactMutation) SetUserID(u uuid.UUID) {
+	m.user = &u
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *WeComContactMutation) UserID() (r uuid.UUID, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the WeComContact entity.
+// If the WeComContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComContactMutation) OldUserID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *WeComContactMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetLeadID sets the "lead_id" field.
+func (m *WeComContactMutation) SetLeadID(u uuid.UUID) {
+	m.lead = &u
+}
+
+// LeadID returns the value of the "lead_id" field in the mutation.
+func (m *WeComContactMutation) LeadID() (r uuid.UUID, exists bool) {
+	v := m.lead
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeadID returns the old "lead_id" field's value of the WeComContact entity.
+// If the WeComContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComContactMutation) OldLeadID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeadID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeadID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeadID: %w", err)
+	}
+	return oldValue.LeadID, nil
+}
+
+// ClearLeadID clears the value of the "lead_id" field.
+func (m *WeComContactMutation) ClearLeadID() {
+	m.lead = nil
+	m.clearedFields[wecomcontact.FieldLeadID] = struct{}{}
+}
+
+// LeadIDCleared returns if the "lead_id" field was cleared in this mutation.
+func (m *WeComContactMutation) LeadIDCleared() bool {
+	_, ok := m.clearedFields[wecomcontact.FieldLeadID]
+	return ok
+}
+
+// ResetLeadID resets all changes to the "lead_id" field.
+func (m *WeComContactMutation) ResetLeadID() {
+	m.lead = nil
+	delete(m.clearedFields, wecomcontact.FieldLeadID)
+}
+
+// SetExternalUserID sets the "external_user_id" field.
+func (m *WeComContactMutation) SetExternalUserID(s string) {
+	m.external_user_id = &s
+}
+
+// ExternalUserID returns the value of the "external_user_id" field in the mutation.
+func (m *WeComContactMutation) ExternalUserID() (r string, exists bool) {
+	v := m.external_user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalUserID returns the old "external_user_id" field's value of the WeComContact entity.
+// If the WeComContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComContactMutation) OldExternalUserID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalUserID: %w", err)
+	}
+	return oldValue.ExternalUserID, nil
+}
+
+// ResetExternalUserID resets all changes to the "external_user_id" field.
+func (m *WeComContactMutation) ResetExternalUserID() {
+	m.external_user_id = nil
+}
+
+// SetState sets the "state" field.
+func (m *WeComContactMutation) SetState(s string) {
+	m.state = &s
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *WeComContactMutation) State() (r string, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the WeComContact entity.
+// If the WeComContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComContactMutation) OldState(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *WeComContactMutation) ResetState() {
+	m.state = nil
+}
+
+// SetAddedAt sets the "added_at" field.
+func (m *WeComContactMutation) SetAddedAt(t time.Time) {
+	m.added_at = &t
+}
+
+// AddedAt returns the value of the "added_at" field in the mutation.
+func (m *WeComContactMutation) AddedAt() (r time.Time, exists bool) {
+	v := m.added_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddedAt returns the old "added_at" field's value of the WeComContact entity.
+// If the WeComContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComContactMutation) OldAddedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddedAt: %w", err)
+	}
+	return oldValue.AddedAt, nil
+}
+
+// ResetAddedAt resets all changes to the "added_at" field.
+func (m *WeComContactMutation) ResetAddedAt() {
+	m.added_at = nil
+}
+
+// SetLostAt sets the "lost_at" field.
+func (m *WeComContactMutation) SetLostAt(t time.Time) {
+	m.lost_at = &t
+}
+
+// LostAt returns the value of the "lost_at" field in the mutation.
+func (m *WeComContactMutation) LostAt() (r time.Time, exists bool) {
+	v := m.lost_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLostAt returns the old "lost_at" field's value of the WeComContact entity.
+// If the WeComContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComContactMutation) OldLostAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLostAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLostAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLostAt: %w", err)
+	}
+	return oldValue.LostAt, nil
+}
+
+// ClearLostAt clears the value of the "lost_at" field.
+func (m *WeComContactMutation) ClearLostAt() {
+	m.lost_at = nil
+	m.clearedFields[wecomcontact.FieldLostAt] = struct{}{}
+}
+
+// LostAtCleared returns if the "lost_at" field was cleared in this mutation.
+func (m *WeComContactMutation) LostAtCleared() bool {
+	_, ok := m.clearedFields[wecomcontact.FieldLostAt]
+	return ok
+}
+
+// ResetLostAt resets all changes to the "lost_at" field.
+func (m *WeComContactMutation) ResetLostAt() {
+	m.lost_at = nil
+	delete(m.clearedFields, wecomcontact.FieldLostAt)
+}
+
+// SetRemovedAt sets the "removed_at" field.
+func (m *WeComContactMutation) SetRemovedAt(t time.Time) {
+	m.removed_at = &t
+}
+
+// RemovedAt returns the value of the "removed_at" field in the mutation.
+func (m *WeComContactMutation) RemovedAt() (r time.Time, exists bool) {
+	v := m.removed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRemovedAt returns the old "removed_at" field's value of the WeComContact entity.
+// If the WeComContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComContactMutation) OldRemovedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRemovedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRemovedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRemovedAt: %w", err)
+	}
+	return oldValue.RemovedAt, nil
+}
+
+// ClearRemovedAt clears the value of the "removed_at" field.
+func (m *WeComContactMutation) ClearRemovedAt() {
+	m.removed_at = nil
+	m.clearedFields[wecomcontact.FieldRemovedAt] = struct{}{}
+}
+
+// RemovedAtCleared returns if the "removed_at" field was cleared in this mutation.
+func (m *WeComContactMutation) RemovedAtCleared() bool {
+	_, ok := m.clearedFields[wecomcontact.FieldRemovedAt]
+	return ok
+}
+
+// ResetRemovedAt resets all changes to the "removed_at" field.
+func (m *WeComContactMutation) ResetRemovedAt() {
+	m.removed_at = nil
+	delete(m.clearedFields, wecomcontact.FieldRemovedAt)
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *WeComContactMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[wecomcontact.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *WeComContactMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *WeComContactMutation) UserIDs() (ids []uuid.UUID) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *WeComContactMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// ClearLead clears the "lead" edge to the Lead entity.
+func (m *WeComContactMutation) ClearLead() {
+	m.clearedlead = true
+	m.clearedFields[wecomcontact.FieldLeadID] = struct{}{}
+}
+
+// LeadCleared reports if the "lead" edge to the Lead entity was cleared.
+func (m *WeComContactMutation) LeadCleared() bool {
+	return m.LeadIDCleared() || m.clearedlead
+}
+
+// LeadIDs returns the "lead" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// LeadID instead. It exists only for internal usage by the builders.
+func (m *WeComContactMutation) LeadIDs() (ids []uuid.UUID) {
+	if id := m.lead; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetLead resets all changes to the "lead" edge.
+func (m *WeComContactMutation) ResetLead() {
+	m.lead = nil
+	m.clearedlead = false
+}
+
+// Where appends a list predicates to the WeComContactMutation builder.
+func (m *WeComContactMutation) Where(ps ...predicate.WeComContact) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WeComContactMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WeComContactMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.WeComContact, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WeComContactMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WeComContactMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (WeComContact).
+func (m *WeComContactMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WeComContactMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.tenant_id != nil {
+		fields = append(fields, wecomcontact.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, wecomcontact.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, wecomcontact.FieldUpdatedAt)
+	}
+	if m.user != nil {
+		fields = append(fields, wecomcontact.FieldUserID)
+	}
+	if m.lead != nil {
+		fields = append(fields, wecomcontact.FieldLeadID)
+	}
+	if m.external_user_id != nil {
+		fields = append(fields, wecomcontact.FieldExternalUserID)
+	}
+	if m.state != nil {
+		fields = append(fields, wecomcontact.FieldState)
+	}
+	if m.added_at != nil {
+		fields = append(fields, wecomcontact.FieldAddedAt)
+	}
+	if m.lost_at != nil {
+		fields = append(fields, wecomcontact.FieldLostAt)
+	}
+	if m.removed_at != nil {
+		fields = append(fields, wecomcontact.FieldRemovedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WeComContactMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case wecomcontact.FieldTenantID:
+		return m.TenantID()
+	case wecomcontact.FieldCreatedAt:
+		return m.CreatedAt()
+	case wecomcontact.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case wecomcontact.FieldUserID:
+		return m.UserID()
+	case wecomcontact.FieldLeadID:
+		return m.LeadID()
+	case wecomcontact.FieldExternalUserID:
+		return m.ExternalUserID()
+	case wecomcontact.FieldState:
+		return m.State()
+	case wecomcontact.FieldAddedAt:
+		return m.AddedAt()
+	case wecomcontact.FieldLostAt:
+		return m.LostAt()
+	case wecomcontact.FieldRemovedAt:
+		return m.RemovedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WeComContactMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case wecomcontact.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case wecomcontact.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case wecomcontact.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case wecomcontact.FieldUserID:
+		return m.OldUserID(ctx)
+	case wecomcontact.FieldLeadID:
+		return m.OldLeadID(ctx)
+	case wecomcontact.FieldExternalUserID:
+		return m.OldExternalUserID(ctx)
+	case wecomcontact.FieldState:
+		return m.OldState(ctx)
+	case wecomcontact.FieldAddedAt:
+		return m.OldAddedAt(ctx)
+	case wecomcontact.FieldLostAt:
+		return m.OldLostAt(ctx)
+	case wecomcontact.FieldRemovedAt:
+		return m.OldRemovedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown WeComContact field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WeComContactMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case wecomcontact.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case wecomcontact.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case wecomcontact.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case wecomcontact.FieldUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case wecomcontact.FieldLeadID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeadID(v)
+		return nil
+	case wecomcontact.FieldExternalUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalUserID(v)
+		return nil
+	case wecomcontact.FieldState:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case wecomcontact.FieldAddedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddedAt(v)
+		return nil
+	case wecomcontact.FieldLostAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLostAt(v)
+		return nil
+	case wecomcontact.FieldRemovedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRemovedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WeComContact field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WeComContactMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WeComContactMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WeComContactMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown WeComContact numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WeComContactMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(wecomcontact.FieldLeadID) {
+		fields = append(fields, wecomcontact.FieldLeadID)
+	}
+	if m.FieldCleared(wecomcontact.FieldLostAt) {
+		fields = append(fields, wecomcontact.FieldLostAt)
+	}
+	if m.FieldCleared(wecomcontact.FieldRemovedAt) {
+		fields = append(fields, wecomcontact.FieldRemovedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WeComContactMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WeComContactMutation) ClearField(name string) error {
+	switch name {
+	case wecomcontact.FieldLeadID:
+		m.ClearLeadID()
+		return nil
+	case wecomcontact.FieldLostAt:
+		m.ClearLostAt()
+		return nil
+	case wecomcontact.FieldRemovedAt:
+		m.ClearRemovedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown WeComContact nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WeComContactMutation) ResetField(name string) error {
+	switch name {
+	case wecomcontact.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case wecomcontact.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case wecomcontact.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case wecomcontact.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case wecomcontact.FieldLeadID:
+		m.ResetLeadID()
+		return nil
+	case wecomcontact.FieldExternalUserID:
+		m.ResetExternalUserID()
+		return nil
+	case wecomcontact.FieldState:
+		m.ResetState()
+		return nil
+	case wecomcontact.FieldAddedAt:
+		m.ResetAddedAt()
+		return nil
+	case wecomcontact.FieldLostAt:
+		m.ResetLostAt()
+		return nil
+	case wecomcontact.FieldRemovedAt:
+		m.ResetRemovedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown WeComContact field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WeComContactMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.user != nil {
+		edges = append(edges, wecomcontact.EdgeUser)
+	}
+	if m.lead != nil {
+		edges = append(edges, wecomcontact.EdgeLead)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WeComContactMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case wecomcontact.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	case wecomcontact.EdgeLead:
+		if id := m.lead; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WeComContactMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WeComContactMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WeComContactMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.cleareduser {
+		edges = append(edges, wecomcontact.EdgeUser)
+	}
+	if m.clearedlead {
+		edges = append(edges, wecomcontact.EdgeLead)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WeComContactMutation) EdgeCleared(name string) bool {
+	switch name {
+	case wecomcontact.EdgeUser:
+		return m.cleareduser
+	case wecomcontact.EdgeLead:
+		return m.clearedlead
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WeComContactMutation) ClearEdge(name string) error {
+	switch name {
+	case wecomcontact.EdgeUser:
+		m.ClearUser()
+		return nil
+	case wecomcontact.EdgeLead:
+		m.ClearLead()
+		return nil
+	}
+	return fmt.Errorf("unknown WeComContact unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WeComContactMutation) ResetEdge(name string) error {
+	switch name {
+	case wecomcontact.EdgeUser:
+		m.ResetUser()
+		return nil
+	case wecomcontact.EdgeLead:
+		m.ResetLead()
+		return nil
+	}
+	return fmt.Errorf("unknown WeComContact edge %s", name)
 }
 
 // WorkspaceMutation represents an operation that mutates the Workspace nodes in the graph.

@@ -92,6 +92,10 @@ type Tx struct {
 	User *UserClient
 	// UserTerritory is the client for interacting with the UserTerritory builders.
 	UserTerritory *UserTerritoryClient
+	// WeComCallback is the client for interacting with the WeComCallback builders.
+	WeComCallback *WeComCallbackClient
+	// WeComContact is the client for interacting with the WeComContact builders.
+	WeComContact *WeComContactClient
 	// Workspace is the client for interacting with the Workspace builders.
 	Workspace *WorkspaceClient
 
@@ -264,6 +268,8 @@ func (tx *Tx) init() {
 	tx.Territory = NewTerritoryClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.UserTerritory = NewUserTerritoryClient(tx.config)
+	tx.WeComCallback = NewWeComCallbackClient(tx.config)
+	tx.WeComContact = NewWeComContactClient(tx.config)
 	tx.Workspace = NewWorkspaceClient(tx.config)
 }
 

@@ -47,6 +47,8 @@ type User struct {
 	PartnerID *uuid.UUID `json:"partner_id,omitempty"`
 	// LastLoginAt holds the value of the "last_login_at" field.
 	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
+	// WecomUserID holds the value of the "wecom_user_id" field.
+	WecomUserID *string `json:"wecom_user_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -162,7 +164,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case user.FieldCapacity, user.FieldDailyClaimLimit:
 			values[i] = new(sql.NullInt64)
-		case user.FieldName, user.FieldEmail, user.FieldPasswordHash:
+		case user.FieldName, user.FieldEmail, user.FieldPasswordHash, user.FieldWecomUserID:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldLastLoginAt:
 			values[i] = new(sql.NullTime)
@@ -271,6 +273,13 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastLoginAt = new(time.Time)
 				*_m.LastLoginAt = value.Time
+			}
+		case user.FieldWecomUserID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field wecom_user_id", values[i])
+			} else if value.Valid {
+				_m.WecomUserID = new(string)
+				*_m.WecomUserID = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -385,6 +394,11 @@ func (_m *User) String() string {
 	if v := _m.LastLoginAt; v != nil {
 		builder.WriteString("last_login_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.WecomUserID; v != nil {
+		builder.WriteString("wecom_user_id=")
+		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')
 	return builder.String()

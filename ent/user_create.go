@@ -171,6 +171,20 @@ func (_c *UserCreate) SetNillableLastLoginAt(v *time.Time) *UserCreate {
 	return _c
 }
 
+// SetWecomUserID sets the "wecom_user_id" field.
+func (_c *UserCreate) SetWecomUserID(v string) *UserCreate {
+	_c.mutation.SetWecomUserID(v)
+	return _c
+}
+
+// SetNillableWecomUserID sets the "wecom_user_id" field if the given value is not nil.
+func (_c *UserCreate) SetNillableWecomUserID(v *string) *UserCreate {
+	if v != nil {
+		_c.SetWecomUserID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *UserCreate) SetID(v uuid.UUID) *UserCreate {
 	_c.mutation.SetID(v)
@@ -369,6 +383,11 @@ func (_c *UserCreate) check() error {
 	if _, ok := _c.mutation.Active(); !ok {
 		return &ValidationError{Name: "active", err: errors.New(`ent: missing required field "User.active"`)}
 	}
+	if v, ok := _c.mutation.WecomUserID(); ok {
+		if err := user.WecomUserIDValidator(v); err != nil {
+			return &ValidationError{Name: "wecom_user_id", err: fmt.Errorf(`ent: validator failed for field "User.wecom_user_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -448,6 +467,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastLoginAt(); ok {
 		_spec.SetField(user.FieldLastLoginAt, field.TypeTime, value)
 		_node.LastLoginAt = &value
+	}
+	if value, ok := _c.mutation.WecomUserID(); ok {
+		_spec.SetField(user.FieldWecomUserID, field.TypeString, value)
+		_node.WecomUserID = &value
 	}
 	if nodes := _c.mutation.TeamIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -745,6 +768,24 @@ func (u *UserUpsert) ClearLastLoginAt() *UserUpsert {
 	return u
 }
 
+// SetWecomUserID sets the "wecom_user_id" field.
+func (u *UserUpsert) SetWecomUserID(v string) *UserUpsert {
+	u.Set(user.FieldWecomUserID, v)
+	return u
+}
+
+// UpdateWecomUserID sets the "wecom_user_id" field to the value that was provided on create.
+func (u *UserUpsert) UpdateWecomUserID() *UserUpsert {
+	u.SetExcluded(user.FieldWecomUserID)
+	return u
+}
+
+// ClearWecomUserID clears the value of the "wecom_user_id" field.
+func (u *UserUpsert) ClearWecomUserID() *UserUpsert {
+	u.SetNull(user.FieldWecomUserID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -985,6 +1026,27 @@ func (u *UserUpsertOne) UpdateLastLoginAt() *UserUpsertOne {
 func (u *UserUpsertOne) ClearLastLoginAt() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearLastLoginAt()
+	})
+}
+
+// SetWecomUserID sets the "wecom_user_id" field.
+func (u *UserUpsertOne) SetWecomUserID(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetWecomUserID(v)
+	})
+}
+
+// UpdateWecomUserID sets the "wecom_user_id" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateWecomUserID() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateWecomUserID()
+	})
+}
+
+// ClearWecomUserID clears the value of the "wecom_user_id" field.
+func (u *UserUpsertOne) ClearWecomUserID() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearWecomUserID()
 	})
 }
 
@@ -1395,6 +1457,27 @@ func (u *UserUpsertBulk) UpdateLastLoginAt() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearLastLoginAt() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearLastLoginAt()
+	})
+}
+
+// SetWecomUserID sets the "wecom_user_id" field.
+func (u *UserUpsertBulk) SetWecomUserID(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetWecomUserID(v)
+	})
+}
+
+// UpdateWecomUserID sets the "wecom_user_id" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateWecomUserID() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateWecomUserID()
+	})
+}
+
+// ClearWecomUserID clears the value of the "wecom_user_id" field.
+func (u *UserUpsertBulk) ClearWecomUserID() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearWecomUserID()
 	})
 }
 

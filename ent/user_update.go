@@ -212,6 +212,26 @@ func (_u *UserUpdate) ClearLastLoginAt() *UserUpdate {
 	return _u
 }
 
+// SetWecomUserID sets the "wecom_user_id" field.
+func (_u *UserUpdate) SetWecomUserID(v string) *UserUpdate {
+	_u.mutation.SetWecomUserID(v)
+	return _u
+}
+
+// SetNillableWecomUserID sets the "wecom_user_id" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableWecomUserID(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetWecomUserID(*v)
+	}
+	return _u
+}
+
+// ClearWecomUserID clears the value of the "wecom_user_id" field.
+func (_u *UserUpdate) ClearWecomUserID() *UserUpdate {
+	_u.mutation.ClearWecomUserID()
+	return _u
+}
+
 // SetTeam sets the "team" edge to the Team entity.
 func (_u *UserUpdate) SetTeam(v *Team) *UserUpdate {
 	return _u.SetTeamID(v.ID)
@@ -411,6 +431,11 @@ func (_u *UserUpdate) check() error {
 			return &ValidationError{Name: "daily_claim_limit", err: fmt.Errorf(`ent: validator failed for field "User.daily_claim_limit": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.WecomUserID(); ok {
+		if err := user.WecomUserIDValidator(v); err != nil {
+			return &ValidationError{Name: "wecom_user_id", err: fmt.Errorf(`ent: validator failed for field "User.wecom_user_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -472,6 +497,12 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LastLoginAtCleared() {
 		_spec.ClearField(user.FieldLastLoginAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.WecomUserID(); ok {
+		_spec.SetField(user.FieldWecomUserID, field.TypeString, value)
+	}
+	if _u.mutation.WecomUserIDCleared() {
+		_spec.ClearField(user.FieldWecomUserID, field.TypeString)
 	}
 	if _u.mutation.TeamCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -864,6 +895,26 @@ func (_u *UserUpdateOne) ClearLastLoginAt() *UserUpdateOne {
 	return _u
 }
 
+// SetWecomUserID sets the "wecom_user_id" field.
+func (_u *UserUpdateOne) SetWecomUserID(v string) *UserUpdateOne {
+	_u.mutation.SetWecomUserID(v)
+	return _u
+}
+
+// SetNillableWecomUserID sets the "wecom_user_id" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableWecomUserID(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetWecomUserID(*v)
+	}
+	return _u
+}
+
+// ClearWecomUserID clears the value of the "wecom_user_id" field.
+func (_u *UserUpdateOne) ClearWecomUserID() *UserUpdateOne {
+	_u.mutation.ClearWecomUserID()
+	return _u
+}
+
 // SetTeam sets the "team" edge to the Team entity.
 func (_u *UserUpdateOne) SetTeam(v *Team) *UserUpdateOne {
 	return _u.SetTeamID(v.ID)
@@ -1076,6 +1127,11 @@ func (_u *UserUpdateOne) check() error {
 			return &ValidationError{Name: "daily_claim_limit", err: fmt.Errorf(`ent: validator failed for field "User.daily_claim_limit": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.WecomUserID(); ok {
+		if err := user.WecomUserIDValidator(v); err != nil {
+			return &ValidationError{Name: "wecom_user_id", err: fmt.Errorf(`ent: validator failed for field "User.wecom_user_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -1154,6 +1210,12 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.LastLoginAtCleared() {
 		_spec.ClearField(user.FieldLastLoginAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.WecomUserID(); ok {
+		_spec.SetField(user.FieldWecomUserID, field.TypeString, value)
+	}
+	if _u.mutation.WecomUserIDCleared() {
+		_spec.ClearField(user.FieldWecomUserID, field.TypeString)
 	}
 	if _u.mutation.TeamCleared() {
 		edge := &sqlgraph.EdgeSpec{

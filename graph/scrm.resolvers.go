@@ -98,6 +98,7 @@ func (r *mutationResolver) UpdateUser(ctx context.Context, id uuid.UUID, input m
 		TeamID: input.TeamID, ClearTeam: deref(input.ClearTeam), TerritoryIDs: input.TerritoryIDs,
 		PartnerID: input.PartnerID, ClearPartner: deref(input.ClearPartner),
 		Capacity: input.Capacity, DailyClaimLimit: input.DailyClaimLimit, Active: input.Active,
+		WeComUserID: input.WecomUserID,
 	})
 }
 

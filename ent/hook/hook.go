@@ -477,6 +477,30 @@ func (f UserTerritoryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.UserTerritoryMutation", m)
 }
 
+// The WeComCallbackFunc type is an adapter to allow the use of ordinary
+// function as WeComCallback mutator.
+type WeComCallbackFunc func(context.Context, *ent.WeComCallbackMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WeComCallbackFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WeComCallbackMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WeComCallbackMutation", m)
+}
+
+// The WeComContactFunc type is an adapter to allow the use of ordinary
+// function as WeComContact mutator.
+type WeComContactFunc func(context.Context, *ent.WeComContactMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WeComContactFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WeComContactMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WeComContactMutation", m)
+}
+
 // The WorkspaceFunc type is an adapter to allow the use of ordinary
 // function as Workspace mutator.
 type WorkspaceFunc func(context.Context, *ent.WorkspaceMutation) (ent.Value, error)

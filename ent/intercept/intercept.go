@@ -48,6 +48,8 @@ import (
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/ent/userterritory"
+	"github.com/scrmhq/scrm/ent/wecomcallback"
+	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/workspace"
 )
 
@@ -1160,6 +1162,60 @@ func (f TraverseUserTerritory) Traverse(ctx context.Context, q ent.Query) error 
 	return fmt.Errorf("unexpected query type %T. expect *ent.UserTerritoryQuery", q)
 }
 
+// The WeComCallbackFunc type is an adapter to allow the use of ordinary function as a Querier.
+type WeComCallbackFunc func(context.Context, *ent.WeComCallbackQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f WeComCallbackFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.WeComCallbackQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.WeComCallbackQuery", q)
+}
+
+// The TraverseWeComCallback type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseWeComCallback func(context.Context, *ent.WeComCallbackQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseWeComCallback) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseWeComCallback) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WeComCallbackQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.WeComCallbackQuery", q)
+}
+
+// The WeComContactFunc type is an adapter to allow the use of ordinary function as a Querier.
+type WeComContactFunc func(context.Context, *ent.WeComContactQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f WeComContactFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.WeComContactQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.WeComContactQuery", q)
+}
+
+// The TraverseWeComContact type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseWeComContact func(context.Context, *ent.WeComContactQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseWeComContact) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseWeComContact) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WeComContactQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.WeComContactQuery", q)
+}
+
 // The WorkspaceFunc type is an adapter to allow the use of ordinary function as a Querier.
 type WorkspaceFunc func(context.Context, *ent.WorkspaceQuery) (ent.Value, error)
 
@@ -1268,6 +1324,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
 	case *ent.UserTerritoryQuery:
 		return &query[*ent.UserTerritoryQuery, predicate.UserTerritory, userterritory.OrderOption]{typ: ent.TypeUserTerritory, tq: q}, nil
+	case *ent.WeComCallbackQuery:
+		return &query[*ent.WeComCallbackQuery, predicate.WeComCallback, wecomcallback.OrderOption]{typ: ent.TypeWeComCallback, tq: q}, nil
+	case *ent.WeComContactQuery:
+		return &query[*ent.WeComContactQuery, predicate.WeComContact, wecomcontact.OrderOption]{typ: ent.TypeWeComContact, tq: q}, nil
 	case *ent.WorkspaceQuery:
 		return &query[*ent.WorkspaceQuery, predicate.Workspace, workspace.OrderOption]{typ: ent.TypeWorkspace, tq: q}, nil
 	default:

@@ -99,6 +99,8 @@ const (
 	EdgeOwnerChanges = "owner_changes"
 	// EdgeTouches holds the string denoting the touches edge name in mutations.
 	EdgeTouches = "touches"
+	// EdgeWecomContacts holds the string denoting the wecom_contacts edge name in mutations.
+	EdgeWecomContacts = "wecom_contacts"
 	// EdgeReferrer holds the string denoting the referrer edge name in mutations.
 	EdgeReferrer = "referrer"
 	// EdgeReferrals holds the string denoting the referrals edge name in mutations.
@@ -182,6 +184,13 @@ const (
 	TouchesInverseTable = "source_touches"
 	// TouchesColumn is the table column denoting the touches relation/edge.
 	TouchesColumn = "lead_id"
+	// WecomContactsTable is the table that holds the wecom_contacts relation/edge.
+	WecomContactsTable = "wecom_contacts"
+	// WecomContactsInverseTable is the table name for the WeComContact entity.
+	// It exists in this package in order to avoid circular dependency with the "wecomcontact" package.
+	WecomContactsInverseTable = "wecom_contacts"
+	// WecomContactsColumn is the table column denoting the wecom_contacts relation/edge.
+	WecomContactsColumn = "lead_id"
 	// ReferrerTable is the table that holds the referrer relation/edge.
 	ReferrerTable = "leads"
 	// ReferrerColumn is the table column denoting the referrer relation/edge.
@@ -606,6 +615,20 @@ func ByTouches(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByWecomContactsCount orders the results by wecom_contacts count.
+func ByWecomContactsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newWecomContactsStep(), opts...)
+	}
+}
+
+// ByWecomContacts orders the results by wecom_contacts terms.
+func ByWecomContacts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newWecomContactsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByReferrerField orders the results by referrer field.
 func ByReferrerField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -715,6 +738,13 @@ func newTouchesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(TouchesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, TouchesTable, TouchesColumn),
+	)
+}
+func newWecomContactsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(WecomContactsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, WecomContactsTable, WecomContactsColumn),
 	)
 }
 func newReferrerStep() *sqlgraph.Step {

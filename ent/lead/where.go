@@ -1709,6 +1709,29 @@ func HasTouchesWith(preds ...predicate.SourceTouch) predicate.Lead {
 	})
 }
 
+// HasWecomContacts applies the HasEdge predicate on the "wecom_contacts" edge.
+func HasWecomContacts() predicate.Lead {
+	return predicate.Lead(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, WecomContactsTable, WecomContactsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasWecomContactsWith applies the HasEdge predicate on the "wecom_contacts" edge with a given conditions (other predicates).
+func HasWecomContactsWith(preds ...predicate.WeComContact) predicate.Lead {
+	return predicate.Lead(func(s *sql.Selector) {
+		step := newWecomContactsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasReferrer applies the HasEdge predicate on the "referrer" edge.
 func HasReferrer() predicate.Lead {
 	return predicate.Lead(func(s *sql.Selector) {

@@ -1473,6 +1473,7 @@ var (
 		{Name: "daily_claim_limit", Type: field.TypeInt, Default: 50},
 		{Name: "active", Type: field.TypeBool, Default: true},
 		{Name: "last_login_at", Type: field.TypeTime, Nullable: true},
+		{Name: "wecom_user_id", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "partner_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "team_id", Type: field.TypeUUID, Nullable: true},
 	}
@@ -1484,13 +1485,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_partners_users",
-				Columns:    []*schema.Column{UsersColumns[12]},
+				Columns:    []*schema.Column{UsersColumns[13]},
 				RefColumns: []*schema.Column{PartnersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "users_teams_members",
-				Columns:    []*schema.Column{UsersColumns[13]},
+				Columns:    []*schema.Column{UsersColumns[14]},
 				RefColumns: []*schema.Column{TeamsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -1504,7 +1505,12 @@ var (
 			{
 				Name:    "user_tenant_id_team_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[1], UsersColumns[13]},
+				Columns: []*schema.Column{UsersColumns[1], UsersColumns[14]},
+			},
+			{
+				Name:    "user_tenant_id_wecom_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{UsersColumns[1], UsersColumns[12]},
 			},
 		},
 	}
@@ -1531,6 +1537,82 @@ var (
 				Columns:    []*schema.Column{UserTerritoriesColumns[2]},
 				RefColumns: []*schema.Column{TerritoriesColumns[0]},
 				OnDelete:   schema.Cascade,
+			},
+		},
+	}
+	// WecomCallbacksColumns holds the columns for the "wecom_callbacks" table.
+	WecomCallbacksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "signature", Type: field.TypeString, Size: 64},
+		{Name: "received_at", Type: field.TypeTime},
+	}
+	// WecomCallbacksTable holds the schema information for the "wecom_callbacks" table.
+	WecomCallbacksTable = &schema.Table{
+		Name:       "wecom_callbacks",
+		Columns:    WecomCallbacksColumns,
+		PrimaryKey: []*schema.Column{WecomCallbacksColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "wecomcallback_tenant_id_signature",
+				Unique:  true,
+				Columns: []*schema.Column{WecomCallbacksColumns[1], WecomCallbacksColumns[2]},
+			},
+			{
+				Name:    "wecomcallback_tenant_id_received_at",
+				Unique:  false,
+				Columns: []*schema.Column{WecomCallbacksColumns[1], WecomCallbacksColumns[3]},
+			},
+		},
+	}
+	// WecomContactsColumns holds the columns for the "wecom_contacts" table.
+	WecomContactsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "external_user_id", Type: field.TypeString, Size: 64},
+		{Name: "state", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "added_at", Type: field.TypeTime},
+		{Name: "lost_at", Type: field.TypeTime, Nullable: true},
+		{Name: "removed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "lead_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "user_id", Type: field.TypeUUID},
+	}
+	// WecomContactsTable holds the schema information for the "wecom_contacts" table.
+	WecomContactsTable = &schema.Table{
+		Name:       "wecom_contacts",
+		Columns:    WecomContactsColumns,
+		PrimaryKey: []*schema.Column{WecomContactsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "wecom_contacts_leads_wecom_contacts",
+				Columns:    []*schema.Column{WecomContactsColumns[9]},
+				RefColumns: []*schema.Column{LeadsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "wecom_contacts_users_user",
+				Columns:    []*schema.Column{WecomContactsColumns[10]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "wecomcontact_tenant_id_user_id_external_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{WecomContactsColumns[1], WecomContactsColumns[10], WecomContactsColumns[4]},
+			},
+			{
+				Name:    "wecomcontact_tenant_id_external_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{WecomContactsColumns[1], WecomContactsColumns[4]},
+			},
+			{
+				Name:    "wecomcontact_tenant_id_lead_id",
+				Unique:  false,
+				Columns: []*schema.Column{WecomContactsColumns[1], WecomContactsColumns[9]},
 			},
 		},
 	}
@@ -1592,6 +1674,8 @@ var (
 		TerritoriesTable,
 		UsersTable,
 		UserTerritoriesTable,
+		WecomCallbacksTable,
+		WecomContactsTable,
 		WorkspacesTable,
 	}
 )
@@ -1650,4 +1734,12 @@ func init() {
 	UsersTable.ForeignKeys[1].RefTable = TeamsTable
 	UserTerritoriesTable.ForeignKeys[0].RefTable = UsersTable
 	UserTerritoriesTable.ForeignKeys[1].RefTable = TerritoriesTable
+	WecomCallbacksTable.Annotation = &entsql.Annotation{
+		Table: "wecom_callbacks",
+	}
+	WecomContactsTable.ForeignKeys[0].RefTable = LeadsTable
+	WecomContactsTable.ForeignKeys[1].RefTable = UsersTable
+	WecomContactsTable.Annotation = &entsql.Annotation{
+		Table: "wecom_contacts",
+	}
 }

@@ -123,5 +123,11 @@ type User func(*sql.Selector)
 // UserTerritory is the predicate function for userterritory builders.
 type UserTerritory func(*sql.Selector)
 
+// WeComCallback is the predicate function for wecomcallback builders.
+type WeComCallback func(*sql.Selector)
+
+// WeComContact is the predicate function for wecomcontact builders.
+type WeComContact func(*sql.Selector)
+
 // Workspace is the predicate function for workspace builders.
 type Workspace func(*sql.Selector)

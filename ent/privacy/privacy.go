@@ -1046,6 +1046,54 @@ func (f UserTerritoryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.M
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.UserTerritoryMutation", m)
 }
 
+// The WeComCallbackQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type WeComCallbackQueryRuleFunc func(context.Context, *ent.WeComCallbackQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f WeComCallbackQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WeComCallbackQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.WeComCallbackQuery", q)
+}
+
+// The WeComCallbackMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type WeComCallbackMutationRuleFunc func(context.Context, *ent.WeComCallbackMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f WeComCallbackMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.WeComCallbackMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WeComCallbackMutation", m)
+}
+
+// The WeComContactQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type WeComContactQueryRuleFunc func(context.Context, *ent.WeComContactQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f WeComContactQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WeComContactQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.WeComContactQuery", q)
+}
+
+// The WeComContactMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type WeComContactMutationRuleFunc func(context.Context, *ent.WeComContactMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f WeComContactMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.WeComContactMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WeComContactMutation", m)
+}
+
 // The WorkspaceQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type WorkspaceQueryRuleFunc func(context.Context, *ent.WorkspaceQuery) error

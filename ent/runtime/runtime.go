@@ -48,6 +48,8 @@ import (
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/ent/userterritory"
+	"github.com/scrmhq/scrm/ent/wecomcallback"
+	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/workspace"
 
 	"entgo.io/ent"
@@ -2028,6 +2030,10 @@ func init() {
 	userDescActive := userFields[6].Descriptor()
 	// user.DefaultActive holds the default value on creation for the active field.
 	user.DefaultActive = userDescActive.Default.(bool)
+	// userDescWecomUserID is the schema descriptor for wecom_user_id field.
+	userDescWecomUserID := userFields[10].Descriptor()
+	// user.WecomUserIDValidator is a validator for the "wecom_user_id" field. It is called by the builders before save.
+	user.WecomUserIDValidator = userDescWecomUserID.Validators[0].(func(string) error)
 	// userDescID is the schema descriptor for id field.
 	userDescID := userMixinFields0[0].Descriptor()
 	// user.DefaultID holds the default value on creation for the id field.
@@ -2047,6 +2053,106 @@ func init() {
 	userterritory.Hooks[1] = userterritoryMixinHooks0[0]
 	userterritoryMixinInters0 := userterritoryMixin[0].Interceptors()
 	userterritory.Interceptors[0] = userterritoryMixinInters0[0]
+	wecomcallbackMixin := schema.WeComCallback{}.Mixin()
+	wecomcallback.Policy = privacy.NewPolicies(wecomcallbackMixin[1], schema.WeComCallback{})
+	wecomcallback.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := wecomcallback.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	wecomcallbackMixinHooks1 := wecomcallbackMixin[1].Hooks()
+
+	wecomcallback.Hooks[1] = wecomcallbackMixinHooks1[0]
+	wecomcallbackMixinInters1 := wecomcallbackMixin[1].Interceptors()
+	wecomcallback.Interceptors[0] = wecomcallbackMixinInters1[0]
+	wecomcallbackMixinFields0 := wecomcallbackMixin[0].Fields()
+	_ = wecomcallbackMixinFields0
+	wecomcallbackFields := schema.WeComCallback{}.Fields()
+	_ = wecomcallbackFields
+	// wecomcallbackDescSignature is the schema descriptor for signature field.
+	wecomcallbackDescSignature := wecomcallbackFields[0].Descriptor()
+	// wecomcallback.SignatureValidator is a validator for the "signature" field. It is called by the builders before save.
+	wecomcallback.SignatureValidator = func() func(string) error {
+		validators := wecomcallbackDescSignature.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(signature string) error {
+			for _, fn := range fns {
+				if err := fn(signature); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// wecomcallbackDescID is the schema descriptor for id field.
+	wecomcallbackDescID := wecomcallbackMixinFields0[0].Descriptor()
+	// wecomcallback.DefaultID holds the default value on creation for the id field.
+	wecomcallback.DefaultID = wecomcallbackDescID.Default.(func() uuid.UUID)
+	wecomcontactMixin := schema.WeComContact{}.Mixin()
+	wecomcontact.Policy = privacy.NewPolicies(wecomcontactMixin[1], schema.WeComContact{})
+	wecomcontact.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := wecomcontact.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	wecomcontactMixinHooks1 := wecomcontactMixin[1].Hooks()
+
+	wecomcontact.Hooks[1] = wecomcontactMixinHooks1[0]
+	wecomcontactMixinInters1 := wecomcontactMixin[1].Interceptors()
+	wecomcontact.Interceptors[0] = wecomcontactMixinInters1[0]
+	wecomcontactMixinFields0 := wecomcontactMixin[0].Fields()
+	_ = wecomcontactMixinFields0
+	wecomcontactMixinFields2 := wecomcontactMixin[2].Fields()
+	_ = wecomcontactMixinFields2
+	wecomcontactFields := schema.WeComContact{}.Fields()
+	_ = wecomcontactFields
+	// wecomcontactDescCreatedAt is the schema descriptor for created_at field.
+	wecomcontactDescCreatedAt := wecomcontactMixinFields2[0].Descriptor()
+	// wecomcontact.DefaultCreatedAt holds the default value on creation for the created_at field.
+	wecomcontact.DefaultCreatedAt = wecomcontactDescCreatedAt.Default.(func() time.Time)
+	// wecomcontactDescUpdatedAt is the schema descriptor for updated_at field.
+	wecomcontactDescUpdatedAt := wecomcontactMixinFields2[1].Descriptor()
+	// wecomcontact.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	wecomcontact.DefaultUpdatedAt = wecomcontactDescUpdatedAt.Default.(func() time.Time)
+	// wecomcontact.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	wecomcontact.UpdateDefaultUpdatedAt = wecomcontactDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// wecomcontactDescExternalUserID is the schema descriptor for external_user_id field.
+	wecomcontactDescExternalUserID := wecomcontactFields[2].Descriptor()
+	// wecomcontact.ExternalUserIDValidator is a validator for the "external_user_id" field. It is called by the builders before save.
+	wecomcontact.ExternalUserIDValidator = func() func(string) error {
+		validators := wecomcontactDescExternalUserID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(external_user_id string) error {
+			for _, fn := range fns {
+				if err := fn(external_user_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// wecomcontactDescState is the schema descriptor for state field.
+	wecomcontactDescState := wecomcontactFields[3].Descriptor()
+	// wecomcontact.DefaultState holds the default value on creation for the state field.
+	wecomcontact.DefaultState = wecomcontactDescState.Default.(string)
+	// wecomcontact.StateValidator is a validator for the "state" field. It is called by the builders before save.
+	wecomcontact.StateValidator = wecomcontactDescState.Validators[0].(func(string) error)
+	// wecomcontactDescID is the schema descriptor for id field.
+	wecomcontactDescID := wecomcontactMixinFields0[0].Descriptor()
+	// wecomcontact.DefaultID holds the default value on creation for the id field.
+	wecomcontact.DefaultID = wecomcontactDescID.Default.(func() uuid.UUID)
 	workspaceMixin := schema.Workspace{}.Mixin()
 	workspace.Policy = privacy.NewPolicies(schema.Workspace{})
 	workspace.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -98,6 +98,8 @@ func (Lead) Edges() []ent.Edge {
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.To("touches", SourceTouch.Type).
 			Annotations(entgql.Skip(entgql.SkipAll)),
+		edge.To("wecom_contacts", WeComContact.Type).
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.To("referrals", Lead.Type).From("referrer").Field("referrer_id").Unique().
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 	}

@@ -34,6 +34,10 @@ func (User) Fields() []ent.Field {
 		field.UUID("team_id", gidUUID).Optional().Nillable(),
 		field.UUID("partner_id", gidUUID).Optional().Nillable(),
 		field.Time("last_login_at").Optional().Nillable(),
+		// wecom_user_id is the member's userid in the workspace's WeCom corp:
+		// customers who add that member become this user's leads.
+		field.String("wecom_user_id").Optional().Nillable().MaxRuneLen(64).
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 	}
 }
 
@@ -53,6 +57,7 @@ func (User) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("tenant_id", "email").Unique(),
 		index.Fields("tenant_id", "team_id"),
+		index.Fields("tenant_id", "wecom_user_id").Unique(),
 	}
 }
 

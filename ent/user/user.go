@@ -42,6 +42,8 @@ const (
 	FieldPartnerID = "partner_id"
 	// FieldLastLoginAt holds the string denoting the last_login_at field in the database.
 	FieldLastLoginAt = "last_login_at"
+	// FieldWecomUserID holds the string denoting the wecom_user_id field in the database.
+	FieldWecomUserID = "wecom_user_id"
 	// EdgeTeam holds the string denoting the team edge name in mutations.
 	EdgeTeam = "team"
 	// EdgePartner holds the string denoting the partner edge name in mutations.
@@ -121,6 +123,7 @@ var Columns = []string{
 	FieldTeamID,
 	FieldPartnerID,
 	FieldLastLoginAt,
+	FieldWecomUserID,
 }
 
 var (
@@ -173,6 +176,8 @@ var (
 	DailyClaimLimitValidator func(int) error
 	// DefaultActive holds the default value on creation for the "active" field.
 	DefaultActive bool
+	// WecomUserIDValidator is a validator for the "wecom_user_id" field. It is called by the builders before save.
+	WecomUserIDValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -243,6 +248,11 @@ func ByPartnerID(opts ...sql.OrderTermOption) OrderOption {
 // ByLastLoginAt orders the results by the last_login_at field.
 func ByLastLoginAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastLoginAt, opts...).ToFunc()
+}
+
+// ByWecomUserID orders the results by the wecom_user_id field.
+func ByWecomUserID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWecomUserID, opts...).ToFunc()
 }
 
 // ByTeamField orders the results by team field.

@@ -116,6 +116,11 @@ func LastLoginAt(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldLastLoginAt, v))
 }
 
+// WecomUserID applies equality check predicate on the "wecom_user_id" field. It's identical to WecomUserIDEQ.
+func WecomUserID(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldWecomUserID, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v uuid.UUID) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldTenantID, v))
@@ -629,6 +634,81 @@ func LastLoginAtIsNil() predicate.User {
 // LastLoginAtNotNil applies the NotNil predicate on the "last_login_at" field.
 func LastLoginAtNotNil() predicate.User {
 	return predicate.User(sql.FieldNotNull(FieldLastLoginAt))
+}
+
+// WecomUserIDEQ applies the EQ predicate on the "wecom_user_id" field.
+func WecomUserIDEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldWecomUserID, v))
+}
+
+// WecomUserIDNEQ applies the NEQ predicate on the "wecom_user_id" field.
+func WecomUserIDNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldWecomUserID, v))
+}
+
+// WecomUserIDIn applies the In predicate on the "wecom_user_id" field.
+func WecomUserIDIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldWecomUserID, vs...))
+}
+
+// WecomUserIDNotIn applies the NotIn predicate on the "wecom_user_id" field.
+func WecomUserIDNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldWecomUserID, vs...))
+}
+
+// WecomUserIDGT applies the GT predicate on the "wecom_user_id" field.
+func WecomUserIDGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldWecomUserID, v))
+}
+
+// WecomUserIDGTE applies the GTE predicate on the "wecom_user_id" field.
+func WecomUserIDGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldWecomUserID, v))
+}
+
+// WecomUserIDLT applies the LT predicate on the "wecom_user_id" field.
+func WecomUserIDLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldWecomUserID, v))
+}
+
+// WecomUserIDLTE applies the LTE predicate on the "wecom_user_id" field.
+func WecomUserIDLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldWecomUserID, v))
+}
+
+// WecomUserIDContains applies the Contains predicate on the "wecom_user_id" field.
+func WecomUserIDContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldWecomUserID, v))
+}
+
+// WecomUserIDHasPrefix applies the HasPrefix predicate on the "wecom_user_id" field.
+func WecomUserIDHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldWecomUserID, v))
+}
+
+// WecomUserIDHasSuffix applies the HasSuffix predicate on the "wecom_user_id" field.
+func WecomUserIDHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldWecomUserID, v))
+}
+
+// WecomUserIDIsNil applies the IsNil predicate on the "wecom_user_id" field.
+func WecomUserIDIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldWecomUserID))
+}
+
+// WecomUserIDNotNil applies the NotNil predicate on the "wecom_user_id" field.
+func WecomUserIDNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldWecomUserID))
+}
+
+// WecomUserIDEqualFold applies the EqualFold predicate on the "wecom_user_id" field.
+func WecomUserIDEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldWecomUserID, v))
+}
+
+// WecomUserIDContainsFold applies the ContainsFold predicate on the "wecom_user_id" field.
+func WecomUserIDContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldWecomUserID, v))
 }
 
 // HasTeam applies the HasEdge predicate on the "team" edge.

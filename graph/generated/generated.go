@@ -329,6 +329,7 @@ type ComplexityRoot struct {
 		TypedAttribute    func(childComplexity int, field any) int
 		UnionID           func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
+		WecomContacts     func(childComplexity int) int
 	}
 
 	LeadConnection struct {
@@ -751,6 +752,7 @@ type ComplexityRoot struct {
 		TeamID          func(childComplexity int) int
 		Territories     func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
+		WecomUserID     func(childComplexity int) int
 		Workspace       func(childComplexity int) int
 	}
 
@@ -763,6 +765,21 @@ type ComplexityRoot struct {
 	UserEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	WeComContact struct {
+		AddedAt        func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		ExternalUserID func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Lead           func(childComplexity int) int
+		LeadID         func(childComplexity int) int
+		LostAt         func(childComplexity int) int
+		RemovedAt      func(childComplexity int) int
+		State          func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+		User           func(childComplexity int) int
+		UserID         func(childComplexity int) int
 	}
 
 	Workspace struct {
@@ -2129,6 +2146,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.UpdatedAt(childComplexity), true
+	case "Lead.wecomContacts":
+		if e.ComplexityRoot.Lead.WecomContacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.WecomContacts(childComplexity), true
 
 	case "LeadConnection.edges":
 		if e.ComplexityRoot.LeadConnection.Edges == nil {
@@ -4381,6 +4404,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.UpdatedAt(childComplexity), true
+	case "User.wecomUserID":
+		if e.ComplexityRoot.User.WecomUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.WecomUserID(childComplexity), true
 	case "User.workspace":
 		if e.ComplexityRoot.User.Workspace == nil {
 			break
@@ -4419,6 +4448,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
+
+	case "WeComContact.addedAt":
+		if e.ComplexityRoot.WeComContact.AddedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComContact.AddedAt(childComplexity), true
+	case "WeComContact.createdAt":
+		if e.ComplexityRoot.WeComContact.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComContact.CreatedAt(childComplexity), true
+	case "WeComContact.externalUserID":
+		if e.ComplexityRoot.WeComContact.ExternalUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComContact.ExternalUserID(childComplexity), true
+	case "WeComContact.id":
+		if e.ComplexityRoot.WeComContact.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComContact.ID(childComplexity), true
+	case "WeComContact.lead":
+		if e.ComplexityRoot.WeComContact.Lead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComContact.Lead(childComplexity), true
+	case "WeComContact.leadID":
+		if e.ComplexityRoot.WeComContact.LeadID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComContact.LeadID(childComplexity), true
+	case "WeComContact.lostAt":
+		if e.ComplexityRoot.WeComContact.LostAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComContact.LostAt(childComplexity), true
+	case "WeComContact.removedAt":
+		if e.ComplexityRoot.WeComContact.RemovedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComContact.RemovedAt(childComplexity), true
+	case "WeComContact.state":
+		if e.ComplexityRoot.WeComContact.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComContact.State(childComplexity), true
+	case "WeComContact.updatedAt":
+		if e.ComplexityRoot.WeComContact.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComContact.UpdatedAt(childComplexity), true
+	case "WeComContact.user":
+		if e.ComplexityRoot.WeComContact.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComContact.User(childComplexity), true
+	case "WeComContact.userID":
+		if e.ComplexityRoot.WeComContact.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComContact.UserID(childComplexity), true
 
 	case "Workspace.createdAt":
 		if e.ComplexityRoot.Workspace.CreatedAt == nil {
@@ -4552,6 +4654,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
 			graphql.NewInputUnmarshaler("UserWhereInput", ec.unmarshalInputUserWhereInput),
+			graphql.NewInputUnmarshaler("WeComContactOrder", ec.unmarshalInputWeComContactOrder),
+			graphql.NewInputUnmarshaler("WeComContactWhereInput", ec.unmarshalInputWeComContactWhereInput),
 			graphql.NewInputUnmarshaler("WorkspaceOrder", ec.unmarshalInputWorkspaceOrder),
 			graphql.NewInputUnmarshaler("WorkspaceWhereInput", ec.unmarshalInputWorkspaceWhereInput),
 		)
@@ -6275,6 +6379,7 @@ type Lead implements Node {
   followUps: [FollowUp!]
   deals: [Deal!]
   ownerChanges: [OwnerChange!]
+  wecomContacts: [WeComContact!]
   referrer: Lead
   referrals: [Lead!]
 }
@@ -9058,6 +9163,7 @@ type User implements Node {
   teamID: ID
   partnerID: ID
   lastLoginAt: Time
+  wecomUserID: String
   team: Team
   partner: Partner
   territories: [Territory!]
@@ -9259,6 +9365,177 @@ input UserWhereInput {
   """
   hasTerritories: Boolean
   hasTerritoriesWith: [TerritoryWhereInput!]
+}
+type WeComContact implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  userID: ID!
+  leadID: ID
+  externalUserID: String!
+  state: String!
+  addedAt: Time!
+  lostAt: Time
+  removedAt: Time
+  user: User!
+  lead: Lead
+}
+"""
+Ordering options for WeComContact connections
+"""
+input WeComContactOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order WeComContacts.
+  """
+  field: WeComContactOrderField!
+}
+"""
+Properties by which WeComContact connections can be ordered.
+"""
+enum WeComContactOrderField {
+  CREATED_AT
+  UPDATED_AT
+}
+"""
+WeComContactWhereInput is used for filtering WeComContact objects.
+Input was generated by ent.
+"""
+input WeComContactWhereInput {
+  not: WeComContactWhereInput
+  and: [WeComContactWhereInput!]
+  or: [WeComContactWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  user_id field predicates
+  """
+  userID: ID
+  userIDNEQ: ID
+  userIDIn: [ID!]
+  userIDNotIn: [ID!]
+  """
+  lead_id field predicates
+  """
+  leadID: ID
+  leadIDNEQ: ID
+  leadIDIn: [ID!]
+  leadIDNotIn: [ID!]
+  leadIDIsNil: Boolean
+  leadIDNotNil: Boolean
+  """
+  external_user_id field predicates
+  """
+  externalUserID: String
+  externalUserIDNEQ: String
+  externalUserIDIn: [String!]
+  externalUserIDNotIn: [String!]
+  externalUserIDGT: String
+  externalUserIDGTE: String
+  externalUserIDLT: String
+  externalUserIDLTE: String
+  externalUserIDContains: String
+  externalUserIDHasPrefix: String
+  externalUserIDHasSuffix: String
+  externalUserIDEqualFold: String
+  externalUserIDContainsFold: String
+  """
+  state field predicates
+  """
+  state: String
+  stateNEQ: String
+  stateIn: [String!]
+  stateNotIn: [String!]
+  stateGT: String
+  stateGTE: String
+  stateLT: String
+  stateLTE: String
+  stateContains: String
+  stateHasPrefix: String
+  stateHasSuffix: String
+  stateEqualFold: String
+  stateContainsFold: String
+  """
+  added_at field predicates
+  """
+  addedAt: Time
+  addedAtNEQ: Time
+  addedAtIn: [Time!]
+  addedAtNotIn: [Time!]
+  addedAtGT: Time
+  addedAtGTE: Time
+  addedAtLT: Time
+  addedAtLTE: Time
+  """
+  lost_at field predicates
+  """
+  lostAt: Time
+  lostAtNEQ: Time
+  lostAtIn: [Time!]
+  lostAtNotIn: [Time!]
+  lostAtGT: Time
+  lostAtGTE: Time
+  lostAtLT: Time
+  lostAtLTE: Time
+  lostAtIsNil: Boolean
+  lostAtNotNil: Boolean
+  """
+  removed_at field predicates
+  """
+  removedAt: Time
+  removedAtNEQ: Time
+  removedAtIn: [Time!]
+  removedAtNotIn: [Time!]
+  removedAtGT: Time
+  removedAtGTE: Time
+  removedAtLT: Time
+  removedAtLTE: Time
+  removedAtIsNil: Boolean
+  removedAtNotNil: Boolean
+  """
+  user edge predicates
+  """
+  hasUser: Boolean
+  hasUserWith: [UserWhereInput!]
+  """
+  lead edge predicates
+  """
+  hasLead: Boolean
+  hasLeadWith: [LeadWhereInput!]
 }
 type Workspace implements Node {
   id: ID!
@@ -9949,6 +10226,11 @@ input UpdateUserInput {
   capacity: Int
   dailyClaimLimit: Int
   active: Boolean
+  """
+  The member's userid in the workspace's WeCom corp (unique in the workspace);
+  an empty string unlinks.
+  """
+  wecomUserID: String
 }
 
 input CreateTeamInput {
@@ -10652,6 +10934,8 @@ func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.
 		return ec.fieldContext_Lead_deals(ctx, field)
 	case "ownerChanges":
 		return ec.fieldContext_Lead_ownerChanges(ctx, field)
+	case "wecomContacts":
+		return ec.fieldContext_Lead_wecomContacts(ctx, field)
 	case "referrer":
 		return ec.fieldContext_Lead_referrer(ctx, field)
 	case "referrals":
@@ -11286,6 +11570,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_partnerID(ctx, field)
 	case "lastLoginAt":
 		return ec.fieldContext_User_lastLoginAt(ctx, field)
+	case "wecomUserID":
+		return ec.fieldContext_User_wecomUserID(ctx, field)
 	case "team":
 		return ec.fieldContext_User_team(ctx, field)
 	case "partner":
@@ -11318,6 +11604,36 @@ func (ec *executionContext) childFields_UserEdge(ctx context.Context, field grap
 		return ec.fieldContext_UserEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_WeComContact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_WeComContact_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_WeComContact_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_WeComContact_updatedAt(ctx, field)
+	case "userID":
+		return ec.fieldContext_WeComContact_userID(ctx, field)
+	case "leadID":
+		return ec.fieldContext_WeComContact_leadID(ctx, field)
+	case "externalUserID":
+		return ec.fieldContext_WeComContact_externalUserID(ctx, field)
+	case "state":
+		return ec.fieldContext_WeComContact_state(ctx, field)
+	case "addedAt":
+		return ec.fieldContext_WeComContact_addedAt(ctx, field)
+	case "lostAt":
+		return ec.fieldContext_WeComContact_lostAt(ctx, field)
+	case "removedAt":
+		return ec.fieldContext_WeComContact_removedAt(ctx, field)
+	case "user":
+		return ec.fieldContext_WeComContact_user(ctx, field)
+	case "lead":
+		return ec.fieldContext_WeComContact_lead(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WeComContact", field.Name)
 }
 
 func (ec *executionContext) childFields_Workspace(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -17724,6 +18040,38 @@ func (ec *executionContext) fieldContext_Lead_ownerChanges(_ context.Context, fi
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_OwnerChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_wecomContacts(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_wecomContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WecomContacts(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.WeComContact) graphql.Marshaler {
+			return ec.marshalOWeComContact2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContactᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_wecomContacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WeComContact(ctx, field)
 		},
 	}
 	return fc, nil
@@ -27060,6 +27408,29 @@ func (ec *executionContext) fieldContext_User_lastLoginAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
 }
 
+func (ec *executionContext) _User_wecomUserID(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_wecomUserID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WecomUserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_wecomUserID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+}
+
 func (ec *executionContext) _User_team(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -27328,6 +27699,300 @@ func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _WeComContact_id(ctx context.Context, field graphql.CollectedField, obj *ent.WeComContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComContact_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComContact_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComContact", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WeComContact_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.WeComContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComContact_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComContact_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComContact", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WeComContact_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.WeComContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComContact_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComContact_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComContact", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WeComContact_userID(ctx context.Context, field graphql.CollectedField, obj *ent.WeComContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComContact_userID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComContact_userID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComContact", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WeComContact_leadID(ctx context.Context, field graphql.CollectedField, obj *ent.WeComContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComContact_leadID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeadID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WeComContact_leadID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComContact", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WeComContact_externalUserID(ctx context.Context, field graphql.CollectedField, obj *ent.WeComContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComContact_externalUserID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalUserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComContact_externalUserID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComContact", field, false, false, "String")
+}
+
+func (ec *executionContext) _WeComContact_state(ctx context.Context, field graphql.CollectedField, obj *ent.WeComContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComContact_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComContact_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComContact", field, false, false, "String")
+}
+
+func (ec *executionContext) _WeComContact_addedAt(ctx context.Context, field graphql.CollectedField, obj *ent.WeComContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComContact_addedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AddedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComContact_addedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComContact", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WeComContact_lostAt(ctx context.Context, field graphql.CollectedField, obj *ent.WeComContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComContact_lostAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LostAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WeComContact_lostAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComContact", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WeComContact_removedAt(ctx context.Context, field graphql.CollectedField, obj *ent.WeComContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComContact_removedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemovedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WeComContact_removedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComContact", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WeComContact_user(ctx context.Context, field graphql.CollectedField, obj *ent.WeComContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComContact_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComContact_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WeComContact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WeComContact_lead(ctx context.Context, field graphql.CollectedField, obj *ent.WeComContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComContact_lead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lead(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
+			return ec.marshalOLead2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLead(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WeComContact_lead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WeComContact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Workspace_id(ctx context.Context, field graphql.CollectedField, obj *ent.Workspace) (ret graphql.Marshaler) {
@@ -47671,7 +48336,7 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "password", "roles", "teamID", "clearTeam", "territoryIDs", "partnerID", "clearPartner", "capacity", "dailyClaimLimit", "active"}
+	fieldsInOrder := [...]string{"name", "password", "roles", "teamID", "clearTeam", "territoryIDs", "partnerID", "clearPartner", "capacity", "dailyClaimLimit", "active", "wecomUserID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -47755,6 +48420,13 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.Active = data
+		case "wecomUserID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wecomUserID"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WecomUserID = data
 		}
 	}
 	return it, nil
@@ -48553,6 +49225,759 @@ func UnmarshalUserWhereInput(ctx context.Context, raw any) (ent.UserWhereInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputWeComContactOrder(ctx context.Context, obj any) (ent.WeComContactOrder, error) {
+	var it ent.WeComContactOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNWeComContactOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContactOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWeComContactOrder unmarshals raw into the WeComContactOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWeComContactOrder(ctx context.Context, raw any) (ent.WeComContactOrder, error) {
+	var out ent.WeComContactOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WeComContactOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputWeComContactWhereInput(ctx context.Context, obj any) (ent.WeComContactWhereInput, error) {
+	var it ent.WeComContactWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "leadID", "leadIDNEQ", "leadIDIn", "leadIDNotIn", "leadIDIsNil", "leadIDNotNil", "externalUserID", "externalUserIDNEQ", "externalUserIDIn", "externalUserIDNotIn", "externalUserIDGT", "externalUserIDGTE", "externalUserIDLT", "externalUserIDLTE", "externalUserIDContains", "externalUserIDHasPrefix", "externalUserIDHasSuffix", "externalUserIDEqualFold", "externalUserIDContainsFold", "state", "stateNEQ", "stateIn", "stateNotIn", "stateGT", "stateGTE", "stateLT", "stateLTE", "stateContains", "stateHasPrefix", "stateHasSuffix", "stateEqualFold", "stateContainsFold", "addedAt", "addedAtNEQ", "addedAtIn", "addedAtNotIn", "addedAtGT", "addedAtGTE", "addedAtLT", "addedAtLTE", "lostAt", "lostAtNEQ", "lostAtIn", "lostAtNotIn", "lostAtGT", "lostAtGTE", "lostAtLT", "lostAtLTE", "lostAtIsNil", "lostAtNotNil", "removedAt", "removedAtNEQ", "removedAtIn", "removedAtNotIn", "removedAtGT", "removedAtGTE", "removedAtLT", "removedAtLTE", "removedAtIsNil", "removedAtNotNil", "hasUser", "hasUserWith", "hasLead", "hasLeadWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOWeComContactWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContactWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOWeComContactWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContactWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOWeComContactWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContactWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "userID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "userIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDNEQ = data
+		case "userIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDIn = data
+		case "userIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDNotIn = data
+		case "leadID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadID = data
+		case "leadIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadIDNEQ = data
+		case "leadIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadIDIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadIDIn = data
+		case "leadIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadIDNotIn = data
+		case "leadIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadIDIsNil = data
+		case "leadIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadIDNotNil = data
+		case "externalUserID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalUserID"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalUserID = data
+		case "externalUserIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalUserIDNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalUserIDNEQ = data
+		case "externalUserIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalUserIDIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalUserIDIn = data
+		case "externalUserIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalUserIDNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalUserIDNotIn = data
+		case "externalUserIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalUserIDGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalUserIDGT = data
+		case "externalUserIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalUserIDGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalUserIDGTE = data
+		case "externalUserIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalUserIDLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalUserIDLT = data
+		case "externalUserIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalUserIDLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalUserIDLTE = data
+		case "externalUserIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalUserIDContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalUserIDContains = data
+		case "externalUserIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalUserIDHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalUserIDHasPrefix = data
+		case "externalUserIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalUserIDHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalUserIDHasSuffix = data
+		case "externalUserIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalUserIDEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalUserIDEqualFold = data
+		case "externalUserIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalUserIDContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalUserIDContainsFold = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "stateNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateNEQ = data
+		case "stateIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateIn = data
+		case "stateNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateNotIn = data
+		case "stateGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateGT = data
+		case "stateGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateGTE = data
+		case "stateLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateLT = data
+		case "stateLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateLTE = data
+		case "stateContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateContains = data
+		case "stateHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateHasPrefix = data
+		case "stateHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateHasSuffix = data
+		case "stateEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateEqualFold = data
+		case "stateContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateContainsFold = data
+		case "addedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddedAt = data
+		case "addedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddedAtNEQ = data
+		case "addedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddedAtIn = data
+		case "addedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddedAtNotIn = data
+		case "addedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddedAtGT = data
+		case "addedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddedAtGTE = data
+		case "addedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddedAtLT = data
+		case "addedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddedAtLTE = data
+		case "lostAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lostAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LostAt = data
+		case "lostAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lostAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LostAtNEQ = data
+		case "lostAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lostAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LostAtIn = data
+		case "lostAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lostAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LostAtNotIn = data
+		case "lostAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lostAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LostAtGT = data
+		case "lostAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lostAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LostAtGTE = data
+		case "lostAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lostAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LostAtLT = data
+		case "lostAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lostAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LostAtLTE = data
+		case "lostAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lostAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LostAtIsNil = data
+		case "lostAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lostAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LostAtNotNil = data
+		case "removedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAt = data
+		case "removedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtNEQ = data
+		case "removedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtIn = data
+		case "removedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtNotIn = data
+		case "removedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtGT = data
+		case "removedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtGTE = data
+		case "removedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtLT = data
+		case "removedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtLTE = data
+		case "removedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtIsNil = data
+		case "removedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtNotNil = data
+		case "hasUser":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUser"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasUser = data
+		case "hasUserWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUserWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasUserWith = data
+		case "hasLead":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasLead"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasLead = data
+		case "hasLeadWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasLeadWith"))
+			data, err := ec.unmarshalOLeadWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLeadWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasLeadWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWeComContactWhereInput unmarshals raw into the WeComContactWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWeComContactWhereInput(ctx context.Context, raw any) (ent.WeComContactWhereInput, error) {
+	var out ent.WeComContactWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WeComContactWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputWorkspaceOrder(ctx context.Context, obj any) (ent.WorkspaceOrder, error) {
 	var it ent.WorkspaceOrder
 	if obj == nil {
@@ -49025,6 +50450,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Workspace(ctx, sel, obj)
+	case *ent.WeComContact:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._WeComContact(ctx, sel, obj)
 	case *ent.User:
 		if obj == nil {
 			return graphql.Null
@@ -50824,6 +52254,12 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_ownerChanges(ctx, field, obj)
+				})
+		case "wecomContacts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_wecomContacts(ctx, field, obj)
 				})
 		case "referrer":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -53660,6 +55096,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "wecomUserID":
+			out.Values[i] = ec._User_wecomUserID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "team":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -53765,6 +55206,96 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var weComContactImplementors = []string{"WeComContact", "Node"}
+
+func (ec *executionContext) _WeComContact(ctx context.Context, sel ast.SelectionSet, obj *ent.WeComContact) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, weComContactImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WeComContact")
+		case "id":
+			out.Values[i] = ec._WeComContact_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._WeComContact_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._WeComContact_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "userID":
+			out.Values[i] = ec._WeComContact_userID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "leadID":
+			out.Values[i] = ec._WeComContact_leadID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "externalUserID":
+			out.Values[i] = ec._WeComContact_externalUserID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._WeComContact_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "addedAt":
+			out.Values[i] = ec._WeComContact_addedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lostAt":
+			out.Values[i] = ec._WeComContact_lostAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "removedAt":
+			out.Values[i] = ec._WeComContact_removedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "user":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WeComContact_user(ctx, field, obj)
+				})
+		case "lead":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WeComContact_lead(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -56192,6 +57723,33 @@ func (ec *executionContext) marshalNUserOrderField2ᚖgithubᚗcomᚋscrmhqᚋsc
 
 func (ec *executionContext) unmarshalNUserWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUserWhereInput(ctx context.Context, v any) (*ent.UserWhereInput, error) {
 	res, err := ec.unmarshalInputUserWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWeComContact2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContact(ctx context.Context, sel ast.SelectionSet, v *ent.WeComContact) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WeComContact!")
+		return graphql.Null
+	}
+	return ec._WeComContact(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWeComContactOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContactOrderField(ctx context.Context, v any) (*ent.WeComContactOrderField, error) {
+	var res = new(ent.WeComContactOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWeComContactOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContactOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.WeComContactOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WeComContactOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNWeComContactWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContactWhereInput(ctx context.Context, v any) (*ent.WeComContactWhereInput, error) {
+	res, err := ec.unmarshalInputWeComContactWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -58821,6 +60379,50 @@ func (ec *executionContext) unmarshalOUserWhereInput2ᚖgithubᚗcomᚋscrmhqᚋ
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputUserWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOWeComContact2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.WeComContact) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWeComContact2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContact(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOWeComContactWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContactWhereInputᚄ(ctx context.Context, v any) ([]*ent.WeComContactWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.WeComContactWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNWeComContactWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContactWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOWeComContactWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContactWhereInput(ctx context.Context, v any) (*ent.WeComContactWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputWeComContactWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -687,6 +687,9 @@ type UpdateUserInput struct {
 	Capacity        *int        `json:"capacity,omitempty"`
 	DailyClaimLimit *int        `json:"dailyClaimLimit,omitempty"`
 	Active          *bool       `json:"active,omitempty"`
+	// The member's userid in the workspace's WeCom corp (unique in the workspace);
+	// an empty string unlinks.
+	WecomUserID *string `json:"wecomUserID,omitempty"`
 }
 
 // Comparison of a custom-field filter; numbers and dates compare as such.

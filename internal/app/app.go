@@ -32,6 +32,7 @@ import (
 	"github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/suppress"
 	"github.com/scrmhq/scrm/internal/tagging"
+	"github.com/scrmhq/scrm/internal/wecom"
 )
 
 // Queue is the background work services ask for (jobs.Queue: rows of the
@@ -98,6 +99,7 @@ type Services struct {
 	Leads        *leads.Service
 	Suppressions *suppress.Service
 	Org          *org.Service
+	WeCom        *wecom.Service
 }
 
 // New builds every service once from cfg.
@@ -144,5 +146,6 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Leads = leads.New(c)
 	s.Suppressions = suppress.New(c)
 	s.Org = org.New(c)
+	s.WeCom = wecom.New(c, s.Broadcasts, s.Ingester, q, now)
 	return s, nil
 }

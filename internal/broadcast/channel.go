@@ -178,3 +178,27 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// ChannelConfig returns the workspace's config of channel key as its plugin
+// reads it (secrets opened), for services that act for a channel beyond
+// sending (the WeCom customer layer, internal/wecom). ent's NotFound when
+// the workspace has not configured it.
+func (s *Service) ChannelConfig(ctx context.Context, key string) (cfg json.RawMessage, enabled bool, err error) {
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	ch, err := s.db(ctx).Channel.Query().Where(channel.Key(key)).Only(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	all := maps.Clone(ch.Config)
+	delete(all, RequiresKey)
+	sec, err := s.secrets(tid, ch)
+	if err != nil {
+		return nil, false, err
+	}
+	maps.Copy(all, sec)
+	raw, err := json.Marshal(all)
+	return raw, ch.Enabled, err
+}

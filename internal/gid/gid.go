@@ -61,6 +61,8 @@ const (
 	ScoreHit         Type = "ScoreHit"
 	SegmentVersion   Type = "SegmentVersion"
 	OutboxTask       Type = "OutboxTask"
+	WeComContact     Type = "WeComContact"
+	WeComCallback    Type = "WeComCallback"
 )
 
 var codes = map[Type]uint16{
@@ -71,6 +73,7 @@ var codes = map[Type]uint16{
 	Event: 24, Suppression: 25, Channel: 26, Notification: 27, PolicyRule: 28,
 	AuditLog: 29, IngestBatch: 30, LeadTag: 31, SourceTouch: 32,
 	AssignmentTarget: 33, ScoreHit: 34, SegmentVersion: 35, OutboxTask: 36,
+	WeComContact: 37, WeComCallback: 38,
 }
 
 var types = func() map[uint16]Type {

@@ -50,6 +50,8 @@ type UserPatch struct {
 	Capacity        *int
 	DailyClaimLimit *int
 	Active          *bool
+	// WeComUserID links the user to a WeCom member id; "" unlinks.
+	WeComUserID *string
 }
 
 func validRoles(roles []string) error {
@@ -168,11 +170,34 @@ func updateUser(ctx context.Context, client *ent.Client, id uuid.UUID, p UserPat
 		u.SetPartnerID(*p.PartnerID)
 	}
 	u.SetNillableCapacity(p.Capacity).SetNillableDailyClaimLimit(p.DailyClaimLimit).SetNillableActive(p.Active)
+	if err := setWeComUserID(u, p.WeComUserID); err != nil {
+		return nil, err
+	}
 	saved, err := u.Save(ctx)
+	if ent.IsConstraintError(err) && p.WeComUserID != nil {
+		return nil, apperr.Wrap(err, apperr.Conflict, "wecomUserID", "another user is linked to this WeCom member")
+	}
 	if err != nil || p.TerritoryIDs == nil {
 		return saved, err
 	}
 	return saved, joins.UserTerritories.Set(ctx, client, id, p.TerritoryIDs)
+}
+
+// setWeComUserID links (or, with "", unlinks) the user's WeCom member id.
+func setWeComUserID(u *ent.UserUpdateOne, id *string) error {
+	if id == nil {
+		return nil
+	}
+	v := strings.TrimSpace(*id)
+	switch {
+	case v == "":
+		u.ClearWecomUserID()
+	case len(v) > 64 || strings.ContainsAny(v, " \t\r\n"):
+		return apperr.Input("wecomUserID", "a WeCom member id (userid): at most 64 characters, no spaces")
+	default:
+		u.SetWecomUserID(v)
+	}
+	return nil
 }
 
 // checkRefs makes sure referenced rows exist in this workspace, so a foreign

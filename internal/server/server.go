@@ -92,6 +92,8 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("/v1/leads:ingest", b.ingest)
 	mux.HandleFunc("/v1/events", b.events)
 	mux.HandleFunc("POST /v1/callbacks/{workspace}/{channel}", callbacks(res, d.Log))
+	mux.HandleFunc("GET /v1/callbacks/{workspace}/wecom", wecomCallbacks(res, d.Log))
+	mux.HandleFunc("POST /v1/callbacks/{workspace}/wecom", wecomCallbacks(res, d.Log))
 	mux.Handle("/graphiql", graphiQL())
 	opsRoutes(mux, d)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {

@@ -37,6 +37,7 @@ import (
 	"context"
 	"crypto/sha1" //nolint:gosec // WeCom's callback signature is defined with SHA-1
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -78,6 +79,12 @@ type Config struct {
 	AgentID int64 `json:"agentId"`
 	// CallbackToken (secret) verifies callback signatures; empty: no callbacks.
 	CallbackToken string `json:"callbackToken,omitempty"`
+	// ContactSecret (secret) is the customer-contact (客户联系) secret: the
+	// access token of the external-contact API (internal/wecom).
+	ContactSecret string `json:"contactSecret,omitempty"`
+	// EncodingAESKey (secret, 43 characters) decrypts WeCom's callbacks
+	// (internal/wecom); with CallbackToken it enables the customer events.
+	EncodingAESKey string `json:"encodingAESKey,omitempty"`
 	// TimeoutSeconds bounds each API request (default 10, 1–60).
 	TimeoutSeconds int `json:"timeoutSeconds"`
 }
@@ -111,7 +118,9 @@ func (Channel) Name() string { return Name }
 func (Channel) Requires() string { return plugins.ReachWeCom }
 
 // Secrets implements plugins.Channel.
-func (Channel) Secrets() []string { return []string{"corpSecret", "callbackToken"} }
+func (Channel) Secrets() []string {
+	return []string{"corpSecret", "callbackToken", "contactSecret", "encodingAESKey"}
+}
 
 // ValidateConfig implements plugins.Channel.
 func (Channel) ValidateConfig(raw json.RawMessage) (json.RawMessage, error) {
@@ -144,6 +153,10 @@ func (Channel) Open(raw json.RawMessage, opts plugins.Options) (plugins.Sender, 
 	return s, nil
 }
 
+// ParseConfig reads and checks a workspace's config (the customer layer,
+// internal/wecom, reads the same config as the sender).
+func ParseConfig(raw json.RawMessage) (Config, error) { return parseConfig(raw) }
+
 func parseConfig(raw json.RawMessage) (Config, error) {
 	var cfg Config
 	if err := config.Decode(raw, &cfg); err != nil {
@@ -167,8 +180,23 @@ func parseConfig(raw json.RawMessage) (Config, error) {
 	case cfg.CallbackToken != "" && !callbackTokenPattern.MatchString(cfg.CallbackToken):
 		return cfg, &plugins.ConfigError{Key: "callbackToken", Message: "must be 3–32 letters and digits"}
 	}
-	if err := config.String("corpSecret", cfg.CorpSecret, 8, 128); err != nil {
-		return cfg, err
+	if cfg.ContactSecret == "" || cfg.CorpSecret != "" {
+		if err := config.String("corpSecret", cfg.CorpSecret, 8, 128); err != nil {
+			return cfg, err
+		}
+	}
+	if cfg.ContactSecret != "" {
+		if err := config.String("contactSecret", cfg.ContactSecret, 8, 128); err != nil {
+			return cfg, err
+		}
+	}
+	if cfg.EncodingAESKey != "" {
+		if k, err := base64.StdEncoding.DecodeString(cfg.EncodingAESKey + "="); len(cfg.EncodingAESKey) != 43 || err != nil || len(k) != 32 {
+			return cfg, &plugins.ConfigError{Key: "encodingAESKey", Message: "must be the 43 characters WeCom shows (EncodingAESKey)"}
+		}
+		if cfg.CallbackToken == "" {
+			return cfg, &plugins.ConfigError{Key: "callbackToken", Message: "is required with encodingAESKey (the callback Token)"}
+		}
 	}
 	if err := config.Int("timeoutSeconds", &cfg.TimeoutSeconds, 10, 1, 60); err != nil {
 		return cfg, err

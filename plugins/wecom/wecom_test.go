@@ -439,7 +439,7 @@ func TestSignatureMatchesWeComConstruction(t *testing.T) {
 func TestValidateConfig(t *testing.T) {
 	t.Parallel()
 	ch, _ := plugins.Lookup(wecom.Name)
-	if ch.Requires() != plugins.ReachWeCom || fmt.Sprint(ch.Secrets()) != "[corpSecret callbackToken]" {
+	if ch.Requires() != plugins.ReachWeCom || fmt.Sprint(ch.Secrets()) != "[corpSecret callbackToken contactSecret encodingAESKey]" {
 		t.Errorf("Requires %q, Secrets %v", ch.Requires(), ch.Secrets())
 	}
 	base := `"corpId":"` + corpID + `","corpSecret":"` + corpSecret + `","agentId":1000002`
@@ -457,7 +457,10 @@ func TestValidateConfig(t *testing.T) {
 		{"agent as string", `{"corpId":"` + corpID + `","corpSecret":"` + corpSecret + `","agentId":"1000002"}`, "agentId"},
 		{"bad callback token", `{` + base + `,"callbackToken":"has space"}`, "callbackToken"},
 		{"http base", `{"baseUrl":"http://qyapi.weixin.qq.com",` + base + `}`, "baseUrl"},
-		{"unknown key", `{` + base + `,"encodingAESKey":"x"}`, "encodingAESKey"},
+		{"unknown key", `{` + base + `,"aesKey":"x"}`, "aesKey"},
+		{"customer layer", `{"corpId":"` + corpID + `","contactSecret":"` + corpSecret + `","agentId":1,"callbackToken":"abc123","encodingAESKey":"` + strings.Repeat("a", 43) + `"}`, ""},
+		{"bad AES key", `{` + base + `,"callbackToken":"abc123","encodingAESKey":"x"}`, "encodingAESKey"},
+		{"AES key without token", `{` + base + `,"encodingAESKey":"` + strings.Repeat("a", 43) + `"}`, "callbackToken"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

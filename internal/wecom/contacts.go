@@ -1,0 +1,278 @@
+package wecom
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/silenceper/wechat/v2/work/externalcontact"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/internal/events"
+	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/leads"
+	"github.com/scrmhq/scrm/internal/txn"
+)
+
+// Source is the lead source of customers who arrive through WeCom.
+const Source = "wecom"
+
+// member is the workspace user linked to a WeCom member id.
+func member(ctx context.Context, c *ent.Client, wecomUserID string) (*ent.User, error) {
+	u, err := c.User.Query().Where(user.WecomUserID(wecomUserID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return u, err
+}
+
+// added handles add_external_contact: the customer's details are fetched
+// from WeCom and ingested as a lead (cleaning, dedup and merge by unionid,
+// phone or the external_userid, protection: the ingest path), which the
+// member's user owns when nobody owns it yet; the relationship is a
+// WeComContact. A customer already known through another member's contact
+// is the same lead.
+func (s *Service) added(ctx context.Context, c *ent.Client, api *contacts, msg externalcontact.EventCallbackMessage) (Outcome, error) {
+	u, err := member(ctx, c, msg.UserID)
+	if err != nil || u == nil {
+		return Ignored, err
+	}
+	detail, err := api.detail(msg.ExternalUserID)
+	if err != nil {
+		return "", fmt.Errorf("wecom: externalcontact/get: %w", err)
+	}
+	now := s.Now()
+	leadID, err := s.knownLead(ctx, c, msg.ExternalUserID)
+	if err != nil {
+		return "", err
+	}
+	if leadID == nil {
+		if leadID, err = s.ingest(ctx, detail, msg, now); err != nil {
+			return "", err
+		}
+	}
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return "", err
+	}
+	if _, err := c.ExecContext(ctx, `INSERT INTO wecom_contacts
+			(id, tenant_id, created_at, updated_at, user_id, lead_id, external_user_id, state, added_at)
+		VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $3)
+		ON CONFLICT (tenant_id, user_id, external_user_id) DO UPDATE SET updated_at = $3, added_at = $3,
+			lead_id = COALESCE(EXCLUDED.lead_id, wecom_contacts.lead_id), state = EXCLUDED.state, lost_at = NULL, removed_at = NULL`,
+		gid.New(gid.WeComContact), tid, now, u.ID, leadID, msg.ExternalUserID, msg.State); err != nil {
+		return "", fmt.Errorf("wecom: write contact: %w", err)
+	}
+	if leadID == nil {
+		return Applied, nil
+	}
+	if err := s.own(ctx, c, *leadID, u, now); err != nil {
+		return "", err
+	}
+	props := map[string]any{"userID": msg.UserID, "externalUserID": msg.ExternalUserID}
+	if msg.State != "" {
+		props["state"] = msg.State
+	}
+	return Applied, events.Record(ctx, c, []uuid.UUID{*leadID}, EventAdded, Source, props, now)
+}
+
+// knownLead is the active lead of the customer's earliest WeCom contact.
+func (s *Service) knownLead(ctx context.Context, c *ent.Client, externalUserID string) (*uuid.UUID, error) {
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.QueryContext(ctx, `SELECT w.lead_id FROM wecom_contacts w
+		JOIN leads l ON l.tenant_id = w.tenant_id AND l.id = w.lead_id AND l.status = 'ACTIVE'
+		WHERE w.tenant_id = $1 AND w.external_user_id = $2 ORDER BY w.added_at LIMIT 1`, tid, externalUserID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, rows.Err()
+	}
+	var id uuid.UUID
+	if err := rows.Scan(&id); err != nil {
+		return nil, err
+	}
+	return &id, rows.Err()
+}
+
+// ingest sends the customer through the ingest path in the callback's
+// transaction; a rejected customer (blacklisted, say) has no lead.
+func (s *Service) ingest(ctx context.Context, d *externalcontact.ExternalUserDetailResponse, msg externalcontact.EventCallbackMessage, now time.Time) (*uuid.UUID, error) {
+	row := leads.Row{
+		ExternalID: d.ExternalContact.ExternalUserID,
+		Name:       d.ExternalContact.Name,
+		UnionID:    d.ExternalContact.UnionID,
+		Company:    d.ExternalContact.CorpFullName,
+		Source:     Source,
+	}
+	if row.ExternalID == "" {
+		row.ExternalID = msg.ExternalUserID
+	}
+	if row.Company == "" {
+		row.Company = d.ExternalContact.CorpName
+	}
+	if msg.State != "" {
+		row.SourceDetail = "state:" + msg.State
+	}
+	for _, f := range d.FollowUser {
+		if f.UserID != msg.UserID {
+			continue
+		}
+		if len(f.RemarkMobiles) > 0 {
+			row.Phone = f.RemarkMobiles[0]
+		}
+		if row.Company == "" {
+			row.Company = f.RemarkCorpName
+		}
+	}
+	res, err := s.Ingester.Ingest(ctx, leads.Batch{Source: Source, Rows: []leads.Row{row}, Now: now})
+	if err != nil {
+		return nil, fmt.Errorf("wecom: ingest customer: %w", err)
+	}
+	if r := res.Rows[0]; r.Status != leads.StatusRejected {
+		return &r.LeadID, nil
+	}
+	return nil, nil
+}
+
+// own gives an unowned lead to the member's user, as an assignment by the
+// system, with the protection of the lead's pool.
+func (s *Service) own(ctx context.Context, c *ent.Client, leadID uuid.UUID, u *ent.User, now time.Time) error {
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return err
+	}
+	var pool uuid.NullUUID
+	err = queryRow(ctx, c, `UPDATE leads l SET owner_id = $3, claimed_at = $4, updated_at = $4,
+			protected_until = (SELECT CASE WHEN p.protection_days > 0 THEN $4::timestamptz + p.protection_days * interval '24 hours' END
+				FROM pools p WHERE p.tenant_id = $1 AND p.id = l.pool_id)
+		WHERE l.tenant_id = $1 AND l.id = $2 AND l.owner_id IS NULL AND l.status = 'ACTIVE'
+		RETURNING l.pool_id`, tid, leadID, u.ID, now)(&pool)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // owned already: the owner keeps it
+	}
+	if err != nil {
+		return fmt.Errorf("wecom: own lead: %w", err)
+	}
+	var poolID *uuid.UUID
+	if pool.Valid {
+		poolID = &pool.UUID
+	}
+	_, err = c.ExecContext(ctx, `INSERT INTO owner_changes (id, tenant_id, lead_id, from_user_id, to_user_id, pool_id, kind, by, actor_id, reason, at)
+		VALUES ($1, $2, $3, NULL, $4, $5, 'ASSIGN', 'SYSTEM', NULL, 'wecom: the customer added the member', $6)`,
+		gid.New(gid.OwnerChange), tid, leadID, u.ID, poolID, now)
+	return err
+}
+
+// touched records an event on the lead of a member's contact (edits, and
+// the member deleting the customer, which also sets removed_at).
+func (s *Service) touched(ctx context.Context, c *ent.Client, msg externalcontact.EventCallbackMessage, name string) (Outcome, error) {
+	u, err := member(ctx, c, msg.UserID)
+	if err != nil || u == nil {
+		return Ignored, err
+	}
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return "", err
+	}
+	now := s.Now()
+	set := "updated_at = $4"
+	if name == EventRemoved {
+		set += ", removed_at = $4"
+	}
+	var lead uuid.NullUUID
+	err = queryRow(ctx, c, `UPDATE wecom_contacts SET `+set+`
+		WHERE tenant_id = $1 AND user_id = $2 AND external_user_id = $3 RETURNING lead_id`,
+		tid, u.ID, msg.ExternalUserID, now)(&lead)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !lead.Valid) {
+		return Ignored, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return Applied, events.Record(ctx, c, []uuid.UUID{lead.UUID}, name, Source,
+		map[string]any{"userID": msg.UserID, "externalUserID": msg.ExternalUserID}, now)
+}
+
+// lost handles del_follow_user, the customer deleting the member (流失):
+// lost_at is set, the event wecom.lost recorded and the lead's owner
+// notified (delivered through the outbox).
+func (s *Service) lost(ctx context.Context, c *ent.Client, msg externalcontact.EventCallbackMessage) (Outcome, error) {
+	u, err := member(ctx, c, msg.UserID)
+	if err != nil || u == nil {
+		return Ignored, err
+	}
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return "", err
+	}
+	now := s.Now()
+	var (
+		leadID uuid.NullUUID
+		owner  uuid.NullUUID
+		name   sql.NullString
+	)
+	err = queryRow(ctx, c, `WITH w AS (
+			UPDATE wecom_contacts SET lost_at = $4, updated_at = $4
+			WHERE tenant_id = $1 AND user_id = $2 AND external_user_id = $3 AND lost_at IS NULL
+			RETURNING lead_id)
+		SELECT w.lead_id, l.owner_id, l.name FROM w LEFT JOIN leads l ON l.tenant_id = $1 AND l.id = w.lead_id`,
+		tid, u.ID, msg.ExternalUserID, now)(&leadID, &owner, &name)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !leadID.Valid) {
+		return Ignored, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("wecom: mark lost: %w", err)
+	}
+	if err := events.Record(ctx, c, []uuid.UUID{leadID.UUID}, EventLost, Source,
+		map[string]any{"userID": msg.UserID, "externalUserID": msg.ExternalUserID}, now); err != nil {
+		return "", err
+	}
+	if !owner.Valid {
+		return Applied, nil
+	}
+	who := name.String
+	if who == "" {
+		who = "未命名线索"
+	}
+	note := gid.New(gid.Notification)
+	if _, err := c.ExecContext(ctx, `INSERT INTO notifications (id, tenant_id, user_id, kind, lead_id, message, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, note, tid, owner.UUID, NotificationLost, leadID.UUID,
+		fmt.Sprintf("客户「%s」已在企业微信删除了成员 %s（流失）。", who, u.Name), now); err != nil {
+		return "", fmt.Errorf("wecom: notify owner: %w", err)
+	}
+	if s.Notify == nil {
+		return Applied, nil
+	}
+	return Applied, s.Notify.DeliverNotifications(ctx, tid, []uuid.UUID{note})
+}
+
+// queryRow runs a statement that returns at most one row and scans it into
+// dest (sql.ErrNoRows when there is none); ent's client has no QueryRow.
+func queryRow(ctx context.Context, c *ent.Client, query string, args ...any) func(dest ...any) error {
+	return func(dest ...any) error {
+		rows, err := c.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return sql.ErrNoRows
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		return rows.Close()
+	}
+}

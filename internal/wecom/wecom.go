@@ -1,0 +1,103 @@
+// Package wecom is the WeCom (企业微信) customer layer: the corp's callbacks
+// (URL verification and customer-contact events, signed and AES-encrypted
+// with WXBizMsgCrypt), customers (external contacts) ingested as leads owned
+// by the member's linked user, and churn (流失) when a customer deletes the
+// member. The corp's API is called through github.com/silenceper/wechat/v2
+// (work/externalcontact), whose message crypto (util.DecryptMsg,
+// util.Signature) also reads the callbacks.
+//
+// The workspace's config is the `wecom` channel's (plugins/wecom): corpId,
+// contactSecret, agentId, callbackToken, encodingAESKey and baseUrl.
+package wecom
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/leads"
+	wecomplug "github.com/scrmhq/scrm/plugins/wecom"
+)
+
+// ChannelName is the channel whose config the layer reads.
+const ChannelName = wecomplug.Name
+
+// Tolerance is how far a callback's timestamp may be from our clock; older
+// callbacks are refused, so the replay table only needs rows this recent.
+const Tolerance = wecomplug.CallbackTolerance
+
+// Event names recorded on leads.
+const (
+	EventAdded   = "wecom.added"   // a member added the customer (or the customer the member)
+	EventEdited  = "wecom.edited"  // a member edited the customer's remark or tags
+	EventRemoved = "wecom.removed" // the member deleted the customer
+	EventLost    = "wecom.lost"    // the customer deleted the member (流失)
+)
+
+// NotificationLost is the notifications.kind of a churn alert.
+const NotificationLost = "wecom.lost"
+
+var (
+	// ErrRefused is a callback that did not come from the workspace's corp:
+	// a bad or missing signature, another corp, a stale timestamp or a body
+	// that does not decrypt. Nothing was changed.
+	ErrRefused = errors.New("wecom: callback refused")
+	// ErrNotConfigured is a workspace without the wecom channel, or whose
+	// channel has no callbackToken and encodingAESKey.
+	ErrNotConfigured = errors.New("wecom: the workspace has not configured WeCom callbacks")
+)
+
+// Channels reads a workspace's channel config with its secrets
+// (broadcast.Service).
+type Channels interface {
+	ChannelConfig(ctx context.Context, key string) (json.RawMessage, bool, error)
+}
+
+// Notifier delivers notifications written in the transaction ctx carries
+// (jobs.Queue, through the outbox).
+type Notifier interface {
+	DeliverNotifications(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) error
+}
+
+// Service is the customer layer of every workspace; the workspace comes from
+// the context.
+type Service struct {
+	Client   *ent.Client
+	Channels Channels
+	Ingester *leads.Ingester
+	Notify   Notifier // nil: notifications stay undelivered (tools)
+	Now      func() time.Time
+	tokens   *tokens
+}
+
+// New returns the service.
+func New(c *ent.Client, ch Channels, in *leads.Ingester, notify Notifier, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{Client: c, Channels: ch, Ingester: in, Notify: notify, Now: now,
+		tokens: &tokens{now: now, m: map[string]cachedToken{}}}
+}
+
+// config is the workspace's wecom config, which must take callbacks.
+func (s *Service) config(ctx context.Context) (wecomplug.Config, error) {
+	raw, enabled, err := s.Channels.ChannelConfig(ctx, ChannelName)
+	if ent.IsNotFound(err) || (err == nil && !enabled) {
+		return wecomplug.Config{}, ErrNotConfigured
+	}
+	if err != nil {
+		return wecomplug.Config{}, err
+	}
+	cfg, err := parseConfig(raw)
+	if err != nil {
+		return cfg, err
+	}
+	if cfg.CallbackToken == "" || cfg.EncodingAESKey == "" {
+		return cfg, ErrNotConfigured
+	}
+	return cfg, nil
+}

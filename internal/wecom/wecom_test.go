@@ -1,0 +1,200 @@
+package wecom_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/internal/apitest"
+	"github.com/scrmhq/scrm/internal/gid"
+)
+
+const (
+	corpID        = "ww1234567890abcdef"
+	contactSecret = "contact-secret-0123456789"
+	cbToken       = "QDG6eK0123456789"
+	aesKey        = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C" // 43 characters, as WeCom shows it
+)
+
+// post sends a callback to the workspace's callback URL.
+func post(t *testing.T, url string, cb callback) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Post(url+"?"+cb.Query.Encode(), "text/xml", strings.NewReader(cb.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// counts is what the callbacks may change, read straight from the database.
+type counts struct{ Leads, Contacts, Lost, Removed, Events, Notes int }
+
+func countAll(t *testing.T, api *apitest.API) counts {
+	t.Helper()
+	var c counts
+	err := api.DB.DB.QueryRow(`SELECT (SELECT count(*) FROM leads), (SELECT count(*) FROM wecom_contacts),
+		(SELECT count(*) FROM wecom_contacts WHERE lost_at IS NOT NULL), (SELECT count(*) FROM wecom_contacts WHERE removed_at IS NOT NULL),
+		(SELECT count(*) FROM events WHERE name LIKE 'wecom.%'), (SELECT count(*) FROM notifications WHERE kind = 'wecom.lost')`).
+		Scan(&c.Leads, &c.Contacts, &c.Lost, &c.Removed, &c.Events, &c.Notes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestCustomersEndToEnd configures a workspace's corp, links a member, and
+// lets the fake WeCom add customers, replay and forge callbacks, and delete
+// the member, checking the database and the API after each step.
+func TestCustomersEndToEnd(t *testing.T) {
+	api := apitest.New(t)
+	created, admin := api.Workspace("acme")
+	fake := newFakeWeCom(t, corpID, contactSecret, cbToken, aesKey)
+	cbURL := api.URL + "/v1/callbacks/" + gid.Encode(created.Workspace.ID) + "/wecom"
+	now := func() time.Time { return api.Clock.Now() }
+
+	// The admin configures the corp and links a rep to member zhangsan.
+	var ch struct{ ConfigureChannel struct{ Key string } }
+	api.MustDo(admin, `mutation($c: JSON!){ configureChannel(key: "wecom", config: $c){ key } }`, map[string]any{"c": map[string]any{
+		"corpId": corpID, "contactSecret": contactSecret, "agentId": 1000002, "callbackToken": cbToken,
+		"encodingAESKey": aesKey, "baseUrl": fake.srv.URL}}, &ch)
+	var u struct{ CreateUser struct{ ID string } }
+	for _, name := range []string{"rep1", "rep2"} {
+		api.MustDo(admin, `mutation($e: String!){ createUser(input:{name: "张三", email: $e, password: "rep-password", roles: ["rep"]}){ id } }`,
+			map[string]any{"e": name + "@acme.test"}, &u)
+	}
+	rep2 := u.CreateUser.ID
+	api.MustDo(admin, `mutation($e: String!){ createUser(input:{name: "张三", email: $e, password: "rep-password", roles: ["rep"]}){ id } }`,
+		map[string]any{"e": "zhangsan@acme.test"}, &u)
+	rep := u.CreateUser.ID
+	link := `mutation LinkWeComUser($id: ID!, $wecomUserID: String) { updateUser(id: $id, input: {wecomUserID: $wecomUserID}) { id wecomUserID } }`
+	var linked struct {
+		UpdateUser struct{ ID, WecomUserID string }
+	}
+	api.MustDo(admin, link, map[string]any{"id": rep, "wecomUserID": "zhangsan"}, &linked)
+	if linked.UpdateUser.WecomUserID != "zhangsan" {
+		t.Fatalf("linked = %+v", linked)
+	}
+	if r := api.Do(admin, link, map[string]any{"id": rep2, "wecomUserID": "zhangsan"}); len(r.Errors) != 1 || r.Errors[0].Code() != "CONFLICT" {
+		t.Fatalf("a second user linked to the same member: %+v", r.Errors)
+	}
+
+	t.Run("URL verification", func(t *testing.T) {
+		resp, err := http.Get(cbURL + "?" + fake.verification("echo-1520384733", now()).Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != "echo-1520384733" {
+			t.Fatalf("verification = %d %q", resp.StatusCode, b)
+		}
+		q := fake.verification("echo-2", now())
+		q.Set("msg_signature", strings.Repeat("0", 40))
+		if resp, _ := http.Get(cbURL + "?" + q.Encode()); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("forged verification = %d", resp.StatusCode)
+		}
+	})
+
+	// Customer A adds zhangsan through the code "expo": a new lead, owned by rep.
+	addA := fake.add(customer{ExternalUserID: "wmA0000000000000001", Name: "客户甲", CorpName: "甲公司"}, "zhangsan", "expo",
+		[]string{"13800138000"}, now())
+	if resp, body := post(t, cbURL, addA); resp.StatusCode != 200 || resp.Header.Get("X-Scrm-Outcome") != "APPLIED" {
+		t.Fatalf("add A = %d %s %s", resp.StatusCode, resp.Header.Get("X-Scrm-Outcome"), body)
+	}
+	var leadA, owner uuid.UUID
+	var phone, source string
+	if err := api.DB.DB.QueryRow(`SELECT l.id, l.owner_id, l.phone, l.source FROM wecom_contacts w JOIN leads l ON l.id = w.lead_id
+		WHERE w.external_user_id = 'wmA0000000000000001' AND w.state = 'expo'`).Scan(&leadA, &owner, &phone, &source); err != nil {
+		t.Fatalf("lead of customer A: %v", err)
+	}
+	if want, _ := gid.Decode(rep); owner != want || phone != "+8613800138000" || source != "wecom" {
+		t.Errorf("lead A: owner %v (want %v), phone %s, source %s", owner, want, phone, source)
+	}
+
+	// A known customer (by unionid) merges into the existing lead.
+	var in struct {
+		IngestLeads struct{ Results []struct{ Lead struct{ ID string } } }
+	}
+	api.MustDo(admin, `mutation { ingestLeads(input: {source: "expo", leads: [{name: "老客户", unionID: "union-B"}]}) { results { lead { id } } } }`, nil, &in)
+	known, _ := gid.Decode(in.IngestLeads.Results[0].Lead.ID)
+	before := countAll(t, api)
+	addB := fake.add(customer{ExternalUserID: "wmB0000000000000002", Name: "客户乙", UnionID: "union-B"}, "zhangsan", "", nil, now())
+	if resp, body := post(t, cbURL, addB); resp.StatusCode != 200 {
+		t.Fatalf("add B = %d %s", resp.StatusCode, body)
+	}
+	var leadB uuid.UUID
+	if err := api.DB.DB.QueryRow(`SELECT lead_id FROM wecom_contacts WHERE external_user_id = 'wmB0000000000000002'`).Scan(&leadB); err != nil || leadB != known {
+		t.Fatalf("customer B's lead = %v (%v), want the known lead %v", leadB, err, known)
+	}
+	if after := countAll(t, api); after.Leads != before.Leads || after.Contacts != before.Contacts+1 {
+		t.Errorf("merge by unionid: before %+v, after %+v", before, after)
+	}
+
+	// Replayed, forged, wrong-corp and stale callbacks change nothing.
+	before = countAll(t, api)
+	if resp, _ := post(t, cbURL, addA); resp.StatusCode != 200 || resp.Header.Get("X-Scrm-Outcome") != "REPLAYED" {
+		t.Errorf("replay = %d %s", resp.StatusCode, resp.Header.Get("X-Scrm-Outcome"))
+	}
+	lostA := fake.event(now(), "zhangsan", "wmA0000000000000001", "del_follow_user", "")
+	forged := lostA
+	forged.Query = cloneQuery(lostA.Query)
+	forged.Query.Set("msg_signature", signature("not-the-token", forged.Query.Get("timestamp"), forged.Query.Get("nonce"), "x"))
+	otherCorp := fake.seal("wwOtherCorp0000", "<xml/>", lostA.Query.Get("timestamp"))
+	stale := fake.event(now().Add(-10*time.Minute), "zhangsan", "wmA0000000000000001", "del_follow_user", "")
+	for name, cb := range map[string]callback{"forged": forged, "other corp": otherCorp, "stale": stale} {
+		if resp, _ := post(t, cbURL, cb); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s callback = %d, want 401", name, resp.StatusCode)
+		}
+	}
+	if after := countAll(t, api); after != before {
+		t.Errorf("refused callbacks changed something: before %+v, after %+v", before, after)
+	}
+
+	// Customer A deletes zhangsan: lost, event, owner notified.
+	if resp, body := post(t, cbURL, lostA); resp.StatusCode != 200 || resp.Header.Get("X-Scrm-Outcome") != "APPLIED" {
+		t.Fatalf("del_follow_user = %d %s", resp.StatusCode, body)
+	}
+	var lostEvents, notes int
+	_ = api.DB.DB.QueryRow(`SELECT count(*) FROM events WHERE lead_id = $1 AND name = 'wecom.lost'`, leadA).Scan(&lostEvents)
+	_ = api.DB.DB.QueryRow(`SELECT count(*) FROM notifications WHERE lead_id = $1 AND kind = 'wecom.lost' AND user_id = $2`, leadA, owner).Scan(&notes)
+	if lostEvents != 1 || notes != 1 {
+		t.Errorf("wecom.lost events %d, owner notifications %d; want 1 and 1", lostEvents, notes)
+	}
+	// zhangsan deletes customer B: an event, removed_at.
+	if resp, _ := post(t, cbURL, fake.event(now(), "zhangsan", "wmB0000000000000002", "del_external_contact", "")); resp.StatusCode != 200 {
+		t.Fatalf("del_external_contact = %d", resp.StatusCode)
+	}
+	if c := countAll(t, api); c.Removed != 1 || c.Lost != 1 {
+		t.Errorf("after the deletes: %+v", c)
+	}
+
+	// The lead's WeCom relationships, as the owner and as a rep who cannot see the lead.
+	q := `query LeadWeCom($id: ID!) { node(id: $id) { ... on Lead { id wecomContacts { user { id name } externalUserID addedAt lostAt state } } } }`
+	var out struct {
+		Node struct {
+			ID            string
+			WecomContacts []struct {
+				User                  struct{ ID string }
+				ExternalUserID, State string
+				AddedAt               time.Time
+				LostAt                *time.Time
+			}
+		}
+	}
+	repToken := api.Login("acme", "zhangsan@acme.test", "rep-password")
+	api.MustDo(repToken, q, map[string]any{"id": gid.Encode(leadA)}, &out)
+	if w := out.Node.WecomContacts; len(w) != 1 || w[0].User.ID != rep || w[0].ExternalUserID != "wmA0000000000000001" ||
+		w[0].State != "expo" || w[0].LostAt == nil || w[0].AddedAt.IsZero() {
+		t.Errorf("LeadWeCom = %+v", out.Node)
+	}
+	other := api.Login("acme", "rep1@acme.test", "rep-password")
+	if r := api.Do(other, q, map[string]any{"id": gid.Encode(leadA)}); strings.Contains(string(r.Data), "wmA0000000000000001") {
+		t.Errorf("a rep without the lead in scope sees its WeCom contacts: %s", r.Data)
+	}
+}
