@@ -27,8 +27,8 @@ type DistributionQueue interface {
 	RescoreWorkspace(ctx context.Context, tenantID uuid.UUID) error
 }
 
-func poolConfig(in model.UpdatePoolInput) pool.Config {
-	return pool.Config{
+func poolConfig(in model.UpdatePoolInput) pool.Patch {
+	return pool.Patch{
 		Name: in.Name, TeamIDs: in.TeamIDs, TerritoryIDs: in.TerritoryIDs, AdminIDs: in.AdminIDs,
 		SetTeams: in.TeamIDs != nil, SetTerritories: in.TerritoryIDs != nil, SetAdmins: in.AdminIDs != nil,
 		RecycleNoFollowUpDays: in.RecycleNoFollowUpDays, RecycleNoDealDays: in.RecycleNoDealDays,
@@ -37,7 +37,7 @@ func poolConfig(in model.UpdatePoolInput) pool.Config {
 	}
 }
 
-func createPoolConfig(in model.CreatePoolInput) pool.Config {
+func createPoolConfig(in model.CreatePoolInput) pool.Patch {
 	return poolConfig(model.UpdatePoolInput{
 		Name: &in.Name, TeamIDs: in.TeamIDs, TerritoryIDs: in.TerritoryIDs, AdminIDs: in.AdminIDs,
 		RecycleNoFollowUpDays: in.RecycleNoFollowUpDays, RecycleNoDealDays: in.RecycleNoDealDays,
@@ -143,8 +143,8 @@ func (r *Resolver) rescore(ctx context.Context) error {
 	return r.Distribution.RescoreWorkspace(ctx, tid)
 }
 
-func scoringRuleInput(in model.UpdateScoringRuleInput) scoring.RuleInput {
-	return scoring.RuleInput{Name: in.Name, Condition: in.Condition, Points: in.Points, DecayDays: in.DecayDays, Enabled: in.Enabled}
+func scoringRuleInput(in model.UpdateScoringRuleInput) scoring.RulePatch {
+	return scoring.RulePatch{Name: in.Name, Condition: in.Condition, Points: in.Points, DecayDays: in.DecayDays, Enabled: in.Enabled}
 }
 
 func (r *Resolver) createScoringRule(ctx context.Context, in model.CreateScoringRuleInput) (*ent.ScoringRule, error) {
@@ -257,8 +257,8 @@ func (r *Resolver) overdueFollowUps(ctx context.Context, ownerID *uuid.UUID, fir
 	return out, nil
 }
 
-func assignmentRuleInput(in model.UpdateAssignmentRuleInput) assign.RuleInput {
-	out := assign.RuleInput{Name: in.Name, Priority: in.Priority, Condition: in.Condition, Strategy: in.Strategy,
+func assignmentRuleInput(in model.UpdateAssignmentRuleInput) assign.RulePatch {
+	out := assign.RulePatch{Name: in.Name, Priority: in.Priority, Condition: in.Condition, Strategy: in.Strategy,
 		DailyCap: in.DailyCap, FallbackPoolID: in.FallbackPoolID, ClearFallbackPool: deref(in.ClearFallbackPool), Enabled: in.Enabled}
 	if in.Targets != nil {
 		out.Targets = make([]assign.TargetSpec, len(in.Targets))

@@ -35,7 +35,7 @@ func (r *mutationResolver) CreateSegment(ctx context.Context, input model.Create
 
 // UpdateSegment is the resolver for the updateSegment field.
 func (r *mutationResolver) UpdateSegment(ctx context.Context, id uuid.UUID, input model.UpdateSegmentInput) (*ent.Segment, error) {
-	return r.Segmenter.UpdateSegment(ctx, id, segment.Update{Name: input.Name, Description: input.Description,
+	return r.Segmenter.UpdateSegment(ctx, id, segment.Patch{Name: input.Name, Description: input.Description,
 		Rule: segmentRule(input.Rule), RefreshEveryMinutes: input.RefreshEveryMinutes})
 }
 

@@ -141,8 +141,8 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Broadcasts = &broadcast.Service{Client: c, DB: cfg.DB, Box: s.Box, Segments: s.Segments,
 		Queue: q, Now: now}
 	s.Reports = &funnel.Service{Client: c, Reader: cfg.Replica}
-	s.Pipelines = pipeline.New(c)
-	s.Tags = tagging.New(c)
+	s.Pipelines = pipeline.New(c, now)
+	s.Tags = tagging.New(c, now)
 	s.Leads = leads.New(c)
 	s.Suppressions = suppress.New(c)
 	s.Org = org.New(c)

@@ -16,10 +16,10 @@ import (
 	"github.com/scrmhq/scrm/internal/txn"
 )
 
-// RuleInput is an assignment rule as an admin writes it. Nil fields keep
+// RulePatch is an assignment rule as an admin writes it. Nil fields keep
 // their value on update (and take their defaults on create); Targets, when
 // not nil, replace the rule's targets; DailyCap 0 clears the cap.
-type RuleInput struct {
+type RulePatch struct {
 	Name              *string
 	Priority          *int
 	Condition         *string
@@ -34,7 +34,7 @@ type RuleInput struct {
 // CreateRule saves an assignment rule of the workspace in ctx: its condition
 // type-checked against the workspace's fields, its targets and fallback pool
 // checked by ValidateRule.
-func (e *Engine) CreateRule(ctx context.Context, in RuleInput) (*ent.AssignmentRule, error) {
+func (e *Engine) CreateRule(ctx context.Context, in RulePatch) (*ent.AssignmentRule, error) {
 	c := e.db(ctx)
 	if in.Name == nil {
 		return nil, apperr.Input("name", "name is required")
@@ -46,12 +46,12 @@ func (e *Engine) CreateRule(ctx context.Context, in RuleInput) (*ent.AssignmentR
 }
 
 // UpdateRule changes the given fields of assignment rule id.
-func (e *Engine) UpdateRule(ctx context.Context, id uuid.UUID, in RuleInput) (*ent.AssignmentRule, error) {
+func (e *Engine) UpdateRule(ctx context.Context, id uuid.UUID, in RulePatch) (*ent.AssignmentRule, error) {
 	c := e.db(ctx)
 	return saveRule(ctx, c, &id, in)
 }
 
-func saveRule(ctx context.Context, c *ent.Client, id *uuid.UUID, in RuleInput) (*ent.AssignmentRule, error) {
+func saveRule(ctx context.Context, c *ent.Client, id *uuid.UUID, in RulePatch) (*ent.AssignmentRule, error) {
 	if in.Name != nil {
 		name, err := textinput.Clean("name", *in.Name, 200, true)
 		if err != nil {
@@ -141,7 +141,7 @@ func saveRule(ctx context.Context, c *ent.Client, id *uuid.UUID, in RuleInput) (
 }
 
 // specOf is the rule as it will be after in is applied to cur (nil when new).
-func specOf(cur *ent.AssignmentRule, in RuleInput) RuleSpec {
+func specOf(cur *ent.AssignmentRule, in RulePatch) RuleSpec {
 	var s RuleSpec
 	if cur != nil {
 		s = RuleSpec{Strategy: cur.Strategy, DailyCap: cur.DailyCap, FallbackPoolID: cur.FallbackPoolID}

@@ -36,7 +36,7 @@ type FollowUpInput struct {
 // CreateFollowUp records a follow-up on an active lead in the caller's scope
 // and moves the lead's lastFollowUpAt on (which restarts its recycle clock).
 func (s *Service) CreateFollowUp(ctx context.Context, now time.Time, in FollowUpInput) (*ent.FollowUp, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	if followup.KindValidator(in.Kind) != nil {
 		return nil, apperr.Input("kind", "kind must be CALL, VISIT, WECOM, SMS, EMAIL or NOTE")
 	}
@@ -95,7 +95,7 @@ const maxAmount = 1e15
 // first deal moves it to its pipeline's WON stage if it is not in one; later
 // deals are marked repurchases (复购).
 func (s *Service) CreateDeal(ctx context.Context, now time.Time, in DealInput) (*ent.Deal, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	if math.IsNaN(in.Amount) || in.Amount <= 0 || in.Amount >= maxAmount {
 		return nil, apperr.Input("amount", "amount must be greater than 0 and less than %.0f", float64(maxAmount))
 	}
@@ -187,7 +187,7 @@ func moveToWon(ctx context.Context, c *ent.Client, l *ent.Lead, actor *uuid.UUID
 // with no newer follow-up on the lead, over the active leads owner owns,
 // oldest due first: the rep's call list of promises not kept.
 func (s *Service) OverdueFollowUps(ctx context.Context, owner uuid.UUID, now time.Time, limit int) ([]*ent.FollowUp, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	return c.FollowUp.Query().
 		Where(
 			followup.NextFollowUpAtLT(now),

@@ -40,7 +40,7 @@ type mergeRow struct {
 // The primary keeps its owner and pool. Every lead must be active and in
 // the caller's scope; otherwise nothing is written.
 func (s *Service) Merge(ctx context.Context, primary uuid.UUID, dups []uuid.UUID, actor *uuid.UUID, now time.Time) (*ent.Lead, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
 		return nil, err

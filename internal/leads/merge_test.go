@@ -27,7 +27,7 @@ func TestMergeLeadsSurvivorshipAndHistory(t *testing.T) {
 	}})
 	p, d1, d2 := res.Rows[0].LeadID, res.Rows[1].LeadID, res.Rows[2].LeadID
 	// Exclusive group: the primary's 冷 stays, the duplicate's 热 does not come along.
-	g, err := tagging.New(f.c).CreateTagGroup(f.ctx, "温度", true, 0, []string{"冷", "热"})
+	g, err := tagging.New(f.c, nil).CreateTagGroup(f.ctx, "温度", true, 0, []string{"冷", "热"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,10 +39,10 @@ func TestMergeLeadsSurvivorshipAndHistory(t *testing.T) {
 	for _, x := range tg {
 		byName[x.Name] = x.ID
 	}
-	if _, err := tagging.New(f.c).TagLeads(f.ctx, []uuid.UUID{p}, []uuid.UUID{byName["冷"]}, nil, ""); err != nil {
+	if _, err := tagging.New(f.c, nil).TagLeads(f.ctx, []uuid.UUID{p}, []uuid.UUID{byName["冷"]}, nil, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tagging.New(f.c).TagLeads(f.ctx, []uuid.UUID{d1}, []uuid.UUID{byName["热"]}, nil, ""); err != nil {
+	if _, err := tagging.New(f.c, nil).TagLeads(f.ctx, []uuid.UUID{d1}, []uuid.UUID{byName["热"]}, nil, ""); err != nil {
 		t.Fatal(err)
 	}
 	fu, err := leads.New(f.c).CreateFollowUp(f.ctx, now, leads.FollowUpInput{LeadID: d1, Kind: followup.KindCALL, Content: "called"})

@@ -58,7 +58,7 @@ func TestLeadWritesCheckScopeAfterLocking(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	group, err := tagging.New(f.c).CreateTagGroup(f.ctx, "race", false, 0, []string{"hot"})
+	group, err := tagging.New(f.c, nil).CreateTagGroup(f.ctx, "race", false, 0, []string{"hot"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,15 +98,15 @@ func TestLeadWritesCheckScopeAfterLocking(t *testing.T) {
 			if l.StageID != nil && *l.StageID == to {
 				to = openStages[1]
 			}
-			_, err = pipeline.New(f.c).MoveLeadStage(ctx, ids[0], to, &rep.UserID, "", nil, now)
+			_, err = pipeline.New(f.c, nil).MoveLeadStage(ctx, ids[0], to, &rep.UserID, "", nil, now)
 			return err
 		}},
 		{name: "tag", leads: 1, field: "leadIDs[0]", write: func(ctx context.Context, ids []uuid.UUID) error {
-			_, err := tagging.New(f.c).TagLeads(ctx, ids, tags, &rep.UserID, "")
+			_, err := tagging.New(f.c, nil).TagLeads(ctx, ids, tags, &rep.UserID, "")
 			return err
 		}},
 		{name: "untag", leads: 1, tagged: true, field: "leadIDs[0]", write: func(ctx context.Context, ids []uuid.UUID) error {
-			_, err := tagging.New(f.c).UntagLeads(ctx, ids, tags)
+			_, err := tagging.New(f.c, nil).UntagLeads(ctx, ids, tags)
 			return err
 		}},
 	}
@@ -136,7 +136,7 @@ func TestLeadWritesCheckScopeAfterLocking(t *testing.T) {
 					}
 				}
 				if w.tagged {
-					if _, err := tagging.New(f.c).TagLeads(f.ctx, ids, tags, nil, ""); err != nil {
+					if _, err := tagging.New(f.c, nil).TagLeads(f.ctx, ids, tags, nil, ""); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -38,7 +38,7 @@ type Patch struct {
 // concurrent edits of attributes merge instead of overwriting and an edit
 // racing a reassignment is judged against the new owner.
 func (s *Service) Update(ctx context.Context, sch *fields.Schema, region string, id uuid.UUID, p Patch) (*ent.Lead, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	var l *ent.Lead
 	err := txn.WithTx(ctx, c, func(c *ent.Client) error {
 		var err error

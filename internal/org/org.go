@@ -76,7 +76,7 @@ func nonNegative(field string, v *int) error {
 // CreateUser validates in and creates the user in the context's workspace.
 // It joins the transaction ctx carries, if any.
 func (s *Service) CreateUser(ctx context.Context, in UserInput) (*ent.User, error) {
-	client := s.db(ctx)
+	client := s.DB(ctx)
 	name := strings.TrimSpace(in.Name)
 	if name == "" {
 		return nil, apperr.Input("name", "name is required")
@@ -120,7 +120,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*ent.User, erro
 
 // UpdateUser applies p to user id.
 func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, p UserPatch) (*ent.User, error) {
-	client := s.db(ctx)
+	client := s.DB(ctx)
 	return txn.WithTxEntity(ctx, client, func(client *ent.Client) (*ent.User, error) {
 		return updateUser(ctx, client, id, p)
 	})
@@ -246,7 +246,7 @@ func refErr(err error, field, what string) error {
 
 // CreateTerritory adds a territory under parent (nil for a root).
 func (s *Service) CreateTerritory(ctx context.Context, name string, parent *uuid.UUID) (*ent.Territory, error) {
-	client := s.db(ctx)
+	client := s.DB(ctx)
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, apperr.Input("name", "name is required")
@@ -272,7 +272,7 @@ func (s *Service) CreateTerritory(ctx context.Context, name string, parent *uuid
 
 // CreateTeam adds a team with an optional manager and members.
 func (s *Service) CreateTeam(ctx context.Context, name string, manager *uuid.UUID, members []uuid.UUID) (*ent.Team, error) {
-	client := s.db(ctx)
+	client := s.DB(ctx)
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, apperr.Input("name", "name is required")
@@ -300,7 +300,7 @@ func (s *Service) CreateTeam(ctx context.Context, name string, manager *uuid.UUI
 
 // CreatePartner adds a partner company attached to territories.
 func (s *Service) CreatePartner(ctx context.Context, name string, territories []uuid.UUID) (*ent.Partner, error) {
-	client := s.db(ctx)
+	client := s.DB(ctx)
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, apperr.Input("name", "name is required")

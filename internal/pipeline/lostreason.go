@@ -15,7 +15,7 @@ import (
 // list. Names are unique in the workspace, archived ones included, so a
 // report grouping by name never merges two reasons.
 func (s *Service) CreateLostReason(ctx context.Context, name string) (*ent.LostReason, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (s *Service) CreateLostReason(ctx context.Context, name string) (*ent.LostR
 // ArchiveLostReason takes a reason off the list offered for new LOST moves;
 // stage changes that recorded it keep it. Archiving twice changes nothing.
 func (s *Service) ArchiveLostReason(ctx context.Context, id uuid.UUID) (*ent.LostReason, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}

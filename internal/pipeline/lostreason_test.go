@@ -19,7 +19,7 @@ func TestLostReasons(t *testing.T) {
 	t.Run("create appends, archive keeps", func(t *testing.T) {
 		t.Parallel()
 		w := newWorkspace(t, db)
-		r, err := pipeline.New(w.c).CreateLostReason(w.ctx, "  预算不足 ")
+		r, err := pipeline.New(w.c, nil).CreateLostReason(w.ctx, "  预算不足 ")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,14 +27,14 @@ func TestLostReasons(t *testing.T) {
 			t.Errorf("created %+v", r)
 		}
 		// The name is free in another workspace.
-		if _, err := pipeline.New(other.c).CreateLostReason(other.ctx, "预算不足"); err != nil {
+		if _, err := pipeline.New(other.c, nil).CreateLostReason(other.ctx, "预算不足"); err != nil {
 			t.Errorf("same name in another workspace: %v", err)
 		}
-		a, err := pipeline.New(w.c).ArchiveLostReason(w.ctx, r.ID)
+		a, err := pipeline.New(w.c, nil).ArchiveLostReason(w.ctx, r.ID)
 		if err != nil || !a.Archived {
 			t.Fatalf("archive = %+v, %v", a, err)
 		}
-		again, err := pipeline.New(w.c).ArchiveLostReason(w.ctx, r.ID)
+		again, err := pipeline.New(w.c, nil).ArchiveLostReason(w.ctx, r.ID)
 		if err != nil || !again.UpdatedAt.Equal(a.UpdatedAt) {
 			t.Errorf("archiving twice = %+v, %v; want a no-op", again, err)
 		}
@@ -55,15 +55,15 @@ func TestLostReasons(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorkspace(t, db)
-			old, err := pipeline.New(w.c).CreateLostReason(w.ctx, "old reason")
+			old, err := pipeline.New(w.c, nil).CreateLostReason(w.ctx, "old reason")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := pipeline.New(w.c).ArchiveLostReason(w.ctx, old.ID); err != nil {
+			if _, err := pipeline.New(w.c, nil).ArchiveLostReason(w.ctx, old.ID); err != nil {
 				t.Fatal(err)
 			}
 			before := w.digest(t)
-			_, err = pipeline.New(w.c).CreateLostReason(w.ctx, tt.in)
+			_, err = pipeline.New(w.c, nil).CreateLostReason(w.ctx, tt.in)
 			wantErr(t, err, tt.code, tt.field)
 			if w.digest(t) != before {
 				t.Error("a refused create wrote")
@@ -73,7 +73,7 @@ func TestLostReasons(t *testing.T) {
 	t.Run("200 characters", func(t *testing.T) {
 		t.Parallel()
 		w := newWorkspace(t, db)
-		if _, err := pipeline.New(w.c).CreateLostReason(w.ctx, strings.Repeat("x", 200)); err != nil {
+		if _, err := pipeline.New(w.c, nil).CreateLostReason(w.ctx, strings.Repeat("x", 200)); err != nil {
 			t.Error(err)
 		}
 	})
@@ -84,12 +84,12 @@ func TestLostReasons(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = pipeline.New(w.c).ArchiveLostReason(w.ctx, r.ID)
+		_, err = pipeline.New(w.c, nil).ArchiveLostReason(w.ctx, r.ID)
 		wantErr(t, err, apperr.NotFound, "id")
 		if r2, _ := other.c.LostReason.Get(other.ctx, r.ID); r2.Archived {
 			t.Error("another workspace's reason was archived")
 		}
-		_, err = pipeline.New(w.c).ArchiveLostReason(w.ctx, gid.New(gid.LostReason))
+		_, err = pipeline.New(w.c, nil).ArchiveLostReason(w.ctx, gid.New(gid.LostReason))
 		wantErr(t, err, apperr.NotFound, "id")
 	})
 }

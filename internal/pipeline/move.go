@@ -37,10 +37,10 @@ import (
 // The lead row is locked for the move, so concurrent moves of one lead queue
 // and each records the stage the previous one left it in. A lead outside the
 // caller's write scope, as it stands once the row is locked, is FORBIDDEN.
-// A zero now means time.Now().
+// A zero now means the service's clock.
 func (s *Service) MoveLeadStage(ctx context.Context, leadID, stageID uuid.UUID, actor *uuid.UUID,
 	reason string, lostReasonID *uuid.UUID, now time.Time) (*ent.Lead, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (s *Service) MoveLeadStage(ctx context.Context, leadID, stageID uuid.UUID, 
 		return nil, err
 	}
 	if now.IsZero() {
-		now = time.Now()
+		now = s.now()
 	}
 	var out *ent.Lead
 	err = withTx(ctx, c, func(c *ent.Client) error {

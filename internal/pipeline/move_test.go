@@ -42,25 +42,25 @@ func newMoveFixture(t *testing.T, db *testenv.Database, other *ws, otherLead uui
 	t.Helper()
 	w := newWorkspace(t, db)
 	p, st := w.defaultPipeline(t)
-	p2, err := pipeline.New(w.c).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Two", Stages: okStages()})
+	p2, err := pipeline.New(w.c, nil).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Two", Stages: okStages()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range p2.Edges.Stages {
 		st["p2."+s.Key] = s
 	}
-	old, err := pipeline.New(w.c).AddStage(w.ctx, p.ID, pipeline.StageInput{Key: "old", Name: "Old"})
+	old, err := pipeline.New(w.c, nil).AddStage(w.ctx, p.ID, pipeline.StageInput{Key: "old", Name: "Old"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st["old"], err = pipeline.New(w.c).ArchiveStage(w.ctx, old.ID); err != nil {
+	if st["old"], err = pipeline.New(w.c, nil).ArchiveStage(w.ctx, old.ID); err != nil {
 		t.Fatal(err)
 	}
 	reasons, err := w.c.LostReason.Query().Order(lostreason.ByPosition()).All(w.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pipeline.New(w.c).ArchiveLostReason(w.ctx, reasons[1].ID); err != nil {
+	if _, err := pipeline.New(w.c, nil).ArchiveLostReason(w.ctx, reasons[1].ID); err != nil {
 		t.Fatal(err)
 	}
 	_, ost := other.defaultPipeline(t)
@@ -183,7 +183,7 @@ func TestMoveLeadStage(t *testing.T) {
 			if tt.linked != nil {
 				linked = tt.linked(f)
 			}
-			got, err := pipeline.New(f.c).MoveLeadStage(ctx, id, to, actor, reason, lost, t0)
+			got, err := pipeline.New(f.c, nil).MoveLeadStage(ctx, id, to, actor, reason, lost, t0)
 			if f.other.digest(t) != otherBefore {
 				t.Error("the move touched another workspace")
 			}
@@ -238,7 +238,7 @@ func TestMoveLeadStageConcurrently(t *testing.T) {
 	for i := range in {
 		in[i] = pipeline.StageInput{Key: fmt.Sprintf("s%d", i), Name: fmt.Sprintf("S%d", i)}
 	}
-	p, err := pipeline.New(w.c).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Race", Stages: in})
+	p, err := pipeline.New(w.c, nil).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Race", Stages: in})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestMoveLeadStageConcurrently(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			_, err := pipeline.New(w.c).MoveLeadStage(w.ctx, id, stages[i].ID, &w.admin, "race", nil, t0.Add(time.Duration(i)*time.Second))
+			_, err := pipeline.New(w.c, nil).MoveLeadStage(w.ctx, id, stages[i].ID, &w.admin, "race", nil, t0.Add(time.Duration(i)*time.Second))
 			errs <- err
 		}()
 	}
@@ -325,7 +325,7 @@ func TestMovesRacingAMerge(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			_, err := pipeline.New(w.c).MoveLeadStage(w.ctx, id, st["negotiating"].ID, nil, "", nil, t0)
+			_, err := pipeline.New(w.c, nil).MoveLeadStage(w.ctx, id, st["negotiating"].ID, nil, "", nil, t0)
 			errs <- err
 		}()
 	}
@@ -333,7 +333,7 @@ func TestMovesRacingAMerge(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		<-start
-		_, _, err := pipeline.New(w.c).MergeStage(w.ctx, st["contacted"].ID, st["intent"].ID, nil, t0)
+		_, _, err := pipeline.New(w.c, nil).MergeStage(w.ctx, st["contacted"].ID, st["intent"].ID, nil, t0)
 		errs <- err
 	}()
 	close(start)
@@ -377,7 +377,7 @@ func TestMoveLeadStageInCallerTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pipeline.New(tx.Client()).MoveLeadStage(w.ctx, id, st["won"].ID, nil, "", nil, t0); err != nil {
+	if _, err := pipeline.New(tx.Client(), nil).MoveLeadStage(w.ctx, id, st["won"].ID, nil, "", nil, t0); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := tx.StageChange.Query().Count(w.ctx); n != 1 {
@@ -398,15 +398,15 @@ func TestMoveLeadStageLinksTheLostReasonNamed(t *testing.T) {
 	db := testenv.NewDatabase(t)
 	w := newWorkspace(t, db)
 	_, st := w.defaultPipeline(t)
-	price, err := pipeline.New(w.c).CreateLostReason(w.ctx, "Too expensive")
+	price, err := pipeline.New(w.c, nil).CreateLostReason(w.ctx, "Too expensive")
 	if err != nil {
 		t.Fatal(err)
 	}
-	upper, err := pipeline.New(w.c).CreateLostReason(w.ctx, "NO BUDGET")
+	upper, err := pipeline.New(w.c, nil).CreateLostReason(w.ctx, "NO BUDGET")
 	if err != nil {
 		t.Fatal(err)
 	}
-	lower, err := pipeline.New(w.c).CreateLostReason(w.ctx, "no budget")
+	lower, err := pipeline.New(w.c, nil).CreateLostReason(w.ctx, "no budget")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +420,7 @@ func TestMoveLeadStageLinksTheLostReasonNamed(t *testing.T) {
 		{"No Budget", nil}, // two match ignoring case: free text
 	} {
 		id := w.lead(t, &st["new"].ID)
-		if _, err := pipeline.New(w.c).MoveLeadStage(w.ctx, id, st["lost"].ID, &w.admin, tc.reason, nil, t0); err != nil {
+		if _, err := pipeline.New(w.c, nil).MoveLeadStage(w.ctx, id, st["lost"].ID, &w.admin, tc.reason, nil, t0); err != nil {
 			t.Fatalf("%q: %v", tc.reason, err)
 		}
 		sc, err := w.c.StageChange.Query().Where(stagechange.LeadID(id)).Only(w.ctx)

@@ -141,7 +141,7 @@ func validFunnelStep(field string, f *stage.FunnelStep) error {
 // the given order. With IsDefault it becomes the workspace default and the
 // previous default stops being it.
 func (s *Service) CreatePipeline(ctx context.Context, in PipelineInput) (*ent.Pipeline, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ func (s *Service) CreatePipeline(ctx context.Context, in PipelineInput) (*ent.Pi
 
 // UpdatePipeline renames a pipeline, moves it in the list or makes it the default.
 func (s *Service) UpdatePipeline(ctx context.Context, id uuid.UUID, p PipelinePatch) (*ent.Pipeline, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}
@@ -287,7 +287,7 @@ func DefaultStage(ctx context.Context, c *ent.Client) (*ent.Stage, error) {
 // Stages returns the stages of a pipeline in order (position, then creation),
 // with or without the archived ones.
 func (s *Service) Stages(ctx context.Context, pipelineID uuid.UUID, includeArchived bool) ([]*ent.Stage, error) {
-	return stages(ctx, s.db(ctx), pipelineID, includeArchived)
+	return stages(ctx, s.DB(ctx), pipelineID, includeArchived)
 }
 
 // stages is Stages on the client c (the caller's transaction).

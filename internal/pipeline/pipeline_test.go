@@ -64,7 +64,7 @@ func TestCreatePipelineRefusesBadInput(t *testing.T) {
 			t.Parallel()
 			w := newWorkspace(t, db)
 			before := w.digest(t)
-			_, err := pipeline.New(w.c).CreatePipeline(w.ctx, tt.in)
+			_, err := pipeline.New(w.c, nil).CreatePipeline(w.ctx, tt.in)
 			wantErr(t, err, tt.code, tt.field)
 			if after := w.digest(t); after != before {
 				t.Errorf("a refused create wrote:\nbefore %s\nafter  %s", before, after)
@@ -86,7 +86,7 @@ func TestCreatePipeline(t *testing.T) {
 			{Key: "a", Name: "Won", Kind: stage.KindWON, Probability: 100},
 		}}
 		// 200 CJK characters are 600 bytes: limits count characters, so they fit.
-		p, err := pipeline.New(w.c).CreatePipeline(w.ctx, in)
+		p, err := pipeline.New(w.c, nil).CreatePipeline(w.ctx, in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func TestCreatePipeline(t *testing.T) {
 		if p.IsDefault || p.Position != 1 {
 			t.Errorf("pipeline default=%v position=%d; want false, 1 (after the provisioned one)", p.IsDefault, p.Position)
 		}
-		got, err := pipeline.New(w.c).Stages(w.ctx, p.ID, true)
+		got, err := pipeline.New(w.c, nil).Stages(w.ctx, p.ID, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +120,7 @@ func TestCreatePipeline(t *testing.T) {
 		t.Parallel()
 		w := newWorkspace(t, db)
 		old, _ := w.defaultPipeline(t)
-		p, err := pipeline.New(w.c).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Renewals", IsDefault: true, Stages: okStages()})
+		p, err := pipeline.New(w.c, nil).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Renewals", IsDefault: true, Stages: okStages()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +142,7 @@ func TestCreatePipeline(t *testing.T) {
 		errs := make(chan error, 8)
 		for i := range 8 {
 			go func() {
-				_, err := pipeline.New(w.c).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "P" + string(rune('a'+i)), IsDefault: true, Stages: okStages()})
+				_, err := pipeline.New(w.c, nil).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "P" + string(rune('a'+i)), IsDefault: true, Stages: okStages()})
 				errs <- err
 			}()
 		}
@@ -158,7 +158,7 @@ func TestCreatePipeline(t *testing.T) {
 
 	t.Run("without a tenant", func(t *testing.T) {
 		t.Parallel()
-		_, err := pipeline.New(db.Client).CreatePipeline(context.Background(), pipeline.PipelineInput{Name: "P", Stages: okStages()})
+		_, err := pipeline.New(db.Client, nil).CreatePipeline(context.Background(), pipeline.PipelineInput{Name: "P", Stages: okStages()})
 		wantNoTenant(t, err)
 	})
 }
@@ -173,7 +173,7 @@ func TestUpdatePipeline(t *testing.T) {
 		t.Parallel()
 		w := newWorkspace(t, db)
 		p, _ := w.defaultPipeline(t)
-		got, err := pipeline.New(w.c).UpdatePipeline(w.ctx, p.ID, pipeline.PipelinePatch{Name: ptr(" Sales "), Position: ptr(7)})
+		got, err := pipeline.New(w.c, nil).UpdatePipeline(w.ctx, p.ID, pipeline.PipelinePatch{Name: ptr(" Sales "), Position: ptr(7)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +181,7 @@ func TestUpdatePipeline(t *testing.T) {
 			t.Errorf("updated = %+v", got)
 		}
 		// Renaming to its own name is not a conflict.
-		if _, err := pipeline.New(w.c).UpdatePipeline(w.ctx, p.ID, pipeline.PipelinePatch{Name: ptr("Sales")}); err != nil {
+		if _, err := pipeline.New(w.c, nil).UpdatePipeline(w.ctx, p.ID, pipeline.PipelinePatch{Name: ptr("Sales")}); err != nil {
 			t.Error(err)
 		}
 	})
@@ -190,11 +190,11 @@ func TestUpdatePipeline(t *testing.T) {
 		t.Parallel()
 		w := newWorkspace(t, db)
 		old, _ := w.defaultPipeline(t)
-		p, err := pipeline.New(w.c).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Other", Stages: okStages()})
+		p, err := pipeline.New(w.c, nil).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Other", Stages: okStages()})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := pipeline.New(w.c).UpdatePipeline(w.ctx, p.ID, pipeline.PipelinePatch{IsDefault: ptr(true)}); err != nil {
+		if _, err := pipeline.New(w.c, nil).UpdatePipeline(w.ctx, p.ID, pipeline.PipelinePatch{IsDefault: ptr(true)}); err != nil {
 			t.Fatal(err)
 		}
 		if o, _ := w.c.Pipeline.Get(w.ctx, old.ID); o.IsDefault {
@@ -223,11 +223,11 @@ func TestUpdatePipeline(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorkspace(t, db)
-			if _, err := pipeline.New(w.c).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Second", Stages: okStages()}); err != nil {
+			if _, err := pipeline.New(w.c, nil).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Second", Stages: okStages()}); err != nil {
 				t.Fatal(err)
 			}
 			before := w.digest(t)
-			_, err := pipeline.New(w.c).UpdatePipeline(w.ctx, tt.id(w), tt.patch)
+			_, err := pipeline.New(w.c, nil).UpdatePipeline(w.ctx, tt.id(w), tt.patch)
 			wantErr(t, err, tt.code, tt.field)
 			if after := w.digest(t); after != before {
 				t.Errorf("a refused update wrote")
@@ -262,11 +262,11 @@ func TestDefaultStage(t *testing.T) {
 	want("new")
 	// A closed stage first does not count: new leads start open.
 	order := []uuid.UUID{st["won"].ID, st["contacted"].ID, st["new"].ID, st["intent"].ID, st["negotiating"].ID, st["lost"].ID}
-	if _, err := pipeline.New(w.c).ReorderStages(w.ctx, p.ID, order); err != nil {
+	if _, err := pipeline.New(w.c, nil).ReorderStages(w.ctx, p.ID, order); err != nil {
 		t.Fatal(err)
 	}
 	want("contacted")
-	if _, err := pipeline.New(w.c).ArchiveStage(w.ctx, st["contacted"].ID); err != nil {
+	if _, err := pipeline.New(w.c, nil).ArchiveStage(w.ctx, st["contacted"].ID); err != nil {
 		t.Fatal(err)
 	}
 	want("new")
@@ -298,22 +298,22 @@ func TestEveryFunctionNeedsATenant(t *testing.T) {
 	ctx, c, id := context.Background(), db.Client, uuid.New()
 	calls := map[string]func() error{
 		"CreatePipeline": func() error {
-			_, err := pipeline.New(c).CreatePipeline(ctx, pipeline.PipelineInput{Name: "P", Stages: okStages()})
+			_, err := pipeline.New(c, nil).CreatePipeline(ctx, pipeline.PipelineInput{Name: "P", Stages: okStages()})
 			return err
 		},
-		"UpdatePipeline": func() error { _, err := pipeline.New(c).UpdatePipeline(ctx, id, pipeline.PipelinePatch{}); return err },
-		"AddStage":       func() error { _, err := pipeline.New(c).AddStage(ctx, id, okStages()[0]); return err },
-		"UpdateStage":    func() error { _, err := pipeline.New(c).UpdateStage(ctx, id, pipeline.StagePatch{}); return err },
-		"ReorderStages":  func() error { _, err := pipeline.New(c).ReorderStages(ctx, id, nil); return err },
-		"ArchiveStage":   func() error { _, err := pipeline.New(c).ArchiveStage(ctx, id); return err },
-		"DeleteStage":    func() error { return pipeline.New(c).DeleteStage(ctx, id) },
-		"MergeStage":     func() error { _, _, err := pipeline.New(c).MergeStage(ctx, id, uuid.New(), nil, t0); return err },
+		"UpdatePipeline": func() error { _, err := pipeline.New(c, nil).UpdatePipeline(ctx, id, pipeline.PipelinePatch{}); return err },
+		"AddStage":       func() error { _, err := pipeline.New(c, nil).AddStage(ctx, id, okStages()[0]); return err },
+		"UpdateStage":    func() error { _, err := pipeline.New(c, nil).UpdateStage(ctx, id, pipeline.StagePatch{}); return err },
+		"ReorderStages":  func() error { _, err := pipeline.New(c, nil).ReorderStages(ctx, id, nil); return err },
+		"ArchiveStage":   func() error { _, err := pipeline.New(c, nil).ArchiveStage(ctx, id); return err },
+		"DeleteStage":    func() error { return pipeline.New(c, nil).DeleteStage(ctx, id) },
+		"MergeStage":     func() error { _, _, err := pipeline.New(c, nil).MergeStage(ctx, id, uuid.New(), nil, t0); return err },
 		"MoveLeadStage": func() error {
-			_, err := pipeline.New(c).MoveLeadStage(ctx, id, id, nil, "", nil, t0)
+			_, err := pipeline.New(c, nil).MoveLeadStage(ctx, id, id, nil, "", nil, t0)
 			return err
 		},
-		"CreateLostReason":  func() error { _, err := pipeline.New(c).CreateLostReason(ctx, "x"); return err },
-		"ArchiveLostReason": func() error { _, err := pipeline.New(c).ArchiveLostReason(ctx, id); return err },
+		"CreateLostReason":  func() error { _, err := pipeline.New(c, nil).CreateLostReason(ctx, "x"); return err },
+		"ArchiveLostReason": func() error { _, err := pipeline.New(c, nil).ArchiveLostReason(ctx, id); return err },
 	}
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) { wantNoTenant(t, call()) })

@@ -33,7 +33,7 @@ type StagePatch struct {
 
 // AddStage appends a stage to a pipeline (ReorderStages moves it).
 func (s *Service) AddStage(ctx context.Context, pipelineID uuid.UUID, in StageInput) (*ent.Stage, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (s *Service) AddStage(ctx context.Context, pipelineID uuid.UUID, in StageIn
 // step or colour. Changing the kind does not move leads or write history: the
 // leads in the stage simply count as the new kind from now on.
 func (s *Service) UpdateStage(ctx context.Context, id uuid.UUID, p StagePatch) (*ent.Stage, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}
@@ -154,7 +154,7 @@ func (s *Service) UpdateStage(ctx context.Context, id uuid.UUID, p StagePatch) (
 // their relative order after them. It returns the pipeline with its
 // non-archived stages loaded in the new order.
 func (s *Service) ReorderStages(ctx context.Context, pipelineID uuid.UUID, stageIDs []uuid.UUID) (*ent.Pipeline, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	tid, err := tenantOf(ctx)
 	if err != nil {
 		return nil, err
@@ -201,7 +201,7 @@ func (s *Service) ReorderStages(ctx context.Context, pipelineID uuid.UUID, stage
 			UPDATE stages SET position = x.ord - 1, updated_at = $3
 			FROM unnest($2::uuid[]) WITH ORDINALITY AS x(id, ord)
 			WHERE stages.tenant_id = $1 AND stages.pipeline_id = $4 AND stages.id = x.id`,
-			tid, uuidArray(order), time.Now(), pipelineID)
+			tid, uuidArray(order), s.now(), pipelineID)
 		if err != nil {
 			return fmt.Errorf("reorder stages: %w", err)
 		}
@@ -220,7 +220,7 @@ func (s *Service) ReorderStages(ctx context.Context, pipelineID uuid.UUID, stage
 // ArchiveStage hides a stage from new moves. Leads already in it stay there
 // until moved or merged away. Archiving an archived stage changes nothing.
 func (s *Service) ArchiveStage(ctx context.Context, id uuid.UUID) (*ent.Stage, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}
@@ -247,7 +247,7 @@ func (s *Service) ArchiveStage(ctx context.Context, id uuid.UUID) (*ent.Stage, e
 // status) or with stage history is refused with CONFLICT, saying how many:
 // such a stage can only be archived or merged into another.
 func (s *Service) DeleteStage(ctx context.Context, id uuid.UUID) error {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return err
 	}
@@ -317,7 +317,7 @@ FROM moved`
 // schema change: it applies to every lead of the stage, whatever the caller's
 // lead scope.
 func (s *Service) MergeStage(ctx context.Context, fromID, intoID uuid.UUID, actor *uuid.UUID, now time.Time) (*ent.Stage, int, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	tid, err := tenantOf(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -326,7 +326,7 @@ func (s *Service) MergeStage(ctx context.Context, fromID, intoID uuid.UUID, acto
 		return nil, 0, apperr.Input("intoID", "a stage cannot be merged into itself")
 	}
 	if now.IsZero() {
-		now = time.Now()
+		now = s.now()
 	}
 	var out *ent.Stage
 	var moved int

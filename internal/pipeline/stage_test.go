@@ -32,7 +32,7 @@ func TestAddStage(t *testing.T) {
 		t.Parallel()
 		w := newWorkspace(t, db)
 		p, _ := w.defaultPipeline(t)
-		s, err := pipeline.New(w.c).AddStage(w.ctx, p.ID, pipeline.StageInput{Key: "qualified", Name: " 已确认 ", Probability: 30, RotDays: ptr(7)})
+		s, err := pipeline.New(w.c, nil).AddStage(w.ctx, p.ID, pipeline.StageInput{Key: "qualified", Name: " 已确认 ", Probability: 30, RotDays: ptr(7)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,15 +63,15 @@ func TestAddStage(t *testing.T) {
 			t.Parallel()
 			w := newWorkspace(t, db)
 			p, _ := w.defaultPipeline(t)
-			gone, err := pipeline.New(w.c).AddStage(w.ctx, p.ID, pipeline.StageInput{Key: "gone", Name: "Gone"})
+			gone, err := pipeline.New(w.c, nil).AddStage(w.ctx, p.ID, pipeline.StageInput{Key: "gone", Name: "Gone"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := pipeline.New(w.c).ArchiveStage(w.ctx, gone.ID); err != nil {
+			if _, err := pipeline.New(w.c, nil).ArchiveStage(w.ctx, gone.ID); err != nil {
 				t.Fatal(err)
 			}
 			before := w.digest(t)
-			_, err = pipeline.New(w.c).AddStage(w.ctx, tt.pipeline(w), tt.in)
+			_, err = pipeline.New(w.c, nil).AddStage(w.ctx, tt.pipeline(w), tt.in)
 			wantErr(t, err, tt.code, tt.field)
 			if w.digest(t) != before {
 				t.Error("a refused AddStage wrote")
@@ -93,7 +93,7 @@ func TestUpdateStage(t *testing.T) {
 		t.Parallel()
 		w := newWorkspace(t, db)
 		_, st := w.defaultPipeline(t)
-		s, err := pipeline.New(w.c).UpdateStage(w.ctx, st["intent"].ID, pipeline.StagePatch{
+		s, err := pipeline.New(w.c, nil).UpdateStage(w.ctx, st["intent"].ID, pipeline.StagePatch{
 			Name: ptr(" Intent "), Kind: ptr(stage.KindWON), Probability: ptr(100), RotDays: ptr(3),
 			FunnelStep: ptr(stage.FunnelStepDEAL), Color: ptr("green"),
 		})
@@ -104,7 +104,7 @@ func TestUpdateStage(t *testing.T) {
 			*s.FunnelStep != stage.FunnelStepDEAL || s.Color != "green" || s.Key != "intent" {
 			t.Errorf("updated %+v", s)
 		}
-		s, err = pipeline.New(w.c).UpdateStage(w.ctx, s.ID, pipeline.StagePatch{ClearRotDays: true, ClearFunnelStep: true})
+		s, err = pipeline.New(w.c, nil).UpdateStage(w.ctx, s.ID, pipeline.StagePatch{ClearRotDays: true, ClearFunnelStep: true})
 		if err != nil || s.RotDays != nil || s.FunnelStep != nil || s.Name != "Intent" {
 			t.Errorf("after clearing: %+v, %v", s, err)
 		}
@@ -132,7 +132,7 @@ func TestUpdateStage(t *testing.T) {
 			t.Parallel()
 			w := newWorkspace(t, db)
 			_, st := w.defaultPipeline(t)
-			solo, err := pipeline.New(w.c).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Solo", Stages: []pipeline.StageInput{
+			solo, err := pipeline.New(w.c, nil).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Solo", Stages: []pipeline.StageInput{
 				{Key: "solo", Name: "Only open"}, {Key: "done", Name: "Done", Kind: stage.KindWON},
 			}})
 			if err != nil {
@@ -140,7 +140,7 @@ func TestUpdateStage(t *testing.T) {
 			}
 			st["solo"] = solo.Edges.Stages[0]
 			before := w.digest(t)
-			_, err = pipeline.New(w.c).UpdateStage(w.ctx, tt.stage(w, st), tt.patch)
+			_, err = pipeline.New(w.c, nil).UpdateStage(w.ctx, tt.stage(w, st), tt.patch)
 			wantErr(t, err, tt.code, tt.field)
 			if w.digest(t) != before {
 				t.Error("a refused UpdateStage wrote")
@@ -161,18 +161,18 @@ func TestReorderStages(t *testing.T) {
 		t.Parallel()
 		w := newWorkspace(t, db)
 		p, st := w.defaultPipeline(t)
-		if _, err := pipeline.New(w.c).ArchiveStage(w.ctx, st["contacted"].ID); err != nil {
+		if _, err := pipeline.New(w.c, nil).ArchiveStage(w.ctx, st["contacted"].ID); err != nil {
 			t.Fatal(err)
 		}
 		order := []uuid.UUID{st["lost"].ID, st["won"].ID, st["negotiating"].ID, st["intent"].ID, st["new"].ID}
-		got, err := pipeline.New(w.c).ReorderStages(w.ctx, p.ID, order)
+		got, err := pipeline.New(w.c, nil).ReorderStages(w.ctx, p.ID, order)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if k := stageKeys(got.Edges.Stages); k != "lost,won,negotiating,intent,new" {
 			t.Errorf("returned stages %s", k)
 		}
-		all, err := pipeline.New(w.c).Stages(w.ctx, p.ID, true)
+		all, err := pipeline.New(w.c, nil).Stages(w.ctx, p.ID, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -222,17 +222,17 @@ func TestReorderStages(t *testing.T) {
 			t.Parallel()
 			w := newWorkspace(t, db)
 			p, st := w.defaultPipeline(t)
-			if _, err := pipeline.New(w.c).ArchiveStage(w.ctx, st["contacted"].ID); err != nil {
+			if _, err := pipeline.New(w.c, nil).ArchiveStage(w.ctx, st["contacted"].ID); err != nil {
 				t.Fatal(err)
 			}
 			st["old"] = st["contacted"]
-			other, err := pipeline.New(w.c).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Other", Stages: okStages()})
+			other, err := pipeline.New(w.c, nil).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Other", Stages: okStages()})
 			if err != nil {
 				t.Fatal(err)
 			}
 			st["foreign"] = other.Edges.Stages[0]
 			before := w.digest(t)
-			_, err = pipeline.New(w.c).ReorderStages(w.ctx, tt.pipeline(w, p.ID), tt.order(st))
+			_, err = pipeline.New(w.c, nil).ReorderStages(w.ctx, tt.pipeline(w, p.ID), tt.order(st))
 			wantErr(t, err, tt.code, tt.field)
 			if w.digest(t) != before {
 				t.Error("a refused reorder wrote")
@@ -248,26 +248,26 @@ func TestArchiveStage(t *testing.T) {
 	_, st := w.defaultPipeline(t)
 	in := w.leads(t, 3, &st["intent"].ID)
 
-	s, err := pipeline.New(w.c).ArchiveStage(w.ctx, st["intent"].ID)
+	s, err := pipeline.New(w.c, nil).ArchiveStage(w.ctx, st["intent"].ID)
 	if err != nil || !s.Archived {
 		t.Fatalf("archive = %+v, %v", s, err)
 	}
 	if n, _ := w.c.Lead.Query().Where(lead.StageID(st["intent"].ID), lead.IDIn(in...)).Count(w.ctx); n != 3 {
 		t.Errorf("%d leads left in the archived stage; want all 3 to stay", n)
 	}
-	again, err := pipeline.New(w.c).ArchiveStage(w.ctx, st["intent"].ID)
+	again, err := pipeline.New(w.c, nil).ArchiveStage(w.ctx, st["intent"].ID)
 	if err != nil || !again.Archived || !again.UpdatedAt.Equal(s.UpdatedAt) {
 		t.Errorf("archiving twice = %+v, %v; want a no-op", again, err)
 	}
 
 	t.Run("last open stage", func(t *testing.T) {
 		for _, k := range []string{"new", "contacted"} {
-			if _, err := pipeline.New(w.c).ArchiveStage(w.ctx, st[k].ID); err != nil {
+			if _, err := pipeline.New(w.c, nil).ArchiveStage(w.ctx, st[k].ID); err != nil {
 				t.Fatal(err)
 			}
 		}
 		before := w.digest(t)
-		_, err := pipeline.New(w.c).ArchiveStage(w.ctx, st["negotiating"].ID)
+		_, err := pipeline.New(w.c, nil).ArchiveStage(w.ctx, st["negotiating"].ID)
 		wantErr(t, err, apperr.Conflict, "id")
 		if !errors.Is(err, pipeline.ErrLastOpenStage) {
 			t.Errorf("err = %v; want ErrLastOpenStage", err)
@@ -276,12 +276,12 @@ func TestArchiveStage(t *testing.T) {
 			t.Error("a refused archive wrote")
 		}
 		// Closed stages can always go.
-		if _, err := pipeline.New(w.c).ArchiveStage(w.ctx, st["lost"].ID); err != nil {
+		if _, err := pipeline.New(w.c, nil).ArchiveStage(w.ctx, st["lost"].ID); err != nil {
 			t.Error(err)
 		}
 	})
 	t.Run("unknown stage", func(t *testing.T) {
-		_, err := pipeline.New(w.c).ArchiveStage(w.ctx, gid.New(gid.Stage))
+		_, err := pipeline.New(w.c, nil).ArchiveStage(w.ctx, gid.New(gid.Stage))
 		wantErr(t, err, apperr.NotFound, "id")
 	})
 }
@@ -294,11 +294,11 @@ func TestDeleteStage(t *testing.T) {
 		t.Parallel()
 		w := newWorkspace(t, db)
 		p, _ := w.defaultPipeline(t)
-		s, err := pipeline.New(w.c).AddStage(w.ctx, p.ID, pipeline.StageInput{Key: "spare", Name: "Spare"})
+		s, err := pipeline.New(w.c, nil).AddStage(w.ctx, p.ID, pipeline.StageInput{Key: "spare", Name: "Spare"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := pipeline.New(w.c).DeleteStage(w.ctx, s.ID); err != nil {
+		if err := pipeline.New(w.c, nil).DeleteStage(w.ctx, s.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := w.c.Stage.Get(w.ctx, s.ID); !ent.IsNotFound(err) {
@@ -321,13 +321,13 @@ func TestDeleteStage(t *testing.T) {
 		}, apperr.Conflict, "3 leads are in this stage"},
 		{"with history only", func(t *testing.T, w *ws, st map[string]*ent.Stage) uuid.UUID {
 			id := w.lead(t, &st["intent"].ID)
-			if _, err := pipeline.New(w.c).MoveLeadStage(w.ctx, id, st["negotiating"].ID, nil, "", nil, t0); err != nil {
+			if _, err := pipeline.New(w.c, nil).MoveLeadStage(w.ctx, id, st["negotiating"].ID, nil, "", nil, t0); err != nil {
 				t.Fatal(err)
 			}
 			return st["intent"].ID
 		}, apperr.Conflict, "1 stage changes refer to this stage"},
 		{"the last open stage", func(t *testing.T, w *ws, _ map[string]*ent.Stage) uuid.UUID {
-			p, err := pipeline.New(w.c).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Solo", Stages: []pipeline.StageInput{
+			p, err := pipeline.New(w.c, nil).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Solo", Stages: []pipeline.StageInput{
 				{Key: "solo", Name: "Solo"}, {Key: "won", Name: "Won", Kind: stage.KindWON},
 			}})
 			if err != nil {
@@ -344,7 +344,7 @@ func TestDeleteStage(t *testing.T) {
 			_, st := w.defaultPipeline(t)
 			id := tt.setup(t, w, st)
 			before := w.digest(t)
-			err := pipeline.New(w.c).DeleteStage(w.ctx, id)
+			err := pipeline.New(w.c, nil).DeleteStage(w.ctx, id)
 			wantErr(t, err, tt.code, "id")
 			if !strings.Contains(err.Error(), tt.message) {
 				t.Errorf("err = %v; want it to say %q", err, tt.message)
@@ -386,23 +386,23 @@ func TestMergeStageRefusals(t *testing.T) {
 			t.Parallel()
 			w := newWorkspace(t, db)
 			_, st := w.defaultPipeline(t)
-			p2, err := pipeline.New(w.c).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Two", Stages: okStages()})
+			p2, err := pipeline.New(w.c, nil).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Two", Stages: okStages()})
 			if err != nil {
 				t.Fatal(err)
 			}
 			st["foreign"] = p2.Edges.Stages[0]
-			solo, err := pipeline.New(w.c).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Solo", Stages: []pipeline.StageInput{
+			solo, err := pipeline.New(w.c, nil).CreatePipeline(w.ctx, pipeline.PipelineInput{Name: "Solo", Stages: []pipeline.StageInput{
 				{Key: "solo", Name: "Solo"}, {Key: "solodone", Name: "Done", Kind: stage.KindWON},
 			}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			st["solo"], st["solodone"] = solo.Edges.Stages[0], solo.Edges.Stages[1]
-			a, err := pipeline.New(w.c).AddStage(w.ctx, st["new"].PipelineID, pipeline.StageInput{Key: "archived", Name: "Archived"})
+			a, err := pipeline.New(w.c, nil).AddStage(w.ctx, st["new"].PipelineID, pipeline.StageInput{Key: "archived", Name: "Archived"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st["archived"], err = pipeline.New(w.c).ArchiveStage(w.ctx, a.ID); err != nil {
+			if st["archived"], err = pipeline.New(w.c, nil).ArchiveStage(w.ctx, a.ID); err != nil {
 				t.Fatal(err)
 			}
 			w.leads(t, 5, &st["new"].ID)
@@ -412,7 +412,7 @@ func TestMergeStageRefusals(t *testing.T) {
 				actor = tt.actor(w)
 			}
 			before := w.digest(t)
-			_, _, err = pipeline.New(w.c).MergeStage(w.ctx, tt.from(w, st), tt.into(w, st), actor, t0)
+			_, _, err = pipeline.New(w.c, nil).MergeStage(w.ctx, tt.from(w, st), tt.into(w, st), actor, t0)
 			wantErr(t, err, tt.code, tt.field)
 			if w.digest(t) != before {
 				t.Error("a refused merge wrote")
@@ -467,7 +467,7 @@ func TestMergeStageMovesThousandsInOneStatement(t *testing.T) {
 	otherBefore := other.digest(t)
 
 	cc, counts := countingClient(db)
-	from, moved, err := pipeline.New(cc).MergeStage(w.ctx, st["contacted"].ID, st["intent"].ID, &w.admin, t0)
+	from, moved, err := pipeline.New(cc, nil).MergeStage(w.ctx, st["contacted"].ID, st["intent"].ID, &w.admin, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -527,19 +527,19 @@ func TestMergeStageMovesThousandsInOneStatement(t *testing.T) {
 	}
 
 	t.Run("merging the archived stage again moves nothing", func(t *testing.T) {
-		_, moved, err := pipeline.New(w.c).MergeStage(w.ctx, st["contacted"].ID, st["negotiating"].ID, nil, t0)
+		_, moved, err := pipeline.New(w.c, nil).MergeStage(w.ctx, st["contacted"].ID, st["negotiating"].ID, nil, t0)
 		if err != nil || moved != 0 {
 			t.Errorf("second merge = %d, %v", moved, err)
 		}
 	})
 	t.Run("lost into lost", func(t *testing.T) {
 		p, _ := w.defaultPipeline(t)
-		lost2, err := pipeline.New(w.c).AddStage(w.ctx, p.ID, pipeline.StageInput{Key: "lost_price", Name: "Lost on price", Kind: stage.KindLOST})
+		lost2, err := pipeline.New(w.c, nil).AddStage(w.ctx, p.ID, pipeline.StageInput{Key: "lost_price", Name: "Lost on price", Kind: stage.KindLOST})
 		if err != nil {
 			t.Fatal(err)
 		}
 		w.leads(t, 4, &lost2.ID)
-		if _, moved, err := pipeline.New(w.c).MergeStage(w.ctx, lost2.ID, st["lost"].ID, nil, t0); err != nil || moved != 4 {
+		if _, moved, err := pipeline.New(w.c, nil).MergeStage(w.ctx, lost2.ID, st["lost"].ID, nil, t0); err != nil || moved != 4 {
 			t.Errorf("lost into lost = %d, %v", moved, err)
 		}
 		if n, _ := w.c.StageChange.Query().Where(stagechange.FromID(lost2.ID), stagechange.ActorIDIsNil()).Count(w.ctx); n != 4 {

@@ -17,10 +17,10 @@ import (
 	"github.com/scrmhq/scrm/internal/txn"
 )
 
-// Config is a pool's settings as an admin writes them. Nil fields are left
+// Patch is a pool's settings as an admin writes them. Nil fields are left
 // as they are on update (and take their defaults on create); for the
 // optional rules, 0 clears the rule.
-type Config struct {
+type Patch struct {
 	Name                  *string
 	TeamIDs               []uuid.UUID
 	TerritoryIDs          []uuid.UUID
@@ -42,18 +42,18 @@ const maxDays = 3650
 
 // checkConfig validates the numbers of a pool config against each other,
 // given the values the pool has now (nil for a new pool).
-func checkConfig(cur *ent.Pool, in Config) error {
+func checkConfig(cur *ent.Pool, in Patch) error {
 	days := []struct {
 		field string
 		v     *int
 		min   int
 	}{
-		{"input.recycleNoFollowUpDays", in.RecycleNoFollowUpDays, 0},
-		{"input.recycleNoDealDays", in.RecycleNoDealDays, 0},
-		{"input.remindBeforeDays", in.RemindBeforeDays, 0},
-		{"input.cooldownDays", in.CooldownDays, 0},
-		{"input.protectionDays", in.ProtectionDays, 0},
-		{"input.dailyClaimLimit", in.DailyClaimLimit, 0},
+		{"recycleNoFollowUpDays", in.RecycleNoFollowUpDays, 0},
+		{"recycleNoDealDays", in.RecycleNoDealDays, 0},
+		{"remindBeforeDays", in.RemindBeforeDays, 0},
+		{"cooldownDays", in.CooldownDays, 0},
+		{"protectionDays", in.ProtectionDays, 0},
+		{"dailyClaimLimit", in.DailyClaimLimit, 0},
 	}
 	for _, d := range days {
 		if d.v != nil && (*d.v < d.min || *d.v > maxDays) {
@@ -67,11 +67,11 @@ func checkConfig(cur *ent.Pool, in Config) error {
 	nf := pick(in.RecycleNoFollowUpDays, cur, func(p *ent.Pool) *int { return p.RecycleNoFollowUpDays })
 	nd := pick(in.RecycleNoDealDays, cur, func(p *ent.Pool) *int { return p.RecycleNoDealDays })
 	if nf == 0 && nd == 0 {
-		return apperr.Input("input.remindBeforeDays", "a reminder needs a recycle rule (recycleNoFollowUpDays or recycleNoDealDays)")
+		return apperr.Input("remindBeforeDays", "a reminder needs a recycle rule (recycleNoFollowUpDays or recycleNoDealDays)")
 	}
 	for _, n := range []int{nf, nd} {
 		if n != 0 && remind >= n {
-			return apperr.Input("input.remindBeforeDays", "must be less than the recycle days (%d)", n)
+			return apperr.Input("remindBeforeDays", "must be less than the recycle days (%d)", n)
 		}
 	}
 	return nil
@@ -92,23 +92,23 @@ func pick(in *int, cur *ent.Pool, get func(*ent.Pool) *int) int {
 }
 
 // CreatePool creates a pool of the workspace in ctx.
-func (s *Service) CreatePool(ctx context.Context, in Config) (*ent.Pool, error) {
+func (s *Service) CreatePool(ctx context.Context, in Patch) (*ent.Pool, error) {
 	c := s.db(ctx)
 	if in.Name == nil {
-		return nil, apperr.Input("input.name", "name is required")
+		return nil, apperr.Input("name", "name is required")
 	}
 	return savePool(ctx, c, nil, in)
 }
 
 // UpdatePool changes the given settings of pool id.
-func (s *Service) UpdatePool(ctx context.Context, id uuid.UUID, in Config) (*ent.Pool, error) {
+func (s *Service) UpdatePool(ctx context.Context, id uuid.UUID, in Patch) (*ent.Pool, error) {
 	c := s.db(ctx)
 	return savePool(ctx, c, &id, in)
 }
 
-func savePool(ctx context.Context, c *ent.Client, id *uuid.UUID, in Config) (*ent.Pool, error) {
+func savePool(ctx context.Context, c *ent.Client, id *uuid.UUID, in Patch) (*ent.Pool, error) {
 	if in.Name != nil {
-		name, err := textinput.Clean("input.name", *in.Name, 200, true)
+		name, err := textinput.Clean("name", *in.Name, 200, true)
 		if err != nil {
 			return nil, err
 		}
@@ -141,12 +141,12 @@ func savePool(ctx context.Context, c *ent.Client, id *uuid.UUID, in Config) (*en
 			if taken, err := q.Exist(ctx); err != nil {
 				return err
 			} else if taken {
-				return apperr.New(apperr.Conflict, "input.name", "a pool named %q exists", *in.Name)
+				return apperr.New(apperr.Conflict, "name", "a pool named %q exists", *in.Name)
 			}
 		}
 		if in.IsDefault != nil {
 			if !*in.IsDefault && cur != nil && cur.IsDefault {
-				return apperr.Input("input.isDefault", "make another pool the default instead")
+				return apperr.Input("isDefault", "make another pool the default instead")
 			}
 			if *in.IsDefault {
 				// One default per workspace (a partial unique index): the old
@@ -172,7 +172,7 @@ func savePool(ctx context.Context, c *ent.Client, id *uuid.UUID, in Config) (*en
 
 // setMembers writes the pool's teams, territories and admins that in gives
 // (all of them for a new pool).
-func setMembers(ctx context.Context, c *ent.Client, id uuid.UUID, in Config, created bool) error {
+func setMembers(ctx context.Context, c *ent.Client, id uuid.UUID, in Patch, created bool) error {
 	for _, m := range []struct {
 		given bool
 		join  joins.Join
@@ -194,17 +194,17 @@ func setMembers(ctx context.Context, c *ent.Client, id uuid.UUID, in Config, cre
 
 // checkMembers makes sure the teams, territories and admins exist in the
 // workspace (admins must be active users).
-func checkMembers(ctx context.Context, c *ent.Client, in Config) error {
+func checkMembers(ctx context.Context, c *ent.Client, in Patch) error {
 	count := []struct {
 		field string
 		ids   []uuid.UUID
 		n     func([]uuid.UUID) (int, error)
 	}{
-		{"input.teamIDs", in.TeamIDs, func(ids []uuid.UUID) (int, error) { return c.Team.Query().Where(team.IDIn(ids...)).Count(ctx) }},
-		{"input.territoryIDs", in.TerritoryIDs, func(ids []uuid.UUID) (int, error) {
+		{"teamIDs", in.TeamIDs, func(ids []uuid.UUID) (int, error) { return c.Team.Query().Where(team.IDIn(ids...)).Count(ctx) }},
+		{"territoryIDs", in.TerritoryIDs, func(ids []uuid.UUID) (int, error) {
 			return c.Territory.Query().Where(territory.IDIn(ids...)).Count(ctx)
 		}},
-		{"input.adminIDs", in.AdminIDs, func(ids []uuid.UUID) (int, error) {
+		{"adminIDs", in.AdminIDs, func(ids []uuid.UUID) (int, error) {
 			return c.User.Query().Where(user.IDIn(ids...), user.Active(true)).Count(ctx)
 		}},
 	}
@@ -243,7 +243,7 @@ func positive(v *int) *int {
 	return v
 }
 
-func applyCreate(b *ent.PoolCreate, in Config) *ent.PoolCreate {
+func applyCreate(b *ent.PoolCreate, in Patch) *ent.PoolCreate {
 	b.SetName(*in.Name).
 		SetNillableRecycleNoFollowUpDays(positive(in.RecycleNoFollowUpDays)).
 		SetNillableRecycleNoDealDays(positive(in.RecycleNoDealDays)).
@@ -255,7 +255,7 @@ func applyCreate(b *ent.PoolCreate, in Config) *ent.PoolCreate {
 	return b
 }
 
-func applyUpdate(b *ent.PoolUpdateOne, in Config) *ent.PoolUpdateOne {
+func applyUpdate(b *ent.PoolUpdateOne, in Patch) *ent.PoolUpdateOne {
 	if in.Name != nil {
 		b.SetName(*in.Name)
 	}

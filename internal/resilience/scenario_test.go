@@ -83,7 +83,7 @@ func setupWorkspace(t testing.TB, c *cluster, reps int) *workspaceFixture {
 	for _, id := range f.reps[:min(assignedReps, reps)] {
 		targets = append(targets, assign.TargetSpec{UserID: id, Weight: 1})
 	}
-	if _, err := (&assign.Engine{Client: c.client}).CreateRule(f.ctx, assign.RuleInput{Name: &name, Condition: &cond, Strategy: &strategy, Targets: targets}); err != nil {
+	if _, err := (&assign.Engine{Client: c.client}).CreateRule(f.ctx, assign.RulePatch{Name: &name, Condition: &cond, Strategy: &strategy, Targets: targets}); err != nil {
 		t.Fatalf("assignment rule: %v", err)
 	}
 	return f

@@ -15,10 +15,10 @@ import (
 	"github.com/scrmhq/scrm/internal/txn"
 )
 
-// RuleInput is a scoring rule as an admin writes it. Nil fields keep their
+// RulePatch is a scoring rule as an admin writes it. Nil fields keep their
 // value on update (and take their defaults on create); DecayDays 0 clears
 // the decay.
-type RuleInput struct {
+type RulePatch struct {
 	Name      *string
 	Condition *string
 	Points    *int
@@ -29,7 +29,7 @@ type RuleInput struct {
 // MaxPoints bounds the points of one rule either way.
 const MaxPoints = 1000
 
-func checkRule(ctx context.Context, c *ent.Client, in *RuleInput) error {
+func checkRule(ctx context.Context, c *ent.Client, in *RulePatch) error {
 	if in.Name != nil {
 		name, err := textinput.Clean("name", *in.Name, 200, true)
 		if err != nil {
@@ -65,7 +65,7 @@ func nameTaken(ctx context.Context, c *ent.Client, name *string, except uuid.UUI
 
 // CreateRule saves a scoring rule of the workspace in ctx. Scores change
 // when leads are next scored: queue a workspace re-score after it commits.
-func (s *Service) CreateRule(ctx context.Context, in RuleInput) (*ent.ScoringRule, error) {
+func (s *Service) CreateRule(ctx context.Context, in RulePatch) (*ent.ScoringRule, error) {
 	c := s.db(ctx)
 	switch {
 	case in.Name == nil:
@@ -94,7 +94,7 @@ func (s *Service) CreateRule(ctx context.Context, in RuleInput) (*ent.ScoringRul
 }
 
 // UpdateRule changes the given fields of scoring rule id.
-func (s *Service) UpdateRule(ctx context.Context, id uuid.UUID, in RuleInput) (*ent.ScoringRule, error) {
+func (s *Service) UpdateRule(ctx context.Context, id uuid.UUID, in RulePatch) (*ent.ScoringRule, error) {
 	c := s.db(ctx)
 	if err := checkRule(ctx, c, &in); err != nil {
 		return nil, err

@@ -74,7 +74,7 @@ const (
 
 // check validates r against the workspace's fields (sch) and, with one query
 // per kind of id, that every tag, stage, user, territory and segment it names
-// exists. field is the input path of r ("rule", "input.rule"); errors name the
+// exists. field is the input path of r ("rule"); errors name the
 // offending node, e.g. rule.and[2].attribute.key.
 func check(ctx context.Context, c *ent.Client, sch *fields.Schema, field string, r *Rule) (*checked, error) {
 	if r == nil {

@@ -124,9 +124,9 @@ type Input struct {
 	CreatedBy           *uuid.UUID
 }
 
-// Update changes a segment; nil fields stay. RefreshEveryMinutes 0 clears
+// Patch changes a segment; nil fields stay. RefreshEveryMinutes 0 clears
 // the schedule.
-type Update struct {
+type Patch struct {
 	Name                *string
 	Description         *string
 	Rule                *Rule
@@ -158,7 +158,7 @@ func checkRefresh(field, kind string, every *int) error {
 // transaction ctx carries or its own.
 func (s *Service) Create(ctx context.Context, in Input) (*ent.Segment, error) {
 	c := s.db(ctx)
-	name, err := checkName("input.name", in.Name)
+	name, err := checkName("name", in.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -167,20 +167,20 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.Segment, error) {
 		kind = segment.KindDYNAMIC.String()
 	}
 	if segment.KindValidator(segment.Kind(kind)) != nil {
-		return nil, apperr.Input("input.kind", "kind is DYNAMIC or STATIC")
+		return nil, apperr.Input("kind", "kind is DYNAMIC or STATIC")
 	}
-	if err := checkRefresh("input.refreshEveryMinutes", kind, in.RefreshEveryMinutes); err != nil {
+	if err := checkRefresh("refreshEveryMinutes", kind, in.RefreshEveryMinutes); err != nil {
 		return nil, err
 	}
 	sch, err := s.Fields.Schema(ctx)
 	if err != nil {
 		return nil, err
 	}
-	chk, err := check(ctx, c, sch, "input.rule", in.Rule)
+	chk, err := check(ctx, c, sch, "rule", in.Rule)
 	if err != nil {
 		return nil, err
 	}
-	if err := uniqueName(ctx, c, "input.name", name, uuid.Nil); err != nil {
+	if err := uniqueName(ctx, c, "name", name, uuid.Nil); err != nil {
 		return nil, err
 	}
 	create := c.Segment.Create().SetName(name).SetDescription(in.Description).
@@ -218,7 +218,7 @@ func (s *Service) schedule(ctx context.Context, seg *ent.Segment) error {
 
 // UpdateSegment changes a segment; a new rule queues a recomputation and is
 // refused when it would make segments reference each other in a loop.
-func (s *Service) UpdateSegment(ctx context.Context, id uuid.UUID, in Update) (*ent.Segment, error) {
+func (s *Service) UpdateSegment(ctx context.Context, id uuid.UUID, in Patch) (*ent.Segment, error) {
 	c := s.db(ctx)
 	seg, err := c.Segment.Get(ctx, id)
 	if err != nil {
@@ -226,11 +226,11 @@ func (s *Service) UpdateSegment(ctx context.Context, id uuid.UUID, in Update) (*
 	}
 	up := c.Segment.UpdateOne(seg)
 	if in.Name != nil {
-		name, err := checkName("input.name", *in.Name)
+		name, err := checkName("name", *in.Name)
 		if err != nil {
 			return nil, err
 		}
-		if err := uniqueName(ctx, c, "input.name", name, id); err != nil {
+		if err := uniqueName(ctx, c, "name", name, id); err != nil {
 			return nil, err
 		}
 		up.SetName(name)
@@ -239,7 +239,7 @@ func (s *Service) UpdateSegment(ctx context.Context, id uuid.UUID, in Update) (*
 		up.SetDescription(*in.Description)
 	}
 	if in.RefreshEveryMinutes != nil {
-		if err := checkRefresh("input.refreshEveryMinutes", seg.Kind.String(), in.RefreshEveryMinutes); err != nil {
+		if err := checkRefresh("refreshEveryMinutes", seg.Kind.String(), in.RefreshEveryMinutes); err != nil {
 			return nil, err
 		}
 		if *in.RefreshEveryMinutes == 0 {
@@ -259,7 +259,7 @@ func (s *Service) UpdateSegment(ctx context.Context, id uuid.UUID, in Update) (*
 		if err != nil {
 			return nil, err
 		}
-		chk, err := check(ctx, c, sch, "input.rule", in.Rule)
+		chk, err := check(ctx, c, sch, "rule", in.Rule)
 		if err != nil {
 			return nil, err
 		}
@@ -285,7 +285,7 @@ func noCycle(ctx context.Context, c *ent.Client, id uuid.UUID, refs []uuid.UUID)
 	frontier := slices.Clone(refs)
 	for len(frontier) > 0 {
 		if slices.Contains(frontier, id) {
-			return apperr.Input("input.rule", "%s: the rule would reference this segment", ErrCycle)
+			return apperr.Input("rule", "%s: the rule would reference this segment", ErrCycle)
 		}
 		for _, f := range frontier {
 			seen[f] = true

@@ -257,8 +257,8 @@ func TestVersionsAndRefusals(t *testing.T) {
 
 	// A reference cycle and deleting a referenced segment are refused.
 	user := f.save(t, "uses vips", segment.Rule{Union: []segment.Rule{{Segment: &s.ID}, rule}})
-	_, err = f.svc.UpdateSegment(f.Ctx, s.ID, segment.Update{Rule: &segment.Rule{Segment: &user.ID}})
-	wantErr(t, err, apperr.BadInput, "input.rule")
+	_, err = f.svc.UpdateSegment(f.Ctx, s.ID, segment.Patch{Rule: &segment.Rule{Segment: &user.ID}})
+	wantErr(t, err, apperr.BadInput, "rule")
 	wantErr(t, f.svc.Delete(f.Ctx, s.ID), apperr.Conflict, "id")
 	if err := f.svc.Delete(f.Ctx, user.ID); err != nil {
 		t.Fatal(err)

@@ -1,8 +1,6 @@
 package suppress
 
 import (
-	"context"
-
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/internal/txn"
 )
@@ -10,11 +8,8 @@ import (
 // Service adds suppressions, in the transaction the context carries or in
 // its own. The blacklist checks (BlacklistedContacts, BlacklistedLeads) are
 // steps of a caller's transaction and take its client.
-type Service struct{ client *ent.Client }
+type Service struct{ txn.Root }
 
 // New returns the service over the root client c (app.New builds the one
 // the processes use).
-func New(c *ent.Client) *Service { return &Service{client: c} }
-
-// db is the client of the transaction ctx carries, else the root client.
-func (s *Service) db(ctx context.Context) *ent.Client { return txn.Client(ctx, s.client) }
+func New(c *ent.Client) *Service { return &Service{txn.NewRoot(c)} }

@@ -34,7 +34,7 @@ type Input struct {
 // A masked value, an expiry in the past or a lead outside the caller's scope
 // is refused and nothing is written.
 func (s *Service) Add(ctx context.Context, region string, now time.Time, in Input) (*ent.Suppression, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	var out *ent.Suppression
 	// In one transaction, so the lead's scope is checked under its row lock.
 	err := txn.WithTx(ctx, c, func(c *ent.Client) error {

@@ -3,7 +3,6 @@ package tagging
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -79,7 +78,7 @@ SELECT count(*) FROM removed`
 // outside the caller's lead scope FORBIDDEN; either way nothing is written.
 // Duplicate ids are ignored. At most MaxLeads leads and MaxTags tags per call.
 func (s *Service) TagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID, actor *uuid.UUID, source string) (int, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	tid, err := tenantOf(ctx)
 	if err != nil {
 		return 0, err
@@ -96,7 +95,7 @@ func (s *Service) TagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID, act
 		actorArg = *actor
 	}
 	tagArg := uuidArray(uniq(tagIDs))
-	now := time.Now()
+	now := s.now()
 	affected := 0
 	err = withTx(ctx, c, func(c *ent.Client) error {
 		leads, tags, err := resolve(ctx, c, leadIDs, tagIDs)
@@ -129,13 +128,13 @@ func (s *Service) TagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID, act
 // returns the number of lead-tag edges removed. Ids are checked as in
 // TagLeads, and nothing is written when one is refused.
 func (s *Service) UntagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID) (int, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	tid, err := tenantOf(ctx)
 	if err != nil {
 		return 0, err
 	}
 	tagArg := uuidArray(uniq(tagIDs))
-	now := time.Now()
+	now := s.now()
 	affected := 0
 	err = withTx(ctx, c, func(c *ent.Client) error {
 		leads, tags, err := resolve(ctx, c, leadIDs, tagIDs)

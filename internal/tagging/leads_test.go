@@ -26,7 +26,7 @@ func TestTagLeadsInBulk(t *testing.T) {
 	other := newWorkspace(t, db)
 	otherLeads := other.leads(t, 5)
 	otherTags := other.tags(t, "A", "B")
-	if _, err := tagging.New(other.c).TagLeads(other.ctx, otherLeads, otherTags, nil, ""); err != nil {
+	if _, err := tagging.New(other.c, nil).TagLeads(other.ctx, otherLeads, otherTags, nil, ""); err != nil {
 		t.Fatal(err)
 	}
 	otherBefore := other.digest(t)
@@ -37,7 +37,7 @@ func TestTagLeadsInBulk(t *testing.T) {
 	untouched := w.leads(t, 3)
 
 	cc, counts := countingClient(db, "INSERT INTO LEAD_TAGS", "DELETE FROM LEAD_TAGS", "FOR UPDATE")
-	affected, err := tagging.New(cc).TagLeads(w.ctx, ids, tags, &w.admin, "IMPORT")
+	affected, err := tagging.New(cc, nil).TagLeads(w.ctx, ids, tags, &w.admin, "IMPORT")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestTagLeadsInBulk(t *testing.T) {
 
 	t.Run("again adds nothing and touches nothing", func(t *testing.T) {
 		before := w.digest(t)
-		affected, err := tagging.New(w.c).TagLeads(w.ctx, append(ids[:10:10], ids[:10]...), tags, nil, "RULE")
+		affected, err := tagging.New(w.c, nil).TagLeads(w.ctx, append(ids[:10:10], ids[:10]...), tags, nil, "RULE")
 		if err != nil || affected != 0 {
 			t.Fatalf("re-tagging = %d, %v; want 0", affected, err)
 		}
@@ -82,7 +82,7 @@ func TestTagLeadsInBulk(t *testing.T) {
 	})
 	t.Run("untag in bulk", func(t *testing.T) {
 		cc, counts := countingClient(db, "DELETE FROM LEAD_TAGS")
-		removed, err := tagging.New(cc).UntagLeads(w.ctx, append(ids, untouched...), tags[:1])
+		removed, err := tagging.New(cc, nil).UntagLeads(w.ctx, append(ids, untouched...), tags[:1])
 		if err != nil || removed != n {
 			t.Fatalf("untag = %d, %v; want %d", removed, err, n)
 		}
@@ -114,7 +114,7 @@ func TestExclusiveGroups(t *testing.T) {
 			exclusive bool
 			tags      []string
 		}{{"意向", true, []string{"高", "中", "低"}}, {"渠道", false, []string{"web", "ad"}}} {
-			grp, err := tagging.New(w.c).CreateTagGroup(w.ctx, g.name, g.exclusive, 0, g.tags)
+			grp, err := tagging.New(w.c, nil).CreateTagGroup(w.ctx, g.name, g.exclusive, 0, g.tags)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -130,10 +130,10 @@ func TestExclusiveGroups(t *testing.T) {
 		t.Parallel()
 		w, tg := setup(t)
 		l := w.leads(t, 3)
-		if _, err := tagging.New(w.c).TagLeads(w.ctx, l[:2], []uuid.UUID{tg["高"], tg["web"], tg["ad"], tg["VIP"]}, nil, ""); err != nil {
+		if _, err := tagging.New(w.c, nil).TagLeads(w.ctx, l[:2], []uuid.UUID{tg["高"], tg["web"], tg["ad"], tg["VIP"]}, nil, ""); err != nil {
 			t.Fatal(err)
 		}
-		affected, err := tagging.New(w.c).TagLeads(w.ctx, l, []uuid.UUID{tg["低"], tg["web"]}, &w.admin, "MANUAL")
+		affected, err := tagging.New(w.c, nil).TagLeads(w.ctx, l, []uuid.UUID{tg["低"], tg["web"]}, &w.admin, "MANUAL")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +158,7 @@ func TestExclusiveGroups(t *testing.T) {
 		}
 		// Re-tagging with the tag already there changes nothing.
 		before := w.digest(t)
-		if affected, err := tagging.New(w.c).TagLeads(w.ctx, l, []uuid.UUID{tg["低"]}, nil, ""); err != nil || affected != 0 {
+		if affected, err := tagging.New(w.c, nil).TagLeads(w.ctx, l, []uuid.UUID{tg["低"]}, nil, ""); err != nil || affected != 0 {
 			t.Errorf("re-tag = %d, %v", affected, err)
 		}
 		if w.digest(t) != before {
@@ -170,7 +170,7 @@ func TestExclusiveGroups(t *testing.T) {
 		t.Parallel()
 		w, tg := setup(t)
 		l := w.leads(t, 1)
-		if affected, err := tagging.New(w.c).TagLeads(w.ctx, l, []uuid.UUID{tg["中"], tg["中"]}, nil, ""); err != nil || affected != 1 {
+		if affected, err := tagging.New(w.c, nil).TagLeads(w.ctx, l, []uuid.UUID{tg["中"], tg["中"]}, nil, ""); err != nil || affected != 1 {
 			t.Errorf("tag = %d, %v; want 1", affected, err)
 		}
 	})
@@ -180,7 +180,7 @@ func TestExclusiveGroups(t *testing.T) {
 		w, tg := setup(t)
 		l := w.leads(t, 2)
 		before := w.digest(t)
-		_, err := tagging.New(w.c).TagLeads(w.ctx, l, []uuid.UUID{tg["web"], tg["高"], tg["ad"], tg["低"]}, nil, "")
+		_, err := tagging.New(w.c, nil).TagLeads(w.ctx, l, []uuid.UUID{tg["web"], tg["高"], tg["ad"], tg["低"]}, nil, "")
 		wantErr(t, err, apperr.BadInput, "tagIDs[3]")
 		if !errors.Is(err, tagging.ErrExclusive) {
 			t.Errorf("err = %v; want ErrExclusive", err)
@@ -189,7 +189,7 @@ func TestExclusiveGroups(t *testing.T) {
 			t.Error("a refused TagLeads wrote")
 		}
 		// Untagging several of one group is fine.
-		if _, err := tagging.New(w.c).UntagLeads(w.ctx, l, []uuid.UUID{tg["高"], tg["低"]}); err != nil {
+		if _, err := tagging.New(w.c, nil).UntagLeads(w.ctx, l, []uuid.UUID{tg["高"], tg["低"]}); err != nil {
 			t.Error(err)
 		}
 	})
@@ -208,7 +208,7 @@ func TestExclusiveGroups(t *testing.T) {
 				// Overlapping, shuffled lead sets: each call locks in id order.
 				batch := append([]uuid.UUID(nil), l...)
 				rand.Shuffle(len(batch), func(a, b int) { batch[a], batch[b] = batch[b], batch[a] })
-				_, err := tagging.New(w.c).TagLeads(w.ctx, batch[:15], []uuid.UUID{choices[i%3], tg["web"]}, nil, "RULE")
+				_, err := tagging.New(w.c, nil).TagLeads(w.ctx, batch[:15], []uuid.UUID{choices[i%3], tg["web"]}, nil, "RULE")
 				errs <- err
 			}()
 		}
@@ -291,7 +291,7 @@ func TestTaggingRefusals(t *testing.T) {
 				w := newWorkspace(t, db)
 				leads, tags := w.leads(t, 4), w.tags(t, "x", "y")
 				// Existing edges, so a wrongly run untag would show.
-				if _, err := tagging.New(w.c).TagLeads(w.ctx, leads, tags, nil, ""); err != nil {
+				if _, err := tagging.New(w.c, nil).TagLeads(w.ctx, leads, tags, nil, ""); err != nil {
 					t.Fatal(err)
 				}
 				a := tt.args(w, leads, tags)
@@ -301,9 +301,9 @@ func TestTaggingRefusals(t *testing.T) {
 				before, otherBefore := w.digest(t), other.digest(t)
 				var err error
 				if op == "TagLeads" {
-					_, err = tagging.New(w.c).TagLeads(a.ctx, a.leads, a.tags, a.actor, a.source)
+					_, err = tagging.New(w.c, nil).TagLeads(a.ctx, a.leads, a.tags, a.actor, a.source)
 				} else {
-					_, err = tagging.New(w.c).UntagLeads(a.ctx, a.leads, a.tags)
+					_, err = tagging.New(w.c, nil).UntagLeads(a.ctx, a.leads, a.tags)
 				}
 				wantErr(t, err, tt.code, tt.field)
 				if w.digest(t) != before || other.digest(t) != otherBefore {
@@ -314,9 +314,9 @@ func TestTaggingRefusals(t *testing.T) {
 	}
 	t.Run("without a tenant", func(t *testing.T) {
 		t.Parallel()
-		_, err := tagging.New(db.Client).TagLeads(context.Background(), []uuid.UUID{otherLead}, []uuid.UUID{otherTag}, nil, "")
+		_, err := tagging.New(db.Client, nil).TagLeads(context.Background(), []uuid.UUID{otherLead}, []uuid.UUID{otherTag}, nil, "")
 		wantNoTenant(t, err)
-		_, err = tagging.New(db.Client).UntagLeads(context.Background(), []uuid.UUID{otherLead}, []uuid.UUID{otherTag})
+		_, err = tagging.New(db.Client, nil).UntagLeads(context.Background(), []uuid.UUID{otherLead}, []uuid.UUID{otherTag})
 		wantNoTenant(t, err)
 	})
 	t.Run("inside the caller's transaction", func(t *testing.T) {
@@ -328,7 +328,7 @@ func TestTaggingRefusals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n, err := tagging.New(tx.Client()).TagLeads(w.ctx, leads, tags, nil, ""); err != nil || n != 3 {
+		if n, err := tagging.New(tx.Client(), nil).TagLeads(w.ctx, leads, tags, nil, ""); err != nil || n != 3 {
 			t.Fatalf("tag in tx = %d, %v", n, err)
 		}
 		if err := tx.Rollback(); err != nil {

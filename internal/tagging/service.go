@@ -1,7 +1,7 @@
 package tagging
 
 import (
-	"context"
+	"time"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/internal/txn"
@@ -9,11 +9,16 @@ import (
 
 // Service creates tags and tag groups and tags leads, in the transaction
 // the context carries or in its own.
-type Service struct{ client *ent.Client }
+type Service struct {
+	txn.Root
+	now func() time.Time
+}
 
-// New returns the service over the root client c (app.New builds the one
-// the processes use).
-func New(c *ent.Client) *Service { return &Service{client: c} }
-
-// db is the client of the transaction ctx carries, else the root client.
-func (s *Service) db(ctx context.Context) *ent.Client { return txn.Client(ctx, s.client) }
+// New returns the service over the root client c with the clock now (nil:
+// the system clock); app.New builds the one the processes use.
+func New(c *ent.Client, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{Root: txn.NewRoot(c), now: now}
+}

@@ -43,7 +43,7 @@ const (
 // each of tags (in that order, without colour). exclusive groups allow at most
 // one of their tags per lead; position orders groups in lists.
 func (s *Service) CreateTagGroup(ctx context.Context, name string, exclusive bool, position int, tags []string) (*ent.TagGroup, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func (s *Service) CreateTagGroup(ctx context.Context, name string, exclusive boo
 
 // CreateTag creates a tag, in group groupID or in no group.
 func (s *Service) CreateTag(ctx context.Context, name, color string, groupID *uuid.UUID) (*ent.Tag, error) {
-	c := s.db(ctx)
+	c := s.DB(ctx)
 	if _, err := tenantOf(ctx); err != nil {
 		return nil, err
 	}

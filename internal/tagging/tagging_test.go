@@ -19,7 +19,7 @@ func TestCreateTagGroup(t *testing.T) {
 	t.Parallel()
 	db := testenv.NewDatabase(t)
 	other := newWorkspace(t, db)
-	if _, err := tagging.New(other.c).CreateTagGroup(other.ctx, "意向", true, 0, []string{"高", "中", "低"}); err != nil {
+	if _, err := tagging.New(other.c, nil).CreateTagGroup(other.ctx, "意向", true, 0, []string{"高", "中", "低"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -27,7 +27,7 @@ func TestCreateTagGroup(t *testing.T) {
 		t.Parallel()
 		w := newWorkspace(t, db)
 		// The same names as the other workspace's: names are per workspace.
-		g, err := tagging.New(w.c).CreateTagGroup(w.ctx, " 意向 ", true, 3, []string{" 高 ", "中", "低"})
+		g, err := tagging.New(w.c, nil).CreateTagGroup(w.ctx, " 意向 ", true, 3, []string{" 高 ", "中", "低"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +41,7 @@ func TestCreateTagGroup(t *testing.T) {
 		if err != nil || stored != 3 {
 			t.Errorf("stored tags in group = %d, %v", stored, err)
 		}
-		empty, err := tagging.New(w.c).CreateTagGroup(w.ctx, strings.Repeat("g", 100), false, 0, nil)
+		empty, err := tagging.New(w.c, nil).CreateTagGroup(w.ctx, strings.Repeat("g", 100), false, 0, nil)
 		if err != nil || empty.Exclusive || len(empty.Edges.Tags) != 0 {
 			t.Errorf("group of 100 characters without tags = %+v, %v", empty, err)
 		}
@@ -69,12 +69,12 @@ func TestCreateTagGroup(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorkspace(t, db)
-			if _, err := tagging.New(w.c).CreateTagGroup(w.ctx, "Existing", false, 0, []string{"old"}); err != nil {
+			if _, err := tagging.New(w.c, nil).CreateTagGroup(w.ctx, "Existing", false, 0, []string{"old"}); err != nil {
 				t.Fatal(err)
 			}
 			w.tags(t, "VIP")
 			before := w.digest(t)
-			_, err := tagging.New(w.c).CreateTagGroup(w.ctx, tt.group, false, tt.position, tt.tags)
+			_, err := tagging.New(w.c, nil).CreateTagGroup(w.ctx, tt.group, false, tt.position, tt.tags)
 			wantErr(t, err, tt.code, tt.field)
 			if tt.code == apperr.Conflict && !errors.Is(err, tagging.ErrNameTaken) {
 				t.Errorf("err = %v; want ErrNameTaken inside", err)
@@ -86,7 +86,7 @@ func TestCreateTagGroup(t *testing.T) {
 	}
 	t.Run("without a tenant", func(t *testing.T) {
 		t.Parallel()
-		_, err := tagging.New(db.Client).CreateTagGroup(context.Background(), "G", false, 0, nil)
+		_, err := tagging.New(db.Client, nil).CreateTagGroup(context.Background(), "G", false, 0, nil)
 		wantNoTenant(t, err)
 	})
 }
@@ -95,7 +95,7 @@ func TestCreateTag(t *testing.T) {
 	t.Parallel()
 	db := testenv.NewDatabase(t)
 	other := newWorkspace(t, db)
-	otherGroup, err := tagging.New(other.c).CreateTagGroup(other.ctx, "Theirs", false, 0, nil)
+	otherGroup, err := tagging.New(other.c, nil).CreateTagGroup(other.ctx, "Theirs", false, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,18 +103,18 @@ func TestCreateTag(t *testing.T) {
 	t.Run("grouped and ungrouped", func(t *testing.T) {
 		t.Parallel()
 		w := newWorkspace(t, db)
-		g, err := tagging.New(w.c).CreateTagGroup(w.ctx, "Source", false, 0, nil)
+		g, err := tagging.New(w.c, nil).CreateTagGroup(w.ctx, "Source", false, 0, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		in, err := tagging.New(w.c).CreateTag(w.ctx, " 转介绍 ", " #00aa00 ", &g.ID)
+		in, err := tagging.New(w.c, nil).CreateTag(w.ctx, " 转介绍 ", " #00aa00 ", &g.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if in.Name != "转介绍" || in.Color != "#00aa00" || in.GroupID == nil || *in.GroupID != g.ID {
 			t.Errorf("grouped tag %+v", in)
 		}
-		out, err := tagging.New(w.c).CreateTag(w.ctx, strings.Repeat("t", 100), "", nil)
+		out, err := tagging.New(w.c, nil).CreateTag(w.ctx, strings.Repeat("t", 100), "", nil)
 		if err != nil || out.GroupID != nil {
 			t.Errorf("ungrouped tag of 100 characters = %+v, %v", out, err)
 		}
@@ -143,7 +143,7 @@ func TestCreateTag(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorkspace(t, db)
-			if _, err := tagging.New(w.c).CreateTagGroup(w.ctx, "Existing", false, 0, []string{"old"}); err != nil {
+			if _, err := tagging.New(w.c, nil).CreateTagGroup(w.ctx, "Existing", false, 0, []string{"old"}); err != nil {
 				t.Fatal(err)
 			}
 			w.tags(t, "VIP")
@@ -152,7 +152,7 @@ func TestCreateTag(t *testing.T) {
 				group = tt.group(t, w)
 			}
 			before := w.digest(t)
-			_, err := tagging.New(w.c).CreateTag(w.ctx, tt.tag, tt.color, group)
+			_, err := tagging.New(w.c, nil).CreateTag(w.ctx, tt.tag, tt.color, group)
 			wantErr(t, err, tt.code, tt.field)
 			if w.digest(t) != before {
 				t.Error("a refused CreateTag wrote")
@@ -167,7 +167,7 @@ func TestCreateTag(t *testing.T) {
 		errs := make(chan error, n)
 		for range n {
 			go func() {
-				_, err := tagging.New(w.c).CreateTag(w.ctx, "同名", "", nil)
+				_, err := tagging.New(w.c, nil).CreateTag(w.ctx, "同名", "", nil)
 				errs <- err
 			}()
 		}
@@ -186,7 +186,7 @@ func TestCreateTag(t *testing.T) {
 	})
 	t.Run("without a tenant", func(t *testing.T) {
 		t.Parallel()
-		_, err := tagging.New(db.Client).CreateTag(context.Background(), "x", "", nil)
+		_, err := tagging.New(db.Client, nil).CreateTag(context.Background(), "x", "", nil)
 		wantNoTenant(t, err)
 	})
 }

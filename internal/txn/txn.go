@@ -61,6 +61,18 @@ func WithTxEntity[T interface{ Unwrap() T }](ctx context.Context, c *ent.Client,
 	return out, nil
 }
 
+// Root is what a service keeps of the database: the root client. Embedded in
+// a service (struct{ txn.Root }), its DB(ctx) is the client of the
+// transaction ctx carries, else the root, so the service never takes a
+// client from its callers.
+type Root struct{ client *ent.Client }
+
+// NewRoot returns the Root over the root client c.
+func NewRoot(c *ent.Client) Root { return Root{client: c} }
+
+// DB is the client of the transaction ctx carries, else the root client.
+func (r Root) DB(ctx context.Context) *ent.Client { return Client(ctx, r.client) }
+
 // Tenant returns the workspace of ctx for raw SQL, which ent's tenancy
 // interceptors cannot reach: every such statement binds it explicitly.
 func Tenant(ctx context.Context) (uuid.UUID, error) {
