@@ -115,6 +115,13 @@ func (f *fakeWeCom) externalContact(w http.ResponseWriter, r *http.Request) {
 		"follow_user": follows, "next_cursor": ""})
 }
 
+// count is how many requests path got.
+func (f *fakeWeCom) count(path string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[path]
+}
+
 // expireTokens makes every issued token invalid, as after 7200 s.
 func (f *fakeWeCom) expireTokens() {
 	f.mu.Lock()

@@ -119,11 +119,15 @@ func TestCustomersEndToEnd(t *testing.T) {
 
 	// A known customer (by unionid) merges into the existing lead.
 	var in struct {
-		IngestLeads struct{ Results []struct{ Lead struct{ ID string } } }
+		IngestLeads struct {
+			Results []struct{ Lead struct{ ID string } }
+		}
 	}
 	api.MustDo(admin, `mutation { ingestLeads(input: {source: "expo", leads: [{name: "老客户", unionID: "union-B"}]}) { results { lead { id } } } }`, nil, &in)
 	known, _ := gid.Decode(in.IngestLeads.Results[0].Lead.ID)
 	before := countAll(t, api)
+	// WeCom refuses the cached token (40014, as after its 7200 s): fetched again, call retried.
+	fake.expireTokens()
 	addB := fake.add(customer{ExternalUserID: "wmB0000000000000002", Name: "客户乙", UnionID: "union-B"}, "zhangsan", "", nil, now())
 	if resp, body := post(t, cbURL, addB); resp.StatusCode != 200 {
 		t.Fatalf("add B = %d %s", resp.StatusCode, body)
@@ -134,6 +138,9 @@ func TestCustomersEndToEnd(t *testing.T) {
 	}
 	if after := countAll(t, api); after.Leads != before.Leads || after.Contacts != before.Contacts+1 {
 		t.Errorf("merge by unionid: before %+v, after %+v", before, after)
+	}
+	if n := fake.count("/cgi-bin/gettoken"); n != 2 {
+		t.Errorf("gettoken called %d times, want 2 (one cached token, one after 40014)", n)
 	}
 
 	// Replayed, forged, wrong-corp and stale callbacks change nothing.
@@ -196,5 +203,14 @@ func TestCustomersEndToEnd(t *testing.T) {
 	other := api.Login("acme", "rep1@acme.test", "rep-password")
 	if r := api.Do(other, q, map[string]any{"id": gid.Encode(leadA)}); strings.Contains(string(r.Data), "wmA0000000000000001") {
 		t.Errorf("a rep without the lead in scope sees its WeCom contacts: %s", r.Data)
+	}
+
+	// Merging the leads moves the WeCom relationships to the surviving lead.
+	api.MustDo(admin, `mutation($p: ID!, $d: [ID!]!){ mergeLeads(primaryID: $p, duplicateIDs: $d){ id } }`,
+		map[string]any{"p": gid.Encode(known), "d": []string{gid.Encode(leadA)}}, nil)
+	var moved int
+	_ = api.DB.DB.QueryRow(`SELECT count(*) FROM wecom_contacts WHERE lead_id = $1`, known).Scan(&moved)
+	if moved != 2 {
+		t.Errorf("after the merge the surviving lead has %d WeCom contacts, want 2", moved)
 	}
 }
