@@ -49,7 +49,7 @@ func (s *Service) MoveLeadStage(ctx context.Context, leadID, stageID uuid.UUID, 
 		return nil, err
 	}
 	if now.IsZero() {
-		now = s.now()
+		now = s.Now()
 	}
 	var out *ent.Lead
 	err = withTx(ctx, c, func(c *ent.Client) error {

@@ -9,16 +9,10 @@ import (
 
 // Service changes pipelines, stages and lost reasons and moves leads between
 // stages, in the transaction the context carries or in its own.
-type Service struct {
-	txn.Root
-	now func() time.Time
-}
+type Service struct{ txn.Root }
 
 // New returns the service over the root client c with the clock now (nil:
 // the system clock); app.New builds the one the processes use.
 func New(c *ent.Client, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{Root: txn.NewRoot(c), now: now}
+	return &Service{txn.NewRoot(c).WithClock(now)}
 }

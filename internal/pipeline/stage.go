@@ -201,7 +201,7 @@ func (s *Service) ReorderStages(ctx context.Context, pipelineID uuid.UUID, stage
 			UPDATE stages SET position = x.ord - 1, updated_at = $3
 			FROM unnest($2::uuid[]) WITH ORDINALITY AS x(id, ord)
 			WHERE stages.tenant_id = $1 AND stages.pipeline_id = $4 AND stages.id = x.id`,
-			tid, uuidArray(order), s.now(), pipelineID)
+			tid, uuidArray(order), s.Now(), pipelineID)
 		if err != nil {
 			return fmt.Errorf("reorder stages: %w", err)
 		}
@@ -326,7 +326,7 @@ func (s *Service) MergeStage(ctx context.Context, fromID, intoID uuid.UUID, acto
 		return nil, 0, apperr.Input("intoID", "a stage cannot be merged into itself")
 	}
 	if now.IsZero() {
-		now = s.now()
+		now = s.Now()
 	}
 	var out *ent.Stage
 	var moved int

@@ -95,7 +95,7 @@ func (s *Service) TagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID, act
 		actorArg = *actor
 	}
 	tagArg := uuidArray(uniq(tagIDs))
-	now := s.now()
+	now := s.Now()
 	affected := 0
 	err = withTx(ctx, c, func(c *ent.Client) error {
 		leads, tags, err := resolve(ctx, c, leadIDs, tagIDs)
@@ -134,7 +134,7 @@ func (s *Service) UntagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID) (
 		return 0, err
 	}
 	tagArg := uuidArray(uniq(tagIDs))
-	now := s.now()
+	now := s.Now()
 	affected := 0
 	err = withTx(ctx, c, func(c *ent.Client) error {
 		leads, tags, err := resolve(ctx, c, leadIDs, tagIDs)

@@ -61,14 +61,31 @@ func WithTxEntity[T interface{ Unwrap() T }](ctx context.Context, c *ent.Client,
 	return out, nil
 }
 
-// Root is what a service keeps of the database: the root client. Embedded in
-// a service (struct{ txn.Root }), its DB(ctx) is the client of the
-// transaction ctx carries, else the root, so the service never takes a
-// client from its callers.
-type Root struct{ client *ent.Client }
+// Root is what a service keeps of the process: the root client and the
+// clock. Embedded in a service (struct{ txn.Root }), its DB(ctx) is the
+// client of the transaction ctx carries, else the root, so the service never
+// takes a client from its callers; Now is the clock app.New gives it.
+type Root struct {
+	client *ent.Client
+	now    func() time.Time
+}
 
-// NewRoot returns the Root over the root client c.
+// NewRoot returns the Root over the root client c, on the system clock.
 func NewRoot(c *ent.Client) Root { return Root{client: c} }
+
+// WithClock returns r on the clock now (nil: the system clock).
+func (r Root) WithClock(now func() time.Time) Root {
+	r.now = now
+	return r
+}
+
+// Now is the service's time.
+func (r Root) Now() time.Time {
+	if r.now == nil {
+		return time.Now()
+	}
+	return r.now()
+}
 
 // DB is the client of the transaction ctx carries, else the root client.
 func (r Root) DB(ctx context.Context) *ent.Client { return Client(ctx, r.client) }
