@@ -908,6 +908,9 @@ func TestContractOperationsRun(t *testing.T) {
 			continue
 		}
 		t.Run(op.Name, func(t *testing.T) {
+			// Each operation starts once the tasks of the ones before it
+			// (rescoring, assignment) have run, so none holds its leads.
+			api.WaitIdle()
 			var vars map[string]any
 			if run.vars != nil {
 				vars = run.vars(s)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,6 +39,7 @@ type API struct {
 	// Registry holds the api process's metrics.
 	Registry *prometheus.Registry
 	authz    *authz.Service
+	queues   asynq.RedisClientOpt
 }
 
 // Authz is the authorizer of this api process.
@@ -98,7 +100,48 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 		OpsWorkspace: OpsWorkspace})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &API{t: t, URL: srv.URL, DB: db, Redis: rd, Clock: clock, Server: srv, Registry: reg, authz: svc.Authz}
+	return &API{t: t, URL: srv.URL, DB: db, Redis: rd, Clock: clock, Server: srv, Registry: reg, authz: svc.Authz, queues: opt}
+}
+
+// WaitIdle waits until the background work asked for so far has run: no
+// task due in the outbox, none pending, scheduled to retry or running in the
+// worker's queues. A test that checks what a request did, with tasks of
+// earlier requests (rescoring, assignment) still holding its leads, calls it
+// first. It gives up after 20 s with a log line: a task that keeps failing is
+// the test's to find, not this wait's.
+func (a *API) WaitIdle() {
+	a.t.Helper()
+	insp := asynq.NewInspector(a.queues)
+	defer insp.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var due int
+		err := a.DB.DB.QueryRow(`SELECT count(*) FROM outbox_tasks WHERE sent_at IS NULL AND attempts < $1 AND (process_at IS NULL OR process_at <= $2)`,
+			jobs.MaxRelayAttempts, a.Clock.Now()).Scan(&due)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		busy := due
+		queues, err := insp.Queues()
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		for _, q := range queues {
+			info, err := insp.GetQueueInfo(q)
+			if err != nil {
+				a.t.Fatal(err)
+			}
+			busy += info.Pending + info.Active + info.Retry
+		}
+		if busy == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			a.t.Logf("apitest: background work still busy after 20 s (%d tasks)", busy)
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // OpsWorkspace is the slug of the operators' workspace of every test server:
