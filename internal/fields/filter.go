@@ -70,26 +70,22 @@ func textAt(key string) expr {
 // stringAt is the text of JSON strings only: what CONTAINS searches and text
 // sorts, so that a list or object left in a text field (its JSON text) is not
 // mistaken for a value.
-func stringAt(key string) expr {
-	return func(b *sql.Builder, col string) {
-		b.WriteString("(CASE WHEN jsonb_typeof")
-		jsonAt(key)(b, col)
-		b.WriteString(" = 'string' THEN ")
-		textAt(key)(b, col)
-		b.WriteString(" END)")
-	}
-}
+func stringAt(key string) expr { return typedAt(key, "string", "") }
 
 // numberAt casts only values whose JSON type is number, in the same CASE, so
 // a string left by an old TEXT definition reads as NULL instead of failing
 // the whole query with "invalid input syntax for type numeric".
-func numberAt(key string) expr {
+func numberAt(key string) expr { return typedAt(key, "number", "::numeric") }
+
+// typedAt is the text of key cast by cast when its JSON type is jsonType,
+// else NULL.
+func typedAt(key, jsonType, cast string) expr {
 	return func(b *sql.Builder, col string) {
 		b.WriteString("(CASE WHEN jsonb_typeof")
 		jsonAt(key)(b, col)
-		b.WriteString(" = 'number' THEN ")
+		b.WriteString(" = '" + jsonType + "' THEN ")
 		textAt(key)(b, col)
-		b.WriteString("::numeric END)")
+		b.WriteString(cast + " END)")
 	}
 }
 

@@ -194,15 +194,7 @@ func orderText(d Definition) expr {
 	}
 }
 
-func orderBool(d Definition) expr {
-	return func(b *sql.Builder, col string) {
-		b.WriteString("(CASE WHEN jsonb_typeof")
-		jsonAt(d.Key)(b, col)
-		b.WriteString(" = 'boolean' THEN ")
-		textAt(d.Key)(b, col)
-		b.WriteString("::boolean END)")
-	}
-}
+func orderBool(d Definition) expr { return typedAt(d.Key, "boolean", "::boolean") }
 
 func orderOption(d Definition) expr {
 	return func(b *sql.Builder, col string) {
