@@ -44,6 +44,8 @@ type Lead struct {
 	OpenID *string `json:"open_id,omitempty"`
 	// ExternalID holds the value of the "external_id" field.
 	ExternalID *string `json:"external_id,omitempty"`
+	// WecomExternalUserID holds the value of the "wecom_external_user_id" field.
+	WecomExternalUserID *string `json:"wecom_external_user_id,omitempty"`
 	// Company holds the value of the "company" field.
 	Company string `json:"company,omitempty"`
 	// Source holds the value of the "source" field.
@@ -297,7 +299,7 @@ func (*Lead) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case lead.FieldSeq, lead.FieldScore:
 			values[i] = new(sql.NullInt64)
-		case lead.FieldName, lead.FieldPhone, lead.FieldEmail, lead.FieldUnionID, lead.FieldOpenID, lead.FieldExternalID, lead.FieldCompany, lead.FieldSource, lead.FieldSourceDetail, lead.FieldStatus, lead.FieldTier:
+		case lead.FieldName, lead.FieldPhone, lead.FieldEmail, lead.FieldUnionID, lead.FieldOpenID, lead.FieldExternalID, lead.FieldWecomExternalUserID, lead.FieldCompany, lead.FieldSource, lead.FieldSourceDetail, lead.FieldStatus, lead.FieldTier:
 			values[i] = new(sql.NullString)
 		case lead.FieldCreatedAt, lead.FieldUpdatedAt, lead.FieldClaimedAt, lead.FieldProtectedUntil, lead.FieldLastFollowUpAt:
 			values[i] = new(sql.NullTime)
@@ -388,6 +390,13 @@ func (_m *Lead) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ExternalID = new(string)
 				*_m.ExternalID = value.String
+			}
+		case lead.FieldWecomExternalUserID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field wecom_external_user_id", values[i])
+			} else if value.Valid {
+				_m.WecomExternalUserID = new(string)
+				*_m.WecomExternalUserID = value.String
 			}
 		case lead.FieldCompany:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -666,6 +675,11 @@ func (_m *Lead) String() string {
 	builder.WriteString(", ")
 	if v := _m.ExternalID; v != nil {
 		builder.WriteString("external_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.WecomExternalUserID; v != nil {
+		builder.WriteString("wecom_external_user_id=")
 		builder.WriteString(*v)
 	}
 	builder.WriteString(", ")

@@ -160,6 +160,20 @@ func (_c *LeadCreate) SetNillableExternalID(v *string) *LeadCreate {
 	return _c
 }
 
+// SetWecomExternalUserID sets the "wecom_external_user_id" field.
+func (_c *LeadCreate) SetWecomExternalUserID(v string) *LeadCreate {
+	_c.mutation.SetWecomExternalUserID(v)
+	return _c
+}
+
+// SetNillableWecomExternalUserID sets the "wecom_external_user_id" field if the given value is not nil.
+func (_c *LeadCreate) SetNillableWecomExternalUserID(v *string) *LeadCreate {
+	if v != nil {
+		_c.SetWecomExternalUserID(*v)
+	}
+	return _c
+}
+
 // SetCompany sets the "company" field.
 func (_c *LeadCreate) SetCompany(v string) *LeadCreate {
 	_c.mutation.SetCompany(v)
@@ -693,6 +707,11 @@ func (_c *LeadCreate) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Lead.name": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.WecomExternalUserID(); ok {
+		if err := lead.WecomExternalUserIDValidator(v); err != nil {
+			return &ValidationError{Name: "wecom_external_user_id", err: fmt.Errorf(`ent: validator failed for field "Lead.wecom_external_user_id": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Company(); !ok {
 		return &ValidationError{Name: "company", err: errors.New(`ent: missing required field "Lead.company"`)}
 	}
@@ -817,6 +836,10 @@ func (_c *LeadCreate) createSpec() (*Lead, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ExternalID(); ok {
 		_spec.SetField(lead.FieldExternalID, field.TypeString, value)
 		_node.ExternalID = &value
+	}
+	if value, ok := _c.mutation.WecomExternalUserID(); ok {
+		_spec.SetField(lead.FieldWecomExternalUserID, field.TypeString, value)
+		_node.WecomExternalUserID = &value
 	}
 	if value, ok := _c.mutation.Company(); ok {
 		_spec.SetField(lead.FieldCompany, field.TypeString, value)
@@ -1267,6 +1290,24 @@ func (u *LeadUpsert) UpdateExternalID() *LeadUpsert {
 // ClearExternalID clears the value of the "external_id" field.
 func (u *LeadUpsert) ClearExternalID() *LeadUpsert {
 	u.SetNull(lead.FieldExternalID)
+	return u
+}
+
+// SetWecomExternalUserID sets the "wecom_external_user_id" field.
+func (u *LeadUpsert) SetWecomExternalUserID(v string) *LeadUpsert {
+	u.Set(lead.FieldWecomExternalUserID, v)
+	return u
+}
+
+// UpdateWecomExternalUserID sets the "wecom_external_user_id" field to the value that was provided on create.
+func (u *LeadUpsert) UpdateWecomExternalUserID() *LeadUpsert {
+	u.SetExcluded(lead.FieldWecomExternalUserID)
+	return u
+}
+
+// ClearWecomExternalUserID clears the value of the "wecom_external_user_id" field.
+func (u *LeadUpsert) ClearWecomExternalUserID() *LeadUpsert {
+	u.SetNull(lead.FieldWecomExternalUserID)
 	return u
 }
 
@@ -1757,6 +1798,27 @@ func (u *LeadUpsertOne) UpdateExternalID() *LeadUpsertOne {
 func (u *LeadUpsertOne) ClearExternalID() *LeadUpsertOne {
 	return u.Update(func(s *LeadUpsert) {
 		s.ClearExternalID()
+	})
+}
+
+// SetWecomExternalUserID sets the "wecom_external_user_id" field.
+func (u *LeadUpsertOne) SetWecomExternalUserID(v string) *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetWecomExternalUserID(v)
+	})
+}
+
+// UpdateWecomExternalUserID sets the "wecom_external_user_id" field to the value that was provided on create.
+func (u *LeadUpsertOne) UpdateWecomExternalUserID() *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdateWecomExternalUserID()
+	})
+}
+
+// ClearWecomExternalUserID clears the value of the "wecom_external_user_id" field.
+func (u *LeadUpsertOne) ClearWecomExternalUserID() *LeadUpsertOne {
+	return u.Update(func(s *LeadUpsert) {
+		s.ClearWecomExternalUserID()
 	})
 }
 
@@ -2464,6 +2526,27 @@ func (u *LeadUpsertBulk) UpdateExternalID() *LeadUpsertBulk {
 func (u *LeadUpsertBulk) ClearExternalID() *LeadUpsertBulk {
 	return u.Update(func(s *LeadUpsert) {
 		s.ClearExternalID()
+	})
+}
+
+// SetWecomExternalUserID sets the "wecom_external_user_id" field.
+func (u *LeadUpsertBulk) SetWecomExternalUserID(v string) *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.SetWecomExternalUserID(v)
+	})
+}
+
+// UpdateWecomExternalUserID sets the "wecom_external_user_id" field to the value that was provided on create.
+func (u *LeadUpsertBulk) UpdateWecomExternalUserID() *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.UpdateWecomExternalUserID()
+	})
+}
+
+// ClearWecomExternalUserID clears the value of the "wecom_external_user_id" field.
+func (u *LeadUpsertBulk) ClearWecomExternalUserID() *LeadUpsertBulk {
+	return u.Update(func(s *LeadUpsert) {
+		s.ClearWecomExternalUserID()
 	})
 }
 

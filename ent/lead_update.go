@@ -163,6 +163,26 @@ func (_u *LeadUpdate) ClearExternalID() *LeadUpdate {
 	return _u
 }
 
+// SetWecomExternalUserID sets the "wecom_external_user_id" field.
+func (_u *LeadUpdate) SetWecomExternalUserID(v string) *LeadUpdate {
+	_u.mutation.SetWecomExternalUserID(v)
+	return _u
+}
+
+// SetNillableWecomExternalUserID sets the "wecom_external_user_id" field if the given value is not nil.
+func (_u *LeadUpdate) SetNillableWecomExternalUserID(v *string) *LeadUpdate {
+	if v != nil {
+		_u.SetWecomExternalUserID(*v)
+	}
+	return _u
+}
+
+// ClearWecomExternalUserID clears the value of the "wecom_external_user_id" field.
+func (_u *LeadUpdate) ClearWecomExternalUserID() *LeadUpdate {
+	_u.mutation.ClearWecomExternalUserID()
+	return _u
+}
+
 // SetCompany sets the "company" field.
 func (_u *LeadUpdate) SetCompany(v string) *LeadUpdate {
 	_u.mutation.SetCompany(v)
@@ -900,6 +920,11 @@ func (_u *LeadUpdate) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Lead.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.WecomExternalUserID(); ok {
+		if err := lead.WecomExternalUserIDValidator(v); err != nil {
+			return &ValidationError{Name: "wecom_external_user_id", err: fmt.Errorf(`ent: validator failed for field "Lead.wecom_external_user_id": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Company(); ok {
 		if err := lead.CompanyValidator(v); err != nil {
 			return &ValidationError{Name: "company", err: fmt.Errorf(`ent: validator failed for field "Lead.company": %w`, err)}
@@ -981,6 +1006,12 @@ func (_u *LeadUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ExternalIDCleared() {
 		_spec.ClearField(lead.FieldExternalID, field.TypeString)
+	}
+	if value, ok := _u.mutation.WecomExternalUserID(); ok {
+		_spec.SetField(lead.FieldWecomExternalUserID, field.TypeString, value)
+	}
+	if _u.mutation.WecomExternalUserIDCleared() {
+		_spec.ClearField(lead.FieldWecomExternalUserID, field.TypeString)
 	}
 	if value, ok := _u.mutation.Company(); ok {
 		_spec.SetField(lead.FieldCompany, field.TypeString, value)
@@ -1729,6 +1760,26 @@ func (_u *LeadUpdateOne) SetNillableExternalID(v *string) *LeadUpdateOne {
 // ClearExternalID clears the value of the "external_id" field.
 func (_u *LeadUpdateOne) ClearExternalID() *LeadUpdateOne {
 	_u.mutation.ClearExternalID()
+	return _u
+}
+
+// SetWecomExternalUserID sets the "wecom_external_user_id" field.
+func (_u *LeadUpdateOne) SetWecomExternalUserID(v string) *LeadUpdateOne {
+	_u.mutation.SetWecomExternalUserID(v)
+	return _u
+}
+
+// SetNillableWecomExternalUserID sets the "wecom_external_user_id" field if the given value is not nil.
+func (_u *LeadUpdateOne) SetNillableWecomExternalUserID(v *string) *LeadUpdateOne {
+	if v != nil {
+		_u.SetWecomExternalUserID(*v)
+	}
+	return _u
+}
+
+// ClearWecomExternalUserID clears the value of the "wecom_external_user_id" field.
+func (_u *LeadUpdateOne) ClearWecomExternalUserID() *LeadUpdateOne {
+	_u.mutation.ClearWecomExternalUserID()
 	return _u
 }
 
@@ -2482,6 +2533,11 @@ func (_u *LeadUpdateOne) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Lead.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.WecomExternalUserID(); ok {
+		if err := lead.WecomExternalUserIDValidator(v); err != nil {
+			return &ValidationError{Name: "wecom_external_user_id", err: fmt.Errorf(`ent: validator failed for field "Lead.wecom_external_user_id": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Company(); ok {
 		if err := lead.CompanyValidator(v); err != nil {
 			return &ValidationError{Name: "company", err: fmt.Errorf(`ent: validator failed for field "Lead.company": %w`, err)}
@@ -2580,6 +2636,12 @@ func (_u *LeadUpdateOne) sqlSave(ctx context.Context) (_node *Lead, err error) {
 	}
 	if _u.mutation.ExternalIDCleared() {
 		_spec.ClearField(lead.FieldExternalID, field.TypeString)
+	}
+	if value, ok := _u.mutation.WecomExternalUserID(); ok {
+		_spec.SetField(lead.FieldWecomExternalUserID, field.TypeString, value)
+	}
+	if _u.mutation.WecomExternalUserIDCleared() {
+		_spec.ClearField(lead.FieldWecomExternalUserID, field.TypeString)
 	}
 	if value, ok := _u.mutation.Company(); ok {
 		_spec.SetField(lead.FieldCompany, field.TypeString, value)

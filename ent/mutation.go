@@ -11518,75 +11518,76 @@ func (m *IngestBatchMutation) ResetEdge(name string) error {
 // LeadMutation represents an operation that mutates the Lead nodes in the graph.
 type LeadMutation struct {
 	config
-	op                    Op
-	typ                   string
-	id                    *uuid.UUID
-	tenant_id             *uuid.UUID
-	created_at            *time.Time
-	updated_at            *time.Time
-	seq                   *int64
-	addseq                *int64
-	name                  *string
-	phone                 *string
-	email                 *string
-	union_id              *string
-	open_id               *string
-	external_id           *string
-	company               *string
-	source                *string
-	source_detail         *string
-	status                *lead.Status
-	score                 *int
-	addscore              *int
-	tier                  *lead.Tier
-	attributes            *map[string]interface{}
-	merged_into_id        *uuid.UUID
-	claimed_at            *time.Time
-	protected_until       *time.Time
-	last_follow_up_at     *time.Time
-	locked                *bool
-	reachable             *[]string
-	appendreachable       []string
-	clearedFields         map[string]struct{}
-	owner                 *uuid.UUID
-	clearedowner          bool
-	pool                  *uuid.UUID
-	clearedpool           bool
-	stage                 *uuid.UUID
-	clearedstage          bool
-	territory             *uuid.UUID
-	clearedterritory      bool
-	partner               *uuid.UUID
-	clearedpartner        bool
-	tags                  map[uuid.UUID]struct{}
-	removedtags           map[uuid.UUID]struct{}
-	clearedtags           bool
-	stage_changes         map[uuid.UUID]struct{}
-	removedstage_changes  map[uuid.UUID]struct{}
-	clearedstage_changes  bool
-	follow_ups            map[uuid.UUID]struct{}
-	removedfollow_ups     map[uuid.UUID]struct{}
-	clearedfollow_ups     bool
-	deals                 map[uuid.UUID]struct{}
-	removeddeals          map[uuid.UUID]struct{}
-	cleareddeals          bool
-	owner_changes         map[uuid.UUID]struct{}
-	removedowner_changes  map[uuid.UUID]struct{}
-	clearedowner_changes  bool
-	touches               map[uuid.UUID]struct{}
-	removedtouches        map[uuid.UUID]struct{}
-	clearedtouches        bool
-	wecom_contacts        map[uuid.UUID]struct{}
-	removedwecom_contacts map[uuid.UUID]struct{}
-	clearedwecom_contacts bool
-	referrer              *uuid.UUID
-	clearedreferrer       bool
-	referrals             map[uuid.UUID]struct{}
-	removedreferrals      map[uuid.UUID]struct{}
-	clearedreferrals      bool
-	done                  bool
-	oldValue              func(context.Context) (*Lead, error)
-	predicates            []predicate.Lead
+	op                     Op
+	typ                    string
+	id                     *uuid.UUID
+	tenant_id              *uuid.UUID
+	created_at             *time.Time
+	updated_at             *time.Time
+	seq                    *int64
+	addseq                 *int64
+	name                   *string
+	phone                  *string
+	email                  *string
+	union_id               *string
+	open_id                *string
+	external_id            *string
+	wecom_external_user_id *string
+	company                *string
+	source                 *string
+	source_detail          *string
+	status                 *lead.Status
+	score                  *int
+	addscore               *int
+	tier                   *lead.Tier
+	attributes             *map[string]interface{}
+	merged_into_id         *uuid.UUID
+	claimed_at             *time.Time
+	protected_until        *time.Time
+	last_follow_up_at      *time.Time
+	locked                 *bool
+	reachable              *[]string
+	appendreachable        []string
+	clearedFields          map[string]struct{}
+	owner                  *uuid.UUID
+	clearedowner           bool
+	pool                   *uuid.UUID
+	clearedpool            bool
+	stage                  *uuid.UUID
+	clearedstage           bool
+	territory              *uuid.UUID
+	clearedterritory       bool
+	partner                *uuid.UUID
+	clearedpartner         bool
+	tags                   map[uuid.UUID]struct{}
+	removedtags            map[uuid.UUID]struct{}
+	clearedtags            bool
+	stage_changes          map[uuid.UUID]struct{}
+	removedstage_changes   map[uuid.UUID]struct{}
+	clearedstage_changes   bool
+	follow_ups             map[uuid.UUID]struct{}
+	removedfollow_ups      map[uuid.UUID]struct{}
+	clearedfollow_ups      bool
+	deals                  map[uuid.UUID]struct{}
+	removeddeals           map[uuid.UUID]struct{}
+	cleareddeals           bool
+	owner_changes          map[uuid.UUID]struct{}
+	removedowner_changes   map[uuid.UUID]struct{}
+	clearedowner_changes   bool
+	touches                map[uuid.UUID]struct{}
+	removedtouches         map[uuid.UUID]struct{}
+	clearedtouches         bool
+	wecom_contacts         map[uuid.UUID]struct{}
+	removedwecom_contacts  map[uuid.UUID]struct{}
+	clearedwecom_contacts  bool
+	referrer               *uuid.UUID
+	clearedreferrer        bool
+	referrals              map[uuid.UUID]struct{}
+	removedreferrals       map[uuid.UUID]struct{}
+	clearedreferrals       bool
+	done                   bool
+	oldValue               func(context.Context) (*Lead, error)
+	predicates             []predicate.Lead
 }
 
 var _ ent.Mutation = (*LeadMutation)(nil)
@@ -12136,6 +12137,55 @@ func (m *LeadMutation) ExternalIDCleared() bool {
 func (m *LeadMutation) ResetExternalID() {
 	m.external_id = nil
 	delete(m.clearedFields, lead.FieldExternalID)
+}
+
+// SetWecomExternalUserID sets the "wecom_external_user_id" field.
+func (m *LeadMutation) SetWecomExternalUserID(s string) {
+	m.wecom_external_user_id = &s
+}
+
+// WecomExternalUserID returns the value of the "wecom_external_user_id" field in the mutation.
+func (m *LeadMutation) WecomExternalUserID() (r string, exists bool) {
+	v := m.wecom_external_user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWecomExternalUserID returns the old "wecom_external_user_id" field's value of the Lead entity.
+// If the Lead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LeadMutation) OldWecomExternalUserID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWecomExternalUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWecomExternalUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWecomExternalUserID: %w", err)
+	}
+	return oldValue.WecomExternalUserID, nil
+}
+
+// ClearWecomExternalUserID clears the value of the "wecom_external_user_id" field.
+func (m *LeadMutation) ClearWecomExternalUserID() {
+	m.wecom_external_user_id = nil
+	m.clearedFields[lead.FieldWecomExternalUserID] = struct{}{}
+}
+
+// WecomExternalUserIDCleared returns if the "wecom_external_user_id" field was cleared in this mutation.
+func (m *LeadMutation) WecomExternalUserIDCleared() bool {
+	_, ok := m.clearedFields[lead.FieldWecomExternalUserID]
+	return ok
+}
+
+// ResetWecomExternalUserID resets all changes to the "wecom_external_user_id" field.
+func (m *LeadMutation) ResetWecomExternalUserID() {
+	m.wecom_external_user_id = nil
+	delete(m.clearedFields, lead.FieldWecomExternalUserID)
 }
 
 // SetCompany sets the "company" field.
@@ -13628,7 +13678,7 @@ func (m *LeadMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *LeadMutation) Fields() []string {
-	fields := make([]string, 0, 29)
+	fields := make([]string, 0, 30)
 	if m.tenant_id != nil {
 		fields = append(fields, lead.FieldTenantID)
 	}
@@ -13658,6 +13708,9 @@ func (m *LeadMutation) Fields() []string {
 	}
 	if m.external_id != nil {
 		fields = append(fields, lead.FieldExternalID)
+	}
+	if m.wecom_external_user_id != nil {
+		fields = append(fields, lead.FieldWecomExternalUserID)
 	}
 	if m.company != nil {
 		fields = append(fields, lead.FieldCompany)
@@ -13744,6 +13797,8 @@ func (m *LeadMutation) Field(name string) (ent.Value, bool) {
 		return m.OpenID()
 	case lead.FieldExternalID:
 		return m.ExternalID()
+	case lead.FieldWecomExternalUserID:
+		return m.WecomExternalUserID()
 	case lead.FieldCompany:
 		return m.Company()
 	case lead.FieldSource:
@@ -13811,6 +13866,8 @@ func (m *LeadMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldOpenID(ctx)
 	case lead.FieldExternalID:
 		return m.OldExternalID(ctx)
+	case lead.FieldWecomExternalUserID:
+		return m.OldWecomExternalUserID(ctx)
 	case lead.FieldCompany:
 		return m.OldCompany(ctx)
 	case lead.FieldSource:
@@ -13927,6 +13984,13 @@ func (m *LeadMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetExternalID(v)
+		return nil
+	case lead.FieldWecomExternalUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWecomExternalUserID(v)
 		return nil
 	case lead.FieldCompany:
 		v, ok := value.(string)
@@ -14133,6 +14197,9 @@ func (m *LeadMutation) ClearedFields() []string {
 	if m.FieldCleared(lead.FieldExternalID) {
 		fields = append(fields, lead.FieldExternalID)
 	}
+	if m.FieldCleared(lead.FieldWecomExternalUserID) {
+		fields = append(fields, lead.FieldWecomExternalUserID)
+	}
 	if m.FieldCleared(lead.FieldTier) {
 		fields = append(fields, lead.FieldTier)
 	}
@@ -14194,6 +14261,9 @@ func (m *LeadMutation) ClearField(name string) error {
 		return nil
 	case lead.FieldExternalID:
 		m.ClearExternalID()
+		return nil
+	case lead.FieldWecomExternalUserID:
+		m.ClearWecomExternalUserID()
 		return nil
 	case lead.FieldTier:
 		m.ClearTier()
@@ -14265,6 +14335,9 @@ func (m *LeadMutation) ResetField(name string) error {
 		return nil
 	case lead.FieldExternalID:
 		m.ResetExternalID()
+		return nil
+	case lead.FieldWecomExternalUserID:
+		m.ResetWecomExternalUserID()
 		return nil
 	case lead.FieldCompany:
 		m.ResetCompany()

@@ -39,6 +39,8 @@ const (
 	FieldOpenID = "open_id"
 	// FieldExternalID holds the string denoting the external_id field in the database.
 	FieldExternalID = "external_id"
+	// FieldWecomExternalUserID holds the string denoting the wecom_external_user_id field in the database.
+	FieldWecomExternalUserID = "wecom_external_user_id"
 	// FieldCompany holds the string denoting the company field in the database.
 	FieldCompany = "company"
 	// FieldSource holds the string denoting the source field in the database.
@@ -221,6 +223,7 @@ var Columns = []string{
 	FieldUnionID,
 	FieldOpenID,
 	FieldExternalID,
+	FieldWecomExternalUserID,
 	FieldCompany,
 	FieldSource,
 	FieldSourceDetail,
@@ -277,6 +280,8 @@ var (
 	DefaultName string
 	// NameValidator is a validator for the "name" field. It is called by the builders before save.
 	NameValidator func(string) error
+	// WecomExternalUserIDValidator is a validator for the "wecom_external_user_id" field. It is called by the builders before save.
+	WecomExternalUserIDValidator func(string) error
 	// DefaultCompany holds the default value on creation for the "company" field.
 	DefaultCompany string
 	// CompanyValidator is a validator for the "company" field. It is called by the builders before save.
@@ -409,6 +414,11 @@ func ByOpenID(opts ...sql.OrderTermOption) OrderOption {
 // ByExternalID orders the results by the external_id field.
 func ByExternalID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldExternalID, opts...).ToFunc()
+}
+
+// ByWecomExternalUserID orders the results by the wecom_external_user_id field.
+func ByWecomExternalUserID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWecomExternalUserID, opts...).ToFunc()
 }
 
 // ByCompany orders the results by the company field.

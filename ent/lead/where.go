@@ -106,6 +106,11 @@ func ExternalID(v string) predicate.Lead {
 	return predicate.Lead(sql.FieldEQ(FieldExternalID, v))
 }
 
+// WecomExternalUserID applies equality check predicate on the "wecom_external_user_id" field. It's identical to WecomExternalUserIDEQ.
+func WecomExternalUserID(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldWecomExternalUserID, v))
+}
+
 // Company applies equality check predicate on the "company" field. It's identical to CompanyEQ.
 func Company(v string) predicate.Lead {
 	return predicate.Lead(sql.FieldEQ(FieldCompany, v))
@@ -779,6 +784,81 @@ func ExternalIDEqualFold(v string) predicate.Lead {
 // ExternalIDContainsFold applies the ContainsFold predicate on the "external_id" field.
 func ExternalIDContainsFold(v string) predicate.Lead {
 	return predicate.Lead(sql.FieldContainsFold(FieldExternalID, v))
+}
+
+// WecomExternalUserIDEQ applies the EQ predicate on the "wecom_external_user_id" field.
+func WecomExternalUserIDEQ(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldEQ(FieldWecomExternalUserID, v))
+}
+
+// WecomExternalUserIDNEQ applies the NEQ predicate on the "wecom_external_user_id" field.
+func WecomExternalUserIDNEQ(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldNEQ(FieldWecomExternalUserID, v))
+}
+
+// WecomExternalUserIDIn applies the In predicate on the "wecom_external_user_id" field.
+func WecomExternalUserIDIn(vs ...string) predicate.Lead {
+	return predicate.Lead(sql.FieldIn(FieldWecomExternalUserID, vs...))
+}
+
+// WecomExternalUserIDNotIn applies the NotIn predicate on the "wecom_external_user_id" field.
+func WecomExternalUserIDNotIn(vs ...string) predicate.Lead {
+	return predicate.Lead(sql.FieldNotIn(FieldWecomExternalUserID, vs...))
+}
+
+// WecomExternalUserIDGT applies the GT predicate on the "wecom_external_user_id" field.
+func WecomExternalUserIDGT(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldGT(FieldWecomExternalUserID, v))
+}
+
+// WecomExternalUserIDGTE applies the GTE predicate on the "wecom_external_user_id" field.
+func WecomExternalUserIDGTE(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldGTE(FieldWecomExternalUserID, v))
+}
+
+// WecomExternalUserIDLT applies the LT predicate on the "wecom_external_user_id" field.
+func WecomExternalUserIDLT(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldLT(FieldWecomExternalUserID, v))
+}
+
+// WecomExternalUserIDLTE applies the LTE predicate on the "wecom_external_user_id" field.
+func WecomExternalUserIDLTE(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldLTE(FieldWecomExternalUserID, v))
+}
+
+// WecomExternalUserIDContains applies the Contains predicate on the "wecom_external_user_id" field.
+func WecomExternalUserIDContains(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldContains(FieldWecomExternalUserID, v))
+}
+
+// WecomExternalUserIDHasPrefix applies the HasPrefix predicate on the "wecom_external_user_id" field.
+func WecomExternalUserIDHasPrefix(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldHasPrefix(FieldWecomExternalUserID, v))
+}
+
+// WecomExternalUserIDHasSuffix applies the HasSuffix predicate on the "wecom_external_user_id" field.
+func WecomExternalUserIDHasSuffix(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldHasSuffix(FieldWecomExternalUserID, v))
+}
+
+// WecomExternalUserIDIsNil applies the IsNil predicate on the "wecom_external_user_id" field.
+func WecomExternalUserIDIsNil() predicate.Lead {
+	return predicate.Lead(sql.FieldIsNull(FieldWecomExternalUserID))
+}
+
+// WecomExternalUserIDNotNil applies the NotNil predicate on the "wecom_external_user_id" field.
+func WecomExternalUserIDNotNil() predicate.Lead {
+	return predicate.Lead(sql.FieldNotNull(FieldWecomExternalUserID))
+}
+
+// WecomExternalUserIDEqualFold applies the EqualFold predicate on the "wecom_external_user_id" field.
+func WecomExternalUserIDEqualFold(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldEqualFold(FieldWecomExternalUserID, v))
+}
+
+// WecomExternalUserIDContainsFold applies the ContainsFold predicate on the "wecom_external_user_id" field.
+func WecomExternalUserIDContainsFold(v string) predicate.Lead {
+	return predicate.Lead(sql.FieldContainsFold(FieldWecomExternalUserID, v))
 }
 
 // CompanyEQ applies the EQ predicate on the "company" field.

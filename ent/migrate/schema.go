@@ -469,6 +469,7 @@ var (
 		{Name: "union_id", Type: field.TypeString, Nullable: true},
 		{Name: "open_id", Type: field.TypeString, Nullable: true},
 		{Name: "external_id", Type: field.TypeString, Nullable: true},
+		{Name: "wecom_external_user_id", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "company", Type: field.TypeString, Size: 200, Default: ""},
 		{Name: "source", Type: field.TypeString, Size: 100, Default: ""},
 		{Name: "source_detail", Type: field.TypeString, Size: 500, Default: ""},
@@ -497,37 +498,37 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "leads_users_owner",
-				Columns:    []*schema.Column{LeadsColumns[24]},
+				Columns:    []*schema.Column{LeadsColumns[25]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "leads_pools_pool",
-				Columns:    []*schema.Column{LeadsColumns[25]},
+				Columns:    []*schema.Column{LeadsColumns[26]},
 				RefColumns: []*schema.Column{PoolsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "leads_stages_stage",
-				Columns:    []*schema.Column{LeadsColumns[26]},
+				Columns:    []*schema.Column{LeadsColumns[27]},
 				RefColumns: []*schema.Column{StagesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "leads_territories_territory",
-				Columns:    []*schema.Column{LeadsColumns[27]},
+				Columns:    []*schema.Column{LeadsColumns[28]},
 				RefColumns: []*schema.Column{TerritoriesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "leads_partners_partner",
-				Columns:    []*schema.Column{LeadsColumns[28]},
+				Columns:    []*schema.Column{LeadsColumns[29]},
 				RefColumns: []*schema.Column{PartnersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "leads_leads_referrals",
-				Columns:    []*schema.Column{LeadsColumns[29]},
+				Columns:    []*schema.Column{LeadsColumns[30]},
 				RefColumns: []*schema.Column{LeadsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -541,22 +542,22 @@ var (
 			{
 				Name:    "lead_tenant_id_owner_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[24]},
+				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[25]},
 			},
 			{
 				Name:    "lead_tenant_id_pool_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[25]},
+				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[26]},
 			},
 			{
 				Name:    "lead_tenant_id_stage_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[26]},
+				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[27]},
 			},
 			{
 				Name:    "lead_tenant_id_territory_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[27]},
+				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[28]},
 			},
 			{
 				Name:    "lead_tenant_id_created_at",
@@ -593,6 +594,14 @@ var (
 				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[10]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status = 'ACTIVE' AND external_id IS NOT NULL",
+				},
+			},
+			{
+				Name:    "lead_tenant_id_wecom_external_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[11]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'ACTIVE' AND wecom_external_user_id IS NOT NULL",
 				},
 			},
 		},

@@ -714,38 +714,42 @@ func init() {
 	lead.DefaultName = leadDescName.Default.(string)
 	// lead.NameValidator is a validator for the "name" field. It is called by the builders before save.
 	lead.NameValidator = leadDescName.Validators[0].(func(string) error)
+	// leadDescWecomExternalUserID is the schema descriptor for wecom_external_user_id field.
+	leadDescWecomExternalUserID := leadFields[7].Descriptor()
+	// lead.WecomExternalUserIDValidator is a validator for the "wecom_external_user_id" field. It is called by the builders before save.
+	lead.WecomExternalUserIDValidator = leadDescWecomExternalUserID.Validators[0].(func(string) error)
 	// leadDescCompany is the schema descriptor for company field.
-	leadDescCompany := leadFields[7].Descriptor()
+	leadDescCompany := leadFields[8].Descriptor()
 	// lead.DefaultCompany holds the default value on creation for the company field.
 	lead.DefaultCompany = leadDescCompany.Default.(string)
 	// lead.CompanyValidator is a validator for the "company" field. It is called by the builders before save.
 	lead.CompanyValidator = leadDescCompany.Validators[0].(func(string) error)
 	// leadDescSource is the schema descriptor for source field.
-	leadDescSource := leadFields[8].Descriptor()
+	leadDescSource := leadFields[9].Descriptor()
 	// lead.DefaultSource holds the default value on creation for the source field.
 	lead.DefaultSource = leadDescSource.Default.(string)
 	// lead.SourceValidator is a validator for the "source" field. It is called by the builders before save.
 	lead.SourceValidator = leadDescSource.Validators[0].(func(string) error)
 	// leadDescSourceDetail is the schema descriptor for source_detail field.
-	leadDescSourceDetail := leadFields[9].Descriptor()
+	leadDescSourceDetail := leadFields[10].Descriptor()
 	// lead.DefaultSourceDetail holds the default value on creation for the source_detail field.
 	lead.DefaultSourceDetail = leadDescSourceDetail.Default.(string)
 	// lead.SourceDetailValidator is a validator for the "source_detail" field. It is called by the builders before save.
 	lead.SourceDetailValidator = leadDescSourceDetail.Validators[0].(func(string) error)
 	// leadDescScore is the schema descriptor for score field.
-	leadDescScore := leadFields[11].Descriptor()
+	leadDescScore := leadFields[12].Descriptor()
 	// lead.DefaultScore holds the default value on creation for the score field.
 	lead.DefaultScore = leadDescScore.Default.(int)
 	// leadDescAttributes is the schema descriptor for attributes field.
-	leadDescAttributes := leadFields[13].Descriptor()
+	leadDescAttributes := leadFields[14].Descriptor()
 	// lead.DefaultAttributes holds the default value on creation for the attributes field.
 	lead.DefaultAttributes = leadDescAttributes.Default.(map[string]interface{})
 	// leadDescLocked is the schema descriptor for locked field.
-	leadDescLocked := leadFields[23].Descriptor()
+	leadDescLocked := leadFields[24].Descriptor()
 	// lead.DefaultLocked holds the default value on creation for the locked field.
 	lead.DefaultLocked = leadDescLocked.Default.(bool)
 	// leadDescReachable is the schema descriptor for reachable field.
-	leadDescReachable := leadFields[24].Descriptor()
+	leadDescReachable := leadFields[25].Descriptor()
 	// lead.DefaultReachable holds the default value on creation for the reachable field.
 	lead.DefaultReachable = leadDescReachable.Default.([]string)
 	// leadDescID is the schema descriptor for id field.

@@ -40,6 +40,11 @@ func (Lead) Fields() []ent.Field {
 		field.String("open_id").Optional().Nillable().
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		field.String("external_id").Optional().Nillable(),
+		// wecom_external_user_id is the customer's external_userid in the
+		// workspace's WeCom corp (internal/wecom): an identity key like the
+		// others; the members who have the customer are its WeComContacts.
+		field.String("wecom_external_user_id").Optional().Nillable().MaxRuneLen(64).
+			Annotations(entgql.Skip()),
 		field.String("company").Default("").MaxRuneLen(200),
 		field.String("source").Default("").MaxRuneLen(100),
 		field.String("source_detail").Default("").MaxRuneLen(500),
@@ -124,6 +129,7 @@ func (Lead) Indexes() []ent.Index {
 		active("email"),
 		active("union_id"),
 		active("external_id"),
+		active("wecom_external_user_id"),
 	}
 }
 

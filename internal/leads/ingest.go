@@ -185,6 +185,7 @@ type existing struct {
 	UnionID        *string        `json:"union_id"`
 	OpenID         *string        `json:"open_id"`
 	ExternalID     *string        `json:"external_id"`
+	WeComExtUserID *string        `json:"wecom_external_user_id"`
 	Company        string         `json:"company"`
 	OwnerID        *uuid.UUID     `json:"owner_id"`
 	ProtectedUntil *time.Time     `json:"protected_until"`

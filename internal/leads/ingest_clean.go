@@ -39,7 +39,7 @@ const (
 
 // identity is the set of keys that identify one person. Empty means absent.
 type identity struct {
-	ExternalID, UnionID, Phone, Email string
+	ExternalID, WeComExternalUserID, UnionID, Phone, Email string
 }
 
 // keys returns the identity keys in match priority order, prefixed by kind so
@@ -47,7 +47,7 @@ type identity struct {
 func (id identity) keys() []string {
 	var ks []string
 	for _, k := range [...]struct{ kind, v string }{
-		{"x", id.ExternalID}, {"u", id.UnionID}, {"p", id.Phone}, {"e", id.Email},
+		{"x", id.ExternalID}, {"w", id.WeComExternalUserID}, {"u", id.UnionID}, {"p", id.Phone}, {"e", id.Email},
 	} {
 		if k.v != "" {
 			ks = append(ks, k.kind+":"+k.v)
@@ -119,6 +119,7 @@ func cleanOne(r Row, sch *fields.Schema, region, defaultSource string) cleanRow 
 		}
 	}
 	c.ExternalID = text("externalID", r.ExternalID, maxIdentity)
+	c.WeComExternalUserID = text("wecomExternalUserID", r.WeComExternalUserID, maxIdentity)
 	c.UnionID = text("unionID", r.UnionID, maxIdentity)
 	c.OpenID = text("openID", r.OpenID, maxIdentity)
 	c.Name = clean.Name(text("name", r.Name, maxName))
@@ -289,6 +290,7 @@ func (g *group) absorb(r cleanRow) {
 		}
 	}
 	fill(&g.ExternalID, r.ExternalID)
+	fill(&g.WeComExternalUserID, r.WeComExternalUserID)
 	fill(&g.UnionID, r.UnionID)
 	fill(&g.OpenID, r.OpenID)
 	fill(&g.Name, r.Name)

@@ -25,14 +25,14 @@ import (
 // insert and rematch).
 const insertSQL = `INSERT INTO leads (id, tenant_id, seq, name, phone, email, union_id, open_id, external_id,
 	company, source, source_detail, status, score, attributes, stage_id, pool_id, territory_id, partner_id,
-	referrer_id, reachable, locked, created_at, updated_at)
+	referrer_id, reachable, locked, created_at, updated_at, wecom_external_user_id)
 SELECT r.id, $1, r.seq, r.name, r.phone, r.email, r.union_id, r.open_id, r.external_id,
 	r.company, r.source, r.source_detail, 'ACTIVE', 0, r.attributes, $2, $3, r.territory_id, $4,
-	r.referrer_id, r.reachable, false, $5, $5
+	r.referrer_id, r.reachable, false, $5, $5, r.wecom_external_user_id
 FROM unnest($6::uuid[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-	$14::text[], $15::text[], $16::text[], $17::jsonb[], $18::uuid[], $19::uuid[], $20::jsonb[])
+	$14::text[], $15::text[], $16::text[], $17::jsonb[], $18::uuid[], $19::uuid[], $20::jsonb[], $21::text[])
 	AS r(id, seq, name, phone, email, union_id, open_id, external_id, company, source, source_detail,
-	attributes, territory_id, referrer_id, reachable)`
+	attributes, territory_id, referrer_id, reachable, wecom_external_user_id)`
 
 // insertRacedSQL is insertSQL for a batch whose plain insert hit a person a
 // concurrent ingest committed: the rows that still conflict are skipped and
@@ -49,7 +49,7 @@ func insertArgs(recs []newLead) ([]any, error) {
 	for i := range texts {
 		texts[i] = make([]sql.NullString, n)
 	}
-	attrs, reach := make([]string, n), make([]string, n)
+	attrs, reach, wecom := make([]string, n), make([]string, n), make([]sql.NullString, n)
 	terr, refs := make([]sql.NullString, n), make([]sql.NullString, n)
 	str := func(s string) sql.NullString { return sql.NullString{String: s, Valid: true} }
 	ptr := func(s *string) sql.NullString {
@@ -79,31 +79,32 @@ func insertArgs(recs []newLead) ([]any, error) {
 			return nil, err
 		}
 		attrs[i], reach[i] = string(a), string(ch)
-		terr[i], refs[i] = uid(r.TerritoryID), uid(r.ReferrerID)
+		terr[i], refs[i], wecom[i] = uid(r.TerritoryID), uid(r.ReferrerID), ptr(r.WeComExtUserID)
 	}
 	args := []any{pq.StringArray(ids), pq.Int64Array(seqs)}
 	for _, col := range texts {
 		args = append(args, pq.Array(col))
 	}
-	return append(args, pq.StringArray(attrs), pq.Array(terr), pq.Array(refs), pq.StringArray(reach)), nil
+	return append(args, pq.StringArray(attrs), pq.Array(terr), pq.Array(refs), pq.StringArray(reach), pq.Array(wecom)), nil
 }
 
 type newLead struct {
-	ID           uuid.UUID      `json:"id"`
-	Seq          int64          `json:"seq"`
-	Name         string         `json:"name"`
-	Phone        *string        `json:"phone"`
-	Email        *string        `json:"email"`
-	UnionID      *string        `json:"union_id"`
-	OpenID       *string        `json:"open_id"`
-	ExternalID   *string        `json:"external_id"`
-	Company      string         `json:"company"`
-	Source       string         `json:"source"`
-	SourceDetail string         `json:"source_detail"`
-	Attributes   map[string]any `json:"attributes"`
-	TerritoryID  *uuid.UUID     `json:"territory_id"`
-	ReferrerID   *uuid.UUID     `json:"referrer_id"`
-	Reachable    []string       `json:"reachable"`
+	ID             uuid.UUID      `json:"id"`
+	Seq            int64          `json:"seq"`
+	Name           string         `json:"name"`
+	Phone          *string        `json:"phone"`
+	Email          *string        `json:"email"`
+	UnionID        *string        `json:"union_id"`
+	OpenID         *string        `json:"open_id"`
+	ExternalID     *string        `json:"external_id"`
+	WeComExtUserID *string        `json:"wecom_external_user_id"`
+	Company        string         `json:"company"`
+	Source         string         `json:"source"`
+	SourceDetail   string         `json:"source_detail"`
+	Attributes     map[string]any `json:"attributes"`
+	TerritoryID    *uuid.UUID     `json:"territory_id"`
+	ReferrerID     *uuid.UUID     `json:"referrer_id"`
+	Reachable      []string       `json:"reachable"`
 }
 
 // insert creates a lead for every group that matched none.
@@ -132,7 +133,7 @@ func (w *writer) insert(ctx context.Context, gs []*group) error {
 		recs[i] = newLead{
 			ID: id, Seq: first + int64(i), Name: g.Name,
 			Phone: nilIfEmpty(g.Phone), Email: nilIfEmpty(g.Email), UnionID: nilIfEmpty(g.UnionID),
-			OpenID: nilIfEmpty(g.OpenID), ExternalID: nilIfEmpty(g.ExternalID),
+			OpenID: nilIfEmpty(g.OpenID), ExternalID: nilIfEmpty(g.ExternalID), WeComExtUserID: nilIfEmpty(g.WeComExternalUserID),
 			Company: g.Company, Source: g.Source, SourceDetail: g.SourceDetail,
 			Attributes: nonNil(w.attrs[g]), TerritoryID: g.TerritoryID, ReferrerID: g.ReferrerID,
 			Reachable: reachable(g.Phone, g.Email, g.UnionID, g.OpenID),

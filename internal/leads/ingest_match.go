@@ -12,27 +12,28 @@ import (
 // the batch's identity keys. It runs unscoped: dedup is a workspace-wide
 // invariant, whoever sends the row.
 const matchSQL = `SELECT id, name, phone, email, union_id, open_id, external_id, company,
-	owner_id, protected_until, territory_id, referrer_id, attributes
+	owner_id, protected_until, territory_id, referrer_id, attributes, wecom_external_user_id
 FROM leads
 WHERE tenant_id = $1 AND status = 'ACTIVE'
-	AND (external_id = ANY($2::text[]) OR union_id = ANY($3::text[]) OR phone = ANY($4::text[]) OR email = ANY($5::text[]))
+	AND (external_id = ANY($2::text[]) OR union_id = ANY($3::text[]) OR phone = ANY($4::text[]) OR email = ANY($5::text[])
+		OR wecom_external_user_id = ANY($6::text[]))
 ORDER BY id FOR UPDATE`
 
 // match finds each group's existing lead by its identity keys, in priority
 // order (externalID, unionID, phone, email).
 func (w *writer) match(ctx context.Context, gs []*group) error {
-	var ext, union, phones, emails pq.StringArray
+	var ext, wecom, union, phones, emails pq.StringArray
 	for _, g := range gs {
 		for _, kv := range [...]struct {
 			v   string
 			dst *pq.StringArray
-		}{{g.ExternalID, &ext}, {g.UnionID, &union}, {g.Phone, &phones}, {g.Email, &emails}} {
+		}{{g.ExternalID, &ext}, {g.WeComExternalUserID, &wecom}, {g.UnionID, &union}, {g.Phone, &phones}, {g.Email, &emails}} {
 			if kv.v != "" {
 				*kv.dst = append(*kv.dst, kv.v)
 			}
 		}
 	}
-	rows, err := w.c.QueryContext(ctx, matchSQL, w.tid, ext, union, phones, emails)
+	rows, err := w.c.QueryContext(ctx, matchSQL, w.tid, ext, union, phones, emails, wecom)
 	if err != nil {
 		return fmt.Errorf("match identities: %w", err)
 	}
@@ -45,13 +46,13 @@ func (w *writer) match(ctx context.Context, gs []*group) error {
 		var e existing
 		var attrs []byte
 		if err := rows.Scan(&e.ID, &e.Name, &e.Phone, &e.Email, &e.UnionID, &e.OpenID, &e.ExternalID, &e.Company,
-			&e.OwnerID, &e.ProtectedUntil, &e.TerritoryID, &e.ReferrerID, &attrs); err != nil {
+			&e.OwnerID, &e.ProtectedUntil, &e.TerritoryID, &e.ReferrerID, &attrs, &e.WeComExtUserID); err != nil {
 			return err
 		}
 		if err := json.Unmarshal(attrs, &e.Attributes); err != nil {
 			return fmt.Errorf("decode attributes of lead %s: %w", e.ID, err)
 		}
-		for _, k := range (identity{ExternalID: deref(e.ExternalID), UnionID: deref(e.UnionID), Phone: deref(e.Phone), Email: deref(e.Email)}).keys() {
+		for _, k := range (identity{ExternalID: deref(e.ExternalID), WeComExternalUserID: deref(e.WeComExtUserID), UnionID: deref(e.UnionID), Phone: deref(e.Phone), Email: deref(e.Email)}).keys() {
 			held[k] = &e
 		}
 	}

@@ -12,10 +12,10 @@ import (
 
 // mergeUpdateSQL writes the merged values of existing leads.
 const mergeUpdateSQL = `UPDATE leads l SET name = r.name, phone = r.phone, email = r.email, union_id = r.union_id,
-	open_id = r.open_id, external_id = r.external_id, company = r.company, territory_id = r.territory_id,
+	open_id = r.open_id, external_id = r.external_id, wecom_external_user_id = r.wecom_external_user_id, company = r.company, territory_id = r.territory_id,
 	referrer_id = r.referrer_id, attributes = r.attributes, reachable = r.reachable, updated_at = $2
 FROM json_to_recordset($3::json) AS r(id uuid, name text, phone text, email text, union_id text, open_id text,
-	external_id text, company text, territory_id uuid, referrer_id uuid, attributes jsonb, reachable jsonb)
+	external_id text, wecom_external_user_id text, company text, territory_id uuid, referrer_id uuid, attributes jsonb, reachable jsonb)
 WHERE l.tenant_id = $1 AND l.id = r.id`
 
 // merge folds the groups that matched existing leads into them, records a
@@ -34,7 +34,7 @@ func (w *writer) merge(ctx context.Context, gs []*group) error {
 		m, ok := byLead[t.ID]
 		if !ok {
 			m = &newLead{ID: t.ID, Name: t.Name, Phone: t.Phone, Email: t.Email, UnionID: t.UnionID,
-				OpenID: t.OpenID, ExternalID: t.ExternalID, Company: t.Company,
+				OpenID: t.OpenID, ExternalID: t.ExternalID, WeComExtUserID: t.WeComExtUserID, Company: t.Company,
 				TerritoryID: t.TerritoryID, ReferrerID: t.ReferrerID}
 			byLead[t.ID], read[t.ID] = m, t
 			order = append(order, t.ID)
@@ -45,6 +45,7 @@ func (w *writer) merge(ctx context.Context, gs []*group) error {
 		w.fillIdentity(&m.Email, "e:", g.Email, t.ID)
 		w.fillIdentity(&m.UnionID, "u:", g.UnionID, t.ID)
 		w.fillIdentity(&m.ExternalID, "x:", g.ExternalID, t.ID)
+		w.fillIdentity(&m.WeComExtUserID, "w:", g.WeComExternalUserID, t.ID)
 		if m.OpenID == nil && g.OpenID != "" {
 			m.OpenID = &g.OpenID
 		}
@@ -85,7 +86,7 @@ func (m *newLead) sameAs(t *existing) bool {
 	return m.Name == t.Name && m.Company == t.Company &&
 		deref(m.Phone) == deref(t.Phone) && deref(m.Email) == deref(t.Email) &&
 		deref(m.UnionID) == deref(t.UnionID) && deref(m.OpenID) == deref(t.OpenID) &&
-		deref(m.ExternalID) == deref(t.ExternalID) &&
+		deref(m.ExternalID) == deref(t.ExternalID) && deref(m.WeComExtUserID) == deref(t.WeComExtUserID) &&
 		equalUUID(m.TerritoryID, t.TerritoryID) && equalUUID(m.ReferrerID, t.ReferrerID) &&
 		reflect.DeepEqual(nonNil(m.Attributes), nonNil(t.Attributes))
 }

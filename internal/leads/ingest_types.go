@@ -9,18 +9,21 @@ import (
 // Row is one lead as a client, a form or an import file sends it. Strings are
 // raw: Ingest cleans them. Empty means "not given".
 type Row struct {
-	ExternalID   string         `json:"externalID,omitempty"`
-	Name         string         `json:"name,omitempty"`
-	Phone        string         `json:"phone,omitempty"`
-	Email        string         `json:"email,omitempty"`
-	UnionID      string         `json:"unionID,omitempty"`
-	OpenID       string         `json:"openID,omitempty"`
-	Company      string         `json:"company,omitempty"`
-	Source       string         `json:"source,omitempty"`
-	SourceDetail string         `json:"sourceDetail,omitempty"`
-	TerritoryID  *uuid.UUID     `json:"territoryID,omitempty"`
-	ReferrerID   *uuid.UUID     `json:"referrerID,omitempty"`
-	Attributes   map[string]any `json:"attributes,omitempty"`
+	ExternalID string `json:"externalID,omitempty"`
+	// WeComExternalUserID is the customer's external_userid in the
+	// workspace's WeCom corp (set by internal/wecom).
+	WeComExternalUserID string         `json:"wecomExternalUserID,omitempty"`
+	Name                string         `json:"name,omitempty"`
+	Phone               string         `json:"phone,omitempty"`
+	Email               string         `json:"email,omitempty"`
+	UnionID             string         `json:"unionID,omitempty"`
+	OpenID              string         `json:"openID,omitempty"`
+	Company             string         `json:"company,omitempty"`
+	Source              string         `json:"source,omitempty"`
+	SourceDetail        string         `json:"sourceDetail,omitempty"`
+	TerritoryID         *uuid.UUID     `json:"territoryID,omitempty"`
+	ReferrerID          *uuid.UUID     `json:"referrerID,omitempty"`
+	Attributes          map[string]any `json:"attributes,omitempty"`
 	// Tags are tag names; missing tags are created (without a group).
 	Tags []string `json:"tags,omitempty"`
 }

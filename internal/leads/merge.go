@@ -22,7 +22,7 @@ const MaxMerge = 50
 // mergeReadSQL reads what survivorship needs from the leads of a merge,
 // which scope.Lock has locked.
 const mergeReadSQL = `SELECT id, status, name, phone, email, union_id, open_id, external_id, company,
-	source, source_detail, territory_id, referrer_id, owner_id, last_follow_up_at, attributes
+	source, source_detail, territory_id, referrer_id, owner_id, last_follow_up_at, attributes, wecom_external_user_id
 FROM leads WHERE tenant_id = $1 AND id = ANY($2::uuid[])`
 
 type mergeRow struct {
@@ -101,7 +101,7 @@ func readForMerge(ctx context.Context, c *ent.Client, tid uuid.UUID, ids []uuid.
 		var m mergeRow
 		var attrs []byte
 		if err := rows.Scan(&m.ID, &m.Status, &m.Name, &m.Phone, &m.Email, &m.UnionID, &m.OpenID, &m.ExternalID,
-			&m.Company, &m.Source, &m.SourceDetail, &m.TerritoryID, &m.ReferrerID, &m.OwnerID, &m.LastFollowUpAt, &attrs); err != nil {
+			&m.Company, &m.Source, &m.SourceDetail, &m.TerritoryID, &m.ReferrerID, &m.OwnerID, &m.LastFollowUpAt, &attrs, &m.WeComExtUserID); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal(attrs, &m.Attributes); err != nil {
@@ -131,6 +131,7 @@ func mergeInto(ctx context.Context, c *ent.Client, tid uuid.UUID, p *mergeRow, d
 		fillStr(&m.SourceDetail, d.SourceDetail)
 		for _, f := range []struct{ dst, src **string }{
 			{&m.Phone, &d.Phone}, {&m.Email, &d.Email}, {&m.UnionID, &d.UnionID}, {&m.OpenID, &d.OpenID}, {&m.ExternalID, &d.ExternalID},
+			{&m.WeComExtUserID, &d.WeComExtUserID},
 		} {
 			if *f.dst == nil {
 				*f.dst = *f.src
@@ -163,10 +164,10 @@ func mergeInto(ctx context.Context, c *ent.Client, tid uuid.UUID, p *mergeRow, d
 	}
 	if _, err := c.ExecContext(ctx, `UPDATE leads SET name = $3, phone = $4, email = $5, union_id = $6, open_id = $7,
 		external_id = $8, company = $9, source = $10, source_detail = $11, territory_id = $12, referrer_id = $13,
-		last_follow_up_at = $14, attributes = $15, reachable = $16, updated_at = $17
+		last_follow_up_at = $14, attributes = $15, reachable = $16, updated_at = $17, wecom_external_user_id = $18
 		WHERE tenant_id = $1 AND id = $2`,
 		tid, p.ID, m.Name, m.Phone, m.Email, m.UnionID, m.OpenID, m.ExternalID, m.Company, m.Source, m.SourceDetail,
-		m.TerritoryID, m.ReferrerID, m.LastFollowUpAt, attrs, reach, now); err != nil {
+		m.TerritoryID, m.ReferrerID, m.LastFollowUpAt, attrs, reach, now, m.WeComExtUserID); err != nil {
 		return fmt.Errorf("update primary: %w", err)
 	}
 	for _, table := range []string{"follow_ups", "deals", "source_touches", "wecom_contacts"} {

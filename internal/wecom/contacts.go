@@ -32,7 +32,7 @@ func member(ctx context.Context, c *ent.Client, wecomUserID string) (*ent.User, 
 
 // added handles add_external_contact: the customer's details are fetched
 // from WeCom and ingested as a lead (cleaning, dedup and merge by unionid,
-// phone or the external_userid, protection: the ingest path), which the
+// phone or external_userid, protection: the ingest path), which the
 // member's user owns when nobody owns it yet; the relationship is a
 // WeComContact. A customer already known through another member's contact
 // is the same lead.
@@ -107,14 +107,11 @@ func (s *Service) knownLead(ctx context.Context, c *ent.Client, externalUserID s
 // transaction; a rejected customer (blacklisted, say) has no lead.
 func (s *Service) ingest(ctx context.Context, d *externalcontact.ExternalUserDetailResponse, msg externalcontact.EventCallbackMessage, now time.Time) (*uuid.UUID, error) {
 	row := leads.Row{
-		ExternalID: d.ExternalContact.ExternalUserID,
-		Name:       d.ExternalContact.Name,
-		UnionID:    d.ExternalContact.UnionID,
-		Company:    d.ExternalContact.CorpFullName,
-		Source:     Source,
-	}
-	if row.ExternalID == "" {
-		row.ExternalID = msg.ExternalUserID
+		WeComExternalUserID: msg.ExternalUserID,
+		Name:                d.ExternalContact.Name,
+		UnionID:             d.ExternalContact.UnionID,
+		Company:             d.ExternalContact.CorpFullName,
+		Source:              Source,
 	}
 	if row.Company == "" {
 		row.Company = d.ExternalContact.CorpName

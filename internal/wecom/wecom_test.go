@@ -108,13 +108,13 @@ func TestCustomersEndToEnd(t *testing.T) {
 		t.Fatalf("add A = %d %s %s", resp.StatusCode, resp.Header.Get("X-Scrm-Outcome"), body)
 	}
 	var leadA, owner uuid.UUID
-	var phone, source string
-	if err := api.DB.DB.QueryRow(`SELECT l.id, l.owner_id, l.phone, l.source FROM wecom_contacts w JOIN leads l ON l.id = w.lead_id
-		WHERE w.external_user_id = 'wmA0000000000000001' AND w.state = 'expo'`).Scan(&leadA, &owner, &phone, &source); err != nil {
+	var phone, source, extUser string
+	if err := api.DB.DB.QueryRow(`SELECT l.id, l.owner_id, l.phone, l.source, l.wecom_external_user_id FROM wecom_contacts w JOIN leads l ON l.id = w.lead_id
+		WHERE w.external_user_id = 'wmA0000000000000001' AND w.state = 'expo'`).Scan(&leadA, &owner, &phone, &source, &extUser); err != nil {
 		t.Fatalf("lead of customer A: %v", err)
 	}
-	if want, _ := gid.Decode(rep); owner != want || phone != "+8613800138000" || source != "wecom" {
-		t.Errorf("lead A: owner %v (want %v), phone %s, source %s", owner, want, phone, source)
+	if want, _ := gid.Decode(rep); owner != want || phone != "+8613800138000" || source != "wecom" || extUser != "wmA0000000000000001" {
+		t.Errorf("lead A: owner %v (want %v), phone %s, source %s, external_userid %s", owner, want, phone, source, extUser)
 	}
 
 	// A known customer (by unionid) merges into the existing lead.
@@ -138,6 +138,15 @@ func TestCustomersEndToEnd(t *testing.T) {
 	}
 	if after := countAll(t, api); after.Leads != before.Leads || after.Contacts != before.Contacts+1 {
 		t.Errorf("merge by unionid: before %+v, after %+v", before, after)
+	}
+	var knownExt string
+	_ = api.DB.DB.QueryRow(`SELECT coalesce(wecom_external_user_id, '') FROM leads WHERE id = $1`, known).Scan(&knownExt)
+	if knownExt != "wmB0000000000000002" {
+		t.Errorf("the merged lead's external_userid = %q, want it filled", knownExt)
+	}
+	// The external_userid is an identity key: unique among the workspace's active leads.
+	if _, err := api.DB.DB.Exec(`UPDATE leads SET wecom_external_user_id = 'wmB0000000000000002' WHERE id = $1`, leadA); err == nil {
+		t.Error("two active leads hold the same external_userid")
 	}
 	if n := fake.count("/cgi-bin/gettoken"); n != 2 {
 		t.Errorf("gettoken called %d times, want 2 (one cached token, one after 40014)", n)
