@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -24,20 +23,8 @@ func TestQueuesDashboard(t *testing.T) {
 
 	do := func(method, path, token string, header map[string]string) (*http.Response, string) {
 		t.Helper()
-		req, _ := http.NewRequest(method, api.URL+path, nil)
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		for k, v := range header {
-			req.Header.Set(k, v)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp, string(b)
+		resp, body := send(t, method, api.URL+path, token, header, nil)
+		return resp, string(body)
 	}
 
 	cases := []struct {
