@@ -3,7 +3,6 @@ package migrationgen
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -169,13 +168,33 @@ var CatalogExceptions = map[string]string{}
 //     position on both sides, or whose ON DELETE SET NULL/DEFAULT would clear
 //     tenant_id; a foreign key from a reference table to a distributed one.
 func CitusViolations(ctx context.Context, db *sql.DB) ([]string, error) {
-	var out []string
-	bad := func(object, format string, args ...any) {
-		if _, ok := CatalogExceptions[object]; !ok {
-			out = append(out, object+": "+fmt.Sprintf(format, args...))
-		}
+	var v violations
+	kind, err := tableKinds(ctx, db, &v)
+	if err != nil {
+		return nil, err
 	}
-	kind := map[string]string{} // table -> distributed, reference, local
+	if err := checkUniqueIndexes(ctx, db, kind, &v); err != nil {
+		return nil, err
+	}
+	if err := checkForeignKeys(ctx, db, kind, &v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// violations collects what breaks a rule, minus the listed exceptions.
+type violations []string
+
+func (v *violations) add(object, format string, args ...any) {
+	if _, ok := CatalogExceptions[object]; !ok {
+		*v = append(*v, object+": "+fmt.Sprintf(format, args...))
+	}
+}
+
+// tableKinds reads every table of the public schema and returns its kind
+// (distributed, reference, local), reporting tables that fit none.
+func tableKinds(ctx context.Context, db *sql.DB, v *violations) (map[string]string, error) {
+	kind := map[string]string{}
 	rows, err := db.QueryContext(ctx, `
 		SELECT c.relname, a.attname IS NOT NULL, coalesce(a.attnotnull, false)
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -185,11 +204,11 @@ func CitusViolations(ctx context.Context, db *sql.DB) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var name string
 		var has, notNull bool
 		if err := rows.Scan(&name, &has, &notNull); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		_, ref := ReferenceTables[name]
@@ -198,28 +217,30 @@ func CitusViolations(ctx context.Context, db *sql.DB) ([]string, error) {
 		case ref || local:
 			kind[name] = map[bool]string{true: "reference", false: "local"}[ref]
 			if has {
-				bad(name, "listed as a %s table but has %s", kind[name], TenantColumn)
+				v.add(name, "listed as a %s table but has %s", kind[name], TenantColumn)
 			}
 		case !has:
 			kind[name] = "distributed"
-			bad(name, "no %s column, and not listed as a reference or local table", TenantColumn)
+			v.add(name, "no %s column, and not listed as a reference or local table", TenantColumn)
 		default:
 			kind[name] = "distributed"
 			if !notNull {
-				bad(name, "%s is nullable", TenantColumn)
+				v.add(name, "%s is nullable", TenantColumn)
 			}
 		}
 	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return nil, err
-	}
 	for name := range ReferenceTables {
 		if _, ok := kind[name]; !ok {
-			bad(name, "listed as a reference table but does not exist")
+			v.add(name, "listed as a reference table but does not exist")
 		}
 	}
+	return kind, rows.Err()
+}
 
-	rows, err = db.QueryContext(ctx, `
+// checkUniqueIndexes reports unique indexes (primary keys included) of
+// distributed tables without tenant_id.
+func checkUniqueIndexes(ctx context.Context, db *sql.DB, kind map[string]string, v *violations) error {
+	rows, err := db.QueryContext(ctx, `
 		SELECT t.relname, i.relname, pg_get_indexdef(x.indexrelid),
 			EXISTS (SELECT 1 FROM unnest(x.indkey) k JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k WHERE a.attname = $1)
 		FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
@@ -227,24 +248,28 @@ func CitusViolations(ctx context.Context, db *sql.DB) ([]string, error) {
 		WHERE n.nspname = 'public' AND x.indisunique AND NOT t.relispartition
 		ORDER BY 1, 2`, TenantColumn)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var table, index, def string
 		var has bool
 		if err := rows.Scan(&table, &index, &def, &has); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
 		if kind[table] == "distributed" && !has {
-			bad(table+"."+index, "unique index without %s: %s", TenantColumn, def)
+			v.add(table+"."+index, "unique index without %s: %s", TenantColumn, def)
 		}
 	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return nil, err
-	}
+	return rows.Err()
+}
 
-	rows, err = db.QueryContext(ctx, `
+// checkForeignKeys reports foreign keys Citus would refuse: between
+// distributed tables without tenant_id at the same position on both sides,
+// or clearing tenant_id on delete; from a reference or local table to a
+// distributed one.
+func checkForeignKeys(ctx context.Context, db *sql.DB, kind map[string]string, v *violations) error {
+	rows, err := db.QueryContext(ctx, `
 		SELECT c.conname, t.relname, r.relname,
 			array(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(num, ord)
 				JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.ord),
@@ -259,27 +284,27 @@ func CitusViolations(ctx context.Context, db *sql.DB) ([]string, error) {
 		WHERE c.contype = 'f' AND c.conparentid = 0 AND n.nspname = 'public' AND NOT t.relispartition
 		ORDER BY 2, 1`)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var name, table, ref, delType, def string
 		var cols, refCols, setCols pq.StringArray
 		if err := rows.Scan(&name, &table, &ref, &cols, &refCols, &delType, &setCols, &def); err != nil {
-			return nil, err
+			return err
 		}
 		object := table + "." + name
 		switch from, to := kind[table], kind[ref]; {
 		case from == "distributed" && to == "distributed":
 			i := slices.Index(cols, TenantColumn)
 			if i < 0 || i >= len(refCols) || refCols[i] != TenantColumn {
-				bad(object, "foreign key between distributed tables without %s on both sides at the same position: %s", TenantColumn, def)
+				v.add(object, "foreign key between distributed tables without %s on both sides at the same position: %s", TenantColumn, def)
 			} else if (delType == "n" || delType == "d") && (len(setCols) == 0 || slices.Contains(setCols, TenantColumn)) {
-				bad(object, "ON DELETE SET NULL/DEFAULT would clear %s; name the column it clears: %s", TenantColumn, def)
+				v.add(object, "ON DELETE SET NULL/DEFAULT would clear %s; name the column it clears: %s", TenantColumn, def)
 			}
 		case from != "distributed" && to == "distributed":
-			bad(object, "a %s table references the distributed table %s: %s", from, ref, def)
+			v.add(object, "a %s table references the distributed table %s: %s", from, ref, def)
 		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
