@@ -3,12 +3,15 @@ package platform_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lib/pq"
 
 	"github.com/scrmhq/scrm/internal/migrationgen"
 	"github.com/scrmhq/scrm/internal/platform"
@@ -52,6 +55,26 @@ func TestSchemaIsReadyForCitus(t *testing.T) {
 	}
 
 	t.Run("docs list every table", func(t *testing.T) { checkScalingDoc(t, db) })
+
+	t.Run("a row cannot reference another workspace's", func(t *testing.T) {
+		const a, b = "00000000-0000-7000-8000-00000000000a", "00000000-0000-7000-8000-00000000000b"
+		for _, stmt := range []string{
+			`INSERT INTO workspaces (id, created_at, updated_at, slug, name, settings) VALUES
+				('` + a + `', now(), now(), 'a', 'A', '{}'), ('` + b + `', now(), now(), 'b', 'B', '{}')`,
+			`INSERT INTO users (id, tenant_id, created_at, updated_at, name, email, password_hash, roles)
+				VALUES ('00000000-0000-7000-8000-0000000000b1', '` + b + `', now(), now(), 'u', 'u@b', 'x', '[]')`,
+		} {
+			if _, err := db.ExecContext(ctx, stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := db.ExecContext(ctx, `INSERT INTO teams (id, tenant_id, created_at, updated_at, name, manager_id)
+			VALUES ('00000000-0000-7000-8000-0000000000a2', '`+a+`', now(), now(), 't', '00000000-0000-7000-8000-0000000000b1')`)
+		var pe *pq.Error
+		if !errors.As(err, &pe) || pe.Code != "23503" {
+			t.Fatalf("a team of A managed by B's user: %v, want a foreign key violation", err)
+		}
+	})
 
 	t.Run("each rule can fail", func(t *testing.T) {
 		for _, stmt := range []string{
