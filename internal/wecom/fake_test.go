@@ -165,7 +165,12 @@ type callback struct {
 // msg_len(4, big endian) + msg + corpID, PKCS#7-padded to 32 bytes; the
 // signature is SHA-1 over the sorted token, timestamp, nonce and ciphertext.
 func (f *fakeWeCom) seal(toCorp, msg, ts string) callback {
-	enc := f.encrypt(msg, f.corpID)
+	return f.sealFor(toCorp, f.corpID, msg, ts)
+}
+
+// sealFor is seal with another corp id inside the ciphertext.
+func (f *fakeWeCom) sealFor(toCorp, innerCorp, msg, ts string) callback {
+	enc := f.encrypt(msg, innerCorp)
 	nonce := randomHex(8)
 	q := url.Values{"msg_signature": {signature(f.token, ts, nonce, enc)}, "timestamp": {ts}, "nonce": {nonce}}
 	body := "<xml><ToUserName><![CDATA[" + toCorp + "]]></ToUserName><AgentID><![CDATA[1000002]]></AgentID><Encrypt><![CDATA[" + enc + "]]></Encrypt></xml>"

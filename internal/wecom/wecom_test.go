@@ -163,13 +163,36 @@ func TestCustomersEndToEnd(t *testing.T) {
 	forged.Query.Set("msg_signature", signature("not-the-token", forged.Query.Get("timestamp"), forged.Query.Get("nonce"), "x"))
 	otherCorp := fake.seal("wwOtherCorp0000", "<xml/>", lostA.Query.Get("timestamp"))
 	stale := fake.event(now().Add(-10*time.Minute), "zhangsan", "wmA0000000000000001", "del_follow_user", "")
-	for name, cb := range map[string]callback{"forged": forged, "other corp": otherCorp, "stale": stale} {
+	innerCorp := fake.sealFor(corpID, "wwOtherCorp0000", "<xml/>", lostA.Query.Get("timestamp"))
+	unsigned := lostA
+	unsigned.Query = cloneQuery(lostA.Query)
+	unsigned.Query.Del("msg_signature")
+	for name, cb := range map[string]callback{"forged": forged, "other corp": otherCorp, "other corp inside": innerCorp,
+		"unsigned": unsigned, "stale": stale} {
 		if resp, _ := post(t, cbURL, cb); resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("%s callback = %d, want 401", name, resp.StatusCode)
 		}
 	}
 	if after := countAll(t, api); after != before {
 		t.Errorf("refused callbacks changed something: before %+v, after %+v", before, after)
+	}
+
+	// A member no user is linked to: nothing happens.
+	lisi := fake.add(customer{ExternalUserID: "wmC0000000000000003", Name: "客户丙", UnionID: "union-C"}, "lisi", "", nil, now())
+	if resp, _ := post(t, cbURL, lisi); resp.StatusCode != 200 || resp.Header.Get("X-Scrm-Outcome") != "IGNORED" {
+		t.Errorf("add for an unlinked member = %d %s", resp.StatusCode, resp.Header.Get("X-Scrm-Outcome"))
+	}
+	if after := countAll(t, api); after != before {
+		t.Errorf("an add for an unlinked member changed something: before %+v, after %+v", before, after)
+	}
+	// zhangsan edits customer A: an event.
+	if resp, _ := post(t, cbURL, fake.event(now(), "zhangsan", "wmA0000000000000001", "edit_external_contact", "")); resp.StatusCode != 200 {
+		t.Errorf("edit_external_contact = %d", resp.StatusCode)
+	}
+	var edited int
+	_ = api.DB.DB.QueryRow(`SELECT count(*) FROM events WHERE lead_id = $1 AND name = 'wecom.edited'`, leadA).Scan(&edited)
+	if edited != 1 {
+		t.Errorf("wecom.edited events = %d, want 1", edited)
 	}
 
 	// Customer A deletes zhangsan: lost, event, owner notified.
