@@ -22,8 +22,14 @@ import (
 // has no per-client base URL, see hosts.
 const apiHost = "https://qyapi.weixin.qq.com"
 
-// Errcodes of WeCom's API that mean the access token must be fetched again.
-var tokenErrcodes = []int64{40001, 40014, 42001}
+var (
+	// tokenErrcodes mean the access token must be fetched again.
+	tokenErrcodes = []int64{40001, 40014, 42001}
+	// temporaryErrcodes are WeCom busy (-1) and its frequency limits.
+	temporaryErrcodes = []int64{-1, 45009, 45033}
+	// backoff is the pause before each retry of a temporary error.
+	backoff = []time.Duration{100 * time.Millisecond, 300 * time.Millisecond, 900 * time.Millisecond}
+)
 
 // hosts maps an access token to the base URL it was issued by. The library
 // builds every request URL from a constant host and a global HTTP client;
@@ -132,17 +138,27 @@ func (t *tokens) contacts(cfg wecomplug.Config) *contacts {
 	return &contacts{handle: h, client: externalcontact.NewClient(wc)}
 }
 
-// detail fetches externalcontact/get for one customer; a refused token is
-// fetched again and the call retried once.
+// detail fetches externalcontact/get for one customer. A refused token is
+// fetched again and the call retried once; busy and rate-limit errcodes are
+// retried with a short backoff that stays inside WeCom's 5-second callback
+// window.
 func (c *contacts) detail(externalUserID string) (*externalcontact.ExternalUserDetailResponse, error) {
-	for attempt := 0; ; attempt++ {
+	refreshed, busy := false, 0
+	for {
 		res, err := c.client.GetExternalUserDetail(externalUserID)
 		var ce *util.CommonError
-		if attempt == 0 && errors.As(err, &ce) && isTokenError(ce.ErrCode) {
+		switch {
+		case !errors.As(err, &ce):
+			return res, err
+		case isTokenError(ce.ErrCode) && !refreshed:
+			refreshed = true
 			c.handle.forget()
-			continue
+		case slices.Contains(temporaryErrcodes, ce.ErrCode) && busy < len(backoff):
+			time.Sleep(backoff[busy])
+			busy++
+		default:
+			return res, err
 		}
-		return res, err
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,8 +14,10 @@ import (
 )
 
 // Two workspaces behind two gateways: the library's calls reach the gateway
-// whose gettoken issued the token they carry, also when they run at once.
+// whose gettoken issued the token they carry, also when they run at once; a
+// busy WeCom (errcode -1) is retried.
 func TestEachCorpCallsItsOwnBaseURL(t *testing.T) {
+	var busy atomic.Int32 // the first two calls for wm0 find WeCom busy
 	gateway := func(name string) *httptest.Server {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
@@ -22,6 +25,10 @@ func TestEachCorpCallsItsOwnBaseURL(t *testing.T) {
 			case "/cgi-bin/gettoken":
 				_ = json.NewEncoder(w).Encode(map[string]any{"errcode": 0, "access_token": name + "-token", "expires_in": 7200})
 			case "/cgi-bin/externalcontact/get":
+				if r.URL.Query().Get("external_userid") == "wm0" && busy.Add(1) <= 2 {
+					_ = json.NewEncoder(w).Encode(map[string]any{"errcode": -1, "errmsg": "system busy"})
+					return
+				}
 				if r.URL.Query().Get("access_token") != name+"-token" {
 					_ = json.NewEncoder(w).Encode(map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
 					return
@@ -60,6 +67,9 @@ func TestEachCorpCallsItsOwnBaseURL(t *testing.T) {
 	}
 	wg.Wait()
 	close(errs)
+	if busy.Load() != 3 {
+		t.Errorf("wm0 was asked %d times, want 3 (two busy answers, then the contact)", busy.Load())
+	}
 	for err := range errs {
 		t.Error(err)
 	}
