@@ -176,17 +176,23 @@ type writer struct {
 	ingested Ingested
 }
 
+// person is who a lead is: the name, the contact and identity keys and the
+// company, as ingest reads, matches and fills them.
+type person struct {
+	Name           string  `json:"name"`
+	Phone          *string `json:"phone"`
+	Email          *string `json:"email"`
+	UnionID        *string `json:"union_id"`
+	OpenID         *string `json:"open_id"`
+	ExternalID     *string `json:"external_id"`
+	WeComExtUserID *string `json:"wecom_external_user_id"`
+	Company        string  `json:"company"`
+}
+
 // existing is an active lead a group matched.
 type existing struct {
-	ID             uuid.UUID      `json:"id"`
-	Name           string         `json:"name"`
-	Phone          *string        `json:"phone"`
-	Email          *string        `json:"email"`
-	UnionID        *string        `json:"union_id"`
-	OpenID         *string        `json:"open_id"`
-	ExternalID     *string        `json:"external_id"`
-	WeComExtUserID *string        `json:"wecom_external_user_id"`
-	Company        string         `json:"company"`
+	ID uuid.UUID `json:"id"`
+	person
 	OwnerID        *uuid.UUID     `json:"owner_id"`
 	ProtectedUntil *time.Time     `json:"protected_until"`
 	TerritoryID    *uuid.UUID     `json:"territory_id"`

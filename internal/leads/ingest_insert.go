@@ -89,22 +89,15 @@ func insertArgs(recs []newLead) ([]any, error) {
 }
 
 type newLead struct {
-	ID             uuid.UUID      `json:"id"`
-	Seq            int64          `json:"seq"`
-	Name           string         `json:"name"`
-	Phone          *string        `json:"phone"`
-	Email          *string        `json:"email"`
-	UnionID        *string        `json:"union_id"`
-	OpenID         *string        `json:"open_id"`
-	ExternalID     *string        `json:"external_id"`
-	WeComExtUserID *string        `json:"wecom_external_user_id"`
-	Company        string         `json:"company"`
-	Source         string         `json:"source"`
-	SourceDetail   string         `json:"source_detail"`
-	Attributes     map[string]any `json:"attributes"`
-	TerritoryID    *uuid.UUID     `json:"territory_id"`
-	ReferrerID     *uuid.UUID     `json:"referrer_id"`
-	Reachable      []string       `json:"reachable"`
+	ID  uuid.UUID `json:"id"`
+	Seq int64     `json:"seq"`
+	person
+	Source       string         `json:"source"`
+	SourceDetail string         `json:"source_detail"`
+	Attributes   map[string]any `json:"attributes"`
+	TerritoryID  *uuid.UUID     `json:"territory_id"`
+	ReferrerID   *uuid.UUID     `json:"referrer_id"`
+	Reachable    []string       `json:"reachable"`
 }
 
 // insert creates a lead for every group that matched none.
@@ -131,10 +124,12 @@ func (w *writer) insert(ctx context.Context, gs []*group) error {
 		id := gid.New(gid.Lead)
 		w.created[g] = id
 		recs[i] = newLead{
-			ID: id, Seq: first + int64(i), Name: g.Name,
-			Phone: nilIfEmpty(g.Phone), Email: nilIfEmpty(g.Email), UnionID: nilIfEmpty(g.UnionID),
-			OpenID: nilIfEmpty(g.OpenID), ExternalID: nilIfEmpty(g.ExternalID), WeComExtUserID: nilIfEmpty(g.WeComExternalUserID),
-			Company: g.Company, Source: g.Source, SourceDetail: g.SourceDetail,
+			ID: id, Seq: first + int64(i),
+			person: person{Name: g.Name,
+				Phone: nilIfEmpty(g.Phone), Email: nilIfEmpty(g.Email), UnionID: nilIfEmpty(g.UnionID),
+				OpenID: nilIfEmpty(g.OpenID), ExternalID: nilIfEmpty(g.ExternalID), WeComExtUserID: nilIfEmpty(g.WeComExternalUserID),
+				Company: g.Company},
+			Source: g.Source, SourceDetail: g.SourceDetail,
 			Attributes: nonNil(w.attrs[g]), TerritoryID: g.TerritoryID, ReferrerID: g.ReferrerID,
 			Reachable: reachable(g.Phone, g.Email, g.UnionID, g.OpenID),
 		}

@@ -33,9 +33,7 @@ func (w *writer) merge(ctx context.Context, gs []*group) error {
 		}
 		m, ok := byLead[t.ID]
 		if !ok {
-			m = &newLead{ID: t.ID, Name: t.Name, Phone: t.Phone, Email: t.Email, UnionID: t.UnionID,
-				OpenID: t.OpenID, ExternalID: t.ExternalID, WeComExtUserID: t.WeComExtUserID, Company: t.Company,
-				TerritoryID: t.TerritoryID, ReferrerID: t.ReferrerID}
+			m = &newLead{ID: t.ID, person: t.person, TerritoryID: t.TerritoryID, ReferrerID: t.ReferrerID}
 			byLead[t.ID], read[t.ID] = m, t
 			order = append(order, t.ID)
 		}

@@ -1,9 +1,8 @@
 // Package pipeline manages a workspace's sales pipelines, their stages and
 // lost reasons, and moves leads between stages with a recorded history.
 //
-// Every function takes the caller's *ent.Client, which may be a transaction
-// client; when it is not, the function opens its own transaction, because the
-// invariants below are kept with row locks:
+// The Service works in the transaction the context carries, or opens its
+// own, because the invariants below are kept with row locks:
 //
 //   - one default pipeline per workspace (an advisory lock per workspace, backed
 //     by the partial unique index);
@@ -22,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
@@ -30,7 +30,18 @@ import (
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/txn"
 )
+
+// Service changes pipelines, stages and lost reasons and moves leads between
+// stages, in the transaction the context carries or in its own.
+type Service struct{ txn.Root }
+
+// New returns the service over the root client c with the clock now (nil:
+// the system clock); app.New builds the one the processes use.
+func New(c *ent.Client, now func() time.Time) *Service {
+	return &Service{txn.NewRoot(c).WithClock(now)}
+}
 
 // Sentinel errors, the causes inside the apperr errors this package returns,
 // for callers that branch with errors.Is.

@@ -6,15 +6,16 @@
 // two tags would make them ambiguous. In an exclusive group a lead carries at
 // most one tag: tagging with another tag of the group replaces it.
 //
-// Every function takes the caller's *ent.Client, which may be a transaction
-// client; when it is not, the function opens its own transaction. Bulk writes
-// are set-based: one statement per batch, whatever the number of leads.
+// The Service works in the transaction the context carries, or opens its
+// own. Bulk writes are set-based: one statement per batch, whatever the
+// number of leads.
 package tagging
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -22,7 +23,18 @@ import (
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/taggroup"
 	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/txn"
 )
+
+// Service creates tags and tag groups and tags leads, in the transaction
+// the context carries or in its own.
+type Service struct{ txn.Root }
+
+// New returns the service over the root client c with the clock now (nil:
+// the system clock); app.New builds the one the processes use.
+func New(c *ent.Client, now func() time.Time) *Service {
+	return &Service{txn.NewRoot(c).WithClock(now)}
+}
 
 // Sentinel errors, the causes inside the apperr errors this package returns,
 // for callers that branch with errors.Is.
