@@ -4,6 +4,7 @@
 // opens the Asynq queues dashboard from the web app's user menu, and after
 // signing out the dashboard refuses the browser.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { ADMIN, BASE, launch, shot, signIn, token, type Browser } from './lib';
 
 let b: Browser;
@@ -16,15 +17,21 @@ afterAll(async () => {
   await b?.close();
 });
 
+// requestsElsewhere collects the URLs of every request page makes to another origin.
+function requestsElsewhere(page: Page): string[] {
+  const origin = new URL(BASE).origin;
+  const elsewhere: string[] = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.protocol.startsWith('http') && u.origin !== origin) elsewhere.push(r.url());
+  });
+  return elsewhere;
+}
+
 describe('operator pages', () => {
   it('GraphiQL loads from this server only and runs a query with the session token', async () => {
     const { page } = b;
-    const origin = new URL(BASE).origin;
-    const elsewhere: string[] = [];
-    page.on('request', (r) => {
-      const u = new URL(r.url());
-      if (u.protocol.startsWith('http') && u.origin !== origin) elsewhere.push(r.url());
-    });
+    const elsewhere = requestsElsewhere(page);
     // Signed in as the web app signs in: the token in localStorage.
     const t = await token(ADMIN.email, ADMIN.password);
     await page.goto('/graphiql');
@@ -46,12 +53,7 @@ describe('operator pages', () => {
 
   it('an admin opens the queues dashboard from the user menu; signed out, it is refused', async () => {
     const { page } = b;
-    const origin = new URL(BASE).origin;
-    const elsewhere: string[] = [];
-    page.on('request', (r) => {
-      const u = new URL(r.url());
-      if (u.protocol.startsWith('http') && u.origin !== origin) elsewhere.push(r.url());
-    });
+    const elsewhere = requestsElsewhere(page);
     await signIn(page, ADMIN.email, ADMIN.password);
     await page.getByTestId('user-menu').hover();
     // asynqmon's own page reads /ops/queues/api/... with the cookie the menu item set.
