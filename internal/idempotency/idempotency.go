@@ -21,6 +21,7 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/txn"
 )
 
 // MaxKeyLen is the longest key a client may send, in characters.
@@ -85,9 +86,9 @@ func Claim[T any](ctx context.Context, c *ent.Client, tid uuid.UUID, r Request, 
 
 func claim(ctx context.Context, c *ent.Client, tid uuid.UUID, r Request, now time.Time) (json.RawMessage, error) {
 	var id uuid.UUID
-	err := queryRow(ctx, c, `INSERT INTO ingest_batches (id, tenant_id, key, request_hash, rows, created_at)
+	err := txn.QueryRow(ctx, c, `INSERT INTO ingest_batches (id, tenant_id, key, request_hash, rows, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, key) DO NOTHING RETURNING id`,
-		[]any{gid.New(gid.IngestBatch), tid, r.stored(), r.Hash, r.Rows, now}, &id)
+		gid.New(gid.IngestBatch), tid, r.stored(), r.Hash, r.Rows, now).Scan(&id)
 	if err == nil {
 		return nil, nil
 	}
@@ -96,8 +97,8 @@ func claim(ctx context.Context, c *ent.Client, tid uuid.UUID, r Request, now tim
 	}
 	var hash string
 	var answer []byte
-	if err := queryRow(ctx, c, `SELECT request_hash, response FROM ingest_batches WHERE tenant_id = $1 AND key = $2`,
-		[]any{tid, r.stored()}, &hash, &answer); err != nil {
+	if err := txn.QueryRow(ctx, c, `SELECT request_hash, response FROM ingest_batches WHERE tenant_id = $1 AND key = $2`,
+		tid, r.stored()).Scan(&hash, &answer); err != nil {
 		return nil, fmt.Errorf("read idempotent answer: %w", err)
 	}
 	if hash != r.Hash {
@@ -123,23 +124,4 @@ func Store(ctx context.Context, c *ent.Client, tid uuid.UUID, r Request, answer 
 		return fmt.Errorf("store idempotent answer: %w", err)
 	}
 	return nil
-}
-
-// queryRow runs a one-row query in the transaction.
-func queryRow(ctx context.Context, c *ent.Client, q string, args []any, dest ...any) error {
-	rows, err := c.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return sql.ErrNoRows
-	}
-	if err := rows.Scan(dest...); err != nil {
-		return err
-	}
-	return rows.Close()
 }

@@ -6,6 +6,7 @@ package txn
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -89,6 +90,38 @@ func (r Root) Now() time.Time {
 
 // DB is the client of the transaction ctx carries, else the root client.
 func (r Root) DB(ctx context.Context) *ent.Client { return Client(ctx, r.client) }
+
+// Row is the one row of QueryRow, like *sql.Row: ent's client has no
+// QueryRow.
+type Row struct {
+	rows *sql.Rows
+	err  error
+}
+
+// QueryRow runs a statement that returns at most one row, on c (the
+// transaction's client when there is one).
+func QueryRow(ctx context.Context, c *ent.Client, query string, args ...any) Row {
+	rows, err := c.QueryContext(ctx, query, args...)
+	return Row{rows: rows, err: err}
+}
+
+// Scan reads the row into dest; sql.ErrNoRows when there is none.
+func (r Row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	defer r.rows.Close()
+	if !r.rows.Next() {
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := r.rows.Scan(dest...); err != nil {
+		return err
+	}
+	return r.rows.Close()
+}
 
 // Tenant returns the workspace of ctx for raw SQL, which ent's tenancy
 // interceptors cannot reach: every such statement binds it explicitly.

@@ -82,6 +82,14 @@ func (s *Service) Receive(ctx context.Context, q url.Values, body []byte) (Outco
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", ErrRefused, err)
 	}
+	// A new customer's details are fetched before the transaction opens, so
+	// the call to WeCom (and its retries) holds no connection and no lock.
+	var detail *externalcontact.ExternalUserDetailResponse
+	if msg.Event == "change_external_contact" && msg.ChangeType == "add_external_contact" {
+		if detail, err = api.detail(msg.ExternalUserID); err != nil {
+			return "", fmt.Errorf("wecom: externalcontact/get: %w", err)
+		}
+	}
 	out := Ignored
 	err = txn.Retry(ctx, s.Client, 3, txn.LostRace, func(ctx context.Context, c *ent.Client) error {
 		first, err := s.firstSeen(ctx, c, q.Get("msg_signature"))
@@ -89,7 +97,7 @@ func (s *Service) Receive(ctx context.Context, q url.Values, body []byte) (Outco
 			out = Replayed
 			return err
 		}
-		out, err = s.apply(ctx, c, api, msg)
+		out, err = s.apply(ctx, c, detail, msg)
 		return err
 	})
 	return out, err
@@ -140,13 +148,14 @@ func (s *Service) firstSeen(ctx context.Context, c *ent.Client, sig string) (boo
 }
 
 // apply dispatches one decrypted event.
-func (s *Service) apply(ctx context.Context, c *ent.Client, api *contacts, msg externalcontact.EventCallbackMessage) (Outcome, error) {
+func (s *Service) apply(ctx context.Context, c *ent.Client, detail *externalcontact.ExternalUserDetailResponse,
+	msg externalcontact.EventCallbackMessage) (Outcome, error) {
 	if msg.Event != "change_external_contact" {
 		return Ignored, nil
 	}
 	switch msg.ChangeType {
 	case "add_external_contact":
-		return s.added(ctx, c, api, msg)
+		return s.added(ctx, c, detail, msg)
 	case "edit_external_contact":
 		return s.touched(ctx, c, msg, EventEdited)
 	case "del_external_contact":

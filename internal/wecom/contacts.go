@@ -30,20 +30,17 @@ func member(ctx context.Context, c *ent.Client, wecomUserID string) (*ent.User, 
 	return u, err
 }
 
-// added handles add_external_contact: the customer's details are fetched
-// from WeCom and ingested as a lead (cleaning, dedup and merge by unionid,
+// added handles add_external_contact: the customer's details (fetched from
+// WeCom before the transaction) are ingested as a lead (cleaning, dedup and merge by unionid,
 // phone or external_userid, protection: the ingest path), which the
 // member's user owns when nobody owns it yet; the relationship is a
 // WeComContact. A customer already known through another member's contact
 // is the same lead.
-func (s *Service) added(ctx context.Context, c *ent.Client, api *contacts, msg externalcontact.EventCallbackMessage) (Outcome, error) {
+func (s *Service) added(ctx context.Context, c *ent.Client, detail *externalcontact.ExternalUserDetailResponse,
+	msg externalcontact.EventCallbackMessage) (Outcome, error) {
 	u, err := member(ctx, c, msg.UserID)
 	if err != nil || u == nil {
 		return Ignored, err
-	}
-	detail, err := api.detail(msg.ExternalUserID)
-	if err != nil {
-		return "", fmt.Errorf("wecom: externalcontact/get: %w", err)
 	}
 	now := s.Now()
 	leadID, err := s.knownLead(ctx, c, msg.ExternalUserID)
@@ -86,21 +83,17 @@ func (s *Service) knownLead(ctx context.Context, c *ent.Client, externalUserID s
 	if err != nil {
 		return nil, err
 	}
-	rows, err := c.QueryContext(ctx, `SELECT w.lead_id FROM wecom_contacts w
+	var id uuid.UUID
+	err = txn.QueryRow(ctx, c, `SELECT w.lead_id FROM wecom_contacts w
 		JOIN leads l ON l.tenant_id = w.tenant_id AND l.id = w.lead_id AND l.status = 'ACTIVE'
-		WHERE w.tenant_id = $1 AND w.external_user_id = $2 ORDER BY w.added_at LIMIT 1`, tid, externalUserID)
+		WHERE w.tenant_id = $1 AND w.external_user_id = $2 ORDER BY w.added_at LIMIT 1`, tid, externalUserID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	if !rows.Next() {
-		return nil, rows.Err()
-	}
-	var id uuid.UUID
-	if err := rows.Scan(&id); err != nil {
-		return nil, err
-	}
-	return &id, rows.Err()
+	return &id, nil
 }
 
 // ingest sends the customer through the ingest path in the callback's
@@ -148,11 +141,11 @@ func (s *Service) own(ctx context.Context, c *ent.Client, leadID uuid.UUID, u *e
 		return err
 	}
 	var pool uuid.NullUUID
-	err = queryRow(ctx, c, `UPDATE leads l SET owner_id = $3, claimed_at = $4, updated_at = $4,
+	err = txn.QueryRow(ctx, c, `UPDATE leads l SET owner_id = $3, claimed_at = $4, updated_at = $4,
 			protected_until = (SELECT CASE WHEN p.protection_days > 0 THEN $4::timestamptz + p.protection_days * interval '24 hours' END
 				FROM pools p WHERE p.tenant_id = $1 AND p.id = l.pool_id)
 		WHERE l.tenant_id = $1 AND l.id = $2 AND l.owner_id IS NULL AND l.status = 'ACTIVE'
-		RETURNING l.pool_id`, tid, leadID, u.ID, now)(&pool)
+		RETURNING l.pool_id`, tid, leadID, u.ID, now).Scan(&pool)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // owned already: the owner keeps it
 	}
@@ -186,9 +179,9 @@ func (s *Service) touched(ctx context.Context, c *ent.Client, msg externalcontac
 		set += ", removed_at = $4"
 	}
 	var lead uuid.NullUUID
-	err = queryRow(ctx, c, `UPDATE wecom_contacts SET `+set+`
+	err = txn.QueryRow(ctx, c, `UPDATE wecom_contacts SET `+set+`
 		WHERE tenant_id = $1 AND user_id = $2 AND external_user_id = $3 RETURNING lead_id`,
-		tid, u.ID, msg.ExternalUserID, now)(&lead)
+		tid, u.ID, msg.ExternalUserID, now).Scan(&lead)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !lead.Valid) {
 		return Ignored, nil
 	}
@@ -217,12 +210,12 @@ func (s *Service) lost(ctx context.Context, c *ent.Client, msg externalcontact.E
 		owner  uuid.NullUUID
 		name   sql.NullString
 	)
-	err = queryRow(ctx, c, `WITH w AS (
+	err = txn.QueryRow(ctx, c, `WITH w AS (
 			UPDATE wecom_contacts SET lost_at = $4, updated_at = $4
 			WHERE tenant_id = $1 AND user_id = $2 AND external_user_id = $3 AND lost_at IS NULL
 			RETURNING lead_id)
 		SELECT w.lead_id, l.owner_id, l.name FROM w LEFT JOIN leads l ON l.tenant_id = $1 AND l.id = w.lead_id`,
-		tid, u.ID, msg.ExternalUserID, now)(&leadID, &owner, &name)
+		tid, u.ID, msg.ExternalUserID, now).Scan(&leadID, &owner, &name)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !leadID.Valid) {
 		return Ignored, nil
 	}
@@ -250,26 +243,4 @@ func (s *Service) lost(ctx context.Context, c *ent.Client, msg externalcontact.E
 		return Applied, nil
 	}
 	return Applied, s.Notify.DeliverNotifications(ctx, tid, []uuid.UUID{note})
-}
-
-// queryRow runs a statement that returns at most one row and scans it into
-// dest (sql.ErrNoRows when there is none); ent's client has no QueryRow.
-func queryRow(ctx context.Context, c *ent.Client, query string, args ...any) func(dest ...any) error {
-	return func(dest ...any) error {
-		rows, err := c.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		if !rows.Next() {
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			return sql.ErrNoRows
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return err
-		}
-		return rows.Close()
-	}
 }
