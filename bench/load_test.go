@@ -43,25 +43,8 @@ func BenchmarkGraphQLLoad(b *testing.B) {
 			body, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"min": 0}})
 			header := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + token}}
 			for range b.N {
-				sent := 0
-				targeter := func(t *vegeta.Target) error {
-					if sent >= maxRequests {
-						return vegeta.ErrNoTargets
-					}
-					sent++
-					*t = vegeta.Target{Method: http.MethodPost, URL: api.URL + "/graphql", Body: body, Header: header}
-					return nil
-				}
-				attacker := vegeta.NewAttacker(vegeta.Workers(4), vegeta.MaxWorkers(4), vegeta.KeepAlive(true), vegeta.Timeout(30*time.Second))
-				var m vegeta.Metrics
 				before := api.Statements()
-				for res := range attacker.Attack(targeter, vegeta.Rate{}, duration, "list") {
-					if res.Code != http.StatusOK || strings.Contains(string(res.Body), `"errors"`) {
-						b.Fatalf("status %d: %.300s %s", res.Code, res.Body, res.Error)
-					}
-					m.Add(res)
-				}
-				m.Close()
+				m := load(b, api.URL+"/graphql", body, header, duration, maxRequests)
 				perRequest := float64(api.Statements()-before) / float64(m.Requests)
 				statements[size] = perRequest
 				b.ReportMetric(float64(m.Latencies.P50.Microseconds())/1000, "p50-ms")
@@ -75,4 +58,31 @@ func BenchmarkGraphQLLoad(b *testing.B) {
 	if math.Round(statements[10]) != math.Round(statements[100]) {
 		b.Errorf("SQL statements per request grow with the page size: %v", statements)
 	}
+}
+
+// load is the load generator of the HTTP benchmarks: it posts body to url
+// with vegeta, as fast as 4 keep-alive connections go, for duration or
+// maxRequests requests, whichever ends first, and fails b on an answer that
+// is not 200 or holds GraphQL errors.
+func load(b *testing.B, url string, body []byte, header http.Header, duration time.Duration, maxRequests int) *vegeta.Metrics {
+	b.Helper()
+	sent := 0
+	targeter := func(t *vegeta.Target) error {
+		if sent >= maxRequests {
+			return vegeta.ErrNoTargets
+		}
+		sent++
+		*t = vegeta.Target{Method: http.MethodPost, URL: url, Body: body, Header: header}
+		return nil
+	}
+	attacker := vegeta.NewAttacker(vegeta.Workers(4), vegeta.MaxWorkers(4), vegeta.KeepAlive(true), vegeta.Timeout(30*time.Second))
+	var m vegeta.Metrics
+	for res := range attacker.Attack(targeter, vegeta.Rate{}, duration, "list") {
+		if res.Code != http.StatusOK || strings.Contains(string(res.Body), `"errors"`) {
+			b.Fatalf("%s: status %d: %.300s %s", url, res.Code, res.Body, res.Error)
+		}
+		m.Add(res)
+	}
+	m.Close()
+	return &m
 }

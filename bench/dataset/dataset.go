@@ -48,6 +48,12 @@ type Spec struct {
 	Now time.Time
 	// Password of the admin and the reps.
 	Password string
+	// Listable gives every lead a distinct mobile phone (+86139 and its seq
+	// in 8 digits) and a creation time one millisecond after the previous
+	// lead's (the time in its id), so a list ordered newest first, as the web
+	// app's is, has one order (the read-path benchmark of issue #21). Without
+	// it leads have no phone and all share one creation time.
+	Listable bool
 }
 
 // Default is issue #11's size.
@@ -137,16 +143,21 @@ func Generate(ctx context.Context, db *sql.DB, client *ent.Client, spec Spec, lo
 		reps[i] = u.ID.String()
 	}
 
+	created, phone := "$2::timestamptz - interval '90 days'", "NULL"
+	if spec.Listable {
+		created = "$2::timestamptz - interval '90 days' + (g - 1) * interval '1 millisecond'"
+		phone = "'+86139' || lpad(g::text, 8, '0')"
+	}
 	owner, args := "NULL::uuid", []any{g.tid, g.now, p.ID, st.ID, spec.Leads}
 	if len(reps) > 0 {
 		owner = fmt.Sprintf("CASE WHEN %s %% 10 < 6 THEN ($6::uuid[])[1 + %s %% cardinality($6::uuid[])] END", g.hash("g", 3), g.hash("g", 7))
 		args = append(args, reps)
 	}
 	if err := g.step("leads", `
-		INSERT INTO leads (id, tenant_id, created_at, updated_at, seq, name, company, source, source_detail,
+		INSERT INTO leads (id, tenant_id, created_at, updated_at, seq, name, phone, company, source, source_detail,
 			status, score, attributes, reachable, locked, pool_id, stage_id, owner_id, claimed_at)
-		SELECT `+g.LeadID("g")+`, $1, $2::timestamptz - interval '90 days', $2::timestamptz - interval '90 days',
-			g, '线索 ' || g, '公司 ' || `+g.hash("g", 8)+` % 5000, (ARRAY['h5', 'ads', 'expo', 'referral'])[1 + `+g.hash("g", 9)+` % 4], '',
+		SELECT `+g.LeadID("g")+`, $1, `+created+`, `+created+`,
+			g, '线索 ' || g, `+phone+`, '公司 ' || `+g.hash("g", 8)+` % 5000, (ARRAY['h5', 'ads', 'expo', 'referral'])[1 + `+g.hash("g", 9)+` % 4], '',
 			'ACTIVE', `+g.hash("g", 2)+` % 100, `+g.attributes(d.Fields)+`, '[]', false, $3, $4, o.owner,
 			CASE WHEN o.owner IS NOT NULL THEN $2::timestamptz - interval '10 days' END
 		FROM generate_series(1, $5::int8) g CROSS JOIN LATERAL (SELECT `+owner+` AS owner) o`, args...); err != nil {

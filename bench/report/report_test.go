@@ -83,3 +83,39 @@ func TestSuiteCommandsQuoteTheirPatterns(t *testing.T) {
 		t.Errorf("quick import size = %s", got)
 	}
 }
+
+func TestSummaryShowsRangesAndThePeerGoals(t *testing.T) {
+	var peer Suite
+	for _, s := range Suites(true) {
+		if s.Issue == 21 {
+			peer = s
+		}
+	}
+	if peer.Name == "" || !strings.Contains(peer.Command(), "SCRM_LOAD_DURATION=5s") || !strings.Contains(peer.Command(), "^BenchmarkPeerRead$") {
+		t.Fatalf("peer suite: %+v", peer)
+	}
+	line := func(name string, rps, p99 float64) Line {
+		return Line{Name: "PeerRead/" + name, Metrics: map[string]float64{
+			"ratio-req/s-min": rps - 0.1, "ratio-req/s-med": rps, "ratio-req/s-max": rps + 0.1,
+			"ratio-p99-min": p99 - 0.5, "ratio-p99-med": p99, "ratio-p99-max": p99 + 0.5, "scrm-sql/req": 6}}
+	}
+	r := Result{Suite: peer, Lines: []Line{line("list10", 1.2, 0.9), line("list100", 0.24, 2.5), line("filtered50", 0.5, 1.1)}}
+	s := Summary([]Result{r}, "m", time.Now(), "make bench", "x.txt")
+	for _, want := range []string{
+		"1.100/1.200/1.300 list10 ratio-req/s-min/med/max",
+		"0.140/0.240/0.340 list100 ratio-req/s-min/med/max",
+		"2.000/2.500/3.000 list100 ratio-p99-min/med/max",
+		"list10: scrm req/s ≥ 1.0 × PostGraphile's: met",
+		"list10: scrm p99 ≤ PostGraphile's: met",
+		"list100: scrm req/s ≥ 1.0 × PostGraphile's: **not met**",
+		"filtered50: scrm p99 ≤ PostGraphile's: **not met**",
+		"≤ 2 SQL statements per list request: **not met**",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "list10 scrm-req/s") {
+		t.Errorf("a figure the run did not report is shown:\n%s", s)
+	}
+}

@@ -91,9 +91,36 @@ func Suites(quick bool) []Suite {
 			Goals: []Goal{{Unit: "typed/generic", Max: true, Target: 1.15, Text: "typed ≤ 1.15 × generic"}}},
 		{Name: "GraphQL load, the 100-lead list over HTTP", Issue: 11, Pkg: "./bench/", Bench: "^BenchmarkGraphQLLoad$", Benchtime: "1x",
 			Show: []string{"page=10:req/s", "page=10:p50-ms", "page=10:p99-ms", "page=100:req/s", "page=100:p50-ms", "page=100:p99-ms", ":sql/req"}},
+		peerSuite(quick),
 		{Name: "Micro: mainland phone normalisation, policy decision", Issue: 5, Pkg: "./internal/clean/ ./internal/policy/", Bench: "^Benchmark(PhoneMainland|Allowed)$", Benchtime: "1s",
 			Show: []string{"PhoneMainland:ns/op", "Allowed:ns/op"}},
 	}
+}
+
+// peerSuite is issue #21's comparison with PostGraphile (bench/peer installs
+// it at the versions pinned there): three lists over the same 100,000
+// leads, alternating the two servers for three rounds under the same load.
+// The ratios are scrm ÷ PostGraphile, min/median/max over the rounds; the
+// goals are on the median.
+func peerSuite(quick bool) Suite {
+	duration := "10s"
+	if quick {
+		duration = "5s"
+	}
+	s := Suite{Name: "Read path vs PostGraphile 5.1.5, 100,000 leads: list of 10, of 100, filtered list of 50", Issue: 21,
+		Pkg: "./bench/", Bench: "^BenchmarkPeerRead$", Benchtime: "1x",
+		Env: []string{"SCRM_BENCH_LEADS=100000", "SCRM_PEER_ROUNDS=3", "SCRM_LOAD_DURATION=" + duration}}
+	for _, w := range []string{"list10", "list100", "filtered50"} {
+		s.Show = append(s.Show, w+":ratio-req/s-{min,med,max}", w+":ratio-p99-{min,med,max}", w+":scrm-req/s", w+":postgraphile-req/s",
+			w+":scrm-p99-ms", w+":postgraphile-p99-ms")
+		s.Goals = append(s.Goals,
+			Goal{Bench: w, Unit: "ratio-req/s-med", Target: 1, Text: w + ": scrm req/s ≥ 1.0 × PostGraphile's"},
+			Goal{Bench: w, Unit: "ratio-p99-med", Max: true, Target: 1, Text: w + ": scrm p99 ≤ PostGraphile's"})
+	}
+	s.Show = append(s.Show, "list100:scrm-sql/req", "list100:scrm-cpu-ms/req", "list100:postgraphile-cpu-ms/req",
+		"list100:scrm-db-cpu-ms/req", "list100:postgraphile-db-cpu-ms/req")
+	s.Goals = append(s.Goals, Goal{Bench: "list100", Unit: "scrm-sql/req", Max: true, Target: 2, Text: "≤ 2 SQL statements per list request"})
+	return s
 }
 
 // Line is one parsed benchmark result line.
@@ -150,6 +177,35 @@ func (r Result) find(bench, unit string) (float64, bool) {
 	return 0, false
 }
 
+// figure renders one Show entry, "bench:unit", as "value bench unit". A
+// unit with a set of suffixes, "ratio-{min,med,max}", shows the values of
+// ratio-min, ratio-med and ratio-max as "v1/v2/v3 bench ratio-min/med/max".
+func (r Result) figure(show string) (string, bool) {
+	bench, unit, _ := strings.Cut(show, ":")
+	label := unit
+	units := []string{unit}
+	if i, j := strings.Index(unit, "{"), strings.Index(unit, "}"); i >= 0 && j > i {
+		units = nil
+		parts := strings.Split(unit[i+1:j], ",")
+		for _, p := range parts {
+			units = append(units, unit[:i]+p+unit[j+1:])
+		}
+		label = unit[:i] + strings.Join(parts, "/") + unit[j+1:]
+	}
+	var vs []string
+	for _, u := range units {
+		v, ok := r.find(bench, u)
+		if !ok {
+			return "", false
+		}
+		vs = append(vs, format(v))
+	}
+	if bench != "" {
+		label = bench + " " + label
+	}
+	return strings.Join(vs, "/") + " " + label, true
+}
+
 const (
 	startMark = "<!-- bench-summary:start (written by `make bench`; edit bench/report, not this block) -->"
 	endMark   = "<!-- bench-summary:end -->"
@@ -171,13 +227,8 @@ func Summary(results []Result, machine string, at time.Time, command, raw string
 	for _, r := range results {
 		var figs []string
 		for _, sh := range r.Suite.Show {
-			bench, unit, _ := strings.Cut(sh, ":")
-			if v, ok := r.find(bench, unit); ok {
-				label := unit
-				if bench != "" {
-					label = bench + " " + unit
-				}
-				figs = append(figs, fmt.Sprintf("%s %s", format(v), label))
+			if f, ok := r.figure(sh); ok {
+				figs = append(figs, f)
 			}
 		}
 		goals := "—"
