@@ -23,7 +23,11 @@ const preset = {
   grafast: {
     // Every request runs in a transaction that sets the tenant the views
     // filter on, as a PostGraphile deployment passes a JWT's claims to RLS.
-    context: () => ({ pgSettings: { "bench_peer.tenant_id": tenant } }),
+    // PEER_LOG_STATEMENTS=1 (for a look at its SQL, never while timing)
+    // logs every statement of a request to the server's log.
+    context: () => ({
+      pgSettings: { "bench_peer.tenant_id": tenant, ...(process.env.PEER_LOG_STATEMENTS ? { log_statement: "all" } : {}) },
+    }),
     explain: false,
   },
   grafserv: { graphiql: false, watch: false, maxRequestLength: 1 << 20 },
