@@ -15,6 +15,7 @@ import (
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/org"
+	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/policy"
 	"github.com/scrmhq/scrm/internal/pool"
 )
@@ -348,4 +349,48 @@ func TestClaimOfLeadHeldByAnotherTransactionIsConflict(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.mustClaim(t, rep, ids[0])
+}
+
+// maxClaimRoundTrips is the most statements (BEGIN and COMMIT included) one
+// Claim may send, whatever it is given (issue #21).
+const maxClaimRoundTrips = 5
+
+func TestClaimTakesAtMostFiveRoundTrips(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.setPool(t, func(u *ent.PoolUpdateOne) { u.SetCooldownDays(7).SetProtectionDays(3).SetDailyClaimLimit(100) })
+	rep, other := f.rep(t), f.rep(t)
+	ids := f.poolLeads(t, 30)
+	f.mustClaim(t, other, ids[0])
+	// A rep with a row scope, so the visibility check carries it.
+	viewer := auth.NewContext(f.ctx, &auth.Viewer{TenantID: f.tid, UserID: rep, Roles: []string{"rep"},
+		LeadScopes: []string{policy.ScopePool, policy.ScopeOwn}})
+	for _, c := range []struct {
+		name    string
+		ids     []uuid.UUID
+		claimed int
+	}{
+		{"one lead", ids[1:2], 1},
+		{"twenty leads and one owned by another rep", append([]uuid.UUID{ids[0]}, ids[2:22]...), 20},
+		{"nothing claimable", ids[0:3], 0},
+		{"an unknown id", []uuid.UUID{uuid.New()}, 0},
+	} {
+		ctx, n := platform.CountStatements(viewer)
+		got, fails, err := f.svc.Claim(ctx, rep, c.ids)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if len(got) != c.claimed || len(got)+len(fails) != len(c.ids) {
+			t.Fatalf("%s: claimed %d, failures %+v", c.name, len(got), fails)
+		}
+		if n.Load() > maxClaimRoundTrips {
+			t.Fatalf("%s: %d round trips, want at most %d", c.name, n.Load(), maxClaimRoundTrips)
+		}
+		t.Logf("%s: %d round trips", c.name, n.Load())
+		for _, l := range got { // the leads returned load their edges after the claim's transaction
+			if owner, err := l.QueryOwner().OnlyID(f.ctx); err != nil || owner != rep {
+				t.Fatalf("%s: owner of claimed lead %s: %v, %v", c.name, l.ID, owner, err)
+			}
+		}
+	}
 }

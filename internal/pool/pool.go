@@ -142,9 +142,14 @@ func (s *Service) location(ctx context.Context, tid uuid.UUID) (*time.Location, 
 	if err != nil {
 		return nil, err
 	}
-	loc, err := time.LoadLocation(set.Timezone)
+	return loadLocation(set.Timezone)
+}
+
+// loadLocation is the time zone of a workspace's settings.
+func loadLocation(name string) (*time.Location, error) {
+	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return nil, fmt.Errorf("pool: workspace time zone %q: %w", set.Timezone, err)
+		return nil, fmt.Errorf("pool: workspace time zone %q: %w", name, err)
 	}
 	return loc, nil
 }

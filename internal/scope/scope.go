@@ -25,16 +25,26 @@ import (
 // Install adds the lead row filter to client.
 func Install(client *ent.Client) {
 	client.Lead.Intercept(intercept.TraverseLead(func(ctx context.Context, q *ent.LeadQuery) error {
-		if unscoped(ctx) {
-			return nil
+		if f := Filter(ctx); f != nil {
+			q.Where(f)
 		}
-		v := auth.FromContext(ctx)
-		if v == nil {
-			return nil // system and background contexts: the tenant filter still applies
-		}
-		q.Where(Predicate(v))
 		return nil
 	}))
+}
+
+// Filter is the row filter the client's lead queries get in ctx, for a
+// statement written in SQL: nil when there is none (an Unscoped context, or
+// no viewer: system and background contexts, where the tenant filter still
+// applies).
+func Filter(ctx context.Context) func(*sql.Selector) {
+	if unscoped(ctx) {
+		return nil
+	}
+	v := auth.FromContext(ctx)
+	if v == nil {
+		return nil
+	}
+	return Predicate(v)
 }
 
 type unscopedKey struct{}

@@ -179,14 +179,19 @@ func SettingsOf(ctx context.Context, client *ent.Client, id uuid.UUID) (schematy
 	if err != nil {
 		return schematype.WorkspaceSettings{}, fmt.Errorf("read workspace settings: %w", err)
 	}
-	s := w.Settings
+	return WithDefaults(w.Settings), nil
+}
+
+// WithDefaults returns settings s as read from a workspaces row, with the
+// defaults of what it leaves unset filled in.
+func WithDefaults(s schematype.WorkspaceSettings) schematype.WorkspaceSettings {
 	if s.DefaultRegion == "" {
 		s.DefaultRegion = "CN"
 	}
 	if s.Timezone == "" {
 		s.Timezone = "Asia/Shanghai"
 	}
-	return s, nil
+	return s
 }
 
 // DefaultTiers are the score thresholds of a workspace that set none.
