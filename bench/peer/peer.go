@@ -134,10 +134,11 @@ func Install(ctx context.Context, log func(string, ...any)) (Dir, error) {
 
 // Server is a running PostGraphile.
 type Server struct {
-	URL string // its GraphQL endpoint
-	Pid int
-	cmd *exec.Cmd
-	out *tail
+	URL   string // its GraphQL endpoint
+	Pid   int
+	cmd   *exec.Cmd
+	out   *tail
+	stdin io.WriteCloser
 }
 
 // Start runs PostGraphile on a free loopback port against the database at
@@ -161,10 +162,16 @@ func Start(ctx context.Context, d Dir, dbURL string, tenant string) (*Server, er
 		"PEER_DATABASE_URL="+dbURL, "PEER_SCHEMA="+Schema, "PEER_TENANT="+tenant, "PEER_PORT="+strconv.Itoa(port))
 	out := &tail{}
 	cmd.Stdout, cmd.Stderr = out, out
+	// The server exits when its stdin closes, so it does not outlive this
+	// process even when this one is killed.
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("peer: start PostGraphile: %w", err)
 	}
-	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d/graphql", port), Pid: cmd.Process.Pid, cmd: cmd, out: out}
+	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d/graphql", port), Pid: cmd.Process.Pid, cmd: cmd, out: out, stdin: stdin}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	deadline := time.NewTimer(60 * time.Second)
@@ -201,6 +208,7 @@ func (s *Server) Output() string { return s.out.String() }
 
 // Stop ends the server.
 func (s *Server) Stop() {
+	s.stdin.Close()
 	if s.cmd.Process != nil {
 		_ = s.cmd.Process.Kill()
 	}

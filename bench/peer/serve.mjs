@@ -45,3 +45,8 @@ serv.addTo(server).catch((e) => {
   process.exit(1);
 });
 server.listen(Number(env("PEER_PORT")), "127.0.0.1", () => console.log(`listening on ${env("PEER_PORT")}`));
+
+// The benchmark holds this process's stdin open: when it ends, however it
+// ends, so does this server.
+process.stdin.on("end", () => process.exit(0));
+process.stdin.resume();
