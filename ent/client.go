@@ -27,6 +27,8 @@ import (
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/ingestbatch"
+	"github.com/scrmhq/scrm/ent/job"
+	"github.com/scrmhq/scrm/ent/jobfile"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
@@ -89,6 +91,10 @@ type Client struct {
 	FollowUp *FollowUpClient
 	// IngestBatch is the client for interacting with the IngestBatch builders.
 	IngestBatch *IngestBatchClient
+	// Job is the client for interacting with the Job builders.
+	Job *JobClient
+	// JobFile is the client for interacting with the JobFile builders.
+	JobFile *JobFileClient
 	// Lead is the client for interacting with the Lead builders.
 	Lead *LeadClient
 	// LeadTag is the client for interacting with the LeadTag builders.
@@ -173,6 +179,8 @@ func (c *Client) init() {
 	c.FieldDefinition = NewFieldDefinitionClient(c.config)
 	c.FollowUp = NewFollowUpClient(c.config)
 	c.IngestBatch = NewIngestBatchClient(c.config)
+	c.Job = NewJobClient(c.config)
+	c.JobFile = NewJobFileClient(c.config)
 	c.Lead = NewLeadClient(c.config)
 	c.LeadTag = NewLeadTagClient(c.config)
 	c.LostReason = NewLostReasonClient(c.config)
@@ -307,6 +315,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		FieldDefinition:  NewFieldDefinitionClient(cfg),
 		FollowUp:         NewFollowUpClient(cfg),
 		IngestBatch:      NewIngestBatchClient(cfg),
+		Job:              NewJobClient(cfg),
+		JobFile:          NewJobFileClient(cfg),
 		Lead:             NewLeadClient(cfg),
 		LeadTag:          NewLeadTagClient(cfg),
 		LostReason:       NewLostReasonClient(cfg),
@@ -368,6 +378,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		FieldDefinition:  NewFieldDefinitionClient(cfg),
 		FollowUp:         NewFollowUpClient(cfg),
 		IngestBatch:      NewIngestBatchClient(cfg),
+		Job:              NewJobClient(cfg),
+		JobFile:          NewJobFileClient(cfg),
 		Lead:             NewLeadClient(cfg),
 		LeadTag:          NewLeadTagClient(cfg),
 		LostReason:       NewLostReasonClient(cfg),
@@ -430,12 +442,12 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.AssignmentRule, c.AssignmentTarget, c.AuditLog, c.Broadcast,
 		c.Channel, c.Deal, c.Delivery, c.FieldDefinition, c.FollowUp, c.IngestBatch,
-		c.Lead, c.LeadTag, c.LostReason, c.Notification, c.OutboxTask, c.OwnerChange,
-		c.Partner, c.PartnerTerritory, c.Pipeline, c.PolicyRule, c.Pool, c.PoolAdmin,
-		c.PoolTeam, c.PoolTerritory, c.ScoreHit, c.ScoringRule, c.Segment,
-		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.Suppression, c.Tag,
-		c.TagGroup, c.Team, c.Territory, c.User, c.UserTerritory, c.WeComCallback,
-		c.WeComContact, c.Workspace,
+		c.Job, c.JobFile, c.Lead, c.LeadTag, c.LostReason, c.Notification,
+		c.OutboxTask, c.OwnerChange, c.Partner, c.PartnerTerritory, c.Pipeline,
+		c.PolicyRule, c.Pool, c.PoolAdmin, c.PoolTeam, c.PoolTerritory, c.ScoreHit,
+		c.ScoringRule, c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage,
+		c.StageChange, c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User,
+		c.UserTerritory, c.WeComCallback, c.WeComContact, c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -447,12 +459,12 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.AssignmentRule, c.AssignmentTarget, c.AuditLog, c.Broadcast,
 		c.Channel, c.Deal, c.Delivery, c.FieldDefinition, c.FollowUp, c.IngestBatch,
-		c.Lead, c.LeadTag, c.LostReason, c.Notification, c.OutboxTask, c.OwnerChange,
-		c.Partner, c.PartnerTerritory, c.Pipeline, c.PolicyRule, c.Pool, c.PoolAdmin,
-		c.PoolTeam, c.PoolTerritory, c.ScoreHit, c.ScoringRule, c.Segment,
-		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.Suppression, c.Tag,
-		c.TagGroup, c.Team, c.Territory, c.User, c.UserTerritory, c.WeComCallback,
-		c.WeComContact, c.Workspace,
+		c.Job, c.JobFile, c.Lead, c.LeadTag, c.LostReason, c.Notification,
+		c.OutboxTask, c.OwnerChange, c.Partner, c.PartnerTerritory, c.Pipeline,
+		c.PolicyRule, c.Pool, c.PoolAdmin, c.PoolTeam, c.PoolTerritory, c.ScoreHit,
+		c.ScoringRule, c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage,
+		c.StageChange, c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User,
+		c.UserTerritory, c.WeComCallback, c.WeComContact, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -483,6 +495,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.FollowUp.mutate(ctx, m)
 	case *IngestBatchMutation:
 		return c.IngestBatch.mutate(ctx, m)
+	case *JobMutation:
+		return c.Job.mutate(ctx, m)
+	case *JobFileMutation:
+		return c.JobFile.mutate(ctx, m)
 	case *LeadMutation:
 		return c.Lead.mutate(ctx, m)
 	case *LeadTagMutation:
@@ -2256,6 +2272,324 @@ func (c *IngestBatchClient) mutate(ctx context.Context, m *IngestBatchMutation) 
 		return (&IngestBatchDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown IngestBatch mutation op: %q", m.Op())
+	}
+}
+
+// JobClient is a client for the Job schema.
+type JobClient struct {
+	config
+}
+
+// NewJobClient returns a client for the Job from the given config.
+func NewJobClient(c config) *JobClient {
+	return &JobClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `job.Hooks(f(g(h())))`.
+func (c *JobClient) Use(hooks ...Hook) {
+	c.hooks.Job = append(c.hooks.Job, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `job.Intercept(f(g(h())))`.
+func (c *JobClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Job = append(c.inters.Job, interceptors...)
+}
+
+// Create returns a builder for creating a Job entity.
+func (c *JobClient) Create() *JobCreate {
+	mutation := newJobMutation(c.config, OpCreate)
+	return &JobCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Job entities.
+func (c *JobClient) CreateBulk(builders ...*JobCreate) *JobCreateBulk {
+	return &JobCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *JobClient) MapCreateBulk(slice any, setFunc func(*JobCreate, int)) *JobCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &JobCreateBulk{err: fmt.Errorf("calling to JobClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*JobCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &JobCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Job.
+func (c *JobClient) Update() *JobUpdate {
+	mutation := newJobMutation(c.config, OpUpdate)
+	return &JobUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *JobClient) UpdateOne(_m *Job) *JobUpdateOne {
+	mutation := newJobMutation(c.config, OpUpdateOne, withJob(_m))
+	return &JobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *JobClient) UpdateOneID(id uuid.UUID) *JobUpdateOne {
+	mutation := newJobMutation(c.config, OpUpdateOne, withJobID(id))
+	return &JobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Job.
+func (c *JobClient) Delete() *JobDelete {
+	mutation := newJobMutation(c.config, OpDelete)
+	return &JobDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *JobClient) DeleteOne(_m *Job) *JobDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *JobClient) DeleteOneID(id uuid.UUID) *JobDeleteOne {
+	builder := c.Delete().Where(job.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &JobDeleteOne{builder}
+}
+
+// Query returns a query builder for Job.
+func (c *JobClient) Query() *JobQuery {
+	return &JobQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeJob},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Job entity by its id.
+func (c *JobClient) Get(ctx context.Context, id uuid.UUID) (*Job, error) {
+	return c.Query().Where(job.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *JobClient) GetX(ctx context.Context, id uuid.UUID) *Job {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCreatedBy queries the created_by edge of a Job.
+func (c *JobClient) QueryCreatedBy(_m *Job) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(job.Table, job.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, job.CreatedByTable, job.CreatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryFiles queries the files edge of a Job.
+func (c *JobClient) QueryFiles(_m *Job) *JobFileQuery {
+	query := (&JobFileClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(job.Table, job.FieldID, id),
+			sqlgraph.To(jobfile.Table, jobfile.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, job.FilesTable, job.FilesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *JobClient) Hooks() []Hook {
+	hooks := c.hooks.Job
+	return append(hooks[:len(hooks):len(hooks)], job.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *JobClient) Interceptors() []Interceptor {
+	inters := c.inters.Job
+	return append(inters[:len(inters):len(inters)], job.Interceptors[:]...)
+}
+
+func (c *JobClient) mutate(ctx context.Context, m *JobMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&JobCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&JobUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&JobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&JobDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Job mutation op: %q", m.Op())
+	}
+}
+
+// JobFileClient is a client for the JobFile schema.
+type JobFileClient struct {
+	config
+}
+
+// NewJobFileClient returns a client for the JobFile from the given config.
+func NewJobFileClient(c config) *JobFileClient {
+	return &JobFileClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `jobfile.Hooks(f(g(h())))`.
+func (c *JobFileClient) Use(hooks ...Hook) {
+	c.hooks.JobFile = append(c.hooks.JobFile, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `jobfile.Intercept(f(g(h())))`.
+func (c *JobFileClient) Intercept(interceptors ...Interceptor) {
+	c.inters.JobFile = append(c.inters.JobFile, interceptors...)
+}
+
+// Create returns a builder for creating a JobFile entity.
+func (c *JobFileClient) Create() *JobFileCreate {
+	mutation := newJobFileMutation(c.config, OpCreate)
+	return &JobFileCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of JobFile entities.
+func (c *JobFileClient) CreateBulk(builders ...*JobFileCreate) *JobFileCreateBulk {
+	return &JobFileCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *JobFileClient) MapCreateBulk(slice any, setFunc func(*JobFileCreate, int)) *JobFileCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &JobFileCreateBulk{err: fmt.Errorf("calling to JobFileClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*JobFileCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &JobFileCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for JobFile.
+func (c *JobFileClient) Update() *JobFileUpdate {
+	mutation := newJobFileMutation(c.config, OpUpdate)
+	return &JobFileUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *JobFileClient) UpdateOne(_m *JobFile) *JobFileUpdateOne {
+	mutation := newJobFileMutation(c.config, OpUpdateOne, withJobFile(_m))
+	return &JobFileUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *JobFileClient) UpdateOneID(id uuid.UUID) *JobFileUpdateOne {
+	mutation := newJobFileMutation(c.config, OpUpdateOne, withJobFileID(id))
+	return &JobFileUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for JobFile.
+func (c *JobFileClient) Delete() *JobFileDelete {
+	mutation := newJobFileMutation(c.config, OpDelete)
+	return &JobFileDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *JobFileClient) DeleteOne(_m *JobFile) *JobFileDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *JobFileClient) DeleteOneID(id uuid.UUID) *JobFileDeleteOne {
+	builder := c.Delete().Where(jobfile.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &JobFileDeleteOne{builder}
+}
+
+// Query returns a query builder for JobFile.
+func (c *JobFileClient) Query() *JobFileQuery {
+	return &JobFileQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeJobFile},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a JobFile entity by its id.
+func (c *JobFileClient) Get(ctx context.Context, id uuid.UUID) (*JobFile, error) {
+	return c.Query().Where(jobfile.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *JobFileClient) GetX(ctx context.Context, id uuid.UUID) *JobFile {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryJob queries the job edge of a JobFile.
+func (c *JobFileClient) QueryJob(_m *JobFile) *JobQuery {
+	query := (&JobClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(jobfile.Table, jobfile.FieldID, id),
+			sqlgraph.To(job.Table, job.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, jobfile.JobTable, jobfile.JobColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *JobFileClient) Hooks() []Hook {
+	hooks := c.hooks.JobFile
+	return append(hooks[:len(hooks):len(hooks)], jobfile.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *JobFileClient) Interceptors() []Interceptor {
+	inters := c.inters.JobFile
+	return append(inters[:len(inters):len(inters)], jobfile.Interceptors[:]...)
+}
+
+func (c *JobFileClient) mutate(ctx context.Context, m *JobFileMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&JobFileCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&JobFileUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&JobFileUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&JobFileDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown JobFile mutation op: %q", m.Op())
 	}
 }
 
@@ -7466,21 +7800,21 @@ func (c *WorkspaceClient) mutate(ctx context.Context, m *WorkspaceMutation) (Val
 type (
 	hooks struct {
 		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel, Deal,
-		Delivery, FieldDefinition, FollowUp, IngestBatch, Lead, LeadTag, LostReason,
-		Notification, OutboxTask, OwnerChange, Partner, PartnerTerritory, Pipeline,
-		PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, ScoreHit, ScoringRule,
-		Segment, SegmentVersion, SourceTouch, Stage, StageChange, Suppression, Tag,
-		TagGroup, Team, Territory, User, UserTerritory, WeComCallback, WeComContact,
-		Workspace []ent.Hook
+		Delivery, FieldDefinition, FollowUp, IngestBatch, Job, JobFile, Lead, LeadTag,
+		LostReason, Notification, OutboxTask, OwnerChange, Partner, PartnerTerritory,
+		Pipeline, PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, ScoreHit,
+		ScoringRule, Segment, SegmentVersion, SourceTouch, Stage, StageChange,
+		Suppression, Tag, TagGroup, Team, Territory, User, UserTerritory,
+		WeComCallback, WeComContact, Workspace []ent.Hook
 	}
 	inters struct {
 		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel, Deal,
-		Delivery, FieldDefinition, FollowUp, IngestBatch, Lead, LeadTag, LostReason,
-		Notification, OutboxTask, OwnerChange, Partner, PartnerTerritory, Pipeline,
-		PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, ScoreHit, ScoringRule,
-		Segment, SegmentVersion, SourceTouch, Stage, StageChange, Suppression, Tag,
-		TagGroup, Team, Territory, User, UserTerritory, WeComCallback, WeComContact,
-		Workspace []ent.Interceptor
+		Delivery, FieldDefinition, FollowUp, IngestBatch, Job, JobFile, Lead, LeadTag,
+		LostReason, Notification, OutboxTask, OwnerChange, Partner, PartnerTerritory,
+		Pipeline, PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, ScoreHit,
+		ScoringRule, Segment, SegmentVersion, SourceTouch, Stage, StageChange,
+		Suppression, Tag, TagGroup, Team, Territory, User, UserTerritory,
+		WeComCallback, WeComContact, Workspace []ent.Interceptor
 	}
 )
 

@@ -23,6 +23,8 @@ import (
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/ingestbatch"
+	"github.com/scrmhq/scrm/ent/job"
+	"github.com/scrmhq/scrm/ent/jobfile"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
@@ -125,6 +127,8 @@ func checkColumn(t, c string) error {
 			fielddefinition.Table:  fielddefinition.ValidColumn,
 			followup.Table:         followup.ValidColumn,
 			ingestbatch.Table:      ingestbatch.ValidColumn,
+			job.Table:              job.ValidColumn,
+			jobfile.Table:          jobfile.ValidColumn,
 			lead.Table:             lead.ValidColumn,
 			leadtag.Table:          leadtag.ValidColumn,
 			lostreason.Table:       lostreason.ValidColumn,

@@ -15,6 +15,7 @@ import (
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
+	"github.com/scrmhq/scrm/ent/job"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
@@ -1208,6 +1209,157 @@ func newFollowUpPaginateArgs(rv map[string]any) *followupPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*FollowUpWhereInput); ok {
 		args.opts = append(args.opts, WithFollowUpFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *JobQuery) CollectFields(ctx context.Context, satisfies ...string) (*JobQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *JobQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(job.Columns))
+		selectedFields = []string{job.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "createdBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withCreatedBy = query
+			if _, ok := fieldSeen[job.FieldCreatedByID]; !ok {
+				selectedFields = append(selectedFields, job.FieldCreatedByID)
+				fieldSeen[job.FieldCreatedByID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[job.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, job.FieldCreatedAt)
+				fieldSeen[job.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[job.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, job.FieldUpdatedAt)
+				fieldSeen[job.FieldUpdatedAt] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[job.FieldKind]; !ok {
+				selectedFields = append(selectedFields, job.FieldKind)
+				fieldSeen[job.FieldKind] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[job.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, job.FieldStatus)
+				fieldSeen[job.FieldStatus] = struct{}{}
+			}
+		case "total":
+			if _, ok := fieldSeen[job.FieldTotal]; !ok {
+				selectedFields = append(selectedFields, job.FieldTotal)
+				fieldSeen[job.FieldTotal] = struct{}{}
+			}
+		case "done":
+			if _, ok := fieldSeen[job.FieldDone]; !ok {
+				selectedFields = append(selectedFields, job.FieldDone)
+				fieldSeen[job.FieldDone] = struct{}{}
+			}
+		case "failed":
+			if _, ok := fieldSeen[job.FieldFailed]; !ok {
+				selectedFields = append(selectedFields, job.FieldFailed)
+				fieldSeen[job.FieldFailed] = struct{}{}
+			}
+		case "error":
+			if _, ok := fieldSeen[job.FieldError]; !ok {
+				selectedFields = append(selectedFields, job.FieldError)
+				fieldSeen[job.FieldError] = struct{}{}
+			}
+		case "startedAt":
+			if _, ok := fieldSeen[job.FieldStartedAt]; !ok {
+				selectedFields = append(selectedFields, job.FieldStartedAt)
+				fieldSeen[job.FieldStartedAt] = struct{}{}
+			}
+		case "finishedAt":
+			if _, ok := fieldSeen[job.FieldFinishedAt]; !ok {
+				selectedFields = append(selectedFields, job.FieldFinishedAt)
+				fieldSeen[job.FieldFinishedAt] = struct{}{}
+			}
+		case "createdByID":
+			if _, ok := fieldSeen[job.FieldCreatedByID]; !ok {
+				selectedFields = append(selectedFields, job.FieldCreatedByID)
+				fieldSeen[job.FieldCreatedByID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type jobPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []JobPaginateOption
+}
+
+func newJobPaginateArgs(rv map[string]any) *jobPaginateArgs {
+	args := &jobPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &JobOrder{Field: &JobOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithJobOrder(order))
+			}
+		case *JobOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithJobOrder(v))
+			}
+		}
 	}
 	return args
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
+	"github.com/scrmhq/scrm/ent/job"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
@@ -85,6 +86,11 @@ var followupImplementors = []string{"FollowUp", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*FollowUp) IsNode() {}
+
+var jobImplementors = []string{"Job", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Job) IsNode() {}
 
 var leadImplementors = []string{"Lead", "Node"}
 
@@ -312,6 +318,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(followup.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, followupImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case job.Table:
+		query := c.Job.Query().
+			Where(job.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, jobImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -685,6 +700,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.FollowUp.Query().
 			Where(followup.IDIn(ids...))
 		query, err := query.CollectFields(ctx, followupImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case job.Table:
+		query := c.Job.Query().
+			Where(job.IDIn(ids...))
+		query, err := query.CollectFields(ctx, jobImplementors...)
 		if err != nil {
 			return nil, err
 		}

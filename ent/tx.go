@@ -36,6 +36,10 @@ type Tx struct {
 	FollowUp *FollowUpClient
 	// IngestBatch is the client for interacting with the IngestBatch builders.
 	IngestBatch *IngestBatchClient
+	// Job is the client for interacting with the Job builders.
+	Job *JobClient
+	// JobFile is the client for interacting with the JobFile builders.
+	JobFile *JobFileClient
 	// Lead is the client for interacting with the Lead builders.
 	Lead *LeadClient
 	// LeadTag is the client for interacting with the LeadTag builders.
@@ -240,6 +244,8 @@ func (tx *Tx) init() {
 	tx.FieldDefinition = NewFieldDefinitionClient(tx.config)
 	tx.FollowUp = NewFollowUpClient(tx.config)
 	tx.IngestBatch = NewIngestBatchClient(tx.config)
+	tx.Job = NewJobClient(tx.config)
+	tx.JobFile = NewJobFileClient(tx.config)
 	tx.Lead = NewLeadClient(tx.config)
 	tx.LeadTag = NewLeadTagClient(tx.config)
 	tx.LostReason = NewLostReasonClient(tx.config)

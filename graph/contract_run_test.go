@@ -23,7 +23,10 @@ import (
 // contractRun is one contract operation sent as written, with variables, and
 // the check of what it must do.
 type contractRun struct {
-	vars  func(s *scenario) map[string]any
+	vars func(s *scenario) map[string]any
+	// files, when set, are uploaded with the operation (a multipart
+	// request), each in place of the variable it is keyed by.
+	files func(s *scenario) map[string]apitest.File
 	check func(t *testing.T, s *scenario, data map[string]any)
 }
 
@@ -919,7 +922,12 @@ func TestContractOperationsRun(t *testing.T) {
 			if op.Name == "Login" {
 				tok = ""
 			}
-			r := api.Do(tok, sourceOf(doc, op), vars)
+			var r apitest.Response
+			if run.files != nil {
+				r = api.Upload(tok, sourceOf(doc, op), vars, run.files(s))
+			} else {
+				r = api.Do(tok, sourceOf(doc, op), vars)
+			}
 			if len(r.Errors) > 0 {
 				t.Fatalf("errors: %+v", r.Errors)
 			}

@@ -24,10 +24,8 @@ const contractPath = "testdata/operations.graphql"
 // the issue that brings them. It may only shrink: an operation that validates
 // must leave this list, and every other operation must validate.
 var pending = map[string]string{
-	// Contract part 2: long jobs with progress (the web app's import and export).
-	"Job": "#24", "ImportLeads": "#24", "ExportLeads": "#24", "CancelJob": "#24",
 	// The WeCom social layer.
-	"SyncWeComContacts": "#22", "CreateContactWay": "#22", "ContactWays": "#22",
+	"CreateContactWay": "#22", "ContactWays": "#22",
 	// SOP journeys and tasks.
 	"CreateJourney": "#23", "SetJourneyStatus": "#23", "EnrollLeads": "#23", "Journey": "#23", "MyTasks": "#23", "CompleteTask": "#23",
 }

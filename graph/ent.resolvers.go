@@ -116,6 +116,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[uuid.UUI
 // Broadcast returns generated.BroadcastResolver implementation.
 func (r *Resolver) Broadcast() generated.BroadcastResolver { return &broadcastResolver{r} }
 
+// Job returns generated.JobResolver implementation.
+func (r *Resolver) Job() generated.JobResolver { return &jobResolver{r} }
+
 // Lead returns generated.LeadResolver implementation.
 func (r *Resolver) Lead() generated.LeadResolver { return &leadResolver{r} }
 
@@ -141,6 +144,7 @@ func (r *Resolver) LeadWhereInput() generated.LeadWhereInputResolver {
 
 type (
 	broadcastResolver      struct{ *Resolver }
+	jobResolver            struct{ *Resolver }
 	leadResolver           struct{ *Resolver }
 	pipelineResolver       struct{ *Resolver }
 	queryResolver          struct{ *Resolver }

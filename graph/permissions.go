@@ -115,6 +115,11 @@ var RootPermissions = map[string]Permission{
 	"Mutation.setTierThresholds":    {"rule", "write"},
 	"Mutation.moveLeadStage":        {"lead", "write"},
 
+	"Mutation.importLeads":       {"lead.import", "write"},
+	"Mutation.exportLeads":       {"lead.export", "read"},
+	"Mutation.cancelJob":         Authenticated, // the caller's own jobs, or every one with job manage (internal/scope)
+	"Mutation.syncWeComContacts": {"channel", "write"},
+
 	"Mutation.grantPermission":  {"policy", "write"},
 	"Mutation.revokePermission": {"policy", "write"},
 

@@ -85,6 +85,7 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	handle(TypeBroadcastPlan, h.HandleBroadcastPlan)
 	handle(TypeBroadcastSend, h.HandleBroadcastSend)
 	handle(TypeBroadcastsResume, h.HandleBroadcastsResume)
+	handle(TypeJobRun, h.HandleJobRun)
 }
 
 // Periodic is one entry of the schedule.

@@ -102,7 +102,7 @@ func runServe(ctx context.Context, args []string) error {
 		go svc.Authz.Watch(gctx)
 		h := server.New(server.Deps{
 			Services: svc, DB: e.db, Redis: rdb, Log: e.log, Registry: reg, Outbox: outbox,
-			OpsWorkspace: e.cfg.OpsWorkspace,
+			OpsWorkspace: e.cfg.OpsWorkspace, MaxUploadBytes: int64(e.cfg.MaxUploadMB) << 20,
 		})
 		srv := &http.Server{Addr: e.cfg.Addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 		g.Go(func() error {

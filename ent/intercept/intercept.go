@@ -19,6 +19,8 @@ import (
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/ingestbatch"
+	"github.com/scrmhq/scrm/ent/job"
+	"github.com/scrmhq/scrm/ent/jobfile"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
@@ -404,6 +406,60 @@ func (f TraverseIngestBatch) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.IngestBatchQuery", q)
+}
+
+// The JobFunc type is an adapter to allow the use of ordinary function as a Querier.
+type JobFunc func(context.Context, *ent.JobQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f JobFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.JobQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.JobQuery", q)
+}
+
+// The TraverseJob type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseJob func(context.Context, *ent.JobQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseJob) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseJob) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.JobQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.JobQuery", q)
+}
+
+// The JobFileFunc type is an adapter to allow the use of ordinary function as a Querier.
+type JobFileFunc func(context.Context, *ent.JobFileQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f JobFileFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.JobFileQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.JobFileQuery", q)
+}
+
+// The TraverseJobFile type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseJobFile func(context.Context, *ent.JobFileQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseJobFile) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseJobFile) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.JobFileQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.JobFileQuery", q)
 }
 
 // The LeadFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1268,6 +1324,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.FollowUpQuery, predicate.FollowUp, followup.OrderOption]{typ: ent.TypeFollowUp, tq: q}, nil
 	case *ent.IngestBatchQuery:
 		return &query[*ent.IngestBatchQuery, predicate.IngestBatch, ingestbatch.OrderOption]{typ: ent.TypeIngestBatch, tq: q}, nil
+	case *ent.JobQuery:
+		return &query[*ent.JobQuery, predicate.Job, job.OrderOption]{typ: ent.TypeJob, tq: q}, nil
+	case *ent.JobFileQuery:
+		return &query[*ent.JobFileQuery, predicate.JobFile, jobfile.OrderOption]{typ: ent.TypeJobFile, tq: q}, nil
 	case *ent.LeadQuery:
 		return &query[*ent.LeadQuery, predicate.Lead, lead.OrderOption]{typ: ent.TypeLead, tq: q}, nil
 	case *ent.LeadTagQuery:

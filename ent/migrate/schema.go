@@ -456,6 +456,84 @@ var (
 			},
 		},
 	}
+	// JobsColumns holds the columns for the "jobs" table.
+	JobsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"IMPORT", "EXPORT", "WECOM_SYNC"}},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"}, Default: "QUEUED"},
+		{Name: "total", Type: field.TypeInt, Default: 0},
+		{Name: "done", Type: field.TypeInt, Default: 0},
+		{Name: "failed", Type: field.TypeInt, Default: 0},
+		{Name: "error", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "idempotency_key", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "input", Type: field.TypeJSON, Nullable: true},
+		{Name: "state", Type: field.TypeJSON, Nullable: true},
+		{Name: "input_name", Type: field.TypeString, Nullable: true, Size: 255},
+		{Name: "result_name", Type: field.TypeString, Nullable: true, Size: 255},
+		{Name: "created_by_id", Type: field.TypeUUID, Nullable: true},
+	}
+	// JobsTable holds the schema information for the "jobs" table.
+	JobsTable = &schema.Table{
+		Name:       "jobs",
+		Columns:    JobsColumns,
+		PrimaryKey: []*schema.Column{JobsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "jobs_users_created_by",
+				Columns:    []*schema.Column{JobsColumns[17]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "job_tenant_id_created_by_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{JobsColumns[1], JobsColumns[17], JobsColumns[2]},
+			},
+			{
+				Name:    "job_tenant_id_idempotency_key",
+				Unique:  true,
+				Columns: []*schema.Column{JobsColumns[1], JobsColumns[12]},
+			},
+		},
+	}
+	// JobFilesColumns holds the columns for the "job_files" table.
+	JobFilesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"INPUT", "RESULT"}},
+		{Name: "seq", Type: field.TypeInt},
+		{Name: "data", Type: field.TypeBytes},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "job_id", Type: field.TypeUUID},
+	}
+	// JobFilesTable holds the schema information for the "job_files" table.
+	JobFilesTable = &schema.Table{
+		Name:       "job_files",
+		Columns:    JobFilesColumns,
+		PrimaryKey: []*schema.Column{JobFilesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "job_files_jobs_files",
+				Columns:    []*schema.Column{JobFilesColumns[6]},
+				RefColumns: []*schema.Column{JobsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "jobfile_tenant_id_job_id_kind_seq",
+				Unique:  true,
+				Columns: []*schema.Column{JobFilesColumns[1], JobFilesColumns[6], JobFilesColumns[2], JobFilesColumns[3]},
+			},
+		},
+	}
 	// LeadsColumns holds the columns for the "leads" table.
 	LeadsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -1655,6 +1733,8 @@ var (
 		FieldDefinitionsTable,
 		FollowUpsTable,
 		IngestBatchesTable,
+		JobsTable,
+		JobFilesTable,
 		LeadsTable,
 		LeadTagsTable,
 		LostReasonsTable,
@@ -1702,6 +1782,11 @@ func init() {
 	DeliveriesTable.ForeignKeys[1].RefTable = LeadsTable
 	FollowUpsTable.ForeignKeys[0].RefTable = UsersTable
 	FollowUpsTable.ForeignKeys[1].RefTable = LeadsTable
+	JobsTable.ForeignKeys[0].RefTable = UsersTable
+	JobFilesTable.ForeignKeys[0].RefTable = JobsTable
+	JobFilesTable.Annotation = &entsql.Annotation{
+		Table: "job_files",
+	}
 	LeadsTable.ForeignKeys[0].RefTable = UsersTable
 	LeadsTable.ForeignKeys[1].RefTable = PoolsTable
 	LeadsTable.ForeignKeys[2].RefTable = StagesTable

@@ -39,6 +39,12 @@ type FollowUp func(*sql.Selector)
 // IngestBatch is the predicate function for ingestbatch builders.
 type IngestBatch func(*sql.Selector)
 
+// Job is the predicate function for job builders.
+type Job func(*sql.Selector)
+
+// JobFile is the predicate function for jobfile builders.
+type JobFile func(*sql.Selector)
+
 // Lead is the predicate function for lead builders.
 type Lead func(*sql.Selector)
 

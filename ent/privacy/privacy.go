@@ -374,6 +374,54 @@ func (f IngestBatchMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mut
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.IngestBatchMutation", m)
 }
 
+// The JobQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type JobQueryRuleFunc func(context.Context, *ent.JobQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f JobQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.JobQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.JobQuery", q)
+}
+
+// The JobMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type JobMutationRuleFunc func(context.Context, *ent.JobMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f JobMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.JobMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.JobMutation", m)
+}
+
+// The JobFileQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type JobFileQueryRuleFunc func(context.Context, *ent.JobFileQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f JobFileQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.JobFileQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.JobFileQuery", q)
+}
+
+// The JobFileMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type JobFileMutationRuleFunc func(context.Context, *ent.JobFileMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f JobFileMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.JobFileMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.JobFileMutation", m)
+}
+
 // The LeadQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type LeadQueryRuleFunc func(context.Context, *ent.LeadQuery) error

@@ -18,6 +18,8 @@ import (
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/ingestbatch"
+	"github.com/scrmhq/scrm/ent/job"
+	"github.com/scrmhq/scrm/ent/jobfile"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
@@ -677,6 +679,92 @@ func init() {
 	ingestbatchDescID := ingestbatchMixinFields0[0].Descriptor()
 	// ingestbatch.DefaultID holds the default value on creation for the id field.
 	ingestbatch.DefaultID = ingestbatchDescID.Default.(func() uuid.UUID)
+	jobMixin := schema.Job{}.Mixin()
+	job.Policy = privacy.NewPolicies(jobMixin[1], schema.Job{})
+	job.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := job.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	jobMixinHooks1 := jobMixin[1].Hooks()
+
+	job.Hooks[1] = jobMixinHooks1[0]
+	jobMixinInters1 := jobMixin[1].Interceptors()
+	job.Interceptors[0] = jobMixinInters1[0]
+	jobMixinFields0 := jobMixin[0].Fields()
+	_ = jobMixinFields0
+	jobMixinFields2 := jobMixin[2].Fields()
+	_ = jobMixinFields2
+	jobFields := schema.Job{}.Fields()
+	_ = jobFields
+	// jobDescCreatedAt is the schema descriptor for created_at field.
+	jobDescCreatedAt := jobMixinFields2[0].Descriptor()
+	// job.DefaultCreatedAt holds the default value on creation for the created_at field.
+	job.DefaultCreatedAt = jobDescCreatedAt.Default.(func() time.Time)
+	// jobDescUpdatedAt is the schema descriptor for updated_at field.
+	jobDescUpdatedAt := jobMixinFields2[1].Descriptor()
+	// job.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	job.DefaultUpdatedAt = jobDescUpdatedAt.Default.(func() time.Time)
+	// job.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	job.UpdateDefaultUpdatedAt = jobDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// jobDescTotal is the schema descriptor for total field.
+	jobDescTotal := jobFields[2].Descriptor()
+	// job.DefaultTotal holds the default value on creation for the total field.
+	job.DefaultTotal = jobDescTotal.Default.(int)
+	// jobDescDone is the schema descriptor for done field.
+	jobDescDone := jobFields[3].Descriptor()
+	// job.DefaultDone holds the default value on creation for the done field.
+	job.DefaultDone = jobDescDone.Default.(int)
+	// jobDescFailed is the schema descriptor for failed field.
+	jobDescFailed := jobFields[4].Descriptor()
+	// job.DefaultFailed holds the default value on creation for the failed field.
+	job.DefaultFailed = jobDescFailed.Default.(int)
+	// jobDescError is the schema descriptor for error field.
+	jobDescError := jobFields[5].Descriptor()
+	// job.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
+	job.ErrorValidator = jobDescError.Validators[0].(func(string) error)
+	// jobDescIdempotencyKey is the schema descriptor for idempotency_key field.
+	jobDescIdempotencyKey := jobFields[9].Descriptor()
+	// job.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
+	job.IdempotencyKeyValidator = jobDescIdempotencyKey.Validators[0].(func(string) error)
+	// jobDescInputName is the schema descriptor for input_name field.
+	jobDescInputName := jobFields[12].Descriptor()
+	// job.InputNameValidator is a validator for the "input_name" field. It is called by the builders before save.
+	job.InputNameValidator = jobDescInputName.Validators[0].(func(string) error)
+	// jobDescResultName is the schema descriptor for result_name field.
+	jobDescResultName := jobFields[13].Descriptor()
+	// job.ResultNameValidator is a validator for the "result_name" field. It is called by the builders before save.
+	job.ResultNameValidator = jobDescResultName.Validators[0].(func(string) error)
+	// jobDescID is the schema descriptor for id field.
+	jobDescID := jobMixinFields0[0].Descriptor()
+	// job.DefaultID holds the default value on creation for the id field.
+	job.DefaultID = jobDescID.Default.(func() uuid.UUID)
+	jobfileMixin := schema.JobFile{}.Mixin()
+	jobfile.Policy = privacy.NewPolicies(jobfileMixin[1], schema.JobFile{})
+	jobfile.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := jobfile.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	jobfileMixinHooks1 := jobfileMixin[1].Hooks()
+
+	jobfile.Hooks[1] = jobfileMixinHooks1[0]
+	jobfileMixinInters1 := jobfileMixin[1].Interceptors()
+	jobfile.Interceptors[0] = jobfileMixinInters1[0]
+	jobfileMixinFields0 := jobfileMixin[0].Fields()
+	_ = jobfileMixinFields0
+	jobfileFields := schema.JobFile{}.Fields()
+	_ = jobfileFields
+	// jobfileDescID is the schema descriptor for id field.
+	jobfileDescID := jobfileMixinFields0[0].Descriptor()
+	// jobfile.DefaultID holds the default value on creation for the id field.
+	jobfile.DefaultID = jobfileDescID.Default.(func() uuid.UUID)
 	leadMixin := schema.Lead{}.Mixin()
 	lead.Policy = privacy.NewPolicies(leadMixin[1], schema.Lead{})
 	lead.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -22,6 +22,7 @@ import (
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/funnel"
 	"github.com/scrmhq/scrm/internal/leads"
+	"github.com/scrmhq/scrm/internal/longjob"
 	"github.com/scrmhq/scrm/internal/org"
 	"github.com/scrmhq/scrm/internal/pipeline"
 	"github.com/scrmhq/scrm/internal/platform"
@@ -32,6 +33,7 @@ import (
 	"github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/suppress"
 	"github.com/scrmhq/scrm/internal/tagging"
+	"github.com/scrmhq/scrm/internal/txn"
 	"github.com/scrmhq/scrm/internal/wecom"
 )
 
@@ -44,6 +46,7 @@ type Queue interface {
 	pool.Notifier
 	segment.Enqueuer
 	broadcast.Queue
+	longjob.Enqueuer
 	// RescoreWorkspace re-scores every lead of a workspace (graph.DistributionQueue).
 	RescoreWorkspace(ctx context.Context, tenantID uuid.UUID) error
 }
@@ -100,6 +103,7 @@ type Services struct {
 	Suppressions *suppress.Service
 	Org          *org.Service
 	WeCom        *wecom.Service
+	Jobs         *longjob.Service
 }
 
 // New builds every service once from cfg.
@@ -147,5 +151,6 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Suppressions = suppress.New(c)
 	s.Org = org.New(c)
 	s.WeCom = wecom.New(c, s.Broadcasts, s.Ingester, q, now)
+	s.Jobs = longjob.New(txn.NewRoot(c).WithClock(now), q, s.Ingester, s.Fields, s.WeCom)
 	return s, nil
 }

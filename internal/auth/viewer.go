@@ -34,6 +34,9 @@ type Viewer struct {
 	LeadScopes []string
 	// ContactGrant says whether the viewer may read unmasked phones and emails.
 	ContactGrant bool
+	// AllJobs says whether the viewer sees every job of the workspace (job
+	// manage: its admins), not only the jobs it started.
+	AllJobs bool
 	// PolicySynced says the policy version was checked for this request, so
 	// later decisions of the same request need not ask Redis again.
 	PolicySynced bool

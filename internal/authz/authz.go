@@ -297,6 +297,10 @@ func (s *Service) Resolve(ctx context.Context, v *auth.Viewer) error {
 		return err
 	}
 	v.ContactGrant = ok
+	if ok, err = s.enforcer.Allowed(ws, v.Roles, policy.ResJob, policy.ActManage); err != nil {
+		return err
+	}
+	v.AllJobs = ok
 	return nil
 }
 

@@ -63,6 +63,8 @@ const (
 	OutboxTask       Type = "OutboxTask"
 	WeComContact     Type = "WeComContact"
 	WeComCallback    Type = "WeComCallback"
+	Job              Type = "Job"
+	JobFile          Type = "JobFile"
 )
 
 var codes = map[Type]uint16{
@@ -74,6 +76,8 @@ var codes = map[Type]uint16{
 	AuditLog: 29, IngestBatch: 30, LeadTag: 31, SourceTouch: 32,
 	AssignmentTarget: 33, ScoreHit: 34, SegmentVersion: 35, OutboxTask: 36,
 	WeComContact: 37, WeComCallback: 38,
+	// Jobs take codes from 60 so that the WeCom layer's next types keep theirs.
+	Job: 60, JobFile: 61,
 }
 
 var types = func() map[uint16]Type {

@@ -73,6 +73,17 @@ type Options struct {
 	Restart bool
 	// Now is the clock for progress and Summary.Elapsed; time.Now if nil.
 	Now func() time.Time
+	// Checkpoint, when set, is called after each batch is recorded in file
+	// order (its rejected rows flushed to RejectsPath, the resume point saved
+	// to StatePath), so a caller can keep both somewhere more durable or stop
+	// the import: an error stops it like an interruption, resumable.
+	Checkpoint func(ctx context.Context, c Checkpoint) error
+}
+
+// Checkpoint is an import's progress after a batch was recorded; counts
+// cover the whole import, including the runs it resumed.
+type Checkpoint struct {
+	Rows, Created, Merged, Rejected int
 }
 
 // Summary is the outcome of an import. Counts cover the whole import,
@@ -317,7 +328,7 @@ func (im *importRun) run(ctx context.Context, sink Sink) (*Summary, error) {
 	for b := range queue {
 		<-b.done
 		if commitErr == nil {
-			if commitErr = im.commit(b); commitErr != nil {
+			if commitErr = im.commit(ctx, b); commitErr != nil {
 				cancel() // stop reading and the other calls in flight
 			}
 		}
@@ -369,7 +380,7 @@ func (im *importRun) summary(elapsed time.Duration) *Summary {
 
 // commit records an acknowledged batch: rejected rows, totals, then the
 // resume point, in that order, so a crash never skips a row's outcome.
-func (im *importRun) commit(b *batch) error {
+func (im *importRun) commit(ctx context.Context, b *batch) error {
 	if b.err != nil {
 		return fmt.Errorf("importer: batch from line %d (%s): %w", b.lines[0], b.key, b.err)
 	}
@@ -386,7 +397,11 @@ func (im *importRun) commit(b *batch) error {
 		return err
 	}
 	im.progress.update(im.state.Totals, b.endOffset)
-	return nil
+	if im.opts.Checkpoint == nil {
+		return nil
+	}
+	sum := im.state.Totals
+	return im.opts.Checkpoint(ctx, Checkpoint{Rows: sum.Rows, Created: sum.Created, Merged: sum.Merged, Rejected: sum.Rejected})
 }
 
 // add sums counts.

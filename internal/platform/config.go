@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"strconv"
 	"time"
 )
 
@@ -28,6 +29,9 @@ type Config struct {
 	// tasks of every workspace. Empty: nobody may (serve --demo: the demo
 	// workspace's admins).
 	OpsWorkspace string
+	// MaxUploadMB is the largest file a multipart GraphQL request may
+	// upload (importLeads), in MiB.
+	MaxUploadMB int
 }
 
 // DefaultDatabaseURL is the local database `make run` creates.
@@ -49,6 +53,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", env("SCRM_LOG_LEVEL", "info"), "debug, info, warn or error (env SCRM_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("SCRM_LOG_FORMAT", "text"), "text or json (env SCRM_LOG_FORMAT)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long SIGTERM waits for in-flight work")
+	fs.IntVar(&c.MaxUploadMB, "max-upload-mb", envInt("SCRM_MAX_UPLOAD_MB", 50), "largest file importLeads accepts, in MiB (env SCRM_MAX_UPLOAD_MB)")
 	fs.StringVar(&c.OpsWorkspace, "ops-workspace", env("SCRM_OPS_WORKSPACE", ""), "slug of the operators' workspace, whose admins may open /ops/queues (every workspace's background tasks); empty: nobody, or the demo workspace with --demo (env SCRM_OPS_WORKSPACE)")
 }
 
@@ -59,6 +64,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RedisURL == "" {
 		return errors.New("config: REDIS_URL is empty")
+	}
+	if c.MaxUploadMB < 0 {
+		return errors.New("config: SCRM_MAX_UPLOAD_MB must not be negative")
 	}
 	if len(c.Secret) < 16 {
 		return errors.New("config: SCRM_SECRET must be at least 16 characters")
@@ -71,6 +79,13 @@ func (c *Config) DevSecret() bool { return c.Secret == devSecret }
 
 func env(key, def string) string {
 	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(key string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(key)); err == nil {
 		return v
 	}
 	return def

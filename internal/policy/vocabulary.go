@@ -11,6 +11,8 @@ const (
 	ResLeadContact  = "lead.contact"  // unmasked phone and email of a lead
 	ResLeadFollowUp = "lead.followup" // follow-up records (calls, visits, notes)
 	ResLeadTag      = "lead.tag"      // putting tags on and taking them off leads
+	ResLeadImport   = "lead.import"   // importing a CSV file of leads (a job)
+	ResLeadExport   = "lead.export"   // exporting leads to a CSV file (a job), masked as the role sees them
 	// ResLeadScope decides which leads a role sees at all (the row filter);
 	// its actions are the scopes below, and a role's scope is their union.
 	ResLeadScope = "lead.scope"
@@ -30,6 +32,7 @@ const (
 	ResAPIKey    = "apikey"
 	ResRule      = "rule" // assignment, scoring and recycle rules
 	ResOps       = "ops"  // queue monitoring and other operator tools
+	ResJob       = "job"  // long jobs (imports, exports, syncs): manage sees and cancels everyone's
 )
 
 // Actions a policy row can name.
@@ -90,6 +93,8 @@ var vocabulary = []struct {
 	{ResLeadContact, []string{ActRead}},
 	{ResLeadFollowUp, []string{ActRead, ActWrite, ActDelete}},
 	{ResLeadTag, []string{ActWrite}},
+	{ResLeadImport, []string{ActWrite}},
+	{ResLeadExport, []string{ActRead}},
 	{ResLeadScope, Scopes},
 	{ResPool, []string{ActRead, ActWrite, ActDelete}},
 	{ResSegment, []string{ActRead, ActWrite, ActDelete}},
@@ -107,6 +112,7 @@ var vocabulary = []struct {
 	{ResAPIKey, []string{ActRead, ActWrite, ActDelete}},
 	{ResRule, []string{ActRead, ActWrite, ActDelete}},
 	{ResOps, []string{ActRead, ActManage}},
+	{ResJob, []string{ActManage}},
 }
 
 // allActions is every action of the vocabulary, for validating requests.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/intercept"
+	"github.com/scrmhq/scrm/ent/job"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
@@ -22,11 +23,19 @@ import (
 	"github.com/scrmhq/scrm/internal/tenant"
 )
 
-// Install adds the lead row filter to client.
+// Install adds the row filters to client: leads by the viewer's lead
+// scopes; jobs to their creator, unless the viewer sees every job (job
+// manage). A job another user cannot see does not exist for them.
 func Install(client *ent.Client) {
 	client.Lead.Intercept(intercept.TraverseLead(func(ctx context.Context, q *ent.LeadQuery) error {
 		if f := Filter(ctx); f != nil {
 			q.Where(f)
+		}
+		return nil
+	}))
+	client.Job.Intercept(intercept.TraverseJob(func(ctx context.Context, q *ent.JobQuery) error {
+		if v := auth.FromContext(ctx); v != nil && !v.AllJobs {
+			q.Where(job.CreatedByID(v.UserID))
 		}
 		return nil
 	}))

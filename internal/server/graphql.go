@@ -106,6 +106,7 @@ func (g *GraphQL) handler(es graphql.ExecutableSchema, ts *typed.Schema) http.Ha
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
+	srv.AddTransport(transport.MultipartForm{MaxUploadSize: d.maxUpload() + MaxBodyBytes, MaxMemory: 8 << 20})
 	srv.Use(typed.Rewriter{Schema: ts})
 	srv.Use(extension.Introspection{})
 	srv.Use(complexityLimit{extension.FixedComplexityLimit(MaxComplexity)})

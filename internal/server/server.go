@@ -28,6 +28,7 @@ import (
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/fielddefs"
+	"github.com/scrmhq/scrm/internal/longjob"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/jobs"
@@ -55,6 +56,17 @@ type Deps struct {
 	// OpsWorkspace is the slug of the workspace whose admins may open the
 	// operator pages (platform.Config.OpsWorkspace); empty: nobody.
 	OpsWorkspace string
+	// MaxUploadBytes bounds the files of a multipart GraphQL request
+	// (importLeads); 0 is longjob.DefaultMaxUploadBytes.
+	MaxUploadBytes int64
+}
+
+// maxUpload is the upload limit of d.
+func (d Deps) maxUpload() int64 {
+	if d.MaxUploadBytes > 0 {
+		return d.MaxUploadBytes
+	}
+	return longjob.DefaultMaxUploadBytes
 }
 
 // Backlog reads what waits in the outbox (jobs.Outbox).
@@ -87,10 +99,11 @@ func New(d Deps) http.Handler {
 	b := &bulk{res: res, az: d.Services.Authz, log: d.Log}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", limitBody(MaxBodyBytes, gql))
+	mux.Handle("/graphql", limitBody(MaxBodyBytes, d.maxUpload(), gql))
 	mux.HandleFunc("GET /graphql/schema.graphql", gql.serveSDL)
 	mux.HandleFunc("/v1/leads:ingest", b.ingest)
 	mux.HandleFunc("/v1/events", b.events)
+	mux.HandleFunc("GET /v1/jobs/{id}/result", jobResult(d))
 	mux.HandleFunc("POST /v1/callbacks/{workspace}/{channel}", callbacks(res, d.Log))
 	mux.HandleFunc("GET /v1/callbacks/{workspace}/wecom", wecomCallbacks(res, d.Log))
 	mux.HandleFunc("POST /v1/callbacks/{workspace}/wecom", wecomCallbacks(res, d.Log))
@@ -163,10 +176,24 @@ func bearer(h string) string {
 }
 
 // limitBody refuses bodies over max bytes, and JSON bodies that do not parse,
-// with a short GraphQL-shaped error instead of echoing the body back.
-func limitBody(maxBytes int64, next http.Handler) http.Handler {
+// with a short GraphQL-shaped error instead of echoing the body back. A
+// multipart request (a file upload) may be up to maxUpload bytes plus its
+// operations; gqlgen's multipart transport streams it to temporary files
+// instead of memory.
+func limitBody(maxBytes, maxUpload int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			limit := maxUpload + maxBytes
+			if r.ContentLength > limit {
+				writeError(w, http.StatusRequestEntityTooLarge, "LIMIT_EXCEEDED",
+					fmt.Sprintf("upload too large: the limit is %d MiB", maxUpload>>20))
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			next.ServeHTTP(w, r)
 			return
 		}
