@@ -55,8 +55,8 @@ func BenchmarkImportVsCopy(b *testing.B) {
 		path := writeCSV(b, rows)
 		b.StartTimer()
 		start := time.Now()
-		sum, err := importer.Run(ctx, importer.Options{Path: path, Mapping: benchMapping(b), Concurrency: benchWorkers()},
-			func(ctx context.Context, batch leads.Batch) (*leads.Result, error) { return in.Ingest(ctx, batch) })
+		sum, err := importer.Run(ctx, importer.Options{Path: path, Mapping: benchMapping(b), Concurrency: benchWorkers(), BatchSize: benchBatch()},
+			func(ctx context.Context, batch leads.Batch) (*leads.Result, error) { return in.IngestFile(ctx, batch) })
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -239,6 +239,15 @@ func benchMapping(b *testing.B) *importer.Mapping {
 		b.Fatal(err)
 	}
 	return m
+}
+
+// benchBatch is the rows per batch: SCRM_BENCH_BATCH, default
+// importer.FileBatchSize, as `scrm import` sends them.
+func benchBatch() int {
+	if n, err := strconv.Atoi(os.Getenv("SCRM_BENCH_BATCH")); err == nil && n > 0 {
+		return n
+	}
+	return importer.FileBatchSize
 }
 
 // benchWorkers is the number of concurrent batches: SCRM_BENCH_WORKERS, default 2.

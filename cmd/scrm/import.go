@@ -37,7 +37,7 @@ func runImport(ctx context.Context, args []string) error {
 		fs.StringVar(&slug, "workspace", "", "slug of the workspace to import into")
 		fs.StringVar(&mapPath, "map", "", "mapping file (YAML): CSV column -> lead field")
 		fs.StringVar(&rejects, "rejects", "", "where to write rejected rows (default <file>.rejects.csv)")
-		fs.IntVar(&batch, "batch", importer.DefaultBatchSize, fmt.Sprintf("rows per batch (at most %d)", leads.MaxRows))
+		fs.IntVar(&batch, "batch", importer.FileBatchSize, fmt.Sprintf("rows per batch (at most %d)", leads.MaxFileRows))
 		fs.IntVar(&concurrency, "concurrency", importer.DefaultConcurrency, "batches in flight at once")
 		fs.BoolVar(&restart, "restart", false, "ignore a saved resume point and start from the top")
 	})
@@ -69,7 +69,7 @@ func runImport(ctx context.Context, args []string) error {
 		Path: path, Mapping: mapping, BatchSize: batch, Concurrency: concurrency,
 		Progress: os.Stderr, RejectsPath: rejects, Restart: restart,
 	}, func(ctx context.Context, b leads.Batch) (*leads.Result, error) {
-		return svc.Ingester.Ingest(ctx, b)
+		return svc.Ingester.IngestFile(ctx, b)
 	})
 	if sum != nil {
 		fmt.Printf("rows %d: created %d, merged %d, rejected %d in %s\n", sum.Rows, sum.Created, sum.Merged, sum.Rejected, sum.Elapsed.Round(1e6))

@@ -13,7 +13,7 @@
 //	delimiter: ","             # default ","
 //	skipEmpty: true            # blank cells are "not given" (default true)
 //
-// Run reads the file once, in batches of at most leads.MaxRows rows, and
+// Run reads the file once, in batches of at most leads.MaxFileRows rows, and
 // never holds more than Concurrency batches in memory. Each batch carries an
 // idempotency key derived from the file, the mapping and the batch's place in
 // the file, so sending a batch again returns the stored answer instead of
@@ -42,7 +42,11 @@ type Sink func(ctx context.Context, b leads.Batch) (*leads.Result, error)
 
 // Defaults of Options.
 const (
-	DefaultBatchSize   = 2000
+	DefaultBatchSize = 2000
+	// FileBatchSize is the batch size of `scrm import`, whose sink is
+	// leads.Ingester.IngestFile (batches up to leads.MaxFileRows rows);
+	// a sink of Ingest takes at most leads.MaxRows.
+	FileBatchSize = 10000
 	DefaultConcurrency = 2
 	// DefaultSource is the batch source when the mapping names none.
 	DefaultSource = "import"
@@ -55,7 +59,7 @@ type Options struct {
 	// Mapping says which columns feed which fields; see ParseMapping.
 	Mapping *Mapping
 	// BatchSize is the rows per Sink call: DefaultBatchSize if zero, at most
-	// leads.MaxRows. A resumed import keeps the batch size it started with,
+	// leads.MaxFileRows (and at most leads.MaxRows for a sink of Ingest). A resumed import keeps the batch size it started with,
 	// so that it sends the same idempotency keys.
 	BatchSize int
 	// Concurrency is how many batches may be in flight at once
@@ -119,8 +123,8 @@ func (o Options) withDefaults() (Options, Mapping, error) {
 	if o.BatchSize == 0 {
 		o.BatchSize = DefaultBatchSize
 	}
-	if o.BatchSize < 0 || o.BatchSize > leads.MaxRows {
-		return o, Mapping{}, fmt.Errorf("importer: batch size %d is outside 1..%d", o.BatchSize, leads.MaxRows)
+	if o.BatchSize < 0 || o.BatchSize > leads.MaxFileRows {
+		return o, Mapping{}, fmt.Errorf("importer: batch size %d is outside 1..%d", o.BatchSize, leads.MaxFileRows)
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
@@ -269,7 +273,7 @@ func (im *importRun) position(fresh *recordReader) error {
 func (im *importRun) usable(saved *importState) bool {
 	return saved.Offset >= im.state.Offset && saved.Offset <= im.id.size &&
 		saved.NextLine >= im.state.NextLine &&
-		saved.BatchSize > 0 && saved.BatchSize <= leads.MaxRows
+		saved.BatchSize > 0 && saved.BatchSize <= leads.MaxFileRows
 }
 
 // startOver drops an earlier state and rejects file and reads on after the

@@ -675,7 +675,7 @@ func TestRunOptionErrors(t *testing.T) {
 		{"no path", Options{Mapping: m}, sink, "no CSV path"},
 		{"no mapping", Options{Path: path}, sink, "no mapping"},
 		{"no sink", Options{Path: path, Mapping: m}, nil, "no sink"},
-		{"batch too big", Options{Path: path, Mapping: m, BatchSize: leads.MaxRows + 1}, sink, "batch size"},
+		{"batch too big", Options{Path: path, Mapping: m, BatchSize: leads.MaxFileRows + 1}, sink, "batch size"},
 		{"missing file", Options{Path: path + ".nope", Mapping: m}, sink, "no such file"},
 		{"invalid mapping", Options{Path: path, Mapping: &Mapping{}}, sink, "no columns"},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -48,6 +49,8 @@ type Ingester struct {
 	Fields SchemaSource
 	Queue  Enqueuer // nil: nothing is queued (tools, tests)
 	Clock  func() time.Time
+
+	fileWrites sync.Map // workspace id -> *sync.Mutex: see IngestFile
 }
 
 // maxAttempts bounds the retries of a batch that lost a race (a concurrent
@@ -69,6 +72,23 @@ var errRaced = errors.New("leads: concurrent ingest inserted the same person")
 // with the same key and the same rows gets that answer and writes nothing,
 // and one with the same key and other rows is a CONFLICT.
 func (in *Ingester) Ingest(ctx context.Context, b Batch) (*Result, error) {
+	return in.ingest(ctx, b, MaxRows, false)
+}
+
+// IngestFile is Ingest for the batches of a file import (internal/importer):
+// the same cleaning, dedup, merging and answers, for up to MaxFileRows rows
+// per batch. The writes of concurrent IngestFile calls for one workspace run
+// one at a time in this process, while their cleaning overlaps: the batches
+// of one file share people (a file repeats its people), and a batch written
+// beside the one before it would wait on that batch's uncommitted leads and
+// then redo its insert to merge into them.
+func (in *Ingester) IngestFile(ctx context.Context, b Batch) (*Result, error) {
+	return in.ingest(ctx, b, MaxFileRows, true)
+}
+
+// ingest is Ingest for batches of at most limit rows; ordered runs the
+// write after the other ordered writes of the workspace.
+func (in *Ingester) ingest(ctx context.Context, b Batch, limit int, ordered bool) (*Result, error) {
 	tid, ok := tenant.FromContext(ctx)
 	if !ok {
 		return nil, tenant.ErrMissing
@@ -76,8 +96,8 @@ func (in *Ingester) Ingest(ctx context.Context, b Batch) (*Result, error) {
 	if len(b.Rows) == 0 {
 		return nil, apperr.Input("leads", "give at least one lead")
 	}
-	if len(b.Rows) > MaxRows {
-		return nil, apperr.New(apperr.LimitExceeded, "leads", "at most %d leads per batch; split the input", MaxRows)
+	if len(b.Rows) > limit {
+		return nil, apperr.New(apperr.LimitExceeded, "leads", "at most %d leads per batch; split the input", limit)
 	}
 	if len(b.IdempotencyKey) > 200 {
 		return nil, apperr.Input("idempotencyKey", "at most 200 characters")
@@ -105,7 +125,15 @@ func (in *Ingester) Ingest(ctx context.Context, b Batch) (*Result, error) {
 	}
 	rows := cleanRows(b.Rows, sch, settings.DefaultRegion, b.Source)
 	groups := groupRows(rows)
+	validateNew(groups, sch)
 
+	// Only a batch in its own transaction waits its turn: one inside a
+	// caller's would hold that transaction's locks while it waits.
+	if ordered && db == in.Client {
+		mu := in.writeLock(tid)
+		mu.Lock()
+		defer mu.Unlock()
+	}
 	var res *Result
 	err = txn.Retry(ctx, db, maxAttempts, retryable, func(ctx context.Context, tx *ent.Client) error {
 		w := &writer{root: db, c: tx, tid: tid, now: now, sch: sch, batch: b, rows: rows, groups: groups, hash: hash}
@@ -129,6 +157,12 @@ func (in *Ingester) queue(ctx context.Context, tid uuid.UUID, res *Result, done 
 	}
 	done.TenantID = tid
 	return in.Queue.LeadsIngested(ctx, done)
+}
+
+// writeLock is the lock that orders the IngestFile writes of workspace tid.
+func (in *Ingester) writeLock(tid uuid.UUID) *sync.Mutex {
+	mu, _ := in.fileWrites.LoadOrStore(tid, &sync.Mutex{})
+	return mu.(*sync.Mutex)
 }
 
 func (in *Ingester) now() time.Time {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/territory"
-	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/suppress"
 )
 
@@ -130,14 +129,13 @@ func (w *writer) finalAttributes(gs []*group) []*group {
 		if w.targets[g] != nil {
 			continue
 		}
-		attrs, err := w.sch.Validate(fields.ModeCreate, nil, g.Attributes)
-		if err != nil {
-			for _, fe := range fieldErrors(err) {
+		if g.newErrs != nil {
+			for _, fe := range g.newErrs {
 				w.reject(g, fe)
 			}
 			continue
 		}
-		w.attrs[g] = attrs
+		w.attrs[g] = g.newAttrs
 	}
 	w.mergedAttributes(gs)
 	return w.live(gs)

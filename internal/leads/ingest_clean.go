@@ -226,6 +226,24 @@ func reachable(phone, email, unionID, openID string) []string {
 type group struct {
 	rows []int // batch indexes; rows[0] is the earliest
 	cleanRow
+	// newAttrs and newErrs are the attributes the group's lead gets, or
+	// why it cannot get them, should it create one (validateNew).
+	newAttrs map[string]any
+	newErrs  []RowError
+}
+
+// validateNew checks every group's attributes as a new lead's (defaults,
+// required fields) before the batch's transaction: it needs only the
+// schema, and the groups that turn out to merge do not use it.
+func validateNew(gs []*group, sch *fields.Schema) {
+	for _, g := range gs {
+		attrs, err := sch.Validate(fields.ModeCreate, nil, g.Attributes)
+		if err != nil {
+			g.newErrs = fieldErrors(err)
+			continue
+		}
+		g.newAttrs = attrs
+	}
 }
 
 // groupRows folds the valid rows that share any identity key (transitively)

@@ -632,3 +632,65 @@ func TestIngestInsertLosingARaceMergesInstead(t *testing.T) {
 		t.Fatalf("active leads: %d, first %q %v", len(ls), ls[0].Name, ls[0].Email)
 	}
 }
+
+func TestIngestFileTakesBigBatchesUnderItsOwnLimit(t *testing.T) {
+	db := testenv.NewDatabase(t)
+	f := newFixture(t, db)
+	_, err := f.in.IngestFile(f.ctx, leads.Batch{Rows: make([]leads.Row, leads.MaxFileRows+1)})
+	if e, ok := apperr.As(err); !ok || e.Code != apperr.LimitExceeded {
+		t.Fatalf("over the file row limit: %v", err)
+	}
+	rows := make([]leads.Row, leads.MaxRows+1)
+	for i := range rows {
+		rows[i] = leads.Row{Phone: fmt.Sprintf("1380%07d", i)}
+	}
+	rows[len(rows)-1].Phone = rows[0].Phone // a repeat within the batch merges as in Ingest
+	res, err := f.in.IngestFile(f.ctx, leads.Batch{Rows: rows, IdempotencyKey: "file:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != leads.MaxRows || res.Merged != 1 || res.Rows[len(rows)-1].LeadID != res.Rows[0].LeadID {
+		t.Fatalf("created %d, merged %d", res.Created, res.Merged)
+	}
+	again, err := f.in.IngestFile(f.ctx, leads.Batch{Rows: rows, IdempotencyKey: "file:1"})
+	if err != nil || !again.Replayed || again.Created != res.Created {
+		t.Fatalf("replay: %+v, %v", again, err)
+	}
+}
+
+func TestIngestFileConcurrentBatchesSharingPeople(t *testing.T) {
+	db := testenv.NewDatabase(t)
+	f := newFixture(t, db)
+	const batches, shared, own = 4, 30, 70
+	var wg sync.WaitGroup
+	results := make([]*leads.Result, batches)
+	errs := make([]error, batches)
+	for b := range batches {
+		rows := make([]leads.Row, 0, shared+own)
+		for i := range shared {
+			rows = append(rows, leads.Row{Phone: fmt.Sprintf("1390000%04d", i), Name: fmt.Sprintf("批次%d", b)})
+		}
+		for i := range own {
+			rows = append(rows, leads.Row{Phone: fmt.Sprintf("137%02d00%04d", b, i)})
+		}
+		wg.Go(func() {
+			results[b], errs[b] = f.in.IngestFile(f.ctx, leads.Batch{Rows: rows, IdempotencyKey: fmt.Sprintf("file:%d", b)})
+		})
+	}
+	wg.Wait()
+	created, merged := 0, 0
+	for b := range batches {
+		if errs[b] != nil {
+			t.Fatalf("batch %d: %v", b, errs[b])
+		}
+		created += results[b].Created
+		merged += results[b].Merged
+	}
+	if created != shared+batches*own || merged != (batches-1)*shared {
+		t.Fatalf("created %d, merged %d", created, merged)
+	}
+	n, err := f.c.Lead.Query().Count(f.ctx)
+	if err != nil || n != shared+batches*own {
+		t.Fatalf("%d leads, %v", n, err)
+	}
+}

@@ -93,6 +93,9 @@ type Batch struct {
 	Now time.Time
 }
 
-// MaxRows is the most rows one Batch may carry; import and the REST endpoint
-// split bigger inputs.
+// MaxRows is the most rows one Batch of Ingest may carry; the REST endpoint
+// splits bigger inputs.
 const MaxRows = 5000
+
+// MaxFileRows is the most rows one Batch of IngestFile may carry.
+const MaxFileRows = 50000
