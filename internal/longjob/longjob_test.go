@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/importer"
+	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/longjob"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/tenant"
@@ -287,5 +289,74 @@ func TestImportFailsClearly(t *testing.T) {
 	got := w.job(t, j.ID)
 	if got.Status != "FAILED" || got.Error == nil || !strings.Contains(*got.Error, "database went away") {
 		t.Fatalf("job = %s %v", got.Status, got.Error)
+	}
+}
+
+// TestExportRetryStartsOver: the retry of an export whose worker died
+// mid-file (pieces of the crashed run are stored) writes the file from the
+// top, so no lead is in it twice; the file is masked as the analyst sees
+// leads; a job cancelled before its run writes nothing.
+func TestExportRetryStartsOver(t *testing.T) {
+	w := newWorld(t)
+	rows := []leads.Row{{Name: "甲", Phone: "13800138000"}, {Name: "乙", Phone: "13900139000"}, {Name: "丙", Phone: "13700137000"}}
+	if _, err := w.svc.Ingester.Ingest(w.admin, leads.Batch{Source: "test", Rows: rows}); err != nil {
+		t.Fatal(err)
+	}
+	analyst := w.user(t, "a@acme.test", "analyst")
+	j, err := w.svc.Jobs.StartExport(analyst, longjob.ExportInput{Columns: []string{"name", "phone"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Total != 3 {
+		t.Fatalf("total = %d", j.Total)
+	}
+	// What a run that died after its first piece left behind.
+	sys := tenant.NewContext(context.Background(), w.tid)
+	for seq, data := range []string{"\uFEFFname,phone\n", "甲,+86 138****8000\n"} {
+		if err := w.db.Client.JobFile.Create().SetJobID(j.ID).SetKind("RESULT").SetSeq(seq).SetData([]byte(data)).
+			SetCreatedAt(time.Now()).Exec(sys); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.db.Client.Job.UpdateOneID(j.ID).SetStatus("RUNNING").SetDone(1).Exec(sys); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.Jobs.Run(context.Background(), w.tid, j.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.job(t, j.ID); got.Status != "SUCCEEDED" || got.Done != 3 || got.Failed != 0 {
+		t.Fatalf("job = %s done %d failed %d", got.Status, got.Done, got.Failed)
+	}
+	recs := w.result(t, analyst, j.ID)
+	if len(recs) != 4 || strings.Join(recs[0], ",") != "name,phone" {
+		t.Fatalf("export = %q", recs)
+	}
+	for _, r := range recs[1:] {
+		if !strings.Contains(r[1], "*") || strings.Contains(r[1], "0013") {
+			t.Errorf("phone %q is not masked as the analyst sees it", r[1])
+		}
+	}
+	// The admin (job manage) may read the analyst's file; a manager may not.
+	if err := w.svc.Jobs.WriteResult(w.admin, j.ID, func(string) io.Writer { return io.Discard }); err != nil {
+		t.Errorf("admin's download: %v", err)
+	}
+	mgr := w.user(t, "m@acme.test", "manager")
+	if err := w.svc.Jobs.WriteResult(mgr, j.ID, func(string) io.Writer { return io.Discard }); !isCode(err, apperr.NotFound) {
+		t.Errorf("manager's download of the analyst's export = %v", err)
+	}
+
+	cancelled, err := w.svc.Jobs.StartExport(analyst, longjob.ExportInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Jobs.Cancel(analyst, cancelled.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.Jobs.Run(context.Background(), w.tid, cancelled.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.job(t, cancelled.ID); got.Status != "CANCELLED" || got.StartedAt != nil ||
+		w.count(t, `SELECT count(*) FROM job_files WHERE job_id = $1 AND kind = 'RESULT'`, cancelled.ID) != 0 {
+		t.Fatalf("a job cancelled while queued ran: %s", got.Status)
 	}
 }
