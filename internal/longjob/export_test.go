@@ -14,3 +14,11 @@ func SetBeforeCheckpoint(f func(ctx context.Context, id uuid.UUID, cp importer.C
 	beforeCheckpoint = f
 	return func() { beforeCheckpoint = nil }
 }
+
+// SetImportBatchSize changes the rows per import batch; it returns the
+// function that restores it.
+func SetImportBatchSize(n int) func() {
+	old := importBatchSize
+	importBatchSize = n
+	return func() { importBatchSize = old }
+}

@@ -192,9 +192,9 @@ func fileName(name, def string) string {
 }
 
 // importBatchSize is the rows of one ingest batch of an import job: small
-// enough that cancelling waits at most a few seconds and progress moves
-// often, large enough for the set-based ingest to pay off.
-const importBatchSize = 1000
+// enough that a cancel waits a few seconds at most and progress moves
+// often, large enough for the file ingest (leads.IngestFile) to pay off.
+var importBatchSize = 5000
 
 // runImport runs the importer over the job's file in a working directory
 // of its own, sending each batch with an idempotency key of the job. After
@@ -235,7 +235,7 @@ func (s *Service) runImport(ctx context.Context, j *ent.Job, in input) error {
 		if actor != nil {
 			b.PartnerID = actor.PartnerID
 		}
-		return s.Ingester.Ingest(ctx, b)
+		return s.Ingester.IngestFile(ctx, b)
 	})
 	if errors.Is(err, ErrCancelled) {
 		return ErrCancelled

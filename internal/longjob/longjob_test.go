@@ -39,6 +39,8 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	// Batches of 1000 rows, so that files of a few thousand rows have several.
+	t.Cleanup(longjob.SetImportBatchSize(1000))
 	db := testenv.NewDatabase(t)
 	rd := testenv.NewRedis(t)
 	clock := platform.NewFakeClock(platform.SystemClock{}.Now())
