@@ -24,11 +24,14 @@ import (
 	"github.com/scrmhq/scrm/ent/channel"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/delivery"
+	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/ingestbatch"
 	"github.com/scrmhq/scrm/ent/job"
 	"github.com/scrmhq/scrm/ent/jobfile"
+	"github.com/scrmhq/scrm/ent/journey"
+	"github.com/scrmhq/scrm/ent/journeyversion"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
@@ -50,6 +53,7 @@ import (
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
+	"github.com/scrmhq/scrm/ent/steprun"
 	"github.com/scrmhq/scrm/ent/suppression"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/taggroup"
@@ -85,6 +89,8 @@ type Client struct {
 	Deal *DealClient
 	// Delivery is the client for interacting with the Delivery builders.
 	Delivery *DeliveryClient
+	// Enrollment is the client for interacting with the Enrollment builders.
+	Enrollment *EnrollmentClient
 	// FieldDefinition is the client for interacting with the FieldDefinition builders.
 	FieldDefinition *FieldDefinitionClient
 	// FollowUp is the client for interacting with the FollowUp builders.
@@ -95,6 +101,10 @@ type Client struct {
 	Job *JobClient
 	// JobFile is the client for interacting with the JobFile builders.
 	JobFile *JobFileClient
+	// Journey is the client for interacting with the Journey builders.
+	Journey *JourneyClient
+	// JourneyVersion is the client for interacting with the JourneyVersion builders.
+	JourneyVersion *JourneyVersionClient
 	// Lead is the client for interacting with the Lead builders.
 	Lead *LeadClient
 	// LeadTag is the client for interacting with the LeadTag builders.
@@ -137,6 +147,8 @@ type Client struct {
 	Stage *StageClient
 	// StageChange is the client for interacting with the StageChange builders.
 	StageChange *StageChangeClient
+	// StepRun is the client for interacting with the StepRun builders.
+	StepRun *StepRunClient
 	// Suppression is the client for interacting with the Suppression builders.
 	Suppression *SuppressionClient
 	// Tag is the client for interacting with the Tag builders.
@@ -176,11 +188,14 @@ func (c *Client) init() {
 	c.Channel = NewChannelClient(c.config)
 	c.Deal = NewDealClient(c.config)
 	c.Delivery = NewDeliveryClient(c.config)
+	c.Enrollment = NewEnrollmentClient(c.config)
 	c.FieldDefinition = NewFieldDefinitionClient(c.config)
 	c.FollowUp = NewFollowUpClient(c.config)
 	c.IngestBatch = NewIngestBatchClient(c.config)
 	c.Job = NewJobClient(c.config)
 	c.JobFile = NewJobFileClient(c.config)
+	c.Journey = NewJourneyClient(c.config)
+	c.JourneyVersion = NewJourneyVersionClient(c.config)
 	c.Lead = NewLeadClient(c.config)
 	c.LeadTag = NewLeadTagClient(c.config)
 	c.LostReason = NewLostReasonClient(c.config)
@@ -202,6 +217,7 @@ func (c *Client) init() {
 	c.SourceTouch = NewSourceTouchClient(c.config)
 	c.Stage = NewStageClient(c.config)
 	c.StageChange = NewStageChangeClient(c.config)
+	c.StepRun = NewStepRunClient(c.config)
 	c.Suppression = NewSuppressionClient(c.config)
 	c.Tag = NewTagClient(c.config)
 	c.TagGroup = NewTagGroupClient(c.config)
@@ -312,11 +328,14 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Channel:          NewChannelClient(cfg),
 		Deal:             NewDealClient(cfg),
 		Delivery:         NewDeliveryClient(cfg),
+		Enrollment:       NewEnrollmentClient(cfg),
 		FieldDefinition:  NewFieldDefinitionClient(cfg),
 		FollowUp:         NewFollowUpClient(cfg),
 		IngestBatch:      NewIngestBatchClient(cfg),
 		Job:              NewJobClient(cfg),
 		JobFile:          NewJobFileClient(cfg),
+		Journey:          NewJourneyClient(cfg),
+		JourneyVersion:   NewJourneyVersionClient(cfg),
 		Lead:             NewLeadClient(cfg),
 		LeadTag:          NewLeadTagClient(cfg),
 		LostReason:       NewLostReasonClient(cfg),
@@ -338,6 +357,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		SourceTouch:      NewSourceTouchClient(cfg),
 		Stage:            NewStageClient(cfg),
 		StageChange:      NewStageChangeClient(cfg),
+		StepRun:          NewStepRunClient(cfg),
 		Suppression:      NewSuppressionClient(cfg),
 		Tag:              NewTagClient(cfg),
 		TagGroup:         NewTagGroupClient(cfg),
@@ -375,11 +395,14 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Channel:          NewChannelClient(cfg),
 		Deal:             NewDealClient(cfg),
 		Delivery:         NewDeliveryClient(cfg),
+		Enrollment:       NewEnrollmentClient(cfg),
 		FieldDefinition:  NewFieldDefinitionClient(cfg),
 		FollowUp:         NewFollowUpClient(cfg),
 		IngestBatch:      NewIngestBatchClient(cfg),
 		Job:              NewJobClient(cfg),
 		JobFile:          NewJobFileClient(cfg),
+		Journey:          NewJourneyClient(cfg),
+		JourneyVersion:   NewJourneyVersionClient(cfg),
 		Lead:             NewLeadClient(cfg),
 		LeadTag:          NewLeadTagClient(cfg),
 		LostReason:       NewLostReasonClient(cfg),
@@ -401,6 +424,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		SourceTouch:      NewSourceTouchClient(cfg),
 		Stage:            NewStageClient(cfg),
 		StageChange:      NewStageChangeClient(cfg),
+		StepRun:          NewStepRunClient(cfg),
 		Suppression:      NewSuppressionClient(cfg),
 		Tag:              NewTagClient(cfg),
 		TagGroup:         NewTagGroupClient(cfg),
@@ -441,13 +465,14 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.AssignmentRule, c.AssignmentTarget, c.AuditLog, c.Broadcast,
-		c.Channel, c.Deal, c.Delivery, c.FieldDefinition, c.FollowUp, c.IngestBatch,
-		c.Job, c.JobFile, c.Lead, c.LeadTag, c.LostReason, c.Notification,
-		c.OutboxTask, c.OwnerChange, c.Partner, c.PartnerTerritory, c.Pipeline,
-		c.PolicyRule, c.Pool, c.PoolAdmin, c.PoolTeam, c.PoolTerritory, c.ScoreHit,
-		c.ScoringRule, c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage,
-		c.StageChange, c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User,
-		c.UserTerritory, c.WeComCallback, c.WeComContact, c.Workspace,
+		c.Channel, c.Deal, c.Delivery, c.Enrollment, c.FieldDefinition, c.FollowUp,
+		c.IngestBatch, c.Job, c.JobFile, c.Journey, c.JourneyVersion, c.Lead,
+		c.LeadTag, c.LostReason, c.Notification, c.OutboxTask, c.OwnerChange,
+		c.Partner, c.PartnerTerritory, c.Pipeline, c.PolicyRule, c.Pool, c.PoolAdmin,
+		c.PoolTeam, c.PoolTerritory, c.ScoreHit, c.ScoringRule, c.Segment,
+		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.StepRun,
+		c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.UserTerritory,
+		c.WeComCallback, c.WeComContact, c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -458,13 +483,14 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.AssignmentRule, c.AssignmentTarget, c.AuditLog, c.Broadcast,
-		c.Channel, c.Deal, c.Delivery, c.FieldDefinition, c.FollowUp, c.IngestBatch,
-		c.Job, c.JobFile, c.Lead, c.LeadTag, c.LostReason, c.Notification,
-		c.OutboxTask, c.OwnerChange, c.Partner, c.PartnerTerritory, c.Pipeline,
-		c.PolicyRule, c.Pool, c.PoolAdmin, c.PoolTeam, c.PoolTerritory, c.ScoreHit,
-		c.ScoringRule, c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage,
-		c.StageChange, c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User,
-		c.UserTerritory, c.WeComCallback, c.WeComContact, c.Workspace,
+		c.Channel, c.Deal, c.Delivery, c.Enrollment, c.FieldDefinition, c.FollowUp,
+		c.IngestBatch, c.Job, c.JobFile, c.Journey, c.JourneyVersion, c.Lead,
+		c.LeadTag, c.LostReason, c.Notification, c.OutboxTask, c.OwnerChange,
+		c.Partner, c.PartnerTerritory, c.Pipeline, c.PolicyRule, c.Pool, c.PoolAdmin,
+		c.PoolTeam, c.PoolTerritory, c.ScoreHit, c.ScoringRule, c.Segment,
+		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.StepRun,
+		c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.UserTerritory,
+		c.WeComCallback, c.WeComContact, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -489,6 +515,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Deal.mutate(ctx, m)
 	case *DeliveryMutation:
 		return c.Delivery.mutate(ctx, m)
+	case *EnrollmentMutation:
+		return c.Enrollment.mutate(ctx, m)
 	case *FieldDefinitionMutation:
 		return c.FieldDefinition.mutate(ctx, m)
 	case *FollowUpMutation:
@@ -499,6 +527,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Job.mutate(ctx, m)
 	case *JobFileMutation:
 		return c.JobFile.mutate(ctx, m)
+	case *JourneyMutation:
+		return c.Journey.mutate(ctx, m)
+	case *JourneyVersionMutation:
+		return c.JourneyVersion.mutate(ctx, m)
 	case *LeadMutation:
 		return c.Lead.mutate(ctx, m)
 	case *LeadTagMutation:
@@ -541,6 +573,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Stage.mutate(ctx, m)
 	case *StageChangeMutation:
 		return c.StageChange.mutate(ctx, m)
+	case *StepRunMutation:
+		return c.StepRun.mutate(ctx, m)
 	case *SuppressionMutation:
 		return c.Suppression.mutate(ctx, m)
 	case *TagMutation:
@@ -1838,6 +1872,205 @@ func (c *DeliveryClient) mutate(ctx context.Context, m *DeliveryMutation) (Value
 	}
 }
 
+// EnrollmentClient is a client for the Enrollment schema.
+type EnrollmentClient struct {
+	config
+}
+
+// NewEnrollmentClient returns a client for the Enrollment from the given config.
+func NewEnrollmentClient(c config) *EnrollmentClient {
+	return &EnrollmentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `enrollment.Hooks(f(g(h())))`.
+func (c *EnrollmentClient) Use(hooks ...Hook) {
+	c.hooks.Enrollment = append(c.hooks.Enrollment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `enrollment.Intercept(f(g(h())))`.
+func (c *EnrollmentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Enrollment = append(c.inters.Enrollment, interceptors...)
+}
+
+// Create returns a builder for creating a Enrollment entity.
+func (c *EnrollmentClient) Create() *EnrollmentCreate {
+	mutation := newEnrollmentMutation(c.config, OpCreate)
+	return &EnrollmentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Enrollment entities.
+func (c *EnrollmentClient) CreateBulk(builders ...*EnrollmentCreate) *EnrollmentCreateBulk {
+	return &EnrollmentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EnrollmentClient) MapCreateBulk(slice any, setFunc func(*EnrollmentCreate, int)) *EnrollmentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EnrollmentCreateBulk{err: fmt.Errorf("calling to EnrollmentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EnrollmentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EnrollmentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Enrollment.
+func (c *EnrollmentClient) Update() *EnrollmentUpdate {
+	mutation := newEnrollmentMutation(c.config, OpUpdate)
+	return &EnrollmentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EnrollmentClient) UpdateOne(_m *Enrollment) *EnrollmentUpdateOne {
+	mutation := newEnrollmentMutation(c.config, OpUpdateOne, withEnrollment(_m))
+	return &EnrollmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EnrollmentClient) UpdateOneID(id uuid.UUID) *EnrollmentUpdateOne {
+	mutation := newEnrollmentMutation(c.config, OpUpdateOne, withEnrollmentID(id))
+	return &EnrollmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Enrollment.
+func (c *EnrollmentClient) Delete() *EnrollmentDelete {
+	mutation := newEnrollmentMutation(c.config, OpDelete)
+	return &EnrollmentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EnrollmentClient) DeleteOne(_m *Enrollment) *EnrollmentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EnrollmentClient) DeleteOneID(id uuid.UUID) *EnrollmentDeleteOne {
+	builder := c.Delete().Where(enrollment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EnrollmentDeleteOne{builder}
+}
+
+// Query returns a query builder for Enrollment.
+func (c *EnrollmentClient) Query() *EnrollmentQuery {
+	return &EnrollmentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEnrollment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Enrollment entity by its id.
+func (c *EnrollmentClient) Get(ctx context.Context, id uuid.UUID) (*Enrollment, error) {
+	return c.Query().Where(enrollment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EnrollmentClient) GetX(ctx context.Context, id uuid.UUID) *Enrollment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryJourney queries the journey edge of a Enrollment.
+func (c *EnrollmentClient) QueryJourney(_m *Enrollment) *JourneyQuery {
+	query := (&JourneyClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(enrollment.Table, enrollment.FieldID, id),
+			sqlgraph.To(journey.Table, journey.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, enrollment.JourneyTable, enrollment.JourneyColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryVersion queries the version edge of a Enrollment.
+func (c *EnrollmentClient) QueryVersion(_m *Enrollment) *JourneyVersionQuery {
+	query := (&JourneyVersionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(enrollment.Table, enrollment.FieldID, id),
+			sqlgraph.To(journeyversion.Table, journeyversion.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, enrollment.VersionTable, enrollment.VersionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryLead queries the lead edge of a Enrollment.
+func (c *EnrollmentClient) QueryLead(_m *Enrollment) *LeadQuery {
+	query := (&LeadClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(enrollment.Table, enrollment.FieldID, id),
+			sqlgraph.To(lead.Table, lead.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, enrollment.LeadTable, enrollment.LeadColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryStepRuns queries the step_runs edge of a Enrollment.
+func (c *EnrollmentClient) QueryStepRuns(_m *Enrollment) *StepRunQuery {
+	query := (&StepRunClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(enrollment.Table, enrollment.FieldID, id),
+			sqlgraph.To(steprun.Table, steprun.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, enrollment.StepRunsTable, enrollment.StepRunsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EnrollmentClient) Hooks() []Hook {
+	hooks := c.hooks.Enrollment
+	return append(hooks[:len(hooks):len(hooks)], enrollment.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EnrollmentClient) Interceptors() []Interceptor {
+	inters := c.inters.Enrollment
+	return append(inters[:len(inters):len(inters)], enrollment.Interceptors[:]...)
+}
+
+func (c *EnrollmentClient) mutate(ctx context.Context, m *EnrollmentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EnrollmentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EnrollmentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EnrollmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EnrollmentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Enrollment mutation op: %q", m.Op())
+	}
+}
+
 // FieldDefinitionClient is a client for the FieldDefinition schema.
 type FieldDefinitionClient struct {
 	config
@@ -2590,6 +2823,324 @@ func (c *JobFileClient) mutate(ctx context.Context, m *JobFileMutation) (Value, 
 		return (&JobFileDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown JobFile mutation op: %q", m.Op())
+	}
+}
+
+// JourneyClient is a client for the Journey schema.
+type JourneyClient struct {
+	config
+}
+
+// NewJourneyClient returns a client for the Journey from the given config.
+func NewJourneyClient(c config) *JourneyClient {
+	return &JourneyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `journey.Hooks(f(g(h())))`.
+func (c *JourneyClient) Use(hooks ...Hook) {
+	c.hooks.Journey = append(c.hooks.Journey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `journey.Intercept(f(g(h())))`.
+func (c *JourneyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Journey = append(c.inters.Journey, interceptors...)
+}
+
+// Create returns a builder for creating a Journey entity.
+func (c *JourneyClient) Create() *JourneyCreate {
+	mutation := newJourneyMutation(c.config, OpCreate)
+	return &JourneyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Journey entities.
+func (c *JourneyClient) CreateBulk(builders ...*JourneyCreate) *JourneyCreateBulk {
+	return &JourneyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *JourneyClient) MapCreateBulk(slice any, setFunc func(*JourneyCreate, int)) *JourneyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &JourneyCreateBulk{err: fmt.Errorf("calling to JourneyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*JourneyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &JourneyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Journey.
+func (c *JourneyClient) Update() *JourneyUpdate {
+	mutation := newJourneyMutation(c.config, OpUpdate)
+	return &JourneyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *JourneyClient) UpdateOne(_m *Journey) *JourneyUpdateOne {
+	mutation := newJourneyMutation(c.config, OpUpdateOne, withJourney(_m))
+	return &JourneyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *JourneyClient) UpdateOneID(id uuid.UUID) *JourneyUpdateOne {
+	mutation := newJourneyMutation(c.config, OpUpdateOne, withJourneyID(id))
+	return &JourneyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Journey.
+func (c *JourneyClient) Delete() *JourneyDelete {
+	mutation := newJourneyMutation(c.config, OpDelete)
+	return &JourneyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *JourneyClient) DeleteOne(_m *Journey) *JourneyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *JourneyClient) DeleteOneID(id uuid.UUID) *JourneyDeleteOne {
+	builder := c.Delete().Where(journey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &JourneyDeleteOne{builder}
+}
+
+// Query returns a query builder for Journey.
+func (c *JourneyClient) Query() *JourneyQuery {
+	return &JourneyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeJourney},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Journey entity by its id.
+func (c *JourneyClient) Get(ctx context.Context, id uuid.UUID) (*Journey, error) {
+	return c.Query().Where(journey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *JourneyClient) GetX(ctx context.Context, id uuid.UUID) *Journey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryVersions queries the versions edge of a Journey.
+func (c *JourneyClient) QueryVersions(_m *Journey) *JourneyVersionQuery {
+	query := (&JourneyVersionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(journey.Table, journey.FieldID, id),
+			sqlgraph.To(journeyversion.Table, journeyversion.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, journey.VersionsTable, journey.VersionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEnrollments queries the enrollments edge of a Journey.
+func (c *JourneyClient) QueryEnrollments(_m *Journey) *EnrollmentQuery {
+	query := (&EnrollmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(journey.Table, journey.FieldID, id),
+			sqlgraph.To(enrollment.Table, enrollment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, journey.EnrollmentsTable, journey.EnrollmentsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *JourneyClient) Hooks() []Hook {
+	hooks := c.hooks.Journey
+	return append(hooks[:len(hooks):len(hooks)], journey.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *JourneyClient) Interceptors() []Interceptor {
+	inters := c.inters.Journey
+	return append(inters[:len(inters):len(inters)], journey.Interceptors[:]...)
+}
+
+func (c *JourneyClient) mutate(ctx context.Context, m *JourneyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&JourneyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&JourneyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&JourneyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&JourneyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Journey mutation op: %q", m.Op())
+	}
+}
+
+// JourneyVersionClient is a client for the JourneyVersion schema.
+type JourneyVersionClient struct {
+	config
+}
+
+// NewJourneyVersionClient returns a client for the JourneyVersion from the given config.
+func NewJourneyVersionClient(c config) *JourneyVersionClient {
+	return &JourneyVersionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `journeyversion.Hooks(f(g(h())))`.
+func (c *JourneyVersionClient) Use(hooks ...Hook) {
+	c.hooks.JourneyVersion = append(c.hooks.JourneyVersion, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `journeyversion.Intercept(f(g(h())))`.
+func (c *JourneyVersionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.JourneyVersion = append(c.inters.JourneyVersion, interceptors...)
+}
+
+// Create returns a builder for creating a JourneyVersion entity.
+func (c *JourneyVersionClient) Create() *JourneyVersionCreate {
+	mutation := newJourneyVersionMutation(c.config, OpCreate)
+	return &JourneyVersionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of JourneyVersion entities.
+func (c *JourneyVersionClient) CreateBulk(builders ...*JourneyVersionCreate) *JourneyVersionCreateBulk {
+	return &JourneyVersionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *JourneyVersionClient) MapCreateBulk(slice any, setFunc func(*JourneyVersionCreate, int)) *JourneyVersionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &JourneyVersionCreateBulk{err: fmt.Errorf("calling to JourneyVersionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*JourneyVersionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &JourneyVersionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for JourneyVersion.
+func (c *JourneyVersionClient) Update() *JourneyVersionUpdate {
+	mutation := newJourneyVersionMutation(c.config, OpUpdate)
+	return &JourneyVersionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *JourneyVersionClient) UpdateOne(_m *JourneyVersion) *JourneyVersionUpdateOne {
+	mutation := newJourneyVersionMutation(c.config, OpUpdateOne, withJourneyVersion(_m))
+	return &JourneyVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *JourneyVersionClient) UpdateOneID(id uuid.UUID) *JourneyVersionUpdateOne {
+	mutation := newJourneyVersionMutation(c.config, OpUpdateOne, withJourneyVersionID(id))
+	return &JourneyVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for JourneyVersion.
+func (c *JourneyVersionClient) Delete() *JourneyVersionDelete {
+	mutation := newJourneyVersionMutation(c.config, OpDelete)
+	return &JourneyVersionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *JourneyVersionClient) DeleteOne(_m *JourneyVersion) *JourneyVersionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *JourneyVersionClient) DeleteOneID(id uuid.UUID) *JourneyVersionDeleteOne {
+	builder := c.Delete().Where(journeyversion.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &JourneyVersionDeleteOne{builder}
+}
+
+// Query returns a query builder for JourneyVersion.
+func (c *JourneyVersionClient) Query() *JourneyVersionQuery {
+	return &JourneyVersionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeJourneyVersion},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a JourneyVersion entity by its id.
+func (c *JourneyVersionClient) Get(ctx context.Context, id uuid.UUID) (*JourneyVersion, error) {
+	return c.Query().Where(journeyversion.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *JourneyVersionClient) GetX(ctx context.Context, id uuid.UUID) *JourneyVersion {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryJourney queries the journey edge of a JourneyVersion.
+func (c *JourneyVersionClient) QueryJourney(_m *JourneyVersion) *JourneyQuery {
+	query := (&JourneyClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(journeyversion.Table, journeyversion.FieldID, id),
+			sqlgraph.To(journey.Table, journey.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, journeyversion.JourneyTable, journeyversion.JourneyColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *JourneyVersionClient) Hooks() []Hook {
+	hooks := c.hooks.JourneyVersion
+	return append(hooks[:len(hooks):len(hooks)], journeyversion.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *JourneyVersionClient) Interceptors() []Interceptor {
+	inters := c.inters.JourneyVersion
+	return append(inters[:len(inters):len(inters)], journeyversion.Interceptors[:]...)
+}
+
+func (c *JourneyVersionClient) mutate(ctx context.Context, m *JourneyVersionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&JourneyVersionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&JourneyVersionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&JourneyVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&JourneyVersionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown JourneyVersion mutation op: %q", m.Op())
 	}
 }
 
@@ -6047,6 +6598,173 @@ func (c *StageChangeClient) mutate(ctx context.Context, m *StageChangeMutation) 
 	}
 }
 
+// StepRunClient is a client for the StepRun schema.
+type StepRunClient struct {
+	config
+}
+
+// NewStepRunClient returns a client for the StepRun from the given config.
+func NewStepRunClient(c config) *StepRunClient {
+	return &StepRunClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `steprun.Hooks(f(g(h())))`.
+func (c *StepRunClient) Use(hooks ...Hook) {
+	c.hooks.StepRun = append(c.hooks.StepRun, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `steprun.Intercept(f(g(h())))`.
+func (c *StepRunClient) Intercept(interceptors ...Interceptor) {
+	c.inters.StepRun = append(c.inters.StepRun, interceptors...)
+}
+
+// Create returns a builder for creating a StepRun entity.
+func (c *StepRunClient) Create() *StepRunCreate {
+	mutation := newStepRunMutation(c.config, OpCreate)
+	return &StepRunCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of StepRun entities.
+func (c *StepRunClient) CreateBulk(builders ...*StepRunCreate) *StepRunCreateBulk {
+	return &StepRunCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *StepRunClient) MapCreateBulk(slice any, setFunc func(*StepRunCreate, int)) *StepRunCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &StepRunCreateBulk{err: fmt.Errorf("calling to StepRunClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*StepRunCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &StepRunCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for StepRun.
+func (c *StepRunClient) Update() *StepRunUpdate {
+	mutation := newStepRunMutation(c.config, OpUpdate)
+	return &StepRunUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *StepRunClient) UpdateOne(_m *StepRun) *StepRunUpdateOne {
+	mutation := newStepRunMutation(c.config, OpUpdateOne, withStepRun(_m))
+	return &StepRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *StepRunClient) UpdateOneID(id uuid.UUID) *StepRunUpdateOne {
+	mutation := newStepRunMutation(c.config, OpUpdateOne, withStepRunID(id))
+	return &StepRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for StepRun.
+func (c *StepRunClient) Delete() *StepRunDelete {
+	mutation := newStepRunMutation(c.config, OpDelete)
+	return &StepRunDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *StepRunClient) DeleteOne(_m *StepRun) *StepRunDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *StepRunClient) DeleteOneID(id uuid.UUID) *StepRunDeleteOne {
+	builder := c.Delete().Where(steprun.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &StepRunDeleteOne{builder}
+}
+
+// Query returns a query builder for StepRun.
+func (c *StepRunClient) Query() *StepRunQuery {
+	return &StepRunQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeStepRun},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a StepRun entity by its id.
+func (c *StepRunClient) Get(ctx context.Context, id uuid.UUID) (*StepRun, error) {
+	return c.Query().Where(steprun.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *StepRunClient) GetX(ctx context.Context, id uuid.UUID) *StepRun {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryEnrollment queries the enrollment edge of a StepRun.
+func (c *StepRunClient) QueryEnrollment(_m *StepRun) *EnrollmentQuery {
+	query := (&EnrollmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(steprun.Table, steprun.FieldID, id),
+			sqlgraph.To(enrollment.Table, enrollment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, steprun.EnrollmentTable, steprun.EnrollmentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryLead queries the lead edge of a StepRun.
+func (c *StepRunClient) QueryLead(_m *StepRun) *LeadQuery {
+	query := (&LeadClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(steprun.Table, steprun.FieldID, id),
+			sqlgraph.To(lead.Table, lead.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, steprun.LeadTable, steprun.LeadColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *StepRunClient) Hooks() []Hook {
+	hooks := c.hooks.StepRun
+	return append(hooks[:len(hooks):len(hooks)], steprun.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *StepRunClient) Interceptors() []Interceptor {
+	inters := c.inters.StepRun
+	return append(inters[:len(inters):len(inters)], steprun.Interceptors[:]...)
+}
+
+func (c *StepRunClient) mutate(ctx context.Context, m *StepRunMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&StepRunCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&StepRunUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&StepRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&StepRunDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown StepRun mutation op: %q", m.Op())
+	}
+}
+
 // SuppressionClient is a client for the Suppression schema.
 type SuppressionClient struct {
 	config
@@ -7800,21 +8518,23 @@ func (c *WorkspaceClient) mutate(ctx context.Context, m *WorkspaceMutation) (Val
 type (
 	hooks struct {
 		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel, Deal,
-		Delivery, FieldDefinition, FollowUp, IngestBatch, Job, JobFile, Lead, LeadTag,
-		LostReason, Notification, OutboxTask, OwnerChange, Partner, PartnerTerritory,
-		Pipeline, PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, ScoreHit,
-		ScoringRule, Segment, SegmentVersion, SourceTouch, Stage, StageChange,
-		Suppression, Tag, TagGroup, Team, Territory, User, UserTerritory,
-		WeComCallback, WeComContact, Workspace []ent.Hook
+		Delivery, Enrollment, FieldDefinition, FollowUp, IngestBatch, Job, JobFile,
+		Journey, JourneyVersion, Lead, LeadTag, LostReason, Notification, OutboxTask,
+		OwnerChange, Partner, PartnerTerritory, Pipeline, PolicyRule, Pool, PoolAdmin,
+		PoolTeam, PoolTerritory, ScoreHit, ScoringRule, Segment, SegmentVersion,
+		SourceTouch, Stage, StageChange, StepRun, Suppression, Tag, TagGroup, Team,
+		Territory, User, UserTerritory, WeComCallback, WeComContact,
+		Workspace []ent.Hook
 	}
 	inters struct {
 		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel, Deal,
-		Delivery, FieldDefinition, FollowUp, IngestBatch, Job, JobFile, Lead, LeadTag,
-		LostReason, Notification, OutboxTask, OwnerChange, Partner, PartnerTerritory,
-		Pipeline, PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, ScoreHit,
-		ScoringRule, Segment, SegmentVersion, SourceTouch, Stage, StageChange,
-		Suppression, Tag, TagGroup, Team, Territory, User, UserTerritory,
-		WeComCallback, WeComContact, Workspace []ent.Interceptor
+		Delivery, Enrollment, FieldDefinition, FollowUp, IngestBatch, Job, JobFile,
+		Journey, JourneyVersion, Lead, LeadTag, LostReason, Notification, OutboxTask,
+		OwnerChange, Partner, PartnerTerritory, Pipeline, PolicyRule, Pool, PoolAdmin,
+		PoolTeam, PoolTerritory, ScoreHit, ScoringRule, Segment, SegmentVersion,
+		SourceTouch, Stage, StageChange, StepRun, Suppression, Tag, TagGroup, Team,
+		Territory, User, UserTerritory, WeComCallback, WeComContact,
+		Workspace []ent.Interceptor
 	}
 )
 

@@ -20,11 +20,14 @@ import (
 	"github.com/scrmhq/scrm/ent/channel"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/delivery"
+	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/ingestbatch"
 	"github.com/scrmhq/scrm/ent/job"
 	"github.com/scrmhq/scrm/ent/jobfile"
+	"github.com/scrmhq/scrm/ent/journey"
+	"github.com/scrmhq/scrm/ent/journeyversion"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
@@ -46,6 +49,7 @@ import (
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
+	"github.com/scrmhq/scrm/ent/steprun"
 	"github.com/scrmhq/scrm/ent/suppression"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/taggroup"
@@ -124,11 +128,14 @@ func checkColumn(t, c string) error {
 			channel.Table:          channel.ValidColumn,
 			deal.Table:             deal.ValidColumn,
 			delivery.Table:         delivery.ValidColumn,
+			enrollment.Table:       enrollment.ValidColumn,
 			fielddefinition.Table:  fielddefinition.ValidColumn,
 			followup.Table:         followup.ValidColumn,
 			ingestbatch.Table:      ingestbatch.ValidColumn,
 			job.Table:              job.ValidColumn,
 			jobfile.Table:          jobfile.ValidColumn,
+			journey.Table:          journey.ValidColumn,
+			journeyversion.Table:   journeyversion.ValidColumn,
 			lead.Table:             lead.ValidColumn,
 			leadtag.Table:          leadtag.ValidColumn,
 			lostreason.Table:       lostreason.ValidColumn,
@@ -150,6 +157,7 @@ func checkColumn(t, c string) error {
 			sourcetouch.Table:      sourcetouch.ValidColumn,
 			stage.Table:            stage.ValidColumn,
 			stagechange.Table:      stagechange.ValidColumn,
+			steprun.Table:          steprun.ValidColumn,
 			suppression.Table:      suppression.ValidColumn,
 			tag.Table:              tag.ValidColumn,
 			taggroup.Table:         taggroup.ValidColumn,

@@ -13,9 +13,11 @@ import (
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/channel"
 	"github.com/scrmhq/scrm/ent/deal"
+	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/job"
+	"github.com/scrmhq/scrm/ent/journey"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
@@ -891,6 +893,113 @@ func newDealPaginateArgs(rv map[string]any) *dealPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *EnrollmentQuery) CollectFields(ctx context.Context, satisfies ...string) (*EnrollmentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *EnrollmentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(enrollment.Columns))
+		selectedFields = []string{enrollment.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "lead":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&LeadClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, leadImplementors)...); err != nil {
+				return err
+			}
+			_q.withLead = query
+			if _, ok := fieldSeen[enrollment.FieldLeadID]; !ok {
+				selectedFields = append(selectedFields, enrollment.FieldLeadID)
+				fieldSeen[enrollment.FieldLeadID] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[enrollment.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, enrollment.FieldStatus)
+				fieldSeen[enrollment.FieldStatus] = struct{}{}
+			}
+		case "stepIndex":
+			if _, ok := fieldSeen[enrollment.FieldStepIndex]; !ok {
+				selectedFields = append(selectedFields, enrollment.FieldStepIndex)
+				fieldSeen[enrollment.FieldStepIndex] = struct{}{}
+			}
+		case "nextRunAt":
+			if _, ok := fieldSeen[enrollment.FieldNextRunAt]; !ok {
+				selectedFields = append(selectedFields, enrollment.FieldNextRunAt)
+				fieldSeen[enrollment.FieldNextRunAt] = struct{}{}
+			}
+		case "enteredAt":
+			if _, ok := fieldSeen[enrollment.FieldEnteredAt]; !ok {
+				selectedFields = append(selectedFields, enrollment.FieldEnteredAt)
+				fieldSeen[enrollment.FieldEnteredAt] = struct{}{}
+			}
+		case "leftAt":
+			if _, ok := fieldSeen[enrollment.FieldLeftAt]; !ok {
+				selectedFields = append(selectedFields, enrollment.FieldLeftAt)
+				fieldSeen[enrollment.FieldLeftAt] = struct{}{}
+			}
+		case "error":
+			if _, ok := fieldSeen[enrollment.FieldError]; !ok {
+				selectedFields = append(selectedFields, enrollment.FieldError)
+				fieldSeen[enrollment.FieldError] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type enrollmentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []EnrollmentPaginateOption
+}
+
+func newEnrollmentPaginateArgs(rv map[string]any) *enrollmentPaginateArgs {
+	args := &enrollmentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[whereField].(*EnrollmentWhereInput); ok {
+		args.opts = append(args.opts, WithEnrollmentFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *FieldDefinitionQuery) CollectFields(ctx context.Context, satisfies ...string) (*FieldDefinitionQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -1360,6 +1469,120 @@ func newJobPaginateArgs(rv map[string]any) *jobPaginateArgs {
 				args.opts = append(args.opts, WithJobOrder(v))
 			}
 		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *JourneyQuery) CollectFields(ctx context.Context, satisfies ...string) (*JourneyQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *JourneyQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(journey.Columns))
+		selectedFields = []string{journey.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[journey.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, journey.FieldCreatedAt)
+				fieldSeen[journey.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[journey.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, journey.FieldUpdatedAt)
+				fieldSeen[journey.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[journey.FieldName]; !ok {
+				selectedFields = append(selectedFields, journey.FieldName)
+				fieldSeen[journey.FieldName] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[journey.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, journey.FieldStatus)
+				fieldSeen[journey.FieldStatus] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[journey.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, journey.FieldVersion)
+				fieldSeen[journey.FieldVersion] = struct{}{}
+			}
+		case "reentry":
+			if _, ok := fieldSeen[journey.FieldReentry]; !ok {
+				selectedFields = append(selectedFields, journey.FieldReentry)
+				fieldSeen[journey.FieldReentry] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type journeyPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []JourneyPaginateOption
+}
+
+func newJourneyPaginateArgs(rv map[string]any) *journeyPaginateArgs {
+	args := &journeyPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &JourneyOrder{Field: &JourneyOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithJourneyOrder(order))
+			}
+		case *JourneyOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithJourneyOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*JourneyWhereInput); ok {
+		args.opts = append(args.opts, WithJourneyFilter(v.Filter))
 	}
 	return args
 }

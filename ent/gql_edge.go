@@ -84,6 +84,14 @@ func (_m *Deal) Owner(ctx context.Context) (*User, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Enrollment) Lead(ctx context.Context) (*Lead, error) {
+	result, err := _m.Edges.LeadOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryLead().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *FollowUp) Lead(ctx context.Context) (*Lead, error) {
 	result, err := _m.Edges.LeadOrErr()
 	if IsNotLoaded(err) {

@@ -16,9 +16,11 @@ import (
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/channel"
 	"github.com/scrmhq/scrm/ent/deal"
+	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/job"
+	"github.com/scrmhq/scrm/ent/journey"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
@@ -77,6 +79,11 @@ var dealImplementors = []string{"Deal", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Deal) IsNode() {}
 
+var enrollmentImplementors = []string{"Enrollment", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Enrollment) IsNode() {}
+
 var fielddefinitionImplementors = []string{"FieldDefinition", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -91,6 +98,11 @@ var jobImplementors = []string{"Job", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Job) IsNode() {}
+
+var journeyImplementors = []string{"Journey", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Journey) IsNode() {}
 
 var leadImplementors = []string{"Lead", "Node"}
 
@@ -304,6 +316,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			}
 		}
 		return query.Only(ctx)
+	case enrollment.Table:
+		query := c.Enrollment.Query().
+			Where(enrollment.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, enrollmentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case fielddefinition.Table:
 		query := c.FieldDefinition.Query().
 			Where(fielddefinition.ID(id))
@@ -327,6 +348,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(job.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, jobImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case journey.Table:
+		query := c.Journey.Query().
+			Where(journey.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, journeyImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -680,6 +710,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 				*noder = node
 			}
 		}
+	case enrollment.Table:
+		query := c.Enrollment.Query().
+			Where(enrollment.IDIn(ids...))
+		query, err := query.CollectFields(ctx, enrollmentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case fielddefinition.Table:
 		query := c.FieldDefinition.Query().
 			Where(fielddefinition.IDIn(ids...))
@@ -716,6 +762,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.Job.Query().
 			Where(job.IDIn(ids...))
 		query, err := query.CollectFields(ctx, jobImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case journey.Table:
+		query := c.Journey.Query().
+			Where(journey.IDIn(ids...))
+		query, err := query.CollectFields(ctx, journeyImplementors...)
 		if err != nil {
 			return nil, err
 		}

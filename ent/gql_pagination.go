@@ -21,9 +21,11 @@ import (
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/channel"
 	"github.com/scrmhq/scrm/ent/deal"
+	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/job"
+	"github.com/scrmhq/scrm/ent/journey"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
@@ -2000,6 +2002,255 @@ func (_m *Deal) ToEdge(order *DealOrder) *DealEdge {
 	}
 }
 
+// EnrollmentEdge is the edge representation of Enrollment.
+type EnrollmentEdge struct {
+	Node   *Enrollment `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// EnrollmentConnection is the connection containing edges to Enrollment.
+type EnrollmentConnection struct {
+	Edges      []*EnrollmentEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *EnrollmentConnection) build(nodes []*Enrollment, pager *enrollmentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Enrollment
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Enrollment {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Enrollment {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*EnrollmentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &EnrollmentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// EnrollmentPaginateOption enables pagination customization.
+type EnrollmentPaginateOption func(*enrollmentPager) error
+
+// WithEnrollmentOrder configures pagination ordering.
+func WithEnrollmentOrder(order *EnrollmentOrder) EnrollmentPaginateOption {
+	if order == nil {
+		order = DefaultEnrollmentOrder
+	}
+	o := *order
+	return func(pager *enrollmentPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultEnrollmentOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithEnrollmentFilter configures pagination filter.
+func WithEnrollmentFilter(filter func(*EnrollmentQuery) (*EnrollmentQuery, error)) EnrollmentPaginateOption {
+	return func(pager *enrollmentPager) error {
+		if filter == nil {
+			return errors.New("EnrollmentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type enrollmentPager struct {
+	reverse bool
+	order   *EnrollmentOrder
+	filter  func(*EnrollmentQuery) (*EnrollmentQuery, error)
+}
+
+func newEnrollmentPager(opts []EnrollmentPaginateOption, reverse bool) (*enrollmentPager, error) {
+	pager := &enrollmentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultEnrollmentOrder
+	}
+	return pager, nil
+}
+
+func (p *enrollmentPager) applyFilter(query *EnrollmentQuery) (*EnrollmentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *enrollmentPager) toCursor(_m *Enrollment) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *enrollmentPager) applyCursors(query *EnrollmentQuery, after, before *Cursor) (*EnrollmentQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultEnrollmentOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *enrollmentPager) applyOrder(query *EnrollmentQuery) *EnrollmentQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultEnrollmentOrder.Field {
+		query = query.Order(DefaultEnrollmentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *enrollmentPager) orderExpr(query *EnrollmentQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultEnrollmentOrder.Field {
+			b.Comma().Ident(DefaultEnrollmentOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Enrollment.
+func (_m *EnrollmentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...EnrollmentPaginateOption,
+) (*EnrollmentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newEnrollmentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &EnrollmentConnection{Edges: []*EnrollmentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// EnrollmentOrderField defines the ordering field of Enrollment.
+type EnrollmentOrderField struct {
+	// Value extracts the ordering value from the given Enrollment.
+	Value    func(*Enrollment) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) enrollment.OrderOption
+	toCursor func(*Enrollment) Cursor
+}
+
+// EnrollmentOrder defines the ordering of Enrollment.
+type EnrollmentOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *EnrollmentOrderField `json:"field"`
+}
+
+// DefaultEnrollmentOrder is the default ordering of Enrollment.
+var DefaultEnrollmentOrder = &EnrollmentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &EnrollmentOrderField{
+		Value: func(_m *Enrollment) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: enrollment.FieldID,
+		toTerm: enrollment.ByID,
+		toCursor: func(_m *Enrollment) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Enrollment into EnrollmentEdge.
+func (_m *Enrollment) ToEdge(order *EnrollmentOrder) *EnrollmentEdge {
+	if order == nil {
+		order = DefaultEnrollmentOrder
+	}
+	return &EnrollmentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // FieldDefinitionEdge is the edge representation of FieldDefinition.
 type FieldDefinitionEdge struct {
 	Node   *FieldDefinition `json:"node"`
@@ -2937,6 +3188,320 @@ func (_m *Job) ToEdge(order *JobOrder) *JobEdge {
 		order = DefaultJobOrder
 	}
 	return &JobEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// JourneyEdge is the edge representation of Journey.
+type JourneyEdge struct {
+	Node   *Journey `json:"node"`
+	Cursor Cursor   `json:"cursor"`
+}
+
+// JourneyConnection is the connection containing edges to Journey.
+type JourneyConnection struct {
+	Edges      []*JourneyEdge `json:"edges"`
+	PageInfo   PageInfo       `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+func (c *JourneyConnection) build(nodes []*Journey, pager *journeyPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Journey
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Journey {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Journey {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*JourneyEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &JourneyEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// JourneyPaginateOption enables pagination customization.
+type JourneyPaginateOption func(*journeyPager) error
+
+// WithJourneyOrder configures pagination ordering.
+func WithJourneyOrder(order *JourneyOrder) JourneyPaginateOption {
+	if order == nil {
+		order = DefaultJourneyOrder
+	}
+	o := *order
+	return func(pager *journeyPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultJourneyOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithJourneyFilter configures pagination filter.
+func WithJourneyFilter(filter func(*JourneyQuery) (*JourneyQuery, error)) JourneyPaginateOption {
+	return func(pager *journeyPager) error {
+		if filter == nil {
+			return errors.New("JourneyQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type journeyPager struct {
+	reverse bool
+	order   *JourneyOrder
+	filter  func(*JourneyQuery) (*JourneyQuery, error)
+}
+
+func newJourneyPager(opts []JourneyPaginateOption, reverse bool) (*journeyPager, error) {
+	pager := &journeyPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultJourneyOrder
+	}
+	return pager, nil
+}
+
+func (p *journeyPager) applyFilter(query *JourneyQuery) (*JourneyQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *journeyPager) toCursor(_m *Journey) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *journeyPager) applyCursors(query *JourneyQuery, after, before *Cursor) (*JourneyQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultJourneyOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *journeyPager) applyOrder(query *JourneyQuery) *JourneyQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultJourneyOrder.Field {
+		query = query.Order(DefaultJourneyOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *journeyPager) orderExpr(query *JourneyQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultJourneyOrder.Field {
+			b.Comma().Ident(DefaultJourneyOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Journey.
+func (_m *JourneyQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...JourneyPaginateOption,
+) (*JourneyConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newJourneyPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &JourneyConnection{Edges: []*JourneyEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// JourneyOrderFieldCreatedAt orders Journey by created_at.
+	JourneyOrderFieldCreatedAt = &JourneyOrderField{
+		Value: func(_m *Journey) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: journey.FieldCreatedAt,
+		toTerm: journey.ByCreatedAt,
+		toCursor: func(_m *Journey) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// JourneyOrderFieldUpdatedAt orders Journey by updated_at.
+	JourneyOrderFieldUpdatedAt = &JourneyOrderField{
+		Value: func(_m *Journey) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: journey.FieldUpdatedAt,
+		toTerm: journey.ByUpdatedAt,
+		toCursor: func(_m *Journey) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f JourneyOrderField) String() string {
+	var str string
+	switch f.column {
+	case JourneyOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case JourneyOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f JourneyOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *JourneyOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("JourneyOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *JourneyOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *JourneyOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid JourneyOrderField", str)
+	}
+	return nil
+}
+
+// JourneyOrderField defines the ordering field of Journey.
+type JourneyOrderField struct {
+	// Value extracts the ordering value from the given Journey.
+	Value    func(*Journey) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) journey.OrderOption
+	toCursor func(*Journey) Cursor
+}
+
+// JourneyOrder defines the ordering of Journey.
+type JourneyOrder struct {
+	Direction OrderDirection     `json:"direction"`
+	Field     *JourneyOrderField `json:"field"`
+}
+
+// DefaultJourneyOrder is the default ordering of Journey.
+var DefaultJourneyOrder = &JourneyOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &JourneyOrderField{
+		Value: func(_m *Journey) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: journey.FieldID,
+		toTerm: journey.ByID,
+		toCursor: func(_m *Journey) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Journey into JourneyEdge.
+func (_m *Journey) ToEdge(order *JourneyOrder) *JourneyEdge {
+	if order == nil {
+		order = DefaultJourneyOrder
+	}
+	return &JourneyEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -13,8 +13,10 @@ import (
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/channel"
 	"github.com/scrmhq/scrm/ent/deal"
+	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
+	"github.com/scrmhq/scrm/ent/journey"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/lostreason"
 	"github.com/scrmhq/scrm/ent/notification"
@@ -2414,6 +2416,384 @@ func (i *DealWhereInput) P() (predicate.Deal, error) {
 	}
 }
 
+// EnrollmentWhereInput represents a where input for filtering Enrollment queries.
+type EnrollmentWhereInput struct {
+	Predicates []predicate.Enrollment  `json:"-"`
+	Not        *EnrollmentWhereInput   `json:"not,omitempty"`
+	Or         []*EnrollmentWhereInput `json:"or,omitempty"`
+	And        []*EnrollmentWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *uuid.UUID  `json:"id,omitempty"`
+	IDNEQ   *uuid.UUID  `json:"idNEQ,omitempty"`
+	IDIn    []uuid.UUID `json:"idIn,omitempty"`
+	IDNotIn []uuid.UUID `json:"idNotIn,omitempty"`
+	IDGT    *uuid.UUID  `json:"idGT,omitempty"`
+	IDGTE   *uuid.UUID  `json:"idGTE,omitempty"`
+	IDLT    *uuid.UUID  `json:"idLT,omitempty"`
+	IDLTE   *uuid.UUID  `json:"idLTE,omitempty"`
+
+	// "status" field predicates.
+	Status      *enrollment.Status  `json:"status,omitempty"`
+	StatusNEQ   *enrollment.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []enrollment.Status `json:"statusIn,omitempty"`
+	StatusNotIn []enrollment.Status `json:"statusNotIn,omitempty"`
+
+	// "step_index" field predicates.
+	StepIndex      *int  `json:"stepIndex,omitempty"`
+	StepIndexNEQ   *int  `json:"stepIndexNEQ,omitempty"`
+	StepIndexIn    []int `json:"stepIndexIn,omitempty"`
+	StepIndexNotIn []int `json:"stepIndexNotIn,omitempty"`
+	StepIndexGT    *int  `json:"stepIndexGT,omitempty"`
+	StepIndexGTE   *int  `json:"stepIndexGTE,omitempty"`
+	StepIndexLT    *int  `json:"stepIndexLT,omitempty"`
+	StepIndexLTE   *int  `json:"stepIndexLTE,omitempty"`
+
+	// "next_run_at" field predicates.
+	NextRunAt       *time.Time  `json:"nextRunAt,omitempty"`
+	NextRunAtNEQ    *time.Time  `json:"nextRunAtNEQ,omitempty"`
+	NextRunAtIn     []time.Time `json:"nextRunAtIn,omitempty"`
+	NextRunAtNotIn  []time.Time `json:"nextRunAtNotIn,omitempty"`
+	NextRunAtGT     *time.Time  `json:"nextRunAtGT,omitempty"`
+	NextRunAtGTE    *time.Time  `json:"nextRunAtGTE,omitempty"`
+	NextRunAtLT     *time.Time  `json:"nextRunAtLT,omitempty"`
+	NextRunAtLTE    *time.Time  `json:"nextRunAtLTE,omitempty"`
+	NextRunAtIsNil  bool        `json:"nextRunAtIsNil,omitempty"`
+	NextRunAtNotNil bool        `json:"nextRunAtNotNil,omitempty"`
+
+	// "entered_at" field predicates.
+	EnteredAt      *time.Time  `json:"enteredAt,omitempty"`
+	EnteredAtNEQ   *time.Time  `json:"enteredAtNEQ,omitempty"`
+	EnteredAtIn    []time.Time `json:"enteredAtIn,omitempty"`
+	EnteredAtNotIn []time.Time `json:"enteredAtNotIn,omitempty"`
+	EnteredAtGT    *time.Time  `json:"enteredAtGT,omitempty"`
+	EnteredAtGTE   *time.Time  `json:"enteredAtGTE,omitempty"`
+	EnteredAtLT    *time.Time  `json:"enteredAtLT,omitempty"`
+	EnteredAtLTE   *time.Time  `json:"enteredAtLTE,omitempty"`
+
+	// "left_at" field predicates.
+	LeftAt       *time.Time  `json:"leftAt,omitempty"`
+	LeftAtNEQ    *time.Time  `json:"leftAtNEQ,omitempty"`
+	LeftAtIn     []time.Time `json:"leftAtIn,omitempty"`
+	LeftAtNotIn  []time.Time `json:"leftAtNotIn,omitempty"`
+	LeftAtGT     *time.Time  `json:"leftAtGT,omitempty"`
+	LeftAtGTE    *time.Time  `json:"leftAtGTE,omitempty"`
+	LeftAtLT     *time.Time  `json:"leftAtLT,omitempty"`
+	LeftAtLTE    *time.Time  `json:"leftAtLTE,omitempty"`
+	LeftAtIsNil  bool        `json:"leftAtIsNil,omitempty"`
+	LeftAtNotNil bool        `json:"leftAtNotNil,omitempty"`
+
+	// "error" field predicates.
+	Error             *string  `json:"error,omitempty"`
+	ErrorNEQ          *string  `json:"errorNEQ,omitempty"`
+	ErrorIn           []string `json:"errorIn,omitempty"`
+	ErrorNotIn        []string `json:"errorNotIn,omitempty"`
+	ErrorGT           *string  `json:"errorGT,omitempty"`
+	ErrorGTE          *string  `json:"errorGTE,omitempty"`
+	ErrorLT           *string  `json:"errorLT,omitempty"`
+	ErrorLTE          *string  `json:"errorLTE,omitempty"`
+	ErrorContains     *string  `json:"errorContains,omitempty"`
+	ErrorHasPrefix    *string  `json:"errorHasPrefix,omitempty"`
+	ErrorHasSuffix    *string  `json:"errorHasSuffix,omitempty"`
+	ErrorIsNil        bool     `json:"errorIsNil,omitempty"`
+	ErrorNotNil       bool     `json:"errorNotNil,omitempty"`
+	ErrorEqualFold    *string  `json:"errorEqualFold,omitempty"`
+	ErrorContainsFold *string  `json:"errorContainsFold,omitempty"`
+
+	// "lead" edge predicates.
+	HasLead     *bool             `json:"hasLead,omitempty"`
+	HasLeadWith []*LeadWhereInput `json:"hasLeadWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *EnrollmentWhereInput) AddPredicates(predicates ...predicate.Enrollment) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the EnrollmentWhereInput filter on the EnrollmentQuery builder.
+func (i *EnrollmentWhereInput) Filter(q *EnrollmentQuery) (*EnrollmentQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyEnrollmentWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyEnrollmentWhereInput is returned in case the EnrollmentWhereInput is empty.
+var ErrEmptyEnrollmentWhereInput = errors.New("ent: empty predicate EnrollmentWhereInput")
+
+// P returns a predicate for filtering enrollments.
+// An error is returned if the input is empty or invalid.
+func (i *EnrollmentWhereInput) P() (predicate.Enrollment, error) {
+	var predicates []predicate.Enrollment
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, enrollment.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Enrollment, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, enrollment.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Enrollment, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, enrollment.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, enrollment.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, enrollment.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, enrollment.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, enrollment.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, enrollment.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, enrollment.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, enrollment.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, enrollment.IDLTE(*i.IDLTE))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, enrollment.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, enrollment.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, enrollment.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, enrollment.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.StepIndex != nil {
+		predicates = append(predicates, enrollment.StepIndexEQ(*i.StepIndex))
+	}
+	if i.StepIndexNEQ != nil {
+		predicates = append(predicates, enrollment.StepIndexNEQ(*i.StepIndexNEQ))
+	}
+	if len(i.StepIndexIn) > 0 {
+		predicates = append(predicates, enrollment.StepIndexIn(i.StepIndexIn...))
+	}
+	if len(i.StepIndexNotIn) > 0 {
+		predicates = append(predicates, enrollment.StepIndexNotIn(i.StepIndexNotIn...))
+	}
+	if i.StepIndexGT != nil {
+		predicates = append(predicates, enrollment.StepIndexGT(*i.StepIndexGT))
+	}
+	if i.StepIndexGTE != nil {
+		predicates = append(predicates, enrollment.StepIndexGTE(*i.StepIndexGTE))
+	}
+	if i.StepIndexLT != nil {
+		predicates = append(predicates, enrollment.StepIndexLT(*i.StepIndexLT))
+	}
+	if i.StepIndexLTE != nil {
+		predicates = append(predicates, enrollment.StepIndexLTE(*i.StepIndexLTE))
+	}
+	if i.NextRunAt != nil {
+		predicates = append(predicates, enrollment.NextRunAtEQ(*i.NextRunAt))
+	}
+	if i.NextRunAtNEQ != nil {
+		predicates = append(predicates, enrollment.NextRunAtNEQ(*i.NextRunAtNEQ))
+	}
+	if len(i.NextRunAtIn) > 0 {
+		predicates = append(predicates, enrollment.NextRunAtIn(i.NextRunAtIn...))
+	}
+	if len(i.NextRunAtNotIn) > 0 {
+		predicates = append(predicates, enrollment.NextRunAtNotIn(i.NextRunAtNotIn...))
+	}
+	if i.NextRunAtGT != nil {
+		predicates = append(predicates, enrollment.NextRunAtGT(*i.NextRunAtGT))
+	}
+	if i.NextRunAtGTE != nil {
+		predicates = append(predicates, enrollment.NextRunAtGTE(*i.NextRunAtGTE))
+	}
+	if i.NextRunAtLT != nil {
+		predicates = append(predicates, enrollment.NextRunAtLT(*i.NextRunAtLT))
+	}
+	if i.NextRunAtLTE != nil {
+		predicates = append(predicates, enrollment.NextRunAtLTE(*i.NextRunAtLTE))
+	}
+	if i.NextRunAtIsNil {
+		predicates = append(predicates, enrollment.NextRunAtIsNil())
+	}
+	if i.NextRunAtNotNil {
+		predicates = append(predicates, enrollment.NextRunAtNotNil())
+	}
+	if i.EnteredAt != nil {
+		predicates = append(predicates, enrollment.EnteredAtEQ(*i.EnteredAt))
+	}
+	if i.EnteredAtNEQ != nil {
+		predicates = append(predicates, enrollment.EnteredAtNEQ(*i.EnteredAtNEQ))
+	}
+	if len(i.EnteredAtIn) > 0 {
+		predicates = append(predicates, enrollment.EnteredAtIn(i.EnteredAtIn...))
+	}
+	if len(i.EnteredAtNotIn) > 0 {
+		predicates = append(predicates, enrollment.EnteredAtNotIn(i.EnteredAtNotIn...))
+	}
+	if i.EnteredAtGT != nil {
+		predicates = append(predicates, enrollment.EnteredAtGT(*i.EnteredAtGT))
+	}
+	if i.EnteredAtGTE != nil {
+		predicates = append(predicates, enrollment.EnteredAtGTE(*i.EnteredAtGTE))
+	}
+	if i.EnteredAtLT != nil {
+		predicates = append(predicates, enrollment.EnteredAtLT(*i.EnteredAtLT))
+	}
+	if i.EnteredAtLTE != nil {
+		predicates = append(predicates, enrollment.EnteredAtLTE(*i.EnteredAtLTE))
+	}
+	if i.LeftAt != nil {
+		predicates = append(predicates, enrollment.LeftAtEQ(*i.LeftAt))
+	}
+	if i.LeftAtNEQ != nil {
+		predicates = append(predicates, enrollment.LeftAtNEQ(*i.LeftAtNEQ))
+	}
+	if len(i.LeftAtIn) > 0 {
+		predicates = append(predicates, enrollment.LeftAtIn(i.LeftAtIn...))
+	}
+	if len(i.LeftAtNotIn) > 0 {
+		predicates = append(predicates, enrollment.LeftAtNotIn(i.LeftAtNotIn...))
+	}
+	if i.LeftAtGT != nil {
+		predicates = append(predicates, enrollment.LeftAtGT(*i.LeftAtGT))
+	}
+	if i.LeftAtGTE != nil {
+		predicates = append(predicates, enrollment.LeftAtGTE(*i.LeftAtGTE))
+	}
+	if i.LeftAtLT != nil {
+		predicates = append(predicates, enrollment.LeftAtLT(*i.LeftAtLT))
+	}
+	if i.LeftAtLTE != nil {
+		predicates = append(predicates, enrollment.LeftAtLTE(*i.LeftAtLTE))
+	}
+	if i.LeftAtIsNil {
+		predicates = append(predicates, enrollment.LeftAtIsNil())
+	}
+	if i.LeftAtNotNil {
+		predicates = append(predicates, enrollment.LeftAtNotNil())
+	}
+	if i.Error != nil {
+		predicates = append(predicates, enrollment.ErrorEQ(*i.Error))
+	}
+	if i.ErrorNEQ != nil {
+		predicates = append(predicates, enrollment.ErrorNEQ(*i.ErrorNEQ))
+	}
+	if len(i.ErrorIn) > 0 {
+		predicates = append(predicates, enrollment.ErrorIn(i.ErrorIn...))
+	}
+	if len(i.ErrorNotIn) > 0 {
+		predicates = append(predicates, enrollment.ErrorNotIn(i.ErrorNotIn...))
+	}
+	if i.ErrorGT != nil {
+		predicates = append(predicates, enrollment.ErrorGT(*i.ErrorGT))
+	}
+	if i.ErrorGTE != nil {
+		predicates = append(predicates, enrollment.ErrorGTE(*i.ErrorGTE))
+	}
+	if i.ErrorLT != nil {
+		predicates = append(predicates, enrollment.ErrorLT(*i.ErrorLT))
+	}
+	if i.ErrorLTE != nil {
+		predicates = append(predicates, enrollment.ErrorLTE(*i.ErrorLTE))
+	}
+	if i.ErrorContains != nil {
+		predicates = append(predicates, enrollment.ErrorContains(*i.ErrorContains))
+	}
+	if i.ErrorHasPrefix != nil {
+		predicates = append(predicates, enrollment.ErrorHasPrefix(*i.ErrorHasPrefix))
+	}
+	if i.ErrorHasSuffix != nil {
+		predicates = append(predicates, enrollment.ErrorHasSuffix(*i.ErrorHasSuffix))
+	}
+	if i.ErrorIsNil {
+		predicates = append(predicates, enrollment.ErrorIsNil())
+	}
+	if i.ErrorNotNil {
+		predicates = append(predicates, enrollment.ErrorNotNil())
+	}
+	if i.ErrorEqualFold != nil {
+		predicates = append(predicates, enrollment.ErrorEqualFold(*i.ErrorEqualFold))
+	}
+	if i.ErrorContainsFold != nil {
+		predicates = append(predicates, enrollment.ErrorContainsFold(*i.ErrorContainsFold))
+	}
+
+	if i.HasLead != nil {
+		p := enrollment.HasLead()
+		if !*i.HasLead {
+			p = enrollment.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasLeadWith) > 0 {
+		with := make([]predicate.Lead, 0, len(i.HasLeadWith))
+		for _, w := range i.HasLeadWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasLeadWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, enrollment.HasLeadWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyEnrollmentWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return enrollment.And(predicates...), nil
+	}
+}
+
 // FieldDefinitionWhereInput represents a where input for filtering FieldDefinition queries.
 type FieldDefinitionWhereInput struct {
 	Predicates []predicate.FieldDefinition  `json:"-"`
@@ -3505,6 +3885,314 @@ func (i *FollowUpWhereInput) P() (predicate.FollowUp, error) {
 		return predicates[0], nil
 	default:
 		return followup.And(predicates...), nil
+	}
+}
+
+// JourneyWhereInput represents a where input for filtering Journey queries.
+type JourneyWhereInput struct {
+	Predicates []predicate.Journey  `json:"-"`
+	Not        *JourneyWhereInput   `json:"not,omitempty"`
+	Or         []*JourneyWhereInput `json:"or,omitempty"`
+	And        []*JourneyWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *uuid.UUID  `json:"id,omitempty"`
+	IDNEQ   *uuid.UUID  `json:"idNEQ,omitempty"`
+	IDIn    []uuid.UUID `json:"idIn,omitempty"`
+	IDNotIn []uuid.UUID `json:"idNotIn,omitempty"`
+	IDGT    *uuid.UUID  `json:"idGT,omitempty"`
+	IDGTE   *uuid.UUID  `json:"idGTE,omitempty"`
+	IDLT    *uuid.UUID  `json:"idLT,omitempty"`
+	IDLTE   *uuid.UUID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "status" field predicates.
+	Status      *journey.Status  `json:"status,omitempty"`
+	StatusNEQ   *journey.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []journey.Status `json:"statusIn,omitempty"`
+	StatusNotIn []journey.Status `json:"statusNotIn,omitempty"`
+
+	// "version" field predicates.
+	Version      *int  `json:"version,omitempty"`
+	VersionNEQ   *int  `json:"versionNEQ,omitempty"`
+	VersionIn    []int `json:"versionIn,omitempty"`
+	VersionNotIn []int `json:"versionNotIn,omitempty"`
+	VersionGT    *int  `json:"versionGT,omitempty"`
+	VersionGTE   *int  `json:"versionGTE,omitempty"`
+	VersionLT    *int  `json:"versionLT,omitempty"`
+	VersionLTE   *int  `json:"versionLTE,omitempty"`
+
+	// "reentry" field predicates.
+	Reentry    *bool `json:"reentry,omitempty"`
+	ReentryNEQ *bool `json:"reentryNEQ,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *JourneyWhereInput) AddPredicates(predicates ...predicate.Journey) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the JourneyWhereInput filter on the JourneyQuery builder.
+func (i *JourneyWhereInput) Filter(q *JourneyQuery) (*JourneyQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyJourneyWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyJourneyWhereInput is returned in case the JourneyWhereInput is empty.
+var ErrEmptyJourneyWhereInput = errors.New("ent: empty predicate JourneyWhereInput")
+
+// P returns a predicate for filtering journeys.
+// An error is returned if the input is empty or invalid.
+func (i *JourneyWhereInput) P() (predicate.Journey, error) {
+	var predicates []predicate.Journey
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, journey.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Journey, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, journey.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Journey, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, journey.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, journey.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, journey.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, journey.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, journey.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, journey.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, journey.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, journey.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, journey.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, journey.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, journey.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, journey.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, journey.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, journey.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, journey.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, journey.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, journey.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, journey.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, journey.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, journey.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, journey.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, journey.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, journey.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, journey.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, journey.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, journey.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, journey.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, journey.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, journey.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, journey.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, journey.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, journey.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, journey.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, journey.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, journey.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, journey.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, journey.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, journey.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, journey.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, journey.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, journey.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, journey.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.Version != nil {
+		predicates = append(predicates, journey.VersionEQ(*i.Version))
+	}
+	if i.VersionNEQ != nil {
+		predicates = append(predicates, journey.VersionNEQ(*i.VersionNEQ))
+	}
+	if len(i.VersionIn) > 0 {
+		predicates = append(predicates, journey.VersionIn(i.VersionIn...))
+	}
+	if len(i.VersionNotIn) > 0 {
+		predicates = append(predicates, journey.VersionNotIn(i.VersionNotIn...))
+	}
+	if i.VersionGT != nil {
+		predicates = append(predicates, journey.VersionGT(*i.VersionGT))
+	}
+	if i.VersionGTE != nil {
+		predicates = append(predicates, journey.VersionGTE(*i.VersionGTE))
+	}
+	if i.VersionLT != nil {
+		predicates = append(predicates, journey.VersionLT(*i.VersionLT))
+	}
+	if i.VersionLTE != nil {
+		predicates = append(predicates, journey.VersionLTE(*i.VersionLTE))
+	}
+	if i.Reentry != nil {
+		predicates = append(predicates, journey.ReentryEQ(*i.Reentry))
+	}
+	if i.ReentryNEQ != nil {
+		predicates = append(predicates, journey.ReentryNEQ(*i.ReentryNEQ))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyJourneyWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return journey.And(predicates...), nil
 	}
 }
 

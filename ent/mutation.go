@@ -21,11 +21,14 @@ import (
 	"github.com/scrmhq/scrm/ent/channel"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/delivery"
+	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/ingestbatch"
 	"github.com/scrmhq/scrm/ent/job"
 	"github.com/scrmhq/scrm/ent/jobfile"
+	"github.com/scrmhq/scrm/ent/journey"
+	"github.com/scrmhq/scrm/ent/journeyversion"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
@@ -49,6 +52,7 @@ import (
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
+	"github.com/scrmhq/scrm/ent/steprun"
 	"github.com/scrmhq/scrm/ent/suppression"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/taggroup"
@@ -78,11 +82,14 @@ const (
 	TypeChannel          = "Channel"
 	TypeDeal             = "Deal"
 	TypeDelivery         = "Delivery"
+	TypeEnrollment       = "Enrollment"
 	TypeFieldDefinition  = "FieldDefinition"
 	TypeFollowUp         = "FollowUp"
 	TypeIngestBatch      = "IngestBatch"
 	TypeJob              = "Job"
 	TypeJobFile          = "JobFile"
+	TypeJourney          = "Journey"
+	TypeJourneyVersion   = "JourneyVersion"
 	TypeLead             = "Lead"
 	TypeLeadTag          = "LeadTag"
 	TypeLostReason       = "LostReason"
@@ -104,6 +111,7 @@ const (
 	TypeSourceTouch      = "SourceTouch"
 	TypeStage            = "Stage"
 	TypeStageChange      = "StageChange"
+	TypeStepRun          = "StepRun"
 	TypeSuppression      = "Suppression"
 	TypeTag              = "Tag"
 	TypeTagGroup         = "TagGroup"
@@ -8398,6 +8406,1205 @@ func (m *DeliveryMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Delivery edge %s", name)
 }
 
+// EnrollmentMutation represents an operation that mutates the Enrollment nodes in the graph.
+type EnrollmentMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *uuid.UUID
+	tenant_id        *uuid.UUID
+	status           *enrollment.Status
+	step_index       *int
+	addstep_index    *int
+	step_started_at  *time.Time
+	next_run_at      *time.Time
+	entered_at       *time.Time
+	left_at          *time.Time
+	error            *string
+	clearedFields    map[string]struct{}
+	journey          *uuid.UUID
+	clearedjourney   bool
+	version          *uuid.UUID
+	clearedversion   bool
+	lead             *uuid.UUID
+	clearedlead      bool
+	step_runs        map[uuid.UUID]struct{}
+	removedstep_runs map[uuid.UUID]struct{}
+	clearedstep_runs bool
+	done             bool
+	oldValue         func(context.Context) (*Enrollment, error)
+	predicates       []predicate.Enrollment
+}
+
+var _ ent.Mutation = (*EnrollmentMutation)(nil)
+
+// enrollmentOption allows management of the mutation configuration using functional options.
+type enrollmentOption func(*EnrollmentMutation)
+
+// newEnrollmentMutation creates new mutation for the Enrollment entity.
+func newEnrollmentMutation(c config, op Op, opts ...enrollmentOption) *EnrollmentMutation {
+	m := &EnrollmentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeEnrollment,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withEnrollmentID sets the ID field of the mutation.
+func withEnrollmentID(id uuid.UUID) enrollmentOption {
+	return func(m *EnrollmentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Enrollment
+		)
+		m.oldValue = func(ctx context.Context) (*Enrollment, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Enrollment.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withEnrollment sets the old Enrollment of the mutation.
+func withEnrollment(node *Enrollment) enrollmentOption {
+	return func(m *EnrollmentMutation) {
+		m.oldValue = func(context.Context) (*Enrollment, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m EnrollmentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m EnrollmentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Enrollment entities.
+func (m *EnrollmentMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *EnrollmentMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *EnrollmentMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Enrollment.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *EnrollmentMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *EnrollmentMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Enrollment entity.
+// If the Enrollment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EnrollmentMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *EnrollmentMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetJourneyID sets the "journey_id" field.
+func (m *EnrollmentMutation) SetJourneyID(u uuid.UUID) {
+	m.journey = &u
+}
+
+// JourneyID returns the value of the "journey_id" field in the mutation.
+func (m *EnrollmentMutation) JourneyID() (r uuid.UUID, exists bool) {
+	v := m.journey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJourneyID returns the old "journey_id" field's value of the Enrollment entity.
+// If the Enrollment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EnrollmentMutation) OldJourneyID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJourneyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJourneyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJourneyID: %w", err)
+	}
+	return oldValue.JourneyID, nil
+}
+
+// ResetJourneyID resets all changes to the "journey_id" field.
+func (m *EnrollmentMutation) ResetJourneyID() {
+	m.journey = nil
+}
+
+// SetVersionID sets the "version_id" field.
+func (m *EnrollmentMutation) SetVersionID(u uuid.UUID) {
+	m.version = &u
+}
+
+// VersionID returns the value of the "version_id" field in the mutation.
+func (m *EnrollmentMutation) VersionID() (r uuid.UUID, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersionID returns the old "version_id" field's value of the Enrollment entity.
+// If the Enrollment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EnrollmentMutation) OldVersionID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersionID: %w", err)
+	}
+	return oldValue.VersionID, nil
+}
+
+// ResetVersionID resets all changes to the "version_id" field.
+func (m *EnrollmentMutation) ResetVersionID() {
+	m.version = nil
+}
+
+// SetLeadID sets the "lead_id" field.
+func (m *EnrollmentMutation) SetLeadID(u uuid.UUID) {
+	m.lead = &u
+}
+
+// LeadID returns the value of the "lead_id" field in the mutation.
+func (m *EnrollmentMutation) LeadID() (r uuid.UUID, exists bool) {
+	v := m.lead
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeadID returns the old "lead_id" field's value of the Enrollment entity.
+// If the Enrollment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EnrollmentMutation) OldLeadID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeadID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeadID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeadID: %w", err)
+	}
+	return oldValue.LeadID, nil
+}
+
+// ResetLeadID resets all changes to the "lead_id" field.
+func (m *EnrollmentMutation) ResetLeadID() {
+	m.lead = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *EnrollmentMutation) SetStatus(e enrollment.Status) {
+	m.status = &e
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *EnrollmentMutation) Status() (r enrollment.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Enrollment entity.
+// If the Enrollment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EnrollmentMutation) OldStatus(ctx context.Context) (v enrollment.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *EnrollmentMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetStepIndex sets the "step_index" field.
+func (m *EnrollmentMutation) SetStepIndex(i int) {
+	m.step_index = &i
+	m.addstep_index = nil
+}
+
+// StepIndex returns the value of the "step_index" field in the mutation.
+func (m *EnrollmentMutation) StepIndex() (r int, exists bool) {
+	v := m.step_index
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStepIndex returns the old "step_index" field's value of the Enrollment entity.
+// If the Enrollment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EnrollmentMutation) OldStepIndex(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStepIndex is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStepIndex requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStepIndex: %w", err)
+	}
+	return oldValue.StepIndex, nil
+}
+
+// AddStepIndex adds i to the "step_index" field.
+func (m *EnrollmentMutation) AddStepIndex(i int) {
+	if m.addstep_index != nil {
+		*m.addstep_index += i
+	} else {
+		m.addstep_index = &i
+	}
+}
+
+// AddedStepIndex returns the value that was added to the "step_index" field in this mutation.
+func (m *EnrollmentMutation) AddedStepIndex() (r int, exists bool) {
+	v := m.addstep_index
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStepIndex resets all changes to the "step_index" field.
+func (m *EnrollmentMutation) ResetStepIndex() {
+	m.step_index = nil
+	m.addstep_index = nil
+}
+
+// SetStepStartedAt sets the "step_started_at" field.
+func (m *EnrollmentMutation) SetStepStartedAt(t time.Time) {
+	m.step_started_at = &t
+}
+
+// StepStartedAt returns the value of the "step_started_at" field in the mutation.
+func (m *EnrollmentMutation) StepStartedAt() (r time.Time, exists bool) {
+	v := m.step_started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStepStartedAt returns the old "step_started_at" field's value of the Enrollment entity.
+// If the Enrollment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EnrollmentMutation) OldStepStartedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStepStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStepStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStepStartedAt: %w", err)
+	}
+	return oldValue.StepStartedAt, nil
+}
+
+// ResetStepStartedAt resets all changes to the "step_started_at" field.
+func (m *EnrollmentMutation) ResetStepStartedAt() {
+	m.step_started_at = nil
+}
+
+// SetNextRunAt sets the "next_run_at" field.
+func (m *EnrollmentMutation) SetNextRunAt(t time.Time) {
+	m.next_run_at = &t
+}
+
+// NextRunAt returns the value of the "next_run_at" field in the mutation.
+func (m *EnrollmentMutation) NextRunAt() (r time.Time, exists bool) {
+	v := m.next_run_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextRunAt returns the old "next_run_at" field's value of the Enrollment entity.
+// If the Enrollment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EnrollmentMutation) OldNextRunAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextRunAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextRunAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextRunAt: %w", err)
+	}
+	return oldValue.NextRunAt, nil
+}
+
+// ClearNextRunAt clears the value of the "next_run_at" field.
+func (m *EnrollmentMutation) ClearNextRunAt() {
+	m.next_run_at = nil
+	m.clearedFields[enrollment.FieldNextRunAt] = struct{}{}
+}
+
+// NextRunAtCleared returns if the "next_run_at" field was cleared in this mutation.
+func (m *EnrollmentMutation) NextRunAtCleared() bool {
+	_, ok := m.clearedFields[enrollment.FieldNextRunAt]
+	return ok
+}
+
+// ResetNextRunAt resets all changes to the "next_run_at" field.
+func (m *EnrollmentMutation) ResetNextRunAt() {
+	m.next_run_at = nil
+	delete(m.clearedFields, enrollment.FieldNextRunAt)
+}
+
+// SetEnteredAt sets the "entered_at" field.
+func (m *EnrollmentMutation) SetEnteredAt(t time.Time) {
+	m.entered_at = &t
+}
+
+// EnteredAt returns the value of the "entered_at" field in the mutation.
+func (m *EnrollmentMutation) EnteredAt() (r time.Time, exists bool) {
+	v := m.entered_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEnteredAt returns the old "entered_at" field's value of the Enrollment entity.
+// If the Enrollment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EnrollmentMutation) OldEnteredAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEnteredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEnteredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEnteredAt: %w", err)
+	}
+	return oldValue.EnteredAt, nil
+}
+
+// ResetEnteredAt resets all changes to the "entered_at" field.
+func (m *EnrollmentMutation) ResetEnteredAt() {
+	m.entered_at = nil
+}
+
+// SetLeftAt sets the "left_at" field.
+func (m *EnrollmentMutation) SetLeftAt(t time.Time) {
+	m.left_at = &t
+}
+
+// LeftAt returns the value of the "left_at" field in the mutation.
+func (m *EnrollmentMutation) LeftAt() (r time.Time, exists bool) {
+	v := m.left_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeftAt returns the old "left_at" field's value of the Enrollment entity.
+// If the Enrollment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EnrollmentMutation) OldLeftAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeftAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeftAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeftAt: %w", err)
+	}
+	return oldValue.LeftAt, nil
+}
+
+// ClearLeftAt clears the value of the "left_at" field.
+func (m *EnrollmentMutation) ClearLeftAt() {
+	m.left_at = nil
+	m.clearedFields[enrollment.FieldLeftAt] = struct{}{}
+}
+
+// LeftAtCleared returns if the "left_at" field was cleared in this mutation.
+func (m *EnrollmentMutation) LeftAtCleared() bool {
+	_, ok := m.clearedFields[enrollment.FieldLeftAt]
+	return ok
+}
+
+// ResetLeftAt resets all changes to the "left_at" field.
+func (m *EnrollmentMutation) ResetLeftAt() {
+	m.left_at = nil
+	delete(m.clearedFields, enrollment.FieldLeftAt)
+}
+
+// SetError sets the "error" field.
+func (m *EnrollmentMutation) SetError(s string) {
+	m.error = &s
+}
+
+// Error returns the value of the "error" field in the mutation.
+func (m *EnrollmentMutation) Error() (r string, exists bool) {
+	v := m.error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldError returns the old "error" field's value of the Enrollment entity.
+// If the Enrollment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EnrollmentMutation) OldError(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldError: %w", err)
+	}
+	return oldValue.Error, nil
+}
+
+// ClearError clears the value of the "error" field.
+func (m *EnrollmentMutation) ClearError() {
+	m.error = nil
+	m.clearedFields[enrollment.FieldError] = struct{}{}
+}
+
+// ErrorCleared returns if the "error" field was cleared in this mutation.
+func (m *EnrollmentMutation) ErrorCleared() bool {
+	_, ok := m.clearedFields[enrollment.FieldError]
+	return ok
+}
+
+// ResetError resets all changes to the "error" field.
+func (m *EnrollmentMutation) ResetError() {
+	m.error = nil
+	delete(m.clearedFields, enrollment.FieldError)
+}
+
+// ClearJourney clears the "journey" edge to the Journey entity.
+func (m *EnrollmentMutation) ClearJourney() {
+	m.clearedjourney = true
+	m.clearedFields[enrollment.FieldJourneyID] = struct{}{}
+}
+
+// JourneyCleared reports if the "journey" edge to the Journey entity was cleared.
+func (m *EnrollmentMutation) JourneyCleared() bool {
+	return m.clearedjourney
+}
+
+// JourneyIDs returns the "journey" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// JourneyID instead. It exists only for internal usage by the builders.
+func (m *EnrollmentMutation) JourneyIDs() (ids []uuid.UUID) {
+	if id := m.journey; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetJourney resets all changes to the "journey" edge.
+func (m *EnrollmentMutation) ResetJourney() {
+	m.journey = nil
+	m.clearedjourney = false
+}
+
+// ClearVersion clears the "version" edge to the JourneyVersion entity.
+func (m *EnrollmentMutation) ClearVersion() {
+	m.clearedversion = true
+	m.clearedFields[enrollment.FieldVersionID] = struct{}{}
+}
+
+// VersionCleared reports if the "version" edge to the JourneyVersion entity was cleared.
+func (m *EnrollmentMutation) VersionCleared() bool {
+	return m.clearedversion
+}
+
+// VersionIDs returns the "version" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// VersionID instead. It exists only for internal usage by the builders.
+func (m *EnrollmentMutation) VersionIDs() (ids []uuid.UUID) {
+	if id := m.version; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetVersion resets all changes to the "version" edge.
+func (m *EnrollmentMutation) ResetVersion() {
+	m.version = nil
+	m.clearedversion = false
+}
+
+// ClearLead clears the "lead" edge to the Lead entity.
+func (m *EnrollmentMutation) ClearLead() {
+	m.clearedlead = true
+	m.clearedFields[enrollment.FieldLeadID] = struct{}{}
+}
+
+// LeadCleared reports if the "lead" edge to the Lead entity was cleared.
+func (m *EnrollmentMutation) LeadCleared() bool {
+	return m.clearedlead
+}
+
+// LeadIDs returns the "lead" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// LeadID instead. It exists only for internal usage by the builders.
+func (m *EnrollmentMutation) LeadIDs() (ids []uuid.UUID) {
+	if id := m.lead; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetLead resets all changes to the "lead" edge.
+func (m *EnrollmentMutation) ResetLead() {
+	m.lead = nil
+	m.clearedlead = false
+}
+
+// AddStepRunIDs adds the "step_runs" edge to the StepRun entity by ids.
+func (m *EnrollmentMutation) AddStepRunIDs(ids ...uuid.UUID) {
+	if m.step_runs == nil {
+		m.step_runs = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.step_runs[ids[i]] = struct{}{}
+	}
+}
+
+// ClearStepRuns clears the "step_runs" edge to the StepRun entity.
+func (m *EnrollmentMutation) ClearStepRuns() {
+	m.clearedstep_runs = true
+}
+
+// StepRunsCleared reports if the "step_runs" edge to the StepRun entity was cleared.
+func (m *EnrollmentMutation) StepRunsCleared() bool {
+	return m.clearedstep_runs
+}
+
+// RemoveStepRunIDs removes the "step_runs" edge to the StepRun entity by IDs.
+func (m *EnrollmentMutation) RemoveStepRunIDs(ids ...uuid.UUID) {
+	if m.removedstep_runs == nil {
+		m.removedstep_runs = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.step_runs, ids[i])
+		m.removedstep_runs[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedStepRuns returns the removed IDs of the "step_runs" edge to the StepRun entity.
+func (m *EnrollmentMutation) RemovedStepRunsIDs() (ids []uuid.UUID) {
+	for id := range m.removedstep_runs {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// StepRunsIDs returns the "step_runs" edge IDs in the mutation.
+func (m *EnrollmentMutation) StepRunsIDs() (ids []uuid.UUID) {
+	for id := range m.step_runs {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetStepRuns resets all changes to the "step_runs" edge.
+func (m *EnrollmentMutation) ResetStepRuns() {
+	m.step_runs = nil
+	m.clearedstep_runs = false
+	m.removedstep_runs = nil
+}
+
+// Where appends a list predicates to the EnrollmentMutation builder.
+func (m *EnrollmentMutation) Where(ps ...predicate.Enrollment) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the EnrollmentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *EnrollmentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Enrollment, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *EnrollmentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *EnrollmentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Enrollment).
+func (m *EnrollmentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *EnrollmentMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.tenant_id != nil {
+		fields = append(fields, enrollment.FieldTenantID)
+	}
+	if m.journey != nil {
+		fields = append(fields, enrollment.FieldJourneyID)
+	}
+	if m.version != nil {
+		fields = append(fields, enrollment.FieldVersionID)
+	}
+	if m.lead != nil {
+		fields = append(fields, enrollment.FieldLeadID)
+	}
+	if m.status != nil {
+		fields = append(fields, enrollment.FieldStatus)
+	}
+	if m.step_index != nil {
+		fields = append(fields, enrollment.FieldStepIndex)
+	}
+	if m.step_started_at != nil {
+		fields = append(fields, enrollment.FieldStepStartedAt)
+	}
+	if m.next_run_at != nil {
+		fields = append(fields, enrollment.FieldNextRunAt)
+	}
+	if m.entered_at != nil {
+		fields = append(fields, enrollment.FieldEnteredAt)
+	}
+	if m.left_at != nil {
+		fields = append(fields, enrollment.FieldLeftAt)
+	}
+	if m.error != nil {
+		fields = append(fields, enrollment.FieldError)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *EnrollmentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case enrollment.FieldTenantID:
+		return m.TenantID()
+	case enrollment.FieldJourneyID:
+		return m.JourneyID()
+	case enrollment.FieldVersionID:
+		return m.VersionID()
+	case enrollment.FieldLeadID:
+		return m.LeadID()
+	case enrollment.FieldStatus:
+		return m.Status()
+	case enrollment.FieldStepIndex:
+		return m.StepIndex()
+	case enrollment.FieldStepStartedAt:
+		return m.StepStartedAt()
+	case enrollment.FieldNextRunAt:
+		return m.NextRunAt()
+	case enrollment.FieldEnteredAt:
+		return m.EnteredAt()
+	case enrollment.FieldLeftAt:
+		return m.LeftAt()
+	case enrollment.FieldError:
+		return m.Error()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *EnrollmentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case enrollment.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case enrollment.FieldJourneyID:
+		return m.OldJourneyID(ctx)
+	case enrollment.FieldVersionID:
+		return m.OldVersionID(ctx)
+	case enrollment.FieldLeadID:
+		return m.OldLeadID(ctx)
+	case enrollment.FieldStatus:
+		return m.OldStatus(ctx)
+	case enrollment.FieldStepIndex:
+		return m.OldStepIndex(ctx)
+	case enrollment.FieldStepStartedAt:
+		return m.OldStepStartedAt(ctx)
+	case enrollment.FieldNextRunAt:
+		return m.OldNextRunAt(ctx)
+	case enrollment.FieldEnteredAt:
+		return m.OldEnteredAt(ctx)
+	case enrollment.FieldLeftAt:
+		return m.OldLeftAt(ctx)
+	case enrollment.FieldError:
+		return m.OldError(ctx)
+	}
+	return nil, fmt.Errorf("unknown Enrollment field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EnrollmentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case enrollment.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case enrollment.FieldJourneyID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJourneyID(v)
+		return nil
+	case enrollment.FieldVersionID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersionID(v)
+		return nil
+	case enrollment.FieldLeadID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeadID(v)
+		return nil
+	case enrollment.FieldStatus:
+		v, ok := value.(enrollment.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case enrollment.FieldStepIndex:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStepIndex(v)
+		return nil
+	case enrollment.FieldStepStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStepStartedAt(v)
+		return nil
+	case enrollment.FieldNextRunAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextRunAt(v)
+		return nil
+	case enrollment.FieldEnteredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEnteredAt(v)
+		return nil
+	case enrollment.FieldLeftAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeftAt(v)
+		return nil
+	case enrollment.FieldError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetError(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Enrollment field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *EnrollmentMutation) AddedFields() []string {
+	var fields []string
+	if m.addstep_index != nil {
+		fields = append(fields, enrollment.FieldStepIndex)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *EnrollmentMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case enrollment.FieldStepIndex:
+		return m.AddedStepIndex()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EnrollmentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case enrollment.FieldStepIndex:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStepIndex(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Enrollment numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *EnrollmentMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(enrollment.FieldNextRunAt) {
+		fields = append(fields, enrollment.FieldNextRunAt)
+	}
+	if m.FieldCleared(enrollment.FieldLeftAt) {
+		fields = append(fields, enrollment.FieldLeftAt)
+	}
+	if m.FieldCleared(enrollment.FieldError) {
+		fields = append(fields, enrollment.FieldError)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *EnrollmentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *EnrollmentMutation) ClearField(name string) error {
+	switch name {
+	case enrollment.FieldNextRunAt:
+		m.ClearNextRunAt()
+		return nil
+	case enrollment.FieldLeftAt:
+		m.ClearLeftAt()
+		return nil
+	case enrollment.FieldError:
+		m.ClearError()
+		return nil
+	}
+	return fmt.Errorf("unknown Enrollment nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *EnrollmentMutation) ResetField(name string) error {
+	switch name {
+	case enrollment.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case enrollment.FieldJourneyID:
+		m.ResetJourneyID()
+		return nil
+	case enrollment.FieldVersionID:
+		m.ResetVersionID()
+		return nil
+	case enrollment.FieldLeadID:
+		m.ResetLeadID()
+		return nil
+	case enrollment.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case enrollment.FieldStepIndex:
+		m.ResetStepIndex()
+		return nil
+	case enrollment.FieldStepStartedAt:
+		m.ResetStepStartedAt()
+		return nil
+	case enrollment.FieldNextRunAt:
+		m.ResetNextRunAt()
+		return nil
+	case enrollment.FieldEnteredAt:
+		m.ResetEnteredAt()
+		return nil
+	case enrollment.FieldLeftAt:
+		m.ResetLeftAt()
+		return nil
+	case enrollment.FieldError:
+		m.ResetError()
+		return nil
+	}
+	return fmt.Errorf("unknown Enrollment field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *EnrollmentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.journey != nil {
+		edges = append(edges, enrollment.EdgeJourney)
+	}
+	if m.version != nil {
+		edges = append(edges, enrollment.EdgeVersion)
+	}
+	if m.lead != nil {
+		edges = append(edges, enrollment.EdgeLead)
+	}
+	if m.step_runs != nil {
+		edges = append(edges, enrollment.EdgeStepRuns)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *EnrollmentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case enrollment.EdgeJourney:
+		if id := m.journey; id != nil {
+			return []ent.Value{*id}
+		}
+	case enrollment.EdgeVersion:
+		if id := m.version; id != nil {
+			return []ent.Value{*id}
+		}
+	case enrollment.EdgeLead:
+		if id := m.lead; id != nil {
+			return []ent.Value{*id}
+		}
+	case enrollment.EdgeStepRuns:
+		ids := make([]ent.Value, 0, len(m.step_runs))
+		for id := range m.step_runs {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *EnrollmentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.removedstep_runs != nil {
+		edges = append(edges, enrollment.EdgeStepRuns)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *EnrollmentMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case enrollment.EdgeStepRuns:
+		ids := make([]ent.Value, 0, len(m.removedstep_runs))
+		for id := range m.removedstep_runs {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *EnrollmentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedjourney {
+		edges = append(edges, enrollment.EdgeJourney)
+	}
+	if m.clearedversion {
+		edges = append(edges, enrollment.EdgeVersion)
+	}
+	if m.clearedlead {
+		edges = append(edges, enrollment.EdgeLead)
+	}
+	if m.clearedstep_runs {
+		edges = append(edges, enrollment.EdgeStepRuns)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *EnrollmentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case enrollment.EdgeJourney:
+		return m.clearedjourney
+	case enrollment.EdgeVersion:
+		return m.clearedversion
+	case enrollment.EdgeLead:
+		return m.clearedlead
+	case enrollment.EdgeStepRuns:
+		return m.clearedstep_runs
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *EnrollmentMutation) ClearEdge(name string) error {
+	switch name {
+	case enrollment.EdgeJourney:
+		m.ClearJourney()
+		return nil
+	case enrollment.EdgeVersion:
+		m.ClearVersion()
+		return nil
+	case enrollment.EdgeLead:
+		m.ClearLead()
+		return nil
+	}
+	return fmt.Errorf("unknown Enrollment unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *EnrollmentMutation) ResetEdge(name string) error {
+	switch name {
+	case enrollment.EdgeJourney:
+		m.ResetJourney()
+		return nil
+	case enrollment.EdgeVersion:
+		m.ResetVersion()
+		return nil
+	case enrollment.EdgeLead:
+		m.ResetLead()
+		return nil
+	case enrollment.EdgeStepRuns:
+		m.ResetStepRuns()
+		return nil
+	}
+	return fmt.Errorf("unknown Enrollment edge %s", name)
+}
+
 // FieldDefinitionMutation represents an operation that mutates the FieldDefinition nodes in the graph.
 type FieldDefinitionMutation struct {
 	config
@@ -13855,6 +15062,1915 @@ func (m *JobFileMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown JobFile edge %s", name)
+}
+
+// JourneyMutation represents an operation that mutates the Journey nodes in the graph.
+type JourneyMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *uuid.UUID
+	tenant_id          *uuid.UUID
+	created_at         *time.Time
+	updated_at         *time.Time
+	name               *string
+	status             *journey.Status
+	version            *int
+	addversion         *int
+	version_id         *uuid.UUID
+	trigger            *schematype.JourneyTrigger
+	trigger_kind       *string
+	trigger_key        *string
+	reentry            *bool
+	created_by_id      *uuid.UUID
+	clearedFields      map[string]struct{}
+	versions           map[uuid.UUID]struct{}
+	removedversions    map[uuid.UUID]struct{}
+	clearedversions    bool
+	enrollments        map[uuid.UUID]struct{}
+	removedenrollments map[uuid.UUID]struct{}
+	clearedenrollments bool
+	done               bool
+	oldValue           func(context.Context) (*Journey, error)
+	predicates         []predicate.Journey
+}
+
+var _ ent.Mutation = (*JourneyMutation)(nil)
+
+// journeyOption allows management of the mutation configuration using functional options.
+type journeyOption func(*JourneyMutation)
+
+// newJourneyMutation creates new mutation for the Journey entity.
+func newJourneyMutation(c config, op Op, opts ...journeyOption) *JourneyMutation {
+	m := &JourneyMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeJourney,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withJourneyID sets the ID field of the mutation.
+func withJourneyID(id uuid.UUID) journeyOption {
+	return func(m *JourneyMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Journey
+		)
+		m.oldValue = func(ctx context.Context) (*Journey, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Journey.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withJourney sets the old Journey of the mutation.
+func withJourney(node *Journey) journeyOption {
+	return func(m *JourneyMutation) {
+		m.oldValue = func(context.Context) (*Journey, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m JourneyMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m JourneyMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Journey entities.
+func (m *JourneyMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *JourneyMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *JourneyMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Journey.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *JourneyMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *JourneyMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Journey entity.
+// If the Journey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *JourneyMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *JourneyMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *JourneyMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Journey entity.
+// If the Journey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *JourneyMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *JourneyMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *JourneyMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Journey entity.
+// If the Journey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *JourneyMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *JourneyMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *JourneyMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Journey entity.
+// If the Journey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *JourneyMutation) ResetName() {
+	m.name = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *JourneyMutation) SetStatus(j journey.Status) {
+	m.status = &j
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *JourneyMutation) Status() (r journey.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Journey entity.
+// If the Journey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyMutation) OldStatus(ctx context.Context) (v journey.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *JourneyMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *JourneyMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *JourneyMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Journey entity.
+// If the Journey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *JourneyMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *JourneyMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *JourneyMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetVersionID sets the "version_id" field.
+func (m *JourneyMutation) SetVersionID(u uuid.UUID) {
+	m.version_id = &u
+}
+
+// VersionID returns the value of the "version_id" field in the mutation.
+func (m *JourneyMutation) VersionID() (r uuid.UUID, exists bool) {
+	v := m.version_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersionID returns the old "version_id" field's value of the Journey entity.
+// If the Journey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyMutation) OldVersionID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersionID: %w", err)
+	}
+	return oldValue.VersionID, nil
+}
+
+// ClearVersionID clears the value of the "version_id" field.
+func (m *JourneyMutation) ClearVersionID() {
+	m.version_id = nil
+	m.clearedFields[journey.FieldVersionID] = struct{}{}
+}
+
+// VersionIDCleared returns if the "version_id" field was cleared in this mutation.
+func (m *JourneyMutation) VersionIDCleared() bool {
+	_, ok := m.clearedFields[journey.FieldVersionID]
+	return ok
+}
+
+// ResetVersionID resets all changes to the "version_id" field.
+func (m *JourneyMutation) ResetVersionID() {
+	m.version_id = nil
+	delete(m.clearedFields, journey.FieldVersionID)
+}
+
+// SetTrigger sets the "trigger" field.
+func (m *JourneyMutation) SetTrigger(st schematype.JourneyTrigger) {
+	m.trigger = &st
+}
+
+// Trigger returns the value of the "trigger" field in the mutation.
+func (m *JourneyMutation) Trigger() (r schematype.JourneyTrigger, exists bool) {
+	v := m.trigger
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrigger returns the old "trigger" field's value of the Journey entity.
+// If the Journey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyMutation) OldTrigger(ctx context.Context) (v schematype.JourneyTrigger, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrigger is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrigger requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrigger: %w", err)
+	}
+	return oldValue.Trigger, nil
+}
+
+// ResetTrigger resets all changes to the "trigger" field.
+func (m *JourneyMutation) ResetTrigger() {
+	m.trigger = nil
+}
+
+// SetTriggerKind sets the "trigger_kind" field.
+func (m *JourneyMutation) SetTriggerKind(s string) {
+	m.trigger_kind = &s
+}
+
+// TriggerKind returns the value of the "trigger_kind" field in the mutation.
+func (m *JourneyMutation) TriggerKind() (r string, exists bool) {
+	v := m.trigger_kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTriggerKind returns the old "trigger_kind" field's value of the Journey entity.
+// If the Journey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyMutation) OldTriggerKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTriggerKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTriggerKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTriggerKind: %w", err)
+	}
+	return oldValue.TriggerKind, nil
+}
+
+// ResetTriggerKind resets all changes to the "trigger_kind" field.
+func (m *JourneyMutation) ResetTriggerKind() {
+	m.trigger_kind = nil
+}
+
+// SetTriggerKey sets the "trigger_key" field.
+func (m *JourneyMutation) SetTriggerKey(s string) {
+	m.trigger_key = &s
+}
+
+// TriggerKey returns the value of the "trigger_key" field in the mutation.
+func (m *JourneyMutation) TriggerKey() (r string, exists bool) {
+	v := m.trigger_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTriggerKey returns the old "trigger_key" field's value of the Journey entity.
+// If the Journey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyMutation) OldTriggerKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTriggerKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTriggerKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTriggerKey: %w", err)
+	}
+	return oldValue.TriggerKey, nil
+}
+
+// ResetTriggerKey resets all changes to the "trigger_key" field.
+func (m *JourneyMutation) ResetTriggerKey() {
+	m.trigger_key = nil
+}
+
+// SetReentry sets the "reentry" field.
+func (m *JourneyMutation) SetReentry(b bool) {
+	m.reentry = &b
+}
+
+// Reentry returns the value of the "reentry" field in the mutation.
+func (m *JourneyMutation) Reentry() (r bool, exists bool) {
+	v := m.reentry
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReentry returns the old "reentry" field's value of the Journey entity.
+// If the Journey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyMutation) OldReentry(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReentry is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReentry requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReentry: %w", err)
+	}
+	return oldValue.Reentry, nil
+}
+
+// ResetReentry resets all changes to the "reentry" field.
+func (m *JourneyMutation) ResetReentry() {
+	m.reentry = nil
+}
+
+// SetCreatedByID sets the "created_by_id" field.
+func (m *JourneyMutation) SetCreatedByID(u uuid.UUID) {
+	m.created_by_id = &u
+}
+
+// CreatedByID returns the value of the "created_by_id" field in the mutation.
+func (m *JourneyMutation) CreatedByID() (r uuid.UUID, exists bool) {
+	v := m.created_by_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedByID returns the old "created_by_id" field's value of the Journey entity.
+// If the Journey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyMutation) OldCreatedByID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedByID: %w", err)
+	}
+	return oldValue.CreatedByID, nil
+}
+
+// ClearCreatedByID clears the value of the "created_by_id" field.
+func (m *JourneyMutation) ClearCreatedByID() {
+	m.created_by_id = nil
+	m.clearedFields[journey.FieldCreatedByID] = struct{}{}
+}
+
+// CreatedByIDCleared returns if the "created_by_id" field was cleared in this mutation.
+func (m *JourneyMutation) CreatedByIDCleared() bool {
+	_, ok := m.clearedFields[journey.FieldCreatedByID]
+	return ok
+}
+
+// ResetCreatedByID resets all changes to the "created_by_id" field.
+func (m *JourneyMutation) ResetCreatedByID() {
+	m.created_by_id = nil
+	delete(m.clearedFields, journey.FieldCreatedByID)
+}
+
+// AddVersionIDs adds the "versions" edge to the JourneyVersion entity by ids.
+func (m *JourneyMutation) AddVersionIDs(ids ...uuid.UUID) {
+	if m.versions == nil {
+		m.versions = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.versions[ids[i]] = struct{}{}
+	}
+}
+
+// ClearVersions clears the "versions" edge to the JourneyVersion entity.
+func (m *JourneyMutation) ClearVersions() {
+	m.clearedversions = true
+}
+
+// VersionsCleared reports if the "versions" edge to the JourneyVersion entity was cleared.
+func (m *JourneyMutation) VersionsCleared() bool {
+	return m.clearedversions
+}
+
+// RemoveVersionIDs removes the "versions" edge to the JourneyVersion entity by IDs.
+func (m *JourneyMutation) RemoveVersionIDs(ids ...uuid.UUID) {
+	if m.removedversions == nil {
+		m.removedversions = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.versions, ids[i])
+		m.removedversions[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedVersions returns the removed IDs of the "versions" edge to the JourneyVersion entity.
+func (m *JourneyMutation) RemovedVersionsIDs() (ids []uuid.UUID) {
+	for id := range m.removedversions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// VersionsIDs returns the "versions" edge IDs in the mutation.
+func (m *JourneyMutation) VersionsIDs() (ids []uuid.UUID) {
+	for id := range m.versions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetVersions resets all changes to the "versions" edge.
+func (m *JourneyMutation) ResetVersions() {
+	m.versions = nil
+	m.clearedversions = false
+	m.removedversions = nil
+}
+
+// AddEnrollmentIDs adds the "enrollments" edge to the Enrollment entity by ids.
+func (m *JourneyMutation) AddEnrollmentIDs(ids ...uuid.UUID) {
+	if m.enrollments == nil {
+		m.enrollments = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.enrollments[ids[i]] = struct{}{}
+	}
+}
+
+// ClearEnrollments clears the "enrollments" edge to the Enrollment entity.
+func (m *JourneyMutation) ClearEnrollments() {
+	m.clearedenrollments = true
+}
+
+// EnrollmentsCleared reports if the "enrollments" edge to the Enrollment entity was cleared.
+func (m *JourneyMutation) EnrollmentsCleared() bool {
+	return m.clearedenrollments
+}
+
+// RemoveEnrollmentIDs removes the "enrollments" edge to the Enrollment entity by IDs.
+func (m *JourneyMutation) RemoveEnrollmentIDs(ids ...uuid.UUID) {
+	if m.removedenrollments == nil {
+		m.removedenrollments = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.enrollments, ids[i])
+		m.removedenrollments[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedEnrollments returns the removed IDs of the "enrollments" edge to the Enrollment entity.
+func (m *JourneyMutation) RemovedEnrollmentsIDs() (ids []uuid.UUID) {
+	for id := range m.removedenrollments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// EnrollmentsIDs returns the "enrollments" edge IDs in the mutation.
+func (m *JourneyMutation) EnrollmentsIDs() (ids []uuid.UUID) {
+	for id := range m.enrollments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetEnrollments resets all changes to the "enrollments" edge.
+func (m *JourneyMutation) ResetEnrollments() {
+	m.enrollments = nil
+	m.clearedenrollments = false
+	m.removedenrollments = nil
+}
+
+// Where appends a list predicates to the JourneyMutation builder.
+func (m *JourneyMutation) Where(ps ...predicate.Journey) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the JourneyMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *JourneyMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Journey, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *JourneyMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *JourneyMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Journey).
+func (m *JourneyMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *JourneyMutation) Fields() []string {
+	fields := make([]string, 0, 12)
+	if m.tenant_id != nil {
+		fields = append(fields, journey.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, journey.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, journey.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, journey.FieldName)
+	}
+	if m.status != nil {
+		fields = append(fields, journey.FieldStatus)
+	}
+	if m.version != nil {
+		fields = append(fields, journey.FieldVersion)
+	}
+	if m.version_id != nil {
+		fields = append(fields, journey.FieldVersionID)
+	}
+	if m.trigger != nil {
+		fields = append(fields, journey.FieldTrigger)
+	}
+	if m.trigger_kind != nil {
+		fields = append(fields, journey.FieldTriggerKind)
+	}
+	if m.trigger_key != nil {
+		fields = append(fields, journey.FieldTriggerKey)
+	}
+	if m.reentry != nil {
+		fields = append(fields, journey.FieldReentry)
+	}
+	if m.created_by_id != nil {
+		fields = append(fields, journey.FieldCreatedByID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *JourneyMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case journey.FieldTenantID:
+		return m.TenantID()
+	case journey.FieldCreatedAt:
+		return m.CreatedAt()
+	case journey.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case journey.FieldName:
+		return m.Name()
+	case journey.FieldStatus:
+		return m.Status()
+	case journey.FieldVersion:
+		return m.Version()
+	case journey.FieldVersionID:
+		return m.VersionID()
+	case journey.FieldTrigger:
+		return m.Trigger()
+	case journey.FieldTriggerKind:
+		return m.TriggerKind()
+	case journey.FieldTriggerKey:
+		return m.TriggerKey()
+	case journey.FieldReentry:
+		return m.Reentry()
+	case journey.FieldCreatedByID:
+		return m.CreatedByID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *JourneyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case journey.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case journey.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case journey.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case journey.FieldName:
+		return m.OldName(ctx)
+	case journey.FieldStatus:
+		return m.OldStatus(ctx)
+	case journey.FieldVersion:
+		return m.OldVersion(ctx)
+	case journey.FieldVersionID:
+		return m.OldVersionID(ctx)
+	case journey.FieldTrigger:
+		return m.OldTrigger(ctx)
+	case journey.FieldTriggerKind:
+		return m.OldTriggerKind(ctx)
+	case journey.FieldTriggerKey:
+		return m.OldTriggerKey(ctx)
+	case journey.FieldReentry:
+		return m.OldReentry(ctx)
+	case journey.FieldCreatedByID:
+		return m.OldCreatedByID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Journey field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *JourneyMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case journey.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case journey.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case journey.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case journey.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case journey.FieldStatus:
+		v, ok := value.(journey.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case journey.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case journey.FieldVersionID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersionID(v)
+		return nil
+	case journey.FieldTrigger:
+		v, ok := value.(schematype.JourneyTrigger)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrigger(v)
+		return nil
+	case journey.FieldTriggerKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTriggerKind(v)
+		return nil
+	case journey.FieldTriggerKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTriggerKey(v)
+		return nil
+	case journey.FieldReentry:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReentry(v)
+		return nil
+	case journey.FieldCreatedByID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedByID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Journey field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *JourneyMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, journey.FieldVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *JourneyMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case journey.FieldVersion:
+		return m.AddedVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *JourneyMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case journey.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Journey numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *JourneyMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(journey.FieldVersionID) {
+		fields = append(fields, journey.FieldVersionID)
+	}
+	if m.FieldCleared(journey.FieldCreatedByID) {
+		fields = append(fields, journey.FieldCreatedByID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *JourneyMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *JourneyMutation) ClearField(name string) error {
+	switch name {
+	case journey.FieldVersionID:
+		m.ClearVersionID()
+		return nil
+	case journey.FieldCreatedByID:
+		m.ClearCreatedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown Journey nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *JourneyMutation) ResetField(name string) error {
+	switch name {
+	case journey.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case journey.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case journey.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case journey.FieldName:
+		m.ResetName()
+		return nil
+	case journey.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case journey.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case journey.FieldVersionID:
+		m.ResetVersionID()
+		return nil
+	case journey.FieldTrigger:
+		m.ResetTrigger()
+		return nil
+	case journey.FieldTriggerKind:
+		m.ResetTriggerKind()
+		return nil
+	case journey.FieldTriggerKey:
+		m.ResetTriggerKey()
+		return nil
+	case journey.FieldReentry:
+		m.ResetReentry()
+		return nil
+	case journey.FieldCreatedByID:
+		m.ResetCreatedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown Journey field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *JourneyMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.versions != nil {
+		edges = append(edges, journey.EdgeVersions)
+	}
+	if m.enrollments != nil {
+		edges = append(edges, journey.EdgeEnrollments)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *JourneyMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case journey.EdgeVersions:
+		ids := make([]ent.Value, 0, len(m.versions))
+		for id := range m.versions {
+			ids = append(ids, id)
+		}
+		return ids
+	case journey.EdgeEnrollments:
+		ids := make([]ent.Value, 0, len(m.enrollments))
+		for id := range m.enrollments {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *JourneyMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedversions != nil {
+		edges = append(edges, journey.EdgeVersions)
+	}
+	if m.removedenrollments != nil {
+		edges = append(edges, journey.EdgeEnrollments)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *JourneyMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case journey.EdgeVersions:
+		ids := make([]ent.Value, 0, len(m.removedversions))
+		for id := range m.removedversions {
+			ids = append(ids, id)
+		}
+		return ids
+	case journey.EdgeEnrollments:
+		ids := make([]ent.Value, 0, len(m.removedenrollments))
+		for id := range m.removedenrollments {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *JourneyMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedversions {
+		edges = append(edges, journey.EdgeVersions)
+	}
+	if m.clearedenrollments {
+		edges = append(edges, journey.EdgeEnrollments)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *JourneyMutation) EdgeCleared(name string) bool {
+	switch name {
+	case journey.EdgeVersions:
+		return m.clearedversions
+	case journey.EdgeEnrollments:
+		return m.clearedenrollments
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *JourneyMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Journey unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *JourneyMutation) ResetEdge(name string) error {
+	switch name {
+	case journey.EdgeVersions:
+		m.ResetVersions()
+		return nil
+	case journey.EdgeEnrollments:
+		m.ResetEnrollments()
+		return nil
+	}
+	return fmt.Errorf("unknown Journey edge %s", name)
+}
+
+// JourneyVersionMutation represents an operation that mutates the JourneyVersion nodes in the graph.
+type JourneyVersionMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *uuid.UUID
+	tenant_id      *uuid.UUID
+	version        *int
+	addversion     *int
+	steps          *[]schematype.JourneyStep
+	appendsteps    []schematype.JourneyStep
+	exit_rule      **schematype.SegmentRule
+	created_at     *time.Time
+	clearedFields  map[string]struct{}
+	journey        *uuid.UUID
+	clearedjourney bool
+	done           bool
+	oldValue       func(context.Context) (*JourneyVersion, error)
+	predicates     []predicate.JourneyVersion
+}
+
+var _ ent.Mutation = (*JourneyVersionMutation)(nil)
+
+// journeyversionOption allows management of the mutation configuration using functional options.
+type journeyversionOption func(*JourneyVersionMutation)
+
+// newJourneyVersionMutation creates new mutation for the JourneyVersion entity.
+func newJourneyVersionMutation(c config, op Op, opts ...journeyversionOption) *JourneyVersionMutation {
+	m := &JourneyVersionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeJourneyVersion,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withJourneyVersionID sets the ID field of the mutation.
+func withJourneyVersionID(id uuid.UUID) journeyversionOption {
+	return func(m *JourneyVersionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *JourneyVersion
+		)
+		m.oldValue = func(ctx context.Context) (*JourneyVersion, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().JourneyVersion.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withJourneyVersion sets the old JourneyVersion of the mutation.
+func withJourneyVersion(node *JourneyVersion) journeyversionOption {
+	return func(m *JourneyVersionMutation) {
+		m.oldValue = func(context.Context) (*JourneyVersion, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m JourneyVersionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m JourneyVersionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of JourneyVersion entities.
+func (m *JourneyVersionMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *JourneyVersionMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *JourneyVersionMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().JourneyVersion.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *JourneyVersionMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *JourneyVersionMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the JourneyVersion entity.
+// If the JourneyVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyVersionMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *JourneyVersionMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetJourneyID sets the "journey_id" field.
+func (m *JourneyVersionMutation) SetJourneyID(u uuid.UUID) {
+	m.journey = &u
+}
+
+// JourneyID returns the value of the "journey_id" field in the mutation.
+func (m *JourneyVersionMutation) JourneyID() (r uuid.UUID, exists bool) {
+	v := m.journey
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJourneyID returns the old "journey_id" field's value of the JourneyVersion entity.
+// If the JourneyVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyVersionMutation) OldJourneyID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJourneyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJourneyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJourneyID: %w", err)
+	}
+	return oldValue.JourneyID, nil
+}
+
+// ResetJourneyID resets all changes to the "journey_id" field.
+func (m *JourneyVersionMutation) ResetJourneyID() {
+	m.journey = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *JourneyVersionMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *JourneyVersionMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the JourneyVersion entity.
+// If the JourneyVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyVersionMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *JourneyVersionMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *JourneyVersionMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *JourneyVersionMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetSteps sets the "steps" field.
+func (m *JourneyVersionMutation) SetSteps(ss []schematype.JourneyStep) {
+	m.steps = &ss
+	m.appendsteps = nil
+}
+
+// Steps returns the value of the "steps" field in the mutation.
+func (m *JourneyVersionMutation) Steps() (r []schematype.JourneyStep, exists bool) {
+	v := m.steps
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSteps returns the old "steps" field's value of the JourneyVersion entity.
+// If the JourneyVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyVersionMutation) OldSteps(ctx context.Context) (v []schematype.JourneyStep, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSteps is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSteps requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSteps: %w", err)
+	}
+	return oldValue.Steps, nil
+}
+
+// AppendSteps adds ss to the "steps" field.
+func (m *JourneyVersionMutation) AppendSteps(ss []schematype.JourneyStep) {
+	m.appendsteps = append(m.appendsteps, ss...)
+}
+
+// AppendedSteps returns the list of values that were appended to the "steps" field in this mutation.
+func (m *JourneyVersionMutation) AppendedSteps() ([]schematype.JourneyStep, bool) {
+	if len(m.appendsteps) == 0 {
+		return nil, false
+	}
+	return m.appendsteps, true
+}
+
+// ResetSteps resets all changes to the "steps" field.
+func (m *JourneyVersionMutation) ResetSteps() {
+	m.steps = nil
+	m.appendsteps = nil
+}
+
+// SetExitRule sets the "exit_rule" field.
+func (m *JourneyVersionMutation) SetExitRule(sr *schematype.SegmentRule) {
+	m.exit_rule = &sr
+}
+
+// ExitRule returns the value of the "exit_rule" field in the mutation.
+func (m *JourneyVersionMutation) ExitRule() (r *schematype.SegmentRule, exists bool) {
+	v := m.exit_rule
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExitRule returns the old "exit_rule" field's value of the JourneyVersion entity.
+// If the JourneyVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyVersionMutation) OldExitRule(ctx context.Context) (v *schematype.SegmentRule, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExitRule is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExitRule requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExitRule: %w", err)
+	}
+	return oldValue.ExitRule, nil
+}
+
+// ClearExitRule clears the value of the "exit_rule" field.
+func (m *JourneyVersionMutation) ClearExitRule() {
+	m.exit_rule = nil
+	m.clearedFields[journeyversion.FieldExitRule] = struct{}{}
+}
+
+// ExitRuleCleared returns if the "exit_rule" field was cleared in this mutation.
+func (m *JourneyVersionMutation) ExitRuleCleared() bool {
+	_, ok := m.clearedFields[journeyversion.FieldExitRule]
+	return ok
+}
+
+// ResetExitRule resets all changes to the "exit_rule" field.
+func (m *JourneyVersionMutation) ResetExitRule() {
+	m.exit_rule = nil
+	delete(m.clearedFields, journeyversion.FieldExitRule)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *JourneyVersionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *JourneyVersionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the JourneyVersion entity.
+// If the JourneyVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *JourneyVersionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *JourneyVersionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// ClearJourney clears the "journey" edge to the Journey entity.
+func (m *JourneyVersionMutation) ClearJourney() {
+	m.clearedjourney = true
+	m.clearedFields[journeyversion.FieldJourneyID] = struct{}{}
+}
+
+// JourneyCleared reports if the "journey" edge to the Journey entity was cleared.
+func (m *JourneyVersionMutation) JourneyCleared() bool {
+	return m.clearedjourney
+}
+
+// JourneyIDs returns the "journey" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// JourneyID instead. It exists only for internal usage by the builders.
+func (m *JourneyVersionMutation) JourneyIDs() (ids []uuid.UUID) {
+	if id := m.journey; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetJourney resets all changes to the "journey" edge.
+func (m *JourneyVersionMutation) ResetJourney() {
+	m.journey = nil
+	m.clearedjourney = false
+}
+
+// Where appends a list predicates to the JourneyVersionMutation builder.
+func (m *JourneyVersionMutation) Where(ps ...predicate.JourneyVersion) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the JourneyVersionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *JourneyVersionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.JourneyVersion, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *JourneyVersionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *JourneyVersionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (JourneyVersion).
+func (m *JourneyVersionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *JourneyVersionMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.tenant_id != nil {
+		fields = append(fields, journeyversion.FieldTenantID)
+	}
+	if m.journey != nil {
+		fields = append(fields, journeyversion.FieldJourneyID)
+	}
+	if m.version != nil {
+		fields = append(fields, journeyversion.FieldVersion)
+	}
+	if m.steps != nil {
+		fields = append(fields, journeyversion.FieldSteps)
+	}
+	if m.exit_rule != nil {
+		fields = append(fields, journeyversion.FieldExitRule)
+	}
+	if m.created_at != nil {
+		fields = append(fields, journeyversion.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *JourneyVersionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case journeyversion.FieldTenantID:
+		return m.TenantID()
+	case journeyversion.FieldJourneyID:
+		return m.JourneyID()
+	case journeyversion.FieldVersion:
+		return m.Version()
+	case journeyversion.FieldSteps:
+		return m.Steps()
+	case journeyversion.FieldExitRule:
+		return m.ExitRule()
+	case journeyversion.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *JourneyVersionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case journeyversion.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case journeyversion.FieldJourneyID:
+		return m.OldJourneyID(ctx)
+	case journeyversion.FieldVersion:
+		return m.OldVersion(ctx)
+	case journeyversion.FieldSteps:
+		return m.OldSteps(ctx)
+	case journeyversion.FieldExitRule:
+		return m.OldExitRule(ctx)
+	case journeyversion.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown JourneyVersion field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *JourneyVersionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case journeyversion.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case journeyversion.FieldJourneyID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJourneyID(v)
+		return nil
+	case journeyversion.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case journeyversion.FieldSteps:
+		v, ok := value.([]schematype.JourneyStep)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSteps(v)
+		return nil
+	case journeyversion.FieldExitRule:
+		v, ok := value.(*schematype.SegmentRule)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExitRule(v)
+		return nil
+	case journeyversion.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown JourneyVersion field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *JourneyVersionMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, journeyversion.FieldVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *JourneyVersionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case journeyversion.FieldVersion:
+		return m.AddedVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *JourneyVersionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case journeyversion.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown JourneyVersion numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *JourneyVersionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(journeyversion.FieldExitRule) {
+		fields = append(fields, journeyversion.FieldExitRule)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *JourneyVersionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *JourneyVersionMutation) ClearField(name string) error {
+	switch name {
+	case journeyversion.FieldExitRule:
+		m.ClearExitRule()
+		return nil
+	}
+	return fmt.Errorf("unknown JourneyVersion nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *JourneyVersionMutation) ResetField(name string) error {
+	switch name {
+	case journeyversion.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case journeyversion.FieldJourneyID:
+		m.ResetJourneyID()
+		return nil
+	case journeyversion.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case journeyversion.FieldSteps:
+		m.ResetSteps()
+		return nil
+	case journeyversion.FieldExitRule:
+		m.ResetExitRule()
+		return nil
+	case journeyversion.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown JourneyVersion field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *JourneyVersionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.journey != nil {
+		edges = append(edges, journeyversion.EdgeJourney)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *JourneyVersionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case journeyversion.EdgeJourney:
+		if id := m.journey; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *JourneyVersionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *JourneyVersionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *JourneyVersionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedjourney {
+		edges = append(edges, journeyversion.EdgeJourney)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *JourneyVersionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case journeyversion.EdgeJourney:
+		return m.clearedjourney
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *JourneyVersionMutation) ClearEdge(name string) error {
+	switch name {
+	case journeyversion.EdgeJourney:
+		m.ClearJourney()
+		return nil
+	}
+	return fmt.Errorf("unknown JourneyVersion unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *JourneyVersionMutation) ResetEdge(name string) error {
+	switch name {
+	case journeyversion.EdgeJourney:
+		m.ResetJourney()
+		return nil
+	}
+	return fmt.Errorf("unknown JourneyVersion edge %s", name)
 }
 
 // LeadMutation represents an operation that mutates the Lead nodes in the graph.
@@ -33581,6 +36697,928 @@ func (m *StageChangeMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown StageChange edge %s", name)
+}
+
+// StepRunMutation represents an operation that mutates the StepRun nodes in the graph.
+type StepRunMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *uuid.UUID
+	tenant_id         *uuid.UUID
+	journey_id        *uuid.UUID
+	step_index        *int
+	addstep_index     *int
+	kind              *string
+	outcome           *steprun.Outcome
+	ran_at            *time.Time
+	error             *string
+	clearedFields     map[string]struct{}
+	enrollment        *uuid.UUID
+	clearedenrollment bool
+	lead              *uuid.UUID
+	clearedlead       bool
+	done              bool
+	oldValue          func(context.Context) (*StepRun, error)
+	predicates        []predicate.StepRun
+}
+
+var _ ent.Mutation = (*StepRunMutation)(nil)
+
+// steprunOption allows management of the mutation configuration using functional options.
+type steprunOption func(*StepRunMutation)
+
+// newStepRunMutation creates new mutation for the StepRun entity.
+func newStepRunMutation(c config, op Op, opts ...steprunOption) *StepRunMutation {
+	m := &StepRunMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeStepRun,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withStepRunID sets the ID field of the mutation.
+func withStepRunID(id uuid.UUID) steprunOption {
+	return func(m *StepRunMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *StepRun
+		)
+		m.oldValue = func(ctx context.Context) (*StepRun, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().StepRun.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withStepRun sets the old StepRun of the mutation.
+func withStepRun(node *StepRun) steprunOption {
+	return func(m *StepRunMutation) {
+		m.oldValue = func(context.Context) (*StepRun, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m StepRunMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m StepRunMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of StepRun entities.
+func (m *StepRunMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *StepRunMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *StepRunMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().StepRun.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *StepRunMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *StepRunMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the StepRun entity.
+// If the StepRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StepRunMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *StepRunMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetEnrollmentID sets the "enrollment_id" field.
+func (m *StepRunMutation) SetEnrollmentID(u uuid.UUID) {
+	m.enrollment = &u
+}
+
+// EnrollmentID returns the value of the "enrollment_id" field in the mutation.
+func (m *StepRunMutation) EnrollmentID() (r uuid.UUID, exists bool) {
+	v := m.enrollment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEnrollmentID returns the old "enrollment_id" field's value of the StepRun entity.
+// If the StepRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StepRunMutation) OldEnrollmentID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEnrollmentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEnrollmentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEnrollmentID: %w", err)
+	}
+	return oldValue.EnrollmentID, nil
+}
+
+// ResetEnrollmentID resets all changes to the "enrollment_id" field.
+func (m *StepRunMutation) ResetEnrollmentID() {
+	m.enrollment = nil
+}
+
+// SetJourneyID sets the "journey_id" field.
+func (m *StepRunMutation) SetJourneyID(u uuid.UUID) {
+	m.journey_id = &u
+}
+
+// JourneyID returns the value of the "journey_id" field in the mutation.
+func (m *StepRunMutation) JourneyID() (r uuid.UUID, exists bool) {
+	v := m.journey_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJourneyID returns the old "journey_id" field's value of the StepRun entity.
+// If the StepRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StepRunMutation) OldJourneyID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJourneyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJourneyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJourneyID: %w", err)
+	}
+	return oldValue.JourneyID, nil
+}
+
+// ResetJourneyID resets all changes to the "journey_id" field.
+func (m *StepRunMutation) ResetJourneyID() {
+	m.journey_id = nil
+}
+
+// SetLeadID sets the "lead_id" field.
+func (m *StepRunMutation) SetLeadID(u uuid.UUID) {
+	m.lead = &u
+}
+
+// LeadID returns the value of the "lead_id" field in the mutation.
+func (m *StepRunMutation) LeadID() (r uuid.UUID, exists bool) {
+	v := m.lead
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeadID returns the old "lead_id" field's value of the StepRun entity.
+// If the StepRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StepRunMutation) OldLeadID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeadID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeadID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeadID: %w", err)
+	}
+	return oldValue.LeadID, nil
+}
+
+// ResetLeadID resets all changes to the "lead_id" field.
+func (m *StepRunMutation) ResetLeadID() {
+	m.lead = nil
+}
+
+// SetStepIndex sets the "step_index" field.
+func (m *StepRunMutation) SetStepIndex(i int) {
+	m.step_index = &i
+	m.addstep_index = nil
+}
+
+// StepIndex returns the value of the "step_index" field in the mutation.
+func (m *StepRunMutation) StepIndex() (r int, exists bool) {
+	v := m.step_index
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStepIndex returns the old "step_index" field's value of the StepRun entity.
+// If the StepRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StepRunMutation) OldStepIndex(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStepIndex is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStepIndex requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStepIndex: %w", err)
+	}
+	return oldValue.StepIndex, nil
+}
+
+// AddStepIndex adds i to the "step_index" field.
+func (m *StepRunMutation) AddStepIndex(i int) {
+	if m.addstep_index != nil {
+		*m.addstep_index += i
+	} else {
+		m.addstep_index = &i
+	}
+}
+
+// AddedStepIndex returns the value that was added to the "step_index" field in this mutation.
+func (m *StepRunMutation) AddedStepIndex() (r int, exists bool) {
+	v := m.addstep_index
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStepIndex resets all changes to the "step_index" field.
+func (m *StepRunMutation) ResetStepIndex() {
+	m.step_index = nil
+	m.addstep_index = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *StepRunMutation) SetKind(s string) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *StepRunMutation) Kind() (r string, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the StepRun entity.
+// If the StepRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StepRunMutation) OldKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *StepRunMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetOutcome sets the "outcome" field.
+func (m *StepRunMutation) SetOutcome(s steprun.Outcome) {
+	m.outcome = &s
+}
+
+// Outcome returns the value of the "outcome" field in the mutation.
+func (m *StepRunMutation) Outcome() (r steprun.Outcome, exists bool) {
+	v := m.outcome
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutcome returns the old "outcome" field's value of the StepRun entity.
+// If the StepRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StepRunMutation) OldOutcome(ctx context.Context) (v steprun.Outcome, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutcome is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutcome requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutcome: %w", err)
+	}
+	return oldValue.Outcome, nil
+}
+
+// ResetOutcome resets all changes to the "outcome" field.
+func (m *StepRunMutation) ResetOutcome() {
+	m.outcome = nil
+}
+
+// SetRanAt sets the "ran_at" field.
+func (m *StepRunMutation) SetRanAt(t time.Time) {
+	m.ran_at = &t
+}
+
+// RanAt returns the value of the "ran_at" field in the mutation.
+func (m *StepRunMutation) RanAt() (r time.Time, exists bool) {
+	v := m.ran_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRanAt returns the old "ran_at" field's value of the StepRun entity.
+// If the StepRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StepRunMutation) OldRanAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRanAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRanAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRanAt: %w", err)
+	}
+	return oldValue.RanAt, nil
+}
+
+// ResetRanAt resets all changes to the "ran_at" field.
+func (m *StepRunMutation) ResetRanAt() {
+	m.ran_at = nil
+}
+
+// SetError sets the "error" field.
+func (m *StepRunMutation) SetError(s string) {
+	m.error = &s
+}
+
+// Error returns the value of the "error" field in the mutation.
+func (m *StepRunMutation) Error() (r string, exists bool) {
+	v := m.error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldError returns the old "error" field's value of the StepRun entity.
+// If the StepRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StepRunMutation) OldError(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldError: %w", err)
+	}
+	return oldValue.Error, nil
+}
+
+// ClearError clears the value of the "error" field.
+func (m *StepRunMutation) ClearError() {
+	m.error = nil
+	m.clearedFields[steprun.FieldError] = struct{}{}
+}
+
+// ErrorCleared returns if the "error" field was cleared in this mutation.
+func (m *StepRunMutation) ErrorCleared() bool {
+	_, ok := m.clearedFields[steprun.FieldError]
+	return ok
+}
+
+// ResetError resets all changes to the "error" field.
+func (m *StepRunMutation) ResetError() {
+	m.error = nil
+	delete(m.clearedFields, steprun.FieldError)
+}
+
+// ClearEnrollment clears the "enrollment" edge to the Enrollment entity.
+func (m *StepRunMutation) ClearEnrollment() {
+	m.clearedenrollment = true
+	m.clearedFields[steprun.FieldEnrollmentID] = struct{}{}
+}
+
+// EnrollmentCleared reports if the "enrollment" edge to the Enrollment entity was cleared.
+func (m *StepRunMutation) EnrollmentCleared() bool {
+	return m.clearedenrollment
+}
+
+// EnrollmentIDs returns the "enrollment" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EnrollmentID instead. It exists only for internal usage by the builders.
+func (m *StepRunMutation) EnrollmentIDs() (ids []uuid.UUID) {
+	if id := m.enrollment; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEnrollment resets all changes to the "enrollment" edge.
+func (m *StepRunMutation) ResetEnrollment() {
+	m.enrollment = nil
+	m.clearedenrollment = false
+}
+
+// ClearLead clears the "lead" edge to the Lead entity.
+func (m *StepRunMutation) ClearLead() {
+	m.clearedlead = true
+	m.clearedFields[steprun.FieldLeadID] = struct{}{}
+}
+
+// LeadCleared reports if the "lead" edge to the Lead entity was cleared.
+func (m *StepRunMutation) LeadCleared() bool {
+	return m.clearedlead
+}
+
+// LeadIDs returns the "lead" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// LeadID instead. It exists only for internal usage by the builders.
+func (m *StepRunMutation) LeadIDs() (ids []uuid.UUID) {
+	if id := m.lead; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetLead resets all changes to the "lead" edge.
+func (m *StepRunMutation) ResetLead() {
+	m.lead = nil
+	m.clearedlead = false
+}
+
+// Where appends a list predicates to the StepRunMutation builder.
+func (m *StepRunMutation) Where(ps ...predicate.StepRun) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the StepRunMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *StepRunMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.StepRun, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *StepRunMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *StepRunMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (StepRun).
+func (m *StepRunMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *StepRunMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.tenant_id != nil {
+		fields = append(fields, steprun.FieldTenantID)
+	}
+	if m.enrollment != nil {
+		fields = append(fields, steprun.FieldEnrollmentID)
+	}
+	if m.journey_id != nil {
+		fields = append(fields, steprun.FieldJourneyID)
+	}
+	if m.lead != nil {
+		fields = append(fields, steprun.FieldLeadID)
+	}
+	if m.step_index != nil {
+		fields = append(fields, steprun.FieldStepIndex)
+	}
+	if m.kind != nil {
+		fields = append(fields, steprun.FieldKind)
+	}
+	if m.outcome != nil {
+		fields = append(fields, steprun.FieldOutcome)
+	}
+	if m.ran_at != nil {
+		fields = append(fields, steprun.FieldRanAt)
+	}
+	if m.error != nil {
+		fields = append(fields, steprun.FieldError)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *StepRunMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case steprun.FieldTenantID:
+		return m.TenantID()
+	case steprun.FieldEnrollmentID:
+		return m.EnrollmentID()
+	case steprun.FieldJourneyID:
+		return m.JourneyID()
+	case steprun.FieldLeadID:
+		return m.LeadID()
+	case steprun.FieldStepIndex:
+		return m.StepIndex()
+	case steprun.FieldKind:
+		return m.Kind()
+	case steprun.FieldOutcome:
+		return m.Outcome()
+	case steprun.FieldRanAt:
+		return m.RanAt()
+	case steprun.FieldError:
+		return m.Error()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *StepRunMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case steprun.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case steprun.FieldEnrollmentID:
+		return m.OldEnrollmentID(ctx)
+	case steprun.FieldJourneyID:
+		return m.OldJourneyID(ctx)
+	case steprun.FieldLeadID:
+		return m.OldLeadID(ctx)
+	case steprun.FieldStepIndex:
+		return m.OldStepIndex(ctx)
+	case steprun.FieldKind:
+		return m.OldKind(ctx)
+	case steprun.FieldOutcome:
+		return m.OldOutcome(ctx)
+	case steprun.FieldRanAt:
+		return m.OldRanAt(ctx)
+	case steprun.FieldError:
+		return m.OldError(ctx)
+	}
+	return nil, fmt.Errorf("unknown StepRun field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StepRunMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case steprun.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case steprun.FieldEnrollmentID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEnrollmentID(v)
+		return nil
+	case steprun.FieldJourneyID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJourneyID(v)
+		return nil
+	case steprun.FieldLeadID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeadID(v)
+		return nil
+	case steprun.FieldStepIndex:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStepIndex(v)
+		return nil
+	case steprun.FieldKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case steprun.FieldOutcome:
+		v, ok := value.(steprun.Outcome)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutcome(v)
+		return nil
+	case steprun.FieldRanAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRanAt(v)
+		return nil
+	case steprun.FieldError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetError(v)
+		return nil
+	}
+	return fmt.Errorf("unknown StepRun field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *StepRunMutation) AddedFields() []string {
+	var fields []string
+	if m.addstep_index != nil {
+		fields = append(fields, steprun.FieldStepIndex)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *StepRunMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case steprun.FieldStepIndex:
+		return m.AddedStepIndex()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StepRunMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case steprun.FieldStepIndex:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStepIndex(v)
+		return nil
+	}
+	return fmt.Errorf("unknown StepRun numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *StepRunMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(steprun.FieldError) {
+		fields = append(fields, steprun.FieldError)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *StepRunMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *StepRunMutation) ClearField(name string) error {
+	switch name {
+	case steprun.FieldError:
+		m.ClearError()
+		return nil
+	}
+	return fmt.Errorf("unknown StepRun nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *StepRunMutation) ResetField(name string) error {
+	switch name {
+	case steprun.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case steprun.FieldEnrollmentID:
+		m.ResetEnrollmentID()
+		return nil
+	case steprun.FieldJourneyID:
+		m.ResetJourneyID()
+		return nil
+	case steprun.FieldLeadID:
+		m.ResetLeadID()
+		return nil
+	case steprun.FieldStepIndex:
+		m.ResetStepIndex()
+		return nil
+	case steprun.FieldKind:
+		m.ResetKind()
+		return nil
+	case steprun.FieldOutcome:
+		m.ResetOutcome()
+		return nil
+	case steprun.FieldRanAt:
+		m.ResetRanAt()
+		return nil
+	case steprun.FieldError:
+		m.ResetError()
+		return nil
+	}
+	return fmt.Errorf("unknown StepRun field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *StepRunMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.enrollment != nil {
+		edges = append(edges, steprun.EdgeEnrollment)
+	}
+	if m.lead != nil {
+		edges = append(edges, steprun.EdgeLead)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *StepRunMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case steprun.EdgeEnrollment:
+		if id := m.enrollment; id != nil {
+			return []ent.Value{*id}
+		}
+	case steprun.EdgeLead:
+		if id := m.lead; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *StepRunMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *StepRunMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *StepRunMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedenrollment {
+		edges = append(edges, steprun.EdgeEnrollment)
+	}
+	if m.clearedlead {
+		edges = append(edges, steprun.EdgeLead)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *StepRunMutation) EdgeCleared(name string) bool {
+	switch name {
+	case steprun.EdgeEnrollment:
+		return m.clearedenrollment
+	case steprun.EdgeLead:
+		return m.clearedlead
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *StepRunMutation) ClearEdge(name string) error {
+	switch name {
+	case steprun.EdgeEnrollment:
+		m.ClearEnrollment()
+		return nil
+	case steprun.EdgeLead:
+		m.ClearLead()
+		return nil
+	}
+	return fmt.Errorf("unknown StepRun unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *StepRunMutation) ResetEdge(name string) error {
+	switch name {
+	case steprun.EdgeEnrollment:
+		m.ResetEnrollment()
+		return nil
+	case steprun.EdgeLead:
+		m.ResetLead()
+		return nil
+	}
+	return fmt.Errorf("unknown StepRun edge %s", name)
 }
 
 // SuppressionMutation represents an operation that mutates the Suppression nodes in the graph.

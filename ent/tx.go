@@ -30,6 +30,8 @@ type Tx struct {
 	Deal *DealClient
 	// Delivery is the client for interacting with the Delivery builders.
 	Delivery *DeliveryClient
+	// Enrollment is the client for interacting with the Enrollment builders.
+	Enrollment *EnrollmentClient
 	// FieldDefinition is the client for interacting with the FieldDefinition builders.
 	FieldDefinition *FieldDefinitionClient
 	// FollowUp is the client for interacting with the FollowUp builders.
@@ -40,6 +42,10 @@ type Tx struct {
 	Job *JobClient
 	// JobFile is the client for interacting with the JobFile builders.
 	JobFile *JobFileClient
+	// Journey is the client for interacting with the Journey builders.
+	Journey *JourneyClient
+	// JourneyVersion is the client for interacting with the JourneyVersion builders.
+	JourneyVersion *JourneyVersionClient
 	// Lead is the client for interacting with the Lead builders.
 	Lead *LeadClient
 	// LeadTag is the client for interacting with the LeadTag builders.
@@ -82,6 +88,8 @@ type Tx struct {
 	Stage *StageClient
 	// StageChange is the client for interacting with the StageChange builders.
 	StageChange *StageChangeClient
+	// StepRun is the client for interacting with the StepRun builders.
+	StepRun *StepRunClient
 	// Suppression is the client for interacting with the Suppression builders.
 	Suppression *SuppressionClient
 	// Tag is the client for interacting with the Tag builders.
@@ -241,11 +249,14 @@ func (tx *Tx) init() {
 	tx.Channel = NewChannelClient(tx.config)
 	tx.Deal = NewDealClient(tx.config)
 	tx.Delivery = NewDeliveryClient(tx.config)
+	tx.Enrollment = NewEnrollmentClient(tx.config)
 	tx.FieldDefinition = NewFieldDefinitionClient(tx.config)
 	tx.FollowUp = NewFollowUpClient(tx.config)
 	tx.IngestBatch = NewIngestBatchClient(tx.config)
 	tx.Job = NewJobClient(tx.config)
 	tx.JobFile = NewJobFileClient(tx.config)
+	tx.Journey = NewJourneyClient(tx.config)
+	tx.JourneyVersion = NewJourneyVersionClient(tx.config)
 	tx.Lead = NewLeadClient(tx.config)
 	tx.LeadTag = NewLeadTagClient(tx.config)
 	tx.LostReason = NewLostReasonClient(tx.config)
@@ -267,6 +278,7 @@ func (tx *Tx) init() {
 	tx.SourceTouch = NewSourceTouchClient(tx.config)
 	tx.Stage = NewStageClient(tx.config)
 	tx.StageChange = NewStageChangeClient(tx.config)
+	tx.StepRun = NewStepRunClient(tx.config)
 	tx.Suppression = NewSuppressionClient(tx.config)
 	tx.Tag = NewTagClient(tx.config)
 	tx.TagGroup = NewTagGroupClient(tx.config)

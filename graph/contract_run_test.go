@@ -6,12 +6,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/lib/pq"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
 
@@ -631,6 +634,96 @@ var contractRuns = map[string]contractRun{
 			}
 		},
 	},
+	"CreateJourney": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"input": map[string]any{
+				"name":    "新客培育",
+				"trigger": map[string]any{"manual": map[string]any{}},
+				"steps": []any{
+					map[string]any{"addTags": map[string]any{"tagIDs": []string{s.ids["tag:VIP"]}}},
+					map[string]any{"wait": map[string]any{"days": 1, "atLocalTime": "10:00"}},
+					map[string]any{"condition": map[string]any{"rule": map[string]any{"tag": map[string]any{"any": []string{s.ids["tag:VIP"]}}}}},
+				},
+			}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			s.ids["journey"], _ = dig(d, "createJourney", "id").(string)
+			if dig(d, "createJourney", "status") != "DRAFT" || dig(d, "createJourney", "version") != 1.0 || dig(d, "createJourney", "name") != "新客培育" {
+				t.Errorf("createJourney = %v", d)
+			}
+			// A bad step is refused with its path, and writes nothing.
+			r := s.api.Do(s.token, `mutation($i: CreateJourneyInput!){ createJourney(input: $i){ id } }`, map[string]any{"i": map[string]any{
+				"name": "bad", "trigger": map[string]any{"manual": map[string]any{}},
+				"steps": []any{map[string]any{"wait": map[string]any{"hours": 1}}, map[string]any{"wait": map[string]any{"atLocalTime": "25:00"}}},
+			}})
+			if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" || r.Errors[0].Field() != "input.steps[1].wait.atLocalTime" {
+				t.Errorf("bad step: %+v", r.Errors)
+			}
+		},
+	},
+	"SetJourneyStatus": {
+		vars: func(s *scenario) map[string]any { return map[string]any{"id": s.ids["journey"], "status": "ACTIVE"} },
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			if dig(d, "setJourneyStatus", "id") != s.ids["journey"] || dig(d, "setJourneyStatus", "status") != "ACTIVE" {
+				t.Errorf("setJourneyStatus = %v", d)
+			}
+		},
+	},
+	"EnrollLeads": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"journeyID": s.ids["journey"], "leadIDs": append([]string{s.ids["ingested"]}, s.leads...)}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			enrolled, _ := dig(d, "enrollLeads", "enrolled").(float64)
+			skipped, _ := dig(d, "enrollLeads", "skipped").(float64)
+			var active int
+			_ = s.api.DB.DB.QueryRow(`SELECT count(*) FROM leads WHERE status = 'ACTIVE' AND id = ANY($1::uuid[])`,
+				pq.StringArray(rawIDs(t, append([]string{s.ids["ingested"]}, s.leads...)))).Scan(&active)
+			if enrolled != float64(active) || enrolled+skipped != float64(1+len(s.leads)) || enrolled == 0 {
+				t.Errorf("enrollLeads = %v, want the %d active leads enrolled", d, active)
+			}
+			s.ids["enrolled"] = strconv.Itoa(int(enrolled))
+			// Enrolled again while active: skipped.
+			var again struct {
+				EnrollLeads struct{ Enrolled, Skipped int }
+			}
+			s.api.MustDo(s.token, `mutation($j: ID!, $l: [ID!]!){ enrollLeads(journeyID: $j, leadIDs: $l){ enrolled skipped } }`,
+				map[string]any{"j": s.ids["journey"], "l": []string{s.ids["ingested"]}}, &again)
+			if again.EnrollLeads.Enrolled != 0 || again.EnrollLeads.Skipped != 1 {
+				t.Errorf("second enrolment = %+v", again)
+			}
+		},
+	},
+	"Journey": {
+		vars: func(s *scenario) map[string]any { return map[string]any{"id": s.ids["journey"], "first": 2} },
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			n, _ := strconv.Atoi(s.ids["enrolled"])
+			node := d["node"].(map[string]any)
+			want := map[string]any{"enrolled": float64(n), "active": float64(n), "completed": 0.0, "exited": 0.0, "failed": 0.0}
+			if !reflect.DeepEqual(node["stats"], want) || node["status"] != "ACTIVE" || node["version"] != 1.0 {
+				t.Errorf("journey = %v; want stats %v", node, want)
+			}
+			// The tag step ran (the scheduler task the enrolment queued) and
+			// every lead waits at step 1 until tomorrow 10:00.
+			steps := node["steps"].([]any)
+			if len(steps) != 3 || dig(steps[0], "kind") != "addTags" || dig(steps[0], "reached") != float64(n) ||
+				dig(steps[0], "completed") != float64(n) || dig(steps[1], "reached") != float64(n) || dig(steps[1], "completed") != 0.0 ||
+				dig(steps[2], "reached") != 0.0 {
+				t.Errorf("steps = %v", steps)
+			}
+			conn := node["enrollments"].(map[string]any)
+			edges := conn["edges"].([]any)
+			if conn["totalCount"] != float64(n) || len(edges) != min(2, n) {
+				t.Fatalf("enrollments = %v", conn)
+			}
+			for _, e := range edges {
+				if dig(e, "node", "status") != "ACTIVE" || dig(e, "node", "stepIndex") != 1.0 || dig(e, "node", "nextRunAt") == nil ||
+					dig(e, "node", "leftAt") != nil || dig(e, "node", "lead", "id") == nil {
+					t.Errorf("enrollment = %v", e)
+				}
+			}
+		},
+	},
 	"Funnel": {
 		vars: func(s *scenario) map[string]any {
 			now := s.api.Clock.Now()
@@ -996,4 +1089,18 @@ func waitSegmentReady(t *testing.T, s *scenario) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("segment not computed within 10s")
+}
+
+// rawIDs decodes opaque ids to uuids for SQL.
+func rawIDs(t *testing.T, ids []string) []string {
+	t.Helper()
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		u, err := gid.Decode(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = u.String()
+	}
+	return out
 }

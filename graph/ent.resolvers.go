@@ -54,6 +54,13 @@ func (r *queryResolver) Channels(ctx context.Context) ([]*ent.Channel, error) {
 	return r.db(ctx).Channel.Query().Order(ent.Asc("key")).All(ctx)
 }
 
+// Journeys is the resolver for the journeys field.
+func (r *queryResolver) Journeys(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.JourneyOrder, where *ent.JourneyWhereInput) (*ent.JourneyConnection, error) {
+	first, last = pageSize(first, last)
+	return r.db(ctx).Journey.Query().Paginate(ctx, after, first, before, last,
+		ent.WithJourneyOrder(orderBy), ent.WithJourneyFilter(where.Filter))
+}
+
 // LostReasons is the resolver for the lostReasons field.
 func (r *queryResolver) LostReasons(ctx context.Context) ([]*ent.LostReason, error) {
 	return r.db(ctx).LostReason.Query().Order(ent.Asc("position")).All(ctx)
@@ -119,6 +126,9 @@ func (r *Resolver) Broadcast() generated.BroadcastResolver { return &broadcastRe
 // Job returns generated.JobResolver implementation.
 func (r *Resolver) Job() generated.JobResolver { return &jobResolver{r} }
 
+// Journey returns generated.JourneyResolver implementation.
+func (r *Resolver) Journey() generated.JourneyResolver { return &journeyResolver{r} }
+
 // Lead returns generated.LeadResolver implementation.
 func (r *Resolver) Lead() generated.LeadResolver { return &leadResolver{r} }
 
@@ -145,6 +155,7 @@ func (r *Resolver) LeadWhereInput() generated.LeadWhereInputResolver {
 type (
 	broadcastResolver      struct{ *Resolver }
 	jobResolver            struct{ *Resolver }
+	journeyResolver        struct{ *Resolver }
 	leadResolver           struct{ *Resolver }
 	pipelineResolver       struct{ *Resolver }
 	queryResolver          struct{ *Resolver }

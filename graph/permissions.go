@@ -62,6 +62,7 @@ var RootPermissions = map[string]Permission{
 	"Query.leaderboard":      {"report", "read"},
 	"Query.channels":         {"channel", "read"},
 	"Query.previewSegment":   {"segment", "read"},
+	"Query.journeys":         {"journey", "read"},
 
 	"Mutation.ingestLeads":           {"lead", "write"},
 	"Mutation.mergeLeads":            {"lead", "write"},
@@ -77,6 +78,10 @@ var RootPermissions = map[string]Permission{
 	"Mutation.updateSegment":    {"segment", "write"},
 	"Mutation.refreshSegment":   {"segment", "write"},
 	"Mutation.deleteSegment":    {"segment", "delete"},
+	"Mutation.createJourney":    {"journey", "write"},
+	"Mutation.updateJourney":    {"journey", "write"},
+	"Mutation.setJourneyStatus": {"journey", "write"},
+	"Mutation.enrollLeads":      {"journey", "write"}, // and the leads in the caller's write scope
 
 	"Mutation.createFieldDefinition":    {"field", "write"},
 	"Mutation.updateFieldDefinition":    {"field", "write"},

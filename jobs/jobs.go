@@ -86,6 +86,8 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	handle(TypeBroadcastSend, h.HandleBroadcastSend)
 	handle(TypeBroadcastsResume, h.HandleBroadcastsResume)
 	handle(TypeJobRun, h.HandleJobRun)
+	handle(TypeJourneysDue, h.HandleJourneysDue)
+	handle(TypeJourneyRun, h.HandleJourneyRun)
 }
 
 // Periodic is one entry of the schedule.
@@ -117,6 +119,7 @@ func Schedule() []Periodic {
 		{Spec: "0 * * * *", Period: time.Hour, Task: asynq.NewTask(TypePoolsRecycle, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
 		{Spec: "* * * * *", Period: time.Minute, Task: asynq.NewTask(TypeBroadcastsResume, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second)}},
 		{Spec: "* * * * *", Period: time.Minute, Task: asynq.NewTask(TypeSegmentsRefreshDue, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second), asynq.Queue("low")}},
+		{Spec: "* * * * *", Period: time.Minute, Task: asynq.NewTask(TypeJourneysDue, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second)}},
 		// 19:00 UTC is 03:00 in China, the quietest hour of most workspaces.
 		{Spec: "0 19 * * *", Period: 24 * time.Hour, Task: asynq.NewTask(TypeScoringNightly, nil), Opts: []asynq.Option{asynq.Unique(23 * time.Hour), asynq.Queue("low")}},
 	}

@@ -92,6 +92,10 @@ func Suites(quick bool) []Suite {
 		{Name: "GraphQL load, the 100-lead list over HTTP", Issue: 11, Pkg: "./bench/", Bench: "^BenchmarkGraphQLLoad$", Benchtime: "1x",
 			Show: []string{"page=10:req/s", "page=10:p50-ms", "page=10:p99-ms", "page=100:req/s", "page=100:p50-ms", "page=100:p99-ms", ":sql/req"}},
 		peerSuite(quick),
+		{Name: "Journey steps (100,000 enrolled leads) vs a plain UPDATE", Issue: 23, Pkg: "./bench/", Bench: "^BenchmarkJourney$", Benchtime: "1x",
+			Env:   []string{"SCRM_BENCH_JOURNEY_LEADS=100000"},
+			Show:  []string{":steps/s", ":anchor-rows/s", ":steps/anchor", ":run-s"},
+			Goals: []Goal{{Unit: "steps/anchor", Target: 0.25, Text: "step executions ≥ 0.25 × a plain UPDATE's rows"}}},
 		{Name: "Micro: mainland phone normalisation, policy decision", Issue: 5, Pkg: "./internal/clean/ ./internal/policy/", Bench: "^Benchmark(PhoneMainland|Allowed)$", Benchtime: "1s",
 			Show: []string{"PhoneMainland:ns/op", "Allowed:ns/op"}},
 	}

@@ -105,6 +105,18 @@ func (f DeliveryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DeliveryMutation", m)
 }
 
+// The EnrollmentFunc type is an adapter to allow the use of ordinary
+// function as Enrollment mutator.
+type EnrollmentFunc func(context.Context, *ent.EnrollmentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f EnrollmentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.EnrollmentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.EnrollmentMutation", m)
+}
+
 // The FieldDefinitionFunc type is an adapter to allow the use of ordinary
 // function as FieldDefinition mutator.
 type FieldDefinitionFunc func(context.Context, *ent.FieldDefinitionMutation) (ent.Value, error)
@@ -163,6 +175,30 @@ func (f JobFileFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.JobFileMutation", m)
+}
+
+// The JourneyFunc type is an adapter to allow the use of ordinary
+// function as Journey mutator.
+type JourneyFunc func(context.Context, *ent.JourneyMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f JourneyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.JourneyMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.JourneyMutation", m)
+}
+
+// The JourneyVersionFunc type is an adapter to allow the use of ordinary
+// function as JourneyVersion mutator.
+type JourneyVersionFunc func(context.Context, *ent.JourneyVersionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f JourneyVersionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.JourneyVersionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.JourneyVersionMutation", m)
 }
 
 // The LeadFunc type is an adapter to allow the use of ordinary
@@ -415,6 +451,18 @@ func (f StageChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StageChangeMutation", m)
+}
+
+// The StepRunFunc type is an adapter to allow the use of ordinary
+// function as StepRun mutator.
+type StepRunFunc func(context.Context, *ent.StepRunMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f StepRunFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.StepRunMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StepRunMutation", m)
 }
 
 // The SuppressionFunc type is an adapter to allow the use of ordinary

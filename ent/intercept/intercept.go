@@ -16,11 +16,14 @@ import (
 	"github.com/scrmhq/scrm/ent/channel"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/delivery"
+	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/ingestbatch"
 	"github.com/scrmhq/scrm/ent/job"
 	"github.com/scrmhq/scrm/ent/jobfile"
+	"github.com/scrmhq/scrm/ent/journey"
+	"github.com/scrmhq/scrm/ent/journeyversion"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
@@ -43,6 +46,7 @@ import (
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
+	"github.com/scrmhq/scrm/ent/steprun"
 	"github.com/scrmhq/scrm/ent/suppression"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/taggroup"
@@ -327,6 +331,33 @@ func (f TraverseDelivery) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.DeliveryQuery", q)
 }
 
+// The EnrollmentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type EnrollmentFunc func(context.Context, *ent.EnrollmentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f EnrollmentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.EnrollmentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.EnrollmentQuery", q)
+}
+
+// The TraverseEnrollment type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseEnrollment func(context.Context, *ent.EnrollmentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseEnrollment) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseEnrollment) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EnrollmentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.EnrollmentQuery", q)
+}
+
 // The FieldDefinitionFunc type is an adapter to allow the use of ordinary function as a Querier.
 type FieldDefinitionFunc func(context.Context, *ent.FieldDefinitionQuery) (ent.Value, error)
 
@@ -460,6 +491,60 @@ func (f TraverseJobFile) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.JobFileQuery", q)
+}
+
+// The JourneyFunc type is an adapter to allow the use of ordinary function as a Querier.
+type JourneyFunc func(context.Context, *ent.JourneyQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f JourneyFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.JourneyQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.JourneyQuery", q)
+}
+
+// The TraverseJourney type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseJourney func(context.Context, *ent.JourneyQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseJourney) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseJourney) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.JourneyQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.JourneyQuery", q)
+}
+
+// The JourneyVersionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type JourneyVersionFunc func(context.Context, *ent.JourneyVersionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f JourneyVersionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.JourneyVersionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.JourneyVersionQuery", q)
+}
+
+// The TraverseJourneyVersion type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseJourneyVersion func(context.Context, *ent.JourneyVersionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseJourneyVersion) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseJourneyVersion) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.JourneyVersionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.JourneyVersionQuery", q)
 }
 
 // The LeadFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1029,6 +1114,33 @@ func (f TraverseStageChange) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.StageChangeQuery", q)
 }
 
+// The StepRunFunc type is an adapter to allow the use of ordinary function as a Querier.
+type StepRunFunc func(context.Context, *ent.StepRunQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f StepRunFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.StepRunQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.StepRunQuery", q)
+}
+
+// The TraverseStepRun type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseStepRun func(context.Context, *ent.StepRunQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseStepRun) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseStepRun) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.StepRunQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.StepRunQuery", q)
+}
+
 // The SuppressionFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SuppressionFunc func(context.Context, *ent.SuppressionQuery) (ent.Value, error)
 
@@ -1318,6 +1430,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.DealQuery, predicate.Deal, deal.OrderOption]{typ: ent.TypeDeal, tq: q}, nil
 	case *ent.DeliveryQuery:
 		return &query[*ent.DeliveryQuery, predicate.Delivery, delivery.OrderOption]{typ: ent.TypeDelivery, tq: q}, nil
+	case *ent.EnrollmentQuery:
+		return &query[*ent.EnrollmentQuery, predicate.Enrollment, enrollment.OrderOption]{typ: ent.TypeEnrollment, tq: q}, nil
 	case *ent.FieldDefinitionQuery:
 		return &query[*ent.FieldDefinitionQuery, predicate.FieldDefinition, fielddefinition.OrderOption]{typ: ent.TypeFieldDefinition, tq: q}, nil
 	case *ent.FollowUpQuery:
@@ -1328,6 +1442,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.JobQuery, predicate.Job, job.OrderOption]{typ: ent.TypeJob, tq: q}, nil
 	case *ent.JobFileQuery:
 		return &query[*ent.JobFileQuery, predicate.JobFile, jobfile.OrderOption]{typ: ent.TypeJobFile, tq: q}, nil
+	case *ent.JourneyQuery:
+		return &query[*ent.JourneyQuery, predicate.Journey, journey.OrderOption]{typ: ent.TypeJourney, tq: q}, nil
+	case *ent.JourneyVersionQuery:
+		return &query[*ent.JourneyVersionQuery, predicate.JourneyVersion, journeyversion.OrderOption]{typ: ent.TypeJourneyVersion, tq: q}, nil
 	case *ent.LeadQuery:
 		return &query[*ent.LeadQuery, predicate.Lead, lead.OrderOption]{typ: ent.TypeLead, tq: q}, nil
 	case *ent.LeadTagQuery:
@@ -1370,6 +1488,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.StageQuery, predicate.Stage, stage.OrderOption]{typ: ent.TypeStage, tq: q}, nil
 	case *ent.StageChangeQuery:
 		return &query[*ent.StageChangeQuery, predicate.StageChange, stagechange.OrderOption]{typ: ent.TypeStageChange, tq: q}, nil
+	case *ent.StepRunQuery:
+		return &query[*ent.StepRunQuery, predicate.StepRun, steprun.OrderOption]{typ: ent.TypeStepRun, tq: q}, nil
 	case *ent.SuppressionQuery:
 		return &query[*ent.SuppressionQuery, predicate.Suppression, suppression.OrderOption]{typ: ent.TypeSuppression, tq: q}, nil
 	case *ent.TagQuery:

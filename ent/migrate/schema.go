@@ -346,6 +346,75 @@ var (
 			},
 		},
 	}
+	// EnrollmentsColumns holds the columns for the "enrollments" table.
+	EnrollmentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"ACTIVE", "COMPLETED", "EXITED", "FAILED"}, Default: "ACTIVE"},
+		{Name: "step_index", Type: field.TypeInt, Default: 0},
+		{Name: "step_started_at", Type: field.TypeTime},
+		{Name: "next_run_at", Type: field.TypeTime, Nullable: true},
+		{Name: "entered_at", Type: field.TypeTime},
+		{Name: "left_at", Type: field.TypeTime, Nullable: true},
+		{Name: "error", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "version_id", Type: field.TypeUUID},
+		{Name: "lead_id", Type: field.TypeUUID},
+		{Name: "journey_id", Type: field.TypeUUID},
+	}
+	// EnrollmentsTable holds the schema information for the "enrollments" table.
+	EnrollmentsTable = &schema.Table{
+		Name:       "enrollments",
+		Columns:    EnrollmentsColumns,
+		PrimaryKey: []*schema.Column{EnrollmentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "enrollments_journey_versions_version",
+				Columns:    []*schema.Column{EnrollmentsColumns[9]},
+				RefColumns: []*schema.Column{JourneyVersionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "enrollments_leads_lead",
+				Columns:    []*schema.Column{EnrollmentsColumns[10]},
+				RefColumns: []*schema.Column{LeadsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "enrollments_journeys_enrollments",
+				Columns:    []*schema.Column{EnrollmentsColumns[11]},
+				RefColumns: []*schema.Column{JourneysColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "enrollment_tenant_id_journey_id_lead_id",
+				Unique:  true,
+				Columns: []*schema.Column{EnrollmentsColumns[1], EnrollmentsColumns[11], EnrollmentsColumns[10]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'ACTIVE'",
+				},
+			},
+			{
+				Name:    "enrollment_tenant_id_next_run_at",
+				Unique:  false,
+				Columns: []*schema.Column{EnrollmentsColumns[1], EnrollmentsColumns[5]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'ACTIVE'",
+				},
+			},
+			{
+				Name:    "enrollment_tenant_id_journey_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{EnrollmentsColumns[1], EnrollmentsColumns[11], EnrollmentsColumns[2]},
+			},
+			{
+				Name:    "enrollment_tenant_id_lead_id",
+				Unique:  false,
+				Columns: []*schema.Column{EnrollmentsColumns[1], EnrollmentsColumns[10]},
+			},
+		},
+	}
 	// FieldDefinitionsColumns holds the columns for the "field_definitions" table.
 	FieldDefinitionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -531,6 +600,74 @@ var (
 				Name:    "jobfile_tenant_id_job_id_kind_seq",
 				Unique:  true,
 				Columns: []*schema.Column{JobFilesColumns[1], JobFilesColumns[6], JobFilesColumns[2], JobFilesColumns[3]},
+			},
+		},
+	}
+	// JourneysColumns holds the columns for the "journeys" table.
+	JourneysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"DRAFT", "ACTIVE", "PAUSED", "ARCHIVED"}, Default: "DRAFT"},
+		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "version_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "trigger", Type: field.TypeJSON},
+		{Name: "trigger_kind", Type: field.TypeString},
+		{Name: "trigger_key", Type: field.TypeString, Default: ""},
+		{Name: "reentry", Type: field.TypeBool, Default: false},
+		{Name: "created_by_id", Type: field.TypeUUID, Nullable: true},
+	}
+	// JourneysTable holds the schema information for the "journeys" table.
+	JourneysTable = &schema.Table{
+		Name:       "journeys",
+		Columns:    JourneysColumns,
+		PrimaryKey: []*schema.Column{JourneysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "journey_tenant_id_trigger_kind_trigger_key",
+				Unique:  false,
+				Columns: []*schema.Column{JourneysColumns[1], JourneysColumns[9], JourneysColumns[10]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'ACTIVE'",
+				},
+			},
+			{
+				Name:    "journey_tenant_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{JourneysColumns[1], JourneysColumns[5]},
+			},
+		},
+	}
+	// JourneyVersionsColumns holds the columns for the "journey_versions" table.
+	JourneyVersionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "version", Type: field.TypeInt},
+		{Name: "steps", Type: field.TypeJSON},
+		{Name: "exit_rule", Type: field.TypeJSON, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "journey_id", Type: field.TypeUUID},
+	}
+	// JourneyVersionsTable holds the schema information for the "journey_versions" table.
+	JourneyVersionsTable = &schema.Table{
+		Name:       "journey_versions",
+		Columns:    JourneyVersionsColumns,
+		PrimaryKey: []*schema.Column{JourneyVersionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "journey_versions_journeys_versions",
+				Columns:    []*schema.Column{JourneyVersionsColumns[6]},
+				RefColumns: []*schema.Column{JourneysColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "journeyversion_tenant_id_journey_id_version",
+				Unique:  true,
+				Columns: []*schema.Column{JourneyVersionsColumns[1], JourneyVersionsColumns[6], JourneyVersionsColumns[2]},
 			},
 		},
 	}
@@ -1376,6 +1513,51 @@ var (
 			},
 		},
 	}
+	// StepRunsColumns holds the columns for the "step_runs" table.
+	StepRunsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "journey_id", Type: field.TypeUUID},
+		{Name: "step_index", Type: field.TypeInt},
+		{Name: "kind", Type: field.TypeString},
+		{Name: "outcome", Type: field.TypeEnum, Enums: []string{"COMPLETED", "SKIPPED", "EXITED", "FAILED"}},
+		{Name: "ran_at", Type: field.TypeTime},
+		{Name: "error", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "enrollment_id", Type: field.TypeUUID},
+		{Name: "lead_id", Type: field.TypeUUID},
+	}
+	// StepRunsTable holds the schema information for the "step_runs" table.
+	StepRunsTable = &schema.Table{
+		Name:       "step_runs",
+		Columns:    StepRunsColumns,
+		PrimaryKey: []*schema.Column{StepRunsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "step_runs_enrollments_step_runs",
+				Columns:    []*schema.Column{StepRunsColumns[8]},
+				RefColumns: []*schema.Column{EnrollmentsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "step_runs_leads_lead",
+				Columns:    []*schema.Column{StepRunsColumns[9]},
+				RefColumns: []*schema.Column{LeadsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "steprun_tenant_id_enrollment_id_step_index",
+				Unique:  true,
+				Columns: []*schema.Column{StepRunsColumns[1], StepRunsColumns[8], StepRunsColumns[3]},
+			},
+			{
+				Name:    "steprun_tenant_id_journey_id_step_index_outcome",
+				Unique:  false,
+				Columns: []*schema.Column{StepRunsColumns[1], StepRunsColumns[2], StepRunsColumns[3], StepRunsColumns[5]},
+			},
+		},
+	}
 	// SuppressionsColumns holds the columns for the "suppressions" table.
 	SuppressionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -1730,11 +1912,14 @@ var (
 		ChannelsTable,
 		DealsTable,
 		DeliveriesTable,
+		EnrollmentsTable,
 		FieldDefinitionsTable,
 		FollowUpsTable,
 		IngestBatchesTable,
 		JobsTable,
 		JobFilesTable,
+		JourneysTable,
+		JourneyVersionsTable,
 		LeadsTable,
 		LeadTagsTable,
 		LostReasonsTable,
@@ -1756,6 +1941,7 @@ var (
 		SourceTouchesTable,
 		StagesTable,
 		StageChangesTable,
+		StepRunsTable,
 		SuppressionsTable,
 		TagsTable,
 		TagGroupsTable,
@@ -1780,6 +1966,9 @@ func init() {
 	DealsTable.ForeignKeys[1].RefTable = LeadsTable
 	DeliveriesTable.ForeignKeys[0].RefTable = BroadcastsTable
 	DeliveriesTable.ForeignKeys[1].RefTable = LeadsTable
+	EnrollmentsTable.ForeignKeys[0].RefTable = JourneyVersionsTable
+	EnrollmentsTable.ForeignKeys[1].RefTable = LeadsTable
+	EnrollmentsTable.ForeignKeys[2].RefTable = JourneysTable
 	FollowUpsTable.ForeignKeys[0].RefTable = UsersTable
 	FollowUpsTable.ForeignKeys[1].RefTable = LeadsTable
 	JobsTable.ForeignKeys[0].RefTable = UsersTable
@@ -1787,6 +1976,7 @@ func init() {
 	JobFilesTable.Annotation = &entsql.Annotation{
 		Table: "job_files",
 	}
+	JourneyVersionsTable.ForeignKeys[0].RefTable = JourneysTable
 	LeadsTable.ForeignKeys[0].RefTable = UsersTable
 	LeadsTable.ForeignKeys[1].RefTable = PoolsTable
 	LeadsTable.ForeignKeys[2].RefTable = StagesTable
@@ -1820,6 +2010,8 @@ func init() {
 	StageChangesTable.ForeignKeys[2].RefTable = StagesTable
 	StageChangesTable.ForeignKeys[3].RefTable = UsersTable
 	StageChangesTable.ForeignKeys[4].RefTable = LostReasonsTable
+	StepRunsTable.ForeignKeys[0].RefTable = EnrollmentsTable
+	StepRunsTable.ForeignKeys[1].RefTable = LeadsTable
 	SuppressionsTable.ForeignKeys[0].RefTable = LeadsTable
 	TagsTable.ForeignKeys[0].RefTable = TagGroupsTable
 	TeamsTable.ForeignKeys[0].RefTable = UsersTable

@@ -30,6 +30,9 @@ type Deal func(*sql.Selector)
 // Delivery is the predicate function for delivery builders.
 type Delivery func(*sql.Selector)
 
+// Enrollment is the predicate function for enrollment builders.
+type Enrollment func(*sql.Selector)
+
 // FieldDefinition is the predicate function for fielddefinition builders.
 type FieldDefinition func(*sql.Selector)
 
@@ -44,6 +47,12 @@ type Job func(*sql.Selector)
 
 // JobFile is the predicate function for jobfile builders.
 type JobFile func(*sql.Selector)
+
+// Journey is the predicate function for journey builders.
+type Journey func(*sql.Selector)
+
+// JourneyVersion is the predicate function for journeyversion builders.
+type JourneyVersion func(*sql.Selector)
 
 // Lead is the predicate function for lead builders.
 type Lead func(*sql.Selector)
@@ -107,6 +116,9 @@ type Stage func(*sql.Selector)
 
 // StageChange is the predicate function for stagechange builders.
 type StageChange func(*sql.Selector)
+
+// StepRun is the predicate function for steprun builders.
+type StepRun func(*sql.Selector)
 
 // Suppression is the predicate function for suppression builders.
 type Suppression func(*sql.Selector)

@@ -302,6 +302,30 @@ func (f DeliveryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DeliveryMutation", m)
 }
 
+// The EnrollmentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type EnrollmentQueryRuleFunc func(context.Context, *ent.EnrollmentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f EnrollmentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EnrollmentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.EnrollmentQuery", q)
+}
+
+// The EnrollmentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type EnrollmentMutationRuleFunc func(context.Context, *ent.EnrollmentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f EnrollmentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.EnrollmentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EnrollmentMutation", m)
+}
+
 // The FieldDefinitionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type FieldDefinitionQueryRuleFunc func(context.Context, *ent.FieldDefinitionQuery) error
@@ -420,6 +444,54 @@ func (f JobFileMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.JobFileMutation", m)
+}
+
+// The JourneyQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type JourneyQueryRuleFunc func(context.Context, *ent.JourneyQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f JourneyQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.JourneyQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.JourneyQuery", q)
+}
+
+// The JourneyMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type JourneyMutationRuleFunc func(context.Context, *ent.JourneyMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f JourneyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.JourneyMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.JourneyMutation", m)
+}
+
+// The JourneyVersionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type JourneyVersionQueryRuleFunc func(context.Context, *ent.JourneyVersionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f JourneyVersionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.JourneyVersionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.JourneyVersionQuery", q)
+}
+
+// The JourneyVersionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type JourneyVersionMutationRuleFunc func(context.Context, *ent.JourneyVersionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f JourneyVersionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.JourneyVersionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.JourneyVersionMutation", m)
 }
 
 // The LeadQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -924,6 +996,30 @@ func (f StageChangeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mut
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.StageChangeMutation", m)
+}
+
+// The StepRunQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type StepRunQueryRuleFunc func(context.Context, *ent.StepRunQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f StepRunQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.StepRunQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.StepRunQuery", q)
+}
+
+// The StepRunMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type StepRunMutationRuleFunc func(context.Context, *ent.StepRunMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f StepRunMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.StepRunMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.StepRunMutation", m)
 }
 
 // The SuppressionQueryRuleFunc type is an adapter to allow the use of ordinary

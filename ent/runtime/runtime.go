@@ -15,11 +15,14 @@ import (
 	"github.com/scrmhq/scrm/ent/channel"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/delivery"
+	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/ingestbatch"
 	"github.com/scrmhq/scrm/ent/job"
 	"github.com/scrmhq/scrm/ent/jobfile"
+	"github.com/scrmhq/scrm/ent/journey"
+	"github.com/scrmhq/scrm/ent/journeyversion"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/leadtag"
 	"github.com/scrmhq/scrm/ent/lostreason"
@@ -43,6 +46,7 @@ import (
 	"github.com/scrmhq/scrm/ent/sourcetouch"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/stagechange"
+	"github.com/scrmhq/scrm/ent/steprun"
 	"github.com/scrmhq/scrm/ent/suppression"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/taggroup"
@@ -496,6 +500,37 @@ func init() {
 	deliveryDescID := deliveryMixinFields0[0].Descriptor()
 	// delivery.DefaultID holds the default value on creation for the id field.
 	delivery.DefaultID = deliveryDescID.Default.(func() uuid.UUID)
+	enrollmentMixin := schema.Enrollment{}.Mixin()
+	enrollment.Policy = privacy.NewPolicies(enrollmentMixin[1], schema.Enrollment{})
+	enrollment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := enrollment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	enrollmentMixinHooks1 := enrollmentMixin[1].Hooks()
+
+	enrollment.Hooks[1] = enrollmentMixinHooks1[0]
+	enrollmentMixinInters1 := enrollmentMixin[1].Interceptors()
+	enrollment.Interceptors[0] = enrollmentMixinInters1[0]
+	enrollmentMixinFields0 := enrollmentMixin[0].Fields()
+	_ = enrollmentMixinFields0
+	enrollmentFields := schema.Enrollment{}.Fields()
+	_ = enrollmentFields
+	// enrollmentDescStepIndex is the schema descriptor for step_index field.
+	enrollmentDescStepIndex := enrollmentFields[4].Descriptor()
+	// enrollment.DefaultStepIndex holds the default value on creation for the step_index field.
+	enrollment.DefaultStepIndex = enrollmentDescStepIndex.Default.(int)
+	// enrollmentDescError is the schema descriptor for error field.
+	enrollmentDescError := enrollmentFields[9].Descriptor()
+	// enrollment.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
+	enrollment.ErrorValidator = enrollmentDescError.Validators[0].(func(string) error)
+	// enrollmentDescID is the schema descriptor for id field.
+	enrollmentDescID := enrollmentMixinFields0[0].Descriptor()
+	// enrollment.DefaultID holds the default value on creation for the id field.
+	enrollment.DefaultID = enrollmentDescID.Default.(func() uuid.UUID)
 	fielddefinitionMixin := schema.FieldDefinition{}.Mixin()
 	fielddefinition.Policy = privacy.NewPolicies(fielddefinitionMixin[1], schema.FieldDefinition{})
 	fielddefinition.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -765,6 +800,94 @@ func init() {
 	jobfileDescID := jobfileMixinFields0[0].Descriptor()
 	// jobfile.DefaultID holds the default value on creation for the id field.
 	jobfile.DefaultID = jobfileDescID.Default.(func() uuid.UUID)
+	journeyMixin := schema.Journey{}.Mixin()
+	journey.Policy = privacy.NewPolicies(journeyMixin[1], schema.Journey{})
+	journey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := journey.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	journeyMixinHooks1 := journeyMixin[1].Hooks()
+
+	journey.Hooks[1] = journeyMixinHooks1[0]
+	journeyMixinInters1 := journeyMixin[1].Interceptors()
+	journey.Interceptors[0] = journeyMixinInters1[0]
+	journeyMixinFields0 := journeyMixin[0].Fields()
+	_ = journeyMixinFields0
+	journeyMixinFields2 := journeyMixin[2].Fields()
+	_ = journeyMixinFields2
+	journeyFields := schema.Journey{}.Fields()
+	_ = journeyFields
+	// journeyDescCreatedAt is the schema descriptor for created_at field.
+	journeyDescCreatedAt := journeyMixinFields2[0].Descriptor()
+	// journey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	journey.DefaultCreatedAt = journeyDescCreatedAt.Default.(func() time.Time)
+	// journeyDescUpdatedAt is the schema descriptor for updated_at field.
+	journeyDescUpdatedAt := journeyMixinFields2[1].Descriptor()
+	// journey.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	journey.DefaultUpdatedAt = journeyDescUpdatedAt.Default.(func() time.Time)
+	// journey.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	journey.UpdateDefaultUpdatedAt = journeyDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// journeyDescName is the schema descriptor for name field.
+	journeyDescName := journeyFields[0].Descriptor()
+	// journey.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	journey.NameValidator = func() func(string) error {
+		validators := journeyDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// journeyDescVersion is the schema descriptor for version field.
+	journeyDescVersion := journeyFields[2].Descriptor()
+	// journey.DefaultVersion holds the default value on creation for the version field.
+	journey.DefaultVersion = journeyDescVersion.Default.(int)
+	// journeyDescTriggerKey is the schema descriptor for trigger_key field.
+	journeyDescTriggerKey := journeyFields[6].Descriptor()
+	// journey.DefaultTriggerKey holds the default value on creation for the trigger_key field.
+	journey.DefaultTriggerKey = journeyDescTriggerKey.Default.(string)
+	// journeyDescReentry is the schema descriptor for reentry field.
+	journeyDescReentry := journeyFields[7].Descriptor()
+	// journey.DefaultReentry holds the default value on creation for the reentry field.
+	journey.DefaultReentry = journeyDescReentry.Default.(bool)
+	// journeyDescID is the schema descriptor for id field.
+	journeyDescID := journeyMixinFields0[0].Descriptor()
+	// journey.DefaultID holds the default value on creation for the id field.
+	journey.DefaultID = journeyDescID.Default.(func() uuid.UUID)
+	journeyversionMixin := schema.JourneyVersion{}.Mixin()
+	journeyversion.Policy = privacy.NewPolicies(journeyversionMixin[1], schema.JourneyVersion{})
+	journeyversion.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := journeyversion.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	journeyversionMixinHooks1 := journeyversionMixin[1].Hooks()
+
+	journeyversion.Hooks[1] = journeyversionMixinHooks1[0]
+	journeyversionMixinInters1 := journeyversionMixin[1].Interceptors()
+	journeyversion.Interceptors[0] = journeyversionMixinInters1[0]
+	journeyversionMixinFields0 := journeyversionMixin[0].Fields()
+	_ = journeyversionMixinFields0
+	journeyversionFields := schema.JourneyVersion{}.Fields()
+	_ = journeyversionFields
+	// journeyversionDescID is the schema descriptor for id field.
+	journeyversionDescID := journeyversionMixinFields0[0].Descriptor()
+	// journeyversion.DefaultID holds the default value on creation for the id field.
+	journeyversion.DefaultID = journeyversionDescID.Default.(func() uuid.UUID)
 	leadMixin := schema.Lead{}.Mixin()
 	lead.Policy = privacy.NewPolicies(leadMixin[1], schema.Lead{})
 	lead.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1764,6 +1887,33 @@ func init() {
 	stagechangeDescID := stagechangeMixinFields0[0].Descriptor()
 	// stagechange.DefaultID holds the default value on creation for the id field.
 	stagechange.DefaultID = stagechangeDescID.Default.(func() uuid.UUID)
+	steprunMixin := schema.StepRun{}.Mixin()
+	steprun.Policy = privacy.NewPolicies(steprunMixin[1], schema.StepRun{})
+	steprun.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := steprun.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	steprunMixinHooks1 := steprunMixin[1].Hooks()
+
+	steprun.Hooks[1] = steprunMixinHooks1[0]
+	steprunMixinInters1 := steprunMixin[1].Interceptors()
+	steprun.Interceptors[0] = steprunMixinInters1[0]
+	steprunMixinFields0 := steprunMixin[0].Fields()
+	_ = steprunMixinFields0
+	steprunFields := schema.StepRun{}.Fields()
+	_ = steprunFields
+	// steprunDescError is the schema descriptor for error field.
+	steprunDescError := steprunFields[7].Descriptor()
+	// steprun.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
+	steprun.ErrorValidator = steprunDescError.Validators[0].(func(string) error)
+	// steprunDescID is the schema descriptor for id field.
+	steprunDescID := steprunMixinFields0[0].Descriptor()
+	// steprun.DefaultID holds the default value on creation for the id field.
+	steprun.DefaultID = steprunDescID.Default.(func() uuid.UUID)
 	suppressionMixin := schema.Suppression{}.Mixin()
 	suppression.Policy = privacy.NewPolicies(suppressionMixin[1], schema.Suppression{})
 	suppression.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -19,9 +19,11 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/assignmentrule"
 	"github.com/scrmhq/scrm/ent/broadcast"
+	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/job"
+	"github.com/scrmhq/scrm/ent/journey"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
@@ -47,6 +49,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Broadcast() BroadcastResolver
 	Job() JobResolver
+	Journey() JourneyResolver
 	Lead() LeadResolver
 	Mutation() MutationResolver
 	Pipeline() PipelineResolver
@@ -191,6 +194,33 @@ type ComplexityRoot struct {
 		Skipped  func(childComplexity int) int
 	}
 
+	EnrollLeadsResult struct {
+		Enrolled func(childComplexity int) int
+		Skipped  func(childComplexity int) int
+	}
+
+	Enrollment struct {
+		EnteredAt func(childComplexity int) int
+		Error     func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Lead      func(childComplexity int) int
+		LeftAt    func(childComplexity int) int
+		NextRunAt func(childComplexity int) int
+		Status    func(childComplexity int) int
+		StepIndex func(childComplexity int) int
+	}
+
+	EnrollmentConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	EnrollmentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	EventError struct {
 		Code    func(childComplexity int) int
 		Index   func(childComplexity int) int
@@ -306,6 +336,50 @@ type ComplexityRoot struct {
 		UpdatedAt   func(childComplexity int) int
 	}
 
+	Journey struct {
+		CreatedAt   func(childComplexity int) int
+		Definition  func(childComplexity int) int
+		Enrollments func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *enrollment.Status) int
+		ExitRule    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Reentry     func(childComplexity int) int
+		Stats       func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Steps       func(childComplexity int) int
+		Trigger     func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
+	JourneyConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	JourneyEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	JourneyStats struct {
+		Active    func(childComplexity int) int
+		Completed func(childComplexity int) int
+		Enrolled  func(childComplexity int) int
+		Exited    func(childComplexity int) int
+		Failed    func(childComplexity int) int
+	}
+
+	JourneyStepStats struct {
+		Completed func(childComplexity int) int
+		Exited    func(childComplexity int) int
+		Failed    func(childComplexity int) int
+		Index     func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Reached   func(childComplexity int) int
+	}
+
 	Lead struct {
 		Attributes        func(childComplexity int) int
 		ClaimedAt         func(childComplexity int) int
@@ -399,6 +473,7 @@ type ComplexityRoot struct {
 		CreateDeal               func(childComplexity int, input model.CreateDealInput) int
 		CreateFieldDefinition    func(childComplexity int, input model.CreateFieldDefinitionInput) int
 		CreateFollowUp           func(childComplexity int, input model.CreateFollowUpInput) int
+		CreateJourney            func(childComplexity int, input model.CreateJourneyInput) int
 		CreateLostReason         func(childComplexity int, name string) int
 		CreatePartner            func(childComplexity int, input model.CreatePartnerInput) int
 		CreatePipeline           func(childComplexity int, input model.CreatePipelineInput) int
@@ -415,6 +490,7 @@ type ComplexityRoot struct {
 		DeleteSegment            func(childComplexity int, id uuid.UUID) int
 		DeleteStage              func(childComplexity int, id uuid.UUID) int
 		DistributeLeads          func(childComplexity int, ids []uuid.UUID) int
+		EnrollLeads              func(childComplexity int, journeyID uuid.UUID, leadIDs []uuid.UUID) int
 		ExportLeads              func(childComplexity int, where *ent.LeadWhereInput, columns []string) int
 		GrantPermission          func(childComplexity int, role string, resource string, action string) int
 		ImportLeads              func(childComplexity int, csv graphql.Upload, mapping any, idempotencyKey *string) int
@@ -430,6 +506,7 @@ type ComplexityRoot struct {
 		ReorderStages            func(childComplexity int, pipelineID uuid.UUID, stageIDs []uuid.UUID) int
 		RevokeAPIKey             func(childComplexity int, id uuid.UUID) int
 		RevokePermission         func(childComplexity int, role string, resource string, action string) int
+		SetJourneyStatus         func(childComplexity int, id uuid.UUID, status journey.Status) int
 		SetTierThresholds        func(childComplexity int, input model.TierThresholdsInput) int
 		Suppress                 func(childComplexity int, input model.SuppressionInput) int
 		SyncWeComContacts        func(childComplexity int) int
@@ -439,6 +516,7 @@ type ComplexityRoot struct {
 		UntagLeads               func(childComplexity int, leadIDs []uuid.UUID, tagIDs []uuid.UUID) int
 		UpdateAssignmentRule     func(childComplexity int, id uuid.UUID, input model.UpdateAssignmentRuleInput) int
 		UpdateFieldDefinition    func(childComplexity int, id uuid.UUID, input model.UpdateFieldDefinitionInput) int
+		UpdateJourney            func(childComplexity int, id uuid.UUID, input model.UpdateJourneyInput) int
 		UpdateLead               func(childComplexity int, id uuid.UUID, input model.UpdateLeadInput) int
 		UpdatePipeline           func(childComplexity int, id uuid.UUID, input model.UpdatePipelineInput) int
 		UpdatePool               func(childComplexity int, id uuid.UUID, input model.UpdatePoolInput) int
@@ -549,6 +627,7 @@ type ComplexityRoot struct {
 		FieldDefinitions func(childComplexity int, entity fielddefinition.Entity, includeArchived *bool) int
 		FieldTypes       func(childComplexity int) int
 		Funnel           func(childComplexity int, from time.Time, to time.Time, groupBy *model.FunnelGroupBy) int
+		Journeys         func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.JourneyOrder, where *ent.JourneyWhereInput) int
 		Leaderboard      func(childComplexity int, from time.Time, to time.Time, limit *int) int
 		Leads            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput, orderByAttribute *model.AttributeOrderInput) int
 		LostReasons      func(childComplexity int) int
@@ -826,6 +905,14 @@ type BroadcastResolver interface {
 type JobResolver interface {
 	ResultURL(ctx context.Context, obj *ent.Job) (*string, error)
 }
+type JourneyResolver interface {
+	Stats(ctx context.Context, obj *ent.Journey) (*model.JourneyStats, error)
+	Steps(ctx context.Context, obj *ent.Journey) ([]*model.JourneyStepStats, error)
+	Trigger(ctx context.Context, obj *ent.Journey) (any, error)
+	Definition(ctx context.Context, obj *ent.Journey) (any, error)
+	ExitRule(ctx context.Context, obj *ent.Journey) (any, error)
+	Enrollments(ctx context.Context, obj *ent.Journey, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *enrollment.Status) (*ent.EnrollmentConnection, error)
+}
 type LeadResolver interface {
 	ReachableChannels(ctx context.Context, obj *ent.Lead) ([]model.ContactChannel, error)
 	Attributes(ctx context.Context, obj *ent.Lead) (any, error)
@@ -870,6 +957,10 @@ type MutationResolver interface {
 	ExportLeads(ctx context.Context, where *ent.LeadWhereInput, columns []string) (*ent.Job, error)
 	CancelJob(ctx context.Context, id uuid.UUID) (*ent.Job, error)
 	SyncWeComContacts(ctx context.Context) (*ent.Job, error)
+	CreateJourney(ctx context.Context, input model.CreateJourneyInput) (*ent.Journey, error)
+	UpdateJourney(ctx context.Context, id uuid.UUID, input model.UpdateJourneyInput) (*ent.Journey, error)
+	SetJourneyStatus(ctx context.Context, id uuid.UUID, status journey.Status) (*ent.Journey, error)
+	EnrollLeads(ctx context.Context, journeyID uuid.UUID, leadIDs []uuid.UUID) (*model.EnrollLeadsResult, error)
 	CreateFieldDefinition(ctx context.Context, input model.CreateFieldDefinitionInput) (*ent.FieldDefinition, error)
 	UpdateFieldDefinition(ctx context.Context, id uuid.UUID, input model.UpdateFieldDefinitionInput) (*ent.FieldDefinition, error)
 	ArchiveFieldDefinition(ctx context.Context, id uuid.UUID) (*ent.FieldDefinition, error)
@@ -906,6 +997,7 @@ type QueryResolver interface {
 	AssignmentRules(ctx context.Context) ([]*ent.AssignmentRule, error)
 	Broadcasts(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.BroadcastOrder, where *ent.BroadcastWhereInput) (*ent.BroadcastConnection, error)
 	Channels(ctx context.Context) ([]*ent.Channel, error)
+	Journeys(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.JourneyOrder, where *ent.JourneyWhereInput) (*ent.JourneyConnection, error)
 	LostReasons(ctx context.Context) ([]*ent.LostReason, error)
 	Partners(ctx context.Context) ([]*ent.Partner, error)
 	Pipelines(ctx context.Context) ([]*ent.Pipeline, error)
@@ -1524,6 +1616,100 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DistributeLeadsPayload.Skipped(childComplexity), true
 
+	case "EnrollLeadsResult.enrolled":
+		if e.ComplexityRoot.EnrollLeadsResult.Enrolled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrollLeadsResult.Enrolled(childComplexity), true
+	case "EnrollLeadsResult.skipped":
+		if e.ComplexityRoot.EnrollLeadsResult.Skipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrollLeadsResult.Skipped(childComplexity), true
+
+	case "Enrollment.enteredAt":
+		if e.ComplexityRoot.Enrollment.EnteredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrollment.EnteredAt(childComplexity), true
+	case "Enrollment.error":
+		if e.ComplexityRoot.Enrollment.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrollment.Error(childComplexity), true
+	case "Enrollment.id":
+		if e.ComplexityRoot.Enrollment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrollment.ID(childComplexity), true
+	case "Enrollment.lead":
+		if e.ComplexityRoot.Enrollment.Lead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrollment.Lead(childComplexity), true
+	case "Enrollment.leftAt":
+		if e.ComplexityRoot.Enrollment.LeftAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrollment.LeftAt(childComplexity), true
+	case "Enrollment.nextRunAt":
+		if e.ComplexityRoot.Enrollment.NextRunAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrollment.NextRunAt(childComplexity), true
+	case "Enrollment.status":
+		if e.ComplexityRoot.Enrollment.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrollment.Status(childComplexity), true
+	case "Enrollment.stepIndex":
+		if e.ComplexityRoot.Enrollment.StepIndex == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrollment.StepIndex(childComplexity), true
+
+	case "EnrollmentConnection.edges":
+		if e.ComplexityRoot.EnrollmentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrollmentConnection.Edges(childComplexity), true
+	case "EnrollmentConnection.pageInfo":
+		if e.ComplexityRoot.EnrollmentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrollmentConnection.PageInfo(childComplexity), true
+	case "EnrollmentConnection.totalCount":
+		if e.ComplexityRoot.EnrollmentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrollmentConnection.TotalCount(childComplexity), true
+
+	case "EnrollmentEdge.cursor":
+		if e.ComplexityRoot.EnrollmentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrollmentEdge.Cursor(childComplexity), true
+	case "EnrollmentEdge.node":
+		if e.ComplexityRoot.EnrollmentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrollmentEdge.Node(childComplexity), true
+
 	case "EventError.code":
 		if e.ComplexityRoot.EventError.Code == nil {
 			break
@@ -2009,6 +2195,190 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Job.UpdatedAt(childComplexity), true
+
+	case "Journey.createdAt":
+		if e.ComplexityRoot.Journey.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.CreatedAt(childComplexity), true
+	case "Journey.definition":
+		if e.ComplexityRoot.Journey.Definition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.Definition(childComplexity), true
+	case "Journey.enrollments":
+		if e.ComplexityRoot.Journey.Enrollments == nil {
+			break
+		}
+
+		args, err := ec.field_Journey_enrollments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Journey.Enrollments(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int), args["status"].(*enrollment.Status)), true
+	case "Journey.exitRule":
+		if e.ComplexityRoot.Journey.ExitRule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.ExitRule(childComplexity), true
+	case "Journey.id":
+		if e.ComplexityRoot.Journey.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.ID(childComplexity), true
+	case "Journey.name":
+		if e.ComplexityRoot.Journey.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.Name(childComplexity), true
+	case "Journey.reentry":
+		if e.ComplexityRoot.Journey.Reentry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.Reentry(childComplexity), true
+	case "Journey.stats":
+		if e.ComplexityRoot.Journey.Stats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.Stats(childComplexity), true
+	case "Journey.status":
+		if e.ComplexityRoot.Journey.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.Status(childComplexity), true
+	case "Journey.steps":
+		if e.ComplexityRoot.Journey.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.Steps(childComplexity), true
+	case "Journey.trigger":
+		if e.ComplexityRoot.Journey.Trigger == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.Trigger(childComplexity), true
+	case "Journey.updatedAt":
+		if e.ComplexityRoot.Journey.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.UpdatedAt(childComplexity), true
+	case "Journey.version":
+		if e.ComplexityRoot.Journey.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Journey.Version(childComplexity), true
+
+	case "JourneyConnection.edges":
+		if e.ComplexityRoot.JourneyConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyConnection.Edges(childComplexity), true
+	case "JourneyConnection.pageInfo":
+		if e.ComplexityRoot.JourneyConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyConnection.PageInfo(childComplexity), true
+	case "JourneyConnection.totalCount":
+		if e.ComplexityRoot.JourneyConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyConnection.TotalCount(childComplexity), true
+
+	case "JourneyEdge.cursor":
+		if e.ComplexityRoot.JourneyEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEdge.Cursor(childComplexity), true
+	case "JourneyEdge.node":
+		if e.ComplexityRoot.JourneyEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyEdge.Node(childComplexity), true
+
+	case "JourneyStats.active":
+		if e.ComplexityRoot.JourneyStats.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyStats.Active(childComplexity), true
+	case "JourneyStats.completed":
+		if e.ComplexityRoot.JourneyStats.Completed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyStats.Completed(childComplexity), true
+	case "JourneyStats.enrolled":
+		if e.ComplexityRoot.JourneyStats.Enrolled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyStats.Enrolled(childComplexity), true
+	case "JourneyStats.exited":
+		if e.ComplexityRoot.JourneyStats.Exited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyStats.Exited(childComplexity), true
+	case "JourneyStats.failed":
+		if e.ComplexityRoot.JourneyStats.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyStats.Failed(childComplexity), true
+
+	case "JourneyStepStats.completed":
+		if e.ComplexityRoot.JourneyStepStats.Completed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyStepStats.Completed(childComplexity), true
+	case "JourneyStepStats.exited":
+		if e.ComplexityRoot.JourneyStepStats.Exited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyStepStats.Exited(childComplexity), true
+	case "JourneyStepStats.failed":
+		if e.ComplexityRoot.JourneyStepStats.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyStepStats.Failed(childComplexity), true
+	case "JourneyStepStats.index":
+		if e.ComplexityRoot.JourneyStepStats.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyStepStats.Index(childComplexity), true
+	case "JourneyStepStats.kind":
+		if e.ComplexityRoot.JourneyStepStats.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyStepStats.Kind(childComplexity), true
+	case "JourneyStepStats.reached":
+		if e.ComplexityRoot.JourneyStepStats.Reached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyStepStats.Reached(childComplexity), true
 
 	case "Lead.attributes":
 		if e.ComplexityRoot.Lead.Attributes == nil {
@@ -2540,6 +2910,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateFollowUp(childComplexity, args["input"].(model.CreateFollowUpInput)), true
+	case "Mutation.createJourney":
+		if e.ComplexityRoot.Mutation.CreateJourney == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createJourney_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateJourney(childComplexity, args["input"].(model.CreateJourneyInput)), true
 	case "Mutation.createLostReason":
 		if e.ComplexityRoot.Mutation.CreateLostReason == nil {
 			break
@@ -2716,6 +3097,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DistributeLeads(childComplexity, args["ids"].([]uuid.UUID)), true
+	case "Mutation.enrollLeads":
+		if e.ComplexityRoot.Mutation.EnrollLeads == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_enrollLeads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EnrollLeads(childComplexity, args["journeyID"].(uuid.UUID), args["leadIDs"].([]uuid.UUID)), true
 	case "Mutation.exportLeads":
 		if e.ComplexityRoot.Mutation.ExportLeads == nil {
 			break
@@ -2881,6 +3273,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokePermission(childComplexity, args["role"].(string), args["resource"].(string), args["action"].(string)), true
+	case "Mutation.setJourneyStatus":
+		if e.ComplexityRoot.Mutation.SetJourneyStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setJourneyStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetJourneyStatus(childComplexity, args["id"].(uuid.UUID), args["status"].(journey.Status)), true
 	case "Mutation.setTierThresholds":
 		if e.ComplexityRoot.Mutation.SetTierThresholds == nil {
 			break
@@ -2975,6 +3378,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateFieldDefinition(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateFieldDefinitionInput)), true
+	case "Mutation.updateJourney":
+		if e.ComplexityRoot.Mutation.UpdateJourney == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateJourney_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateJourney(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateJourneyInput)), true
 	case "Mutation.updateLead":
 		if e.ComplexityRoot.Mutation.UpdateLead == nil {
 			break
@@ -3521,6 +3935,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Funnel(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["groupBy"].(*model.FunnelGroupBy)), true
 
+	case "Query.journeys":
+		if e.ComplexityRoot.Query.Journeys == nil {
+			break
+		}
+
+		args, err := ec.field_Query_journeys_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Journeys(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int), args["orderBy"].(*ent.JourneyOrder), args["where"].(*ent.JourneyWhereInput)), true
 	case "Query.leaderboard":
 		if e.ComplexityRoot.Query.Leaderboard == nil {
 			break
@@ -4733,6 +5158,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateDealInput", ec.unmarshalInputCreateDealInput),
 			graphql.NewInputUnmarshaler("CreateFieldDefinitionInput", ec.unmarshalInputCreateFieldDefinitionInput),
 			graphql.NewInputUnmarshaler("CreateFollowUpInput", ec.unmarshalInputCreateFollowUpInput),
+			graphql.NewInputUnmarshaler("CreateJourneyInput", ec.unmarshalInputCreateJourneyInput),
 			graphql.NewInputUnmarshaler("CreatePartnerInput", ec.unmarshalInputCreatePartnerInput),
 			graphql.NewInputUnmarshaler("CreatePipelineInput", ec.unmarshalInputCreatePipelineInput),
 			graphql.NewInputUnmarshaler("CreatePoolInput", ec.unmarshalInputCreatePoolInput),
@@ -4745,6 +5171,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("DealOrder", ec.unmarshalInputDealOrder),
 			graphql.NewInputUnmarshaler("DealWhereInput", ec.unmarshalInputDealWhereInput),
+			graphql.NewInputUnmarshaler("EnrollmentWhereInput", ec.unmarshalInputEnrollmentWhereInput),
 			graphql.NewInputUnmarshaler("EventInput", ec.unmarshalInputEventInput),
 			graphql.NewInputUnmarshaler("FieldDefinitionOrder", ec.unmarshalInputFieldDefinitionOrder),
 			graphql.NewInputUnmarshaler("FieldDefinitionWhereInput", ec.unmarshalInputFieldDefinitionWhereInput),
@@ -4753,6 +5180,25 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("FollowUpWhereInput", ec.unmarshalInputFollowUpWhereInput),
 			graphql.NewInputUnmarshaler("FrequencyCapInput", ec.unmarshalInputFrequencyCapInput),
 			graphql.NewInputUnmarshaler("IngestLeadsInput", ec.unmarshalInputIngestLeadsInput),
+			graphql.NewInputUnmarshaler("JourneyConditionInput", ec.unmarshalInputJourneyConditionInput),
+			graphql.NewInputUnmarshaler("JourneyContactWayAddedInput", ec.unmarshalInputJourneyContactWayAddedInput),
+			graphql.NewInputUnmarshaler("JourneyCreateTaskInput", ec.unmarshalInputJourneyCreateTaskInput),
+			graphql.NewInputUnmarshaler("JourneyEmptyInput", ec.unmarshalInputJourneyEmptyInput),
+			graphql.NewInputUnmarshaler("JourneyEventInput", ec.unmarshalInputJourneyEventInput),
+			graphql.NewInputUnmarshaler("JourneyLeadCreatedInput", ec.unmarshalInputJourneyLeadCreatedInput),
+			graphql.NewInputUnmarshaler("JourneyMoveStageInput", ec.unmarshalInputJourneyMoveStageInput),
+			graphql.NewInputUnmarshaler("JourneyOrder", ec.unmarshalInputJourneyOrder),
+			graphql.NewInputUnmarshaler("JourneyReassignInput", ec.unmarshalInputJourneyReassignInput),
+			graphql.NewInputUnmarshaler("JourneySegmentEnteredInput", ec.unmarshalInputJourneySegmentEnteredInput),
+			graphql.NewInputUnmarshaler("JourneySendMessageInput", ec.unmarshalInputJourneySendMessageInput),
+			graphql.NewInputUnmarshaler("JourneyStageEnteredInput", ec.unmarshalInputJourneyStageEnteredInput),
+			graphql.NewInputUnmarshaler("JourneyStepInput", ec.unmarshalInputJourneyStepInput),
+			graphql.NewInputUnmarshaler("JourneyTagAddedInput", ec.unmarshalInputJourneyTagAddedInput),
+			graphql.NewInputUnmarshaler("JourneyTagsInput", ec.unmarshalInputJourneyTagsInput),
+			graphql.NewInputUnmarshaler("JourneyTriggerInput", ec.unmarshalInputJourneyTriggerInput),
+			graphql.NewInputUnmarshaler("JourneyWaitInput", ec.unmarshalInputJourneyWaitInput),
+			graphql.NewInputUnmarshaler("JourneyWebhookInput", ec.unmarshalInputJourneyWebhookInput),
+			graphql.NewInputUnmarshaler("JourneyWhereInput", ec.unmarshalInputJourneyWhereInput),
 			graphql.NewInputUnmarshaler("LeadInput", ec.unmarshalInputLeadInput),
 			graphql.NewInputUnmarshaler("LeadOrder", ec.unmarshalInputLeadOrder),
 			graphql.NewInputUnmarshaler("LeadWhereInput", ec.unmarshalInputLeadWhereInput),
@@ -4799,6 +5245,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TierThresholdsInput", ec.unmarshalInputTierThresholdsInput),
 			graphql.NewInputUnmarshaler("UpdateAssignmentRuleInput", ec.unmarshalInputUpdateAssignmentRuleInput),
 			graphql.NewInputUnmarshaler("UpdateFieldDefinitionInput", ec.unmarshalInputUpdateFieldDefinitionInput),
+			graphql.NewInputUnmarshaler("UpdateJourneyInput", ec.unmarshalInputUpdateJourneyInput),
 			graphql.NewInputUnmarshaler("UpdateLeadInput", ec.unmarshalInputUpdateLeadInput),
 			graphql.NewInputUnmarshaler("UpdatePipelineInput", ec.unmarshalInputUpdatePipelineInput),
 			graphql.NewInputUnmarshaler("UpdatePoolInput", ec.unmarshalInputUpdatePoolInput),
@@ -6045,6 +6492,153 @@ input DealWhereInput {
   hasOwner: Boolean
   hasOwnerWith: [UserWhereInput!]
 }
+type Enrollment implements Node {
+  id: ID!
+  status: EnrollmentStatus!
+  stepIndex: Int!
+  nextRunAt: Time
+  enteredAt: Time!
+  leftAt: Time
+  error: String
+  lead: Lead!
+}
+"""
+A connection to a list of items.
+"""
+type EnrollmentConnection {
+  """
+  A list of edges.
+  """
+  edges: [EnrollmentEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type EnrollmentEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Enrollment
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+EnrollmentStatus is enum for the field status
+"""
+enum EnrollmentStatus @goModel(model: "github.com/scrmhq/scrm/ent/enrollment.Status") {
+  ACTIVE
+  COMPLETED
+  EXITED
+  FAILED
+}
+"""
+EnrollmentWhereInput is used for filtering Enrollment objects.
+Input was generated by ent.
+"""
+input EnrollmentWhereInput {
+  not: EnrollmentWhereInput
+  and: [EnrollmentWhereInput!]
+  or: [EnrollmentWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  status field predicates
+  """
+  status: EnrollmentStatus
+  statusNEQ: EnrollmentStatus
+  statusIn: [EnrollmentStatus!]
+  statusNotIn: [EnrollmentStatus!]
+  """
+  step_index field predicates
+  """
+  stepIndex: Int
+  stepIndexNEQ: Int
+  stepIndexIn: [Int!]
+  stepIndexNotIn: [Int!]
+  stepIndexGT: Int
+  stepIndexGTE: Int
+  stepIndexLT: Int
+  stepIndexLTE: Int
+  """
+  next_run_at field predicates
+  """
+  nextRunAt: Time
+  nextRunAtNEQ: Time
+  nextRunAtIn: [Time!]
+  nextRunAtNotIn: [Time!]
+  nextRunAtGT: Time
+  nextRunAtGTE: Time
+  nextRunAtLT: Time
+  nextRunAtLTE: Time
+  nextRunAtIsNil: Boolean
+  nextRunAtNotNil: Boolean
+  """
+  entered_at field predicates
+  """
+  enteredAt: Time
+  enteredAtNEQ: Time
+  enteredAtIn: [Time!]
+  enteredAtNotIn: [Time!]
+  enteredAtGT: Time
+  enteredAtGTE: Time
+  enteredAtLT: Time
+  enteredAtLTE: Time
+  """
+  left_at field predicates
+  """
+  leftAt: Time
+  leftAtNEQ: Time
+  leftAtIn: [Time!]
+  leftAtNotIn: [Time!]
+  leftAtGT: Time
+  leftAtGTE: Time
+  leftAtLT: Time
+  leftAtLTE: Time
+  leftAtIsNil: Boolean
+  leftAtNotNil: Boolean
+  """
+  error field predicates
+  """
+  error: String
+  errorNEQ: String
+  errorIn: [String!]
+  errorNotIn: [String!]
+  errorGT: String
+  errorGTE: String
+  errorLT: String
+  errorLTE: String
+  errorContains: String
+  errorHasPrefix: String
+  errorHasSuffix: String
+  errorIsNil: Boolean
+  errorNotNil: Boolean
+  errorEqualFold: String
+  errorContainsFold: String
+  """
+  lead edge predicates
+  """
+  hasLead: Boolean
+  hasLeadWith: [LeadWhereInput!]
+}
 type FieldDefinition implements Node {
   id: ID!
   createdAt: Time!
@@ -6530,6 +7124,155 @@ enum JobStatus @goModel(model: "github.com/scrmhq/scrm/ent/job.Status") {
   SUCCEEDED
   FAILED
   CANCELLED
+}
+type Journey implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  name: String!
+  status: JourneyStatus!
+  version: Int!
+  reentry: Boolean!
+}
+"""
+A connection to a list of items.
+"""
+type JourneyConnection {
+  """
+  A list of edges.
+  """
+  edges: [JourneyEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type JourneyEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Journey
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for Journey connections
+"""
+input JourneyOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Journeys.
+  """
+  field: JourneyOrderField!
+}
+"""
+Properties by which Journey connections can be ordered.
+"""
+enum JourneyOrderField {
+  CREATED_AT
+  UPDATED_AT
+}
+"""
+JourneyStatus is enum for the field status
+"""
+enum JourneyStatus @goModel(model: "github.com/scrmhq/scrm/ent/journey.Status") {
+  DRAFT
+  ACTIVE
+  PAUSED
+  ARCHIVED
+}
+"""
+JourneyWhereInput is used for filtering Journey objects.
+Input was generated by ent.
+"""
+input JourneyWhereInput {
+  not: JourneyWhereInput
+  and: [JourneyWhereInput!]
+  or: [JourneyWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  status field predicates
+  """
+  status: JourneyStatus
+  statusNEQ: JourneyStatus
+  statusIn: [JourneyStatus!]
+  statusNotIn: [JourneyStatus!]
+  """
+  version field predicates
+  """
+  version: Int
+  versionNEQ: Int
+  versionIn: [Int!]
+  versionNotIn: [Int!]
+  versionGT: Int
+  versionGTE: Int
+  versionLT: Int
+  versionLTE: Int
+  """
+  reentry field predicates
+  """
+  reentry: Boolean
+  reentryNEQ: Boolean
 }
 type Lead implements Node {
   id: ID!
@@ -7878,6 +8621,37 @@ type Query {
     where: BroadcastWhereInput
   ): BroadcastConnection!
   channels: [Channel!]!
+  journeys(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for Journeys returned from the connection.
+    """
+    orderBy: JourneyOrder
+
+    """
+    Filtering options for Journeys returned from the connection.
+    """
+    where: JourneyWhereInput
+  ): JourneyConnection!
   lostReasons: [LostReason!]!
   partners: [Partner!]!
   pipelines: [Pipeline!]!
@@ -10067,6 +10841,211 @@ extend type Mutation {
   syncWeComContacts: Job!
 }
 `, BuiltIn: false},
+	{Name: "../schema/journey.graphql", Input: `# SOP journeys (客户SOP): a trigger enrols leads, who run the steps of the
+# version they entered, in order. docs/journeys.md has the rules.
+
+"What enrols leads. Exactly one key."
+input JourneyTriggerInput {
+  "Leads created with this source (empty or null: any source)."
+  leadCreated: JourneyLeadCreatedInput
+  "Leads that get this tag."
+  tagAdded: JourneyTagAddedInput
+  "Leads that move into this stage."
+  stageEntered: JourneyStageEnteredInput
+  "Leads that are members of a computation of the segment and were not of the one before."
+  segmentEntered: JourneySegmentEnteredInput
+  "Leads for which this event is tracked."
+  event: JourneyEventInput
+  "Customers who add a member through this contact-way code (渠道活码)."
+  contactWayAdded: JourneyContactWayAddedInput
+  "Leads whose WeCom customer deleted the member (流失)."
+  wecomLost: JourneyEmptyInput
+  "Only enrollLeads enrols."
+  manual: JourneyEmptyInput
+}
+
+input JourneyLeadCreatedInput {
+  source: String
+}
+
+input JourneyTagAddedInput {
+  tagID: ID!
+}
+
+input JourneyStageEnteredInput {
+  stageID: ID!
+}
+
+input JourneySegmentEnteredInput {
+  segmentID: ID!
+}
+
+input JourneyEventInput {
+  name: String!
+}
+
+input JourneyContactWayAddedInput {
+  contactWayID: ID!
+}
+
+"A trigger without settings ({})."
+input JourneyEmptyInput {
+  "Unused: GraphQL input types need a field."
+  reserved: Boolean
+}
+
+"One step. Exactly one key."
+input JourneyStepInput {
+  wait: JourneyWaitInput
+  condition: JourneyConditionInput
+  sendMessage: JourneySendMessageInput
+  createTask: JourneyCreateTaskInput
+  addTags: JourneyTagsInput
+  removeTags: JourneyTagsInput
+  moveStage: JourneyMoveStageInput
+  reassign: JourneyReassignInput
+  webhook: JourneyWebhookInput
+}
+
+"Waits minutes + hours + days, then, with atLocalTime (HH:MM), until the next such time of day in the workspace's time zone."
+input JourneyWaitInput {
+  minutes: Int
+  hours: Int
+  days: Int
+  atLocalTime: String
+}
+
+enum JourneyOtherwise {
+  "Leads that do not match leave the journey."
+  EXIT
+  "Leads that do not match skip the next step."
+  SKIP_NEXT
+}
+
+input JourneyConditionInput {
+  rule: SegmentRuleInput!
+  "Default EXIT."
+  otherwise: JourneyOtherwise
+}
+
+"Sends a message through a configured channel, with the broadcasts' templates, suppression, frequency caps and quiet hours."
+input JourneySendMessageInput {
+  channel: String!
+  subject: String
+  "Go template over the lead, as in broadcasts."
+  template: String!
+}
+
+enum JourneyTaskAssignee {
+  OWNER
+  MANAGER
+  USER
+}
+
+input JourneyCreateTaskInput {
+  title: String!
+  description: String
+  "Due this many hours after the step runs (default 24)."
+  dueInHours: Int
+  "Default OWNER."
+  assignee: JourneyTaskAssignee
+  "The user of assignee USER."
+  userID: ID
+}
+
+input JourneyTagsInput {
+  tagIDs: [ID!]!
+}
+
+input JourneyMoveStageInput {
+  stageID: ID!
+}
+
+enum JourneyReassignTo {
+  "Through the workspace's assignment rules."
+  RULES
+  "Back to the lead's public pool."
+  POOL
+}
+
+"二次分配: hands the lead on."
+input JourneyReassignInput {
+  to: JourneyReassignTo!
+  "RULES never picks the owner the lead had (default true)."
+  excludeCurrentOwner: Boolean
+}
+
+"Posts the lead as JSON, signed like the webhook channel."
+input JourneyWebhookInput {
+  url: String!
+}
+
+input CreateJourneyInput {
+  name: String!
+  trigger: JourneyTriggerInput!
+  steps: [JourneyStepInput!]!
+  "A lead that matches it leaves at its next step."
+  exitRule: SegmentRuleInput
+  "May a lead enrol again after it left (default false)."
+  reentry: Boolean
+}
+
+"Changes a journey. New steps or exitRule make a new version: enrolled leads finish on the version they entered."
+input UpdateJourneyInput {
+  name: String
+  steps: [JourneyStepInput!]
+  exitRule: SegmentRuleInput
+  "Removes the exit rule (in a new version)."
+  clearExitRule: Boolean
+  reentry: Boolean
+}
+
+"Enrolments of the journey (all versions), among the leads the caller can see."
+type JourneyStats {
+  enrolled: Int!
+  active: Int!
+  completed: Int!
+  exited: Int!
+  failed: Int!
+}
+
+"A step of the current version: how many enrolments reached it and completed it (all versions, by step index), among the leads the caller can see."
+type JourneyStepStats {
+  index: Int!
+  kind: String!
+  reached: Int!
+  completed: Int!
+  exited: Int!
+  failed: Int!
+}
+
+type EnrollLeadsResult {
+  enrolled: Int!
+  "Leads already enrolled, or who left and may not re-enter."
+  skipped: Int!
+}
+
+extend type Journey {
+  stats: JourneyStats!
+  steps: [JourneyStepStats!]!
+  "The trigger, as JourneyTriggerInput."
+  trigger: JSON!
+  "The current version's steps, as [JourneyStepInput]."
+  definition: JSON!
+  exitRule: JSON
+  enrollments(after: Cursor, first: Int, before: Cursor, last: Int, status: EnrollmentStatus): EnrollmentConnection!
+}
+
+extend type Mutation {
+  "Creates a journey (status DRAFT, version 1)."
+  createJourney(input: CreateJourneyInput!): Journey!
+  updateJourney(id: ID!, input: UpdateJourneyInput!): Journey!
+  "ACTIVE starts enrolling and running steps; PAUSED stops every step (enrolments continue where they were on resume); ARCHIVED ends it."
+  setJourneyStatus(id: ID!, status: JourneyStatus!): Journey!
+  "Enrols leads (in the caller's write scope) in an active or paused journey."
+  enrollLeads(journeyID: ID!, leadIDs: [ID!]!): EnrollLeadsResult!
+}
+`, BuiltIn: false},
 	{Name: "../schema/lowcode.graphql", Input: `# The low-code schema: custom fields, pipelines and stages, tags.
 
 "One choice of a select field."
@@ -10895,6 +11874,60 @@ func (ec *executionContext) childFields_DistributeLeadsPayload(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type DistributeLeadsPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_EnrollLeadsResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enrolled":
+		return ec.fieldContext_EnrollLeadsResult_enrolled(ctx, field)
+	case "skipped":
+		return ec.fieldContext_EnrollLeadsResult_skipped(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnrollLeadsResult", field.Name)
+}
+
+func (ec *executionContext) childFields_Enrollment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Enrollment_id(ctx, field)
+	case "status":
+		return ec.fieldContext_Enrollment_status(ctx, field)
+	case "stepIndex":
+		return ec.fieldContext_Enrollment_stepIndex(ctx, field)
+	case "nextRunAt":
+		return ec.fieldContext_Enrollment_nextRunAt(ctx, field)
+	case "enteredAt":
+		return ec.fieldContext_Enrollment_enteredAt(ctx, field)
+	case "leftAt":
+		return ec.fieldContext_Enrollment_leftAt(ctx, field)
+	case "error":
+		return ec.fieldContext_Enrollment_error(ctx, field)
+	case "lead":
+		return ec.fieldContext_Enrollment_lead(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Enrollment", field.Name)
+}
+
+func (ec *executionContext) childFields_EnrollmentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EnrollmentConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EnrollmentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EnrollmentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnrollmentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EnrollmentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_EnrollmentEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_EnrollmentEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnrollmentEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_EventError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "index":
@@ -11123,6 +12156,94 @@ func (ec *executionContext) childFields_Job(ctx context.Context, field graphql.C
 		return ec.fieldContext_Job_resultURL(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Job", field.Name)
+}
+
+func (ec *executionContext) childFields_Journey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Journey_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Journey_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Journey_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_Journey_name(ctx, field)
+	case "status":
+		return ec.fieldContext_Journey_status(ctx, field)
+	case "version":
+		return ec.fieldContext_Journey_version(ctx, field)
+	case "reentry":
+		return ec.fieldContext_Journey_reentry(ctx, field)
+	case "stats":
+		return ec.fieldContext_Journey_stats(ctx, field)
+	case "steps":
+		return ec.fieldContext_Journey_steps(ctx, field)
+	case "trigger":
+		return ec.fieldContext_Journey_trigger(ctx, field)
+	case "definition":
+		return ec.fieldContext_Journey_definition(ctx, field)
+	case "exitRule":
+		return ec.fieldContext_Journey_exitRule(ctx, field)
+	case "enrollments":
+		return ec.fieldContext_Journey_enrollments(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Journey", field.Name)
+}
+
+func (ec *executionContext) childFields_JourneyConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_JourneyConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_JourneyConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_JourneyConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JourneyConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_JourneyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_JourneyEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_JourneyEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JourneyEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_JourneyStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enrolled":
+		return ec.fieldContext_JourneyStats_enrolled(ctx, field)
+	case "active":
+		return ec.fieldContext_JourneyStats_active(ctx, field)
+	case "completed":
+		return ec.fieldContext_JourneyStats_completed(ctx, field)
+	case "exited":
+		return ec.fieldContext_JourneyStats_exited(ctx, field)
+	case "failed":
+		return ec.fieldContext_JourneyStats_failed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JourneyStats", field.Name)
+}
+
+func (ec *executionContext) childFields_JourneyStepStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_JourneyStepStats_index(ctx, field)
+	case "kind":
+		return ec.fieldContext_JourneyStepStats_kind(ctx, field)
+	case "reached":
+		return ec.fieldContext_JourneyStepStats_reached(ctx, field)
+	case "completed":
+		return ec.fieldContext_JourneyStepStats_completed(ctx, field)
+	case "exited":
+		return ec.fieldContext_JourneyStepStats_exited(ctx, field)
+	case "failed":
+		return ec.fieldContext_JourneyStepStats_failed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JourneyStepStats", field.Name)
 }
 
 func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12029,6 +13150,52 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Journey_enrollments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*enrollment.Status, error) {
+			return ec.unmarshalOEnrollmentStatus2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋenrollmentᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Lead_typedAttribute_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12293,6 +13460,20 @@ func (ec *executionContext) field_Mutation_createFollowUp_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createJourney_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateJourneyInput, error) {
+			return ec.unmarshalNCreateJourneyInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateJourneyInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createLostReason_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12514,6 +13695,28 @@ func (ec *executionContext) field_Mutation_distributeLeads_args(ctx context.Cont
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_enrollLeads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "journeyID",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["journeyID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "leadIDs",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["leadIDs"] = arg1
 	return args, nil
 }
 
@@ -12839,6 +14042,28 @@ func (ec *executionContext) field_Mutation_revokePermission_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setJourneyStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (journey.Status, error) {
+			return ec.unmarshalNJourneyStatus2githubᚗcomᚋscrmhqᚋscrmᚋentᚋjourneyᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setTierThresholds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12983,6 +14208,28 @@ func (ec *executionContext) field_Mutation_updateFieldDefinition_args(ctx contex
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateFieldDefinitionInput, error) {
 			return ec.unmarshalNUpdateFieldDefinitionInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateFieldDefinitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateJourney_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateJourneyInput, error) {
+			return ec.unmarshalNUpdateJourneyInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateJourneyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13276,6 +14523,60 @@ func (ec *executionContext) field_Query_funnel_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["groupBy"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_journeys_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.JourneyOrder, error) {
+			return ec.unmarshalOJourneyOrder2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.JourneyWhereInput, error) {
+			return ec.unmarshalOJourneyWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -15933,6 +17234,387 @@ func (ec *executionContext) fieldContext_DistributeLeadsPayload_skipped(_ contex
 	return graphql.NewScalarFieldContext("DistributeLeadsPayload", field, false, false, "Int")
 }
 
+func (ec *executionContext) _EnrollLeadsResult_enrolled(ctx context.Context, field graphql.CollectedField, obj *model.EnrollLeadsResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrollLeadsResult_enrolled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enrolled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrollLeadsResult_enrolled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnrollLeadsResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EnrollLeadsResult_skipped(ctx context.Context, field graphql.CollectedField, obj *model.EnrollLeadsResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrollLeadsResult_skipped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skipped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrollLeadsResult_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnrollLeadsResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Enrollment_id(ctx context.Context, field graphql.CollectedField, obj *ent.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrollment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrollment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrollment", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Enrollment_status(ctx context.Context, field graphql.CollectedField, obj *ent.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrollment_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enrollment.Status) graphql.Marshaler {
+			return ec.marshalNEnrollmentStatus2githubᚗcomᚋscrmhqᚋscrmᚋentᚋenrollmentᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrollment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrollment", field, false, false, "EnrollmentStatus")
+}
+
+func (ec *executionContext) _Enrollment_stepIndex(ctx context.Context, field graphql.CollectedField, obj *ent.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrollment_stepIndex(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StepIndex, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrollment_stepIndex(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrollment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Enrollment_nextRunAt(ctx context.Context, field graphql.CollectedField, obj *ent.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrollment_nextRunAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextRunAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrollment_nextRunAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrollment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Enrollment_enteredAt(ctx context.Context, field graphql.CollectedField, obj *ent.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrollment_enteredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnteredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrollment_enteredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrollment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Enrollment_leftAt(ctx context.Context, field graphql.CollectedField, obj *ent.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrollment_leftAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeftAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrollment_leftAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrollment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Enrollment_error(ctx context.Context, field graphql.CollectedField, obj *ent.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrollment_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrollment_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrollment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Enrollment_lead(ctx context.Context, field graphql.CollectedField, obj *ent.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrollment_lead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lead(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrollment_lead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Enrollment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnrollmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EnrollmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrollmentConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.EnrollmentEdge) graphql.Marshaler {
+			return ec.marshalOEnrollmentEdge2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐEnrollmentEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EnrollmentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrollmentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrollmentEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnrollmentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.EnrollmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrollmentConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrollmentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrollmentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnrollmentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.EnrollmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrollmentConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrollmentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnrollmentConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EnrollmentEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.EnrollmentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrollmentEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Enrollment) graphql.Marshaler {
+			return ec.marshalOEnrollment2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐEnrollment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EnrollmentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrollmentEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enrollment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnrollmentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.EnrollmentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrollmentEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrollmentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnrollmentEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _EventError_index(ctx context.Context, field graphql.CollectedField, obj *model.EventError) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17829,6 +19511,739 @@ func (ec *executionContext) _Job_resultURL(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Job_resultURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Job", field, true, true, "String")
+}
+
+func (ec *executionContext) _Journey_id(ctx context.Context, field graphql.CollectedField, obj *ent.Journey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Journey_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Journey_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Journey", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Journey_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Journey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Journey_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Journey_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Journey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Journey_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Journey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Journey_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Journey_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Journey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Journey_name(ctx context.Context, field graphql.CollectedField, obj *ent.Journey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Journey_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Journey_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Journey", field, false, false, "String")
+}
+
+func (ec *executionContext) _Journey_status(ctx context.Context, field graphql.CollectedField, obj *ent.Journey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Journey_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v journey.Status) graphql.Marshaler {
+			return ec.marshalNJourneyStatus2githubᚗcomᚋscrmhqᚋscrmᚋentᚋjourneyᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Journey_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Journey", field, false, false, "JourneyStatus")
+}
+
+func (ec *executionContext) _Journey_version(ctx context.Context, field graphql.CollectedField, obj *ent.Journey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Journey_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Journey_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Journey", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Journey_reentry(ctx context.Context, field graphql.CollectedField, obj *ent.Journey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Journey_reentry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reentry, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Journey_reentry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Journey", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Journey_stats(ctx context.Context, field graphql.CollectedField, obj *ent.Journey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Journey_stats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Journey().Stats(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JourneyStats) graphql.Marshaler {
+			return ec.marshalNJourneyStats2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Journey_stats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Journey",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JourneyStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Journey_steps(ctx context.Context, field graphql.CollectedField, obj *ent.Journey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Journey_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Journey().Steps(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.JourneyStepStats) graphql.Marshaler {
+			return ec.marshalNJourneyStepStats2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyStepStatsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Journey_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Journey",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JourneyStepStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Journey_trigger(ctx context.Context, field graphql.CollectedField, obj *ent.Journey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Journey_trigger(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Journey().Trigger(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Journey_trigger(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Journey", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _Journey_definition(ctx context.Context, field graphql.CollectedField, obj *ent.Journey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Journey_definition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Journey().Definition(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Journey_definition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Journey", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _Journey_exitRule(ctx context.Context, field graphql.CollectedField, obj *ent.Journey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Journey_exitRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Journey().ExitRule(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalOJSON2interface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Journey_exitRule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Journey", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _Journey_enrollments(ctx context.Context, field graphql.CollectedField, obj *ent.Journey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Journey_enrollments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Journey().Enrollments(ctx, obj, fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[uuid.UUID]), fc.Args["last"].(*int), fc.Args["status"].(*enrollment.Status))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EnrollmentConnection) graphql.Marshaler {
+			return ec.marshalNEnrollmentConnection2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐEnrollmentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Journey_enrollments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Journey",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrollmentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Journey_enrollments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JourneyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.JourneyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.JourneyEdge) graphql.Marshaler {
+			return ec.marshalOJourneyEdge2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JourneyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JourneyEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JourneyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.JourneyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JourneyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JourneyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.JourneyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.JourneyEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Journey) graphql.Marshaler {
+			return ec.marshalOJourney2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JourneyEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Journey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JourneyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.JourneyEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _JourneyStats_enrolled(ctx context.Context, field graphql.CollectedField, obj *model.JourneyStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyStats_enrolled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enrolled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyStats_enrolled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyStats_active(ctx context.Context, field graphql.CollectedField, obj *model.JourneyStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyStats_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyStats_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyStats_completed(ctx context.Context, field graphql.CollectedField, obj *model.JourneyStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyStats_completed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Completed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyStats_completed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyStats_exited(ctx context.Context, field graphql.CollectedField, obj *model.JourneyStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyStats_exited(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exited, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyStats_exited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyStats_failed(ctx context.Context, field graphql.CollectedField, obj *model.JourneyStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyStats_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyStats_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyStepStats_index(ctx context.Context, field graphql.CollectedField, obj *model.JourneyStepStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyStepStats_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyStepStats_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyStepStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyStepStats_kind(ctx context.Context, field graphql.CollectedField, obj *model.JourneyStepStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyStepStats_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyStepStats_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyStepStats", field, false, false, "String")
+}
+
+func (ec *executionContext) _JourneyStepStats_reached(ctx context.Context, field graphql.CollectedField, obj *model.JourneyStepStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyStepStats_reached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyStepStats_reached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyStepStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyStepStats_completed(ctx context.Context, field graphql.CollectedField, obj *model.JourneyStepStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyStepStats_completed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Completed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyStepStats_completed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyStepStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyStepStats_exited(ctx context.Context, field graphql.CollectedField, obj *model.JourneyStepStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyStepStats_exited(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exited, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyStepStats_exited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyStepStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JourneyStepStats_failed(ctx context.Context, field graphql.CollectedField, obj *model.JourneyStepStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyStepStats_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyStepStats_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyStepStats", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Lead_id(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
@@ -20996,6 +23411,182 @@ func (ec *executionContext) fieldContext_Mutation_syncWeComContacts(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createJourney(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createJourney(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateJourney(ctx, fc.Args["input"].(model.CreateJourneyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Journey) graphql.Marshaler {
+			return ec.marshalNJourney2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createJourney(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Journey(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createJourney_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateJourney(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateJourney(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateJourney(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.UpdateJourneyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Journey) graphql.Marshaler {
+			return ec.marshalNJourney2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateJourney(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Journey(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateJourney_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setJourneyStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setJourneyStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetJourneyStatus(ctx, fc.Args["id"].(uuid.UUID), fc.Args["status"].(journey.Status))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Journey) graphql.Marshaler {
+			return ec.marshalNJourney2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setJourneyStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Journey(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setJourneyStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_enrollLeads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_enrollLeads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EnrollLeads(ctx, fc.Args["journeyID"].(uuid.UUID), fc.Args["leadIDs"].([]uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EnrollLeadsResult) graphql.Marshaler {
+			return ec.marshalNEnrollLeadsResult2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐEnrollLeadsResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_enrollLeads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrollLeadsResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_enrollLeads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createFieldDefinition(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23994,6 +26585,50 @@ func (ec *executionContext) fieldContext_Query_channels(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Channel(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_journeys(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_journeys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Journeys(ctx, fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[uuid.UUID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.JourneyOrder), fc.Args["where"].(*ent.JourneyWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.JourneyConnection) graphql.Marshaler {
+			return ec.marshalNJourneyConnection2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_journeys(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JourneyConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_journeys_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -33675,6 +36310,76 @@ func UnmarshalCreateFollowUpInput(ctx context.Context, raw any) (model.CreateFol
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateJourneyInput(ctx context.Context, obj any) (model.CreateJourneyInput, error) {
+	var it model.CreateJourneyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "trigger", "steps", "exitRule", "reentry"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "trigger":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trigger"))
+			data, err := ec.unmarshalNJourneyTriggerInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyTriggerInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Trigger = data
+		case "steps":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("steps"))
+			data, err := ec.unmarshalNJourneyStepInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyStepInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Steps = data
+		case "exitRule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exitRule"))
+			data, err := ec.unmarshalOSegmentRuleInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentRuleInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExitRule = data
+		case "reentry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reentry"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reentry = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateJourneyInput unmarshals raw into the CreateJourneyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateJourneyInput(ctx context.Context, raw any) (model.CreateJourneyInput, error) {
+	var out model.CreateJourneyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateJourneyInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreatePartnerInput(ctx context.Context, obj any) (model.CreatePartnerInput, error) {
 	var it model.CreatePartnerInput
 	if obj == nil {
@@ -34943,6 +37648,517 @@ func (ec *executionContext) unmarshalInputDealWhereInput(ctx context.Context, ob
 func UnmarshalDealWhereInput(ctx context.Context, raw any) (ent.DealWhereInput, error) {
 	var out ent.DealWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DealWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEnrollmentWhereInput(ctx context.Context, obj any) (ent.EnrollmentWhereInput, error) {
+	var it ent.EnrollmentWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "stepIndex", "stepIndexNEQ", "stepIndexIn", "stepIndexNotIn", "stepIndexGT", "stepIndexGTE", "stepIndexLT", "stepIndexLTE", "nextRunAt", "nextRunAtNEQ", "nextRunAtIn", "nextRunAtNotIn", "nextRunAtGT", "nextRunAtGTE", "nextRunAtLT", "nextRunAtLTE", "nextRunAtIsNil", "nextRunAtNotNil", "enteredAt", "enteredAtNEQ", "enteredAtIn", "enteredAtNotIn", "enteredAtGT", "enteredAtGTE", "enteredAtLT", "enteredAtLTE", "leftAt", "leftAtNEQ", "leftAtIn", "leftAtNotIn", "leftAtGT", "leftAtGTE", "leftAtLT", "leftAtLTE", "leftAtIsNil", "leftAtNotNil", "error", "errorNEQ", "errorIn", "errorNotIn", "errorGT", "errorGTE", "errorLT", "errorLTE", "errorContains", "errorHasPrefix", "errorHasSuffix", "errorIsNil", "errorNotNil", "errorEqualFold", "errorContainsFold", "hasLead", "hasLeadWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOEnrollmentWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐEnrollmentWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOEnrollmentWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐEnrollmentWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOEnrollmentWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐEnrollmentWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOEnrollmentStatus2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋenrollmentᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOEnrollmentStatus2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋenrollmentᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOEnrollmentStatus2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋenrollmentᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOEnrollmentStatus2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋenrollmentᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "stepIndex":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stepIndex"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StepIndex = data
+		case "stepIndexNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stepIndexNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StepIndexNEQ = data
+		case "stepIndexIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stepIndexIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StepIndexIn = data
+		case "stepIndexNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stepIndexNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StepIndexNotIn = data
+		case "stepIndexGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stepIndexGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StepIndexGT = data
+		case "stepIndexGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stepIndexGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StepIndexGTE = data
+		case "stepIndexLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stepIndexLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StepIndexLT = data
+		case "stepIndexLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stepIndexLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StepIndexLTE = data
+		case "nextRunAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextRunAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextRunAt = data
+		case "nextRunAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextRunAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextRunAtNEQ = data
+		case "nextRunAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextRunAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextRunAtIn = data
+		case "nextRunAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextRunAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextRunAtNotIn = data
+		case "nextRunAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextRunAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextRunAtGT = data
+		case "nextRunAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextRunAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextRunAtGTE = data
+		case "nextRunAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextRunAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextRunAtLT = data
+		case "nextRunAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextRunAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextRunAtLTE = data
+		case "nextRunAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextRunAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextRunAtIsNil = data
+		case "nextRunAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextRunAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextRunAtNotNil = data
+		case "enteredAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enteredAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnteredAt = data
+		case "enteredAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enteredAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnteredAtNEQ = data
+		case "enteredAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enteredAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnteredAtIn = data
+		case "enteredAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enteredAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnteredAtNotIn = data
+		case "enteredAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enteredAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnteredAtGT = data
+		case "enteredAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enteredAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnteredAtGTE = data
+		case "enteredAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enteredAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnteredAtLT = data
+		case "enteredAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enteredAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnteredAtLTE = data
+		case "leftAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leftAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeftAt = data
+		case "leftAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leftAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeftAtNEQ = data
+		case "leftAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leftAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeftAtIn = data
+		case "leftAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leftAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeftAtNotIn = data
+		case "leftAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leftAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeftAtGT = data
+		case "leftAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leftAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeftAtGTE = data
+		case "leftAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leftAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeftAtLT = data
+		case "leftAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leftAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeftAtLTE = data
+		case "leftAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leftAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeftAtIsNil = data
+		case "leftAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leftAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeftAtNotNil = data
+		case "error":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("error"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Error = data
+		case "errorNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("errorNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErrorNEQ = data
+		case "errorIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("errorIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErrorIn = data
+		case "errorNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("errorNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErrorNotIn = data
+		case "errorGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("errorGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErrorGT = data
+		case "errorGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("errorGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErrorGTE = data
+		case "errorLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("errorLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErrorLT = data
+		case "errorLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("errorLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErrorLTE = data
+		case "errorContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("errorContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErrorContains = data
+		case "errorHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("errorHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErrorHasPrefix = data
+		case "errorHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("errorHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErrorHasSuffix = data
+		case "errorIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("errorIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErrorIsNil = data
+		case "errorNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("errorNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErrorNotNil = data
+		case "errorEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("errorEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErrorEqualFold = data
+		case "errorContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("errorContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErrorContainsFold = data
+		case "hasLead":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasLead"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasLead = data
+		case "hasLeadWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasLeadWith"))
+			data, err := ec.unmarshalOLeadWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLeadWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasLeadWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEnrollmentWhereInput unmarshals raw into the EnrollmentWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEnrollmentWhereInput(ctx context.Context, raw any) (ent.EnrollmentWhereInput, error) {
+	var out ent.EnrollmentWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EnrollmentWhereInput", raw, &out)
 	return out, err
 }
 
@@ -36848,6 +40064,1368 @@ func (ec *executionContext) unmarshalInputIngestLeadsInput(ctx context.Context, 
 func UnmarshalIngestLeadsInput(ctx context.Context, raw any) (model.IngestLeadsInput, error) {
 	var out model.IngestLeadsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "IngestLeadsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneyConditionInput(ctx context.Context, obj any) (model.JourneyConditionInput, error) {
+	var it model.JourneyConditionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"rule", "otherwise"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "rule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rule"))
+			data, err := ec.unmarshalNSegmentRuleInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentRuleInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rule = data
+		case "otherwise":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("otherwise"))
+			data, err := ec.unmarshalOJourneyOtherwise2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyOtherwise(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Otherwise = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneyConditionInput unmarshals raw into the JourneyConditionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneyConditionInput(ctx context.Context, raw any) (model.JourneyConditionInput, error) {
+	var out model.JourneyConditionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneyConditionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneyContactWayAddedInput(ctx context.Context, obj any) (model.JourneyContactWayAddedInput, error) {
+	var it model.JourneyContactWayAddedInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"contactWayID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "contactWayID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactWayID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactWayID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneyContactWayAddedInput unmarshals raw into the JourneyContactWayAddedInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneyContactWayAddedInput(ctx context.Context, raw any) (model.JourneyContactWayAddedInput, error) {
+	var out model.JourneyContactWayAddedInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneyContactWayAddedInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneyCreateTaskInput(ctx context.Context, obj any) (model.JourneyCreateTaskInput, error) {
+	var it model.JourneyCreateTaskInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "description", "dueInHours", "assignee", "userID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "dueInHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueInHours"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueInHours = data
+		case "assignee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assignee"))
+			data, err := ec.unmarshalOJourneyTaskAssignee2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyTaskAssignee(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Assignee = data
+		case "userID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneyCreateTaskInput unmarshals raw into the JourneyCreateTaskInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneyCreateTaskInput(ctx context.Context, raw any) (model.JourneyCreateTaskInput, error) {
+	var out model.JourneyCreateTaskInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneyCreateTaskInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneyEmptyInput(ctx context.Context, obj any) (model.JourneyEmptyInput, error) {
+	var it model.JourneyEmptyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"reserved"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "reserved":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reserved"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reserved = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneyEmptyInput unmarshals raw into the JourneyEmptyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneyEmptyInput(ctx context.Context, raw any) (model.JourneyEmptyInput, error) {
+	var out model.JourneyEmptyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneyEmptyInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneyEventInput(ctx context.Context, obj any) (model.JourneyEventInput, error) {
+	var it model.JourneyEventInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneyEventInput unmarshals raw into the JourneyEventInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneyEventInput(ctx context.Context, raw any) (model.JourneyEventInput, error) {
+	var out model.JourneyEventInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneyEventInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneyLeadCreatedInput(ctx context.Context, obj any) (model.JourneyLeadCreatedInput, error) {
+	var it model.JourneyLeadCreatedInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneyLeadCreatedInput unmarshals raw into the JourneyLeadCreatedInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneyLeadCreatedInput(ctx context.Context, raw any) (model.JourneyLeadCreatedInput, error) {
+	var out model.JourneyLeadCreatedInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneyLeadCreatedInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneyMoveStageInput(ctx context.Context, obj any) (model.JourneyMoveStageInput, error) {
+	var it model.JourneyMoveStageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"stageID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "stageID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stageID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StageID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneyMoveStageInput unmarshals raw into the JourneyMoveStageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneyMoveStageInput(ctx context.Context, raw any) (model.JourneyMoveStageInput, error) {
+	var out model.JourneyMoveStageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneyMoveStageInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneyOrder(ctx context.Context, obj any) (ent.JourneyOrder, error) {
+	var it ent.JourneyOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNJourneyOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneyOrder unmarshals raw into the JourneyOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneyOrder(ctx context.Context, raw any) (ent.JourneyOrder, error) {
+	var out ent.JourneyOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneyOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneyReassignInput(ctx context.Context, obj any) (model.JourneyReassignInput, error) {
+	var it model.JourneyReassignInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"to", "excludeCurrentOwner"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNJourneyReassignTo2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyReassignTo(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "excludeCurrentOwner":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("excludeCurrentOwner"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExcludeCurrentOwner = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneyReassignInput unmarshals raw into the JourneyReassignInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneyReassignInput(ctx context.Context, raw any) (model.JourneyReassignInput, error) {
+	var out model.JourneyReassignInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneyReassignInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneySegmentEnteredInput(ctx context.Context, obj any) (model.JourneySegmentEnteredInput, error) {
+	var it model.JourneySegmentEnteredInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"segmentID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "segmentID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("segmentID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SegmentID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneySegmentEnteredInput unmarshals raw into the JourneySegmentEnteredInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneySegmentEnteredInput(ctx context.Context, raw any) (model.JourneySegmentEnteredInput, error) {
+	var out model.JourneySegmentEnteredInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneySegmentEnteredInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneySendMessageInput(ctx context.Context, obj any) (model.JourneySendMessageInput, error) {
+	var it model.JourneySendMessageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"channel", "subject", "template"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "subject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subject"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subject = data
+		case "template":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("template"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Template = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneySendMessageInput unmarshals raw into the JourneySendMessageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneySendMessageInput(ctx context.Context, raw any) (model.JourneySendMessageInput, error) {
+	var out model.JourneySendMessageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneySendMessageInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneyStageEnteredInput(ctx context.Context, obj any) (model.JourneyStageEnteredInput, error) {
+	var it model.JourneyStageEnteredInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"stageID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "stageID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stageID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StageID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneyStageEnteredInput unmarshals raw into the JourneyStageEnteredInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneyStageEnteredInput(ctx context.Context, raw any) (model.JourneyStageEnteredInput, error) {
+	var out model.JourneyStageEnteredInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneyStageEnteredInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneyStepInput(ctx context.Context, obj any) (model.JourneyStepInput, error) {
+	var it model.JourneyStepInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"wait", "condition", "sendMessage", "createTask", "addTags", "removeTags", "moveStage", "reassign", "webhook"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "wait":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wait"))
+			data, err := ec.unmarshalOJourneyWaitInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyWaitInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Wait = data
+		case "condition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("condition"))
+			data, err := ec.unmarshalOJourneyConditionInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyConditionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Condition = data
+		case "sendMessage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sendMessage"))
+			data, err := ec.unmarshalOJourneySendMessageInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneySendMessageInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SendMessage = data
+		case "createTask":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createTask"))
+			data, err := ec.unmarshalOJourneyCreateTaskInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyCreateTaskInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreateTask = data
+		case "addTags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addTags"))
+			data, err := ec.unmarshalOJourneyTagsInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyTagsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddTags = data
+		case "removeTags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeTags"))
+			data, err := ec.unmarshalOJourneyTagsInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyTagsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemoveTags = data
+		case "moveStage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("moveStage"))
+			data, err := ec.unmarshalOJourneyMoveStageInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyMoveStageInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MoveStage = data
+		case "reassign":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reassign"))
+			data, err := ec.unmarshalOJourneyReassignInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyReassignInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reassign = data
+		case "webhook":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("webhook"))
+			data, err := ec.unmarshalOJourneyWebhookInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyWebhookInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Webhook = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneyStepInput unmarshals raw into the JourneyStepInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneyStepInput(ctx context.Context, raw any) (model.JourneyStepInput, error) {
+	var out model.JourneyStepInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneyStepInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneyTagAddedInput(ctx context.Context, obj any) (model.JourneyTagAddedInput, error) {
+	var it model.JourneyTagAddedInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"tagID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "tagID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TagID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneyTagAddedInput unmarshals raw into the JourneyTagAddedInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneyTagAddedInput(ctx context.Context, raw any) (model.JourneyTagAddedInput, error) {
+	var out model.JourneyTagAddedInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneyTagAddedInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneyTagsInput(ctx context.Context, obj any) (model.JourneyTagsInput, error) {
+	var it model.JourneyTagsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"tagIDs"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "tagIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagIDs"))
+			data, err := ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TagIDs = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneyTagsInput unmarshals raw into the JourneyTagsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneyTagsInput(ctx context.Context, raw any) (model.JourneyTagsInput, error) {
+	var out model.JourneyTagsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneyTagsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneyTriggerInput(ctx context.Context, obj any) (model.JourneyTriggerInput, error) {
+	var it model.JourneyTriggerInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"leadCreated", "tagAdded", "stageEntered", "segmentEntered", "event", "contactWayAdded", "wecomLost", "manual"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "leadCreated":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadCreated"))
+			data, err := ec.unmarshalOJourneyLeadCreatedInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyLeadCreatedInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadCreated = data
+		case "tagAdded":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagAdded"))
+			data, err := ec.unmarshalOJourneyTagAddedInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyTagAddedInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TagAdded = data
+		case "stageEntered":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stageEntered"))
+			data, err := ec.unmarshalOJourneyStageEnteredInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyStageEnteredInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StageEntered = data
+		case "segmentEntered":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("segmentEntered"))
+			data, err := ec.unmarshalOJourneySegmentEnteredInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneySegmentEnteredInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SegmentEntered = data
+		case "event":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
+			data, err := ec.unmarshalOJourneyEventInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyEventInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Event = data
+		case "contactWayAdded":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactWayAdded"))
+			data, err := ec.unmarshalOJourneyContactWayAddedInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyContactWayAddedInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactWayAdded = data
+		case "wecomLost":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wecomLost"))
+			data, err := ec.unmarshalOJourneyEmptyInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyEmptyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WecomLost = data
+		case "manual":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("manual"))
+			data, err := ec.unmarshalOJourneyEmptyInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyEmptyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Manual = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneyTriggerInput unmarshals raw into the JourneyTriggerInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneyTriggerInput(ctx context.Context, raw any) (model.JourneyTriggerInput, error) {
+	var out model.JourneyTriggerInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneyTriggerInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneyWaitInput(ctx context.Context, obj any) (model.JourneyWaitInput, error) {
+	var it model.JourneyWaitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"minutes", "hours", "days", "atLocalTime"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "minutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minutes"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Minutes = data
+		case "hours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hours"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Hours = data
+		case "days":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("days"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Days = data
+		case "atLocalTime":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("atLocalTime"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AtLocalTime = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneyWaitInput unmarshals raw into the JourneyWaitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneyWaitInput(ctx context.Context, raw any) (model.JourneyWaitInput, error) {
+	var out model.JourneyWaitInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneyWaitInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneyWebhookInput(ctx context.Context, obj any) (model.JourneyWebhookInput, error) {
+	var it model.JourneyWebhookInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"url"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneyWebhookInput unmarshals raw into the JourneyWebhookInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneyWebhookInput(ctx context.Context, raw any) (model.JourneyWebhookInput, error) {
+	var out model.JourneyWebhookInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneyWebhookInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputJourneyWhereInput(ctx context.Context, obj any) (ent.JourneyWhereInput, error) {
+	var it ent.JourneyWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "reentry", "reentryNEQ"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOJourneyWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOJourneyWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOJourneyWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOJourneyStatus2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋjourneyᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOJourneyStatus2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋjourneyᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOJourneyStatus2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋjourneyᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOJourneyStatus2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋjourneyᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "versionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNEQ = data
+		case "versionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionIn = data
+		case "versionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNotIn = data
+		case "versionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGT = data
+		case "versionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGTE = data
+		case "versionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLT = data
+		case "versionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLTE = data
+		case "reentry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reentry"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reentry = data
+		case "reentryNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reentryNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReentryNEQ = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalJourneyWhereInput unmarshals raw into the JourneyWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalJourneyWhereInput(ctx context.Context, raw any) (ent.JourneyWhereInput, error) {
+	var out ent.JourneyWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "JourneyWhereInput", raw, &out)
 	return out, err
 }
 
@@ -48677,6 +53255,76 @@ func UnmarshalUpdateFieldDefinitionInput(ctx context.Context, raw any) (model.Up
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateJourneyInput(ctx context.Context, obj any) (model.UpdateJourneyInput, error) {
+	var it model.UpdateJourneyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "steps", "exitRule", "clearExitRule", "reentry"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "steps":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("steps"))
+			data, err := ec.unmarshalOJourneyStepInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyStepInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Steps = data
+		case "exitRule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exitRule"))
+			data, err := ec.unmarshalOSegmentRuleInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSegmentRuleInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExitRule = data
+		case "clearExitRule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearExitRule"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearExitRule = data
+		case "reentry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reentry"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reentry = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateJourneyInput unmarshals raw into the UpdateJourneyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateJourneyInput(ctx context.Context, raw any) (model.UpdateJourneyInput, error) {
+	var out model.UpdateJourneyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateJourneyInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateLeadInput(ctx context.Context, obj any) (model.UpdateLeadInput, error) {
 	var it model.UpdateLeadInput
 	if obj == nil {
@@ -51373,6 +56021,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Lead(ctx, sel, obj)
+	case *ent.Journey:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Journey(ctx, sel, obj)
 	case *ent.Job:
 		if obj == nil {
 			return graphql.Null
@@ -51388,6 +56041,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._FieldDefinition(ctx, sel, obj)
+	case *ent.Enrollment:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Enrollment(ctx, sel, obj)
 	case *ent.Deal:
 		if obj == nil {
 			return graphql.Null
@@ -52262,6 +56920,194 @@ func (ec *executionContext) _DistributeLeadsPayload(ctx context.Context, sel ast
 	return out
 }
 
+var enrollLeadsResultImplementors = []string{"EnrollLeadsResult"}
+
+func (ec *executionContext) _EnrollLeadsResult(ctx context.Context, sel ast.SelectionSet, obj *model.EnrollLeadsResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enrollLeadsResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnrollLeadsResult")
+		case "enrolled":
+			out.Values[i] = ec._EnrollLeadsResult_enrolled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "skipped":
+			out.Values[i] = ec._EnrollLeadsResult_skipped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var enrollmentImplementors = []string{"Enrollment", "Node"}
+
+func (ec *executionContext) _Enrollment(ctx context.Context, sel ast.SelectionSet, obj *ent.Enrollment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enrollmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Enrollment")
+		case "id":
+			out.Values[i] = ec._Enrollment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Enrollment_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stepIndex":
+			out.Values[i] = ec._Enrollment_stepIndex(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nextRunAt":
+			out.Values[i] = ec._Enrollment_nextRunAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enteredAt":
+			out.Values[i] = ec._Enrollment_enteredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "leftAt":
+			out.Values[i] = ec._Enrollment_leftAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "error":
+			out.Values[i] = ec._Enrollment_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lead":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Enrollment_lead(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var enrollmentConnectionImplementors = []string{"EnrollmentConnection"}
+
+func (ec *executionContext) _EnrollmentConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.EnrollmentConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enrollmentConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnrollmentConnection")
+		case "edges":
+			out.Values[i] = ec._EnrollmentConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._EnrollmentConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._EnrollmentConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var enrollmentEdgeImplementors = []string{"EnrollmentEdge"}
+
+func (ec *executionContext) _EnrollmentEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.EnrollmentEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enrollmentEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnrollmentEdge")
+		case "node":
+			out.Values[i] = ec._EnrollmentEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._EnrollmentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var eventErrorImplementors = []string{"EventError"}
 
 func (ec *executionContext) _EventError(ctx context.Context, sel ast.SelectionSet, obj *model.EventError) graphql.Marshaler {
@@ -52980,6 +57826,297 @@ func (ec *executionContext) _Job(ctx context.Context, sel ast.SelectionSet, obj 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Job_resultURL(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var journeyImplementors = []string{"Journey", "Node"}
+
+func (ec *executionContext) _Journey(ctx context.Context, sel ast.SelectionSet, obj *ent.Journey) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, journeyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Journey")
+		case "id":
+			out.Values[i] = ec._Journey_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Journey_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Journey_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Journey_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Journey_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Journey_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reentry":
+			out.Values[i] = ec._Journey_reentry(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stats":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Journey_stats(ctx, field, obj)
+				})
+		case "steps":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Journey_steps(ctx, field, obj)
+				})
+		case "trigger":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Journey_trigger(ctx, field, obj)
+				})
+		case "definition":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Journey_definition(ctx, field, obj)
+				})
+		case "exitRule":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Journey_exitRule(ctx, field, obj)
+				})
+		case "enrollments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Journey_enrollments(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var journeyConnectionImplementors = []string{"JourneyConnection"}
+
+func (ec *executionContext) _JourneyConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.JourneyConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, journeyConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JourneyConnection")
+		case "edges":
+			out.Values[i] = ec._JourneyConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._JourneyConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._JourneyConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var journeyEdgeImplementors = []string{"JourneyEdge"}
+
+func (ec *executionContext) _JourneyEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.JourneyEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, journeyEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JourneyEdge")
+		case "node":
+			out.Values[i] = ec._JourneyEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._JourneyEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var journeyStatsImplementors = []string{"JourneyStats"}
+
+func (ec *executionContext) _JourneyStats(ctx context.Context, sel ast.SelectionSet, obj *model.JourneyStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, journeyStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JourneyStats")
+		case "enrolled":
+			out.Values[i] = ec._JourneyStats_enrolled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._JourneyStats_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completed":
+			out.Values[i] = ec._JourneyStats_completed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exited":
+			out.Values[i] = ec._JourneyStats_exited(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._JourneyStats_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var journeyStepStatsImplementors = []string{"JourneyStepStats"}
+
+func (ec *executionContext) _JourneyStepStats(ctx context.Context, sel ast.SelectionSet, obj *model.JourneyStepStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, journeyStepStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JourneyStepStats")
+		case "index":
+			out.Values[i] = ec._JourneyStepStats_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._JourneyStepStats_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reached":
+			out.Values[i] = ec._JourneyStepStats_reached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completed":
+			out.Values[i] = ec._JourneyStepStats_completed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exited":
+			out.Values[i] = ec._JourneyStepStats_exited(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._JourneyStepStats_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -53751,6 +58888,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "syncWeComContacts":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_syncWeComContacts(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createJourney":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createJourney(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateJourney":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateJourney(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setJourneyStatus":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setJourneyStatus(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enrollLeads":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_enrollLeads(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -54596,6 +59761,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_channels(ctx, field)
+				})
+		case "journeys":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_journeys(ctx, field)
 				})
 		case "lostReasons":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -57047,6 +62218,11 @@ func (ec *executionContext) unmarshalNCreateFollowUpInput2githubᚗcomᚋscrmhq�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateJourneyInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateJourneyInput(ctx context.Context, v any) (model.CreateJourneyInput, error) {
+	res, err := ec.unmarshalInputCreateJourneyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreatePartnerInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreatePartnerInput(ctx context.Context, v any) (model.CreatePartnerInput, error) {
 	res, err := ec.unmarshalInputCreatePartnerInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -57140,6 +62316,37 @@ func (ec *executionContext) marshalNDistributeLeadsPayload2ᚖgithubᚗcomᚋscr
 		return graphql.Null
 	}
 	return ec._DistributeLeadsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEnrollLeadsResult2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐEnrollLeadsResult(ctx context.Context, sel ast.SelectionSet, v *model.EnrollLeadsResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EnrollLeadsResult!")
+		return graphql.Null
+	}
+	return ec._EnrollLeadsResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEnrollmentConnection2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐEnrollmentConnection(ctx context.Context, sel ast.SelectionSet, v *ent.EnrollmentConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EnrollmentConnection!")
+		return graphql.Null
+	}
+	return ec._EnrollmentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEnrollmentStatus2githubᚗcomᚋscrmhqᚋscrmᚋentᚋenrollmentᚐStatus(ctx context.Context, v any) (enrollment.Status, error) {
+	var res enrollment.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEnrollmentStatus2githubᚗcomᚋscrmhqᚋscrmᚋentᚋenrollmentᚐStatus(ctx context.Context, sel ast.SelectionSet, v enrollment.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNEnrollmentWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐEnrollmentWhereInput(ctx context.Context, v any) (*ent.EnrollmentWhereInput, error) {
+	res, err := ec.unmarshalInputEnrollmentWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNEventError2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐEventErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EventError) graphql.Marshaler {
@@ -57630,6 +62837,117 @@ func (ec *executionContext) unmarshalNJobStatus2githubᚗcomᚋscrmhqᚋscrmᚋe
 
 func (ec *executionContext) marshalNJobStatus2githubᚗcomᚋscrmhqᚋscrmᚋentᚋjobᚐStatus(ctx context.Context, sel ast.SelectionSet, v job.Status) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNJourney2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourney(ctx context.Context, sel ast.SelectionSet, v *ent.Journey) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Journey!")
+		return graphql.Null
+	}
+	return ec._Journey(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNJourneyConnection2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyConnection(ctx context.Context, sel ast.SelectionSet, v *ent.JourneyConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JourneyConnection!")
+		return graphql.Null
+	}
+	return ec._JourneyConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNJourneyOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyOrderField(ctx context.Context, v any) (*ent.JourneyOrderField, error) {
+	var res = new(ent.JourneyOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNJourneyOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.JourneyOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JourneyOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNJourneyReassignTo2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyReassignTo(ctx context.Context, v any) (model.JourneyReassignTo, error) {
+	var res model.JourneyReassignTo
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNJourneyReassignTo2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyReassignTo(ctx context.Context, sel ast.SelectionSet, v model.JourneyReassignTo) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNJourneyStats2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyStats(ctx context.Context, sel ast.SelectionSet, v *model.JourneyStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JourneyStats!")
+		return graphql.Null
+	}
+	return ec._JourneyStats(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNJourneyStatus2githubᚗcomᚋscrmhqᚋscrmᚋentᚋjourneyᚐStatus(ctx context.Context, v any) (journey.Status, error) {
+	var res journey.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNJourneyStatus2githubᚗcomᚋscrmhqᚋscrmᚋentᚋjourneyᚐStatus(ctx context.Context, sel ast.SelectionSet, v journey.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNJourneyStepInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyStepInputᚄ(ctx context.Context, v any) ([]*model.JourneyStepInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.JourneyStepInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNJourneyStepInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyStepInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNJourneyStepInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyStepInput(ctx context.Context, v any) (*model.JourneyStepInput, error) {
+	res, err := ec.unmarshalInputJourneyStepInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNJourneyStepStats2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyStepStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.JourneyStepStats) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNJourneyStepStats2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyStepStats(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNJourneyStepStats2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyStepStats(ctx context.Context, sel ast.SelectionSet, v *model.JourneyStepStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JourneyStepStats!")
+		return graphql.Null
+	}
+	return ec._JourneyStepStats(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNJourneyTriggerInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyTriggerInput(ctx context.Context, v any) (*model.JourneyTriggerInput, error) {
+	res, err := ec.unmarshalInputJourneyTriggerInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNJourneyWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyWhereInput(ctx context.Context, v any) (*ent.JourneyWhereInput, error) {
+	res, err := ec.unmarshalInputJourneyWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNLead2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLeadᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Lead) graphql.Marshaler {
@@ -58645,6 +63963,11 @@ func (ec *executionContext) unmarshalNUpdateFieldDefinitionInput2githubᚗcomᚋ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNUpdateJourneyInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateJourneyInput(ctx context.Context, v any) (model.UpdateJourneyInput, error) {
+	res, err := ec.unmarshalInputUpdateJourneyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpdateLeadInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateLeadInput(ctx context.Context, v any) (model.UpdateLeadInput, error) {
 	res, err := ec.unmarshalInputUpdateLeadInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -59322,6 +64645,110 @@ func (ec *executionContext) unmarshalODealWhereInput2ᚖgithubᚗcomᚋscrmhqᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOEnrollment2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐEnrollment(ctx context.Context, sel ast.SelectionSet, v *ent.Enrollment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Enrollment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOEnrollmentEdge2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐEnrollmentEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.EnrollmentEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOEnrollmentEdge2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐEnrollmentEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOEnrollmentEdge2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐEnrollmentEdge(ctx context.Context, sel ast.SelectionSet, v *ent.EnrollmentEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EnrollmentEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOEnrollmentStatus2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋenrollmentᚐStatusᚄ(ctx context.Context, v any) ([]enrollment.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]enrollment.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEnrollmentStatus2githubᚗcomᚋscrmhqᚋscrmᚋentᚋenrollmentᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOEnrollmentStatus2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋenrollmentᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []enrollment.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEnrollmentStatus2githubᚗcomᚋscrmhqᚋscrmᚋentᚋenrollmentᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOEnrollmentStatus2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋenrollmentᚐStatus(ctx context.Context, v any) (*enrollment.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(enrollment.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEnrollmentStatus2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋenrollmentᚐStatus(ctx context.Context, sel ast.SelectionSet, v *enrollment.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOEnrollmentWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐEnrollmentWhereInputᚄ(ctx context.Context, v any) ([]*ent.EnrollmentWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.EnrollmentWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEnrollmentWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐEnrollmentWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOEnrollmentWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐEnrollmentWhereInput(ctx context.Context, v any) (*ent.EnrollmentWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEnrollmentWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOFieldDefinitionWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐFieldDefinitionWhereInputᚄ(ctx context.Context, v any) ([]*ent.FieldDefinitionWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -59993,6 +65420,287 @@ func (ec *executionContext) marshalOJSON2ᚖinterface(ctx context.Context, sel a
 		return graphql.Null
 	}
 	return ec.marshalOJSON2interface(ctx, sel, *v)
+}
+
+func (ec *executionContext) marshalOJourney2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourney(ctx context.Context, sel ast.SelectionSet, v *ent.Journey) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Journey(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOJourneyConditionInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyConditionInput(ctx context.Context, v any) (*model.JourneyConditionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneyConditionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOJourneyContactWayAddedInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyContactWayAddedInput(ctx context.Context, v any) (*model.JourneyContactWayAddedInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneyContactWayAddedInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOJourneyCreateTaskInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyCreateTaskInput(ctx context.Context, v any) (*model.JourneyCreateTaskInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneyCreateTaskInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOJourneyEdge2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.JourneyEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOJourneyEdge2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOJourneyEdge2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyEdge(ctx context.Context, sel ast.SelectionSet, v *ent.JourneyEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._JourneyEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOJourneyEmptyInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyEmptyInput(ctx context.Context, v any) (*model.JourneyEmptyInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneyEmptyInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOJourneyEventInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyEventInput(ctx context.Context, v any) (*model.JourneyEventInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneyEventInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOJourneyLeadCreatedInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyLeadCreatedInput(ctx context.Context, v any) (*model.JourneyLeadCreatedInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneyLeadCreatedInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOJourneyMoveStageInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyMoveStageInput(ctx context.Context, v any) (*model.JourneyMoveStageInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneyMoveStageInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOJourneyOrder2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyOrder(ctx context.Context, v any) (*ent.JourneyOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneyOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOJourneyOtherwise2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyOtherwise(ctx context.Context, v any) (*model.JourneyOtherwise, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.JourneyOtherwise)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOJourneyOtherwise2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyOtherwise(ctx context.Context, sel ast.SelectionSet, v *model.JourneyOtherwise) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOJourneyReassignInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyReassignInput(ctx context.Context, v any) (*model.JourneyReassignInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneyReassignInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOJourneySegmentEnteredInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneySegmentEnteredInput(ctx context.Context, v any) (*model.JourneySegmentEnteredInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneySegmentEnteredInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOJourneySendMessageInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneySendMessageInput(ctx context.Context, v any) (*model.JourneySendMessageInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneySendMessageInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOJourneyStageEnteredInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyStageEnteredInput(ctx context.Context, v any) (*model.JourneyStageEnteredInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneyStageEnteredInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOJourneyStatus2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋjourneyᚐStatusᚄ(ctx context.Context, v any) ([]journey.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]journey.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNJourneyStatus2githubᚗcomᚋscrmhqᚋscrmᚋentᚋjourneyᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOJourneyStatus2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋjourneyᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []journey.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNJourneyStatus2githubᚗcomᚋscrmhqᚋscrmᚋentᚋjourneyᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOJourneyStatus2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋjourneyᚐStatus(ctx context.Context, v any) (*journey.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(journey.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOJourneyStatus2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋjourneyᚐStatus(ctx context.Context, sel ast.SelectionSet, v *journey.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOJourneyStepInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyStepInputᚄ(ctx context.Context, v any) ([]*model.JourneyStepInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.JourneyStepInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNJourneyStepInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyStepInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOJourneyTagAddedInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyTagAddedInput(ctx context.Context, v any) (*model.JourneyTagAddedInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneyTagAddedInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOJourneyTagsInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyTagsInput(ctx context.Context, v any) (*model.JourneyTagsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneyTagsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOJourneyTaskAssignee2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyTaskAssignee(ctx context.Context, v any) (*model.JourneyTaskAssignee, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.JourneyTaskAssignee)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOJourneyTaskAssignee2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyTaskAssignee(ctx context.Context, sel ast.SelectionSet, v *model.JourneyTaskAssignee) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOJourneyWaitInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyWaitInput(ctx context.Context, v any) (*model.JourneyWaitInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneyWaitInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOJourneyWebhookInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyWebhookInput(ctx context.Context, v any) (*model.JourneyWebhookInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneyWebhookInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOJourneyWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyWhereInputᚄ(ctx context.Context, v any) ([]*ent.JourneyWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.JourneyWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNJourneyWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOJourneyWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourneyWhereInput(ctx context.Context, v any) (*ent.JourneyWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneyWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOLead2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLeadᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Lead) graphql.Marshaler {

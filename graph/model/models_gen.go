@@ -153,6 +153,16 @@ type CreateFollowUpInput struct {
 	NextFollowUpAt *time.Time `json:"nextFollowUpAt,omitempty"`
 }
 
+type CreateJourneyInput struct {
+	Name    string               `json:"name"`
+	Trigger *JourneyTriggerInput `json:"trigger"`
+	Steps   []*JourneyStepInput  `json:"steps"`
+	// A lead that matches it leaves at its next step.
+	ExitRule *SegmentRuleInput `json:"exitRule,omitempty"`
+	// May a lead enrol again after it left (default false).
+	Reentry *bool `json:"reentry,omitempty"`
+}
+
 type CreatePartnerInput struct {
 	Name         string      `json:"name"`
 	TerritoryIDs []uuid.UUID `json:"territoryIDs,omitempty"`
@@ -255,6 +265,12 @@ type DistributeLeadsPayload struct {
 	// Leads no rule matched or no eligible rep could take: left in (or moved to) a public pool.
 	Pooled int `json:"pooled"`
 	// Leads not in a public pool, inactive, or being changed by someone else.
+	Skipped int `json:"skipped"`
+}
+
+type EnrollLeadsResult struct {
+	Enrolled int `json:"enrolled"`
+	// Leads already enrolled, or who left and may not re-enter.
 	Skipped int `json:"skipped"`
 }
 
@@ -369,6 +385,141 @@ type IngestRowResult struct {
 	// The lead written or merged into; null when rejected or when it is outside the caller's lead scope.
 	Lead   *ent.Lead   `json:"lead,omitempty"`
 	Errors []*RowError `json:"errors"`
+}
+
+type JourneyConditionInput struct {
+	Rule *SegmentRuleInput `json:"rule"`
+	// Default EXIT.
+	Otherwise *JourneyOtherwise `json:"otherwise,omitempty"`
+}
+
+type JourneyContactWayAddedInput struct {
+	ContactWayID uuid.UUID `json:"contactWayID"`
+}
+
+type JourneyCreateTaskInput struct {
+	Title       string  `json:"title"`
+	Description *string `json:"description,omitempty"`
+	// Due this many hours after the step runs (default 24).
+	DueInHours *int `json:"dueInHours,omitempty"`
+	// Default OWNER.
+	Assignee *JourneyTaskAssignee `json:"assignee,omitempty"`
+	// The user of assignee USER.
+	UserID *uuid.UUID `json:"userID,omitempty"`
+}
+
+// A trigger without settings ({}).
+type JourneyEmptyInput struct {
+	// Unused: GraphQL input types need a field.
+	Reserved *bool `json:"reserved,omitempty"`
+}
+
+type JourneyEventInput struct {
+	Name string `json:"name"`
+}
+
+type JourneyLeadCreatedInput struct {
+	Source *string `json:"source,omitempty"`
+}
+
+type JourneyMoveStageInput struct {
+	StageID uuid.UUID `json:"stageID"`
+}
+
+// 二次分配: hands the lead on.
+type JourneyReassignInput struct {
+	To JourneyReassignTo `json:"to"`
+	// RULES never picks the owner the lead had (default true).
+	ExcludeCurrentOwner *bool `json:"excludeCurrentOwner,omitempty"`
+}
+
+type JourneySegmentEnteredInput struct {
+	SegmentID uuid.UUID `json:"segmentID"`
+}
+
+// Sends a message through a configured channel, with the broadcasts' templates, suppression, frequency caps and quiet hours.
+type JourneySendMessageInput struct {
+	Channel string  `json:"channel"`
+	Subject *string `json:"subject,omitempty"`
+	// Go template over the lead, as in broadcasts.
+	Template string `json:"template"`
+}
+
+type JourneyStageEnteredInput struct {
+	StageID uuid.UUID `json:"stageID"`
+}
+
+// Enrolments of the journey (all versions), among the leads the caller can see.
+type JourneyStats struct {
+	Enrolled  int `json:"enrolled"`
+	Active    int `json:"active"`
+	Completed int `json:"completed"`
+	Exited    int `json:"exited"`
+	Failed    int `json:"failed"`
+}
+
+// One step. Exactly one key.
+type JourneyStepInput struct {
+	Wait        *JourneyWaitInput        `json:"wait,omitempty"`
+	Condition   *JourneyConditionInput   `json:"condition,omitempty"`
+	SendMessage *JourneySendMessageInput `json:"sendMessage,omitempty"`
+	CreateTask  *JourneyCreateTaskInput  `json:"createTask,omitempty"`
+	AddTags     *JourneyTagsInput        `json:"addTags,omitempty"`
+	RemoveTags  *JourneyTagsInput        `json:"removeTags,omitempty"`
+	MoveStage   *JourneyMoveStageInput   `json:"moveStage,omitempty"`
+	Reassign    *JourneyReassignInput    `json:"reassign,omitempty"`
+	Webhook     *JourneyWebhookInput     `json:"webhook,omitempty"`
+}
+
+// A step of the current version: how many enrolments reached it and completed it (all versions, by step index), among the leads the caller can see.
+type JourneyStepStats struct {
+	Index     int    `json:"index"`
+	Kind      string `json:"kind"`
+	Reached   int    `json:"reached"`
+	Completed int    `json:"completed"`
+	Exited    int    `json:"exited"`
+	Failed    int    `json:"failed"`
+}
+
+type JourneyTagAddedInput struct {
+	TagID uuid.UUID `json:"tagID"`
+}
+
+type JourneyTagsInput struct {
+	TagIDs []uuid.UUID `json:"tagIDs"`
+}
+
+// What enrols leads. Exactly one key.
+type JourneyTriggerInput struct {
+	// Leads created with this source (empty or null: any source).
+	LeadCreated *JourneyLeadCreatedInput `json:"leadCreated,omitempty"`
+	// Leads that get this tag.
+	TagAdded *JourneyTagAddedInput `json:"tagAdded,omitempty"`
+	// Leads that move into this stage.
+	StageEntered *JourneyStageEnteredInput `json:"stageEntered,omitempty"`
+	// Leads that are members of a computation of the segment and were not of the one before.
+	SegmentEntered *JourneySegmentEnteredInput `json:"segmentEntered,omitempty"`
+	// Leads for which this event is tracked.
+	Event *JourneyEventInput `json:"event,omitempty"`
+	// Customers who add a member through this contact-way code (渠道活码).
+	ContactWayAdded *JourneyContactWayAddedInput `json:"contactWayAdded,omitempty"`
+	// Leads whose WeCom customer deleted the member (流失).
+	WecomLost *JourneyEmptyInput `json:"wecomLost,omitempty"`
+	// Only enrollLeads enrols.
+	Manual *JourneyEmptyInput `json:"manual,omitempty"`
+}
+
+// Waits minutes + hours + days, then, with atLocalTime (HH:MM), until the next such time of day in the workspace's time zone.
+type JourneyWaitInput struct {
+	Minutes     *int    `json:"minutes,omitempty"`
+	Hours       *int    `json:"hours,omitempty"`
+	Days        *int    `json:"days,omitempty"`
+	AtLocalTime *string `json:"atLocalTime,omitempty"`
+}
+
+// Posts the lead as JSON, signed like the webhook channel.
+type JourneyWebhookInput struct {
+	URL string `json:"url"`
 }
 
 // Why one lead was not claimed or assigned. Codes: NOT_FOUND, INACTIVE,
@@ -611,6 +762,16 @@ type UpdateFieldDefinitionInput struct {
 	ClearDefault *bool                 `json:"clearDefault,omitempty"`
 	Indexed      *bool                 `json:"indexed,omitempty"`
 	Position     *int                  `json:"position,omitempty"`
+}
+
+// Changes a journey. New steps or exitRule make a new version: enrolled leads finish on the version they entered.
+type UpdateJourneyInput struct {
+	Name     *string             `json:"name,omitempty"`
+	Steps    []*JourneyStepInput `json:"steps,omitempty"`
+	ExitRule *SegmentRuleInput   `json:"exitRule,omitempty"`
+	// Removes the exit rule (in a new version).
+	ClearExitRule *bool `json:"clearExitRule,omitempty"`
+	Reentry       *bool `json:"reentry,omitempty"`
 }
 
 // Editable built-in fields and custom attributes of a lead. Owner, pool, stage, tags, score and claim times change only through their own mutations.
@@ -948,6 +1109,177 @@ func (e *IngestStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e IngestStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type JourneyOtherwise string
+
+const (
+	// Leads that do not match leave the journey.
+	JourneyOtherwiseExit JourneyOtherwise = "EXIT"
+	// Leads that do not match skip the next step.
+	JourneyOtherwiseSkipNext JourneyOtherwise = "SKIP_NEXT"
+)
+
+var AllJourneyOtherwise = []JourneyOtherwise{
+	JourneyOtherwiseExit,
+	JourneyOtherwiseSkipNext,
+}
+
+func (e JourneyOtherwise) IsValid() bool {
+	switch e {
+	case JourneyOtherwiseExit, JourneyOtherwiseSkipNext:
+		return true
+	}
+	return false
+}
+
+func (e JourneyOtherwise) String() string {
+	return string(e)
+}
+
+func (e *JourneyOtherwise) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = JourneyOtherwise(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid JourneyOtherwise", str)
+	}
+	return nil
+}
+
+func (e JourneyOtherwise) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *JourneyOtherwise) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e JourneyOtherwise) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type JourneyReassignTo string
+
+const (
+	// Through the workspace's assignment rules.
+	JourneyReassignToRules JourneyReassignTo = "RULES"
+	// Back to the lead's public pool.
+	JourneyReassignToPool JourneyReassignTo = "POOL"
+)
+
+var AllJourneyReassignTo = []JourneyReassignTo{
+	JourneyReassignToRules,
+	JourneyReassignToPool,
+}
+
+func (e JourneyReassignTo) IsValid() bool {
+	switch e {
+	case JourneyReassignToRules, JourneyReassignToPool:
+		return true
+	}
+	return false
+}
+
+func (e JourneyReassignTo) String() string {
+	return string(e)
+}
+
+func (e *JourneyReassignTo) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = JourneyReassignTo(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid JourneyReassignTo", str)
+	}
+	return nil
+}
+
+func (e JourneyReassignTo) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *JourneyReassignTo) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e JourneyReassignTo) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type JourneyTaskAssignee string
+
+const (
+	JourneyTaskAssigneeOwner   JourneyTaskAssignee = "OWNER"
+	JourneyTaskAssigneeManager JourneyTaskAssignee = "MANAGER"
+	JourneyTaskAssigneeUser    JourneyTaskAssignee = "USER"
+)
+
+var AllJourneyTaskAssignee = []JourneyTaskAssignee{
+	JourneyTaskAssigneeOwner,
+	JourneyTaskAssigneeManager,
+	JourneyTaskAssigneeUser,
+}
+
+func (e JourneyTaskAssignee) IsValid() bool {
+	switch e {
+	case JourneyTaskAssigneeOwner, JourneyTaskAssigneeManager, JourneyTaskAssigneeUser:
+		return true
+	}
+	return false
+}
+
+func (e JourneyTaskAssignee) String() string {
+	return string(e)
+}
+
+func (e *JourneyTaskAssignee) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = JourneyTaskAssignee(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid JourneyTaskAssignee", str)
+	}
+	return nil
+}
+
+func (e JourneyTaskAssignee) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *JourneyTaskAssignee) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e JourneyTaskAssignee) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

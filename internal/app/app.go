@@ -21,6 +21,7 @@ import (
 	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/funnel"
+	"github.com/scrmhq/scrm/internal/journey"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/longjob"
 	"github.com/scrmhq/scrm/internal/org"
@@ -47,6 +48,7 @@ type Queue interface {
 	segment.Enqueuer
 	broadcast.Queue
 	longjob.Enqueuer
+	journey.Queue
 	// RescoreWorkspace re-scores every lead of a workspace (graph.DistributionQueue).
 	RescoreWorkspace(ctx context.Context, tenantID uuid.UUID) error
 }
@@ -104,6 +106,7 @@ type Services struct {
 	Org          *org.Service
 	WeCom        *wecom.Service
 	Jobs         *longjob.Service
+	Journeys     *journey.Service
 }
 
 // New builds every service once from cfg.
@@ -152,5 +155,12 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Org = org.New(c)
 	s.WeCom = wecom.New(c, s.Broadcasts, s.Ingester, q, now)
 	s.Jobs = longjob.New(txn.NewRoot(c).WithClock(now), q, s.Ingester, s.Fields, s.WeCom)
+	s.Journeys = journey.New(c, now)
+	s.Journeys.Segments, s.Journeys.Tags, s.Journeys.Pipelines = s.Segments, s.Tags, s.Pipelines
+	s.Journeys.Pools, s.Journeys.Assigner, s.Journeys.Queue = s.Pools, s.Assigner, q
+	// The triggers: tagging, stage moves and segment computations tell the
+	// journeys in their own transactions.
+	s.Tags.Watcher, s.Pipelines.Watcher, s.Segments.Watcher = s.Journeys, s.Journeys, s.Journeys
+	s.Ingester.Watcher, s.Events.Watcher = s.Journeys, s.Journeys
 	return s, nil
 }

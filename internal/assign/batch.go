@@ -94,6 +94,11 @@ type batch struct {
 	out       *Result
 	assigned  []decision
 	fallbacks []decision
+
+	// exclude is the rep each lead may not go to (RunExcluding); deciding
+	// is the one of the lead being decided.
+	exclude  map[uuid.UUID]uuid.UUID
+	deciding uuid.UUID
 }
 
 // decision is where one lead goes: to a rep, or to the fallback pool of rule.

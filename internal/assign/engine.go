@@ -79,6 +79,14 @@ type Result struct {
 // and deadlocks. When a batch fails, the batches before it stay committed:
 // the returned Result (never nil) covers them, next to the error.
 func (e *Engine) Run(ctx context.Context, ids []uuid.UUID) (*Result, error) {
+	return e.RunExcluding(ctx, ids, nil)
+}
+
+// RunExcluding is Run, except that no lead goes to the rep exclude names
+// for it (lead → rep): a reassignment (二次分配) that must not give a lead
+// back to the owner it just had. Inside a caller's transaction (ctx carries
+// it) the batches join it, each under a savepoint.
+func (e *Engine) RunExcluding(ctx context.Context, ids []uuid.UUID, exclude map[uuid.UUID]uuid.UUID) (*Result, error) {
 	res := &Result{Assigned: map[uuid.UUID]uuid.UUID{}}
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
@@ -111,7 +119,7 @@ func (e *Engine) Run(ctx context.Context, ids []uuid.UUID) (*Result, error) {
 		}
 	}
 	for chunk := range slices.Chunk(waiting, BatchSize) {
-		out, err := e.runBatch(ctx, tid, loc, chunk)
+		out, err := e.runBatch(ctx, tid, loc, chunk, exclude)
 		if err != nil {
 			return res, err
 		}
@@ -128,7 +136,7 @@ func (e *Engine) Run(ctx context.Context, ids []uuid.UUID) (*Result, error) {
 // order, so batches follow the order leads arrived in. Each batch checks
 // again under its locks.
 func (e *Engine) waiting(ctx context.Context, tid uuid.UUID, ids []uuid.UUID) ([]uuid.UUID, error) {
-	rows, err := e.Client.QueryContext(ctx, `SELECT id FROM leads
+	rows, err := e.db(ctx).QueryContext(ctx, `SELECT id FROM leads
 		WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND owner_id IS NULL AND status = 'ACTIVE'
 		ORDER BY seq`, tid, txn.UUIDArray(ids))
 	if err != nil {
@@ -147,10 +155,11 @@ func (e *Engine) waiting(ctx context.Context, tid uuid.UUID, ids []uuid.UUID) ([
 }
 
 // runBatch assigns one batch in its own transaction, retrying lost races.
-func (e *Engine) runBatch(ctx context.Context, tid uuid.UUID, loc *time.Location, ids []uuid.UUID) (*Result, error) {
+func (e *Engine) runBatch(ctx context.Context, tid uuid.UUID, loc *time.Location, ids []uuid.UUID, exclude map[uuid.UUID]uuid.UUID) (*Result, error) {
 	var out *Result
-	err := txn.Retry(ctx, e.Client, maxAttempts, retryable, func(ctx context.Context, c *ent.Client) error {
+	err := txn.Retry(ctx, e.db(ctx), maxAttempts, retryable, func(ctx context.Context, c *ent.Client) error {
 		b := newBatch(e, c, tid, e.now(), loc)
+		b.exclude = exclude
 		var err error
 		out, err = b.run(ctx, ids)
 		return err

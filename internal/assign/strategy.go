@@ -18,6 +18,7 @@ func (b *batch) decide(leads []*candidate) {
 			b.out.Pooled = append(b.out.Pooled, l.id)
 			continue
 		}
+		b.deciding = b.exclude[l.id]
 		if u, ok := b.pick(r, l); ok {
 			rp := b.reps[u]
 			if l.open {
@@ -58,7 +59,7 @@ func (b *batch) pick(r *rule, l *candidate) (uuid.UUID, bool) {
 // active, under capacity and under the rule's daily cap.
 func (b *batch) eligible(r *rule, id uuid.UUID) bool {
 	u := b.reps[id]
-	return u != nil && u.active && u.open < u.capacity &&
+	return u != nil && u.active && u.open < u.capacity && (b.deciding == uuid.Nil || id != b.deciding) &&
 		(r.dailyCap == 0 || u.today[r.id] < r.dailyCap)
 }
 

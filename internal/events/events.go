@@ -9,7 +9,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,6 +68,8 @@ type Result struct {
 	Errors             []Error
 	// Leads are the leads that got events (for re-scoring).
 	Leads []uuid.UUID
+	// Named are the leads that got each event name (journey triggers).
+	Named map[string][]uuid.UUID `json:"-"`
 	// Replayed: the answer of an earlier call with the same idempotency
 	// key; nothing was written.
 	Replayed bool
@@ -170,6 +174,12 @@ func Track(ctx context.Context, c *ent.Client, region, source string, now time.T
 		if !seen[leadID] {
 			seen[leadID] = true
 			res.Leads = append(res.Leads, leadID)
+		}
+		if res.Named == nil {
+			res.Named = map[string][]uuid.UUID{}
+		}
+		if !slices.Contains(res.Named[e.Name], leadID) {
+			res.Named[e.Name] = append(res.Named[e.Name], leadID)
 		}
 	}
 	res.Accepted, res.Rejected = len(rows), len(res.Errors)
@@ -293,6 +303,14 @@ type Service struct {
 	Client *ent.Client
 	Queue  Queue // nil: nothing queued
 	Now    func() time.Time
+	// Watcher learns, in the tracking transaction, which leads got which
+	// events (journeys triggered by an event); nil: nobody.
+	Watcher Watcher
+}
+
+// Watcher is told about tracked events (internal/journey).
+type Watcher interface {
+	EventTracked(ctx context.Context, name string, leads []uuid.UUID) error
 }
 
 // Track records in as Track does, in the caller's workspace. The events and
@@ -331,6 +349,13 @@ func (s *Service) Track(ctx context.Context, in []Input, source, key, keyField s
 		if key != "" {
 			if err := idempotency.Store(ctx, c, tid, req, res); err != nil {
 				return err
+			}
+		}
+		if s.Watcher != nil && !res.Replayed {
+			for _, name := range slices.Sorted(maps.Keys(res.Named)) {
+				if err := s.Watcher.EventTracked(ctx, name, res.Named[name]); err != nil {
+					return err
+				}
 			}
 		}
 		if s.Queue == nil || len(res.Leads) == 0 {

@@ -65,6 +65,10 @@ const (
 	WeComCallback    Type = "WeComCallback"
 	Job              Type = "Job"
 	JobFile          Type = "JobFile"
+	Journey          Type = "Journey"
+	JourneyVersion   Type = "JourneyVersion"
+	Enrollment       Type = "Enrollment"
+	StepRun          Type = "StepRun"
 )
 
 var codes = map[Type]uint16{
@@ -78,6 +82,8 @@ var codes = map[Type]uint16{
 	WeComContact: 37, WeComCallback: 38,
 	// Jobs take codes from 60 so that the WeCom layer's next types keep theirs.
 	Job: 60, JobFile: 61,
+	// Journeys (#23) take codes from 70, clear of the types other work adds meanwhile.
+	Journey: 70, JourneyVersion: 71, Enrollment: 72, StepRun: 73,
 }
 
 var types = func() map[uint16]Type {

@@ -49,8 +49,16 @@ type Ingester struct {
 	Fields SchemaSource
 	Queue  Enqueuer // nil: nothing is queued (tools, tests)
 	Clock  func() time.Time
+	// Watcher learns, in the batch's transaction, which leads were created
+	// (journeys triggered by new leads); nil: nobody.
+	Watcher CreateWatcher
 
 	fileWrites sync.Map // workspace id -> *sync.Mutex: see IngestFile
+}
+
+// CreateWatcher is told about new leads (internal/journey).
+type CreateWatcher interface {
+	LeadsCreated(ctx context.Context, leads []uuid.UUID) error
 }
 
 // maxAttempts bounds the retries of a batch that lost a race (a concurrent
@@ -140,6 +148,11 @@ func (in *Ingester) ingest(ctx context.Context, b Batch, limit int, ordered bool
 		var err error
 		if res, err = w.run(ctx); err != nil {
 			return err
+		}
+		if in.Watcher != nil && !res.Replayed && len(w.ingested.Created) > 0 {
+			if err := in.Watcher.LeadsCreated(ctx, w.ingested.Created); err != nil {
+				return err
+			}
 		}
 		return in.queue(ctx, tid, res, w.ingested)
 	})

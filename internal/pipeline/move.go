@@ -101,9 +101,13 @@ func (s *Service) MoveLeadStage(ctx context.Context, leadID, stageID uuid.UUID, 
 		if err != nil {
 			return err
 		}
-		return c.StageChange.Create().SetLeadID(leadID).SetNillableFromID(l.StageID).SetToID(stageID).
+		err = c.StageChange.Create().SetLeadID(leadID).SetNillableFromID(l.StageID).SetToID(stageID).
 			SetNillableActorID(actor).SetReason(reason).SetNillableLostReasonID(linked).SetAt(now).
 			Exec(ctx)
+		if err != nil || s.Watcher == nil {
+			return err
+		}
+		return s.Watcher.StageEntered(ent.NewContext(ctx, c), stageID, []uuid.UUID{leadID})
 	})
 	if err != nil {
 		return nil, err

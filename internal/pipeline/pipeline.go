@@ -35,12 +35,24 @@ import (
 
 // Service changes pipelines, stages and lost reasons and moves leads between
 // stages, in the transaction the context carries or in its own.
-type Service struct{ txn.Root }
+type Service struct {
+	txn.Root
+	// Watcher learns, in the move's transaction, which leads entered a
+	// stage (journeys triggered by a stage); nil: nobody.
+	Watcher Watcher
+}
+
+// Watcher is told about leads entering a stage (internal/journey).
+type Watcher interface {
+	// StageEntered gets the leads that moved into stageID; ctx carries the
+	// move's transaction.
+	StageEntered(ctx context.Context, stageID uuid.UUID, leads []uuid.UUID) error
+}
 
 // New returns the service over the root client c with the clock now (nil:
 // the system clock); app.New builds the one the processes use.
 func New(c *ent.Client, now func() time.Time) *Service {
-	return &Service{txn.NewRoot(c).WithClock(now)}
+	return &Service{Root: txn.NewRoot(c).WithClock(now)}
 }
 
 // Sentinel errors, the causes inside the apperr errors this package returns,

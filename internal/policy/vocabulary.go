@@ -19,6 +19,7 @@ const (
 	ResPool      = "pool"
 	ResSegment   = "segment"
 	ResBroadcast = "broadcast"
+	ResJourney   = "journey" // SOP journeys: their definitions and enrolments
 	ResField     = "field"
 	ResPipeline  = "pipeline"
 	ResTag       = "tag" // tag groups and tags themselves, not tagging leads
@@ -99,6 +100,7 @@ var vocabulary = []struct {
 	{ResPool, []string{ActRead, ActWrite, ActDelete}},
 	{ResSegment, []string{ActRead, ActWrite, ActDelete}},
 	{ResBroadcast, []string{ActRead, ActWrite, ActDelete}},
+	{ResJourney, []string{ActRead, ActWrite}},
 	{ResField, []string{ActRead, ActWrite, ActDelete}},
 	{ResPipeline, []string{ActRead, ActWrite, ActDelete}},
 	{ResTag, []string{ActRead, ActWrite, ActDelete}},

@@ -87,6 +87,12 @@ func (s *Service) Compute(ctx context.Context, id uuid.UUID) error {
 	}
 	count := int(members.GetCardinality())
 	return txn.WithTx(ctx, s.Client, func(c *ent.Client) error {
+		// The version this one replaces, read under the row lock that
+		// serialises the replacement, for the Watcher.
+		cur, err := c.Segment.Query().Where(segment.ID(id)).Select(segment.FieldVersionID).ForUpdate().Only(ctx)
+		if err != nil {
+			return err
+		}
 		if err := c.SegmentVersion.UpdateOneID(ver.ID).SetStatus(segmentversion.StatusREADY).
 			SetMembers(blob).SetMemberCount(count).SetFinishedAt(finished).Exec(ctx); err != nil {
 			return err
@@ -106,10 +112,34 @@ func (s *Service) Compute(ctx context.Context, id uuid.UUID) error {
 		if n == 0 {
 			return nil // a newer version won
 		}
+		if err := s.notifyEntered(ent.NewContext(ctx, c), c, id, cur.VersionID, members); err != nil {
+			return err
+		}
 		_, err = c.SegmentVersion.Delete().Where(segmentversion.SegmentID(id),
 			segmentversion.VersionLTE(ver.Version-keepVersions)).Exec(ctx)
 		return err
 	})
+}
+
+// notifyEntered tells the Watcher, in the transaction c that makes members
+// current, which leads were not members of the version prev it replaces.
+func (s *Service) notifyEntered(ctx context.Context, c *ent.Client, id uuid.UUID, prev *uuid.UUID, members *roaring.Bitmap) error {
+	if s.Watcher == nil || prev == nil {
+		return nil
+	}
+	watched, err := s.Watcher.Watches(ctx, id)
+	if err != nil || !watched {
+		return err
+	}
+	before, err := loadVersion(ctx, c, *prev)
+	if err != nil {
+		return err
+	}
+	entered := roaring.AndNot(members, before)
+	if entered.IsEmpty() {
+		return nil
+	}
+	return s.Watcher.SegmentEntered(ctx, id, entered)
 }
 
 func nextRefresh(seg *ent.Segment, at time.Time) *time.Time {

@@ -66,7 +66,9 @@ type Service struct {
 	Fields Schemas
 	Now    func() time.Time
 	// Queue schedules computations; nil computes nothing in the background.
-	Queue          Enqueuer
+	Queue Enqueuer
+	// Watcher learns who entered a segment at each computation; nil: nobody.
+	Watcher        Watcher
 	PreviewTimeout time.Duration
 	ComputeTimeout time.Duration
 }

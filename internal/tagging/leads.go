@@ -26,7 +26,8 @@ const maxEdgesPerStatement = 50000
 
 // tagSQL tags leads $2 with tags $3 in one statement: it removes the leads'
 // other tags of the exclusive groups of $3, inserts the missing edges and
-// bumps updated_at of the leads that changed, returning the edges inserted.
+// bumps updated_at of the leads that changed, returning the edges inserted
+// (lead, tag).
 // Every table is joined on the bound tenant $1, so ids of another workspace
 // touch nothing even if they slipped past the checks.
 const tagSQL = `
@@ -46,12 +47,12 @@ WITH l AS (
 	INSERT INTO lead_tags (tenant_id, lead_id, tag_id, created_at, created_by_id, source)
 	SELECT $1::uuid, l.id, t.id, $4::timestamptz, $5::uuid, $6::text FROM l CROSS JOIN t
 	ON CONFLICT (tenant_id, lead_id, tag_id) DO NOTHING
-	RETURNING lead_id
+	RETURNING lead_id, tag_id
 ), touched AS (
 	UPDATE leads SET updated_at = $4::timestamptz
 	WHERE tenant_id = $1::uuid AND id IN (SELECT lead_id FROM inserted UNION SELECT lead_id FROM removed)
 )
-SELECT count(*) FROM inserted`
+SELECT lead_id, tag_id FROM inserted`
 
 // untagSQL removes tags $3 from leads $2 and bumps updated_at of the leads
 // that lost one, returning the edges removed.
@@ -108,15 +109,20 @@ func (s *Service) TagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID, act
 		if err := checkActor(ctx, c, actor); err != nil {
 			return err
 		}
-		return batches(leads, len(tags), func(batch []uuid.UUID) error {
+		added := map[uuid.UUID][]uuid.UUID{}
+		err = batches(leads, len(tags), func(batch []uuid.UUID) error {
 			leadArg := uuidArray(batch)
-			n, err := count(ctx, c, tagSQL, tid, leadArg, tagArg, now, actorArg, string(src))
+			n, err := edges(ctx, c, added, tagSQL, tid, leadArg, tagArg, now, actorArg, string(src))
 			if err != nil {
 				return fmt.Errorf("tag leads: %w", err)
 			}
 			affected += n
 			return nil
 		})
+		if err != nil || s.Watcher == nil || affected == 0 {
+			return err
+		}
+		return s.Watcher.TagsAdded(ent.NewContext(ctx, c), added)
 	})
 	if err != nil {
 		return 0, err
@@ -229,6 +235,26 @@ func batches(leads []uuid.UUID, tags int, fn func([]uuid.UUID) error) error {
 		}
 	}
 	return nil
+}
+
+// edges runs a statement that returns (lead, tag) rows, collects them in
+// into (tag → leads) and returns how many there were.
+func edges(ctx context.Context, c *ent.Client, into map[uuid.UUID][]uuid.UUID, query string, args ...any) (int, error) {
+	rows, err := c.QueryContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var lead, tag uuid.UUID
+		if err := rows.Scan(&lead, &tag); err != nil {
+			return 0, err
+		}
+		into[tag] = append(into[tag], lead)
+		n++
+	}
+	return n, rows.Err()
 }
 
 // count runs a statement that returns one count.

@@ -28,12 +28,24 @@ import (
 
 // Service creates tags and tag groups and tags leads, in the transaction
 // the context carries or in its own.
-type Service struct{ txn.Root }
+type Service struct {
+	txn.Root
+	// Watcher learns, in the tagging transaction, which leads got which
+	// tags (journeys triggered by a tag); nil: nobody.
+	Watcher Watcher
+}
+
+// Watcher is told about new lead-tag edges (internal/journey).
+type Watcher interface {
+	// TagsAdded gets the leads that got each tag (tag → leads); ctx
+	// carries the tagging transaction.
+	TagsAdded(ctx context.Context, added map[uuid.UUID][]uuid.UUID) error
+}
 
 // New returns the service over the root client c with the clock now (nil:
 // the system clock); app.New builds the one the processes use.
 func New(c *ent.Client, now func() time.Time) *Service {
-	return &Service{txn.NewRoot(c).WithClock(now)}
+	return &Service{Root: txn.NewRoot(c).WithClock(now)}
 }
 
 // Sentinel errors, the causes inside the apperr errors this package returns,
