@@ -13,6 +13,7 @@ import (
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/assign"
 	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/funnel"
 	"github.com/scrmhq/scrm/internal/pool"
 	"github.com/scrmhq/scrm/internal/scope"
 	"github.com/scrmhq/scrm/internal/scoring"
@@ -281,4 +282,56 @@ func (r *Resolver) createAssignmentRule(ctx context.Context, in model.CreateAssi
 
 func (r *Resolver) updateAssignmentRule(ctx context.Context, id uuid.UUID, in model.UpdateAssignmentRuleInput) (*ent.AssignmentRule, error) {
 	return r.Assigner.UpdateRule(ctx, id, assignmentRuleInput(in))
+}
+
+// myWorkload is the caller's own figures: the pool's counts, the overdue
+// follow-ups and their line of this month's leaderboard.
+func (r *Resolver) myWorkload(ctx context.Context) (*model.Workload, error) {
+	me, err := signedInUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w, err := r.Pools.Workload(ctx, me)
+	if err != nil {
+		return nil, err
+	}
+	overdue, err := r.Services.Leads.CountOverdueFollowUps(ctx, me, w.Now)
+	if err != nil {
+		return nil, err
+	}
+	// The leaderboard of the leads the caller sees holds the caller's line
+	// (when they received or closed anything this month).
+	rs, err := r.Reports.Leaderboard(ctx, w.MonthStart, w.MonthEnd, funnel.MaxLimit)
+	if err != nil {
+		return nil, err
+	}
+	u, err := r.db(ctx).User.Get(ctx, me)
+	if err != nil {
+		return nil, err
+	}
+	month := &model.RepStats{User: u}
+	for _, s := range rs {
+		if s.UserID == me {
+			month.Leads, month.Deals, month.Amount, month.Conversion = s.Leads, s.Deals, s.Amount, s.Conversion
+		}
+	}
+	return &model.Workload{OpenLeads: w.OpenLeads, Capacity: w.Capacity, ClaimsToday: w.ClaimsToday,
+		DailyClaimLimit: w.DailyClaimLimit, OverdueFollowUps: overdue, Month: month}, nil
+}
+
+// claimBlocks says which of ids the caller could not claim and why.
+func (r *Resolver) claimBlocks(ctx context.Context, ids []uuid.UUID) ([]*model.ClaimBlock, error) {
+	me, err := signedInUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	bs, err := r.Pools.ClaimBlocks(ctx, me, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.ClaimBlock, len(bs))
+	for i, b := range bs {
+		out[i] = &model.ClaimBlock{LeadID: b.LeadID, Code: b.Code, Until: b.Until}
+	}
+	return out, nil
 }

@@ -92,3 +92,13 @@ func (r *queryResolver) TierThresholds(ctx context.Context) (*model.TierThreshol
 func (r *queryResolver) OverdueFollowUps(ctx context.Context, ownerID *uuid.UUID, first *int) ([]*ent.FollowUp, error) {
 	return r.overdueFollowUps(ctx, ownerID, first)
 }
+
+// MyWorkload is the resolver for the myWorkload field.
+func (r *queryResolver) MyWorkload(ctx context.Context) (*model.Workload, error) {
+	return r.myWorkload(ctx)
+}
+
+// ClaimBlocks is the resolver for the claimBlocks field.
+func (r *queryResolver) ClaimBlocks(ctx context.Context, ids []uuid.UUID) ([]*model.ClaimBlock, error) {
+	return r.claimBlocks(ctx, ids)
+}

@@ -56,6 +56,8 @@ var RootPermissions = map[string]Permission{
 	"Query.scoringRules":     {"rule", "read"},
 	"Query.tierThresholds":   {"rule", "read"},
 	"Query.overdueFollowUps": {"lead.followup", "read"}, // another rep's list needs lead.assign too
+	"Query.myWorkload":       {"lead", "read"},          // the caller's own figures
+	"Query.claimBlocks":      {"lead", "claim"},
 	"Query.segments":         {"segment", "read"},
 	"Query.broadcasts":       {"broadcast", "read"},
 	"Query.funnel":           {"report", "read"},

@@ -61,7 +61,9 @@ describe('scrm web app', () => {
     await expect.poll(() => page.getByTestId('login-error').innerText()).toContain('不正确');
     await page.getByTestId('login-password').fill(ADMIN.password);
     await page.getByTestId('login-submit').click();
-    await page.waitForURL('**/leads');
+    await page.waitForURL('**/home');
+    await page.getByTestId('home').waitFor();
+    await page.goto('/leads');
     await page.locator('[data-testid=leads-table] tbody tr.ant-table-row').first().waitFor();
     const nav = await navTexts();
     for (const item of ['线索', '公海', '分群', '群发', '漏斗', '设置', '自定义字段']) expect(nav).toContain(item);

@@ -39,6 +39,13 @@ export async function launch(): Promise<Browser> {
     timezoneId: 'Asia/Shanghai',
     baseURL: BASE,
   });
+  // A promise rejected with nobody to catch it is an error of the run too.
+  await context.addInitScript(() => {
+    window.addEventListener('unhandledrejection', (e) => {
+      const r = e.reason as { message?: string } | undefined;
+      console.error(`unhandledrejection: ${r?.message ?? String(e.reason)}`);
+    });
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror at ${page.url()}: ${e.message}\n${e.stack ?? ''}`));

@@ -1,12 +1,12 @@
-import { lazy, Suspense, useMemo, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useMemo, useState, type ReactNode } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
-import { App as AntApp, ConfigProvider, Layout, Menu, Result, Spin, Button, Dropdown, Space, Tag, Typography, type MenuProps } from 'antd';
+import { App as AntApp, ConfigProvider, Drawer, Layout, Menu, Result, Spin, Button, Dropdown, Space, Tag, Typography, type MenuProps } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import {
   ApartmentOutlined, BarChartOutlined, ClusterOutlined, DatabaseOutlined, FilterOutlined, GlobalOutlined,
   InboxOutlined, LogoutOutlined, NotificationOutlined, SafetyOutlined, SettingOutlined, TagsOutlined,
-  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined, CodeOutlined, DashboardOutlined,
+  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined, CodeOutlined, DashboardOutlined, HomeOutlined, ProjectOutlined, MenuOutlined,
 } from '@ant-design/icons';
 import { useI18n } from './i18n';
 import { useSession } from './auth/session';
@@ -14,9 +14,14 @@ import { pageRules, homePage, type PageKey } from './lib/permissions';
 import { LoginPage } from './pages/LoginPage';
 import { LeadsPage } from './pages/LeadsPage';
 import { NotificationBell } from './components/NotificationBell';
+import { ReauthModal } from './auth/ReauthModal';
+import { Shortcuts } from './components/Shortcuts';
 import { openQueues } from './api/opsPages';
+import { useMobile } from './lib/useMobile';
 
+const HomePage = lazy(() => import('./pages/HomePage'));
 const LeadDetailPage = lazy(() => import('./pages/LeadDetailPage'));
+const KanbanPage = lazy(() => import('./pages/KanbanPage'));
 const PoolPage = lazy(() => import('./pages/PoolPage'));
 const SegmentsPage = lazy(() => import('./pages/SegmentsPage'));
 const SegmentEditorPage = lazy(() => import('./pages/SegmentEditorPage'));
@@ -33,6 +38,10 @@ const UsersPage = lazy(() => import('./pages/settings/UsersPage'));
 
 const { Sider, Header, Content } = Layout;
 
+// 我的线索 is the leads list filtered to the signed-in user's own leads.
+const MY_FILTER = JSON.stringify({ owner: 'me' });
+const MY_LEADS = `/leads?filter=${encodeURIComponent(MY_FILTER)}`;
+
 export function App() {
   const { lang } = useI18n();
   return (
@@ -45,7 +54,7 @@ export function App() {
 }
 
 function Gate() {
-  const { token, viewer, loading, error, signOut } = useSession();
+  const { token, viewer, loading, error, expired, signOut } = useSession();
   const { t } = useI18n();
   if (!token) return <LoginPage />;
   if (loading || (!viewer && !error)) {
@@ -67,7 +76,12 @@ function Gate() {
       />
     );
   }
-  return <Shell />;
+  return (
+    <>
+      <Shell />
+      {expired && <ReauthModal />}
+    </>
+  );
 }
 
 function Guard({ page, children }: { page: PageKey; children: ReactNode }) {
@@ -89,7 +103,10 @@ function Shell() {
   const items = useMemo(() => {
     const show = (k: PageKey) => pageRules[k](can);
     const top = [
+      show('home') && { key: '/home', icon: <HomeOutlined />, label: t('nav.home') },
       show('leads') && { key: '/leads', icon: <UnorderedListOutlined />, label: t('nav.leads') },
+      show('leads') && can('lead', 'claim') && { key: MY_LEADS, icon: <UserOutlined />, label: t('nav.myLeads') },
+      show('leads') && { key: '/kanban', icon: <ProjectOutlined />, label: t('nav.kanban') },
       show('pool') && { key: '/pool', icon: <InboxOutlined />, label: t('nav.pool') },
       show('segments') && { key: '/segments', icon: <FilterOutlined />, label: t('nav.segments') },
       show('broadcasts') && { key: '/broadcasts', icon: <NotificationOutlined />, label: t('nav.broadcasts') },
@@ -112,32 +129,62 @@ function Shell() {
     return all;
   }, [can, t]);
 
-  const selected = '/' + location.pathname.split('/').filter(Boolean).slice(0, location.pathname.startsWith('/settings') ? 2 : 1).join('/');
+  const mine = location.pathname === '/leads' && new URLSearchParams(location.search).get('filter') === MY_FILTER;
+  const selected = mine ? MY_LEADS : '/' + location.pathname.split('/').filter(Boolean).slice(0, location.pathname.startsWith('/settings') ? 2 : 1).join('/');
   const home = homePage(can);
+  const allowed = useCallback((path: string) => {
+    const p = path.split('?')[0];
+    if (p === '/home' || p === '/leads' || p === '/kanban') return pageRules.leads(can);
+    return p === '/pool' ? pageRules.pool(can) : p === '/funnel' ? pageRules.funnel(can) : false;
+  }, [can]);
+
+  // Below 768 px (md) the menu moves into a drawer opened from the header.
+  const mobile = useMobile();
+  const [drawer, setDrawer] = useState(false);
+  const menu = (
+    <Menu
+      theme="dark"
+      mode="inline"
+      selectedKeys={[selected]}
+      defaultOpenKeys={['settings']}
+      items={items}
+      onClick={({ key }) => {
+        setDrawer(false);
+        navigate(key);
+      }}
+      data-testid="nav"
+    />
+  );
+  const logo = (
+    <div className="scrm-logo">
+      scrm
+      <small>{viewer!.workspace.name}</small>
+    </div>
+  );
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
-      <Sider width={208} breakpoint="lg" collapsedWidth={64} data-testid="sider">
-        <div style={{ position: 'sticky', top: 0, maxHeight: '100vh', overflowY: 'auto' }}>
-          <div className="scrm-logo">
-            scrm
-            <small>{viewer!.workspace.name}</small>
+      {mobile ? (
+        <Drawer open={drawer} onClose={() => setDrawer(false)} placement="left" size={240} closable={false} className="scrm-drawer" data-testid="nav-drawer">
+          {logo}
+          {menu}
+        </Drawer>
+      ) : (
+        <Sider width={208} breakpoint="lg" collapsedWidth={64} data-testid="sider">
+          <div style={{ position: 'sticky', top: 0, maxHeight: '100vh', overflowY: 'auto' }}>
+            {logo}
+            {menu}
           </div>
-          <Menu
-            theme="dark"
-            mode="inline"
-            selectedKeys={[selected]}
-            defaultOpenKeys={['settings']}
-            items={items}
-            onClick={({ key }) => navigate(key)}
-            data-testid="nav"
-          />
-        </div>
-      </Sider>
+        </Sider>
+      )}
       <Layout>
         <Header className="scrm-header">
-          <Typography.Text type="secondary">{viewer!.workspace.slug}</Typography.Text>
-          <Space size="middle">
+          {mobile ? (
+            <Button type="text" icon={<MenuOutlined />} onClick={() => setDrawer(true)} aria-label={t('nav.menu')} data-testid="nav-open" />
+          ) : (
+            <Typography.Text type="secondary">{viewer!.workspace.slug}</Typography.Text>
+          )}
+          <Space size={mobile ? 'small' : 'middle'}>
             <NotificationBell />
             <Button
               type="text"
@@ -145,7 +192,7 @@ function Shell() {
               onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}
               data-testid="lang-switch"
             >
-              {lang === 'zh' ? 'English' : '中文'}
+              {mobile ? (lang === 'zh' ? 'EN' : '中') : lang === 'zh' ? 'English' : '中文'}
             </Button>
             <Dropdown
               menu={{
@@ -163,8 +210,8 @@ function Shell() {
             >
               <Space style={{ cursor: 'pointer' }} data-testid="user-menu">
                 <UserOutlined />
-                <span>{viewer!.name}</span>
-                {viewer!.roles.map((r) => (
+                <span className="scrm-user-name">{viewer!.name}</span>
+                {!mobile && viewer!.roles.map((r) => (
                   <Tag key={r} color="blue">
                     {r}
                   </Tag>
@@ -173,11 +220,14 @@ function Shell() {
             </Dropdown>
           </Space>
         </Header>
+        <Shortcuts allowed={allowed} />
         <Content className="scrm-content">
           <Routes>
             <Route path="/" element={<Navigate to={home} replace />} />
             <Route path="/login" element={<Navigate to={home} replace />} />
             <Route path="/welcome" element={<Result status="info" title={t('welcome.title')} subTitle={t('welcome.noPages')} />} />
+            <Route path="/home" element={<Guard page="home"><HomePage /></Guard>} />
+            <Route path="/kanban" element={<Guard page="leads"><KanbanPage /></Guard>} />
             <Route path="/leads" element={<Guard page="leads"><LeadsPage /></Guard>} />
             <Route path="/leads/:id" element={<Guard page="leads"><LeadDetailPage /></Guard>} />
             <Route path="/pool" element={<Guard page="pool"><PoolPage /></Guard>} />

@@ -164,6 +164,12 @@ type ComplexityRoot struct {
 		UpdatedAt func(childComplexity int) int
 	}
 
+	ClaimBlock struct {
+		Code   func(childComplexity int) int
+		LeadID func(childComplexity int) int
+		Until  func(childComplexity int) int
+	}
+
 	ClaimLeadsPayload struct {
 		Claimed  func(childComplexity int) int
 		Failures func(childComplexity int) int
@@ -624,6 +630,7 @@ type ComplexityRoot struct {
 		AssignmentRules  func(childComplexity int) int
 		Broadcasts       func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.BroadcastOrder, where *ent.BroadcastWhereInput) int
 		Channels         func(childComplexity int) int
+		ClaimBlocks      func(childComplexity int, ids []uuid.UUID) int
 		FieldDefinitions func(childComplexity int, entity fielddefinition.Entity, includeArchived *bool) int
 		FieldTypes       func(childComplexity int) int
 		Funnel           func(childComplexity int, from time.Time, to time.Time, groupBy *model.FunnelGroupBy) int
@@ -632,6 +639,7 @@ type ComplexityRoot struct {
 		Leads            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput, orderByAttribute *model.AttributeOrderInput) int
 		LostReasons      func(childComplexity int) int
 		Me               func(childComplexity int) int
+		MyWorkload       func(childComplexity int) int
 		Node             func(childComplexity int, id uuid.UUID) int
 		Nodes            func(childComplexity int, ids []uuid.UUID) int
 		Notifications    func(childComplexity int, unreadOnly *bool, first *int) int
@@ -884,6 +892,15 @@ type ComplexityRoot struct {
 		UserID         func(childComplexity int) int
 	}
 
+	Workload struct {
+		Capacity         func(childComplexity int) int
+		ClaimsToday      func(childComplexity int) int
+		DailyClaimLimit  func(childComplexity int) int
+		Month            func(childComplexity int) int
+		OpenLeads        func(childComplexity int) int
+		OverdueFollowUps func(childComplexity int) int
+	}
+
 	Workspace struct {
 		CreatedAt func(childComplexity int) int
 		ID        func(childComplexity int) int
@@ -1011,6 +1028,8 @@ type QueryResolver interface {
 	Users(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	TierThresholds(ctx context.Context) (*model.TierThresholds, error)
 	OverdueFollowUps(ctx context.Context, ownerID *uuid.UUID, first *int) ([]*ent.FollowUp, error)
+	MyWorkload(ctx context.Context) (*model.Workload, error)
+	ClaimBlocks(ctx context.Context, ids []uuid.UUID) ([]*model.ClaimBlock, error)
 	Funnel(ctx context.Context, from time.Time, to time.Time, groupBy *model.FunnelGroupBy) ([]*model.FunnelGroup, error)
 	Leaderboard(ctx context.Context, from time.Time, to time.Time, limit *int) ([]*model.RepStats, error)
 	Notifications(ctx context.Context, unreadOnly *bool, first *int) ([]*ent.Notification, error)
@@ -1503,6 +1522,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Channel.UpdatedAt(childComplexity), true
+
+	case "ClaimBlock.code":
+		if e.ComplexityRoot.ClaimBlock.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimBlock.Code(childComplexity), true
+	case "ClaimBlock.leadID":
+		if e.ComplexityRoot.ClaimBlock.LeadID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimBlock.LeadID(childComplexity), true
+	case "ClaimBlock.until":
+		if e.ComplexityRoot.ClaimBlock.Until == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimBlock.Until(childComplexity), true
 
 	case "ClaimLeadsPayload.claimed":
 		if e.ComplexityRoot.ClaimLeadsPayload.Claimed == nil {
@@ -3906,6 +3944,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Channels(childComplexity), true
+	case "Query.claimBlocks":
+		if e.ComplexityRoot.Query.ClaimBlocks == nil {
+			break
+		}
+
+		args, err := ec.field_Query_claimBlocks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ClaimBlocks(childComplexity, args["ids"].([]uuid.UUID)), true
 	case "Query.fieldDefinitions":
 		if e.ComplexityRoot.Query.FieldDefinitions == nil {
 			break
@@ -3980,6 +4029,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.myWorkload":
+		if e.ComplexityRoot.Query.MyWorkload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.MyWorkload(childComplexity), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -5101,6 +5156,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WeComContact.UserID(childComplexity), true
 
+	case "Workload.capacity":
+		if e.ComplexityRoot.Workload.Capacity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workload.Capacity(childComplexity), true
+	case "Workload.claimsToday":
+		if e.ComplexityRoot.Workload.ClaimsToday == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workload.ClaimsToday(childComplexity), true
+	case "Workload.dailyClaimLimit":
+		if e.ComplexityRoot.Workload.DailyClaimLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workload.DailyClaimLimit(childComplexity), true
+	case "Workload.month":
+		if e.ComplexityRoot.Workload.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workload.Month(childComplexity), true
+	case "Workload.openLeads":
+		if e.ComplexityRoot.Workload.OpenLeads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workload.OpenLeads(childComplexity), true
+	case "Workload.overdueFollowUps":
+		if e.ComplexityRoot.Workload.OverdueFollowUps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workload.OverdueFollowUps(childComplexity), true
+
 	case "Workspace.createdAt":
 		if e.ComplexityRoot.Workspace.CreatedAt == nil {
 			break
@@ -5606,6 +5698,38 @@ extend type Mutation {
   deleteScoringRule(id: ID!): ID!
   "Sets the score tier thresholds (a > b > c) and re-tiers the workspace in the background."
   setTierThresholds(input: TierThresholdsInput!): TierThresholds!
+}
+
+"The signed-in user's own figures for their home page."
+type Workload {
+  "Open leads the caller owns (ACTIVE, stage unset or OPEN): what counts against capacity."
+  openLeads: Int!
+  capacity: Int!
+  "Claims since local midnight in the workspace's time zone, from every pool."
+  claimsToday: Int!
+  dailyClaimLimit: Int!
+  "Follow-ups on the caller's leads whose next follow-up time has passed with no newer follow-up."
+  overdueFollowUps: Int!
+  "The caller's line of this calendar month's leaderboard (workspace time zone), over the leads they can see."
+  month: RepStats!
+}
+
+"""
+Why the caller could not claim a public-pool lead, known before trying:
+NOT_ALLOWED (the pool is not open to the caller's teams or territories) or
+COOLDOWN (the caller lost the lead recently; until says when it ends).
+"""
+type ClaimBlock {
+  leadID: ID!
+  code: String!
+  until: Time
+}
+
+extend type Query {
+  "The caller's workload: capacity used, claims left today, overdue follow-ups, this month's results."
+  myWorkload: Workload!
+  "Of these public-pool leads, those the caller could not claim and why (at most 1000 ids)."
+  claimBlocks(ids: [ID!]!): [ClaimBlock!]!
 }
 `, BuiltIn: false},
 	{Name: "../schema/ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -11814,6 +11938,18 @@ func (ec *executionContext) childFields_Channel(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Channel", field.Name)
 }
 
+func (ec *executionContext) childFields_ClaimBlock(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "leadID":
+		return ec.fieldContext_ClaimBlock_leadID(ctx, field)
+	case "code":
+		return ec.fieldContext_ClaimBlock_code(ctx, field)
+	case "until":
+		return ec.fieldContext_ClaimBlock_until(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClaimBlock", field.Name)
+}
+
 func (ec *executionContext) childFields_ClaimLeadsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "claimed":
@@ -13016,6 +13152,24 @@ func (ec *executionContext) childFields_WeComContact(ctx context.Context, field 
 		return ec.fieldContext_WeComContact_lead(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WeComContact", field.Name)
+}
+
+func (ec *executionContext) childFields_Workload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "openLeads":
+		return ec.fieldContext_Workload_openLeads(ctx, field)
+	case "capacity":
+		return ec.fieldContext_Workload_capacity(ctx, field)
+	case "claimsToday":
+		return ec.fieldContext_Workload_claimsToday(ctx, field)
+	case "dailyClaimLimit":
+		return ec.fieldContext_Workload_dailyClaimLimit(ctx, field)
+	case "overdueFollowUps":
+		return ec.fieldContext_Workload_overdueFollowUps(ctx, field)
+	case "month":
+		return ec.fieldContext_Workload_month(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Workload", field.Name)
 }
 
 func (ec *executionContext) childFields_Workspace(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -14471,6 +14625,20 @@ func (ec *executionContext) field_Query_broadcasts_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_claimBlocks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
 	return args, nil
 }
 
@@ -16773,6 +16941,75 @@ func (ec *executionContext) _Channel_config(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Channel_config(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Channel", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _ClaimBlock_leadID(ctx context.Context, field graphql.CollectedField, obj *model.ClaimBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimBlock_leadID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeadID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimBlock_leadID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimBlock", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ClaimBlock_code(ctx context.Context, field graphql.CollectedField, obj *model.ClaimBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimBlock_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimBlock_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimBlock", field, false, false, "String")
+}
+
+func (ec *executionContext) _ClaimBlock_until(ctx context.Context, field graphql.CollectedField, obj *model.ClaimBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimBlock_until(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Until, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimBlock_until(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimBlock", field, false, false, "Time")
 }
 
 func (ec *executionContext) _ClaimLeadsPayload_claimed(ctx context.Context, field graphql.CollectedField, obj *model.ClaimLeadsPayload) (ret graphql.Marshaler) {
@@ -27085,6 +27322,82 @@ func (ec *executionContext) fieldContext_Query_overdueFollowUps(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_myWorkload(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myWorkload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MyWorkload(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Workload) graphql.Marshaler {
+			return ec.marshalNWorkload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWorkload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myWorkload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Workload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_claimBlocks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_claimBlocks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ClaimBlocks(ctx, fc.Args["ids"].([]uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ClaimBlock) graphql.Marshaler {
+			return ec.marshalNClaimBlock2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐClaimBlockᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_claimBlocks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClaimBlock(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_claimBlocks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_funnel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31453,6 +31766,153 @@ func (ec *executionContext) fieldContext_WeComContact_lead(_ context.Context, fi
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Workload_openLeads(ctx context.Context, field graphql.CollectedField, obj *model.Workload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workload_openLeads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenLeads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workload_openLeads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Workload_capacity(ctx context.Context, field graphql.CollectedField, obj *model.Workload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workload_capacity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Capacity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workload_capacity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Workload_claimsToday(ctx context.Context, field graphql.CollectedField, obj *model.Workload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workload_claimsToday(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClaimsToday, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workload_claimsToday(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Workload_dailyClaimLimit(ctx context.Context, field graphql.CollectedField, obj *model.Workload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workload_dailyClaimLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DailyClaimLimit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workload_dailyClaimLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Workload_overdueFollowUps(ctx context.Context, field graphql.CollectedField, obj *model.Workload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workload_overdueFollowUps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverdueFollowUps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workload_overdueFollowUps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Workload_month(ctx context.Context, field graphql.CollectedField, obj *model.Workload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workload_month(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Month, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RepStats) graphql.Marshaler {
+			return ec.marshalNRepStats2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐRepStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workload_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Workload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RepStats(ctx, field)
 		},
 	}
 	return fc, nil
@@ -56716,6 +57176,49 @@ func (ec *executionContext) _Channel(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var claimBlockImplementors = []string{"ClaimBlock"}
+
+func (ec *executionContext) _ClaimBlock(ctx context.Context, sel ast.SelectionSet, obj *model.ClaimBlock) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, claimBlockImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClaimBlock")
+		case "leadID":
+			out.Values[i] = ec._ClaimBlock_leadID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._ClaimBlock_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "until":
+			out.Values[i] = ec._ClaimBlock_until(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var claimLeadsPayloadImplementors = []string{"ClaimLeadsPayload"}
 
 func (ec *executionContext) _ClaimLeadsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ClaimLeadsPayload) graphql.Marshaler {
@@ -59846,6 +60349,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_overdueFollowUps(ctx, field)
 				})
+		case "myWorkload":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myWorkload(ctx, field)
+				})
+		case "claimBlocks":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_claimBlocks(ctx, field)
+				})
 		case "funnel":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -61445,6 +61960,64 @@ func (ec *executionContext) _WeComContact(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var workloadImplementors = []string{"Workload"}
+
+func (ec *executionContext) _Workload(ctx context.Context, sel ast.SelectionSet, obj *model.Workload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Workload")
+		case "openLeads":
+			out.Values[i] = ec._Workload_openLeads(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "capacity":
+			out.Values[i] = ec._Workload_capacity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "claimsToday":
+			out.Values[i] = ec._Workload_claimsToday(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dailyClaimLimit":
+			out.Values[i] = ec._Workload_dailyClaimLimit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdueFollowUps":
+			out.Values[i] = ec._Workload_overdueFollowUps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "month":
+			out.Values[i] = ec._Workload_month(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var workspaceImplementors = []string{"Workspace", "Node"}
 
 func (ec *executionContext) _Workspace(ctx context.Context, sel ast.SelectionSet, obj *ent.Workspace) graphql.Marshaler {
@@ -62090,6 +62663,30 @@ func (ec *executionContext) marshalNChannelOrderField2ᚖgithubᚗcomᚋscrmhq�
 func (ec *executionContext) unmarshalNChannelWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐChannelWhereInput(ctx context.Context, v any) (*ent.ChannelWhereInput, error) {
 	res, err := ec.unmarshalInputChannelWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNClaimBlock2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐClaimBlockᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClaimBlock) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClaimBlock2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐClaimBlock(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNClaimBlock2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐClaimBlock(ctx context.Context, sel ast.SelectionSet, v *model.ClaimBlock) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClaimBlock!")
+		return graphql.Null
+	}
+	return ec._ClaimBlock(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNClaimLeadsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐClaimLeadsPayload(ctx context.Context, sel ast.SelectionSet, v *model.ClaimLeadsPayload) graphql.Marshaler {
@@ -64077,6 +64674,14 @@ func (ec *executionContext) marshalNWeComContactOrderField2ᚖgithubᚗcomᚋscr
 func (ec *executionContext) unmarshalNWeComContactWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContactWhereInput(ctx context.Context, v any) (*ent.WeComContactWhereInput, error) {
 	res, err := ec.unmarshalInputWeComContactWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWorkload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWorkload(ctx context.Context, sel ast.SelectionSet, v *model.Workload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Workload!")
+		return graphql.Null
+	}
+	return ec._Workload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNWorkspace2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWorkspace(ctx context.Context, sel ast.SelectionSet, v *ent.Workspace) graphql.Marshaler {

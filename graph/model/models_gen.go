@@ -60,6 +60,15 @@ type BroadcastStats struct {
 	Replied   int `json:"replied"`
 }
 
+// Why the caller could not claim a public-pool lead, known before trying:
+// NOT_ALLOWED (the pool is not open to the caller's teams or territories) or
+// COOLDOWN (the caller lost the lead recently; until says when it ends).
+type ClaimBlock struct {
+	LeadID uuid.UUID  `json:"leadID"`
+	Code   string     `json:"code"`
+	Until  *time.Time `json:"until,omitempty"`
+}
+
 type ClaimLeadsPayload struct {
 	Claimed  []*ent.Lead    `json:"claimed"`
 	Failures []*LeadFailure `json:"failures"`
@@ -851,6 +860,20 @@ type UpdateUserInput struct {
 	// The member's userid in the workspace's WeCom corp (unique in the workspace);
 	// an empty string unlinks.
 	WecomUserID *string `json:"wecomUserID,omitempty"`
+}
+
+// The signed-in user's own figures for their home page.
+type Workload struct {
+	// Open leads the caller owns (ACTIVE, stage unset or OPEN): what counts against capacity.
+	OpenLeads int `json:"openLeads"`
+	Capacity  int `json:"capacity"`
+	// Claims since local midnight in the workspace's time zone, from every pool.
+	ClaimsToday     int `json:"claimsToday"`
+	DailyClaimLimit int `json:"dailyClaimLimit"`
+	// Follow-ups on the caller's leads whose next follow-up time has passed with no newer follow-up.
+	OverdueFollowUps int `json:"overdueFollowUps"`
+	// The caller's line of this calendar month's leaderboard (workspace time zone), over the leads they can see.
+	Month *RepStats `json:"month"`
 }
 
 // Comparison of a custom-field filter; numbers and dates compare as such.

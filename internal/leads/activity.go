@@ -16,6 +16,7 @@ import (
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/pipeline"
+	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/scope"
@@ -187,19 +188,27 @@ func moveToWon(ctx context.Context, c *ent.Client, l *ent.Lead, actor *uuid.UUID
 // with no newer follow-up on the lead, over the active leads owner owns,
 // oldest due first: the rep's call list of promises not kept.
 func (s *Service) OverdueFollowUps(ctx context.Context, owner uuid.UUID, now time.Time, limit int) ([]*ent.FollowUp, error) {
-	c := s.DB(ctx)
-	return c.FollowUp.Query().
-		Where(
-			followup.NextFollowUpAtLT(now),
-			followup.HasLeadWith(lead.OwnerID(owner), lead.StatusEQ(lead.StatusACTIVE)),
-			func(s *sql.Selector) {
-				later := sql.Table(followup.Table).As("later")
-				s.Where(sql.Not(sql.Exists(sql.Select(later.C(followup.FieldID)).From(later).Where(sql.And(
-					sql.ColumnsEQ(later.C(followup.FieldTenantID), s.C(followup.FieldTenantID)),
-					sql.ColumnsEQ(later.C(followup.FieldLeadID), s.C(followup.FieldLeadID)),
-					sql.ColumnsGT(later.C(followup.FieldCreatedAt), s.C(followup.FieldCreatedAt)),
-				)))))
-			},
-		).
+	return s.DB(ctx).FollowUp.Query().Where(overdue(owner, now)...).
 		Order(ent.Asc(followup.FieldNextFollowUpAt)).Limit(limit).All(ctx)
+}
+
+// CountOverdueFollowUps counts what OverdueFollowUps lists, without a limit.
+func (s *Service) CountOverdueFollowUps(ctx context.Context, owner uuid.UUID, now time.Time) (int, error) {
+	return s.DB(ctx).FollowUp.Query().Where(overdue(owner, now)...).Count(ctx)
+}
+
+// overdue selects the overdue follow-ups of owner's active leads at now.
+func overdue(owner uuid.UUID, now time.Time) []predicate.FollowUp {
+	return []predicate.FollowUp{
+		followup.NextFollowUpAtLT(now),
+		followup.HasLeadWith(lead.OwnerID(owner), lead.StatusEQ(lead.StatusACTIVE)),
+		func(s *sql.Selector) {
+			later := sql.Table(followup.Table).As("later")
+			s.Where(sql.Not(sql.Exists(sql.Select(later.C(followup.FieldID)).From(later).Where(sql.And(
+				sql.ColumnsEQ(later.C(followup.FieldTenantID), s.C(followup.FieldTenantID)),
+				sql.ColumnsEQ(later.C(followup.FieldLeadID), s.C(followup.FieldLeadID)),
+				sql.ColumnsGT(later.C(followup.FieldCreatedAt), s.C(followup.FieldCreatedAt)),
+			)))))
+		},
+	}
 }

@@ -74,4 +74,13 @@ func TestOverdueFollowUpsAreTheLatestPromisesPassed(t *testing.T) {
 	if got, _ := leads.New(f.c).OverdueFollowUps(f.ctx, f.admin, now.Add(80*time.Hour), 10); len(got) != 2 || got[0].LeadID != a || got[1].LeadID != c {
 		t.Fatalf("overdue at +80h: %+v, want a then c", got)
 	}
+	// The count agrees with the list, and the limit does not cap it.
+	for _, c := range []struct {
+		at   time.Time
+		want int
+	}{{now, 0}, {late, 1}, {now.Add(80 * time.Hour), 2}} {
+		if n, err := leads.New(f.c).CountOverdueFollowUps(f.ctx, f.admin, c.at); err != nil || n != c.want {
+			t.Errorf("count at %v: %d %v, want %d", c.at, n, err, c.want)
+		}
+	}
 }

@@ -3,6 +3,11 @@
 import { Client, cacheExchange, fetchExchange, mapExchange, type CombinedError } from 'urql';
 
 const TOKEN_KEY = 'scrm.token';
+/** The localStorage key of the token (another tab clearing it ends this tab's session). */
+export const TOKEN_STORAGE_KEY = TOKEN_KEY;
+
+/** Dispatched on window when the same user signed in again after their session ended. */
+export const RESUMED_EVENT = 'scrm:resumed';
 
 /** Dispatched on window when the server refuses the session's token. */
 export const UNAUTHENTICATED_EVENT = 'scrm:unauthenticated';
@@ -39,7 +44,7 @@ export function createClient(onUnauthenticated: () => void): Client {
           const isLogin = operation.kind === 'mutation' && operation.query.definitions.some(
             (d) => d.kind === 'OperationDefinition' && d.name?.value === 'Login',
           );
-          if (!isLogin && isUnauthenticated(error) && getToken()) onUnauthenticated();
+          if (!isLogin && isUnauthenticated(error)) onUnauthenticated();
         },
       }),
       cacheExchange,

@@ -27,6 +27,17 @@ describe('apiErrors', () => {
     const err = new CombinedError({ networkError: new Error('Failed to fetch') });
     expect(apiErrors(err)).toEqual([{ message: 'Failed to fetch', code: 'NETWORK' }]);
   });
+  it('says refusals in the UI language from their code, and keeps input errors as the API says them', () => {
+    const forbidden = gqlError('permission denied: lead write', { code: 'FORBIDDEN' });
+    expect(errorText(forbidden, 'zh')).toBe('你无权执行此操作');
+    expect(errorText(forbidden, 'en')).toBe('You may not do this');
+    expect(errorText(gqlError('lead not found', { code: 'NOT_FOUND' }), 'zh')).toBe('不存在或你无权查看');
+    expect(errorText(new CombinedError({ networkError: new Error('Failed to fetch') }), 'zh')).toBe('无法连接服务器，请检查网络后重试');
+    expect(errorText(gqlError('phone is not a valid number', { code: 'BAD_USER_INPUT', field: 'input.phone' }), 'zh')).toBe('phone is not a valid number');
+    // Two refusals of the same kind read as one.
+    const two = new CombinedError({ graphQLErrors: [new GraphQLError('a', { extensions: { code: 'FORBIDDEN' } }), new GraphQLError('b', { extensions: { code: 'FORBIDDEN' } })] });
+    expect(errorText(two, 'zh')).toBe('你无权执行此操作');
+  });
   it('is empty without an error', () => {
     expect(apiErrors(undefined)).toEqual([]);
   });

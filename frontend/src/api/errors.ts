@@ -2,6 +2,7 @@
 // error, and errors with extensions.field placed on the form field they name.
 import type { CombinedError } from 'urql';
 import type { FormInstance } from 'antd';
+import { translate, type Lang, type MessageKey } from '../i18n';
 
 export interface APIError {
   message: string;
@@ -23,11 +24,26 @@ export function apiErrors(err: CombinedError | undefined | null): APIError[] {
   return [{ message: err.message }];
 }
 
-/** One line describing err, for a toast or an alert. */
-export function errorText(err: CombinedError | undefined | null): string {
-  return apiErrors(err)
-    .map((e) => e.message)
-    .join('; ');
+// Refusals (who may do what, what exists, limits, the server or the network
+// failing) are said in the UI's language from their code; the API's English
+// message is for developers. Input errors (BAD_USER_INPUT, CONFLICT) keep the
+// API's message: it names the value and the rule it breaks.
+const REFUSALS = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'LIMIT_EXCEEDED', 'INTERNAL_SERVER_ERROR', 'NETWORK'];
+
+/** The language the app is shown in (I18nProvider sets it on <html lang>). */
+function uiLang(): Lang {
+  return typeof document !== 'undefined' && document.documentElement.lang === 'en' ? 'en' : 'zh';
+}
+
+/** What a person reads for e: a refusal by its code in lang, anything else as the API says it. */
+export function errorMessage(e: APIError, lang: Lang = uiLang()): string {
+  if (e.code && REFUSALS.includes(e.code)) return translate(lang, `error.${e.code}` as MessageKey);
+  return e.message;
+}
+
+/** One line describing err, for a toast or an alert, in the UI's language. */
+export function errorText(err: CombinedError | undefined | null, lang: Lang = uiLang()): string {
+  return [...new Set(apiErrors(err).map((e) => errorMessage(e, lang)))].join('; ');
 }
 
 /**

@@ -575,3 +575,35 @@ export const LeaderboardDoc = graphql(`
     }
   }
 `);
+
+// ---------------------------------------------------------------- home
+
+export const MyWorkloadDoc = graphql(`
+  query MyWorkload {
+    myWorkload {
+      openLeads capacity claimsToday dailyClaimLimit overdueFollowUps
+      month { leads deals amount conversion }
+    }
+  }
+`);
+
+export const LeadCountDoc = graphql(`
+  query LeadCount($where: LeadWhereInput) {
+    leads(first: 1, where: $where) { totalCount }
+  }
+`);
+
+export const OverdueFollowUpsDoc = graphql(`
+  query OverdueFollowUps($first: Int) {
+    overdueFollowUps(first: $first) {
+      id kind content nextFollowUpAt
+      lead { id name company }
+    }
+  }
+`);
+
+export const ClaimBlocksDoc = graphql(`
+  query ClaimBlocks($ids: [ID!]!) {
+    claimBlocks(ids: $ids) { leadID code until }
+  }
+`);

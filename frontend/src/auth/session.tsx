@@ -2,7 +2,7 @@
 // viewer's roles may do (Query.permissions per role).
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useClient } from 'urql';
-import { getToken, setToken, UNAUTHENTICATED_EVENT } from '../api/client';
+import { getToken, isUnauthenticated, RESUMED_EVENT, setToken, TOKEN_STORAGE_KEY, UNAUTHENTICATED_EVENT } from '../api/client';
 import { MeDoc, PermissionsDoc } from '../api/ops';
 import type { MeQuery } from '../gql/graphql';
 import { makeCan, type Can, type Perm } from '../lib/permissions';
@@ -18,7 +18,11 @@ interface Session {
   can: Can;
   loading: boolean;
   error: string | null;
+  /** The server refused the token (expired, revoked or cleared): the page stays and asks to sign in again. */
+  expired: boolean;
   signIn: (token: string) => void;
+  /** Continues the same user's session with a new token, keeping the page as it is. */
+  resume: (token: string) => void;
   signOut: () => void;
   reload: () => void;
 }
@@ -47,6 +51,7 @@ export function SessionProvider({ children, onSignOut }: { children: ReactNode; 
   const [perms, setPerms] = useState<Perm[]>(() => cached(token)?.perms ?? []);
   const [loading, setLoading] = useState<boolean>(!!token && !cached(token));
   const [error, setError] = useState<string | null>(null);
+  const [expired, setExpired] = useState(false);
   const [generation, setGeneration] = useState(0);
 
   useEffect(() => {
@@ -66,6 +71,18 @@ export function SessionProvider({ children, onSignOut }: { children: ReactNode; 
       if (cancelled) return;
       const me = await client.query(MeDoc, {}, { requestPolicy: 'network-only' }).toPromise();
       if (cancelled) return;
+      if (me.error && isUnauthenticated(me.error)) {
+        // Refused at load: with a cached session the page is up and asks to
+        // sign in again over it; without one the sign-in page shows (at the
+        // same URL, so the user lands where they were going).
+        if (cached(token)) setExpired(true);
+        else {
+          setToken(null);
+          setTok(null);
+        }
+        setLoading(false);
+        return;
+      }
       if (me.error || !me.data) {
         setError(errorText(me.error) || 'no viewer');
         setViewer(null);
@@ -94,12 +111,24 @@ export function SessionProvider({ children, onSignOut }: { children: ReactNode; 
 
   const signIn = useCallback((tok: string) => {
     setToken(tok);
+    setExpired(false);
     setTok(tok);
   }, []);
+  const resume = useCallback((tok: string) => {
+    // The cached session moves to the new token first, so nothing reloads
+    // and the page keeps what was typed into it.
+    const c = cached(getToken()) ?? (viewer ? { viewer, perms } : null);
+    if (c) localStorage.setItem(CACHE_KEY, JSON.stringify({ token: tok, viewer: c.viewer, perms: c.perms }));
+    setToken(tok);
+    setTok(tok);
+    setExpired(false);
+    setTimeout(() => window.dispatchEvent(new Event(RESUMED_EVENT)), 0);
+  }, [viewer, perms]);
   const signOut = useCallback(() => {
     closeOpsSession();
     setToken(null);
     localStorage.removeItem(CACHE_KEY);
+    setExpired(false);
     setTok(null);
     setViewer(null);
     setPerms([]);
@@ -107,15 +136,23 @@ export function SessionProvider({ children, onSignOut }: { children: ReactNode; 
   }, [onSignOut]);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   useEffect(() => {
-    const h = () => signOut();
-    window.addEventListener(UNAUTHENTICATED_EVENT, h);
-    return () => window.removeEventListener(UNAUTHENTICATED_EVENT, h);
-  }, [signOut]);
+    // A refused token, or the token cleared in another tab: ask again over the page.
+    const refused = () => setExpired(true);
+    const storage = (e: StorageEvent) => {
+      if (e.key === TOKEN_STORAGE_KEY && !e.newValue) setExpired(true);
+    };
+    window.addEventListener(UNAUTHENTICATED_EVENT, refused);
+    window.addEventListener('storage', storage);
+    return () => {
+      window.removeEventListener(UNAUTHENTICATED_EVENT, refused);
+      window.removeEventListener('storage', storage);
+    };
+  }, []);
   const can = useMemo(() => makeCan(perms), [perms]);
 
   const value = useMemo(
-    () => ({ token, viewer, perms, can, loading, error, signIn, signOut, reload }),
-    [token, viewer, perms, can, loading, error, signIn, signOut, reload],
+    () => ({ token, viewer, perms, can, loading, error, expired: expired && !!token, signIn, resume, signOut, reload }),
+    [token, viewer, perms, can, loading, error, expired, signIn, resume, signOut, reload],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

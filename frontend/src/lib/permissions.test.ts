@@ -23,7 +23,7 @@ describe('makeCan', () => {
 describe('visiblePages', () => {
   it('hides every settings page from a rep', () => {
     const pages = visiblePages(makeCan(rep));
-    expect(pages).toEqual(['leads', 'pool']);
+    expect(pages).toEqual(['home', 'leads', 'pool']);
     expect(pages.some((x) => x.startsWith('settings.'))).toBe(false);
   });
   it('gives a manager the pool settings but not the schema', () => {
@@ -33,19 +33,19 @@ describe('visiblePages', () => {
     expect(pages).toContain('funnel');
   });
   it('gives an analyst segments, broadcasts and the funnel', () => {
-    expect(visiblePages(makeCan(analyst))).toEqual(['leads', 'segments', 'broadcasts', 'funnel']);
+    expect(visiblePages(makeCan(analyst))).toEqual(['home', 'leads', 'segments', 'broadcasts', 'funnel']);
   });
-  it('gives a partner only the leads list', () => {
-    expect(visiblePages(makeCan(partner))).toEqual(['leads']);
+  it('gives a partner only the home page and the leads list', () => {
+    expect(visiblePages(makeCan(partner))).toEqual(['home', 'leads']);
   });
   it('gives an admin everything', () => {
-    expect(visiblePages(makeCan([p('*', '*')]))).toHaveLength(13);
+    expect(visiblePages(makeCan([p('*', '*')]))).toHaveLength(14);
   });
 });
 
 describe('homePage', () => {
   it('lands on the first page the user may open', () => {
-    expect(homePage(makeCan(rep))).toBe('/leads');
+    expect(homePage(makeCan(rep))).toBe('/home');
     expect(homePage(makeCan([p('segment', 'read')]))).toBe('/segments');
     expect(homePage(makeCan([p('rule', 'write')]))).toBe('/settings/rules');
     expect(homePage(makeCan([]))).toBe('/welcome');

@@ -20,6 +20,7 @@ export function makeCan(perms: Perm[]): Can {
 }
 
 export type PageKey =
+  | 'home'
   | 'leads'
   | 'pool'
   | 'segments'
@@ -36,6 +37,7 @@ export type PageKey =
 
 /** The permission each page needs. Settings pages need write: they exist to change things. */
 export const pageRules: Record<PageKey, (can: Can) => boolean> = {
+  home: (can) => can('lead', 'read'),
   leads: (can) => can('lead', 'read'),
   pool: (can) => can('lead', 'read') && (can('lead', 'claim') || can('lead', 'assign')),
   segments: (can) => can('segment', 'read'),
@@ -58,7 +60,7 @@ export function visiblePages(can: Can): PageKey[] {
 /** The first page a user lands on after signing in. */
 export function homePage(can: Can): string {
   const pages = visiblePages(can);
-  if (pages.includes('leads')) return '/leads';
+  if (pages.includes('home')) return '/home';
   if (pages.includes('segments')) return '/segments';
   if (pages.includes('funnel')) return '/funnel';
   const first = pages[0];

@@ -10,7 +10,7 @@ import { PlusOutlined, ReloadOutlined, SettingOutlined } from '@ant-design/icons
 import dayjs from 'dayjs';
 import { useMutation, useQuery } from 'urql';
 import { BroadcastsDoc, CancelBroadcastDoc, ChannelsDoc, ConfigureChannelDoc, CreateBroadcastDoc, SegmentsDoc } from '../api/ops';
-import { applyFormErrors, errorText } from '../api/errors';
+import { applyFormErrors, errorMessage, errorText } from '../api/errors';
 import { useFieldDefs } from '../api/hooks';
 import { useSession } from '../auth/session';
 import { useT } from '../i18n';
@@ -193,7 +193,8 @@ function BroadcastForm({ open, onClose, onCreated, onConfigure }: { open: boolea
 
   const submit = async () => {
     setError(null);
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
     const input = {
       name: v.name,
       segmentID: v.segmentID,
@@ -215,7 +216,7 @@ function BroadcastForm({ open, onClose, onCreated, onConfigure }: { open: boolea
         },
         known: ['name', 'segmentID', 'channel', 'subject', 'template', 'scheduledAt', 'ratePerSecond', 'cron', 'capMax', 'capDays', 'quiet'],
       });
-      if (rest.length) setError(rest.map((e) => e.message).join('; '));
+      if (rest.length) setError(rest.map((e) => errorMessage(e)).join('; '));
       return;
     }
     message.success(t('broadcasts.created'));
@@ -414,7 +415,8 @@ function ChannelForm({ plugin, current, onClose, onSaved }: { plugin: string; cu
 
   const submit = async () => {
     setError(null);
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
     const config: Record<string, unknown> = {};
     for (const f of fields) {
       const x = v[f.key];

@@ -13,7 +13,7 @@ import {
   ClaimLeadsDoc, CreateDealDoc, CreateFollowUpDoc, LeadDoc, MoveLeadStageDoc, ReleaseLeadsDoc, TagLeadsDoc, UntagLeadsDoc, UpdateLeadDoc,
   AssignLeadsDoc,
 } from '../api/ops';
-import { applyFormErrors, errorText } from '../api/errors';
+import { apiErrors, applyFormErrors, errorMessage, errorText } from '../api/errors';
 import { useFieldDefs, usePipelines, useTags, useUsers } from '../api/hooks';
 import { useSession, useViewer } from '../auth/session';
 import { useT } from '../i18n';
@@ -57,11 +57,13 @@ export default function LeadDetailPage() {
 
   if (res.fetching && !res.data) return <Skeleton active paragraph={{ rows: 12 }} />;
   const lead = res.data?.node && res.data.node.__typename === 'Lead' ? res.data.node : null;
+  // A lead outside the caller's scope reads as one that does not exist.
+  const missing = apiErrors(res.error).every((e) => e.code === 'NOT_FOUND' || e.code === 'FORBIDDEN' || (e.code === 'BAD_USER_INPUT' && e.field === 'id'));
   if (!lead) {
-    return res.error ? (
+    return res.error && !missing ? (
       <Result status="error" title={t('common.loadFailed')} subTitle={errorText(res.error)} extra={<Button onClick={reload}>{t('common.retry')}</Button>} />
     ) : (
-      <Result status="404" title={t('lead.notFound')} extra={<Button onClick={() => navigate('/leads')}>{t('lead.backToList')}</Button>} />
+      <Result status="404" title={<span data-testid="lead-not-found">{t('lead.notFound')}</span>} extra={<Button onClick={() => navigate('/leads')}>{t('lead.backToList')}</Button>} />
     );
   }
 
@@ -84,7 +86,8 @@ export default function LeadDetailPage() {
   };
 
   const save = async () => {
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
     const input: Record<string, unknown> = {};
     for (const k of ['name', 'company', 'source', 'sourceDetail'] as const) if (v[k] !== lead[k]) input[k] = v[k];
     // Masked contact data comes back as shown; only a real change is sent.
@@ -105,7 +108,7 @@ export default function LeadDetailPage() {
     const r = await updateLead({ id: lead.id, input });
     if (r.error) {
       const rest = applyFormErrors(form, r.error, { known: ['name', 'phone', 'email', 'company', 'source', 'sourceDetail', 'attributes'] });
-      if (rest.length) message.error(rest.map((e) => e.message).join('; '));
+      if (rest.length) message.error(rest.map((e) => errorMessage(e)).join('; '));
       return;
     }
     message.success(t('common.saved'));
@@ -160,13 +163,14 @@ export default function LeadDetailPage() {
   };
 
   const addFollowUp = async () => {
-    const v = await fuForm.validateFields();
+    const v = await fuForm.validateFields().catch(() => null);
+    if (!v) return;
     const r = await createFollowUp({
       input: { leadID: lead.id, kind: v.kind, content: v.content || null, outcome: v.outcome || null, nextFollowUpAt: v.next ? v.next.toISOString() : null },
     });
     if (r.error) {
       const rest = applyFormErrors(fuForm, r.error, { map: { 'input.nextFollowUpAt': ['next'], 'input.content': ['content'] } });
-      if (rest.length) message.error(rest.map((e) => e.message).join('; '));
+      if (rest.length) message.error(rest.map((e) => errorMessage(e)).join('; '));
       return;
     }
     fuForm.resetFields();
@@ -175,11 +179,12 @@ export default function LeadDetailPage() {
   };
 
   const addDeal = async () => {
-    const v = await dealForm.validateFields();
+    const v = await dealForm.validateFields().catch(() => null);
+    if (!v) return;
     const r = await createDeal({ input: { leadID: lead.id, amount: v.amount, currency: v.currency || null, closedAt: v.closedAt ? v.closedAt.toISOString() : null } });
     if (r.error) {
       const rest = applyFormErrors(dealForm, r.error);
-      if (rest.length) message.error(rest.map((e) => e.message).join('; '));
+      if (rest.length) message.error(rest.map((e) => errorMessage(e)).join('; '));
       return;
     }
     dealForm.resetFields();
@@ -390,7 +395,7 @@ export default function LeadDetailPage() {
                             </Col>
                           </Row>
                           <Form.Item name="content" label={t('followUp.content')}>
-                            <Input.TextArea autoSize={{ minRows: 2, maxRows: 6 }} maxLength={4000} />
+                            <Input.TextArea autoSize={{ minRows: 2, maxRows: 6 }} maxLength={4000} data-testid="followup-content" />
                           </Form.Item>
                           <Button type="primary" loading={fuSaving} onClick={addFollowUp} data-testid="followup-submit">{t('followUp.add')}</Button>
                         </Form>
@@ -490,7 +495,8 @@ export default function LeadDetailPage() {
         title={t('lead.lostTitle')}
         onCancel={() => setLostStage(null)}
         onOk={async () => {
-          const v = await lostForm.validateFields();
+          const v = await lostForm.validateFields().catch(() => null);
+          if (!v) return;
           await toStage(lostStage!, v.reason, v.lostReasonID);
           setLostStage(null);
         }}

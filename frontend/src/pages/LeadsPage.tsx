@@ -1,5 +1,5 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { App, Badge, Button, Empty, Input, Select, Table, Typography } from 'antd';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
+import { App, Badge, Button, Empty, Input, Select, Space, Table, Typography } from 'antd';
 import { FilterOutlined, PlusOutlined, LeftOutlined, RightOutlined, ReloadOutlined } from '@ant-design/icons';
 import { useQuery } from 'urql';
 import { useSearchParams } from 'react-router';
@@ -9,6 +9,8 @@ import { useFieldDefs, usePipelines, usePools, useTags, useTerritories, useUsers
 import { useSession, useViewer } from '../auth/session';
 import { useT } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
+import { useMobile } from '../lib/useMobile';
+import { LeadCards } from '../components/leads/LeadCards';
 import { QueryError } from '../components/QueryError';
 import { LeadFilters } from '../components/leads/LeadFilters';
 import { BulkActions } from '../components/leads/BulkActions';
@@ -37,10 +39,14 @@ let firstQuery = true;
 /** performance marks of the first render of the list, read by the browser test. */
 let firstPageMarked = false;
 
+// The rep's workload strip of 我的线索, loaded only when shown.
+const WorkloadBar = lazy(() => import('../components/WorkloadBar').then((m) => ({ default: m.WorkloadBar })));
+
 export function LeadsPage() {
   const t = useT();
   const viewer = useViewer();
   const { can } = useSession();
+  const mobile = useMobile();
   const { message } = App.useApp();
   const ws = viewer.workspace.id;
 
@@ -176,8 +182,15 @@ export function LeadsPage() {
   return (
     <div>
       <PageTitle
-        title={t('leads.title')}
-        sub={t('leads.count', { n: fmtNumber(total) })}
+        title={filter.owner === 'me' ? t('nav.myLeads') : t('leads.title')}
+        sub={
+          filter.owner === 'me' && can('lead', 'claim') ? (
+            <Space wrap size="large">
+              {t('leads.count', { n: fmtNumber(total) })}
+              <Suspense fallback={null}><WorkloadBar /></Suspense>
+            </Space>
+          ) : t('leads.count', { n: fmtNumber(total) })
+        }
         extra={
           <>
             <ViewBar
@@ -242,6 +255,9 @@ export function LeadsPage() {
           <Typography.Text type="secondary">{activeCount(filter) > 0 ? t('leads.filtered', { n: activeCount(filter) }) : ''}</Typography.Text>
         )}
       </div>
+      {mobile ? (
+        <LeadCards rows={rows} loading={res.fetching && !res.data} empty={res.fetching ? ' ' : <Empty description={activeCount(filter) > 0 ? t('leads.noMatch') : t('leads.empty')} />} />
+      ) : (
       <Table<LeadRow>
         rowKey="id"
         size="middle"
@@ -263,6 +279,7 @@ export function LeadsPage() {
           emptyText: res.fetching ? ' ' : <Empty description={activeCount(filter) > 0 ? t('leads.noMatch') : t('leads.empty')} />,
         }}
       />
+      )}
       <div style={{ display: 'flex', justifyContent: 'flex-end', alignItems: 'center', gap: 12, marginTop: 12 }} data-testid="leads-pager">
         <Typography.Text type="secondary">{t('leads.page', { page: page + 1, pages })}</Typography.Text>
         <Button icon={<LeftOutlined />} disabled={page === 0 || res.fetching} onClick={prev} aria-label={t('common.prev')} />

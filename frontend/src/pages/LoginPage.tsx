@@ -5,7 +5,7 @@ import { useMutation } from 'urql';
 import { LoginDoc } from '../api/ops';
 import { useSession } from '../auth/session';
 import { useI18n } from '../i18n';
-import { apiErrors } from '../api/errors';
+import { apiErrors, errorMessage } from '../api/errors';
 
 const WS_KEY = 'scrm.lastWorkspace';
 
@@ -32,7 +32,7 @@ export function LoginPage() {
     }
     const errs = apiErrors(res.error);
     const wrong = errs.some((e) => e.code === 'UNAUTHENTICATED');
-    setError(wrong ? t('login.badCredentials') : errs.map((e) => e.message).join('; ') || t('common.unknownError'));
+    setError(wrong ? t('login.badCredentials') : errs.map((e) => errorMessage(e)).join('; ') || t('common.unknownError'));
   };
 
   return (

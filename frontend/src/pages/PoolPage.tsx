@@ -5,7 +5,8 @@ import { useMemo, useState } from 'react';
 import { App, Button, Empty, Segmented, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import { InboxOutlined, LeftOutlined, RightOutlined } from '@ant-design/icons';
 import { useMutation, useQuery } from 'urql';
-import { ClaimLeadsDoc, LeadsDoc } from '../api/ops';
+import { ClaimBlocksDoc, ClaimLeadsDoc, LeadsDoc } from '../api/ops';
+import { WorkloadBar } from '../components/WorkloadBar';
 import { errorText } from '../api/errors';
 import { useFieldDefs, usePools } from '../api/hooks';
 import { useSession } from '../auth/session';
@@ -15,7 +16,7 @@ import { QueryError } from '../components/QueryError';
 import { FailureList, type Failure } from '../components/FailureList';
 import { leadColumns, type LeadRow } from '../components/leads/columns';
 import { failureLabel } from '../lib/labels';
-import { fmtNumber } from '../lib/format';
+import { fmtNumber, fmtTime } from '../lib/format';
 import { BulkActions } from '../components/leads/BulkActions';
 import { useTags, useUsers } from '../api/hooks';
 import type { LeadOrderField } from '../gql/graphql';
@@ -48,6 +49,11 @@ export default function PoolPage() {
   const conn = res.data?.leads;
   const rows = useMemo(() => (conn?.edges ?? []).flatMap((e) => (e?.node ? [e.node] : [])) as LeadRow[], [conn]);
   const names = useMemo(() => Object.fromEntries(rows.map((r) => [r.id, r.name || r.id])), [rows]);
+  // What would refuse a claim of a row before it is tried (the rep's cooldown,
+  // a pool not open to them), read for the page's rows in one query.
+  const ids = useMemo(() => rows.map((r) => r.id), [rows]);
+  const [blocksRes] = useQuery({ query: ClaimBlocksDoc, variables: { ids }, pause: !canClaim || ids.length === 0, requestPolicy: 'cache-and-network' });
+  const blocks = useMemo(() => Object.fromEntries((blocksRes.data?.claimBlocks ?? []).map((b) => [b.leadID, b])), [blocksRes.data]);
 
   const reset = () => {
     setCursors([null]);
@@ -91,13 +97,20 @@ export default function PoolPage() {
       fixed: 'right' as const,
       render: (_: unknown, r: LeadRow) => (
         <Space>
+          {blocks[r.id] && !refused[r.id] && (
+            <Tag color="default" data-testid="claim-blocked-tag">
+              {blocks[r.id].code === 'COOLDOWN' && blocks[r.id].until
+                ? t('pool.blockedUntil', { at: fmtTime(blocks[r.id].until) })
+                : blocks[r.id].code === 'NOT_ALLOWED' ? t('pool.blockedNotAllowed') : failureLabel(t, blocks[r.id].code)}
+            </Tag>
+          )}
           {refused[r.id] && (
             <Tooltip title={refused[r.id].message}>
               <Tag color="orange" data-testid="claim-refused-tag">{failureLabel(t, refused[r.id].code)}</Tag>
             </Tooltip>
           )}
           {canClaim && (
-            <Button size="small" type="primary" ghost loading={claiming} onClick={() => doClaim([r.id])} data-testid="claim-one">
+            <Button size="small" type="primary" ghost loading={claiming} disabled={!!blocks[r.id]} onClick={() => doClaim([r.id])} data-testid="claim-one">
               {t('pool.claim')}
             </Button>
           )}
@@ -139,6 +152,7 @@ export default function PoolPage() {
         }
       />
       <QueryError error={res.error} retry={() => refetch({ requestPolicy: 'network-only' })} />
+      {canClaim && <div style={{ marginBottom: 8 }}><WorkloadBar /></div>}
       <div style={{ minHeight: 32, marginBottom: 8 }}>
         {selected.length > 0 && (
           <Space>
@@ -161,7 +175,7 @@ export default function PoolPage() {
         loading={res.fetching && !res.data}
         pagination={false}
         scroll={{ x: 'max-content' }}
-        rowSelection={{ selectedRowKeys: selected, onChange: (k) => setSelected(k as string[]) }}
+        rowSelection={{ selectedRowKeys: selected, onChange: (k) => setSelected(k as string[]), getCheckboxProps: (r) => ({ disabled: !!blocks[r.id] && !can('lead', 'assign') }) }}
         data-testid="pool-table"
         locale={{ emptyText: res.fetching ? ' ' : <Empty description={t('pool.empty')} /> }}
       />

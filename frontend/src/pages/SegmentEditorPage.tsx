@@ -123,7 +123,8 @@ export default function SegmentEditorPage() {
 
   const save = async () => {
     setSaveErrors([]);
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
     if (!rule) {
       setSaveErrors([{ message: t('segment.ruleRequired') }]);
       return;

@@ -34,7 +34,8 @@ export function BulkActions({ ids, names, tags, users, onDone }: Props) {
     modal.warning({ title, width: 560, content: <FailureList failures={failures} names={names} /> });
 
   const submit = async () => {
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
     if (open === 'tag') {
       const fn = v.mode === 'remove' ? untagLeads : tagLeads;
       const res = await fn({ leadIDs: ids, tagIDs: v.tagIDs });

@@ -6,7 +6,7 @@ import { Alert, App, Col, Divider, Form, Input, Modal, Row, Select } from 'antd'
 import { useMutation } from 'urql';
 import { useNavigate } from 'react-router';
 import { IngestLeadsDoc } from '../../api/ops';
-import { applyFormErrors } from '../../api/errors';
+import { applyFormErrors, errorMessage } from '../../api/errors';
 import type { FieldDef } from '../../lib/fields';
 import { AttributeInput } from '../AttributeInput';
 import { useT } from '../../i18n';
@@ -37,7 +37,8 @@ export function LeadFormModal({ open, onClose, onCreated, defs, tags, territorie
 
   const submit = async () => {
     setError(null);
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
     const attributes: Record<string, unknown> = {};
     for (const d of liveDefs) {
       const x = v.attributes?.[d.key];
@@ -58,7 +59,7 @@ export function LeadFormModal({ open, onClose, onCreated, defs, tags, territorie
     const res = await ingest({ input: { leads: [lead], idempotencyKey: idemKey, source: 'web' } });
     if (res.error) {
       const rest = applyFormErrors(form, res.error, { strip: ['leads[0].'], known: builtin });
-      if (rest.length) setError(rest.map((e) => e.message).join('; '));
+      if (rest.length) setError(rest.map((e) => errorMessage(e)).join('; '));
       return;
     }
     const row = res.data!.ingestLeads.results[0];

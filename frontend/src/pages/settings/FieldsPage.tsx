@@ -8,7 +8,7 @@ import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import dayjs from 'dayjs';
 import { useMutation } from 'urql';
 import { ArchiveFieldDefinitionDoc, CreateFieldDefinitionDoc, UnarchiveFieldDefinitionDoc, UpdateFieldDefinitionDoc } from '../../api/ops';
-import { applyFormErrors, errorText } from '../../api/errors';
+import { applyFormErrors, errorMessage, errorText } from '../../api/errors';
 import { useFieldDefs } from '../../api/hooks';
 import { useT } from '../../i18n';
 import { PageTitle } from '../../components/PageTitle';
@@ -135,7 +135,8 @@ function FieldForm({ def, types, nextPosition, onClose, onSaved }: { def: Def | 
 
   const submit = async () => {
     setError(null);
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
     const bound = (x: unknown) => (s.bounds === 'time' ? (x ? (x as dayjs.Dayjs).unix() : null) : (x as number | null | undefined) ?? null);
     const common = {
       label: v.label,
@@ -166,7 +167,7 @@ function FieldForm({ def, types, nextPosition, onClose, onSaved }: { def: Def | 
     }
     if (r.error) {
       const rest = applyFormErrors(form, r.error, { known: ['key', 'label', 'type', 'helpText', 'required', 'unique', 'options', 'pattern', 'min', 'max', 'defaultValue', 'indexed'] });
-      if (rest.length) setError(rest.map((e) => e.message).join('; '));
+      if (rest.length) setError(rest.map((e) => errorMessage(e)).join('; '));
       return;
     }
     message.success(t('common.saved'));

@@ -8,7 +8,7 @@ import {
   AddStageDoc, ArchiveLostReasonDoc, ArchiveStageDoc, CreateLostReasonDoc, CreatePipelineDoc, DeleteStageDoc, MergeStageDoc, ReorderStagesDoc,
   UpdatePipelineDoc, UpdateStageDoc,
 } from '../../api/ops';
-import { applyFormErrors, errorText } from '../../api/errors';
+import { applyFormErrors, errorMessage, errorText } from '../../api/errors';
 import { usePipelines } from '../../api/hooks';
 import { useT } from '../../i18n';
 import { PageTitle } from '../../components/PageTitle';
@@ -230,12 +230,13 @@ function StageForm({ pipelineID, stage, onClose, onSaved }: { pipelineID: string
   const [{ fetching: updating }, update] = useMutation(UpdateStageDoc);
   const submit = async () => {
     setError(null);
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
     const common = { name: v.name, kind: v.kind, probability: v.probability ?? 0, rotDays: v.rotDays ?? null, funnelStep: v.funnelStep ?? null, color: v.color || '' };
     const r = stage ? await update({ id: stage.id, input: common }) : await add({ pipelineID, input: { ...common, key: v.key } });
     if (r.error) {
       const rest = applyFormErrors(form, r.error, { known: ['key', 'name', 'kind', 'probability', 'rotDays', 'funnelStep', 'color'] });
-      if (rest.length) setError(rest.map((e) => e.message).join('; '));
+      if (rest.length) setError(rest.map((e) => errorMessage(e)).join('; '));
       return;
     }
     onSaved();
@@ -263,11 +264,12 @@ function PipelineForm({ onClose, onSaved }: { onClose: () => void; onSaved: () =
   const [{ fetching }, create] = useMutation(CreatePipelineDoc);
   const submit = async () => {
     setError(null);
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
     const r = await create({ input: { name: v.name, isDefault: !!v.isDefault, stages: (v.stages ?? []).map((s: { key: string; name: string; kind: StageKind }) => ({ key: s.key, name: s.name, kind: s.kind })) } });
     if (r.error) {
       const rest = applyFormErrors(form, r.error, { known: ['name', 'isDefault', 'stages'] });
-      if (rest.length) setError(rest.map((e) => e.message).join('; '));
+      if (rest.length) setError(rest.map((e) => errorMessage(e)).join('; '));
       return;
     }
     onSaved();

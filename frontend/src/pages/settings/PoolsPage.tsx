@@ -5,7 +5,7 @@ import { Alert, App, Button, Checkbox, Col, Form, Input, InputNumber, Modal, Row
 import { PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery } from 'urql';
 import { CreatePoolDoc, OrgDoc, RecyclePoolsDoc, UpdatePoolDoc } from '../../api/ops';
-import { applyFormErrors, errorText } from '../../api/errors';
+import { applyFormErrors, errorMessage, errorText } from '../../api/errors';
 import { usePools, useUsers } from '../../api/hooks';
 import { useSession } from '../../auth/session';
 import { useT } from '../../i18n';
@@ -102,7 +102,8 @@ function PoolForm({ pool, onClose, onSaved }: { pool: Pool | null; onClose: () =
   const [{ fetching: updating }, update] = useMutation(UpdatePoolDoc);
   const submit = async () => {
     setError(null);
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
     const input = {
       name: v.name,
       teamIDs: v.teamIDs ?? [],
@@ -119,7 +120,7 @@ function PoolForm({ pool, onClose, onSaved }: { pool: Pool | null; onClose: () =
     const r = pool ? await update({ id: pool.id, input }) : await create({ input: { ...input, recycleNoFollowUpDays: v.recycleNoFollowUpDays || null, recycleNoDealDays: v.recycleNoDealDays || null, remindBeforeDays: v.remindBeforeDays || null, dailyClaimLimit: v.dailyClaimLimit || null } });
     if (r.error) {
       const rest = applyFormErrors(form, r.error, { known: Object.keys(input) });
-      if (rest.length) setError(rest.map((e) => e.message).join('; '));
+      if (rest.length) setError(rest.map((e) => errorMessage(e)).join('; '));
       return;
     }
     message.success(t('common.saved'));

@@ -8,7 +8,7 @@ import {
   CreateAssignmentRuleDoc, CreateScoringRuleDoc, DeleteAssignmentRuleDoc, DeleteScoringRuleDoc, RulesDoc, SetTierThresholdsDoc,
   UpdateAssignmentRuleDoc, UpdateScoringRuleDoc,
 } from '../../api/ops';
-import { apiErrors, applyFormErrors, errorText } from '../../api/errors';
+import { apiErrors, applyFormErrors, errorMessage, errorText } from '../../api/errors';
 import { useFieldDefs, usePools, useUsers } from '../../api/hooks';
 import { useT } from '../../i18n';
 import { PageTitle } from '../../components/PageTitle';
@@ -138,7 +138,8 @@ function AssignmentForm({ rule, onClose, onSaved }: { rule: ARule | null; onClos
   const submit = async () => {
     setError(null);
     setCelError(null);
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
     const targets = (v.targets ?? []).filter((x: { userID?: string }) => x?.userID).map((x: { userID: string; weight?: number }) => ({ userID: x.userID, weight: x.weight ?? 1 }));
     const r = rule
       ? await update({
@@ -149,7 +150,7 @@ function AssignmentForm({ rule, onClose, onSaved }: { rule: ARule | null; onClos
     if (r.error) {
       setCelError(conditionError(r.error));
       const rest = applyFormErrors(form, r.error, { known: ['name', 'priority', 'strategy', 'targets', 'dailyCap', 'fallbackPoolID', 'enabled'] }).filter((e) => !e.field?.endsWith('condition'));
-      if (rest.length) setError(rest.map((e) => e.message).join('; '));
+      if (rest.length) setError(rest.map((e) => errorMessage(e)).join('; '));
       return;
     }
     message.success(t('common.saved'));
@@ -275,14 +276,15 @@ function ScoringForm({ rule, onClose, onSaved }: { rule: SRule | null; onClose: 
   const submit = async () => {
     setError(null);
     setCelError(null);
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
     const r = rule
       ? await update({ id: rule.id, input: { name: v.name, condition: v.condition, points: v.points, decayDays: v.decayDays ?? 0, enabled: v.enabled } })
       : await create({ input: { name: v.name, condition: v.condition, points: v.points, decayDays: v.decayDays || null, enabled: v.enabled } });
     if (r.error) {
       setCelError(conditionError(r.error));
       const rest = applyFormErrors(form, r.error, { known: ['name', 'points', 'decayDays', 'enabled'] }).filter((e) => !e.field?.endsWith('condition'));
-      if (rest.length) setError(rest.map((e) => e.message).join('; '));
+      if (rest.length) setError(rest.map((e) => errorMessage(e)).join('; '));
       return;
     }
     message.success(t('rules.scoringSaved'));
@@ -338,7 +340,7 @@ function Tiers({ value, onChange }: { value: { a: number; b: number; c: number }
           const r = await set({ input: v });
           if (r.error) {
             const rest = applyFormErrors(form, r.error, { known: ['a', 'b', 'c'] });
-            if (rest.length) message.error(rest.map((e) => e.message).join('; '));
+            if (rest.length) message.error(rest.map((e) => errorMessage(e)).join('; '));
             return;
           }
           message.success(t('common.saved'));

@@ -4,7 +4,7 @@ import { Alert, App, Button, Card, Checkbox, Col, Empty, Form, Input, Modal, Row
 import { PlusOutlined } from '@ant-design/icons';
 import { useMutation } from 'urql';
 import { CreateTagDoc, CreateTagGroupDoc } from '../../api/ops';
-import { applyFormErrors } from '../../api/errors';
+import { applyFormErrors, errorMessage } from '../../api/errors';
 import { useTags } from '../../api/hooks';
 import { useT } from '../../i18n';
 import { PageTitle } from '../../components/PageTitle';
@@ -76,11 +76,12 @@ function GroupForm({ onClose, onSaved, position }: { onClose: () => void; onSave
       confirmLoading={fetching}
       onOk={async () => {
         setError(null);
-        const v = await form.validateFields();
+        const v = await form.validateFields().catch(() => null);
+        if (!v) return;
         const r = await create({ input: { name: v.name, exclusive: !!v.exclusive, position, tags: v.tags ?? [] } });
         if (r.error) {
           const rest = applyFormErrors(form, r.error, { known: ['name', 'exclusive', 'tags'] });
-          if (rest.length) setError(rest.map((e) => e.message).join('; '));
+          if (rest.length) setError(rest.map((e) => errorMessage(e)).join('; '));
           return;
         }
         message.success(t('common.saved'));
@@ -118,11 +119,12 @@ function TagForm({ groupID, groups, onClose, onSaved }: { groupID: string | null
       confirmLoading={fetching}
       onOk={async () => {
         setError(null);
-        const v = await form.validateFields();
+        const v = await form.validateFields().catch(() => null);
+        if (!v) return;
         const r = await create({ input: { name: v.name, color: v.color || null, groupID: v.groupID || null } });
         if (r.error) {
           const rest = applyFormErrors(form, r.error, { known: ['name', 'color', 'groupID'] });
-          if (rest.length) setError(rest.map((e) => e.message).join('; '));
+          if (rest.length) setError(rest.map((e) => errorMessage(e)).join('; '));
           return;
         }
         message.success(t('common.saved'));

@@ -6,7 +6,7 @@ import { Alert, App, Button, Card, Empty, Form, Input, Modal, Select, Tree, Typo
 import { PlusOutlined } from '@ant-design/icons';
 import { useMutation } from 'urql';
 import { CreateTerritoryDoc } from '../../api/ops';
-import { applyFormErrors } from '../../api/errors';
+import { applyFormErrors, errorMessage } from '../../api/errors';
 import { useTerritories } from '../../api/hooks';
 import { useT } from '../../i18n';
 import { PageTitle } from '../../components/PageTitle';
@@ -70,11 +70,12 @@ export default function TerritoriesPage() {
         onCancel={() => setOpen(undefined)}
         onOk={async () => {
           setFormError(null);
-          const v = await form.validateFields();
+          const v = await form.validateFields().catch(() => null);
+          if (!v) return;
           const r = await create({ input: { name: v.name, parentID: v.parentID || null } });
           if (r.error) {
             const rest = applyFormErrors(form, r.error, { known: ['name', 'parentID'] });
-            if (rest.length) setFormError(rest.map((e) => e.message).join('; '));
+            if (rest.length) setFormError(rest.map((e) => errorMessage(e)).join('; '));
             return;
           }
           message.success(t('common.saved'));

@@ -5,7 +5,7 @@ import { Alert, App, Button, Col, Form, Input, InputNumber, Modal, Row, Select, 
 import { PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery } from 'urql';
 import { CreatePartnerDoc, CreateTeamDoc, CreateUserDoc, OrgDoc, UpdateUserDoc } from '../../api/ops';
-import { applyFormErrors, errorText } from '../../api/errors';
+import { applyFormErrors, errorMessage, errorText } from '../../api/errors';
 import { useUsers } from '../../api/hooks';
 import { useSession } from '../../auth/session';
 import { useT } from '../../i18n';
@@ -86,7 +86,8 @@ function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () =
   const [{ fetching: updating }, update] = useMutation(UpdateUserDoc);
   const submit = async () => {
     setError(null);
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
     const r = user
       ? await update({
           id: user.id,
@@ -102,7 +103,7 @@ function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () =
         });
     if (r.error) {
       const rest = applyFormErrors(form, r.error, { known: ['name', 'email', 'password', 'roles', 'teamID', 'territoryIDs', 'partnerID', 'capacity', 'dailyClaimLimit'] });
-      if (rest.length) setError(rest.map((e) => e.message).join('; '));
+      if (rest.length) setError(rest.map((e) => errorMessage(e)).join('; '));
       return;
     }
     message.success(t('common.saved'));
@@ -207,11 +208,12 @@ function Teams() {
         confirmLoading={fetching}
         onCancel={() => setOpen(false)}
         onOk={async () => {
-          const v = await form.validateFields();
+          const v = await form.validateFields().catch(() => null);
+          if (!v) return;
           const r = await create({ input: { name: v.name, managerID: v.managerID || null, memberIDs: v.memberIDs ?? [] } });
           if (r.error) {
             const rest = applyFormErrors(form, r.error, { known: ['name', 'managerID', 'memberIDs'] });
-            if (rest.length) message.error(rest.map((e) => e.message).join('; '));
+            if (rest.length) message.error(rest.map((e) => errorMessage(e)).join('; '));
             return;
           }
           setOpen(false);
@@ -270,11 +272,12 @@ function Partners() {
         confirmLoading={fetching}
         onCancel={() => setOpen(false)}
         onOk={async () => {
-          const v = await form.validateFields();
+          const v = await form.validateFields().catch(() => null);
+          if (!v) return;
           const r = await create({ input: { name: v.name, territoryIDs: v.territoryIDs ?? [] } });
           if (r.error) {
             const rest = applyFormErrors(form, r.error, { known: ['name', 'territoryIDs'] });
-            if (rest.length) message.error(rest.map((e) => e.message).join('; '));
+            if (rest.length) message.error(rest.map((e) => errorMessage(e)).join('; '));
             return;
           }
           setOpen(false);
