@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/txn"
 )
@@ -109,9 +110,9 @@ func (s *Service) ClaimBlocks(ctx context.Context, rep uuid.UUID, ids []uuid.UUI
 	}
 	c := s.db(ctx)
 	// The row scope: only leads the caller may see are answered for.
-	seen, err := visible(ctx, c, ids)
+	seen, err := c.Lead.Query().Where(lead.IDIn(ids...)).IDs(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("pool: read leads: %w", err)
 	}
 	if len(seen) == 0 {
 		return []ClaimBlock{}, nil
@@ -145,7 +146,7 @@ func (s *Service) ClaimBlocks(ctx context.Context, rep uuid.UUID, ids []uuid.UUI
 		) lost ON true
 		WHERE NOT pl.admin AND (NOT pl.allowed
 			OR (pl.cooldown_days > 0 AND lost.at + pl.cooldown_days * interval '24 hours' > $4))`,
-		tid, txn.UUIDArray(keys(seen)), rep, now)
+		tid, txn.UUIDArray(seen), rep, now)
 	if err != nil {
 		return nil, fmt.Errorf("pool: read claim blocks: %w", err)
 	}
