@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/pool"
 	"github.com/scrmhq/scrm/internal/scope"
 	"github.com/scrmhq/scrm/internal/txn"
 	"github.com/scrmhq/scrm/internal/workspace"
@@ -586,14 +588,21 @@ func clip(s string) string {
 // had when ExcludeCurrentOwner. A lead no rule places waits in its pool.
 func (g *group) reassign(ctx context.Context, r *schematype.ReassignStep, leads []uuid.UUID) error {
 	s := g.p.s
-	owners, err := s.Pools.ReturnToPool(ctx, leads, "journey: "+g.name)
-	if err != nil || r.To == ReassignPool {
-		return err
+	owners := map[uuid.UUID]uuid.UUID{}
+	for chunk := range slices.Chunk(leads, pool.MaxIDs) {
+		moved, err := s.Pools.ReturnToPool(ctx, chunk, "journey: "+g.name)
+		if err != nil {
+			return err
+		}
+		maps.Copy(owners, moved)
+	}
+	if r.To == ReassignPool {
+		return nil
 	}
 	var exclude map[uuid.UUID]uuid.UUID
 	if r.ExcludeCurrentOwner {
 		exclude = owners
 	}
-	_, err = s.Assigner.RunExcluding(ctx, leads, exclude)
+	_, err := s.Assigner.RunExcluding(ctx, leads, exclude)
 	return err
 }
