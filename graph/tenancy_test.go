@@ -25,6 +25,8 @@ type crossCase struct {
 	query   string
 	vars    func(a map[string]string) map[string]any
 	mustErr bool
+	// csv, when set, is sent as the operation's Upload variable of that name.
+	csv map[string]apitest.File
 }
 
 var crossTenantCases = map[string]crossCase{
@@ -132,6 +134,21 @@ var crossTenantCases = map[string]crossCase{
 		vars: func(a map[string]string) map[string]any { return map[string]any{"t": a["team"]} }, mustErr: true},
 	"Mutation.updateUser":    {query: `mutation($id:ID!){ updateUser(id:$id, input:{name:"hijacked"}){ id } }`, vars: aID("user"), mustErr: true},
 	"Mutation.createTeam":    {query: `mutation($id:ID!){ createTeam(input:{name:"x", managerID:$id}){ id } }`, vars: aID("user"), mustErr: true},
+	// Jobs: B's import and export reach only B's leads (A's lead id matches
+	// none of them); A's job is invisible to B.
+	"Mutation.importLeads": {query: `mutation($csv: Upload!){ importLeads(csv:$csv, mapping:{columns:{phone:"phone"}}) { id status } }`,
+		csv: map[string]apitest.File{"csv": {Name: "b.csv", Data: []byte("phone\n13912345670\n")}}},
+	"Mutation.exportLeads":       {query: `mutation($id:ID!){ exportLeads(where:{id:$id}) { id status } }`, vars: aID("lead")},
+	"Mutation.cancelJob":         {query: `mutation($id:ID!){ cancelJob(id:$id) { id status } }`, vars: aID("job"), mustErr: true},
+	"Mutation.syncWeComContacts": {query: `mutation { syncWeComContacts { id status } }`},
+	// Journeys: B cannot build on A's tags, stages or segments, nor touch A's journey.
+	"Mutation.createJourney": {query: `mutation($t:ID!){ createJourney(input:{name:"x", trigger:{tagAdded:{tagID:$t}}, steps:[{wait:{hours:1}}]}) { id } }`,
+		vars: func(a map[string]string) map[string]any { return map[string]any{"t": a["tag"]} }, mustErr: true},
+	"Query.journeys":         {query: `{ journeys { totalCount edges { node { id } } } }`},
+	"Mutation.updateJourney":    {query: `mutation($id:ID!){ updateJourney(id:$id, input:{name:"hijacked"}) { id } }`, vars: aID("journey"), mustErr: true},
+	"Mutation.setJourneyStatus": {query: `mutation($id:ID!){ setJourneyStatus(id:$id, status: PAUSED) { id status } }`, vars: aID("journey"), mustErr: true},
+	"Mutation.enrollLeads": {query: `mutation($j:ID!, $l:ID!){ enrollLeads(journeyID:$j, leadIDs:[$l]) { enrolled skipped } }`,
+		vars: func(a map[string]string) map[string]any { return map[string]any{"j": a["journey"], "l": a["lead"]} }, mustErr: true},
 	"Mutation.createPartner": {query: `mutation($id:ID!){ createPartner(input:{name:"x", territoryIDs:[$id]}){ id } }`, vars: aID("territory"), mustErr: true},
 }
 
@@ -192,10 +209,18 @@ func TestCrossTenant(t *testing.T) {
 	api.MustDo(aToken, `mutation($s:ID!){ createBroadcast(input:{name:"a", segmentID:$s, channel:"webhook", template:"hi", scheduledAt:"2099-01-01T00:00:00Z"}) { id } }`,
 		map[string]any{"s": a["segment"]}, &bc)
 	a["broadcast"] = bc.CreateBroadcast.ID
+	// A queued export job and an active manual journey of A's.
+	var ex struct{ ExportLeads struct{ ID string } }
+	api.MustDo(aToken, `mutation { exportLeads { id } }`, nil, &ex)
+	a["job"] = ex.ExportLeads.ID
+	api.MustDo(aToken, `mutation($id:ID!){ cancelJob(id:$id) { id } }`, map[string]any{"id": a["job"]}, nil)
+	var jr struct{ CreateJourney struct{ ID string } }
+	api.MustDo(aToken, `mutation { createJourney(input:{name:"a", trigger:{manual:{}}, steps:[{wait:{days:1}}]}) { id } }`, nil, &jr)
+	a["journey"] = jr.CreateJourney.ID
 
 	// Every id A owns, to make sure none shows up in any of B's responses.
 	var aIDs []string
-	for _, table := range []string{"users", "teams", "territories", "partners", "leads", "api_keys", "pools", "pipelines", "stages", "tag_groups", "tags", "lost_reasons", "field_definitions", "assignment_rules", "assignment_targets", "scoring_rules", "owner_changes"} {
+	for _, table := range []string{"users", "teams", "territories", "partners", "leads", "api_keys", "pools", "pipelines", "stages", "tag_groups", "tags", "lost_reasons", "field_definitions", "assignment_rules", "assignment_targets", "scoring_rules", "owner_changes", "jobs", "journeys"} {
 		rows, err := api.DB.DB.QueryContext(ctx, fmt.Sprintf(`SELECT id FROM %s WHERE tenant_id = $1`, table), res.Workspace.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -227,7 +252,16 @@ func TestCrossTenant(t *testing.T) {
 			if field == "Mutation.login" {
 				token = ""
 			}
-			r := api.Do(token, tc.query, vars)
+			var r apitest.Response
+			if tc.csv != nil {
+				vars = map[string]any{}
+				for name := range tc.csv {
+					vars[name] = nil
+				}
+				r = api.Upload(token, tc.query, vars, tc.csv)
+			} else {
+				r = api.Do(token, tc.query, vars)
+			}
 			body := string(r.Data)
 			for _, id := range aIDs {
 				if strings.Contains(body, id) {
