@@ -25,7 +25,7 @@ func TestUnauthenticated(t *testing.T) {
 			continue // TestCrossTenant reports the missing case
 		}
 		for _, token := range []string{"", "not-a-token", "eyJhbGciOiJIUzI1NiJ9.e30.forged", "scrm_unknownkey.secret"} {
-			r := api.Do(token, tc.query, tc.vars(map[string]string{"lead": "x", "user": "x", "territory": "x", "team": "x", "apiKey": "x"}))
+			r := tc.call(api, token, map[string]string{"lead": "x", "user": "x", "territory": "x", "team": "x", "apiKey": "x"})
 			if len(r.Errors) == 0 || r.Errors[0].Code() != "UNAUTHENTICATED" {
 				t.Errorf("%s with token %q: errors %+v, want UNAUTHENTICATED", field, token, r.Errors)
 			}

@@ -29,6 +29,24 @@ type crossCase struct {
 	csv map[string]apitest.File
 }
 
+// call sends the case with token; ids names the ids its vars may refer to.
+func (c crossCase) call(api *apitest.API, token string, ids map[string]string) apitest.Response {
+	var vars map[string]any
+	if c.vars != nil {
+		vars = c.vars(ids)
+	}
+	if c.csv == nil {
+		return api.Do(token, c.query, vars)
+	}
+	if vars == nil {
+		vars = map[string]any{}
+	}
+	for name := range c.csv {
+		vars[name] = nil
+	}
+	return api.Upload(token, c.query, vars, c.csv)
+}
+
 var crossTenantCases = map[string]crossCase{
 	"Query.fieldDefinitions":            {query: `{ fieldDefinitions(entity: LEAD, includeArchived: true) { id key } }`},
 	"Query.fieldTypes":                  {query: `{ fieldTypes { type operators masked } }`},
@@ -117,6 +135,8 @@ var crossTenantCases = map[string]crossCase{
 	"Query.partners":    {query: `{ partners { id } }`},
 	"Query.pipelines":   {query: `{ pipelines { id stages { id } } }`},
 	"Query.pools":       {query: `{ pools { id } }`},
+	"Query.myWorkload":  {query: `{ myWorkload { openLeads capacity claimsToday overdueFollowUps month { leads } } }`},
+	"Query.claimBlocks": {query: `query($id:ID!){ claimBlocks(ids:[$id]) { leadID code until } }`, vars: aID("lead")},
 	"Query.tags":        {query: `{ tags { id } }`},
 	"Query.tagGroups":   {query: `{ tagGroups { id tags { id } } }`},
 	"Query.teams":       {query: `{ teams { id members { id } } }`},
@@ -132,8 +152,8 @@ var crossTenantCases = map[string]crossCase{
 	"Mutation.createTerritory":  {query: `mutation($id:ID!){ createTerritory(input:{name:"x", parentID:$id}){ id } }`, vars: aID("territory"), mustErr: true},
 	"Mutation.createUser": {query: `mutation($t:ID!){ createUser(input:{name:"x", email:"x@wb.test", password:"password-x", roles:["rep"], teamID:$t}){ id } }`,
 		vars: func(a map[string]string) map[string]any { return map[string]any{"t": a["team"]} }, mustErr: true},
-	"Mutation.updateUser":    {query: `mutation($id:ID!){ updateUser(id:$id, input:{name:"hijacked"}){ id } }`, vars: aID("user"), mustErr: true},
-	"Mutation.createTeam":    {query: `mutation($id:ID!){ createTeam(input:{name:"x", managerID:$id}){ id } }`, vars: aID("user"), mustErr: true},
+	"Mutation.updateUser": {query: `mutation($id:ID!){ updateUser(id:$id, input:{name:"hijacked"}){ id } }`, vars: aID("user"), mustErr: true},
+	"Mutation.createTeam": {query: `mutation($id:ID!){ createTeam(input:{name:"x", managerID:$id}){ id } }`, vars: aID("user"), mustErr: true},
 	// Jobs: B's import and export reach only B's leads (A's lead id matches
 	// none of them); A's job is invisible to B.
 	"Mutation.importLeads": {query: `mutation($csv: Upload!){ importLeads(csv:$csv, mapping:{columns:{phone:"phone"}}) { id status } }`,
@@ -144,7 +164,7 @@ var crossTenantCases = map[string]crossCase{
 	// Journeys: B cannot build on A's tags, stages or segments, nor touch A's journey.
 	"Mutation.createJourney": {query: `mutation($t:ID!){ createJourney(input:{name:"x", trigger:{tagAdded:{tagID:$t}}, steps:[{wait:{hours:1}}]}) { id } }`,
 		vars: func(a map[string]string) map[string]any { return map[string]any{"t": a["tag"]} }, mustErr: true},
-	"Query.journeys":         {query: `{ journeys { totalCount edges { node { id } } } }`},
+	"Query.journeys":            {query: `{ journeys { totalCount edges { node { id } } } }`},
 	"Mutation.updateJourney":    {query: `mutation($id:ID!){ updateJourney(id:$id, input:{name:"hijacked"}) { id } }`, vars: aID("journey"), mustErr: true},
 	"Mutation.setJourneyStatus": {query: `mutation($id:ID!){ setJourneyStatus(id:$id, status: PAUSED) { id status } }`, vars: aID("journey"), mustErr: true},
 	"Mutation.enrollLeads": {query: `mutation($j:ID!, $l:ID!){ enrollLeads(journeyID:$j, leadIDs:[$l]) { enrolled skipped } }`,
@@ -244,24 +264,11 @@ func TestCrossTenant(t *testing.T) {
 			continue
 		}
 		t.Run(field, func(t *testing.T) {
-			var vars map[string]any
-			if tc.vars != nil {
-				vars = tc.vars(a)
-			}
 			token := bToken
 			if field == "Mutation.login" {
 				token = ""
 			}
-			var r apitest.Response
-			if tc.csv != nil {
-				vars = map[string]any{}
-				for name := range tc.csv {
-					vars[name] = nil
-				}
-				r = api.Upload(token, tc.query, vars, tc.csv)
-			} else {
-				r = api.Do(token, tc.query, vars)
-			}
+			r := tc.call(api, token, a)
 			body := string(r.Data)
 			for _, id := range aIDs {
 				if strings.Contains(body, id) {

@@ -17,4 +17,6 @@ func (PartnerTerritory) Edges() []ent.Edge {
 }
 
 // Annotations of the PartnerTerritory.
-func (PartnerTerritory) Annotations() []schemaAnnotation { return joinAnnotations("partner_id", "territory_id") }
+func (PartnerTerritory) Annotations() []schemaAnnotation {
+	return joinAnnotations("partner_id", "territory_id")
+}

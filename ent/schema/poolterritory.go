@@ -17,4 +17,6 @@ func (PoolTerritory) Edges() []ent.Edge {
 }
 
 // Annotations of the PoolTerritory.
-func (PoolTerritory) Annotations() []schemaAnnotation { return joinAnnotations("pool_id", "territory_id") }
+func (PoolTerritory) Annotations() []schemaAnnotation {
+	return joinAnnotations("pool_id", "territory_id")
+}

@@ -17,4 +17,6 @@ func (UserTerritory) Edges() []ent.Edge {
 }
 
 // Annotations of the UserTerritory.
-func (UserTerritory) Annotations() []schemaAnnotation { return joinAnnotations("user_id", "territory_id") }
+func (UserTerritory) Annotations() []schemaAnnotation {
+	return joinAnnotations("user_id", "territory_id")
+}

@@ -46,7 +46,7 @@ const (
 	// FileBatchSize is the batch size of `scrm import`, whose sink is
 	// leads.Ingester.IngestFile (batches up to leads.MaxFileRows rows);
 	// a sink of Ingest takes at most leads.MaxRows.
-	FileBatchSize = 10000
+	FileBatchSize      = 10000
 	DefaultConcurrency = 2
 	// DefaultSource is the batch source when the mapping names none.
 	DefaultSource = "import"

@@ -301,13 +301,16 @@ func TestEveryFunctionNeedsATenant(t *testing.T) {
 			_, err := pipeline.New(c, nil).CreatePipeline(ctx, pipeline.PipelineInput{Name: "P", Stages: okStages()})
 			return err
 		},
-		"UpdatePipeline": func() error { _, err := pipeline.New(c, nil).UpdatePipeline(ctx, id, pipeline.PipelinePatch{}); return err },
-		"AddStage":       func() error { _, err := pipeline.New(c, nil).AddStage(ctx, id, okStages()[0]); return err },
-		"UpdateStage":    func() error { _, err := pipeline.New(c, nil).UpdateStage(ctx, id, pipeline.StagePatch{}); return err },
-		"ReorderStages":  func() error { _, err := pipeline.New(c, nil).ReorderStages(ctx, id, nil); return err },
-		"ArchiveStage":   func() error { _, err := pipeline.New(c, nil).ArchiveStage(ctx, id); return err },
-		"DeleteStage":    func() error { return pipeline.New(c, nil).DeleteStage(ctx, id) },
-		"MergeStage":     func() error { _, _, err := pipeline.New(c, nil).MergeStage(ctx, id, uuid.New(), nil, t0); return err },
+		"UpdatePipeline": func() error {
+			_, err := pipeline.New(c, nil).UpdatePipeline(ctx, id, pipeline.PipelinePatch{})
+			return err
+		},
+		"AddStage":      func() error { _, err := pipeline.New(c, nil).AddStage(ctx, id, okStages()[0]); return err },
+		"UpdateStage":   func() error { _, err := pipeline.New(c, nil).UpdateStage(ctx, id, pipeline.StagePatch{}); return err },
+		"ReorderStages": func() error { _, err := pipeline.New(c, nil).ReorderStages(ctx, id, nil); return err },
+		"ArchiveStage":  func() error { _, err := pipeline.New(c, nil).ArchiveStage(ctx, id); return err },
+		"DeleteStage":   func() error { return pipeline.New(c, nil).DeleteStage(ctx, id) },
+		"MergeStage":    func() error { _, _, err := pipeline.New(c, nil).MergeStage(ctx, id, uuid.New(), nil, t0); return err },
 		"MoveLeadStage": func() error {
 			_, err := pipeline.New(c, nil).MoveLeadStage(ctx, id, id, nil, "", nil, t0)
 			return err
