@@ -1,6 +1,6 @@
 // The GraphQL client: one urql client for the app, sending the session's
 // bearer token and telling the session when the server refuses it.
-import { Client, cacheExchange, fetchExchange, mapExchange, type CombinedError } from 'urql';
+import { Client, cacheExchange, fetchExchange, makeOperation, mapExchange, type CombinedError } from 'urql';
 
 const TOKEN_KEY = 'scrm.token';
 /** The localStorage key of the token (another tab clearing it ends this tab's session). */
@@ -39,12 +39,19 @@ export function createClient(onUnauthenticated: () => void): Client {
     },
     exchanges: [
       mapExchange({
+        // Each request remembers the token it was sent with, so that an
+        // answer to a request sent before the user signed in again (with the
+        // old or no token) does not end the new session.
+        onOperation(operation) {
+          return makeOperation(operation.kind, operation, { ...operation.context, sentToken: getToken() });
+        },
         onError(error, operation) {
           // A failed login answers UNAUTHENTICATED too; that is not a lost session.
           const isLogin = operation.kind === 'mutation' && operation.query.definitions.some(
             (d) => d.kind === 'OperationDefinition' && d.name?.value === 'Login',
           );
-          if (!isLogin && isUnauthenticated(error)) onUnauthenticated();
+          const stale = 'sentToken' in operation.context && operation.context.sentToken !== getToken();
+          if (!isLogin && !stale && isUnauthenticated(error)) onUnauthenticated();
         },
       }),
       cacheExchange,
