@@ -57,6 +57,7 @@ import (
 	"github.com/scrmhq/scrm/ent/suppression"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/taggroup"
+	"github.com/scrmhq/scrm/ent/task"
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
@@ -155,6 +156,8 @@ type Client struct {
 	Tag *TagClient
 	// TagGroup is the client for interacting with the TagGroup builders.
 	TagGroup *TagGroupClient
+	// Task is the client for interacting with the Task builders.
+	Task *TaskClient
 	// Team is the client for interacting with the Team builders.
 	Team *TeamClient
 	// Territory is the client for interacting with the Territory builders.
@@ -221,6 +224,7 @@ func (c *Client) init() {
 	c.Suppression = NewSuppressionClient(c.config)
 	c.Tag = NewTagClient(c.config)
 	c.TagGroup = NewTagGroupClient(c.config)
+	c.Task = NewTaskClient(c.config)
 	c.Team = NewTeamClient(c.config)
 	c.Territory = NewTerritoryClient(c.config)
 	c.User = NewUserClient(c.config)
@@ -361,6 +365,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Suppression:      NewSuppressionClient(cfg),
 		Tag:              NewTagClient(cfg),
 		TagGroup:         NewTagGroupClient(cfg),
+		Task:             NewTaskClient(cfg),
 		Team:             NewTeamClient(cfg),
 		Territory:        NewTerritoryClient(cfg),
 		User:             NewUserClient(cfg),
@@ -428,6 +433,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Suppression:      NewSuppressionClient(cfg),
 		Tag:              NewTagClient(cfg),
 		TagGroup:         NewTagGroupClient(cfg),
+		Task:             NewTaskClient(cfg),
 		Team:             NewTeamClient(cfg),
 		Territory:        NewTerritoryClient(cfg),
 		User:             NewUserClient(cfg),
@@ -471,8 +477,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Partner, c.PartnerTerritory, c.Pipeline, c.PolicyRule, c.Pool, c.PoolAdmin,
 		c.PoolTeam, c.PoolTerritory, c.ScoreHit, c.ScoringRule, c.Segment,
 		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.StepRun,
-		c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.UserTerritory,
-		c.WeComCallback, c.WeComContact, c.Workspace,
+		c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team, c.Territory, c.User,
+		c.UserTerritory, c.WeComCallback, c.WeComContact, c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -489,8 +495,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Partner, c.PartnerTerritory, c.Pipeline, c.PolicyRule, c.Pool, c.PoolAdmin,
 		c.PoolTeam, c.PoolTerritory, c.ScoreHit, c.ScoringRule, c.Segment,
 		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.StepRun,
-		c.Suppression, c.Tag, c.TagGroup, c.Team, c.Territory, c.User, c.UserTerritory,
-		c.WeComCallback, c.WeComContact, c.Workspace,
+		c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team, c.Territory, c.User,
+		c.UserTerritory, c.WeComCallback, c.WeComContact, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -581,6 +587,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Tag.mutate(ctx, m)
 	case *TagGroupMutation:
 		return c.TagGroup.mutate(ctx, m)
+	case *TaskMutation:
+		return c.Task.mutate(ctx, m)
 	case *TeamMutation:
 		return c.Team.mutate(ctx, m)
 	case *TerritoryMutation:
@@ -7250,6 +7258,205 @@ func (c *TagGroupClient) mutate(ctx context.Context, m *TagGroupMutation) (Value
 	}
 }
 
+// TaskClient is a client for the Task schema.
+type TaskClient struct {
+	config
+}
+
+// NewTaskClient returns a client for the Task from the given config.
+func NewTaskClient(c config) *TaskClient {
+	return &TaskClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `task.Hooks(f(g(h())))`.
+func (c *TaskClient) Use(hooks ...Hook) {
+	c.hooks.Task = append(c.hooks.Task, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `task.Intercept(f(g(h())))`.
+func (c *TaskClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Task = append(c.inters.Task, interceptors...)
+}
+
+// Create returns a builder for creating a Task entity.
+func (c *TaskClient) Create() *TaskCreate {
+	mutation := newTaskMutation(c.config, OpCreate)
+	return &TaskCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Task entities.
+func (c *TaskClient) CreateBulk(builders ...*TaskCreate) *TaskCreateBulk {
+	return &TaskCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TaskClient) MapCreateBulk(slice any, setFunc func(*TaskCreate, int)) *TaskCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TaskCreateBulk{err: fmt.Errorf("calling to TaskClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TaskCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TaskCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Task.
+func (c *TaskClient) Update() *TaskUpdate {
+	mutation := newTaskMutation(c.config, OpUpdate)
+	return &TaskUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TaskClient) UpdateOne(_m *Task) *TaskUpdateOne {
+	mutation := newTaskMutation(c.config, OpUpdateOne, withTask(_m))
+	return &TaskUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TaskClient) UpdateOneID(id uuid.UUID) *TaskUpdateOne {
+	mutation := newTaskMutation(c.config, OpUpdateOne, withTaskID(id))
+	return &TaskUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Task.
+func (c *TaskClient) Delete() *TaskDelete {
+	mutation := newTaskMutation(c.config, OpDelete)
+	return &TaskDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TaskClient) DeleteOne(_m *Task) *TaskDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TaskClient) DeleteOneID(id uuid.UUID) *TaskDeleteOne {
+	builder := c.Delete().Where(task.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TaskDeleteOne{builder}
+}
+
+// Query returns a query builder for Task.
+func (c *TaskClient) Query() *TaskQuery {
+	return &TaskQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTask},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Task entity by its id.
+func (c *TaskClient) Get(ctx context.Context, id uuid.UUID) (*Task, error) {
+	return c.Query().Where(task.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TaskClient) GetX(ctx context.Context, id uuid.UUID) *Task {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAssignee queries the assignee edge of a Task.
+func (c *TaskClient) QueryAssignee(_m *Task) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, task.AssigneeTable, task.AssigneeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryLead queries the lead edge of a Task.
+func (c *TaskClient) QueryLead(_m *Task) *LeadQuery {
+	query := (&LeadClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, id),
+			sqlgraph.To(lead.Table, lead.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, task.LeadTable, task.LeadColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryJourney queries the journey edge of a Task.
+func (c *TaskClient) QueryJourney(_m *Task) *JourneyQuery {
+	query := (&JourneyClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, id),
+			sqlgraph.To(journey.Table, journey.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, task.JourneyTable, task.JourneyColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCompletedBy queries the completed_by edge of a Task.
+func (c *TaskClient) QueryCompletedBy(_m *Task) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, task.CompletedByTable, task.CompletedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TaskClient) Hooks() []Hook {
+	hooks := c.hooks.Task
+	return append(hooks[:len(hooks):len(hooks)], task.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *TaskClient) Interceptors() []Interceptor {
+	inters := c.inters.Task
+	return append(inters[:len(inters):len(inters)], task.Interceptors[:]...)
+}
+
+func (c *TaskClient) mutate(ctx context.Context, m *TaskMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TaskCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TaskUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TaskUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TaskDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Task mutation op: %q", m.Op())
+	}
+}
+
 // TeamClient is a client for the Team schema.
 type TeamClient struct {
 	config
@@ -8522,8 +8729,8 @@ type (
 		Journey, JourneyVersion, Lead, LeadTag, LostReason, Notification, OutboxTask,
 		OwnerChange, Partner, PartnerTerritory, Pipeline, PolicyRule, Pool, PoolAdmin,
 		PoolTeam, PoolTerritory, ScoreHit, ScoringRule, Segment, SegmentVersion,
-		SourceTouch, Stage, StageChange, StepRun, Suppression, Tag, TagGroup, Team,
-		Territory, User, UserTerritory, WeComCallback, WeComContact,
+		SourceTouch, Stage, StageChange, StepRun, Suppression, Tag, TagGroup, Task,
+		Team, Territory, User, UserTerritory, WeComCallback, WeComContact,
 		Workspace []ent.Hook
 	}
 	inters struct {
@@ -8532,8 +8739,8 @@ type (
 		Journey, JourneyVersion, Lead, LeadTag, LostReason, Notification, OutboxTask,
 		OwnerChange, Partner, PartnerTerritory, Pipeline, PolicyRule, Pool, PoolAdmin,
 		PoolTeam, PoolTerritory, ScoreHit, ScoringRule, Segment, SegmentVersion,
-		SourceTouch, Stage, StageChange, StepRun, Suppression, Tag, TagGroup, Team,
-		Territory, User, UserTerritory, WeComCallback, WeComContact,
+		SourceTouch, Stage, StageChange, StepRun, Suppression, Tag, TagGroup, Task,
+		Team, Territory, User, UserTerritory, WeComCallback, WeComContact,
 		Workspace []ent.Interceptor
 	}
 )

@@ -53,6 +53,7 @@ import (
 	"github.com/scrmhq/scrm/ent/suppression"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/taggroup"
+	"github.com/scrmhq/scrm/ent/task"
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
@@ -161,6 +162,7 @@ func checkColumn(t, c string) error {
 			suppression.Table:      suppression.ValidColumn,
 			tag.Table:              tag.ValidColumn,
 			taggroup.Table:         taggroup.ValidColumn,
+			task.Table:             task.ValidColumn,
 			team.Table:             team.ValidColumn,
 			territory.Table:        territory.ValidColumn,
 			user.Table:             user.ValidColumn,

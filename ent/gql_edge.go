@@ -444,6 +444,30 @@ func (_m *TagGroup) Tags(ctx context.Context) (result []*Tag, err error) {
 	return result, err
 }
 
+func (_m *Task) Assignee(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.AssigneeOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAssignee().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Task) Lead(ctx context.Context) (*Lead, error) {
+	result, err := _m.Edges.LeadOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryLead().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Task) Journey(ctx context.Context) (*Journey, error) {
+	result, err := _m.Edges.JourneyOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryJourney().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Team) Manager(ctx context.Context) (*User, error) {
 	result, err := _m.Edges.ManagerOrErr()
 	if IsNotLoaded(err) {

@@ -96,6 +96,8 @@ type Tx struct {
 	Tag *TagClient
 	// TagGroup is the client for interacting with the TagGroup builders.
 	TagGroup *TagGroupClient
+	// Task is the client for interacting with the Task builders.
+	Task *TaskClient
 	// Team is the client for interacting with the Team builders.
 	Team *TeamClient
 	// Territory is the client for interacting with the Territory builders.
@@ -282,6 +284,7 @@ func (tx *Tx) init() {
 	tx.Suppression = NewSuppressionClient(tx.config)
 	tx.Tag = NewTagClient(tx.config)
 	tx.TagGroup = NewTagGroupClient(tx.config)
+	tx.Task = NewTaskClient(tx.config)
 	tx.Team = NewTeamClient(tx.config)
 	tx.Territory = NewTerritoryClient(tx.config)
 	tx.User = NewUserClient(tx.config)

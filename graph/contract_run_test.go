@@ -724,6 +724,67 @@ var contractRuns = map[string]contractRun{
 			}
 		},
 	},
+	"MyTasks": {
+		vars: func(s *scenario) map[string]any {
+			// A journey gives the caller a call task for a lead: its
+			// createTask step runs in the worker once the lead is enrolled.
+			var me struct{ Me struct{ ID string } }
+			s.api.MustDo(s.token, `{ me { id } }`, nil, &me)
+			var j struct{ CreateJourney struct{ ID string } }
+			s.api.MustDo(s.token, `mutation($i: CreateJourneyInput!){ createJourney(input: $i){ id } }`, map[string]any{"i": map[string]any{
+				"name": "回访计划", "trigger": map[string]any{"manual": map[string]any{}},
+				"steps": []any{map[string]any{"createTask": map[string]any{"title": "回访", "description": "问报价",
+					"assignee": "USER", "userID": me.Me.ID, "dueInHours": 0}}},
+			}}, &j)
+			s.ids["taskJourney"] = j.CreateJourney.ID
+			s.api.MustDo(s.token, `mutation($id: ID!){ setJourneyStatus(id: $id, status: ACTIVE){ id } }`, map[string]any{"id": j.CreateJourney.ID}, nil)
+			s.api.MustDo(s.token, `mutation($j: ID!, $l: [ID!]!){ enrollLeads(journeyID: $j, leadIDs: $l){ enrolled } }`,
+				map[string]any{"j": j.CreateJourney.ID, "l": []string{s.leads[1]}}, nil)
+			s.api.WaitIdle()
+			return map[string]any{"status": "OPEN", "first": 10}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			conn := d["myTasks"].(map[string]any)
+			edges := conn["edges"].([]any)
+			if conn["totalCount"] != float64(len(edges)) || len(edges) == 0 {
+				t.Fatalf("myTasks = %v", conn)
+			}
+			last := ""
+			for _, e := range edges {
+				n := dig(e, "node").(map[string]any)
+				if n["status"] != "OPEN" || n["dueAt"].(string) < last {
+					t.Errorf("task %v: not OPEN or not oldest due first", n)
+				}
+				last = n["dueAt"].(string)
+				if n["title"] == "回访" && dig(n, "journey", "id") == s.ids["taskJourney"] && dig(n, "lead", "id") == s.leads[1] {
+					s.ids["task"] = n["id"].(string)
+				}
+			}
+			if s.ids["task"] == "" {
+				t.Fatalf("the journey's task is not in myTasks: %v", edges)
+			}
+		},
+	},
+	"CompleteTask": {
+		vars: func(s *scenario) map[string]any {
+			return map[string]any{"id": s.ids["task"], "note": "已回访，下周报价"}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			if dig(d, "completeTask", "id") != s.ids["task"] || dig(d, "completeTask", "status") != "DONE" || dig(d, "completeTask", "completedAt") == nil {
+				t.Errorf("completeTask = %v", d)
+			}
+			// The note is a follow-up on the lead; a second completion is a CONFLICT.
+			var n int
+			id, _ := gid.Decode(s.leads[1])
+			if err := s.api.DB.DB.QueryRow(`SELECT count(*) FROM follow_ups WHERE lead_id = $1 AND content = '已回访，下周报价'`, id).Scan(&n); err != nil || n != 1 {
+				t.Errorf("follow-ups with the note: %d (%v), want 1", n, err)
+			}
+			r := s.api.Do(s.token, `mutation($id: ID!){ completeTask(id: $id){ id } }`, map[string]any{"id": s.ids["task"]})
+			if len(r.Errors) != 1 || r.Errors[0].Code() != "CONFLICT" {
+				t.Errorf("second completion: %+v", r.Errors)
+			}
+		},
+	},
 	"Funnel": {
 		vars: func(s *scenario) map[string]any {
 			now := s.api.Clock.Now()

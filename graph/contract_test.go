@@ -26,8 +26,6 @@ const contractPath = "testdata/operations.graphql"
 var pending = map[string]string{
 	// The WeCom social layer.
 	"CreateContactWay": "#22", "ContactWays": "#22",
-	// SOP journeys and tasks.
-	"MyTasks": "#23", "CompleteTask": "#23",
 }
 
 func loadContract(t *testing.T) *ast.QueryDocument {

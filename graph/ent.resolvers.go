@@ -144,6 +144,9 @@ func (r *Resolver) Segment() generated.SegmentResolver { return &segmentResolver
 // StageChange returns generated.StageChangeResolver implementation.
 func (r *Resolver) StageChange() generated.StageChangeResolver { return &stageChangeResolver{r} }
 
+// Task returns generated.TaskResolver implementation.
+func (r *Resolver) Task() generated.TaskResolver { return &taskResolver{r} }
+
 // User returns generated.UserResolver implementation.
 func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
@@ -161,6 +164,7 @@ type (
 	queryResolver          struct{ *Resolver }
 	segmentResolver        struct{ *Resolver }
 	stageChangeResolver    struct{ *Resolver }
+	taskResolver           struct{ *Resolver }
 	userResolver           struct{ *Resolver }
 	leadWhereInputResolver struct{ *Resolver }
 )

@@ -58,6 +58,7 @@ var RootPermissions = map[string]Permission{
 	"Query.overdueFollowUps": {"lead.followup", "read"}, // another rep's list needs lead.assign too
 	"Query.myWorkload":       {"lead", "read"},          // the caller's own figures
 	"Query.claimBlocks":      {"lead", "claim"},
+	"Query.myTasks":          {"task", "read"}, // the caller's own
 	"Query.segments":         {"segment", "read"},
 	"Query.broadcasts":       {"broadcast", "read"},
 	"Query.funnel":           {"report", "read"},
@@ -84,6 +85,7 @@ var RootPermissions = map[string]Permission{
 	"Mutation.updateJourney":    {"journey", "write"},
 	"Mutation.setJourneyStatus": {"journey", "write"},
 	"Mutation.enrollLeads":      {"journey", "write"}, // and the leads in the caller's write scope
+	"Mutation.completeTask":     {"task", "write"},    // a task the caller sees (its own, or any with task manage)
 
 	"Mutation.createFieldDefinition":    {"field", "write"},
 	"Mutation.updateFieldDefinition":    {"field", "write"},

@@ -1,6 +1,8 @@
 package graph_test
 
 import (
+	"time"
+
 	"context"
 	"fmt"
 	"sort"
@@ -137,11 +139,14 @@ var crossTenantCases = map[string]crossCase{
 	"Query.pools":       {query: `{ pools { id } }`},
 	"Query.myWorkload":  {query: `{ myWorkload { openLeads capacity claimsToday overdueFollowUps month { leads } } }`},
 	"Query.claimBlocks": {query: `query($id:ID!){ claimBlocks(ids:[$id]) { leadID code until } }`, vars: aID("lead")},
-	"Query.tags":        {query: `{ tags { id } }`},
-	"Query.tagGroups":   {query: `{ tagGroups { id tags { id } } }`},
-	"Query.teams":       {query: `{ teams { id members { id } } }`},
-	"Query.territories": {query: `{ territories { id children { id } } }`},
-	"Query.users":       {query: `query($id:ID!){ users(where:{id:$id}){ totalCount edges { node { id } } } }`, vars: aID("user")},
+	// Tasks: B's list holds none of A's, and A's task cannot be completed by B.
+	"Query.myTasks":         {query: `{ myTasks(status: OPEN) { totalCount edges { node { id lead { id } } } } }`},
+	"Mutation.completeTask": {query: `mutation($id:ID!){ completeTask(id:$id, note:"x"){ id status } }`, vars: aID("task"), mustErr: true},
+	"Query.tags":            {query: `{ tags { id } }`},
+	"Query.tagGroups":       {query: `{ tagGroups { id tags { id } } }`},
+	"Query.teams":           {query: `{ teams { id members { id } } }`},
+	"Query.territories":     {query: `{ territories { id children { id } } }`},
+	"Query.users":           {query: `query($id:ID!){ users(where:{id:$id}){ totalCount edges { node { id } } } }`, vars: aID("user")},
 
 	"Mutation.login":            {query: `mutation { login(input:{workspace:"wb", email:"admin@demo.scrm.dev", password:"demo-admin-2026"}){ token } }`, mustErr: true},
 	"Mutation.createAPIKey":     {query: `mutation { createAPIKey(input:{name:"k"}){ apiKey { id } } }`},
@@ -237,10 +242,18 @@ func TestCrossTenant(t *testing.T) {
 	var jr struct{ CreateJourney struct{ ID string } }
 	api.MustDo(aToken, `mutation { createJourney(input:{name:"a", trigger:{manual:{}}, steps:[{wait:{days:1}}]}) { id } }`, nil, &jr)
 	a["journey"] = jr.CreateJourney.ID
+	// An open task of A's admin on A's lead, due now.
+	aLead, _ := gid.Decode(a["lead"])
+	aUser, _ := gid.Decode(a["user"])
+	tk, err := c.Task.Create().SetTitle("a's call").SetDueAt(api.Clock.Now().Add(-time.Hour)).SetAssigneeID(aUser).SetLeadID(aLead).Save(aCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a["task"] = gid.Encode(tk.ID)
 
 	// Every id A owns, to make sure none shows up in any of B's responses.
 	var aIDs []string
-	for _, table := range []string{"users", "teams", "territories", "partners", "leads", "api_keys", "pools", "pipelines", "stages", "tag_groups", "tags", "lost_reasons", "field_definitions", "assignment_rules", "assignment_targets", "scoring_rules", "owner_changes", "jobs", "journeys"} {
+	for _, table := range []string{"users", "teams", "territories", "partners", "leads", "api_keys", "pools", "pipelines", "stages", "tag_groups", "tags", "lost_reasons", "field_definitions", "assignment_rules", "assignment_targets", "scoring_rules", "owner_changes", "jobs", "journeys", "tasks"} {
 		rows, err := api.DB.DB.QueryContext(ctx, fmt.Sprintf(`SELECT id FROM %s WHERE tenant_id = $1`, table), res.Workspace.ID)
 		if err != nil {
 			t.Fatal(err)

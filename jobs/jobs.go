@@ -88,6 +88,7 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	handle(TypeJobRun, h.HandleJobRun)
 	handle(TypeJourneysDue, h.HandleJourneysDue)
 	handle(TypeJourneyRun, h.HandleJourneyRun)
+	handle(TypeTasksOverdue, h.HandleTasksOverdue)
 }
 
 // Periodic is one entry of the schedule.
@@ -120,6 +121,7 @@ func Schedule() []Periodic {
 		{Spec: "* * * * *", Period: time.Minute, Task: asynq.NewTask(TypeBroadcastsResume, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second)}},
 		{Spec: "* * * * *", Period: time.Minute, Task: asynq.NewTask(TypeSegmentsRefreshDue, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second), asynq.Queue("low")}},
 		{Spec: "* * * * *", Period: time.Minute, Task: asynq.NewTask(TypeJourneysDue, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second)}},
+		{Spec: "*/5 * * * *", Period: 5 * time.Minute, Task: asynq.NewTask(TypeTasksOverdue, nil), Opts: []asynq.Option{asynq.Unique(4 * time.Minute), asynq.Queue("low")}},
 		// 19:00 UTC is 03:00 in China, the quietest hour of most workspaces.
 		{Spec: "0 19 * * *", Period: 24 * time.Hour, Task: asynq.NewTask(TypeScoringNightly, nil), Opts: []asynq.Option{asynq.Unique(23 * time.Hour), asynq.Queue("low")}},
 	}

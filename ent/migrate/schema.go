@@ -1662,6 +1662,82 @@ var (
 			},
 		},
 	}
+	// TasksColumns holds the columns for the "tasks" table.
+	TasksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"TASK", "FOLLOW_UP"}, Default: "TASK"},
+		{Name: "title", Type: field.TypeString, Size: 200},
+		{Name: "description", Type: field.TypeString, Size: 2000, Default: ""},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"OPEN", "DONE", "CANCELLED"}, Default: "OPEN"},
+		{Name: "due_at", Type: field.TypeTime},
+		{Name: "enrollment_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "step_index", Type: field.TypeInt, Nullable: true},
+		{Name: "follow_up_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "completed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 5000},
+		{Name: "overdue_notified_at", Type: field.TypeTime, Nullable: true},
+		{Name: "assignee_id", Type: field.TypeUUID},
+		{Name: "lead_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "journey_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "completed_by_id", Type: field.TypeUUID, Nullable: true},
+	}
+	// TasksTable holds the schema information for the "tasks" table.
+	TasksTable = &schema.Table{
+		Name:       "tasks",
+		Columns:    TasksColumns,
+		PrimaryKey: []*schema.Column{TasksColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "tasks_users_assignee",
+				Columns:    []*schema.Column{TasksColumns[15]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "tasks_leads_lead",
+				Columns:    []*schema.Column{TasksColumns[16]},
+				RefColumns: []*schema.Column{LeadsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "tasks_journeys_journey",
+				Columns:    []*schema.Column{TasksColumns[17]},
+				RefColumns: []*schema.Column{JourneysColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "tasks_users_completed_by",
+				Columns:    []*schema.Column{TasksColumns[18]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "task_tenant_id_assignee_id_status_due_at",
+				Unique:  false,
+				Columns: []*schema.Column{TasksColumns[1], TasksColumns[15], TasksColumns[7], TasksColumns[8]},
+			},
+			{
+				Name:    "task_tenant_id_lead_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{TasksColumns[1], TasksColumns[16], TasksColumns[7]},
+			},
+			{
+				Name:    "task_tenant_id_status_due_at",
+				Unique:  false,
+				Columns: []*schema.Column{TasksColumns[1], TasksColumns[7], TasksColumns[8]},
+			},
+			{
+				Name:    "task_tenant_id_enrollment_id_step_index",
+				Unique:  true,
+				Columns: []*schema.Column{TasksColumns[1], TasksColumns[9], TasksColumns[10]},
+			},
+		},
+	}
 	// TeamsColumns holds the columns for the "teams" table.
 	TeamsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -1945,6 +2021,7 @@ var (
 		SuppressionsTable,
 		TagsTable,
 		TagGroupsTable,
+		TasksTable,
 		TeamsTable,
 		TerritoriesTable,
 		UsersTable,
@@ -2014,6 +2091,10 @@ func init() {
 	StepRunsTable.ForeignKeys[1].RefTable = LeadsTable
 	SuppressionsTable.ForeignKeys[0].RefTable = LeadsTable
 	TagsTable.ForeignKeys[0].RefTable = TagGroupsTable
+	TasksTable.ForeignKeys[0].RefTable = UsersTable
+	TasksTable.ForeignKeys[1].RefTable = LeadsTable
+	TasksTable.ForeignKeys[2].RefTable = JourneysTable
+	TasksTable.ForeignKeys[3].RefTable = UsersTable
 	TeamsTable.ForeignKeys[0].RefTable = UsersTable
 	TerritoriesTable.ForeignKeys[0].RefTable = TerritoriesTable
 	UsersTable.ForeignKeys[0].RefTable = PartnersTable

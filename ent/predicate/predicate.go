@@ -129,6 +129,9 @@ type Tag func(*sql.Selector)
 // TagGroup is the predicate function for taggroup builders.
 type TagGroup func(*sql.Selector)
 
+// Task is the predicate function for task builders.
+type Task func(*sql.Selector)
+
 // Team is the predicate function for team builders.
 type Team func(*sql.Selector)
 

@@ -34,6 +34,7 @@ import (
 	"github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/suppress"
 	"github.com/scrmhq/scrm/internal/tagging"
+	"github.com/scrmhq/scrm/internal/tasks"
 	"github.com/scrmhq/scrm/internal/txn"
 	"github.com/scrmhq/scrm/internal/wecom"
 )
@@ -107,6 +108,7 @@ type Services struct {
 	WeCom        *wecom.Service
 	Jobs         *longjob.Service
 	Journeys     *journey.Service
+	Tasks        *tasks.Service
 }
 
 // New builds every service once from cfg.
@@ -151,6 +153,8 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Pipelines = pipeline.New(c, now)
 	s.Tags = tagging.New(c, now)
 	s.Leads = leads.New(c)
+	s.Tasks = tasks.New(c, now)
+	s.Tasks.Leads, s.Tasks.Notify, s.Leads.Promises = s.Leads, q, s.Tasks
 	s.Suppressions = suppress.New(c)
 	s.Org = org.New(c)
 	s.WeCom = wecom.New(c, s.Broadcasts, s.Ingester, q, now)
@@ -158,6 +162,7 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Journeys = journey.New(c, now)
 	s.Journeys.Segments, s.Journeys.Tags, s.Journeys.Pipelines = s.Segments, s.Tags, s.Pipelines
 	s.Journeys.Pools, s.Journeys.Assigner, s.Journeys.Queue = s.Pools, s.Assigner, q
+	s.Journeys.Tasks = s.Tasks
 	// The triggers: tagging, stage moves and segment computations tell the
 	// journeys in their own transactions.
 	s.Tags.Watcher, s.Pipelines.Watcher, s.Segments.Watcher = s.Journeys, s.Journeys, s.Journeys

@@ -37,6 +37,9 @@ type Viewer struct {
 	// AllJobs says whether the viewer sees every job of the workspace (job
 	// manage: its admins), not only the jobs it started.
 	AllJobs bool
+	// AllTasks says whether the viewer sees every task of the workspace
+	// (task manage), not only its own.
+	AllTasks bool
 	// PolicySynced says the policy version was checked for this request, so
 	// later decisions of the same request need not ask Redis again.
 	PolicySynced bool

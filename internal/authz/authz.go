@@ -301,6 +301,10 @@ func (s *Service) Resolve(ctx context.Context, v *auth.Viewer) error {
 		return err
 	}
 	v.AllJobs = ok
+	if ok, err = s.enforcer.Allowed(ws, v.Roles, policy.ResTask, policy.ActManage); err != nil {
+		return err
+	}
+	v.AllTasks = ok
 	return nil
 }
 

@@ -69,6 +69,7 @@ const (
 	JourneyVersion   Type = "JourneyVersion"
 	Enrollment       Type = "Enrollment"
 	StepRun          Type = "StepRun"
+	Task             Type = "Task"
 )
 
 var codes = map[Type]uint16{
@@ -84,6 +85,8 @@ var codes = map[Type]uint16{
 	Job: 60, JobFile: 61,
 	// Journeys (#23) take codes from 70, clear of the types other work adds meanwhile.
 	Journey: 70, JourneyVersion: 71, Enrollment: 72, StepRun: 73,
+	// Tasks (#23) take 45; the WeCom layer's contact-way types take 62-64.
+	Task: 45,
 }
 
 var types = func() map[uint16]Type {

@@ -19,6 +19,7 @@ import (
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/pool"
 	"github.com/scrmhq/scrm/internal/scope"
+	"github.com/scrmhq/scrm/internal/tasks"
 	"github.com/scrmhq/scrm/internal/txn"
 	"github.com/scrmhq/scrm/internal/workspace"
 )
@@ -439,6 +440,15 @@ func (g *group) apply(ctx context.Context, c *ent.Client, step schematype.Journe
 		return g.moveStage(ctx, c, step.MoveStage.StageID, leads)
 	case step.Reassign != nil:
 		return nil, g.reassign(ctx, step.Reassign, leads)
+	case step.CreateTask != nil && s.Tasks != nil:
+		t := step.CreateTask
+		in := tasks.StepTasks{JourneyID: g.version.JourneyID, StepIndex: g.index, Title: t.Title,
+			Description: t.Description, DueAt: g.p.now.Add(time.Duration(t.DueInHours) * time.Hour),
+			Assignee: t.Assignee, UserID: t.UserID, Leads: leads, Enrollments: make([]uuid.UUID, len(es))}
+		for i, e := range es {
+			in.Enrollments[i] = e.id
+		}
+		return s.Tasks.FromJourney(ctx, c, in)
 	}
 	return nil, apperr.Input("steps", "the step %q cannot run", step.Kind())
 }

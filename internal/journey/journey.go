@@ -28,6 +28,7 @@ import (
 	"github.com/scrmhq/scrm/internal/pool"
 	"github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/tagging"
+	"github.com/scrmhq/scrm/internal/tasks"
 	"github.com/scrmhq/scrm/internal/txn"
 )
 
@@ -47,6 +48,8 @@ type Service struct {
 	Pipelines *pipeline.Service
 	Pools     *pool.Service
 	Assigner  *assign.Engine
+	// Tasks creates the tasks of createTask steps.
+	Tasks *tasks.Service
 	// Queue takes the scheduler kicks; nil queues none (the periodic pass
 	// still runs).
 	Queue Queue

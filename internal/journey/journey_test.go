@@ -29,6 +29,7 @@ func TestJourneys(t *testing.T) {
 	t.Run("pause", func(t *testing.T) { t.Parallel(); testPause(t, newWorkspace(t, db)) })
 	t.Run("reentry", func(t *testing.T) { t.Parallel(); testReentry(t, newWorkspace(t, db)) })
 	t.Run("concurrent passes", func(t *testing.T) { t.Parallel(); testConcurrentPasses(t, newWorkspace(t, db)) })
+	t.Run("tasks", func(t *testing.T) { t.Parallel(); testTasks(t, newWorkspace(t, db)) })
 }
 
 func testValidation(t *testing.T, w *ws) {
@@ -75,8 +76,10 @@ func testValidation(t *testing.T, w *ws) {
 			{Webhook: &schematype.WebhookStep{URL: "ftp://x"}}}}, apperr.BadInput, "steps[0].webhook.url"},
 		{"task for user without user", journey.Input{Name: "x", Trigger: manual(), Steps: []schematype.JourneyStep{
 			{CreateTask: &schematype.CreateTaskStep{Title: "call", Assignee: "USER"}}}}, apperr.BadInput, "steps[0].createTask.userID"},
-		{"tasks not yet", journey.Input{Name: "x", Trigger: manual(), Steps: []schematype.JourneyStep{
-			{CreateTask: &schematype.CreateTaskStep{Title: "call"}}}}, apperr.BadInput, "steps[0].createTask"},
+		{"task without title", journey.Input{Name: "x", Trigger: manual(), Steps: []schematype.JourneyStep{
+			{CreateTask: &schematype.CreateTaskStep{Title: " "}}}}, apperr.BadInput, "steps[0].createTask.title"},
+		{"task with a bad assignee", journey.Input{Name: "x", Trigger: manual(), Steps: []schematype.JourneyStep{
+			{CreateTask: &schematype.CreateTaskStep{Title: "call", Assignee: "BOSS"}}}}, apperr.BadInput, "steps[0].createTask.assignee"},
 		{"messages not yet", journey.Input{Name: "x", Trigger: manual(), Steps: []schematype.JourneyStep{
 			{SendMessage: &schematype.SendMessageStep{Channel: "sms", Template: "hi"}}}}, apperr.BadInput, "steps[0].sendMessage"},
 		{"bad exit rule", journey.Input{Name: "x", Trigger: manual(), Steps: ok,

@@ -16,6 +16,7 @@ import (
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/tasks"
 	"github.com/scrmhq/scrm/internal/textinput"
 )
 
@@ -36,9 +37,9 @@ const (
 const (
 	OtherwiseExit     = "EXIT"
 	OtherwiseSkipNext = "SKIP_NEXT"
-	AssigneeOwner     = "OWNER"
-	AssigneeManager   = "MANAGER"
-	AssigneeUser      = "USER"
+	AssigneeOwner     = tasks.AssigneeOwner
+	AssigneeManager   = tasks.AssigneeManager
+	AssigneeUser      = tasks.AssigneeUser
 	ReassignRules     = "RULES"
 	ReassignPool      = "POOL"
 )
@@ -185,10 +186,7 @@ func (v *validator) step(path string, st *schematype.JourneyStep, last bool) err
 	case st.SendMessage != nil:
 		return apperr.Input(path+".sendMessage", "sending messages from journeys is not available yet")
 	case st.CreateTask != nil:
-		if err := v.createTask(path+".createTask", st.CreateTask); err != nil {
-			return err
-		}
-		return apperr.Input(path+".createTask", "creating tasks from journeys is not available yet")
+		return v.createTask(path+".createTask", st.CreateTask)
 	case st.AddTags != nil:
 		return v.tags(path+".addTags.tagIDs", st.AddTags.TagIDs, true)
 	case st.RemoveTags != nil:

@@ -69,6 +69,11 @@ func (s *Service) CreateFollowUp(ctx context.Context, now time.Time, in FollowUp
 		if err != nil {
 			return err
 		}
+		if s.Promises != nil {
+			if err := s.Promises.FollowedUp(ctx, c, f, l); err != nil {
+				return err
+			}
+		}
 		if l.LastFollowUpAt == nil || now.After(*l.LastFollowUpAt) {
 			return c.Lead.UpdateOneID(in.LeadID).SetLastFollowUpAt(now).SetUpdatedAt(now).Exec(ctx)
 		}

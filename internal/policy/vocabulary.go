@@ -34,6 +34,7 @@ const (
 	ResRule      = "rule" // assignment, scoring and recycle rules
 	ResOps       = "ops"  // queue monitoring and other operator tools
 	ResJob       = "job"  // long jobs (imports, exports, syncs): manage sees and cancels everyone's
+	ResTask      = "task" // to-dos (SOP tasks, follow-up promises): one's own; manage sees and completes everyone's
 )
 
 // Actions a policy row can name.
@@ -115,6 +116,7 @@ var vocabulary = []struct {
 	{ResRule, []string{ActRead, ActWrite, ActDelete}},
 	{ResOps, []string{ActRead, ActManage}},
 	{ResJob, []string{ActManage}},
+	{ResTask, []string{ActRead, ActWrite, ActManage}},
 }
 
 // allActions is every action of the vocabulary, for validating requests.

@@ -17,6 +17,7 @@ import (
 	"github.com/scrmhq/scrm/ent/intercept"
 	"github.com/scrmhq/scrm/ent/job"
 	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/ent/task"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/policy"
@@ -25,7 +26,8 @@ import (
 
 // Install adds the row filters to client: leads by the viewer's lead
 // scopes; jobs to their creator, unless the viewer sees every job (job
-// manage). A job another user cannot see does not exist for them.
+// manage); tasks to their assignee, unless the viewer sees every task (task
+// manage). A job or task another user cannot see does not exist for them.
 func Install(client *ent.Client) {
 	client.Lead.Intercept(intercept.TraverseLead(func(ctx context.Context, q *ent.LeadQuery) error {
 		if f := Filter(ctx); f != nil {
@@ -36,6 +38,12 @@ func Install(client *ent.Client) {
 	client.Job.Intercept(intercept.TraverseJob(func(ctx context.Context, q *ent.JobQuery) error {
 		if v := auth.FromContext(ctx); v != nil && !v.AllJobs {
 			q.Where(job.CreatedByID(v.UserID))
+		}
+		return nil
+	}))
+	client.Task.Intercept(intercept.TraverseTask(func(ctx context.Context, q *ent.TaskQuery) error {
+		if v := auth.FromContext(ctx); v != nil && !v.AllTasks {
+			q.Where(task.AssigneeID(v.UserID))
 		}
 		return nil
 	}))

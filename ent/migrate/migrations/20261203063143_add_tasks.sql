@@ -1,0 +1,10 @@
+-- Create "tasks" table
+CREATE TABLE "tasks" ("id" uuid NOT NULL, "tenant_id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "kind" character varying NOT NULL DEFAULT 'TASK', "title" character varying NOT NULL, "description" character varying NOT NULL DEFAULT '', "status" character varying NOT NULL DEFAULT 'OPEN', "due_at" timestamptz NOT NULL, "enrollment_id" uuid NULL, "step_index" bigint NULL, "follow_up_id" uuid NULL, "completed_at" timestamptz NULL, "note" character varying NULL, "overdue_notified_at" timestamptz NULL, "assignee_id" uuid NOT NULL, "lead_id" uuid NULL, "journey_id" uuid NULL, "completed_by_id" uuid NULL, PRIMARY KEY ("id", "tenant_id"), CONSTRAINT "tasks_journeys_journey" FOREIGN KEY ("tenant_id", "journey_id") REFERENCES "journeys" ("tenant_id", "id") ON UPDATE NO ACTION ON DELETE SET NULL (journey_id), CONSTRAINT "tasks_leads_lead" FOREIGN KEY ("tenant_id", "lead_id") REFERENCES "leads" ("tenant_id", "id") ON UPDATE NO ACTION ON DELETE SET NULL (lead_id), CONSTRAINT "tasks_users_assignee" FOREIGN KEY ("tenant_id", "assignee_id") REFERENCES "users" ("tenant_id", "id") ON UPDATE NO ACTION ON DELETE NO ACTION, CONSTRAINT "tasks_users_completed_by" FOREIGN KEY ("tenant_id", "completed_by_id") REFERENCES "users" ("tenant_id", "id") ON UPDATE NO ACTION ON DELETE SET NULL (completed_by_id));
+-- Create index "task_tenant_id_assignee_id_status_due_at" to table: "tasks"
+CREATE INDEX "task_tenant_id_assignee_id_status_due_at" ON "tasks" ("tenant_id", "assignee_id", "status", "due_at");
+-- Create index "task_tenant_id_enrollment_id_step_index" to table: "tasks"
+CREATE UNIQUE INDEX "task_tenant_id_enrollment_id_step_index" ON "tasks" ("tenant_id", "enrollment_id", "step_index");
+-- Create index "task_tenant_id_lead_id_status" to table: "tasks"
+CREATE INDEX "task_tenant_id_lead_id_status" ON "tasks" ("tenant_id", "lead_id", "status");
+-- Create index "task_tenant_id_status_due_at" to table: "tasks"
+CREATE INDEX "task_tenant_id_status_due_at" ON "tasks" ("tenant_id", "status", "due_at");

@@ -1,0 +1,101 @@
+package tasks
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/txn"
+)
+
+// Assignees of a journey's task.
+const (
+	AssigneeOwner   = "OWNER"   // the lead's owner
+	AssigneeManager = "MANAGER" // the manager of the owner's team
+	AssigneeUser    = "USER"    // a named user
+)
+
+// StepTasks is one createTask step run over a group of enrolments.
+type StepTasks struct {
+	JourneyID   uuid.UUID
+	StepIndex   int
+	Title       string
+	Description string
+	DueAt       time.Time
+	Assignee    string
+	UserID      *uuid.UUID
+	// Enrollments and Leads are parallel: enrolment i is of lead i.
+	Enrollments []uuid.UUID
+	Leads       []uuid.UUID
+}
+
+// fromJourneySQL creates one task per enrolment whose assignee resolves to
+// an active user, in one statement; the unique (enrolment, step) key makes
+// a repeated run create nothing. It returns the leads that got one.
+const fromJourneySQL = `
+WITH e AS (
+	SELECT * FROM unnest($2::uuid[], $3::uuid[]) AS e(enrollment_id, lead_id)
+), a AS (
+	SELECT e.enrollment_id, l.id AS lead_id,
+		CASE $4::text WHEN 'OWNER' THEN l.owner_id WHEN 'MANAGER' THEN tm.manager_id ELSE $5::uuid END AS assignee_id
+	FROM e
+	JOIN leads l ON l.tenant_id = $1 AND l.id = e.lead_id
+	LEFT JOIN users o ON o.tenant_id = $1 AND o.id = l.owner_id
+	LEFT JOIN teams tm ON tm.tenant_id = $1 AND tm.id = o.team_id
+)
+INSERT INTO tasks (id, tenant_id, created_at, updated_at, kind, title, description, status, due_at,
+	assignee_id, lead_id, journey_id, enrollment_id, step_index)
+SELECT %s, $1, $6, $6, 'TASK', $7, $8, 'OPEN', $9, a.assignee_id, a.lead_id, $10, a.enrollment_id, $11
+FROM a JOIN users u ON u.tenant_id = $1 AND u.id = a.assignee_id AND u.active
+ON CONFLICT (tenant_id, enrollment_id, step_index) DO NOTHING
+RETURNING lead_id`
+
+var fromJourneyQuery = fmt.Sprintf(fromJourneySQL, gid.NewSQL("$6::timestamptz", "$12::bytea"))
+
+// FromJourney creates the tasks of a createTask step in the transaction of
+// c (the engine's, which records the step runs with them). It returns why
+// each lead that got none did not: no owner, no team manager, or an
+// inactive assignee.
+func (s *Service) FromJourney(ctx context.Context, c *ent.Client, in StepTasks) (map[uuid.UUID]string, error) {
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var user any
+	if in.UserID != nil {
+		user = *in.UserID
+	}
+	rows, err := c.QueryContext(ctx, fromJourneyQuery, tid, txn.UUIDArray(in.Enrollments), txn.UUIDArray(in.Leads),
+		in.Assignee, user, s.Now(), in.Title, in.Description, in.DueAt, in.JourneyID, in.StepIndex, taskType)
+	if err != nil {
+		return nil, fmt.Errorf("tasks: create from journey: %w", err)
+	}
+	defer rows.Close()
+	made := make(map[uuid.UUID]bool, len(in.Leads))
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		made[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	why := map[string]string{
+		AssigneeOwner:   "the lead has no active owner to give the task to",
+		AssigneeManager: "the owner's team has no active manager to give the task to",
+		AssigneeUser:    "the task's user is deactivated",
+	}[in.Assignee]
+	failed := map[uuid.UUID]string{}
+	for _, id := range in.Leads {
+		if !made[id] {
+			failed[id] = why
+		}
+	}
+	return failed, nil
+}
