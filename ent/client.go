@@ -22,6 +22,8 @@ import (
 	"github.com/scrmhq/scrm/ent/auditlog"
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/channel"
+	"github.com/scrmhq/scrm/ent/contactway"
+	"github.com/scrmhq/scrm/ent/contactwayadd"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/delivery"
 	"github.com/scrmhq/scrm/ent/enrollment"
@@ -86,6 +88,10 @@ type Client struct {
 	Broadcast *BroadcastClient
 	// Channel is the client for interacting with the Channel builders.
 	Channel *ChannelClient
+	// ContactWay is the client for interacting with the ContactWay builders.
+	ContactWay *ContactWayClient
+	// ContactWayAdd is the client for interacting with the ContactWayAdd builders.
+	ContactWayAdd *ContactWayAddClient
 	// Deal is the client for interacting with the Deal builders.
 	Deal *DealClient
 	// Delivery is the client for interacting with the Delivery builders.
@@ -189,6 +195,8 @@ func (c *Client) init() {
 	c.AuditLog = NewAuditLogClient(c.config)
 	c.Broadcast = NewBroadcastClient(c.config)
 	c.Channel = NewChannelClient(c.config)
+	c.ContactWay = NewContactWayClient(c.config)
+	c.ContactWayAdd = NewContactWayAddClient(c.config)
 	c.Deal = NewDealClient(c.config)
 	c.Delivery = NewDeliveryClient(c.config)
 	c.Enrollment = NewEnrollmentClient(c.config)
@@ -330,6 +338,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AuditLog:         NewAuditLogClient(cfg),
 		Broadcast:        NewBroadcastClient(cfg),
 		Channel:          NewChannelClient(cfg),
+		ContactWay:       NewContactWayClient(cfg),
+		ContactWayAdd:    NewContactWayAddClient(cfg),
 		Deal:             NewDealClient(cfg),
 		Delivery:         NewDeliveryClient(cfg),
 		Enrollment:       NewEnrollmentClient(cfg),
@@ -398,6 +408,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AuditLog:         NewAuditLogClient(cfg),
 		Broadcast:        NewBroadcastClient(cfg),
 		Channel:          NewChannelClient(cfg),
+		ContactWay:       NewContactWayClient(cfg),
+		ContactWayAdd:    NewContactWayAddClient(cfg),
 		Deal:             NewDealClient(cfg),
 		Delivery:         NewDeliveryClient(cfg),
 		Enrollment:       NewEnrollmentClient(cfg),
@@ -471,14 +483,15 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.AssignmentRule, c.AssignmentTarget, c.AuditLog, c.Broadcast,
-		c.Channel, c.Deal, c.Delivery, c.Enrollment, c.FieldDefinition, c.FollowUp,
-		c.IngestBatch, c.Job, c.JobFile, c.Journey, c.JourneyVersion, c.Lead,
-		c.LeadTag, c.LostReason, c.Notification, c.OutboxTask, c.OwnerChange,
-		c.Partner, c.PartnerTerritory, c.Pipeline, c.PolicyRule, c.Pool, c.PoolAdmin,
-		c.PoolTeam, c.PoolTerritory, c.ScoreHit, c.ScoringRule, c.Segment,
-		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.StepRun,
-		c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team, c.Territory, c.User,
-		c.UserTerritory, c.WeComCallback, c.WeComContact, c.Workspace,
+		c.Channel, c.ContactWay, c.ContactWayAdd, c.Deal, c.Delivery, c.Enrollment,
+		c.FieldDefinition, c.FollowUp, c.IngestBatch, c.Job, c.JobFile, c.Journey,
+		c.JourneyVersion, c.Lead, c.LeadTag, c.LostReason, c.Notification,
+		c.OutboxTask, c.OwnerChange, c.Partner, c.PartnerTerritory, c.Pipeline,
+		c.PolicyRule, c.Pool, c.PoolAdmin, c.PoolTeam, c.PoolTerritory, c.ScoreHit,
+		c.ScoringRule, c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage,
+		c.StageChange, c.StepRun, c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team,
+		c.Territory, c.User, c.UserTerritory, c.WeComCallback, c.WeComContact,
+		c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -489,14 +502,15 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.AssignmentRule, c.AssignmentTarget, c.AuditLog, c.Broadcast,
-		c.Channel, c.Deal, c.Delivery, c.Enrollment, c.FieldDefinition, c.FollowUp,
-		c.IngestBatch, c.Job, c.JobFile, c.Journey, c.JourneyVersion, c.Lead,
-		c.LeadTag, c.LostReason, c.Notification, c.OutboxTask, c.OwnerChange,
-		c.Partner, c.PartnerTerritory, c.Pipeline, c.PolicyRule, c.Pool, c.PoolAdmin,
-		c.PoolTeam, c.PoolTerritory, c.ScoreHit, c.ScoringRule, c.Segment,
-		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.StepRun,
-		c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team, c.Territory, c.User,
-		c.UserTerritory, c.WeComCallback, c.WeComContact, c.Workspace,
+		c.Channel, c.ContactWay, c.ContactWayAdd, c.Deal, c.Delivery, c.Enrollment,
+		c.FieldDefinition, c.FollowUp, c.IngestBatch, c.Job, c.JobFile, c.Journey,
+		c.JourneyVersion, c.Lead, c.LeadTag, c.LostReason, c.Notification,
+		c.OutboxTask, c.OwnerChange, c.Partner, c.PartnerTerritory, c.Pipeline,
+		c.PolicyRule, c.Pool, c.PoolAdmin, c.PoolTeam, c.PoolTerritory, c.ScoreHit,
+		c.ScoringRule, c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage,
+		c.StageChange, c.StepRun, c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team,
+		c.Territory, c.User, c.UserTerritory, c.WeComCallback, c.WeComContact,
+		c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -517,6 +531,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Broadcast.mutate(ctx, m)
 	case *ChannelMutation:
 		return c.Channel.mutate(ctx, m)
+	case *ContactWayMutation:
+		return c.ContactWay.mutate(ctx, m)
+	case *ContactWayAddMutation:
+		return c.ContactWayAdd.mutate(ctx, m)
 	case *DealMutation:
 		return c.Deal.mutate(ctx, m)
 	case *DeliveryMutation:
@@ -1543,6 +1561,308 @@ func (c *ChannelClient) mutate(ctx context.Context, m *ChannelMutation) (Value, 
 		return (&ChannelDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Channel mutation op: %q", m.Op())
+	}
+}
+
+// ContactWayClient is a client for the ContactWay schema.
+type ContactWayClient struct {
+	config
+}
+
+// NewContactWayClient returns a client for the ContactWay from the given config.
+func NewContactWayClient(c config) *ContactWayClient {
+	return &ContactWayClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `contactway.Hooks(f(g(h())))`.
+func (c *ContactWayClient) Use(hooks ...Hook) {
+	c.hooks.ContactWay = append(c.hooks.ContactWay, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `contactway.Intercept(f(g(h())))`.
+func (c *ContactWayClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ContactWay = append(c.inters.ContactWay, interceptors...)
+}
+
+// Create returns a builder for creating a ContactWay entity.
+func (c *ContactWayClient) Create() *ContactWayCreate {
+	mutation := newContactWayMutation(c.config, OpCreate)
+	return &ContactWayCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ContactWay entities.
+func (c *ContactWayClient) CreateBulk(builders ...*ContactWayCreate) *ContactWayCreateBulk {
+	return &ContactWayCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ContactWayClient) MapCreateBulk(slice any, setFunc func(*ContactWayCreate, int)) *ContactWayCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ContactWayCreateBulk{err: fmt.Errorf("calling to ContactWayClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ContactWayCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ContactWayCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ContactWay.
+func (c *ContactWayClient) Update() *ContactWayUpdate {
+	mutation := newContactWayMutation(c.config, OpUpdate)
+	return &ContactWayUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ContactWayClient) UpdateOne(_m *ContactWay) *ContactWayUpdateOne {
+	mutation := newContactWayMutation(c.config, OpUpdateOne, withContactWay(_m))
+	return &ContactWayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ContactWayClient) UpdateOneID(id uuid.UUID) *ContactWayUpdateOne {
+	mutation := newContactWayMutation(c.config, OpUpdateOne, withContactWayID(id))
+	return &ContactWayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ContactWay.
+func (c *ContactWayClient) Delete() *ContactWayDelete {
+	mutation := newContactWayMutation(c.config, OpDelete)
+	return &ContactWayDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ContactWayClient) DeleteOne(_m *ContactWay) *ContactWayDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ContactWayClient) DeleteOneID(id uuid.UUID) *ContactWayDeleteOne {
+	builder := c.Delete().Where(contactway.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ContactWayDeleteOne{builder}
+}
+
+// Query returns a query builder for ContactWay.
+func (c *ContactWayClient) Query() *ContactWayQuery {
+	return &ContactWayQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeContactWay},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ContactWay entity by its id.
+func (c *ContactWayClient) Get(ctx context.Context, id uuid.UUID) (*ContactWay, error) {
+	return c.Query().Where(contactway.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ContactWayClient) GetX(ctx context.Context, id uuid.UUID) *ContactWay {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAdds queries the adds edge of a ContactWay.
+func (c *ContactWayClient) QueryAdds(_m *ContactWay) *ContactWayAddQuery {
+	query := (&ContactWayAddClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(contactway.Table, contactway.FieldID, id),
+			sqlgraph.To(contactwayadd.Table, contactwayadd.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, contactway.AddsTable, contactway.AddsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ContactWayClient) Hooks() []Hook {
+	hooks := c.hooks.ContactWay
+	return append(hooks[:len(hooks):len(hooks)], contactway.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ContactWayClient) Interceptors() []Interceptor {
+	inters := c.inters.ContactWay
+	return append(inters[:len(inters):len(inters)], contactway.Interceptors[:]...)
+}
+
+func (c *ContactWayClient) mutate(ctx context.Context, m *ContactWayMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ContactWayCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ContactWayUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ContactWayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ContactWayDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ContactWay mutation op: %q", m.Op())
+	}
+}
+
+// ContactWayAddClient is a client for the ContactWayAdd schema.
+type ContactWayAddClient struct {
+	config
+}
+
+// NewContactWayAddClient returns a client for the ContactWayAdd from the given config.
+func NewContactWayAddClient(c config) *ContactWayAddClient {
+	return &ContactWayAddClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `contactwayadd.Hooks(f(g(h())))`.
+func (c *ContactWayAddClient) Use(hooks ...Hook) {
+	c.hooks.ContactWayAdd = append(c.hooks.ContactWayAdd, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `contactwayadd.Intercept(f(g(h())))`.
+func (c *ContactWayAddClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ContactWayAdd = append(c.inters.ContactWayAdd, interceptors...)
+}
+
+// Create returns a builder for creating a ContactWayAdd entity.
+func (c *ContactWayAddClient) Create() *ContactWayAddCreate {
+	mutation := newContactWayAddMutation(c.config, OpCreate)
+	return &ContactWayAddCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ContactWayAdd entities.
+func (c *ContactWayAddClient) CreateBulk(builders ...*ContactWayAddCreate) *ContactWayAddCreateBulk {
+	return &ContactWayAddCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ContactWayAddClient) MapCreateBulk(slice any, setFunc func(*ContactWayAddCreate, int)) *ContactWayAddCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ContactWayAddCreateBulk{err: fmt.Errorf("calling to ContactWayAddClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ContactWayAddCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ContactWayAddCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ContactWayAdd.
+func (c *ContactWayAddClient) Update() *ContactWayAddUpdate {
+	mutation := newContactWayAddMutation(c.config, OpUpdate)
+	return &ContactWayAddUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ContactWayAddClient) UpdateOne(_m *ContactWayAdd) *ContactWayAddUpdateOne {
+	mutation := newContactWayAddMutation(c.config, OpUpdateOne, withContactWayAdd(_m))
+	return &ContactWayAddUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ContactWayAddClient) UpdateOneID(id uuid.UUID) *ContactWayAddUpdateOne {
+	mutation := newContactWayAddMutation(c.config, OpUpdateOne, withContactWayAddID(id))
+	return &ContactWayAddUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ContactWayAdd.
+func (c *ContactWayAddClient) Delete() *ContactWayAddDelete {
+	mutation := newContactWayAddMutation(c.config, OpDelete)
+	return &ContactWayAddDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ContactWayAddClient) DeleteOne(_m *ContactWayAdd) *ContactWayAddDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ContactWayAddClient) DeleteOneID(id uuid.UUID) *ContactWayAddDeleteOne {
+	builder := c.Delete().Where(contactwayadd.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ContactWayAddDeleteOne{builder}
+}
+
+// Query returns a query builder for ContactWayAdd.
+func (c *ContactWayAddClient) Query() *ContactWayAddQuery {
+	return &ContactWayAddQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeContactWayAdd},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ContactWayAdd entity by its id.
+func (c *ContactWayAddClient) Get(ctx context.Context, id uuid.UUID) (*ContactWayAdd, error) {
+	return c.Query().Where(contactwayadd.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ContactWayAddClient) GetX(ctx context.Context, id uuid.UUID) *ContactWayAdd {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryContactWay queries the contact_way edge of a ContactWayAdd.
+func (c *ContactWayAddClient) QueryContactWay(_m *ContactWayAdd) *ContactWayQuery {
+	query := (&ContactWayClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(contactwayadd.Table, contactwayadd.FieldID, id),
+			sqlgraph.To(contactway.Table, contactway.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, contactwayadd.ContactWayTable, contactwayadd.ContactWayColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ContactWayAddClient) Hooks() []Hook {
+	hooks := c.hooks.ContactWayAdd
+	return append(hooks[:len(hooks):len(hooks)], contactwayadd.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ContactWayAddClient) Interceptors() []Interceptor {
+	inters := c.inters.ContactWayAdd
+	return append(inters[:len(inters):len(inters)], contactwayadd.Interceptors[:]...)
+}
+
+func (c *ContactWayAddClient) mutate(ctx context.Context, m *ContactWayAddMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ContactWayAddCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ContactWayAddUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ContactWayAddUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ContactWayAddDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ContactWayAdd mutation op: %q", m.Op())
 	}
 }
 
@@ -8724,24 +9044,24 @@ func (c *WorkspaceClient) mutate(ctx context.Context, m *WorkspaceMutation) (Val
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel, Deal,
-		Delivery, Enrollment, FieldDefinition, FollowUp, IngestBatch, Job, JobFile,
-		Journey, JourneyVersion, Lead, LeadTag, LostReason, Notification, OutboxTask,
-		OwnerChange, Partner, PartnerTerritory, Pipeline, PolicyRule, Pool, PoolAdmin,
-		PoolTeam, PoolTerritory, ScoreHit, ScoringRule, Segment, SegmentVersion,
-		SourceTouch, Stage, StageChange, StepRun, Suppression, Tag, TagGroup, Task,
-		Team, Territory, User, UserTerritory, WeComCallback, WeComContact,
-		Workspace []ent.Hook
+		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel,
+		ContactWay, ContactWayAdd, Deal, Delivery, Enrollment, FieldDefinition,
+		FollowUp, IngestBatch, Job, JobFile, Journey, JourneyVersion, Lead, LeadTag,
+		LostReason, Notification, OutboxTask, OwnerChange, Partner, PartnerTerritory,
+		Pipeline, PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, ScoreHit,
+		ScoringRule, Segment, SegmentVersion, SourceTouch, Stage, StageChange, StepRun,
+		Suppression, Tag, TagGroup, Task, Team, Territory, User, UserTerritory,
+		WeComCallback, WeComContact, Workspace []ent.Hook
 	}
 	inters struct {
-		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel, Deal,
-		Delivery, Enrollment, FieldDefinition, FollowUp, IngestBatch, Job, JobFile,
-		Journey, JourneyVersion, Lead, LeadTag, LostReason, Notification, OutboxTask,
-		OwnerChange, Partner, PartnerTerritory, Pipeline, PolicyRule, Pool, PoolAdmin,
-		PoolTeam, PoolTerritory, ScoreHit, ScoringRule, Segment, SegmentVersion,
-		SourceTouch, Stage, StageChange, StepRun, Suppression, Tag, TagGroup, Task,
-		Team, Territory, User, UserTerritory, WeComCallback, WeComContact,
-		Workspace []ent.Interceptor
+		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel,
+		ContactWay, ContactWayAdd, Deal, Delivery, Enrollment, FieldDefinition,
+		FollowUp, IngestBatch, Job, JobFile, Journey, JourneyVersion, Lead, LeadTag,
+		LostReason, Notification, OutboxTask, OwnerChange, Partner, PartnerTerritory,
+		Pipeline, PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, ScoreHit,
+		ScoringRule, Segment, SegmentVersion, SourceTouch, Stage, StageChange, StepRun,
+		Suppression, Tag, TagGroup, Task, Team, Territory, User, UserTerritory,
+		WeComCallback, WeComContact, Workspace []ent.Interceptor
 	}
 )
 

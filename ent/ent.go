@@ -18,6 +18,8 @@ import (
 	"github.com/scrmhq/scrm/ent/auditlog"
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/channel"
+	"github.com/scrmhq/scrm/ent/contactway"
+	"github.com/scrmhq/scrm/ent/contactwayadd"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/delivery"
 	"github.com/scrmhq/scrm/ent/enrollment"
@@ -127,6 +129,8 @@ func checkColumn(t, c string) error {
 			auditlog.Table:         auditlog.ValidColumn,
 			broadcast.Table:        broadcast.ValidColumn,
 			channel.Table:          channel.ValidColumn,
+			contactway.Table:       contactway.ValidColumn,
+			contactwayadd.Table:    contactwayadd.ValidColumn,
 			deal.Table:             deal.ValidColumn,
 			delivery.Table:         delivery.ValidColumn,
 			enrollment.Table:       enrollment.ValidColumn,

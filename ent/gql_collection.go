@@ -12,6 +12,7 @@ import (
 	"github.com/scrmhq/scrm/ent/assignmenttarget"
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/channel"
+	"github.com/scrmhq/scrm/ent/contactway"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
@@ -735,6 +736,127 @@ func newChannelPaginateArgs(rv map[string]any) *channelPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ChannelWhereInput); ok {
 		args.opts = append(args.opts, WithChannelFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ContactWayQuery) CollectFields(ctx context.Context, satisfies ...string) (*ContactWayQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ContactWayQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(contactway.Columns))
+		selectedFields = []string{contactway.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[contactway.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, contactway.FieldCreatedAt)
+				fieldSeen[contactway.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[contactway.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, contactway.FieldUpdatedAt)
+				fieldSeen[contactway.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[contactway.FieldName]; !ok {
+				selectedFields = append(selectedFields, contactway.FieldName)
+				fieldSeen[contactway.FieldName] = struct{}{}
+			}
+		case "state":
+			if _, ok := fieldSeen[contactway.FieldState]; !ok {
+				selectedFields = append(selectedFields, contactway.FieldState)
+				fieldSeen[contactway.FieldState] = struct{}{}
+			}
+		case "strategy":
+			if _, ok := fieldSeen[contactway.FieldStrategy]; !ok {
+				selectedFields = append(selectedFields, contactway.FieldStrategy)
+				fieldSeen[contactway.FieldStrategy] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[contactway.FieldSource]; !ok {
+				selectedFields = append(selectedFields, contactway.FieldSource)
+				fieldSeen[contactway.FieldSource] = struct{}{}
+			}
+		case "welcomeMessage":
+			if _, ok := fieldSeen[contactway.FieldWelcomeMessage]; !ok {
+				selectedFields = append(selectedFields, contactway.FieldWelcomeMessage)
+				fieldSeen[contactway.FieldWelcomeMessage] = struct{}{}
+			}
+		case "skipVerify":
+			if _, ok := fieldSeen[contactway.FieldSkipVerify]; !ok {
+				selectedFields = append(selectedFields, contactway.FieldSkipVerify)
+				fieldSeen[contactway.FieldSkipVerify] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type contactwayPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ContactWayPaginateOption
+}
+
+func newContactWayPaginateArgs(rv map[string]any) *contactwayPaginateArgs {
+	args := &contactwayPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ContactWayOrder{Field: &ContactWayOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithContactWayOrder(order))
+			}
+		case *ContactWayOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithContactWayOrder(v))
+			}
+		}
 	}
 	return args
 }

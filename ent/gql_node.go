@@ -15,6 +15,7 @@ import (
 	"github.com/scrmhq/scrm/ent/assignmenttarget"
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/channel"
+	"github.com/scrmhq/scrm/ent/contactway"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
@@ -74,6 +75,11 @@ var channelImplementors = []string{"Channel", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Channel) IsNode() {}
+
+var contactwayImplementors = []string{"ContactWay", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ContactWay) IsNode() {}
 
 var dealImplementors = []string{"Deal", "Node"}
 
@@ -309,6 +315,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(channel.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, channelImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case contactway.Table:
+		query := c.ContactWay.Query().
+			Where(contactway.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, contactwayImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -697,6 +712,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.Channel.Query().
 			Where(channel.IDIn(ids...))
 		query, err := query.CollectFields(ctx, channelImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case contactway.Table:
+		query := c.ContactWay.Query().
+			Where(contactway.IDIn(ids...))
+		query, err := query.CollectFields(ctx, contactwayImplementors...)
 		if err != nil {
 			return nil, err
 		}

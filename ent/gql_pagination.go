@@ -20,6 +20,7 @@ import (
 	"github.com/scrmhq/scrm/ent/assignmenttarget"
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/channel"
+	"github.com/scrmhq/scrm/ent/contactway"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
@@ -1648,6 +1649,320 @@ func (_m *Channel) ToEdge(order *ChannelOrder) *ChannelEdge {
 		order = DefaultChannelOrder
 	}
 	return &ChannelEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ContactWayEdge is the edge representation of ContactWay.
+type ContactWayEdge struct {
+	Node   *ContactWay `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// ContactWayConnection is the connection containing edges to ContactWay.
+type ContactWayConnection struct {
+	Edges      []*ContactWayEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *ContactWayConnection) build(nodes []*ContactWay, pager *contactwayPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ContactWay
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ContactWay {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ContactWay {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ContactWayEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ContactWayEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ContactWayPaginateOption enables pagination customization.
+type ContactWayPaginateOption func(*contactwayPager) error
+
+// WithContactWayOrder configures pagination ordering.
+func WithContactWayOrder(order *ContactWayOrder) ContactWayPaginateOption {
+	if order == nil {
+		order = DefaultContactWayOrder
+	}
+	o := *order
+	return func(pager *contactwayPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultContactWayOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithContactWayFilter configures pagination filter.
+func WithContactWayFilter(filter func(*ContactWayQuery) (*ContactWayQuery, error)) ContactWayPaginateOption {
+	return func(pager *contactwayPager) error {
+		if filter == nil {
+			return errors.New("ContactWayQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type contactwayPager struct {
+	reverse bool
+	order   *ContactWayOrder
+	filter  func(*ContactWayQuery) (*ContactWayQuery, error)
+}
+
+func newContactWayPager(opts []ContactWayPaginateOption, reverse bool) (*contactwayPager, error) {
+	pager := &contactwayPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultContactWayOrder
+	}
+	return pager, nil
+}
+
+func (p *contactwayPager) applyFilter(query *ContactWayQuery) (*ContactWayQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *contactwayPager) toCursor(_m *ContactWay) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *contactwayPager) applyCursors(query *ContactWayQuery, after, before *Cursor) (*ContactWayQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultContactWayOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *contactwayPager) applyOrder(query *ContactWayQuery) *ContactWayQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultContactWayOrder.Field {
+		query = query.Order(DefaultContactWayOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *contactwayPager) orderExpr(query *ContactWayQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultContactWayOrder.Field {
+			b.Comma().Ident(DefaultContactWayOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ContactWay.
+func (_m *ContactWayQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ContactWayPaginateOption,
+) (*ContactWayConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newContactWayPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ContactWayConnection{Edges: []*ContactWayEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ContactWayOrderFieldCreatedAt orders ContactWay by created_at.
+	ContactWayOrderFieldCreatedAt = &ContactWayOrderField{
+		Value: func(_m *ContactWay) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: contactway.FieldCreatedAt,
+		toTerm: contactway.ByCreatedAt,
+		toCursor: func(_m *ContactWay) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ContactWayOrderFieldUpdatedAt orders ContactWay by updated_at.
+	ContactWayOrderFieldUpdatedAt = &ContactWayOrderField{
+		Value: func(_m *ContactWay) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: contactway.FieldUpdatedAt,
+		toTerm: contactway.ByUpdatedAt,
+		toCursor: func(_m *ContactWay) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ContactWayOrderField) String() string {
+	var str string
+	switch f.column {
+	case ContactWayOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ContactWayOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ContactWayOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ContactWayOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ContactWayOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ContactWayOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ContactWayOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid ContactWayOrderField", str)
+	}
+	return nil
+}
+
+// ContactWayOrderField defines the ordering field of ContactWay.
+type ContactWayOrderField struct {
+	// Value extracts the ordering value from the given ContactWay.
+	Value    func(*ContactWay) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) contactway.OrderOption
+	toCursor func(*ContactWay) Cursor
+}
+
+// ContactWayOrder defines the ordering of ContactWay.
+type ContactWayOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *ContactWayOrderField `json:"field"`
+}
+
+// DefaultContactWayOrder is the default ordering of ContactWay.
+var DefaultContactWayOrder = &ContactWayOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ContactWayOrderField{
+		Value: func(_m *ContactWay) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: contactway.FieldID,
+		toTerm: contactway.ByID,
+		toCursor: func(_m *ContactWay) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ContactWay into ContactWayEdge.
+func (_m *ContactWay) ToEdge(order *ContactWayOrder) *ContactWayEdge {
+	if order == nil {
+		order = DefaultContactWayOrder
+	}
+	return &ContactWayEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -19,6 +19,8 @@ import (
 	"github.com/scrmhq/scrm/ent/auditlog"
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/channel"
+	"github.com/scrmhq/scrm/ent/contactway"
+	"github.com/scrmhq/scrm/ent/contactwayadd"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/delivery"
 	"github.com/scrmhq/scrm/ent/enrollment"
@@ -81,6 +83,8 @@ const (
 	TypeAuditLog         = "AuditLog"
 	TypeBroadcast        = "Broadcast"
 	TypeChannel          = "Channel"
+	TypeContactWay       = "ContactWay"
+	TypeContactWayAdd    = "ContactWayAdd"
 	TypeDeal             = "Deal"
 	TypeDelivery         = "Delivery"
 	TypeEnrollment       = "Enrollment"
@@ -6213,6 +6217,2356 @@ func (m *ChannelMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *ChannelMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Channel edge %s", name)
+}
+
+// ContactWayMutation represents an operation that mutates the ContactWay nodes in the graph.
+type ContactWayMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *uuid.UUID
+	tenant_id       *uuid.UUID
+	created_at      *time.Time
+	updated_at      *time.Time
+	name            *string
+	state           *string
+	config_id       *string
+	qr_code_url     *string
+	user_ids        *[]uuid.UUID
+	appenduser_ids  []uuid.UUID
+	strategy        *contactway.Strategy
+	source          *string
+	tag_ids         *[]uuid.UUID
+	appendtag_ids   []uuid.UUID
+	welcome_message *string
+	skip_verify     *bool
+	pool_id         *uuid.UUID
+	rr_next         *int
+	addrr_next      *int
+	created_by_id   *uuid.UUID
+	clearedFields   map[string]struct{}
+	adds            map[uuid.UUID]struct{}
+	removedadds     map[uuid.UUID]struct{}
+	clearedadds     bool
+	done            bool
+	oldValue        func(context.Context) (*ContactWay, error)
+	predicates      []predicate.ContactWay
+}
+
+var _ ent.Mutation = (*ContactWayMutation)(nil)
+
+// contactwayOption allows management of the mutation configuration using functional options.
+type contactwayOption func(*ContactWayMutation)
+
+// newContactWayMutation creates new mutation for the ContactWay entity.
+func newContactWayMutation(c config, op Op, opts ...contactwayOption) *ContactWayMutation {
+	m := &ContactWayMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeContactWay,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withContactWayID sets the ID field of the mutation.
+func withContactWayID(id uuid.UUID) contactwayOption {
+	return func(m *ContactWayMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ContactWay
+		)
+		m.oldValue = func(ctx context.Context) (*ContactWay, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ContactWay.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withContactWay sets the old ContactWay of the mutation.
+func withContactWay(node *ContactWay) contactwayOption {
+	return func(m *ContactWayMutation) {
+		m.oldValue = func(context.Context) (*ContactWay, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ContactWayMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ContactWayMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ContactWay entities.
+func (m *ContactWayMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ContactWayMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ContactWayMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ContactWay.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *ContactWayMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *ContactWayMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *ContactWayMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ContactWayMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ContactWayMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ContactWayMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ContactWayMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ContactWayMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ContactWayMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *ContactWayMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ContactWayMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ContactWayMutation) ResetName() {
+	m.name = nil
+}
+
+// SetState sets the "state" field.
+func (m *ContactWayMutation) SetState(s string) {
+	m.state = &s
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *ContactWayMutation) State() (r string, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldState(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *ContactWayMutation) ResetState() {
+	m.state = nil
+}
+
+// SetConfigID sets the "config_id" field.
+func (m *ContactWayMutation) SetConfigID(s string) {
+	m.config_id = &s
+}
+
+// ConfigID returns the value of the "config_id" field in the mutation.
+func (m *ContactWayMutation) ConfigID() (r string, exists bool) {
+	v := m.config_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConfigID returns the old "config_id" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldConfigID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConfigID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConfigID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConfigID: %w", err)
+	}
+	return oldValue.ConfigID, nil
+}
+
+// ResetConfigID resets all changes to the "config_id" field.
+func (m *ContactWayMutation) ResetConfigID() {
+	m.config_id = nil
+}
+
+// SetQrCodeURL sets the "qr_code_url" field.
+func (m *ContactWayMutation) SetQrCodeURL(s string) {
+	m.qr_code_url = &s
+}
+
+// QrCodeURL returns the value of the "qr_code_url" field in the mutation.
+func (m *ContactWayMutation) QrCodeURL() (r string, exists bool) {
+	v := m.qr_code_url
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQrCodeURL returns the old "qr_code_url" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldQrCodeURL(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQrCodeURL is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQrCodeURL requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQrCodeURL: %w", err)
+	}
+	return oldValue.QrCodeURL, nil
+}
+
+// ResetQrCodeURL resets all changes to the "qr_code_url" field.
+func (m *ContactWayMutation) ResetQrCodeURL() {
+	m.qr_code_url = nil
+}
+
+// SetUserIds sets the "user_ids" field.
+func (m *ContactWayMutation) SetUserIds(u []uuid.UUID) {
+	m.user_ids = &u
+	m.appenduser_ids = nil
+}
+
+// UserIds returns the value of the "user_ids" field in the mutation.
+func (m *ContactWayMutation) UserIds() (r []uuid.UUID, exists bool) {
+	v := m.user_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserIds returns the old "user_ids" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldUserIds(ctx context.Context) (v []uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserIds: %w", err)
+	}
+	return oldValue.UserIds, nil
+}
+
+// AppendUserIds adds u to the "user_ids" field.
+func (m *ContactWayMutation) AppendUserIds(u []uuid.UUID) {
+	m.appenduser_ids = append(m.appenduser_ids, u...)
+}
+
+// AppendedUserIds returns the list of values that were appended to the "user_ids" field in this mutation.
+func (m *ContactWayMutation) AppendedUserIds() ([]uuid.UUID, bool) {
+	if len(m.appenduser_ids) == 0 {
+		return nil, false
+	}
+	return m.appenduser_ids, true
+}
+
+// ResetUserIds resets all changes to the "user_ids" field.
+func (m *ContactWayMutation) ResetUserIds() {
+	m.user_ids = nil
+	m.appenduser_ids = nil
+}
+
+// SetStrategy sets the "strategy" field.
+func (m *ContactWayMutation) SetStrategy(c contactway.Strategy) {
+	m.strategy = &c
+}
+
+// Strategy returns the value of the "strategy" field in the mutation.
+func (m *ContactWayMutation) Strategy() (r contactway.Strategy, exists bool) {
+	v := m.strategy
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStrategy returns the old "strategy" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldStrategy(ctx context.Context) (v contactway.Strategy, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStrategy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStrategy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStrategy: %w", err)
+	}
+	return oldValue.Strategy, nil
+}
+
+// ResetStrategy resets all changes to the "strategy" field.
+func (m *ContactWayMutation) ResetStrategy() {
+	m.strategy = nil
+}
+
+// SetSource sets the "source" field.
+func (m *ContactWayMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *ContactWayMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *ContactWayMutation) ResetSource() {
+	m.source = nil
+}
+
+// SetTagIds sets the "tag_ids" field.
+func (m *ContactWayMutation) SetTagIds(u []uuid.UUID) {
+	m.tag_ids = &u
+	m.appendtag_ids = nil
+}
+
+// TagIds returns the value of the "tag_ids" field in the mutation.
+func (m *ContactWayMutation) TagIds() (r []uuid.UUID, exists bool) {
+	v := m.tag_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTagIds returns the old "tag_ids" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldTagIds(ctx context.Context) (v []uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTagIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTagIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTagIds: %w", err)
+	}
+	return oldValue.TagIds, nil
+}
+
+// AppendTagIds adds u to the "tag_ids" field.
+func (m *ContactWayMutation) AppendTagIds(u []uuid.UUID) {
+	m.appendtag_ids = append(m.appendtag_ids, u...)
+}
+
+// AppendedTagIds returns the list of values that were appended to the "tag_ids" field in this mutation.
+func (m *ContactWayMutation) AppendedTagIds() ([]uuid.UUID, bool) {
+	if len(m.appendtag_ids) == 0 {
+		return nil, false
+	}
+	return m.appendtag_ids, true
+}
+
+// ClearTagIds clears the value of the "tag_ids" field.
+func (m *ContactWayMutation) ClearTagIds() {
+	m.tag_ids = nil
+	m.appendtag_ids = nil
+	m.clearedFields[contactway.FieldTagIds] = struct{}{}
+}
+
+// TagIdsCleared returns if the "tag_ids" field was cleared in this mutation.
+func (m *ContactWayMutation) TagIdsCleared() bool {
+	_, ok := m.clearedFields[contactway.FieldTagIds]
+	return ok
+}
+
+// ResetTagIds resets all changes to the "tag_ids" field.
+func (m *ContactWayMutation) ResetTagIds() {
+	m.tag_ids = nil
+	m.appendtag_ids = nil
+	delete(m.clearedFields, contactway.FieldTagIds)
+}
+
+// SetWelcomeMessage sets the "welcome_message" field.
+func (m *ContactWayMutation) SetWelcomeMessage(s string) {
+	m.welcome_message = &s
+}
+
+// WelcomeMessage returns the value of the "welcome_message" field in the mutation.
+func (m *ContactWayMutation) WelcomeMessage() (r string, exists bool) {
+	v := m.welcome_message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWelcomeMessage returns the old "welcome_message" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldWelcomeMessage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWelcomeMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWelcomeMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWelcomeMessage: %w", err)
+	}
+	return oldValue.WelcomeMessage, nil
+}
+
+// ResetWelcomeMessage resets all changes to the "welcome_message" field.
+func (m *ContactWayMutation) ResetWelcomeMessage() {
+	m.welcome_message = nil
+}
+
+// SetSkipVerify sets the "skip_verify" field.
+func (m *ContactWayMutation) SetSkipVerify(b bool) {
+	m.skip_verify = &b
+}
+
+// SkipVerify returns the value of the "skip_verify" field in the mutation.
+func (m *ContactWayMutation) SkipVerify() (r bool, exists bool) {
+	v := m.skip_verify
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSkipVerify returns the old "skip_verify" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldSkipVerify(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSkipVerify is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSkipVerify requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSkipVerify: %w", err)
+	}
+	return oldValue.SkipVerify, nil
+}
+
+// ResetSkipVerify resets all changes to the "skip_verify" field.
+func (m *ContactWayMutation) ResetSkipVerify() {
+	m.skip_verify = nil
+}
+
+// SetPoolID sets the "pool_id" field.
+func (m *ContactWayMutation) SetPoolID(u uuid.UUID) {
+	m.pool_id = &u
+}
+
+// PoolID returns the value of the "pool_id" field in the mutation.
+func (m *ContactWayMutation) PoolID() (r uuid.UUID, exists bool) {
+	v := m.pool_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPoolID returns the old "pool_id" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldPoolID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPoolID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPoolID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPoolID: %w", err)
+	}
+	return oldValue.PoolID, nil
+}
+
+// ClearPoolID clears the value of the "pool_id" field.
+func (m *ContactWayMutation) ClearPoolID() {
+	m.pool_id = nil
+	m.clearedFields[contactway.FieldPoolID] = struct{}{}
+}
+
+// PoolIDCleared returns if the "pool_id" field was cleared in this mutation.
+func (m *ContactWayMutation) PoolIDCleared() bool {
+	_, ok := m.clearedFields[contactway.FieldPoolID]
+	return ok
+}
+
+// ResetPoolID resets all changes to the "pool_id" field.
+func (m *ContactWayMutation) ResetPoolID() {
+	m.pool_id = nil
+	delete(m.clearedFields, contactway.FieldPoolID)
+}
+
+// SetRrNext sets the "rr_next" field.
+func (m *ContactWayMutation) SetRrNext(i int) {
+	m.rr_next = &i
+	m.addrr_next = nil
+}
+
+// RrNext returns the value of the "rr_next" field in the mutation.
+func (m *ContactWayMutation) RrNext() (r int, exists bool) {
+	v := m.rr_next
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRrNext returns the old "rr_next" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldRrNext(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRrNext is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRrNext requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRrNext: %w", err)
+	}
+	return oldValue.RrNext, nil
+}
+
+// AddRrNext adds i to the "rr_next" field.
+func (m *ContactWayMutation) AddRrNext(i int) {
+	if m.addrr_next != nil {
+		*m.addrr_next += i
+	} else {
+		m.addrr_next = &i
+	}
+}
+
+// AddedRrNext returns the value that was added to the "rr_next" field in this mutation.
+func (m *ContactWayMutation) AddedRrNext() (r int, exists bool) {
+	v := m.addrr_next
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRrNext resets all changes to the "rr_next" field.
+func (m *ContactWayMutation) ResetRrNext() {
+	m.rr_next = nil
+	m.addrr_next = nil
+}
+
+// SetCreatedByID sets the "created_by_id" field.
+func (m *ContactWayMutation) SetCreatedByID(u uuid.UUID) {
+	m.created_by_id = &u
+}
+
+// CreatedByID returns the value of the "created_by_id" field in the mutation.
+func (m *ContactWayMutation) CreatedByID() (r uuid.UUID, exists bool) {
+	v := m.created_by_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedByID returns the old "created_by_id" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldCreatedByID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedByID: %w", err)
+	}
+	return oldValue.CreatedByID, nil
+}
+
+// ClearCreatedByID clears the value of the "created_by_id" field.
+func (m *ContactWayMutation) ClearCreatedByID() {
+	m.created_by_id = nil
+	m.clearedFields[contactway.FieldCreatedByID] = struct{}{}
+}
+
+// CreatedByIDCleared returns if the "created_by_id" field was cleared in this mutation.
+func (m *ContactWayMutation) CreatedByIDCleared() bool {
+	_, ok := m.clearedFields[contactway.FieldCreatedByID]
+	return ok
+}
+
+// ResetCreatedByID resets all changes to the "created_by_id" field.
+func (m *ContactWayMutation) ResetCreatedByID() {
+	m.created_by_id = nil
+	delete(m.clearedFields, contactway.FieldCreatedByID)
+}
+
+// AddAddIDs adds the "adds" edge to the ContactWayAdd entity by ids.
+func (m *ContactWayMutation) AddAddIDs(ids ...uuid.UUID) {
+	if m.adds == nil {
+		m.adds = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.adds[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAdds clears the "adds" edge to the ContactWayAdd entity.
+func (m *ContactWayMutation) ClearAdds() {
+	m.clearedadds = true
+}
+
+// AddsCleared reports if the "adds" edge to the ContactWayAdd entity was cleared.
+func (m *ContactWayMutation) AddsCleared() bool {
+	return m.clearedadds
+}
+
+// RemoveAddIDs removes the "adds" edge to the ContactWayAdd entity by IDs.
+func (m *ContactWayMutation) RemoveAddIDs(ids ...uuid.UUID) {
+	if m.removedadds == nil {
+		m.removedadds = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.adds, ids[i])
+		m.removedadds[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAdds returns the removed IDs of the "adds" edge to the ContactWayAdd entity.
+func (m *ContactWayMutation) RemovedAddsIDs() (ids []uuid.UUID) {
+	for id := range m.removedadds {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AddsIDs returns the "adds" edge IDs in the mutation.
+func (m *ContactWayMutation) AddsIDs() (ids []uuid.UUID) {
+	for id := range m.adds {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAdds resets all changes to the "adds" edge.
+func (m *ContactWayMutation) ResetAdds() {
+	m.adds = nil
+	m.clearedadds = false
+	m.removedadds = nil
+}
+
+// Where appends a list predicates to the ContactWayMutation builder.
+func (m *ContactWayMutation) Where(ps ...predicate.ContactWay) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ContactWayMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ContactWayMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ContactWay, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ContactWayMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ContactWayMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ContactWay).
+func (m *ContactWayMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ContactWayMutation) Fields() []string {
+	fields := make([]string, 0, 16)
+	if m.tenant_id != nil {
+		fields = append(fields, contactway.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, contactway.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, contactway.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, contactway.FieldName)
+	}
+	if m.state != nil {
+		fields = append(fields, contactway.FieldState)
+	}
+	if m.config_id != nil {
+		fields = append(fields, contactway.FieldConfigID)
+	}
+	if m.qr_code_url != nil {
+		fields = append(fields, contactway.FieldQrCodeURL)
+	}
+	if m.user_ids != nil {
+		fields = append(fields, contactway.FieldUserIds)
+	}
+	if m.strategy != nil {
+		fields = append(fields, contactway.FieldStrategy)
+	}
+	if m.source != nil {
+		fields = append(fields, contactway.FieldSource)
+	}
+	if m.tag_ids != nil {
+		fields = append(fields, contactway.FieldTagIds)
+	}
+	if m.welcome_message != nil {
+		fields = append(fields, contactway.FieldWelcomeMessage)
+	}
+	if m.skip_verify != nil {
+		fields = append(fields, contactway.FieldSkipVerify)
+	}
+	if m.pool_id != nil {
+		fields = append(fields, contactway.FieldPoolID)
+	}
+	if m.rr_next != nil {
+		fields = append(fields, contactway.FieldRrNext)
+	}
+	if m.created_by_id != nil {
+		fields = append(fields, contactway.FieldCreatedByID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ContactWayMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case contactway.FieldTenantID:
+		return m.TenantID()
+	case contactway.FieldCreatedAt:
+		return m.CreatedAt()
+	case contactway.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case contactway.FieldName:
+		return m.Name()
+	case contactway.FieldState:
+		return m.State()
+	case contactway.FieldConfigID:
+		return m.ConfigID()
+	case contactway.FieldQrCodeURL:
+		return m.QrCodeURL()
+	case contactway.FieldUserIds:
+		return m.UserIds()
+	case contactway.FieldStrategy:
+		return m.Strategy()
+	case contactway.FieldSource:
+		return m.Source()
+	case contactway.FieldTagIds:
+		return m.TagIds()
+	case contactway.FieldWelcomeMessage:
+		return m.WelcomeMessage()
+	case contactway.FieldSkipVerify:
+		return m.SkipVerify()
+	case contactway.FieldPoolID:
+		return m.PoolID()
+	case contactway.FieldRrNext:
+		return m.RrNext()
+	case contactway.FieldCreatedByID:
+		return m.CreatedByID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ContactWayMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case contactway.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case contactway.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case contactway.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case contactway.FieldName:
+		return m.OldName(ctx)
+	case contactway.FieldState:
+		return m.OldState(ctx)
+	case contactway.FieldConfigID:
+		return m.OldConfigID(ctx)
+	case contactway.FieldQrCodeURL:
+		return m.OldQrCodeURL(ctx)
+	case contactway.FieldUserIds:
+		return m.OldUserIds(ctx)
+	case contactway.FieldStrategy:
+		return m.OldStrategy(ctx)
+	case contactway.FieldSource:
+		return m.OldSource(ctx)
+	case contactway.FieldTagIds:
+		return m.OldTagIds(ctx)
+	case contactway.FieldWelcomeMessage:
+		return m.OldWelcomeMessage(ctx)
+	case contactway.FieldSkipVerify:
+		return m.OldSkipVerify(ctx)
+	case contactway.FieldPoolID:
+		return m.OldPoolID(ctx)
+	case contactway.FieldRrNext:
+		return m.OldRrNext(ctx)
+	case contactway.FieldCreatedByID:
+		return m.OldCreatedByID(ctx)
+	}
+	return nil, fmt.Errorf("unknown ContactWay field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ContactWayMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case contactway.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case contactway.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case contactway.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case contactway.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case contactway.FieldState:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case contactway.FieldConfigID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConfigID(v)
+		return nil
+	case contactway.FieldQrCodeURL:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQrCodeURL(v)
+		return nil
+	case contactway.FieldUserIds:
+		v, ok := value.([]uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserIds(v)
+		return nil
+	case contactway.FieldStrategy:
+		v, ok := value.(contactway.Strategy)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStrategy(v)
+		return nil
+	case contactway.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case contactway.FieldTagIds:
+		v, ok := value.([]uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTagIds(v)
+		return nil
+	case contactway.FieldWelcomeMessage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWelcomeMessage(v)
+		return nil
+	case contactway.FieldSkipVerify:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSkipVerify(v)
+		return nil
+	case contactway.FieldPoolID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPoolID(v)
+		return nil
+	case contactway.FieldRrNext:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRrNext(v)
+		return nil
+	case contactway.FieldCreatedByID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedByID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ContactWay field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ContactWayMutation) AddedFields() []string {
+	var fields []string
+	if m.addrr_next != nil {
+		fields = append(fields, contactway.FieldRrNext)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ContactWayMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case contactway.FieldRrNext:
+		return m.AddedRrNext()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ContactWayMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case contactway.FieldRrNext:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRrNext(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ContactWay numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ContactWayMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(contactway.FieldTagIds) {
+		fields = append(fields, contactway.FieldTagIds)
+	}
+	if m.FieldCleared(contactway.FieldPoolID) {
+		fields = append(fields, contactway.FieldPoolID)
+	}
+	if m.FieldCleared(contactway.FieldCreatedByID) {
+		fields = append(fields, contactway.FieldCreatedByID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ContactWayMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ContactWayMutation) ClearField(name string) error {
+	switch name {
+	case contactway.FieldTagIds:
+		m.ClearTagIds()
+		return nil
+	case contactway.FieldPoolID:
+		m.ClearPoolID()
+		return nil
+	case contactway.FieldCreatedByID:
+		m.ClearCreatedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown ContactWay nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ContactWayMutation) ResetField(name string) error {
+	switch name {
+	case contactway.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case contactway.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case contactway.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case contactway.FieldName:
+		m.ResetName()
+		return nil
+	case contactway.FieldState:
+		m.ResetState()
+		return nil
+	case contactway.FieldConfigID:
+		m.ResetConfigID()
+		return nil
+	case contactway.FieldQrCodeURL:
+		m.ResetQrCodeURL()
+		return nil
+	case contactway.FieldUserIds:
+		m.ResetUserIds()
+		return nil
+	case contactway.FieldStrategy:
+		m.ResetStrategy()
+		return nil
+	case contactway.FieldSource:
+		m.ResetSource()
+		return nil
+	case contactway.FieldTagIds:
+		m.ResetTagIds()
+		return nil
+	case contactway.FieldWelcomeMessage:
+		m.ResetWelcomeMessage()
+		return nil
+	case contactway.FieldSkipVerify:
+		m.ResetSkipVerify()
+		return nil
+	case contactway.FieldPoolID:
+		m.ResetPoolID()
+		return nil
+	case contactway.FieldRrNext:
+		m.ResetRrNext()
+		return nil
+	case contactway.FieldCreatedByID:
+		m.ResetCreatedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown ContactWay field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ContactWayMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.adds != nil {
+		edges = append(edges, contactway.EdgeAdds)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ContactWayMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case contactway.EdgeAdds:
+		ids := make([]ent.Value, 0, len(m.adds))
+		for id := range m.adds {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ContactWayMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.removedadds != nil {
+		edges = append(edges, contactway.EdgeAdds)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ContactWayMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case contactway.EdgeAdds:
+		ids := make([]ent.Value, 0, len(m.removedadds))
+		for id := range m.removedadds {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ContactWayMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedadds {
+		edges = append(edges, contactway.EdgeAdds)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ContactWayMutation) EdgeCleared(name string) bool {
+	switch name {
+	case contactway.EdgeAdds:
+		return m.clearedadds
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ContactWayMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ContactWay unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ContactWayMutation) ResetEdge(name string) error {
+	switch name {
+	case contactway.EdgeAdds:
+		m.ResetAdds()
+		return nil
+	}
+	return fmt.Errorf("unknown ContactWay edge %s", name)
+}
+
+// ContactWayAddMutation represents an operation that mutates the ContactWayAdd nodes in the graph.
+type ContactWayAddMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *uuid.UUID
+	tenant_id          *uuid.UUID
+	user_id            *uuid.UUID
+	external_user_id   *string
+	lead_id            *uuid.UUID
+	outcome            *contactwayadd.Outcome
+	added_at           *time.Time
+	welcome_code       *string
+	welcome_status     *contactwayadd.WelcomeStatus
+	welcome_error      *string
+	welcome_sent_at    *time.Time
+	clearedFields      map[string]struct{}
+	contact_way        *uuid.UUID
+	clearedcontact_way bool
+	done               bool
+	oldValue           func(context.Context) (*ContactWayAdd, error)
+	predicates         []predicate.ContactWayAdd
+}
+
+var _ ent.Mutation = (*ContactWayAddMutation)(nil)
+
+// contactwayaddOption allows management of the mutation configuration using functional options.
+type contactwayaddOption func(*ContactWayAddMutation)
+
+// newContactWayAddMutation creates new mutation for the ContactWayAdd entity.
+func newContactWayAddMutation(c config, op Op, opts ...contactwayaddOption) *ContactWayAddMutation {
+	m := &ContactWayAddMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeContactWayAdd,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withContactWayAddID sets the ID field of the mutation.
+func withContactWayAddID(id uuid.UUID) contactwayaddOption {
+	return func(m *ContactWayAddMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ContactWayAdd
+		)
+		m.oldValue = func(ctx context.Context) (*ContactWayAdd, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ContactWayAdd.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withContactWayAdd sets the old ContactWayAdd of the mutation.
+func withContactWayAdd(node *ContactWayAdd) contactwayaddOption {
+	return func(m *ContactWayAddMutation) {
+		m.oldValue = func(context.Context) (*ContactWayAdd, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ContactWayAddMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ContactWayAddMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ContactWayAdd entities.
+func (m *ContactWayAddMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ContactWayAddMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ContactWayAddMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ContactWayAdd.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *ContactWayAddMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *ContactWayAddMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the ContactWayAdd entity.
+// If the ContactWayAdd object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayAddMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *ContactWayAddMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetContactWayID sets the "contact_way_id" field.
+func (m *ContactWayAddMutation) SetContactWayID(u uuid.UUID) {
+	m.contact_way = &u
+}
+
+// ContactWayID returns the value of the "contact_way_id" field in the mutation.
+func (m *ContactWayAddMutation) ContactWayID() (r uuid.UUID, exists bool) {
+	v := m.contact_way
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContactWayID returns the old "contact_way_id" field's value of the ContactWayAdd entity.
+// If the ContactWayAdd object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayAddMutation) OldContactWayID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContactWayID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContactWayID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContactWayID: %w", err)
+	}
+	return oldValue.ContactWayID, nil
+}
+
+// ResetContactWayID resets all changes to the "contact_way_id" field.
+func (m *ContactWayAddMutation) ResetContactWayID() {
+	m.contact_way = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *ContactWayAddMutation) SetUserID(u uuid.UUID) {
+	m.user_id = &u
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *ContactWayAddMutation) UserID() (r uuid.UUID, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the ContactWayAdd entity.
+// If the ContactWayAdd object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayAddMutation) OldUserID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *ContactWayAddMutation) ResetUserID() {
+	m.user_id = nil
+}
+
+// SetExternalUserID sets the "external_user_id" field.
+func (m *ContactWayAddMutation) SetExternalUserID(s string) {
+	m.external_user_id = &s
+}
+
+// ExternalUserID returns the value of the "external_user_id" field in the mutation.
+func (m *ContactWayAddMutation) ExternalUserID() (r string, exists bool) {
+	v := m.external_user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalUserID returns the old "external_user_id" field's value of the ContactWayAdd entity.
+// If the ContactWayAdd object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayAddMutation) OldExternalUserID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalUserID: %w", err)
+	}
+	return oldValue.ExternalUserID, nil
+}
+
+// ResetExternalUserID resets all changes to the "external_user_id" field.
+func (m *ContactWayAddMutation) ResetExternalUserID() {
+	m.external_user_id = nil
+}
+
+// SetLeadID sets the "lead_id" field.
+func (m *ContactWayAddMutation) SetLeadID(u uuid.UUID) {
+	m.lead_id = &u
+}
+
+// LeadID returns the value of the "lead_id" field in the mutation.
+func (m *ContactWayAddMutation) LeadID() (r uuid.UUID, exists bool) {
+	v := m.lead_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeadID returns the old "lead_id" field's value of the ContactWayAdd entity.
+// If the ContactWayAdd object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayAddMutation) OldLeadID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeadID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeadID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeadID: %w", err)
+	}
+	return oldValue.LeadID, nil
+}
+
+// ClearLeadID clears the value of the "lead_id" field.
+func (m *ContactWayAddMutation) ClearLeadID() {
+	m.lead_id = nil
+	m.clearedFields[contactwayadd.FieldLeadID] = struct{}{}
+}
+
+// LeadIDCleared returns if the "lead_id" field was cleared in this mutation.
+func (m *ContactWayAddMutation) LeadIDCleared() bool {
+	_, ok := m.clearedFields[contactwayadd.FieldLeadID]
+	return ok
+}
+
+// ResetLeadID resets all changes to the "lead_id" field.
+func (m *ContactWayAddMutation) ResetLeadID() {
+	m.lead_id = nil
+	delete(m.clearedFields, contactwayadd.FieldLeadID)
+}
+
+// SetOutcome sets the "outcome" field.
+func (m *ContactWayAddMutation) SetOutcome(c contactwayadd.Outcome) {
+	m.outcome = &c
+}
+
+// Outcome returns the value of the "outcome" field in the mutation.
+func (m *ContactWayAddMutation) Outcome() (r contactwayadd.Outcome, exists bool) {
+	v := m.outcome
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutcome returns the old "outcome" field's value of the ContactWayAdd entity.
+// If the ContactWayAdd object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayAddMutation) OldOutcome(ctx context.Context) (v contactwayadd.Outcome, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutcome is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutcome requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutcome: %w", err)
+	}
+	return oldValue.Outcome, nil
+}
+
+// ResetOutcome resets all changes to the "outcome" field.
+func (m *ContactWayAddMutation) ResetOutcome() {
+	m.outcome = nil
+}
+
+// SetAddedAt sets the "added_at" field.
+func (m *ContactWayAddMutation) SetAddedAt(t time.Time) {
+	m.added_at = &t
+}
+
+// AddedAt returns the value of the "added_at" field in the mutation.
+func (m *ContactWayAddMutation) AddedAt() (r time.Time, exists bool) {
+	v := m.added_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddedAt returns the old "added_at" field's value of the ContactWayAdd entity.
+// If the ContactWayAdd object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayAddMutation) OldAddedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddedAt: %w", err)
+	}
+	return oldValue.AddedAt, nil
+}
+
+// ResetAddedAt resets all changes to the "added_at" field.
+func (m *ContactWayAddMutation) ResetAddedAt() {
+	m.added_at = nil
+}
+
+// SetWelcomeCode sets the "welcome_code" field.
+func (m *ContactWayAddMutation) SetWelcomeCode(s string) {
+	m.welcome_code = &s
+}
+
+// WelcomeCode returns the value of the "welcome_code" field in the mutation.
+func (m *ContactWayAddMutation) WelcomeCode() (r string, exists bool) {
+	v := m.welcome_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWelcomeCode returns the old "welcome_code" field's value of the ContactWayAdd entity.
+// If the ContactWayAdd object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayAddMutation) OldWelcomeCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWelcomeCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWelcomeCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWelcomeCode: %w", err)
+	}
+	return oldValue.WelcomeCode, nil
+}
+
+// ResetWelcomeCode resets all changes to the "welcome_code" field.
+func (m *ContactWayAddMutation) ResetWelcomeCode() {
+	m.welcome_code = nil
+}
+
+// SetWelcomeStatus sets the "welcome_status" field.
+func (m *ContactWayAddMutation) SetWelcomeStatus(cs contactwayadd.WelcomeStatus) {
+	m.welcome_status = &cs
+}
+
+// WelcomeStatus returns the value of the "welcome_status" field in the mutation.
+func (m *ContactWayAddMutation) WelcomeStatus() (r contactwayadd.WelcomeStatus, exists bool) {
+	v := m.welcome_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWelcomeStatus returns the old "welcome_status" field's value of the ContactWayAdd entity.
+// If the ContactWayAdd object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayAddMutation) OldWelcomeStatus(ctx context.Context) (v contactwayadd.WelcomeStatus, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWelcomeStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWelcomeStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWelcomeStatus: %w", err)
+	}
+	return oldValue.WelcomeStatus, nil
+}
+
+// ResetWelcomeStatus resets all changes to the "welcome_status" field.
+func (m *ContactWayAddMutation) ResetWelcomeStatus() {
+	m.welcome_status = nil
+}
+
+// SetWelcomeError sets the "welcome_error" field.
+func (m *ContactWayAddMutation) SetWelcomeError(s string) {
+	m.welcome_error = &s
+}
+
+// WelcomeError returns the value of the "welcome_error" field in the mutation.
+func (m *ContactWayAddMutation) WelcomeError() (r string, exists bool) {
+	v := m.welcome_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWelcomeError returns the old "welcome_error" field's value of the ContactWayAdd entity.
+// If the ContactWayAdd object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayAddMutation) OldWelcomeError(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWelcomeError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWelcomeError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWelcomeError: %w", err)
+	}
+	return oldValue.WelcomeError, nil
+}
+
+// ClearWelcomeError clears the value of the "welcome_error" field.
+func (m *ContactWayAddMutation) ClearWelcomeError() {
+	m.welcome_error = nil
+	m.clearedFields[contactwayadd.FieldWelcomeError] = struct{}{}
+}
+
+// WelcomeErrorCleared returns if the "welcome_error" field was cleared in this mutation.
+func (m *ContactWayAddMutation) WelcomeErrorCleared() bool {
+	_, ok := m.clearedFields[contactwayadd.FieldWelcomeError]
+	return ok
+}
+
+// ResetWelcomeError resets all changes to the "welcome_error" field.
+func (m *ContactWayAddMutation) ResetWelcomeError() {
+	m.welcome_error = nil
+	delete(m.clearedFields, contactwayadd.FieldWelcomeError)
+}
+
+// SetWelcomeSentAt sets the "welcome_sent_at" field.
+func (m *ContactWayAddMutation) SetWelcomeSentAt(t time.Time) {
+	m.welcome_sent_at = &t
+}
+
+// WelcomeSentAt returns the value of the "welcome_sent_at" field in the mutation.
+func (m *ContactWayAddMutation) WelcomeSentAt() (r time.Time, exists bool) {
+	v := m.welcome_sent_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWelcomeSentAt returns the old "welcome_sent_at" field's value of the ContactWayAdd entity.
+// If the ContactWayAdd object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayAddMutation) OldWelcomeSentAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWelcomeSentAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWelcomeSentAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWelcomeSentAt: %w", err)
+	}
+	return oldValue.WelcomeSentAt, nil
+}
+
+// ClearWelcomeSentAt clears the value of the "welcome_sent_at" field.
+func (m *ContactWayAddMutation) ClearWelcomeSentAt() {
+	m.welcome_sent_at = nil
+	m.clearedFields[contactwayadd.FieldWelcomeSentAt] = struct{}{}
+}
+
+// WelcomeSentAtCleared returns if the "welcome_sent_at" field was cleared in this mutation.
+func (m *ContactWayAddMutation) WelcomeSentAtCleared() bool {
+	_, ok := m.clearedFields[contactwayadd.FieldWelcomeSentAt]
+	return ok
+}
+
+// ResetWelcomeSentAt resets all changes to the "welcome_sent_at" field.
+func (m *ContactWayAddMutation) ResetWelcomeSentAt() {
+	m.welcome_sent_at = nil
+	delete(m.clearedFields, contactwayadd.FieldWelcomeSentAt)
+}
+
+// ClearContactWay clears the "contact_way" edge to the ContactWay entity.
+func (m *ContactWayAddMutation) ClearContactWay() {
+	m.clearedcontact_way = true
+	m.clearedFields[contactwayadd.FieldContactWayID] = struct{}{}
+}
+
+// ContactWayCleared reports if the "contact_way" edge to the ContactWay entity was cleared.
+func (m *ContactWayAddMutation) ContactWayCleared() bool {
+	return m.clearedcontact_way
+}
+
+// ContactWayIDs returns the "contact_way" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ContactWayID instead. It exists only for internal usage by the builders.
+func (m *ContactWayAddMutation) ContactWayIDs() (ids []uuid.UUID) {
+	if id := m.contact_way; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetContactWay resets all changes to the "contact_way" edge.
+func (m *ContactWayAddMutation) ResetContactWay() {
+	m.contact_way = nil
+	m.clearedcontact_way = false
+}
+
+// Where appends a list predicates to the ContactWayAddMutation builder.
+func (m *ContactWayAddMutation) Where(ps ...predicate.ContactWayAdd) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ContactWayAddMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ContactWayAddMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ContactWayAdd, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ContactWayAddMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ContactWayAddMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ContactWayAdd).
+func (m *ContactWayAddMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ContactWayAddMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.tenant_id != nil {
+		fields = append(fields, contactwayadd.FieldTenantID)
+	}
+	if m.contact_way != nil {
+		fields = append(fields, contactwayadd.FieldContactWayID)
+	}
+	if m.user_id != nil {
+		fields = append(fields, contactwayadd.FieldUserID)
+	}
+	if m.external_user_id != nil {
+		fields = append(fields, contactwayadd.FieldExternalUserID)
+	}
+	if m.lead_id != nil {
+		fields = append(fields, contactwayadd.FieldLeadID)
+	}
+	if m.outcome != nil {
+		fields = append(fields, contactwayadd.FieldOutcome)
+	}
+	if m.added_at != nil {
+		fields = append(fields, contactwayadd.FieldAddedAt)
+	}
+	if m.welcome_code != nil {
+		fields = append(fields, contactwayadd.FieldWelcomeCode)
+	}
+	if m.welcome_status != nil {
+		fields = append(fields, contactwayadd.FieldWelcomeStatus)
+	}
+	if m.welcome_error != nil {
+		fields = append(fields, contactwayadd.FieldWelcomeError)
+	}
+	if m.welcome_sent_at != nil {
+		fields = append(fields, contactwayadd.FieldWelcomeSentAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ContactWayAddMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case contactwayadd.FieldTenantID:
+		return m.TenantID()
+	case contactwayadd.FieldContactWayID:
+		return m.ContactWayID()
+	case contactwayadd.FieldUserID:
+		return m.UserID()
+	case contactwayadd.FieldExternalUserID:
+		return m.ExternalUserID()
+	case contactwayadd.FieldLeadID:
+		return m.LeadID()
+	case contactwayadd.FieldOutcome:
+		return m.Outcome()
+	case contactwayadd.FieldAddedAt:
+		return m.AddedAt()
+	case contactwayadd.FieldWelcomeCode:
+		return m.WelcomeCode()
+	case contactwayadd.FieldWelcomeStatus:
+		return m.WelcomeStatus()
+	case contactwayadd.FieldWelcomeError:
+		return m.WelcomeError()
+	case contactwayadd.FieldWelcomeSentAt:
+		return m.WelcomeSentAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ContactWayAddMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case contactwayadd.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case contactwayadd.FieldContactWayID:
+		return m.OldContactWayID(ctx)
+	case contactwayadd.FieldUserID:
+		return m.OldUserID(ctx)
+	case contactwayadd.FieldExternalUserID:
+		return m.OldExternalUserID(ctx)
+	case contactwayadd.FieldLeadID:
+		return m.OldLeadID(ctx)
+	case contactwayadd.FieldOutcome:
+		return m.OldOutcome(ctx)
+	case contactwayadd.FieldAddedAt:
+		return m.OldAddedAt(ctx)
+	case contactwayadd.FieldWelcomeCode:
+		return m.OldWelcomeCode(ctx)
+	case contactwayadd.FieldWelcomeStatus:
+		return m.OldWelcomeStatus(ctx)
+	case contactwayadd.FieldWelcomeError:
+		return m.OldWelcomeError(ctx)
+	case contactwayadd.FieldWelcomeSentAt:
+		return m.OldWelcomeSentAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ContactWayAdd field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ContactWayAddMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case contactwayadd.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case contactwayadd.FieldContactWayID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContactWayID(v)
+		return nil
+	case contactwayadd.FieldUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case contactwayadd.FieldExternalUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalUserID(v)
+		return nil
+	case contactwayadd.FieldLeadID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeadID(v)
+		return nil
+	case contactwayadd.FieldOutcome:
+		v, ok := value.(contactwayadd.Outcome)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutcome(v)
+		return nil
+	case contactwayadd.FieldAddedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddedAt(v)
+		return nil
+	case contactwayadd.FieldWelcomeCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWelcomeCode(v)
+		return nil
+	case contactwayadd.FieldWelcomeStatus:
+		v, ok := value.(contactwayadd.WelcomeStatus)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWelcomeStatus(v)
+		return nil
+	case contactwayadd.FieldWelcomeError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWelcomeError(v)
+		return nil
+	case contactwayadd.FieldWelcomeSentAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWelcomeSentAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ContactWayAdd field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ContactWayAddMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ContactWayAddMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ContactWayAddMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ContactWayAdd numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ContactWayAddMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(contactwayadd.FieldLeadID) {
+		fields = append(fields, contactwayadd.FieldLeadID)
+	}
+	if m.FieldCleared(contactwayadd.FieldWelcomeError) {
+		fields = append(fields, contactwayadd.FieldWelcomeError)
+	}
+	if m.FieldCleared(contactwayadd.FieldWelcomeSentAt) {
+		fields = append(fields, contactwayadd.FieldWelcomeSentAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ContactWayAddMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ContactWayAddMutation) ClearField(name string) error {
+	switch name {
+	case contactwayadd.FieldLeadID:
+		m.ClearLeadID()
+		return nil
+	case contactwayadd.FieldWelcomeError:
+		m.ClearWelcomeError()
+		return nil
+	case contactwayadd.FieldWelcomeSentAt:
+		m.ClearWelcomeSentAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ContactWayAdd nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ContactWayAddMutation) ResetField(name string) error {
+	switch name {
+	case contactwayadd.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case contactwayadd.FieldContactWayID:
+		m.ResetContactWayID()
+		return nil
+	case contactwayadd.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case contactwayadd.FieldExternalUserID:
+		m.ResetExternalUserID()
+		return nil
+	case contactwayadd.FieldLeadID:
+		m.ResetLeadID()
+		return nil
+	case contactwayadd.FieldOutcome:
+		m.ResetOutcome()
+		return nil
+	case contactwayadd.FieldAddedAt:
+		m.ResetAddedAt()
+		return nil
+	case contactwayadd.FieldWelcomeCode:
+		m.ResetWelcomeCode()
+		return nil
+	case contactwayadd.FieldWelcomeStatus:
+		m.ResetWelcomeStatus()
+		return nil
+	case contactwayadd.FieldWelcomeError:
+		m.ResetWelcomeError()
+		return nil
+	case contactwayadd.FieldWelcomeSentAt:
+		m.ResetWelcomeSentAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ContactWayAdd field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ContactWayAddMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.contact_way != nil {
+		edges = append(edges, contactwayadd.EdgeContactWay)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ContactWayAddMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case contactwayadd.EdgeContactWay:
+		if id := m.contact_way; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ContactWayAddMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ContactWayAddMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ContactWayAddMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedcontact_way {
+		edges = append(edges, contactwayadd.EdgeContactWay)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ContactWayAddMutation) EdgeCleared(name string) bool {
+	switch name {
+	case contactwayadd.EdgeContactWay:
+		return m.clearedcontact_way
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ContactWayAddMutation) ClearEdge(name string) error {
+	switch name {
+	case contactwayadd.EdgeContactWay:
+		m.ClearContactWay()
+		return nil
+	}
+	return fmt.Errorf("unknown ContactWayAdd unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ContactWayAddMutation) ResetEdge(name string) error {
+	switch name {
+	case contactwayadd.EdgeContactWay:
+		m.ResetContactWay()
+		return nil
+	}
+	return fmt.Errorf("unknown ContactWayAdd edge %s", name)
 }
 
 // DealMutation represents an operation that mutates the Deal nodes in the graph.

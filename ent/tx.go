@@ -26,6 +26,10 @@ type Tx struct {
 	Broadcast *BroadcastClient
 	// Channel is the client for interacting with the Channel builders.
 	Channel *ChannelClient
+	// ContactWay is the client for interacting with the ContactWay builders.
+	ContactWay *ContactWayClient
+	// ContactWayAdd is the client for interacting with the ContactWayAdd builders.
+	ContactWayAdd *ContactWayAddClient
 	// Deal is the client for interacting with the Deal builders.
 	Deal *DealClient
 	// Delivery is the client for interacting with the Delivery builders.
@@ -249,6 +253,8 @@ func (tx *Tx) init() {
 	tx.AuditLog = NewAuditLogClient(tx.config)
 	tx.Broadcast = NewBroadcastClient(tx.config)
 	tx.Channel = NewChannelClient(tx.config)
+	tx.ContactWay = NewContactWayClient(tx.config)
+	tx.ContactWayAdd = NewContactWayAddClient(tx.config)
 	tx.Deal = NewDealClient(tx.config)
 	tx.Delivery = NewDeliveryClient(tx.config)
 	tx.Enrollment = NewEnrollmentClient(tx.config)

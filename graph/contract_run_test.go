@@ -20,6 +20,7 @@ import (
 
 	"github.com/scrmhq/scrm/internal/apitest"
 	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/wecom/wecomfake"
 	"github.com/scrmhq/scrm/plugins/webhook"
 )
 
@@ -35,11 +36,13 @@ type contractRun struct {
 
 // scenario is the shared state the runs build on, in contract order.
 type scenario struct {
+	t     testing.TB
 	api   *apitest.API
 	token string
 	ids   map[string]string
 	leads []string
 	hook  *hookReceiver
+	wecom *wecomfake.Server
 }
 
 const contractHookSecret = "contract-webhook-secret-01"
@@ -724,6 +727,45 @@ var contractRuns = map[string]contractRun{
 			}
 		},
 	},
+	"CreateContactWay": {
+		vars: func(s *scenario) map[string]any {
+			// The workspace's corp is a fake WeCom; a rep is linked to its member.
+			fake := wecomfake.New(s.t, "wwcontract0000001", "contract-contact-secret", "ContractToken01", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C")
+			s.wecom = fake
+			s.api.MustDo(s.token, `mutation($c: JSON!){ configureChannel(key: "wecom", config: $c){ key } }`, map[string]any{"c": map[string]any{
+				"corpId": fake.CorpID, "contactSecret": fake.Secret, "agentId": 1000002, "callbackToken": fake.Token,
+				"encodingAESKey": fake.AESKey, "baseUrl": fake.Srv.URL}}, nil)
+			var u struct{ CreateUser struct{ ID string } }
+			s.api.MustDo(s.token, `mutation { createUser(input:{name: "活码成员", email: "member@contract.test", password: "rep-password", roles: ["rep"]}){ id } }`, nil, &u)
+			s.api.MustDo(s.token, `mutation($id: ID!){ updateUser(id: $id, input: {wecomUserID: "member01"}) { id } }`, map[string]any{"id": u.CreateUser.ID}, nil)
+			s.ids["member"] = u.CreateUser.ID
+			return map[string]any{"input": map[string]any{"name": "官网活码", "userIDs": []string{u.CreateUser.ID}, "source": "website",
+				"tagIDs": []string{s.ids["tag:VIP"]}, "welcomeMessage": "您好{{.name}}"}}
+		},
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			s.ids["contactWay"], _ = dig(d, "createContactWay", "id").(string)
+			state, _ := dig(d, "createContactWay", "state").(string)
+			code := s.wecom.ByState(state)
+			if dig(d, "createContactWay", "name") != "官网活码" || code == nil || code.Type != 1 || code.Users[0] != "member01" ||
+				dig(d, "createContactWay", "qrCodeURL") != code.QRCode {
+				t.Errorf("createContactWay = %v; WeCom's code %+v", d, code)
+			}
+		},
+	},
+	"ContactWays": {
+		check: func(t *testing.T, s *scenario, d map[string]any) {
+			list := d["contactWays"].([]any)
+			if len(list) != 1 || dig(list[0], "id") != s.ids["contactWay"] || dig(list[0], "source") != "website" ||
+				dig(list[0], "qrCodeURL") == "" || dig(list[0], "state") == "" {
+				t.Fatalf("contactWays = %v", list)
+			}
+			users := dig(list[0], "users").([]any)
+			want := map[string]any{"added": 0.0, "lost": 0.0, "leadsCreated": 0.0, "leadsMerged": 0.0, "deals": 0.0}
+			if len(users) != 1 || dig(users[0], "id") != s.ids["member"] || !reflect.DeepEqual(dig(list[0], "stats"), want) {
+				t.Errorf("contactWays[0] = %v", list[0])
+			}
+		},
+	},
 	"MyTasks": {
 		vars: func(s *scenario) map[string]any {
 			// A journey gives the caller a call task for a lead: its
@@ -1054,7 +1096,7 @@ func TestContractOperationsRun(t *testing.T) {
 	doc := loadContract(t)
 	api := apitest.New(t)
 	created, token := api.Workspace("acme")
-	s := &scenario{api: api, token: token, ids: map[string]string{}, leads: seedLeads(t, api, created, 3)}
+	s := &scenario{t: t, api: api, token: token, ids: map[string]string{}, leads: seedLeads(t, api, created, 3)}
 	for _, op := range doc.Operations {
 		if !slices.Contains(valid, op.Name) {
 			continue

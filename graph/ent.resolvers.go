@@ -123,6 +123,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[uuid.UUI
 // Broadcast returns generated.BroadcastResolver implementation.
 func (r *Resolver) Broadcast() generated.BroadcastResolver { return &broadcastResolver{r} }
 
+// ContactWay returns generated.ContactWayResolver implementation.
+func (r *Resolver) ContactWay() generated.ContactWayResolver { return &contactWayResolver{r} }
+
 // Job returns generated.JobResolver implementation.
 func (r *Resolver) Job() generated.JobResolver { return &jobResolver{r} }
 
@@ -157,6 +160,7 @@ func (r *Resolver) LeadWhereInput() generated.LeadWhereInputResolver {
 
 type (
 	broadcastResolver      struct{ *Resolver }
+	contactWayResolver     struct{ *Resolver }
 	jobResolver            struct{ *Resolver }
 	journeyResolver        struct{ *Resolver }
 	leadResolver           struct{ *Resolver }

@@ -59,6 +59,7 @@ var RootPermissions = map[string]Permission{
 	"Query.myWorkload":       {"lead", "read"},          // the caller's own figures
 	"Query.claimBlocks":      {"lead", "claim"},
 	"Query.myTasks":          {"task", "read"}, // the caller's own
+	"Query.contactWays":      {"channel", "read"},
 	"Query.segments":         {"segment", "read"},
 	"Query.broadcasts":       {"broadcast", "read"},
 	"Query.funnel":           {"report", "read"},
@@ -86,6 +87,7 @@ var RootPermissions = map[string]Permission{
 	"Mutation.setJourneyStatus": {"journey", "write"},
 	"Mutation.enrollLeads":      {"journey", "write"}, // and the leads in the caller's write scope
 	"Mutation.completeTask":     {"task", "write"},    // a task the caller sees (its own, or any with task manage)
+	"Mutation.createContactWay": {"channel", "write"},
 
 	"Mutation.createFieldDefinition":    {"field", "write"},
 	"Mutation.updateFieldDefinition":    {"field", "write"},

@@ -142,11 +142,15 @@ var crossTenantCases = map[string]crossCase{
 	// Tasks: B's list holds none of A's, and A's task cannot be completed by B.
 	"Query.myTasks":         {query: `{ myTasks(status: OPEN) { totalCount edges { node { id lead { id } } } } }`},
 	"Mutation.completeTask": {query: `mutation($id:ID!){ completeTask(id:$id, note:"x"){ id status } }`, vars: aID("task"), mustErr: true},
-	"Query.tags":            {query: `{ tags { id } }`},
-	"Query.tagGroups":       {query: `{ tagGroups { id tags { id } } }`},
-	"Query.teams":           {query: `{ teams { id members { id } } }`},
-	"Query.territories":     {query: `{ territories { id children { id } } }`},
-	"Query.users":           {query: `query($id:ID!){ users(where:{id:$id}){ totalCount edges { node { id } } } }`, vars: aID("user")},
+	// Contact-way codes: B's list holds none of A's, and B cannot put A's users or tags on a code.
+	"Query.contactWays": {query: `{ contactWays { id name users { id } tags { id } } }`},
+	"Mutation.createContactWay": {query: `mutation($u:ID!, $t:ID!){ createContactWay(input:{name:"x", userIDs:[$u], tagIDs:[$t]}){ id } }`,
+		vars: func(a map[string]string) map[string]any { return map[string]any{"u": a["user"], "t": a["tag"]} }, mustErr: true},
+	"Query.tags":        {query: `{ tags { id } }`},
+	"Query.tagGroups":   {query: `{ tagGroups { id tags { id } } }`},
+	"Query.teams":       {query: `{ teams { id members { id } } }`},
+	"Query.territories": {query: `{ territories { id children { id } } }`},
+	"Query.users":       {query: `query($id:ID!){ users(where:{id:$id}){ totalCount edges { node { id } } } }`, vars: aID("user")},
 
 	"Mutation.login":            {query: `mutation { login(input:{workspace:"wb", email:"admin@demo.scrm.dev", password:"demo-admin-2026"}){ token } }`, mustErr: true},
 	"Mutation.createAPIKey":     {query: `mutation { createAPIKey(input:{name:"k"}){ apiKey { id } } }`},
@@ -250,10 +254,17 @@ func TestCrossTenant(t *testing.T) {
 		t.Fatal(err)
 	}
 	a["task"] = gid.Encode(tk.ID)
+	// A contact-way code of A's (as add_contact_way would have made it).
+	cw, err := c.ContactWay.Create().SetName("a's code").SetState("cwaaaaaaaaaaaaaa").SetConfigID("cfg-a").
+		SetQrCodeURL("https://wework.qpic.cn/a.png").SetUserIds([]uuid.UUID{aUser}).SetTagIds([]uuid.UUID{}).Save(aCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a["contactWay"] = gid.Encode(cw.ID)
 
 	// Every id A owns, to make sure none shows up in any of B's responses.
 	var aIDs []string
-	for _, table := range []string{"users", "teams", "territories", "partners", "leads", "api_keys", "pools", "pipelines", "stages", "tag_groups", "tags", "lost_reasons", "field_definitions", "assignment_rules", "assignment_targets", "scoring_rules", "owner_changes", "jobs", "journeys", "tasks"} {
+	for _, table := range []string{"users", "teams", "territories", "partners", "leads", "api_keys", "pools", "pipelines", "stages", "tag_groups", "tags", "lost_reasons", "field_definitions", "assignment_rules", "assignment_targets", "scoring_rules", "owner_changes", "jobs", "journeys", "tasks", "contact_ways"} {
 		rows, err := api.DB.DB.QueryContext(ctx, fmt.Sprintf(`SELECT id FROM %s WHERE tenant_id = $1`, table), res.Workspace.ID)
 		if err != nil {
 			t.Fatal(err)

@@ -89,6 +89,7 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	handle(TypeJourneysDue, h.HandleJourneysDue)
 	handle(TypeJourneyRun, h.HandleJourneyRun)
 	handle(TypeTasksOverdue, h.HandleTasksOverdue)
+	handle(TypeWeComWelcome, h.HandleWeComWelcome)
 }
 
 // Periodic is one entry of the schedule.

@@ -81,6 +81,30 @@ func (f ChannelFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ChannelMutation", m)
 }
 
+// The ContactWayFunc type is an adapter to allow the use of ordinary
+// function as ContactWay mutator.
+type ContactWayFunc func(context.Context, *ent.ContactWayMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ContactWayFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ContactWayMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ContactWayMutation", m)
+}
+
+// The ContactWayAddFunc type is an adapter to allow the use of ordinary
+// function as ContactWayAdd mutator.
+type ContactWayAddFunc func(context.Context, *ent.ContactWayAddMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ContactWayAddFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ContactWayAddMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ContactWayAddMutation", m)
+}
+
 // The DealFunc type is an adapter to allow the use of ordinary
 // function as Deal mutator.
 type DealFunc func(context.Context, *ent.DealMutation) (ent.Value, error)

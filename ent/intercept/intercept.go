@@ -14,6 +14,8 @@ import (
 	"github.com/scrmhq/scrm/ent/auditlog"
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/channel"
+	"github.com/scrmhq/scrm/ent/contactway"
+	"github.com/scrmhq/scrm/ent/contactwayadd"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/delivery"
 	"github.com/scrmhq/scrm/ent/enrollment"
@@ -276,6 +278,60 @@ func (f TraverseChannel) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ChannelQuery", q)
+}
+
+// The ContactWayFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ContactWayFunc func(context.Context, *ent.ContactWayQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ContactWayFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ContactWayQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ContactWayQuery", q)
+}
+
+// The TraverseContactWay type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseContactWay func(context.Context, *ent.ContactWayQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseContactWay) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseContactWay) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ContactWayQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ContactWayQuery", q)
+}
+
+// The ContactWayAddFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ContactWayAddFunc func(context.Context, *ent.ContactWayAddQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ContactWayAddFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ContactWayAddQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ContactWayAddQuery", q)
+}
+
+// The TraverseContactWayAdd type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseContactWayAdd func(context.Context, *ent.ContactWayAddQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseContactWayAdd) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseContactWayAdd) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ContactWayAddQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ContactWayAddQuery", q)
 }
 
 // The DealFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1454,6 +1510,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.BroadcastQuery, predicate.Broadcast, broadcast.OrderOption]{typ: ent.TypeBroadcast, tq: q}, nil
 	case *ent.ChannelQuery:
 		return &query[*ent.ChannelQuery, predicate.Channel, channel.OrderOption]{typ: ent.TypeChannel, tq: q}, nil
+	case *ent.ContactWayQuery:
+		return &query[*ent.ContactWayQuery, predicate.ContactWay, contactway.OrderOption]{typ: ent.TypeContactWay, tq: q}, nil
+	case *ent.ContactWayAddQuery:
+		return &query[*ent.ContactWayAddQuery, predicate.ContactWayAdd, contactwayadd.OrderOption]{typ: ent.TypeContactWayAdd, tq: q}, nil
 	case *ent.DealQuery:
 		return &query[*ent.DealQuery, predicate.Deal, deal.OrderOption]{typ: ent.TypeDeal, tq: q}, nil
 	case *ent.DeliveryQuery:

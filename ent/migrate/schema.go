@@ -231,6 +231,80 @@ var (
 			},
 		},
 	}
+	// ContactWaysColumns holds the columns for the "contact_ways" table.
+	ContactWaysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "state", Type: field.TypeString, Size: 30},
+		{Name: "config_id", Type: field.TypeString, Size: 64},
+		{Name: "qr_code_url", Type: field.TypeString, Size: 1000},
+		{Name: "user_ids", Type: field.TypeJSON},
+		{Name: "strategy", Type: field.TypeEnum, Enums: []string{"FIXED", "ROUND_ROBIN", "LEAST_LOADED"}, Default: "FIXED"},
+		{Name: "source", Type: field.TypeString, Size: 100, Default: "wecom"},
+		{Name: "tag_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "welcome_message", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "skip_verify", Type: field.TypeBool, Default: true},
+		{Name: "pool_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "rr_next", Type: field.TypeInt, Default: 0},
+		{Name: "created_by_id", Type: field.TypeUUID, Nullable: true},
+	}
+	// ContactWaysTable holds the schema information for the "contact_ways" table.
+	ContactWaysTable = &schema.Table{
+		Name:       "contact_ways",
+		Columns:    ContactWaysColumns,
+		PrimaryKey: []*schema.Column{ContactWaysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "contactway_tenant_id_state",
+				Unique:  true,
+				Columns: []*schema.Column{ContactWaysColumns[1], ContactWaysColumns[5]},
+			},
+		},
+	}
+	// ContactWayAddsColumns holds the columns for the "contact_way_adds" table.
+	ContactWayAddsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
+		{Name: "external_user_id", Type: field.TypeString, Size: 64},
+		{Name: "lead_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "outcome", Type: field.TypeEnum, Enums: []string{"CREATED", "MERGED", "REJECTED"}},
+		{Name: "added_at", Type: field.TypeTime},
+		{Name: "welcome_code", Type: field.TypeString, Size: 256, Default: ""},
+		{Name: "welcome_status", Type: field.TypeEnum, Enums: []string{"NONE", "PENDING", "SENT", "EXPIRED", "FAILED"}, Default: "NONE"},
+		{Name: "welcome_error", Type: field.TypeString, Nullable: true, Size: 500},
+		{Name: "welcome_sent_at", Type: field.TypeTime, Nullable: true},
+		{Name: "contact_way_id", Type: field.TypeUUID},
+	}
+	// ContactWayAddsTable holds the schema information for the "contact_way_adds" table.
+	ContactWayAddsTable = &schema.Table{
+		Name:       "contact_way_adds",
+		Columns:    ContactWayAddsColumns,
+		PrimaryKey: []*schema.Column{ContactWayAddsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "contact_way_adds_contact_ways_adds",
+				Columns:    []*schema.Column{ContactWayAddsColumns[11]},
+				RefColumns: []*schema.Column{ContactWaysColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "contactwayadd_tenant_id_contact_way_id_added_at",
+				Unique:  false,
+				Columns: []*schema.Column{ContactWayAddsColumns[1], ContactWayAddsColumns[11], ContactWayAddsColumns[6]},
+			},
+			{
+				Name:    "contactwayadd_tenant_id_lead_id",
+				Unique:  false,
+				Columns: []*schema.Column{ContactWayAddsColumns[1], ContactWayAddsColumns[4]},
+			},
+		},
+	}
 	// DealsColumns holds the columns for the "deals" table.
 	DealsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -1986,6 +2060,8 @@ var (
 		AuditLogsTable,
 		BroadcastsTable,
 		ChannelsTable,
+		ContactWaysTable,
+		ContactWayAddsTable,
 		DealsTable,
 		DeliveriesTable,
 		EnrollmentsTable,
@@ -2039,6 +2115,13 @@ func init() {
 	AssignmentTargetsTable.ForeignKeys[1].RefTable = UsersTable
 	BroadcastsTable.ForeignKeys[0].RefTable = SegmentsTable
 	BroadcastsTable.ForeignKeys[1].RefTable = UsersTable
+	ContactWaysTable.Annotation = &entsql.Annotation{
+		Table: "contact_ways",
+	}
+	ContactWayAddsTable.ForeignKeys[0].RefTable = ContactWaysTable
+	ContactWayAddsTable.Annotation = &entsql.Annotation{
+		Table: "contact_way_adds",
+	}
 	DealsTable.ForeignKeys[0].RefTable = UsersTable
 	DealsTable.ForeignKeys[1].RefTable = LeadsTable
 	DeliveriesTable.ForeignKeys[0].RefTable = BroadcastsTable

@@ -24,6 +24,12 @@ type Broadcast func(*sql.Selector)
 // Channel is the predicate function for channel builders.
 type Channel func(*sql.Selector)
 
+// ContactWay is the predicate function for contactway builders.
+type ContactWay func(*sql.Selector)
+
+// ContactWayAdd is the predicate function for contactwayadd builders.
+type ContactWayAdd func(*sql.Selector)
+
 // Deal is the predicate function for deal builders.
 type Deal func(*sql.Selector)
 

@@ -254,6 +254,54 @@ func (f ChannelMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ChannelMutation", m)
 }
 
+// The ContactWayQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ContactWayQueryRuleFunc func(context.Context, *ent.ContactWayQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ContactWayQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ContactWayQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ContactWayQuery", q)
+}
+
+// The ContactWayMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ContactWayMutationRuleFunc func(context.Context, *ent.ContactWayMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ContactWayMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ContactWayMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ContactWayMutation", m)
+}
+
+// The ContactWayAddQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ContactWayAddQueryRuleFunc func(context.Context, *ent.ContactWayAddQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ContactWayAddQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ContactWayAddQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ContactWayAddQuery", q)
+}
+
+// The ContactWayAddMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ContactWayAddMutationRuleFunc func(context.Context, *ent.ContactWayAddMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ContactWayAddMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ContactWayAddMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ContactWayAddMutation", m)
+}
+
 // The DealQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type DealQueryRuleFunc func(context.Context, *ent.DealQuery) error

@@ -13,6 +13,8 @@ import (
 	"github.com/scrmhq/scrm/ent/auditlog"
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/channel"
+	"github.com/scrmhq/scrm/ent/contactway"
+	"github.com/scrmhq/scrm/ent/contactwayadd"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/delivery"
 	"github.com/scrmhq/scrm/ent/enrollment"
@@ -421,6 +423,142 @@ func init() {
 	channelDescID := channelMixinFields0[0].Descriptor()
 	// channel.DefaultID holds the default value on creation for the id field.
 	channel.DefaultID = channelDescID.Default.(func() uuid.UUID)
+	contactwayMixin := schema.ContactWay{}.Mixin()
+	contactway.Policy = privacy.NewPolicies(contactwayMixin[1], schema.ContactWay{})
+	contactway.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := contactway.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	contactwayMixinHooks1 := contactwayMixin[1].Hooks()
+
+	contactway.Hooks[1] = contactwayMixinHooks1[0]
+	contactwayMixinInters1 := contactwayMixin[1].Interceptors()
+	contactway.Interceptors[0] = contactwayMixinInters1[0]
+	contactwayMixinFields0 := contactwayMixin[0].Fields()
+	_ = contactwayMixinFields0
+	contactwayMixinFields2 := contactwayMixin[2].Fields()
+	_ = contactwayMixinFields2
+	contactwayFields := schema.ContactWay{}.Fields()
+	_ = contactwayFields
+	// contactwayDescCreatedAt is the schema descriptor for created_at field.
+	contactwayDescCreatedAt := contactwayMixinFields2[0].Descriptor()
+	// contactway.DefaultCreatedAt holds the default value on creation for the created_at field.
+	contactway.DefaultCreatedAt = contactwayDescCreatedAt.Default.(func() time.Time)
+	// contactwayDescUpdatedAt is the schema descriptor for updated_at field.
+	contactwayDescUpdatedAt := contactwayMixinFields2[1].Descriptor()
+	// contactway.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	contactway.DefaultUpdatedAt = contactwayDescUpdatedAt.Default.(func() time.Time)
+	// contactway.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	contactway.UpdateDefaultUpdatedAt = contactwayDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// contactwayDescName is the schema descriptor for name field.
+	contactwayDescName := contactwayFields[0].Descriptor()
+	// contactway.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	contactway.NameValidator = func() func(string) error {
+		validators := contactwayDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// contactwayDescState is the schema descriptor for state field.
+	contactwayDescState := contactwayFields[1].Descriptor()
+	// contactway.StateValidator is a validator for the "state" field. It is called by the builders before save.
+	contactway.StateValidator = func() func(string) error {
+		validators := contactwayDescState.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(state string) error {
+			for _, fn := range fns {
+				if err := fn(state); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// contactwayDescConfigID is the schema descriptor for config_id field.
+	contactwayDescConfigID := contactwayFields[2].Descriptor()
+	// contactway.ConfigIDValidator is a validator for the "config_id" field. It is called by the builders before save.
+	contactway.ConfigIDValidator = contactwayDescConfigID.Validators[0].(func(string) error)
+	// contactwayDescQrCodeURL is the schema descriptor for qr_code_url field.
+	contactwayDescQrCodeURL := contactwayFields[3].Descriptor()
+	// contactway.QrCodeURLValidator is a validator for the "qr_code_url" field. It is called by the builders before save.
+	contactway.QrCodeURLValidator = contactwayDescQrCodeURL.Validators[0].(func(string) error)
+	// contactwayDescSource is the schema descriptor for source field.
+	contactwayDescSource := contactwayFields[6].Descriptor()
+	// contactway.DefaultSource holds the default value on creation for the source field.
+	contactway.DefaultSource = contactwayDescSource.Default.(string)
+	// contactway.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	contactway.SourceValidator = contactwayDescSource.Validators[0].(func(string) error)
+	// contactwayDescWelcomeMessage is the schema descriptor for welcome_message field.
+	contactwayDescWelcomeMessage := contactwayFields[8].Descriptor()
+	// contactway.DefaultWelcomeMessage holds the default value on creation for the welcome_message field.
+	contactway.DefaultWelcomeMessage = contactwayDescWelcomeMessage.Default.(string)
+	// contactway.WelcomeMessageValidator is a validator for the "welcome_message" field. It is called by the builders before save.
+	contactway.WelcomeMessageValidator = contactwayDescWelcomeMessage.Validators[0].(func(string) error)
+	// contactwayDescSkipVerify is the schema descriptor for skip_verify field.
+	contactwayDescSkipVerify := contactwayFields[9].Descriptor()
+	// contactway.DefaultSkipVerify holds the default value on creation for the skip_verify field.
+	contactway.DefaultSkipVerify = contactwayDescSkipVerify.Default.(bool)
+	// contactwayDescRrNext is the schema descriptor for rr_next field.
+	contactwayDescRrNext := contactwayFields[11].Descriptor()
+	// contactway.DefaultRrNext holds the default value on creation for the rr_next field.
+	contactway.DefaultRrNext = contactwayDescRrNext.Default.(int)
+	// contactwayDescID is the schema descriptor for id field.
+	contactwayDescID := contactwayMixinFields0[0].Descriptor()
+	// contactway.DefaultID holds the default value on creation for the id field.
+	contactway.DefaultID = contactwayDescID.Default.(func() uuid.UUID)
+	contactwayaddMixin := schema.ContactWayAdd{}.Mixin()
+	contactwayadd.Policy = privacy.NewPolicies(contactwayaddMixin[1], schema.ContactWayAdd{})
+	contactwayadd.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := contactwayadd.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	contactwayaddMixinHooks1 := contactwayaddMixin[1].Hooks()
+
+	contactwayadd.Hooks[1] = contactwayaddMixinHooks1[0]
+	contactwayaddMixinInters1 := contactwayaddMixin[1].Interceptors()
+	contactwayadd.Interceptors[0] = contactwayaddMixinInters1[0]
+	contactwayaddMixinFields0 := contactwayaddMixin[0].Fields()
+	_ = contactwayaddMixinFields0
+	contactwayaddFields := schema.ContactWayAdd{}.Fields()
+	_ = contactwayaddFields
+	// contactwayaddDescExternalUserID is the schema descriptor for external_user_id field.
+	contactwayaddDescExternalUserID := contactwayaddFields[2].Descriptor()
+	// contactwayadd.ExternalUserIDValidator is a validator for the "external_user_id" field. It is called by the builders before save.
+	contactwayadd.ExternalUserIDValidator = contactwayaddDescExternalUserID.Validators[0].(func(string) error)
+	// contactwayaddDescWelcomeCode is the schema descriptor for welcome_code field.
+	contactwayaddDescWelcomeCode := contactwayaddFields[6].Descriptor()
+	// contactwayadd.DefaultWelcomeCode holds the default value on creation for the welcome_code field.
+	contactwayadd.DefaultWelcomeCode = contactwayaddDescWelcomeCode.Default.(string)
+	// contactwayadd.WelcomeCodeValidator is a validator for the "welcome_code" field. It is called by the builders before save.
+	contactwayadd.WelcomeCodeValidator = contactwayaddDescWelcomeCode.Validators[0].(func(string) error)
+	// contactwayaddDescWelcomeError is the schema descriptor for welcome_error field.
+	contactwayaddDescWelcomeError := contactwayaddFields[8].Descriptor()
+	// contactwayadd.WelcomeErrorValidator is a validator for the "welcome_error" field. It is called by the builders before save.
+	contactwayadd.WelcomeErrorValidator = contactwayaddDescWelcomeError.Validators[0].(func(string) error)
+	// contactwayaddDescID is the schema descriptor for id field.
+	contactwayaddDescID := contactwayaddMixinFields0[0].Descriptor()
+	// contactwayadd.DefaultID holds the default value on creation for the id field.
+	contactwayadd.DefaultID = contactwayaddDescID.Default.(func() uuid.UUID)
 	dealMixin := schema.Deal{}.Mixin()
 	deal.Policy = privacy.NewPolicies(dealMixin[1], schema.Deal{})
 	deal.Hooks[0] = func(next ent.Mutator) ent.Mutator {

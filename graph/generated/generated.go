@@ -19,6 +19,7 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/assignmentrule"
 	"github.com/scrmhq/scrm/ent/broadcast"
+	"github.com/scrmhq/scrm/ent/contactway"
 	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
@@ -49,6 +50,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Broadcast() BroadcastResolver
+	ContactWay() ContactWayResolver
 	Job() JobResolver
 	Journey() JourneyResolver
 	Lead() LeadResolver
@@ -175,6 +177,31 @@ type ComplexityRoot struct {
 	ClaimLeadsPayload struct {
 		Claimed  func(childComplexity int) int
 		Failures func(childComplexity int) int
+	}
+
+	ContactWay struct {
+		CreatedAt      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Name           func(childComplexity int) int
+		QrCodeURL      func(childComplexity int) int
+		SkipVerify     func(childComplexity int) int
+		Source         func(childComplexity int) int
+		State          func(childComplexity int) int
+		Stats          func(childComplexity int) int
+		Strategy       func(childComplexity int) int
+		Tags           func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+		Users          func(childComplexity int) int
+		WelcomeMessage func(childComplexity int) int
+	}
+
+	ContactWayStats struct {
+		Added        func(childComplexity int) int
+		Deals        func(childComplexity int) int
+		LeadsCreated func(childComplexity int) int
+		LeadsMerged  func(childComplexity int) int
+		Lost         func(childComplexity int) int
+		WelcomesSent func(childComplexity int) int
 	}
 
 	CreateAPIKeyPayload struct {
@@ -479,6 +506,7 @@ type ComplexityRoot struct {
 		CreateAPIKey             func(childComplexity int, input model.CreateAPIKeyInput) int
 		CreateAssignmentRule     func(childComplexity int, input model.CreateAssignmentRuleInput) int
 		CreateBroadcast          func(childComplexity int, input model.CreateBroadcastInput) int
+		CreateContactWay         func(childComplexity int, input model.CreateContactWayInput) int
 		CreateDeal               func(childComplexity int, input model.CreateDealInput) int
 		CreateFieldDefinition    func(childComplexity int, input model.CreateFieldDefinitionInput) int
 		CreateFollowUp           func(childComplexity int, input model.CreateFollowUpInput) int
@@ -634,6 +662,7 @@ type ComplexityRoot struct {
 		Broadcasts       func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.BroadcastOrder, where *ent.BroadcastWhereInput) int
 		Channels         func(childComplexity int) int
 		ClaimBlocks      func(childComplexity int, ids []uuid.UUID) int
+		ContactWays      func(childComplexity int) int
 		FieldDefinitions func(childComplexity int, entity fielddefinition.Entity, includeArchived *bool) int
 		FieldTypes       func(childComplexity int) int
 		Funnel           func(childComplexity int, from time.Time, to time.Time, groupBy *model.FunnelGroupBy) int
@@ -951,6 +980,11 @@ type BroadcastResolver interface {
 	FrequencyCap(ctx context.Context, obj *ent.Broadcast) (*model.FrequencyCap, error)
 	QuietHours(ctx context.Context, obj *ent.Broadcast) (*model.QuietHours, error)
 }
+type ContactWayResolver interface {
+	Users(ctx context.Context, obj *ent.ContactWay) ([]*ent.User, error)
+	Tags(ctx context.Context, obj *ent.ContactWay) ([]*ent.Tag, error)
+	Stats(ctx context.Context, obj *ent.ContactWay) (*model.ContactWayStats, error)
+}
 type JobResolver interface {
 	ResultURL(ctx context.Context, obj *ent.Job) (*string, error)
 }
@@ -1036,6 +1070,7 @@ type MutationResolver interface {
 	RefreshSegment(ctx context.Context, id uuid.UUID) (*ent.Segment, error)
 	DeleteSegment(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
 	CompleteTask(ctx context.Context, id uuid.UUID, note *string) (*ent.Task, error)
+	CreateContactWay(ctx context.Context, input model.CreateContactWayInput) (*ent.ContactWay, error)
 }
 type PipelineResolver interface {
 	Stages(ctx context.Context, obj *ent.Pipeline, includeArchived *bool) ([]*ent.Stage, error)
@@ -1073,6 +1108,7 @@ type QueryResolver interface {
 	Permissions(ctx context.Context, role *string) ([]*authz.Permission, error)
 	PreviewSegment(ctx context.Context, rule model.SegmentRuleInput, sampleSize *int) (*model.SegmentPreview, error)
 	MyTasks(ctx context.Context, status *task.Status, dueBefore *time.Time, first *int, after *entgql.Cursor[uuid.UUID]) (*ent.TaskConnection, error)
+	ContactWays(ctx context.Context) ([]*ent.ContactWay, error)
 }
 type SegmentResolver interface {
 	Rule(ctx context.Context, obj *ent.Segment) (any, error)
@@ -1591,6 +1627,122 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClaimLeadsPayload.Failures(childComplexity), true
+
+	case "ContactWay.createdAt":
+		if e.ComplexityRoot.ContactWay.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWay.CreatedAt(childComplexity), true
+	case "ContactWay.id":
+		if e.ComplexityRoot.ContactWay.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWay.ID(childComplexity), true
+	case "ContactWay.name":
+		if e.ComplexityRoot.ContactWay.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWay.Name(childComplexity), true
+	case "ContactWay.qrCodeURL":
+		if e.ComplexityRoot.ContactWay.QrCodeURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWay.QrCodeURL(childComplexity), true
+	case "ContactWay.skipVerify":
+		if e.ComplexityRoot.ContactWay.SkipVerify == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWay.SkipVerify(childComplexity), true
+	case "ContactWay.source":
+		if e.ComplexityRoot.ContactWay.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWay.Source(childComplexity), true
+	case "ContactWay.state":
+		if e.ComplexityRoot.ContactWay.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWay.State(childComplexity), true
+	case "ContactWay.stats":
+		if e.ComplexityRoot.ContactWay.Stats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWay.Stats(childComplexity), true
+	case "ContactWay.strategy":
+		if e.ComplexityRoot.ContactWay.Strategy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWay.Strategy(childComplexity), true
+	case "ContactWay.tags":
+		if e.ComplexityRoot.ContactWay.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWay.Tags(childComplexity), true
+	case "ContactWay.updatedAt":
+		if e.ComplexityRoot.ContactWay.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWay.UpdatedAt(childComplexity), true
+	case "ContactWay.users":
+		if e.ComplexityRoot.ContactWay.Users == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWay.Users(childComplexity), true
+	case "ContactWay.welcomeMessage":
+		if e.ComplexityRoot.ContactWay.WelcomeMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWay.WelcomeMessage(childComplexity), true
+
+	case "ContactWayStats.added":
+		if e.ComplexityRoot.ContactWayStats.Added == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWayStats.Added(childComplexity), true
+	case "ContactWayStats.deals":
+		if e.ComplexityRoot.ContactWayStats.Deals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWayStats.Deals(childComplexity), true
+	case "ContactWayStats.leadsCreated":
+		if e.ComplexityRoot.ContactWayStats.LeadsCreated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWayStats.LeadsCreated(childComplexity), true
+	case "ContactWayStats.leadsMerged":
+		if e.ComplexityRoot.ContactWayStats.LeadsMerged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWayStats.LeadsMerged(childComplexity), true
+	case "ContactWayStats.lost":
+		if e.ComplexityRoot.ContactWayStats.Lost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWayStats.Lost(childComplexity), true
+	case "ContactWayStats.welcomesSent":
+		if e.ComplexityRoot.ContactWayStats.WelcomesSent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWayStats.WelcomesSent(childComplexity), true
 
 	case "CreateAPIKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateAPIKeyPayload.APIKey == nil {
@@ -2963,6 +3115,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateBroadcast(childComplexity, args["input"].(model.CreateBroadcastInput)), true
+	case "Mutation.createContactWay":
+		if e.ComplexityRoot.Mutation.CreateContactWay == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createContactWay_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateContactWay(childComplexity, args["input"].(model.CreateContactWayInput)), true
 	case "Mutation.createDeal":
 		if e.ComplexityRoot.Mutation.CreateDeal == nil {
 			break
@@ -4003,6 +4166,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ClaimBlocks(childComplexity, args["ids"].([]uuid.UUID)), true
+	case "Query.contactWays":
+		if e.ComplexityRoot.Query.ContactWays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ContactWays(childComplexity), true
 	case "Query.fieldDefinitions":
 		if e.ComplexityRoot.Query.FieldDefinitions == nil {
 			break
@@ -5423,6 +5592,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateAPIKeyInput", ec.unmarshalInputCreateAPIKeyInput),
 			graphql.NewInputUnmarshaler("CreateAssignmentRuleInput", ec.unmarshalInputCreateAssignmentRuleInput),
 			graphql.NewInputUnmarshaler("CreateBroadcastInput", ec.unmarshalInputCreateBroadcastInput),
+			graphql.NewInputUnmarshaler("CreateContactWayInput", ec.unmarshalInputCreateContactWayInput),
 			graphql.NewInputUnmarshaler("CreateDealInput", ec.unmarshalInputCreateDealInput),
 			graphql.NewInputUnmarshaler("CreateFieldDefinitionInput", ec.unmarshalInputCreateFieldDefinitionInput),
 			graphql.NewInputUnmarshaler("CreateFollowUpInput", ec.unmarshalInputCreateFollowUpInput),
@@ -6641,6 +6811,25 @@ input ChannelWhereInput {
   """
   enabled: Boolean
   enabledNEQ: Boolean
+}
+type ContactWay implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  name: String!
+  state: String!
+  strategy: ContactWayStrategy!
+  source: String!
+  welcomeMessage: String!
+  skipVerify: Boolean!
+}
+"""
+ContactWayStrategy is enum for the field strategy
+"""
+enum ContactWayStrategy @goModel(model: "github.com/scrmhq/scrm/ent/contactway.Strategy") {
+  FIXED
+  ROUND_ROBIN
+  LEAST_LOADED
 }
 """
 Define a Relay Cursor type:
@@ -12019,6 +12208,71 @@ extend type Lead {
   typedAttribute(field: JSON!): JSON
 }
 `, BuiltIn: false},
+	{Name: "../schema/wecom.graphql", Input: `# Contact-way codes (渠道活码, contract part 2: CreateContactWay, ContactWays).
+# docs/wecom.md has the rules.
+
+"A contact-way code to create."
+input CreateContactWayInput {
+  "Shown in the list, and as the code's remark in WeCom (its first 30 characters)."
+  name: String!
+  "The code's members: 1 to 100 active users, each linked to a WeCom member (updateUser wecomUserID)."
+  userIDs: [ID!]!
+  "Who owns a customer's lead: FIXED (default), the member they added; ROUND_ROBIN or LEAST_LOADED among userIDs."
+  strategy: ContactWayStrategy
+  "The lead source of its customers (default wecom)."
+  source: String
+  "Tags put on its customers' leads."
+  tagIDs: [ID!]
+  "The welcome message (欢迎语), a template like broadcasts' ({{.name}}); sent within WeCom's 20-second window."
+  welcomeMessage: String
+  "Whether customers are added without the member's confirmation (default true)."
+  skipVerify: Boolean
+  "Where a lead waits when none of the members can take it."
+  poolID: ID
+}
+
+"What a contact-way code brought in (workspace-wide)."
+type ContactWayStats {
+  "Customers added through the code."
+  added: Int!
+  "Those of them who deleted the member since (流失)."
+  lost: Int!
+  "Adds that created a lead."
+  leadsCreated: Int!
+  "Adds that merged into a lead that existed."
+  leadsMerged: Int!
+  "Deals closed on the code's leads since their add."
+  deals: Int!
+  "Welcome messages WeCom accepted."
+  welcomesSent: Int!
+}
+
+extend type ContactWay {
+  "The QR code image WeCom made for the code."
+  qrCodeURL: String!
+  "The code's members, in the order given."
+  users: [User!]!
+  "The tags its customers get."
+  tags: [Tag!]!
+  stats: ContactWayStats!
+}
+
+extend type Query {
+  "The workspace's contact-way codes, newest first."
+  contactWays: [ContactWay!]!
+}
+
+extend type Mutation {
+  """
+  Creates a contact-way code through WeCom's add_contact_way (QR code scene,
+  a state unique in the workspace). Input errors are BAD_USER_INPUT at
+  input.<field>; a workspace without the wecom channel's corpId and
+  contactSecret, or a refusal by WeCom (with its errcode), is a CONFLICT and
+  stores nothing.
+  """
+  createContactWay(input: CreateContactWayInput!): ContactWay!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -12246,6 +12500,56 @@ func (ec *executionContext) childFields_ClaimLeadsPayload(ctx context.Context, f
 		return ec.fieldContext_ClaimLeadsPayload_failures(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ClaimLeadsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactWay(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ContactWay_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ContactWay_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ContactWay_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_ContactWay_name(ctx, field)
+	case "state":
+		return ec.fieldContext_ContactWay_state(ctx, field)
+	case "strategy":
+		return ec.fieldContext_ContactWay_strategy(ctx, field)
+	case "source":
+		return ec.fieldContext_ContactWay_source(ctx, field)
+	case "welcomeMessage":
+		return ec.fieldContext_ContactWay_welcomeMessage(ctx, field)
+	case "skipVerify":
+		return ec.fieldContext_ContactWay_skipVerify(ctx, field)
+	case "qrCodeURL":
+		return ec.fieldContext_ContactWay_qrCodeURL(ctx, field)
+	case "users":
+		return ec.fieldContext_ContactWay_users(ctx, field)
+	case "tags":
+		return ec.fieldContext_ContactWay_tags(ctx, field)
+	case "stats":
+		return ec.fieldContext_ContactWay_stats(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactWay", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactWayStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "added":
+		return ec.fieldContext_ContactWayStats_added(ctx, field)
+	case "lost":
+		return ec.fieldContext_ContactWayStats_lost(ctx, field)
+	case "leadsCreated":
+		return ec.fieldContext_ContactWayStats_leadsCreated(ctx, field)
+	case "leadsMerged":
+		return ec.fieldContext_ContactWayStats_leadsMerged(ctx, field)
+	case "deals":
+		return ec.fieldContext_ContactWayStats_deals(ctx, field)
+	case "welcomesSent":
+		return ec.fieldContext_ContactWayStats_welcomesSent(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactWayStats", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateAPIKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13930,6 +14234,20 @@ func (ec *executionContext) field_Mutation_createBroadcast_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateBroadcastInput, error) {
 			return ec.unmarshalNCreateBroadcastInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateBroadcastInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createContactWay_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateContactWayInput, error) {
+			return ec.unmarshalNCreateContactWayInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateContactWayInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -17478,6 +17796,470 @@ func (ec *executionContext) fieldContext_ClaimLeadsPayload_failures(_ context.Co
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ContactWay_id(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWay_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWay_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWay", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ContactWay_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWay_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWay_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWay", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ContactWay_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWay_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWay_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWay", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ContactWay_name(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWay_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWay_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWay", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactWay_state(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWay_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWay_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWay", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactWay_strategy(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWay_strategy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Strategy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v contactway.Strategy) graphql.Marshaler {
+			return ec.marshalNContactWayStrategy2githubᚗcomᚋscrmhqᚋscrmᚋentᚋcontactwayᚐStrategy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWay_strategy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWay", field, false, false, "ContactWayStrategy")
+}
+
+func (ec *executionContext) _ContactWay_source(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWay_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWay_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWay", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactWay_welcomeMessage(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWay_welcomeMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WelcomeMessage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWay_welcomeMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWay", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactWay_skipVerify(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWay_skipVerify(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SkipVerify, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWay_skipVerify(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWay", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ContactWay_qrCodeURL(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWay_qrCodeURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QrCodeURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWay_qrCodeURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWay", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactWay_users(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWay_users(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ContactWay().Users(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUserᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWay_users(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContactWay",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ContactWay_tags(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWay_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ContactWay().Tags(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Tag) graphql.Marshaler {
+			return ec.marshalNTag2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐTagᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWay_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContactWay",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tag(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ContactWay_stats(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWay_stats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ContactWay().Stats(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactWayStats) graphql.Marshaler {
+			return ec.marshalNContactWayStats2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐContactWayStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWay_stats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContactWay",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactWayStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ContactWayStats_added(ctx context.Context, field graphql.CollectedField, obj *model.ContactWayStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWayStats_added(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Added, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWayStats_added(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWayStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ContactWayStats_lost(ctx context.Context, field graphql.CollectedField, obj *model.ContactWayStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWayStats_lost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWayStats_lost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWayStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ContactWayStats_leadsCreated(ctx context.Context, field graphql.CollectedField, obj *model.ContactWayStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWayStats_leadsCreated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeadsCreated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWayStats_leadsCreated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWayStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ContactWayStats_leadsMerged(ctx context.Context, field graphql.CollectedField, obj *model.ContactWayStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWayStats_leadsMerged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeadsMerged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWayStats_leadsMerged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWayStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ContactWayStats_deals(ctx context.Context, field graphql.CollectedField, obj *model.ContactWayStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWayStats_deals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWayStats_deals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWayStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ContactWayStats_welcomesSent(ctx context.Context, field graphql.CollectedField, obj *model.ContactWayStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWayStats_welcomesSent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WelcomesSent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWayStats_welcomesSent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWayStats", field, false, false, "Int")
 }
 
 func (ec *executionContext) _CreateAPIKeyPayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPIKeyPayload) (ret graphql.Marshaler) {
@@ -25372,6 +26154,50 @@ func (ec *executionContext) fieldContext_Mutation_completeTask(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createContactWay(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createContactWay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateContactWay(ctx, fc.Args["input"].(model.CreateContactWayInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ContactWay) graphql.Marshaler {
+			return ec.marshalNContactWay2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐContactWay(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createContactWay(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactWay(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createContactWay_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28258,6 +29084,38 @@ func (ec *executionContext) fieldContext_Query_myTasks(ctx context.Context, fiel
 	if fc.Args, err = ec.field_Query_myTasks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_contactWays(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_contactWays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ContactWays(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ContactWay) graphql.Marshaler {
+			return ec.marshalNContactWay2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐContactWayᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_contactWays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactWay(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -37480,6 +38338,97 @@ func (ec *executionContext) unmarshalInputCreateBroadcastInput(ctx context.Conte
 func UnmarshalCreateBroadcastInput(ctx context.Context, raw any) (model.CreateBroadcastInput, error) {
 	var out model.CreateBroadcastInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateBroadcastInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateContactWayInput(ctx context.Context, obj any) (model.CreateContactWayInput, error) {
+	var it model.CreateContactWayInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "userIDs", "strategy", "source", "tagIDs", "welcomeMessage", "skipVerify", "poolID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "userIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDs"))
+			data, err := ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDs = data
+		case "strategy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("strategy"))
+			data, err := ec.unmarshalOContactWayStrategy2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋcontactwayᚐStrategy(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Strategy = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "tagIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagIDs"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TagIDs = data
+		case "welcomeMessage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("welcomeMessage"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WelcomeMessage = data
+		case "skipVerify":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("skipVerify"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SkipVerify = data
+		case "poolID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("poolID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PoolID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateContactWayInput unmarshals raw into the CreateContactWayInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateContactWayInput(ctx context.Context, raw any) (model.CreateContactWayInput, error) {
+	var out model.CreateContactWayInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateContactWayInput", raw, &out)
 	return out, err
 }
 
@@ -57552,6 +58501,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Deal(ctx, sel, obj)
+	case *ent.ContactWay:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ContactWay(ctx, sel, obj)
 	case *ent.Channel:
 		if obj == nil {
 			return graphql.Null
@@ -58278,6 +59232,160 @@ func (ec *executionContext) _ClaimLeadsPayload(ctx context.Context, sel ast.Sele
 			}
 		case "failures":
 			out.Values[i] = ec._ClaimLeadsPayload_failures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var contactWayImplementors = []string{"ContactWay", "Node"}
+
+func (ec *executionContext) _ContactWay(ctx context.Context, sel ast.SelectionSet, obj *ent.ContactWay) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, contactWayImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContactWay")
+		case "id":
+			out.Values[i] = ec._ContactWay_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ContactWay_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ContactWay_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._ContactWay_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._ContactWay_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "strategy":
+			out.Values[i] = ec._ContactWay_strategy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._ContactWay_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "welcomeMessage":
+			out.Values[i] = ec._ContactWay_welcomeMessage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "skipVerify":
+			out.Values[i] = ec._ContactWay_skipVerify(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "qrCodeURL":
+			out.Values[i] = ec._ContactWay_qrCodeURL(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "users":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ContactWay_users(ctx, field, obj)
+				})
+		case "tags":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ContactWay_tags(ctx, field, obj)
+				})
+		case "stats":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ContactWay_stats(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var contactWayStatsImplementors = []string{"ContactWayStats"}
+
+func (ec *executionContext) _ContactWayStats(ctx context.Context, sel ast.SelectionSet, obj *model.ContactWayStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, contactWayStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContactWayStats")
+		case "added":
+			out.Values[i] = ec._ContactWayStats_added(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lost":
+			out.Values[i] = ec._ContactWayStats_lost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leadsCreated":
+			out.Values[i] = ec._ContactWayStats_leadsCreated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leadsMerged":
+			out.Values[i] = ec._ContactWayStats_leadsMerged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deals":
+			out.Values[i] = ec._ContactWayStats_deals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "welcomesSent":
+			out.Values[i] = ec._ContactWayStats_welcomesSent(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -60646,6 +61754,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createContactWay":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createContactWay(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -61468,6 +62583,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_myTasks(ctx, field)
+				})
+		case "contactWays":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_contactWays(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -64014,6 +65135,48 @@ func (ec *executionContext) marshalNContactChannel2ᚕgithubᚗcomᚋscrmhqᚋsc
 	return ret
 }
 
+func (ec *executionContext) marshalNContactWay2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐContactWayᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ContactWay) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNContactWay2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐContactWay(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNContactWay2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐContactWay(ctx context.Context, sel ast.SelectionSet, v *ent.ContactWay) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ContactWay!")
+		return graphql.Null
+	}
+	return ec._ContactWay(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNContactWayStats2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐContactWayStats(ctx context.Context, sel ast.SelectionSet, v *model.ContactWayStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ContactWayStats!")
+		return graphql.Null
+	}
+	return ec._ContactWayStats(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNContactWayStrategy2githubᚗcomᚋscrmhqᚋscrmᚋentᚋcontactwayᚐStrategy(ctx context.Context, v any) (contactway.Strategy, error) {
+	var res contactway.Strategy
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNContactWayStrategy2githubᚗcomᚋscrmhqᚋscrmᚋentᚋcontactwayᚐStrategy(ctx context.Context, sel ast.SelectionSet, v contactway.Strategy) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCreateAPIKeyInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateAPIKeyInput(ctx context.Context, v any) (model.CreateAPIKeyInput, error) {
 	res, err := ec.unmarshalInputCreateAPIKeyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -64034,6 +65197,11 @@ func (ec *executionContext) unmarshalNCreateAssignmentRuleInput2githubᚗcomᚋs
 
 func (ec *executionContext) unmarshalNCreateBroadcastInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateBroadcastInput(ctx context.Context, v any) (model.CreateBroadcastInput, error) {
 	res, err := ec.unmarshalInputCreateBroadcastInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateContactWayInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateContactWayInput(ctx context.Context, v any) (model.CreateContactWayInput, error) {
+	res, err := ec.unmarshalInputCreateContactWayInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -65901,6 +67069,22 @@ func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋg
 	return res
 }
 
+func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.User) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUser2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUser(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "User!")
@@ -66475,6 +67659,22 @@ func (ec *executionContext) unmarshalOChannelWhereInput2ᚖgithubᚗcomᚋscrmhq
 	}
 	res, err := ec.unmarshalInputChannelWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOContactWayStrategy2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋcontactwayᚐStrategy(ctx context.Context, v any) (*contactway.Strategy, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(contactway.Strategy)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOContactWayStrategy2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋcontactwayᚐStrategy(ctx context.Context, sel ast.SelectionSet, v *contactway.Strategy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/assignmentrule"
+	"github.com/scrmhq/scrm/ent/contactway"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/segment"
@@ -74,6 +75,22 @@ type ClaimLeadsPayload struct {
 	Failures []*LeadFailure `json:"failures"`
 }
 
+// What a contact-way code brought in (workspace-wide).
+type ContactWayStats struct {
+	// Customers added through the code.
+	Added int `json:"added"`
+	// Those of them who deleted the member since (流失).
+	Lost int `json:"lost"`
+	// Adds that created a lead.
+	LeadsCreated int `json:"leadsCreated"`
+	// Adds that merged into a lead that existed.
+	LeadsMerged int `json:"leadsMerged"`
+	// Deals closed on the code's leads since their add.
+	Deals int `json:"deals"`
+	// Welcome messages WeCom accepted.
+	WelcomesSent int `json:"welcomesSent"`
+}
+
 type CreateAPIKeyInput struct {
 	Name string `json:"name"`
 	// Roles the key acts with; default ["admin"].
@@ -119,6 +136,26 @@ type CreateBroadcastInput struct {
 	RatePerSecond *int `json:"ratePerSecond,omitempty"`
 	// Repeats the broadcast: a 5-field cron spec (minute hour day month weekday) in the workspace's time zone, e.g. "0 10 * * 1". Without scheduledAt the first run is the spec's next time.
 	Cron *string `json:"cron,omitempty"`
+}
+
+// A contact-way code to create.
+type CreateContactWayInput struct {
+	// Shown in the list, and as the code's remark in WeCom (its first 30 characters).
+	Name string `json:"name"`
+	// The code's members: 1 to 100 active users, each linked to a WeCom member (updateUser wecomUserID).
+	UserIDs []uuid.UUID `json:"userIDs"`
+	// Who owns a customer's lead: FIXED (default), the member they added; ROUND_ROBIN or LEAST_LOADED among userIDs.
+	Strategy *contactway.Strategy `json:"strategy,omitempty"`
+	// The lead source of its customers (default wecom).
+	Source *string `json:"source,omitempty"`
+	// Tags put on its customers' leads.
+	TagIDs []uuid.UUID `json:"tagIDs,omitempty"`
+	// The welcome message (欢迎语), a template like broadcasts' ({{.name}}); sent within WeCom's 20-second window.
+	WelcomeMessage *string `json:"welcomeMessage,omitempty"`
+	// Whether customers are added without the member's confirmation (default true).
+	SkipVerify *bool `json:"skipVerify,omitempty"`
+	// Where a lead waits when none of the members can take it.
+	PoolID *uuid.UUID `json:"poolID,omitempty"`
 }
 
 type CreateDealInput struct {

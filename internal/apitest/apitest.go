@@ -38,6 +38,9 @@ type API struct {
 	Server *httptest.Server
 	// Registry holds the api process's metrics.
 	Registry *prometheus.Registry
+	// Services are the process's services, for tests that drive one step
+	// of background work themselves.
+	Services *app.Services
 	authz    *authz.Service
 	queues   asynq.RedisClientOpt
 }
@@ -100,7 +103,7 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 		OpsWorkspace: OpsWorkspace})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &API{t: t, URL: srv.URL, DB: db, Redis: rd, Clock: clock, Server: srv, Registry: reg, authz: svc.Authz, queues: opt}
+	return &API{t: t, URL: srv.URL, DB: db, Redis: rd, Clock: clock, Server: srv, Registry: reg, Services: svc, authz: svc.Authz, queues: opt}
 }
 
 // WaitIdle waits until the background work asked for so far has run: no

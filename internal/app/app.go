@@ -50,6 +50,7 @@ type Queue interface {
 	broadcast.Queue
 	longjob.Enqueuer
 	journey.Queue
+	wecom.Queue
 	// RescoreWorkspace re-scores every lead of a workspace (graph.DistributionQueue).
 	RescoreWorkspace(ctx context.Context, tenantID uuid.UUID) error
 }
@@ -165,6 +166,7 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Journeys.Tasks = s.Tasks
 	// The triggers: tagging, stage moves and segment computations tell the
 	// journeys in their own transactions.
+	s.WeCom.Fields, s.WeCom.Queue, s.WeCom.Tags, s.WeCom.Watcher = s.Fields, q, s.Tags, s.Journeys
 	s.Tags.Watcher, s.Pipelines.Watcher, s.Segments.Watcher = s.Journeys, s.Journeys, s.Journeys
 	s.Ingester.Watcher, s.Events.Watcher = s.Journeys, s.Journeys
 	return s, nil

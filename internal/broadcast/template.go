@@ -144,6 +144,12 @@ func (t *Template) Render(data map[string]any) (string, error) {
 	return b.String(), nil
 }
 
+// RenderLead fills the template with lead l's data, custom fields as sch
+// defines them (the WeCom welcome message uses it).
+func (t *Template) RenderLead(l *ent.Lead, sch *fields.Schema) (string, error) {
+	return t.Render(data(l, sch))
+}
+
 // data is what a template sees of a lead: custom fields the workspace
 // defines but the lead lacks read as empty text, never "<no value>".
 func data(l *ent.Lead, sch *fields.Schema) map[string]any {

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/contactway"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/ent/stage"
@@ -125,11 +126,8 @@ func (v *validator) trigger(field string, t *schematype.JourneyTrigger) error {
 	case t.Event != nil:
 		t.Event.Name, err = textinput.Clean(field+".event.name", t.Event.Name, 100, true)
 	case t.ContactWayAdded != nil:
-		// Contact-way codes are not stored yet (#22): the id is checked for
-		// shape only, and the hook matches it when codes exist.
-		if t.ContactWayAdded.ContactWayID == uuid.Nil {
-			err = apperr.Input(field+".contactWayAdded.contactWayID", "a contact way is required")
-		}
+		err = v.exists(field+".contactWayAdded.contactWayID", "contact way",
+			v.c.ContactWay.Query().Where(contactway.ID(t.ContactWayAdded.ContactWayID)).Exist)
 	}
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/silenceper/wechat/v2/work/externalcontact"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/contactwayadd"
 	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/gid"
@@ -31,24 +32,32 @@ func member(ctx context.Context, c *ent.Client, wecomUserID string) (*ent.User, 
 }
 
 // added handles add_external_contact: the customer's details (fetched from
-// WeCom before the transaction) are ingested as a lead (cleaning, dedup and merge by unionid,
-// phone or external_userid, protection: the ingest path), which the
-// member's user owns when nobody owns it yet; the relationship is a
-// WeComContact. A customer already known through another member's contact
-// is the same lead.
+// WeCom before the transaction) are ingested as a lead (cleaning, dedup and
+// merge by unionid, phone or external_userid, protection: the ingest path),
+// which the member's user owns when nobody owns it yet; the relationship is
+// a WeComContact. A customer already known through another member's contact
+// is the same lead. An add through a contact-way code (its State) gives the
+// lead the code's source and tags, routes its ownership by the code's
+// strategy, records the add for the code's statistics, queues the welcome
+// message and enrols the lead in the journeys the code triggers.
 func (s *Service) added(ctx context.Context, c *ent.Client, detail *externalcontact.ExternalUserDetailResponse,
 	msg externalcontact.EventCallbackMessage) (Outcome, error) {
 	u, err := member(ctx, c, msg.UserID)
 	if err != nil || u == nil {
 		return Ignored, err
 	}
+	cw, err := codeByState(ctx, c, msg.State)
+	if err != nil {
+		return "", err
+	}
 	now := s.Now()
 	leadID, err := s.knownLead(ctx, c, msg.ExternalUserID)
 	if err != nil {
 		return "", err
 	}
+	outcome := contactwayadd.OutcomeMERGED
 	if leadID == nil {
-		if leadID, err = s.ingest(ctx, detail, msg, now); err != nil {
+		if leadID, outcome, err = s.ingest(ctx, detail, msg, now, cw); err != nil {
 			return "", err
 		}
 	}
@@ -64,17 +73,59 @@ func (s *Service) added(ctx context.Context, c *ent.Client, detail *externalcont
 		gid.New(gid.WeComContact), tid, now, u.ID, leadID, msg.ExternalUserID, msg.State); err != nil {
 		return "", fmt.Errorf("wecom: write contact: %w", err)
 	}
+	if cw != nil {
+		if err := s.recordAdd(ctx, c, cw, u, msg, leadID, outcome, now); err != nil {
+			return "", err
+		}
+	}
 	if leadID == nil {
 		return Applied, nil
 	}
-	if err := s.own(ctx, c, *leadID, u, now); err != nil {
-		return "", err
+	owner, reason := &u.ID, "wecom: the customer added the member"
+	if cw != nil {
+		// An owned lead keeps its owner: no turn of the code is spent on it.
+		var current uuid.NullUUID
+		if err := txn.QueryRow(ctx, c, `SELECT owner_id FROM leads WHERE tenant_id = $1 AND id = $2`, tid, *leadID).Scan(&current); err != nil {
+			return "", err
+		}
+		if current.Valid {
+			owner = nil
+		} else if owner, err = routeOwner(ctx, c, tid, cw, u); err != nil {
+			return "", err
+		}
+		reason = "wecom: contact-way code " + clipRunes(cw.Name, 100)
+	}
+	if owner != nil {
+		if err := s.own(ctx, c, *leadID, *owner, reason, now); err != nil {
+			return "", err
+		}
+	} else if cw != nil && cw.PoolID != nil {
+		if _, err := c.ExecContext(ctx, `UPDATE leads SET pool_id = $3, updated_at = $4
+			WHERE tenant_id = $1 AND id = $2 AND owner_id IS NULL AND status = 'ACTIVE'`, tid, *leadID, *cw.PoolID, now); err != nil {
+			return "", fmt.Errorf("wecom: put lead in the code's pool: %w", err)
+		}
+	}
+	if cw != nil && len(cw.TagIds) > 0 && s.Tags != nil {
+		if _, err := s.Tags.TagLeads(ctx, []uuid.UUID{*leadID}, cw.TagIds, nil, "RULE"); err != nil {
+			return "", fmt.Errorf("wecom: tag the code's lead: %w", err)
+		}
 	}
 	props := map[string]any{"userID": msg.UserID, "externalUserID": msg.ExternalUserID}
 	if msg.State != "" {
 		props["state"] = msg.State
 	}
-	return Applied, events.Record(ctx, c, []uuid.UUID{*leadID}, EventAdded, Source, props, now)
+	if cw != nil {
+		props["contactWay"] = cw.Name
+	}
+	if err := events.Record(ctx, c, []uuid.UUID{*leadID}, EventAdded, Source, props, now); err != nil {
+		return "", err
+	}
+	if cw != nil && s.Watcher != nil {
+		if err := s.Watcher.ContactWayAdded(ctx, cw.ID, []uuid.UUID{*leadID}); err != nil {
+			return "", err
+		}
+	}
+	return Applied, nil
 }
 
 // knownLead is the active lead of the customer's earliest WeCom contact.
@@ -98,7 +149,8 @@ func (s *Service) knownLead(ctx context.Context, c *ent.Client, externalUserID s
 
 // ingest sends the customer through the ingest path in the callback's
 // transaction; a rejected customer (blacklisted, say) has no lead.
-func (s *Service) ingest(ctx context.Context, d *externalcontact.ExternalUserDetailResponse, msg externalcontact.EventCallbackMessage, now time.Time) (*uuid.UUID, error) {
+func (s *Service) ingest(ctx context.Context, d *externalcontact.ExternalUserDetailResponse, msg externalcontact.EventCallbackMessage,
+	now time.Time, cw *ent.ContactWay) (*uuid.UUID, contactwayadd.Outcome, error) {
 	row := leads.Row{
 		WeComExternalUserID: msg.ExternalUserID,
 		Name:                d.ExternalContact.Name,
@@ -123,19 +175,26 @@ func (s *Service) ingest(ctx context.Context, d *externalcontact.ExternalUserDet
 			row.Company = f.RemarkCorpName
 		}
 	}
-	res, err := s.Ingester.Ingest(ctx, leads.Batch{Source: Source, Rows: []leads.Row{row}, Now: now})
+	if cw != nil {
+		row.Source = cw.Source
+	}
+	res, err := s.Ingester.Ingest(ctx, leads.Batch{Source: row.Source, Rows: []leads.Row{row}, Now: now})
 	if err != nil {
-		return nil, fmt.Errorf("wecom: ingest customer: %w", err)
+		return nil, "", fmt.Errorf("wecom: ingest customer: %w", err)
 	}
-	if r := res.Rows[0]; r.Status != leads.StatusRejected {
-		return &r.LeadID, nil
+	switch r := res.Rows[0]; r.Status {
+	case leads.StatusRejected:
+		return nil, contactwayadd.OutcomeREJECTED, nil
+	case leads.StatusCreated:
+		return &r.LeadID, contactwayadd.OutcomeCREATED, nil
+	default:
+		return &r.LeadID, contactwayadd.OutcomeMERGED, nil
 	}
-	return nil, nil
 }
 
-// own gives an unowned lead to the member's user, as an assignment by the
-// system, with the protection of the lead's pool.
-func (s *Service) own(ctx context.Context, c *ent.Client, leadID uuid.UUID, u *ent.User, now time.Time) error {
+// own gives an unowned lead to user owner, as an assignment by the system
+// for reason, with the protection of the lead's pool.
+func (s *Service) own(ctx context.Context, c *ent.Client, leadID, owner uuid.UUID, reason string, now time.Time) error {
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
 		return err
@@ -145,7 +204,7 @@ func (s *Service) own(ctx context.Context, c *ent.Client, leadID uuid.UUID, u *e
 			protected_until = (SELECT CASE WHEN p.protection_days > 0 THEN $4::timestamptz + p.protection_days * interval '24 hours' END
 				FROM pools p WHERE p.tenant_id = $1 AND p.id = l.pool_id)
 		WHERE l.tenant_id = $1 AND l.id = $2 AND l.owner_id IS NULL AND l.status = 'ACTIVE'
-		RETURNING l.pool_id`, tid, leadID, u.ID, now).Scan(&pool)
+		RETURNING l.pool_id`, tid, leadID, owner, now).Scan(&pool)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // owned already: the owner keeps it
 	}
@@ -157,8 +216,8 @@ func (s *Service) own(ctx context.Context, c *ent.Client, leadID uuid.UUID, u *e
 		poolID = &pool.UUID
 	}
 	_, err = c.ExecContext(ctx, `INSERT INTO owner_changes (id, tenant_id, lead_id, from_user_id, to_user_id, pool_id, kind, by, actor_id, reason, at)
-		VALUES ($1, $2, $3, NULL, $4, $5, 'ASSIGN', 'SYSTEM', NULL, 'wecom: the customer added the member', $6)`,
-		gid.New(gid.OwnerChange), tid, leadID, u.ID, poolID, now)
+		VALUES ($1, $2, $3, NULL, $4, $5, 'ASSIGN', 'SYSTEM', NULL, $7, $6)`,
+		gid.New(gid.OwnerChange), tid, leadID, owner, poolID, now, reason)
 	return err
 }
 
@@ -225,6 +284,11 @@ func (s *Service) lost(ctx context.Context, c *ent.Client, msg externalcontact.E
 	if err := events.Record(ctx, c, []uuid.UUID{leadID.UUID}, EventLost, Source,
 		map[string]any{"userID": msg.UserID, "externalUserID": msg.ExternalUserID}, now); err != nil {
 		return "", err
+	}
+	if s.Watcher != nil {
+		if err := s.Watcher.WeComLost(ctx, []uuid.UUID{leadID.UUID}); err != nil {
+			return "", err
+		}
 	}
 	if !owner.Valid {
 		return Applied, nil

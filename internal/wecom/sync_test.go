@@ -12,6 +12,7 @@ import (
 
 	"github.com/scrmhq/scrm/internal/apitest"
 	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/wecom/wecomfake"
 )
 
 // syncEndpoints adds to the fake WeCom what syncWeComContacts calls, with
@@ -34,7 +35,7 @@ type syncEndpoints struct {
 
 func withSyncEndpoints(f *fakeWeCom) *syncEndpoints {
 	s := &syncEndpoints{f: f, tags: map[string][]string{}}
-	mux := f.srv.Config.Handler.(*http.ServeMux)
+	mux := f.Srv.Config.Handler.(*http.ServeMux)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/batch/get_by_user", s.batch)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/get_corp_tag_list", s.corpTags)
 	return s
@@ -48,14 +49,14 @@ func (s *syncEndpoints) tag(ext, userID string, tagIDs ...string) {
 }
 
 func (s *syncEndpoints) validToken(r *http.Request) bool {
-	s.f.mu.Lock()
-	defer s.f.mu.Unlock()
-	return s.f.tokens[r.URL.Query().Get("access_token")]
+	s.f.Mu.Lock()
+	defer s.f.Mu.Unlock()
+	return s.f.Tokens[r.URL.Query().Get("access_token")]
 }
 
 func (s *syncEndpoints) batch(w http.ResponseWriter, r *http.Request) {
 	if !s.validToken(r) {
-		s.f.answer(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+		s.f.Answer(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
 		return
 	}
 	var req struct {
@@ -64,26 +65,26 @@ func (s *syncEndpoints) batch(w http.ResponseWriter, r *http.Request) {
 		Limit      int      `json:"limit"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.UserIDList) == 0 || len(req.UserIDList) > 100 || req.Limit > 100 {
-		s.f.answer(w, map[string]any{"errcode": 40058, "errmsg": "invalid parameter"})
+		s.f.Answer(w, map[string]any{"errcode": 40058, "errmsg": "invalid parameter"})
 		return
 	}
 	if req.Limit <= 0 {
 		req.Limit = 50
 	}
-	s.f.mu.Lock()
+	s.f.Mu.Lock()
 	var exts []string
-	for ext := range s.f.customers {
+	for ext := range s.f.Customers {
 		exts = append(exts, ext)
 	}
 	slices.Sort(exts)
 	type pair struct {
 		c  *customer
-		fl follow
+		fl wecomfake.Follow
 	}
 	var all []pair
 	for _, u := range req.UserIDList {
 		for _, ext := range exts {
-			c := s.f.customers[ext]
+			c := s.f.Customers[ext]
 			for _, fl := range c.Follow {
 				if fl.UserID == u {
 					all = append(all, pair{c, fl})
@@ -91,8 +92,8 @@ func (s *syncEndpoints) batch(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	s.f.calls[r.URL.Path]++
-	s.f.mu.Unlock()
+	s.f.Calls[r.URL.Path]++
+	s.f.Mu.Unlock()
 	start, _ := strconv.Atoi(req.Cursor)
 	end := min(len(all), start+req.Limit)
 	var list []map[string]any
@@ -112,15 +113,15 @@ func (s *syncEndpoints) batch(w http.ResponseWriter, r *http.Request) {
 	if end < len(all) {
 		next = strconv.Itoa(end)
 	}
-	s.f.answer(w, map[string]any{"errcode": 0, "errmsg": "ok", "external_contact_list": list, "next_cursor": next})
+	s.f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok", "external_contact_list": list, "next_cursor": next})
 }
 
 func (s *syncEndpoints) corpTags(w http.ResponseWriter, r *http.Request) {
 	if !s.validToken(r) {
-		s.f.answer(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+		s.f.Answer(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
 		return
 	}
-	s.f.answer(w, map[string]any{"errcode": 0, "errmsg": "ok", "tag_group": []any{
+	s.f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok", "tag_group": []any{
 		map[string]any{"group_id": "g1", "group_name": "客户等级", "create_time": 1, "order": 1, "deleted": false,
 			"tag": []any{map[string]any{"id": "t1", "name": "重要客户", "create_time": 1, "order": 1, "deleted": false}}},
 	}})
@@ -140,7 +141,7 @@ func TestSyncContacts(t *testing.T) {
 
 	api.MustDo(admin, `mutation($c: JSON!){ configureChannel(key: "wecom", config: $c){ key } }`, map[string]any{"c": map[string]any{
 		"corpId": corpID, "contactSecret": contactSecret, "agentId": 1000002, "callbackToken": cbToken,
-		"encodingAESKey": aesKey, "baseUrl": fake.srv.URL}}, nil)
+		"encodingAESKey": aesKey, "baseUrl": fake.Srv.URL}}, nil)
 	users := map[string]string{}
 	for _, m := range []string{"zhangsan", "lisi"} {
 		var u struct{ CreateUser struct{ ID string } }
@@ -153,18 +154,18 @@ func TestSyncContacts(t *testing.T) {
 
 	t0 := api.Clock.Now().Add(-30 * 24 * time.Hour)
 	// c-both: lisi added them first, then zhangsan; the lead is lisi's.
-	fake.add(customer{ExternalUserID: "wm-both", Name: "两位成员的客户"}, "lisi", "", []string{"13800138000"}, t0)
-	fake.add(customer{ExternalUserID: "wm-both", Name: "两位成员的客户"}, "zhangsan", "", nil, t0.Add(time.Hour))
+	fake.Add(customer{ExternalUserID: "wm-both", Name: "两位成员的客户"}, "lisi", "", []string{"13800138000"}, t0)
+	fake.Add(customer{ExternalUserID: "wm-both", Name: "两位成员的客户"}, "zhangsan", "", nil, t0.Add(time.Hour))
 	endpoints.tag("wm-both", "lisi", "t1")
 	// 120 more of zhangsan's, so the sync pages (100 per page).
 	for i := range 120 {
-		fake.add(customer{ExternalUserID: fmt.Sprintf("wm-%03d", i), Name: fmt.Sprintf("客户%d", i)}, "zhangsan", "",
+		fake.Add(customer{ExternalUserID: fmt.Sprintf("wm-%03d", i), Name: fmt.Sprintf("客户%d", i)}, "zhangsan", "",
 			[]string{fmt.Sprintf("1390000%04d", i)}, t0.Add(time.Duration(i+2)*time.Hour))
 	}
 	// A customer of a member no user is linked to stays out.
-	fake.add(customer{ExternalUserID: "wm-other", Name: "别人的客户"}, "wangwu", "", nil, t0)
+	fake.Add(customer{ExternalUserID: "wm-other", Name: "别人的客户"}, "wangwu", "", nil, t0)
 	// One customer already arrived through the add callback.
-	cb := fake.add(customer{ExternalUserID: "wm-live", Name: "回调来的客户", UnionID: "union-live"}, "zhangsan", "", nil, api.Clock.Now())
+	cb := fake.Add(customer{ExternalUserID: "wm-live", Name: "回调来的客户", UnionID: "union-live"}, "zhangsan", "", nil, api.Clock.Now())
 	if resp, body := post(t, cbURL, cb); resp.StatusCode != 200 {
 		t.Fatalf("callback = %d %s", resp.StatusCode, body)
 	}

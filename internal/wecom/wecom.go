@@ -19,6 +19,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/leads"
 	wecomplug "github.com/scrmhq/scrm/plugins/wecom"
 )
@@ -63,6 +64,25 @@ type Notifier interface {
 	DeliverNotifications(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) error
 }
 
+// Queue is the background work of the layer (jobs.Queue), written in the
+// transaction ctx carries.
+type Queue interface {
+	// EnqueueWeComWelcome sends the welcome message of a contact-way add.
+	EnqueueWeComWelcome(ctx context.Context, tenantID, addID uuid.UUID) error
+}
+
+// Tagger tags leads (tagging.Service).
+type Tagger interface {
+	TagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID, actor *uuid.UUID, source string) (int, error)
+}
+
+// Watcher hears of contact-way adds and churn in their transaction
+// (journey.Service: the contactWayAdded and wecomLost triggers).
+type Watcher interface {
+	ContactWayAdded(ctx context.Context, contactWayID uuid.UUID, leads []uuid.UUID) error
+	WeComLost(ctx context.Context, leads []uuid.UUID) error
+}
+
 // Service is the customer layer of every workspace; the workspace comes from
 // the context.
 type Service struct {
@@ -71,7 +91,15 @@ type Service struct {
 	Ingester *leads.Ingester
 	Notify   Notifier // nil: notifications stay undelivered (tools)
 	Now      func() time.Time
-	tokens   *tokens
+	// Fields is the workspace's custom fields (welcome templates).
+	Fields *fielddefs.Service
+	// Queue takes welcome messages; nil sends none (tools).
+	Queue Queue
+	// Tags puts a code's tags on its leads.
+	Tags Tagger
+	// Watcher, when set, hears of adds through codes and of churn.
+	Watcher Watcher
+	tokens  *tokens
 }
 
 // New returns the service.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/scrmhq/scrm/internal/apitest"
 	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/wecom/wecomfake"
 )
 
 const (
@@ -62,7 +63,7 @@ func TestCustomersEndToEnd(t *testing.T) {
 	var ch struct{ ConfigureChannel struct{ Key string } }
 	api.MustDo(admin, `mutation($c: JSON!){ configureChannel(key: "wecom", config: $c){ key } }`, map[string]any{"c": map[string]any{
 		"corpId": corpID, "contactSecret": contactSecret, "agentId": 1000002, "callbackToken": cbToken,
-		"encodingAESKey": aesKey, "baseUrl": fake.srv.URL}}, &ch)
+		"encodingAESKey": aesKey, "baseUrl": fake.Srv.URL}}, &ch)
 	var u struct{ CreateUser struct{ ID string } }
 	for _, name := range []string{"rep1", "rep2"} {
 		api.MustDo(admin, `mutation($e: String!){ createUser(input:{name: "张三", email: $e, password: "rep-password", roles: ["rep"]}){ id } }`,
@@ -85,7 +86,7 @@ func TestCustomersEndToEnd(t *testing.T) {
 	}
 
 	t.Run("URL verification", func(t *testing.T) {
-		resp, err := http.Get(cbURL + "?" + fake.verification("echo-1520384733", now()).Encode())
+		resp, err := http.Get(cbURL + "?" + fake.Verification("echo-1520384733", now()).Encode())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +95,7 @@ func TestCustomersEndToEnd(t *testing.T) {
 		if resp.StatusCode != 200 || string(b) != "echo-1520384733" {
 			t.Fatalf("verification = %d %q", resp.StatusCode, b)
 		}
-		q := fake.verification("echo-2", now())
+		q := fake.Verification("echo-2", now())
 		q.Set("msg_signature", strings.Repeat("0", 40))
 		if resp, _ := http.Get(cbURL + "?" + q.Encode()); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("forged verification = %d", resp.StatusCode)
@@ -102,7 +103,7 @@ func TestCustomersEndToEnd(t *testing.T) {
 	})
 
 	// Customer A adds zhangsan through the code "expo": a new lead, owned by rep.
-	addA := fake.add(customer{ExternalUserID: "wmA0000000000000001", Name: "客户甲", CorpName: "甲公司"}, "zhangsan", "expo",
+	addA := fake.Add(customer{ExternalUserID: "wmA0000000000000001", Name: "客户甲", CorpName: "甲公司"}, "zhangsan", "expo",
 		[]string{"13800138000"}, now())
 	if resp, body := post(t, cbURL, addA); resp.StatusCode != 200 || resp.Header.Get("X-Scrm-Outcome") != "APPLIED" {
 		t.Fatalf("add A = %d %s %s", resp.StatusCode, resp.Header.Get("X-Scrm-Outcome"), body)
@@ -127,8 +128,8 @@ func TestCustomersEndToEnd(t *testing.T) {
 	known, _ := gid.Decode(in.IngestLeads.Results[0].Lead.ID)
 	before := countAll(t, api)
 	// WeCom refuses the cached token (40014, as after its 7200 s): fetched again, call retried.
-	fake.expireTokens()
-	addB := fake.add(customer{ExternalUserID: "wmB0000000000000002", Name: "客户乙", UnionID: "union-B"}, "zhangsan", "", nil, now())
+	fake.ExpireTokens()
+	addB := fake.Add(customer{ExternalUserID: "wmB0000000000000002", Name: "客户乙", UnionID: "union-B"}, "zhangsan", "", nil, now())
 	if resp, body := post(t, cbURL, addB); resp.StatusCode != 200 {
 		t.Fatalf("add B = %d %s", resp.StatusCode, body)
 	}
@@ -148,7 +149,7 @@ func TestCustomersEndToEnd(t *testing.T) {
 	if _, err := api.DB.DB.Exec(`UPDATE leads SET wecom_external_user_id = 'wmB0000000000000002' WHERE id = $1`, leadA); err == nil {
 		t.Error("two active leads hold the same external_userid")
 	}
-	if n := fake.count("/cgi-bin/gettoken"); n != 2 {
+	if n := fake.Count("/cgi-bin/gettoken"); n != 2 {
 		t.Errorf("gettoken called %d times, want 2 (one cached token, one after 40014)", n)
 	}
 
@@ -157,15 +158,15 @@ func TestCustomersEndToEnd(t *testing.T) {
 	if resp, _ := post(t, cbURL, addA); resp.StatusCode != 200 || resp.Header.Get("X-Scrm-Outcome") != "REPLAYED" {
 		t.Errorf("replay = %d %s", resp.StatusCode, resp.Header.Get("X-Scrm-Outcome"))
 	}
-	lostA := fake.event(now(), "zhangsan", "wmA0000000000000001", "del_follow_user", "")
+	lostA := fake.Event(now(), "zhangsan", "wmA0000000000000001", "del_follow_user", "")
 	forged := lostA
-	forged.Query = cloneQuery(lostA.Query)
-	forged.Query.Set("msg_signature", signature("not-the-token", forged.Query.Get("timestamp"), forged.Query.Get("nonce"), "x"))
-	otherCorp := fake.seal("wwOtherCorp0000", "<xml/>", lostA.Query.Get("timestamp"))
-	stale := fake.event(now().Add(-10*time.Minute), "zhangsan", "wmA0000000000000001", "del_follow_user", "")
-	innerCorp := fake.sealFor(corpID, "wwOtherCorp0000", "<xml/>", lostA.Query.Get("timestamp"))
+	forged.Query = wecomfake.CloneQuery(lostA.Query)
+	forged.Query.Set("msg_signature", wecomfake.Signature("not-the-token", forged.Query.Get("timestamp"), forged.Query.Get("nonce"), "x"))
+	otherCorp := fake.Seal("wwOtherCorp0000", "<xml/>", lostA.Query.Get("timestamp"))
+	stale := fake.Event(now().Add(-10*time.Minute), "zhangsan", "wmA0000000000000001", "del_follow_user", "")
+	innerCorp := fake.SealFor(corpID, "wwOtherCorp0000", "<xml/>", lostA.Query.Get("timestamp"))
 	unsigned := lostA
-	unsigned.Query = cloneQuery(lostA.Query)
+	unsigned.Query = wecomfake.CloneQuery(lostA.Query)
 	unsigned.Query.Del("msg_signature")
 	for name, cb := range map[string]callback{"forged": forged, "other corp": otherCorp, "other corp inside": innerCorp,
 		"unsigned": unsigned, "stale": stale} {
@@ -178,7 +179,7 @@ func TestCustomersEndToEnd(t *testing.T) {
 	}
 
 	// A member no user is linked to: nothing happens.
-	lisi := fake.add(customer{ExternalUserID: "wmC0000000000000003", Name: "客户丙", UnionID: "union-C"}, "lisi", "", nil, now())
+	lisi := fake.Add(customer{ExternalUserID: "wmC0000000000000003", Name: "客户丙", UnionID: "union-C"}, "lisi", "", nil, now())
 	if resp, _ := post(t, cbURL, lisi); resp.StatusCode != 200 || resp.Header.Get("X-Scrm-Outcome") != "IGNORED" {
 		t.Errorf("add for an unlinked member = %d %s", resp.StatusCode, resp.Header.Get("X-Scrm-Outcome"))
 	}
@@ -186,7 +187,7 @@ func TestCustomersEndToEnd(t *testing.T) {
 		t.Errorf("an add for an unlinked member changed something: before %+v, after %+v", before, after)
 	}
 	// zhangsan edits customer A: an event.
-	if resp, _ := post(t, cbURL, fake.event(now(), "zhangsan", "wmA0000000000000001", "edit_external_contact", "")); resp.StatusCode != 200 {
+	if resp, _ := post(t, cbURL, fake.Event(now(), "zhangsan", "wmA0000000000000001", "edit_external_contact", "")); resp.StatusCode != 200 {
 		t.Errorf("edit_external_contact = %d", resp.StatusCode)
 	}
 	var edited int
@@ -206,7 +207,7 @@ func TestCustomersEndToEnd(t *testing.T) {
 		t.Errorf("wecom.lost events %d, owner notifications %d; want 1 and 1", lostEvents, notes)
 	}
 	// zhangsan deletes customer B: an event, removed_at.
-	if resp, _ := post(t, cbURL, fake.event(now(), "zhangsan", "wmB0000000000000002", "del_external_contact", "")); resp.StatusCode != 200 {
+	if resp, _ := post(t, cbURL, fake.Event(now(), "zhangsan", "wmB0000000000000002", "del_external_contact", "")); resp.StatusCode != 200 {
 		t.Fatalf("del_external_contact = %d", resp.StatusCode)
 	}
 	if c := countAll(t, api); c.Removed != 1 || c.Lost != 1 {

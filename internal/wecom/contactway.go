@@ -1,0 +1,451 @@
+package wecom
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/silenceper/wechat/v2/util"
+	"github.com/silenceper/wechat/v2/work/externalcontact"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/contactway"
+	"github.com/scrmhq/scrm/ent/contactwayadd"
+	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/tag"
+	"github.com/scrmhq/scrm/ent/user"
+	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/broadcast"
+	"github.com/scrmhq/scrm/internal/textinput"
+	"github.com/scrmhq/scrm/internal/txn"
+)
+
+// Limits of contact-way codes.
+const (
+	MaxContactWayUsers = 100 // WeCom's limit of members on one code
+	// WelcomeWindow is how long a WelcomeCode is valid after the add.
+	WelcomeWindow = 20 * time.Second
+	stateLen      = 16 // "cw" + 14 characters, within WeCom's 30
+	remarkLen     = 30 // WeCom's limit on a code's remark
+)
+
+// Strategies of a code.
+const (
+	StrategyFixed       = "FIXED"
+	StrategyRoundRobin  = "ROUND_ROBIN"
+	StrategyLeastLoaded = "LEAST_LOADED"
+)
+
+// ContactWayInput is a contact-way code to create.
+type ContactWayInput struct {
+	Name           string
+	UserIDs        []uuid.UUID
+	Strategy       string
+	Source         string
+	TagIDs         []uuid.UUID
+	WelcomeMessage string
+	SkipVerify     *bool
+	PoolID         *uuid.UUID
+	CreatedBy      *uuid.UUID
+}
+
+// CreateContactWay checks the input (every user active and linked to a
+// WeCom member, tags, pool, the welcome template), asks WeCom for the code
+// with add_contact_way (scene QR code, a state unique in the workspace) and
+// stores it with its QR code URL. A refusal by WeCom is a CONFLICT with its
+// errcode, and nothing is stored.
+func (s *Service) CreateContactWay(ctx context.Context, in ContactWayInput) (*ent.ContactWay, error) {
+	c := txn.Client(ctx, s.Client)
+	name, err := textinput.Clean("name", in.Name, 200, true)
+	if err != nil {
+		return nil, err
+	}
+	source, err := textinput.Clean("source", in.Source, 100, false)
+	if err != nil {
+		return nil, err
+	}
+	if source == "" {
+		source = Source
+	}
+	strategy := in.Strategy
+	if strategy == "" {
+		strategy = StrategyFixed
+	}
+	if contactway.StrategyValidator(contactway.Strategy(strategy)) != nil {
+		return nil, apperr.Input("strategy", "FIXED, ROUND_ROBIN or LEAST_LOADED")
+	}
+	members, err := s.codeMembers(ctx, c, in.UserIDs)
+	if err != nil {
+		return nil, err
+	}
+	for i, id := range in.TagIDs {
+		if ok, err := c.Tag.Query().Where(tag.ID(id)).Exist(ctx); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, apperr.New(apperr.NotFound, fmt.Sprintf("tagIDs[%d]", i), "tag not found")
+		}
+	}
+	if in.PoolID != nil {
+		if ok, err := c.Pool.Query().Where(pool.ID(*in.PoolID)).Exist(ctx); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, apperr.New(apperr.NotFound, "poolID", "pool not found")
+		}
+	}
+	welcome := strings.TrimSpace(in.WelcomeMessage)
+	if welcome != "" {
+		if len([]rune(welcome)) > 4000 {
+			return nil, apperr.Input("welcomeMessage", "at most 4000 characters")
+		}
+		sch, err := s.Fields.Schema(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := broadcast.ParseTemplate("welcomeMessage", welcome, sch); err != nil {
+			return nil, err
+		}
+	}
+	cfg, err := s.syncConfig(ctx)
+	if errors.Is(err, ErrSyncNotConfigured) {
+		return nil, apperr.New(apperr.Conflict, "", "configure the wecom channel's corpId and contactSecret first")
+	}
+	if err != nil {
+		return nil, err
+	}
+	skip := true
+	if in.SkipVerify != nil {
+		skip = *in.SkipVerify
+	}
+	state := newState()
+	req := &externalcontact.AddContactWayRequest{Type: 1, Scene: 2, Remark: clipRunes(name, remarkLen),
+		SkipVerify: skip, State: state}
+	if len(members) > 1 {
+		req.Type = 2
+	}
+	ids := make([]uuid.UUID, len(members))
+	for i, m := range members {
+		req.User = append(req.User, *m.WecomUserID)
+		ids[i] = m.ID
+	}
+	// WeCom first: a code WeCom refused is not stored. A store that fails
+	// after WeCom made the code leaves an unused code in the corp.
+	res, err := s.tokens.contacts(cfg).addContactWay(req)
+	var ce *util.CommonError
+	if errors.As(err, &ce) {
+		return nil, apperr.New(apperr.Conflict, "", "WeCom refused add_contact_way: errcode %d %s", ce.ErrCode, ce.ErrMsg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("wecom: add_contact_way: %w", err)
+	}
+	now := s.Now()
+	create := c.ContactWay.Create().SetName(name).SetState(state).SetConfigID(res.ConfigID).SetQrCodeURL(res.QrCode).
+		SetUserIds(ids).SetStrategy(contactway.Strategy(strategy)).SetSource(source).SetTagIds(in.TagIDs).
+		SetWelcomeMessage(welcome).SetSkipVerify(skip).SetNillablePoolID(in.PoolID).
+		SetNillableCreatedByID(in.CreatedBy).SetCreatedAt(now).SetUpdatedAt(now)
+	return create.Save(ctx)
+}
+
+// codeMembers checks the users of a code: 1 to MaxContactWayUsers distinct
+// users, each active and linked to a WeCom member; they are returned in the
+// order given.
+func (s *Service) codeMembers(ctx context.Context, c *ent.Client, ids []uuid.UUID) ([]*ent.User, error) {
+	if len(ids) == 0 {
+		return nil, apperr.Input("userIDs", "a code needs at least one member")
+	}
+	if len(ids) > MaxContactWayUsers {
+		return nil, apperr.Input("userIDs", "at most %d members", MaxContactWayUsers)
+	}
+	users, err := c.User.Query().Where(user.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*ent.User, len(ids))
+	for i, id := range ids {
+		path := fmt.Sprintf("userIDs[%d]", i)
+		if slices.Index(ids, id) != i {
+			return nil, apperr.Input(path, "the user is listed twice")
+		}
+		j := slices.IndexFunc(users, func(u *ent.User) bool { return u.ID == id })
+		switch {
+		case j < 0:
+			return nil, apperr.New(apperr.NotFound, path, "user not found")
+		case !users[j].Active:
+			return nil, apperr.Input(path, "the user is deactivated")
+		case users[j].WecomUserID == nil || *users[j].WecomUserID == "":
+			return nil, apperr.Input(path, "the user is not linked to a WeCom member (updateUser wecomUserID)")
+		}
+		out[i] = users[j]
+	}
+	return out, nil
+}
+
+// newState is a code's state: "cw" and 14 random base-32 characters.
+func newState() string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+	b := make([]byte, stateLen-2)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return "cw" + string(b)
+}
+
+func clipRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
+
+// addContactWay calls add_contact_way, fetching the token again once when
+// WeCom refuses it and retrying busy errcodes with backoff.
+func (c *contacts) addContactWay(req *externalcontact.AddContactWayRequest) (*externalcontact.AddContactWayResponse, error) {
+	var res *externalcontact.AddContactWayResponse
+	err := c.retry(func() error {
+		var err error
+		res, err = c.client.AddContactWay(req)
+		return err
+	})
+	return res, err
+}
+
+// sendWelcome calls send_welcome_msg with the text.
+func (c *contacts) sendWelcome(code, text string) error {
+	return c.retry(func() error {
+		return c.client.SendWelcomeMsg(&externalcontact.SendWelcomeMsgRequest{WelcomeCode: code,
+			Text: externalcontact.MsgText{Content: text}})
+	})
+}
+
+// retry runs call, fetching the token again once after a token errcode and
+// retrying temporary errcodes with backoff.
+func (c *contacts) retry(call func() error) error {
+	refreshed, busy := false, 0
+	for {
+		err := call()
+		var ce *util.CommonError
+		switch {
+		case !errors.As(err, &ce):
+			return err
+		case isTokenError(ce.ErrCode) && !refreshed:
+			refreshed = true
+			c.handle.forget()
+		case slices.Contains(temporaryErrcodes, ce.ErrCode) && busy < len(backoff):
+			time.Sleep(backoff[busy])
+			busy++
+		default:
+			return err
+		}
+	}
+}
+
+// ContactWayStats are what a code brought in.
+type ContactWayStats struct {
+	// Added counts customers added through the code; Lost, those of them
+	// who deleted the member since.
+	Added, Lost int
+	// LeadsCreated and LeadsMerged split the adds by what became of the
+	// customer: a new lead, or one that existed.
+	LeadsCreated, LeadsMerged int
+	// Deals counts the deals closed on the code's leads since their add.
+	Deals int
+	// WelcomesSent counts welcome messages WeCom accepted.
+	WelcomesSent int
+}
+
+const statsSQL = `
+WITH a AS (
+	SELECT * FROM contact_way_adds WHERE tenant_id = $1 AND contact_way_id = $2
+)
+SELECT
+	(SELECT count(*) FROM a),
+	(SELECT count(*) FROM a WHERE EXISTS (SELECT 1 FROM wecom_contacts w WHERE w.tenant_id = $1
+		AND w.user_id = a.user_id AND w.external_user_id = a.external_user_id AND w.lost_at IS NOT NULL)),
+	(SELECT count(*) FROM a WHERE outcome = 'CREATED'),
+	(SELECT count(*) FROM a WHERE outcome = 'MERGED'),
+	(SELECT count(*) FROM deals d WHERE d.tenant_id = $1 AND d.lead_id IN (SELECT lead_id FROM a)
+		AND d.closed_at >= (SELECT min(added_at) FROM a x WHERE x.lead_id = d.lead_id)),
+	(SELECT count(*) FROM a WHERE welcome_status = 'SENT')`
+
+// Stats counts what code id brought in (workspace-wide figures).
+func (s *Service) Stats(ctx context.Context, id uuid.UUID) (*ContactWayStats, error) {
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var st ContactWayStats
+	err = txn.QueryRow(ctx, txn.Client(ctx, s.Client), statsSQL, tid, id).
+		Scan(&st.Added, &st.Lost, &st.LeadsCreated, &st.LeadsMerged, &st.Deals, &st.WelcomesSent)
+	if err != nil {
+		return nil, fmt.Errorf("wecom: contact-way stats: %w", err)
+	}
+	return &st, nil
+}
+
+// ContactWays lists the workspace's codes, newest first.
+func (s *Service) ContactWays(ctx context.Context) ([]*ent.ContactWay, error) {
+	return txn.Client(ctx, s.Client).ContactWay.Query().
+		Order(ent.Desc(contactway.FieldCreatedAt), ent.Desc(contactway.FieldID)).All(ctx)
+}
+
+// codeByState is the workspace's code with state, nil when none.
+func codeByState(ctx context.Context, c *ent.Client, state string) (*ent.ContactWay, error) {
+	if state == "" {
+		return nil, nil
+	}
+	cw, err := c.ContactWay.Query().Where(contactway.State(state)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return cw, err
+}
+
+// routeOwner is who owns a lead added through code cw by member u: u for
+// FIXED; otherwise the next active user of the code in turn (ROUND_ROBIN)
+// or the one with the fewest active leads below capacity (LEAST_LOADED).
+// nil when nobody can take it.
+func routeOwner(ctx context.Context, c *ent.Client, tid uuid.UUID, cw *ent.ContactWay, u *ent.User) (*uuid.UUID, error) {
+	switch cw.Strategy {
+	case contactway.StrategyROUND_ROBIN:
+		var id uuid.NullUUID
+		// The code's row lock orders concurrent adds: each takes the next turn.
+		err := txn.QueryRow(ctx, c, `WITH turn AS (
+				UPDATE contact_ways SET rr_next = rr_next + 1 WHERE tenant_id = $1 AND id = $2 RETURNING rr_next - 1 AS n
+			), cand AS (
+				SELECT u.id, row_number() OVER (ORDER BY x.ord) - 1 AS i, count(*) OVER () AS n
+				FROM unnest($3::uuid[]) WITH ORDINALITY AS x(id, ord)
+				JOIN users u ON u.tenant_id = $1 AND u.id = x.id AND u.active
+			)
+			SELECT cand.id FROM cand, turn WHERE cand.i = turn.n % cand.n`, tid, cw.ID, txn.UUIDArray(cw.UserIds)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		if err != nil || !id.Valid {
+			return nil, err
+		}
+		return &id.UUID, nil
+	case contactway.StrategyLEAST_LOADED:
+		var id uuid.UUID
+		err := txn.QueryRow(ctx, c, `SELECT u.id FROM unnest($2::uuid[]) WITH ORDINALITY AS x(id, ord)
+			JOIN users u ON u.tenant_id = $1 AND u.id = x.id AND u.active
+			CROSS JOIN LATERAL (SELECT count(*) AS n FROM leads l WHERE l.tenant_id = $1 AND l.owner_id = u.id AND l.status = 'ACTIVE') o
+			WHERE o.n < u.capacity
+			ORDER BY o.n, x.ord LIMIT 1`, tid, txn.UUIDArray(cw.UserIds)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &id, nil
+	}
+	return &u.ID, nil
+}
+
+// recordAdd writes the code's ContactWayAdd and, when the code has a
+// welcome message and WeCom gave a WelcomeCode, queues its sending.
+func (s *Service) recordAdd(ctx context.Context, c *ent.Client, cw *ent.ContactWay, u *ent.User,
+	msg externalcontact.EventCallbackMessage, leadID *uuid.UUID, outcome contactwayadd.Outcome, now time.Time) error {
+	status := contactwayadd.WelcomeStatusNONE
+	if cw.WelcomeMessage != "" && msg.WelcomeCode != "" && leadID != nil {
+		status = contactwayadd.WelcomeStatusPENDING
+	}
+	add, err := c.ContactWayAdd.Create().SetContactWayID(cw.ID).SetUserID(u.ID).SetExternalUserID(msg.ExternalUserID).
+		SetNillableLeadID(leadID).SetOutcome(outcome).SetAddedAt(now).SetWelcomeCode(msg.WelcomeCode).
+		SetWelcomeStatus(status).Save(ctx)
+	if err != nil {
+		return fmt.Errorf("wecom: record contact-way add: %w", err)
+	}
+	if status != contactwayadd.WelcomeStatusPENDING || s.Queue == nil {
+		return nil
+	}
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return err
+	}
+	return s.Queue.EnqueueWeComWelcome(ctx, tid, add.ID)
+}
+
+// SendWelcome sends the welcome message of one add (the wecom:welcome
+// task): the code's template rendered with the lead, through
+// send_welcome_msg with the add's WelcomeCode. An add past WeCom's 20-second
+// window is EXPIRED without a call; a refusal is FAILED with its errcode;
+// an add that is not PENDING (sent already: a retried task) is left alone.
+// Errors other than WeCom's answer (the network) are returned for a retry
+// while the window lasts.
+func (s *Service) SendWelcome(ctx context.Context, addID uuid.UUID) error {
+	c := s.Client
+	add, err := c.ContactWayAdd.Query().Where(contactwayadd.ID(addID)).WithContactWay().Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if add.WelcomeStatus != contactwayadd.WelcomeStatusPENDING || add.LeadID == nil {
+		return nil
+	}
+	mark := func(st contactwayadd.WelcomeStatus, why string) error {
+		u := c.ContactWayAdd.Update().Where(contactwayadd.ID(addID), contactwayadd.WelcomeStatusEQ(contactwayadd.WelcomeStatusPENDING)).
+			SetWelcomeStatus(st)
+		if why != "" {
+			u.SetWelcomeError(clipRunes(why, 500))
+		}
+		if st == contactwayadd.WelcomeStatusSENT {
+			u.SetWelcomeSentAt(s.Now())
+		}
+		return u.Exec(ctx)
+	}
+	if s.Now().Sub(add.AddedAt) > WelcomeWindow {
+		return mark(contactwayadd.WelcomeStatusEXPIRED, "the 20-second window of the WelcomeCode had passed")
+	}
+	l, err := c.Lead.Get(ctx, *add.LeadID)
+	if err != nil {
+		return err
+	}
+	sch, err := s.Fields.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	tpl, err := broadcast.ParseTemplate("welcomeMessage", add.Edges.ContactWay.WelcomeMessage, sch)
+	if err != nil {
+		return mark(contactwayadd.WelcomeStatusFAILED, "the welcome message no longer renders: "+err.Error())
+	}
+	text, err := tpl.RenderLead(l, sch)
+	if err != nil {
+		return mark(contactwayadd.WelcomeStatusFAILED, "the welcome message does not render: "+err.Error())
+	}
+	cfg, err := s.syncConfig(ctx)
+	if err != nil {
+		return mark(contactwayadd.WelcomeStatusFAILED, err.Error())
+	}
+	err = s.tokens.contacts(cfg).sendWelcome(add.WelcomeCode, text)
+	var ce *util.CommonError
+	if errors.As(err, &ce) {
+		return mark(contactwayadd.WelcomeStatusFAILED, fmt.Sprintf("errcode %d %s", ce.ErrCode, ce.ErrMsg))
+	}
+	if err != nil {
+		return err
+	}
+	return mark(contactwayadd.WelcomeStatusSENT, "")
+}
+
+// CodeUsers loads the users of a code in its order (deactivated ones
+// included: the list shows who was on it).
+func (s *Service) CodeUsers(ctx context.Context, cw *ent.ContactWay) ([]*ent.User, error) {
+	users, err := txn.Client(ctx, s.Client).User.Query().Where(user.IDIn(cw.UserIds...)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(users, func(a, b *ent.User) int {
+		return slices.Index(cw.UserIds, a.ID) - slices.Index(cw.UserIds, b.ID)
+	})
+	return users, nil
+}

@@ -1,0 +1,153 @@
+package wecomfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// The contact-way endpoints, with the documented shapes
+// (https://developer.work.weixin.qq.com/document/path/92228, 92137):
+//
+//	POST /cgi-bin/externalcontact/add_contact_way {type 1|2, scene 1|2, remark, skip_verify, state (≤30), user [...]}
+//	    -> config_id, qr_code (scene 2); 40014 bad token, 40058 a bad parameter (type 1 with several users,
+//	    a state over 30 characters), 60111 a user who is not a member
+//	POST /cgi-bin/externalcontact/send_welcome_msg {welcome_code, text {content}}
+//	    -> ok; 40014 bad token, 41096 a WelcomeCode that is unknown, used or past its 20 seconds
+//
+// The corp's members are the users named in Members (all when empty).
+
+// ContactWay is a code add_contact_way made.
+type ContactWay struct {
+	ConfigID, QRCode, State, Remark string
+	Type, Scene                     int
+	SkipVerify                      bool
+	Users                           []string
+}
+
+// Welcome is a WelcomeCode issued with an add, and the message sent with
+// it.
+type Welcome struct {
+	Code, ExternalUserID, UserID string
+	IssuedAt                     time.Time
+	// Text and SentAt are set once send_welcome_msg used the code.
+	Text   string
+	SentAt time.Time
+}
+
+// WelcomeWindow is how long a WelcomeCode is valid.
+const WelcomeWindow = 20 * time.Second
+
+func (f *Server) validToken(r *http.Request) bool {
+	return f.Tokens[r.URL.Query().Get("access_token")]
+}
+
+func (f *Server) addContactWay(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	f.Calls[r.URL.Path]++
+	if !f.validToken(r) {
+		f.Answer(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+		return
+	}
+	var req struct {
+		Type       int      `json:"type"`
+		Scene      int      `json:"scene"`
+		Remark     string   `json:"remark"`
+		SkipVerify bool     `json:"skip_verify"`
+		State      string   `json:"state"`
+		User       []string `json:"user"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || (req.Type != 1 && req.Type != 2) ||
+		(req.Scene != 1 && req.Scene != 2) || len(req.User) == 0 || (req.Type == 1 && len(req.User) != 1) ||
+		len([]rune(req.State)) > 30 || len([]rune(req.Remark)) > 30 {
+		f.Answer(w, map[string]any{"errcode": 40058, "errmsg": "invalid parameter"})
+		return
+	}
+	for _, u := range req.User {
+		if len(f.Members) > 0 && !slices.Contains(f.Members, u) {
+			f.Answer(w, map[string]any{"errcode": 60111, "errmsg": "userid not found"})
+			return
+		}
+	}
+	id := fmt.Sprintf("cfg%04d", len(f.ContactWays)+1)
+	cw := &ContactWay{ConfigID: id, State: req.State, Remark: req.Remark, Type: req.Type, Scene: req.Scene,
+		SkipVerify: req.SkipVerify, Users: req.User}
+	res := map[string]any{"errcode": 0, "errmsg": "ok", "config_id": id}
+	if req.Scene == 2 {
+		cw.QRCode = "https://wework.qpic.cn/wwpic/fake/" + id + ".png"
+		res["qr_code"] = cw.QRCode
+	}
+	f.ContactWays[id] = cw
+	f.Answer(w, res)
+}
+
+func (f *Server) sendWelcome(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	f.Calls[r.URL.Path]++
+	if !f.validToken(r) {
+		f.Answer(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+		return
+	}
+	var req struct {
+		WelcomeCode string `json:"welcome_code"`
+		Text        struct {
+			Content string `json:"content"`
+		} `json:"text"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Text.Content == "" {
+		f.Answer(w, map[string]any{"errcode": 40058, "errmsg": "invalid parameter"})
+		return
+	}
+	wc := f.Welcomes[req.WelcomeCode]
+	if wc == nil || !wc.SentAt.IsZero() || f.Now().Sub(wc.IssuedAt) > WelcomeWindow {
+		f.Answer(w, map[string]any{"errcode": 41096, "errmsg": "invalid welcome_code"})
+		return
+	}
+	wc.Text, wc.SentAt = req.Text.Content, f.Now()
+	f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+}
+
+// ByState is the code add_contact_way made with state, nil when none.
+func (f *Server) ByState(state string) *ContactWay {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	for _, cw := range f.ContactWays {
+		if cw.State == state {
+			c := *cw
+			return &c
+		}
+	}
+	return nil
+}
+
+// AddThrough is Add for a customer who scans code: the test fails unless
+// the code exists and userID is one of its members, as WeCom only lets a
+// code's members be added through it.
+func (f *Server) AddThrough(code *ContactWay, c Customer, userID string, mobiles []string, at time.Time) Callback {
+	f.T.Helper()
+	if code == nil || !slices.Contains(code.Users, userID) {
+		f.T.Fatalf("wecomfake: %s is not a member of code %+v", userID, code)
+	}
+	return f.Add(c, userID, code.State, mobiles, at)
+}
+
+// WelcomeTo is the welcome sent to customer ext's latest add, nil when none.
+func (f *Server) WelcomeTo(ext string) *Welcome {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	var last *Welcome
+	for _, wc := range f.Welcomes {
+		if wc.ExternalUserID == ext && (last == nil || wc.IssuedAt.After(last.IssuedAt)) {
+			last = wc
+		}
+	}
+	if last == nil {
+		return nil
+	}
+	c := *last
+	return &c
+}
