@@ -110,6 +110,11 @@ func (s *Service) added(ctx context.Context, c *ent.Client, detail *externalcont
 			return "", fmt.Errorf("wecom: tag the code's lead: %w", err)
 		}
 	}
+	// A customer who is a member's external contact can be reached on WeCom.
+	if _, err := c.ExecContext(ctx, `UPDATE leads SET reachable = reachable || '["WECOM"]'::jsonb
+		WHERE tenant_id = $1 AND id = $2 AND NOT reachable ? 'WECOM'`, tid, *leadID); err != nil {
+		return "", fmt.Errorf("wecom: mark reachable: %w", err)
+	}
 	props := map[string]any{"userID": msg.UserID, "externalUserID": msg.ExternalUserID}
 	if msg.State != "" {
 		props["state"] = msg.State
@@ -280,6 +285,13 @@ func (s *Service) lost(ctx context.Context, c *ent.Client, msg externalcontact.E
 	}
 	if err != nil {
 		return "", fmt.Errorf("wecom: mark lost: %w", err)
+	}
+	// Unreachable on WeCom once no member has the customer any more.
+	if _, err := c.ExecContext(ctx, `UPDATE leads l SET reachable = l.reachable - 'WECOM', updated_at = $3
+		WHERE l.tenant_id = $1 AND l.id = $2 AND l.reachable ? 'WECOM' AND NOT EXISTS (
+			SELECT 1 FROM wecom_contacts w WHERE w.tenant_id = $1 AND w.lead_id = $2 AND w.lost_at IS NULL AND w.removed_at IS NULL)`,
+		tid, leadID.UUID, now); err != nil {
+		return "", fmt.Errorf("wecom: mark unreachable: %w", err)
 	}
 	if err := events.Record(ctx, c, []uuid.UUID{leadID.UUID}, EventLost, Source,
 		map[string]any{"userID": msg.UserID, "externalUserID": msg.ExternalUserID}, now); err != nil {

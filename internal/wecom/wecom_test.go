@@ -117,6 +117,11 @@ func TestCustomersEndToEnd(t *testing.T) {
 	if want, _ := gid.Decode(rep); owner != want || phone != "+8613800138000" || source != "wecom" || extUser != "wmA0000000000000001" {
 		t.Errorf("lead A: owner %v (want %v), phone %s, source %s, external_userid %s", owner, want, phone, source, extUser)
 	}
+	var reachA string
+	_ = api.DB.DB.QueryRow(`SELECT reachable::text FROM leads WHERE id = $1`, leadA).Scan(&reachA)
+	if !strings.Contains(reachA, "WECOM") {
+		t.Errorf("lead A's reachability after the add = %s, want WECOM", reachA)
+	}
 
 	// A known customer (by unionid) merges into the existing lead.
 	var in struct {
@@ -205,6 +210,12 @@ func TestCustomersEndToEnd(t *testing.T) {
 	_ = api.DB.DB.QueryRow(`SELECT count(*) FROM notifications WHERE lead_id = $1 AND kind = 'wecom.lost' AND user_id = $2`, leadA, owner).Scan(&notes)
 	if lostEvents != 1 || notes != 1 {
 		t.Errorf("wecom.lost events %d, owner notifications %d; want 1 and 1", lostEvents, notes)
+	}
+	// Customer A had only zhangsan: no longer reachable on WeCom.
+	var reachable string
+	_ = api.DB.DB.QueryRow(`SELECT reachable::text FROM leads WHERE id = $1`, leadA).Scan(&reachable)
+	if strings.Contains(reachable, "WECOM") || !strings.Contains(reachable, "PHONE") {
+		t.Errorf("lead A's reachability after churn = %s, want PHONE without WECOM", reachable)
 	}
 	// zhangsan deletes customer B: an event, removed_at.
 	if resp, _ := post(t, cbURL, fake.Event(now(), "zhangsan", "wmB0000000000000002", "del_external_contact", "")); resp.StatusCode != 200 {
