@@ -66,6 +66,7 @@ import (
 	"github.com/scrmhq/scrm/ent/userterritory"
 	"github.com/scrmhq/scrm/ent/wecomcallback"
 	"github.com/scrmhq/scrm/ent/wecomcontact"
+	"github.com/scrmhq/scrm/ent/wecomgroupmsg"
 	"github.com/scrmhq/scrm/ent/workspace"
 
 	stdsql "database/sql"
@@ -176,6 +177,8 @@ type Client struct {
 	WeComCallback *WeComCallbackClient
 	// WeComContact is the client for interacting with the WeComContact builders.
 	WeComContact *WeComContactClient
+	// WeComGroupMsg is the client for interacting with the WeComGroupMsg builders.
+	WeComGroupMsg *WeComGroupMsgClient
 	// Workspace is the client for interacting with the Workspace builders.
 	Workspace *WorkspaceClient
 }
@@ -239,6 +242,7 @@ func (c *Client) init() {
 	c.UserTerritory = NewUserTerritoryClient(c.config)
 	c.WeComCallback = NewWeComCallbackClient(c.config)
 	c.WeComContact = NewWeComContactClient(c.config)
+	c.WeComGroupMsg = NewWeComGroupMsgClient(c.config)
 	c.Workspace = NewWorkspaceClient(c.config)
 }
 
@@ -382,6 +386,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		UserTerritory:    NewUserTerritoryClient(cfg),
 		WeComCallback:    NewWeComCallbackClient(cfg),
 		WeComContact:     NewWeComContactClient(cfg),
+		WeComGroupMsg:    NewWeComGroupMsgClient(cfg),
 		Workspace:        NewWorkspaceClient(cfg),
 	}, nil
 }
@@ -452,6 +457,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		UserTerritory:    NewUserTerritoryClient(cfg),
 		WeComCallback:    NewWeComCallbackClient(cfg),
 		WeComContact:     NewWeComContactClient(cfg),
+		WeComGroupMsg:    NewWeComGroupMsgClient(cfg),
 		Workspace:        NewWorkspaceClient(cfg),
 	}, nil
 }
@@ -491,7 +497,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.ScoringRule, c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage,
 		c.StageChange, c.StepRun, c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team,
 		c.Territory, c.User, c.UserTerritory, c.WeComCallback, c.WeComContact,
-		c.Workspace,
+		c.WeComGroupMsg, c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -510,7 +516,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.ScoringRule, c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage,
 		c.StageChange, c.StepRun, c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team,
 		c.Territory, c.User, c.UserTerritory, c.WeComCallback, c.WeComContact,
-		c.Workspace,
+		c.WeComGroupMsg, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -619,6 +625,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.WeComCallback.mutate(ctx, m)
 	case *WeComContactMutation:
 		return c.WeComContact.mutate(ctx, m)
+	case *WeComGroupMsgMutation:
+		return c.WeComGroupMsg.mutate(ctx, m)
 	case *WorkspaceMutation:
 		return c.Workspace.mutate(ctx, m)
 	default:
@@ -8906,6 +8914,141 @@ func (c *WeComContactClient) mutate(ctx context.Context, m *WeComContactMutation
 	}
 }
 
+// WeComGroupMsgClient is a client for the WeComGroupMsg schema.
+type WeComGroupMsgClient struct {
+	config
+}
+
+// NewWeComGroupMsgClient returns a client for the WeComGroupMsg from the given config.
+func NewWeComGroupMsgClient(c config) *WeComGroupMsgClient {
+	return &WeComGroupMsgClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `wecomgroupmsg.Hooks(f(g(h())))`.
+func (c *WeComGroupMsgClient) Use(hooks ...Hook) {
+	c.hooks.WeComGroupMsg = append(c.hooks.WeComGroupMsg, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `wecomgroupmsg.Intercept(f(g(h())))`.
+func (c *WeComGroupMsgClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WeComGroupMsg = append(c.inters.WeComGroupMsg, interceptors...)
+}
+
+// Create returns a builder for creating a WeComGroupMsg entity.
+func (c *WeComGroupMsgClient) Create() *WeComGroupMsgCreate {
+	mutation := newWeComGroupMsgMutation(c.config, OpCreate)
+	return &WeComGroupMsgCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WeComGroupMsg entities.
+func (c *WeComGroupMsgClient) CreateBulk(builders ...*WeComGroupMsgCreate) *WeComGroupMsgCreateBulk {
+	return &WeComGroupMsgCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WeComGroupMsgClient) MapCreateBulk(slice any, setFunc func(*WeComGroupMsgCreate, int)) *WeComGroupMsgCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WeComGroupMsgCreateBulk{err: fmt.Errorf("calling to WeComGroupMsgClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WeComGroupMsgCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WeComGroupMsgCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WeComGroupMsg.
+func (c *WeComGroupMsgClient) Update() *WeComGroupMsgUpdate {
+	mutation := newWeComGroupMsgMutation(c.config, OpUpdate)
+	return &WeComGroupMsgUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WeComGroupMsgClient) UpdateOne(_m *WeComGroupMsg) *WeComGroupMsgUpdateOne {
+	mutation := newWeComGroupMsgMutation(c.config, OpUpdateOne, withWeComGroupMsg(_m))
+	return &WeComGroupMsgUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WeComGroupMsgClient) UpdateOneID(id uuid.UUID) *WeComGroupMsgUpdateOne {
+	mutation := newWeComGroupMsgMutation(c.config, OpUpdateOne, withWeComGroupMsgID(id))
+	return &WeComGroupMsgUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WeComGroupMsg.
+func (c *WeComGroupMsgClient) Delete() *WeComGroupMsgDelete {
+	mutation := newWeComGroupMsgMutation(c.config, OpDelete)
+	return &WeComGroupMsgDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WeComGroupMsgClient) DeleteOne(_m *WeComGroupMsg) *WeComGroupMsgDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WeComGroupMsgClient) DeleteOneID(id uuid.UUID) *WeComGroupMsgDeleteOne {
+	builder := c.Delete().Where(wecomgroupmsg.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WeComGroupMsgDeleteOne{builder}
+}
+
+// Query returns a query builder for WeComGroupMsg.
+func (c *WeComGroupMsgClient) Query() *WeComGroupMsgQuery {
+	return &WeComGroupMsgQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWeComGroupMsg},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WeComGroupMsg entity by its id.
+func (c *WeComGroupMsgClient) Get(ctx context.Context, id uuid.UUID) (*WeComGroupMsg, error) {
+	return c.Query().Where(wecomgroupmsg.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WeComGroupMsgClient) GetX(ctx context.Context, id uuid.UUID) *WeComGroupMsg {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *WeComGroupMsgClient) Hooks() []Hook {
+	hooks := c.hooks.WeComGroupMsg
+	return append(hooks[:len(hooks):len(hooks)], wecomgroupmsg.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WeComGroupMsgClient) Interceptors() []Interceptor {
+	inters := c.inters.WeComGroupMsg
+	return append(inters[:len(inters):len(inters)], wecomgroupmsg.Interceptors[:]...)
+}
+
+func (c *WeComGroupMsgClient) mutate(ctx context.Context, m *WeComGroupMsgMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WeComGroupMsgCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WeComGroupMsgUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WeComGroupMsgUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WeComGroupMsgDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WeComGroupMsg mutation op: %q", m.Op())
+	}
+}
+
 // WorkspaceClient is a client for the Workspace schema.
 type WorkspaceClient struct {
 	config
@@ -9051,7 +9194,7 @@ type (
 		Pipeline, PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, ScoreHit,
 		ScoringRule, Segment, SegmentVersion, SourceTouch, Stage, StageChange, StepRun,
 		Suppression, Tag, TagGroup, Task, Team, Territory, User, UserTerritory,
-		WeComCallback, WeComContact, Workspace []ent.Hook
+		WeComCallback, WeComContact, WeComGroupMsg, Workspace []ent.Hook
 	}
 	inters struct {
 		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel,
@@ -9061,7 +9204,7 @@ type (
 		Pipeline, PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, ScoreHit,
 		ScoringRule, Segment, SegmentVersion, SourceTouch, Stage, StageChange, StepRun,
 		Suppression, Tag, TagGroup, Task, Team, Territory, User, UserTerritory,
-		WeComCallback, WeComContact, Workspace []ent.Interceptor
+		WeComCallback, WeComContact, WeComGroupMsg, Workspace []ent.Interceptor
 	}
 )
 

@@ -62,6 +62,7 @@ import (
 	"github.com/scrmhq/scrm/ent/userterritory"
 	"github.com/scrmhq/scrm/ent/wecomcallback"
 	"github.com/scrmhq/scrm/ent/wecomcontact"
+	"github.com/scrmhq/scrm/ent/wecomgroupmsg"
 	"github.com/scrmhq/scrm/ent/workspace"
 )
 
@@ -173,6 +174,7 @@ func checkColumn(t, c string) error {
 			userterritory.Table:    userterritory.ValidColumn,
 			wecomcallback.Table:    wecomcallback.ValidColumn,
 			wecomcontact.Table:     wecomcontact.ValidColumn,
+			wecomgroupmsg.Table:    wecomgroupmsg.ValidColumn,
 			workspace.Table:        workspace.ValidColumn,
 		})
 	})

@@ -65,6 +65,7 @@ import (
 	"github.com/scrmhq/scrm/ent/userterritory"
 	"github.com/scrmhq/scrm/ent/wecomcallback"
 	"github.com/scrmhq/scrm/ent/wecomcontact"
+	"github.com/scrmhq/scrm/ent/wecomgroupmsg"
 	"github.com/scrmhq/scrm/ent/workspace"
 )
 
@@ -127,6 +128,7 @@ const (
 	TypeUserTerritory    = "UserTerritory"
 	TypeWeComCallback    = "WeComCallback"
 	TypeWeComContact     = "WeComContact"
+	TypeWeComGroupMsg    = "WeComGroupMsg"
 	TypeWorkspace        = "Workspace"
 )
 
@@ -49277,6 +49279,1224 @@ func (m *WeComContactMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown WeComContact edge %s", name)
+}
+
+// WeComGroupMsgMutation represents an operation that mutates the WeComGroupMsg nodes in the graph.
+type WeComGroupMsgMutation struct {
+	config
+	op                      Op
+	typ                     string
+	id                      *uuid.UUID
+	tenant_id               *uuid.UUID
+	created_at              *time.Time
+	updated_at              *time.Time
+	broadcast_id            *uuid.UUID
+	sender_user_id          *uuid.UUID
+	sender                  *string
+	content                 *string
+	external_user_ids       *[]string
+	appendexternal_user_ids []string
+	delivery_ids            *[]uuid.UUID
+	appenddelivery_ids      []uuid.UUID
+	status                  *wecomgroupmsg.Status
+	msgid                   *string
+	attempted_at            *time.Time
+	created_in_wecom_at     *time.Time
+	checked_at              *time.Time
+	error                   *string
+	clearedFields           map[string]struct{}
+	done                    bool
+	oldValue                func(context.Context) (*WeComGroupMsg, error)
+	predicates              []predicate.WeComGroupMsg
+}
+
+var _ ent.Mutation = (*WeComGroupMsgMutation)(nil)
+
+// wecomgroupmsgOption allows management of the mutation configuration using functional options.
+type wecomgroupmsgOption func(*WeComGroupMsgMutation)
+
+// newWeComGroupMsgMutation creates new mutation for the WeComGroupMsg entity.
+func newWeComGroupMsgMutation(c config, op Op, opts ...wecomgroupmsgOption) *WeComGroupMsgMutation {
+	m := &WeComGroupMsgMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWeComGroupMsg,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWeComGroupMsgID sets the ID field of the mutation.
+func withWeComGroupMsgID(id uuid.UUID) wecomgroupmsgOption {
+	return func(m *WeComGroupMsgMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *WeComGroupMsg
+		)
+		m.oldValue = func(ctx context.Context) (*WeComGroupMsg, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().WeComGroupMsg.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWeComGroupMsg sets the old WeComGroupMsg of the mutation.
+func withWeComGroupMsg(node *WeComGroupMsg) wecomgroupmsgOption {
+	return func(m *WeComGroupMsgMutation) {
+		m.oldValue = func(context.Context) (*WeComGroupMsg, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WeComGroupMsgMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WeComGroupMsgMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of WeComGroupMsg entities.
+func (m *WeComGroupMsgMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WeComGroupMsgMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WeComGroupMsgMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().WeComGroupMsg.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *WeComGroupMsgMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *WeComGroupMsgMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the WeComGroupMsg entity.
+// If the WeComGroupMsg object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComGroupMsgMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *WeComGroupMsgMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *WeComGroupMsgMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *WeComGroupMsgMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the WeComGroupMsg entity.
+// If the WeComGroupMsg object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComGroupMsgMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *WeComGroupMsgMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *WeComGroupMsgMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *WeComGroupMsgMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the WeComGroupMsg entity.
+// If the WeComGroupMsg object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComGroupMsgMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *WeComGroupMsgMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetBroadcastID sets the "broadcast_id" field.
+func (m *WeComGroupMsgMutation) SetBroadcastID(u uuid.UUID) {
+	m.broadcast_id = &u
+}
+
+// BroadcastID returns the value of the "broadcast_id" field in the mutation.
+func (m *WeComGroupMsgMutation) BroadcastID() (r uuid.UUID, exists bool) {
+	v := m.broadcast_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBroadcastID returns the old "broadcast_id" field's value of the WeComGroupMsg entity.
+// If the WeComGroupMsg object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComGroupMsgMutation) OldBroadcastID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBroadcastID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBroadcastID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBroadcastID: %w", err)
+	}
+	return oldValue.BroadcastID, nil
+}
+
+// ResetBroadcastID resets all changes to the "broadcast_id" field.
+func (m *WeComGroupMsgMutation) ResetBroadcastID() {
+	m.broadcast_id = nil
+}
+
+// SetSenderUserID sets the "sender_user_id" field.
+func (m *WeComGroupMsgMutation) SetSenderUserID(u uuid.UUID) {
+	m.sender_user_id = &u
+}
+
+// SenderUserID returns the value of the "sender_user_id" field in the mutation.
+func (m *WeComGroupMsgMutation) SenderUserID() (r uuid.UUID, exists bool) {
+	v := m.sender_user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSenderUserID returns the old "sender_user_id" field's value of the WeComGroupMsg entity.
+// If the WeComGroupMsg object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComGroupMsgMutation) OldSenderUserID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSenderUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSenderUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSenderUserID: %w", err)
+	}
+	return oldValue.SenderUserID, nil
+}
+
+// ResetSenderUserID resets all changes to the "sender_user_id" field.
+func (m *WeComGroupMsgMutation) ResetSenderUserID() {
+	m.sender_user_id = nil
+}
+
+// SetSender sets the "sender" field.
+func (m *WeComGroupMsgMutation) SetSender(s string) {
+	m.sender = &s
+}
+
+// Sender returns the value of the "sender" field in the mutation.
+func (m *WeComGroupMsgMutation) Sender() (r string, exists bool) {
+	v := m.sender
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSender returns the old "sender" field's value of the WeComGroupMsg entity.
+// If the WeComGroupMsg object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComGroupMsgMutation) OldSender(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSender is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSender requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSender: %w", err)
+	}
+	return oldValue.Sender, nil
+}
+
+// ResetSender resets all changes to the "sender" field.
+func (m *WeComGroupMsgMutation) ResetSender() {
+	m.sender = nil
+}
+
+// SetContent sets the "content" field.
+func (m *WeComGroupMsgMutation) SetContent(s string) {
+	m.content = &s
+}
+
+// Content returns the value of the "content" field in the mutation.
+func (m *WeComGroupMsgMutation) Content() (r string, exists bool) {
+	v := m.content
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContent returns the old "content" field's value of the WeComGroupMsg entity.
+// If the WeComGroupMsg object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComGroupMsgMutation) OldContent(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContent: %w", err)
+	}
+	return oldValue.Content, nil
+}
+
+// ResetContent resets all changes to the "content" field.
+func (m *WeComGroupMsgMutation) ResetContent() {
+	m.content = nil
+}
+
+// SetExternalUserIds sets the "external_user_ids" field.
+func (m *WeComGroupMsgMutation) SetExternalUserIds(s []string) {
+	m.external_user_ids = &s
+	m.appendexternal_user_ids = nil
+}
+
+// ExternalUserIds returns the value of the "external_user_ids" field in the mutation.
+func (m *WeComGroupMsgMutation) ExternalUserIds() (r []string, exists bool) {
+	v := m.external_user_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalUserIds returns the old "external_user_ids" field's value of the WeComGroupMsg entity.
+// If the WeComGroupMsg object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComGroupMsgMutation) OldExternalUserIds(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalUserIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalUserIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalUserIds: %w", err)
+	}
+	return oldValue.ExternalUserIds, nil
+}
+
+// AppendExternalUserIds adds s to the "external_user_ids" field.
+func (m *WeComGroupMsgMutation) AppendExternalUserIds(s []string) {
+	m.appendexternal_user_ids = append(m.appendexternal_user_ids, s...)
+}
+
+// AppendedExternalUserIds returns the list of values that were appended to the "external_user_ids" field in this mutation.
+func (m *WeComGroupMsgMutation) AppendedExternalUserIds() ([]string, bool) {
+	if len(m.appendexternal_user_ids) == 0 {
+		return nil, false
+	}
+	return m.appendexternal_user_ids, true
+}
+
+// ResetExternalUserIds resets all changes to the "external_user_ids" field.
+func (m *WeComGroupMsgMutation) ResetExternalUserIds() {
+	m.external_user_ids = nil
+	m.appendexternal_user_ids = nil
+}
+
+// SetDeliveryIds sets the "delivery_ids" field.
+func (m *WeComGroupMsgMutation) SetDeliveryIds(u []uuid.UUID) {
+	m.delivery_ids = &u
+	m.appenddelivery_ids = nil
+}
+
+// DeliveryIds returns the value of the "delivery_ids" field in the mutation.
+func (m *WeComGroupMsgMutation) DeliveryIds() (r []uuid.UUID, exists bool) {
+	v := m.delivery_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeliveryIds returns the old "delivery_ids" field's value of the WeComGroupMsg entity.
+// If the WeComGroupMsg object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComGroupMsgMutation) OldDeliveryIds(ctx context.Context) (v []uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeliveryIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeliveryIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeliveryIds: %w", err)
+	}
+	return oldValue.DeliveryIds, nil
+}
+
+// AppendDeliveryIds adds u to the "delivery_ids" field.
+func (m *WeComGroupMsgMutation) AppendDeliveryIds(u []uuid.UUID) {
+	m.appenddelivery_ids = append(m.appenddelivery_ids, u...)
+}
+
+// AppendedDeliveryIds returns the list of values that were appended to the "delivery_ids" field in this mutation.
+func (m *WeComGroupMsgMutation) AppendedDeliveryIds() ([]uuid.UUID, bool) {
+	if len(m.appenddelivery_ids) == 0 {
+		return nil, false
+	}
+	return m.appenddelivery_ids, true
+}
+
+// ResetDeliveryIds resets all changes to the "delivery_ids" field.
+func (m *WeComGroupMsgMutation) ResetDeliveryIds() {
+	m.delivery_ids = nil
+	m.appenddelivery_ids = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *WeComGroupMsgMutation) SetStatus(w wecomgroupmsg.Status) {
+	m.status = &w
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *WeComGroupMsgMutation) Status() (r wecomgroupmsg.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the WeComGroupMsg entity.
+// If the WeComGroupMsg object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComGroupMsgMutation) OldStatus(ctx context.Context) (v wecomgroupmsg.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *WeComGroupMsgMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetMsgid sets the "msgid" field.
+func (m *WeComGroupMsgMutation) SetMsgid(s string) {
+	m.msgid = &s
+}
+
+// Msgid returns the value of the "msgid" field in the mutation.
+func (m *WeComGroupMsgMutation) Msgid() (r string, exists bool) {
+	v := m.msgid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMsgid returns the old "msgid" field's value of the WeComGroupMsg entity.
+// If the WeComGroupMsg object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComGroupMsgMutation) OldMsgid(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMsgid is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMsgid requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMsgid: %w", err)
+	}
+	return oldValue.Msgid, nil
+}
+
+// ClearMsgid clears the value of the "msgid" field.
+func (m *WeComGroupMsgMutation) ClearMsgid() {
+	m.msgid = nil
+	m.clearedFields[wecomgroupmsg.FieldMsgid] = struct{}{}
+}
+
+// MsgidCleared returns if the "msgid" field was cleared in this mutation.
+func (m *WeComGroupMsgMutation) MsgidCleared() bool {
+	_, ok := m.clearedFields[wecomgroupmsg.FieldMsgid]
+	return ok
+}
+
+// ResetMsgid resets all changes to the "msgid" field.
+func (m *WeComGroupMsgMutation) ResetMsgid() {
+	m.msgid = nil
+	delete(m.clearedFields, wecomgroupmsg.FieldMsgid)
+}
+
+// SetAttemptedAt sets the "attempted_at" field.
+func (m *WeComGroupMsgMutation) SetAttemptedAt(t time.Time) {
+	m.attempted_at = &t
+}
+
+// AttemptedAt returns the value of the "attempted_at" field in the mutation.
+func (m *WeComGroupMsgMutation) AttemptedAt() (r time.Time, exists bool) {
+	v := m.attempted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttemptedAt returns the old "attempted_at" field's value of the WeComGroupMsg entity.
+// If the WeComGroupMsg object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComGroupMsgMutation) OldAttemptedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttemptedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttemptedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttemptedAt: %w", err)
+	}
+	return oldValue.AttemptedAt, nil
+}
+
+// ClearAttemptedAt clears the value of the "attempted_at" field.
+func (m *WeComGroupMsgMutation) ClearAttemptedAt() {
+	m.attempted_at = nil
+	m.clearedFields[wecomgroupmsg.FieldAttemptedAt] = struct{}{}
+}
+
+// AttemptedAtCleared returns if the "attempted_at" field was cleared in this mutation.
+func (m *WeComGroupMsgMutation) AttemptedAtCleared() bool {
+	_, ok := m.clearedFields[wecomgroupmsg.FieldAttemptedAt]
+	return ok
+}
+
+// ResetAttemptedAt resets all changes to the "attempted_at" field.
+func (m *WeComGroupMsgMutation) ResetAttemptedAt() {
+	m.attempted_at = nil
+	delete(m.clearedFields, wecomgroupmsg.FieldAttemptedAt)
+}
+
+// SetCreatedInWecomAt sets the "created_in_wecom_at" field.
+func (m *WeComGroupMsgMutation) SetCreatedInWecomAt(t time.Time) {
+	m.created_in_wecom_at = &t
+}
+
+// CreatedInWecomAt returns the value of the "created_in_wecom_at" field in the mutation.
+func (m *WeComGroupMsgMutation) CreatedInWecomAt() (r time.Time, exists bool) {
+	v := m.created_in_wecom_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedInWecomAt returns the old "created_in_wecom_at" field's value of the WeComGroupMsg entity.
+// If the WeComGroupMsg object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComGroupMsgMutation) OldCreatedInWecomAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedInWecomAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedInWecomAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedInWecomAt: %w", err)
+	}
+	return oldValue.CreatedInWecomAt, nil
+}
+
+// ClearCreatedInWecomAt clears the value of the "created_in_wecom_at" field.
+func (m *WeComGroupMsgMutation) ClearCreatedInWecomAt() {
+	m.created_in_wecom_at = nil
+	m.clearedFields[wecomgroupmsg.FieldCreatedInWecomAt] = struct{}{}
+}
+
+// CreatedInWecomAtCleared returns if the "created_in_wecom_at" field was cleared in this mutation.
+func (m *WeComGroupMsgMutation) CreatedInWecomAtCleared() bool {
+	_, ok := m.clearedFields[wecomgroupmsg.FieldCreatedInWecomAt]
+	return ok
+}
+
+// ResetCreatedInWecomAt resets all changes to the "created_in_wecom_at" field.
+func (m *WeComGroupMsgMutation) ResetCreatedInWecomAt() {
+	m.created_in_wecom_at = nil
+	delete(m.clearedFields, wecomgroupmsg.FieldCreatedInWecomAt)
+}
+
+// SetCheckedAt sets the "checked_at" field.
+func (m *WeComGroupMsgMutation) SetCheckedAt(t time.Time) {
+	m.checked_at = &t
+}
+
+// CheckedAt returns the value of the "checked_at" field in the mutation.
+func (m *WeComGroupMsgMutation) CheckedAt() (r time.Time, exists bool) {
+	v := m.checked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCheckedAt returns the old "checked_at" field's value of the WeComGroupMsg entity.
+// If the WeComGroupMsg object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComGroupMsgMutation) OldCheckedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCheckedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCheckedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCheckedAt: %w", err)
+	}
+	return oldValue.CheckedAt, nil
+}
+
+// ClearCheckedAt clears the value of the "checked_at" field.
+func (m *WeComGroupMsgMutation) ClearCheckedAt() {
+	m.checked_at = nil
+	m.clearedFields[wecomgroupmsg.FieldCheckedAt] = struct{}{}
+}
+
+// CheckedAtCleared returns if the "checked_at" field was cleared in this mutation.
+func (m *WeComGroupMsgMutation) CheckedAtCleared() bool {
+	_, ok := m.clearedFields[wecomgroupmsg.FieldCheckedAt]
+	return ok
+}
+
+// ResetCheckedAt resets all changes to the "checked_at" field.
+func (m *WeComGroupMsgMutation) ResetCheckedAt() {
+	m.checked_at = nil
+	delete(m.clearedFields, wecomgroupmsg.FieldCheckedAt)
+}
+
+// SetError sets the "error" field.
+func (m *WeComGroupMsgMutation) SetError(s string) {
+	m.error = &s
+}
+
+// Error returns the value of the "error" field in the mutation.
+func (m *WeComGroupMsgMutation) Error() (r string, exists bool) {
+	v := m.error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldError returns the old "error" field's value of the WeComGroupMsg entity.
+// If the WeComGroupMsg object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComGroupMsgMutation) OldError(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldError: %w", err)
+	}
+	return oldValue.Error, nil
+}
+
+// ClearError clears the value of the "error" field.
+func (m *WeComGroupMsgMutation) ClearError() {
+	m.error = nil
+	m.clearedFields[wecomgroupmsg.FieldError] = struct{}{}
+}
+
+// ErrorCleared returns if the "error" field was cleared in this mutation.
+func (m *WeComGroupMsgMutation) ErrorCleared() bool {
+	_, ok := m.clearedFields[wecomgroupmsg.FieldError]
+	return ok
+}
+
+// ResetError resets all changes to the "error" field.
+func (m *WeComGroupMsgMutation) ResetError() {
+	m.error = nil
+	delete(m.clearedFields, wecomgroupmsg.FieldError)
+}
+
+// Where appends a list predicates to the WeComGroupMsgMutation builder.
+func (m *WeComGroupMsgMutation) Where(ps ...predicate.WeComGroupMsg) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WeComGroupMsgMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WeComGroupMsgMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.WeComGroupMsg, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WeComGroupMsgMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WeComGroupMsgMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (WeComGroupMsg).
+func (m *WeComGroupMsgMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WeComGroupMsgMutation) Fields() []string {
+	fields := make([]string, 0, 15)
+	if m.tenant_id != nil {
+		fields = append(fields, wecomgroupmsg.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, wecomgroupmsg.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, wecomgroupmsg.FieldUpdatedAt)
+	}
+	if m.broadcast_id != nil {
+		fields = append(fields, wecomgroupmsg.FieldBroadcastID)
+	}
+	if m.sender_user_id != nil {
+		fields = append(fields, wecomgroupmsg.FieldSenderUserID)
+	}
+	if m.sender != nil {
+		fields = append(fields, wecomgroupmsg.FieldSender)
+	}
+	if m.content != nil {
+		fields = append(fields, wecomgroupmsg.FieldContent)
+	}
+	if m.external_user_ids != nil {
+		fields = append(fields, wecomgroupmsg.FieldExternalUserIds)
+	}
+	if m.delivery_ids != nil {
+		fields = append(fields, wecomgroupmsg.FieldDeliveryIds)
+	}
+	if m.status != nil {
+		fields = append(fields, wecomgroupmsg.FieldStatus)
+	}
+	if m.msgid != nil {
+		fields = append(fields, wecomgroupmsg.FieldMsgid)
+	}
+	if m.attempted_at != nil {
+		fields = append(fields, wecomgroupmsg.FieldAttemptedAt)
+	}
+	if m.created_in_wecom_at != nil {
+		fields = append(fields, wecomgroupmsg.FieldCreatedInWecomAt)
+	}
+	if m.checked_at != nil {
+		fields = append(fields, wecomgroupmsg.FieldCheckedAt)
+	}
+	if m.error != nil {
+		fields = append(fields, wecomgroupmsg.FieldError)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WeComGroupMsgMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case wecomgroupmsg.FieldTenantID:
+		return m.TenantID()
+	case wecomgroupmsg.FieldCreatedAt:
+		return m.CreatedAt()
+	case wecomgroupmsg.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case wecomgroupmsg.FieldBroadcastID:
+		return m.BroadcastID()
+	case wecomgroupmsg.FieldSenderUserID:
+		return m.SenderUserID()
+	case wecomgroupmsg.FieldSender:
+		return m.Sender()
+	case wecomgroupmsg.FieldContent:
+		return m.Content()
+	case wecomgroupmsg.FieldExternalUserIds:
+		return m.ExternalUserIds()
+	case wecomgroupmsg.FieldDeliveryIds:
+		return m.DeliveryIds()
+	case wecomgroupmsg.FieldStatus:
+		return m.Status()
+	case wecomgroupmsg.FieldMsgid:
+		return m.Msgid()
+	case wecomgroupmsg.FieldAttemptedAt:
+		return m.AttemptedAt()
+	case wecomgroupmsg.FieldCreatedInWecomAt:
+		return m.CreatedInWecomAt()
+	case wecomgroupmsg.FieldCheckedAt:
+		return m.CheckedAt()
+	case wecomgroupmsg.FieldError:
+		return m.Error()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WeComGroupMsgMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case wecomgroupmsg.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case wecomgroupmsg.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case wecomgroupmsg.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case wecomgroupmsg.FieldBroadcastID:
+		return m.OldBroadcastID(ctx)
+	case wecomgroupmsg.FieldSenderUserID:
+		return m.OldSenderUserID(ctx)
+	case wecomgroupmsg.FieldSender:
+		return m.OldSender(ctx)
+	case wecomgroupmsg.FieldContent:
+		return m.OldContent(ctx)
+	case wecomgroupmsg.FieldExternalUserIds:
+		return m.OldExternalUserIds(ctx)
+	case wecomgroupmsg.FieldDeliveryIds:
+		return m.OldDeliveryIds(ctx)
+	case wecomgroupmsg.FieldStatus:
+		return m.OldStatus(ctx)
+	case wecomgroupmsg.FieldMsgid:
+		return m.OldMsgid(ctx)
+	case wecomgroupmsg.FieldAttemptedAt:
+		return m.OldAttemptedAt(ctx)
+	case wecomgroupmsg.FieldCreatedInWecomAt:
+		return m.OldCreatedInWecomAt(ctx)
+	case wecomgroupmsg.FieldCheckedAt:
+		return m.OldCheckedAt(ctx)
+	case wecomgroupmsg.FieldError:
+		return m.OldError(ctx)
+	}
+	return nil, fmt.Errorf("unknown WeComGroupMsg field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WeComGroupMsgMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case wecomgroupmsg.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case wecomgroupmsg.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case wecomgroupmsg.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case wecomgroupmsg.FieldBroadcastID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBroadcastID(v)
+		return nil
+	case wecomgroupmsg.FieldSenderUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSenderUserID(v)
+		return nil
+	case wecomgroupmsg.FieldSender:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSender(v)
+		return nil
+	case wecomgroupmsg.FieldContent:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContent(v)
+		return nil
+	case wecomgroupmsg.FieldExternalUserIds:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalUserIds(v)
+		return nil
+	case wecomgroupmsg.FieldDeliveryIds:
+		v, ok := value.([]uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeliveryIds(v)
+		return nil
+	case wecomgroupmsg.FieldStatus:
+		v, ok := value.(wecomgroupmsg.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case wecomgroupmsg.FieldMsgid:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMsgid(v)
+		return nil
+	case wecomgroupmsg.FieldAttemptedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttemptedAt(v)
+		return nil
+	case wecomgroupmsg.FieldCreatedInWecomAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedInWecomAt(v)
+		return nil
+	case wecomgroupmsg.FieldCheckedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCheckedAt(v)
+		return nil
+	case wecomgroupmsg.FieldError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetError(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WeComGroupMsg field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WeComGroupMsgMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WeComGroupMsgMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WeComGroupMsgMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown WeComGroupMsg numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WeComGroupMsgMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(wecomgroupmsg.FieldMsgid) {
+		fields = append(fields, wecomgroupmsg.FieldMsgid)
+	}
+	if m.FieldCleared(wecomgroupmsg.FieldAttemptedAt) {
+		fields = append(fields, wecomgroupmsg.FieldAttemptedAt)
+	}
+	if m.FieldCleared(wecomgroupmsg.FieldCreatedInWecomAt) {
+		fields = append(fields, wecomgroupmsg.FieldCreatedInWecomAt)
+	}
+	if m.FieldCleared(wecomgroupmsg.FieldCheckedAt) {
+		fields = append(fields, wecomgroupmsg.FieldCheckedAt)
+	}
+	if m.FieldCleared(wecomgroupmsg.FieldError) {
+		fields = append(fields, wecomgroupmsg.FieldError)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WeComGroupMsgMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WeComGroupMsgMutation) ClearField(name string) error {
+	switch name {
+	case wecomgroupmsg.FieldMsgid:
+		m.ClearMsgid()
+		return nil
+	case wecomgroupmsg.FieldAttemptedAt:
+		m.ClearAttemptedAt()
+		return nil
+	case wecomgroupmsg.FieldCreatedInWecomAt:
+		m.ClearCreatedInWecomAt()
+		return nil
+	case wecomgroupmsg.FieldCheckedAt:
+		m.ClearCheckedAt()
+		return nil
+	case wecomgroupmsg.FieldError:
+		m.ClearError()
+		return nil
+	}
+	return fmt.Errorf("unknown WeComGroupMsg nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WeComGroupMsgMutation) ResetField(name string) error {
+	switch name {
+	case wecomgroupmsg.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case wecomgroupmsg.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case wecomgroupmsg.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case wecomgroupmsg.FieldBroadcastID:
+		m.ResetBroadcastID()
+		return nil
+	case wecomgroupmsg.FieldSenderUserID:
+		m.ResetSenderUserID()
+		return nil
+	case wecomgroupmsg.FieldSender:
+		m.ResetSender()
+		return nil
+	case wecomgroupmsg.FieldContent:
+		m.ResetContent()
+		return nil
+	case wecomgroupmsg.FieldExternalUserIds:
+		m.ResetExternalUserIds()
+		return nil
+	case wecomgroupmsg.FieldDeliveryIds:
+		m.ResetDeliveryIds()
+		return nil
+	case wecomgroupmsg.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case wecomgroupmsg.FieldMsgid:
+		m.ResetMsgid()
+		return nil
+	case wecomgroupmsg.FieldAttemptedAt:
+		m.ResetAttemptedAt()
+		return nil
+	case wecomgroupmsg.FieldCreatedInWecomAt:
+		m.ResetCreatedInWecomAt()
+		return nil
+	case wecomgroupmsg.FieldCheckedAt:
+		m.ResetCheckedAt()
+		return nil
+	case wecomgroupmsg.FieldError:
+		m.ResetError()
+		return nil
+	}
+	return fmt.Errorf("unknown WeComGroupMsg field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WeComGroupMsgMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WeComGroupMsgMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WeComGroupMsgMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WeComGroupMsgMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WeComGroupMsgMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WeComGroupMsgMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WeComGroupMsgMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown WeComGroupMsg unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WeComGroupMsgMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown WeComGroupMsg edge %s", name)
 }
 
 // WorkspaceMutation represents an operation that mutates the Workspace nodes in the graph.

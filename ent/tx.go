@@ -114,6 +114,8 @@ type Tx struct {
 	WeComCallback *WeComCallbackClient
 	// WeComContact is the client for interacting with the WeComContact builders.
 	WeComContact *WeComContactClient
+	// WeComGroupMsg is the client for interacting with the WeComGroupMsg builders.
+	WeComGroupMsg *WeComGroupMsgClient
 	// Workspace is the client for interacting with the Workspace builders.
 	Workspace *WorkspaceClient
 
@@ -297,6 +299,7 @@ func (tx *Tx) init() {
 	tx.UserTerritory = NewUserTerritoryClient(tx.config)
 	tx.WeComCallback = NewWeComCallbackClient(tx.config)
 	tx.WeComContact = NewWeComContactClient(tx.config)
+	tx.WeComGroupMsg = NewWeComGroupMsgClient(tx.config)
 	tx.Workspace = NewWorkspaceClient(tx.config)
 }
 

@@ -609,6 +609,18 @@ func (f WeComContactFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WeComContactMutation", m)
 }
 
+// The WeComGroupMsgFunc type is an adapter to allow the use of ordinary
+// function as WeComGroupMsg mutator.
+type WeComGroupMsgFunc func(context.Context, *ent.WeComGroupMsgMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WeComGroupMsgFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WeComGroupMsgMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WeComGroupMsgMutation", m)
+}
+
 // The WorkspaceFunc type is an adapter to allow the use of ordinary
 // function as Workspace mutator.
 type WorkspaceFunc func(context.Context, *ent.WorkspaceMutation) (ent.Value, error)

@@ -59,6 +59,7 @@ import (
 	"github.com/scrmhq/scrm/ent/userterritory"
 	"github.com/scrmhq/scrm/ent/wecomcallback"
 	"github.com/scrmhq/scrm/ent/wecomcontact"
+	"github.com/scrmhq/scrm/ent/wecomgroupmsg"
 	"github.com/scrmhq/scrm/ent/workspace"
 )
 
@@ -1468,6 +1469,33 @@ func (f TraverseWeComContact) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.WeComContactQuery", q)
 }
 
+// The WeComGroupMsgFunc type is an adapter to allow the use of ordinary function as a Querier.
+type WeComGroupMsgFunc func(context.Context, *ent.WeComGroupMsgQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f WeComGroupMsgFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.WeComGroupMsgQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.WeComGroupMsgQuery", q)
+}
+
+// The TraverseWeComGroupMsg type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseWeComGroupMsg func(context.Context, *ent.WeComGroupMsgQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseWeComGroupMsg) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseWeComGroupMsg) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WeComGroupMsgQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.WeComGroupMsgQuery", q)
+}
+
 // The WorkspaceFunc type is an adapter to allow the use of ordinary function as a Querier.
 type WorkspaceFunc func(context.Context, *ent.WorkspaceQuery) (ent.Value, error)
 
@@ -1598,6 +1626,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.WeComCallbackQuery, predicate.WeComCallback, wecomcallback.OrderOption]{typ: ent.TypeWeComCallback, tq: q}, nil
 	case *ent.WeComContactQuery:
 		return &query[*ent.WeComContactQuery, predicate.WeComContact, wecomcontact.OrderOption]{typ: ent.TypeWeComContact, tq: q}, nil
+	case *ent.WeComGroupMsgQuery:
+		return &query[*ent.WeComGroupMsgQuery, predicate.WeComGroupMsg, wecomgroupmsg.OrderOption]{typ: ent.TypeWeComGroupMsg, tq: q}, nil
 	case *ent.WorkspaceQuery:
 		return &query[*ent.WorkspaceQuery, predicate.Workspace, workspace.OrderOption]{typ: ent.TypeWorkspace, tq: q}, nil
 	default:

@@ -2035,6 +2035,38 @@ var (
 			},
 		},
 	}
+	// WecomGroupMsgsColumns holds the columns for the "wecom_group_msgs" table.
+	WecomGroupMsgsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "broadcast_id", Type: field.TypeUUID},
+		{Name: "sender_user_id", Type: field.TypeUUID},
+		{Name: "sender", Type: field.TypeString, Size: 64},
+		{Name: "content", Type: field.TypeString, Size: 2147483647},
+		{Name: "external_user_ids", Type: field.TypeJSON},
+		{Name: "delivery_ids", Type: field.TypeJSON},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PLANNED", "CREATED", "DONE", "EXPIRED", "FAILED"}, Default: "PLANNED"},
+		{Name: "msgid", Type: field.TypeString, Nullable: true, Size: 128},
+		{Name: "attempted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "created_in_wecom_at", Type: field.TypeTime, Nullable: true},
+		{Name: "checked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "error", Type: field.TypeString, Nullable: true, Size: 500},
+	}
+	// WecomGroupMsgsTable holds the schema information for the "wecom_group_msgs" table.
+	WecomGroupMsgsTable = &schema.Table{
+		Name:       "wecom_group_msgs",
+		Columns:    WecomGroupMsgsColumns,
+		PrimaryKey: []*schema.Column{WecomGroupMsgsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "wecomgroupmsg_tenant_id_broadcast_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{WecomGroupMsgsColumns[1], WecomGroupMsgsColumns[4], WecomGroupMsgsColumns[10]},
+			},
+		},
+	}
 	// WorkspacesColumns holds the columns for the "workspaces" table.
 	WorkspacesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -2104,6 +2136,7 @@ var (
 		UserTerritoriesTable,
 		WecomCallbacksTable,
 		WecomContactsTable,
+		WecomGroupMsgsTable,
 		WorkspacesTable,
 	}
 )
@@ -2191,5 +2224,8 @@ func init() {
 	WecomContactsTable.ForeignKeys[1].RefTable = UsersTable
 	WecomContactsTable.Annotation = &entsql.Annotation{
 		Table: "wecom_contacts",
+	}
+	WecomGroupMsgsTable.Annotation = &entsql.Annotation{
+		Table: "wecom_group_msgs",
 	}
 }

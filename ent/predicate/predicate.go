@@ -156,5 +156,8 @@ type WeComCallback func(*sql.Selector)
 // WeComContact is the predicate function for wecomcontact builders.
 type WeComContact func(*sql.Selector)
 
+// WeComGroupMsg is the predicate function for wecomgroupmsg builders.
+type WeComGroupMsg func(*sql.Selector)
+
 // Workspace is the predicate function for workspace builders.
 type Workspace func(*sql.Selector)

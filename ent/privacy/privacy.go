@@ -1310,6 +1310,30 @@ func (f WeComContactMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WeComContactMutation", m)
 }
 
+// The WeComGroupMsgQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type WeComGroupMsgQueryRuleFunc func(context.Context, *ent.WeComGroupMsgQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f WeComGroupMsgQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WeComGroupMsgQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.WeComGroupMsgQuery", q)
+}
+
+// The WeComGroupMsgMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type WeComGroupMsgMutationRuleFunc func(context.Context, *ent.WeComGroupMsgMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f WeComGroupMsgMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.WeComGroupMsgMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WeComGroupMsgMutation", m)
+}
+
 // The WorkspaceQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type WorkspaceQueryRuleFunc func(context.Context, *ent.WorkspaceQuery) error

@@ -59,6 +59,7 @@ import (
 	"github.com/scrmhq/scrm/ent/userterritory"
 	"github.com/scrmhq/scrm/ent/wecomcallback"
 	"github.com/scrmhq/scrm/ent/wecomcontact"
+	"github.com/scrmhq/scrm/ent/wecomgroupmsg"
 	"github.com/scrmhq/scrm/ent/workspace"
 
 	"entgo.io/ent"
@@ -2583,6 +2584,53 @@ func init() {
 	wecomcontactDescID := wecomcontactMixinFields0[0].Descriptor()
 	// wecomcontact.DefaultID holds the default value on creation for the id field.
 	wecomcontact.DefaultID = wecomcontactDescID.Default.(func() uuid.UUID)
+	wecomgroupmsgMixin := schema.WeComGroupMsg{}.Mixin()
+	wecomgroupmsg.Policy = privacy.NewPolicies(wecomgroupmsgMixin[1], schema.WeComGroupMsg{})
+	wecomgroupmsg.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := wecomgroupmsg.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	wecomgroupmsgMixinHooks1 := wecomgroupmsgMixin[1].Hooks()
+
+	wecomgroupmsg.Hooks[1] = wecomgroupmsgMixinHooks1[0]
+	wecomgroupmsgMixinInters1 := wecomgroupmsgMixin[1].Interceptors()
+	wecomgroupmsg.Interceptors[0] = wecomgroupmsgMixinInters1[0]
+	wecomgroupmsgMixinFields0 := wecomgroupmsgMixin[0].Fields()
+	_ = wecomgroupmsgMixinFields0
+	wecomgroupmsgMixinFields2 := wecomgroupmsgMixin[2].Fields()
+	_ = wecomgroupmsgMixinFields2
+	wecomgroupmsgFields := schema.WeComGroupMsg{}.Fields()
+	_ = wecomgroupmsgFields
+	// wecomgroupmsgDescCreatedAt is the schema descriptor for created_at field.
+	wecomgroupmsgDescCreatedAt := wecomgroupmsgMixinFields2[0].Descriptor()
+	// wecomgroupmsg.DefaultCreatedAt holds the default value on creation for the created_at field.
+	wecomgroupmsg.DefaultCreatedAt = wecomgroupmsgDescCreatedAt.Default.(func() time.Time)
+	// wecomgroupmsgDescUpdatedAt is the schema descriptor for updated_at field.
+	wecomgroupmsgDescUpdatedAt := wecomgroupmsgMixinFields2[1].Descriptor()
+	// wecomgroupmsg.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	wecomgroupmsg.DefaultUpdatedAt = wecomgroupmsgDescUpdatedAt.Default.(func() time.Time)
+	// wecomgroupmsg.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	wecomgroupmsg.UpdateDefaultUpdatedAt = wecomgroupmsgDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// wecomgroupmsgDescSender is the schema descriptor for sender field.
+	wecomgroupmsgDescSender := wecomgroupmsgFields[2].Descriptor()
+	// wecomgroupmsg.SenderValidator is a validator for the "sender" field. It is called by the builders before save.
+	wecomgroupmsg.SenderValidator = wecomgroupmsgDescSender.Validators[0].(func(string) error)
+	// wecomgroupmsgDescMsgid is the schema descriptor for msgid field.
+	wecomgroupmsgDescMsgid := wecomgroupmsgFields[7].Descriptor()
+	// wecomgroupmsg.MsgidValidator is a validator for the "msgid" field. It is called by the builders before save.
+	wecomgroupmsg.MsgidValidator = wecomgroupmsgDescMsgid.Validators[0].(func(string) error)
+	// wecomgroupmsgDescError is the schema descriptor for error field.
+	wecomgroupmsgDescError := wecomgroupmsgFields[11].Descriptor()
+	// wecomgroupmsg.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
+	wecomgroupmsg.ErrorValidator = wecomgroupmsgDescError.Validators[0].(func(string) error)
+	// wecomgroupmsgDescID is the schema descriptor for id field.
+	wecomgroupmsgDescID := wecomgroupmsgMixinFields0[0].Descriptor()
+	// wecomgroupmsg.DefaultID holds the default value on creation for the id field.
+	wecomgroupmsg.DefaultID = wecomgroupmsgDescID.Default.(func() uuid.UUID)
 	workspaceMixin := schema.Workspace{}.Mixin()
 	workspace.Policy = privacy.NewPolicies(schema.Workspace{})
 	workspace.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -59,6 +59,19 @@ type Service struct {
 	HTTPClient *http.Client
 	// Sleep waits between sends (rate limiting); nil: a timer honouring ctx.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Group, when set, sends broadcasts on the wecom channel as staff mass
+	// messages when it handles the workspace (internal/wecom).
+	Group GroupSender
+}
+
+// GroupSender sends a broadcast on the wecom channel as WeCom staff mass
+// messages (客户群发): templates its members send, whose results it polls.
+type GroupSender interface {
+	// Handles reports whether the workspace's wecom channel does mass sends.
+	Handles(ctx context.Context) (bool, error)
+	// SendGroup runs one pass over the broadcast and reports whether
+	// messages are still waiting for their members.
+	SendGroup(ctx context.Context, b *ent.Broadcast) (pending bool, err error)
 }
 
 // db is the client of the transaction ctx carries, else the root client.

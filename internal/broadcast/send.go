@@ -60,6 +60,9 @@ const (
 // meanwhile, this one exits and the other sends that message again under
 // its key.
 func (s *Service) Send(ctx context.Context, id uuid.UUID) error {
+	if done, err := s.sendGroup(ctx, id); done || err != nil {
+		return err
+	}
 	var inflight []sentRow
 	for tries := 0; ; tries++ {
 		err := s.send(ctx, id, &inflight)
@@ -70,6 +73,59 @@ func (s *Service) Send(ctx context.Context, id uuid.UUID) error {
 			return err
 		}
 	}
+}
+
+// sendGroup runs a pass of a WeCom staff mass send when the broadcast is
+// one (done reports it was): quiet hours pause it as they pause the loop,
+// and the broadcast is DONE once every template's results are known. While
+// members have not sent their templates the broadcast stays SENDING, and
+// the resume pass runs the next pass.
+func (s *Service) sendGroup(ctx context.Context, id uuid.UUID) (done bool, err error) {
+	if s.Group == nil {
+		return false, nil
+	}
+	b, err := s.Client.Broadcast.Get(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if b.Channel != "wecom" {
+		return false, nil
+	}
+	if ok, err := s.Group.Handles(ctx); err != nil || !ok {
+		return false, err
+	}
+	if b.Status != broadcast.StatusSENDING && b.Status != broadcast.StatusPAUSED {
+		return true, nil
+	}
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return true, err
+	}
+	if until, quiet := quietUntil(b, s.now()); quiet {
+		if err := s.Client.Broadcast.UpdateOne(b).SetStatus(broadcast.StatusPAUSED).Exec(ctx); err != nil {
+			return true, err
+		}
+		return true, s.Queue.EnqueueBroadcastSend(ctx, tid, id, until)
+	}
+	if b.Status == broadcast.StatusPAUSED {
+		if b, err = s.Client.Broadcast.UpdateOne(b).SetStatus(broadcast.StatusSENDING).Save(ctx); err != nil {
+			return true, err
+		}
+	}
+	// The loop's session lock: one pass per broadcast at a time, so two
+	// passes never make the same template.
+	conn, err := s.lockConn(ctx, id)
+	if err != nil || conn == nil {
+		return true, err
+	}
+	defer conn.Close()
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1::int4, hashtext($2::text))`, lockClass, id.String()) //nolint:errcheck // released with the connection anyway
+	pending, err := s.Group.SendGroup(ctx, b)
+	if err != nil || pending {
+		return true, err
+	}
+	return true, s.Client.Broadcast.Update().Where(broadcast.ID(id), broadcast.StatusEQ(broadcast.StatusSENDING)).
+		SetStatus(broadcast.StatusDONE).SetFinishedAt(s.now()).Exec(ctx)
 }
 
 // maxReconnects bounds how often one loop reconnects (about three minutes

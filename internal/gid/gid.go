@@ -72,6 +72,7 @@ const (
 	Task             Type = "Task"
 	ContactWay       Type = "ContactWay"
 	ContactWayAdd    Type = "ContactWayAdd"
+	WeComGroupMsg    Type = "WeComGroupMsg"
 )
 
 var codes = map[Type]uint16{
@@ -84,7 +85,7 @@ var codes = map[Type]uint16{
 	AssignmentTarget: 33, ScoreHit: 34, SegmentVersion: 35, OutboxTask: 36,
 	WeComContact: 37, WeComCallback: 38,
 	// Jobs take codes from 60 so that the WeCom layer's next types keep theirs.
-	Job: 60, JobFile: 61, ContactWay: 62, ContactWayAdd: 63,
+	Job: 60, JobFile: 61, ContactWay: 62, ContactWayAdd: 63, WeComGroupMsg: 64,
 	// Journeys (#23) take codes from 70, clear of the types other work adds meanwhile.
 	Journey: 70, JourneyVersion: 71, Enrollment: 72, StepRun: 73,
 	// Tasks (#23) take 45; the WeCom layer's contact-way types take 62-64.

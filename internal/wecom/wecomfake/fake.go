@@ -35,7 +35,8 @@ import (
 //	GET /cgi-bin/externalcontact/get?access_token&external_userid -> external_contact, follow_user;
 //	    40014 bad token, 42001 expired token, 84061 not an external contact
 //
-// the contact-way endpoints of contactway.go, and the corp's side of
+// the contact-way endpoints of contactway.go, the mass-send endpoints of
+// groupmsg.go, and the corp's side of
 // callbacks: it builds event XML, encrypts and signs it as WXBizMsgCrypt
 // does, for the test to post to the workspace's callback URL.
 type Server struct {
@@ -58,6 +59,13 @@ type Server struct {
 	ContactWays map[string]*ContactWay
 	// Welcomes are the WelcomeCodes issued with adds, by code.
 	Welcomes map[string]*Welcome
+	// AlreadyReceived are customers WeCom says already got a mass message
+	// (send result 3) when a member sends a template.
+	AlreadyReceived []string
+	// LoseNextTemplateAnswer makes the next add_msg_template make its
+	// template and answer 502, as if the answer were lost.
+	LoseNextTemplateAnswer bool
+	groupMsgs              []*GroupMsg
 }
 
 // Customer is an external contact and the members who have it.
@@ -84,6 +92,10 @@ func New(t testing.TB, corpID, secret, token, aesKey string) *Server {
 	mux.HandleFunc("GET /cgi-bin/externalcontact/get", f.externalContact)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/add_contact_way", f.addContactWay)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/send_welcome_msg", f.sendWelcome)
+	mux.HandleFunc("POST /cgi-bin/externalcontact/add_msg_template", f.addMsgTemplate)
+	mux.HandleFunc("POST /cgi-bin/externalcontact/get_groupmsg_list_v2", f.groupMsgList)
+	mux.HandleFunc("POST /cgi-bin/externalcontact/get_groupmsg_task", f.groupMsgTask)
+	mux.HandleFunc("POST /cgi-bin/externalcontact/get_groupmsg_send_result", f.groupMsgSendResult)
 	f.Srv = httptest.NewServer(mux)
 	t.Cleanup(f.Srv.Close)
 	return f

@@ -1,0 +1,4 @@
+-- Create "wecom_group_msgs" table
+CREATE TABLE "wecom_group_msgs" ("id" uuid NOT NULL, "tenant_id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "broadcast_id" uuid NOT NULL, "sender_user_id" uuid NOT NULL, "sender" character varying NOT NULL, "content" text NOT NULL, "external_user_ids" jsonb NOT NULL, "delivery_ids" jsonb NOT NULL, "status" character varying NOT NULL DEFAULT 'PLANNED', "msgid" character varying NULL, "attempted_at" timestamptz NULL, "created_in_wecom_at" timestamptz NULL, "checked_at" timestamptz NULL, "error" character varying NULL, PRIMARY KEY ("id", "tenant_id"));
+-- Create index "wecomgroupmsg_tenant_id_broadcast_id_status" to table: "wecom_group_msgs"
+CREATE INDEX "wecomgroupmsg_tenant_id_broadcast_id_status" ON "wecom_group_msgs" ("tenant_id", "broadcast_id", "status");
