@@ -13,13 +13,16 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/assignmentrule"
+	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/stage"
+	"github.com/scrmhq/scrm/ent/task"
 	"github.com/scrmhq/scrm/internal/app"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/org"
+	"github.com/scrmhq/scrm/internal/scoring"
 	"github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/workspace"
@@ -72,6 +75,7 @@ var (
 	givens    = []string{"伟", "芳", "娜", "敏", "静", "磊", "强", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "秀英", "晓东", "子涵", "浩然", "雨桐"}
 	sources   = []string{"官网表单", "抖音广告", "微信公众号", "转介绍", "线下车展", "渠道上传", "CSV 导入"}
 	companies = []string{"", "", "", "上海华远物流", "杭州云栖科技", "广州南方贸易", "深圳前海金融", "个人"}
+	notes     = []string{"电话沟通，对 SUV 感兴趣", "约了周末到店试驾", "询问车贷方案", "发了报价单，等回复", "客户在比较竞品"}
 )
 
 func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r *rand.Rand) (int, error) {
@@ -180,19 +184,34 @@ func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r 
 	builders := make([]*ent.LeadCreate, 0, nLeads)
 	type tagPair struct{ lead, tag uuid.UUID }
 	var claims []*ent.OwnerChangeCreate
+	var follows []*ent.FollowUpCreate
+	var deals []*ent.DealCreate
+	var tasks []*ent.TaskCreate
 	var pairs []tagPair
+	tiers := workspace.DefaultTiers
 	for i := range nLeads {
 		city := r.IntN(4)
 		id := gid.New(gid.Lead)
 		created := now.Add(-time.Duration(r.IntN(60*24)) * time.Hour)
+		// The random draws keep the order they always had, so a seed makes
+		// the same leads as before.
+		name := surnames[r.IntN(len(surnames))] + givens[r.IntN(len(givens))]
+		company, source := companies[r.IntN(len(companies))], sources[r.IntN(len(sources))]
+		score := r.IntN(100)
+		st := stages[min(r.IntN(len(stages)+3), len(stages)-1)*r.IntN(2)]
+		if i%3 == 0 && st.Kind == stage.KindWON {
+			st = stages[0] // a lead in the public pool has not been won
+		}
 		b := c.Lead.Create().SetID(id).SetSeq(first + int64(i)).
-			SetName(surnames[r.IntN(len(surnames))] + givens[r.IntN(len(givens))]).
+			SetName(name).
 			SetPhone(fmt.Sprintf("+86139%08d", 10000000+i)).
-			SetCompany(companies[r.IntN(len(companies))]).
-			SetSource(sources[r.IntN(len(sources))]).
-			SetScore(r.IntN(100)).
+			SetCompany(company).
+			SetSource(source).
+			// The tier is the score's under the workspace's thresholds, as
+			// the scoring pass would set it.
+			SetScore(score).SetTier(scoring.TierOf(score, tiers)).
 			SetTerritoryID(cities[city].ID).
-			SetStageID(stages[min(r.IntN(len(stages)+3), len(stages)-1)*r.IntN(2)].ID).
+			SetStageID(st.ID).
 			SetCreatedAt(created).SetUpdatedAt(created).
 			SetAttributes(map[string]any{"budget": float64(50000 + r.IntN(40)*10000), "city": cityKeys[city], "has_car": r.IntN(2) == 0})
 		b.SetPoolID(publicPool.ID)
@@ -206,6 +225,27 @@ func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r 
 				SetLastFollowUpAt(followed)
 			claims = append(claims, c.OwnerChange.Create().SetLeadID(id).SetToUserID(reps[city].ID).SetActorID(reps[city].ID).
 				SetPoolID(publicPool.ID).SetKind(ownerchange.KindCLAIM).SetBy(ownerchange.ByUSER).SetAt(claimed))
+			// The last follow-up date is the rep's last follow-up; a fifth of
+			// them promised the next one, some of which fell due (the rep's
+			// to-do list).
+			fu := c.FollowUp.Create().SetID(gid.New(gid.FollowUp)).SetLeadID(id).SetAuthorID(reps[city].ID).
+				SetKind(followup.KindCALL).SetContent(notes[r.IntN(len(notes))]).SetOutcome(followup.OutcomeCONNECTED).
+				SetCreatedAt(followed).SetUpdatedAt(followed)
+			if i%5 == 1 {
+				next := followed.Add(time.Duration(24+r.IntN(9*24)) * time.Hour)
+				fu.SetNextFollowUpAt(next)
+				fuID, _ := fu.Mutation().ID()
+				tasks = append(tasks, c.Task.Create().SetKind(task.KindFOLLOW_UP).SetTitle("跟进「"+name+"」").
+					SetDueAt(next).SetAssigneeID(reps[city].ID).SetLeadID(id).SetFollowUpID(fuID).
+					SetCreatedAt(followed).SetUpdatedAt(followed))
+			}
+			follows = append(follows, fu)
+			// A lead in a WON stage was won with a deal, credited to its rep.
+			if st.Kind == stage.KindWON {
+				closed := later(claimed, followed)
+				deals = append(deals, c.Deal.Create().SetLeadID(id).SetOwnerID(reps[city].ID).
+					SetAmount(float64(80000+r.IntN(40)*5000)).SetClosedAt(closed).SetCreatedAt(closed).SetUpdatedAt(closed))
+			}
 		}
 		if i%25 == 0 {
 			b.SetPartnerID(partner.ID)
@@ -224,6 +264,21 @@ func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r 
 	for start := 0; start < len(claims); start += 1000 {
 		if err := c.OwnerChange.CreateBulk(claims[start:min(start+1000, len(claims))]...).Exec(ctx); err != nil {
 			return 0, fmt.Errorf("demo claims: %w", err)
+		}
+	}
+	for start := 0; start < len(follows); start += 1000 {
+		if err := c.FollowUp.CreateBulk(follows[start:min(start+1000, len(follows))]...).Exec(ctx); err != nil {
+			return 0, fmt.Errorf("demo follow-ups: %w", err)
+		}
+	}
+	for start := 0; start < len(deals); start += 1000 {
+		if err := c.Deal.CreateBulk(deals[start:min(start+1000, len(deals))]...).Exec(ctx); err != nil {
+			return 0, fmt.Errorf("demo deals: %w", err)
+		}
+	}
+	for start := 0; start < len(tasks); start += 1000 {
+		if err := c.Task.CreateBulk(tasks[start:min(start+1000, len(tasks))]...).Exec(ctx); err != nil {
+			return 0, fmt.Errorf("demo tasks: %w", err)
 		}
 	}
 	if err := rulesFor(ctx, c, reps); err != nil {

@@ -51,3 +51,38 @@ func TestDemoRulesCompile(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoIsConsistent: what the demo shows agrees with itself: every lead
+// has the tier of its score, every won lead a deal, every last follow-up
+// date its follow-up, and every open promise its task.
+func TestDemoIsConsistent(t *testing.T) {
+	db := testenv.NewDatabase(t)
+	res, err := demo.Ensure(context.Background(), db.Client, 300, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, q := range map[string]string{
+		"leads whose tier is not their score's": `SELECT count(*) FROM leads WHERE tenant_id = $1 AND tier IS DISTINCT FROM
+			CASE WHEN score >= 80 THEN 'A' WHEN score >= 50 THEN 'B' WHEN score >= 20 THEN 'C' ELSE 'D' END`,
+		"won leads without a deal": `SELECT count(*) FROM leads l JOIN stages s ON s.id = l.stage_id AND s.kind = 'WON'
+			WHERE l.tenant_id = $1 AND NOT EXISTS (SELECT 1 FROM deals d WHERE d.lead_id = l.id)`,
+		"last follow-up dates without that follow-up": `SELECT count(*) FROM leads l WHERE l.tenant_id = $1 AND l.last_follow_up_at IS NOT NULL
+			AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.lead_id = l.id AND f.created_at = l.last_follow_up_at)`,
+		"promises without a task": `SELECT count(*) FROM follow_ups f WHERE f.tenant_id = $1 AND f.next_follow_up_at IS NOT NULL
+			AND NOT EXISTS (SELECT 1 FROM tasks k WHERE k.follow_up_id = f.id AND k.kind = 'FOLLOW_UP' AND k.due_at = f.next_follow_up_at)`,
+	} {
+		var n int
+		if err := db.DB.QueryRow(q, res.Workspace.ID).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if n != 0 {
+			t.Errorf("%d %s", n, name)
+		}
+	}
+	var deals, promises int
+	_ = db.DB.QueryRow(`SELECT (SELECT count(*) FROM deals WHERE tenant_id = $1), (SELECT count(*) FROM tasks WHERE tenant_id = $1)`,
+		res.Workspace.ID).Scan(&deals, &promises)
+	if deals == 0 || promises == 0 {
+		t.Errorf("the demo has %d deals and %d tasks; want some of each", deals, promises)
+	}
+}
