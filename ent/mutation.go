@@ -40960,6 +40960,7 @@ type TagMutation struct {
 	updated_at    *time.Time
 	name          *string
 	color         *string
+	wecom_tag_id  *string
 	clearedFields map[string]struct{}
 	group         *uuid.UUID
 	clearedgroup  bool
@@ -41304,6 +41305,55 @@ func (m *TagMutation) ResetGroupID() {
 	delete(m.clearedFields, tag.FieldGroupID)
 }
 
+// SetWecomTagID sets the "wecom_tag_id" field.
+func (m *TagMutation) SetWecomTagID(s string) {
+	m.wecom_tag_id = &s
+}
+
+// WecomTagID returns the value of the "wecom_tag_id" field in the mutation.
+func (m *TagMutation) WecomTagID() (r string, exists bool) {
+	v := m.wecom_tag_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWecomTagID returns the old "wecom_tag_id" field's value of the Tag entity.
+// If the Tag object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TagMutation) OldWecomTagID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWecomTagID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWecomTagID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWecomTagID: %w", err)
+	}
+	return oldValue.WecomTagID, nil
+}
+
+// ClearWecomTagID clears the value of the "wecom_tag_id" field.
+func (m *TagMutation) ClearWecomTagID() {
+	m.wecom_tag_id = nil
+	m.clearedFields[tag.FieldWecomTagID] = struct{}{}
+}
+
+// WecomTagIDCleared returns if the "wecom_tag_id" field was cleared in this mutation.
+func (m *TagMutation) WecomTagIDCleared() bool {
+	_, ok := m.clearedFields[tag.FieldWecomTagID]
+	return ok
+}
+
+// ResetWecomTagID resets all changes to the "wecom_tag_id" field.
+func (m *TagMutation) ResetWecomTagID() {
+	m.wecom_tag_id = nil
+	delete(m.clearedFields, tag.FieldWecomTagID)
+}
+
 // ClearGroup clears the "group" edge to the TagGroup entity.
 func (m *TagMutation) ClearGroup() {
 	m.clearedgroup = true
@@ -41419,7 +41469,7 @@ func (m *TagMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TagMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.tenant_id != nil {
 		fields = append(fields, tag.FieldTenantID)
 	}
@@ -41437,6 +41487,9 @@ func (m *TagMutation) Fields() []string {
 	}
 	if m.group != nil {
 		fields = append(fields, tag.FieldGroupID)
+	}
+	if m.wecom_tag_id != nil {
+		fields = append(fields, tag.FieldWecomTagID)
 	}
 	return fields
 }
@@ -41458,6 +41511,8 @@ func (m *TagMutation) Field(name string) (ent.Value, bool) {
 		return m.Color()
 	case tag.FieldGroupID:
 		return m.GroupID()
+	case tag.FieldWecomTagID:
+		return m.WecomTagID()
 	}
 	return nil, false
 }
@@ -41479,6 +41534,8 @@ func (m *TagMutation) OldField(ctx context.Context, name string) (ent.Value, err
 		return m.OldColor(ctx)
 	case tag.FieldGroupID:
 		return m.OldGroupID(ctx)
+	case tag.FieldWecomTagID:
+		return m.OldWecomTagID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Tag field %s", name)
 }
@@ -41530,6 +41587,13 @@ func (m *TagMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetGroupID(v)
 		return nil
+	case tag.FieldWecomTagID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWecomTagID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Tag field %s", name)
 }
@@ -41563,6 +41627,9 @@ func (m *TagMutation) ClearedFields() []string {
 	if m.FieldCleared(tag.FieldGroupID) {
 		fields = append(fields, tag.FieldGroupID)
 	}
+	if m.FieldCleared(tag.FieldWecomTagID) {
+		fields = append(fields, tag.FieldWecomTagID)
+	}
 	return fields
 }
 
@@ -41579,6 +41646,9 @@ func (m *TagMutation) ClearField(name string) error {
 	switch name {
 	case tag.FieldGroupID:
 		m.ClearGroupID()
+		return nil
+	case tag.FieldWecomTagID:
+		m.ClearWecomTagID()
 		return nil
 	}
 	return fmt.Errorf("unknown Tag nullable field %s", name)
@@ -41605,6 +41675,9 @@ func (m *TagMutation) ResetField(name string) error {
 		return nil
 	case tag.FieldGroupID:
 		m.ResetGroupID()
+		return nil
+	case tag.FieldWecomTagID:
+		m.ResetWecomTagID()
 		return nil
 	}
 	return fmt.Errorf("unknown Tag field %s", name)
@@ -41715,23 +41788,24 @@ func (m *TagMutation) ResetEdge(name string) error {
 // TagGroupMutation represents an operation that mutates the TagGroup nodes in the graph.
 type TagGroupMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *uuid.UUID
-	tenant_id     *uuid.UUID
-	created_at    *time.Time
-	updated_at    *time.Time
-	name          *string
-	exclusive     *bool
-	position      *int
-	addposition   *int
-	clearedFields map[string]struct{}
-	tags          map[uuid.UUID]struct{}
-	removedtags   map[uuid.UUID]struct{}
-	clearedtags   bool
-	done          bool
-	oldValue      func(context.Context) (*TagGroup, error)
-	predicates    []predicate.TagGroup
+	op             Op
+	typ            string
+	id             *uuid.UUID
+	tenant_id      *uuid.UUID
+	created_at     *time.Time
+	updated_at     *time.Time
+	name           *string
+	exclusive      *bool
+	position       *int
+	addposition    *int
+	wecom_group_id *string
+	clearedFields  map[string]struct{}
+	tags           map[uuid.UUID]struct{}
+	removedtags    map[uuid.UUID]struct{}
+	clearedtags    bool
+	done           bool
+	oldValue       func(context.Context) (*TagGroup, error)
+	predicates     []predicate.TagGroup
 }
 
 var _ ent.Mutation = (*TagGroupMutation)(nil)
@@ -42074,6 +42148,55 @@ func (m *TagGroupMutation) ResetPosition() {
 	m.addposition = nil
 }
 
+// SetWecomGroupID sets the "wecom_group_id" field.
+func (m *TagGroupMutation) SetWecomGroupID(s string) {
+	m.wecom_group_id = &s
+}
+
+// WecomGroupID returns the value of the "wecom_group_id" field in the mutation.
+func (m *TagGroupMutation) WecomGroupID() (r string, exists bool) {
+	v := m.wecom_group_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWecomGroupID returns the old "wecom_group_id" field's value of the TagGroup entity.
+// If the TagGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TagGroupMutation) OldWecomGroupID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWecomGroupID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWecomGroupID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWecomGroupID: %w", err)
+	}
+	return oldValue.WecomGroupID, nil
+}
+
+// ClearWecomGroupID clears the value of the "wecom_group_id" field.
+func (m *TagGroupMutation) ClearWecomGroupID() {
+	m.wecom_group_id = nil
+	m.clearedFields[taggroup.FieldWecomGroupID] = struct{}{}
+}
+
+// WecomGroupIDCleared returns if the "wecom_group_id" field was cleared in this mutation.
+func (m *TagGroupMutation) WecomGroupIDCleared() bool {
+	_, ok := m.clearedFields[taggroup.FieldWecomGroupID]
+	return ok
+}
+
+// ResetWecomGroupID resets all changes to the "wecom_group_id" field.
+func (m *TagGroupMutation) ResetWecomGroupID() {
+	m.wecom_group_id = nil
+	delete(m.clearedFields, taggroup.FieldWecomGroupID)
+}
+
 // AddTagIDs adds the "tags" edge to the Tag entity by ids.
 func (m *TagGroupMutation) AddTagIDs(ids ...uuid.UUID) {
 	if m.tags == nil {
@@ -42162,7 +42285,7 @@ func (m *TagGroupMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TagGroupMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.tenant_id != nil {
 		fields = append(fields, taggroup.FieldTenantID)
 	}
@@ -42180,6 +42303,9 @@ func (m *TagGroupMutation) Fields() []string {
 	}
 	if m.position != nil {
 		fields = append(fields, taggroup.FieldPosition)
+	}
+	if m.wecom_group_id != nil {
+		fields = append(fields, taggroup.FieldWecomGroupID)
 	}
 	return fields
 }
@@ -42201,6 +42327,8 @@ func (m *TagGroupMutation) Field(name string) (ent.Value, bool) {
 		return m.Exclusive()
 	case taggroup.FieldPosition:
 		return m.Position()
+	case taggroup.FieldWecomGroupID:
+		return m.WecomGroupID()
 	}
 	return nil, false
 }
@@ -42222,6 +42350,8 @@ func (m *TagGroupMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldExclusive(ctx)
 	case taggroup.FieldPosition:
 		return m.OldPosition(ctx)
+	case taggroup.FieldWecomGroupID:
+		return m.OldWecomGroupID(ctx)
 	}
 	return nil, fmt.Errorf("unknown TagGroup field %s", name)
 }
@@ -42273,6 +42403,13 @@ func (m *TagGroupMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPosition(v)
 		return nil
+	case taggroup.FieldWecomGroupID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWecomGroupID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown TagGroup field %s", name)
 }
@@ -42317,7 +42454,11 @@ func (m *TagGroupMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *TagGroupMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(taggroup.FieldWecomGroupID) {
+		fields = append(fields, taggroup.FieldWecomGroupID)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -42330,6 +42471,11 @@ func (m *TagGroupMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *TagGroupMutation) ClearField(name string) error {
+	switch name {
+	case taggroup.FieldWecomGroupID:
+		m.ClearWecomGroupID()
+		return nil
+	}
 	return fmt.Errorf("unknown TagGroup nullable field %s", name)
 }
 
@@ -42354,6 +42500,9 @@ func (m *TagGroupMutation) ResetField(name string) error {
 		return nil
 	case taggroup.FieldPosition:
 		m.ResetPosition()
+		return nil
+	case taggroup.FieldWecomGroupID:
+		m.ResetWecomGroupID()
 		return nil
 	}
 	return fmt.Errorf("unknown TagGroup field %s", name)

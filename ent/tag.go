@@ -31,6 +31,8 @@ type Tag struct {
 	Color string `json:"color,omitempty"`
 	// GroupID holds the value of the "group_id" field.
 	GroupID *uuid.UUID `json:"group_id,omitempty"`
+	// WecomTagID holds the value of the "wecom_tag_id" field.
+	WecomTagID *string `json:"wecom_tag_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TagQuery when eager-loading is set.
 	Edges        TagEdges `json:"edges"`
@@ -91,7 +93,7 @@ func (*Tag) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case tag.FieldGroupID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case tag.FieldName, tag.FieldColor:
+		case tag.FieldName, tag.FieldColor, tag.FieldWecomTagID:
 			values[i] = new(sql.NullString)
 		case tag.FieldCreatedAt, tag.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -154,6 +156,13 @@ func (_m *Tag) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.GroupID = new(uuid.UUID)
 				*_m.GroupID = *value.S.(*uuid.UUID)
+			}
+		case tag.FieldWecomTagID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field wecom_tag_id", values[i])
+			} else if value.Valid {
+				_m.WecomTagID = new(string)
+				*_m.WecomTagID = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -224,6 +233,11 @@ func (_m *Tag) String() string {
 	if v := _m.GroupID; v != nil {
 		builder.WriteString("group_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.WecomTagID; v != nil {
+		builder.WriteString("wecom_tag_id=")
+		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')
 	return builder.String()

@@ -94,6 +94,20 @@ func (_c *TagCreate) SetNillableGroupID(v *uuid.UUID) *TagCreate {
 	return _c
 }
 
+// SetWecomTagID sets the "wecom_tag_id" field.
+func (_c *TagCreate) SetWecomTagID(v string) *TagCreate {
+	_c.mutation.SetWecomTagID(v)
+	return _c
+}
+
+// SetNillableWecomTagID sets the "wecom_tag_id" field if the given value is not nil.
+func (_c *TagCreate) SetNillableWecomTagID(v *string) *TagCreate {
+	if v != nil {
+		_c.SetWecomTagID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *TagCreate) SetID(v uuid.UUID) *TagCreate {
 	_c.mutation.SetID(v)
@@ -220,6 +234,11 @@ func (_c *TagCreate) check() error {
 			return &ValidationError{Name: "color", err: fmt.Errorf(`ent: validator failed for field "Tag.color": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.WecomTagID(); ok {
+		if err := tag.WecomTagIDValidator(v); err != nil {
+			return &ValidationError{Name: "wecom_tag_id", err: fmt.Errorf(`ent: validator failed for field "Tag.wecom_tag_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -275,6 +294,10 @@ func (_c *TagCreate) createSpec() (*Tag, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Color(); ok {
 		_spec.SetField(tag.FieldColor, field.TypeString, value)
 		_node.Color = value
+	}
+	if value, ok := _c.mutation.WecomTagID(); ok {
+		_spec.SetField(tag.FieldWecomTagID, field.TypeString, value)
+		_node.WecomTagID = &value
 	}
 	if nodes := _c.mutation.GroupIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -419,6 +442,24 @@ func (u *TagUpsert) ClearGroupID() *TagUpsert {
 	return u
 }
 
+// SetWecomTagID sets the "wecom_tag_id" field.
+func (u *TagUpsert) SetWecomTagID(v string) *TagUpsert {
+	u.Set(tag.FieldWecomTagID, v)
+	return u
+}
+
+// UpdateWecomTagID sets the "wecom_tag_id" field to the value that was provided on create.
+func (u *TagUpsert) UpdateWecomTagID() *TagUpsert {
+	u.SetExcluded(tag.FieldWecomTagID)
+	return u
+}
+
+// ClearWecomTagID clears the value of the "wecom_tag_id" field.
+func (u *TagUpsert) ClearWecomTagID() *TagUpsert {
+	u.SetNull(tag.FieldWecomTagID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -533,6 +574,27 @@ func (u *TagUpsertOne) UpdateGroupID() *TagUpsertOne {
 func (u *TagUpsertOne) ClearGroupID() *TagUpsertOne {
 	return u.Update(func(s *TagUpsert) {
 		s.ClearGroupID()
+	})
+}
+
+// SetWecomTagID sets the "wecom_tag_id" field.
+func (u *TagUpsertOne) SetWecomTagID(v string) *TagUpsertOne {
+	return u.Update(func(s *TagUpsert) {
+		s.SetWecomTagID(v)
+	})
+}
+
+// UpdateWecomTagID sets the "wecom_tag_id" field to the value that was provided on create.
+func (u *TagUpsertOne) UpdateWecomTagID() *TagUpsertOne {
+	return u.Update(func(s *TagUpsert) {
+		s.UpdateWecomTagID()
+	})
+}
+
+// ClearWecomTagID clears the value of the "wecom_tag_id" field.
+func (u *TagUpsertOne) ClearWecomTagID() *TagUpsertOne {
+	return u.Update(func(s *TagUpsert) {
+		s.ClearWecomTagID()
 	})
 }
 
@@ -817,6 +879,27 @@ func (u *TagUpsertBulk) UpdateGroupID() *TagUpsertBulk {
 func (u *TagUpsertBulk) ClearGroupID() *TagUpsertBulk {
 	return u.Update(func(s *TagUpsert) {
 		s.ClearGroupID()
+	})
+}
+
+// SetWecomTagID sets the "wecom_tag_id" field.
+func (u *TagUpsertBulk) SetWecomTagID(v string) *TagUpsertBulk {
+	return u.Update(func(s *TagUpsert) {
+		s.SetWecomTagID(v)
+	})
+}
+
+// UpdateWecomTagID sets the "wecom_tag_id" field to the value that was provided on create.
+func (u *TagUpsertBulk) UpdateWecomTagID() *TagUpsertBulk {
+	return u.Update(func(s *TagUpsert) {
+		s.UpdateWecomTagID()
+	})
+}
+
+// ClearWecomTagID clears the value of the "wecom_tag_id" field.
+func (u *TagUpsertBulk) ClearWecomTagID() *TagUpsertBulk {
+	return u.Update(func(s *TagUpsert) {
+		s.ClearWecomTagID()
 	})
 }
 

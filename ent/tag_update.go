@@ -86,6 +86,26 @@ func (_u *TagUpdate) ClearGroupID() *TagUpdate {
 	return _u
 }
 
+// SetWecomTagID sets the "wecom_tag_id" field.
+func (_u *TagUpdate) SetWecomTagID(v string) *TagUpdate {
+	_u.mutation.SetWecomTagID(v)
+	return _u
+}
+
+// SetNillableWecomTagID sets the "wecom_tag_id" field if the given value is not nil.
+func (_u *TagUpdate) SetNillableWecomTagID(v *string) *TagUpdate {
+	if v != nil {
+		_u.SetWecomTagID(*v)
+	}
+	return _u
+}
+
+// ClearWecomTagID clears the value of the "wecom_tag_id" field.
+func (_u *TagUpdate) ClearWecomTagID() *TagUpdate {
+	_u.mutation.ClearWecomTagID()
+	return _u
+}
+
 // SetGroup sets the "group" edge to the TagGroup entity.
 func (_u *TagUpdate) SetGroup(v *TagGroup) *TagUpdate {
 	return _u.SetGroupID(v.ID)
@@ -192,6 +212,11 @@ func (_u *TagUpdate) check() error {
 			return &ValidationError{Name: "color", err: fmt.Errorf(`ent: validator failed for field "Tag.color": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.WecomTagID(); ok {
+		if err := tag.WecomTagIDValidator(v); err != nil {
+			return &ValidationError{Name: "wecom_tag_id", err: fmt.Errorf(`ent: validator failed for field "Tag.wecom_tag_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -221,6 +246,12 @@ func (_u *TagUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Color(); ok {
 		_spec.SetField(tag.FieldColor, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.WecomTagID(); ok {
+		_spec.SetField(tag.FieldWecomTagID, field.TypeString, value)
+	}
+	if _u.mutation.WecomTagIDCleared() {
+		_spec.ClearField(tag.FieldWecomTagID, field.TypeString)
 	}
 	if _u.mutation.GroupCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -384,6 +415,26 @@ func (_u *TagUpdateOne) ClearGroupID() *TagUpdateOne {
 	return _u
 }
 
+// SetWecomTagID sets the "wecom_tag_id" field.
+func (_u *TagUpdateOne) SetWecomTagID(v string) *TagUpdateOne {
+	_u.mutation.SetWecomTagID(v)
+	return _u
+}
+
+// SetNillableWecomTagID sets the "wecom_tag_id" field if the given value is not nil.
+func (_u *TagUpdateOne) SetNillableWecomTagID(v *string) *TagUpdateOne {
+	if v != nil {
+		_u.SetWecomTagID(*v)
+	}
+	return _u
+}
+
+// ClearWecomTagID clears the value of the "wecom_tag_id" field.
+func (_u *TagUpdateOne) ClearWecomTagID() *TagUpdateOne {
+	_u.mutation.ClearWecomTagID()
+	return _u
+}
+
 // SetGroup sets the "group" edge to the TagGroup entity.
 func (_u *TagUpdateOne) SetGroup(v *TagGroup) *TagUpdateOne {
 	return _u.SetGroupID(v.ID)
@@ -503,6 +554,11 @@ func (_u *TagUpdateOne) check() error {
 			return &ValidationError{Name: "color", err: fmt.Errorf(`ent: validator failed for field "Tag.color": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.WecomTagID(); ok {
+		if err := tag.WecomTagIDValidator(v); err != nil {
+			return &ValidationError{Name: "wecom_tag_id", err: fmt.Errorf(`ent: validator failed for field "Tag.wecom_tag_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -549,6 +605,12 @@ func (_u *TagUpdateOne) sqlSave(ctx context.Context) (_node *Tag, err error) {
 	}
 	if value, ok := _u.mutation.Color(); ok {
 		_spec.SetField(tag.FieldColor, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.WecomTagID(); ok {
+		_spec.SetField(tag.FieldWecomTagID, field.TypeString, value)
+	}
+	if _u.mutation.WecomTagIDCleared() {
+		_spec.ClearField(tag.FieldWecomTagID, field.TypeString)
 	}
 	if _u.mutation.GroupCleared() {
 		edge := &sqlgraph.EdgeSpec{

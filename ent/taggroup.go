@@ -30,6 +30,8 @@ type TagGroup struct {
 	Exclusive bool `json:"exclusive,omitempty"`
 	// Position holds the value of the "position" field.
 	Position int `json:"position,omitempty"`
+	// WecomGroupID holds the value of the "wecom_group_id" field.
+	WecomGroupID *string `json:"wecom_group_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TagGroupQuery when eager-loading is set.
 	Edges        TagGroupEdges `json:"edges"`
@@ -67,7 +69,7 @@ func (*TagGroup) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case taggroup.FieldPosition:
 			values[i] = new(sql.NullInt64)
-		case taggroup.FieldName:
+		case taggroup.FieldName, taggroup.FieldWecomGroupID:
 			values[i] = new(sql.NullString)
 		case taggroup.FieldCreatedAt, taggroup.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -130,6 +132,13 @@ func (_m *TagGroup) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Position = int(value.Int64)
 			}
+		case taggroup.FieldWecomGroupID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field wecom_group_id", values[i])
+			} else if value.Valid {
+				_m.WecomGroupID = new(string)
+				*_m.WecomGroupID = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -188,6 +197,11 @@ func (_m *TagGroup) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("position=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Position))
+	builder.WriteString(", ")
+	if v := _m.WecomGroupID; v != nil {
+		builder.WriteString("wecom_group_id=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

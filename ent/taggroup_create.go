@@ -93,6 +93,20 @@ func (_c *TagGroupCreate) SetNillablePosition(v *int) *TagGroupCreate {
 	return _c
 }
 
+// SetWecomGroupID sets the "wecom_group_id" field.
+func (_c *TagGroupCreate) SetWecomGroupID(v string) *TagGroupCreate {
+	_c.mutation.SetWecomGroupID(v)
+	return _c
+}
+
+// SetNillableWecomGroupID sets the "wecom_group_id" field if the given value is not nil.
+func (_c *TagGroupCreate) SetNillableWecomGroupID(v *string) *TagGroupCreate {
+	if v != nil {
+		_c.SetWecomGroupID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *TagGroupCreate) SetID(v uuid.UUID) *TagGroupCreate {
 	_c.mutation.SetID(v)
@@ -216,6 +230,11 @@ func (_c *TagGroupCreate) check() error {
 	if _, ok := _c.mutation.Position(); !ok {
 		return &ValidationError{Name: "position", err: errors.New(`ent: missing required field "TagGroup.position"`)}
 	}
+	if v, ok := _c.mutation.WecomGroupID(); ok {
+		if err := taggroup.WecomGroupIDValidator(v); err != nil {
+			return &ValidationError{Name: "wecom_group_id", err: fmt.Errorf(`ent: validator failed for field "TagGroup.wecom_group_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -275,6 +294,10 @@ func (_c *TagGroupCreate) createSpec() (*TagGroup, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Position(); ok {
 		_spec.SetField(taggroup.FieldPosition, field.TypeInt, value)
 		_node.Position = value
+	}
+	if value, ok := _c.mutation.WecomGroupID(); ok {
+		_spec.SetField(taggroup.FieldWecomGroupID, field.TypeString, value)
+		_node.WecomGroupID = &value
 	}
 	if nodes := _c.mutation.TagsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -398,6 +421,24 @@ func (u *TagGroupUpsert) AddPosition(v int) *TagGroupUpsert {
 	return u
 }
 
+// SetWecomGroupID sets the "wecom_group_id" field.
+func (u *TagGroupUpsert) SetWecomGroupID(v string) *TagGroupUpsert {
+	u.Set(taggroup.FieldWecomGroupID, v)
+	return u
+}
+
+// UpdateWecomGroupID sets the "wecom_group_id" field to the value that was provided on create.
+func (u *TagGroupUpsert) UpdateWecomGroupID() *TagGroupUpsert {
+	u.SetExcluded(taggroup.FieldWecomGroupID)
+	return u
+}
+
+// ClearWecomGroupID clears the value of the "wecom_group_id" field.
+func (u *TagGroupUpsert) ClearWecomGroupID() *TagGroupUpsert {
+	u.SetNull(taggroup.FieldWecomGroupID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -512,6 +553,27 @@ func (u *TagGroupUpsertOne) AddPosition(v int) *TagGroupUpsertOne {
 func (u *TagGroupUpsertOne) UpdatePosition() *TagGroupUpsertOne {
 	return u.Update(func(s *TagGroupUpsert) {
 		s.UpdatePosition()
+	})
+}
+
+// SetWecomGroupID sets the "wecom_group_id" field.
+func (u *TagGroupUpsertOne) SetWecomGroupID(v string) *TagGroupUpsertOne {
+	return u.Update(func(s *TagGroupUpsert) {
+		s.SetWecomGroupID(v)
+	})
+}
+
+// UpdateWecomGroupID sets the "wecom_group_id" field to the value that was provided on create.
+func (u *TagGroupUpsertOne) UpdateWecomGroupID() *TagGroupUpsertOne {
+	return u.Update(func(s *TagGroupUpsert) {
+		s.UpdateWecomGroupID()
+	})
+}
+
+// ClearWecomGroupID clears the value of the "wecom_group_id" field.
+func (u *TagGroupUpsertOne) ClearWecomGroupID() *TagGroupUpsertOne {
+	return u.Update(func(s *TagGroupUpsert) {
+		s.ClearWecomGroupID()
 	})
 }
 
@@ -796,6 +858,27 @@ func (u *TagGroupUpsertBulk) AddPosition(v int) *TagGroupUpsertBulk {
 func (u *TagGroupUpsertBulk) UpdatePosition() *TagGroupUpsertBulk {
 	return u.Update(func(s *TagGroupUpsert) {
 		s.UpdatePosition()
+	})
+}
+
+// SetWecomGroupID sets the "wecom_group_id" field.
+func (u *TagGroupUpsertBulk) SetWecomGroupID(v string) *TagGroupUpsertBulk {
+	return u.Update(func(s *TagGroupUpsert) {
+		s.SetWecomGroupID(v)
+	})
+}
+
+// UpdateWecomGroupID sets the "wecom_group_id" field to the value that was provided on create.
+func (u *TagGroupUpsertBulk) UpdateWecomGroupID() *TagGroupUpsertBulk {
+	return u.Update(func(s *TagGroupUpsert) {
+		s.UpdateWecomGroupID()
+	})
+}
+
+// ClearWecomGroupID clears the value of the "wecom_group_id" field.
+func (u *TagGroupUpsertBulk) ClearWecomGroupID() *TagGroupUpsertBulk {
+	return u.Update(func(s *TagGroupUpsert) {
+		s.ClearWecomGroupID()
 	})
 }
 

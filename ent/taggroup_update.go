@@ -86,6 +86,26 @@ func (_u *TagGroupUpdate) AddPosition(v int) *TagGroupUpdate {
 	return _u
 }
 
+// SetWecomGroupID sets the "wecom_group_id" field.
+func (_u *TagGroupUpdate) SetWecomGroupID(v string) *TagGroupUpdate {
+	_u.mutation.SetWecomGroupID(v)
+	return _u
+}
+
+// SetNillableWecomGroupID sets the "wecom_group_id" field if the given value is not nil.
+func (_u *TagGroupUpdate) SetNillableWecomGroupID(v *string) *TagGroupUpdate {
+	if v != nil {
+		_u.SetWecomGroupID(*v)
+	}
+	return _u
+}
+
+// ClearWecomGroupID clears the value of the "wecom_group_id" field.
+func (_u *TagGroupUpdate) ClearWecomGroupID() *TagGroupUpdate {
+	_u.mutation.ClearWecomGroupID()
+	return _u
+}
+
 // AddTagIDs adds the "tags" edge to the Tag entity by IDs.
 func (_u *TagGroupUpdate) AddTagIDs(ids ...uuid.UUID) *TagGroupUpdate {
 	_u.mutation.AddTagIDs(ids...)
@@ -176,6 +196,11 @@ func (_u *TagGroupUpdate) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "TagGroup.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.WecomGroupID(); ok {
+		if err := taggroup.WecomGroupIDValidator(v); err != nil {
+			return &ValidationError{Name: "wecom_group_id", err: fmt.Errorf(`ent: validator failed for field "TagGroup.wecom_group_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -211,6 +236,12 @@ func (_u *TagGroupUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedPosition(); ok {
 		_spec.AddField(taggroup.FieldPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.WecomGroupID(); ok {
+		_spec.SetField(taggroup.FieldWecomGroupID, field.TypeString, value)
+	}
+	if _u.mutation.WecomGroupIDCleared() {
+		_spec.ClearField(taggroup.FieldWecomGroupID, field.TypeString)
 	}
 	if _u.mutation.TagsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -334,6 +365,26 @@ func (_u *TagGroupUpdateOne) AddPosition(v int) *TagGroupUpdateOne {
 	return _u
 }
 
+// SetWecomGroupID sets the "wecom_group_id" field.
+func (_u *TagGroupUpdateOne) SetWecomGroupID(v string) *TagGroupUpdateOne {
+	_u.mutation.SetWecomGroupID(v)
+	return _u
+}
+
+// SetNillableWecomGroupID sets the "wecom_group_id" field if the given value is not nil.
+func (_u *TagGroupUpdateOne) SetNillableWecomGroupID(v *string) *TagGroupUpdateOne {
+	if v != nil {
+		_u.SetWecomGroupID(*v)
+	}
+	return _u
+}
+
+// ClearWecomGroupID clears the value of the "wecom_group_id" field.
+func (_u *TagGroupUpdateOne) ClearWecomGroupID() *TagGroupUpdateOne {
+	_u.mutation.ClearWecomGroupID()
+	return _u
+}
+
 // AddTagIDs adds the "tags" edge to the Tag entity by IDs.
 func (_u *TagGroupUpdateOne) AddTagIDs(ids ...uuid.UUID) *TagGroupUpdateOne {
 	_u.mutation.AddTagIDs(ids...)
@@ -437,6 +488,11 @@ func (_u *TagGroupUpdateOne) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "TagGroup.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.WecomGroupID(); ok {
+		if err := taggroup.WecomGroupIDValidator(v); err != nil {
+			return &ValidationError{Name: "wecom_group_id", err: fmt.Errorf(`ent: validator failed for field "TagGroup.wecom_group_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -489,6 +545,12 @@ func (_u *TagGroupUpdateOne) sqlSave(ctx context.Context) (_node *TagGroup, err 
 	}
 	if value, ok := _u.mutation.AddedPosition(); ok {
 		_spec.AddField(taggroup.FieldPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.WecomGroupID(); ok {
+		_spec.SetField(taggroup.FieldWecomGroupID, field.TypeString, value)
+	}
+	if _u.mutation.WecomGroupIDCleared() {
+		_spec.ClearField(taggroup.FieldWecomGroupID, field.TypeString)
 	}
 	if _u.mutation.TagsCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -90,6 +90,8 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	handle(TypeJourneyRun, h.HandleJourneyRun)
 	handle(TypeTasksOverdue, h.HandleTasksOverdue)
 	handle(TypeWeComWelcome, h.HandleWeComWelcome)
+	handle(TypeWeComMarkTags, h.HandleWeComMarkTags)
+	handle(TypeWeComTagSync, h.HandleWeComTagSync)
 }
 
 // Periodic is one entry of the schedule.

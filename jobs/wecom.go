@@ -50,3 +50,71 @@ func (h *Handlers) HandleWeComWelcome(ctx context.Context, t *asynq.Task) error 
 	h.Log.DebugContext(ctx, "welcome message handled", "tenant", p.TenantID, "add", p.AddID, "took", time.Since(start))
 	return nil
 }
+
+// WeCom corp tag tasks.
+const (
+	// TypeWeComMarkTags marks a tag on leads' customers in WeCom (mark_tag).
+	TypeWeComMarkTags = "wecom:mark_tags"
+	// TypeWeComTagSync syncs the corp tag library with the workspace's tag
+	// groups (after a change_external_tag callback).
+	TypeWeComTagSync = "wecom:tag_sync"
+)
+
+type markTagsPayload struct {
+	TenantID uuid.UUID   `json:"tenant_id"`
+	TagID    uuid.UUID   `json:"tag_id"`
+	Leads    []uuid.UUID `json:"leads"`
+}
+
+// EnqueueWeComMarkTags implements wecom.Queue.
+func (q Queue) EnqueueWeComMarkTags(ctx context.Context, tenantID, tagID uuid.UUID, leads []uuid.UUID) error {
+	b, err := json.Marshal(markTagsPayload{TenantID: tenantID, TagID: tagID, Leads: leads})
+	if err != nil {
+		return err
+	}
+	if err := q.enqueue(ctx, tenantID, asynq.NewTask(TypeWeComMarkTags, b), asynq.MaxRetry(10), asynq.Queue("low")); err != nil {
+		return fmt.Errorf("enqueue %s: %w", TypeWeComMarkTags, err)
+	}
+	return nil
+}
+
+// EnqueueWeComTagSync implements wecom.Queue.
+func (q Queue) EnqueueWeComTagSync(ctx context.Context, tenantID uuid.UUID) error {
+	b, err := json.Marshal(workspacePayload{TenantID: tenantID})
+	if err != nil {
+		return err
+	}
+	if err := q.enqueue(ctx, tenantID, asynq.NewTask(TypeWeComTagSync, b), asynq.MaxRetry(5), asynq.Queue("low")); err != nil {
+		return fmt.Errorf("enqueue %s: %w", TypeWeComTagSync, err)
+	}
+	return nil
+}
+
+// HandleWeComMarkTags marks one tag on the customers of a chunk of leads.
+func (h *Handlers) HandleWeComMarkTags(ctx context.Context, t *asynq.Task) error {
+	var p markTagsPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.TenantID == uuid.Nil || p.TagID == uuid.Nil {
+		return fmt.Errorf("%w: bad payload", asynq.SkipRetry)
+	}
+	n, err := h.Services.WeCom.MarkTags(h.systemWork(ctx, p.TenantID), p.TagID, p.Leads)
+	if err != nil {
+		return fmt.Errorf("mark tags in WeCom: %w", err)
+	}
+	h.Log.InfoContext(ctx, "marked a tag in WeCom", "tenant", p.TenantID, "tag", p.TagID, "relationships", n)
+	return nil
+}
+
+// HandleWeComTagSync syncs a workspace's corp tags.
+func (h *Handlers) HandleWeComTagSync(ctx context.Context, t *asynq.Task) error {
+	var p workspacePayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.TenantID == uuid.Nil {
+		return fmt.Errorf("%w: bad payload", asynq.SkipRetry)
+	}
+	res, err := h.Services.WeCom.SyncCorpTags(h.systemWork(ctx, p.TenantID))
+	if err != nil {
+		return fmt.Errorf("sync corp tags: %w", err)
+	}
+	h.Log.InfoContext(ctx, "synced corp tags", "tenant", p.TenantID, "linked", res.Linked, "created", res.Created,
+		"pushed", res.Pushed, "skipped", len(res.Skipped))
+	return nil
+}

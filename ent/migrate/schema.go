@@ -1685,6 +1685,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Size: 100},
 		{Name: "color", Type: field.TypeString, Size: 32, Default: ""},
+		{Name: "wecom_tag_id", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "group_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// TagsTable holds the schema information for the "tags" table.
@@ -1695,7 +1696,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "tags_tag_groups_tags",
-				Columns:    []*schema.Column{TagsColumns[6]},
+				Columns:    []*schema.Column{TagsColumns[7]},
 				RefColumns: []*schema.Column{TagGroupsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -1709,6 +1710,11 @@ var (
 			{
 				Name:    "tag_tenant_id_group_id",
 				Unique:  false,
+				Columns: []*schema.Column{TagsColumns[1], TagsColumns[7]},
+			},
+			{
+				Name:    "tag_tenant_id_wecom_tag_id",
+				Unique:  true,
 				Columns: []*schema.Column{TagsColumns[1], TagsColumns[6]},
 			},
 		},
@@ -1722,6 +1728,7 @@ var (
 		{Name: "name", Type: field.TypeString, Size: 100},
 		{Name: "exclusive", Type: field.TypeBool, Default: false},
 		{Name: "position", Type: field.TypeInt, Default: 0},
+		{Name: "wecom_group_id", Type: field.TypeString, Nullable: true, Size: 64},
 	}
 	// TagGroupsTable holds the schema information for the "tag_groups" table.
 	TagGroupsTable = &schema.Table{
@@ -1733,6 +1740,11 @@ var (
 				Name:    "taggroup_tenant_id_name",
 				Unique:  true,
 				Columns: []*schema.Column{TagGroupsColumns[1], TagGroupsColumns[4]},
+			},
+			{
+				Name:    "taggroup_tenant_id_wecom_group_id",
+				Unique:  true,
+				Columns: []*schema.Column{TagGroupsColumns[1], TagGroupsColumns[7]},
 			},
 		},
 	}

@@ -2150,6 +2150,10 @@ func init() {
 	tag.DefaultColor = tagDescColor.Default.(string)
 	// tag.ColorValidator is a validator for the "color" field. It is called by the builders before save.
 	tag.ColorValidator = tagDescColor.Validators[0].(func(string) error)
+	// tagDescWecomTagID is the schema descriptor for wecom_tag_id field.
+	tagDescWecomTagID := tagFields[3].Descriptor()
+	// tag.WecomTagIDValidator is a validator for the "wecom_tag_id" field. It is called by the builders before save.
+	tag.WecomTagIDValidator = tagDescWecomTagID.Validators[0].(func(string) error)
 	// tagDescID is the schema descriptor for id field.
 	tagDescID := tagMixinFields0[0].Descriptor()
 	// tag.DefaultID holds the default value on creation for the id field.
@@ -2211,6 +2215,10 @@ func init() {
 	taggroupDescPosition := taggroupFields[2].Descriptor()
 	// taggroup.DefaultPosition holds the default value on creation for the position field.
 	taggroup.DefaultPosition = taggroupDescPosition.Default.(int)
+	// taggroupDescWecomGroupID is the schema descriptor for wecom_group_id field.
+	taggroupDescWecomGroupID := taggroupFields[3].Descriptor()
+	// taggroup.WecomGroupIDValidator is a validator for the "wecom_group_id" field. It is called by the builders before save.
+	taggroup.WecomGroupIDValidator = taggroupDescWecomGroupID.Validators[0].(func(string) error)
 	// taggroupDescID is the schema descriptor for id field.
 	taggroupDescID := taggroupMixinFields0[0].Descriptor()
 	// taggroup.DefaultID holds the default value on creation for the id field.

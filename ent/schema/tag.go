@@ -24,6 +24,8 @@ func (Tag) Fields() []ent.Field {
 		field.String("name").NotEmpty().MaxRuneLen(100),
 		field.String("color").Default("").MaxRuneLen(32),
 		field.UUID("group_id", gidUUID).Optional().Nillable(),
+		// wecom_tag_id links the tag to a WeCom corp tag (internal/wecom).
+		field.String("wecom_tag_id").Optional().Nillable().MaxRuneLen(64).Annotations(entgql.Skip()),
 	}
 }
 
@@ -40,7 +42,8 @@ func (Tag) Edges() []ent.Edge {
 func (Tag) Indexes() []ent.Index {
 	// Names are unique in the workspace, not just the group: ingest and
 	// segment rules name tags.
-	return []ent.Index{index.Fields("tenant_id", "name").Unique(), index.Fields("tenant_id", "group_id")}
+	return []ent.Index{index.Fields("tenant_id", "name").Unique(), index.Fields("tenant_id", "group_id"),
+		index.Fields("tenant_id", "wecom_tag_id").Unique()}
 }
 
 // Annotations of the Tag.

@@ -24,6 +24,8 @@ func (TagGroup) Fields() []ent.Field {
 		field.String("name").NotEmpty().MaxRuneLen(100),
 		field.Bool("exclusive").Default(false),
 		field.Int("position").Default(0),
+		// wecom_group_id links the group to a WeCom corp tag group (internal/wecom).
+		field.String("wecom_group_id").Optional().Nillable().MaxRuneLen(64).Annotations(entgql.Skip()),
 	}
 }
 
@@ -34,7 +36,7 @@ func (TagGroup) Edges() []ent.Edge {
 
 // Indexes of the TagGroup.
 func (TagGroup) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("tenant_id", "name").Unique()}
+	return []ent.Index{index.Fields("tenant_id", "name").Unique(), index.Fields("tenant_id", "wecom_group_id").Unique()}
 }
 
 // Annotations of the TagGroup.

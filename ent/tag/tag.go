@@ -28,6 +28,8 @@ const (
 	FieldColor = "color"
 	// FieldGroupID holds the string denoting the group_id field in the database.
 	FieldGroupID = "group_id"
+	// FieldWecomTagID holds the string denoting the wecom_tag_id field in the database.
+	FieldWecomTagID = "wecom_tag_id"
 	// EdgeGroup holds the string denoting the group edge name in mutations.
 	EdgeGroup = "group"
 	// EdgeLeads holds the string denoting the leads edge name in mutations.
@@ -66,6 +68,7 @@ var Columns = []string{
 	FieldName,
 	FieldColor,
 	FieldGroupID,
+	FieldWecomTagID,
 }
 
 var (
@@ -105,6 +108,8 @@ var (
 	DefaultColor string
 	// ColorValidator is a validator for the "color" field. It is called by the builders before save.
 	ColorValidator func(string) error
+	// WecomTagIDValidator is a validator for the "wecom_tag_id" field. It is called by the builders before save.
+	WecomTagIDValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -145,6 +150,11 @@ func ByColor(opts ...sql.OrderTermOption) OrderOption {
 // ByGroupID orders the results by the group_id field.
 func ByGroupID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldGroupID, opts...).ToFunc()
+}
+
+// ByWecomTagID orders the results by the wecom_tag_id field.
+func ByWecomTagID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWecomTagID, opts...).ToFunc()
 }
 
 // ByGroupField orders the results by group field.

@@ -86,6 +86,11 @@ func GroupID(v uuid.UUID) predicate.Tag {
 	return predicate.Tag(sql.FieldEQ(FieldGroupID, v))
 }
 
+// WecomTagID applies equality check predicate on the "wecom_tag_id" field. It's identical to WecomTagIDEQ.
+func WecomTagID(v string) predicate.Tag {
+	return predicate.Tag(sql.FieldEQ(FieldWecomTagID, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v uuid.UUID) predicate.Tag {
 	return predicate.Tag(sql.FieldEQ(FieldTenantID, v))
@@ -364,6 +369,81 @@ func GroupIDIsNil() predicate.Tag {
 // GroupIDNotNil applies the NotNil predicate on the "group_id" field.
 func GroupIDNotNil() predicate.Tag {
 	return predicate.Tag(sql.FieldNotNull(FieldGroupID))
+}
+
+// WecomTagIDEQ applies the EQ predicate on the "wecom_tag_id" field.
+func WecomTagIDEQ(v string) predicate.Tag {
+	return predicate.Tag(sql.FieldEQ(FieldWecomTagID, v))
+}
+
+// WecomTagIDNEQ applies the NEQ predicate on the "wecom_tag_id" field.
+func WecomTagIDNEQ(v string) predicate.Tag {
+	return predicate.Tag(sql.FieldNEQ(FieldWecomTagID, v))
+}
+
+// WecomTagIDIn applies the In predicate on the "wecom_tag_id" field.
+func WecomTagIDIn(vs ...string) predicate.Tag {
+	return predicate.Tag(sql.FieldIn(FieldWecomTagID, vs...))
+}
+
+// WecomTagIDNotIn applies the NotIn predicate on the "wecom_tag_id" field.
+func WecomTagIDNotIn(vs ...string) predicate.Tag {
+	return predicate.Tag(sql.FieldNotIn(FieldWecomTagID, vs...))
+}
+
+// WecomTagIDGT applies the GT predicate on the "wecom_tag_id" field.
+func WecomTagIDGT(v string) predicate.Tag {
+	return predicate.Tag(sql.FieldGT(FieldWecomTagID, v))
+}
+
+// WecomTagIDGTE applies the GTE predicate on the "wecom_tag_id" field.
+func WecomTagIDGTE(v string) predicate.Tag {
+	return predicate.Tag(sql.FieldGTE(FieldWecomTagID, v))
+}
+
+// WecomTagIDLT applies the LT predicate on the "wecom_tag_id" field.
+func WecomTagIDLT(v string) predicate.Tag {
+	return predicate.Tag(sql.FieldLT(FieldWecomTagID, v))
+}
+
+// WecomTagIDLTE applies the LTE predicate on the "wecom_tag_id" field.
+func WecomTagIDLTE(v string) predicate.Tag {
+	return predicate.Tag(sql.FieldLTE(FieldWecomTagID, v))
+}
+
+// WecomTagIDContains applies the Contains predicate on the "wecom_tag_id" field.
+func WecomTagIDContains(v string) predicate.Tag {
+	return predicate.Tag(sql.FieldContains(FieldWecomTagID, v))
+}
+
+// WecomTagIDHasPrefix applies the HasPrefix predicate on the "wecom_tag_id" field.
+func WecomTagIDHasPrefix(v string) predicate.Tag {
+	return predicate.Tag(sql.FieldHasPrefix(FieldWecomTagID, v))
+}
+
+// WecomTagIDHasSuffix applies the HasSuffix predicate on the "wecom_tag_id" field.
+func WecomTagIDHasSuffix(v string) predicate.Tag {
+	return predicate.Tag(sql.FieldHasSuffix(FieldWecomTagID, v))
+}
+
+// WecomTagIDIsNil applies the IsNil predicate on the "wecom_tag_id" field.
+func WecomTagIDIsNil() predicate.Tag {
+	return predicate.Tag(sql.FieldIsNull(FieldWecomTagID))
+}
+
+// WecomTagIDNotNil applies the NotNil predicate on the "wecom_tag_id" field.
+func WecomTagIDNotNil() predicate.Tag {
+	return predicate.Tag(sql.FieldNotNull(FieldWecomTagID))
+}
+
+// WecomTagIDEqualFold applies the EqualFold predicate on the "wecom_tag_id" field.
+func WecomTagIDEqualFold(v string) predicate.Tag {
+	return predicate.Tag(sql.FieldEqualFold(FieldWecomTagID, v))
+}
+
+// WecomTagIDContainsFold applies the ContainsFold predicate on the "wecom_tag_id" field.
+func WecomTagIDContainsFold(v string) predicate.Tag {
+	return predicate.Tag(sql.FieldContainsFold(FieldWecomTagID, v))
 }
 
 // HasGroup applies the HasEdge predicate on the "group" edge.

@@ -28,6 +28,8 @@ const (
 	FieldExclusive = "exclusive"
 	// FieldPosition holds the string denoting the position field in the database.
 	FieldPosition = "position"
+	// FieldWecomGroupID holds the string denoting the wecom_group_id field in the database.
+	FieldWecomGroupID = "wecom_group_id"
 	// EdgeTags holds the string denoting the tags edge name in mutations.
 	EdgeTags = "tags"
 	// Table holds the table name of the taggroup in the database.
@@ -50,6 +52,7 @@ var Columns = []string{
 	FieldName,
 	FieldExclusive,
 	FieldPosition,
+	FieldWecomGroupID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -83,6 +86,8 @@ var (
 	DefaultExclusive bool
 	// DefaultPosition holds the default value on creation for the "position" field.
 	DefaultPosition int
+	// WecomGroupIDValidator is a validator for the "wecom_group_id" field. It is called by the builders before save.
+	WecomGroupIDValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -123,6 +128,11 @@ func ByExclusive(opts ...sql.OrderTermOption) OrderOption {
 // ByPosition orders the results by the position field.
 func ByPosition(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPosition, opts...).ToFunc()
+}
+
+// ByWecomGroupID orders the results by the wecom_group_id field.
+func ByWecomGroupID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWecomGroupID, opts...).ToFunc()
 }
 
 // ByTagsCount orders the results by tags count.

@@ -86,6 +86,11 @@ func Position(v int) predicate.TagGroup {
 	return predicate.TagGroup(sql.FieldEQ(FieldPosition, v))
 }
 
+// WecomGroupID applies equality check predicate on the "wecom_group_id" field. It's identical to WecomGroupIDEQ.
+func WecomGroupID(v string) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldEQ(FieldWecomGroupID, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v uuid.UUID) predicate.TagGroup {
 	return predicate.TagGroup(sql.FieldEQ(FieldTenantID, v))
@@ -319,6 +324,81 @@ func PositionLT(v int) predicate.TagGroup {
 // PositionLTE applies the LTE predicate on the "position" field.
 func PositionLTE(v int) predicate.TagGroup {
 	return predicate.TagGroup(sql.FieldLTE(FieldPosition, v))
+}
+
+// WecomGroupIDEQ applies the EQ predicate on the "wecom_group_id" field.
+func WecomGroupIDEQ(v string) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldEQ(FieldWecomGroupID, v))
+}
+
+// WecomGroupIDNEQ applies the NEQ predicate on the "wecom_group_id" field.
+func WecomGroupIDNEQ(v string) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldNEQ(FieldWecomGroupID, v))
+}
+
+// WecomGroupIDIn applies the In predicate on the "wecom_group_id" field.
+func WecomGroupIDIn(vs ...string) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldIn(FieldWecomGroupID, vs...))
+}
+
+// WecomGroupIDNotIn applies the NotIn predicate on the "wecom_group_id" field.
+func WecomGroupIDNotIn(vs ...string) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldNotIn(FieldWecomGroupID, vs...))
+}
+
+// WecomGroupIDGT applies the GT predicate on the "wecom_group_id" field.
+func WecomGroupIDGT(v string) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldGT(FieldWecomGroupID, v))
+}
+
+// WecomGroupIDGTE applies the GTE predicate on the "wecom_group_id" field.
+func WecomGroupIDGTE(v string) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldGTE(FieldWecomGroupID, v))
+}
+
+// WecomGroupIDLT applies the LT predicate on the "wecom_group_id" field.
+func WecomGroupIDLT(v string) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldLT(FieldWecomGroupID, v))
+}
+
+// WecomGroupIDLTE applies the LTE predicate on the "wecom_group_id" field.
+func WecomGroupIDLTE(v string) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldLTE(FieldWecomGroupID, v))
+}
+
+// WecomGroupIDContains applies the Contains predicate on the "wecom_group_id" field.
+func WecomGroupIDContains(v string) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldContains(FieldWecomGroupID, v))
+}
+
+// WecomGroupIDHasPrefix applies the HasPrefix predicate on the "wecom_group_id" field.
+func WecomGroupIDHasPrefix(v string) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldHasPrefix(FieldWecomGroupID, v))
+}
+
+// WecomGroupIDHasSuffix applies the HasSuffix predicate on the "wecom_group_id" field.
+func WecomGroupIDHasSuffix(v string) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldHasSuffix(FieldWecomGroupID, v))
+}
+
+// WecomGroupIDIsNil applies the IsNil predicate on the "wecom_group_id" field.
+func WecomGroupIDIsNil() predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldIsNull(FieldWecomGroupID))
+}
+
+// WecomGroupIDNotNil applies the NotNil predicate on the "wecom_group_id" field.
+func WecomGroupIDNotNil() predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldNotNull(FieldWecomGroupID))
+}
+
+// WecomGroupIDEqualFold applies the EqualFold predicate on the "wecom_group_id" field.
+func WecomGroupIDEqualFold(v string) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldEqualFold(FieldWecomGroupID, v))
+}
+
+// WecomGroupIDContainsFold applies the ContainsFold predicate on the "wecom_group_id" field.
+func WecomGroupIDContainsFold(v string) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldContainsFold(FieldWecomGroupID, v))
 }
 
 // HasTags applies the HasEdge predicate on the "tags" edge.

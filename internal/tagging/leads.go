@@ -119,10 +119,15 @@ func (s *Service) TagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID, act
 			affected += n
 			return nil
 		})
-		if err != nil || s.Watcher == nil || affected == 0 {
+		if err != nil || affected == 0 {
 			return err
 		}
-		return s.Watcher.TagsAdded(ent.NewContext(ctx, c), added)
+		for _, w := range s.Watchers {
+			if err := w.TagsAdded(ent.NewContext(ctx, c), added); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, err

@@ -30,12 +30,12 @@ import (
 // the context carries or in its own.
 type Service struct {
 	txn.Root
-	// Watcher learns, in the tagging transaction, which leads got which
-	// tags (journeys triggered by a tag); nil: nobody.
-	Watcher Watcher
+	// Watchers learn, in the tagging transaction, which leads got which
+	// tags (journeys triggered by a tag, WeCom's mark_tag).
+	Watchers []Watcher
 }
 
-// Watcher is told about new lead-tag edges (internal/journey).
+// Watcher is told about new lead-tag edges (internal/journey, internal/wecom).
 type Watcher interface {
 	// TagsAdded gets the leads that got each tag (tag → leads); ctx
 	// carries the tagging transaction.

@@ -143,23 +143,13 @@ func (t *tokens) contacts(cfg wecomplug.Config) *contacts {
 // retried with a short backoff that stays inside WeCom's 5-second callback
 // window.
 func (c *contacts) detail(externalUserID string) (*externalcontact.ExternalUserDetailResponse, error) {
-	refreshed, busy := false, 0
-	for {
-		res, err := c.client.GetExternalUserDetail(externalUserID)
-		var ce *util.CommonError
-		switch {
-		case !errors.As(err, &ce):
-			return res, err
-		case isTokenError(ce.ErrCode) && !refreshed:
-			refreshed = true
-			c.handle.forget()
-		case slices.Contains(temporaryErrcodes, ce.ErrCode) && busy < len(backoff):
-			time.Sleep(backoff[busy])
-			busy++
-		default:
-			return res, err
-		}
-	}
+	var res *externalcontact.ExternalUserDetailResponse
+	err := c.retrying(func() error {
+		var err error
+		res, err = c.client.GetExternalUserDetail(externalUserID)
+		return err
+	})
+	return res, err
 }
 
 func isTokenError(code int64) bool { return slices.Contains(tokenErrcodes, code) }

@@ -150,6 +150,17 @@ func (s *Service) firstSeen(ctx context.Context, c *ent.Client, sig string) (boo
 // apply dispatches one decrypted event.
 func (s *Service) apply(ctx context.Context, c *ent.Client, detail *externalcontact.ExternalUserDetailResponse,
 	msg externalcontact.EventCallbackMessage) (Outcome, error) {
+	if msg.Event == "change_external_tag" {
+		// The corp tag library changed: sync it in the background.
+		if s.Queue == nil {
+			return Ignored, nil
+		}
+		tid, err := txn.Tenant(ctx)
+		if err != nil {
+			return "", err
+		}
+		return Applied, s.Queue.EnqueueWeComTagSync(ctx, tid)
+	}
 	if msg.Event != "change_external_contact" {
 		return Ignored, nil
 	}

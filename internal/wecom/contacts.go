@@ -110,6 +110,30 @@ func (s *Service) added(ctx context.Context, c *ent.Client, detail *externalcont
 			return "", fmt.Errorf("wecom: tag the code's lead: %w", err)
 		}
 	}
+	// The member's corp tags on the customer, as far as the library is
+	// linked; they came from WeCom, so they are not marked back.
+	if detail != nil && s.Tags != nil {
+		var ids []string
+		for _, f := range detail.FollowUser {
+			if f.UserID != msg.UserID {
+				continue
+			}
+			for _, t := range f.Tags {
+				if t.TagID != "" {
+					ids = append(ids, t.TagID)
+				}
+			}
+		}
+		local, err := corpTagsOf(ctx, c, ids)
+		if err != nil {
+			return "", err
+		}
+		if len(local) > 0 {
+			if _, err := s.Tags.TagLeads(context.WithValue(ctx, fromWeComKey{}, true), []uuid.UUID{*leadID}, local, nil, "INGEST"); err != nil {
+				return "", fmt.Errorf("wecom: corp tags: %w", err)
+			}
+		}
+	}
 	// A customer who is a member's external contact can be reached on WeCom.
 	if _, err := c.ExecContext(ctx, `UPDATE leads SET reachable = reachable || '["WECOM"]'::jsonb
 		WHERE tenant_id = $1 AND id = $2 AND NOT reachable ? 'WECOM'`, tid, *leadID); err != nil {

@@ -208,7 +208,7 @@ func clipRunes(s string, n int) string {
 // WeCom refuses it and retrying busy errcodes with backoff.
 func (c *contacts) addContactWay(req *externalcontact.AddContactWayRequest) (*externalcontact.AddContactWayResponse, error) {
 	var res *externalcontact.AddContactWayResponse
-	err := c.retry(func() error {
+	err := c.retrying(func() error {
 		var err error
 		res, err = c.client.AddContactWay(req)
 		return err
@@ -218,32 +218,10 @@ func (c *contacts) addContactWay(req *externalcontact.AddContactWayRequest) (*ex
 
 // sendWelcome calls send_welcome_msg with the text.
 func (c *contacts) sendWelcome(code, text string) error {
-	return c.retry(func() error {
+	return c.retrying(func() error {
 		return c.client.SendWelcomeMsg(&externalcontact.SendWelcomeMsgRequest{WelcomeCode: code,
 			Text: externalcontact.MsgText{Content: text}})
 	})
-}
-
-// retry runs call, fetching the token again once after a token errcode and
-// retrying temporary errcodes with backoff.
-func (c *contacts) retry(call func() error) error {
-	refreshed, busy := false, 0
-	for {
-		err := call()
-		var ce *util.CommonError
-		switch {
-		case !errors.As(err, &ce):
-			return err
-		case isTokenError(ce.ErrCode) && !refreshed:
-			refreshed = true
-			c.handle.forget()
-		case slices.Contains(temporaryErrcodes, ce.ErrCode) && busy < len(backoff):
-			time.Sleep(backoff[busy])
-			busy++
-		default:
-			return err
-		}
-	}
 }
 
 // ContactWayStats are what a code brought in.

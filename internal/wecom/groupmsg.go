@@ -244,7 +244,7 @@ func (s *Service) createGroup(ctx context.Context, api *contacts, g *ent.WeComGr
 		return g, err
 	}
 	var res *externalcontact.AddMsgTemplateResponse
-	err = api.retry(func() error {
+	err = api.retrying(func() error {
 		var err error
 		res, err = api.client.AddMsgTemplate(&externalcontact.AddMsgTemplateRequest{ChatType: "single",
 			ExternalUserID: g.ExternalUserIds, Sender: g.Sender, Text: externalcontact.MsgText{Content: g.Content}})
@@ -271,7 +271,7 @@ func (c *contacts) findTemplate(g *ent.WeComGroupMsg) (string, error) {
 		EndTime: g.AttemptedAt.Add(10 * time.Minute).Unix(), FilterType: 2, Limit: 100}
 	for {
 		var res *externalcontact.GetGroupMsgListV2Response
-		if err := c.retry(func() error {
+		if err := c.retrying(func() error {
 			var err error
 			res, err = c.client.GetGroupMsgListV2(req)
 			return err
@@ -303,7 +303,7 @@ func (c *contacts) tasks(msgid string) ([]*externalcontact.Task, error) {
 	req := &externalcontact.GetGroupMsgTaskRequest{MsgID: msgid, Limit: 1000}
 	for {
 		var res *externalcontact.GetGroupMsgTaskResponse
-		if err := c.retry(func() error {
+		if err := c.retrying(func() error {
 			var err error
 			res, err = c.client.GetGroupMsgTask(req)
 			return err
@@ -374,7 +374,7 @@ func (s *Service) pollGroup(ctx context.Context, api *contacts, g *ent.WeComGrou
 	req := &externalcontact.GetGroupMsgSendResultRequest{MsgID: *g.Msgid, UserID: g.Sender, Limit: 1000}
 	for {
 		var res *externalcontact.GetGroupMsgSendResultResponse
-		if err := api.retry(func() error {
+		if err := api.retrying(func() error {
 			var err error
 			res, err = api.client.GetGroupMsgSendResult(req)
 			return err

@@ -58,6 +58,10 @@ func (s *Service) SyncContacts(ctx context.Context, report SyncReport) error {
 	}
 	sort.Strings(ids)
 	api := s.tokens.contacts(cfg)
+	// The tag library first, so that customers' corp tags reach their leads.
+	if _, err := s.syncCorpTags(ctx, api); err != nil {
+		return err
+	}
 	tags, err := api.corpTags()
 	if err != nil {
 		return fmt.Errorf("wecom: get_corp_tag_list: %w", err)

@@ -15,37 +15,27 @@ import (
 	"github.com/scrmhq/scrm/internal/wecom/wecomfake"
 )
 
-// syncEndpoints adds to the fake WeCom what syncWeComContacts calls, with
-// the documented shapes (https://developer.work.weixin.qq.com/document/path/92994,
-// 92117):
+// syncEndpoints adds to the fake WeCom the paging endpoint
+// syncWeComContacts calls, with the documented shape
+// (https://developer.work.weixin.qq.com/document/path/92994):
 //
 //	POST /cgi-bin/externalcontact/batch/get_by_user {userid_list (≤100), cursor, limit (≤100)}
 //	    -> external_contact_list [{external_contact, follow_info{userid, createtime, tag_id, remark_mobiles...}}], next_cursor;
 //	    40014 bad token, 40058 a bad limit or user list
-//	POST /cgi-bin/externalcontact/get_corp_tag_list {tag_id, group_id} -> tag_group [{group_id, group_name, tag [{id, name}]}]
 //
-// It keeps the corp's tag library and which tags each member put on each
-// customer, and counts the pages it served.
+// The members' tags come from the fake's corp tag state; it counts the
+// pages it served.
 type syncEndpoints struct {
 	f     *fakeWeCom
 	mu    sync.Mutex
-	tags  map[string][]string // external_userid + "/" + userid -> tag ids
 	pages int
 }
 
 func withSyncEndpoints(f *fakeWeCom) *syncEndpoints {
-	s := &syncEndpoints{f: f, tags: map[string][]string{}}
+	s := &syncEndpoints{f: f}
 	mux := f.Srv.Config.Handler.(*http.ServeMux)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/batch/get_by_user", s.batch)
-	mux.HandleFunc("POST /cgi-bin/externalcontact/get_corp_tag_list", s.corpTags)
 	return s
-}
-
-// tag records that member userID put the corp tags on customer ext.
-func (s *syncEndpoints) tag(ext, userID string, tagIDs ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.tags[ext+"/"+userID] = tagIDs
 }
 
 func (s *syncEndpoints) validToken(r *http.Request) bool {
@@ -99,7 +89,7 @@ func (s *syncEndpoints) batch(w http.ResponseWriter, r *http.Request) {
 	var list []map[string]any
 	s.mu.Lock()
 	for _, p := range all[min(start, len(all)):end] {
-		tags := s.tags[p.c.ExternalUserID+"/"+p.fl.UserID]
+		tags := s.f.TagsOf(p.c.ExternalUserID, p.fl.UserID)
 		list = append(list, map[string]any{
 			"external_contact": map[string]any{"external_userid": p.c.ExternalUserID, "name": p.c.Name, "type": 1,
 				"gender": 1, "unionid": p.c.UnionID, "corp_name": p.c.CorpName},
@@ -114,17 +104,6 @@ func (s *syncEndpoints) batch(w http.ResponseWriter, r *http.Request) {
 		next = strconv.Itoa(end)
 	}
 	s.f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok", "external_contact_list": list, "next_cursor": next})
-}
-
-func (s *syncEndpoints) corpTags(w http.ResponseWriter, r *http.Request) {
-	if !s.validToken(r) {
-		s.f.Answer(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
-		return
-	}
-	s.f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok", "tag_group": []any{
-		map[string]any{"group_id": "g1", "group_name": "客户等级", "create_time": 1, "order": 1, "deleted": false,
-			"tag": []any{map[string]any{"id": "t1", "name": "重要客户", "create_time": 1, "order": 1, "deleted": false}}},
-	}})
 }
 
 // TestSyncContacts syncs the corp's customers into a workspace where one of
@@ -156,7 +135,8 @@ func TestSyncContacts(t *testing.T) {
 	// c-both: lisi added them first, then zhangsan; the lead is lisi's.
 	fake.Add(customer{ExternalUserID: "wm-both", Name: "两位成员的客户"}, "lisi", "", []string{"13800138000"}, t0)
 	fake.Add(customer{ExternalUserID: "wm-both", Name: "两位成员的客户"}, "zhangsan", "", nil, t0.Add(time.Hour))
-	endpoints.tag("wm-both", "lisi", "t1")
+	fake.CorpTags = []*wecomfake.TagGroup{{ID: "g1", Name: "客户等级", Tags: []wecomfake.Tag{{ID: "t1", Name: "重要客户"}}}}
+	fake.TagMember("wm-both", "lisi", "t1")
 	// 120 more of zhangsan's, so the sync pages (100 per page).
 	for i := range 120 {
 		fake.Add(customer{ExternalUserID: fmt.Sprintf("wm-%03d", i), Name: fmt.Sprintf("客户%d", i)}, "zhangsan", "",

@@ -69,6 +69,10 @@ type Notifier interface {
 type Queue interface {
 	// EnqueueWeComWelcome sends the welcome message of a contact-way add.
 	EnqueueWeComWelcome(ctx context.Context, tenantID, addID uuid.UUID) error
+	// EnqueueWeComMarkTags marks a tag on the leads' customers in WeCom.
+	EnqueueWeComMarkTags(ctx context.Context, tenantID, tagID uuid.UUID, leads []uuid.UUID) error
+	// EnqueueWeComTagSync syncs the corp tag library with the workspace's.
+	EnqueueWeComTagSync(ctx context.Context, tenantID uuid.UUID) error
 }
 
 // Tagger tags leads (tagging.Service).

@@ -36,7 +36,7 @@ import (
 //	    40014 bad token, 42001 expired token, 84061 not an external contact
 //
 // the contact-way endpoints of contactway.go, the mass-send endpoints of
-// groupmsg.go, and the corp's side of
+// groupmsg.go, the corp tag endpoints of tags.go, and the corp's side of
 // callbacks: it builds event XML, encrypts and signs it as WXBizMsgCrypt
 // does, for the test to post to the workspace's callback URL.
 type Server struct {
@@ -66,6 +66,11 @@ type Server struct {
 	// template and answer 502, as if the answer were lost.
 	LoseNextTemplateAnswer bool
 	groupMsgs              []*GroupMsg
+	// CorpTags is the corp's tag library; MemberTags the corp tags each
+	// member put on each customer ("external_userid/userid" -> tag ids).
+	CorpTags   []*TagGroup
+	MemberTags map[string][]string
+	tagSeq     int
 }
 
 // Customer is an external contact and the members who have it.
@@ -86,7 +91,7 @@ type Follow struct {
 func New(t testing.TB, corpID, secret, token, aesKey string) *Server {
 	f := &Server{T: t, CorpID: corpID, Secret: secret, Token: token, AESKey: aesKey, Now: time.Now,
 		Tokens: map[string]bool{}, Customers: map[string]*Customer{}, Calls: map[string]int{},
-		ContactWays: map[string]*ContactWay{}, Welcomes: map[string]*Welcome{}}
+		ContactWays: map[string]*ContactWay{}, Welcomes: map[string]*Welcome{}, MemberTags: map[string][]string{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /cgi-bin/gettoken", f.gettoken)
 	mux.HandleFunc("GET /cgi-bin/externalcontact/get", f.externalContact)
@@ -96,6 +101,9 @@ func New(t testing.TB, corpID, secret, token, aesKey string) *Server {
 	mux.HandleFunc("POST /cgi-bin/externalcontact/get_groupmsg_list_v2", f.groupMsgList)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/get_groupmsg_task", f.groupMsgTask)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/get_groupmsg_send_result", f.groupMsgSendResult)
+	mux.HandleFunc("POST /cgi-bin/externalcontact/get_corp_tag_list", f.corpTagList)
+	mux.HandleFunc("POST /cgi-bin/externalcontact/add_corp_tag", f.addCorpTag)
+	mux.HandleFunc("POST /cgi-bin/externalcontact/mark_tag", f.markTag)
 	f.Srv = httptest.NewServer(mux)
 	t.Cleanup(f.Srv.Close)
 	return f
@@ -141,7 +149,7 @@ func (f *Server) externalContact(w http.ResponseWriter, r *http.Request) {
 	var follows []map[string]any
 	for _, fl := range c.Follow {
 		follows = append(follows, map[string]any{"userid": fl.UserID, "remark": "", "description": "",
-			"createtime": fl.CreateTime, "tags": []any{}, "remark_mobiles": fl.Mobiles, "add_way": 1, "state": fl.State})
+			"createtime": fl.CreateTime, "tags": f.followTags(c.ExternalUserID, fl.UserID), "remark_mobiles": fl.Mobiles, "add_way": 1, "state": fl.State})
 	}
 	f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok",
 		"external_contact": map[string]any{"external_userid": c.ExternalUserID, "name": c.Name, "type": 1,
