@@ -88,6 +88,7 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	handle(TypeJobRun, h.HandleJobRun)
 	handle(TypeJourneysDue, h.HandleJourneysDue)
 	handle(TypeJourneyRun, h.HandleJourneyRun)
+	handle(TypeJourneyWebhook, h.HandleJourneyWebhook)
 	handle(TypeTasksOverdue, h.HandleTasksOverdue)
 	handle(TypeWeComWelcome, h.HandleWeComWelcome)
 	handle(TypeWeComMarkTags, h.HandleWeComMarkTags)

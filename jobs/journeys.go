@@ -11,6 +11,7 @@ import (
 
 	"github.com/scrmhq/scrm/internal/journey"
 	"github.com/scrmhq/scrm/internal/tenant"
+	"github.com/scrmhq/scrm/plugins"
 )
 
 // Journey task types.
@@ -96,6 +97,50 @@ func (h *Handlers) HandleJourneyRun(ctx context.Context, t *asynq.Task) error {
 	if res.Steps > 0 || res.Rescheduled > 0 {
 		h.Log.InfoContext(ctx, "ran journey steps", "tenant", p.TenantID, "steps", res.Steps,
 			"rescheduled", res.Rescheduled, "batches", res.Batches)
+	}
+	return nil
+}
+
+// TypeJourneyWebhook sends the POSTs of a journey's webhook step for a
+// batch of enrolments.
+const TypeJourneyWebhook = "journey:webhook"
+
+type journeyWebhookPayload struct {
+	TenantID uuid.UUID            `json:"tenant_id"`
+	Batch    journey.WebhookBatch `json:"batch"`
+}
+
+// EnqueueJourneyWebhooks implements journey.Queue.
+func (q Queue) EnqueueJourneyWebhooks(ctx context.Context, tenantID uuid.UUID, b journey.WebhookBatch) error {
+	raw, err := json.Marshal(journeyWebhookPayload{TenantID: tenantID, Batch: b})
+	if err != nil {
+		return err
+	}
+	if err := q.enqueue(ctx, tenantID, asynq.NewTask(TypeJourneyWebhook, raw), asynq.MaxRetry(10), asynq.Timeout(10*time.Minute)); err != nil {
+		return fmt.Errorf("enqueue %s: %w", TypeJourneyWebhook, err)
+	}
+	return nil
+}
+
+// HandleJourneyWebhook sends one batch; a permanent refusal is logged per
+// lead (the step ran: its run is recorded), a temporary one retries the
+// batch under the same idempotency keys.
+func (h *Handlers) HandleJourneyWebhook(ctx context.Context, t *asynq.Task) error {
+	var p journeyWebhookPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.TenantID == uuid.Nil {
+		return fmt.Errorf("%w: bad payload", asynq.SkipRetry)
+	}
+	failed, err := h.Services.Journeys.RunWebhooks(h.systemWork(ctx, p.TenantID), p.Batch)
+	if plugins.IsPermanent(err) {
+		// The webhook channel went away or moved host: retrying cannot help.
+		h.Log.WarnContext(ctx, "journey webhooks not sent", "tenant", p.TenantID, "journey", p.Batch.JourneyID, "error", err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("journey webhooks: %w", err)
+	}
+	for key, why := range failed {
+		h.Log.WarnContext(ctx, "journey webhook refused", "tenant", p.TenantID, "journey", p.Batch.JourneyID, "key", key, "error", why)
 	}
 	return nil
 }

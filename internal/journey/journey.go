@@ -38,6 +38,8 @@ type Queue interface {
 	// EnqueueJourneyRun asks for a scheduler pass over the workspace soon
 	// (after enrolments, a resume), besides the periodic one.
 	EnqueueJourneyRun(ctx context.Context, tenantID uuid.UUID) error
+	// EnqueueJourneyWebhooks sends the POSTs of a webhook step.
+	EnqueueJourneyWebhooks(ctx context.Context, tenantID uuid.UUID, b WebhookBatch) error
 }
 
 // Service creates, changes, enrols in and runs journeys.
@@ -50,6 +52,8 @@ type Service struct {
 	Assigner  *assign.Engine
 	// Tasks creates the tasks of createTask steps.
 	Tasks *tasks.Service
+	// Webhooks checks and sends webhook steps.
+	Webhooks Webhooks
 	// Queue takes the scheduler kicks; nil queues none (the periodic pass
 	// still runs).
 	Queue Queue

@@ -197,7 +197,10 @@ func (v *validator) step(path string, st *schematype.JourneyStep, last bool) err
 		if err := webhook(path+".webhook.url", st.Webhook); err != nil {
 			return err
 		}
-		return apperr.Input(path+".webhook", "webhooks from journeys are not available yet")
+		if v.s.Webhooks == nil {
+			return apperr.Input(path+".webhook", "webhooks are not available in this process")
+		}
+		return v.s.Webhooks.CheckWebhookURL(v.ctx, path+".webhook.url", st.Webhook.URL)
 	}
 	return nil
 }

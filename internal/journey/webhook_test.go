@@ -1,0 +1,84 @@
+package journey_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/scrmhq/scrm/internal/apitest"
+	"github.com/scrmhq/scrm/plugins/webhook"
+)
+
+// TestWebhookStep: a journey's webhook step POSTs each enrolled lead once,
+// signed with the webhook channel's secret, with the enrolment and step as
+// its Idempotency-Key, and only to the channel's host.
+func TestWebhookStep(t *testing.T) {
+	const secret = "journey-webhook-secret-01"
+	var mu sync.Mutex
+	got := map[string]map[string]any{} // Idempotency-Key -> body
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.URL.Path != "/journey" || webhook.Verify(secret, r.Header, body, time.Now(), 5*time.Minute) != nil {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var m map[string]any
+		_ = json.Unmarshal(body, &m)
+		mu.Lock()
+		got[r.Header.Get("Idempotency-Key")] = m
+		mu.Unlock()
+	}))
+	defer srv.Close()
+
+	api := apitest.New(t)
+	_, admin := api.Workspace("acme")
+	create := `mutation($i: CreateJourneyInput!){ createJourney(input: $i){ id } }`
+	input := func(url string) map[string]any {
+		return map[string]any{"i": map[string]any{"name": "回调", "trigger": map[string]any{"manual": map[string]any{}},
+			"steps": []any{map[string]any{"webhook": map[string]any{"url": url}}}}}
+	}
+	// Without the webhook channel, and to another host, the step is refused.
+	if r := api.Do(admin, create, input(srv.URL+"/journey")); len(r.Errors) != 1 || r.Errors[0].Field() != "input.steps[0].webhook.url" {
+		t.Fatalf("a webhook step without the channel: %+v", r.Errors)
+	}
+	api.MustDo(admin, `mutation($c: JSON!){ configureChannel(key: "webhook", config: $c){ key } }`,
+		map[string]any{"c": map[string]any{"url": srv.URL + "/broadcasts", "secret": secret}}, nil)
+	if r := api.Do(admin, create, input("https://elsewhere.example.com/journey")); len(r.Errors) != 1 ||
+		r.Errors[0].Code() != "BAD_USER_INPUT" || r.Errors[0].Field() != "input.steps[0].webhook.url" {
+		t.Fatalf("a webhook step to another host: %+v", r.Errors)
+	}
+	var j struct{ CreateJourney struct{ ID string } }
+	api.MustDo(admin, create, input(srv.URL+"/journey"), &j)
+	api.MustDo(admin, `mutation($id: ID!){ setJourneyStatus(id: $id, status: ACTIVE){ id } }`, map[string]any{"id": j.CreateJourney.ID}, nil)
+	var in struct {
+		IngestLeads struct {
+			Results []struct{ Lead struct{ ID string } }
+		}
+	}
+	api.MustDo(admin, `mutation { ingestLeads(input: {source: "web", leads: [{name: "甲", phone: "13900000001"}, {name: "乙", phone: "13900000002"}]}) { results { lead { id } } } }`, nil, &in)
+	leads := []string{in.IngestLeads.Results[0].Lead.ID, in.IngestLeads.Results[1].Lead.ID}
+	api.MustDo(admin, `mutation($j: ID!, $l: [ID!]!){ enrollLeads(journeyID: $j, leadIDs: $l){ enrolled } }`,
+		map[string]any{"j": j.CreateJourney.ID, "l": leads}, nil)
+	api.WaitIdle()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 {
+		t.Fatalf("the receiver got %d webhooks, want one per lead: %v", len(got), got)
+	}
+	names := map[string]bool{}
+	for key, m := range got {
+		var step map[string]any
+		_ = json.Unmarshal([]byte(m["body"].(string)), &step)
+		if step["event"] != "journey.step" || step["step"] != 0.0 || step["journey"] != "回调" || key != step["enrollmentId"].(string)+":0" {
+			t.Errorf("webhook %s = %v", key, m)
+		}
+		names[m["recipient"].(map[string]any)["name"].(string)] = true
+	}
+	if !names["甲"] || !names["乙"] {
+		t.Errorf("recipients %v", names)
+	}
+}
