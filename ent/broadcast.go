@@ -29,7 +29,9 @@ type Broadcast struct {
 	// Name holds the value of the "name" field.
 	Name string `json:"name,omitempty"`
 	// SegmentID holds the value of the "segment_id" field.
-	SegmentID uuid.UUID `json:"segment_id,omitempty"`
+	SegmentID *uuid.UUID `json:"segment_id,omitempty"`
+	// JourneyID holds the value of the "journey_id" field.
+	JourneyID *uuid.UUID `json:"journey_id,omitempty"`
 	// Channel holds the value of the "channel" field.
 	Channel string `json:"channel,omitempty"`
 	// Subject holds the value of the "subject" field.
@@ -123,7 +125,7 @@ func (*Broadcast) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case broadcast.FieldSeriesID, broadcast.FieldCreatedByID:
+		case broadcast.FieldSegmentID, broadcast.FieldJourneyID, broadcast.FieldSeriesID, broadcast.FieldCreatedByID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case broadcast.FieldCapMax, broadcast.FieldCapDays, broadcast.FieldRatePerSecond:
 			values[i] = new(sql.NullInt64)
@@ -131,7 +133,7 @@ func (*Broadcast) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case broadcast.FieldCreatedAt, broadcast.FieldUpdatedAt, broadcast.FieldScheduledAt, broadcast.FieldStartedAt, broadcast.FieldFinishedAt:
 			values[i] = new(sql.NullTime)
-		case broadcast.FieldID, broadcast.FieldTenantID, broadcast.FieldSegmentID:
+		case broadcast.FieldID, broadcast.FieldTenantID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -179,10 +181,18 @@ func (_m *Broadcast) assignValues(columns []string, values []any) error {
 				_m.Name = value.String
 			}
 		case broadcast.FieldSegmentID:
-			if value, ok := values[i].(*uuid.UUID); !ok {
+			if value, ok := values[i].(*sql.NullScanner); !ok {
 				return fmt.Errorf("unexpected type %T for field segment_id", values[i])
-			} else if value != nil {
-				_m.SegmentID = *value
+			} else if value.Valid {
+				_m.SegmentID = new(uuid.UUID)
+				*_m.SegmentID = *value.S.(*uuid.UUID)
+			}
+		case broadcast.FieldJourneyID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field journey_id", values[i])
+			} else if value.Valid {
+				_m.JourneyID = new(uuid.UUID)
+				*_m.JourneyID = *value.S.(*uuid.UUID)
 			}
 		case broadcast.FieldChannel:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -359,8 +369,15 @@ func (_m *Broadcast) String() string {
 	builder.WriteString("name=")
 	builder.WriteString(_m.Name)
 	builder.WriteString(", ")
-	builder.WriteString("segment_id=")
-	builder.WriteString(fmt.Sprintf("%v", _m.SegmentID))
+	if v := _m.SegmentID; v != nil {
+		builder.WriteString("segment_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.JourneyID; v != nil {
+		builder.WriteString("journey_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("channel=")
 	builder.WriteString(_m.Channel)

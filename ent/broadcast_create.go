@@ -73,6 +73,28 @@ func (_c *BroadcastCreate) SetSegmentID(v uuid.UUID) *BroadcastCreate {
 	return _c
 }
 
+// SetNillableSegmentID sets the "segment_id" field if the given value is not nil.
+func (_c *BroadcastCreate) SetNillableSegmentID(v *uuid.UUID) *BroadcastCreate {
+	if v != nil {
+		_c.SetSegmentID(*v)
+	}
+	return _c
+}
+
+// SetJourneyID sets the "journey_id" field.
+func (_c *BroadcastCreate) SetJourneyID(v uuid.UUID) *BroadcastCreate {
+	_c.mutation.SetJourneyID(v)
+	return _c
+}
+
+// SetNillableJourneyID sets the "journey_id" field if the given value is not nil.
+func (_c *BroadcastCreate) SetNillableJourneyID(v *uuid.UUID) *BroadcastCreate {
+	if v != nil {
+		_c.SetJourneyID(*v)
+	}
+	return _c
+}
+
 // SetChannel sets the "channel" field.
 func (_c *BroadcastCreate) SetChannel(v string) *BroadcastCreate {
 	_c.mutation.SetChannel(v)
@@ -422,9 +444,6 @@ func (_c *BroadcastCreate) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Broadcast.name": %w`, err)}
 		}
 	}
-	if _, ok := _c.mutation.SegmentID(); !ok {
-		return &ValidationError{Name: "segment_id", err: errors.New(`ent: missing required field "Broadcast.segment_id"`)}
-	}
 	if _, ok := _c.mutation.Channel(); !ok {
 		return &ValidationError{Name: "channel", err: errors.New(`ent: missing required field "Broadcast.channel"`)}
 	}
@@ -486,9 +505,6 @@ func (_c *BroadcastCreate) check() error {
 			return &ValidationError{Name: "error", err: fmt.Errorf(`ent: validator failed for field "Broadcast.error": %w`, err)}
 		}
 	}
-	if len(_c.mutation.SegmentIDs()) == 0 {
-		return &ValidationError{Name: "segment", err: errors.New(`ent: missing required edge "Broadcast.segment"`)}
-	}
 	return nil
 }
 
@@ -540,6 +556,10 @@ func (_c *BroadcastCreate) createSpec() (*Broadcast, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(broadcast.FieldName, field.TypeString, value)
 		_node.Name = value
+	}
+	if value, ok := _c.mutation.JourneyID(); ok {
+		_spec.SetField(broadcast.FieldJourneyID, field.TypeUUID, value)
+		_node.JourneyID = &value
 	}
 	if value, ok := _c.mutation.Channel(); ok {
 		_spec.SetField(broadcast.FieldChannel, field.TypeString, value)
@@ -619,7 +639,7 @@ func (_c *BroadcastCreate) createSpec() (*Broadcast, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.SegmentID = nodes[0]
+		_node.SegmentID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.CreatedByIDs(); len(nodes) > 0 {
@@ -740,6 +760,12 @@ func (u *BroadcastUpsert) SetSegmentID(v uuid.UUID) *BroadcastUpsert {
 // UpdateSegmentID sets the "segment_id" field to the value that was provided on create.
 func (u *BroadcastUpsert) UpdateSegmentID() *BroadcastUpsert {
 	u.SetExcluded(broadcast.FieldSegmentID)
+	return u
+}
+
+// ClearSegmentID clears the value of the "segment_id" field.
+func (u *BroadcastUpsert) ClearSegmentID() *BroadcastUpsert {
+	u.SetNull(broadcast.FieldSegmentID)
 	return u
 }
 
@@ -1012,6 +1038,9 @@ func (u *BroadcastUpsertOne) UpdateNewValues() *BroadcastUpsertOne {
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(broadcast.FieldCreatedAt)
 		}
+		if _, exists := u.create.mutation.JourneyID(); exists {
+			s.SetIgnore(broadcast.FieldJourneyID)
+		}
 		if _, exists := u.create.mutation.SeriesID(); exists {
 			s.SetIgnore(broadcast.FieldSeriesID)
 		}
@@ -1088,6 +1117,13 @@ func (u *BroadcastUpsertOne) SetSegmentID(v uuid.UUID) *BroadcastUpsertOne {
 func (u *BroadcastUpsertOne) UpdateSegmentID() *BroadcastUpsertOne {
 	return u.Update(func(s *BroadcastUpsert) {
 		s.UpdateSegmentID()
+	})
+}
+
+// ClearSegmentID clears the value of the "segment_id" field.
+func (u *BroadcastUpsertOne) ClearSegmentID() *BroadcastUpsertOne {
+	return u.Update(func(s *BroadcastUpsert) {
+		s.ClearSegmentID()
 	})
 }
 
@@ -1567,6 +1603,9 @@ func (u *BroadcastUpsertBulk) UpdateNewValues() *BroadcastUpsertBulk {
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(broadcast.FieldCreatedAt)
 			}
+			if _, exists := b.mutation.JourneyID(); exists {
+				s.SetIgnore(broadcast.FieldJourneyID)
+			}
 			if _, exists := b.mutation.SeriesID(); exists {
 				s.SetIgnore(broadcast.FieldSeriesID)
 			}
@@ -1644,6 +1683,13 @@ func (u *BroadcastUpsertBulk) SetSegmentID(v uuid.UUID) *BroadcastUpsertBulk {
 func (u *BroadcastUpsertBulk) UpdateSegmentID() *BroadcastUpsertBulk {
 	return u.Update(func(s *BroadcastUpsert) {
 		s.UpdateSegmentID()
+	})
+}
+
+// ClearSegmentID clears the value of the "segment_id" field.
+func (u *BroadcastUpsertBulk) ClearSegmentID() *BroadcastUpsertBulk {
+	return u.Update(func(s *BroadcastUpsert) {
+		s.ClearSegmentID()
 	})
 }
 

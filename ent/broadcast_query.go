@@ -521,7 +521,10 @@ func (_q *BroadcastQuery) loadSegment(ctx context.Context, query *SegmentQuery, 
 	ids := make([]uuid.UUID, 0, len(nodes))
 	nodeids := make(map[uuid.UUID][]*Broadcast)
 	for i := range nodes {
-		fk := nodes[i].SegmentID
+		if nodes[i].SegmentID == nil {
+			continue
+		}
+		fk := *nodes[i].SegmentID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}

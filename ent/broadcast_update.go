@@ -66,6 +66,12 @@ func (_u *BroadcastUpdate) SetNillableSegmentID(v *uuid.UUID) *BroadcastUpdate {
 	return _u
 }
 
+// ClearSegmentID clears the value of the "segment_id" field.
+func (_u *BroadcastUpdate) ClearSegmentID() *BroadcastUpdate {
+	_u.mutation.ClearSegmentID()
+	return _u
+}
+
 // SetChannel sets the "channel" field.
 func (_u *BroadcastUpdate) SetChannel(v string) *BroadcastUpdate {
 	_u.mutation.SetChannel(v)
@@ -486,9 +492,6 @@ func (_u *BroadcastUpdate) check() error {
 			return &ValidationError{Name: "error", err: fmt.Errorf(`ent: validator failed for field "Broadcast.error": %w`, err)}
 		}
 	}
-	if _u.mutation.SegmentCleared() && len(_u.mutation.SegmentIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "Broadcast.segment"`)
-	}
 	return nil
 }
 
@@ -515,6 +518,9 @@ func (_u *BroadcastUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(broadcast.FieldName, field.TypeString, value)
+	}
+	if _u.mutation.JourneyIDCleared() {
+		_spec.ClearField(broadcast.FieldJourneyID, field.TypeUUID)
 	}
 	if value, ok := _u.mutation.Channel(); ok {
 		_spec.SetField(broadcast.FieldChannel, field.TypeString, value)
@@ -724,6 +730,12 @@ func (_u *BroadcastUpdateOne) SetNillableSegmentID(v *uuid.UUID) *BroadcastUpdat
 	if v != nil {
 		_u.SetSegmentID(*v)
 	}
+	return _u
+}
+
+// ClearSegmentID clears the value of the "segment_id" field.
+func (_u *BroadcastUpdateOne) ClearSegmentID() *BroadcastUpdateOne {
+	_u.mutation.ClearSegmentID()
 	return _u
 }
 
@@ -1160,9 +1172,6 @@ func (_u *BroadcastUpdateOne) check() error {
 			return &ValidationError{Name: "error", err: fmt.Errorf(`ent: validator failed for field "Broadcast.error": %w`, err)}
 		}
 	}
-	if _u.mutation.SegmentCleared() && len(_u.mutation.SegmentIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "Broadcast.segment"`)
-	}
 	return nil
 }
 
@@ -1206,6 +1215,9 @@ func (_u *BroadcastUpdateOne) sqlSave(ctx context.Context) (_node *Broadcast, er
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(broadcast.FieldName, field.TypeString, value)
+	}
+	if _u.mutation.JourneyIDCleared() {
+		_spec.ClearField(broadcast.FieldJourneyID, field.TypeUUID)
 	}
 	if value, ok := _u.mutation.Channel(); ok {
 		_spec.SetField(broadcast.FieldChannel, field.TypeString, value)

@@ -57,7 +57,7 @@ func (_m *Broadcast) Segment(ctx context.Context) (*Segment, error) {
 	if IsNotLoaded(err) {
 		result, err = _m.QuerySegment().Only(ctx)
 	}
-	return result, err
+	return result, MaskNotFound(err)
 }
 
 func (_m *Broadcast) CreatedBy(ctx context.Context) (*User, error) {

@@ -977,10 +977,12 @@ type BroadcastWhereInput struct {
 	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
 
 	// "segment_id" field predicates.
-	SegmentID      *uuid.UUID  `json:"segmentID,omitempty"`
-	SegmentIDNEQ   *uuid.UUID  `json:"segmentIDNEQ,omitempty"`
-	SegmentIDIn    []uuid.UUID `json:"segmentIDIn,omitempty"`
-	SegmentIDNotIn []uuid.UUID `json:"segmentIDNotIn,omitempty"`
+	SegmentID       *uuid.UUID  `json:"segmentID,omitempty"`
+	SegmentIDNEQ    *uuid.UUID  `json:"segmentIDNEQ,omitempty"`
+	SegmentIDIn     []uuid.UUID `json:"segmentIDIn,omitempty"`
+	SegmentIDNotIn  []uuid.UUID `json:"segmentIDNotIn,omitempty"`
+	SegmentIDIsNil  bool        `json:"segmentIDIsNil,omitempty"`
+	SegmentIDNotNil bool        `json:"segmentIDNotNil,omitempty"`
 
 	// "channel" field predicates.
 	Channel             *string  `json:"channel,omitempty"`
@@ -1331,6 +1333,12 @@ func (i *BroadcastWhereInput) P() (predicate.Broadcast, error) {
 	}
 	if len(i.SegmentIDNotIn) > 0 {
 		predicates = append(predicates, broadcast.SegmentIDNotIn(i.SegmentIDNotIn...))
+	}
+	if i.SegmentIDIsNil {
+		predicates = append(predicates, broadcast.SegmentIDIsNil())
+	}
+	if i.SegmentIDNotNil {
+		predicates = append(predicates, broadcast.SegmentIDNotNil())
 	}
 	if i.Channel != nil {
 		predicates = append(predicates, broadcast.ChannelEQ(*i.Channel))

@@ -3605,6 +3605,7 @@ type BroadcastMutation struct {
 	created_at         *time.Time
 	updated_at         *time.Time
 	name               *string
+	journey_id         *uuid.UUID
 	channel            *string
 	subject            *string
 	template           *string
@@ -3902,7 +3903,7 @@ func (m *BroadcastMutation) SegmentID() (r uuid.UUID, exists bool) {
 // OldSegmentID returns the old "segment_id" field's value of the Broadcast entity.
 // If the Broadcast object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *BroadcastMutation) OldSegmentID(ctx context.Context) (v uuid.UUID, err error) {
+func (m *BroadcastMutation) OldSegmentID(ctx context.Context) (v *uuid.UUID, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldSegmentID is only allowed on UpdateOne operations")
 	}
@@ -3916,9 +3917,71 @@ func (m *BroadcastMutation) OldSegmentID(ctx context.Context) (v uuid.UUID, err 
 	return oldValue.SegmentID, nil
 }
 
+// ClearSegmentID clears the value of the "segment_id" field.
+func (m *BroadcastMutation) ClearSegmentID() {
+	m.segment = nil
+	m.clearedFields[broadcast.FieldSegmentID] = struct{}{}
+}
+
+// SegmentIDCleared returns if the "segment_id" field was cleared in this mutation.
+func (m *BroadcastMutation) SegmentIDCleared() bool {
+	_, ok := m.clearedFields[broadcast.FieldSegmentID]
+	return ok
+}
+
 // ResetSegmentID resets all changes to the "segment_id" field.
 func (m *BroadcastMutation) ResetSegmentID() {
 	m.segment = nil
+	delete(m.clearedFields, broadcast.FieldSegmentID)
+}
+
+// SetJourneyID sets the "journey_id" field.
+func (m *BroadcastMutation) SetJourneyID(u uuid.UUID) {
+	m.journey_id = &u
+}
+
+// JourneyID returns the value of the "journey_id" field in the mutation.
+func (m *BroadcastMutation) JourneyID() (r uuid.UUID, exists bool) {
+	v := m.journey_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJourneyID returns the old "journey_id" field's value of the Broadcast entity.
+// If the Broadcast object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BroadcastMutation) OldJourneyID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJourneyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJourneyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJourneyID: %w", err)
+	}
+	return oldValue.JourneyID, nil
+}
+
+// ClearJourneyID clears the value of the "journey_id" field.
+func (m *BroadcastMutation) ClearJourneyID() {
+	m.journey_id = nil
+	m.clearedFields[broadcast.FieldJourneyID] = struct{}{}
+}
+
+// JourneyIDCleared returns if the "journey_id" field was cleared in this mutation.
+func (m *BroadcastMutation) JourneyIDCleared() bool {
+	_, ok := m.clearedFields[broadcast.FieldJourneyID]
+	return ok
+}
+
+// ResetJourneyID resets all changes to the "journey_id" field.
+func (m *BroadcastMutation) ResetJourneyID() {
+	m.journey_id = nil
+	delete(m.clearedFields, broadcast.FieldJourneyID)
 }
 
 // SetChannel sets the "channel" field.
@@ -4733,7 +4796,7 @@ func (m *BroadcastMutation) ClearSegment() {
 
 // SegmentCleared reports if the "segment" edge to the Segment entity was cleared.
 func (m *BroadcastMutation) SegmentCleared() bool {
-	return m.clearedsegment
+	return m.SegmentIDCleared() || m.clearedsegment
 }
 
 // SegmentIDs returns the "segment" edge IDs in the mutation.
@@ -4867,7 +4930,7 @@ func (m *BroadcastMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *BroadcastMutation) Fields() []string {
-	fields := make([]string, 0, 22)
+	fields := make([]string, 0, 23)
 	if m.tenant_id != nil {
 		fields = append(fields, broadcast.FieldTenantID)
 	}
@@ -4882,6 +4945,9 @@ func (m *BroadcastMutation) Fields() []string {
 	}
 	if m.segment != nil {
 		fields = append(fields, broadcast.FieldSegmentID)
+	}
+	if m.journey_id != nil {
+		fields = append(fields, broadcast.FieldJourneyID)
 	}
 	if m.channel != nil {
 		fields = append(fields, broadcast.FieldChannel)
@@ -4952,6 +5018,8 @@ func (m *BroadcastMutation) Field(name string) (ent.Value, bool) {
 		return m.Name()
 	case broadcast.FieldSegmentID:
 		return m.SegmentID()
+	case broadcast.FieldJourneyID:
+		return m.JourneyID()
 	case broadcast.FieldChannel:
 		return m.Channel()
 	case broadcast.FieldSubject:
@@ -5005,6 +5073,8 @@ func (m *BroadcastMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldName(ctx)
 	case broadcast.FieldSegmentID:
 		return m.OldSegmentID(ctx)
+	case broadcast.FieldJourneyID:
+		return m.OldJourneyID(ctx)
 	case broadcast.FieldChannel:
 		return m.OldChannel(ctx)
 	case broadcast.FieldSubject:
@@ -5082,6 +5152,13 @@ func (m *BroadcastMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSegmentID(v)
+		return nil
+	case broadcast.FieldJourneyID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJourneyID(v)
 		return nil
 	case broadcast.FieldChannel:
 		v, ok := value.(string)
@@ -5271,6 +5348,12 @@ func (m *BroadcastMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *BroadcastMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(broadcast.FieldSegmentID) {
+		fields = append(fields, broadcast.FieldSegmentID)
+	}
+	if m.FieldCleared(broadcast.FieldJourneyID) {
+		fields = append(fields, broadcast.FieldJourneyID)
+	}
 	if m.FieldCleared(broadcast.FieldStartedAt) {
 		fields = append(fields, broadcast.FieldStartedAt)
 	}
@@ -5315,6 +5398,12 @@ func (m *BroadcastMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *BroadcastMutation) ClearField(name string) error {
 	switch name {
+	case broadcast.FieldSegmentID:
+		m.ClearSegmentID()
+		return nil
+	case broadcast.FieldJourneyID:
+		m.ClearJourneyID()
+		return nil
 	case broadcast.FieldStartedAt:
 		m.ClearStartedAt()
 		return nil
@@ -5367,6 +5456,9 @@ func (m *BroadcastMutation) ResetField(name string) error {
 		return nil
 	case broadcast.FieldSegmentID:
 		m.ResetSegmentID()
+		return nil
+	case broadcast.FieldJourneyID:
+		m.ResetJourneyID()
 		return nil
 	case broadcast.FieldChannel:
 		m.ResetChannel()

@@ -29,6 +29,8 @@ const (
 	FieldName = "name"
 	// FieldSegmentID holds the string denoting the segment_id field in the database.
 	FieldSegmentID = "segment_id"
+	// FieldJourneyID holds the string denoting the journey_id field in the database.
+	FieldJourneyID = "journey_id"
 	// FieldChannel holds the string denoting the channel field in the database.
 	FieldChannel = "channel"
 	// FieldSubject holds the string denoting the subject field in the database.
@@ -102,6 +104,7 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldName,
 	FieldSegmentID,
+	FieldJourneyID,
 	FieldChannel,
 	FieldSubject,
 	FieldTemplate,
@@ -234,6 +237,11 @@ func ByName(opts ...sql.OrderTermOption) OrderOption {
 // BySegmentID orders the results by the segment_id field.
 func BySegmentID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSegmentID, opts...).ToFunc()
+}
+
+// ByJourneyID orders the results by the journey_id field.
+func ByJourneyID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldJourneyID, opts...).ToFunc()
 }
 
 // ByChannel orders the results by the channel field.

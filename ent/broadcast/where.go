@@ -81,6 +81,11 @@ func SegmentID(v uuid.UUID) predicate.Broadcast {
 	return predicate.Broadcast(sql.FieldEQ(FieldSegmentID, v))
 }
 
+// JourneyID applies equality check predicate on the "journey_id" field. It's identical to JourneyIDEQ.
+func JourneyID(v uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldEQ(FieldJourneyID, v))
+}
+
 // Channel applies equality check predicate on the "channel" field. It's identical to ChannelEQ.
 func Channel(v string) predicate.Broadcast {
 	return predicate.Broadcast(sql.FieldEQ(FieldChannel, v))
@@ -364,6 +369,66 @@ func SegmentIDIn(vs ...uuid.UUID) predicate.Broadcast {
 // SegmentIDNotIn applies the NotIn predicate on the "segment_id" field.
 func SegmentIDNotIn(vs ...uuid.UUID) predicate.Broadcast {
 	return predicate.Broadcast(sql.FieldNotIn(FieldSegmentID, vs...))
+}
+
+// SegmentIDIsNil applies the IsNil predicate on the "segment_id" field.
+func SegmentIDIsNil() predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldIsNull(FieldSegmentID))
+}
+
+// SegmentIDNotNil applies the NotNil predicate on the "segment_id" field.
+func SegmentIDNotNil() predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldNotNull(FieldSegmentID))
+}
+
+// JourneyIDEQ applies the EQ predicate on the "journey_id" field.
+func JourneyIDEQ(v uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldEQ(FieldJourneyID, v))
+}
+
+// JourneyIDNEQ applies the NEQ predicate on the "journey_id" field.
+func JourneyIDNEQ(v uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldNEQ(FieldJourneyID, v))
+}
+
+// JourneyIDIn applies the In predicate on the "journey_id" field.
+func JourneyIDIn(vs ...uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldIn(FieldJourneyID, vs...))
+}
+
+// JourneyIDNotIn applies the NotIn predicate on the "journey_id" field.
+func JourneyIDNotIn(vs ...uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldNotIn(FieldJourneyID, vs...))
+}
+
+// JourneyIDGT applies the GT predicate on the "journey_id" field.
+func JourneyIDGT(v uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldGT(FieldJourneyID, v))
+}
+
+// JourneyIDGTE applies the GTE predicate on the "journey_id" field.
+func JourneyIDGTE(v uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldGTE(FieldJourneyID, v))
+}
+
+// JourneyIDLT applies the LT predicate on the "journey_id" field.
+func JourneyIDLT(v uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldLT(FieldJourneyID, v))
+}
+
+// JourneyIDLTE applies the LTE predicate on the "journey_id" field.
+func JourneyIDLTE(v uuid.UUID) predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldLTE(FieldJourneyID, v))
+}
+
+// JourneyIDIsNil applies the IsNil predicate on the "journey_id" field.
+func JourneyIDIsNil() predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldIsNull(FieldJourneyID))
+}
+
+// JourneyIDNotNil applies the NotNil predicate on the "journey_id" field.
+func JourneyIDNotNil() predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldNotNull(FieldJourneyID))
 }
 
 // ChannelEQ applies the EQ predicate on the "channel" field.

@@ -156,6 +156,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "journey_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "channel", Type: field.TypeString, Size: 50},
 		{Name: "subject", Type: field.TypeString, Size: 500, Default: ""},
 		{Name: "template", Type: field.TypeString, Size: 2147483647},
@@ -172,7 +173,7 @@ var (
 		{Name: "cron", Type: field.TypeString, Size: 100, Default: ""},
 		{Name: "series_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "error", Type: field.TypeString, Nullable: true, Size: 2000},
-		{Name: "segment_id", Type: field.TypeUUID},
+		{Name: "segment_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "created_by_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// BroadcastsTable holds the schema information for the "broadcasts" table.
@@ -183,13 +184,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "broadcasts_segments_segment",
-				Columns:    []*schema.Column{BroadcastsColumns[21]},
+				Columns:    []*schema.Column{BroadcastsColumns[22]},
 				RefColumns: []*schema.Column{SegmentsColumns[0]},
-				OnDelete:   schema.NoAction,
+				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "broadcasts_users_created_by",
-				Columns:    []*schema.Column{BroadcastsColumns[22]},
+				Columns:    []*schema.Column{BroadcastsColumns[23]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -198,12 +199,17 @@ var (
 			{
 				Name:    "broadcast_tenant_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{BroadcastsColumns[1], BroadcastsColumns[8]},
+				Columns: []*schema.Column{BroadcastsColumns[1], BroadcastsColumns[9]},
 			},
 			{
 				Name:    "broadcast_tenant_id_segment_id",
 				Unique:  false,
-				Columns: []*schema.Column{BroadcastsColumns[1], BroadcastsColumns[21]},
+				Columns: []*schema.Column{BroadcastsColumns[1], BroadcastsColumns[22]},
+			},
+			{
+				Name:    "broadcast_tenant_id_journey_id",
+				Unique:  false,
+				Columns: []*schema.Column{BroadcastsColumns[1], BroadcastsColumns[5]},
 			},
 		},
 	}

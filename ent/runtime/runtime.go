@@ -312,7 +312,7 @@ func init() {
 		}
 	}()
 	// broadcastDescChannel is the schema descriptor for channel field.
-	broadcastDescChannel := broadcastFields[2].Descriptor()
+	broadcastDescChannel := broadcastFields[3].Descriptor()
 	// broadcast.ChannelValidator is a validator for the "channel" field. It is called by the builders before save.
 	broadcast.ChannelValidator = func() func(string) error {
 		validators := broadcastDescChannel.Validators
@@ -330,33 +330,33 @@ func init() {
 		}
 	}()
 	// broadcastDescSubject is the schema descriptor for subject field.
-	broadcastDescSubject := broadcastFields[3].Descriptor()
+	broadcastDescSubject := broadcastFields[4].Descriptor()
 	// broadcast.DefaultSubject holds the default value on creation for the subject field.
 	broadcast.DefaultSubject = broadcastDescSubject.Default.(string)
 	// broadcast.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
 	broadcast.SubjectValidator = broadcastDescSubject.Validators[0].(func(string) error)
 	// broadcastDescCapMax is the schema descriptor for cap_max field.
-	broadcastDescCapMax := broadcastFields[9].Descriptor()
+	broadcastDescCapMax := broadcastFields[10].Descriptor()
 	// broadcast.CapMaxValidator is a validator for the "cap_max" field. It is called by the builders before save.
 	broadcast.CapMaxValidator = broadcastDescCapMax.Validators[0].(func(int) error)
 	// broadcastDescCapDays is the schema descriptor for cap_days field.
-	broadcastDescCapDays := broadcastFields[10].Descriptor()
+	broadcastDescCapDays := broadcastFields[11].Descriptor()
 	// broadcast.CapDaysValidator is a validator for the "cap_days" field. It is called by the builders before save.
 	broadcast.CapDaysValidator = broadcastDescCapDays.Validators[0].(func(int) error)
 	// broadcastDescRatePerSecond is the schema descriptor for rate_per_second field.
-	broadcastDescRatePerSecond := broadcastFields[14].Descriptor()
+	broadcastDescRatePerSecond := broadcastFields[15].Descriptor()
 	// broadcast.DefaultRatePerSecond holds the default value on creation for the rate_per_second field.
 	broadcast.DefaultRatePerSecond = broadcastDescRatePerSecond.Default.(int)
 	// broadcast.RatePerSecondValidator is a validator for the "rate_per_second" field. It is called by the builders before save.
 	broadcast.RatePerSecondValidator = broadcastDescRatePerSecond.Validators[0].(func(int) error)
 	// broadcastDescCron is the schema descriptor for cron field.
-	broadcastDescCron := broadcastFields[15].Descriptor()
+	broadcastDescCron := broadcastFields[16].Descriptor()
 	// broadcast.DefaultCron holds the default value on creation for the cron field.
 	broadcast.DefaultCron = broadcastDescCron.Default.(string)
 	// broadcast.CronValidator is a validator for the "cron" field. It is called by the builders before save.
 	broadcast.CronValidator = broadcastDescCron.Validators[0].(func(string) error)
 	// broadcastDescError is the schema descriptor for error field.
-	broadcastDescError := broadcastFields[17].Descriptor()
+	broadcastDescError := broadcastFields[18].Descriptor()
 	// broadcast.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
 	broadcast.ErrorValidator = broadcastDescError.Validators[0].(func(string) error)
 	// broadcastDescID is the schema descriptor for id field.

@@ -24,7 +24,10 @@ func (Broadcast) Mixin() []ent.Mixin {
 func (Broadcast) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").NotEmpty().MaxRuneLen(200),
-		field.UUID("segment_id", gidUUID),
+		// segment_id is whom a broadcast goes to; a journey's sendMessage step
+		// sends to the leads at the step instead (journey_id, no segment).
+		field.UUID("segment_id", gidUUID).Optional().Nillable(),
+		field.UUID("journey_id", gidUUID).Optional().Nillable().Immutable().Annotations(entgql.Skip()),
 		field.String("channel").NotEmpty().MaxRuneLen(50),
 		field.String("subject").Default("").MaxRuneLen(500),
 		field.Text("template"),
@@ -59,7 +62,7 @@ func (Broadcast) Fields() []ent.Field {
 // Edges of the Broadcast.
 func (Broadcast) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("segment", Segment.Type).Field("segment_id").Unique().Required(),
+		edge.To("segment", Segment.Type).Field("segment_id").Unique(),
 		edge.To("created_by", User.Type).Field("created_by_id").Unique().Immutable(),
 		edge.To("deliveries", Delivery.Type).
 			Annotations(entgql.Skip(), entsql.OnDelete(entsql.Cascade)),
@@ -71,6 +74,7 @@ func (Broadcast) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("tenant_id", "status"),
 		index.Fields("tenant_id", "segment_id"),
+		index.Fields("tenant_id", "journey_id"),
 	}
 }
 

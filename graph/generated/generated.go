@@ -6410,7 +6410,7 @@ type Broadcast implements Node {
   createdAt: Time!
   updatedAt: Time!
   name: String!
-  segmentID: ID!
+  segmentID: ID
   channel: String!
   subject: String!
   template: String!
@@ -6423,7 +6423,7 @@ type Broadcast implements Node {
   seriesID: ID
   error: String
   createdByID: ID
-  segment: Segment!
+  segment: Segment
   createdBy: User
 }
 """
@@ -6552,6 +6552,8 @@ input BroadcastWhereInput {
   segmentIDNEQ: ID
   segmentIDIn: [ID!]
   segmentIDNotIn: [ID!]
+  segmentIDIsNil: Boolean
+  segmentIDNotNil: Boolean
   """
   channel field predicates
   """
@@ -16708,11 +16710,11 @@ func (ec *executionContext) _Broadcast_segmentID(ctx context.Context, field grap
 			return obj.SegmentID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
-			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Broadcast_segmentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -17008,10 +17010,10 @@ func (ec *executionContext) _Broadcast_segment(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Segment) graphql.Marshaler {
-			return ec.marshalNSegment2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSegment(ctx, selections, v)
+			return ec.marshalOSegment2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSegment(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Broadcast_segment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -36493,7 +36495,7 @@ func (ec *executionContext) unmarshalInputBroadcastWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "segmentID", "segmentIDNEQ", "segmentIDIn", "segmentIDNotIn", "channel", "channelNEQ", "channelIn", "channelNotIn", "channelGT", "channelGTE", "channelLT", "channelLTE", "channelContains", "channelHasPrefix", "channelHasSuffix", "channelEqualFold", "channelContainsFold", "subject", "subjectNEQ", "subjectIn", "subjectNotIn", "subjectGT", "subjectGTE", "subjectLT", "subjectLTE", "subjectContains", "subjectHasPrefix", "subjectHasSuffix", "subjectEqualFold", "subjectContainsFold", "template", "templateNEQ", "templateIn", "templateNotIn", "templateGT", "templateGTE", "templateLT", "templateLTE", "templateContains", "templateHasPrefix", "templateHasSuffix", "templateEqualFold", "templateContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "scheduledAt", "scheduledAtNEQ", "scheduledAtIn", "scheduledAtNotIn", "scheduledAtGT", "scheduledAtGTE", "scheduledAtLT", "scheduledAtLTE", "startedAt", "startedAtNEQ", "startedAtIn", "startedAtNotIn", "startedAtGT", "startedAtGTE", "startedAtLT", "startedAtLTE", "startedAtIsNil", "startedAtNotNil", "finishedAt", "finishedAtNEQ", "finishedAtIn", "finishedAtNotIn", "finishedAtGT", "finishedAtGTE", "finishedAtLT", "finishedAtLTE", "finishedAtIsNil", "finishedAtNotNil", "ratePerSecond", "ratePerSecondNEQ", "ratePerSecondIn", "ratePerSecondNotIn", "ratePerSecondGT", "ratePerSecondGTE", "ratePerSecondLT", "ratePerSecondLTE", "cron", "cronNEQ", "cronIn", "cronNotIn", "cronGT", "cronGTE", "cronLT", "cronLTE", "cronContains", "cronHasPrefix", "cronHasSuffix", "cronEqualFold", "cronContainsFold", "seriesID", "seriesIDNEQ", "seriesIDIn", "seriesIDNotIn", "seriesIDGT", "seriesIDGTE", "seriesIDLT", "seriesIDLTE", "seriesIDIsNil", "seriesIDNotNil", "error", "errorNEQ", "errorIn", "errorNotIn", "errorGT", "errorGTE", "errorLT", "errorLTE", "errorContains", "errorHasPrefix", "errorHasSuffix", "errorIsNil", "errorNotNil", "errorEqualFold", "errorContainsFold", "createdByID", "createdByIDNEQ", "createdByIDIn", "createdByIDNotIn", "createdByIDIsNil", "createdByIDNotNil", "hasSegment", "hasSegmentWith", "hasCreatedBy", "hasCreatedByWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "segmentID", "segmentIDNEQ", "segmentIDIn", "segmentIDNotIn", "segmentIDIsNil", "segmentIDNotNil", "channel", "channelNEQ", "channelIn", "channelNotIn", "channelGT", "channelGTE", "channelLT", "channelLTE", "channelContains", "channelHasPrefix", "channelHasSuffix", "channelEqualFold", "channelContainsFold", "subject", "subjectNEQ", "subjectIn", "subjectNotIn", "subjectGT", "subjectGTE", "subjectLT", "subjectLTE", "subjectContains", "subjectHasPrefix", "subjectHasSuffix", "subjectEqualFold", "subjectContainsFold", "template", "templateNEQ", "templateIn", "templateNotIn", "templateGT", "templateGTE", "templateLT", "templateLTE", "templateContains", "templateHasPrefix", "templateHasSuffix", "templateEqualFold", "templateContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "scheduledAt", "scheduledAtNEQ", "scheduledAtIn", "scheduledAtNotIn", "scheduledAtGT", "scheduledAtGTE", "scheduledAtLT", "scheduledAtLTE", "startedAt", "startedAtNEQ", "startedAtIn", "startedAtNotIn", "startedAtGT", "startedAtGTE", "startedAtLT", "startedAtLTE", "startedAtIsNil", "startedAtNotNil", "finishedAt", "finishedAtNEQ", "finishedAtIn", "finishedAtNotIn", "finishedAtGT", "finishedAtGTE", "finishedAtLT", "finishedAtLTE", "finishedAtIsNil", "finishedAtNotNil", "ratePerSecond", "ratePerSecondNEQ", "ratePerSecondIn", "ratePerSecondNotIn", "ratePerSecondGT", "ratePerSecondGTE", "ratePerSecondLT", "ratePerSecondLTE", "cron", "cronNEQ", "cronIn", "cronNotIn", "cronGT", "cronGTE", "cronLT", "cronLTE", "cronContains", "cronHasPrefix", "cronHasSuffix", "cronEqualFold", "cronContainsFold", "seriesID", "seriesIDNEQ", "seriesIDIn", "seriesIDNotIn", "seriesIDGT", "seriesIDGTE", "seriesIDLT", "seriesIDLTE", "seriesIDIsNil", "seriesIDNotNil", "error", "errorNEQ", "errorIn", "errorNotIn", "errorGT", "errorGTE", "errorLT", "errorLTE", "errorContains", "errorHasPrefix", "errorHasSuffix", "errorIsNil", "errorNotNil", "errorEqualFold", "errorContainsFold", "createdByID", "createdByIDNEQ", "createdByIDIn", "createdByIDNotIn", "createdByIDIsNil", "createdByIDNotNil", "hasSegment", "hasSegmentWith", "hasCreatedBy", "hasCreatedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -36808,6 +36810,20 @@ func (ec *executionContext) unmarshalInputBroadcastWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.SegmentIDNotIn = data
+		case "segmentIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("segmentIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SegmentIDIsNil = data
+		case "segmentIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("segmentIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SegmentIDNotNil = data
 		case "channel":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -58844,7 +58860,7 @@ func (ec *executionContext) _Broadcast(ctx context.Context, sel ast.SelectionSet
 			}
 		case "segmentID":
 			out.Values[i] = ec._Broadcast_segmentID(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "channel":
@@ -58909,7 +58925,7 @@ func (ec *executionContext) _Broadcast(ctx context.Context, sel ast.SelectionSet
 			}
 		case "segment":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Broadcast_segment(ctx, field, obj)
 				})

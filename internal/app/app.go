@@ -163,7 +163,7 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Journeys = journey.New(c, now)
 	s.Journeys.Segments, s.Journeys.Tags, s.Journeys.Pipelines = s.Segments, s.Tags, s.Pipelines
 	s.Journeys.Pools, s.Journeys.Assigner, s.Journeys.Queue = s.Pools, s.Assigner, q
-	s.Journeys.Tasks, s.Journeys.Webhooks = s.Tasks, s.Broadcasts
+	s.Journeys.Tasks, s.Journeys.Messages = s.Tasks, s.Broadcasts
 	// The triggers: tagging, stage moves and segment computations tell the
 	// journeys in their own transactions.
 	s.WeCom.Fields, s.WeCom.Queue, s.WeCom.Tags, s.WeCom.Watcher = s.Fields, q, s.Tags, s.Journeys

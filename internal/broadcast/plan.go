@@ -12,9 +12,7 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/channel"
-	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/segment"
-	"github.com/scrmhq/scrm/internal/suppress"
 	"github.com/scrmhq/scrm/internal/txn"
 	"github.com/scrmhq/scrm/plugins"
 )
@@ -86,7 +84,10 @@ func (s *Service) Plan(ctx context.Context, id uuid.UUID) error {
 var errPlanStop = errors.New("plan stopped")
 
 func (s *Service) plan(ctx context.Context, tid uuid.UUID, b *ent.Broadcast) error {
-	seg, err := s.Client.Segment.Get(ctx, b.SegmentID)
+	if b.SegmentID == nil {
+		return fmt.Errorf("%w: the broadcast has no segment", errPlanStop)
+	}
+	seg, err := s.Client.Segment.Get(ctx, *b.SegmentID)
 	if err != nil {
 		return fmt.Errorf("%w: the segment no longer exists", errPlanStop)
 	}
@@ -129,41 +130,10 @@ func (s *Service) plan(ctx context.Context, tid uuid.UUID, b *ent.Broadcast) err
 	}
 }
 
-// planChunk writes the delivery rows of one chunk of members in one
-// statement: the chunk's active leads, their suppressions and recent message
-// counts gathered with hash joins (no per-row subqueries), then one row per
-// lead classified in precedence order. Row ids are type-carrying UUIDv7s
-// (internal/gid) made in SQL: the time in milliseconds, the Delivery type
-// code, random bits.
+// planChunk writes the delivery rows of one chunk of members (planRows).
 func (s *Service) planChunk(ctx context.Context, tid uuid.UUID, b *ent.Broadcast, seqs []int64,
 	requires string, capSince *time.Time, capMax int, now time.Time) error {
-	probe := gid.New(gid.Delivery)
-	_, err := s.Client.ExecContext(ctx, `WITH l AS MATERIALIZED (
-			SELECT id, phone, email, reachable FROM leads
-			WHERE tenant_id = $1 AND seq = ANY($3::bigint[]) AND status = 'ACTIVE'),
-		s AS MATERIALIZED (
-			`+suppress.InForceSQL("$1", "$4")+`),
-		hit AS MATERIALIZED (
-			SELECT l.id, s.kind FROM l JOIN s ON s.lead_id = l.id
-			UNION ALL SELECT l.id, s.kind FROM l JOIN s ON s.phone = l.phone
-			UNION ALL SELECT l.id, s.kind FROM l JOIN s ON s.email = l.email),
-		flags AS MATERIALIZED (
-			SELECT id, bool_or(kind = 'BLACKLIST') AS blacklist, bool_or(kind = 'DND') AS dnd FROM hit GROUP BY id),
-		recent AS MATERIALIZED (
-			SELECT d.lead_id, count(*) AS n FROM deliveries d JOIN l ON l.id = d.lead_id
-			WHERE d.tenant_id = $1 AND $6::timestamptz IS NOT NULL AND d.sent_at >= $6::timestamptz GROUP BY d.lead_id)
-		INSERT INTO deliveries (id, tenant_id, broadcast_id, lead_id, status, attempts)
-		SELECT `+gid.NewSQLMillis(`(extract(epoch FROM clock_timestamp()) * 1000)::int8`, "$8::bytea")+`,
-			$1, $2, l.id, CASE
-				WHEN f.blacklist THEN 'SUPPRESSED_BLACKLIST'
-				WHEN f.dnd THEN 'SUPPRESSED_DND'
-				WHEN $5 <> '' AND NOT (l.reachable ? $5) THEN 'UNREACHABLE'
-				WHEN r.n >= $7 THEN 'SUPPRESSED_CAP'
-				ELSE 'PENDING' END, 0
-		FROM l LEFT JOIN flags f ON f.id = l.id LEFT JOIN recent r ON r.lead_id = l.id
-		ON CONFLICT (tenant_id, broadcast_id, lead_id) DO NOTHING`,
-		tid, b.ID, pq.Int64Array(seqs), now, requires, capSince, capMax, []byte{probe[6], probe[7]})
-	return err
+	return s.planRows(ctx, s.Client, tid, b, `seq = ANY($3::bigint[])`, pq.Int64Array(seqs), requires, capSince, capMax, now)
 }
 
 // nextRun schedules the next run of a recurring broadcast when this one
@@ -180,7 +150,7 @@ func (s *Service) nextRun(ctx context.Context, c *ent.Client, b *ent.Broadcast) 
 	if now := s.now(); now.After(after) {
 		after = now
 	}
-	return c.Broadcast.Create().SetName(b.Name).SetSegmentID(b.SegmentID).SetChannel(b.Channel).SetSubject(b.Subject).
+	return c.Broadcast.Create().SetName(b.Name).SetNillableSegmentID(b.SegmentID).SetChannel(b.Channel).SetSubject(b.Subject).
 		SetTemplate(b.Template).SetScheduledAt(sched.Next(after)).SetRatePerSecond(b.RatePerSecond).
 		SetNillableCapMax(b.CapMax).SetNillableCapDays(b.CapDays).SetNillableQuietStart(b.QuietStart).
 		SetNillableQuietEnd(b.QuietEnd).SetNillableQuietTimezone(b.QuietTimezone).SetCron(b.Cron).

@@ -442,6 +442,8 @@ func (g *group) apply(ctx context.Context, c *ent.Client, step schematype.Journe
 		return nil, g.reassign(ctx, step.Reassign, leads)
 	case step.Webhook != nil:
 		return nil, g.webhook(ctx, c, step.Webhook.URL, es)
+	case step.SendMessage != nil:
+		return nil, g.sendMessage(ctx, c, step.SendMessage, leads)
 	case step.CreateTask != nil && s.Tasks != nil:
 		t := step.CreateTask
 		in := tasks.StepTasks{JourneyID: g.version.JourneyID, StepIndex: g.index, Title: t.Title,

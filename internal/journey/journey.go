@@ -52,8 +52,8 @@ type Service struct {
 	Assigner  *assign.Engine
 	// Tasks creates the tasks of createTask steps.
 	Tasks *tasks.Service
-	// Webhooks checks and sends webhook steps.
-	Webhooks Webhooks
+	// Messages checks and sends sendMessage and webhook steps.
+	Messages Messages
 	// Queue takes the scheduler kicks; nil queues none (the periodic pass
 	// still runs).
 	Queue Queue

@@ -80,8 +80,8 @@ func testValidation(t *testing.T, w *ws) {
 			{CreateTask: &schematype.CreateTaskStep{Title: " "}}}}, apperr.BadInput, "steps[0].createTask.title"},
 		{"task with a bad assignee", journey.Input{Name: "x", Trigger: manual(), Steps: []schematype.JourneyStep{
 			{CreateTask: &schematype.CreateTaskStep{Title: "call", Assignee: "BOSS"}}}}, apperr.BadInput, "steps[0].createTask.assignee"},
-		{"messages not yet", journey.Input{Name: "x", Trigger: manual(), Steps: []schematype.JourneyStep{
-			{SendMessage: &schematype.SendMessageStep{Channel: "sms", Template: "hi"}}}}, apperr.BadInput, "steps[0].sendMessage"},
+		{"message on a channel not configured", journey.Input{Name: "x", Trigger: manual(), Steps: []schematype.JourneyStep{
+			{SendMessage: &schematype.SendMessageStep{Channel: "sms", Template: "hi"}}}}, apperr.BadInput, "steps[0].sendMessage.channel"},
 		{"bad exit rule", journey.Input{Name: "x", Trigger: manual(), Steps: ok,
 			ExitRule: &segment.Rule{Attribute: &schematype.AttributeCondition{Key: "nope", Op: "EQ", Value: 1}}}, apperr.BadInput, "exitRule.attribute.key"},
 	}

@@ -182,7 +182,11 @@ func (v *validator) step(path string, st *schematype.JourneyStep, last bool) err
 	case st.Condition != nil:
 		return v.condition(path+".condition", st.Condition, last)
 	case st.SendMessage != nil:
-		return apperr.Input(path+".sendMessage", "sending messages from journeys is not available yet")
+		if v.s.Messages == nil {
+			return apperr.Input(path+".sendMessage", "messages are not available in this process")
+		}
+		m := st.SendMessage
+		return v.s.Messages.CheckMessage(v.ctx, path+".sendMessage", m.Channel, m.Subject, m.Template)
 	case st.CreateTask != nil:
 		return v.createTask(path+".createTask", st.CreateTask)
 	case st.AddTags != nil:
@@ -197,10 +201,10 @@ func (v *validator) step(path string, st *schematype.JourneyStep, last bool) err
 		if err := webhook(path+".webhook.url", st.Webhook); err != nil {
 			return err
 		}
-		if v.s.Webhooks == nil {
+		if v.s.Messages == nil {
 			return apperr.Input(path+".webhook", "webhooks are not available in this process")
 		}
-		return v.s.Webhooks.CheckWebhookURL(v.ctx, path+".webhook.url", st.Webhook.URL)
+		return v.s.Messages.CheckWebhookURL(v.ctx, path+".webhook.url", st.Webhook.URL)
 	}
 	return nil
 }

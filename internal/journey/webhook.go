@@ -10,13 +10,17 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/internal/broadcast"
 	"github.com/scrmhq/scrm/internal/txn"
 )
 
-// Webhooks send the webhook steps' POSTs (broadcast.Service: through the
-// workspace's webhook channel, to URLs on its host).
-type Webhooks interface {
+// Messages send what steps send (broadcast.Service): sendMessage steps as
+// broadcasts to the step's leads, webhook steps' POSTs through the
+// workspace's webhook channel to URLs on its host.
+type Messages interface {
+	CheckMessage(ctx context.Context, path, channel, subject, template string) error
+	SendStep(ctx context.Context, m broadcast.StepMessage) (*ent.Broadcast, error)
 	CheckWebhookURL(ctx context.Context, field, url string) error
 	SendWebhooks(ctx context.Context, url string, msgs []broadcast.WebhookMessage) (map[string]string, error)
 }
@@ -70,7 +74,7 @@ func (g *group) webhook(ctx context.Context, c *ent.Client, url string, es []enr
 // Idempotency-Key of each is its enrolment and step, the same on every
 // retry. It returns the permanent refusals by key.
 func (s *Service) RunWebhooks(ctx context.Context, b WebhookBatch) (map[string]string, error) {
-	if s.Webhooks == nil {
+	if s.Messages == nil {
 		return nil, fmt.Errorf("journey: webhooks are not available in this process")
 	}
 	msgs := make([]broadcast.WebhookMessage, len(b.Leads))
@@ -86,5 +90,17 @@ func (s *Service) RunWebhooks(ctx context.Context, b WebhookBatch) (map[string]s
 	if _, err := txn.Tenant(ctx); err != nil {
 		return nil, err
 	}
-	return s.Webhooks.SendWebhooks(ctx, b.URL, msgs)
+	return s.Messages.SendWebhooks(ctx, b.URL, msgs)
+}
+
+// sendMessage sends the step's message to the group's leads: a broadcast of
+// its own, planned in the step's transaction (suppressed and unreachable
+// leads get their delivery rows too, and complete the step).
+func (g *group) sendMessage(ctx context.Context, c *ent.Client, m *schematype.SendMessageStep, leads []uuid.UUID) error {
+	if g.p.s.Messages == nil {
+		return fmt.Errorf("journey: messages are not available in this process")
+	}
+	_, err := g.p.s.Messages.SendStep(ent.NewContext(ctx, c), broadcast.StepMessage{JourneyID: g.version.JourneyID,
+		Name: g.name, Step: g.index, Channel: m.Channel, Subject: m.Subject, Template: m.Template, Leads: leads})
+	return err
 }

@@ -350,6 +350,7 @@ export const messages = {
   'broadcasts.name': ['名称', 'Name'],
   'broadcasts.nameRequired': ['请输入名称', 'Enter a name'],
   'broadcasts.segment': ['分群', 'Segment'],
+  'broadcasts.journeyStep': ['旅程发送（无分群）', 'Journey step (no segment)'],
   'broadcasts.segmentRequired': ['请选择分群', 'Pick a segment'],
   'broadcasts.channel': ['渠道', 'Channel'],
   'broadcasts.channelRequired': ['请选择渠道', 'Pick a channel'],

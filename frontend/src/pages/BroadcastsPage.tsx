@@ -153,7 +153,7 @@ function BroadcastDetail({ row }: { row: Row }) {
         <Descriptions.Item label={t('broadcasts.status')}>
           <Tag color={statusColor[row.status]}>{broadcastStatusLabel(t, row.status)}</Tag>
         </Descriptions.Item>
-        <Descriptions.Item label={t('broadcasts.segment')}>{row.segment.name}</Descriptions.Item>
+        <Descriptions.Item label={t('broadcasts.segment')}>{row.segment?.name ?? t('broadcasts.journeyStep')}</Descriptions.Item>
         <Descriptions.Item label={t('broadcasts.channel')}>{row.channel}</Descriptions.Item>
         <Descriptions.Item label={t('broadcasts.scheduledAt')}>{fmtTime(row.scheduledAt)}</Descriptions.Item>
         <Descriptions.Item label={t('broadcasts.startedAt')}>{fmtTime(row.startedAt)}</Descriptions.Item>

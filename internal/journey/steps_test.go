@@ -82,3 +82,68 @@ func TestWebhookStep(t *testing.T) {
 		t.Errorf("recipients %v", names)
 	}
 }
+
+// TestSendMessageStep: a journey's sendMessage step sends its template to
+// each lead at the step through the broadcast machinery: rendered per lead,
+// suppression applied (a lead on the do-not-disturb list gets a
+// SUPPRESSED_DND row, not a message), counted in its broadcast's stats.
+func TestSendMessageStep(t *testing.T) {
+	const secret = "journey-message-secret-01"
+	var mu sync.Mutex
+	var bodies []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if webhook.Verify(secret, r.Header, body, time.Now(), 5*time.Minute) != nil {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var m map[string]any
+		_ = json.Unmarshal(body, &m)
+		mu.Lock()
+		bodies = append(bodies, m["body"].(string))
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	api := apitest.New(t)
+	_, admin := api.Workspace("acme")
+	api.MustDo(admin, `mutation($c: JSON!){ configureChannel(key: "webhook", config: $c){ key } }`,
+		map[string]any{"c": map[string]any{"url": srv.URL + "/messages", "secret": secret}}, nil)
+	create := `mutation($i: CreateJourneyInput!){ createJourney(input: $i){ id } }`
+	step := func(tpl string) map[string]any {
+		return map[string]any{"i": map[string]any{"name": "欢迎", "trigger": map[string]any{"manual": map[string]any{}},
+			"steps": []any{map[string]any{"sendMessage": map[string]any{"channel": "webhook", "template": tpl}}}}}
+	}
+	if r := api.Do(admin, create, step("您好 {{.nope}}")); len(r.Errors) != 1 || r.Errors[0].Field() != "input.steps[0].sendMessage.template" {
+		t.Fatalf("a template naming an unknown field: %+v", r.Errors)
+	}
+	var j struct{ CreateJourney struct{ ID string } }
+	api.MustDo(admin, create, step("您好{{.name}}，欢迎关注"), &j)
+	api.MustDo(admin, `mutation($id: ID!){ setJourneyStatus(id: $id, status: ACTIVE){ id } }`, map[string]any{"id": j.CreateJourney.ID}, nil)
+	var in struct {
+		IngestLeads struct {
+			Results []struct{ Lead struct{ ID string } }
+		}
+	}
+	api.MustDo(admin, `mutation { ingestLeads(input: {source: "web", leads: [{name: "甲", phone: "13900000011"}, {name: "乙", phone: "13900000012"}]}) { results { lead { id } } } }`, nil, &in)
+	leads := []string{in.IngestLeads.Results[0].Lead.ID, in.IngestLeads.Results[1].Lead.ID}
+	api.MustDo(admin, `mutation($l: ID!){ suppress(input: {kind: DND, leadID: $l, reason: "不要打扰"}) { id } }`, map[string]any{"l": leads[1]}, nil)
+	api.MustDo(admin, `mutation($j: ID!, $l: [ID!]!){ enrollLeads(journeyID: $j, leadIDs: $l){ enrolled } }`,
+		map[string]any{"j": j.CreateJourney.ID, "l": leads}, nil)
+	api.WaitIdle()
+	mu.Lock()
+	got := append([]string(nil), bodies...)
+	mu.Unlock()
+	if len(got) != 1 || got[0] != "您好甲，欢迎关注" {
+		t.Fatalf("messages received: %q, want only 甲's", got)
+	}
+	var statuses string
+	if err := api.DB.DB.QueryRow(`SELECT string_agg(d.status, ',' ORDER BY d.status) FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
+		WHERE b.journey_id IS NOT NULL`).Scan(&statuses); err != nil || statuses != "DELIVERED,SUPPRESSED_DND" {
+		t.Errorf("the step's deliveries: %q (%v)", statuses, err)
+	}
+	var done int
+	_ = api.DB.DB.QueryRow(`SELECT count(*) FROM step_runs WHERE kind = 'sendMessage' AND outcome = 'COMPLETED'`).Scan(&done)
+	if done != 2 {
+		t.Errorf("%d completed sendMessage runs, want 2", done)
+	}
+}
