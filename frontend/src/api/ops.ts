@@ -607,3 +607,62 @@ export const ClaimBlocksDoc = graphql(`
     claimBlocks(ids: $ids) { leadID code until }
   }
 `);
+
+// ---------------------------------------------------------------- tasks (待办)
+
+export const TaskRowFragment = graphql(`
+  fragment TaskRow on Task {
+    id kind title description status dueAt overdue completedAt note
+    lead { id name company }
+  }
+`);
+
+export const MyTasksDoc = graphql(`
+  query MyTasks($status: TaskStatus, $dueBefore: Time, $first: Int, $after: Cursor) {
+    myTasks(status: $status, dueBefore: $dueBefore, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { ...TaskRow } }
+    }
+  }
+`);
+
+export const TaskCountsDoc = graphql(`
+  query TaskCounts($endOfDay: Time!, $now: Time!) {
+    due: myTasks(status: OPEN, dueBefore: $endOfDay, first: 1) { totalCount }
+    overdue: myTasks(status: OPEN, dueBefore: $now, first: 1) { totalCount }
+  }
+`);
+
+export const CompleteTaskDoc = graphql(`
+  mutation CompleteTask($id: ID!, $note: String) {
+    completeTask(id: $id, note: $note) { ...TaskRow }
+  }
+`);
+
+// ---------------------------------------------------------------- WeCom contact-way codes (渠道活码)
+
+export const ContactWaysDoc = graphql(`
+  query ContactWays {
+    contactWays {
+      id name state qrCodeURL source strategy welcomeMessage skipVerify createdAt
+      users { id name }
+      tags { id name color }
+      stats { added lost leadsCreated leadsMerged deals welcomesSent }
+    }
+  }
+`);
+
+export const ContactWayUsersDoc = graphql(`
+  query ContactWayUsers {
+    users(first: 1000, orderBy: { field: NAME, direction: ASC }) {
+      edges { node { id name email active wecomUserID } }
+    }
+  }
+`);
+
+export const CreateContactWayDoc = graphql(`
+  mutation CreateContactWay($input: CreateContactWayInput!) {
+    createContactWay(input: $input) { id name state qrCodeURL }
+  }
+`);

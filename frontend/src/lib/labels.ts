@@ -23,3 +23,5 @@ export const indexStatusLabel = (t: TFunc, v: string) => label(t, 'indexStatus',
 export const roleLabel = (t: TFunc, v: string) => label(t, 'role', v);
 export const resourceLabel = (t: TFunc, v: string) => label(t, 'resource', v);
 export const actionLabel = (t: TFunc, v: string) => label(t, 'action', v);
+export const taskKindLabel = (t: TFunc, v: string) => label(t, 'taskKind', v);
+export const contactWayStrategyLabel = (t: TFunc, v: string) => label(t, 'contactWayStrategy', v);

@@ -4,7 +4,7 @@ import { homePage, makeCan, visiblePages, type Perm } from './permissions';
 const p = (resource: string, action: string): Perm => ({ resource, action });
 
 // Abridged from policies/builtin.csv.
-const rep = [p('lead', 'read'), p('lead', 'write'), p('lead', 'claim'), p('lead', 'release'), p('field', 'read'), p('pipeline', 'read'), p('tag', 'read'), p('pool', 'read')];
+const rep = [p('lead', 'read'), p('lead', 'write'), p('lead', 'claim'), p('lead', 'release'), p('field', 'read'), p('pipeline', 'read'), p('tag', 'read'), p('pool', 'read'), p('task', 'read'), p('task', 'write')];
 const manager = [p('lead', 'read'), p('lead', 'assign'), p('pool', 'read'), p('pool', 'write'), p('report', 'read'), p('user', 'read'), p('field', 'read')];
 const analyst = [p('lead', 'read'), p('segment', 'read'), p('segment', 'write'), p('broadcast', 'read'), p('broadcast', 'write'), p('report', 'read')];
 const partner = [p('lead', 'read'), p('lead', 'write'), p('field', 'read'), p('pipeline', 'read')];
@@ -23,7 +23,7 @@ describe('makeCan', () => {
 describe('visiblePages', () => {
   it('hides every settings page from a rep', () => {
     const pages = visiblePages(makeCan(rep));
-    expect(pages).toEqual(['home', 'leads', 'pool']);
+    expect(pages).toEqual(['home', 'leads', 'pool', 'tasks']);
     expect(pages.some((x) => x.startsWith('settings.'))).toBe(false);
   });
   it('gives a manager the pool settings but not the schema', () => {
@@ -39,7 +39,21 @@ describe('visiblePages', () => {
     expect(visiblePages(makeCan(partner))).toEqual(['home', 'leads']);
   });
   it('gives an admin everything', () => {
-    expect(visiblePages(makeCan([p('*', '*')]))).toHaveLength(14);
+    expect(visiblePages(makeCan([p('*', '*')]))).toHaveLength(16);
+  });
+});
+
+describe('tasks and contact-way codes', () => {
+  it('shows the task centre with task read and the contact-way codes with channel read', () => {
+    expect(visiblePages(makeCan([p('task', 'write')]))).not.toContain('tasks');
+    expect(visiblePages(makeCan([p('task', 'read')]))).toEqual(['tasks']);
+    expect(visiblePages(makeCan(analyst))).not.toContain('tasks');
+    expect(visiblePages(makeCan([p('channel', 'write')]))).toEqual([]);
+    expect(visiblePages(makeCan([p('channel', 'read')]))).toEqual(['wecom.contact-ways']);
+  });
+  it('lands a user who may open only one of them there', () => {
+    expect(homePage(makeCan([p('task', 'read')]))).toBe('/tasks');
+    expect(homePage(makeCan([p('channel', 'read')]))).toBe('/wecom/contact-ways');
   });
 });
 

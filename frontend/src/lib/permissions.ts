@@ -26,6 +26,8 @@ export type PageKey =
   | 'segments'
   | 'broadcasts'
   | 'funnel'
+  | 'tasks'
+  | 'wecom.contact-ways'
   | 'settings.fields'
   | 'settings.pipelines'
   | 'settings.tags'
@@ -43,6 +45,8 @@ export const pageRules: Record<PageKey, (can: Can) => boolean> = {
   segments: (can) => can('segment', 'read'),
   broadcasts: (can) => can('broadcast', 'read'),
   funnel: (can) => can('report', 'read'),
+  tasks: (can) => can('task', 'read'),
+  'wecom.contact-ways': (can) => can('channel', 'read'),
   'settings.fields': (can) => can('field', 'write'),
   'settings.pipelines': (can) => can('pipeline', 'write'),
   'settings.tags': (can) => can('tag', 'write'),

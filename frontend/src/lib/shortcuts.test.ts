@@ -14,6 +14,14 @@ describe('shortcutReader', () => {
     // The sequence is used up: "l" alone is nothing.
     expect(read({ key: 'l', target: body }, 400)).toBeNull();
   });
+  it('opens the task centre with "g t"', () => {
+    const read = shortcutReader();
+    read({ key: 'g', target: body }, 0);
+    expect(read({ key: 't', target: body }, 10)).toEqual({ kind: 'go', path: '/tasks' });
+    const noTasks = shortcutReader((p) => p !== '/tasks');
+    noTasks({ key: 'g', target: body }, 0);
+    expect(noTasks({ key: 't', target: body }, 10)).toBeNull();
+  });
   it('forgets "g" after the sequence time', () => {
     const read = shortcutReader();
     read({ key: 'g', target: body }, 0);

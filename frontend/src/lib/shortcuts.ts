@@ -10,6 +10,7 @@ export type Action =
 /** The pages "g <key>" opens. */
 export const GO: Record<string, string> = {
   h: '/home',
+  t: '/tasks',
   l: '/leads',
   m: `/leads?filter=${encodeURIComponent(JSON.stringify({ owner: 'me' }))}`,
   k: '/kanban',

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import dayjs from 'dayjs';
+import { CombinedError } from 'urql';
+import { GraphQLError } from 'graphql';
+import { completeErrorText, dueState, endOfToday, parseTab, relative, relativeDue, tabVariables } from './tasks';
+
+// Local times: the tests run in the machine's time zone, and so does the code.
+const now = dayjs('2026-12-02T15:30:00');
+const at = (s: string) => dayjs(s).toISOString();
+
+describe('task tabs', () => {
+  it('reads the tab from the URL, due today by default', () => {
+    expect(parseTab('overdue')).toBe('overdue');
+    expect(parseTab('done')).toBe('done');
+    expect(parseTab(null)).toBe('today');
+    expect(parseTab('everything')).toBe('today');
+  });
+  it('asks for OPEN tasks due before the next local midnight for today', () => {
+    expect(dayjs(endOfToday(now)).format('YYYY-MM-DD HH:mm:ss')).toBe('2026-12-03 00:00:00');
+    expect(tabVariables('today', now)).toEqual({ status: 'OPEN', dueBefore: endOfToday(now) });
+  });
+  it('asks for OPEN tasks due before now for overdue, no due limit for all open, DONE for done', () => {
+    expect(tabVariables('overdue', now)).toEqual({ status: 'OPEN', dueBefore: now.toISOString() });
+    expect(tabVariables('open', now)).toEqual({ status: 'OPEN', dueBefore: null });
+    expect(tabVariables('done', now)).toEqual({ status: 'DONE', dueBefore: null });
+  });
+});
+
+describe('dueState', () => {
+  const open = (dueAt: string, overdue = false) => ({ status: 'OPEN', dueAt: at(dueAt), overdue });
+  it('buckets open tasks by the local calendar', () => {
+    expect(dueState(open('2026-12-02T09:00:00'), now)).toBe('overdue');
+    expect(dueState(open('2026-12-02T15:30:00'), now)).toBe('overdue'); // due this instant
+    expect(dueState(open('2026-12-02T23:59:00'), now)).toBe('today');
+    expect(dueState(open('2026-12-03T00:00:00'), now)).toBe('tomorrow');
+    expect(dueState(open('2026-12-03T23:59:00'), now)).toBe('tomorrow');
+    expect(dueState(open('2026-12-04T00:00:00'), now)).toBe('later');
+  });
+  it("takes the API's overdue over the browser's clock, and closed tasks are never due", () => {
+    expect(dueState(open('2026-12-02T16:00:00', true), now)).toBe('overdue');
+    expect(dueState({ status: 'DONE', dueAt: at('2026-11-01T09:00:00'), overdue: false }, now)).toBe('closed');
+    expect(dueState({ status: 'CANCELLED', dueAt: at('2026-11-01T09:00:00') }, now)).toBe('closed');
+  });
+});
+
+describe('relative due time', () => {
+  it('counts minutes, then hours, then days, both ways', () => {
+    expect(relative(at('2026-12-02T15:30:20'), now)).toEqual({ n: 0, unit: 'minute', past: false });
+    expect(relative(at('2026-12-02T16:15:00'), now)).toEqual({ n: 45, unit: 'minute', past: false });
+    expect(relative(at('2026-12-02T18:29:00'), now)).toEqual({ n: 2, unit: 'hour', past: false });
+    expect(relative(at('2026-12-05T15:30:00'), now)).toEqual({ n: 3, unit: 'day', past: false });
+    expect(relative(at('2026-12-02T13:00:00'), now)).toEqual({ n: 2, unit: 'hour', past: true });
+    expect(relative(at('2026-11-30T10:00:00'), now)).toEqual({ n: 2, unit: 'day', past: true });
+  });
+  it('says it in both languages', () => {
+    expect(relativeDue(at('2026-12-02T18:30:00'), 'zh', now)).toBe('3 小时后到期');
+    expect(relativeDue(at('2026-12-02T18:30:00'), 'en', now)).toBe('Due in 3 h');
+    expect(relativeDue(at('2026-11-29T15:00:00'), 'zh', now)).toBe('已逾期 3 天');
+    expect(relativeDue(at('2026-11-29T15:00:00'), 'en', now)).toBe('3 days overdue');
+    expect(relativeDue(at('2026-12-02T15:29:50'), 'zh', now)).toBe('刚刚到期');
+  });
+});
+
+describe('completeErrorText', () => {
+  const err = (message: string, extensions: Record<string, unknown>) => new CombinedError({ graphQLErrors: [new GraphQLError(message, { extensions })] });
+  it('says a task that is no longer open in the UI language', () => {
+    const e = err('task is not open', { code: 'CONFLICT' });
+    expect(completeErrorText(e, 'zh')).toBe('该待办已完成或已取消，无法再次完成');
+    expect(completeErrorText(e, 'en')).toBe('This task is already done or cancelled');
+  });
+  it('says refusals by their code and keeps input errors', () => {
+    expect(completeErrorText(err('task not found', { code: 'NOT_FOUND' }), 'zh')).toBe('不存在或你无权查看');
+    expect(completeErrorText(err('note: at most 5000 characters', { code: 'BAD_USER_INPUT', field: 'note' }), 'zh')).toBe('note: at most 5000 characters');
+  });
+});
