@@ -6,7 +6,7 @@ import enUS from 'antd/locale/en_US';
 import {
   ApartmentOutlined, BarChartOutlined, ClusterOutlined, DatabaseOutlined, FilterOutlined, GlobalOutlined,
   InboxOutlined, LogoutOutlined, NotificationOutlined, SafetyOutlined, SettingOutlined, TagsOutlined,
-  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined, CodeOutlined, DashboardOutlined, HomeOutlined, ProjectOutlined, MenuOutlined,
+  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined, CodeOutlined, DashboardOutlined, HomeOutlined, ProjectOutlined, MenuOutlined, CheckSquareOutlined,
 } from '@ant-design/icons';
 import { useI18n } from './i18n';
 import { useSession } from './auth/session';
@@ -14,6 +14,7 @@ import { pageRules, homePage, type PageKey } from './lib/permissions';
 import { LoginPage } from './pages/LoginPage';
 import { LeadsPage } from './pages/LeadsPage';
 import { NotificationBell } from './components/NotificationBell';
+import { TaskButton } from './components/TaskButton';
 import { ReauthModal } from './auth/ReauthModal';
 import { Shortcuts } from './components/Shortcuts';
 import { openQueues } from './api/opsPages';
@@ -27,6 +28,7 @@ const SegmentsPage = lazy(() => import('./pages/SegmentsPage'));
 const SegmentEditorPage = lazy(() => import('./pages/SegmentEditorPage'));
 const BroadcastsPage = lazy(() => import('./pages/BroadcastsPage'));
 const FunnelPage = lazy(() => import('./pages/FunnelPage'));
+const TasksPage = lazy(() => import('./pages/TasksPage'));
 const FieldsPage = lazy(() => import('./pages/settings/FieldsPage'));
 const PipelinesPage = lazy(() => import('./pages/settings/PipelinesPage'));
 const TagsPage = lazy(() => import('./pages/settings/TagsPage'));
@@ -104,6 +106,7 @@ function Shell() {
     const show = (k: PageKey) => pageRules[k](can);
     const top = [
       show('home') && { key: '/home', icon: <HomeOutlined />, label: t('nav.home') },
+      show('tasks') && { key: '/tasks', icon: <CheckSquareOutlined />, label: t('nav.tasks') },
       show('leads') && { key: '/leads', icon: <UnorderedListOutlined />, label: t('nav.leads') },
       show('leads') && can('lead', 'claim') && { key: MY_LEADS, icon: <UserOutlined />, label: t('nav.myLeads') },
       show('leads') && { key: '/kanban', icon: <ProjectOutlined />, label: t('nav.kanban') },
@@ -135,6 +138,7 @@ function Shell() {
   const allowed = useCallback((path: string) => {
     const p = path.split('?')[0];
     if (p === '/home' || p === '/leads' || p === '/kanban') return pageRules.leads(can);
+    if (p === '/tasks') return pageRules.tasks(can);
     return p === '/pool' ? pageRules.pool(can) : p === '/funnel' ? pageRules.funnel(can) : false;
   }, [can]);
 
@@ -185,6 +189,7 @@ function Shell() {
             <Typography.Text type="secondary">{viewer!.workspace.slug}</Typography.Text>
           )}
           <Space size={mobile ? 'small' : 'middle'}>
+            {can('task', 'read') && <TaskButton />}
             <NotificationBell />
             <Button
               type="text"
@@ -236,6 +241,7 @@ function Shell() {
             <Route path="/segments/:id" element={<Guard page="segments"><SegmentEditorPage /></Guard>} />
             <Route path="/broadcasts" element={<Guard page="broadcasts"><BroadcastsPage /></Guard>} />
             <Route path="/funnel" element={<Guard page="funnel"><FunnelPage /></Guard>} />
+            <Route path="/tasks" element={<Guard page="tasks"><TasksPage /></Guard>} />
             <Route path="/settings/fields" element={<Guard page="settings.fields"><FieldsPage /></Guard>} />
             <Route path="/settings/pipelines" element={<Guard page="settings.pipelines"><PipelinesPage /></Guard>} />
             <Route path="/settings/tags" element={<Guard page="settings.tags"><TagsPage /></Guard>} />

@@ -47,9 +47,13 @@ describe('relative due time', () => {
   it('counts minutes, then hours, then days, both ways', () => {
     expect(relative(at('2026-12-02T15:30:20'), now)).toEqual({ n: 0, unit: 'minute', past: false });
     expect(relative(at('2026-12-02T16:15:00'), now)).toEqual({ n: 45, unit: 'minute', past: false });
-    expect(relative(at('2026-12-02T18:29:00'), now)).toEqual({ n: 2, unit: 'hour', past: false });
+    expect(relative(at('2026-12-02T16:29:59'), now)).toEqual({ n: 59, unit: 'minute', past: false });
+    expect(relative(at('2026-12-02T18:10:00'), now)).toEqual({ n: 3, unit: 'hour', past: false }); // 2 h 40 min
+    expect(relative(at('2026-12-02T18:05:00'), now)).toEqual({ n: 3, unit: 'hour', past: false }); // 2 h 35 min
+    expect(relative(at('2026-12-02T17:55:00'), now)).toEqual({ n: 2, unit: 'hour', past: false }); // 2 h 25 min
+    expect(relative(at('2026-12-04T15:29:00'), now)).toEqual({ n: 2, unit: 'day', past: false }); // 47 h 59 min, not "1 day"
     expect(relative(at('2026-12-05T15:30:00'), now)).toEqual({ n: 3, unit: 'day', past: false });
-    expect(relative(at('2026-12-02T13:00:00'), now)).toEqual({ n: 2, unit: 'hour', past: true });
+    expect(relative(at('2026-12-02T13:10:00'), now)).toEqual({ n: 2, unit: 'hour', past: true });
     expect(relative(at('2026-11-30T10:00:00'), now)).toEqual({ n: 2, unit: 'day', past: true });
   });
   it('says it in both languages', () => {

@@ -62,14 +62,14 @@ export interface Relative {
   past: boolean;
 }
 
-/** The distance from now to at, in whole minutes below an hour, hours below a day, else days. */
+/** The distance from now to at: whole minutes below an hour, else the nearest number of hours below a day, else of days. */
 export function relative(at: string, now: Dayjs = dayjs()): Relative {
   const mins = dayjs(at).diff(now, 'minute', true);
   const past = mins < 0;
   const m = Math.floor(Math.abs(mins));
   if (m < 60) return { n: m, unit: 'minute', past };
-  if (m < 24 * 60) return { n: Math.floor(m / 60), unit: 'hour', past };
-  return { n: Math.floor(m / (24 * 60)), unit: 'day', past };
+  if (m < 24 * 60) return { n: Math.round(m / 60), unit: 'hour', past };
+  return { n: Math.round(m / (24 * 60)), unit: 'day', past };
 }
 
 /** The due time in words: "2 小时后到期" / "已逾期 3 天" / "即将到期". */

@@ -1,0 +1,242 @@
+// The task centre (scripts/e2e.sh runs this against `scrm serve` with the
+// demo workspace). The demo holds no tasks, so the setup makes them the way
+// the product does: an admin's manual journey with two createTask steps for
+// rep1 (one due at once, one in 48 hours), activated, with leads enrolled —
+// eleven of rep1's own and one of rep2's, which rep1 may not see — and the
+// server's worker runs the steps. Then rep1 finds them by tab (each count
+// against the API's answer), pages through all open ones, completes one
+// with a note (the API has it DONE, with the note as a follow-up on the
+// lead), sees it under 已完成, and is told when a task was completed
+// elsewhere meanwhile. At 1440 px and 390 px (cards).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { ADMIN, gql, launch, shot, signIn, token, userPassword, type Browser } from './lib';
+
+let b: Browser;
+let page: Page;
+let admin: string;
+let rep: string;
+let repID: string;
+
+const REP = 'rep1@demo.scrm.dev';
+const stamp = Date.now() % 100000;
+const NOW_TITLE = `回访报价 ${stamp}`;
+const LATER_TITLE = `寄送资料 ${stamp}`;
+const NOTE = `电话已联系，客户下周到店 ${stamp}`;
+
+interface TaskNode { id: string; title: string; status: string; note: string | null; lead: { id: string } | null }
+interface Tasks { myTasks: { totalCount: number; edges: { node: TaskNode }[] } }
+const MY_TASKS = `query($status: TaskStatus, $dueBefore: Time, $first: Int){ myTasks(status: $status, dueBefore: $dueBefore, first: $first) {
+  totalCount edges { node { id title status note lead { id } } } } }`;
+
+const myTasks = (vars: Record<string, unknown>) => gql<Tasks>(rep, MY_TASKS, { first: 200, ...vars });
+/** The end of today and now, as the browser (Asia/Shanghai) counts them. */
+const browserTimes = () => page.evaluate(() => {
+  const d = new Date();
+  d.setHours(24, 0, 0, 0);
+  return { endOfDay: d.toISOString(), now: new Date().toISOString() };
+});
+const rowOf = (id: string) => page.locator(`[data-testid=task-row][data-task="${id}"]`);
+/** Pages forward until the task's row (or card) is on screen: other tasks due as early may come first. */
+async function showRow(id: string, testid = 'task-row'): Promise<void> {
+  const el = page.locator(`[data-testid=${testid}][data-task="${id}"]`);
+  await page.locator('[data-testid=tasks][data-loading=false]').waitFor();
+  await page.locator(`[data-testid=${testid}]`).first().waitFor();
+  for (let i = 0; i < 20 && (await el.count()) === 0; i++) {
+    const first = await page.locator(`[data-testid=${testid}]`).first().getAttribute('data-task');
+    expect(await page.getByTestId('tasks-next').isDisabled(), `task ${id} is on no page`).toBe(false);
+    await page.getByTestId('tasks-next').click();
+    await expect.poll(() => page.locator(`[data-testid=${testid}]`).first().getAttribute('data-task')).not.toBe(first);
+    await page.locator('[data-testid=tasks][data-loading=false]').waitFor();
+  }
+  await el.waitFor();
+}
+const total = async () => Number((await page.getByTestId('tasks-total').innerText()).replace(/[^\d]/g, ''));
+
+let leadA: string; // rep1's own lead
+let leadB: string; // rep2's lead: rep1 may not see it
+let taskNowA: string; // due at once, on lead A
+let taskNowB: string; // due at once, on lead B
+let taskLaterA: string;
+
+beforeAll(async () => {
+  b = await launch();
+  page = b.page;
+  admin = await token(ADMIN.email, ADMIN.password);
+  rep = await token(REP, userPassword);
+  repID = (await gql<{ me: { id: string } }>(rep, `{ me { id } }`)).me.id;
+  const rep2 = await token('rep2@demo.scrm.dev', userPassword);
+  const rep2ID = (await gql<{ me: { id: string } }>(rep2, `{ me { id } }`)).me.id;
+  const owned = async (ownerID: string, n: number) =>
+    (await gql<{ leads: { edges: { node: { id: string } }[] } }>(admin, `query($w: LeadWhereInput, $n: Int){ leads(first: $n, where: $w) { edges { node { id } } } }`,
+      { w: { ownerID, status: 'ACTIVE' }, n })).leads.edges.map((e) => e.node.id);
+  const mine = await owned(repID, 11);
+  const theirs = await owned(rep2ID, 1);
+  expect(mine.length).toBeGreaterThanOrEqual(6);
+  expect(theirs).toHaveLength(1);
+  [leadA, leadB] = [mine[0], theirs[0]];
+
+  const task = (title: string, dueInHours: number) => ({
+    createTask: { title, description: `e2e：${title}，请与客户确认需求`, dueInHours, assignee: 'USER', userID: repID },
+  });
+  const j = await gql<{ createJourney: { id: string } }>(admin, `mutation($input: CreateJourneyInput!){ createJourney(input: $input) { id } }`, {
+    input: { name: `e2e 待办 ${stamp}`, trigger: { manual: {} }, steps: [task(NOW_TITLE, 0), task(LATER_TITLE, 48)] },
+  });
+  const journeyID = j.createJourney.id;
+  await gql(admin, `mutation($id: ID!){ setJourneyStatus(id: $id, status: ACTIVE) { id } }`, { id: journeyID });
+  const enrolled = await gql<{ enrollLeads: { enrolled: number } }>(admin, `mutation($j: ID!, $ids: [ID!]!){ enrollLeads(journeyID: $j, leadIDs: $ids) { enrolled } }`,
+    { j: journeyID, ids: [...mine, leadB] });
+  expect(enrolled.enrollLeads.enrolled).toBe(mine.length + 1);
+
+  // The worker runs the steps: wait until every task is there.
+  const want = (mine.length + 1) * 2;
+  let ours: TaskNode[] = [];
+  for (const deadline = Date.now() + 90_000; ; await new Promise((r) => setTimeout(r, 1000))) {
+    ours = (await myTasks({ status: 'OPEN' })).myTasks.edges.map((e) => e.node).filter((n) => n.title.endsWith(String(stamp)));
+    if (ours.length >= want || Date.now() > deadline) break;
+  }
+  expect(ours).toHaveLength(want);
+  const find = (title: string, lead: string | null) => ours.find((n) => n.title === title && (n.lead?.id ?? null) === lead)!.id;
+  taskNowA = find(NOW_TITLE, leadA);
+  taskLaterA = find(LATER_TITLE, leadA);
+  // rep1 may not see rep2's lead: the task's lead is null for them.
+  taskNowB = find(NOW_TITLE, null);
+});
+
+afterAll(async () => {
+  await b?.close();
+});
+
+describe('task centre', () => {
+  it('lists the tasks by tab with the counts the API gives, and pages through all open ones (1440 px)', async () => {
+    await signIn(page, REP, userPassword);
+    // The header's button counts open tasks due by the end of today.
+    const { endOfDay } = await browserTimes();
+    const dueToday = (await myTasks({ status: 'OPEN', dueBefore: endOfDay, first: 1 })).myTasks.totalCount;
+    expect(dueToday).toBeGreaterThanOrEqual(12);
+    await expect.poll(() => page.getByTestId('task-button').getAttribute('aria-label'), { timeout: 15_000 }).toBe(`待办：今天到期 ${dueToday} 项`);
+    expect(await page.getByTestId('nav').innerText()).toContain('待办');
+
+    // "g t" opens the task centre on 今天到期.
+    await page.locator('.scrm-page-title h2').click();
+    await page.keyboard.press('g');
+    await page.keyboard.press('t');
+    await page.waitForURL('**/tasks');
+    await showRow(taskNowA);
+    await expect.poll(total).toBe(dueToday);
+    expect(await rowOf(taskLaterA).count()).toBe(0); // due in 48 hours: not today's
+    const a = rowOf(taskNowA);
+    expect(await a.getByTestId('task-kind').innerText()).toBe('任务');
+    expect(await a.getByTestId('task-due').getAttribute('data-overdue')).toBe('true');
+    expect(await a.getByTestId('task-due').innerText()).toMatch(/已逾期|刚刚到期/);
+    expect(await a.getByTestId('task-lead').getAttribute('href')).toBe(`/leads/${leadA}`);
+    expect(await a.innerText()).toContain('请与客户确认需求');
+    // rep2's lead: not a link, and its 打开线索 is disabled.
+    await showRow(taskNowB);
+    const bRow = rowOf(taskNowB);
+    expect(await bRow.getByTestId('task-lead-missing').innerText()).toBe('线索不存在或你无权查看');
+    expect(await bRow.getByTestId('task-lead').count()).toBe(0);
+    expect(await bRow.getByTestId('task-open-lead').isDisabled()).toBe(true);
+    await shot(page, 'tasks-today-1440');
+
+    // 已逾期: OPEN tasks due before now.
+    await page.getByTestId('tasks-tab-overdue').click();
+    await page.waitForURL('**/tasks?tab=overdue');
+    await showRow(taskNowA);
+    const overdue = (await myTasks({ status: 'OPEN', dueBefore: (await browserTimes()).now, first: 1 })).myTasks.totalCount;
+    await expect.poll(total).toBe(overdue);
+    expect(await rowOf(taskLaterA).count()).toBe(0);
+
+    // 全部待办: 24 and more, 20 a page; the second page has the rest.
+    await page.getByTestId('tasks-tab-open').click();
+    await page.waitForURL('**/tasks?tab=open');
+    const open = (await myTasks({ status: 'OPEN', first: 1 })).myTasks.totalCount;
+    expect(open).toBeGreaterThanOrEqual(24);
+    await expect.poll(total).toBe(open);
+    await expect.poll(() => page.locator('[data-testid=task-row]').count()).toBe(20);
+    const firstPage = await page.locator('[data-testid=task-row]').evaluateAll((els) => els.map((e) => e.getAttribute('data-task')));
+    await page.getByTestId('tasks-next').click();
+    await expect.poll(() => page.locator('[data-testid=task-row]').first().getAttribute('data-task')).not.toBe(firstPage[0]);
+    await expect.poll(() => page.locator('[data-testid=task-row]').count()).toBe(Math.min(20, open - 20));
+    const secondPage = await page.locator('[data-testid=task-row]').evaluateAll((els) => els.map((e) => e.getAttribute('data-task')));
+    expect(secondPage.some((id) => firstPage.includes(id))).toBe(false);
+    expect(await page.getByTestId('tasks-pager').innerText()).toContain(`第 2 / ${Math.ceil(open / 20)} 页`);
+    await page.getByTestId('tasks-prev').click();
+    await expect.poll(() => page.locator('[data-testid=task-row]').evaluateAll((els) => els.map((e) => e.getAttribute('data-task')))).toEqual(firstPage);
+    // The task due in 48 hours is open, not overdue.
+    await showRow(taskLaterA);
+    const later = rowOf(taskLaterA);
+    expect(await later.getByTestId('task-due').getAttribute('data-overdue')).toBe('false');
+    expect(await later.getByTestId('task-due').innerText()).toMatch(/天后到期|小时后到期/);
+    await shot(page, 'tasks-open-1440');
+    expect(b.errors).toEqual([]);
+  });
+
+  it('completes a task with a note: it leaves the open tabs, is DONE with the note as a follow-up, and shows under 已完成', async () => {
+    await page.goto('/tasks');
+    await showRow(taskNowA);
+    const before = await total();
+    await rowOf(taskNowA).getByTestId('task-complete').click();
+    const modal = page.locator('.ant-modal').filter({ hasText: '完成待办' });
+    await modal.waitFor();
+    await modal.getByTestId('task-note').fill(NOTE);
+    await shot(page, 'tasks-complete-1440');
+    await page.getByTestId('task-complete-ok').click();
+    await page.locator('.ant-message-notice').filter({ hasText: `已完成「${NOW_TITLE}」，备注已记为线索的跟进记录` }).waitFor();
+    await rowOf(taskNowA).waitFor({ state: 'detached' });
+    await expect.poll(total).toBe(before - 1);
+    await expect.poll(() => page.getByTestId('task-button').getAttribute('aria-label')).toBe(`待办：今天到期 ${before - 1} 项`);
+
+    // The API: DONE with the note, and the note is a follow-up on the lead.
+    const done = (await myTasks({ status: 'DONE' })).myTasks.edges.map((e) => e.node).find((n) => n.id === taskNowA);
+    expect(done).toMatchObject({ status: 'DONE', note: NOTE });
+    const lead = await gql<{ node: { followUps: { kind: string; content: string }[] } }>(rep, `query($id: ID!){ node(id: $id) { ... on Lead { followUps { kind content } } } }`, { id: leadA });
+    expect(lead.node.followUps).toContainEqual({ kind: 'NOTE', content: NOTE });
+
+    await page.getByTestId('tasks-tab-done').click();
+    await page.waitForURL('**/tasks?tab=done');
+    await showRow(taskNowA);
+    expect(await rowOf(taskNowA).getByTestId('task-note-shown').innerText()).toBe(NOTE);
+    expect(await rowOf(taskNowA).getByTestId('task-complete').count()).toBe(0);
+    await shot(page, 'tasks-done-1440');
+    expect(b.errors).toEqual([]);
+  });
+
+  it('says so when a task was completed elsewhere meanwhile, and drops it', async () => {
+    await page.goto('/tasks');
+    await showRow(taskNowB);
+    await rowOf(taskNowB).getByTestId('task-complete').click();
+    await page.getByTestId('task-note').fill('已处理');
+    // Completed through the API while the dialog is open.
+    await gql(rep, `mutation($id: ID!){ completeTask(id: $id) { id } }`, { id: taskNowB });
+    await page.getByTestId('task-complete-ok').click();
+    expect(await page.getByTestId('task-complete-error').innerText()).toContain('该待办已完成或已取消，无法再次完成');
+    await rowOf(taskNowB).waitFor({ state: 'detached' });
+    await page.locator('.ant-modal').getByRole('button', { name: /取\s*消/ }).click();
+    expect(b.errors).toEqual([]);
+  });
+
+  it('shows cards on a phone (390 px)', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/tasks?tab=open');
+    const card = page.locator(`[data-testid=task-card][data-task="${taskLaterA}"]`);
+    await page.getByTestId('task-card').first().waitFor();
+    expect(await page.getByTestId('tasks-table').count()).toBe(0);
+    await showRow(taskLaterA, 'task-card');
+    expect(await card.innerText()).toContain(LATER_TITLE);
+    expect(await card.getByTestId('task-complete').count()).toBe(1);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'tasks-390');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    expect(b.errors).toEqual([]);
+  });
+
+  it('is not offered to a role without task read (analyst)', async () => {
+    await signIn(page, 'analyst@demo.scrm.dev', userPassword);
+    expect(await page.getByTestId('task-button').count()).toBe(0);
+    expect(await page.getByTestId('nav').innerText()).not.toContain('待办');
+    await page.goto('/tasks');
+    await page.getByText('你的角色无权打开此页面。').waitFor();
+    expect(b.errors).toEqual([]);
+  });
+});

@@ -1,0 +1,262 @@
+// The task centre (待办): the viewer's own tasks — SOP journeys' createTask
+// steps and the follow-ups they promised — by tab (due today, overdue, all
+// open, done), oldest due first, paged with the connection's cursor. A task
+// is completed with an optional note (completeTask), which the API records
+// as a follow-up on its lead. On a phone the rows are cards.
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Alert, App, Badge, Button, Card, Empty, Form, Input, List, Modal, Space, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
+import { CheckOutlined, LeftOutlined, RightOutlined, UserOutlined } from '@ant-design/icons';
+import { useMutation, useQuery } from 'urql';
+import dayjs from 'dayjs';
+import { CompleteTaskDoc, MyTasksDoc } from '../api/ops';
+import { useSession } from '../auth/session';
+import { useI18n } from '../i18n';
+import { PageTitle } from '../components/PageTitle';
+import { QueryError } from '../components/QueryError';
+import { useTaskCounts } from '../components/TaskButton';
+import { completeErrorText, dueState, parseTab, relativeDue, tabVariables, TASK_TABS, type TaskTab } from '../lib/tasks';
+import { fmtNumber, fmtTime } from '../lib/format';
+import { taskKindLabel } from '../lib/labels';
+import { useMobile } from '../lib/useMobile';
+import type { TaskRowFragment } from '../gql/graphql';
+
+const PAGE_SIZE = 20;
+type Task = TaskRowFragment;
+
+export default function TasksPage() {
+  const { t, lang } = useI18n();
+  const { can } = useSession();
+  const { message } = App.useApp();
+  const mobile = useMobile();
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const tab = parseTab(params.get('tab'));
+  const canWrite = can('task', 'write');
+
+  // The time the tab's due limits are for: set when a tab is chosen and after a completion. The
+  // clock only redraws the due times each minute (a new limit would reload the rows under the user).
+  const [now, setNow] = useState(() => dayjs());
+  const [clock, setClock] = useState(() => dayjs());
+  useEffect(() => {
+    const h = setInterval(() => setClock(dayjs()), 60_000);
+    return () => clearInterval(h);
+  }, []);
+  // cursors[i] is the `after` of page i, for the tab they were read in: another tab starts on its first page.
+  const [paging, setPaging] = useState<{ tab: TaskTab; cursors: (string | null)[] }>({ tab, cursors: [null] });
+  const cursors = paging.tab === tab ? paging.cursors : [null];
+  const setCursors = (f: (c: (string | null)[]) => (string | null)[]) =>
+    setPaging((p) => ({ tab, cursors: f(p.tab === tab ? p.cursors : [null]) }));
+  const page = cursors.length - 1;
+
+  const variables = useMemo(() => ({ ...tabVariables(tab, now), first: PAGE_SIZE, after: cursors[page] }), [tab, now, cursors, page]);
+  const [res, refetch] = useQuery({ query: MyTasksDoc, variables, context: useMemo(() => ({ additionalTypenames: ['Task'] }), []) });
+  const counts = useTaskCounts();
+  // Only rows of what the tab asks now: not the last tab's (or page's) while the new ones load.
+  const fresh = JSON.stringify(res.operation?.variables) === JSON.stringify(variables);
+  const loading = res.fetching || !fresh;
+  const conn = fresh ? res.data?.myTasks : undefined;
+  const rows = useMemo(() => (conn?.edges ?? []).flatMap((e) => (e?.node ? [e.node] : [])), [conn]);
+  const total = conn?.totalCount ?? 0;
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  // A completion that empties the last page goes back one.
+  useEffect(() => {
+    if (conn && !loading && rows.length === 0 && page > 0) setPaging((p) => ({ ...p, cursors: p.cursors.slice(0, -1) }));
+  }, [conn, loading, rows.length, page]);
+
+  const [completing, setCompleting] = useState<Task | null>(null);
+  const reload = () => {
+    setNow(dayjs());
+    setClock(dayjs());
+    refetch({ requestPolicy: 'network-only' });
+    counts.refresh();
+  };
+
+  const leadCell = (task: Task) =>
+    task.lead ? (
+      <Link to={`/leads/${task.lead.id}`} data-testid="task-lead">{task.lead.name || task.lead.company || t('leads.unnamed')}</Link>
+    ) : (
+      <Typography.Text type="secondary" data-testid="task-lead-missing">{t('tasks.leadMissing')}</Typography.Text>
+    );
+  const dueCell = (task: Task) => {
+    const late = dueState(task, clock) === 'overdue';
+    return (
+      <div data-testid="task-due" data-overdue={late ? 'true' : 'false'}>
+        {task.status === 'OPEN' && (
+          <Typography.Text type={late ? 'danger' : undefined} strong={late}>{relativeDue(task.dueAt, lang, clock)}</Typography.Text>
+        )}
+        <div className={late ? undefined : 'scrm-muted'} style={{ fontSize: 12, color: late ? '#cf1322' : undefined }}>{fmtTime(task.dueAt)}</div>
+      </div>
+    );
+  };
+  const kindTag = (task: Task) => <Tag color={task.kind === 'FOLLOW_UP' ? 'orange' : 'geekblue'} data-testid="task-kind">{taskKindLabel(t, task.kind)}</Tag>;
+  const actions = (task: Task) => (
+    <Space size={4} wrap>
+      {task.status === 'OPEN' && canWrite && (
+        <Button size="small" type="primary" icon={<CheckOutlined />} onClick={() => setCompleting(task)} data-testid="task-complete">{t('tasks.complete')}</Button>
+      )}
+      <Button size="small" disabled={!task.lead} onClick={() => task.lead && navigate(`/leads/${task.lead.id}`)} data-testid="task-open-lead">{t('tasks.openLead')}</Button>
+    </Space>
+  );
+
+  const done = tab === 'done';
+  const columns = [
+    { title: t('tasks.colTitle'), key: 'title', render: (_: unknown, r: Task) => <Typography.Text strong data-testid="task-title">{r.title}</Typography.Text> },
+    { title: t('tasks.colKind'), key: 'kind', width: 110, render: (_: unknown, r: Task) => kindTag(r) },
+    { title: t('tasks.colDue'), key: 'due', width: 170, render: (_: unknown, r: Task) => dueCell(r) },
+    { title: t('tasks.colLead'), key: 'lead', width: 200, render: (_: unknown, r: Task) => leadCell(r) },
+    {
+      title: t('tasks.colDescription'), key: 'description',
+      render: (_: unknown, r: Task) => <Typography.Paragraph type="secondary" ellipsis={{ rows: 2, tooltip: r.description }} style={{ margin: 0 }}>{r.description}</Typography.Paragraph>,
+    },
+    ...(done
+      ? [
+          { title: t('tasks.colCompleted'), key: 'completedAt', width: 150, render: (_: unknown, r: Task) => fmtTime(r.completedAt) },
+          { title: t('tasks.colNote'), key: 'note', render: (_: unknown, r: Task) => <span data-testid="task-note-shown">{r.note}</span> },
+        ]
+      : []),
+    { title: t('tasks.colActions'), key: 'actions', width: done ? 110 : 180, render: (_: unknown, r: Task) => actions(r) },
+  ];
+
+  const tabLabel = (k: TaskTab): ReactNode => {
+    const n = k === 'today' ? counts.due : k === 'overdue' ? counts.overdue : undefined;
+    return (
+      <span data-testid={`tasks-tab-${k}`}>
+        {t(`tasks.tab.${k}`)}
+        {n ? <Badge count={n} size="small" color={k === 'overdue' ? '#cf1322' : '#1677ff'} style={{ marginInlineStart: 6 }} /> : null}
+      </span>
+    );
+  };
+  const empty = loading ? ' ' : <Empty description={t(`tasks.empty.${tab}`)} />;
+
+  return (
+    <div data-testid="tasks" data-loading={loading ? 'true' : 'false'}>
+      <PageTitle title={t('tasks.title')} sub={t('tasks.sub')} />
+      {!canWrite && <Alert type="info" showIcon style={{ marginBottom: 12 }} title={t('tasks.noWrite')} />}
+      <Tabs
+        activeKey={tab}
+        onChange={(k) => {
+          setNow(dayjs());
+          setClock(dayjs());
+          setParams(k === 'today' ? {} : { tab: k }, { replace: true });
+        }}
+        items={TASK_TABS.map((k) => ({ key: k, label: tabLabel(k) }))}
+        data-testid="tasks-tabs"
+      />
+      <QueryError error={res.error} retry={() => refetch({ requestPolicy: 'network-only' })} />
+      {mobile ? (
+        <List
+          loading={loading}
+          dataSource={rows}
+          locale={{ emptyText: empty }}
+          data-testid="tasks-cards"
+          renderItem={(r) => (
+            <List.Item style={{ padding: '4px 0', border: 0 }}>
+              <Card size="small" style={{ width: '100%' }} data-testid="task-card" data-task={r.id}>
+                <div style={{ display: 'flex', justifyContent: 'space-between', gap: 8, alignItems: 'flex-start' }}>
+                  <Typography.Text strong style={{ minWidth: 0 }} data-testid="task-title">{r.title}</Typography.Text>
+                  {kindTag(r)}
+                </div>
+                <div style={{ marginTop: 4 }}>{dueCell(r)}</div>
+                <div style={{ marginTop: 4, fontSize: 13 }}><UserOutlined /> {leadCell(r)}</div>
+                {r.description && <Typography.Paragraph type="secondary" ellipsis={{ rows: 3 }} style={{ margin: '4px 0 0', fontSize: 13 }}>{r.description}</Typography.Paragraph>}
+                {done && (
+                  <div className="scrm-muted" style={{ fontSize: 12, marginTop: 4 }}>
+                    {t('tasks.colCompleted')}: {fmtTime(r.completedAt)}
+                    {r.note && <div data-testid="task-note-shown">{r.note}</div>}
+                  </div>
+                )}
+                <div style={{ marginTop: 8 }}>{actions(r)}</div>
+              </Card>
+            </List.Item>
+          )}
+        />
+      ) : (
+        <Table<Task>
+          rowKey="id"
+          size="middle"
+          columns={columns}
+          dataSource={rows}
+          loading={loading}
+          pagination={false}
+          tableLayout="auto"
+          data-testid="tasks-table"
+          onRow={(r) => ({ 'data-testid': 'task-row', 'data-task': r.id }) as React.HTMLAttributes<HTMLElement>}
+          locale={{ emptyText: empty }}
+        />
+      )}
+      <div style={{ display: 'flex', justifyContent: 'flex-end', alignItems: 'center', gap: 12, marginTop: 12, flexWrap: 'wrap' }} data-testid="tasks-pager">
+        <Typography.Text type="secondary" data-testid="tasks-total">{t('tasks.count', { n: fmtNumber(total) })}</Typography.Text>
+        <Typography.Text type="secondary">{t('leads.page', { page: page + 1, pages })}</Typography.Text>
+        <Tooltip title={t('common.prev')}>
+          <Button icon={<LeftOutlined />} disabled={page === 0 || loading} onClick={() => setCursors((c) => c.slice(0, -1))} aria-label={t('common.prev')} data-testid="tasks-prev" />
+        </Tooltip>
+        <Tooltip title={t('common.next')}>
+          <Button
+            icon={<RightOutlined />}
+            disabled={!conn?.pageInfo.hasNextPage || loading}
+            onClick={() => conn?.pageInfo.endCursor && setCursors((c) => [...c, conn.pageInfo.endCursor ?? null])}
+            aria-label={t('common.next')}
+            data-testid="tasks-next"
+          />
+        </Tooltip>
+      </div>
+      {completing && (
+        <CompleteModal
+          task={completing}
+          onClose={() => setCompleting(null)}
+          onDone={(note) => {
+            const title = completing.title;
+            message.success(note ? t(completing.lead ? 'tasks.completedWithNote' : 'tasks.completedNoteKept', { title }) : t('tasks.completed', { title }));
+            setCompleting(null);
+            reload();
+          }}
+          onStale={reload}
+        />
+      )}
+    </div>
+  );
+}
+
+/** Asks for the optional note and completes the task. */
+function CompleteModal({ task, onClose, onDone, onStale }: { task: Task; onClose: () => void; onDone: (note: string) => void; onStale: () => void }) {
+  const { t, lang } = useI18n();
+  const [form] = Form.useForm<{ note?: string }>();
+  const [error, setError] = useState<string | null>(null);
+  const [{ fetching }, complete] = useMutation(CompleteTaskDoc);
+  const submit = async () => {
+    setError(null);
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
+    const note = (v.note ?? '').trim();
+    const r = await complete({ id: task.id, note: note || null });
+    if (r.error) {
+      const fieldErr = r.error.graphQLErrors.find((e) => e.extensions?.field === 'note');
+      if (fieldErr) form.setFields([{ name: 'note', errors: [fieldErr.message] }]);
+      else setError(completeErrorText(r.error, lang));
+      // Completed elsewhere meanwhile: the lists are out of date.
+      if (r.error.graphQLErrors.some((e) => e.extensions?.code === 'CONFLICT')) onStale();
+      return;
+    }
+    onDone(note);
+  };
+  return (
+    <Modal
+      open
+      title={t('tasks.completeTitle', { title: task.title })}
+      onCancel={onClose}
+      onOk={submit}
+      confirmLoading={fetching}
+      okText={t('tasks.complete')}
+      okButtonProps={{ 'data-testid': 'task-complete-ok' } as Record<string, string>}
+      data-testid="task-complete-modal"
+    >
+      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 12 }} data-testid="task-complete-error" />}
+      <Form form={form} layout="vertical">
+        <Form.Item name="note" label={t('tasks.note')}>
+          <Input.TextArea rows={4} maxLength={5000} showCount placeholder={t('tasks.notePlaceholder')} data-testid="task-note" />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
