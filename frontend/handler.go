@@ -43,14 +43,16 @@ func Reserved(p string) bool {
 
 // Cache lifetimes: Vite names everything under assets/ by its content hash,
 // so those files never change; index.html and unhashed files must be
-// revalidated so a deploy is picked up on the next load.
+// revalidated so a deploy is picked up on the next load. Images may also
+// come from WeCom's picture hosts (*.qpic.cn): contact-way codes' QR codes
+// (createContactWay's qr_code) are shown from there.
 const (
 	cacheImmutable   = "public, max-age=31536000, immutable"
 	cacheRevalidate  = "no-cache"
 	assetsDir        = "assets/"
 	minGzipBytes     = 1024
 	contentSecPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
-		"img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; " +
+		"img-src 'self' data: blob: https://*.qpic.cn http://*.qpic.cn; font-src 'self' data:; connect-src 'self'; " +
 		"object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
 

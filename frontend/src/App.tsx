@@ -6,7 +6,7 @@ import enUS from 'antd/locale/en_US';
 import {
   ApartmentOutlined, BarChartOutlined, ClusterOutlined, DatabaseOutlined, FilterOutlined, GlobalOutlined,
   InboxOutlined, LogoutOutlined, NotificationOutlined, SafetyOutlined, SettingOutlined, TagsOutlined,
-  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined, CodeOutlined, DashboardOutlined, HomeOutlined, ProjectOutlined, MenuOutlined, CheckSquareOutlined,
+  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined, CodeOutlined, DashboardOutlined, HomeOutlined, ProjectOutlined, MenuOutlined, CheckSquareOutlined, QrcodeOutlined,
 } from '@ant-design/icons';
 import { useI18n } from './i18n';
 import { useSession } from './auth/session';
@@ -29,6 +29,7 @@ const SegmentEditorPage = lazy(() => import('./pages/SegmentEditorPage'));
 const BroadcastsPage = lazy(() => import('./pages/BroadcastsPage'));
 const FunnelPage = lazy(() => import('./pages/FunnelPage'));
 const TasksPage = lazy(() => import('./pages/TasksPage'));
+const ContactWaysPage = lazy(() => import('./pages/ContactWaysPage'));
 const FieldsPage = lazy(() => import('./pages/settings/FieldsPage'));
 const PipelinesPage = lazy(() => import('./pages/settings/PipelinesPage'));
 const TagsPage = lazy(() => import('./pages/settings/TagsPage'));
@@ -114,6 +115,7 @@ function Shell() {
       show('segments') && { key: '/segments', icon: <FilterOutlined />, label: t('nav.segments') },
       show('broadcasts') && { key: '/broadcasts', icon: <NotificationOutlined />, label: t('nav.broadcasts') },
       show('funnel') && { key: '/funnel', icon: <BarChartOutlined />, label: t('nav.funnel') },
+      show('wecom.contact-ways') && { key: '/wecom/contact-ways', icon: <QrcodeOutlined />, label: t('nav.contactWays') },
     ].filter(Boolean) as { key: string; icon: ReactNode; label: string }[];
     const settings = [
       show('settings.fields') && { key: '/settings/fields', icon: <FormOutlined />, label: t('nav.fields') },
@@ -133,7 +135,7 @@ function Shell() {
   }, [can, t]);
 
   const mine = location.pathname === '/leads' && new URLSearchParams(location.search).get('filter') === MY_FILTER;
-  const selected = mine ? MY_LEADS : '/' + location.pathname.split('/').filter(Boolean).slice(0, location.pathname.startsWith('/settings') ? 2 : 1).join('/');
+  const selected = mine ? MY_LEADS : '/' + location.pathname.split('/').filter(Boolean).slice(0, /^\/(settings|wecom)\//.test(location.pathname) ? 2 : 1).join('/');
   const home = homePage(can);
   const allowed = useCallback((path: string) => {
     const p = path.split('?')[0];
@@ -242,6 +244,7 @@ function Shell() {
             <Route path="/broadcasts" element={<Guard page="broadcasts"><BroadcastsPage /></Guard>} />
             <Route path="/funnel" element={<Guard page="funnel"><FunnelPage /></Guard>} />
             <Route path="/tasks" element={<Guard page="tasks"><TasksPage /></Guard>} />
+            <Route path="/wecom/contact-ways" element={<Guard page="wecom.contact-ways"><ContactWaysPage /></Guard>} />
             <Route path="/settings/fields" element={<Guard page="settings.fields"><FieldsPage /></Guard>} />
             <Route path="/settings/pipelines" element={<Guard page="settings.pipelines"><PipelinesPage /></Guard>} />
             <Route path="/settings/tags" element={<Guard page="settings.tags"><TagsPage /></Guard>} />

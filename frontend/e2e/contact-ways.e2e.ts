@@ -1,0 +1,297 @@
+// Contact-way codes (渠道活码; scripts/e2e.sh runs this against `scrm serve`
+// with the demo workspace, which has no WeCom corp configured — no WeCom
+// service is ever called). An admin sees the empty list; the create drawer
+// checks its own required fields, offers only users linked to a WeCom
+// member, shows the API's input errors on the field they name (the welcome
+// template, and a member unlinked while the drawer was open, by name) and
+// the API's CONFLICT (no corp configured) as an alert. Then the wecom
+// channel is pointed (baseUrl) at a fake WeCom this test runs on loopback
+// (gettoken and add_contact_way only), and a code made through the drawer
+// is listed with its members, tags, QR image (enlarged on a click) and
+// stats. A manager (channel read) sees the list without the create button;
+// a rep not at all. At 1440 px and 390 px.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { deflateSync } from 'node:zlib';
+import type { Page } from 'playwright-core';
+import { ADMIN, formItem, gql, launch, pick, shot, signIn, token, userPassword, type Browser } from './lib';
+
+let b: Browser;
+let page: Page;
+let admin: string;
+
+interface User { id: string; name: string; email: string }
+let linked: User; // rep1, linked to a WeCom member for the test
+let second: User; // rep2, linked for the code with two members
+let unlinked: User; // rep3, never linked
+
+// A fake WeCom: gettoken and add_contact_way, as scrm calls them through the channel's baseUrl.
+const FAKE_TOKEN = `e2e-token-${Date.now()}`;
+const calls: { path: string; body: Record<string, unknown> }[] = [];
+// A QR-like picture (21 × 21 modules with the three finder squares, 4 px each) as a PNG data URL
+// under the 1,000 characters scrm keeps of a qr_code, standing in for WeCom's image.
+const QR = (() => {
+  const N = 21, S = 4, W = (N + 2) * S;
+  const dark = (x: number, y: number) => {
+    const finder = (fx: number, fy: number) => {
+      const dx = x - fx, dy = y - fy;
+      if (dx < 0 || dy < 0 || dx > 6 || dy > 6) return null;
+      return dx === 0 || dy === 0 || dx === 6 || dy === 6 || (dx >= 2 && dx <= 4 && dy >= 2 && dy <= 4);
+    };
+    const f = finder(0, 0) ?? finder(14, 0) ?? finder(0, 14);
+    if (f !== null) return f;
+    if ((x < 8 && y < 8) || (x > 12 && y < 8) || (x < 8 && y > 12)) return false;
+    return (x * 7 + y * 13 + x * y) % 3 === 0;
+  };
+  const raw = Buffer.alloc(W * (W + 1), 255);
+  for (let py = 0; py < W; py++) {
+    raw[py * (W + 1)] = 0; // filter: none
+    for (let px = 0; px < W; px++) {
+      const x = Math.floor(px / S) - 1, y = Math.floor(py / S) - 1;
+      if (x >= 0 && y >= 0 && x < N && y < N && dark(x, y)) raw[py * (W + 1) + 1 + px] = 0;
+    }
+  }
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf: Buffer) => {
+    let c = 0xffffffff;
+    for (const byte of buf) c = crcTable[(c ^ byte) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, sum]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(W, 0);
+  ihdr.writeUInt32BE(W, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // grayscale
+  const png = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0)),
+  ]);
+  return `data:image/png;base64,${png.toString('base64')}`;
+})();
+const LONG_NAME = '2026 春季展会 · 上海国际车展 E2 馆入口处展位二维码（周末两天）';
+let fake: Server;
+let fakeURL: string;
+
+beforeAll(async () => {
+  b = await launch();
+  page = b.page;
+  admin = await token(ADMIN.email, ADMIN.password);
+  const users = (await gql<{ users: { edges: { node: User }[] } }>(admin, `{ users(first: 100) { edges { node { id name email } } } }`)).users.edges.map((e) => e.node);
+  linked = users.find((u) => u.email === 'rep1@demo.scrm.dev')!;
+  second = users.find((u) => u.email === 'rep2@demo.scrm.dev')!;
+  unlinked = users.find((u) => u.email === 'rep3@demo.scrm.dev')!;
+
+  fake = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://fake');
+      const raw = Buffer.concat(chunks).toString();
+      calls.push({ path: url.pathname, body: raw ? (JSON.parse(raw) as Record<string, unknown>) : {} });
+      res.setHeader('Content-Type', 'application/json');
+      if (url.pathname === '/cgi-bin/gettoken') {
+        res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', access_token: FAKE_TOKEN, expires_in: 7200 }));
+      } else if (url.pathname === '/cgi-bin/externalcontact/add_contact_way' && url.searchParams.get('access_token') === FAKE_TOKEN) {
+        res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', config_id: `cfg-${calls.length}`, qr_code: QR }));
+      } else {
+        res.end(JSON.stringify({ errcode: 40014, errmsg: 'invalid access_token' }));
+      }
+    });
+  });
+  await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+  fakeURL = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await b?.close();
+  await new Promise((r) => fake?.close(r));
+});
+
+const link = (u: User, wecomUserID: string) =>
+  gql(admin, `mutation($id: ID!, $w: String){ updateUser(id: $id, input: { wecomUserID: $w }) { id } }`, { id: u.id, w: wecomUserID });
+const drawer = () => page.locator('.scrm-cw-drawer .ant-drawer-section');
+const fieldError = (label: string) => formItem(drawer(), label).locator('.ant-form-item-explain-error');
+
+describe('contact-way codes', () => {
+  it('lists the codes (none yet) for an admin, at 1440 px and 390 px', async () => {
+    const api = await gql<{ contactWays: unknown[] }>(admin, `{ contactWays { id } }`);
+    expect(api.contactWays).toEqual([]);
+    await signIn(page, ADMIN.email, ADMIN.password);
+    expect(await page.getByTestId('nav').innerText()).toContain('渠道活码');
+    await page.getByTestId('nav').getByText('渠道活码', { exact: true }).click();
+    await page.waitForURL('**/wecom/contact-ways');
+    await page.getByTestId('cw-table').getByText('还没有渠道活码').waitFor();
+    expect(await page.getByTestId('cw-count').innerText()).toBe('共 0 个');
+    // The menu marks the page as the current one.
+    expect(await page.getByTestId('nav').locator('.ant-menu-item-selected').innerText()).toContain('渠道活码');
+    for (const col of ['名称', '二维码', '成员', '分配方式', '线索来源', '客户标签', '添加', '流失', '新线索', '成交', '欢迎语已发']) {
+      expect(await page.getByTestId('cw-table').locator('thead').innerText()).toContain(col);
+    }
+    await shot(page, 'contact-ways-empty-1440');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await page.getByTestId('cw-table').getByText('还没有渠道活码').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'contact-ways-empty-390');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    expect(b.errors).toEqual([]);
+  });
+
+  it("creates: its own checks, the API's field errors on their fields, and CONFLICT as an alert", async () => {
+    await link(linked, `e2e-${Date.now() % 100000}`);
+    await link(unlinked, '');
+    await page.reload();
+    await page.getByTestId('cw-new').click();
+    await drawer().waitFor();
+    // Required fields are checked before anything is sent.
+    await page.getByTestId('cw-submit').click();
+    await fieldError('名称').getByText('请填写名称').waitFor();
+    await fieldError('成员').getByText('请至少选择一名成员').waitFor();
+    // Skip verify is on by default, the strategy FIXED.
+    expect(await page.getByTestId('cw-form-skip').getAttribute('aria-checked')).toBe('true');
+    expect(await formItem(drawer(), '分配方式').innerText()).toContain('固定成员');
+
+    // Users without a WeCom member id are offered, but disabled with the reason.
+    await formItem(drawer(), '成员').locator('.ant-select').click();
+    const dropdown = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)');
+    const off = dropdown.locator('.ant-select-item-option').filter({ hasText: unlinked.name });
+    await off.waitFor();
+    expect(await off.getAttribute('class')).toContain('ant-select-item-option-disabled');
+    expect(await off.innerText()).toContain('未关联企业微信成员');
+    const on = dropdown.locator('.ant-select-item-option').filter({ hasText: linked.name });
+    expect(await on.getAttribute('class')).not.toContain('ant-select-item-option-disabled');
+    await page.keyboard.press('Escape');
+    await pick(page, formItem(drawer(), '成员'), linked.name);
+
+    await page.getByTestId('cw-form-name').fill('2026 春季展会');
+    await pick(page, formItem(drawer(), '分配方式'), '轮流分配');
+    await page.getByTestId('cw-form-source').fill('expo-2026');
+    // A welcome message that is not a template: the API's error lands on the field.
+    await page.getByTestId('cw-form-welcome').fill('您好{{.name');
+    await page.getByTestId('cw-submit').click();
+    await fieldError('欢迎语').waitFor();
+    expect(await fieldError('欢迎语').innerText()).not.toBe('');
+    expect(await page.getByTestId('cw-error').count()).toBe(0);
+
+    // Fixed with the name inserted by the button; now the workspace has no WeCom corp: CONFLICT.
+    await page.getByTestId('cw-form-welcome').fill('您好');
+    await page.getByTestId('cw-insert-name').click();
+    expect(await page.getByTestId('cw-form-welcome').inputValue()).toBe('您好{{.name}}');
+    await page.getByTestId('cw-form-welcome').type('，欢迎来到展位！');
+    await page.getByTestId('cw-submit').click();
+    const alert = page.getByTestId('cw-error');
+    await alert.waitFor();
+    expect(await alert.innerText()).toContain('企业微信未能创建活码');
+    expect(await page.getByTestId('cw-not-configured').innerText()).toContain('corpId 和 contactSecret');
+    expect(await fieldError('欢迎语').count()).toBe(0);
+    await shot(page, 'contact-ways-conflict-1440');
+
+    // The member was unlinked while the drawer was open: the API names them on the members field.
+    await link(linked, '');
+    await page.getByTestId('cw-submit').click();
+    await fieldError('成员').waitFor();
+    expect(await fieldError('成员').innerText()).toContain(`${linked.name}: `);
+    expect(await fieldError('成员').innerText()).toContain('not linked to a WeCom member');
+    await shot(page, 'contact-ways-member-error-1440');
+
+    // Nothing was stored.
+    expect((await gql<{ contactWays: unknown[] }>(admin, `{ contactWays { id } }`)).contactWays).toEqual([]);
+    expect(b.errors).toEqual([]);
+  });
+
+  it('creates a code through (a fake) WeCom and lists it with its members, tags, QR image and stats', async () => {
+    // The page allows WeCom's QR images (https://*.qpic.cn) besides its own.
+    const csp = (await fetch(new URL('/', page.url()))).headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/img-src [^;]*https:\/\/\*\.qpic\.cn/);
+
+    await gql(admin, `mutation($c: JSON!){ configureChannel(key: "wecom", config: $c) { key } }`, {
+      c: { corpId: 'wwe2e0000000000001', agentId: 1000002, contactSecret: 'e2e-contact-secret', baseUrl: fakeURL },
+    });
+    await link(linked, `e2e-a-${Date.now() % 100000}`);
+    await link(second, `e2e-b-${Date.now() % 100000}`);
+    const { tags } = await gql<{ tags: { id: string; name: string }[] }>(admin, `{ tags { id name } }`);
+    expect(tags.length).toBeGreaterThan(0);
+    expect(QR.length).toBeLessThanOrEqual(1000);
+
+    await page.reload();
+    await page.getByTestId('cw-new').click();
+    await drawer().waitFor();
+    await page.getByTestId('cw-form-name').fill(LONG_NAME);
+    await pick(page, formItem(drawer(), '成员'), linked.name);
+    await pick(page, formItem(drawer(), '成员'), second.name);
+    await pick(page, formItem(drawer(), '分配方式'), '最少负载');
+    await page.getByTestId('cw-form-source').fill('expo-2026');
+    await pick(page, formItem(drawer(), '客户标签'), tags[0].name);
+    await page.getByTestId('cw-insert-name').click();
+    await page.getByTestId('cw-form-welcome').type('，欢迎来到展位！');
+    await page.getByTestId('cw-form-skip').click(); // off: the member confirms each add
+    await page.getByTestId('cw-submit').click();
+    await page.locator('.ant-message-notice').filter({ hasText: '已创建' }).waitFor();
+    await drawer().waitFor({ state: 'hidden' });
+
+    // What WeCom was asked for: both members, a QR code, the remark cut to 30 characters, a state.
+    const add = calls.find((c) => c.path === '/cgi-bin/externalcontact/add_contact_way')!;
+    expect(add.body).toMatchObject({ type: 2, scene: 2, skip_verify: false, remark: [...LONG_NAME].slice(0, 30).join('') });
+    expect((add.body.user as string[]).length).toBe(2);
+
+    const api = await gql<{ contactWays: { id: string; state: string; strategy: string; source: string; welcomeMessage: string; skipVerify: boolean }[] }>(admin,
+      `{ contactWays { id state strategy source welcomeMessage skipVerify } }`);
+    expect(api.contactWays).toHaveLength(1);
+    expect(api.contactWays[0]).toMatchObject({ strategy: 'LEAST_LOADED', source: 'expo-2026', welcomeMessage: '{{.name}}，欢迎来到展位！', skipVerify: false });
+    expect(add.body.state).toBe(api.contactWays[0].state);
+
+    const row = page.locator(`[data-testid=cw-row][data-code="${api.contactWays[0].id}"]`);
+    await row.waitFor();
+    expect(await page.getByTestId('cw-count').innerText()).toBe('共 1 个');
+    const text = await row.innerText();
+    for (const s of [linked.name, second.name, '最少负载', 'expo-2026', tags[0].name, api.contactWays[0].state]) expect(text).toContain(s);
+    for (const k of ['added', 'lost', 'leadsCreated', 'leadsMerged', 'deals', 'welcomesSent']) expect(await row.getByTestId(`cw-${k}`).innerText()).toBe('0');
+    // The QR image is drawn, and a click enlarges it with a link to open it alone.
+    const img = row.locator('img');
+    await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await page.mouse.move(600, 600); // off the header's menus
+    await shot(page, 'contact-ways-list-1440');
+    await img.click();
+    const preview = page.locator('.ant-image-preview');
+    await preview.locator('img').waitFor();
+    expect(await preview.getByTestId('cw-qr-open').getAttribute('href')).toBe(QR);
+    await shot(page, 'contact-ways-qr-1440');
+    await page.keyboard.press('Escape');
+    await preview.waitFor({ state: 'hidden' });
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await row.waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'contact-ways-list-390');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    expect(b.errors).toEqual([]);
+  });
+
+  it('shows a manager the list without the create button, and a rep nothing', async () => {
+    await signIn(page, 'manager@demo.scrm.dev', userPassword);
+    await page.goto('/wecom/contact-ways');
+    await page.getByTestId('cw-row').first().waitFor();
+    expect(await page.getByTestId('cw-new').count()).toBe(0);
+
+    await signIn(page, 'rep1@demo.scrm.dev', userPassword);
+    expect(await page.getByTestId('nav').innerText()).not.toContain('渠道活码');
+    await page.goto('/wecom/contact-ways');
+    await page.getByText('你的角色无权打开此页面。').waitFor();
+    expect(b.errors).toEqual([]);
+  });
+});
