@@ -195,7 +195,7 @@ describe('contact-way codes', () => {
     await page.getByTestId('cw-submit').click();
     const alert = page.getByTestId('cw-error');
     await alert.waitFor();
-    expect(await alert.innerText()).toContain('企业微信未能创建活码');
+    expect(await alert.innerText()).toContain('无法创建活码');
     expect(await page.getByTestId('cw-not-configured').innerText()).toContain('corpId 和 contactSecret');
     expect(await fieldError('欢迎语').count()).toBe(0);
     await shot(page, 'contact-ways-conflict-1440');

@@ -152,7 +152,7 @@ export const messages = {
   'contactWays.welcomesSent': ['欢迎语已发', 'Welcomes sent'],
   'contactWays.createdAt': ['创建时间', 'Created'],
   'contactWays.created': ['活码「{name}」已创建', 'Code “{name}” created'],
-  'contactWays.conflictTitle': ['企业微信未能创建活码', 'WeCom did not create the code'],
+  'contactWays.conflictTitle': ['无法创建活码', 'The code could not be created'],
   'contactWays.notConfigured': ['工作区还没有配置企业微信：请管理员在「群发 → 渠道配置」中为 wecom 渠道填写 corpId 和 contactSecret 后再试。', 'The workspace has no WeCom corp configured: an admin must set the wecom channel’s corpId and contactSecret (Broadcasts → Channels) first.'],
   'contactWays.failed': ['创建失败', 'Could not create the code'],
   'contactWayStrategy.FIXED': ['固定成员', 'Fixed member'],
