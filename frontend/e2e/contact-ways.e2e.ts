@@ -263,7 +263,9 @@ describe('contact-way codes', () => {
     // The QR image is drawn, and a click enlarges it with a link to open it alone.
     const img = row.locator('img');
     await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
-    await page.mouse.move(600, 600); // off the header's menus
+    // The drawer's 创建 button sat over the header's user menu: move off it and let the menu close.
+    await page.mouse.move(600, 600);
+    await page.locator('.ant-dropdown:not(.ant-dropdown-hidden)').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
     await shot(page, 'contact-ways-list-1440');
     await img.click();
     const preview = page.locator('.ant-image-preview');

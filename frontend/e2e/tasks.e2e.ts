@@ -40,14 +40,16 @@ const rowOf = (id: string) => page.locator(`[data-testid=task-row][data-task="${
 /** Pages forward until the task's row (or card) is on screen: other tasks due as early may come first. */
 async function showRow(id: string, testid = 'task-row'): Promise<void> {
   const el = page.locator(`[data-testid=${testid}][data-task="${id}"]`);
-  await page.locator('[data-testid=tasks][data-loading=false]').waitFor();
+  // The tab in the URL is drawn (a navigation renders in a transition, after the URL changed) and loaded.
+  const settled = `[data-testid=tasks][data-tab=${new URL(page.url()).searchParams.get('tab') ?? 'today'}][data-loading=false]`;
+  await page.locator(settled).waitFor();
   await page.locator(`[data-testid=${testid}]`).first().waitFor();
   for (let i = 0; i < 20 && (await el.count()) === 0; i++) {
     const first = await page.locator(`[data-testid=${testid}]`).first().getAttribute('data-task');
     expect(await page.getByTestId('tasks-next').isDisabled(), `task ${id} is on no page`).toBe(false);
     await page.getByTestId('tasks-next').click();
     await expect.poll(() => page.locator(`[data-testid=${testid}]`).first().getAttribute('data-task')).not.toBe(first);
-    await page.locator('[data-testid=tasks][data-loading=false]').waitFor();
+    await page.locator(settled).waitFor();
   }
   await el.waitFor();
 }

@@ -130,7 +130,7 @@ export default function TasksPage() {
   const empty = loading ? ' ' : <Empty description={t(`tasks.empty.${tab}`)} />;
 
   return (
-    <div data-testid="tasks" data-loading={loading ? 'true' : 'false'}>
+    <div data-testid="tasks" data-tab={tab} data-loading={loading ? 'true' : 'false'}>
       <PageTitle title={t('tasks.title')} sub={t('tasks.sub')} />
       {!canWrite && <Alert type="info" showIcon style={{ marginBottom: 12 }} title={t('tasks.noWrite')} />}
       <Tabs
