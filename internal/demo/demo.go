@@ -228,14 +228,15 @@ func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r 
 			// The last follow-up date is the rep's last follow-up; a fifth of
 			// them promised the next one, some of which fell due (the rep's
 			// to-do list).
+			note := notes[r.IntN(len(notes))]
 			fu := c.FollowUp.Create().SetID(gid.New(gid.FollowUp)).SetLeadID(id).SetAuthorID(reps[city].ID).
-				SetKind(followup.KindCALL).SetContent(notes[r.IntN(len(notes))]).SetOutcome(followup.OutcomeCONNECTED).
+				SetKind(followup.KindCALL).SetContent(note).SetOutcome(followup.OutcomeCONNECTED).
 				SetCreatedAt(followed).SetUpdatedAt(followed)
 			if i%5 == 1 {
 				next := followed.Add(time.Duration(24+r.IntN(9*24)) * time.Hour)
 				fu.SetNextFollowUpAt(next)
 				fuID, _ := fu.Mutation().ID()
-				tasks = append(tasks, c.Task.Create().SetKind(task.KindFOLLOW_UP).SetTitle("跟进「"+name+"」").
+				tasks = append(tasks, c.Task.Create().SetKind(task.KindFOLLOW_UP).SetTitle("跟进「"+name+"」").SetDescription(note).
 					SetDueAt(next).SetAssigneeID(reps[city].ID).SetLeadID(id).SetFollowUpID(fuID).
 					SetCreatedAt(followed).SetUpdatedAt(followed))
 			}

@@ -40,16 +40,21 @@ type Welcome struct {
 // WelcomeWindow is how long a WelcomeCode is valid.
 const WelcomeWindow = 20 * time.Second
 
-func (f *Server) validToken(r *http.Request) bool {
-	return f.Tokens[r.URL.Query().Get("access_token")]
+// authorized counts the request and answers 40014 unless it carries a
+// token the fake issued (callers hold Mu).
+func (f *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
+	f.Calls[r.URL.Path]++
+	if !f.Tokens[r.URL.Query().Get("access_token")] {
+		f.Answer(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+		return false
+	}
+	return true
 }
 
 func (f *Server) addContactWay(w http.ResponseWriter, r *http.Request) {
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
-	f.Calls[r.URL.Path]++
-	if !f.validToken(r) {
-		f.Answer(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+	if !f.authorized(w, r) {
 		return
 	}
 	var req struct {
@@ -87,9 +92,7 @@ func (f *Server) addContactWay(w http.ResponseWriter, r *http.Request) {
 func (f *Server) sendWelcome(w http.ResponseWriter, r *http.Request) {
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
-	f.Calls[r.URL.Path]++
-	if !f.validToken(r) {
-		f.Answer(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+	if !f.authorized(w, r) {
 		return
 	}
 	var req struct {

@@ -89,9 +89,7 @@ func (f *Server) isContact(ext, member string) bool {
 func (f *Server) addMsgTemplate(w http.ResponseWriter, r *http.Request) {
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
-	f.Calls[r.URL.Path]++
-	if !f.validToken(r) {
-		f.Answer(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+	if !f.authorized(w, r) {
 		return
 	}
 	var req struct {
@@ -135,9 +133,7 @@ func (f *Server) addMsgTemplate(w http.ResponseWriter, r *http.Request) {
 func (f *Server) groupMsgList(w http.ResponseWriter, r *http.Request) {
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
-	f.Calls[r.URL.Path]++
-	if !f.validToken(r) {
-		f.Answer(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+	if !f.authorized(w, r) {
 		return
 	}
 	var req struct {
@@ -185,9 +181,7 @@ func (f *Server) groupMsg(id string) *GroupMsg {
 func (f *Server) groupMsgTask(w http.ResponseWriter, r *http.Request) {
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
-	f.Calls[r.URL.Path]++
-	if !f.validToken(r) {
-		f.Answer(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+	if !f.authorized(w, r) {
 		return
 	}
 	var req struct {
@@ -210,9 +204,7 @@ func (f *Server) groupMsgTask(w http.ResponseWriter, r *http.Request) {
 func (f *Server) groupMsgSendResult(w http.ResponseWriter, r *http.Request) {
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
-	f.Calls[r.URL.Path]++
-	if !f.validToken(r) {
-		f.Answer(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+	if !f.authorized(w, r) {
 		return
 	}
 	var req struct {

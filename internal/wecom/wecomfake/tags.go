@@ -85,9 +85,7 @@ func (f *Server) followTags(ext, member string) []any {
 func (f *Server) corpTagList(w http.ResponseWriter, r *http.Request) {
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
-	f.Calls[r.URL.Path]++
-	if !f.validToken(r) {
-		f.Answer(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+	if !f.authorized(w, r) {
 		return
 	}
 	groups := []any{}
@@ -105,9 +103,7 @@ func (f *Server) corpTagList(w http.ResponseWriter, r *http.Request) {
 func (f *Server) addCorpTag(w http.ResponseWriter, r *http.Request) {
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
-	f.Calls[r.URL.Path]++
-	if !f.validToken(r) {
-		f.Answer(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+	if !f.authorized(w, r) {
 		return
 	}
 	var req struct {
@@ -155,9 +151,7 @@ func (f *Server) addCorpTag(w http.ResponseWriter, r *http.Request) {
 func (f *Server) markTag(w http.ResponseWriter, r *http.Request) {
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
-	f.Calls[r.URL.Path]++
-	if !f.validToken(r) {
-		f.Answer(w, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+	if !f.authorized(w, r) {
 		return
 	}
 	var req struct {
