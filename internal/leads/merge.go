@@ -170,7 +170,7 @@ func mergeInto(ctx context.Context, c *ent.Client, tid uuid.UUID, p *mergeRow, d
 		m.TerritoryID, m.ReferrerID, m.LastFollowUpAt, attrs, reach, now, m.WeComExtUserID); err != nil {
 		return fmt.Errorf("update primary: %w", err)
 	}
-	for _, table := range []string{"follow_ups", "deals", "source_touches", "wecom_contacts"} {
+	for _, table := range []string{"follow_ups", "deals", "source_touches", "wecom_contacts", "tasks", "contact_way_adds"} {
 		if _, err := c.ExecContext(ctx, `UPDATE `+table+` SET lead_id = $3 WHERE tenant_id = $1 AND lead_id = ANY($2::uuid[])`,
 			tid, dupArg, p.ID); err != nil {
 			return fmt.Errorf("move %s: %w", table, err)

@@ -49,6 +49,10 @@ func TestMergeLeadsSurvivorshipAndHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tk, err := f.c.Task.Create().SetTitle("call back").SetDueAt(now).SetAssigneeID(f.admin).SetLeadID(d1).Save(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	deal, err := leads.New(f.c).CreateDeal(f.ctx, now, leads.DealInput{LeadID: d2, Amount: 99.999})
 	if err != nil || deal.Amount != 100 || deal.Currency != "CNY" {
 		t.Fatalf("deal %+v %v", deal, err)
@@ -82,6 +86,9 @@ func TestMergeLeadsSurvivorshipAndHistory(t *testing.T) {
 	dl, err := f.c.Deal.Get(f.ctx, deal.ID)
 	if err != nil || dl.LeadID != p {
 		t.Fatalf("deal not moved: %+v", dl)
+	}
+	if movedTask, err := f.c.Task.Get(f.ctx, tk.ID); err != nil || movedTask.LeadID == nil || *movedTask.LeadID != p {
+		t.Fatalf("task not moved: %+v %v", movedTask, err)
 	}
 	if n := countEvents(t, f, p, "viewed_ad"); n != 1 {
 		t.Fatalf("events not moved: %d", n)
