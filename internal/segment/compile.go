@@ -28,6 +28,11 @@ import (
 type env struct {
 	tid uuid.UUID
 	now time.Time
+	// probe compiles for a handful of known leads (Match: a journey's
+	// batch): conditions are correlated lookups by lead, which cost the
+	// same whatever the table statistics say, instead of set-wide
+	// subqueries tuned for whole-workspace computations.
+	probe bool
 }
 
 // expr writes one condition about the lead "l".
@@ -136,6 +141,15 @@ func leadsWithTags(ids []uuid.UUID, n int) expr {
 	arr := txn.UUIDArray(ids)
 	one := ids[0]
 	return func(b *sql.Builder, e *env) {
+		if e.probe {
+			// One probe of the (lead_id, tag_id, tenant_id) key per lead: a
+			// tag the same transaction just put on the batch (a journey's
+			// addTags step) looks rare to statistics gathered before, and
+			// the set-wide form below then rescans its rows for every lead.
+			b.WriteString("(SELECT count(DISTINCT lt.tag_id) FROM lead_tags lt WHERE lt.lead_id = l.id AND lt.tenant_id = ").Arg(e.tid).
+				WriteString(" AND lt.tag_id = ANY(").Arg(arr).WriteString("::uuid[])) >= ").Arg(n)
+			return
+		}
 		b.WriteString("l.id IN (SELECT lt.lead_id FROM lead_tags lt WHERE lt.tenant_id = ").Arg(e.tid)
 		if len(ids) == 1 {
 			// Equality keeps the (tenant_id, tag_id, lead_id) index's lead

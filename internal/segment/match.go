@@ -45,7 +45,7 @@ func (s *Service) Match(ctx context.Context, r *Rule, ids []uuid.UUID) (map[uuid
 		return nil, err
 	}
 	c := s.db(ctx)
-	ev := &evaluator{c: c, sch: sch, env: env{tid: tid, now: s.now()}}
+	ev := &evaluator{c: c, sch: sch, env: env{tid: tid, now: s.now(), probe: true}}
 	status := mentionsStatus(r)
 	among := sql.P(func(b *sql.Builder) {
 		b.WriteString("l.id = ANY(").Arg(txn.UUIDArray(ids)).WriteString("::uuid[])")
