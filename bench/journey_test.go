@@ -30,8 +30,8 @@ func journeyLeads() int {
 }
 
 // BenchmarkJourney enrols SCRM_BENCH_JOURNEY_LEADS leads (default 100,000),
-// owned by 20 reps, in a journey of wait 1 day → add a tag → condition (has
-// the tag) → reassign through a ROUND_ROBIN rule excluding the current
+// owned by 20 reps, in a journey of wait 1 day → add a tag → create a task
+// for the owner → condition (has the tag) → reassign through a ROUND_ROBIN rule excluding the current
 // owner, with the production services on a fake clock. The first pass (the
 // waits found not over) and the enrolment are not timed; then the clock
 // moves a day on and the scheduler passes that run every step of every
@@ -66,6 +66,7 @@ func BenchmarkJourney(b *testing.B) {
 	steps := []schematype.JourneyStep{
 		{Wait: &schematype.WaitStep{Days: 1}},
 		{AddTags: &schematype.TagsStep{TagIDs: []uuid.UUID{tg.ID}}},
+		{CreateTask: &schematype.CreateTaskStep{Title: "回访", DueInHours: 24, Assignee: journey.AssigneeOwner}},
 		{Condition: &schematype.ConditionStep{Rule: segment.Rule{Tag: &schematype.TagCondition{Any: []uuid.UUID{tg.ID}}}}},
 		{Reassign: &schematype.ReassignStep{To: journey.ReassignRules, ExcludeCurrentOwner: true}},
 	}
@@ -108,6 +109,11 @@ func BenchmarkJourney(b *testing.B) {
 	var completed, sameOwner int
 	if err := pw.db.DB.QueryRow(`SELECT count(*) FROM enrollments WHERE tenant_id = $1 AND status = 'COMPLETED'`, pw.tid).Scan(&completed); err != nil || completed != n {
 		b.Fatalf("%d enrolments completed (%v), want %d", completed, err, n)
+	}
+	// One task per lead, for the owner it had at the step.
+	var tasks int
+	if err := pw.db.DB.QueryRow(`SELECT count(*) FROM tasks WHERE tenant_id = $1 AND journey_id = $2`, pw.tid, j.ID).Scan(&tasks); err != nil || tasks != n {
+		b.Fatalf("%d tasks (%v), want %d", tasks, err, n)
 	}
 	// Reassigned leads never went back to the owner they had.
 	if err := pw.db.DB.QueryRow(`SELECT count(*) FROM owner_changes o JOIN leads l ON l.tenant_id = o.tenant_id AND l.id = o.lead_id
