@@ -236,9 +236,15 @@ func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r 
 				next := followed.Add(time.Duration(24+r.IntN(9*24)) * time.Hour)
 				fu.SetNextFollowUpAt(next)
 				fuID, _ := fu.Mutation().ID()
-				tasks = append(tasks, c.Task.Create().SetKind(task.KindFOLLOW_UP).SetTitle("跟进「"+name+"」").SetDescription(note).
+				tc := c.Task.Create().SetKind(task.KindFOLLOW_UP).SetTitle("跟进「"+name+"」").SetDescription(note).
 					SetDueAt(next).SetAssigneeID(reps[city].ID).SetLeadID(id).SetFollowUpID(fuID).
-					SetCreatedAt(followed).SetUpdatedAt(followed))
+					SetCreatedAt(followed).SetUpdatedAt(followed)
+				if next.Before(now) {
+					// Told when it fell due, as the overdue pass would have: a
+					// new demo does not open with a burst of old reminders.
+					tc.SetOverdueNotifiedAt(next)
+				}
+				tasks = append(tasks, tc)
 			}
 			follows = append(follows, fu)
 			// A lead in a WON stage was won with a deal, credited to its rep.
