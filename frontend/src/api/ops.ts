@@ -83,7 +83,7 @@ export const UsersDoc = graphql(`
       totalCount
       edges {
         node {
-          id name email roles capacity dailyClaimLimit active lastLoginAt
+          id name email roles capacity dailyClaimLimit active lastLoginAt wecomUserID
           team { id name }
           partner { id name }
           territories { id name }
@@ -158,6 +158,7 @@ export const LeadDoc = graphql(`
         stageChanges { id reason at from { id name } to { id name kind } by { id name } lostReason { id name } }
         ownerChanges { id kind by reason at fromUser { id name } toUser { id name } actor { id name } pool { id name } rule { id name } }
         deals { id amount currency closedAt repurchase owner { id name } }
+        wecomContacts { id externalUserID addedAt lostAt state user { id name } }
       }
     }
   }
@@ -436,7 +437,7 @@ export const CreateUserDoc = graphql(`
 
 export const UpdateUserDoc = graphql(`
   mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {
-    updateUser(id: $id, input: $input) { id name active }
+    updateUser(id: $id, input: $input) { id name active wecomUserID }
   }
 `);
 
@@ -664,5 +665,20 @@ export const ContactWayUsersDoc = graphql(`
 export const CreateContactWayDoc = graphql(`
   mutation CreateContactWay($input: CreateContactWayInput!) {
     createContactWay(input: $input) { id name state qrCodeURL }
+  }
+`);
+
+export const SyncWeComContactsDoc = graphql(`
+  mutation SyncWeComContacts {
+    syncWeComContacts { id kind status }
+  }
+`);
+
+export const JobDoc = graphql(`
+  query Job($id: ID!) {
+    node(id: $id) {
+      __typename
+      ... on Job { id status total done failed error }
+    }
   }
 `);

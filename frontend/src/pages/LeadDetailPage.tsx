@@ -1,5 +1,5 @@
 // One lead: its fields (built-in and custom), stage bar, tags, follow-ups,
-// history (stage and owner changes) and deals.
+// history (stage and owner changes), deals, and its WeCom contacts.
 import { useMemo, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import {
@@ -18,6 +18,7 @@ import { useFieldDefs, usePipelines, useTags, useUsers } from '../api/hooks';
 import { useSession, useViewer } from '../auth/session';
 import { useT } from '../i18n';
 import { AttributeInput } from '../components/AttributeInput';
+import { WeComContacts } from '../components/WeComContacts';
 import { formatAttr } from '../lib/fields';
 import { fmtMoney, fmtTime } from '../lib/format';
 import { failureLabel, followUpKindLabel, outcomeLabel, ownerChangeLabel, stageKindLabel } from '../lib/labels';
@@ -33,7 +34,7 @@ export default function LeadDetailPage() {
   const viewer = useViewer();
   const { can } = useSession();
   const { message, modal } = App.useApp();
-  const [res, refetch] = useQuery({ query: LeadDoc, variables: { id }, context: useMemo(() => ({ additionalTypenames: ['Lead', 'FollowUp', 'Deal'] }), []) });
+  const [res, refetch] = useQuery({ query: LeadDoc, variables: { id }, context: useMemo(() => ({ additionalTypenames: ['Lead', 'FollowUp', 'Deal', 'WeComContact'] }), []) });
   const { defs } = useFieldDefs();
   const { pipelines, lostReasons } = usePipelines();
   const { tags: allTags } = useTags();
@@ -365,6 +366,7 @@ export default function LeadDetailPage() {
               />
             )}
           </Card>
+          <WeComContacts contacts={lead.wecomContacts} />
         </Col>
         <Col xs={24} lg={14}>
           <Card>
