@@ -1,5 +1,5 @@
 // Users (roles, team, territories, partner, private-pool capacity, daily
-// claim limit, active), teams and partner accounts.
+// claim limit, WeCom member id, active), teams and partner accounts.
 import { useState } from 'react';
 import { Alert, App, Button, Col, Form, Input, InputNumber, Modal, Row, Select, Space, Switch, Table, Tabs, Tag } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
@@ -8,11 +8,12 @@ import { CreatePartnerDoc, CreateTeamDoc, CreateUserDoc, OrgDoc, UpdateUserDoc }
 import { applyFormErrors, errorMessage, errorText } from '../../api/errors';
 import { useUsers } from '../../api/hooks';
 import { useSession } from '../../auth/session';
-import { useT } from '../../i18n';
+import { useI18n, useT } from '../../i18n';
 import { PageTitle } from '../../components/PageTitle';
 import { QueryError } from '../../components/QueryError';
 import { roleLabel } from '../../lib/labels';
 import { fmtTime } from '../../lib/format';
+import { wecomUserIDErrors, wecomUserIDInput } from '../../lib/wecom';
 import type { UsersQuery } from '../../gql/graphql';
 
 type User = NonNullable<NonNullable<NonNullable<UsersQuery['users']['edges']>[number]>['node']>;
@@ -62,6 +63,11 @@ function Users() {
           { title: t('users.partner'), dataIndex: ['partner', 'name'] },
           { title: t('users.capacity'), dataIndex: 'capacity', align: 'right' },
           { title: t('users.dailyLimit'), dataIndex: 'dailyClaimLimit', align: 'right' },
+          {
+            title: t('users.wecomUserID'),
+            dataIndex: 'wecomUserID',
+            render: (v: string | null | undefined) => (v ? <Tag data-testid="user-wecom">{v}</Tag> : <span className="scrm-muted">{t('users.wecomUnlinked')}</span>),
+          },
           { title: t('users.lastLogin'), dataIndex: 'lastLoginAt', render: fmtTime },
           {
             title: t('users.active'),
@@ -77,7 +83,7 @@ function Users() {
 }
 
 function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () => void; onSaved: () => void }) {
-  const t = useT();
+  const { t, lang } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm();
   const [org] = useQuery({ query: OrgDoc });
@@ -94,6 +100,7 @@ function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () =
           input: {
             name: v.name, roles: v.roles, territoryIDs: v.territoryIDs ?? [], capacity: v.capacity, dailyClaimLimit: v.dailyClaimLimit,
             password: v.password || null,
+            wecomUserID: wecomUserIDInput(v.wecomUserID, user.wecomUserID),
             ...(v.teamID ? { teamID: v.teamID } : { clearTeam: !!user.team }),
             ...(v.partnerID ? { partnerID: v.partnerID } : { clearPartner: !!user.partner }),
           },
@@ -102,7 +109,10 @@ function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () =
           input: { name: v.name, email: v.email, password: v.password, roles: v.roles, teamID: v.teamID || null, territoryIDs: v.territoryIDs ?? [], partnerID: v.partnerID || null, capacity: v.capacity ?? null, dailyClaimLimit: v.dailyClaimLimit ?? null },
         });
     if (r.error) {
-      const rest = applyFormErrors(form, r.error, { known: ['name', 'email', 'password', 'roles', 'teamID', 'territoryIDs', 'partnerID', 'capacity', 'dailyClaimLimit'] });
+      const rest = applyFormErrors(form, r.error, { known: ['name', 'email', 'password', 'roles', 'teamID', 'territoryIDs', 'partnerID', 'capacity', 'dailyClaimLimit', 'wecomUserID'] });
+      // The member id's CONFLICT (another user has it) is said on the field in the UI's language.
+      const wecom = wecomUserIDErrors(r.error, lang).field;
+      if (wecom.length) form.setFields([{ name: 'wecomUserID', errors: wecom }]);
       if (rest.length) setError(rest.map((e) => errorMessage(e)).join('; '));
       return;
     }
@@ -118,7 +128,7 @@ function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () =
         layout="vertical"
         initialValues={
           user
-            ? { name: user.name, email: user.email, roles: user.roles, teamID: user.team?.id, partnerID: user.partner?.id, territoryIDs: (user.territories ?? []).map((x) => x.id), capacity: user.capacity, dailyClaimLimit: user.dailyClaimLimit }
+            ? { name: user.name, email: user.email, roles: user.roles, teamID: user.team?.id, partnerID: user.partner?.id, territoryIDs: (user.territories ?? []).map((x) => x.id), capacity: user.capacity, dailyClaimLimit: user.dailyClaimLimit, wecomUserID: user.wecomUserID ?? '' }
             : { roles: ['rep'] }
         }
       >
@@ -168,6 +178,13 @@ function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () =
               <InputNumber min={0} style={{ width: '100%' }} />
             </Form.Item>
           </Col>
+          {user && (
+            <Col span={24}>
+              <Form.Item name="wecomUserID" label={t('users.wecomUserID')} extra={t('users.wecomUserIDHint')}>
+                <Input maxLength={64} allowClear autoComplete="off" data-testid="user-wecom-input" />
+              </Form.Item>
+            </Col>
+          )}
         </Row>
       </Form>
     </Modal>
