@@ -50,6 +50,7 @@ export interface JobProgress {
   status: JobStatus;
   total: number;
   done: number;
+  failed?: number;
   error?: string | null;
 }
 

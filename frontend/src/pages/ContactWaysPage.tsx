@@ -2,7 +2,8 @@
 // members, source, tags and what they brought in (contactWays), and a
 // drawer to create one (createContactWay). Input errors land on the field
 // they name (input.userIDs[1] on the members, named); a CONFLICT — no WeCom
-// corp configured, or WeCom's refusal — is an alert above the form.
+// corp configured, or WeCom's refusal — is an alert above the form. The
+// header also starts a sync of the corp's customers (WeComSyncButton).
 import { useMemo, useState } from 'react';
 import { Alert, App, Button, Drawer, Empty, Form, Image, Input, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
 import { PlusOutlined, QrcodeOutlined } from '@ant-design/icons';
@@ -14,6 +15,7 @@ import { useSession } from '../auth/session';
 import { useI18n } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
 import { QueryError } from '../components/QueryError';
+import { WeComSyncButton } from '../components/WeComSyncButton';
 import { contactWayErrors, memberOptions, notConfigured } from '../lib/contactWays';
 import { contactWayStrategyLabel } from '../lib/labels';
 import { fmtNumber, fmtTime } from '../lib/format';
@@ -64,7 +66,10 @@ export default function ContactWaysPage() {
         title={t('contactWays.title')}
         sub={t('contactWays.sub')}
         extra={can('channel', 'write') && (
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="cw-new">{t('contactWays.new')}</Button>
+          <Space wrap>
+            <WeComSyncButton />
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="cw-new">{t('contactWays.new')}</Button>
+          </Space>
         )}
       />
       <QueryError error={res.error} retry={() => refetch({ requestPolicy: 'network-only' })} />
