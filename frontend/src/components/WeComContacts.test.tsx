@@ -36,7 +36,7 @@ describe('WeComContacts', () => {
     expect(rows[0].textContent).toContain(`添加时间 ${dayjs('2026-03-05T02:00:00Z').format('YYYY-MM-DD HH:mm')}`);
     expect(rows[0].textContent).toContain('渠道: cwAbc123');
     expect(rows[0].textContent).toContain('好友');
-    expect(rows[1].textContent).toContain('渠道: 直接添加');
+    expect(rows[1].textContent).toContain('渠道: 未记录');
     const lost = screen.getByTestId('wecom-lost');
     expect(lost.textContent).toBe(`已流失 · ${dayjs(lostAt).format('YYYY-MM-DD HH:mm')}`);
     expect(lost.className).toContain('red');

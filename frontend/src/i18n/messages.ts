@@ -169,7 +169,7 @@ export const messages = {
   'lead.wecomMember': ['成员', 'Member'],
   'lead.wecomAddedAt': ['添加时间', 'Added'],
   'lead.wecomState': ['渠道', 'Channel'],
-  'lead.wecomStateNone': ['直接添加', 'Added directly'],
+  'lead.wecomStateNone': ['未记录', 'Not recorded'],
   'lead.wecomLost': ['已流失', 'Lost'],
   'lead.wecomLostAt': ['已流失 · {date}', 'Lost · {date}'],
   'lead.wecomActive': ['好友', 'Contact'],
