@@ -211,7 +211,8 @@ describe('WeCom in the web app', () => {
     await page.getByTestId('wecom-sync').click();
     await page.getByTestId('wecom-sync-done').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('wecom-sync-progress').getAttribute('data-status')).toBe('SUCCEEDED');
-    expect(await page.getByTestId('wecom-sync-text').innerText()).toBe('同步完成：3 / 3 个客户关系');
+    expect(await page.getByTestId('wecom-sync-done').innerText()).toBe('同步完成：3 / 3 个客户关系');
+    expect(await page.locator('.ant-progress').getAttribute('aria-valuenow')).toBe('100');
     await shot(page, 'wecom-sync-done-1440');
     expect(calls).toContain('/cgi-bin/externalcontact/batch/get_by_user');
     await page.getByTestId('wecom-sync-close').click();

@@ -80,13 +80,11 @@ export function WeComSyncButton() {
         {job && job.status !== 'FAILED' && job.status !== 'CANCELLED' && (
           <div data-testid="wecom-sync-progress" data-status={job.status}>
             <Progress percent={jobPercent(job)} status={job.status === 'SUCCEEDED' ? 'success' : 'active'} />
-            <Typography.Text data-testid="wecom-sync-text">
-              {job.status === 'SUCCEEDED'
-                ? t('wecomSync.succeeded', { done: job.done, total: job.total })
-                : job.status === 'QUEUED'
-                  ? t('wecomSync.queued')
-                  : t('wecomSync.running', { done: job.done, total: job.total })}
-            </Typography.Text>
+            {job.status !== 'SUCCEEDED' && (
+              <Typography.Text data-testid="wecom-sync-text">
+                {job.status === 'QUEUED' ? t('wecomSync.queued') : t('wecomSync.running', { done: job.done, total: job.total })}
+              </Typography.Text>
+            )}
             {(job.failed ?? 0) > 0 && <Typography.Text type="danger" style={{ marginLeft: 8 }}>{t('wecomSync.failedRows', { n: job.failed ?? 0 })}</Typography.Text>}
           </div>
         )}
