@@ -236,7 +236,7 @@ func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r 
 				next := followed.Add(time.Duration(24+r.IntN(9*24)) * time.Hour)
 				fu.SetNextFollowUpAt(next)
 				fuID, _ := fu.Mutation().ID()
-				tc := c.Task.Create().SetKind(task.KindFOLLOW_UP).SetTitle("跟进「"+name+"」").SetDescription(note).
+				tc := c.Task.Create().SetKind(task.KindFOLLOW_UP).SetTitle("跟进「" + name + "」").SetDescription(note).
 					SetDueAt(next).SetAssigneeID(reps[city].ID).SetLeadID(id).SetFollowUpID(fuID).
 					SetCreatedAt(followed).SetUpdatedAt(followed)
 				if next.Before(now) {
