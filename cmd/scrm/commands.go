@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"time"
 
@@ -150,7 +151,21 @@ func printDemoLogin(addr string) {
   Demo login (workspace / email / password):
     %s / %s / %s
   Other users (rep1..rep4, manager, analyst, partner @demo.scrm.dev) use password %s
-  GraphQL: http://localhost%s/graphql   GraphiQL: http://localhost%s/graphiql
+  Web app: %[5]s/   GraphQL: %[5]s/graphql   GraphiQL: %[5]s/graphiql
 
-`, demo.Slug, demo.AdminEmail, demo.AdminPassword, demo.UserPassword, addr, addr)
+`, demo.Slug, demo.AdminEmail, demo.AdminPassword, demo.UserPassword, baseURL(addr))
+}
+
+// baseURL is where a browser on this machine reaches a server listening on
+// addr (":8080" or "0.0.0.0:8080" → http://localhost:8080, "127.0.0.1:9000"
+// → http://127.0.0.1:9000).
+func baseURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

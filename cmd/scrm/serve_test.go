@@ -167,3 +167,19 @@ func freeAddr(t *testing.T) string {
 	defer l.Close()
 	return l.Addr().String()
 }
+
+func TestBaseURL(t *testing.T) {
+	t.Parallel()
+	for addr, want := range map[string]string{
+		":8080":            "http://localhost:8080",
+		"0.0.0.0:8080":     "http://localhost:8080",
+		"[::]:8080":        "http://localhost:8080",
+		"127.0.0.1:9000":   "http://127.0.0.1:9000",
+		"[::1]:9000":       "http://[::1]:9000",
+		"scrm.internal:80": "http://scrm.internal:80",
+	} {
+		if got := baseURL(addr); got != want {
+			t.Errorf("baseURL(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}

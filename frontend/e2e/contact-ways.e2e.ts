@@ -213,6 +213,23 @@ describe('contact-way codes', () => {
     expect(b.errors).toEqual([]);
   });
 
+  // Here, before any test configures the wecom channel (the specs run in the
+  // order of their names; no API unconfigures a channel), the contacts sync
+  // (wecom.e2e.ts tests it with a corp) fails without one and says why.
+  it('syncs contacts without a WeCom corp: the job ends FAILED and its error is shown', async () => {
+    await page.reload();
+    await page.getByTestId('wecom-sync').click();
+    const error = page.getByTestId('wecom-sync-error');
+    await error.waitFor();
+    expect(await error.innerText()).toContain('同步失败');
+    expect(await page.getByTestId('wecom-sync-not-configured').innerText()).toContain('corpId 和 contactSecret');
+    expect(await error.innerText()).toContain('corpId and contactSecret');
+    await shot(page, 'wecom-sync-failed-1440');
+    await page.getByTestId('wecom-sync-close').click();
+    expect(calls).toEqual([]);
+    expect(b.errors).toEqual([]);
+  });
+
   it('creates a code through (a fake) WeCom and lists it with its members, tags, QR image and stats', async () => {
     // The page allows WeCom's QR images (https://*.qpic.cn) besides its own.
     const csp = (await fetch(new URL('/', page.url()))).headers.get('content-security-policy') ?? '';
