@@ -68,7 +68,14 @@ func journeySteps(in []*model.JourneyStepInput) []schematype.JourneyStep {
 			st.Condition = c
 		}
 		if x := s.SendMessage; x != nil {
-			st.SendMessage = &schematype.SendMessageStep{Channel: x.Channel, Subject: deref(x.Subject), Template: x.Template}
+			m := &schematype.SendMessageStep{Channel: x.Channel, Subject: deref(x.Subject), Template: x.Template}
+			if f := x.FrequencyCap; f != nil {
+				m.FrequencyCap = &schematype.FrequencyCap{Max: f.Max, Days: f.Days}
+			}
+			if q := x.QuietHours; q != nil {
+				m.QuietHours = &schematype.QuietHours{Start: q.Start, End: q.End, Timezone: deref(q.Timezone)}
+			}
+			st.SendMessage = m
 		}
 		if x := s.CreateTask; x != nil {
 			t := &schematype.CreateTaskStep{Title: x.Title, Description: deref(x.Description), DueInHours: 24, UserID: x.UserID}

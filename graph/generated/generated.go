@@ -11507,6 +11507,10 @@ input JourneySendMessageInput {
   subject: String
   "Go template over the lead, as in broadcasts."
   template: String!
+  "At most max messages per lead over days, counted across the workspace's broadcasts; capped leads complete the step unsent (SUPPRESSED_CAP)."
+  frequencyCap: FrequencyCapInput
+  "The step's messages wait while these hours last (its broadcast is PAUSED, then resumes); the timezone defaults to the workspace's when the step runs."
+  quietHours: QuietHoursInput
 }
 
 enum JourneyTaskAssignee {
@@ -42959,7 +42963,7 @@ func (ec *executionContext) unmarshalInputJourneySendMessageInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"channel", "subject", "template"}
+	fieldsInOrder := [...]string{"channel", "subject", "template", "frequencyCap", "quietHours"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42987,6 +42991,20 @@ func (ec *executionContext) unmarshalInputJourneySendMessageInput(ctx context.Co
 				return it, err
 			}
 			it.Template = data
+		case "frequencyCap":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("frequencyCap"))
+			data, err := ec.unmarshalOFrequencyCapInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFrequencyCapInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FrequencyCap = data
+		case "quietHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quietHours"))
+			data, err := ec.unmarshalOQuietHoursInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐQuietHoursInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QuietHours = data
 		}
 	}
 	return it, nil

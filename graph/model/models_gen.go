@@ -489,6 +489,10 @@ type JourneySendMessageInput struct {
 	Subject *string `json:"subject,omitempty"`
 	// Go template over the lead, as in broadcasts.
 	Template string `json:"template"`
+	// At most max messages per lead over days, counted across the workspace's broadcasts; capped leads complete the step unsent (SUPPRESSED_CAP).
+	FrequencyCap *FrequencyCapInput `json:"frequencyCap,omitempty"`
+	// The step's messages wait while these hours last (its broadcast is PAUSED, then resumes); the timezone defaults to the workspace's when the step runs.
+	QuietHours *QuietHoursInput `json:"quietHours,omitempty"`
 }
 
 type JourneyStageEnteredInput struct {

@@ -92,6 +92,41 @@ type Cap struct{ Max, Days int }
 // (the workspace's when empty) during which nothing is sent.
 type Quiet struct{ Start, End, Timezone string }
 
+// checkCap checks a frequency cap (nil: none) at path.
+func checkCap(path string, f *Cap) error {
+	if f == nil {
+		return nil
+	}
+	if f.Max < 1 || f.Max > MaxCap {
+		return apperr.Input(path+".max", "must be between 1 and %d", MaxCap)
+	}
+	if f.Days < 1 || f.Days > MaxCapDays {
+		return apperr.Input(path+".days", "must be between 1 and %d", MaxCapDays)
+	}
+	return nil
+}
+
+// checkQuiet checks quiet hours at path and returns them with their time
+// zone (tz when q has none).
+func checkQuiet(path string, q Quiet, tz string) (Quiet, error) {
+	if q.Timezone == "" {
+		q.Timezone = tz
+	}
+	if _, err := time.LoadLocation(q.Timezone); err != nil {
+		return q, apperr.Input(path+".timezone", "%q is not an IANA time zone", clip(q.Timezone))
+	}
+	if _, err := clock(q.Start); err != nil {
+		return q, apperr.Input(path+".start", "%s", err.Error())
+	}
+	if _, err := clock(q.End); err != nil {
+		return q, apperr.Input(path+".end", "%s", err.Error())
+	}
+	if q.Start == q.End {
+		return q, apperr.Input(path+".end", "start and end are the same time")
+	}
+	return q, nil
+}
+
 // Input creates a broadcast.
 type Input struct {
 	Name          string
@@ -189,37 +224,22 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.Broadcast, error) 
 	if spec != "" {
 		create.SetCron(spec).SetSeriesID(id)
 	}
+	if err := checkCap("input.frequencyCap", in.FrequencyCap); err != nil {
+		return nil, err
+	}
 	if f := in.FrequencyCap; f != nil {
-		if f.Max < 1 || f.Max > MaxCap {
-			return nil, apperr.Input("input.frequencyCap.max", "must be between 1 and %d", MaxCap)
-		}
-		if f.Days < 1 || f.Days > MaxCapDays {
-			return nil, apperr.Input("input.frequencyCap.days", "must be between 1 and %d", MaxCapDays)
-		}
 		create.SetCapMax(f.Max).SetCapDays(f.Days)
 	}
 	if q := in.QuietHours; q != nil {
-		tz := q.Timezone
-		if tz == "" {
-			set, err := workspace.SettingsOf(ctx, c, tid)
-			if err != nil {
-				return nil, err
-			}
-			tz = set.Timezone
+		set, err := workspace.SettingsOf(ctx, c, tid)
+		if err != nil {
+			return nil, err
 		}
-		if _, err := time.LoadLocation(tz); err != nil {
-			return nil, apperr.Input("input.quietHours.timezone", "%q is not an IANA time zone", clip(tz))
+		w, err := checkQuiet("input.quietHours", *q, set.Timezone)
+		if err != nil {
+			return nil, err
 		}
-		if _, err := clock(q.Start); err != nil {
-			return nil, apperr.Input("input.quietHours.start", "%s", err.Error())
-		}
-		if _, err := clock(q.End); err != nil {
-			return nil, apperr.Input("input.quietHours.end", "%s", err.Error())
-		}
-		if q.Start == q.End {
-			return nil, apperr.Input("input.quietHours.end", "start and end are the same time")
-		}
-		create.SetQuietStart(q.Start).SetQuietEnd(q.End).SetQuietTimezone(tz)
+		create.SetQuietStart(w.Start).SetQuietEnd(w.End).SetQuietTimezone(w.Timezone)
 	}
 	b, err := create.Save(ctx)
 	if err != nil {

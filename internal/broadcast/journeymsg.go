@@ -15,6 +15,7 @@ import (
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/suppress"
 	"github.com/scrmhq/scrm/internal/txn"
+	"github.com/scrmhq/scrm/internal/workspace"
 	"github.com/scrmhq/scrm/plugins"
 )
 
@@ -35,16 +36,19 @@ type StepMessage struct {
 	Channel   string
 	Subject   string
 	Template  string
-	// CapMax messages per lead over CapDays (optional), across the
-	// workspace's broadcasts, as a broadcast's frequency cap.
-	CapMax, CapDays *int
-	Leads           []uuid.UUID
+	// Cap and Quiet (optional) are a broadcast's frequency cap and quiet
+	// hours; Quiet's empty Timezone is the workspace's when the step runs.
+	Cap   *Cap
+	Quiet *Quiet
+	Leads []uuid.UUID
 }
 
 // CheckMessage checks a sendMessage step's channel (configured and
-// enabled), subject and template; path is the step's input path.
-func (s *Service) CheckMessage(ctx context.Context, path, ch, subject, template string) error {
+// enabled), subject, template, frequency cap and quiet hours; path is the
+// step's input path.
+func (s *Service) CheckMessage(ctx context.Context, path string, m StepMessage) error {
 	c := s.db(ctx)
+	ch, subject, template := m.Channel, m.Subject, m.Template
 	if _, ok := plugins.Lookup(ch); !ok {
 		return apperr.Input(path+".channel", "unknown channel %q", clip(ch))
 	}
@@ -60,6 +64,14 @@ func (s *Service) CheckMessage(ctx context.Context, path, ch, subject, template 
 	}
 	if utf8.RuneCountInString(subject) > 500 {
 		return apperr.Input(path+".subject", "at most 500 characters")
+	}
+	if err := checkCap(path+".frequencyCap", m.Cap); err != nil {
+		return err
+	}
+	if q := m.Quiet; q != nil {
+		if _, err := checkQuiet(path+".quietHours", *q, "UTC"); err != nil {
+			return err
+		}
 	}
 	sch, err := s.Segments.Fields.Schema(ctx)
 	if err != nil {
@@ -96,17 +108,34 @@ func (s *Service) SendStep(ctx context.Context, m StepMessage) (*ent.Broadcast, 
 	if r := []rune(name); len(r) > 200 {
 		name = string(r[:200])
 	}
-	b, err := c.Broadcast.Create().SetName(name).SetJourneyID(m.JourneyID).SetChannel(m.Channel).SetSubject(m.Subject).
+	create := c.Broadcast.Create().SetName(name).SetJourneyID(m.JourneyID).SetChannel(m.Channel).SetSubject(m.Subject).
 		SetTemplate(m.Template).SetStatus(broadcast.StatusSENDING).SetScheduledAt(now).SetStartedAt(now).
-		SetNillableCapMax(m.CapMax).SetNillableCapDays(m.CapDays).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
-	if err != nil {
-		return nil, err
-	}
+		SetCreatedAt(now).SetUpdatedAt(now)
 	var capSince *time.Time
 	capMax := 0
-	if m.CapMax != nil && m.CapDays != nil {
-		t := now.Add(-time.Duration(*m.CapDays) * 24 * time.Hour)
-		capSince, capMax = &t, *m.CapMax
+	if f := m.Cap; f != nil {
+		t := now.Add(-time.Duration(f.Days) * 24 * time.Hour)
+		capSince, capMax = &t, f.Max
+		create.SetCapMax(f.Max).SetCapDays(f.Days)
+	}
+	if q := m.Quiet; q != nil {
+		tz := q.Timezone
+		if tz == "" {
+			set, err := workspace.SettingsOf(ctx, c, tid)
+			if err != nil {
+				return nil, err
+			}
+			tz = set.Timezone
+		}
+		w, err := checkQuiet("quietHours", *q, tz)
+		if err != nil {
+			return nil, err
+		}
+		create.SetQuietStart(w.Start).SetQuietEnd(w.End).SetQuietTimezone(w.Timezone)
+	}
+	b, err := create.Save(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.planRows(ctx, c, tid, b, `id = ANY($3::uuid[])`, txn.UUIDArray(m.Leads), requires(plug, ch), capSince, capMax, now); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package journey_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/scrmhq/scrm/internal/apitest"
+	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/plugins/webhook"
 )
 
@@ -145,5 +147,141 @@ func TestSendMessageStep(t *testing.T) {
 	_ = api.DB.DB.QueryRow(`SELECT count(*) FROM step_runs WHERE kind = 'sendMessage' AND outcome = 'COMPLETED'`).Scan(&done)
 	if done != 2 {
 		t.Errorf("%d completed sendMessage runs, want 2", done)
+	}
+}
+
+// TestSendMessageStepCapAndQuietHours: a sendMessage step's frequency cap
+// and quiet hours are a broadcast's. Bad ones are refused on their field
+// with nothing stored; a lead already messaged within the cap's window gets
+// SUPPRESSED_CAP (and completes the step) while another is sent to; during
+// the step's quiet hours (in the workspace's time zone when it names none)
+// its broadcast waits PAUSED with its rows PENDING and nothing sent.
+func TestSendMessageStepCapAndQuietHours(t *testing.T) {
+	const secret = "journey-message-secret-02"
+	var mu sync.Mutex
+	var bodies []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if webhook.Verify(secret, r.Header, body, time.Now(), 5*time.Minute) != nil {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var m map[string]any
+		_ = json.Unmarshal(body, &m)
+		mu.Lock()
+		bodies = append(bodies, m["body"].(string))
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	received := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), bodies...)
+	}
+	api := apitest.New(t)
+	_, admin := api.Workspace("acme")
+	api.MustDo(admin, `mutation($c: JSON!){ configureChannel(key: "webhook", config: $c){ key } }`,
+		map[string]any{"c": map[string]any{"url": srv.URL + "/messages", "secret": secret}}, nil)
+	create := `mutation($i: CreateJourneyInput!){ createJourney(input: $i){ id } }`
+	journey := func(name string, msg map[string]any) map[string]any {
+		m := map[string]any{"channel": "webhook", "template": name + "{{.name}}"}
+		for k, v := range msg {
+			m[k] = v
+		}
+		return map[string]any{"i": map[string]any{"name": name, "trigger": map[string]any{"manual": map[string]any{}},
+			"steps": []any{map[string]any{"sendMessage": m}}}}
+	}
+	for _, bad := range []struct {
+		msg   map[string]any
+		field string
+	}{
+		{map[string]any{"frequencyCap": map[string]any{"max": 0, "days": 7}}, "frequencyCap.max"},
+		{map[string]any{"frequencyCap": map[string]any{"max": 1, "days": 0}}, "frequencyCap.days"},
+		{map[string]any{"quietHours": map[string]any{"start": "25:00", "end": "08:00"}}, "quietHours.start"},
+		{map[string]any{"quietHours": map[string]any{"start": "22:00", "end": "22:00"}}, "quietHours.end"},
+		{map[string]any{"quietHours": map[string]any{"start": "22:00", "end": "08:00", "timezone": "Mars/Olympus"}}, "quietHours.timezone"},
+	} {
+		r := api.Do(admin, create, journey("坏的", bad.msg))
+		if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" || r.Errors[0].Field() != "input.steps[0].sendMessage."+bad.field {
+			t.Errorf("%v: %+v, want an error at %s", bad.msg, r.Errors, bad.field)
+		}
+	}
+	var stored int
+	_ = api.DB.DB.QueryRow(`SELECT count(*) FROM journeys`).Scan(&stored)
+	if stored != 0 {
+		t.Fatalf("%d journeys stored by refused inputs", stored)
+	}
+
+	var in struct {
+		IngestLeads struct {
+			Results []struct{ Lead struct{ ID string } }
+		}
+	}
+	api.MustDo(admin, `mutation { ingestLeads(input: {source: "web", leads: [{name: "甲", phone: "13900000021"}, {name: "乙", phone: "13900000022"}, {name: "丙", phone: "13900000023"}]}) { results { lead { id } } } }`, nil, &in)
+	a, b, c := in.IngestLeads.Results[0].Lead.ID, in.IngestLeads.Results[1].Lead.ID, in.IngestLeads.Results[2].Lead.ID
+	run := func(input map[string]any, leads ...string) string {
+		t.Helper()
+		var j struct{ CreateJourney struct{ ID string } }
+		api.MustDo(admin, create, input, &j)
+		api.MustDo(admin, `mutation($id: ID!){ setJourneyStatus(id: $id, status: ACTIVE){ id } }`, map[string]any{"id": j.CreateJourney.ID}, nil)
+		api.MustDo(admin, `mutation($j: ID!, $l: [ID!]!){ enrollLeads(journeyID: $j, leadIDs: $l){ enrolled } }`,
+			map[string]any{"j": j.CreateJourney.ID, "l": leads}, nil)
+		api.WaitIdle()
+		return j.CreateJourney.ID
+	}
+	deliveries := func(journeyID string) string {
+		t.Helper()
+		id, err := gid.Decode(journeyID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s string
+		if err := api.DB.DB.QueryRow(`SELECT string_agg(l.name || ':' || d.status, ',' ORDER BY l.name) FROM deliveries d
+			JOIN broadcasts b ON b.id = d.broadcast_id JOIN leads l ON l.id = d.lead_id WHERE b.journey_id = $1`, id).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+
+	// 甲 is messaged; then a capped step (1 per 7 days) skips 甲 and sends to 乙.
+	run(journey("一", nil), a)
+	if got := received(); len(got) != 1 || got[0] != "一甲" {
+		t.Fatalf("first message: %q", got)
+	}
+	capped := run(journey("二", map[string]any{"frequencyCap": map[string]any{"max": 1, "days": 7}}), a, b)
+	if got := deliveries(capped); got != "乙:DELIVERED,甲:SUPPRESSED_CAP" {
+		t.Errorf("the capped step's deliveries: %s", got)
+	}
+	if got := received(); len(got) != 2 || got[1] != "二乙" {
+		t.Errorf("messages after the capped step: %q", got)
+	}
+
+	// Quiet hours around now in the workspace's time zone (none named): the
+	// step's broadcast is PAUSED with 丙's row PENDING, nothing sent.
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	now := api.Clock.Now().In(sh)
+	quiet := run(journey("三", map[string]any{"quietHours": map[string]any{
+		"start": now.Add(-time.Hour).Format("15:04"), "end": now.Add(time.Hour).Format("15:04")}}), c)
+	var status, tz string
+	quietID, _ := gid.Decode(quiet)
+	if err := api.DB.DB.QueryRow(`SELECT status, coalesce(quiet_timezone, '') FROM broadcasts WHERE journey_id = $1`, quietID).Scan(&status, &tz); err != nil {
+		t.Fatal(err)
+	}
+	if status != "PAUSED" || tz != "Asia/Shanghai" {
+		t.Errorf("the quiet step's broadcast: %s in %q, want PAUSED in Asia/Shanghai", status, tz)
+	}
+	if got := deliveries(quiet); got != "丙:PENDING" {
+		t.Errorf("the quiet step's deliveries: %s", got)
+	}
+	if got := received(); len(got) != 2 {
+		t.Errorf("sent during quiet hours: %q", got)
+	}
+	// The definition serves the step as it was given.
+	var j struct {
+		Node struct{ Definition []map[string]map[string]any }
+	}
+	api.MustDo(admin, `query($id: ID!){ node(id: $id){ ... on Journey { definition } } }`, map[string]any{"id": capped}, &j)
+	if f := j.Node.Definition[0]["sendMessage"]["frequencyCap"]; fmt.Sprint(f) != "map[days:7 max:1]" {
+		t.Errorf("definition's frequencyCap: %v", f)
 	}
 }

@@ -186,7 +186,7 @@ func (v *validator) step(path string, st *schematype.JourneyStep, last bool) err
 			return apperr.Input(path+".sendMessage", "messages are not available in this process")
 		}
 		m := st.SendMessage
-		return v.s.Messages.CheckMessage(v.ctx, path+".sendMessage", m.Channel, m.Subject, m.Template)
+		return v.s.Messages.CheckMessage(v.ctx, path+".sendMessage", stepMessage(m))
 	case st.CreateTask != nil:
 		return v.createTask(path+".createTask", st.CreateTask)
 	case st.AddTags != nil:

@@ -19,7 +19,7 @@ import (
 // broadcasts to the step's leads, webhook steps' POSTs through the
 // workspace's webhook channel to URLs on its host.
 type Messages interface {
-	CheckMessage(ctx context.Context, path, channel, subject, template string) error
+	CheckMessage(ctx context.Context, path string, m broadcast.StepMessage) error
 	SendStep(ctx context.Context, m broadcast.StepMessage) (*ent.Broadcast, error)
 	CheckWebhookURL(ctx context.Context, field, url string) error
 	SendWebhooks(ctx context.Context, url string, msgs []broadcast.WebhookMessage) (map[string]string, error)
@@ -100,7 +100,21 @@ func (g *group) sendMessage(ctx context.Context, c *ent.Client, m *schematype.Se
 	if g.p.s.Messages == nil {
 		return fmt.Errorf("journey: messages are not available in this process")
 	}
-	_, err := g.p.s.Messages.SendStep(ent.NewContext(ctx, c), broadcast.StepMessage{JourneyID: g.version.JourneyID,
-		Name: g.name, Step: g.index, Channel: m.Channel, Subject: m.Subject, Template: m.Template, Leads: leads})
+	msg := stepMessage(m)
+	msg.JourneyID, msg.Name, msg.Step, msg.Leads = g.version.JourneyID, g.name, g.index, leads
+	_, err := g.p.s.Messages.SendStep(ent.NewContext(ctx, c), msg)
 	return err
+}
+
+// stepMessage is what a sendMessage step sends, as the broadcast machinery
+// takes it.
+func stepMessage(m *schematype.SendMessageStep) broadcast.StepMessage {
+	out := broadcast.StepMessage{Channel: m.Channel, Subject: m.Subject, Template: m.Template}
+	if f := m.FrequencyCap; f != nil {
+		out.Cap = &broadcast.Cap{Max: f.Max, Days: f.Days}
+	}
+	if q := m.QuietHours; q != nil {
+		out.Quiet = &broadcast.Quiet{Start: q.Start, End: q.End, Timezone: q.Timezone}
+	}
+	return out
 }

@@ -121,11 +121,29 @@ type ConditionStep struct {
 	Otherwise string      `json:"otherwise"`
 }
 
-// SendMessageStep sends Template (and Subject) through Channel.
+// SendMessageStep sends Template (and Subject) through Channel, under an
+// optional frequency cap and quiet hours as a broadcast's.
 type SendMessageStep struct {
-	Channel  string `json:"channel"`
-	Subject  string `json:"subject,omitempty"`
-	Template string `json:"template"`
+	Channel      string        `json:"channel"`
+	Subject      string        `json:"subject,omitempty"`
+	Template     string        `json:"template"`
+	FrequencyCap *FrequencyCap `json:"frequencyCap,omitempty"`
+	QuietHours   *QuietHours   `json:"quietHours,omitempty"`
+}
+
+// FrequencyCap: at most Max messages per lead over Days, counted across the
+// workspace's broadcasts.
+type FrequencyCap struct {
+	Max  int `json:"max"`
+	Days int `json:"days"`
+}
+
+// QuietHours: nothing is sent from Start to End ("HH:MM", may cross
+// midnight) in Timezone (the workspace's when empty, read when the step runs).
+type QuietHours struct {
+	Start    string `json:"start"`
+	End      string `json:"end"`
+	Timezone string `json:"timezone,omitempty"`
 }
 
 // CreateTaskStep creates a task due DueInHours after the step runs, for the
