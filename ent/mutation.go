@@ -41044,24 +41044,25 @@ func (m *SuppressionMutation) ResetEdge(name string) error {
 // TagMutation represents an operation that mutates the Tag nodes in the graph.
 type TagMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *uuid.UUID
-	tenant_id     *uuid.UUID
-	created_at    *time.Time
-	updated_at    *time.Time
-	name          *string
-	color         *string
-	wecom_tag_id  *string
-	clearedFields map[string]struct{}
-	group         *uuid.UUID
-	clearedgroup  bool
-	leads         map[uuid.UUID]struct{}
-	removedleads  map[uuid.UUID]struct{}
-	clearedleads  bool
-	done          bool
-	oldValue      func(context.Context) (*Tag, error)
-	predicates    []predicate.Tag
+	op               Op
+	typ              string
+	id               *uuid.UUID
+	tenant_id        *uuid.UUID
+	created_at       *time.Time
+	updated_at       *time.Time
+	name             *string
+	color            *string
+	wecom_tag_id     *string
+	wecom_removed_at *time.Time
+	clearedFields    map[string]struct{}
+	group            *uuid.UUID
+	clearedgroup     bool
+	leads            map[uuid.UUID]struct{}
+	removedleads     map[uuid.UUID]struct{}
+	clearedleads     bool
+	done             bool
+	oldValue         func(context.Context) (*Tag, error)
+	predicates       []predicate.Tag
 }
 
 var _ ent.Mutation = (*TagMutation)(nil)
@@ -41446,6 +41447,55 @@ func (m *TagMutation) ResetWecomTagID() {
 	delete(m.clearedFields, tag.FieldWecomTagID)
 }
 
+// SetWecomRemovedAt sets the "wecom_removed_at" field.
+func (m *TagMutation) SetWecomRemovedAt(t time.Time) {
+	m.wecom_removed_at = &t
+}
+
+// WecomRemovedAt returns the value of the "wecom_removed_at" field in the mutation.
+func (m *TagMutation) WecomRemovedAt() (r time.Time, exists bool) {
+	v := m.wecom_removed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWecomRemovedAt returns the old "wecom_removed_at" field's value of the Tag entity.
+// If the Tag object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TagMutation) OldWecomRemovedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWecomRemovedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWecomRemovedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWecomRemovedAt: %w", err)
+	}
+	return oldValue.WecomRemovedAt, nil
+}
+
+// ClearWecomRemovedAt clears the value of the "wecom_removed_at" field.
+func (m *TagMutation) ClearWecomRemovedAt() {
+	m.wecom_removed_at = nil
+	m.clearedFields[tag.FieldWecomRemovedAt] = struct{}{}
+}
+
+// WecomRemovedAtCleared returns if the "wecom_removed_at" field was cleared in this mutation.
+func (m *TagMutation) WecomRemovedAtCleared() bool {
+	_, ok := m.clearedFields[tag.FieldWecomRemovedAt]
+	return ok
+}
+
+// ResetWecomRemovedAt resets all changes to the "wecom_removed_at" field.
+func (m *TagMutation) ResetWecomRemovedAt() {
+	m.wecom_removed_at = nil
+	delete(m.clearedFields, tag.FieldWecomRemovedAt)
+}
+
 // ClearGroup clears the "group" edge to the TagGroup entity.
 func (m *TagMutation) ClearGroup() {
 	m.clearedgroup = true
@@ -41561,7 +41611,7 @@ func (m *TagMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TagMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.tenant_id != nil {
 		fields = append(fields, tag.FieldTenantID)
 	}
@@ -41582,6 +41632,9 @@ func (m *TagMutation) Fields() []string {
 	}
 	if m.wecom_tag_id != nil {
 		fields = append(fields, tag.FieldWecomTagID)
+	}
+	if m.wecom_removed_at != nil {
+		fields = append(fields, tag.FieldWecomRemovedAt)
 	}
 	return fields
 }
@@ -41605,6 +41658,8 @@ func (m *TagMutation) Field(name string) (ent.Value, bool) {
 		return m.GroupID()
 	case tag.FieldWecomTagID:
 		return m.WecomTagID()
+	case tag.FieldWecomRemovedAt:
+		return m.WecomRemovedAt()
 	}
 	return nil, false
 }
@@ -41628,6 +41683,8 @@ func (m *TagMutation) OldField(ctx context.Context, name string) (ent.Value, err
 		return m.OldGroupID(ctx)
 	case tag.FieldWecomTagID:
 		return m.OldWecomTagID(ctx)
+	case tag.FieldWecomRemovedAt:
+		return m.OldWecomRemovedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Tag field %s", name)
 }
@@ -41686,6 +41743,13 @@ func (m *TagMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetWecomTagID(v)
 		return nil
+	case tag.FieldWecomRemovedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWecomRemovedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Tag field %s", name)
 }
@@ -41722,6 +41786,9 @@ func (m *TagMutation) ClearedFields() []string {
 	if m.FieldCleared(tag.FieldWecomTagID) {
 		fields = append(fields, tag.FieldWecomTagID)
 	}
+	if m.FieldCleared(tag.FieldWecomRemovedAt) {
+		fields = append(fields, tag.FieldWecomRemovedAt)
+	}
 	return fields
 }
 
@@ -41741,6 +41808,9 @@ func (m *TagMutation) ClearField(name string) error {
 		return nil
 	case tag.FieldWecomTagID:
 		m.ClearWecomTagID()
+		return nil
+	case tag.FieldWecomRemovedAt:
+		m.ClearWecomRemovedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Tag nullable field %s", name)
@@ -41770,6 +41840,9 @@ func (m *TagMutation) ResetField(name string) error {
 		return nil
 	case tag.FieldWecomTagID:
 		m.ResetWecomTagID()
+		return nil
+	case tag.FieldWecomRemovedAt:
+		m.ResetWecomRemovedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Tag field %s", name)
@@ -41880,24 +41953,25 @@ func (m *TagMutation) ResetEdge(name string) error {
 // TagGroupMutation represents an operation that mutates the TagGroup nodes in the graph.
 type TagGroupMutation struct {
 	config
-	op             Op
-	typ            string
-	id             *uuid.UUID
-	tenant_id      *uuid.UUID
-	created_at     *time.Time
-	updated_at     *time.Time
-	name           *string
-	exclusive      *bool
-	position       *int
-	addposition    *int
-	wecom_group_id *string
-	clearedFields  map[string]struct{}
-	tags           map[uuid.UUID]struct{}
-	removedtags    map[uuid.UUID]struct{}
-	clearedtags    bool
-	done           bool
-	oldValue       func(context.Context) (*TagGroup, error)
-	predicates     []predicate.TagGroup
+	op               Op
+	typ              string
+	id               *uuid.UUID
+	tenant_id        *uuid.UUID
+	created_at       *time.Time
+	updated_at       *time.Time
+	name             *string
+	exclusive        *bool
+	position         *int
+	addposition      *int
+	wecom_group_id   *string
+	wecom_removed_at *time.Time
+	clearedFields    map[string]struct{}
+	tags             map[uuid.UUID]struct{}
+	removedtags      map[uuid.UUID]struct{}
+	clearedtags      bool
+	done             bool
+	oldValue         func(context.Context) (*TagGroup, error)
+	predicates       []predicate.TagGroup
 }
 
 var _ ent.Mutation = (*TagGroupMutation)(nil)
@@ -42289,6 +42363,55 @@ func (m *TagGroupMutation) ResetWecomGroupID() {
 	delete(m.clearedFields, taggroup.FieldWecomGroupID)
 }
 
+// SetWecomRemovedAt sets the "wecom_removed_at" field.
+func (m *TagGroupMutation) SetWecomRemovedAt(t time.Time) {
+	m.wecom_removed_at = &t
+}
+
+// WecomRemovedAt returns the value of the "wecom_removed_at" field in the mutation.
+func (m *TagGroupMutation) WecomRemovedAt() (r time.Time, exists bool) {
+	v := m.wecom_removed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWecomRemovedAt returns the old "wecom_removed_at" field's value of the TagGroup entity.
+// If the TagGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TagGroupMutation) OldWecomRemovedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWecomRemovedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWecomRemovedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWecomRemovedAt: %w", err)
+	}
+	return oldValue.WecomRemovedAt, nil
+}
+
+// ClearWecomRemovedAt clears the value of the "wecom_removed_at" field.
+func (m *TagGroupMutation) ClearWecomRemovedAt() {
+	m.wecom_removed_at = nil
+	m.clearedFields[taggroup.FieldWecomRemovedAt] = struct{}{}
+}
+
+// WecomRemovedAtCleared returns if the "wecom_removed_at" field was cleared in this mutation.
+func (m *TagGroupMutation) WecomRemovedAtCleared() bool {
+	_, ok := m.clearedFields[taggroup.FieldWecomRemovedAt]
+	return ok
+}
+
+// ResetWecomRemovedAt resets all changes to the "wecom_removed_at" field.
+func (m *TagGroupMutation) ResetWecomRemovedAt() {
+	m.wecom_removed_at = nil
+	delete(m.clearedFields, taggroup.FieldWecomRemovedAt)
+}
+
 // AddTagIDs adds the "tags" edge to the Tag entity by ids.
 func (m *TagGroupMutation) AddTagIDs(ids ...uuid.UUID) {
 	if m.tags == nil {
@@ -42377,7 +42500,7 @@ func (m *TagGroupMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TagGroupMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.tenant_id != nil {
 		fields = append(fields, taggroup.FieldTenantID)
 	}
@@ -42398,6 +42521,9 @@ func (m *TagGroupMutation) Fields() []string {
 	}
 	if m.wecom_group_id != nil {
 		fields = append(fields, taggroup.FieldWecomGroupID)
+	}
+	if m.wecom_removed_at != nil {
+		fields = append(fields, taggroup.FieldWecomRemovedAt)
 	}
 	return fields
 }
@@ -42421,6 +42547,8 @@ func (m *TagGroupMutation) Field(name string) (ent.Value, bool) {
 		return m.Position()
 	case taggroup.FieldWecomGroupID:
 		return m.WecomGroupID()
+	case taggroup.FieldWecomRemovedAt:
+		return m.WecomRemovedAt()
 	}
 	return nil, false
 }
@@ -42444,6 +42572,8 @@ func (m *TagGroupMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldPosition(ctx)
 	case taggroup.FieldWecomGroupID:
 		return m.OldWecomGroupID(ctx)
+	case taggroup.FieldWecomRemovedAt:
+		return m.OldWecomRemovedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown TagGroup field %s", name)
 }
@@ -42502,6 +42632,13 @@ func (m *TagGroupMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetWecomGroupID(v)
 		return nil
+	case taggroup.FieldWecomRemovedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWecomRemovedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown TagGroup field %s", name)
 }
@@ -42550,6 +42687,9 @@ func (m *TagGroupMutation) ClearedFields() []string {
 	if m.FieldCleared(taggroup.FieldWecomGroupID) {
 		fields = append(fields, taggroup.FieldWecomGroupID)
 	}
+	if m.FieldCleared(taggroup.FieldWecomRemovedAt) {
+		fields = append(fields, taggroup.FieldWecomRemovedAt)
+	}
 	return fields
 }
 
@@ -42566,6 +42706,9 @@ func (m *TagGroupMutation) ClearField(name string) error {
 	switch name {
 	case taggroup.FieldWecomGroupID:
 		m.ClearWecomGroupID()
+		return nil
+	case taggroup.FieldWecomRemovedAt:
+		m.ClearWecomRemovedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown TagGroup nullable field %s", name)
@@ -42595,6 +42738,9 @@ func (m *TagGroupMutation) ResetField(name string) error {
 		return nil
 	case taggroup.FieldWecomGroupID:
 		m.ResetWecomGroupID()
+		return nil
+	case taggroup.FieldWecomRemovedAt:
+		m.ResetWecomRemovedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown TagGroup field %s", name)

@@ -33,6 +33,8 @@ type Tag struct {
 	GroupID *uuid.UUID `json:"group_id,omitempty"`
 	// WecomTagID holds the value of the "wecom_tag_id" field.
 	WecomTagID *string `json:"wecom_tag_id,omitempty"`
+	// WecomRemovedAt holds the value of the "wecom_removed_at" field.
+	WecomRemovedAt *time.Time `json:"wecom_removed_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TagQuery when eager-loading is set.
 	Edges        TagEdges `json:"edges"`
@@ -95,7 +97,7 @@ func (*Tag) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case tag.FieldName, tag.FieldColor, tag.FieldWecomTagID:
 			values[i] = new(sql.NullString)
-		case tag.FieldCreatedAt, tag.FieldUpdatedAt:
+		case tag.FieldCreatedAt, tag.FieldUpdatedAt, tag.FieldWecomRemovedAt:
 			values[i] = new(sql.NullTime)
 		case tag.FieldID, tag.FieldTenantID:
 			values[i] = new(uuid.UUID)
@@ -163,6 +165,13 @@ func (_m *Tag) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.WecomTagID = new(string)
 				*_m.WecomTagID = value.String
+			}
+		case tag.FieldWecomRemovedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field wecom_removed_at", values[i])
+			} else if value.Valid {
+				_m.WecomRemovedAt = new(time.Time)
+				*_m.WecomRemovedAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -238,6 +247,11 @@ func (_m *Tag) String() string {
 	if v := _m.WecomTagID; v != nil {
 		builder.WriteString("wecom_tag_id=")
 		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.WecomRemovedAt; v != nil {
+		builder.WriteString("wecom_removed_at=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')
 	return builder.String()

@@ -108,6 +108,20 @@ func (_c *TagCreate) SetNillableWecomTagID(v *string) *TagCreate {
 	return _c
 }
 
+// SetWecomRemovedAt sets the "wecom_removed_at" field.
+func (_c *TagCreate) SetWecomRemovedAt(v time.Time) *TagCreate {
+	_c.mutation.SetWecomRemovedAt(v)
+	return _c
+}
+
+// SetNillableWecomRemovedAt sets the "wecom_removed_at" field if the given value is not nil.
+func (_c *TagCreate) SetNillableWecomRemovedAt(v *time.Time) *TagCreate {
+	if v != nil {
+		_c.SetWecomRemovedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *TagCreate) SetID(v uuid.UUID) *TagCreate {
 	_c.mutation.SetID(v)
@@ -299,6 +313,10 @@ func (_c *TagCreate) createSpec() (*Tag, *sqlgraph.CreateSpec) {
 		_spec.SetField(tag.FieldWecomTagID, field.TypeString, value)
 		_node.WecomTagID = &value
 	}
+	if value, ok := _c.mutation.WecomRemovedAt(); ok {
+		_spec.SetField(tag.FieldWecomRemovedAt, field.TypeTime, value)
+		_node.WecomRemovedAt = &value
+	}
 	if nodes := _c.mutation.GroupIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -460,6 +478,24 @@ func (u *TagUpsert) ClearWecomTagID() *TagUpsert {
 	return u
 }
 
+// SetWecomRemovedAt sets the "wecom_removed_at" field.
+func (u *TagUpsert) SetWecomRemovedAt(v time.Time) *TagUpsert {
+	u.Set(tag.FieldWecomRemovedAt, v)
+	return u
+}
+
+// UpdateWecomRemovedAt sets the "wecom_removed_at" field to the value that was provided on create.
+func (u *TagUpsert) UpdateWecomRemovedAt() *TagUpsert {
+	u.SetExcluded(tag.FieldWecomRemovedAt)
+	return u
+}
+
+// ClearWecomRemovedAt clears the value of the "wecom_removed_at" field.
+func (u *TagUpsert) ClearWecomRemovedAt() *TagUpsert {
+	u.SetNull(tag.FieldWecomRemovedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -595,6 +631,27 @@ func (u *TagUpsertOne) UpdateWecomTagID() *TagUpsertOne {
 func (u *TagUpsertOne) ClearWecomTagID() *TagUpsertOne {
 	return u.Update(func(s *TagUpsert) {
 		s.ClearWecomTagID()
+	})
+}
+
+// SetWecomRemovedAt sets the "wecom_removed_at" field.
+func (u *TagUpsertOne) SetWecomRemovedAt(v time.Time) *TagUpsertOne {
+	return u.Update(func(s *TagUpsert) {
+		s.SetWecomRemovedAt(v)
+	})
+}
+
+// UpdateWecomRemovedAt sets the "wecom_removed_at" field to the value that was provided on create.
+func (u *TagUpsertOne) UpdateWecomRemovedAt() *TagUpsertOne {
+	return u.Update(func(s *TagUpsert) {
+		s.UpdateWecomRemovedAt()
+	})
+}
+
+// ClearWecomRemovedAt clears the value of the "wecom_removed_at" field.
+func (u *TagUpsertOne) ClearWecomRemovedAt() *TagUpsertOne {
+	return u.Update(func(s *TagUpsert) {
+		s.ClearWecomRemovedAt()
 	})
 }
 
@@ -900,6 +957,27 @@ func (u *TagUpsertBulk) UpdateWecomTagID() *TagUpsertBulk {
 func (u *TagUpsertBulk) ClearWecomTagID() *TagUpsertBulk {
 	return u.Update(func(s *TagUpsert) {
 		s.ClearWecomTagID()
+	})
+}
+
+// SetWecomRemovedAt sets the "wecom_removed_at" field.
+func (u *TagUpsertBulk) SetWecomRemovedAt(v time.Time) *TagUpsertBulk {
+	return u.Update(func(s *TagUpsert) {
+		s.SetWecomRemovedAt(v)
+	})
+}
+
+// UpdateWecomRemovedAt sets the "wecom_removed_at" field to the value that was provided on create.
+func (u *TagUpsertBulk) UpdateWecomRemovedAt() *TagUpsertBulk {
+	return u.Update(func(s *TagUpsert) {
+		s.UpdateWecomRemovedAt()
+	})
+}
+
+// ClearWecomRemovedAt clears the value of the "wecom_removed_at" field.
+func (u *TagUpsertBulk) ClearWecomRemovedAt() *TagUpsertBulk {
+	return u.Update(func(s *TagUpsert) {
+		s.ClearWecomRemovedAt()
 	})
 }
 

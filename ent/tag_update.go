@@ -106,6 +106,26 @@ func (_u *TagUpdate) ClearWecomTagID() *TagUpdate {
 	return _u
 }
 
+// SetWecomRemovedAt sets the "wecom_removed_at" field.
+func (_u *TagUpdate) SetWecomRemovedAt(v time.Time) *TagUpdate {
+	_u.mutation.SetWecomRemovedAt(v)
+	return _u
+}
+
+// SetNillableWecomRemovedAt sets the "wecom_removed_at" field if the given value is not nil.
+func (_u *TagUpdate) SetNillableWecomRemovedAt(v *time.Time) *TagUpdate {
+	if v != nil {
+		_u.SetWecomRemovedAt(*v)
+	}
+	return _u
+}
+
+// ClearWecomRemovedAt clears the value of the "wecom_removed_at" field.
+func (_u *TagUpdate) ClearWecomRemovedAt() *TagUpdate {
+	_u.mutation.ClearWecomRemovedAt()
+	return _u
+}
+
 // SetGroup sets the "group" edge to the TagGroup entity.
 func (_u *TagUpdate) SetGroup(v *TagGroup) *TagUpdate {
 	return _u.SetGroupID(v.ID)
@@ -252,6 +272,12 @@ func (_u *TagUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.WecomTagIDCleared() {
 		_spec.ClearField(tag.FieldWecomTagID, field.TypeString)
+	}
+	if value, ok := _u.mutation.WecomRemovedAt(); ok {
+		_spec.SetField(tag.FieldWecomRemovedAt, field.TypeTime, value)
+	}
+	if _u.mutation.WecomRemovedAtCleared() {
+		_spec.ClearField(tag.FieldWecomRemovedAt, field.TypeTime)
 	}
 	if _u.mutation.GroupCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -435,6 +461,26 @@ func (_u *TagUpdateOne) ClearWecomTagID() *TagUpdateOne {
 	return _u
 }
 
+// SetWecomRemovedAt sets the "wecom_removed_at" field.
+func (_u *TagUpdateOne) SetWecomRemovedAt(v time.Time) *TagUpdateOne {
+	_u.mutation.SetWecomRemovedAt(v)
+	return _u
+}
+
+// SetNillableWecomRemovedAt sets the "wecom_removed_at" field if the given value is not nil.
+func (_u *TagUpdateOne) SetNillableWecomRemovedAt(v *time.Time) *TagUpdateOne {
+	if v != nil {
+		_u.SetWecomRemovedAt(*v)
+	}
+	return _u
+}
+
+// ClearWecomRemovedAt clears the value of the "wecom_removed_at" field.
+func (_u *TagUpdateOne) ClearWecomRemovedAt() *TagUpdateOne {
+	_u.mutation.ClearWecomRemovedAt()
+	return _u
+}
+
 // SetGroup sets the "group" edge to the TagGroup entity.
 func (_u *TagUpdateOne) SetGroup(v *TagGroup) *TagUpdateOne {
 	return _u.SetGroupID(v.ID)
@@ -611,6 +657,12 @@ func (_u *TagUpdateOne) sqlSave(ctx context.Context) (_node *Tag, err error) {
 	}
 	if _u.mutation.WecomTagIDCleared() {
 		_spec.ClearField(tag.FieldWecomTagID, field.TypeString)
+	}
+	if value, ok := _u.mutation.WecomRemovedAt(); ok {
+		_spec.SetField(tag.FieldWecomRemovedAt, field.TypeTime, value)
+	}
+	if _u.mutation.WecomRemovedAtCleared() {
+		_spec.ClearField(tag.FieldWecomRemovedAt, field.TypeTime)
 	}
 	if _u.mutation.GroupCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -32,6 +32,8 @@ type TagGroup struct {
 	Position int `json:"position,omitempty"`
 	// WecomGroupID holds the value of the "wecom_group_id" field.
 	WecomGroupID *string `json:"wecom_group_id,omitempty"`
+	// WecomRemovedAt holds the value of the "wecom_removed_at" field.
+	WecomRemovedAt *time.Time `json:"wecom_removed_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TagGroupQuery when eager-loading is set.
 	Edges        TagGroupEdges `json:"edges"`
@@ -71,7 +73,7 @@ func (*TagGroup) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case taggroup.FieldName, taggroup.FieldWecomGroupID:
 			values[i] = new(sql.NullString)
-		case taggroup.FieldCreatedAt, taggroup.FieldUpdatedAt:
+		case taggroup.FieldCreatedAt, taggroup.FieldUpdatedAt, taggroup.FieldWecomRemovedAt:
 			values[i] = new(sql.NullTime)
 		case taggroup.FieldID, taggroup.FieldTenantID:
 			values[i] = new(uuid.UUID)
@@ -139,6 +141,13 @@ func (_m *TagGroup) assignValues(columns []string, values []any) error {
 				_m.WecomGroupID = new(string)
 				*_m.WecomGroupID = value.String
 			}
+		case taggroup.FieldWecomRemovedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field wecom_removed_at", values[i])
+			} else if value.Valid {
+				_m.WecomRemovedAt = new(time.Time)
+				*_m.WecomRemovedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -201,6 +210,11 @@ func (_m *TagGroup) String() string {
 	if v := _m.WecomGroupID; v != nil {
 		builder.WriteString("wecom_group_id=")
 		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.WecomRemovedAt; v != nil {
+		builder.WriteString("wecom_removed_at=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')
 	return builder.String()

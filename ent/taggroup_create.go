@@ -107,6 +107,20 @@ func (_c *TagGroupCreate) SetNillableWecomGroupID(v *string) *TagGroupCreate {
 	return _c
 }
 
+// SetWecomRemovedAt sets the "wecom_removed_at" field.
+func (_c *TagGroupCreate) SetWecomRemovedAt(v time.Time) *TagGroupCreate {
+	_c.mutation.SetWecomRemovedAt(v)
+	return _c
+}
+
+// SetNillableWecomRemovedAt sets the "wecom_removed_at" field if the given value is not nil.
+func (_c *TagGroupCreate) SetNillableWecomRemovedAt(v *time.Time) *TagGroupCreate {
+	if v != nil {
+		_c.SetWecomRemovedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *TagGroupCreate) SetID(v uuid.UUID) *TagGroupCreate {
 	_c.mutation.SetID(v)
@@ -299,6 +313,10 @@ func (_c *TagGroupCreate) createSpec() (*TagGroup, *sqlgraph.CreateSpec) {
 		_spec.SetField(taggroup.FieldWecomGroupID, field.TypeString, value)
 		_node.WecomGroupID = &value
 	}
+	if value, ok := _c.mutation.WecomRemovedAt(); ok {
+		_spec.SetField(taggroup.FieldWecomRemovedAt, field.TypeTime, value)
+		_node.WecomRemovedAt = &value
+	}
 	if nodes := _c.mutation.TagsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -439,6 +457,24 @@ func (u *TagGroupUpsert) ClearWecomGroupID() *TagGroupUpsert {
 	return u
 }
 
+// SetWecomRemovedAt sets the "wecom_removed_at" field.
+func (u *TagGroupUpsert) SetWecomRemovedAt(v time.Time) *TagGroupUpsert {
+	u.Set(taggroup.FieldWecomRemovedAt, v)
+	return u
+}
+
+// UpdateWecomRemovedAt sets the "wecom_removed_at" field to the value that was provided on create.
+func (u *TagGroupUpsert) UpdateWecomRemovedAt() *TagGroupUpsert {
+	u.SetExcluded(taggroup.FieldWecomRemovedAt)
+	return u
+}
+
+// ClearWecomRemovedAt clears the value of the "wecom_removed_at" field.
+func (u *TagGroupUpsert) ClearWecomRemovedAt() *TagGroupUpsert {
+	u.SetNull(taggroup.FieldWecomRemovedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -574,6 +610,27 @@ func (u *TagGroupUpsertOne) UpdateWecomGroupID() *TagGroupUpsertOne {
 func (u *TagGroupUpsertOne) ClearWecomGroupID() *TagGroupUpsertOne {
 	return u.Update(func(s *TagGroupUpsert) {
 		s.ClearWecomGroupID()
+	})
+}
+
+// SetWecomRemovedAt sets the "wecom_removed_at" field.
+func (u *TagGroupUpsertOne) SetWecomRemovedAt(v time.Time) *TagGroupUpsertOne {
+	return u.Update(func(s *TagGroupUpsert) {
+		s.SetWecomRemovedAt(v)
+	})
+}
+
+// UpdateWecomRemovedAt sets the "wecom_removed_at" field to the value that was provided on create.
+func (u *TagGroupUpsertOne) UpdateWecomRemovedAt() *TagGroupUpsertOne {
+	return u.Update(func(s *TagGroupUpsert) {
+		s.UpdateWecomRemovedAt()
+	})
+}
+
+// ClearWecomRemovedAt clears the value of the "wecom_removed_at" field.
+func (u *TagGroupUpsertOne) ClearWecomRemovedAt() *TagGroupUpsertOne {
+	return u.Update(func(s *TagGroupUpsert) {
+		s.ClearWecomRemovedAt()
 	})
 }
 
@@ -879,6 +936,27 @@ func (u *TagGroupUpsertBulk) UpdateWecomGroupID() *TagGroupUpsertBulk {
 func (u *TagGroupUpsertBulk) ClearWecomGroupID() *TagGroupUpsertBulk {
 	return u.Update(func(s *TagGroupUpsert) {
 		s.ClearWecomGroupID()
+	})
+}
+
+// SetWecomRemovedAt sets the "wecom_removed_at" field.
+func (u *TagGroupUpsertBulk) SetWecomRemovedAt(v time.Time) *TagGroupUpsertBulk {
+	return u.Update(func(s *TagGroupUpsert) {
+		s.SetWecomRemovedAt(v)
+	})
+}
+
+// UpdateWecomRemovedAt sets the "wecom_removed_at" field to the value that was provided on create.
+func (u *TagGroupUpsertBulk) UpdateWecomRemovedAt() *TagGroupUpsertBulk {
+	return u.Update(func(s *TagGroupUpsert) {
+		s.UpdateWecomRemovedAt()
+	})
+}
+
+// ClearWecomRemovedAt clears the value of the "wecom_removed_at" field.
+func (u *TagGroupUpsertBulk) ClearWecomRemovedAt() *TagGroupUpsertBulk {
+	return u.Update(func(s *TagGroupUpsert) {
+		s.ClearWecomRemovedAt()
 	})
 }
 

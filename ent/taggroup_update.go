@@ -106,6 +106,26 @@ func (_u *TagGroupUpdate) ClearWecomGroupID() *TagGroupUpdate {
 	return _u
 }
 
+// SetWecomRemovedAt sets the "wecom_removed_at" field.
+func (_u *TagGroupUpdate) SetWecomRemovedAt(v time.Time) *TagGroupUpdate {
+	_u.mutation.SetWecomRemovedAt(v)
+	return _u
+}
+
+// SetNillableWecomRemovedAt sets the "wecom_removed_at" field if the given value is not nil.
+func (_u *TagGroupUpdate) SetNillableWecomRemovedAt(v *time.Time) *TagGroupUpdate {
+	if v != nil {
+		_u.SetWecomRemovedAt(*v)
+	}
+	return _u
+}
+
+// ClearWecomRemovedAt clears the value of the "wecom_removed_at" field.
+func (_u *TagGroupUpdate) ClearWecomRemovedAt() *TagGroupUpdate {
+	_u.mutation.ClearWecomRemovedAt()
+	return _u
+}
+
 // AddTagIDs adds the "tags" edge to the Tag entity by IDs.
 func (_u *TagGroupUpdate) AddTagIDs(ids ...uuid.UUID) *TagGroupUpdate {
 	_u.mutation.AddTagIDs(ids...)
@@ -242,6 +262,12 @@ func (_u *TagGroupUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.WecomGroupIDCleared() {
 		_spec.ClearField(taggroup.FieldWecomGroupID, field.TypeString)
+	}
+	if value, ok := _u.mutation.WecomRemovedAt(); ok {
+		_spec.SetField(taggroup.FieldWecomRemovedAt, field.TypeTime, value)
+	}
+	if _u.mutation.WecomRemovedAtCleared() {
+		_spec.ClearField(taggroup.FieldWecomRemovedAt, field.TypeTime)
 	}
 	if _u.mutation.TagsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -382,6 +408,26 @@ func (_u *TagGroupUpdateOne) SetNillableWecomGroupID(v *string) *TagGroupUpdateO
 // ClearWecomGroupID clears the value of the "wecom_group_id" field.
 func (_u *TagGroupUpdateOne) ClearWecomGroupID() *TagGroupUpdateOne {
 	_u.mutation.ClearWecomGroupID()
+	return _u
+}
+
+// SetWecomRemovedAt sets the "wecom_removed_at" field.
+func (_u *TagGroupUpdateOne) SetWecomRemovedAt(v time.Time) *TagGroupUpdateOne {
+	_u.mutation.SetWecomRemovedAt(v)
+	return _u
+}
+
+// SetNillableWecomRemovedAt sets the "wecom_removed_at" field if the given value is not nil.
+func (_u *TagGroupUpdateOne) SetNillableWecomRemovedAt(v *time.Time) *TagGroupUpdateOne {
+	if v != nil {
+		_u.SetWecomRemovedAt(*v)
+	}
+	return _u
+}
+
+// ClearWecomRemovedAt clears the value of the "wecom_removed_at" field.
+func (_u *TagGroupUpdateOne) ClearWecomRemovedAt() *TagGroupUpdateOne {
+	_u.mutation.ClearWecomRemovedAt()
 	return _u
 }
 
@@ -551,6 +597,12 @@ func (_u *TagGroupUpdateOne) sqlSave(ctx context.Context) (_node *TagGroup, err 
 	}
 	if _u.mutation.WecomGroupIDCleared() {
 		_spec.ClearField(taggroup.FieldWecomGroupID, field.TypeString)
+	}
+	if value, ok := _u.mutation.WecomRemovedAt(); ok {
+		_spec.SetField(taggroup.FieldWecomRemovedAt, field.TypeTime, value)
+	}
+	if _u.mutation.WecomRemovedAtCleared() {
+		_spec.ClearField(taggroup.FieldWecomRemovedAt, field.TypeTime)
 	}
 	if _u.mutation.TagsCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -1692,6 +1692,7 @@ var (
 		{Name: "name", Type: field.TypeString, Size: 100},
 		{Name: "color", Type: field.TypeString, Size: 32, Default: ""},
 		{Name: "wecom_tag_id", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "wecom_removed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "group_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// TagsTable holds the schema information for the "tags" table.
@@ -1702,7 +1703,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "tags_tag_groups_tags",
-				Columns:    []*schema.Column{TagsColumns[7]},
+				Columns:    []*schema.Column{TagsColumns[8]},
 				RefColumns: []*schema.Column{TagGroupsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -1716,7 +1717,7 @@ var (
 			{
 				Name:    "tag_tenant_id_group_id",
 				Unique:  false,
-				Columns: []*schema.Column{TagsColumns[1], TagsColumns[7]},
+				Columns: []*schema.Column{TagsColumns[1], TagsColumns[8]},
 			},
 			{
 				Name:    "tag_tenant_id_wecom_tag_id",
@@ -1735,6 +1736,7 @@ var (
 		{Name: "exclusive", Type: field.TypeBool, Default: false},
 		{Name: "position", Type: field.TypeInt, Default: 0},
 		{Name: "wecom_group_id", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "wecom_removed_at", Type: field.TypeTime, Nullable: true},
 	}
 	// TagGroupsTable holds the schema information for the "tag_groups" table.
 	TagGroupsTable = &schema.Table{

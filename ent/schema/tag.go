@@ -26,6 +26,9 @@ func (Tag) Fields() []ent.Field {
 		field.UUID("group_id", gidUUID).Optional().Nillable(),
 		// wecom_tag_id links the tag to a WeCom corp tag (internal/wecom).
 		field.String("wecom_tag_id").Optional().Nillable().MaxRuneLen(64).Annotations(entgql.Skip()),
+		// wecom_removed_at: the linked corp tag was deleted in WeCom; the tag
+		// stays in the workspace, unlinked, and is not added back to WeCom.
+		field.Time("wecom_removed_at").Optional().Nillable().Annotations(entgql.Skip()),
 	}
 }
 

@@ -26,6 +26,9 @@ func (TagGroup) Fields() []ent.Field {
 		field.Int("position").Default(0),
 		// wecom_group_id links the group to a WeCom corp tag group (internal/wecom).
 		field.String("wecom_group_id").Optional().Nillable().MaxRuneLen(64).Annotations(entgql.Skip()),
+		// wecom_removed_at: the linked corp tag group was deleted in WeCom; its
+		// tags are not added back to WeCom.
+		field.Time("wecom_removed_at").Optional().Nillable().Annotations(entgql.Skip()),
 	}
 }
 

@@ -30,6 +30,8 @@ const (
 	FieldGroupID = "group_id"
 	// FieldWecomTagID holds the string denoting the wecom_tag_id field in the database.
 	FieldWecomTagID = "wecom_tag_id"
+	// FieldWecomRemovedAt holds the string denoting the wecom_removed_at field in the database.
+	FieldWecomRemovedAt = "wecom_removed_at"
 	// EdgeGroup holds the string denoting the group edge name in mutations.
 	EdgeGroup = "group"
 	// EdgeLeads holds the string denoting the leads edge name in mutations.
@@ -69,6 +71,7 @@ var Columns = []string{
 	FieldColor,
 	FieldGroupID,
 	FieldWecomTagID,
+	FieldWecomRemovedAt,
 }
 
 var (
@@ -155,6 +158,11 @@ func ByGroupID(opts ...sql.OrderTermOption) OrderOption {
 // ByWecomTagID orders the results by the wecom_tag_id field.
 func ByWecomTagID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldWecomTagID, opts...).ToFunc()
+}
+
+// ByWecomRemovedAt orders the results by the wecom_removed_at field.
+func ByWecomRemovedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWecomRemovedAt, opts...).ToFunc()
 }
 
 // ByGroupField orders the results by group field.

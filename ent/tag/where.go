@@ -91,6 +91,11 @@ func WecomTagID(v string) predicate.Tag {
 	return predicate.Tag(sql.FieldEQ(FieldWecomTagID, v))
 }
 
+// WecomRemovedAt applies equality check predicate on the "wecom_removed_at" field. It's identical to WecomRemovedAtEQ.
+func WecomRemovedAt(v time.Time) predicate.Tag {
+	return predicate.Tag(sql.FieldEQ(FieldWecomRemovedAt, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v uuid.UUID) predicate.Tag {
 	return predicate.Tag(sql.FieldEQ(FieldTenantID, v))
@@ -444,6 +449,56 @@ func WecomTagIDEqualFold(v string) predicate.Tag {
 // WecomTagIDContainsFold applies the ContainsFold predicate on the "wecom_tag_id" field.
 func WecomTagIDContainsFold(v string) predicate.Tag {
 	return predicate.Tag(sql.FieldContainsFold(FieldWecomTagID, v))
+}
+
+// WecomRemovedAtEQ applies the EQ predicate on the "wecom_removed_at" field.
+func WecomRemovedAtEQ(v time.Time) predicate.Tag {
+	return predicate.Tag(sql.FieldEQ(FieldWecomRemovedAt, v))
+}
+
+// WecomRemovedAtNEQ applies the NEQ predicate on the "wecom_removed_at" field.
+func WecomRemovedAtNEQ(v time.Time) predicate.Tag {
+	return predicate.Tag(sql.FieldNEQ(FieldWecomRemovedAt, v))
+}
+
+// WecomRemovedAtIn applies the In predicate on the "wecom_removed_at" field.
+func WecomRemovedAtIn(vs ...time.Time) predicate.Tag {
+	return predicate.Tag(sql.FieldIn(FieldWecomRemovedAt, vs...))
+}
+
+// WecomRemovedAtNotIn applies the NotIn predicate on the "wecom_removed_at" field.
+func WecomRemovedAtNotIn(vs ...time.Time) predicate.Tag {
+	return predicate.Tag(sql.FieldNotIn(FieldWecomRemovedAt, vs...))
+}
+
+// WecomRemovedAtGT applies the GT predicate on the "wecom_removed_at" field.
+func WecomRemovedAtGT(v time.Time) predicate.Tag {
+	return predicate.Tag(sql.FieldGT(FieldWecomRemovedAt, v))
+}
+
+// WecomRemovedAtGTE applies the GTE predicate on the "wecom_removed_at" field.
+func WecomRemovedAtGTE(v time.Time) predicate.Tag {
+	return predicate.Tag(sql.FieldGTE(FieldWecomRemovedAt, v))
+}
+
+// WecomRemovedAtLT applies the LT predicate on the "wecom_removed_at" field.
+func WecomRemovedAtLT(v time.Time) predicate.Tag {
+	return predicate.Tag(sql.FieldLT(FieldWecomRemovedAt, v))
+}
+
+// WecomRemovedAtLTE applies the LTE predicate on the "wecom_removed_at" field.
+func WecomRemovedAtLTE(v time.Time) predicate.Tag {
+	return predicate.Tag(sql.FieldLTE(FieldWecomRemovedAt, v))
+}
+
+// WecomRemovedAtIsNil applies the IsNil predicate on the "wecom_removed_at" field.
+func WecomRemovedAtIsNil() predicate.Tag {
+	return predicate.Tag(sql.FieldIsNull(FieldWecomRemovedAt))
+}
+
+// WecomRemovedAtNotNil applies the NotNil predicate on the "wecom_removed_at" field.
+func WecomRemovedAtNotNil() predicate.Tag {
+	return predicate.Tag(sql.FieldNotNull(FieldWecomRemovedAt))
 }
 
 // HasGroup applies the HasEdge predicate on the "group" edge.

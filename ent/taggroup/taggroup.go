@@ -30,6 +30,8 @@ const (
 	FieldPosition = "position"
 	// FieldWecomGroupID holds the string denoting the wecom_group_id field in the database.
 	FieldWecomGroupID = "wecom_group_id"
+	// FieldWecomRemovedAt holds the string denoting the wecom_removed_at field in the database.
+	FieldWecomRemovedAt = "wecom_removed_at"
 	// EdgeTags holds the string denoting the tags edge name in mutations.
 	EdgeTags = "tags"
 	// Table holds the table name of the taggroup in the database.
@@ -53,6 +55,7 @@ var Columns = []string{
 	FieldExclusive,
 	FieldPosition,
 	FieldWecomGroupID,
+	FieldWecomRemovedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -133,6 +136,11 @@ func ByPosition(opts ...sql.OrderTermOption) OrderOption {
 // ByWecomGroupID orders the results by the wecom_group_id field.
 func ByWecomGroupID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldWecomGroupID, opts...).ToFunc()
+}
+
+// ByWecomRemovedAt orders the results by the wecom_removed_at field.
+func ByWecomRemovedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWecomRemovedAt, opts...).ToFunc()
 }
 
 // ByTagsCount orders the results by tags count.

@@ -91,6 +91,11 @@ func WecomGroupID(v string) predicate.TagGroup {
 	return predicate.TagGroup(sql.FieldEQ(FieldWecomGroupID, v))
 }
 
+// WecomRemovedAt applies equality check predicate on the "wecom_removed_at" field. It's identical to WecomRemovedAtEQ.
+func WecomRemovedAt(v time.Time) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldEQ(FieldWecomRemovedAt, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v uuid.UUID) predicate.TagGroup {
 	return predicate.TagGroup(sql.FieldEQ(FieldTenantID, v))
@@ -399,6 +404,56 @@ func WecomGroupIDEqualFold(v string) predicate.TagGroup {
 // WecomGroupIDContainsFold applies the ContainsFold predicate on the "wecom_group_id" field.
 func WecomGroupIDContainsFold(v string) predicate.TagGroup {
 	return predicate.TagGroup(sql.FieldContainsFold(FieldWecomGroupID, v))
+}
+
+// WecomRemovedAtEQ applies the EQ predicate on the "wecom_removed_at" field.
+func WecomRemovedAtEQ(v time.Time) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldEQ(FieldWecomRemovedAt, v))
+}
+
+// WecomRemovedAtNEQ applies the NEQ predicate on the "wecom_removed_at" field.
+func WecomRemovedAtNEQ(v time.Time) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldNEQ(FieldWecomRemovedAt, v))
+}
+
+// WecomRemovedAtIn applies the In predicate on the "wecom_removed_at" field.
+func WecomRemovedAtIn(vs ...time.Time) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldIn(FieldWecomRemovedAt, vs...))
+}
+
+// WecomRemovedAtNotIn applies the NotIn predicate on the "wecom_removed_at" field.
+func WecomRemovedAtNotIn(vs ...time.Time) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldNotIn(FieldWecomRemovedAt, vs...))
+}
+
+// WecomRemovedAtGT applies the GT predicate on the "wecom_removed_at" field.
+func WecomRemovedAtGT(v time.Time) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldGT(FieldWecomRemovedAt, v))
+}
+
+// WecomRemovedAtGTE applies the GTE predicate on the "wecom_removed_at" field.
+func WecomRemovedAtGTE(v time.Time) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldGTE(FieldWecomRemovedAt, v))
+}
+
+// WecomRemovedAtLT applies the LT predicate on the "wecom_removed_at" field.
+func WecomRemovedAtLT(v time.Time) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldLT(FieldWecomRemovedAt, v))
+}
+
+// WecomRemovedAtLTE applies the LTE predicate on the "wecom_removed_at" field.
+func WecomRemovedAtLTE(v time.Time) predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldLTE(FieldWecomRemovedAt, v))
+}
+
+// WecomRemovedAtIsNil applies the IsNil predicate on the "wecom_removed_at" field.
+func WecomRemovedAtIsNil() predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldIsNull(FieldWecomRemovedAt))
+}
+
+// WecomRemovedAtNotNil applies the NotNil predicate on the "wecom_removed_at" field.
+func WecomRemovedAtNotNil() predicate.TagGroup {
+	return predicate.TagGroup(sql.FieldNotNull(FieldWecomRemovedAt))
 }
 
 // HasTags applies the HasEdge predicate on the "tags" edge.

@@ -131,6 +131,9 @@ func (s *Service) TagsAdded(ctx context.Context, added map[uuid.UUID][]uuid.UUID
 	return nil
 }
 
+// TagsRemoved implements tagging.Watcher: no trigger fires on a removed tag.
+func (s *Service) TagsRemoved(context.Context, map[uuid.UUID][]uuid.UUID) error { return nil }
+
 // StageEntered enrols leads that just moved into stageID.
 func (s *Service) StageEntered(ctx context.Context, stageID uuid.UUID, leads []uuid.UUID) error {
 	return s.fire(ctx, TriggerStageEntered, []string{stageID.String()}, leads)

@@ -42,7 +42,7 @@ WITH l AS (
 		AND g.tenant_id = $1::uuid AND g.id = t.group_id AND g.exclusive
 		AND other.tenant_id = $1::uuid AND other.id = lt.tag_id
 		AND other.group_id = t.group_id AND other.id <> t.id
-	RETURNING lt.lead_id
+	RETURNING lt.lead_id, lt.tag_id
 ), inserted AS (
 	INSERT INTO lead_tags (tenant_id, lead_id, tag_id, created_at, created_by_id, source)
 	SELECT $1::uuid, l.id, t.id, $4::timestamptz, $5::uuid, $6::text FROM l CROSS JOIN t
@@ -52,7 +52,7 @@ WITH l AS (
 	UPDATE leads SET updated_at = $4::timestamptz
 	WHERE tenant_id = $1::uuid AND id IN (SELECT lead_id FROM inserted UNION SELECT lead_id FROM removed)
 )
-SELECT lead_id, tag_id FROM inserted`
+SELECT lead_id, tag_id, true FROM inserted UNION ALL SELECT lead_id, tag_id, false FROM removed`
 
 // untagSQL removes tags $3 from leads $2 and bumps updated_at of the leads
 // that lost one, returning the edges removed.
@@ -60,12 +60,12 @@ const untagSQL = `
 WITH removed AS (
 	DELETE FROM lead_tags
 	WHERE tenant_id = $1::uuid AND lead_id = ANY($2::uuid[]) AND tag_id = ANY($3::uuid[])
-	RETURNING lead_id
+	RETURNING lead_id, tag_id
 ), touched AS (
 	UPDATE leads SET updated_at = $4::timestamptz
 	WHERE tenant_id = $1::uuid AND id IN (SELECT lead_id FROM removed)
 )
-SELECT count(*) FROM removed`
+SELECT lead_id, tag_id, false FROM removed`
 
 // TagLeads puts every tag of tagIDs on every lead of leadIDs and returns the
 // number of lead-tag edges added (edges that already existed are kept, with
@@ -109,25 +109,20 @@ func (s *Service) TagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID, act
 		if err := checkActor(ctx, c, actor); err != nil {
 			return err
 		}
-		added := map[uuid.UUID][]uuid.UUID{}
+		ch := changes{added: map[uuid.UUID][]uuid.UUID{}, removed: map[uuid.UUID][]uuid.UUID{}}
 		err = batches(leads, len(tags), func(batch []uuid.UUID) error {
 			leadArg := uuidArray(batch)
-			n, err := edges(ctx, c, added, tagSQL, tid, leadArg, tagArg, now, actorArg, string(src))
+			n, err := ch.read(ctx, c, tagSQL, tid, leadArg, tagArg, now, actorArg, string(src))
 			if err != nil {
 				return fmt.Errorf("tag leads: %w", err)
 			}
 			affected += n
 			return nil
 		})
-		if err != nil || affected == 0 {
+		if err != nil {
 			return err
 		}
-		for _, w := range s.Watchers {
-			if err := w.TagsAdded(ent.NewContext(ctx, c), added); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.tell(ent.NewContext(ctx, c), ch)
 	})
 	if err != nil {
 		return 0, err
@@ -152,15 +147,21 @@ func (s *Service) UntagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID) (
 		if err != nil {
 			return err
 		}
-		return batches(leads, len(tags), func(batch []uuid.UUID) error {
+		ch := changes{added: map[uuid.UUID][]uuid.UUID{}, removed: map[uuid.UUID][]uuid.UUID{}}
+		err = batches(leads, len(tags), func(batch []uuid.UUID) error {
 			leadArg := uuidArray(batch)
-			n, err := count(ctx, c, untagSQL, tid, leadArg, tagArg, now)
-			if err != nil {
+			if _, err := ch.read(ctx, c, untagSQL, tid, leadArg, tagArg, now); err != nil {
 				return fmt.Errorf("untag leads: %w", err)
 			}
-			affected += n
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		for _, l := range ch.removed {
+			affected += len(l)
+		}
+		return s.tell(ent.NewContext(ctx, c), ch)
 	})
 	if err != nil {
 		return 0, err
@@ -244,7 +245,12 @@ func batches(leads []uuid.UUID, tags int, fn func([]uuid.UUID) error) error {
 
 // edges runs a statement that returns (lead, tag) rows, collects them in
 // into (tag → leads) and returns how many there were.
-func edges(ctx context.Context, c *ent.Client, into map[uuid.UUID][]uuid.UUID, query string, args ...any) (int, error) {
+// changes are the lead-tag edges a call added and removed (tag → leads).
+type changes struct{ added, removed map[uuid.UUID][]uuid.UUID }
+
+// read runs a statement returning (lead, tag, added) edges into ch and
+// returns how many were added.
+func (ch changes) read(ctx context.Context, c *ent.Client, query string, args ...any) (int, error) {
 	rows, err := c.QueryContext(ctx, query, args...)
 	if err != nil {
 		return 0, err
@@ -253,29 +259,35 @@ func edges(ctx context.Context, c *ent.Client, into map[uuid.UUID][]uuid.UUID, q
 	n := 0
 	for rows.Next() {
 		var lead, tag uuid.UUID
-		if err := rows.Scan(&lead, &tag); err != nil {
+		var added bool
+		if err := rows.Scan(&lead, &tag, &added); err != nil {
 			return 0, err
 		}
-		into[tag] = append(into[tag], lead)
-		n++
+		if added {
+			ch.added[tag] = append(ch.added[tag], lead)
+			n++
+		} else {
+			ch.removed[tag] = append(ch.removed[tag], lead)
+		}
 	}
 	return n, rows.Err()
 }
 
-// count runs a statement that returns one count.
-func count(ctx context.Context, c *ent.Client, query string, args ...any) (int, error) {
-	rows, err := c.QueryContext(ctx, query, args...)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	n := 0
-	if rows.Next() {
-		if err := rows.Scan(&n); err != nil {
-			return 0, err
+// tell gives the watchers the call's changes, in its transaction (ctx).
+func (s *Service) tell(ctx context.Context, ch changes) error {
+	for _, w := range s.Watchers {
+		if len(ch.added) > 0 {
+			if err := w.TagsAdded(ctx, ch.added); err != nil {
+				return err
+			}
+		}
+		if len(ch.removed) > 0 {
+			if err := w.TagsRemoved(ctx, ch.removed); err != nil {
+				return err
+			}
 		}
 	}
-	return n, rows.Err()
+	return nil
 }
 
 // uniq returns ids without repeats, in first-seen order.

@@ -133,7 +133,10 @@ func TestExclusiveGroups(t *testing.T) {
 		if _, err := tagging.New(w.c, nil).TagLeads(w.ctx, l[:2], []uuid.UUID{tg["高"], tg["web"], tg["ad"], tg["VIP"]}, nil, ""); err != nil {
 			t.Fatal(err)
 		}
-		affected, err := tagging.New(w.c, nil).TagLeads(w.ctx, l, []uuid.UUID{tg["低"], tg["web"]}, &w.admin, "MANUAL")
+		svc := tagging.New(w.c, nil)
+		rec := &recorder{}
+		svc.Watchers = []tagging.Watcher{rec}
+		affected, err := svc.TagLeads(w.ctx, l, []uuid.UUID{tg["低"], tg["web"]}, &w.admin, "MANUAL")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,6 +144,27 @@ func TestExclusiveGroups(t *testing.T) {
 		if affected != 4 {
 			t.Errorf("affected = %d; want 4", affected)
 		}
+		// The watchers hear of both: the added edges and 高's replaced ones.
+		if len(rec.added[tg["低"]]) != 3 || len(rec.added[tg["web"]]) != 1 || len(rec.added) != 2 {
+			t.Errorf("watchers told of added %v", rec.added)
+		}
+		if len(rec.removed) != 1 || len(rec.removed[tg["高"]]) != 2 {
+			t.Errorf("watchers told of removed %v; want 高 from two leads", rec.removed)
+		}
+		// Untagging tells them what was removed, and only that.
+		rec.added, rec.removed = nil, nil
+		if n, err := svc.UntagLeads(w.ctx, l, []uuid.UUID{tg["web"], tg["VIP"]}); err != nil || n != 5 {
+			t.Errorf("untag = %d, %v; want 5", n, err)
+		}
+		if rec.added != nil || len(rec.removed[tg["web"]]) != 3 || len(rec.removed[tg["VIP"]]) != 2 {
+			t.Errorf("watchers told of untagging: added %v, removed %v", rec.added, rec.removed)
+		}
+		for _, id := range l {
+			if _, err := svc.TagLeads(w.ctx, []uuid.UUID{id}, []uuid.UUID{tg["web"]}, nil, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, _ = svc.TagLeads(w.ctx, l[:2], []uuid.UUID{tg["VIP"]}, nil, "")
 		for i, id := range l {
 			got := w.edges(t, id)
 			want := map[uuid.UUID]bool{tg["低"]: true, tg["web"]: true}
@@ -346,4 +370,17 @@ func randomIDs(n int) []uuid.UUID {
 		ids[i] = gid.New(gid.Lead)
 	}
 	return ids
+}
+
+// recorder is a tagging.Watcher that keeps what it was told.
+type recorder struct{ added, removed map[uuid.UUID][]uuid.UUID }
+
+func (r *recorder) TagsAdded(_ context.Context, m map[uuid.UUID][]uuid.UUID) error {
+	r.added = m
+	return nil
+}
+
+func (r *recorder) TagsRemoved(_ context.Context, m map[uuid.UUID][]uuid.UUID) error {
+	r.removed = m
+	return nil
 }

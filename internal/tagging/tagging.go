@@ -30,16 +30,19 @@ import (
 // the context carries or in its own.
 type Service struct {
 	txn.Root
-	// Watchers learn, in the tagging transaction, which leads got which
-	// tags (journeys triggered by a tag, WeCom's mark_tag).
+	// Watchers learn, in the tagging transaction, which leads got or lost
+	// which tags (journeys triggered by a tag, WeCom's mark_tag).
 	Watchers []Watcher
 }
 
-// Watcher is told about new lead-tag edges (internal/journey, internal/wecom).
+// Watcher is told about new and removed lead-tag edges (internal/journey,
+// internal/wecom); ctx carries the tagging transaction.
 type Watcher interface {
-	// TagsAdded gets the leads that got each tag (tag → leads); ctx
-	// carries the tagging transaction.
+	// TagsAdded gets the leads that got each tag (tag → leads).
 	TagsAdded(ctx context.Context, added map[uuid.UUID][]uuid.UUID) error
+	// TagsRemoved gets the leads that lost each tag (untagged, or replaced
+	// by another tag of an exclusive group).
+	TagsRemoved(ctx context.Context, removed map[uuid.UUID][]uuid.UUID) error
 }
 
 // New returns the service over the root client c with the clock now (nil:

@@ -19,7 +19,11 @@ import (
 // Corp tags (企业客户标签). The corp's tag library and the workspace's tag
 // groups are kept in step both ways by SyncCorpTags: WeCom's groups and
 // tags are linked to the workspace's of the same name (or created), and the
-// workspace's grouped tags WeCom lacks are added to it (add_corp_tag). A
+// workspace's grouped tags WeCom lacks are added to it (add_corp_tag).
+// WeCom's renames of linked groups and tags are taken (unless the workspace
+// has another of that name), and a linked group or tag deleted in WeCom is
+// unlinked and marked wecom_removed_at: the workspace keeps it (rules,
+// segments, journeys and codes may name it) but never adds it back. A
 // member's corp tags on a customer are put on the customer's lead when the
 // customer is added (callback or sync), and a tag put on a lead that is
 // someone's external contact is marked in WeCom (mark_tag) by the
@@ -28,8 +32,10 @@ import (
 // TagSync is what SyncCorpTags did.
 type TagSync struct {
 	// Linked counts the workspace's groups and tags linked to WeCom's;
-	// Created those made from WeCom's; Pushed the tags added to WeCom.
-	Linked, Created, Pushed int
+	// Created those made from WeCom's; Pushed the tags added to WeCom;
+	// Renamed the linked ones WeCom renamed; Removed the linked ones WeCom
+	// deleted (unlinked).
+	Linked, Created, Pushed, Renamed, Removed int
 	// Skipped names the workspace's tags that cannot go to WeCom (no group:
 	// WeCom's tags always have one).
 	Skipped []string
@@ -57,6 +63,7 @@ func (s *Service) syncCorpTags(ctx context.Context, api *contacts) (*TagSync, er
 	// In the caller's transaction when there is one (the contacts sync job).
 	err := txn.Retry(ctx, txn.Client(ctx, s.Client), 3, txn.LostRace, func(ctx context.Context, c *ent.Client) error {
 		*res = TagSync{}
+		var groupIDs, tagIDs []string
 		for _, g := range groups {
 			if g.Deleted {
 				continue
@@ -64,8 +71,14 @@ func (s *Service) syncCorpTags(ctx context.Context, api *contacts) (*TagSync, er
 			if err := s.pullGroup(ctx, c, g, res); err != nil {
 				return err
 			}
+			groupIDs = append(groupIDs, g.GroupID)
+			for _, t := range g.Tag {
+				if !t.Deleted {
+					tagIDs = append(tagIDs, t.ID)
+				}
+			}
 		}
-		return nil
+		return s.unlinkRemoved(ctx, c, groupIDs, tagIDs, res)
 	})
 	if err != nil {
 		return nil, err
@@ -100,14 +113,20 @@ func (s *Service) pullGroup(ctx context.Context, c *ent.Client, g externalcontac
 	if err != nil {
 		return err
 	}
+	if err := renameGroup(ctx, c, tg, g.GroupName, res); err != nil {
+		return err
+	}
 	for _, t := range g.Tag {
 		if t.Deleted {
 			continue
 		}
-		if ok, err := c.Tag.Query().Where(tag.WecomTagID(t.ID)).Exist(ctx); err != nil {
-			return err
-		} else if ok {
+		if have, err := c.Tag.Query().Where(tag.WecomTagID(t.ID)).Only(ctx); err == nil {
+			if err := renameTag(ctx, c, have, t.Name, res); err != nil {
+				return err
+			}
 			continue
+		} else if !ent.IsNotFound(err) {
+			return err
 		}
 		// Tag names are unique in the workspace: an unlinked tag of the same
 		// name is this one; a linked one of another group keeps its name and
@@ -137,12 +156,58 @@ func (s *Service) pullGroup(ctx context.Context, c *ent.Client, g externalcontac
 	return nil
 }
 
+// renameGroup takes WeCom's name of the linked group tg, unless another
+// group has it.
+func renameGroup(ctx context.Context, c *ent.Client, tg *ent.TagGroup, name string, res *TagSync) error {
+	if name == "" || name == tg.Name {
+		return nil
+	}
+	name = clipRunes(name, 100)
+	if taken, err := c.TagGroup.Query().Where(taggroup.Name(name), taggroup.IDNEQ(tg.ID)).Exist(ctx); err != nil || taken {
+		return err
+	}
+	res.Renamed++
+	return c.TagGroup.UpdateOne(tg).SetName(name).Exec(ctx)
+}
+
+// renameTag takes WeCom's name of the linked tag t, unless another tag has
+// it (tag names are unique in the workspace).
+func renameTag(ctx context.Context, c *ent.Client, t *ent.Tag, name string, res *TagSync) error {
+	if name == "" || name == t.Name {
+		return nil
+	}
+	name = clipRunes(name, 100)
+	if taken, err := c.Tag.Query().Where(tag.Name(name), tag.IDNEQ(t.ID)).Exist(ctx); err != nil || taken {
+		return err
+	}
+	res.Renamed++
+	return c.Tag.UpdateOne(t).SetName(name).Exec(ctx)
+}
+
+// unlinkRemoved unlinks the workspace's groups and tags whose WeCom
+// counterparts are no longer in the library (groupIDs and tagIDs, WeCom's
+// complete list) and marks them removed, so pushTags leaves them alone.
+func (s *Service) unlinkRemoved(ctx context.Context, c *ent.Client, groupIDs, tagIDs []string, res *TagSync) error {
+	now := s.Now()
+	n, err := c.Tag.Update().Where(tag.WecomTagIDNotNil(), tag.WecomTagIDNotIn(tagIDs...)).
+		ClearWecomTagID().SetWecomRemovedAt(now).Save(ctx)
+	if err != nil {
+		return err
+	}
+	res.Removed += n
+	n, err = c.TagGroup.Update().Where(taggroup.WecomGroupIDNotNil(), taggroup.WecomGroupIDNotIn(groupIDs...)).
+		ClearWecomGroupID().SetWecomRemovedAt(now).Save(ctx)
+	res.Removed += n
+	return err
+}
+
 // pushTags adds to WeCom the workspace's grouped tags it lacks, group by
 // group (a new group with its tags in one add_corp_tag), recording WeCom's
 // ids as they come.
 func (s *Service) pushTags(ctx context.Context, api *contacts, res *TagSync) error {
 	c := txn.Client(ctx, s.Client)
-	missing, err := c.Tag.Query().Where(tag.WecomTagIDIsNil()).WithGroup().Order(ent.Asc(tag.FieldName)).All(ctx)
+	missing, err := c.Tag.Query().Where(tag.WecomTagIDIsNil(), tag.WecomRemovedAtIsNil(),
+		tag.Not(tag.HasGroupWith(taggroup.WecomRemovedAtNotNil()))).WithGroup().Order(ent.Asc(tag.FieldName)).All(ctx)
 	if err != nil {
 		return err
 	}
@@ -216,7 +281,23 @@ type fromWeComKey struct{}
 // WeCom (wecom:mark_tags), in the tagging transaction. Tags put on by WeCom
 // itself (an add's corp tags) are not sent back.
 func (s *Service) TagsAdded(ctx context.Context, added map[uuid.UUID][]uuid.UUID) error {
-	if s.Queue == nil || ctx.Value(fromWeComKey{}) != nil {
+	if ctx.Value(fromWeComKey{}) != nil {
+		return nil
+	}
+	return s.queueMarks(ctx, added)
+}
+
+// TagsRemoved implements tagging.Watcher: a linked tag taken off leads that
+// are members' external contacts is taken off them in WeCom too, by the
+// same task (which marks what the lead has when it runs).
+func (s *Service) TagsRemoved(ctx context.Context, removed map[uuid.UUID][]uuid.UUID) error {
+	return s.queueMarks(ctx, removed)
+}
+
+// queueMarks queues wecom:mark_tags for each linked tag (tag → leads)
+// whose leads have a live relationship.
+func (s *Service) queueMarks(ctx context.Context, changed map[uuid.UUID][]uuid.UUID) error {
+	if s.Queue == nil {
 		return nil
 	}
 	tid, err := txn.Tenant(ctx)
@@ -224,7 +305,7 @@ func (s *Service) TagsAdded(ctx context.Context, added map[uuid.UUID][]uuid.UUID
 		return err
 	}
 	c := txn.Client(ctx, s.Client)
-	for tagID, leadIDs := range added {
+	for tagID, leadIDs := range changed {
 		var needed bool
 		if err := txn.QueryRow(ctx, c, `SELECT EXISTS (SELECT 1 FROM tags WHERE tenant_id = $1 AND id = $2 AND wecom_tag_id IS NOT NULL)
 			AND EXISTS (SELECT 1 FROM wecom_contacts WHERE tenant_id = $1 AND lead_id = ANY($3::uuid[]) AND lost_at IS NULL AND removed_at IS NULL)`,
@@ -243,11 +324,13 @@ func (s *Service) TagsAdded(ctx context.Context, added map[uuid.UUID][]uuid.UUID
 	return nil
 }
 
-// MarkTags marks tag on the customers of leads in WeCom, once per live
-// (member, customer) relationship (mark_tag is idempotent, so a retried task
-// marks nothing twice). It returns how many relationships it marked; a
-// relationship WeCom refuses (the customer is no longer the member's) is
-// skipped.
+// MarkTags brings tag on the customers of leads in WeCom in line with the
+// leads, once per live (member, customer) relationship: added where the
+// lead has the tag now, removed where it does not (so tasks of an add and a
+// removal that run out of order still end as the lead is; mark_tag is
+// idempotent, so a retried task changes nothing twice). It returns how many
+// relationships it marked; one WeCom refuses (the customer is no longer the
+// member's) is skipped.
 func (s *Service) MarkTags(ctx context.Context, tagID uuid.UUID, leads []uuid.UUID) (int, error) {
 	cfg, err := s.syncConfig(ctx)
 	if err != nil {
@@ -265,18 +348,23 @@ func (s *Service) MarkTags(ctx context.Context, tagID uuid.UUID, leads []uuid.UU
 	if err != nil {
 		return 0, err
 	}
-	rows, err := s.Client.QueryContext(ctx, `SELECT u.wecom_user_id, w.external_user_id FROM wecom_contacts w
+	rows, err := s.Client.QueryContext(ctx, `SELECT u.wecom_user_id, w.external_user_id,
+			EXISTS (SELECT 1 FROM lead_tags lt WHERE lt.tenant_id = w.tenant_id AND lt.lead_id = w.lead_id AND lt.tag_id = $3)
+		FROM wecom_contacts w
 		JOIN users u ON u.tenant_id = w.tenant_id AND u.id = w.user_id AND u.wecom_user_id IS NOT NULL
 		WHERE w.tenant_id = $1 AND w.lead_id = ANY($2::uuid[]) AND w.lost_at IS NULL AND w.removed_at IS NULL
-		ORDER BY 1, 2`, tid, txn.UUIDArray(leads))
+		ORDER BY 1, 2`, tid, txn.UUIDArray(leads), tagID)
 	if err != nil {
 		return 0, err
 	}
-	type rel struct{ member, ext string }
+	type rel struct {
+		member, ext string
+		has         bool
+	}
 	var rels []rel
 	for rows.Next() {
 		var r rel
-		if err := rows.Scan(&r.member, &r.ext); err != nil {
+		if err := rows.Scan(&r.member, &r.ext, &r.has); err != nil {
 			rows.Close()
 			return 0, err
 		}
@@ -288,10 +376,13 @@ func (s *Service) MarkTags(ctx context.Context, tagID uuid.UUID, leads []uuid.UU
 	}
 	marked := 0
 	for _, r := range rels {
-		err := api.retrying(func() error {
-			return api.client.MarkTag(externalcontact.MarkTagRequest{UserID: r.member, ExternalUserID: r.ext,
-				AddTag: []string{*t.WecomTagID}, RemoveTag: []string{}})
-		})
+		req := externalcontact.MarkTagRequest{UserID: r.member, ExternalUserID: r.ext, AddTag: []string{}, RemoveTag: []string{}}
+		if r.has {
+			req.AddTag = []string{*t.WecomTagID}
+		} else {
+			req.RemoveTag = []string{*t.WecomTagID}
+		}
+		err := api.retrying(func() error { return api.client.MarkTag(req) })
 		var ce *util.CommonError
 		if errors.As(err, &ce) {
 			continue // refused for this relationship: nothing to retry

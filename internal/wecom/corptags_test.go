@@ -114,6 +114,17 @@ func TestCorpTagsBothWays(t *testing.T) {
 	if got := fake.TagsOf("wmTAG00000000000001", "zhangsan"); !slices.Contains(got, highWeCom) || !slices.Contains(got, "etT2") {
 		t.Errorf("WeCom's tags of the customer = %v, want %s added to etT2", got, highWeCom)
 	}
+	// Untagging takes it off in WeCom; the customer's own corp tag stays.
+	api.MustDo(admin, `mutation($l: [ID!]!, $t: [ID!]!){ untagLeads(leadIDs: $l, tagIDs: $t) { affected } }`,
+		map[string]any{"l": []string{gid.Encode(id)}, "t": []string{high}}, nil)
+	api.WaitIdle()
+	if got := fake.TagsOf("wmTAG00000000000001", "zhangsan"); slices.Contains(got, highWeCom) || !slices.Contains(got, "etT2") {
+		t.Errorf("WeCom's tags of the customer after untagLeads = %v, want only etT2", got)
+	}
+	// Tagged again (for what follows).
+	api.MustDo(admin, `mutation($l: [ID!]!, $t: [ID!]!){ tagLeads(leadIDs: $l, tagIDs: $t) { affected } }`,
+		map[string]any{"l": []string{gid.Encode(id)}, "t": []string{high}}, nil)
+	api.WaitIdle()
 
 	// WeCom's library changes (a tag added in the admin console): the
 	// change_external_tag callback syncs it.
@@ -130,5 +141,59 @@ func TestCorpTagsBothWays(t *testing.T) {
 	api.WaitIdle()
 	if g, w := linked("VIP"); g != "客户等级" || w != "etT9" {
 		t.Errorf("the new corp tag: group %q, WeCom id %q", g, w)
+	}
+
+	// WeCom renames a group and a tag, renames VIP to a name the workspace
+	// has (散标签: VIP keeps its name), deletes 普通客户 and the whole 意向
+	// group: the renames are taken, the deleted ones unlinked and marked, kept
+	// in the workspace (the lead keeps 普通客户) and not added back.
+	pushed := fake.Count("/cgi-bin/externalcontact/add_corp_tag")
+	fake.Mu.Lock()
+	fake.CorpTags[0].Name = "客户分级"
+	fake.CorpTags[0].Tags = []wecomfake.Tag{{ID: "etT1", Name: "核心客户"}, {ID: "etT9", Name: "散标签"}}
+	fake.CorpTags = slices.DeleteFunc(fake.CorpTags, func(g *wecomfake.TagGroup) bool { return g.Name == "意向" })
+	fake.Mu.Unlock()
+	ts = strconv.FormatInt(api.Clock.Now().Unix()+1, 10)
+	ev = fake.Seal(corpID, "<xml><ToUserName><![CDATA["+corpID+"]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>"+
+		"<CreateTime>"+ts+"</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_tag]]></Event>"+
+		"<Id><![CDATA[etT2]]></Id><TagType><![CDATA[tag]]></TagType><ChangeType><![CDATA[delete]]></ChangeType></xml>", ts)
+	if resp, body := post(t, cbURL, ev); resp.StatusCode != 200 || resp.Header.Get("X-Scrm-Outcome") != "APPLIED" {
+		t.Fatalf("change_external_tag delete = %d %s %s", resp.StatusCode, resp.Header.Get("X-Scrm-Outcome"), body)
+	}
+	api.WaitIdle()
+	if g, w := linked("核心客户"); g != "客户分级" || w != "etT1" {
+		t.Errorf("the renamed corp tag: group %q, WeCom id %q", g, w)
+	}
+	if g, w := linked("VIP"); g != "客户分级" || w != "etT9" {
+		t.Errorf("the tag WeCom renamed to a taken name: group %q, WeCom id %q (want VIP kept, linked)", g, w)
+	}
+	removed := func(table, name string) bool {
+		t.Helper()
+		var linkedID *string
+		var at *string
+		col := map[string]string{"tags": "wecom_tag_id", "tag_groups": "wecom_group_id"}[table]
+		if err := api.DB.DB.QueryRow(`SELECT `+col+`, wecom_removed_at::text FROM `+table+` WHERE name = $1`, name).Scan(&linkedID, &at); err != nil {
+			t.Fatalf("%s %s: %v", table, name, err)
+		}
+		return linkedID == nil && at != nil
+	}
+	for _, x := range [][2]string{{"tags", "普通客户"}, {"tags", "高意向"}, {"tags", "低意向"}, {"tag_groups", "意向"}} {
+		if !removed(x[0], x[1]) {
+			t.Errorf("%s %s deleted in WeCom is not unlinked and marked removed", x[0], x[1])
+		}
+	}
+	if removed("tags", "核心客户") || removed("tag_groups", "客户分级") {
+		t.Errorf("a tag or group WeCom kept was marked removed")
+	}
+	var still int
+	_ = api.DB.DB.QueryRow(`SELECT count(*) FROM lead_tags lt JOIN tags t ON t.id = lt.tag_id WHERE t.name IN ('普通客户', '高意向')`).Scan(&still)
+	if still != 2 {
+		t.Errorf("the lead's tags deleted in WeCom: %d left, want both kept", still)
+	}
+	if n := fake.Count("/cgi-bin/externalcontact/add_corp_tag"); n != pushed {
+		t.Errorf("add_corp_tag called %d more times: tags deleted in WeCom were added back", n-pushed)
+	}
+	if lib := fake.Library(); len(lib) != 1 {
+		t.Errorf("WeCom's library after the sync: %+v", lib)
 	}
 }
