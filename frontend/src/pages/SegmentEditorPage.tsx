@@ -5,22 +5,17 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import {
-  Alert, App, Button, Card, Checkbox, Col, Empty, Form, Input, InputNumber, List, Radio, Result, Row, Select, Skeleton, Space, Spin,
+  Alert, App, Button, Card, Col, Empty, Form, Input, InputNumber, List, Radio, Result, Row, Select, Skeleton, Space, Spin,
   Statistic, Table, Tabs, Tag, Typography,
 } from 'antd';
 import { ArrowLeftOutlined, DeleteOutlined, PlusOutlined, SyncOutlined } from '@ant-design/icons';
-import { QueryBuilder, type NotToggleProps, type RuleGroupType } from 'react-querybuilder';
-import { QueryBuilderAntD } from '@react-querybuilder/antd';
-import 'react-querybuilder/dist/query-builder.css';
 import { useClient, useMutation, useQuery } from 'urql';
 import { CreateSegmentDoc, PreviewSegmentDoc, RefreshSegmentDoc, SegmentDoc, SegmentsDoc, UpdateSegmentDoc } from '../api/ops';
 import { apiErrors, applyFormErrors, errorText, type APIError } from '../api/errors';
 import { useFieldDefs, usePipelines, useTags, useTerritories, useUsers } from '../api/hooks';
 import { useSession } from '../auth/session';
 import { useT } from '../i18n';
-import { BuilderContext } from '../components/segments/builderContext';
-import { builderFields, defaultValue } from '../components/segments/fields';
-import { SegmentValueEditor } from '../components/segments/SegmentValueEditor';
+import { RuleBuilder } from '../components/segments/RuleBuilder';
 import { emptyQuery, fromRule, toInput, UnsupportedRule, type BuilderState, type Operand, type SetOp } from '../lib/segmentRule';
 import { fmtNumber, fmtTime } from '../lib/format';
 import { segmentStatusLabel } from '../lib/labels';
@@ -143,19 +138,7 @@ export default function SegmentEditorPage() {
     else refetchExisting({ requestPolicy: 'network-only' });
   };
 
-  const fields = useMemo(() => builderFields(t, defs, canUsers), [t, defs, canUsers]);
   const data = useMemo(() => ({ defs, tags, stages, users, territories, segments }), [defs, tags, stages, users, territories, segments]);
-  const translations = useMemo(
-    () => ({
-      addRule: { label: t('segment.addRule'), title: t('segment.addRule') },
-      addGroup: { label: t('segment.addGroup'), title: t('segment.addGroup') },
-      removeRule: { label: '×', title: t('common.remove') },
-      removeGroup: { label: '×', title: t('common.remove') },
-      notToggle: { label: t('segment.not'), title: t('segment.not') },
-      fields: { title: t('segment.fieldTitle'), placeholderLabel: t('segment.pickField'), placeholderGroupLabel: t('segment.pickField') },
-    }),
-    [t],
-  );
 
   if (!isNew && existing.fetching && !seg) return <Skeleton active />;
   if (!isNew && !seg) {
@@ -177,26 +160,7 @@ export default function SegmentEditorPage() {
             {rule === null && <Typography.Text type="danger">{t('segment.badJson')}</Typography.Text>}
           </>
         ) : (
-          <BuilderContext.Provider value={data}>
-            <QueryBuilderAntD>
-              <QueryBuilder
-                fields={fields}
-                query={state.query}
-                onQueryChange={(q: RuleGroupType) => setState((s) => ({ ...s, query: q }))}
-                combinators={[
-                  { name: 'and', value: 'and', label: t('segment.and') },
-                  { name: 'or', value: 'or', label: t('segment.or') },
-                ]}
-                controlElements={{ valueEditor: SegmentValueEditor, notToggle: NotToggle }}
-                getDefaultValue={(r) => defaultValue(r)}
-                resetOnOperatorChange
-                showNotToggle
-                addRuleToNewGroups
-                translations={translations}
-                disabled={!canWrite}
-              />
-            </QueryBuilderAntD>
-          </BuilderContext.Provider>
+          <RuleBuilder query={state.query} onChange={(q) => setState((s) => ({ ...s, query: q }))} data={data} canUsers={canUsers} disabled={!canWrite} />
         )}
       </Card>
       {jsonMode === null && (
@@ -388,14 +352,5 @@ export default function SegmentEditorPage() {
         <Col xs={24} xl={8}>{side}</Col>
       </Row>
     </div>
-  );
-}
-
-/** The NOT switch of a group as a labelled checkbox: "取反 / Not". */
-function NotToggle({ checked, handleOnChange, label, disabled, className }: NotToggleProps) {
-  return (
-    <Checkbox className={className} checked={!!checked} disabled={disabled} onChange={(e) => handleOnChange(e.target.checked)}>
-      {label}
-    </Checkbox>
   );
 }
