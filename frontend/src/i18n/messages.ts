@@ -1,5 +1,8 @@
 // Every message of the app as [中文, English]. Keys are grouped by page.
+import { journeyMessages } from './journeyMessages';
+
 export const messages = {
+  ...journeyMessages,
   // common
   'common.add': ['添加', 'Add'],
   'common.back': ['返回', 'Back'],
