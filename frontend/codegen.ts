@@ -15,7 +15,7 @@ const config: CodegenConfig = {
       config: {
         useTypeImports: true,
         enumsAsTypes: true,
-        scalars: { Time: 'string', Cursor: 'string', JSON: 'unknown', ID: 'string' },
+        scalars: { Time: 'string', Cursor: 'string', JSON: 'unknown', ID: 'string', Upload: 'File' },
         skipTypename: false,
         dedupeFragments: true,
       },

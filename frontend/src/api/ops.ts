@@ -678,7 +678,25 @@ export const JobDoc = graphql(`
   query Job($id: ID!) {
     node(id: $id) {
       __typename
-      ... on Job { id status total done failed error }
+      ... on Job { id kind status total done failed error resultURL }
     }
+  }
+`);
+
+export const ImportLeadsDoc = graphql(`
+  mutation ImportLeads($csv: Upload!, $mapping: JSON!, $idempotencyKey: String) {
+    importLeads(csv: $csv, mapping: $mapping, idempotencyKey: $idempotencyKey) { id kind status total done failed error resultURL }
+  }
+`);
+
+export const ExportLeadsDoc = graphql(`
+  mutation ExportLeads($where: LeadWhereInput, $columns: [String!]) {
+    exportLeads(where: $where, columns: $columns) { id kind status total done failed error resultURL }
+  }
+`);
+
+export const CancelJobDoc = graphql(`
+  mutation CancelJob($id: ID!) {
+    cancelJob(id: $id) { id kind status total done failed error resultURL }
   }
 `);

@@ -3,69 +3,39 @@
 // ends: success with the counts, or the job's error when it FAILED (a
 // workspace without the wecom channel's corpId and contactSecret is told
 // where to set them). Shown to those with channel write.
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Alert, Button, Modal, Progress, Typography } from 'antd';
 import { SyncOutlined } from '@ant-design/icons';
-import { useClient, useMutation } from 'urql';
-import { JobDoc, SyncWeComContactsDoc } from '../api/ops';
+import { useMutation } from 'urql';
+import { SyncWeComContactsDoc } from '../api/ops';
+import { useJob } from '../api/jobs';
 import { errorText } from '../api/errors';
 import { useSession } from '../auth/session';
 import { useT } from '../i18n';
-import { jobFinished, jobPercent, syncNotConfigured, type JobProgress } from '../lib/wecom';
-
-const POLL_MS = 1000;
+import { jobFinished, jobPercent, syncNotConfigured } from '../lib/wecom';
 
 export function WeComSyncButton() {
   const t = useT();
   const { can } = useSession();
-  const client = useClient();
   const [{ fetching: starting }, start] = useMutation(SyncWeComContactsDoc);
   const [open, setOpen] = useState(false);
-  const [jobID, setJobID] = useState<string | null>(null);
-  const [job, setJob] = useState<JobProgress | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    if (!jobID) return;
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = async () => {
-      const r = await client.query(JobDoc, { id: jobID }, { requestPolicy: 'network-only' }).toPromise();
-      if (stopped) return;
-      const node = r.data?.node;
-      if (r.error) setError(errorText(r.error));
-      else if (node?.__typename === 'Job') {
-        setError(null);
-        setJob({ status: node.status, total: node.total, done: node.done, failed: node.failed, error: node.error });
-        if (jobFinished(node.status)) return;
-      }
-      timer = setTimeout(poll, POLL_MS);
-    };
-    void poll();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [client, jobID]);
+  const { job, error, watch, stop, reset, setError } = useJob();
 
   if (!can('channel', 'write')) return null;
 
   const run = async () => {
-    setJob(null);
-    setJobID(null);
-    setError(null);
+    reset();
     setOpen(true);
     const r = await start({});
     if (r.error || !r.data) return void setError(errorText(r.error));
     const j = r.data.syncWeComContacts;
-    setJob({ status: j.status, total: 0, done: 0 });
-    setJobID(j.id);
+    watch({ id: j.id, status: j.status, total: 0, done: 0 });
   };
 
   const finished = job ? jobFinished(job.status) : !!error;
   const close = () => {
     setOpen(false);
-    setJobID(null);
+    stop();
   };
   return (
     <>

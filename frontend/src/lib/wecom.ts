@@ -1,6 +1,6 @@
 // WeCom (企业微信) pieces of the app kept out of the pages so they are tested:
 // the lead's WeCom contacts in the order shown, the member-id field's
-// errors in the UI's language, and a sync job's progress.
+// errors in the UI's language; a job's progress is lib/jobs.ts's.
 import type { CombinedError } from 'urql';
 import { apiErrors, errorMessage, fieldPath, type APIError } from '../api/errors';
 import { translate, type Lang } from '../i18n';
@@ -44,27 +44,7 @@ export function wecomUserIDErrors(err: CombinedError | undefined | null, lang: L
   return { field, rest };
 }
 
-export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-
-export interface JobProgress {
-  status: JobStatus;
-  total: number;
-  done: number;
-  failed?: number;
-  error?: string | null;
-}
-
-/** Whether the job has ended (polling stops). */
-export function jobFinished(status: JobStatus): boolean {
-  return status === 'SUCCEEDED' || status === 'FAILED' || status === 'CANCELLED';
-}
-
-/** The progress bar's percent: done of total, 100 when it succeeded, 0 before the total is known. */
-export function jobPercent(j: JobProgress): number {
-  if (j.status === 'SUCCEEDED') return 100;
-  if (j.total <= 0) return 0;
-  return Math.min(100, Math.floor((j.done / j.total) * 100));
-}
+export { jobFinished, jobPercent, type JobProgress, type JobStatus } from './jobs';
 
 /** Whether a failed sync's error says the workspace has no WeCom corp configured. */
 export function syncNotConfigured(error: string | null | undefined): boolean {

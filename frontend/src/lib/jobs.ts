@@ -1,0 +1,24 @@
+// Long jobs (Job: imports, exports, the WeCom sync) on the client: whether
+// one has ended and how far it got.
+
+export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+export interface JobProgress {
+  status: JobStatus;
+  total: number;
+  done: number;
+  failed?: number;
+  error?: string | null;
+}
+
+/** Whether the job has ended (polling stops). */
+export function jobFinished(status: JobStatus): boolean {
+  return status === 'SUCCEEDED' || status === 'FAILED' || status === 'CANCELLED';
+}
+
+/** The progress bar's percent: done of total, 100 when it succeeded, 0 before the total is known. */
+export function jobPercent(j: JobProgress): number {
+  if (j.status === 'SUCCEEDED') return 100;
+  if (j.total <= 0) return 0;
+  return Math.min(100, Math.floor((j.done / j.total) * 100));
+}
