@@ -2067,7 +2067,7 @@ var (
 		{Name: "content", Type: field.TypeString, Size: 2147483647},
 		{Name: "external_user_ids", Type: field.TypeJSON},
 		{Name: "delivery_ids", Type: field.TypeJSON},
-		{Name: "status", Type: field.TypeEnum, Enums: []string{"PLANNED", "CREATED", "DONE", "EXPIRED", "FAILED"}, Default: "PLANNED"},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PLANNED", "CREATED", "DONE", "EXPIRED", "FAILED", "CANCELLED"}, Default: "PLANNED"},
 		{Name: "msgid", Type: field.TypeString, Nullable: true, Size: 128},
 		{Name: "attempted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "created_in_wecom_at", Type: field.TypeTime, Nullable: true},

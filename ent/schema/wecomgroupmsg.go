@@ -34,7 +34,7 @@ func (WeComGroupMsg) Fields() []ent.Field {
 		field.Text("content").Immutable(),
 		field.JSON("external_user_ids", []string{}).Immutable(),
 		field.JSON("delivery_ids", []uuid.UUID{}).Immutable(),
-		field.Enum("status").Values("PLANNED", "CREATED", "DONE", "EXPIRED", "FAILED").Default("PLANNED"),
+		field.Enum("status").Values("PLANNED", "CREATED", "DONE", "EXPIRED", "FAILED", "CANCELLED").Default("PLANNED"),
 		field.String("msgid").Optional().Nillable().MaxRuneLen(128),
 		field.Time("attempted_at").Optional().Nillable(),
 		field.Time("created_in_wecom_at").Optional().Nillable(),

@@ -115,11 +115,12 @@ const DefaultStatus = StatusPLANNED
 
 // Status values.
 const (
-	StatusPLANNED Status = "PLANNED"
-	StatusCREATED Status = "CREATED"
-	StatusDONE    Status = "DONE"
-	StatusEXPIRED Status = "EXPIRED"
-	StatusFAILED  Status = "FAILED"
+	StatusPLANNED   Status = "PLANNED"
+	StatusCREATED   Status = "CREATED"
+	StatusDONE      Status = "DONE"
+	StatusEXPIRED   Status = "EXPIRED"
+	StatusFAILED    Status = "FAILED"
+	StatusCANCELLED Status = "CANCELLED"
 )
 
 func (s Status) String() string {
@@ -129,7 +130,7 @@ func (s Status) String() string {
 // StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
 func StatusValidator(s Status) error {
 	switch s {
-	case StatusPLANNED, StatusCREATED, StatusDONE, StatusEXPIRED, StatusFAILED:
+	case StatusPLANNED, StatusCREATED, StatusDONE, StatusEXPIRED, StatusFAILED, StatusCANCELLED:
 		return nil
 	default:
 		return fmt.Errorf("wecomgroupmsg: invalid enum value for status field: %q", s)

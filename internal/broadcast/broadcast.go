@@ -72,6 +72,8 @@ type GroupSender interface {
 	// SendGroup runs one pass over the broadcast and reports whether
 	// messages are still waiting for their members.
 	SendGroup(ctx context.Context, b *ent.Broadcast) (pending bool, err error)
+	// CancelGroup stops the templates of the cancelled broadcast b.
+	CancelGroup(ctx context.Context, b *ent.Broadcast) error
 }
 
 // db is the client of the transaction ctx carries, else the root client.
@@ -285,7 +287,17 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (*ent.Broadcast, err
 			return nil, err
 		}
 	}
-	return c.Broadcast.UpdateOne(b).SetStatus(broadcast.StatusCANCELLED).SetFinishedAt(s.now()).Save(ctx)
+	out, err := c.Broadcast.UpdateOne(b).SetStatus(broadcast.StatusCANCELLED).SetFinishedAt(s.now()).Save(ctx)
+	if err != nil || b.Channel != "wecom" || s.Group == nil || s.Queue == nil || b.Status == broadcast.StatusSCHEDULED {
+		return out, err
+	}
+	// A staff mass send may have templates in WeCom: its send task, queued
+	// with the cancellation, stops them (CancelGroup).
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return out, s.Queue.EnqueueBroadcastSend(ctx, tid, b.ID, time.Time{})
 }
 
 // Stats are a broadcast's delivery counts. Sent counts every message handed

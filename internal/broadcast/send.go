@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"slices"
@@ -93,6 +94,20 @@ func (s *Service) sendGroup(ctx context.Context, id uuid.UUID) (done bool, err e
 	}
 	if ok, err := s.Group.Handles(ctx); err != nil || !ok {
 		return false, err
+	}
+	if b.Status == broadcast.StatusCANCELLED {
+		// Under the loop's lock, so no pass makes a template meanwhile; a
+		// pass still running makes this task retry after it.
+		conn, err := s.lockConn(ctx, id)
+		if err != nil {
+			return true, err
+		}
+		if conn == nil {
+			return true, fmt.Errorf("broadcast %s: a send pass is running; its templates are cancelled on the retry", id)
+		}
+		defer conn.Close()
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1::int4, hashtext($2::text))`, lockClass, id.String()) //nolint:errcheck // released with the connection anyway
+		return true, s.Group.CancelGroup(ctx, b)
 	}
 	if b.Status != broadcast.StatusSENDING && b.Status != broadcast.StatusPAUSED {
 		return true, nil

@@ -85,7 +85,7 @@ func (s *Service) SendGroup(ctx context.Context, b *ent.Broadcast) (pending bool
 			}
 		}
 		if g.Status == wecomgroupmsg.StatusCREATED {
-			if g, err = s.pollGroup(ctx, api, g); err != nil {
+			if g, err = s.pollGroup(ctx, api, g, false); err != nil {
 				return true, err
 			}
 		}
@@ -352,10 +352,68 @@ func (s *Service) created(ctx context.Context, g *ent.WeComGroupMsg, msgid strin
 	return out.Unwrap(), nil
 }
 
-// pollGroup reads a CREATED template's results, at most every PollEvery.
-func (s *Service) pollGroup(ctx context.Context, api *contacts, g *ent.WeComGroupMsg) (*ent.WeComGroupMsg, error) {
+// Why the deliveries of a cancelled broadcast's templates fail.
+const (
+	whyCancelledUnsent = "the broadcast was cancelled before the member sent the mass message"
+	whyCancelled       = "the broadcast was cancelled"
+)
+
+// CancelGroup ends the templates of cancelled broadcast b (the broadcast's
+// send task runs it, queued in the cancelling transaction): a template not
+// yet made in WeCom is not made; a made one is stopped (cancel_groupmsg_send,
+// so a member who has not sent it no longer can) and its results read once
+// more: what the member already sent stays SENT, the rest FAILED.
+func (s *Service) CancelGroup(ctx context.Context, b *ent.Broadcast) error {
+	cfg, err := s.syncConfig(ctx)
+	if err != nil {
+		return err
+	}
+	api := s.tokens.contacts(cfg)
+	groups, err := s.Client.WeComGroupMsg.Query().
+		Where(wecomgroupmsg.BroadcastID(b.ID), wecomgroupmsg.StatusIn(wecomgroupmsg.StatusPLANNED, wecomgroupmsg.StatusCREATED)).
+		Order(ent.Asc(wecomgroupmsg.FieldID)).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if g.Status == wecomgroupmsg.StatusPLANNED && g.AttemptedAt != nil {
+			// An attempt whose answer was lost may have made it.
+			msgid, err := api.findTemplate(g)
+			if err != nil {
+				return err
+			}
+			if msgid != "" {
+				if g, err = s.created(ctx, g, msgid, nil); err != nil {
+					return err
+				}
+			}
+		}
+		if g.Status == wecomgroupmsg.StatusPLANNED {
+			if _, err := s.settle(ctx, g, wecomgroupmsg.StatusCANCELLED, whyCancelledUnsent, g.DeliveryIds, "FAILED"); err != nil {
+				return err
+			}
+			continue
+		}
+		err := api.retrying(func() error {
+			return api.client.CancelGroupMsgSend(&externalcontact.CancelGroupMsgSendRequest{MsgID: *g.Msgid})
+		})
+		var ce *util.CommonError
+		if err != nil && !errors.As(err, &ce) {
+			return fmt.Errorf("wecom: cancel_groupmsg_send: %w", err)
+		}
+		// Refused (the template is already over in WeCom): its results still say what happened.
+		if _, err := s.pollGroup(ctx, api, g, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pollGroup reads a CREATED template's results, at most every PollEvery
+// unless cancelled: then once, finally, the customers not sent to failing.
+func (s *Service) pollGroup(ctx context.Context, api *contacts, g *ent.WeComGroupMsg, cancelled bool) (*ent.WeComGroupMsg, error) {
 	now := s.Now()
-	if g.CheckedAt != nil && now.Sub(*g.CheckedAt) < PollEvery {
+	if !cancelled && g.CheckedAt != nil && now.Sub(*g.CheckedAt) < PollEvery {
 		return g, nil
 	}
 	tasks, err := api.tasks(*g.Msgid)
@@ -363,6 +421,9 @@ func (s *Service) pollGroup(ctx context.Context, api *contacts, g *ent.WeComGrou
 		return g, err
 	}
 	sent := slices.ContainsFunc(tasks, func(t *externalcontact.Task) bool { return t.UserID == g.Sender && t.Status == 2 })
+	if !sent && cancelled {
+		return s.settle(ctx, g, wecomgroupmsg.StatusCANCELLED, whyCancelledUnsent, g.DeliveryIds, "FAILED")
+	}
 	if !sent {
 		if g.CreatedInWecomAt != nil && now.Sub(*g.CreatedInWecomAt) > ConfirmWithin {
 			return s.settle(ctx, g, wecomgroupmsg.StatusEXPIRED, "the member did not send the mass message within 3 days",
@@ -400,6 +461,8 @@ func (s *Service) pollGroup(ctx context.Context, api *contacts, g *ent.WeComGrou
 			r := results[ext]
 			var st, why string
 			switch {
+			case (r == nil || r.Status == 0) && cancelled:
+				st, why = "FAILED", whyCancelled
 			case r == nil || r.Status == 0:
 				waiting = true
 				continue
@@ -413,7 +476,7 @@ func (s *Service) pollGroup(ctx context.Context, api *contacts, g *ent.WeComGrou
 				st, why = "FAILED", fmt.Sprintf("WeCom: send status %d", r.Status)
 			}
 			at := now
-			if r.SendTime > 0 {
+			if r != nil && r.SendTime > 0 {
 				at = time.Unix(int64(r.SendTime), 0)
 			}
 			if _, err := c.ExecContext(ctx, `UPDATE deliveries SET status = $3::text, error = NULLIF($4::text, ''),

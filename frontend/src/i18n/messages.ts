@@ -1,8 +1,10 @@
 // Every message of the app as [中文, English]. Keys are grouped by page.
 import { journeyMessages } from './journeyMessages';
+import { importMessages } from './importMessages';
 
 export const messages = {
   ...journeyMessages,
+  ...importMessages,
   // common
   'common.add': ['添加', 'Add'],
   'common.back': ['返回', 'Back'],

@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { App, Badge, Button, Empty, Input, Select, Space, Table, Typography } from 'antd';
-import { FilterOutlined, PlusOutlined, LeftOutlined, RightOutlined, ReloadOutlined } from '@ant-design/icons';
+import { FilterOutlined, ImportOutlined, PlusOutlined, LeftOutlined, RightOutlined, ReloadOutlined } from '@ant-design/icons';
 import { useQuery } from 'urql';
 import { useSearchParams } from 'react-router';
 import { LeadsDoc } from '../api/ops';
@@ -16,6 +16,7 @@ import { LeadFilters } from '../components/leads/LeadFilters';
 import { BulkActions } from '../components/leads/BulkActions';
 import { LeadFormModal } from '../components/leads/LeadFormModal';
 import { ViewBar } from '../components/leads/ViewBar';
+import { ExportButton } from '../components/leads/ExportButton';
 import { columnOptions, DEFAULT_COLUMNS, leadColumns, type LeadRow } from '../components/leads/columns';
 import { activeCount, toWhere, type LeadFilter } from '../lib/leadFilter';
 import { deleteView, loadColumns, loadViews, saveView, storeColumns, type LeadView, type SortState } from '../lib/savedViews';
@@ -41,6 +42,8 @@ let firstPageMarked = false;
 
 // The rep's workload strip of 我的线索, loaded only when shown.
 const WorkloadBar = lazy(() => import('../components/WorkloadBar').then((m) => ({ default: m.WorkloadBar })));
+// The CSV import, loaded when opened.
+const ImportModal = lazy(() => import('../components/leads/ImportModal').then((m) => ({ default: m.ImportModal })));
 
 export function LeadsPage() {
   const t = useT();
@@ -54,7 +57,8 @@ export function LeadsPage() {
   // need is read once the first rows are on screen.
   const [settled, setSettled] = useState(false);
   const { defs } = useFieldDefs();
-  const { tags } = useTags(settled);
+  const [importing, setImporting] = useState(false);
+  const { tags, groups: tagGroups } = useTags(settled || importing);
   const { stages } = usePipelines(settled);
   const { users } = useUsers(settled);
   const { pools } = usePools(settled);
@@ -212,6 +216,12 @@ export function LeadsPage() {
               onColumns={setCols}
             />
             <Button icon={<ReloadOutlined />} onClick={() => refetch({ requestPolicy: 'network-only' })} aria-label={t('common.refresh')} />
+            {can('lead.import', 'write') && (
+              <Button icon={<ImportOutlined />} onClick={() => setImporting(true)} data-testid="import-leads" aria-label={t('import.button')}>
+                {mobile ? null : t('import.button')}
+              </Button>
+            )}
+            <ExportButton where={where} columns={columns} total={total} iconOnly={mobile} />
             {can('lead', 'write') && (
               <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="new-lead">
                 {t('leads.new')}
@@ -286,6 +296,19 @@ export function LeadsPage() {
         <Button icon={<RightOutlined />} disabled={!conn?.pageInfo.hasNextPage || res.fetching} onClick={next} aria-label={t('common.next')} data-testid="leads-next" />
         <Select value={pageSize} onChange={setPageSize} options={PAGE_SIZES.map((n) => ({ value: n, label: t('leads.perPage', { n }) }))} style={{ width: 110 }} />
       </div>
+      {importing && (
+        <Suspense fallback={null}>
+          <ImportModal
+            open={importing}
+            defs={defs}
+            tagGroups={tagGroups}
+            onClose={(imported) => {
+              setImporting(false);
+              if (imported) refetch({ requestPolicy: 'network-only' });
+            }}
+          />
+        </Suspense>
+      )}
       <LeadFormModal
         open={creating}
         onClose={() => setCreating(false)}

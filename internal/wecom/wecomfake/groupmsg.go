@@ -21,6 +21,8 @@ import (
 //	POST /cgi-bin/externalcontact/get_groupmsg_send_result {msgid, userid, limit, cursor}
 //	    -> send_list [{external_userid, userid, status 0 unsent|1 sent|2 not a contact|3 already got a mass message, send_time}]
 //
+//	POST /cgi-bin/externalcontact/cancel_groupmsg_send {msgid} -> errcode (members who have not sent it no longer can)
+//
 // A template waits until its member sends it (Confirm), as in the WeCom app.
 
 // GroupMsg is a mass-send template add_msg_template made.
@@ -29,6 +31,8 @@ type GroupMsg struct {
 	CreatedAt              time.Time
 	// SentAt is when the member sent it (zero: not yet).
 	SentAt time.Time
+	// Cancelled: cancel_groupmsg_send stopped it; Confirm no longer sends it.
+	Cancelled bool
 	// Results are each customer's status: 0 unsent, 1 sent, 2 not a contact,
 	// 3 already received a mass message.
 	Results map[string]int
@@ -58,7 +62,7 @@ func (f *Server) Confirm(sender string) int {
 	defer f.Mu.Unlock()
 	n := 0
 	for _, g := range f.groupMsgs {
-		if g.Sender != sender || !g.SentAt.IsZero() {
+		if g.Sender != sender || !g.SentAt.IsZero() || g.Cancelled {
 			continue
 		}
 		g.SentAt = f.Now()
@@ -176,6 +180,25 @@ func (f *Server) groupMsg(id string) *GroupMsg {
 		}
 	}
 	return nil
+}
+
+func (f *Server) cancelGroupMsg(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	if !f.authorized(w, r) {
+		return
+	}
+	var req struct {
+		MsgID string `json:"msgid"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&req)
+	g := f.groupMsg(req.MsgID)
+	if g == nil {
+		f.Answer(w, map[string]any{"errcode": 41063, "errmsg": "msgid not found"})
+		return
+	}
+	g.Cancelled = true
+	f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
 
 func (f *Server) groupMsgTask(w http.ResponseWriter, r *http.Request) {
