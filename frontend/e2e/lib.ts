@@ -38,6 +38,9 @@ export async function launch(): Promise<Browser> {
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
     baseURL: BASE,
+    // The app then switches antd's animations off (MotionPreference): no
+    // click lands on a dialog still zooming in on a loaded machine.
+    reducedMotion: 'reduce',
   });
   // A promise rejected with nobody to catch it is an error of the run too.
   await context.addInitScript(() => {
@@ -64,11 +67,11 @@ export async function launch(): Promise<Browser> {
 }
 
 let shots = 0;
-/** A full-page screenshot named by its order in the run. */
-export async function shot(page: Page, name: string): Promise<void> {
+/** A full-page screenshot named by its order in the run (fullPage false: the viewport only, for a dialog). */
+export async function shot(page: Page, name: string, { fullPage = true }: { fullPage?: boolean } = {}): Promise<void> {
   shots++;
   await page.waitForTimeout(250); // let antd's enter animations finish
-  await page.screenshot({ path: join(OUT, `${String(shots).padStart(2, '0')}-${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(OUT, `${String(shots).padStart(2, '0')}-${name}.png`), fullPage });
 }
 
 export async function signIn(page: Page, email: string, password: string): Promise<void> {

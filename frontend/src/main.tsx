@@ -8,6 +8,7 @@ import { hasListState } from './lib/leadsUrl';
 import { I18nProvider } from './i18n';
 import { SessionProvider } from './auth/session';
 import { App } from './App';
+import { MotionPreference } from './components/MotionPreference';
 // antd's zero-runtime mode: its styles come from this static file instead of
 // being generated in the browser on first render (App.tsx sets zeroRuntime).
 import 'antd/dist/antd.css';
@@ -24,7 +25,9 @@ createRoot(document.getElementById('root')!).render(
       <UrqlProvider value={client}>
         <SessionProvider>
           <BrowserRouter>
-            <App />
+            <MotionPreference>
+              <App />
+            </MotionPreference>
           </BrowserRouter>
         </SessionProvider>
       </UrqlProvider>
