@@ -6,7 +6,7 @@ import enUS from 'antd/locale/en_US';
 import {
   ApartmentOutlined, BarChartOutlined, ClusterOutlined, DatabaseOutlined, FilterOutlined, GlobalOutlined,
   InboxOutlined, LogoutOutlined, NotificationOutlined, SafetyOutlined, SettingOutlined, TagsOutlined,
-  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined, CodeOutlined, DashboardOutlined, HomeOutlined, ProjectOutlined, MenuOutlined, CheckSquareOutlined, QrcodeOutlined,
+  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined, CodeOutlined, DashboardOutlined, HomeOutlined, ProjectOutlined, MenuOutlined, CheckSquareOutlined, QrcodeOutlined, NodeIndexOutlined,
 } from '@ant-design/icons';
 import { useI18n } from './i18n';
 import { useSession } from './auth/session';
@@ -30,6 +30,9 @@ const BroadcastsPage = lazy(() => import('./pages/BroadcastsPage'));
 const FunnelPage = lazy(() => import('./pages/FunnelPage'));
 const TasksPage = lazy(() => import('./pages/TasksPage'));
 const ContactWaysPage = lazy(() => import('./pages/ContactWaysPage'));
+const JourneysPage = lazy(() => import('./pages/JourneysPage'));
+const JourneyPage = lazy(() => import('./pages/JourneyPage'));
+const JourneyEditorPage = lazy(() => import('./pages/JourneyEditorPage'));
 const FieldsPage = lazy(() => import('./pages/settings/FieldsPage'));
 const PipelinesPage = lazy(() => import('./pages/settings/PipelinesPage'));
 const TagsPage = lazy(() => import('./pages/settings/TagsPage'));
@@ -116,6 +119,7 @@ function Shell() {
       show('broadcasts') && { key: '/broadcasts', icon: <NotificationOutlined />, label: t('nav.broadcasts') },
       show('funnel') && { key: '/funnel', icon: <BarChartOutlined />, label: t('nav.funnel') },
       show('wecom.contact-ways') && { key: '/wecom/contact-ways', icon: <QrcodeOutlined />, label: t('nav.contactWays') },
+      show('journeys') && { key: '/journeys', icon: <NodeIndexOutlined />, label: t('nav.journeys') },
     ].filter(Boolean) as { key: string; icon: ReactNode; label: string }[];
     const settings = [
       show('settings.fields') && { key: '/settings/fields', icon: <FormOutlined />, label: t('nav.fields') },
@@ -245,6 +249,10 @@ function Shell() {
             <Route path="/funnel" element={<Guard page="funnel"><FunnelPage /></Guard>} />
             <Route path="/tasks" element={<Guard page="tasks"><TasksPage /></Guard>} />
             <Route path="/wecom/contact-ways" element={<Guard page="wecom.contact-ways"><ContactWaysPage /></Guard>} />
+            <Route path="/journeys" element={<Guard page="journeys"><JourneysPage /></Guard>} />
+            <Route path="/journeys/new" element={<Guard page="journeys"><JourneyEditorPage /></Guard>} />
+            <Route path="/journeys/:id" element={<Guard page="journeys"><JourneyPage /></Guard>} />
+            <Route path="/journeys/:id/edit" element={<Guard page="journeys"><JourneyEditorPage /></Guard>} />
             <Route path="/settings/fields" element={<Guard page="settings.fields"><FieldsPage /></Guard>} />
             <Route path="/settings/pipelines" element={<Guard page="settings.pipelines"><PipelinesPage /></Guard>} />
             <Route path="/settings/tags" element={<Guard page="settings.tags"><TagsPage /></Guard>} />

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RuleGroupType } from 'react-querybuilder';
 import {
-  createInput, draftProblems, emptyJourney, funnelRows, newStep, opaqueID, opaqueRule, placeErrors, statusActions, stepFieldErrors,
+  createInput, draftProblems, emptyJourney, funnelRows, leadSearchWhere, newStep, opaqueID, opaqueRule, placeErrors, statusActions, stepFieldErrors,
   stepProblems, stepsFromDefinition, stepToInput, triggerFromJSON, triggerToInput, updateInput, type JourneyDraft, type StepDraft,
 } from './journeys';
 
@@ -180,5 +180,16 @@ describe('status and counts', () => {
     ]);
     expect(rows.map((r) => [r.index, r.rate])).toEqual([[0, 1], [1, 0.5]]);
     expect(funnelRows([{ index: 0, kind: 'wait', reached: 0, completed: 0, exited: 0, failed: 0 }])[0].rate).toBeNull();
+  });
+});
+
+describe('leadSearchWhere', () => {
+  it('searches by phone, email or name, active leads only', () => {
+    expect(leadSearchWhere(' ')).toEqual({ status: 'ACTIVE' });
+    expect(leadSearchWhere('+86 139-1234-5678')).toEqual({ status: 'ACTIVE', phone: '+8613912345678' });
+    expect(leadSearchWhere('13912345678')).toEqual({ status: 'ACTIVE', phone: '13912345678' });
+    expect(leadSearchWhere('a@b.cn')).toEqual({ status: 'ACTIVE', email: 'a@b.cn' });
+    expect(leadSearchWhere('王芳')).toEqual({ status: 'ACTIVE', nameContainsFold: '王芳' });
+    expect(leadSearchWhere('139')).toEqual({ status: 'ACTIVE', nameContainsFold: '139' });
   });
 });

@@ -10,7 +10,7 @@ import type { CombinedError } from 'urql';
 import { apiErrors, fieldPath, type APIError } from '../api/errors';
 import type {
   CreateJourneyInput, JourneyOtherwise, JourneyReassignTo, JourneyStatus, JourneyStepInput, JourneyTaskAssignee,
-  JourneyTriggerInput, SegmentRuleInput, UpdateJourneyInput,
+  JourneyTriggerInput, LeadWhereInput, SegmentRuleInput, UpdateJourneyInput,
 } from '../gql/graphql';
 import { emptyQuery, fromRule, groupToInput, UnsupportedRule } from './segmentRule';
 
@@ -481,6 +481,19 @@ export function statusActions(s: JourneyStatus): StatusAction[] {
 }
 
 export const actionStatus: Record<StatusAction, JourneyStatus> = { activate: 'ACTIVE', pause: 'PAUSED', resume: 'ACTIVE', archive: 'ARCHIVED' };
+
+/**
+ * What the enrol dialog's search asks for: a phone number (digits, with +,
+ * spaces or dashes) matches the lead's phone exactly, an address with @ its
+ * email, anything else its name (contains, any case). Only active leads.
+ */
+export function leadSearchWhere(q: string): LeadWhereInput {
+  const s = q.trim();
+  if (!s) return { status: 'ACTIVE' };
+  if (/^\+?[\d\s-]{7,}$/.test(s)) return { status: 'ACTIVE', phone: s.replace(/[\s-]/g, '') };
+  if (s.includes('@')) return { status: 'ACTIVE', email: s };
+  return { status: 'ACTIVE', nameContainsFold: s };
+}
 
 /** Whether leads can be enrolled by hand (enrollLeads takes active and paused journeys). */
 export const canEnroll = (s: JourneyStatus) => s === 'ACTIVE' || s === 'PAUSED';

@@ -39,7 +39,7 @@ describe('visiblePages', () => {
     expect(visiblePages(makeCan(partner))).toEqual(['home', 'leads']);
   });
   it('gives an admin everything', () => {
-    expect(visiblePages(makeCan([p('*', '*')]))).toHaveLength(16);
+    expect(visiblePages(makeCan([p('*', '*')]))).toHaveLength(17);
   });
 });
 
@@ -63,5 +63,14 @@ describe('homePage', () => {
     expect(homePage(makeCan([p('segment', 'read')]))).toBe('/segments');
     expect(homePage(makeCan([p('rule', 'write')]))).toBe('/settings/rules');
     expect(homePage(makeCan([]))).toBe('/welcome');
+  });
+});
+
+describe('journeys', () => {
+  it('shows the journeys with journey read, not to a rep', () => {
+    expect(visiblePages(makeCan([p('journey', 'read')]))).toEqual(['journeys']);
+    expect(visiblePages(makeCan([p('journey', 'write')]))).toEqual([]);
+    expect(visiblePages(makeCan(rep))).not.toContain('journeys');
+    expect(homePage(makeCan([p('journey', 'read')]))).toBe('/journeys');
   });
 });

@@ -28,6 +28,7 @@ export type PageKey =
   | 'funnel'
   | 'tasks'
   | 'wecom.contact-ways'
+  | 'journeys'
   | 'settings.fields'
   | 'settings.pipelines'
   | 'settings.tags'
@@ -47,6 +48,7 @@ export const pageRules: Record<PageKey, (can: Can) => boolean> = {
   funnel: (can) => can('report', 'read'),
   tasks: (can) => can('task', 'read'),
   'wecom.contact-ways': (can) => can('channel', 'read'),
+  journeys: (can) => can('journey', 'read'),
   'settings.fields': (can) => can('field', 'write'),
   'settings.pipelines': (can) => can('pipeline', 'write'),
   'settings.tags': (can) => can('tag', 'write'),
