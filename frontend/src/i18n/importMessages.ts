@@ -49,6 +49,7 @@ export const importMessages = {
   'import.rejectedSoFar': ['{n} 行被拒绝', '{n} rows rejected'],
   'import.cancel': ['取消导入', 'Cancel the import'],
   'import.cancelled': ['导入已取消：已处理 {done} / {total} 行，其中 {failed} 行被拒绝；已导入的保留。', 'The import was cancelled: {done} of {total} rows processed, {failed} rejected; what was imported stays.'],
+  'import.cancelledEarly': ['导入已取消：还没有处理任何行，没有写入线索。', 'The import was cancelled before any row was processed; no lead was written.'],
   'import.succeeded': ['导入完成：共 {done} 行，导入 {ok} 行，拒绝 {failed} 行。', 'Import complete: {done} rows, {ok} imported, {failed} rejected.'],
   'import.failed': ['导入失败', 'The import failed'],
   'import.downloadRejects': ['下载被拒绝的行', 'Download the rejected rows'],

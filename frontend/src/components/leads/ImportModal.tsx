@@ -304,7 +304,8 @@ export function ImportModal({
                 showIcon
                 style={{ marginTop: 12 }}
                 data-testid="import-cancelled"
-                title={t('import.cancelled', { done: fmtNumber(job.done), total: fmtNumber(job.total), failed: fmtNumber(job.failed ?? 0) })}
+                data-done={job.done}
+                title={job.done === 0 ? t('import.cancelledEarly') : t('import.cancelled', { done: fmtNumber(job.done), total: fmtNumber(job.total), failed: fmtNumber(job.failed ?? 0) })}
               />
             )}
             {job.status === 'FAILED' && (
