@@ -51,6 +51,8 @@ type ContactWay struct {
 	RrNext int `json:"rr_next,omitempty"`
 	// CreatedByID holds the value of the "created_by_id" field.
 	CreatedByID *uuid.UUID `json:"created_by_id,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ContactWayQuery when eager-loading is set.
 	Edges        ContactWayEdges `json:"edges"`
@@ -92,7 +94,7 @@ func (*ContactWay) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case contactway.FieldName, contactway.FieldState, contactway.FieldConfigID, contactway.FieldQrCodeURL, contactway.FieldStrategy, contactway.FieldSource, contactway.FieldWelcomeMessage:
 			values[i] = new(sql.NullString)
-		case contactway.FieldCreatedAt, contactway.FieldUpdatedAt:
+		case contactway.FieldCreatedAt, contactway.FieldUpdatedAt, contactway.FieldDeletedAt:
 			values[i] = new(sql.NullTime)
 		case contactway.FieldID, contactway.FieldTenantID:
 			values[i] = new(uuid.UUID)
@@ -219,6 +221,13 @@ func (_m *ContactWay) assignValues(columns []string, values []any) error {
 				_m.CreatedByID = new(uuid.UUID)
 				*_m.CreatedByID = *value.S.(*uuid.UUID)
 			}
+		case contactway.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -310,6 +319,11 @@ func (_m *ContactWay) String() string {
 	if v := _m.CreatedByID; v != nil {
 		builder.WriteString("created_by_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')
 	return builder.String()

@@ -193,6 +193,20 @@ func (_c *ContactWayCreate) SetNillableCreatedByID(v *uuid.UUID) *ContactWayCrea
 	return _c
 }
 
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *ContactWayCreate) SetDeletedAt(v time.Time) *ContactWayCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *ContactWayCreate) SetNillableDeletedAt(v *time.Time) *ContactWayCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ContactWayCreate) SetID(v uuid.UUID) *ContactWayCreate {
 	_c.mutation.SetID(v)
@@ -479,6 +493,10 @@ func (_c *ContactWayCreate) createSpec() (*ContactWay, *sqlgraph.CreateSpec) {
 		_spec.SetField(contactway.FieldCreatedByID, field.TypeUUID, value)
 		_node.CreatedByID = &value
 	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(contactway.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
 	if nodes := _c.mutation.AddsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -682,6 +700,24 @@ func (u *ContactWayUpsert) UpdateRrNext() *ContactWayUpsert {
 // AddRrNext adds v to the "rr_next" field.
 func (u *ContactWayUpsert) AddRrNext(v int) *ContactWayUpsert {
 	u.Add(contactway.FieldRrNext, v)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *ContactWayUpsert) SetDeletedAt(v time.Time) *ContactWayUpsert {
+	u.Set(contactway.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *ContactWayUpsert) UpdateDeletedAt() *ContactWayUpsert {
+	u.SetExcluded(contactway.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *ContactWayUpsert) ClearDeletedAt() *ContactWayUpsert {
+	u.SetNull(contactway.FieldDeletedAt)
 	return u
 }
 
@@ -909,6 +945,27 @@ func (u *ContactWayUpsertOne) AddRrNext(v int) *ContactWayUpsertOne {
 func (u *ContactWayUpsertOne) UpdateRrNext() *ContactWayUpsertOne {
 	return u.Update(func(s *ContactWayUpsert) {
 		s.UpdateRrNext()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *ContactWayUpsertOne) SetDeletedAt(v time.Time) *ContactWayUpsertOne {
+	return u.Update(func(s *ContactWayUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *ContactWayUpsertOne) UpdateDeletedAt() *ContactWayUpsertOne {
+	return u.Update(func(s *ContactWayUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *ContactWayUpsertOne) ClearDeletedAt() *ContactWayUpsertOne {
+	return u.Update(func(s *ContactWayUpsert) {
+		s.ClearDeletedAt()
 	})
 }
 
@@ -1303,6 +1360,27 @@ func (u *ContactWayUpsertBulk) AddRrNext(v int) *ContactWayUpsertBulk {
 func (u *ContactWayUpsertBulk) UpdateRrNext() *ContactWayUpsertBulk {
 	return u.Update(func(s *ContactWayUpsert) {
 		s.UpdateRrNext()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *ContactWayUpsertBulk) SetDeletedAt(v time.Time) *ContactWayUpsertBulk {
+	return u.Update(func(s *ContactWayUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *ContactWayUpsertBulk) UpdateDeletedAt() *ContactWayUpsertBulk {
+	return u.Update(func(s *ContactWayUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *ContactWayUpsertBulk) ClearDeletedAt() *ContactWayUpsertBulk {
+	return u.Update(func(s *ContactWayUpsert) {
+		s.ClearDeletedAt()
 	})
 }
 

@@ -179,6 +179,26 @@ func (_u *ContactWayUpdate) AddRrNext(v int) *ContactWayUpdate {
 	return _u
 }
 
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *ContactWayUpdate) SetDeletedAt(v time.Time) *ContactWayUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *ContactWayUpdate) SetNillableDeletedAt(v *time.Time) *ContactWayUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *ContactWayUpdate) ClearDeletedAt() *ContactWayUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
 // AddAddIDs adds the "adds" edge to the ContactWayAdd entity by IDs.
 func (_u *ContactWayUpdate) AddAddIDs(ids ...uuid.UUID) *ContactWayUpdate {
 	_u.mutation.AddAddIDs(ids...)
@@ -356,6 +376,12 @@ func (_u *ContactWayUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.CreatedByIDCleared() {
 		_spec.ClearField(contactway.FieldCreatedByID, field.TypeUUID)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(contactway.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(contactway.FieldDeletedAt, field.TypeTime)
 	}
 	if _u.mutation.AddsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -571,6 +597,26 @@ func (_u *ContactWayUpdateOne) AddRrNext(v int) *ContactWayUpdateOne {
 	return _u
 }
 
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *ContactWayUpdateOne) SetDeletedAt(v time.Time) *ContactWayUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *ContactWayUpdateOne) SetNillableDeletedAt(v *time.Time) *ContactWayUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *ContactWayUpdateOne) ClearDeletedAt() *ContactWayUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
 // AddAddIDs adds the "adds" edge to the ContactWayAdd entity by IDs.
 func (_u *ContactWayUpdateOne) AddAddIDs(ids ...uuid.UUID) *ContactWayUpdateOne {
 	_u.mutation.AddAddIDs(ids...)
@@ -778,6 +824,12 @@ func (_u *ContactWayUpdateOne) sqlSave(ctx context.Context) (_node *ContactWay, 
 	}
 	if _u.mutation.CreatedByIDCleared() {
 		_spec.ClearField(contactway.FieldCreatedByID, field.TypeUUID)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(contactway.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(contactway.FieldDeletedAt, field.TypeTime)
 	}
 	if _u.mutation.AddsCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -6338,6 +6338,7 @@ type ContactWayMutation struct {
 	rr_next         *int
 	addrr_next      *int
 	created_by_id   *uuid.UUID
+	deleted_at      *time.Time
 	clearedFields   map[string]struct{}
 	adds            map[uuid.UUID]struct{}
 	removedadds     map[uuid.UUID]struct{}
@@ -7117,6 +7118,55 @@ func (m *ContactWayMutation) ResetCreatedByID() {
 	delete(m.clearedFields, contactway.FieldCreatedByID)
 }
 
+// SetDeletedAt sets the "deleted_at" field.
+func (m *ContactWayMutation) SetDeletedAt(t time.Time) {
+	m.deleted_at = &t
+}
+
+// DeletedAt returns the value of the "deleted_at" field in the mutation.
+func (m *ContactWayMutation) DeletedAt() (r time.Time, exists bool) {
+	v := m.deleted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeletedAt returns the old "deleted_at" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldDeletedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeletedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeletedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeletedAt: %w", err)
+	}
+	return oldValue.DeletedAt, nil
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (m *ContactWayMutation) ClearDeletedAt() {
+	m.deleted_at = nil
+	m.clearedFields[contactway.FieldDeletedAt] = struct{}{}
+}
+
+// DeletedAtCleared returns if the "deleted_at" field was cleared in this mutation.
+func (m *ContactWayMutation) DeletedAtCleared() bool {
+	_, ok := m.clearedFields[contactway.FieldDeletedAt]
+	return ok
+}
+
+// ResetDeletedAt resets all changes to the "deleted_at" field.
+func (m *ContactWayMutation) ResetDeletedAt() {
+	m.deleted_at = nil
+	delete(m.clearedFields, contactway.FieldDeletedAt)
+}
+
 // AddAddIDs adds the "adds" edge to the ContactWayAdd entity by ids.
 func (m *ContactWayMutation) AddAddIDs(ids ...uuid.UUID) {
 	if m.adds == nil {
@@ -7205,7 +7255,7 @@ func (m *ContactWayMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ContactWayMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 17)
 	if m.tenant_id != nil {
 		fields = append(fields, contactway.FieldTenantID)
 	}
@@ -7254,6 +7304,9 @@ func (m *ContactWayMutation) Fields() []string {
 	if m.created_by_id != nil {
 		fields = append(fields, contactway.FieldCreatedByID)
 	}
+	if m.deleted_at != nil {
+		fields = append(fields, contactway.FieldDeletedAt)
+	}
 	return fields
 }
 
@@ -7294,6 +7347,8 @@ func (m *ContactWayMutation) Field(name string) (ent.Value, bool) {
 		return m.RrNext()
 	case contactway.FieldCreatedByID:
 		return m.CreatedByID()
+	case contactway.FieldDeletedAt:
+		return m.DeletedAt()
 	}
 	return nil, false
 }
@@ -7335,6 +7390,8 @@ func (m *ContactWayMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldRrNext(ctx)
 	case contactway.FieldCreatedByID:
 		return m.OldCreatedByID(ctx)
+	case contactway.FieldDeletedAt:
+		return m.OldDeletedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown ContactWay field %s", name)
 }
@@ -7456,6 +7513,13 @@ func (m *ContactWayMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCreatedByID(v)
 		return nil
+	case contactway.FieldDeletedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeletedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ContactWay field %s", name)
 }
@@ -7510,6 +7574,9 @@ func (m *ContactWayMutation) ClearedFields() []string {
 	if m.FieldCleared(contactway.FieldCreatedByID) {
 		fields = append(fields, contactway.FieldCreatedByID)
 	}
+	if m.FieldCleared(contactway.FieldDeletedAt) {
+		fields = append(fields, contactway.FieldDeletedAt)
+	}
 	return fields
 }
 
@@ -7532,6 +7599,9 @@ func (m *ContactWayMutation) ClearField(name string) error {
 		return nil
 	case contactway.FieldCreatedByID:
 		m.ClearCreatedByID()
+		return nil
+	case contactway.FieldDeletedAt:
+		m.ClearDeletedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown ContactWay nullable field %s", name)
@@ -7588,6 +7658,9 @@ func (m *ContactWayMutation) ResetField(name string) error {
 		return nil
 	case contactway.FieldCreatedByID:
 		m.ResetCreatedByID()
+		return nil
+	case contactway.FieldDeletedAt:
+		m.ResetDeletedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown ContactWay field %s", name)

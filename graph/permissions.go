@@ -88,6 +88,8 @@ var RootPermissions = map[string]Permission{
 	"Mutation.enrollLeads":      {"journey", "write"}, // and the leads in the caller's write scope
 	"Mutation.completeTask":     {"task", "write"},    // a task the caller sees (its own, or any with task manage)
 	"Mutation.createContactWay": {"channel", "write"},
+	"Mutation.updateContactWay": {"channel", "write"},
+	"Mutation.deleteContactWay": {"channel", "write"},
 
 	"Mutation.createFieldDefinition":    {"field", "write"},
 	"Mutation.updateFieldDefinition":    {"field", "write"},

@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 
+	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/graph/model"
@@ -45,6 +46,26 @@ func (r *mutationResolver) CreateContactWay(ctx context.Context, input model.Cre
 		in.Strategy = string(*input.Strategy)
 	}
 	return r.Services.WeCom.CreateContactWay(ctx, in)
+}
+
+// UpdateContactWay is the resolver for the updateContactWay field.
+func (r *mutationResolver) UpdateContactWay(ctx context.Context, id uuid.UUID, input model.UpdateContactWayInput) (*ent.ContactWay, error) {
+	in := wecom.ContactWayUpdate{Name: input.Name, Source: input.Source, WelcomeMessage: input.WelcomeMessage,
+		UserIDs: input.UserIDs, TagIDs: input.TagIDs, SkipVerify: input.SkipVerify, PoolID: input.PoolID,
+		ClearPool: deref(input.ClearPool)}
+	if input.Strategy != nil {
+		st := string(*input.Strategy)
+		in.Strategy = &st
+	}
+	return r.Services.WeCom.UpdateContactWay(ctx, id, in)
+}
+
+// DeleteContactWay is the resolver for the deleteContactWay field.
+func (r *mutationResolver) DeleteContactWay(ctx context.Context, id uuid.UUID) (bool, error) {
+	if err := r.Services.WeCom.DeleteContactWay(ctx, id); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // ContactWays is the resolver for the contactWays field.

@@ -51,6 +51,8 @@ const (
 	FieldRrNext = "rr_next"
 	// FieldCreatedByID holds the string denoting the created_by_id field in the database.
 	FieldCreatedByID = "created_by_id"
+	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
+	FieldDeletedAt = "deleted_at"
 	// EdgeAdds holds the string denoting the adds edge name in mutations.
 	EdgeAdds = "adds"
 	// Table holds the table name of the contactway in the database.
@@ -83,6 +85,7 @@ var Columns = []string{
 	FieldPoolID,
 	FieldRrNext,
 	FieldCreatedByID,
+	FieldDeletedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -237,6 +240,11 @@ func ByRrNext(opts ...sql.OrderTermOption) OrderOption {
 // ByCreatedByID orders the results by the created_by_id field.
 func ByCreatedByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedByID, opts...).ToFunc()
+}
+
+// ByDeletedAt orders the results by the deleted_at field.
+func ByDeletedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeletedAt, opts...).ToFunc()
 }
 
 // ByAddsCount orders the results by adds count.

@@ -121,6 +121,11 @@ func CreatedByID(v uuid.UUID) predicate.ContactWay {
 	return predicate.ContactWay(sql.FieldEQ(FieldCreatedByID, v))
 }
 
+// DeletedAt applies equality check predicate on the "deleted_at" field. It's identical to DeletedAtEQ.
+func DeletedAt(v time.Time) predicate.ContactWay {
+	return predicate.ContactWay(sql.FieldEQ(FieldDeletedAt, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v uuid.UUID) predicate.ContactWay {
 	return predicate.ContactWay(sql.FieldEQ(FieldTenantID, v))
@@ -809,6 +814,56 @@ func CreatedByIDIsNil() predicate.ContactWay {
 // CreatedByIDNotNil applies the NotNil predicate on the "created_by_id" field.
 func CreatedByIDNotNil() predicate.ContactWay {
 	return predicate.ContactWay(sql.FieldNotNull(FieldCreatedByID))
+}
+
+// DeletedAtEQ applies the EQ predicate on the "deleted_at" field.
+func DeletedAtEQ(v time.Time) predicate.ContactWay {
+	return predicate.ContactWay(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtNEQ applies the NEQ predicate on the "deleted_at" field.
+func DeletedAtNEQ(v time.Time) predicate.ContactWay {
+	return predicate.ContactWay(sql.FieldNEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtIn applies the In predicate on the "deleted_at" field.
+func DeletedAtIn(vs ...time.Time) predicate.ContactWay {
+	return predicate.ContactWay(sql.FieldIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtNotIn applies the NotIn predicate on the "deleted_at" field.
+func DeletedAtNotIn(vs ...time.Time) predicate.ContactWay {
+	return predicate.ContactWay(sql.FieldNotIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtGT applies the GT predicate on the "deleted_at" field.
+func DeletedAtGT(v time.Time) predicate.ContactWay {
+	return predicate.ContactWay(sql.FieldGT(FieldDeletedAt, v))
+}
+
+// DeletedAtGTE applies the GTE predicate on the "deleted_at" field.
+func DeletedAtGTE(v time.Time) predicate.ContactWay {
+	return predicate.ContactWay(sql.FieldGTE(FieldDeletedAt, v))
+}
+
+// DeletedAtLT applies the LT predicate on the "deleted_at" field.
+func DeletedAtLT(v time.Time) predicate.ContactWay {
+	return predicate.ContactWay(sql.FieldLT(FieldDeletedAt, v))
+}
+
+// DeletedAtLTE applies the LTE predicate on the "deleted_at" field.
+func DeletedAtLTE(v time.Time) predicate.ContactWay {
+	return predicate.ContactWay(sql.FieldLTE(FieldDeletedAt, v))
+}
+
+// DeletedAtIsNil applies the IsNil predicate on the "deleted_at" field.
+func DeletedAtIsNil() predicate.ContactWay {
+	return predicate.ContactWay(sql.FieldIsNull(FieldDeletedAt))
+}
+
+// DeletedAtNotNil applies the NotNil predicate on the "deleted_at" field.
+func DeletedAtNotNil() predicate.ContactWay {
+	return predicate.ContactWay(sql.FieldNotNull(FieldDeletedAt))
 }
 
 // HasAdds applies the HasEdge predicate on the "adds" edge.

@@ -256,6 +256,7 @@ var (
 		{Name: "pool_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "rr_next", Type: field.TypeInt, Default: 0},
 		{Name: "created_by_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 	}
 	// ContactWaysTable holds the schema information for the "contact_ways" table.
 	ContactWaysTable = &schema.Table{

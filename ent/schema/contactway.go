@@ -50,6 +50,10 @@ func (ContactWay) Fields() []ent.Field {
 		// rr_next is the round-robin position.
 		field.Int("rr_next").Default(0).Annotations(entgql.Skip()),
 		field.UUID("created_by_id", gidUUID).Optional().Nillable().Immutable().Annotations(entgql.Skip()),
+		// deleted_at: deleteContactWay removed the code in WeCom
+		// (del_contact_way); the row stays for its adds and stats, out of
+		// the list.
+		field.Time("deleted_at").Optional().Nillable().Annotations(entgql.Skip()),
 	}
 }
 

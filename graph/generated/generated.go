@@ -523,6 +523,7 @@ type ComplexityRoot struct {
 		CreateTerritory          func(childComplexity int, input model.CreateTerritoryInput) int
 		CreateUser               func(childComplexity int, input model.CreateUserInput) int
 		DeleteAssignmentRule     func(childComplexity int, id uuid.UUID) int
+		DeleteContactWay         func(childComplexity int, id uuid.UUID) int
 		DeleteScoringRule        func(childComplexity int, id uuid.UUID) int
 		DeleteSegment            func(childComplexity int, id uuid.UUID) int
 		DeleteStage              func(childComplexity int, id uuid.UUID) int
@@ -552,6 +553,7 @@ type ComplexityRoot struct {
 		UnarchiveFieldDefinition func(childComplexity int, id uuid.UUID) int
 		UntagLeads               func(childComplexity int, leadIDs []uuid.UUID, tagIDs []uuid.UUID) int
 		UpdateAssignmentRule     func(childComplexity int, id uuid.UUID, input model.UpdateAssignmentRuleInput) int
+		UpdateContactWay         func(childComplexity int, id uuid.UUID, input model.UpdateContactWayInput) int
 		UpdateFieldDefinition    func(childComplexity int, id uuid.UUID, input model.UpdateFieldDefinitionInput) int
 		UpdateJourney            func(childComplexity int, id uuid.UUID, input model.UpdateJourneyInput) int
 		UpdateLead               func(childComplexity int, id uuid.UUID, input model.UpdateLeadInput) int
@@ -1071,6 +1073,8 @@ type MutationResolver interface {
 	DeleteSegment(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
 	CompleteTask(ctx context.Context, id uuid.UUID, note *string) (*ent.Task, error)
 	CreateContactWay(ctx context.Context, input model.CreateContactWayInput) (*ent.ContactWay, error)
+	UpdateContactWay(ctx context.Context, id uuid.UUID, input model.UpdateContactWayInput) (*ent.ContactWay, error)
+	DeleteContactWay(ctx context.Context, id uuid.UUID) (bool, error)
 }
 type PipelineResolver interface {
 	Stages(ctx context.Context, obj *ent.Pipeline, includeArchived *bool) ([]*ent.Stage, error)
@@ -3302,6 +3306,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteAssignmentRule(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.deleteContactWay":
+		if e.ComplexityRoot.Mutation.DeleteContactWay == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteContactWay_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteContactWay(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.deleteScoringRule":
 		if e.ComplexityRoot.Mutation.DeleteScoringRule == nil {
 			break
@@ -3616,6 +3631,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateAssignmentRule(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateAssignmentRuleInput)), true
+	case "Mutation.updateContactWay":
+		if e.ComplexityRoot.Mutation.UpdateContactWay == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateContactWay_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateContactWay(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateContactWayInput)), true
 	case "Mutation.updateFieldDefinition":
 		if e.ComplexityRoot.Mutation.UpdateFieldDefinition == nil {
 			break
@@ -5683,6 +5709,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TerritoryWhereInput", ec.unmarshalInputTerritoryWhereInput),
 			graphql.NewInputUnmarshaler("TierThresholdsInput", ec.unmarshalInputTierThresholdsInput),
 			graphql.NewInputUnmarshaler("UpdateAssignmentRuleInput", ec.unmarshalInputUpdateAssignmentRuleInput),
+			graphql.NewInputUnmarshaler("UpdateContactWayInput", ec.unmarshalInputUpdateContactWayInput),
 			graphql.NewInputUnmarshaler("UpdateFieldDefinitionInput", ec.unmarshalInputUpdateFieldDefinitionInput),
 			graphql.NewInputUnmarshaler("UpdateJourneyInput", ec.unmarshalInputUpdateJourneyInput),
 			graphql.NewInputUnmarshaler("UpdateLeadInput", ec.unmarshalInputUpdateLeadInput),
@@ -12237,6 +12264,22 @@ input CreateContactWayInput {
   poolID: ID
 }
 
+"Changes to a contact-way code; an omitted field keeps its value."
+input UpdateContactWayInput {
+  name: String
+  "The same number of members as before: one stays one, several stay several (WeCom cannot change a code's type)."
+  userIDs: [ID!]
+  strategy: ContactWayStrategy
+  source: String
+  "The tags new customers get ([] for none)."
+  tagIDs: [ID!]
+  welcomeMessage: String
+  skipVerify: Boolean
+  poolID: ID
+  "Removes the pool."
+  clearPool: Boolean
+}
+
 "What a contact-way code brought in (workspace-wide)."
 type ContactWayStats {
   "Customers added through the code."
@@ -12277,6 +12320,18 @@ extend type Mutation {
   stores nothing.
   """
   createContactWay(input: CreateContactWayInput!): ContactWay!
+  """
+  Changes a code: its members, name (the remark) and skipVerify in WeCom
+  first (update_contact_way; the QR code and state stay), then here. A
+  refusal by WeCom is a CONFLICT and changes nothing; customers already
+  added keep their lead's owner and tags.
+  """
+  updateContactWay(id: ID!, input: UpdateContactWayInput!): ContactWay!
+  """
+  Deletes a code in WeCom (del_contact_way: its QR code adds nobody any
+  more) and takes it out of contactWays; its adds, leads and stats stay.
+  """
+  deleteContactWay(id: ID!): Boolean!
 }
 `, BuiltIn: false},
 }
@@ -14486,6 +14541,20 @@ func (ec *executionContext) field_Mutation_deleteAssignmentRule_args(ctx context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteContactWay_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteScoringRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -15030,6 +15099,28 @@ func (ec *executionContext) field_Mutation_updateAssignmentRule_args(ctx context
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateAssignmentRuleInput, error) {
 			return ec.unmarshalNUpdateAssignmentRuleInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateAssignmentRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateContactWay_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateContactWayInput, error) {
+			return ec.unmarshalNUpdateContactWayInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateContactWayInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -26198,6 +26289,94 @@ func (ec *executionContext) fieldContext_Mutation_createContactWay(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createContactWay_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateContactWay(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateContactWay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateContactWay(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.UpdateContactWayInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ContactWay) graphql.Marshaler {
+			return ec.marshalNContactWay2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐContactWay(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateContactWay(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactWay(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateContactWay_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteContactWay(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteContactWay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteContactWay(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteContactWay(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteContactWay_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -55594,6 +55773,104 @@ func UnmarshalUpdateAssignmentRuleInput(ctx context.Context, raw any) (model.Upd
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateContactWayInput(ctx context.Context, obj any) (model.UpdateContactWayInput, error) {
+	var it model.UpdateContactWayInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "userIDs", "strategy", "source", "tagIDs", "welcomeMessage", "skipVerify", "poolID", "clearPool"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "userIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDs"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDs = data
+		case "strategy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("strategy"))
+			data, err := ec.unmarshalOContactWayStrategy2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋcontactwayᚐStrategy(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Strategy = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "tagIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagIDs"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TagIDs = data
+		case "welcomeMessage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("welcomeMessage"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WelcomeMessage = data
+		case "skipVerify":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("skipVerify"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SkipVerify = data
+		case "poolID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("poolID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PoolID = data
+		case "clearPool":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearPool"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearPool = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateContactWayInput unmarshals raw into the UpdateContactWayInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateContactWayInput(ctx context.Context, raw any) (model.UpdateContactWayInput, error) {
+	var out model.UpdateContactWayInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateContactWayInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateFieldDefinitionInput(ctx context.Context, obj any) (model.UpdateFieldDefinitionInput, error) {
 	var it model.UpdateFieldDefinitionInput
 	if obj == nil {
@@ -61795,6 +62072,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateContactWay":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateContactWay(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteContactWay":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteContactWay(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -67041,6 +67332,11 @@ func (ec *executionContext) marshalNTrackEventsPayload2ᚖgithubᚗcomᚋscrmhq�
 
 func (ec *executionContext) unmarshalNUpdateAssignmentRuleInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateAssignmentRuleInput(ctx context.Context, v any) (model.UpdateAssignmentRuleInput, error) {
 	res, err := ec.unmarshalInputUpdateAssignmentRuleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateContactWayInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateContactWayInput(ctx context.Context, v any) (model.UpdateContactWayInput, error) {
+	res, err := ec.unmarshalInputUpdateContactWayInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

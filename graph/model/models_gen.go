@@ -795,6 +795,22 @@ type UpdateAssignmentRuleInput struct {
 	Enabled           *bool                    `json:"enabled,omitempty"`
 }
 
+// Changes to a contact-way code; an omitted field keeps its value.
+type UpdateContactWayInput struct {
+	Name *string `json:"name,omitempty"`
+	// The same number of members as before: one stays one, several stay several (WeCom cannot change a code's type).
+	UserIDs  []uuid.UUID          `json:"userIDs,omitempty"`
+	Strategy *contactway.Strategy `json:"strategy,omitempty"`
+	Source   *string              `json:"source,omitempty"`
+	// The tags new customers get ([] for none).
+	TagIDs         []uuid.UUID `json:"tagIDs,omitempty"`
+	WelcomeMessage *string     `json:"welcomeMessage,omitempty"`
+	SkipVerify     *bool       `json:"skipVerify,omitempty"`
+	PoolID         *uuid.UUID  `json:"poolID,omitempty"`
+	// Removes the pool.
+	ClearPool *bool `json:"clearPool,omitempty"`
+}
+
 type UpdateFieldDefinitionInput struct {
 	Label    *string `json:"label,omitempty"`
 	HelpText *string `json:"helpText,omitempty"`

@@ -24,6 +24,7 @@ import (
 	"github.com/scrmhq/scrm/internal/broadcast"
 	"github.com/scrmhq/scrm/internal/textinput"
 	"github.com/scrmhq/scrm/internal/txn"
+	wecomplug "github.com/scrmhq/scrm/plugins/wecom"
 )
 
 // Limits of contact-way codes.
@@ -73,48 +74,22 @@ func (s *Service) CreateContactWay(ctx context.Context, in ContactWayInput) (*en
 	if source == "" {
 		source = Source
 	}
-	strategy := in.Strategy
-	if strategy == "" {
-		strategy = StrategyFixed
-	}
-	if contactway.StrategyValidator(contactway.Strategy(strategy)) != nil {
-		return nil, apperr.Input("strategy", "FIXED, ROUND_ROBIN or LEAST_LOADED")
+	strategy, err := checkStrategy(in.Strategy)
+	if err != nil {
+		return nil, err
 	}
 	members, err := s.codeMembers(ctx, c, in.UserIDs)
 	if err != nil {
 		return nil, err
 	}
-	for i, id := range in.TagIDs {
-		if ok, err := c.Tag.Query().Where(tag.ID(id)).Exist(ctx); err != nil {
-			return nil, err
-		} else if !ok {
-			return nil, apperr.New(apperr.NotFound, fmt.Sprintf("tagIDs[%d]", i), "tag not found")
-		}
+	if err := checkTagsAndPool(ctx, c, in.TagIDs, in.PoolID); err != nil {
+		return nil, err
 	}
-	if in.PoolID != nil {
-		if ok, err := c.Pool.Query().Where(pool.ID(*in.PoolID)).Exist(ctx); err != nil {
-			return nil, err
-		} else if !ok {
-			return nil, apperr.New(apperr.NotFound, "poolID", "pool not found")
-		}
+	welcome, err := s.checkWelcome(ctx, in.WelcomeMessage)
+	if err != nil {
+		return nil, err
 	}
-	welcome := strings.TrimSpace(in.WelcomeMessage)
-	if welcome != "" {
-		if len([]rune(welcome)) > 4000 {
-			return nil, apperr.Input("welcomeMessage", "at most 4000 characters")
-		}
-		sch, err := s.Fields.Schema(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := broadcast.ParseTemplate("welcomeMessage", welcome, sch); err != nil {
-			return nil, err
-		}
-	}
-	cfg, err := s.syncConfig(ctx)
-	if errors.Is(err, ErrSyncNotConfigured) {
-		return nil, apperr.New(apperr.Conflict, "", "configure the wecom channel's corpId and contactSecret first")
-	}
+	cfg, err := s.codeConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -145,10 +120,217 @@ func (s *Service) CreateContactWay(ctx context.Context, in ContactWayInput) (*en
 	}
 	now := s.Now()
 	create := c.ContactWay.Create().SetName(name).SetState(state).SetConfigID(res.ConfigID).SetQrCodeURL(res.QrCode).
-		SetUserIds(ids).SetStrategy(contactway.Strategy(strategy)).SetSource(source).SetTagIds(in.TagIDs).
+		SetUserIds(ids).SetStrategy(strategy).SetSource(source).SetTagIds(in.TagIDs).
 		SetWelcomeMessage(welcome).SetSkipVerify(skip).SetNillablePoolID(in.PoolID).
 		SetNillableCreatedByID(in.CreatedBy).SetCreatedAt(now).SetUpdatedAt(now)
 	return create.Save(ctx)
+}
+
+// checkStrategy checks a code's strategy ("" is FIXED).
+func checkStrategy(s string) (contactway.Strategy, error) {
+	if s == "" {
+		s = StrategyFixed
+	}
+	if contactway.StrategyValidator(contactway.Strategy(s)) != nil {
+		return "", apperr.Input("strategy", "FIXED, ROUND_ROBIN or LEAST_LOADED")
+	}
+	return contactway.Strategy(s), nil
+}
+
+// checkTagsAndPool checks that a code's tags and pool (nil: none) exist.
+func checkTagsAndPool(ctx context.Context, c *ent.Client, tagIDs []uuid.UUID, poolID *uuid.UUID) error {
+	for i, id := range tagIDs {
+		if ok, err := c.Tag.Query().Where(tag.ID(id)).Exist(ctx); err != nil {
+			return err
+		} else if !ok {
+			return apperr.New(apperr.NotFound, fmt.Sprintf("tagIDs[%d]", i), "tag not found")
+		}
+	}
+	if poolID != nil {
+		if ok, err := c.Pool.Query().Where(pool.ID(*poolID)).Exist(ctx); err != nil {
+			return err
+		} else if !ok {
+			return apperr.New(apperr.NotFound, "poolID", "pool not found")
+		}
+	}
+	return nil
+}
+
+// checkWelcome checks a code's welcome message (a template like a
+// broadcast's) and returns it trimmed.
+func (s *Service) checkWelcome(ctx context.Context, text string) (string, error) {
+	welcome := strings.TrimSpace(text)
+	if welcome == "" {
+		return "", nil
+	}
+	if len([]rune(welcome)) > 4000 {
+		return "", apperr.Input("welcomeMessage", "at most 4000 characters")
+	}
+	sch, err := s.Fields.Schema(ctx)
+	if err != nil {
+		return "", err
+	}
+	if _, err := broadcast.ParseTemplate("welcomeMessage", welcome, sch); err != nil {
+		return "", err
+	}
+	return welcome, nil
+}
+
+// codeConfig is the workspace's wecom config for changing codes: a
+// CONFLICT without the corp id and customer-contact secret.
+func (s *Service) codeConfig(ctx context.Context) (wecomplug.Config, error) {
+	cfg, err := s.syncConfig(ctx)
+	if errors.Is(err, ErrSyncNotConfigured) {
+		return cfg, apperr.New(apperr.Conflict, "", "configure the wecom channel's corpId and contactSecret first")
+	}
+	return cfg, err
+}
+
+// ContactWayUpdate changes a code; a nil field keeps its value.
+type ContactWayUpdate struct {
+	Name, Strategy, Source, WelcomeMessage *string
+	UserIDs, TagIDs                        []uuid.UUID // nil: kept; TagIDs empty: none
+	SkipVerify                             *bool
+	PoolID                                 *uuid.UUID
+	ClearPool                              bool
+}
+
+// UpdateContactWay changes code id. What WeCom keeps of a code (its members,
+// its remark from the name, skip verify) is changed there first with
+// update_contact_way (the state and QR code stay); a refusal is a CONFLICT
+// with WeCom's errcode and nothing is stored. A code made for one member
+// keeps one member, and one made for several keeps several (WeCom cannot
+// change a code's type). Adds already made keep their owner and tags.
+func (s *Service) UpdateContactWay(ctx context.Context, id uuid.UUID, in ContactWayUpdate) (*ent.ContactWay, error) {
+	c := txn.Client(ctx, s.Client)
+	cw, err := liveCode(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	u := c.ContactWay.UpdateOne(cw).SetUpdatedAt(s.Now())
+	name := cw.Name
+	if in.Name != nil {
+		if name, err = textinput.Clean("name", *in.Name, 200, true); err != nil {
+			return nil, err
+		}
+		u.SetName(name)
+	}
+	if in.Source != nil {
+		source, err := textinput.Clean("source", *in.Source, 100, false)
+		if err != nil {
+			return nil, err
+		}
+		if source == "" {
+			source = Source
+		}
+		u.SetSource(source)
+	}
+	if in.Strategy != nil {
+		st, err := checkStrategy(*in.Strategy)
+		if err != nil {
+			return nil, err
+		}
+		u.SetStrategy(st)
+	}
+	ids := cw.UserIds
+	if in.UserIDs != nil {
+		if (len(in.UserIDs) == 1) != (len(cw.UserIds) == 1) {
+			return nil, apperr.Input("userIDs", "a code made for one member keeps one member, and one made for several keeps several (WeCom cannot change a code's type): create a new code")
+		}
+		ids = in.UserIDs
+		u.SetUserIds(ids)
+	}
+	if in.ClearPool && in.PoolID != nil {
+		return nil, apperr.Input("poolID", "give poolID or clearPool, not both")
+	}
+	if err := checkTagsAndPool(ctx, c, in.TagIDs, in.PoolID); err != nil {
+		return nil, err
+	}
+	if in.TagIDs != nil {
+		u.SetTagIds(in.TagIDs)
+	}
+	if in.PoolID != nil {
+		u.SetPoolID(*in.PoolID)
+	} else if in.ClearPool {
+		u.ClearPoolID()
+	}
+	if in.WelcomeMessage != nil {
+		welcome, err := s.checkWelcome(ctx, *in.WelcomeMessage)
+		if err != nil {
+			return nil, err
+		}
+		u.SetWelcomeMessage(welcome)
+	}
+	skip := cw.SkipVerify
+	if in.SkipVerify != nil {
+		skip = *in.SkipVerify
+		u.SetSkipVerify(skip)
+	}
+	if in.UserIDs != nil || clipRunes(name, remarkLen) != clipRunes(cw.Name, remarkLen) || skip != cw.SkipVerify {
+		members, err := s.codeMembers(ctx, c, ids)
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := s.codeConfig(ctx)
+		if err != nil {
+			return nil, err
+		}
+		req := &externalcontact.UpdateContactWayRequest{ConfigID: cw.ConfigID, Remark: clipRunes(name, remarkLen),
+			SkipVerify: skip, State: cw.State}
+		for _, m := range members {
+			req.User = append(req.User, *m.WecomUserID)
+		}
+		api := s.tokens.contacts(cfg)
+		err = api.retrying(func() error {
+			_, err := api.client.UpdateContactWay(req)
+			return err
+		})
+		var ce *util.CommonError
+		if errors.As(err, &ce) {
+			return nil, apperr.New(apperr.Conflict, "", "WeCom refused update_contact_way: errcode %d %s", ce.ErrCode, ce.ErrMsg)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("wecom: update_contact_way: %w", err)
+		}
+	}
+	return u.Save(ctx)
+}
+
+// DeleteContactWay removes code id in WeCom (del_contact_way: its QR code
+// adds nobody any more) and takes it out of the list; its adds, their leads
+// and its stats stay. A refusal by WeCom is a CONFLICT and nothing changes.
+func (s *Service) DeleteContactWay(ctx context.Context, id uuid.UUID) error {
+	c := txn.Client(ctx, s.Client)
+	cw, err := liveCode(ctx, c, id)
+	if err != nil {
+		return err
+	}
+	cfg, err := s.codeConfig(ctx)
+	if err != nil {
+		return err
+	}
+	api := s.tokens.contacts(cfg)
+	err = api.retrying(func() error {
+		_, err := api.client.DelContactWay(&externalcontact.DelContactWayRequest{ConfigID: cw.ConfigID})
+		return err
+	})
+	var ce *util.CommonError
+	if errors.As(err, &ce) {
+		return apperr.New(apperr.Conflict, "", "WeCom refused del_contact_way: errcode %d %s", ce.ErrCode, ce.ErrMsg)
+	}
+	if err != nil {
+		return fmt.Errorf("wecom: del_contact_way: %w", err)
+	}
+	return c.ContactWay.UpdateOne(cw).SetDeletedAt(s.Now()).SetUpdatedAt(s.Now()).Exec(ctx)
+}
+
+// liveCode is the workspace's code id unless deleted (NOT_FOUND at id).
+func liveCode(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.ContactWay, error) {
+	cw, err := c.ContactWay.Query().Where(contactway.ID(id), contactway.DeletedAtIsNil()).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.New(apperr.NotFound, "id", "contact-way code not found")
+	}
+	return cw, err
 }
 
 // codeMembers checks the users of a code: 1 to MaxContactWayUsers distinct
@@ -269,7 +451,7 @@ func (s *Service) Stats(ctx context.Context, id uuid.UUID) (*ContactWayStats, er
 
 // ContactWays lists the workspace's codes, newest first.
 func (s *Service) ContactWays(ctx context.Context) ([]*ent.ContactWay, error) {
-	return txn.Client(ctx, s.Client).ContactWay.Query().
+	return txn.Client(ctx, s.Client).ContactWay.Query().Where(contactway.DeletedAtIsNil()).
 		Order(ent.Desc(contactway.FieldCreatedAt), ent.Desc(contactway.FieldID)).All(ctx)
 }
 

@@ -2,6 +2,7 @@ package wecom_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/google/uuid"
@@ -219,4 +220,129 @@ func hasTag(t *testing.T, api *apitest.API, lead uuid.UUID, tag string) bool {
 		t.Fatal(err)
 	}
 	return ok
+}
+
+// TestContactWayEditAndDelete: a code's members, name and skip verify
+// change in WeCom (update_contact_way, same config and state) and here; a
+// change WeCom would refuse by its rules (one member to several), an
+// unlinked member and WeCom's own refusal change nothing anywhere; a
+// change of what only scrm keeps (the welcome) calls nothing; a deleted
+// code is gone in WeCom and from the list, and a second delete is NOT_FOUND.
+func TestContactWayEditAndDelete(t *testing.T) {
+	api := apitest.New(t)
+	_, admin := api.Workspace("acme")
+	fake := newFakeWeCom(t, corpID, contactSecret, cbToken, aesKey)
+	fake.Members = []string{"zhangsan", "lisi"}
+	users := map[string]string{}
+	var u struct{ CreateUser struct{ ID string } }
+	for _, name := range []string{"zhangsan", "lisi", "wangwu", "zhaoliu"} {
+		api.MustDo(admin, `mutation($e: String!, $n: String!){ createUser(input:{name: $n, email: $e, password: "rep-password", roles: ["rep"]}){ id } }`,
+			map[string]any{"e": name + "@acme.test", "n": name}, &u)
+		users[name] = u.CreateUser.ID
+	}
+	for _, name := range []string{"zhangsan", "lisi", "zhaoliu"} { // zhaoliu is not one of the corp's members
+		api.MustDo(admin, `mutation($id: ID!, $w: String){ updateUser(id: $id, input: {wecomUserID: $w}) { id } }`,
+			map[string]any{"id": users[name], "w": name}, nil)
+	}
+	api.MustDo(admin, `mutation($c: JSON!){ configureChannel(key: "wecom", config: $c){ key } }`, map[string]any{"c": map[string]any{
+		"corpId": corpID, "contactSecret": contactSecret, "agentId": 1000002, "baseUrl": fake.Srv.URL}}, nil)
+	var tg struct{ CreateTag struct{ ID string } }
+	api.MustDo(admin, `mutation { createTag(input: {name: "展会"}) { id } }`, nil, &tg)
+
+	type code struct{ ID, Name, State, WelcomeMessage string }
+	mk := func(name string, members ...string) code {
+		t.Helper()
+		ids := make([]string, len(members))
+		for i, m := range members {
+			ids[i] = users[m]
+		}
+		var out struct{ CreateContactWay code }
+		api.MustDo(admin, `mutation($i: CreateContactWayInput!){ createContactWay(input: $i) { id name state welcomeMessage } }`,
+			map[string]any{"i": map[string]any{"name": name, "userIDs": ids}}, &out)
+		return out.CreateContactWay
+	}
+	single, multi := mk("单人码", "zhangsan"), mk("多人码", "zhangsan", "lisi")
+	update := `mutation($id: ID!, $i: UpdateContactWayInput!){ updateContactWay(id: $id, input: $i) { id name state welcomeMessage skipVerify users { id } tags { name } } }`
+	calls := func() int { return fake.Count("/cgi-bin/externalcontact/update_contact_way") }
+
+	var got struct {
+		UpdateContactWay struct {
+			Name, State, WelcomeMessage string
+			SkipVerify                  bool
+			Users                       []struct{ ID string }
+			Tags                        []struct{ Name string }
+		}
+	}
+	api.MustDo(admin, update, map[string]any{"id": single.ID, "i": map[string]any{"name": "春季展会 A 区", "skipVerify": false,
+		"tagIDs": []string{tg.CreateTag.ID}, "welcomeMessage": "您好{{.name}}"}}, &got)
+	w := fake.ByState(single.State)
+	if r := got.UpdateContactWay; r.Name != "春季展会 A 区" || r.SkipVerify || r.State != single.State || len(r.Tags) != 1 ||
+		r.WelcomeMessage != "您好{{.name}}" || w.Remark != "春季展会 A 区" || w.SkipVerify || !slices.Equal(w.Users, []string{"zhangsan"}) {
+		t.Errorf("after the update: %+v; WeCom's code %+v", r, w)
+	}
+	api.MustDo(admin, update, map[string]any{"id": single.ID, "i": map[string]any{"userIDs": []string{users["lisi"]}}}, &got)
+	if w := fake.ByState(single.State); !slices.Equal(w.Users, []string{"lisi"}) || got.UpdateContactWay.Users[0].ID != users["lisi"] {
+		t.Errorf("members after the update: WeCom %v, here %v", w.Users, got.UpdateContactWay.Users)
+	}
+
+	// Only scrm's side: no call.
+	before := calls()
+	api.MustDo(admin, update, map[string]any{"id": single.ID, "i": map[string]any{"welcomeMessage": "欢迎"}}, &got)
+	if calls() != before || got.UpdateContactWay.WelcomeMessage != "欢迎" {
+		t.Errorf("a welcome change called update_contact_way %d times (welcome %q)", calls()-before, got.UpdateContactWay.WelcomeMessage)
+	}
+
+	// Refused: nothing changes, here or in WeCom.
+	for _, c := range []struct {
+		id    string
+		input map[string]any
+		code  string
+		field string
+	}{
+		{single.ID, map[string]any{"userIDs": []string{users["zhangsan"], users["lisi"]}}, "BAD_USER_INPUT", "input.userIDs"},
+		{multi.ID, map[string]any{"userIDs": []string{users["zhangsan"]}}, "BAD_USER_INPUT", "input.userIDs"},
+		{multi.ID, map[string]any{"userIDs": []string{users["zhangsan"], users["wangwu"]}}, "BAD_USER_INPUT", "input.userIDs[1]"},
+		{multi.ID, map[string]any{"name": "改名", "userIDs": []string{users["zhangsan"], users["zhaoliu"]}}, "CONFLICT", ""},
+		{multi.ID, map[string]any{"welcomeMessage": "{{.nope}}"}, "BAD_USER_INPUT", "input.welcomeMessage"},
+		{gid.Encode(gid.New(gid.ContactWay)), map[string]any{"name": "x"}, "NOT_FOUND", "id"},
+	} {
+		r := api.Do(admin, update, map[string]any{"id": c.id, "i": c.input})
+		if len(r.Errors) != 1 || r.Errors[0].Code() != c.code || r.Errors[0].Field() != c.field {
+			t.Errorf("updateContactWay(%v) = %+v, want %s at %q", c.input, r.Errors, c.code, c.field)
+		}
+	}
+	if w := fake.ByState(multi.State); w.Remark != "多人码" || !slices.Equal(w.Users, []string{"zhangsan", "lisi"}) {
+		t.Errorf("WeCom's code after refused updates: %+v", w)
+	}
+	var list struct {
+		ContactWays []struct {
+			ID, Name string
+			Users    []struct{ ID string }
+		}
+	}
+	api.MustDo(admin, `{ contactWays { id name users { id } } }`, nil, &list)
+	for _, c := range list.ContactWays {
+		if c.ID == multi.ID && (c.Name != "多人码" || len(c.Users) != 2) {
+			t.Errorf("the code after refused updates: %+v", c)
+		}
+	}
+
+	// Deleted: gone in WeCom and from the list; once.
+	var del struct{ DeleteContactWay bool }
+	api.MustDo(admin, `mutation($id: ID!){ deleteContactWay(id: $id) }`, map[string]any{"id": single.ID}, &del)
+	if !del.DeleteContactWay || !fake.ByState(single.State).Deleted {
+		t.Errorf("deleteContactWay = %v; WeCom's code %+v", del.DeleteContactWay, fake.ByState(single.State))
+	}
+	api.MustDo(admin, `{ contactWays { id name users { id } } }`, nil, &list)
+	if len(list.ContactWays) != 1 || list.ContactWays[0].ID != multi.ID {
+		t.Errorf("contactWays after the delete: %+v", list.ContactWays)
+	}
+	for _, q := range []string{`mutation($id: ID!){ deleteContactWay(id: $id) }`, `mutation($id: ID!){ updateContactWay(id: $id, input: {name: "y"}) { id } }`} {
+		if r := api.Do(admin, q, map[string]any{"id": single.ID}); len(r.Errors) != 1 || r.Errors[0].Code() != "NOT_FOUND" {
+			t.Errorf("%s on a deleted code: %+v", q, r.Errors)
+		}
+	}
+	if n := fake.Count("/cgi-bin/externalcontact/del_contact_way"); n != 1 {
+		t.Errorf("del_contact_way called %d times, want 1", n)
+	}
 }

@@ -14,6 +14,9 @@ import (
 //	POST /cgi-bin/externalcontact/add_contact_way {type 1|2, scene 1|2, remark, skip_verify, state (≤30), user [...]}
 //	    -> config_id, qr_code (scene 2); 40014 bad token, 40058 a bad parameter (type 1 with several users,
 //	    a state over 30 characters), 60111 a user who is not a member
+//	POST /cgi-bin/externalcontact/update_contact_way {config_id, remark, skip_verify, state, user [...]}
+//	    -> ok; 40058 an unknown or deleted config_id or a bad parameter (type 1 with several users), 60111 as above
+//	POST /cgi-bin/externalcontact/del_contact_way {config_id} -> ok; 40058 an unknown or deleted config_id
 //	POST /cgi-bin/externalcontact/send_welcome_msg {welcome_code, text {content}}
 //	    -> ok; 40014 bad token, 41096 a WelcomeCode that is unknown, used or past its 20 seconds
 //
@@ -25,6 +28,8 @@ type ContactWay struct {
 	Type, Scene                     int
 	SkipVerify                      bool
 	Users                           []string
+	// Deleted: del_contact_way removed it (it no longer adds anyone).
+	Deleted bool
 }
 
 // Welcome is a WelcomeCode issued with an add, and the message sent with
@@ -89,6 +94,55 @@ func (f *Server) addContactWay(w http.ResponseWriter, r *http.Request) {
 	f.Answer(w, res)
 }
 
+func (f *Server) updateContactWay(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	if !f.authorized(w, r) {
+		return
+	}
+	var req struct {
+		ConfigID   string   `json:"config_id"`
+		Remark     string   `json:"remark"`
+		SkipVerify bool     `json:"skip_verify"`
+		State      string   `json:"state"`
+		User       []string `json:"user"`
+	}
+	err := json.NewDecoder(r.Body).Decode(&req)
+	cw := f.ContactWays[req.ConfigID]
+	if err != nil || cw == nil || cw.Deleted || len(req.User) == 0 || (cw.Type == 1 && len(req.User) != 1) ||
+		len([]rune(req.State)) > 30 || len([]rune(req.Remark)) > 30 {
+		f.Answer(w, map[string]any{"errcode": 40058, "errmsg": "invalid parameter"})
+		return
+	}
+	for _, u := range req.User {
+		if len(f.Members) > 0 && !slices.Contains(f.Members, u) {
+			f.Answer(w, map[string]any{"errcode": 60111, "errmsg": "userid not found"})
+			return
+		}
+	}
+	cw.Remark, cw.SkipVerify, cw.State, cw.Users = req.Remark, req.SkipVerify, req.State, req.User
+	f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+}
+
+func (f *Server) delContactWay(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	if !f.authorized(w, r) {
+		return
+	}
+	var req struct {
+		ConfigID string `json:"config_id"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&req)
+	cw := f.ContactWays[req.ConfigID]
+	if cw == nil || cw.Deleted {
+		f.Answer(w, map[string]any{"errcode": 40058, "errmsg": "invalid parameter"})
+		return
+	}
+	cw.Deleted = true
+	f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+}
+
 func (f *Server) sendWelcome(w http.ResponseWriter, r *http.Request) {
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
@@ -132,7 +186,7 @@ func (f *Server) ByState(state string) *ContactWay {
 // code's members be added through it.
 func (f *Server) AddThrough(code *ContactWay, c Customer, userID string, mobiles []string, at time.Time) Callback {
 	f.T.Helper()
-	if code == nil || !slices.Contains(code.Users, userID) {
+	if code == nil || code.Deleted || !slices.Contains(code.Users, userID) {
 		f.T.Fatalf("wecomfake: %s is not a member of code %+v", userID, code)
 	}
 	return f.Add(c, userID, code.State, mobiles, at)

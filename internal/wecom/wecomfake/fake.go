@@ -96,6 +96,8 @@ func New(t testing.TB, corpID, secret, token, aesKey string) *Server {
 	mux.HandleFunc("GET /cgi-bin/gettoken", f.gettoken)
 	mux.HandleFunc("GET /cgi-bin/externalcontact/get", f.externalContact)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/add_contact_way", f.addContactWay)
+	mux.HandleFunc("POST /cgi-bin/externalcontact/update_contact_way", f.updateContactWay)
+	mux.HandleFunc("POST /cgi-bin/externalcontact/del_contact_way", f.delContactWay)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/send_welcome_msg", f.sendWelcome)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/add_msg_template", f.addMsgTemplate)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/get_groupmsg_list_v2", f.groupMsgList)
