@@ -129,6 +129,28 @@ func checkQuiet(path string, q Quiet, tz string) (Quiet, error) {
 	return q, nil
 }
 
+// setQuiet checks quiet hours q (nil: none) at path and sets them on create,
+// in the workspace's time zone when q names none.
+func setQuiet(ctx context.Context, c *ent.Client, tid uuid.UUID, create *ent.BroadcastCreate, path string, q *Quiet) error {
+	if q == nil {
+		return nil
+	}
+	tz := q.Timezone
+	if tz == "" {
+		set, err := workspace.SettingsOf(ctx, c, tid)
+		if err != nil {
+			return err
+		}
+		tz = set.Timezone
+	}
+	w, err := checkQuiet(path, *q, tz)
+	if err != nil {
+		return err
+	}
+	create.SetQuietStart(w.Start).SetQuietEnd(w.End).SetQuietTimezone(w.Timezone)
+	return nil
+}
+
 // Input creates a broadcast.
 type Input struct {
 	Name          string
@@ -232,16 +254,8 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.Broadcast, error) 
 	if f := in.FrequencyCap; f != nil {
 		create.SetCapMax(f.Max).SetCapDays(f.Days)
 	}
-	if q := in.QuietHours; q != nil {
-		set, err := workspace.SettingsOf(ctx, c, tid)
-		if err != nil {
-			return nil, err
-		}
-		w, err := checkQuiet("input.quietHours", *q, set.Timezone)
-		if err != nil {
-			return nil, err
-		}
-		create.SetQuietStart(w.Start).SetQuietEnd(w.End).SetQuietTimezone(w.Timezone)
+	if err := setQuiet(ctx, c, tid, create, "input.quietHours", in.QuietHours); err != nil {
+		return nil, err
 	}
 	b, err := create.Save(ctx)
 	if err != nil {

@@ -15,7 +15,6 @@ import (
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/suppress"
 	"github.com/scrmhq/scrm/internal/txn"
-	"github.com/scrmhq/scrm/internal/workspace"
 	"github.com/scrmhq/scrm/plugins"
 )
 
@@ -118,20 +117,8 @@ func (s *Service) SendStep(ctx context.Context, m StepMessage) (*ent.Broadcast, 
 		capSince, capMax = &t, f.Max
 		create.SetCapMax(f.Max).SetCapDays(f.Days)
 	}
-	if q := m.Quiet; q != nil {
-		tz := q.Timezone
-		if tz == "" {
-			set, err := workspace.SettingsOf(ctx, c, tid)
-			if err != nil {
-				return nil, err
-			}
-			tz = set.Timezone
-		}
-		w, err := checkQuiet("quietHours", *q, tz)
-		if err != nil {
-			return nil, err
-		}
-		create.SetQuietStart(w.Start).SetQuietEnd(w.End).SetQuietTimezone(w.Timezone)
+	if err := setQuiet(ctx, c, tid, create, "quietHours", m.Quiet); err != nil {
+		return nil, err
 	}
 	b, err := create.Save(ctx)
 	if err != nil {

@@ -91,21 +91,7 @@ func TestWebhookStep(t *testing.T) {
 // SUPPRESSED_DND row, not a message), counted in its broadcast's stats.
 func TestSendMessageStep(t *testing.T) {
 	const secret = "journey-message-secret-01"
-	var mu sync.Mutex
-	var bodies []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if webhook.Verify(secret, r.Header, body, time.Now(), 5*time.Minute) != nil {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		var m map[string]any
-		_ = json.Unmarshal(body, &m)
-		mu.Lock()
-		bodies = append(bodies, m["body"].(string))
-		mu.Unlock()
-	}))
-	defer srv.Close()
+	srv, received := messageReceiver(t, secret)
 	api := apitest.New(t)
 	_, admin := api.Workspace("acme")
 	api.MustDo(admin, `mutation($c: JSON!){ configureChannel(key: "webhook", config: $c){ key } }`,
@@ -132,10 +118,7 @@ func TestSendMessageStep(t *testing.T) {
 	api.MustDo(admin, `mutation($j: ID!, $l: [ID!]!){ enrollLeads(journeyID: $j, leadIDs: $l){ enrolled } }`,
 		map[string]any{"j": j.CreateJourney.ID, "l": leads}, nil)
 	api.WaitIdle()
-	mu.Lock()
-	got := append([]string(nil), bodies...)
-	mu.Unlock()
-	if len(got) != 1 || got[0] != "您好甲，欢迎关注" {
+	if got := received(); len(got) != 1 || got[0] != "您好甲，欢迎关注" {
 		t.Fatalf("messages received: %q, want only 甲's", got)
 	}
 	var statuses string
@@ -158,26 +141,7 @@ func TestSendMessageStep(t *testing.T) {
 // its broadcast waits PAUSED with its rows PENDING and nothing sent.
 func TestSendMessageStepCapAndQuietHours(t *testing.T) {
 	const secret = "journey-message-secret-02"
-	var mu sync.Mutex
-	var bodies []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if webhook.Verify(secret, r.Header, body, time.Now(), 5*time.Minute) != nil {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		var m map[string]any
-		_ = json.Unmarshal(body, &m)
-		mu.Lock()
-		bodies = append(bodies, m["body"].(string))
-		mu.Unlock()
-	}))
-	defer srv.Close()
-	received := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), bodies...)
-	}
+	srv, received := messageReceiver(t, secret)
 	api := apitest.New(t)
 	_, admin := api.Workspace("acme")
 	api.MustDo(admin, `mutation($c: JSON!){ configureChannel(key: "webhook", config: $c){ key } }`,
@@ -283,5 +247,30 @@ func TestSendMessageStepCapAndQuietHours(t *testing.T) {
 	api.MustDo(admin, `query($id: ID!){ node(id: $id){ ... on Journey { definition } } }`, map[string]any{"id": capped}, &j)
 	if f := j.Node.Definition[0]["sendMessage"]["frequencyCap"]; fmt.Sprint(f) != "map[days:7 max:1]" {
 		t.Errorf("definition's frequencyCap: %v", f)
+	}
+}
+
+// messageReceiver is the webhook channel's receiving end: it keeps the
+// bodies of the messages signed with secret, which received returns.
+func messageReceiver(t *testing.T, secret string) (srv *httptest.Server, received func() []string) {
+	var mu sync.Mutex
+	var bodies []string
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if webhook.Verify(secret, r.Header, body, time.Now(), 5*time.Minute) != nil {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var m map[string]any
+		_ = json.Unmarshal(body, &m)
+		mu.Lock()
+		bodies = append(bodies, m["body"].(string))
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), bodies...)
 	}
 }
