@@ -3,8 +3,11 @@ package graph
 import (
 	"encoding/json"
 
+	"github.com/google/uuid"
+
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/graph/model"
+	"github.com/scrmhq/scrm/internal/gid"
 )
 
 // journeyTrigger converts the GraphQL trigger; internal/journey checks it
@@ -108,6 +111,69 @@ func journeySteps(in []*model.JourneyStepInput) []schematype.JourneyStep {
 		}
 	}
 	return out
+}
+
+// journeyTriggerJSON is a trigger as JourneyTriggerInput takes it, its ids
+// opaque like every id the API gives.
+func journeyTriggerJSON(t schematype.JourneyTrigger) (any, error) {
+	v, err := asJSON(t)
+	if m, ok := v.(map[string]any); ok {
+		opaqueIn(m, "tagAdded", "tagID")
+		opaqueIn(m, "stageEntered", "stageID")
+		opaqueIn(m, "segmentEntered", "segmentID")
+		opaqueIn(m, "contactWayAdded", "contactWayID")
+	}
+	return v, err
+}
+
+// journeyStepsJSON is a version's steps as [JourneyStepInput], ids opaque
+// (condition rules as segment rules are served).
+func journeyStepsJSON(steps []schematype.JourneyStep) (any, error) {
+	v, err := asJSON(steps)
+	list, _ := v.([]any)
+	if err != nil || len(list) != len(steps) {
+		return v, err
+	}
+	for i, st := range steps {
+		m, ok := list[i].(map[string]any)
+		if !ok {
+			continue
+		}
+		if c, ok := m["condition"].(map[string]any); ok && st.Condition != nil {
+			c["rule"] = segmentRuleJSON(&st.Condition.Rule)
+		}
+		for _, k := range []string{"addTags", "removeTags"} {
+			if x, ok := m[k].(map[string]any); ok {
+				if ids, ok := x["tagIDs"].([]any); ok {
+					for j, id := range ids {
+						ids[j] = opaque(id)
+					}
+				}
+			}
+		}
+		opaqueIn(m, "moveStage", "stageID")
+		opaqueIn(m, "createTask", "userID")
+	}
+	return list, nil
+}
+
+// opaqueIn makes m[key][field], a UUID, an opaque id.
+func opaqueIn(m map[string]any, key, field string) {
+	if x, ok := m[key].(map[string]any); ok {
+		if _, ok := x[field]; ok {
+			x[field] = opaque(x[field])
+		}
+	}
+}
+
+// opaque is a raw UUID (JSON string) as an opaque id; anything else as it is.
+func opaque(v any) any {
+	s, _ := v.(string)
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return v
+	}
+	return gid.Encode(id)
 }
 
 // asJSON returns v as plain JSON values (maps, slices), as the JSON scalar

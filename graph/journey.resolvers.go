@@ -43,7 +43,7 @@ func (r *journeyResolver) Steps(ctx context.Context, obj *ent.Journey) ([]*model
 
 // Trigger is the resolver for the trigger field.
 func (r *journeyResolver) Trigger(ctx context.Context, obj *ent.Journey) (any, error) {
-	return asJSON(obj.Trigger)
+	return journeyTriggerJSON(obj.Trigger)
 }
 
 // Definition is the resolver for the definition field.
@@ -52,7 +52,7 @@ func (r *journeyResolver) Definition(ctx context.Context, obj *ent.Journey) (any
 	if err != nil {
 		return nil, err
 	}
-	return asJSON(ver.Steps)
+	return journeyStepsJSON(ver.Steps)
 }
 
 // ExitRule is the resolver for the exitRule field.

@@ -274,3 +274,61 @@ func messageReceiver(t *testing.T, secret string) (srv *httptest.Server, receive
 		return append([]string(nil), bodies...)
 	}
 }
+
+// TestDefinitionRoundTrip: Journey.trigger and Journey.definition give ids
+// opaque, as every id the API gives (condition rules as segment rules are
+// served), so a client can send the definition back as the steps of
+// updateJourney unchanged.
+func TestDefinitionRoundTrip(t *testing.T) {
+	api := apitest.New(t)
+	_, admin := api.Workspace("acme")
+	var ids struct {
+		CreateTag struct{ ID string }
+		Me        struct{ ID string }
+		Pipelines []struct {
+			Stages []struct{ ID string }
+		}
+	}
+	api.MustDo(admin, `mutation { createTag(input: {name: "旅程标签"}) { id } }`, nil, &ids)
+	api.MustDo(admin, `{ me { id } pipelines { stages { id } } }`, nil, &ids)
+	tagID, stageID := ids.CreateTag.ID, ids.Pipelines[0].Stages[1].ID
+	steps := []any{
+		map[string]any{"condition": map[string]any{"rule": map[string]any{"tag": map[string]any{"any": []any{tagID}}}, "otherwise": "EXIT"}},
+		map[string]any{"addTags": map[string]any{"tagIDs": []any{tagID}}},
+		map[string]any{"moveStage": map[string]any{"stageID": stageID}},
+		map[string]any{"createTask": map[string]any{"title": "回访", "assignee": "USER", "userID": ids.Me.ID, "dueInHours": 24}},
+	}
+	var j struct {
+		CreateJourney struct {
+			ID         string
+			Trigger    map[string]map[string]any
+			Definition []map[string]map[string]any
+		}
+	}
+	api.MustDo(admin, `mutation($i: CreateJourneyInput!){ createJourney(input: $i){ id trigger definition } }`,
+		map[string]any{"i": map[string]any{"name": "往返", "trigger": map[string]any{"tagAdded": map[string]any{"tagID": tagID}}, "steps": steps}}, &j)
+	d := j.CreateJourney.Definition
+	if got := j.CreateJourney.Trigger["tagAdded"]["tagID"]; got != tagID {
+		t.Errorf("trigger's tagID = %v, want %s", got, tagID)
+	}
+	if len(d) != 4 || fmt.Sprint(d[0]["condition"]["rule"]) != fmt.Sprint(map[string]any{"tag": map[string]any{"any": []any{tagID}}}) ||
+		fmt.Sprint(d[1]["addTags"]["tagIDs"]) != fmt.Sprint([]any{tagID}) || d[2]["moveStage"]["stageID"] != stageID ||
+		d[3]["createTask"]["userID"] != ids.Me.ID {
+		t.Errorf("definition = %v", d)
+	}
+	var u struct {
+		UpdateJourney struct {
+			Version    int
+			Definition []map[string]map[string]any
+		}
+	}
+	back := make([]any, len(d))
+	for i := range d {
+		back[i] = d[i]
+	}
+	api.MustDo(admin, `mutation($id: ID!, $s: [JourneyStepInput!]!){ updateJourney(id: $id, input: {steps: $s}){ version definition } }`,
+		map[string]any{"id": j.CreateJourney.ID, "s": back}, &u)
+	if fmt.Sprint(u.UpdateJourney.Definition) != fmt.Sprint(d) {
+		t.Errorf("the definition sent back came back as %v", u.UpdateJourney.Definition)
+	}
+}
