@@ -176,6 +176,13 @@ func mergeInto(ctx context.Context, c *ent.Client, tid uuid.UUID, p *mergeRow, d
 			return fmt.Errorf("move %s: %w", table, err)
 		}
 	}
+	// A WeCom customer relationship (moved above) reaches the lead on WeCom
+	// even when no identity of the merged lead says so (no unionid).
+	if _, err := c.ExecContext(ctx, `UPDATE leads SET reachable = reachable || '["WECOM"]'::jsonb
+		WHERE tenant_id = $1 AND id = $2 AND NOT reachable ? 'WECOM' AND EXISTS (SELECT 1 FROM wecom_contacts w
+			WHERE w.tenant_id = $1 AND w.lead_id = $2 AND w.lost_at IS NULL AND w.removed_at IS NULL)`, tid, p.ID); err != nil {
+		return fmt.Errorf("reachability on WeCom: %w", err)
+	}
 	if _, err := c.ExecContext(ctx, moveTagsSQL, tid, dupArg, p.ID, now, actor); err != nil {
 		return fmt.Errorf("move tags: %w", err)
 	}

@@ -258,3 +258,45 @@ func TestCustomersEndToEnd(t *testing.T) {
 		t.Errorf("after the merge the surviving lead has %d WeCom contacts, want 2", moved)
 	}
 }
+
+// TestMergeKeepsWeComReach: a customer without a unionid is reachable on
+// WeCom through the relationship alone; merged into a lead known by phone,
+// the surviving lead is reachable on WeCom too (and on SMS by its phone).
+func TestMergeKeepsWeComReach(t *testing.T) {
+	api := apitest.New(t)
+	created, admin := api.Workspace("acme")
+	fake := newFakeWeCom(t, corpID, contactSecret, cbToken, aesKey)
+	fake.Now = api.Clock.Now
+	cbURL := api.URL + "/v1/callbacks/" + gid.Encode(created.Workspace.ID) + "/wecom"
+	api.MustDo(admin, `mutation($c: JSON!){ configureChannel(key: "wecom", config: $c){ key } }`, map[string]any{"c": map[string]any{
+		"corpId": corpID, "contactSecret": contactSecret, "agentId": 1000002, "callbackToken": cbToken,
+		"encodingAESKey": aesKey, "baseUrl": fake.Srv.URL}}, nil)
+	var u struct{ CreateUser struct{ ID string } }
+	api.MustDo(admin, `mutation { createUser(input:{name: "张三", email: "zhangsan@acme.test", password: "rep-password", roles: ["rep"]}){ id } }`, nil, &u)
+	api.MustDo(admin, `mutation($id: ID!){ updateUser(id: $id, input: {wecomUserID: "zhangsan"}) { id } }`, map[string]any{"id": u.CreateUser.ID}, nil)
+	if resp, body := post(t, cbURL, fake.Add(customer{ExternalUserID: "wmREACH000000000001", Name: "只有企微"}, "zhangsan", "", nil, api.Clock.Now())); resp.StatusCode != 200 {
+		t.Fatalf("add = %d %s", resp.StatusCode, body)
+	}
+	api.WaitIdle()
+	var customerLead, known uuid.UUID
+	if err := api.DB.DB.QueryRow(`SELECT id FROM leads WHERE wecom_external_user_id = 'wmREACH000000000001'`).Scan(&customerLead); err != nil {
+		t.Fatal(err)
+	}
+	var in struct {
+		IngestLeads struct {
+			Results []struct{ Lead struct{ ID string } }
+		}
+	}
+	api.MustDo(admin, `mutation { ingestLeads(input: {source: "web", leads: [{name: "已知客户", phone: "13900000031"}]}) { results { lead { id } } } }`, nil, &in)
+	known, err := gid.Decode(in.IngestLeads.Results[0].Lead.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api.MustDo(admin, `mutation($p: ID!, $d: [ID!]!){ mergeLeads(primaryID: $p, duplicateIDs: $d){ id } }`,
+		map[string]any{"p": gid.Encode(known), "d": []string{gid.Encode(customerLead)}}, nil)
+	var reach string
+	_ = api.DB.DB.QueryRow(`SELECT reachable::text FROM leads WHERE id = $1`, known).Scan(&reach)
+	if !strings.Contains(reach, `"WECOM"`) || !strings.Contains(reach, `"SMS"`) {
+		t.Errorf("the surviving lead is reachable on %s, want WECOM (its customer relationship) and SMS", reach)
+	}
+}
