@@ -219,11 +219,11 @@ describe('WeCom in the web app', () => {
     expect(await rows.count()).toBe(2);
     expect(await rows.nth(0).getByTestId('wecom-member').innerText()).toBe(rep1.name);
     expect(await rows.nth(0).innerText()).toContain('添加时间 2026-03-01 10:00'); // Asia/Shanghai
-    // The sync does not keep the add's state (follow_info.state), so neither relationship has a channel.
+    // The add's state (follow_info.state) comes with the sync: rep1 added them directly, rep2 through a code.
     expect(await rows.nth(0).getByTestId('wecom-state').innerText()).toBe('渠道: 未记录');
     expect(await rows.nth(1).getByTestId('wecom-member').innerText()).toBe(rep2.name);
     expect(await rows.nth(1).innerText()).toContain('添加时间 2026-03-05 10:00');
-    expect(await rows.nth(1).getByTestId('wecom-state').innerText()).toBe('渠道: 未记录');
+    expect(await rows.nth(1).getByTestId('wecom-state').innerText()).toBe('渠道: cwExpo2026');
     expect(await page.getByTestId('wecom-lost').count()).toBe(0);
     expect(b.errors).toEqual([]);
   });

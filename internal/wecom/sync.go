@@ -2,8 +2,10 @@ package wecom
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"sort"
 	"time"
@@ -210,21 +212,19 @@ func (c *contacts) customersOf(members []string, tags map[string]externalcontact
 		req := externalcontact.BatchGetExternalUserDetailsRequest{
 			UserIDList: members[start:min(len(members), start+batchUsers)], Limit: batchLimit}
 		for {
-			var (
-				page []externalcontact.ExternalUserForBatch
-				next string
-			)
+			var res *batchPage
 			err := c.retrying(func() error {
 				var err error
-				page, next, err = c.client.BatchGetExternalUserDetails(req)
+				res, err = c.batchByUser(req)
 				return err
 			})
 			if err != nil {
 				return nil, err
 			}
-			for _, e := range page {
-				addFollow(out, e, tags)
+			for i, e := range res.ExternalContactList {
+				addFollow(out, e, res.states[i], tags)
 			}
+			next := res.NextCursor
 			if next == "" || next == req.Cursor {
 				break
 			}
@@ -234,9 +234,58 @@ func (c *contacts) customersOf(members []string, tags map[string]externalcontact
 	return out, nil
 }
 
-// addFollow merges one page entry into the customers.
+// batchPage is a page of batch/get_by_user with each entry's
+// follow_info.state (the contact-way code's), which the library's
+// FollowInfo has no field for.
+type batchPage struct {
+	externalcontact.ExternalUserDetailListResponse
+	states []string
+}
+
+// batchByUser calls batch/get_by_user as the library does and reads the
+// states from the same answer.
+func (c *contacts) batchByUser(req externalcontact.BatchGetExternalUserDetailsRequest) (*batchPage, error) {
+	token, err := c.client.GetAccessToken()
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := util.HTTPPost(batchByUserURL+"?access_token="+url.QueryEscape(token), string(body))
+	if err != nil {
+		return nil, err
+	}
+	page := &batchPage{}
+	if err := util.DecodeWithError(raw, &page.ExternalUserDetailListResponse, "BatchGetExternalUserDetails"); err != nil {
+		return nil, err
+	}
+	var states struct {
+		List []struct {
+			FollowInfo struct {
+				State string `json:"state"`
+			} `json:"follow_info"`
+		} `json:"external_contact_list"`
+	}
+	if err := json.Unmarshal(raw, &states); err != nil || len(states.List) != len(page.ExternalContactList) {
+		return nil, fmt.Errorf("wecom: batch/get_by_user: the follow states cannot be read: %v", err)
+	}
+	page.states = make([]string, len(states.List))
+	for i, e := range states.List {
+		page.states[i] = e.FollowInfo.State
+	}
+	return page, nil
+}
+
+// batchByUserURL is WeCom's batch/get_by_user (the channel's baseUrl
+// reaches it as every other call, by the access token's host).
+const batchByUserURL = "https://qyapi.weixin.qq.com/cgi-bin/externalcontact/batch/get_by_user"
+
+// addFollow merges one page entry, whose add came through state, into the
+// customers.
 func addFollow(out map[string]*externalcontact.ExternalUserDetailResponse, e externalcontact.ExternalUserForBatch,
-	tags map[string]externalcontact.Tag) {
+	state string, tags map[string]externalcontact.Tag) {
 	ec := e.ExternalContact
 	if ec.ExternalUserID == "" {
 		return
@@ -254,7 +303,7 @@ func addFollow(out map[string]*externalcontact.ExternalUserDetailResponse, e ext
 	}
 	f := externalcontact.FollowUser{UserID: fi.UserID, Remark: fi.Remark, Description: fi.Description,
 		CreateTime: fi.CreateTime, RemarkCorpName: fi.RemarkCorpName, RemarkMobiles: fi.RemarkMobiles,
-		OperUserID: fi.OperUserID, AddWay: fi.AddWay}
+		OperUserID: fi.OperUserID, AddWay: fi.AddWay, State: state}
 	for _, id := range fi.TagID {
 		if t, ok := tags[id]; ok {
 			f.Tags = append(f.Tags, t)

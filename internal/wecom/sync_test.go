@@ -20,7 +20,7 @@ import (
 // (https://developer.work.weixin.qq.com/document/path/92994):
 //
 //	POST /cgi-bin/externalcontact/batch/get_by_user {userid_list (≤100), cursor, limit (≤100)}
-//	    -> external_contact_list [{external_contact, follow_info{userid, createtime, tag_id, remark_mobiles...}}], next_cursor;
+//	    -> external_contact_list [{external_contact, follow_info{userid, createtime, tag_id, remark_mobiles, state...}}], next_cursor;
 //	    40014 bad token, 40058 a bad limit or user list
 //
 // The members' tags come from the fake's corp tag state; it counts the
@@ -94,7 +94,7 @@ func (s *syncEndpoints) batch(w http.ResponseWriter, r *http.Request) {
 			"external_contact": map[string]any{"external_userid": p.c.ExternalUserID, "name": p.c.Name, "type": 1,
 				"gender": 1, "unionid": p.c.UnionID, "corp_name": p.c.CorpName},
 			"follow_info": map[string]any{"userid": p.fl.UserID, "remark": "", "description": "", "createtime": p.fl.CreateTime,
-				"tag_id": append([]string{}, tags...), "remark_mobiles": p.fl.Mobiles, "add_way": 1, "oper_userid": p.fl.UserID},
+				"tag_id": append([]string{}, tags...), "remark_mobiles": p.fl.Mobiles, "add_way": 1, "oper_userid": p.fl.UserID, "state": p.fl.State},
 		})
 	}
 	s.pages++
@@ -134,7 +134,7 @@ func TestSyncContacts(t *testing.T) {
 	t0 := api.Clock.Now().Add(-30 * 24 * time.Hour)
 	// c-both: lisi added them first, then zhangsan; the lead is lisi's.
 	fake.Add(customer{ExternalUserID: "wm-both", Name: "两位成员的客户"}, "lisi", "", []string{"13800138000"}, t0)
-	fake.Add(customer{ExternalUserID: "wm-both", Name: "两位成员的客户"}, "zhangsan", "", nil, t0.Add(time.Hour))
+	fake.Add(customer{ExternalUserID: "wm-both", Name: "两位成员的客户"}, "zhangsan", "cwSYNCSTATE0001", nil, t0.Add(time.Hour))
 	fake.CorpTags = []*wecomfake.TagGroup{{ID: "g1", Name: "客户等级", Tags: []wecomfake.Tag{{ID: "t1", Name: "重要客户"}}}}
 	fake.TagMember("wm-both", "lisi", "t1")
 	// 120 more of zhangsan's, so the sync pages (100 per page).
@@ -187,6 +187,13 @@ func TestSyncContacts(t *testing.T) {
 		WHERE w.external_user_id = 'wm-both' AND u.email = 'zhangsan@acme.test'`).Scan(&addedAt); err != nil ||
 		!addedAt.Equal(t0.Add(time.Hour).Truncate(time.Second)) {
 		t.Errorf("zhangsan's relationship added at %v (%v), want when WeCom says: %v", addedAt, err, t0.Add(time.Hour))
+	}
+	// The add's state (a contact-way code's) comes with the relationship; none for a direct add.
+	var states string
+	_ = api.DB.DB.QueryRow(`SELECT string_agg(u.email || '=' || coalesce(w.state, ''), ',' ORDER BY u.email) FROM wecom_contacts w
+		JOIN users u ON u.id = w.user_id WHERE w.external_user_id = 'wm-both'`).Scan(&states)
+	if states != "lisi@acme.test=,zhangsan@acme.test=cwSYNCSTATE0001" {
+		t.Errorf("wm-both's relationships' states: %s", states)
 	}
 	var other int
 	_ = api.DB.DB.QueryRow(`SELECT count(*) FROM leads WHERE wecom_external_user_id = 'wm-other'`).Scan(&other)

@@ -1,7 +1,7 @@
 // The lead's WeCom section (企业微信): which members have the customer as a
 // contact, since when, through which channel (the add's state: a
-// contact-way code's; 未记录 when there is none: a direct add, or one the
-// contacts sync brought in), and the ones the customer
+// contact-way code's; 未记录 when there is none: a direct add), and the
+// ones the customer
 // deleted (已流失, in red with the date). Nothing when there are none.
 import { Card, Tag, Typography } from 'antd';
 import { WechatWorkOutlined } from '@ant-design/icons';
