@@ -6,10 +6,15 @@
 // template, and a member unlinked while the drawer was open, by name) and
 // the API's CONFLICT (no corp configured) as an alert. Then the wecom
 // channel is pointed (baseUrl) at a fake WeCom this test runs on loopback
-// (gettoken and add_contact_way only), and a code made through the drawer
+// (gettoken, add_contact_way, update_contact_way — refusing one member id
+// with 60111 — and del_contact_way), and a code made through the drawer
 // is listed with its members, tags, QR image (enlarged on a click) and
-// stats. A manager (channel read) sees the list without the create button;
-// a rep not at all. At 1440 px and 390 px.
+// stats. It is edited in the same drawer (name, welcome and tags; WeCom is
+// asked only when the name or members change; a refusal is an alert and
+// changes nothing; a code made for several keeps several). A manager
+// (channel read) sees the list without the create, edit or delete buttons;
+// a rep not at all. A one-member code keeps one member; deleting it asks
+// first, and it leaves the list and WeCom. At 1440 px and 390 px.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,9 +31,14 @@ let linked: User; // rep1, linked to a WeCom member for the test
 let second: User; // rep2, linked for the code with two members
 let unlinked: User; // rep3, never linked
 
-// A fake WeCom: gettoken and add_contact_way, as scrm calls them through the channel's baseUrl.
+// A fake WeCom: gettoken, add_contact_way, update_contact_way and del_contact_way, as scrm
+// calls them through the channel's baseUrl. update_contact_way refuses (60111, as WeCom
+// does for a userid not in the corp) any list of members with REFUSED.
 const FAKE_TOKEN = `e2e-token-${Date.now()}`;
+const REFUSED = `e2e-refused-${Date.now() % 100000}`;
 const calls: { path: string; body: Record<string, unknown> }[] = [];
+const configs: string[] = []; // the config_id of each add_contact_way, in order
+const bodies = (name: string) => calls.filter((c) => c.path === `/cgi-bin/externalcontact/${name}`).map((c) => c.body);
 // A QR-like picture (21 × 21 modules with the three finder squares, 4 px each) as a PNG data URL
 // under the 1,000 characters scrm keeps of a qr_code, standing in for WeCom's image.
 const QR = (() => {
@@ -104,8 +114,17 @@ beforeAll(async () => {
       res.setHeader('Content-Type', 'application/json');
       if (url.pathname === '/cgi-bin/gettoken') {
         res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', access_token: FAKE_TOKEN, expires_in: 7200 }));
-      } else if (url.pathname === '/cgi-bin/externalcontact/add_contact_way' && url.searchParams.get('access_token') === FAKE_TOKEN) {
-        res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', config_id: `cfg-${calls.length}`, qr_code: QR }));
+      } else if (url.searchParams.get('access_token') !== FAKE_TOKEN) {
+        res.end(JSON.stringify({ errcode: 40014, errmsg: 'invalid access_token' }));
+      } else if (url.pathname === '/cgi-bin/externalcontact/add_contact_way') {
+        configs.push(`cfg-${calls.length}`);
+        res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', config_id: configs.at(-1), qr_code: QR }));
+      } else if (url.pathname === '/cgi-bin/externalcontact/update_contact_way') {
+        const body = calls.at(-1)!.body;
+        if ((body.user as string[] | undefined)?.includes(REFUSED)) res.end(JSON.stringify({ errcode: 60111, errmsg: `invalid userid ${REFUSED}` }));
+        else res.end(JSON.stringify({ errcode: 0, errmsg: 'ok' }));
+      } else if (url.pathname === '/cgi-bin/externalcontact/del_contact_way') {
+        res.end(JSON.stringify({ errcode: 0, errmsg: 'ok' }));
       } else {
         res.end(JSON.stringify({ errcode: 40014, errmsg: 'invalid access_token' }));
       }
@@ -124,6 +143,16 @@ const link = (u: User, wecomUserID: string) =>
   gql(admin, `mutation($id: ID!, $w: String){ updateUser(id: $id, input: { wecomUserID: $w }) { id } }`, { id: u.id, w: wecomUserID });
 const drawer = () => page.locator('.scrm-cw-drawer .ant-drawer-section');
 const fieldError = (label: string) => formItem(drawer(), label).locator('.ant-form-item-explain-error');
+const row = (id: string) => page.locator(`[data-testid=cw-row][data-code="${id}"]`);
+/** Takes the chosen option showing text out of the multiple select labelled label. */
+const unpick = (label: string, text: string) =>
+  formItem(drawer(), label).locator('.ant-select-selection-item').filter({ hasText: text }).locator('.ant-select-selection-item-remove').click();
+const toast = (text: string) => page.locator('.ant-message-notice').filter({ hasText: text }).last();
+
+interface APICode { id: string; name: string; state: string; welcomeMessage: string; skipVerify: boolean; users: { id: string }[]; tags: { id: string }[] }
+const apiCodes = async () =>
+  (await gql<{ contactWays: APICode[] }>(admin, `{ contactWays { id name state welcomeMessage skipVerify users { id } tags { id } } }`)).contactWays;
+const EDITED_NAME = '2026 春季展会 · 改到 E3 馆（周末两天，上午九点到下午五点）';
 
 describe('contact-way codes', () => {
   it('lists the codes (none yet) for an admin, at 1440 px and 390 px', async () => {
@@ -301,16 +330,175 @@ describe('contact-way codes', () => {
     expect(b.errors).toEqual([]);
   });
 
-  it('shows a manager the list without the create button, and a rep nothing', async () => {
+  it('edits the code in the same drawer: the API and WeCom get the name, welcome and tags, and the same members', async () => {
+    const { tags } = await gql<{ tags: { id: string; name: string }[] }>(admin, `{ tags { id name } }`);
+    expect(tags.length).toBeGreaterThan(1);
+    const [code] = await apiCodes();
+    const add = bodies('add_contact_way')[0];
+    await page.reload();
+    await row(code.id).getByTestId('cw-edit').click();
+    await drawer().waitFor();
+    // Prefilled with the code as it is; a code made for two members says it keeps several.
+    expect(await page.locator('.scrm-cw-drawer .ant-drawer-title').innerText()).toContain('编辑活码');
+    expect(await page.getByTestId('cw-form-name').inputValue()).toBe(LONG_NAME);
+    expect(await page.getByTestId('cw-form-source').inputValue()).toBe('expo-2026');
+    expect(await page.getByTestId('cw-form-welcome').inputValue()).toBe('{{.name}}，欢迎来到展位！');
+    expect(await page.getByTestId('cw-form-skip').getAttribute('aria-checked')).toBe('false');
+    for (const s of [linked.name, second.name]) expect(await formItem(drawer(), '成员').innerText()).toContain(s);
+    expect(await formItem(drawer(), '客户标签').innerText()).toContain(tags[0].name);
+    expect(await page.getByTestId('cw-members-type').innerText()).toContain('多人活码');
+    expect(await page.getByTestId('cw-submit').innerText()).toMatch(/保\s*存/);
+
+    await page.getByTestId('cw-form-name').fill(EDITED_NAME);
+    await page.getByTestId('cw-form-welcome').fill('您好{{.name}}，E3 馆见！');
+    await unpick('客户标签', tags[0].name);
+    await pick(page, formItem(drawer(), '客户标签'), tags[1].name);
+    await shot(page, 'contact-ways-edit-1440');
+    await page.getByTestId('cw-submit').click();
+    await toast('已保存').waitFor();
+    await drawer().waitFor({ state: 'hidden' });
+
+    // WeCom got the new remark for the same code (config_id, state), with the same members.
+    const updates = bodies('update_contact_way');
+    expect(updates).toHaveLength(1);
+    expect(updates[0]).toMatchObject({ config_id: configs[0], state: code.state, skip_verify: false, remark: [...EDITED_NAME].slice(0, 30).join('') });
+    expect(updates[0].user).toEqual(add.user);
+    // The API has every change; only the changed fields moved.
+    const [after] = await apiCodes();
+    expect(after).toMatchObject({ id: code.id, name: EDITED_NAME, welcomeMessage: '您好{{.name}}，E3 馆见！', skipVerify: false, state: code.state });
+    expect(after.tags.map((x) => x.id)).toEqual([tags[1].id]);
+    expect(after.users.map((u) => u.id)).toEqual([linked.id, second.id]);
+    // The row shows them.
+    const text = await row(code.id).innerText();
+    expect(text).toContain(tags[1].name);
+    expect(text).not.toContain(tags[0].name);
+    expect(await row(code.id).getByTestId('cw-name').innerText()).toBe(EDITED_NAME);
+    expect(b.errors).toEqual([]);
+  });
+
+  it('changes only the welcome message without asking WeCom, and saves nothing when nothing changed', async () => {
+    const [code] = await apiCodes();
+    const before = bodies('update_contact_way').length;
+    await row(code.id).getByTestId('cw-edit').click();
+    await drawer().waitFor();
+    await page.getByTestId('cw-submit').click();
+    await toast('没有修改').waitFor();
+    await drawer().waitFor({ state: 'hidden' });
+
+    await row(code.id).getByTestId('cw-edit').click();
+    await drawer().waitFor();
+    await page.getByTestId('cw-form-welcome').fill('欢迎{{.name}}！');
+    await page.getByTestId('cw-submit').click();
+    await toast('已保存').waitFor();
+    await drawer().waitFor({ state: 'hidden' });
+    expect((await apiCodes())[0].welcomeMessage).toBe('欢迎{{.name}}！');
+    expect(bodies('update_contact_way')).toHaveLength(before);
+    expect(b.errors).toEqual([]);
+  });
+
+  it("keeps several members on a code made for several, and shows WeCom's refusal as an alert that changes nothing", async () => {
+    const [code] = await apiCodes();
+    await link(unlinked, REFUSED);
+    const before = bodies('update_contact_way').length;
+    await page.reload();
+    await row(code.id).getByTestId('cw-edit').click();
+    await drawer().waitFor();
+    // One member left: the form says so and sends nothing.
+    await unpick('成员', second.name);
+    await fieldError('成员').getByText('多人活码至少需要两名成员').waitFor();
+    await page.getByTestId('cw-submit').click();
+    await page.waitForTimeout(300);
+    expect(bodies('update_contact_way')).toHaveLength(before);
+    // A member WeCom does not know: refused, said above the form.
+    await pick(page, formItem(drawer(), '成员'), unlinked.name);
+    await fieldError('成员').waitFor({ state: 'detached' });
+    await page.getByTestId('cw-form-name').fill('不会保存的名称');
+    await page.getByTestId('cw-submit').click();
+    const alert = page.getByTestId('cw-error');
+    await alert.waitFor();
+    expect(await alert.innerText()).toContain('无法保存活码');
+    expect(await alert.innerText()).toContain('60111');
+    expect(await page.getByTestId('cw-not-configured').count()).toBe(0);
+    const refused = bodies('update_contact_way');
+    expect(refused).toHaveLength(before + 1);
+    expect(refused.at(-1)!.user).toContain(REFUSED);
+    await shot(page, 'contact-ways-edit-refused-1440');
+    await drawer().getByRole('button', { name: /取\s*消/ }).click();
+    await drawer().waitFor({ state: 'hidden' });
+    // Nothing changed here.
+    const [after] = await apiCodes();
+    expect(after.name).toBe(EDITED_NAME);
+    expect(after.users.map((u) => u.id)).toEqual([linked.id, second.id]);
+    expect(await row(code.id).getByTestId('cw-name').innerText()).toBe(EDITED_NAME);
+    expect(b.errors).toEqual([]);
+  });
+
+  it('shows a manager the list without the create, edit or delete buttons, and a rep nothing', async () => {
     await signIn(page, 'manager@demo.scrm.dev', userPassword);
     await page.goto('/wecom/contact-ways');
     await page.getByTestId('cw-row').first().waitFor();
     expect(await page.getByTestId('cw-new').count()).toBe(0);
+    expect(await page.getByTestId('cw-edit').count()).toBe(0);
+    expect(await page.getByTestId('cw-delete').count()).toBe(0);
+    expect(await page.getByTestId('cw-table').locator('thead').innerText()).not.toContain('操作');
 
     await signIn(page, 'rep1@demo.scrm.dev', userPassword);
     expect(await page.getByTestId('nav').innerText()).not.toContain('渠道活码');
     await page.goto('/wecom/contact-ways');
     await page.getByText('你的角色无权打开此页面。').waitFor();
+    expect(b.errors).toEqual([]);
+  });
+
+  it('keeps a one-member code at one member, and deletes it after asking (at 390 px): gone here and in WeCom', async () => {
+    const made = await gql<{ createContactWay: { id: string } }>(admin, `mutation($u: [ID!]!){ createContactWay(input: { name: "单人活码 · 前台", userIDs: $u }) { id } }`, { u: [linked.id] });
+    const id = made.createContactWay.id;
+    const config = configs.at(-1);
+    expect(configs).toHaveLength(2);
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto('/wecom/contact-ways');
+    await row(id).waitFor();
+    expect(await page.getByTestId('cw-count').innerText()).toBe('共 2 个');
+
+    // The edit drawer says a one-member code keeps one member: no second can be chosen.
+    await row(id).getByTestId('cw-edit').click();
+    await drawer().waitFor();
+    expect(await page.getByTestId('cw-members-type').innerText()).toContain('单人活码');
+    await formItem(drawer(), '成员').locator('.ant-select').click();
+    const other = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option').filter({ hasText: second.name });
+    await other.waitFor();
+    expect(await other.getAttribute('class')).toContain('ant-select-item-option-disabled');
+    await page.keyboard.press('Escape');
+    await shot(page, 'contact-ways-edit-single-1440');
+    await drawer().getByRole('button', { name: /取\s*消/ }).click();
+    await drawer().waitFor({ state: 'hidden' });
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await row(id).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await row(id).getByTestId('cw-delete').scrollIntoViewIfNeeded();
+    await row(id).getByTestId('cw-delete').click();
+    const body = page.getByTestId('cw-delete-body');
+    await body.waitFor();
+    expect(await body.innerText()).toContain('二维码立即失效');
+    expect(await body.innerText()).toContain('效果数据都会保留');
+    expect(await page.locator('.ant-popconfirm').innerText()).toContain('删除活码「单人活码 · 前台」？');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(bodies('del_contact_way')).toHaveLength(0);
+    await shot(page, 'contact-ways-delete-390', { fullPage: false });
+    await page.getByTestId('cw-delete-ok').click();
+    await toast('已删除').waitFor();
+    await row(id).waitFor({ state: 'detached' });
+    expect(await page.getByTestId('cw-count').innerText()).toBe('共 1 个');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'contact-ways-deleted-390');
+    await page.setViewportSize({ width: 1440, height: 900 });
+
+    // Gone from the list and from WeCom; the other code stays.
+    const left = await apiCodes();
+    expect(left.map((c) => c.id)).not.toContain(id);
+    expect(left.map((c) => c.name)).toEqual([EDITED_NAME]);
+    expect(bodies('del_contact_way')).toEqual([{ config_id: config }]);
     expect(b.errors).toEqual([]);
   });
 });

@@ -668,6 +668,22 @@ export const CreateContactWayDoc = graphql(`
   }
 `);
 
+export const UpdateContactWayDoc = graphql(`
+  mutation UpdateContactWay($id: ID!, $input: UpdateContactWayInput!) {
+    updateContactWay(id: $id, input: $input) {
+      id name state qrCodeURL source strategy welcomeMessage skipVerify createdAt
+      users { id name }
+      tags { id name color }
+    }
+  }
+`);
+
+export const DeleteContactWayDoc = graphql(`
+  mutation DeleteContactWay($id: ID!) {
+    deleteContactWay(id: $id)
+  }
+`);
+
 export const SyncWeComContactsDoc = graphql(`
   mutation SyncWeComContacts {
     syncWeComContacts { id kind status }

@@ -1,10 +1,12 @@
 // Every message of the app as [中文, English]. Keys are grouped by page.
 import { journeyMessages } from './journeyMessages';
 import { importMessages } from './importMessages';
+import { contactWayMessages } from './contactWayMessages';
 
 export const messages = {
   ...journeyMessages,
   ...importMessages,
+  ...contactWayMessages,
   // common
   'common.add': ['添加', 'Add'],
   'common.back': ['返回', 'Back'],

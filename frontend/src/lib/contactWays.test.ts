@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CombinedError } from 'urql';
 import { GraphQLError } from 'graphql';
-import { contactWayErrors, memberOptions, notConfigured } from './contactWays';
+import { contactWayErrors, contactWayUpdate, formValuesOf, KEEP_POOL, memberCountProblem, memberOptions, notConfigured, type EditableCode } from './contactWays';
 
 const gerr = (...errs: [string, Record<string, unknown>][]) =>
   new CombinedError({ graphQLErrors: errs.map(([m, ext]) => new GraphQLError(m, { extensions: ext })) });
@@ -64,5 +64,98 @@ describe('contactWayErrors', () => {
     expect(notConfigured(rest[0])).toBe(true);
     expect(notConfigured({ code: 'CONFLICT', message: 'WeCom refused add_contact_way: errcode 40058 invalid' })).toBe(false);
     expect(notConfigured({ code: 'BAD_USER_INPUT', message: 'corpId' })).toBe(false);
+  });
+});
+
+describe('contactWayUpdate', () => {
+  const code: EditableCode = {
+    name: '2026 春季展会',
+    strategy: 'ROUND_ROBIN',
+    source: 'expo-2026',
+    welcomeMessage: '您好{{.name}}',
+    skipVerify: true,
+    users: [{ id: 'u1' }, { id: 'u2' }],
+    tags: [{ id: 't1' }, { id: 't2' }],
+  };
+
+  it('sends nothing when nothing changed (the pool kept, tags in another order, a name with spaces around it)', () => {
+    const v = formValuesOf(code);
+    expect(v.poolID).toBe(KEEP_POOL);
+    expect(v).toMatchObject({ name: code.name, userIDs: ['u1', 'u2'], tagIDs: ['t1', 't2'], source: 'expo-2026' });
+    expect(contactWayUpdate(code, v)).toEqual({});
+    expect(contactWayUpdate(code, { ...v, tagIDs: ['t2', 't1'], name: ` ${code.name} ` })).toEqual({});
+  });
+  it('sends only the fields that changed', () => {
+    const v = formValuesOf(code);
+    expect(contactWayUpdate(code, { ...v, name: '秋季展会 ' })).toEqual({ name: '秋季展会' });
+    expect(contactWayUpdate(code, { ...v, welcomeMessage: '欢迎' })).toEqual({ welcomeMessage: '欢迎' });
+    expect(contactWayUpdate(code, { ...v, welcomeMessage: undefined })).toEqual({ welcomeMessage: '' });
+    expect(contactWayUpdate(code, { ...v, skipVerify: false, strategy: 'FIXED' })).toEqual({ skipVerify: false, strategy: 'FIXED' });
+    expect(contactWayUpdate(code, { ...v, tagIDs: ['t1', 't3'] })).toEqual({ tagIDs: ['t1', 't3'] });
+    expect(contactWayUpdate(code, { ...v, source: ' fair ' })).toEqual({ source: 'fair' });
+  });
+  it('sends the members in their new order, or with one replaced', () => {
+    const v = formValuesOf(code);
+    expect(contactWayUpdate(code, { ...v, userIDs: ['u2', 'u1'] })).toEqual({ userIDs: ['u2', 'u1'] });
+    expect(contactWayUpdate(code, { ...v, userIDs: ['u1', 'u3'] })).toEqual({ userIDs: ['u1', 'u3'] });
+  });
+  it('clears the tags with [] (not an omitted field)', () => {
+    const v = formValuesOf(code);
+    expect(contactWayUpdate(code, { ...v, tagIDs: [] })).toEqual({ tagIDs: [] });
+    expect(contactWayUpdate(code, { ...v, tagIDs: undefined })).toEqual({ tagIDs: [] });
+    expect(contactWayUpdate({ ...code, tags: [] }, { ...v, tagIDs: undefined })).toEqual({});
+  });
+  it('clears the pool with clearPool, sets a new one by id, and keeps an unknown pool unless touched', () => {
+    const v = formValuesOf(code);
+    expect(contactWayUpdate(code, { ...v, poolID: undefined })).toEqual({ clearPool: true });
+    expect(contactWayUpdate(code, { ...v, poolID: '' })).toEqual({ clearPool: true });
+    expect(contactWayUpdate(code, { ...v, poolID: 'p1' })).toEqual({ poolID: 'p1' });
+    // A code whose pool is known.
+    const pooled = { ...code, poolID: 'p1' };
+    expect(formValuesOf(pooled).poolID).toBe('p1');
+    expect(contactWayUpdate(pooled, formValuesOf(pooled))).toEqual({});
+    expect(contactWayUpdate(pooled, { ...formValuesOf(pooled), poolID: 'p2' })).toEqual({ poolID: 'p2' });
+    expect(contactWayUpdate(pooled, { ...formValuesOf(pooled), poolID: undefined })).toEqual({ clearPool: true });
+    const none = { ...code, poolID: null };
+    expect(formValuesOf(none).poolID).toBeUndefined();
+    expect(contactWayUpdate(none, formValuesOf(none))).toEqual({});
+  });
+  it('treats an emptied source as wecom, the default', () => {
+    const wecom = { ...code, source: 'wecom' };
+    expect(contactWayUpdate(wecom, { ...formValuesOf(wecom), source: '' })).toEqual({});
+    expect(contactWayUpdate(code, { ...formValuesOf(code), source: '  ' })).toEqual({ source: '' });
+  });
+});
+
+describe('memberCountProblem', () => {
+  it('keeps a one-member code at one and a several-member code at several', () => {
+    expect(memberCountProblem(1, 1)).toBeNull();
+    expect(memberCountProblem(1, 2)).toBe('one');
+    expect(memberCountProblem(1, 0)).toBe('one');
+    expect(memberCountProblem(2, 3)).toBeNull();
+    expect(memberCountProblem(3, 2)).toBeNull();
+    expect(memberCountProblem(2, 1)).toBe('several');
+    expect(memberCountProblem(2, 0)).toBe('several');
+    // A new code: any number (the required rule asks for one).
+    expect(memberCountProblem(0, 1)).toBeNull();
+    expect(memberCountProblem(0, 5)).toBeNull();
+  });
+});
+
+describe('contactWayErrors on an update', () => {
+  it("puts the API's member-count refusal on the members field", () => {
+    const err = gerr(["a code made for one member keeps one member, and one made for several keeps several (WeCom cannot change a code's type): create a new code", { code: 'BAD_USER_INPUT', field: 'input.userIDs' }]);
+    const { fields, rest } = contactWayErrors(err, { userIDs: ['u1'] });
+    expect(fields).toHaveLength(1);
+    expect(fields[0].name).toEqual(['userIDs']);
+    expect(fields[0].errors[0]).toContain('keeps one member');
+    expect(rest).toEqual([]);
+  });
+  it('leaves WeCom\'s refusal and a code deleted meanwhile for the alert', () => {
+    const err = gerr(['WeCom refused update_contact_way: errcode 60111 userid not found', { code: 'CONFLICT' }], ['contact way not found', { code: 'NOT_FOUND', field: 'id' }]);
+    const { fields, rest } = contactWayErrors(err, { userIDs: ['u1'] });
+    expect(fields).toEqual([]);
+    expect(rest.map((e) => e.code)).toEqual(['CONFLICT', 'NOT_FOUND']);
+    expect(notConfigured(rest[0])).toBe(false);
   });
 });

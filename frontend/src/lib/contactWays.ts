@@ -1,8 +1,9 @@
 // The contact-way code (渠道活码) form's logic, kept out of the page so it is
-// tested: which users can be members, and the API's input errors placed on
-// the form fields they name.
+// tested: which users can be members, the API's input errors placed on the
+// form fields they name, and an edit's changed fields (updateContactWay).
 import type { CombinedError } from 'urql';
 import { apiErrors, fieldPath, type APIError } from '../api/errors';
+import type { ContactWayStrategy, UpdateContactWayInput } from '../gql/graphql';
 
 export interface MemberUser {
   id: string;
@@ -42,7 +43,7 @@ export interface FieldErrors {
 }
 
 /**
- * Splits the errors of a failed createContactWay: those naming a field of
+ * Splits the errors of a failed createContactWay or updateContactWay: those naming a field of
  * the form become that field's errors (a list element's error,
  * input.userIDs[1], goes on the list's field prefixed with the name of the
  * element the form sent at that index); the rest (CONFLICT, refusals) are
@@ -80,4 +81,97 @@ export function contactWayErrors(
 /** Whether a refusal says the workspace has no WeCom corp configured (corpId, contactSecret). */
 export function notConfigured(e: APIError): boolean {
   return e.code === 'CONFLICT' && /corpId|contactSecret/.test(e.message);
+}
+
+// ---------------------------------------------------------------- editing a code
+
+/** What the form shows of a code (its pool: the list does not say which it is, see KEEP_POOL). */
+export interface EditableCode {
+  name: string;
+  strategy: ContactWayStrategy;
+  source: string;
+  welcomeMessage: string;
+  skipVerify: boolean;
+  users: { id: string }[];
+  tags: { id: string }[];
+  /** The code's pool: null for none, undefined when not known (contactWays does not expose it). */
+  poolID?: string | null;
+}
+
+/** The create and edit form's values. */
+export interface ContactWayFormValues {
+  name: string;
+  userIDs: string[];
+  strategy: ContactWayStrategy;
+  source?: string;
+  tagIDs?: string[];
+  welcomeMessage?: string;
+  skipVerify: boolean;
+  /** A pool, empty for none, or KEEP_POOL: leave the code's pool as it is. */
+  poolID?: string;
+}
+
+/** The pool field's value that keeps the code's pool (shown when its pool is not known). */
+export const KEEP_POOL = '__keep__';
+
+/** The lead source a code gets when its source is left empty. */
+export const DEFAULT_SOURCE = 'wecom';
+
+/** The edit form's starting values: the code as it is. */
+export function formValuesOf(code: EditableCode): ContactWayFormValues {
+  return {
+    name: code.name,
+    userIDs: code.users.map((u) => u.id),
+    strategy: code.strategy,
+    source: code.source,
+    tagIDs: code.tags.map((x) => x.id),
+    welcomeMessage: code.welcomeMessage,
+    skipVerify: code.skipVerify,
+    poolID: code.poolID === undefined ? KEEP_POOL : (code.poolID ?? undefined),
+  };
+}
+
+const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameSet = (a: string[], b: string[]) => sameList([...a].sort(), [...b].sort());
+
+/**
+ * The updateContactWay input for the form's values v over code: only the
+ * fields that changed ({} when nothing did). Members keep their order (the
+ * first is tried first); tags are a set, and none left is tagIDs []. A pool
+ * emptied is clearPool; KEEP_POOL sends nothing. An emptied source means
+ * wecom, so it changes nothing on a wecom code.
+ */
+export function contactWayUpdate(code: EditableCode, v: ContactWayFormValues): UpdateContactWayInput {
+  const out: UpdateContactWayInput = {};
+  const name = v.name.trim();
+  if (name !== code.name) out.name = name;
+  const users = code.users.map((u) => u.id);
+  if (!sameList(v.userIDs, users)) out.userIDs = [...v.userIDs];
+  if (v.strategy !== code.strategy) out.strategy = v.strategy;
+  const source = v.source?.trim() ?? '';
+  if ((source || DEFAULT_SOURCE) !== code.source) out.source = source;
+  const tags = v.tagIDs ?? [];
+  if (!sameSet(tags, code.tags.map((x) => x.id))) out.tagIDs = [...tags];
+  const welcome = v.welcomeMessage ?? '';
+  if (welcome !== code.welcomeMessage) out.welcomeMessage = welcome;
+  if (v.skipVerify !== code.skipVerify) out.skipVerify = v.skipVerify;
+  if (v.poolID !== KEEP_POOL) {
+    if (v.poolID) {
+      if (v.poolID !== code.poolID) out.poolID = v.poolID;
+    } else if (code.poolID !== null) {
+      out.clearPool = true;
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether n members are allowed for a code that had before members: WeCom
+ * cannot change a code's type, so one stays one ('one') and several stay
+ * several ('several'); null when n is fine. A new code (before 0) takes 1 or more.
+ */
+export function memberCountProblem(before: number, n: number): 'one' | 'several' | null {
+  if (before === 1 && n !== 1) return 'one';
+  if (before > 1 && n < 2) return 'several';
+  return null;
 }

@@ -1,22 +1,25 @@
 // Contact-way codes (渠道活码): the workspace's WeCom QR codes with their
 // members, source, tags and what they brought in (contactWays), and a
-// drawer to create one (createContactWay). Input errors land on the field
+// drawer to create one (createContactWay) or edit one (the same drawer,
+// prefilled; updateContactWay gets only the changed fields, and a code keeps
+// one member or several as it was made). Input errors land on the field
 // they name (input.userIDs[1] on the members, named); a CONFLICT — no WeCom
-// corp configured, or WeCom's refusal — is an alert above the form. The
-// header also starts a sync of the corp's customers (WeComSyncButton).
+// corp configured, or WeCom's refusal — is an alert above the form. A row's
+// 删除 asks first (the QR code stops working in WeCom; adds and stats stay).
+// The header also starts a sync of the corp's customers (WeComSyncButton).
 import { useMemo, useState } from 'react';
-import { Alert, App, Button, Drawer, Empty, Form, Image, Input, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
-import { PlusOutlined, QrcodeOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Drawer, Empty, Form, Image, Input, Popconfirm, Select, Space, Switch, Table, Tag, Tooltip, Typography, type ButtonProps } from 'antd';
+import { DeleteOutlined, EditOutlined, PlusOutlined, QrcodeOutlined } from '@ant-design/icons';
 import { useMutation, useQuery } from 'urql';
-import { ContactWaysDoc, ContactWayUsersDoc, CreateContactWayDoc } from '../api/ops';
-import { errorMessage, type APIError } from '../api/errors';
+import { ContactWaysDoc, ContactWayUsersDoc, CreateContactWayDoc, DeleteContactWayDoc, UpdateContactWayDoc } from '../api/ops';
+import { errorMessage, errorText, type APIError } from '../api/errors';
 import { usePools, useTags } from '../api/hooks';
 import { useSession } from '../auth/session';
 import { useI18n } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
 import { QueryError } from '../components/QueryError';
 import { WeComSyncButton } from '../components/WeComSyncButton';
-import { contactWayErrors, memberOptions, notConfigured } from '../lib/contactWays';
+import { contactWayErrors, contactWayUpdate, formValuesOf, KEEP_POOL, memberCountProblem, memberOptions, notConfigured, type ContactWayFormValues } from '../lib/contactWays';
 import { contactWayStrategyLabel } from '../lib/labels';
 import { fmtNumber, fmtTime } from '../lib/format';
 import { useMobile } from '../lib/useMobile';
@@ -31,8 +34,10 @@ export default function ContactWaysPage() {
   const { can } = useSession();
   const mobile = useMobile();
   const [res, refetch] = useQuery({ query: ContactWaysDoc, context: useMemo(() => ({ additionalTypenames: ['ContactWay'] }), []) });
-  const [creating, setCreating] = useState(false);
+  // The drawer: closed, a new code ('new'), or the code being edited.
+  const [editing, setEditing] = useState<Code | 'new' | null>(null);
   const codes = res.data?.contactWays ?? [];
+  const write = can('channel', 'write');
 
   const columns = [
     {
@@ -58,6 +63,15 @@ export default function ContactWaysPage() {
       })),
     },
     { title: t('contactWays.createdAt'), key: 'createdAt', render: (_: unknown, c: Code) => <span className="scrm-nowrap">{fmtTime(c.createdAt)}</span> },
+    ...(write ? [{
+      title: t('contactWays.actions'), key: 'actions', fixed: mobile ? undefined : ('right' as const),
+      render: (_: unknown, c: Code) => (
+        <Space orientation="vertical" size={4}>
+          <Button size="small" icon={<EditOutlined />} onClick={() => setEditing(c)} data-testid="cw-edit">{t('common.edit')}</Button>
+          <DeleteButton code={c} onDeleted={() => refetch({ requestPolicy: 'network-only' })} />
+        </Space>
+      ),
+    }] : []),
   ];
 
   return (
@@ -65,10 +79,10 @@ export default function ContactWaysPage() {
       <PageTitle
         title={t('contactWays.title')}
         sub={t('contactWays.sub')}
-        extra={can('channel', 'write') && (
+        extra={write && (
           <Space wrap>
             <WeComSyncButton />
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="cw-new">{t('contactWays.new')}</Button>
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing('new')} data-testid="cw-new">{t('contactWays.new')}</Button>
           </Space>
         )}
       />
@@ -87,8 +101,42 @@ export default function ContactWaysPage() {
         onRow={(c) => ({ 'data-testid': 'cw-row', 'data-code': c.id }) as React.HTMLAttributes<HTMLElement>}
         locale={{ emptyText: res.fetching ? ' ' : <Empty description={t('contactWays.empty')} /> }}
       />
-      {creating && <CreateDrawer onClose={() => setCreating(false)} onCreated={() => refetch({ requestPolicy: 'network-only' })} />}
+      {editing && (
+        <CodeDrawer
+          key={editing === 'new' ? 'new' : editing.id}
+          code={editing === 'new' ? undefined : editing}
+          onClose={() => setEditing(null)}
+          onDone={() => refetch({ requestPolicy: 'network-only' })}
+        />
+      )}
     </div>
+  );
+}
+
+/** A row's 删除: asks first, saying the QR code stops working in WeCom while its customers and stats stay. */
+function DeleteButton({ code, onDeleted }: { code: Code; onDeleted: () => void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [, del] = useMutation(DeleteContactWayDoc);
+  return (
+    <Popconfirm
+      title={t('contactWays.deleteTitle', { name: code.name })}
+      description={<div style={{ maxWidth: 280 }} data-testid="cw-delete-body">{t('contactWays.deleteBody')}</div>}
+      okText={t('common.delete')}
+      okButtonProps={{ danger: true, 'data-testid': 'cw-delete-ok' } as ButtonProps}
+      cancelText={t('common.cancel')}
+      onConfirm={async () => {
+        const r = await del({ id: code.id });
+        if (r.error) {
+          message.error(errorText(r.error));
+          return;
+        }
+        message.success(t('contactWays.deleted', { name: code.name }));
+        onDeleted();
+      }}
+    >
+      <Button size="small" danger icon={<DeleteOutlined />} data-testid="cw-delete">{t('common.delete')}</Button>
+    </Popconfirm>
   );
 }
 
@@ -119,18 +167,13 @@ function QrCode({ code }: { code: Code }) {
   );
 }
 
-interface FormValues {
-  name: string;
-  userIDs: string[];
-  strategy: ContactWayStrategy;
-  source?: string;
-  tagIDs?: string[];
-  welcomeMessage?: string;
-  skipVerify: boolean;
-  poolID?: string;
-}
+type FormValues = ContactWayFormValues;
 
-function CreateDrawer({ onClose, onCreated }: { onClose: () => void; onCreated: () => void }) {
+/**
+ * The drawer that creates a code, or edits code (prefilled; only the
+ * changed fields are sent, and its members stay one or several as made).
+ */
+function CodeDrawer({ code, onClose, onDone }: { code?: Code; onClose: () => void; onDone: () => void }) {
   const { t, lang } = useI18n();
   const { can } = useSession();
   const { message } = App.useApp();
@@ -139,18 +182,50 @@ function CreateDrawer({ onClose, onCreated }: { onClose: () => void; onCreated: 
   const [usersRes] = useQuery({ query: ContactWayUsersDoc, pause: !can('user', 'read'), requestPolicy: 'network-only' });
   const { tags } = useTags();
   const { pools } = usePools();
-  const [{ fetching }, create] = useMutation(CreateContactWayDoc);
+  const [{ fetching: creating }, create] = useMutation(CreateContactWayDoc);
+  const [{ fetching: saving }, update] = useMutation(UpdateContactWayDoc);
+  const fetching = creating || saving;
+  // A code keeps its type in WeCom: one member, or several (0 for a new code).
+  const before = code?.users.length ?? 0;
+  const initialValues = useMemo<Partial<FormValues>>(
+    () => (code ? formValuesOf(code) : { strategy: 'FIXED', skipVerify: true, userIDs: [], tagIDs: [] }),
+    [code],
+  );
   const [refusal, setRefusal] = useState<APIError[]>([]);
 
   const users = useMemo(() => (usersRes.data?.users.edges ?? []).flatMap((e) => (e?.node ? [e.node] : [])), [usersRes.data]);
-  const options = useMemo(() => memberOptions(users), [users]);
-  const userNames = useMemo(() => new Map(users.map((u) => [u.id, u.name])), [users]);
+  const options = useMemo(() => {
+    const out = memberOptions(users);
+    // The code's members are shown by name even when the user list cannot be read.
+    const known = new Set(out.map((o) => o.value));
+    return [...out, ...(code?.users ?? []).filter((u) => !known.has(u.id)).map((u) => ({ value: u.id, label: u.name, disabled: false, reason: undefined }))];
+  }, [users, code]);
+  const userNames = useMemo(() => new Map([...(code?.users ?? []), ...users].map((u) => [u.id, u.name])), [users, code]);
   const tagNames = useMemo(() => new Map(tags.map((x) => [x.id, x.name])), [tags]);
 
   const submit = async () => {
     setRefusal([]);
     const v = await form.validateFields().catch(() => null);
     if (!v) return;
+    if (code) {
+      const input = contactWayUpdate(code, v);
+      if (Object.keys(input).length === 0) {
+        message.info(t('contactWays.unchanged'));
+        onClose();
+        return;
+      }
+      const r = await update({ id: code.id, input });
+      if (r.error) {
+        const { fields, rest } = contactWayErrors(r.error, { userIDs: input.userIDs ?? undefined, tagIDs: input.tagIDs ?? undefined }, { users: userNames, tags: tagNames });
+        if (fields.length) form.setFields(fields);
+        setRefusal(rest);
+        return;
+      }
+      message.success(t('contactWays.saved', { name: r.data?.updateContactWay.name ?? code.name }));
+      onDone();
+      onClose();
+      return;
+    }
     const input = {
       name: v.name,
       userIDs: v.userIDs,
@@ -169,7 +244,7 @@ function CreateDrawer({ onClose, onCreated }: { onClose: () => void; onCreated: 
       return;
     }
     message.success(t('contactWays.created', { name: r.data?.createContactWay.name ?? v.name }));
-    onCreated();
+    onDone();
     onClose();
   };
 
@@ -182,7 +257,7 @@ function CreateDrawer({ onClose, onCreated }: { onClose: () => void; onCreated: 
   return (
     <Drawer
       open
-      title={t('contactWays.new')}
+      title={code ? t('contactWays.editOf', { name: code.name }) : t('contactWays.new')}
       size={mobile ? '100%' : 560}
       onClose={onClose}
       destroyOnHidden
@@ -190,7 +265,7 @@ function CreateDrawer({ onClose, onCreated }: { onClose: () => void; onCreated: 
       extra={
         <Space>
           <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="primary" loading={fetching} onClick={submit} data-testid="cw-submit">{t('common.create')}</Button>
+          <Button type="primary" loading={fetching} onClick={submit} data-testid="cw-submit">{code ? t('common.save') : t('common.create')}</Button>
         </Space>
       }
     >
@@ -200,7 +275,7 @@ function CreateDrawer({ onClose, onCreated }: { onClose: () => void; onCreated: 
           showIcon
           style={{ marginBottom: 16 }}
           data-testid="cw-error"
-          title={refusal.some((e) => e.code === 'CONFLICT') ? t('contactWays.conflictTitle') : t('contactWays.failed')}
+          title={refusal.some((e) => e.code === 'CONFLICT') ? t(code ? 'contactWays.saveConflictTitle' : 'contactWays.conflictTitle') : t(code ? 'contactWays.saveFailed' : 'contactWays.failed')}
           description={
             <>
               {conflict && <div data-testid="cw-not-configured">{t('contactWays.notConfigured')}</div>}
@@ -210,13 +285,34 @@ function CreateDrawer({ onClose, onCreated }: { onClose: () => void; onCreated: 
         />
       )}
       {!can('user', 'read') && <Alert type="warning" showIcon style={{ marginBottom: 16 }} title={t('contactWays.noUsers')} />}
-      <Form<FormValues> form={form} layout="vertical" initialValues={{ strategy: 'FIXED', skipVerify: true, userIDs: [], tagIDs: [] }}>
+      {code && <Typography.Paragraph type="secondary" data-testid="cw-edit-wecom">{t('contactWays.editWeCom')}</Typography.Paragraph>}
+      <Form<FormValues> form={form} layout="vertical" initialValues={initialValues}>
         <Form.Item name="name" label={t('contactWays.name')} extra={t('contactWays.nameHint')} rules={[{ required: true, whitespace: true, message: t('contactWays.nameRequired') }]}>
           <Input maxLength={200} data-testid="cw-form-name" />
         </Form.Item>
-        <Form.Item name="userIDs" label={t('contactWays.members')} extra={t('contactWays.membersHint')} rules={[{ required: true, type: 'array', min: 1, message: t('contactWays.membersRequired') }]}>
+        <Form.Item
+          name="userIDs"
+          label={t('contactWays.members')}
+          validateFirst
+          extra={
+            <>
+              {before > 0 && <div data-testid="cw-members-type">{t(before === 1 ? 'contactWays.membersOne' : 'contactWays.membersSeveral')}</div>}
+              {t('contactWays.membersHint')}
+            </>
+          }
+          rules={[
+            { required: true, type: 'array', min: 1, message: t('contactWays.membersRequired') },
+            {
+              validator: async (_, ids?: string[]) => {
+                const problem = memberCountProblem(before, ids?.length ?? 0);
+                if (problem) throw new Error(t(problem === 'one' ? 'contactWays.membersOneError' : 'contactWays.membersSeveralError'));
+              },
+            },
+          ]}
+        >
           <Select
             mode="multiple"
+            maxCount={before === 1 ? 1 : undefined}
             showSearch={{ optionFilterProp: 'name' }}
             loading={usersRes.fetching}
             data-testid="cw-form-users"
@@ -271,8 +367,15 @@ function CreateDrawer({ onClose, onCreated }: { onClose: () => void; onCreated: 
         <Form.Item name="skipVerify" label={t('contactWays.skipVerify')} valuePropName="checked">
           <Switch data-testid="cw-form-skip" />
         </Form.Item>
-        <Form.Item name="poolID" label={t('contactWays.pool')} extra={t('contactWays.poolHint')}>
-          <Select allowClear data-testid="cw-form-pool" options={pools.map((p) => ({ value: p.id, label: p.name }))} />
+        <Form.Item name="poolID" label={t('contactWays.pool')} extra={t(code ? 'contactWays.poolEditHint' : 'contactWays.poolHint')}>
+          <Select
+            allowClear
+            data-testid="cw-form-pool"
+            options={[
+              ...(code && initialValues.poolID === KEEP_POOL ? [{ value: KEEP_POOL, label: t('contactWays.poolKeep') }] : []),
+              ...pools.map((p) => ({ value: p.id, label: p.name })),
+            ]}
+          />
         </Form.Item>
       </Form>
     </Drawer>

@@ -1,0 +1,21 @@
+// The contact-way codes' (渠道活码) edit and delete messages as [中文, English],
+// spread into messages.ts (kept apart so these actions' strings stay together).
+export const contactWayMessages = {
+  'contactWays.actions': ['操作', 'Actions'],
+  'contactWays.edit': ['编辑活码', 'Edit the code'],
+  'contactWays.editOf': ['编辑活码「{name}」', 'Edit “{name}”'],
+  'contactWays.editWeCom': ['名称、成员和“无需成员确认”会先在企业微信中修改；二维码和渠道参数不变，已印出的二维码继续有效。', 'The name, members and “without confirmation” are changed in WeCom first; the QR code and its state stay, so a printed code keeps working.'],
+  'contactWays.saved': ['活码「{name}」已保存', 'Code “{name}” saved'],
+  'contactWays.unchanged': ['没有修改', 'Nothing changed'],
+  'contactWays.saveConflictTitle': ['无法保存活码', 'The code could not be saved'],
+  'contactWays.saveFailed': ['保存失败', 'Could not save the code'],
+  'contactWays.membersOne': ['这是单人活码：只能有一名成员（可以换成其他成员）；企业微信不能改变活码类型，需要多人请新建活码。', 'A one-member code: it keeps exactly one member (you may swap them); WeCom cannot change a code’s type, so make a new code for several.'],
+  'contactWays.membersSeveral': ['这是多人活码：至少保留两名成员；企业微信不能改变活码类型，需要单人请新建活码。', 'A code for several members: it keeps at least two; WeCom cannot change a code’s type, so make a new code for one.'],
+  'contactWays.membersOneError': ['单人活码只能有一名成员', 'A one-member code keeps exactly one member'],
+  'contactWays.membersSeveralError': ['多人活码至少需要两名成员', 'A code for several members keeps at least two'],
+  'contactWays.poolKeep': ['保持不变', 'Keep as it is'],
+  'contactWays.poolEditHint': ['成员都无法接收时，线索进入此公海；清空则不再使用兜底公海', 'Where a lead waits when none of the members can take it; clear it for none'],
+  'contactWays.deleteTitle': ['删除活码「{name}」？', 'Delete “{name}”?'],
+  'contactWays.deleteBody': ['删除后企业微信中的这个二维码立即失效，扫码不会再添加成员；已添加的客户、他们的线索和效果数据都会保留。', 'The QR code stops working in WeCom at once: a scan adds nobody any more. The customers it added, their leads and its results stay.'],
+  'contactWays.deleted': ['活码「{name}」已删除', 'Code “{name}” deleted'],
+} as const satisfies Record<string, readonly [string, string]>;
