@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -131,6 +132,9 @@ func BenchmarkJourney(b *testing.B) {
 	rows, _ := r.RowsAffected()
 	stepsPerSec := float64(res.Steps) / elapsed.Seconds()
 	anchorPerSec := float64(rows) / anchor.Seconds()
+	for _, part := range slices.Sorted(maps.Keys(res.Took)) {
+		b.Logf("took %-12s %v", part, res.Took[part].Round(time.Millisecond))
+	}
 	b.ReportMetric(stepsPerSec, "steps/s")
 	b.ReportMetric(anchorPerSec, "anchor-rows/s")
 	b.ReportMetric(stepsPerSec/anchorPerSec, "steps/anchor")
