@@ -35,6 +35,7 @@ import (
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/graph/scalars"
 	"github.com/scrmhq/scrm/internal/authz"
+	"github.com/scrmhq/scrm/internal/timeline"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -454,6 +455,7 @@ type ComplexityRoot struct {
 		Territory         func(childComplexity int) int
 		TerritoryID       func(childComplexity int) int
 		Tier              func(childComplexity int) int
+		Timeline          func(childComplexity int, first *int, after *entgql.Cursor[uuid.UUID], kinds []timeline.Kind) int
 		TypedAttribute    func(childComplexity int, field any) int
 		UnionID           func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
@@ -903,6 +905,45 @@ type ComplexityRoot struct {
 		C func(childComplexity int) int
 	}
 
+	TimelineConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	TimelineEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	TimelineEvent struct {
+		Name       func(childComplexity int) int
+		Properties func(childComplexity int) int
+		Source     func(childComplexity int) int
+	}
+
+	TimelineItem struct {
+		Actor       func(childComplexity int) int
+		At          func(childComplexity int) int
+		Deal        func(childComplexity int) int
+		Event       func(childComplexity int) int
+		FollowUp    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Message     func(childComplexity int) int
+		OwnerChange func(childComplexity int) int
+		StageChange func(childComplexity int) int
+		Summary     func(childComplexity int) int
+	}
+
+	TimelineMessage struct {
+		Broadcast   func(childComplexity int) int
+		Channel     func(childComplexity int) int
+		DeliveredAt func(childComplexity int) int
+		RepliedAt   func(childComplexity int) int
+		Reply       func(childComplexity int) int
+		Status      func(childComplexity int) int
+	}
+
 	TrackEventsPayload struct {
 		Accepted func(childComplexity int) int
 		Errors   func(childComplexity int) int
@@ -1003,6 +1044,7 @@ type LeadResolver interface {
 	Attributes(ctx context.Context, obj *ent.Lead) (any, error)
 	Phone(ctx context.Context, obj *ent.Lead) (*string, error)
 	Email(ctx context.Context, obj *ent.Lead) (*string, error)
+	Timeline(ctx context.Context, obj *ent.Lead, first *int, after *entgql.Cursor[uuid.UUID], kinds []timeline.Kind) (*model.TimelineConnection, error)
 }
 type MutationResolver interface {
 	Login(ctx context.Context, input model.LoginInput) (*model.LoginPayload, error)
@@ -2839,6 +2881,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.Tier(childComplexity), true
+	case "Lead.timeline":
+		if e.ComplexityRoot.Lead.Timeline == nil {
+			break
+		}
+
+		args, err := ec.field_Lead_timeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Lead.Timeline(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[uuid.UUID]), args["kinds"].([]timeline.Kind)), true
 	case "Lead.typedAttribute":
 		if e.ComplexityRoot.Lead.TypedAttribute == nil {
 			break
@@ -5299,6 +5352,155 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TierThresholds.C(childComplexity), true
+
+	case "TimelineConnection.edges":
+		if e.ComplexityRoot.TimelineConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineConnection.Edges(childComplexity), true
+	case "TimelineConnection.pageInfo":
+		if e.ComplexityRoot.TimelineConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineConnection.PageInfo(childComplexity), true
+
+	case "TimelineEdge.cursor":
+		if e.ComplexityRoot.TimelineEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineEdge.Cursor(childComplexity), true
+	case "TimelineEdge.node":
+		if e.ComplexityRoot.TimelineEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineEdge.Node(childComplexity), true
+
+	case "TimelineEvent.name":
+		if e.ComplexityRoot.TimelineEvent.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineEvent.Name(childComplexity), true
+	case "TimelineEvent.properties":
+		if e.ComplexityRoot.TimelineEvent.Properties == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineEvent.Properties(childComplexity), true
+	case "TimelineEvent.source":
+		if e.ComplexityRoot.TimelineEvent.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineEvent.Source(childComplexity), true
+
+	case "TimelineItem.actor":
+		if e.ComplexityRoot.TimelineItem.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.Actor(childComplexity), true
+	case "TimelineItem.at":
+		if e.ComplexityRoot.TimelineItem.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.At(childComplexity), true
+	case "TimelineItem.deal":
+		if e.ComplexityRoot.TimelineItem.Deal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.Deal(childComplexity), true
+	case "TimelineItem.event":
+		if e.ComplexityRoot.TimelineItem.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.Event(childComplexity), true
+	case "TimelineItem.followUp":
+		if e.ComplexityRoot.TimelineItem.FollowUp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.FollowUp(childComplexity), true
+	case "TimelineItem.id":
+		if e.ComplexityRoot.TimelineItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.ID(childComplexity), true
+	case "TimelineItem.kind":
+		if e.ComplexityRoot.TimelineItem.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.Kind(childComplexity), true
+	case "TimelineItem.message":
+		if e.ComplexityRoot.TimelineItem.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.Message(childComplexity), true
+	case "TimelineItem.ownerChange":
+		if e.ComplexityRoot.TimelineItem.OwnerChange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.OwnerChange(childComplexity), true
+	case "TimelineItem.stageChange":
+		if e.ComplexityRoot.TimelineItem.StageChange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.StageChange(childComplexity), true
+	case "TimelineItem.summary":
+		if e.ComplexityRoot.TimelineItem.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineItem.Summary(childComplexity), true
+
+	case "TimelineMessage.broadcast":
+		if e.ComplexityRoot.TimelineMessage.Broadcast == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineMessage.Broadcast(childComplexity), true
+	case "TimelineMessage.channel":
+		if e.ComplexityRoot.TimelineMessage.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineMessage.Channel(childComplexity), true
+	case "TimelineMessage.deliveredAt":
+		if e.ComplexityRoot.TimelineMessage.DeliveredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineMessage.DeliveredAt(childComplexity), true
+	case "TimelineMessage.repliedAt":
+		if e.ComplexityRoot.TimelineMessage.RepliedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineMessage.RepliedAt(childComplexity), true
+	case "TimelineMessage.reply":
+		if e.ComplexityRoot.TimelineMessage.Reply == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineMessage.Reply(childComplexity), true
+	case "TimelineMessage.status":
+		if e.ComplexityRoot.TimelineMessage.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelineMessage.Status(childComplexity), true
 
 	case "TrackEventsPayload.accepted":
 		if e.ComplexityRoot.TrackEventsPayload.Accepted == nil {
@@ -12226,6 +12428,86 @@ extend type Mutation {
   completeTask(id: ID!, note: String): Task!
 }
 `, BuiltIn: false},
+	{Name: "../schema/timeline.graphql", Input: `# One timeline on the lead page (docs/timeline.md): follow-ups, stage and
+# owner changes, deals, tracked events, broadcast messages and WeCom events,
+# newest first.
+
+"What a timeline item records."
+enum TimelineKind {
+  "A follow-up (needs lead.followup read)."
+  FOLLOW_UP
+  STAGE_CHANGE
+  OWNER_CHANGE
+  DEAL
+  "A tracked behaviour event (trackEvents, POST /v1/events)."
+  EVENT
+  "A broadcast message sent to the lead (needs broadcast read)."
+  MESSAGE
+  "A WeCom event: wecom.added, wecom.edited, wecom.removed, wecom.lost."
+  WECOM
+}
+
+"A tracked or WeCom event."
+type TimelineEvent {
+  name: String!
+  source: String!
+  "Its properties; phone numbers and emails in them are masked without the lead.contact read permission."
+  properties: JSON!
+}
+
+"One broadcast's message to the lead."
+type TimelineMessage {
+  broadcast: Broadcast!
+  channel: String!
+  "SENT, DELIVERED, FAILED or REPLIED."
+  status: String!
+  deliveredAt: Time
+  repliedAt: Time
+  "The lead's reply; phone numbers and emails in it are masked without the lead.contact read permission."
+  reply: String
+}
+
+"""
+One entry of a lead's timeline. Exactly one payload field is set, by kind:
+followUp, stageChange, ownerChange, deal, event (EVENT and WECOM) or message.
+"""
+type TimelineItem {
+  "The id of the record (follow-up, stage change, deal, event, delivery...)."
+  id: ID!
+  at: Time!
+  kind: TimelineKind!
+  "Who did it: the follow-up's author, the mover, the deal's recorder, the broadcast's creator, the WeCom member; null for the system."
+  actor: User
+  "A short plain-text line (English), for logs and simple clients."
+  summary: String!
+  followUp: FollowUp
+  stageChange: StageChange
+  ownerChange: OwnerChange
+  deal: Deal
+  event: TimelineEvent
+  message: TimelineMessage
+}
+
+type TimelineEdge {
+  node: TimelineItem!
+  cursor: Cursor!
+}
+
+type TimelineConnection {
+  edges: [TimelineEdge!]!
+  pageInfo: PageInfo!
+}
+
+extend type Lead {
+  """
+  The lead's history, newest first (by at, then id), 20 items a page (at
+  most 100). kinds keeps only those kinds; kinds the caller may not read
+  (FOLLOW_UP without lead.followup read, MESSAGE without broadcast read) are
+  never listed.
+  """
+  timeline(first: Int, after: Cursor, kinds: [TimelineKind!]): TimelineConnection!
+}
+`, BuiltIn: false},
 	{Name: "../schema/typed.graphql", Input: `# Support for the typed per-workspace schema (graph/typed): each workspace's
 # schema serves its custom fields as fields of Lead, and requests are
 # rewritten onto typedAttribute before they run. Served schemas omit it.
@@ -13119,6 +13401,8 @@ func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.
 		return ec.fieldContext_Lead_phone(ctx, field)
 	case "email":
 		return ec.fieldContext_Lead_email(ctx, field)
+	case "timeline":
+		return ec.fieldContext_Lead_timeline(ctx, field)
 	case "typedAttribute":
 		return ec.fieldContext_Lead_typedAttribute(ctx, field)
 	}
@@ -13759,6 +14043,84 @@ func (ec *executionContext) childFields_TierThresholds(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type TierThresholds", field.Name)
 }
 
+func (ec *executionContext) childFields_TimelineConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TimelineConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TimelineConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimelineConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TimelineEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_TimelineEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_TimelineEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimelineEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TimelineEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_TimelineEvent_name(ctx, field)
+	case "source":
+		return ec.fieldContext_TimelineEvent_source(ctx, field)
+	case "properties":
+		return ec.fieldContext_TimelineEvent_properties(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimelineEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_TimelineItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TimelineItem_id(ctx, field)
+	case "at":
+		return ec.fieldContext_TimelineItem_at(ctx, field)
+	case "kind":
+		return ec.fieldContext_TimelineItem_kind(ctx, field)
+	case "actor":
+		return ec.fieldContext_TimelineItem_actor(ctx, field)
+	case "summary":
+		return ec.fieldContext_TimelineItem_summary(ctx, field)
+	case "followUp":
+		return ec.fieldContext_TimelineItem_followUp(ctx, field)
+	case "stageChange":
+		return ec.fieldContext_TimelineItem_stageChange(ctx, field)
+	case "ownerChange":
+		return ec.fieldContext_TimelineItem_ownerChange(ctx, field)
+	case "deal":
+		return ec.fieldContext_TimelineItem_deal(ctx, field)
+	case "event":
+		return ec.fieldContext_TimelineItem_event(ctx, field)
+	case "message":
+		return ec.fieldContext_TimelineItem_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimelineItem", field.Name)
+}
+
+func (ec *executionContext) childFields_TimelineMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "broadcast":
+		return ec.fieldContext_TimelineMessage_broadcast(ctx, field)
+	case "channel":
+		return ec.fieldContext_TimelineMessage_channel(ctx, field)
+	case "status":
+		return ec.fieldContext_TimelineMessage_status(ctx, field)
+	case "deliveredAt":
+		return ec.fieldContext_TimelineMessage_deliveredAt(ctx, field)
+	case "repliedAt":
+		return ec.fieldContext_TimelineMessage_repliedAt(ctx, field)
+	case "reply":
+		return ec.fieldContext_TimelineMessage_reply(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimelineMessage", field.Name)
+}
+
 func (ec *executionContext) childFields_TrackEventsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "accepted":
@@ -14056,6 +14418,36 @@ func (ec *executionContext) field_Journey_enrollments_args(ctx context.Context, 
 		return nil, err
 	}
 	args["status"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Lead_timeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]timeline.Kind, error) {
+			return ec.unmarshalOTimelineKind2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋinternalᚋtimelineᚐKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg2
 	return args, nil
 }
 
@@ -22824,6 +23216,50 @@ func (ec *executionContext) _Lead_email(ctx context.Context, field graphql.Colle
 }
 func (ec *executionContext) fieldContext_Lead_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Lead", field, true, true, "String")
+}
+
+func (ec *executionContext) _Lead_timeline(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_timeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Lead().Timeline(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["kinds"].([]timeline.Kind))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TimelineConnection) graphql.Marshaler {
+			return ec.marshalNTimelineConnection2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTimelineConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_timeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimelineConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Lead_timeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Lead_typedAttribute(ctx context.Context, field graphql.CollectedField, obj *ent.Lead) (ret graphql.Marshaler) {
@@ -32854,6 +33290,657 @@ func (ec *executionContext) _TierThresholds_c(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_TierThresholds_c(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TierThresholds", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TimelineConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TimelineConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TimelineEdge) graphql.Marshaler {
+			return ec.marshalNTimelineEdge2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTimelineEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimelineEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TimelineConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *timeline.Item) graphql.Marshaler {
+			return ec.marshalNTimelineItem2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋinternalᚋtimelineᚐItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimelineItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TimelineEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _TimelineEvent_name(ctx context.Context, field graphql.CollectedField, obj *timeline.EventDetail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineEvent_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineEvent_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _TimelineEvent_source(ctx context.Context, field graphql.CollectedField, obj *timeline.EventDetail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineEvent_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineEvent_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _TimelineEvent_properties(ctx context.Context, field graphql.CollectedField, obj *timeline.EventDetail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineEvent_properties(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Properties, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalNJSON2map(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineEvent_properties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineEvent", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _TimelineItem_id(ctx context.Context, field graphql.CollectedField, obj *timeline.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TimelineItem_at(ctx context.Context, field graphql.CollectedField, obj *timeline.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineItem", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TimelineItem_kind(ctx context.Context, field graphql.CollectedField, obj *timeline.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v timeline.Kind) graphql.Marshaler {
+			return ec.marshalNTimelineKind2githubᚗcomᚋscrmhqᚋscrmᚋinternalᚋtimelineᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineItem", field, false, false, "TimelineKind")
+}
+
+func (ec *executionContext) _TimelineItem_actor(ctx context.Context, field graphql.CollectedField, obj *timeline.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineItem_summary(ctx context.Context, field graphql.CollectedField, obj *timeline.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _TimelineItem_followUp(ctx context.Context, field graphql.CollectedField, obj *timeline.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_followUp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FollowUp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.FollowUp) graphql.Marshaler {
+			return ec.marshalOFollowUp2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐFollowUp(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_followUp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FollowUp(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineItem_stageChange(ctx context.Context, field graphql.CollectedField, obj *timeline.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_stageChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StageChange, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.StageChange) graphql.Marshaler {
+			return ec.marshalOStageChange2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐStageChange(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_stageChange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StageChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineItem_ownerChange(ctx context.Context, field graphql.CollectedField, obj *timeline.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_ownerChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerChange, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OwnerChange) graphql.Marshaler {
+			return ec.marshalOOwnerChange2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐOwnerChange(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_ownerChange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OwnerChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineItem_deal(ctx context.Context, field graphql.CollectedField, obj *timeline.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_deal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Deal) graphql.Marshaler {
+			return ec.marshalODeal2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐDeal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_deal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Deal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineItem_event(ctx context.Context, field graphql.CollectedField, obj *timeline.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *timeline.EventDetail) graphql.Marshaler {
+			return ec.marshalOTimelineEvent2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋinternalᚋtimelineᚐEventDetail(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimelineEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineItem_message(ctx context.Context, field graphql.CollectedField, obj *timeline.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineItem_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *timeline.MessageDetail) graphql.Marshaler {
+			return ec.marshalOTimelineMessage2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋinternalᚋtimelineᚐMessageDetail(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineItem_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimelineMessage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineMessage_broadcast(ctx context.Context, field graphql.CollectedField, obj *timeline.MessageDetail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineMessage_broadcast(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Broadcast, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Broadcast) graphql.Marshaler {
+			return ec.marshalNBroadcast2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐBroadcast(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineMessage_broadcast(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimelineMessage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Broadcast(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelineMessage_channel(ctx context.Context, field graphql.CollectedField, obj *timeline.MessageDetail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineMessage_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineMessage_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineMessage", field, false, false, "String")
+}
+
+func (ec *executionContext) _TimelineMessage_status(ctx context.Context, field graphql.CollectedField, obj *timeline.MessageDetail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineMessage_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineMessage_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineMessage", field, false, false, "String")
+}
+
+func (ec *executionContext) _TimelineMessage_deliveredAt(ctx context.Context, field graphql.CollectedField, obj *timeline.MessageDetail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineMessage_deliveredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeliveredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineMessage_deliveredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineMessage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TimelineMessage_repliedAt(ctx context.Context, field graphql.CollectedField, obj *timeline.MessageDetail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineMessage_repliedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RepliedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineMessage_repliedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineMessage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TimelineMessage_reply(ctx context.Context, field graphql.CollectedField, obj *timeline.MessageDetail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelineMessage_reply(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reply, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimelineMessage_reply(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelineMessage", field, false, false, "String")
 }
 
 func (ec *executionContext) _TrackEventsPayload_accepted(ctx context.Context, field graphql.CollectedField, obj *model.TrackEventsPayload) (ret graphql.Marshaler) {
@@ -61330,6 +62417,12 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_email(ctx, field, obj)
 				})
+		case "timeline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_timeline(ctx, field, obj)
+				})
 		case "typedAttribute":
 			out.Values[i] = ec._Lead_typedAttribute(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -64312,6 +65405,266 @@ func (ec *executionContext) _TierThresholds(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var timelineConnectionImplementors = []string{"TimelineConnection"}
+
+func (ec *executionContext) _TimelineConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TimelineConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timelineConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimelineConnection")
+		case "edges":
+			out.Values[i] = ec._TimelineConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TimelineConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timelineEdgeImplementors = []string{"TimelineEdge"}
+
+func (ec *executionContext) _TimelineEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TimelineEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timelineEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimelineEdge")
+		case "node":
+			out.Values[i] = ec._TimelineEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._TimelineEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timelineEventImplementors = []string{"TimelineEvent"}
+
+func (ec *executionContext) _TimelineEvent(ctx context.Context, sel ast.SelectionSet, obj *timeline.EventDetail) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timelineEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimelineEvent")
+		case "name":
+			out.Values[i] = ec._TimelineEvent_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._TimelineEvent_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "properties":
+			out.Values[i] = ec._TimelineEvent_properties(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timelineItemImplementors = []string{"TimelineItem"}
+
+func (ec *executionContext) _TimelineItem(ctx context.Context, sel ast.SelectionSet, obj *timeline.Item) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timelineItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimelineItem")
+		case "id":
+			out.Values[i] = ec._TimelineItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._TimelineItem_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._TimelineItem_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._TimelineItem_actor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "summary":
+			out.Values[i] = ec._TimelineItem_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "followUp":
+			out.Values[i] = ec._TimelineItem_followUp(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "stageChange":
+			out.Values[i] = ec._TimelineItem_stageChange(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ownerChange":
+			out.Values[i] = ec._TimelineItem_ownerChange(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "deal":
+			out.Values[i] = ec._TimelineItem_deal(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "event":
+			out.Values[i] = ec._TimelineItem_event(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._TimelineItem_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timelineMessageImplementors = []string{"TimelineMessage"}
+
+func (ec *executionContext) _TimelineMessage(ctx context.Context, sel ast.SelectionSet, obj *timeline.MessageDetail) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timelineMessageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimelineMessage")
+		case "broadcast":
+			out.Values[i] = ec._TimelineMessage_broadcast(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._TimelineMessage_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._TimelineMessage_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deliveredAt":
+			out.Values[i] = ec._TimelineMessage_deliveredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "repliedAt":
+			out.Values[i] = ec._TimelineMessage_repliedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reply":
+			out.Values[i] = ec._TimelineMessage_reply(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var trackEventsPayloadImplementors = []string{"TrackEventsPayload"}
 
 func (ec *executionContext) _TrackEventsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.TrackEventsPayload) graphql.Marshaler {
@@ -66547,6 +67900,14 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PageInfo!")
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPartner2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐPartnerᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Partner) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -67322,6 +68683,61 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) marshalNTimelineConnection2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTimelineConnection(ctx context.Context, sel ast.SelectionSet, v *model.TimelineConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TimelineConnection!")
+		return graphql.Null
+	}
+	return ec._TimelineConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTimelineEdge2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTimelineEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TimelineEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTimelineEdge2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTimelineEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTimelineEdge2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTimelineEdge(ctx context.Context, sel ast.SelectionSet, v *model.TimelineEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TimelineEdge!")
+		return graphql.Null
+	}
+	return ec._TimelineEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTimelineItem2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋinternalᚋtimelineᚐItem(ctx context.Context, sel ast.SelectionSet, v *timeline.Item) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TimelineItem!")
+		return graphql.Null
+	}
+	return ec._TimelineItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTimelineKind2githubᚗcomᚋscrmhqᚋscrmᚋinternalᚋtimelineᚐKind(ctx context.Context, v any) (timeline.Kind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := timeline.Kind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTimelineKind2githubᚗcomᚋscrmhqᚋscrmᚋinternalᚋtimelineᚐKind(ctx context.Context, sel ast.SelectionSet, v timeline.Kind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "TimelineKind!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNTrackEventsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTrackEventsPayload(ctx context.Context, sel ast.SelectionSet, v *model.TrackEventsPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TrackEventsPayload!")
@@ -68042,6 +69458,13 @@ func (ec *executionContext) marshalODeal2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋen
 	return ret
 }
 
+func (ec *executionContext) marshalODeal2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐDeal(ctx context.Context, sel ast.SelectionSet, v *ent.Deal) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Deal(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODealWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐDealWhereInputᚄ(ctx context.Context, v any) ([]*ent.DealWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -68386,6 +69809,13 @@ func (ec *executionContext) marshalOFollowUp2ᚕᚖgithubᚗcomᚋscrmhqᚋscrm�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOFollowUp2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐFollowUp(ctx context.Context, sel ast.SelectionSet, v *ent.FollowUp) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._FollowUp(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOFollowUpKind2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋfollowupᚐKindᚄ(ctx context.Context, v any) ([]followup.Kind, error) {
@@ -69973,6 +71403,13 @@ func (ec *executionContext) marshalOStageChange2ᚕᚖgithubᚗcomᚋscrmhqᚋsc
 	return ret
 }
 
+func (ec *executionContext) marshalOStageChange2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐStageChange(ctx context.Context, sel ast.SelectionSet, v *ent.StageChange) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._StageChange(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOStageChangeWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐStageChangeWhereInputᚄ(ctx context.Context, v any) ([]*ent.StageChangeWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -70477,6 +71914,56 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOTimelineEvent2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋinternalᚋtimelineᚐEventDetail(ctx context.Context, sel ast.SelectionSet, v *timeline.EventDetail) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TimelineEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTimelineKind2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋinternalᚋtimelineᚐKindᚄ(ctx context.Context, v any) ([]timeline.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]timeline.Kind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTimelineKind2githubᚗcomᚋscrmhqᚋscrmᚋinternalᚋtimelineᚐKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOTimelineKind2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋinternalᚋtimelineᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []timeline.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTimelineKind2githubᚗcomᚋscrmhqᚋscrmᚋinternalᚋtimelineᚐKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOTimelineMessage2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋinternalᚋtimelineᚐMessageDetail(ctx context.Context, sel ast.SelectionSet, v *timeline.MessageDetail) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TimelineMessage(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOUser2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.User) graphql.Marshaler {

@@ -19,6 +19,7 @@ import (
 	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/suppression"
+	"github.com/scrmhq/scrm/internal/timeline"
 )
 
 type AssignLeadsPayload struct {
@@ -774,6 +775,16 @@ type TierThresholdsInput struct {
 	A int `json:"a"`
 	B int `json:"b"`
 	C int `json:"c"`
+}
+
+type TimelineConnection struct {
+	Edges    []*TimelineEdge             `json:"edges"`
+	PageInfo *entgql.PageInfo[uuid.UUID] `json:"pageInfo"`
+}
+
+type TimelineEdge struct {
+	Node   *timeline.Item           `json:"node"`
+	Cursor entgql.Cursor[uuid.UUID] `json:"cursor"`
 }
 
 type TrackEventsPayload struct {
