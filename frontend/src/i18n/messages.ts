@@ -2,11 +2,13 @@
 import { journeyMessages } from './journeyMessages';
 import { importMessages } from './importMessages';
 import { contactWayMessages } from './contactWayMessages';
+import { timelineMessages } from './timelineMessages';
 
 export const messages = {
   ...journeyMessages,
   ...importMessages,
   ...contactWayMessages,
+  ...timelineMessages,
   // common
   'common.add': ['添加', 'Add'],
   'common.back': ['返回', 'Back'],

@@ -1,5 +1,6 @@
 // One lead: its fields (built-in and custom), stage bar, tags, follow-ups,
-// history (stage and owner changes), deals, and its WeCom contacts.
+// history (stage and owner changes), deals, its WeCom contacts, and the
+// timeline of all of them (LeadTimeline).
 import { useMemo, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import {
@@ -19,6 +20,7 @@ import { useSession, useViewer } from '../auth/session';
 import { useT } from '../i18n';
 import { AttributeInput } from '../components/AttributeInput';
 import { WeComContacts } from '../components/WeComContacts';
+import { LeadTimeline } from '../components/LeadTimeline';
 import { formatAttr } from '../lib/fields';
 import { fmtMoney, fmtTime } from '../lib/format';
 import { failureLabel, followUpKindLabel, outcomeLabel, ownerChangeLabel, stageKindLabel } from '../lib/labels';
@@ -490,6 +492,7 @@ export default function LeadDetailPage() {
               ]}
             />
           </Card>
+          <LeadTimeline leadID={lead.id} refreshKey={res.data} />
         </Col>
       </Row>
       <Modal
