@@ -34,6 +34,7 @@ var ReservedKeys = []string{
 	// typed schema extends with its custom fields by key (graph/typed).
 	"deals", "owner_changes", "ownerChanges", "referrals", "reachable_channels",
 	"reachableChannels", "typed_attribute", "typedAttribute", "and", "or", "not",
+	"timeline",
 }
 
 var reserved = func() map[string]string {
