@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -38,15 +39,22 @@ func (r Rewriter) MutateOperationContext(ctx context.Context, rc *graphql.Operat
 	return r.Schema.Rewrite(ctx, rc)
 }
 
-// Rewrite turns an operation validated against s into the served form,
-// in place: custom-field selections become typedAttribute(field:) bound to
-// a reader for the request of ctx (its viewer decides masking), typed
-// arguments become generic ones bound to new variables. The document must
-// belong to this request alone (the handler has no query cache).
+// Rewrite turns an operation validated against s into the served form:
+// custom-field selections become typedAttribute(field:) bound to a reader
+// for the request of ctx (its viewer decides masking), typed arguments
+// become generic ones bound to new variables. It rewrites a copy of the
+// document (the handler's query cache shares the parsed, validated one
+// between requests) and points rc at the copy.
 func (s *Schema) Rewrite(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
 	if len(s.lead) == 0 || rc.Operation == nil {
 		return nil
 	}
+	op := slices.Index(rc.Doc.Operations, rc.Operation)
+	if op < 0 {
+		return gqlerror.Errorf("the operation is not in its document")
+	}
+	rc.Doc = cloneDocument(rc.Doc)
+	rc.Operation = rc.Doc.Operations[op]
 	w := &rewriter{ctx: ctx, s: s, rc: rc}
 	w.selections(rc.Operation.SelectionSet)
 	for _, f := range rc.Doc.Fragments {
@@ -368,4 +376,60 @@ func (c *custom) inputValue(v any) any {
 		}
 	}
 	return v
+}
+
+// cloneDocument copies what Rewrite changes in a document: its operations,
+// fragments, selections and arguments; values, directives and definitions
+// are shared, as Rewrite replaces them rather than changing them.
+func cloneDocument(doc *ast.QueryDocument) *ast.QueryDocument {
+	out := *doc
+	frags := make(map[*ast.FragmentDefinition]*ast.FragmentDefinition, len(doc.Fragments))
+	out.Fragments = make(ast.FragmentDefinitionList, len(doc.Fragments))
+	for i, f := range doc.Fragments {
+		c := *f
+		frags[f], out.Fragments[i] = &c, &c
+	}
+	for _, c := range out.Fragments {
+		c.SelectionSet = cloneSelections(c.SelectionSet, frags)
+	}
+	out.Operations = make(ast.OperationList, len(doc.Operations))
+	for i, o := range doc.Operations {
+		c := *o
+		c.SelectionSet = cloneSelections(o.SelectionSet, frags)
+		out.Operations[i] = &c
+	}
+	return &out
+}
+
+func cloneSelections(set ast.SelectionSet, frags map[*ast.FragmentDefinition]*ast.FragmentDefinition) ast.SelectionSet {
+	if set == nil {
+		return nil
+	}
+	out := make(ast.SelectionSet, len(set))
+	for i, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			c := *sel
+			c.Arguments = make(ast.ArgumentList, len(sel.Arguments))
+			for j, a := range sel.Arguments {
+				ac := *a
+				c.Arguments[j] = &ac
+			}
+			c.SelectionSet = cloneSelections(sel.SelectionSet, frags)
+			out[i] = &c
+		case *ast.InlineFragment:
+			c := *sel
+			c.SelectionSet = cloneSelections(sel.SelectionSet, frags)
+			out[i] = &c
+		case *ast.FragmentSpread:
+			c := *sel
+			if d, ok := frags[sel.Definition]; ok {
+				c.Definition = d
+			}
+			out[i] = &c
+		default:
+			out[i] = sel
+		}
+	}
+	return out
 }

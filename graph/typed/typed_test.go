@@ -58,13 +58,25 @@ func rewrite(t *testing.T, ts *typed.Schema, query string, vars map[string]any) 
 	if err != nil {
 		t.Fatalf("variables: %v", err)
 	}
+	format := func(doc *ast.QueryDocument) string {
+		var b strings.Builder
+		formatter.NewFormatter(&b, formatter.WithIndent(" ")).FormatQueryDocument(doc)
+		return b.String()
+	}
+	validated := format(doc)
 	rc := &graphql.OperationContext{Doc: doc, Operation: op, Variables: coerced}
 	if gerr := ts.Rewrite(context.Background(), rc); gerr != nil {
 		t.Fatalf("rewrite: %v", gerr)
 	}
-	var b strings.Builder
-	formatter.NewFormatter(&b, formatter.WithIndent(" ")).FormatQueryDocument(doc)
-	return b.String(), rc.Variables
+	// The handler's query cache hands the same validated document to every
+	// request: Rewrite must work on a copy.
+	if got := format(doc); got != validated {
+		t.Errorf("Rewrite changed the validated document:\n%s", got)
+	}
+	if rc.Operation != rc.Doc.Operations[0] {
+		t.Errorf("the operation context's operation is not its document's")
+	}
+	return format(rc.Doc), rc.Variables
 }
 
 func TestWorkspaceSchemaServesCustomFieldsAsTypes(t *testing.T) {

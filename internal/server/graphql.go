@@ -9,9 +9,11 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
+	gqllru "github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/google/uuid"
 	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
 
 	"github.com/scrmhq/scrm/ent"
@@ -29,6 +31,14 @@ import (
 // millisecond on its next request.
 const maxCachedSchemas = 1024
 
+// maxCachedDocuments bounds the parsed, validated operations kept across
+// all workspaces' schemas; maxPersistedQueries the query texts kept for
+// automatic persisted queries (a client sends a hash instead of the text).
+const (
+	maxCachedDocuments  = 4096
+	maxPersistedQueries = 4096
+)
+
 // GraphQL serves /graphql with each workspace's typed schema (graph/typed):
 // a request is validated against the schema of its caller's workspace at
 // the workspace's current field-definition version, rewritten onto the
@@ -40,6 +50,32 @@ type GraphQL struct {
 	cfg     generated.Config
 	base    *workspaceSchema
 	schemas *lru.Cache[uuid.UUID, *workspaceSchema]
+	// documents holds parsed, validated operations by schema and text, so a
+	// repeated operation is neither parsed nor validated again; a schema
+	// change builds a new schema, whose operations are validated afresh.
+	documents *lru.Cache[documentKey, *ast.QueryDocument]
+	persisted *gqllru.LRU[string]
+}
+
+// documentKey is an operation's text under one typed schema.
+type documentKey struct {
+	schema *typed.Schema
+	query  string
+}
+
+// documentCache is the query cache of one schema's handler over the
+// shared LRU.
+type documentCache struct {
+	schema *typed.Schema
+	lru    *lru.Cache[documentKey, *ast.QueryDocument]
+}
+
+func (c documentCache) Get(_ context.Context, query string) (*ast.QueryDocument, bool) {
+	return c.lru.Get(documentKey{c.schema, query})
+}
+
+func (c documentCache) Add(_ context.Context, query string, doc *ast.QueryDocument) {
+	c.lru.Add(documentKey{c.schema, query}, doc)
 }
 
 // workspaceSchema is a typed schema and the handler that serves it, built
@@ -73,7 +109,11 @@ func NewGraphQL(d Deps, m *metrics, res *graph.Resolver) *GraphQL {
 	if err != nil {
 		panic(err) // only for a size below 1
 	}
-	g := &GraphQL{d: d, m: m, cfg: cfg, schemas: cache}
+	documents, err := lru.New[documentKey, *ast.QueryDocument](maxCachedDocuments)
+	if err != nil {
+		panic(err)
+	}
+	g := &GraphQL{d: d, m: m, cfg: cfg, schemas: cache, documents: documents, persisted: gqllru.New[string](maxPersistedQueries)}
 	if g.base, err = g.build(nil); err != nil {
 		panic(err) // the served schema lacks what graph/typed extends: a build error
 	}
@@ -91,11 +131,14 @@ func (g *GraphQL) build(sch *fields.Schema) (*workspaceSchema, error) {
 	return &workspaceSchema{fields: sch, typed: ts, handler: g.handler(generated.NewExecutableSchema(cfg), ts)}, nil
 }
 
-// handler is the gqlgen server of one schema. It has no query cache: the
-// typed rewrite changes each request's document in place.
+// handler is the gqlgen server of one schema. Its query cache keeps
+// validated documents (the typed rewrite works on a copy); automatic
+// persisted queries let a client send the SHA-256 of an operation the
+// server has seen instead of its text.
 func (g *GraphQL) handler(es graphql.ExecutableSchema, ts *typed.Schema) http.Handler {
 	d := g.d
 	srv := handler.New(es)
+	srv.SetQueryCache(documentCache{schema: ts, lru: g.documents})
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
 		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
@@ -107,6 +150,7 @@ func (g *GraphQL) handler(es graphql.ExecutableSchema, ts *typed.Schema) http.Ha
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: d.maxUpload() + MaxBodyBytes, MaxMemory: 8 << 20})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: g.persisted})
 	srv.Use(typed.Rewriter{Schema: ts})
 	srv.Use(extension.Introspection{})
 	srv.Use(complexityLimit{extension.FixedComplexityLimit(MaxComplexity)})
