@@ -9,6 +9,9 @@ package ent
 // grant), and passes it as the field argument of typedAttribute.
 type AttributeReader interface {
 	ReadAttribute(l *Lead) any
+	// AttributeKey is the key of the custom field it reads: a page of leads
+	// loads only the keys its selection reads (graph.projectLeadAttributes).
+	AttributeKey() string
 }
 
 // TypedAttribute serves every custom-field selection of a workspace's

@@ -172,14 +172,16 @@ func (r *mutationResolver) MoveLeadStage(ctx context.Context, id uuid.UUID, stag
 // Leads is the resolver for the leads field.
 func (r *queryResolver) Leads(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput, orderByAttribute *model.AttributeOrderInput) (*ent.LeadConnection, error) {
 	first, last = pageSize(first, last)
+	q := r.db(ctx).Lead.Query().InlineEdgeLoads()
+	projectLeadAttributes(ctx, q)
 	if orderByAttribute != nil {
-		q, err := where.Filter(r.db(ctx).Lead.Query())
+		q, err := where.Filter(q)
 		if err != nil {
 			return nil, err
 		}
 		return r.leadsByAttribute(ctx, q, orderByAttribute, after, first, before, last)
 	}
-	return r.db(ctx).Lead.Query().Paginate(ctx, after, first, before, last,
+	return q.Paginate(ctx, after, first, before, last,
 		ent.WithLeadOrder(orderBy), ent.WithLeadFilter(where.Filter))
 }
 

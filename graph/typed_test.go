@@ -335,7 +335,9 @@ func TestTypedFieldDefinedOnOneServerIsQueryableOnAnother(t *testing.T) {
 // TestListStatementsDoNotGrowWithPageSize: a page of leads with owner, tags,
 // stage and custom fields costs the same number of SQL statements for 5
 // leads as for 20, through the typed and the generic path and with either
-// kind of order (edges are loaded per page, not per lead).
+// kind of order (edges are loaded per page, not per lead), and at most the
+// schema-version check, the count where the path takes one and the page
+// itself, which carries the owner, stage and tags (ent.InlineEdgeLoads).
 func TestListStatementsDoNotGrowWithPageSize(t *testing.T) {
 	api := apitest.New(t)
 	token, ids, _ := typedWorkspace(t, api)
@@ -345,11 +347,16 @@ func TestListStatementsDoNotGrowWithPageSize(t *testing.T) {
 	api.MustDo(token, `mutation { createTag(input: {name: "高意向"}) { id } }`, nil, &tags)
 	api.MustDo(token, `mutation($ids: [ID!]!, $t: ID!) { tagLeads(leadIDs: $ids, tagIDs: [$t]) { affected } }`, map[string]any{"ids": ids, "t": tags.CreateTag.ID}, nil)
 	api.MustDo(token, `mutation($ids: [ID!]!, $o: ID!) { assignLeads(ids: $ids, ownerID: $o) { assigned failures { code } } }`, map[string]any{"ids": ids, "o": me.Me.ID}, nil)
-	for name, query := range map[string]string{
-		"typed":          `query($n: Int) { leads(first: $n, orderBy: {field: BUDGET}) { edges { node { id owner { name } tags { name } stage { name } budget city } } } }`,
-		"generic":        `query($n: Int) { leads(first: $n, orderByAttribute: {key: "budget"}) { edges { node { id owner { name } tags { name } stage { name } attributes } } } }`,
-		"built-in order": `query($n: Int) { leads(first: $n, orderBy: {field: SCORE, direction: DESC}, where: {budgetNotNil: true}) { edges { node { id owner { name } tags { name } stage { name } budget city } } } }`,
+	for name, c := range map[string]struct {
+		query string
+		most  int
+	}{
+		"typed":          {`query($n: Int) { leads(first: $n, orderBy: {field: BUDGET}) { edges { node { id owner { name } tags { name } stage { name } budget city } } } }`, 3},
+		"generic":        {`query($n: Int) { leads(first: $n, orderByAttribute: {key: "budget"}) { edges { node { id owner { name } tags { name } stage { name } attributes } } } }`, 3},
+		"built-in order": {`query($n: Int) { leads(first: $n, orderBy: {field: SCORE, direction: DESC}, where: {budgetNotNil: true}) { edges { node { id owner { name } tags { name } stage { name } budget city } } } }`, 2},
+		"with a count":   {`query($n: Int) { leads(first: $n, orderBy: {field: CREATED_AT}) { totalCount edges { node { id owner { name } tags { name } stage { name } budget } } } }`, 3},
 	} {
+		query := c.query
 		counts := map[int]int{}
 		for _, n := range []int{5, 20} {
 			var out struct {
@@ -369,9 +376,66 @@ func TestListStatementsDoNotGrowWithPageSize(t *testing.T) {
 				t.Fatalf("%s page of %d: %+v", name, n, out.Leads.Edges)
 			}
 		}
-		if counts[5] == 0 || counts[20] != counts[5] {
-			t.Errorf("%s: %d statements for 5 leads, %d for 20", name, counts[5], counts[20])
+		if counts[5] == 0 || counts[20] != counts[5] || counts[20] > c.most {
+			t.Errorf("%s: %d statements for 5 leads, %d for 20, want at most %d", name, counts[5], counts[20], c.most)
 		}
 		t.Logf("%s list: %d SQL statements per page", name, counts[20])
+	}
+}
+
+// The page statement carries each lead's owner, stage and tags: a lead
+// without them reads null and [] (not another statement per lead), and
+// two selections of tags under different aliases each get theirs.
+func TestInlinedEdgesOfAPage(t *testing.T) {
+	api := apitest.New(t)
+	token, ids, _ := typedWorkspace(t, api)
+	var tag struct{ CreateTag struct{ ID string } }
+	api.MustDo(token, `mutation { createTag(input: {name: "高意向"}) { id } }`, nil, &tag)
+	api.MustDo(token, `mutation($ids: [ID!]!, $t: ID!) { tagLeads(leadIDs: $ids, tagIDs: [$t]) { affected } }`, map[string]any{"ids": ids[:1], "t": tag.CreateTag.ID}, nil)
+	const page = `{ leads(first: 30) { edges { node { id owner { name } stage { name } a: tags { name } b: tags { id } } } } }`
+	var out struct {
+		Leads struct {
+			Edges []struct {
+				Node struct {
+					ID    string
+					Owner *struct{ Name string }
+					Stage *struct{ Name string }
+					A     []struct{ Name string }
+					B     []struct{ ID string }
+				}
+			}
+		}
+	}
+	before := api.Statements()
+	api.MustDo(token, page, nil, &out)
+	if n := api.Statements() - before; n > 2 {
+		t.Errorf("a page of %d leads took %d statements", len(out.Leads.Edges), n)
+	}
+	if len(out.Leads.Edges) != len(ids) {
+		t.Fatalf("%d leads, want %d", len(out.Leads.Edges), len(ids))
+	}
+	tagged := 0
+	for _, e := range out.Leads.Edges {
+		n := e.Node
+		if n.Stage == nil || n.Stage.Name == "" {
+			t.Errorf("lead %s: stage %+v", n.ID, n.Stage)
+		}
+		if n.Owner != nil {
+			t.Errorf("lead %s is nobody's but reads owner %+v", n.ID, n.Owner)
+		}
+		if n.A == nil || n.B == nil || len(n.A) != len(n.B) {
+			t.Fatalf("lead %s: tags %+v and %+v", n.ID, n.A, n.B)
+		}
+		if n.ID == ids[0] {
+			tagged++
+			if len(n.A) != 1 || n.A[0].Name != "高意向" || n.B[0].ID != tag.CreateTag.ID {
+				t.Errorf("the tagged lead's tags: %+v %+v", n.A, n.B)
+			}
+		} else if len(n.A) != 0 {
+			t.Errorf("lead %s: tags %+v", n.ID, n.A)
+		}
+	}
+	if tagged != 1 {
+		t.Errorf("the tagged lead was listed %d times", tagged)
 	}
 }

@@ -427,6 +427,9 @@ type reader struct {
 
 var _ ent.AttributeReader = (*reader)(nil)
 
+// AttributeKey implements ent.AttributeReader.
+func (r *reader) AttributeKey() string { return r.field.def.Key }
+
 // ReadAttribute returns the lead's value as the generic attributes field
 // shows it to the request's viewer (masked contact values included), in
 // the field's GraphQL type.
