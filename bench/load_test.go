@@ -5,12 +5,15 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/scrmhq/scrm/internal/platform"
 )
 
 // loadDuration bounds each load run: SCRM_LOAD_DURATION (a Go duration),
@@ -34,6 +37,7 @@ func loadBounds() (time.Duration, int) {
 // leads. It reports p50/p99 latency, requests per second, and the SQL
 // statements per request, which must not grow with the page size.
 func BenchmarkGraphQLLoad(b *testing.B) {
+	defer debug.SetGCPercent(platform.TuneGC()) // the api runs in this process: tune it as scrm serve does
 	api, token := listWorkspace(b)
 	duration, maxRequests := loadBounds()
 	statements := map[int]float64{}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	"github.com/scrmhq/scrm/bench/peer"
 	"github.com/scrmhq/scrm/internal/apitest"
 	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/platform"
 )
 
 // The lists of issue #21, through scrm's typed schema and through
@@ -87,6 +89,7 @@ type peerRound struct {
 // req/s and p99 (min, median, max), scrm's SQL statements per request, and
 // CPU per request of each server and of the database's backends.
 func BenchmarkPeerRead(b *testing.B) {
+	defer debug.SetGCPercent(platform.TuneGC()) // scrm runs in this process: tune it as scrm serve does
 	ctx := context.Background()
 	n := 100_000
 	if v, err := strconv.Atoi(os.Getenv("SCRM_BENCH_LEADS")); err == nil && v > 0 {

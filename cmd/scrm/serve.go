@@ -45,6 +45,7 @@ func runServe(ctx context.Context, args []string) error {
 			return fmt.Errorf("unknown role %q (want api, worker or scheduler)", r)
 		}
 	}
+	platform.TuneGC()
 	if e.cfg.DevSecret() {
 		e.log.Warn("SCRM_SECRET is not set: tokens are signed with the development secret")
 	}
