@@ -48,6 +48,7 @@ import (
 	"github.com/scrmhq/scrm/ent/pooladmin"
 	"github.com/scrmhq/scrm/ent/poolteam"
 	"github.com/scrmhq/scrm/ent/poolterritory"
+	"github.com/scrmhq/scrm/ent/savedview"
 	"github.com/scrmhq/scrm/ent/scorehit"
 	"github.com/scrmhq/scrm/ent/scoringrule"
 	"github.com/scrmhq/scrm/ent/segment"
@@ -141,6 +142,8 @@ type Client struct {
 	PoolTeam *PoolTeamClient
 	// PoolTerritory is the client for interacting with the PoolTerritory builders.
 	PoolTerritory *PoolTerritoryClient
+	// SavedView is the client for interacting with the SavedView builders.
+	SavedView *SavedViewClient
 	// ScoreHit is the client for interacting with the ScoreHit builders.
 	ScoreHit *ScoreHitClient
 	// ScoringRule is the client for interacting with the ScoringRule builders.
@@ -224,6 +227,7 @@ func (c *Client) init() {
 	c.PoolAdmin = NewPoolAdminClient(c.config)
 	c.PoolTeam = NewPoolTeamClient(c.config)
 	c.PoolTerritory = NewPoolTerritoryClient(c.config)
+	c.SavedView = NewSavedViewClient(c.config)
 	c.ScoreHit = NewScoreHitClient(c.config)
 	c.ScoringRule = NewScoringRuleClient(c.config)
 	c.Segment = NewSegmentClient(c.config)
@@ -368,6 +372,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		PoolAdmin:        NewPoolAdminClient(cfg),
 		PoolTeam:         NewPoolTeamClient(cfg),
 		PoolTerritory:    NewPoolTerritoryClient(cfg),
+		SavedView:        NewSavedViewClient(cfg),
 		ScoreHit:         NewScoreHitClient(cfg),
 		ScoringRule:      NewScoringRuleClient(cfg),
 		Segment:          NewSegmentClient(cfg),
@@ -439,6 +444,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		PoolAdmin:        NewPoolAdminClient(cfg),
 		PoolTeam:         NewPoolTeamClient(cfg),
 		PoolTerritory:    NewPoolTerritoryClient(cfg),
+		SavedView:        NewSavedViewClient(cfg),
 		ScoreHit:         NewScoreHitClient(cfg),
 		ScoringRule:      NewScoringRuleClient(cfg),
 		Segment:          NewSegmentClient(cfg),
@@ -493,8 +499,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.FieldDefinition, c.FollowUp, c.IngestBatch, c.Job, c.JobFile, c.Journey,
 		c.JourneyVersion, c.Lead, c.LeadTag, c.LostReason, c.Notification,
 		c.OutboxTask, c.OwnerChange, c.Partner, c.PartnerTerritory, c.Pipeline,
-		c.PolicyRule, c.Pool, c.PoolAdmin, c.PoolTeam, c.PoolTerritory, c.ScoreHit,
-		c.ScoringRule, c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage,
+		c.PolicyRule, c.Pool, c.PoolAdmin, c.PoolTeam, c.PoolTerritory, c.SavedView,
+		c.ScoreHit, c.ScoringRule, c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage,
 		c.StageChange, c.StepRun, c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team,
 		c.Territory, c.User, c.UserTerritory, c.WeComCallback, c.WeComContact,
 		c.WeComGroupMsg, c.Workspace,
@@ -512,8 +518,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.FieldDefinition, c.FollowUp, c.IngestBatch, c.Job, c.JobFile, c.Journey,
 		c.JourneyVersion, c.Lead, c.LeadTag, c.LostReason, c.Notification,
 		c.OutboxTask, c.OwnerChange, c.Partner, c.PartnerTerritory, c.Pipeline,
-		c.PolicyRule, c.Pool, c.PoolAdmin, c.PoolTeam, c.PoolTerritory, c.ScoreHit,
-		c.ScoringRule, c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage,
+		c.PolicyRule, c.Pool, c.PoolAdmin, c.PoolTeam, c.PoolTerritory, c.SavedView,
+		c.ScoreHit, c.ScoringRule, c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage,
 		c.StageChange, c.StepRun, c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team,
 		c.Territory, c.User, c.UserTerritory, c.WeComCallback, c.WeComContact,
 		c.WeComGroupMsg, c.Workspace,
@@ -589,6 +595,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.PoolTeam.mutate(ctx, m)
 	case *PoolTerritoryMutation:
 		return c.PoolTerritory.mutate(ctx, m)
+	case *SavedViewMutation:
+		return c.SavedView.mutate(ctx, m)
 	case *ScoreHitMutation:
 		return c.ScoreHit.mutate(ctx, m)
 	case *ScoringRuleMutation:
@@ -5829,6 +5837,157 @@ func (c *PoolTerritoryClient) mutate(ctx context.Context, m *PoolTerritoryMutati
 	}
 }
 
+// SavedViewClient is a client for the SavedView schema.
+type SavedViewClient struct {
+	config
+}
+
+// NewSavedViewClient returns a client for the SavedView from the given config.
+func NewSavedViewClient(c config) *SavedViewClient {
+	return &SavedViewClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `savedview.Hooks(f(g(h())))`.
+func (c *SavedViewClient) Use(hooks ...Hook) {
+	c.hooks.SavedView = append(c.hooks.SavedView, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `savedview.Intercept(f(g(h())))`.
+func (c *SavedViewClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SavedView = append(c.inters.SavedView, interceptors...)
+}
+
+// Create returns a builder for creating a SavedView entity.
+func (c *SavedViewClient) Create() *SavedViewCreate {
+	mutation := newSavedViewMutation(c.config, OpCreate)
+	return &SavedViewCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SavedView entities.
+func (c *SavedViewClient) CreateBulk(builders ...*SavedViewCreate) *SavedViewCreateBulk {
+	return &SavedViewCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SavedViewClient) MapCreateBulk(slice any, setFunc func(*SavedViewCreate, int)) *SavedViewCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SavedViewCreateBulk{err: fmt.Errorf("calling to SavedViewClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SavedViewCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SavedViewCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SavedView.
+func (c *SavedViewClient) Update() *SavedViewUpdate {
+	mutation := newSavedViewMutation(c.config, OpUpdate)
+	return &SavedViewUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SavedViewClient) UpdateOne(_m *SavedView) *SavedViewUpdateOne {
+	mutation := newSavedViewMutation(c.config, OpUpdateOne, withSavedView(_m))
+	return &SavedViewUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SavedViewClient) UpdateOneID(id uuid.UUID) *SavedViewUpdateOne {
+	mutation := newSavedViewMutation(c.config, OpUpdateOne, withSavedViewID(id))
+	return &SavedViewUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SavedView.
+func (c *SavedViewClient) Delete() *SavedViewDelete {
+	mutation := newSavedViewMutation(c.config, OpDelete)
+	return &SavedViewDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SavedViewClient) DeleteOne(_m *SavedView) *SavedViewDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SavedViewClient) DeleteOneID(id uuid.UUID) *SavedViewDeleteOne {
+	builder := c.Delete().Where(savedview.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SavedViewDeleteOne{builder}
+}
+
+// Query returns a query builder for SavedView.
+func (c *SavedViewClient) Query() *SavedViewQuery {
+	return &SavedViewQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSavedView},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SavedView entity by its id.
+func (c *SavedViewClient) Get(ctx context.Context, id uuid.UUID) (*SavedView, error) {
+	return c.Query().Where(savedview.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SavedViewClient) GetX(ctx context.Context, id uuid.UUID) *SavedView {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOwner queries the owner edge of a SavedView.
+func (c *SavedViewClient) QueryOwner(_m *SavedView) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(savedview.Table, savedview.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, savedview.OwnerTable, savedview.OwnerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SavedViewClient) Hooks() []Hook {
+	hooks := c.hooks.SavedView
+	return append(hooks[:len(hooks):len(hooks)], savedview.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SavedViewClient) Interceptors() []Interceptor {
+	inters := c.inters.SavedView
+	return append(inters[:len(inters):len(inters)], savedview.Interceptors[:]...)
+}
+
+func (c *SavedViewClient) mutate(ctx context.Context, m *SavedViewMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SavedViewCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SavedViewUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SavedViewUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SavedViewDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SavedView mutation op: %q", m.Op())
+	}
+}
+
 // ScoreHitClient is a client for the ScoreHit schema.
 type ScoreHitClient struct {
 	config
@@ -9191,20 +9350,21 @@ type (
 		ContactWay, ContactWayAdd, Deal, Delivery, Enrollment, FieldDefinition,
 		FollowUp, IngestBatch, Job, JobFile, Journey, JourneyVersion, Lead, LeadTag,
 		LostReason, Notification, OutboxTask, OwnerChange, Partner, PartnerTerritory,
-		Pipeline, PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, ScoreHit,
-		ScoringRule, Segment, SegmentVersion, SourceTouch, Stage, StageChange, StepRun,
-		Suppression, Tag, TagGroup, Task, Team, Territory, User, UserTerritory,
-		WeComCallback, WeComContact, WeComGroupMsg, Workspace []ent.Hook
+		Pipeline, PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, SavedView,
+		ScoreHit, ScoringRule, Segment, SegmentVersion, SourceTouch, Stage,
+		StageChange, StepRun, Suppression, Tag, TagGroup, Task, Team, Territory, User,
+		UserTerritory, WeComCallback, WeComContact, WeComGroupMsg, Workspace []ent.Hook
 	}
 	inters struct {
 		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel,
 		ContactWay, ContactWayAdd, Deal, Delivery, Enrollment, FieldDefinition,
 		FollowUp, IngestBatch, Job, JobFile, Journey, JourneyVersion, Lead, LeadTag,
 		LostReason, Notification, OutboxTask, OwnerChange, Partner, PartnerTerritory,
-		Pipeline, PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, ScoreHit,
-		ScoringRule, Segment, SegmentVersion, SourceTouch, Stage, StageChange, StepRun,
-		Suppression, Tag, TagGroup, Task, Team, Territory, User, UserTerritory,
-		WeComCallback, WeComContact, WeComGroupMsg, Workspace []ent.Interceptor
+		Pipeline, PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, SavedView,
+		ScoreHit, ScoringRule, Segment, SegmentVersion, SourceTouch, Stage,
+		StageChange, StepRun, Suppression, Tag, TagGroup, Task, Team, Territory, User,
+		UserTerritory, WeComCallback, WeComContact, WeComGroupMsg,
+		Workspace []ent.Interceptor
 	}
 )
 

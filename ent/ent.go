@@ -44,6 +44,7 @@ import (
 	"github.com/scrmhq/scrm/ent/pooladmin"
 	"github.com/scrmhq/scrm/ent/poolteam"
 	"github.com/scrmhq/scrm/ent/poolterritory"
+	"github.com/scrmhq/scrm/ent/savedview"
 	"github.com/scrmhq/scrm/ent/scorehit"
 	"github.com/scrmhq/scrm/ent/scoringrule"
 	"github.com/scrmhq/scrm/ent/segment"
@@ -156,6 +157,7 @@ func checkColumn(t, c string) error {
 			pooladmin.Table:        pooladmin.ValidColumn,
 			poolteam.Table:         poolteam.ValidColumn,
 			poolterritory.Table:    poolterritory.ValidColumn,
+			savedview.Table:        savedview.ValidColumn,
 			scorehit.Table:         scorehit.ValidColumn,
 			scoringrule.Table:      scoringrule.ValidColumn,
 			segment.Table:          segment.ValidColumn,

@@ -26,6 +26,7 @@ import (
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/savedview"
 	"github.com/scrmhq/scrm/ent/scoringrule"
 	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
@@ -2945,6 +2946,132 @@ func newPoolPaginateArgs(rv map[string]any) *poolPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*PoolWhereInput); ok {
 		args.opts = append(args.opts, WithPoolFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SavedViewQuery) CollectFields(ctx context.Context, satisfies ...string) (*SavedViewQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SavedViewQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(savedview.Columns))
+		selectedFields = []string{savedview.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "owner":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withOwner = query
+			if _, ok := fieldSeen[savedview.FieldOwnerID]; !ok {
+				selectedFields = append(selectedFields, savedview.FieldOwnerID)
+				fieldSeen[savedview.FieldOwnerID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[savedview.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, savedview.FieldCreatedAt)
+				fieldSeen[savedview.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[savedview.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, savedview.FieldUpdatedAt)
+				fieldSeen[savedview.FieldUpdatedAt] = struct{}{}
+			}
+		case "list":
+			if _, ok := fieldSeen[savedview.FieldList]; !ok {
+				selectedFields = append(selectedFields, savedview.FieldList)
+				fieldSeen[savedview.FieldList] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[savedview.FieldName]; !ok {
+				selectedFields = append(selectedFields, savedview.FieldName)
+				fieldSeen[savedview.FieldName] = struct{}{}
+			}
+		case "state":
+			if _, ok := fieldSeen[savedview.FieldState]; !ok {
+				selectedFields = append(selectedFields, savedview.FieldState)
+				fieldSeen[savedview.FieldState] = struct{}{}
+			}
+		case "shared":
+			if _, ok := fieldSeen[savedview.FieldShared]; !ok {
+				selectedFields = append(selectedFields, savedview.FieldShared)
+				fieldSeen[savedview.FieldShared] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type savedviewPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SavedViewPaginateOption
+}
+
+func newSavedViewPaginateArgs(rv map[string]any) *savedviewPaginateArgs {
+	args := &savedviewPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &SavedViewOrder{Field: &SavedViewOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithSavedViewOrder(order))
+			}
+		case *SavedViewOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithSavedViewOrder(v))
+			}
+		}
 	}
 	return args
 }

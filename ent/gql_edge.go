@@ -360,6 +360,14 @@ func (_m *Pool) Admins(ctx context.Context) (result []*User, err error) {
 	return result, err
 }
 
+func (_m *SavedView) Owner(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.OwnerOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOwner().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Segment) CreatedBy(ctx context.Context) (*User, error) {
 	result, err := _m.Edges.CreatedByOrErr()
 	if IsNotLoaded(err) {

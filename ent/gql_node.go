@@ -29,6 +29,7 @@ import (
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/savedview"
 	"github.com/scrmhq/scrm/ent/scoringrule"
 	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
@@ -145,6 +146,11 @@ var poolImplementors = []string{"Pool", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Pool) IsNode() {}
+
+var savedviewImplementors = []string{"SavedView", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*SavedView) IsNode() {}
 
 var scoringruleImplementors = []string{"ScoringRule", "Node"}
 
@@ -441,6 +447,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(pool.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, poolImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case savedview.Table:
+		query := c.SavedView.Query().
+			Where(savedview.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, savedviewImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -936,6 +951,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.Pool.Query().
 			Where(pool.IDIn(ids...))
 		query, err := query.CollectFields(ctx, poolImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case savedview.Table:
+		query := c.SavedView.Query().
+			Where(savedview.IDIn(ids...))
+		query, err := query.CollectFields(ctx, savedviewImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -34,6 +34,7 @@ import (
 	"github.com/scrmhq/scrm/ent/partner"
 	"github.com/scrmhq/scrm/ent/pipeline"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/savedview"
 	"github.com/scrmhq/scrm/ent/scoringrule"
 	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/ent/sourcetouch"
@@ -6005,6 +6006,320 @@ func (_m *Pool) ToEdge(order *PoolOrder) *PoolEdge {
 		order = DefaultPoolOrder
 	}
 	return &PoolEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// SavedViewEdge is the edge representation of SavedView.
+type SavedViewEdge struct {
+	Node   *SavedView `json:"node"`
+	Cursor Cursor     `json:"cursor"`
+}
+
+// SavedViewConnection is the connection containing edges to SavedView.
+type SavedViewConnection struct {
+	Edges      []*SavedViewEdge `json:"edges"`
+	PageInfo   PageInfo         `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+func (c *SavedViewConnection) build(nodes []*SavedView, pager *savedviewPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *SavedView
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *SavedView {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *SavedView {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*SavedViewEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &SavedViewEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// SavedViewPaginateOption enables pagination customization.
+type SavedViewPaginateOption func(*savedviewPager) error
+
+// WithSavedViewOrder configures pagination ordering.
+func WithSavedViewOrder(order *SavedViewOrder) SavedViewPaginateOption {
+	if order == nil {
+		order = DefaultSavedViewOrder
+	}
+	o := *order
+	return func(pager *savedviewPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultSavedViewOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithSavedViewFilter configures pagination filter.
+func WithSavedViewFilter(filter func(*SavedViewQuery) (*SavedViewQuery, error)) SavedViewPaginateOption {
+	return func(pager *savedviewPager) error {
+		if filter == nil {
+			return errors.New("SavedViewQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type savedviewPager struct {
+	reverse bool
+	order   *SavedViewOrder
+	filter  func(*SavedViewQuery) (*SavedViewQuery, error)
+}
+
+func newSavedViewPager(opts []SavedViewPaginateOption, reverse bool) (*savedviewPager, error) {
+	pager := &savedviewPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultSavedViewOrder
+	}
+	return pager, nil
+}
+
+func (p *savedviewPager) applyFilter(query *SavedViewQuery) (*SavedViewQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *savedviewPager) toCursor(_m *SavedView) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *savedviewPager) applyCursors(query *SavedViewQuery, after, before *Cursor) (*SavedViewQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultSavedViewOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *savedviewPager) applyOrder(query *SavedViewQuery) *SavedViewQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultSavedViewOrder.Field {
+		query = query.Order(DefaultSavedViewOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *savedviewPager) orderExpr(query *SavedViewQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultSavedViewOrder.Field {
+			b.Comma().Ident(DefaultSavedViewOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to SavedView.
+func (_m *SavedViewQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...SavedViewPaginateOption,
+) (*SavedViewConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newSavedViewPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &SavedViewConnection{Edges: []*SavedViewEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// SavedViewOrderFieldCreatedAt orders SavedView by created_at.
+	SavedViewOrderFieldCreatedAt = &SavedViewOrderField{
+		Value: func(_m *SavedView) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: savedview.FieldCreatedAt,
+		toTerm: savedview.ByCreatedAt,
+		toCursor: func(_m *SavedView) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// SavedViewOrderFieldUpdatedAt orders SavedView by updated_at.
+	SavedViewOrderFieldUpdatedAt = &SavedViewOrderField{
+		Value: func(_m *SavedView) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: savedview.FieldUpdatedAt,
+		toTerm: savedview.ByUpdatedAt,
+		toCursor: func(_m *SavedView) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f SavedViewOrderField) String() string {
+	var str string
+	switch f.column {
+	case SavedViewOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case SavedViewOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f SavedViewOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *SavedViewOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("SavedViewOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *SavedViewOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *SavedViewOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid SavedViewOrderField", str)
+	}
+	return nil
+}
+
+// SavedViewOrderField defines the ordering field of SavedView.
+type SavedViewOrderField struct {
+	// Value extracts the ordering value from the given SavedView.
+	Value    func(*SavedView) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) savedview.OrderOption
+	toCursor func(*SavedView) Cursor
+}
+
+// SavedViewOrder defines the ordering of SavedView.
+type SavedViewOrder struct {
+	Direction OrderDirection       `json:"direction"`
+	Field     *SavedViewOrderField `json:"field"`
+}
+
+// DefaultSavedViewOrder is the default ordering of SavedView.
+var DefaultSavedViewOrder = &SavedViewOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &SavedViewOrderField{
+		Value: func(_m *SavedView) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: savedview.FieldID,
+		toTerm: savedview.ByID,
+		toCursor: func(_m *SavedView) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts SavedView into SavedViewEdge.
+func (_m *SavedView) ToEdge(order *SavedViewOrder) *SavedViewEdge {
+	if order == nil {
+		order = DefaultSavedViewOrder
+	}
+	return &SavedViewEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

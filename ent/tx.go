@@ -78,6 +78,8 @@ type Tx struct {
 	PoolTeam *PoolTeamClient
 	// PoolTerritory is the client for interacting with the PoolTerritory builders.
 	PoolTerritory *PoolTerritoryClient
+	// SavedView is the client for interacting with the SavedView builders.
+	SavedView *SavedViewClient
 	// ScoreHit is the client for interacting with the ScoreHit builders.
 	ScoreHit *ScoreHitClient
 	// ScoringRule is the client for interacting with the ScoringRule builders.
@@ -281,6 +283,7 @@ func (tx *Tx) init() {
 	tx.PoolAdmin = NewPoolAdminClient(tx.config)
 	tx.PoolTeam = NewPoolTeamClient(tx.config)
 	tx.PoolTerritory = NewPoolTerritoryClient(tx.config)
+	tx.SavedView = NewSavedViewClient(tx.config)
 	tx.ScoreHit = NewScoreHitClient(tx.config)
 	tx.ScoringRule = NewScoringRuleClient(tx.config)
 	tx.Segment = NewSegmentClient(tx.config)

@@ -141,6 +141,9 @@ func (r *Resolver) Pipeline() generated.PipelineResolver { return &pipelineResol
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
+// SavedView returns generated.SavedViewResolver implementation.
+func (r *Resolver) SavedView() generated.SavedViewResolver { return &savedViewResolver{r} }
+
 // Segment returns generated.SegmentResolver implementation.
 func (r *Resolver) Segment() generated.SegmentResolver { return &segmentResolver{r} }
 
@@ -166,6 +169,7 @@ type (
 	leadResolver           struct{ *Resolver }
 	pipelineResolver       struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
+	savedViewResolver      struct{ *Resolver }
 	segmentResolver        struct{ *Resolver }
 	stageChangeResolver    struct{ *Resolver }
 	taskResolver           struct{ *Resolver }

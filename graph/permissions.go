@@ -67,6 +67,7 @@ var RootPermissions = map[string]Permission{
 	"Query.channels":         {"channel", "read"},
 	"Query.previewSegment":   {"segment", "read"},
 	"Query.journeys":         {"journey", "read"},
+	"Query.savedViews":       {"lead", "read"}, // the caller's own and the shared ones
 
 	"Mutation.ingestLeads":           {"lead", "write"},
 	"Mutation.mergeLeads":            {"lead", "write"},
@@ -90,6 +91,10 @@ var RootPermissions = map[string]Permission{
 	"Mutation.createContactWay": {"channel", "write"},
 	"Mutation.updateContactWay": {"channel", "write"},
 	"Mutation.deleteContactWay": {"channel", "write"},
+	// A view is the caller's own preference: reading the list is enough.
+	"Mutation.saveView":        {"lead", "read"},
+	"Mutation.updateSavedView": {"lead", "read"},
+	"Mutation.deleteSavedView": {"lead", "read"}, // another's shared view needs user manage too
 
 	"Mutation.createFieldDefinition":    {"field", "write"},
 	"Mutation.updateFieldDefinition":    {"field", "write"},

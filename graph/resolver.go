@@ -81,7 +81,7 @@ func init() {
 		{gid.Pipeline, "pipelines"}, {gid.Stage, "stages"}, {gid.TagGroup, "tag_groups"}, {gid.Tag, "tags"},
 		{gid.FieldDefinition, "field_definitions"}, {gid.StageChange, "stage_changes"}, {gid.LostReason, "lost_reasons"},
 		{gid.Segment, "segments"}, {gid.Broadcast, "broadcasts"}, {gid.Channel, "channels"},
-		{gid.Journey, "journeys"}, {gid.Enrollment, "enrollments"},
+		{gid.Journey, "journeys"}, {gid.Enrollment, "enrollments"}, {gid.Task, "tasks"}, {gid.SavedView, "saved_views"},
 	} {
 		nodeTables[t.typ] = t.table
 	}

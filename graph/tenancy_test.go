@@ -148,11 +148,16 @@ var crossTenantCases = map[string]crossCase{
 		vars: func(a map[string]string) map[string]any { return map[string]any{"u": a["user"], "t": a["tag"]} }, mustErr: true},
 	"Mutation.updateContactWay": {query: `mutation($id:ID!){ updateContactWay(id:$id, input:{name:"hijacked"}){ id } }`, vars: aID("contactWay"), mustErr: true},
 	"Mutation.deleteContactWay": {query: `mutation($id:ID!){ deleteContactWay(id:$id) }`, vars: aID("contactWay"), mustErr: true},
-	"Query.tags":                {query: `{ tags { id } }`},
-	"Query.tagGroups":           {query: `{ tagGroups { id tags { id } } }`},
-	"Query.teams":               {query: `{ teams { id members { id } } }`},
-	"Query.territories":         {query: `{ territories { id children { id } } }`},
-	"Query.users":               {query: `query($id:ID!){ users(where:{id:$id}){ totalCount edges { node { id } } } }`, vars: aID("user")},
+	// Saved views: B's list holds none of A's, shared or not; B reaches none by id.
+	"Query.savedViews":         {query: `{ savedViews(list: LEADS) { id owner { id } } }`},
+	"Mutation.saveView":        {query: `mutation { saveView(input:{list: LEADS, name:"a's view", state:{}, shared: true}) { id owner { id } } }`},
+	"Mutation.updateSavedView": {query: `mutation($id:ID!){ updateSavedView(id:$id, input:{name:"hijacked"}){ id } }`, vars: aID("savedView"), mustErr: true},
+	"Mutation.deleteSavedView": {query: `mutation($id:ID!){ deleteSavedView(id:$id) }`, vars: aID("savedView"), mustErr: true},
+	"Query.tags":               {query: `{ tags { id } }`},
+	"Query.tagGroups":          {query: `{ tagGroups { id tags { id } } }`},
+	"Query.teams":              {query: `{ teams { id members { id } } }`},
+	"Query.territories":        {query: `{ territories { id children { id } } }`},
+	"Query.users":              {query: `query($id:ID!){ users(where:{id:$id}){ totalCount edges { node { id } } } }`, vars: aID("user")},
 
 	"Mutation.login":            {query: `mutation { login(input:{workspace:"wb", email:"admin@demo.scrm.dev", password:"demo-admin-2026"}){ token } }`, mustErr: true},
 	"Mutation.createAPIKey":     {query: `mutation { createAPIKey(input:{name:"k"}){ apiKey { id } } }`},
@@ -263,10 +268,14 @@ func TestCrossTenant(t *testing.T) {
 		t.Fatal(err)
 	}
 	a["contactWay"] = gid.Encode(cw.ID)
+	// A shared saved view of A's admin.
+	var sv struct{ SaveView struct{ ID string } }
+	api.MustDo(aToken, `mutation { saveView(input:{list: LEADS, name:"a's view", state:{}, shared: true}) { id } }`, nil, &sv)
+	a["savedView"] = sv.SaveView.ID
 
 	// Every id A owns, to make sure none shows up in any of B's responses.
 	var aIDs []string
-	for _, table := range []string{"users", "teams", "territories", "partners", "leads", "api_keys", "pools", "pipelines", "stages", "tag_groups", "tags", "lost_reasons", "field_definitions", "assignment_rules", "assignment_targets", "scoring_rules", "owner_changes", "jobs", "journeys", "tasks", "contact_ways"} {
+	for _, table := range []string{"users", "teams", "territories", "partners", "leads", "api_keys", "pools", "pipelines", "stages", "tag_groups", "tags", "lost_reasons", "field_definitions", "assignment_rules", "assignment_targets", "scoring_rules", "owner_changes", "jobs", "journeys", "tasks", "contact_ways", "saved_views"} {
 		rows, err := api.DB.DB.QueryContext(ctx, fmt.Sprintf(`SELECT id FROM %s WHERE tenant_id = $1`, table), res.Workspace.ID)
 		if err != nil {
 			t.Fatal(err)

@@ -41,6 +41,7 @@ import (
 	"github.com/scrmhq/scrm/ent/poolteam"
 	"github.com/scrmhq/scrm/ent/poolterritory"
 	"github.com/scrmhq/scrm/ent/predicate"
+	"github.com/scrmhq/scrm/ent/savedview"
 	"github.com/scrmhq/scrm/ent/scorehit"
 	"github.com/scrmhq/scrm/ent/scoringrule"
 	"github.com/scrmhq/scrm/ent/segment"
@@ -983,6 +984,33 @@ func (f TraversePoolTerritory) Traverse(ctx context.Context, q ent.Query) error 
 	return fmt.Errorf("unexpected query type %T. expect *ent.PoolTerritoryQuery", q)
 }
 
+// The SavedViewFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SavedViewFunc func(context.Context, *ent.SavedViewQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SavedViewFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SavedViewQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SavedViewQuery", q)
+}
+
+// The TraverseSavedView type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSavedView func(context.Context, *ent.SavedViewQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSavedView) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSavedView) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SavedViewQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SavedViewQuery", q)
+}
+
 // The ScoreHitFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ScoreHitFunc func(context.Context, *ent.ScoreHitQuery) (ent.Value, error)
 
@@ -1590,6 +1618,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.PoolTeamQuery, predicate.PoolTeam, poolteam.OrderOption]{typ: ent.TypePoolTeam, tq: q}, nil
 	case *ent.PoolTerritoryQuery:
 		return &query[*ent.PoolTerritoryQuery, predicate.PoolTerritory, poolterritory.OrderOption]{typ: ent.TypePoolTerritory, tq: q}, nil
+	case *ent.SavedViewQuery:
+		return &query[*ent.SavedViewQuery, predicate.SavedView, savedview.OrderOption]{typ: ent.TypeSavedView, tq: q}, nil
 	case *ent.ScoreHitQuery:
 		return &query[*ent.ScoreHitQuery, predicate.ScoreHit, scorehit.OrderOption]{typ: ent.TypeScoreHit, tq: q}, nil
 	case *ent.ScoringRuleQuery:

@@ -1321,6 +1321,44 @@ var (
 			},
 		},
 	}
+	// SavedViewsColumns holds the columns for the "saved_views" table.
+	SavedViewsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "list", Type: field.TypeEnum, Enums: []string{"LEADS"}, Default: "LEADS"},
+		{Name: "name", Type: field.TypeString, Size: 60},
+		{Name: "state", Type: field.TypeJSON},
+		{Name: "shared", Type: field.TypeBool, Default: false},
+		{Name: "owner_id", Type: field.TypeUUID},
+	}
+	// SavedViewsTable holds the schema information for the "saved_views" table.
+	SavedViewsTable = &schema.Table{
+		Name:       "saved_views",
+		Columns:    SavedViewsColumns,
+		PrimaryKey: []*schema.Column{SavedViewsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "saved_views_users_owner",
+				Columns:    []*schema.Column{SavedViewsColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "savedview_tenant_id_owner_id_list_name",
+				Unique:  true,
+				Columns: []*schema.Column{SavedViewsColumns[1], SavedViewsColumns[8], SavedViewsColumns[4], SavedViewsColumns[5]},
+			},
+			{
+				Name:    "savedview_tenant_id_list_shared",
+				Unique:  false,
+				Columns: []*schema.Column{SavedViewsColumns[1], SavedViewsColumns[4], SavedViewsColumns[7]},
+			},
+		},
+	}
 	// ScoreHitsColumns holds the columns for the "score_hits" table.
 	ScoreHitsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -2139,6 +2177,7 @@ var (
 		PoolAdminsTable,
 		PoolTeamsTable,
 		PoolTerritoriesTable,
+		SavedViewsTable,
 		ScoreHitsTable,
 		ScoringRulesTable,
 		SegmentsTable,
@@ -2215,6 +2254,7 @@ func init() {
 	PoolTeamsTable.ForeignKeys[1].RefTable = TeamsTable
 	PoolTerritoriesTable.ForeignKeys[0].RefTable = PoolsTable
 	PoolTerritoriesTable.ForeignKeys[1].RefTable = TerritoriesTable
+	SavedViewsTable.ForeignKeys[0].RefTable = UsersTable
 	SegmentsTable.ForeignKeys[0].RefTable = UsersTable
 	SegmentVersionsTable.ForeignKeys[0].RefTable = SegmentsTable
 	SourceTouchesTable.ForeignKeys[0].RefTable = LeadsTable

@@ -102,6 +102,9 @@ type PoolTeam func(*sql.Selector)
 // PoolTerritory is the predicate function for poolterritory builders.
 type PoolTerritory func(*sql.Selector)
 
+// SavedView is the predicate function for savedview builders.
+type SavedView func(*sql.Selector)
+
 // ScoreHit is the predicate function for scorehit builders.
 type ScoreHit func(*sql.Selector)
 

@@ -39,6 +39,7 @@ import (
 	"github.com/scrmhq/scrm/ent/pooladmin"
 	"github.com/scrmhq/scrm/ent/poolteam"
 	"github.com/scrmhq/scrm/ent/poolterritory"
+	"github.com/scrmhq/scrm/ent/savedview"
 	"github.com/scrmhq/scrm/ent/schema"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/scorehit"
@@ -1640,6 +1641,63 @@ func init() {
 	poolterritory.Hooks[1] = poolterritoryMixinHooks0[0]
 	poolterritoryMixinInters0 := poolterritoryMixin[0].Interceptors()
 	poolterritory.Interceptors[0] = poolterritoryMixinInters0[0]
+	savedviewMixin := schema.SavedView{}.Mixin()
+	savedview.Policy = privacy.NewPolicies(savedviewMixin[1], schema.SavedView{})
+	savedview.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := savedview.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	savedviewMixinHooks1 := savedviewMixin[1].Hooks()
+
+	savedview.Hooks[1] = savedviewMixinHooks1[0]
+	savedviewMixinInters1 := savedviewMixin[1].Interceptors()
+	savedview.Interceptors[0] = savedviewMixinInters1[0]
+	savedviewMixinFields0 := savedviewMixin[0].Fields()
+	_ = savedviewMixinFields0
+	savedviewMixinFields2 := savedviewMixin[2].Fields()
+	_ = savedviewMixinFields2
+	savedviewFields := schema.SavedView{}.Fields()
+	_ = savedviewFields
+	// savedviewDescCreatedAt is the schema descriptor for created_at field.
+	savedviewDescCreatedAt := savedviewMixinFields2[0].Descriptor()
+	// savedview.DefaultCreatedAt holds the default value on creation for the created_at field.
+	savedview.DefaultCreatedAt = savedviewDescCreatedAt.Default.(func() time.Time)
+	// savedviewDescUpdatedAt is the schema descriptor for updated_at field.
+	savedviewDescUpdatedAt := savedviewMixinFields2[1].Descriptor()
+	// savedview.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	savedview.DefaultUpdatedAt = savedviewDescUpdatedAt.Default.(func() time.Time)
+	// savedview.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	savedview.UpdateDefaultUpdatedAt = savedviewDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// savedviewDescName is the schema descriptor for name field.
+	savedviewDescName := savedviewFields[1].Descriptor()
+	// savedview.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	savedview.NameValidator = func() func(string) error {
+		validators := savedviewDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// savedviewDescShared is the schema descriptor for shared field.
+	savedviewDescShared := savedviewFields[3].Descriptor()
+	// savedview.DefaultShared holds the default value on creation for the shared field.
+	savedview.DefaultShared = savedviewDescShared.Default.(bool)
+	// savedviewDescID is the schema descriptor for id field.
+	savedviewDescID := savedviewMixinFields0[0].Descriptor()
+	// savedview.DefaultID holds the default value on creation for the id field.
+	savedview.DefaultID = savedviewDescID.Default.(func() uuid.UUID)
 	scorehitMixin := schema.ScoreHit{}.Mixin()
 	scorehit.Policy = privacy.NewPolicies(scorehitMixin[1], schema.ScoreHit{})
 	scorehit.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -27,6 +27,7 @@ import (
 	"github.com/scrmhq/scrm/ent/journey"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/ownerchange"
+	"github.com/scrmhq/scrm/ent/savedview"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/ent/stage"
@@ -58,6 +59,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Pipeline() PipelineResolver
 	Query() QueryResolver
+	SavedView() SavedViewResolver
 	Segment() SegmentResolver
 	StageChange() StageChangeResolver
 	Task() TaskResolver
@@ -526,6 +528,7 @@ type ComplexityRoot struct {
 		CreateUser               func(childComplexity int, input model.CreateUserInput) int
 		DeleteAssignmentRule     func(childComplexity int, id uuid.UUID) int
 		DeleteContactWay         func(childComplexity int, id uuid.UUID) int
+		DeleteSavedView          func(childComplexity int, id uuid.UUID) int
 		DeleteScoringRule        func(childComplexity int, id uuid.UUID) int
 		DeleteSegment            func(childComplexity int, id uuid.UUID) int
 		DeleteStage              func(childComplexity int, id uuid.UUID) int
@@ -546,6 +549,7 @@ type ComplexityRoot struct {
 		ReorderStages            func(childComplexity int, pipelineID uuid.UUID, stageIDs []uuid.UUID) int
 		RevokeAPIKey             func(childComplexity int, id uuid.UUID) int
 		RevokePermission         func(childComplexity int, role string, resource string, action string) int
+		SaveView                 func(childComplexity int, input model.SaveViewInput) int
 		SetJourneyStatus         func(childComplexity int, id uuid.UUID, status journey.Status) int
 		SetTierThresholds        func(childComplexity int, input model.TierThresholdsInput) int
 		Suppress                 func(childComplexity int, input model.SuppressionInput) int
@@ -561,6 +565,7 @@ type ComplexityRoot struct {
 		UpdateLead               func(childComplexity int, id uuid.UUID, input model.UpdateLeadInput) int
 		UpdatePipeline           func(childComplexity int, id uuid.UUID, input model.UpdatePipelineInput) int
 		UpdatePool               func(childComplexity int, id uuid.UUID, input model.UpdatePoolInput) int
+		UpdateSavedView          func(childComplexity int, id uuid.UUID, input model.UpdateSavedViewInput) int
 		UpdateScoringRule        func(childComplexity int, id uuid.UUID, input model.UpdateScoringRuleInput) int
 		UpdateSegment            func(childComplexity int, id uuid.UUID, input model.UpdateSegmentInput) int
 		UpdateStage              func(childComplexity int, id uuid.UUID, input model.UpdateStageInput) int
@@ -686,6 +691,7 @@ type ComplexityRoot struct {
 		Pipelines        func(childComplexity int) int
 		Pools            func(childComplexity int) int
 		PreviewSegment   func(childComplexity int, rule model.SegmentRuleInput, sampleSize *int) int
+		SavedViews       func(childComplexity int, list savedview.List) int
 		ScoringRules     func(childComplexity int) int
 		Segments         func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.SegmentOrder, where *ent.SegmentWhereInput) int
 		TagGroups        func(childComplexity int) int
@@ -724,6 +730,18 @@ type ComplexityRoot struct {
 		Code    func(childComplexity int) int
 		Field   func(childComplexity int) int
 		Message func(childComplexity int) int
+	}
+
+	SavedView struct {
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		List      func(childComplexity int) int
+		Mine      func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Owner     func(childComplexity int) int
+		Shared    func(childComplexity int) int
+		State     func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
 	}
 
 	ScoringRule struct {
@@ -1108,6 +1126,9 @@ type MutationResolver interface {
 	UntagLeads(ctx context.Context, leadIDs []uuid.UUID, tagIDs []uuid.UUID) (*model.TagLeadsPayload, error)
 	UpdateLead(ctx context.Context, id uuid.UUID, input model.UpdateLeadInput) (*ent.Lead, error)
 	MoveLeadStage(ctx context.Context, id uuid.UUID, stageID uuid.UUID, reason *string, lostReasonID *uuid.UUID) (*ent.Lead, error)
+	SaveView(ctx context.Context, input model.SaveViewInput) (*ent.SavedView, error)
+	UpdateSavedView(ctx context.Context, id uuid.UUID, input model.UpdateSavedViewInput) (*ent.SavedView, error)
+	DeleteSavedView(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
 	Suppress(ctx context.Context, input model.SuppressionInput) (*ent.Suppression, error)
 	CreateSegment(ctx context.Context, input model.CreateSegmentInput) (*ent.Segment, error)
 	UpdateSegment(ctx context.Context, id uuid.UUID, input model.UpdateSegmentInput) (*ent.Segment, error)
@@ -1150,11 +1171,15 @@ type QueryResolver interface {
 	Leads(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput, orderByAttribute *model.AttributeOrderInput) (*ent.LeadConnection, error)
 	FieldDefinitions(ctx context.Context, entity fielddefinition.Entity, includeArchived *bool) ([]*ent.FieldDefinition, error)
 	FieldTypes(ctx context.Context) ([]*model.FieldTypeInfo, error)
+	SavedViews(ctx context.Context, list savedview.List) ([]*ent.SavedView, error)
 	Me(ctx context.Context) (*ent.User, error)
 	Permissions(ctx context.Context, role *string) ([]*authz.Permission, error)
 	PreviewSegment(ctx context.Context, rule model.SegmentRuleInput, sampleSize *int) (*model.SegmentPreview, error)
 	MyTasks(ctx context.Context, status *task.Status, dueBefore *time.Time, first *int, after *entgql.Cursor[uuid.UUID]) (*ent.TaskConnection, error)
 	ContactWays(ctx context.Context) ([]*ent.ContactWay, error)
+}
+type SavedViewResolver interface {
+	Mine(ctx context.Context, obj *ent.SavedView) (bool, error)
 }
 type SegmentResolver interface {
 	Rule(ctx context.Context, obj *ent.Segment) (any, error)
@@ -3370,6 +3395,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteContactWay(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.deleteSavedView":
+		if e.ComplexityRoot.Mutation.DeleteSavedView == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteSavedView_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteSavedView(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.deleteScoringRule":
 		if e.ComplexityRoot.Mutation.DeleteScoringRule == nil {
 			break
@@ -3590,6 +3626,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokePermission(childComplexity, args["role"].(string), args["resource"].(string), args["action"].(string)), true
+	case "Mutation.saveView":
+		if e.ComplexityRoot.Mutation.SaveView == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveView_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveView(childComplexity, args["input"].(model.SaveViewInput)), true
 	case "Mutation.setJourneyStatus":
 		if e.ComplexityRoot.Mutation.SetJourneyStatus == nil {
 			break
@@ -3750,6 +3797,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdatePool(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdatePoolInput)), true
+	case "Mutation.updateSavedView":
+		if e.ComplexityRoot.Mutation.UpdateSavedView == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSavedView_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSavedView(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateSavedViewInput)), true
 	case "Mutation.updateScoringRule":
 		if e.ComplexityRoot.Mutation.UpdateScoringRule == nil {
 			break
@@ -4426,6 +4484,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PreviewSegment(childComplexity, args["rule"].(model.SegmentRuleInput), args["sampleSize"].(*int)), true
+	case "Query.savedViews":
+		if e.ComplexityRoot.Query.SavedViews == nil {
+			break
+		}
+
+		args, err := ec.field_Query_savedViews_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SavedViews(childComplexity, args["list"].(savedview.List)), true
 	case "Query.scoringRules":
 		if e.ComplexityRoot.Query.ScoringRules == nil {
 			break
@@ -4579,6 +4648,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RowError.Message(childComplexity), true
+
+	case "SavedView.createdAt":
+		if e.ComplexityRoot.SavedView.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedView.CreatedAt(childComplexity), true
+	case "SavedView.id":
+		if e.ComplexityRoot.SavedView.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedView.ID(childComplexity), true
+	case "SavedView.list":
+		if e.ComplexityRoot.SavedView.List == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedView.List(childComplexity), true
+	case "SavedView.mine":
+		if e.ComplexityRoot.SavedView.Mine == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedView.Mine(childComplexity), true
+	case "SavedView.name":
+		if e.ComplexityRoot.SavedView.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedView.Name(childComplexity), true
+	case "SavedView.owner":
+		if e.ComplexityRoot.SavedView.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedView.Owner(childComplexity), true
+	case "SavedView.shared":
+		if e.ComplexityRoot.SavedView.Shared == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedView.Shared(childComplexity), true
+	case "SavedView.state":
+		if e.ComplexityRoot.SavedView.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedView.State(childComplexity), true
+	case "SavedView.updatedAt":
+		if e.ComplexityRoot.SavedView.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedView.UpdatedAt(childComplexity), true
 
 	case "ScoringRule.condition":
 		if e.ComplexityRoot.ScoringRule.Condition == nil {
@@ -5881,6 +6005,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PoolOrder", ec.unmarshalInputPoolOrder),
 			graphql.NewInputUnmarshaler("PoolWhereInput", ec.unmarshalInputPoolWhereInput),
 			graphql.NewInputUnmarshaler("QuietHoursInput", ec.unmarshalInputQuietHoursInput),
+			graphql.NewInputUnmarshaler("SaveViewInput", ec.unmarshalInputSaveViewInput),
+			graphql.NewInputUnmarshaler("SavedViewOrder", ec.unmarshalInputSavedViewOrder),
 			graphql.NewInputUnmarshaler("ScoringRuleOrder", ec.unmarshalInputScoringRuleOrder),
 			graphql.NewInputUnmarshaler("ScoringRuleWhereInput", ec.unmarshalInputScoringRuleWhereInput),
 			graphql.NewInputUnmarshaler("SegmentAttributeInput", ec.unmarshalInputSegmentAttributeInput),
@@ -5917,6 +6043,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateLeadInput", ec.unmarshalInputUpdateLeadInput),
 			graphql.NewInputUnmarshaler("UpdatePipelineInput", ec.unmarshalInputUpdatePipelineInput),
 			graphql.NewInputUnmarshaler("UpdatePoolInput", ec.unmarshalInputUpdatePoolInput),
+			graphql.NewInputUnmarshaler("UpdateSavedViewInput", ec.unmarshalInputUpdateSavedViewInput),
 			graphql.NewInputUnmarshaler("UpdateScoringRuleInput", ec.unmarshalInputUpdateScoringRuleInput),
 			graphql.NewInputUnmarshaler("UpdateSegmentInput", ec.unmarshalInputUpdateSegmentInput),
 			graphql.NewInputUnmarshaler("UpdateStageInput", ec.unmarshalInputUpdateStageInput),
@@ -9445,6 +9572,42 @@ type Query {
     where: UserWhereInput
   ): UserConnection!
 }
+type SavedView implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  list: SavedViewList!
+  name: String!
+  state: JSON!
+  shared: Boolean!
+  owner: User!
+}
+"""
+SavedViewList is enum for the field list
+"""
+enum SavedViewList @goModel(model: "github.com/scrmhq/scrm/ent/savedview.List") {
+  LEADS
+}
+"""
+Ordering options for SavedView connections
+"""
+input SavedViewOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order SavedViews.
+  """
+  field: SavedViewOrderField!
+}
+"""
+Properties by which SavedView connections can be ordered.
+"""
+enum SavedViewOrderField {
+  CREATED_AT
+  UPDATED_AT
+}
 type ScoringRule implements Node {
   id: ID!
   createdAt: Time!
@@ -12109,6 +12272,48 @@ extend type Query {
   fieldTypes: [FieldTypeInfo!]!
 }
 `, BuiltIn: false},
+	{Name: "../schema/savedview.graphql", Input: `# Saved views (#24): a named state of a list, kept on the server per user so
+# it follows the user to any browser, and optionally shared with the whole
+# workspace. The server keeps the state as the web app gives it (filters,
+# columns, sort, page size) and never applies it: a shared view's filters run
+# under each viewer's own row scope and masking, and a filter on a field the
+# viewer sees masked is refused (FORBIDDEN) when the list is asked for.
+
+extend type SavedView {
+  "Whether the caller owns it (only the owner may change it or delete it; a user with user manage may also delete a shared one)."
+  mine: Boolean!
+}
+
+input SaveViewInput {
+  list: SavedViewList!
+  "1 to 60 characters, unique among the caller's views of the list; saving a name the caller already has replaces that view's state."
+  name: String!
+  "The list's state as a JSON object (at most 16 KiB)."
+  state: JSON!
+  "Listed to everyone in the workspace when true."
+  shared: Boolean
+}
+
+input UpdateSavedViewInput {
+  name: String
+  state: JSON
+  shared: Boolean
+}
+
+extend type Query {
+  "The caller's views of a list and the views others shared with the workspace: the caller's first, each group by name."
+  savedViews(list: SavedViewList!): [SavedView!]!
+}
+
+extend type Mutation {
+  "Saves the caller's view of a list by name: creates it, or replaces the state (and sharing, when given) of the caller's view of that name."
+  saveView(input: SaveViewInput!): SavedView!
+  "Changes the caller's own view; another user's view is FORBIDDEN (NOT_FOUND when the caller cannot see it)."
+  updateSavedView(id: ID!, input: UpdateSavedViewInput!): SavedView!
+  "Deletes the caller's own view, or (for a user with user manage, as admins have) a shared one; returns its id."
+  deleteSavedView(id: ID!): ID!
+}
+`, BuiltIn: false},
 	{Name: "../schema/scrm.graphql", Input: `# Hand-written schema. ent.graphql (generated from ent/schema by entgql) holds
 # the entity types, connections, orderings and where-inputs; this file only adds
 # what the entities cannot say: authentication, the organisation mutations and
@@ -13707,6 +13912,30 @@ func (ec *executionContext) childFields_RowError(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type RowError", field.Name)
 }
 
+func (ec *executionContext) childFields_SavedView(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SavedView_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SavedView_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_SavedView_updatedAt(ctx, field)
+	case "list":
+		return ec.fieldContext_SavedView_list(ctx, field)
+	case "name":
+		return ec.fieldContext_SavedView_name(ctx, field)
+	case "state":
+		return ec.fieldContext_SavedView_state(ctx, field)
+	case "shared":
+		return ec.fieldContext_SavedView_shared(ctx, field)
+	case "owner":
+		return ec.fieldContext_SavedView_owner(ctx, field)
+	case "mine":
+		return ec.fieldContext_SavedView_mine(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SavedView", field.Name)
+}
+
 func (ec *executionContext) childFields_ScoringRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -14947,6 +15176,20 @@ func (ec *executionContext) field_Mutation_deleteContactWay_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteSavedView_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteScoringRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -15347,6 +15590,20 @@ func (ec *executionContext) field_Mutation_revokePermission_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_saveView_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SaveViewInput, error) {
+			return ec.unmarshalNSaveViewInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSaveViewInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setJourneyStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -15623,6 +15880,28 @@ func (ec *executionContext) field_Mutation_updatePool_args(ctx context.Context, 
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdatePoolInput, error) {
 			return ec.unmarshalNUpdatePoolInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdatePoolInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSavedView_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateSavedViewInput, error) {
+			return ec.unmarshalNUpdateSavedViewInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateSavedViewInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -16156,6 +16435,20 @@ func (ec *executionContext) field_Query_previewSegment_args(ctx context.Context,
 		return nil, err
 	}
 	args["sampleSize"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_savedViews_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "list",
+		func(ctx context.Context, v any) (savedview.List, error) {
+			return ec.unmarshalNSavedViewList2githubᚗcomᚋscrmhqᚋscrmᚋentᚋsavedviewᚐList(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["list"] = arg0
 	return args, nil
 }
 
@@ -26423,6 +26716,138 @@ func (ec *executionContext) fieldContext_Mutation_moveLeadStage(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_saveView(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_saveView(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SaveView(ctx, fc.Args["input"].(model.SaveViewInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SavedView) graphql.Marshaler {
+			return ec.marshalNSavedView2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSavedView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_saveView(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SavedView(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_saveView_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSavedView(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSavedView(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSavedView(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.UpdateSavedViewInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SavedView) graphql.Marshaler {
+			return ec.marshalNSavedView2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSavedView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSavedView(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SavedView(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSavedView_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteSavedView(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteSavedView(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteSavedView(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteSavedView(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteSavedView_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_suppress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29545,6 +29970,50 @@ func (ec *executionContext) fieldContext_Query_fieldTypes(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_savedViews(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_savedViews(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SavedViews(ctx, fc.Args["list"].(savedview.List))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SavedView) graphql.Marshaler {
+			return ec.marshalNSavedView2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSavedViewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_savedViews(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SavedView(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_savedViews_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30169,6 +30638,222 @@ func (ec *executionContext) _RowError_message(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_RowError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RowError", field, false, false, "String")
+}
+
+func (ec *executionContext) _SavedView_id(ctx context.Context, field graphql.CollectedField, obj *ent.SavedView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SavedView_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SavedView_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SavedView", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SavedView_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.SavedView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SavedView_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SavedView_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SavedView", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SavedView_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SavedView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SavedView_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SavedView_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SavedView", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SavedView_list(ctx context.Context, field graphql.CollectedField, obj *ent.SavedView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SavedView_list(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.List, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v savedview.List) graphql.Marshaler {
+			return ec.marshalNSavedViewList2githubᚗcomᚋscrmhqᚋscrmᚋentᚋsavedviewᚐList(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SavedView_list(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SavedView", field, false, false, "SavedViewList")
+}
+
+func (ec *executionContext) _SavedView_name(ctx context.Context, field graphql.CollectedField, obj *ent.SavedView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SavedView_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SavedView_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SavedView", field, false, false, "String")
+}
+
+func (ec *executionContext) _SavedView_state(ctx context.Context, field graphql.CollectedField, obj *ent.SavedView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SavedView_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalNJSON2map(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SavedView_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SavedView", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _SavedView_shared(ctx context.Context, field graphql.CollectedField, obj *ent.SavedView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SavedView_shared(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shared, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SavedView_shared(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SavedView", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SavedView_owner(ctx context.Context, field graphql.CollectedField, obj *ent.SavedView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SavedView_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Owner(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SavedView_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SavedView",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SavedView_mine(ctx context.Context, field graphql.CollectedField, obj *ent.SavedView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SavedView_mine(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SavedView().Mine(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SavedView_mine(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SavedView", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _ScoringRule_id(ctx context.Context, field graphql.CollectedField, obj *ent.ScoringRule) (ret graphql.Marshaler) {
@@ -50254,6 +50939,122 @@ func UnmarshalQuietHoursInput(ctx context.Context, raw any) (model.QuietHoursInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSaveViewInput(ctx context.Context, obj any) (model.SaveViewInput, error) {
+	var it model.SaveViewInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"list", "name", "state", "shared"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "list":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("list"))
+			data, err := ec.unmarshalNSavedViewList2githubᚗcomᚋscrmhqᚋscrmᚋentᚋsavedviewᚐList(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.List = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalNJSON2interface(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "shared":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shared"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Shared = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSaveViewInput unmarshals raw into the SaveViewInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSaveViewInput(ctx context.Context, raw any) (model.SaveViewInput, error) {
+	var out model.SaveViewInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SaveViewInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSavedViewOrder(ctx context.Context, obj any) (ent.SavedViewOrder, error) {
+	var it ent.SavedViewOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNSavedViewOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSavedViewOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSavedViewOrder unmarshals raw into the SavedViewOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSavedViewOrder(ctx context.Context, raw any) (ent.SavedViewOrder, error) {
+	var out ent.SavedViewOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SavedViewOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputScoringRuleOrder(ctx context.Context, obj any) (ent.ScoringRuleOrder, error) {
 	var it ent.ScoringRuleOrder
 	if obj == nil {
@@ -57434,6 +58235,62 @@ func UnmarshalUpdatePoolInput(ctx context.Context, raw any) (model.UpdatePoolInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateSavedViewInput(ctx context.Context, obj any) (model.UpdateSavedViewInput, error) {
+	var it model.UpdateSavedViewInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "state", "shared"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalOJSON2interface(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "shared":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shared"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Shared = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateSavedViewInput unmarshals raw into the UpdateSavedViewInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateSavedViewInput(ctx context.Context, raw any) (model.UpdateSavedViewInput, error) {
+	var out model.UpdateSavedViewInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateSavedViewInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateScoringRuleInput(ctx context.Context, obj any) (model.UpdateScoringRuleInput, error) {
 	var it model.UpdateScoringRuleInput
 	if obj == nil {
@@ -59834,6 +60691,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._ScoringRule(ctx, sel, obj)
+	case *ent.SavedView:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._SavedView(ctx, sel, obj)
 	case *ent.Pool:
 		if obj == nil {
 			return graphql.Null
@@ -63116,6 +63978,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "saveView":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_saveView(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSavedView":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSavedView(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteSavedView":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteSavedView(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "suppress":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_suppress(ctx, field)
@@ -63978,6 +64861,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_fieldTypes(ctx, field)
 				})
+		case "savedViews":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_savedViews(ctx, field)
+				})
 		case "me":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -64237,6 +65126,81 @@ func (ec *executionContext) _RowError(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var savedViewImplementors = []string{"SavedView", "Node"}
+
+func (ec *executionContext) _SavedView(ctx context.Context, sel ast.SelectionSet, obj *ent.SavedView) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, savedViewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SavedView")
+		case "id":
+			out.Values[i] = ec._SavedView_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._SavedView_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._SavedView_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "list":
+			out.Values[i] = ec._SavedView_list(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._SavedView_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._SavedView_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shared":
+			out.Values[i] = ec._SavedView_shared(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "owner":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SavedView_owner(ctx, field, obj)
+				})
+		case "mine":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SavedView_mine(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -68125,6 +69089,59 @@ func (ec *executionContext) marshalNRowError2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋg
 	return ec._RowError(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNSaveViewInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐSaveViewInput(ctx context.Context, v any) (model.SaveViewInput, error) {
+	res, err := ec.unmarshalInputSaveViewInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSavedView2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSavedViewᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SavedView) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSavedView2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSavedView(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSavedView2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSavedView(ctx context.Context, sel ast.SelectionSet, v *ent.SavedView) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SavedView!")
+		return graphql.Null
+	}
+	return ec._SavedView(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSavedViewList2githubᚗcomᚋscrmhqᚋscrmᚋentᚋsavedviewᚐList(ctx context.Context, v any) (savedview.List, error) {
+	var res savedview.List
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSavedViewList2githubᚗcomᚋscrmhqᚋscrmᚋentᚋsavedviewᚐList(ctx context.Context, sel ast.SelectionSet, v savedview.List) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNSavedViewOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSavedViewOrderField(ctx context.Context, v any) (*ent.SavedViewOrderField, error) {
+	var res = new(ent.SavedViewOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSavedViewOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐSavedViewOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.SavedViewOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SavedViewOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalNScoringRule2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐScoringRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ScoringRule) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -68778,6 +69795,11 @@ func (ec *executionContext) unmarshalNUpdatePipelineInput2githubᚗcomᚋscrmhq�
 
 func (ec *executionContext) unmarshalNUpdatePoolInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdatePoolInput(ctx context.Context, v any) (model.UpdatePoolInput, error) {
 	res, err := ec.unmarshalInputUpdatePoolInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateSavedViewInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateSavedViewInput(ctx context.Context, v any) (model.UpdateSavedViewInput, error) {
+	res, err := ec.unmarshalInputUpdateSavedViewInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

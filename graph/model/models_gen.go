@@ -16,6 +16,7 @@ import (
 	"github.com/scrmhq/scrm/ent/contactway"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
+	"github.com/scrmhq/scrm/ent/savedview"
 	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/suppression"
@@ -664,6 +665,16 @@ type RowError struct {
 	Message string `json:"message"`
 }
 
+type SaveViewInput struct {
+	List savedview.List `json:"list"`
+	// 1 to 60 characters, unique among the caller's views of the list; saving a name the caller already has replaces that view's state.
+	Name string `json:"name"`
+	// The list's state as a JSON object (at most 16 KiB).
+	State any `json:"state"`
+	// Listed to everyone in the workspace when true.
+	Shared *bool `json:"shared,omitempty"`
+}
+
 // A custom field (by key) or a built-in: name, company, source, sourceDetail,
 // externalID, score, tier, status, createdAt, updatedAt, claimedAt, lastFollowUpAt,
 // protectedUntil, locked, territory (ids; a territory includes the ones below it).
@@ -885,6 +896,12 @@ type UpdatePoolInput struct {
 	ProtectionDays        *int        `json:"protectionDays,omitempty"`
 	DailyClaimLimit       *int        `json:"dailyClaimLimit,omitempty"`
 	IsDefault             *bool       `json:"isDefault,omitempty"`
+}
+
+type UpdateSavedViewInput struct {
+	Name   *string `json:"name,omitempty"`
+	State  any     `json:"state,omitempty"`
+	Shared *bool   `json:"shared,omitempty"`
 }
 
 // Only the given fields change; decayDays 0 clears it.

@@ -36,6 +36,7 @@ import (
 	"github.com/scrmhq/scrm/internal/tagging"
 	"github.com/scrmhq/scrm/internal/tasks"
 	"github.com/scrmhq/scrm/internal/txn"
+	"github.com/scrmhq/scrm/internal/views"
 	"github.com/scrmhq/scrm/internal/wecom"
 )
 
@@ -110,6 +111,7 @@ type Services struct {
 	Jobs         *longjob.Service
 	Journeys     *journey.Service
 	Tasks        *tasks.Service
+	Views        *views.Service
 }
 
 // New builds every service once from cfg.
@@ -155,6 +157,7 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Tags = tagging.New(c, now)
 	s.Leads = leads.New(c)
 	s.Tasks = tasks.New(c, now)
+	s.Views = views.New(c, now)
 	s.Tasks.Leads, s.Tasks.Notify, s.Leads.Promises = s.Leads, q, s.Tasks
 	s.Suppressions = suppress.New(c)
 	s.Org = org.New(c)

@@ -73,6 +73,7 @@ const (
 	ContactWay       Type = "ContactWay"
 	ContactWayAdd    Type = "ContactWayAdd"
 	WeComGroupMsg    Type = "WeComGroupMsg"
+	SavedView        Type = "SavedView"
 )
 
 var codes = map[Type]uint16{
@@ -90,6 +91,8 @@ var codes = map[Type]uint16{
 	Journey: 70, JourneyVersion: 71, Enrollment: 72, StepRun: 73,
 	// Tasks (#23) take 45; the WeCom layer's contact-way types take 62-64.
 	Task: 45,
+	// Saved views (#24).
+	SavedView: 46,
 }
 
 var types = func() map[uint16]Type {

@@ -17,6 +17,7 @@ import (
 	"github.com/scrmhq/scrm/ent/intercept"
 	"github.com/scrmhq/scrm/ent/job"
 	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/ent/savedview"
 	"github.com/scrmhq/scrm/ent/task"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
@@ -27,7 +28,8 @@ import (
 // Install adds the row filters to client: leads by the viewer's lead
 // scopes; jobs to their creator, unless the viewer sees every job (job
 // manage); tasks to their assignee, unless the viewer sees every task (task
-// manage). A job or task another user cannot see does not exist for them.
+// manage); saved views to their owner's and the shared ones. A job, task or
+// view another user cannot see does not exist for them.
 func Install(client *ent.Client) {
 	client.Lead.Intercept(intercept.TraverseLead(func(ctx context.Context, q *ent.LeadQuery) error {
 		if f := Filter(ctx); f != nil {
@@ -44,6 +46,12 @@ func Install(client *ent.Client) {
 	client.Task.Intercept(intercept.TraverseTask(func(ctx context.Context, q *ent.TaskQuery) error {
 		if v := auth.FromContext(ctx); v != nil && !v.AllTasks {
 			q.Where(task.AssigneeID(v.UserID))
+		}
+		return nil
+	}))
+	client.SavedView.Intercept(intercept.TraverseSavedView(func(ctx context.Context, q *ent.SavedViewQuery) error {
+		if v := auth.FromContext(ctx); v != nil {
+			q.Where(savedview.Or(savedview.OwnerID(v.UserID), savedview.Shared(true)))
 		}
 		return nil
 	}))
