@@ -764,6 +764,34 @@ var contractRuns = map[string]contractRun{
 			if len(users) != 1 || dig(users[0], "id") != s.ids["member"] || !reflect.DeepEqual(dig(list[0], "stats"), want) {
 				t.Errorf("contactWays[0] = %v", list[0])
 			}
+			// The code's pool, as the edit form shows it: none, set, cleared.
+			type codes struct {
+				ContactWays []struct{ Pool *struct{ ID, Name string } }
+			}
+			var out codes
+			s.api.MustDo(s.token, `{ contactWays { pool { id name } } }`, nil, &out)
+			if len(out.ContactWays) != 1 || out.ContactWays[0].Pool != nil {
+				t.Fatalf("a code without a pool: %+v", out)
+			}
+			var pools struct{ Pools []struct{ ID, Name string } }
+			s.api.MustDo(s.token, `{ pools { id name } }`, nil, &pools)
+			if len(pools.Pools) == 0 {
+				t.Fatal("the workspace has no pool")
+			}
+			s.api.MustDo(s.token, `mutation($id: ID!, $p: ID!){ updateContactWay(id: $id, input: {poolID: $p}){ id } }`,
+				map[string]any{"id": s.ids["contactWay"], "p": pools.Pools[0].ID}, nil)
+			out = codes{}
+			s.api.MustDo(s.token, `{ contactWays { pool { id name } } }`, nil, &out)
+			if p := out.ContactWays[0].Pool; p == nil || p.ID != pools.Pools[0].ID || p.Name != pools.Pools[0].Name {
+				t.Errorf("the code's pool after updateContactWay(poolID) = %+v, want %+v", p, pools.Pools[0])
+			}
+			s.api.MustDo(s.token, `mutation($id: ID!){ updateContactWay(id: $id, input: {clearPool: true}){ id } }`,
+				map[string]any{"id": s.ids["contactWay"]}, nil)
+			out = codes{}
+			s.api.MustDo(s.token, `{ contactWays { pool { id } } }`, nil, &out)
+			if out.ContactWays[0].Pool != nil {
+				t.Errorf("the code's pool after clearPool = %+v", out.ContactWays[0].Pool)
+			}
 		},
 	},
 	"MyTasks": {

@@ -28,6 +28,18 @@ func (r *contactWayResolver) Tags(ctx context.Context, obj *ent.ContactWay) ([]*
 	return r.Services.Client.Tag.Query().Where(tag.IDIn(obj.TagIds...)).All(ctx)
 }
 
+// Pool is the resolver for the pool field.
+func (r *contactWayResolver) Pool(ctx context.Context, obj *ent.ContactWay) (*ent.Pool, error) {
+	if obj.PoolID == nil {
+		return nil, nil
+	}
+	p, err := r.db(ctx).Pool.Get(ctx, *obj.PoolID)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return p, err
+}
+
 // Stats is the resolver for the stats field.
 func (r *contactWayResolver) Stats(ctx context.Context, obj *ent.ContactWay) (*model.ContactWayStats, error) {
 	st, err := r.Services.WeCom.Stats(ctx, obj.ID)

@@ -186,6 +186,7 @@ type ComplexityRoot struct {
 		CreatedAt      func(childComplexity int) int
 		ID             func(childComplexity int) int
 		Name           func(childComplexity int) int
+		Pool           func(childComplexity int) int
 		QrCodeURL      func(childComplexity int) int
 		SkipVerify     func(childComplexity int) int
 		Source         func(childComplexity int) int
@@ -1044,6 +1045,7 @@ type BroadcastResolver interface {
 type ContactWayResolver interface {
 	Users(ctx context.Context, obj *ent.ContactWay) ([]*ent.User, error)
 	Tags(ctx context.Context, obj *ent.ContactWay) ([]*ent.Tag, error)
+	Pool(ctx context.Context, obj *ent.ContactWay) (*ent.Pool, error)
 	Stats(ctx context.Context, obj *ent.ContactWay) (*model.ContactWayStats, error)
 }
 type JobResolver interface {
@@ -1717,6 +1719,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ContactWay.Name(childComplexity), true
+	case "ContactWay.pool":
+		if e.ComplexityRoot.ContactWay.Pool == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWay.Pool(childComplexity), true
 	case "ContactWay.qrCodeURL":
 		if e.ComplexityRoot.ContactWay.QrCodeURL == nil {
 			break
@@ -12790,6 +12798,8 @@ extend type ContactWay {
   users: [User!]!
   "The tags its customers get."
   tags: [Tag!]!
+  "The pool its customers wait in when none of its members can take them; null for none (or a pool since deleted)."
+  pool: Pool
   stats: ContactWayStats!
 }
 
@@ -13076,6 +13086,8 @@ func (ec *executionContext) childFields_ContactWay(ctx context.Context, field gr
 		return ec.fieldContext_ContactWay_users(ctx, field)
 	case "tags":
 		return ec.fieldContext_ContactWay_tags(ctx, field)
+	case "pool":
+		return ec.fieldContext_ContactWay_pool(ctx, field)
 	case "stats":
 		return ec.fieldContext_ContactWay_stats(ctx, field)
 	}
@@ -18869,6 +18881,38 @@ func (ec *executionContext) fieldContext_ContactWay_tags(_ context.Context, fiel
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Tag(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ContactWay_pool(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWay_pool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ContactWay().Pool(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Pool) graphql.Marshaler {
+			return ec.marshalOPool2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐPool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWay_pool(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContactWay",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pool(ctx, field)
 		},
 	}
 	return fc, nil
@@ -61584,6 +61628,12 @@ func (ec *executionContext) _ContactWay(ctx context.Context, sel ast.SelectionSe
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ContactWay_tags(ctx, field, obj)
+				})
+		case "pool":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ContactWay_pool(ctx, field, obj)
 				})
 		case "stats":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
