@@ -649,6 +649,7 @@ export const ContactWaysDoc = graphql(`
       id name state qrCodeURL source strategy welcomeMessage skipVerify createdAt
       users { id name }
       tags { id name color }
+      pool { id }
       stats { added lost leadsCreated leadsMerged deals welcomesSent }
     }
   }

@@ -85,7 +85,7 @@ export function notConfigured(e: APIError): boolean {
 
 // ---------------------------------------------------------------- editing a code
 
-/** What the form shows of a code (its pool: the list does not say which it is, see KEEP_POOL). */
+/** What the form shows of a code. */
 export interface EditableCode {
   name: string;
   strategy: ContactWayStrategy;
@@ -94,7 +94,7 @@ export interface EditableCode {
   skipVerify: boolean;
   users: { id: string }[];
   tags: { id: string }[];
-  /** The code's pool: null for none, undefined when not known (contactWays does not expose it). */
+  /** The code's pool: null for none, undefined when not known (a server before ContactWay.pool). */
   poolID?: string | null;
 }
 

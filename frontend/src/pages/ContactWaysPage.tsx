@@ -187,9 +187,11 @@ function CodeDrawer({ code, onClose, onDone }: { code?: Code; onClose: () => voi
   const fetching = creating || saving;
   // A code keeps its type in WeCom: one member, or several (0 for a new code).
   const before = code?.users.length ?? 0;
+  // The code as the form edits it: its pool by id (null for none).
+  const editable = useMemo(() => (code ? { ...code, poolID: code.pool?.id ?? null } : undefined), [code]);
   const initialValues = useMemo<Partial<FormValues>>(
-    () => (code ? formValuesOf(code) : { strategy: 'FIXED', skipVerify: true, userIDs: [], tagIDs: [] }),
-    [code],
+    () => (editable ? formValuesOf(editable) : { strategy: 'FIXED', skipVerify: true, userIDs: [], tagIDs: [] }),
+    [editable],
   );
   const [refusal, setRefusal] = useState<APIError[]>([]);
 
@@ -207,8 +209,8 @@ function CodeDrawer({ code, onClose, onDone }: { code?: Code; onClose: () => voi
     setRefusal([]);
     const v = await form.validateFields().catch(() => null);
     if (!v) return;
-    if (code) {
-      const input = contactWayUpdate(code, v);
+    if (code && editable) {
+      const input = contactWayUpdate(editable, v);
       if (Object.keys(input).length === 0) {
         message.info(t('contactWays.unchanged'));
         onClose();
