@@ -7,40 +7,40 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
+	"strings"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/scrmhq/scrm/ent/lead"
-	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/tag"
-	"github.com/scrmhq/scrm/ent/user"
 )
 
 // Edge-load indexes in LeadEdges.loadedTypes (the order of the edges in
 // the schema, as the generated sqlAll sets them).
 const (
-	leadEdgeOwner = 0
-	leadEdgeStage = 2
-	leadEdgeTags  = 5
+	leadEdgeOwner     = 0
+	leadEdgePool      = 1
+	leadEdgeStage     = 2
+	leadEdgeTerritory = 3
+	leadEdgePartner   = 4
+	leadEdgeTags      = 5
 )
 
-// Columns the inlined edges arrive in: JSON built by PostgreSQL.
-const (
-	inlineOwnerColumn = "__inline_owner"
-	inlineStageColumn = "__inline_stage"
-	inlineTagsColumn  = "__inline_tags"
-)
+// inlineTagsColumn is the column prefix the inlined tags arrive in: JSON
+// built by PostgreSQL.
+const inlineTagsColumn = "__inline_tags"
 
-// InlineEdgeLoads has the query load the owner, stage and tags that its
-// GraphQL selection asks for (entgql's CollectFields) as correlated
-// subqueries of its own statement, each row's edge as JSON, instead of one
-// more statement per edge after it. An edge is inlined only when its query
-// is plain: explicit columns, no edges of its own, no named or counted
-// edges, and interceptors that only add predicates (the tenant's): it
-// keeps its tenant filter and privacy policy, which run as they would
-// for the separate statement. Other edges load as before.
+// InlineEdgeLoads has the query load the owner, pool, stage, territory,
+// partner and tags that its GraphQL selection asks for (entgql's
+// CollectFields) as correlated subqueries of its own statement, each row's
+// edge as JSON, instead of one more statement per edge after it. An edge is
+// inlined only when its query is plain (plainEdgeQuery): explicit columns,
+// no edges of its own, and interceptors that only add predicates (the
+// tenant's); it keeps its tenant filter and privacy policy, which run as
+// they would for the separate statement. Other edges load as before.
 func (_q *LeadQuery) InlineEdgeLoads() *LeadQuery {
 	_q.inters = append(_q.inters, InterceptFunc(func(next Querier) Querier {
 		return QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
@@ -70,58 +70,153 @@ func (_q *LeadQuery) InlineEdgeLoads() *LeadQuery {
 	return _q
 }
 
+// edgeQuery is what every generated query has for running as a subquery.
+type edgeQuery interface {
+	prepareQuery(context.Context) error
+	sqlQuery(context.Context) *sql.Selector
+}
+
+// plainEdgeQuery reports whether the edge query q (a *XQuery) can run as a
+// subquery without losing anything: it selects explicit columns (its JSON
+// then holds only fields the entity decodes), loads no edges of its own
+// (with…, withNamed…, loadTotal), has no modifiers or traversal path, and
+// its interceptors only add predicates. The generated query structs are
+// read by field name, so a field ent adds later that this does not know
+// about is not considered; the statement-count tests would show its loads.
+func plainEdgeQuery(q any, qc *QueryContext, inters []Interceptor) bool {
+	if qc == nil || len(qc.Fields) == 0 {
+		return false
+	}
+	for _, i := range inters {
+		if _, ok := i.(Traverser); !ok {
+			return false
+		}
+	}
+	v := reflect.ValueOf(q)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return false
+	}
+	v = v.Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		f, name := v.Field(i), t.Field(i).Name
+		if !strings.HasPrefix(name, "with") && name != "loadTotal" && name != "modifiers" && name != "sql" && name != "path" {
+			continue
+		}
+		switch f.Kind() {
+		case reflect.Map, reflect.Slice:
+			if f.Len() > 0 {
+				return false
+			}
+		default:
+			if !f.IsZero() {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// inlineToOne adds the subquery of the to-one edge query w, joined on the
+// lead's column fk, as column; decode assigns a lead's edge from its JSON
+// (nil when the lead has none).
+func (_q *LeadQuery) inlineToOne(ctx context.Context, w edgeQuery, fk, column string, decode func(*Lead, []byte) error) (func(*Lead) error, error) {
+	if err := w.prepareQuery(ctx); err != nil {
+		return nil, err
+	}
+	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
+		sel := w.sqlQuery(ctx)
+		sel.Where(sql.ColumnsEQ(sel.C("id"), s.C(fk)))
+		s.AppendSelectExprAs(rowJSON(sel), column)
+	})
+	return func(n *Lead) error {
+		raw, err := inlineRaw(n, column)
+		if err != nil {
+			return err
+		}
+		return decode(n, raw)
+	}, nil
+}
+
 // inlineEdges moves the plain edge loads into the statement and returns
 // what assigns them to each loaded lead.
 func (_q *LeadQuery) inlineEdges(ctx context.Context) ([]func(*Lead) error, error) {
 	var out []func(*Lead) error
-	if w := _q.withOwner; w != nil && len(w.ctx.Fields) > 0 && w.withTeam == nil && w.withPartner == nil &&
-		w.withTerritories == nil && w.withLeads == nil && w.withAdminPools == nil && w.withUserTerritories == nil &&
-		w.withPoolAdmins == nil && len(w.modifiers) == 0 && len(w.loadTotal) == 0 && onlyTraversers(w.inters) {
-		if err := w.prepareQuery(ctx); err != nil {
+	add := func(w edgeQuery, fk, column string, decode func(*Lead, []byte) error) error {
+		a, err := _q.inlineToOne(ctx, w, fk, column, decode)
+		if err == nil {
+			out = append(out, a)
+		}
+		return err
+	}
+	if w := _q.withOwner; w != nil && plainEdgeQuery(w, w.ctx, w.inters) {
+		if err := add(w, lead.OwnerColumn, "__inline_owner", func(n *Lead, raw []byte) error {
+			e, err := decodeEdge[User](raw, n, "owner")
+			if e != nil {
+				e.config = _q.config
+			}
+			n.Edges.Owner, n.Edges.loadedTypes[leadEdgeOwner] = e, true
+			return err
+		}); err != nil {
 			return nil, err
 		}
 		_q.withOwner = nil
-		_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
-			sel := w.sqlQuery(ctx)
-			sel.Where(sql.ColumnsEQ(sel.C(user.FieldID), s.C(lead.OwnerColumn)))
-			s.AppendSelectExprAs(rowJSON(sel), inlineOwnerColumn)
-		})
-		out = append(out, func(n *Lead) error {
-			u, err := inlineOne[User](n, inlineOwnerColumn)
-			if u != nil {
-				u.config = _q.config
-			}
-			n.Edges.Owner, n.Edges.loadedTypes[leadEdgeOwner] = u, true
-			return err
-		})
 	}
-	if w := _q.withStage; w != nil && len(w.ctx.Fields) > 0 && w.withPipeline == nil &&
-		len(w.modifiers) == 0 && len(w.loadTotal) == 0 && onlyTraversers(w.inters) {
-		if err := w.prepareQuery(ctx); err != nil {
+	if w := _q.withPool; w != nil && plainEdgeQuery(w, w.ctx, w.inters) {
+		if err := add(w, lead.PoolColumn, "__inline_pool", func(n *Lead, raw []byte) error {
+			e, err := decodeEdge[Pool](raw, n, "pool")
+			if e != nil {
+				e.config = _q.config
+			}
+			n.Edges.Pool, n.Edges.loadedTypes[leadEdgePool] = e, true
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		_q.withPool = nil
+	}
+	if w := _q.withStage; w != nil && plainEdgeQuery(w, w.ctx, w.inters) {
+		if err := add(w, lead.StageColumn, "__inline_stage", func(n *Lead, raw []byte) error {
+			e, err := decodeEdge[Stage](raw, n, "stage")
+			if e != nil {
+				e.config = _q.config
+			}
+			n.Edges.Stage, n.Edges.loadedTypes[leadEdgeStage] = e, true
+			return err
+		}); err != nil {
 			return nil, err
 		}
 		_q.withStage = nil
-		_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
-			sel := w.sqlQuery(ctx)
-			sel.Where(sql.ColumnsEQ(sel.C(stage.FieldID), s.C(lead.StageColumn)))
-			s.AppendSelectExprAs(rowJSON(sel), inlineStageColumn)
-		})
-		out = append(out, func(n *Lead) error {
-			st, err := inlineOne[Stage](n, inlineStageColumn)
-			if st != nil {
-				st.config = _q.config
-			}
-			n.Edges.Stage, n.Edges.loadedTypes[leadEdgeStage] = st, true
-			return err
-		})
 	}
-	plainTags := func(w *TagQuery) bool {
-		return len(w.ctx.Fields) > 0 && w.withGroup == nil && w.withLeads == nil && w.withLeadTags == nil &&
-			len(w.modifiers) == 0 && len(w.loadTotal) == 0 && onlyTraversers(w.inters)
+	if w := _q.withTerritory; w != nil && plainEdgeQuery(w, w.ctx, w.inters) {
+		if err := add(w, lead.TerritoryColumn, "__inline_territory", func(n *Lead, raw []byte) error {
+			e, err := decodeEdge[Territory](raw, n, "territory")
+			if e != nil {
+				e.config = _q.config
+			}
+			n.Edges.Territory, n.Edges.loadedTypes[leadEdgeTerritory] = e, true
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		_q.withTerritory = nil
+	}
+	if w := _q.withPartner; w != nil && plainEdgeQuery(w, w.ctx, w.inters) {
+		if err := add(w, lead.PartnerColumn, "__inline_partner", func(n *Lead, raw []byte) error {
+			e, err := decodeEdge[Partner](raw, n, "partner")
+			if e != nil {
+				e.config = _q.config
+			}
+			n.Edges.Partner, n.Edges.loadedTypes[leadEdgePartner] = e, true
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		_q.withPartner = nil
 	}
 	// entgql loads a lead's tags by the selection's alias (named edges).
 	for name, w := range _q.withNamedTags {
-		if !plainTags(w) {
+		if !plainEdgeQuery(w, w.ctx, w.inters) {
 			continue
 		}
 		assign, err := _q.inlineTags(ctx, w, inlineTagsColumn+"_"+strconv.Itoa(len(out)))
@@ -135,7 +230,7 @@ func (_q *LeadQuery) inlineEdges(ctx context.Context) ([]func(*Lead) error, erro
 			return err
 		})
 	}
-	if w := _q.withTags; w != nil && plainTags(w) {
+	if w := _q.withTags; w != nil && plainEdgeQuery(w, w.ctx, w.inters) {
 		assign, err := _q.inlineTags(ctx, w, inlineTagsColumn)
 		if err != nil {
 			return nil, err
@@ -188,17 +283,6 @@ func rowJSON(sel *sql.Selector) sql.Querier {
 	})
 }
 
-// onlyTraversers reports whether the interceptors only add predicates, so
-// that running the query as a subquery loses nothing.
-func onlyTraversers(inters []Interceptor) bool {
-	for _, i := range inters {
-		if _, ok := i.(Traverser); !ok {
-			return false
-		}
-	}
-	return true
-}
-
 // inlineRaw returns the JSON text PostgreSQL built in column of n.
 func inlineRaw(n *Lead, column string) ([]byte, error) {
 	v, err := n.Value(column)
@@ -220,15 +304,14 @@ func inlineRaw(n *Lead, column string) ([]byte, error) {
 	}
 }
 
-// inlineOne decodes a to-one edge's JSON row; nil when the lead has none.
-func inlineOne[T any](n *Lead, column string) (*T, error) {
-	raw, err := inlineRaw(n, column)
-	if err != nil || raw == nil {
-		return nil, err
+// decodeEdge decodes a to-one edge's JSON row; nil when the lead has none.
+func decodeEdge[T any](raw []byte, n *Lead, edge string) (*T, error) {
+	if raw == nil {
+		return nil, nil
 	}
 	var e T
 	if err := json.Unmarshal(raw, &e); err != nil {
-		return nil, fmt.Errorf("ent: decode the inlined %s of lead %s: %w", column, n.ID, err)
+		return nil, fmt.Errorf("ent: decode the inlined %s of lead %s: %w", edge, n.ID, err)
 	}
 	return &e, nil
 }

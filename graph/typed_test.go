@@ -392,16 +392,18 @@ func TestInlinedEdgesOfAPage(t *testing.T) {
 	var tag struct{ CreateTag struct{ ID string } }
 	api.MustDo(token, `mutation { createTag(input: {name: "高意向"}) { id } }`, nil, &tag)
 	api.MustDo(token, `mutation($ids: [ID!]!, $t: ID!) { tagLeads(leadIDs: $ids, tagIDs: [$t]) { affected } }`, map[string]any{"ids": ids[:1], "t": tag.CreateTag.ID}, nil)
-	const page = `{ leads(first: 30) { edges { node { id owner { name } stage { name } a: tags { name } b: tags { id } } } } }`
+	const page = `{ leads(first: 30) { edges { node { id owner { name } stage { name } pool { name } territory { name } a: tags { name } b: tags { id } } } } }`
 	var out struct {
 		Leads struct {
 			Edges []struct {
 				Node struct {
-					ID    string
-					Owner *struct{ Name string }
-					Stage *struct{ Name string }
-					A     []struct{ Name string }
-					B     []struct{ ID string }
+					ID        string
+					Owner     *struct{ Name string }
+					Stage     *struct{ Name string }
+					Pool      *struct{ Name string }
+					Territory *struct{ Name string }
+					A         []struct{ Name string }
+					B         []struct{ ID string }
 				}
 			}
 		}
@@ -420,8 +422,8 @@ func TestInlinedEdgesOfAPage(t *testing.T) {
 		if n.Stage == nil || n.Stage.Name == "" {
 			t.Errorf("lead %s: stage %+v", n.ID, n.Stage)
 		}
-		if n.Owner != nil {
-			t.Errorf("lead %s is nobody's but reads owner %+v", n.ID, n.Owner)
+		if n.Owner != nil || n.Territory != nil || n.Pool == nil || n.Pool.Name == "" {
+			t.Errorf("lead %s (in a pool, no owner or territory) reads %+v %+v %+v", n.ID, n.Owner, n.Pool, n.Territory)
 		}
 		if n.A == nil || n.B == nil || len(n.A) != len(n.B) {
 			t.Fatalf("lead %s: tags %+v and %+v", n.ID, n.A, n.B)
@@ -437,5 +439,34 @@ func TestInlinedEdgesOfAPage(t *testing.T) {
 	}
 	if tagged != 1 {
 		t.Errorf("the tagged lead was listed %d times", tagged)
+	}
+	// An edge that loads edges of its own is not inlined: it loads as
+	// before, still once per page, and reads right.
+	var me struct{ Me struct{ ID string } }
+	api.MustDo(token, `{ me { id } }`, nil, &me)
+	api.MustDo(token, `mutation($ids: [ID!]!, $o: ID!) { assignLeads(ids: $ids, ownerID: $o) { assigned } }`, map[string]any{"ids": ids, "o": me.Me.ID}, nil)
+	var nested struct {
+		Leads struct {
+			Edges []struct {
+				Node struct {
+					Owner struct {
+						Name  string
+						Roles []string
+					}
+				}
+			}
+		}
+	}
+	counts := map[int]int{}
+	for _, n := range []int{5, 20} {
+		before := api.Statements()
+		api.MustDo(token, `query($n: Int) { leads(first: $n) { edges { node { owner { name roles } } } } }`, map[string]any{"n": n}, &nested)
+		counts[n] = api.Statements() - before
+		if len(nested.Leads.Edges) != n || nested.Leads.Edges[n-1].Node.Owner.Name == "" {
+			t.Fatalf("owners = %+v", nested.Leads.Edges)
+		}
+	}
+	if counts[5] != counts[20] {
+		t.Errorf("owner with a resolver field: %d statements for 5 leads, %d for 20", counts[5], counts[20])
 	}
 }
