@@ -210,7 +210,7 @@ describe('scrm web app', () => {
     await page.getByTestId(`column-attr:${FIELD.key}`).click();
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('leads-table').locator('thead').innerText()).toContain(FIELD.label);
-    // Saved views live in localStorage.
+    // A saved view (kept on the server: e2e/saved-views.e2e.ts).
     await page.getByTestId('view-save').click();
     await page.getByTestId('view-name').fill('金卡客户');
     await page.locator('.ant-modal').filter({ has: page.getByTestId('view-name') }).getByRole('button', { name: /确\s*定|OK/ }).click();

@@ -1,7 +1,13 @@
 // Saved views of the leads list (filters, columns, sort, page size). They
-// are kept in this browser's localStorage, per workspace and user: nothing
-// is stored on the server, so a view does not follow the user to another
-// browser.
+// are kept on the server per user (savedViews, saveView, updateSavedView,
+// deleteSavedView), so a view follows its owner to any browser, and a view
+// marked shared is listed to everyone in the workspace (its filters run
+// under each viewer's own row scope and masking). Views an earlier version
+// of the app kept in this browser's localStorage are moved to the server the
+// first time the list is opened, then removed from the browser.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useClient, useQuery, type CombinedError } from 'urql';
+import { DeleteSavedViewDoc, SavedViewsDoc, SaveViewDoc, UpdateSavedViewDoc } from '../api/viewOps';
 import type { LeadFilter } from './leadFilter';
 
 export interface SortState {
@@ -10,50 +16,101 @@ export interface SortState {
   direction: 'ASC' | 'DESC';
 }
 
-export interface LeadView {
-  id: string;
-  name: string;
+/** What a view holds: the list's state, as the server keeps it (JSON). */
+export interface ViewState {
   filter: LeadFilter;
   columns: string[];
   sort?: SortState | null;
   pageSize?: number;
 }
 
-function key(workspaceID: string, userID: string): string {
+export interface LeadView extends ViewState {
+  id: string;
+  name: string;
+  /** Listed to the whole workspace. */
+  shared: boolean;
+  /** The viewer owns it (only the owner changes it). */
+  mine: boolean;
+  ownerName: string;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * viewState reads a view's state from JSON, keeping only what the list
+ * understands; null when it holds no filter object (another app's state,
+ * or a hand-written one).
+ */
+export function viewState(raw: unknown): ViewState | null {
+  if (!isObject(raw) || !isObject(raw.filter)) return null;
+  const columns = Array.isArray(raw.columns) ? raw.columns.filter((c): c is string => typeof c === 'string' && c !== '') : [];
+  let sort: SortState | null = null;
+  if (isObject(raw.sort) && typeof raw.sort.field === 'string' && (raw.sort.direction === 'ASC' || raw.sort.direction === 'DESC')) {
+    sort = { field: raw.sort.field, direction: raw.sort.direction };
+  }
+  const pageSize = typeof raw.pageSize === 'number' && Number.isInteger(raw.pageSize) && raw.pageSize > 0 ? raw.pageSize : undefined;
+  return { filter: raw.filter as LeadFilter, columns, sort, pageSize };
+}
+
+/** The JSON the server keeps for state. */
+export function stateJSON(s: ViewState): Record<string, unknown> {
+  const out: Record<string, unknown> = { filter: s.filter, columns: s.columns };
+  if (s.sort) out.sort = s.sort;
+  if (s.pageSize) out.pageSize = s.pageSize;
+  return out;
+}
+
+/** The views as the list shows them: the viewer's own first, then those others share, each by name. */
+export function orderViews(views: LeadView[]): LeadView[] {
+  return [...views].sort((a, b) => Number(b.mine) - Number(a.mine) || a.name.localeCompare(b.name, 'zh-CN'));
+}
+
+// ------------------------------------------------ views of an earlier app
+
+function localKey(workspaceID: string, userID: string): string {
   return `scrm.leadViews.${workspaceID}.${userID}`;
 }
 
-export function loadViews(workspaceID: string, userID: string): LeadView[] {
+export interface LocalView extends ViewState {
+  name: string;
+}
+
+/** The views an earlier version of the app kept in this browser. */
+export function loadLocalViews(workspaceID: string, userID: string): LocalView[] {
   try {
-    const raw = localStorage.getItem(key(workspaceID, userID));
+    const raw = localStorage.getItem(localKey(workspaceID, userID));
     const list = raw ? (JSON.parse(raw) as unknown) : [];
-    return Array.isArray(list) ? (list as LeadView[]).filter((v) => v && typeof v.name === 'string' && v.filter) : [];
+    if (!Array.isArray(list)) return [];
+    return list.flatMap((v) => {
+      const st = viewState(v);
+      const name = isObject(v) && typeof v.name === 'string' ? v.name.trim().slice(0, 60) : '';
+      return st && name ? [{ ...st, name }] : [];
+    });
   } catch {
     return [];
   }
 }
 
-function store(workspaceID: string, userID: string, views: LeadView[]): void {
-  localStorage.setItem(key(workspaceID, userID), JSON.stringify(views));
+/** Keeps only views in this browser (those that could not be moved), or forgets them all. */
+export function storeLocalViews(workspaceID: string, userID: string, views: LocalView[]): void {
+  if (views.length === 0) localStorage.removeItem(localKey(workspaceID, userID));
+  else localStorage.setItem(localKey(workspaceID, userID), JSON.stringify(views));
 }
 
-/** saveView adds view, replacing one of the same name. */
-export function saveView(workspaceID: string, userID: string, view: Omit<LeadView, 'id'>): LeadView[] {
-  const views = loadViews(workspaceID, userID);
-  const existing = views.find((v) => v.name === view.name);
-  const saved: LeadView = { ...view, id: existing?.id ?? `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}` };
-  const next = existing ? views.map((v) => (v.id === existing.id ? saved : v)) : [...views, saved];
-  store(workspaceID, userID, next);
-  return next;
+/** The local views to move: those whose name the viewer has no view of on the server yet. */
+export function toMigrate(local: LocalView[], server: LeadView[]): LocalView[] {
+  const have = new Set(server.filter((v) => v.mine).map((v) => v.name));
+  const seen = new Set<string>();
+  return local.filter((v) => {
+    if (have.has(v.name) || seen.has(v.name)) return false;
+    seen.add(v.name);
+    return true;
+  });
 }
 
-export function deleteView(workspaceID: string, userID: string, id: string): LeadView[] {
-  const next = loadViews(workspaceID, userID).filter((v) => v.id !== id);
-  store(workspaceID, userID, next);
-  return next;
-}
+// ------------------------------------------------ columns (per browser)
 
-/** The columns last chosen, so the list opens as it was left. */
+/** The columns last chosen, so the list opens as it was left (a preference of this browser). */
 export function loadColumns(workspaceID: string, userID: string): string[] | null {
   try {
     const raw = localStorage.getItem(`scrm.leadColumns.${workspaceID}.${userID}`);
@@ -66,4 +123,97 @@ export function loadColumns(workspaceID: string, userID: string): string[] | nul
 
 export function storeColumns(workspaceID: string, userID: string, cols: string[]): void {
   localStorage.setItem(`scrm.leadColumns.${workspaceID}.${userID}`, JSON.stringify(cols));
+}
+
+// ------------------------------------------------ the hook
+
+export type ViewResult = { ok: true; view?: LeadView } | { ok: false; error: CombinedError };
+
+// One move of a browser's local views at a time, however often the list mounts.
+const moving = new Set<string>();
+
+/**
+ * useSavedViews reads the viewer's and the shared views of the leads list
+ * once enabled, moves views kept in this browser to the server (onMoved gets
+ * how many), and saves, shares and deletes views.
+ */
+export function useSavedViews(workspaceID: string, userID: string, enabled: boolean, onMoved?: (n: number, failed: number) => void) {
+  const client = useClient();
+  const [res, refetch] = useQuery({
+    query: SavedViewsDoc,
+    variables: { list: 'LEADS' },
+    pause: !enabled,
+    context: useMemo(() => ({ additionalTypenames: ['SavedView'] }), []),
+  });
+  const reload = useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch]);
+
+  const views = useMemo(
+    () =>
+      orderViews(
+        (res.data?.savedViews ?? []).flatMap((v) => {
+          const st = viewState(v.state);
+          return st ? [{ ...st, id: v.id, name: v.name, shared: v.shared, mine: v.mine, ownerName: v.owner.name }] : [];
+        }),
+      ),
+    [res.data],
+  );
+
+  // The move of this browser's views, once the server's are known.
+  const [moved, setMoved] = useState(false);
+  useEffect(() => {
+    if (!res.data || moved) return;
+    setMoved(true);
+    const k = `${workspaceID}.${userID}`;
+    const local = loadLocalViews(workspaceID, userID);
+    if (local.length === 0 || moving.has(k)) return;
+    moving.add(k);
+    void (async () => {
+      const failed: LocalView[] = [];
+      let n = 0;
+      for (const v of toMigrate(local, views)) {
+        const r = await client.mutation(SaveViewDoc, { input: { list: 'LEADS', name: v.name, state: stateJSON(v) } }).toPromise();
+        if (r.error) failed.push(v);
+        else n++;
+      }
+      storeLocalViews(workspaceID, userID, failed);
+      moving.delete(k);
+      if (n > 0) reload();
+      onMoved?.(n, failed.length);
+    })();
+  }, [res.data]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const save = useCallback(
+    async (name: string, state: ViewState, shared?: boolean): Promise<ViewResult> => {
+      const r = await client
+        .mutation(SaveViewDoc, { input: { list: 'LEADS', name, state: stateJSON(state), ...(shared === undefined ? {} : { shared }) } })
+        .toPromise();
+      if (r.error || !r.data) return { ok: false, error: r.error! };
+      reload();
+      const v = r.data.saveView;
+      return { ok: true, view: { ...state, id: v.id, name: v.name, shared: v.shared, mine: v.mine, ownerName: v.owner.name } };
+    },
+    [client, reload],
+  );
+
+  const share = useCallback(
+    async (id: string, shared: boolean): Promise<ViewResult> => {
+      const r = await client.mutation(UpdateSavedViewDoc, { id, input: { shared } }).toPromise();
+      if (r.error) return { ok: false, error: r.error };
+      reload();
+      return { ok: true };
+    },
+    [client, reload],
+  );
+
+  const remove = useCallback(
+    async (id: string): Promise<ViewResult> => {
+      const r = await client.mutation(DeleteSavedViewDoc, { id }).toPromise();
+      if (r.error) return { ok: false, error: r.error };
+      reload();
+      return { ok: true };
+    },
+    [client, reload],
+  );
+
+  return { views, error: res.error, fetching: res.fetching, save, share, remove };
 }

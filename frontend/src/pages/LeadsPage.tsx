@@ -19,7 +19,8 @@ import { ViewBar } from '../components/leads/ViewBar';
 import { ExportButton } from '../components/leads/ExportButton';
 import { columnOptions, DEFAULT_COLUMNS, leadColumns, type LeadRow } from '../components/leads/columns';
 import { activeCount, toWhere, type LeadFilter } from '../lib/leadFilter';
-import { deleteView, loadColumns, loadViews, saveView, storeColumns, type LeadView, type SortState } from '../lib/savedViews';
+import { loadColumns, storeColumns, useSavedViews, type LeadView, type SortState } from '../lib/savedViews';
+import { errorText } from '../api/errors';
 import { fmtNumber } from '../lib/format';
 import { fromSearch, toSearch, type LeadsUrlState } from '../lib/leadsUrl';
 import type { LeadOrderField } from '../gql/graphql';
@@ -75,7 +76,6 @@ export function LeadsPage() {
   const [cursors, setCursors] = useState<(string | null)[]>(initial.cursors); // after-cursor of each visited page
   const [page, setPage] = useState(initial.page);
   const [selected, setSelected] = useState<string[]>([]);
-  const [views, setViews] = useState<LeadView[]>(() => loadViews(ws, viewer.id));
   const [viewID, setViewID] = useState<string | null>(initial.viewID);
   const [creating, setCreating] = useState(false);
   const [showFilters, setShowFilters] = useState(false);
@@ -175,6 +175,13 @@ export function LeadsPage() {
   const options = useMemo(() => columnOptions(t, defs), [t, defs]);
   const tableColumns = useMemo(() => leadColumns(columns, t, defs, sort), [columns, t, defs, sort]);
 
+  // Saved views are read once the first rows are on screen.
+  const savedViews = useSavedViews(ws, viewer.id, settled, (n, failed) => {
+    if (n > 0) message.success(t('views.moved', { n }));
+    if (failed > 0) message.warning(t('views.moveFailed', { n: failed }));
+  });
+  const views = savedViews.views;
+
   const applyView = (v: LeadView) => {
     setViewID(v.id);
     setFilter(v.filter);
@@ -201,16 +208,33 @@ export function LeadsPage() {
               views={views}
               currentID={viewID}
               onApply={applyView}
-              onSave={(name) => {
-                const next = saveView(ws, viewer.id, { name, filter, columns, sort, pageSize });
-                setViews(next);
-                setViewID(next.find((v) => v.name === name)?.id ?? null);
+              onSave={async (name, shared) => {
+                const r = await savedViews.save(name, { filter, columns, sort, pageSize }, shared);
+                if (!r.ok) {
+                  message.error(errorText(r.error));
+                  return false;
+                }
+                setViewID(r.view?.id ?? null);
                 message.success(t('views.saved', { name }));
+                return true;
               }}
-              onDelete={(id) => {
-                setViews(deleteView(ws, viewer.id, id));
+              onDelete={async (id) => {
+                const name = views.find((v) => v.id === id)?.name ?? '';
+                const r = await savedViews.remove(id);
+                if (!r.ok) {
+                  message.error(errorText(r.error));
+                  return;
+                }
                 setViewID(null);
+                message.success(t('views.deleted', { name }));
               }}
+              onShare={async (id, shared) => {
+                const name = views.find((v) => v.id === id)?.name ?? '';
+                const r = await savedViews.share(id, shared);
+                if (!r.ok) message.error(errorText(r.error));
+                else message.success(t(shared ? 'views.sharedNow' : 'views.unsharedNow', { name }));
+              }}
+              canManage={can('user', 'manage')}
               columns={columns}
               options={options}
               onColumns={setCols}
