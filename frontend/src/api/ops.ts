@@ -168,7 +168,7 @@ export const IngestLeadsDoc = graphql(`
   mutation IngestLeads($input: IngestLeadsInput!) {
     ingestLeads(input: $input) {
       created merged rejected
-      results { index status lead { id name } errors { field code message } }
+      results { index status lead { id name owner { id name } pool { id name } } errors { field code message } }
     }
   }
 `);

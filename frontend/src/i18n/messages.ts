@@ -14,6 +14,7 @@ export const messages = {
   'common.back': ['返回', 'Back'],
   'common.backHome': ['回到首页', 'Back to start'],
   'common.cancel': ['取消', 'Cancel'],
+  'common.close': ['关闭', 'Close'],
   'common.create': ['创建', 'Create'],
   'common.delete': ['删除', 'Delete'],
   'common.deleted': ['已删除', 'Deleted'],
@@ -376,6 +377,13 @@ export const messages = {
   'leadForm.required': ['请填写{field}', '{field} is required'],
   'leadForm.created': ['线索已创建', 'Lead created'],
   'leadForm.merged': ['与已有线索重复，已合并到原线索', 'A duplicate: merged into the existing lead'],
+  'leadForm.mergedTitle': ['客户已存在，已合并到原线索', 'Already a lead: merged into it'],
+  'leadForm.mergedMine': ['这是你自己的线索“{lead}”，新填写的信息已合并进去。', 'It is your own lead “{lead}”; what you entered was merged into it.'],
+  'leadForm.mergedColleague': ['这是 {owner} 负责的线索“{lead}”，新填写的信息已合并进去；如需跟进请与 {owner} 联系。', 'It is {owner}’s lead “{lead}”; what you entered was merged into it. Talk to {owner} to work it.'],
+  'leadForm.mergedPool': ['这条线索“{lead}”在公海“{pool}”中，新填写的信息已合并进去；可以去公海领取。', 'The lead “{lead}” waits in the pool “{pool}”; what you entered was merged into it. You may claim it there.'],
+  'leadForm.mergedUnowned': ['已合并到线索“{lead}”，它目前没有负责人。', 'Merged into the lead “{lead}”, which has no owner yet.'],
+  'leadForm.mergedHidden': ['该客户已由其他同事跟进，你无权查看这条线索；新填写的信息已合并进去。', 'A colleague already works this customer and you may not see the lead; what you entered was merged into it.'],
+  'leadForm.openLead': ['打开线索', 'Open the lead'],
   'leadForm.rejected': ['线索未创建，请修正标出的字段', 'The lead was not created; fix the marked fields'],
 
   // pool

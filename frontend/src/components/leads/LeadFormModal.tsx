@@ -10,6 +10,8 @@ import { applyFormErrors, errorMessage } from '../../api/errors';
 import type { FieldDef } from '../../lib/fields';
 import { AttributeInput } from '../AttributeInput';
 import { useT } from '../../i18n';
+import { useViewer } from '../../auth/session';
+import { mergeNotice } from '../../lib/mergeNotice';
 
 interface Props {
   open: boolean;
@@ -27,7 +29,8 @@ const builtin = ['name', 'phone', 'email', 'company', 'source', 'sourceDetail', 
 export function LeadFormModal({ open, onClose, onCreated, defs, tags, territories, showTerritory }: Props) {
   const t = useT();
   const navigate = useNavigate();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
+  const viewer = useViewer();
   const [form] = Form.useForm();
   const [{ fetching }, ingest] = useMutation(IngestLeadsDoc);
   const [error, setError] = useState<string | null>(null);
@@ -74,12 +77,35 @@ export function LeadFormModal({ open, onClose, onCreated, defs, tags, territorie
       setError(unplaced.length ? unplaced.map((e) => `${e.field}: ${e.message}`).join('; ') : t('leadForm.rejected'));
       return;
     }
-    if (row.status === 'MERGED') message.info(t('leadForm.merged'));
-    else message.success(t('leadForm.created'));
     form.resetFields();
     onCreated();
     onClose();
-    if (row.lead) navigate(`/leads/${row.lead.id}`);
+    if (row.status !== 'MERGED') {
+      message.success(t('leadForm.created'));
+      if (row.lead) navigate(`/leads/${row.lead.id}`);
+      return;
+    }
+    // Merged: say whose lead it is, as far as the viewer may know, and
+    // offer to open it when they may.
+    const n = mergeNotice(row.lead, viewer.id);
+    const content =
+      n.kind === 'hidden' ? t('leadForm.mergedHidden')
+        : n.kind === 'mine' ? t('leadForm.mergedMine', { lead: n.lead })
+          : n.kind === 'colleague' ? t('leadForm.mergedColleague', { lead: n.lead, owner: n.owner })
+            : n.kind === 'pool' ? t('leadForm.mergedPool', { lead: n.lead, pool: n.pool })
+              : t('leadForm.mergedUnowned', { lead: n.lead });
+    const body = <div data-testid="lead-merged" data-kind={n.kind}>{content}</div>;
+    if (n.kind === 'hidden') {
+      modal.info({ title: t('leadForm.mergedTitle'), content: body });
+      return;
+    }
+    modal.confirm({
+      title: t('leadForm.mergedTitle'),
+      content: body,
+      okText: t('leadForm.openLead'),
+      cancelText: t('common.close'),
+      onOk: () => navigate(`/leads/${n.leadID}`),
+    });
   };
 
   return (
