@@ -137,6 +137,13 @@ func (s *Service) RunDue(ctx context.Context, opt RunOptions) (*RunResult, error
 
 // batch claims due enrolments and runs their steps, grouped by version and
 // step, in the transaction c. It returns how many it claimed.
+//
+// An enrolment whose next step is due at once (any step but a wait that is
+// not over) runs it in the same batch, in a next round: the batch takes
+// each of its enrolments as far as it can go now, and writes each
+// enrolment's final place once. A lead's steps still run in order, each
+// seeing the effects of the one before (the same transaction), and each
+// (enrolment, step) at most once: steps only move forward.
 func (p *pass) batch(ctx context.Context, c *ent.Client, size int) (int, error) {
 	start := time.Now()
 	claimed, err := p.claim(ctx, c, size)
@@ -161,17 +168,41 @@ func (p *pass) batch(ctx context.Context, c *ent.Client, size int) (int, error) 
 	if err != nil {
 		return 0, err
 	}
+	round := claimed[:0:0]
+	for _, e := range claimed {
+		if why, ok := gone[e.lead]; ok {
+			w.leave(e, e.step, stepKind(p.versions[e.version], e.step), "EXITED", why)
+			continue
+		}
+		round = append(round, e)
+	}
+	// Each round moves every enrolment in it at least one step on, so a
+	// version of n steps takes at most n+1 rounds.
+	for len(round) > 0 {
+		w.next = nil
+		if err := p.round(ctx, c, w, names, round); err != nil {
+			return 0, err
+		}
+		round = w.next
+	}
+	start = time.Now()
+	if err := w.flush(ctx, c); err != nil {
+		return 0, err
+	}
+	p.res.took("flush", time.Since(start))
+	return len(claimed), nil
+}
+
+// round runs es grouped by (version, step), in the order the groups first
+// appear.
+func (p *pass) round(ctx context.Context, c *ent.Client, w *writes, names map[uuid.UUID]string, es []enrolment) error {
 	type key struct {
 		version uuid.UUID
 		step    int
 	}
 	groups := map[key][]enrolment{}
 	var order []key
-	for _, e := range claimed {
-		if why, ok := gone[e.lead]; ok {
-			w.leave(e, e.step, stepKind(p.versions[e.version], e.step), "EXITED", why)
-			continue
-		}
+	for _, e := range es {
 		k := key{e.version, e.step}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
@@ -182,16 +213,11 @@ func (p *pass) batch(ctx context.Context, c *ent.Client, size int) (int, error) 
 		g := &group{p: p, w: w, version: p.versions[k.version], index: k.step, name: names[p.versions[k.version].JourneyID], es: groups[k]}
 		start := time.Now()
 		if err := g.run(ctx, c); err != nil {
-			return 0, err
+			return err
 		}
 		p.res.took(stepKind(g.version, g.index), time.Since(start))
 	}
-	start = time.Now()
-	if err := w.flush(ctx, c); err != nil {
-		return 0, err
-	}
-	p.res.took("flush", time.Since(start))
-	return len(claimed), nil
+	return nil
 }
 
 func (p *pass) claim(ctx context.Context, c *ent.Client, size int) ([]enrolment, error) {
@@ -507,8 +533,12 @@ type writes struct {
 	runIDs, runEnrol, runJourney, runLead []uuid.UUID
 	runIndex                              []int64
 	runKind, runOutcome, runError         []string
-	// moves: enrolments going to step index (>= len: completed)
-	moves map[moveKey][]uuid.UUID
+	// moves: where each enrolment that moved on ends the batch (to >= len:
+	// completed)
+	moves map[uuid.UUID]moveKey
+	// next: enrolments moved on to a step that is due now, for the next
+	// round of the batch
+	next []enrolment
 	// leaves: enrolments leaving with a status and reason
 	leaves map[leaveKey][]uuid.UUID
 	// later: waits not over yet
@@ -534,16 +564,26 @@ func (w *writes) run(e enrolment, index int, kind, outcome, why string) {
 	w.runError = append(w.runError, clip(why))
 }
 
-func (w *writes) advance(e enrolment, to, _ int) {
+// advance moves e on to step to; when that step is due now (not a wait
+// that ends later) e runs it in the batch's next round.
+func (w *writes) advance(e enrolment, to, n int) {
 	if w.moves == nil {
-		w.moves = map[moveKey][]uuid.UUID{}
+		w.moves = map[uuid.UUID]moveKey{}
 	}
-	k := moveKey{e.version, to}
-	w.moves[k] = append(w.moves[k], e.id)
+	w.moves[e.id] = moveKey{e.version, to}
+	if to >= n {
+		return
+	}
+	if wait := w.p.versions[e.version].Steps[to].Wait; wait != nil && wake(w.p.now, wait, w.p.loc).After(w.p.now) {
+		return
+	}
+	e.step, e.started = to, w.p.now
+	w.next = append(w.next, e)
 }
 
 func (w *writes) leave(e enrolment, index int, kind, status, why string) {
 	w.run(e, index, kind, status, why)
+	delete(w.moves, e.id)
 	if w.leaves == nil {
 		w.leaves = map[leaveKey][]uuid.UUID{}
 	}
@@ -575,7 +615,11 @@ func (w *writes) flush(ctx context.Context, c *ent.Client) error {
 		}
 		p.res.Steps += len(w.runIDs)
 	}
-	for k, ids := range w.moves {
+	moves := map[moveKey][]uuid.UUID{}
+	for id, k := range w.moves {
+		moves[k] = append(moves[k], id)
+	}
+	for k, ids := range moves {
 		steps := p.versions[k.version].Steps
 		var err error
 		if k.to >= len(steps) {
