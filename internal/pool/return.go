@@ -14,7 +14,9 @@ import (
 // returnSQL sends the owned ACTIVE leads among $2 back to their pool (the
 // default pool for a lead without one) and records a RELEASE by SYSTEM for
 // each, in one statement, returning (lead, former owner). Rows are taken in
-// id order, like every bulk lead write.
+// id order, like every bulk lead write. The update repeats `l.id = ANY($2)`
+// so the planner finds the rows by primary key instead of hashing every
+// lead of the workspace to join the CTE.
 var returnSQL = `
 WITH owned AS (
 	SELECT id, owner_id FROM leads
@@ -23,7 +25,7 @@ WITH owned AS (
 ), moved AS (
 	UPDATE leads l SET owner_id = NULL, claimed_at = NULL, protected_until = NULL,
 		pool_id = coalesce(l.pool_id, ` + defaultPoolSQL + `), updated_at = $3
-	FROM owned WHERE l.tenant_id = $1 AND l.id = owned.id
+	FROM owned WHERE l.tenant_id = $1 AND l.id = ANY($2::uuid[]) AND l.id = owned.id
 	RETURNING l.id, l.pool_id, owned.owner_id
 ), recorded AS (
 	INSERT INTO owner_changes (id, tenant_id, lead_id, from_user_id, to_user_id, pool_id, kind, by, actor_id, reason, at)

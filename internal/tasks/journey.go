@@ -35,15 +35,19 @@ type StepTasks struct {
 
 // fromJourneySQL creates one task per enrolment whose assignee resolves to
 // an active user, in one statement; the unique (enrolment, step) key makes
-// a repeated run create nothing. It returns the leads that got one.
+// a repeated run create nothing. It returns the leads that got one. The
+// leads are read first by their ids (a materialised CTE): joined directly,
+// the planner went from each active user to every lead they own.
 const fromJourneySQL = `
 WITH e AS (
 	SELECT * FROM unnest($2::uuid[], $3::uuid[]) AS e(enrollment_id, lead_id)
+), l AS MATERIALIZED (
+	SELECT id, owner_id FROM leads WHERE tenant_id = $1 AND id = ANY($3::uuid[])
 ), a AS (
 	SELECT e.enrollment_id, l.id AS lead_id,
 		CASE $4::text WHEN 'OWNER' THEN l.owner_id WHEN 'MANAGER' THEN tm.manager_id ELSE $5::uuid END AS assignee_id
 	FROM e
-	JOIN leads l ON l.tenant_id = $1 AND l.id = e.lead_id
+	JOIN l ON l.id = e.lead_id
 	LEFT JOIN users o ON o.tenant_id = $1 AND o.id = l.owner_id
 	LEFT JOIN teams tm ON tm.tenant_id = $1 AND tm.id = o.team_id
 )
