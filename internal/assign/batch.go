@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/assignmentrule"
@@ -506,19 +507,8 @@ func (b *batch) loadLoads(ctx context.Context) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	counts := map[uuid.UUID]int{}
-	rows, err := b.c.QueryContext(ctx, `SELECT l.owner_id, count(*) FROM leads l
-		LEFT JOIN stages s ON s.tenant_id = l.tenant_id AND s.id = l.stage_id
-		WHERE l.tenant_id = $1 AND l.owner_id = ANY($2::uuid[]) AND l.status = 'ACTIVE' AND coalesce(s.kind, 'OPEN') = 'OPEN'
-		GROUP BY l.owner_id`, b.tid, txn.UUIDArray(ids))
-	if err != nil {
-		return fmt.Errorf("assign: count open leads: %w", err)
-	}
-	if err := scanCounts(rows, counts); err != nil {
+	if err := b.countOpen(ctx, ids); err != nil {
 		return err
-	}
-	for id, n := range counts {
-		b.reps[id].open = n
 	}
 
 	var capped, scored []uuid.UUID
@@ -552,6 +542,60 @@ func (b *batch) loadLoads(ctx context.Context) error {
 	}
 	if len(scored) > 0 {
 		return b.loadRates(ctx, ids)
+	}
+	return nil
+}
+
+// comparesLoads are the strategies that pick by open leads; the others only
+// ask whether a rep is under capacity.
+var comparesLoads = map[assignmentrule.Strategy]bool{
+	assignmentrule.StrategyLEAST_LOADED: true,
+	assignmentrule.StrategySCORE_TIER:   true,
+	assignmentrule.StrategyTERRITORY:    true,
+}
+
+// countOpen reads the open leads of the reps ids, counting each only as far
+// as it matters: up to the rep's capacity (a rep that has reached it is not
+// eligible, and only eligible reps' loads are compared). When no rule of the
+// batch compares loads, a rep whose capacity exceeds the workspace's number
+// of leads cannot reach it and is not counted at all. Counting every open
+// lead of every candidate rep made each batch read every owned lead.
+func (b *batch) countOpen(ctx context.Context, ids []uuid.UUID) error {
+	compare := false
+	for _, r := range b.rules {
+		compare = compare || r.used && comparesLoads[r.strategy]
+	}
+	if !compare {
+		// seq is unique per workspace, so the leads are at most the span
+		// of seq: two probes of the (tenant_id, seq) index.
+		var bound int64
+		if err := txn.QueryRow(ctx, b.c, `SELECT coalesce(max(seq) - min(seq) + 1, 0) FROM leads WHERE tenant_id = $1`,
+			b.tid).Scan(&bound); err != nil {
+			return fmt.Errorf("assign: count leads: %w", err)
+		}
+		ids = slices.DeleteFunc(slices.Clone(ids), func(id uuid.UUID) bool { return int64(b.reps[id].capacity) > bound })
+		if len(ids) == 0 {
+			return nil
+		}
+	}
+	caps := make([]int64, len(ids))
+	for i, id := range ids {
+		caps[i] = int64(b.reps[id].capacity)
+	}
+	rows, err := b.c.QueryContext(ctx, `SELECT u.id, (SELECT count(*) FROM (SELECT FROM leads l
+			LEFT JOIN stages s ON s.tenant_id = l.tenant_id AND s.id = l.stage_id
+			WHERE l.tenant_id = $1 AND l.owner_id = u.id AND l.status = 'ACTIVE' AND coalesce(s.kind, 'OPEN') = 'OPEN'
+			LIMIT u.capacity) o)
+		FROM unnest($2::uuid[], $3::int8[]) AS u(id, capacity)`, b.tid, txn.UUIDArray(ids), pq.Array(caps))
+	if err != nil {
+		return fmt.Errorf("assign: count open leads: %w", err)
+	}
+	counts := map[uuid.UUID]int{}
+	if err := scanCounts(rows, counts); err != nil {
+		return err
+	}
+	for id, n := range counts {
+		b.reps[id].open = n
 	}
 	return nil
 }

@@ -85,7 +85,7 @@ func (e *Engine) Run(ctx context.Context, ids []uuid.UUID) (*Result, error) {
 // RunExcluding is Run, except that no lead goes to the rep exclude names
 // for it (lead → rep): a reassignment (二次分配) that must not give a lead
 // back to the owner it just had. Inside a caller's transaction (ctx carries
-// it) the batches join it, each under a savepoint.
+// it) the leads are one batch, under a savepoint of it.
 func (e *Engine) RunExcluding(ctx context.Context, ids []uuid.UUID, exclude map[uuid.UUID]uuid.UUID) (*Result, error) {
 	res := &Result{Assigned: map[uuid.UUID]uuid.UUID{}}
 	tid, err := txn.Tenant(ctx)
@@ -118,7 +118,14 @@ func (e *Engine) RunExcluding(ctx context.Context, ids []uuid.UUID, exclude map[
 			res.Skipped = append(res.Skipped, id)
 		}
 	}
-	for chunk := range slices.Chunk(waiting, BatchSize) {
+	size := BatchSize
+	if ent.TxFromContext(ctx) != nil && len(waiting) > 0 {
+		// In a caller's transaction every lock is held until it ends
+		// whatever the batches, so smaller ones bound nothing; each batch
+		// recounts its reps' open leads, which grows with what they own.
+		size = len(waiting)
+	}
+	for chunk := range slices.Chunk(waiting, size) {
 		out, err := e.runBatch(ctx, tid, loc, chunk, exclude)
 		if err != nil {
 			return res, err
