@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
@@ -26,13 +28,20 @@ import (
 type Service struct {
 	client *ent.Client
 	queue  Enqueuer
+	redis  redis.UniversalClient // the schema tokens (versions.go); nil: none
+	clock  func() time.Time      // nil: time.Now (tests move it past recheckEvery)
 	mu     sync.Mutex
 	cache  map[uuid.UUID]*entry
+	// redisDownUntil: the token is not read until then (Redis failed).
+	redisDownUntil time.Time
 }
 
 type entry struct {
-	version int64
+	version int64 // workspaces.schema_version the schema was built from
 	schema  *fields.Schema
+	token   int64     // the Redis token read before version was
+	tokenOK bool      // token was read (Redis answered)
+	checked time.Time // when version was read
 }
 
 // New returns a Service; queue schedules index builds (nil: none are scheduled).
@@ -52,7 +61,8 @@ func (s *Service) scheduleIndex(ctx context.Context, d *ent.FieldDefinition) err
 }
 
 // Schema returns the validation schema of the context's workspace. It costs
-// one indexed read of the workspace's schema version; definitions are reloaded
+// one Redis read of the workspace's schema token (versions.go), or, without
+// Redis, one indexed read of its schema version; definitions are reloaded
 // only when another request, on any process, changed them.
 func (s *Service) Schema(ctx context.Context) (*fields.Schema, error) {
 	tid, ok := tenant.FromContext(ctx)
@@ -97,6 +107,19 @@ func Invalidate(ctx context.Context) {
 }
 
 func (s *Service) load(ctx context.Context, tid uuid.UUID) (*fields.Schema, error) {
+	// A transaction may see a version others do not: it always asks PostgreSQL.
+	inTx := ent.TxFromContext(ctx) != nil
+	var token int64
+	var tokenOK bool
+	if !inTx {
+		token, tokenOK = s.token(ctx, tid)
+		if tokenOK {
+			if e := s.fresh(tid, token); e != nil {
+				return e.schema, nil
+			}
+		}
+	}
+	checked := s.now()
 	c := s.db(ctx)
 	ws, err := c.Workspace.Query().Where(workspace.ID(tid)).Select(workspace.FieldSchemaVersion).Only(ctx)
 	if err != nil {
@@ -104,10 +127,14 @@ func (s *Service) load(ctx context.Context, tid uuid.UUID) (*fields.Schema, erro
 	}
 	s.mu.Lock()
 	e := s.cache[tid]
-	s.mu.Unlock()
 	if e != nil && e.version == ws.SchemaVersion {
+		if !inTx {
+			s.cache[tid] = &entry{version: e.version, schema: e.schema, token: token, tokenOK: tokenOK, checked: checked}
+		}
+		s.mu.Unlock()
 		return e.schema, nil
 	}
+	s.mu.Unlock()
 	defs, err := c.FieldDefinition.Query().Order(ent.Asc(fielddefinition.FieldPosition), ent.Asc(fielddefinition.FieldKey)).All(ctx)
 	if err != nil {
 		return nil, err
@@ -119,7 +146,7 @@ func (s *Service) load(ctx context.Context, tid uuid.UUID) (*fields.Schema, erro
 	// A transaction may see a version others do not; cache only what is committed.
 	if ent.TxFromContext(ctx) == nil {
 		s.mu.Lock()
-		s.cache[tid] = &entry{version: ws.SchemaVersion, schema: sch}
+		s.cache[tid] = &entry{version: ws.SchemaVersion, schema: sch, token: token, tokenOK: tokenOK, checked: checked}
 		s.mu.Unlock()
 	}
 	return sch, nil
@@ -254,7 +281,7 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.FieldDefinition, e
 			return nil, err
 		}
 	}
-	return d, bumpVersion(ctx, c)
+	return d, s.bumpVersion(ctx, c)
 }
 
 func orEmpty(o []schematype.FieldOption) []schematype.FieldOption {
@@ -264,14 +291,19 @@ func orEmpty(o []schematype.FieldOption) []schematype.FieldOption {
 	return o
 }
 
-// bumpVersion tells every process's cache that the workspace's schema changed.
-func bumpVersion(ctx context.Context, c *ent.Client) error {
+// bumpVersion tells every process's cache that the workspace's schema
+// changed: the version in the transaction, the Redis token after its commit.
+func (s *Service) bumpVersion(ctx context.Context, c *ent.Client) error {
 	Invalidate(ctx)
 	tid, ok := tenant.FromContext(ctx)
 	if !ok {
 		return tenant.ErrMissing
 	}
-	return c.Workspace.UpdateOneID(tid).AddSchemaVersion(1).Exec(ctx)
+	if err := c.Workspace.UpdateOneID(tid).AddSchemaVersion(1).Exec(ctx); err != nil {
+		return err
+	}
+	s.moveToken(ctx, tid)
+	return nil
 }
 
 // List returns the workspace's definitions for entity in position order.
@@ -291,7 +323,7 @@ func (s *Service) SetArchived(ctx context.Context, id uuid.UUID, archived bool) 
 	if err != nil {
 		return nil, err
 	}
-	return d, bumpVersion(ctx, c)
+	return d, s.bumpVersion(ctx, c)
 }
 
 // Update changes a definition. A change that stored values would not survive
@@ -392,7 +424,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (*ent.Field
 			return nil, err
 		}
 	}
-	return d, bumpVersion(ctx, c)
+	return d, s.bumpVersion(ctx, c)
 }
 
 // checkStoredValues reads the stored values of the field once and counts the
