@@ -192,3 +192,35 @@ func lostReasonNamed(ctx context.Context, c *ent.Client, text string) (*uuid.UUI
 	}
 	return nil, nil
 }
+
+// CheckStageMove checks a move of many leads into stageID as MoveLeadStage
+// checks each, before any lead is named: the stage exists (NOT_FOUND at
+// "stageID"), it and its pipeline are not archived, a LOST stage has a
+// reason (or a usable lostReasonID) and no other stage takes a
+// lostReasonID. It returns the cleaned reason. The rules that depend on
+// each lead (its pipeline, merged leads) are left to MoveLeadStage.
+func (s *Service) CheckStageMove(ctx context.Context, stageID uuid.UUID, reason string, lostReasonID *uuid.UUID) (string, error) {
+	reason, err := text("reason", reason, maxReasonLen, false)
+	if err != nil {
+		return "", err
+	}
+	c := s.DB(ctx)
+	to, err := c.Stage.Get(ctx, stageID)
+	if err != nil {
+		return "", notFound(err, "stageID", "stage")
+	}
+	if to.Archived {
+		return "", apperr.Input("stageID", "the stage is archived")
+	}
+	p, err := c.Pipeline.Get(ctx, to.PipelineID)
+	if err != nil {
+		return "", err
+	}
+	if p.Archived {
+		return "", apperr.Input("stageID", "the stage's pipeline is archived")
+	}
+	if _, err := checkLostReason(ctx, c, to, reason, lostReasonID); err != nil {
+		return "", err
+	}
+	return reason, nil
+}

@@ -13,6 +13,7 @@ const (
 	ResLeadTag      = "lead.tag"      // putting tags on and taking them off leads
 	ResLeadImport   = "lead.import"   // importing a CSV file of leads (a job)
 	ResLeadExport   = "lead.export"   // exporting leads to a CSV file (a job), masked as the role sees them
+	ResLeadBulk     = "lead.bulk"     // changing every lead matching a filter at once (a job); each action needs its own permission too
 	// ResLeadScope decides which leads a role sees at all (the row filter);
 	// its actions are the scopes below, and a role's scope is their union.
 	ResLeadScope = "lead.scope"
@@ -97,6 +98,7 @@ var vocabulary = []struct {
 	{ResLeadTag, []string{ActWrite}},
 	{ResLeadImport, []string{ActWrite}},
 	{ResLeadExport, []string{ActRead}},
+	{ResLeadBulk, []string{ActWrite}},
 	{ResLeadScope, Scopes},
 	{ResPool, []string{ActRead, ActWrite, ActDelete}},
 	{ResSegment, []string{ActRead, ActWrite, ActDelete}},

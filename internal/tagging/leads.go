@@ -2,7 +2,9 @@ package tagging
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -315,4 +317,39 @@ func firstMissing(ids, found []uuid.UUID) int {
 		}
 	}
 	return -1
+}
+
+// CheckTags checks tagIDs as TagLeads (add) or UntagLeads would before any
+// lead is named: 1 to MaxTags tags of the workspace (NOT_FOUND at
+// "<field>[i]"), and for add at most one tag of each exclusive group. A
+// caller that tags many leads in batches (a bulk job) checks once up front.
+func (s *Service) CheckTags(ctx context.Context, field string, tagIDs []uuid.UUID, add bool) error {
+	switch {
+	case len(tagIDs) == 0:
+		return apperr.Input(field, "at least one tag is required")
+	case len(tagIDs) > MaxTags:
+		return apperr.Input(field, "at most %d tags per call", MaxTags)
+	}
+	found, err := s.DB(ctx).Tag.Query().Where(tag.IDIn(uniq(tagIDs)...)).WithGroup().All(ctx)
+	if err != nil {
+		return err
+	}
+	tags := make(map[uuid.UUID]*ent.Tag, len(found))
+	for _, t := range found {
+		tags[t.ID] = t
+	}
+	for i, id := range tagIDs {
+		if tags[id] == nil {
+			return apperr.New(apperr.NotFound, fmt.Sprintf("%s[%d]", field, i), "tag not found")
+		}
+	}
+	if !add {
+		return nil
+	}
+	err = oneOfEachExclusiveGroup(tagIDs, tags)
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		ae.Field = field + strings.TrimPrefix(ae.Field, "tagIDs")
+	}
+	return err
 }
