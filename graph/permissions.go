@@ -68,6 +68,7 @@ var RootPermissions = map[string]Permission{
 	"Query.previewSegment":   {"segment", "read"},
 	"Query.journeys":         {"journey", "read"},
 	"Query.savedViews":       {"lead", "read"}, // the caller's own and the shared ones
+	"Query.duplicateGroups":  {"lead", "read"}, // under row scope; masked keys FORBIDDEN
 
 	"Mutation.ingestLeads":           {"lead", "write"},
 	"Mutation.mergeLeads":            {"lead", "write"},
@@ -135,7 +136,8 @@ var RootPermissions = map[string]Permission{
 
 	"Mutation.importLeads":       {"lead.import", "write"},
 	"Mutation.exportLeads":       {"lead.export", "read"},
-	"Mutation.cancelJob":         Authenticated, // the caller's own jobs, or every one with job manage (internal/scope)
+	"Mutation.bulkUpdateLeads":   {"lead.bulk", "write"}, // and the action's own permission (graph/bulk.go)
+	"Mutation.cancelJob":         Authenticated,          // the caller's own jobs, or every one with job manage (internal/scope)
 	"Mutation.syncWeComContacts": {"channel", "write"},
 
 	"Mutation.grantPermission":  {"policy", "write"},

@@ -177,6 +177,15 @@ var crossTenantCases = map[string]crossCase{
 	"Mutation.exportLeads":       {query: `mutation($id:ID!){ exportLeads(where:{id:$id}) { id status } }`, vars: aID("lead")},
 	"Mutation.cancelJob":         {query: `mutation($id:ID!){ cancelJob(id:$id) { id status } }`, vars: aID("job"), mustErr: true},
 	"Mutation.syncWeComContacts": {query: `mutation { syncWeComContacts { id status } }`},
+
+	// Bulk updates: A's lead matches nothing of B's, and A's stage does not exist for B.
+	"Mutation.bulkUpdateLeads": {query: `mutation($id:ID!, $stage:ID!){ bulkUpdateLeads(where:{id:$id}, action:{moveStage:{stageID:$stage}}) { matched job { id } } }`,
+		vars: func(ids map[string]string) map[string]any {
+			return map[string]any{"id": ids["lead"], "stage": ids["stage"]}
+		}, mustErr: true},
+	// Duplicate review: B's groups hold none of A's leads.
+	"Query.duplicateGroups": {query: `{ duplicateGroups(kind: PHONE) { totalCount edges { node { key leads { id } } } } }`},
+
 	// Journeys: B cannot build on A's tags, stages or segments, nor touch A's journey.
 	"Mutation.createJourney": {query: `mutation($t:ID!){ createJourney(input:{name:"x", trigger:{tagAdded:{tagID:$t}}, steps:[{wait:{hours:1}}]}) { id } }`,
 		vars: func(a map[string]string) map[string]any { return map[string]any{"t": a["tag"]} }, mustErr: true},

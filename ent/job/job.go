@@ -145,9 +145,10 @@ type Kind string
 
 // Kind values.
 const (
-	KindIMPORT     Kind = "IMPORT"
-	KindEXPORT     Kind = "EXPORT"
-	KindWECOM_SYNC Kind = "WECOM_SYNC"
+	KindIMPORT      Kind = "IMPORT"
+	KindEXPORT      Kind = "EXPORT"
+	KindWECOM_SYNC  Kind = "WECOM_SYNC"
+	KindBULK_UPDATE Kind = "BULK_UPDATE"
 )
 
 func (k Kind) String() string {
@@ -157,7 +158,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindIMPORT, KindEXPORT, KindWECOM_SYNC:
+	case KindIMPORT, KindEXPORT, KindWECOM_SYNC, KindBULK_UPDATE:
 		return nil
 	default:
 		return fmt.Errorf("job: invalid enum value for kind field: %q", k)

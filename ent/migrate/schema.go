@@ -612,7 +612,7 @@ var (
 		{Name: "tenant_id", Type: field.TypeUUID},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"IMPORT", "EXPORT", "WECOM_SYNC"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"IMPORT", "EXPORT", "WECOM_SYNC", "BULK_UPDATE"}},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"}, Default: "QUEUED"},
 		{Name: "total", Type: field.TypeInt, Default: 0},
 		{Name: "done", Type: field.TypeInt, Default: 0},
@@ -898,6 +898,35 @@ var (
 				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[11]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status = 'ACTIVE' AND wecom_external_user_id IS NOT NULL",
+				},
+			},
+			{
+				Name:    "lead_archived_phone",
+				Unique:  false,
+				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[6]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'ARCHIVED' AND phone IS NOT NULL",
+				},
+			},
+			{
+				Name:    "lead_archived_email",
+				Unique:  false,
+				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[7]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'ARCHIVED' AND email IS NOT NULL",
+				},
+			},
+			{
+				Name:    "lead_active_company_name",
+				Unique:  false,
+				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[12], LeadsColumns[5]},
+				Annotation: &entsql.IndexAnnotation{
+					IncludeColumns: []string{
+						LeadsColumns[2].Name,
+
+						LeadsColumns[0].Name,
+					},
+					Where: "status = 'ACTIVE' AND company <> '' AND name <> ''",
 				},
 			},
 		},

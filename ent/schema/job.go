@@ -14,7 +14,7 @@ import (
 )
 
 // Job is a long task the API started for a user (an import, an export, a
-// WeCom sync): an Asynq task enqueued through the outbox in the transaction
+// WeCom sync, a bulk update of the leads matching a filter): an Asynq task enqueued through the outbox in the transaction
 // that created the row, whose progress (done, failed) the task writes as it
 // runs. Its files (the uploaded CSV, the result CSV) are JobFile rows, so a
 // worker on any machine reads and writes them. Only its creator and the
@@ -29,7 +29,7 @@ func (Job) Mixin() []ent.Mixin {
 // Fields of the Job.
 func (Job) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("kind").Values("IMPORT", "EXPORT", "WECOM_SYNC").Immutable().
+		field.Enum("kind").Values("IMPORT", "EXPORT", "WECOM_SYNC", "BULK_UPDATE").Immutable().
 			Annotations(entgql.Type("JobKind")),
 		// QUEUED → RUNNING → SUCCEEDED | FAILED; CANCELLED from either of the
 		// first two (the runner stops between batches and keeps its progress).
@@ -50,7 +50,9 @@ func (Job) Fields() []ent.Field {
 		field.String("idempotency_key").Optional().Nillable().Immutable().MaxRuneLen(200).
 			Annotations(entgql.Skip()),
 		// input is what the job works on: the import's mapping and file
-		// name, the export's filter and columns, and the viewer it runs as.
+		// name, the export's columns, the bulk update's action, and the
+		// viewer it runs as (an export's and a bulk update's leads are its
+		// INPUT file: their seqs as a Roaring bitmap).
 		field.JSON("input", json.RawMessage{}).Optional().Immutable().Annotations(entgql.Skip()),
 		// state is the runner's resume point (the importer's state).
 		field.JSON("state", json.RawMessage{}).Optional().Annotations(entgql.Skip()),

@@ -130,6 +130,18 @@ func (Lead) Indexes() []ent.Index {
 		active("union_id"),
 		active("external_id"),
 		active("wecom_external_user_id"),
+		// Duplicate review (internal/duplicates): an active lead's phone or
+		// email is unique, so a shared one always involves an archived lead;
+		// these hold only the archived leads' and stay small.
+		index.Fields("tenant_id", "phone").StorageKey("lead_archived_phone").
+			Annotations(entsql.IndexWhere("status = 'ARCHIVED' AND phone IS NOT NULL")),
+		index.Fields("tenant_id", "email").StorageKey("lead_archived_email").
+			Annotations(entsql.IndexWhere("status = 'ARCHIVED' AND email IS NOT NULL")),
+		// Active leads by company and name, for the NAME_COMPANY review: read
+		// index-only (created_at and id included) and grouped case-folded.
+		index.Fields("tenant_id", "company", "name").StorageKey("lead_active_company_name").
+			Annotations(entsql.IndexWhere("status = 'ACTIVE' AND company <> '' AND name <> ''"),
+				entsql.IncludeColumns("created_at", "id")),
 	}
 }
 

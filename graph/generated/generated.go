@@ -162,6 +162,11 @@ type ComplexityRoot struct {
 		Unreachable         func(childComplexity int) int
 	}
 
+	BulkUpdateLeadsPayload struct {
+		Job     func(childComplexity int) int
+		Matched func(childComplexity int) int
+	}
+
 	Channel struct {
 		Config    func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
@@ -231,6 +236,25 @@ type ComplexityRoot struct {
 		Assigned func(childComplexity int) int
 		Pooled   func(childComplexity int) int
 		Skipped  func(childComplexity int) int
+	}
+
+	DuplicateGroup struct {
+		Count    func(childComplexity int) int
+		Key      func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Leads    func(childComplexity int) int
+		NewestAt func(childComplexity int) int
+	}
+
+	DuplicateGroupConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DuplicateGroupEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	EnrollLeadsResult struct {
@@ -503,6 +527,7 @@ type ComplexityRoot struct {
 		ArchiveLostReason        func(childComplexity int, id uuid.UUID) int
 		ArchiveStage             func(childComplexity int, id uuid.UUID) int
 		AssignLeads              func(childComplexity int, ids []uuid.UUID, ownerID *uuid.UUID, reason *string) int
+		BulkUpdateLeads          func(childComplexity int, where ent.LeadWhereInput, action model.BulkLeadActionInput) int
 		CancelBroadcast          func(childComplexity int, id uuid.UUID) int
 		CancelJob                func(childComplexity int, id uuid.UUID) int
 		ClaimLeads               func(childComplexity int, ids []uuid.UUID) int
@@ -673,6 +698,7 @@ type ComplexityRoot struct {
 		Channels         func(childComplexity int) int
 		ClaimBlocks      func(childComplexity int, ids []uuid.UUID) int
 		ContactWays      func(childComplexity int) int
+		DuplicateGroups  func(childComplexity int, kind model.DuplicateKind, first *int, after *entgql.Cursor[uuid.UUID]) int
 		FieldDefinitions func(childComplexity int, entity fielddefinition.Entity, includeArchived *bool) int
 		FieldTypes       func(childComplexity int) int
 		Funnel           func(childComplexity int, from time.Time, to time.Time, groupBy *model.FunnelGroupBy) int
@@ -1080,6 +1106,7 @@ type MutationResolver interface {
 	ConfigureChannel(ctx context.Context, key string, config any, enabled *bool) (*ent.Channel, error)
 	CreateBroadcast(ctx context.Context, input model.CreateBroadcastInput) (*ent.Broadcast, error)
 	CancelBroadcast(ctx context.Context, id uuid.UUID) (*ent.Broadcast, error)
+	BulkUpdateLeads(ctx context.Context, where ent.LeadWhereInput, action model.BulkLeadActionInput) (*model.BulkUpdateLeadsPayload, error)
 	CreatePool(ctx context.Context, input model.CreatePoolInput) (*ent.Pool, error)
 	UpdatePool(ctx context.Context, id uuid.UUID, input model.UpdatePoolInput) (*ent.Pool, error)
 	ClaimLeads(ctx context.Context, ids []uuid.UUID) (*model.ClaimLeadsPayload, error)
@@ -1167,6 +1194,7 @@ type QueryResolver interface {
 	OverdueFollowUps(ctx context.Context, ownerID *uuid.UUID, first *int) ([]*ent.FollowUp, error)
 	MyWorkload(ctx context.Context) (*model.Workload, error)
 	ClaimBlocks(ctx context.Context, ids []uuid.UUID) ([]*model.ClaimBlock, error)
+	DuplicateGroups(ctx context.Context, kind model.DuplicateKind, first *int, after *entgql.Cursor[uuid.UUID]) (*model.DuplicateGroupConnection, error)
 	Funnel(ctx context.Context, from time.Time, to time.Time, groupBy *model.FunnelGroupBy) ([]*model.FunnelGroup, error)
 	Leaderboard(ctx context.Context, from time.Time, to time.Time, limit *int) ([]*model.RepStats, error)
 	Notifications(ctx context.Context, unreadOnly *bool, first *int) ([]*ent.Notification, error)
@@ -1632,6 +1660,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BroadcastStats.Unreachable(childComplexity), true
 
+	case "BulkUpdateLeadsPayload.job":
+		if e.ComplexityRoot.BulkUpdateLeadsPayload.Job == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpdateLeadsPayload.Job(childComplexity), true
+	case "BulkUpdateLeadsPayload.matched":
+		if e.ComplexityRoot.BulkUpdateLeadsPayload.Matched == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpdateLeadsPayload.Matched(childComplexity), true
+
 	case "Channel.config":
 		if e.ComplexityRoot.Channel.Config == nil {
 			break
@@ -1921,6 +1962,69 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DistributeLeadsPayload.Skipped(childComplexity), true
+
+	case "DuplicateGroup.count":
+		if e.ComplexityRoot.DuplicateGroup.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroup.Count(childComplexity), true
+	case "DuplicateGroup.key":
+		if e.ComplexityRoot.DuplicateGroup.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroup.Key(childComplexity), true
+	case "DuplicateGroup.kind":
+		if e.ComplexityRoot.DuplicateGroup.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroup.Kind(childComplexity), true
+	case "DuplicateGroup.leads":
+		if e.ComplexityRoot.DuplicateGroup.Leads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroup.Leads(childComplexity), true
+	case "DuplicateGroup.newestAt":
+		if e.ComplexityRoot.DuplicateGroup.NewestAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroup.NewestAt(childComplexity), true
+
+	case "DuplicateGroupConnection.edges":
+		if e.ComplexityRoot.DuplicateGroupConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroupConnection.Edges(childComplexity), true
+	case "DuplicateGroupConnection.pageInfo":
+		if e.ComplexityRoot.DuplicateGroupConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroupConnection.PageInfo(childComplexity), true
+	case "DuplicateGroupConnection.totalCount":
+		if e.ComplexityRoot.DuplicateGroupConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroupConnection.TotalCount(childComplexity), true
+
+	case "DuplicateGroupEdge.cursor":
+		if e.ComplexityRoot.DuplicateGroupEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroupEdge.Cursor(childComplexity), true
+	case "DuplicateGroupEdge.node":
+		if e.ComplexityRoot.DuplicateGroupEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroupEdge.Node(childComplexity), true
 
 	case "EnrollLeadsResult.enrolled":
 		if e.ComplexityRoot.EnrollLeadsResult.Enrolled == nil {
@@ -3117,6 +3221,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AssignLeads(childComplexity, args["ids"].([]uuid.UUID), args["ownerID"].(*uuid.UUID), args["reason"].(*string)), true
+	case "Mutation.bulkUpdateLeads":
+		if e.ComplexityRoot.Mutation.BulkUpdateLeads == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_bulkUpdateLeads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.BulkUpdateLeads(childComplexity, args["where"].(ent.LeadWhereInput), args["action"].(model.BulkLeadActionInput)), true
 	case "Mutation.cancelBroadcast":
 		if e.ComplexityRoot.Mutation.CancelBroadcast == nil {
 			break
@@ -4317,6 +4432,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ContactWays(childComplexity), true
+	case "Query.duplicateGroups":
+		if e.ComplexityRoot.Query.DuplicateGroups == nil {
+			break
+		}
+
+		args, err := ec.field_Query_duplicateGroups_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DuplicateGroups(childComplexity, args["kind"].(model.DuplicateKind), args["first"].(*int), args["after"].(*entgql.Cursor[uuid.UUID])), true
 	case "Query.fieldDefinitions":
 		if e.ComplexityRoot.Query.FieldDefinitions == nil {
 			break
@@ -5947,6 +6073,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AttributePredicateInput", ec.unmarshalInputAttributePredicateInput),
 			graphql.NewInputUnmarshaler("BroadcastOrder", ec.unmarshalInputBroadcastOrder),
 			graphql.NewInputUnmarshaler("BroadcastWhereInput", ec.unmarshalInputBroadcastWhereInput),
+			graphql.NewInputUnmarshaler("BulkAssignInput", ec.unmarshalInputBulkAssignInput),
+			graphql.NewInputUnmarshaler("BulkLeadActionInput", ec.unmarshalInputBulkLeadActionInput),
+			graphql.NewInputUnmarshaler("BulkMoveStageInput", ec.unmarshalInputBulkMoveStageInput),
 			graphql.NewInputUnmarshaler("ChannelOrder", ec.unmarshalInputChannelOrder),
 			graphql.NewInputUnmarshaler("ChannelWhereInput", ec.unmarshalInputChannelWhereInput),
 			graphql.NewInputUnmarshaler("CreateAPIKeyInput", ec.unmarshalInputCreateAPIKeyInput),
@@ -6219,6 +6348,72 @@ extend type Mutation {
   cancelBroadcast(id: ID!): Broadcast!
 }
 `, BuiltIn: false},
+	{Name: "../schema/bulk.graphql", Input: `# Bulk actions on every lead matching a filter (#24): "all N matching" in the
+# leads list. One mutation takes the list's where and one action; it fixes
+# the set of leads when it is asked (the leads matching now, under the
+# caller's row scope) and changes them in a BULK_UPDATE Job
+# (internal/longjob), batch by batch. Leads the caller can read but not
+# change (outside the write scope), and leads that cannot take the action,
+# are counted as failed with their reason in the Job's result CSV, and never
+# changed.
+
+"""
+The action of bulkUpdateLeads: give exactly one of its fields.
+"""
+input BulkLeadActionInput {
+  "Puts these tags on every lead (1 to 100; a tag of an exclusive group replaces the lead's other tag of that group). Needs lead.tag write."
+  addTags: [ID!]
+  "Takes these tags off every lead (1 to 100). Needs lead.tag write."
+  removeTags: [ID!]
+  "Gives every lead to a rep, or back to its public pool, like assignLeads. Needs lead assign."
+  assign: BulkAssignInput
+  """
+  Sets these fields on every lead, validated like updateLead (typed custom
+  fields or attributes; null clears a custom field). name, phone and email
+  are one lead's and are refused, and so is a value for a unique custom
+  field. Needs lead write.
+  """
+  update: UpdateLeadInput
+  "Moves every lead to a stage, like moveLeadStage (a LOST stage needs a reason). Needs lead write."
+  moveStage: BulkMoveStageInput
+}
+
+"Give ownerID, or toPool: true."
+input BulkAssignInput {
+  "The rep who gets the leads."
+  ownerID: ID
+  "Back to each lead's public pool."
+  toPool: Boolean
+  reason: String
+}
+
+input BulkMoveStageInput {
+  stageID: ID!
+  "Needed for a LOST stage (or lostReasonID): a lost reason's name, or free text."
+  reason: String
+  lostReasonID: ID
+}
+
+type BulkUpdateLeadsPayload {
+  "The job that changes the leads; poll node(id:) for its progress. Its resultURL lists the leads that failed and why."
+  job: Job!
+  "How many leads matched (the job's total)."
+  matched: Int!
+}
+
+extend type Mutation {
+  """
+  Applies action to every lead matching where (the leads query's filter,
+  with its FORBIDDEN refusals of masked fields) that the caller can read,
+  as of now: leads that match later are not touched. The leads the caller
+  may not change fail with a reason, unchanged. Bad input (an unknown tag,
+  stage or user, a bad field value, no action or two) is refused at
+  action.… and starts nothing. Needs lead.bulk write and the action's own
+  permission.
+  """
+  bulkUpdateLeads(where: LeadWhereInput!, action: BulkLeadActionInput!): BulkUpdateLeadsPayload!
+}
+`, BuiltIn: false},
 	{Name: "../schema/distribution.graphql", Input: `# Distribution: public pools and claims, manual and rule-based assignment,
 # scoring rules and tiers, recycling, overdue follow-ups.
 
@@ -6441,6 +6636,64 @@ extend type Query {
   myWorkload: Workload!
   "Of these public-pool leads, those the caller could not claim and why (at most 1000 ids)."
   claimBlocks(ids: [ID!]!): [ClaimBlock!]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/duplicates.graphql", Input: `# Duplicate review (#24): groups of leads the caller can read that look like
+# the same person (internal/duplicates). A group is found by one key: a phone
+# or an email shared across lead statuses (an active lead's phone and email
+# are unique, so such a group is an ACTIVE lead and ARCHIVED ones, or
+# ARCHIVED ones only), or the same name and company among ACTIVE leads
+# (as stored: cleaned of invisible characters and extra spaces, letters as typed). MERGED leads never appear: they are merged already. Merge a
+# group with mergeLeads, which checks the caller's write scope.
+
+"How a duplicate group was found."
+enum DuplicateKind {
+  "The same phone (E.164) on ACTIVE and ARCHIVED leads. FORBIDDEN to a caller who sees phones masked."
+  PHONE
+  "The same email on ACTIVE and ARCHIVED leads. FORBIDDEN to a caller who sees emails masked."
+  EMAIL
+  "The same name and company (as stored: spaces normalised, letters as typed) among ACTIVE leads with both set."
+  NAME_COMPANY
+}
+
+"Leads that look like the same person."
+type DuplicateGroup {
+  kind: DuplicateKind!
+  """
+  What the leads share, for display: the phone, the email, or the name and
+  company as "name / company". Only kinds the caller may
+  group by are served, so it is never a value the caller sees masked.
+  """
+  key: String!
+  "How many of the group's leads the caller can read (at least 2)."
+  count: Int!
+  "When the group's newest lead was created; groups are listed newest first."
+  newestAt: Time!
+  "The group's leads, newest first, at most 50 (count says how many there are); masked as everywhere."
+  leads: [Lead!]!
+}
+
+type DuplicateGroupEdge {
+  node: DuplicateGroup!
+  cursor: Cursor!
+}
+
+type DuplicateGroupConnection {
+  edges: [DuplicateGroupEdge!]!
+  pageInfo: PageInfo!
+  "The number of groups of the kind the caller can see."
+  totalCount: Int!
+}
+
+extend type Query {
+  """
+  Suspected duplicates among the leads the caller can read, a group per
+  shared key, the group with the newest lead first. Pages forward only
+  (first: default 20, at most 100; after). A group counts only the leads the
+  caller can read, so it needs two of them; a lead the caller may read but
+  not change is listed, and mergeLeads refuses it.
+  """
+  duplicateGroups(kind: DuplicateKind!, first: Int, after: Cursor): DuplicateGroupConnection!
 }
 `, BuiltIn: false},
 	{Name: "../schema/ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -7970,6 +8223,7 @@ enum JobKind @goModel(model: "github.com/scrmhq/scrm/ent/job.Kind") {
   IMPORT
   EXPORT
   WECOM_SYNC
+  BULK_UPDATE
 }
 """
 JobStatus is enum for the field status
@@ -13020,6 +13274,16 @@ func (ec *executionContext) childFields_BroadcastStats(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type BroadcastStats", field.Name)
 }
 
+func (ec *executionContext) childFields_BulkUpdateLeadsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "job":
+		return ec.fieldContext_BulkUpdateLeadsPayload_job(ctx, field)
+	case "matched":
+		return ec.fieldContext_BulkUpdateLeadsPayload_matched(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BulkUpdateLeadsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Channel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -13160,6 +13424,44 @@ func (ec *executionContext) childFields_DistributeLeadsPayload(ctx context.Conte
 		return ec.fieldContext_DistributeLeadsPayload_skipped(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DistributeLeadsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DuplicateGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_DuplicateGroup_kind(ctx, field)
+	case "key":
+		return ec.fieldContext_DuplicateGroup_key(ctx, field)
+	case "count":
+		return ec.fieldContext_DuplicateGroup_count(ctx, field)
+	case "newestAt":
+		return ec.fieldContext_DuplicateGroup_newestAt(ctx, field)
+	case "leads":
+		return ec.fieldContext_DuplicateGroup_leads(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DuplicateGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_DuplicateGroupConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DuplicateGroupConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DuplicateGroupConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DuplicateGroupConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DuplicateGroupConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DuplicateGroupEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_DuplicateGroupEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_DuplicateGroupEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DuplicateGroupEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_EnrollLeadsResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -14800,6 +15102,28 @@ func (ec *executionContext) field_Mutation_assignLeads_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_bulkUpdateLeads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (ent.LeadWhereInput, error) {
+			return ec.unmarshalNLeadWhereInput2githubᚗcomᚋscrmhqᚋscrmᚋentᚐLeadWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "action",
+		func(ctx context.Context, v any) (model.BulkLeadActionInput, error) {
+			return ec.unmarshalNBulkLeadActionInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐBulkLeadActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["action"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelBroadcast_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -16103,6 +16427,36 @@ func (ec *executionContext) field_Query_claimBlocks_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_duplicateGroups_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (model.DuplicateKind, error) {
+			return ec.unmarshalNDuplicateKind2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐDuplicateKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -18321,6 +18675,61 @@ func (ec *executionContext) fieldContext_BroadcastStats_replied(_ context.Contex
 	return graphql.NewScalarFieldContext("BroadcastStats", field, false, false, "Int")
 }
 
+func (ec *executionContext) _BulkUpdateLeadsPayload_job(ctx context.Context, field graphql.CollectedField, obj *model.BulkUpdateLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpdateLeadsPayload_job(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Job, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Job) graphql.Marshaler {
+			return ec.marshalNJob2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpdateLeadsPayload_job(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulkUpdateLeadsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Job(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BulkUpdateLeadsPayload_matched(ctx context.Context, field graphql.CollectedField, obj *model.BulkUpdateLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpdateLeadsPayload_matched(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Matched, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpdateLeadsPayload_matched(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkUpdateLeadsPayload", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Channel_id(ctx context.Context, field graphql.CollectedField, obj *ent.Channel) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19481,6 +19890,272 @@ func (ec *executionContext) _DistributeLeadsPayload_skipped(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_DistributeLeadsPayload_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DistributeLeadsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DuplicateGroup_kind(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroup_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.DuplicateKind) graphql.Marshaler {
+			return ec.marshalNDuplicateKind2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐDuplicateKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroup_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateGroup", field, false, false, "DuplicateKind")
+}
+
+func (ec *executionContext) _DuplicateGroup_key(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroup_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroup_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _DuplicateGroup_count(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroup_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroup_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateGroup", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DuplicateGroup_newestAt(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroup_newestAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewestAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroup_newestAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateGroup", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DuplicateGroup_leads(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroup_leads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Leads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLeadᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroup_leads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DuplicateGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DuplicateGroupConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroupConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DuplicateGroupEdge) graphql.Marshaler {
+			return ec.marshalNDuplicateGroupEdge2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐDuplicateGroupEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroupConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DuplicateGroupConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DuplicateGroupEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DuplicateGroupConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroupConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroupConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DuplicateGroupConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DuplicateGroupConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroupConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroupConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateGroupConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DuplicateGroupEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroupEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DuplicateGroup) graphql.Marshaler {
+			return ec.marshalNDuplicateGroup2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐDuplicateGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroupEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DuplicateGroupEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DuplicateGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DuplicateGroupEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroupEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroupEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateGroupEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _EnrollLeadsResult_enrolled(ctx context.Context, field graphql.CollectedField, obj *model.EnrollLeadsResult) (ret graphql.Marshaler) {
@@ -24654,6 +25329,50 @@ func (ec *executionContext) fieldContext_Mutation_cancelBroadcast(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_bulkUpdateLeads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_bulkUpdateLeads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().BulkUpdateLeads(ctx, fc.Args["where"].(ent.LeadWhereInput), fc.Args["action"].(model.BulkLeadActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BulkUpdateLeadsPayload) graphql.Marshaler {
+			return ec.marshalNBulkUpdateLeadsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐBulkUpdateLeadsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_bulkUpdateLeads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulkUpdateLeadsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_bulkUpdateLeads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createPool(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29756,6 +30475,50 @@ func (ec *executionContext) fieldContext_Query_claimBlocks(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_claimBlocks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_duplicateGroups(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_duplicateGroups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DuplicateGroups(ctx, fc.Args["kind"].(model.DuplicateKind), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[uuid.UUID]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DuplicateGroupConnection) graphql.Marshaler {
+			return ec.marshalNDuplicateGroupConnection2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐDuplicateGroupConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_duplicateGroups(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DuplicateGroupConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_duplicateGroups_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -39726,6 +40489,188 @@ func (ec *executionContext) unmarshalInputBroadcastWhereInput(ctx context.Contex
 func UnmarshalBroadcastWhereInput(ctx context.Context, raw any) (ent.BroadcastWhereInput, error) {
 	var out ent.BroadcastWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "BroadcastWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputBulkAssignInput(ctx context.Context, obj any) (model.BulkAssignInput, error) {
+	var it model.BulkAssignInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ownerID", "toPool", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ownerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerID = data
+		case "toPool":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toPool"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToPool = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBulkAssignInput unmarshals raw into the BulkAssignInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBulkAssignInput(ctx context.Context, raw any) (model.BulkAssignInput, error) {
+	var out model.BulkAssignInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BulkAssignInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputBulkLeadActionInput(ctx context.Context, obj any) (model.BulkLeadActionInput, error) {
+	var it model.BulkLeadActionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"addTags", "removeTags", "assign", "update", "moveStage"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "addTags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addTags"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddTags = data
+		case "removeTags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeTags"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemoveTags = data
+		case "assign":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assign"))
+			data, err := ec.unmarshalOBulkAssignInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐBulkAssignInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Assign = data
+		case "update":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("update"))
+			data, err := ec.unmarshalOUpdateLeadInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateLeadInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Update = data
+		case "moveStage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("moveStage"))
+			data, err := ec.unmarshalOBulkMoveStageInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐBulkMoveStageInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MoveStage = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBulkLeadActionInput unmarshals raw into the BulkLeadActionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBulkLeadActionInput(ctx context.Context, raw any) (model.BulkLeadActionInput, error) {
+	var out model.BulkLeadActionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BulkLeadActionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputBulkMoveStageInput(ctx context.Context, obj any) (model.BulkMoveStageInput, error) {
+	var it model.BulkMoveStageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"stageID", "reason", "lostReasonID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "stageID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stageID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StageID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "lostReasonID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lostReasonID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LostReasonID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBulkMoveStageInput unmarshals raw into the BulkMoveStageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBulkMoveStageInput(ctx context.Context, raw any) (model.BulkMoveStageInput, error) {
+	var out model.BulkMoveStageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BulkMoveStageInput", raw, &out)
 	return out, err
 }
 
@@ -61417,6 +62362,44 @@ func (ec *executionContext) _BroadcastStats(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var bulkUpdateLeadsPayloadImplementors = []string{"BulkUpdateLeadsPayload"}
+
+func (ec *executionContext) _BulkUpdateLeadsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.BulkUpdateLeadsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bulkUpdateLeadsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BulkUpdateLeadsPayload")
+		case "job":
+			out.Values[i] = ec._BulkUpdateLeadsPayload_job(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "matched":
+			out.Values[i] = ec._BulkUpdateLeadsPayload_matched(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var channelImplementors = []string{"Channel", "Node"}
 
 func (ec *executionContext) _Channel(ctx context.Context, sel ast.SelectionSet, obj *ent.Channel) graphql.Marshaler {
@@ -61862,6 +62845,140 @@ func (ec *executionContext) _DistributeLeadsPayload(ctx context.Context, sel ast
 			}
 		case "skipped":
 			out.Values[i] = ec._DistributeLeadsPayload_skipped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var duplicateGroupImplementors = []string{"DuplicateGroup"}
+
+func (ec *executionContext) _DuplicateGroup(ctx context.Context, sel ast.SelectionSet, obj *model.DuplicateGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, duplicateGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DuplicateGroup")
+		case "kind":
+			out.Values[i] = ec._DuplicateGroup_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "key":
+			out.Values[i] = ec._DuplicateGroup_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._DuplicateGroup_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "newestAt":
+			out.Values[i] = ec._DuplicateGroup_newestAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leads":
+			out.Values[i] = ec._DuplicateGroup_leads(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var duplicateGroupConnectionImplementors = []string{"DuplicateGroupConnection"}
+
+func (ec *executionContext) _DuplicateGroupConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DuplicateGroupConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, duplicateGroupConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DuplicateGroupConnection")
+		case "edges":
+			out.Values[i] = ec._DuplicateGroupConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DuplicateGroupConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._DuplicateGroupConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var duplicateGroupEdgeImplementors = []string{"DuplicateGroupEdge"}
+
+func (ec *executionContext) _DuplicateGroupEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DuplicateGroupEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, duplicateGroupEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DuplicateGroupEdge")
+		case "node":
+			out.Values[i] = ec._DuplicateGroupEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._DuplicateGroupEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -63692,6 +64809,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "bulkUpdateLeads":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_bulkUpdateLeads(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createPool":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createPool(ctx, field)
@@ -64874,6 +65998,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_claimBlocks(ctx, field)
+				})
+		case "duplicateGroups":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_duplicateGroups(ctx, field)
 				})
 		case "funnel":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -67672,6 +68802,19 @@ func (ec *executionContext) unmarshalNBroadcastWhereInput2ᚖgithubᚗcomᚋscrm
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNBulkLeadActionInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐBulkLeadActionInput(ctx context.Context, v any) (model.BulkLeadActionInput, error) {
+	res, err := ec.unmarshalInputBulkLeadActionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBulkUpdateLeadsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐBulkUpdateLeadsPayload(ctx context.Context, sel ast.SelectionSet, v *model.BulkUpdateLeadsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BulkUpdateLeadsPayload!")
+		return graphql.Null
+	}
+	return ec._BulkUpdateLeadsPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNChannel2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Channel) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -68010,6 +69153,56 @@ func (ec *executionContext) marshalNDistributeLeadsPayload2ᚖgithubᚗcomᚋscr
 		return graphql.Null
 	}
 	return ec._DistributeLeadsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDuplicateGroup2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐDuplicateGroup(ctx context.Context, sel ast.SelectionSet, v *model.DuplicateGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DuplicateGroup!")
+		return graphql.Null
+	}
+	return ec._DuplicateGroup(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDuplicateGroupConnection2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐDuplicateGroupConnection(ctx context.Context, sel ast.SelectionSet, v *model.DuplicateGroupConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DuplicateGroupConnection!")
+		return graphql.Null
+	}
+	return ec._DuplicateGroupConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDuplicateGroupEdge2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐDuplicateGroupEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DuplicateGroupEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDuplicateGroupEdge2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐDuplicateGroupEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDuplicateGroupEdge2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐDuplicateGroupEdge(ctx context.Context, sel ast.SelectionSet, v *model.DuplicateGroupEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DuplicateGroupEdge!")
+		return graphql.Null
+	}
+	return ec._DuplicateGroupEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDuplicateKind2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐDuplicateKind(ctx context.Context, v any) (model.DuplicateKind, error) {
+	var res model.DuplicateKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDuplicateKind2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐDuplicateKind(ctx context.Context, sel ast.SelectionSet, v model.DuplicateKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNEnrollLeadsResult2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐEnrollLeadsResult(ctx context.Context, sel ast.SelectionSet, v *model.EnrollLeadsResult) graphql.Marshaler {
@@ -68751,6 +69944,11 @@ func (ec *executionContext) unmarshalNLeadTier2githubᚗcomᚋscrmhqᚋscrmᚋen
 
 func (ec *executionContext) marshalNLeadTier2githubᚗcomᚋscrmhqᚋscrmᚋentᚋleadᚐTier(ctx context.Context, sel ast.SelectionSet, v lead.Tier) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNLeadWhereInput2githubᚗcomᚋscrmhqᚋscrmᚋentᚐLeadWhereInput(ctx context.Context, v any) (ent.LeadWhereInput, error) {
+	res, err := ec.unmarshalInputLeadWhereInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNLeadWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLeadWhereInput(ctx context.Context, v any) (*ent.LeadWhereInput, error) {
@@ -70451,6 +71649,22 @@ func (ec *executionContext) unmarshalOBroadcastWhereInput2ᚖgithubᚗcomᚋscrm
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputBroadcastWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOBulkAssignInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐBulkAssignInput(ctx context.Context, v any) (*model.BulkAssignInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputBulkAssignInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOBulkMoveStageInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐBulkMoveStageInput(ctx context.Context, v any) (*model.BulkMoveStageInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputBulkMoveStageInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -73036,6 +74250,14 @@ func (ec *executionContext) marshalOTimelineMessage2ᚖgithubᚗcomᚋscrmhqᚋs
 		return graphql.Null
 	}
 	return ec._TimelineMessage(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOUpdateLeadInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateLeadInput(ctx context.Context, v any) (*model.UpdateLeadInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputUpdateLeadInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOUser2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.User) graphql.Marshaler {

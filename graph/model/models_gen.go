@@ -63,6 +63,46 @@ type BroadcastStats struct {
 	Replied   int `json:"replied"`
 }
 
+// Give ownerID, or toPool: true.
+type BulkAssignInput struct {
+	// The rep who gets the leads.
+	OwnerID *uuid.UUID `json:"ownerID,omitempty"`
+	// Back to each lead's public pool.
+	ToPool *bool   `json:"toPool,omitempty"`
+	Reason *string `json:"reason,omitempty"`
+}
+
+// The action of bulkUpdateLeads: give exactly one of its fields.
+type BulkLeadActionInput struct {
+	// Puts these tags on every lead (1 to 100; a tag of an exclusive group replaces the lead's other tag of that group). Needs lead.tag write.
+	AddTags []uuid.UUID `json:"addTags,omitempty"`
+	// Takes these tags off every lead (1 to 100). Needs lead.tag write.
+	RemoveTags []uuid.UUID `json:"removeTags,omitempty"`
+	// Gives every lead to a rep, or back to its public pool, like assignLeads. Needs lead assign.
+	Assign *BulkAssignInput `json:"assign,omitempty"`
+	// Sets these fields on every lead, validated like updateLead (typed custom
+	// fields or attributes; null clears a custom field). name, phone and email
+	// are one lead's and are refused, and so is a value for a unique custom
+	// field. Needs lead write.
+	Update *UpdateLeadInput `json:"update,omitempty"`
+	// Moves every lead to a stage, like moveLeadStage (a LOST stage needs a reason). Needs lead write.
+	MoveStage *BulkMoveStageInput `json:"moveStage,omitempty"`
+}
+
+type BulkMoveStageInput struct {
+	StageID uuid.UUID `json:"stageID"`
+	// Needed for a LOST stage (or lostReasonID): a lost reason's name, or free text.
+	Reason       *string    `json:"reason,omitempty"`
+	LostReasonID *uuid.UUID `json:"lostReasonID,omitempty"`
+}
+
+type BulkUpdateLeadsPayload struct {
+	// The job that changes the leads; poll node(id:) for its progress. Its resultURL lists the leads that failed and why.
+	Job *ent.Job `json:"job"`
+	// How many leads matched (the job's total).
+	Matched int `json:"matched"`
+}
+
 // Why the caller could not claim a public-pool lead, known before trying:
 // NOT_ALLOWED (the pool is not open to the caller's teams or territories) or
 // COOLDOWN (the caller lost the lead recently; until says when it ends).
@@ -314,6 +354,33 @@ type DistributeLeadsPayload struct {
 	Pooled int `json:"pooled"`
 	// Leads not in a public pool, inactive, or being changed by someone else.
 	Skipped int `json:"skipped"`
+}
+
+// Leads that look like the same person.
+type DuplicateGroup struct {
+	Kind DuplicateKind `json:"kind"`
+	// What the leads share, for display: the phone, the email, or the name and
+	// company as "name / company". Only kinds the caller may
+	// group by are served, so it is never a value the caller sees masked.
+	Key string `json:"key"`
+	// How many of the group's leads the caller can read (at least 2).
+	Count int `json:"count"`
+	// When the group's newest lead was created; groups are listed newest first.
+	NewestAt time.Time `json:"newestAt"`
+	// The group's leads, newest first, at most 50 (count says how many there are); masked as everywhere.
+	Leads []*ent.Lead `json:"leads"`
+}
+
+type DuplicateGroupConnection struct {
+	Edges    []*DuplicateGroupEdge       `json:"edges"`
+	PageInfo *entgql.PageInfo[uuid.UUID] `json:"pageInfo"`
+	// The number of groups of the kind the caller can see.
+	TotalCount int `json:"totalCount"`
+}
+
+type DuplicateGroupEdge struct {
+	Node   *DuplicateGroup          `json:"node"`
+	Cursor entgql.Cursor[uuid.UUID] `json:"cursor"`
 }
 
 type EnrollLeadsResult struct {
@@ -1094,6 +1161,67 @@ func (e *ContactChannel) UnmarshalJSON(b []byte) error {
 }
 
 func (e ContactChannel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a duplicate group was found.
+type DuplicateKind string
+
+const (
+	// The same phone (E.164) on ACTIVE and ARCHIVED leads. FORBIDDEN to a caller who sees phones masked.
+	DuplicateKindPhone DuplicateKind = "PHONE"
+	// The same email on ACTIVE and ARCHIVED leads. FORBIDDEN to a caller who sees emails masked.
+	DuplicateKindEmail DuplicateKind = "EMAIL"
+	// The same name and company (as stored: spaces normalised, letters as typed) among ACTIVE leads with both set.
+	DuplicateKindNameCompany DuplicateKind = "NAME_COMPANY"
+)
+
+var AllDuplicateKind = []DuplicateKind{
+	DuplicateKindPhone,
+	DuplicateKindEmail,
+	DuplicateKindNameCompany,
+}
+
+func (e DuplicateKind) IsValid() bool {
+	switch e {
+	case DuplicateKindPhone, DuplicateKindEmail, DuplicateKindNameCompany:
+		return true
+	}
+	return false
+}
+
+func (e DuplicateKind) String() string {
+	return string(e)
+}
+
+func (e *DuplicateKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DuplicateKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DuplicateKind", str)
+	}
+	return nil
+}
+
+func (e DuplicateKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DuplicateKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DuplicateKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -18,6 +18,7 @@ import (
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/broadcast"
+	"github.com/scrmhq/scrm/internal/duplicates"
 	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/funnel"
@@ -112,6 +113,7 @@ type Services struct {
 	Journeys     *journey.Service
 	Tasks        *tasks.Service
 	Views        *views.Service
+	Duplicates   *duplicates.Service
 }
 
 // New builds every service once from cfg.
@@ -163,6 +165,8 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Org = org.New(c)
 	s.WeCom = wecom.New(c, s.Broadcasts, s.Ingester, q, now)
 	s.Jobs = longjob.New(txn.NewRoot(c).WithClock(now), q, s.Ingester, s.Fields, s.WeCom)
+	s.Jobs.Bulk = longjob.BulkServices{Leads: s.Leads, Tags: s.Tags, Pipelines: s.Pipelines, Pools: s.Pools}
+	s.Duplicates = duplicates.New(txn.NewRoot(c).WithClock(now))
 	s.Journeys = journey.New(c, now)
 	s.Journeys.Segments, s.Journeys.Tags, s.Journeys.Pipelines = s.Segments, s.Tags, s.Pipelines
 	s.Journeys.Pools, s.Journeys.Assigner, s.Journeys.Queue = s.Pools, s.Assigner, q

@@ -22,3 +22,18 @@ func SetImportBatchSize(n int) func() {
 	importBatchSize = n
 	return func() { importBatchSize = old }
 }
+
+// SetBeforeBulkBatch installs a hook that runs before each batch of a bulk
+// update; it returns the function that removes it.
+func SetBeforeBulkBatch(f func(ctx context.Context, id uuid.UUID, n int) error) func() {
+	beforeBulkBatch = f
+	return func() { beforeBulkBatch = nil }
+}
+
+// SetBulkBatchSize changes the leads per bulk batch; it returns the
+// function that restores it.
+func SetBulkBatchSize(n int) func() {
+	old := bulkBatchSize
+	bulkBatchSize = n
+	return func() { bulkBatchSize = old }
+}

@@ -1,6 +1,7 @@
 // Package longjob runs the long tasks the API starts for a user, each a Job
 // with progress: importing a CSV file of leads, exporting leads to a CSV
-// file, and pulling the WeCom corp's customers into leads.
+// file, pulling the WeCom corp's customers into leads, and changing every
+// lead matching a filter (a bulk update: tags, owner, fields or stage).
 //
 // A Start method validates its input (bad input writes nothing), stores the
 // job, its input file and the viewer it runs as, and queues its run through
@@ -59,6 +60,8 @@ type Service struct {
 	Ingester *leads.Ingester
 	Fields   *fielddefs.Service
 	WeCom    *wecom.Service
+	// Bulk are the services bulk updates act through (StartBulk).
+	Bulk BulkServices
 	// TempDir holds an import's working files while it runs ("" is the
 	// system's temporary directory).
 	TempDir string

@@ -33,6 +33,8 @@ type input struct {
 	Mapping string `json:"mapping,omitempty"`
 	// Columns are an export's columns.
 	Columns []string `json:"columns,omitempty"`
+	// Bulk is a bulk update's action.
+	Bulk *BulkAction `json:"bulk,omitempty"`
 }
 
 // Run runs the job (the worker's job:run task). It returns nil when the job
@@ -86,6 +88,8 @@ func (s *Service) runKind(ctx context.Context, j *ent.Job, in input) error {
 		return s.runExport(ctx, j, in)
 	case job.KindWECOM_SYNC:
 		return s.runWeComSync(ctx, j)
+	case job.KindBULK_UPDATE:
+		return s.runBulk(ctx, j, in)
 	default:
 		return fmt.Errorf("%w: unknown kind %s", ErrPermanent, j.Kind)
 	}

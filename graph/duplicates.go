@@ -1,0 +1,42 @@
+package graph
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/graph/model"
+	"github.com/scrmhq/scrm/internal/duplicates"
+)
+
+// duplicateCursor reads a duplicateGroups cursor: the newest lead of the
+// last group seen (its id, and its creation time as the value).
+func duplicateCursor(c *entgql.Cursor[uuid.UUID]) *duplicates.After {
+	if c == nil {
+		return nil
+	}
+	var at time.Time
+	switch v := c.Value.(type) {
+	case string:
+		at, _ = time.Parse(time.RFC3339Nano, v)
+	case time.Time:
+		at = v
+	}
+	return &duplicates.After{At: at, ID: c.ID}
+}
+
+// duplicateConnection is a page of groups as the connection type.
+func duplicateConnection(p *duplicates.Page) *model.DuplicateGroupConnection {
+	out := &model.DuplicateGroupConnection{TotalCount: p.Total, Edges: make([]*model.DuplicateGroupEdge, len(p.Groups)),
+		PageInfo: &entgql.PageInfo[uuid.UUID]{HasNextPage: p.HasNext}}
+	for i, g := range p.Groups {
+		cur := entgql.Cursor[uuid.UUID]{ID: g.NewestID, Value: g.NewestAt.UTC().Format(time.RFC3339Nano)}
+		out.Edges[i] = &model.DuplicateGroupEdge{Cursor: cur, Node: &model.DuplicateGroup{
+			Kind: model.DuplicateKind(g.Kind), Key: g.Key, Count: g.Count, NewestAt: g.NewestAt, Leads: g.Leads}}
+	}
+	if n := len(out.Edges); n > 0 {
+		out.PageInfo.StartCursor, out.PageInfo.EndCursor = &out.Edges[0].Cursor, &out.Edges[n-1].Cursor
+	}
+	return out
+}

@@ -1,0 +1,203 @@
+package graph_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/internal/apitest"
+	"github.com/scrmhq/scrm/internal/gid"
+)
+
+// mustUUID is the uuid of a GraphQL ID.
+func mustUUID(t *testing.T, id string) uuid.UUID {
+	t.Helper()
+	u, err := gid.Decode(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+const duplicateGroupsQuery = `query($kind: DuplicateKind!, $first: Int, $after: Cursor) {
+	duplicateGroups(kind: $kind, first: $first, after: $after) {
+		totalCount pageInfo { hasNextPage endCursor }
+		edges { cursor node { kind key count leads { id name phone status } } } } }`
+
+type dupGroup struct {
+	Kind, Key string
+	Count     int
+	Leads     []struct {
+		ID, Name, Status string
+		Phone            *string
+	}
+}
+
+type dupPage struct {
+	DuplicateGroups struct {
+		TotalCount int
+		PageInfo   struct {
+			HasNextPage bool
+			EndCursor   *string
+		}
+		Edges []struct {
+			Cursor string
+			Node   dupGroup
+		}
+	}
+}
+
+func dupGroups(t *testing.T, api *apitest.API, token, kind string, first int, after *string) dupPage {
+	t.Helper()
+	vars := map[string]any{"kind": kind, "first": first}
+	if after != nil {
+		vars["after"] = *after
+	}
+	var out dupPage
+	api.MustDo(token, duplicateGroupsQuery, vars, &out)
+	return out
+}
+
+func (p dupPage) keys() []string {
+	var out []string
+	for _, e := range p.DuplicateGroups.Edges {
+		out = append(out, e.Node.Key)
+	}
+	return out
+}
+
+func (p dupPage) names() []string {
+	var out []string
+	for _, e := range p.DuplicateGroups.Edges {
+		var ns []string
+		for _, l := range e.Node.Leads {
+			ns = append(ns, l.Name)
+		}
+		out = append(out, strings.Join(ns, "+"))
+	}
+	return out
+}
+
+// TestDuplicateGroups reviews suspected duplicates: a phone or email shared
+// by an active lead and archived ones (merged leads left out), the same
+// name and company among active leads (letters as typed); newest group first,
+// paged by cursor; a viewer who sees phones masked is refused the PHONE
+// kind but gets the others with masked leads; a rep sees only groups of two
+// leads they can read; another workspace's leads never join a group.
+func TestDuplicateGroups(t *testing.T) {
+	api := apitest.New(t)
+	ws, admin := api.Workspace("acme")
+	api.MustDo(admin, `mutation{ createUser(input:{name:"Ana", email:"ana@acme.test", password:"ana-password", roles:["analyst"]}){ id } }`, nil, nil)
+	var rep struct{ CreateUser struct{ ID string } }
+	api.MustDo(admin, `mutation{ createUser(input:{name:"Rep", email:"rep@acme.test", password:"rep-password", roles:["rep"]}){ id } }`, nil, &rep)
+	analyst := api.Login("acme", "ana@acme.test", "ana-password")
+	repToken := api.Login("acme", "rep@acme.test", "rep-password")
+	_, other := api.Workspace("other")
+
+	ingest := func(token string, rows ...map[string]any) {
+		t.Helper()
+		var rs []any
+		for _, r := range rows {
+			rs = append(rs, r)
+		}
+		api.MustDo(token, `mutation($in: IngestLeadsInput!){ ingestLeads(input:$in){ results { status } } }`,
+			map[string]any{"in": map[string]any{"leads": rs}}, nil)
+	}
+	// Each lead its own phone at first (ingest would merge equal ones).
+	ingest(admin,
+		map[string]any{"name": "甲", "phone": "13800000001", "email": "a@x.test"},
+		map[string]any{"name": "甲旧", "phone": "13800000002"},
+		map[string]any{"name": "甲更旧", "phone": "13800000003"},
+		map[string]any{"name": "甲并", "phone": "13800000004"},
+		map[string]any{"name": "乙", "phone": "13800000005", "email": "b@x.test"},
+		map[string]any{"name": "乙旧", "phone": "13800000006", "email": "b2@x.test"},
+		map[string]any{"name": "Zhang San", "company": "ACME Ltd", "phone": "13800000007"},
+		map[string]any{"name": " Zhang  San ", "company": "ACME Ltd", "phone": "13800000008"},
+		map[string]any{"name": "zhang san", "company": "ACME Ltd", "phone": "13800000011"},
+		map[string]any{"name": "Zhang San", "company": "Other", "phone": "13800000009"},
+	)
+	ingest(other, map[string]any{"name": "外", "phone": "13800000010"})
+	api.WaitIdle()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := api.DB.DB.Exec(q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 甲's phone on two archived leads and a merged one; 乙's email on an
+	// archived one; the other workspace's lead archived with 甲's phone;
+	// creation times spread so the order is known.
+	exec(`UPDATE leads SET status = 'ARCHIVED', phone = '+8613800000001' WHERE name IN ('甲旧', '甲更旧')`)
+	exec(`UPDATE leads SET status = 'MERGED', phone = '+8613800000001' WHERE name = '甲并'`)
+	exec(`UPDATE leads SET status = 'ARCHIVED', email = 'b@x.test' WHERE name = '乙旧'`)
+	exec(`UPDATE leads SET status = 'ARCHIVED', phone = '+8613800000001' WHERE name = '外'`)
+	exec(`UPDATE leads SET created_at = now() - interval '1 hour' * 20 WHERE tenant_id = $1`, ws.Workspace.ID)
+	exec(`UPDATE leads SET created_at = now() - interval '1 hour' * 5 WHERE phone = '+8613800000008'`)
+	for i, n := range []string{"甲更旧", "甲旧", "甲", "乙旧", "乙"} {
+		exec(`UPDATE leads SET created_at = now() - interval '1 hour' * $1 WHERE name = $2 AND tenant_id = $3`, 10-i, n, ws.Workspace.ID)
+	}
+
+	p := dupGroups(t, api, admin, "PHONE", 10, nil)
+	if got := p.keys(); !slices.Equal(got, []string{"+8613800000001"}) || p.DuplicateGroups.TotalCount != 1 {
+		t.Fatalf("PHONE groups = %v (total %d)", got, p.DuplicateGroups.TotalCount)
+	}
+	if g := p.DuplicateGroups.Edges[0].Node; g.Count != 3 || g.Kind != "PHONE" || p.names()[0] != "甲+甲旧+甲更旧" {
+		t.Fatalf("PHONE group = %+v %v, want 甲 and its two archived leads, newest first, no merged one", g, p.names())
+	}
+	p = dupGroups(t, api, admin, "EMAIL", 10, nil)
+	if got := p.names(); !slices.Equal(got, []string{"乙+乙旧"}) || p.keys()[0] != "b@x.test" {
+		t.Fatalf("EMAIL groups = %v %v", got, p.keys())
+	}
+	p = dupGroups(t, api, admin, "NAME_COMPANY", 10, nil)
+	if got := p.names(); !slices.Equal(got, []string{"Zhang San+Zhang San"}) || p.keys()[0] != "Zhang San / ACME Ltd" {
+		t.Fatalf("NAME_COMPANY groups = %v %v", got, p.keys())
+	}
+
+	// Pages: one group a page, newest group first, the cursor goes on.
+	exec(`UPDATE leads SET status = 'ARCHIVED', phone = '+8613800000005' WHERE name = 'Zhang San' AND company = 'Other'`)
+	first := dupGroups(t, api, admin, "PHONE", 1, nil)
+	if !first.DuplicateGroups.PageInfo.HasNextPage || first.DuplicateGroups.TotalCount != 2 || first.keys()[0] != "+8613800000005" {
+		t.Fatalf("first page = %+v", first.DuplicateGroups)
+	}
+	second := dupGroups(t, api, admin, "PHONE", 1, first.DuplicateGroups.PageInfo.EndCursor)
+	if second.DuplicateGroups.PageInfo.HasNextPage || !slices.Equal(second.keys(), []string{"+8613800000001"}) {
+		t.Fatalf("second page = %+v", second.DuplicateGroups)
+	}
+
+	// The analyst sees phones and emails masked: no grouping by them, at
+	// "kind"; name and company groups show the leads masked.
+	for _, kind := range []string{"PHONE", "EMAIL"} {
+		r := api.Do(analyst, duplicateGroupsQuery, map[string]any{"kind": kind})
+		if len(r.Errors) != 1 || r.Errors[0].Code() != "FORBIDDEN" || r.Errors[0].Field() != "kind" || string(r.Data) != "null" {
+			t.Errorf("analyst's %s groups = %s %+v, want FORBIDDEN at kind", kind, r.Data, r.Errors)
+		}
+	}
+	p = dupGroups(t, api, analyst, "NAME_COMPANY", 10, nil)
+	for _, l := range p.DuplicateGroups.Edges[0].Node.Leads {
+		if l.Phone == nil || !strings.Contains(*l.Phone, "*") {
+			t.Errorf("the analyst sees phone %v unmasked", l.Phone)
+		}
+	}
+
+	// The rep owns 甲 and 甲旧 only, the admin the others (no pool leads
+	// the rep could read): a group of those two; 乙 and 乙旧 not at all.
+	exec(`UPDATE leads SET owner_id = $1 WHERE tenant_id = $2`, ws.Admin.ID, ws.Workspace.ID)
+	exec(`UPDATE leads SET owner_id = $1 WHERE name IN ('甲', '甲旧')`, mustUUID(t, rep.CreateUser.ID))
+	p = dupGroups(t, api, repToken, "PHONE", 10, nil)
+	if got := p.names(); !slices.Equal(got, []string{"甲+甲旧"}) || p.DuplicateGroups.Edges[0].Node.Count != 2 {
+		t.Fatalf("rep's PHONE groups = %v", got)
+	}
+	if p := dupGroups(t, api, repToken, "EMAIL", 10, nil); len(p.DuplicateGroups.Edges) != 0 {
+		t.Fatalf("rep's EMAIL groups = %v", p.names())
+	}
+
+	// The other workspace: its archived lead has 甲's phone but no group,
+	// and nothing of acme.
+	for _, kind := range []string{"PHONE", "EMAIL", "NAME_COMPANY"} {
+		if p := dupGroups(t, api, other, kind, 10, nil); len(p.DuplicateGroups.Edges) != 0 || p.DuplicateGroups.TotalCount != 0 {
+			t.Errorf("other workspace's %s groups = %v", kind, p.names())
+		}
+	}
+}

@@ -1,0 +1,283 @@
+// Package duplicates finds suspected duplicate leads for review: leads the
+// viewer can read that share a phone, an email, or a name and company.
+//
+// An active lead's phone and email are unique in its workspace (the partial
+// unique indexes of ent/schema/lead.go), so leads sharing one are an ACTIVE
+// lead and ARCHIVED ones, or ARCHIVED ones only; MERGED leads are left out,
+// they are merged already. Names and companies are compared as stored,
+// which is normalised (internal/clean.Name: invisible characters dropped,
+// spaces collapsed and trimmed; letters as typed, so "ACME" and "Acme"
+// differ), among ACTIVE leads with both set.
+//
+// A page is one grouped statement over the viewer's leads (tenant and row
+// filter as every lead query has them): PHONE and EMAIL start from the
+// archived leads (index lead_archived_phone/email, small) and look up the
+// active lead of each value through the unique index; NAME_COMPANY reads
+// the active leads' company, name, created_at and id from
+// lead_active_company_name in its order, grouping as it reads. A group counts only the leads the viewer can read, so it
+// needs two of them.
+package duplicates
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/internal/authz"
+	"github.com/scrmhq/scrm/internal/fields"
+	"github.com/scrmhq/scrm/internal/scope"
+	"github.com/scrmhq/scrm/internal/txn"
+)
+
+// Kind is what a group's leads share.
+type Kind string
+
+// The kinds of duplicate groups.
+const (
+	Phone       Kind = "PHONE"
+	Email       Kind = "EMAIL"
+	NameCompany Kind = "NAME_COMPANY"
+)
+
+// Page sizes of Groups.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+	// MaxLeadsPerGroup is how many leads of a group are returned (newest
+	// first); Group.Count says how many there are.
+	MaxLeadsPerGroup = 50
+)
+
+// Group is one set of suspected duplicates.
+type Group struct {
+	Kind Kind
+	// Key is what the leads share, for display: the phone, the email, or
+	// "name / company".
+	Key   string
+	Count int
+	// NewestAt is when the group's newest lead was created and LastID its
+	// greatest lead id: the order of groups and the cursor.
+	NewestAt time.Time
+	NewestID uuid.UUID
+	// Leads are the group's leads the viewer reads, newest first.
+	Leads []*ent.Lead
+}
+
+// Page is a page of groups.
+type Page struct {
+	Groups  []Group
+	HasNext bool
+	// Total is the number of groups of the kind the viewer sees.
+	Total int
+}
+
+// After is a page's cursor: the newest lead of the last group of the
+// previous page.
+type After struct {
+	At time.Time
+	ID uuid.UUID
+}
+
+// Service lists duplicate groups; the workspace and viewer come from the
+// context.
+type Service struct{ txn.Root }
+
+// New returns the service.
+func New(root txn.Root) *Service { return &Service{Root: root} }
+
+// Groups returns a page of the groups of kind, the group with the newest
+// lead first. A viewer who sees phones (emails) masked cannot group by them:
+// FORBIDDEN at "kind", as a filter or sort on them is.
+func (s *Service) Groups(ctx context.Context, kind Kind, first int, after *After) (*Page, error) {
+	switch kind {
+	case Phone:
+		if err := authz.CheckSearchable(ctx, "kind", fields.TypePhone); err != nil {
+			return nil, err
+		}
+	case Email:
+		if err := authz.CheckSearchable(ctx, "kind", fields.TypeEmail); err != nil {
+			return nil, err
+		}
+	case NameCompany:
+	default:
+		return nil, fmt.Errorf("duplicates: unknown kind %q", kind)
+	}
+	if first <= 0 {
+		first = DefaultPageSize
+	}
+	first = min(first, MaxPageSize)
+	q, args, err := statement(ctx, kind, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.DB(ctx).QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("duplicates: %w", err)
+	}
+	defer rows.Close()
+	page := &Page{}
+	for rows.Next() {
+		var (
+			g   Group
+			ids pq.StringArray
+		)
+		g.Kind = kind
+		var k2 string
+		if err := rows.Scan(&g.Key, &k2, &g.Count, &g.NewestAt, &g.NewestID, &ids, &page.Total); err != nil {
+			return nil, err
+		}
+		if kind == NameCompany {
+			g.Key = k2 + " / " + g.Key // name / company
+		}
+		for _, id := range ids {
+			u, err := uuid.Parse(id)
+			if err != nil {
+				return nil, err
+			}
+			g.Leads = append(g.Leads, &ent.Lead{ID: u})
+		}
+		page.Groups = append(page.Groups, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(page.Groups) > first {
+		page.Groups, page.HasNext = page.Groups[:first], true
+	}
+	if after != nil && len(page.Groups) == 0 {
+		page.Total = 0 // past the last group: the window saw no row
+	}
+	return page, s.loadLeads(ctx, page)
+}
+
+// statement is the page's statement: the groups of the candidate rows
+// (source) with at least two leads, their count over all (a window over
+// the groups, before the cursor and the limit), first+1 of them after the
+// cursor. Groups are ordered by their newest lead's time, then by their
+// greatest lead id (unique to the group: a lead is in one group of a kind);
+// their ids come unordered (an ordered aggregate would sort every group of
+// one, most of the work), and loadLeads orders them.
+func statement(ctx context.Context, kind Kind, first int, after *After) (string, []any, error) {
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	src, args := source(ctx, kind, tid)
+	var afterAt, afterID any
+	if after != nil {
+		afterAt, afterID = after.At, after.ID
+	}
+	n := len(args)
+	q := fmt.Sprintf(`
+SELECT k1, k2, n, newest_at, last_id, ids, total FROM (
+	SELECT k1, k2, count(*) AS n, max(created_at) AS newest_at, max(id::text)::uuid AS last_id,
+		array_agg(id) AS ids, count(*) OVER () AS total
+	FROM (%s) AS x
+	GROUP BY k1, k2 HAVING count(*) >= 2
+) AS g
+WHERE $%d::timestamptz IS NULL OR (newest_at, last_id) < ($%d::timestamptz, $%d::uuid)
+ORDER BY newest_at DESC, last_id DESC
+LIMIT $%d`, src, n+1, n+1, n+2, n+3)
+	return q, append(args, afterAt, afterID, first+1), nil
+}
+
+// loadLeads replaces the id-only leads of page by the leads, newest first
+// and at most MaxLeadsPerGroup a group, read through the client (tenant and
+// row filter again): one statement for the groups that fit, one for each
+// larger group.
+func (s *Service) loadLeads(ctx context.Context, page *Page) error {
+	newestFirst := []lead.OrderOption{ent.Desc(lead.FieldCreatedAt), ent.Desc(lead.FieldID)}
+	var small []uuid.UUID
+	byID := map[uuid.UUID]*ent.Lead{}
+	for _, g := range page.Groups {
+		ids := make([]uuid.UUID, len(g.Leads))
+		for i, l := range g.Leads {
+			ids[i] = l.ID
+		}
+		if len(ids) <= MaxLeadsPerGroup {
+			small = append(small, ids...)
+			continue
+		}
+		ls, err := s.DB(ctx).Lead.Query().Where(lead.IDIn(ids...)).Order(newestFirst...).Limit(MaxLeadsPerGroup).All(ctx)
+		if err != nil {
+			return err
+		}
+		for _, l := range ls {
+			byID[l.ID] = l
+		}
+	}
+	if len(small) > 0 {
+		ls, err := s.DB(ctx).Lead.Query().Where(lead.IDIn(small...)).All(ctx)
+		if err != nil {
+			return err
+		}
+		for _, l := range ls {
+			byID[l.ID] = l
+		}
+	}
+	for i, g := range page.Groups {
+		kept := make([]*ent.Lead, 0, min(len(g.Leads), MaxLeadsPerGroup))
+		for _, l := range g.Leads {
+			if full := byID[l.ID]; full != nil { // gone since the grouping: left out
+				kept = append(kept, full)
+			}
+		}
+		slices.SortFunc(kept, func(a, b *ent.Lead) int {
+			return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), strings.Compare(b.ID.String(), a.ID.String()))
+		})
+		page.Groups[i].Leads = kept
+	}
+	return nil
+}
+
+// source is the statement of the rows (k1, k2, created_at, id) of the
+// viewer's candidate leads of kind, with its arguments: k1 is the phone or
+// email (k2 empty), or the company (k2 the name; company first, the order of
+// the index, so the grouping streams from it without a sort).
+func source(ctx context.Context, kind Kind, tid uuid.UUID) (string, []any) {
+	b := sql.Dialect(dialect.Postgres)
+	filter := scope.Filter(ctx)
+	scoped := func(s *sql.Selector) *sql.Selector {
+		if filter != nil {
+			filter(s)
+		}
+		return s
+	}
+	if kind == NameCompany {
+		t := sql.Table(lead.Table)
+		s := b.Select().From(t)
+		s.Select(s.C(lead.FieldCompany)+" AS k1", s.C(lead.FieldName)+" AS k2",
+			s.C(lead.FieldCreatedAt), s.C(lead.FieldID)).
+			Where(sql.And(sql.EQ(s.C(lead.FieldTenantID), tid), sql.EQ(s.C(lead.FieldStatus), lead.StatusACTIVE.String()),
+				sql.NEQ(s.C(lead.FieldCompany), ""), sql.NEQ(s.C(lead.FieldName), "")))
+		return scoped(s).Query()
+	}
+	col := lead.FieldPhone
+	if kind == Email {
+		col = lead.FieldEmail
+	}
+	archived := b.Select().From(sql.Table(lead.Table))
+	archived.Select(archived.C(col)+" AS k1", "'' AS k2", archived.C(lead.FieldCreatedAt), archived.C(lead.FieldID)).
+		Where(sql.And(sql.EQ(archived.C(lead.FieldTenantID), tid), sql.EQ(archived.C(lead.FieldStatus), lead.StatusARCHIVED.String()),
+			sql.NotNull(archived.C(col))))
+	// Every archived value of the workspace: the active lead counts when the
+	// viewer reads it, whichever archived leads the viewer reads.
+	values := b.Select().From(sql.Table(lead.Table).As("a"))
+	values.Select(values.C(col)).Where(sql.And(sql.EQ(values.C(lead.FieldTenantID), tid),
+		sql.EQ(values.C(lead.FieldStatus), lead.StatusARCHIVED.String()), sql.NotNull(values.C(col))))
+	active := b.Select().From(sql.Table(lead.Table))
+	active.Select(active.C(col)+" AS k1", "'' AS k2", active.C(lead.FieldCreatedAt), active.C(lead.FieldID)).
+		Where(sql.And(sql.EQ(active.C(lead.FieldTenantID), tid), sql.EQ(active.C(lead.FieldStatus), lead.StatusACTIVE.String()),
+			sql.In(active.C(col), values)))
+	return scoped(archived).UnionAll(scoped(active)).Query()
+}
