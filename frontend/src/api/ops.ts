@@ -717,3 +717,14 @@ export const CancelJobDoc = graphql(`
     cancelJob(id: $id) { id kind status total done failed error resultURL }
   }
 `);
+
+// ---------------------------------------------------------------- bulk on all matching (#24)
+
+export const BulkUpdateLeadsDoc = graphql(`
+  mutation BulkUpdateLeads($where: LeadWhereInput!, $action: BulkLeadActionInput!) {
+    bulkUpdateLeads(where: $where, action: $action) {
+      matched
+      job { id kind status total done failed error resultURL }
+    }
+  }
+`);

@@ -43,6 +43,8 @@ let firstPageMarked = false;
 
 // The rep's workload strip of 我的线索, loaded only when shown.
 const WorkloadBar = lazy(() => import('../components/WorkloadBar').then((m) => ({ default: m.WorkloadBar })));
+// The action on all matching leads, loaded when opened.
+const BulkAllModal = lazy(() => import('../components/leads/BulkAllModal').then((m) => ({ default: m.BulkAllModal })));
 // The CSV import, loaded when opened.
 const ImportModal = lazy(() => import('../components/leads/ImportModal').then((m) => ({ default: m.ImportModal })));
 
@@ -76,6 +78,9 @@ export function LeadsPage() {
   const [cursors, setCursors] = useState<(string | null)[]>(initial.cursors); // after-cursor of each visited page
   const [page, setPage] = useState(initial.page);
   const [selected, setSelected] = useState<string[]>([]);
+  // "All N matching": the whole page selected, then every lead of the filter.
+  const [allChosen, setAllChosen] = useState(false);
+  const [bulkAllOpen, setBulkAllOpen] = useState(false);
   const [viewID, setViewID] = useState<string | null>(initial.viewID);
   const [creating, setCreating] = useState(false);
   const [showFilters, setShowFilters] = useState(false);
@@ -150,6 +155,8 @@ export function LeadsPage() {
   }, [conn, rows, settled]);
 
   const total = conn?.totalCount ?? 0;
+  const canBulkAll = can('lead.bulk', 'write') && (can('lead.tag', 'write') || can('lead', 'assign') || can('lead', 'write'));
+  const allMatching = allChosen && selected.length > 0;
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const next = () => {
     if (!conn?.pageInfo.hasNextPage) return;
@@ -283,8 +290,24 @@ export function LeadsPage() {
       />}
       <QueryError error={res.error} retry={() => refetch({ requestPolicy: 'network-only' })} />
       <div style={{ minHeight: 32, marginBottom: 8, display: 'flex', alignItems: 'center', justifyContent: 'space-between' }}>
-        {selected.length > 0 ? (
-          <BulkActions ids={selected} names={names} tags={tags} users={users} onDone={() => { setSelected([]); refetch({ requestPolicy: 'network-only' }); }} />
+        {allMatching ? (
+          <Space wrap data-testid="bulk-all-bar">
+            <Typography.Text strong>{t('bulkAll.allSelected', { n: fmtNumber(total) })}</Typography.Text>
+            <Button size="small" type="primary" onClick={() => setBulkAllOpen(true)} data-testid="bulk-all-open">{t('bulkAll.act')}</Button>
+            <Button size="small" type="link" onClick={() => setSelected([])}>{t('bulkAll.clear')}</Button>
+          </Space>
+        ) : selected.length > 0 ? (
+          <Space wrap>
+            <BulkActions ids={selected} names={names} tags={tags} users={users} onDone={() => { setSelected([]); refetch({ requestPolicy: 'network-only' }); }} />
+            {canBulkAll && selected.length === rows.length && total > rows.length && (
+              <Typography.Text>
+                {t('bulkAll.pageSelected', { n: selected.length })}
+                <Button type="link" size="small" onClick={() => setAllChosen(true)} data-testid="select-all-matching">
+                  {t('bulkAll.selectAll', { n: fmtNumber(total) })}
+                </Button>
+              </Typography.Text>
+            )}
+          </Space>
         ) : (
           <Typography.Text type="secondary">{activeCount(filter) > 0 ? t('leads.filtered', { n: activeCount(filter) }) : ''}</Typography.Text>
         )}
@@ -302,7 +325,7 @@ export function LeadsPage() {
         tableLayout="auto"
         style={{ overflowX: 'auto' }}
         data-testid="leads-table"
-        rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
+        rowSelection={{ selectedRowKeys: selected, onChange: (keys) => { setAllChosen(false); setSelected(keys as string[]); } }}
         onChange={(_p, _f, sorter) => {
           const s = Array.isArray(sorter) ? sorter[0] : sorter;
           const opt = options.find((o) => o.key === s?.columnKey);
@@ -332,6 +355,18 @@ export function LeadsPage() {
             }}
           />
         </Suspense>
+      )}
+      {bulkAllOpen && (
+        <Suspense fallback={null}><BulkAllModal
+          open
+          onClose={() => setBulkAllOpen(false)}
+          onDone={() => { setSelected([]); refetch({ requestPolicy: 'network-only' }); }}
+          where={where}
+          total={total}
+          tags={tags}
+          users={users}
+          stages={stages}
+        /></Suspense>
       )}
       <LeadFormModal
         open={creating}
