@@ -59,9 +59,12 @@ func (r *RunResult) took(part string, d time.Duration) {
 // skipping those another pass holds. The order is the partial index's
 // (tenant_id, next_run_at), so a claim reads its batch off the index: a
 // tiebreak column outside it (all of a big journey's enrolments are due at
-// one instant) made every claim sort every due row, O(due) per batch.
+// one instant) made every claim sort every due row, O(due) per batch. Each
+// row carries its lead's status (one primary-key probe per row; a separate
+// statement for the batch's ids read the whole leads table).
 const claimSQL = `
-SELECT e.id, e.lead_id, e.journey_id, e.version_id, e.step_index, e.step_started_at
+SELECT e.id, e.lead_id, e.journey_id, e.version_id, e.step_index, e.step_started_at,
+	(SELECT l.status FROM leads l WHERE l.tenant_id = $1 AND l.id = e.lead_id)
 FROM enrollments e
 WHERE e.tenant_id = $1 AND e.status = 'ACTIVE' AND e.next_run_at <= $2
 	AND EXISTS (SELECT 1 FROM journeys j WHERE j.tenant_id = $1 AND j.id = e.journey_id AND j.status = 'ACTIVE')
@@ -81,6 +84,7 @@ type enrolment struct {
 	id, lead, journey, version uuid.UUID
 	step                       int
 	started                    time.Time
+	leadStatus                 string // when claimed
 }
 
 // pass is one RunDue call: the workspace's settings and the versions it
@@ -164,14 +168,12 @@ func (p *pass) batch(ctx context.Context, c *ent.Client, size int) (int, error) 
 		return 0, err
 	}
 	w := &writes{p: p}
-	gone, err := p.inactiveLeads(ctx, c, claimed)
-	if err != nil {
-		return 0, err
-	}
 	round := claimed[:0:0]
 	for _, e := range claimed {
-		if why, ok := gone[e.lead]; ok {
-			w.leave(e, e.step, stepKind(p.versions[e.version], e.step), "EXITED", why)
+		// A lead that is no longer ACTIVE (merged into another, archived)
+		// leaves.
+		if e.leadStatus != "ACTIVE" {
+			w.leave(e, e.step, stepKind(p.versions[e.version], e.step), "EXITED", "the lead is "+e.leadStatus)
 			continue
 		}
 		round = append(round, e)
@@ -229,7 +231,7 @@ func (p *pass) claim(ctx context.Context, c *ent.Client, size int) ([]enrolment,
 	var out []enrolment
 	for rows.Next() {
 		var e enrolment
-		if err := rows.Scan(&e.id, &e.lead, &e.journey, &e.version, &e.step, &e.started); err != nil {
+		if err := rows.Scan(&e.id, &e.lead, &e.journey, &e.version, &e.step, &e.started, &e.leadStatus); err != nil {
 			return nil, err
 		}
 		out = append(out, e)
@@ -273,31 +275,6 @@ func (p *pass) loadVersions(ctx context.Context, c *ent.Client, es []enrolment) 
 		p.versions[v.ID] = v
 	}
 	return nil
-}
-
-// inactiveLeads returns the claimed leads that are no longer ACTIVE (merged
-// into another lead, archived), with why they leave.
-func (p *pass) inactiveLeads(ctx context.Context, c *ent.Client, es []enrolment) (map[uuid.UUID]string, error) {
-	ids := make([]uuid.UUID, len(es))
-	for i, e := range es {
-		ids[i] = e.lead
-	}
-	rows, err := c.QueryContext(ctx, `SELECT id, status FROM leads WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND status <> 'ACTIVE'`,
-		p.tid, txn.UUIDArray(ids))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[uuid.UUID]string{}
-	for rows.Next() {
-		var id uuid.UUID
-		var st string
-		if err := rows.Scan(&id, &st); err != nil {
-			return nil, err
-		}
-		out[id] = "the lead is " + st
-	}
-	return out, rows.Err()
 }
 
 func stepKind(v *ent.JourneyVersion, i int) string {
