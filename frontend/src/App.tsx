@@ -6,7 +6,7 @@ import enUS from 'antd/locale/en_US';
 import {
   ApartmentOutlined, BarChartOutlined, ClusterOutlined, DatabaseOutlined, FilterOutlined, GlobalOutlined,
   InboxOutlined, LogoutOutlined, NotificationOutlined, SafetyOutlined, SettingOutlined, TagsOutlined,
-  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined, CodeOutlined, DashboardOutlined, HomeOutlined, ProjectOutlined, MenuOutlined, CheckSquareOutlined, QrcodeOutlined, NodeIndexOutlined,
+  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined, CodeOutlined, DashboardOutlined, HomeOutlined, ProjectOutlined, MenuOutlined, CheckSquareOutlined, QrcodeOutlined, NodeIndexOutlined, MergeCellsOutlined,
 } from '@ant-design/icons';
 import { useI18n } from './i18n';
 import { useSession } from './auth/session';
@@ -23,6 +23,7 @@ import { useMobile } from './lib/useMobile';
 const HomePage = lazy(() => import('./pages/HomePage'));
 const LeadDetailPage = lazy(() => import('./pages/LeadDetailPage'));
 const KanbanPage = lazy(() => import('./pages/KanbanPage'));
+const DuplicatesPage = lazy(() => import('./pages/DuplicatesPage'));
 const PoolPage = lazy(() => import('./pages/PoolPage'));
 const SegmentsPage = lazy(() => import('./pages/SegmentsPage'));
 const SegmentEditorPage = lazy(() => import('./pages/SegmentEditorPage'));
@@ -114,6 +115,7 @@ function Shell() {
       show('leads') && { key: '/leads', icon: <UnorderedListOutlined />, label: t('nav.leads') },
       show('leads') && can('lead', 'claim') && { key: MY_LEADS, icon: <UserOutlined />, label: t('nav.myLeads') },
       show('leads') && { key: '/kanban', icon: <ProjectOutlined />, label: t('nav.kanban') },
+      show('duplicates') && { key: '/duplicates', icon: <MergeCellsOutlined />, label: t('nav.duplicates') },
       show('pool') && { key: '/pool', icon: <InboxOutlined />, label: t('nav.pool') },
       show('segments') && { key: '/segments', icon: <FilterOutlined />, label: t('nav.segments') },
       show('broadcasts') && { key: '/broadcasts', icon: <NotificationOutlined />, label: t('nav.broadcasts') },
@@ -239,6 +241,7 @@ function Shell() {
             <Route path="/welcome" element={<Result status="info" title={t('welcome.title')} subTitle={t('welcome.noPages')} />} />
             <Route path="/home" element={<Guard page="home"><HomePage /></Guard>} />
             <Route path="/kanban" element={<Guard page="leads"><KanbanPage /></Guard>} />
+            <Route path="/duplicates" element={<Guard page="duplicates"><DuplicatesPage /></Guard>} />
             <Route path="/leads" element={<Guard page="leads"><LeadsPage /></Guard>} />
             <Route path="/leads/:id" element={<Guard page="leads"><LeadDetailPage /></Guard>} />
             <Route path="/pool" element={<Guard page="pool"><PoolPage /></Guard>} />

@@ -23,7 +23,7 @@ describe('makeCan', () => {
 describe('visiblePages', () => {
   it('hides every settings page from a rep', () => {
     const pages = visiblePages(makeCan(rep));
-    expect(pages).toEqual(['home', 'leads', 'pool', 'tasks']);
+    expect(pages).toEqual(['home', 'leads', 'duplicates', 'pool', 'tasks']);
     expect(pages.some((x) => x.startsWith('settings.'))).toBe(false);
   });
   it('gives a manager the pool settings but not the schema', () => {
@@ -35,11 +35,11 @@ describe('visiblePages', () => {
   it('gives an analyst segments, broadcasts and the funnel', () => {
     expect(visiblePages(makeCan(analyst))).toEqual(['home', 'leads', 'segments', 'broadcasts', 'funnel']);
   });
-  it('gives a partner only the home page and the leads list', () => {
-    expect(visiblePages(makeCan(partner))).toEqual(['home', 'leads']);
+  it('gives a partner only the home page, the leads list and the duplicates of its leads', () => {
+    expect(visiblePages(makeCan(partner))).toEqual(['home', 'leads', 'duplicates']);
   });
   it('gives an admin everything', () => {
-    expect(visiblePages(makeCan([p('*', '*')]))).toHaveLength(17);
+    expect(visiblePages(makeCan([p('*', '*')]))).toHaveLength(18);
   });
 });
 

@@ -22,6 +22,7 @@ export function makeCan(perms: Perm[]): Can {
 export type PageKey =
   | 'home'
   | 'leads'
+  | 'duplicates'
   | 'pool'
   | 'segments'
   | 'broadcasts'
@@ -42,6 +43,8 @@ export type PageKey =
 export const pageRules: Record<PageKey, (can: Can) => boolean> = {
   home: (can) => can('lead', 'read'),
   leads: (can) => can('lead', 'read'),
+  // Merging needs lead write; the groups are read under the row scope.
+  duplicates: (can) => can('lead', 'read') && can('lead', 'write'),
   pool: (can) => can('lead', 'read') && (can('lead', 'claim') || can('lead', 'assign')),
   segments: (can) => can('segment', 'read'),
   broadcasts: (can) => can('broadcast', 'read'),

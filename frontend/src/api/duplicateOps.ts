@@ -1,0 +1,23 @@
+// Duplicate review (#24): groups of suspected duplicates and their merge.
+import { graphql } from '../gql';
+
+export const DuplicateGroupsDoc = graphql(`
+  query DuplicateGroups($kind: DuplicateKind!, $first: Int, $after: Cursor) {
+    duplicateGroups(kind: $kind, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges {
+        node {
+          kind key count newestAt
+          leads { id name phone email company source status score createdAt owner { id name } stage { id name } }
+        }
+      }
+    }
+  }
+`);
+
+export const MergeLeadsDoc = graphql(`
+  mutation MergeLeads($primaryID: ID!, $duplicateIDs: [ID!]!) {
+    mergeLeads(primaryID: $primaryID, duplicateIDs: $duplicateIDs) { id name status }
+  }
+`);

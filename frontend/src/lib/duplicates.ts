@@ -1,0 +1,18 @@
+// The lead a duplicate group is merged into by default: an ACTIVE lead
+// before an ARCHIVED one, then the one with an owner, then the oldest (the
+// one the team has worked longest).
+export interface GroupLead {
+  id: string;
+  status: string;
+  createdAt: string;
+  owner?: { id: string } | null;
+}
+
+export function defaultPrimary(leads: GroupLead[]): string | null {
+  if (leads.length === 0) return null;
+  const rank = (l: GroupLead) => [l.status === 'ACTIVE' ? 0 : 1, l.owner ? 0 : 1, Date.parse(l.createdAt)] as const;
+  return [...leads].sort((a, b) => {
+    const x = rank(a), y = rank(b);
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  })[0].id;
+}
