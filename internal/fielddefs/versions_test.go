@@ -2,8 +2,6 @@ package fielddefs_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -12,15 +10,13 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/internal/fielddefs"
-	"github.com/scrmhq/scrm/internal/tenant"
+	"github.com/scrmhq/scrm/internal/rules/rulestest"
 	"github.com/scrmhq/scrm/internal/testenv"
-	"github.com/scrmhq/scrm/internal/workspace"
 )
 
 // process is one process's view of the schema: its own service and cache,
@@ -68,18 +64,10 @@ func (p *process) has(t *testing.T, ctx context.Context, key string) (bool, int6
 	return ok, p.statements.Load() - before
 }
 
-func newWorkspace(t *testing.T, db *testenv.Database) (context.Context, uuid.UUID) {
+// newWorkspace provisions a workspace as the other packages' tests do.
+func newWorkspace(t *testing.T, db *testenv.Database) context.Context {
 	t.Helper()
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	slug := "w" + hex.EncodeToString(b)
-	created, err := workspace.Create(context.Background(), db.Client, workspace.Spec{
-		Slug: slug, Name: slug, AdminName: "admin", AdminEmail: "admin@" + slug + ".test", AdminPassword: "password-123",
-	})
-	if err != nil {
-		t.Fatalf("create workspace: %v", err)
-	}
-	return tenant.NewContext(context.Background(), created.Workspace.ID), created.Workspace.ID
+	return rulestest.NewWorkspace(t, db).Ctx
 }
 
 func number(key string) fielddefs.Input {
@@ -93,7 +81,7 @@ func TestSchemaTokenSeesChangesOfOtherProcesses(t *testing.T) {
 	t.Parallel()
 	db := testenv.NewDatabase(t)
 	rd := testenv.NewRedis(t)
-	ctx, _ := newWorkspace(t, db)
+	ctx := newWorkspace(t, db)
 	a, b := newProcess(t, db, rd.Client), newProcess(t, db, rd.Client)
 
 	if ok, n := a.has(t, ctx, "budget"); ok || n == 0 {
@@ -156,7 +144,7 @@ func TestSchemaTokenLostOrRedisDown(t *testing.T) {
 	t.Parallel()
 	db := testenv.NewDatabase(t)
 	rd := testenv.NewRedis(t)
-	ctx, _ := newWorkspace(t, db)
+	ctx := newWorkspace(t, db)
 	a := newProcess(t, db, rd.Client)
 	noRedis := newProcess(t, db, nil) // changes the version, moves no token
 
