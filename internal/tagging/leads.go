@@ -29,7 +29,9 @@ const maxEdgesPerStatement = 50000
 // tagSQL tags leads $2 with tags $3 in one statement: it removes the leads'
 // other tags of the exclusive groups of $3, inserts the missing edges and
 // bumps updated_at of the leads that changed, returning the edges inserted
-// (lead, tag).
+// (lead, tag). The update names the leads by `id = ANY($2)` as well, so
+// they are probed by primary key rather than found by hashing every lead
+// of the workspace against the changed edges.
 // Every table is joined on the bound tenant $1, so ids of another workspace
 // touch nothing even if they slipped past the checks.
 const tagSQL = `
@@ -52,7 +54,7 @@ WITH l AS (
 	RETURNING lead_id, tag_id
 ), touched AS (
 	UPDATE leads SET updated_at = $4::timestamptz
-	WHERE tenant_id = $1::uuid AND id IN (SELECT lead_id FROM inserted UNION SELECT lead_id FROM removed)
+	WHERE tenant_id = $1::uuid AND id = ANY($2::uuid[]) AND id IN (SELECT lead_id FROM inserted UNION SELECT lead_id FROM removed)
 )
 SELECT lead_id, tag_id, true FROM inserted UNION ALL SELECT lead_id, tag_id, false FROM removed`
 
@@ -65,7 +67,7 @@ WITH removed AS (
 	RETURNING lead_id, tag_id
 ), touched AS (
 	UPDATE leads SET updated_at = $4::timestamptz
-	WHERE tenant_id = $1::uuid AND id IN (SELECT lead_id FROM removed)
+	WHERE tenant_id = $1::uuid AND id = ANY($2::uuid[]) AND id IN (SELECT lead_id FROM removed)
 )
 SELECT lead_id, tag_id, false FROM removed`
 
