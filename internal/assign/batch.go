@@ -443,7 +443,12 @@ func (b *batch) lookUpOriginalOwners(ctx context.Context, leads []*candidate, re
 }
 
 // lockUsers locks the users rows of every candidate rep, by id, and reads
-// whether they are active and their capacity.
+// whether they are active and their capacity. FOR NO KEY UPDATE, as the
+// pool's claims take it: it serialises assignments and claims to a rep all
+// the same, and does not wait for the key-share locks that foreign-key
+// checks of rows naming the rep take (a journey batch's tasks and owner
+// changes): two journey passes each holding those and both asking FOR
+// UPDATE deadlocked.
 func (b *batch) lockUsers(ctx context.Context) error {
 	want := map[uuid.UUID]bool{}
 	for _, r := range b.rules {
@@ -478,7 +483,7 @@ func (b *batch) lockUsers(ctx context.Context) error {
 		ids = append(ids, id)
 	}
 	rows, err := b.c.QueryContext(ctx, `SELECT id, active, capacity FROM users
-		WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`, b.tid, txn.UUIDArray(ids))
+		WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR NO KEY UPDATE`, b.tid, txn.UUIDArray(ids))
 	if err != nil {
 		return fmt.Errorf("assign: lock users: %w", err)
 	}

@@ -11,7 +11,8 @@
 //
 // Locks follow the order the claim service uses, so the two never deadlock
 // and capacity holds when they race: the tenant's enabled assignment_rules
-// rows (by id), then the candidate users rows (by id), then the leads with
+// rows (by id), then the candidate users rows (by id, FOR NO KEY UPDATE like
+// the claim service's), then the leads with
 // SKIP LOCKED — a lead someone else holds is left for a later run. Decisions
 // are made in memory and written with a handful of set-based statements per
 // batch.

@@ -2,16 +2,20 @@ package journey_test
 
 import (
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/scrmhq/scrm/ent/assignmentrule"
 	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
+	"github.com/scrmhq/scrm/internal/assign"
 	"github.com/scrmhq/scrm/internal/journey"
 	"github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/testenv"
+	"github.com/scrmhq/scrm/internal/txn"
 )
 
 // TestStepsDueNowRunInOneBatch: one batch takes each enrolment through every
@@ -68,3 +72,110 @@ func TestStepsDueNowRunInOneBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentPassesReassign: two passes run a createTask → reassign
+// (RULES, never back to the owner) journey side by side. Both take key-share
+// locks on the reps (the tasks' and owner changes' foreign keys) before the
+// assignment locks them; the assignment's lock must not wait for those, or
+// the passes deadlock. Every lead gets one task and a new owner.
+func TestConcurrentPassesReassign(t *testing.T) {
+	t.Parallel()
+	w := newWorkspace(t, testenv.NewDatabase(t))
+	reps := w.reps(4)
+	targets := make([]assign.TargetSpec, len(reps))
+	for i, r := range reps {
+		targets[i] = assign.TargetSpec{UserID: r, Weight: 1}
+	}
+	strategy := assignmentrule.StrategyROUND_ROBIN
+	if _, err := w.svc.Assigner.CreateRule(w.ctx, assign.RulePatch{Name: ptr("all"), Strategy: &strategy, Enabled: ptr(true),
+		Targets: targets}); err != nil {
+		t.Fatal(err)
+	}
+	leads := w.leads(2000)
+	before := map[uuid.UUID]uuid.UUID{}
+	for i, l := range leads {
+		before[l] = reps[i%len(reps)]
+	}
+	if _, err := w.db.DB.Exec(`UPDATE leads l SET owner_id = u.owner FROM unnest($2::uuid[], $3::uuid[]) AS u(id, owner)
+		WHERE l.tenant_id = $1 AND l.id = u.id`, w.id, uuidArray(leads), uuidArray(ownersOf(leads, before))); err != nil {
+		t.Fatal(err)
+	}
+	j := w.create(journey.Input{Name: "二次分配", Trigger: manual(), Steps: []schematype.JourneyStep{
+		{CreateTask: &schematype.CreateTaskStep{Title: "回访", DueInHours: 24, Assignee: journey.AssigneeOwner}},
+		{Reassign: &schematype.ReassignStep{To: journey.ReassignRules, ExcludeCurrentOwner: true}},
+	}})
+	w.activate(j.ID)
+	for chunk := range slices.Chunk(leads, journey.MaxLeads) {
+		w.enroll(j.ID, chunk...)
+	}
+	var wg sync.WaitGroup
+	results := make([]*journey.RunResult, 2)
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = w.j.RunDue(w.ctx, journey.RunOptions{BatchSize: 100})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("pass %d: %v", i, err)
+		}
+	}
+	// A deadlock is retried, so the passes end well either way; count
+	// them. A backend's statistics reach pg_stat_database when it exits.
+	w.db.DB.SetMaxIdleConns(0)
+	var deadlocks int64
+	for range 20 {
+		if err := w.db.DB.QueryRow(`SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()`).Scan(&deadlocks); err != nil {
+			t.Fatal(err)
+		}
+		if deadlocks > 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if deadlocks > 0 {
+		t.Errorf("the passes deadlocked %d times", deadlocks)
+	}
+	if got := results[0].Steps + results[1].Steps; got != 2*len(leads) {
+		t.Fatalf("the passes ran %d + %d steps; want %d", results[0].Steps, results[1].Steps, 2*len(leads))
+	}
+	var tasks, same, unowned int
+	if err := w.db.DB.QueryRow(`SELECT count(*) FROM tasks WHERE tenant_id = $1 AND journey_id = $2`, w.id, j.ID).Scan(&tasks); err != nil || tasks != len(leads) {
+		t.Fatalf("%d tasks (%v); want one per lead", tasks, err)
+	}
+	rows, err := w.db.DB.Query(`SELECT id, owner_id FROM leads WHERE tenant_id = $1`, w.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id uuid.UUID
+		var owner uuid.NullUUID
+		if err := rows.Scan(&id, &owner); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case !owner.Valid:
+			unowned++
+		case owner.UUID == before[id]:
+			same++
+		}
+	}
+	if same != 0 || unowned != 0 {
+		t.Fatalf("%d leads back with their owner, %d unowned; want every lead with another rep", same, unowned)
+	}
+}
+
+func ownersOf(leads []uuid.UUID, owner map[uuid.UUID]uuid.UUID) []uuid.UUID {
+	out := make([]uuid.UUID, len(leads))
+	for i, l := range leads {
+		out[i] = owner[l]
+	}
+	return out
+}
+
+func uuidArray(ids []uuid.UUID) any { return txn.UUIDArray(ids) }
