@@ -3,7 +3,6 @@ package fielddefs_test
 import (
 	"context"
 	"net"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/internal/fielddefs"
+	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/rules/rulestest"
 	"github.com/scrmhq/scrm/internal/testenv"
 )
@@ -24,31 +24,18 @@ import (
 type process struct {
 	svc        *fielddefs.Service
 	statements atomic.Int64
-	mu         sync.Mutex
-	now        time.Time
+	clock      *platform.FakeClock
 }
 
 func newProcess(t *testing.T, db *testenv.Database, rdb redis.UniversalClient) *process {
 	t.Helper()
-	p := &process{now: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)}
+	p := &process{clock: platform.NewFakeClock(time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC))}
 	drv := dialect.DebugWithContext(entsql.OpenDB(dialect.Postgres, db.DB), func(context.Context, ...any) { p.statements.Add(1) })
-	p.svc = fielddefs.New(ent.NewClient(ent.Driver(drv)), nil).WithClock(p.clock)
+	p.svc = fielddefs.New(ent.NewClient(ent.Driver(drv)), nil).WithClock(p.clock.Now)
 	if rdb != nil {
 		p.svc.WithRedis(rdb)
 	}
 	return p
-}
-
-func (p *process) clock() time.Time {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.now
-}
-
-func (p *process) advance(d time.Duration) {
-	p.mu.Lock()
-	p.now = p.now.Add(d)
-	p.mu.Unlock()
 }
 
 // has reports whether the process's schema of the workspace defines key, and
@@ -157,7 +144,7 @@ func TestSchemaTokenLostOrRedisDown(t *testing.T) {
 	if ok, n := a.has(t, ctx, "budget"); ok || n != 0 {
 		t.Fatalf("token not moved: has budget %v with %d statements, want the cached schema (false, 0)", ok, n)
 	}
-	a.advance(6 * time.Second)
+	a.clock.Advance(6 * time.Second)
 	if ok, n := a.has(t, ctx, "budget"); !ok || n == 0 {
 		t.Fatalf("after the recheck period: has budget %v with %d statements", ok, n)
 	}
@@ -191,7 +178,7 @@ func TestSchemaTokenLostOrRedisDown(t *testing.T) {
 	if got := commands.Load(); got != tried {
 		t.Fatalf("Redis tried again %d times within the pause", got-tried)
 	}
-	down.advance(6 * time.Second)
+	down.clock.Advance(6 * time.Second)
 	down.has(t, ctx, "city")
 	if commands.Load() == tried {
 		t.Fatal("Redis not tried again after the pause")
