@@ -2,11 +2,17 @@
 // lib/savedViews.ts for how the leads list uses them.
 import { graphql } from '../gql';
 
+export const SavedViewFields = graphql(`
+  fragment SavedViewFields on SavedView {
+    id name state shared mine updatedAt
+    owner { id name }
+  }
+`);
+
 export const SavedViewsDoc = graphql(`
   query SavedViews($list: SavedViewList!) {
     savedViews(list: $list) {
-      id name state shared mine updatedAt
-      owner { id name }
+      ...SavedViewFields
     }
   }
 `);
@@ -14,8 +20,7 @@ export const SavedViewsDoc = graphql(`
 export const SaveViewDoc = graphql(`
   mutation SaveView($input: SaveViewInput!) {
     saveView(input: $input) {
-      id name state shared mine updatedAt
-      owner { id name }
+      ...SavedViewFields
     }
   }
 `);
@@ -23,8 +28,7 @@ export const SaveViewDoc = graphql(`
 export const UpdateSavedViewDoc = graphql(`
   mutation UpdateSavedView($id: ID!, $input: UpdateSavedViewInput!) {
     updateSavedView(id: $id, input: $input) {
-      id name state shared mine updatedAt
-      owner { id name }
+      ...SavedViewFields
     }
   }
 `);
