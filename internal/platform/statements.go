@@ -35,7 +35,7 @@ func countStatement(ctx context.Context) {
 }
 
 // countingDriver counts statements per context; it costs a context lookup
-// per statement.
+// per statement. It also sends ent's counts as COUNT(*) (countAll).
 type countingDriver struct{ dialect.Driver }
 
 func (d countingDriver) Exec(ctx context.Context, query string, args, v any) error {
@@ -45,7 +45,7 @@ func (d countingDriver) Exec(ctx context.Context, query string, args, v any) err
 
 func (d countingDriver) Query(ctx context.Context, query string, args, v any) error {
 	countStatement(ctx)
-	return d.Driver.Query(ctx, query, args, v)
+	return d.Driver.Query(ctx, countAll(query), args, v)
 }
 
 func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
@@ -82,7 +82,7 @@ func (t countingTx) Exec(ctx context.Context, query string, args, v any) error {
 
 func (t countingTx) Query(ctx context.Context, query string, args, v any) error {
 	countStatement(ctx)
-	return t.Tx.Query(ctx, query, args, v)
+	return t.Tx.Query(ctx, countAll(query), args, v)
 }
 
 func (t countingTx) Commit() error {
