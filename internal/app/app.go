@@ -136,7 +136,8 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 			return nil, err
 		}
 		s.Box = box
-		s.Auth = auth.NewService(c, auth.NewTokens(cfg.Secret, now), now)
+		s.Auth = auth.NewService(c, auth.NewTokens(cfg.Secret, now), now).WithRedis(cfg.Redis)
+		s.Auth.WatchUsers(c)
 	}
 	if cfg.LoadPolicy {
 		az, err := authz.New(ctx, c, cfg.Redis, cfg.Clock, cfg.Log)

@@ -22,6 +22,7 @@ type Service struct {
 	client *ent.Client
 	tokens *Tokens
 	now    func() time.Time
+	users  *userCache // nil: the user is read on every request (users.go)
 }
 
 // NewService returns an auth service.
@@ -78,8 +79,9 @@ func (s *Service) Login(ctx context.Context, slug, email, password string) (*Log
 }
 
 // Authenticate turns a bearer credential (a login token or an API key) into a
-// Viewer. The user or key is read on every call so that deactivation, role
-// changes and revocation hold on the next request.
+// Viewer. Deactivation, role changes and revocation hold on the next
+// request: the key is read on every call, the user too unless the process
+// keeps it by its workspace's users token (users.go).
 func (s *Service) Authenticate(ctx context.Context, bearer string) (*Viewer, error) {
 	if IsAPIKey(bearer) {
 		return s.authenticateKey(ctx, bearer)
@@ -88,20 +90,12 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*Viewer, err
 	if err != nil {
 		return nil, err
 	}
-	ctx = tenant.NewContext(ctx, wsID)
-	u, err := s.client.User.Query().
-		Where(user.ID(userID), user.Active(true)).
-		WithTerritories(func(q *ent.TerritoryQuery) { q.Select("id") }).
-		Only(ctx)
+	v, err := s.userViewer(tenant.NewContext(ctx, wsID), wsID, userID)
 	if err != nil {
 		if ent.IsNotFound(err) {
 			return nil, fmt.Errorf("%w: user not found or inactive", ErrUnauthenticated)
 		}
 		return nil, fmt.Errorf("authenticate: %w", err)
-	}
-	v := &Viewer{TenantID: wsID, UserID: u.ID, Roles: u.Roles, TeamID: u.TeamID, PartnerID: u.PartnerID}
-	for _, t := range u.Edges.Territories {
-		v.TerritoryIDs = append(v.TerritoryIDs, t.ID)
 	}
 	return v, nil
 }

@@ -12,13 +12,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/workspace"
 	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/changetoken"
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/txn"
@@ -28,25 +28,21 @@ import (
 type Service struct {
 	client *ent.Client
 	queue  Enqueuer
-	redis  redis.UniversalClient // the schema tokens (versions.go); nil: none
-	clock  func() time.Time      // nil: time.Now (tests move it past recheckEvery)
+	tokens *changetoken.Tokens // the schema tokens (versions.go)
+	clock  func() time.Time    // nil: time.Now (tests move it past the recheck period)
 	mu     sync.Mutex
 	cache  map[uuid.UUID]*entry
-	// redisDownUntil: the token is not read until then (Redis failed).
-	redisDownUntil time.Time
 }
 
 type entry struct {
 	version int64 // workspaces.schema_version the schema was built from
 	schema  *fields.Schema
-	token   int64     // the Redis token read before version was
-	tokenOK bool      // token was read (Redis answered)
-	checked time.Time // when version was read
+	mark    changetoken.Mark // the Redis token read before version was
 }
 
 // New returns a Service; queue schedules index builds (nil: none are scheduled).
 func New(client *ent.Client, queue Enqueuer) *Service {
-	return &Service{client: client, queue: queue, cache: map[uuid.UUID]*entry{}}
+	return &Service{client: client, queue: queue, cache: map[uuid.UUID]*entry{}, tokens: changetoken.New(nil, tokenPrefix)}
 }
 
 // scheduleIndex asks a worker to bring the field's index in line with its
@@ -109,17 +105,13 @@ func Invalidate(ctx context.Context) {
 func (s *Service) load(ctx context.Context, tid uuid.UUID) (*fields.Schema, error) {
 	// A transaction may see a version others do not: it always asks PostgreSQL.
 	inTx := ent.TxFromContext(ctx) != nil
-	var token int64
-	var tokenOK bool
+	var mark changetoken.Mark
 	if !inTx {
-		token, tokenOK = s.token(ctx, tid)
-		if tokenOK {
-			if e := s.fresh(tid, token); e != nil {
-				return e.schema, nil
-			}
+		mark = s.tokens.Read(ctx, tid)
+		if e := s.fresh(tid, mark); e != nil {
+			return e.schema, nil
 		}
 	}
-	checked := s.now()
 	c := s.db(ctx)
 	ws, err := c.Workspace.Query().Where(workspace.ID(tid)).Select(workspace.FieldSchemaVersion).Only(ctx)
 	if err != nil {
@@ -129,7 +121,7 @@ func (s *Service) load(ctx context.Context, tid uuid.UUID) (*fields.Schema, erro
 	e := s.cache[tid]
 	if e != nil && e.version == ws.SchemaVersion {
 		if !inTx {
-			s.cache[tid] = &entry{version: e.version, schema: e.schema, token: token, tokenOK: tokenOK, checked: checked}
+			s.cache[tid] = &entry{version: e.version, schema: e.schema, mark: mark}
 		}
 		s.mu.Unlock()
 		return e.schema, nil
@@ -146,7 +138,7 @@ func (s *Service) load(ctx context.Context, tid uuid.UUID) (*fields.Schema, erro
 	// A transaction may see a version others do not; cache only what is committed.
 	if ent.TxFromContext(ctx) == nil {
 		s.mu.Lock()
-		s.cache[tid] = &entry{version: ws.SchemaVersion, schema: sch, token: token, tokenOK: tokenOK, checked: checked}
+		s.cache[tid] = &entry{version: ws.SchemaVersion, schema: sch, mark: mark}
 		s.mu.Unlock()
 	}
 	return sch, nil

@@ -1,0 +1,135 @@
+// Package changetoken tells every process that something a workspace's
+// requests read on every call (its field schema, its users) has changed, so
+// they can keep it in memory instead of asking PostgreSQL each time.
+//
+// A change moves a per-workspace token in Redis (<prefix><workspace>) once its
+// transaction has committed. A process that caches the data keeps the token it
+// read before reading the data (a Mark), and trusts the cache while the token
+// has not moved and for at most RecheckEvery (the move can be lost: Redis
+// flushed or down at the commit). Because the token is read before the data,
+// a change that commits in between leaves the cache with the older token and
+// is seen on the next request; because it moves only after the commit, no
+// process can cache the data before the change under the token of after it.
+// When Redis does not answer, nothing is trusted and Redis is not asked again
+// for RedisPause, so requests do not wait on its retries.
+package changetoken
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/scrmhq/scrm/ent"
+)
+
+// RecheckEvery bounds how long a process trusts an unchanged token.
+const RecheckEvery = 5 * time.Second
+
+// RedisPause is how long a process asks PostgreSQL without trying Redis
+// after Redis failed to answer.
+const RedisPause = 5 * time.Second
+
+// Tokens are the tokens of one kind of data (one key prefix).
+type Tokens struct {
+	redis     redis.UniversalClient // nil: no tokens, every read goes to PostgreSQL
+	prefix    string
+	now       func() time.Time
+	mu        sync.Mutex
+	downUntil time.Time // Redis is not asked until then (it failed)
+}
+
+// New returns the tokens under prefix (e.g. "scrm:schema:") in rdb; a nil
+// rdb gives tokens that are never trusted.
+func New(rdb redis.UniversalClient, prefix string) *Tokens {
+	return &Tokens{redis: rdb, prefix: prefix, now: time.Now}
+}
+
+// WithClock sets the clock of the recheck period and the Redis pause (tests).
+func (t *Tokens) WithClock(now func() time.Time) *Tokens {
+	t.mu.Lock()
+	t.now = now
+	t.mu.Unlock()
+	return t
+}
+
+// Mark is a token as read at a moment: what a cache entry keeps beside the
+// data it read after it.
+type Mark struct {
+	token int64
+	ok    bool // Redis answered
+	at    time.Time
+}
+
+// Read returns the workspace's token now (a missing key is token 0). A Mark
+// read when Redis is absent or not answering trusts nothing.
+func (t *Tokens) Read(ctx context.Context, tid uuid.UUID) Mark {
+	t.mu.Lock()
+	now := t.now()
+	down := now.Before(t.downUntil)
+	t.mu.Unlock()
+	m := Mark{at: now}
+	if t.redis == nil || down {
+		return m
+	}
+	v, err := t.redis.Get(ctx, t.prefix+tid.String()).Int64()
+	switch {
+	case errors.Is(err, redis.Nil):
+		m.ok = true
+	case err != nil:
+		t.mu.Lock()
+		t.downUntil = t.now().Add(RedisPause)
+		t.mu.Unlock()
+	default:
+		m.token, m.ok = v, true
+	}
+	return m
+}
+
+// Usable reports whether m is a token Redis answered (a cache may store data
+// under it).
+func (m Mark) Usable() bool { return m.ok }
+
+// Covers reports whether data cached under m is still good at now: both
+// tokens were read from Redis, the token has not moved, and m is younger
+// than RecheckEvery.
+func (m Mark) Covers(now Mark) bool {
+	return m.ok && now.ok && m.token == now.token && now.at.Sub(m.at) < RecheckEvery
+}
+
+// MoveAfterCommit moves the workspace's token once ctx's transaction
+// commits (at once without one). A lost move shows only as staleness: other
+// processes see the change within RecheckEvery.
+func (t *Tokens) MoveAfterCommit(ctx context.Context, tid uuid.UUID) {
+	t.MoveAfter(ctx, ent.TxFromContext(ctx), tid)
+}
+
+// MoveAfter moves the workspace's token once tx commits (at once when tx
+// is nil).
+func (t *Tokens) MoveAfter(ctx context.Context, tx *ent.Tx, tid uuid.UUID) {
+	if t.redis == nil {
+		return
+	}
+	move := func() {
+		// Not the request's context: the response may already be on its way.
+		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = t.redis.Incr(c, t.prefix+tid.String()).Err()
+	}
+	if tx == nil {
+		move()
+		return
+	}
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+			err := next.Commit(ctx, tx)
+			if err == nil {
+				move()
+			}
+			return err
+		})
+	})
+}
