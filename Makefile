@@ -50,7 +50,7 @@ vet:
 ## generate: regenerate ent, the entgql schema and gqlgen code
 generate:
 	$(GO) run -mod=mod ./ent/entc.go
-	$(GO) tool gqlgen generate --config gqlgen.yml
+	$(GO) run ./graph/gen
 
 ## check-generated: regenerate in a scratch copy and fail if committed code drifted
 check-generated:

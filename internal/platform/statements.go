@@ -35,7 +35,8 @@ func countStatement(ctx context.Context) {
 }
 
 // countingDriver counts statements per context; it costs a context lookup
-// per statement. It also sends ent's counts as COUNT(*) (countAll).
+// per statement. It also sends ent's counts as COUNT(*) (countAll) and
+// has rows build their column types once (cacheColumnTypes).
 type countingDriver struct{ dialect.Driver }
 
 func (d countingDriver) Exec(ctx context.Context, query string, args, v any) error {
@@ -45,7 +46,11 @@ func (d countingDriver) Exec(ctx context.Context, query string, args, v any) err
 
 func (d countingDriver) Query(ctx context.Context, query string, args, v any) error {
 	countStatement(ctx)
-	return d.Driver.Query(ctx, countAll(query), args, v)
+	if err := d.Driver.Query(ctx, countAll(query), args, v); err != nil {
+		return err
+	}
+	cacheColumnTypes(v)
+	return nil
 }
 
 func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
@@ -82,7 +87,11 @@ func (t countingTx) Exec(ctx context.Context, query string, args, v any) error {
 
 func (t countingTx) Query(ctx context.Context, query string, args, v any) error {
 	countStatement(ctx)
-	return t.Tx.Query(ctx, countAll(query), args, v)
+	if err := t.Tx.Query(ctx, countAll(query), args, v); err != nil {
+		return err
+	}
+	cacheColumnTypes(v)
+	return nil
 }
 
 func (t countingTx) Commit() error {
