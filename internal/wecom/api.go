@@ -154,6 +154,13 @@ func (c *contacts) detail(externalUserID string) (*externalcontact.ExternalUserD
 
 func isTokenError(code int64) bool { return slices.Contains(tokenErrcodes, code) }
 
+// isPermanent reports whether err is WeCom's refusal that no retry changes
+// (an errcode neither of the token nor busy or rate-limited).
+func isPermanent(err error) bool {
+	var ce *util.CommonError
+	return errors.As(err, &ce) && !isTokenError(ce.ErrCode) && !slices.Contains(temporaryErrcodes, ce.ErrCode)
+}
+
 // parseConfig reads the channel's stored config.
 func parseConfig(raw json.RawMessage) (wecomplug.Config, error) {
 	return wecomplug.ParseConfig(raw)

@@ -84,10 +84,22 @@ func (s *Service) Receive(ctx context.Context, q url.Values, body []byte) (Outco
 	}
 	// A new customer's details are fetched before the transaction opens, so
 	// the call to WeCom (and its retries) holds no connection and no lock.
+	// An edit is read again too: a member may have changed the customer's
+	// corp tags, which the event does not carry.
 	var detail *externalcontact.ExternalUserDetailResponse
-	if msg.Event == "change_external_contact" && msg.ChangeType == "add_external_contact" {
-		if detail, err = api.detail(msg.ExternalUserID); err != nil {
-			return "", fmt.Errorf("wecom: externalcontact/get: %w", err)
+	if msg.Event == "change_external_contact" {
+		switch msg.ChangeType {
+		case "add_external_contact":
+			if detail, err = api.detail(msg.ExternalUserID); err != nil {
+				return "", fmt.Errorf("wecom: externalcontact/get: %w", err)
+			}
+		case "edit_external_contact":
+			if detail, err = api.detail(msg.ExternalUserID); err != nil && !isPermanent(err) {
+				return "", fmt.Errorf("wecom: externalcontact/get: %w", err)
+			}
+			// Refused for good (no longer anyone's contact, say): the edit is
+			// recorded and the lead's tags stay as they are.
+			err = nil
 		}
 	}
 	out := Ignored
@@ -168,9 +180,9 @@ func (s *Service) apply(ctx context.Context, c *ent.Client, detail *externalcont
 	case "add_external_contact":
 		return s.added(ctx, c, detail, msg)
 	case "edit_external_contact":
-		return s.touched(ctx, c, msg, EventEdited)
+		return s.touched(ctx, c, msg, EventEdited, detail)
 	case "del_external_contact":
-		return s.touched(ctx, c, msg, EventRemoved)
+		return s.touched(ctx, c, msg, EventRemoved, nil)
 	case "del_follow_user":
 		return s.lost(ctx, c, msg)
 	}

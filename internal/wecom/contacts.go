@@ -251,8 +251,11 @@ func (s *Service) own(ctx context.Context, c *ent.Client, leadID, owner uuid.UUI
 }
 
 // touched records an event on the lead of a member's contact (edits, and
-// the member deleting the customer, which also sets removed_at).
-func (s *Service) touched(ctx context.Context, c *ent.Client, msg externalcontact.EventCallbackMessage, name string) (Outcome, error) {
+// the member deleting the customer, which also sets removed_at). An edit
+// with the customer read again (detail) brings the lead's corp tags in line
+// with WeCom's (followTags).
+func (s *Service) touched(ctx context.Context, c *ent.Client, msg externalcontact.EventCallbackMessage, name string,
+	detail *externalcontact.ExternalUserDetailResponse) (Outcome, error) {
 	u, err := member(ctx, c, msg.UserID)
 	if err != nil || u == nil {
 		return Ignored, err
@@ -276,8 +279,16 @@ func (s *Service) touched(ctx context.Context, c *ent.Client, msg externalcontac
 	if err != nil {
 		return "", err
 	}
-	return Applied, events.Record(ctx, c, []uuid.UUID{lead.UUID}, name, Source,
-		map[string]any{"userID": msg.UserID, "externalUserID": msg.ExternalUserID}, now)
+	if err := events.Record(ctx, c, []uuid.UUID{lead.UUID}, name, Source,
+		map[string]any{"userID": msg.UserID, "externalUserID": msg.ExternalUserID}, now); err != nil {
+		return "", err
+	}
+	if detail != nil {
+		if err := s.followTags(ctx, c, lead.UUID, msg.ExternalUserID, detail); err != nil {
+			return "", err
+		}
+	}
+	return Applied, nil
 }
 
 // lost handles del_follow_user, the customer deleting the member (流失):

@@ -11,6 +11,7 @@ import (
 	"github.com/silenceper/wechat/v2/work/externalcontact"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/taggroup"
 	"github.com/scrmhq/scrm/internal/txn"
@@ -276,6 +277,104 @@ func corpTagsOf(ctx context.Context, c *ent.Client, wecomIDs []string) ([]uuid.U
 
 type fromWeComKey struct{}
 
+// followTags brings the lead's corp tags in line with the customer's in
+// WeCom (d, externalcontact/get read after an edit_external_contact): the
+// union of every member's corp tags on the customer (follow_user.tags),
+// as far as they are linked to the workspace's tags. Linked tags WeCom has
+// and the lead lacks are put on; linked tags the lead has and no member has
+// in WeCom come off. Tags the workspace has not linked, and members'
+// personal tags (type 2), are left alone. A lead that is also the customer
+// of another WeCom identity (two customers merged) only gains tags: the
+// other identity's tags were not read. The changes come from WeCom, so they
+// are not marked back.
+func (s *Service) followTags(ctx context.Context, c *ent.Client, leadID uuid.UUID, ext string,
+	d *externalcontact.ExternalUserDetailResponse) error {
+	if s.Tags == nil {
+		return nil
+	}
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, f := range d.FollowUser {
+		for _, t := range f.Tags {
+			if t.TagID != "" && t.Type != 2 {
+				ids = append(ids, t.TagID)
+			}
+		}
+	}
+	want, err := corpTagsOf(ctx, c, ids)
+	if err != nil {
+		return err
+	}
+	want, err = oneOfEachExclusive(ctx, c, want)
+	if err != nil {
+		return err
+	}
+	have, err := c.Tag.Query().Where(tag.WecomTagIDNotNil(), tag.HasLeadsWith(lead.ID(leadID))).IDs(ctx)
+	if err != nil {
+		return err
+	}
+	var add, remove []uuid.UUID
+	for _, id := range want {
+		if !slices.Contains(have, id) {
+			add = append(add, id)
+		}
+	}
+	for _, id := range have {
+		if !slices.Contains(want, id) {
+			remove = append(remove, id)
+		}
+	}
+	if len(remove) > 0 {
+		var others bool
+		if err := txn.QueryRow(ctx, c, `SELECT EXISTS (SELECT 1 FROM wecom_contacts WHERE tenant_id = $1 AND lead_id = $2
+			AND external_user_id <> $3 AND lost_at IS NULL AND removed_at IS NULL)`, tid, leadID, ext).Scan(&others); err != nil {
+			return err
+		}
+		if others {
+			remove = nil
+		}
+	}
+	ctx = context.WithValue(ctx, fromWeComKey{}, true)
+	if len(add) > 0 {
+		if _, err := s.Tags.TagLeads(ctx, []uuid.UUID{leadID}, add, nil, "INGEST"); err != nil {
+			return fmt.Errorf("wecom: corp tags added in WeCom: %w", err)
+		}
+	}
+	if len(remove) > 0 {
+		if _, err := s.Tags.UntagLeads(ctx, []uuid.UUID{leadID}, remove); err != nil {
+			return fmt.Errorf("wecom: corp tags removed in WeCom: %w", err)
+		}
+	}
+	return nil
+}
+
+// oneOfEachExclusive keeps the first of ids in each exclusive tag group:
+// WeCom has no exclusive groups, and tagging refuses two tags of one.
+func oneOfEachExclusive(ctx context.Context, c *ent.Client, ids []uuid.UUID) ([]uuid.UUID, error) {
+	if len(ids) < 2 {
+		return ids, nil
+	}
+	tags, err := c.Tag.Query().Where(tag.IDIn(ids...)).WithGroup().All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[uuid.UUID]bool{}
+	var out []uuid.UUID
+	for _, t := range tags {
+		if g := t.Edges.Group; g != nil && g.Exclusive {
+			if seen[g.ID] {
+				continue
+			}
+			seen[g.ID] = true
+		}
+		out = append(out, t.ID)
+	}
+	return out, nil
+}
+
 // TagsAdded implements tagging.Watcher: when tags WeCom knows were put on
 // leads that are members' external contacts, it queues their marking in
 // WeCom (wecom:mark_tags), in the tagging transaction. Tags put on by WeCom
@@ -291,6 +390,9 @@ func (s *Service) TagsAdded(ctx context.Context, added map[uuid.UUID][]uuid.UUID
 // are members' external contacts is taken off them in WeCom too, by the
 // same task (which marks what the lead has when it runs).
 func (s *Service) TagsRemoved(ctx context.Context, removed map[uuid.UUID][]uuid.UUID) error {
+	if ctx.Value(fromWeComKey{}) != nil {
+		return nil
+	}
 	return s.queueMarks(ctx, removed)
 }
 

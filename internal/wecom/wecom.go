@@ -78,6 +78,7 @@ type Queue interface {
 // Tagger tags leads (tagging.Service).
 type Tagger interface {
 	TagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID, actor *uuid.UUID, source string) (int, error)
+	UntagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID) (int, error)
 }
 
 // Watcher hears of contact-way adds and churn in their transaction
