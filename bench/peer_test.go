@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"reflect"
 	"runtime/debug"
@@ -416,4 +418,48 @@ func median(vs []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// BenchmarkLeadPage serves BenchmarkPeerRead's list of 100 leads in this
+// process, one request at a time through the server's handler (no network,
+// no load generator), on a workspace of SCRM_BENCH_LEADS leads (default
+// 20,000): the benchmark to profile the read path with, e.g.
+//
+//	go test -tags nofrontend -run '^$' -bench '^BenchmarkLeadPage$' -benchtime 1000x -cpuprofile cpu.prof ./bench/
+//	go tool pprof -svg -focus='BenchmarkLeadPage.func1|gqlgen|lib/pq' -ignore='dataset|bcrypt|blowfish' bench.test cpu.prof > page.svg
+//
+// (the focus and ignore leave out the data set's generation).
+func BenchmarkLeadPage(b *testing.B) {
+	defer debug.SetGCPercent(platform.TuneGC())
+	ctx := context.Background()
+	n := 20_000
+	if v, err := strconv.Atoi(os.Getenv("SCRM_BENCH_LEADS")); err == nil && v > 0 {
+		n = v
+	}
+	api := apitest.New(b)
+	spec := dataset.Default()
+	spec.Slug, spec.Leads, spec.Events, spec.Listable = "page", n, 0, true
+	if _, err := dataset.Generate(ctx, api.DB.DB, api.DB.Client, spec, b.Logf); err != nil {
+		b.Fatal(err)
+	}
+	token := api.Login(spec.Slug, "admin@"+spec.Slug+".test", spec.Password)
+	body, _ := json.Marshal(map[string]any{"query": peerScrmList, "variables": map[string]any{"first": 100}})
+	h := api.Server.Config.Handler
+	serve := func() {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
+			b.Fatalf("status %d: %.500s", rec.Code, rec.Body.String())
+		}
+	}
+	for range 50 { // warm up: caches, plans, connections
+		serve()
+	}
+	b.ResetTimer()
+	for range b.N {
+		serve()
+	}
 }

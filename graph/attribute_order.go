@@ -48,6 +48,7 @@ func (r *Resolver) leadsByAttribute(ctx context.Context, q *ent.LeadQuery, o *mo
 	if err != nil {
 		return nil, err
 	}
+	selectLeadColumns(ctx, q) // after the count, which would count the columns
 	n := *first
 	// Load the edges the page selects (owner, tags, stage, ...) per page,
 	// as entgql's Paginate does, not per lead.

@@ -7,25 +7,79 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/graph/typed"
 )
 
-// leadFieldsWithoutAttributes are the Lead fields whose resolvers never
-// read the lead's attributes column. A page whose leads select only these
-// (and typedAttribute) reads from PostgreSQL only the custom fields it
-// shows; any other field (attributes, and any field added later until it
-// is listed here) keeps the whole column.
-var leadFieldsWithoutAttributes = map[string]bool{
-	"__typename": true, "id": true, "createdAt": true, "updatedAt": true, "seq": true, "name": true,
-	"unionID": true, "openID": true, "externalID": true, "company": true, "source": true,
-	"sourceDetail": true, "status": true, "score": true, "tier": true, "ownerID": true, "poolID": true,
-	"stageID": true, "territoryID": true, "partnerID": true, "claimedAt": true, "protectedUntil": true,
-	"lastFollowUpAt": true, "locked": true, "referrerID": true, "owner": true, "pool": true,
-	"stage": true, "territory": true, "partner": true, "tags": true, "phone": true, "email": true,
-	"reachableChannels": true, "wecomContacts": true,
+// leadFieldColumns are the columns each Lead field's resolver reads
+// (id and tenant_id are always read). A field listed with nil reads columns
+// not written down here, but never attributes. A page whose leads select
+// only listed fields reads only the columns they need and, through
+// typedAttribute, only the custom fields it shows; any other field (the
+// generic attributes, and any field added later until it is listed here)
+// keeps every column.
+var leadFieldColumns = map[string][]string{
+	"__typename": {}, "id": {}, "createdAt": {lead.FieldCreatedAt}, "updatedAt": {lead.FieldUpdatedAt},
+	"seq": {lead.FieldSeq}, "name": {lead.FieldName}, "unionID": {lead.FieldUnionID},
+	"openID": {lead.FieldOpenID}, "externalID": {lead.FieldExternalID}, "company": {lead.FieldCompany},
+	"source": {lead.FieldSource}, "sourceDetail": {lead.FieldSourceDetail}, "status": {lead.FieldStatus},
+	"score": {lead.FieldScore}, "tier": {lead.FieldTier}, "ownerID": {lead.FieldOwnerID},
+	"poolID": {lead.FieldPoolID}, "stageID": {lead.FieldStageID}, "territoryID": {lead.FieldTerritoryID},
+	"partnerID": {lead.FieldPartnerID}, "claimedAt": {lead.FieldClaimedAt},
+	"protectedUntil": {lead.FieldProtectedUntil}, "lastFollowUpAt": {lead.FieldLastFollowUpAt},
+	"locked": {lead.FieldLocked}, "referrerID": {lead.FieldReferrerID},
+	"owner": {lead.FieldOwnerID}, "pool": {lead.FieldPoolID}, "stage": {lead.FieldStageID},
+	"territory": {lead.FieldTerritoryID}, "partner": {lead.FieldPartnerID}, "tags": {},
+	"phone": {lead.FieldPhone}, "email": {lead.FieldEmail}, "wecomContacts": {},
+	typed.TypedAttributeField: {lead.FieldAttributes},
+	"reachableChannels": nil,
+}
+
+// selectLeadColumns has the lead page query q read only the columns that
+// the request's edges.node selection needs, when every field it selects is
+// in leadFieldColumns; otherwise q reads every column, as entgql has it.
+// Fewer columns is less for PostgreSQL to send and for ent to scan: a page
+// of 100 leads that shows ten of the thirty-odd columns.
+func selectLeadColumns(ctx context.Context, q *ent.LeadQuery) {
+	cols := []string{lead.FieldTenantID}
+	ok := eachLeadNodeField(ctx, func(f graphql.CollectedField) bool {
+		c, known := leadFieldColumns[f.Name]
+		cols = append(cols, c...)
+		return known && c != nil
+	})
+	if ok {
+		slices.Sort(cols)
+		q.Select(slices.Compact(cols)...)
+	}
+}
+
+// eachLeadNodeField calls f with each field the lead page's edges.node
+// selection of ctx's field selects, until f returns false; it reports
+// whether every call returned true (false without a selection to read).
+func eachLeadNodeField(ctx context.Context, f func(graphql.CollectedField) bool) bool {
+	fc := graphql.GetFieldContext(ctx)
+	oc := graphql.GetOperationContext(ctx)
+	if fc == nil || oc == nil {
+		return false
+	}
+	for _, edges := range graphql.CollectFields(oc, fc.Field.Selections, nil) {
+		if edges.Name != "edges" {
+			continue
+		}
+		for _, node := range graphql.CollectFields(oc, edges.Selections, nil) {
+			if node.Name != "node" {
+				continue
+			}
+			for _, field := range graphql.CollectFields(oc, node.Selections, []string{"Lead", "Node"}) {
+				if !f(field) {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 // projectLeadAttributes narrows the attributes column of the lead page
@@ -36,22 +90,25 @@ var leadFieldsWithoutAttributes = map[string]bool{
 // or a field not known to do without it. Masking is untouched: it happens
 // when each value is read.
 func projectLeadAttributes(ctx context.Context, q *ent.LeadQuery) {
-	fc := graphql.GetFieldContext(ctx)
 	oc := graphql.GetOperationContext(ctx)
-	if fc == nil || oc == nil {
-		return
-	}
-	keys, ok := []string{}, true
-	for _, edges := range graphql.CollectFields(oc, fc.Field.Selections, nil) {
-		switch edges.Name {
-		case "edges":
-			for _, node := range graphql.CollectFields(oc, edges.Selections, nil) {
-				if node.Name == "node" {
-					keys, ok = typedKeys(oc, node.Selections, keys, ok)
-				}
-			}
+	keys := []string{}
+	ok := eachLeadNodeField(ctx, func(f graphql.CollectedField) bool {
+		if f.Name != typed.TypedAttributeField {
+			_, known := leadFieldColumns[f.Name]
+			return known
 		}
-	}
+		arg := f.Arguments.ForName("field")
+		if arg == nil {
+			return false
+		}
+		v, err := arg.Value.Value(oc.Variables)
+		r, isReader := v.(ent.AttributeReader)
+		if err != nil || !isReader {
+			return false
+		}
+		keys = append(keys, r.AttributeKey())
+		return true
+	})
 	if !ok {
 		return
 	}
@@ -67,31 +124,6 @@ func projectLeadAttributes(ctx context.Context, q *ent.LeadQuery) {
 		cols[i] = attributesOf(full, keys) + ` AS "` + lead.FieldAttributes + `"`
 		s.Select(cols...)
 	})
-}
-
-// typedKeys adds to keys the custom fields of a Lead selection; ok turns
-// false at the first field that may need the whole attributes column.
-func typedKeys(oc *graphql.OperationContext, set []ast.Selection, keys []string, ok bool) ([]string, bool) {
-	for _, f := range graphql.CollectFields(oc, set, []string{"Lead", "Node"}) {
-		if !ok {
-			return keys, false
-		}
-		if f.Name == "typedAttribute" {
-			arg := f.Arguments.ForName("field")
-			if arg == nil {
-				return keys, false
-			}
-			v, err := arg.Value.Value(oc.Variables)
-			r, isReader := v.(ent.AttributeReader)
-			if err != nil || !isReader {
-				return keys, false
-			}
-			keys = append(keys, r.AttributeKey())
-			continue
-		}
-		ok = leadFieldsWithoutAttributes[f.Name]
-	}
-	return keys, ok
 }
 
 // attributesOf is the SQL expression of column col narrowed to keys: the

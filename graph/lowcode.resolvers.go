@@ -181,6 +181,7 @@ func (r *queryResolver) Leads(ctx context.Context, after *entgql.Cursor[uuid.UUI
 		}
 		return r.leadsByAttribute(ctx, q, orderByAttribute, after, first, before, last)
 	}
+	selectLeadColumns(ctx, q) // Paginate counts without it
 	return q.Paginate(ctx, after, first, before, last,
 		ent.WithLeadOrder(orderBy), ent.WithLeadFilter(where.Filter))
 }

@@ -471,3 +471,57 @@ func TestInlinedEdgesOfAPage(t *testing.T) {
 		t.Errorf("owner with a resolver field: %d statements for 5 leads, %d for 20", counts[5], counts[20])
 	}
 }
+
+// A page whose leads select only fields of leadFieldColumns reads only their
+// columns (selectLeadColumns); every value must still be the one the page
+// gives when it selects the generic attributes too, which reads every column.
+func TestNarrowedLeadPageKeepsEveryValue(t *testing.T) {
+	api := apitest.New(t)
+	token, ids, _ := typedWorkspace(t, api)
+	var me struct{ Me struct{ ID string } }
+	api.MustDo(token, `{ me { id } }`, nil, &me)
+	var tags struct{ CreateTag struct{ ID string } }
+	api.MustDo(token, `mutation { createTag(input: {name: "高意向"}) { id } }`, nil, &tags)
+	api.MustDo(token, `mutation($ids: [ID!]!, $t: ID!) { tagLeads(leadIDs: $ids, tagIDs: [$t]) { affected } }`, map[string]any{"ids": ids[:10], "t": tags.CreateTag.ID}, nil)
+	api.MustDo(token, `mutation($ids: [ID!]!, $o: ID!) { assignLeads(ids: $ids, ownerID: $o) { assigned } }`, map[string]any{"ids": ids[5:20], "o": me.Me.ID}, nil)
+	api.MustDo(token, `mutation($id: ID!) { updateLead(id: $id, input: {company: "ACME", email: "a@acme.test"}) { id } }`, map[string]any{"id": ids[3]}, nil)
+
+	const fields = `id name phone email company status score tier source sourceDetail createdAt updatedAt lastFollowUpAt
+		ownerID stageID poolID claimedAt owner { name } stage { name } pool { name } tags { name } budget city`
+	page := func(extra string) []map[string]any {
+		var out struct {
+			Leads struct {
+				Edges []struct{ Node map[string]any }
+			}
+		}
+		api.MustDo(token, `{ leads(first: 50, orderBy: {field: CREATED_AT}) { edges { node { `+fields+extra+` } } } }`, nil, &out)
+		nodes := make([]map[string]any, len(out.Leads.Edges))
+		for i, e := range out.Leads.Edges {
+			delete(e.Node, "attributes")
+			delete(e.Node, "reachableChannels")
+			nodes[i] = e.Node
+		}
+		return nodes
+	}
+	narrowed, full := page(""), page(" attributes reachableChannels")
+	if len(narrowed) != len(ids) || len(full) != len(ids) {
+		t.Fatalf("%d and %d leads, want %d", len(narrowed), len(full), len(ids))
+	}
+	seen := map[string]bool{}
+	for i := range narrowed {
+		if !reflect.DeepEqual(narrowed[i], full[i]) {
+			t.Fatalf("lead %d:\nnarrowed %v\nfull     %v", i, narrowed[i], full[i])
+		}
+		for k, v := range narrowed[i] {
+			if v != nil && v != "" {
+				seen[k] = true
+			}
+		}
+	}
+	// The comparison means something only if the page has these values.
+	for _, k := range []string{"name", "phone", "email", "company", "owner", "stage", "tags", "budget", "city", "ownerID", "claimedAt"} {
+		if !seen[k] {
+			t.Errorf("no lead of the page has %s: the comparison does not cover it", k)
+		}
+	}
+}
