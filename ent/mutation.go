@@ -50530,6 +50530,8 @@ type WeComGroupMsgMutation struct {
 	created_in_wecom_at     *time.Time
 	checked_at              *time.Time
 	error                   *string
+	reminded_at             *[]time.Time
+	appendreminded_at       []time.Time
 	clearedFields           map[string]struct{}
 	done                    bool
 	oldValue                func(context.Context) (*WeComGroupMsg, error)
@@ -51275,6 +51277,71 @@ func (m *WeComGroupMsgMutation) ResetError() {
 	delete(m.clearedFields, wecomgroupmsg.FieldError)
 }
 
+// SetRemindedAt sets the "reminded_at" field.
+func (m *WeComGroupMsgMutation) SetRemindedAt(t []time.Time) {
+	m.reminded_at = &t
+	m.appendreminded_at = nil
+}
+
+// RemindedAt returns the value of the "reminded_at" field in the mutation.
+func (m *WeComGroupMsgMutation) RemindedAt() (r []time.Time, exists bool) {
+	v := m.reminded_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRemindedAt returns the old "reminded_at" field's value of the WeComGroupMsg entity.
+// If the WeComGroupMsg object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComGroupMsgMutation) OldRemindedAt(ctx context.Context) (v []time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRemindedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRemindedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRemindedAt: %w", err)
+	}
+	return oldValue.RemindedAt, nil
+}
+
+// AppendRemindedAt adds t to the "reminded_at" field.
+func (m *WeComGroupMsgMutation) AppendRemindedAt(t []time.Time) {
+	m.appendreminded_at = append(m.appendreminded_at, t...)
+}
+
+// AppendedRemindedAt returns the list of values that were appended to the "reminded_at" field in this mutation.
+func (m *WeComGroupMsgMutation) AppendedRemindedAt() ([]time.Time, bool) {
+	if len(m.appendreminded_at) == 0 {
+		return nil, false
+	}
+	return m.appendreminded_at, true
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (m *WeComGroupMsgMutation) ClearRemindedAt() {
+	m.reminded_at = nil
+	m.appendreminded_at = nil
+	m.clearedFields[wecomgroupmsg.FieldRemindedAt] = struct{}{}
+}
+
+// RemindedAtCleared returns if the "reminded_at" field was cleared in this mutation.
+func (m *WeComGroupMsgMutation) RemindedAtCleared() bool {
+	_, ok := m.clearedFields[wecomgroupmsg.FieldRemindedAt]
+	return ok
+}
+
+// ResetRemindedAt resets all changes to the "reminded_at" field.
+func (m *WeComGroupMsgMutation) ResetRemindedAt() {
+	m.reminded_at = nil
+	m.appendreminded_at = nil
+	delete(m.clearedFields, wecomgroupmsg.FieldRemindedAt)
+}
+
 // Where appends a list predicates to the WeComGroupMsgMutation builder.
 func (m *WeComGroupMsgMutation) Where(ps ...predicate.WeComGroupMsg) {
 	m.predicates = append(m.predicates, ps...)
@@ -51309,7 +51376,7 @@ func (m *WeComGroupMsgMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *WeComGroupMsgMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.tenant_id != nil {
 		fields = append(fields, wecomgroupmsg.FieldTenantID)
 	}
@@ -51355,6 +51422,9 @@ func (m *WeComGroupMsgMutation) Fields() []string {
 	if m.error != nil {
 		fields = append(fields, wecomgroupmsg.FieldError)
 	}
+	if m.reminded_at != nil {
+		fields = append(fields, wecomgroupmsg.FieldRemindedAt)
+	}
 	return fields
 }
 
@@ -51393,6 +51463,8 @@ func (m *WeComGroupMsgMutation) Field(name string) (ent.Value, bool) {
 		return m.CheckedAt()
 	case wecomgroupmsg.FieldError:
 		return m.Error()
+	case wecomgroupmsg.FieldRemindedAt:
+		return m.RemindedAt()
 	}
 	return nil, false
 }
@@ -51432,6 +51504,8 @@ func (m *WeComGroupMsgMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldCheckedAt(ctx)
 	case wecomgroupmsg.FieldError:
 		return m.OldError(ctx)
+	case wecomgroupmsg.FieldRemindedAt:
+		return m.OldRemindedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown WeComGroupMsg field %s", name)
 }
@@ -51546,6 +51620,13 @@ func (m *WeComGroupMsgMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetError(v)
 		return nil
+	case wecomgroupmsg.FieldRemindedAt:
+		v, ok := value.([]time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRemindedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown WeComGroupMsg field %s", name)
 }
@@ -51591,6 +51672,9 @@ func (m *WeComGroupMsgMutation) ClearedFields() []string {
 	if m.FieldCleared(wecomgroupmsg.FieldError) {
 		fields = append(fields, wecomgroupmsg.FieldError)
 	}
+	if m.FieldCleared(wecomgroupmsg.FieldRemindedAt) {
+		fields = append(fields, wecomgroupmsg.FieldRemindedAt)
+	}
 	return fields
 }
 
@@ -51619,6 +51703,9 @@ func (m *WeComGroupMsgMutation) ClearField(name string) error {
 		return nil
 	case wecomgroupmsg.FieldError:
 		m.ClearError()
+		return nil
+	case wecomgroupmsg.FieldRemindedAt:
+		m.ClearRemindedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown WeComGroupMsg nullable field %s", name)
@@ -51672,6 +51759,9 @@ func (m *WeComGroupMsgMutation) ResetField(name string) error {
 		return nil
 	case wecomgroupmsg.FieldError:
 		m.ResetError()
+		return nil
+	case wecomgroupmsg.FieldRemindedAt:
+		m.ResetRemindedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown WeComGroupMsg field %s", name)

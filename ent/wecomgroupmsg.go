@@ -48,7 +48,9 @@ type WeComGroupMsg struct {
 	// CheckedAt holds the value of the "checked_at" field.
 	CheckedAt *time.Time `json:"checked_at,omitempty"`
 	// Error holds the value of the "error" field.
-	Error        *string `json:"error,omitempty"`
+	Error *string `json:"error,omitempty"`
+	// RemindedAt holds the value of the "reminded_at" field.
+	RemindedAt   []time.Time `json:"reminded_at,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -57,7 +59,7 @@ func (*WeComGroupMsg) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case wecomgroupmsg.FieldExternalUserIds, wecomgroupmsg.FieldDeliveryIds:
+		case wecomgroupmsg.FieldExternalUserIds, wecomgroupmsg.FieldDeliveryIds, wecomgroupmsg.FieldRemindedAt:
 			values[i] = new([]byte)
 		case wecomgroupmsg.FieldSender, wecomgroupmsg.FieldContent, wecomgroupmsg.FieldStatus, wecomgroupmsg.FieldMsgid, wecomgroupmsg.FieldError:
 			values[i] = new(sql.NullString)
@@ -185,6 +187,14 @@ func (_m *WeComGroupMsg) assignValues(columns []string, values []any) error {
 				_m.Error = new(string)
 				*_m.Error = value.String
 			}
+		case wecomgroupmsg.FieldRemindedAt:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field reminded_at", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.RemindedAt); err != nil {
+					return fmt.Errorf("unmarshal field reminded_at: %w", err)
+				}
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -275,6 +285,9 @@ func (_m *WeComGroupMsg) String() string {
 		builder.WriteString("error=")
 		builder.WriteString(*v)
 	}
+	builder.WriteString(", ")
+	builder.WriteString("reminded_at=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RemindedAt))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -178,6 +178,12 @@ func (_c *WeComGroupMsgCreate) SetNillableError(v *string) *WeComGroupMsgCreate 
 	return _c
 }
 
+// SetRemindedAt sets the "reminded_at" field.
+func (_c *WeComGroupMsgCreate) SetRemindedAt(v []time.Time) *WeComGroupMsgCreate {
+	_c.mutation.SetRemindedAt(v)
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *WeComGroupMsgCreate) SetID(v uuid.UUID) *WeComGroupMsgCreate {
 	_c.mutation.SetID(v)
@@ -405,6 +411,10 @@ func (_c *WeComGroupMsgCreate) createSpec() (*WeComGroupMsg, *sqlgraph.CreateSpe
 		_spec.SetField(wecomgroupmsg.FieldError, field.TypeString, value)
 		_node.Error = &value
 	}
+	if value, ok := _c.mutation.RemindedAt(); ok {
+		_spec.SetField(wecomgroupmsg.FieldRemindedAt, field.TypeJSON, value)
+		_node.RemindedAt = value
+	}
 	return _node, _spec
 }
 
@@ -568,6 +578,24 @@ func (u *WeComGroupMsgUpsert) UpdateError() *WeComGroupMsgUpsert {
 // ClearError clears the value of the "error" field.
 func (u *WeComGroupMsgUpsert) ClearError() *WeComGroupMsgUpsert {
 	u.SetNull(wecomgroupmsg.FieldError)
+	return u
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (u *WeComGroupMsgUpsert) SetRemindedAt(v []time.Time) *WeComGroupMsgUpsert {
+	u.Set(wecomgroupmsg.FieldRemindedAt, v)
+	return u
+}
+
+// UpdateRemindedAt sets the "reminded_at" field to the value that was provided on create.
+func (u *WeComGroupMsgUpsert) UpdateRemindedAt() *WeComGroupMsgUpsert {
+	u.SetExcluded(wecomgroupmsg.FieldRemindedAt)
+	return u
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (u *WeComGroupMsgUpsert) ClearRemindedAt() *WeComGroupMsgUpsert {
+	u.SetNull(wecomgroupmsg.FieldRemindedAt)
 	return u
 }
 
@@ -773,6 +801,27 @@ func (u *WeComGroupMsgUpsertOne) UpdateError() *WeComGroupMsgUpsertOne {
 func (u *WeComGroupMsgUpsertOne) ClearError() *WeComGroupMsgUpsertOne {
 	return u.Update(func(s *WeComGroupMsgUpsert) {
 		s.ClearError()
+	})
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (u *WeComGroupMsgUpsertOne) SetRemindedAt(v []time.Time) *WeComGroupMsgUpsertOne {
+	return u.Update(func(s *WeComGroupMsgUpsert) {
+		s.SetRemindedAt(v)
+	})
+}
+
+// UpdateRemindedAt sets the "reminded_at" field to the value that was provided on create.
+func (u *WeComGroupMsgUpsertOne) UpdateRemindedAt() *WeComGroupMsgUpsertOne {
+	return u.Update(func(s *WeComGroupMsgUpsert) {
+		s.UpdateRemindedAt()
+	})
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (u *WeComGroupMsgUpsertOne) ClearRemindedAt() *WeComGroupMsgUpsertOne {
+	return u.Update(func(s *WeComGroupMsgUpsert) {
+		s.ClearRemindedAt()
 	})
 }
 
@@ -1145,6 +1194,27 @@ func (u *WeComGroupMsgUpsertBulk) UpdateError() *WeComGroupMsgUpsertBulk {
 func (u *WeComGroupMsgUpsertBulk) ClearError() *WeComGroupMsgUpsertBulk {
 	return u.Update(func(s *WeComGroupMsgUpsert) {
 		s.ClearError()
+	})
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (u *WeComGroupMsgUpsertBulk) SetRemindedAt(v []time.Time) *WeComGroupMsgUpsertBulk {
+	return u.Update(func(s *WeComGroupMsgUpsert) {
+		s.SetRemindedAt(v)
+	})
+}
+
+// UpdateRemindedAt sets the "reminded_at" field to the value that was provided on create.
+func (u *WeComGroupMsgUpsertBulk) UpdateRemindedAt() *WeComGroupMsgUpsertBulk {
+	return u.Update(func(s *WeComGroupMsgUpsert) {
+		s.UpdateRemindedAt()
+	})
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (u *WeComGroupMsgUpsertBulk) ClearRemindedAt() *WeComGroupMsgUpsertBulk {
+	return u.Update(func(s *WeComGroupMsgUpsert) {
+		s.ClearRemindedAt()
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/wecomgroupmsg"
@@ -149,6 +150,24 @@ func (_u *WeComGroupMsgUpdate) ClearError() *WeComGroupMsgUpdate {
 	return _u
 }
 
+// SetRemindedAt sets the "reminded_at" field.
+func (_u *WeComGroupMsgUpdate) SetRemindedAt(v []time.Time) *WeComGroupMsgUpdate {
+	_u.mutation.SetRemindedAt(v)
+	return _u
+}
+
+// AppendRemindedAt appends value to the "reminded_at" field.
+func (_u *WeComGroupMsgUpdate) AppendRemindedAt(v []time.Time) *WeComGroupMsgUpdate {
+	_u.mutation.AppendRemindedAt(v)
+	return _u
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (_u *WeComGroupMsgUpdate) ClearRemindedAt() *WeComGroupMsgUpdate {
+	_u.mutation.ClearRemindedAt()
+	return _u
+}
+
 // Mutation returns the WeComGroupMsgMutation object of the builder.
 func (_u *WeComGroupMsgUpdate) Mutation() *WeComGroupMsgMutation {
 	return _u.mutation
@@ -269,6 +288,17 @@ func (_u *WeComGroupMsgUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	}
 	if _u.mutation.ErrorCleared() {
 		_spec.ClearField(wecomgroupmsg.FieldError, field.TypeString)
+	}
+	if value, ok := _u.mutation.RemindedAt(); ok {
+		_spec.SetField(wecomgroupmsg.FieldRemindedAt, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedRemindedAt(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, wecomgroupmsg.FieldRemindedAt, value)
+		})
+	}
+	if _u.mutation.RemindedAtCleared() {
+		_spec.ClearField(wecomgroupmsg.FieldRemindedAt, field.TypeJSON)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -409,6 +439,24 @@ func (_u *WeComGroupMsgUpdateOne) SetNillableError(v *string) *WeComGroupMsgUpda
 // ClearError clears the value of the "error" field.
 func (_u *WeComGroupMsgUpdateOne) ClearError() *WeComGroupMsgUpdateOne {
 	_u.mutation.ClearError()
+	return _u
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (_u *WeComGroupMsgUpdateOne) SetRemindedAt(v []time.Time) *WeComGroupMsgUpdateOne {
+	_u.mutation.SetRemindedAt(v)
+	return _u
+}
+
+// AppendRemindedAt appends value to the "reminded_at" field.
+func (_u *WeComGroupMsgUpdateOne) AppendRemindedAt(v []time.Time) *WeComGroupMsgUpdateOne {
+	_u.mutation.AppendRemindedAt(v)
+	return _u
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (_u *WeComGroupMsgUpdateOne) ClearRemindedAt() *WeComGroupMsgUpdateOne {
+	_u.mutation.ClearRemindedAt()
 	return _u
 }
 
@@ -562,6 +610,17 @@ func (_u *WeComGroupMsgUpdateOne) sqlSave(ctx context.Context) (_node *WeComGrou
 	}
 	if _u.mutation.ErrorCleared() {
 		_spec.ClearField(wecomgroupmsg.FieldError, field.TypeString)
+	}
+	if value, ok := _u.mutation.RemindedAt(); ok {
+		_spec.SetField(wecomgroupmsg.FieldRemindedAt, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedRemindedAt(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, wecomgroupmsg.FieldRemindedAt, value)
+		})
+	}
+	if _u.mutation.RemindedAtCleared() {
+		_spec.ClearField(wecomgroupmsg.FieldRemindedAt, field.TypeJSON)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &WeComGroupMsg{config: _u.config}

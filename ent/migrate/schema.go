@@ -2141,6 +2141,7 @@ var (
 		{Name: "created_in_wecom_at", Type: field.TypeTime, Nullable: true},
 		{Name: "checked_at", Type: field.TypeTime, Nullable: true},
 		{Name: "error", Type: field.TypeString, Nullable: true, Size: 500},
+		{Name: "reminded_at", Type: field.TypeJSON, Nullable: true},
 	}
 	// WecomGroupMsgsTable holds the schema information for the "wecom_group_msgs" table.
 	WecomGroupMsgsTable = &schema.Table{

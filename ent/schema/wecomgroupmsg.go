@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"time"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
@@ -17,7 +19,8 @@ import (
 // is asked; attempted_at is set (and committed) before each call, so a
 // template whose answer was lost is found again in WeCom's list instead of
 // being made twice; CREATED holds WeCom's msgid until the member has sent
-// it and every customer's result is known (DONE), or it expires.
+// it and every customer's result is known (DONE), or it expires. Its member
+// may be reminded to send it (reminded_at).
 type WeComGroupMsg struct{ ent.Schema }
 
 // Mixin of the WeComGroupMsg.
@@ -40,6 +43,10 @@ func (WeComGroupMsg) Fields() []ent.Field {
 		field.Time("created_in_wecom_at").Optional().Nillable(),
 		field.Time("checked_at").Optional().Nillable(),
 		field.String("error").Optional().Nillable().MaxRuneLen(500),
+		// reminded_at are the times its member was reminded to send it
+		// (remind_groupmsg_send; WeCom allows three in 24 hours), each
+		// recorded before the call.
+		field.JSON("reminded_at", []time.Time{}).Optional(),
 	}
 }
 

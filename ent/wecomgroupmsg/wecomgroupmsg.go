@@ -48,6 +48,8 @@ const (
 	FieldCheckedAt = "checked_at"
 	// FieldError holds the string denoting the error field in the database.
 	FieldError = "error"
+	// FieldRemindedAt holds the string denoting the reminded_at field in the database.
+	FieldRemindedAt = "reminded_at"
 	// Table holds the table name of the wecomgroupmsg in the database.
 	Table = "wecom_group_msgs"
 )
@@ -70,6 +72,7 @@ var Columns = []string{
 	FieldCreatedInWecomAt,
 	FieldCheckedAt,
 	FieldError,
+	FieldRemindedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).

@@ -765,6 +765,16 @@ func ErrorContainsFold(v string) predicate.WeComGroupMsg {
 	return predicate.WeComGroupMsg(sql.FieldContainsFold(FieldError, v))
 }
 
+// RemindedAtIsNil applies the IsNil predicate on the "reminded_at" field.
+func RemindedAtIsNil() predicate.WeComGroupMsg {
+	return predicate.WeComGroupMsg(sql.FieldIsNull(FieldRemindedAt))
+}
+
+// RemindedAtNotNil applies the NotNil predicate on the "reminded_at" field.
+func RemindedAtNotNil() predicate.WeComGroupMsg {
+	return predicate.WeComGroupMsg(sql.FieldNotNull(FieldRemindedAt))
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.WeComGroupMsg) predicate.WeComGroupMsg {
 	return predicate.WeComGroupMsg(sql.AndPredicates(predicates...))
