@@ -77,21 +77,22 @@ var RootPermissions = map[string]Permission{
 	"Mutation.trackEvents":           {"lead", "write"},
 	"Mutation.markNotificationsRead": Authenticated,
 
-	"Mutation.configureChannel": {"channel", "write"},
-	"Mutation.createBroadcast":  {"broadcast", "write"},
-	"Mutation.cancelBroadcast":  {"broadcast", "write"},
-	"Mutation.createSegment":    {"segment", "write"},
-	"Mutation.updateSegment":    {"segment", "write"},
-	"Mutation.refreshSegment":   {"segment", "write"},
-	"Mutation.deleteSegment":    {"segment", "delete"},
-	"Mutation.createJourney":    {"journey", "write"},
-	"Mutation.updateJourney":    {"journey", "write"},
-	"Mutation.setJourneyStatus": {"journey", "write"},
-	"Mutation.enrollLeads":      {"journey", "write"}, // and the leads in the caller's write scope
-	"Mutation.completeTask":     {"task", "write"},    // a task the caller sees (its own, or any with task manage)
-	"Mutation.createContactWay": {"channel", "write"},
-	"Mutation.updateContactWay": {"channel", "write"},
-	"Mutation.deleteContactWay": {"channel", "write"},
+	"Mutation.configureChannel":    {"channel", "write"},
+	"Mutation.createBroadcast":     {"broadcast", "write"},
+	"Mutation.cancelBroadcast":     {"broadcast", "write"},
+	"Mutation.createSegment":       {"segment", "write"},
+	"Mutation.updateSegment":       {"segment", "write"},
+	"Mutation.refreshSegment":      {"segment", "write"},
+	"Mutation.deleteSegment":       {"segment", "delete"},
+	"Mutation.createJourney":       {"journey", "write"},
+	"Mutation.updateJourney":       {"journey", "write"},
+	"Mutation.setJourneyStatus":    {"journey", "write"},
+	"Mutation.enrollLeads":         {"journey", "write"}, // and the leads in the caller's write scope
+	"Mutation.completeTask":        {"task", "write"},    // a task the caller sees (its own, or any with task manage)
+	"Mutation.createContactWay":    {"channel", "write"},
+	"Mutation.updateContactWay":    {"channel", "write"},
+	"Mutation.deleteContactWay":    {"channel", "write"},
+	"Mutation.remindWeComMassSend": {"broadcast", "write"},
 	// A view is the caller's own preference: reading the list is enough.
 	"Mutation.saveView":        {"lead", "read"},
 	"Mutation.updateSavedView": {"lead", "read"},

@@ -80,6 +80,16 @@ func (r *mutationResolver) DeleteContactWay(ctx context.Context, id uuid.UUID) (
 	return true, nil
 }
 
+// RemindWeComMassSend is the resolver for the remindWeComMassSend field.
+func (r *mutationResolver) RemindWeComMassSend(ctx context.Context, broadcastID uuid.UUID) (*model.WeComMassSendReminder, error) {
+	res, err := r.Services.WeCom.RemindMassSend(ctx, broadcastID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.WeComMassSendReminder{Reminded: res.Reminded, AlreadySent: res.Sent, AtLimit: res.AtLimit,
+		Refused: res.Refused, Errors: append([]string{}, res.Errors...)}, nil
+}
+
 // ContactWays is the resolver for the contactWays field.
 func (r *queryResolver) ContactWays(ctx context.Context) ([]*ent.ContactWay, error) {
 	return r.Services.WeCom.ContactWays(ctx)

@@ -118,3 +118,41 @@ func (h *Handlers) HandleWeComTagSync(ctx context.Context, t *asynq.Task) error 
 		"pushed", res.Pushed, "skipped", len(res.Skipped))
 	return nil
 }
+
+// TypeWeComRemind is the automatic reminder (提醒成员发送) of one staff
+// mass-send template, due the channel's massSendRemindAfterMinutes after
+// the template was made.
+const TypeWeComRemind = "wecom:remind"
+
+type remindPayload struct {
+	TenantID   uuid.UUID `json:"tenant_id"`
+	GroupMsgID uuid.UUID `json:"group_msg_id"`
+}
+
+// EnqueueWeComRemind implements wecom.Queue. The task id is the template's,
+// so the reminder is queued once.
+func (q Queue) EnqueueWeComRemind(ctx context.Context, tenantID, groupMsgID uuid.UUID, at time.Time) error {
+	b, err := json.Marshal(remindPayload{TenantID: tenantID, GroupMsgID: groupMsgID})
+	if err != nil {
+		return err
+	}
+	if err := q.enqueue(ctx, tenantID, asynq.NewTask(TypeWeComRemind, b), asynq.MaxRetry(5), asynq.Queue("low"),
+		asynq.ProcessAt(at), asynq.TaskID(TypeWeComRemind+":"+groupMsgID.String())); err != nil {
+		return fmt.Errorf("enqueue %s: %w", TypeWeComRemind, err)
+	}
+	return nil
+}
+
+// HandleWeComRemind reminds a template's member once, if still needed.
+func (h *Handlers) HandleWeComRemind(ctx context.Context, t *asynq.Task) error {
+	var p remindPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.TenantID == uuid.Nil || p.GroupMsgID == uuid.Nil {
+		return fmt.Errorf("%w: bad payload", asynq.SkipRetry)
+	}
+	asked, err := h.Services.WeCom.AutoRemind(h.systemWork(ctx, p.TenantID), p.GroupMsgID)
+	if err != nil {
+		return fmt.Errorf("remind a mass-send member: %w", err)
+	}
+	h.Log.InfoContext(ctx, "mass-send reminder", "tenant", p.TenantID, "template", p.GroupMsgID, "asked", asked)
+	return nil
+}

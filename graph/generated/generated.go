@@ -572,6 +572,7 @@ type ComplexityRoot struct {
 		RecyclePools             func(childComplexity int, dryRun *bool) int
 		RefreshSegment           func(childComplexity int, id uuid.UUID) int
 		ReleaseLeads             func(childComplexity int, ids []uuid.UUID, reason *string) int
+		RemindWeComMassSend      func(childComplexity int, broadcastID uuid.UUID) int
 		ReorderStages            func(childComplexity int, pipelineID uuid.UUID, stageIDs []uuid.UUID) int
 		RevokeAPIKey             func(childComplexity int, id uuid.UUID) int
 		RevokePermission         func(childComplexity int, role string, resource string, action string) int
@@ -1041,6 +1042,14 @@ type ComplexityRoot struct {
 		UserID         func(childComplexity int) int
 	}
 
+	WeComMassSendReminder struct {
+		AlreadySent func(childComplexity int) int
+		AtLimit     func(childComplexity int) int
+		Errors      func(childComplexity int) int
+		Refused     func(childComplexity int) int
+		Reminded    func(childComplexity int) int
+	}
+
 	Workload struct {
 		Capacity         func(childComplexity int) int
 		ClaimsToday      func(childComplexity int) int
@@ -1167,6 +1176,7 @@ type MutationResolver interface {
 	CreateContactWay(ctx context.Context, input model.CreateContactWayInput) (*ent.ContactWay, error)
 	UpdateContactWay(ctx context.Context, id uuid.UUID, input model.UpdateContactWayInput) (*ent.ContactWay, error)
 	DeleteContactWay(ctx context.Context, id uuid.UUID) (bool, error)
+	RemindWeComMassSend(ctx context.Context, broadcastID uuid.UUID) (*model.WeComMassSendReminder, error)
 }
 type PipelineResolver interface {
 	Stages(ctx context.Context, obj *ent.Pipeline, includeArchived *bool) ([]*ent.Stage, error)
@@ -3716,6 +3726,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReleaseLeads(childComplexity, args["ids"].([]uuid.UUID), args["reason"].(*string)), true
+	case "Mutation.remindWeComMassSend":
+		if e.ComplexityRoot.Mutation.RemindWeComMassSend == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_remindWeComMassSend_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemindWeComMassSend(childComplexity, args["broadcastID"].(uuid.UUID)), true
 	case "Mutation.reorderStages":
 		if e.ComplexityRoot.Mutation.ReorderStages == nil {
 			break
@@ -5986,6 +6007,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WeComContact.UserID(childComplexity), true
+
+	case "WeComMassSendReminder.alreadySent":
+		if e.ComplexityRoot.WeComMassSendReminder.AlreadySent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendReminder.AlreadySent(childComplexity), true
+	case "WeComMassSendReminder.atLimit":
+		if e.ComplexityRoot.WeComMassSendReminder.AtLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendReminder.AtLimit(childComplexity), true
+	case "WeComMassSendReminder.errors":
+		if e.ComplexityRoot.WeComMassSendReminder.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendReminder.Errors(childComplexity), true
+	case "WeComMassSendReminder.refused":
+		if e.ComplexityRoot.WeComMassSendReminder.Refused == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendReminder.Refused(childComplexity), true
+	case "WeComMassSendReminder.reminded":
+		if e.ComplexityRoot.WeComMassSendReminder.Reminded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendReminder.Reminded(childComplexity), true
 
 	case "Workload.capacity":
 		if e.ComplexityRoot.Workload.Capacity == nil {
@@ -13083,6 +13135,29 @@ extend type Mutation {
   more) and takes it out of contactWays; its adds, leads and stats stay.
   """
   deleteContactWay(id: ID!): Boolean!
+  """
+  Reminds the members who have not yet sent their templates of a staff mass
+  send (a broadcast on the wecom channel that is SENDING or PAUSED) through
+  WeCom's remind_groupmsg_send. WeCom allows three reminders of a template in
+  24 hours: templates at that limit are skipped, and when every unsent one is,
+  the answer is LIMIT_EXCEEDED (saying when the next is possible). A broadcast
+  on another channel is BAD_USER_INPUT at broadcastID; one not started or
+  finished is a CONFLICT.
+  """
+  remindWeComMassSend(broadcastID: ID!): WeComMassSendReminder!
+}
+
+"What remindWeComMassSend did with a broadcast's open templates (one per sending member and text)."
+type WeComMassSendReminder {
+  "Templates whose members WeCom reminded."
+  reminded: Int!
+  "Templates their members had sent already: nothing to remind."
+  alreadySent: Int!
+  "Templates reminded three times in the last 24 hours (WeCom's limit), not reminded again."
+  atLimit: Int!
+  "Templates WeCom refused to remind; errors says why, one line each."
+  refused: Int!
+  errors: [String!]!
 }
 `, BuiltIn: false},
 }
@@ -14768,6 +14843,22 @@ func (ec *executionContext) childFields_WeComContact(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type WeComContact", field.Name)
 }
 
+func (ec *executionContext) childFields_WeComMassSendReminder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reminded":
+		return ec.fieldContext_WeComMassSendReminder_reminded(ctx, field)
+	case "alreadySent":
+		return ec.fieldContext_WeComMassSendReminder_alreadySent(ctx, field)
+	case "atLimit":
+		return ec.fieldContext_WeComMassSendReminder_atLimit(ctx, field)
+	case "refused":
+		return ec.fieldContext_WeComMassSendReminder_refused(ctx, field)
+	case "errors":
+		return ec.fieldContext_WeComMassSendReminder_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WeComMassSendReminder", field.Name)
+}
+
 func (ec *executionContext) childFields_Workload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "openLeads":
@@ -15857,6 +15948,20 @@ func (ec *executionContext) field_Mutation_releaseLeads_args(ctx context.Context
 		return nil, err
 	}
 	args["reason"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_remindWeComMassSend_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "broadcastID",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["broadcastID"] = arg0
 	return args, nil
 }
 
@@ -28007,6 +28112,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteContactWay(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_remindWeComMassSend(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_remindWeComMassSend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemindWeComMassSend(ctx, fc.Args["broadcastID"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WeComMassSendReminder) graphql.Marshaler {
+			return ec.marshalNWeComMassSendReminder2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMassSendReminder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_remindWeComMassSend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WeComMassSendReminder(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_remindWeComMassSend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -36374,6 +36523,121 @@ func (ec *executionContext) fieldContext_WeComContact_lead(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _WeComMassSendReminder_reminded(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendReminder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendReminder_reminded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reminded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendReminder_reminded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendReminder", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMassSendReminder_alreadySent(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendReminder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendReminder_alreadySent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlreadySent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendReminder_alreadySent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendReminder", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMassSendReminder_atLimit(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendReminder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendReminder_atLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AtLimit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendReminder_atLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendReminder", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMassSendReminder_refused(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendReminder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendReminder_refused(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refused, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendReminder_refused(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendReminder", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMassSendReminder_errors(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendReminder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendReminder_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendReminder_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendReminder", field, false, false, "String")
 }
 
 func (ec *executionContext) _Workload_openLeads(ctx context.Context, field graphql.CollectedField, obj *model.Workload) (ret graphql.Marshaler) {
@@ -65218,6 +65482,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "remindWeComMassSend":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_remindWeComMassSend(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -68099,6 +68370,59 @@ func (ec *executionContext) _WeComContact(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._WeComContact_lead(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var weComMassSendReminderImplementors = []string{"WeComMassSendReminder"}
+
+func (ec *executionContext) _WeComMassSendReminder(ctx context.Context, sel ast.SelectionSet, obj *model.WeComMassSendReminder) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, weComMassSendReminderImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WeComMassSendReminder")
+		case "reminded":
+			out.Values[i] = ec._WeComMassSendReminder_reminded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alreadySent":
+			out.Values[i] = ec._WeComMassSendReminder_alreadySent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "atLimit":
+			out.Values[i] = ec._WeComMassSendReminder_atLimit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refused":
+			out.Values[i] = ec._WeComMassSendReminder_refused(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._WeComMassSendReminder_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -71137,6 +71461,14 @@ func (ec *executionContext) marshalNWeComContactOrderField2ᚖgithubᚗcomᚋscr
 func (ec *executionContext) unmarshalNWeComContactWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContactWhereInput(ctx context.Context, v any) (*ent.WeComContactWhereInput, error) {
 	res, err := ec.unmarshalInputWeComContactWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWeComMassSendReminder2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMassSendReminder(ctx context.Context, sel ast.SelectionSet, v *model.WeComMassSendReminder) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WeComMassSendReminder!")
+		return graphql.Null
+	}
+	return ec._WeComMassSendReminder(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNWorkload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWorkload(ctx context.Context, sel ast.SelectionSet, v *model.Workload) graphql.Marshaler {

@@ -1014,6 +1014,19 @@ type UpdateUserInput struct {
 	WecomUserID *string `json:"wecomUserID,omitempty"`
 }
 
+// What remindWeComMassSend did with a broadcast's open templates (one per sending member and text).
+type WeComMassSendReminder struct {
+	// Templates whose members WeCom reminded.
+	Reminded int `json:"reminded"`
+	// Templates their members had sent already: nothing to remind.
+	AlreadySent int `json:"alreadySent"`
+	// Templates reminded three times in the last 24 hours (WeCom's limit), not reminded again.
+	AtLimit int `json:"atLimit"`
+	// Templates WeCom refused to remind; errors says why, one line each.
+	Refused int      `json:"refused"`
+	Errors  []string `json:"errors"`
+}
+
 // The signed-in user's own figures for their home page.
 type Workload struct {
 	// Open leads the caller owns (ACTIVE, stage unset or OPEN): what counts against capacity.

@@ -80,7 +80,7 @@ func (s *Service) SendGroup(ctx context.Context, b *ent.Broadcast) (pending bool
 	}
 	for _, g := range groups {
 		if g.Status == wecomgroupmsg.StatusPLANNED {
-			if g, err = s.createGroup(ctx, api, g); err != nil {
+			if g, err = s.createGroup(ctx, api, g, remindAfter(cfg.MassSendRemindAfterMinutes)); err != nil {
 				return true, err
 			}
 		}
@@ -219,6 +219,9 @@ func (s *Service) planGroups(ctx context.Context, b *ent.Broadcast) error {
 	})
 }
 
+// remindAfter is the channel's massSendRemindAfterMinutes as a duration (0: off).
+func remindAfter(minutes int) time.Duration { return time.Duration(minutes) * time.Minute }
+
 func setDelivery(ctx context.Context, c *ent.Client, tid, id uuid.UUID, status, why string, now time.Time) error {
 	_, err := c.ExecContext(ctx, `UPDATE deliveries SET status = $3::text, error = NULLIF($4::text, ''),
 			sent_at = CASE WHEN $3::text = 'SENT' THEN $5::timestamptz ELSE sent_at END
@@ -228,14 +231,14 @@ func setDelivery(ctx context.Context, c *ent.Client, tid, id uuid.UUID, status, 
 
 // createGroup makes a PLANNED template in WeCom, or finds the one an earlier
 // attempt made.
-func (s *Service) createGroup(ctx context.Context, api *contacts, g *ent.WeComGroupMsg) (*ent.WeComGroupMsg, error) {
+func (s *Service) createGroup(ctx context.Context, api *contacts, g *ent.WeComGroupMsg, remind time.Duration) (*ent.WeComGroupMsg, error) {
 	if g.AttemptedAt != nil {
 		msgid, err := api.findTemplate(g)
 		if err != nil {
 			return g, err
 		}
 		if msgid != "" {
-			return s.created(ctx, g, msgid, nil)
+			return s.created(ctx, g, msgid, nil, remind)
 		}
 	}
 	// Committed before the call: a lost answer is looked up next time.
@@ -261,7 +264,7 @@ func (s *Service) createGroup(ctx context.Context, api *contacts, g *ent.WeComGr
 		// for it before asking again.
 		return s.Client.WeComGroupMsg.UpdateOne(g).SetError(clipRunes("add_msg_template: "+err.Error(), 500)).Save(ctx)
 	}
-	return s.created(ctx, g, res.MsgID, res.FailList)
+	return s.created(ctx, g, res.MsgID, res.FailList, remind)
 }
 
 // findTemplate looks for the template an earlier attempt of g made: one
@@ -319,8 +322,10 @@ func (c *contacts) tasks(msgid string) ([]*externalcontact.Task, error) {
 }
 
 // created records WeCom's msgid; the customers of failList (not the
-// sender's contacts) fail at once.
-func (s *Service) created(ctx context.Context, g *ent.WeComGroupMsg, msgid string, failList []string) (*ent.WeComGroupMsg, error) {
+// sender's contacts) fail at once. With remind > 0 the automatic reminder
+// of the template is queued for remind from now, in the same transaction.
+func (s *Service) created(ctx context.Context, g *ent.WeComGroupMsg, msgid string, failList []string,
+	remind time.Duration) (*ent.WeComGroupMsg, error) {
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
 		return g, err
@@ -343,6 +348,9 @@ func (s *Service) created(ctx context.Context, g *ent.WeComGroupMsg, msgid strin
 					return err
 				}
 			}
+		}
+		if remind > 0 && s.Queue != nil {
+			return s.Queue.EnqueueWeComRemind(ctx, tid, g.ID, now.Add(remind))
 		}
 		return nil
 	})
@@ -383,7 +391,7 @@ func (s *Service) CancelGroup(ctx context.Context, b *ent.Broadcast) error {
 				return err
 			}
 			if msgid != "" {
-				if g, err = s.created(ctx, g, msgid, nil); err != nil {
+				if g, err = s.created(ctx, g, msgid, nil, 0); err != nil {
 					return err
 				}
 			}

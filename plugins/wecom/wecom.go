@@ -87,6 +87,11 @@ type Config struct {
 	EncodingAESKey string `json:"encodingAESKey,omitempty"`
 	// TimeoutSeconds bounds each API request (default 10, 1–60).
 	TimeoutSeconds int `json:"timeoutSeconds"`
+	// MassSendRemindAfterMinutes, when set (1–4260, under the 3 days a
+	// template stays open), reminds each staff mass-send template's member
+	// once that long after the template was made, unless they sent it
+	// (internal/wecom, remind_groupmsg_send).
+	MassSendRemindAfterMinutes int `json:"massSendRemindAfterMinutes,omitempty"`
 }
 
 const (
@@ -199,6 +204,9 @@ func parseConfig(raw json.RawMessage) (Config, error) {
 		}
 	}
 	if err := config.Int("timeoutSeconds", &cfg.TimeoutSeconds, 10, 1, 60); err != nil {
+		return cfg, err
+	}
+	if err := config.Int("massSendRemindAfterMinutes", &cfg.MassSendRemindAfterMinutes, 0, 0, 4260); err != nil {
 		return cfg, err
 	}
 	return cfg, nil

@@ -103,6 +103,7 @@ func New(t testing.TB, corpID, secret, token, aesKey string) *Server {
 	mux.HandleFunc("POST /cgi-bin/externalcontact/get_groupmsg_list_v2", f.groupMsgList)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/get_groupmsg_task", f.groupMsgTask)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/cancel_groupmsg_send", f.cancelGroupMsg)
+	mux.HandleFunc("POST /cgi-bin/externalcontact/remind_groupmsg_send", f.remindGroupMsg)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/get_groupmsg_send_result", f.groupMsgSendResult)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/get_corp_tag_list", f.corpTagList)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/add_corp_tag", f.addCorpTag)

@@ -22,6 +22,9 @@ import (
 //	    -> send_list [{external_userid, userid, status 0 unsent|1 sent|2 not a contact|3 already got a mass message, send_time}]
 //
 //	POST /cgi-bin/externalcontact/cancel_groupmsg_send {msgid} -> errcode (members who have not sent it no longer can)
+//	POST /cgi-bin/externalcontact/remind_groupmsg_send {msgid} -> errcode; at most three reminders of a msgid
+//	    in 24 hours (document/path/97610; the fake answers a fourth with 45009, the frequency errcode, as WeCom
+//	    documents no errcode of its own for it), 41063 an unknown msgid
 //
 // A template waits until its member sends it (Confirm), as in the WeCom app.
 
@@ -33,6 +36,8 @@ type GroupMsg struct {
 	SentAt time.Time
 	// Cancelled: cancel_groupmsg_send stopped it; Confirm no longer sends it.
 	Cancelled bool
+	// Reminders are the times remind_groupmsg_send reminded its member.
+	Reminders []time.Time
 	// Results are each customer's status: 0 unsent, 1 sent, 2 not a contact,
 	// 3 already received a mass message.
 	Results map[string]int
@@ -45,6 +50,7 @@ func (f *Server) GroupMsgs() []GroupMsg {
 	out := make([]GroupMsg, 0, len(f.groupMsgs))
 	for _, g := range f.groupMsgs {
 		c := *g
+		c.Reminders = slices.Clone(g.Reminders)
 		c.Results = map[string]int{}
 		for k, v := range g.Results {
 			c.Results[k] = v
@@ -198,6 +204,39 @@ func (f *Server) cancelGroupMsg(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.Cancelled = true
+	f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+}
+
+func (f *Server) remindGroupMsg(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	if !f.authorized(w, r) {
+		return
+	}
+	var req struct {
+		MsgID string `json:"msgid"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.MsgID == "" {
+		f.Answer(w, map[string]any{"errcode": 40058, "errmsg": "invalid parameter"})
+		return
+	}
+	g := f.groupMsg(req.MsgID)
+	if g == nil {
+		f.Answer(w, map[string]any{"errcode": 41063, "errmsg": "msgid not found"})
+		return
+	}
+	now, recent := f.Now(), 0
+	for _, at := range g.Reminders {
+		if now.Sub(at) < 24*time.Hour {
+			recent++
+		}
+	}
+	if recent >= 3 {
+		f.T.Errorf("wecomfake: a fourth reminder of %s within 24 hours", g.MsgID)
+		f.Answer(w, map[string]any{"errcode": 45009, "errmsg": "api freq out of limit"})
+		return
+	}
+	g.Reminders = append(g.Reminders, now)
 	f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
 
