@@ -45,7 +45,7 @@ type Reminded struct {
 	// MaxReminders times in the last ReminderWindow; Refused those WeCom
 	// refused to remind (with its errcode in Errors).
 	Reminded, Sent, AtLimit, Refused int
-	Errors                          []string
+	Errors                           []string
 }
 
 // RemindMassSend reminds the members who have not sent their templates of
