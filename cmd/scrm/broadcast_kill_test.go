@@ -1,32 +1,14 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"os/exec"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
-
-	"github.com/scrmhq/scrm/ent"
 	entbroadcast "github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
-	"github.com/scrmhq/scrm/internal/app"
 	"github.com/scrmhq/scrm/internal/broadcast"
 	"github.com/scrmhq/scrm/internal/segment"
-	"github.com/scrmhq/scrm/internal/tenant"
-	"github.com/scrmhq/scrm/internal/testenv"
-	"github.com/scrmhq/scrm/internal/workspace"
 	"github.com/scrmhq/scrm/jobs"
-	"github.com/scrmhq/scrm/plugins/webhook"
 )
 
 // TestKilledWorkerSendsEachMessageOnce runs the worker as a child process,
@@ -35,65 +17,14 @@ import (
 // every eligible lead receives its message, under one idempotency key per
 // lead; a key seen twice is only ever the one message in flight at the kill.
 func TestKilledWorkerSendsEachMessageOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs worker processes")
-	}
-	bin := buildBinary(t)
-	db := testenv.NewDatabase(t)
-	rd := testenv.NewRedis(t)
-	const secret = "kill-test-server-secret-01"
 	const hookSecret = "kill-test-webhook-secret1"
-	ctx := context.Background()
-	w, err := workspace.Create(ctx, db.Client, workspace.Spec{Slug: "acme", Name: "Acme", AdminName: "a", AdminEmail: "a@acme.test", AdminPassword: "password-123"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx = tenant.NewContext(ctx, w.Workspace.ID)
+	e := newKillEnv(t, "kill-test-server-secret-01")
+	ctx := e.ctx
 	const n = 600
-	first, err := workspace.NextLeadSeq(ctx, db.Client, w.Workspace.ID, n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var bulk []*ent.LeadCreate
-	for i := range n {
-		bulk = append(bulk, db.Client.Lead.Create().SetSeq(first+int64(i)).SetName(fmt.Sprintf("lead %d", i)).SetSource("expo"))
-	}
-	leads := db.Client.Lead.CreateBulk(bulk...).SaveX(ctx)
+	leads := e.leads(n, nil)
+	hook := newHookReceiver(t, hookSecret)
 
-	// The receiver: signatures checked, messages counted per key and lead.
-	var mu sync.Mutex
-	perKey, perLead := map[string]int{}, map[string]map[string]bool{}
-	received := 0
-	hook := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if webhook.Verify(hookSecret, r.Header, body, time.Now(), 5*time.Minute) != nil {
-			rw.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		var m struct{ LeadID string }
-		_ = json.Unmarshal(body, &m)
-		key := r.Header.Get(webhook.HeaderIdempotencyKey)
-		mu.Lock()
-		perKey[key]++
-		if perLead[m.LeadID] == nil {
-			perLead[m.LeadID] = map[string]bool{}
-		}
-		perLead[m.LeadID][key] = true
-		received++
-		mu.Unlock()
-	}))
-	defer hook.Close()
-
-	opt := asynq.RedisClientOpt{Addr: rd.Addr, DB: rd.DB}
-	client := asynq.NewClient(opt)
-	defer client.Close()
-	// The plan task waits in the outbox until the worker's relay hands it over.
-	services, err := app.New(ctx, app.Config{Client: db.Client, DB: db.DB, Secret: secret,
-		Queue: jobs.Queue{Outbox: jobs.NewOutbox(db.Client, nil)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	segs, svc := services.Segments, services.Broadcasts
+	segs, svc := e.services.Segments, e.services.Broadcasts
 	rule := segment.Rule{Attribute: &schematype.AttributeCondition{Key: "source", Op: "EQ", Value: "expo"}}
 	seg, err := segs.Create(ctx, segment.Input{Name: "expo", Rule: &rule})
 	if err != nil {
@@ -111,47 +42,27 @@ func TestKilledWorkerSendsEachMessageOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	worker := func() (*exec.Cmd, *bytes.Buffer) {
-		var out bytes.Buffer
-		cmd := exec.Command(bin, "serve", "--roles", "worker")
-		cmd.Env = append(os.Environ(), "DATABASE_URL="+db.URL, "REDIS_URL="+rd.URL, "SCRM_SECRET="+secret)
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		return cmd, &out
-	}
-	count := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		return received
-	}
-	one, out1 := worker()
+	received := func() int { m, _ := hook.count(); return m }
+	one, out1 := e.worker()
 	deadline := time.Now().Add(60 * time.Second)
-	for count() < n/3 {
+	for received() < n/3 {
 		if time.Now().After(deadline) {
-			t.Fatalf("the first worker sent %d messages in 60s\n%s", count(), out1)
+			t.Fatalf("the first worker sent %d messages in 60s\n%s", received(), out1)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if err := one.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = one.Wait()
-	atKill := count()
+	e.kill(one)
+	atKill := received()
 	if atKill >= n {
 		t.Fatalf("the broadcast finished before the kill (%d messages)", atKill)
 	}
 
-	_, out2 := worker()
+	_, out2 := e.worker()
 	// What the scheduler does every minute: restart the loops of running broadcasts.
-	if _, err := client.Enqueue(asynq.NewTask(jobs.TypeBroadcastsResume, nil)); err != nil {
-		t.Fatal(err)
-	}
+	e.enqueue(jobs.TypeBroadcastsResume, nil)
 	deadline = time.Now().Add(90 * time.Second)
 	for {
-		got, err := db.Client.Broadcast.Get(ctx, b.ID)
+		got, err := e.db.Client.Broadcast.Get(ctx, b.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +70,7 @@ func TestKilledWorkerSendsEachMessageOnce(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("broadcast %s after the restart (%d messages)\n%s", got.Status, count(), out2)
+			t.Fatalf("broadcast %s after the restart (%d messages)\n%s", got.Status, received(), out2)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -167,19 +78,15 @@ func TestKilledWorkerSendsEachMessageOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	dupes := 0
-	for _, c := range perKey {
-		dupes += c - 1
-	}
-	t.Logf("killed after %d messages; %d received in all, %d repeated deliveries of one key", atKill, received, dupes)
-	if st.Sent != n || st.Delivered != n || len(perKey) != n || len(perLead) != n {
-		t.Fatalf("stats %+v, %d distinct keys, %d leads; want %d each", st, len(perKey), len(perLead), n)
+	total, keys := hook.count()
+	dupes := hook.repeats()
+	t.Logf("killed after %d messages; %d received in all, %d repeated deliveries of one key", atKill, total, dupes)
+	if st.Sent != n || st.Delivered != n || keys != n || hook.leads() != n {
+		t.Fatalf("stats %+v, %d distinct keys, %d leads; want %d each", st, keys, hook.leads(), n)
 	}
 	for _, l := range leads {
-		if len(perLead[l.ID.String()]) != 1 {
-			t.Fatalf("lead %s got %d different messages", l.ID, len(perLead[l.ID.String()]))
+		if k := hook.keysOf(l.ID.String()); k != 1 {
+			t.Fatalf("lead %s got %d different messages", l.ID, k)
 		}
 	}
 	if dupes > 1 {

@@ -2,15 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"os"
 	"os/exec"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,13 +15,8 @@ import (
 	entjourney "github.com/scrmhq/scrm/ent/journey"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/task"
-	"github.com/scrmhq/scrm/internal/app"
 	"github.com/scrmhq/scrm/internal/journey"
-	"github.com/scrmhq/scrm/internal/tenant"
-	"github.com/scrmhq/scrm/internal/testenv"
-	"github.com/scrmhq/scrm/internal/workspace"
 	"github.com/scrmhq/scrm/jobs"
-	"github.com/scrmhq/scrm/plugins/webhook"
 )
 
 // TestKilledJourneyWorkerRunsEachStepOnce is issue #23's kill test: two
@@ -40,64 +28,19 @@ import (
 // receiver twice only as a retry of a batch in flight at the kill, under
 // the same idempotency key.
 func TestKilledJourneyWorkerRunsEachStepOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs worker processes")
-	}
-	bin := buildBinary(t)
-	db := testenv.NewDatabase(t)
-	rd := testenv.NewRedis(t)
-	const secret = "journey-kill-server-secret"
 	const hookSecret = "journey-kill-webhook-secret"
-	ctx := context.Background()
-	w, err := workspace.Create(ctx, db.Client, workspace.Spec{Slug: "acme", Name: "Acme", AdminName: "a", AdminEmail: "a@acme.test", AdminPassword: "password-123"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx = tenant.NewContext(ctx, w.Workspace.ID)
+	e := newKillEnv(t, "journey-kill-server-secret")
+	ctx, w, db := e.ctx, e.ws, e.db
 	const n = 3000
-	first, err := workspace.NextLeadSeq(ctx, db.Client, w.Workspace.ID, n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var bulk []*ent.LeadCreate
-	for i := range n {
-		bulk = append(bulk, db.Client.Lead.Create().SetSeq(first+int64(i)).SetName(fmt.Sprintf("lead %d", i)).
-			SetSource("expo").SetOwnerID(w.Admin.ID))
-	}
-	leads := db.Client.Lead.CreateBulk(bulk...).SaveX(ctx)
+	leads := e.leads(n, func(_ int, c *ent.LeadCreate) { c.SetOwnerID(w.Admin.ID) })
 	ids := make([]uuid.UUID, len(leads))
 	for i, l := range leads {
 		ids[i] = l.ID
 	}
 	tag := db.Client.Tag.Create().SetName("SOP").SaveX(ctx)
+	hook := newHookReceiver(t, hookSecret)
 
-	// The receiver: signatures checked, keys counted per lead.
-	var mu sync.Mutex
-	perKey, perLead := map[string]int{}, map[string]map[string]bool{}
-	hook := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if webhook.Verify(hookSecret, r.Header, body, time.Now(), 5*time.Minute) != nil {
-			rw.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		var m struct{ LeadID string }
-		_ = json.Unmarshal(body, &m)
-		key := r.Header.Get(webhook.HeaderIdempotencyKey)
-		mu.Lock()
-		perKey[key]++
-		if perLead[m.LeadID] == nil {
-			perLead[m.LeadID] = map[string]bool{}
-		}
-		perLead[m.LeadID][key] = true
-		mu.Unlock()
-	}))
-	defer hook.Close()
-
-	services, err := app.New(ctx, app.Config{Client: db.Client, DB: db.DB, Secret: secret,
-		Queue: jobs.Queue{Outbox: jobs.NewOutbox(db.Client, nil)}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	services := e.services
 	if _, err := services.Broadcasts.Configure(ctx, "webhook", map[string]any{"url": hook.URL, "secret": hookSecret}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -117,29 +60,15 @@ func TestKilledJourneyWorkerRunsEachStepOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	worker := func() (*exec.Cmd, *bytes.Buffer) {
-		var out bytes.Buffer
-		// Two task slots each: neither worker can take every pass of the
-		// four queued at the start.
-		cmd := exec.Command(bin, "serve", "--roles", "worker", "--concurrency", "2")
-		cmd.Env = append(os.Environ(), "DATABASE_URL="+db.URL, "REDIS_URL="+rd.URL, "SCRM_SECRET="+secret)
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		return cmd, &out
-	}
-	client := asynq.NewClient(asynq.RedisClientOpt{Addr: rd.Addr, DB: rd.DB})
-	defer client.Close()
+	// Two task slots each: neither worker can take every pass of the four
+	// queued at the start.
+	worker := func() (*exec.Cmd, *bytes.Buffer) { return e.worker("--concurrency", "2") }
 	payload, _ := json.Marshal(map[string]any{"tenant_id": w.Workspace.ID})
 	// Several passes at once, as the per-minute fan-out and enrolments give
 	// a busy workspace: both workers take due enrolments side by side.
 	runPasses := func(k int) {
 		for range k {
-			if _, err := client.Enqueue(asynq.NewTask(jobs.TypeJourneyRun, payload), asynq.MaxRetry(10)); err != nil {
-				t.Fatal(err)
-			}
+			e.enqueue(jobs.TypeJourneyRun, payload, asynq.MaxRetry(10))
 		}
 	}
 	tasks := func() int { return db.Client.Task.Query().Where(task.LeadIDIn(ids...)).CountX(ctx) }
@@ -154,10 +83,7 @@ func TestKilledJourneyWorkerRunsEachStepOnce(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if err := one.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = one.Wait()
+	e.kill(one)
 	atKill := tasks()
 	if atKill >= n {
 		t.Fatalf("the journey finished before the kill (%d tasks)", atKill)
@@ -169,9 +95,7 @@ func TestKilledJourneyWorkerRunsEachStepOnce(t *testing.T) {
 	deadline = time.Now().Add(120 * time.Second)
 	for {
 		active := db.Client.Enrollment.Query().Where(enrollment.StatusEQ(enrollment.StatusACTIVE)).CountX(ctx)
-		mu.Lock()
-		keys := len(perKey)
-		mu.Unlock()
+		_, keys := hook.count()
 		if active == 0 && keys >= n {
 			break
 		}
@@ -209,19 +133,15 @@ func TestKilledJourneyWorkerRunsEachStepOnce(t *testing.T) {
 	if !bytes.Contains(out2.Bytes(), []byte("ran journey steps")) {
 		t.Errorf("the second worker ran no journey steps:\n%s\n---- third:\n%s", out2, out3)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	repeats := 0
-	for _, c := range perKey {
-		repeats += c - 1
-	}
-	t.Logf("killed after %d of %d tasks; %d webhook keys, %d repeated deliveries of a key", atKill, n, len(perKey), repeats)
-	if len(perKey) != n || len(perLead) != n {
-		t.Fatalf("%d webhook keys for %d leads, want %d each", len(perKey), len(perLead), n)
+	_, keys := hook.count()
+	repeats := hook.repeats()
+	t.Logf("killed after %d of %d tasks; %d webhook keys, %d repeated deliveries of a key", atKill, n, keys, repeats)
+	if keys != n || hook.leads() != n {
+		t.Fatalf("%d webhook keys for %d leads, want %d each", keys, hook.leads(), n)
 	}
 	for _, l := range leads {
-		if len(perLead[l.ID.String()]) != 1 {
-			t.Fatalf("lead %s got %d different webhook keys", l.ID, len(perLead[l.ID.String()]))
+		if k := hook.keysOf(l.ID.String()); k != 1 {
+			t.Fatalf("lead %s got %d different webhook keys", l.ID, k)
 		}
 	}
 	// A batch in flight at the kill is retried whole (journey.webhookBatch).

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/scrmhq/scrm/ent/segment"
+	"github.com/scrmhq/scrm/frontend"
 	"github.com/scrmhq/scrm/internal/demo"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/testenv"
@@ -34,7 +35,12 @@ func buildBinary(t *testing.T) string {
 			return
 		}
 		builtBin = filepath.Join(dir, "scrm")
-		buildOut, buildErr = exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput()
+		args := []string{"build", "-o", builtBin}
+		if !frontend.Built {
+			// The tests run without the web app (-tags nofrontend): so does the binary.
+			args = append(args, "-tags", "nofrontend")
+		}
+		buildOut, buildErr = exec.Command("go", append(args, ".")...).CombinedOutput()
 	})
 	if buildErr != nil {
 		t.Fatalf("build: %v\n%s", buildErr, buildOut)
