@@ -65,6 +65,12 @@ type Server struct {
 	// LoseNextTemplateAnswer makes the next add_msg_template make its
 	// template and answer 502, as if the answer were lost.
 	LoseNextTemplateAnswer bool
+	// HoldAnswerOf, when n > 0, makes the n-th template and holds its answer
+	// until the caller hangs up (a killed worker) or 30 seconds pass.
+	HoldAnswerOf int
+	// SendOnCreate is every member sending each template as soon as it is
+	// made (Confirm without waiting).
+	SendOnCreate bool
 	groupMsgs              []*GroupMsg
 	// CorpTags is the corp's tag library; MemberTags the corp tags each
 	// member put on each customer ("external_userid/userid" -> tag ids).

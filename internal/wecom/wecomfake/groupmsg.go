@@ -71,20 +71,25 @@ func (f *Server) Confirm(sender string) int {
 		if g.Sender != sender || !g.SentAt.IsZero() || g.Cancelled {
 			continue
 		}
-		g.SentAt = f.Now()
-		for ext := range g.Results {
-			switch {
-			case !f.isContact(ext, sender):
-				g.Results[ext] = 2
-			case slices.Contains(f.AlreadyReceived, ext):
-				g.Results[ext] = 3
-			default:
-				g.Results[ext] = 1
-			}
-		}
+		f.send(g)
 		n++
 	}
 	return n
+}
+
+// send is g's member sending it (callers hold Mu).
+func (f *Server) send(g *GroupMsg) {
+	g.SentAt = f.Now()
+	for ext := range g.Results {
+		switch {
+		case !f.isContact(ext, g.Sender):
+			g.Results[ext] = 2
+		case slices.Contains(f.AlreadyReceived, ext):
+			g.Results[ext] = 3
+		default:
+			g.Results[ext] = 1
+		}
+	}
 }
 
 // isContact reports whether ext is member's external contact (callers hold Mu).
@@ -98,7 +103,12 @@ func (f *Server) isContact(ext, member string) bool {
 
 func (f *Server) addMsgTemplate(w http.ResponseWriter, r *http.Request) {
 	f.Mu.Lock()
-	defer f.Mu.Unlock()
+	locked := true
+	defer func() {
+		if locked {
+			f.Mu.Unlock()
+		}
+	}()
 	if !f.authorized(w, r) {
 		return
 	}
@@ -130,6 +140,22 @@ func (f *Server) addMsgTemplate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	f.groupMsgs = append(f.groupMsgs, g)
+	if f.SendOnCreate {
+		f.send(g)
+	}
+	if f.HoldAnswerOf > 0 && f.HoldAnswerOf == len(f.groupMsgs) {
+		// The template is made; its answer waits until the caller goes away
+		// (a test kills it) or 30 seconds pass.
+		f.Mu.Unlock()
+		locked = false
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(30 * time.Second):
+		}
+		f.Mu.Lock()
+		locked = true
+	}
 	if f.LoseNextTemplateAnswer {
 		// The template is made, but its answer never reaches the caller (a
 		// network cut, a killed worker).
