@@ -71,7 +71,7 @@ type Server struct {
 	// SendOnCreate is every member sending each template as soon as it is
 	// made (Confirm without waiting).
 	SendOnCreate bool
-	groupMsgs              []*GroupMsg
+	groupMsgs    []*GroupMsg
 	// CorpTags is the corp's tag library; MemberTags the corp tags each
 	// member put on each customer ("external_userid/userid" -> tag ids).
 	CorpTags   []*TagGroup
