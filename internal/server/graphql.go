@@ -157,7 +157,7 @@ func (g *GraphQL) handler(es graphql.ExecutableSchema, ts *typed.Schema) http.Ha
 	srv.Use(depthLimit{Max: MaxDepth})
 	srv.Use(graph.RequireAuthentication{})
 	srv.Use(entgql.Transactioner{TxOpener: d.Services.Client})
-	srv.AroundFields(graph.AuthorizeRootFields(d.Services.Authz))
+	srv.AroundRootFields(graph.AuthorizeRootFields(d.Services.Authz))
 	srv.AroundOperations(g.m.operation)
 	srv.SetErrorPresenter(presentError(d.Log))
 	srv.SetRecoverFunc(recoverPanic(d.Log))
