@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/contactway"
+	"github.com/scrmhq/scrm/ent/schema/schematype"
 )
 
 // ContactWay is the model entity for the ContactWay schema.
@@ -43,6 +44,8 @@ type ContactWay struct {
 	TagIds []uuid.UUID `json:"tag_ids,omitempty"`
 	// WelcomeMessage holds the value of the "welcome_message" field.
 	WelcomeMessage string `json:"welcome_message,omitempty"`
+	// WelcomeAttachments holds the value of the "welcome_attachments" field.
+	WelcomeAttachments []schematype.WelcomeAttachment `json:"welcome_attachments,omitempty"`
 	// SkipVerify holds the value of the "skip_verify" field.
 	SkipVerify bool `json:"skip_verify,omitempty"`
 	// PoolID holds the value of the "pool_id" field.
@@ -86,7 +89,7 @@ func (*ContactWay) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case contactway.FieldPoolID, contactway.FieldCreatedByID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case contactway.FieldUserIds, contactway.FieldTagIds:
+		case contactway.FieldUserIds, contactway.FieldTagIds, contactway.FieldWelcomeAttachments:
 			values[i] = new([]byte)
 		case contactway.FieldSkipVerify:
 			values[i] = new(sql.NullBool)
@@ -194,6 +197,14 @@ func (_m *ContactWay) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field welcome_message", values[i])
 			} else if value.Valid {
 				_m.WelcomeMessage = value.String
+			}
+		case contactway.FieldWelcomeAttachments:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field welcome_attachments", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.WelcomeAttachments); err != nil {
+					return fmt.Errorf("unmarshal field welcome_attachments: %w", err)
+				}
 			}
 		case contactway.FieldSkipVerify:
 			if value, ok := values[i].(*sql.NullBool); !ok {
@@ -304,6 +315,9 @@ func (_m *ContactWay) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("welcome_message=")
 	builder.WriteString(_m.WelcomeMessage)
+	builder.WriteString(", ")
+	builder.WriteString("welcome_attachments=")
+	builder.WriteString(fmt.Sprintf("%v", _m.WelcomeAttachments))
 	builder.WriteString(", ")
 	builder.WriteString("skip_verify=")
 	builder.WriteString(fmt.Sprintf("%v", _m.SkipVerify))

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/contactway"
 	"github.com/scrmhq/scrm/ent/contactwayadd"
+	"github.com/scrmhq/scrm/ent/schema/schematype"
 )
 
 // ContactWayCreate is the builder for creating a ContactWay entity.
@@ -134,6 +135,12 @@ func (_c *ContactWayCreate) SetNillableWelcomeMessage(v *string) *ContactWayCrea
 	if v != nil {
 		_c.SetWelcomeMessage(*v)
 	}
+	return _c
+}
+
+// SetWelcomeAttachments sets the "welcome_attachments" field.
+func (_c *ContactWayCreate) SetWelcomeAttachments(v []schematype.WelcomeAttachment) *ContactWayCreate {
+	_c.mutation.SetWelcomeAttachments(v)
 	return _c
 }
 
@@ -477,6 +484,10 @@ func (_c *ContactWayCreate) createSpec() (*ContactWay, *sqlgraph.CreateSpec) {
 		_spec.SetField(contactway.FieldWelcomeMessage, field.TypeString, value)
 		_node.WelcomeMessage = value
 	}
+	if value, ok := _c.mutation.WelcomeAttachments(); ok {
+		_spec.SetField(contactway.FieldWelcomeAttachments, field.TypeJSON, value)
+		_node.WelcomeAttachments = value
+	}
 	if value, ok := _c.mutation.SkipVerify(); ok {
 		_spec.SetField(contactway.FieldSkipVerify, field.TypeBool, value)
 		_node.SkipVerify = value
@@ -652,6 +663,24 @@ func (u *ContactWayUpsert) SetWelcomeMessage(v string) *ContactWayUpsert {
 // UpdateWelcomeMessage sets the "welcome_message" field to the value that was provided on create.
 func (u *ContactWayUpsert) UpdateWelcomeMessage() *ContactWayUpsert {
 	u.SetExcluded(contactway.FieldWelcomeMessage)
+	return u
+}
+
+// SetWelcomeAttachments sets the "welcome_attachments" field.
+func (u *ContactWayUpsert) SetWelcomeAttachments(v []schematype.WelcomeAttachment) *ContactWayUpsert {
+	u.Set(contactway.FieldWelcomeAttachments, v)
+	return u
+}
+
+// UpdateWelcomeAttachments sets the "welcome_attachments" field to the value that was provided on create.
+func (u *ContactWayUpsert) UpdateWelcomeAttachments() *ContactWayUpsert {
+	u.SetExcluded(contactway.FieldWelcomeAttachments)
+	return u
+}
+
+// ClearWelcomeAttachments clears the value of the "welcome_attachments" field.
+func (u *ContactWayUpsert) ClearWelcomeAttachments() *ContactWayUpsert {
+	u.SetNull(contactway.FieldWelcomeAttachments)
 	return u
 }
 
@@ -889,6 +918,27 @@ func (u *ContactWayUpsertOne) SetWelcomeMessage(v string) *ContactWayUpsertOne {
 func (u *ContactWayUpsertOne) UpdateWelcomeMessage() *ContactWayUpsertOne {
 	return u.Update(func(s *ContactWayUpsert) {
 		s.UpdateWelcomeMessage()
+	})
+}
+
+// SetWelcomeAttachments sets the "welcome_attachments" field.
+func (u *ContactWayUpsertOne) SetWelcomeAttachments(v []schematype.WelcomeAttachment) *ContactWayUpsertOne {
+	return u.Update(func(s *ContactWayUpsert) {
+		s.SetWelcomeAttachments(v)
+	})
+}
+
+// UpdateWelcomeAttachments sets the "welcome_attachments" field to the value that was provided on create.
+func (u *ContactWayUpsertOne) UpdateWelcomeAttachments() *ContactWayUpsertOne {
+	return u.Update(func(s *ContactWayUpsert) {
+		s.UpdateWelcomeAttachments()
+	})
+}
+
+// ClearWelcomeAttachments clears the value of the "welcome_attachments" field.
+func (u *ContactWayUpsertOne) ClearWelcomeAttachments() *ContactWayUpsertOne {
+	return u.Update(func(s *ContactWayUpsert) {
+		s.ClearWelcomeAttachments()
 	})
 }
 
@@ -1304,6 +1354,27 @@ func (u *ContactWayUpsertBulk) SetWelcomeMessage(v string) *ContactWayUpsertBulk
 func (u *ContactWayUpsertBulk) UpdateWelcomeMessage() *ContactWayUpsertBulk {
 	return u.Update(func(s *ContactWayUpsert) {
 		s.UpdateWelcomeMessage()
+	})
+}
+
+// SetWelcomeAttachments sets the "welcome_attachments" field.
+func (u *ContactWayUpsertBulk) SetWelcomeAttachments(v []schematype.WelcomeAttachment) *ContactWayUpsertBulk {
+	return u.Update(func(s *ContactWayUpsert) {
+		s.SetWelcomeAttachments(v)
+	})
+}
+
+// UpdateWelcomeAttachments sets the "welcome_attachments" field to the value that was provided on create.
+func (u *ContactWayUpsertBulk) UpdateWelcomeAttachments() *ContactWayUpsertBulk {
+	return u.Update(func(s *ContactWayUpsert) {
+		s.UpdateWelcomeAttachments()
+	})
+}
+
+// ClearWelcomeAttachments clears the value of the "welcome_attachments" field.
+func (u *ContactWayUpsertBulk) ClearWelcomeAttachments() *ContactWayUpsertBulk {
+	return u.Update(func(s *ContactWayUpsert) {
+		s.ClearWelcomeAttachments()
 	})
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/scrmhq/scrm/ent/contactway"
 	"github.com/scrmhq/scrm/ent/contactwayadd"
 	"github.com/scrmhq/scrm/ent/predicate"
+	"github.com/scrmhq/scrm/ent/schema/schematype"
 )
 
 // ContactWayUpdate is the builder for updating ContactWay entities.
@@ -121,6 +122,24 @@ func (_u *ContactWayUpdate) SetNillableWelcomeMessage(v *string) *ContactWayUpda
 	if v != nil {
 		_u.SetWelcomeMessage(*v)
 	}
+	return _u
+}
+
+// SetWelcomeAttachments sets the "welcome_attachments" field.
+func (_u *ContactWayUpdate) SetWelcomeAttachments(v []schematype.WelcomeAttachment) *ContactWayUpdate {
+	_u.mutation.SetWelcomeAttachments(v)
+	return _u
+}
+
+// AppendWelcomeAttachments appends value to the "welcome_attachments" field.
+func (_u *ContactWayUpdate) AppendWelcomeAttachments(v []schematype.WelcomeAttachment) *ContactWayUpdate {
+	_u.mutation.AppendWelcomeAttachments(v)
+	return _u
+}
+
+// ClearWelcomeAttachments clears the value of the "welcome_attachments" field.
+func (_u *ContactWayUpdate) ClearWelcomeAttachments() *ContactWayUpdate {
+	_u.mutation.ClearWelcomeAttachments()
 	return _u
 }
 
@@ -359,6 +378,17 @@ func (_u *ContactWayUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if value, ok := _u.mutation.WelcomeMessage(); ok {
 		_spec.SetField(contactway.FieldWelcomeMessage, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.WelcomeAttachments(); ok {
+		_spec.SetField(contactway.FieldWelcomeAttachments, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedWelcomeAttachments(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, contactway.FieldWelcomeAttachments, value)
+		})
+	}
+	if _u.mutation.WelcomeAttachmentsCleared() {
+		_spec.ClearField(contactway.FieldWelcomeAttachments, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.SkipVerify(); ok {
 		_spec.SetField(contactway.FieldSkipVerify, field.TypeBool, value)
 	}
@@ -539,6 +569,24 @@ func (_u *ContactWayUpdateOne) SetNillableWelcomeMessage(v *string) *ContactWayU
 	if v != nil {
 		_u.SetWelcomeMessage(*v)
 	}
+	return _u
+}
+
+// SetWelcomeAttachments sets the "welcome_attachments" field.
+func (_u *ContactWayUpdateOne) SetWelcomeAttachments(v []schematype.WelcomeAttachment) *ContactWayUpdateOne {
+	_u.mutation.SetWelcomeAttachments(v)
+	return _u
+}
+
+// AppendWelcomeAttachments appends value to the "welcome_attachments" field.
+func (_u *ContactWayUpdateOne) AppendWelcomeAttachments(v []schematype.WelcomeAttachment) *ContactWayUpdateOne {
+	_u.mutation.AppendWelcomeAttachments(v)
+	return _u
+}
+
+// ClearWelcomeAttachments clears the value of the "welcome_attachments" field.
+func (_u *ContactWayUpdateOne) ClearWelcomeAttachments() *ContactWayUpdateOne {
+	_u.mutation.ClearWelcomeAttachments()
 	return _u
 }
 
@@ -806,6 +854,17 @@ func (_u *ContactWayUpdateOne) sqlSave(ctx context.Context) (_node *ContactWay, 
 	}
 	if value, ok := _u.mutation.WelcomeMessage(); ok {
 		_spec.SetField(contactway.FieldWelcomeMessage, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.WelcomeAttachments(); ok {
+		_spec.SetField(contactway.FieldWelcomeAttachments, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedWelcomeAttachments(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, contactway.FieldWelcomeAttachments, value)
+		})
+	}
+	if _u.mutation.WelcomeAttachmentsCleared() {
+		_spec.ClearField(contactway.FieldWelcomeAttachments, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.SkipVerify(); ok {
 		_spec.SetField(contactway.FieldSkipVerify, field.TypeBool, value)

@@ -6318,36 +6318,38 @@ func (m *ChannelMutation) ResetEdge(name string) error {
 // ContactWayMutation represents an operation that mutates the ContactWay nodes in the graph.
 type ContactWayMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *uuid.UUID
-	tenant_id       *uuid.UUID
-	created_at      *time.Time
-	updated_at      *time.Time
-	name            *string
-	state           *string
-	config_id       *string
-	qr_code_url     *string
-	user_ids        *[]uuid.UUID
-	appenduser_ids  []uuid.UUID
-	strategy        *contactway.Strategy
-	source          *string
-	tag_ids         *[]uuid.UUID
-	appendtag_ids   []uuid.UUID
-	welcome_message *string
-	skip_verify     *bool
-	pool_id         *uuid.UUID
-	rr_next         *int
-	addrr_next      *int
-	created_by_id   *uuid.UUID
-	deleted_at      *time.Time
-	clearedFields   map[string]struct{}
-	adds            map[uuid.UUID]struct{}
-	removedadds     map[uuid.UUID]struct{}
-	clearedadds     bool
-	done            bool
-	oldValue        func(context.Context) (*ContactWay, error)
-	predicates      []predicate.ContactWay
+	op                        Op
+	typ                       string
+	id                        *uuid.UUID
+	tenant_id                 *uuid.UUID
+	created_at                *time.Time
+	updated_at                *time.Time
+	name                      *string
+	state                     *string
+	config_id                 *string
+	qr_code_url               *string
+	user_ids                  *[]uuid.UUID
+	appenduser_ids            []uuid.UUID
+	strategy                  *contactway.Strategy
+	source                    *string
+	tag_ids                   *[]uuid.UUID
+	appendtag_ids             []uuid.UUID
+	welcome_message           *string
+	welcome_attachments       *[]schematype.WelcomeAttachment
+	appendwelcome_attachments []schematype.WelcomeAttachment
+	skip_verify               *bool
+	pool_id                   *uuid.UUID
+	rr_next                   *int
+	addrr_next                *int
+	created_by_id             *uuid.UUID
+	deleted_at                *time.Time
+	clearedFields             map[string]struct{}
+	adds                      map[uuid.UUID]struct{}
+	removedadds               map[uuid.UUID]struct{}
+	clearedadds               bool
+	done                      bool
+	oldValue                  func(context.Context) (*ContactWay, error)
+	predicates                []predicate.ContactWay
 }
 
 var _ ent.Mutation = (*ContactWayMutation)(nil)
@@ -6930,6 +6932,71 @@ func (m *ContactWayMutation) ResetWelcomeMessage() {
 	m.welcome_message = nil
 }
 
+// SetWelcomeAttachments sets the "welcome_attachments" field.
+func (m *ContactWayMutation) SetWelcomeAttachments(sa []schematype.WelcomeAttachment) {
+	m.welcome_attachments = &sa
+	m.appendwelcome_attachments = nil
+}
+
+// WelcomeAttachments returns the value of the "welcome_attachments" field in the mutation.
+func (m *ContactWayMutation) WelcomeAttachments() (r []schematype.WelcomeAttachment, exists bool) {
+	v := m.welcome_attachments
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWelcomeAttachments returns the old "welcome_attachments" field's value of the ContactWay entity.
+// If the ContactWay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactWayMutation) OldWelcomeAttachments(ctx context.Context) (v []schematype.WelcomeAttachment, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWelcomeAttachments is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWelcomeAttachments requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWelcomeAttachments: %w", err)
+	}
+	return oldValue.WelcomeAttachments, nil
+}
+
+// AppendWelcomeAttachments adds sa to the "welcome_attachments" field.
+func (m *ContactWayMutation) AppendWelcomeAttachments(sa []schematype.WelcomeAttachment) {
+	m.appendwelcome_attachments = append(m.appendwelcome_attachments, sa...)
+}
+
+// AppendedWelcomeAttachments returns the list of values that were appended to the "welcome_attachments" field in this mutation.
+func (m *ContactWayMutation) AppendedWelcomeAttachments() ([]schematype.WelcomeAttachment, bool) {
+	if len(m.appendwelcome_attachments) == 0 {
+		return nil, false
+	}
+	return m.appendwelcome_attachments, true
+}
+
+// ClearWelcomeAttachments clears the value of the "welcome_attachments" field.
+func (m *ContactWayMutation) ClearWelcomeAttachments() {
+	m.welcome_attachments = nil
+	m.appendwelcome_attachments = nil
+	m.clearedFields[contactway.FieldWelcomeAttachments] = struct{}{}
+}
+
+// WelcomeAttachmentsCleared returns if the "welcome_attachments" field was cleared in this mutation.
+func (m *ContactWayMutation) WelcomeAttachmentsCleared() bool {
+	_, ok := m.clearedFields[contactway.FieldWelcomeAttachments]
+	return ok
+}
+
+// ResetWelcomeAttachments resets all changes to the "welcome_attachments" field.
+func (m *ContactWayMutation) ResetWelcomeAttachments() {
+	m.welcome_attachments = nil
+	m.appendwelcome_attachments = nil
+	delete(m.clearedFields, contactway.FieldWelcomeAttachments)
+}
+
 // SetSkipVerify sets the "skip_verify" field.
 func (m *ContactWayMutation) SetSkipVerify(b bool) {
 	m.skip_verify = &b
@@ -7257,7 +7324,7 @@ func (m *ContactWayMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ContactWayMutation) Fields() []string {
-	fields := make([]string, 0, 17)
+	fields := make([]string, 0, 18)
 	if m.tenant_id != nil {
 		fields = append(fields, contactway.FieldTenantID)
 	}
@@ -7293,6 +7360,9 @@ func (m *ContactWayMutation) Fields() []string {
 	}
 	if m.welcome_message != nil {
 		fields = append(fields, contactway.FieldWelcomeMessage)
+	}
+	if m.welcome_attachments != nil {
+		fields = append(fields, contactway.FieldWelcomeAttachments)
 	}
 	if m.skip_verify != nil {
 		fields = append(fields, contactway.FieldSkipVerify)
@@ -7341,6 +7411,8 @@ func (m *ContactWayMutation) Field(name string) (ent.Value, bool) {
 		return m.TagIds()
 	case contactway.FieldWelcomeMessage:
 		return m.WelcomeMessage()
+	case contactway.FieldWelcomeAttachments:
+		return m.WelcomeAttachments()
 	case contactway.FieldSkipVerify:
 		return m.SkipVerify()
 	case contactway.FieldPoolID:
@@ -7384,6 +7456,8 @@ func (m *ContactWayMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldTagIds(ctx)
 	case contactway.FieldWelcomeMessage:
 		return m.OldWelcomeMessage(ctx)
+	case contactway.FieldWelcomeAttachments:
+		return m.OldWelcomeAttachments(ctx)
 	case contactway.FieldSkipVerify:
 		return m.OldSkipVerify(ctx)
 	case contactway.FieldPoolID:
@@ -7487,6 +7561,13 @@ func (m *ContactWayMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetWelcomeMessage(v)
 		return nil
+	case contactway.FieldWelcomeAttachments:
+		v, ok := value.([]schematype.WelcomeAttachment)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWelcomeAttachments(v)
+		return nil
 	case contactway.FieldSkipVerify:
 		v, ok := value.(bool)
 		if !ok {
@@ -7570,6 +7651,9 @@ func (m *ContactWayMutation) ClearedFields() []string {
 	if m.FieldCleared(contactway.FieldTagIds) {
 		fields = append(fields, contactway.FieldTagIds)
 	}
+	if m.FieldCleared(contactway.FieldWelcomeAttachments) {
+		fields = append(fields, contactway.FieldWelcomeAttachments)
+	}
 	if m.FieldCleared(contactway.FieldPoolID) {
 		fields = append(fields, contactway.FieldPoolID)
 	}
@@ -7595,6 +7679,9 @@ func (m *ContactWayMutation) ClearField(name string) error {
 	switch name {
 	case contactway.FieldTagIds:
 		m.ClearTagIds()
+		return nil
+	case contactway.FieldWelcomeAttachments:
+		m.ClearWelcomeAttachments()
 		return nil
 	case contactway.FieldPoolID:
 		m.ClearPoolID()
@@ -7648,6 +7735,9 @@ func (m *ContactWayMutation) ResetField(name string) error {
 		return nil
 	case contactway.FieldWelcomeMessage:
 		m.ResetWelcomeMessage()
+		return nil
+	case contactway.FieldWelcomeAttachments:
+		m.ResetWelcomeAttachments()
 		return nil
 	case contactway.FieldSkipVerify:
 		m.ResetSkipVerify()

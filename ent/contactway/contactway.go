@@ -43,6 +43,8 @@ const (
 	FieldTagIds = "tag_ids"
 	// FieldWelcomeMessage holds the string denoting the welcome_message field in the database.
 	FieldWelcomeMessage = "welcome_message"
+	// FieldWelcomeAttachments holds the string denoting the welcome_attachments field in the database.
+	FieldWelcomeAttachments = "welcome_attachments"
 	// FieldSkipVerify holds the string denoting the skip_verify field in the database.
 	FieldSkipVerify = "skip_verify"
 	// FieldPoolID holds the string denoting the pool_id field in the database.
@@ -81,6 +83,7 @@ var Columns = []string{
 	FieldSource,
 	FieldTagIds,
 	FieldWelcomeMessage,
+	FieldWelcomeAttachments,
 	FieldSkipVerify,
 	FieldPoolID,
 	FieldRrNext,

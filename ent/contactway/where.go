@@ -666,6 +666,16 @@ func WelcomeMessageContainsFold(v string) predicate.ContactWay {
 	return predicate.ContactWay(sql.FieldContainsFold(FieldWelcomeMessage, v))
 }
 
+// WelcomeAttachmentsIsNil applies the IsNil predicate on the "welcome_attachments" field.
+func WelcomeAttachmentsIsNil() predicate.ContactWay {
+	return predicate.ContactWay(sql.FieldIsNull(FieldWelcomeAttachments))
+}
+
+// WelcomeAttachmentsNotNil applies the NotNil predicate on the "welcome_attachments" field.
+func WelcomeAttachmentsNotNil() predicate.ContactWay {
+	return predicate.ContactWay(sql.FieldNotNull(FieldWelcomeAttachments))
+}
+
 // SkipVerifyEQ applies the EQ predicate on the "skip_verify" field.
 func SkipVerifyEQ(v bool) predicate.ContactWay {
 	return predicate.ContactWay(sql.FieldEQ(FieldSkipVerify, v))

@@ -252,6 +252,7 @@ var (
 		{Name: "source", Type: field.TypeString, Size: 100, Default: "wecom"},
 		{Name: "tag_ids", Type: field.TypeJSON, Nullable: true},
 		{Name: "welcome_message", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "welcome_attachments", Type: field.TypeJSON, Nullable: true},
 		{Name: "skip_verify", Type: field.TypeBool, Default: true},
 		{Name: "pool_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "rr_next", Type: field.TypeInt, Default: 0},

@@ -513,11 +513,11 @@ func init() {
 	// contactway.WelcomeMessageValidator is a validator for the "welcome_message" field. It is called by the builders before save.
 	contactway.WelcomeMessageValidator = contactwayDescWelcomeMessage.Validators[0].(func(string) error)
 	// contactwayDescSkipVerify is the schema descriptor for skip_verify field.
-	contactwayDescSkipVerify := contactwayFields[9].Descriptor()
+	contactwayDescSkipVerify := contactwayFields[10].Descriptor()
 	// contactway.DefaultSkipVerify holds the default value on creation for the skip_verify field.
 	contactway.DefaultSkipVerify = contactwayDescSkipVerify.Default.(bool)
 	// contactwayDescRrNext is the schema descriptor for rr_next field.
-	contactwayDescRrNext := contactwayFields[11].Descriptor()
+	contactwayDescRrNext := contactwayFields[12].Descriptor()
 	// contactway.DefaultRrNext holds the default value on creation for the rr_next field.
 	contactway.DefaultRrNext = contactwayDescRrNext.Default.(int)
 	// contactwayDescID is the schema descriptor for id field.

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 	"github.com/google/uuid"
 
+	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/internal/gid"
 )
 
@@ -44,6 +45,9 @@ func (ContactWay) Fields() []ent.Field {
 		field.String("source").Default("wecom").MaxRuneLen(100),
 		field.JSON("tag_ids", []uuid.UUID{}).Optional().Annotations(entgql.Skip()),
 		field.String("welcome_message").Default("").MaxRuneLen(4000),
+		// welcome_attachments go with the welcome message (send_welcome_msg:
+		// images, links, mini-programs; at most 9).
+		field.JSON("welcome_attachments", []schematype.WelcomeAttachment{}).Optional().Annotations(entgql.Skip()),
 		field.Bool("skip_verify").Default(true),
 		// pool_id is where a lead waits when no member can take it.
 		field.UUID("pool_id", gidUUID).Optional().Nillable().Annotations(entgql.Skip()),

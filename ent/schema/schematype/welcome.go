@@ -1,0 +1,33 @@
+package schematype
+
+// WelcomeAttachment is one attachment of a contact-way code's welcome
+// message, stored in WeCom's own shape for send_welcome_msg's attachments:
+// msgtype names the one object that is set.
+type WelcomeAttachment struct {
+	MsgType     string              `json:"msgtype"`
+	Image       *WelcomeImage       `json:"image,omitempty"`
+	Link        *WelcomeLink        `json:"link,omitempty"`
+	MiniProgram *WelcomeMiniProgram `json:"miniprogram,omitempty"`
+}
+
+// WelcomeImage is an image by the URL WeCom's upload image API gave.
+type WelcomeImage struct {
+	PicURL string `json:"pic_url"`
+}
+
+// WelcomeLink is a link card (图文).
+type WelcomeLink struct {
+	Title  string `json:"title"`
+	PicURL string `json:"picurl,omitempty"`
+	Desc   string `json:"desc,omitempty"`
+	URL    string `json:"url"`
+}
+
+// WelcomeMiniProgram is a mini-program card; its cover is a media id of
+// WeCom's media upload.
+type WelcomeMiniProgram struct {
+	Title      string `json:"title"`
+	PicMediaID string `json:"pic_media_id"`
+	AppID      string `json:"appid"`
+	Page       string `json:"page"`
+}
