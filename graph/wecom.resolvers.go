@@ -20,6 +20,11 @@ func (r *contactWayResolver) Users(ctx context.Context, obj *ent.ContactWay) ([]
 	return r.Services.WeCom.CodeUsers(ctx, obj)
 }
 
+// WelcomeAttachments is the resolver for the welcomeAttachments field.
+func (r *contactWayResolver) WelcomeAttachments(ctx context.Context, obj *ent.ContactWay) ([]*model.WelcomeAttachment, error) {
+	return codeAttachments(obj), nil
+}
+
 // Tags is the resolver for the tags field.
 func (r *contactWayResolver) Tags(ctx context.Context, obj *ent.ContactWay) ([]*ent.Tag, error) {
 	if len(obj.TagIds) == 0 {
@@ -53,7 +58,8 @@ func (r *contactWayResolver) Stats(ctx context.Context, obj *ent.ContactWay) (*m
 // CreateContactWay is the resolver for the createContactWay field.
 func (r *mutationResolver) CreateContactWay(ctx context.Context, input model.CreateContactWayInput) (*ent.ContactWay, error) {
 	in := wecom.ContactWayInput{Name: input.Name, UserIDs: input.UserIDs, Source: deref(input.Source), TagIDs: input.TagIDs,
-		WelcomeMessage: deref(input.WelcomeMessage), SkipVerify: input.SkipVerify, PoolID: input.PoolID, CreatedBy: actorID(ctx)}
+		WelcomeMessage: deref(input.WelcomeMessage), WelcomeAttachments: welcomeAttachments(input.WelcomeAttachments),
+		SkipVerify: input.SkipVerify, PoolID: input.PoolID, CreatedBy: actorID(ctx)}
 	if input.Strategy != nil {
 		in.Strategy = string(*input.Strategy)
 	}
@@ -64,7 +70,7 @@ func (r *mutationResolver) CreateContactWay(ctx context.Context, input model.Cre
 func (r *mutationResolver) UpdateContactWay(ctx context.Context, id uuid.UUID, input model.UpdateContactWayInput) (*ent.ContactWay, error) {
 	in := wecom.ContactWayUpdate{Name: input.Name, Source: input.Source, WelcomeMessage: input.WelcomeMessage,
 		UserIDs: input.UserIDs, TagIDs: input.TagIDs, SkipVerify: input.SkipVerify, PoolID: input.PoolID,
-		ClearPool: deref(input.ClearPool)}
+		ClearPool: deref(input.ClearPool), WelcomeAttachments: welcomeAttachments(input.WelcomeAttachments)}
 	if input.Strategy != nil {
 		st := string(*input.Strategy)
 		in.Strategy = &st

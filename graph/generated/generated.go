@@ -188,20 +188,21 @@ type ComplexityRoot struct {
 	}
 
 	ContactWay struct {
-		CreatedAt      func(childComplexity int) int
-		ID             func(childComplexity int) int
-		Name           func(childComplexity int) int
-		Pool           func(childComplexity int) int
-		QrCodeURL      func(childComplexity int) int
-		SkipVerify     func(childComplexity int) int
-		Source         func(childComplexity int) int
-		State          func(childComplexity int) int
-		Stats          func(childComplexity int) int
-		Strategy       func(childComplexity int) int
-		Tags           func(childComplexity int) int
-		UpdatedAt      func(childComplexity int) int
-		Users          func(childComplexity int) int
-		WelcomeMessage func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Name               func(childComplexity int) int
+		Pool               func(childComplexity int) int
+		QrCodeURL          func(childComplexity int) int
+		SkipVerify         func(childComplexity int) int
+		Source             func(childComplexity int) int
+		State              func(childComplexity int) int
+		Stats              func(childComplexity int) int
+		Strategy           func(childComplexity int) int
+		Tags               func(childComplexity int) int
+		UpdatedAt          func(childComplexity int) int
+		Users              func(childComplexity int) int
+		WelcomeAttachments func(childComplexity int) int
+		WelcomeMessage     func(childComplexity int) int
 	}
 
 	ContactWayStats struct {
@@ -1050,6 +1051,17 @@ type ComplexityRoot struct {
 		Reminded    func(childComplexity int) int
 	}
 
+	WelcomeAttachment struct {
+		AppID      func(childComplexity int) int
+		Desc       func(childComplexity int) int
+		Page       func(childComplexity int) int
+		PicMediaID func(childComplexity int) int
+		PicURL     func(childComplexity int) int
+		Title      func(childComplexity int) int
+		Type       func(childComplexity int) int
+		URL        func(childComplexity int) int
+	}
+
 	Workload struct {
 		Capacity         func(childComplexity int) int
 		ClaimsToday      func(childComplexity int) int
@@ -1079,6 +1091,7 @@ type BroadcastResolver interface {
 }
 type ContactWayResolver interface {
 	Users(ctx context.Context, obj *ent.ContactWay) ([]*ent.User, error)
+	WelcomeAttachments(ctx context.Context, obj *ent.ContactWay) ([]*model.WelcomeAttachment, error)
 	Tags(ctx context.Context, obj *ent.ContactWay) ([]*ent.Tag, error)
 	Pool(ctx context.Context, obj *ent.ContactWay) (*ent.Pool, error)
 	Stats(ctx context.Context, obj *ent.ContactWay) (*model.ContactWayStats, error)
@@ -1830,6 +1843,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ContactWay.Users(childComplexity), true
+	case "ContactWay.welcomeAttachments":
+		if e.ComplexityRoot.ContactWay.WelcomeAttachments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWay.WelcomeAttachments(childComplexity), true
 	case "ContactWay.welcomeMessage":
 		if e.ComplexityRoot.ContactWay.WelcomeMessage == nil {
 			break
@@ -6039,6 +6058,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WeComMassSendReminder.Reminded(childComplexity), true
 
+	case "WelcomeAttachment.appID":
+		if e.ComplexityRoot.WelcomeAttachment.AppID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WelcomeAttachment.AppID(childComplexity), true
+	case "WelcomeAttachment.desc":
+		if e.ComplexityRoot.WelcomeAttachment.Desc == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WelcomeAttachment.Desc(childComplexity), true
+	case "WelcomeAttachment.page":
+		if e.ComplexityRoot.WelcomeAttachment.Page == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WelcomeAttachment.Page(childComplexity), true
+	case "WelcomeAttachment.picMediaID":
+		if e.ComplexityRoot.WelcomeAttachment.PicMediaID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WelcomeAttachment.PicMediaID(childComplexity), true
+	case "WelcomeAttachment.picURL":
+		if e.ComplexityRoot.WelcomeAttachment.PicURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WelcomeAttachment.PicURL(childComplexity), true
+	case "WelcomeAttachment.title":
+		if e.ComplexityRoot.WelcomeAttachment.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WelcomeAttachment.Title(childComplexity), true
+	case "WelcomeAttachment.type":
+		if e.ComplexityRoot.WelcomeAttachment.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WelcomeAttachment.Type(childComplexity), true
+	case "WelcomeAttachment.url":
+		if e.ComplexityRoot.WelcomeAttachment.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WelcomeAttachment.URL(childComplexity), true
+
 	case "Workload.capacity":
 		if e.ComplexityRoot.Workload.Capacity == nil {
 			break
@@ -6241,6 +6309,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UserWhereInput", ec.unmarshalInputUserWhereInput),
 			graphql.NewInputUnmarshaler("WeComContactOrder", ec.unmarshalInputWeComContactOrder),
 			graphql.NewInputUnmarshaler("WeComContactWhereInput", ec.unmarshalInputWeComContactWhereInput),
+			graphql.NewInputUnmarshaler("WelcomeAttachmentInput", ec.unmarshalInputWelcomeAttachmentInput),
 			graphql.NewInputUnmarshaler("WorkspaceOrder", ec.unmarshalInputWorkspaceOrder),
 			graphql.NewInputUnmarshaler("WorkspaceWhereInput", ec.unmarshalInputWorkspaceWhereInput),
 		)
@@ -13059,6 +13128,8 @@ input CreateContactWayInput {
   tagIDs: [ID!]
   "The welcome message (欢迎语), a template like broadcasts' ({{.name}}); sent within WeCom's 20-second window."
   welcomeMessage: String
+  "Sent with the welcome message (at most 9): images, links, mini-programs."
+  welcomeAttachments: [WelcomeAttachmentInput!]
   "Whether customers are added without the member's confirmation (default true)."
   skipVerify: Boolean
   "Where a lead waits when none of the members can take it."
@@ -13075,10 +13146,46 @@ input UpdateContactWayInput {
   "The tags new customers get ([] for none)."
   tagIDs: [ID!]
   welcomeMessage: String
+  "Replaces the attachments ([] for none)."
+  welcomeAttachments: [WelcomeAttachmentInput!]
   skipVerify: Boolean
   poolID: ID
   "Removes the pool."
   clearPool: Boolean
+}
+
+"The kind of a welcome message attachment (send_welcome_msg's msgtype)."
+enum WelcomeAttachmentType {
+  "An image by the URL WeCom's upload image API (media/uploadimg) gave: picURL, on *.qpic.cn."
+  IMAGE
+  "A link card: title (at most 128 bytes) and url required; picURL and desc (at most 512 bytes) optional."
+  LINK
+  "A mini-program card: title (at most 64 bytes), appID (a mini-program linked to the corp), page and picMediaID (the cover's media id from WeCom's media upload) required."
+  MINIPROGRAM
+}
+
+"An attachment of a code's welcome message; the fields its type uses, the others left out."
+input WelcomeAttachmentInput {
+  type: WelcomeAttachmentType!
+  title: String
+  url: String
+  picURL: String
+  desc: String
+  appID: String
+  page: String
+  picMediaID: String
+}
+
+"An attachment of a code's welcome message."
+type WelcomeAttachment {
+  type: WelcomeAttachmentType!
+  title: String
+  url: String
+  picURL: String
+  desc: String
+  appID: String
+  page: String
+  picMediaID: String
 }
 
 "What a contact-way code brought in (workspace-wide)."
@@ -13102,6 +13209,8 @@ extend type ContactWay {
   qrCodeURL: String!
   "The code's members, in the order given."
   users: [User!]!
+  "What is sent with the welcome message."
+  welcomeAttachments: [WelcomeAttachment!]!
   "The tags its customers get."
   tags: [Tag!]!
   "The pool its customers wait in when none of its members can take them; null for none (or a pool since deleted)."
@@ -13423,6 +13532,8 @@ func (ec *executionContext) childFields_ContactWay(ctx context.Context, field gr
 		return ec.fieldContext_ContactWay_qrCodeURL(ctx, field)
 	case "users":
 		return ec.fieldContext_ContactWay_users(ctx, field)
+	case "welcomeAttachments":
+		return ec.fieldContext_ContactWay_welcomeAttachments(ctx, field)
 	case "tags":
 		return ec.fieldContext_ContactWay_tags(ctx, field)
 	case "pool":
@@ -14857,6 +14968,28 @@ func (ec *executionContext) childFields_WeComMassSendReminder(ctx context.Contex
 		return ec.fieldContext_WeComMassSendReminder_errors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WeComMassSendReminder", field.Name)
+}
+
+func (ec *executionContext) childFields_WelcomeAttachment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_WelcomeAttachment_type(ctx, field)
+	case "title":
+		return ec.fieldContext_WelcomeAttachment_title(ctx, field)
+	case "url":
+		return ec.fieldContext_WelcomeAttachment_url(ctx, field)
+	case "picURL":
+		return ec.fieldContext_WelcomeAttachment_picURL(ctx, field)
+	case "desc":
+		return ec.fieldContext_WelcomeAttachment_desc(ctx, field)
+	case "appID":
+		return ec.fieldContext_WelcomeAttachment_appID(ctx, field)
+	case "page":
+		return ec.fieldContext_WelcomeAttachment_page(ctx, field)
+	case "picMediaID":
+		return ec.fieldContext_WelcomeAttachment_picMediaID(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WelcomeAttachment", field.Name)
 }
 
 func (ec *executionContext) childFields_Workload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -19363,6 +19496,38 @@ func (ec *executionContext) fieldContext_ContactWay_users(_ context.Context, fie
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ContactWay_welcomeAttachments(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWay_welcomeAttachments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ContactWay().WelcomeAttachments(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.WelcomeAttachment) graphql.Marshaler {
+			return ec.marshalNWelcomeAttachment2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWay_welcomeAttachments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContactWay",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WelcomeAttachment(ctx, field)
 		},
 	}
 	return fc, nil
@@ -36640,6 +36805,190 @@ func (ec *executionContext) fieldContext_WeComMassSendReminder_errors(_ context.
 	return graphql.NewScalarFieldContext("WeComMassSendReminder", field, false, false, "String")
 }
 
+func (ec *executionContext) _WelcomeAttachment_type(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WelcomeAttachment_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.WelcomeAttachmentType) graphql.Marshaler {
+			return ec.marshalNWelcomeAttachmentType2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WelcomeAttachment_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WelcomeAttachment", field, false, false, "WelcomeAttachmentType")
+}
+
+func (ec *executionContext) _WelcomeAttachment_title(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WelcomeAttachment_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WelcomeAttachment_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WelcomeAttachment", field, false, false, "String")
+}
+
+func (ec *executionContext) _WelcomeAttachment_url(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WelcomeAttachment_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WelcomeAttachment_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WelcomeAttachment", field, false, false, "String")
+}
+
+func (ec *executionContext) _WelcomeAttachment_picURL(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WelcomeAttachment_picURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PicURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WelcomeAttachment_picURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WelcomeAttachment", field, false, false, "String")
+}
+
+func (ec *executionContext) _WelcomeAttachment_desc(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WelcomeAttachment_desc(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Desc, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WelcomeAttachment_desc(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WelcomeAttachment", field, false, false, "String")
+}
+
+func (ec *executionContext) _WelcomeAttachment_appID(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WelcomeAttachment_appID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AppID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WelcomeAttachment_appID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WelcomeAttachment", field, false, false, "String")
+}
+
+func (ec *executionContext) _WelcomeAttachment_page(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WelcomeAttachment_page(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Page, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WelcomeAttachment_page(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WelcomeAttachment", field, false, false, "String")
+}
+
+func (ec *executionContext) _WelcomeAttachment_picMediaID(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WelcomeAttachment_picMediaID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PicMediaID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WelcomeAttachment_picMediaID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WelcomeAttachment", field, false, false, "String")
+}
+
 func (ec *executionContext) _Workload_openLeads(ctx context.Context, field graphql.CollectedField, obj *model.Workload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -41576,7 +41925,7 @@ func (ec *executionContext) unmarshalInputCreateContactWayInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "userIDs", "strategy", "source", "tagIDs", "welcomeMessage", "skipVerify", "poolID"}
+	fieldsInOrder := [...]string{"name", "userIDs", "strategy", "source", "tagIDs", "welcomeMessage", "welcomeAttachments", "skipVerify", "poolID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -41625,6 +41974,13 @@ func (ec *executionContext) unmarshalInputCreateContactWayInput(ctx context.Cont
 				return it, err
 			}
 			it.WelcomeMessage = data
+		case "welcomeAttachments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("welcomeAttachments"))
+			data, err := ec.unmarshalOWelcomeAttachmentInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WelcomeAttachments = data
 		case "skipVerify":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("skipVerify"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -58925,7 +59281,7 @@ func (ec *executionContext) unmarshalInputUpdateContactWayInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "userIDs", "strategy", "source", "tagIDs", "welcomeMessage", "skipVerify", "poolID", "clearPool"}
+	fieldsInOrder := [...]string{"name", "userIDs", "strategy", "source", "tagIDs", "welcomeMessage", "welcomeAttachments", "skipVerify", "poolID", "clearPool"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -58974,6 +59330,13 @@ func (ec *executionContext) unmarshalInputUpdateContactWayInput(ctx context.Cont
 				return it, err
 			}
 			it.WelcomeMessage = data
+		case "welcomeAttachments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("welcomeAttachments"))
+			data, err := ec.unmarshalOWelcomeAttachmentInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WelcomeAttachments = data
 		case "skipVerify":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("skipVerify"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -61407,6 +61770,97 @@ func UnmarshalWeComContactWhereInput(ctx context.Context, raw any) (ent.WeComCon
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputWelcomeAttachmentInput(ctx context.Context, obj any) (model.WelcomeAttachmentInput, error) {
+	var it model.WelcomeAttachmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"type", "title", "url", "picURL", "desc", "appID", "page", "picMediaID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNWelcomeAttachmentType2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "picURL":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("picURL"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PicURL = data
+		case "desc":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("desc"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Desc = data
+		case "appID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appID"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppID = data
+		case "page":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("page"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Page = data
+		case "picMediaID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("picMediaID"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PicMediaID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWelcomeAttachmentInput unmarshals raw into the WelcomeAttachmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWelcomeAttachmentInput(ctx context.Context, raw any) (model.WelcomeAttachmentInput, error) {
+	var out model.WelcomeAttachmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WelcomeAttachmentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputWorkspaceOrder(ctx context.Context, obj any) (ent.WorkspaceOrder, error) {
 	var it ent.WorkspaceOrder
 	if obj == nil {
@@ -62869,6 +63323,12 @@ func (ec *executionContext) _ContactWay(ctx context.Context, sel ast.SelectionSe
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ContactWay_users(ctx, field, obj)
+				})
+		case "welcomeAttachments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ContactWay_welcomeAttachments(ctx, field, obj)
 				})
 		case "tags":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -68440,6 +68900,74 @@ func (ec *executionContext) _WeComMassSendReminder(ctx context.Context, sel ast.
 	return out
 }
 
+var welcomeAttachmentImplementors = []string{"WelcomeAttachment"}
+
+func (ec *executionContext) _WelcomeAttachment(ctx context.Context, sel ast.SelectionSet, obj *model.WelcomeAttachment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, welcomeAttachmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WelcomeAttachment")
+		case "type":
+			out.Values[i] = ec._WelcomeAttachment_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._WelcomeAttachment_title(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._WelcomeAttachment_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "picURL":
+			out.Values[i] = ec._WelcomeAttachment_picURL(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "desc":
+			out.Values[i] = ec._WelcomeAttachment_desc(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "appID":
+			out.Values[i] = ec._WelcomeAttachment_appID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "page":
+			out.Values[i] = ec._WelcomeAttachment_page(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "picMediaID":
+			out.Values[i] = ec._WelcomeAttachment_picMediaID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var workloadImplementors = []string{"Workload"}
 
 func (ec *executionContext) _Workload(ctx context.Context, sel ast.SelectionSet, obj *model.Workload) graphql.Marshaler {
@@ -71469,6 +71997,45 @@ func (ec *executionContext) marshalNWeComMassSendReminder2ᚖgithubᚗcomᚋscrm
 		return graphql.Null
 	}
 	return ec._WeComMassSendReminder(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWelcomeAttachment2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WelcomeAttachment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWelcomeAttachment2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWelcomeAttachment2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachment(ctx context.Context, sel ast.SelectionSet, v *model.WelcomeAttachment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WelcomeAttachment!")
+		return graphql.Null
+	}
+	return ec._WelcomeAttachment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWelcomeAttachmentInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentInput(ctx context.Context, v any) (*model.WelcomeAttachmentInput, error) {
+	res, err := ec.unmarshalInputWelcomeAttachmentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNWelcomeAttachmentType2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentType(ctx context.Context, v any) (model.WelcomeAttachmentType, error) {
+	var res model.WelcomeAttachmentType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWelcomeAttachmentType2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentType(ctx context.Context, sel ast.SelectionSet, v model.WelcomeAttachmentType) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNWorkload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWorkload(ctx context.Context, sel ast.SelectionSet, v *model.Workload) graphql.Marshaler {
@@ -74689,6 +75256,23 @@ func (ec *executionContext) unmarshalOWeComContactWhereInput2ᚖgithubᚗcomᚋs
 	}
 	res, err := ec.unmarshalInputWeComContactWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOWelcomeAttachmentInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentInputᚄ(ctx context.Context, v any) ([]*model.WelcomeAttachmentInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.WelcomeAttachmentInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNWelcomeAttachmentInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOWorkspaceWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWorkspaceWhereInputᚄ(ctx context.Context, v any) ([]*ent.WorkspaceWhereInput, error) {

@@ -194,6 +194,8 @@ type CreateContactWayInput struct {
 	TagIDs []uuid.UUID `json:"tagIDs,omitempty"`
 	// The welcome message (欢迎语), a template like broadcasts' ({{.name}}); sent within WeCom's 20-second window.
 	WelcomeMessage *string `json:"welcomeMessage,omitempty"`
+	// Sent with the welcome message (at most 9): images, links, mini-programs.
+	WelcomeAttachments []*WelcomeAttachmentInput `json:"welcomeAttachments,omitempty"`
 	// Whether customers are added without the member's confirmation (default true).
 	SkipVerify *bool `json:"skipVerify,omitempty"`
 	// Where a lead waits when none of the members can take it.
@@ -894,8 +896,10 @@ type UpdateContactWayInput struct {
 	// The tags new customers get ([] for none).
 	TagIDs         []uuid.UUID `json:"tagIDs,omitempty"`
 	WelcomeMessage *string     `json:"welcomeMessage,omitempty"`
-	SkipVerify     *bool       `json:"skipVerify,omitempty"`
-	PoolID         *uuid.UUID  `json:"poolID,omitempty"`
+	// Replaces the attachments ([] for none).
+	WelcomeAttachments []*WelcomeAttachmentInput `json:"welcomeAttachments,omitempty"`
+	SkipVerify         *bool                     `json:"skipVerify,omitempty"`
+	PoolID             *uuid.UUID                `json:"poolID,omitempty"`
 	// Removes the pool.
 	ClearPool *bool `json:"clearPool,omitempty"`
 }
@@ -1025,6 +1029,30 @@ type WeComMassSendReminder struct {
 	// Templates WeCom refused to remind; errors says why, one line each.
 	Refused int      `json:"refused"`
 	Errors  []string `json:"errors"`
+}
+
+// An attachment of a code's welcome message.
+type WelcomeAttachment struct {
+	Type       WelcomeAttachmentType `json:"type"`
+	Title      *string               `json:"title,omitempty"`
+	URL        *string               `json:"url,omitempty"`
+	PicURL     *string               `json:"picURL,omitempty"`
+	Desc       *string               `json:"desc,omitempty"`
+	AppID      *string               `json:"appID,omitempty"`
+	Page       *string               `json:"page,omitempty"`
+	PicMediaID *string               `json:"picMediaID,omitempty"`
+}
+
+// An attachment of a code's welcome message; the fields its type uses, the others left out.
+type WelcomeAttachmentInput struct {
+	Type       WelcomeAttachmentType `json:"type"`
+	Title      *string               `json:"title,omitempty"`
+	URL        *string               `json:"url,omitempty"`
+	PicURL     *string               `json:"picURL,omitempty"`
+	Desc       *string               `json:"desc,omitempty"`
+	AppID      *string               `json:"appID,omitempty"`
+	Page       *string               `json:"page,omitempty"`
+	PicMediaID *string               `json:"picMediaID,omitempty"`
 }
 
 // The signed-in user's own figures for their home page.
@@ -1529,6 +1557,67 @@ func (e *JourneyTaskAssignee) UnmarshalJSON(b []byte) error {
 }
 
 func (e JourneyTaskAssignee) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kind of a welcome message attachment (send_welcome_msg's msgtype).
+type WelcomeAttachmentType string
+
+const (
+	// An image by the URL WeCom's upload image API (media/uploadimg) gave: picURL, on *.qpic.cn.
+	WelcomeAttachmentTypeImage WelcomeAttachmentType = "IMAGE"
+	// A link card: title (at most 128 bytes) and url required; picURL and desc (at most 512 bytes) optional.
+	WelcomeAttachmentTypeLink WelcomeAttachmentType = "LINK"
+	// A mini-program card: title (at most 64 bytes), appID (a mini-program linked to the corp), page and picMediaID (the cover's media id from WeCom's media upload) required.
+	WelcomeAttachmentTypeMiniprogram WelcomeAttachmentType = "MINIPROGRAM"
+)
+
+var AllWelcomeAttachmentType = []WelcomeAttachmentType{
+	WelcomeAttachmentTypeImage,
+	WelcomeAttachmentTypeLink,
+	WelcomeAttachmentTypeMiniprogram,
+}
+
+func (e WelcomeAttachmentType) IsValid() bool {
+	switch e {
+	case WelcomeAttachmentTypeImage, WelcomeAttachmentTypeLink, WelcomeAttachmentTypeMiniprogram:
+		return true
+	}
+	return false
+}
+
+func (e WelcomeAttachmentType) String() string {
+	return string(e)
+}
+
+func (e *WelcomeAttachmentType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WelcomeAttachmentType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WelcomeAttachmentType", str)
+	}
+	return nil
+}
+
+func (e WelcomeAttachmentType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WelcomeAttachmentType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WelcomeAttachmentType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

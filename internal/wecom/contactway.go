@@ -51,9 +51,11 @@ type ContactWayInput struct {
 	Source         string
 	TagIDs         []uuid.UUID
 	WelcomeMessage string
-	SkipVerify     *bool
-	PoolID         *uuid.UUID
-	CreatedBy      *uuid.UUID
+	// WelcomeAttachments go with the welcome message (at most 9).
+	WelcomeAttachments []Attachment
+	SkipVerify         *bool
+	PoolID             *uuid.UUID
+	CreatedBy          *uuid.UUID
 }
 
 // CreateContactWay checks the input (every user active and linked to a
@@ -89,6 +91,10 @@ func (s *Service) CreateContactWay(ctx context.Context, in ContactWayInput) (*en
 	if err != nil {
 		return nil, err
 	}
+	attachments, err := checkAttachments(in.WelcomeAttachments)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := s.codeConfig(ctx)
 	if err != nil {
 		return nil, err
@@ -121,7 +127,7 @@ func (s *Service) CreateContactWay(ctx context.Context, in ContactWayInput) (*en
 	now := s.Now()
 	create := c.ContactWay.Create().SetName(name).SetState(state).SetConfigID(res.ConfigID).SetQrCodeURL(res.QrCode).
 		SetUserIds(ids).SetStrategy(strategy).SetSource(source).SetTagIds(in.TagIDs).
-		SetWelcomeMessage(welcome).SetSkipVerify(skip).SetNillablePoolID(in.PoolID).
+		SetWelcomeMessage(welcome).SetWelcomeAttachments(attachments).SetSkipVerify(skip).SetNillablePoolID(in.PoolID).
 		SetNillableCreatedByID(in.CreatedBy).SetCreatedAt(now).SetUpdatedAt(now)
 	return create.Save(ctx)
 }
@@ -189,7 +195,8 @@ func (s *Service) codeConfig(ctx context.Context) (wecomplug.Config, error) {
 // ContactWayUpdate changes a code; a nil field keeps its value.
 type ContactWayUpdate struct {
 	Name, Strategy, Source, WelcomeMessage *string
-	UserIDs, TagIDs                        []uuid.UUID // nil: kept; TagIDs empty: none
+	UserIDs, TagIDs                        []uuid.UUID  // nil: kept; TagIDs empty: none
+	WelcomeAttachments                     []Attachment // nil: kept; empty: none
 	SkipVerify                             *bool
 	PoolID                                 *uuid.UUID
 	ClearPool                              bool
@@ -260,6 +267,13 @@ func (s *Service) UpdateContactWay(ctx context.Context, id uuid.UUID, in Contact
 			return nil, err
 		}
 		u.SetWelcomeMessage(welcome)
+	}
+	if in.WelcomeAttachments != nil {
+		attachments, err := checkAttachments(in.WelcomeAttachments)
+		if err != nil {
+			return nil, err
+		}
+		u.SetWelcomeAttachments(attachments)
 	}
 	skip := cw.SkipVerify
 	if in.SkipVerify != nil {
@@ -398,14 +412,6 @@ func (c *contacts) addContactWay(req *externalcontact.AddContactWayRequest) (*ex
 	return res, err
 }
 
-// sendWelcome calls send_welcome_msg with the text.
-func (c *contacts) sendWelcome(code, text string) error {
-	return c.retrying(func() error {
-		return c.client.SendWelcomeMsg(&externalcontact.SendWelcomeMsgRequest{WelcomeCode: code,
-			Text: externalcontact.MsgText{Content: text}})
-	})
-}
-
 // ContactWayStats are what a code brought in.
 type ContactWayStats struct {
 	// Added counts customers added through the code; Lost, those of them
@@ -514,7 +520,7 @@ func routeOwner(ctx context.Context, c *ent.Client, tid uuid.UUID, cw *ent.Conta
 func (s *Service) recordAdd(ctx context.Context, c *ent.Client, cw *ent.ContactWay, u *ent.User,
 	msg externalcontact.EventCallbackMessage, leadID *uuid.UUID, outcome contactwayadd.Outcome, now time.Time) error {
 	status := contactwayadd.WelcomeStatusNONE
-	if cw.WelcomeMessage != "" && msg.WelcomeCode != "" && leadID != nil {
+	if (cw.WelcomeMessage != "" || len(cw.WelcomeAttachments) > 0) && msg.WelcomeCode != "" && leadID != nil {
 		status = contactwayadd.WelcomeStatusPENDING
 	}
 	add, err := c.ContactWayAdd.Create().SetContactWayID(cw.ID).SetUserID(u.ID).SetExternalUserID(msg.ExternalUserID).
@@ -574,19 +580,21 @@ func (s *Service) SendWelcome(ctx context.Context, addID uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	tpl, err := broadcast.ParseTemplate("welcomeMessage", add.Edges.ContactWay.WelcomeMessage, sch)
-	if err != nil {
-		return mark(contactwayadd.WelcomeStatusFAILED, "the welcome message no longer renders: "+err.Error())
-	}
-	text, err := tpl.RenderLead(l, sch)
-	if err != nil {
-		return mark(contactwayadd.WelcomeStatusFAILED, "the welcome message does not render: "+err.Error())
+	text := ""
+	if msg := add.Edges.ContactWay.WelcomeMessage; msg != "" { // a code may send attachments alone
+		tpl, err := broadcast.ParseTemplate("welcomeMessage", msg, sch)
+		if err != nil {
+			return mark(contactwayadd.WelcomeStatusFAILED, "the welcome message no longer renders: "+err.Error())
+		}
+		if text, err = tpl.RenderLead(l, sch); err != nil {
+			return mark(contactwayadd.WelcomeStatusFAILED, "the welcome message does not render: "+err.Error())
+		}
 	}
 	cfg, err := s.syncConfig(ctx)
 	if err != nil {
 		return mark(contactwayadd.WelcomeStatusFAILED, err.Error())
 	}
-	err = s.tokens.contacts(cfg).sendWelcome(add.WelcomeCode, text)
+	err = s.tokens.contacts(cfg).sendWelcome(add.WelcomeCode, text, add.Edges.ContactWay.WelcomeAttachments)
 	var ce *util.CommonError
 	if errors.As(err, &ce) {
 		return mark(contactwayadd.WelcomeStatusFAILED, fmt.Sprintf("errcode %d %s", ce.ErrCode, ce.ErrMsg))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -17,8 +18,12 @@ import (
 //	POST /cgi-bin/externalcontact/update_contact_way {config_id, remark, skip_verify, state, user [...]}
 //	    -> ok; 40058 an unknown or deleted config_id or a bad parameter (type 1 with several users), 60111 as above
 //	POST /cgi-bin/externalcontact/del_contact_way {config_id} -> ok; 40058 an unknown or deleted config_id
-//	POST /cgi-bin/externalcontact/send_welcome_msg {welcome_code, text {content}}
-//	    -> ok; 40014 bad token, 41096 a WelcomeCode that is unknown, used or past its 20 seconds
+//	POST /cgi-bin/externalcontact/send_welcome_msg {welcome_code, text {content}, attachments [...] (≤9)}
+//	    -> ok; 40014 bad token, 41096 a WelcomeCode that is unknown, used or past its 20 seconds,
+//	    40058 no text and no attachment, or an attachment not in the documented shape (document/path/92137:
+//	    msgtype image {media_id | pic_url}, link {title ≤128 bytes, url, picurl, desc ≤512 bytes},
+//	    miniprogram {title ≤64 bytes, pic_media_id, appid, page}, video {media_id}, file {media_id});
+//	    the fake also refuses an attachment carrying an object of another msgtype
 //
 // The corp's members are the users named in Members (all when empty).
 
@@ -37,9 +42,10 @@ type ContactWay struct {
 type Welcome struct {
 	Code, ExternalUserID, UserID string
 	IssuedAt                     time.Time
-	// Text and SentAt are set once send_welcome_msg used the code.
-	Text   string
-	SentAt time.Time
+	// Text, Attachments and SentAt are set once send_welcome_msg used the code.
+	Text        string
+	Attachments []map[string]any
+	SentAt      time.Time
 }
 
 // WelcomeWindow is how long a WelcomeCode is valid.
@@ -154,17 +160,26 @@ func (f *Server) sendWelcome(w http.ResponseWriter, r *http.Request) {
 		Text        struct {
 			Content string `json:"content"`
 		} `json:"text"`
+		Attachments []map[string]any `json:"attachments"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Text.Content == "" {
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || (req.Text.Content == "" && len(req.Attachments) == 0) ||
+		len(req.Attachments) > 9 || len(req.Text.Content) > 4000 {
 		f.Answer(w, map[string]any{"errcode": 40058, "errmsg": "invalid parameter"})
 		return
+	}
+	for i, a := range req.Attachments {
+		if why := attachmentProblem(a); why != "" {
+			f.T.Errorf("wecomfake: send_welcome_msg attachment %d %v: %s", i, a, why)
+			f.Answer(w, map[string]any{"errcode": 40058, "errmsg": "invalid attachments: " + why})
+			return
+		}
 	}
 	wc := f.Welcomes[req.WelcomeCode]
 	if wc == nil || !wc.SentAt.IsZero() || f.Now().Sub(wc.IssuedAt) > WelcomeWindow {
 		f.Answer(w, map[string]any{"errcode": 41096, "errmsg": "invalid welcome_code"})
 		return
 	}
-	wc.Text, wc.SentAt = req.Text.Content, f.Now()
+	wc.Text, wc.Attachments, wc.SentAt = req.Text.Content, req.Attachments, f.Now()
 	f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
 
@@ -207,4 +222,41 @@ func (f *Server) WelcomeTo(ext string) *Welcome {
 	}
 	c := *last
 	return &c
+}
+
+// attachmentProblem says what is wrong with one send_welcome_msg attachment
+// ("" when it has the documented shape).
+func attachmentProblem(a map[string]any) string {
+	kind, _ := a["msgtype"].(string)
+	required := map[string][]string{"image": nil, "link": {"title", "url"}, "miniprogram": {"title", "pic_media_id", "appid", "page"},
+		"video": {"media_id"}, "file": {"media_id"}}
+	need, ok := required[kind]
+	if !ok {
+		return fmt.Sprintf("msgtype %q", kind)
+	}
+	for k := range a {
+		if k != "msgtype" && k != kind {
+			return fmt.Sprintf("an object %q in a %s attachment", k, kind)
+		}
+	}
+	obj, _ := a[kind].(map[string]any)
+	if obj == nil {
+		return "no " + kind + " object"
+	}
+	str := func(k string) string { v, _ := obj[k].(string); return v }
+	for _, k := range need {
+		if str(k) == "" {
+			return kind + "." + k + " is required"
+		}
+	}
+	limits := map[string]int{"link.title": 128, "link.desc": 512, "miniprogram.title": 64}
+	for k, n := range limits {
+		if f, ok := strings.CutPrefix(k, kind+"."); ok && len(str(f)) > n {
+			return fmt.Sprintf("%s longer than %d bytes", k, n)
+		}
+	}
+	if kind == "image" && str("media_id") == "" && str("pic_url") == "" {
+		return "image needs media_id or pic_url"
+	}
+	return ""
 }
