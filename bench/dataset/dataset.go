@@ -193,7 +193,11 @@ func Generate(ctx context.Context, db *sql.DB, client *ent.Client, spec Spec, lo
 		}
 	}
 	start = time.Now()
-	if _, err := db.ExecContext(ctx, `VACUUM ANALYZE leads, lead_tags, events`); err != nil {
+	// Every table, not only the big ones: users, tags and stages left
+	// without statistics had the planner scan all of a workspace's users for
+	// each lead of a page until autovacuum analyzed them, minutes into a
+	// benchmark, so plans changed in the middle of its rounds.
+	if _, err := db.ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
 		return nil, err
 	}
 	log("VACUUM ANALYZE in %v; generated %d leads and %d events in %v", time.Since(start).Round(time.Millisecond),
