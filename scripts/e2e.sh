@@ -12,6 +12,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# One run at a time on a machine: runs share bin/scrm, frontend/e2e/out and
+# the machine's two cores (the first-render PERF line would measure the other
+# run). A second run waits here for the first to end.
+exec 9>"${TMPDIR:-/tmp}/scrm-e2e.lock"
+if ! flock -n 9; then
+  printf 'e2e: another browser test run holds the lock; waiting\n' >&2
+  flock 9
+fi
+
 PGHOST=127.0.0.1
 PGPORT=5432
 OUT=frontend/e2e/out
