@@ -1,5 +1,6 @@
-// Long jobs (imports, exports, the WeCom sync): polling a job every second
-// until it ends, and downloading its result CSV (Job.resultURL), which needs
+// Long jobs (imports, exports, the WeCom sync, bulk updates): polling a job
+// until it ends (soon after it starts, then once a second: lib/jobs.ts
+// pollDelay), and downloading its result CSV (Job.resultURL), which needs
 // the session's bearer token, so it is fetched and saved as a blob rather
 // than opened as a link.
 import { useCallback, useEffect, useState } from 'react';
@@ -8,7 +9,7 @@ import { JobDoc } from './ops';
 import { errorText } from './errors';
 import { getToken } from './client';
 import { translate, type Lang, type MessageKey } from '../i18n';
-import { jobFinished, type JobProgress } from '../lib/jobs';
+import { jobFinished, pollDelay, type JobProgress } from '../lib/jobs';
 import { dispositionFilename } from '../lib/importMapping';
 
 export const JOB_POLL_MS = 1000;
@@ -21,7 +22,8 @@ export interface JobState extends JobProgress {
 
 /**
  * The job being watched: watch(job) shows the mutation's answer at once and
- * polls node(id:) every second until the job has ended; stop() stops polling
+ * polls node(id:) until the job has ended, 150 ms after the answer at first
+ * and at most every JOB_POLL_MS once it runs long; stop() stops polling
  * (the job stays shown), reset() forgets it. A failed poll is kept in error
  * and polling goes on.
  */
@@ -35,6 +37,7 @@ export function useJob() {
     if (!jobID) return;
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let polls = 0;
     const poll = async () => {
       const r = await client.query(JobDoc, { id: jobID }, { requestPolicy: 'network-only' }).toPromise();
       if (stopped) return;
@@ -48,7 +51,8 @@ export function useJob() {
         });
         if (jobFinished(node.status)) return;
       }
-      timer = setTimeout(poll, JOB_POLL_MS);
+      polls++;
+      timer = setTimeout(poll, pollDelay(polls, JOB_POLL_MS));
     };
     void poll();
     return () => {

@@ -22,3 +22,14 @@ export function jobPercent(j: JobProgress): number {
   if (j.total <= 0) return 0;
   return Math.min(100, Math.floor((j.done / j.total) * 100));
 }
+
+/**
+ * How long to wait before the nth poll of a job (n from 1, after the first
+ * answer): 150 ms at first, doubling every other poll, at most maxMs. A
+ * small job (one batch) has ended by the first or second poll, so its
+ * dialog finishes in a fraction of a second instead of waiting out a fixed
+ * second; a long one is polled once a second.
+ */
+export function pollDelay(n: number, maxMs = 1000): number {
+  return Math.min(maxMs, 150 * 2 ** Math.floor(Math.max(0, n - 1) / 2));
+}

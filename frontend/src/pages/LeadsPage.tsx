@@ -35,6 +35,9 @@ function orderOf(sort: SortState | null) {
   return { orderBy: { field: sort.field as LeadOrderField, direction: sort.direction }, orderByAttribute: null };
 }
 
+// The bulk bar stays in view over the cards while some are selected (phone).
+const STICKY_BAR = { position: 'sticky', top: 0, zIndex: 3, padding: '6px 0', background: 'var(--ant-color-bg-layout, #f5f5f5)' } as const;
+
 const sameColumns = (a: string[], b: string[]) => a.length === b.length && a.every((c, i) => c === b[i]);
 let firstQuery = true;
 
@@ -289,7 +292,7 @@ export function LeadsPage() {
         showOwner={can('lead', 'assign') || can('user', 'read')}
       />}
       <QueryError error={res.error} retry={() => refetch({ requestPolicy: 'network-only' })} />
-      <div style={{ minHeight: 32, marginBottom: 8, display: 'flex', alignItems: 'center', justifyContent: 'space-between' }}>
+      <div style={{ minHeight: 32, marginBottom: 8, display: 'flex', alignItems: 'center', justifyContent: 'space-between', ...(mobile && selected.length > 0 ? STICKY_BAR : {}) }} data-testid="bulk-bar">
         {allMatching ? (
           <Space wrap data-testid="bulk-all-bar">
             <Typography.Text strong>{t('bulkAll.allSelected', { n: fmtNumber(total) })}</Typography.Text>
@@ -313,7 +316,7 @@ export function LeadsPage() {
         )}
       </div>
       {mobile ? (
-        <LeadCards rows={rows} loading={res.fetching && !res.data} empty={res.fetching ? ' ' : <Empty description={activeCount(filter) > 0 ? t('leads.noMatch') : t('leads.empty')} />} />
+        <LeadCards selected={selected} onSelect={(ids) => { setAllChosen(false); setSelected(ids); }} rows={rows} loading={res.fetching && !res.data} empty={res.fetching ? ' ' : <Empty description={activeCount(filter) > 0 ? t('leads.noMatch') : t('leads.empty')} />} />
       ) : (
       <Table<LeadRow>
         rowKey="id"

@@ -1,13 +1,18 @@
-// Actions on the selected leads: tag / untag, assign to a rep, release to the public pool.
-import { useState } from 'react';
+// Actions on the selected leads: tag / untag, assign to a rep, release to the
+// public pool at once; set or clear a field and move stage through the bulk
+// dialog (bulkUpdateLeads on the selected ids, a job with its progress).
+import { lazy, Suspense, useState } from 'react';
 import { App, Button, Form, Input, Modal, Radio, Select, Space, Typography } from 'antd';
-import { TagsOutlined, UserSwitchOutlined, RollbackOutlined } from '@ant-design/icons';
+import { TagsOutlined, UserSwitchOutlined, RollbackOutlined, EditOutlined, NodeIndexOutlined } from '@ant-design/icons';
 import { useMutation } from 'urql';
 import { AssignLeadsDoc, ReleaseLeadsDoc, TagLeadsDoc, UntagLeadsDoc } from '../../api/ops';
 import { errorText } from '../../api/errors';
 import { useSession } from '../../auth/session';
 import { useT } from '../../i18n';
 import { FailureList, type Failure } from '../FailureList';
+
+// The field edit and stage move, loaded when opened.
+const BulkAllModal = lazy(() => import('./BulkAllModal').then((m) => ({ default: m.BulkAllModal })));
 
 interface Props {
   ids: string[];
@@ -29,6 +34,8 @@ export function BulkActions({ ids, names, tags, users, onDone }: Props) {
   const [{ fetching: releasing }, releaseLeads] = useMutation(ReleaseLeadsDoc);
   const canAssign = can('lead', 'assign');
   const canRelease = can('lead', 'release') || canAssign;
+  const canEdit = can('lead', 'write') && can('lead.bulk', 'write');
+  const [editing, setEditing] = useState<'update' | 'moveStage' | null>(null);
 
   const showFailures = (title: string, failures: Failure[]) =>
     modal.warning({ title, width: 560, content: <FailureList failures={failures} names={names} /> });
@@ -69,7 +76,7 @@ export function BulkActions({ ids, names, tags, users, onDone }: Props) {
   const titles = { tag: t('bulk.tag'), assign: t('bulk.assign'), release: t('bulk.release') };
   return (
     <>
-      <Space data-testid="bulk-actions">
+      <Space wrap data-testid="bulk-actions">
         <Typography.Text>{t('bulk.selected', { n: ids.length })}</Typography.Text>
         {can('lead.tag', 'write') && (
           <Button size="small" icon={<TagsOutlined />} onClick={() => setOpen('tag')}>
@@ -86,7 +93,32 @@ export function BulkActions({ ids, names, tags, users, onDone }: Props) {
             {t('bulk.release')}
           </Button>
         )}
+        {canEdit && (
+          <Button size="small" icon={<EditOutlined />} onClick={() => setEditing('update')} data-testid="bulk-edit">
+            {t('bulkEdit.update')}
+          </Button>
+        )}
+        {canEdit && (
+          <Button size="small" icon={<NodeIndexOutlined />} onClick={() => setEditing('moveStage')} data-testid="bulk-move">
+            {t('bulkEdit.move')}
+          </Button>
+        )}
       </Space>
+      {editing && (
+        <Suspense fallback={null}>
+          <BulkAllModal
+            open
+            selection
+            initialKind={editing}
+            where={{ idIn: ids }}
+            total={ids.length}
+            tags={tags}
+            users={users}
+            onClose={() => setEditing(null)}
+            onDone={onDone}
+          />
+        </Suspense>
+      )}
       <Modal
         open={open !== null}
         title={open ? `${titles[open]} · ${t('bulk.selected', { n: ids.length })}` : ''}

@@ -1,22 +1,29 @@
-// An action on every lead matching the list's filter ("all N matching"):
-// bulkUpdateLeads fixes the set of leads when it is asked and changes them
-// in a job; the dialog shows its progress, lets it be cancelled between
-// batches, and offers the CSV of the leads that failed and why (leads the
-// viewer may read but not change, leads that cannot take the action).
-import { useState } from 'react';
-import { Alert, App, Button, Form, Input, Modal, Progress, Radio, Select, Space, Typography } from 'antd';
+// An action on many leads: every lead matching the list's filter ("all N
+// matching"), or the rows selected (where: idIn). bulkUpdateLeads fixes the
+// set of leads when it is asked and changes them in a job; the dialog shows
+// its progress, lets it be cancelled between batches, and offers the CSV of
+// the leads that failed and why (leads the viewer may read but not change,
+// leads that cannot take the action). The actions: add or remove tags,
+// assign, return to the pool, set or clear a field (the custom field's own
+// input, AttributeInput, from its type's widget), move stage (a lost reason
+// for a LOST stage, as the kanban asks).
+import { useMemo, useState } from 'react';
+import { Alert, App, Button, Checkbox, Form, Input, Modal, Progress, Radio, Select, Space, Typography } from 'antd';
 import { DownloadOutlined } from '@ant-design/icons';
 import { useMutation } from 'urql';
 import { BulkUpdateLeadsDoc, CancelJobDoc } from '../../api/ops';
 import { downloadJobResult, useJob } from '../../api/jobs';
-import { applyFormErrors, errorMessage, errorText } from '../../api/errors';
+import { apiErrors, errorMessage, errorText } from '../../api/errors';
+import { useFieldDefs, usePipelines, useTerritories } from '../../api/hooks';
 import { useSession } from '../../auth/session';
 import { useI18n } from '../../i18n';
 import { jobFinished, jobPercent } from '../../lib/jobs';
 import { fmtNumber } from '../../lib/format';
+import { bulkErrorField, bulkFields, emptyValue, moveStageAction, updateAction, type BulkField } from '../../lib/bulkEdit';
+import { AttributeInput } from '../AttributeInput';
 import type { BulkLeadActionInput, LeadWhereInput } from '../../gql/graphql';
 
-export type BulkKind = 'addTags' | 'removeTags' | 'assign' | 'pool' | 'moveStage';
+export type BulkKind = 'addTags' | 'removeTags' | 'assign' | 'pool' | 'update' | 'moveStage';
 
 interface Props {
   open: boolean;
@@ -27,11 +34,29 @@ interface Props {
   total: number;
   tags: { id: string; name: string; group?: { name: string } | null }[];
   users: { id: string; name: string; active: boolean; roles: string[] }[];
-  stages: { id: string; name: string; kind: string; pipelineName: string }[];
+  /** The stages to move to (read here when not given). */
+  stages?: { id: string; name: string; kind: string; pipelineName: string }[];
+  /** The action shown first. */
+  initialKind?: BulkKind;
+  /** The leads are the rows selected (where names them), not all matching. */
+  selection?: boolean;
 }
 
-/** The API's action for the form's values. */
-export function bulkAction(kind: BulkKind, v: { tagIDs?: string[]; ownerID?: string; stageID?: string; reason?: string }): BulkLeadActionInput {
+/** The form's values. */
+export interface BulkValues {
+  tagIDs?: string[];
+  ownerID?: string;
+  stageID?: string;
+  reason?: string;
+  lostReasonID?: string;
+  note?: string;
+  field?: string;
+  value?: unknown;
+  clear?: boolean;
+}
+
+/** The API's action for the form's values (field: the field picked for update; lost: the stage picked is LOST). */
+export function bulkAction(kind: BulkKind, v: BulkValues, ctx: { field?: BulkField; lost?: boolean } = {}): BulkLeadActionInput {
   const reason = v.reason?.trim() || null;
   switch (kind) {
     case 'addTags':
@@ -42,39 +67,72 @@ export function bulkAction(kind: BulkKind, v: { tagIDs?: string[]; ownerID?: str
       return { assign: { ownerID: v.ownerID, reason } };
     case 'pool':
       return { assign: { toPool: true, reason } };
+    case 'update':
+      return updateAction(ctx.field!, v.value, !!v.clear || !!ctx.field?.clearOnly);
     case 'moveStage':
-      return { moveStage: { stageID: v.stageID!, reason } };
+      return moveStageAction(v.stageID!, !!ctx.lost, v);
   }
 }
 
-export function BulkAllModal({ open, onClose, onDone, where, total, tags, users, stages }: Props) {
+export function BulkAllModal({ open, onClose, onDone, where, total, tags, users, stages: given, initialKind, selection }: Props) {
   const { t, lang } = useI18n();
   const { can } = useSession();
   const { message } = App.useApp();
-  const [form] = Form.useForm();
-  const [kind, setKind] = useState<BulkKind>('addTags');
+  const [form] = Form.useForm<BulkValues>();
   const [{ fetching: starting }, start] = useMutation(BulkUpdateLeadsDoc);
   const [{ fetching: cancelling }, cancelJob] = useMutation(CancelJobDoc);
   const { job, error, watch, stop, reset, setJob, setError } = useJob();
   const [downloading, setDownloading] = useState(false);
+  const canWrite = can('lead', 'write');
+  const { defs } = useFieldDefs();
+  const pipes = usePipelines(open && canWrite);
+  const { territories } = useTerritories(open && canWrite);
+  const stages = given ?? pipes.stages;
+  const lostReasons = pipes.lostReasons.filter((r) => !r.archived);
   const running = !!job && !jobFinished(job.status);
   const stageID = Form.useWatch('stageID', form);
   const lost = stages.find((s) => s.id === stageID)?.kind === 'LOST';
+  const fieldKey = Form.useWatch('field', form);
+  const clearing = Form.useWatch('clear', form);
+  const fields = useMemo(() => bulkFields(defs, { territory: can('territory', 'read') }), [defs, can]);
+  const field = fields.find((f) => f.key === fieldKey);
+  const label = (f: BulkField) => f.def?.label ?? (f.builtin === 'territory' ? t('lead.territory') : t(`lead.${f.builtin!}` as 'lead.company'));
 
   const kinds: { value: BulkKind; label: string }[] = [
     ...(can('lead.tag', 'write') ? [{ value: 'addTags' as const, label: t('bulk.addTags') }, { value: 'removeTags' as const, label: t('bulk.removeTags') }] : []),
     ...(can('lead', 'assign') ? [{ value: 'assign' as const, label: t('bulk.assign') }, { value: 'pool' as const, label: t('bulk.release') }] : []),
-    ...(can('lead', 'write') ? [{ value: 'moveStage' as const, label: t('bulkAll.moveStage') }] : []),
+    ...(canWrite ? [{ value: 'update' as const, label: t('bulkEdit.update') }, { value: 'moveStage' as const, label: t('bulkAll.moveStage') }] : []),
   ];
+  const [kind, setKind] = useState<BulkKind>(() => (initialKind && kinds.some((k) => k.value === initialKind) ? initialKind : (kinds[0]?.value ?? 'addTags')));
+
+  // The inputs on the form now, where the API's errors can be shown.
+  const valueShown = !!field && !field.clearOnly && !clearing;
+  const shown: string[] = {
+    addTags: ['tagIDs'],
+    removeTags: ['tagIDs'],
+    assign: ['ownerID', 'reason'],
+    pool: ['reason'],
+    update: ['field', ...(valueShown ? ['value'] : [])],
+    moveStage: ['stageID', ...(lost && lostReasons.length ? ['lostReasonID'] : []), ...(lost ? ['note'] : [])],
+  }[kind];
 
   const run = async () => {
     const v = await form.validateFields().catch(() => null);
     if (!v) return;
     setError(null);
-    const r = await start({ where, action: bulkAction(kind, v) });
+    const r = await start({ where, action: bulkAction(kind, v, { field, lost }) });
     if (r.error || !r.data) {
-      const rest = applyFormErrors(form, r.error!, { strip: ['action.', 'action.assign.', 'action.moveStage.', 'action.addTags', 'action.removeTags'], known: ['tagIDs', 'ownerID', 'stageID', 'reason'] });
-      if (rest.length) setError(rest.map((e) => errorMessage(e)).join('; '));
+      // Errors of the action go on their input (the value for any field of
+      // an update, action.update.attributes.<key> included); others above.
+      const placed = new Map<string, string[]>();
+      const rest: string[] = [];
+      for (const e of apiErrors(r.error)) {
+        const name = e.field ? bulkErrorField(e.field) : null;
+        if (name && shown.includes(name)) placed.set(name, [...(placed.get(name) ?? []), errorMessage(e)]);
+        else rest.push(errorMessage(e));
+      }
+      if (placed.size) form.setFields([...placed].map(([name, errors]) => ({ name, errors })));
+      if (rest.length || !placed.size) setError(rest.length ? rest.join('; ') : errorText(r.error));
       return;
     }
     watch({ ...r.data.bulkUpdateLeads.job });
@@ -104,10 +162,11 @@ export function BulkAllModal({ open, onClose, onDone, where, total, tags, users,
     }
   };
 
+  const n = fmtNumber(total);
   return (
     <Modal
       open={open}
-      title={t('bulkAll.title', { n: fmtNumber(total) })}
+      title={selection ? t('bulkEdit.titleSelected', { n }) : t('bulkAll.title', { n })}
       onCancel={close}
       maskClosable={false}
       destroyOnHidden
@@ -115,16 +174,16 @@ export function BulkAllModal({ open, onClose, onDone, where, total, tags, users,
         <Space wrap>
           {running && <Button danger loading={cancelling} onClick={cancel} data-testid="bulk-all-cancel">{t('bulkAll.cancel')}</Button>}
           {!job && <Button onClick={close}>{t('common.cancel')}</Button>}
-          {!job && <Button type="primary" loading={starting} onClick={run} data-testid="bulk-all-run">{t('bulkAll.run', { n: fmtNumber(total) })}</Button>}
+          {!job && <Button type="primary" loading={starting} onClick={run} data-testid="bulk-all-run">{t('bulkAll.run', { n })}</Button>}
           {job && <Button type={running ? 'default' : 'primary'} onClick={close} data-testid="bulk-all-close">{t('common.close')}</Button>}
         </Space>
       }
     >
       {!job && (
         <Form form={form} layout="vertical" preserve={false} data-testid="bulk-all-form">
-          <Typography.Paragraph type="secondary">{t('bulkAll.hint', { n: fmtNumber(total) })}</Typography.Paragraph>
+          <Typography.Paragraph type="secondary">{selection ? t('bulkEdit.hintSelected', { n }) : t('bulkAll.hint', { n })}</Typography.Paragraph>
           <Form.Item label={t('bulkAll.action')}>
-            <Radio.Group value={kind} onChange={(e) => setKind(e.target.value)} options={kinds} optionType="button" data-testid="bulk-all-kind" />
+            <Radio.Group value={kind} onChange={(e) => { setKind(e.target.value); setError(null); }} options={kinds} optionType="button" data-testid="bulk-all-kind" />
           </Form.Item>
           {(kind === 'addTags' || kind === 'removeTags') && (
             <Form.Item name="tagIDs" label={t('lead.tags')} rules={[{ required: true, message: t('bulk.pickTags') }]}>
@@ -144,25 +203,73 @@ export function BulkAllModal({ open, onClose, onDone, where, total, tags, users,
               />
             </Form.Item>
           )}
-          {kind === 'moveStage' && (
-            <Form.Item name="stageID" label={t('bulkAll.stage')} rules={[{ required: true, message: t('bulkAll.pickStage') }]}>
-              <Select
-                data-testid="bulk-all-stage"
-                showSearch={{ optionFilterProp: 'label' }}
-                options={stages.map((s) => ({ value: s.id, label: `${s.pipelineName} / ${s.name}` }))}
-              />
-            </Form.Item>
+          {kind === 'update' && (
+            <>
+              <Form.Item name="field" label={t('bulkEdit.field')} rules={[{ required: true, message: t('bulkEdit.pickField') }]}>
+                <Select
+                  data-testid="bulk-all-field"
+                  showSearch={{ optionFilterProp: 'label' }}
+                  options={fields.map((f) => ({ value: f.key, label: label(f) }))}
+                  onChange={(k: string) => form.setFieldsValue({ value: undefined, clear: !!fields.find((f) => f.key === k)?.clearOnly })}
+                />
+              </Form.Item>
+              {field && (
+                <Form.Item name="clear" valuePropName="checked" extra={field.clearOnly ? t('bulkEdit.uniqueHint') : undefined}>
+                  <Checkbox disabled={field.clearOnly} data-testid="bulk-all-clear">{t('bulkEdit.clear')}</Checkbox>
+                </Form.Item>
+              )}
+              {valueShown && (
+                <div data-testid="bulk-all-value">
+                  <Form.Item
+                    name="value"
+                    label={t('bulkEdit.value', { field: label(field) })}
+                    tooltip={field.def?.helpText || undefined}
+                    rules={[{ validator: (_r, x) => (emptyValue(x) ? Promise.reject(new Error(t('bulkEdit.needValue'))) : Promise.resolve()) }]}
+                  >
+                    {field.def ? (
+                      <AttributeInput def={field.def} />
+                    ) : field.builtin === 'territory' ? (
+                      <Select showSearch={{ optionFilterProp: 'label' }} options={territories.map((x) => ({ value: x.id, label: x.name }))} />
+                    ) : (
+                      <Input maxLength={200} />
+                    )}
+                  </Form.Item>
+                </div>
+              )}
+            </>
           )}
-          {(kind === 'assign' || kind === 'pool' || kind === 'moveStage') && (
-            <Form.Item
-              name="reason"
-              label={kind === 'moveStage' ? t('bulkAll.lostReason') : t('bulk.reason')}
-              rules={kind === 'moveStage' && lost ? [{ required: true, whitespace: true, message: t('bulkAll.needReason') }] : []}
-              hidden={kind === 'moveStage' && !lost}
-            >
+          {kind === 'moveStage' && (
+            <>
+              <Form.Item name="stageID" label={t('bulkAll.stage')} rules={[{ required: true, message: t('bulkAll.pickStage') }]}>
+                <Select
+                  data-testid="bulk-all-stage"
+                  showSearch={{ optionFilterProp: 'label' }}
+                  options={stages.map((s) => ({ value: s.id, label: `${s.pipelineName} / ${s.name}` }))}
+                />
+              </Form.Item>
+              {lost && lostReasons.length === 0 && <Alert type="info" showIcon title={t('lead.noLostReasons')} style={{ marginBottom: 12 }} />}
+              {lost && lostReasons.length > 0 && (
+                <Form.Item name="lostReasonID" label={t('lead.lostReason')} rules={[{ required: true, message: t('lead.lostReasonRequired') }]}>
+                  <Select data-testid="bulk-all-lost-reason" options={lostReasons.map((r) => ({ value: r.id, label: r.name }))} />
+                </Form.Item>
+              )}
+              {lost && (
+                <Form.Item
+                  name="note"
+                  label={lostReasons.length ? t('lead.lostNote') : t('lead.lostReason')}
+                  rules={lostReasons.length ? [] : [{ required: true, whitespace: true, message: t('bulkAll.needReason') }]}
+                >
+                  <Input.TextArea maxLength={500} autoSize={{ minRows: 1, maxRows: 4 }} data-testid="bulk-all-note" />
+                </Form.Item>
+              )}
+            </>
+          )}
+          {(kind === 'assign' || kind === 'pool') && (
+            <Form.Item name="reason" label={t('bulk.reason')}>
               <Input maxLength={200} data-testid="bulk-all-reason" />
             </Form.Item>
           )}
+          {error && <Alert type="error" showIcon data-testid="bulk-all-error" title={error} />}
         </Form>
       )}
       {job && job.status !== 'FAILED' && (
@@ -184,8 +291,8 @@ export function BulkAllModal({ open, onClose, onDone, where, total, tags, users,
         />
       )}
       {job?.status === 'CANCELLED' && <Alert type="warning" showIcon style={{ marginTop: 12 }} title={t('bulkAll.cancelled', { n: fmtNumber(job.done) })} data-testid="bulk-all-cancelled" />}
-      {(job?.status === 'FAILED' || error) && (
-        <Alert type="error" showIcon style={{ marginTop: 12 }} data-testid="bulk-all-error" title={job?.status === 'FAILED' ? t('bulkAll.failed') : error} description={job?.status === 'FAILED' ? job.error : undefined} />
+      {job && (job.status === 'FAILED' || error) && (
+        <Alert type="error" showIcon style={{ marginTop: 12 }} data-testid="bulk-all-error" title={job.status === 'FAILED' ? t('bulkAll.failed') : error} description={job.status === 'FAILED' ? job.error : undefined} />
       )}
       {job && jobFinished(job.status) && (job.failed ?? 0) > 0 && job.resultURL && (
         <Button style={{ marginTop: 12 }} icon={<DownloadOutlined />} loading={downloading} onClick={() => void download(job.resultURL!)} data-testid="bulk-all-download">
