@@ -69,6 +69,10 @@ func classify(err error) (apperr.Code, string, string) {
 	var ve *ent.ValidationError
 	var ce *ent.ConstraintError
 	switch {
+	case errors.As(err, &list) && len(list) == 1:
+		// One error of a list reads like any other: its own message, its
+		// field in extensions.field, no "(and 0 more)".
+		return list[0].Code, list[0].Field, list[0].Message
 	case errors.As(err, &list) && len(list) > 0:
 		return list[0].Code, list[0].Field, list.Error()
 	case errors.As(err, &ae):

@@ -43,3 +43,18 @@ func TestErrorFieldIsTheClientsPath(t *testing.T) {
 		}
 	}
 }
+
+// TestOneErrorOfAList: a list of one input error (a service checks every
+// field, one failed) is presented as that error, not as "<field>: <message>
+// (and 0 more)"; a longer list keeps naming the first and counting the rest.
+func TestOneErrorOfAList(t *testing.T) {
+	present := presentError(nil)
+	one := present(context.Background(), apperr.List{apperr.Input("action.update.attributes.code", "does not have the required format")})
+	if one.Message != "does not have the required format" || one.Extensions["field"] != "action.update.attributes.code" || one.Extensions["code"] != string(apperr.BadInput) {
+		t.Errorf("one error of a list presented as %q %v", one.Message, one.Extensions)
+	}
+	two := present(context.Background(), apperr.List{apperr.Input("a", "bad a"), apperr.Input("b", "bad b")})
+	if two.Message != "a: bad a (and 1 more)" || two.Extensions["field"] != "a" {
+		t.Errorf("two errors of a list presented as %q %v", two.Message, two.Extensions)
+	}
+}
