@@ -26,6 +26,7 @@ import (
 	"github.com/scrmhq/scrm/ent/contactwayadd"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/delivery"
+	"github.com/scrmhq/scrm/ent/duplicatedismissal"
 	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
@@ -98,6 +99,8 @@ type Client struct {
 	Deal *DealClient
 	// Delivery is the client for interacting with the Delivery builders.
 	Delivery *DeliveryClient
+	// DuplicateDismissal is the client for interacting with the DuplicateDismissal builders.
+	DuplicateDismissal *DuplicateDismissalClient
 	// Enrollment is the client for interacting with the Enrollment builders.
 	Enrollment *EnrollmentClient
 	// FieldDefinition is the client for interacting with the FieldDefinition builders.
@@ -205,6 +208,7 @@ func (c *Client) init() {
 	c.ContactWayAdd = NewContactWayAddClient(c.config)
 	c.Deal = NewDealClient(c.config)
 	c.Delivery = NewDeliveryClient(c.config)
+	c.DuplicateDismissal = NewDuplicateDismissalClient(c.config)
 	c.Enrollment = NewEnrollmentClient(c.config)
 	c.FieldDefinition = NewFieldDefinitionClient(c.config)
 	c.FollowUp = NewFollowUpClient(c.config)
@@ -338,61 +342,62 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:              ctx,
-		config:           cfg,
-		APIKey:           NewAPIKeyClient(cfg),
-		AssignmentRule:   NewAssignmentRuleClient(cfg),
-		AssignmentTarget: NewAssignmentTargetClient(cfg),
-		AuditLog:         NewAuditLogClient(cfg),
-		Broadcast:        NewBroadcastClient(cfg),
-		Channel:          NewChannelClient(cfg),
-		ContactWay:       NewContactWayClient(cfg),
-		ContactWayAdd:    NewContactWayAddClient(cfg),
-		Deal:             NewDealClient(cfg),
-		Delivery:         NewDeliveryClient(cfg),
-		Enrollment:       NewEnrollmentClient(cfg),
-		FieldDefinition:  NewFieldDefinitionClient(cfg),
-		FollowUp:         NewFollowUpClient(cfg),
-		IngestBatch:      NewIngestBatchClient(cfg),
-		Job:              NewJobClient(cfg),
-		JobFile:          NewJobFileClient(cfg),
-		Journey:          NewJourneyClient(cfg),
-		JourneyVersion:   NewJourneyVersionClient(cfg),
-		Lead:             NewLeadClient(cfg),
-		LeadTag:          NewLeadTagClient(cfg),
-		LostReason:       NewLostReasonClient(cfg),
-		Notification:     NewNotificationClient(cfg),
-		OutboxTask:       NewOutboxTaskClient(cfg),
-		OwnerChange:      NewOwnerChangeClient(cfg),
-		Partner:          NewPartnerClient(cfg),
-		PartnerTerritory: NewPartnerTerritoryClient(cfg),
-		Pipeline:         NewPipelineClient(cfg),
-		PolicyRule:       NewPolicyRuleClient(cfg),
-		Pool:             NewPoolClient(cfg),
-		PoolAdmin:        NewPoolAdminClient(cfg),
-		PoolTeam:         NewPoolTeamClient(cfg),
-		PoolTerritory:    NewPoolTerritoryClient(cfg),
-		SavedView:        NewSavedViewClient(cfg),
-		ScoreHit:         NewScoreHitClient(cfg),
-		ScoringRule:      NewScoringRuleClient(cfg),
-		Segment:          NewSegmentClient(cfg),
-		SegmentVersion:   NewSegmentVersionClient(cfg),
-		SourceTouch:      NewSourceTouchClient(cfg),
-		Stage:            NewStageClient(cfg),
-		StageChange:      NewStageChangeClient(cfg),
-		StepRun:          NewStepRunClient(cfg),
-		Suppression:      NewSuppressionClient(cfg),
-		Tag:              NewTagClient(cfg),
-		TagGroup:         NewTagGroupClient(cfg),
-		Task:             NewTaskClient(cfg),
-		Team:             NewTeamClient(cfg),
-		Territory:        NewTerritoryClient(cfg),
-		User:             NewUserClient(cfg),
-		UserTerritory:    NewUserTerritoryClient(cfg),
-		WeComCallback:    NewWeComCallbackClient(cfg),
-		WeComContact:     NewWeComContactClient(cfg),
-		WeComGroupMsg:    NewWeComGroupMsgClient(cfg),
-		Workspace:        NewWorkspaceClient(cfg),
+		ctx:                ctx,
+		config:             cfg,
+		APIKey:             NewAPIKeyClient(cfg),
+		AssignmentRule:     NewAssignmentRuleClient(cfg),
+		AssignmentTarget:   NewAssignmentTargetClient(cfg),
+		AuditLog:           NewAuditLogClient(cfg),
+		Broadcast:          NewBroadcastClient(cfg),
+		Channel:            NewChannelClient(cfg),
+		ContactWay:         NewContactWayClient(cfg),
+		ContactWayAdd:      NewContactWayAddClient(cfg),
+		Deal:               NewDealClient(cfg),
+		Delivery:           NewDeliveryClient(cfg),
+		DuplicateDismissal: NewDuplicateDismissalClient(cfg),
+		Enrollment:         NewEnrollmentClient(cfg),
+		FieldDefinition:    NewFieldDefinitionClient(cfg),
+		FollowUp:           NewFollowUpClient(cfg),
+		IngestBatch:        NewIngestBatchClient(cfg),
+		Job:                NewJobClient(cfg),
+		JobFile:            NewJobFileClient(cfg),
+		Journey:            NewJourneyClient(cfg),
+		JourneyVersion:     NewJourneyVersionClient(cfg),
+		Lead:               NewLeadClient(cfg),
+		LeadTag:            NewLeadTagClient(cfg),
+		LostReason:         NewLostReasonClient(cfg),
+		Notification:       NewNotificationClient(cfg),
+		OutboxTask:         NewOutboxTaskClient(cfg),
+		OwnerChange:        NewOwnerChangeClient(cfg),
+		Partner:            NewPartnerClient(cfg),
+		PartnerTerritory:   NewPartnerTerritoryClient(cfg),
+		Pipeline:           NewPipelineClient(cfg),
+		PolicyRule:         NewPolicyRuleClient(cfg),
+		Pool:               NewPoolClient(cfg),
+		PoolAdmin:          NewPoolAdminClient(cfg),
+		PoolTeam:           NewPoolTeamClient(cfg),
+		PoolTerritory:      NewPoolTerritoryClient(cfg),
+		SavedView:          NewSavedViewClient(cfg),
+		ScoreHit:           NewScoreHitClient(cfg),
+		ScoringRule:        NewScoringRuleClient(cfg),
+		Segment:            NewSegmentClient(cfg),
+		SegmentVersion:     NewSegmentVersionClient(cfg),
+		SourceTouch:        NewSourceTouchClient(cfg),
+		Stage:              NewStageClient(cfg),
+		StageChange:        NewStageChangeClient(cfg),
+		StepRun:            NewStepRunClient(cfg),
+		Suppression:        NewSuppressionClient(cfg),
+		Tag:                NewTagClient(cfg),
+		TagGroup:           NewTagGroupClient(cfg),
+		Task:               NewTaskClient(cfg),
+		Team:               NewTeamClient(cfg),
+		Territory:          NewTerritoryClient(cfg),
+		User:               NewUserClient(cfg),
+		UserTerritory:      NewUserTerritoryClient(cfg),
+		WeComCallback:      NewWeComCallbackClient(cfg),
+		WeComContact:       NewWeComContactClient(cfg),
+		WeComGroupMsg:      NewWeComGroupMsgClient(cfg),
+		Workspace:          NewWorkspaceClient(cfg),
 	}, nil
 }
 
@@ -410,61 +415,62 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:              ctx,
-		config:           cfg,
-		APIKey:           NewAPIKeyClient(cfg),
-		AssignmentRule:   NewAssignmentRuleClient(cfg),
-		AssignmentTarget: NewAssignmentTargetClient(cfg),
-		AuditLog:         NewAuditLogClient(cfg),
-		Broadcast:        NewBroadcastClient(cfg),
-		Channel:          NewChannelClient(cfg),
-		ContactWay:       NewContactWayClient(cfg),
-		ContactWayAdd:    NewContactWayAddClient(cfg),
-		Deal:             NewDealClient(cfg),
-		Delivery:         NewDeliveryClient(cfg),
-		Enrollment:       NewEnrollmentClient(cfg),
-		FieldDefinition:  NewFieldDefinitionClient(cfg),
-		FollowUp:         NewFollowUpClient(cfg),
-		IngestBatch:      NewIngestBatchClient(cfg),
-		Job:              NewJobClient(cfg),
-		JobFile:          NewJobFileClient(cfg),
-		Journey:          NewJourneyClient(cfg),
-		JourneyVersion:   NewJourneyVersionClient(cfg),
-		Lead:             NewLeadClient(cfg),
-		LeadTag:          NewLeadTagClient(cfg),
-		LostReason:       NewLostReasonClient(cfg),
-		Notification:     NewNotificationClient(cfg),
-		OutboxTask:       NewOutboxTaskClient(cfg),
-		OwnerChange:      NewOwnerChangeClient(cfg),
-		Partner:          NewPartnerClient(cfg),
-		PartnerTerritory: NewPartnerTerritoryClient(cfg),
-		Pipeline:         NewPipelineClient(cfg),
-		PolicyRule:       NewPolicyRuleClient(cfg),
-		Pool:             NewPoolClient(cfg),
-		PoolAdmin:        NewPoolAdminClient(cfg),
-		PoolTeam:         NewPoolTeamClient(cfg),
-		PoolTerritory:    NewPoolTerritoryClient(cfg),
-		SavedView:        NewSavedViewClient(cfg),
-		ScoreHit:         NewScoreHitClient(cfg),
-		ScoringRule:      NewScoringRuleClient(cfg),
-		Segment:          NewSegmentClient(cfg),
-		SegmentVersion:   NewSegmentVersionClient(cfg),
-		SourceTouch:      NewSourceTouchClient(cfg),
-		Stage:            NewStageClient(cfg),
-		StageChange:      NewStageChangeClient(cfg),
-		StepRun:          NewStepRunClient(cfg),
-		Suppression:      NewSuppressionClient(cfg),
-		Tag:              NewTagClient(cfg),
-		TagGroup:         NewTagGroupClient(cfg),
-		Task:             NewTaskClient(cfg),
-		Team:             NewTeamClient(cfg),
-		Territory:        NewTerritoryClient(cfg),
-		User:             NewUserClient(cfg),
-		UserTerritory:    NewUserTerritoryClient(cfg),
-		WeComCallback:    NewWeComCallbackClient(cfg),
-		WeComContact:     NewWeComContactClient(cfg),
-		WeComGroupMsg:    NewWeComGroupMsgClient(cfg),
-		Workspace:        NewWorkspaceClient(cfg),
+		ctx:                ctx,
+		config:             cfg,
+		APIKey:             NewAPIKeyClient(cfg),
+		AssignmentRule:     NewAssignmentRuleClient(cfg),
+		AssignmentTarget:   NewAssignmentTargetClient(cfg),
+		AuditLog:           NewAuditLogClient(cfg),
+		Broadcast:          NewBroadcastClient(cfg),
+		Channel:            NewChannelClient(cfg),
+		ContactWay:         NewContactWayClient(cfg),
+		ContactWayAdd:      NewContactWayAddClient(cfg),
+		Deal:               NewDealClient(cfg),
+		Delivery:           NewDeliveryClient(cfg),
+		DuplicateDismissal: NewDuplicateDismissalClient(cfg),
+		Enrollment:         NewEnrollmentClient(cfg),
+		FieldDefinition:    NewFieldDefinitionClient(cfg),
+		FollowUp:           NewFollowUpClient(cfg),
+		IngestBatch:        NewIngestBatchClient(cfg),
+		Job:                NewJobClient(cfg),
+		JobFile:            NewJobFileClient(cfg),
+		Journey:            NewJourneyClient(cfg),
+		JourneyVersion:     NewJourneyVersionClient(cfg),
+		Lead:               NewLeadClient(cfg),
+		LeadTag:            NewLeadTagClient(cfg),
+		LostReason:         NewLostReasonClient(cfg),
+		Notification:       NewNotificationClient(cfg),
+		OutboxTask:         NewOutboxTaskClient(cfg),
+		OwnerChange:        NewOwnerChangeClient(cfg),
+		Partner:            NewPartnerClient(cfg),
+		PartnerTerritory:   NewPartnerTerritoryClient(cfg),
+		Pipeline:           NewPipelineClient(cfg),
+		PolicyRule:         NewPolicyRuleClient(cfg),
+		Pool:               NewPoolClient(cfg),
+		PoolAdmin:          NewPoolAdminClient(cfg),
+		PoolTeam:           NewPoolTeamClient(cfg),
+		PoolTerritory:      NewPoolTerritoryClient(cfg),
+		SavedView:          NewSavedViewClient(cfg),
+		ScoreHit:           NewScoreHitClient(cfg),
+		ScoringRule:        NewScoringRuleClient(cfg),
+		Segment:            NewSegmentClient(cfg),
+		SegmentVersion:     NewSegmentVersionClient(cfg),
+		SourceTouch:        NewSourceTouchClient(cfg),
+		Stage:              NewStageClient(cfg),
+		StageChange:        NewStageChangeClient(cfg),
+		StepRun:            NewStepRunClient(cfg),
+		Suppression:        NewSuppressionClient(cfg),
+		Tag:                NewTagClient(cfg),
+		TagGroup:           NewTagGroupClient(cfg),
+		Task:               NewTaskClient(cfg),
+		Team:               NewTeamClient(cfg),
+		Territory:          NewTerritoryClient(cfg),
+		User:               NewUserClient(cfg),
+		UserTerritory:      NewUserTerritoryClient(cfg),
+		WeComCallback:      NewWeComCallbackClient(cfg),
+		WeComContact:       NewWeComContactClient(cfg),
+		WeComGroupMsg:      NewWeComGroupMsgClient(cfg),
+		Workspace:          NewWorkspaceClient(cfg),
 	}, nil
 }
 
@@ -495,15 +501,15 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.AssignmentRule, c.AssignmentTarget, c.AuditLog, c.Broadcast,
-		c.Channel, c.ContactWay, c.ContactWayAdd, c.Deal, c.Delivery, c.Enrollment,
-		c.FieldDefinition, c.FollowUp, c.IngestBatch, c.Job, c.JobFile, c.Journey,
-		c.JourneyVersion, c.Lead, c.LeadTag, c.LostReason, c.Notification,
-		c.OutboxTask, c.OwnerChange, c.Partner, c.PartnerTerritory, c.Pipeline,
-		c.PolicyRule, c.Pool, c.PoolAdmin, c.PoolTeam, c.PoolTerritory, c.SavedView,
-		c.ScoreHit, c.ScoringRule, c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage,
-		c.StageChange, c.StepRun, c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team,
-		c.Territory, c.User, c.UserTerritory, c.WeComCallback, c.WeComContact,
-		c.WeComGroupMsg, c.Workspace,
+		c.Channel, c.ContactWay, c.ContactWayAdd, c.Deal, c.Delivery,
+		c.DuplicateDismissal, c.Enrollment, c.FieldDefinition, c.FollowUp,
+		c.IngestBatch, c.Job, c.JobFile, c.Journey, c.JourneyVersion, c.Lead,
+		c.LeadTag, c.LostReason, c.Notification, c.OutboxTask, c.OwnerChange,
+		c.Partner, c.PartnerTerritory, c.Pipeline, c.PolicyRule, c.Pool, c.PoolAdmin,
+		c.PoolTeam, c.PoolTerritory, c.SavedView, c.ScoreHit, c.ScoringRule, c.Segment,
+		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.StepRun,
+		c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team, c.Territory, c.User,
+		c.UserTerritory, c.WeComCallback, c.WeComContact, c.WeComGroupMsg, c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -514,15 +520,15 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.AssignmentRule, c.AssignmentTarget, c.AuditLog, c.Broadcast,
-		c.Channel, c.ContactWay, c.ContactWayAdd, c.Deal, c.Delivery, c.Enrollment,
-		c.FieldDefinition, c.FollowUp, c.IngestBatch, c.Job, c.JobFile, c.Journey,
-		c.JourneyVersion, c.Lead, c.LeadTag, c.LostReason, c.Notification,
-		c.OutboxTask, c.OwnerChange, c.Partner, c.PartnerTerritory, c.Pipeline,
-		c.PolicyRule, c.Pool, c.PoolAdmin, c.PoolTeam, c.PoolTerritory, c.SavedView,
-		c.ScoreHit, c.ScoringRule, c.Segment, c.SegmentVersion, c.SourceTouch, c.Stage,
-		c.StageChange, c.StepRun, c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team,
-		c.Territory, c.User, c.UserTerritory, c.WeComCallback, c.WeComContact,
-		c.WeComGroupMsg, c.Workspace,
+		c.Channel, c.ContactWay, c.ContactWayAdd, c.Deal, c.Delivery,
+		c.DuplicateDismissal, c.Enrollment, c.FieldDefinition, c.FollowUp,
+		c.IngestBatch, c.Job, c.JobFile, c.Journey, c.JourneyVersion, c.Lead,
+		c.LeadTag, c.LostReason, c.Notification, c.OutboxTask, c.OwnerChange,
+		c.Partner, c.PartnerTerritory, c.Pipeline, c.PolicyRule, c.Pool, c.PoolAdmin,
+		c.PoolTeam, c.PoolTerritory, c.SavedView, c.ScoreHit, c.ScoringRule, c.Segment,
+		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.StepRun,
+		c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team, c.Territory, c.User,
+		c.UserTerritory, c.WeComCallback, c.WeComContact, c.WeComGroupMsg, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -551,6 +557,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Deal.mutate(ctx, m)
 	case *DeliveryMutation:
 		return c.Delivery.mutate(ctx, m)
+	case *DuplicateDismissalMutation:
+		return c.DuplicateDismissal.mutate(ctx, m)
 	case *EnrollmentMutation:
 		return c.Enrollment.mutate(ctx, m)
 	case *FieldDefinitionMutation:
@@ -2213,6 +2221,141 @@ func (c *DeliveryClient) mutate(ctx context.Context, m *DeliveryMutation) (Value
 		return (&DeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Delivery mutation op: %q", m.Op())
+	}
+}
+
+// DuplicateDismissalClient is a client for the DuplicateDismissal schema.
+type DuplicateDismissalClient struct {
+	config
+}
+
+// NewDuplicateDismissalClient returns a client for the DuplicateDismissal from the given config.
+func NewDuplicateDismissalClient(c config) *DuplicateDismissalClient {
+	return &DuplicateDismissalClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `duplicatedismissal.Hooks(f(g(h())))`.
+func (c *DuplicateDismissalClient) Use(hooks ...Hook) {
+	c.hooks.DuplicateDismissal = append(c.hooks.DuplicateDismissal, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `duplicatedismissal.Intercept(f(g(h())))`.
+func (c *DuplicateDismissalClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DuplicateDismissal = append(c.inters.DuplicateDismissal, interceptors...)
+}
+
+// Create returns a builder for creating a DuplicateDismissal entity.
+func (c *DuplicateDismissalClient) Create() *DuplicateDismissalCreate {
+	mutation := newDuplicateDismissalMutation(c.config, OpCreate)
+	return &DuplicateDismissalCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DuplicateDismissal entities.
+func (c *DuplicateDismissalClient) CreateBulk(builders ...*DuplicateDismissalCreate) *DuplicateDismissalCreateBulk {
+	return &DuplicateDismissalCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DuplicateDismissalClient) MapCreateBulk(slice any, setFunc func(*DuplicateDismissalCreate, int)) *DuplicateDismissalCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DuplicateDismissalCreateBulk{err: fmt.Errorf("calling to DuplicateDismissalClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DuplicateDismissalCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DuplicateDismissalCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DuplicateDismissal.
+func (c *DuplicateDismissalClient) Update() *DuplicateDismissalUpdate {
+	mutation := newDuplicateDismissalMutation(c.config, OpUpdate)
+	return &DuplicateDismissalUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DuplicateDismissalClient) UpdateOne(_m *DuplicateDismissal) *DuplicateDismissalUpdateOne {
+	mutation := newDuplicateDismissalMutation(c.config, OpUpdateOne, withDuplicateDismissal(_m))
+	return &DuplicateDismissalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DuplicateDismissalClient) UpdateOneID(id uuid.UUID) *DuplicateDismissalUpdateOne {
+	mutation := newDuplicateDismissalMutation(c.config, OpUpdateOne, withDuplicateDismissalID(id))
+	return &DuplicateDismissalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DuplicateDismissal.
+func (c *DuplicateDismissalClient) Delete() *DuplicateDismissalDelete {
+	mutation := newDuplicateDismissalMutation(c.config, OpDelete)
+	return &DuplicateDismissalDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DuplicateDismissalClient) DeleteOne(_m *DuplicateDismissal) *DuplicateDismissalDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DuplicateDismissalClient) DeleteOneID(id uuid.UUID) *DuplicateDismissalDeleteOne {
+	builder := c.Delete().Where(duplicatedismissal.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DuplicateDismissalDeleteOne{builder}
+}
+
+// Query returns a query builder for DuplicateDismissal.
+func (c *DuplicateDismissalClient) Query() *DuplicateDismissalQuery {
+	return &DuplicateDismissalQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDuplicateDismissal},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DuplicateDismissal entity by its id.
+func (c *DuplicateDismissalClient) Get(ctx context.Context, id uuid.UUID) (*DuplicateDismissal, error) {
+	return c.Query().Where(duplicatedismissal.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DuplicateDismissalClient) GetX(ctx context.Context, id uuid.UUID) *DuplicateDismissal {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *DuplicateDismissalClient) Hooks() []Hook {
+	hooks := c.hooks.DuplicateDismissal
+	return append(hooks[:len(hooks):len(hooks)], duplicatedismissal.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *DuplicateDismissalClient) Interceptors() []Interceptor {
+	inters := c.inters.DuplicateDismissal
+	return append(inters[:len(inters):len(inters)], duplicatedismissal.Interceptors[:]...)
+}
+
+func (c *DuplicateDismissalClient) mutate(ctx context.Context, m *DuplicateDismissalMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DuplicateDismissalCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DuplicateDismissalUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DuplicateDismissalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DuplicateDismissalDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DuplicateDismissal mutation op: %q", m.Op())
 	}
 }
 
@@ -9347,24 +9490,25 @@ func (c *WorkspaceClient) mutate(ctx context.Context, m *WorkspaceMutation) (Val
 type (
 	hooks struct {
 		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel,
-		ContactWay, ContactWayAdd, Deal, Delivery, Enrollment, FieldDefinition,
-		FollowUp, IngestBatch, Job, JobFile, Journey, JourneyVersion, Lead, LeadTag,
-		LostReason, Notification, OutboxTask, OwnerChange, Partner, PartnerTerritory,
-		Pipeline, PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, SavedView,
-		ScoreHit, ScoringRule, Segment, SegmentVersion, SourceTouch, Stage,
-		StageChange, StepRun, Suppression, Tag, TagGroup, Task, Team, Territory, User,
-		UserTerritory, WeComCallback, WeComContact, WeComGroupMsg, Workspace []ent.Hook
+		ContactWay, ContactWayAdd, Deal, Delivery, DuplicateDismissal, Enrollment,
+		FieldDefinition, FollowUp, IngestBatch, Job, JobFile, Journey, JourneyVersion,
+		Lead, LeadTag, LostReason, Notification, OutboxTask, OwnerChange, Partner,
+		PartnerTerritory, Pipeline, PolicyRule, Pool, PoolAdmin, PoolTeam,
+		PoolTerritory, SavedView, ScoreHit, ScoringRule, Segment, SegmentVersion,
+		SourceTouch, Stage, StageChange, StepRun, Suppression, Tag, TagGroup, Task,
+		Team, Territory, User, UserTerritory, WeComCallback, WeComContact,
+		WeComGroupMsg, Workspace []ent.Hook
 	}
 	inters struct {
 		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel,
-		ContactWay, ContactWayAdd, Deal, Delivery, Enrollment, FieldDefinition,
-		FollowUp, IngestBatch, Job, JobFile, Journey, JourneyVersion, Lead, LeadTag,
-		LostReason, Notification, OutboxTask, OwnerChange, Partner, PartnerTerritory,
-		Pipeline, PolicyRule, Pool, PoolAdmin, PoolTeam, PoolTerritory, SavedView,
-		ScoreHit, ScoringRule, Segment, SegmentVersion, SourceTouch, Stage,
-		StageChange, StepRun, Suppression, Tag, TagGroup, Task, Team, Territory, User,
-		UserTerritory, WeComCallback, WeComContact, WeComGroupMsg,
-		Workspace []ent.Interceptor
+		ContactWay, ContactWayAdd, Deal, Delivery, DuplicateDismissal, Enrollment,
+		FieldDefinition, FollowUp, IngestBatch, Job, JobFile, Journey, JourneyVersion,
+		Lead, LeadTag, LostReason, Notification, OutboxTask, OwnerChange, Partner,
+		PartnerTerritory, Pipeline, PolicyRule, Pool, PoolAdmin, PoolTeam,
+		PoolTerritory, SavedView, ScoreHit, ScoringRule, Segment, SegmentVersion,
+		SourceTouch, Stage, StageChange, StepRun, Suppression, Tag, TagGroup, Task,
+		Team, Territory, User, UserTerritory, WeComCallback, WeComContact,
+		WeComGroupMsg, Workspace []ent.Interceptor
 	}
 )
 

@@ -23,6 +23,7 @@ import (
 	"github.com/scrmhq/scrm/ent/contactwayadd"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/delivery"
+	"github.com/scrmhq/scrm/ent/duplicatedismissal"
 	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
@@ -79,59 +80,60 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAPIKey           = "APIKey"
-	TypeAssignmentRule   = "AssignmentRule"
-	TypeAssignmentTarget = "AssignmentTarget"
-	TypeAuditLog         = "AuditLog"
-	TypeBroadcast        = "Broadcast"
-	TypeChannel          = "Channel"
-	TypeContactWay       = "ContactWay"
-	TypeContactWayAdd    = "ContactWayAdd"
-	TypeDeal             = "Deal"
-	TypeDelivery         = "Delivery"
-	TypeEnrollment       = "Enrollment"
-	TypeFieldDefinition  = "FieldDefinition"
-	TypeFollowUp         = "FollowUp"
-	TypeIngestBatch      = "IngestBatch"
-	TypeJob              = "Job"
-	TypeJobFile          = "JobFile"
-	TypeJourney          = "Journey"
-	TypeJourneyVersion   = "JourneyVersion"
-	TypeLead             = "Lead"
-	TypeLeadTag          = "LeadTag"
-	TypeLostReason       = "LostReason"
-	TypeNotification     = "Notification"
-	TypeOutboxTask       = "OutboxTask"
-	TypeOwnerChange      = "OwnerChange"
-	TypePartner          = "Partner"
-	TypePartnerTerritory = "PartnerTerritory"
-	TypePipeline         = "Pipeline"
-	TypePolicyRule       = "PolicyRule"
-	TypePool             = "Pool"
-	TypePoolAdmin        = "PoolAdmin"
-	TypePoolTeam         = "PoolTeam"
-	TypePoolTerritory    = "PoolTerritory"
-	TypeSavedView        = "SavedView"
-	TypeScoreHit         = "ScoreHit"
-	TypeScoringRule      = "ScoringRule"
-	TypeSegment          = "Segment"
-	TypeSegmentVersion   = "SegmentVersion"
-	TypeSourceTouch      = "SourceTouch"
-	TypeStage            = "Stage"
-	TypeStageChange      = "StageChange"
-	TypeStepRun          = "StepRun"
-	TypeSuppression      = "Suppression"
-	TypeTag              = "Tag"
-	TypeTagGroup         = "TagGroup"
-	TypeTask             = "Task"
-	TypeTeam             = "Team"
-	TypeTerritory        = "Territory"
-	TypeUser             = "User"
-	TypeUserTerritory    = "UserTerritory"
-	TypeWeComCallback    = "WeComCallback"
-	TypeWeComContact     = "WeComContact"
-	TypeWeComGroupMsg    = "WeComGroupMsg"
-	TypeWorkspace        = "Workspace"
+	TypeAPIKey             = "APIKey"
+	TypeAssignmentRule     = "AssignmentRule"
+	TypeAssignmentTarget   = "AssignmentTarget"
+	TypeAuditLog           = "AuditLog"
+	TypeBroadcast          = "Broadcast"
+	TypeChannel            = "Channel"
+	TypeContactWay         = "ContactWay"
+	TypeContactWayAdd      = "ContactWayAdd"
+	TypeDeal               = "Deal"
+	TypeDelivery           = "Delivery"
+	TypeDuplicateDismissal = "DuplicateDismissal"
+	TypeEnrollment         = "Enrollment"
+	TypeFieldDefinition    = "FieldDefinition"
+	TypeFollowUp           = "FollowUp"
+	TypeIngestBatch        = "IngestBatch"
+	TypeJob                = "Job"
+	TypeJobFile            = "JobFile"
+	TypeJourney            = "Journey"
+	TypeJourneyVersion     = "JourneyVersion"
+	TypeLead               = "Lead"
+	TypeLeadTag            = "LeadTag"
+	TypeLostReason         = "LostReason"
+	TypeNotification       = "Notification"
+	TypeOutboxTask         = "OutboxTask"
+	TypeOwnerChange        = "OwnerChange"
+	TypePartner            = "Partner"
+	TypePartnerTerritory   = "PartnerTerritory"
+	TypePipeline           = "Pipeline"
+	TypePolicyRule         = "PolicyRule"
+	TypePool               = "Pool"
+	TypePoolAdmin          = "PoolAdmin"
+	TypePoolTeam           = "PoolTeam"
+	TypePoolTerritory      = "PoolTerritory"
+	TypeSavedView          = "SavedView"
+	TypeScoreHit           = "ScoreHit"
+	TypeScoringRule        = "ScoringRule"
+	TypeSegment            = "Segment"
+	TypeSegmentVersion     = "SegmentVersion"
+	TypeSourceTouch        = "SourceTouch"
+	TypeStage              = "Stage"
+	TypeStageChange        = "StageChange"
+	TypeStepRun            = "StepRun"
+	TypeSuppression        = "Suppression"
+	TypeTag                = "Tag"
+	TypeTagGroup           = "TagGroup"
+	TypeTask               = "Task"
+	TypeTeam               = "Team"
+	TypeTerritory          = "Territory"
+	TypeUser               = "User"
+	TypeUserTerritory      = "UserTerritory"
+	TypeWeComCallback      = "WeComCallback"
+	TypeWeComContact       = "WeComContact"
+	TypeWeComGroupMsg      = "WeComGroupMsg"
+	TypeWorkspace          = "Workspace"
 )
 
 // APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
@@ -11019,6 +11021,630 @@ func (m *DeliveryMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Delivery edge %s", name)
+}
+
+// DuplicateDismissalMutation represents an operation that mutates the DuplicateDismissal nodes in the graph.
+type DuplicateDismissalMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	tenant_id     *uuid.UUID
+	kind          *duplicatedismissal.Kind
+	key_hash      *[]byte
+	lead_ids      *schematype.UUIDs
+	dismissed_by  *uuid.UUID
+	dismissed_at  *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*DuplicateDismissal, error)
+	predicates    []predicate.DuplicateDismissal
+}
+
+var _ ent.Mutation = (*DuplicateDismissalMutation)(nil)
+
+// duplicatedismissalOption allows management of the mutation configuration using functional options.
+type duplicatedismissalOption func(*DuplicateDismissalMutation)
+
+// newDuplicateDismissalMutation creates new mutation for the DuplicateDismissal entity.
+func newDuplicateDismissalMutation(c config, op Op, opts ...duplicatedismissalOption) *DuplicateDismissalMutation {
+	m := &DuplicateDismissalMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDuplicateDismissal,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDuplicateDismissalID sets the ID field of the mutation.
+func withDuplicateDismissalID(id uuid.UUID) duplicatedismissalOption {
+	return func(m *DuplicateDismissalMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DuplicateDismissal
+		)
+		m.oldValue = func(ctx context.Context) (*DuplicateDismissal, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DuplicateDismissal.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDuplicateDismissal sets the old DuplicateDismissal of the mutation.
+func withDuplicateDismissal(node *DuplicateDismissal) duplicatedismissalOption {
+	return func(m *DuplicateDismissalMutation) {
+		m.oldValue = func(context.Context) (*DuplicateDismissal, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DuplicateDismissalMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DuplicateDismissalMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of DuplicateDismissal entities.
+func (m *DuplicateDismissalMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DuplicateDismissalMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DuplicateDismissalMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DuplicateDismissal.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *DuplicateDismissalMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *DuplicateDismissalMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the DuplicateDismissal entity.
+// If the DuplicateDismissal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DuplicateDismissalMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *DuplicateDismissalMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *DuplicateDismissalMutation) SetKind(d duplicatedismissal.Kind) {
+	m.kind = &d
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *DuplicateDismissalMutation) Kind() (r duplicatedismissal.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the DuplicateDismissal entity.
+// If the DuplicateDismissal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DuplicateDismissalMutation) OldKind(ctx context.Context) (v duplicatedismissal.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *DuplicateDismissalMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetKeyHash sets the "key_hash" field.
+func (m *DuplicateDismissalMutation) SetKeyHash(b []byte) {
+	m.key_hash = &b
+}
+
+// KeyHash returns the value of the "key_hash" field in the mutation.
+func (m *DuplicateDismissalMutation) KeyHash() (r []byte, exists bool) {
+	v := m.key_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKeyHash returns the old "key_hash" field's value of the DuplicateDismissal entity.
+// If the DuplicateDismissal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DuplicateDismissalMutation) OldKeyHash(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKeyHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKeyHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKeyHash: %w", err)
+	}
+	return oldValue.KeyHash, nil
+}
+
+// ResetKeyHash resets all changes to the "key_hash" field.
+func (m *DuplicateDismissalMutation) ResetKeyHash() {
+	m.key_hash = nil
+}
+
+// SetLeadIds sets the "lead_ids" field.
+func (m *DuplicateDismissalMutation) SetLeadIds(sd schematype.UUIDs) {
+	m.lead_ids = &sd
+}
+
+// LeadIds returns the value of the "lead_ids" field in the mutation.
+func (m *DuplicateDismissalMutation) LeadIds() (r schematype.UUIDs, exists bool) {
+	v := m.lead_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeadIds returns the old "lead_ids" field's value of the DuplicateDismissal entity.
+// If the DuplicateDismissal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DuplicateDismissalMutation) OldLeadIds(ctx context.Context) (v schematype.UUIDs, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeadIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeadIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeadIds: %w", err)
+	}
+	return oldValue.LeadIds, nil
+}
+
+// ResetLeadIds resets all changes to the "lead_ids" field.
+func (m *DuplicateDismissalMutation) ResetLeadIds() {
+	m.lead_ids = nil
+}
+
+// SetDismissedBy sets the "dismissed_by" field.
+func (m *DuplicateDismissalMutation) SetDismissedBy(u uuid.UUID) {
+	m.dismissed_by = &u
+}
+
+// DismissedBy returns the value of the "dismissed_by" field in the mutation.
+func (m *DuplicateDismissalMutation) DismissedBy() (r uuid.UUID, exists bool) {
+	v := m.dismissed_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDismissedBy returns the old "dismissed_by" field's value of the DuplicateDismissal entity.
+// If the DuplicateDismissal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DuplicateDismissalMutation) OldDismissedBy(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDismissedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDismissedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDismissedBy: %w", err)
+	}
+	return oldValue.DismissedBy, nil
+}
+
+// ClearDismissedBy clears the value of the "dismissed_by" field.
+func (m *DuplicateDismissalMutation) ClearDismissedBy() {
+	m.dismissed_by = nil
+	m.clearedFields[duplicatedismissal.FieldDismissedBy] = struct{}{}
+}
+
+// DismissedByCleared returns if the "dismissed_by" field was cleared in this mutation.
+func (m *DuplicateDismissalMutation) DismissedByCleared() bool {
+	_, ok := m.clearedFields[duplicatedismissal.FieldDismissedBy]
+	return ok
+}
+
+// ResetDismissedBy resets all changes to the "dismissed_by" field.
+func (m *DuplicateDismissalMutation) ResetDismissedBy() {
+	m.dismissed_by = nil
+	delete(m.clearedFields, duplicatedismissal.FieldDismissedBy)
+}
+
+// SetDismissedAt sets the "dismissed_at" field.
+func (m *DuplicateDismissalMutation) SetDismissedAt(t time.Time) {
+	m.dismissed_at = &t
+}
+
+// DismissedAt returns the value of the "dismissed_at" field in the mutation.
+func (m *DuplicateDismissalMutation) DismissedAt() (r time.Time, exists bool) {
+	v := m.dismissed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDismissedAt returns the old "dismissed_at" field's value of the DuplicateDismissal entity.
+// If the DuplicateDismissal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DuplicateDismissalMutation) OldDismissedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDismissedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDismissedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDismissedAt: %w", err)
+	}
+	return oldValue.DismissedAt, nil
+}
+
+// ResetDismissedAt resets all changes to the "dismissed_at" field.
+func (m *DuplicateDismissalMutation) ResetDismissedAt() {
+	m.dismissed_at = nil
+}
+
+// Where appends a list predicates to the DuplicateDismissalMutation builder.
+func (m *DuplicateDismissalMutation) Where(ps ...predicate.DuplicateDismissal) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DuplicateDismissalMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DuplicateDismissalMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DuplicateDismissal, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DuplicateDismissalMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DuplicateDismissalMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DuplicateDismissal).
+func (m *DuplicateDismissalMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DuplicateDismissalMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.tenant_id != nil {
+		fields = append(fields, duplicatedismissal.FieldTenantID)
+	}
+	if m.kind != nil {
+		fields = append(fields, duplicatedismissal.FieldKind)
+	}
+	if m.key_hash != nil {
+		fields = append(fields, duplicatedismissal.FieldKeyHash)
+	}
+	if m.lead_ids != nil {
+		fields = append(fields, duplicatedismissal.FieldLeadIds)
+	}
+	if m.dismissed_by != nil {
+		fields = append(fields, duplicatedismissal.FieldDismissedBy)
+	}
+	if m.dismissed_at != nil {
+		fields = append(fields, duplicatedismissal.FieldDismissedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DuplicateDismissalMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case duplicatedismissal.FieldTenantID:
+		return m.TenantID()
+	case duplicatedismissal.FieldKind:
+		return m.Kind()
+	case duplicatedismissal.FieldKeyHash:
+		return m.KeyHash()
+	case duplicatedismissal.FieldLeadIds:
+		return m.LeadIds()
+	case duplicatedismissal.FieldDismissedBy:
+		return m.DismissedBy()
+	case duplicatedismissal.FieldDismissedAt:
+		return m.DismissedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DuplicateDismissalMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case duplicatedismissal.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case duplicatedismissal.FieldKind:
+		return m.OldKind(ctx)
+	case duplicatedismissal.FieldKeyHash:
+		return m.OldKeyHash(ctx)
+	case duplicatedismissal.FieldLeadIds:
+		return m.OldLeadIds(ctx)
+	case duplicatedismissal.FieldDismissedBy:
+		return m.OldDismissedBy(ctx)
+	case duplicatedismissal.FieldDismissedAt:
+		return m.OldDismissedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown DuplicateDismissal field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DuplicateDismissalMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case duplicatedismissal.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case duplicatedismissal.FieldKind:
+		v, ok := value.(duplicatedismissal.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case duplicatedismissal.FieldKeyHash:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKeyHash(v)
+		return nil
+	case duplicatedismissal.FieldLeadIds:
+		v, ok := value.(schematype.UUIDs)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeadIds(v)
+		return nil
+	case duplicatedismissal.FieldDismissedBy:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDismissedBy(v)
+		return nil
+	case duplicatedismissal.FieldDismissedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDismissedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DuplicateDismissal field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DuplicateDismissalMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DuplicateDismissalMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DuplicateDismissalMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown DuplicateDismissal numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DuplicateDismissalMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(duplicatedismissal.FieldDismissedBy) {
+		fields = append(fields, duplicatedismissal.FieldDismissedBy)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DuplicateDismissalMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DuplicateDismissalMutation) ClearField(name string) error {
+	switch name {
+	case duplicatedismissal.FieldDismissedBy:
+		m.ClearDismissedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown DuplicateDismissal nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DuplicateDismissalMutation) ResetField(name string) error {
+	switch name {
+	case duplicatedismissal.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case duplicatedismissal.FieldKind:
+		m.ResetKind()
+		return nil
+	case duplicatedismissal.FieldKeyHash:
+		m.ResetKeyHash()
+		return nil
+	case duplicatedismissal.FieldLeadIds:
+		m.ResetLeadIds()
+		return nil
+	case duplicatedismissal.FieldDismissedBy:
+		m.ResetDismissedBy()
+		return nil
+	case duplicatedismissal.FieldDismissedAt:
+		m.ResetDismissedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown DuplicateDismissal field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DuplicateDismissalMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DuplicateDismissalMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DuplicateDismissalMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DuplicateDismissalMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DuplicateDismissalMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DuplicateDismissalMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DuplicateDismissalMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown DuplicateDismissal unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DuplicateDismissalMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown DuplicateDismissal edge %s", name)
 }
 
 // EnrollmentMutation represents an operation that mutates the Enrollment nodes in the graph.

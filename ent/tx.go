@@ -34,6 +34,8 @@ type Tx struct {
 	Deal *DealClient
 	// Delivery is the client for interacting with the Delivery builders.
 	Delivery *DeliveryClient
+	// DuplicateDismissal is the client for interacting with the DuplicateDismissal builders.
+	DuplicateDismissal *DuplicateDismissalClient
 	// Enrollment is the client for interacting with the Enrollment builders.
 	Enrollment *EnrollmentClient
 	// FieldDefinition is the client for interacting with the FieldDefinition builders.
@@ -261,6 +263,7 @@ func (tx *Tx) init() {
 	tx.ContactWayAdd = NewContactWayAddClient(tx.config)
 	tx.Deal = NewDealClient(tx.config)
 	tx.Delivery = NewDeliveryClient(tx.config)
+	tx.DuplicateDismissal = NewDuplicateDismissalClient(tx.config)
 	tx.Enrollment = NewEnrollmentClient(tx.config)
 	tx.FieldDefinition = NewFieldDefinitionClient(tx.config)
 	tx.FollowUp = NewFollowUpClient(tx.config)

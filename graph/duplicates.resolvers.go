@@ -14,6 +14,19 @@ import (
 	"github.com/scrmhq/scrm/internal/duplicates"
 )
 
+// DismissDuplicateGroup is the resolver for the dismissDuplicateGroup field.
+func (r *mutationResolver) DismissDuplicateGroup(ctx context.Context, kind model.DuplicateKind, leadIDs []uuid.UUID) (bool, error) {
+	if err := r.Services.Duplicates.Dismiss(ctx, duplicates.Kind(kind), leadIDs, actorID(ctx), r.Clock.Now()); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// RestoreDuplicateGroup is the resolver for the restoreDuplicateGroup field.
+func (r *mutationResolver) RestoreDuplicateGroup(ctx context.Context, kind model.DuplicateKind, leadIDs []uuid.UUID) (bool, error) {
+	return r.Services.Duplicates.Restore(ctx, duplicates.Kind(kind), leadIDs, actorID(ctx), r.Clock.Now())
+}
+
 // DuplicateGroups is the resolver for the duplicateGroups field.
 func (r *queryResolver) DuplicateGroups(ctx context.Context, kind model.DuplicateKind, first *int, after *entgql.Cursor[uuid.UUID]) (*model.DuplicateGroupConnection, error) {
 	page, err := r.Services.Duplicates.Groups(ctx, duplicates.Kind(kind), deref(first), duplicateCursor(after))

@@ -60,6 +60,7 @@ var RootPermissions = map[string]Permission{
 	"Query.claimBlocks":      {"lead", "claim"},
 	"Query.myTasks":          {"task", "read"}, // the caller's own
 	"Query.contactWays":      {"channel", "read"},
+	"Query.weComMassSend":    {"broadcast", "read"}, // members under the caller's row scope
 	"Query.segments":         {"segment", "read"},
 	"Query.broadcasts":       {"broadcast", "read"},
 	"Query.funnel":           {"report", "read"},
@@ -72,6 +73,8 @@ var RootPermissions = map[string]Permission{
 
 	"Mutation.ingestLeads":           {"lead", "write"},
 	"Mutation.mergeLeads":            {"lead", "write"},
+	"Mutation.dismissDuplicateGroup": {"lead", "write"}, // and each lead in write scope, as a merge
+	"Mutation.restoreDuplicateGroup": {"lead", "write"},
 	"Mutation.createFollowUp":        {"lead.followup", "write"},
 	"Mutation.createDeal":            {"lead", "write"},
 	"Mutation.trackEvents":           {"lead", "write"},
@@ -92,6 +95,7 @@ var RootPermissions = map[string]Permission{
 	"Mutation.createContactWay":    {"channel", "write"},
 	"Mutation.updateContactWay":    {"channel", "write"},
 	"Mutation.deleteContactWay":    {"channel", "write"},
+	"Mutation.restoreContactWay":   {"channel", "write"},
 	"Mutation.remindWeComMassSend": {"broadcast", "write"},
 	// A view is the caller's own preference: reading the list is enough.
 	"Mutation.saveView":        {"lead", "read"},

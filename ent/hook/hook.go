@@ -129,6 +129,18 @@ func (f DeliveryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DeliveryMutation", m)
 }
 
+// The DuplicateDismissalFunc type is an adapter to allow the use of ordinary
+// function as DuplicateDismissal mutator.
+type DuplicateDismissalFunc func(context.Context, *ent.DuplicateDismissalMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DuplicateDismissalFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DuplicateDismissalMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DuplicateDismissalMutation", m)
+}
+
 // The EnrollmentFunc type is an adapter to allow the use of ordinary
 // function as Enrollment mutator.
 type EnrollmentFunc func(context.Context, *ent.EnrollmentMutation) (ent.Value, error)

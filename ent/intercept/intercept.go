@@ -18,6 +18,7 @@ import (
 	"github.com/scrmhq/scrm/ent/contactwayadd"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/delivery"
+	"github.com/scrmhq/scrm/ent/duplicatedismissal"
 	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
@@ -388,6 +389,33 @@ func (f TraverseDelivery) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.DeliveryQuery", q)
+}
+
+// The DuplicateDismissalFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DuplicateDismissalFunc func(context.Context, *ent.DuplicateDismissalQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DuplicateDismissalFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DuplicateDismissalQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DuplicateDismissalQuery", q)
+}
+
+// The TraverseDuplicateDismissal type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDuplicateDismissal func(context.Context, *ent.DuplicateDismissalQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDuplicateDismissal) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDuplicateDismissal) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DuplicateDismissalQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DuplicateDismissalQuery", q)
 }
 
 // The EnrollmentFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1574,6 +1602,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.DealQuery, predicate.Deal, deal.OrderOption]{typ: ent.TypeDeal, tq: q}, nil
 	case *ent.DeliveryQuery:
 		return &query[*ent.DeliveryQuery, predicate.Delivery, delivery.OrderOption]{typ: ent.TypeDelivery, tq: q}, nil
+	case *ent.DuplicateDismissalQuery:
+		return &query[*ent.DuplicateDismissalQuery, predicate.DuplicateDismissal, duplicatedismissal.OrderOption]{typ: ent.TypeDuplicateDismissal, tq: q}, nil
 	case *ent.EnrollmentQuery:
 		return &query[*ent.EnrollmentQuery, predicate.Enrollment, enrollment.OrderOption]{typ: ent.TypeEnrollment, tq: q}, nil
 	case *ent.FieldDefinitionQuery:

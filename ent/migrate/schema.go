@@ -428,6 +428,29 @@ var (
 			},
 		},
 	}
+	// DuplicateDismissalsColumns holds the columns for the "duplicate_dismissals" table.
+	DuplicateDismissalsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PHONE", "EMAIL", "NAME_COMPANY"}},
+		{Name: "key_hash", Type: field.TypeBytes},
+		{Name: "lead_ids", Type: field.TypeOther, SchemaType: map[string]string{"postgres": "uuid[]"}},
+		{Name: "dismissed_by", Type: field.TypeUUID, Nullable: true},
+		{Name: "dismissed_at", Type: field.TypeTime},
+	}
+	// DuplicateDismissalsTable holds the schema information for the "duplicate_dismissals" table.
+	DuplicateDismissalsTable = &schema.Table{
+		Name:       "duplicate_dismissals",
+		Columns:    DuplicateDismissalsColumns,
+		PrimaryKey: []*schema.Column{DuplicateDismissalsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "duplicatedismissal_tenant_id_kind_key_hash_lead_ids",
+				Unique:  true,
+				Columns: []*schema.Column{DuplicateDismissalsColumns[1], DuplicateDismissalsColumns[2], DuplicateDismissalsColumns[3], DuplicateDismissalsColumns[4]},
+			},
+		},
+	}
 	// EnrollmentsColumns holds the columns for the "enrollments" table.
 	EnrollmentsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -923,6 +946,10 @@ var (
 				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[12], LeadsColumns[5]},
 				Annotation: &entsql.IndexAnnotation{
 					IncludeColumns: []string{
+						LeadsColumns[12].Name,
+
+						LeadsColumns[5].Name,
+
 						LeadsColumns[2].Name,
 
 						LeadsColumns[0].Name,
@@ -2186,6 +2213,7 @@ var (
 		ContactWayAddsTable,
 		DealsTable,
 		DeliveriesTable,
+		DuplicateDismissalsTable,
 		EnrollmentsTable,
 		FieldDefinitionsTable,
 		FollowUpsTable,

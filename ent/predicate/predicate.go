@@ -36,6 +36,9 @@ type Deal func(*sql.Selector)
 // Delivery is the predicate function for delivery builders.
 type Delivery func(*sql.Selector)
 
+// DuplicateDismissal is the predicate function for duplicatedismissal builders.
+type DuplicateDismissal func(*sql.Selector)
+
 // Enrollment is the predicate function for enrollment builders.
 type Enrollment func(*sql.Selector)
 

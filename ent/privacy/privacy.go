@@ -350,6 +350,30 @@ func (f DeliveryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DeliveryMutation", m)
 }
 
+// The DuplicateDismissalQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type DuplicateDismissalQueryRuleFunc func(context.Context, *ent.DuplicateDismissalQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f DuplicateDismissalQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DuplicateDismissalQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.DuplicateDismissalQuery", q)
+}
+
+// The DuplicateDismissalMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type DuplicateDismissalMutationRuleFunc func(context.Context, *ent.DuplicateDismissalMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f DuplicateDismissalMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.DuplicateDismissalMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DuplicateDismissalMutation", m)
+}
+
 // The EnrollmentQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type EnrollmentQueryRuleFunc func(context.Context, *ent.EnrollmentQuery) error

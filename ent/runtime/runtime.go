@@ -17,6 +17,7 @@ import (
 	"github.com/scrmhq/scrm/ent/contactwayadd"
 	"github.com/scrmhq/scrm/ent/deal"
 	"github.com/scrmhq/scrm/ent/delivery"
+	"github.com/scrmhq/scrm/ent/duplicatedismissal"
 	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
 	"github.com/scrmhq/scrm/ent/followup"
@@ -641,6 +642,29 @@ func init() {
 	deliveryDescID := deliveryMixinFields0[0].Descriptor()
 	// delivery.DefaultID holds the default value on creation for the id field.
 	delivery.DefaultID = deliveryDescID.Default.(func() uuid.UUID)
+	duplicatedismissalMixin := schema.DuplicateDismissal{}.Mixin()
+	duplicatedismissal.Policy = privacy.NewPolicies(duplicatedismissalMixin[1], schema.DuplicateDismissal{})
+	duplicatedismissal.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := duplicatedismissal.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	duplicatedismissalMixinHooks1 := duplicatedismissalMixin[1].Hooks()
+
+	duplicatedismissal.Hooks[1] = duplicatedismissalMixinHooks1[0]
+	duplicatedismissalMixinInters1 := duplicatedismissalMixin[1].Interceptors()
+	duplicatedismissal.Interceptors[0] = duplicatedismissalMixinInters1[0]
+	duplicatedismissalMixinFields0 := duplicatedismissalMixin[0].Fields()
+	_ = duplicatedismissalMixinFields0
+	duplicatedismissalFields := schema.DuplicateDismissal{}.Fields()
+	_ = duplicatedismissalFields
+	// duplicatedismissalDescID is the schema descriptor for id field.
+	duplicatedismissalDescID := duplicatedismissalMixinFields0[0].Descriptor()
+	// duplicatedismissal.DefaultID holds the default value on creation for the id field.
+	duplicatedismissal.DefaultID = duplicatedismissalDescID.Default.(func() uuid.UUID)
 	enrollmentMixin := schema.Enrollment{}.Mixin()
 	enrollment.Policy = privacy.NewPolicies(enrollmentMixin[1], schema.Enrollment{})
 	enrollment.Hooks[0] = func(next ent.Mutator) ent.Mutator {

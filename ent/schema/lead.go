@@ -137,11 +137,15 @@ func (Lead) Indexes() []ent.Index {
 			Annotations(entsql.IndexWhere("status = 'ARCHIVED' AND phone IS NOT NULL")),
 		index.Fields("tenant_id", "email").StorageKey("lead_archived_email").
 			Annotations(entsql.IndexWhere("status = 'ARCHIVED' AND email IS NOT NULL")),
-		// Active leads by company and name, for the NAME_COMPANY review: read
-		// index-only (created_at and id included) and grouped case-folded.
+		// Active leads by company and name, for the NAME_COMPANY review:
+		// company and name are indexed lower-cased and trimmed (the expressions
+		// are internal/migrationgen.IndexExpressions: ent names columns only),
+		// and read index-only, so the columns themselves are included too
+		// (PostgreSQL reads an expression index only when it has every column
+		// the expressions use).
 		index.Fields("tenant_id", "company", "name").StorageKey("lead_active_company_name").
 			Annotations(entsql.IndexWhere("status = 'ACTIVE' AND company <> '' AND name <> ''"),
-				entsql.IncludeColumns("created_at", "id")),
+				entsql.IncludeColumns("company", "name", "created_at", "id")),
 	}
 }
 

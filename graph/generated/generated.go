@@ -189,6 +189,7 @@ type ComplexityRoot struct {
 
 	ContactWay struct {
 		CreatedAt          func(childComplexity int) int
+		DeletedAt          func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		Name               func(childComplexity int) int
 		Pool               func(childComplexity int) int
@@ -559,6 +560,7 @@ type ComplexityRoot struct {
 		DeleteScoringRule        func(childComplexity int, id uuid.UUID) int
 		DeleteSegment            func(childComplexity int, id uuid.UUID) int
 		DeleteStage              func(childComplexity int, id uuid.UUID) int
+		DismissDuplicateGroup    func(childComplexity int, kind model.DuplicateKind, leadIDs []uuid.UUID) int
 		DistributeLeads          func(childComplexity int, ids []uuid.UUID) int
 		EnrollLeads              func(childComplexity int, journeyID uuid.UUID, leadIDs []uuid.UUID) int
 		ExportLeads              func(childComplexity int, where *ent.LeadWhereInput, columns []string) int
@@ -575,6 +577,8 @@ type ComplexityRoot struct {
 		ReleaseLeads             func(childComplexity int, ids []uuid.UUID, reason *string) int
 		RemindWeComMassSend      func(childComplexity int, broadcastID uuid.UUID) int
 		ReorderStages            func(childComplexity int, pipelineID uuid.UUID, stageIDs []uuid.UUID) int
+		RestoreContactWay        func(childComplexity int, id uuid.UUID) int
+		RestoreDuplicateGroup    func(childComplexity int, kind model.DuplicateKind, leadIDs []uuid.UUID) int
 		RevokeAPIKey             func(childComplexity int, id uuid.UUID) int
 		RevokePermission         func(childComplexity int, role string, resource string, action string) int
 		SaveView                 func(childComplexity int, input model.SaveViewInput) int
@@ -699,7 +703,7 @@ type ComplexityRoot struct {
 		Broadcasts       func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.BroadcastOrder, where *ent.BroadcastWhereInput) int
 		Channels         func(childComplexity int) int
 		ClaimBlocks      func(childComplexity int, ids []uuid.UUID) int
-		ContactWays      func(childComplexity int) int
+		ContactWays      func(childComplexity int, deleted *bool) int
 		DuplicateGroups  func(childComplexity int, kind model.DuplicateKind, first *int, after *entgql.Cursor[uuid.UUID]) int
 		FieldDefinitions func(childComplexity int, entity fielddefinition.Entity, includeArchived *bool) int
 		FieldTypes       func(childComplexity int) int
@@ -729,6 +733,7 @@ type ComplexityRoot struct {
 		Territories      func(childComplexity int) int
 		TierThresholds   func(childComplexity int) int
 		Users            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+		WeComMassSend    func(childComplexity int, broadcastID uuid.UUID) int
 	}
 
 	QuietHours struct {
@@ -1043,6 +1048,35 @@ type ComplexityRoot struct {
 		UserID         func(childComplexity int) int
 	}
 
+	WeComMassSend struct {
+		AutoRemindAfterMinutes func(childComplexity int) int
+		Members                func(childComplexity int) int
+		Remindable             func(childComplexity int) int
+		StaffMassSend          func(childComplexity int) int
+	}
+
+	WeComMassSendMember struct {
+		AtLimit          func(childComplexity int) int
+		AutoRemindAt     func(childComplexity int) int
+		Cancelled        func(childComplexity int) int
+		Customers        func(childComplexity int) int
+		Done             func(childComplexity int) int
+		Expired          func(childComplexity int) int
+		Failed           func(childComplexity int) int
+		FailedDeliveries func(childComplexity int) int
+		LastRemindedAt   func(childComplexity int) int
+		Name             func(childComplexity int) int
+		NextReminderAt   func(childComplexity int) int
+		Pending          func(childComplexity int) int
+		Planned          func(childComplexity int) int
+		Reminders        func(childComplexity int) int
+		Sent             func(childComplexity int) int
+		Templates        func(childComplexity int) int
+		UserID           func(childComplexity int) int
+		Waiting          func(childComplexity int) int
+		WecomUserID      func(childComplexity int) int
+	}
+
 	WeComMassSendReminder struct {
 		AlreadySent func(childComplexity int) int
 		AtLimit     func(childComplexity int) int
@@ -1143,6 +1177,8 @@ type MutationResolver interface {
 	UpdateScoringRule(ctx context.Context, id uuid.UUID, input model.UpdateScoringRuleInput) (*ent.ScoringRule, error)
 	DeleteScoringRule(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
 	SetTierThresholds(ctx context.Context, input model.TierThresholdsInput) (*model.TierThresholds, error)
+	DismissDuplicateGroup(ctx context.Context, kind model.DuplicateKind, leadIDs []uuid.UUID) (bool, error)
+	RestoreDuplicateGroup(ctx context.Context, kind model.DuplicateKind, leadIDs []uuid.UUID) (bool, error)
 	IngestLeads(ctx context.Context, input model.IngestLeadsInput) (*model.IngestLeadsPayload, error)
 	MergeLeads(ctx context.Context, primaryID uuid.UUID, duplicateIDs []uuid.UUID) (*ent.Lead, error)
 	CreateFollowUp(ctx context.Context, input model.CreateFollowUpInput) (*ent.FollowUp, error)
@@ -1189,6 +1225,7 @@ type MutationResolver interface {
 	CreateContactWay(ctx context.Context, input model.CreateContactWayInput) (*ent.ContactWay, error)
 	UpdateContactWay(ctx context.Context, id uuid.UUID, input model.UpdateContactWayInput) (*ent.ContactWay, error)
 	DeleteContactWay(ctx context.Context, id uuid.UUID) (bool, error)
+	RestoreContactWay(ctx context.Context, id uuid.UUID) (*ent.ContactWay, error)
 	RemindWeComMassSend(ctx context.Context, broadcastID uuid.UUID) (*model.WeComMassSendReminder, error)
 }
 type PipelineResolver interface {
@@ -1229,7 +1266,8 @@ type QueryResolver interface {
 	Permissions(ctx context.Context, role *string) ([]*authz.Permission, error)
 	PreviewSegment(ctx context.Context, rule model.SegmentRuleInput, sampleSize *int) (*model.SegmentPreview, error)
 	MyTasks(ctx context.Context, status *task.Status, dueBefore *time.Time, first *int, after *entgql.Cursor[uuid.UUID]) (*ent.TaskConnection, error)
-	ContactWays(ctx context.Context) ([]*ent.ContactWay, error)
+	ContactWays(ctx context.Context, deleted *bool) ([]*ent.ContactWay, error)
+	WeComMassSend(ctx context.Context, broadcastID uuid.UUID) (*model.WeComMassSend, error)
 }
 type SavedViewResolver interface {
 	Mine(ctx context.Context, obj *ent.SavedView) (bool, error)
@@ -1771,6 +1809,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ContactWay.CreatedAt(childComplexity), true
+	case "ContactWay.deletedAt":
+		if e.ComplexityRoot.ContactWay.DeletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWay.DeletedAt(childComplexity), true
 	case "ContactWay.id":
 		if e.ComplexityRoot.ContactWay.ID == nil {
 			break
@@ -3591,6 +3635,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteStage(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.dismissDuplicateGroup":
+		if e.ComplexityRoot.Mutation.DismissDuplicateGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_dismissDuplicateGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DismissDuplicateGroup(childComplexity, args["kind"].(model.DuplicateKind), args["leadIDs"].([]uuid.UUID)), true
 	case "Mutation.distributeLeads":
 		if e.ComplexityRoot.Mutation.DistributeLeads == nil {
 			break
@@ -3767,6 +3822,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReorderStages(childComplexity, args["pipelineID"].(uuid.UUID), args["stageIDs"].([]uuid.UUID)), true
+	case "Mutation.restoreContactWay":
+		if e.ComplexityRoot.Mutation.RestoreContactWay == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreContactWay_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreContactWay(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.restoreDuplicateGroup":
+		if e.ComplexityRoot.Mutation.RestoreDuplicateGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreDuplicateGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreDuplicateGroup(childComplexity, args["kind"].(model.DuplicateKind), args["leadIDs"].([]uuid.UUID)), true
 	case "Mutation.revokeAPIKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -4471,7 +4548,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Query.ContactWays(childComplexity), true
+		args, err := ec.field_Query_contactWays_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ContactWays(childComplexity, args["deleted"].(*bool)), true
 	case "Query.duplicateGroups":
 		if e.ComplexityRoot.Query.DuplicateGroups == nil {
 			break
@@ -4727,6 +4809,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int), args["orderBy"].(*ent.UserOrder), args["where"].(*ent.UserWhereInput)), true
+	case "Query.weComMassSend":
+		if e.ComplexityRoot.Query.WeComMassSend == nil {
+			break
+		}
+
+		args, err := ec.field_Query_weComMassSend_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WeComMassSend(childComplexity, args["broadcastID"].(uuid.UUID)), true
 
 	case "QuietHours.end":
 		if e.ComplexityRoot.QuietHours.End == nil {
@@ -6027,6 +6120,146 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WeComContact.UserID(childComplexity), true
 
+	case "WeComMassSend.autoRemindAfterMinutes":
+		if e.ComplexityRoot.WeComMassSend.AutoRemindAfterMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSend.AutoRemindAfterMinutes(childComplexity), true
+	case "WeComMassSend.members":
+		if e.ComplexityRoot.WeComMassSend.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSend.Members(childComplexity), true
+	case "WeComMassSend.remindable":
+		if e.ComplexityRoot.WeComMassSend.Remindable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSend.Remindable(childComplexity), true
+	case "WeComMassSend.staffMassSend":
+		if e.ComplexityRoot.WeComMassSend.StaffMassSend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSend.StaffMassSend(childComplexity), true
+
+	case "WeComMassSendMember.atLimit":
+		if e.ComplexityRoot.WeComMassSendMember.AtLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.AtLimit(childComplexity), true
+	case "WeComMassSendMember.autoRemindAt":
+		if e.ComplexityRoot.WeComMassSendMember.AutoRemindAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.AutoRemindAt(childComplexity), true
+	case "WeComMassSendMember.cancelled":
+		if e.ComplexityRoot.WeComMassSendMember.Cancelled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.Cancelled(childComplexity), true
+	case "WeComMassSendMember.customers":
+		if e.ComplexityRoot.WeComMassSendMember.Customers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.Customers(childComplexity), true
+	case "WeComMassSendMember.done":
+		if e.ComplexityRoot.WeComMassSendMember.Done == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.Done(childComplexity), true
+	case "WeComMassSendMember.expired":
+		if e.ComplexityRoot.WeComMassSendMember.Expired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.Expired(childComplexity), true
+	case "WeComMassSendMember.failed":
+		if e.ComplexityRoot.WeComMassSendMember.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.Failed(childComplexity), true
+	case "WeComMassSendMember.failedDeliveries":
+		if e.ComplexityRoot.WeComMassSendMember.FailedDeliveries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.FailedDeliveries(childComplexity), true
+	case "WeComMassSendMember.lastRemindedAt":
+		if e.ComplexityRoot.WeComMassSendMember.LastRemindedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.LastRemindedAt(childComplexity), true
+	case "WeComMassSendMember.name":
+		if e.ComplexityRoot.WeComMassSendMember.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.Name(childComplexity), true
+	case "WeComMassSendMember.nextReminderAt":
+		if e.ComplexityRoot.WeComMassSendMember.NextReminderAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.NextReminderAt(childComplexity), true
+	case "WeComMassSendMember.pending":
+		if e.ComplexityRoot.WeComMassSendMember.Pending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.Pending(childComplexity), true
+	case "WeComMassSendMember.planned":
+		if e.ComplexityRoot.WeComMassSendMember.Planned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.Planned(childComplexity), true
+	case "WeComMassSendMember.reminders":
+		if e.ComplexityRoot.WeComMassSendMember.Reminders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.Reminders(childComplexity), true
+	case "WeComMassSendMember.sent":
+		if e.ComplexityRoot.WeComMassSendMember.Sent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.Sent(childComplexity), true
+	case "WeComMassSendMember.templates":
+		if e.ComplexityRoot.WeComMassSendMember.Templates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.Templates(childComplexity), true
+	case "WeComMassSendMember.userID":
+		if e.ComplexityRoot.WeComMassSendMember.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.UserID(childComplexity), true
+	case "WeComMassSendMember.waiting":
+		if e.ComplexityRoot.WeComMassSendMember.Waiting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.Waiting(childComplexity), true
+	case "WeComMassSendMember.wecomUserID":
+		if e.ComplexityRoot.WeComMassSendMember.WecomUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMassSendMember.WecomUserID(childComplexity), true
+
 	case "WeComMassSendReminder.alreadySent":
 		if e.ComplexityRoot.WeComMassSendReminder.AlreadySent == nil {
 			break
@@ -6764,8 +6997,10 @@ extend type Query {
 # or an email shared across lead statuses (an active lead's phone and email
 # are unique, so such a group is an ACTIVE lead and ARCHIVED ones, or
 # ARCHIVED ones only), or the same name and company among ACTIVE leads
-# (as stored: cleaned of invisible characters and extra spaces, letters as typed). MERGED leads never appear: they are merged already. Merge a
-# group with mergeLeads, which checks the caller's write scope.
+# (lower-cased and trimmed: "ACME Ltd" and " acme ltd " are one company).
+# MERGED leads never appear: they are merged already. Merge a group with
+# mergeLeads, which checks the caller's write scope, or dismiss it as not
+# duplicates (不是重复) with dismissDuplicateGroup.
 
 "How a duplicate group was found."
 enum DuplicateKind {
@@ -6773,7 +7008,7 @@ enum DuplicateKind {
   PHONE
   "The same email on ACTIVE and ARCHIVED leads. FORBIDDEN to a caller who sees emails masked."
   EMAIL
-  "The same name and company (as stored: spaces normalised, letters as typed) among ACTIVE leads with both set."
+  "The same name and company, lower-cased and trimmed, among ACTIVE leads with both set."
   NAME_COMPANY
 }
 
@@ -6782,7 +7017,7 @@ type DuplicateGroup {
   kind: DuplicateKind!
   """
   What the leads share, for display: the phone, the email, or the name and
-  company as "name / company". Only kinds the caller may
+  company as "name / company" (the least of the group's spellings). Only kinds the caller may
   group by are served, so it is never a value the caller sees masked.
   """
   key: String!
@@ -6812,9 +7047,33 @@ extend type Query {
   shared key, the group with the newest lead first. Pages forward only
   (first: default 20, at most 100; after). A group counts only the leads the
   caller can read, so it needs two of them; a lead the caller may read but
-  not change is listed, and mergeLeads refuses it.
+  not change is listed, and mergeLeads refuses it. A group dismissed with
+  dismissDuplicateGroup is left out (and not counted) while every lead of
+  it the caller reads was dismissed together.
   """
   duplicateGroups(kind: DuplicateKind!, first: Int, after: Cursor): DuplicateGroupConnection!
+}
+
+extend type Mutation {
+  """
+  Marks the leads of a duplicate group as not duplicates (不是重复):
+  duplicateGroups leaves the group out until a lead that is not among
+  leadIDs joins it, then shows it again with all its leads. Needs lead write
+  and every lead in the caller's write scope (FORBIDDEN at leadIDs[i]); the
+  kind must be one the caller may group by (FORBIDDEN at kind). At least two
+  and at most 500 leads, each once (BAD_USER_INPUT at leadIDs / leadIDs[i]),
+  each a lead of the workspace (NOT_FOUND at leadIDs[i]) of the group: not
+  merged, with the same key as leadIDs[0] (BAD_USER_INPUT at leadIDs[i]).
+  Refused, nothing is written. Dismissing the same leads again is a no-op.
+  Each lead's timeline gets a lead.duplicate_dismissed event. Returns true.
+  """
+  dismissDuplicateGroup(kind: DuplicateKind!, leadIDs: [ID!]!): Boolean!
+  """
+  Takes back dismissDuplicateGroup of exactly these leads (in any order):
+  the undo. Checked as dismissDuplicateGroup is, except that the leads need
+  not share a key any more. Returns false when there was no such dismissal.
+  """
+  restoreDuplicateGroup(kind: DuplicateKind!, leadIDs: [ID!]!): Boolean!
 }
 `, BuiltIn: false},
 	{Name: "../schema/ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -13205,7 +13464,9 @@ type ContactWayStats {
 }
 
 extend type ContactWay {
-  "The QR code image WeCom made for the code."
+  "When deleteContactWay deleted it; null for a live code."
+  deletedAt: Time
+  "The QR code image WeCom made for the code (a restored code has a new one)."
   qrCodeURL: String!
   "The code's members, in the order given."
   users: [User!]!
@@ -13219,8 +13480,20 @@ extend type ContactWay {
 }
 
 extend type Query {
-  "The workspace's contact-way codes, newest first."
-  contactWays: [ContactWay!]!
+  """
+  The workspace's contact-way codes, newest first; with deleted: true the
+  deleted ones instead, the last deleted first (restoreContactWay brings one
+  back).
+  """
+  contactWays(deleted: Boolean): [ContactWay!]!
+  """
+  A staff mass send (客户群发: a broadcast on the wecom channel) per sending
+  member: their templates, customers and reminders. A viewer sees the
+  members whose leads they see by owner: all with the all scope, the members
+  of the teams they manage with the team scope, and themselves. A broadcast
+  on another channel is BAD_USER_INPUT at broadcastID.
+  """
+  weComMassSend(broadcastID: ID!): WeComMassSend!
 }
 
 extend type Mutation {
@@ -13245,6 +13518,14 @@ extend type Mutation {
   """
   deleteContactWay(id: ID!): Boolean!
   """
+  Brings back a deleted code: WeCom deleted its QR code, so add_contact_way
+  makes a new one (a new qrCodeURL) with the code's members, remark,
+  skipVerify and state; its adds, leads and stats stay with it. A member
+  since deactivated or unlinked is BAD_USER_INPUT at userIDs[i]; a code not
+  deleted, or a refusal by WeCom, is a CONFLICT and nothing changes.
+  """
+  restoreContactWay(id: ID!): ContactWay!
+  """
   Reminds the members who have not yet sent their templates of a staff mass
   send (a broadcast on the wecom channel that is SENDING or PAUSED) through
   WeCom's remind_groupmsg_send. WeCom allows three reminders of a template in
@@ -13267,6 +13548,50 @@ type WeComMassSendReminder {
   "Templates WeCom refused to remind; errors says why, one line each."
   refused: Int!
   errors: [String!]!
+}
+
+"A staff mass send per sending member (weComMassSend)."
+type WeComMassSend {
+  "Whether the wecom channel makes mass sends (corpId and contactSecret); false: its broadcasts are application messages and members is empty."
+  staffMassSend: Boolean!
+  "Whether the broadcast is under way (SENDING or PAUSED): its members can be reminded."
+  remindable: Boolean!
+  "The channel's massSendRemindAfterMinutes: members are reminded automatically that long after a template is made; null when off."
+  autoRemindAfterMinutes: Int
+  "The sending members the viewer sees, by name."
+  members: [WeComMassSendMember!]!
+}
+
+"One sending member's part of a staff mass send: their templates (one per text, up to WeCom's 10,000 customers each)."
+type WeComMassSendMember {
+  userID: ID!
+  name: String!
+  "Their WeCom member id."
+  wecomUserID: String!
+  templates: Int!
+  "Templates not yet made in WeCom."
+  planned: Int!
+  "Templates made in WeCom that the member has not sent (confirmed) yet."
+  waiting: Int!
+  "Templates the member sent, every customer's result known."
+  done: Int!
+  "Templates the member did not send within 3 days."
+  expired: Int!
+  failed: Int!
+  cancelled: Int!
+  "Customers of the templates, and their deliveries: sent, failed (refused by WeCom or never sent), pending."
+  customers: Int!
+  sent: Int!
+  failedDeliveries: Int!
+  pending: Int!
+  "Reminders the member got (提醒成员), and the last."
+  reminders: Int!
+  lastRemindedAt: Time
+  "Every waiting template had WeCom's three reminders in the last 24 hours; nextReminderAt is when one is possible again."
+  atLimit: Boolean!
+  nextReminderAt: Time
+  "When the automatic reminder runs for a waiting template never reminded; null when off or none."
+  autoRemindAt: Time
 }
 `, BuiltIn: false},
 }
@@ -13528,6 +13853,8 @@ func (ec *executionContext) childFields_ContactWay(ctx context.Context, field gr
 		return ec.fieldContext_ContactWay_welcomeMessage(ctx, field)
 	case "skipVerify":
 		return ec.fieldContext_ContactWay_skipVerify(ctx, field)
+	case "deletedAt":
+		return ec.fieldContext_ContactWay_deletedAt(ctx, field)
 	case "qrCodeURL":
 		return ec.fieldContext_ContactWay_qrCodeURL(ctx, field)
 	case "users":
@@ -14954,6 +15281,64 @@ func (ec *executionContext) childFields_WeComContact(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type WeComContact", field.Name)
 }
 
+func (ec *executionContext) childFields_WeComMassSend(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "staffMassSend":
+		return ec.fieldContext_WeComMassSend_staffMassSend(ctx, field)
+	case "remindable":
+		return ec.fieldContext_WeComMassSend_remindable(ctx, field)
+	case "autoRemindAfterMinutes":
+		return ec.fieldContext_WeComMassSend_autoRemindAfterMinutes(ctx, field)
+	case "members":
+		return ec.fieldContext_WeComMassSend_members(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WeComMassSend", field.Name)
+}
+
+func (ec *executionContext) childFields_WeComMassSendMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "userID":
+		return ec.fieldContext_WeComMassSendMember_userID(ctx, field)
+	case "name":
+		return ec.fieldContext_WeComMassSendMember_name(ctx, field)
+	case "wecomUserID":
+		return ec.fieldContext_WeComMassSendMember_wecomUserID(ctx, field)
+	case "templates":
+		return ec.fieldContext_WeComMassSendMember_templates(ctx, field)
+	case "planned":
+		return ec.fieldContext_WeComMassSendMember_planned(ctx, field)
+	case "waiting":
+		return ec.fieldContext_WeComMassSendMember_waiting(ctx, field)
+	case "done":
+		return ec.fieldContext_WeComMassSendMember_done(ctx, field)
+	case "expired":
+		return ec.fieldContext_WeComMassSendMember_expired(ctx, field)
+	case "failed":
+		return ec.fieldContext_WeComMassSendMember_failed(ctx, field)
+	case "cancelled":
+		return ec.fieldContext_WeComMassSendMember_cancelled(ctx, field)
+	case "customers":
+		return ec.fieldContext_WeComMassSendMember_customers(ctx, field)
+	case "sent":
+		return ec.fieldContext_WeComMassSendMember_sent(ctx, field)
+	case "failedDeliveries":
+		return ec.fieldContext_WeComMassSendMember_failedDeliveries(ctx, field)
+	case "pending":
+		return ec.fieldContext_WeComMassSendMember_pending(ctx, field)
+	case "reminders":
+		return ec.fieldContext_WeComMassSendMember_reminders(ctx, field)
+	case "lastRemindedAt":
+		return ec.fieldContext_WeComMassSendMember_lastRemindedAt(ctx, field)
+	case "atLimit":
+		return ec.fieldContext_WeComMassSendMember_atLimit(ctx, field)
+	case "nextReminderAt":
+		return ec.fieldContext_WeComMassSendMember_nextReminderAt(ctx, field)
+	case "autoRemindAt":
+		return ec.fieldContext_WeComMassSendMember_autoRemindAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WeComMassSendMember", field.Name)
+}
+
 func (ec *executionContext) childFields_WeComMassSendReminder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "reminded":
@@ -15792,6 +16177,28 @@ func (ec *executionContext) field_Mutation_deleteStage_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_dismissDuplicateGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (model.DuplicateKind, error) {
+			return ec.unmarshalNDuplicateKind2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐDuplicateKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "leadIDs",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["leadIDs"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_distributeLeads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -16117,6 +16524,42 @@ func (ec *executionContext) field_Mutation_reorderStages_args(ctx context.Contex
 		return nil, err
 	}
 	args["stageIDs"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreContactWay_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreDuplicateGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (model.DuplicateKind, error) {
+			return ec.unmarshalNDuplicateKind2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐDuplicateKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "leadIDs",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["leadIDs"] = arg1
 	return args, nil
 }
 
@@ -16668,6 +17111,20 @@ func (ec *executionContext) field_Query_claimBlocks_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_contactWays_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "deleted",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["deleted"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_duplicateGroups_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -17161,6 +17618,20 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_weComMassSend_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "broadcastID",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["broadcastID"] = arg0
 	return args, nil
 }
 
@@ -19444,6 +19915,29 @@ func (ec *executionContext) _ContactWay_skipVerify(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_ContactWay_skipVerify(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ContactWay", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ContactWay_deletedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWay_deletedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWay_deletedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWay", field, false, false, "Time")
 }
 
 func (ec *executionContext) _ContactWay_qrCodeURL(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
@@ -26259,6 +26753,94 @@ func (ec *executionContext) fieldContext_Mutation_setTierThresholds(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_dismissDuplicateGroup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_dismissDuplicateGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DismissDuplicateGroup(ctx, fc.Args["kind"].(model.DuplicateKind), fc.Args["leadIDs"].([]uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_dismissDuplicateGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_dismissDuplicateGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreDuplicateGroup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreDuplicateGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreDuplicateGroup(ctx, fc.Args["kind"].(model.DuplicateKind), fc.Args["leadIDs"].([]uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreDuplicateGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreDuplicateGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_ingestLeads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28271,6 +28853,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteContactWay(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteContactWay_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreContactWay(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreContactWay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreContactWay(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ContactWay) graphql.Marshaler {
+			return ec.marshalNContactWay2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐContactWay(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreContactWay(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactWay(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreContactWay_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -31308,7 +31934,8 @@ func (ec *executionContext) _Query_contactWays(ctx context.Context, field graphq
 			return ec.fieldContext_Query_contactWays(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().ContactWays(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ContactWays(ctx, fc.Args["deleted"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ContactWay) graphql.Marshaler {
@@ -31318,7 +31945,7 @@ func (ec *executionContext) _Query_contactWays(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_contactWays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_contactWays(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
@@ -31327,6 +31954,61 @@ func (ec *executionContext) fieldContext_Query_contactWays(_ context.Context, fi
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ContactWay(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_contactWays_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_weComMassSend(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_weComMassSend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WeComMassSend(ctx, fc.Args["broadcastID"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WeComMassSend) graphql.Marshaler {
+			return ec.marshalNWeComMassSend2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMassSend(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_weComMassSend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WeComMassSend(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_weComMassSend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -36688,6 +37370,544 @@ func (ec *executionContext) fieldContext_WeComContact_lead(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _WeComMassSend_staffMassSend(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSend_staffMassSend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StaffMassSend, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSend_staffMassSend(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSend", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _WeComMassSend_remindable(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSend_remindable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Remindable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSend_remindable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSend", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _WeComMassSend_autoRemindAfterMinutes(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSend_autoRemindAfterMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoRemindAfterMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSend_autoRemindAfterMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSend", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMassSend_members(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSend_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.WeComMassSendMember) graphql.Marshaler {
+			return ec.marshalNWeComMassSendMember2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMassSendMemberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSend_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WeComMassSend",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WeComMassSendMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WeComMassSendMember_userID(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_userID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_userID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WeComMassSendMember_name(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "String")
+}
+
+func (ec *executionContext) _WeComMassSendMember_wecomUserID(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_wecomUserID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WecomUserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_wecomUserID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "String")
+}
+
+func (ec *executionContext) _WeComMassSendMember_templates(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_templates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Templates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_templates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMassSendMember_planned(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_planned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Planned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_planned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMassSendMember_waiting(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_waiting(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Waiting, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_waiting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMassSendMember_done(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_done(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Done, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_done(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMassSendMember_expired(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_expired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Expired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_expired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMassSendMember_failed(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMassSendMember_cancelled(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_cancelled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cancelled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_cancelled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMassSendMember_customers(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_customers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_customers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMassSendMember_sent(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_sent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_sent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMassSendMember_failedDeliveries(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_failedDeliveries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailedDeliveries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_failedDeliveries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMassSendMember_pending(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMassSendMember_reminders(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_reminders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reminders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_reminders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMassSendMember_lastRemindedAt(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_lastRemindedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastRemindedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_lastRemindedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WeComMassSendMember_atLimit(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_atLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AtLimit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_atLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _WeComMassSendMember_nextReminderAt(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_nextReminderAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextReminderAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_nextReminderAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WeComMassSendMember_autoRemindAt(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMassSendMember_autoRemindAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoRemindAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMassSendMember_autoRemindAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMassSendMember", field, false, false, "Time")
 }
 
 func (ec *executionContext) _WeComMassSendReminder_reminded(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSendReminder) (ret graphql.Marshaler) {
@@ -63313,6 +64533,11 @@ func (ec *executionContext) _ContactWay(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "deletedAt":
+			out.Values[i] = ec._ContactWay_deletedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "qrCodeURL":
 			out.Values[i] = ec._ContactWay_qrCodeURL(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -65620,6 +66845,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "dismissDuplicateGroup":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_dismissDuplicateGroup(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreDuplicateGroup":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreDuplicateGroup(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "ingestLeads":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_ingestLeads(ctx, field)
@@ -65938,6 +67177,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteContactWay":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteContactWay(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreContactWay":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreContactWay(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -66789,6 +68035,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_contactWays(ctx, field)
+				})
+		case "weComMassSend":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_weComMassSend(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -68830,6 +70082,177 @@ func (ec *executionContext) _WeComContact(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._WeComContact_lead(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var weComMassSendImplementors = []string{"WeComMassSend"}
+
+func (ec *executionContext) _WeComMassSend(ctx context.Context, sel ast.SelectionSet, obj *model.WeComMassSend) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, weComMassSendImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WeComMassSend")
+		case "staffMassSend":
+			out.Values[i] = ec._WeComMassSend_staffMassSend(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "remindable":
+			out.Values[i] = ec._WeComMassSend_remindable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "autoRemindAfterMinutes":
+			out.Values[i] = ec._WeComMassSend_autoRemindAfterMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "members":
+			out.Values[i] = ec._WeComMassSend_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var weComMassSendMemberImplementors = []string{"WeComMassSendMember"}
+
+func (ec *executionContext) _WeComMassSendMember(ctx context.Context, sel ast.SelectionSet, obj *model.WeComMassSendMember) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, weComMassSendMemberImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WeComMassSendMember")
+		case "userID":
+			out.Values[i] = ec._WeComMassSendMember_userID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._WeComMassSendMember_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "wecomUserID":
+			out.Values[i] = ec._WeComMassSendMember_wecomUserID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "templates":
+			out.Values[i] = ec._WeComMassSendMember_templates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "planned":
+			out.Values[i] = ec._WeComMassSendMember_planned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waiting":
+			out.Values[i] = ec._WeComMassSendMember_waiting(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "done":
+			out.Values[i] = ec._WeComMassSendMember_done(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expired":
+			out.Values[i] = ec._WeComMassSendMember_expired(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._WeComMassSendMember_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelled":
+			out.Values[i] = ec._WeComMassSendMember_cancelled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customers":
+			out.Values[i] = ec._WeComMassSendMember_customers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sent":
+			out.Values[i] = ec._WeComMassSendMember_sent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failedDeliveries":
+			out.Values[i] = ec._WeComMassSendMember_failedDeliveries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pending":
+			out.Values[i] = ec._WeComMassSendMember_pending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reminders":
+			out.Values[i] = ec._WeComMassSendMember_reminders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastRemindedAt":
+			out.Values[i] = ec._WeComMassSendMember_lastRemindedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "atLimit":
+			out.Values[i] = ec._WeComMassSendMember_atLimit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nextReminderAt":
+			out.Values[i] = ec._WeComMassSendMember_nextReminderAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "autoRemindAt":
+			out.Values[i] = ec._WeComMassSendMember_autoRemindAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -71989,6 +73412,38 @@ func (ec *executionContext) marshalNWeComContactOrderField2ᚖgithubᚗcomᚋscr
 func (ec *executionContext) unmarshalNWeComContactWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContactWhereInput(ctx context.Context, v any) (*ent.WeComContactWhereInput, error) {
 	res, err := ec.unmarshalInputWeComContactWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWeComMassSend2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMassSend(ctx context.Context, sel ast.SelectionSet, v *model.WeComMassSend) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WeComMassSend!")
+		return graphql.Null
+	}
+	return ec._WeComMassSend(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWeComMassSendMember2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMassSendMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WeComMassSendMember) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWeComMassSendMember2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMassSendMember(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWeComMassSendMember2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMassSendMember(ctx context.Context, sel ast.SelectionSet, v *model.WeComMassSendMember) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WeComMassSendMember!")
+		return graphql.Null
+	}
+	return ec._WeComMassSendMember(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNWeComMassSendReminder2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMassSendReminder(ctx context.Context, sel ast.SelectionSet, v *model.WeComMassSendReminder) graphql.Marshaler {

@@ -362,7 +362,7 @@ type DistributeLeadsPayload struct {
 type DuplicateGroup struct {
 	Kind DuplicateKind `json:"kind"`
 	// What the leads share, for display: the phone, the email, or the name and
-	// company as "name / company". Only kinds the caller may
+	// company as "name / company" (the least of the group's spellings). Only kinds the caller may
 	// group by are served, so it is never a value the caller sees masked.
 	Key string `json:"key"`
 	// How many of the group's leads the caller can read (at least 2).
@@ -1018,6 +1018,50 @@ type UpdateUserInput struct {
 	WecomUserID *string `json:"wecomUserID,omitempty"`
 }
 
+// A staff mass send per sending member (weComMassSend).
+type WeComMassSend struct {
+	// Whether the wecom channel makes mass sends (corpId and contactSecret); false: its broadcasts are application messages and members is empty.
+	StaffMassSend bool `json:"staffMassSend"`
+	// Whether the broadcast is under way (SENDING or PAUSED): its members can be reminded.
+	Remindable bool `json:"remindable"`
+	// The channel's massSendRemindAfterMinutes: members are reminded automatically that long after a template is made; null when off.
+	AutoRemindAfterMinutes *int `json:"autoRemindAfterMinutes,omitempty"`
+	// The sending members the viewer sees, by name.
+	Members []*WeComMassSendMember `json:"members"`
+}
+
+// One sending member's part of a staff mass send: their templates (one per text, up to WeCom's 10,000 customers each).
+type WeComMassSendMember struct {
+	UserID uuid.UUID `json:"userID"`
+	Name   string    `json:"name"`
+	// Their WeCom member id.
+	WecomUserID string `json:"wecomUserID"`
+	Templates   int    `json:"templates"`
+	// Templates not yet made in WeCom.
+	Planned int `json:"planned"`
+	// Templates made in WeCom that the member has not sent (confirmed) yet.
+	Waiting int `json:"waiting"`
+	// Templates the member sent, every customer's result known.
+	Done int `json:"done"`
+	// Templates the member did not send within 3 days.
+	Expired   int `json:"expired"`
+	Failed    int `json:"failed"`
+	Cancelled int `json:"cancelled"`
+	// Customers of the templates, and their deliveries: sent, failed (refused by WeCom or never sent), pending.
+	Customers        int `json:"customers"`
+	Sent             int `json:"sent"`
+	FailedDeliveries int `json:"failedDeliveries"`
+	Pending          int `json:"pending"`
+	// Reminders the member got (提醒成员), and the last.
+	Reminders      int        `json:"reminders"`
+	LastRemindedAt *time.Time `json:"lastRemindedAt,omitempty"`
+	// Every waiting template had WeCom's three reminders in the last 24 hours; nextReminderAt is when one is possible again.
+	AtLimit        bool       `json:"atLimit"`
+	NextReminderAt *time.Time `json:"nextReminderAt,omitempty"`
+	// When the automatic reminder runs for a waiting template never reminded; null when off or none.
+	AutoRemindAt *time.Time `json:"autoRemindAt,omitempty"`
+}
+
 // What remindWeComMassSend did with a broadcast's open templates (one per sending member and text).
 type WeComMassSendReminder struct {
 	// Templates whose members WeCom reminded.
@@ -1215,7 +1259,7 @@ const (
 	DuplicateKindPhone DuplicateKind = "PHONE"
 	// The same email on ACTIVE and ARCHIVED leads. FORBIDDEN to a caller who sees emails masked.
 	DuplicateKindEmail DuplicateKind = "EMAIL"
-	// The same name and company (as stored: spaces normalised, letters as typed) among ACTIVE leads with both set.
+	// The same name and company, lower-cased and trimmed, among ACTIVE leads with both set.
 	DuplicateKindNameCompany DuplicateKind = "NAME_COMPANY"
 )
 

@@ -4,18 +4,24 @@
 // An active lead's phone and email are unique in its workspace (the partial
 // unique indexes of ent/schema/lead.go), so leads sharing one are an ACTIVE
 // lead and ARCHIVED ones, or ARCHIVED ones only; MERGED leads are left out,
-// they are merged already. Names and companies are compared as stored,
-// which is normalised (internal/clean.Name: invisible characters dropped,
-// spaces collapsed and trimmed; letters as typed, so "ACME" and "Acme"
-// differ), among ACTIVE leads with both set.
+// they are merged already. Names and companies are compared lower-cased and
+// trimmed (as stored they are cleaned already: internal/clean.Name drops
+// invisible characters and collapses spaces), so "ACME Ltd" and " acme ltd "
+// are one company, among ACTIVE leads with both set.
+//
+// A reviewer may dismiss a group as not duplicates (不是重复, Dismiss): the
+// group is left out, in the statement itself, while every lead of it the
+// viewer reads is among the dismissed ones of the same kind and key; a lead
+// that joins it later brings it back with all its leads.
 //
 // A page is one grouped statement over the viewer's leads (tenant and row
 // filter as every lead query has them): PHONE and EMAIL start from the
 // archived leads (index lead_archived_phone/email, small) and look up the
 // active lead of each value through the unique index; NAME_COMPANY reads
-// the active leads' company, name, created_at and id from
-// lead_active_company_name in its order, grouping as it reads. A group counts only the leads the viewer can read, so it
-// needs two of them.
+// the active leads' lower-cased company and name (the index's
+// expressions), the columns, created_at and id from lead_active_company_name
+// in its order, grouping as it reads. A group counts only the leads the
+// viewer can read, so it needs two of them.
 package duplicates
 
 import (
@@ -33,6 +39,7 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/scope"
@@ -99,18 +106,8 @@ func New(root txn.Root) *Service { return &Service{Root: root} }
 // lead first. A viewer who sees phones (emails) masked cannot group by them:
 // FORBIDDEN at "kind", as a filter or sort on them is.
 func (s *Service) Groups(ctx context.Context, kind Kind, first int, after *After) (*Page, error) {
-	switch kind {
-	case Phone:
-		if err := authz.CheckSearchable(ctx, "kind", fields.TypePhone); err != nil {
-			return nil, err
-		}
-	case Email:
-		if err := authz.CheckSearchable(ctx, "kind", fields.TypeEmail); err != nil {
-			return nil, err
-		}
-	case NameCompany:
-	default:
-		return nil, fmt.Errorf("duplicates: unknown kind %q", kind)
+	if err := checkKind(ctx, kind); err != nil {
+		return nil, err
 	}
 	if first <= 0 {
 		first = DefaultPageSize
@@ -132,12 +129,12 @@ func (s *Service) Groups(ctx context.Context, kind Kind, first int, after *After
 			ids pq.StringArray
 		)
 		g.Kind = kind
-		var k2 string
-		if err := rows.Scan(&g.Key, &k2, &g.Count, &g.NewestAt, &g.NewestID, &ids, &page.Total); err != nil {
+		var d2 string
+		if err := rows.Scan(&g.Key, &d2, &g.Count, &g.NewestAt, &g.NewestID, &ids, &page.Total); err != nil {
 			return nil, err
 		}
 		if kind == NameCompany {
-			g.Key = k2 + " / " + g.Key // name / company
+			g.Key = d2 + " / " + g.Key // name / company
 		}
 		for _, id := range ids {
 			u, err := uuid.Parse(id)
@@ -160,13 +157,31 @@ func (s *Service) Groups(ctx context.Context, kind Kind, first int, after *After
 	return page, s.loadLeads(ctx, page)
 }
 
+// checkKind refuses a kind the viewer may not group by (FORBIDDEN at
+// "kind": phones or emails seen masked) or that does not exist.
+func checkKind(ctx context.Context, kind Kind) error {
+	switch kind {
+	case Phone:
+		return authz.CheckSearchable(ctx, "kind", fields.TypePhone)
+	case Email:
+		return authz.CheckSearchable(ctx, "kind", fields.TypeEmail)
+	case NameCompany:
+		return nil
+	default:
+		return apperr.Input("kind", "unknown duplicate kind %q", kind)
+	}
+}
+
 // statement is the page's statement: the groups of the candidate rows
-// (source) with at least two leads, their count over all (a window over
+// (source) with at least two leads and not dismissed (no dismissal of the
+// kind and key holds all their ids), their count over all (a window over
 // the groups, before the cursor and the limit), first+1 of them after the
 // cursor. Groups are ordered by their newest lead's time, then by their
 // greatest lead id (unique to the group: a lead is in one group of a kind);
 // their ids come unordered (an ordered aggregate would sort every group of
-// one, most of the work), and loadLeads orders them.
+// one, most of the work), and loadLeads orders them. A group shows the
+// least of its leads' values (d1, d2, byte order: "ACME" before "acme") as
+// its key.
 func statement(ctx context.Context, kind Kind, first int, after *After) (string, []any, error) {
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
@@ -179,16 +194,40 @@ func statement(ctx context.Context, kind Kind, first int, after *After) (string,
 	}
 	n := len(args)
 	q := fmt.Sprintf(`
-SELECT k1, k2, n, newest_at, last_id, ids, total FROM (
-	SELECT k1, k2, count(*) AS n, max(created_at) AS newest_at, max(id::text)::uuid AS last_id,
-		array_agg(id) AS ids, count(*) OVER () AS total
-	FROM (%s) AS x
-	GROUP BY k1, k2 HAVING count(*) >= 2
+SELECT d1, d2, n, newest_at, last_id, ids, total FROM (
+	SELECT d1, d2, n, newest_at, last_id, ids, count(*) OVER () AS total FROM (
+		SELECT k1, k2, min(d1 COLLATE "C") AS d1, min(d2 COLLATE "C") AS d2, count(*) AS n, max(created_at) AS newest_at,
+			max(id::text)::uuid AS last_id, array_agg(id) AS ids
+		FROM (%s) AS x
+		GROUP BY k1, k2 HAVING count(*) >= 2
+	) AS g0
+	WHERE NOT EXISTS (SELECT 1 FROM duplicate_dismissals d WHERE d.tenant_id = $%d AND d.kind = $%d
+		AND d.key_hash = %s AND d.lead_ids @> g0.ids)
 ) AS g
 WHERE $%d::timestamptz IS NULL OR (newest_at, last_id) < ($%d::timestamptz, $%d::uuid)
 ORDER BY newest_at DESC, last_id DESC
-LIMIT $%d`, src, n+1, n+1, n+2, n+3)
-	return q, append(args, afterAt, afterID, first+1), nil
+LIMIT $%d`, src, n+1, n+2, keyHash("g0.k1", "g0.k2"), n+3, n+3, n+4, n+5)
+	return q, append(args, tid, string(kind), afterAt, afterID, first+1), nil
+}
+
+// keyExprs are the SQL expressions of a lead's key of kind (k1, k2) over
+// the columns of leads: the phone or email (k2 empty), or the lower-cased,
+// trimmed company and name, as lead_active_company_name indexes them.
+func keyExprs(kind Kind, col func(string) string) (k1, k2 string) {
+	switch kind {
+	case Phone:
+		return col(lead.FieldPhone), "''"
+	case Email:
+		return col(lead.FieldEmail), "''"
+	default:
+		return "lower(btrim(" + col(lead.FieldCompany) + "))", "lower(btrim(" + col(lead.FieldName) + "))"
+	}
+}
+
+// keyHash is the SQL of a key's hash as dismissals store it: SHA-256 of
+// k1, a unit separator (cleaned names never hold one) and k2.
+func keyHash(k1, k2 string) string {
+	return "sha256(convert_to(" + k1 + " || chr(31) || " + k2 + ", 'UTF8'))"
 }
 
 // loadLeads replaces the id-only leads of page by the leads, newest first
@@ -240,10 +279,11 @@ func (s *Service) loadLeads(ctx context.Context, page *Page) error {
 	return nil
 }
 
-// source is the statement of the rows (k1, k2, created_at, id) of the
-// viewer's candidate leads of kind, with its arguments: k1 is the phone or
-// email (k2 empty), or the company (k2 the name; company first, the order of
-// the index, so the grouping streams from it without a sort).
+// source is the statement of the rows (k1, k2, d1, d2, created_at, id) of
+// the viewer's candidate leads of kind, with its arguments: k1 is the phone
+// or email (k2 empty), or the company (k2 the name) lower-cased and trimmed;
+// company first, the order of the index, so the grouping streams from it
+// without a sort. d1 and d2 are the values as stored, to show.
 func source(ctx context.Context, kind Kind, tid uuid.UUID) (string, []any) {
 	b := sql.Dialect(dialect.Postgres)
 	filter := scope.Filter(ctx)
@@ -256,7 +296,8 @@ func source(ctx context.Context, kind Kind, tid uuid.UUID) (string, []any) {
 	if kind == NameCompany {
 		t := sql.Table(lead.Table)
 		s := b.Select().From(t)
-		s.Select(s.C(lead.FieldCompany)+" AS k1", s.C(lead.FieldName)+" AS k2",
+		k1, k2 := keyExprs(kind, s.C)
+		s.Select(k1+" AS k1", k2+" AS k2", s.C(lead.FieldCompany)+" AS d1", s.C(lead.FieldName)+" AS d2",
 			s.C(lead.FieldCreatedAt), s.C(lead.FieldID)).
 			Where(sql.And(sql.EQ(s.C(lead.FieldTenantID), tid), sql.EQ(s.C(lead.FieldStatus), lead.StatusACTIVE.String()),
 				sql.NEQ(s.C(lead.FieldCompany), ""), sql.NEQ(s.C(lead.FieldName), "")))
@@ -267,7 +308,8 @@ func source(ctx context.Context, kind Kind, tid uuid.UUID) (string, []any) {
 		col = lead.FieldEmail
 	}
 	archived := b.Select().From(sql.Table(lead.Table))
-	archived.Select(archived.C(col)+" AS k1", "'' AS k2", archived.C(lead.FieldCreatedAt), archived.C(lead.FieldID)).
+	archived.Select(archived.C(col)+" AS k1", "'' AS k2", archived.C(col)+" AS d1", "'' AS d2",
+		archived.C(lead.FieldCreatedAt), archived.C(lead.FieldID)).
 		Where(sql.And(sql.EQ(archived.C(lead.FieldTenantID), tid), sql.EQ(archived.C(lead.FieldStatus), lead.StatusARCHIVED.String()),
 			sql.NotNull(archived.C(col))))
 	// Every archived value of the workspace: the active lead counts when the
@@ -276,7 +318,8 @@ func source(ctx context.Context, kind Kind, tid uuid.UUID) (string, []any) {
 	values.Select(values.C(col)).Where(sql.And(sql.EQ(values.C(lead.FieldTenantID), tid),
 		sql.EQ(values.C(lead.FieldStatus), lead.StatusARCHIVED.String()), sql.NotNull(values.C(col))))
 	active := b.Select().From(sql.Table(lead.Table))
-	active.Select(active.C(col)+" AS k1", "'' AS k2", active.C(lead.FieldCreatedAt), active.C(lead.FieldID)).
+	active.Select(active.C(col)+" AS k1", "'' AS k2", active.C(col)+" AS d1", "'' AS d2",
+		active.C(lead.FieldCreatedAt), active.C(lead.FieldID)).
 		Where(sql.And(sql.EQ(active.C(lead.FieldTenantID), tid), sql.EQ(active.C(lead.FieldStatus), lead.StatusACTIVE.String()),
 			sql.In(active.C(col), values)))
 	return scoped(archived).UnionAll(scoped(active)).Query()

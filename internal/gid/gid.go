@@ -74,6 +74,8 @@ const (
 	ContactWayAdd    Type = "ContactWayAdd"
 	WeComGroupMsg    Type = "WeComGroupMsg"
 	SavedView        Type = "SavedView"
+	// DuplicateDismissal is a duplicate group marked 不是重复.
+	DuplicateDismissal Type = "DuplicateDismissal"
 )
 
 var codes = map[Type]uint16{
@@ -93,6 +95,8 @@ var codes = map[Type]uint16{
 	Task: 45,
 	// Saved views (#24).
 	SavedView: 46,
+	// Duplicate review (#24) takes 80, clear of the types other work adds meanwhile.
+	DuplicateDismissal: 80,
 }
 
 var types = func() map[uint16]Type {

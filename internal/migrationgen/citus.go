@@ -49,6 +49,9 @@ func CitusKeys(next schema.Differ) schema.Differ {
 		if err := citusShape(desired); err != nil {
 			return nil, err
 		}
+		if err := indexExpressions(desired); err != nil {
+			return nil, err
+		}
 		changes, err := next.Diff(current, desired)
 		if err != nil {
 			return nil, err
