@@ -22,7 +22,7 @@ export interface JobState extends JobProgress {
 
 /**
  * The job being watched: watch(job) shows the mutation's answer at once and
- * polls node(id:) until the job has ended, 150 ms after the answer at first
+ * polls node(id:) until the job has ended, every 200 ms at first (lib/jobs.ts pollDelay)
  * and at most every JOB_POLL_MS once it runs long; stop() stops polling
  * (the job stays shown), reset() forgets it. A failed poll is kept in error
  * and polling goes on.

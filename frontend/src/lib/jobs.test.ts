@@ -3,11 +3,13 @@ import { jobPercent, pollDelay } from './jobs';
 
 describe('pollDelay', () => {
   it('polls a job soon after it starts, then once a second', () => {
-    const delays = Array.from({ length: 10 }, (_, i) => pollDelay(i + 1));
-    expect(delays).toEqual([150, 150, 300, 300, 600, 600, 1000, 1000, 1000, 1000]);
-    // A one-batch job that takes half a second is seen done within 0.75 s of its start.
-    const seen = delays.reduce<number[]>((acc, d) => [...acc, (acc.at(-1) ?? 0) + d], []).find((t) => t >= 500);
-    expect(seen).toBeLessThanOrEqual(750);
+    const delays = Array.from({ length: 25 }, (_, i) => pollDelay(i + 1));
+    expect(delays.slice(0, 10).every((d) => d === 200)).toBe(true);
+    expect(delays.slice(10, 20).every((d) => d === 500)).toBe(true);
+    expect(delays.slice(20).every((d) => d === 1000)).toBe(true);
+    // A job that ends at any moment of its first two seconds is seen within 200 ms of it.
+    const at = delays.reduce<number[]>((acc, d) => [...acc, (acc.at(-1) ?? 0) + d], [0]);
+    for (const end of [90, 480, 1170, 1990]) expect(at.find((t) => t >= end)! - end).toBeLessThanOrEqual(200);
     expect(pollDelay(50, 2000)).toBe(2000);
   });
 });

@@ -25,11 +25,13 @@ export function jobPercent(j: JobProgress): number {
 
 /**
  * How long to wait before the nth poll of a job (n from 1, after the first
- * answer): 150 ms at first, doubling every other poll, at most maxMs. A
- * small job (one batch) has ended by the first or second poll, so its
- * dialog finishes in a fraction of a second instead of waiting out a fixed
- * second; a long one is polled once a second.
+ * answer): every 200 ms for the first two seconds, every 500 ms for the
+ * next five, then every maxMs. A small job (one batch of 500 leads, mostly
+ * the wait for a worker) is seen done within 200 ms of its end instead of
+ * up to a second later; a long one is polled once a second.
  */
 export function pollDelay(n: number, maxMs = 1000): number {
-  return Math.min(maxMs, 150 * 2 ** Math.floor(Math.max(0, n - 1) / 2));
+  if (n <= 10) return Math.min(200, maxMs);
+  if (n <= 20) return Math.min(500, maxMs);
+  return maxMs;
 }
