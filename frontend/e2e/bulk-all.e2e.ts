@@ -198,6 +198,7 @@ describe('all matching leads', () => {
       await expect.poll(() => page.getByTestId('bulk-actions').innerText()).toContain('已选 2 条');
       expect(await cards.nth(0).getAttribute('data-selected')).toBe('true');
       expect(page.url()).toContain('/leads?'); // a tap selects, it does not open the lead
+      await shot(page, 'bulk-cards-pick-390', { fullPage: false });
       await page.getByTestId('cards-select-page').click();
       await page.getByTestId('select-all-matching').click();
       await page.getByTestId('bulk-all-bar').waitFor();
