@@ -409,7 +409,6 @@ export const messages = {
   'bulkAll.moveStage': ['移动阶段', 'Move stage'],
   'bulkAll.stage': ['目标阶段', 'Stage'],
   'bulkAll.pickStage': ['请选择阶段', 'Pick a stage'],
-  'bulkAll.lostReason': ['输单原因', 'Lost reason'],
   'bulkAll.needReason': ['移到输单阶段需要填写原因', 'Moving to a lost stage needs a reason'],
   'bulkAll.run': ['执行（{n} 条）', 'Run on {n}'],
   'bulkAll.cancel': ['停止', 'Stop'],
