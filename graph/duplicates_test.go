@@ -21,6 +21,16 @@ func mustUUID(t *testing.T, id string) uuid.UUID {
 	return u
 }
 
+// repAndAnalyst makes the workspace's rep (rep@acme.test) and analyst
+// (ana@acme.test) and signs them in.
+func repAndAnalyst(t *testing.T, api *apitest.API, admin string) (repID uuid.UUID, repToken, analyst string) {
+	t.Helper()
+	var rep struct{ CreateUser struct{ ID string } }
+	api.MustDo(admin, `mutation{ createUser(input:{name:"Rep", email:"rep@acme.test", password:"rep-password", roles:["rep"]}){ id } }`, nil, &rep)
+	api.MustDo(admin, `mutation{ createUser(input:{name:"Ana", email:"ana@acme.test", password:"ana-password", roles:["analyst"]}){ id } }`, nil, nil)
+	return mustUUID(t, rep.CreateUser.ID), api.Login("acme", "rep@acme.test", "rep-password"), api.Login("acme", "ana@acme.test", "ana-password")
+}
+
 const duplicateGroupsQuery = `query($kind: DuplicateKind!, $first: Int, $after: Cursor) {
 	duplicateGroups(kind: $kind, first: $first, after: $after) {
 		totalCount pageInfo { hasNextPage endCursor }
@@ -89,11 +99,7 @@ func (p dupPage) names() []string {
 func TestDuplicateGroups(t *testing.T) {
 	api := apitest.New(t)
 	ws, admin := api.Workspace("acme")
-	api.MustDo(admin, `mutation{ createUser(input:{name:"Ana", email:"ana@acme.test", password:"ana-password", roles:["analyst"]}){ id } }`, nil, nil)
-	var rep struct{ CreateUser struct{ ID string } }
-	api.MustDo(admin, `mutation{ createUser(input:{name:"Rep", email:"rep@acme.test", password:"rep-password", roles:["rep"]}){ id } }`, nil, &rep)
-	analyst := api.Login("acme", "ana@acme.test", "ana-password")
-	repToken := api.Login("acme", "rep@acme.test", "rep-password")
+	repID, repToken, analyst := repAndAnalyst(t, api, admin)
 	_, other := api.Workspace("other")
 
 	ingest := func(token string, rows ...map[string]any) {
@@ -187,7 +193,7 @@ func TestDuplicateGroups(t *testing.T) {
 	// The rep owns 甲 and 甲旧 only, the admin the others (no pool leads
 	// the rep could read): a group of those two; 乙 and 乙旧 not at all.
 	exec(`UPDATE leads SET owner_id = $1 WHERE tenant_id = $2`, ws.Admin.ID, ws.Workspace.ID)
-	exec(`UPDATE leads SET owner_id = $1 WHERE name IN ('甲', '甲旧')`, mustUUID(t, rep.CreateUser.ID))
+	exec(`UPDATE leads SET owner_id = $1 WHERE name IN ('甲', '甲旧')`, repID)
 	p = dupGroups(t, api, repToken, "PHONE", 10, nil)
 	if got := p.names(); !slices.Equal(got, []string{"甲+甲旧"}) || p.DuplicateGroups.Edges[0].Node.Count != 2 {
 		t.Fatalf("rep's PHONE groups = %v", got)
@@ -214,11 +220,7 @@ func TestDuplicateGroups(t *testing.T) {
 func TestDismissDuplicateGroup(t *testing.T) {
 	api := apitest.New(t)
 	_, admin := api.Workspace("acme")
-	var rep struct{ CreateUser struct{ ID string } }
-	api.MustDo(admin, `mutation{ createUser(input:{name:"Rep", email:"rep@acme.test", password:"rep-password", roles:["rep"]}){ id } }`, nil, &rep)
-	api.MustDo(admin, `mutation{ createUser(input:{name:"Ana", email:"ana@acme.test", password:"ana-password", roles:["analyst"]}){ id } }`, nil, nil)
-	repToken := api.Login("acme", "rep@acme.test", "rep-password")
-	analyst := api.Login("acme", "ana@acme.test", "ana-password")
+	repID, repToken, analyst := repAndAnalyst(t, api, admin)
 	_, other := api.Workspace("other")
 	var in, out struct {
 		IngestLeads struct {
@@ -236,7 +238,7 @@ func TestDismissDuplicateGroup(t *testing.T) {
 	if _, err := api.DB.DB.Exec(`UPDATE leads SET status = 'ARCHIVED', phone = '+8613800000001', owner_id = NULL WHERE id = $1`, mustUUID(t, b)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := api.DB.DB.Exec(`UPDATE leads SET owner_id = $1 WHERE id = $2`, mustUUID(t, rep.CreateUser.ID), mustUUID(t, a)); err != nil {
+	if _, err := api.DB.DB.Exec(`UPDATE leads SET owner_id = $1 WHERE id = $2`, repID, mustUUID(t, a)); err != nil {
 		t.Fatal(err)
 	}
 	const dismiss = `mutation($kind: DuplicateKind!, $ids: [ID!]!){ dismissDuplicateGroup(kind: $kind, leadIDs: $ids) }`

@@ -20,6 +20,18 @@ import (
 	"github.com/scrmhq/scrm/internal/workspace"
 )
 
+// acme is a new database with the workspace acme.
+func acme(t *testing.T) (*testenv.Database, *workspace.Created) {
+	t.Helper()
+	db := testenv.NewDatabase(t)
+	c, err := workspace.Create(context.Background(), db.Client, workspace.Spec{Slug: "acme", Name: "Acme",
+		AdminName: "Admin", AdminEmail: "admin@acme.test", AdminPassword: "password-acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, c
+}
+
 // TestDismiss marks groups as not duplicates: a dismissed group is left out
 // of the page and of its total, in SQL (pages of one go through the others);
 // dismissing again changes nothing; a lead that joins the group brings it
@@ -27,13 +39,8 @@ import (
 // case- and space-insensitive; every refusal (kind seen masked, too few or
 // repeated ids, unknown, out of write scope, not of the group) writes nothing.
 func TestDismiss(t *testing.T) {
-	db := testenv.NewDatabase(t)
+	db, c := acme(t)
 	ctx := context.Background()
-	c, err := workspace.Create(ctx, db.Client, workspace.Spec{Slug: "acme", Name: "Acme",
-		AdminName: "Admin", AdminEmail: "admin@acme.test", AdminPassword: "password-acme"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	tid := c.Workspace.ID
 	seq := 0
 	add := func(name, company, status, phone string, ago int) uuid.UUID {

@@ -10,9 +10,7 @@ import (
 	"github.com/scrmhq/scrm/internal/duplicates"
 	"github.com/scrmhq/scrm/internal/policy"
 	"github.com/scrmhq/scrm/internal/tenant"
-	"github.com/scrmhq/scrm/internal/testenv"
 	"github.com/scrmhq/scrm/internal/txn"
-	"github.com/scrmhq/scrm/internal/workspace"
 )
 
 // TestGroupsAtScale pages the groups of each kind over 100,000 active leads
@@ -25,13 +23,8 @@ func TestGroupsAtScale(t *testing.T) {
 	if testing.Short() {
 		t.Skip("seeds 100,000 leads")
 	}
-	db := testenv.NewDatabase(t)
+	db, c := acme(t)
 	ctx := context.Background()
-	c, err := workspace.Create(ctx, db.Client, workspace.Spec{Slug: "acme", Name: "Acme",
-		AdminName: "Admin", AdminEmail: "admin@acme.test", AdminPassword: "password-acme"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	tid := c.Workspace.ID
 	// Every 100th active lead shares its name and company with the next
 	// one (in another case); every 50th has an archived twin with its phone.
