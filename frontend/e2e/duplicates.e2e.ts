@@ -6,6 +6,15 @@
 // pool lead is read-and-claim only). The admin, at 1440 px, compares them
 // side by side, keeps the one picked and merges the other two: the API then
 // answers them MERGED and the group is gone.
+//
+// 不是重复: two more leads are ingested and then archived with one phone
+// through psql on the run's database (DATABASE_URL, set by scripts/e2e.sh:
+// the API has no way to archive a lead), a PHONE group of archived leads
+// only. The admin on a phone (390 px) dismisses it and takes it back with the
+// undo in the message; at 1440 px dismisses it again, and after a reload it
+// is gone; a new lead with the same phone (ingested: it becomes the active
+// lead of that phone) brings the group back with all three leads.
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ADMIN, gql, launch, shot, signIn, token, userPassword, type Browser } from './lib';
@@ -21,7 +30,30 @@ const NAME = `E2E 重复 ${STAMP}`;
 const COMPANY = `E2E 公司 ${STAMP}`;
 const KEY = `${NAME} / ${COMPANY}`;
 
+const PHONE = (i: number) => `+86137${STAMP.padStart(5, '0')}${String(i).padStart(3, '0')}`;
+let archived: string[];
+
 const group = (p: Page) => p.locator(`[data-testid=dup-group][data-key="${KEY}"]`);
+const phoneGroup = (p: Page) => p.locator(`[data-testid=dup-group][data-key="${PHONE(1)}"]`);
+const uuidOf = (id: string) => Buffer.from(id, 'base64url').toString().split(':')[1];
+const ingest = async (leads: Record<string, string>[]) =>
+  (await gql<{ ingestLeads: { results: { status: string; lead: { id: string } | null }[] } }>(admin,
+    `mutation($in: IngestLeadsInput!){ ingestLeads(input: $in) { results { status lead { id } } } }`, { in: { leads } })).ingestLeads.results;
+const phoneKeys = async () =>
+  (await gql<{ duplicateGroups: { edges: { node: { key: string; count: number } }[] } }>(admin,
+    `{ duplicateGroups(kind: PHONE, first: 100) { edges { node { key count } } } }`)).duplicateGroups.edges.map((e) => e.node);
+// Opens 重复线索 on the phone kind and waits for its groups to load.
+const openPhones = async (p: Page) => {
+  await p.goto('/duplicates');
+  await p.getByTestId('dup-kind').getByText('手机号').click();
+  await p.waitForLoadState('networkidle');
+};
+const dismissGroup = async (p: Page) => {
+  await phoneGroup(p).getByTestId('dup-dismiss').click();
+  await p.locator('.ant-modal-confirm').getByRole('button', { name: /确\s*定|OK/ }).click();
+  await p.getByTestId('dup-dismissed').waitFor();
+  await expect.poll(() => phoneGroup(p).count(), { timeout: 10_000 }).toBe(0);
+};
 const statusOf = async (id: string) =>
   (await gql<{ node: { status: string } | null }>(admin, `query($id: ID!){ node(id: $id) { ... on Lead { status } } }`, { id })).node?.status;
 
@@ -34,6 +66,12 @@ beforeAll(async () => {
     `mutation($in: IngestLeadsInput!){ ingestLeads(input: $in) { results { status lead { id } } } }`, { in: { leads } });
   expect(d.ingestLeads.results.map((r) => r.status)).toEqual(['CREATED', 'CREATED', 'CREATED']);
   ids = d.ingestLeads.results.map((r) => r.lead!.id);
+  const two = await ingest([1, 2].map((i) => ({ name: `E2E 不是重复 ${STAMP} ${i}`, phone: PHONE(i), source: 'e2e' })));
+  expect(two.map((r) => r.status)).toEqual(['CREATED', 'CREATED']);
+  archived = two.map((r) => r.lead!.id);
+  execFileSync('psql', [process.env.DATABASE_URL!, '-qAtc',
+    `UPDATE leads SET status = 'ARCHIVED', phone = '${PHONE(1)}' WHERE id IN ('${archived.map(uuidOf).join("','")}')`]);
+  expect(await phoneKeys()).toContainEqual({ key: PHONE(1), count: 2 });
 });
 
 afterAll(async () => {
@@ -76,6 +114,47 @@ describe('duplicate review', () => {
     expect(await statusOf(ids[0])).toBe('MERGED');
     expect(await statusOf(ids[2])).toBe('MERGED');
     await expect.poll(() => group(page).count(), { timeout: 10_000 }).toBe(0);
+    expect(b.errors).toEqual([]);
+  });
+
+  it('dismisses a group as not duplicates and takes it back with the undo (390 px)', async () => {
+    const other = await launch();
+    try {
+      const p = other.page;
+      await p.setViewportSize({ width: 390, height: 844 });
+      await signIn(p, ADMIN.email, ADMIN.password);
+      await openPhones(p);
+      await phoneGroup(p).waitFor({ timeout: 15_000 });
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await shot(p, 'duplicates-dismiss-390');
+      await dismissGroup(p);
+      await shot(p, 'duplicates-dismissed-390', { fullPage: false });
+      await p.getByTestId('dup-undo').click();
+      await p.locator('.ant-message-notice').filter({ hasText: '已撤销' }).first().waitFor();
+      await phoneGroup(p).waitFor({ timeout: 10_000 });
+      expect(await phoneKeys()).toContainEqual({ key: PHONE(1), count: 2 });
+      expect(other.errors).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('keeps a dismissed group away after a reload until a new lead joins it (1440 px)', async () => {
+    await openPhones(page);
+    await phoneGroup(page).waitFor({ timeout: 15_000 });
+    await shot(page, 'duplicates-phone', { fullPage: false });
+    await dismissGroup(page);
+    await page.reload();
+    await openPhones(page);
+    expect(await phoneGroup(page).count()).toBe(0);
+    expect((await phoneKeys()).map((g) => g.key)).not.toContain(PHONE(1));
+    // A new lead with the phone: the group is back, with all three leads.
+    const r = await ingest([{ name: `E2E 不是重复 ${STAMP} 3`, phone: PHONE(1), source: 'e2e' }]);
+    expect(r.map((x) => x.status)).toEqual(['CREATED']);
+    await openPhones(page);
+    await phoneGroup(page).waitFor({ timeout: 15_000 });
+    expect(await phoneGroup(page).locator('[data-testid=dup-primary]').count()).toBe(3);
+    expect(await phoneKeys()).toContainEqual({ key: PHONE(1), count: 3 });
     expect(b.errors).toEqual([]);
   });
 });

@@ -21,3 +21,16 @@ export const MergeLeadsDoc = graphql(`
     mergeLeads(primaryID: $primaryID, duplicateIDs: $duplicateIDs) { id name status }
   }
 `);
+
+// 不是重复: the group's leads are different people; restore is the undo.
+export const DismissDuplicateGroupDoc = graphql(`
+  mutation DismissDuplicateGroup($kind: DuplicateKind!, $leadIDs: [ID!]!) {
+    dismissDuplicateGroup(kind: $kind, leadIDs: $leadIDs)
+  }
+`);
+
+export const RestoreDuplicateGroupDoc = graphql(`
+  mutation RestoreDuplicateGroup($kind: DuplicateKind!, $leadIDs: [ID!]!) {
+    restoreDuplicateGroup(kind: $kind, leadIDs: $leadIDs)
+  }
+`);

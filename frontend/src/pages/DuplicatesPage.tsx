@@ -2,13 +2,16 @@
 // (duplicateGroups), by phone or email shared with archived leads, or by
 // the same name and company, each shown side by side with the lead to keep
 // picked (an active, owned, older lead by default) and merged through
-// mergeLeads. A kind the viewer sees masked is refused by the API and said so.
+// mergeLeads. A group whose leads are different people is dismissed with
+// 不是重复 (dismissDuplicateGroup), with an undo in the message
+// (restoreDuplicateGroup). A kind the viewer sees masked is refused by the
+// API and said so.
 import { useMemo, useState } from 'react';
 import { App, Button, Card, Empty, Radio, Segmented, Space, Table, Tag, Typography } from 'antd';
-import { MergeCellsOutlined } from '@ant-design/icons';
+import { MergeCellsOutlined, StopOutlined } from '@ant-design/icons';
 import { Link } from 'react-router';
 import { useMutation, useQuery } from 'urql';
-import { DuplicateGroupsDoc, MergeLeadsDoc } from '../api/duplicateOps';
+import { DismissDuplicateGroupDoc, DuplicateGroupsDoc, MergeLeadsDoc, RestoreDuplicateGroupDoc } from '../api/duplicateOps';
 import { errorText } from '../api/errors';
 import { useT } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
@@ -59,7 +62,7 @@ export default function DuplicatesPage() {
       {!res.error && conn && groups.length === 0 && <Empty description={t('dup.none')} />}
       <Space direction="vertical" style={{ width: '100%' }} size="middle">
         {groups.map((g) => (
-          <GroupCard key={`${g.kind}:${g.key}`} group={g} onMerged={() => refetch({ requestPolicy: 'network-only' })} />
+          <GroupCard key={`${g.kind}:${g.key}`} group={g} onChanged={() => refetch({ requestPolicy: 'network-only' })} />
         ))}
       </Space>
       {(after.length > 1 || conn?.pageInfo.hasNextPage) && (
@@ -74,12 +77,14 @@ export default function DuplicatesPage() {
   );
 }
 
-function GroupCard({ group, onMerged }: { group: Group; onMerged: () => void }) {
+function GroupCard({ group, onChanged }: { group: Group; onChanged: () => void }) {
   const t = useT();
   const mobile = useMobile();
   const { message, modal } = App.useApp();
   const [primary, setPrimary] = useState<string | null>(() => defaultPrimary(group.leads));
   const [{ fetching }, merge] = useMutation(MergeLeadsDoc);
+  const [{ fetching: dismissing }, dismiss] = useMutation(DismissDuplicateGroupDoc);
+  const [, restore] = useMutation(RestoreDuplicateGroupDoc);
   const rows: { key: string; label: string; value: (l: GroupLead) => React.ReactNode }[] = [
     { key: 'name', label: t('lead.name'), value: (l) => <Link to={`/leads/${l.id}`}>{l.name || l.id}</Link> },
     { key: 'phone', label: t('lead.phone'), value: (l) => l.phone ?? '—' },
@@ -103,7 +108,45 @@ function GroupCard({ group, onMerged }: { group: Group; onMerged: () => void }) 
           return;
         }
         message.success(t('dup.merged', { n: others.length }));
-        onMerged();
+        onChanged();
+      },
+    });
+  // The leads shown are the ones dismissed (at most 50 of a larger group).
+  const vars = { kind: group.kind, leadIDs: group.leads.map((l) => l.id) };
+  const undo = async (key: string) => {
+    message.destroy(key);
+    const r = await restore(vars);
+    if (r.error) {
+      message.error(errorText(r.error));
+      return;
+    }
+    message.success(t('dup.restored'));
+    onChanged();
+  };
+  const doDismiss = () =>
+    modal.confirm({
+      title: t('dup.dismissConfirm', { n: group.leads.length }),
+      content: t('dup.dismissHint'),
+      onOk: async () => {
+        const r = await dismiss(vars);
+        if (r.error) {
+          message.error(errorText(r.error));
+          return;
+        }
+        const key = `dup-dismissed:${group.kind}:${group.key}`;
+        message.success({
+          key,
+          duration: 10,
+          content: (
+            <span data-testid="dup-dismissed">
+              {t('dup.dismissed')}
+              <Button type="link" size="small" onClick={() => void undo(key)} data-testid="dup-undo">
+                {t('dup.undo')}
+              </Button>
+            </span>
+          ),
+        });
+        onChanged();
       },
     });
 
@@ -119,9 +162,14 @@ function GroupCard({ group, onMerged }: { group: Group; onMerged: () => void }) 
         </Space>
       }
       extra={
-        <Button size="small" type="primary" icon={<MergeCellsOutlined />} disabled={!primary || others.length === 0} loading={fetching} onClick={doMerge} data-testid="dup-merge">
-          {mobile ? null : t('dup.merge')}
-        </Button>
+        <Space size="small">
+          <Button size="small" icon={<StopOutlined />} loading={dismissing} onClick={doDismiss} data-testid="dup-dismiss" aria-label={t('dup.dismiss')} title={t('dup.dismiss')}>
+            {mobile ? null : t('dup.dismiss')}
+          </Button>
+          <Button size="small" type="primary" icon={<MergeCellsOutlined />} disabled={!primary || others.length === 0} loading={fetching} onClick={doMerge} data-testid="dup-merge">
+            {mobile ? null : t('dup.merge')}
+          </Button>
+        </Space>
       }
     >
       <div style={{ overflowX: 'auto' }}>
