@@ -67,7 +67,8 @@ type candidate struct {
 	territory *uuid.UUID
 	tier      string
 	referrer  *uuid.UUID
-	open      bool // its stage counts towards the owner's capacity
+	open      bool       // its stage counts towards the owner's capacity
+	owner     *uuid.UUID // Reassign: the owner it is taken from
 }
 
 // territoryRep is a user attached to a lead's territory or one of its
@@ -100,6 +101,11 @@ type batch struct {
 	// is the one of the lead being decided.
 	exclude  map[uuid.UUID]uuid.UUID
 	deciding uuid.UUID
+
+	// re is set for Reassign; leaving counts, per rep, the batch's open
+	// leads it is losing, which its open leads are counted without.
+	re      *reassigning
+	leaving map[uuid.UUID]int
 }
 
 // decision is where one lead goes: to a rep, or to the fallback pool of rule.
@@ -124,6 +130,10 @@ func newBatch(e *Engine, c *ent.Client, tid uuid.UUID, now time.Time, loc *time.
 
 // run decides and writes the batch ids.
 func (b *batch) run(ctx context.Context, ids []uuid.UUID) (*Result, error) {
+	if b.re != nil {
+		b.out.Released = map[uuid.UUID]uuid.UUID{}
+		return b.runReassign(ctx, ids)
+	}
 	if err := b.lockRules(ctx); err != nil {
 		return nil, err
 	}
@@ -227,14 +237,25 @@ func (b *batch) lockRules(ctx context.Context) error {
 
 // readLeads returns those of ids in a public pool, in lead-number order;
 // locking, it takes the rows it can without waiting and leaves the rest.
+// For Reassign it returns every ACTIVE lead of ids, owned or not, with the
+// pool it is in once returned (an owned lead without one returns to the
+// default pool), in id order, waiting for the rows another transaction
+// holds as ReturnToPool does.
 func (b *batch) readLeads(ctx context.Context, ids []uuid.UUID, lock bool) ([]*candidate, error) {
-	q := `SELECT l.id, l.seq, l.pool_id, l.territory_id, coalesce(l.tier, ''), l.referrer_id,
-			l.stage_id IS NULL OR EXISTS (SELECT 1 FROM stages s WHERE s.tenant_id = l.tenant_id AND s.id = l.stage_id AND s.kind = 'OPEN')
+	pool, owned, order, locking := `l.pool_id`, ` AND l.owner_id IS NULL`, `l.seq`, ` FOR UPDATE OF l SKIP LOCKED`
+	if b.re != nil {
+		pool = `CASE WHEN l.owner_id IS NULL THEN l.pool_id
+			ELSE coalesce(l.pool_id, (SELECT d.id FROM pools d WHERE d.tenant_id = $1 AND d.is_default)) END`
+		owned, order, locking = ``, `l.id`, ` FOR UPDATE OF l`
+	}
+	q := `SELECT l.id, l.seq, ` + pool + `, l.territory_id, coalesce(l.tier, ''), l.referrer_id,
+			l.stage_id IS NULL OR EXISTS (SELECT 1 FROM stages s WHERE s.tenant_id = l.tenant_id AND s.id = l.stage_id AND s.kind = 'OPEN'),
+			l.owner_id
 		FROM leads l
-		WHERE l.tenant_id = $1 AND l.id = ANY($2::uuid[]) AND l.owner_id IS NULL AND l.status = 'ACTIVE'
-		ORDER BY l.seq`
+		WHERE l.tenant_id = $1 AND l.id = ANY($2::uuid[])` + owned + ` AND l.status = 'ACTIVE'
+		ORDER BY ` + order
 	if lock {
-		q += ` FOR UPDATE OF l SKIP LOCKED`
+		q += locking
 	}
 	rows, err := b.c.QueryContext(ctx, q, b.tid, txn.UUIDArray(ids))
 	if err != nil {
@@ -244,11 +265,11 @@ func (b *batch) readLeads(ctx context.Context, ids []uuid.UUID, lock bool) ([]*c
 	var out []*candidate
 	for rows.Next() {
 		l := &candidate{}
-		var pool, territory, referrer uuid.NullUUID
-		if err := rows.Scan(&l.id, &l.seq, &pool, &territory, &l.tier, &referrer, &l.open); err != nil {
+		var pool, territory, referrer, owner uuid.NullUUID
+		if err := rows.Scan(&l.id, &l.seq, &pool, &territory, &l.tier, &referrer, &l.open, &owner); err != nil {
 			return nil, err
 		}
-		l.pool, l.territory, l.referrer = ptr(pool), ptr(territory), ptr(referrer)
+		l.pool, l.territory, l.referrer, l.owner = ptr(pool), ptr(territory), ptr(referrer), ptr(owner)
 		out = append(out, l)
 	}
 	return out, rows.Err()
@@ -293,6 +314,9 @@ func (b *batch) match(ctx context.Context, leads []*candidate) error {
 		}
 		var hit map[uuid.UUID]bool
 		if r.condition != "" {
+			if b.re != nil {
+				return ErrConditional
+			}
 			if b.e.Match == nil {
 				continue
 			}
@@ -564,7 +588,9 @@ var comparesLoads = map[assignmentrule.Strategy]bool{
 // eligible, and only eligible reps' loads are compared). When no rule of the
 // batch compares loads, a rep whose capacity exceeds the workspace's number
 // of leads cannot reach it and is not counted at all. Counting every open
-// lead of every candidate rep made each batch read every owned lead.
+// lead of every candidate rep made each batch read every owned lead. For
+// Reassign a rep's open leads are counted without those the batch takes
+// from it (counted up to its capacity plus those, less those).
 func (b *batch) countOpen(ctx context.Context, ids []uuid.UUID) error {
 	compare := false
 	for _, r := range b.rules {
@@ -585,7 +611,7 @@ func (b *batch) countOpen(ctx context.Context, ids []uuid.UUID) error {
 	}
 	caps := make([]int64, len(ids))
 	for i, id := range ids {
-		caps[i] = int64(b.reps[id].capacity)
+		caps[i] = int64(b.reps[id].capacity + b.leaving[id])
 	}
 	rows, err := b.c.QueryContext(ctx, `SELECT u.id, (SELECT count(*) FROM (SELECT FROM leads l
 			LEFT JOIN stages s ON s.tenant_id = l.tenant_id AND s.id = l.stage_id
@@ -600,7 +626,7 @@ func (b *batch) countOpen(ctx context.Context, ids []uuid.UUID) error {
 		return err
 	}
 	for id, n := range counts {
-		b.reps[id].open = n
+		b.reps[id].open = n - b.leaving[id]
 	}
 	return nil
 }

@@ -73,6 +73,9 @@ type Result struct {
 	Assigned map[uuid.UUID]uuid.UUID // lead → rep
 	Pooled   []uuid.UUID             // no rule matched or no eligible rep: left in / moved to the fallback pool
 	Skipped  []uuid.UUID             // not in the public pool, inactive, unknown, or locked by another transaction
+	// Released are the leads Reassign took from their owners (lead →
+	// former owner), whether they went to a rep or to a pool.
+	Released map[uuid.UUID]uuid.UUID
 }
 
 // Run assigns the leads ids of the workspace in ctx, in batches of at most
@@ -89,23 +92,11 @@ func (e *Engine) Run(ctx context.Context, ids []uuid.UUID) (*Result, error) {
 // it) the leads are one batch, under a savepoint of it.
 func (e *Engine) RunExcluding(ctx context.Context, ids []uuid.UUID, exclude map[uuid.UUID]uuid.UUID) (*Result, error) {
 	res := &Result{Assigned: map[uuid.UUID]uuid.UUID{}}
-	tid, err := txn.Tenant(ctx)
-	if err != nil {
+	tid, loc, ids, err := e.prepare(ctx, ids)
+	if err != nil || len(ids) == 0 {
 		return res, err
 	}
 	ctx = scope.Unscoped(ctx)
-	ids = distinct(ids)
-	if len(ids) == 0 {
-		return res, nil
-	}
-	settings, err := workspace.SettingsOf(ctx, e.Client, tid)
-	if err != nil {
-		return res, err
-	}
-	loc, err := time.LoadLocation(settings.Timezone)
-	if err != nil {
-		return res, fmt.Errorf("assign: workspace time zone %q: %w", settings.Timezone, err)
-	}
 	waiting, err := e.waiting(ctx, tid, ids)
 	if err != nil {
 		return res, err
@@ -119,25 +110,59 @@ func (e *Engine) RunExcluding(ctx context.Context, ids []uuid.UUID, exclude map[
 			res.Skipped = append(res.Skipped, id)
 		}
 	}
-	size := BatchSize
-	if ent.TxFromContext(ctx) != nil && len(waiting) > 0 {
-		// In a caller's transaction every lock is held until it ends
-		// whatever the batches, so smaller ones bound nothing; each batch
-		// recounts its reps' open leads, which grows with what they own.
-		size = len(waiting)
+	return res, e.runBatches(ctx, tid, loc, waiting, res, func(b *batch) { b.exclude = exclude })
+}
+
+// prepare reads what every run needs: the workspace, its time zone and the
+// distinct ids.
+func (e *Engine) prepare(ctx context.Context, ids []uuid.UUID) (uuid.UUID, *time.Location, []uuid.UUID, error) {
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return uuid.Nil, nil, nil, err
 	}
-	for chunk := range slices.Chunk(waiting, size) {
-		out, err := e.runBatch(ctx, tid, loc, chunk, exclude)
+	ids = distinct(ids)
+	if len(ids) == 0 {
+		return tid, nil, nil, nil
+	}
+	settings, err := workspace.SettingsOf(scope.Unscoped(ctx), e.Client, tid)
+	if err != nil {
+		return tid, nil, nil, err
+	}
+	loc, err := time.LoadLocation(settings.Timezone)
+	if err != nil {
+		return tid, nil, nil, fmt.Errorf("assign: workspace time zone %q: %w", settings.Timezone, err)
+	}
+	return tid, loc, ids, nil
+}
+
+// runBatches runs ids in batches, each set up by setup, adding what they did
+// to res. In a caller's transaction every lock is held until it ends
+// whatever the batches, so smaller ones bound nothing and the ids are one
+// batch; each batch recounts its reps' open leads, which grows with what
+// they own.
+func (e *Engine) runBatches(ctx context.Context, tid uuid.UUID, loc *time.Location, ids []uuid.UUID, res *Result, setup func(*batch)) error {
+	size := BatchSize
+	if ent.TxFromContext(ctx) != nil && len(ids) > 0 {
+		size = len(ids)
+	}
+	for chunk := range slices.Chunk(ids, size) {
+		out, err := e.runBatch(ctx, tid, loc, chunk, setup)
 		if err != nil {
-			return res, err
+			return err
 		}
 		for id, u := range out.Assigned {
 			res.Assigned[id] = u
 		}
+		for id, u := range out.Released {
+			if res.Released == nil {
+				res.Released = map[uuid.UUID]uuid.UUID{}
+			}
+			res.Released[id] = u
+		}
 		res.Pooled = append(res.Pooled, out.Pooled...)
 		res.Skipped = append(res.Skipped, out.Skipped...)
 	}
-	return res, nil
+	return nil
 }
 
 // waiting returns those of ids that are in a public pool now, in lead-number
@@ -163,11 +188,11 @@ func (e *Engine) waiting(ctx context.Context, tid uuid.UUID, ids []uuid.UUID) ([
 }
 
 // runBatch assigns one batch in its own transaction, retrying lost races.
-func (e *Engine) runBatch(ctx context.Context, tid uuid.UUID, loc *time.Location, ids []uuid.UUID, exclude map[uuid.UUID]uuid.UUID) (*Result, error) {
+func (e *Engine) runBatch(ctx context.Context, tid uuid.UUID, loc *time.Location, ids []uuid.UUID, setup func(*batch)) (*Result, error) {
 	var out *Result
 	err := txn.Retry(ctx, e.db(ctx), maxAttempts, retryable, func(ctx context.Context, c *ent.Client) error {
 		b := newBatch(e, c, tid, e.now(), loc)
-		b.exclude = exclude
+		setup(b)
 		var err error
 		out, err = b.run(ctx, ids)
 		return err

@@ -16,6 +16,7 @@ import (
 	"github.com/scrmhq/scrm/ent/journeyversion"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/assign"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/pool"
 	"github.com/scrmhq/scrm/internal/scope"
@@ -638,15 +639,26 @@ func clip(s string) string {
 	return s
 }
 
-// reassign (二次分配) returns the leads to their public pool (set-based,
-// recorded as a SYSTEM release) and, for RULES, runs the assignment rules
-// over them in this transaction, never giving a lead back to the owner it
-// had when ExcludeCurrentOwner. A lead no rule places waits in its pool.
+// reassign (二次分配), for RULES, gives each lead the rep the assignment
+// rules pick, never the owner it had when ExcludeCurrentOwner, or returns
+// it to its pool, in one update of the lead that records both the SYSTEM
+// release and the rule's assignment (assign.Engine.Reassign). When a rule
+// with a condition decides, which must see the lead in the pool, and for
+// POOL, the leads are returned to their public pool first (set-based,
+// recorded as a SYSTEM release) and, for RULES, then run through the rules
+// in this transaction. A lead no rule places waits in its pool.
 func (g *group) reassign(ctx context.Context, r *schematype.ReassignStep, leads []uuid.UUID) error {
 	s := g.p.s
+	reason := "journey: " + g.name
+	if r.To != ReassignPool {
+		_, err := s.Assigner.Reassign(ctx, leads, r.ExcludeCurrentOwner, reason)
+		if !errors.Is(err, assign.ErrConditional) {
+			return err
+		}
+	}
 	owners := map[uuid.UUID]uuid.UUID{}
 	for chunk := range slices.Chunk(leads, pool.MaxIDs) {
-		moved, err := s.Pools.ReturnToPool(ctx, chunk, "journey: "+g.name)
+		moved, err := s.Pools.ReturnToPool(ctx, chunk, reason)
 		if err != nil {
 			return err
 		}
