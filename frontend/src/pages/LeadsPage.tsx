@@ -183,7 +183,12 @@ export function LeadsPage() {
     storeColumns(ws, viewer.id, withName);
   };
   const options = useMemo(() => columnOptions(t, defs), [t, defs]);
-  const tableColumns = useMemo(() => leadColumns(columns, t, defs, sort), [columns, t, defs, sort]);
+  // The table's columns depend on the field definitions only through the
+  // custom-field columns on show: the definitions' answer (usually just after
+  // the first rows) must not make every cell of the page render again.
+  const shownKey = JSON.stringify(defs.filter((d) => columns.includes(`attr:${d.key}`)));
+  const shownDefs = useMemo(() => defs.filter((d) => columns.includes(`attr:${d.key}`)), [shownKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const tableColumns = useMemo(() => leadColumns(columns, t, shownDefs, sort), [columns, t, shownDefs, sort]);
 
   // Saved views are read once the first rows are on screen.
   const savedViews = useSavedViews(ws, viewer.id, settled, (n, failed) => {
@@ -371,7 +376,8 @@ export function LeadsPage() {
           stages={stages}
         /></Suspense>
       )}
-      <LeadFormModal
+      {/* The new-lead form (a closed modal) is mounted once the first rows are on screen. */}
+      {(settled || creating) && <LeadFormModal
         open={creating}
         onClose={() => setCreating(false)}
         onCreated={() => refetch({ requestPolicy: 'network-only' })}
@@ -379,7 +385,7 @@ export function LeadsPage() {
         tags={tags}
         territories={territories}
         showTerritory={can('territory', 'read')}
-      />
+      />}
     </div>
   );
 }
