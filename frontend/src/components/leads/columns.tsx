@@ -1,4 +1,5 @@
 // The columns of lead tables: built-in fields and one per custom field.
+import type { CSSProperties, ReactNode } from 'react';
 import { Tag, Tooltip, Typography } from 'antd';
 import type { ColumnType } from 'antd/es/table';
 import { Link } from 'react-router';
@@ -45,6 +46,33 @@ export function columnOptions(t: TFunc, defs: FieldDef[]): ColumnOption[] {
   ];
 }
 
+// antd's preset and status colours of Tag: a tag in one of them is drawn by
+// antd's static stylesheet from its class names alone.
+const TAG_STYLE: CSSProperties = { marginBottom: 2 };
+
+const PRESET_COLORS = new Set([
+  'blue', 'purple', 'cyan', 'green', 'magenta', 'pink', 'red', 'orange', 'yellow', 'volcano', 'geekblue', 'lime', 'gold',
+  'success', 'processing', 'error', 'default', 'warning',
+]);
+
+/**
+ * A tag in a table cell. antd's Tag runs its style, token and closable hooks
+ * for each of the 150-odd tags of a page of 50 rows, on the path from the
+ * list's answer to the rows on screen; a span with the same class names looks
+ * the same (the browser test compares them). Other colours (a hex colour from
+ * the tag's settings) take antd's Tag, which computes their shades.
+ */
+export function cellTag(color: string | null | undefined, children: ReactNode, key?: string, style?: CSSProperties): ReactNode {
+  if (color && !PRESET_COLORS.has(color)) {
+    return <Tag key={key} color={color} style={style}>{children}</Tag>;
+  }
+  return (
+    <span key={key} className={color ? `ant-tag ant-tag-filled ant-tag-${color}` : 'ant-tag ant-tag-filled'} style={style}>
+      {children}
+    </span>
+  );
+}
+
 function renderCell(key: string, r: LeadRow, t: TFunc, defs: FieldDef[]) {
   switch (key) {
     case 'name':
@@ -62,19 +90,15 @@ function renderCell(key: string, r: LeadRow, t: TFunc, defs: FieldDef[]) {
     case 'source':
       return r.source;
     case 'owner':
-      return r.owner?.name ?? <Tag>{t('leads.publicPool')}</Tag>;
+      return r.owner?.name ?? cellTag(null, t('leads.publicPool'));
     case 'stage':
-      return r.stage ? <Tag color={r.stage.color || (r.stage.kind === 'WON' ? 'green' : r.stage.kind === 'LOST' ? 'default' : 'blue')}>{r.stage.name}</Tag> : '';
+      return r.stage ? cellTag(r.stage.color || (r.stage.kind === 'WON' ? 'green' : r.stage.kind === 'LOST' ? 'default' : 'blue'), r.stage.name) : '';
     case 'tags':
-      return (r.tags ?? []).map((tg) => (
-        <Tag key={tg.id} color={tg.color || undefined} style={{ marginBottom: 2 }}>
-          {tg.name}
-        </Tag>
-      ));
+      return (r.tags ?? []).map((tg) => cellTag(tg.color, tg.name, tg.id, TAG_STYLE));
     case 'score':
       return r.score;
     case 'tier':
-      return r.tier ? <Tag color={{ A: 'red', B: 'orange', C: 'blue', D: 'default' }[r.tier]}>{r.tier}</Tag> : '';
+      return r.tier ? cellTag({ A: 'red', B: 'orange', C: 'blue', D: 'default' }[r.tier], r.tier) : '';
     case 'territory':
       return r.territory?.name ?? '';
     case 'pool':
