@@ -28,7 +28,6 @@ import (
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/ownerchange"
 	"github.com/scrmhq/scrm/ent/savedview"
-	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/suppression"
@@ -53,6 +52,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Broadcast() BroadcastResolver
 	ContactWay() ContactWayResolver
+	FieldDefinition() FieldDefinitionResolver
 	Job() JobResolver
 	Journey() JourneyResolver
 	Lead() LeadResolver
@@ -316,8 +316,9 @@ type ComplexityRoot struct {
 	}
 
 	FieldOption struct {
-		Label func(childComplexity int) int
-		Value func(childComplexity int) int
+		GraphqlName func(childComplexity int) int
+		Label       func(childComplexity int) int
+		Value       func(childComplexity int) int
 	}
 
 	FieldTypeInfo struct {
@@ -1129,6 +1130,9 @@ type ContactWayResolver interface {
 	Tags(ctx context.Context, obj *ent.ContactWay) ([]*ent.Tag, error)
 	Pool(ctx context.Context, obj *ent.ContactWay) (*ent.Pool, error)
 	Stats(ctx context.Context, obj *ent.ContactWay) (*model.ContactWayStats, error)
+}
+type FieldDefinitionResolver interface {
+	Options(ctx context.Context, obj *ent.FieldDefinition) ([]*model.FieldOption, error)
 }
 type JobResolver interface {
 	ResultURL(ctx context.Context, obj *ent.Job) (*string, error)
@@ -2333,6 +2337,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FieldDefinition.UpdatedAt(childComplexity), true
 
+	case "FieldOption.graphqlName":
+		if e.ComplexityRoot.FieldOption.GraphqlName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldOption.GraphqlName(childComplexity), true
 	case "FieldOption.label":
 		if e.ComplexityRoot.FieldOption.Label == nil {
 			break
@@ -7061,7 +7071,8 @@ extend type Mutation {
   leadIDs joins it, then shows it again with all its leads. Needs lead write
   and every lead in the caller's write scope (FORBIDDEN at leadIDs[i]); the
   kind must be one the caller may group by (FORBIDDEN at kind). At least two
-  and at most 500 leads, each once (BAD_USER_INPUT at leadIDs / leadIDs[i]),
+  leads (BAD_USER_INPUT at leadIDs) and at most 500 (LIMIT_EXCEEDED at
+  leadIDs), each once (BAD_USER_INPUT at leadIDs[i]),
   each a lead of the workspace (NOT_FOUND at leadIDs[i]) of the group: not
   merged, with the same key as leadIDs[0] (BAD_USER_INPUT at leadIDs[i]).
   Refused, nothing is written. Dismissing the same leads again is a no-op.
@@ -12663,6 +12674,11 @@ extend type Mutation {
 type FieldOption {
   value: String!
   label: String!
+  """
+  The option's enum value name in the workspace's typed schema (Lead<Key>Option):
+  the value in upper snake case, or V_ and a hash of it.
+  """
+  graphqlName: String!
 }
 
 input FieldOptionInput {
@@ -14095,6 +14111,8 @@ func (ec *executionContext) childFields_FieldOption(ctx context.Context, field g
 		return ec.fieldContext_FieldOption_value(ctx, field)
 	case "label":
 		return ec.fieldContext_FieldOption_label(ctx, field)
+	case "graphqlName":
+		return ec.fieldContext_FieldOption_graphqlName(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FieldOption", field.Name)
 }
@@ -21795,11 +21813,11 @@ func (ec *executionContext) _FieldDefinition_options(ctx context.Context, field 
 			return ec.fieldContext_FieldDefinition_options(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Options, nil
+			return ec.Resolvers.FieldDefinition().Options(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []schematype.FieldOption) graphql.Marshaler {
-			return ec.marshalNFieldOption2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋschemaᚋschematypeᚐFieldOptionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FieldOption) graphql.Marshaler {
+			return ec.marshalNFieldOption2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFieldOptionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -21809,8 +21827,8 @@ func (ec *executionContext) fieldContext_FieldDefinition_options(_ context.Conte
 	fc = &graphql.FieldContext{
 		Object:     "FieldDefinition",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FieldOption(ctx, field)
 		},
@@ -21841,7 +21859,7 @@ func (ec *executionContext) fieldContext_FieldDefinition_defaultValue(_ context.
 	return graphql.NewScalarFieldContext("FieldDefinition", field, false, false, "JSON")
 }
 
-func (ec *executionContext) _FieldOption_value(ctx context.Context, field graphql.CollectedField, obj *schematype.FieldOption) (ret graphql.Marshaler) {
+func (ec *executionContext) _FieldOption_value(ctx context.Context, field graphql.CollectedField, obj *model.FieldOption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21864,7 +21882,7 @@ func (ec *executionContext) fieldContext_FieldOption_value(_ context.Context, fi
 	return graphql.NewScalarFieldContext("FieldOption", field, false, false, "String")
 }
 
-func (ec *executionContext) _FieldOption_label(ctx context.Context, field graphql.CollectedField, obj *schematype.FieldOption) (ret graphql.Marshaler) {
+func (ec *executionContext) _FieldOption_label(ctx context.Context, field graphql.CollectedField, obj *model.FieldOption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21884,6 +21902,29 @@ func (ec *executionContext) _FieldOption_label(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_FieldOption_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldOption", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldOption_graphqlName(ctx context.Context, field graphql.CollectedField, obj *model.FieldOption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldOption_graphqlName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraphqlName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldOption_graphqlName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FieldOption", field, false, false, "String")
 }
 
@@ -65193,102 +65234,103 @@ func (ec *executionContext) _FieldDefinition(ctx context.Context, sel ast.Select
 		case "id":
 			out.Values[i] = ec._FieldDefinition_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._FieldDefinition_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
 			out.Values[i] = ec._FieldDefinition_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "entity":
 			out.Values[i] = ec._FieldDefinition_entity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "key":
 			out.Values[i] = ec._FieldDefinition_key(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
 			out.Values[i] = ec._FieldDefinition_label(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "helpText":
 			out.Values[i] = ec._FieldDefinition_helpText(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "type":
 			out.Values[i] = ec._FieldDefinition_type(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "required":
 			out.Values[i] = ec._FieldDefinition_required(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "unique":
 			out.Values[i] = ec._FieldDefinition_unique(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pattern":
 			out.Values[i] = ec._FieldDefinition_pattern(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "min":
 			out.Values[i] = ec._FieldDefinition_min(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "max":
 			out.Values[i] = ec._FieldDefinition_max(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "position":
 			out.Values[i] = ec._FieldDefinition_position(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "indexed":
 			out.Values[i] = ec._FieldDefinition_indexed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "indexStatus":
 			out.Values[i] = ec._FieldDefinition_indexStatus(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "indexError":
 			out.Values[i] = ec._FieldDefinition_indexError(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "archived":
 			out.Values[i] = ec._FieldDefinition_archived(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "options":
-			out.Values[i] = ec._FieldDefinition_options(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FieldDefinition_options(ctx, field, obj)
+				})
 		case "defaultValue":
 			out.Values[i] = ec._FieldDefinition_defaultValue(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -65309,7 +65351,7 @@ func (ec *executionContext) _FieldDefinition(ctx context.Context, sel ast.Select
 
 var fieldOptionImplementors = []string{"FieldOption"}
 
-func (ec *executionContext) _FieldOption(ctx context.Context, sel ast.SelectionSet, obj *schematype.FieldOption) graphql.Marshaler {
+func (ec *executionContext) _FieldOption(ctx context.Context, sel ast.SelectionSet, obj *model.FieldOption) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, fieldOptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -65325,6 +65367,11 @@ func (ec *executionContext) _FieldOption(ctx context.Context, sel ast.SelectionS
 			}
 		case "label":
 			out.Values[i] = ec._FieldOption_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "graphqlName":
+			out.Values[i] = ec._FieldOption_graphqlName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -71583,15 +71630,11 @@ func (ec *executionContext) marshalNFieldEntity2githubᚗcomᚋscrmhqᚋscrmᚋe
 	return v
 }
 
-func (ec *executionContext) marshalNFieldOption2githubᚗcomᚋscrmhqᚋscrmᚋentᚋschemaᚋschematypeᚐFieldOption(ctx context.Context, sel ast.SelectionSet, v schematype.FieldOption) graphql.Marshaler {
-	return ec._FieldOption(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNFieldOption2ᚕgithubᚗcomᚋscrmhqᚋscrmᚋentᚋschemaᚋschematypeᚐFieldOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.FieldOption) graphql.Marshaler {
+func (ec *executionContext) marshalNFieldOption2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFieldOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FieldOption) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNFieldOption2githubᚗcomᚋscrmhqᚋscrmᚋentᚋschemaᚋschematypeᚐFieldOption(ctx, sel, v[i])
+		return ec.marshalNFieldOption2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFieldOption(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -71601,6 +71644,14 @@ func (ec *executionContext) marshalNFieldOption2ᚕgithubᚗcomᚋscrmhqᚋscrm�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNFieldOption2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFieldOption(ctx context.Context, sel ast.SelectionSet, v *model.FieldOption) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FieldOption!")
+		return graphql.Null
+	}
+	return ec._FieldOption(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFieldOptionInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐFieldOptionInput(ctx context.Context, v any) (*model.FieldOptionInput, error) {
