@@ -126,6 +126,11 @@ func (r *Resolver) Broadcast() generated.BroadcastResolver { return &broadcastRe
 // ContactWay returns generated.ContactWayResolver implementation.
 func (r *Resolver) ContactWay() generated.ContactWayResolver { return &contactWayResolver{r} }
 
+// FieldDefinition returns generated.FieldDefinitionResolver implementation.
+func (r *Resolver) FieldDefinition() generated.FieldDefinitionResolver {
+	return &fieldDefinitionResolver{r}
+}
+
 // Job returns generated.JobResolver implementation.
 func (r *Resolver) Job() generated.JobResolver { return &jobResolver{r} }
 
@@ -162,17 +167,18 @@ func (r *Resolver) LeadWhereInput() generated.LeadWhereInputResolver {
 }
 
 type (
-	broadcastResolver      struct{ *Resolver }
-	contactWayResolver     struct{ *Resolver }
-	jobResolver            struct{ *Resolver }
-	journeyResolver        struct{ *Resolver }
-	leadResolver           struct{ *Resolver }
-	pipelineResolver       struct{ *Resolver }
-	queryResolver          struct{ *Resolver }
-	savedViewResolver      struct{ *Resolver }
-	segmentResolver        struct{ *Resolver }
-	stageChangeResolver    struct{ *Resolver }
-	taskResolver           struct{ *Resolver }
-	userResolver           struct{ *Resolver }
-	leadWhereInputResolver struct{ *Resolver }
+	broadcastResolver       struct{ *Resolver }
+	contactWayResolver      struct{ *Resolver }
+	fieldDefinitionResolver struct{ *Resolver }
+	jobResolver             struct{ *Resolver }
+	journeyResolver         struct{ *Resolver }
+	leadResolver            struct{ *Resolver }
+	pipelineResolver        struct{ *Resolver }
+	queryResolver           struct{ *Resolver }
+	savedViewResolver       struct{ *Resolver }
+	segmentResolver         struct{ *Resolver }
+	stageChangeResolver     struct{ *Resolver }
+	taskResolver            struct{ *Resolver }
+	userResolver            struct{ *Resolver }
+	leadWhereInputResolver  struct{ *Resolver }
 )

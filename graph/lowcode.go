@@ -7,6 +7,7 @@ import (
 
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/graph/model"
+	"github.com/scrmhq/scrm/graph/typed"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/pipeline"
@@ -19,6 +20,21 @@ func options(in []*model.FieldOptionInput) []schematype.FieldOption {
 	out := make([]schematype.FieldOption, len(in))
 	for i, o := range in {
 		out[i] = schematype.FieldOption{Value: o.Value, Label: o.Label}
+	}
+	return out
+}
+
+// optionsOut serves a definition's options with the enum value name each
+// has in the workspace's typed schema, named by the schema's own function.
+func optionsOut(in []schematype.FieldOption) []*model.FieldOption {
+	values := make([]string, len(in))
+	for i, o := range in {
+		values[i] = o.Value
+	}
+	names := typed.OptionNames(values)
+	out := make([]*model.FieldOption, len(in))
+	for i, o := range in {
+		out[i] = &model.FieldOption{Value: o.Value, Label: o.Label, GraphqlName: names[i]}
 	}
 	return out
 }

@@ -24,6 +24,11 @@ import (
 	"github.com/scrmhq/scrm/internal/pipeline"
 )
 
+// Options is the resolver for the options field.
+func (r *fieldDefinitionResolver) Options(ctx context.Context, obj *ent.FieldDefinition) ([]*model.FieldOption, error) {
+	return optionsOut(obj.Options), nil
+}
+
 // CreateFieldDefinition is the resolver for the createFieldDefinition field.
 func (r *mutationResolver) CreateFieldDefinition(ctx context.Context, input model.CreateFieldDefinitionInput) (*ent.FieldDefinition, error) {
 	return r.Fields.Create(ctx, fielddefs.Input{

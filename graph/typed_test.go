@@ -525,3 +525,57 @@ func TestNarrowedLeadPageKeepsEveryValue(t *testing.T) {
 		}
 	}
 }
+
+// TestOptionGraphQLNamesAreTheSchemasEnumValues: fieldDefinitions serves
+// each option's enum value name as the workspace's schema spells it,
+// colliding and non-ASCII values included, so clients need not rebuild it.
+func TestOptionGraphQLNamesAreTheSchemasEnumValues(t *testing.T) {
+	api := apitest.New(t)
+	token, _, cityEnum := typedWorkspace(t, api)
+	api.MustDo(token, createField, map[string]any{"input": map[string]any{"key": "tier_code", "label": "档位", "type": "MULTI_SELECT",
+		"options": []any{map[string]any{"value": "tier-1", "label": "一档"}, map[string]any{"value": "tier 1", "label": "一档（旧）"},
+			map[string]any{"value": "2nd", "label": "二档"}, map[string]any{"value": "null", "label": "空"}}}}, nil)
+	var defs struct {
+		FieldDefinitions []struct {
+			Key     string
+			Options []struct{ Value, GraphqlName string }
+		}
+	}
+	api.MustDo(token, `{ fieldDefinitions(entity: LEAD) { key options { value graphqlName } } }`, nil, &defs)
+	var intro struct {
+		Type struct{ EnumValues []struct{ Name string } } `json:"__type"`
+	}
+	api.MustDo(token, `{ __type(name: "LeadTierCodeOption") { enumValues { name } } }`, nil, &intro)
+	seen := 0
+	for _, d := range defs.FieldDefinitions {
+		switch d.Key {
+		case "city":
+			for _, o := range d.Options {
+				if o.GraphqlName != cityEnum[o.Value] {
+					t.Errorf("city option %q: graphqlName %q, schema %q", o.Value, o.GraphqlName, cityEnum[o.Value])
+				}
+			}
+			seen++
+		case "tier_code":
+			var got []string
+			for _, o := range d.Options {
+				got = append(got, o.GraphqlName)
+			}
+			var want []string
+			for _, v := range intro.Type.EnumValues {
+				want = append(want, v.Name)
+			}
+			if !reflect.DeepEqual(got, want) || got[0] != "TIER_1" || !strings.HasPrefix(got[1], "V_") || got[2] != "_2ND" || !strings.HasPrefix(got[3], "V_") {
+				t.Errorf("tier_code graphqlNames %v, schema %v", got, want)
+			}
+			seen++
+		case "budget":
+			if len(d.Options) != 0 {
+				t.Errorf("budget options %+v", d.Options)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("fieldDefinitions = %+v", defs.FieldDefinitions)
+	}
+}

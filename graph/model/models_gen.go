@@ -410,6 +410,15 @@ type EventInput struct {
 	OccurredAt *time.Time `json:"occurredAt,omitempty"`
 }
 
+// One choice of a select field.
+type FieldOption struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+	// The option's enum value name in the workspace's typed schema (Lead<Key>Option):
+	// the value in upper snake case, or V_ and a hash of it.
+	GraphqlName string `json:"graphqlName"`
+}
+
 type FieldOptionInput struct {
 	Value string `json:"value"`
 	Label string `json:"label"`

@@ -395,13 +395,27 @@ func optionName(value string, used map[string]bool) string {
 	return "V_" + hex.EncodeToString(sum[:5])
 }
 
+// OptionNames returns the enum value name of each option value of a
+// SELECT or MULTI_SELECT field, in the options' order, as the workspace's
+// typed schema names them (FieldOption.graphqlName serves them to clients).
+func OptionNames(values []string) []string {
+	names := make([]string, len(values))
+	used := map[string]bool{}
+	for i, v := range values {
+		names[i] = optionName(v, used)
+		used[names[i]] = true
+	}
+	return names
+}
+
 func newEnum(s *ast.Schema, d fields.Definition) *enum {
 	e := &enum{name: enumName(s, d.Key), byName: map[string]string{}, byValue: map[string]string{}}
-	used := map[string]bool{}
-	for _, o := range d.Options {
-		n := optionName(o.Value, used)
-		used[n] = true
-		e.byName[n], e.byValue[o.Value] = o.Value, n
+	values := make([]string, len(d.Options))
+	for i, o := range d.Options {
+		values[i] = o.Value
+	}
+	for i, n := range OptionNames(values) {
+		e.byName[n], e.byValue[values[i]] = values[i], n
 	}
 	return e
 }
