@@ -86,6 +86,11 @@ func (r *mutationResolver) DeleteContactWay(ctx context.Context, id uuid.UUID) (
 	return true, nil
 }
 
+// RestoreContactWay is the resolver for the restoreContactWay field.
+func (r *mutationResolver) RestoreContactWay(ctx context.Context, id uuid.UUID) (*ent.ContactWay, error) {
+	return r.Services.WeCom.RestoreContactWay(ctx, id)
+}
+
 // RemindWeComMassSend is the resolver for the remindWeComMassSend field.
 func (r *mutationResolver) RemindWeComMassSend(ctx context.Context, broadcastID uuid.UUID) (*model.WeComMassSendReminder, error) {
 	res, err := r.Services.WeCom.RemindMassSend(ctx, broadcastID)
@@ -97,6 +102,18 @@ func (r *mutationResolver) RemindWeComMassSend(ctx context.Context, broadcastID 
 }
 
 // ContactWays is the resolver for the contactWays field.
-func (r *queryResolver) ContactWays(ctx context.Context) ([]*ent.ContactWay, error) {
+func (r *queryResolver) ContactWays(ctx context.Context, deleted *bool) ([]*ent.ContactWay, error) {
+	if deref(deleted) {
+		return r.Services.WeCom.DeletedContactWays(ctx)
+	}
 	return r.Services.WeCom.ContactWays(ctx)
+}
+
+// WeComMassSend is the resolver for the weComMassSend field.
+func (r *queryResolver) WeComMassSend(ctx context.Context, broadcastID uuid.UUID) (*model.WeComMassSend, error) {
+	ms, err := r.Services.WeCom.MassSendStatus(ctx, broadcastID)
+	if err != nil {
+		return nil, err
+	}
+	return massSendModel(ms), nil
 }

@@ -183,17 +183,33 @@ func (f *Server) sendWelcome(w http.ResponseWriter, r *http.Request) {
 	f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
 
-// ByState is the code add_contact_way made with state, nil when none.
+// ByState is the code add_contact_way made with state, nil when none: the
+// live one when a state was used again (a restored code), otherwise a
+// deleted one.
 func (f *Server) ByState(state string) *ContactWay {
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
+	var out *ContactWay
 	for _, cw := range f.ContactWays {
-		if cw.State == state {
+		if cw.State == state && (out == nil || out.Deleted) {
 			c := *cw
-			return &c
+			out = &c
 		}
 	}
-	return nil
+	return out
+}
+
+// WithState are the codes add_contact_way made with state, live or deleted.
+func (f *Server) WithState(state string) []ContactWay {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	var out []ContactWay
+	for _, cw := range f.ContactWays {
+		if cw.State == state {
+			out = append(out, *cw)
+		}
+	}
+	return out
 }
 
 // AddThrough is Add for a customer who scans code: the test fails unless
