@@ -644,9 +644,10 @@ export const CompleteTaskDoc = graphql(`
 // ---------------------------------------------------------------- WeCom contact-way codes (渠道活码)
 
 export const ContactWaysDoc = graphql(`
-  query ContactWays {
-    contactWays {
-      id name state qrCodeURL source strategy welcomeMessage skipVerify createdAt
+  query ContactWays($deleted: Boolean) {
+    contactWays(deleted: $deleted) {
+      id name state qrCodeURL source strategy welcomeMessage skipVerify createdAt deletedAt
+      welcomeAttachments { type title url picURL desc appID page picMediaID }
       users { id name }
       tags { id name color }
       pool { id }
@@ -673,6 +674,7 @@ export const UpdateContactWayDoc = graphql(`
   mutation UpdateContactWay($id: ID!, $input: UpdateContactWayInput!) {
     updateContactWay(id: $id, input: $input) {
       id name state qrCodeURL source strategy welcomeMessage skipVerify createdAt
+      welcomeAttachments { type title url picURL desc appID page picMediaID }
       users { id name }
       tags { id name color }
     }
@@ -682,6 +684,32 @@ export const UpdateContactWayDoc = graphql(`
 export const DeleteContactWayDoc = graphql(`
   mutation DeleteContactWay($id: ID!) {
     deleteContactWay(id: $id)
+  }
+`);
+
+export const RestoreContactWayDoc = graphql(`
+  mutation RestoreContactWay($id: ID!) {
+    restoreContactWay(id: $id) { id name qrCodeURL deletedAt }
+  }
+`);
+
+// ---------------------------------------------------------------- WeCom staff mass send (客户群发)
+
+export const WeComMassSendDoc = graphql(`
+  query WeComMassSend($broadcastID: ID!) {
+    weComMassSend(broadcastID: $broadcastID) {
+      staffMassSend remindable autoRemindAfterMinutes
+      members {
+        userID name wecomUserID templates planned waiting done expired failed cancelled
+        customers sent failedDeliveries pending reminders lastRemindedAt atLimit nextReminderAt autoRemindAt
+      }
+    }
+  }
+`);
+
+export const RemindWeComMassSendDoc = graphql(`
+  mutation RemindWeComMassSend($broadcastID: ID!) {
+    remindWeComMassSend(broadcastID: $broadcastID) { reminded alreadySent atLimit refused errors }
   }
 `);
 

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { CombinedError } from 'urql';
 import { GraphQLError } from 'graphql';
-import { contactWayErrors, contactWayUpdate, formValuesOf, KEEP_POOL, memberCountProblem, memberOptions, notConfigured, type EditableCode } from './contactWays';
+import {
+  ATTACHMENT_RULES, attachmentLabel, attachmentProblem, attachmentsInput, contactWayErrors, contactWayUpdate, formValuesOf, KEEP_POOL, memberCountProblem,
+  memberOptions, notConfigured, type AttachmentValue, type EditableCode,
+} from './contactWays';
 
 const gerr = (...errs: [string, Record<string, unknown>][]) =>
   new CombinedError({ graphQLErrors: errs.map(([m, ext]) => new GraphQLError(m, { extensions: ext })) });
@@ -157,5 +160,79 @@ describe('contactWayErrors on an update', () => {
     expect(fields).toEqual([]);
     expect(rest.map((e) => e.code)).toEqual(['CONFLICT', 'NOT_FOUND']);
     expect(notConfigured(rest[0])).toBe(false);
+  });
+});
+
+describe('welcome attachments', () => {
+  const rule = (type: keyof typeof ATTACHMENT_RULES, field: string) => ATTACHMENT_RULES[type].find((r) => r.field === field)!;
+
+  it('checks each field as the API does: required, bytes, URLs, *.qpic.cn over https, the appid', () => {
+    expect(attachmentProblem(rule('IMAGE', 'picURL'), ' ')).toEqual({ kind: 'required' });
+    expect(attachmentProblem(rule('IMAGE', 'picURL'), 'https://wework.qpic.cn/wwpic/a.png')).toBeNull();
+    expect(attachmentProblem(rule('IMAGE', 'picURL'), 'https://qpic.cn/a.png')).toBeNull();
+    expect(attachmentProblem(rule('IMAGE', 'picURL'), 'http://wework.qpic.cn/a.png')).toEqual({ kind: 'qpic' });
+    expect(attachmentProblem(rule('IMAGE', 'picURL'), 'https://evilqpic.cn/a.png')).toEqual({ kind: 'qpic' });
+    expect(attachmentProblem(rule('IMAGE', 'picURL'), 'wework.qpic.cn/a.png')).toEqual({ kind: 'url' });
+    expect(attachmentProblem(rule('LINK', 'url'), 'ftp://example.com/x')).toEqual({ kind: 'url' });
+    expect(attachmentProblem(rule('LINK', 'url'), 'https://user:pw@example.com/x')).toEqual({ kind: 'url' });
+    expect(attachmentProblem(rule('LINK', 'picURL'), '')).toBeNull();
+    expect(attachmentProblem(rule('LINK', 'desc'), '')).toBeNull();
+    // 43 Chinese characters are 129 bytes: over a link title's 128.
+    expect(attachmentProblem(rule('LINK', 'title'), '展'.repeat(42) + 'a')).toBeNull();
+    expect(attachmentProblem(rule('LINK', 'title'), '展'.repeat(43))).toEqual({ kind: 'tooLong', max: 128 });
+    expect(attachmentProblem(rule('MINIPROGRAM', 'title'), '展'.repeat(22))).toEqual({ kind: 'tooLong', max: 64 });
+    expect(attachmentProblem(rule('MINIPROGRAM', 'appID'), 'wx0123456789abcdef')).toBeNull();
+    expect(attachmentProblem(rule('MINIPROGRAM', 'appID'), 'wx0123456789ABCDEF')).toEqual({ kind: 'appid' });
+    expect(attachmentProblem(rule('MINIPROGRAM', 'page'), '')).toEqual({ kind: 'required' });
+  });
+
+  it('sends each attachment with its type’s fields only, trimmed, empty optional ones left out, in order', () => {
+    const list: AttachmentValue[] = [
+      { type: 'LINK', title: ' 活动页 ', url: 'https://example.com/a', picURL: '', desc: '', appID: 'stale', page: 'stale' },
+      { type: 'IMAGE', picURL: 'https://wework.qpic.cn/p.png', title: 'left from a link' },
+      { type: 'MINIPROGRAM', title: '商城', appID: 'wx0123456789abcdef', page: 'pages/index', picMediaID: 'MEDIA' },
+    ];
+    expect(attachmentsInput(list)).toEqual([
+      { type: 'LINK', title: '活动页', url: 'https://example.com/a' },
+      { type: 'IMAGE', picURL: 'https://wework.qpic.cn/p.png' },
+      { type: 'MINIPROGRAM', title: '商城', appID: 'wx0123456789abcdef', page: 'pages/index', picMediaID: 'MEDIA' },
+    ]);
+    expect(attachmentLabel(list[1])).toBe('p.png');
+    expect(attachmentLabel(list[0])).toBe(' 活动页 ');
+  });
+
+  it('an edit sends the attachments when added, reordered or removed, and not when the same', () => {
+    const link = { type: 'LINK' as const, title: '活动页', url: 'https://example.com/a', picURL: null, desc: null, appID: null, page: null, picMediaID: null };
+    const image = { type: 'IMAGE' as const, title: null, url: null, picURL: 'https://wework.qpic.cn/p.png', desc: null, appID: null, page: null, picMediaID: null };
+    const code: EditableCode = {
+      name: 'x', strategy: 'FIXED', source: 'wecom', welcomeMessage: '', skipVerify: true, users: [{ id: 'u1' }], tags: [], welcomeAttachments: [link, image],
+    };
+    const v = formValuesOf(code);
+    expect(v.welcomeAttachments).toEqual([
+      { type: 'LINK', title: '活动页', url: 'https://example.com/a', picURL: '', desc: '' },
+      { type: 'IMAGE', picURL: 'https://wework.qpic.cn/p.png' },
+    ]);
+    expect(contactWayUpdate(code, v)).toEqual({});
+    expect(contactWayUpdate(code, { ...v, welcomeAttachments: [v.welcomeAttachments![1], v.welcomeAttachments![0]] })).toEqual({
+      welcomeAttachments: [{ type: 'IMAGE', picURL: 'https://wework.qpic.cn/p.png' }, { type: 'LINK', title: '活动页', url: 'https://example.com/a' }],
+    });
+    expect(contactWayUpdate(code, { ...v, welcomeAttachments: [] })).toEqual({ welcomeAttachments: [] });
+  });
+
+  it("puts an attachment's API error on that attachment's input, and the list's on the list", () => {
+    const err = gerr(
+      ['must be an https URL WeCom\'s upload image API (media/uploadimg) gave, on *.qpic.cn', { code: 'BAD_USER_INPUT', field: 'input.welcomeAttachments[1].picURL' }],
+      ['at most 128 bytes', { code: 'BAD_USER_INPUT', field: 'input.welcomeAttachments[0].title' }],
+      ['IMAGE, LINK or MINIPROGRAM', { code: 'BAD_USER_INPUT', field: 'input.welcomeAttachments[2].type' }],
+      ['at most 9 attachments (WeCom\'s limit)', { code: 'BAD_USER_INPUT', field: 'input.welcomeAttachments' }],
+    );
+    const { fields, rest } = contactWayErrors(err, {});
+    expect(rest).toEqual([]);
+    expect(fields).toEqual([
+      { name: ['welcomeAttachments'], errors: ["at most 9 attachments (WeCom's limit)"] },
+      { name: ['welcomeAttachments', 1, 'picURL'], errors: ["must be an https URL WeCom's upload image API (media/uploadimg) gave, on *.qpic.cn"] },
+      { name: ['welcomeAttachments', 0, 'title'], errors: ['at most 128 bytes'] },
+      { name: ['welcomeAttachments', 2, 'type'], errors: ['IMAGE, LINK or MINIPROGRAM'] },
+    ]);
   });
 });

@@ -3,7 +3,7 @@
 // form fields they name, and an edit's changed fields (updateContactWay).
 import type { CombinedError } from 'urql';
 import { apiErrors, fieldPath, type APIError } from '../api/errors';
-import type { ContactWayStrategy, UpdateContactWayInput } from '../gql/graphql';
+import type { ContactWayStrategy, UpdateContactWayInput, WelcomeAttachmentInput, WelcomeAttachmentType } from '../gql/graphql';
 
 export interface MemberUser {
   id: string;
@@ -33,12 +33,13 @@ export function memberOptions(users: MemberUser[]): MemberOption[] {
 }
 
 /** The form's fields: an API error at input.<field> (or input.<field>[i]) lands on them. */
-export const CONTACT_WAY_FIELDS = ['name', 'userIDs', 'strategy', 'source', 'tagIDs', 'welcomeMessage', 'skipVerify', 'poolID'] as const;
+export const CONTACT_WAY_FIELDS = ['name', 'userIDs', 'strategy', 'source', 'tagIDs', 'welcomeMessage', 'welcomeAttachments', 'skipVerify', 'poolID'] as const;
 
 export type ContactWayField = (typeof CONTACT_WAY_FIELDS)[number];
 
 export interface FieldErrors {
-  name: [ContactWayField];
+  /** [field], or an attachment's input: ['welcomeAttachments', i, 'title']. */
+  name: [ContactWayField] | ['welcomeAttachments', number, AttachmentField];
   errors: string[];
 }
 
@@ -55,16 +56,24 @@ export function contactWayErrors(
   names: { users?: Map<string, string>; tags?: Map<string, string> } = {},
 ): { fields: FieldErrors[]; rest: APIError[] } {
   const byField = new Map<ContactWayField, string[]>();
+  const attachments: FieldErrors[] = [];
   const rest: APIError[] = [];
   for (const e of apiErrors(err)) {
     if (!e.field) {
       rest.push(e);
       continue;
     }
-    const [head, index] = fieldPath(e.field);
+    const [head, index, sub] = fieldPath(e.field);
     const field = String(head) as ContactWayField;
     if (!CONTACT_WAY_FIELDS.includes(field)) {
       rest.push(e);
+      continue;
+    }
+    // An attachment's input (input.welcomeAttachments[2].title) gets its own
+    // error; the list's (at most 9) goes on the list.
+    if (field === 'welcomeAttachments' && typeof index === 'number') {
+      const f = ATTACHMENT_FIELDS.includes(sub as AttachmentField) ? (sub as AttachmentField) : 'type';
+      attachments.push({ name: ['welcomeAttachments', index, f], errors: [e.message] });
       continue;
     }
     let message = e.message;
@@ -75,7 +84,7 @@ export function contactWayErrors(
     }
     byField.set(field, [...(byField.get(field) ?? []), message]);
   }
-  return { fields: [...byField].map(([name, errors]) => ({ name: [name], errors })), rest };
+  return { fields: [...[...byField].map(([name, errors]): FieldErrors => ({ name: [name], errors })), ...attachments], rest };
 }
 
 /** Whether a refusal says the workspace has no WeCom corp configured (corpId, contactSecret). */
@@ -94,6 +103,8 @@ export interface EditableCode {
   skipVerify: boolean;
   users: { id: string }[];
   tags: { id: string }[];
+  /** What goes with the welcome message, as the API shows it. */
+  welcomeAttachments?: AttachmentValue[];
   /** The code's pool: null for none, undefined when not known (a server before ContactWay.pool). */
   poolID?: string | null;
 }
@@ -106,6 +117,7 @@ export interface ContactWayFormValues {
   source?: string;
   tagIDs?: string[];
   welcomeMessage?: string;
+  welcomeAttachments?: AttachmentValue[];
   skipVerify: boolean;
   /** A pool, empty for none, or KEEP_POOL: leave the code's pool as it is. */
   poolID?: string;
@@ -126,6 +138,7 @@ export function formValuesOf(code: EditableCode): ContactWayFormValues {
     source: code.source,
     tagIDs: code.tags.map((x) => x.id),
     welcomeMessage: code.welcomeMessage,
+    welcomeAttachments: (code.welcomeAttachments ?? []).map(attachmentValueOf),
     skipVerify: code.skipVerify,
     poolID: code.poolID === undefined ? KEEP_POOL : (code.poolID ?? undefined),
   };
@@ -154,6 +167,8 @@ export function contactWayUpdate(code: EditableCode, v: ContactWayFormValues): U
   if (!sameSet(tags, code.tags.map((x) => x.id))) out.tagIDs = [...tags];
   const welcome = v.welcomeMessage ?? '';
   if (welcome !== code.welcomeMessage) out.welcomeMessage = welcome;
+  const attachments = attachmentsInput(v.welcomeAttachments ?? []);
+  if (JSON.stringify(attachments) !== JSON.stringify(attachmentsInput(code.welcomeAttachments ?? []))) out.welcomeAttachments = attachments;
   if (v.skipVerify !== code.skipVerify) out.skipVerify = v.skipVerify;
   if (v.poolID !== KEEP_POOL) {
     if (v.poolID) {
@@ -174,4 +189,109 @@ export function memberCountProblem(before: number, n: number): 'one' | 'several'
   if (before === 1 && n !== 1) return 'one';
   if (before > 1 && n < 2) return 'several';
   return null;
+}
+
+// ---------------------------------------------------------------- welcome attachments
+
+/** WeCom's limit of attachments per welcome message. */
+export const MAX_ATTACHMENTS = 9;
+
+export const ATTACHMENT_TYPES: WelcomeAttachmentType[] = ['IMAGE', 'LINK', 'MINIPROGRAM'];
+
+export const ATTACHMENT_FIELDS = ['type', 'title', 'url', 'picURL', 'desc', 'appID', 'page', 'picMediaID'] as const;
+export type AttachmentField = (typeof ATTACHMENT_FIELDS)[number];
+
+/** An attachment as the form holds it: its type and the fields that type uses. */
+export interface AttachmentValue {
+  type: WelcomeAttachmentType;
+  title?: string | null;
+  url?: string | null;
+  picURL?: string | null;
+  desc?: string | null;
+  appID?: string | null;
+  page?: string | null;
+  picMediaID?: string | null;
+}
+
+/** A field of an attachment type and WeCom's rule for it (the API checks the same: internal/wecom/welcome.go). */
+export interface AttachmentFieldRule {
+  field: Exclude<AttachmentField, 'type'>;
+  required: boolean;
+  /** WeCom counts bytes (UTF-8: a Chinese character is 3). */
+  maxBytes: number;
+  kind?: 'url' | 'qpic' | 'appid';
+}
+
+/** The fields each type takes, in the form's order. */
+export const ATTACHMENT_RULES: Record<WelcomeAttachmentType, AttachmentFieldRule[]> = {
+  IMAGE: [{ field: 'picURL', required: true, maxBytes: 1000, kind: 'qpic' }],
+  LINK: [
+    { field: 'title', required: true, maxBytes: 128 },
+    { field: 'url', required: true, maxBytes: 1000, kind: 'url' },
+    { field: 'picURL', required: false, maxBytes: 1000, kind: 'url' },
+    { field: 'desc', required: false, maxBytes: 512 },
+  ],
+  MINIPROGRAM: [
+    { field: 'title', required: true, maxBytes: 64 },
+    { field: 'appID', required: true, maxBytes: 64, kind: 'appid' },
+    { field: 'page', required: true, maxBytes: 256 },
+    { field: 'picMediaID', required: true, maxBytes: 256 },
+  ],
+};
+
+/** Why an attachment field's value breaks WeCom's rule, or null. */
+export type AttachmentProblem =
+  | { kind: 'required' }
+  | { kind: 'tooLong'; max: number }
+  | { kind: 'url' }
+  | { kind: 'qpic' }
+  | { kind: 'appid' };
+
+const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
+
+/** Checks value against rule as the API does: trimmed; required; bytes; an absolute http(s) URL, an https *.qpic.cn one, a mini-program appid. */
+export function attachmentProblem(rule: AttachmentFieldRule, value: string | null | undefined): AttachmentProblem | null {
+  const v = (value ?? '').trim();
+  if (!v) return rule.required ? { kind: 'required' } : null;
+  if (utf8Bytes(v) > rule.maxBytes) return { kind: 'tooLong', max: rule.maxBytes };
+  if (rule.kind === 'url' || rule.kind === 'qpic') {
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      return { kind: 'url' };
+    }
+    if ((u.protocol !== 'https:' && u.protocol !== 'http:') || !u.host || u.username || u.password) return { kind: 'url' };
+    if (rule.kind === 'qpic' && (u.protocol !== 'https:' || !(u.hostname === 'qpic.cn' || u.hostname.endsWith('.qpic.cn')))) return { kind: 'qpic' };
+  }
+  if (rule.kind === 'appid' && !/^wx[0-9a-f]{16}$/.test(v)) return { kind: 'appid' };
+  return null;
+}
+
+/** The API's input for the form's attachments: each with its type's fields only, trimmed, empty optional ones left out. */
+export function attachmentsInput(list: AttachmentValue[]): WelcomeAttachmentInput[] {
+  return list.map((a) => {
+    const out: WelcomeAttachmentInput = { type: a.type };
+    for (const r of ATTACHMENT_RULES[a.type] ?? []) {
+      const v = (a[r.field] ?? '').trim();
+      if (v || r.required) out[r.field] = v;
+    }
+    return out;
+  });
+}
+
+/** A code's attachment as the form edits it. */
+export function attachmentValueOf(a: AttachmentValue): AttachmentValue {
+  const out: AttachmentValue = { type: a.type };
+  for (const r of ATTACHMENT_RULES[a.type] ?? []) out[r.field] = a[r.field] ?? '';
+  return out;
+}
+
+/** The short text an attachment is shown by: a link's or mini-program's title, an image's file name. */
+export function attachmentLabel(a: AttachmentValue): string {
+  if (a.type === 'IMAGE') {
+    const path = (a.picURL ?? '').split('?')[0];
+    return path.slice(path.lastIndexOf('/') + 1) || (a.picURL ?? '');
+  }
+  return a.title ?? '';
 }

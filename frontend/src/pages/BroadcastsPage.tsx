@@ -1,24 +1,29 @@
 // Broadcasts (群发): schedule a message to a segment over a configured
 // channel, cancel it, and watch its delivery stats live. Channels are
-// configured on the second tab.
+// configured on the second tab. A broadcast on the wecom channel that is a
+// staff mass send (客户群发) shows each sending member's templates in its
+// drawer — sent or waiting for them, customers sent/failed/pending, their
+// reminders — with 提醒成员 (remindWeComMassSend) and when the automatic
+// reminder runs.
 import { useEffect, useMemo, useState } from 'react';
 import {
   Alert, App, Button, Checkbox, Col, DatePicker, Descriptions, Drawer, Empty, Form, Input, InputNumber, Modal, Popconfirm, Progress, Row,
   Select, Space, Switch, Table, Tabs, Tag, TimePicker, Tooltip, Typography,
 } from 'antd';
-import { PlusOutlined, ReloadOutlined, SettingOutlined } from '@ant-design/icons';
+import { BellOutlined, PlusOutlined, ReloadOutlined, SettingOutlined } from '@ant-design/icons';
 import dayjs from 'dayjs';
 import { useMutation, useQuery } from 'urql';
-import { BroadcastsDoc, CancelBroadcastDoc, ChannelsDoc, ConfigureChannelDoc, CreateBroadcastDoc, SegmentsDoc } from '../api/ops';
-import { applyFormErrors, errorMessage, errorText } from '../api/errors';
+import { BroadcastsDoc, CancelBroadcastDoc, ChannelsDoc, ConfigureChannelDoc, CreateBroadcastDoc, RemindWeComMassSendDoc, SegmentsDoc, WeComMassSendDoc } from '../api/ops';
+import { apiErrors, applyFormErrors, errorMessage, errorText } from '../api/errors';
 import { useFieldDefs } from '../api/hooks';
 import { useSession } from '../auth/session';
-import { useT } from '../i18n';
+import { useT, type MessageKey } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
 import { QueryError } from '../components/QueryError';
 import { broadcastStatusLabel } from '../lib/labels';
 import { fmtNumber, fmtTime } from '../lib/format';
-import type { BroadcastsQuery } from '../gql/graphql';
+import { earliest, memberState, reminderNote, reminderRefusal, type MemberState, type Note } from '../lib/wecomMassSend';
+import type { BroadcastsQuery, WeComMassSendQuery } from '../gql/graphql';
 
 type Row = NonNullable<NonNullable<NonNullable<BroadcastsQuery['broadcasts']['edges']>[number]>['node']>;
 
@@ -175,7 +180,122 @@ function BroadcastDetail({ row }: { row: Row }) {
           </Descriptions.Item>
         ))}
       </Descriptions>
+      {row.channel === 'wecom' && <MassSend broadcastID={row.id} status={row.status} />}
     </Space>
+  );
+}
+
+type Member = WeComMassSendQuery['weComMassSend']['members'][number];
+const memberColor: Record<MemberState, string> = { waiting: 'orange', planned: 'processing', sent: 'green', expired: 'red', failed: 'red', cancelled: 'default' };
+
+/**
+ * A staff mass send per sending member: whether they sent (confirmed) their
+ * templates, their customers' deliveries and reminders, and 提醒成员 for
+ * those who have not sent yet. Polls while the broadcast is live.
+ */
+function MassSend({ broadcastID, status }: { broadcastID: string; status: string }) {
+  const t = useT();
+  const { can } = useSession();
+  const { message } = App.useApp();
+  const [res, refetch] = useQuery({ query: WeComMassSendDoc, variables: { broadcastID }, requestPolicy: 'cache-and-network' });
+  const [{ fetching: reminding }, remind] = useMutation(RemindWeComMassSendDoc);
+  const [note, setNote] = useState<Note | null>(null);
+  useEffect(() => {
+    if (!LIVE.includes(status)) return;
+    const h = setInterval(() => refetch({ requestPolicy: 'network-only' }), 5000);
+    return () => clearInterval(h);
+  }, [status, refetch]);
+  const ms = res.data?.weComMassSend;
+  // An application-message channel (no contactSecret): nothing per member to show.
+  if (res.error && !ms) return <QueryError error={res.error} retry={() => refetch({ requestPolicy: 'network-only' })} />;
+  if (!ms || !ms.staffMassSend) return null;
+  const waiting = ms.members.filter((m) => m.waiting > 0);
+  const say = (n: Note) => t(n.key as MessageKey, n.vars && { ...n.vars, ...(typeof n.vars.at === 'string' && n.vars.at ? { at: fmtTime(n.vars.at) } : {}) });
+
+  const doRemind = async () => {
+    setNote(null);
+    const r = await remind({ broadcastID });
+    if (r.error) {
+      const errs = apiErrors(r.error);
+      const n = reminderRefusal(errs, earliest(ms.members.map((m) => m.nextReminderAt)));
+      setNote(n ?? { level: 'error', key: 'massSend.failed', detail: [errorText(r.error)] });
+    } else if (r.data) {
+      const n = reminderNote(r.data.remindWeComMassSend);
+      setNote(n);
+      if (n.level === 'success') message.success(say(n));
+    }
+    refetch({ requestPolicy: 'network-only' });
+  };
+
+  return (
+    <div data-testid="mass-send">
+      <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 8 }} wrap>
+        <Typography.Title level={5} style={{ margin: 0 }}>{t('massSend.title')}</Typography.Title>
+        {can('broadcast', 'write') && (
+          <Tooltip title={!ms.remindable ? t('massSend.notRemindable') : waiting.length === 0 ? t('massSend.noneWaiting') : t('massSend.remindHint')}>
+            <Button icon={<BellOutlined />} onClick={doRemind} loading={reminding} disabled={!ms.remindable} data-testid="mass-send-remind">
+              {t('massSend.remind')}
+            </Button>
+          </Tooltip>
+        )}
+      </Space>
+      <Typography.Paragraph type="secondary" style={{ marginBottom: 8 }} data-testid="mass-send-auto">
+        {ms.autoRemindAfterMinutes ? t('massSend.autoOn', { n: ms.autoRemindAfterMinutes }) : t('massSend.autoOff')}
+        {' '}{t('massSend.limitRule')}
+      </Typography.Paragraph>
+      {note && (
+        <Alert
+          type={note.level}
+          showIcon
+          closable
+          onClose={() => setNote(null)}
+          style={{ marginBottom: 8 }}
+          data-testid="mass-send-note"
+          title={say(note)}
+          description={note.detail?.length ? note.detail.join('; ') : undefined}
+        />
+      )}
+      <Table<Member>
+        rowKey="userID"
+        size="small"
+        pagination={false}
+        dataSource={ms.members}
+        loading={res.fetching && !res.data}
+        scroll={{ x: 'max-content' }}
+        data-testid="mass-send-members"
+        onRow={(m) => ({ 'data-testid': 'mass-send-member', 'data-member': m.wecomUserID }) as React.HTMLAttributes<HTMLElement>}
+        locale={{ emptyText: <Empty description={t('massSend.empty')} /> }}
+        columns={[
+          { title: t('massSend.member'), key: 'name', render: (_: unknown, m) => <span>{m.name}<div className="scrm-muted" style={{ fontSize: 12 }}>{m.wecomUserID}</div></span> },
+          {
+            title: t('massSend.state'), key: 'state',
+            render: (_: unknown, m) => {
+              const st = memberState(m);
+              return <Tag color={memberColor[st]} data-testid="mass-send-state">{t(`massSend.state.${st}` as MessageKey, { n: m.waiting })}</Tag>;
+            },
+          },
+          {
+            title: t('massSend.customers'), key: 'customers', align: 'right' as const,
+            render: (_: unknown, m) => (
+              <Tooltip title={t('massSend.customersTip', { sent: m.sent, failed: m.failedDeliveries, pending: m.pending })}>
+                <span data-testid="mass-send-customers">{t('massSend.customersText', { sent: fmtNumber(m.sent), n: fmtNumber(m.customers) })}</span>
+                {m.failedDeliveries > 0 && <Typography.Text type="danger" style={{ marginLeft: 4 }}>{t('massSend.failedN', { n: m.failedDeliveries })}</Typography.Text>}
+              </Tooltip>
+            ),
+          },
+          {
+            title: t('massSend.reminders'), key: 'reminders',
+            render: (_: unknown, m) => (
+              <span data-testid="mass-send-reminders">
+                {m.reminders > 0 ? t('massSend.remindedN', { n: m.reminders, at: fmtTime(m.lastRemindedAt) }) : t('massSend.neverReminded')}
+                {m.atLimit && <div><Typography.Text type="warning" style={{ fontSize: 12 }}>{t('massSend.atLimitUntil', { at: fmtTime(m.nextReminderAt) })}</Typography.Text></div>}
+                {m.autoRemindAt && <div className="scrm-muted" style={{ fontSize: 12 }} data-testid="mass-send-auto-at">{t('massSend.autoAt', { at: fmtTime(m.autoRemindAt) })}</div>}
+              </span>
+            ),
+          },
+        ]}
+      />
+    </div>
   );
 }
 

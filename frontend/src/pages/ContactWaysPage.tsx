@@ -6,24 +6,34 @@
 // they name (input.userIDs[1] on the members, named); a CONFLICT — no WeCom
 // corp configured, or WeCom's refusal — is an alert above the form. A row's
 // 删除 asks first (the QR code stops working in WeCom; adds and stats stay).
-// The header also starts a sync of the corp's customers (WeComSyncButton).
+// The welcome message's attachments (images, links, mini-programs; at most
+// 9) are added, ordered and removed in the drawer, each field checked as the
+// API checks it, and shown on the code's row. 已删除 lists deleted codes;
+// 恢复 (restoreContactWay) gives one a new QR code with its settings, adds
+// and stats. The header also starts a sync of the corp's customers
+// (WeComSyncButton).
 import { useMemo, useState } from 'react';
-import { Alert, App, Button, Drawer, Empty, Form, Image, Input, Popconfirm, Select, Space, Switch, Table, Tag, Tooltip, Typography, type ButtonProps } from 'antd';
-import { DeleteOutlined, EditOutlined, PlusOutlined, QrcodeOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Card, Drawer, Empty, Form, Image, Input, Popconfirm, Segmented, Select, Space, Switch, Table, Tag, Tooltip, Typography, type ButtonProps } from 'antd';
+import {
+  AppstoreOutlined, ArrowDownOutlined, ArrowUpOutlined, DeleteOutlined, EditOutlined, LinkOutlined, PictureOutlined, PlusOutlined, QrcodeOutlined, UndoOutlined,
+} from '@ant-design/icons';
 import { useMutation, useQuery } from 'urql';
-import { ContactWaysDoc, ContactWayUsersDoc, CreateContactWayDoc, DeleteContactWayDoc, UpdateContactWayDoc } from '../api/ops';
+import { ContactWaysDoc, ContactWayUsersDoc, CreateContactWayDoc, DeleteContactWayDoc, RestoreContactWayDoc, UpdateContactWayDoc } from '../api/ops';
 import { errorMessage, errorText, type APIError } from '../api/errors';
 import { usePools, useTags } from '../api/hooks';
 import { useSession } from '../auth/session';
-import { useI18n } from '../i18n';
+import { useI18n, type MessageKey } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
 import { QueryError } from '../components/QueryError';
 import { WeComSyncButton } from '../components/WeComSyncButton';
-import { contactWayErrors, contactWayUpdate, formValuesOf, KEEP_POOL, memberCountProblem, memberOptions, notConfigured, type ContactWayFormValues } from '../lib/contactWays';
+import {
+  ATTACHMENT_RULES, ATTACHMENT_TYPES, attachmentLabel, attachmentProblem, attachmentsInput, contactWayErrors, contactWayUpdate, formValuesOf, KEEP_POOL,
+  MAX_ATTACHMENTS, memberCountProblem, memberOptions, notConfigured, type AttachmentFieldRule, type AttachmentValue, type ContactWayFormValues,
+} from '../lib/contactWays';
 import { contactWayStrategyLabel } from '../lib/labels';
 import { fmtNumber, fmtTime } from '../lib/format';
 import { useMobile } from '../lib/useMobile';
-import type { ContactWaysQuery, ContactWayStrategy } from '../gql/graphql';
+import type { ContactWaysQuery, ContactWayStrategy, WelcomeAttachmentType } from '../gql/graphql';
 
 type Code = ContactWaysQuery['contactWays'][number];
 const STRATEGIES: ContactWayStrategy[] = ['FIXED', 'ROUND_ROBIN', 'LEAST_LOADED'];
@@ -33,7 +43,10 @@ export default function ContactWaysPage() {
   const { t } = useI18n();
   const { can } = useSession();
   const mobile = useMobile();
-  const [res, refetch] = useQuery({ query: ContactWaysDoc, context: useMemo(() => ({ additionalTypenames: ['ContactWay'] }), []) });
+  // The list: live codes, or the deleted ones (已删除) to restore.
+  const [view, setView] = useState<'live' | 'deleted'>('live');
+  const deleted = view === 'deleted';
+  const [res, refetch] = useQuery({ query: ContactWaysDoc, variables: { deleted }, context: useMemo(() => ({ additionalTypenames: ['ContactWay'] }), []) });
   // The drawer: closed, a new code ('new'), or the code being edited.
   const [editing, setEditing] = useState<Code | 'new' | null>(null);
   const codes = res.data?.contactWays ?? [];
@@ -49,11 +62,12 @@ export default function ContactWaysPage() {
         </div>
       ),
     },
-    { title: t('contactWays.qr'), key: 'qr', width: 84, render: (_: unknown, c: Code) => <QrCode code={c} /> },
+    ...(deleted ? [] : [{ title: t('contactWays.qr'), key: 'qr', width: 84, render: (_: unknown, c: Code) => <QrCode code={c} /> }]),
     { title: t('contactWays.members'), key: 'users', render: (_: unknown, c: Code) => c.users.map((u) => <Tag key={u.id}>{u.name}</Tag>) },
     { title: t('contactWays.strategy'), key: 'strategy', render: (_: unknown, c: Code) => contactWayStrategyLabel(t, c.strategy) },
     { title: t('contactWays.source'), dataIndex: 'source', key: 'source' },
     { title: t('contactWays.tags'), key: 'tags', render: (_: unknown, c: Code) => c.tags.map((x) => <Tag key={x.id} color={x.color || undefined}>{x.name}</Tag>) },
+    { title: t('contactWays.attachments'), key: 'attachments', render: (_: unknown, c: Code) => <Attachments list={c.welcomeAttachments} /> },
     {
       title: t('contactWays.stats'),
       key: 'stats',
@@ -63,7 +77,12 @@ export default function ContactWaysPage() {
       })),
     },
     { title: t('contactWays.createdAt'), key: 'createdAt', render: (_: unknown, c: Code) => <span className="scrm-nowrap">{fmtTime(c.createdAt)}</span> },
-    ...(write ? [{
+    ...(deleted ? [{ title: t('contactWays.deletedAt'), key: 'deletedAt', render: (_: unknown, c: Code) => <span className="scrm-nowrap" data-testid="cw-deleted-at">{fmtTime(c.deletedAt)}</span> }] : []),
+    ...(write && deleted ? [{
+      title: t('contactWays.actions'), key: 'actions', fixed: mobile ? undefined : ('right' as const),
+      render: (_: unknown, c: Code) => <RestoreButton code={c} onRestored={() => refetch({ requestPolicy: 'network-only' })} />,
+    }] : []),
+    ...(write && !deleted ? [{
       title: t('contactWays.actions'), key: 'actions', fixed: mobile ? undefined : ('right' as const),
       render: (_: unknown, c: Code) => (
         <Space orientation="vertical" size={4}>
@@ -87,7 +106,15 @@ export default function ContactWaysPage() {
         )}
       />
       <QueryError error={res.error} retry={() => refetch({ requestPolicy: 'network-only' })} />
-      <Typography.Text type="secondary" style={{ display: 'block', marginBottom: 8 }} data-testid="cw-count">{t('contactWays.count', { n: codes.length })}</Typography.Text>
+      <Space wrap style={{ marginBottom: 8 }}>
+        <Segmented<'live' | 'deleted'>
+          value={view}
+          onChange={setView}
+          options={[{ value: 'live', label: t('contactWays.viewLive') }, { value: 'deleted', label: t('contactWays.viewDeleted') }]}
+          data-testid="cw-view"
+        />
+        <Typography.Text type="secondary" data-testid="cw-count">{t(deleted ? 'contactWays.countDeleted' : 'contactWays.count', { n: codes.length })}</Typography.Text>
+      </Space>
       <Table<Code>
         rowKey="id"
         size="middle"
@@ -99,7 +126,7 @@ export default function ContactWaysPage() {
         scroll={{ x: 'max-content' }}
         data-testid="cw-table"
         onRow={(c) => ({ 'data-testid': 'cw-row', 'data-code': c.id }) as React.HTMLAttributes<HTMLElement>}
-        locale={{ emptyText: res.fetching ? ' ' : <Empty description={t('contactWays.empty')} /> }}
+        locale={{ emptyText: res.fetching ? ' ' : <Empty description={t(deleted ? 'contactWays.emptyDeleted' : 'contactWays.empty')} /> }}
       />
       {editing && (
         <CodeDrawer
@@ -137,6 +164,52 @@ function DeleteButton({ code, onDeleted }: { code: Code; onDeleted: () => void }
     >
       <Button size="small" danger icon={<DeleteOutlined />} data-testid="cw-delete">{t('common.delete')}</Button>
     </Popconfirm>
+  );
+}
+
+/** A deleted code's 恢复: asks first, saying WeCom makes a new QR code (the old one stays dead) and the adds and stats stay. */
+function RestoreButton({ code, onRestored }: { code: Code; onRestored: () => void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [{ fetching }, restore] = useMutation(RestoreContactWayDoc);
+  return (
+    <Popconfirm
+      title={t('contactWays.restoreTitle', { name: code.name })}
+      description={<div style={{ maxWidth: 300 }} data-testid="cw-restore-body">{t('contactWays.restoreBody')}</div>}
+      okText={t('contactWays.restore')}
+      okButtonProps={{ 'data-testid': 'cw-restore-ok' } as ButtonProps}
+      cancelText={t('common.cancel')}
+      onConfirm={async () => {
+        const r = await restore({ id: code.id });
+        if (r.error) {
+          message.error({ content: <span data-testid="cw-restore-error">{errorText(r.error)}</span>, duration: 8 });
+          return;
+        }
+        message.success(t('contactWays.restored', { name: code.name }));
+        onRestored();
+      }}
+    >
+      <Button size="small" icon={<UndoOutlined />} loading={fetching} data-testid="cw-restore">{t('contactWays.restore')}</Button>
+    </Popconfirm>
+  );
+}
+
+const attachmentIcon: Record<WelcomeAttachmentType, React.ReactNode> = { IMAGE: <PictureOutlined />, LINK: <LinkOutlined />, MINIPROGRAM: <AppstoreOutlined /> };
+
+/** A code's welcome attachments on its row, in order: an icon for the kind and the title (an image by its file name). */
+function Attachments({ list }: { list: AttachmentValue[] }) {
+  const { t } = useI18n();
+  if (!list.length) return <span className="scrm-muted">—</span>;
+  return (
+    <div style={{ maxWidth: 220, whiteSpace: 'normal' }}>
+      {list.map((a, i) => (
+        <Tooltip key={i} title={`${t(`contactWays.attach.${a.type}` as MessageKey)}: ${a.url || a.picURL || a.appID || ''}`}>
+          <Tag icon={attachmentIcon[a.type]} data-testid="cw-attachment" data-kind={a.type} style={{ maxWidth: 200, overflow: 'hidden', textOverflow: 'ellipsis' }}>
+            {attachmentLabel(a)}
+          </Tag>
+        </Tooltip>
+      ))}
+    </div>
   );
 }
 
@@ -190,7 +263,7 @@ function CodeDrawer({ code, onClose, onDone }: { code?: Code; onClose: () => voi
   // The code as the form edits it: its pool by id (null for none).
   const editable = useMemo(() => (code ? { ...code, poolID: code.pool?.id ?? null } : undefined), [code]);
   const initialValues = useMemo<Partial<FormValues>>(
-    () => (editable ? formValuesOf(editable) : { strategy: 'FIXED', skipVerify: true, userIDs: [], tagIDs: [] }),
+    () => (editable ? formValuesOf(editable) : { strategy: 'FIXED', skipVerify: true, userIDs: [], tagIDs: [], welcomeAttachments: [] }),
     [editable],
   );
   const [refusal, setRefusal] = useState<APIError[]>([]);
@@ -235,6 +308,7 @@ function CodeDrawer({ code, onClose, onDone }: { code?: Code; onClose: () => voi
       source: v.source?.trim() || null,
       tagIDs: v.tagIDs ?? [],
       welcomeMessage: v.welcomeMessage ?? '',
+      welcomeAttachments: attachmentsInput(v.welcomeAttachments ?? []),
       skipVerify: v.skipVerify,
       poolID: v.poolID || null,
     };
@@ -366,6 +440,7 @@ function CodeDrawer({ code, onClose, onDone }: { code?: Code; onClose: () => voi
         >
           <Input.TextArea rows={4} maxLength={4000} showCount placeholder="您好{{.name}}，欢迎！" data-testid="cw-form-welcome" />
         </Form.Item>
+        <AttachmentsField />
         <Form.Item name="skipVerify" label={t('contactWays.skipVerify')} valuePropName="checked">
           <Switch data-testid="cw-form-skip" />
         </Form.Item>
@@ -381,5 +456,99 @@ function CodeDrawer({ code, onClose, onDone }: { code?: Code; onClose: () => voi
         </Form.Item>
       </Form>
     </Drawer>
+  );
+}
+
+/**
+ * The welcome message's attachments: a list of cards, each a kind (image,
+ * link, mini-program) and that kind's fields, checked as the API checks
+ * them; moved up and down, removed, at most MAX_ATTACHMENTS. The API's
+ * errors land on the input they name (input.welcomeAttachments[i].title).
+ */
+function AttachmentsField() {
+  const { t } = useI18n();
+  return (
+    <Form.List name="welcomeAttachments">
+      {(fields, { add, remove, move }, { errors }) => (
+        <Form.Item label={t('contactWays.attachments')} extra={t('contactWays.attachmentsHint', { n: MAX_ATTACHMENTS })} data-testid="cw-form-attachments">
+          <Space orientation="vertical" style={{ width: '100%' }} size={8}>
+            {fields.map((f, i) => (
+              <Card
+                key={f.key}
+                size="small"
+                data-testid="cw-form-attachment"
+                title={
+                  <Space>
+                    <span>#{i + 1}</span>
+                    <Form.Item name={[f.name, 'type']} noStyle>
+                      <Select
+                        size="small"
+                        style={{ width: 120 }}
+                        data-testid="cw-attach-type"
+                        options={ATTACHMENT_TYPES.map((k) => ({ value: k, label: t(`contactWays.attach.${k}` as MessageKey) }))}
+                      />
+                    </Form.Item>
+                  </Space>
+                }
+                extra={
+                  <Space size={0}>
+                    <Button size="small" type="text" icon={<ArrowUpOutlined />} disabled={i === 0} onClick={() => move(i, i - 1)} aria-label={t('contactWays.attach.up')} data-testid="cw-attach-up" />
+                    <Button size="small" type="text" icon={<ArrowDownOutlined />} disabled={i === fields.length - 1} onClick={() => move(i, i + 1)} aria-label={t('contactWays.attach.down')} data-testid="cw-attach-down" />
+                    <Button size="small" type="text" danger icon={<DeleteOutlined />} onClick={() => remove(f.name)} aria-label={t('contactWays.attach.remove')} data-testid="cw-attach-remove" />
+                  </Space>
+                }
+              >
+                <Form.Item noStyle shouldUpdate={(a, b) => a.welcomeAttachments?.[f.name]?.type !== b.welcomeAttachments?.[f.name]?.type}>
+                  {({ getFieldValue }) => {
+                    const type = getFieldValue(['welcomeAttachments', f.name, 'type']) as WelcomeAttachmentType;
+                    return (ATTACHMENT_RULES[type] ?? []).map((r) => <AttachmentInput key={`${type}-${r.field}`} name={f.name} type={type} rule={r} />);
+                  }}
+                </Form.Item>
+              </Card>
+            ))}
+            <Form.ErrorList errors={errors} />
+            <Button
+              icon={<PlusOutlined />}
+              disabled={fields.length >= MAX_ATTACHMENTS}
+              onClick={() => add({ type: 'LINK', title: '', url: '', picURL: '', desc: '' })}
+              data-testid="cw-attach-add"
+            >
+              {t('contactWays.attach.add')}
+            </Button>
+          </Space>
+        </Form.Item>
+      )}
+    </Form.List>
+  );
+}
+
+/** One field of an attachment, with WeCom's rule for it (required, bytes, URL, *.qpic.cn, appid). */
+function AttachmentInput({ name, type, rule }: { name: number; type: WelcomeAttachmentType; rule: AttachmentFieldRule }) {
+  const { t } = useI18n();
+  const label = t(`contactWays.attach.${type}.${rule.field}` as MessageKey);
+  const hint = type === 'IMAGE' ? t('contactWays.attach.IMAGE.hint') : type === 'MINIPROGRAM' && rule.field === 'picMediaID' ? t('contactWays.attach.MINIPROGRAM.mediaHint') : undefined;
+  return (
+    <Form.Item
+      name={[name, rule.field]}
+      label={label}
+      required={rule.required}
+      extra={hint}
+      style={{ marginBottom: 8 }}
+      rules={[
+        {
+          validator: async (_, v?: string) => {
+            const p = attachmentProblem(rule, v);
+            if (!p) return;
+            throw new Error(t(`contactWays.attach.problem.${p.kind}` as MessageKey, p.kind === 'tooLong' ? { max: p.max } : undefined));
+          },
+        },
+      ]}
+    >
+      {rule.field === 'desc' ? (
+        <Input.TextArea rows={2} data-testid={`cw-attach-${rule.field}`} />
+      ) : (
+        <Input data-testid={`cw-attach-${rule.field}`} placeholder={rule.field === 'appID' ? 'wx0123456789abcdef' : rule.kind ? 'https://' : undefined} />
+      )}
+    </Form.Item>
   );
 }
