@@ -12,13 +12,16 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"mime"
 	"net/http"
 	"path"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -51,15 +54,30 @@ const (
 	cacheRevalidate  = "no-cache"
 	assetsDir        = "assets/"
 	minGzipBytes     = 1024
-	contentSecPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+	contentSecPolicy = "default-src 'self'; script-src 'self'%s; style-src 'self' 'unsafe-inline'; " +
 		"img-src 'self' data: blob: https://*.qpic.cn http://*.qpic.cn; font-src 'self' data:; connect-src 'self'; " +
 		"object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
+
+// inlineScript matches a script element without a src attribute in index.html.
+var inlineScript = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
+
+// scriptHashes are the CSP sources that allow index.html's own inline scripts
+// (the leads list's early request, frontend/index.html) and nothing else inline.
+func scriptHashes(index []byte) string {
+	var b strings.Builder
+	for _, m := range inlineScript.FindAllSubmatch(index, -1) {
+		sum := sha256.Sum256(m[1])
+		b.WriteString(" 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'")
+	}
+	return b.String()
+}
 
 // spa serves the files of one fs.FS as a single-page app.
 type spa struct {
 	files fs.FS
 	index []byte
+	csp   string
 	gz    sync.Map // path -> []byte, gzip of compressible files, made on first request
 	tags  sync.Map // path -> ETag of the file's bytes
 }
@@ -70,7 +88,7 @@ func newHandler(fsys fs.FS) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &spa{files: fsys, index: index}, nil
+	return &spa{files: fsys, index: index, csp: fmt.Sprintf(contentSecPolicy, scriptHashes(index))}, nil
 }
 
 func (s *spa) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -106,7 +124,7 @@ func (s *spa) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *spa) serveIndex(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Cache-Control", cacheRevalidate)
-	h.Set("Content-Security-Policy", contentSecPolicy)
+	h.Set("Content-Security-Policy", s.csp)
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
 	s.write(w, r, "index.html", s.index)

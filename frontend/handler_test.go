@@ -2,6 +2,8 @@ package frontend
 
 import (
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -165,5 +167,29 @@ func TestNotBuilt(t *testing.T) {
 	}
 	if _, err := newHandler(fstest.MapFS{}); err == nil {
 		t.Error("a build without index.html was accepted")
+	}
+}
+
+func TestInlineScriptHash(t *testing.T) {
+	t.Parallel()
+	// index.html's inline script is allowed by its hash, and only it: a
+	// policy without the hash (or with 'unsafe-inline') would block the
+	// early request or allow any injected script.
+	script := `window.x=1;`
+	page := fstest.MapFS{"index.html": {Data: []byte(`<!doctype html><head><script>` + script + `</script></head><div id="root"></div>`)}}
+	h, err := newHandler(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csp := get(t, h, "GET", "/leads", nil).Header().Get("Content-Security-Policy")
+	sum := sha256.Sum256([]byte(script))
+	want := "script-src 'self' 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "';"
+	if !strings.Contains(csp, want) {
+		t.Errorf("CSP %q does not allow exactly the inline script (want %q)", csp, want)
+	}
+	// Without inline scripts the policy is 'self' only.
+	plain, _ := newHandler(app)
+	if csp := get(t, plain, "GET", "/", nil).Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self';") {
+		t.Errorf("CSP %q of a page without inline scripts", csp)
 	}
 }
