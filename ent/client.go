@@ -7360,22 +7360,6 @@ func (c *StepRunClient) QueryEnrollment(_m *StepRun) *EnrollmentQuery {
 	return query
 }
 
-// QueryLead queries the lead edge of a StepRun.
-func (c *StepRunClient) QueryLead(_m *StepRun) *LeadQuery {
-	query := (&LeadClient{config: c.config}).Query()
-	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
-		id := _m.ID
-		step := sqlgraph.NewStep(
-			sqlgraph.From(steprun.Table, steprun.FieldID, id),
-			sqlgraph.To(lead.Table, lead.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, steprun.LeadTable, steprun.LeadColumn),
-		)
-		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
-		return fromV, nil
-	}
-	return query
-}
-
 // Hooks returns the client hooks.
 func (c *StepRunClient) Hooks() []Hook {
 	hooks := c.hooks.StepRun

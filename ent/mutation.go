@@ -40712,6 +40712,7 @@ type StepRunMutation struct {
 	id                *uuid.UUID
 	tenant_id         *uuid.UUID
 	journey_id        *uuid.UUID
+	lead_id           *uuid.UUID
 	step_index        *int
 	addstep_index     *int
 	kind              *string
@@ -40721,8 +40722,6 @@ type StepRunMutation struct {
 	clearedFields     map[string]struct{}
 	enrollment        *uuid.UUID
 	clearedenrollment bool
-	lead              *uuid.UUID
-	clearedlead       bool
 	done              bool
 	oldValue          func(context.Context) (*StepRun, error)
 	predicates        []predicate.StepRun
@@ -40942,12 +40941,12 @@ func (m *StepRunMutation) ResetJourneyID() {
 
 // SetLeadID sets the "lead_id" field.
 func (m *StepRunMutation) SetLeadID(u uuid.UUID) {
-	m.lead = &u
+	m.lead_id = &u
 }
 
 // LeadID returns the value of the "lead_id" field in the mutation.
 func (m *StepRunMutation) LeadID() (r uuid.UUID, exists bool) {
-	v := m.lead
+	v := m.lead_id
 	if v == nil {
 		return
 	}
@@ -40973,7 +40972,7 @@ func (m *StepRunMutation) OldLeadID(ctx context.Context) (v uuid.UUID, err error
 
 // ResetLeadID resets all changes to the "lead_id" field.
 func (m *StepRunMutation) ResetLeadID() {
-	m.lead = nil
+	m.lead_id = nil
 }
 
 // SetStepIndex sets the "step_index" field.
@@ -41216,33 +41215,6 @@ func (m *StepRunMutation) ResetEnrollment() {
 	m.clearedenrollment = false
 }
 
-// ClearLead clears the "lead" edge to the Lead entity.
-func (m *StepRunMutation) ClearLead() {
-	m.clearedlead = true
-	m.clearedFields[steprun.FieldLeadID] = struct{}{}
-}
-
-// LeadCleared reports if the "lead" edge to the Lead entity was cleared.
-func (m *StepRunMutation) LeadCleared() bool {
-	return m.clearedlead
-}
-
-// LeadIDs returns the "lead" edge IDs in the mutation.
-// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
-// LeadID instead. It exists only for internal usage by the builders.
-func (m *StepRunMutation) LeadIDs() (ids []uuid.UUID) {
-	if id := m.lead; id != nil {
-		ids = append(ids, *id)
-	}
-	return
-}
-
-// ResetLead resets all changes to the "lead" edge.
-func (m *StepRunMutation) ResetLead() {
-	m.lead = nil
-	m.clearedlead = false
-}
-
 // Where appends a list predicates to the StepRunMutation builder.
 func (m *StepRunMutation) Where(ps ...predicate.StepRun) {
 	m.predicates = append(m.predicates, ps...)
@@ -41287,7 +41259,7 @@ func (m *StepRunMutation) Fields() []string {
 	if m.journey_id != nil {
 		fields = append(fields, steprun.FieldJourneyID)
 	}
-	if m.lead != nil {
+	if m.lead_id != nil {
 		fields = append(fields, steprun.FieldLeadID)
 	}
 	if m.step_index != nil {
@@ -41536,12 +41508,9 @@ func (m *StepRunMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *StepRunMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 1)
 	if m.enrollment != nil {
 		edges = append(edges, steprun.EdgeEnrollment)
-	}
-	if m.lead != nil {
-		edges = append(edges, steprun.EdgeLead)
 	}
 	return edges
 }
@@ -41554,17 +41523,13 @@ func (m *StepRunMutation) AddedIDs(name string) []ent.Value {
 		if id := m.enrollment; id != nil {
 			return []ent.Value{*id}
 		}
-	case steprun.EdgeLead:
-		if id := m.lead; id != nil {
-			return []ent.Value{*id}
-		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *StepRunMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 1)
 	return edges
 }
 
@@ -41576,12 +41541,9 @@ func (m *StepRunMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *StepRunMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 1)
 	if m.clearedenrollment {
 		edges = append(edges, steprun.EdgeEnrollment)
-	}
-	if m.clearedlead {
-		edges = append(edges, steprun.EdgeLead)
 	}
 	return edges
 }
@@ -41592,8 +41554,6 @@ func (m *StepRunMutation) EdgeCleared(name string) bool {
 	switch name {
 	case steprun.EdgeEnrollment:
 		return m.clearedenrollment
-	case steprun.EdgeLead:
-		return m.clearedlead
 	}
 	return false
 }
@@ -41605,9 +41565,6 @@ func (m *StepRunMutation) ClearEdge(name string) error {
 	case steprun.EdgeEnrollment:
 		m.ClearEnrollment()
 		return nil
-	case steprun.EdgeLead:
-		m.ClearLead()
-		return nil
 	}
 	return fmt.Errorf("unknown StepRun unique edge %s", name)
 }
@@ -41618,9 +41575,6 @@ func (m *StepRunMutation) ResetEdge(name string) error {
 	switch name {
 	case steprun.EdgeEnrollment:
 		m.ResetEnrollment()
-		return nil
-	case steprun.EdgeLead:
-		m.ResetLead()
 		return nil
 	}
 	return fmt.Errorf("unknown StepRun edge %s", name)

@@ -11,7 +11,6 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/enrollment"
-	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/steprun"
 )
 
@@ -48,13 +47,11 @@ type StepRun struct {
 type StepRunEdges struct {
 	// Enrollment holds the value of the enrollment edge.
 	Enrollment *Enrollment `json:"enrollment,omitempty"`
-	// Lead holds the value of the lead edge.
-	Lead *Lead `json:"lead,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [1]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [1]map[string]int
 }
 
 // EnrollmentOrErr returns the Enrollment value or an error if the edge
@@ -66,17 +63,6 @@ func (e StepRunEdges) EnrollmentOrErr() (*Enrollment, error) {
 		return nil, &NotFoundError{label: enrollment.Label}
 	}
 	return nil, &NotLoadedError{edge: "enrollment"}
-}
-
-// LeadOrErr returns the Lead value or an error if the edge
-// was not loaded in eager-loading, or loaded but was not found.
-func (e StepRunEdges) LeadOrErr() (*Lead, error) {
-	if e.Lead != nil {
-		return e.Lead, nil
-	} else if e.loadedTypes[1] {
-		return nil, &NotFoundError{label: lead.Label}
-	}
-	return nil, &NotLoadedError{edge: "lead"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -184,11 +170,6 @@ func (_m *StepRun) Value(name string) (ent.Value, error) {
 // QueryEnrollment queries the "enrollment" edge of the StepRun entity.
 func (_m *StepRun) QueryEnrollment() *EnrollmentQuery {
 	return NewStepRunClient(_m.config).QueryEnrollment(_m)
-}
-
-// QueryLead queries the "lead" edge of the StepRun entity.
-func (_m *StepRun) QueryLead() *LeadQuery {
-	return NewStepRunClient(_m.config).QueryLead(_m)
 }
 
 // Update returns a builder for updating this StepRun.

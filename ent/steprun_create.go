@@ -14,7 +14,6 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/enrollment"
-	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/steprun"
 )
 
@@ -107,11 +106,6 @@ func (_c *StepRunCreate) SetEnrollment(v *Enrollment) *StepRunCreate {
 	return _c.SetEnrollmentID(v.ID)
 }
 
-// SetLead sets the "lead" edge to the Lead entity.
-func (_c *StepRunCreate) SetLead(v *Lead) *StepRunCreate {
-	return _c.SetLeadID(v.ID)
-}
-
 // Mutation returns the StepRunMutation object of the builder.
 func (_c *StepRunCreate) Mutation() *StepRunMutation {
 	return _c.mutation
@@ -198,9 +192,6 @@ func (_c *StepRunCreate) check() error {
 	if len(_c.mutation.EnrollmentIDs()) == 0 {
 		return &ValidationError{Name: "enrollment", err: errors.New(`ent: missing required edge "StepRun.enrollment"`)}
 	}
-	if len(_c.mutation.LeadIDs()) == 0 {
-		return &ValidationError{Name: "lead", err: errors.New(`ent: missing required edge "StepRun.lead"`)}
-	}
 	return nil
 }
 
@@ -245,6 +236,10 @@ func (_c *StepRunCreate) createSpec() (*StepRun, *sqlgraph.CreateSpec) {
 		_spec.SetField(steprun.FieldJourneyID, field.TypeUUID, value)
 		_node.JourneyID = value
 	}
+	if value, ok := _c.mutation.LeadID(); ok {
+		_spec.SetField(steprun.FieldLeadID, field.TypeUUID, value)
+		_node.LeadID = value
+	}
 	if value, ok := _c.mutation.StepIndex(); ok {
 		_spec.SetField(steprun.FieldStepIndex, field.TypeInt, value)
 		_node.StepIndex = value
@@ -280,23 +275,6 @@ func (_c *StepRunCreate) createSpec() (*StepRun, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.EnrollmentID = nodes[0]
-		_spec.Edges = append(_spec.Edges, edge)
-	}
-	if nodes := _c.mutation.LeadIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   steprun.LeadTable,
-			Columns: []string{steprun.LeadColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(lead.FieldID, field.TypeUUID),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_node.LeadID = nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

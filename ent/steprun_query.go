@@ -15,7 +15,6 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/enrollment"
-	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/steprun"
 )
@@ -28,7 +27,6 @@ type StepRunQuery struct {
 	inters         []Interceptor
 	predicates     []predicate.StepRun
 	withEnrollment *EnrollmentQuery
-	withLead       *LeadQuery
 	loadTotal      []func(context.Context, []*StepRun) error
 	modifiers      []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
@@ -82,28 +80,6 @@ func (_q *StepRunQuery) QueryEnrollment() *EnrollmentQuery {
 			sqlgraph.From(steprun.Table, steprun.FieldID, selector),
 			sqlgraph.To(enrollment.Table, enrollment.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, steprun.EnrollmentTable, steprun.EnrollmentColumn),
-		)
-		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
-		return fromU, nil
-	}
-	return query
-}
-
-// QueryLead chains the current query on the "lead" edge.
-func (_q *StepRunQuery) QueryLead() *LeadQuery {
-	query := (&LeadClient{config: _q.config}).Query()
-	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
-		if err := _q.prepareQuery(ctx); err != nil {
-			return nil, err
-		}
-		selector := _q.sqlQuery(ctx)
-		if err := selector.Err(); err != nil {
-			return nil, err
-		}
-		step := sqlgraph.NewStep(
-			sqlgraph.From(steprun.Table, steprun.FieldID, selector),
-			sqlgraph.To(lead.Table, lead.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, steprun.LeadTable, steprun.LeadColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -304,7 +280,6 @@ func (_q *StepRunQuery) Clone() *StepRunQuery {
 		inters:         append([]Interceptor{}, _q.inters...),
 		predicates:     append([]predicate.StepRun{}, _q.predicates...),
 		withEnrollment: _q.withEnrollment.Clone(),
-		withLead:       _q.withLead.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -320,17 +295,6 @@ func (_q *StepRunQuery) WithEnrollment(opts ...func(*EnrollmentQuery)) *StepRunQ
 		opt(query)
 	}
 	_q.withEnrollment = query
-	return _q
-}
-
-// WithLead tells the query-builder to eager-load the nodes that are connected to
-// the "lead" edge. The optional arguments are used to configure the query builder of the edge.
-func (_q *StepRunQuery) WithLead(opts ...func(*LeadQuery)) *StepRunQuery {
-	query := (&LeadClient{config: _q.config}).Query()
-	for _, opt := range opts {
-		opt(query)
-	}
-	_q.withLead = query
 	return _q
 }
 
@@ -418,9 +382,8 @@ func (_q *StepRunQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Step
 	var (
 		nodes       = []*StepRun{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [1]bool{
 			_q.withEnrollment != nil,
-			_q.withLead != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -447,12 +410,6 @@ func (_q *StepRunQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Step
 	if query := _q.withEnrollment; query != nil {
 		if err := _q.loadEnrollment(ctx, query, nodes, nil,
 			func(n *StepRun, e *Enrollment) { n.Edges.Enrollment = e }); err != nil {
-			return nil, err
-		}
-	}
-	if query := _q.withLead; query != nil {
-		if err := _q.loadLead(ctx, query, nodes, nil,
-			func(n *StepRun, e *Lead) { n.Edges.Lead = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -493,35 +450,6 @@ func (_q *StepRunQuery) loadEnrollment(ctx context.Context, query *EnrollmentQue
 	}
 	return nil
 }
-func (_q *StepRunQuery) loadLead(ctx context.Context, query *LeadQuery, nodes []*StepRun, init func(*StepRun), assign func(*StepRun, *Lead)) error {
-	ids := make([]uuid.UUID, 0, len(nodes))
-	nodeids := make(map[uuid.UUID][]*StepRun)
-	for i := range nodes {
-		fk := nodes[i].LeadID
-		if _, ok := nodeids[fk]; !ok {
-			ids = append(ids, fk)
-		}
-		nodeids[fk] = append(nodeids[fk], nodes[i])
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	query.Where(lead.IDIn(ids...))
-	neighbors, err := query.All(ctx)
-	if err != nil {
-		return err
-	}
-	for _, n := range neighbors {
-		nodes, ok := nodeids[n.ID]
-		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "lead_id" returned %v`, n.ID)
-		}
-		for i := range nodes {
-			assign(nodes[i], n)
-		}
-	}
-	return nil
-}
 
 func (_q *StepRunQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -553,9 +481,6 @@ func (_q *StepRunQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withEnrollment != nil {
 			_spec.Node.AddColumnOnce(steprun.FieldEnrollmentID)
-		}
-		if _q.withLead != nil {
-			_spec.Node.AddColumnOnce(steprun.FieldLeadID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

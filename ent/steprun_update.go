@@ -65,9 +65,6 @@ func (_u *StepRunUpdate) check() error {
 	if _u.mutation.EnrollmentCleared() && len(_u.mutation.EnrollmentIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "StepRun.enrollment"`)
 	}
-	if _u.mutation.LeadCleared() && len(_u.mutation.LeadIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "StepRun.lead"`)
-	}
 	return nil
 }
 
@@ -163,9 +160,6 @@ func (_u *StepRunUpdateOne) ExecX(ctx context.Context) {
 func (_u *StepRunUpdateOne) check() error {
 	if _u.mutation.EnrollmentCleared() && len(_u.mutation.EnrollmentIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "StepRun.enrollment"`)
-	}
-	if _u.mutation.LeadCleared() && len(_u.mutation.LeadIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "StepRun.lead"`)
 	}
 	return nil
 }

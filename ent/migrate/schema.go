@@ -1694,13 +1694,13 @@ var (
 		{Name: "id", Type: field.TypeUUID},
 		{Name: "tenant_id", Type: field.TypeUUID},
 		{Name: "journey_id", Type: field.TypeUUID},
+		{Name: "lead_id", Type: field.TypeUUID},
 		{Name: "step_index", Type: field.TypeInt},
 		{Name: "kind", Type: field.TypeString},
 		{Name: "outcome", Type: field.TypeEnum, Enums: []string{"COMPLETED", "SKIPPED", "EXITED", "FAILED"}},
 		{Name: "ran_at", Type: field.TypeTime},
 		{Name: "error", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "enrollment_id", Type: field.TypeUUID},
-		{Name: "lead_id", Type: field.TypeUUID},
 	}
 	// StepRunsTable holds the schema information for the "step_runs" table.
 	StepRunsTable = &schema.Table{
@@ -1710,27 +1710,21 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "step_runs_enrollments_step_runs",
-				Columns:    []*schema.Column{StepRunsColumns[8]},
+				Columns:    []*schema.Column{StepRunsColumns[9]},
 				RefColumns: []*schema.Column{EnrollmentsColumns[0]},
 				OnDelete:   schema.Cascade,
-			},
-			{
-				Symbol:     "step_runs_leads_lead",
-				Columns:    []*schema.Column{StepRunsColumns[9]},
-				RefColumns: []*schema.Column{LeadsColumns[0]},
-				OnDelete:   schema.NoAction,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "steprun_tenant_id_enrollment_id_step_index",
 				Unique:  true,
-				Columns: []*schema.Column{StepRunsColumns[1], StepRunsColumns[8], StepRunsColumns[3]},
+				Columns: []*schema.Column{StepRunsColumns[1], StepRunsColumns[9], StepRunsColumns[4]},
 			},
 			{
 				Name:    "steprun_tenant_id_journey_id_step_index_outcome",
 				Unique:  false,
-				Columns: []*schema.Column{StepRunsColumns[1], StepRunsColumns[2], StepRunsColumns[3], StepRunsColumns[5]},
+				Columns: []*schema.Column{StepRunsColumns[1], StepRunsColumns[2], StepRunsColumns[4], StepRunsColumns[6]},
 			},
 		},
 	}
@@ -2324,7 +2318,6 @@ func init() {
 	StageChangesTable.ForeignKeys[3].RefTable = UsersTable
 	StageChangesTable.ForeignKeys[4].RefTable = LostReasonsTable
 	StepRunsTable.ForeignKeys[0].RefTable = EnrollmentsTable
-	StepRunsTable.ForeignKeys[1].RefTable = LeadsTable
 	SuppressionsTable.ForeignKeys[0].RefTable = LeadsTable
 	TagsTable.ForeignKeys[0].RefTable = TagGroupsTable
 	TasksTable.ForeignKeys[0].RefTable = UsersTable

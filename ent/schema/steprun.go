@@ -25,6 +25,11 @@ func (StepRun) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("enrollment_id", gidUUID).Immutable(),
 		field.UUID("journey_id", gidUUID).Immutable(),
+		// lead_id is the enrolment's lead (the run is written from the
+		// claimed enrolment row). It has no foreign key of its own: the key
+		// to enrollments already implies it (a lead with enrolments cannot be
+		// deleted), and checking a second key per step run cost as much as
+		// the enrolment's (about 2.7 s of a 100,000-lead journey pass).
 		field.UUID("lead_id", gidUUID).Immutable(),
 		field.Int("step_index").Immutable(),
 		field.String("kind").Immutable(),
@@ -42,7 +47,6 @@ func (StepRun) Fields() []ent.Field {
 func (StepRun) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("enrollment", Enrollment.Type).Ref("step_runs").Field("enrollment_id").Unique().Required().Immutable(),
-		edge.To("lead", Lead.Type).Field("lead_id").Unique().Required().Immutable(),
 	}
 }
 

@@ -38,8 +38,6 @@ const (
 	FieldError = "error"
 	// EdgeEnrollment holds the string denoting the enrollment edge name in mutations.
 	EdgeEnrollment = "enrollment"
-	// EdgeLead holds the string denoting the lead edge name in mutations.
-	EdgeLead = "lead"
 	// Table holds the table name of the steprun in the database.
 	Table = "step_runs"
 	// EnrollmentTable is the table that holds the enrollment relation/edge.
@@ -49,13 +47,6 @@ const (
 	EnrollmentInverseTable = "enrollments"
 	// EnrollmentColumn is the table column denoting the enrollment relation/edge.
 	EnrollmentColumn = "enrollment_id"
-	// LeadTable is the table that holds the lead relation/edge.
-	LeadTable = "step_runs"
-	// LeadInverseTable is the table name for the Lead entity.
-	// It exists in this package in order to avoid circular dependency with the "lead" package.
-	LeadInverseTable = "leads"
-	// LeadColumn is the table column denoting the lead relation/edge.
-	LeadColumn = "lead_id"
 )
 
 // Columns holds all SQL columns for steprun fields.
@@ -181,25 +172,11 @@ func ByEnrollmentField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newEnrollmentStep(), sql.OrderByField(field, opts...))
 	}
 }
-
-// ByLeadField orders the results by lead field.
-func ByLeadField(field string, opts ...sql.OrderTermOption) OrderOption {
-	return func(s *sql.Selector) {
-		sqlgraph.OrderByNeighborTerms(s, newLeadStep(), sql.OrderByField(field, opts...))
-	}
-}
 func newEnrollmentStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(EnrollmentInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, EnrollmentTable, EnrollmentColumn),
-	)
-}
-func newLeadStep() *sqlgraph.Step {
-	return sqlgraph.NewStep(
-		sqlgraph.From(Table, FieldID),
-		sqlgraph.To(LeadInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, false, LeadTable, LeadColumn),
 	)
 }
 

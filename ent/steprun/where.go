@@ -216,6 +216,26 @@ func LeadIDNotIn(vs ...uuid.UUID) predicate.StepRun {
 	return predicate.StepRun(sql.FieldNotIn(FieldLeadID, vs...))
 }
 
+// LeadIDGT applies the GT predicate on the "lead_id" field.
+func LeadIDGT(v uuid.UUID) predicate.StepRun {
+	return predicate.StepRun(sql.FieldGT(FieldLeadID, v))
+}
+
+// LeadIDGTE applies the GTE predicate on the "lead_id" field.
+func LeadIDGTE(v uuid.UUID) predicate.StepRun {
+	return predicate.StepRun(sql.FieldGTE(FieldLeadID, v))
+}
+
+// LeadIDLT applies the LT predicate on the "lead_id" field.
+func LeadIDLT(v uuid.UUID) predicate.StepRun {
+	return predicate.StepRun(sql.FieldLT(FieldLeadID, v))
+}
+
+// LeadIDLTE applies the LTE predicate on the "lead_id" field.
+func LeadIDLTE(v uuid.UUID) predicate.StepRun {
+	return predicate.StepRun(sql.FieldLTE(FieldLeadID, v))
+}
+
 // StepIndexEQ applies the EQ predicate on the "step_index" field.
 func StepIndexEQ(v int) predicate.StepRun {
 	return predicate.StepRun(sql.FieldEQ(FieldStepIndex, v))
@@ -471,29 +491,6 @@ func HasEnrollment() predicate.StepRun {
 func HasEnrollmentWith(preds ...predicate.Enrollment) predicate.StepRun {
 	return predicate.StepRun(func(s *sql.Selector) {
 		step := newEnrollmentStep()
-		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
-			for _, p := range preds {
-				p(s)
-			}
-		})
-	})
-}
-
-// HasLead applies the HasEdge predicate on the "lead" edge.
-func HasLead() predicate.StepRun {
-	return predicate.StepRun(func(s *sql.Selector) {
-		step := sqlgraph.NewStep(
-			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, LeadTable, LeadColumn),
-		)
-		sqlgraph.HasNeighbors(s, step)
-	})
-}
-
-// HasLeadWith applies the HasEdge predicate on the "lead" edge with a given conditions (other predicates).
-func HasLeadWith(preds ...predicate.Lead) predicate.StepRun {
-	return predicate.StepRun(func(s *sql.Selector) {
-		step := newLeadStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -14,6 +14,7 @@ import (
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/assign"
+	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/journey"
 	"github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/testenv"
@@ -173,6 +174,17 @@ func testSteps(t *testing.T, w *ws) {
 	steps, err := w.j.Steps(w.ctx, jj)
 	if err != nil || len(steps) != 4 || steps[1] != (journey.StepStats{Index: 1, Kind: "addTags", Reached: 3, Completed: 3}) {
 		t.Fatalf("steps = %+v (%v)", steps, err)
+	}
+	// A rep who sees its own leads counts the runs of those only (step
+	// runs name their lead without a foreign key to it).
+	rep := w.reps(1)[0]
+	if err := w.c.Lead.UpdateOneID(leads[0]).SetOwnerID(rep).Exec(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	own := auth.NewContext(w.ctx, &auth.Viewer{TenantID: w.id, UserID: rep, Roles: []string{"rep"}, LeadScopes: []string{"own"}})
+	steps, err = w.j.Steps(own, jj)
+	if err != nil || len(steps) != 4 || steps[1] != (journey.StepStats{Index: 1, Kind: "addTags", Reached: 1, Completed: 1}) {
+		t.Fatalf("steps seen by a rep owning one lead = %+v (%v)", steps, err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/enrollment"
+	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/steprun"
 	"github.com/scrmhq/scrm/internal/auth"
@@ -100,7 +101,14 @@ func (s *Service) Steps(ctx context.Context, j *ent.Journey) ([]StepStats, error
 	}
 	runs := c.StepRun.Query().Where(steprun.JourneyID(j.ID))
 	if p := inScope(ctx); p != nil {
-		runs.Where(steprun.HasLeadWith(predicate.Lead(p)))
+		// Step runs name their lead without a foreign key (the enrolment's
+		// implies it), so not through an edge.
+		runs.Where(func(s *sql.Selector) {
+			t := sql.Table(lead.Table)
+			visible := sql.Select(t.C(lead.FieldID)).From(t)
+			p(visible)
+			s.Where(sql.In(s.C(steprun.FieldLeadID), visible))
+		})
 	}
 	var byOutcome []struct {
 		StepIndex int             `json:"step_index"`
