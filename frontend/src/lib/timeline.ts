@@ -98,7 +98,15 @@ export function describeItem(t: TFunc, it: TimelineItemView): { title: string; d
     case 'EVENT': {
       const e = it.event;
       if (!e) break;
-      return { title: t('timeline.event', { name: e.name }), detail: eventProperties(e.properties) };
+      const props = (e.properties ?? {}) as Record<string, unknown>;
+      if (e.name === 'lead.duplicate_dismissed' || e.name === 'lead.duplicate_restored') {
+        // Written by the duplicate review (internal/duplicates): its properties are ids, so the
+        // line says what happened and with how many other leads.
+        const others = Array.isArray(props.leads) ? Math.max(props.leads.length - 1, 0) : 0;
+        const kind = typeof props.kind === 'string' ? tOr(t, `dup.kind.${props.kind}`, props.kind) : '';
+        return { title: t(`timeline.${e.name === 'lead.duplicate_dismissed' ? 'dupDismissed' : 'dupRestored'}`, { kind }), detail: t('timeline.dupOthers', { n: others }) };
+      }
+      return { title: t('timeline.event', { name: e.name }), detail: eventProperties(props) };
     }
     case 'WECOM': {
       const e = it.event;
