@@ -14,6 +14,8 @@ import { MotionPreference } from './components/MotionPreference';
 import 'antd/dist/antd.css';
 import './styles.css';
 
+// When the app's code has been fetched and evaluated (the browser test reports it).
+performance.mark('scrm:app:start');
 // The client reports a refused token as an event; the session signs out on it.
 const client = createClient(() => window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT)));
 // A /leads URL carrying the list's state (a filter, a later page) asks for other rows.
