@@ -188,6 +188,11 @@ var crossTenantCases = map[string]crossCase{
 		}, mustErr: true},
 	// Duplicate review: B's groups hold none of A's leads.
 	"Query.duplicateGroups": {query: `{ duplicateGroups(kind: PHONE) { totalCount edges { node { key leads { id } } } } }`},
+	// B cannot dismiss or restore a group of A's leads: they are NOT_FOUND for B.
+	"Mutation.dismissDuplicateGroup": {query: `mutation($a:ID!, $b:ID!){ dismissDuplicateGroup(kind: PHONE, leadIDs:[$a, $b]) }`,
+		vars: func(a map[string]string) map[string]any { return map[string]any{"a": a["lead"], "b": a["lead2"]} }, mustErr: true},
+	"Mutation.restoreDuplicateGroup": {query: `mutation($a:ID!, $b:ID!){ restoreDuplicateGroup(kind: PHONE, leadIDs:[$a, $b]) }`,
+		vars: func(a map[string]string) map[string]any { return map[string]any{"a": a["lead"], "b": a["lead2"]} }, mustErr: true},
 
 	// Journeys: B cannot build on A's tags, stages or segments, nor touch A's journey.
 	"Mutation.createJourney": {query: `mutation($t:ID!){ createJourney(input:{name:"x", trigger:{tagAdded:{tagID:$t}}, steps:[{wait:{hours:1}}]}) { id } }`,
