@@ -14,7 +14,12 @@
 // changes nothing; a code made for several keeps several). A manager
 // (channel read) sees the list without the create, edit or delete buttons;
 // a rep not at all. A one-member code keeps one member; deleting it asks
-// first, and it leaves the list and WeCom. At 1440 px and 390 px.
+// first, and it leaves the list and WeCom. Welcome attachments are added,
+// checked as the API checks them (a link's URL, an image's *.qpic.cn),
+// moved and removed in the drawer, saved without asking WeCom and shown on
+// the row. The deleted code is listed under 已删除 and 恢复 makes it again
+// in WeCom (add_contact_way with its state and member) — refused with the
+// member named while the member is unlinked. At 1440 px and 390 px.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -499,6 +504,113 @@ describe('contact-way codes', () => {
     expect(left.map((c) => c.id)).not.toContain(id);
     expect(left.map((c) => c.name)).toEqual([EDITED_NAME]);
     expect(bodies('del_contact_way')).toEqual([{ config_id: config }]);
+    expect(b.errors).toEqual([]);
+  });
+
+  it('adds, checks, orders and removes welcome attachments, saves them without asking WeCom, and shows them on the row', async () => {
+    const [code] = await apiCodes();
+    const before = bodies('update_contact_way').length;
+    await page.reload();
+    await row(code.id).getByTestId('cw-edit').click();
+    await drawer().waitFor();
+    const cards = drawer().getByTestId('cw-form-attachment');
+    expect(await cards.count()).toBe(0);
+    // A link: title and URL required; a URL that is not absolute is refused before anything is sent.
+    await page.getByTestId('cw-attach-add').click();
+    await cards.nth(0).getByTestId('cw-attach-title').fill('春季展会活动页');
+    await cards.nth(0).getByTestId('cw-attach-url').fill('example.com/spring');
+    // An image: only WeCom's uploaded image URL (https, *.qpic.cn).
+    await page.getByTestId('cw-attach-add').click();
+    await pick(page, cards.nth(1).getByTestId('cw-attach-type'), '图片');
+    await cards.nth(1).getByTestId('cw-attach-picURL').fill('https://example.com/poster.png');
+    await page.getByTestId('cw-submit').click();
+    await formItem(cards.nth(0), '链接地址').locator('.ant-form-item-explain-error').getByText('须为 http(s) 开头的完整地址').waitFor();
+    await formItem(cards.nth(1), '图片地址').locator('.ant-form-item-explain-error').getByText('*.qpic.cn').waitFor();
+    await cards.nth(1).scrollIntoViewIfNeeded();
+    await shot(page, 'contact-ways-attachments-errors-1440', { fullPage: false });
+    await cards.nth(0).getByTestId('cw-attach-url').fill('https://example.com/spring');
+    await cards.nth(1).getByTestId('cw-attach-picURL').fill('https://wework.qpic.cn/wwpic/e2e/poster.png');
+    // A mini-program, then removed; the image moved first.
+    await page.getByTestId('cw-attach-add').click();
+    await pick(page, cards.nth(2).getByTestId('cw-attach-type'), '小程序');
+    await cards.nth(2).getByTestId('cw-attach-appID').fill('wx0123456789ABCDEF');
+    await page.getByTestId('cw-submit').click();
+    await formItem(cards.nth(2), '小程序 AppID').locator('.ant-form-item-explain-error').getByText('wx 加 16 位十六进制').waitFor();
+    await cards.nth(2).getByTestId('cw-attach-remove').click();
+    expect(await cards.count()).toBe(2);
+    await cards.nth(1).getByTestId('cw-attach-up').click();
+    expect(await cards.nth(0).getByTestId('cw-attach-picURL').inputValue()).toBe('https://wework.qpic.cn/wwpic/e2e/poster.png');
+    await cards.nth(0).scrollIntoViewIfNeeded();
+    await shot(page, 'contact-ways-attachments-1440', { fullPage: false });
+    await page.getByTestId('cw-submit').click();
+    await toast('已保存').waitFor();
+    await drawer().waitFor({ state: 'hidden' });
+
+    // Stored in order, each with its own fields; WeCom's code was not touched.
+    const { contactWays } = await gql<{ contactWays: { id: string; welcomeAttachments: Record<string, string | null>[] }[] }>(admin,
+      `{ contactWays { id welcomeAttachments { type title url picURL desc appID page picMediaID } } }`);
+    expect(contactWays.find((c) => c.id === code.id)!.welcomeAttachments).toEqual([
+      { type: 'IMAGE', title: null, url: null, picURL: 'https://wework.qpic.cn/wwpic/e2e/poster.png', desc: null, appID: null, page: null, picMediaID: null },
+      { type: 'LINK', title: '春季展会活动页', url: 'https://example.com/spring', picURL: null, desc: null, appID: null, page: null, picMediaID: null },
+    ]);
+    expect(bodies('update_contact_way')).toHaveLength(before);
+    const shown = row(code.id).getByTestId('cw-attachment');
+    expect(await shown.count()).toBe(2);
+    expect(await shown.nth(0).getAttribute('data-kind')).toBe('IMAGE');
+    expect(await shown.nth(0).innerText()).toContain('poster.png');
+    expect(await shown.nth(1).innerText()).toContain('春季展会活动页');
+
+    // Reopened, the drawer shows them; removing one saves the other.
+    await row(code.id).getByTestId('cw-edit').click();
+    await drawer().waitFor();
+    expect(await cards.count()).toBe(2);
+    expect(await cards.nth(1).getByTestId('cw-attach-title').inputValue()).toBe('春季展会活动页');
+    await cards.nth(0).getByTestId('cw-attach-remove').click();
+    await page.getByTestId('cw-submit').click();
+    await toast('已保存').waitFor();
+    await drawer().waitFor({ state: 'hidden' });
+    await expect.poll(() => row(code.id).getByTestId('cw-attachment').count()).toBe(1);
+    expect(b.errors).toEqual([]);
+  });
+
+  it('lists the deleted code under 已删除 and restores it through WeCom (a member unlinked meanwhile is named first)', async () => {
+    const { contactWays: gone } = await gql<{ contactWays: { id: string; name: string; state: string; deletedAt: string | null }[] }>(admin,
+      `{ contactWays(deleted: true) { id name state deletedAt } }`);
+    expect(gone).toHaveLength(1);
+    const code = gone[0];
+    expect(code.deletedAt).toBeTruthy();
+    await page.reload();
+    await page.getByTestId('cw-view').getByText('已删除').click();
+    await row(code.id).waitFor();
+    expect(await page.getByTestId('cw-count').innerText()).toBe('已删除 1 个');
+    expect(await row(code.id).getByTestId('cw-deleted-at').innerText()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    expect(await row(code.id).getByTestId('cw-edit').count()).toBe(0);
+    expect(await row(code.id).locator('img').count()).toBe(0); // its old QR code is dead
+    await shot(page, 'contact-ways-deleted-list-1440');
+
+    // Its member was unlinked meanwhile: WeCom is not asked, the error says why.
+    const adds = bodies('add_contact_way').length;
+    await link(linked, '');
+    await row(code.id).getByTestId('cw-restore').click();
+    expect(await page.getByTestId('cw-restore-body').innerText()).toContain('新的二维码');
+    await page.getByTestId('cw-restore-ok').click();
+    await page.getByTestId('cw-restore-error').getByText('not linked to a WeCom member').waitFor();
+    expect(bodies('add_contact_way')).toHaveLength(adds);
+
+    const member = `e2e-r-${Date.now() % 100000}`;
+    await link(linked, member);
+    await row(code.id).getByTestId('cw-restore').click();
+    await page.getByTestId('cw-restore-ok').click();
+    await toast('已恢复').waitFor();
+    await row(code.id).waitFor({ state: 'detached' });
+    expect(await page.getByTestId('cw-count').innerText()).toBe('已删除 0 个');
+    // WeCom made a new code with the old state and member.
+    expect(bodies('add_contact_way')).toHaveLength(adds + 1);
+    expect(bodies('add_contact_way').at(-1)).toMatchObject({ type: 1, scene: 2, state: code.state, user: [member], remark: code.name });
+    await page.getByTestId('cw-view').getByText('使用中').click();
+    await row(code.id).waitFor();
+    expect(await page.getByTestId('cw-count').innerText()).toBe('共 2 个');
+    expect((await apiCodes()).map((c) => c.id)).toContain(code.id);
     expect(b.errors).toEqual([]);
   });
 });

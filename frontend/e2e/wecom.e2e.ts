@@ -9,6 +9,12 @@
 // and a synced lead shows its members, their add times and the channel
 // state; a del_follow_user callback, encrypted and signed as WeCom does,
 // makes one of them 已流失 in red with its date. At 1440 px and 390 px.
+// Then a broadcast on the wecom channel is a staff mass send (客户群发): the
+// fake makes its templates (add_msg_template) and says nobody has sent them
+// (get_groupmsg_task); the broadcast's drawer shows rep1's template waiting
+// with the automatic reminder's time, 提醒成员 reminds through the fake
+// (remind_groupmsg_send) three times, and the fourth is WeCom's limit, said
+// with when the next is possible.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,6 +44,9 @@ const SHARED_NAME = `企微客户甲${stamp}`;
 const ADDED1 = Math.floor(Date.parse('2026-03-01T02:00:00Z') / 1000);
 const ADDED2 = Math.floor(Date.parse('2026-03-05T02:00:00Z') / 1000);
 const calls: string[] = [];
+// Mass-send templates add_msg_template made, and the msgids remind_groupmsg_send got.
+const templates: { msgid: string; sender: string; customers: string[] }[] = [];
+const reminders: string[] = [];
 
 // The fake WeCom: gettoken, get_corp_tag_list (empty), add_corp_tag (echoes
 // ids), batch/get_by_user (the two members' customers, one page).
@@ -88,6 +97,18 @@ beforeAll(async () => {
           errcode: 0, errmsg: 'ok',
           tag_group: { group_id: `g-${calls.length}`, group_name: body.group_name, create_time: 1, order: 1, tag: tags.map((x, i) => ({ id: `t-${calls.length}-${i}`, name: x.name, create_time: 1, order: 1 })) },
         }));
+      } else if (url.pathname === '/cgi-bin/externalcontact/add_msg_template') {
+        templates.push({ msgid: `e2e-msg-${templates.length + 1}-${stamp}`, sender: String(body.sender), customers: (body.external_userid as string[]) ?? [] });
+        res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', fail_list: [], msgid: templates.at(-1)!.msgid }));
+      } else if (url.pathname === '/cgi-bin/externalcontact/get_groupmsg_task') {
+        // Nobody has sent: each template waits for its member (status 0).
+        const tm = templates.find((x) => x.msgid === body.msgid);
+        res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', next_cursor: '', task_list: tm ? [{ userid: tm.sender, status: 0 }] : [] }));
+      } else if (url.pathname === '/cgi-bin/externalcontact/get_groupmsg_list_v2') {
+        res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', next_cursor: '', group_msg_list: [] }));
+      } else if (url.pathname === '/cgi-bin/externalcontact/remind_groupmsg_send') {
+        reminders.push(String(body.msgid));
+        res.end(JSON.stringify({ errcode: 0, errmsg: 'ok' }));
       } else if (url.pathname === '/cgi-bin/externalcontact/batch/get_by_user') {
         const members = (body.userid_list as string[] | undefined) ?? [];
         const list = [
@@ -261,6 +282,81 @@ describe('WeCom in the web app', () => {
     await page.getByTestId('lead-wecom').scrollIntoViewIfNeeded();
     await shot(page, 'wecom-lead-390');
     await page.setViewportSize({ width: 1440, height: 900 });
+    expect(b.errors).toEqual([]);
+  });
+
+  it('a staff mass send: the drawer shows who has not sent, 提醒成员 reminds through WeCom, and the limit is said (1440 px and 390 px)', async () => {
+    // Automatic reminders 30 minutes after a template is made.
+    await gql(admin, `mutation($c: JSON!){ configureChannel(key: "wecom", config: $c) { key } }`, {
+      c: { corpId: CORP, agentId: 1000002, contactSecret: 'e2e-contact-secret', callbackToken: CB_TOKEN, encodingAESKey: AES_KEY, baseUrl: fakeURL, massSendRemindAfterMinutes: 30 },
+    });
+    // The synced customers' leads, in a segment of their own.
+    const ids: string[] = [];
+    for (const n of [SHARED_NAME, `企微客户乙${stamp}`]) {
+      const { leads } = await gql<{ leads: { edges: { node: { id: string } }[] } }>(admin, `query($n: String){ leads(first: 2, where: { nameContains: $n }) { edges { node { id } } } }`, { n });
+      expect(leads.edges).toHaveLength(1);
+      ids.push(leads.edges[0].node.id);
+    }
+    const tag = (await gql<{ createTag: { id: string } }>(admin, `mutation($n: String!){ createTag(input: { name: $n }) { id } }`, { n: `群发-${stamp}` })).createTag.id;
+    await gql(admin, `mutation($l: [ID!]!, $t: [ID!]!){ tagLeads(leadIDs: $l, tagIDs: $t) { affected } }`, { l: ids, t: [tag] });
+    const seg = (await gql<{ createSegment: { id: string } }>(admin, `mutation($t: ID!, $n: String!){ createSegment(input: { name: $n, rule: { tag: { any: [$t] } } }) { id } }`,
+      { t: tag, n: `企微群发对象-${stamp}` })).createSegment.id;
+    await expect.poll(async () => (await gql<{ node: { memberCount: number } }>(admin, `query($id: ID!){ node(id: $id) { ... on Segment { memberCount } } }`, { id: seg })).node.memberCount,
+      { timeout: 30_000 }).toBe(2);
+    const name = `周末活动群发 ${stamp}`;
+    const bc = (await gql<{ createBroadcast: { id: string } }>(admin, `mutation($s: ID!, $n: String!){ createBroadcast(input: { name: $n, segmentID: $s, channel: "wecom", template: "本周末到店有礼" }) { id } }`,
+      { s: seg, n: name })).createBroadcast.id;
+    // The worker makes rep1's template in WeCom.
+    await expect.poll(() => templates.filter((x) => x.sender === M1).length, { timeout: 30_000 }).toBe(1);
+    const msgid = templates.find((x) => x.sender === M1)!.msgid;
+    expect(templates.find((x) => x.sender === M1)!.customers).toContain(ALONE);
+
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto('/broadcasts');
+    await page.getByTestId('broadcasts-table').getByText(name).click();
+    const section = page.getByTestId('mass-send');
+    const member = section.locator(`[data-testid=mass-send-member][data-member="${M1}"]`);
+    await member.waitFor({ timeout: 20_000 });
+    await expect.poll(() => member.getByTestId('mass-send-state').innerText(), { timeout: 20_000 }).toBe('待成员发送');
+    expect(await member.innerText()).toContain(rep1.name);
+    expect(await member.getByTestId('mass-send-reminders').innerText()).toContain('未提醒');
+    expect(await member.getByTestId('mass-send-auto-at').innerText()).toMatch(/^自动提醒：\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    expect(await section.getByTestId('mass-send-auto').innerText()).toContain('30 分钟后自动提醒');
+    await section.scrollIntoViewIfNeeded();
+    await shot(page, 'wecom-mass-send-1440', { fullPage: false });
+
+    // 提醒成员: WeCom reminds rep1 of their template, three times.
+    for (let i = 1; i <= 3; i++) {
+      await section.getByTestId('mass-send-remind').click();
+      await section.getByTestId('mass-send-note').getByText(/已提醒 \d+ 条群发的成员/).waitFor();
+      await expect.poll(() => reminders.filter((x) => x === msgid).length).toBe(i);
+      await expect.poll(() => member.getByTestId('mass-send-reminders').innerText()).toContain(`已提醒 ${i} 次`);
+      await section.getByTestId('mass-send-note').locator('.ant-alert-close-icon').click();
+    }
+    expect(await member.getByTestId('mass-send-auto-at').count()).toBe(0); // reminded: no automatic one
+    // The fourth within 24 hours: WeCom's limit, with when the next is possible; WeCom is not asked.
+    await section.getByTestId('mass-send-remind').click();
+    const note = section.getByTestId('mass-send-note');
+    await note.getByText('所有未发送的群发都已达上限').waitFor();
+    expect(await note.innerText()).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} 后可再提醒/);
+    expect(reminders.filter((x) => x === msgid)).toHaveLength(3);
+    await expect.poll(() => member.getByTestId('mass-send-reminders').innerText()).toContain('已达企业微信上限');
+    const api = await gql<{ weComMassSend: { members: { wecomUserID: string; waiting: number; reminders: number; atLimit: boolean }[] } }>(admin,
+      `query($id: ID!){ weComMassSend(broadcastID: $id) { members { wecomUserID waiting reminders atLimit } } }`, { id: bc });
+    expect(api.weComMassSend.members.find((m) => m.wecomUserID === M1)).toEqual({ wecomUserID: M1, waiting: 1, reminders: 3, atLimit: true });
+    await section.scrollIntoViewIfNeeded();
+    await shot(page, 'wecom-mass-send-limit-1440', { fullPage: false });
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await page.getByTestId('broadcasts-table').getByText(name).click();
+    await member.waitFor({ timeout: 20_000 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await section.scrollIntoViewIfNeeded();
+    await shot(page, 'wecom-mass-send-390', { fullPage: false });
+    await page.setViewportSize({ width: 1440, height: 900 });
+    // Cancelled: the drawer no longer offers a reminder.
+    await gql(admin, `mutation($id: ID!){ cancelBroadcast(id: $id) { id } }`, { id: bc });
     expect(b.errors).toEqual([]);
   });
 

@@ -22,6 +22,7 @@ import { PageTitle } from '../components/PageTitle';
 import { QueryError } from '../components/QueryError';
 import { broadcastStatusLabel } from '../lib/labels';
 import { fmtNumber, fmtTime } from '../lib/format';
+import { useMobile } from '../lib/useMobile';
 import { earliest, memberState, reminderNote, reminderRefusal, type MemberState, type Note } from '../lib/wecomMassSend';
 import type { BroadcastsQuery, WeComMassSendQuery } from '../gql/graphql';
 
@@ -57,6 +58,7 @@ function BroadcastList({ onConfigure }: { onConfigure: () => void }) {
   const [, cancel] = useMutation(CancelBroadcastDoc);
   const [creating, setCreating] = useState(false);
   const [detail, setDetail] = useState<Row | null>(null);
+  const mobile = useMobile();
   const rows = (res.data?.broadcasts.edges ?? []).flatMap((e) => (e?.node ? [e.node] : []));
   const live = rows.some((r) => LIVE.includes(r.status));
 
@@ -93,6 +95,7 @@ function BroadcastList({ onConfigure }: { onConfigure: () => void }) {
         dataSource={rows}
         loading={res.fetching && !res.data}
         data-testid="broadcasts-table"
+        scroll={{ x: 'max-content' }}
         pagination={{ pageSize: 20, hideOnSinglePage: true }}
         locale={{ emptyText: <Empty description={t('broadcasts.empty')} /> }}
         columns={[
@@ -142,7 +145,7 @@ function BroadcastList({ onConfigure }: { onConfigure: () => void }) {
         ]}
       />
       <BroadcastForm open={creating} onClose={() => setCreating(false)} onCreated={() => refetch({ requestPolicy: 'network-only' })} onConfigure={onConfigure} />
-      <Drawer open={!!detail} onClose={() => setDetail(null)} size={560} title={detail?.name}>
+      <Drawer open={!!detail} onClose={() => setDetail(null)} size={mobile ? '100%' : 560} title={detail?.name}>
         {detail && <BroadcastDetail row={rows.find((r) => r.id === detail.id) ?? detail} />}
       </Drawer>
     </>
@@ -196,7 +199,6 @@ const memberColor: Record<MemberState, string> = { waiting: 'orange', planned: '
 function MassSend({ broadcastID, status }: { broadcastID: string; status: string }) {
   const t = useT();
   const { can } = useSession();
-  const { message } = App.useApp();
   const [res, refetch] = useQuery({ query: WeComMassSendDoc, variables: { broadcastID }, requestPolicy: 'cache-and-network' });
   const [{ fetching: reminding }, remind] = useMutation(RemindWeComMassSendDoc);
   const [note, setNote] = useState<Note | null>(null);
@@ -220,9 +222,7 @@ function MassSend({ broadcastID, status }: { broadcastID: string; status: string
       const n = reminderRefusal(errs, earliest(ms.members.map((m) => m.nextReminderAt)));
       setNote(n ?? { level: 'error', key: 'massSend.failed', detail: [errorText(r.error)] });
     } else if (r.data) {
-      const n = reminderNote(r.data.remindWeComMassSend);
-      setNote(n);
-      if (n.level === 'success') message.success(say(n));
+      setNote(reminderNote(r.data.remindWeComMassSend));
     }
     refetch({ requestPolicy: 'network-only' });
   };
