@@ -104,25 +104,15 @@ func (s *Service) CreateContactWay(ctx context.Context, in ContactWayInput) (*en
 		skip = *in.SkipVerify
 	}
 	state := newState()
-	req := &externalcontact.AddContactWayRequest{Type: 1, Scene: 2, Remark: clipRunes(name, remarkLen),
-		SkipVerify: skip, State: state}
-	if len(members) > 1 {
-		req.Type = 2
-	}
 	ids := make([]uuid.UUID, len(members))
 	for i, m := range members {
-		req.User = append(req.User, *m.WecomUserID)
 		ids[i] = m.ID
 	}
 	// WeCom first: a code WeCom refused is not stored. A store that fails
 	// after WeCom made the code leaves an unused code in the corp.
-	res, err := s.tokens.contacts(cfg).addContactWay(req)
-	var ce *util.CommonError
-	if errors.As(err, &ce) {
-		return nil, apperr.New(apperr.Conflict, "", "WeCom refused add_contact_way: errcode %d %s", ce.ErrCode, ce.ErrMsg)
-	}
+	res, err := s.registerCode(cfg, name, skip, state, members)
 	if err != nil {
-		return nil, fmt.Errorf("wecom: add_contact_way: %w", err)
+		return nil, err
 	}
 	now := s.Now()
 	create := c.ContactWay.Create().SetName(name).SetState(state).SetConfigID(res.ConfigID).SetQrCodeURL(res.QrCode).
@@ -371,21 +361,9 @@ func (s *Service) RestoreContactWay(ctx context.Context, id uuid.UUID) (*ent.Con
 	if err != nil {
 		return nil, err
 	}
-	req := &externalcontact.AddContactWayRequest{Type: 1, Scene: 2, Remark: clipRunes(cw.Name, remarkLen),
-		SkipVerify: cw.SkipVerify, State: cw.State}
-	if len(members) > 1 {
-		req.Type = 2
-	}
-	for _, m := range members {
-		req.User = append(req.User, *m.WecomUserID)
-	}
-	res, err := s.tokens.contacts(cfg).addContactWay(req)
-	var ce *util.CommonError
-	if errors.As(err, &ce) {
-		return nil, apperr.New(apperr.Conflict, "", "WeCom refused add_contact_way: errcode %d %s", ce.ErrCode, ce.ErrMsg)
-	}
+	res, err := s.registerCode(cfg, cw.Name, cw.SkipVerify, cw.State, members)
 	if err != nil {
-		return nil, fmt.Errorf("wecom: add_contact_way: %w", err)
+		return nil, err
 	}
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
@@ -475,6 +453,28 @@ func clipRunes(s string, n int) string {
 		return string(r[:n])
 	}
 	return s
+}
+
+// registerCode asks WeCom for a QR code (add_contact_way: type 1 for one
+// member, 2 for several; scene 2; the name's first 30 characters as remark)
+// with state; WeCom's refusal is a CONFLICT with its errcode.
+func (s *Service) registerCode(cfg wecomplug.Config, name string, skip bool, state string, members []*ent.User) (*externalcontact.AddContactWayResponse, error) {
+	req := &externalcontact.AddContactWayRequest{Type: 1, Scene: 2, Remark: clipRunes(name, remarkLen), SkipVerify: skip, State: state}
+	if len(members) > 1 {
+		req.Type = 2
+	}
+	for _, m := range members {
+		req.User = append(req.User, *m.WecomUserID)
+	}
+	res, err := s.tokens.contacts(cfg).addContactWay(req)
+	var ce *util.CommonError
+	if errors.As(err, &ce) {
+		return nil, apperr.New(apperr.Conflict, "", "WeCom refused add_contact_way: errcode %d %s", ce.ErrCode, ce.ErrMsg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("wecom: add_contact_way: %w", err)
+	}
+	return res, nil
 }
 
 // addContactWay calls add_contact_way, fetching the token again once when
