@@ -3,6 +3,8 @@
 // finding what makes it slow (open the files in Chrome DevTools).
 //   node e2e/profile.mjs http://127.0.0.1:8080
 //   -> e2e/out/leads.cpuprofile, e2e/out/leads.trace.json
+// Another workspace (the benchmark workspace of `scrm bench seed`):
+//   SCRM_PROFILE_LOGIN=bench,admin@bench.test,<password> node e2e/profile.mjs <url>
 import { chromium } from 'playwright-core';
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,11 +17,13 @@ const ctx = await chromium.launchPersistentContext(dir, {
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 const page = ctx.pages()[0];
-const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query: 'mutation{login(input:{workspace:"demo",email:"admin@demo.scrm.dev",password:"demo-admin-2026"}){token}}' }) });
+const [workspace, email, password] = (process.env.SCRM_PROFILE_LOGIN ?? 'demo,admin@demo.scrm.dev,demo-admin-2026').split(',');
+const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query: 'mutation($w:String!,$e:String!,$p:String!){login(input:{workspace:$w,email:$e,password:$p}){token}}', variables: { w: workspace, e: email, p: password } }) });
 const tok = (await res.json()).data.login.token;
 await page.goto('/login');
 await page.evaluate((t) => localStorage.setItem('scrm.token', t), tok);
 const times = [];
+const lists = [];
 for (let i = 0; i < 5; i++) {
   const cdp = await ctx.newCDPSession(page);
   const profiling = i === 4;
@@ -32,6 +36,11 @@ for (let i = 0; i < 5; i++) {
   await page.waitForFunction(() => performance.getEntriesByName('scrm:leads:first-page-rendered').length > 0);
   if (i === 3) { await cdp.send('Tracing.end'); await done; writeFileSync('e2e/out/leads.trace.json', JSON.stringify({ traceEvents: events })); }
   times.push(await page.evaluate(() => Math.round(performance.getEntriesByName('scrm:leads:first-page-rendered')[0].startTime)));
+  // The list's request (the first to /graphql): sent and answered, ms after navigation start.
+  lists.push(await page.evaluate(() => {
+    const r = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/graphql'));
+    return r ? `${Math.round(r.startTime)}-${Math.round(r.responseEnd)}` : '-';
+  }));
   if (profiling) {
     const { profile } = await cdp.send('Profiler.stop');
     mkdirSync('e2e/out', { recursive: true });
@@ -39,6 +48,6 @@ for (let i = 0; i < 5; i++) {
   }
   await cdp.detach();
 }
-console.log('first page ms:', times.join(', '));
+console.log('first page ms:', times.join(', '), '| list request sent-answered ms:', lists.join(', '));
 await ctx.close();
 rmSync(dir, { recursive: true, force: true });
