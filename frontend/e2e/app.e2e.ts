@@ -197,6 +197,14 @@ describe('scrm web app', () => {
 
   it('creates a lead with the custom field', async () => {
     await page.goto('/leads');
+    // The form and the lead page use the workspace's typed schema: the
+    // option goes in as its enum value name, the page selects the field by
+    // its key, neither touches the generic attributes.
+    const bodies: { query: string; variables: Record<string, unknown> }[] = [];
+    const capture = (r: import('playwright-core').Request) => {
+      if (r.url().endsWith('/graphql') && r.method() === 'POST') bodies.push(r.postDataJSON());
+    };
+    page.on('request', capture);
     await page.getByTestId('new-lead').click();
     const modal = page.locator('.ant-modal').filter({ has: page.getByTestId('lead-form') });
     await page.getByTestId('lead-form-name').fill(LEAD.name);
@@ -208,6 +216,81 @@ describe('scrm web app', () => {
     await expect.poll(() => page.getByTestId(`lead-attr-${FIELD.key}`).innerText()).toBe('金卡');
     await expect.poll(() => page.getByTestId('lead-name').innerText()).toContain(LEAD.name);
     await shot(page, 'lead-detail');
+    const ingest = bodies.find((x) => x.query.includes('ingestLeads'))!;
+    const row = (ingest.variables.input as { leads: Record<string, unknown>[] }).leads[0];
+    expect(row[FIELD.key]).toBe('GOLD');
+    expect(row).not.toHaveProperty('attributes');
+    const read = bodies.filter((x) => /query Lead\b/.test(x.query));
+    expect(read.length).toBeGreaterThan(0);
+    for (const x of read) {
+      expect(x.query).toMatch(new RegExp(`fragment LeadTypedFields on Lead \\{[^}]*\\b${FIELD.key}\\b`));
+      expect(x.query).not.toMatch(/\battributes\b/);
+    }
+    // Edited on the lead page: updateLead gets the typed field (SILVER), and
+    // back to gold for the filter step.
+    for (const [label, name] of [['银卡', 'SILVER'], ['金卡', 'GOLD']]) {
+      bodies.length = 0;
+      await page.getByTestId('lead-edit').click();
+      await pick(page, formItem(page, FIELD.label), label);
+      await page.getByTestId('lead-save').click();
+      await expect.poll(() => page.getByTestId(`lead-attr-${FIELD.key}`).innerText()).toBe(label);
+      const upd = bodies.find((x) => x.query.includes('updateLead'))!;
+      expect(upd.variables.input).toEqual({ [FIELD.key]: name });
+    }
+    page.off('request', capture);
+  });
+
+  it('reads a lead again after a custom field was archived elsewhere', async () => {
+    // The page has the definitions with a field that is then archived
+    // through the API: the next lead's typed query names a field the schema
+    // no longer has (GRAPHQL_VALIDATION_FAILED), so the page reads the
+    // definitions again and retries without it.
+    const id = page.url().split('/').pop()!;
+    const created = await gql<{ createFieldDefinition: { id: string } }>(adminToken,
+      `mutation { createFieldDefinition(input: {key: "e2e_gone", label: "将归档", type: TEXT}) { id } }`);
+    await page.goto(`/leads/${id}`);
+    await page.getByTestId('lead-attr-e2e_gone').waitFor({ state: 'attached' });
+    await page.waitForLoadState('networkidle'); // every component has read the definitions
+    await gql(adminToken, `mutation($id: ID!) { archiveFieldDefinition(id: $id) { id } }`, { id: created.createFieldDefinition.id });
+    const other = await gql<{ leads: { edges: { node: { id: string; name: string } }[] } }>(adminToken,
+      `{ leads(first: 1, where: {nameNEQ: ""}, orderBy: {field: CREATED_AT, direction: ASC}) { edges { node { id name } } } }`);
+    // The app refreshes cached queries in the background on navigation
+    // (cache-and-network): that first refresh of the definitions is held
+    // back for 6 s, so only the page's own retry can recover in time.
+    let held = false;
+    let released = false;
+    await page.route('**/graphql', async (route) => {
+      if (!held && /query FieldDefinitions\b/.test(route.request().postData() ?? '')) {
+        held = true;
+        await new Promise((r) => setTimeout(r, 6000));
+        released = true;
+      }
+      await route.fallback();
+    });
+    const codes: string[] = [];
+    const onResponse = async (r: import('playwright-core').Response) => {
+      if (!r.url().endsWith('/graphql') || !/query Lead\b/.test(r.request().postData() ?? '')) return;
+      const body = (await r.json().catch(() => ({}))) as { errors?: { extensions?: { code?: string } }[] };
+      codes.push((body.errors?.[0]?.extensions?.code ?? 'OK') + (released ? ' after the held refresh' : ''));
+    };
+    page.on('response', onResponse);
+    const errorsBefore = b.errors.length;
+    // In-app navigation, so the definitions come from the client's cache.
+    await page.evaluate((to) => {
+      history.pushState({}, '', to);
+      dispatchEvent(new PopStateEvent('popstate'));
+    }, `/leads/${other.leads.edges[0].node.id}`);
+    await expect.poll(() => page.getByTestId('lead-name').innerText(), { timeout: 5_000 }).toContain(other.leads.edges[0].node.name);
+    await expect.poll(() => codes.join(',')).toMatch(/^GRAPHQL_VALIDATION_FAILED,OK/);
+    expect(await page.getByTestId('lead-attr-e2e_gone').count()).toBe(0);
+    expect(held).toBe(true);
+    // The refused query is the one expected browser error (HTTP 400).
+    const refused = b.errors.slice(errorsBefore).filter((e) => e.includes('status of 400'));
+    expect(refused).toHaveLength(1);
+    b.errors.splice(b.errors.indexOf(refused[0]), 1);
+    page.off('response', onResponse);
+    await page.unrouteAll({ behavior: 'wait' });
+    await page.goto(`/leads/${id}`);
   });
 
   it('records a follow-up and moves the stage on the lead', async () => {

@@ -54,7 +54,7 @@ export const FieldDefinitionsDoc = graphql(`
     fieldDefinitions(entity: LEAD, includeArchived: $includeArchived) {
       id key label helpText type required unique pattern min max position
       indexed indexStatus indexError archived defaultValue
-      options { value label }
+      options { value label graphqlName }
     }
     fieldTypes { type operators masked widget sortable settings { options pattern bounds maxLength } }
   }
@@ -149,11 +149,18 @@ export const LeadDoc = graphql(`
     node(id: $id) {
       __typename
       ... on Lead {
-        ...LeadRow
+        # Custom fields are not here: the lead page adds them as typed fields
+        # at run time (lib/typedFields withTypedFields), not as attributes.
+        id seq name phone email company source sourceDetail status score tier locked
+        owner { id name }
+        pool { id name }
+        tags { id name color }
+        territory { id name }
+        claimedAt protectedUntil lastFollowUpAt createdAt updatedAt
         externalID unionID openID reachableChannels
         partner { id name }
         referrer { id name }
-        stage { id key name kind pipeline { id } }
+        stage { id key name kind color pipeline { id } }
         followUps { id kind content outcome nextFollowUpAt createdAt author { id name } }
         stageChanges { id reason at from { id name } to { id name kind } by { id name } lostReason { id name } }
         ownerChanges { id kind by reason at fromUser { id name } toUser { id name } actor { id name } pool { id name } rule { id name } }

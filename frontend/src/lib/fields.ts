@@ -13,7 +13,8 @@ export interface FieldDef {
   type: FieldType;
   helpText?: string;
   required?: boolean;
-  options: { value: string; label: string }[];
+  /** graphqlName: the option's enum value name in the workspace's typed schema (FieldOption.graphqlName). */
+  options: { value: string; label: string; graphqlName?: string }[];
   min?: number | null;
   max?: number | null;
   archived?: boolean;

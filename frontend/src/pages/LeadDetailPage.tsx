@@ -1,7 +1,7 @@
 // One lead: its fields (built-in and custom), stage bar, tags, follow-ups,
 // history (stage and owner changes), deals, its WeCom contacts, and the
 // timeline of all of them (LeadTimeline).
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import {
   Alert, App, Button, Card, Col, DatePicker, Descriptions, Empty, Form, Input, InputNumber, Modal, Result, Row, Select,
@@ -22,6 +22,7 @@ import { AttributeInput } from '../components/AttributeInput';
 import { WeComContacts } from '../components/WeComContacts';
 import { LeadTimeline } from '../components/LeadTimeline';
 import { formatAttr } from '../lib/fields';
+import { isStaleSchema, readTyped, typedErrorMap, typedInput, withTypedFields } from '../lib/typedFields';
 import { fmtMoney, fmtTime } from '../lib/format';
 import { failureLabel, followUpKindLabel, outcomeLabel, ownerChangeLabel, stageKindLabel } from '../lib/labels';
 import type { FollowUpKind, FollowUpOutcome } from '../gql/graphql';
@@ -36,8 +37,28 @@ export default function LeadDetailPage() {
   const viewer = useViewer();
   const { can } = useSession();
   const { message, modal } = App.useApp();
-  const [res, refetch] = useQuery({ query: LeadDoc, variables: { id }, context: useMemo(() => ({ additionalTypenames: ['Lead', 'FollowUp', 'Deal', 'WeComContact'] }), []) });
-  const { defs } = useFieldDefs();
+  const { defs, fetching: defsFetching, refetch: refetchDefs } = useFieldDefs();
+  // Custom fields are read as the workspace's typed fields, added to the
+  // generated document once the definitions are known.
+  const defsLoading = defsFetching && defs.length === 0;
+  const leadDoc = useMemo(() => withTypedFields(LeadDoc, defs), [defs]);
+  const [res, refetch] = useQuery({
+    query: leadDoc,
+    variables: { id },
+    pause: defsLoading,
+    context: useMemo(() => ({ additionalTypenames: ['Lead', 'FollowUp', 'Deal', 'WeComContact'] }), []),
+  });
+  // A field archived since the definitions were read is no longer in the
+  // schema (GRAPHQL_VALIDATION_FAILED): read them again, which rebuilds the
+  // document without it, once.
+  const stale = isStaleSchema(apiErrors(res.error).map((e) => e.code));
+  const [schemaRetried, setSchemaRetried] = useState(false);
+  useEffect(() => {
+    if (stale && !schemaRetried) {
+      setSchemaRetried(true);
+      refetchDefs({ requestPolicy: 'network-only' });
+    }
+  }, [stale, schemaRetried, refetchDefs]);
   const { pipelines, lostReasons } = usePipelines();
   const { tags: allTags } = useTags();
   const { users } = useUsers();
@@ -58,7 +79,7 @@ export default function LeadDetailPage() {
   const [, assign] = useMutation(AssignLeadsDoc);
   const reload = () => refetch({ requestPolicy: 'network-only' });
 
-  if (res.fetching && !res.data) return <Skeleton active paragraph={{ rows: 12 }} />;
+  if (((res.fetching || defsLoading) && !res.data) || (stale && (!schemaRetried || defsFetching))) return <Skeleton active paragraph={{ rows: 12 }} />;
   const lead = res.data?.node && res.data.node.__typename === 'Lead' ? res.data.node : null;
   // A lead outside the caller's scope reads as one that does not exist.
   const missing = apiErrors(res.error).every((e) => e.code === 'NOT_FOUND' || e.code === 'FORBIDDEN' || (e.code === 'BAD_USER_INPUT' && e.field === 'id'));
@@ -70,8 +91,8 @@ export default function LeadDetailPage() {
     );
   }
 
-  const attrs = (lead.attributes ?? {}) as Record<string, unknown>;
   const liveDefs = defs.filter((d) => !d.archived);
+  const attrs = readTyped(lead, liveDefs);
   const pipeline = pipelines.find((p) => p.id === lead.stage?.pipeline.id) ?? pipelines.find((p) => p.isDefault) ?? pipelines[0];
   const stages = pipeline ? [...pipeline.stages].sort((a, b) => a.position - b.position) : [];
   const openStages = stages.filter((s) => s.kind === 'OPEN');
@@ -96,21 +117,17 @@ export default function LeadDetailPage() {
     // Masked contact data comes back as shown; only a real change is sent.
     if (v.phone !== (lead.phone ?? '') && !String(v.phone).includes('*')) input.phone = v.phone;
     if (v.email !== (lead.email ?? '') && !String(v.email).includes('*')) input.email = v.email;
-    const changed: Record<string, unknown> = {};
-    for (const d of liveDefs) {
-      const now = v.attributes?.[d.key];
-      const empty = now === undefined || now === '' || (Array.isArray(now) && now.length === 0);
-      const before = attrs[d.key];
-      if (JSON.stringify(empty ? null : now) !== JSON.stringify(before ?? null)) changed[d.key] = empty ? null : now;
-    }
-    if (Object.keys(changed).length) input.attributes = changed;
+    // Custom fields as typed input fields (enum names for options, null
+    // clears); masked ones are shown, not edited.
+    Object.assign(input, typedInput(liveDefs, v.attributes, { before: attrs, skip: (d) => !!d.masked }));
     if (Object.keys(input).length === 0) {
       setEditing(false);
       return;
     }
     const r = await updateLead({ id: lead.id, input });
     if (r.error) {
-      const rest = applyFormErrors(form, r.error, { known: ['name', 'phone', 'email', 'company', 'source', 'sourceDetail', 'attributes'] });
+      if (isStaleSchema(apiErrors(r.error).map((e) => e.code))) refetchDefs({ requestPolicy: 'network-only' });
+      const rest = applyFormErrors(form, r.error, { known: ['name', 'phone', 'email', 'company', 'source', 'sourceDetail', 'attributes'], map: typedErrorMap(liveDefs) });
       if (rest.length) message.error(rest.map((e) => errorMessage(e)).join('; '));
       return;
     }
@@ -319,9 +336,15 @@ export default function LeadDetailPage() {
                   </Form.Item>
                 ))}
                 {liveDefs.map((d) => (
-                  <Form.Item key={d.key} name={['attributes', d.key]} label={d.label} tooltip={d.helpText || undefined} rules={d.required ? [{ required: true }] : []}>
-                    <AttributeInput def={d} />
-                  </Form.Item>
+                  d.masked ? (
+                    <Form.Item key={d.key} label={d.label} tooltip={d.helpText || undefined}>
+                      <span data-testid={`lead-attr-${d.key}`}>{formatAttr(d, attrs[d.key], [t('common.yes'), t('common.no')])}</span>
+                    </Form.Item>
+                  ) : (
+                    <Form.Item key={d.key} name={['attributes', d.key]} label={d.label} tooltip={d.helpText || undefined} rules={d.required ? [{ required: true }] : []}>
+                      <AttributeInput def={d} />
+                    </Form.Item>
+                  )
                 ))}
                 <Space>
                   <Button type="primary" loading={saving} onClick={save} data-testid="lead-save">{t('common.save')}</Button>

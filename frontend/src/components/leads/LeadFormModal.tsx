@@ -12,6 +12,7 @@ import { AttributeInput } from '../AttributeInput';
 import { useT } from '../../i18n';
 import { useViewer } from '../../auth/session';
 import { mergeNotice } from '../../lib/mergeNotice';
+import { typedErrorMap, typedInput } from '../../lib/typedFields';
 
 interface Props {
   open: boolean;
@@ -42,12 +43,10 @@ export function LeadFormModal({ open, onClose, onCreated, defs, tags, territorie
     setError(null);
     const v = await form.validateFields().catch(() => null);
     if (!v) return;
-    const attributes: Record<string, unknown> = {};
-    for (const d of liveDefs) {
-      const x = v.attributes?.[d.key];
-      if (x !== undefined && x !== null && x !== '' && !(Array.isArray(x) && x.length === 0)) attributes[d.key] = x;
-    }
+    // Custom fields as the workspace's typed LeadInput fields (enum names
+    // for options), empty ones left out.
     const lead = {
+      ...typedInput(liveDefs, v.attributes, { omitEmpty: true }),
       name: v.name || null,
       phone: v.phone || null,
       email: v.email || null,
@@ -57,23 +56,23 @@ export function LeadFormModal({ open, onClose, onCreated, defs, tags, territorie
       territoryID: v.territoryID || null,
       externalID: v.externalID || null,
       tags: v.tags?.length ? v.tags : null,
-      attributes: Object.keys(attributes).length ? attributes : null,
     };
     const res = await ingest({ input: { leads: [lead], idempotencyKey: idemKey, source: 'web' } });
     if (res.error) {
-      const rest = applyFormErrors(form, res.error, { strip: ['leads[0].'], known: builtin });
+      const rest = applyFormErrors(form, res.error, { strip: ['leads[0].'], known: builtin, map: typedErrorMap(liveDefs, ['input.leads[0].']) });
       if (rest.length) setError(rest.map((e) => errorMessage(e)).join('; '));
       return;
     }
     const row = res.data!.ingestLeads.results[0];
     if (row.status === 'REJECTED') {
+      const custom = typedErrorMap(liveDefs, ['']);
       form.setFields(
         row.errors.map((e) => ({
-          name: e.field.startsWith('attributes.') ? ['attributes', e.field.slice('attributes.'.length)] : [e.field.replace(/\[\d+\]$/, '')],
+          name: custom[e.field] ?? [e.field.replace(/\[\d+\]$/, '')],
           errors: [e.message],
         })),
       );
-      const unplaced = row.errors.filter((e) => !builtin.includes(e.field.split(/[.[]/)[0]));
+      const unplaced = row.errors.filter((e) => !custom[e.field] && !builtin.includes(e.field.split(/[.[]/)[0]));
       setError(unplaced.length ? unplaced.map((e) => `${e.field}: ${e.message}`).join('; ') : t('leadForm.rejected'));
       return;
     }
