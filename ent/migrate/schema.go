@@ -880,9 +880,9 @@ var (
 				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[28]},
 			},
 			{
-				Name:    "lead_tenant_id_created_at",
+				Name:    "lead_tenant_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[2]},
+				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[2], LeadsColumns[0]},
 			},
 			{
 				Name:    "lead_tenant_id_phone",

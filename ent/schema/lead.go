@@ -122,7 +122,11 @@ func (Lead) Indexes() []ent.Index {
 		index.Fields("tenant_id", "pool_id"),
 		index.Fields("tenant_id", "stage_id"),
 		index.Fields("tenant_id", "territory_id"),
-		index.Fields("tenant_id", "created_at"),
+		// The lists' default order (created_at DESC, id DESC) read off one
+		// index: with created_at alone, leads written in one transaction
+		// share a timestamp and a page sorted all of them (a 1,000,000-lead
+		// workspace seeded at once: 1.9 s a page).
+		index.Fields("tenant_id", "created_at", "id"),
 		// Identity keys are unique among active leads, so concurrent ingests of
 		// the same person cannot both insert.
 		active("phone"),
