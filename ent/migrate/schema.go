@@ -883,6 +883,11 @@ var (
 				Name:    "lead_tenant_id_created_at_id",
 				Unique:  false,
 				Columns: []*schema.Column{LeadsColumns[1], LeadsColumns[2], LeadsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					IncludeColumns: []string{
+						LeadsColumns[15].Name,
+					},
+				},
 			},
 			{
 				Name:    "lead_tenant_id_phone",

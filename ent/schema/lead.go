@@ -125,8 +125,11 @@ func (Lead) Indexes() []ent.Index {
 		// The lists' default order (created_at DESC, id DESC) read off one
 		// index: with created_at alone, leads written in one transaction
 		// share a timestamp and a page sorted all of them (a 1,000,000-lead
-		// workspace seeded at once: 1.9 s a page).
-		index.Fields("tenant_id", "created_at", "id"),
+		// workspace seeded at once: 1.9 s a page). status is included so the
+		// list's count of active leads is an index-only scan (370 ms → 140 ms
+		// at 1,000,000 leads with 50 custom fields, whose heap is wide).
+		index.Fields("tenant_id", "created_at", "id").
+			Annotations(entsql.IncludeColumns("status")),
 		// Identity keys are unique among active leads, so concurrent ingests of
 		// the same person cannot both insert.
 		active("phone"),
