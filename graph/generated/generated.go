@@ -13505,8 +13505,9 @@ extend type Query {
   """
   A staff mass send (客户群发: a broadcast on the wecom channel) per sending
   member: their templates, customers and reminders. A viewer sees the
-  members whose leads they see by owner: all with the all scope, the members
-  of the teams they manage with the team scope, and themselves. A broadcast
+  members who own leads the viewer reads (all of them with the all scope,
+  themselves with the own scope, their teams' members with the team scope,
+  the owners of their territories' leads with the territory scope). A broadcast
   on another channel is BAD_USER_INPUT at broadcastID.
   """
   weComMassSend(broadcastID: ID!): WeComMassSend!

@@ -7,26 +7,27 @@ import (
 	"sort"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/delivery"
-	"github.com/scrmhq/scrm/ent/team"
+	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/ent/wecomgroupmsg"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/policy"
+	"github.com/scrmhq/scrm/internal/scope"
 	"github.com/scrmhq/scrm/internal/txn"
 )
 
 // The per-member view of a staff mass send (MassSendStatus): for each
 // sending member, their templates by state, their customers' deliveries by
 // outcome, their reminders and when the automatic one runs. A viewer sees
-// the members whose leads they see by owner: every member with the all
-// scope (and API keys), the members of the teams they manage with the team
-// scope, and themselves.
+// the members who own leads the viewer reads (every member with the all
+// scope, and for API keys and system work).
 
 // MemberSend is one sending member's part of a staff mass send.
 type MemberSend struct {
@@ -92,12 +93,12 @@ func (s *Service) MassSendStatus(ctx context.Context, id uuid.UUID) (*MassSend, 
 	}
 	out.Staff, out.AutoRemindAfterMinutes = true, cfg.MassSendRemindAfterMinutes
 	q := c.WeComGroupMsg.Query().Where(wecomgroupmsg.BroadcastID(b.ID))
-	senders, err := visibleSenders(ctx, c)
+	tid, err := txn.Tenant(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if senders != nil {
-		q.Where(wecomgroupmsg.SenderUserIDIn(senders...))
+	if visible := visibleSenders(ctx, tid); visible != nil {
+		q.Where(visible)
 	}
 	groups, err := q.Order(ent.Asc(wecomgroupmsg.FieldID)).All(ctx)
 	if err != nil {
@@ -203,24 +204,20 @@ func (s *Service) MassSendStatus(ctx context.Context, id uuid.UUID) (*MassSend, 
 	return out, nil
 }
 
-// visibleSenders are the members whose mass-send templates the viewer in
-// ctx sees: nil for all (the all scope, API keys, the system), otherwise
-// the viewer and, with the team scope, the members of the teams they manage.
-func visibleSenders(ctx context.Context, c *ent.Client) ([]uuid.UUID, error) {
-	v := auth.FromContext(ctx)
-	if v == nil || slices.Contains(v.LeadScopes, policy.ScopeAll) {
-		return nil, nil
+// visibleSenders narrows a query of templates to the members whose leads
+// the viewer in ctx reads: the owners of the leads the one lead row filter
+// (scope.Filter) shows them, so own, team, territory and partner scopes mean
+// here what they mean for leads. None for the all scope and system work.
+func visibleSenders(ctx context.Context, tid uuid.UUID) func(*sql.Selector) {
+	p := scope.Filter(ctx)
+	if p == nil || slices.Contains(auth.FromContext(ctx).LeadScopes, policy.ScopeAll) {
+		return nil
 	}
-	if v.UserID == uuid.Nil {
-		return []uuid.UUID{}, nil
+	return func(s *sql.Selector) {
+		t := sql.Table(lead.Table)
+		owners := sql.Select(t.C(lead.FieldOwnerID)).From(t).
+			Where(sql.And(sql.EQ(t.C(lead.FieldTenantID), tid), sql.NotNull(t.C(lead.FieldOwnerID))))
+		p(owners)
+		s.Where(sql.In(s.C(wecomgroupmsg.FieldSenderUserID), owners))
 	}
-	out := []uuid.UUID{v.UserID}
-	if slices.Contains(v.LeadScopes, policy.ScopeTeam) {
-		ids, err := c.User.Query().Where(user.HasTeamWith(team.ManagerID(v.UserID))).IDs(ctx)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ids...)
-	}
-	return out, nil
 }
