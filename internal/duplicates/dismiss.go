@@ -48,7 +48,7 @@ func (s *Service) Dismiss(ctx context.Context, kind Kind, ids []uuid.UUID, actor
 		return err
 	}
 	return txn.WithTx(ctx, s.DB(ctx), func(c *ent.Client) error {
-		if err := scope.CheckLeads(ctx, c, scope.Write, "leadIDs", ids); err != nil {
+		if err := scope.LockLeads(ctx, c, scope.Write, "leadIDs", ids); err != nil {
 			return err
 		}
 		hash, err := groupKey(ctx, c, tid, kind, ids)
@@ -85,7 +85,7 @@ func (s *Service) Restore(ctx context.Context, kind Kind, ids []uuid.UUID, actor
 	}
 	var found bool
 	err = txn.WithTx(ctx, s.DB(ctx), func(c *ent.Client) error {
-		if err := scope.CheckLeads(ctx, c, scope.Write, "leadIDs", ids); err != nil {
+		if err := scope.LockLeads(ctx, c, scope.Write, "leadIDs", ids); err != nil {
 			return err
 		}
 		r, err := c.ExecContext(ctx, `DELETE FROM duplicate_dismissals WHERE tenant_id = $1 AND kind = $2 AND lead_ids = $3::uuid[]`,
