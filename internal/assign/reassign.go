@@ -45,7 +45,9 @@ type reassigning struct {
 // The leads are locked first, waiting for those another transaction holds,
 // in id order like every bulk lead write; then the rules and the reps, as
 // Run locks them. When a rule with a condition would be asked about a lead,
-// Reassign writes nothing and returns ErrConditional.
+// Reassign returns ErrConditional; in a caller's transaction (the journey
+// engine's, its one caller) the leads are one batch, so it has written
+// nothing, while outside one the batches before stay committed.
 func (e *Engine) Reassign(ctx context.Context, ids []uuid.UUID, excludeOwner bool, reason string) (*Result, error) {
 	res := &Result{Assigned: map[uuid.UUID]uuid.UUID{}, Released: map[uuid.UUID]uuid.UUID{}}
 	reason, err := textinput.Clean("reason", reason, maxReleaseReason, false)
