@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
@@ -117,6 +118,7 @@ func (a *API) WaitIdle() {
 	insp := asynq.NewInspector(a.queues)
 	defer insp.Close()
 	deadline := time.Now().Add(20 * time.Second)
+	logged := map[string]bool{}
 	for {
 		var due int
 		err := a.DB.DB.QueryRow(`SELECT count(*) FROM outbox_tasks WHERE sent_at IS NULL AND attempts < $1 AND (process_at IS NULL OR process_at <= $2)`,
@@ -135,6 +137,9 @@ func (a *API) WaitIdle() {
 				a.t.Fatal(err)
 			}
 			busy += info.Pending + info.Active + info.Retry
+			if info.Retry > 0 {
+				a.logRetries(insp, q, logged)
+			}
 		}
 		if busy == 0 {
 			return
@@ -144,6 +149,23 @@ func (a *API) WaitIdle() {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// logRetries logs, once each, the tasks of queue q waiting to be retried
+// and the error they failed with: a test that finds background work undone
+// after WaitIdle reads here which task failed and why.
+func (a *API) logRetries(insp *asynq.Inspector, q string, logged map[string]bool) {
+	tasks, err := insp.ListRetryTasks(q)
+	if err != nil {
+		a.t.Logf("apitest: list retry tasks of %s: %v", q, err)
+		return
+	}
+	for _, t := range tasks {
+		if key := t.ID + "/" + strconv.Itoa(t.Retried); !logged[key] {
+			logged[key] = true
+			a.t.Logf("apitest: task %s (%s) failed %d times, retry at %s: %s", t.Type, t.ID, t.Retried, t.NextProcessAt.Format(time.TimeOnly), t.LastErr)
+		}
 	}
 }
 
