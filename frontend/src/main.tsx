@@ -2,11 +2,11 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { Provider as UrqlProvider } from 'urql';
-import { createClient, getToken, UNAUTHENTICATED_EVENT } from './api/client';
+import { createClient, UNAUTHENTICATED_EVENT } from './api/client';
 import { prefetchLeads } from './api/prefetch';
 import { hasListState } from './lib/leadsUrl';
 import { I18nProvider } from './i18n';
-import { SessionProvider } from './auth/session';
+import { cachedViewer, SessionProvider } from './auth/session';
 import { App } from './App';
 import { MotionPreference } from './components/MotionPreference';
 // antd's zero-runtime mode: its styles come from this static file instead of
@@ -19,7 +19,7 @@ performance.mark('scrm:app:start');
 // The client reports a refused token as an event; the session signs out on it.
 const client = createClient(() => window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT)));
 // A /leads URL carrying the list's state (a filter, a later page) asks for other rows.
-prefetchLeads(client, window.location.pathname, !!getToken() && !!localStorage.getItem('scrm.session') && !hasListState(window.location.search));
+prefetchLeads(client, window.location.pathname, hasListState(window.location.search) ? null : cachedViewer());
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -121,10 +121,11 @@ export const PoolsDoc = graphql(`
 
 // ---------------------------------------------------------------- leads
 
+// Custom fields are not in the row: a list adds the columns it shows as the
+// workspace's typed fields at run time (lib/typedFields withTypedFields).
 export const LeadRowFragment = graphql(`
   fragment LeadRow on Lead {
     id seq name phone email company source sourceDetail status score tier locked
-    attributes
     owner { id name }
     pool { id name }
     stage { id key name kind color }
@@ -135,8 +136,8 @@ export const LeadRowFragment = graphql(`
 `);
 
 export const LeadsDoc = graphql(`
-  query Leads($first: Int, $after: Cursor, $where: LeadWhereInput, $orderBy: LeadOrder, $orderByAttribute: AttributeOrderInput) {
-    leads(first: $first, after: $after, where: $where, orderBy: $orderBy, orderByAttribute: $orderByAttribute) {
+  query Leads($first: Int, $after: Cursor, $where: LeadWhereInput, $orderBy: LeadOrder) {
+    leads(first: $first, after: $after, where: $where, orderBy: $orderBy) {
       totalCount
       pageInfo { hasNextPage endCursor }
       edges { node { ...LeadRow } }

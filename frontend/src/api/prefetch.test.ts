@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { firstPageFetch, LEADS_REQUEST_KEY } from './prefetch';
+import { print } from 'graphql';
+import { firstPageFetch, leadsDocument, LEADS_REQUEST_KEY } from './prefetch';
+import { LeadsDoc } from './ops';
+import { customColumns, liveColumns } from '../components/leads/columns';
 
 const w = window as unknown as { __scrmLeads?: { body: string; token: string; response: Promise<Response> } };
 
@@ -44,5 +47,23 @@ describe('firstPageFetch', () => {
   it('sends anew when the early request failed', async () => {
     w.__scrmLeads = { body: 'B1', token: 'tok-1', response: Promise.reject(new TypeError('network')) };
     expect(await read(firstPageFetch('/graphql', { method: 'POST', body: 'B1' }))).toBe('network');
+  });
+});
+
+describe('the leads list’s document', () => {
+  it('selects the custom fields among the columns as typed fields, never attributes', () => {
+    const text = print(leadsDocument(['name', 'member_level', 'phone', 'budget']));
+    expect(text).toContain('...LeadRow\n        ...LeadTypedFields');
+    expect(text).toMatch(/fragment LeadTypedFields on Lead \{\s+member_level\s+budget\s+\}/);
+    expect(text).not.toMatch(/\battributes\b|orderByAttribute/);
+  });
+
+  it('is the generated document when no custom field is shown', () => {
+    expect(leadsDocument(['name', 'phone', 'createdAt'])).toBe(LeadsDoc);
+  });
+
+  it('tells custom columns from built-in ones, and leaves out archived fields', () => {
+    expect(customColumns(['name', 'budget', 'lastFollowUpAt', 'city'])).toEqual(['budget', 'city']);
+    expect(liveColumns(['name', 'budget', 'gone', 'city', 'deleted'], [{ key: 'budget' }, { key: 'gone', archived: true }, { key: 'city' }])).toEqual(['name', 'budget', 'city']);
   });
 });

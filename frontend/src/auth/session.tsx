@@ -44,6 +44,11 @@ function cached(token: string | null): { viewer: Viewer; perms: Perm[] } | null 
   }
 }
 
+/** The viewer kept with the current token, before the session is read again (the first page's early request uses it). */
+export function cachedViewer(): Viewer | null {
+  return cached(getToken())?.viewer ?? null;
+}
+
 export function SessionProvider({ children, onSignOut }: { children: ReactNode; onSignOut?: () => void }) {
   const client = useClient();
   const [token, setTok] = useState<string | null>(getToken);

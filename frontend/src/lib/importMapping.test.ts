@@ -114,7 +114,7 @@ describe('buildMapping', () => {
 
 describe('exportColumns', () => {
   it('turns the list’s columns into export columns, leaving out what an export lacks', () => {
-    expect(exportColumns(['name', 'phone', 'owner', 'territory', 'attr:budget', 'pool', 'createdAt', 'lastFollowUpAt', 'phone'])).toEqual([
+    expect(exportColumns(['name', 'phone', 'owner', 'territory', 'budget', 'pool', 'createdAt', 'lastFollowUpAt', 'phone'], ['budget'])).toEqual([
       'name', 'phone', 'owner', 'attributes.budget', 'createdAt',
     ]);
   });

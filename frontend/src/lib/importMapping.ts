@@ -171,13 +171,17 @@ export function buildMapping(headers: string[], targets: Target[], o: ImportOpti
   return m;
 }
 
-/** The export columns of the leads list's visible columns: custom fields as attributes.<key>, what an export has no column for left out. */
 export const EXPORTABLE = ['externalID', 'name', 'phone', 'email', 'company', 'source', 'sourceDetail', 'status', 'score', 'tier', 'owner', 'stage', 'tags', 'createdAt', 'updatedAt'];
 
-export function exportColumns(listColumns: string[]): string[] {
+/**
+ * The export columns of the leads list's visible columns, of which
+ * fieldKeys are custom fields (named by their keys): those as the file's
+ * attributes.<key>, what an export has no column for left out.
+ */
+export function exportColumns(listColumns: string[], fieldKeys: string[]): string[] {
   const out: string[] = [];
   for (const c of listColumns) {
-    const col = c.startsWith('attr:') ? ATTRIBUTE_PREFIX + c.slice(5) : EXPORTABLE.includes(c) ? c : '';
+    const col = fieldKeys.includes(c) ? ATTRIBUTE_PREFIX + c : EXPORTABLE.includes(c) ? c : '';
     if (col && !out.includes(col)) out.push(col);
   }
   return out;

@@ -20,19 +20,25 @@ describe('the leads list in its URL', () => {
         scoreMin: 10,
         tagMode: 'all',
         tagIDs: ['VGFnOjE='],
-        attributes: [{ key: 'city', op: 'EQ', value: '上海&北京' }],
+        fields: [{ key: 'city', op: 'EQ', value: 'V_68c77e1551' }, { key: 'note', op: 'CONTAINS', value: '上海&北京' }],
       },
-      sort: { field: 'attr:member_level', direction: 'ASC' },
+      sort: { field: 'MEMBER_LEVEL', direction: 'ASC' },
       pageSize: 100,
       page: 2,
       cursors: [null, 'Y3Vyc29yOjE=', 'Y3Vy+c29y/Mg=='],
       viewID: 'v1',
-      columns: ['name', 'phone', 'attr:city'],
+      columns: ['name', 'phone', 'city'],
     };
     const search = toSearch(st, d);
     expect(hasListState(search)).toBe(true);
     expect(fromSearch(search, d)).toEqual(st);
     expect(fromSearch('?' + search, d)).toEqual(st);
+  });
+
+  it('opens a link of an earlier version: its custom-field columns and sort are the typed fields', () => {
+    const st = fromSearch('sort=attr:member_level.desc&cols=name,attr:city,city,attr:budget', d);
+    expect(st.sort).toEqual({ field: 'MEMBER_LEVEL', direction: 'DESC' });
+    expect(st.columns).toEqual(['name', 'city', 'budget']);
   });
 
   it('drops empty filter values and keeps the name search readable', () => {

@@ -2,9 +2,10 @@
 // view, columns), so that Back, a reload and a shared link open the list as
 // it was. Only what differs from the list's defaults is written, so the
 // plain /leads stays plain. Anything unreadable in a URL (an old or
-// hand-edited link) falls back to the default rather than failing.
+// hand-edited link) falls back to the default rather than failing; an
+// earlier version's custom-field columns and sort (attr:<key>) are renamed.
 import type { LeadFilter } from './leadFilter';
-import type { SortState } from './savedViews';
+import { migrateColumns, migrateSort, type SortState } from './savedViews';
 
 export interface LeadsUrlState {
   filter: LeadFilter;
@@ -55,7 +56,7 @@ export function fromSearch(search: string, d: LeadsUrlDefaults): LeadsUrlState {
   const i = s ? s.lastIndexOf('.') : -1;
   if (s && i > 0) {
     const dir = s.slice(i + 1).toUpperCase();
-    if (dir === 'ASC' || dir === 'DESC') sort = { field: s.slice(0, i), direction: dir };
+    if (dir === 'ASC' || dir === 'DESC') sort = migrateSort({ field: s.slice(0, i), direction: dir });
   }
 
   const size = Number(p.get('size'));
@@ -68,7 +69,7 @@ export function fromSearch(search: string, d: LeadsUrlDefaults): LeadsUrlState {
   const cursors: (string | null)[] = [null, ...after.slice(0, page)];
 
   const cols = p.get('cols');
-  const columns = cols ? cols.split(',').filter(Boolean) : null;
+  const columns = cols ? migrateColumns(cols.split(',')) : null;
 
   return { filter, sort, pageSize, page, cursors, viewID: p.get('view') || null, columns: columns?.length ? columns : null };
 }

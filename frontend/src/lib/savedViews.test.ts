@@ -17,6 +17,11 @@ describe('saved views', () => {
     expect(viewState({ filter: {}, sort: { field: 'SCORE', direction: 'sideways' }, pageSize: -1 })).toEqual({
       filter: {}, columns: [], sort: null, pageSize: undefined,
     });
+    // A view an earlier version saved: custom fields as attr:<key>; its
+    // attribute conditions stay for reconcileFilter, which needs the definitions.
+    expect(viewState({ filter: { attributes: [{ key: 'city', op: 'EQ', value: 'shanghai' }] }, columns: ['name', 'attr:city'], sort: { field: 'attr:budget', direction: 'ASC' } })).toEqual({
+      filter: { attributes: [{ key: 'city', op: 'EQ', value: 'shanghai' }] }, columns: ['name', 'city'], sort: { field: 'BUDGET', direction: 'ASC' }, pageSize: undefined,
+    });
     expect(viewState({ columns: ['name'] })).toBeNull();
     expect(viewState({ filter: [] })).toBeNull();
     expect(viewState('x')).toBeNull();
@@ -73,5 +78,7 @@ describe('saved views', () => {
     expect(loadColumns('w', 'u')).toBeNull();
     storeColumns('w', 'u', ['name']);
     expect(loadColumns('w', 'u')).toEqual(['name']);
+    localStorage.setItem('scrm.leadColumns.w.u', JSON.stringify(['name', 'attr:budget', 3]));
+    expect(loadColumns('w', 'u')).toEqual(['name', 'budget']);
   });
 });

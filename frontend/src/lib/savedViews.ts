@@ -9,11 +9,28 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useClient, useQuery, type CombinedError } from 'urql';
 import { DeleteSavedViewDoc, SavedViewsDoc, SaveViewDoc, UpdateSavedViewDoc } from '../api/viewOps';
 import type { LeadFilter } from './leadFilter';
+import { typedOrderField } from './typedFields';
 
 export interface SortState {
-  /** A LeadOrderField, or "attr:<key>" for a custom field. */
+  /** A LeadOrderField value: a built-in one, or a custom field's from the typed schema (typedOrderField). */
   field: string;
   direction: 'ASC' | 'DESC';
+}
+
+// Earlier versions named a custom field's column and sort "attr:<key>"
+// (the generic attributes); the list now names them as the typed schema
+// does. Views, links and column choices kept that way still open.
+const LEGACY = 'attr:';
+
+/** Columns as the list names them: a custom field's column is its typed field (the key). */
+export function migrateColumns(cols: string[]): string[] {
+  const out = cols.map((c) => (c.startsWith(LEGACY) ? c.slice(LEGACY.length) : c));
+  return out.filter((c, i) => c !== '' && out.indexOf(c) === i);
+}
+
+/** A sort as the list names it: a custom field's is its typed LeadOrderField value. */
+export function migrateSort(s: SortState | null): SortState | null {
+  return s && s.field.startsWith(LEGACY) ? { ...s, field: typedOrderField(s.field.slice(LEGACY.length)) } : s;
 }
 
 /** What a view holds: the list's state, as the server keeps it (JSON). */
@@ -39,14 +56,16 @@ const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v =
 /**
  * viewState reads a view's state from JSON, keeping only what the list
  * understands; null when it holds no filter object (another app's state,
- * or a hand-written one).
+ * or a hand-written one). An earlier version's custom-field columns and
+ * sort are renamed here; its attribute conditions, which need the field
+ * definitions, are migrated by reconcileFilter when the view is applied.
  */
 export function viewState(raw: unknown): ViewState | null {
   if (!isObject(raw) || !isObject(raw.filter)) return null;
-  const columns = Array.isArray(raw.columns) ? raw.columns.filter((c): c is string => typeof c === 'string' && c !== '') : [];
+  const columns = migrateColumns(Array.isArray(raw.columns) ? raw.columns.filter((c): c is string => typeof c === 'string') : []);
   let sort: SortState | null = null;
   if (isObject(raw.sort) && typeof raw.sort.field === 'string' && (raw.sort.direction === 'ASC' || raw.sort.direction === 'DESC')) {
-    sort = { field: raw.sort.field, direction: raw.sort.direction };
+    sort = migrateSort({ field: raw.sort.field, direction: raw.sort.direction });
   }
   const pageSize = typeof raw.pageSize === 'number' && Number.isInteger(raw.pageSize) && raw.pageSize > 0 ? raw.pageSize : undefined;
   return { filter: raw.filter as LeadFilter, columns, sort, pageSize };
@@ -115,7 +134,7 @@ export function loadColumns(workspaceID: string, userID: string): string[] | nul
   try {
     const raw = localStorage.getItem(`scrm.leadColumns.${workspaceID}.${userID}`);
     const v = raw ? (JSON.parse(raw) as unknown) : null;
-    return Array.isArray(v) ? (v as string[]) : null;
+    return Array.isArray(v) ? migrateColumns(v.filter((c): c is string => typeof c === 'string')) : null;
   } catch {
     return null;
   }

@@ -16,13 +16,18 @@ export type TypedDef = Pick<FieldDef, 'key' | 'options' | 'widget' | 'archived'>
 export type FormValues = Record<string, unknown>;
 
 const isSelect = (d: TypedDef) => d.widget === 'select' || d.widget === 'multiSelect';
-const live = <D extends TypedDef>(defs: D[]) => defs.filter((d) => !d.archived);
+const live = <D extends Pick<TypedDef, 'archived'>>(defs: D[]) => defs.filter((d) => !d.archived);
 
 /** The selection of the live custom fields: "budget city", or with alias(key) "cf_budget: budget …". */
 export function typedSelection(defs: TypedDef[], alias?: (key: string) => string): string {
   return live(defs)
     .map((d) => (alias && alias(d.key) !== d.key ? `${alias(d.key)}: ${d.key}` : d.key))
     .join(' ');
+}
+
+/** A sortable custom field's LeadOrderField value: its key upper-cased, as the typed schema names it. */
+export function typedOrderField(key: string): string {
+  return key.toUpperCase();
 }
 
 /** The name of the fragment withTypedFields adds. */
@@ -35,7 +40,7 @@ export const TYPED_FRAGMENT = 'LeadTypedFields';
  * generated type still describes the built-in fields; read the custom ones
  * with readTyped. Without live fields doc itself is returned.
  */
-export function withTypedFields<D extends DocumentNode>(doc: D, defs: TypedDef[], opts: { besideSpread?: string; alias?: (key: string) => string } = {}): D {
+export function withTypedFields<D extends DocumentNode>(doc: D, defs: Pick<TypedDef, 'key' | 'archived'>[], opts: { besideSpread?: string; alias?: (key: string) => string } = {}): D {
   const fields = live(defs);
   if (fields.length === 0) return doc;
   const spread = { kind: Kind.FRAGMENT_SPREAD, name: { kind: Kind.NAME, value: TYPED_FRAGMENT } } as const;
@@ -81,20 +86,16 @@ export function withTypedFields<D extends DocumentNode>(doc: D, defs: TypedDef[]
 export function readTyped(node: object | null | undefined, defs: TypedDef[], alias?: (key: string) => string): FormValues {
   const out: FormValues = {};
   const row = (node ?? {}) as Record<string, unknown>;
-  for (const d of live(defs)) {
-    const v = row[alias?.(d.key) ?? d.key];
-    if (v === undefined || v === null) {
-      out[d.key] = null;
-      continue;
-    }
-    if (!isSelect(d)) {
-      out[d.key] = v;
-      continue;
-    }
-    const byName = new Map(d.options.map((o) => [o.graphqlName ?? o.value, o.value]));
-    out[d.key] = Array.isArray(v) ? v.flatMap((n) => (byName.has(String(n)) ? [byName.get(String(n))!] : [])) : (byName.get(String(v)) ?? null);
-  }
+  for (const d of live(defs)) out[d.key] = formValue(d, row[alias?.(d.key) ?? d.key]);
   return out;
+}
+
+/** One typed value (an answer's, or a filter's) in the form's shape: enum value names become option values, an unknown name is dropped. */
+export function formValue(d: TypedDef, v: unknown): unknown {
+  if (v === undefined || v === null) return null;
+  if (!isSelect(d)) return v;
+  const byName = new Map(d.options.map((o) => [o.graphqlName ?? o.value, o.value]));
+  return Array.isArray(v) ? v.flatMap((n) => (byName.has(String(n)) ? [byName.get(String(n))!] : [])) : (byName.get(String(v)) ?? null);
 }
 
 const empty = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);

@@ -3,8 +3,7 @@ import { App, Badge, Button, Empty, Input, Select, Space, Table, Typography } fr
 import { FilterOutlined, ImportOutlined, PlusOutlined, LeftOutlined, RightOutlined, ReloadOutlined } from '@ant-design/icons';
 import { useQuery } from 'urql';
 import { useSearchParams } from 'react-router';
-import { LeadsDoc } from '../api/ops';
-import { FIRST_PAGE, leadsPrefetched } from '../api/prefetch';
+import { FIRST_PAGE, leadsDocument, leadsPrefetched } from '../api/prefetch';
 import { useFieldDefs, usePipelines, usePools, useTags, useTerritories, useUsers } from '../api/hooks';
 import { useSession, useViewer } from '../auth/session';
 import { useT } from '../i18n';
@@ -17,10 +16,11 @@ import { BulkActions } from '../components/leads/BulkActions';
 import { LeadFormModal } from '../components/leads/LeadFormModal';
 import { ViewBar } from '../components/leads/ViewBar';
 import { ExportButton } from '../components/leads/ExportButton';
-import { columnOptions, DEFAULT_COLUMNS, leadColumns, type LeadRow } from '../components/leads/columns';
-import { activeCount, toWhere, type LeadFilter } from '../lib/leadFilter';
+import { columnOptions, customColumns, DEFAULT_COLUMNS, leadColumns, liveColumns, type LeadRow } from '../components/leads/columns';
+import { activeCount, reconcileFilter, toWhere, type LeadFilter } from '../lib/leadFilter';
 import { loadColumns, storeColumns, useSavedViews, type LeadView, type SortState } from '../lib/savedViews';
-import { errorText } from '../api/errors';
+import { apiErrors, errorText } from '../api/errors';
+import { isStaleSchema } from '../lib/typedFields';
 import { fmtNumber } from '../lib/format';
 import { fromSearch, toSearch, type LeadsUrlState } from '../lib/leadsUrl';
 import type { LeadOrderField } from '../gql/graphql';
@@ -28,11 +28,10 @@ import type { LeadOrderField } from '../gql/graphql';
 const PAGE_SIZES = [20, 50, 100, 200];
 const URL_DEFAULTS = { pageSize: FIRST_PAGE, pageSizes: PAGE_SIZES };
 
-/** The list's order variables for sort (newest first without one). */
+/** The list's order variables for sort (newest first without one); a custom field's LeadOrderField value is the typed schema's. */
 function orderOf(sort: SortState | null) {
-  if (!sort) return { orderBy: { field: 'CREATED_AT' as LeadOrderField, direction: 'DESC' as const }, orderByAttribute: null };
-  if (sort.field.startsWith('attr:')) return { orderBy: null, orderByAttribute: { key: sort.field.slice(5), direction: sort.direction } };
-  return { orderBy: { field: sort.field as LeadOrderField, direction: sort.direction }, orderByAttribute: null };
+  if (!sort) return { orderBy: { field: 'CREATED_AT' as LeadOrderField, direction: 'DESC' as const } };
+  return { orderBy: { field: sort.field as LeadOrderField, direction: sort.direction } };
 }
 
 // The bulk bar stays in view over the cards while some are selected (phone).
@@ -62,7 +61,7 @@ export function LeadsPage() {
   // The list first: what only the filters, bulk actions and the new-lead form
   // need is read once the first rows are on screen.
   const [settled, setSettled] = useState(false);
-  const { defs } = useFieldDefs();
+  const { defs, fetching: defsFetching, error: defsError, refetch: refetchDefs } = useFieldDefs();
   const [importing, setImporting] = useState(false);
   const { tags, groups: tagGroups } = useTags(settled || importing);
   const { stages } = usePipelines(settled);
@@ -88,8 +87,30 @@ export function LeadsPage() {
   const [creating, setCreating] = useState(false);
   const [showFilters, setShowFilters] = useState(false);
 
-  const where = useMemo(() => toWhere(filter, viewer.id), [filter, viewer.id]);
-  const order = useMemo(() => orderOf(sort), [sort]);
+  // The state as the field definitions serve it: an earlier version's
+  // attribute conditions become typed ones, and a custom field archived or
+  // masked since leaves the filter, the columns and the sort. Until the
+  // definitions are known the state is sent as it is (the API refuses a
+  // field it no longer has, and the list retries below); only conditions
+  // of an earlier version wait for them.
+  const defsKnown = (defs.length > 0 || !defsFetching) && !defsError;
+  const options = useMemo(() => columnOptions(t, defs), [t, defs]);
+  const shownFilter = useMemo(() => (defsKnown ? reconcileFilter(filter, defs) : filter), [defsKnown, filter, defs]);
+  const shownColumns = useMemo(() => {
+    if (!defsKnown) return columns;
+    const live = liveColumns(columns, defs);
+    return sameColumns(live, columns) ? columns : live;
+  }, [defsKnown, columns, defs]);
+  const shownSort = defsKnown && sort && !options.some((o) => o.sort === sort.field) ? null : sort;
+  useEffect(() => {
+    if (shownFilter !== filter) setFilter(shownFilter);
+    if (shownColumns !== columns) setColumns(shownColumns);
+    if (shownSort !== sort) setSort(shownSort);
+  }, [shownFilter, shownColumns, shownSort]); // eslint-disable-line react-hooks/exhaustive-deps
+  const waitForDefs = !defsKnown && !!filter.attributes?.length;
+
+  const where = useMemo(() => toWhere(shownFilter, viewer.id), [shownFilter, viewer.id]);
+  const order = useMemo(() => orderOf(shownSort), [shownSort]);
 
   // A new filter, sort or page size starts again at the first page.
   const resetKey = JSON.stringify([where, order, pageSize]);
@@ -120,7 +141,7 @@ export function LeadsPage() {
     if (current === written.current) return;
     written.current = current;
     const st: LeadsUrlState = fromSearch(current, URL_DEFAULTS);
-    lastReset.current = JSON.stringify([toWhere(st.filter, viewer.id), orderOf(st.sort), st.pageSize]);
+    lastReset.current = JSON.stringify([toWhere(defsKnown ? reconcileFilter(st.filter, defs) : st.filter, viewer.id), orderOf(st.sort), st.pageSize]);
     setFilter(st.filter);
     setSort(st.sort);
     setPageSize(st.pageSize);
@@ -134,12 +155,29 @@ export function LeadsPage() {
   // The first page may already be on its way (api/prefetch.ts): read it from the cache.
   const [initialPolicy] = useState(() => (firstQuery && leadsPrefetched() ? ('cache-first' as const) : ('cache-and-network' as const)));
   firstQuery = false;
+  // The custom fields among the columns are selected as typed fields.
+  const typedKeys = customColumns(shownColumns).join(',');
+  const doc = useMemo(() => leadsDocument(shownColumns), [typedKeys]); // eslint-disable-line react-hooks/exhaustive-deps
   const [res, refetch] = useQuery({
-    query: LeadsDoc,
+    query: doc,
     variables: { first: pageSize, after: cursors[page] ?? null, where, ...order },
     context: useMemo(() => ({ additionalTypenames: ['Lead'] }), []),
     requestPolicy: initialPolicy,
+    pause: waitForDefs,
   });
+  // A custom field archived since the definitions were read is no longer in
+  // the schema (GRAPHQL_VALIDATION_FAILED): read them again, which leaves it
+  // out of the columns, filter and sort above, so the list asks again;
+  // once for each request.
+  const requestKey = JSON.stringify([typedKeys, where, order]);
+  const stale = isStaleSchema(apiErrors(res.error).map((e) => e.code));
+  const [retried, setRetried] = useState<string | null>(null);
+  useEffect(() => {
+    if (!stale || retried === requestKey) return;
+    setRetried(requestKey);
+    refetchDefs({ requestPolicy: 'network-only' });
+  }, [stale, requestKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const retrying = stale && (retried !== requestKey || defsFetching);
   const conn = res.data?.leads;
   const rows = useMemo(() => (conn?.edges ?? []).flatMap((e) => (e?.node ? [e.node] : [])) as LeadRow[], [conn]);
   const names = useMemo(() => Object.fromEntries(rows.map((r) => [r.id, r.name || r.id])), [rows]);
@@ -182,13 +220,12 @@ export function LeadsPage() {
     setColumns(withName);
     storeColumns(ws, viewer.id, withName);
   };
-  const options = useMemo(() => columnOptions(t, defs), [t, defs]);
   // The table's columns depend on the field definitions only through the
   // custom-field columns on show: the definitions' answer (usually just after
   // the first rows) must not make every cell of the page render again.
-  const shownKey = JSON.stringify(defs.filter((d) => columns.includes(`attr:${d.key}`)));
-  const shownDefs = useMemo(() => defs.filter((d) => columns.includes(`attr:${d.key}`)), [shownKey]); // eslint-disable-line react-hooks/exhaustive-deps
-  const tableColumns = useMemo(() => leadColumns(columns, t, shownDefs, sort), [columns, t, shownDefs, sort]);
+  const shownKey = JSON.stringify(defs.filter((d) => shownColumns.includes(d.key)));
+  const shownDefs = useMemo(() => defs.filter((d) => shownColumns.includes(d.key)), [shownKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const tableColumns = useMemo(() => leadColumns(shownColumns, t, shownDefs, shownSort), [shownColumns, t, shownDefs, shownSort]);
 
   // Saved views are read once the first rows are on screen.
   const savedViews = useSavedViews(ws, viewer.id, settled, (n, failed) => {
@@ -224,7 +261,7 @@ export function LeadsPage() {
               currentID={viewID}
               onApply={applyView}
               onSave={async (name, shared) => {
-                const r = await savedViews.save(name, { filter, columns, sort, pageSize }, shared);
+                const r = await savedViews.save(name, { filter: shownFilter, columns: shownColumns, sort: shownSort, pageSize }, shared);
                 if (!r.ok) {
                   message.error(errorText(r.error));
                   return false;
@@ -250,7 +287,7 @@ export function LeadsPage() {
                 else message.success(t(shared ? 'views.sharedNow' : 'views.unsharedNow', { name }));
               }}
               canManage={can('user', 'manage')}
-              columns={columns}
+              columns={shownColumns}
               options={options}
               onColumns={setCols}
             />
@@ -260,7 +297,7 @@ export function LeadsPage() {
                 {mobile ? null : t('import.button')}
               </Button>
             )}
-            <ExportButton where={where} columns={columns} total={total} iconOnly={mobile} />
+            <ExportButton where={where} columns={shownColumns} fieldKeys={customColumns(shownColumns)} total={total} iconOnly={mobile} />
             {can('lead', 'write') && (
               <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="new-lead">
                 {t('leads.new')}
@@ -284,7 +321,7 @@ export function LeadsPage() {
         </Badge>
       </div>
       {showFilters && <LeadFilters
-        value={filter}
+        value={shownFilter}
         onChange={(f) => {
           setFilter(f);
           setViewID(null);
@@ -296,7 +333,7 @@ export function LeadsPage() {
         pools={pools}
         showOwner={can('lead', 'assign') || can('user', 'read')}
       />}
-      <QueryError error={res.error} retry={() => refetch({ requestPolicy: 'network-only' })} />
+      <QueryError error={retrying ? undefined : res.error} retry={() => refetch({ requestPolicy: 'network-only' })} />
       <div style={{ minHeight: 32, marginBottom: 8, display: 'flex', alignItems: 'center', justifyContent: 'space-between', ...(mobile && selected.length > 0 ? STICKY_BAR : {}) }} data-testid="bulk-bar">
         {allMatching ? (
           <Space wrap data-testid="bulk-all-bar">

@@ -17,7 +17,8 @@ import { exportColumns } from '../../lib/importMapping';
 import { fmtNumber } from '../../lib/format';
 import type { LeadWhereInput } from '../../gql/graphql';
 
-export function ExportButton({ where, columns, total, iconOnly }: { where: LeadWhereInput; columns: string[]; total: number; iconOnly?: boolean }) {
+/** columns are the list's, of which fieldKeys are custom fields. */
+export function ExportButton({ where, columns, fieldKeys, total, iconOnly }: { where: LeadWhereInput; columns: string[]; fieldKeys: string[]; total: number; iconOnly?: boolean }) {
   const { t, lang } = useI18n();
   const { can } = useSession();
   const { message } = App.useApp();
@@ -55,7 +56,7 @@ export function ExportButton({ where, columns, total, iconOnly }: { where: LeadW
     reset();
     setDownloadError(null);
     setOpen(true);
-    const r = await start({ where, columns: exportColumns(columns) });
+    const r = await start({ where, columns: exportColumns(columns, fieldKeys) });
     if (r.error || !r.data) return void setError(errorText(r.error));
     watch({ ...r.data.exportLeads });
   };

@@ -1,10 +1,13 @@
 // The filter panel of the leads list (the name search sits above it): built-in
-// fields, tags (any/all/none) and conditions on custom fields.
+// fields, tags (any/all/none) and conditions on custom fields. A condition
+// keeps its value as the typed where input takes it (lib/leadFilter
+// FieldCond); the inputs show and give option values, converted here.
 import { Button, Card, Col, Input, InputNumber, Row, Select, Space, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import type { CompareOp, LeadTier } from '../../gql/graphql';
-import type { LeadFilter, AttrCond, TagMode } from '../../lib/leadFilter';
-import { arity, opsFor, searchableDefs, type FieldDef } from '../../lib/fields';
+import { condArity, type FieldCond, type LeadFilter, type TagMode } from '../../lib/leadFilter';
+import { opsFor, searchableDefs, type FieldDef } from '../../lib/fields';
+import { formValue, typedValue } from '../../lib/typedFields';
 import { opLabel } from '../../lib/labels';
 import { AttributeInput } from '../AttributeInput';
 import { useT } from '../../i18n';
@@ -23,8 +26,8 @@ interface Props {
 export function LeadFilters({ value, onChange, defs, tags, stages, users, pools, showOwner }: Props) {
   const t = useT();
   const set = (patch: Partial<LeadFilter>) => onChange({ ...value, ...patch });
-  const attrs = value.attributes ?? [];
-  const setAttr = (i: number, patch: Partial<AttrCond>) => set({ attributes: attrs.map((a, j) => (j === i ? { ...a, ...patch } : a)) });
+  const attrs = value.fields ?? [];
+  const setAttr = (i: number, patch: Partial<FieldCond>) => set({ fields: attrs.map((a, j) => (j === i ? { ...a, ...patch } : a)) });
   const liveDefs = searchableDefs(defs);
 
   return (
@@ -132,7 +135,12 @@ export function LeadFilters({ value, onChange, defs, tags, stages, users, pools,
       {attrs.map((a, i) => {
         const def = liveDefs.find((d) => d.key === a.key);
         const ops = def ? opsFor(def) : [];
-        const ar = arity(a.op);
+        const ar = def ? condArity(def, a.op) : 'one';
+        // A multi-select's EQ and NEQ ("has", "lacks") take one option.
+        const input = def && def.widget === 'multiSelect' && ar === 'one' ? { ...def, widget: 'select' } : def;
+        const shown = (v: unknown) => (def ? formValue(def, v) : v);
+        const setValue = (v: unknown) => setAttr(i, { value: def ? (typedValue(def, v) ?? undefined) : v });
+        const pair = (a.value as unknown[] | undefined) ?? [];
         return (
           <Row gutter={8} key={i} style={{ marginTop: 6 }} data-testid="attr-condition">
             <Col xs={24} md={6}>
@@ -153,23 +161,23 @@ export function LeadFilters({ value, onChange, defs, tags, stages, users, pools,
               <Select<CompareOp>
                 style={{ width: '100%' }}
                 value={a.op}
-                onChange={(op) => setAttr(i, { op, value: arity(op) === arity(a.op) ? a.value : undefined })}
+                onChange={(op) => setAttr(i, { op, value: def && condArity(def, op) === ar ? a.value : undefined })}
                 options={ops.map((o) => ({ value: o, label: opLabel(t, o) }))}
                 data-testid="attr-op"
               />
             </Col>
             <Col xs={20} md={11}>
-              {def && ar === 'one' && <AttributeInput def={def} value={a.value} onChange={(v) => setAttr(i, { value: v })} />}
-              {def && ar === 'list' && <AttributeInput def={def} multiple value={a.value} onChange={(v) => setAttr(i, { value: v })} />}
-              {def && ar === 'two' && (
+              {input && ar === 'one' && <AttributeInput def={input} value={shown(a.value)} onChange={setValue} />}
+              {input && ar === 'list' && <AttributeInput def={input} multiple value={shown(a.value)} onChange={setValue} />}
+              {input && ar === 'two' && (
                 <Space.Compact style={{ width: '100%' }}>
-                  <AttributeInput def={def} style={{ width: '50%' }} value={(a.value as unknown[] | undefined)?.[0]} onChange={(v) => setAttr(i, { value: [v, (a.value as unknown[] | undefined)?.[1]] })} />
-                  <AttributeInput def={def} style={{ width: '50%' }} value={(a.value as unknown[] | undefined)?.[1]} onChange={(v) => setAttr(i, { value: [(a.value as unknown[] | undefined)?.[0], v] })} />
+                  <AttributeInput def={input} style={{ width: '50%' }} value={pair[0]} onChange={(v) => setAttr(i, { value: [typedValue(input, v), pair[1]] })} />
+                  <AttributeInput def={input} style={{ width: '50%' }} value={pair[1]} onChange={(v) => setAttr(i, { value: [pair[0], typedValue(input, v)] })} />
                 </Space.Compact>
               )}
             </Col>
             <Col xs={4} md={2}>
-              <Button icon={<DeleteOutlined />} onClick={() => set({ attributes: attrs.filter((_, j) => j !== i) })} aria-label={t('common.remove')} />
+              <Button icon={<DeleteOutlined />} onClick={() => set({ fields: attrs.filter((_, j) => j !== i) })} aria-label={t('common.remove')} />
             </Col>
           </Row>
         );
@@ -179,7 +187,7 @@ export function LeadFilters({ value, onChange, defs, tags, stages, users, pools,
           size="small"
           icon={<PlusOutlined />}
           disabled={liveDefs.length === 0}
-          onClick={() => set({ attributes: [...attrs, { key: '', op: 'EQ' }] })}
+          onClick={() => set({ fields: [...attrs, { key: '', op: 'EQ' }] })}
           data-testid="add-attr-condition"
         >
           {t('filters.addCustom')}

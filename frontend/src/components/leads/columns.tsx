@@ -1,4 +1,7 @@
-// The columns of lead tables: built-in fields and one per custom field.
+// The columns of lead tables: built-in fields and one per custom field. A
+// custom field's column is named by its key, the Lead field the workspace's
+// typed schema serves it as (lib/typedFields); the list selects it by that
+// name and sorts by its LeadOrderField value.
 import type { CSSProperties, ReactNode } from 'react';
 import { Tag, Tooltip, Typography } from 'antd';
 import type { ColumnType } from 'antd/es/table';
@@ -6,6 +9,7 @@ import { Link } from 'react-router';
 import type { LeadRowFragment } from '../../gql/graphql';
 import type { FieldDef } from '../../lib/fields';
 import { formatAttr } from '../../lib/fields';
+import { formValue, typedOrderField } from '../../lib/typedFields';
 import { fmtTime } from '../../lib/format';
 import type { TFunc, MessageKey } from '../../i18n';
 
@@ -14,7 +18,7 @@ export type LeadRow = LeadRowFragment;
 export interface ColumnOption {
   key: string;
   label: string;
-  /** LeadOrderField or attr:<key> when the column sorts. */
+  /** The LeadOrderField value when the column sorts. */
   sort?: string;
 }
 
@@ -39,10 +43,23 @@ const builtins: { key: string; label: MessageKey; sort?: string }[] = [
 
 export const DEFAULT_COLUMNS = ['name', 'phone', 'source', 'owner', 'stage', 'tags', 'score', 'tier', 'createdAt'];
 
+const BUILTIN_KEYS = new Set(builtins.map((b) => b.key));
+
+/** The custom fields among columns (every column that is not a built-in one), in order: the typed fields a list selects. */
+export function customColumns(columns: string[]): string[] {
+  return columns.filter((c) => !BUILTIN_KEYS.has(c));
+}
+
+/** The columns a list can show with defs: built-in ones and live custom fields (one archived since is left out). */
+export function liveColumns(columns: string[], defs: Pick<FieldDef, 'key' | 'archived'>[]): string[] {
+  const live = new Set(defs.filter((d) => !d.archived).map((d) => d.key));
+  return columns.filter((c) => BUILTIN_KEYS.has(c) || live.has(c));
+}
+
 export function columnOptions(t: TFunc, defs: FieldDef[]): ColumnOption[] {
   return [
     ...builtins.map((b) => ({ key: b.key, label: t(b.label), sort: b.sort })),
-    ...defs.filter((d) => !d.archived).map((d) => ({ key: `attr:${d.key}`, label: d.label, sort: d.masked || !d.sortable ? undefined : `attr:${d.key}` })),
+    ...defs.filter((d) => !d.archived).map((d) => ({ key: d.key, label: d.label, sort: d.masked || !d.sortable ? undefined : typedOrderField(d.key) })),
   ];
 }
 
@@ -109,14 +126,11 @@ function renderCell(key: string, r: LeadRow, t: TFunc, defs: FieldDef[]) {
     case 'lastFollowUpAt':
       return fmtTime(r[key]);
     default: {
-      if (key.startsWith('attr:')) {
-        const k = key.slice(5);
-        const def = defs.find((d) => d.key === k);
-        const v = (r.attributes as Record<string, unknown> | null)?.[k];
-        const s = formatAttr(def, v, [t('common.yes'), t('common.no')]);
-        return s.length > 40 ? <Tooltip title={s}>{s.slice(0, 40)}…</Tooltip> : s;
-      }
-      return '';
+      // A custom field: the row holds it as the typed field of that name.
+      const def = defs.find((d) => d.key === key);
+      if (!def) return '';
+      const s = formatAttr(def, formValue(def, (r as Record<string, unknown>)[key]), [t('common.yes'), t('common.no')]);
+      return s.length > 40 ? <Tooltip title={s}>{s.slice(0, 40)}…</Tooltip> : s;
     }
   }
 }
@@ -139,8 +153,8 @@ export function leadColumns(
         title: o.label,
         sorter: !!o.sort,
         sortOrder: sort && o.sort && sort.field === o.sort ? (sort.direction === 'ASC' ? 'ascend' : 'descend') : null,
-        ellipsis: key === 'company' || key === 'email' || key.startsWith('attr:'),
-        width: key === 'tags' ? 200 : key === 'company' || key === 'email' || key.startsWith('attr:') ? 160 : undefined,
+        ellipsis: key === 'company' || key === 'email' || !BUILTIN_KEYS.has(key),
+        width: key === 'tags' ? 200 : key === 'company' || key === 'email' || !BUILTIN_KEYS.has(key) ? 160 : undefined,
         className: ['createdAt', 'updatedAt', 'claimedAt', 'lastFollowUpAt', 'phone'].includes(key) ? 'scrm-nowrap' : undefined,
         render: (_: unknown, r: LeadRow) => renderCell(key, r, t, defs),
       } as ColumnType<LeadRow>,
