@@ -20,6 +20,7 @@ import (
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/pool"
 	"github.com/scrmhq/scrm/internal/scope"
+	"github.com/scrmhq/scrm/internal/segment"
 	"github.com/scrmhq/scrm/internal/tasks"
 	"github.com/scrmhq/scrm/internal/txn"
 	"github.com/scrmhq/scrm/internal/workspace"
@@ -355,6 +356,11 @@ func (g *group) run(ctx context.Context, c *ent.Client) error {
 	if len(es) == 0 {
 		return nil
 	}
+	if len(g.w.touched) > 0 && (readsUpdatedAt(step) || g.version.ExitRule != nil && segment.ReadsUpdatedAt(g.version.ExitRule)) {
+		if err := g.w.touch(ctx, c, false); err != nil {
+			return err
+		}
+	}
 	if g.version.ExitRule != nil {
 		m, err := g.p.s.Segments.Match(ctx, g.version.ExitRule, g.leads(es))
 		if err != nil {
@@ -456,7 +462,8 @@ func (g *group) apply(ctx context.Context, c *ent.Client, step schematype.Journe
 	leads := g.leads(es)
 	switch {
 	case step.AddTags != nil:
-		_, err := s.Tags.TagLeads(ctx, leads, step.AddTags.TagIDs, nil, "RULE")
+		changed, err := s.Tags.TagLeadsUntouched(ctx, leads, step.AddTags.TagIDs, nil, "RULE")
+		g.w.touched = append(g.w.touched, changed...)
 		return nil, err
 	case step.RemoveTags != nil:
 		_, err := s.Tags.UntagLeads(ctx, leads, step.RemoveTags.TagIDs)
@@ -464,7 +471,7 @@ func (g *group) apply(ctx context.Context, c *ent.Client, step schematype.Journe
 	case step.MoveStage != nil:
 		return g.moveStage(ctx, c, step.MoveStage.StageID, leads)
 	case step.Reassign != nil:
-		return nil, g.reassign(ctx, step.Reassign, leads)
+		return nil, g.reassign(ctx, c, step.Reassign, leads)
 	case step.Webhook != nil:
 		return nil, g.webhook(ctx, c, step.Webhook.URL, es)
 	case step.SendMessage != nil:
@@ -522,6 +529,9 @@ type writes struct {
 	// later: waits not over yet
 	laterIDs []uuid.UUID
 	laterAt  []string
+	// touched: leads whose tags the batch changed (TagLeadsUntouched),
+	// whose updated_at is still to be set
+	touched []uuid.UUID
 }
 
 type moveKey struct {
@@ -583,8 +593,53 @@ SELECT r.id, $1, r.enrollment_id, r.journey_id, r.lead_id, r.step_index, r.kind,
 FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::int8[], $8::text[], $9::text[], $10::text[])
 	AS r(id, enrollment_id, journey_id, lead_id, step_index, kind, outcome, error)`
 
+// touchSQL sets updated_at of the leads whose tags the batch changed to the
+// batch's time, except those a later write of the batch set already (a
+// reassignment sets it to its own time, never earlier than the batch's):
+// the tag step's own bump was a second update of each lead that the
+// reassignment updates anyway, a new version of the row in every index of
+// leads (no update of the row is HOT once the owner changes) and the
+// re-check of its foreign keys by the update after it. A lead whose
+// updated_at is later than the batch's time keeps it.
+const touchSQL = `UPDATE leads SET updated_at = $2 WHERE tenant_id = $1 AND id = ANY($3::uuid[]) AND updated_at < $2`
+
+// touch writes the pending updated_at of the leads whose tags the batch
+// changed. keep leaves them pending, for a caller under a savepoint that
+// may be rolled back: the next touch writes them again, the guard of
+// touchSQL making a lead already written a probe.
+func (w *writes) touch(ctx context.Context, c *ent.Client, keep bool) error {
+	if len(w.touched) == 0 {
+		return nil
+	}
+	if _, err := c.ExecContext(ctx, touchSQL, w.p.tid, w.p.now, txn.UUIDArray(w.touched)); err != nil {
+		return fmt.Errorf("journey: set updated_at of tagged leads: %w", err)
+	}
+	if !keep {
+		w.touched = nil
+	}
+	return nil
+}
+
+// readsUpdatedAt reports whether step may read the leads' updated_at (or
+// hands the leads to code that may), so the tag steps' pending updated_at
+// is written before it runs: any step but a wait, a change of tags, a task,
+// a reassignment (whose path through conditional rules writes it itself)
+// and a condition that does not name it.
+func readsUpdatedAt(step schematype.JourneyStep) bool {
+	switch {
+	case step.Wait != nil, step.AddTags != nil, step.RemoveTags != nil, step.CreateTask != nil, step.Reassign != nil:
+		return false
+	case step.Condition != nil:
+		return segment.ReadsUpdatedAt(&step.Condition.Rule)
+	}
+	return true
+}
+
 func (w *writes) flush(ctx context.Context, c *ent.Client) error {
 	p := w.p
+	if err := w.touch(ctx, c, false); err != nil {
+		return err
+	}
 	if len(w.runIDs) > 0 {
 		if _, err := c.ExecContext(ctx, insertRunsSQL, p.tid, p.now, txn.UUIDArray(w.runIDs), txn.UUIDArray(w.runEnrol),
 			txn.UUIDArray(w.runJourney), txn.UUIDArray(w.runLead), pq.Array(w.runIndex), pq.Array(w.runKind),
@@ -647,7 +702,7 @@ func clip(s string) string {
 // POOL, the leads are returned to their public pool first (set-based,
 // recorded as a SYSTEM release) and, for RULES, then run through the rules
 // in this transaction. A lead no rule places waits in its pool.
-func (g *group) reassign(ctx context.Context, r *schematype.ReassignStep, leads []uuid.UUID) error {
+func (g *group) reassign(ctx context.Context, c *ent.Client, r *schematype.ReassignStep, leads []uuid.UUID) error {
 	s := g.p.s
 	reason := "journey: " + g.name
 	if r.To != ReassignPool {
@@ -655,6 +710,12 @@ func (g *group) reassign(ctx context.Context, r *schematype.ReassignStep, leads 
 		if !errors.Is(err, assign.ErrConditional) {
 			return err
 		}
+	}
+	// The rules' conditions may read updatedAt of leads the return to the
+	// pool does not write (those without an owner). Under the effect's
+	// savepoint: kept pending, so a rollback loses nothing.
+	if err := g.w.touch(ctx, c, true); err != nil {
+		return err
 	}
 	owners := map[uuid.UUID]uuid.UUID{}
 	for chunk := range slices.Chunk(leads, pool.MaxIDs) {

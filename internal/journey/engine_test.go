@@ -73,6 +73,63 @@ func TestStepsDueNowRunInOneBatch(t *testing.T) {
 	}
 }
 
+// TestTagStepSetsUpdatedAt: the tag step leaves updated_at to the batch
+// (tagging.TagLeadsUntouched), which sets it before a step that reads it (a
+// condition on updatedAt sees the tag's time) and at the end of the batch
+// for the leads no later write set; a lead the step did not change (it had
+// the tag) keeps its updated_at.
+func TestTagStepSetsUpdatedAt(t *testing.T) {
+	t.Parallel()
+	w := newWorkspace(t, testenv.NewDatabase(t))
+	a, b := w.tag("a"), w.tag("b")
+	leads := w.leads(3)
+	tagged := leads[2]
+	if _, err := w.svc.Tags.TagLeads(w.ctx, []uuid.UUID{tagged}, []uuid.UUID{a}, nil, "MANUAL"); err != nil {
+		t.Fatal(err)
+	}
+	w.clock.Advance(time.Hour)
+	now := w.clock.Now()
+	j := w.create(journey.Input{Name: "touch", Trigger: manual(), Steps: []schematype.JourneyStep{
+		{AddTags: tags(a)},
+		{Condition: &schematype.ConditionStep{Rule: segment.Rule{Attribute: &schematype.AttributeCondition{
+			Key: "updatedAt", Op: "GTE", Value: now.Format(time.RFC3339)}}, Otherwise: journey.OtherwiseSkipNext}},
+		{AddTags: tags(b)},
+	}})
+	w.activate(j.ID)
+	w.enroll(j.ID, leads...)
+	if res := w.run(); res.Steps != 3*len(leads) {
+		t.Fatalf("pass = %+v; want 3 steps of each lead", res)
+	}
+	for i, l := range leads {
+		got, err := w.c.Lead.Get(w.ctx, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		changed := l != tagged
+		if want := map[bool]time.Time{true: now, false: t0}[changed]; !got.UpdatedAt.Equal(want) {
+			t.Errorf("lead %d: updated_at %v, want %v", i, got.UpdatedAt, want)
+		}
+		if w.hasTag(l, b) != changed {
+			t.Errorf("lead %d: tag b %v, want %v (the condition on updatedAt)", i, w.hasTag(l, b), changed)
+		}
+	}
+	// A tag step that nothing after it reads: set by the batch's end.
+	w.clock.Advance(time.Hour)
+	last := w.create(journey.Input{Name: "tag only", Trigger: manual(), Steps: []schematype.JourneyStep{{AddTags: tags(w.tag("c"))}}})
+	w.activate(last.ID)
+	w.enroll(last.ID, leads[0])
+	if res := w.run(); res.Steps != 1 {
+		t.Fatalf("pass = %+v; want the one step", res)
+	}
+	got, err := w.c.Lead.Get(w.ctx, leads[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.UpdatedAt.Equal(w.clock.Now()) {
+		t.Fatalf("after a last tag step: updated_at %v, want %v", got.UpdatedAt, w.clock.Now())
+	}
+}
+
 // TestConcurrentPassesReassign: two passes run a createTask → reassign
 // (RULES, never back to the owner) journey side by side. Both take key-share
 // locks on the reps (the tasks' and owner changes' foreign keys) before the

@@ -60,6 +60,17 @@ func hasRef(r *Rule) bool {
 	return anyNode(r, func(n *Rule) bool { return n.Segment != nil })
 }
 
+// ReadsUpdatedAt reports whether evaluating r may read the leads'
+// updatedAt: an attribute condition on it, or a saved segment (whose rule
+// may name it, and which is evaluated inline when never computed). The
+// journey engine puts off the updated_at of leads it tagged until a step
+// may read it.
+func ReadsUpdatedAt(r *Rule) bool {
+	return anyNode(r, func(n *Rule) bool {
+		return n.Segment != nil || n.Attribute != nil && n.Attribute.Key == "updatedAt"
+	})
+}
+
 // mentionsStatus reports whether some attribute condition of r names the
 // lead status. Rules that do not are read over active leads only; rules that
 // do over every lead that was not merged into another.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -26,15 +28,12 @@ const (
 // maxEdgesPerStatement bounds the lead × tag rows of one batch statement.
 const maxEdgesPerStatement = 50000
 
-// tagSQL tags leads $2 with tags $3 in one statement: it removes the leads'
-// other tags of the exclusive groups of $3, inserts the missing edges and
-// bumps updated_at of the leads that changed, returning the edges inserted
-// (lead, tag). The update names the leads by `id = ANY($2)` as well, so
-// they are probed by primary key rather than found by hashing every lead
-// of the workspace against the changed edges.
-// Every table is joined on the bound tenant $1, so ids of another workspace
-// touch nothing even if they slipped past the checks.
-const tagSQL = `
+// tagEdgesSQL is tagSQL without its updated_at bump: it removes the leads'
+// other tags of the exclusive groups of $3 and inserts the missing edges,
+// returning the edges inserted and removed (lead, tag, added). Every table
+// is joined on the bound tenant $1, so ids of another workspace touch
+// nothing even if they slipped past the checks.
+const tagEdgesSQL = `
 WITH l AS (
 	SELECT id FROM leads WHERE tenant_id = $1::uuid AND id = ANY($2::uuid[])
 ), t AS (
@@ -52,11 +51,24 @@ WITH l AS (
 	SELECT $1::uuid, l.id, t.id, $4::timestamptz, $5::uuid, $6::text FROM l CROSS JOIN t
 	ON CONFLICT (tenant_id, lead_id, tag_id) DO NOTHING
 	RETURNING lead_id, tag_id
-), touched AS (
+)`
+
+// tagSQL tags leads $2 with tags $3 in one statement (tagEdgesSQL) and
+// bumps updated_at of the leads that changed. The update names the leads
+// by `id = ANY($2)` as well, so they are probed by primary key rather than
+// found by hashing every lead of the workspace against the changed edges.
+const tagSQL = tagEdgesSQL + `, touched AS (
 	UPDATE leads SET updated_at = $4::timestamptz
 	WHERE tenant_id = $1::uuid AND id = ANY($2::uuid[]) AND id IN (SELECT lead_id FROM inserted UNION SELECT lead_id FROM removed)
 )
-SELECT lead_id, tag_id, true FROM inserted UNION ALL SELECT lead_id, tag_id, false FROM removed`
+` + tagEdgesResultSQL
+
+// tagUntouchedSQL is tagSQL without the bump, for TagLeadsUntouched.
+const tagUntouchedSQL = tagEdgesSQL + `
+` + tagEdgesResultSQL
+
+// tagEdgesResultSQL returns tagEdgesSQL's edges: (lead, tag, added).
+const tagEdgesResultSQL = `SELECT lead_id, tag_id, true FROM inserted UNION ALL SELECT lead_id, tag_id, false FROM removed`
 
 // untagSQL removes tags $3 from leads $2 and bumps updated_at of the leads
 // that lost one, returning the edges removed.
@@ -83,17 +95,48 @@ SELECT lead_id, tag_id, false FROM removed`
 // outside the caller's lead scope FORBIDDEN; either way nothing is written.
 // Duplicate ids are ignored. At most MaxLeads leads and MaxTags tags per call.
 func (s *Service) TagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID, actor *uuid.UUID, source string) (int, error) {
+	n, _, err := s.tagLeads(ctx, tagSQL, leadIDs, tagIDs, actor, source)
+	return n, err
+}
+
+// TagLeadsUntouched is TagLeads without the bump of the changed leads'
+// updated_at, for a caller in a transaction (ctx carries it) that writes
+// the leads again before it commits and sets updated_at then: the journey
+// engine, whose later steps of a batch (a reassignment) update the same
+// leads, so that each lead is updated once instead of twice. It returns the
+// leads whose tags changed: the caller must set their updated_at in that
+// transaction, before it commits and before anything in it reads them.
+func (s *Service) TagLeadsUntouched(ctx context.Context, leadIDs, tagIDs []uuid.UUID, actor *uuid.UUID, source string) ([]uuid.UUID, error) {
+	_, ch, err := s.tagLeads(ctx, tagUntouchedSQL, leadIDs, tagIDs, actor, source)
+	if err != nil {
+		return nil, err
+	}
+	changed := map[uuid.UUID]bool{}
+	for _, m := range []map[uuid.UUID][]uuid.UUID{ch.added, ch.removed} {
+		for _, leads := range m {
+			for _, id := range leads {
+				changed[id] = true
+			}
+		}
+	}
+	return slices.Collect(maps.Keys(changed)), nil
+}
+
+// tagLeads is TagLeads through query (tagSQL or tagUntouchedSQL); it
+// returns the number of edges added and the changes.
+func (s *Service) tagLeads(ctx context.Context, query string, leadIDs, tagIDs []uuid.UUID, actor *uuid.UUID, source string) (int, changes, error) {
+	ch := changes{added: map[uuid.UUID][]uuid.UUID{}, removed: map[uuid.UUID][]uuid.UUID{}}
 	c := s.DB(ctx)
 	tid, err := tenantOf(ctx)
 	if err != nil {
-		return 0, err
+		return 0, ch, err
 	}
 	src := leadtag.Source(source)
 	if source == "" {
 		src = leadtag.SourceMANUAL
 	}
 	if leadtag.SourceValidator(src) != nil {
-		return 0, apperr.Input("source", "source must be MANUAL, RULE, IMPORT, INGEST or MERGE")
+		return 0, ch, apperr.Input("source", "source must be MANUAL, RULE, IMPORT, INGEST or MERGE")
 	}
 	var actorArg any
 	if actor != nil {
@@ -113,10 +156,9 @@ func (s *Service) TagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID, act
 		if err := checkActor(ctx, c, actor); err != nil {
 			return err
 		}
-		ch := changes{added: map[uuid.UUID][]uuid.UUID{}, removed: map[uuid.UUID][]uuid.UUID{}}
 		err = batches(leads, len(tags), func(batch []uuid.UUID) error {
 			leadArg := uuidArray(batch)
-			n, err := ch.read(ctx, c, tagSQL, tid, leadArg, tagArg, now, actorArg, string(src))
+			n, err := ch.read(ctx, c, query, tid, leadArg, tagArg, now, actorArg, string(src))
 			if err != nil {
 				return fmt.Errorf("tag leads: %w", err)
 			}
@@ -129,9 +171,9 @@ func (s *Service) TagLeads(ctx context.Context, leadIDs, tagIDs []uuid.UUID, act
 		return s.tell(ent.NewContext(ctx, c), ch)
 	})
 	if err != nil {
-		return 0, err
+		return 0, ch, err
 	}
-	return affected, nil
+	return affected, ch, nil
 }
 
 // UntagLeads removes every tag of tagIDs from every lead of leadIDs and

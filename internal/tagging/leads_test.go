@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 
@@ -97,6 +98,23 @@ func TestTagLeadsInBulk(t *testing.T) {
 		}
 		if other.digest(t) != otherBefore {
 			t.Error("untagging touched another workspace")
+		}
+	})
+	t.Run("untouched leaves updated_at and names the changed leads", func(t *testing.T) {
+		fresh := w.leads(t, 3)
+		c := w.tags(t, "C")
+		changed, err := tagging.New(w.c, nil).TagLeadsUntouched(w.ctx, append(fresh[:2:2], ids[0]), c, nil, "RULE")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(changed) != 3 || !slices.Contains(changed, fresh[0]) || !slices.Contains(changed, fresh[1]) || !slices.Contains(changed, ids[0]) {
+			t.Errorf("changed = %v; want the three tagged leads", changed)
+		}
+		if bumped, _ := w.c.Lead.Query().Where(lead.IDIn(fresh...), lead.UpdatedAtGT(t0)).Count(w.ctx); bumped != 0 {
+			t.Errorf("%d leads got a new updated_at; want none", bumped)
+		}
+		if again, err := tagging.New(w.c, nil).TagLeadsUntouched(w.ctx, fresh[:2], c, nil, "RULE"); err != nil || len(again) != 0 {
+			t.Errorf("re-tagging = %v, %v; want no lead changed", again, err)
 		}
 	})
 }
