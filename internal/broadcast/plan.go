@@ -45,17 +45,17 @@ func (s *Service) Plan(ctx context.Context, id uuid.UUID) error {
 			if b, err = c.Broadcast.UpdateOne(b).SetStatus(broadcast.StatusPLANNING).SetStartedAt(s.now()).Save(ctx); err != nil {
 				return err
 			}
-			next, err = s.nextRun(ctx, c, b)
+			if next, err = s.nextRun(ctx, c, b); err != nil {
+				return err
+			}
 		}
-		return err
+		if next != nil && s.Queue != nil {
+			return s.Queue.EnqueueBroadcastPlan(ent.NewContext(ctx, c), tid, next.ID, next.ScheduledAt)
+		}
+		return nil
 	})
 	if err != nil || b == nil {
 		return err
-	}
-	if next != nil && s.Queue != nil {
-		if err := s.Queue.EnqueueBroadcastPlan(ctx, tid, next.ID, next.ScheduledAt); err != nil {
-			return err
-		}
 	}
 	if err := s.plan(ctx, tid, b); err != nil {
 		var failure error = err
@@ -71,12 +71,15 @@ func (s *Service) Plan(ctx context.Context, id uuid.UUID) error {
 		}
 		return err
 	}
-	n, err := s.Client.Broadcast.Update().Where(broadcast.ID(id), broadcast.StatusEQ(broadcast.StatusPLANNING)).
-		SetStatus(broadcast.StatusSENDING).Save(ctx)
-	if err != nil || n == 0 || s.Queue == nil {
-		return err
-	}
-	return s.Queue.EnqueueBroadcastSend(ctx, tid, id, time.Time{})
+	// SENDING and the loop's task commit together (the outbox rule).
+	return txn.WithTx(ctx, s.Client, func(c *ent.Client) error {
+		n, err := c.Broadcast.Update().Where(broadcast.ID(id), broadcast.StatusEQ(broadcast.StatusPLANNING)).
+			SetStatus(broadcast.StatusSENDING).Save(ctx)
+		if err != nil || n == 0 || s.Queue == nil {
+			return err
+		}
+		return s.Queue.EnqueueBroadcastSend(ent.NewContext(ctx, c), tid, id, time.Time{})
+	})
 }
 
 // errPlanStop marks planning failures that are the broadcast's own (no

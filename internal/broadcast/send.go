@@ -117,10 +117,7 @@ func (s *Service) sendGroup(ctx context.Context, id uuid.UUID) (done bool, err e
 		return true, err
 	}
 	if until, quiet := quietUntil(b, s.now()); quiet {
-		if err := s.Client.Broadcast.UpdateOne(b).SetStatus(broadcast.StatusPAUSED).Exec(ctx); err != nil {
-			return true, err
-		}
-		return true, s.Queue.EnqueueBroadcastSend(ctx, tid, id, until)
+		return true, s.pause(ctx, tid, id, until)
 	}
 	if b.Status == broadcast.StatusPAUSED {
 		if b, err = s.Client.Broadcast.UpdateOne(b).SetStatus(broadcast.StatusSENDING).Save(ctx); err != nil {
@@ -266,10 +263,7 @@ func (s *Service) send(ctx context.Context, id uuid.UUID, inflight *[]sentRow) e
 			return nil
 		}
 		if until, quiet := quietUntil(b, s.now()); quiet {
-			if err := s.Client.Broadcast.UpdateOne(b).SetStatus(broadcast.StatusPAUSED).Exec(ctx); err != nil {
-				return err
-			}
-			return s.Queue.EnqueueBroadcastSend(ctx, tid, id, until)
+			return s.pause(ctx, tid, id, until)
 		}
 		if b.Status == broadcast.StatusPAUSED {
 			if err := s.Client.Broadcast.UpdateOne(b).SetStatus(broadcast.StatusSENDING).Exec(ctx); err != nil {
@@ -493,4 +487,16 @@ func errText(err error) string {
 		return string(m[:500]) + "…"
 	}
 	return string(m)
+}
+
+// pause marks broadcast id PAUSED and queues its loop at until in one
+// transaction, as the outbox rule asks: no commit leaves a paused broadcast
+// without the task that resumes it.
+func (s *Service) pause(ctx context.Context, tid, id uuid.UUID, until time.Time) error {
+	return txn.WithTx(ctx, s.Client, func(c *ent.Client) error {
+		if err := c.Broadcast.UpdateOneID(id).SetStatus(broadcast.StatusPAUSED).Exec(ctx); err != nil {
+			return err
+		}
+		return s.Queue.EnqueueBroadcastSend(ent.NewContext(ctx, c), tid, id, until)
+	})
 }
