@@ -96,6 +96,7 @@ var RootPermissions = map[string]Permission{
 	"Mutation.updateContactWay":    {"channel", "write"},
 	"Mutation.deleteContactWay":    {"channel", "write"},
 	"Mutation.restoreContactWay":   {"channel", "write"},
+	"Mutation.uploadWeComImage":    {"channel", "write"},
 	"Mutation.remindWeComMassSend": {"broadcast", "write"},
 	// A view is the caller's own preference: reading the list is enough.
 	"Mutation.saveView":        {"lead", "read"},

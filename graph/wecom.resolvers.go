@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/tag"
@@ -89,6 +90,11 @@ func (r *mutationResolver) DeleteContactWay(ctx context.Context, id uuid.UUID) (
 // RestoreContactWay is the resolver for the restoreContactWay field.
 func (r *mutationResolver) RestoreContactWay(ctx context.Context, id uuid.UUID) (*ent.ContactWay, error) {
 	return r.Services.WeCom.RestoreContactWay(ctx, id)
+}
+
+// UploadWeComImage is the resolver for the uploadWeComImage field.
+func (r *mutationResolver) UploadWeComImage(ctx context.Context, file graphql.Upload) (string, error) {
+	return r.Services.WeCom.UploadImage(ctx, file.File)
 }
 
 // RemindWeComMassSend is the resolver for the remindWeComMassSend field.

@@ -603,6 +603,7 @@ type ComplexityRoot struct {
 		UpdateSegment            func(childComplexity int, id uuid.UUID, input model.UpdateSegmentInput) int
 		UpdateStage              func(childComplexity int, id uuid.UUID, input model.UpdateStageInput) int
 		UpdateUser               func(childComplexity int, id uuid.UUID, input model.UpdateUserInput) int
+		UploadWeComImage         func(childComplexity int, file graphql.Upload) int
 	}
 
 	Notification struct {
@@ -1230,6 +1231,7 @@ type MutationResolver interface {
 	UpdateContactWay(ctx context.Context, id uuid.UUID, input model.UpdateContactWayInput) (*ent.ContactWay, error)
 	DeleteContactWay(ctx context.Context, id uuid.UUID) (bool, error)
 	RestoreContactWay(ctx context.Context, id uuid.UUID) (*ent.ContactWay, error)
+	UploadWeComImage(ctx context.Context, file graphql.Upload) (string, error)
 	RemindWeComMassSend(ctx context.Context, broadcastID uuid.UUID) (*model.WeComMassSendReminder, error)
 }
 type PipelineResolver interface {
@@ -4102,6 +4104,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateUser(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateUserInput)), true
+	case "Mutation.uploadWeComImage":
+		if e.ComplexityRoot.Mutation.UploadWeComImage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_uploadWeComImage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UploadWeComImage(childComplexity, args["file"].(graphql.Upload)), true
 
 	case "Notification.createdAt":
 		if e.ComplexityRoot.Notification.CreatedAt == nil {
@@ -13543,6 +13556,17 @@ extend type Mutation {
   """
   restoreContactWay(id: ID!): ContactWay!
   """
+  Uploads an image for a welcome message: a JPG or PNG of 5 bytes to 2 MB,
+  sent to the workspace's corp with WeCom's upload image API
+  (media/uploadimg), which keeps it for good. The answer is its URL (https,
+  *.qpic.cn), an IMAGE attachment's picURL. Any other file is
+  BAD_USER_INPUT at file and nothing is uploaded; a workspace without the
+  wecom channel's corpId and contactSecret, or WeCom's refusal of the call
+  (with its errcode), is a CONFLICT. Whoever may edit contact-way codes may
+  upload.
+  """
+  uploadWeComImage(file: Upload!): String!
+  """
   Reminds the members who have not yet sent their templates of a staff mass
   send (a broadcast on the wecom channel that is SENDING or PAUSED) through
   WeCom's remind_groupmsg_send. WeCom allows three reminders of a template in
@@ -17031,6 +17055,20 @@ func (ec *executionContext) field_Mutation_updateUser_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_uploadWeComImage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg0
 	return args, nil
 }
 
@@ -28939,6 +28977,50 @@ func (ec *executionContext) fieldContext_Mutation_restoreContactWay(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_restoreContactWay_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_uploadWeComImage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_uploadWeComImage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UploadWeComImage(ctx, fc.Args["file"].(graphql.Upload))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_uploadWeComImage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_uploadWeComImage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -67232,6 +67314,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "restoreContactWay":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_restoreContactWay(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uploadWeComImage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_uploadWeComImage(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

@@ -14,6 +14,7 @@ import (
 	"github.com/silenceper/wechat/v2/work/config"
 	workctx "github.com/silenceper/wechat/v2/work/context"
 	"github.com/silenceper/wechat/v2/work/externalcontact"
+	"github.com/silenceper/wechat/v2/work/material"
 
 	wecomplug "github.com/scrmhq/scrm/plugins/wecom"
 )
@@ -123,10 +124,12 @@ func (h tokenHandle) forget() {
 	}
 }
 
-// contacts is the external-contact API of one workspace's corp.
+// contacts is the external-contact API of one workspace's corp, and its
+// media upload (welcome images) with the same token.
 type contacts struct {
 	handle tokenHandle
 	client *externalcontact.Client
+	media  *material.Client
 }
 
 func (t *tokens) contacts(cfg wecomplug.Config) *contacts {
@@ -135,7 +138,7 @@ func (t *tokens) contacts(cfg wecomplug.Config) *contacts {
 		Config:            &config.Config{CorpID: cfg.CorpID, CorpSecret: cfg.ContactSecret, EncodingAESKey: cfg.EncodingAESKey, Token: cfg.CallbackToken},
 		AccessTokenHandle: h,
 	}
-	return &contacts{handle: h, client: externalcontact.NewClient(wc)}
+	return &contacts{handle: h, client: externalcontact.NewClient(wc), media: material.NewClient(wc)}
 }
 
 // detail fetches externalcontact/get for one customer. A refused token is

@@ -94,6 +94,10 @@ type Config struct {
 	MassSendRemindAfterMinutes int `json:"massSendRemindAfterMinutes,omitempty"`
 }
 
+// MaxRemindAfterMinutes bounds MassSendRemindAfterMinutes: 71 hours, an
+// hour before WeCom closes a template (3 days after it was made).
+const MaxRemindAfterMinutes = 4260
+
 const (
 	errBusy              = -1
 	errInvalidCredential = 40001
@@ -206,8 +210,9 @@ func parseConfig(raw json.RawMessage) (Config, error) {
 	if err := config.Int("timeoutSeconds", &cfg.TimeoutSeconds, 10, 1, 60); err != nil {
 		return cfg, err
 	}
-	if err := config.Int("massSendRemindAfterMinutes", &cfg.MassSendRemindAfterMinutes, 0, 0, 4260); err != nil {
-		return cfg, err
+	if m := cfg.MassSendRemindAfterMinutes; m < 0 || m > MaxRemindAfterMinutes {
+		return cfg, &plugins.ConfigError{Key: "massSendRemindAfterMinutes",
+			Message: fmt.Sprintf("must be 1 to %d minutes (WeCom keeps a template open 3 days), or left out for no automatic reminder", MaxRemindAfterMinutes)}
 	}
 	return cfg, nil
 }

@@ -461,6 +461,11 @@ func TestValidateConfig(t *testing.T) {
 		{"customer layer", `{"corpId":"` + corpID + `","contactSecret":"` + corpSecret + `","agentId":1,"callbackToken":"abc123","encodingAESKey":"` + strings.Repeat("a", 43) + `"}`, ""},
 		{"bad AES key", `{` + base + `,"callbackToken":"abc123","encodingAESKey":"x"}`, "encodingAESKey"},
 		{"AES key without token", `{` + base + `,"encodingAESKey":"` + strings.Repeat("a", 43) + `"}`, "callbackToken"},
+		{"reminder at a minute", `{` + base + `,"massSendRemindAfterMinutes":1}`, ""},
+		{"reminder at the last minute", `{` + base + `,"massSendRemindAfterMinutes":4260}`, ""},
+		{"reminder past the template's 3 days", `{` + base + `,"massSendRemindAfterMinutes":4261}`, "massSendRemindAfterMinutes"},
+		{"negative reminder", `{` + base + `,"massSendRemindAfterMinutes":-5}`, "massSendRemindAfterMinutes"},
+		{"reminder as text", `{` + base + `,"massSendRemindAfterMinutes":"30"}`, "massSendRemindAfterMinutes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -480,6 +485,10 @@ func TestValidateConfig(t *testing.T) {
 			var cerr *plugins.ConfigError
 			if !errors.As(err, &cerr) || cerr.Key != tt.wantKey {
 				t.Errorf("err = %v, want a ConfigError for %q", err, tt.wantKey)
+			}
+			// The reminder's bounds are said (the channel form shows the message on the field).
+			if tt.wantKey == "massSendRemindAfterMinutes" && !strings.Contains(tt.cfg, `"30"`) && !strings.Contains(cerr.Message, "1 to 4260 minutes") {
+				t.Errorf("message %q does not say the bounds", cerr.Message)
 			}
 		})
 	}

@@ -36,7 +36,8 @@ import (
 //	    40014 bad token, 42001 expired token, 84061 not an external contact
 //
 // the contact-way endpoints of contactway.go, the mass-send endpoints of
-// groupmsg.go, the corp tag endpoints of tags.go, and the corp's side of
+// groupmsg.go, the corp tag endpoints of tags.go, the image upload of
+// media.go, and the corp's side of
 // callbacks: it builds event XML, encrypts and signs it as WXBizMsgCrypt
 // does, for the test to post to the workspace's callback URL.
 type Server struct {
@@ -77,6 +78,10 @@ type Server struct {
 	CorpTags   []*TagGroup
 	MemberTags map[string][]string
 	tagSeq     int
+	// Images are what media/uploadimg kept (media.go); ImageErrcode, when
+	// set, is its answer to every upload instead.
+	Images       []*Image
+	ImageErrcode int
 }
 
 // Customer is an external contact and the members who have it.
@@ -114,6 +119,7 @@ func New(t testing.TB, corpID, secret, token, aesKey string) *Server {
 	mux.HandleFunc("POST /cgi-bin/externalcontact/get_corp_tag_list", f.corpTagList)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/add_corp_tag", f.addCorpTag)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/mark_tag", f.markTag)
+	mux.HandleFunc("POST /cgi-bin/media/uploadimg", f.uploadImage)
 	f.Srv = httptest.NewServer(mux)
 	t.Cleanup(f.Srv.Close)
 	return f
