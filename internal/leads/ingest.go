@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"runtime"
 	"sync"
 	"time"
 
@@ -86,10 +87,11 @@ func (in *Ingester) Ingest(ctx context.Context, b Batch) (*Result, error) {
 // IngestFile is Ingest for the batches of a file import (internal/importer):
 // the same cleaning, dedup, merging and answers, for up to MaxFileRows rows
 // per batch. The writes of concurrent IngestFile calls for one workspace run
-// one at a time in this process, while their cleaning overlaps: the batches
-// of one file share people (a file repeats its people), and a batch written
-// beside the one before it would wait on that batch's uncommitted leads and
-// then redo its insert to merge into them.
+// one at a time in this process, from the match to the commit, while their
+// cleaning, idempotency claim, blacklist check and staging of new leads
+// overlap: the batches of one file share people (a file repeats its
+// people), and a batch matched beside the one before it would wait on that
+// batch's uncommitted leads and then redo its insert to merge into them.
 func (in *Ingester) IngestFile(ctx context.Context, b Batch) (*Result, error) {
 	return in.ingest(ctx, b, MaxFileRows, true)
 }
@@ -131,20 +133,38 @@ func (in *Ingester) ingest(ctx context.Context, b Batch, limit int, ordered bool
 	if err != nil {
 		return nil, err
 	}
-	rows := cleanRows(b.Rows, sch, settings.DefaultRegion, b.Source)
+	// A file batch cleans on one goroutine: it overlaps the batch being
+	// written, whose round trips then find a core free.
+	workers := runtime.GOMAXPROCS(0)
+	if ordered {
+		workers = 1
+	}
+	rows := cleanRows(b.Rows, sch, settings.DefaultRegion, b.Source, workers)
 	groups := groupRows(rows)
 	validateNew(groups, sch)
 
 	// Only a batch in its own transaction waits its turn: one inside a
-	// caller's would hold that transaction's locks while it waits.
+	// caller's would hold that transaction's locks while it waits. The turn
+	// starts after the batch has staged its new leads (writer.run) and ends
+	// after its commit, when the next batch can see its leads.
+	var turn func()
 	if ordered && db == in.Client {
-		mu := in.writeLock(tid)
-		mu.Lock()
-		defer mu.Unlock()
+		mu, held := in.writeLock(tid), false
+		turn = func() {
+			if !held {
+				mu.Lock()
+				held = true
+			}
+		}
+		defer func() {
+			if held {
+				mu.Unlock()
+			}
+		}()
 	}
 	var res *Result
 	err = txn.Retry(ctx, db, maxAttempts, retryable, func(ctx context.Context, tx *ent.Client) error {
-		w := &writer{root: db, c: tx, tid: tid, now: now, sch: sch, batch: b, rows: rows, groups: groups, hash: hash}
+		w := &writer{root: db, c: tx, tid: tid, now: now, sch: sch, batch: b, rows: rows, groups: groups, hash: hash, turn: turn}
 		var err error
 		if res, err = w.run(ctx); err != nil {
 			return err
@@ -213,6 +233,9 @@ type writer struct {
 	rows   []cleanRow
 	groups []*group
 	hash   string
+	// turn waits until the batch may match and write (IngestFile); nil:
+	// at once.
+	turn func()
 
 	// per attempt
 	rejected map[int][]RowError // row index -> errors found in the transaction
@@ -220,7 +243,10 @@ type writer struct {
 	held     map[string]*existing // identity key -> active lead holding it
 	attrs    map[*group]map[string]any
 	created  map[*group]uuid.UUID
-	ingested Ingested
+	staged   map[*group]stagedLead
+	// stageID and poolID are where new leads start (defaults, read by stage).
+	stageID, poolID *uuid.UUID
+	ingested        Ingested
 }
 
 // person is who a lead is: the name, the contact and identity keys and the
@@ -263,6 +289,12 @@ func (w *writer) run(ctx context.Context) (*Result, error) {
 	}
 	if live, err = w.checkBlacklist(ctx, live); err != nil {
 		return nil, err
+	}
+	if err := w.stage(ctx, live); err != nil {
+		return nil, err
+	}
+	if w.turn != nil {
+		w.turn()
 	}
 	if err := w.match(ctx, live); err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package leads
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -68,10 +67,11 @@ type cleanRow struct {
 	Errors                                      []RowError
 }
 
-// cleanRows cleans rows in parallel (phone parsing dominates big batches).
-func cleanRows(rows []Row, sch *fields.Schema, region, defaultSource string) []cleanRow {
+// cleanRows cleans rows on up to maxWorkers goroutines (phone parsing
+// dominates big batches).
+func cleanRows(rows []Row, sch *fields.Schema, region, defaultSource string, maxWorkers int) []cleanRow {
 	out := make([]cleanRow, len(rows))
-	workers := min(runtime.GOMAXPROCS(0), 1+len(rows)/500)
+	workers := max(1, min(maxWorkers, 1+len(rows)/500))
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)

@@ -1,14 +1,11 @@
 package leads
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/lib/pq"
@@ -17,22 +14,36 @@ import (
 	"github.com/scrmhq/scrm/internal/workspace"
 )
 
-// insertSQL inserts the batch's new leads from parallel arrays (parsed far
-// faster than a JSON document of rows). It runs as a plain INSERT first:
-// ON CONFLICT DO NOTHING checks every unique index before it inserts, which
-// costs a quarter more per row, and a conflict only happens when a
-// concurrent ingest committed the same person after this one matched (see
-// insert and rematch).
+// stageSQL makes the connection's staging table of new leads and empties it
+// (a caller's transaction may ingest twice). It is a temporary table: no
+// WAL, no indexes of leads, and COMMIT empties it.
+const stageSQL = `CREATE TEMP TABLE IF NOT EXISTS ingest_new_leads (ord int PRIMARY KEY, id uuid, name text, phone text,
+	email text, union_id text, open_id text, external_id text, company text, source text, source_detail text,
+	attributes jsonb, territory_id uuid, referrer_id uuid, reachable jsonb, wecom_external_user_id text)
+	ON COMMIT DELETE ROWS;
+DELETE FROM ingest_new_leads`
+
+// stageInsertSQL loads the staging table from parallel arrays (parsed far
+// faster than a JSON document of rows).
+const stageInsertSQL = `INSERT INTO ingest_new_leads
+SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+	$9::text[], $10::text[], $11::text[], $12::jsonb[], $13::uuid[], $14::uuid[], $15::jsonb[], $16::text[])`
+
+// insertSQL inserts the staged leads whose ords ($7) are given, numbered from
+// $6 in that order. It runs as a plain INSERT first: ON CONFLICT DO NOTHING
+// checks every unique index before it inserts, which costs a quarter more
+// per row, and a conflict only happens when a concurrent ingest committed
+// the same person after this one matched (see insert and rematch). Rows go
+// in identity order, so concurrent batches that share people wait on each
+// other instead of deadlocking.
 const insertSQL = `INSERT INTO leads (id, tenant_id, seq, name, phone, email, union_id, open_id, external_id,
 	company, source, source_detail, status, score, attributes, stage_id, pool_id, territory_id, partner_id,
 	referrer_id, reachable, locked, created_at, updated_at, wecom_external_user_id)
-SELECT r.id, $1, r.seq, r.name, r.phone, r.email, r.union_id, r.open_id, r.external_id,
-	r.company, r.source, r.source_detail, 'ACTIVE', 0, r.attributes, $2, $3, r.territory_id, $4,
-	r.referrer_id, r.reachable, false, $5, $5, r.wecom_external_user_id
-FROM unnest($6::uuid[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-	$14::text[], $15::text[], $16::text[], $17::jsonb[], $18::uuid[], $19::uuid[], $20::jsonb[], $21::text[])
-	AS r(id, seq, name, phone, email, union_id, open_id, external_id, company, source, source_detail,
-	attributes, territory_id, referrer_id, reachable, wecom_external_user_id)`
+SELECT s.id, $1, $6 + f.n - 1, s.name, s.phone, s.email, s.union_id, s.open_id, s.external_id,
+	s.company, s.source, s.source_detail, 'ACTIVE', 0, s.attributes, $2, $3, s.territory_id, $4,
+	s.referrer_id, s.reachable, false, $5, $5, s.wecom_external_user_id
+FROM unnest($7::int[]) WITH ORDINALITY AS f(ord, n) JOIN ingest_new_leads s ON s.ord = f.ord
+ORDER BY s.phone COLLATE "C", s.email COLLATE "C"`
 
 // insertRacedSQL is insertSQL for a batch whose plain insert hit a person a
 // concurrent ingest committed: the rows that still conflict are skipped and
@@ -41,10 +52,61 @@ const insertRacedSQL = insertSQL + `
 ON CONFLICT DO NOTHING
 RETURNING id`
 
-// insertArgs binds recs column by column for insertSQL ($6 on).
-func insertArgs(recs []newLead) ([]any, error) {
+// stagedLead is where a group's would-be lead waits in ingest_new_leads.
+type stagedLead struct {
+	ord int32
+	id  uuid.UUID
+}
+
+// stage writes the lead each group would create, should it match no one,
+// into ingest_new_leads, and reads the stage and pool new leads start in. It needs nothing the batch's match finds, so
+// IngestFile does it before its turn to write: the encoding, the transfer
+// and the parsing of the rows overlap with the batch being written.
+func (w *writer) stage(ctx context.Context, gs []*group) error {
+	w.staged = map[*group]stagedLead{}
+	var recs []newLead
+	for _, g := range gs {
+		if g.newErrs != nil {
+			continue // rejected if it matches no one (finalAttributes)
+		}
+		s := stagedLead{ord: int32(len(recs)), id: gid.New(gid.Lead)}
+		w.staged[g] = s
+		recs = append(recs, newLead{
+			ID: s.id,
+			person: person{Name: g.Name,
+				Phone: nilIfEmpty(g.Phone), Email: nilIfEmpty(g.Email), UnionID: nilIfEmpty(g.UnionID),
+				OpenID: nilIfEmpty(g.OpenID), ExternalID: nilIfEmpty(g.ExternalID), WeComExtUserID: nilIfEmpty(g.WeComExternalUserID),
+				Company: g.Company},
+			Source: g.Source, SourceDetail: g.SourceDetail,
+			Attributes: nonNil(g.newAttrs), TerritoryID: g.TerritoryID, ReferrerID: g.ReferrerID,
+			Reachable: reachable(g.Phone, g.Email, g.UnionID, g.OpenID),
+		})
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	var err error
+	if w.stageID, w.poolID, err = w.defaults(ctx); err != nil {
+		return err
+	}
+	args, err := stageArgs(recs)
+	if err != nil {
+		return err
+	}
+	if _, err := w.c.ExecContext(ctx, stageSQL); err != nil {
+		return fmt.Errorf("stage new leads: %w", err)
+	}
+	if _, err := w.c.ExecContext(ctx, stageInsertSQL, args...); err != nil {
+		return fmt.Errorf("stage new leads: %w", err)
+	}
+	return nil
+}
+
+// stageArgs binds recs column by column for stageInsertSQL; a record's ord
+// is its index.
+func stageArgs(recs []newLead) ([]any, error) {
 	n := len(recs)
-	ids, seqs := make([]string, n), make([]int64, n)
+	ords, ids := make(pq.Int32Array, n), make([]string, n)
 	texts := make([][]sql.NullString, 9)
 	for i := range texts {
 		texts[i] = make([]sql.NullString, n)
@@ -65,7 +127,7 @@ func insertArgs(recs []newLead) ([]any, error) {
 		return str(u.String())
 	}
 	for i, r := range recs {
-		ids[i], seqs[i] = r.ID.String(), r.Seq
+		ords[i], ids[i] = int32(i), r.ID.String()
 		for j, v := range []sql.NullString{str(r.Name), ptr(r.Phone), ptr(r.Email), ptr(r.UnionID), ptr(r.OpenID),
 			ptr(r.ExternalID), str(r.Company), str(r.Source), str(r.SourceDetail)} {
 			texts[j][i] = v
@@ -81,7 +143,7 @@ func insertArgs(recs []newLead) ([]any, error) {
 		attrs[i], reach[i] = string(a), string(ch)
 		terr[i], refs[i], wecom[i] = uid(r.TerritoryID), uid(r.ReferrerID), ptr(r.WeComExtUserID)
 	}
-	args := []any{pq.StringArray(ids), pq.Int64Array(seqs)}
+	args := []any{ords, pq.StringArray(ids)}
 	for _, col := range texts {
 		args = append(args, pq.Array(col))
 	}
@@ -100,7 +162,8 @@ type newLead struct {
 	Reachable    []string       `json:"reachable"`
 }
 
-// insert creates a lead for every group that matched none.
+// insert creates a lead for every group that matched none, from its row
+// in ingest_new_leads (stage).
 func (w *writer) insert(ctx context.Context, gs []*group) error {
 	var fresh []*group
 	for _, g := range gs {
@@ -111,40 +174,19 @@ func (w *writer) insert(ctx context.Context, gs []*group) error {
 	if len(fresh) == 0 {
 		return nil
 	}
-	stageID, poolID, err := w.defaults(ctx)
-	if err != nil {
-		return err
-	}
 	first, err := workspace.NextLeadSeq(ctx, w.root, w.tid, len(fresh))
 	if err != nil {
 		return err
 	}
-	recs := make([]newLead, len(fresh))
+	ords := make(pq.Int32Array, len(fresh))
 	for i, g := range fresh {
-		id := gid.New(gid.Lead)
-		w.created[g] = id
-		recs[i] = newLead{
-			ID: id, Seq: first + int64(i),
-			person: person{Name: g.Name,
-				Phone: nilIfEmpty(g.Phone), Email: nilIfEmpty(g.Email), UnionID: nilIfEmpty(g.UnionID),
-				OpenID: nilIfEmpty(g.OpenID), ExternalID: nilIfEmpty(g.ExternalID), WeComExtUserID: nilIfEmpty(g.WeComExternalUserID),
-				Company: g.Company},
-			Source: g.Source, SourceDetail: g.SourceDetail,
-			Attributes: nonNil(w.attrs[g]), TerritoryID: g.TerritoryID, ReferrerID: g.ReferrerID,
-			Reachable: reachable(g.Phone, g.Email, g.UnionID, g.OpenID),
+		s, ok := w.staged[g]
+		if !ok {
+			return fmt.Errorf("insert leads: group of row %d was not staged", g.rows[0])
 		}
+		w.created[g], ords[i] = s.id, s.ord
 	}
-	// Insert in identity order, so concurrent batches that share people
-	// wait on each other instead of deadlocking.
-	slices.SortFunc(recs, func(a, b newLead) int {
-		return cmp.Or(strings.Compare(deref(a.Phone), deref(b.Phone)), strings.Compare(deref(a.Email), deref(b.Email)))
-	})
-	cols, err := insertArgs(recs)
-	if err != nil {
-		return err
-	}
-	args := append([]any{w.tid, stageID, poolID, w.batch.PartnerID, w.now}, cols...)
-	inserted, err := w.insertRows(ctx, args)
+	inserted, err := w.insertRows(ctx, []any{w.tid, w.stageID, w.poolID, w.batch.PartnerID, w.now, first, ords})
 	if err != nil {
 		return err
 	}

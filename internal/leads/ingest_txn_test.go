@@ -39,13 +39,20 @@ func TestIngestStaysInTheCallersTransaction(t *testing.T) {
 	if got := statuses(res); got != "CREATED,CREATED,MERGED" {
 		t.Fatalf("statuses %s", got)
 	}
-	// A second batch in the same transaction sees the first one's leads.
-	again, err := in.Ingest(ctx, leads.Batch{Rows: []leads.Row{{Phone: "13900000001", Email: "jia@example.com"}}})
+	// A second batch in the same transaction sees the first one's leads,
+	// and its new leads come from its own staged rows, not the first's.
+	again, err := in.Ingest(ctx, leads.Batch{Rows: []leads.Row{{Phone: "13900000001", Email: "jia@example.com"}, {Name: "丙", Phone: "13900000003"}}})
 	if err != nil {
 		t.Fatalf("second ingest in the transaction: %v", err)
 	}
 	if again.Rows[0].Status != leads.StatusMerged || again.Rows[0].LeadID != res.Rows[0].LeadID {
 		t.Fatalf("second batch: %+v, want MERGED into %s", again.Rows[0], res.Rows[0].LeadID)
+	}
+	if again.Rows[1].Status != leads.StatusCreated {
+		t.Fatalf("second batch's new person: %+v, want CREATED", again.Rows[1])
+	}
+	if l, err := tx.Lead.Get(ctx, again.Rows[1].LeadID); err != nil || l.Name != "丙" || l.Phone == nil || *l.Phone != "+8613900000003" {
+		t.Fatalf("second batch's new lead: %+v (%v), want 丙 +8613900000003", l, err)
 	}
 	if len(f.queued) != 0 {
 		t.Fatalf("queued before the caller committed: %+v", f.queued)
