@@ -310,6 +310,14 @@ describe('scrm web app', () => {
   it('filters the leads list by the custom field', async () => {
     await page.goto('/leads');
     await page.locator('[data-testid=leads-table] tbody tr.ant-table-row').first().waitFor();
+    // The list uses the workspace's typed schema: the filter is the typed
+    // where input (member_level: GOLD), a shown custom column is selected as
+    // the typed field, and neither touches the generic attributes.
+    const lists: { query: string; variables: Record<string, unknown> }[] = [];
+    const capture = (r: import('playwright-core').Request) => {
+      if (r.url().endsWith('/graphql') && r.method() === 'POST' && /query Leads\b/.test(r.postData() ?? '')) lists.push(r.postDataJSON());
+    };
+    page.on('request', capture);
     await page.getByTestId('filter-toggle').click();
     await page.getByTestId('add-attr-condition').click();
     const cond = page.getByTestId('attr-condition').first();
@@ -318,11 +326,21 @@ describe('scrm web app', () => {
     const rows = page.locator('[data-testid=leads-table] tbody tr.ant-table-row');
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(1);
     await expect.poll(() => rows.first().innerText()).toContain(LEAD.name);
+    const filtered = lists.at(-1)!;
+    expect(filtered.variables.where).toMatchObject({ [FIELD.key]: 'GOLD' });
     // The column chooser adds the custom field as a column.
     await page.getByTestId('column-chooser-button').click();
-    await page.getByTestId(`column-attr:${FIELD.key}`).click();
+    await page.getByTestId(`column-${FIELD.key}`).click();
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('leads-table').locator('thead').innerText()).toContain(FIELD.label);
+    await expect.poll(() => rows.first().innerText()).toContain('金卡');
+    const shown = lists.at(-1)!;
+    expect(shown.query).toMatch(new RegExp(`fragment LeadTypedFields on Lead \\{[^}]*\\b${FIELD.key}\\b`));
+    for (const x of lists) {
+      expect(x.query).not.toMatch(/\battributes\b|orderByAttribute/);
+      expect(JSON.stringify(x.variables)).not.toContain('attributes');
+    }
+    page.off('request', capture);
     // A saved view (kept on the server: e2e/saved-views.e2e.ts).
     await page.getByTestId('view-save').click();
     await page.getByTestId('view-name').fill('金卡客户');
