@@ -701,6 +701,12 @@ export const RestoreContactWayDoc = graphql(`
   }
 `);
 
+export const UploadWeComImageDoc = graphql(`
+  mutation UploadWeComImage($file: Upload!) {
+    uploadWeComImage(file: $file)
+  }
+`);
+
 // ---------------------------------------------------------------- WeCom staff mass send (客户群发)
 
 export const WeComMassSendDoc = graphql(`

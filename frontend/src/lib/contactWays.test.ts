@@ -3,7 +3,7 @@ import { CombinedError } from 'urql';
 import { GraphQLError } from 'graphql';
 import {
   ATTACHMENT_RULES, attachmentLabel, attachmentProblem, attachmentsInput, contactWayErrors, contactWayUpdate, formValuesOf, KEEP_POOL, memberCountProblem,
-  memberOptions, notConfigured, type AttachmentValue, type EditableCode,
+  imageFileProblem, MAX_IMAGE_BYTES, memberOptions, notConfigured, uploadErrors, type AttachmentValue, type EditableCode,
 } from './contactWays';
 
 const gerr = (...errs: [string, Record<string, unknown>][]) =>
@@ -160,6 +160,33 @@ describe('contactWayErrors on an update', () => {
     expect(fields).toEqual([]);
     expect(rest.map((e) => e.code)).toEqual(['CONFLICT', 'NOT_FOUND']);
     expect(notConfigured(rest[0])).toBe(false);
+  });
+});
+
+describe('uploading a welcome image', () => {
+  it('takes a JPG or PNG of 5 bytes to 2 MB, as WeCom does', () => {
+    expect(imageFileProblem({ type: 'image/png', size: 1024 })).toBeNull();
+    expect(imageFileProblem({ type: 'image/jpeg', size: MAX_IMAGE_BYTES })).toBeNull();
+    expect(imageFileProblem({ type: 'image/jpeg', size: MAX_IMAGE_BYTES + 1 })).toBe('size');
+    expect(imageFileProblem({ type: 'image/gif', size: 1024 })).toBe('type');
+    expect(imageFileProblem({ type: 'image/webp', size: 1024 })).toBe('type');
+    expect(imageFileProblem({ type: '', size: 1024 })).toBe('type');
+    expect(imageFileProblem({ type: 'image/png', size: 0 })).toBe('empty');
+  });
+
+  it('tells a corp not configured from the refusals shown as the API says them', () => {
+    const none = uploadErrors(gerr(["configure the wecom channel's corpId and contactSecret first", { code: 'CONFLICT' }]));
+    expect(none.notConfigured).toBe(true);
+    expect(none.messages).toEqual([]);
+    const bad = uploadErrors(gerr(['must be a JPG or PNG image', { code: 'BAD_USER_INPUT', field: 'file' }]));
+    expect(bad.notConfigured).toBe(false);
+    expect(bad.messages.map((e) => e.message)).toEqual(['must be a JPG or PNG image']);
+    expect(uploadErrors(undefined)).toEqual({ notConfigured: false, messages: [] });
+  });
+
+  it("shows an uploaded image by its URL's name, not its size suffix", () => {
+    expect(attachmentLabel({ type: 'IMAGE', picURL: 'https://wework.qpic.cn/wwpic/252813_jOfDHtc_1629280209/0' })).toBe('252813_jOfDHtc_1629280209');
+    expect(attachmentLabel({ type: 'IMAGE', picURL: 'https://wework.qpic.cn/wwpic/e2e/poster.png' })).toBe('poster.png');
   });
 });
 

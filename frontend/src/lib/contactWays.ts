@@ -287,11 +287,37 @@ export function attachmentValueOf(a: AttachmentValue): AttachmentValue {
   return out;
 }
 
-/** The short text an attachment is shown by: a link's or mini-program's title, an image's file name. */
+/**
+ * The short text an attachment is shown by: a link's or mini-program's
+ * title, an image's file name (the last part of its URL but a size suffix:
+ * uploadimg's URLs end in /0).
+ */
 export function attachmentLabel(a: AttachmentValue): string {
   if (a.type === 'IMAGE') {
-    const path = (a.picURL ?? '').split('?')[0];
-    return path.slice(path.lastIndexOf('/') + 1) || (a.picURL ?? '');
+    const parts = (a.picURL ?? '').split('?')[0].split('/').filter(Boolean);
+    while (parts.length > 3 && /^\d+$/.test(parts[parts.length - 1])) parts.pop();
+    return parts.length > 2 ? parts[parts.length - 1] : (a.picURL ?? '');
   }
   return a.title ?? '';
+}
+
+// ---------------------------------------------------------------- uploading an image
+
+/** WeCom's limit on an uploaded image (media/uploadimg). */
+export const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
+/** What media/uploadimg takes. */
+export const IMAGE_TYPES = ['image/jpeg', 'image/png'];
+
+/** Why a file cannot be uploaded as a welcome image (checked before sending; the server checks the content), or null. */
+export function imageFileProblem(file: { type: string; size: number }): 'type' | 'size' | 'empty' | null {
+  if (!IMAGE_TYPES.includes(file.type)) return 'type';
+  if (file.size > MAX_IMAGE_BYTES) return 'size';
+  if (file.size < 5) return 'empty';
+  return null;
+}
+
+/** uploadWeComImage's errors as the image field shows them: no corp configured in the UI's words (notConfigured: true), the rest as the API says them. */
+export function uploadErrors(err: CombinedError | undefined | null): { notConfigured: boolean; messages: APIError[] } {
+  const errs = apiErrors(err);
+  return { notConfigured: errs.some(notConfigured), messages: errs.filter((e) => !notConfigured(e)) };
 }

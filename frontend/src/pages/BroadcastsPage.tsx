@@ -4,7 +4,9 @@
 // staff mass send (客户群发) shows each sending member's templates in its
 // drawer — sent or waiting for them, customers sent/failed/pending, their
 // reminders — with 提醒成员 (remindWeComMassSend) and when the automatic
-// reminder runs.
+// reminder runs; its hint opens the wecom channel's form at
+// massSendRemindAfterMinutes (a number of minutes, empty for none), whose
+// bounds the server checks and reports on the field.
 import { useEffect, useMemo, useState } from 'react';
 import {
   Alert, App, Button, Checkbox, Col, DatePicker, Descriptions, Drawer, Empty, Form, Input, InputNumber, Modal, Popconfirm, Progress, Row,
@@ -29,12 +31,24 @@ import type { BroadcastsQuery, WeComMassSendQuery } from '../gql/graphql';
 type Row = NonNullable<NonNullable<NonNullable<BroadcastsQuery['broadcasts']['edges']>[number]>['node']>;
 
 const LIVE = ['SCHEDULED', 'PLANNING', 'SENDING', 'PAUSED'];
+
+/** A channel form to open, with the field to focus (the mass-send hint's link). */
+interface Editing {
+  plugin: string;
+  focus?: string;
+}
+type Configure = (target?: Editing) => void;
 const statusColor: Record<string, string> = { SCHEDULED: 'blue', PLANNING: 'processing', SENDING: 'processing', PAUSED: 'orange', DONE: 'green', CANCELLED: 'default', FAILED: 'red' };
 
 export default function BroadcastsPage() {
   const t = useT();
   const { can } = useSession();
   const [tab, setTab] = useState('broadcasts');
+  const [editing, setEditing] = useState<Editing | null>(null);
+  const configure: Configure = (target) => {
+    setTab('channels');
+    if (target && can('channel', 'write')) setEditing(target);
+  };
   return (
     <div>
       <PageTitle title={t('broadcasts.title')} sub={t('broadcasts.sub')} />
@@ -42,15 +56,15 @@ export default function BroadcastsPage() {
         activeKey={tab}
         onChange={setTab}
         items={[
-          { key: 'broadcasts', label: t('broadcasts.list'), children: <BroadcastList onConfigure={() => setTab('channels')} /> },
-          ...(can('channel', 'read') ? [{ key: 'channels', label: t('broadcasts.channels'), children: <Channels /> }] : []),
+          { key: 'broadcasts', label: t('broadcasts.list'), children: <BroadcastList onConfigure={configure} /> },
+          ...(can('channel', 'read') ? [{ key: 'channels', label: t('broadcasts.channels'), children: <Channels editing={editing} onEdit={setEditing} /> }] : []),
         ]}
       />
     </div>
   );
 }
 
-function BroadcastList({ onConfigure }: { onConfigure: () => void }) {
+function BroadcastList({ onConfigure }: { onConfigure: Configure }) {
   const t = useT();
   const { can } = useSession();
   const { message } = App.useApp();
@@ -146,13 +160,21 @@ function BroadcastList({ onConfigure }: { onConfigure: () => void }) {
       />
       <BroadcastForm open={creating} onClose={() => setCreating(false)} onCreated={() => refetch({ requestPolicy: 'network-only' })} onConfigure={onConfigure} />
       <Drawer open={!!detail} onClose={() => setDetail(null)} size={mobile ? '100%' : 560} title={detail?.name}>
-        {detail && <BroadcastDetail row={rows.find((r) => r.id === detail.id) ?? detail} />}
+        {detail && (
+          <BroadcastDetail
+            row={rows.find((r) => r.id === detail.id) ?? detail}
+            onConfigure={(target) => {
+              setDetail(null);
+              onConfigure(target);
+            }}
+          />
+        )}
       </Drawer>
     </>
   );
 }
 
-function BroadcastDetail({ row }: { row: Row }) {
+function BroadcastDetail({ row, onConfigure }: { row: Row; onConfigure: Configure }) {
   const t = useT();
   const s = row.stats;
   return (
@@ -183,7 +205,7 @@ function BroadcastDetail({ row }: { row: Row }) {
           </Descriptions.Item>
         ))}
       </Descriptions>
-      {row.channel === 'wecom' && <MassSend broadcastID={row.id} status={row.status} />}
+      {row.channel === 'wecom' && <MassSend broadcastID={row.id} status={row.status} onConfigure={onConfigure} />}
     </Space>
   );
 }
@@ -196,7 +218,7 @@ const memberColor: Record<MemberState, string> = { waiting: 'orange', planned: '
  * templates, their customers' deliveries and reminders, and 提醒成员 for
  * those who have not sent yet. Polls while the broadcast is live.
  */
-function MassSend({ broadcastID, status }: { broadcastID: string; status: string }) {
+function MassSend({ broadcastID, status, onConfigure }: { broadcastID: string; status: string; onConfigure: Configure }) {
   const t = useT();
   const { can } = useSession();
   const [res, refetch] = useQuery({ query: WeComMassSendDoc, variables: { broadcastID }, requestPolicy: 'cache-and-network' });
@@ -241,6 +263,14 @@ function MassSend({ broadcastID, status }: { broadcastID: string; status: string
       </Space>
       <Typography.Paragraph type="secondary" style={{ marginBottom: 8 }} data-testid="mass-send-auto">
         {ms.autoRemindAfterMinutes ? t('massSend.autoOn', { n: ms.autoRemindAfterMinutes }) : t('massSend.autoOff')}
+        {can('channel', 'write') && (
+          <>
+            {' '}
+            <Typography.Link onClick={() => onConfigure({ plugin: 'wecom', focus: 'massSendRemindAfterMinutes' })} data-testid="mass-send-auto-configure">
+              {ms.autoRemindAfterMinutes ? t('massSend.autoChange') : t('massSend.autoSet')}
+            </Typography.Link>
+          </>
+        )}
         {' '}{t('massSend.limitRule')}
       </Typography.Paragraph>
       {note && (
@@ -462,6 +492,8 @@ interface PluginField {
   secret?: boolean;
   number?: boolean;
   options?: string[];
+  /** A hint under the field. */
+  hint?: MessageKey;
 }
 
 const plugins: Record<string, PluginField[]> = {
@@ -471,14 +503,17 @@ const plugins: Record<string, PluginField[]> = {
     { key: 'tls', options: ['starttls', 'implicit', 'none'] },
   ],
   sms: [{ key: 'baseUrl' }, { key: 'appKey' }, { key: 'appSecret', secret: true }, { key: 'signName' }, { key: 'templateCode' }],
-  wecom: [{ key: 'baseUrl' }, { key: 'corpId' }, { key: 'corpSecret', secret: true }, { key: 'agentId' }, { key: 'callbackToken', secret: true }],
+  wecom: [
+    { key: 'baseUrl' }, { key: 'corpId' }, { key: 'corpSecret', secret: true }, { key: 'agentId', number: true },
+    { key: 'contactSecret', secret: true }, { key: 'callbackToken', secret: true }, { key: 'encodingAESKey', secret: true },
+    { key: 'massSendRemindAfterMinutes', number: true, hint: 'channels.wecom.remindHint' },
+  ],
 };
 
-function Channels() {
+function Channels({ editing, onEdit }: { editing: Editing | null; onEdit: (e: Editing | null) => void }) {
   const t = useT();
   const { can } = useSession();
   const [res, refetch] = useQuery({ query: ChannelsDoc, context: useMemo(() => ({ additionalTypenames: ['Channel'] }), []) });
-  const [editing, setEditing] = useState<string | null>(null);
   const configured = res.data?.channels ?? [];
   return (
     <>
@@ -503,18 +538,19 @@ function Channels() {
             key: 'a',
             render: (_: unknown, r) =>
               can('channel', 'write') && (
-                <Button size="small" icon={<SettingOutlined />} onClick={() => setEditing(r.key)} data-testid={`configure-${r.key}`}>
+                <Button size="small" icon={<SettingOutlined />} onClick={() => onEdit({ plugin: r.key })} data-testid={`configure-${r.key}`}>
                   {t('broadcasts.configure')}
                 </Button>
               ),
           },
         ]}
       />
-      {editing && (
+      {editing && (res.data || res.error) && (
         <ChannelForm
-          plugin={editing}
-          current={configured.find((c) => c.key === editing)}
-          onClose={() => setEditing(null)}
+          plugin={editing.plugin}
+          focus={editing.focus}
+          current={configured.find((c) => c.key === editing.plugin)}
+          onClose={() => onEdit(null)}
           onSaved={() => refetch({ requestPolicy: 'network-only' })}
         />
       )}
@@ -522,7 +558,13 @@ function Channels() {
   );
 }
 
-function ChannelForm({ plugin, current, onClose, onSaved }: { plugin: string; current?: { enabled: boolean; config: unknown }; onClose: () => void; onSaved: () => void }) {
+function ChannelForm({ plugin, focus, current, onClose, onSaved }: {
+  plugin: string;
+  focus?: string;
+  current?: { enabled: boolean; config: unknown };
+  onClose: () => void;
+  onSaved: () => void;
+}) {
   const t = useT();
   const { message } = App.useApp();
   const [form] = Form.useForm();
@@ -564,7 +606,15 @@ function ChannelForm({ plugin, current, onClose, onSaved }: { plugin: string; cu
   };
 
   return (
-    <Modal open title={t('channels.configureTitle', { plugin })} onCancel={onClose} onOk={submit} confirmLoading={fetching} okButtonProps={{ 'data-testid': 'channel-submit' }}>
+    <Modal
+      open
+      title={t('channels.configureTitle', { plugin })}
+      onCancel={onClose}
+      onOk={submit}
+      confirmLoading={fetching}
+      okButtonProps={{ 'data-testid': 'channel-submit' }}
+      afterOpenChange={(open) => open && focus && form.scrollToField(focus, { focus: true, block: 'center' })}
+    >
       {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 12 }} data-testid="channel-error" />}
       <Form
         form={form}
@@ -576,9 +626,9 @@ function ChannelForm({ plugin, current, onClose, onSaved }: { plugin: string; cu
           <Switch />
         </Form.Item>
         {fields.map((f) => (
-          <Form.Item key={f.key} name={f.key} label={f.key} extra={f.secret && current ? t('channels.secretKept') : undefined}>
+          <Form.Item key={f.key} name={f.key} label={f.key} extra={f.hint ? t(f.hint) : f.secret && current ? t('channels.secretKept') : undefined}>
             {f.number ? (
-              <InputNumber style={{ width: '100%' }} />
+              <InputNumber style={{ width: '100%' }} precision={0} data-testid={`channel-${f.key}`} />
             ) : f.options ? (
               <Select allowClear options={f.options.map((o) => ({ value: o, label: o }))} />
             ) : f.secret ? (

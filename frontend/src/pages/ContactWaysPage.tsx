@@ -8,17 +8,22 @@
 // 删除 asks first (the QR code stops working in WeCom; adds and stats stay).
 // The welcome message's attachments (images, links, mini-programs; at most
 // 9) are added, ordered and removed in the drawer, each field checked as the
-// API checks it, and shown on the code's row. 已删除 lists deleted codes;
+// API checks it, and shown on the code's row; an image is uploaded from the
+// admin's computer (uploadWeComImage: WeCom's media/uploadimg keeps it, its
+// URL becomes the picURL) or given by a URL WeCom gave. 已删除 lists deleted codes;
 // 恢复 (restoreContactWay) gives one a new QR code with its settings, adds
 // and stats. The header also starts a sync of the corp's customers
 // (WeComSyncButton).
 import { useMemo, useState } from 'react';
-import { Alert, App, Button, Card, Drawer, Empty, Form, Image, Input, Popconfirm, Segmented, Select, Space, Switch, Table, Tag, Tooltip, Typography, type ButtonProps } from 'antd';
+import {
+  Alert, App, Button, Card, Drawer, Empty, Form, Image, Input, Popconfirm, Segmented, Select, Space, Switch, Table, Tag, Tooltip, Typography, Upload, type ButtonProps,
+} from 'antd';
 import {
   AppstoreOutlined, ArrowDownOutlined, ArrowUpOutlined, DeleteOutlined, EditOutlined, LinkOutlined, PictureOutlined, PlusOutlined, QrcodeOutlined, UndoOutlined,
+  UploadOutlined,
 } from '@ant-design/icons';
 import { useMutation, useQuery } from 'urql';
-import { ContactWaysDoc, ContactWayUsersDoc, CreateContactWayDoc, DeleteContactWayDoc, RestoreContactWayDoc, UpdateContactWayDoc } from '../api/ops';
+import { ContactWaysDoc, ContactWayUsersDoc, CreateContactWayDoc, DeleteContactWayDoc, RestoreContactWayDoc, UpdateContactWayDoc, UploadWeComImageDoc } from '../api/ops';
 import { errorMessage, errorText, type APIError } from '../api/errors';
 import { usePools, useTags } from '../api/hooks';
 import { useSession } from '../auth/session';
@@ -27,8 +32,9 @@ import { PageTitle } from '../components/PageTitle';
 import { QueryError } from '../components/QueryError';
 import { WeComSyncButton } from '../components/WeComSyncButton';
 import {
-  ATTACHMENT_RULES, ATTACHMENT_TYPES, attachmentLabel, attachmentProblem, attachmentsInput, contactWayErrors, contactWayUpdate, formValuesOf, KEEP_POOL,
-  MAX_ATTACHMENTS, memberCountProblem, memberOptions, notConfigured, type AttachmentFieldRule, type AttachmentValue, type ContactWayFormValues,
+  ATTACHMENT_RULES, ATTACHMENT_TYPES, attachmentLabel, attachmentProblem, attachmentsInput, contactWayErrors, contactWayUpdate, formValuesOf, IMAGE_TYPES,
+  imageFileProblem, KEEP_POOL, MAX_ATTACHMENTS, memberCountProblem, memberOptions, notConfigured, uploadErrors, type AttachmentFieldRule, type AttachmentValue,
+  type ContactWayFormValues,
 } from '../lib/contactWays';
 import { contactWayStrategyLabel } from '../lib/labels';
 import { fmtNumber, fmtTime } from '../lib/format';
@@ -501,7 +507,12 @@ function AttachmentsField() {
                 <Form.Item noStyle shouldUpdate={(a, b) => a.welcomeAttachments?.[f.name]?.type !== b.welcomeAttachments?.[f.name]?.type}>
                   {({ getFieldValue }) => {
                     const type = getFieldValue(['welcomeAttachments', f.name, 'type']) as WelcomeAttachmentType;
-                    return (ATTACHMENT_RULES[type] ?? []).map((r) => <AttachmentInput key={`${type}-${r.field}`} name={f.name} type={type} rule={r} />);
+                    return (
+                      <>
+                        {type === 'IMAGE' && <ImageUpload name={f.name} />}
+                        {(ATTACHMENT_RULES[type] ?? []).map((r) => <AttachmentInput key={`${type}-${r.field}`} name={f.name} type={type} rule={r} />)}
+                      </>
+                    );
                   }}
                 </Form.Item>
               </Card>
@@ -550,5 +561,59 @@ function AttachmentInput({ name, type, rule }: { name: number; type: WelcomeAtta
         <Input data-testid={`cw-attach-${rule.field}`} placeholder={rule.field === 'appID' ? 'wx0123456789abcdef' : rule.kind ? 'https://' : undefined} />
       )}
     </Form.Item>
+  );
+}
+
+/**
+ * An image attachment's upload: a JPG or PNG of at most 2 MB from the
+ * admin's computer goes to WeCom (uploadWeComImage) and the URL WeCom keeps
+ * it under fills the picURL below, shown as a thumbnail. A file of another
+ * kind or size is refused here; the API's refusal lands on the picURL field.
+ */
+const PIC_URL_RULE = ATTACHMENT_RULES.IMAGE.find((r) => r.field === 'picURL')!;
+
+function ImageUpload({ name }: { name: number }) {
+  const { t, lang } = useI18n();
+  const form = Form.useFormInstance();
+  const [{ fetching }, upload] = useMutation(UploadWeComImageDoc);
+  const field = ['welcomeAttachments', name, 'picURL'];
+  const url = Form.useWatch(field, form) as string | undefined;
+  // A thumbnail only of a URL the API would take (WeCom's, the page's CSP allows).
+  const shown = url && !attachmentProblem(PIC_URL_RULE, url) ? url : undefined;
+
+  const send = async (file: File) => {
+    const problem = imageFileProblem(file);
+    if (problem) return form.setFields([{ name: field, errors: [t(`contactWays.upload.problem.${problem}` as MessageKey)] }]);
+    form.setFields([{ name: field, errors: [] }]);
+    const r = await upload({ file });
+    if (r.data) {
+      form.setFieldValue(field, r.data.uploadWeComImage);
+      await form.validateFields([field]).catch(() => undefined);
+      return;
+    }
+    const { notConfigured: none, messages } = uploadErrors(r.error);
+    form.setFields([{ name: field, errors: [...(none ? [t('contactWays.upload.notConfigured')] : []), ...messages.map((e) => errorMessage(e, lang))] }]);
+  };
+
+  return (
+    <Space align="start" style={{ marginBottom: 8 }} wrap>
+      <Upload
+        accept={IMAGE_TYPES.join(',')}
+        showUploadList={false}
+        beforeUpload={(file) => {
+          void send(file);
+          return false;
+        }}
+      >
+        <Button icon={<UploadOutlined />} loading={fetching} data-testid="cw-attach-upload">
+          {t('contactWays.upload.button')}
+        </Button>
+      </Upload>
+      {shown ? (
+        <Image src={shown} width={64} height={64} style={{ objectFit: 'cover' }} alt={attachmentLabel({ type: 'IMAGE', picURL: shown })} data-testid="cw-attach-preview" />
+      ) : (
+        <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('contactWays.upload.hint')}</Typography.Text>
+      )}
+    </Space>
   );
 }
