@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/leads"
@@ -35,6 +37,27 @@ func (r *Resolver) bulkAction(ctx context.Context, in model.BulkLeadActionInput)
 		return a, err
 	}
 	return a, nil
+}
+
+// bulkPayload is bulkUpdateLeads' answer for res: the job, or the counts
+// and failures of a set changed at once.
+func bulkPayload(res *longjob.BulkResult) *model.BulkUpdateLeadsPayload {
+	if res.Job != nil {
+		return &model.BulkUpdateLeadsPayload{Matched: res.Matched, Job: res.Job}
+	}
+	fails := make([]*model.BulkLeadFailure, len(res.Failures))
+	for i, f := range res.Failures {
+		out := &model.BulkLeadFailure{Code: f.Code, Message: f.Message}
+		if f.LeadID != uuid.Nil {
+			out.LeadID = &f.LeadID
+		}
+		if f.Name != "" {
+			out.Name = &f.Name
+		}
+		fails[i] = out
+	}
+	failed := len(res.Failures)
+	return &model.BulkUpdateLeadsPayload{Matched: res.Matched, Changed: &res.Changed, Failed: &failed, Failures: fails}
 }
 
 // leadPatch is the leads.Patch of an UpdateLeadInput given at path.

@@ -19,9 +19,9 @@ func (r *mutationResolver) BulkUpdateLeads(ctx context.Context, where ent.LeadWh
 	if err != nil {
 		return nil, err
 	}
-	j, err := r.Services.Jobs.StartBulk(ctx, longjob.BulkInput{Filter: where.Filter, Action: a})
+	res, err := r.Services.Jobs.BulkUpdate(ctx, longjob.BulkInput{Filter: where.Filter, Action: a})
 	if err != nil {
 		return nil, err
 	}
-	return &model.BulkUpdateLeadsPayload{Job: j, Matched: j.Total}, nil
+	return bulkPayload(res), nil
 }

@@ -3,31 +3,57 @@ package graph_test
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/scrmhq/scrm/internal/apitest"
+	"github.com/scrmhq/scrm/internal/longjob"
 )
 
 const bulkMutation = `mutation($where: LeadWhereInput!, $action: BulkLeadActionInput!) {
-	bulkUpdateLeads(where: $where, action: $action) { matched job { id kind status total } } }`
+	bulkUpdateLeads(where: $where, action: $action) { matched changed failed failures { leadID name code message } job { id kind status total } } }`
 
-// bulk starts a bulk update and waits for its job.
-func bulk(t *testing.T, api *apitest.API, token string, where, action map[string]any) (int, jobView) {
+// bulkAnswer is bulkUpdateLeads' payload.
+type bulkAnswer struct {
+	Matched  int
+	Changed  *int
+	Failed   *int
+	Failures []struct {
+		LeadID, Name  *string
+		Code, Message string
+	}
+	Job *jobView
+}
+
+// bulkInline runs a bulk update that must be answered at once, without a
+// job, and returns its answer.
+func bulkInline(t *testing.T, api *apitest.API, token string, where, action map[string]any) bulkAnswer {
 	t.Helper()
-	var out struct {
-		BulkUpdateLeads struct {
-			Matched int
-			Job     jobView
-		}
-	}
+	var out struct{ BulkUpdateLeads bulkAnswer }
 	api.MustDo(token, bulkMutation, map[string]any{"where": where, "action": action}, &out)
-	j := waitJob(t, api, token, out.BulkUpdateLeads.Job.ID)
-	if j.Kind != "BULK_UPDATE" || j.Total != out.BulkUpdateLeads.Matched {
-		t.Fatalf("job = %+v, matched %d", j, out.BulkUpdateLeads.Matched)
+	a := out.BulkUpdateLeads
+	if a.Job != nil || a.Changed == nil || a.Failed == nil || *a.Failed != len(a.Failures) || *a.Changed+*a.Failed != a.Matched {
+		t.Fatalf("answer = %+v, want the counts of an inline run and no job", a)
 	}
-	return out.BulkUpdateLeads.Matched, j
+	return a
+}
+
+// bulkJob starts a bulk update that must become a job and waits for it.
+func bulkJob(t *testing.T, api *apitest.API, token string, where, action map[string]any) (int, jobView) {
+	t.Helper()
+	var out struct{ BulkUpdateLeads bulkAnswer }
+	api.MustDo(token, bulkMutation, map[string]any{"where": where, "action": action}, &out)
+	a := out.BulkUpdateLeads
+	if a.Job == nil || a.Changed != nil || a.Failures != nil {
+		t.Fatalf("answer = %+v, want a job", a)
+	}
+	j := waitJob(t, api, token, a.Job.ID)
+	if j.Kind != "BULK_UPDATE" || j.Total != a.Matched {
+		t.Fatalf("job = %+v, matched %d", j, a.Matched)
+	}
+	return a.Matched, j
 }
 
 // leadRows reads name → column for the workspace's leads.
@@ -49,13 +75,14 @@ func leadRows(t *testing.T, api *apitest.API, column string) map[string]string {
 	return out
 }
 
-// TestBulkUpdateLeads changes "all N matching" through the API: a typed
-// custom field on the leads of a typed filter, tags and a stage move as a
-// rep (only the rep's own leads change; the pool lead the rep reads fails
-// with its reason in the result CSV, which only the rep and admins
-// download), an assignment; refusals at their paths with nothing written:
-// a masked filter, a missing permission of the action, another
-// workspace's tag, a phone for many leads, a bad typed value.
+// TestBulkUpdateLeads changes "all N matching" through the API, a few
+// leads at a time, so each answer says what was done and no job runs: a
+// typed custom field on the leads of a typed filter, tags and a stage move
+// as a rep (only the rep's own leads change; the pool lead the rep reads
+// fails with its reason in the answer), an assignment; refusals at their
+// paths with nothing written: a masked filter, a missing permission of the
+// action, another workspace's tag, a phone for many leads, a bad typed
+// value.
 func TestBulkUpdateLeads(t *testing.T) {
 	api := apitest.New(t)
 	ws, admin := api.Workspace("acme")
@@ -122,9 +149,9 @@ func TestBulkUpdateLeads(t *testing.T) {
 	}
 
 	// A typed filter and a typed field: budget ≥ 200 → 丙 丁 戊 get 999.
-	matched, j := bulk(t, api, admin, map[string]any{"budgetGTE": 200}, map[string]any{"update": map[string]any{"budget": 999, "company": "Acme"}})
-	if matched != 3 || j.Status != "SUCCEEDED" || j.Done != 3 || j.Failed != 0 || j.ResultURL != nil {
-		t.Fatalf("admin's update: matched %d, job %+v", matched, j)
+	a := bulkInline(t, api, admin, map[string]any{"budgetGTE": 200}, map[string]any{"update": map[string]any{"budget": 999, "company": "Acme"}})
+	if a.Matched != 3 || *a.Changed != 3 {
+		t.Fatalf("admin's update: %+v", a)
 	}
 	if got := leadRows(t, api, "attributes->>'budget'"); got["丙"] != "999" || got["戊"] != "999" || got["乙"] != "100" || got["外人"] != "" {
 		t.Fatalf("budgets = %v", got)
@@ -132,32 +159,15 @@ func TestBulkUpdateLeads(t *testing.T) {
 
 	// The rep tags everything it reads: its three leads and the pool lead,
 	// which fails (read-only) and stays untagged.
-	matched, j = bulk(t, api, repToken, map[string]any{}, map[string]any{"addTags": []string{tag.CreateTag.ID}})
-	if matched != 4 || j.Status != "SUCCEEDED" || j.Done != 4 || j.Failed != 1 || j.ResultURL == nil {
-		t.Fatalf("rep's tagging: matched %d, job %+v", matched, j)
+	a = bulkInline(t, api, repToken, map[string]any{}, map[string]any{"addTags": []string{tag.CreateTag.ID}})
+	if a.Matched != 4 || *a.Changed != 3 || len(a.Failures) != 1 {
+		t.Fatalf("rep's tagging: %+v", a)
 	}
-	var tagged []string
-	rs, err := api.DB.DB.Query(`SELECT l.name FROM lead_tags lt JOIN leads l ON l.id = lt.lead_id ORDER BY l.name`)
-	if err != nil {
-		t.Fatal(err)
+	if f := a.Failures[0]; f.Name == nil || *f.Name != "丁" || f.LeadID == nil || f.Code != "FORBIDDEN" || !strings.Contains(f.Message, "write scope") {
+		t.Fatalf("rep's failure = %+v, want 丁 outside the write scope", f)
 	}
-	for rs.Next() {
-		var n string
-		_ = rs.Scan(&n)
-		tagged = append(tagged, n)
-	}
-	rs.Close()
-	slices.Sort(tagged)
-	if strings.Join(tagged, ",") != strings.Join(sorted("甲", "乙", "丙"), ",") {
-		t.Fatalf("tagged %v, want the rep's three leads", tagged)
-	}
-	status, _, body := api.Get(repToken, *j.ResultURL)
-	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\uFEFF")))).ReadAll()
-	if status != 200 || err != nil || len(recs) != 2 || recs[1][1] != "丁" || recs[1][2] != "FORBIDDEN" {
-		t.Fatalf("rep's failures = %d %q %v", status, recs, err)
-	}
-	if status, _, _ := api.Get(other, *j.ResultURL); status != 404 {
-		t.Errorf("another workspace's download = %d, want 404", status)
+	if got := taggedLeads(t, api); strings.Join(got, ",") != strings.Join(sorted("甲", "乙", "丙"), ",") {
+		t.Fatalf("tagged %v, want the rep's three leads", got)
 	}
 
 	// A LOST move needs a reason; with one, the rep's leads move and 丁 fails again.
@@ -175,18 +185,18 @@ func TestBulkUpdateLeads(t *testing.T) {
 	if len(r.Errors) != 1 || r.Errors[0].Field() != "action.moveStage.reason" {
 		t.Fatalf("LOST without a reason = %+v", r.Errors)
 	}
-	_, j = bulk(t, api, repToken, map[string]any{"nameIn": []string{"甲", "丁"}}, map[string]any{"moveStage": map[string]any{"stageID": lostID, "reason": "价格"}})
-	if j.Done != 2 || j.Failed != 1 {
-		t.Fatalf("rep's stage move: %+v", j)
+	a = bulkInline(t, api, repToken, map[string]any{"nameIn": []string{"甲", "丁"}}, map[string]any{"moveStage": map[string]any{"stageID": lostID, "reason": "价格"}})
+	if a.Matched != 2 || *a.Failed != 1 {
+		t.Fatalf("rep's stage move: %+v", a)
 	}
 	if n := countRows(t, api, "stage_changes"); n != 1 {
 		t.Fatalf("%d stage changes, want 甲's only", n)
 	}
 
 	// The admin sends everything back to the pool.
-	_, j = bulk(t, api, admin, map[string]any{}, map[string]any{"assign": map[string]any{"toPool": true, "reason": "重新分配"}})
-	if j.Status != "SUCCEEDED" || j.Done != 5 || j.Failed != 0 {
-		t.Fatalf("admin's assignment: %+v", j)
+	a = bulkInline(t, api, admin, map[string]any{}, map[string]any{"assign": map[string]any{"toPool": true, "reason": "重新分配"}})
+	if *a.Changed != 5 || *a.Failed != 0 {
+		t.Fatalf("admin's assignment: %+v", a)
 	}
 	if got := leadRows(t, api, "owner_id::text"); got["甲"] != "" || got["戊"] != "" {
 		t.Fatalf("owners after toPool = %v", got)
@@ -195,6 +205,74 @@ func TestBulkUpdateLeads(t *testing.T) {
 	if got := leadRows(t, api, "company"); got["外人"] != "" {
 		t.Fatalf("the other workspace's lead changed: %v", got)
 	}
+	if n := countRows(t, api, "jobs"); n != 0 {
+		t.Fatalf("%d jobs for sets of at most %d leads, want none", n, longjob.BulkInlineMax)
+	}
+}
+
+// TestBulkUpdateLeadsAsAJob: more than BulkInlineMax matching leads are
+// changed by a job, with the same refusals: a rep tags the leads it reads,
+// its own change and the pool lead it may not change fails with its reason
+// in the result CSV, which another workspace cannot download.
+func TestBulkUpdateLeadsAsAJob(t *testing.T) {
+	api := apitest.New(t)
+	ws, admin := api.Workspace("acme")
+	var rep struct{ CreateUser struct{ ID string } }
+	api.MustDo(admin, `mutation{ createUser(input:{name:"Rep", email:"rep@acme.test", password:"rep-password", roles:["rep"]}){ id } }`, nil, &rep)
+	repToken := api.Login("acme", "rep@acme.test", "rep-password")
+	_, other := api.Workspace("other")
+	var tag struct{ CreateTag struct{ ID string } }
+	api.MustDo(admin, `mutation{ createTag(input:{name:"展会"}){ id } }`, nil, &tag)
+	n := longjob.BulkInlineMax + 1
+	rows := make([]any, n)
+	for i := range rows {
+		rows[i] = map[string]any{"name": fmt.Sprintf("L%03d", i), "phone": fmt.Sprintf("1380000%04d", i)}
+	}
+	api.MustDo(admin, `mutation($in: IngestLeadsInput!){ ingestLeads(input:$in){ results { status } } }`,
+		map[string]any{"in": map[string]any{"leads": rows}}, nil)
+	api.WaitIdle()
+	// The rep owns every lead but L000, which waits in the pool.
+	if _, err := api.DB.DB.Exec(`UPDATE leads SET owner_id = CASE WHEN name = 'L000' THEN NULL ELSE $1::uuid END,
+		pool_id = CASE WHEN name = 'L000' THEN (SELECT id FROM pools WHERE tenant_id = $2 AND is_default) END`,
+		mustUUID(t, rep.CreateUser.ID), ws.Workspace.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	matched, j := bulkJob(t, api, repToken, map[string]any{}, map[string]any{"addTags": []string{tag.CreateTag.ID}})
+	if matched != n || j.Status != "SUCCEEDED" || j.Done != n || j.Failed != 1 || j.ResultURL == nil {
+		t.Fatalf("rep's tagging: matched %d, job %+v", matched, j)
+	}
+	if got := taggedLeads(t, api); len(got) != n-1 || slices.Contains(got, "L000") {
+		t.Fatalf("%d leads tagged (L000 among them: %v), want the rep's %d", len(got), slices.Contains(got, "L000"), n-1)
+	}
+	status, _, body := api.Get(repToken, *j.ResultURL)
+	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\uFEFF")))).ReadAll()
+	if status != 200 || err != nil || len(recs) != 2 || recs[1][1] != "L000" || recs[1][2] != "FORBIDDEN" {
+		t.Fatalf("rep's failures = %d %q %v", status, recs, err)
+	}
+	if status, _, _ := api.Get(other, *j.ResultURL); status != 404 {
+		t.Errorf("another workspace's download = %d, want 404", status)
+	}
+}
+
+// taggedLeads are the names of the leads that have a tag, sorted.
+func taggedLeads(t *testing.T, api *apitest.API) []string {
+	t.Helper()
+	rs, err := api.DB.DB.Query(`SELECT DISTINCT l.name FROM lead_tags lt JOIN leads l ON l.id = lt.lead_id ORDER BY l.name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	var out []string
+	for rs.Next() {
+		var n string
+		if err := rs.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func sorted(s ...string) []string {

@@ -162,9 +162,19 @@ type ComplexityRoot struct {
 		Unreachable         func(childComplexity int) int
 	}
 
+	BulkLeadFailure struct {
+		Code    func(childComplexity int) int
+		LeadID  func(childComplexity int) int
+		Message func(childComplexity int) int
+		Name    func(childComplexity int) int
+	}
+
 	BulkUpdateLeadsPayload struct {
-		Job     func(childComplexity int) int
-		Matched func(childComplexity int) int
+		Changed  func(childComplexity int) int
+		Failed   func(childComplexity int) int
+		Failures func(childComplexity int) int
+		Job      func(childComplexity int) int
+		Matched  func(childComplexity int) int
 	}
 
 	Channel struct {
@@ -1727,6 +1737,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BroadcastStats.Unreachable(childComplexity), true
 
+	case "BulkLeadFailure.code":
+		if e.ComplexityRoot.BulkLeadFailure.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkLeadFailure.Code(childComplexity), true
+	case "BulkLeadFailure.leadID":
+		if e.ComplexityRoot.BulkLeadFailure.LeadID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkLeadFailure.LeadID(childComplexity), true
+	case "BulkLeadFailure.message":
+		if e.ComplexityRoot.BulkLeadFailure.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkLeadFailure.Message(childComplexity), true
+	case "BulkLeadFailure.name":
+		if e.ComplexityRoot.BulkLeadFailure.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkLeadFailure.Name(childComplexity), true
+
+	case "BulkUpdateLeadsPayload.changed":
+		if e.ComplexityRoot.BulkUpdateLeadsPayload.Changed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpdateLeadsPayload.Changed(childComplexity), true
+	case "BulkUpdateLeadsPayload.failed":
+		if e.ComplexityRoot.BulkUpdateLeadsPayload.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpdateLeadsPayload.Failed(childComplexity), true
+	case "BulkUpdateLeadsPayload.failures":
+		if e.ComplexityRoot.BulkUpdateLeadsPayload.Failures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpdateLeadsPayload.Failures(childComplexity), true
 	case "BulkUpdateLeadsPayload.job":
 		if e.ComplexityRoot.BulkUpdateLeadsPayload.Job == nil {
 			break
@@ -6728,11 +6781,12 @@ extend type Mutation {
 	{Name: "../schema/bulk.graphql", Input: `# Bulk actions on every lead matching a filter (#24): "all N matching" in the
 # leads list. One mutation takes the list's where and one action; it fixes
 # the set of leads when it is asked (the leads matching now, under the
-# caller's row scope) and changes them in a BULK_UPDATE Job
-# (internal/longjob), batch by batch. Leads the caller can read but not
+# caller's row scope) and changes them: at most 200 at once, in the
+# request's transaction, answering with what it did; more in a BULK_UPDATE
+# Job (internal/longjob), batch by batch. Leads the caller can read but not
 # change (outside the write scope), and leads that cannot take the action,
-# are counted as failed with their reason in the Job's result CSV, and never
-# changed.
+# are counted as failed with their reason (in the answer, or in the Job's
+# result CSV), and never changed.
 
 """
 The action of bulkUpdateLeads: give exactly one of its fields.
@@ -6772,18 +6826,43 @@ input BulkMoveStageInput {
 }
 
 type BulkUpdateLeadsPayload {
-  "The job that changes the leads; poll node(id:) for its progress. Its resultURL lists the leads that failed and why."
-  job: Job!
-  "How many leads matched (the job's total)."
+  "How many leads matched (a job's total)."
   matched: Int!
+  """
+  The job that changes the leads when more than 200 matched; poll
+  node(id:) for its progress. Its resultURL lists the leads that failed and
+  why. Null when the leads were changed at once (changed, failed, failures).
+  """
+  job: Job
+  "Without a job: how many leads were changed. Null with a job (see its done and failed)."
+  changed: Int
+  "Without a job: how many leads failed, unchanged. Null with a job."
+  failed: Int
+  "Without a job: the leads that failed and why (as the job's result CSV lists them). Null with a job."
+  failures: [BulkLeadFailure!]
+}
+
+"A lead a bulk update did not change."
+type BulkLeadFailure {
+  "The lead; null when it no longer exists."
+  leadID: ID
+  "Its name; null when the caller no longer reads it."
+  name: String
+  "Why, as the error's extensions.code (FORBIDDEN: outside the caller's write scope; BAD_USER_INPUT, CONFLICT…)."
+  code: String!
+  "Why, in English (a client shows its own text for the code)."
+  message: String!
 }
 
 extend type Mutation {
   """
   Applies action to every lead matching where (the leads query's filter,
   with its FORBIDDEN refusals of masked fields) that the caller can read,
-  as of now: leads that match later are not touched. The leads the caller
-  may not change fail with a reason, unchanged. Bad input (an unknown tag,
+  as of now: leads that match later are not touched. Up to 200 leads are
+  changed before the answer, in this request's transaction (the payload's
+  changed, failed and failures; no job); more by a job (the payload's job).
+  The leads the caller may not change fail with a reason, unchanged, either
+  way. Bad input (an unknown tag,
   stage or user, a bad field value, no action or two) is refused at
   action.… and starts nothing. Needs lead.bulk write and the action's own
   permission.
@@ -7070,32 +7149,38 @@ extend type Query {
   shared key, the group with the newest lead first. Pages forward only
   (first: default 20, at most 100; after). A group counts only the leads the
   caller can read, so it needs two of them; a lead the caller may read but
-  not change is listed, and mergeLeads refuses it. A group dismissed with
-  dismissDuplicateGroup is left out (and not counted) while every lead of
-  it the caller reads was dismissed together.
+  not change is listed, and mergeLeads and dismissDuplicateGroup refuse it.
+  A group dismissed with dismissDuplicateGroup is left out (and not
+  counted) while every lead of it the caller reads was dismissed together.
   """
   duplicateGroups(kind: DuplicateKind!, first: Int, after: Cursor): DuplicateGroupConnection!
 }
 
 extend type Mutation {
   """
-  Marks the leads of a duplicate group as not duplicates (不是重复):
-  duplicateGroups leaves the group out until a lead that is not among
-  leadIDs joins it, then shows it again with all its leads. Needs lead write
-  and every lead in the caller's write scope (FORBIDDEN at leadIDs[i]); the
-  kind must be one the caller may group by (FORBIDDEN at kind). At least two
-  leads (BAD_USER_INPUT at leadIDs) and at most 500 (LIMIT_EXCEEDED at
-  leadIDs), each once (BAD_USER_INPUT at leadIDs[i]),
-  each a lead of the workspace (NOT_FOUND at leadIDs[i]) of the group: not
-  merged, with the same key as leadIDs[0] (BAD_USER_INPUT at leadIDs[i]).
-  Refused, nothing is written. Dismissing the same leads again is a no-op.
-  Each lead's timeline gets a lead.duplicate_dismissed event. Returns true.
+  Marks a duplicate group as not duplicates (不是重复): the group of kind
+  that leadIDs are of, whole, as the caller sees it now (every lead of the
+  key of leadIDs[0] that duplicateGroups counts, also those beyond the 50 it
+  lists), so duplicateGroups leaves it out until another lead joins it, then
+  shows it again with all its leads. Needs lead write and every lead of the
+  group in the caller's write scope (FORBIDDEN at leadIDs[i] for a lead
+  named, at leadIDs for another); the kind must be one the caller may group
+  by (FORBIDDEN at kind). At least two leads (BAD_USER_INPUT at leadIDs),
+  at most 2000 in the group (LIMIT_EXCEEDED at leadIDs), each once
+  (BAD_USER_INPUT at leadIDs[i]), each a lead of the workspace (NOT_FOUND at
+  leadIDs[i]) of the group: not merged, with the same key as leadIDs[0]
+  (BAD_USER_INPUT at leadIDs[i]). Refused, nothing is written. Dismissing
+  the same group again is a no-op. Each lead of the group gets a
+  lead.duplicate_dismissed event on its timeline. Returns true.
   """
   dismissDuplicateGroup(kind: DuplicateKind!, leadIDs: [ID!]!): Boolean!
   """
-  Takes back dismissDuplicateGroup of exactly these leads (in any order):
-  the undo. Checked as dismissDuplicateGroup is, except that the leads need
-  not share a key any more. Returns false when there was no such dismissal.
+  Takes back the dismissals of kind that hold every lead of leadIDs (in any
+  order): the undo of dismissDuplicateGroup given the same leads, which
+  brings the whole group back. Checked as dismissDuplicateGroup is, except
+  that the leads need not share a key any more; the dismissal's other leads
+  that still exist must be in the caller's write scope too (FORBIDDEN at
+  leadIDs). Returns false when there was no such dismissal.
   """
   restoreDuplicateGroup(kind: DuplicateKind!, leadIDs: [ID!]!): Boolean!
 }
@@ -13824,12 +13909,32 @@ func (ec *executionContext) childFields_BroadcastStats(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type BroadcastStats", field.Name)
 }
 
+func (ec *executionContext) childFields_BulkLeadFailure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "leadID":
+		return ec.fieldContext_BulkLeadFailure_leadID(ctx, field)
+	case "name":
+		return ec.fieldContext_BulkLeadFailure_name(ctx, field)
+	case "code":
+		return ec.fieldContext_BulkLeadFailure_code(ctx, field)
+	case "message":
+		return ec.fieldContext_BulkLeadFailure_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BulkLeadFailure", field.Name)
+}
+
 func (ec *executionContext) childFields_BulkUpdateLeadsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
-	case "job":
-		return ec.fieldContext_BulkUpdateLeadsPayload_job(ctx, field)
 	case "matched":
 		return ec.fieldContext_BulkUpdateLeadsPayload_matched(ctx, field)
+	case "job":
+		return ec.fieldContext_BulkUpdateLeadsPayload_job(ctx, field)
+	case "changed":
+		return ec.fieldContext_BulkUpdateLeadsPayload_changed(ctx, field)
+	case "failed":
+		return ec.fieldContext_BulkUpdateLeadsPayload_failed(ctx, field)
+	case "failures":
+		return ec.fieldContext_BulkUpdateLeadsPayload_failures(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BulkUpdateLeadsPayload", field.Name)
 }
@@ -19441,36 +19546,96 @@ func (ec *executionContext) fieldContext_BroadcastStats_replied(_ context.Contex
 	return graphql.NewScalarFieldContext("BroadcastStats", field, false, false, "Int")
 }
 
-func (ec *executionContext) _BulkUpdateLeadsPayload_job(ctx context.Context, field graphql.CollectedField, obj *model.BulkUpdateLeadsPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _BulkLeadFailure_leadID(ctx context.Context, field graphql.CollectedField, obj *model.BulkLeadFailure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BulkUpdateLeadsPayload_job(ctx, field)
+			return ec.fieldContext_BulkLeadFailure_leadID(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Job, nil
+			return obj.LeadID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Job) graphql.Marshaler {
-			return ec.marshalNJob2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJob(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulkLeadFailure_leadID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkLeadFailure", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BulkLeadFailure_name(ctx context.Context, field graphql.CollectedField, obj *model.BulkLeadFailure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkLeadFailure_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulkLeadFailure_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkLeadFailure", field, false, false, "String")
+}
+
+func (ec *executionContext) _BulkLeadFailure_code(ctx context.Context, field graphql.CollectedField, obj *model.BulkLeadFailure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkLeadFailure_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_BulkUpdateLeadsPayload_job(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "BulkUpdateLeadsPayload",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Job(ctx, field)
+func (ec *executionContext) fieldContext_BulkLeadFailure_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkLeadFailure", field, false, false, "String")
+}
+
+func (ec *executionContext) _BulkLeadFailure_message(ctx context.Context, field graphql.CollectedField, obj *model.BulkLeadFailure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkLeadFailure_message(ctx, field)
 		},
-	}
-	return fc, nil
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkLeadFailure_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkLeadFailure", field, false, false, "String")
 }
 
 func (ec *executionContext) _BulkUpdateLeadsPayload_matched(ctx context.Context, field graphql.CollectedField, obj *model.BulkUpdateLeadsPayload) (ret graphql.Marshaler) {
@@ -19494,6 +19659,116 @@ func (ec *executionContext) _BulkUpdateLeadsPayload_matched(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_BulkUpdateLeadsPayload_matched(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BulkUpdateLeadsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BulkUpdateLeadsPayload_job(ctx context.Context, field graphql.CollectedField, obj *model.BulkUpdateLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpdateLeadsPayload_job(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Job, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Job) graphql.Marshaler {
+			return ec.marshalOJob2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJob(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpdateLeadsPayload_job(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulkUpdateLeadsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Job(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BulkUpdateLeadsPayload_changed(ctx context.Context, field graphql.CollectedField, obj *model.BulkUpdateLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpdateLeadsPayload_changed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpdateLeadsPayload_changed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkUpdateLeadsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BulkUpdateLeadsPayload_failed(ctx context.Context, field graphql.CollectedField, obj *model.BulkUpdateLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpdateLeadsPayload_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpdateLeadsPayload_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkUpdateLeadsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BulkUpdateLeadsPayload_failures(ctx context.Context, field graphql.CollectedField, obj *model.BulkUpdateLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpdateLeadsPayload_failures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BulkLeadFailure) graphql.Marshaler {
+			return ec.marshalOBulkLeadFailure2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐBulkLeadFailureᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpdateLeadsPayload_failures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulkUpdateLeadsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulkLeadFailure(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Channel_id(ctx context.Context, field graphql.CollectedField, obj *ent.Channel) (ret graphql.Marshaler) {
@@ -64424,6 +64699,54 @@ func (ec *executionContext) _BroadcastStats(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var bulkLeadFailureImplementors = []string{"BulkLeadFailure"}
+
+func (ec *executionContext) _BulkLeadFailure(ctx context.Context, sel ast.SelectionSet, obj *model.BulkLeadFailure) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bulkLeadFailureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BulkLeadFailure")
+		case "leadID":
+			out.Values[i] = ec._BulkLeadFailure_leadID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._BulkLeadFailure_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._BulkLeadFailure_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._BulkLeadFailure_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var bulkUpdateLeadsPayloadImplementors = []string{"BulkUpdateLeadsPayload"}
 
 func (ec *executionContext) _BulkUpdateLeadsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.BulkUpdateLeadsPayload) graphql.Marshaler {
@@ -64435,14 +64758,29 @@ func (ec *executionContext) _BulkUpdateLeadsPayload(ctx context.Context, sel ast
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("BulkUpdateLeadsPayload")
-		case "job":
-			out.Values[i] = ec._BulkUpdateLeadsPayload_job(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "matched":
 			out.Values[i] = ec._BulkUpdateLeadsPayload_matched(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "job":
+			out.Values[i] = ec._BulkUpdateLeadsPayload_job(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "changed":
+			out.Values[i] = ec._BulkUpdateLeadsPayload_changed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._BulkUpdateLeadsPayload_failed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "failures":
+			out.Values[i] = ec._BulkUpdateLeadsPayload_failures(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -71195,6 +71533,14 @@ func (ec *executionContext) unmarshalNBulkLeadActionInput2githubᚗcomᚋscrmhq�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNBulkLeadFailure2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐBulkLeadFailure(ctx context.Context, sel ast.SelectionSet, v *model.BulkLeadFailure) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BulkLeadFailure!")
+		return graphql.Null
+	}
+	return ec._BulkLeadFailure(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNBulkUpdateLeadsPayload2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐBulkUpdateLeadsPayload(ctx context.Context, sel ast.SelectionSet, v *model.BulkUpdateLeadsPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "BulkUpdateLeadsPayload!")
@@ -74131,6 +74477,25 @@ func (ec *executionContext) unmarshalOBulkAssignInput2ᚖgithubᚗcomᚋscrmhq�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOBulkLeadFailure2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐBulkLeadFailureᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BulkLeadFailure) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBulkLeadFailure2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐBulkLeadFailure(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOBulkMoveStageInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐBulkMoveStageInput(ctx context.Context, v any) (*model.BulkMoveStageInput, error) {
 	if v == nil {
 		return nil, nil
@@ -75029,6 +75394,13 @@ func (ec *executionContext) marshalOJSON2ᚖinterface(ctx context.Context, sel a
 		return graphql.Null
 	}
 	return ec.marshalOJSON2interface(ctx, sel, *v)
+}
+
+func (ec *executionContext) marshalOJob2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJob(ctx context.Context, sel ast.SelectionSet, v *ent.Job) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Job(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOJourney2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐJourney(ctx context.Context, sel ast.SelectionSet, v *ent.Journey) graphql.Marshaler {

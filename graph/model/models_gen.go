@@ -89,6 +89,18 @@ type BulkLeadActionInput struct {
 	MoveStage *BulkMoveStageInput `json:"moveStage,omitempty"`
 }
 
+// A lead a bulk update did not change.
+type BulkLeadFailure struct {
+	// The lead; null when it no longer exists.
+	LeadID *uuid.UUID `json:"leadID,omitempty"`
+	// Its name; null when the caller no longer reads it.
+	Name *string `json:"name,omitempty"`
+	// Why, as the error's extensions.code (FORBIDDEN: outside the caller's write scope; BAD_USER_INPUT, CONFLICT…).
+	Code string `json:"code"`
+	// Why, in English (a client shows its own text for the code).
+	Message string `json:"message"`
+}
+
 type BulkMoveStageInput struct {
 	StageID uuid.UUID `json:"stageID"`
 	// Needed for a LOST stage (or lostReasonID): a lost reason's name, or free text.
@@ -97,10 +109,18 @@ type BulkMoveStageInput struct {
 }
 
 type BulkUpdateLeadsPayload struct {
-	// The job that changes the leads; poll node(id:) for its progress. Its resultURL lists the leads that failed and why.
-	Job *ent.Job `json:"job"`
-	// How many leads matched (the job's total).
+	// How many leads matched (a job's total).
 	Matched int `json:"matched"`
+	// The job that changes the leads when more than 200 matched; poll
+	// node(id:) for its progress. Its resultURL lists the leads that failed and
+	// why. Null when the leads were changed at once (changed, failed, failures).
+	Job *ent.Job `json:"job,omitempty"`
+	// Without a job: how many leads were changed. Null with a job (see its done and failed).
+	Changed *int `json:"changed,omitempty"`
+	// Without a job: how many leads failed, unchanged. Null with a job.
+	Failed *int `json:"failed,omitempty"`
+	// Without a job: the leads that failed and why (as the job's result CSV lists them). Null with a job.
+	Failures []*BulkLeadFailure `json:"failures,omitempty"`
 }
 
 // Why the caller could not claim a public-pool lead, known before trying:

@@ -230,3 +230,107 @@ func TestDismiss(t *testing.T) {
 		t.Fatalf("%d dismissals, want g1's first and the name group's", d)
 	}
 }
+
+// TestDismissCoversTheWholeGroup: a group larger than a page of its leads
+// is dismissed whole from the leads shown (the server reads the rest by the
+// key), so it leaves the list; the undo with the same leads brings it back
+// whole. A lead of the group the viewer reads but may not change (a pool's)
+// refuses the dismissal, even when it is not among the leads named, and
+// nothing is written.
+func TestDismissCoversTheWholeGroup(t *testing.T) {
+	db, c := acme(t)
+	ctx := context.Background()
+	tid := c.Workspace.ID
+	base := tenant.NewContext(ctx, tid)
+	rep, err := db.Client.User.Create().SetEmail("rep@acme.test").SetName("Rep").SetPasswordHash("x").SetRoles([]string{"rep"}).Save(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const phone, size = "+8613900000000", duplicates.MaxLeadsPerGroup + 11
+	// The rep's group: an active lead and size-1 archived ones, all the rep's.
+	if _, err := db.DB.ExecContext(ctx, `INSERT INTO leads (id, tenant_id, seq, created_at, updated_at, attributes, reachable, name, status, phone, owner_id)
+		SELECT gen_random_uuid(), $1, n, now() - n * interval '1 minute', now(), '{}', '[]', 'L' || n,
+			CASE WHEN n = 1 THEN 'ACTIVE' ELSE 'ARCHIVED' END, $2, $3
+		FROM generate_series(1, $4) AS n`, tid, phone, rep.ID, size); err != nil {
+		t.Fatal(err)
+	}
+	viewer := auth.NewContext(base, &auth.Viewer{TenantID: tid, UserID: rep.ID, Roles: []string{"rep"},
+		LeadScopes: []string{policy.ScopeOwn, policy.ScopePool}, ContactGrant: true})
+	svc := duplicates.New(txn.NewRoot(db.Client))
+	now := time.Now()
+	shown := func() (int, []uuid.UUID) {
+		t.Helper()
+		p, err := svc.Groups(viewer, duplicates.Phone, 10, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Groups) == 0 {
+			return 0, nil
+		}
+		var ids []uuid.UUID
+		for _, l := range p.Groups[0].Leads {
+			ids = append(ids, l.ID)
+		}
+		return p.Groups[0].Count, ids
+	}
+	count := func(q string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := db.DB.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	n, page := shown()
+	if n != size || len(page) != duplicates.MaxLeadsPerGroup {
+		t.Fatalf("group of %d with %d leads shown, want %d with a page of %d", n, len(page), size, duplicates.MaxLeadsPerGroup)
+	}
+
+	// A pool lead of the same phone: the rep reads it, may not change it.
+	pooled := gid.New(gid.Lead)
+	if _, err := db.DB.ExecContext(ctx, `INSERT INTO leads (id, tenant_id, seq, created_at, updated_at, attributes, reachable, name, status, phone, pool_id)
+		VALUES ($1, $2, $3, now() - interval '1 day', now(), '{}', '[]', 'pooled', 'ARCHIVED', $4, (SELECT id FROM pools WHERE tenant_id = $2 AND is_default))`,
+		pooled, tid, size+1, phone); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := shown(); n != size+1 {
+		t.Fatalf("group of %d with the pool lead, want %d", n, size+1)
+	}
+	err = svc.Dismiss(viewer, duplicates.Phone, page, &rep.ID, now)
+	if e, ok := apperr.As(err); !ok || e.Code != apperr.Forbidden || e.Field != "leadIDs" {
+		t.Fatalf("Dismiss with a read-only lead beyond the page = %v, want FORBIDDEN at leadIDs", err)
+	}
+	if d := count(`SELECT count(*) FROM duplicate_dismissals`) + count(`SELECT count(*) FROM events`); d != 0 {
+		t.Fatalf("a refused dismissal wrote %d rows", d)
+	}
+	if _, err := db.DB.ExecContext(ctx, `UPDATE leads SET pool_id = NULL, owner_id = $1 WHERE id = $2`, rep.ID, pooled); err != nil {
+		t.Fatal(err)
+	}
+
+	// Dismissed from the leads shown: the whole group leaves the list.
+	if err := svc.Dismiss(viewer, duplicates.Phone, page, &rep.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := shown(); n != 0 {
+		t.Fatalf("after dismissing, a group of %d is listed; want none", n)
+	}
+	if got := count(`SELECT cardinality(lead_ids) FROM duplicate_dismissals`); got != size+1 {
+		t.Fatalf("the dismissal holds %d leads, want the group's %d", got, size+1)
+	}
+	if got := count(`SELECT count(*) FROM events WHERE name = $1`, duplicates.EventDismissed); got != size+1 {
+		t.Fatalf("%d dismissal events, want one per lead of the group", got)
+	}
+	// The undo, with the same leads, brings it back whole.
+	if ok, err := svc.Restore(viewer, duplicates.Phone, page, &rep.ID, now); err != nil || !ok {
+		t.Fatalf("Restore = %v, %v", ok, err)
+	}
+	if n, _ := shown(); n != size+1 {
+		t.Fatalf("after the undo, a group of %d; want %d", n, size+1)
+	}
+	if got := count(`SELECT count(*) FROM duplicate_dismissals`); got != 0 {
+		t.Fatalf("%d dismissals after the undo", got)
+	}
+	if got := count(`SELECT count(*) FROM events WHERE name = $1`, duplicates.EventRestored); got != size+1 {
+		t.Fatalf("%d restore events, want one per lead of the group", got)
+	}
+}

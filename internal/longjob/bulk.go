@@ -75,6 +75,18 @@ type BulkInput struct {
 	Action BulkAction
 }
 
+// BulkInlineMax is the most leads a bulk update changes inline, in the
+// request's own transaction, answering with the result; more are changed by
+// a BULK_UPDATE job, batch by batch, with progress. 200 is what one batch
+// of updates or stage moves (a savepoint and the single-lead service's
+// statements each) does in well under a second on a small server, so an
+// inline answer comes about as fast as a job would start, and holds its
+// row locks no longer than a job's batch does.
+const BulkInlineMax = 200
+
+// bulkInlineMax is BulkInlineMax, lowered by tests to run small sets as jobs.
+var bulkInlineMax = BulkInlineMax
+
 // bulkBatchSize is how many leads one transaction of a bulk run changes.
 var bulkBatchSize = 500
 
@@ -83,12 +95,26 @@ var bulkBatchSize = 500
 // as a worker that dies would.
 var beforeBulkBatch func(ctx context.Context, id uuid.UUID, n int) error
 
-// StartBulk checks the action (bad input is refused at "action.…" and
-// starts nothing), fixes the set of leads (those matching the filter under
-// the caller's row scope now, as their seqs) and queues the job that
-// changes them, in the caller's transaction. It returns the job; its Total
-// is the number of leads that matched.
-func (s *Service) StartBulk(ctx context.Context, in BulkInput) (*ent.Job, error) {
+// BulkResult is the answer of BulkUpdate: the job that changes the leads,
+// or (Job nil) what the inline run did.
+type BulkResult struct {
+	// Matched is how many leads the set holds (a job's Total).
+	Matched int
+	Job     *ent.Job
+	// Changed counts the leads the inline run changed; Failures are the
+	// leads it did not, with why, in the order of the job's result CSV.
+	Changed  int
+	Failures []BulkFailure
+}
+
+// BulkUpdate checks the action (bad input is refused at "action.…" and
+// writes nothing), fixes the set of leads (those matching the filter under
+// the caller's row scope now) and changes them: a set of at most
+// BulkInlineMax leads at once, in the caller's transaction (the single-lead
+// services write their background work to the outbox in it, as they do in
+// a job's batch); a larger one in a job queued in the caller's transaction.
+// Either way each lead goes through bulkBatch, so the refusals are the same.
+func (s *Service) BulkUpdate(ctx context.Context, in BulkInput) (*BulkResult, error) {
 	if err := s.checkAction(ctx, &in.Action); err != nil {
 		return nil, err
 	}
@@ -103,6 +129,9 @@ func (s *Service) StartBulk(ctx context.Context, in BulkInput) (*ent.Job, error)
 	if err != nil {
 		return nil, err
 	}
+	if len(seqs) <= bulkInlineMax {
+		return s.bulkInline(ctx, in.Action, seqs)
+	}
 	bm := roaring.New()
 	for _, n := range seqs {
 		bm.Add(uint32(n)) //nolint:gosec // per-workspace sequence numbers, far below 2^32
@@ -116,7 +145,33 @@ func (s *Service) StartBulk(ctx context.Context, in BulkInput) (*ent.Job, error)
 	if err != nil {
 		return nil, err
 	}
-	return s.create(ctx, newJob{kind: job.KindBULK_UPDATE, input: raw, total: int(bm.GetCardinality()), file: file})
+	j, err := s.create(ctx, newJob{kind: job.KindBULK_UPDATE, input: raw, total: int(bm.GetCardinality()), file: file})
+	if err != nil {
+		return nil, err
+	}
+	return &BulkResult{Matched: j.Total, Job: j}, nil
+}
+
+// bulkInline changes the leads of seqs as one batch of a job would, in the
+// transaction ctx carries (the request's), or in one of its own.
+func (s *Service) bulkInline(ctx context.Context, a BulkAction, seqs []int) (*BulkResult, error) {
+	res := &BulkResult{Matched: len(seqs)}
+	if len(seqs) == 0 {
+		return res, nil
+	}
+	batch := make([]int64, len(seqs))
+	for i, n := range seqs {
+		batch[i] = int64(n)
+	}
+	err := txn.WithTx(ctx, s.DB(ctx), func(c *ent.Client) error {
+		fails, err := s.bulkBatch(ent.NewContext(ctx, c), c, a, batch)
+		res.Failures, res.Changed = fails, len(seqs)-len(fails)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // checkAction checks a, cleaning it in place; errors name "action.…".
@@ -273,11 +328,14 @@ type bulkState struct {
 	Pieces int   `json:"pieces"`
 }
 
-// bulkFailure is one lead the action could not change.
-type bulkFailure struct {
-	id         uuid.UUID // nil: the lead no longer exists
-	name       string    // "" when the viewer no longer reads the lead
-	code, text string
+// BulkFailure is one lead the action could not change.
+type BulkFailure struct {
+	// LeadID is nil when the lead no longer exists; Name is "" when the
+	// viewer no longer reads it.
+	LeadID  uuid.UUID
+	Name    string
+	Code    string // the refusal's code, as extensions.code would carry it
+	Message string
 }
 
 // runBulk changes the job's leads in batches of bulkBatchSize, in seq order.
@@ -308,7 +366,7 @@ func (s *Service) runBulk(ctx context.Context, j *ent.Job, in input) error {
 	done, failed := j.Done, j.Failed
 	it := bm.Iterator()
 	if st.After > 0 {
-		it.AdvanceIfNeeded(uint32(st.After + 1)) //nolint:gosec // seqs fit in uint32 (see StartBulk)
+		it.AdvanceIfNeeded(uint32(st.After + 1)) //nolint:gosec // seqs fit in uint32 (see BulkUpdate)
 	}
 	for n := 1; ; n++ {
 		var seqs []int64
@@ -359,7 +417,7 @@ func (s *Service) runBulk(ctx context.Context, j *ent.Job, in input) error {
 
 // bulkBatch applies the action to the leads of seqs in the transaction c
 // and returns the leads it could not change, with why.
-func (s *Service) bulkBatch(ctx context.Context, c *ent.Client, a BulkAction, seqs []int64) ([]bulkFailure, error) {
+func (s *Service) bulkBatch(ctx context.Context, c *ent.Client, a BulkAction, seqs []int64) ([]BulkFailure, error) {
 	// The batch's rows are locked first, in id order like every bulk lead
 	// write, and judged once locked. Assignments lock in their own
 	// transaction (pool.Assign), so they are judged without a lock and
@@ -372,10 +430,10 @@ func (s *Service) bulkBatch(ctx context.Context, c *ent.Client, a BulkAction, se
 	if err != nil {
 		return nil, err
 	}
-	var fails []bulkFailure
+	var fails []BulkFailure
 	if gone := len(seqs) - len(rows); gone > 0 {
 		for range gone {
-			fails = append(fails, bulkFailure{code: string(apperr.NotFound), text: "the lead no longer exists"})
+			fails = append(fails, BulkFailure{Code: string(apperr.NotFound), Message: "the lead no longer exists"})
 		}
 	}
 	ids := make([]uuid.UUID, len(rows))
@@ -397,9 +455,9 @@ func (s *Service) bulkBatch(ctx context.Context, c *ent.Client, a BulkAction, se
 	for _, l := range rows {
 		switch {
 		case !slices.Contains(readable, l.ID):
-			fails = append(fails, bulkFailure{id: l.ID, code: string(apperr.Forbidden), text: scope.ErrOutOfScope.Error()})
+			fails = append(fails, BulkFailure{LeadID: l.ID, Code: string(apperr.Forbidden), Message: scope.ErrOutOfScope.Error()})
 		case !slices.Contains(writable, l.ID):
-			fails = append(fails, bulkFailure{id: l.ID, name: l.Name, code: string(apperr.Forbidden), text: scope.ErrReadOnly.Error()})
+			fails = append(fails, BulkFailure{LeadID: l.ID, Name: l.Name, Code: string(apperr.Forbidden), Message: scope.ErrReadOnly.Error()})
 		default:
 			names[l.ID] = l.Name
 			todo = append(todo, l.ID)
@@ -413,7 +471,7 @@ func (s *Service) bulkBatch(ctx context.Context, c *ent.Client, a BulkAction, se
 		return nil, err
 	}
 	for _, f := range more {
-		f.name = names[f.id]
+		f.Name = names[f.LeadID]
 		fails = append(fails, f)
 	}
 	return fails, nil
@@ -424,19 +482,19 @@ func (s *Service) bulkBatch(ctx context.Context, c *ent.Client, a BulkAction, se
 // lead is its failure; set-based actions (tags) refused as a whole fail
 // every lead of the batch with the reason. Each attempt runs under a
 // savepoint, so a refused one leaves nothing behind.
-func (s *Service) apply(ctx context.Context, a BulkAction, ids []uuid.UUID) ([]bulkFailure, error) {
+func (s *Service) apply(ctx context.Context, a BulkAction, ids []uuid.UUID) ([]BulkFailure, error) {
 	var actor *uuid.UUID
 	if v := auth.FromContext(ctx); v != nil && v.UserID != uuid.Nil {
 		actor = &v.UserID
 	}
-	all := func(err error) ([]bulkFailure, error) {
+	all := func(err error) ([]BulkFailure, error) {
 		ae, ok := refusal(err)
 		if !ok {
 			return nil, err
 		}
-		out := make([]bulkFailure, len(ids))
+		out := make([]BulkFailure, len(ids))
 		for i, id := range ids {
-			out[i] = bulkFailure{id: id, code: string(ae.Code), text: ae.Message}
+			out[i] = BulkFailure{LeadID: id, Code: string(ae.Code), Message: ae.Message}
 		}
 		return out, nil
 	}
@@ -465,9 +523,9 @@ func (s *Service) apply(ctx context.Context, a BulkAction, ids []uuid.UUID) ([]b
 		if err != nil {
 			return all(err)
 		}
-		out := make([]bulkFailure, len(fails))
+		out := make([]BulkFailure, len(fails))
 		for i, f := range fails {
-			out[i] = bulkFailure{id: f.LeadID, code: f.Code, text: f.Message}
+			out[i] = BulkFailure{LeadID: f.LeadID, Code: f.Code, Message: f.Message}
 		}
 		return out, nil
 	}
@@ -478,7 +536,7 @@ func (s *Service) apply(ctx context.Context, a BulkAction, ids []uuid.UUID) ([]b
 			return nil, err
 		}
 	}
-	var out []bulkFailure
+	var out []BulkFailure
 	for _, id := range ids {
 		err := savepoint(ctx, s, func(ctx context.Context) error {
 			if a.Update != nil {
@@ -496,7 +554,7 @@ func (s *Service) apply(ctx context.Context, a BulkAction, ids []uuid.UUID) ([]b
 		if ferr != nil {
 			return nil, ferr
 		}
-		f[0].id = id
+		f[0].LeadID = id
 		out = append(out, f[0])
 	}
 	return out, nil
@@ -528,7 +586,7 @@ var bulkHeader = []string{"id", "name", "code", "reason"}
 
 // appendFailures writes fails as the next piece of the result CSV (with
 // the header and the file's name before the first).
-func (s *Service) appendFailures(ctx context.Context, c *ent.Client, j *ent.Job, st *bulkState, fails []bulkFailure) error {
+func (s *Service) appendFailures(ctx context.Context, c *ent.Client, j *ent.Job, st *bulkState, fails []BulkFailure) error {
 	var b bytes.Buffer
 	cw := csv.NewWriter(&b)
 	if st.Pieces == 0 {
@@ -541,10 +599,10 @@ func (s *Service) appendFailures(ctx context.Context, c *ent.Client, j *ent.Job,
 	}
 	for _, f := range fails {
 		id := ""
-		if f.id != uuid.Nil {
-			id = gid.Encode(f.id)
+		if f.LeadID != uuid.Nil {
+			id = gid.Encode(f.LeadID)
 		}
-		_ = cw.Write([]string{id, f.name, f.code, strings.TrimSpace(f.text)})
+		_ = cw.Write([]string{id, f.Name, f.Code, strings.TrimSpace(f.Message)})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -9,11 +9,14 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
+	entjourney "github.com/scrmhq/scrm/ent/journey"
+	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/journey"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/longjob"
 	"github.com/scrmhq/scrm/internal/tenant"
@@ -87,6 +90,20 @@ func (w *bulkWorld) lostLeads(t *testing.T) string {
 	return strings.Join(out, ",")
 }
 
+// startJob starts a bulk update of every lead ctx's viewer reads, which
+// must become a job.
+func (w *bulkWorld) startJob(t *testing.T, ctx context.Context, a longjob.BulkAction) *ent.Job {
+	t.Helper()
+	res, err := w.svc.Jobs.BulkUpdate(ctx, longjob.BulkInput{Action: a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Job == nil || res.Matched != res.Job.Total {
+		t.Fatalf("bulk update = %+v, want a job", res)
+	}
+	return res.Job
+}
+
 var moveToLost = func(w *bulkWorld) longjob.BulkAction {
 	return longjob.BulkAction{MoveStage: &longjob.BulkMove{StageID: w.lost, Reason: "价格太高"}}
 }
@@ -99,11 +116,9 @@ var moveToLost = func(w *bulkWorld) longjob.BulkAction {
 // moved once, the failure listed once, the counts not doubled.
 func TestBulkUpdateResumesAfterACrash(t *testing.T) {
 	t.Cleanup(longjob.SetBulkBatchSize(2))
+	t.Cleanup(longjob.SetBulkInlineMax(0))
 	w := newBulkWorld(t)
-	j, err := w.svc.Jobs.StartBulk(w.rep, longjob.BulkInput{Action: moveToLost(w)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := w.startJob(t, w.rep, moveToLost(w))
 	if j.Kind != "BULK_UPDATE" || j.Total != 5 || j.Status != "QUEUED" {
 		t.Fatalf("job = %s %s total %d, want the rep's 5 leads", j.Kind, j.Status, j.Total)
 	}
@@ -147,11 +162,9 @@ func TestBulkUpdateResumesAfterACrash(t *testing.T) {
 // before its next batch and keeps what it did.
 func TestBulkUpdateCancelBetweenBatches(t *testing.T) {
 	t.Cleanup(longjob.SetBulkBatchSize(2))
+	t.Cleanup(longjob.SetBulkInlineMax(0))
 	w := newBulkWorld(t)
-	j, err := w.svc.Jobs.StartBulk(w.admin, longjob.BulkInput{Action: moveToLost(w)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := w.startJob(t, w.admin, moveToLost(w))
 	t.Cleanup(longjob.SetBeforeBulkBatch(func(_ context.Context, id uuid.UUID, n int) error {
 		if n == 2 {
 			_, err := w.svc.Jobs.Cancel(w.admin, id)
@@ -168,8 +181,73 @@ func TestBulkUpdateCancelBetweenBatches(t *testing.T) {
 	}
 }
 
+// TestBulkUpdateInline: a set of at most BulkInlineMax leads is changed
+// before BulkUpdate returns, in the caller's transaction, by the same code
+// as a job's batch: the rep's leads move to LOST, the pool lead it reads but
+// may not change fails with its reason and stays, and no job is written.
+// A caller that rolls its transaction back keeps nothing of it, the moves'
+// background work (outbox rows) included.
+func TestBulkUpdateInline(t *testing.T) {
+	w := newBulkWorld(t)
+	// A journey that enrols the leads entering LOST: each move's background
+	// work is its enrolment and a journey:run in the outbox.
+	jr, err := w.svc.Journeys.Create(w.admin, journey.Input{Name: "win back",
+		Trigger: schematype.JourneyTrigger{StageEntered: &schematype.StageEnteredTrigger{StageID: w.lost}},
+		Steps:   []schematype.JourneyStep{{Wait: &schematype.WaitStep{Days: 1}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Journeys.SetStatus(w.admin, jr.ID, entjourney.StatusACTIVE); err != nil {
+		t.Fatal(err)
+	}
+	queued := w.count(t, `SELECT count(*) FROM outbox_tasks`) // the journey's own
+	tx, err := w.db.Client.Tx(w.rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.svc.Jobs.BulkUpdate(ent.NewTxContext(w.rep, tx), longjob.BulkInput{Action: moveToLost(w)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Job != nil || res.Matched != 5 || res.Changed != 4 || len(res.Failures) != 1 {
+		t.Fatalf("rolled back run = %+v", res)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.count(t, `SELECT count(*) FROM stage_changes`) + w.count(t, `SELECT count(*) FROM enrollments`) +
+		w.count(t, `SELECT count(*) FROM outbox_tasks`) - queued; n != 0 {
+		t.Fatalf("a rolled back inline run left %d rows", n)
+	}
+
+	res, err = w.svc.Jobs.BulkUpdate(w.rep, longjob.BulkInput{Action: moveToLost(w)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := longjob.BulkFailure{LeadID: w.leads[2], Name: "L2", Code: "FORBIDDEN"}
+	if res.Job != nil || res.Matched != 5 || res.Changed != 4 || len(res.Failures) != 1 {
+		t.Fatalf("inline run = %+v, want 4 changed and 1 failure", res)
+	}
+	if f := res.Failures[0]; f.LeadID != want.LeadID || f.Name != want.Name || f.Code != want.Code || !strings.Contains(f.Message, "write scope") {
+		t.Fatalf("failure = %+v, want %+v (write scope)", f, want)
+	}
+	if lost := w.lostLeads(t); lost != "1,3,4,5" {
+		t.Fatalf("moved to LOST: %q, want the rep's four leads", lost)
+	}
+	if n := w.count(t, `SELECT count(*) FROM jobs`); n != 0 {
+		t.Fatalf("an inline run wrote %d jobs", n)
+	}
+	if n := w.count(t, `SELECT count(*) FROM enrollments`); n != 4 {
+		t.Fatalf("%d enrolments, want the four leads moved", n)
+	}
+	if n := w.count(t, `SELECT count(*) FROM outbox_tasks`); n <= queued {
+		t.Fatal("the moves' background work is not in the outbox")
+	}
+}
+
 // TestBulkUpdateRefusesBadInput: every bad action is refused at its path
-// and writes neither a job nor an outbox row.
+// and writes nothing: no job, no outbox row, no change to a lead, on either
+// path.
 func TestBulkUpdateRefusesBadInput(t *testing.T) {
 	w := newBulkWorld(t)
 	ctx := tenant.NewContext(context.Background(), w.tid)
@@ -206,17 +284,22 @@ func TestBulkUpdateRefusesBadInput(t *testing.T) {
 		{"unknown stage", longjob.BulkAction{MoveStage: &longjob.BulkMove{StageID: gid.New(gid.Stage)}}, apperr.NotFound, "action.moveStage.stageID"},
 		{"lost reason on OPEN", longjob.BulkAction{MoveStage: &longjob.BulkMove{StageID: open, LostReasonID: ptr(gid.New(gid.LostReason))}}, apperr.BadInput, "action.moveStage.lostReasonID"},
 	} {
-		_, err := w.svc.Jobs.StartBulk(w.admin, longjob.BulkInput{Action: tc.a})
-		e, ok := apperr.As(err)
-		var list apperr.List
-		if errors.As(err, &list) && len(list) > 0 {
-			e, ok = list[0], true
-		}
-		if !ok || e.Code != tc.code || e.Field != tc.field {
-			t.Errorf("%s: %v, want %s at %s", tc.name, err, tc.code, tc.field)
+		for _, inlineMax := range []int{longjob.BulkInlineMax, 0} { // inline, and as a job
+			restore := longjob.SetBulkInlineMax(inlineMax)
+			_, err := w.svc.Jobs.BulkUpdate(w.admin, longjob.BulkInput{Action: tc.a})
+			restore()
+			e, ok := apperr.As(err)
+			var list apperr.List
+			if errors.As(err, &list) && len(list) > 0 {
+				e, ok = list[0], true
+			}
+			if !ok || e.Code != tc.code || e.Field != tc.field {
+				t.Errorf("%s (inline up to %d): %v, want %s at %s", tc.name, inlineMax, err, tc.code, tc.field)
+			}
 		}
 	}
-	if n := w.count(t, `SELECT count(*) FROM jobs`) + w.count(t, `SELECT count(*) FROM outbox_tasks`); n != 0 {
+	if n := w.count(t, `SELECT count(*) FROM jobs`) + w.count(t, `SELECT count(*) FROM outbox_tasks`) +
+		w.count(t, `SELECT count(*) FROM stage_changes`) + w.count(t, `SELECT count(*) FROM lead_tags`); n != 0 {
 		t.Fatalf("refused bulk updates wrote %d rows", n)
 	}
 }

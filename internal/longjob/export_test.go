@@ -37,3 +37,11 @@ func SetBulkBatchSize(n int) func() {
 	bulkBatchSize = n
 	return func() { bulkBatchSize = old }
 }
+
+// SetBulkInlineMax changes the most leads a bulk update changes inline; it
+// returns the function that restores it.
+func SetBulkInlineMax(n int) func() {
+	old := bulkInlineMax
+	bulkInlineMax = n
+	return func() { bulkInlineMax = old }
+}

@@ -60,7 +60,7 @@ type Service struct {
 	Ingester *leads.Ingester
 	Fields   *fielddefs.Service
 	WeCom    *wecom.Service
-	// Bulk are the services bulk updates act through (StartBulk).
+	// Bulk are the services bulk updates act through (BulkUpdate).
 	Bulk BulkServices
 	// TempDir holds an import's working files while it runs ("" is the
 	// system's temporary directory).
