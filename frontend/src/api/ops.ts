@@ -766,6 +766,8 @@ export const BulkUpdateLeadsDoc = graphql(`
   mutation BulkUpdateLeads($where: LeadWhereInput!, $action: BulkLeadActionInput!) {
     bulkUpdateLeads(where: $where, action: $action) {
       matched
+      changed
+      failures { leadID name code message }
       job { id kind status total done failed error resultURL }
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bulkErrorField, bulkFields, emptyValue, moveStageAction, updateAction } from './bulkEdit';
+import { bulkErrorField, bulkFields, emptyValue, inlineResult, moveStageAction, updateAction } from './bulkEdit';
 import type { FieldDef } from './fields';
 
 const def = (key: string, more: Partial<FieldDef> & { unique?: boolean } = {}): FieldDef =>
@@ -52,5 +52,23 @@ describe('bulkErrorField', () => {
     expect(bulkErrorField('action.assign.ownerID')).toBe('ownerID');
     expect(bulkErrorField('where.attributes')).toBeNull();
     expect(bulkErrorField('action')).toBeNull();
+  });
+});
+
+describe('inlineResult', () => {
+  it('is null when the answer is a job', () => {
+    expect(inlineResult({ matched: 900, job: { id: 'j' }, changed: null, failures: null })).toBeNull();
+  });
+  it('lists the failures of an inline run under their names', () => {
+    const r = inlineResult({
+      matched: 4, changed: 2,
+      failures: [
+        { leadID: 'a', name: '丁', code: 'FORBIDDEN', message: 'outside your write scope' },
+        { leadID: null, name: null, code: 'NOT_FOUND', message: 'the lead no longer exists' },
+      ],
+    })!;
+    expect(r.changed).toBe(2);
+    expect(r.failures.map((f) => f.code)).toEqual(['FORBIDDEN', 'NOT_FOUND']);
+    expect(r.failures.map((f) => r.names[f.leadID])).toEqual(['丁', '—']);
   });
 });

@@ -90,3 +90,34 @@ export function bulkErrorField(path: string): 'value' | 'field' | 'stageID' | 'l
   }
   return null;
 }
+
+/** What bulkUpdateLeads did at once, without a job (at most 200 leads matched: the server's longjob.BulkInlineMax). */
+export interface BulkInlineResult {
+  matched: number;
+  changed: number;
+  /** The leads not changed, as FailureList shows them (names: leadID → name). */
+  failures: { leadID: string; code: string; message: string }[];
+  names: Record<string, string>;
+}
+
+/**
+ * The inline result of bulkUpdateLeads' answer, or null when it started a
+ * job (the dialog then follows the job). A failure without a lead (it was
+ * deleted meanwhile) or without a name (no longer readable) is listed under
+ * "—" or its id.
+ */
+export function inlineResult(p: {
+  matched: number;
+  changed?: number | null;
+  failures?: { leadID?: string | null; name?: string | null; code: string; message: string }[] | null;
+  job?: unknown;
+}): BulkInlineResult | null {
+  if (p.job || p.changed == null) return null;
+  const names: Record<string, string> = {};
+  const failures = (p.failures ?? []).map((f, i) => {
+    const leadID = f.leadID ?? `gone-${i}`;
+    names[leadID] = f.name ?? (f.leadID ? f.leadID : '—');
+    return { leadID, code: f.code, message: f.message };
+  });
+  return { matched: p.matched, changed: p.changed, failures, names };
+}

@@ -111,7 +111,9 @@ function GroupCard({ group, onChanged }: { group: Group; onChanged: () => void }
         onChanged();
       },
     });
-  // The leads shown are the ones dismissed (at most 50 of a larger group).
+  // The leads shown name the group: the server dismisses it whole, by its
+  // key (also the leads beyond the 50 shown), and the undo with the same
+  // leads brings it back whole.
   const vars = { kind: group.kind, leadIDs: group.leads.map((l) => l.id) };
   const undo = async (key: string) => {
     message.destroy(key);
@@ -125,7 +127,7 @@ function GroupCard({ group, onChanged }: { group: Group; onChanged: () => void }
   };
   const doDismiss = () =>
     modal.confirm({
-      title: t('dup.dismissConfirm', { n: group.leads.length }),
+      title: t('dup.dismissConfirm', { n: group.count }),
       content: t('dup.dismissHint'),
       onOk: async () => {
         const r = await dismiss(vars);

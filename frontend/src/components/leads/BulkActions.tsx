@@ -1,6 +1,7 @@
 // Actions on the selected leads: tag / untag, assign to a rep, release to the
 // public pool at once; set or clear a field and move stage through the bulk
-// dialog (bulkUpdateLeads on the selected ids, a job with its progress).
+// dialog (bulkUpdateLeads on the selected ids: at once up to 200, else a
+// job with its progress).
 import { lazy, Suspense, useState } from 'react';
 import { App, Button, Form, Input, Modal, Radio, Select, Space, Typography } from 'antd';
 import { TagsOutlined, UserSwitchOutlined, RollbackOutlined, EditOutlined, NodeIndexOutlined } from '@ant-design/icons';

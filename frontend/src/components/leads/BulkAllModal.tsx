@@ -1,9 +1,11 @@
 // An action on many leads: every lead matching the list's filter ("all N
 // matching"), or the rows selected (where: idIn). bulkUpdateLeads fixes the
-// set of leads when it is asked and changes them in a job; the dialog shows
-// its progress, lets it be cancelled between batches, and offers the CSV of
-// the leads that failed and why (leads the viewer may read but not change,
-// leads that cannot take the action). The actions: add or remove tags,
+// set of leads when it is asked; up to 200 it changes them at once and
+// answers what it did (the dialog lists the leads that failed and why, no
+// polling); more it changes in a job, whose progress the dialog shows, lets
+// be cancelled between batches, and whose CSV of the leads that failed and
+// why it offers (leads the viewer may read but not change, leads that
+// cannot take the action). The actions: add or remove tags,
 // assign, return to the pool, set or clear a field (the custom field's own
 // input, AttributeInput, from its type's widget), move stage (a lost reason
 // for a LOST stage, as the kanban asks).
@@ -19,8 +21,9 @@ import { useSession } from '../../auth/session';
 import { useI18n } from '../../i18n';
 import { jobFinished, jobPercent } from '../../lib/jobs';
 import { fmtNumber } from '../../lib/format';
-import { bulkErrorField, bulkFields, emptyValue, moveStageAction, updateAction, type BulkField } from '../../lib/bulkEdit';
+import { bulkErrorField, bulkFields, emptyValue, inlineResult, moveStageAction, updateAction, type BulkField, type BulkInlineResult } from '../../lib/bulkEdit';
 import { AttributeInput } from '../AttributeInput';
+import { FailureList } from '../FailureList';
 import type { BulkLeadActionInput, LeadWhereInput } from '../../gql/graphql';
 
 export type BulkKind = 'addTags' | 'removeTags' | 'assign' | 'pool' | 'update' | 'moveStage';
@@ -28,7 +31,7 @@ export type BulkKind = 'addTags' | 'removeTags' | 'assign' | 'pool' | 'update' |
 interface Props {
   open: boolean;
   onClose: () => void;
-  /** Called once a job has finished (the list reloads). */
+  /** Called once the leads were changed, at once or by a job that has finished (the list reloads). */
   onDone: () => void;
   where: LeadWhereInput;
   total: number;
@@ -83,6 +86,7 @@ export function BulkAllModal({ open, onClose, onDone, where, total, tags, users,
   const [{ fetching: cancelling }, cancelJob] = useMutation(CancelJobDoc);
   const { job, error, watch, stop, reset, setJob, setError } = useJob();
   const [downloading, setDownloading] = useState(false);
+  const [inline, setInline] = useState<BulkInlineResult | null>(null);
   const canWrite = can('lead', 'write');
   const { defs } = useFieldDefs();
   const pipes = usePipelines(open && canWrite);
@@ -135,7 +139,10 @@ export function BulkAllModal({ open, onClose, onDone, where, total, tags, users,
       if (rest.length || !placed.size) setError(rest.length ? rest.join('; ') : errorText(r.error));
       return;
     }
-    watch({ ...r.data.bulkUpdateLeads.job });
+    const out = r.data.bulkUpdateLeads;
+    const done = inlineResult(out);
+    if (done) setInline(done);
+    else if (out.job) watch({ ...out.job });
   };
   const cancel = async () => {
     if (!job) return;
@@ -144,9 +151,10 @@ export function BulkAllModal({ open, onClose, onDone, where, total, tags, users,
     setJob({ ...r.data.cancelJob });
   };
   const close = () => {
-    if (job && jobFinished(job.status)) onDone();
+    if ((job && jobFinished(job.status)) || inline) onDone();
     stop();
     reset();
+    setInline(null);
     form.resetFields();
     onClose();
   };
@@ -173,13 +181,13 @@ export function BulkAllModal({ open, onClose, onDone, where, total, tags, users,
       footer={
         <Space wrap>
           {running && <Button danger loading={cancelling} onClick={cancel} data-testid="bulk-all-cancel">{t('bulkAll.cancel')}</Button>}
-          {!job && <Button onClick={close}>{t('common.cancel')}</Button>}
-          {!job && <Button type="primary" loading={starting} onClick={run} data-testid="bulk-all-run">{t('bulkAll.run', { n })}</Button>}
-          {job && <Button type={running ? 'default' : 'primary'} onClick={close} data-testid="bulk-all-close">{t('common.close')}</Button>}
+          {!job && !inline && <Button onClick={close}>{t('common.cancel')}</Button>}
+          {!job && !inline && <Button type="primary" loading={starting} onClick={run} data-testid="bulk-all-run">{t('bulkAll.run', { n })}</Button>}
+          {(job || inline) && <Button type={running ? 'default' : 'primary'} onClick={close} data-testid="bulk-all-close">{t('common.close')}</Button>}
         </Space>
       }
     >
-      {!job && (
+      {!job && !inline && (
         <Form form={form} layout="vertical" preserve={false} data-testid="bulk-all-form">
           <Typography.Paragraph type="secondary">{selection ? t('bulkEdit.hintSelected', { n }) : t('bulkAll.hint', { n })}</Typography.Paragraph>
           <Form.Item label={t('bulkAll.action')}>
@@ -271,6 +279,23 @@ export function BulkAllModal({ open, onClose, onDone, where, total, tags, users,
           )}
           {error && <Alert type="error" showIcon data-testid="bulk-all-error" title={error} />}
         </Form>
+      )}
+      {inline && (
+        <>
+          <Alert
+            type={inline.failures.length > 0 ? 'warning' : 'success'}
+            showIcon
+            data-testid="bulk-all-done"
+            data-inline="true"
+            title={t('bulkAll.succeeded', { n: fmtNumber(inline.changed) })}
+            description={inline.failures.length > 0 ? t('bulkAll.failedListed', { n: fmtNumber(inline.failures.length) }) : undefined}
+          />
+          {inline.failures.length > 0 && (
+            <div style={{ maxHeight: 320, overflowY: 'auto', marginTop: 12 }} data-testid="bulk-all-failures">
+              <FailureList failures={inline.failures} names={inline.names} />
+            </div>
+          )}
+        </>
       )}
       {job && job.status !== 'FAILED' && (
         <div data-testid="bulk-all-progress" data-status={job.status} data-job={job.id}>
