@@ -113,20 +113,29 @@ func Start(t testing.TB, db *testenv.Database, rd *testenv.Redis, clock *platfor
 // earlier requests (rescoring, assignment) still holding its leads, calls it
 // first. It gives up after 20 s with a log line: a task that keeps failing is
 // the test's to find, not this wait's.
+//
+// The outbox and the queues cannot be read in one snapshot: a task can
+// write its follow-up to the outbox after the outbox was counted and finish
+// before the queues are read, and both reads then find nothing. So idle
+// means two rounds in a row found nothing busy and nothing moved between
+// them: the same number of outbox rows and of tasks processed (Asynq counts
+// a task processed in the same script that takes it off the active list).
 func (a *API) WaitIdle() {
 	a.t.Helper()
 	insp := asynq.NewInspector(a.queues)
 	defer insp.Close()
 	deadline := time.Now().Add(20 * time.Second)
 	logged := map[string]bool{}
+	var last [2]int // outbox rows, tasks processed: at the last idle round
+	idle := false
 	for {
-		var due int
-		err := a.DB.DB.QueryRow(`SELECT count(*) FROM outbox_tasks WHERE sent_at IS NULL AND attempts < $1 AND (process_at IS NULL OR process_at <= $2)`,
-			jobs.MaxRelayAttempts, a.Clock.Now()).Scan(&due)
+		var due, rows int
+		err := a.DB.DB.QueryRow(`SELECT count(*) FILTER (WHERE sent_at IS NULL AND attempts < $1 AND (process_at IS NULL OR process_at <= $2)), count(*)
+			FROM outbox_tasks`, jobs.MaxRelayAttempts, a.Clock.Now()).Scan(&due, &rows)
 		if err != nil {
 			a.t.Fatal(err)
 		}
-		busy := due
+		busy, processed := due, 0
 		queues, err := insp.Queues()
 		if err != nil {
 			a.t.Fatal(err)
@@ -137,13 +146,16 @@ func (a *API) WaitIdle() {
 				a.t.Fatal(err)
 			}
 			busy += info.Pending + info.Active + info.Retry
+			processed += info.ProcessedTotal
 			if info.Retry > 0 {
 				a.logRetries(insp, q, logged)
 			}
 		}
-		if busy == 0 {
+		now := [2]int{rows, processed}
+		if busy == 0 && idle && now == last {
 			return
 		}
+		idle, last = busy == 0, now
 		if time.Now().After(deadline) {
 			a.t.Logf("apitest: background work still busy after 20 s (%d tasks)", busy)
 			return
