@@ -39,6 +39,7 @@ go build -o bin/scrm ./cmd/scrm
 db="scrm_e2e_$$"
 owner="e2e-$$-$RANDOM"
 redis_db=""
+renew_pid=""
 server_pid=""
 cleanup() {
   status=$?
@@ -51,7 +52,10 @@ cleanup() {
     log "could not drop database $db"
   if [ -n "$redis_db" ]; then
     redis-cli -h 127.0.0.1 -n "$redis_db" FLUSHDB >/dev/null 2>&1 || true
-    redis-cli -h 127.0.0.1 DEL "scrm:testenv:lease:$redis_db" >/dev/null 2>&1 || true
+    [ -z "$renew_pid" ] || kill "$renew_pid" 2>/dev/null || true
+    # Only a lease still ours: one that expired may be another run's now.
+    redis-cli -h 127.0.0.1 EVAL 'if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0' \
+      1 "scrm:testenv:lease:$redis_db" "$owner" >/dev/null 2>&1 || true
   fi
   exit $status
 }
@@ -69,6 +73,13 @@ for _ in $(seq 1 600); do
   sleep 0.2
 done
 [ -n "$redis_db" ] || { log "no free Redis database number"; exit 1; }
+# Renewed while the run lasts, however long: an expired lease would let a Go
+# test flush this database and share it with the server under test.
+(while sleep 60; do
+  redis-cli -h 127.0.0.1 EVAL 'if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("EXPIRE", KEYS[1], ARGV[2]) end return 0' \
+    1 "scrm:testenv:lease:$redis_db" "$owner" 1800 >/dev/null 2>&1
+done) </dev/null >/dev/null 2>&1 &
+renew_pid=$!
 redis-cli -h 127.0.0.1 -n "$redis_db" FLUSHDB >/dev/null
 
 psql -h "$PGHOST" -p "$PGPORT" -U postgres -d postgres -qAtc "CREATE DATABASE \"$db\"" >/dev/null

@@ -155,6 +155,13 @@ type Redis struct {
 	Client *redis.Client
 }
 
+// leaseRenew and leaseRelease touch a Redis lease only while owner (ARGV[1])
+// holds it: a run whose lease expired never extends or frees another's.
+var (
+	leaseRenew   = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end return 0`)
+	leaseRelease = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+)
+
 // NewRedis leases one of Redis's numbered databases 1-15 for t (0 is left to
 // `make run`), flushes it, and frees it when t ends.
 func NewRedis(t testing.TB) *Redis {
@@ -180,10 +187,31 @@ func NewRedis(t testing.TB) *Redis {
 			if err := r.Client.FlushDB(ctx).Err(); err != nil {
 				t.Fatalf("testenv: %v", err)
 			}
+			key := fmt.Sprintf("scrm:testenv:lease:%d", n)
+			stop := make(chan struct{})
+			renewed := make(chan struct{})
+			go func() {
+				// A benchmark may hold its database longer than the lease's
+				// 10 minutes: renew it while t runs, or another run would
+				// flush the database and share it.
+				defer close(renewed)
+				tick := time.NewTicker(time.Minute)
+				defer tick.Stop()
+				for {
+					select {
+					case <-stop:
+						return
+					case <-tick.C:
+						leaseRenew.Run(ctx, ctl, []string{key}, owner, (10 * time.Minute).Milliseconds())
+					}
+				}
+			}()
 			t.Cleanup(func() {
+				close(stop)
+				<-renewed
 				_ = r.Client.FlushDB(ctx).Err()
 				r.Client.Close()
-				ctl.Del(ctx, fmt.Sprintf("scrm:testenv:lease:%d", n))
+				leaseRelease.Run(ctx, ctl, []string{key}, owner) // only a lease still ours
 				ctl.Close()
 			})
 			return r
