@@ -13,7 +13,9 @@
 // only. The admin on a phone (390 px) dismisses it and takes it back with the
 // undo in the message; at 1440 px dismisses it again, and after a reload it
 // is gone; a new lead with the same phone (ingested: it becomes the active
-// lead of that phone) brings the group back with all three leads.
+// lead of that phone) brings the group back with all three leads. A group
+// of 55 archived leads (more than the 50 a group lists) is dismissed whole
+// from the page at 1440 px: it is gone, and the undo brings back all 55.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -34,7 +36,9 @@ const PHONE = (i: number) => `+86137${STAMP.padStart(5, '0')}${String(i).padStar
 let archived: string[];
 
 const group = (p: Page) => p.locator(`[data-testid=dup-group][data-key="${KEY}"]`);
-const phoneGroup = (p: Page) => p.locator(`[data-testid=dup-group][data-key="${PHONE(1)}"]`);
+const phoneGroup = (p: Page, phone = PHONE(1)) => p.locator(`[data-testid=dup-group][data-key="${phone}"]`);
+/** The size of the large group: more than the 50 leads a group lists. */
+const BIG = 55;
 const uuidOf = (id: string) => Buffer.from(id, 'base64url').toString().split(':')[1];
 const ingest = async (leads: Record<string, string>[]) =>
   (await gql<{ ingestLeads: { results: { status: string; lead: { id: string } | null }[] } }>(admin,
@@ -48,11 +52,11 @@ const openPhones = async (p: Page) => {
   await p.getByTestId('dup-kind').getByText('手机号').click();
   await p.waitForLoadState('networkidle');
 };
-const dismissGroup = async (p: Page) => {
-  await phoneGroup(p).getByTestId('dup-dismiss').click();
+const dismissGroup = async (p: Page, phone = PHONE(1)) => {
+  await phoneGroup(p, phone).getByTestId('dup-dismiss').click();
   await p.locator('.ant-modal-confirm').getByRole('button', { name: /确\s*定|OK/ }).click();
   await p.getByTestId('dup-dismissed').waitFor();
-  await expect.poll(() => phoneGroup(p).count(), { timeout: 10_000 }).toBe(0);
+  await expect.poll(() => phoneGroup(p, phone).count(), { timeout: 10_000 }).toBe(0);
 };
 const statusOf = async (id: string) =>
   (await gql<{ node: { status: string } | null }>(admin, `query($id: ID!){ node(id: $id) { ... on Lead { status } } }`, { id })).node?.status;
@@ -155,6 +159,32 @@ describe('duplicate review', () => {
     await phoneGroup(page).waitFor({ timeout: 15_000 });
     expect(await phoneGroup(page).locator('[data-testid=dup-primary]').count()).toBe(3);
     expect(await phoneKeys()).toContainEqual({ key: PHONE(1), count: 3 });
+    expect(b.errors).toEqual([]);
+  });
+
+  it('dismisses a group larger than the page whole, and the undo brings it all back (1440 px)', async () => {
+    const big = PHONE(500);
+    const leads = Array.from({ length: BIG }, (_, i) => ({ name: `E2E 大组 ${STAMP} ${i}`, phone: PHONE(600 + i), source: 'e2e' }));
+    const made = await ingest(leads);
+    expect(made.filter((r) => r.status === 'CREATED').length).toBe(BIG);
+    execFileSync('psql', [process.env.DATABASE_URL!, '-qAtc',
+      `UPDATE leads SET status = 'ARCHIVED', phone = '${big}' WHERE id IN ('${made.map((r) => uuidOf(r.lead!.id)).join("','")}')`]);
+    expect(await phoneKeys()).toContainEqual({ key: big, count: BIG });
+    await openPhones(page);
+    await phoneGroup(page, big).waitFor({ timeout: 15_000 });
+    expect(await phoneGroup(page, big).locator('[data-testid=dup-primary]').count()).toBe(50); // the page lists 50
+    await dismissGroup(page, big);
+    expect((await phoneKeys()).map((g) => g.key)).not.toContain(big); // all 55, not the 50 shown
+    await page.getByTestId('dup-undo').click();
+    await page.locator('.ant-message-notice').filter({ hasText: '已撤销' }).first().waitFor();
+    await phoneGroup(page, big).waitFor({ timeout: 10_000 });
+    expect(await phoneKeys()).toContainEqual({ key: big, count: BIG });
+    // Dismissed again, it stays away after a reload.
+    await dismissGroup(page, big);
+    await page.reload();
+    await openPhones(page);
+    expect(await phoneGroup(page, big).count()).toBe(0);
+    expect((await phoneKeys()).map((g) => g.key)).not.toContain(big);
     expect(b.errors).toEqual([]);
   });
 });
