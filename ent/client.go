@@ -2515,22 +2515,6 @@ func (c *EnrollmentClient) QueryLead(_m *Enrollment) *LeadQuery {
 	return query
 }
 
-// QueryStepRuns queries the step_runs edge of a Enrollment.
-func (c *EnrollmentClient) QueryStepRuns(_m *Enrollment) *StepRunQuery {
-	query := (&StepRunClient{config: c.config}).Query()
-	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
-		id := _m.ID
-		step := sqlgraph.NewStep(
-			sqlgraph.From(enrollment.Table, enrollment.FieldID, id),
-			sqlgraph.To(steprun.Table, steprun.FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, enrollment.StepRunsTable, enrollment.StepRunsColumn),
-		)
-		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
-		return fromV, nil
-	}
-	return query
-}
-
 // Hooks returns the client hooks.
 func (c *EnrollmentClient) Hooks() []Hook {
 	hooks := c.hooks.Enrollment
@@ -7342,22 +7326,6 @@ func (c *StepRunClient) GetX(ctx context.Context, id uuid.UUID) *StepRun {
 		panic(err)
 	}
 	return obj
-}
-
-// QueryEnrollment queries the enrollment edge of a StepRun.
-func (c *StepRunClient) QueryEnrollment(_m *StepRun) *EnrollmentQuery {
-	query := (&EnrollmentClient{config: c.config}).Query()
-	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
-		id := _m.ID
-		step := sqlgraph.NewStep(
-			sqlgraph.From(steprun.Table, steprun.FieldID, id),
-			sqlgraph.To(enrollment.Table, enrollment.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, true, steprun.EnrollmentTable, steprun.EnrollmentColumn),
-		)
-		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
-		return fromV, nil
-	}
-	return query
 }
 
 // Hooks returns the client hooks.

@@ -57,15 +57,11 @@ type EnrollmentEdges struct {
 	Version *JourneyVersion `json:"version,omitempty"`
 	// Lead holds the value of the lead edge.
 	Lead *Lead `json:"lead,omitempty"`
-	// StepRuns holds the value of the step_runs edge.
-	StepRuns []*StepRun `json:"step_runs,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
-
-	namedStepRuns map[string][]*StepRun
 }
 
 // JourneyOrErr returns the Journey value or an error if the edge
@@ -99,15 +95,6 @@ func (e EnrollmentEdges) LeadOrErr() (*Lead, error) {
 		return nil, &NotFoundError{label: lead.Label}
 	}
 	return nil, &NotLoadedError{edge: "lead"}
-}
-
-// StepRunsOrErr returns the StepRuns value or an error if the edge
-// was not loaded in eager-loading.
-func (e EnrollmentEdges) StepRunsOrErr() ([]*StepRun, error) {
-	if e.loadedTypes[3] {
-		return e.StepRuns, nil
-	}
-	return nil, &NotLoadedError{edge: "step_runs"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -241,11 +228,6 @@ func (_m *Enrollment) QueryLead() *LeadQuery {
 	return NewEnrollmentClient(_m.config).QueryLead(_m)
 }
 
-// QueryStepRuns queries the "step_runs" edge of the Enrollment entity.
-func (_m *Enrollment) QueryStepRuns() *StepRunQuery {
-	return NewEnrollmentClient(_m.config).QueryStepRuns(_m)
-}
-
 // Update returns a builder for updating this Enrollment.
 // Note that you need to call Enrollment.Unwrap() before calling this method if this Enrollment
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -309,30 +291,6 @@ func (_m *Enrollment) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
-}
-
-// NamedStepRuns returns the StepRuns named value or an error if the edge was not
-// loaded in eager-loading with this name.
-func (_m *Enrollment) NamedStepRuns(name string) ([]*StepRun, error) {
-	if _m.Edges.namedStepRuns == nil {
-		return nil, &NotLoadedError{edge: name}
-	}
-	nodes, ok := _m.Edges.namedStepRuns[name]
-	if !ok {
-		return nil, &NotLoadedError{edge: name}
-	}
-	return nodes, nil
-}
-
-func (_m *Enrollment) appendNamedStepRuns(name string, edges ...*StepRun) {
-	if _m.Edges.namedStepRuns == nil {
-		_m.Edges.namedStepRuns = make(map[string][]*StepRun)
-	}
-	if len(edges) == 0 {
-		_m.Edges.namedStepRuns[name] = []*StepRun{}
-	} else {
-		_m.Edges.namedStepRuns[name] = append(_m.Edges.namedStepRuns[name], edges...)
-	}
 }
 
 // Enrollments is a parsable slice of Enrollment.

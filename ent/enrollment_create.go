@@ -17,7 +17,6 @@ import (
 	"github.com/scrmhq/scrm/ent/journey"
 	"github.com/scrmhq/scrm/ent/journeyversion"
 	"github.com/scrmhq/scrm/ent/lead"
-	"github.com/scrmhq/scrm/ent/steprun"
 )
 
 // EnrollmentCreate is the builder for creating a Enrollment entity.
@@ -161,21 +160,6 @@ func (_c *EnrollmentCreate) SetVersion(v *JourneyVersion) *EnrollmentCreate {
 // SetLead sets the "lead" edge to the Lead entity.
 func (_c *EnrollmentCreate) SetLead(v *Lead) *EnrollmentCreate {
 	return _c.SetLeadID(v.ID)
-}
-
-// AddStepRunIDs adds the "step_runs" edge to the StepRun entity by IDs.
-func (_c *EnrollmentCreate) AddStepRunIDs(ids ...uuid.UUID) *EnrollmentCreate {
-	_c.mutation.AddStepRunIDs(ids...)
-	return _c
-}
-
-// AddStepRuns adds the "step_runs" edges to the StepRun entity.
-func (_c *EnrollmentCreate) AddStepRuns(v ...*StepRun) *EnrollmentCreate {
-	ids := make([]uuid.UUID, len(v))
-	for i := range v {
-		ids[i] = v[i].ID
-	}
-	return _c.AddStepRunIDs(ids...)
 }
 
 // Mutation returns the EnrollmentMutation object of the builder.
@@ -395,22 +379,6 @@ func (_c *EnrollmentCreate) createSpec() (*Enrollment, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.LeadID = nodes[0]
-		_spec.Edges = append(_spec.Edges, edge)
-	}
-	if nodes := _c.mutation.StepRunsIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   enrollment.StepRunsTable,
-			Columns: []string{enrollment.StepRunsColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(steprun.FieldID, field.TypeUUID),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

@@ -4,7 +4,6 @@ package ent
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -20,23 +19,20 @@ import (
 	"github.com/scrmhq/scrm/ent/journeyversion"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/predicate"
-	"github.com/scrmhq/scrm/ent/steprun"
 )
 
 // EnrollmentQuery is the builder for querying Enrollment entities.
 type EnrollmentQuery struct {
 	config
-	ctx               *QueryContext
-	order             []enrollment.OrderOption
-	inters            []Interceptor
-	predicates        []predicate.Enrollment
-	withJourney       *JourneyQuery
-	withVersion       *JourneyVersionQuery
-	withLead          *LeadQuery
-	withStepRuns      *StepRunQuery
-	loadTotal         []func(context.Context, []*Enrollment) error
-	modifiers         []func(*sql.Selector)
-	withNamedStepRuns map[string]*StepRunQuery
+	ctx         *QueryContext
+	order       []enrollment.OrderOption
+	inters      []Interceptor
+	predicates  []predicate.Enrollment
+	withJourney *JourneyQuery
+	withVersion *JourneyVersionQuery
+	withLead    *LeadQuery
+	loadTotal   []func(context.Context, []*Enrollment) error
+	modifiers   []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -132,28 +128,6 @@ func (_q *EnrollmentQuery) QueryLead() *LeadQuery {
 			sqlgraph.From(enrollment.Table, enrollment.FieldID, selector),
 			sqlgraph.To(lead.Table, lead.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, enrollment.LeadTable, enrollment.LeadColumn),
-		)
-		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
-		return fromU, nil
-	}
-	return query
-}
-
-// QueryStepRuns chains the current query on the "step_runs" edge.
-func (_q *EnrollmentQuery) QueryStepRuns() *StepRunQuery {
-	query := (&StepRunClient{config: _q.config}).Query()
-	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
-		if err := _q.prepareQuery(ctx); err != nil {
-			return nil, err
-		}
-		selector := _q.sqlQuery(ctx)
-		if err := selector.Err(); err != nil {
-			return nil, err
-		}
-		step := sqlgraph.NewStep(
-			sqlgraph.From(enrollment.Table, enrollment.FieldID, selector),
-			sqlgraph.To(steprun.Table, steprun.FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, enrollment.StepRunsTable, enrollment.StepRunsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -348,15 +322,14 @@ func (_q *EnrollmentQuery) Clone() *EnrollmentQuery {
 		return nil
 	}
 	return &EnrollmentQuery{
-		config:       _q.config,
-		ctx:          _q.ctx.Clone(),
-		order:        append([]enrollment.OrderOption{}, _q.order...),
-		inters:       append([]Interceptor{}, _q.inters...),
-		predicates:   append([]predicate.Enrollment{}, _q.predicates...),
-		withJourney:  _q.withJourney.Clone(),
-		withVersion:  _q.withVersion.Clone(),
-		withLead:     _q.withLead.Clone(),
-		withStepRuns: _q.withStepRuns.Clone(),
+		config:      _q.config,
+		ctx:         _q.ctx.Clone(),
+		order:       append([]enrollment.OrderOption{}, _q.order...),
+		inters:      append([]Interceptor{}, _q.inters...),
+		predicates:  append([]predicate.Enrollment{}, _q.predicates...),
+		withJourney: _q.withJourney.Clone(),
+		withVersion: _q.withVersion.Clone(),
+		withLead:    _q.withLead.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -394,17 +367,6 @@ func (_q *EnrollmentQuery) WithLead(opts ...func(*LeadQuery)) *EnrollmentQuery {
 		opt(query)
 	}
 	_q.withLead = query
-	return _q
-}
-
-// WithStepRuns tells the query-builder to eager-load the nodes that are connected to
-// the "step_runs" edge. The optional arguments are used to configure the query builder of the edge.
-func (_q *EnrollmentQuery) WithStepRuns(opts ...func(*StepRunQuery)) *EnrollmentQuery {
-	query := (&StepRunClient{config: _q.config}).Query()
-	for _, opt := range opts {
-		opt(query)
-	}
-	_q.withStepRuns = query
 	return _q
 }
 
@@ -492,11 +454,10 @@ func (_q *EnrollmentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*E
 	var (
 		nodes       = []*Enrollment{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [3]bool{
 			_q.withJourney != nil,
 			_q.withVersion != nil,
 			_q.withLead != nil,
-			_q.withStepRuns != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -535,20 +496,6 @@ func (_q *EnrollmentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*E
 	if query := _q.withLead; query != nil {
 		if err := _q.loadLead(ctx, query, nodes, nil,
 			func(n *Enrollment, e *Lead) { n.Edges.Lead = e }); err != nil {
-			return nil, err
-		}
-	}
-	if query := _q.withStepRuns; query != nil {
-		if err := _q.loadStepRuns(ctx, query, nodes,
-			func(n *Enrollment) { n.Edges.StepRuns = []*StepRun{} },
-			func(n *Enrollment, e *StepRun) { n.Edges.StepRuns = append(n.Edges.StepRuns, e) }); err != nil {
-			return nil, err
-		}
-	}
-	for name, query := range _q.withNamedStepRuns {
-		if err := _q.loadStepRuns(ctx, query, nodes,
-			func(n *Enrollment) { n.appendNamedStepRuns(name) },
-			func(n *Enrollment, e *StepRun) { n.appendNamedStepRuns(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -644,36 +591,6 @@ func (_q *EnrollmentQuery) loadLead(ctx context.Context, query *LeadQuery, nodes
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
-	}
-	return nil
-}
-func (_q *EnrollmentQuery) loadStepRuns(ctx context.Context, query *StepRunQuery, nodes []*Enrollment, init func(*Enrollment), assign func(*Enrollment, *StepRun)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[uuid.UUID]*Enrollment)
-	for i := range nodes {
-		fks = append(fks, nodes[i].ID)
-		nodeids[nodes[i].ID] = nodes[i]
-		if init != nil {
-			init(nodes[i])
-		}
-	}
-	if len(query.ctx.Fields) > 0 {
-		query.ctx.AppendFieldOnce(steprun.FieldEnrollmentID)
-	}
-	query.Where(predicate.StepRun(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(enrollment.StepRunsColumn), fks...))
-	}))
-	neighbors, err := query.All(ctx)
-	if err != nil {
-		return err
-	}
-	for _, n := range neighbors {
-		fk := n.EnrollmentID
-		node, ok := nodeids[fk]
-		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "enrollment_id" returned %v for node %v`, fk, n.ID)
-		}
-		assign(node, n)
 	}
 	return nil
 }
@@ -804,20 +721,6 @@ func (_q *EnrollmentQuery) ForShare(opts ...sql.LockOption) *EnrollmentQuery {
 func (_q *EnrollmentQuery) Modify(modifiers ...func(s *sql.Selector)) *EnrollmentSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
-}
-
-// WithNamedStepRuns tells the query-builder to eager-load the nodes that are connected to the "step_runs"
-// edge with the given name. The optional arguments are used to configure the query builder of the edge.
-func (_q *EnrollmentQuery) WithNamedStepRuns(name string, opts ...func(*StepRunQuery)) *EnrollmentQuery {
-	query := (&StepRunClient{config: _q.config}).Query()
-	for _, opt := range opts {
-		opt(query)
-	}
-	if _q.withNamedStepRuns == nil {
-		_q.withNamedStepRuns = make(map[string]*StepRunQuery)
-	}
-	_q.withNamedStepRuns[name] = query
-	return _q
 }
 
 // EnrollmentGroupBy is the group-by builder for Enrollment entities.

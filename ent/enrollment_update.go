@@ -11,10 +11,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
-	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/predicate"
-	"github.com/scrmhq/scrm/ent/steprun"
 )
 
 // EnrollmentUpdate is the builder for updating Enrollment entities.
@@ -140,45 +138,9 @@ func (_u *EnrollmentUpdate) ClearError() *EnrollmentUpdate {
 	return _u
 }
 
-// AddStepRunIDs adds the "step_runs" edge to the StepRun entity by IDs.
-func (_u *EnrollmentUpdate) AddStepRunIDs(ids ...uuid.UUID) *EnrollmentUpdate {
-	_u.mutation.AddStepRunIDs(ids...)
-	return _u
-}
-
-// AddStepRuns adds the "step_runs" edges to the StepRun entity.
-func (_u *EnrollmentUpdate) AddStepRuns(v ...*StepRun) *EnrollmentUpdate {
-	ids := make([]uuid.UUID, len(v))
-	for i := range v {
-		ids[i] = v[i].ID
-	}
-	return _u.AddStepRunIDs(ids...)
-}
-
 // Mutation returns the EnrollmentMutation object of the builder.
 func (_u *EnrollmentUpdate) Mutation() *EnrollmentMutation {
 	return _u.mutation
-}
-
-// ClearStepRuns clears all "step_runs" edges to the StepRun entity.
-func (_u *EnrollmentUpdate) ClearStepRuns() *EnrollmentUpdate {
-	_u.mutation.ClearStepRuns()
-	return _u
-}
-
-// RemoveStepRunIDs removes the "step_runs" edge to StepRun entities by IDs.
-func (_u *EnrollmentUpdate) RemoveStepRunIDs(ids ...uuid.UUID) *EnrollmentUpdate {
-	_u.mutation.RemoveStepRunIDs(ids...)
-	return _u
-}
-
-// RemoveStepRuns removes "step_runs" edges to StepRun entities.
-func (_u *EnrollmentUpdate) RemoveStepRuns(v ...*StepRun) *EnrollmentUpdate {
-	ids := make([]uuid.UUID, len(v))
-	for i := range v {
-		ids[i] = v[i].ID
-	}
-	return _u.RemoveStepRunIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -279,51 +241,6 @@ func (_u *EnrollmentUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.ErrorCleared() {
 		_spec.ClearField(enrollment.FieldError, field.TypeString)
-	}
-	if _u.mutation.StepRunsCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   enrollment.StepRunsTable,
-			Columns: []string{enrollment.StepRunsColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(steprun.FieldID, field.TypeUUID),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.RemovedStepRunsIDs(); len(nodes) > 0 && !_u.mutation.StepRunsCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   enrollment.StepRunsTable,
-			Columns: []string{enrollment.StepRunsColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(steprun.FieldID, field.TypeUUID),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.StepRunsIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   enrollment.StepRunsTable,
-			Columns: []string{enrollment.StepRunsColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(steprun.FieldID, field.TypeUUID),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -456,45 +373,9 @@ func (_u *EnrollmentUpdateOne) ClearError() *EnrollmentUpdateOne {
 	return _u
 }
 
-// AddStepRunIDs adds the "step_runs" edge to the StepRun entity by IDs.
-func (_u *EnrollmentUpdateOne) AddStepRunIDs(ids ...uuid.UUID) *EnrollmentUpdateOne {
-	_u.mutation.AddStepRunIDs(ids...)
-	return _u
-}
-
-// AddStepRuns adds the "step_runs" edges to the StepRun entity.
-func (_u *EnrollmentUpdateOne) AddStepRuns(v ...*StepRun) *EnrollmentUpdateOne {
-	ids := make([]uuid.UUID, len(v))
-	for i := range v {
-		ids[i] = v[i].ID
-	}
-	return _u.AddStepRunIDs(ids...)
-}
-
 // Mutation returns the EnrollmentMutation object of the builder.
 func (_u *EnrollmentUpdateOne) Mutation() *EnrollmentMutation {
 	return _u.mutation
-}
-
-// ClearStepRuns clears all "step_runs" edges to the StepRun entity.
-func (_u *EnrollmentUpdateOne) ClearStepRuns() *EnrollmentUpdateOne {
-	_u.mutation.ClearStepRuns()
-	return _u
-}
-
-// RemoveStepRunIDs removes the "step_runs" edge to StepRun entities by IDs.
-func (_u *EnrollmentUpdateOne) RemoveStepRunIDs(ids ...uuid.UUID) *EnrollmentUpdateOne {
-	_u.mutation.RemoveStepRunIDs(ids...)
-	return _u
-}
-
-// RemoveStepRuns removes "step_runs" edges to StepRun entities.
-func (_u *EnrollmentUpdateOne) RemoveStepRuns(v ...*StepRun) *EnrollmentUpdateOne {
-	ids := make([]uuid.UUID, len(v))
-	for i := range v {
-		ids[i] = v[i].ID
-	}
-	return _u.RemoveStepRunIDs(ids...)
 }
 
 // Where appends a list predicates to the EnrollmentUpdate builder.
@@ -625,51 +506,6 @@ func (_u *EnrollmentUpdateOne) sqlSave(ctx context.Context) (_node *Enrollment, 
 	}
 	if _u.mutation.ErrorCleared() {
 		_spec.ClearField(enrollment.FieldError, field.TypeString)
-	}
-	if _u.mutation.StepRunsCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   enrollment.StepRunsTable,
-			Columns: []string{enrollment.StepRunsColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(steprun.FieldID, field.TypeUUID),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.RemovedStepRunsIDs(); len(nodes) > 0 && !_u.mutation.StepRunsCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   enrollment.StepRunsTable,
-			Columns: []string{enrollment.StepRunsColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(steprun.FieldID, field.TypeUUID),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.StepRunsIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   enrollment.StepRunsTable,
-			Columns: []string{enrollment.StepRunsColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(steprun.FieldID, field.TypeUUID),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Enrollment{config: _u.config}

@@ -11650,31 +11650,28 @@ func (m *DuplicateDismissalMutation) ResetEdge(name string) error {
 // EnrollmentMutation represents an operation that mutates the Enrollment nodes in the graph.
 type EnrollmentMutation struct {
 	config
-	op               Op
-	typ              string
-	id               *uuid.UUID
-	tenant_id        *uuid.UUID
-	status           *enrollment.Status
-	step_index       *int
-	addstep_index    *int
-	step_started_at  *time.Time
-	next_run_at      *time.Time
-	entered_at       *time.Time
-	left_at          *time.Time
-	error            *string
-	clearedFields    map[string]struct{}
-	journey          *uuid.UUID
-	clearedjourney   bool
-	version          *uuid.UUID
-	clearedversion   bool
-	lead             *uuid.UUID
-	clearedlead      bool
-	step_runs        map[uuid.UUID]struct{}
-	removedstep_runs map[uuid.UUID]struct{}
-	clearedstep_runs bool
-	done             bool
-	oldValue         func(context.Context) (*Enrollment, error)
-	predicates       []predicate.Enrollment
+	op              Op
+	typ             string
+	id              *uuid.UUID
+	tenant_id       *uuid.UUID
+	status          *enrollment.Status
+	step_index      *int
+	addstep_index   *int
+	step_started_at *time.Time
+	next_run_at     *time.Time
+	entered_at      *time.Time
+	left_at         *time.Time
+	error           *string
+	clearedFields   map[string]struct{}
+	journey         *uuid.UUID
+	clearedjourney  bool
+	version         *uuid.UUID
+	clearedversion  bool
+	lead            *uuid.UUID
+	clearedlead     bool
+	done            bool
+	oldValue        func(context.Context) (*Enrollment, error)
+	predicates      []predicate.Enrollment
 }
 
 var _ ent.Mutation = (*EnrollmentMutation)(nil)
@@ -12317,60 +12314,6 @@ func (m *EnrollmentMutation) ResetLead() {
 	m.clearedlead = false
 }
 
-// AddStepRunIDs adds the "step_runs" edge to the StepRun entity by ids.
-func (m *EnrollmentMutation) AddStepRunIDs(ids ...uuid.UUID) {
-	if m.step_runs == nil {
-		m.step_runs = make(map[uuid.UUID]struct{})
-	}
-	for i := range ids {
-		m.step_runs[ids[i]] = struct{}{}
-	}
-}
-
-// ClearStepRuns clears the "step_runs" edge to the StepRun entity.
-func (m *EnrollmentMutation) ClearStepRuns() {
-	m.clearedstep_runs = true
-}
-
-// StepRunsCleared reports if the "step_runs" edge to the StepRun entity was cleared.
-func (m *EnrollmentMutation) StepRunsCleared() bool {
-	return m.clearedstep_runs
-}
-
-// RemoveStepRunIDs removes the "step_runs" edge to the StepRun entity by IDs.
-func (m *EnrollmentMutation) RemoveStepRunIDs(ids ...uuid.UUID) {
-	if m.removedstep_runs == nil {
-		m.removedstep_runs = make(map[uuid.UUID]struct{})
-	}
-	for i := range ids {
-		delete(m.step_runs, ids[i])
-		m.removedstep_runs[ids[i]] = struct{}{}
-	}
-}
-
-// RemovedStepRuns returns the removed IDs of the "step_runs" edge to the StepRun entity.
-func (m *EnrollmentMutation) RemovedStepRunsIDs() (ids []uuid.UUID) {
-	for id := range m.removedstep_runs {
-		ids = append(ids, id)
-	}
-	return
-}
-
-// StepRunsIDs returns the "step_runs" edge IDs in the mutation.
-func (m *EnrollmentMutation) StepRunsIDs() (ids []uuid.UUID) {
-	for id := range m.step_runs {
-		ids = append(ids, id)
-	}
-	return
-}
-
-// ResetStepRuns resets all changes to the "step_runs" edge.
-func (m *EnrollmentMutation) ResetStepRuns() {
-	m.step_runs = nil
-	m.clearedstep_runs = false
-	m.removedstep_runs = nil
-}
-
 // Where appends a list predicates to the EnrollmentMutation builder.
 func (m *EnrollmentMutation) Where(ps ...predicate.Enrollment) {
 	m.predicates = append(m.predicates, ps...)
@@ -12710,7 +12653,7 @@ func (m *EnrollmentMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *EnrollmentMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 3)
 	if m.journey != nil {
 		edges = append(edges, enrollment.EdgeJourney)
 	}
@@ -12719,9 +12662,6 @@ func (m *EnrollmentMutation) AddedEdges() []string {
 	}
 	if m.lead != nil {
 		edges = append(edges, enrollment.EdgeLead)
-	}
-	if m.step_runs != nil {
-		edges = append(edges, enrollment.EdgeStepRuns)
 	}
 	return edges
 }
@@ -12742,42 +12682,25 @@ func (m *EnrollmentMutation) AddedIDs(name string) []ent.Value {
 		if id := m.lead; id != nil {
 			return []ent.Value{*id}
 		}
-	case enrollment.EdgeStepRuns:
-		ids := make([]ent.Value, 0, len(m.step_runs))
-		for id := range m.step_runs {
-			ids = append(ids, id)
-		}
-		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *EnrollmentMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
-	if m.removedstep_runs != nil {
-		edges = append(edges, enrollment.EdgeStepRuns)
-	}
+	edges := make([]string, 0, 3)
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *EnrollmentMutation) RemovedIDs(name string) []ent.Value {
-	switch name {
-	case enrollment.EdgeStepRuns:
-		ids := make([]ent.Value, 0, len(m.removedstep_runs))
-		for id := range m.removedstep_runs {
-			ids = append(ids, id)
-		}
-		return ids
-	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *EnrollmentMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 3)
 	if m.clearedjourney {
 		edges = append(edges, enrollment.EdgeJourney)
 	}
@@ -12786,9 +12709,6 @@ func (m *EnrollmentMutation) ClearedEdges() []string {
 	}
 	if m.clearedlead {
 		edges = append(edges, enrollment.EdgeLead)
-	}
-	if m.clearedstep_runs {
-		edges = append(edges, enrollment.EdgeStepRuns)
 	}
 	return edges
 }
@@ -12803,8 +12723,6 @@ func (m *EnrollmentMutation) EdgeCleared(name string) bool {
 		return m.clearedversion
 	case enrollment.EdgeLead:
 		return m.clearedlead
-	case enrollment.EdgeStepRuns:
-		return m.clearedstep_runs
 	}
 	return false
 }
@@ -12838,9 +12756,6 @@ func (m *EnrollmentMutation) ResetEdge(name string) error {
 		return nil
 	case enrollment.EdgeLead:
 		m.ResetLead()
-		return nil
-	case enrollment.EdgeStepRuns:
-		m.ResetStepRuns()
 		return nil
 	}
 	return fmt.Errorf("unknown Enrollment edge %s", name)
@@ -40707,24 +40622,23 @@ func (m *StageChangeMutation) ResetEdge(name string) error {
 // StepRunMutation represents an operation that mutates the StepRun nodes in the graph.
 type StepRunMutation struct {
 	config
-	op                Op
-	typ               string
-	id                *uuid.UUID
-	tenant_id         *uuid.UUID
-	journey_id        *uuid.UUID
-	lead_id           *uuid.UUID
-	step_index        *int
-	addstep_index     *int
-	kind              *string
-	outcome           *steprun.Outcome
-	ran_at            *time.Time
-	error             *string
-	clearedFields     map[string]struct{}
-	enrollment        *uuid.UUID
-	clearedenrollment bool
-	done              bool
-	oldValue          func(context.Context) (*StepRun, error)
-	predicates        []predicate.StepRun
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	tenant_id     *uuid.UUID
+	enrollment_id *uuid.UUID
+	journey_id    *uuid.UUID
+	lead_id       *uuid.UUID
+	step_index    *int
+	addstep_index *int
+	kind          *string
+	outcome       *steprun.Outcome
+	ran_at        *time.Time
+	error         *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*StepRun, error)
+	predicates    []predicate.StepRun
 }
 
 var _ ent.Mutation = (*StepRunMutation)(nil)
@@ -40869,12 +40783,12 @@ func (m *StepRunMutation) ResetTenantID() {
 
 // SetEnrollmentID sets the "enrollment_id" field.
 func (m *StepRunMutation) SetEnrollmentID(u uuid.UUID) {
-	m.enrollment = &u
+	m.enrollment_id = &u
 }
 
 // EnrollmentID returns the value of the "enrollment_id" field in the mutation.
 func (m *StepRunMutation) EnrollmentID() (r uuid.UUID, exists bool) {
-	v := m.enrollment
+	v := m.enrollment_id
 	if v == nil {
 		return
 	}
@@ -40900,7 +40814,7 @@ func (m *StepRunMutation) OldEnrollmentID(ctx context.Context) (v uuid.UUID, err
 
 // ResetEnrollmentID resets all changes to the "enrollment_id" field.
 func (m *StepRunMutation) ResetEnrollmentID() {
-	m.enrollment = nil
+	m.enrollment_id = nil
 }
 
 // SetJourneyID sets the "journey_id" field.
@@ -41188,33 +41102,6 @@ func (m *StepRunMutation) ResetError() {
 	delete(m.clearedFields, steprun.FieldError)
 }
 
-// ClearEnrollment clears the "enrollment" edge to the Enrollment entity.
-func (m *StepRunMutation) ClearEnrollment() {
-	m.clearedenrollment = true
-	m.clearedFields[steprun.FieldEnrollmentID] = struct{}{}
-}
-
-// EnrollmentCleared reports if the "enrollment" edge to the Enrollment entity was cleared.
-func (m *StepRunMutation) EnrollmentCleared() bool {
-	return m.clearedenrollment
-}
-
-// EnrollmentIDs returns the "enrollment" edge IDs in the mutation.
-// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
-// EnrollmentID instead. It exists only for internal usage by the builders.
-func (m *StepRunMutation) EnrollmentIDs() (ids []uuid.UUID) {
-	if id := m.enrollment; id != nil {
-		ids = append(ids, *id)
-	}
-	return
-}
-
-// ResetEnrollment resets all changes to the "enrollment" edge.
-func (m *StepRunMutation) ResetEnrollment() {
-	m.enrollment = nil
-	m.clearedenrollment = false
-}
-
 // Where appends a list predicates to the StepRunMutation builder.
 func (m *StepRunMutation) Where(ps ...predicate.StepRun) {
 	m.predicates = append(m.predicates, ps...)
@@ -41253,7 +41140,7 @@ func (m *StepRunMutation) Fields() []string {
 	if m.tenant_id != nil {
 		fields = append(fields, steprun.FieldTenantID)
 	}
-	if m.enrollment != nil {
+	if m.enrollment_id != nil {
 		fields = append(fields, steprun.FieldEnrollmentID)
 	}
 	if m.journey_id != nil {
@@ -41508,28 +41395,19 @@ func (m *StepRunMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *StepRunMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
-	if m.enrollment != nil {
-		edges = append(edges, steprun.EdgeEnrollment)
-	}
+	edges := make([]string, 0, 0)
 	return edges
 }
 
 // AddedIDs returns all IDs (to other nodes) that were added for the given edge
 // name in this mutation.
 func (m *StepRunMutation) AddedIDs(name string) []ent.Value {
-	switch name {
-	case steprun.EdgeEnrollment:
-		if id := m.enrollment; id != nil {
-			return []ent.Value{*id}
-		}
-	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *StepRunMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 0)
 	return edges
 }
 
@@ -41541,42 +41419,25 @@ func (m *StepRunMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *StepRunMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
-	if m.clearedenrollment {
-		edges = append(edges, steprun.EdgeEnrollment)
-	}
+	edges := make([]string, 0, 0)
 	return edges
 }
 
 // EdgeCleared returns a boolean which indicates if the edge with the given name
 // was cleared in this mutation.
 func (m *StepRunMutation) EdgeCleared(name string) bool {
-	switch name {
-	case steprun.EdgeEnrollment:
-		return m.clearedenrollment
-	}
 	return false
 }
 
 // ClearEdge clears the value of the edge with the given name. It returns an error
 // if that edge is not defined in the schema.
 func (m *StepRunMutation) ClearEdge(name string) error {
-	switch name {
-	case steprun.EdgeEnrollment:
-		m.ClearEnrollment()
-		return nil
-	}
 	return fmt.Errorf("unknown StepRun unique edge %s", name)
 }
 
 // ResetEdge resets all changes to the edge with the given name in this mutation.
 // It returns an error if the edge is not defined in the schema.
 func (m *StepRunMutation) ResetEdge(name string) error {
-	switch name {
-	case steprun.EdgeEnrollment:
-		m.ResetEnrollment()
-		return nil
-	}
 	return fmt.Errorf("unknown StepRun edge %s", name)
 }
 

@@ -10,7 +10,6 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
-	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/steprun"
 )
 
@@ -36,33 +35,8 @@ type StepRun struct {
 	// RanAt holds the value of the "ran_at" field.
 	RanAt time.Time `json:"ran_at,omitempty"`
 	// Error holds the value of the "error" field.
-	Error *string `json:"error,omitempty"`
-	// Edges holds the relations/edges for other nodes in the graph.
-	// The values are being populated by the StepRunQuery when eager-loading is set.
-	Edges        StepRunEdges `json:"edges"`
+	Error        *string `json:"error,omitempty"`
 	selectValues sql.SelectValues
-}
-
-// StepRunEdges holds the relations/edges for other nodes in the graph.
-type StepRunEdges struct {
-	// Enrollment holds the value of the enrollment edge.
-	Enrollment *Enrollment `json:"enrollment,omitempty"`
-	// loadedTypes holds the information for reporting if a
-	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
-	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
-}
-
-// EnrollmentOrErr returns the Enrollment value or an error if the edge
-// was not loaded in eager-loading, or loaded but was not found.
-func (e StepRunEdges) EnrollmentOrErr() (*Enrollment, error) {
-	if e.Enrollment != nil {
-		return e.Enrollment, nil
-	} else if e.loadedTypes[0] {
-		return nil, &NotFoundError{label: enrollment.Label}
-	}
-	return nil, &NotLoadedError{edge: "enrollment"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -165,11 +139,6 @@ func (_m *StepRun) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *StepRun) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
-}
-
-// QueryEnrollment queries the "enrollment" edge of the StepRun entity.
-func (_m *StepRun) QueryEnrollment() *EnrollmentQuery {
-	return NewStepRunClient(_m.config).QueryEnrollment(_m)
 }
 
 // Update returns a builder for updating this StepRun.

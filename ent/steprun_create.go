@@ -13,7 +13,6 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
-	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/steprun"
 )
 
@@ -101,11 +100,6 @@ func (_c *StepRunCreate) SetNillableID(v *uuid.UUID) *StepRunCreate {
 	return _c
 }
 
-// SetEnrollment sets the "enrollment" edge to the Enrollment entity.
-func (_c *StepRunCreate) SetEnrollment(v *Enrollment) *StepRunCreate {
-	return _c.SetEnrollmentID(v.ID)
-}
-
 // Mutation returns the StepRunMutation object of the builder.
 func (_c *StepRunCreate) Mutation() *StepRunMutation {
 	return _c.mutation
@@ -189,9 +183,6 @@ func (_c *StepRunCreate) check() error {
 			return &ValidationError{Name: "error", err: fmt.Errorf(`ent: validator failed for field "StepRun.error": %w`, err)}
 		}
 	}
-	if len(_c.mutation.EnrollmentIDs()) == 0 {
-		return &ValidationError{Name: "enrollment", err: errors.New(`ent: missing required edge "StepRun.enrollment"`)}
-	}
 	return nil
 }
 
@@ -232,6 +223,10 @@ func (_c *StepRunCreate) createSpec() (*StepRun, *sqlgraph.CreateSpec) {
 		_spec.SetField(steprun.FieldTenantID, field.TypeUUID, value)
 		_node.TenantID = value
 	}
+	if value, ok := _c.mutation.EnrollmentID(); ok {
+		_spec.SetField(steprun.FieldEnrollmentID, field.TypeUUID, value)
+		_node.EnrollmentID = value
+	}
 	if value, ok := _c.mutation.JourneyID(); ok {
 		_spec.SetField(steprun.FieldJourneyID, field.TypeUUID, value)
 		_node.JourneyID = value
@@ -259,23 +254,6 @@ func (_c *StepRunCreate) createSpec() (*StepRun, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Error(); ok {
 		_spec.SetField(steprun.FieldError, field.TypeString, value)
 		_node.Error = &value
-	}
-	if nodes := _c.mutation.EnrollmentIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: true,
-			Table:   steprun.EnrollmentTable,
-			Columns: []string{steprun.EnrollmentColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(enrollment.FieldID, field.TypeUUID),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_node.EnrollmentID = nodes[0]
-		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
 }

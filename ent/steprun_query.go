@@ -14,7 +14,6 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
-	"github.com/scrmhq/scrm/ent/enrollment"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/steprun"
 )
@@ -22,13 +21,12 @@ import (
 // StepRunQuery is the builder for querying StepRun entities.
 type StepRunQuery struct {
 	config
-	ctx            *QueryContext
-	order          []steprun.OrderOption
-	inters         []Interceptor
-	predicates     []predicate.StepRun
-	withEnrollment *EnrollmentQuery
-	loadTotal      []func(context.Context, []*StepRun) error
-	modifiers      []func(*sql.Selector)
+	ctx        *QueryContext
+	order      []steprun.OrderOption
+	inters     []Interceptor
+	predicates []predicate.StepRun
+	loadTotal  []func(context.Context, []*StepRun) error
+	modifiers  []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -63,28 +61,6 @@ func (_q *StepRunQuery) Unique(unique bool) *StepRunQuery {
 func (_q *StepRunQuery) Order(o ...steprun.OrderOption) *StepRunQuery {
 	_q.order = append(_q.order, o...)
 	return _q
-}
-
-// QueryEnrollment chains the current query on the "enrollment" edge.
-func (_q *StepRunQuery) QueryEnrollment() *EnrollmentQuery {
-	query := (&EnrollmentClient{config: _q.config}).Query()
-	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
-		if err := _q.prepareQuery(ctx); err != nil {
-			return nil, err
-		}
-		selector := _q.sqlQuery(ctx)
-		if err := selector.Err(); err != nil {
-			return nil, err
-		}
-		step := sqlgraph.NewStep(
-			sqlgraph.From(steprun.Table, steprun.FieldID, selector),
-			sqlgraph.To(enrollment.Table, enrollment.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, true, steprun.EnrollmentTable, steprun.EnrollmentColumn),
-		)
-		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
-		return fromU, nil
-	}
-	return query
 }
 
 // First returns the first StepRun entity from the query.
@@ -274,28 +250,16 @@ func (_q *StepRunQuery) Clone() *StepRunQuery {
 		return nil
 	}
 	return &StepRunQuery{
-		config:         _q.config,
-		ctx:            _q.ctx.Clone(),
-		order:          append([]steprun.OrderOption{}, _q.order...),
-		inters:         append([]Interceptor{}, _q.inters...),
-		predicates:     append([]predicate.StepRun{}, _q.predicates...),
-		withEnrollment: _q.withEnrollment.Clone(),
+		config:     _q.config,
+		ctx:        _q.ctx.Clone(),
+		order:      append([]steprun.OrderOption{}, _q.order...),
+		inters:     append([]Interceptor{}, _q.inters...),
+		predicates: append([]predicate.StepRun{}, _q.predicates...),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
 		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
-}
-
-// WithEnrollment tells the query-builder to eager-load the nodes that are connected to
-// the "enrollment" edge. The optional arguments are used to configure the query builder of the edge.
-func (_q *StepRunQuery) WithEnrollment(opts ...func(*EnrollmentQuery)) *StepRunQuery {
-	query := (&EnrollmentClient{config: _q.config}).Query()
-	for _, opt := range opts {
-		opt(query)
-	}
-	_q.withEnrollment = query
-	return _q
 }
 
 // GroupBy is used to group vertices by one or more fields/columns.
@@ -380,11 +344,8 @@ func (_q *StepRunQuery) prepareQuery(ctx context.Context) error {
 
 func (_q *StepRunQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*StepRun, error) {
 	var (
-		nodes       = []*StepRun{}
-		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
-			_q.withEnrollment != nil,
-		}
+		nodes = []*StepRun{}
+		_spec = _q.querySpec()
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*StepRun).scanValues(nil, columns)
@@ -392,7 +353,6 @@ func (_q *StepRunQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Step
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &StepRun{config: _q.config}
 		nodes = append(nodes, node)
-		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -407,48 +367,12 @@ func (_q *StepRunQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Step
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
-	if query := _q.withEnrollment; query != nil {
-		if err := _q.loadEnrollment(ctx, query, nodes, nil,
-			func(n *StepRun, e *Enrollment) { n.Edges.Enrollment = e }); err != nil {
-			return nil, err
-		}
-	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
 			return nil, err
 		}
 	}
 	return nodes, nil
-}
-
-func (_q *StepRunQuery) loadEnrollment(ctx context.Context, query *EnrollmentQuery, nodes []*StepRun, init func(*StepRun), assign func(*StepRun, *Enrollment)) error {
-	ids := make([]uuid.UUID, 0, len(nodes))
-	nodeids := make(map[uuid.UUID][]*StepRun)
-	for i := range nodes {
-		fk := nodes[i].EnrollmentID
-		if _, ok := nodeids[fk]; !ok {
-			ids = append(ids, fk)
-		}
-		nodeids[fk] = append(nodeids[fk], nodes[i])
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	query.Where(enrollment.IDIn(ids...))
-	neighbors, err := query.All(ctx)
-	if err != nil {
-		return err
-	}
-	for _, n := range neighbors {
-		nodes, ok := nodeids[n.ID]
-		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "enrollment_id" returned %v`, n.ID)
-		}
-		for i := range nodes {
-			assign(nodes[i], n)
-		}
-	}
-	return nil
 }
 
 func (_q *StepRunQuery) sqlCount(ctx context.Context) (int, error) {
@@ -478,9 +402,6 @@ func (_q *StepRunQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != steprun.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
-		}
-		if _q.withEnrollment != nil {
-			_spec.Node.AddColumnOnce(steprun.FieldEnrollmentID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

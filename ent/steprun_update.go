@@ -60,14 +60,6 @@ func (_u *StepRunUpdate) ExecX(ctx context.Context) {
 	}
 }
 
-// check runs all checks and user-defined validators on the builder.
-func (_u *StepRunUpdate) check() error {
-	if _u.mutation.EnrollmentCleared() && len(_u.mutation.EnrollmentIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "StepRun.enrollment"`)
-	}
-	return nil
-}
-
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *StepRunUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *StepRunUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -75,9 +67,6 @@ func (_u *StepRunUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *StepRu
 }
 
 func (_u *StepRunUpdate) sqlSave(ctx context.Context) (_node int, err error) {
-	if err := _u.check(); err != nil {
-		return _node, err
-	}
 	_spec := sqlgraph.NewUpdateSpec(steprun.Table, steprun.Columns, sqlgraph.NewFieldSpec(steprun.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -156,14 +145,6 @@ func (_u *StepRunUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
-// check runs all checks and user-defined validators on the builder.
-func (_u *StepRunUpdateOne) check() error {
-	if _u.mutation.EnrollmentCleared() && len(_u.mutation.EnrollmentIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "StepRun.enrollment"`)
-	}
-	return nil
-}
-
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *StepRunUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *StepRunUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -171,9 +152,6 @@ func (_u *StepRunUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Ste
 }
 
 func (_u *StepRunUpdateOne) sqlSave(ctx context.Context) (_node *StepRun, err error) {
-	if err := _u.check(); err != nil {
-		return _node, err
-	}
 	_spec := sqlgraph.NewUpdateSpec(steprun.Table, steprun.Columns, sqlgraph.NewFieldSpec(steprun.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {

@@ -46,8 +46,6 @@ const (
 	EdgeVersion = "version"
 	// EdgeLead holds the string denoting the lead edge name in mutations.
 	EdgeLead = "lead"
-	// EdgeStepRuns holds the string denoting the step_runs edge name in mutations.
-	EdgeStepRuns = "step_runs"
 	// Table holds the table name of the enrollment in the database.
 	Table = "enrollments"
 	// JourneyTable is the table that holds the journey relation/edge.
@@ -71,13 +69,6 @@ const (
 	LeadInverseTable = "leads"
 	// LeadColumn is the table column denoting the lead relation/edge.
 	LeadColumn = "lead_id"
-	// StepRunsTable is the table that holds the step_runs relation/edge.
-	StepRunsTable = "step_runs"
-	// StepRunsInverseTable is the table name for the StepRun entity.
-	// It exists in this package in order to avoid circular dependency with the "steprun" package.
-	StepRunsInverseTable = "step_runs"
-	// StepRunsColumn is the table column denoting the step_runs relation/edge.
-	StepRunsColumn = "enrollment_id"
 )
 
 // Columns holds all SQL columns for enrollment fields.
@@ -234,20 +225,6 @@ func ByLeadField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newLeadStep(), sql.OrderByField(field, opts...))
 	}
 }
-
-// ByStepRunsCount orders the results by step_runs count.
-func ByStepRunsCount(opts ...sql.OrderTermOption) OrderOption {
-	return func(s *sql.Selector) {
-		sqlgraph.OrderByNeighborsCount(s, newStepRunsStep(), opts...)
-	}
-}
-
-// ByStepRuns orders the results by step_runs terms.
-func ByStepRuns(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
-	return func(s *sql.Selector) {
-		sqlgraph.OrderByNeighborTerms(s, newStepRunsStep(), append([]sql.OrderTerm{term}, terms...)...)
-	}
-}
 func newJourneyStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -267,13 +244,6 @@ func newLeadStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(LeadInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, LeadTable, LeadColumn),
-	)
-}
-func newStepRunsStep() *sqlgraph.Step {
-	return sqlgraph.NewStep(
-		sqlgraph.From(Table, FieldID),
-		sqlgraph.To(StepRunsInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.O2M, false, StepRunsTable, StepRunsColumn),
 	)
 }
 

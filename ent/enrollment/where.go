@@ -590,29 +590,6 @@ func HasLeadWith(preds ...predicate.Lead) predicate.Enrollment {
 	})
 }
 
-// HasStepRuns applies the HasEdge predicate on the "step_runs" edge.
-func HasStepRuns() predicate.Enrollment {
-	return predicate.Enrollment(func(s *sql.Selector) {
-		step := sqlgraph.NewStep(
-			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, StepRunsTable, StepRunsColumn),
-		)
-		sqlgraph.HasNeighbors(s, step)
-	})
-}
-
-// HasStepRunsWith applies the HasEdge predicate on the "step_runs" edge with a given conditions (other predicates).
-func HasStepRunsWith(preds ...predicate.StepRun) predicate.Enrollment {
-	return predicate.Enrollment(func(s *sql.Selector) {
-		step := newStepRunsStep()
-		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
-			for _, p := range preds {
-				p(s)
-			}
-		})
-	})
-}
-
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Enrollment) predicate.Enrollment {
 	return predicate.Enrollment(sql.AndPredicates(predicates...))

@@ -1698,6 +1698,7 @@ var (
 	StepRunsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
 		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "enrollment_id", Type: field.TypeUUID},
 		{Name: "journey_id", Type: field.TypeUUID},
 		{Name: "lead_id", Type: field.TypeUUID},
 		{Name: "step_index", Type: field.TypeInt},
@@ -1705,31 +1706,22 @@ var (
 		{Name: "outcome", Type: field.TypeEnum, Enums: []string{"COMPLETED", "SKIPPED", "EXITED", "FAILED"}},
 		{Name: "ran_at", Type: field.TypeTime},
 		{Name: "error", Type: field.TypeString, Nullable: true, Size: 2000},
-		{Name: "enrollment_id", Type: field.TypeUUID},
 	}
 	// StepRunsTable holds the schema information for the "step_runs" table.
 	StepRunsTable = &schema.Table{
 		Name:       "step_runs",
 		Columns:    StepRunsColumns,
 		PrimaryKey: []*schema.Column{StepRunsColumns[0]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "step_runs_enrollments_step_runs",
-				Columns:    []*schema.Column{StepRunsColumns[9]},
-				RefColumns: []*schema.Column{EnrollmentsColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "steprun_tenant_id_enrollment_id_step_index",
 				Unique:  true,
-				Columns: []*schema.Column{StepRunsColumns[1], StepRunsColumns[9], StepRunsColumns[4]},
+				Columns: []*schema.Column{StepRunsColumns[1], StepRunsColumns[2], StepRunsColumns[5]},
 			},
 			{
 				Name:    "steprun_tenant_id_journey_id_step_index_outcome",
 				Unique:  false,
-				Columns: []*schema.Column{StepRunsColumns[1], StepRunsColumns[2], StepRunsColumns[4], StepRunsColumns[6]},
+				Columns: []*schema.Column{StepRunsColumns[1], StepRunsColumns[3], StepRunsColumns[5], StepRunsColumns[7]},
 			},
 		},
 	}
@@ -2322,7 +2314,6 @@ func init() {
 	StageChangesTable.ForeignKeys[2].RefTable = StagesTable
 	StageChangesTable.ForeignKeys[3].RefTable = UsersTable
 	StageChangesTable.ForeignKeys[4].RefTable = LostReasonsTable
-	StepRunsTable.ForeignKeys[0].RefTable = EnrollmentsTable
 	SuppressionsTable.ForeignKeys[0].RefTable = LeadsTable
 	TagsTable.ForeignKeys[0].RefTable = TagGroupsTable
 	TasksTable.ForeignKeys[0].RefTable = UsersTable

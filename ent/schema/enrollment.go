@@ -53,8 +53,6 @@ func (Enrollment) Edges() []ent.Edge {
 		edge.To("version", JourneyVersion.Type).Field("version_id").Unique().Required().Immutable().
 			Annotations(entgql.Skip()),
 		edge.To("lead", Lead.Type).Field("lead_id").Unique().Required().Immutable(),
-		edge.To("step_runs", StepRun.Type).
-			Annotations(entgql.Skip(), entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

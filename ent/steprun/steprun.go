@@ -9,7 +9,6 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
-	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 )
 
@@ -36,17 +35,8 @@ const (
 	FieldRanAt = "ran_at"
 	// FieldError holds the string denoting the error field in the database.
 	FieldError = "error"
-	// EdgeEnrollment holds the string denoting the enrollment edge name in mutations.
-	EdgeEnrollment = "enrollment"
 	// Table holds the table name of the steprun in the database.
 	Table = "step_runs"
-	// EnrollmentTable is the table that holds the enrollment relation/edge.
-	EnrollmentTable = "step_runs"
-	// EnrollmentInverseTable is the table name for the Enrollment entity.
-	// It exists in this package in order to avoid circular dependency with the "enrollment" package.
-	EnrollmentInverseTable = "enrollments"
-	// EnrollmentColumn is the table column denoting the enrollment relation/edge.
-	EnrollmentColumn = "enrollment_id"
 )
 
 // Columns holds all SQL columns for steprun fields.
@@ -164,20 +154,6 @@ func ByRanAt(opts ...sql.OrderTermOption) OrderOption {
 // ByError orders the results by the error field.
 func ByError(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldError, opts...).ToFunc()
-}
-
-// ByEnrollmentField orders the results by enrollment field.
-func ByEnrollmentField(field string, opts ...sql.OrderTermOption) OrderOption {
-	return func(s *sql.Selector) {
-		sqlgraph.OrderByNeighborTerms(s, newEnrollmentStep(), sql.OrderByField(field, opts...))
-	}
-}
-func newEnrollmentStep() *sqlgraph.Step {
-	return sqlgraph.NewStep(
-		sqlgraph.From(Table, FieldID),
-		sqlgraph.To(EnrollmentInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, true, EnrollmentTable, EnrollmentColumn),
-	)
 }
 
 // MarshalGQL implements graphql.Marshaler interface.

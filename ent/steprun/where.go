@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
-	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/predicate"
 )
@@ -154,6 +153,26 @@ func EnrollmentIDIn(vs ...uuid.UUID) predicate.StepRun {
 // EnrollmentIDNotIn applies the NotIn predicate on the "enrollment_id" field.
 func EnrollmentIDNotIn(vs ...uuid.UUID) predicate.StepRun {
 	return predicate.StepRun(sql.FieldNotIn(FieldEnrollmentID, vs...))
+}
+
+// EnrollmentIDGT applies the GT predicate on the "enrollment_id" field.
+func EnrollmentIDGT(v uuid.UUID) predicate.StepRun {
+	return predicate.StepRun(sql.FieldGT(FieldEnrollmentID, v))
+}
+
+// EnrollmentIDGTE applies the GTE predicate on the "enrollment_id" field.
+func EnrollmentIDGTE(v uuid.UUID) predicate.StepRun {
+	return predicate.StepRun(sql.FieldGTE(FieldEnrollmentID, v))
+}
+
+// EnrollmentIDLT applies the LT predicate on the "enrollment_id" field.
+func EnrollmentIDLT(v uuid.UUID) predicate.StepRun {
+	return predicate.StepRun(sql.FieldLT(FieldEnrollmentID, v))
+}
+
+// EnrollmentIDLTE applies the LTE predicate on the "enrollment_id" field.
+func EnrollmentIDLTE(v uuid.UUID) predicate.StepRun {
+	return predicate.StepRun(sql.FieldLTE(FieldEnrollmentID, v))
 }
 
 // JourneyIDEQ applies the EQ predicate on the "journey_id" field.
@@ -474,29 +493,6 @@ func ErrorEqualFold(v string) predicate.StepRun {
 // ErrorContainsFold applies the ContainsFold predicate on the "error" field.
 func ErrorContainsFold(v string) predicate.StepRun {
 	return predicate.StepRun(sql.FieldContainsFold(FieldError, v))
-}
-
-// HasEnrollment applies the HasEdge predicate on the "enrollment" edge.
-func HasEnrollment() predicate.StepRun {
-	return predicate.StepRun(func(s *sql.Selector) {
-		step := sqlgraph.NewStep(
-			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, true, EnrollmentTable, EnrollmentColumn),
-		)
-		sqlgraph.HasNeighbors(s, step)
-	})
-}
-
-// HasEnrollmentWith applies the HasEdge predicate on the "enrollment" edge with a given conditions (other predicates).
-func HasEnrollmentWith(preds ...predicate.Enrollment) predicate.StepRun {
-	return predicate.StepRun(func(s *sql.Selector) {
-		step := newEnrollmentStep()
-		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
-			for _, p := range preds {
-				p(s)
-			}
-		})
-	})
 }
 
 // And groups predicates with the AND operator between them.
