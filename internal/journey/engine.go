@@ -601,7 +601,17 @@ FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::int8[], $8::text
 // leads (no update of the row is HOT once the owner changes) and the
 // re-check of its foreign keys by the update after it. A lead whose
 // updated_at is later than the batch's time keeps it.
-const touchSQL = `UPDATE leads SET updated_at = $2 WHERE tenant_id = $1 AND id = ANY($3::uuid[]) AND updated_at < $2`
+//
+// Each lead is found by a probe of its primary key (a subquery per id, as
+// the claim reads its leads): named by `id = ANY($3)`, 2,000 of 100,000
+// leads were read by a sequential scan of the table (48 ms a batch, and
+// growing with the workspace).
+const touchSQL = `
+UPDATE leads SET updated_at = $2
+WHERE ctid = ANY(ARRAY(
+	SELECT (SELECT l.ctid FROM leads l WHERE l.tenant_id = $1 AND l.id = u.id AND l.updated_at < $2)
+	FROM unnest($3::uuid[]) AS u(id)))
+	AND tenant_id = $1 AND updated_at < $2`
 
 // touch writes the pending updated_at of the leads whose tags the batch
 // changed. keep leaves them pending, for a caller under a savepoint that
@@ -706,7 +716,15 @@ func (g *group) reassign(ctx context.Context, c *ent.Client, r *schematype.Reass
 	s := g.p.s
 	reason := "journey: " + g.name
 	if r.To != ReassignPool {
-		_, err := s.Assigner.Reassign(ctx, leads, r.ExcludeCurrentOwner, reason)
+		res, err := s.Assigner.Reassign(ctx, leads, r.ExcludeCurrentOwner, reason)
+		if err == nil {
+			// Their update set updated_at: nothing left to touch.
+			g.w.touched = slices.DeleteFunc(g.w.touched, func(id uuid.UUID) bool {
+				_, released := res.Released[id]
+				_, assigned := res.Assigned[id]
+				return released || assigned
+			})
+		}
 		if !errors.Is(err, assign.ErrConditional) {
 			return err
 		}
