@@ -14,7 +14,9 @@
 // (get_groupmsg_task); the broadcast's drawer shows rep1's template waiting
 // with the automatic reminder's time, 提醒成员 reminds through the fake
 // (remind_groupmsg_send) three times, and the fourth is WeCom's limit, said
-// with when the next is possible.
+// with when the next is possible. The drawer's automatic-reminder hint opens
+// the wecom channel's form at massSendRemindAfterMinutes: a value past the
+// server's bounds is refused on the field, another is saved.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -357,6 +359,29 @@ describe('WeCom in the web app', () => {
     await page.setViewportSize({ width: 1440, height: 900 });
     // Cancelled: the drawer no longer offers a reminder.
     await gql(admin, `mutation($id: ID!){ cancelBroadcast(id: $id) { id } }`, { id: bc });
+
+    // The automatic reminder's hint opens the channel's form at its minutes, focused.
+    await page.reload();
+    await page.getByTestId('broadcasts-table').getByText(name).click();
+    await section.getByTestId('mass-send-auto-configure').click();
+    const form = page.getByTestId('channel-form');
+    const minutes = formItem(form, 'massSendRemindAfterMinutes').locator('input');
+    await minutes.waitFor();
+    expect(await minutes.inputValue()).toBe('30');
+    await expect.poll(() => minutes.evaluate((el) => el === document.activeElement)).toBe(true);
+    // Past a template's 3 days: the server's bounds on the field, nothing saved.
+    await minutes.fill('5000');
+    await page.getByTestId('channel-submit').click();
+    await formItem(form, 'massSendRemindAfterMinutes').locator('.ant-form-item-explain-error').getByText('1 to 4260 minutes').waitFor();
+    await shot(page, 'wecom-remind-bounds-1440', { fullPage: false });
+    const remindOf = async () =>
+      (await gql<{ channels: { key: string; config: Record<string, unknown> }[] }>(admin, `{ channels { key config } }`)).channels.find((c) => c.key === 'wecom')!.config
+        .massSendRemindAfterMinutes;
+    expect(await remindOf()).toBe(30);
+    await minutes.fill('45');
+    await page.getByTestId('channel-submit').click();
+    await form.waitFor({ state: 'detached' });
+    expect(await remindOf()).toBe(45);
     expect(b.errors).toEqual([]);
   });
 
