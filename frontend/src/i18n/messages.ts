@@ -1012,6 +1012,8 @@ export const messages = {
   'segmentStatus.READY': ['就绪', 'Ready'],
   'segmentStatus.FAILED': ['失败', 'Failed'],
   'failure.NOT_FOUND': ['不存在', 'Not found'],
+  'failure.FORBIDDEN': ['无权修改', 'Not yours to change'],
+  'failure.BAD_USER_INPUT': ['不能执行此操作', 'Refused'],
   'failure.INACTIVE': ['线索已失效', 'Inactive'],
   'failure.ALREADY_OWNED': ['已被领取', 'Already owned'],
   'failure.NOT_IN_POOL': ['不在公海', 'Not in a pool'],
