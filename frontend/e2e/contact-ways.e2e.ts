@@ -17,7 +17,11 @@
 // first, and it leaves the list and WeCom. Welcome attachments are added,
 // checked as the API checks them (a link's URL, an image's *.qpic.cn),
 // moved and removed in the drawer, saved without asking WeCom and shown on
-// the row. The deleted code is listed under 已删除 and 恢复 makes it again
+// the row. An image is uploaded from the drawer (uploadWeComImage, the fake's
+// media/uploadimg): a file of another kind or over 2 MB is refused in the
+// page, one that only claims to be a PNG by the API, neither reaching WeCom;
+// a PNG fills the image's URL and shows as a thumbnail, and is saved with
+// the code. The deleted code is listed under 已删除 and 恢复 makes it again
 // in WeCom (add_contact_way with its state and member) — refused with the
 // member named while the member is unlinked. At 1440 px and 390 px.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,14 +40,31 @@ let linked: User; // rep1, linked to a WeCom member for the test
 let second: User; // rep2, linked for the code with two members
 let unlinked: User; // rep3, never linked
 
-// A fake WeCom: gettoken, add_contact_way, update_contact_way and del_contact_way, as scrm
-// calls them through the channel's baseUrl. update_contact_way refuses (60111, as WeCom
-// does for a userid not in the corp) any list of members with REFUSED.
+// A fake WeCom: gettoken, add_contact_way, update_contact_way, del_contact_way and
+// media/uploadimg, as scrm calls them through the channel's baseUrl. update_contact_way
+// refuses (60111, as WeCom does for a userid not in the corp) any list of members with
+// REFUSED; uploadimg keeps the multipart field media under a *.qpic.cn URL (images), which
+// the browser is served from there.
 const FAKE_TOKEN = `e2e-token-${Date.now()}`;
 const REFUSED = `e2e-refused-${Date.now() % 100000}`;
 const calls: { path: string; body: Record<string, unknown> }[] = [];
 const configs: string[] = []; // the config_id of each add_contact_way, in order
 const bodies = (name: string) => calls.filter((c) => c.path === `/cgi-bin/externalcontact/${name}`).map((c) => c.body);
+const images = new Map<string, Buffer>(); // uploadimg's URL -> the image
+/** The file field media of a multipart body (null when there is none), as WeCom reads it. */
+const mediaPart = (body: Buffer, type: string): Buffer | null => {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(type);
+  if (!boundary) return null;
+  const sep = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+  for (let at = body.indexOf(sep), next; at >= 0; at = next) {
+    next = body.indexOf(sep, at + sep.length);
+    if (next < 0) break;
+    const part = body.subarray(at + sep.length + 2, next - 2);
+    const head = part.indexOf('\r\n\r\n');
+    if (head >= 0 && /name="media"/.test(part.subarray(0, head).toString())) return part.subarray(head + 4);
+  }
+  return null;
+};
 // A QR-like picture (21 × 21 modules with the three finder squares, 4 px each) as a PNG data URL
 // under the 1,000 characters scrm keeps of a qr_code, standing in for WeCom's image.
 const QR = (() => {
@@ -96,6 +117,7 @@ const QR = (() => {
   ]);
   return `data:image/png;base64,${png.toString('base64')}`;
 })();
+const QR_PNG = Buffer.from(QR.slice(QR.indexOf(',') + 1), 'base64');
 const LONG_NAME = '2026 春季展会 · 上海国际车展 E2 馆入口处展位二维码（周末两天）';
 let fake: Server;
 let fakeURL: string;
@@ -103,6 +125,9 @@ let fakeURL: string;
 beforeAll(async () => {
   b = await launch();
   page = b.page;
+  // The browser gets WeCom's images (https://*.qpic.cn: thumbnails of image attachments) from
+  // the fake: what uploadimg kept, the QR picture for any other URL a test typed.
+  await b.context.route(/^https:\/\/[^/]*\.?qpic\.cn\//, (r) => r.fulfill({ body: images.get(r.request().url()) ?? QR_PNG, contentType: 'image/png' }));
   admin = await token(ADMIN.email, ADMIN.password);
   const users = (await gql<{ users: { edges: { node: User }[] } }>(admin, `{ users(first: 100) { edges { node { id name email } } } }`)).users.edges.map((e) => e.node);
   linked = users.find((u) => u.email === 'rep1@demo.scrm.dev')!;
@@ -114,7 +139,9 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://fake');
-      const raw = Buffer.concat(chunks).toString();
+      const type = req.headers['content-type'] ?? '';
+      const data = Buffer.concat(chunks);
+      const raw = type.startsWith('multipart/form-data') ? '' : data.toString();
       calls.push({ path: url.pathname, body: raw ? (JSON.parse(raw) as Record<string, unknown>) : {} });
       res.setHeader('Content-Type', 'application/json');
       if (url.pathname === '/cgi-bin/gettoken') {
@@ -130,6 +157,12 @@ beforeAll(async () => {
         else res.end(JSON.stringify({ errcode: 0, errmsg: 'ok' }));
       } else if (url.pathname === '/cgi-bin/externalcontact/del_contact_way') {
         res.end(JSON.stringify({ errcode: 0, errmsg: 'ok' }));
+      } else if (url.pathname === '/cgi-bin/media/uploadimg') {
+        const image = mediaPart(data, type);
+        if (!image) return void res.end(JSON.stringify({ errcode: 41005, errmsg: 'media data missing' }));
+        const at = `https://wework.qpic.cn/wwpic/e2e-${images.size + 1}/0`;
+        images.set(at, image);
+        res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', url: at }));
       } else {
         res.end(JSON.stringify({ errcode: 40014, errmsg: 'invalid access_token' }));
       }
@@ -350,7 +383,8 @@ describe('contact-way codes', () => {
     expect(await page.getByTestId('cw-form-welcome').inputValue()).toBe('{{.name}}，欢迎来到展位！');
     expect(await page.getByTestId('cw-form-skip').getAttribute('aria-checked')).toBe('false');
     for (const s of [linked.name, second.name]) expect(await formItem(drawer(), '成员').innerText()).toContain(s);
-    expect(await formItem(drawer(), '客户标签').innerText()).toContain(tags[0].name);
+    // Tags show by name once the workspace's tags are read (a request of its own).
+    await expect.poll(() => formItem(drawer(), '客户标签').innerText()).toContain(tags[0].name);
     expect(await page.getByTestId('cw-members-type').innerText()).toContain('多人活码');
     expect(await page.getByTestId('cw-submit').innerText()).toMatch(/保\s*存/);
 
@@ -570,6 +604,69 @@ describe('contact-way codes', () => {
     await toast('已保存').waitFor();
     await drawer().waitFor({ state: 'hidden' });
     await expect.poll(() => row(code.id).getByTestId('cw-attachment').count()).toBe(1);
+    expect(b.errors).toEqual([]);
+  });
+
+  it('uploads a welcome image to (a fake) WeCom: other files refused before, the URL filled in and saved (at 1440 px and 390 px)', async () => {
+    const [code] = await apiCodes();
+    const uploads = () => calls.filter((c) => c.path === '/cgi-bin/media/uploadimg').length;
+    await page.reload();
+    await row(code.id).getByTestId('cw-edit').click();
+    await drawer().waitFor();
+    const cards = drawer().getByTestId('cw-form-attachment');
+    const before = await cards.count();
+    await page.getByTestId('cw-attach-add').click();
+    const card = cards.nth(before);
+    await pick(page, card.getByTestId('cw-attach-type'), '图片');
+    const file = card.locator('input[type=file]');
+    const imageError = formItem(card, '图片地址').locator('.ant-form-item-explain-error');
+
+    // Another kind of file, or one over 2 MB, never leaves the page.
+    await file.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
+    await imageError.getByText('只能上传 JPG 或 PNG 图片').waitFor();
+    await file.setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(2 * 1024 * 1024 + 1) });
+    await imageError.getByText('不能超过 2 MB').waitFor();
+    // A file that only claims to be a PNG: the API reads it and refuses it on the field.
+    await file.setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('GIF89a, named png') });
+    await imageError.getByText('must be a JPG or PNG image').waitFor();
+    expect(uploads()).toBe(0);
+    await card.scrollIntoViewIfNeeded();
+    await shot(page, 'contact-ways-upload-refused-1440', { fullPage: false });
+
+    // A PNG goes to WeCom; its URL fills the image, shown as a thumbnail.
+    await file.setInputFiles({ name: '展位海报.png', mimeType: 'image/png', buffer: QR_PNG });
+    await expect.poll(() => card.getByTestId('cw-attach-picURL').inputValue()).toBe('https://wework.qpic.cn/wwpic/e2e-1/0');
+    expect(uploads()).toBe(1);
+    expect(images.get('https://wework.qpic.cn/wwpic/e2e-1/0')?.equals(QR_PNG)).toBe(true);
+    expect(await imageError.count()).toBe(0);
+    const preview = card.locator('img');
+    await preview.waitFor();
+    await expect.poll(() => preview.evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await shot(page, 'contact-ways-uploaded-1440', { fullPage: false });
+    await page.getByTestId('cw-submit').click();
+    await toast('已保存').waitFor();
+    await drawer().waitFor({ state: 'hidden' });
+    const { contactWays } = await gql<{ contactWays: { id: string; welcomeAttachments: { type: string; picURL: string | null }[] }[] }>(admin,
+      `{ contactWays { id welcomeAttachments { type picURL } } }`);
+    expect(contactWays.find((c) => c.id === code.id)!.welcomeAttachments.at(-1)).toEqual({ type: 'IMAGE', picURL: 'https://wework.qpic.cn/wwpic/e2e-1/0' });
+    expect(await row(code.id).getByTestId('cw-attachment').last().getAttribute('data-kind')).toBe('IMAGE');
+
+    // At 390 px: the drawer takes the screen; a new upload replaces the image's URL.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await row(code.id).getByTestId('cw-edit').scrollIntoViewIfNeeded();
+    await row(code.id).getByTestId('cw-edit').click();
+    await drawer().waitFor();
+    const last = cards.last();
+    await last.scrollIntoViewIfNeeded();
+    expect(await last.getByTestId('cw-attach-picURL').inputValue()).toBe('https://wework.qpic.cn/wwpic/e2e-1/0');
+    await last.locator('input[type=file]').setInputFiles({ name: 'poster-2.png', mimeType: 'image/png', buffer: QR_PNG });
+    await expect.poll(() => last.getByTestId('cw-attach-picURL').inputValue()).toBe('https://wework.qpic.cn/wwpic/e2e-2/0');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'contact-ways-uploaded-390', { fullPage: false });
+    await drawer().getByRole('button', { name: /取\s*消/ }).click();
+    await drawer().waitFor({ state: 'hidden' });
+    await page.setViewportSize({ width: 1440, height: 900 });
     expect(b.errors).toEqual([]);
   });
 
