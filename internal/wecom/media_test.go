@@ -116,7 +116,9 @@ func TestUploadWeComImage(t *testing.T) {
 	api.MustDo(admin, `mutation { createUser(input:{name: "zhangsan", email: "zs@acme.test", password: "rep-password", roles: ["rep"]}){ id } }`, nil, &u)
 	api.MustDo(admin, `mutation($id: ID!){ updateUser(id: $id, input: {wecomUserID: "zhangsan"}) { id } }`, map[string]any{"id": u.CreateUser.ID}, nil)
 	var cw struct {
-		CreateContactWay struct{ WelcomeAttachments []struct{ Type, PicURL string } }
+		CreateContactWay struct {
+			WelcomeAttachments []struct{ Type, PicURL string }
+		}
 	}
 	api.MustDo(admin, `mutation($input: CreateContactWayInput!) { createContactWay(input: $input) { welcomeAttachments { type picURL } } }`,
 		map[string]any{"input": map[string]any{"name": "海报活码", "userIDs": []string{u.CreateUser.ID}, "welcomeMessage": "您好",
