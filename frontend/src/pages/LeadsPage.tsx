@@ -333,7 +333,13 @@ export function LeadsPage() {
         pools={pools}
         showOwner={can('lead', 'assign') || can('user', 'read')}
       />}
-      <QueryError error={retrying ? undefined : res.error} retry={() => refetch({ requestPolicy: 'network-only' })} />
+      {waitForDefs && defsError ? (
+        // The list waits for the definitions to read an earlier version's
+        // conditions: their failure is the list's.
+        <QueryError error={defsError} retry={() => refetchDefs({ requestPolicy: 'network-only' })} />
+      ) : (
+        <QueryError error={retrying ? undefined : res.error} retry={() => refetch({ requestPolicy: 'network-only' })} />
+      )}
       <div style={{ minHeight: 32, marginBottom: 8, display: 'flex', alignItems: 'center', justifyContent: 'space-between', ...(mobile && selected.length > 0 ? STICKY_BAR : {}) }} data-testid="bulk-bar">
         {allMatching ? (
           <Space wrap data-testid="bulk-all-bar">
