@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -88,17 +89,53 @@ func (e *killEnv) leads(n int, shape func(i int, c *ent.LeadCreate)) []*ent.Lead
 
 // worker starts `scrm serve --roles worker` with extra flags; its output
 // is returned, and it is killed when the test ends.
-func (e *killEnv) worker(flags ...string) (*exec.Cmd, *bytes.Buffer) {
+func (e *killEnv) worker(flags ...string) (*exec.Cmd, *output) {
 	e.t.Helper()
-	var out bytes.Buffer
+	out := &output{}
 	cmd := exec.Command(e.bin, append([]string{"serve", "--roles", "worker"}, flags...)...)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+e.db.URL, "REDIS_URL="+e.rd.URL, "SCRM_SECRET="+e.secret)
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	return cmd, &out
+	return cmd, out
+}
+
+// output is a worker process's output, read by the test while the process
+// writes it.
+type output struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.Write(p)
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
+
+// Contains reports whether the output so far has s.
+func (o *output) Contains(s string) bool { return strings.Contains(o.String(), s) }
+
+// waitFor waits until each worker's output has s (a log line's message).
+func (e *killEnv) waitFor(s string, outs ...*output) {
+	e.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for _, o := range outs {
+		for !o.Contains(s) {
+			if time.Now().After(deadline) {
+				e.t.Fatalf("no %q from a worker in 60 s:\n%s", s, o)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 }
 
 // kill SIGKILLs a worker and waits until it is gone.
