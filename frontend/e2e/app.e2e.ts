@@ -160,6 +160,32 @@ describe('scrm web app', () => {
         return ['background-color', 'color', 'padding-left', 'padding-right', 'border-top-width', 'border-top-color', 'border-radius', 'font-size', 'line-height', 'height', 'margin-right'].map((p) => `${p}: ${s.getPropertyValue(p)}`);
       });
     expect(await look('[data-testid=leads-table] tbody span.ant-tag-blue')).toEqual(await look('[data-testid=user-menu] .ant-tag-blue'));
+
+    // The rows' check boxes are antd's markup without antd's Checkbox
+    // (columns.tsx rowCheckbox): they look like the header's, which is
+    // antd's, and select through antd's own handlers, shift-click ranges included.
+    const box = (sel: string) =>
+      page.locator(sel).first().evaluate((el) => {
+        const s = getComputedStyle(el);
+        return ['width', 'height', 'border-top-width', 'border-top-style', 'border-top-color', 'border-radius', 'background-color', 'cursor'].map((p) => `${p}: ${s.getPropertyValue(p)}`);
+      });
+    const table = page.getByTestId('leads-table');
+    expect(await table.locator('tbody .ant-checkbox-wrapper').count()).toBe(50);
+    expect(await box('[data-testid=leads-table] tbody td.ant-table-selection-column .ant-checkbox')).toEqual(await box('[data-testid=leads-table] thead .ant-checkbox'));
+    const rowBox = (i: number) => table.locator('tbody tr.ant-table-row').nth(i).locator('input.ant-checkbox-input');
+    await rowBox(0).click();
+    await page.getByText('已选 1 条').waitFor();
+    expect(await table.locator('tbody tr.ant-table-row').first().locator('.ant-checkbox').getAttribute('class')).toContain('ant-checkbox-checked');
+    await rowBox(3).click({ modifiers: ['Shift'] });
+    await page.getByText('已选 4 条').waitFor();
+    expect(await table.locator('tbody .ant-checkbox-checked').count()).toBe(4);
+    await rowBox(1).click();
+    await page.getByText('已选 3 条').waitFor();
+    // The header's box selects the whole page, and clears it again.
+    await table.locator('thead input.ant-checkbox-input').click();
+    await expect.poll(() => table.locator('tbody .ant-checkbox-checked').count()).toBe(50);
+    await table.locator('thead input.ant-checkbox-input').click();
+    await expect.poll(() => table.locator('tbody .ant-checkbox-checked').count()).toBe(0);
   });
 
   it('defines a custom field with type-specific options', async () => {

@@ -42,6 +42,8 @@ export function Shortcuts({ allowed }: { allowed: (path: string) => boolean }) {
     ...Object.entries(GO).filter(([, p]) => allowed(p)).map(([k, p]) => ({ keys: `g ${k}`, what: t('keys.go', { page: pageName(t, p) }) })),
     { keys: '?', what: t('keys.help') },
   ];
+  // Mounted only while open: a closed antd Modal still runs its style hooks on every page's first render.
+  if (!help) return null;
   return (
     <Modal open={help} onCancel={() => setHelp(false)} footer={null} title={t('keys.title')} data-testid="shortcuts-help">
       <Table

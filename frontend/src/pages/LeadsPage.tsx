@@ -16,7 +16,7 @@ import { BulkActions } from '../components/leads/BulkActions';
 import { LeadFormModal } from '../components/leads/LeadFormModal';
 import { ViewBar } from '../components/leads/ViewBar';
 import { ExportButton } from '../components/leads/ExportButton';
-import { columnOptions, customColumns, DEFAULT_COLUMNS, leadColumns, liveColumns, type LeadRow } from '../components/leads/columns';
+import { columnOptions, customColumns, DEFAULT_COLUMNS, leadColumns, liveColumns, rowCheckbox, type LeadRow } from '../components/leads/columns';
 import { activeCount, reconcileFilter, toWhere, type LeadFilter } from '../lib/leadFilter';
 import { loadColumns, storeColumns, useSavedViews, type LeadView, type SortState } from '../lib/savedViews';
 import { apiErrors, errorText } from '../api/errors';
@@ -376,7 +376,7 @@ export function LeadsPage() {
         tableLayout="auto"
         style={{ overflowX: 'auto' }}
         data-testid="leads-table"
-        rowSelection={{ selectedRowKeys: selected, onChange: (keys) => { setAllChosen(false); setSelected(keys as string[]); } }}
+        rowSelection={{ selectedRowKeys: selected, renderCell: rowCheckbox, onChange: (keys) => { setAllChosen(false); setSelected(keys as string[]); } }}
         onChange={(_p, _f, sorter) => {
           const s = Array.isArray(sorter) ? sorter[0] : sorter;
           const opt = options.find((o) => o.key === s?.columnKey);
