@@ -1,10 +1,13 @@
 // Bulk field edit and bulk stage move (bulkUpdateLeads' update and moveStage
 // actions): which fields a viewer may set on many leads at once, how the
-// form's value becomes the action's input, and where the API's errors of
-// the action go on the form. The input of a custom field is the widget its
-// type declares (fieldTypes, through AttributeInput), never a table here.
+// form's values (one or more fields) become the action's input, through the
+// workspace's typed schema for custom fields, where the API's errors of the
+// action go on the form, and the CSV of the leads an inline answer did not
+// change. The input of a custom field is the widget its type declares
+// (fieldTypes, through AttributeInput), never a table here.
 import type { BulkLeadActionInput } from '../gql/graphql';
 import type { FieldDef } from './fields';
+import { typedValue } from './typedFields';
 
 /** A field bulk edit offers: a built-in one, or a custom field (key "attr:<key>"). */
 export interface BulkField {
@@ -38,20 +41,49 @@ export function emptyValue(v: unknown): boolean {
   return v === undefined || v === null || (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && v.length === 0);
 }
 
+/** One field of a bulk field edit, as the dialog's row holds it. */
+export interface BulkEdit {
+  field: BulkField;
+  value?: unknown;
+  /** Clear the field rather than set it (always, for a clear-only field). */
+  clear?: boolean;
+}
+
 /**
- * The update action setting field to value on every lead, or clearing it
- * (clear: an empty text, no territory, a null custom field, which the API
- * removes). Text values are trimmed.
+ * The update action setting or clearing every field of edits on every lead,
+ * one UpdateLeadInput: a built-in field by its name (clearing: an empty
+ * text, clearTerritory), a custom field by its key as the workspace's typed
+ * schema takes it (an option's enum value name, a date as YYYY-MM-DD, null
+ * clears it), not through the generic attributes. Text values are trimmed.
  */
-export function updateAction(field: BulkField, value: unknown, clear: boolean): BulkLeadActionInput {
-  const v = typeof value === 'string' ? value.trim() : value;
-  if (field.def) return { update: { attributes: { [field.def.key]: clear ? null : v } } };
-  switch (field.builtin) {
-    case 'territory':
-      return { update: clear ? { clearTerritory: true } : { territoryID: String(v) } };
-    default:
-      return { update: { [field.builtin!]: clear ? '' : String(v ?? '') } };
+export function updateAction(edits: BulkEdit[]): BulkLeadActionInput {
+  const update: Record<string, unknown> = {};
+  for (const { field, value, clear: asked } of edits) {
+    const clear = !!asked || !!field.clearOnly;
+    const v = typeof value === 'string' ? value.trim() : value;
+    if (field.def) update[field.def.key] = clear ? null : typedValue(field.def, v);
+    else if (field.builtin === 'territory') Object.assign(update, clear ? { clearTerritory: true } : { territoryID: String(v) });
+    else update[field.builtin!] = clear ? '' : String(v ?? '');
   }
+  // UpdateLeadInput's generated type is the static schema's, without the
+  // workspace's custom fields, which the typed schema adds.
+  return { update } as BulkLeadActionInput;
+}
+
+/**
+ * The key of the bulk field (BulkField.key) an error of the update action
+ * names: action.update.<builtin>, action.update.territoryID or
+ * clearTerritory, action.update.<key> of a custom field (the typed
+ * schema's path) or action.update.attributes.<key> (the bulk service's);
+ * null for anything else.
+ */
+export function updateErrorKey(path: string): string | null {
+  const rest = path.startsWith('action.update.') ? path.slice('action.update.'.length) : null;
+  if (!rest || rest === 'attributes') return null;
+  if (rest === 'territoryID' || rest === 'clearTerritory') return 'territory';
+  if ((BUILTINS as readonly string[]).includes(rest)) return rest;
+  const key = rest.startsWith('attributes.') ? rest.slice('attributes.'.length) : rest;
+  return /^[a-z][a-z0-9_]*$/.test(key) ? `attr:${key}` : null;
 }
 
 /**
@@ -65,9 +97,8 @@ export function moveStageAction(stageID: string, lost: boolean, v: { lostReasonI
 }
 
 /**
- * The form field an error of the action belongs on: the value input for
- * action.update.<field> (action.update.attributes.<key> for a custom field,
- * territoryID or clearTerritory for the territory), the field picker for
+ * The form field an error of the action belongs on: the value input of the
+ * field updateErrorKey names for action.update.<field>, the field picker for
  * action.update itself, the stage, lost reason and note of a move, the tags,
  * owner and reason of the other actions; null for anything else (shown
  * above the form).
@@ -95,8 +126,8 @@ export function bulkErrorField(path: string): 'value' | 'field' | 'stageID' | 'l
 export interface BulkInlineResult {
   matched: number;
   changed: number;
-  /** The leads not changed, as FailureList shows them (names: leadID → name). */
-  failures: { leadID: string; code: string; message: string }[];
+  /** The leads not changed, as FailureList shows them (names: leadID → name; gone: the lead no longer exists, its leadID is made up). */
+  failures: { leadID: string; code: string; message: string; gone?: boolean }[];
   names: Record<string, string>;
 }
 
@@ -117,7 +148,38 @@ export function inlineResult(p: {
   const failures = (p.failures ?? []).map((f, i) => {
     const leadID = f.leadID ?? `gone-${i}`;
     names[leadID] = f.name ?? (f.leadID ? f.leadID : '—');
-    return { leadID, code: f.code, message: f.message };
+    return { leadID, code: f.code, message: f.message, ...(f.leadID ? {} : { gone: true }) };
   });
   return { matched: p.matched, changed: p.changed, failures, names };
+}
+
+/** A CSV cell: quoted when it holds a separator, a quote or a line break; a leading =, +, -, @ is escaped so a spreadsheet does not run it as a formula. */
+export function csvCell(v: string): string {
+  const s = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/**
+ * The CSV of an inline result's failures: a header (in the UI's language),
+ * then per lead its id (empty when it no longer exists), its name as the
+ * viewer sees it, the reason's code and the reason in the UI's language
+ * (reason(code)). UTF-8 with a byte-order mark, so that Excel opens Chinese
+ * correctly; lines end in CRLF.
+ */
+export function failuresCSV(r: BulkInlineResult, header: [string, string, string, string], reason: (code: string) => string): string {
+  const rows = [header, ...r.failures.map((f) => [f.gone ? '' : f.leadID, r.names[f.leadID] ?? '', f.code, reason(f.code)])];
+  return '\uFEFF' + rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+/**
+ * An input error's message without the path the API puts before it (the
+ * typed schema's "action.update.budget: …", a field's own "attributes.budget:
+ * …"): the form shows it under the field's input already.
+ */
+export function withoutPath(message: string, field?: string): string {
+  let m = message;
+  if (field && m.startsWith(`${field}: `)) m = m.slice(field.length + 2);
+  const key = field?.split('.').at(-1);
+  if (key) for (const p of [`attributes.${key}: `, `${key}: `]) if (m.startsWith(p)) m = m.slice(p.length);
+  return m;
 }

@@ -5,13 +5,15 @@
 // polling); more it changes in a job, whose progress the dialog shows, lets
 // be cancelled between batches, and whose CSV of the leads that failed and
 // why it offers (leads the viewer may read but not change, leads that
-// cannot take the action). The actions: add or remove tags,
-// assign, return to the pool, set or clear a field (the custom field's own
-// input, AttributeInput, from its type's widget), move stage (a lost reason
-// for a LOST stage, as the kanban asks).
+// cannot take the action); the failures of an answer at once download as a
+// CSV built here. The actions: add or remove tags, assign, return to the
+// pool, set or clear one or more fields in one update (a custom field's own
+// input, AttributeInput, from its type's widget; its value sent as the
+// workspace's typed schema takes it), move stage (a lost reason for a LOST
+// stage, as the kanban asks).
 import { useMemo, useState } from 'react';
 import { Alert, App, Button, Checkbox, Form, Input, Modal, Progress, Radio, Select, Space, Typography } from 'antd';
-import { DownloadOutlined } from '@ant-design/icons';
+import { DeleteOutlined, DownloadOutlined, PlusOutlined } from '@ant-design/icons';
 import { useMutation } from 'urql';
 import { BulkUpdateLeadsDoc, CancelJobDoc } from '../../api/ops';
 import { downloadJobResult, useJob } from '../../api/jobs';
@@ -21,7 +23,8 @@ import { useSession } from '../../auth/session';
 import { useI18n } from '../../i18n';
 import { jobFinished, jobPercent } from '../../lib/jobs';
 import { fmtNumber } from '../../lib/format';
-import { bulkErrorField, bulkFields, emptyValue, inlineResult, moveStageAction, updateAction, type BulkField, type BulkInlineResult } from '../../lib/bulkEdit';
+import { bulkErrorField, bulkFields, emptyValue, failuresCSV, inlineResult, moveStageAction, updateAction, updateErrorKey, withoutPath, type BulkField, type BulkInlineResult } from '../../lib/bulkEdit';
+import { failureLabel } from '../../lib/labels';
 import { AttributeInput } from '../AttributeInput';
 import { FailureList } from '../FailureList';
 import type { BulkLeadActionInput, LeadWhereInput } from '../../gql/graphql';
@@ -53,13 +56,12 @@ export interface BulkValues {
   reason?: string;
   lostReasonID?: string;
   note?: string;
-  field?: string;
-  value?: unknown;
-  clear?: boolean;
+  /** The fields of an update, one row each: the field's key (BulkField.key), its value, or clear. */
+  edits?: { field?: string; value?: unknown; clear?: boolean }[];
 }
 
-/** The API's action for the form's values (field: the field picked for update; lost: the stage picked is LOST). */
-export function bulkAction(kind: BulkKind, v: BulkValues, ctx: { field?: BulkField; lost?: boolean } = {}): BulkLeadActionInput {
+/** The API's action for the form's values (fields: those bulk edit offers; lost: the stage picked is LOST). */
+export function bulkAction(kind: BulkKind, v: BulkValues, ctx: { fields?: BulkField[]; lost?: boolean } = {}): BulkLeadActionInput {
   const reason = v.reason?.trim() || null;
   switch (kind) {
     case 'addTags':
@@ -71,7 +73,10 @@ export function bulkAction(kind: BulkKind, v: BulkValues, ctx: { field?: BulkFie
     case 'pool':
       return { assign: { toPool: true, reason } };
     case 'update':
-      return updateAction(ctx.field!, v.value, !!v.clear || !!ctx.field?.clearOnly);
+      return updateAction((v.edits ?? []).flatMap((e) => {
+        const field = ctx.fields?.find((f) => f.key === e.field);
+        return field ? [{ field, value: e.value, clear: e.clear }] : [];
+      }));
     case 'moveStage':
       return moveStageAction(v.stageID!, !!ctx.lost, v);
   }
@@ -96,10 +101,11 @@ export function BulkAllModal({ open, onClose, onDone, where, total, tags, users,
   const running = !!job && !jobFinished(job.status);
   const stageID = Form.useWatch('stageID', form);
   const lost = stages.find((s) => s.id === stageID)?.kind === 'LOST';
-  const fieldKey = Form.useWatch('field', form);
-  const clearing = Form.useWatch('clear', form);
+  const edits = Form.useWatch('edits', form);
   const fields = useMemo(() => bulkFields(defs, { territory: can('territory', 'read') }), [defs, can]);
-  const field = fields.find((f) => f.key === fieldKey);
+  const rowField = (i: number) => fields.find((f) => f.key === edits?.[i]?.field);
+  // A row shows its value input once its field is picked, unless it clears.
+  const valueShown = (i: number) => { const f = rowField(i); return !!f && !f.clearOnly && !edits?.[i]?.clear; };
   const label = (f: BulkField) => f.def?.label ?? (f.builtin === 'territory' ? t('lead.territory') : t(`lead.${f.builtin!}` as 'lead.company'));
 
   const kinds: { value: BulkKind; label: string }[] = [
@@ -109,14 +115,14 @@ export function BulkAllModal({ open, onClose, onDone, where, total, tags, users,
   ];
   const [kind, setKind] = useState<BulkKind>(() => (initialKind && kinds.some((k) => k.value === initialKind) ? initialKind : (kinds[0]?.value ?? 'addTags')));
 
-  // The inputs on the form now, where the API's errors can be shown.
-  const valueShown = !!field && !field.clearOnly && !clearing;
+  // The inputs on the form now, where the API's errors can be shown (an
+  // update's are placed by updatePath).
   const shown: string[] = {
     addTags: ['tagIDs'],
     removeTags: ['tagIDs'],
     assign: ['ownerID', 'reason'],
     pool: ['reason'],
-    update: ['field', ...(valueShown ? ['value'] : [])],
+    update: [],
     moveStage: ['stageID', ...(lost && lostReasons.length ? ['lostReasonID'] : []), ...(lost ? ['note'] : [])],
   }[kind];
 
@@ -124,18 +130,23 @@ export function BulkAllModal({ open, onClose, onDone, where, total, tags, users,
     const v = await form.validateFields().catch(() => null);
     if (!v) return;
     setError(null);
-    const r = await start({ where, action: bulkAction(kind, v, { field, lost }) });
+    const r = await start({ where, action: bulkAction(kind, v, { fields, lost }) });
     if (r.error || !r.data) {
-      // Errors of the action go on their input (the value for any field of
-      // an update, action.update.attributes.<key> included); others above.
-      const placed = new Map<string, string[]>();
+      // Errors of the action go on their input (an update's on the value of
+      // the field's row, or its picker when it clears); others above.
+      const placed = new Map<string, { name: (string | number)[]; errors: string[] }>();
       const rest: string[] = [];
       for (const e of apiErrors(r.error)) {
-        const name = e.field ? bulkErrorField(e.field) : null;
-        if (name && shown.includes(name)) placed.set(name, [...(placed.get(name) ?? []), errorMessage(e)]);
-        else rest.push(errorMessage(e));
+        const name = kind === 'update' ? updatePath(e.field, v) : (e.field ? bulkErrorField(e.field) : null);
+        const path = typeof name === 'string' ? (shown.includes(name) ? [name] : null) : name;
+        if (!path) {
+          rest.push(errorMessage(e));
+          continue;
+        }
+        const k = JSON.stringify(path);
+        placed.set(k, { name: path, errors: [...(placed.get(k)?.errors ?? []), withoutPath(errorMessage(e), e.field)] });
       }
-      if (placed.size) form.setFields([...placed].map(([name, errors]) => ({ name, errors })));
+      if (placed.size) form.setFields([...placed.values()]);
       if (rest.length || !placed.size) setError(rest.length ? rest.join('; ') : errorText(r.error));
       return;
     }
@@ -143,6 +154,29 @@ export function BulkAllModal({ open, onClose, onDone, where, total, tags, users,
     const done = inlineResult(out);
     if (done) setInline(done);
     else if (out.job) watch({ ...out.job });
+  };
+  // The form input of an update's error: the row of the field it names.
+  const updatePath = (field: string | undefined, v: BulkValues): (string | number)[] | null => {
+    if (!field) return null;
+    if (field === 'action.update') return ['edits', 0, 'field'];
+    const key = updateErrorKey(field);
+    const i = (v.edits ?? []).findIndex((e) => e.field === key);
+    if (i < 0) return null;
+    return [`edits`, i, valueShown(i) ? 'value' : 'field'];
+  };
+  const saveFailures = () => {
+    if (!inline) return;
+    const header = t('bulkAll.csvHeader').split(',') as [string, string, string, string];
+    const csv = failuresCSV(inline, header, (code) => failureLabel(t, code));
+    const href = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
+    const a = document.createElement('a');
+    a.href = href;
+    a.download = 'bulk-failures.csv';
+    a.style.display = 'none';
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(href), 60_000);
   };
   const cancel = async () => {
     if (!job) return;
@@ -212,39 +246,69 @@ export function BulkAllModal({ open, onClose, onDone, where, total, tags, users,
             </Form.Item>
           )}
           {kind === 'update' && (
-            <>
-              <Form.Item name="field" label={t('bulkEdit.field')} rules={[{ required: true, message: t('bulkEdit.pickField') }]}>
-                <Select
-                  data-testid="bulk-all-field"
-                  showSearch={{ optionFilterProp: 'label' }}
-                  options={fields.map((f) => ({ value: f.key, label: label(f) }))}
-                  onChange={(k: string) => form.setFieldsValue({ value: undefined, clear: !!fields.find((f) => f.key === k)?.clearOnly })}
-                />
-              </Form.Item>
-              {field && (
-                <Form.Item name="clear" valuePropName="checked" extra={field.clearOnly ? t('bulkEdit.uniqueHint') : undefined}>
-                  <Checkbox disabled={field.clearOnly} data-testid="bulk-all-clear">{t('bulkEdit.clear')}</Checkbox>
-                </Form.Item>
+            <Form.List name="edits" initialValue={[{}]}>
+              {(rows, { add, remove }) => (
+                <>
+                  {rows.map((row, i) => {
+                    const f = rowField(i);
+                    const taken = new Set((edits ?? []).flatMap((e, j) => (j !== i && e?.field ? [e.field] : [])));
+                    return (
+                      <div key={row.key} data-testid="bulk-all-edit" data-row={i} style={{ borderBottom: '1px dashed rgba(128,128,128,0.3)', marginBottom: 12 }}>
+                        <div style={{ display: 'flex', gap: 8, alignItems: 'flex-start' }}>
+                          <Form.Item style={{ flex: 1, minWidth: 0 }} name={[row.name, 'field']} label={t('bulkEdit.field')} rules={[{ required: true, message: t('bulkEdit.pickField') }]}>
+                            <Select
+                              data-testid="bulk-all-field"
+                              showSearch={{ optionFilterProp: 'label' }}
+                              options={fields.map((x) => ({ value: x.key, label: label(x), disabled: taken.has(x.key) }))}
+                              onChange={(k: string) => form.setFieldValue(['edits', row.name], { field: k, value: undefined, clear: !!fields.find((x) => x.key === k)?.clearOnly })}
+                            />
+                          </Form.Item>
+                          {rows.length > 1 && (
+                            <Button
+                              type="text"
+                              icon={<DeleteOutlined />}
+                              aria-label={t('bulkEdit.removeField')}
+                              title={t('bulkEdit.removeField')}
+                              style={{ marginTop: 30 }}
+                              onClick={() => remove(row.name)}
+                              data-testid="bulk-all-remove-field"
+                            />
+                          )}
+                        </div>
+                        {f && (
+                          <Form.Item name={[row.name, 'clear']} valuePropName="checked" extra={f.clearOnly ? t('bulkEdit.uniqueHint') : undefined}>
+                            <Checkbox disabled={f.clearOnly} data-testid="bulk-all-clear">{t('bulkEdit.clear')}</Checkbox>
+                          </Form.Item>
+                        )}
+                        {f && valueShown(i) && (
+                          <div data-testid="bulk-all-value">
+                            <Form.Item
+                              name={[row.name, 'value']}
+                              label={t('bulkEdit.value', { field: label(f) })}
+                              tooltip={f.def?.helpText || undefined}
+                              rules={[{ validator: (_r, x) => (emptyValue(x) ? Promise.reject(new Error(t('bulkEdit.needValue'))) : Promise.resolve()) }]}
+                            >
+                              {f.def ? (
+                                <AttributeInput def={f.def} />
+                              ) : f.builtin === 'territory' ? (
+                                <Select showSearch={{ optionFilterProp: 'label' }} options={territories.map((x) => ({ value: x.id, label: x.name }))} />
+                              ) : (
+                                <Input maxLength={200} />
+                              )}
+                            </Form.Item>
+                          </div>
+                        )}
+                      </div>
+                    );
+                  })}
+                  {rows.length < fields.length && (
+                    <Form.Item>
+                      <Button type="dashed" block icon={<PlusOutlined />} onClick={() => add({})} data-testid="bulk-all-add-field">{t('bulkEdit.addField')}</Button>
+                    </Form.Item>
+                  )}
+                </>
               )}
-              {valueShown && (
-                <div data-testid="bulk-all-value">
-                  <Form.Item
-                    name="value"
-                    label={t('bulkEdit.value', { field: label(field) })}
-                    tooltip={field.def?.helpText || undefined}
-                    rules={[{ validator: (_r, x) => (emptyValue(x) ? Promise.reject(new Error(t('bulkEdit.needValue'))) : Promise.resolve()) }]}
-                  >
-                    {field.def ? (
-                      <AttributeInput def={field.def} />
-                    ) : field.builtin === 'territory' ? (
-                      <Select showSearch={{ optionFilterProp: 'label' }} options={territories.map((x) => ({ value: x.id, label: x.name }))} />
-                    ) : (
-                      <Input maxLength={200} />
-                    )}
-                  </Form.Item>
-                </div>
-              )}
-            </>
+            </Form.List>
           )}
           {kind === 'moveStage' && (
             <>
@@ -291,9 +355,14 @@ export function BulkAllModal({ open, onClose, onDone, where, total, tags, users,
             description={inline.failures.length > 0 ? t('bulkAll.failedListed', { n: fmtNumber(inline.failures.length) }) : undefined}
           />
           {inline.failures.length > 0 && (
-            <div style={{ maxHeight: 320, overflowY: 'auto', marginTop: 12 }} data-testid="bulk-all-failures">
-              <FailureList failures={inline.failures} names={inline.names} />
-            </div>
+            <>
+              <div style={{ maxHeight: 320, overflowY: 'auto', marginTop: 12 }} data-testid="bulk-all-failures">
+                <FailureList failures={inline.failures} names={inline.names} />
+              </div>
+              <Button style={{ marginTop: 12 }} icon={<DownloadOutlined />} onClick={saveFailures} data-testid="bulk-all-failures-csv">
+                {t('bulkAll.failuresCSV')}
+              </Button>
+            </>
           )}
         </>
       )}

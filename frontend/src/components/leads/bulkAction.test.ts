@@ -13,16 +13,16 @@ describe('bulkAction', () => {
     expect(bulkAction('pool', { reason: '离职交接' })).toEqual({ assign: { toPool: true, reason: '离职交接' } });
   });
 
-  it('sets or clears the field picked', () => {
-    const [company, , , territory, attr] = bulkFields([level], { territory: true });
-    expect(bulkAction('update', { field: 'attr:level', value: 'a' }, { field: attr })).toEqual({ update: { attributes: { level: 'a' } } });
-    expect(bulkAction('update', { field: 'attr:level', value: 'a', clear: true }, { field: attr })).toEqual({ update: { attributes: { level: null } } });
-    expect(bulkAction('update', { field: 'company', value: ' 星河 ' }, { field: company })).toEqual({ update: { company: '星河' } });
-    expect(bulkAction('update', { field: 'territory', value: 'tr1' }, { field: territory })).toEqual({ update: { territoryID: 'tr1' } });
-    expect(bulkAction('update', { field: 'territory', clear: true }, { field: territory })).toEqual({ update: { clearTerritory: true } });
-    // A unique field is only ever cleared, whatever the form holds.
-    const [uniq] = bulkFields([{ ...level, key: 'code', unique: true } as FieldDef], { territory: false }).filter((f) => f.def);
-    expect(bulkAction('update', { field: 'attr:code', value: 'x' }, { field: uniq })).toEqual({ update: { attributes: { code: null } } });
+  it('sets or clears the fields picked, in one update', () => {
+    const withNames: FieldDef = { ...level, options: [{ value: 'a', label: 'A', graphqlName: 'A' }] };
+    const fields = bulkFields([withNames, { ...level, id: 'f2', key: 'code', unique: true } as FieldDef], { territory: true });
+    expect(bulkAction('update', { edits: [{ field: 'attr:level', value: 'a' }] }, { fields })).toEqual({ update: { level: 'A' } });
+    expect(bulkAction('update', { edits: [{ field: 'attr:level', value: 'a', clear: true }] }, { fields })).toEqual({ update: { level: null } });
+    expect(bulkAction('update', { edits: [{ field: 'company', value: ' 星河 ' }, { field: 'territory', value: 'tr1' }, { field: 'attr:level', value: 'a' }] }, { fields }))
+      .toEqual({ update: { company: '星河', territoryID: 'tr1', level: 'A' } });
+    expect(bulkAction('update', { edits: [{ field: 'territory', clear: true }] }, { fields })).toEqual({ update: { clearTerritory: true } });
+    // A unique field is only ever cleared; a row with no field picked adds nothing.
+    expect(bulkAction('update', { edits: [{ field: 'attr:code', value: 'x' }, {}] }, { fields })).toEqual({ update: { code: null } });
   });
 
   it('moves stage with the lost reason only to a LOST stage', () => {
