@@ -5,6 +5,7 @@ import { useNavigate } from 'react-router';
 import { Modal, Table, Typography } from 'antd';
 import { useT } from '../i18n';
 import { GO, shortcutReader } from '../lib/shortcuts';
+import { useOpened } from '../lib/useOpened';
 
 /** Focuses the leads list's search box once it is on the page. */
 function focusSearch(tries = 40) {
@@ -19,6 +20,8 @@ export function Shortcuts({ allowed }: { allowed: (path: string) => boolean }) {
   const t = useT();
   const navigate = useNavigate();
   const [help, setHelp] = useState(false);
+  // The help dialog mounts when first asked for (lib/useOpened).
+  const opened = useOpened(help);
   const read = useMemo(() => shortcutReader(allowed), [allowed]);
 
   useEffect(() => {
@@ -42,8 +45,7 @@ export function Shortcuts({ allowed }: { allowed: (path: string) => boolean }) {
     ...Object.entries(GO).filter(([, p]) => allowed(p)).map(([k, p]) => ({ keys: `g ${k}`, what: t('keys.go', { page: pageName(t, p) }) })),
     { keys: '?', what: t('keys.help') },
   ];
-  // Mounted only while open: a closed antd Modal still runs its style hooks on every page's first render.
-  if (!help) return null;
+  if (!opened) return null;
   return (
     <Modal open={help} onCancel={() => setHelp(false)} footer={null} title={t('keys.title')} data-testid="shortcuts-help">
       <Table

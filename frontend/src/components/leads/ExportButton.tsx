@@ -15,6 +15,7 @@ import { useI18n } from '../../i18n';
 import { jobFinished, jobPercent } from '../../lib/jobs';
 import { exportColumns } from '../../lib/importMapping';
 import { fmtNumber } from '../../lib/format';
+import { useOpened } from '../../lib/useOpened';
 import type { LeadWhereInput } from '../../gql/graphql';
 
 /** columns are the list's, of which fieldKeys are custom fields. */
@@ -29,6 +30,7 @@ export function ExportButton({ where, columns, fieldKeys, total, iconOnly }: { w
   const [downloading, setDownloading] = useState(false);
   const [downloadError, setDownloadError] = useState<string | null>(null);
   const downloaded = useRef<string | null>(null); // the job whose file was saved
+  const opened = useOpened(open);
 
   const download = async (url: string) => {
     setDownloading(true);
@@ -77,7 +79,7 @@ export function ExportButton({ where, columns, fieldKeys, total, iconOnly }: { w
       <Button icon={<ExportOutlined />} loading={starting} onClick={run} data-testid="export-leads" aria-label={t('export.button')}>
         {iconOnly ? null : t('export.button')}
       </Button>
-      <Modal
+      {opened && <Modal
         open={open}
         title={t('export.title')}
         onCancel={close}
@@ -124,7 +126,7 @@ export function ExportButton({ where, columns, fieldKeys, total, iconOnly }: { w
             {t('export.download')}
           </Button>
         )}
-      </Modal>
+      </Modal>}
     </>
   );
 }

@@ -3,6 +3,7 @@
 // with the workspace; only the owner shares, unshares or replaces a view,
 // and a shared view may also be deleted by whoever manages users.
 import { useState } from 'react';
+import { useOpened } from '../../lib/useOpened';
 import { App, Button, Checkbox, Divider, Input, Modal, Popover, Select, Space, Tag, Tooltip } from 'antd';
 import {
   DeleteOutlined, SaveOutlined, TableOutlined, ArrowUpOutlined, ArrowDownOutlined, ShareAltOutlined, LockOutlined,
@@ -30,6 +31,7 @@ export function ViewBar({ views, currentID, onApply, onSave, onDelete, onShare, 
   const t = useT();
   const { modal } = App.useApp();
   const [saving, setSaving] = useState(false);
+  const savingOpened = useOpened(saving);
   const [busy, setBusy] = useState(false);
   const [name, setName] = useState('');
   const [shared, setShared] = useState(false);
@@ -154,7 +156,7 @@ export function ViewBar({ views, currentID, onApply, onSave, onDelete, onShare, 
           {t('views.columns')}
         </Button>
       </Popover>
-      <Modal
+      {savingOpened && <Modal
         open={saving}
         title={t('views.save')}
         onCancel={() => setSaving(false)}
@@ -175,7 +177,7 @@ export function ViewBar({ views, currentID, onApply, onSave, onDelete, onShare, 
           {t('views.shareWithWorkspace')}
         </Checkbox>
         <div className="scrm-muted" style={{ marginTop: 8 }}>{t('views.serverHint')}</div>
-      </Modal>
+      </Modal>}
     </Space>
   );
 }
