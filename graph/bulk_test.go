@@ -87,6 +87,9 @@ func TestBulkUpdateLeads(t *testing.T) {
 	api := apitest.New(t)
 	ws, admin := api.Workspace("acme")
 	api.MustDo(admin, `mutation{ createFieldDefinition(input:{entity: LEAD, key:"budget", label:"Budget", type: NUMBER}){ id } }`, nil, nil)
+	api.MustDo(admin, `mutation{ createFieldDefinition(input:{entity: LEAD, key:"visits", label:"Visits", type: NUMBER, min: 0}){ id } }`, nil, nil)
+	api.MustDo(admin, `mutation{ createFieldDefinition(input:{entity: LEAD, key:"member_code", label:"Member code", type: TEXT, unique: true}){ id } }`, nil, nil)
+	api.MustDo(admin, `mutation{ createFieldDefinition(input:{entity: LEAD, key:"member_level", label:"Level", type: SELECT, options: [{value: "gold", label: "金卡"}, {value: "silver", label: "银卡"}]}){ id } }`, nil, nil)
 	var rep struct{ CreateUser struct{ ID string } }
 	api.MustDo(admin, `mutation{ createUser(input:{name:"Rep", email:"rep@acme.test", password:"rep-password", roles:["rep"]}){ id } }`, nil, &rep)
 	api.MustDo(admin, `mutation{ createUser(input:{name:"Ana", email:"ana@acme.test", password:"ana-password", roles:["analyst"]}){ id } }`, nil, nil)
@@ -130,7 +133,12 @@ func TestBulkUpdateLeads(t *testing.T) {
 		{"another workspace's tag", admin, map[string]any{}, map[string]any{"addTags": []string{otherTag.CreateTag.ID}}, "NOT_FOUND", "action.addTags[0]"},
 		{"no action", admin, map[string]any{}, map[string]any{}, "BAD_USER_INPUT", "action"},
 		{"a phone for many", admin, map[string]any{}, map[string]any{"update": map[string]any{"phone": "13800000009"}}, "BAD_USER_INPUT", "action.update.phone"},
-		{"a bad typed value", admin, map[string]any{}, map[string]any{"update": map[string]any{"attributes": map[string]any{"budget": "lots"}}}, "BAD_USER_INPUT", "action.update.attributes.budget"},
+		{"a bad value", admin, map[string]any{}, map[string]any{"update": map[string]any{"attributes": map[string]any{"budget": "lots"}}}, "BAD_USER_INPUT", "action.update.attributes.budget"},
+		// Typed custom fields of the workspace's schema are refused at the path the client wrote.
+		{"a bad typed value", admin, map[string]any{}, map[string]any{"update": map[string]any{"company": "c", "visits": -1}}, "BAD_USER_INPUT", "action.update.visits"},
+		{"a unique typed field", admin, map[string]any{}, map[string]any{"update": map[string]any{"member_code": "M1"}}, "BAD_USER_INPUT", "action.update.member_code"},
+		{"a unique field in attributes", admin, map[string]any{}, map[string]any{"update": map[string]any{"attributes": map[string]any{"member_code": "M1"}}}, "BAD_USER_INPUT", "action.update.attributes.member_code"},
+		{"a typed field and attributes", admin, map[string]any{}, map[string]any{"update": map[string]any{"visits": 1, "attributes": map[string]any{"visits": 2}}}, "BAD_USER_INPUT", "action.update.visits"},
 	} {
 		// The analyst may filter by a masked field only if it may bulk-update at all: grant it for that case.
 		if tc.name == "masked filter" {
@@ -155,6 +163,17 @@ func TestBulkUpdateLeads(t *testing.T) {
 	}
 	if got := leadRows(t, api, "attributes->>'budget'"); got["丙"] != "999" || got["戊"] != "999" || got["乙"] != "100" || got["外人"] != "" {
 		t.Fatalf("budgets = %v", got)
+	}
+
+	// Several typed fields at once, an option by its enum value name, and
+	// null clearing one (a unique field may be cleared on many).
+	exec(`UPDATE leads SET attributes = attributes || '{"member_code": "OLD"}' WHERE name = '甲'`)
+	a = bulkInline(t, api, admin, map[string]any{"nameIn": []string{"甲", "乙"}}, map[string]any{"update": map[string]any{"member_level": "GOLD", "budget": nil, "member_code": nil, "visits": 3}})
+	if a.Matched != 2 || *a.Changed != 2 {
+		t.Fatalf("several typed fields: %+v", a)
+	}
+	if got := leadRows(t, api, "attributes::text"); got["甲"] != `{"visits": 3, "member_level": "gold"}` || got["乙"] != `{"visits": 3, "member_level": "gold"}` || !strings.Contains(got["丙"], `"budget": 999`) {
+		t.Fatalf("attributes after several typed fields = %v", got)
 	}
 
 	// The rep tags everything it reads: its three leads and the pool lead,

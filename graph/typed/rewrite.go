@@ -256,6 +256,11 @@ func (s *Schema) transform(ctx context.Context, v any, t *ast.Type, path string)
 		}
 		return m, nil
 	}
+	if upd, ok := m["update"].(map[string]any); ok && t.Name() == bulkActionInput {
+		if err := s.oneValueForMany(upd, path+".update"); err != nil {
+			return nil, err
+		}
+	}
 	def := s.AST.Types[t.Name()]
 	out := maps.Clone(m)
 	for k, val := range m {
@@ -354,6 +359,19 @@ func (s *Schema) input(ctx context.Context, m map[string]any, path string) (any,
 		out["attributes"] = attrs
 	}
 	return out, nil
+}
+
+// oneValueForMany refuses, at the typed path, a value of a unique custom
+// field in bulkUpdateLeads' update: one value cannot go on many leads
+// (clearing it can). The bulk service refuses it too, but at the generic
+// action.update.attributes.<key>, which a typed client did not write.
+func (s *Schema) oneValueForMany(update map[string]any, path string) error {
+	for _, k := range slices.Sorted(maps.Keys(update)) {
+		if c := s.inputs[k]; c != nil && c.def.Unique && update[k] != nil {
+			return &pathError{path: path + "." + k, msg: fmt.Sprintf("%s is unique: one value cannot be set on many leads (clearing it is allowed)", c.def.Label)}
+		}
+	}
+	return nil
 }
 
 // inputValue converts a typed value into what the attributes machinery

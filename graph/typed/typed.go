@@ -13,6 +13,9 @@
 //	extend input UpdateLeadInput { budget: Float  city: LeadCityOption }
 //	extend input LeadInput { budget: Float  city: LeadCityOption }
 //
+// (bulkUpdateLeads' action.update is an UpdateLeadInput, so it takes the
+// same typed fields.)
+//
 // Requests are parsed and validated against that schema, so errors and
 // introspection are the workspace's own. Rewrite then turns, in place,
 // lead { b: budget } into lead { b: typedAttribute(field: $reader) },
@@ -48,6 +51,9 @@ const (
 	leadOrderField  = "LeadOrderField"
 	updateLeadInput = "UpdateLeadInput"
 	leadInput       = "LeadInput"
+	// bulkActionInput is bulkUpdateLeads' action, whose update (an
+	// UpdateLeadInput) sets one value on many leads.
+	bulkActionInput = "BulkLeadActionInput"
 	// TypedAttributeField is the served field every custom-field selection
 	// is rewritten to; served schemas omit it.
 	TypedAttributeField = "typedAttribute"

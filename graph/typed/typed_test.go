@@ -208,6 +208,13 @@ func TestRewriteFiltersOrderAndInputs(t *testing.T) {
 	if want := `{"attributes":{"budget":5.5,"channels":["ads"],"city":"shanghai","other":1},"name":"n"}`; !strings.Contains(string(js), want) {
 		t.Errorf("update input = %s, want %s", js, want)
 	}
+	// bulkUpdateLeads' action.update is an UpdateLeadInput: the same typed fields.
+	_, vars = rewrite(t, ts, `mutation($a: BulkLeadActionInput!) { bulkUpdateLeads(where: {budgetGT: 1}, action: $a) { matched } }`,
+		map[string]any{"a": map[string]any{"update": map[string]any{"company": "c", "budget": nil, "city": cityBJ, "channels": []any{"REFERRAL"}}}})
+	js, _ = json.Marshal(vars)
+	if want := `{"update":{"attributes":{"budget":null,"channels":["referral"],"city":"北京"},"company":"c"}}`; !strings.Contains(string(js), want) {
+		t.Errorf("bulk action = %s, want %s", js, want)
+	}
 	_, vars = rewrite(t, ts, `mutation($rows: [LeadInput!]!) { ingestLeads(input: {source: "s", leads: $rows}) { created } }`,
 		map[string]any{"rows": []any{map[string]any{"name": "a", "budget": nil}, map[string]any{"name": "b", "city": "SHANGHAI"}}})
 	js, _ = json.Marshal(vars)
@@ -316,13 +323,19 @@ func TestBadTypedValuesNameTheirPath(t *testing.T) {
 	zero := 0.0
 	visit := fields.Definition{Key: "visit_date", Label: "到访", Type: fields.TypeDate}
 	price := fields.Definition{Key: "price", Label: "价格", Type: fields.TypeNumber, Min: &zero}
-	ts := build(t, visit, price)
+	code := fields.Definition{Key: "member_code", Label: "会员号", Type: fields.TypeText, Unique: true}
+	ts := build(t, visit, price, code)
 	cases := map[string]struct{ query, field string }{
-		"filter":     {`{ leads(where: {or: [{price: 1}, {visit_dateGT: "2026-13-45"}]}) { totalCount } }`, "where.or[1].visit_dateGT"},
-		"update":     {`mutation { updateLead(id: "x", input: {price: -5}) { id } }`, "input.price"},
-		"ingest row": {`mutation { ingestLeads(input: {source: "s", leads: [{name: "a"}, {name: "b", visit_date: "yesterday"}]}) { created } }`, "input.leads[1].visit_date"},
-		"twice":      {`mutation { updateLead(id: "x", input: {price: 1, attributes: {price: 2}}) { id } }`, "input.price"},
-		"valid":      {`{ leads(where: {visit_dateGTE: "2026-01-01", priceIn: [1, 2]}) { edges { node { id price } } } }`, ""},
+		"bulk update":   {`mutation { bulkUpdateLeads(where: {}, action: {update: {company: "c", price: -5}}) { matched } }`, "action.update.price"},
+		"bulk unique":   {`mutation { bulkUpdateLeads(where: {}, action: {update: {member_code: "M1"}}) { matched } }`, "action.update.member_code"},
+		"bulk clear":    {`mutation { bulkUpdateLeads(where: {price: 1}, action: {update: {member_code: null, visit_date: "2026-02-01"}}) { matched } }`, ""},
+		"bulk twice":    {`mutation { bulkUpdateLeads(where: {}, action: {update: {price: 1, attributes: {price: 2}}}) { matched } }`, "action.update.price"},
+		"update unique": {`mutation { updateLead(id: "x", input: {member_code: "M1"}) { id } }`, ""},
+		"filter":        {`{ leads(where: {or: [{price: 1}, {visit_dateGT: "2026-13-45"}]}) { totalCount } }`, "where.or[1].visit_dateGT"},
+		"update":        {`mutation { updateLead(id: "x", input: {price: -5}) { id } }`, "input.price"},
+		"ingest row":    {`mutation { ingestLeads(input: {source: "s", leads: [{name: "a"}, {name: "b", visit_date: "yesterday"}]}) { created } }`, "input.leads[1].visit_date"},
+		"twice":         {`mutation { updateLead(id: "x", input: {price: 1, attributes: {price: 2}}) { id } }`, "input.price"},
+		"valid":         {`{ leads(where: {visit_dateGTE: "2026-01-01", priceIn: [1, 2]}) { edges { node { id price } } } }`, ""},
 	}
 	for name, c := range cases {
 		doc, errs := gqlparser.LoadQuery(ts.AST, c.query)
