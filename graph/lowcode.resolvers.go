@@ -22,6 +22,7 @@ import (
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/pipeline"
+	"github.com/scrmhq/scrm/internal/tagging"
 )
 
 // Options is the resolver for the options field.
@@ -128,6 +129,36 @@ func (r *mutationResolver) CreateTagGroup(ctx context.Context, input model.Creat
 // CreateTag is the resolver for the createTag field.
 func (r *mutationResolver) CreateTag(ctx context.Context, input model.CreateTagInput) (*ent.Tag, error) {
 	return r.Services.Tags.CreateTag(ctx, input.Name, deref(input.Color), input.GroupID)
+}
+
+// UpdateTagGroup is the resolver for the updateTagGroup field.
+func (r *mutationResolver) UpdateTagGroup(ctx context.Context, id uuid.UUID, input model.UpdateTagGroupInput) (*ent.TagGroup, error) {
+	return r.Services.Tags.UpdateTagGroup(ctx, id, tagging.GroupPatch{
+		Name: input.Name, Exclusive: input.Exclusive, Position: input.Position,
+	})
+}
+
+// DeleteTagGroup is the resolver for the deleteTagGroup field.
+func (r *mutationResolver) DeleteTagGroup(ctx context.Context, id uuid.UUID) (bool, error) {
+	if _, err := r.Services.Tags.DeleteTagGroup(ctx, id); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// UpdateTag is the resolver for the updateTag field.
+func (r *mutationResolver) UpdateTag(ctx context.Context, id uuid.UUID, input model.UpdateTagInput) (*ent.Tag, error) {
+	return r.Services.Tags.UpdateTag(ctx, id, tagging.TagPatch{
+		Name: input.Name, Color: input.Color, GroupID: input.GroupID, ClearGroup: deref(input.ClearGroup),
+	})
+}
+
+// DeleteTag is the resolver for the deleteTag field.
+func (r *mutationResolver) DeleteTag(ctx context.Context, id uuid.UUID) (bool, error) {
+	if _, err := r.Services.Tags.DeleteTag(ctx, id); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // TagLeads is the resolver for the tagLeads field.

@@ -123,6 +123,10 @@ var RootPermissions = map[string]Permission{
 	"Mutation.untagLeads":               {"lead.tag", "write"},
 	"Mutation.updateLead":               {"lead", "write"},
 	"Mutation.suppress":                 {"lead", "write"},
+	"Mutation.updateTagGroup":           {"tag", "write"},
+	"Mutation.deleteTagGroup":           {"tag", "write"},
+	"Mutation.updateTag":                {"tag", "write"},
+	"Mutation.deleteTag":                {"tag", "write"},
 
 	"Mutation.createPool":           {"pool", "write"},
 	"Mutation.updatePool":           {"pool", "write"},
@@ -156,6 +160,8 @@ var RootPermissions = map[string]Permission{
 	"Mutation.updateUser":      {"user", "write"},
 	"Mutation.createTeam":      {"team", "write"},
 	"Mutation.createPartner":   {"partner", "write"},
+	"Mutation.updateTerritory": {"territory", "write"},
+	"Mutation.deleteTerritory": {"territory", "write"},
 }
 
 // authorizePermissionsRead lets anyone read the permissions of a role they

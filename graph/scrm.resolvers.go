@@ -82,6 +82,21 @@ func (r *mutationResolver) CreateTerritory(ctx context.Context, input model.Crea
 	return r.Services.Org.CreateTerritory(ctx, input.Name, input.ParentID)
 }
 
+// UpdateTerritory is the resolver for the updateTerritory field.
+func (r *mutationResolver) UpdateTerritory(ctx context.Context, id uuid.UUID, input model.UpdateTerritoryInput) (*ent.Territory, error) {
+	return r.Services.Org.UpdateTerritory(ctx, id, org.TerritoryPatch{
+		Name: input.Name, ParentID: input.ParentID, ClearParent: deref(input.ClearParent),
+	})
+}
+
+// DeleteTerritory is the resolver for the deleteTerritory field.
+func (r *mutationResolver) DeleteTerritory(ctx context.Context, id uuid.UUID) (bool, error) {
+	if err := r.Services.Org.DeleteTerritory(ctx, id); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // CreateUser is the resolver for the createUser field.
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*ent.User, error) {
 	return r.Services.Org.CreateUser(ctx, org.UserInput{

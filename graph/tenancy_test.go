@@ -75,6 +75,10 @@ var crossTenantCases = map[string]crossCase{
 	"Mutation.suppress":          {query: `mutation($id:ID!){ suppress(input:{kind: DND, leadID:$id}) { id } }`, vars: aID("lead"), mustErr: true},
 	"Mutation.createTagGroup":    {query: `mutation { createTagGroup(input:{name:"g", tags:["t"]}) { id } }`},
 	"Mutation.createTag":         {query: `mutation($id:ID!){ createTag(input:{name:"x", groupID:$id}) { id } }`, vars: aID("tagGroup"), mustErr: true},
+	"Mutation.updateTagGroup":    {query: `mutation($id:ID!){ updateTagGroup(id:$id, input:{name:"x", exclusive:true}) { id } }`, vars: aID("tagGroup"), mustErr: true},
+	"Mutation.deleteTagGroup":    {query: `mutation($id:ID!){ deleteTagGroup(id:$id) }`, vars: aID("tagGroup"), mustErr: true},
+	"Mutation.updateTag":         {query: `mutation($id:ID!){ updateTag(id:$id, input:{name:"x", clearGroup:true}) { id } }`, vars: aID("tag"), mustErr: true},
+	"Mutation.deleteTag":         {query: `mutation($id:ID!){ deleteTag(id:$id) }`, vars: aID("tag"), mustErr: true},
 	"Mutation.tagLeads": {query: `mutation($l:ID!, $t:ID!){ tagLeads(leadIDs:[$l], tagIDs:[$t]) { affected } }`,
 		vars: func(a map[string]string) map[string]any { return map[string]any{"l": a["lead"], "t": a["tag"]} }, mustErr: true},
 	"Mutation.untagLeads": {query: `mutation($l:ID!, $t:ID!){ untagLeads(leadIDs:[$l], tagIDs:[$t]) { affected } }`,
@@ -180,6 +184,8 @@ var crossTenantCases = map[string]crossCase{
 	// Jobs: B's import and export reach only B's leads (A's lead id matches
 	// none of them); A's job is invisible to B.
 	"Mutation.importLeads": {query: `mutation($csv: Upload!){ importLeads(csv:$csv, mapping:{columns:{phone:"phone"}}) { id status } }`,
+	"Mutation.updateTerritory":  {query: `mutation($id:ID!){ updateTerritory(id:$id, input:{name:"x", clearParent:true}){ id } }`, vars: aID("territory"), mustErr: true},
+	"Mutation.deleteTerritory":  {query: `mutation($id:ID!){ deleteTerritory(id:$id) }`, vars: aID("territory"), mustErr: true},
 		csv: map[string]apitest.File{"csv": {Name: "b.csv", Data: []byte("phone\n13912345670\n")}}},
 	"Mutation.exportLeads":       {query: `mutation($id:ID!){ exportLeads(where:{id:$id}) { id status } }`, vars: aID("lead")},
 	"Mutation.cancelJob":         {query: `mutation($id:ID!){ cancelJob(id:$id) { id status } }`, vars: aID("job"), mustErr: true},

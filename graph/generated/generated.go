@@ -114,6 +114,7 @@ type ComplexityRoot struct {
 	}
 
 	Broadcast struct {
+		Attachments   func(childComplexity int) int
 		Channel       func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
 		CreatedBy     func(childComplexity int) int
@@ -256,6 +257,7 @@ type ComplexityRoot struct {
 		Kind     func(childComplexity int) int
 		Leads    func(childComplexity int) int
 		NewestAt func(childComplexity int) int
+		Version  func(childComplexity int) int
 	}
 
 	DuplicateGroupConnection struct {
@@ -543,6 +545,7 @@ type ComplexityRoot struct {
 		BulkUpdateLeads          func(childComplexity int, where ent.LeadWhereInput, action model.BulkLeadActionInput) int
 		CancelBroadcast          func(childComplexity int, id uuid.UUID) int
 		CancelJob                func(childComplexity int, id uuid.UUID) int
+		CancelTask               func(childComplexity int, id uuid.UUID, note *string) int
 		ClaimLeads               func(childComplexity int, ids []uuid.UUID) int
 		CompleteTask             func(childComplexity int, id uuid.UUID, note *string) int
 		ConfigureChannel         func(childComplexity int, key string, config any, enabled *bool) int
@@ -562,6 +565,7 @@ type ComplexityRoot struct {
 		CreateSegment            func(childComplexity int, input model.CreateSegmentInput) int
 		CreateTag                func(childComplexity int, input model.CreateTagInput) int
 		CreateTagGroup           func(childComplexity int, input model.CreateTagGroupInput) int
+		CreateTask               func(childComplexity int, input model.CreateTaskInput) int
 		CreateTeam               func(childComplexity int, input model.CreateTeamInput) int
 		CreateTerritory          func(childComplexity int, input model.CreateTerritoryInput) int
 		CreateUser               func(childComplexity int, input model.CreateUserInput) int
@@ -571,7 +575,10 @@ type ComplexityRoot struct {
 		DeleteScoringRule        func(childComplexity int, id uuid.UUID) int
 		DeleteSegment            func(childComplexity int, id uuid.UUID) int
 		DeleteStage              func(childComplexity int, id uuid.UUID) int
-		DismissDuplicateGroup    func(childComplexity int, kind model.DuplicateKind, leadIDs []uuid.UUID) int
+		DeleteTag                func(childComplexity int, id uuid.UUID) int
+		DeleteTagGroup           func(childComplexity int, id uuid.UUID) int
+		DeleteTerritory          func(childComplexity int, id uuid.UUID) int
+		DismissDuplicateGroup    func(childComplexity int, kind model.DuplicateKind, leadIDs []uuid.UUID, version *string) int
 		DistributeLeads          func(childComplexity int, ids []uuid.UUID) int
 		EnrollLeads              func(childComplexity int, journeyID uuid.UUID, leadIDs []uuid.UUID) int
 		ExportLeads              func(childComplexity int, where *ent.LeadWhereInput, columns []string) int
@@ -612,6 +619,10 @@ type ComplexityRoot struct {
 		UpdateScoringRule        func(childComplexity int, id uuid.UUID, input model.UpdateScoringRuleInput) int
 		UpdateSegment            func(childComplexity int, id uuid.UUID, input model.UpdateSegmentInput) int
 		UpdateStage              func(childComplexity int, id uuid.UUID, input model.UpdateStageInput) int
+		UpdateTag                func(childComplexity int, id uuid.UUID, input model.UpdateTagInput) int
+		UpdateTagGroup           func(childComplexity int, id uuid.UUID, input model.UpdateTagGroupInput) int
+		UpdateTask               func(childComplexity int, id uuid.UUID, input model.UpdateTaskInput) int
+		UpdateTerritory          func(childComplexity int, id uuid.UUID, input model.UpdateTerritoryInput) int
 		UpdateUser               func(childComplexity int, id uuid.UUID, input model.UpdateUserInput) int
 		UploadWeComImage         func(childComplexity int, file graphql.Upload) int
 	}
@@ -725,7 +736,7 @@ type ComplexityRoot struct {
 		Leads            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.LeadOrder, where *ent.LeadWhereInput, orderByAttribute *model.AttributeOrderInput) int
 		LostReasons      func(childComplexity int) int
 		Me               func(childComplexity int) int
-		MyTasks          func(childComplexity int, status *task.Status, dueBefore *time.Time, first *int, after *entgql.Cursor[uuid.UUID]) int
+		MyTasks          func(childComplexity int, status *task.Status, dueBefore *time.Time, kind *task.Kind, leadID *uuid.UUID, first *int, after *entgql.Cursor[uuid.UUID]) int
 		MyWorkload       func(childComplexity int) int
 		Node             func(childComplexity int, id uuid.UUID) int
 		Nodes            func(childComplexity int, ids []uuid.UUID) int
@@ -741,6 +752,7 @@ type ComplexityRoot struct {
 		Segments         func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.SegmentOrder, where *ent.SegmentWhereInput) int
 		TagGroups        func(childComplexity int) int
 		Tags             func(childComplexity int) int
+		Tasks            func(childComplexity int, where *model.TaskFilter, first *int, after *entgql.Cursor[uuid.UUID]) int
 		Teams            func(childComplexity int) int
 		Territories      func(childComplexity int) int
 		TierThresholds   func(childComplexity int) int
@@ -1132,6 +1144,7 @@ type ComplexityRoot struct {
 
 type BroadcastResolver interface {
 	Stats(ctx context.Context, obj *ent.Broadcast) (*model.BroadcastStats, error)
+	Attachments(ctx context.Context, obj *ent.Broadcast) ([]*model.WelcomeAttachment, error)
 	FrequencyCap(ctx context.Context, obj *ent.Broadcast) (*model.FrequencyCap, error)
 	QuietHours(ctx context.Context, obj *ent.Broadcast) (*model.QuietHours, error)
 }
@@ -1170,6 +1183,8 @@ type MutationResolver interface {
 	GrantPermission(ctx context.Context, role string, resource string, action string) (bool, error)
 	RevokePermission(ctx context.Context, role string, resource string, action string) (bool, error)
 	CreateTerritory(ctx context.Context, input model.CreateTerritoryInput) (*ent.Territory, error)
+	UpdateTerritory(ctx context.Context, id uuid.UUID, input model.UpdateTerritoryInput) (*ent.Territory, error)
+	DeleteTerritory(ctx context.Context, id uuid.UUID) (bool, error)
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*ent.User, error)
 	UpdateUser(ctx context.Context, id uuid.UUID, input model.UpdateUserInput) (*ent.User, error)
 	CreateTeam(ctx context.Context, input model.CreateTeamInput) (*ent.Team, error)
@@ -1192,7 +1207,7 @@ type MutationResolver interface {
 	UpdateScoringRule(ctx context.Context, id uuid.UUID, input model.UpdateScoringRuleInput) (*ent.ScoringRule, error)
 	DeleteScoringRule(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
 	SetTierThresholds(ctx context.Context, input model.TierThresholdsInput) (*model.TierThresholds, error)
-	DismissDuplicateGroup(ctx context.Context, kind model.DuplicateKind, leadIDs []uuid.UUID) (bool, error)
+	DismissDuplicateGroup(ctx context.Context, kind model.DuplicateKind, leadIDs []uuid.UUID, version *string) (bool, error)
 	RestoreDuplicateGroup(ctx context.Context, kind model.DuplicateKind, leadIDs []uuid.UUID) (bool, error)
 	IngestLeads(ctx context.Context, input model.IngestLeadsInput) (*model.IngestLeadsPayload, error)
 	MergeLeads(ctx context.Context, primaryID uuid.UUID, duplicateIDs []uuid.UUID) (*ent.Lead, error)
@@ -1224,6 +1239,10 @@ type MutationResolver interface {
 	ArchiveLostReason(ctx context.Context, id uuid.UUID) (*ent.LostReason, error)
 	CreateTagGroup(ctx context.Context, input model.CreateTagGroupInput) (*ent.TagGroup, error)
 	CreateTag(ctx context.Context, input model.CreateTagInput) (*ent.Tag, error)
+	UpdateTagGroup(ctx context.Context, id uuid.UUID, input model.UpdateTagGroupInput) (*ent.TagGroup, error)
+	DeleteTagGroup(ctx context.Context, id uuid.UUID) (bool, error)
+	UpdateTag(ctx context.Context, id uuid.UUID, input model.UpdateTagInput) (*ent.Tag, error)
+	DeleteTag(ctx context.Context, id uuid.UUID) (bool, error)
 	TagLeads(ctx context.Context, leadIDs []uuid.UUID, tagIDs []uuid.UUID) (*model.TagLeadsPayload, error)
 	UntagLeads(ctx context.Context, leadIDs []uuid.UUID, tagIDs []uuid.UUID) (*model.TagLeadsPayload, error)
 	UpdateLead(ctx context.Context, id uuid.UUID, input model.UpdateLeadInput) (*ent.Lead, error)
@@ -1237,6 +1256,9 @@ type MutationResolver interface {
 	RefreshSegment(ctx context.Context, id uuid.UUID) (*ent.Segment, error)
 	DeleteSegment(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
 	CompleteTask(ctx context.Context, id uuid.UUID, note *string) (*ent.Task, error)
+	CreateTask(ctx context.Context, input model.CreateTaskInput) (*ent.Task, error)
+	UpdateTask(ctx context.Context, id uuid.UUID, input model.UpdateTaskInput) (*ent.Task, error)
+	CancelTask(ctx context.Context, id uuid.UUID, note *string) (*ent.Task, error)
 	CreateContactWay(ctx context.Context, input model.CreateContactWayInput) (*ent.ContactWay, error)
 	UpdateContactWay(ctx context.Context, id uuid.UUID, input model.UpdateContactWayInput) (*ent.ContactWay, error)
 	DeleteContactWay(ctx context.Context, id uuid.UUID) (bool, error)
@@ -1281,7 +1303,8 @@ type QueryResolver interface {
 	Me(ctx context.Context) (*ent.User, error)
 	Permissions(ctx context.Context, role *string) ([]*authz.Permission, error)
 	PreviewSegment(ctx context.Context, rule model.SegmentRuleInput, sampleSize *int) (*model.SegmentPreview, error)
-	MyTasks(ctx context.Context, status *task.Status, dueBefore *time.Time, first *int, after *entgql.Cursor[uuid.UUID]) (*ent.TaskConnection, error)
+	MyTasks(ctx context.Context, status *task.Status, dueBefore *time.Time, kind *task.Kind, leadID *uuid.UUID, first *int, after *entgql.Cursor[uuid.UUID]) (*ent.TaskConnection, error)
+	Tasks(ctx context.Context, where *model.TaskFilter, first *int, after *entgql.Cursor[uuid.UUID]) (*ent.TaskConnection, error)
 	ContactWays(ctx context.Context, deleted *bool) ([]*ent.ContactWay, error)
 	WeComMassSend(ctx context.Context, broadcastID uuid.UUID) (*model.WeComMassSend, error)
 }
@@ -1511,6 +1534,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AssignmentTarget.Weight(childComplexity), true
 
+	case "Broadcast.attachments":
+		if e.ComplexityRoot.Broadcast.Attachments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Broadcast.Attachments(childComplexity), true
 	case "Broadcast.channel":
 		if e.ComplexityRoot.Broadcast.Channel == nil {
 			break
@@ -2125,6 +2154,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DuplicateGroup.NewestAt(childComplexity), true
+	case "DuplicateGroup.version":
+		if e.ComplexityRoot.DuplicateGroup.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroup.Version(childComplexity), true
 
 	case "DuplicateGroupConnection.edges":
 		if e.ComplexityRoot.DuplicateGroupConnection.Edges == nil {
@@ -3392,6 +3427,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelJob(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.cancelTask":
+		if e.ComplexityRoot.Mutation.CancelTask == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelTask_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelTask(childComplexity, args["id"].(uuid.UUID), args["note"].(*string)), true
 	case "Mutation.claimLeads":
 		if e.ComplexityRoot.Mutation.ClaimLeads == nil {
 			break
@@ -3601,6 +3647,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateTagGroup(childComplexity, args["input"].(model.CreateTagGroupInput)), true
+	case "Mutation.createTask":
+		if e.ComplexityRoot.Mutation.CreateTask == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createTask_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateTask(childComplexity, args["input"].(model.CreateTaskInput)), true
 	case "Mutation.createTeam":
 		if e.ComplexityRoot.Mutation.CreateTeam == nil {
 			break
@@ -3700,6 +3757,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteStage(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.deleteTag":
+		if e.ComplexityRoot.Mutation.DeleteTag == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteTag_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteTag(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.deleteTagGroup":
+		if e.ComplexityRoot.Mutation.DeleteTagGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteTagGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteTagGroup(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.deleteTerritory":
+		if e.ComplexityRoot.Mutation.DeleteTerritory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteTerritory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteTerritory(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.dismissDuplicateGroup":
 		if e.ComplexityRoot.Mutation.DismissDuplicateGroup == nil {
 			break
@@ -3710,7 +3800,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.DismissDuplicateGroup(childComplexity, args["kind"].(model.DuplicateKind), args["leadIDs"].([]uuid.UUID)), true
+		return e.ComplexityRoot.Mutation.DismissDuplicateGroup(childComplexity, args["kind"].(model.DuplicateKind), args["leadIDs"].([]uuid.UUID), args["version"].(*string)), true
 	case "Mutation.distributeLeads":
 		if e.ComplexityRoot.Mutation.DistributeLeads == nil {
 			break
@@ -4146,6 +4236,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateStage(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateStageInput)), true
+	case "Mutation.updateTag":
+		if e.ComplexityRoot.Mutation.UpdateTag == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateTag_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateTag(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateTagInput)), true
+	case "Mutation.updateTagGroup":
+		if e.ComplexityRoot.Mutation.UpdateTagGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateTagGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateTagGroup(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateTagGroupInput)), true
+	case "Mutation.updateTask":
+		if e.ComplexityRoot.Mutation.UpdateTask == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateTask_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateTask(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateTaskInput)), true
+	case "Mutation.updateTerritory":
+		if e.ComplexityRoot.Mutation.UpdateTerritory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateTerritory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateTerritory(childComplexity, args["id"].(uuid.UUID), args["input"].(model.UpdateTerritoryInput)), true
 	case "Mutation.updateUser":
 		if e.ComplexityRoot.Mutation.UpdateUser == nil {
 			break
@@ -4725,7 +4859,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.MyTasks(childComplexity, args["status"].(*task.Status), args["dueBefore"].(*time.Time), args["first"].(*int), args["after"].(*entgql.Cursor[uuid.UUID])), true
+		return e.ComplexityRoot.Query.MyTasks(childComplexity, args["status"].(*task.Status), args["dueBefore"].(*time.Time), args["kind"].(*task.Kind), args["leadID"].(*uuid.UUID), args["first"].(*int), args["after"].(*entgql.Cursor[uuid.UUID])), true
 	case "Query.myWorkload":
 		if e.ComplexityRoot.Query.MyWorkload == nil {
 			break
@@ -4856,6 +4990,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Tags(childComplexity), true
+	case "Query.tasks":
+		if e.ComplexityRoot.Query.Tasks == nil {
+			break
+		}
+
+		args, err := ec.field_Query_tasks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Tasks(childComplexity, args["where"].(*model.TaskFilter), args["first"].(*int), args["after"].(*entgql.Cursor[uuid.UUID])), true
 	case "Query.teams":
 		if e.ComplexityRoot.Query.Teams == nil {
 			break
@@ -6503,6 +6648,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("BroadcastOrder", ec.unmarshalInputBroadcastOrder),
 			graphql.NewInputUnmarshaler("BroadcastWhereInput", ec.unmarshalInputBroadcastWhereInput),
 			graphql.NewInputUnmarshaler("BulkAssignInput", ec.unmarshalInputBulkAssignInput),
+			graphql.NewInputUnmarshaler("BulkEnrollInput", ec.unmarshalInputBulkEnrollInput),
 			graphql.NewInputUnmarshaler("BulkLeadActionInput", ec.unmarshalInputBulkLeadActionInput),
 			graphql.NewInputUnmarshaler("BulkMoveStageInput", ec.unmarshalInputBulkMoveStageInput),
 			graphql.NewInputUnmarshaler("ChannelOrder", ec.unmarshalInputChannelOrder),
@@ -6522,6 +6668,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateSegmentInput", ec.unmarshalInputCreateSegmentInput),
 			graphql.NewInputUnmarshaler("CreateTagGroupInput", ec.unmarshalInputCreateTagGroupInput),
 			graphql.NewInputUnmarshaler("CreateTagInput", ec.unmarshalInputCreateTagInput),
+			graphql.NewInputUnmarshaler("CreateTaskInput", ec.unmarshalInputCreateTaskInput),
 			graphql.NewInputUnmarshaler("CreateTeamInput", ec.unmarshalInputCreateTeamInput),
 			graphql.NewInputUnmarshaler("CreateTerritoryInput", ec.unmarshalInputCreateTerritoryInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
@@ -6596,6 +6743,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TagGroupWhereInput", ec.unmarshalInputTagGroupWhereInput),
 			graphql.NewInputUnmarshaler("TagOrder", ec.unmarshalInputTagOrder),
 			graphql.NewInputUnmarshaler("TagWhereInput", ec.unmarshalInputTagWhereInput),
+			graphql.NewInputUnmarshaler("TaskFilter", ec.unmarshalInputTaskFilter),
 			graphql.NewInputUnmarshaler("TaskOrder", ec.unmarshalInputTaskOrder),
 			graphql.NewInputUnmarshaler("TeamOrder", ec.unmarshalInputTeamOrder),
 			graphql.NewInputUnmarshaler("TeamWhereInput", ec.unmarshalInputTeamWhereInput),
@@ -6613,6 +6761,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateScoringRuleInput", ec.unmarshalInputUpdateScoringRuleInput),
 			graphql.NewInputUnmarshaler("UpdateSegmentInput", ec.unmarshalInputUpdateSegmentInput),
 			graphql.NewInputUnmarshaler("UpdateStageInput", ec.unmarshalInputUpdateStageInput),
+			graphql.NewInputUnmarshaler("UpdateTagGroupInput", ec.unmarshalInputUpdateTagGroupInput),
+			graphql.NewInputUnmarshaler("UpdateTagInput", ec.unmarshalInputUpdateTagInput),
+			graphql.NewInputUnmarshaler("UpdateTaskInput", ec.unmarshalInputUpdateTaskInput),
+			graphql.NewInputUnmarshaler("UpdateTerritoryInput", ec.unmarshalInputUpdateTerritoryInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
 			graphql.NewInputUnmarshaler("UserWhereInput", ec.unmarshalInputUserWhereInput),
@@ -6726,6 +6878,13 @@ input CreateBroadcastInput {
   subject: String
   "Go template over the lead: {{.name}}, {{.company}}, {{.attributes.city}} ..."
   template: String!
+  """
+  Sent with the text of a staff mass send (a broadcast on the wecom channel
+  whose channel has corpId and contactSecret), in every add_msg_template:
+  at most 9 images, links and mini-programs, checked as welcome attachments
+  are (errors at input.attachments[i].<field>). Refused on other channels.
+  """
+  attachments: [WelcomeAttachmentInput!]
   "When to start; null: now."
   scheduledAt: Time
   frequencyCap: FrequencyCapInput
@@ -6765,6 +6924,8 @@ type QuietHours {
 
 extend type Broadcast {
   stats: BroadcastStats!
+  "What a staff mass send sends with its text ([] for none and on other channels)."
+  attachments: [WelcomeAttachment!]!
   frequencyCap: FrequencyCap
   quietHours: QuietHours
 }
@@ -6807,6 +6968,12 @@ input BulkLeadActionInput {
   update: UpdateLeadInput
   "Moves every lead to a stage, like moveLeadStage (a LOST stage needs a reason). Needs lead write."
   moveStage: BulkMoveStageInput
+  "Enrols every lead in an active or paused journey, like enrollLeads: a lead already in it, one that left a journey without re-entry, or one not active fails with the reason (CONFLICT). Needs journey write."
+  enroll: BulkEnrollInput
+}
+
+input BulkEnrollInput {
+  journeyID: ID!
 }
 
 "Give ownerID, or toPool: true."
@@ -7129,6 +7296,13 @@ type DuplicateGroup {
   newestAt: Time!
   "The group's leads, newest first, at most 50 (count says how many there are); masked as everywhere."
   leads: [Lead!]!
+  """
+  An opaque fingerprint of the whole group as the caller sees it now (all
+  its leads, also those beyond the 50 listed). Pass it to
+  dismissDuplicateGroup so that only the group that was shown is dismissed:
+  if a lead joined (or left) the group since, the dismissal is refused.
+  """
+  version: String!
 }
 
 type DuplicateGroupEdge {
@@ -7166,14 +7340,22 @@ extend type Mutation {
   group in the caller's write scope (FORBIDDEN at leadIDs[i] for a lead
   named, at leadIDs for another); the kind must be one the caller may group
   by (FORBIDDEN at kind). At least two leads (BAD_USER_INPUT at leadIDs),
-  at most 2000 in the group (LIMIT_EXCEEDED at leadIDs), each once
+  at most 2000 named (LIMIT_EXCEEDED at leadIDs; the group itself may be
+  larger), each once
   (BAD_USER_INPUT at leadIDs[i]), each a lead of the workspace (NOT_FOUND at
   leadIDs[i]) of the group: not merged, with the same key as leadIDs[0]
   (BAD_USER_INPUT at leadIDs[i]). Refused, nothing is written. Dismissing
   the same group again is a no-op. Each lead of the group gets a
   lead.duplicate_dismissed event on its timeline. Returns true.
+
+  version is the group's DuplicateGroup.version as the caller read it: when
+  given, the group must still be exactly the leads that version names, else
+  CONFLICT at version (extensions.joined: how many more leads the group has
+  now than then; extensions.count: how many it has now) and nothing is
+  written; a malformed version is BAD_USER_INPUT at version. Without it the
+  group is dismissed as it is now.
   """
-  dismissDuplicateGroup(kind: DuplicateKind!, leadIDs: [ID!]!): Boolean!
+  dismissDuplicateGroup(kind: DuplicateKind!, leadIDs: [ID!]!, version: String): Boolean!
   """
   Takes back the dismissals of kind that hold every lead of leadIDs (in any
   order): the undo of dismissDuplicateGroup given the same leads, which
@@ -12917,6 +13099,34 @@ input CreateTagInput {
   groupID: ID
 }
 
+"What updateTagGroup changes; omitted fields are kept."
+input UpdateTagGroupInput {
+  name: String
+  """
+  Turning it on is refused (CONFLICT, extensions.leadCount) while leads hold two or more of the
+  group's tags.
+  """
+  exclusive: Boolean
+  position: Int
+}
+
+"What updateTag changes; omitted fields are kept."
+input UpdateTagInput {
+  """
+  Refused (CONFLICT, extensions.references) while an assignment or scoring rule condition names
+  the tag: conditions see tags by name.
+  """
+  name: String
+  color: String
+  """
+  Moves the tag into this group; into an exclusive group it is refused (CONFLICT,
+  extensions.leadCount) while leads hold it and another tag of that group.
+  """
+  groupID: ID
+  "Takes the tag out of its group."
+  clearGroup: Boolean
+}
+
 type TagLeadsPayload {
   "Lead-tag edges added or removed."
   affected: Int!
@@ -12970,6 +13180,25 @@ extend type Mutation {
 
   createTagGroup(input: CreateTagGroupInput!): TagGroup!
   createTag(input: CreateTagInput!): Tag!
+  """
+  Renames, reorders or changes the exclusive flag of a tag group. A group linked to a WeCom corp
+  tag group is renamed in WeCom (CONFLICT here, reference WECOM_CORP_TAG).
+  """
+  updateTagGroup(id: ID!, input: UpdateTagGroupInput!): TagGroup!
+  """
+  Deletes a tag group and its tags, taking them off every lead. Refused (CONFLICT,
+  extensions.references [{kind, name, tag}] and referenceCount) while a segment, journey, rule
+  condition, contact-way code or saved view names one of its tags, or it is a WeCom corp tag group.
+  """
+  deleteTagGroup(id: ID!): Boolean!
+  "Renames a tag, changes its colour or moves it to another group (see UpdateTagInput)."
+  updateTag(id: ID!, input: UpdateTagInput!): Tag!
+  """
+  Deletes a tag and takes it off every lead. Refused (CONFLICT, extensions.references
+  [{kind, name, tag}] and referenceCount) while a segment, journey, rule condition, contact-way
+  code or saved view names it, or it is a WeCom corp tag.
+  """
+  deleteTag(id: ID!): Boolean!
   tagLeads(leadIDs: [ID!]!, tagIDs: [ID!]!): TagLeadsPayload!
   untagLeads(leadIDs: [ID!]!, tagIDs: [ID!]!): TagLeadsPayload!
 
@@ -13107,6 +13336,16 @@ type Mutation {
   revokePermission(role: String!, resource: String!, action: String!): Boolean!
 
   createTerritory(input: CreateTerritoryInput!): Territory!
+  """
+  Renames a territory or moves it, with everything below it, under another parent or to the
+  root. Moving it under itself or a territory below it is refused at input.parentID.
+  """
+  updateTerritory(id: ID!, input: UpdateTerritoryInput!): Territory!
+  """
+  Deletes a territory. Refused (CONFLICT, extensions.use {leads, users, partners, pools,
+  children}) while any of those name it.
+  """
+  deleteTerritory(id: ID!): Boolean!
   createUser(input: CreateUserInput!): User!
   updateUser(id: ID!, input: UpdateUserInput!): User!
   createTeam(input: CreateTeamInput!): Team!
@@ -13171,6 +13410,15 @@ extend type StageChange {
 input CreateTerritoryInput {
   name: String!
   parentID: ID
+}
+
+"What updateTerritory changes; omitted fields are kept."
+input UpdateTerritoryInput {
+  name: String
+  "Moves the territory under this one."
+  parentID: ID
+  "Makes the territory a root."
+  clearParent: Boolean
 }
 
 input CreateUserInput {
@@ -13361,9 +13609,11 @@ extend type Mutation {
 `, BuiltIn: false},
 	{Name: "../schema/tasks.graphql", Input: `# The to-do list (待办, contract part 2): SOP tasks that journeys' createTask
 # steps give a lead's owner, its team manager or a named user, and follow-up
-# promises (createFollowUp's nextFollowUpAt) as FOLLOW_UP tasks. A task is
-# seen by its assignee only (and by users with task manage); node(id:)
-# resolves it for them, NOT_FOUND for anyone else.
+# promises (createFollowUp's nextFollowUpAt) as FOLLOW_UP tasks, and tasks
+# made by hand (createTask). A task is seen by its assignee, and with task
+# manage by a manager of the assignee's team (every task for a user who sees
+# every lead: admin); node(id:) resolves it for them, NOT_FOUND for anyone
+# else.
 
 extend type Task {
   "OPEN and past its due time. The assignee is notified once when it becomes so."
@@ -13376,7 +13626,52 @@ extend type Query {
   lists SOP tasks whenever due and follow-up promises once they are due.
   dueBefore keeps those due before it (e.g. the end of today).
   """
-  myTasks(status: TaskStatus, dueBefore: Time, first: Int, after: Cursor): TaskConnection!
+  myTasks(status: TaskStatus, dueBefore: Time, kind: TaskKind, leadID: ID, first: Int, after: Cursor): TaskConnection!
+  """
+  The tasks of the users the caller manages (task manage): its teams'
+  members' and its own (everyone's for a caller who sees every lead), oldest
+  due first, every kind (promises also before they are due). FORBIDDEN
+  without task manage.
+  """
+  tasks(where: TaskFilter, first: Int, after: Cursor): TaskConnection!
+}
+
+"The filter of tasks; every field narrows."
+input TaskFilter {
+  "OPEN when null and anyStatus is not true."
+  status: TaskStatus
+  "Every status."
+  anyStatus: Boolean
+  kind: TaskKind
+  assigneeID: ID
+  leadID: ID
+  "Due at or after."
+  dueAfter: Time
+  "Due before."
+  dueBefore: Time
+}
+
+"A task made by hand."
+input CreateTaskInput {
+  "1 to 200 characters."
+  title: String!
+  "Up to 2,000 characters."
+  description: String
+  "Not in the past, at most two years ahead."
+  dueAt: Time!
+  "The caller when null; another user needs task manage (a member of a team the caller manages, anyone for admin)."
+  assigneeID: ID
+  "A lead the caller reads."
+  leadID: ID
+}
+
+"Changes an open task; null fields stay as they are."
+input UpdateTaskInput {
+  title: String
+  description: String
+  dueAt: Time
+  "Whom the caller may give tasks to (as createTask); they are notified."
+  assigneeID: ID
 }
 
 extend type Mutation {
@@ -13387,6 +13682,16 @@ extend type Mutation {
   is active and in the caller's write scope.
   """
   completeTask(id: ID!, note: String): Task!
+  """
+  Makes a TASK for the caller or, with task manage, for a user it manages,
+  who is notified (task.assigned). Bad input is refused at input.<field>
+  (every error at once) and writes nothing.
+  """
+  createTask(input: CreateTaskInput!): Task!
+  "Changes an OPEN task the caller sees (CONFLICT otherwise); a new due time is notified again when it passes."
+  updateTask(id: ID!, input: UpdateTaskInput!): Task!
+  "Marks an OPEN task the caller sees CANCELLED, with an optional note (up to 5,000 characters)."
+  cancelTask(id: ID!, note: String): Task!
 }
 `, BuiltIn: false},
 	{Name: "../schema/timeline.graphql", Input: `# One timeline on the lead page (docs/timeline.md): follow-ups, stage and
@@ -13853,6 +14158,8 @@ func (ec *executionContext) childFields_Broadcast(ctx context.Context, field gra
 		return ec.fieldContext_Broadcast_createdBy(ctx, field)
 	case "stats":
 		return ec.fieldContext_Broadcast_stats(ctx, field)
+	case "attachments":
+		return ec.fieldContext_Broadcast_attachments(ctx, field)
 	case "frequencyCap":
 		return ec.fieldContext_Broadcast_frequencyCap(ctx, field)
 	case "quietHours":
@@ -14097,6 +14404,8 @@ func (ec *executionContext) childFields_DuplicateGroup(ctx context.Context, fiel
 		return ec.fieldContext_DuplicateGroup_newestAt(ctx, field)
 	case "leads":
 		return ec.fieldContext_DuplicateGroup_leads(ctx, field)
+	case "version":
+		return ec.fieldContext_DuplicateGroup_version(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DuplicateGroup", field.Name)
 }
@@ -15909,6 +16218,28 @@ func (ec *executionContext) field_Mutation_cancelJob_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_cancelTask_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_claimLeads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -16199,6 +16530,20 @@ func (ec *executionContext) field_Mutation_createTag_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createTask_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateTaskInput, error) {
+			return ec.unmarshalNCreateTaskInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateTaskInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createTeam_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -16325,6 +16670,48 @@ func (ec *executionContext) field_Mutation_deleteStage_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteTagGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteTag_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteTerritory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_dismissDuplicateGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -16344,6 +16731,14 @@ func (ec *executionContext) field_Mutation_dismissDuplicateGroup_args(ctx contex
 		return nil, err
 	}
 	args["leadIDs"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg2
 	return args, nil
 }
 
@@ -17141,6 +17536,94 @@ func (ec *executionContext) field_Mutation_updateStage_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateTagGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateTagGroupInput, error) {
+			return ec.unmarshalNUpdateTagGroupInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateTagGroupInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateTag_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateTagInput, error) {
+			return ec.unmarshalNUpdateTagInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateTagInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateTask_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateTaskInput, error) {
+			return ec.unmarshalNUpdateTaskInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateTaskInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateTerritory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateTerritoryInput, error) {
+			return ec.unmarshalNUpdateTerritoryInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateTerritoryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -17534,22 +18017,38 @@ func (ec *executionContext) field_Query_myTasks_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["dueBefore"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (*task.Kind, error) {
+			return ec.unmarshalOTaskKind2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋtaskᚐKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "leadID",
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["leadID"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
 			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg3
+	args["after"] = arg5
 	return args, nil
 }
 
@@ -17726,6 +18225,36 @@ func (ec *executionContext) field_Query_segments_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_tasks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.TaskFilter, error) {
+			return ec.unmarshalOTaskFilter2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTaskFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -19105,6 +19634,38 @@ func (ec *executionContext) fieldContext_Broadcast_stats(_ context.Context, fiel
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_BroadcastStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Broadcast_attachments(ctx context.Context, field graphql.CollectedField, obj *ent.Broadcast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Broadcast_attachments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Broadcast().Attachments(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.WelcomeAttachment) graphql.Marshaler {
+			return ec.marshalNWelcomeAttachment2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Broadcast_attachments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Broadcast",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WelcomeAttachment(ctx, field)
 		},
 	}
 	return fc, nil
@@ -21110,6 +21671,29 @@ func (ec *executionContext) fieldContext_DuplicateGroup_leads(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _DuplicateGroup_version(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroup_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroup_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateGroup", field, false, false, "String")
 }
 
 func (ec *executionContext) _DuplicateGroupConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupConnection) (ret graphql.Marshaler) {
@@ -26134,6 +26718,94 @@ func (ec *executionContext) fieldContext_Mutation_createTerritory(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateTerritory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateTerritory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateTerritory(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.UpdateTerritoryInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Territory) graphql.Marshaler {
+			return ec.marshalNTerritory2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐTerritory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateTerritory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Territory(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateTerritory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteTerritory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteTerritory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteTerritory(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteTerritory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteTerritory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -27118,7 +27790,7 @@ func (ec *executionContext) _Mutation_dismissDuplicateGroup(ctx context.Context,
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().DismissDuplicateGroup(ctx, fc.Args["kind"].(model.DuplicateKind), fc.Args["leadIDs"].([]uuid.UUID))
+			return ec.Resolvers.Mutation().DismissDuplicateGroup(ctx, fc.Args["kind"].(model.DuplicateKind), fc.Args["leadIDs"].([]uuid.UUID), fc.Args["version"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -28510,6 +29182,182 @@ func (ec *executionContext) fieldContext_Mutation_createTag(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateTagGroup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateTagGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateTagGroup(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.UpdateTagGroupInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TagGroup) graphql.Marshaler {
+			return ec.marshalNTagGroup2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐTagGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateTagGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TagGroup(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateTagGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteTagGroup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteTagGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteTagGroup(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteTagGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteTagGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateTag(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateTag(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateTag(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.UpdateTagInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Tag) graphql.Marshaler {
+			return ec.marshalNTag2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐTag(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateTag(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tag(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateTag_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteTag(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteTag(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteTag(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteTag(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteTag_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_tagLeads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29076,6 +29924,138 @@ func (ec *executionContext) fieldContext_Mutation_completeTask(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_completeTask_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createTask(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createTask(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateTask(ctx, fc.Args["input"].(model.CreateTaskInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Task) graphql.Marshaler {
+			return ec.marshalNTask2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐTask(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createTask(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Task(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createTask_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateTask(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateTask(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateTask(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(model.UpdateTaskInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Task) graphql.Marshaler {
+			return ec.marshalNTask2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐTask(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateTask(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Task(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateTask_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelTask(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelTask(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelTask(ctx, fc.Args["id"].(uuid.UUID), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Task) graphql.Marshaler {
+			return ec.marshalNTask2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐTask(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelTask(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Task(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelTask_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -32290,7 +33270,7 @@ func (ec *executionContext) _Query_myTasks(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().MyTasks(ctx, fc.Args["status"].(*task.Status), fc.Args["dueBefore"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[uuid.UUID]))
+			return ec.Resolvers.Query().MyTasks(ctx, fc.Args["status"].(*task.Status), fc.Args["dueBefore"].(*time.Time), fc.Args["kind"].(*task.Kind), fc.Args["leadID"].(*uuid.UUID), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[uuid.UUID]))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.TaskConnection) graphql.Marshaler {
@@ -32318,6 +33298,50 @@ func (ec *executionContext) fieldContext_Query_myTasks(ctx context.Context, fiel
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_myTasks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_tasks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_tasks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Tasks(ctx, fc.Args["where"].(*model.TaskFilter), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[uuid.UUID]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TaskConnection) graphql.Marshaler {
+			return ec.marshalNTaskConnection2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐTaskConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_tasks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TaskConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_tasks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -42780,6 +43804,48 @@ func UnmarshalBulkAssignInput(ctx context.Context, raw any) (model.BulkAssignInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputBulkEnrollInput(ctx context.Context, obj any) (model.BulkEnrollInput, error) {
+	var it model.BulkEnrollInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"journeyID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "journeyID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("journeyID"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JourneyID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBulkEnrollInput unmarshals raw into the BulkEnrollInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBulkEnrollInput(ctx context.Context, raw any) (model.BulkEnrollInput, error) {
+	var out model.BulkEnrollInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BulkEnrollInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputBulkLeadActionInput(ctx context.Context, obj any) (model.BulkLeadActionInput, error) {
 	var it model.BulkLeadActionInput
 	if obj == nil {
@@ -42791,7 +43857,7 @@ func (ec *executionContext) unmarshalInputBulkLeadActionInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"addTags", "removeTags", "assign", "update", "moveStage"}
+	fieldsInOrder := [...]string{"addTags", "removeTags", "assign", "update", "moveStage", "enroll"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42833,6 +43899,13 @@ func (ec *executionContext) unmarshalInputBulkLeadActionInput(ctx context.Contex
 				return it, err
 			}
 			it.MoveStage = data
+		case "enroll":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enroll"))
+			data, err := ec.unmarshalOBulkEnrollInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐBulkEnrollInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enroll = data
 		}
 	}
 	return it, nil
@@ -43439,7 +44512,7 @@ func (ec *executionContext) unmarshalInputCreateBroadcastInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "segmentID", "channel", "subject", "template", "scheduledAt", "frequencyCap", "quietHours", "ratePerSecond", "cron"}
+	fieldsInOrder := [...]string{"name", "segmentID", "channel", "subject", "template", "attachments", "scheduledAt", "frequencyCap", "quietHours", "ratePerSecond", "cron"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -43481,6 +44554,13 @@ func (ec *executionContext) unmarshalInputCreateBroadcastInput(ctx context.Conte
 				return it, err
 			}
 			it.Template = data
+		case "attachments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attachments"))
+			data, err := ec.unmarshalOWelcomeAttachmentInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attachments = data
 		case "scheduledAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scheduledAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -44444,6 +45524,76 @@ func (ec *executionContext) unmarshalInputCreateTagInput(ctx context.Context, ob
 func UnmarshalCreateTagInput(ctx context.Context, raw any) (model.CreateTagInput, error) {
 	var out model.CreateTagInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateTagInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateTaskInput(ctx context.Context, obj any) (model.CreateTaskInput, error) {
+	var it model.CreateTaskInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "description", "dueAt", "assigneeID", "leadID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "dueAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueAt = data
+		case "assigneeID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssigneeID = data
+		case "leadID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateTaskInput unmarshals raw into the CreateTaskInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateTaskInput(ctx context.Context, raw any) (model.CreateTaskInput, error) {
+	var out model.CreateTaskInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateTaskInput", raw, &out)
 	return out, err
 }
 
@@ -59806,6 +60956,90 @@ func UnmarshalTagWhereInput(ctx context.Context, raw any) (ent.TagWhereInput, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTaskFilter(ctx context.Context, obj any) (model.TaskFilter, error) {
+	var it model.TaskFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"status", "anyStatus", "kind", "assigneeID", "leadID", "dueAfter", "dueBefore"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOTaskStatus2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋtaskᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "anyStatus":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("anyStatus"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnyStatus = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOTaskKind2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋtaskᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "assigneeID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssigneeID = data
+		case "leadID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeadID = data
+		case "dueAfter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueAfter"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueAfter = data
+		case "dueBefore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueBefore"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueBefore = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTaskFilter unmarshals raw into the TaskFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTaskFilter(ctx context.Context, raw any) (model.TaskFilter, error) {
+	var out model.TaskFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TaskFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTaskOrder(ctx context.Context, obj any) (ent.TaskOrder, error) {
 	var it ent.TaskOrder
 	if obj == nil {
@@ -61733,6 +62967,244 @@ func (ec *executionContext) unmarshalInputUpdateStageInput(ctx context.Context, 
 func UnmarshalUpdateStageInput(ctx context.Context, raw any) (model.UpdateStageInput, error) {
 	var out model.UpdateStageInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateStageInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateTagGroupInput(ctx context.Context, obj any) (model.UpdateTagGroupInput, error) {
+	var it model.UpdateTagGroupInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "exclusive", "position"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "exclusive":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exclusive"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Exclusive = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateTagGroupInput unmarshals raw into the UpdateTagGroupInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateTagGroupInput(ctx context.Context, raw any) (model.UpdateTagGroupInput, error) {
+	var out model.UpdateTagGroupInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateTagGroupInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateTagInput(ctx context.Context, obj any) (model.UpdateTagInput, error) {
+	var it model.UpdateTagInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "color", "groupID", "clearGroup"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = data
+		case "groupID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GroupID = data
+		case "clearGroup":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearGroup"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearGroup = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateTagInput unmarshals raw into the UpdateTagInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateTagInput(ctx context.Context, raw any) (model.UpdateTagInput, error) {
+	var out model.UpdateTagInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateTagInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateTaskInput(ctx context.Context, obj any) (model.UpdateTaskInput, error) {
+	var it model.UpdateTaskInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "description", "dueAt", "assigneeID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "dueAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueAt = data
+		case "assigneeID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssigneeID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateTaskInput unmarshals raw into the UpdateTaskInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateTaskInput(ctx context.Context, raw any) (model.UpdateTaskInput, error) {
+	var out model.UpdateTaskInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateTaskInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateTerritoryInput(ctx context.Context, obj any) (model.UpdateTerritoryInput, error) {
+	var it model.UpdateTerritoryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "parentID", "clearParent"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "parentID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentID"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentID = data
+		case "clearParent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearParent"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearParent = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateTerritoryInput unmarshals raw into the UpdateTerritoryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateTerritoryInput(ctx context.Context, raw any) (model.UpdateTerritoryInput, error) {
+	var out model.UpdateTerritoryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateTerritoryInput", raw, &out)
 	return out, err
 }
 
@@ -64511,6 +65983,12 @@ func (ec *executionContext) _Broadcast(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Broadcast_stats(ctx, field, obj)
 				})
+		case "attachments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Broadcast_attachments(ctx, field, obj)
+				})
 		case "frequencyCap":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -65309,6 +66787,11 @@ func (ec *executionContext) _DuplicateGroup(ctx context.Context, sel ast.Selecti
 			}
 		case "leads":
 			out.Values[i] = ec._DuplicateGroup_leads(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._DuplicateGroup_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -67159,6 +68642,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateTerritory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateTerritory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteTerritory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteTerritory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createUser(ctx, field)
@@ -67537,6 +69034,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateTagGroup":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateTagGroup(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteTagGroup":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteTagGroup(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateTag":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateTag(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteTag":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteTag(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "tagLeads":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_tagLeads(ctx, field)
@@ -67624,6 +69149,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "completeTask":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_completeTask(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createTask":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createTask(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateTask":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateTask(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelTask":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelTask(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -68504,6 +70050,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_myTasks(ctx, field)
+				})
+		case "tasks":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_tasks(ctx, field)
 				})
 		case "contactWays":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -71829,6 +73381,11 @@ func (ec *executionContext) unmarshalNCreateTagInput2githubᚗcomᚋscrmhqᚋscr
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateTaskInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateTaskInput(ctx context.Context, v any) (model.CreateTaskInput, error) {
+	res, err := ec.unmarshalInputCreateTaskInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateTeamInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐCreateTeamInput(ctx context.Context, v any) (model.CreateTeamInput, error) {
 	res, err := ec.unmarshalInputCreateTeamInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -73804,6 +75361,26 @@ func (ec *executionContext) unmarshalNUpdateStageInput2githubᚗcomᚋscrmhqᚋs
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNUpdateTagGroupInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateTagGroupInput(ctx context.Context, v any) (model.UpdateTagGroupInput, error) {
+	res, err := ec.unmarshalInputUpdateTagGroupInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateTagInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateTagInput(ctx context.Context, v any) (model.UpdateTagInput, error) {
+	res, err := ec.unmarshalInputUpdateTagInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateTaskInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateTaskInput(ctx context.Context, v any) (model.UpdateTaskInput, error) {
+	res, err := ec.unmarshalInputUpdateTaskInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateTerritoryInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateTerritoryInput(ctx context.Context, v any) (model.UpdateTerritoryInput, error) {
+	res, err := ec.unmarshalInputUpdateTerritoryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpdateUserInput2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐUpdateUserInput(ctx context.Context, v any) (model.UpdateUserInput, error) {
 	res, err := ec.unmarshalInputUpdateUserInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -74474,6 +76051,14 @@ func (ec *executionContext) unmarshalOBulkAssignInput2ᚖgithubᚗcomᚋscrmhq�
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputBulkAssignInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOBulkEnrollInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐBulkEnrollInput(ctx context.Context, v any) (*model.BulkEnrollInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputBulkEnrollInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -76872,6 +78457,30 @@ func (ec *executionContext) marshalOTaskEdge2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋe
 		return graphql.Null
 	}
 	return ec._TaskEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTaskFilter2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐTaskFilter(ctx context.Context, v any) (*model.TaskFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTaskFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTaskKind2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋtaskᚐKind(ctx context.Context, v any) (*task.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(task.Kind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTaskKind2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋtaskᚐKind(ctx context.Context, sel ast.SelectionSet, v *task.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOTaskStatus2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋtaskᚐStatus(ctx context.Context, v any) (*task.Status, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/suppression"
+	"github.com/scrmhq/scrm/ent/task"
 	"github.com/scrmhq/scrm/internal/timeline"
 )
 
@@ -72,6 +73,10 @@ type BulkAssignInput struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
+type BulkEnrollInput struct {
+	JourneyID uuid.UUID `json:"journeyID"`
+}
+
 // The action of bulkUpdateLeads: give exactly one of its fields.
 type BulkLeadActionInput struct {
 	// Puts these tags on every lead (1 to 100; a tag of an exclusive group replaces the lead's other tag of that group). Needs lead.tag write.
@@ -87,6 +92,8 @@ type BulkLeadActionInput struct {
 	Update *UpdateLeadInput `json:"update,omitempty"`
 	// Moves every lead to a stage, like moveLeadStage (a LOST stage needs a reason). Needs lead write.
 	MoveStage *BulkMoveStageInput `json:"moveStage,omitempty"`
+	// Enrols every lead in an active or paused journey, like enrollLeads: a lead already in it, one that left a journey without re-entry, or one not active fails with the reason (CONFLICT). Needs journey write.
+	Enroll *BulkEnrollInput `json:"enroll,omitempty"`
 }
 
 // A lead a bulk update did not change.
@@ -190,6 +197,11 @@ type CreateBroadcastInput struct {
 	Subject *string `json:"subject,omitempty"`
 	// Go template over the lead: {{.name}}, {{.company}}, {{.attributes.city}} ...
 	Template string `json:"template"`
+	// Sent with the text of a staff mass send (a broadcast on the wecom channel
+	// whose channel has corpId and contactSecret), in every add_msg_template:
+	// at most 9 images, links and mini-programs, checked as welcome attachments
+	// are (errors at input.attachments[i].<field>). Refused on other channels.
+	Attachments []*WelcomeAttachmentInput `json:"attachments,omitempty"`
 	// When to start; null: now.
 	ScheduledAt  *time.Time         `json:"scheduledAt,omitempty"`
 	FrequencyCap *FrequencyCapInput `json:"frequencyCap,omitempty"`
@@ -344,6 +356,20 @@ type CreateTagInput struct {
 	GroupID *uuid.UUID `json:"groupID,omitempty"`
 }
 
+// A task made by hand.
+type CreateTaskInput struct {
+	// 1 to 200 characters.
+	Title string `json:"title"`
+	// Up to 2,000 characters.
+	Description *string `json:"description,omitempty"`
+	// Not in the past, at most two years ahead.
+	DueAt time.Time `json:"dueAt"`
+	// The caller when null; another user needs task manage (a member of a team the caller manages, anyone for admin).
+	AssigneeID *uuid.UUID `json:"assigneeID,omitempty"`
+	// A lead the caller reads.
+	LeadID *uuid.UUID `json:"leadID,omitempty"`
+}
+
 type CreateTeamInput struct {
 	Name      string      `json:"name"`
 	ManagerID *uuid.UUID  `json:"managerID,omitempty"`
@@ -391,6 +417,11 @@ type DuplicateGroup struct {
 	NewestAt time.Time `json:"newestAt"`
 	// The group's leads, newest first, at most 50 (count says how many there are); masked as everywhere.
 	Leads []*ent.Lead `json:"leads"`
+	// An opaque fingerprint of the whole group as the caller sees it now (all
+	// its leads, also those beyond the 50 listed). Pass it to
+	// dismissDuplicateGroup so that only the group that was shown is dismissed:
+	// if a lead joined (or left) the group since, the dismissal is refused.
+	Version string `json:"version"`
 }
 
 type DuplicateGroupConnection struct {
@@ -873,6 +904,21 @@ type TagLeadsPayload struct {
 	Affected int `json:"affected"`
 }
 
+// The filter of tasks; every field narrows.
+type TaskFilter struct {
+	// OPEN when null and anyStatus is not true.
+	Status *task.Status `json:"status,omitempty"`
+	// Every status.
+	AnyStatus  *bool      `json:"anyStatus,omitempty"`
+	Kind       *task.Kind `json:"kind,omitempty"`
+	AssigneeID *uuid.UUID `json:"assigneeID,omitempty"`
+	LeadID     *uuid.UUID `json:"leadID,omitempty"`
+	// Due at or after.
+	DueAfter *time.Time `json:"dueAfter,omitempty"`
+	// Due before.
+	DueBefore *time.Time `json:"dueBefore,omitempty"`
+}
+
 // The lowest scores of tiers A, B and C; lower scores are tier D.
 type TierThresholds struct {
 	A int `json:"a"`
@@ -1028,6 +1074,46 @@ type UpdateStageInput struct {
 	RotDays     *int              `json:"rotDays,omitempty"`
 	FunnelStep  *stage.FunnelStep `json:"funnelStep,omitempty"`
 	Color       *string           `json:"color,omitempty"`
+}
+
+// What updateTagGroup changes; omitted fields are kept.
+type UpdateTagGroupInput struct {
+	Name *string `json:"name,omitempty"`
+	// Turning it on is refused (CONFLICT, extensions.leadCount) while leads hold two or more of the
+	// group's tags.
+	Exclusive *bool `json:"exclusive,omitempty"`
+	Position  *int  `json:"position,omitempty"`
+}
+
+// What updateTag changes; omitted fields are kept.
+type UpdateTagInput struct {
+	// Refused (CONFLICT, extensions.references) while an assignment or scoring rule condition names
+	// the tag: conditions see tags by name.
+	Name  *string `json:"name,omitempty"`
+	Color *string `json:"color,omitempty"`
+	// Moves the tag into this group; into an exclusive group it is refused (CONFLICT,
+	// extensions.leadCount) while leads hold it and another tag of that group.
+	GroupID *uuid.UUID `json:"groupID,omitempty"`
+	// Takes the tag out of its group.
+	ClearGroup *bool `json:"clearGroup,omitempty"`
+}
+
+// Changes an open task; null fields stay as they are.
+type UpdateTaskInput struct {
+	Title       *string    `json:"title,omitempty"`
+	Description *string    `json:"description,omitempty"`
+	DueAt       *time.Time `json:"dueAt,omitempty"`
+	// Whom the caller may give tasks to (as createTask); they are notified.
+	AssigneeID *uuid.UUID `json:"assigneeID,omitempty"`
+}
+
+// What updateTerritory changes; omitted fields are kept.
+type UpdateTerritoryInput struct {
+	Name *string `json:"name,omitempty"`
+	// Moves the territory under this one.
+	ParentID *uuid.UUID `json:"parentID,omitempty"`
+	// Makes the territory a root.
+	ClearParent *bool `json:"clearParent,omitempty"`
 }
 
 type UpdateUserInput struct {

@@ -27,6 +27,9 @@ type Error struct {
 	Code    Code
 	Field   string
 	Message string
+	// Details are further facts a client may act on (what refused a delete),
+	// served as extensions beside code and field; keys are camelCase.
+	Details map[string]any
 	// Err is the cause, kept for errors.Is and logs; never shown to clients.
 	Err error
 }

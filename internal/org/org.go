@@ -244,30 +244,37 @@ func refErr(err error, field, what string) error {
 	return err
 }
 
-// CreateTerritory adds a territory under parent (nil for a root).
+// CreateTerritory adds a territory under parent (nil for a root). It reads
+// the parent's path under the tree's lock (lockTerritories), so a move of
+// the parent at the same time cannot leave the new territory a stale path.
 func (s *Service) CreateTerritory(ctx context.Context, name string, parent *uuid.UUID) (*ent.Territory, error) {
 	client := s.DB(ctx)
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, apperr.Input("name", "name is required")
 	}
-	path := "/"
-	if parent != nil {
-		p, err := client.Territory.Get(ctx, *parent)
+	return txn.WithTxEntity(ctx, client, func(client *ent.Client) (*ent.Territory, error) {
+		if err := txn.LockWorkspace(ctx, client, lockTerritories); err != nil {
+			return nil, err
+		}
+		path := "/"
+		if parent != nil {
+			p, err := client.Territory.Get(ctx, *parent)
+			if err != nil {
+				return nil, refErr(err, "parentID", "parent territory")
+			}
+			path = p.Path
+		}
+		t, err := client.Territory.Create().SetName(name).SetNillableParentID(parent).Save(ctx)
 		if err != nil {
-			return nil, refErr(err, "parentID", "parent territory")
+			if ent.IsConstraintError(err) {
+				return nil, apperr.Wrap(err, apperr.Conflict, "name", "a territory with this name exists under this parent")
+			}
+			return nil, err
 		}
-		path = p.Path
-	}
-	t, err := client.Territory.Create().SetName(name).SetNillableParentID(parent).Save(ctx)
-	if err != nil {
-		if ent.IsConstraintError(err) {
-			return nil, apperr.Wrap(err, apperr.Conflict, "name", "a territory with this name exists under this parent")
-		}
-		return nil, err
-	}
-	// The path includes the territory's own id, known only after the insert.
-	return t.Update().SetPath(path + t.ID.String() + "/").Save(ctx)
+		// The path includes the territory's own id, known only after the insert.
+		return t.Update().SetPath(path + t.ID.String() + "/").Save(ctx)
+	})
 }
 
 // CreateTeam adds a team with an optional manager and members.

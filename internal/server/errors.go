@@ -18,7 +18,8 @@ import (
 )
 
 // presentError turns any resolver error into a GraphQL error with
-// extensions.code (and extensions.field for input errors). Messages of
+// extensions.code (and extensions.field for input errors, and an apperr's
+// Details beside them, such as what refused a delete). Messages of
 // unexpected errors are replaced: clients never see SQL, stack traces or
 // internal details; the log line carries them with the request id.
 func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
@@ -34,6 +35,13 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		gerr.Message = msg
 		gerr.Extensions = map[string]any{"code": string(code)}
+		if ae, ok := apperr.As(err); ok && code != apperr.Internal {
+			for k, v := range ae.Details {
+				if k != "code" && k != "field" {
+					gerr.Extensions[k] = v
+				}
+			}
+		}
 		if field != "" {
 			gerr.Extensions["field"] = qualify(ctx, field)
 		}
