@@ -32,6 +32,9 @@ func (r *Resolver) bulkAction(ctx context.Context, in model.BulkLeadActionInput)
 	case in.MoveStage != nil:
 		m := in.MoveStage
 		a.MoveStage = &longjob.BulkMove{StageID: m.StageID, Reason: deref(m.Reason), LostReasonID: m.LostReasonID}
+	case in.Enroll != nil:
+		perm = Permission{Resource: "journey", Action: "write"}
+		a.Enroll = &longjob.BulkEnroll{JourneyID: in.Enroll.JourneyID}
 	}
 	if err := Authorize(ctx, r.Authz, perm); err != nil {
 		return a, err

@@ -58,7 +58,8 @@ var RootPermissions = map[string]Permission{
 	"Query.overdueFollowUps": {"lead.followup", "read"}, // another rep's list needs lead.assign too
 	"Query.myWorkload":       {"lead", "read"},          // the caller's own figures
 	"Query.claimBlocks":      {"lead", "claim"},
-	"Query.myTasks":          {"task", "read"}, // the caller's own
+	"Query.myTasks":          {"task", "read"},   // the caller's own
+	"Query.tasks":            {"task", "manage"}, // its teams' members' (everyone's for a caller who sees every lead)
 	"Query.contactWays":      {"channel", "read"},
 	"Query.weComMassSend":    {"broadcast", "read"}, // members under the caller's row scope
 	"Query.segments":         {"segment", "read"},
@@ -92,6 +93,9 @@ var RootPermissions = map[string]Permission{
 	"Mutation.setJourneyStatus":    {"journey", "write"},
 	"Mutation.enrollLeads":         {"journey", "write"}, // and the leads in the caller's write scope
 	"Mutation.completeTask":        {"task", "write"},    // a task the caller sees (its own, or any with task manage)
+	"Mutation.createTask":          {"task", "write"},    // for another user: task manage, checked by the service
+	"Mutation.updateTask":          {"task", "write"},    // a task the caller sees; a new assignee as createTask
+	"Mutation.cancelTask":          {"task", "write"},    // a task the caller sees
 	"Mutation.createContactWay":    {"channel", "write"},
 	"Mutation.updateContactWay":    {"channel", "write"},
 	"Mutation.deleteContactWay":    {"channel", "write"},

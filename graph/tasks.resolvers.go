@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/task"
+	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/tasks"
 )
 
@@ -21,19 +22,46 @@ func (r *mutationResolver) CompleteTask(ctx context.Context, id uuid.UUID, note 
 	return r.Services.Tasks.Complete(ctx, tasks.CompleteInput{ID: id, Note: deref(note), Actor: actorID(ctx)})
 }
 
+// CreateTask is the resolver for the createTask field.
+func (r *mutationResolver) CreateTask(ctx context.Context, input model.CreateTaskInput) (*ent.Task, error) {
+	return r.Services.Tasks.Create(ctx, tasks.Draft{Title: &input.Title, Description: input.Description,
+		DueAt: &input.DueAt, AssigneeID: input.AssigneeID, LeadID: input.LeadID})
+}
+
+// UpdateTask is the resolver for the updateTask field.
+func (r *mutationResolver) UpdateTask(ctx context.Context, id uuid.UUID, input model.UpdateTaskInput) (*ent.Task, error) {
+	return r.Services.Tasks.Update(ctx, id, tasks.Draft{Title: input.Title, Description: input.Description,
+		DueAt: input.DueAt, AssigneeID: input.AssigneeID})
+}
+
+// CancelTask is the resolver for the cancelTask field.
+func (r *mutationResolver) CancelTask(ctx context.Context, id uuid.UUID, note *string) (*ent.Task, error) {
+	return r.Services.Tasks.Cancel(ctx, id, deref(note), actorID(ctx))
+}
+
 // MyTasks is the resolver for the myTasks field.
-func (r *queryResolver) MyTasks(ctx context.Context, status *task.Status, dueBefore *time.Time, first *int, after *entgql.Cursor[uuid.UUID]) (*ent.TaskConnection, error) {
-	opt := tasks.ListOptions{DueBefore: dueBefore}
+func (r *queryResolver) MyTasks(ctx context.Context, status *task.Status, dueBefore *time.Time, kind *task.Kind, leadID *uuid.UUID, first *int, after *entgql.Cursor[uuid.UUID]) (*ent.TaskConnection, error) {
+	opt := tasks.ListOptions{DueBefore: dueBefore, LeadID: leadID}
 	if status != nil {
 		opt.Status = *status
+	}
+	if kind != nil {
+		opt.Kind = *kind
 	}
 	q, err := r.Services.Tasks.Mine(ctx, opt)
 	if err != nil {
 		return nil, err
 	}
-	first, _ = pageSize(first, nil)
-	return q.Paginate(ctx, after, first, nil, nil,
-		ent.WithTaskOrder(&ent.TaskOrder{Direction: entgql.OrderDirectionAsc, Field: ent.TaskOrderFieldDueAt}))
+	return paginateTasks(ctx, q, first, after)
+}
+
+// Tasks is the resolver for the tasks field.
+func (r *queryResolver) Tasks(ctx context.Context, where *model.TaskFilter, first *int, after *entgql.Cursor[uuid.UUID]) (*ent.TaskConnection, error) {
+	q, err := r.Services.Tasks.Team(ctx, teamTaskOptions(where))
+	if err != nil {
+		return nil, err
+	}
+	return paginateTasks(ctx, q, first, after)
 }
 
 // Overdue is the resolver for the overdue field.

@@ -152,6 +152,13 @@ var crossTenantCases = map[string]crossCase{
 	// Tasks: B's list holds none of A's, and A's task cannot be completed by B.
 	"Query.myTasks":         {query: `{ myTasks(status: OPEN) { totalCount edges { node { id lead { id } } } } }`},
 	"Mutation.completeTask": {query: `mutation($id:ID!){ completeTask(id:$id, note:"x"){ id status } }`, vars: aID("task"), mustErr: true},
+	// B's admin sees every task of B's (task manage) and none of A's; B cannot
+	// give A's user a task about A's lead, nor change or cancel A's task.
+	"Query.tasks": {query: `{ tasks(where:{anyStatus: true}) { totalCount edges { node { id assignee { id } lead { id } } } } }`},
+	"Mutation.createTask": {query: `mutation($u:ID!, $l:ID!, $d:Time!){ createTask(input:{title:"x", dueAt:$d, assigneeID:$u, leadID:$l}){ id } }`,
+		vars: func(a map[string]string) map[string]any { return map[string]any{"u": a["user"], "l": a["lead"], "d": a["tomorrow"]} }, mustErr: true},
+	"Mutation.updateTask": {query: `mutation($id:ID!){ updateTask(id:$id, input:{title:"hijacked"}){ id } }`, vars: aID("task"), mustErr: true},
+	"Mutation.cancelTask": {query: `mutation($id:ID!){ cancelTask(id:$id){ id status } }`, vars: aID("task"), mustErr: true},
 	// Contact-way codes: B's list holds none of A's, and B cannot put A's users or tags on a code.
 	"Query.contactWays": {query: `{ contactWays { id name users { id } tags { id } } }`},
 	"Mutation.createContactWay": {query: `mutation($u:ID!, $t:ID!){ createContactWay(input:{name:"x", userIDs:[$u], tagIDs:[$t]}){ id } }`,
@@ -294,6 +301,7 @@ func TestCrossTenant(t *testing.T) {
 		t.Fatal(err)
 	}
 	a["task"] = gid.Encode(tk.ID)
+	a["tomorrow"] = api.Clock.Now().Add(24 * time.Hour).Format(time.RFC3339)
 	// A contact-way code of A's (as add_contact_way would have made it).
 	cw, err := c.ContactWay.Create().SetName("a's code").SetState("cwaaaaaaaaaaaaaa").SetConfigID("cfg-a").
 		SetQrCodeURL("https://wework.qpic.cn/a.png").SetUserIds([]uuid.UUID{aUser}).SetTagIds([]uuid.UUID{}).Save(aCtx)

@@ -172,6 +172,7 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Journeys.Segments, s.Journeys.Tags, s.Journeys.Pipelines = s.Segments, s.Tags, s.Pipelines
 	s.Journeys.Pools, s.Journeys.Assigner, s.Journeys.Queue = s.Pools, s.Assigner, q
 	s.Journeys.Tasks, s.Journeys.Messages = s.Tasks, s.Broadcasts
+	s.Jobs.Bulk.Journeys = s.Journeys
 	// The triggers: tagging, stage moves and segment computations tell the
 	// journeys in their own transactions.
 	s.WeCom.Fields, s.WeCom.Queue, s.WeCom.Tags, s.WeCom.Watcher = s.Fields, q, s.Tags, s.Journeys

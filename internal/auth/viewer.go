@@ -38,8 +38,12 @@ type Viewer struct {
 	// manage: its admins), not only the jobs it started.
 	AllJobs bool
 	// AllTasks says whether the viewer sees every task of the workspace
-	// (task manage), not only its own.
+	// (task manage with lead.scope all), not only its own.
 	AllTasks bool
+	// TeamTasks says whether the viewer sees, besides its own, the tasks of
+	// the members of the teams it manages (task manage without lead.scope
+	// all: a team manager).
+	TeamTasks bool
 	// PolicySynced says the policy version was checked for this request, so
 	// later decisions of the same request need not ask Redis again.
 	PolicySynced bool

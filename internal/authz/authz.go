@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -304,7 +305,10 @@ func (s *Service) Resolve(ctx context.Context, v *auth.Viewer) error {
 	if ok, err = s.enforcer.Allowed(ws, v.Roles, policy.ResTask, policy.ActManage); err != nil {
 		return err
 	}
-	v.AllTasks = ok
+	// task manage reaches the users whose leads the viewer manages: every
+	// user for a viewer who sees every lead, else its teams' members.
+	v.AllTasks = ok && slices.Contains(v.LeadScopes, policy.ScopeAll)
+	v.TeamTasks = ok && !v.AllTasks
 	return nil
 }
 

@@ -47,27 +47,38 @@ var enrolQuery = fmt.Sprintf(enrolSQL, gid.NewSQL("$4::timestamptz", "$5::bytea"
 
 // enrol runs enrolSQL in c and returns how many enrolments it made.
 func (s *Service) enrol(ctx context.Context, c *ent.Client, tid uuid.UUID, journeys, leads []uuid.UUID) (int, error) {
+	made, err := s.enrolled(ctx, c, tid, journeys, leads)
+	return len(made), err
+}
+
+// enrolled runs enrolSQL in c and returns the leads of the enrolments it
+// made.
+func (s *Service) enrolled(ctx context.Context, c *ent.Client, tid uuid.UUID, journeys, leads []uuid.UUID) ([]uuid.UUID, error) {
 	if len(journeys) == 0 || len(leads) == 0 {
-		return 0, nil
+		return nil, nil
 	}
 	rows, err := c.QueryContext(ctx, enrolQuery, tid, txn.UUIDArray(journeys), txn.UUIDArray(leads), s.Now(), enrollmentType)
 	if err != nil {
-		return 0, fmt.Errorf("journey: enrol: %w", err)
+		return nil, fmt.Errorf("journey: enrol: %w", err)
 	}
 	defer rows.Close()
-	n := 0
+	var made []uuid.UUID
 	for rows.Next() {
-		n++
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		made = append(made, id)
 	}
 	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("journey: enrol: %w", err)
+		return nil, fmt.Errorf("journey: enrol: %w", err)
 	}
-	if n > 0 && s.Queue != nil {
+	if len(made) > 0 && s.Queue != nil {
 		if err := s.Queue.EnqueueJourneyRun(ent.NewContext(ctx, c), tid); err != nil {
-			return 0, err
+			return nil, err
 		}
 	}
-	return n, nil
+	return made, nil
 }
 
 // Enrolled is what EnrollLeads did.
@@ -130,4 +141,82 @@ func uniq(ids []uuid.UUID) []uuid.UUID {
 		}
 	}
 	return out
+}
+
+// CheckEnrolling is nil when the journey id enrols leads now (ACTIVE or
+// PAUSED); else a NOT_FOUND or CONFLICT at field.
+func (s *Service) CheckEnrolling(ctx context.Context, field string, id uuid.UUID) error {
+	j, err := s.DB(ctx).Journey.Query().Where(journey.ID(id)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return apperr.New(apperr.NotFound, field, "journey not found")
+	}
+	if err != nil {
+		return err
+	}
+	if j.Status != journey.StatusACTIVE && j.Status != journey.StatusPAUSED {
+		return apperr.New(apperr.Conflict, field, "the journey is %s: only an active or paused journey enrols leads", j.Status)
+	}
+	return nil
+}
+
+// whyNotSQL says, for each lead of $3 that enrolSQL did not enrol in the
+// journey $2, why: the lead is not active, it is already in the journey,
+// or it left a journey that takes no one twice.
+const whyNotSQL = `
+SELECT l.id, CASE
+	WHEN l.status <> 'ACTIVE' THEN 'lead ' || lower(l.status::text)
+	WHEN EXISTS (SELECT 1 FROM enrollments e WHERE e.tenant_id = $1 AND e.journey_id = $2 AND e.lead_id = l.id AND e.status = 'ACTIVE') THEN 'active'
+	ELSE 'left' END
+FROM leads l WHERE l.tenant_id = $1 AND l.id = ANY($3::uuid[])`
+
+// EnrollBatch enrols the leads ids, which the caller has locked and may
+// change (a bulk update's batch), in the journey id, in the transaction of
+// c, and returns why each lead it did not enrol was refused (its
+// CONFLICT message). A journey that stopped enrolling refuses them all.
+func (s *Service) EnrollBatch(ctx context.Context, c *ent.Client, id uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]string, error) {
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	refused := map[uuid.UUID]string{}
+	j, err := c.Journey.Query().Where(journey.ID(id)).ForShare().Only(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, err
+	}
+	if j == nil || (j.Status != journey.StatusACTIVE && j.Status != journey.StatusPAUSED) {
+		why := "the journey was deleted"
+		if j != nil {
+			why = fmt.Sprintf("the journey is %s: only an active or paused journey enrols leads", j.Status)
+		}
+		for _, l := range ids {
+			refused[l] = why
+		}
+		return refused, nil
+	}
+	made, err := s.enrolled(ctx, c, tid, []uuid.UUID{j.ID}, ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.QueryContext(ctx, whyNotSQL+` AND NOT l.id = ANY($4::uuid[])`, tid, j.ID, txn.UUIDArray(ids), txn.UUIDArray(made))
+	if err != nil {
+		return nil, fmt.Errorf("journey: enrol batch: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l uuid.UUID
+		var why string
+		if err := rows.Scan(&l, &why); err != nil {
+			return nil, err
+		}
+		switch why {
+		case "active":
+			why = "the lead is already in the journey"
+		case "left":
+			why = "the lead has been in the journey, which does not take a lead twice"
+		default:
+			why = "the lead is not active (" + why[len("lead "):] + ")"
+		}
+		refused[l] = why
+	}
+	return refused, rows.Err()
 }

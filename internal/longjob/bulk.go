@@ -24,6 +24,7 @@ import (
 	"github.com/scrmhq/scrm/internal/clean"
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/journey"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/pipeline"
 	"github.com/scrmhq/scrm/internal/pool"
@@ -40,6 +41,7 @@ type BulkServices struct {
 	Tags      *tagging.Service
 	Pipelines *pipeline.Service
 	Pools     *pool.Service
+	Journeys  *journey.Service
 }
 
 // BulkAction is what a bulk update does to each lead: exactly one field is
@@ -51,6 +53,12 @@ type BulkAction struct {
 	Assign     *BulkAssign  `json:"assign,omitempty"`
 	Update     *leads.Patch `json:"update,omitempty"`
 	MoveStage  *BulkMove    `json:"moveStage,omitempty"`
+	Enroll     *BulkEnroll  `json:"enroll,omitempty"`
+}
+
+// BulkEnroll enrols the leads in JourneyID, as enrollLeads does.
+type BulkEnroll struct {
+	JourneyID uuid.UUID `json:"journeyID"`
 }
 
 // BulkAssign gives the leads to OwnerID, or back to their pools (ToPool).
@@ -177,13 +185,13 @@ func (s *Service) bulkInline(ctx context.Context, a BulkAction, seqs []int) (*Bu
 // checkAction checks a, cleaning it in place; errors name "action.…".
 func (s *Service) checkAction(ctx context.Context, a *BulkAction) error {
 	given := 0
-	for _, set := range []bool{a.AddTags != nil, a.RemoveTags != nil, a.Assign != nil, a.Update != nil, a.MoveStage != nil} {
+	for _, set := range []bool{a.AddTags != nil, a.RemoveTags != nil, a.Assign != nil, a.Update != nil, a.MoveStage != nil, a.Enroll != nil} {
 		if set {
 			given++
 		}
 	}
 	if given != 1 {
-		return apperr.Input("action", "give exactly one of addTags, removeTags, assign, update and moveStage (got %d)", given)
+		return apperr.Input("action", "give exactly one of addTags, removeTags, assign, update, moveStage and enroll (got %d)", given)
 	}
 	switch {
 	case a.AddTags != nil:
@@ -194,6 +202,8 @@ func (s *Service) checkAction(ctx context.Context, a *BulkAction) error {
 		return s.checkAssign(ctx, a.Assign)
 	case a.Update != nil:
 		return s.checkUpdate(ctx, a.Update)
+	case a.Enroll != nil:
+		return s.Bulk.Journeys.CheckEnrolling(ctx, "action.enroll.journeyID", a.Enroll.JourneyID)
 	default:
 		reason, err := s.Bulk.Pipelines.CheckStageMove(ctx, a.MoveStage.StageID, a.MoveStage.Reason, a.MoveStage.LostReasonID)
 		if err != nil {
@@ -526,6 +536,18 @@ func (s *Service) apply(ctx context.Context, a BulkAction, ids []uuid.UUID) ([]B
 		out := make([]BulkFailure, len(fails))
 		for i, f := range fails {
 			out[i] = BulkFailure{LeadID: f.LeadID, Code: f.Code, Message: f.Message}
+		}
+		return out, nil
+	case a.Enroll != nil:
+		refused, err := s.Bulk.Journeys.EnrollBatch(ctx, s.DB(ctx), a.Enroll.JourneyID, ids)
+		if err != nil {
+			return nil, err
+		}
+		var out []BulkFailure
+		for _, id := range ids {
+			if why, ok := refused[id]; ok {
+				out = append(out, BulkFailure{LeadID: id, Code: string(apperr.Conflict), Message: why})
+			}
 		}
 		return out, nil
 	}

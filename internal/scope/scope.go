@@ -17,6 +17,7 @@ import (
 	"github.com/scrmhq/scrm/ent/intercept"
 	"github.com/scrmhq/scrm/ent/job"
 	"github.com/scrmhq/scrm/ent/lead"
+	entpredicate "github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/savedview"
 	"github.com/scrmhq/scrm/ent/task"
 	"github.com/scrmhq/scrm/internal/apperr"
@@ -45,7 +46,7 @@ func Install(client *ent.Client) {
 	}))
 	client.Task.Intercept(intercept.TraverseTask(func(ctx context.Context, q *ent.TaskQuery) error {
 		if v := auth.FromContext(ctx); v != nil && !v.AllTasks {
-			q.Where(task.AssigneeID(v.UserID))
+			q.Where(TaskPredicate(v))
 		}
 		return nil
 	}))
@@ -55,6 +56,21 @@ func Install(client *ent.Client) {
 		}
 		return nil
 	}))
+}
+
+// TaskPredicate is the row filter of the tasks v sees without seeing every
+// task: its own, and with task manage (TeamTasks) those of the members of
+// the teams it manages.
+func TaskPredicate(v *auth.Viewer) entpredicate.Task {
+	if !v.TeamTasks {
+		return task.AssigneeID(v.UserID)
+	}
+	return task.Or(task.AssigneeID(v.UserID), func(s *sql.Selector) {
+		s.Where(sql.P(func(b *sql.Builder) {
+			b.Ident(s.C(task.FieldAssigneeID)).WriteString(" IN (SELECT u.id FROM users u JOIN teams t ON t.id = u.team_id AND t.tenant_id = u.tenant_id WHERE u.tenant_id = ").
+				Arg(v.TenantID).WriteString(" AND t.manager_id = ").Arg(v.UserID).WriteString(")")
+		}))
+	})
 }
 
 // Filter is the row filter the client's lead queries get in ctx, for a

@@ -70,6 +70,27 @@ type ListOptions struct {
 	// DueBefore, when set, keeps the tasks due before it (the web app's
 	// "due today").
 	DueBefore *time.Time
+	// Kind and LeadID, when set, keep the tasks of that kind and lead.
+	Kind   task.Kind
+	LeadID *uuid.UUID
+}
+
+// filter adds the kind, lead and due limit of opt to q; errors name
+// at+"kind".
+func (opt ListOptions) filter(q *ent.TaskQuery, at string) error {
+	if opt.Kind != "" {
+		if err := task.KindValidator(opt.Kind); err != nil {
+			return apperr.Input(at+"kind", "TASK or FOLLOW_UP")
+		}
+		q.Where(task.KindEQ(opt.Kind))
+	}
+	if opt.LeadID != nil {
+		q.Where(task.LeadID(*opt.LeadID))
+	}
+	if opt.DueBefore != nil {
+		q.Where(task.DueAtLT(*opt.DueBefore))
+	}
+	return nil
 }
 
 // Mine is the query of the viewer's own tasks, oldest due first: SOP tasks,
@@ -90,8 +111,56 @@ func (s *Service) Mine(ctx context.Context, opt ListOptions) (*ent.TaskQuery, er
 	if opt.Status == task.StatusOPEN {
 		q.Where(task.Or(task.KindEQ(task.KindTASK), task.DueAtLTE(s.Now())))
 	}
-	if opt.DueBefore != nil {
-		q.Where(task.DueAtLT(*opt.DueBefore))
+	if err := opt.filter(q, ""); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// TeamOptions select the tasks of the users a manager manages.
+type TeamOptions struct {
+	ListOptions
+	// AnyStatus lists every status (Status is then ignored).
+	AnyStatus bool
+	// AssigneeID keeps one user's tasks.
+	AssigneeID *uuid.UUID
+	// DueAfter keeps the tasks due at or after it.
+	DueAfter *time.Time
+}
+
+// Team is the query of the tasks of the users the viewer manages (task
+// manage): every user's for a viewer who sees every lead, else its own and
+// its teams' members' (the row filter of internal/scope), soonest due first
+// whatever their kind. Without task manage it is FORBIDDEN.
+func (s *Service) Team(ctx context.Context, opt TeamOptions) (*ent.TaskQuery, error) {
+	v := auth.FromContext(ctx)
+	if v == nil {
+		return nil, apperr.New(apperr.Unauthenticated, "", "sign in")
+	}
+	if !v.AllTasks && !v.TeamTasks {
+		return nil, apperr.New(apperr.Forbidden, "", "the team's tasks need task manage")
+	}
+	q := s.DB(ctx).Task.Query()
+	if !opt.AnyStatus {
+		if opt.Status == "" {
+			opt.Status = task.StatusOPEN
+		}
+		if err := task.StatusValidator(opt.Status); err != nil {
+			return nil, apperr.Input("where.status", "OPEN, DONE or CANCELLED")
+		}
+		q.Where(task.StatusEQ(opt.Status))
+	}
+	if opt.AssigneeID != nil {
+		q.Where(task.AssigneeID(*opt.AssigneeID))
+	}
+	if opt.DueAfter != nil {
+		q.Where(task.DueAtGTE(*opt.DueAfter))
+	}
+	if opt.DueAfter != nil && opt.DueBefore != nil && !opt.DueBefore.After(*opt.DueAfter) {
+		return nil, apperr.Input("where.dueBefore", "dueBefore must be after dueAfter")
+	}
+	if err := opt.filter(q, "where."); err != nil {
+		return nil, err
 	}
 	return q, nil
 }
