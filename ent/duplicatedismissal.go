@@ -27,6 +27,8 @@ type DuplicateDismissal struct {
 	KeyHash []byte `json:"key_hash,omitempty"`
 	// LeadIds holds the value of the "lead_ids" field.
 	LeadIds schematype.UUIDs `json:"lead_ids,omitempty"`
+	// LeadsHash holds the value of the "leads_hash" field.
+	LeadsHash []byte `json:"leads_hash,omitempty"`
 	// DismissedBy holds the value of the "dismissed_by" field.
 	DismissedBy *uuid.UUID `json:"dismissed_by,omitempty"`
 	// DismissedAt holds the value of the "dismissed_at" field.
@@ -41,7 +43,7 @@ func (*DuplicateDismissal) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case duplicatedismissal.FieldDismissedBy:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case duplicatedismissal.FieldKeyHash:
+		case duplicatedismissal.FieldKeyHash, duplicatedismissal.FieldLeadsHash:
 			values[i] = new([]byte)
 		case duplicatedismissal.FieldLeadIds:
 			values[i] = new(schematype.UUIDs)
@@ -95,6 +97,12 @@ func (_m *DuplicateDismissal) assignValues(columns []string, values []any) error
 				return fmt.Errorf("unexpected type %T for field lead_ids", values[i])
 			} else if value != nil {
 				_m.LeadIds = *value
+			}
+		case duplicatedismissal.FieldLeadsHash:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field leads_hash", values[i])
+			} else if value != nil {
+				_m.LeadsHash = *value
 			}
 		case duplicatedismissal.FieldDismissedBy:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
@@ -156,6 +164,9 @@ func (_m *DuplicateDismissal) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("lead_ids=")
 	builder.WriteString(fmt.Sprintf("%v", _m.LeadIds))
+	builder.WriteString(", ")
+	builder.WriteString("leads_hash=")
+	builder.WriteString(fmt.Sprintf("%v", _m.LeadsHash))
 	builder.WriteString(", ")
 	if v := _m.DismissedBy; v != nil {
 		builder.WriteString("dismissed_by=")

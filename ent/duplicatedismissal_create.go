@@ -49,6 +49,12 @@ func (_c *DuplicateDismissalCreate) SetLeadIds(v schematype.UUIDs) *DuplicateDis
 	return _c
 }
 
+// SetLeadsHash sets the "leads_hash" field.
+func (_c *DuplicateDismissalCreate) SetLeadsHash(v []byte) *DuplicateDismissalCreate {
+	_c.mutation.SetLeadsHash(v)
+	return _c
+}
+
 // SetDismissedBy sets the "dismissed_by" field.
 func (_c *DuplicateDismissalCreate) SetDismissedBy(v uuid.UUID) *DuplicateDismissalCreate {
 	_c.mutation.SetDismissedBy(v)
@@ -149,6 +155,9 @@ func (_c *DuplicateDismissalCreate) check() error {
 	if _, ok := _c.mutation.LeadIds(); !ok {
 		return &ValidationError{Name: "lead_ids", err: errors.New(`ent: missing required field "DuplicateDismissal.lead_ids"`)}
 	}
+	if _, ok := _c.mutation.LeadsHash(); !ok {
+		return &ValidationError{Name: "leads_hash", err: errors.New(`ent: missing required field "DuplicateDismissal.leads_hash"`)}
+	}
 	if _, ok := _c.mutation.DismissedAt(); !ok {
 		return &ValidationError{Name: "dismissed_at", err: errors.New(`ent: missing required field "DuplicateDismissal.dismissed_at"`)}
 	}
@@ -203,6 +212,10 @@ func (_c *DuplicateDismissalCreate) createSpec() (*DuplicateDismissal, *sqlgraph
 	if value, ok := _c.mutation.LeadIds(); ok {
 		_spec.SetField(duplicatedismissal.FieldLeadIds, field.TypeOther, value)
 		_node.LeadIds = value
+	}
+	if value, ok := _c.mutation.LeadsHash(); ok {
+		_spec.SetField(duplicatedismissal.FieldLeadsHash, field.TypeBytes, value)
+		_node.LeadsHash = value
 	}
 	if value, ok := _c.mutation.DismissedBy(); ok {
 		_spec.SetField(duplicatedismissal.FieldDismissedBy, field.TypeUUID, value)
@@ -292,6 +305,9 @@ func (u *DuplicateDismissalUpsertOne) UpdateNewValues() *DuplicateDismissalUpser
 		}
 		if _, exists := u.create.mutation.LeadIds(); exists {
 			s.SetIgnore(duplicatedismissal.FieldLeadIds)
+		}
+		if _, exists := u.create.mutation.LeadsHash(); exists {
+			s.SetIgnore(duplicatedismissal.FieldLeadsHash)
 		}
 		if _, exists := u.create.mutation.DismissedBy(); exists {
 			s.SetIgnore(duplicatedismissal.FieldDismissedBy)
@@ -524,6 +540,9 @@ func (u *DuplicateDismissalUpsertBulk) UpdateNewValues() *DuplicateDismissalUpse
 			}
 			if _, exists := b.mutation.LeadIds(); exists {
 				s.SetIgnore(duplicatedismissal.FieldLeadIds)
+			}
+			if _, exists := b.mutation.LeadsHash(); exists {
+				s.SetIgnore(duplicatedismissal.FieldLeadsHash)
 			}
 			if _, exists := b.mutation.DismissedBy(); exists {
 				s.SetIgnore(duplicatedismissal.FieldDismissedBy)

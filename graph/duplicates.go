@@ -1,12 +1,16 @@
 package graph
 
 import (
+	"context"
+	"errors"
 	"time"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/graph/model"
+	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/duplicates"
 )
 
@@ -33,10 +37,40 @@ func duplicateConnection(p *duplicates.Page) *model.DuplicateGroupConnection {
 	for i, g := range p.Groups {
 		cur := entgql.Cursor[uuid.UUID]{ID: g.NewestID, Value: g.NewestAt.UTC().Format(time.RFC3339Nano)}
 		out.Edges[i] = &model.DuplicateGroupEdge{Cursor: cur, Node: &model.DuplicateGroup{
-			Kind: model.DuplicateKind(g.Kind), Key: g.Key, Count: g.Count, NewestAt: g.NewestAt, Leads: g.Leads}}
+			Kind: model.DuplicateKind(g.Kind), Key: g.Key, Count: g.Count, NewestAt: g.NewestAt, Leads: g.Leads,
+			Version: g.Version.String()}}
 	}
 	if n := len(out.Edges); n > 0 {
 		out.PageInfo.StartCursor, out.PageInfo.EndCursor = &out.Edges[0].Cursor, &out.Edges[n-1].Cursor
 	}
 	return out
+}
+
+// duplicateVersion reads dismissDuplicateGroup's optional version.
+func duplicateVersion(s *string) (*duplicates.Version, error) {
+	if s == nil {
+		return nil, nil
+	}
+	v, err := duplicates.ParseVersion(*s)
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// duplicateChanged presents the CONFLICT of a group that changed since it
+// was read with what a client tells its user: extensions.joined (how many
+// more leads it has now) and extensions.count (how many it has), beside
+// code and field. Any other error is returned as it is.
+func duplicateChanged(ctx context.Context, err error) error {
+	var c *duplicates.Changed
+	if !errors.As(err, &c) {
+		return err
+	}
+	gerr := graphql.DefaultErrorPresenter(ctx, err)
+	if e, ok := apperr.As(err); ok {
+		gerr.Message = e.Message
+	}
+	gerr.Extensions = map[string]any{"code": string(apperr.Conflict), "field": "version", "joined": c.Joined(), "count": c.Now}
+	return gerr
 }

@@ -15,9 +15,13 @@ import (
 )
 
 // DismissDuplicateGroup is the resolver for the dismissDuplicateGroup field.
-func (r *mutationResolver) DismissDuplicateGroup(ctx context.Context, kind model.DuplicateKind, leadIDs []uuid.UUID) (bool, error) {
-	if err := r.Services.Duplicates.Dismiss(ctx, duplicates.Kind(kind), leadIDs, actorID(ctx), r.Clock.Now()); err != nil {
+func (r *mutationResolver) DismissDuplicateGroup(ctx context.Context, kind model.DuplicateKind, leadIDs []uuid.UUID, version *string) (bool, error) {
+	seen, err := duplicateVersion(version)
+	if err != nil {
 		return false, err
+	}
+	if err := r.Services.Duplicates.Dismiss(ctx, duplicates.Kind(kind), leadIDs, seen, actorID(ctx), r.Clock.Now()); err != nil {
+		return false, duplicateChanged(ctx, err)
 	}
 	return true, nil
 }

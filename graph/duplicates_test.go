@@ -284,3 +284,101 @@ func TestDismissDuplicateGroup(t *testing.T) {
 		t.Fatalf("PHONE groups after the undo = %v (total %d)", p.names(), p.DuplicateGroups.TotalCount)
 	}
 }
+
+// TestDismissDuplicateGroupVersion: dismissDuplicateGroup with the version
+// duplicateGroups served dismisses the group read, or nothing. A lead that
+// joined after the read is a CONFLICT at version with extensions.joined 1
+// and extensions.count 3, nothing written; read again, the new version
+// dismisses the three. A version no group was served with is
+// BAD_USER_INPUT at version. The call without version still works (the
+// contract's shape).
+func TestDismissDuplicateGroupVersion(t *testing.T) {
+	api := apitest.New(t)
+	_, admin := api.Workspace("acme")
+	var in struct {
+		IngestLeads struct {
+			Results []struct{ Lead struct{ ID string } }
+		}
+	}
+	const ingest = `mutation($in: IngestLeadsInput!){ ingestLeads(input:$in){ results { lead { id } } } }`
+	api.MustDo(admin, ingest, map[string]any{"in": map[string]any{"leads": []any{
+		map[string]any{"name": "甲", "phone": "13800000001"}, map[string]any{"name": "甲旧", "phone": "13800000002"},
+		map[string]any{"name": "乙", "phone": "13800000005"}, map[string]any{"name": "乙旧", "phone": "13800000006"},
+		map[string]any{"name": "丙", "phone": "13800000007"}}}}, &in)
+	api.WaitIdle()
+	id := func(i int) string { return in.IngestLeads.Results[i].Lead.ID }
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := api.DB.DB.Exec(q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`UPDATE leads SET status = 'ARCHIVED', phone = '+8613800000001' WHERE id = $1`, mustUUID(t, id(1)))
+	exec(`UPDATE leads SET status = 'ARCHIVED', phone = '+8613800000005' WHERE id = $1`, mustUUID(t, id(3)))
+	type group struct {
+		Key, Version string
+		Count        int
+		Leads        []struct{ ID string }
+	}
+	read := func(key string) group {
+		t.Helper()
+		var out struct {
+			DuplicateGroups struct{ Edges []struct{ Node group } }
+		}
+		api.MustDo(admin, `{ duplicateGroups(kind: PHONE) { edges { node { key count version leads { id } } } } }`, nil, &out)
+		for _, e := range out.DuplicateGroups.Edges {
+			if e.Node.Key == key {
+				return e.Node
+			}
+		}
+		return group{}
+	}
+	ids := func(g group) []string {
+		var out []string
+		for _, l := range g.Leads {
+			out = append(out, l.ID)
+		}
+		return out
+	}
+	dismissals := func() int {
+		var n int
+		if err := api.DB.DB.QueryRow(`SELECT count(*) FROM duplicate_dismissals`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const dismiss = `mutation($ids: [ID!]!, $v: String){ dismissDuplicateGroup(kind: PHONE, leadIDs: $ids, version: $v) }`
+	seen := read("+8613800000001")
+	if seen.Count != 2 || seen.Version == "" {
+		t.Fatalf("group read = %+v", seen)
+	}
+	// A third lead with the phone, archived, after the read.
+	exec(`UPDATE leads SET status = 'ARCHIVED', phone = '+8613800000001' WHERE id = $1`, mustUUID(t, id(4)))
+	r := api.Do(admin, dismiss, map[string]any{"ids": ids(seen), "v": seen.Version})
+	if len(r.Errors) != 1 || r.Errors[0].Code() != "CONFLICT" || r.Errors[0].Field() != "version" || string(r.Data) != "null" ||
+		r.Errors[0].Extensions["joined"] != float64(1) || r.Errors[0].Extensions["count"] != float64(3) ||
+		!strings.Contains(r.Errors[0].Message, "1 new lead(s) joined") {
+		t.Fatalf("dismiss after a lead joined = %s %+v, want CONFLICT at version, joined 1, count 3", r.Data, r.Errors)
+	}
+	if n := dismissals(); n != 0 {
+		t.Fatalf("a refused dismissal wrote %d rows", n)
+	}
+	for _, bad := range []string{"not a version", "3.AAAA"} {
+		r := api.Do(admin, dismiss, map[string]any{"ids": ids(seen), "v": bad})
+		if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" || r.Errors[0].Field() != "version" {
+			t.Errorf("version %q = %+v, want BAD_USER_INPUT at version", bad, r.Errors)
+		}
+	}
+	fresh := read("+8613800000001")
+	var ok struct{ DismissDuplicateGroup bool }
+	api.MustDo(admin, dismiss, map[string]any{"ids": ids(fresh), "v": fresh.Version}, &ok)
+	if !ok.DismissDuplicateGroup || read("+8613800000001").Count != 0 || dismissals() != 1 {
+		t.Fatalf("dismiss with the version read: %v, %d dismissals", ok.DismissDuplicateGroup, dismissals())
+	}
+	// Without a version, as before.
+	other := read("+8613800000005")
+	api.MustDo(admin, `mutation($ids: [ID!]!){ dismissDuplicateGroup(kind: PHONE, leadIDs: $ids) }`, map[string]any{"ids": ids(other)}, &ok)
+	if !ok.DismissDuplicateGroup || read("+8613800000005").Count != 0 {
+		t.Fatalf("dismiss without a version: %v", ok.DismissDuplicateGroup)
+	}
+}

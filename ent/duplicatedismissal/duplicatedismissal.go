@@ -25,6 +25,8 @@ const (
 	FieldKeyHash = "key_hash"
 	// FieldLeadIds holds the string denoting the lead_ids field in the database.
 	FieldLeadIds = "lead_ids"
+	// FieldLeadsHash holds the string denoting the leads_hash field in the database.
+	FieldLeadsHash = "leads_hash"
 	// FieldDismissedBy holds the string denoting the dismissed_by field in the database.
 	FieldDismissedBy = "dismissed_by"
 	// FieldDismissedAt holds the string denoting the dismissed_at field in the database.
@@ -40,6 +42,7 @@ var Columns = []string{
 	FieldKind,
 	FieldKeyHash,
 	FieldLeadIds,
+	FieldLeadsHash,
 	FieldDismissedBy,
 	FieldDismissedAt,
 }

@@ -71,6 +71,11 @@ func LeadIds(v schematype.UUIDs) predicate.DuplicateDismissal {
 	return predicate.DuplicateDismissal(sql.FieldEQ(FieldLeadIds, v))
 }
 
+// LeadsHash applies equality check predicate on the "leads_hash" field. It's identical to LeadsHashEQ.
+func LeadsHash(v []byte) predicate.DuplicateDismissal {
+	return predicate.DuplicateDismissal(sql.FieldEQ(FieldLeadsHash, v))
+}
+
 // DismissedBy applies equality check predicate on the "dismissed_by" field. It's identical to DismissedByEQ.
 func DismissedBy(v uuid.UUID) predicate.DuplicateDismissal {
 	return predicate.DuplicateDismissal(sql.FieldEQ(FieldDismissedBy, v))
@@ -219,6 +224,46 @@ func LeadIdsLT(v schematype.UUIDs) predicate.DuplicateDismissal {
 // LeadIdsLTE applies the LTE predicate on the "lead_ids" field.
 func LeadIdsLTE(v schematype.UUIDs) predicate.DuplicateDismissal {
 	return predicate.DuplicateDismissal(sql.FieldLTE(FieldLeadIds, v))
+}
+
+// LeadsHashEQ applies the EQ predicate on the "leads_hash" field.
+func LeadsHashEQ(v []byte) predicate.DuplicateDismissal {
+	return predicate.DuplicateDismissal(sql.FieldEQ(FieldLeadsHash, v))
+}
+
+// LeadsHashNEQ applies the NEQ predicate on the "leads_hash" field.
+func LeadsHashNEQ(v []byte) predicate.DuplicateDismissal {
+	return predicate.DuplicateDismissal(sql.FieldNEQ(FieldLeadsHash, v))
+}
+
+// LeadsHashIn applies the In predicate on the "leads_hash" field.
+func LeadsHashIn(vs ...[]byte) predicate.DuplicateDismissal {
+	return predicate.DuplicateDismissal(sql.FieldIn(FieldLeadsHash, vs...))
+}
+
+// LeadsHashNotIn applies the NotIn predicate on the "leads_hash" field.
+func LeadsHashNotIn(vs ...[]byte) predicate.DuplicateDismissal {
+	return predicate.DuplicateDismissal(sql.FieldNotIn(FieldLeadsHash, vs...))
+}
+
+// LeadsHashGT applies the GT predicate on the "leads_hash" field.
+func LeadsHashGT(v []byte) predicate.DuplicateDismissal {
+	return predicate.DuplicateDismissal(sql.FieldGT(FieldLeadsHash, v))
+}
+
+// LeadsHashGTE applies the GTE predicate on the "leads_hash" field.
+func LeadsHashGTE(v []byte) predicate.DuplicateDismissal {
+	return predicate.DuplicateDismissal(sql.FieldGTE(FieldLeadsHash, v))
+}
+
+// LeadsHashLT applies the LT predicate on the "leads_hash" field.
+func LeadsHashLT(v []byte) predicate.DuplicateDismissal {
+	return predicate.DuplicateDismissal(sql.FieldLT(FieldLeadsHash, v))
+}
+
+// LeadsHashLTE applies the LTE predicate on the "leads_hash" field.
+func LeadsHashLTE(v []byte) predicate.DuplicateDismissal {
+	return predicate.DuplicateDismissal(sql.FieldLTE(FieldLeadsHash, v))
 }
 
 // DismissedByEQ applies the EQ predicate on the "dismissed_by" field.

@@ -34,6 +34,10 @@ func (DuplicateDismissal) Fields() []ent.Field {
 		// the leads dismissed, sorted
 		field.Other("lead_ids", schematype.UUIDs{}).
 			SchemaType(map[string]string{dialect.Postgres: "uuid[]"}).Immutable(),
+		// sha256 of lead_ids (their 16 bytes each, in order): what the unique
+		// index holds, as an index row cannot hold the array of a group of
+		// more than about 170 leads (a third of a page)
+		field.Bytes("leads_hash").Immutable(),
 		field.UUID("dismissed_by", gidUUID).Optional().Nillable().Immutable(),
 		field.Time("dismissed_at").Immutable(),
 	}
@@ -43,7 +47,7 @@ func (DuplicateDismissal) Fields() []ent.Field {
 func (DuplicateDismissal) Indexes() []ent.Index {
 	return []ent.Index{
 		// the group statement's anti-join by key; one row per set of leads
-		index.Fields("tenant_id", "kind", "key_hash", "lead_ids").Unique(),
+		index.Fields("tenant_id", "kind", "key_hash", "leads_hash").Unique(),
 	}
 }
 

@@ -8,23 +8,26 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/scope"
 	"github.com/scrmhq/scrm/internal/txn"
 )
 
-// MaxDismiss is the most leads one dismissal holds: the leads named, and
-// the whole group they are of, as the viewer sees it. A page shows at most
-// MaxLeadsPerGroup of a group; a group of thousands sharing one phone or
-// name is a data problem to fix, not a review to wave through at once.
-const MaxDismiss = 2000
+// MaxDismissIDs is the most leads a dismissal or its undo may name. The
+// group itself may be larger: it is read, locked and recorded by the key,
+// in set-based statements, whatever its size (a page names at most
+// MaxLeadsPerGroup of it).
+const MaxDismissIDs = 2000
 
 // Events recorded on each lead of a dismissal and of its undo (the lead's
 // timeline shows who decided).
@@ -37,15 +40,17 @@ const (
 // duplicates (不是重复): the whole group as the viewer sees it now (every
 // lead of the key of ids[0] that Groups would list, those beyond the page
 // it showed included), so Groups leaves the group out until another lead
-// joins it. The kind must be one the viewer may group by (FORBIDDEN at
-// "kind"); each lead of ids must exist (NOT_FOUND at "leadIDs[i]"), be in
-// the viewer's write scope, as a merge needs (FORBIDDEN), and be of the
-// group: not merged and with the first lead's key (BAD_USER_INPUT); every
-// other lead of the group must be in the write scope too (FORBIDDEN at
-// "leadIDs"), and the group hold at most MaxDismiss leads (LIMIT_EXCEEDED).
+// joins it. With seen (the Version Groups served), the group must still be
+// the leads seen names, else CONFLICT at "version" (a *Changed says how
+// many leads it had and has): what is dismissed is what the reviewer saw.
+// The kind must be one the viewer may group by (FORBIDDEN at "kind"); each
+// lead of ids must exist (NOT_FOUND at "leadIDs[i]"), be in the viewer's
+// write scope, as a merge needs (FORBIDDEN), and be of the group: not
+// merged and with the first lead's key (BAD_USER_INPUT); every other lead
+// of the group must be in the write scope too (FORBIDDEN at "leadIDs").
 // Dismissing the same group again changes nothing. Refused, it writes
 // nothing.
-func (s *Service) Dismiss(ctx context.Context, kind Kind, ids []uuid.UUID, actor *uuid.UUID, now time.Time) error {
+func (s *Service) Dismiss(ctx context.Context, kind Kind, ids []uuid.UUID, seen *Version, actor *uuid.UUID, now time.Time) error {
 	if err := checkKind(ctx, kind); err != nil {
 		return err
 	}
@@ -68,9 +73,16 @@ func (s *Service) Dismiss(ctx context.Context, kind Kind, ids []uuid.UUID, actor
 		if err != nil {
 			return err
 		}
-		r, err := c.ExecContext(ctx, `INSERT INTO duplicate_dismissals (id, tenant_id, kind, key_hash, lead_ids, dismissed_by, dismissed_at)
-			VALUES ($1, $2, $3, $4, $5::uuid[], $6, $7) ON CONFLICT (tenant_id, kind, key_hash, lead_ids) DO NOTHING`,
-			gid.New(gid.DuplicateDismissal), tid, string(kind), key.hash, txn.UUIDArray(sorted(all)), actor, now)
+		v := versionOf(all)
+		if seen != nil && !seen.Same(v) {
+			return changedError(*seen, v)
+		}
+		if err := lockGroup(ctx, c, tid, all); err != nil {
+			return err
+		}
+		r, err := c.ExecContext(ctx, `INSERT INTO duplicate_dismissals (id, tenant_id, kind, key_hash, lead_ids, leads_hash, dismissed_by, dismissed_at)
+			VALUES ($1, $2, $3, $4, $5::uuid[], $6, $7, $8) ON CONFLICT (tenant_id, kind, key_hash, leads_hash) DO NOTHING`,
+			gid.New(gid.DuplicateDismissal), tid, string(kind), key.hash, txn.UUIDArray(sorted(all)), v.Hash, actor, now)
 		if err != nil {
 			return fmt.Errorf("dismiss duplicates: %w", err)
 		}
@@ -82,55 +94,63 @@ func (s *Service) Dismiss(ctx context.Context, kind Kind, ids []uuid.UUID, actor
 }
 
 // members are the leads of the group of key as the viewer of ctx sees it
-// (the rows Groups groups), ids first, all locked in the viewer's write
-// scope: a lead of the group outside it is refused (FORBIDDEN at
-// "leadIDs"), as is a group of more than MaxDismiss leads.
+// (the rows Groups groups, all of them), ids first.
 func (s *Service) members(ctx context.Context, c *ent.Client, tid uuid.UUID, kind Kind, key groupKeyOf, ids []uuid.UUID) ([]uuid.UUID, error) {
 	src, args := source(ctx, kind, tid)
 	n := len(args)
-	rows, err := c.QueryContext(ctx, fmt.Sprintf(`SELECT id FROM (%s) AS x WHERE k1 = $%d AND k2 = $%d LIMIT $%d`, src, n+1, n+2, n+3),
-		append(args, key.k1, key.k2, MaxDismiss+1)...)
+	rows, err := c.QueryContext(ctx, fmt.Sprintf(`SELECT id FROM (%s) AS x WHERE k1 = $%d AND k2 = $%d`, src, n+1, n+2),
+		append(args, key.k1, key.k2)...)
 	if err != nil {
 		return nil, fmt.Errorf("read the group's leads: %w", err)
 	}
 	defer rows.Close()
+	named := make(map[uuid.UUID]bool, len(ids))
+	for _, id := range ids {
+		named[id] = true
+	}
 	all := slices.Clone(ids)
 	for rows.Next() {
 		var id uuid.UUID
 		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
-		if !slices.Contains(ids, id) {
+		if !named[id] {
 			all = append(all, id)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(all) > MaxDismiss {
-		return nil, apperr.New(apperr.LimitExceeded, "leadIDs", "the group has more than %d leads: too many to dismiss at once", MaxDismiss)
-	}
-	if err := lockGroup(ctx, c, ids, all); err != nil {
-		return nil, err
-	}
-	return all, nil
+	return all, rows.Err()
 }
 
-// lockGroup locks all, the leads ids and the rest of their group after
-// them, in the viewer's write scope: a lead of ids out of it is refused at
-// "leadIDs[i]", any other at "leadIDs".
-func lockGroup(ctx context.Context, c *ent.Client, ids, all []uuid.UUID) error {
-	err := scope.Lock(ctx, c, scope.Write, all, func(i int) string {
-		if i < len(ids) {
-			return fmt.Sprintf("leadIDs[%d]", i)
-		}
-		return "leadIDs"
-	})
-	if e, ok := apperr.As(err); ok && e.Field == "leadIDs" {
-		return apperr.Wrap(err, e.Code, "leadIDs",
-			"a lead of the group beyond leadIDs is not yours to change ("+e.Message+"): the whole group is dismissed or restored, or none of it")
+// lockGroup locks the leads of all (the leads named, locked and checked
+// already, and the rest of their group) in id order, in one statement
+// whatever their number, and refuses the group (FORBIDDEN at "leadIDs")
+// when one of them is gone or outside the viewer's write scope: the whole
+// group is dismissed or restored, or none of it.
+func lockGroup(ctx context.Context, c *ent.Client, tid uuid.UUID, all []uuid.UUID) error {
+	arr := txn.UUIDArray(all)
+	var locked int
+	if err := txn.QueryRow(ctx, c, `SELECT count(*) FROM (SELECT id FROM leads WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE) AS l`,
+		tid, arr).Scan(&locked); err != nil {
+		return fmt.Errorf("lock the group: %w", err)
 	}
-	return err
+	writable := locked
+	if v := auth.FromContext(ctx); v != nil {
+		s := sql.Dialect(dialect.Postgres).Select(sql.Count("*")).From(sql.Table(lead.Table))
+		s.Where(sql.And(sql.EQ(s.C(lead.FieldTenantID), tid), sql.P(func(b *sql.Builder) {
+			b.Ident(s.C(lead.FieldID)).WriteString(" = ANY(").Arg(arr).WriteString("::uuid[])")
+		})))
+		scope.WritePredicate(v)(s)
+		q, args := s.Query()
+		if err := txn.QueryRow(ctx, c, q, args...).Scan(&writable); err != nil {
+			return fmt.Errorf("check the group's write scope: %w", err)
+		}
+	}
+	if locked < len(all) || writable < locked {
+		return apperr.Wrap(scope.ErrReadOnly, apperr.Forbidden, "leadIDs", fmt.Sprintf(
+			"%d lead(s) of the group beyond leadIDs are not yours to change (%s): the whole group is dismissed or restored, or none of it",
+			len(all)-writable, scope.ErrReadOnly.Error()))
+	}
+	return nil
 }
 
 // Restore takes back the dismissals of kind that hold every lead of ids
@@ -164,11 +184,11 @@ func (s *Service) Restore(ctx context.Context, kind Kind, ids []uuid.UUID, actor
 		if len(held) == 0 {
 			return nil
 		}
-		all, err := s.existing(ctx, c, ids, held)
+		all, err := s.existing(ctx, c, tid, ids, held)
 		if err != nil {
 			return err
 		}
-		if err := lockGroup(ctx, c, ids, all); err != nil {
+		if err := lockGroup(ctx, c, tid, all); err != nil {
 			return err
 		}
 		if _, err := c.ExecContext(ctx, `DELETE FROM duplicate_dismissals WHERE tenant_id = $1 AND kind = $2 AND lead_ids @> $3::uuid[]`,
@@ -182,37 +202,34 @@ func (s *Service) Restore(ctx context.Context, kind Kind, ids []uuid.UUID, actor
 }
 
 // existing is ids and the leads of held (ids as text) that still exist
-// and are not among ids: a lead deleted since its dismissal is not in the
-// way of its undo.
-func (s *Service) existing(ctx context.Context, c *ent.Client, ids []uuid.UUID, held []string) ([]uuid.UUID, error) {
-	var others []uuid.UUID
-	for _, h := range held {
-		id, err := uuid.Parse(h)
-		if err != nil {
+// and are not among ids, read in one statement: a lead deleted since its
+// dismissal is not in the way of its undo.
+func (s *Service) existing(ctx context.Context, c *ent.Client, tid uuid.UUID, ids []uuid.UUID, held pq.StringArray) ([]uuid.UUID, error) {
+	rows, err := c.QueryContext(ctx, `SELECT id FROM leads WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND NOT id = ANY($3::uuid[])`,
+		tid, held, txn.UUIDArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("read the dismissal's leads: %w", err)
+	}
+	defer rows.Close()
+	all := slices.Clone(ids)
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
-		if !slices.Contains(ids, id) {
-			others = append(others, id)
-		}
+		all = append(all, id)
 	}
-	if len(others) == 0 {
-		return ids, nil
-	}
-	left, err := c.Lead.Query().Where(lead.IDIn(others...)).IDs(scope.Unscoped(ctx))
-	if err != nil {
-		return nil, err
-	}
-	return append(slices.Clone(ids), left...), nil
+	return all, rows.Err()
 }
 
-// checkIDs refuses fewer than two leads, more than MaxDismiss, and a lead
-// named twice.
+// checkIDs refuses fewer than two leads, more than MaxDismissIDs, and a
+// lead named twice.
 func checkIDs(ids []uuid.UUID) error {
 	if len(ids) < 2 {
 		return apperr.Input("leadIDs", "give at least two leads of the group")
 	}
-	if len(ids) > MaxDismiss {
-		return apperr.New(apperr.LimitExceeded, "leadIDs", "at most %d leads per dismissal", MaxDismiss)
+	if len(ids) > MaxDismissIDs {
+		return apperr.New(apperr.LimitExceeded, "leadIDs", "name at most %d leads of the group (it is dismissed whole by their key)", MaxDismissIDs)
 	}
 	seen := make(map[uuid.UUID]bool, len(ids))
 	for i, id := range ids {
@@ -286,12 +303,12 @@ func sorted(ids []uuid.UUID) []uuid.UUID {
 	return slices.SortedFunc(slices.Values(ids), func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
 }
 
+// eventProps are the properties of each lead's event of a dismissal or its
+// undo: the kind, how many leads were dismissed together and who did it.
+// Not the other leads' ids: every lead of a group of n would carry n ids
+// (n² in all), and the dismissal row holds them once.
 func eventProps(kind Kind, ids []uuid.UUID, actor *uuid.UUID) map[string]any {
-	leads := make([]string, len(ids))
-	for i, id := range ids {
-		leads[i] = id.String()
-	}
-	p := map[string]any{"kind": string(kind), "leads": leads}
+	p := map[string]any{"kind": string(kind), "count": len(ids)}
 	if actor != nil {
 		p["by"] = actor.String()
 	}

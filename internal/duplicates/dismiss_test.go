@@ -161,7 +161,7 @@ func TestDismiss(t *testing.T) {
 		{"not a name group's lead", admin, duplicates.NameCompany, []uuid.UUID{n[0], g[1][0]}, apperr.BadInput, "leadIDs[1]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := svc.Dismiss(tc.ctx, tc.kind, tc.ids, actor, now)
+			err := svc.Dismiss(tc.ctx, tc.kind, tc.ids, nil, actor, now)
 			e, ok := apperr.As(err)
 			if !ok || e.Code != tc.code || e.Field != tc.field {
 				t.Fatalf("Dismiss = %v, want %s at %s", err, tc.code, tc.field)
@@ -180,7 +180,7 @@ func TestDismiss(t *testing.T) {
 
 	// Dismissed (twice: one row), g[1] is left out of every page and the total.
 	for range 2 {
-		if err := svc.Dismiss(admin, duplicates.Phone, []uuid.UUID{g[1][1], g[1][0]}, actor, now); err != nil {
+		if err := svc.Dismiss(admin, duplicates.Phone, []uuid.UUID{g[1][1], g[1][0]}, nil, actor, now); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -196,7 +196,7 @@ func TestDismiss(t *testing.T) {
 		t.Fatalf("%d dismissal events (%v), want one per lead", events, err)
 	}
 	// A name and company group likewise.
-	if err := svc.Dismiss(admin, duplicates.NameCompany, n, actor, now); err != nil {
+	if err := svc.Dismiss(admin, duplicates.NameCompany, n, nil, actor, now); err != nil {
 		t.Fatal(err)
 	}
 	if got := groups(duplicates.NameCompany); len(got) != 0 {
@@ -210,7 +210,7 @@ func TestDismiss(t *testing.T) {
 		t.Fatalf("phone groups after a lead joined g1 = %v, want g1 first with %v", got, back)
 	}
 	// Dismissed with the three, and the undo right after brings it back.
-	if err := svc.Dismiss(admin, duplicates.Phone, back, actor, now); err != nil {
+	if err := svc.Dismiss(admin, duplicates.Phone, back, nil, actor, now); err != nil {
 		t.Fatal(err)
 	}
 	if got := groups(duplicates.Phone); !same(got, g[0], g[2], g[3]) {
@@ -296,7 +296,7 @@ func TestDismissCoversTheWholeGroup(t *testing.T) {
 	if n, _ := shown(); n != size+1 {
 		t.Fatalf("group of %d with the pool lead, want %d", n, size+1)
 	}
-	err = svc.Dismiss(viewer, duplicates.Phone, page, &rep.ID, now)
+	err = svc.Dismiss(viewer, duplicates.Phone, page, nil, &rep.ID, now)
 	if e, ok := apperr.As(err); !ok || e.Code != apperr.Forbidden || e.Field != "leadIDs" {
 		t.Fatalf("Dismiss with a read-only lead beyond the page = %v, want FORBIDDEN at leadIDs", err)
 	}
@@ -308,7 +308,7 @@ func TestDismissCoversTheWholeGroup(t *testing.T) {
 	}
 
 	// Dismissed from the leads shown: the whole group leaves the list.
-	if err := svc.Dismiss(viewer, duplicates.Phone, page, &rep.ID, now); err != nil {
+	if err := svc.Dismiss(viewer, duplicates.Phone, page, nil, &rep.ID, now); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := shown(); n != 0 {

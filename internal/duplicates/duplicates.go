@@ -76,8 +76,12 @@ type Group struct {
 	// greatest lead id: the order of groups and the cursor.
 	NewestAt time.Time
 	NewestID uuid.UUID
-	// Leads are the group's leads the viewer reads, newest first.
+	// Leads are the group's leads the viewer reads, newest first, at most
+	// MaxLeadsPerGroup.
 	Leads []*ent.Lead
+	// Version is the whole group as read (all Count leads): Dismiss given
+	// it dismisses this group or nothing.
+	Version Version
 }
 
 // Page is a page of groups.
@@ -136,13 +140,16 @@ func (s *Service) Groups(ctx context.Context, kind Kind, first int, after *After
 		if kind == NameCompany {
 			g.Key = d2 + " / " + g.Key // name / company
 		}
-		for _, id := range ids {
+		all := make([]uuid.UUID, len(ids))
+		for i, id := range ids {
 			u, err := uuid.Parse(id)
 			if err != nil {
 				return nil, err
 			}
+			all[i] = u
 			g.Leads = append(g.Leads, &ent.Lead{ID: u})
 		}
+		g.Version = versionOf(all)
 		page.Groups = append(page.Groups, g)
 	}
 	if err := rows.Err(); err != nil {
