@@ -16,6 +16,14 @@
 // lead of that phone) brings the group back with all three leads. A group
 // of 55 archived leads (more than the 50 a group lists) is dismissed whole
 // from the page at 1440 px: it is gone, and the undo brings back all 55.
+//
+// A group that changes under the page: at 390 and at 1440 px the admin opens
+// a PHONE group of two archived leads, a third lead with the phone is
+// ingested before the click, and 不是重复 is refused (the mutation carries the
+// group's version): the page says in Chinese that 1 lead joined, reloads the
+// group with its three leads, and the API still lists it with 3; dismissed
+// again, it is gone, and an archived lead's timeline on the lead page reads
+// 标记为不是重复（手机号）, not the event's name.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -161,6 +169,49 @@ describe('duplicate review', () => {
     expect(await phoneKeys()).toContainEqual({ key: PHONE(1), count: 3 });
     expect(b.errors).toEqual([]);
   });
+
+  for (const width of [390, 1440]) {
+    it(`refuses to dismiss a group a lead joined after the page read it, and reloads it (${width} px)`, async () => {
+      const other = await launch();
+      try {
+        const p = other.page;
+        await p.setViewportSize({ width, height: width < 768 ? 844 : 900 });
+        await signIn(p, ADMIN.email, ADMIN.password);
+        const phone = PHONE(width === 390 ? 800 : 900);
+        const two = await ingest([1, 2].map((i) => ({ name: `E2E 变化 ${STAMP} ${width} ${i}`, phone: PHONE((width === 390 ? 810 : 910) + i), source: 'e2e' })));
+        expect(two.map((r) => r.status)).toEqual(['CREATED', 'CREATED']);
+        execFileSync('psql', [process.env.DATABASE_URL!, '-qAtc',
+          `UPDATE leads SET status = 'ARCHIVED', phone = '${phone}' WHERE id IN ('${two.map((r) => uuidOf(r.lead!.id)).join("','")}')`]);
+        await openPhones(p);
+        await phoneGroup(p, phone).waitFor({ timeout: 15_000 });
+        expect(await phoneGroup(p, phone).locator('[data-testid=dup-primary]').count()).toBe(2);
+        // A lead with the phone arrives while the page shows two.
+        const joined = await ingest([{ name: `E2E 变化 ${STAMP} ${width} 3`, phone, source: 'e2e' }]);
+        expect(joined.map((r) => r.status)).toEqual(['CREATED']);
+        await phoneGroup(p, phone).getByTestId('dup-dismiss').click();
+        await p.locator('.ant-modal-confirm').getByRole('button', { name: /确\s*定|OK/ }).click();
+        const note = p.getByTestId('dup-changed');
+        await note.waitFor();
+        expect(await note.getAttribute('data-joined')).toBe('1');
+        expect(await note.textContent()).toContain('又有 1 条线索加入');
+        await expect.poll(() => phoneGroup(p, phone).locator('[data-testid=dup-primary]').count(), { timeout: 10_000 }).toBe(3);
+        expect(await phoneKeys()).toContainEqual({ key: phone, count: 3 });
+        if (width === 390) expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+        await shot(p, `duplicates-changed-${width}`, { fullPage: false });
+        // Seen whole now: dismissed.
+        await dismissGroup(p, phone);
+        expect((await phoneKeys()).map((g) => g.key)).not.toContain(phone);
+        // The decision on an archived lead's timeline, labelled.
+        await p.goto(`/leads/${two[0].lead!.id}`);
+        await p.getByTestId('lead-timeline').getByText('标记为不是重复（手机号）').first().waitFor({ timeout: 15_000 });
+        await p.getByTestId('lead-timeline').getByText('与另外 2 条线索').first().waitFor();
+        expect(await p.getByTestId('lead-timeline').getByText('lead.duplicate_dismissed').count()).toBe(0);
+        expect(other.errors).toEqual([]);
+      } finally {
+        await other.close();
+      }
+    });
+  }
 
   it('dismisses a group larger than the page whole, and the undo brings it all back (1440 px)', async () => {
     const big = PHONE(500);

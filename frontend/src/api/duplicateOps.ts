@@ -8,7 +8,7 @@ export const DuplicateGroupsDoc = graphql(`
       pageInfo { hasNextPage endCursor }
       edges {
         node {
-          kind key count newestAt
+          kind key count newestAt version
           leads { id name phone email company source status score createdAt owner { id name } stage { id name } }
         }
       }
@@ -23,9 +23,11 @@ export const MergeLeadsDoc = graphql(`
 `);
 
 // 不是重复: the group's leads are different people; restore is the undo.
+// version is the group as the page read it: a group that changed since is
+// refused (CONFLICT at version), not dismissed unseen.
 export const DismissDuplicateGroupDoc = graphql(`
-  mutation DismissDuplicateGroup($kind: DuplicateKind!, $leadIDs: [ID!]!) {
-    dismissDuplicateGroup(kind: $kind, leadIDs: $leadIDs)
+  mutation DismissDuplicateGroup($kind: DuplicateKind!, $leadIDs: [ID!]!, $version: String) {
+    dismissDuplicateGroup(kind: $kind, leadIDs: $leadIDs, version: $version)
   }
 `);
 

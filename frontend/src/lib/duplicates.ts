@@ -16,3 +16,23 @@ export function defaultPrimary(leads: GroupLead[]): string | null {
     return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
   })[0].id;
 }
+
+// What a refused 不是重复 says when the group changed after the page read it
+// (dismissDuplicateGroup with the group's version: CONFLICT at version):
+// joined is how many more leads it has now (0 when leads left it), count how
+// many it has. null for any other error.
+export interface GroupChanged {
+  joined: number;
+  count: number;
+}
+
+interface GraphQLErrorLike {
+  extensions?: Record<string, unknown>;
+}
+
+export function groupChanged(err: { graphQLErrors?: GraphQLErrorLike[] } | null | undefined): GroupChanged | null {
+  const e = err?.graphQLErrors?.find((g) => g.extensions?.code === 'CONFLICT' && g.extensions?.field === 'version');
+  if (!e) return null;
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return { joined: num(e.extensions?.joined), count: num(e.extensions?.count) };
+}

@@ -36,6 +36,8 @@ describe('describeItem', () => {
       { title: '标记为不是重复（手机号）', detail: '与另外 2 条线索' }, 'cyan'],
     ['duplicate restored', { ...base, kind: 'EVENT', event: { name: 'lead.duplicate_restored', source: 'duplicates', properties: { kind: 'NAME_COMPANY', leads: ['a', 'b'] } } },
       { title: '撤销了“不是重复”（姓名 + 公司）', detail: '与另外 1 条线索' }, 'cyan'],
+    ['duplicate dismissed, a count', { ...base, kind: 'EVENT', event: { name: 'lead.duplicate_dismissed', source: 'duplicates', properties: { kind: 'EMAIL', count: 5000, by: 'u' } } },
+      { title: '标记为不是重复（邮箱）', detail: '与另外 4999 条线索' }, 'cyan'],
     ['wecom added', { ...base, kind: 'WECOM', event: { name: 'wecom.added', source: 'wecom', properties: { userID: 'zs', contactWay: '展会码' } } },
       { title: '添加了企业微信好友', detail: '渠道活码：展会码' }, '#07c160'],
     ['wecom lost', { ...base, kind: 'WECOM', event: { name: 'wecom.lost', source: 'wecom', properties: {} } },

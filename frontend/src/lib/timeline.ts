@@ -100,9 +100,10 @@ export function describeItem(t: TFunc, it: TimelineItemView): { title: string; d
       if (!e) break;
       const props = (e.properties ?? {}) as Record<string, unknown>;
       if (e.name === 'lead.duplicate_dismissed' || e.name === 'lead.duplicate_restored') {
-        // Written by the duplicate review (internal/duplicates): its properties are ids, so the
-        // line says what happened and with how many other leads.
-        const others = Array.isArray(props.leads) ? Math.max(props.leads.length - 1, 0) : 0;
+        // Written by the duplicate review (internal/duplicates): the line says what happened and
+        // with how many other leads (count; events before it listed the leads' ids).
+        const n = typeof props.count === 'number' ? props.count : Array.isArray(props.leads) ? props.leads.length : 0;
+        const others = Math.max(n - 1, 0);
         const kind = typeof props.kind === 'string' ? tOr(t, `dup.kind.${props.kind}`, props.kind) : '';
         return { title: t(`timeline.${e.name === 'lead.duplicate_dismissed' ? 'dupDismissed' : 'dupRestored'}`, { kind }), detail: t('timeline.dupOthers', { n: others }) };
       }

@@ -16,7 +16,7 @@ import { errorText } from '../api/errors';
 import { useT } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
 import { QueryError } from '../components/QueryError';
-import { defaultPrimary } from '../lib/duplicates';
+import { defaultPrimary, groupChanged } from '../lib/duplicates';
 import { fmtNumber } from '../lib/format';
 import { useMobile } from '../lib/useMobile';
 import type { DuplicateGroupsQuery, DuplicateKind } from '../gql/graphql';
@@ -113,7 +113,9 @@ function GroupCard({ group, onChanged }: { group: Group; onChanged: () => void }
     });
   // The leads shown name the group: the server dismisses it whole, by its
   // key (also the leads beyond the 50 shown), and the undo with the same
-  // leads brings it back whole.
+  // leads brings it back whole. The version is the whole group as this page
+  // read it: if a lead joined it since, the server refuses and the page
+  // reloads it for another look instead of dismissing a lead nobody saw.
   const vars = { kind: group.kind, leadIDs: group.leads.map((l) => l.id) };
   const undo = async (key: string) => {
     message.destroy(key);
@@ -130,7 +132,20 @@ function GroupCard({ group, onChanged }: { group: Group; onChanged: () => void }
       title: t('dup.dismissConfirm', { n: group.count }),
       content: t('dup.dismissHint'),
       onOk: async () => {
-        const r = await dismiss(vars);
+        const r = await dismiss({ ...vars, version: group.version });
+        const changed = groupChanged(r.error);
+        if (changed) {
+          message.warning({
+            duration: 8,
+            content: (
+              <span data-testid="dup-changed" data-joined={changed.joined}>
+                {changed.joined > 0 ? t('dup.changedJoined', { n: changed.joined }) : t('dup.changedOther')}
+              </span>
+            ),
+          });
+          onChanged();
+          return;
+        }
         if (r.error) {
           message.error(errorText(r.error));
           return;
