@@ -164,7 +164,7 @@ func (in *Ingester) ingest(ctx context.Context, b Batch, limit int, ordered bool
 	}
 	var res *Result
 	err = txn.Retry(ctx, db, maxAttempts, retryable, func(ctx context.Context, tx *ent.Client) error {
-		w := &writer{root: db, c: tx, tid: tid, now: now, sch: sch, batch: b, rows: rows, groups: groups, hash: hash, turn: turn}
+		w := &writer{root: db, c: tx, tid: tid, now: now, sch: sch, batch: b, rows: rows, groups: groups, hash: hash, file: ordered, turn: turn}
 		var err error
 		if res, err = w.run(ctx); err != nil {
 			return err
@@ -233,6 +233,8 @@ type writer struct {
 	rows   []cleanRow
 	groups []*group
 	hash   string
+	// file: a batch of IngestFile, which stages its new leads (stage).
+	file bool
 	// turn waits until the batch may match and write (IngestFile); nil:
 	// at once.
 	turn func()
@@ -244,7 +246,8 @@ type writer struct {
 	attrs    map[*group]map[string]any
 	created  map[*group]uuid.UUID
 	staged   map[*group]stagedLead
-	// stageID and poolID are where new leads start (defaults, read by stage).
+	// stageID and poolID are where new leads start (defaults, read by
+	// stage or insert).
 	stageID, poolID *uuid.UUID
 	ingested        Ingested
 }
@@ -290,8 +293,10 @@ func (w *writer) run(ctx context.Context) (*Result, error) {
 	if live, err = w.checkBlacklist(ctx, live); err != nil {
 		return nil, err
 	}
-	if err := w.stage(ctx, live); err != nil {
-		return nil, err
+	if w.file {
+		if err := w.stage(ctx, live); err != nil {
+			return nil, err
+		}
 	}
 	if w.turn != nil {
 		w.turn()

@@ -1,11 +1,14 @@
 package leads
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/lib/pq"
@@ -16,41 +19,67 @@ import (
 
 // stageSQL makes the connection's staging table of new leads and empties it
 // (a caller's transaction may ingest twice). It is a temporary table: no
-// WAL, no indexes of leads, and COMMIT empties it.
+// WAL, no indexes of leads, and COMMIT empties it. Only file batches
+// (IngestFile) use it: for a batch of a few rows, the CREATE and DELETE cost
+// more than the staging saves.
 const stageSQL = `CREATE TEMP TABLE IF NOT EXISTS ingest_new_leads (ord int PRIMARY KEY, id uuid, name text, phone text,
 	email text, union_id text, open_id text, external_id text, company text, source text, source_detail text,
 	attributes jsonb, territory_id uuid, referrer_id uuid, reachable jsonb, wecom_external_user_id text)
 	ON COMMIT DELETE ROWS;
 DELETE FROM ingest_new_leads`
 
-// stageInsertSQL loads the staging table from parallel arrays (parsed far
-// faster than a JSON document of rows).
-const stageInsertSQL = `INSERT INTO ingest_new_leads
-SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-	$9::text[], $10::text[], $11::text[], $12::jsonb[], $13::uuid[], $14::uuid[], $15::jsonb[], $16::text[])`
+// newLeadArrays is the rows of new leads as parallel arrays (stageArgs),
+// parsed far faster than a JSON document of rows.
+const newLeadArrays = `unnest($%d::int[], $%d::uuid[], $%d::text[], $%d::text[], $%d::text[], $%d::text[], $%d::text[],
+	$%d::text[], $%d::text[], $%d::text[], $%d::text[], $%d::jsonb[], $%d::uuid[], $%d::uuid[], $%d::jsonb[], $%d::text[])`
 
-// insertSQL inserts the staged leads whose ords ($7) are given, numbered from
-// $6 in that order. It runs as a plain INSERT first: ON CONFLICT DO NOTHING
+// arrays returns newLeadArrays with its parameters numbered from first.
+func arrays(first int) string {
+	n := make([]any, 16)
+	for i := range n {
+		n[i] = first + i
+	}
+	return fmt.Sprintf(newLeadArrays, n...)
+}
+
+// stageInsertSQL loads the staging table.
+var stageInsertSQL = `INSERT INTO ingest_new_leads SELECT * FROM ` + arrays(1)
+
+const insertColumns = `INSERT INTO leads (id, tenant_id, seq, name, phone, email, union_id, open_id, external_id,
+	company, source, source_detail, status, score, attributes, stage_id, pool_id, territory_id, partner_id,
+	referrer_id, reachable, locked, created_at, updated_at, wecom_external_user_id)
+`
+
+// insertStagedSQL inserts the staged leads whose ords ($7) are given,
+// numbered from $6 in that order (IngestFile). insertArraysSQL inserts the
+// leads bound as arrays from $7 on, numbered from $6 by ord, in array order
+// (Ingest). Both run as a plain INSERT first: ON CONFLICT DO NOTHING
 // checks every unique index before it inserts, which costs a quarter more
 // per row, and a conflict only happens when a concurrent ingest committed
 // the same person after this one matched (see insert and rematch). Rows go
 // in identity order, so concurrent batches that share people wait on each
 // other instead of deadlocking.
-const insertSQL = `INSERT INTO leads (id, tenant_id, seq, name, phone, email, union_id, open_id, external_id,
-	company, source, source_detail, status, score, attributes, stage_id, pool_id, territory_id, partner_id,
-	referrer_id, reachable, locked, created_at, updated_at, wecom_external_user_id)
-SELECT s.id, $1, $6 + f.n - 1, s.name, s.phone, s.email, s.union_id, s.open_id, s.external_id,
+const insertStagedSQL = insertColumns + `SELECT s.id, $1, $6 + f.n - 1, s.name, s.phone, s.email, s.union_id, s.open_id, s.external_id,
 	s.company, s.source, s.source_detail, 'ACTIVE', 0, s.attributes, $2, $3, s.territory_id, $4,
 	s.referrer_id, s.reachable, false, $5, $5, s.wecom_external_user_id
 FROM unnest($7::int[]) WITH ORDINALITY AS f(ord, n) JOIN ingest_new_leads s ON s.ord = f.ord
 ORDER BY s.phone COLLATE "C", s.email COLLATE "C"`
 
-// insertRacedSQL is insertSQL for a batch whose plain insert hit a person a
+var insertArraysSQL = insertColumns + `SELECT r.id, $1, $6 + r.ord, r.name, r.phone, r.email, r.union_id, r.open_id, r.external_id,
+	r.company, r.source, r.source_detail, 'ACTIVE', 0, r.attributes, $2, $3, r.territory_id, $4,
+	r.referrer_id, r.reachable, false, $5, $5, r.wecom_external_user_id
+FROM ` + arrays(7) + `
+	AS r(ord, id, name, phone, email, union_id, open_id, external_id, company, source, source_detail,
+	attributes, territory_id, referrer_id, reachable, wecom_external_user_id)`
+
+// raced is an insert for a batch whose plain insert hit a person a
 // concurrent ingest committed: the rows that still conflict are skipped and
 // merged instead.
-const insertRacedSQL = insertSQL + `
+func raced(insert string) string {
+	return insert + `
 ON CONFLICT DO NOTHING
 RETURNING id`
+}
 
 // stagedLead is where a group's would-be lead waits in ingest_new_leads.
 type stagedLead struct {
@@ -59,7 +88,8 @@ type stagedLead struct {
 }
 
 // stage writes the lead each group would create, should it match no one,
-// into ingest_new_leads, and reads the stage and pool new leads start in. It needs nothing the batch's match finds, so
+// into ingest_new_leads, and reads the stage and pool new leads start in
+// (file batches only). It needs nothing the batch's match finds, so
 // IngestFile does it before its turn to write: the encoding, the transfer
 // and the parsing of the rows overlap with the batch being written.
 func (w *writer) stage(ctx context.Context, gs []*group) error {
@@ -71,16 +101,7 @@ func (w *writer) stage(ctx context.Context, gs []*group) error {
 		}
 		s := stagedLead{ord: int32(len(recs)), id: gid.New(gid.Lead)}
 		w.staged[g] = s
-		recs = append(recs, newLead{
-			ID: s.id,
-			person: person{Name: g.Name,
-				Phone: nilIfEmpty(g.Phone), Email: nilIfEmpty(g.Email), UnionID: nilIfEmpty(g.UnionID),
-				OpenID: nilIfEmpty(g.OpenID), ExternalID: nilIfEmpty(g.ExternalID), WeComExtUserID: nilIfEmpty(g.WeComExternalUserID),
-				Company: g.Company},
-			Source: g.Source, SourceDetail: g.SourceDetail,
-			Attributes: nonNil(g.newAttrs), TerritoryID: g.TerritoryID, ReferrerID: g.ReferrerID,
-			Reachable: reachable(g.Phone, g.Email, g.UnionID, g.OpenID),
-		})
+		recs = append(recs, newLeadOf(g, s.id, g.newAttrs))
 	}
 	if len(recs) == 0 {
 		return nil
@@ -89,7 +110,11 @@ func (w *writer) stage(ctx context.Context, gs []*group) error {
 	if w.stageID, w.poolID, err = w.defaults(ctx); err != nil {
 		return err
 	}
-	args, err := stageArgs(recs)
+	ords := make([]int32, len(recs))
+	for i := range ords {
+		ords[i] = int32(i)
+	}
+	args, err := stageArgs(recs, ords)
 	if err != nil {
 		return err
 	}
@@ -102,11 +127,24 @@ func (w *writer) stage(ctx context.Context, gs []*group) error {
 	return nil
 }
 
-// stageArgs binds recs column by column for stageInsertSQL; a record's ord
-// is its index.
-func stageArgs(recs []newLead) ([]any, error) {
+// newLeadOf is the lead group g creates, with id and attributes.
+func newLeadOf(g *group, id uuid.UUID, attrs map[string]any) newLead {
+	return newLead{
+		ID: id,
+		person: person{Name: g.Name,
+			Phone: nilIfEmpty(g.Phone), Email: nilIfEmpty(g.Email), UnionID: nilIfEmpty(g.UnionID),
+			OpenID: nilIfEmpty(g.OpenID), ExternalID: nilIfEmpty(g.ExternalID), WeComExtUserID: nilIfEmpty(g.WeComExternalUserID),
+			Company: g.Company},
+		Source: g.Source, SourceDetail: g.SourceDetail,
+		Attributes: nonNil(attrs), TerritoryID: g.TerritoryID, ReferrerID: g.ReferrerID,
+		Reachable: reachable(g.Phone, g.Email, g.UnionID, g.OpenID),
+	}
+}
+
+// stageArgs binds recs and their ords column by column (newLeadArrays).
+func stageArgs(recs []newLead, ords pq.Int32Array) ([]any, error) {
 	n := len(recs)
-	ords, ids := make(pq.Int32Array, n), make([]string, n)
+	ids := make([]string, n)
 	texts := make([][]sql.NullString, 9)
 	for i := range texts {
 		texts[i] = make([]sql.NullString, n)
@@ -127,7 +165,7 @@ func stageArgs(recs []newLead) ([]any, error) {
 		return str(u.String())
 	}
 	for i, r := range recs {
-		ords[i], ids[i] = int32(i), r.ID.String()
+		ids[i] = r.ID.String()
 		for j, v := range []sql.NullString{str(r.Name), ptr(r.Phone), ptr(r.Email), ptr(r.UnionID), ptr(r.OpenID),
 			ptr(r.ExternalID), str(r.Company), str(r.Source), str(r.SourceDetail)} {
 			texts[j][i] = v
@@ -162,8 +200,8 @@ type newLead struct {
 	Reachable    []string       `json:"reachable"`
 }
 
-// insert creates a lead for every group that matched none, from its row
-// in ingest_new_leads (stage).
+// insert creates a lead for every group that matched none: a file batch
+// from its row in ingest_new_leads (stage), any other batch from arrays.
 func (w *writer) insert(ctx context.Context, gs []*group) error {
 	var fresh []*group
 	for _, g := range gs {
@@ -174,19 +212,50 @@ func (w *writer) insert(ctx context.Context, gs []*group) error {
 	if len(fresh) == 0 {
 		return nil
 	}
+	var query string
+	var rows []any
+	if w.file {
+		ords := make(pq.Int32Array, len(fresh))
+		for i, g := range fresh {
+			s, ok := w.staged[g]
+			if !ok {
+				return fmt.Errorf("insert leads: group of row %d was not staged", g.rows[0])
+			}
+			w.created[g], ords[i] = s.id, s.ord
+		}
+		query, rows = insertStagedSQL, []any{ords}
+	} else {
+		var err error
+		if w.stageID, w.poolID, err = w.defaults(ctx); err != nil {
+			return err
+		}
+		recs := make([]newLead, len(fresh))
+		ords := make([]int32, len(fresh)) // lead numbers in batch order
+		for i, g := range fresh {
+			w.created[g] = gid.New(gid.Lead)
+			recs[i], ords[i] = newLeadOf(g, w.created[g], w.attrs[g]), int32(i)
+		}
+		// Insert in identity order, so concurrent batches that share
+		// people wait on each other instead of deadlocking.
+		slices.SortFunc(ords, func(a, b int32) int {
+			x, y := recs[a], recs[b]
+			return cmp.Or(strings.Compare(deref(x.Phone), deref(y.Phone)), strings.Compare(deref(x.Email), deref(y.Email)))
+		})
+		sorted := make([]newLead, len(recs))
+		for i, o := range ords {
+			sorted[i] = recs[o]
+		}
+		if rows, err = stageArgs(sorted, ords); err != nil {
+			return err
+		}
+		query = insertArraysSQL
+	}
 	first, err := workspace.NextLeadSeq(ctx, w.root, w.tid, len(fresh))
 	if err != nil {
 		return err
 	}
-	ords := make(pq.Int32Array, len(fresh))
-	for i, g := range fresh {
-		s, ok := w.staged[g]
-		if !ok {
-			return fmt.Errorf("insert leads: group of row %d was not staged", g.rows[0])
-		}
-		w.created[g], ords[i] = s.id, s.ord
-	}
-	inserted, err := w.insertRows(ctx, []any{w.tid, w.stageID, w.poolID, w.batch.PartnerID, w.now, first, ords})
+	args := append([]any{w.tid, w.stageID, w.poolID, w.batch.PartnerID, w.now, first}, rows...)
+	inserted, err := w.insertRows(ctx, query, args)
 	if err != nil {
 		return err
 	}
@@ -202,14 +271,14 @@ func (w *writer) insert(ctx context.Context, gs []*group) error {
 	return w.rematch(ctx, gs, missed)
 }
 
-// insertRows runs insertSQL under a savepoint and returns the ids it wrote
+// insertRows runs query under a savepoint and returns the ids it wrote
 // (nil: all of them). When a unique index refuses a row, it rolls back to
-// the savepoint and inserts with insertRacedSQL, which skips such rows.
-func (w *writer) insertRows(ctx context.Context, args []any) (map[uuid.UUID]bool, error) {
+// the savepoint and inserts with raced(query), which skips such rows.
+func (w *writer) insertRows(ctx context.Context, query string, args []any) (map[uuid.UUID]bool, error) {
 	if _, err := w.c.ExecContext(ctx, `SAVEPOINT ingest_insert`); err != nil {
 		return nil, fmt.Errorf("insert leads: %w", err)
 	}
-	_, err := w.c.ExecContext(ctx, insertSQL, args...)
+	_, err := w.c.ExecContext(ctx, query, args...)
 	var pe *pq.Error
 	switch {
 	case err == nil:
@@ -223,7 +292,7 @@ func (w *writer) insertRows(ctx context.Context, args []any) (map[uuid.UUID]bool
 	if _, err := w.c.ExecContext(ctx, `ROLLBACK TO SAVEPOINT ingest_insert`); err != nil {
 		return nil, fmt.Errorf("insert leads: %w", err)
 	}
-	rows, err := w.c.QueryContext(ctx, insertRacedSQL, args...)
+	rows, err := w.c.QueryContext(ctx, raced(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("insert leads: %w", err)
 	}

@@ -1,0 +1,58 @@
+package leads_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/scrmhq/scrm/internal/fielddefs"
+	"github.com/scrmhq/scrm/internal/leads"
+	"github.com/scrmhq/scrm/internal/tenant"
+	"github.com/scrmhq/scrm/internal/testenv"
+	"github.com/scrmhq/scrm/internal/workspace"
+)
+
+// BenchmarkIngestOneLead is the API's small ingest (ingestLeads of one lead,
+// a WeCom contact added): one Ingest call of one row per op, a new person
+// (new) or one the workspace already has (duplicate, merged). It shows what
+// a batch of one pays for the file import's staging (ingest_new_leads is
+// used by IngestFile only).
+//
+//	go test -tags nofrontend -run '^$' -bench '^BenchmarkIngestOneLead$' -benchtime 2000x ./internal/leads/
+func BenchmarkIngestOneLead(b *testing.B) {
+	db := testenv.NewDatabase(b)
+	created, err := workspace.Create(context.Background(), db.Client, workspace.Spec{
+		Slug: "bench", Name: "bench", AdminName: "admin", AdminEmail: "admin@bench.test", AdminPassword: "password-123",
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := tenant.NewContext(context.Background(), created.Workspace.ID)
+	in := &leads.Ingester{Client: db.Client, Fields: fielddefs.New(db.Client, nil), Clock: time.Now}
+	one := func(b *testing.B, phone string, want leads.Status) {
+		res, err := in.Ingest(ctx, leads.Batch{Source: "api", Rows: []leads.Row{{Name: "甲", Phone: phone}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Rows[0].Status != want {
+			b.Fatalf("%s: %+v, want %s", phone, res.Rows[0], want)
+		}
+	}
+	var n int
+	b.Run("new", func(b *testing.B) {
+		for range b.N {
+			n++
+			one(b, fmt.Sprintf("139%08d", n), leads.StatusCreated)
+		}
+	})
+	b.Run("duplicate", func(b *testing.B) {
+		if n == 0 {
+			n++
+			one(b, fmt.Sprintf("139%08d", n), leads.StatusCreated)
+		}
+		for i := range b.N {
+			one(b, fmt.Sprintf("139%08d", 1+i%n), leads.StatusMerged)
+		}
+	})
+}
