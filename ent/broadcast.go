@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/broadcast"
+	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/ent/user"
 )
@@ -38,6 +40,8 @@ type Broadcast struct {
 	Subject string `json:"subject,omitempty"`
 	// Template holds the value of the "template" field.
 	Template string `json:"template,omitempty"`
+	// Attachments holds the value of the "attachments" field.
+	Attachments []schematype.WelcomeAttachment `json:"attachments,omitempty"`
 	// Status holds the value of the "status" field.
 	Status broadcast.Status `json:"status,omitempty"`
 	// ScheduledAt holds the value of the "scheduled_at" field.
@@ -127,6 +131,8 @@ func (*Broadcast) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case broadcast.FieldSegmentID, broadcast.FieldJourneyID, broadcast.FieldSeriesID, broadcast.FieldCreatedByID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case broadcast.FieldAttachments:
+			values[i] = new([]byte)
 		case broadcast.FieldCapMax, broadcast.FieldCapDays, broadcast.FieldRatePerSecond:
 			values[i] = new(sql.NullInt64)
 		case broadcast.FieldName, broadcast.FieldChannel, broadcast.FieldSubject, broadcast.FieldTemplate, broadcast.FieldStatus, broadcast.FieldQuietStart, broadcast.FieldQuietEnd, broadcast.FieldQuietTimezone, broadcast.FieldCron, broadcast.FieldError:
@@ -211,6 +217,14 @@ func (_m *Broadcast) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field template", values[i])
 			} else if value.Valid {
 				_m.Template = value.String
+			}
+		case broadcast.FieldAttachments:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field attachments", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Attachments); err != nil {
+					return fmt.Errorf("unmarshal field attachments: %w", err)
+				}
 			}
 		case broadcast.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -387,6 +401,9 @@ func (_m *Broadcast) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("template=")
 	builder.WriteString(_m.Template)
+	builder.WriteString(", ")
+	builder.WriteString("attachments=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Attachments))
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/delivery"
+	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/segment"
 	"github.com/scrmhq/scrm/ent/user"
 )
@@ -118,6 +119,12 @@ func (_c *BroadcastCreate) SetNillableSubject(v *string) *BroadcastCreate {
 // SetTemplate sets the "template" field.
 func (_c *BroadcastCreate) SetTemplate(v string) *BroadcastCreate {
 	_c.mutation.SetTemplate(v)
+	return _c
+}
+
+// SetAttachments sets the "attachments" field.
+func (_c *BroadcastCreate) SetAttachments(v []schematype.WelcomeAttachment) *BroadcastCreate {
+	_c.mutation.SetAttachments(v)
 	return _c
 }
 
@@ -573,6 +580,10 @@ func (_c *BroadcastCreate) createSpec() (*Broadcast, *sqlgraph.CreateSpec) {
 		_spec.SetField(broadcast.FieldTemplate, field.TypeString, value)
 		_node.Template = value
 	}
+	if value, ok := _c.mutation.Attachments(); ok {
+		_spec.SetField(broadcast.FieldAttachments, field.TypeJSON, value)
+		_node.Attachments = value
+	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(broadcast.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
@@ -802,6 +813,24 @@ func (u *BroadcastUpsert) SetTemplate(v string) *BroadcastUpsert {
 // UpdateTemplate sets the "template" field to the value that was provided on create.
 func (u *BroadcastUpsert) UpdateTemplate() *BroadcastUpsert {
 	u.SetExcluded(broadcast.FieldTemplate)
+	return u
+}
+
+// SetAttachments sets the "attachments" field.
+func (u *BroadcastUpsert) SetAttachments(v []schematype.WelcomeAttachment) *BroadcastUpsert {
+	u.Set(broadcast.FieldAttachments, v)
+	return u
+}
+
+// UpdateAttachments sets the "attachments" field to the value that was provided on create.
+func (u *BroadcastUpsert) UpdateAttachments() *BroadcastUpsert {
+	u.SetExcluded(broadcast.FieldAttachments)
+	return u
+}
+
+// ClearAttachments clears the value of the "attachments" field.
+func (u *BroadcastUpsert) ClearAttachments() *BroadcastUpsert {
+	u.SetNull(broadcast.FieldAttachments)
 	return u
 }
 
@@ -1166,6 +1195,27 @@ func (u *BroadcastUpsertOne) SetTemplate(v string) *BroadcastUpsertOne {
 func (u *BroadcastUpsertOne) UpdateTemplate() *BroadcastUpsertOne {
 	return u.Update(func(s *BroadcastUpsert) {
 		s.UpdateTemplate()
+	})
+}
+
+// SetAttachments sets the "attachments" field.
+func (u *BroadcastUpsertOne) SetAttachments(v []schematype.WelcomeAttachment) *BroadcastUpsertOne {
+	return u.Update(func(s *BroadcastUpsert) {
+		s.SetAttachments(v)
+	})
+}
+
+// UpdateAttachments sets the "attachments" field to the value that was provided on create.
+func (u *BroadcastUpsertOne) UpdateAttachments() *BroadcastUpsertOne {
+	return u.Update(func(s *BroadcastUpsert) {
+		s.UpdateAttachments()
+	})
+}
+
+// ClearAttachments clears the value of the "attachments" field.
+func (u *BroadcastUpsertOne) ClearAttachments() *BroadcastUpsertOne {
+	return u.Update(func(s *BroadcastUpsert) {
+		s.ClearAttachments()
 	})
 }
 
@@ -1732,6 +1782,27 @@ func (u *BroadcastUpsertBulk) SetTemplate(v string) *BroadcastUpsertBulk {
 func (u *BroadcastUpsertBulk) UpdateTemplate() *BroadcastUpsertBulk {
 	return u.Update(func(s *BroadcastUpsert) {
 		s.UpdateTemplate()
+	})
+}
+
+// SetAttachments sets the "attachments" field.
+func (u *BroadcastUpsertBulk) SetAttachments(v []schematype.WelcomeAttachment) *BroadcastUpsertBulk {
+	return u.Update(func(s *BroadcastUpsert) {
+		s.SetAttachments(v)
+	})
+}
+
+// UpdateAttachments sets the "attachments" field to the value that was provided on create.
+func (u *BroadcastUpsertBulk) UpdateAttachments() *BroadcastUpsertBulk {
+	return u.Update(func(s *BroadcastUpsert) {
+		s.UpdateAttachments()
+	})
+}
+
+// ClearAttachments clears the value of the "attachments" field.
+func (u *BroadcastUpsertBulk) ClearAttachments() *BroadcastUpsertBulk {
+	return u.Update(func(s *BroadcastUpsert) {
+		s.ClearAttachments()
 	})
 }
 

@@ -10,11 +10,13 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/delivery"
 	"github.com/scrmhq/scrm/ent/predicate"
+	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/segment"
 )
 
@@ -111,6 +113,24 @@ func (_u *BroadcastUpdate) SetNillableTemplate(v *string) *BroadcastUpdate {
 	if v != nil {
 		_u.SetTemplate(*v)
 	}
+	return _u
+}
+
+// SetAttachments sets the "attachments" field.
+func (_u *BroadcastUpdate) SetAttachments(v []schematype.WelcomeAttachment) *BroadcastUpdate {
+	_u.mutation.SetAttachments(v)
+	return _u
+}
+
+// AppendAttachments appends value to the "attachments" field.
+func (_u *BroadcastUpdate) AppendAttachments(v []schematype.WelcomeAttachment) *BroadcastUpdate {
+	_u.mutation.AppendAttachments(v)
+	return _u
+}
+
+// ClearAttachments clears the value of the "attachments" field.
+func (_u *BroadcastUpdate) ClearAttachments() *BroadcastUpdate {
+	_u.mutation.ClearAttachments()
 	return _u
 }
 
@@ -531,6 +551,17 @@ func (_u *BroadcastUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Template(); ok {
 		_spec.SetField(broadcast.FieldTemplate, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.Attachments(); ok {
+		_spec.SetField(broadcast.FieldAttachments, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedAttachments(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, broadcast.FieldAttachments, value)
+		})
+	}
+	if _u.mutation.AttachmentsCleared() {
+		_spec.ClearField(broadcast.FieldAttachments, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(broadcast.FieldStatus, field.TypeEnum, value)
 	}
@@ -778,6 +809,24 @@ func (_u *BroadcastUpdateOne) SetNillableTemplate(v *string) *BroadcastUpdateOne
 	if v != nil {
 		_u.SetTemplate(*v)
 	}
+	return _u
+}
+
+// SetAttachments sets the "attachments" field.
+func (_u *BroadcastUpdateOne) SetAttachments(v []schematype.WelcomeAttachment) *BroadcastUpdateOne {
+	_u.mutation.SetAttachments(v)
+	return _u
+}
+
+// AppendAttachments appends value to the "attachments" field.
+func (_u *BroadcastUpdateOne) AppendAttachments(v []schematype.WelcomeAttachment) *BroadcastUpdateOne {
+	_u.mutation.AppendAttachments(v)
+	return _u
+}
+
+// ClearAttachments clears the value of the "attachments" field.
+func (_u *BroadcastUpdateOne) ClearAttachments() *BroadcastUpdateOne {
+	_u.mutation.ClearAttachments()
 	return _u
 }
 
@@ -1227,6 +1276,17 @@ func (_u *BroadcastUpdateOne) sqlSave(ctx context.Context) (_node *Broadcast, er
 	}
 	if value, ok := _u.mutation.Template(); ok {
 		_spec.SetField(broadcast.FieldTemplate, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Attachments(); ok {
+		_spec.SetField(broadcast.FieldAttachments, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedAttachments(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, broadcast.FieldAttachments, value)
+		})
+	}
+	if _u.mutation.AttachmentsCleared() {
+		_spec.ClearField(broadcast.FieldAttachments, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(broadcast.FieldStatus, field.TypeEnum, value)

@@ -69,6 +69,7 @@ import (
 	"github.com/scrmhq/scrm/ent/wecomcallback"
 	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/wecomgroupmsg"
+	"github.com/scrmhq/scrm/ent/wecomuploadday"
 	"github.com/scrmhq/scrm/ent/workspace"
 
 	stdsql "database/sql"
@@ -185,6 +186,8 @@ type Client struct {
 	WeComContact *WeComContactClient
 	// WeComGroupMsg is the client for interacting with the WeComGroupMsg builders.
 	WeComGroupMsg *WeComGroupMsgClient
+	// WeComUploadDay is the client for interacting with the WeComUploadDay builders.
+	WeComUploadDay *WeComUploadDayClient
 	// Workspace is the client for interacting with the Workspace builders.
 	Workspace *WorkspaceClient
 }
@@ -251,6 +254,7 @@ func (c *Client) init() {
 	c.WeComCallback = NewWeComCallbackClient(c.config)
 	c.WeComContact = NewWeComContactClient(c.config)
 	c.WeComGroupMsg = NewWeComGroupMsgClient(c.config)
+	c.WeComUploadDay = NewWeComUploadDayClient(c.config)
 	c.Workspace = NewWorkspaceClient(c.config)
 }
 
@@ -397,6 +401,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		WeComCallback:      NewWeComCallbackClient(cfg),
 		WeComContact:       NewWeComContactClient(cfg),
 		WeComGroupMsg:      NewWeComGroupMsgClient(cfg),
+		WeComUploadDay:     NewWeComUploadDayClient(cfg),
 		Workspace:          NewWorkspaceClient(cfg),
 	}, nil
 }
@@ -470,6 +475,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		WeComCallback:      NewWeComCallbackClient(cfg),
 		WeComContact:       NewWeComContactClient(cfg),
 		WeComGroupMsg:      NewWeComGroupMsgClient(cfg),
+		WeComUploadDay:     NewWeComUploadDayClient(cfg),
 		Workspace:          NewWorkspaceClient(cfg),
 	}, nil
 }
@@ -509,7 +515,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.PoolTeam, c.PoolTerritory, c.SavedView, c.ScoreHit, c.ScoringRule, c.Segment,
 		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.StepRun,
 		c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team, c.Territory, c.User,
-		c.UserTerritory, c.WeComCallback, c.WeComContact, c.WeComGroupMsg, c.Workspace,
+		c.UserTerritory, c.WeComCallback, c.WeComContact, c.WeComGroupMsg,
+		c.WeComUploadDay, c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -528,7 +535,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.PoolTeam, c.PoolTerritory, c.SavedView, c.ScoreHit, c.ScoringRule, c.Segment,
 		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.StepRun,
 		c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team, c.Territory, c.User,
-		c.UserTerritory, c.WeComCallback, c.WeComContact, c.WeComGroupMsg, c.Workspace,
+		c.UserTerritory, c.WeComCallback, c.WeComContact, c.WeComGroupMsg,
+		c.WeComUploadDay, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -643,6 +651,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.WeComContact.mutate(ctx, m)
 	case *WeComGroupMsgMutation:
 		return c.WeComGroupMsg.mutate(ctx, m)
+	case *WeComUploadDayMutation:
+		return c.WeComUploadDay.mutate(ctx, m)
 	case *WorkspaceMutation:
 		return c.Workspace.mutate(ctx, m)
 	default:
@@ -9303,6 +9313,141 @@ func (c *WeComGroupMsgClient) mutate(ctx context.Context, m *WeComGroupMsgMutati
 	}
 }
 
+// WeComUploadDayClient is a client for the WeComUploadDay schema.
+type WeComUploadDayClient struct {
+	config
+}
+
+// NewWeComUploadDayClient returns a client for the WeComUploadDay from the given config.
+func NewWeComUploadDayClient(c config) *WeComUploadDayClient {
+	return &WeComUploadDayClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `wecomuploadday.Hooks(f(g(h())))`.
+func (c *WeComUploadDayClient) Use(hooks ...Hook) {
+	c.hooks.WeComUploadDay = append(c.hooks.WeComUploadDay, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `wecomuploadday.Intercept(f(g(h())))`.
+func (c *WeComUploadDayClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WeComUploadDay = append(c.inters.WeComUploadDay, interceptors...)
+}
+
+// Create returns a builder for creating a WeComUploadDay entity.
+func (c *WeComUploadDayClient) Create() *WeComUploadDayCreate {
+	mutation := newWeComUploadDayMutation(c.config, OpCreate)
+	return &WeComUploadDayCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WeComUploadDay entities.
+func (c *WeComUploadDayClient) CreateBulk(builders ...*WeComUploadDayCreate) *WeComUploadDayCreateBulk {
+	return &WeComUploadDayCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WeComUploadDayClient) MapCreateBulk(slice any, setFunc func(*WeComUploadDayCreate, int)) *WeComUploadDayCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WeComUploadDayCreateBulk{err: fmt.Errorf("calling to WeComUploadDayClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WeComUploadDayCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WeComUploadDayCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WeComUploadDay.
+func (c *WeComUploadDayClient) Update() *WeComUploadDayUpdate {
+	mutation := newWeComUploadDayMutation(c.config, OpUpdate)
+	return &WeComUploadDayUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WeComUploadDayClient) UpdateOne(_m *WeComUploadDay) *WeComUploadDayUpdateOne {
+	mutation := newWeComUploadDayMutation(c.config, OpUpdateOne, withWeComUploadDay(_m))
+	return &WeComUploadDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WeComUploadDayClient) UpdateOneID(id uuid.UUID) *WeComUploadDayUpdateOne {
+	mutation := newWeComUploadDayMutation(c.config, OpUpdateOne, withWeComUploadDayID(id))
+	return &WeComUploadDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WeComUploadDay.
+func (c *WeComUploadDayClient) Delete() *WeComUploadDayDelete {
+	mutation := newWeComUploadDayMutation(c.config, OpDelete)
+	return &WeComUploadDayDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WeComUploadDayClient) DeleteOne(_m *WeComUploadDay) *WeComUploadDayDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WeComUploadDayClient) DeleteOneID(id uuid.UUID) *WeComUploadDayDeleteOne {
+	builder := c.Delete().Where(wecomuploadday.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WeComUploadDayDeleteOne{builder}
+}
+
+// Query returns a query builder for WeComUploadDay.
+func (c *WeComUploadDayClient) Query() *WeComUploadDayQuery {
+	return &WeComUploadDayQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWeComUploadDay},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WeComUploadDay entity by its id.
+func (c *WeComUploadDayClient) Get(ctx context.Context, id uuid.UUID) (*WeComUploadDay, error) {
+	return c.Query().Where(wecomuploadday.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WeComUploadDayClient) GetX(ctx context.Context, id uuid.UUID) *WeComUploadDay {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *WeComUploadDayClient) Hooks() []Hook {
+	hooks := c.hooks.WeComUploadDay
+	return append(hooks[:len(hooks):len(hooks)], wecomuploadday.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WeComUploadDayClient) Interceptors() []Interceptor {
+	inters := c.inters.WeComUploadDay
+	return append(inters[:len(inters):len(inters)], wecomuploadday.Interceptors[:]...)
+}
+
+func (c *WeComUploadDayClient) mutate(ctx context.Context, m *WeComUploadDayMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WeComUploadDayCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WeComUploadDayUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WeComUploadDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WeComUploadDayDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WeComUploadDay mutation op: %q", m.Op())
+	}
+}
+
 // WorkspaceClient is a client for the Workspace schema.
 type WorkspaceClient struct {
 	config
@@ -9449,7 +9594,7 @@ type (
 		PoolTerritory, SavedView, ScoreHit, ScoringRule, Segment, SegmentVersion,
 		SourceTouch, Stage, StageChange, StepRun, Suppression, Tag, TagGroup, Task,
 		Team, Territory, User, UserTerritory, WeComCallback, WeComContact,
-		WeComGroupMsg, Workspace []ent.Hook
+		WeComGroupMsg, WeComUploadDay, Workspace []ent.Hook
 	}
 	inters struct {
 		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel,
@@ -9460,7 +9605,7 @@ type (
 		PoolTerritory, SavedView, ScoreHit, ScoringRule, Segment, SegmentVersion,
 		SourceTouch, Stage, StageChange, StepRun, Suppression, Tag, TagGroup, Task,
 		Team, Territory, User, UserTerritory, WeComCallback, WeComContact,
-		WeComGroupMsg, Workspace []ent.Interceptor
+		WeComGroupMsg, WeComUploadDay, Workspace []ent.Interceptor
 	}
 )
 

@@ -68,6 +68,7 @@ import (
 	"github.com/scrmhq/scrm/ent/wecomcallback"
 	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/wecomgroupmsg"
+	"github.com/scrmhq/scrm/ent/wecomuploadday"
 	"github.com/scrmhq/scrm/ent/workspace"
 )
 
@@ -133,6 +134,7 @@ const (
 	TypeWeComCallback      = "WeComCallback"
 	TypeWeComContact       = "WeComContact"
 	TypeWeComGroupMsg      = "WeComGroupMsg"
+	TypeWeComUploadDay     = "WeComUploadDay"
 	TypeWorkspace          = "Workspace"
 )
 
@@ -3613,6 +3615,8 @@ type BroadcastMutation struct {
 	channel            *string
 	subject            *string
 	template           *string
+	attachments        *[]schematype.WelcomeAttachment
+	appendattachments  []schematype.WelcomeAttachment
 	status             *broadcast.Status
 	scheduled_at       *time.Time
 	started_at         *time.Time
@@ -4094,6 +4098,71 @@ func (m *BroadcastMutation) OldTemplate(ctx context.Context) (v string, err erro
 // ResetTemplate resets all changes to the "template" field.
 func (m *BroadcastMutation) ResetTemplate() {
 	m.template = nil
+}
+
+// SetAttachments sets the "attachments" field.
+func (m *BroadcastMutation) SetAttachments(sa []schematype.WelcomeAttachment) {
+	m.attachments = &sa
+	m.appendattachments = nil
+}
+
+// Attachments returns the value of the "attachments" field in the mutation.
+func (m *BroadcastMutation) Attachments() (r []schematype.WelcomeAttachment, exists bool) {
+	v := m.attachments
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttachments returns the old "attachments" field's value of the Broadcast entity.
+// If the Broadcast object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BroadcastMutation) OldAttachments(ctx context.Context) (v []schematype.WelcomeAttachment, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttachments is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttachments requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttachments: %w", err)
+	}
+	return oldValue.Attachments, nil
+}
+
+// AppendAttachments adds sa to the "attachments" field.
+func (m *BroadcastMutation) AppendAttachments(sa []schematype.WelcomeAttachment) {
+	m.appendattachments = append(m.appendattachments, sa...)
+}
+
+// AppendedAttachments returns the list of values that were appended to the "attachments" field in this mutation.
+func (m *BroadcastMutation) AppendedAttachments() ([]schematype.WelcomeAttachment, bool) {
+	if len(m.appendattachments) == 0 {
+		return nil, false
+	}
+	return m.appendattachments, true
+}
+
+// ClearAttachments clears the value of the "attachments" field.
+func (m *BroadcastMutation) ClearAttachments() {
+	m.attachments = nil
+	m.appendattachments = nil
+	m.clearedFields[broadcast.FieldAttachments] = struct{}{}
+}
+
+// AttachmentsCleared returns if the "attachments" field was cleared in this mutation.
+func (m *BroadcastMutation) AttachmentsCleared() bool {
+	_, ok := m.clearedFields[broadcast.FieldAttachments]
+	return ok
+}
+
+// ResetAttachments resets all changes to the "attachments" field.
+func (m *BroadcastMutation) ResetAttachments() {
+	m.attachments = nil
+	m.appendattachments = nil
+	delete(m.clearedFields, broadcast.FieldAttachments)
 }
 
 // SetStatus sets the "status" field.
@@ -4934,7 +5003,7 @@ func (m *BroadcastMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *BroadcastMutation) Fields() []string {
-	fields := make([]string, 0, 23)
+	fields := make([]string, 0, 24)
 	if m.tenant_id != nil {
 		fields = append(fields, broadcast.FieldTenantID)
 	}
@@ -4961,6 +5030,9 @@ func (m *BroadcastMutation) Fields() []string {
 	}
 	if m.template != nil {
 		fields = append(fields, broadcast.FieldTemplate)
+	}
+	if m.attachments != nil {
+		fields = append(fields, broadcast.FieldAttachments)
 	}
 	if m.status != nil {
 		fields = append(fields, broadcast.FieldStatus)
@@ -5030,6 +5102,8 @@ func (m *BroadcastMutation) Field(name string) (ent.Value, bool) {
 		return m.Subject()
 	case broadcast.FieldTemplate:
 		return m.Template()
+	case broadcast.FieldAttachments:
+		return m.Attachments()
 	case broadcast.FieldStatus:
 		return m.Status()
 	case broadcast.FieldScheduledAt:
@@ -5085,6 +5159,8 @@ func (m *BroadcastMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldSubject(ctx)
 	case broadcast.FieldTemplate:
 		return m.OldTemplate(ctx)
+	case broadcast.FieldAttachments:
+		return m.OldAttachments(ctx)
 	case broadcast.FieldStatus:
 		return m.OldStatus(ctx)
 	case broadcast.FieldScheduledAt:
@@ -5184,6 +5260,13 @@ func (m *BroadcastMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTemplate(v)
+		return nil
+	case broadcast.FieldAttachments:
+		v, ok := value.([]schematype.WelcomeAttachment)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttachments(v)
 		return nil
 	case broadcast.FieldStatus:
 		v, ok := value.(broadcast.Status)
@@ -5358,6 +5441,9 @@ func (m *BroadcastMutation) ClearedFields() []string {
 	if m.FieldCleared(broadcast.FieldJourneyID) {
 		fields = append(fields, broadcast.FieldJourneyID)
 	}
+	if m.FieldCleared(broadcast.FieldAttachments) {
+		fields = append(fields, broadcast.FieldAttachments)
+	}
 	if m.FieldCleared(broadcast.FieldStartedAt) {
 		fields = append(fields, broadcast.FieldStartedAt)
 	}
@@ -5407,6 +5493,9 @@ func (m *BroadcastMutation) ClearField(name string) error {
 		return nil
 	case broadcast.FieldJourneyID:
 		m.ClearJourneyID()
+		return nil
+	case broadcast.FieldAttachments:
+		m.ClearAttachments()
 		return nil
 	case broadcast.FieldStartedAt:
 		m.ClearStartedAt()
@@ -5472,6 +5561,9 @@ func (m *BroadcastMutation) ResetField(name string) error {
 		return nil
 	case broadcast.FieldTemplate:
 		m.ResetTemplate()
+		return nil
+	case broadcast.FieldAttachments:
+		m.ResetAttachments()
 		return nil
 	case broadcast.FieldStatus:
 		m.ResetStatus()
@@ -11033,7 +11125,6 @@ type DuplicateDismissalMutation struct {
 	kind          *duplicatedismissal.Kind
 	key_hash      *[]byte
 	lead_ids      *schematype.UUIDs
-	leads_hash    *[]byte
 	dismissed_by  *uuid.UUID
 	dismissed_at  *time.Time
 	clearedFields map[string]struct{}
@@ -11290,42 +11381,6 @@ func (m *DuplicateDismissalMutation) ResetLeadIds() {
 	m.lead_ids = nil
 }
 
-// SetLeadsHash sets the "leads_hash" field.
-func (m *DuplicateDismissalMutation) SetLeadsHash(b []byte) {
-	m.leads_hash = &b
-}
-
-// LeadsHash returns the value of the "leads_hash" field in the mutation.
-func (m *DuplicateDismissalMutation) LeadsHash() (r []byte, exists bool) {
-	v := m.leads_hash
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldLeadsHash returns the old "leads_hash" field's value of the DuplicateDismissal entity.
-// If the DuplicateDismissal object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *DuplicateDismissalMutation) OldLeadsHash(ctx context.Context) (v []byte, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldLeadsHash is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldLeadsHash requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldLeadsHash: %w", err)
-	}
-	return oldValue.LeadsHash, nil
-}
-
-// ResetLeadsHash resets all changes to the "leads_hash" field.
-func (m *DuplicateDismissalMutation) ResetLeadsHash() {
-	m.leads_hash = nil
-}
-
 // SetDismissedBy sets the "dismissed_by" field.
 func (m *DuplicateDismissalMutation) SetDismissedBy(u uuid.UUID) {
 	m.dismissed_by = &u
@@ -11445,7 +11500,7 @@ func (m *DuplicateDismissalMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *DuplicateDismissalMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 6)
 	if m.tenant_id != nil {
 		fields = append(fields, duplicatedismissal.FieldTenantID)
 	}
@@ -11457,9 +11512,6 @@ func (m *DuplicateDismissalMutation) Fields() []string {
 	}
 	if m.lead_ids != nil {
 		fields = append(fields, duplicatedismissal.FieldLeadIds)
-	}
-	if m.leads_hash != nil {
-		fields = append(fields, duplicatedismissal.FieldLeadsHash)
 	}
 	if m.dismissed_by != nil {
 		fields = append(fields, duplicatedismissal.FieldDismissedBy)
@@ -11483,8 +11535,6 @@ func (m *DuplicateDismissalMutation) Field(name string) (ent.Value, bool) {
 		return m.KeyHash()
 	case duplicatedismissal.FieldLeadIds:
 		return m.LeadIds()
-	case duplicatedismissal.FieldLeadsHash:
-		return m.LeadsHash()
 	case duplicatedismissal.FieldDismissedBy:
 		return m.DismissedBy()
 	case duplicatedismissal.FieldDismissedAt:
@@ -11506,8 +11556,6 @@ func (m *DuplicateDismissalMutation) OldField(ctx context.Context, name string) 
 		return m.OldKeyHash(ctx)
 	case duplicatedismissal.FieldLeadIds:
 		return m.OldLeadIds(ctx)
-	case duplicatedismissal.FieldLeadsHash:
-		return m.OldLeadsHash(ctx)
 	case duplicatedismissal.FieldDismissedBy:
 		return m.OldDismissedBy(ctx)
 	case duplicatedismissal.FieldDismissedAt:
@@ -11548,13 +11596,6 @@ func (m *DuplicateDismissalMutation) SetField(name string, value ent.Value) erro
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetLeadIds(v)
-		return nil
-	case duplicatedismissal.FieldLeadsHash:
-		v, ok := value.([]byte)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetLeadsHash(v)
 		return nil
 	case duplicatedismissal.FieldDismissedBy:
 		v, ok := value.(uuid.UUID)
@@ -11639,9 +11680,6 @@ func (m *DuplicateDismissalMutation) ResetField(name string) error {
 		return nil
 	case duplicatedismissal.FieldLeadIds:
 		m.ResetLeadIds()
-		return nil
-	case duplicatedismissal.FieldLeadsHash:
-		m.ResetLeadsHash()
 		return nil
 	case duplicatedismissal.FieldDismissedBy:
 		m.ResetDismissedBy()
@@ -52398,6 +52436,482 @@ func (m *WeComGroupMsgMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *WeComGroupMsgMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown WeComGroupMsg edge %s", name)
+}
+
+// WeComUploadDayMutation represents an operation that mutates the WeComUploadDay nodes in the graph.
+type WeComUploadDayMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	tenant_id     *uuid.UUID
+	day           *time.Time
+	uploads       *int
+	adduploads    *int
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*WeComUploadDay, error)
+	predicates    []predicate.WeComUploadDay
+}
+
+var _ ent.Mutation = (*WeComUploadDayMutation)(nil)
+
+// wecomuploaddayOption allows management of the mutation configuration using functional options.
+type wecomuploaddayOption func(*WeComUploadDayMutation)
+
+// newWeComUploadDayMutation creates new mutation for the WeComUploadDay entity.
+func newWeComUploadDayMutation(c config, op Op, opts ...wecomuploaddayOption) *WeComUploadDayMutation {
+	m := &WeComUploadDayMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWeComUploadDay,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWeComUploadDayID sets the ID field of the mutation.
+func withWeComUploadDayID(id uuid.UUID) wecomuploaddayOption {
+	return func(m *WeComUploadDayMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *WeComUploadDay
+		)
+		m.oldValue = func(ctx context.Context) (*WeComUploadDay, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().WeComUploadDay.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWeComUploadDay sets the old WeComUploadDay of the mutation.
+func withWeComUploadDay(node *WeComUploadDay) wecomuploaddayOption {
+	return func(m *WeComUploadDayMutation) {
+		m.oldValue = func(context.Context) (*WeComUploadDay, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WeComUploadDayMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WeComUploadDayMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of WeComUploadDay entities.
+func (m *WeComUploadDayMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WeComUploadDayMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WeComUploadDayMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().WeComUploadDay.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *WeComUploadDayMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *WeComUploadDayMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the WeComUploadDay entity.
+// If the WeComUploadDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComUploadDayMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *WeComUploadDayMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetDay sets the "day" field.
+func (m *WeComUploadDayMutation) SetDay(t time.Time) {
+	m.day = &t
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *WeComUploadDayMutation) Day() (r time.Time, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the WeComUploadDay entity.
+// If the WeComUploadDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComUploadDayMutation) OldDay(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *WeComUploadDayMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetUploads sets the "uploads" field.
+func (m *WeComUploadDayMutation) SetUploads(i int) {
+	m.uploads = &i
+	m.adduploads = nil
+}
+
+// Uploads returns the value of the "uploads" field in the mutation.
+func (m *WeComUploadDayMutation) Uploads() (r int, exists bool) {
+	v := m.uploads
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUploads returns the old "uploads" field's value of the WeComUploadDay entity.
+// If the WeComUploadDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComUploadDayMutation) OldUploads(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUploads is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUploads requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUploads: %w", err)
+	}
+	return oldValue.Uploads, nil
+}
+
+// AddUploads adds i to the "uploads" field.
+func (m *WeComUploadDayMutation) AddUploads(i int) {
+	if m.adduploads != nil {
+		*m.adduploads += i
+	} else {
+		m.adduploads = &i
+	}
+}
+
+// AddedUploads returns the value that was added to the "uploads" field in this mutation.
+func (m *WeComUploadDayMutation) AddedUploads() (r int, exists bool) {
+	v := m.adduploads
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUploads resets all changes to the "uploads" field.
+func (m *WeComUploadDayMutation) ResetUploads() {
+	m.uploads = nil
+	m.adduploads = nil
+}
+
+// Where appends a list predicates to the WeComUploadDayMutation builder.
+func (m *WeComUploadDayMutation) Where(ps ...predicate.WeComUploadDay) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WeComUploadDayMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WeComUploadDayMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.WeComUploadDay, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WeComUploadDayMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WeComUploadDayMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (WeComUploadDay).
+func (m *WeComUploadDayMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WeComUploadDayMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.tenant_id != nil {
+		fields = append(fields, wecomuploadday.FieldTenantID)
+	}
+	if m.day != nil {
+		fields = append(fields, wecomuploadday.FieldDay)
+	}
+	if m.uploads != nil {
+		fields = append(fields, wecomuploadday.FieldUploads)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WeComUploadDayMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case wecomuploadday.FieldTenantID:
+		return m.TenantID()
+	case wecomuploadday.FieldDay:
+		return m.Day()
+	case wecomuploadday.FieldUploads:
+		return m.Uploads()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WeComUploadDayMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case wecomuploadday.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case wecomuploadday.FieldDay:
+		return m.OldDay(ctx)
+	case wecomuploadday.FieldUploads:
+		return m.OldUploads(ctx)
+	}
+	return nil, fmt.Errorf("unknown WeComUploadDay field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WeComUploadDayMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case wecomuploadday.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case wecomuploadday.FieldDay:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case wecomuploadday.FieldUploads:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUploads(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WeComUploadDay field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WeComUploadDayMutation) AddedFields() []string {
+	var fields []string
+	if m.adduploads != nil {
+		fields = append(fields, wecomuploadday.FieldUploads)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WeComUploadDayMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case wecomuploadday.FieldUploads:
+		return m.AddedUploads()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WeComUploadDayMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case wecomuploadday.FieldUploads:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUploads(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WeComUploadDay numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WeComUploadDayMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WeComUploadDayMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WeComUploadDayMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown WeComUploadDay nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WeComUploadDayMutation) ResetField(name string) error {
+	switch name {
+	case wecomuploadday.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case wecomuploadday.FieldDay:
+		m.ResetDay()
+		return nil
+	case wecomuploadday.FieldUploads:
+		m.ResetUploads()
+		return nil
+	}
+	return fmt.Errorf("unknown WeComUploadDay field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WeComUploadDayMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WeComUploadDayMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WeComUploadDayMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WeComUploadDayMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WeComUploadDayMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WeComUploadDayMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WeComUploadDayMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown WeComUploadDay unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WeComUploadDayMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown WeComUploadDay edge %s", name)
 }
 
 // WorkspaceMutation represents an operation that mutates the Workspace nodes in the graph.

@@ -13,6 +13,7 @@ import (
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/broadcast"
+	"github.com/scrmhq/scrm/internal/wecom"
 )
 
 // Stats is the resolver for the stats field.
@@ -24,6 +25,11 @@ func (r *broadcastResolver) Stats(ctx context.Context, obj *ent.Broadcast) (*mod
 	return &model.BroadcastStats{Targeted: st.Targeted, SuppressedDnd: st.SuppressedDnd, SuppressedBlacklist: st.SuppressedBlacklist,
 		SuppressedCap: st.SuppressedCap, Unreachable: st.Unreachable, Pending: st.Pending, Sent: st.Sent,
 		Delivered: st.Delivered, Failed: st.Failed, Replied: st.Replied}, nil
+}
+
+// Attachments is the resolver for the attachments field.
+func (r *broadcastResolver) Attachments(ctx context.Context, obj *ent.Broadcast) ([]*model.WelcomeAttachment, error) {
+	return shownAttachments(obj.Attachments), nil
 }
 
 // FrequencyCap is the resolver for the frequencyCap field.
@@ -67,6 +73,11 @@ func (r *mutationResolver) CreateBroadcast(ctx context.Context, input model.Crea
 	}
 	if v.UserID != uuid.Nil {
 		in.CreatedBy = &v.UserID
+	}
+	if len(input.Attachments) > 0 {
+		if in.Attachments, err = wecom.CheckAttachments("attachments", welcomeAttachments(input.Attachments)); err != nil {
+			return nil, err
+		}
 	}
 	return r.Broadcaster.Create(ctx, in)
 }

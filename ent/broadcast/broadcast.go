@@ -37,6 +37,8 @@ const (
 	FieldSubject = "subject"
 	// FieldTemplate holds the string denoting the template field in the database.
 	FieldTemplate = "template"
+	// FieldAttachments holds the string denoting the attachments field in the database.
+	FieldAttachments = "attachments"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
 	// FieldScheduledAt holds the string denoting the scheduled_at field in the database.
@@ -108,6 +110,7 @@ var Columns = []string{
 	FieldChannel,
 	FieldSubject,
 	FieldTemplate,
+	FieldAttachments,
 	FieldStatus,
 	FieldScheduledAt,
 	FieldStartedAt,

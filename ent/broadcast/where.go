@@ -626,6 +626,16 @@ func TemplateContainsFold(v string) predicate.Broadcast {
 	return predicate.Broadcast(sql.FieldContainsFold(FieldTemplate, v))
 }
 
+// AttachmentsIsNil applies the IsNil predicate on the "attachments" field.
+func AttachmentsIsNil() predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldIsNull(FieldAttachments))
+}
+
+// AttachmentsNotNil applies the NotNil predicate on the "attachments" field.
+func AttachmentsNotNil() predicate.Broadcast {
+	return predicate.Broadcast(sql.FieldNotNull(FieldAttachments))
+}
+
 // StatusEQ applies the EQ predicate on the "status" field.
 func StatusEQ(v Status) predicate.Broadcast {
 	return predicate.Broadcast(sql.FieldEQ(FieldStatus, v))

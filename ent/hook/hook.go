@@ -645,6 +645,18 @@ func (f WeComGroupMsgFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WeComGroupMsgMutation", m)
 }
 
+// The WeComUploadDayFunc type is an adapter to allow the use of ordinary
+// function as WeComUploadDay mutator.
+type WeComUploadDayFunc func(context.Context, *ent.WeComUploadDayMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WeComUploadDayFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WeComUploadDayMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WeComUploadDayMutation", m)
+}
+
 // The WorkspaceFunc type is an adapter to allow the use of ordinary
 // function as Workspace mutator.
 type WorkspaceFunc func(context.Context, *ent.WorkspaceMutation) (ent.Value, error)

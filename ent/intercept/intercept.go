@@ -62,6 +62,7 @@ import (
 	"github.com/scrmhq/scrm/ent/wecomcallback"
 	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/wecomgroupmsg"
+	"github.com/scrmhq/scrm/ent/wecomuploadday"
 	"github.com/scrmhq/scrm/ent/workspace"
 )
 
@@ -1552,6 +1553,33 @@ func (f TraverseWeComGroupMsg) Traverse(ctx context.Context, q ent.Query) error 
 	return fmt.Errorf("unexpected query type %T. expect *ent.WeComGroupMsgQuery", q)
 }
 
+// The WeComUploadDayFunc type is an adapter to allow the use of ordinary function as a Querier.
+type WeComUploadDayFunc func(context.Context, *ent.WeComUploadDayQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f WeComUploadDayFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.WeComUploadDayQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.WeComUploadDayQuery", q)
+}
+
+// The TraverseWeComUploadDay type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseWeComUploadDay func(context.Context, *ent.WeComUploadDayQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseWeComUploadDay) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseWeComUploadDay) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WeComUploadDayQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.WeComUploadDayQuery", q)
+}
+
 // The WorkspaceFunc type is an adapter to allow the use of ordinary function as a Querier.
 type WorkspaceFunc func(context.Context, *ent.WorkspaceQuery) (ent.Value, error)
 
@@ -1688,6 +1716,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.WeComContactQuery, predicate.WeComContact, wecomcontact.OrderOption]{typ: ent.TypeWeComContact, tq: q}, nil
 	case *ent.WeComGroupMsgQuery:
 		return &query[*ent.WeComGroupMsgQuery, predicate.WeComGroupMsg, wecomgroupmsg.OrderOption]{typ: ent.TypeWeComGroupMsg, tq: q}, nil
+	case *ent.WeComUploadDayQuery:
+		return &query[*ent.WeComUploadDayQuery, predicate.WeComUploadDay, wecomuploadday.OrderOption]{typ: ent.TypeWeComUploadDay, tq: q}, nil
 	case *ent.WorkspaceQuery:
 		return &query[*ent.WorkspaceQuery, predicate.Workspace, workspace.OrderOption]{typ: ent.TypeWorkspace, tq: q}, nil
 	default:

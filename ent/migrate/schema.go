@@ -160,6 +160,7 @@ var (
 		{Name: "channel", Type: field.TypeString, Size: 50},
 		{Name: "subject", Type: field.TypeString, Size: 500, Default: ""},
 		{Name: "template", Type: field.TypeString, Size: 2147483647},
+		{Name: "attachments", Type: field.TypeJSON, Nullable: true},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"SCHEDULED", "PLANNING", "SENDING", "PAUSED", "DONE", "CANCELLED", "FAILED"}, Default: "SCHEDULED"},
 		{Name: "scheduled_at", Type: field.TypeTime},
 		{Name: "started_at", Type: field.TypeTime, Nullable: true},
@@ -184,13 +185,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "broadcasts_segments_segment",
-				Columns:    []*schema.Column{BroadcastsColumns[22]},
+				Columns:    []*schema.Column{BroadcastsColumns[23]},
 				RefColumns: []*schema.Column{SegmentsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "broadcasts_users_created_by",
-				Columns:    []*schema.Column{BroadcastsColumns[23]},
+				Columns:    []*schema.Column{BroadcastsColumns[24]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -199,12 +200,12 @@ var (
 			{
 				Name:    "broadcast_tenant_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{BroadcastsColumns[1], BroadcastsColumns[9]},
+				Columns: []*schema.Column{BroadcastsColumns[1], BroadcastsColumns[10]},
 			},
 			{
 				Name:    "broadcast_tenant_id_segment_id",
 				Unique:  false,
-				Columns: []*schema.Column{BroadcastsColumns[1], BroadcastsColumns[22]},
+				Columns: []*schema.Column{BroadcastsColumns[1], BroadcastsColumns[23]},
 			},
 			{
 				Name:    "broadcast_tenant_id_journey_id",
@@ -435,7 +436,6 @@ var (
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PHONE", "EMAIL", "NAME_COMPANY"}},
 		{Name: "key_hash", Type: field.TypeBytes},
 		{Name: "lead_ids", Type: field.TypeOther, SchemaType: map[string]string{"postgres": "uuid[]"}},
-		{Name: "leads_hash", Type: field.TypeBytes},
 		{Name: "dismissed_by", Type: field.TypeUUID, Nullable: true},
 		{Name: "dismissed_at", Type: field.TypeTime},
 	}
@@ -446,9 +446,9 @@ var (
 		PrimaryKey: []*schema.Column{DuplicateDismissalsColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "duplicatedismissal_tenant_id_kind_key_hash_leads_hash",
+				Name:    "duplicatedismissal_tenant_id_kind_key_hash_lead_ids",
 				Unique:  true,
-				Columns: []*schema.Column{DuplicateDismissalsColumns[1], DuplicateDismissalsColumns[2], DuplicateDismissalsColumns[3], DuplicateDismissalsColumns[5]},
+				Columns: []*schema.Column{DuplicateDismissalsColumns[1], DuplicateDismissalsColumns[2], DuplicateDismissalsColumns[3], DuplicateDismissalsColumns[4]},
 			},
 		},
 	}
@@ -2176,6 +2176,26 @@ var (
 			},
 		},
 	}
+	// WecomUploadDaysColumns holds the columns for the "wecom_upload_days" table.
+	WecomUploadDaysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "day", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "uploads", Type: field.TypeInt},
+	}
+	// WecomUploadDaysTable holds the schema information for the "wecom_upload_days" table.
+	WecomUploadDaysTable = &schema.Table{
+		Name:       "wecom_upload_days",
+		Columns:    WecomUploadDaysColumns,
+		PrimaryKey: []*schema.Column{WecomUploadDaysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "wecomuploadday_tenant_id_day",
+				Unique:  true,
+				Columns: []*schema.Column{WecomUploadDaysColumns[1], WecomUploadDaysColumns[2]},
+			},
+		},
+	}
 	// WorkspacesColumns holds the columns for the "workspaces" table.
 	WorkspacesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -2248,6 +2268,7 @@ var (
 		WecomCallbacksTable,
 		WecomContactsTable,
 		WecomGroupMsgsTable,
+		WecomUploadDaysTable,
 		WorkspacesTable,
 	}
 )
@@ -2337,5 +2358,8 @@ func init() {
 	}
 	WecomGroupMsgsTable.Annotation = &entsql.Annotation{
 		Table: "wecom_group_msgs",
+	}
+	WecomUploadDaysTable.Annotation = &entsql.Annotation{
+		Table: "wecom_upload_days",
 	}
 }

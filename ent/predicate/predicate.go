@@ -165,5 +165,8 @@ type WeComContact func(*sql.Selector)
 // WeComGroupMsg is the predicate function for wecomgroupmsg builders.
 type WeComGroupMsg func(*sql.Selector)
 
+// WeComUploadDay is the predicate function for wecomuploadday builders.
+type WeComUploadDay func(*sql.Selector)
+
 // Workspace is the predicate function for workspace builders.
 type Workspace func(*sql.Selector)

@@ -1382,6 +1382,30 @@ func (f WeComGroupMsgMutationRuleFunc) EvalMutation(ctx context.Context, m ent.M
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WeComGroupMsgMutation", m)
 }
 
+// The WeComUploadDayQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type WeComUploadDayQueryRuleFunc func(context.Context, *ent.WeComUploadDayQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f WeComUploadDayQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WeComUploadDayQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.WeComUploadDayQuery", q)
+}
+
+// The WeComUploadDayMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type WeComUploadDayMutationRuleFunc func(context.Context, *ent.WeComUploadDayMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f WeComUploadDayMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.WeComUploadDayMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WeComUploadDayMutation", m)
+}
+
 // The WorkspaceQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type WorkspaceQueryRuleFunc func(context.Context, *ent.WorkspaceQuery) error

@@ -62,6 +62,7 @@ import (
 	"github.com/scrmhq/scrm/ent/wecomcallback"
 	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/wecomgroupmsg"
+	"github.com/scrmhq/scrm/ent/wecomuploadday"
 	"github.com/scrmhq/scrm/ent/workspace"
 
 	"entgo.io/ent"
@@ -338,27 +339,27 @@ func init() {
 	// broadcast.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
 	broadcast.SubjectValidator = broadcastDescSubject.Validators[0].(func(string) error)
 	// broadcastDescCapMax is the schema descriptor for cap_max field.
-	broadcastDescCapMax := broadcastFields[10].Descriptor()
+	broadcastDescCapMax := broadcastFields[11].Descriptor()
 	// broadcast.CapMaxValidator is a validator for the "cap_max" field. It is called by the builders before save.
 	broadcast.CapMaxValidator = broadcastDescCapMax.Validators[0].(func(int) error)
 	// broadcastDescCapDays is the schema descriptor for cap_days field.
-	broadcastDescCapDays := broadcastFields[11].Descriptor()
+	broadcastDescCapDays := broadcastFields[12].Descriptor()
 	// broadcast.CapDaysValidator is a validator for the "cap_days" field. It is called by the builders before save.
 	broadcast.CapDaysValidator = broadcastDescCapDays.Validators[0].(func(int) error)
 	// broadcastDescRatePerSecond is the schema descriptor for rate_per_second field.
-	broadcastDescRatePerSecond := broadcastFields[15].Descriptor()
+	broadcastDescRatePerSecond := broadcastFields[16].Descriptor()
 	// broadcast.DefaultRatePerSecond holds the default value on creation for the rate_per_second field.
 	broadcast.DefaultRatePerSecond = broadcastDescRatePerSecond.Default.(int)
 	// broadcast.RatePerSecondValidator is a validator for the "rate_per_second" field. It is called by the builders before save.
 	broadcast.RatePerSecondValidator = broadcastDescRatePerSecond.Validators[0].(func(int) error)
 	// broadcastDescCron is the schema descriptor for cron field.
-	broadcastDescCron := broadcastFields[16].Descriptor()
+	broadcastDescCron := broadcastFields[17].Descriptor()
 	// broadcast.DefaultCron holds the default value on creation for the cron field.
 	broadcast.DefaultCron = broadcastDescCron.Default.(string)
 	// broadcast.CronValidator is a validator for the "cron" field. It is called by the builders before save.
 	broadcast.CronValidator = broadcastDescCron.Validators[0].(func(string) error)
 	// broadcastDescError is the schema descriptor for error field.
-	broadcastDescError := broadcastFields[18].Descriptor()
+	broadcastDescError := broadcastFields[19].Descriptor()
 	// broadcast.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
 	broadcast.ErrorValidator = broadcastDescError.Validators[0].(func(string) error)
 	// broadcastDescID is the schema descriptor for id field.
@@ -2721,6 +2722,33 @@ func init() {
 	wecomgroupmsgDescID := wecomgroupmsgMixinFields0[0].Descriptor()
 	// wecomgroupmsg.DefaultID holds the default value on creation for the id field.
 	wecomgroupmsg.DefaultID = wecomgroupmsgDescID.Default.(func() uuid.UUID)
+	wecomuploaddayMixin := schema.WeComUploadDay{}.Mixin()
+	wecomuploadday.Policy = privacy.NewPolicies(wecomuploaddayMixin[1], schema.WeComUploadDay{})
+	wecomuploadday.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := wecomuploadday.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	wecomuploaddayMixinHooks1 := wecomuploaddayMixin[1].Hooks()
+
+	wecomuploadday.Hooks[1] = wecomuploaddayMixinHooks1[0]
+	wecomuploaddayMixinInters1 := wecomuploaddayMixin[1].Interceptors()
+	wecomuploadday.Interceptors[0] = wecomuploaddayMixinInters1[0]
+	wecomuploaddayMixinFields0 := wecomuploaddayMixin[0].Fields()
+	_ = wecomuploaddayMixinFields0
+	wecomuploaddayFields := schema.WeComUploadDay{}.Fields()
+	_ = wecomuploaddayFields
+	// wecomuploaddayDescUploads is the schema descriptor for uploads field.
+	wecomuploaddayDescUploads := wecomuploaddayFields[1].Descriptor()
+	// wecomuploadday.UploadsValidator is a validator for the "uploads" field. It is called by the builders before save.
+	wecomuploadday.UploadsValidator = wecomuploaddayDescUploads.Validators[0].(func(int) error)
+	// wecomuploaddayDescID is the schema descriptor for id field.
+	wecomuploaddayDescID := wecomuploaddayMixinFields0[0].Descriptor()
+	// wecomuploadday.DefaultID holds the default value on creation for the id field.
+	wecomuploadday.DefaultID = wecomuploaddayDescID.Default.(func() uuid.UUID)
 	workspaceMixin := schema.Workspace{}.Mixin()
 	workspace.Policy = privacy.NewPolicies(schema.Workspace{})
 	workspace.Hooks[0] = func(next ent.Mutator) ent.Mutator {

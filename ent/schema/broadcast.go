@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/internal/gid"
 )
 
@@ -31,6 +32,10 @@ func (Broadcast) Fields() []ent.Field {
 		field.String("channel").NotEmpty().MaxRuneLen(50),
 		field.String("subject").Default("").MaxRuneLen(500),
 		field.Text("template"),
+		// attachments go with every WeCom mass-send template of the broadcast
+		// (add_msg_template: images, links, mini-programs; at most 9); only a
+		// broadcast on the wecom channel has them.
+		field.JSON("attachments", []schematype.WelcomeAttachment{}).Optional().Annotations(entgql.Skip()),
 		// SCHEDULED → PLANNING → SENDING (PAUSED in quiet hours) → DONE;
 		// CANCELLED before it ends; FAILED when planning cannot finish.
 		field.Enum("status").Values("SCHEDULED", "PLANNING", "SENDING", "PAUSED", "DONE", "CANCELLED", "FAILED").

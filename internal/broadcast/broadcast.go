@@ -21,6 +21,7 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/channel"
+	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/secretbox"
@@ -167,6 +168,9 @@ type Input struct {
 	// first run is the spec's next time.
 	Cron      string
 	CreatedBy *uuid.UUID
+	// Attachments go with a staff mass send's text (wecom.CheckAttachments
+	// checked them); any other channel refuses them.
+	Attachments []schematype.WelcomeAttachment
 }
 
 // Create checks the input, saves the broadcast as SCHEDULED and queues its
@@ -200,6 +204,9 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.Broadcast, error) 
 	}
 	if !ch.Enabled {
 		return nil, apperr.Input("input.channel", "channel %q is disabled", in.Channel)
+	}
+	if err := s.checkAttachments(ctx, in); err != nil {
+		return nil, err
 	}
 	if utf8.RuneCountInString(in.Subject) > 500 {
 		return nil, apperr.Input("input.subject", "at most 500 characters")
@@ -245,6 +252,9 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.Broadcast, error) 
 	create := c.Broadcast.Create().SetID(id).SetName(name).SetSegmentID(in.SegmentID).SetChannel(in.Channel).
 		SetSubject(in.Subject).SetTemplate(in.Template).SetScheduledAt(at).SetRatePerSecond(rate).
 		SetNillableCreatedByID(in.CreatedBy)
+	if len(in.Attachments) > 0 {
+		create.SetAttachments(in.Attachments)
+	}
 	if spec != "" {
 		create.SetCron(spec).SetSeriesID(id)
 	}
@@ -266,6 +276,28 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.Broadcast, error) 
 		err = s.Queue.EnqueueBroadcastPlan(ctx, tid, id, at)
 	}
 	return b, err
+}
+
+// checkAttachments refuses attachments on a broadcast that is not a staff
+// mass send: only WeCom's add_msg_template carries them.
+func (s *Service) checkAttachments(ctx context.Context, in Input) error {
+	if len(in.Attachments) == 0 {
+		return nil
+	}
+	if in.Channel != "wecom" {
+		return apperr.Input("input.attachments", "only a broadcast on the wecom channel (a staff mass send) takes attachments; %q sends the text alone", clip(in.Channel))
+	}
+	staff := false
+	if s.Group != nil {
+		var err error
+		if staff, err = s.Group.Handles(ctx); err != nil {
+			return err
+		}
+	}
+	if !staff {
+		return apperr.Input("input.attachments", "attachments go with a staff mass send: give the wecom channel its corpId and contactSecret (application messages carry the text alone)")
+	}
+	return nil
 }
 
 // schedule parses a 5-field cron spec, in tz unless it names its own

@@ -153,7 +153,11 @@ func (s *Service) nextRun(ctx context.Context, c *ent.Client, b *ent.Broadcast) 
 	if now := s.now(); now.After(after) {
 		after = now
 	}
-	return c.Broadcast.Create().SetName(b.Name).SetNillableSegmentID(b.SegmentID).SetChannel(b.Channel).SetSubject(b.Subject).
+	create := c.Broadcast.Create()
+	if len(b.Attachments) > 0 {
+		create.SetAttachments(b.Attachments)
+	}
+	return create.SetName(b.Name).SetNillableSegmentID(b.SegmentID).SetChannel(b.Channel).SetSubject(b.Subject).
 		SetTemplate(b.Template).SetScheduledAt(sched.Next(after)).SetRatePerSecond(b.RatePerSecond).
 		SetNillableCapMax(b.CapMax).SetNillableCapDays(b.CapDays).SetNillableQuietStart(b.QuietStart).
 		SetNillableQuietEnd(b.QuietEnd).SetNillableQuietTimezone(b.QuietTimezone).SetCron(b.Cron).

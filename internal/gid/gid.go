@@ -76,6 +76,8 @@ const (
 	SavedView        Type = "SavedView"
 	// DuplicateDismissal is a duplicate group marked 不是重复.
 	DuplicateDismissal Type = "DuplicateDismissal"
+	// WeComUploadDay counts a workspace's WeCom image uploads of one day.
+	WeComUploadDay Type = "WeComUploadDay"
 )
 
 var codes = map[Type]uint16{
@@ -91,6 +93,8 @@ var codes = map[Type]uint16{
 	Job: 60, JobFile: 61, ContactWay: 62, ContactWayAdd: 63, WeComGroupMsg: 64,
 	// Journeys (#23) take codes from 70, clear of the types other work adds meanwhile.
 	Journey: 70, JourneyVersion: 71, Enrollment: 72, StepRun: 73,
+	// The WeCom upload counter follows the WeCom layer's types.
+	WeComUploadDay: 65,
 	// Tasks (#23) take 45; the WeCom layer's contact-way types take 62-64.
 	Task: 45,
 	// Saved views (#24).

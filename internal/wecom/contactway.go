@@ -91,7 +91,7 @@ func (s *Service) CreateContactWay(ctx context.Context, in ContactWayInput) (*en
 	if err != nil {
 		return nil, err
 	}
-	attachments, err := checkAttachments(in.WelcomeAttachments)
+	attachments, err := CheckAttachments("welcomeAttachments", in.WelcomeAttachments)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +259,7 @@ func (s *Service) UpdateContactWay(ctx context.Context, id uuid.UUID, in Contact
 		u.SetWelcomeMessage(welcome)
 	}
 	if in.WelcomeAttachments != nil {
-		attachments, err := checkAttachments(in.WelcomeAttachments)
+		attachments, err := CheckAttachments("welcomeAttachments", in.WelcomeAttachments)
 		if err != nil {
 			return nil, err
 		}

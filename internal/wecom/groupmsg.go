@@ -2,8 +2,10 @@ package wecom
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/wecomgroupmsg"
 	"github.com/scrmhq/scrm/internal/broadcast"
 	"github.com/scrmhq/scrm/internal/txn"
@@ -80,7 +83,7 @@ func (s *Service) SendGroup(ctx context.Context, b *ent.Broadcast) (pending bool
 	}
 	for _, g := range groups {
 		if g.Status == wecomgroupmsg.StatusPLANNED {
-			if g, err = s.createGroup(ctx, api, g, remindAfter(cfg.MassSendRemindAfterMinutes)); err != nil {
+			if g, err = s.createGroup(ctx, api, g, b.Attachments, remindAfter(cfg.MassSendRemindAfterMinutes)); err != nil {
 				return true, err
 			}
 		}
@@ -229,9 +232,10 @@ func setDelivery(ctx context.Context, c *ent.Client, tid, id uuid.UUID, status, 
 	return err
 }
 
-// createGroup makes a PLANNED template in WeCom, or finds the one an earlier
-// attempt made.
-func (s *Service) createGroup(ctx context.Context, api *contacts, g *ent.WeComGroupMsg, remind time.Duration) (*ent.WeComGroupMsg, error) {
+// createGroup makes a PLANNED template in WeCom with the broadcast's
+// attachments, or finds the one an earlier attempt made.
+func (s *Service) createGroup(ctx context.Context, api *contacts, g *ent.WeComGroupMsg, attachments []schematype.WelcomeAttachment,
+	remind time.Duration) (*ent.WeComGroupMsg, error) {
 	if g.AttemptedAt != nil {
 		msgid, err := api.findTemplate(g)
 		if err != nil {
@@ -246,13 +250,7 @@ func (s *Service) createGroup(ctx context.Context, api *contacts, g *ent.WeComGr
 	if err != nil {
 		return g, err
 	}
-	var res *externalcontact.AddMsgTemplateResponse
-	err = api.retrying(func() error {
-		var err error
-		res, err = api.client.AddMsgTemplate(&externalcontact.AddMsgTemplateRequest{ChatType: "single",
-			ExternalUserID: g.ExternalUserIds, Sender: g.Sender, Text: externalcontact.MsgText{Content: g.Content}})
-		return err
-	})
+	res, err := api.addTemplate(g, attachments)
 	var ce *util.CommonError
 	if errors.As(err, &ce) {
 		why := fmt.Sprintf("WeCom refused the mass-send template: errcode %d %s", ce.ErrCode, ce.ErrMsg)
@@ -265,6 +263,42 @@ func (s *Service) createGroup(ctx context.Context, api *contacts, g *ent.WeComGr
 		return s.Client.WeComGroupMsg.UpdateOne(g).SetError(clipRunes("add_msg_template: "+err.Error(), 500)).Save(ctx)
 	}
 	return s.created(ctx, g, res.MsgID, res.FailList, remind)
+}
+
+const addMsgTemplateURL = apiHost + "/cgi-bin/externalcontact/add_msg_template"
+
+// addTemplate calls add_msg_template for g's customers with its text and
+// the attachments (https://developer.work.weixin.qq.com/document/path/92135).
+// The request is built here rather than by the library, whose attachment
+// type writes every kind's object (empty) into each attachment.
+func (c *contacts) addTemplate(g *ent.WeComGroupMsg, attachments []schematype.WelcomeAttachment) (*externalcontact.AddMsgTemplateResponse, error) {
+	type msgText struct {
+		Content string `json:"content"`
+	}
+	body, err := json.Marshal(struct {
+		ChatType       string                         `json:"chat_type"`
+		ExternalUserID []string                       `json:"external_userid"`
+		Sender         string                         `json:"sender"`
+		Text           msgText                        `json:"text"`
+		Attachments    []schematype.WelcomeAttachment `json:"attachments,omitempty"`
+	}{"single", g.ExternalUserIds, g.Sender, msgText{g.Content}, attachments})
+	if err != nil {
+		return nil, err
+	}
+	var res *externalcontact.AddMsgTemplateResponse
+	err = c.retrying(func() error {
+		token, err := c.client.GetAccessToken()
+		if err != nil {
+			return err
+		}
+		raw, err := util.HTTPPost(addMsgTemplateURL+"?access_token="+url.QueryEscape(token), string(body))
+		if err != nil {
+			return err
+		}
+		res = &externalcontact.AddMsgTemplateResponse{}
+		return util.DecodeWithError(raw, res, "AddMsgTemplate")
+	})
+	return res, err
 }
 
 // findTemplate looks for the template an earlier attempt of g made: one

@@ -10,10 +10,14 @@ import (
 	_ "image/png"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/silenceper/wechat/v2/util"
 
 	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/txn"
+	wecomplug "github.com/scrmhq/scrm/plugins/wecom"
 )
 
 // Images of welcome messages. WeCom's upload image API (media/uploadimg,
@@ -59,6 +63,9 @@ func (s *Service) UploadImage(ctx context.Context, file io.Reader) (string, erro
 	if err != nil {
 		return "", err
 	}
+	if err := s.takeUpload(ctx, cfg.ImageUploadsPerDay); err != nil {
+		return "", err
+	}
 	url, err := s.tokens.contacts(cfg).uploadImage("welcome"+ext, data)
 	var ce *util.CommonError
 	switch {
@@ -72,6 +79,69 @@ func (s *Service) UploadImage(ctx context.Context, file io.Reader) (string, erro
 		return "", errors.New("wecom: media/uploadimg answered no url")
 	}
 	return url, nil
+}
+
+// wecomDay is WeCom's calendar: its daily limits start again at midnight
+// in China.
+var wecomDay = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600) // China has no daylight saving
+	}
+	return loc
+}()
+
+// takeUpload counts one image upload of the workspace today (WeCom's day)
+// before the call, refusing it with LIMIT_EXCEEDED at file when the
+// workspace made limit (the channel's imageUploadsPerDay; 0: the default)
+// already. One upsert, committed on its own whatever becomes of the
+// request, whose conflict clause locks the day's row: concurrent uploads
+// are counted one after the other, and none passes the limit. An upload
+// WeCom then refuses stays counted, as WeCom counts it too.
+func (s *Service) takeUpload(ctx context.Context, limit int) error {
+	if limit <= 0 {
+		limit = wecomplug.DefaultImageUploadsPerDay
+	}
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.Now().In(wecomDay)
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, wecomDay)
+	rows, err := s.Client.QueryContext(ctx, `INSERT INTO wecom_upload_days AS u (id, tenant_id, day, uploads)
+		VALUES ($1, $2, $3::date, 1)
+		ON CONFLICT (tenant_id, day) DO UPDATE SET uploads = u.uploads + 1 WHERE u.uploads < $4
+		RETURNING u.uploads`, gid.New(gid.WeComUploadDay), tid, day.Format(time.DateOnly), limit)
+	if err != nil {
+		return fmt.Errorf("wecom: count the upload: %w", err)
+	}
+	uploads := 0
+	if rows.Next() {
+		err = rows.Scan(&uploads)
+	}
+	rows.Close()
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return fmt.Errorf("wecom: count the upload: %w", err)
+	}
+	if uploads == 0 {
+		resets := day.AddDate(0, 0, 1)
+		e := apperr.New(apperr.LimitExceeded, "file",
+			"the workspace made today's %d image uploads to WeCom (the wecom channel's imageUploadsPerDay; WeCom allows a corp %d a day); the count starts again at %s (midnight in China)",
+			limit, wecomplug.MaxImageUploadsPerDay, resets.Format(time.RFC3339))
+		e.Details = map[string]any{"limit": limit, "resetsAt": resets.UTC().Format(time.RFC3339)}
+		return e
+	}
+	if uploads == 1 {
+		// A new day: the rows of past days are of no use.
+		if _, err := s.Client.ExecContext(ctx, `DELETE FROM wecom_upload_days WHERE tenant_id = $1 AND day < $2::date`,
+			tid, day.Format(time.DateOnly)); err != nil {
+			return fmt.Errorf("wecom: forget past uploads: %w", err)
+		}
+	}
+	return nil
 }
 
 // imageExt is the file name extension of a JPG or PNG image, whose header

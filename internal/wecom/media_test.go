@@ -9,7 +9,9 @@ import (
 	"image/jpeg"
 	"image/png"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/scrmhq/scrm/internal/apitest"
 )
@@ -155,5 +157,87 @@ func TestUploadWeComImage(t *testing.T) {
 	}
 	if fake.Count(uploadimg) != calls || len(fake.Uploaded()) != 2 {
 		t.Fatalf("refused uploads reached WeCom")
+	}
+}
+
+// TestImageUploadQuota: a workspace's uploads to WeCom are counted per day
+// of WeCom's calendar (midnight in China) against the wecom channel's
+// imageUploadsPerDay; at the limit an upload is LIMIT_EXCEEDED at file,
+// saying the limit and when the count starts again, and WeCom is not
+// called. A refused file is not counted; workspaces count apart;
+// concurrent uploads never pass the limit; the next day counts afresh.
+func TestImageUploadQuota(t *testing.T) {
+	api := apitest.New(t)
+	fake := newFakeWeCom(t, corpID, contactSecret, cbToken, aesKey)
+	const upload = `mutation($file: Upload!) { uploadWeComImage(file: $file) }`
+	const uploadimg = "/cgi-bin/media/uploadimg"
+	send := func(token string, data []byte) apitest.Response {
+		return api.Upload(token, upload, map[string]any{"file": nil}, map[string]apitest.File{"file": {Name: "poster.png", Data: data}})
+	}
+	workspace := func(name string, perDay int) string {
+		_, admin := api.Workspace(name)
+		api.MustDo(admin, `mutation($c: JSON!){ configureChannel(key: "wecom", config: $c){ key } }`, map[string]any{"c": map[string]any{
+			"corpId": corpID, "contactSecret": contactSecret, "agentId": 1000002, "baseUrl": fake.Srv.URL, "imageUploadsPerDay": perDay}}, nil)
+		return admin
+	}
+	pngData := picture(t, func(b *bytes.Buffer, m image.Image) error { return png.Encode(b, m) })
+	china, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := api.Clock.Now().In(china)
+	midnight := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, china)
+
+	acme := workspace("acme", 2)
+	if r := send(acme, []byte("not an image at all")); len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" {
+		t.Fatalf("a bad file: %+v", r.Errors)
+	}
+	for i := range 2 {
+		if r := send(acme, pngData); len(r.Errors) != 0 {
+			t.Fatalf("upload %d of 2: %+v (a refused file must not count)", i+1, r.Errors)
+		}
+	}
+	r := send(acme, pngData)
+	if len(r.Errors) != 1 || r.Errors[0].Code() != "LIMIT_EXCEEDED" || r.Errors[0].Field() != "file" ||
+		!strings.Contains(r.Errors[0].Message, "today's 2 image uploads") || !strings.Contains(r.Errors[0].Message, midnight.Format(time.RFC3339)) ||
+		r.Errors[0].Extensions["resetsAt"] != midnight.UTC().Format(time.RFC3339) || r.Errors[0].Extensions["limit"] != float64(2) {
+		t.Fatalf("the third upload of the day: %+v, want LIMIT_EXCEEDED at file with the limit and %s", r.Errors, midnight.Format(time.RFC3339))
+	}
+	if n := fake.Count(uploadimg); n != 2 {
+		t.Fatalf("uploadimg called %d times, want 2: the refused upload reached WeCom", n)
+	}
+
+	// Another workspace counts its own; five at once against a limit of 3.
+	beta := workspace("beta", 3)
+	results := make(chan apitest.Response, 5)
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Add(1)
+		go func() { defer wg.Done(); results <- send(beta, pngData) }()
+	}
+	wg.Wait()
+	close(results)
+	codes := map[string]int{}
+	for r := range results {
+		switch {
+		case len(r.Errors) == 0:
+			codes["ok"]++
+		default:
+			codes[r.Errors[0].Code()]++
+		}
+	}
+	if codes["ok"] != 3 || codes["LIMIT_EXCEEDED"] != 2 || fake.Count(uploadimg) != 5 {
+		t.Errorf("five concurrent uploads at a limit of 3: %v, uploadimg calls %d (want 3 more than 2)", codes, fake.Count(uploadimg))
+	}
+
+	// The next day (China's midnight) counts afresh, and forgets the past day.
+	api.Clock.Advance(midnight.Sub(api.Clock.Now()) + time.Second)
+	if r := send(acme, pngData); len(r.Errors) != 0 {
+		t.Fatalf("an upload the next day: %+v", r.Errors)
+	}
+	var days int
+	_ = api.DB.DB.QueryRow(`SELECT count(*) FROM wecom_upload_days d JOIN workspaces w ON w.id = d.tenant_id WHERE w.slug = 'acme'`).Scan(&days)
+	if days != 1 {
+		t.Errorf("acme has %d day rows, want today's alone", days)
 	}
 }

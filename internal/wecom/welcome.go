@@ -25,7 +25,8 @@ const (
 	AttachImage       = "IMAGE"
 	AttachLink        = "LINK"
 	AttachMiniProgram = "MINIPROGRAM"
-	// MaxWelcomeAttachments is WeCom's limit per welcome message.
+	// MaxWelcomeAttachments is WeCom's limit per welcome message, and per
+	// mass-send template.
 	MaxWelcomeAttachments = 9
 )
 
@@ -39,16 +40,17 @@ type Attachment struct {
 
 var appIDPattern = regexp.MustCompile(`^wx[0-9a-f]{16}$`)
 
-// checkAttachments checks a code's attachments against WeCom's rules and
-// returns them in send_welcome_msg's shape; errors name
-// welcomeAttachments[i].<field>.
-func checkAttachments(in []Attachment) ([]schematype.WelcomeAttachment, error) {
+// CheckAttachments checks the attachments of a code's welcome message or of
+// a staff mass send against WeCom's rules, which send_welcome_msg and
+// add_msg_template share (at most 9; image by pic_url, link, mini-program),
+// and returns them in WeCom's shape; errors name field[i].<field>.
+func CheckAttachments(field string, in []Attachment) ([]schematype.WelcomeAttachment, error) {
 	if len(in) > MaxWelcomeAttachments {
-		return nil, apperr.Input("welcomeAttachments", "at most %d attachments (WeCom's limit)", MaxWelcomeAttachments)
+		return nil, apperr.Input(field, "at most %d attachments (WeCom's limit)", MaxWelcomeAttachments)
 	}
 	out := make([]schematype.WelcomeAttachment, 0, len(in))
 	for i, a := range in {
-		at := func(f string) string { return fmt.Sprintf("welcomeAttachments[%d].%s", i, f) }
+		at := func(f string) string { return fmt.Sprintf("%s[%d].%s", field, i, f) }
 		text := func(f, v string, maxBytes int, required bool) (string, error) {
 			v = strings.TrimSpace(v)
 			switch {

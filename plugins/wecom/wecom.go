@@ -92,7 +92,20 @@ type Config struct {
 	// once that long after the template was made, unless they sent it
 	// (internal/wecom, remind_groupmsg_send).
 	MassSendRemindAfterMinutes int `json:"massSendRemindAfterMinutes,omitempty"`
+	// ImageUploadsPerDay caps the workspace's image uploads to WeCom
+	// (media/uploadimg) per day of WeCom's calendar (1–1000; 0:
+	// DefaultImageUploadsPerDay), below WeCom's 1,000 a day per corp
+	// (internal/wecom).
+	ImageUploadsPerDay int `json:"imageUploadsPerDay,omitempty"`
 }
+
+// Image uploads a day: WeCom allows a corp 1,000 media/uploadimg calls a
+// day; scrm stops a workspace at DefaultImageUploadsPerDay unless the
+// channel sets imageUploadsPerDay, which may not pass WeCom's limit.
+const (
+	DefaultImageUploadsPerDay = 900
+	MaxImageUploadsPerDay     = 1000
+)
 
 // MaxRemindAfterMinutes bounds MassSendRemindAfterMinutes: 71 hours, an
 // hour before WeCom closes a template (3 days after it was made).
@@ -213,6 +226,11 @@ func parseConfig(raw json.RawMessage) (Config, error) {
 	if m := cfg.MassSendRemindAfterMinutes; m < 0 || m > MaxRemindAfterMinutes {
 		return cfg, &plugins.ConfigError{Key: "massSendRemindAfterMinutes",
 			Message: fmt.Sprintf("must be 1 to %d minutes (WeCom keeps a template open 3 days), or left out for no automatic reminder", MaxRemindAfterMinutes)}
+	}
+	if n := cfg.ImageUploadsPerDay; n < 0 || n > MaxImageUploadsPerDay {
+		return cfg, &plugins.ConfigError{Key: "imageUploadsPerDay",
+			Message: fmt.Sprintf("must be 1 to %d (WeCom allows a corp %d image uploads a day), or left out for %d",
+				MaxImageUploadsPerDay, MaxImageUploadsPerDay, DefaultImageUploadsPerDay)}
 	}
 	return cfg, nil
 }

@@ -466,6 +466,10 @@ func TestValidateConfig(t *testing.T) {
 		{"reminder past the template's 3 days", `{` + base + `,"massSendRemindAfterMinutes":4261}`, "massSendRemindAfterMinutes"},
 		{"negative reminder", `{` + base + `,"massSendRemindAfterMinutes":-5}`, "massSendRemindAfterMinutes"},
 		{"reminder as text", `{` + base + `,"massSendRemindAfterMinutes":"30"}`, "massSendRemindAfterMinutes"},
+		{"one upload a day", `{` + base + `,"imageUploadsPerDay":1}`, ""},
+		{"WeCom's daily uploads", `{` + base + `,"imageUploadsPerDay":1000}`, ""},
+		{"uploads past WeCom's limit", `{` + base + `,"imageUploadsPerDay":1001}`, "imageUploadsPerDay"},
+		{"negative uploads", `{` + base + `,"imageUploadsPerDay":-1}`, "imageUploadsPerDay"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -488,6 +492,9 @@ func TestValidateConfig(t *testing.T) {
 			}
 			// The reminder's bounds are said (the channel form shows the message on the field).
 			if tt.wantKey == "massSendRemindAfterMinutes" && !strings.Contains(tt.cfg, `"30"`) && !strings.Contains(cerr.Message, "1 to 4260 minutes") {
+				t.Errorf("message %q does not say the bounds", cerr.Message)
+			}
+			if tt.wantKey == "imageUploadsPerDay" && !strings.Contains(cerr.Message, "1 to 1000") {
 				t.Errorf("message %q does not say the bounds", cerr.Message)
 			}
 		})

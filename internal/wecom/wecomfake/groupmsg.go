@@ -12,9 +12,12 @@ import (
 // The staff mass-send endpoints (客户群发), with the documented shapes
 // (https://developer.work.weixin.qq.com/document/path/92135, 93338, 92136):
 //
-//	POST /cgi-bin/externalcontact/add_msg_template {chat_type "single", external_userid [...] (≤10000), sender, text {content}}
-//	    -> msgid, fail_list (customers who are not the sender's); 40014 bad token, 40058 a bad parameter,
-//	    60111 a sender who is not a member
+//	POST /cgi-bin/externalcontact/add_msg_template {chat_type "single", external_userid [...] (≤10000), sender, text {content},
+//	    attachments [...] (≤9, text or attachments required; each in send_welcome_msg's shapes, checked by
+//	    attachmentProblem: image {media_id | pic_url}, link {title ≤128 bytes, url, picurl, desc ≤512 bytes},
+//	    miniprogram {title ≤64 bytes, pic_media_id, appid, page}, video, file)}
+//	    -> msgid, fail_list (customers who are not the sender's); 40014 bad token, 40058 a bad parameter
+//	    or attachment (the test fails on a bad attachment), 60111 a sender who is not a member
 //	POST /cgi-bin/externalcontact/get_groupmsg_list_v2 {chat_type, start_time, end_time, creator, filter_type, limit, cursor}
 //	    -> group_msg_list [{msgid, creator, create_time, create_type, text}], next_cursor
 //	POST /cgi-bin/externalcontact/get_groupmsg_task {msgid, limit, cursor} -> task_list [{userid, status 0|2, send_time}]
@@ -31,7 +34,9 @@ import (
 // GroupMsg is a mass-send template add_msg_template made.
 type GroupMsg struct {
 	MsgID, Sender, Content string
-	CreatedAt              time.Time
+	// Attachments are the template's attachments as WeCom received them.
+	Attachments []map[string]any
+	CreatedAt   time.Time
 	// SentAt is when the member sent it (zero: not yet).
 	SentAt time.Time
 	// Cancelled: cancel_groupmsg_send stopped it; Confirm no longer sends it.
@@ -50,7 +55,7 @@ func (f *Server) GroupMsgs() []GroupMsg {
 	out := make([]GroupMsg, 0, len(f.groupMsgs))
 	for _, g := range f.groupMsgs {
 		c := *g
-		c.Reminders = slices.Clone(g.Reminders)
+		c.Reminders, c.Attachments = slices.Clone(g.Reminders), slices.Clone(g.Attachments)
 		c.Results = map[string]int{}
 		for k, v := range g.Results {
 			c.Results[k] = v
@@ -119,18 +124,27 @@ func (f *Server) addMsgTemplate(w http.ResponseWriter, r *http.Request) {
 		Text           struct {
 			Content string `json:"content"`
 		} `json:"text"`
+		Attachments []map[string]any `json:"attachments"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.ChatType != "single" || req.Sender == "" ||
-		len(req.ExternalUserID) == 0 || len(req.ExternalUserID) > 10000 || req.Text.Content == "" {
+		len(req.ExternalUserID) == 0 || len(req.ExternalUserID) > 10000 || (req.Text.Content == "" && len(req.Attachments) == 0) ||
+		len(req.Attachments) > 9 {
 		f.Answer(w, map[string]any{"errcode": 40058, "errmsg": "invalid parameter"})
 		return
+	}
+	for i, a := range req.Attachments {
+		if why := attachmentProblem(a); why != "" {
+			f.T.Errorf("wecomfake: add_msg_template attachment %d %v: %s", i, a, why)
+			f.Answer(w, map[string]any{"errcode": 40058, "errmsg": "invalid attachments: " + why})
+			return
+		}
 	}
 	if len(f.Members) > 0 && !slices.Contains(f.Members, req.Sender) {
 		f.Answer(w, map[string]any{"errcode": 60111, "errmsg": "userid not found"})
 		return
 	}
 	g := &GroupMsg{MsgID: fmt.Sprintf("msgGAAAA%04d", len(f.groupMsgs)+1), Sender: req.Sender, Content: req.Text.Content,
-		CreatedAt: f.Now(), Results: map[string]int{}}
+		Attachments: req.Attachments, CreatedAt: f.Now(), Results: map[string]int{}}
 	fail := []string{}
 	for _, ext := range req.ExternalUserID {
 		if f.isContact(ext, req.Sender) {
