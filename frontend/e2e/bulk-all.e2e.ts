@@ -9,17 +9,24 @@
 // read, and the leads waiting in a pool (read-and-claim only for a rep) fail
 // with their reason, listed in the dialog (or offered as a CSV by a job);
 // rep1 moves the newest page of leads to a stage at once, and the dialog
-// lists the pool leads as 无权修改, from the failures' code. Bulk field edit: the admin sets a new
-// custom field on every matching lead (a value its pattern refuses first:
-// the API's error shows on the value input and nothing starts), then the
-// list filtered by the value shows exactly those leads; bulk stage move:
+// lists the pool leads as 无权修改, from the failures' code, and offers them
+// as a CSV built in the page (UTF-8 with a byte-order mark, the reason in
+// Chinese). Bulk field edit: the admin sets two new custom fields (a
+// SELECT and a TEXT with a pattern) on every matching lead in one action,
+// sent as the workspace's typed schema takes them (a value the pattern
+// refuses first: the API's error shows on that field's value input, not
+// the other's, and nothing starts), then the list filtered by the value
+// shows exactly those leads; bulk stage move:
 // three leads of the test, selected on the page, go to a LOST stage with a
 // lost reason. At 1440 px, and at 390 px where the cards are selected
 // (选择, 全选本页, 选择全部 N 条) and tagged at once, then every active lead
-// in a job.
+// in a job; and at 390 px rep1 sets a field and clears another on a page of
+// cards in one action and downloads the failures (the pool leads) as CSV.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { ADMIN, gql, launch, pick, shot, signIn, token, userPassword, type Browser } from './lib';
+import { parseCsv } from '../src/lib/importFile';
 
 let b: Browser;
 let page: Page;
@@ -57,6 +64,29 @@ async function tagAllMatching(p: Page, q: string, tag: string): Promise<void> {
   await p.getByTestId('bulk-all-open').click();
   await pick(p, p.getByTestId('bulk-all-tags'), tag, true);
   await p.getByTestId('bulk-all-run').click();
+}
+
+/** Clicks the inline result's CSV download and returns its records, after checking its byte-order mark. */
+async function failuresCsv(p: Page): Promise<string[][]> {
+  const [dl] = await Promise.all([p.waitForEvent('download'), p.getByTestId('bulk-all-failures-csv').click()]);
+  expect(dl.suggestedFilename()).toBe('bulk-failures.csv');
+  const text = readFileSync(await dl.path(), 'utf8');
+  expect(text.charCodeAt(0)).toBe(0xfeff);
+  return parseCsv(text.slice(1)).map((r) => r.fields).filter((r) => r.some((c) => c !== ''));
+}
+
+/** Checks a failures CSV against the dialog's list: the header, one row per lead listed (id, name, code, reason in Chinese). */
+async function checkFailuresCsv(p: Page, rows: string[][]): Promise<void> {
+  const listed = await p.getByTestId('bulk-all-failures').locator('.ant-list-item strong').allInnerTexts();
+  const [header, ...body] = rows;
+  expect(header).toEqual(['线索ID', '姓名', '原因代码', '原因']);
+  expect(body.map((r) => r[1])).toEqual(listed);
+  expect(new Set(body.map((r) => r[0])).size).toBe(body.length);
+  for (const r of body) {
+    expect(Buffer.from(r[0], 'base64').toString()).toMatch(/^Lead:[0-9a-f-]{36}$/); // the lead's API id
+    expect(r[2]).toBe('FORBIDDEN');
+    expect(r[3]).toBe('无权修改');
+  }
 }
 
 /** Counts the Job polls p sends from now on (an inline answer needs none). */
@@ -196,32 +226,52 @@ describe('all matching leads', () => {
       expect(text).toContain(`${failed} 条未更新`);
       expect(await failures.first().innerText()).toContain('无权修改');
       await shot(p, 'bulk-inline-failures', { fullPage: false });
+      // The failures as a CSV, built in the page, as the job's is offered.
+      const rows = await failuresCsv(p);
+      expect(rows.length).toBe(failed + 1);
+      await checkFailuresCsv(p, rows);
       expect(other.errors).toEqual([]);
     } finally {
       await other.close();
     }
   });
 
-  it('sets a custom field on every matching lead, the API\'s error on the value input first', async () => {
+  it('sets two custom fields on every matching lead in one action, the API\'s error on the right field first', async () => {
     const total = await count(admin, matching(SEARCH));
     const key = `e2e_code_${STAMP}`;
     const label = `E2E 编码 ${STAMP}`;
+    const levelKey = `e2e_level_${STAMP}`;
+    const levelLabel = `E2E 等级 ${STAMP}`;
     await gql(admin, `mutation($k: String!, $l: String!){ createFieldDefinition(input: {key: $k, label: $l, type: TEXT, pattern: "^[A-Z]{2}[0-9]+$"}) { id } }`, { k: key, l: label });
+    await gql(admin, `mutation($k: String!, $l: String!){ createFieldDefinition(input: {key: $k, label: $l, type: SELECT, options: [{value: "金卡", label: "金卡"}, {value: "silver", label: "银卡"}]}) { id } }`, { k: levelKey, l: levelLabel });
+    // The update goes through the typed schema: custom fields by key, never attributes.
+    const sent: string[] = [];
+    page.on('request', (r) => {
+      const body = r.postData() ?? '';
+      if (r.method() === 'POST' && r.url().includes('/graphql') && body.includes('BulkUpdateLeads')) sent.push(body);
+    });
     await page.goto(`/leads?q=${encodeURIComponent(SEARCH)}&size=20`);
     await page.locator('[data-testid=leads-table] tbody tr.ant-table-row').nth(19).waitFor();
     await page.locator('[data-testid=leads-table] thead .ant-checkbox-input').first().check();
     await page.getByTestId('select-all-matching').click();
     await page.getByTestId('bulk-all-open').click();
     await page.getByTestId('bulk-all-kind').getByText('修改字段').click();
-    await pick(page, page.getByTestId('bulk-all-field'), label, true);
-    const input = page.getByTestId('bulk-all-value').locator('input');
+    const edits = page.getByTestId('bulk-all-edit');
+    await pick(page, edits.nth(0).getByTestId('bulk-all-field'), levelLabel, true);
+    await pick(page, edits.nth(0).getByTestId('bulk-all-value'), '金卡');
+    await page.getByTestId('bulk-all-add-field').click();
+    await expect.poll(() => edits.count()).toBe(2);
+    await pick(page, edits.nth(1).getByTestId('bulk-all-field'), label, true);
+    const input = edits.nth(1).getByTestId('bulk-all-value').locator('input');
     await input.fill('bad');
     await page.getByTestId('bulk-all-run').click();
-    // The pattern is checked by the API (the app has no copy of it): refused at action.update.attributes.<key>.
-    const explain = page.getByTestId('bulk-all-value').locator('.ant-form-item-explain-error');
+    // The pattern is checked by the API (the app has no copy of it): refused at action.update.<key>, on that row.
+    const explain = edits.nth(1).getByTestId('bulk-all-value').locator('.ant-form-item-explain-error');
     await explain.waitFor();
     expect(await explain.innerText()).toBe('does not have the required format'); // the API's message, without its path
+    expect(await edits.nth(0).locator('.ant-form-item-explain-error').count()).toBe(0);
     expect(await page.getByTestId('bulk-all-progress').count()).toBe(0);
+    expect(await count(admin, { attributes: [{ key: levelKey, op: 'IS_NOT_EMPTY' }] })).toBe(0); // nothing written
     await shot(page, 'bulk-edit-error', { fullPage: false });
     const value = `QA${STAMP}`;
     await input.fill(value);
@@ -229,12 +279,16 @@ describe('all matching leads', () => {
     const started = Date.now();
     await page.getByTestId('bulk-all-run').click();
     expect(await inlineDone(page, polls)).toContain(`${total} 条已更新`);
-    console.log(`PERF bulk edit of ${total} leads at once: run clicked to the result shown ${Date.now() - started} ms`);
+    console.log(`PERF bulk edit of two fields on ${total} leads at once: run clicked to the result shown ${Date.now() - started} ms`);
+    const last = JSON.parse(sent.at(-1)!) as { variables: { action: { update: Record<string, unknown> } } };
+    expect(last.variables.action.update).toEqual({ [levelKey]: expect.stringMatching(/^V_[0-9a-f]{10}$/), [key]: value });
     await shot(page, 'bulk-edit-done', { fullPage: false });
     await page.getByTestId('bulk-all-close').click();
     const byValue = { attributes: [{ key, op: 'EQ', value }] };
     expect(await count(admin, byValue)).toBe(total);
     expect(await count(admin, { ...matching(SEARCH), ...byValue })).toBe(total);
+    expect(await count(admin, { attributes: [...byValue.attributes, { key: levelKey, op: 'EQ', value: '金卡' }] })).toBe(total);
+    expect(await count(admin, { attributes: [{ key: levelKey, op: 'IS_NOT_EMPTY' }] })).toBe(total);
     // The list filtered by the new value shows those leads, and no other.
     await page.goto(`/leads?size=200&filter=${encodeURIComponent(JSON.stringify(byValue))}`);
     const rows = page.locator('[data-testid=leads-table] tbody tr.ant-table-row');
@@ -332,6 +386,51 @@ describe('all matching leads', () => {
       expect(b.errors).toEqual([]);
     } finally {
       await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
+  it('sets a field and clears another on a page of cards at 390 px, as a rep, and downloads the failures as CSV', async () => {
+    const key = `e2e_note_${STAMP}`;
+    const label = `E2E 备注 ${STAMP}`;
+    const visitsLabel = `E2E 到访 ${STAMP}`;
+    await gql(admin, `mutation($k: String!, $l: String!){ createFieldDefinition(input: {key: $k, label: $l, type: TEXT}) { id } }`, { k: key, l: label });
+    await gql(admin, `mutation($k: String!, $l: String!){ createFieldDefinition(input: {key: $k, label: $l, type: NUMBER}) { id } }`, { k: `e2e_visits_${STAMP}`, l: visitsLabel });
+    const other = await launch();
+    try {
+      const p = other.page;
+      await p.setViewportSize({ width: 390, height: 844 });
+      await signIn(p, REP, userPassword);
+      await p.goto('/leads?size=20');
+      const cards = p.getByTestId('lead-card');
+      await cards.nth(19).waitFor();
+      await p.getByTestId('cards-select-toggle').click();
+      await p.getByTestId('cards-select-page').click();
+      await p.getByTestId('bulk-edit').click();
+      const edits = p.getByTestId('bulk-all-edit');
+      await pick(p, edits.nth(0).getByTestId('bulk-all-field'), label, true);
+      await edits.nth(0).getByTestId('bulk-all-value').locator('input').fill('手机批量');
+      await p.getByTestId('bulk-all-add-field').click();
+      await pick(p, edits.nth(1).getByTestId('bulk-all-field'), visitsLabel, true);
+      await edits.nth(1).getByTestId('bulk-all-clear').check();
+      expect(await edits.nth(1).getByTestId('bulk-all-value').count()).toBe(0);
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await shot(p, 'bulk-edit-two-fields-390', { fullPage: false });
+      const polls = jobPolls(p);
+      await p.getByTestId('bulk-all-run').click();
+      const text = await inlineDone(p, polls);
+      const failures = p.getByTestId('bulk-all-failures').locator('.ant-list-item');
+      const failed = await failures.count();
+      expect(failed).toBeGreaterThan(0); // the pool leads among the newest
+      expect(text).toContain(`${20 - failed} 条已更新`);
+      expect(await count(admin, { attributes: [{ key, op: 'EQ', value: '手机批量' }] })).toBe(20 - failed);
+      const rows = await failuresCsv(p);
+      expect(rows.length).toBe(failed + 1);
+      await checkFailuresCsv(p, rows);
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await shot(p, 'bulk-edit-failures-390', { fullPage: false });
+      expect(other.errors).toEqual([]);
+    } finally {
+      await other.close();
     }
   });
 });
