@@ -16,13 +16,19 @@
 // (remind_groupmsg_send) three times, and the fourth is WeCom's limit, said
 // with when the next is possible. The drawer's automatic-reminder hint opens
 // the wecom channel's form at massSendRemindAfterMinutes: a value past the
-// server's bounds is refused on the field, another is saved.
+// server's bounds is refused on the field, another is saved. Then a mass
+// send is made in the broadcast form with attachments (the contact-way
+// drawer's editor): a link whose URL the form refuses on its input, an
+// image uploaded to the fake (media/uploadimg), a second upload past the
+// workspace's daily cap (imageUploadsPerDay) refused on that image's input;
+// every template the fake gets carries the two attachments, and the
+// broadcast's drawer lists them. At 1440 px and 390 px.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { ADMIN, BASE, formItem, gql, launch, shot, signIn, token, type Browser } from './lib';
+import { ADMIN, BASE, formItem, gql, launch, pick, shot, signIn, token, type Browser } from './lib';
 
 let b: Browser;
 let page: Page;
@@ -47,7 +53,12 @@ const ADDED1 = Math.floor(Date.parse('2026-03-01T02:00:00Z') / 1000);
 const ADDED2 = Math.floor(Date.parse('2026-03-05T02:00:00Z') / 1000);
 const calls: string[] = [];
 // Mass-send templates add_msg_template made, and the msgids remind_groupmsg_send got.
-const templates: { msgid: string; sender: string; customers: string[] }[] = [];
+const templates: { msgid: string; sender: string; customers: string[]; content: string; attachments: unknown[] }[] = [];
+// Images media/uploadimg kept, by the URL it answered (the browser gets them from there).
+const images = new Map<string, Buffer>();
+// A 1×1 PNG.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+let massSeg = '';
 const reminders: string[] = [];
 
 // The fake WeCom: gettoken, get_corp_tag_list (empty), add_corp_tag (echoes
@@ -77,12 +88,15 @@ beforeAll(async () => {
     u.wecomUserID = null;
   }
 
+  // Thumbnails of uploaded images (https://*.qpic.cn) come from what the fake kept.
+  await b.context.route(/^https:\/\/[^/]*\.?qpic\.cn\//, (r) => r.fulfill({ body: images.get(r.request().url()) ?? PNG, contentType: 'image/png' }));
   fake = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://fake');
-      const raw = Buffer.concat(chunks).toString();
+      const multipart = (req.headers['content-type'] ?? '').startsWith('multipart/form-data');
+      const raw = multipart ? '' : Buffer.concat(chunks).toString();
       const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
       calls.push(url.pathname);
       res.setHeader('Content-Type', 'application/json');
@@ -100,7 +114,10 @@ beforeAll(async () => {
           tag_group: { group_id: `g-${calls.length}`, group_name: body.group_name, create_time: 1, order: 1, tag: tags.map((x, i) => ({ id: `t-${calls.length}-${i}`, name: x.name, create_time: 1, order: 1 })) },
         }));
       } else if (url.pathname === '/cgi-bin/externalcontact/add_msg_template') {
-        templates.push({ msgid: `e2e-msg-${templates.length + 1}-${stamp}`, sender: String(body.sender), customers: (body.external_userid as string[]) ?? [] });
+        templates.push({
+          msgid: `e2e-msg-${templates.length + 1}-${stamp}`, sender: String(body.sender), customers: (body.external_userid as string[]) ?? [],
+          content: String((body.text as { content?: string } | undefined)?.content ?? ''), attachments: (body.attachments as unknown[]) ?? [],
+        });
         res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', fail_list: [], msgid: templates.at(-1)!.msgid }));
       } else if (url.pathname === '/cgi-bin/externalcontact/get_groupmsg_task') {
         // Nobody has sent: each template waits for its member (status 0).
@@ -111,6 +128,13 @@ beforeAll(async () => {
       } else if (url.pathname === '/cgi-bin/externalcontact/remind_groupmsg_send') {
         reminders.push(String(body.msgid));
         res.end(JSON.stringify({ errcode: 0, errmsg: 'ok' }));
+      } else if (url.pathname === '/cgi-bin/media/uploadimg') {
+        // The image is the multipart field media (WeCom's shape); the fake keeps the whole body.
+        const data = Buffer.concat(chunks);
+        if (!multipart || !data.includes('name="media"')) return void res.end(JSON.stringify({ errcode: 41005, errmsg: 'media data missing' }));
+        const at = `https://wework.qpic.cn/wwpic/e2e-bc-${images.size + 1}-${stamp}/0`;
+        images.set(at, PNG);
+        res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', url: at }));
       } else if (url.pathname === '/cgi-bin/externalcontact/batch/get_by_user') {
         const members = (body.userid_list as string[] | undefined) ?? [];
         const list = [
@@ -303,6 +327,7 @@ describe('WeCom in the web app', () => {
     await gql(admin, `mutation($l: [ID!]!, $t: [ID!]!){ tagLeads(leadIDs: $l, tagIDs: $t) { affected } }`, { l: ids, t: [tag] });
     const seg = (await gql<{ createSegment: { id: string } }>(admin, `mutation($t: ID!, $n: String!){ createSegment(input: { name: $n, rule: { tag: { any: [$t] } } }) { id } }`,
       { t: tag, n: `企微群发对象-${stamp}` })).createSegment.id;
+    massSeg = `企微群发对象-${stamp}`;
     await expect.poll(async () => (await gql<{ node: { memberCount: number } }>(admin, `query($id: ID!){ node(id: $id) { ... on Segment { memberCount } } }`, { id: seg })).node.memberCount,
       { timeout: 30_000 }).toBe(2);
     const name = `周末活动群发 ${stamp}`;
@@ -382,6 +407,101 @@ describe('WeCom in the web app', () => {
     await page.getByTestId('channel-submit').click();
     await form.waitFor({ state: 'detached' });
     expect(await remindOf()).toBe(45);
+    expect(b.errors).toEqual([]);
+  });
+
+  it('a mass send with attachments from the broadcast form: checked on their inputs, an image uploaded, the daily cap said, every template carries them (1440 px and 390 px)', async () => {
+    expect(massSeg).not.toBe('');
+    const channel = (extra: Record<string, unknown> = {}) => gql(admin, `mutation($c: JSON!){ configureChannel(key: "wecom", config: $c) { key } }`, {
+      c: { corpId: CORP, agentId: 1000002, contactSecret: 'e2e-contact-secret', callbackToken: CB_TOKEN, encodingAESKey: AES_KEY, baseUrl: fakeURL, ...extra },
+    });
+    await channel();
+    const TEXT = `双十二到店有礼 ${stamp}`;
+    const name = `带附件群发 ${stamp}`;
+    await page.goto('/broadcasts');
+    await page.getByTestId('new-broadcast').click();
+    const form = page.getByTestId('broadcast-form');
+    await form.waitFor();
+    await page.getByTestId('broadcast-name').fill(name);
+    await pick(page, page.getByTestId('broadcast-segment'), massSeg, true);
+    // The editor comes with the wecom channel.
+    expect(await form.getByTestId('cw-form-attachments').count()).toBe(0);
+    await pick(page, page.getByTestId('broadcast-channel'), 'wecom');
+    await form.getByTestId('cw-form-attachments').waitFor();
+    await page.getByTestId('broadcast-template').fill(TEXT);
+    await form.getByText('立即发送').click();
+
+    // A link (the first kind offered) whose URL is not absolute: refused on its input, nothing sent.
+    const cards = form.getByTestId('cw-form-attachment');
+    await form.getByTestId('cw-attach-add').click();
+    await cards.nth(0).getByTestId('cw-attach-title').fill('双十二活动页');
+    await cards.nth(0).getByTestId('cw-attach-url').fill('shop.example.com/1212');
+    await page.getByTestId('broadcast-submit').click();
+    await formItem(cards.nth(0), '链接地址').locator('.ant-form-item-explain-error').getByText('须为 http(s) 开头的完整地址').waitFor();
+    await shot(page, 'wecom-mass-attach-refused-1440', { fullPage: false });
+    await cards.nth(0).getByTestId('cw-attach-url').fill('https://shop.example.com/1212');
+
+    // An image uploaded to WeCom: its URL fills the input, shown as a thumbnail.
+    await form.getByTestId('cw-attach-add').click();
+    await pick(page, cards.nth(1).getByTestId('cw-attach-type'), '图片');
+    await cards.nth(1).locator('input[type=file]').setInputFiles({ name: 'poster.png', mimeType: 'image/png', buffer: PNG });
+    await expect.poll(() => cards.nth(1).getByTestId('cw-attach-picURL').inputValue()).toMatch(/^https:\/\/wework\.qpic\.cn\/wwpic\/e2e-bc-1-/);
+    const picURL = await cards.nth(1).getByTestId('cw-attach-picURL').inputValue();
+    await cards.nth(1).locator('img').waitFor();
+
+    // Past the workspace's daily cap (today's uploads include this one): said on that image's input, WeCom not called.
+    await channel({ imageUploadsPerDay: 1 });
+    const uploads = () => calls.filter((c) => c === '/cgi-bin/media/uploadimg').length;
+    const before = uploads();
+    await form.getByTestId('cw-attach-add').click();
+    await pick(page, cards.nth(2).getByTestId('cw-attach-type'), '图片');
+    await cards.nth(2).locator('input[type=file]').setInputFiles({ name: 'second.png', mimeType: 'image/png', buffer: PNG });
+    const capped = formItem(cards.nth(2), '图片地址').locator('.ant-form-item-explain-error');
+    await capped.getByText(/今天已上传 1 张图片到企业微信.*\d{4}-\d{2}-\d{2} \d{2}:\d{2} 后可再上传/).waitFor();
+    expect(uploads()).toBe(before);
+    await cards.nth(2).scrollIntoViewIfNeeded();
+    await shot(page, 'wecom-mass-attach-cap-1440', { fullPage: false });
+    await cards.nth(2).getByTestId('cw-attach-remove').click();
+    await channel();
+
+    await page.getByTestId('broadcast-submit').click();
+    await form.waitFor({ state: 'detached' });
+    // The worker makes the templates: each carries the link and the image in WeCom's shape.
+    await expect.poll(() => templates.filter((x) => x.content === TEXT).length, { timeout: 30_000 }).toBeGreaterThan(0);
+    for (const tm of templates.filter((x) => x.content === TEXT)) {
+      expect(tm.attachments).toEqual([
+        { msgtype: 'link', link: { title: '双十二活动页', url: 'https://shop.example.com/1212' } },
+        { msgtype: 'image', image: { pic_url: picURL } },
+      ]);
+    }
+    await page.getByTestId('broadcasts-table').getByText(name).click();
+    const shown = page.getByTestId('broadcast-attachments').getByTestId('cw-attachment');
+    await expect.poll(() => shown.count(), { timeout: 20_000 }).toBe(2);
+    expect(await shown.nth(0).getAttribute('data-kind')).toBe('LINK');
+    expect(await shown.nth(1).getAttribute('data-kind')).toBe('IMAGE');
+    await shot(page, 'wecom-mass-attach-drawer-1440', { fullPage: false });
+
+    // At 390 px: the form's editor and the drawer fit the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await page.getByTestId('broadcasts-table').getByText(name).click();
+    await page.getByTestId('broadcast-attachments').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.getByTestId('broadcast-attachments').scrollIntoViewIfNeeded();
+    await shot(page, 'wecom-mass-attach-drawer-390', { fullPage: false });
+    await page.keyboard.press('Escape');
+    await page.getByTestId('new-broadcast').click();
+    await pick(page, page.getByTestId('broadcast-channel'), 'wecom');
+    await form.getByTestId('cw-attach-add').click();
+    await form.getByTestId('cw-attach-title').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const box = await form.getByTestId('cw-form-attachment').boundingBox();
+    expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+    await shot(page, 'wecom-mass-attach-form-390', { fullPage: false });
+    await page.keyboard.press('Escape');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const { broadcasts } = await gql<{ broadcasts: { edges: { node: { id: string; name: string } }[] } }>(admin, `{ broadcasts(first: 20) { edges { node { id name } } } }`);
+    await gql(admin, `mutation($id: ID!){ cancelBroadcast(id: $id) { id } }`, { id: broadcasts.edges.find((e) => e.node.name === name)!.node.id });
     expect(b.errors).toEqual([]);
   });
 

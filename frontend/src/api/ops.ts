@@ -535,6 +535,7 @@ export const BroadcastsDoc = graphql(`
           frequencyCap { max days }
           quietHours { start end timezone }
           stats { targeted suppressedDnd suppressedBlacklist suppressedCap unreachable pending sent delivered failed replied }
+          attachments { type title url picURL desc appID page picMediaID }
         }
       }
     }

@@ -1,4 +1,4 @@
-// The contact-way codes' (渠道活码) edit and delete messages as [中文, English],
+// The contact-way codes' (渠道活码) edit and delete messages, and the WeCom attachment editor's words in the broadcast form, as [中文, English],
 // spread into messages.ts (kept apart so these actions' strings stay together).
 export const contactWayMessages = {
   'contactWays.actions': ['操作', 'Actions'],
@@ -18,4 +18,8 @@ export const contactWayMessages = {
   'contactWays.deleteTitle': ['删除活码「{name}」？', 'Delete “{name}”?'],
   'contactWays.deleteBody': ['删除后企业微信中的这个二维码立即失效，扫码不会再添加成员；已添加的客户、他们的线索和效果数据都会保留。', 'The QR code stops working in WeCom at once: a scan adds nobody any more. The customers it added, their leads and its results stay.'],
   'contactWays.deleted': ['活码「{name}」已删除', 'Code “{name}” deleted'],
+  'contactWays.upload.quota': ['今天已上传 {limit} 张图片到企业微信（本工作区每日上限，见渠道配置 imageUploadsPerDay），{at} 后可再上传', 'The workspace uploaded its {limit} images to WeCom for today (its daily cap, the wecom channel’s imageUploadsPerDay); more after {at}'],
+  // A staff mass send's attachments (the broadcast form on the wecom channel).
+  'broadcasts.attachments': ['群发附件', 'Attachments'],
+  'broadcasts.attachmentsHint': ['随企业微信客户群发的文字发送的图片、链接或小程序，最多 {n} 个，按此顺序发送；每位成员的群发都带上。', 'Images, links or mini-programs sent with the text of every member’s WeCom mass message, at most {n}, in this order.'],
 } as const satisfies Record<string, readonly [string, string]>;

@@ -181,7 +181,16 @@ describe('uploading a welcome image', () => {
     const bad = uploadErrors(gerr(['must be a JPG or PNG image', { code: 'BAD_USER_INPUT', field: 'file' }]));
     expect(bad.notConfigured).toBe(false);
     expect(bad.messages.map((e) => e.message)).toEqual(['must be a JPG or PNG image']);
-    expect(uploadErrors(undefined)).toEqual({ notConfigured: false, messages: [] });
+    expect(uploadErrors(undefined)).toEqual({ notConfigured: false, quota: null, messages: [] });
+  });
+
+  it("reads the workspace's daily upload cap from LIMIT_EXCEEDED's extensions", () => {
+    const full = uploadErrors(gerr(["the workspace made today's 3 image uploads to WeCom", { code: 'LIMIT_EXCEEDED', field: 'file', limit: 3, resetsAt: '2026-12-04T16:00:00Z' }]));
+    expect(full).toEqual({ notConfigured: false, quota: { limit: 3, resetsAt: '2026-12-04T16:00:00Z' }, messages: [] });
+    // Another limit (without the cap's extensions) is said as the API's refusal.
+    const other = uploadErrors(gerr(['too many requests', { code: 'LIMIT_EXCEEDED' }]));
+    expect(other.quota).toBeNull();
+    expect(other.messages.map((e) => e.code)).toEqual(['LIMIT_EXCEEDED']);
   });
 
   it("shows an uploaded image by its URL's name, not its size suffix", () => {

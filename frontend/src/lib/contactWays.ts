@@ -316,8 +316,25 @@ export function imageFileProblem(file: { type: string; size: number }): 'type' |
   return null;
 }
 
-/** uploadWeComImage's errors as the image field shows them: no corp configured in the UI's words (notConfigured: true), the rest as the API says them. */
-export function uploadErrors(err: CombinedError | undefined | null): { notConfigured: boolean; messages: APIError[] } {
+/** The workspace's daily cap on uploads was reached: how many a day, and when the count starts again. */
+export interface UploadQuota {
+  limit: number;
+  resetsAt: string;
+}
+
+/**
+ * uploadWeComImage's errors as the image field shows them: no corp
+ * configured (notConfigured: true) and the daily cap (quota, from
+ * LIMIT_EXCEEDED's extensions limit and resetsAt) in the UI's words, the
+ * rest as the API says them.
+ */
+export function uploadErrors(err: CombinedError | undefined | null): { notConfigured: boolean; quota: UploadQuota | null; messages: APIError[] } {
   const errs = apiErrors(err);
-  return { notConfigured: errs.some(notConfigured), messages: errs.filter((e) => !notConfigured(e)) };
+  const ext = err?.graphQLErrors.find((e) => e.extensions?.code === 'LIMIT_EXCEEDED')?.extensions;
+  const quota = ext && typeof ext.limit === 'number' && typeof ext.resetsAt === 'string' ? { limit: ext.limit, resetsAt: ext.resetsAt } : null;
+  return {
+    notConfigured: errs.some(notConfigured),
+    quota,
+    messages: errs.filter((e) => !notConfigured(e) && !(quota && e.code === 'LIMIT_EXCEEDED')),
+  };
 }

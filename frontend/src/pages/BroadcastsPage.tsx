@@ -6,7 +6,11 @@
 // reminders — with 提醒成员 (remindWeComMassSend) and when the automatic
 // reminder runs; its hint opens the wecom channel's form at
 // massSendRemindAfterMinutes (a number of minutes, empty for none), whose
-// bounds the server checks and reports on the field.
+// bounds the server checks and reports on the field. A staff mass send
+// carries attachments (images, links, mini-programs; the contact-way
+// drawer's editor, components/WeComAttachments, images uploaded through
+// uploadWeComImage), which the form offers on the wecom channel; the API's
+// errors land on the attachment's input.
 import { useEffect, useMemo, useState } from 'react';
 import {
   Alert, App, Button, Checkbox, Col, DatePicker, Descriptions, Drawer, Empty, Form, Input, InputNumber, Modal, Popconfirm, Progress, Row,
@@ -22,6 +26,8 @@ import { useSession } from '../auth/session';
 import { useT, type MessageKey } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
 import { QueryError } from '../components/QueryError';
+import { AttachmentsField, AttachmentTags } from '../components/WeComAttachments';
+import { attachmentsInput, MAX_ATTACHMENTS } from '../lib/contactWays';
 import { broadcastStatusLabel } from '../lib/labels';
 import { fmtNumber, fmtTime } from '../lib/format';
 import { useMobile } from '../lib/useMobile';
@@ -196,6 +202,11 @@ function BroadcastDetail({ row, onConfigure }: { row: Row; onConfigure: Configur
         <Descriptions.Item label={t('broadcasts.template')}>
           <pre style={{ whiteSpace: 'pre-wrap', margin: 0 }}>{row.template}</pre>
         </Descriptions.Item>
+        {row.attachments.length > 0 && (
+          <Descriptions.Item label={t('broadcasts.attachments')}>
+            <span data-testid="broadcast-attachments"><AttachmentTags list={row.attachments} /></span>
+          </Descriptions.Item>
+        )}
         {row.error && <Descriptions.Item label={t('broadcasts.error')}>{row.error}</Descriptions.Item>}
       </Descriptions>
       <Descriptions column={2} size="small" title={t('broadcasts.stats')} bordered data-testid="broadcast-stats">
@@ -356,6 +367,7 @@ function BroadcastForm({ open, onClose, onCreated, onConfigure }: { open: boolea
       cron: v.cron || null,
       frequencyCap: v.capMax && v.capDays ? { max: v.capMax, days: v.capDays } : null,
       quietHours: v.quiet?.[0] && v.quiet?.[1] ? { start: v.quiet[0].format('HH:mm'), end: v.quiet[1].format('HH:mm') } : null,
+      attachments: v.channel === 'wecom' && v.attachments?.length ? attachmentsInput(v.attachments) : null,
     };
     const r = await create({ input });
     if (r.error) {
@@ -364,7 +376,7 @@ function BroadcastForm({ open, onClose, onCreated, onConfigure }: { open: boolea
           'input.frequencyCap.max': ['capMax'], 'input.frequencyCap.days': ['capDays'], 'input.frequencyCap': ['capMax'],
           'input.quietHours': ['quiet'], 'input.quietHours.start': ['quiet'], 'input.quietHours.end': ['quiet'], 'input.quietHours.timezone': ['quiet'],
         },
-        known: ['name', 'segmentID', 'channel', 'subject', 'template', 'scheduledAt', 'ratePerSecond', 'cron', 'capMax', 'capDays', 'quiet'],
+        known: ['name', 'segmentID', 'channel', 'subject', 'template', 'scheduledAt', 'ratePerSecond', 'cron', 'capMax', 'capDays', 'quiet', 'attachments'],
       });
       if (rest.length) setError(rest.map((e) => errorMessage(e)).join('; '));
       return;
@@ -437,6 +449,7 @@ function BroadcastForm({ open, onClose, onCreated, onConfigure }: { open: boolea
         >
           <Input.TextArea className="scrm-cel" autoSize={{ minRows: 3, maxRows: 10 }} maxLength={65536} data-testid="broadcast-template" />
         </Form.Item>
+        {channel === 'wecom' && <AttachmentsField name="attachments" label={t('broadcasts.attachments')} hint={t('broadcasts.attachmentsHint', { n: MAX_ATTACHMENTS })} />}
         <Row gutter={12}>
           <Col span={12}>
             <Form.Item noStyle shouldUpdate={(a, b) => a.now !== b.now}>

@@ -10,36 +10,33 @@
 // 9) are added, ordered and removed in the drawer, each field checked as the
 // API checks it, and shown on the code's row; an image is uploaded from the
 // admin's computer (uploadWeComImage: WeCom's media/uploadimg keeps it, its
-// URL becomes the picURL) or given by a URL WeCom gave. 已删除 lists deleted codes;
+// URL becomes the picURL) or given by a URL WeCom gave (the editor is
+// components/WeComAttachments, which the broadcast form shares). 已删除 lists deleted codes;
 // 恢复 (restoreContactWay) gives one a new QR code with its settings, adds
 // and stats. The header also starts a sync of the corp's customers
 // (WeComSyncButton).
 import { useMemo, useState } from 'react';
 import {
-  Alert, App, Button, Card, Drawer, Empty, Form, Image, Input, Popconfirm, Segmented, Select, Space, Switch, Table, Tag, Tooltip, Typography, Upload, type ButtonProps,
+  Alert, App, Button, Drawer, Empty, Form, Image, Input, Popconfirm, Segmented, Select, Space, Switch, Table, Tag, Tooltip, Typography, type ButtonProps,
 } from 'antd';
-import {
-  AppstoreOutlined, ArrowDownOutlined, ArrowUpOutlined, DeleteOutlined, EditOutlined, LinkOutlined, PictureOutlined, PlusOutlined, QrcodeOutlined, UndoOutlined,
-  UploadOutlined,
-} from '@ant-design/icons';
+import { DeleteOutlined, EditOutlined, PlusOutlined, QrcodeOutlined, UndoOutlined } from '@ant-design/icons';
 import { useMutation, useQuery } from 'urql';
-import { ContactWaysDoc, ContactWayUsersDoc, CreateContactWayDoc, DeleteContactWayDoc, RestoreContactWayDoc, UpdateContactWayDoc, UploadWeComImageDoc } from '../api/ops';
+import { ContactWaysDoc, ContactWayUsersDoc, CreateContactWayDoc, DeleteContactWayDoc, RestoreContactWayDoc, UpdateContactWayDoc } from '../api/ops';
 import { errorMessage, errorText, type APIError } from '../api/errors';
 import { usePools, useTags } from '../api/hooks';
 import { useSession } from '../auth/session';
-import { useI18n, type MessageKey } from '../i18n';
+import { useI18n } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
 import { QueryError } from '../components/QueryError';
 import { WeComSyncButton } from '../components/WeComSyncButton';
+import { AttachmentsField, AttachmentTags } from '../components/WeComAttachments';
 import {
-  ATTACHMENT_RULES, ATTACHMENT_TYPES, attachmentLabel, attachmentProblem, attachmentsInput, contactWayErrors, contactWayUpdate, formValuesOf, IMAGE_TYPES,
-  imageFileProblem, KEEP_POOL, MAX_ATTACHMENTS, memberCountProblem, memberOptions, notConfigured, uploadErrors, type AttachmentFieldRule, type AttachmentValue,
-  type ContactWayFormValues,
+  attachmentsInput, contactWayErrors, contactWayUpdate, formValuesOf, KEEP_POOL, memberCountProblem, memberOptions, notConfigured, type ContactWayFormValues,
 } from '../lib/contactWays';
 import { contactWayStrategyLabel } from '../lib/labels';
 import { fmtNumber, fmtTime } from '../lib/format';
 import { useMobile } from '../lib/useMobile';
-import type { ContactWaysQuery, ContactWayStrategy, WelcomeAttachmentType } from '../gql/graphql';
+import type { ContactWaysQuery, ContactWayStrategy } from '../gql/graphql';
 
 type Code = ContactWaysQuery['contactWays'][number];
 const STRATEGIES: ContactWayStrategy[] = ['FIXED', 'ROUND_ROBIN', 'LEAST_LOADED'];
@@ -73,7 +70,7 @@ export default function ContactWaysPage() {
     { title: t('contactWays.strategy'), key: 'strategy', render: (_: unknown, c: Code) => contactWayStrategyLabel(t, c.strategy) },
     { title: t('contactWays.source'), dataIndex: 'source', key: 'source' },
     { title: t('contactWays.tags'), key: 'tags', render: (_: unknown, c: Code) => c.tags.map((x) => <Tag key={x.id} color={x.color || undefined}>{x.name}</Tag>) },
-    { title: t('contactWays.attachments'), key: 'attachments', render: (_: unknown, c: Code) => <Attachments list={c.welcomeAttachments} /> },
+    { title: t('contactWays.attachments'), key: 'attachments', render: (_: unknown, c: Code) => <AttachmentTags list={c.welcomeAttachments} /> },
     {
       title: t('contactWays.stats'),
       key: 'stats',
@@ -197,25 +194,6 @@ function RestoreButton({ code, onRestored }: { code: Code; onRestored: () => voi
     >
       <Button size="small" icon={<UndoOutlined />} loading={fetching} data-testid="cw-restore">{t('contactWays.restore')}</Button>
     </Popconfirm>
-  );
-}
-
-const attachmentIcon: Record<WelcomeAttachmentType, React.ReactNode> = { IMAGE: <PictureOutlined />, LINK: <LinkOutlined />, MINIPROGRAM: <AppstoreOutlined /> };
-
-/** A code's welcome attachments on its row, in order: an icon for the kind and the title (an image by its file name). */
-function Attachments({ list }: { list: AttachmentValue[] }) {
-  const { t } = useI18n();
-  if (!list.length) return <span className="scrm-muted">—</span>;
-  return (
-    <div style={{ maxWidth: 220, whiteSpace: 'normal' }}>
-      {list.map((a, i) => (
-        <Tooltip key={i} title={`${t(`contactWays.attach.${a.type}` as MessageKey)}: ${a.url || a.picURL || a.appID || ''}`}>
-          <Tag icon={attachmentIcon[a.type]} data-testid="cw-attachment" data-kind={a.type} style={{ maxWidth: 200, overflow: 'hidden', textOverflow: 'ellipsis' }}>
-            {attachmentLabel(a)}
-          </Tag>
-        </Tooltip>
-      ))}
-    </div>
   );
 }
 
@@ -446,7 +424,7 @@ function CodeDrawer({ code, onClose, onDone }: { code?: Code; onClose: () => voi
         >
           <Input.TextArea rows={4} maxLength={4000} showCount placeholder="您好{{.name}}，欢迎！" data-testid="cw-form-welcome" />
         </Form.Item>
-        <AttachmentsField />
+        <AttachmentsField name="welcomeAttachments" />
         <Form.Item name="skipVerify" label={t('contactWays.skipVerify')} valuePropName="checked">
           <Switch data-testid="cw-form-skip" />
         </Form.Item>
@@ -462,158 +440,5 @@ function CodeDrawer({ code, onClose, onDone }: { code?: Code; onClose: () => voi
         </Form.Item>
       </Form>
     </Drawer>
-  );
-}
-
-/**
- * The welcome message's attachments: a list of cards, each a kind (image,
- * link, mini-program) and that kind's fields, checked as the API checks
- * them; moved up and down, removed, at most MAX_ATTACHMENTS. The API's
- * errors land on the input they name (input.welcomeAttachments[i].title).
- */
-function AttachmentsField() {
-  const { t } = useI18n();
-  return (
-    <Form.List name="welcomeAttachments">
-      {(fields, { add, remove, move }, { errors }) => (
-        <Form.Item label={t('contactWays.attachments')} extra={t('contactWays.attachmentsHint', { n: MAX_ATTACHMENTS })} data-testid="cw-form-attachments">
-          <Space orientation="vertical" style={{ width: '100%' }} size={8}>
-            {fields.map((f, i) => (
-              <Card
-                key={f.key}
-                size="small"
-                data-testid="cw-form-attachment"
-                title={
-                  <Space>
-                    <span>#{i + 1}</span>
-                    <Form.Item name={[f.name, 'type']} noStyle>
-                      <Select
-                        size="small"
-                        style={{ width: 120 }}
-                        data-testid="cw-attach-type"
-                        options={ATTACHMENT_TYPES.map((k) => ({ value: k, label: t(`contactWays.attach.${k}` as MessageKey) }))}
-                      />
-                    </Form.Item>
-                  </Space>
-                }
-                extra={
-                  <Space size={0}>
-                    <Button size="small" type="text" icon={<ArrowUpOutlined />} disabled={i === 0} onClick={() => move(i, i - 1)} aria-label={t('contactWays.attach.up')} data-testid="cw-attach-up" />
-                    <Button size="small" type="text" icon={<ArrowDownOutlined />} disabled={i === fields.length - 1} onClick={() => move(i, i + 1)} aria-label={t('contactWays.attach.down')} data-testid="cw-attach-down" />
-                    <Button size="small" type="text" danger icon={<DeleteOutlined />} onClick={() => remove(f.name)} aria-label={t('contactWays.attach.remove')} data-testid="cw-attach-remove" />
-                  </Space>
-                }
-              >
-                <Form.Item noStyle shouldUpdate={(a, b) => a.welcomeAttachments?.[f.name]?.type !== b.welcomeAttachments?.[f.name]?.type}>
-                  {({ getFieldValue }) => {
-                    const type = getFieldValue(['welcomeAttachments', f.name, 'type']) as WelcomeAttachmentType;
-                    return (
-                      <>
-                        {type === 'IMAGE' && <ImageUpload name={f.name} />}
-                        {(ATTACHMENT_RULES[type] ?? []).map((r) => <AttachmentInput key={`${type}-${r.field}`} name={f.name} type={type} rule={r} />)}
-                      </>
-                    );
-                  }}
-                </Form.Item>
-              </Card>
-            ))}
-            <Form.ErrorList errors={errors} />
-            <Button
-              icon={<PlusOutlined />}
-              disabled={fields.length >= MAX_ATTACHMENTS}
-              onClick={() => add({ type: 'LINK', title: '', url: '', picURL: '', desc: '' })}
-              data-testid="cw-attach-add"
-            >
-              {t('contactWays.attach.add')}
-            </Button>
-          </Space>
-        </Form.Item>
-      )}
-    </Form.List>
-  );
-}
-
-/** One field of an attachment, with WeCom's rule for it (required, bytes, URL, *.qpic.cn, appid). */
-function AttachmentInput({ name, type, rule }: { name: number; type: WelcomeAttachmentType; rule: AttachmentFieldRule }) {
-  const { t } = useI18n();
-  const label = t(`contactWays.attach.${type}.${rule.field}` as MessageKey);
-  const hint = type === 'IMAGE' ? t('contactWays.attach.IMAGE.hint') : type === 'MINIPROGRAM' && rule.field === 'picMediaID' ? t('contactWays.attach.MINIPROGRAM.mediaHint') : undefined;
-  return (
-    <Form.Item
-      name={[name, rule.field]}
-      label={label}
-      required={rule.required}
-      extra={hint}
-      style={{ marginBottom: 8 }}
-      rules={[
-        {
-          validator: async (_, v?: string) => {
-            const p = attachmentProblem(rule, v);
-            if (!p) return;
-            throw new Error(t(`contactWays.attach.problem.${p.kind}` as MessageKey, p.kind === 'tooLong' ? { max: p.max } : undefined));
-          },
-        },
-      ]}
-    >
-      {rule.field === 'desc' ? (
-        <Input.TextArea rows={2} data-testid={`cw-attach-${rule.field}`} />
-      ) : (
-        <Input data-testid={`cw-attach-${rule.field}`} placeholder={rule.field === 'appID' ? 'wx0123456789abcdef' : rule.kind ? 'https://' : undefined} />
-      )}
-    </Form.Item>
-  );
-}
-
-/**
- * An image attachment's upload: a JPG or PNG of at most 2 MB from the
- * admin's computer goes to WeCom (uploadWeComImage) and the URL WeCom keeps
- * it under fills the picURL below, shown as a thumbnail. A file of another
- * kind or size is refused here; the API's refusal lands on the picURL field.
- */
-const PIC_URL_RULE = ATTACHMENT_RULES.IMAGE.find((r) => r.field === 'picURL')!;
-
-function ImageUpload({ name }: { name: number }) {
-  const { t, lang } = useI18n();
-  const form = Form.useFormInstance();
-  const [{ fetching }, upload] = useMutation(UploadWeComImageDoc);
-  const field = ['welcomeAttachments', name, 'picURL'];
-  const url = Form.useWatch(field, form) as string | undefined;
-  // A thumbnail only of a URL the API would take (WeCom's, the page's CSP allows).
-  const shown = url && !attachmentProblem(PIC_URL_RULE, url) ? url : undefined;
-
-  const send = async (file: File) => {
-    const problem = imageFileProblem(file);
-    if (problem) return form.setFields([{ name: field, errors: [t(`contactWays.upload.problem.${problem}` as MessageKey)] }]);
-    form.setFields([{ name: field, errors: [] }]);
-    const r = await upload({ file });
-    if (r.data) {
-      form.setFieldValue(field, r.data.uploadWeComImage);
-      await form.validateFields([field]).catch(() => undefined);
-      return;
-    }
-    const { notConfigured: none, messages } = uploadErrors(r.error);
-    form.setFields([{ name: field, errors: [...(none ? [t('contactWays.upload.notConfigured')] : []), ...messages.map((e) => errorMessage(e, lang))] }]);
-  };
-
-  return (
-    <Space align="start" style={{ marginBottom: 8 }} wrap>
-      <Upload
-        accept={IMAGE_TYPES.join(',')}
-        showUploadList={false}
-        beforeUpload={(file) => {
-          void send(file);
-          return false;
-        }}
-      >
-        <Button icon={<UploadOutlined />} loading={fetching} data-testid="cw-attach-upload">
-          {t('contactWays.upload.button')}
-        </Button>
-      </Upload>
-      {shown ? (
-        <Image src={shown} width={64} height={64} style={{ objectFit: 'cover' }} alt={attachmentLabel({ type: 'IMAGE', picURL: shown })} data-testid="cw-attach-preview" />
-      ) : (
-        <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('contactWays.upload.hint')}</Typography.Text>
-      )}
-    </Space>
   );
 }
