@@ -195,6 +195,8 @@ describe('duplicate review', () => {
         expect(await note.getAttribute('data-joined')).toBe('1');
         expect(await note.textContent()).toContain('又有 1 条线索加入');
         await expect.poll(() => phoneGroup(p, phone).locator('[data-testid=dup-primary]').count(), { timeout: 10_000 }).toBe(3);
+        // Reloaded, the group starts over: the lead to keep is the new active one (the default).
+        await expect.poll(() => phoneGroup(p, phone).locator(`[data-testid=dup-primary][data-lead="${joined[0].lead!.id}"]`).isChecked()).toBe(true);
         expect(await phoneKeys()).toContainEqual({ key: phone, count: 3 });
         if (width === 390) expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
         await shot(p, `duplicates-changed-${width}`, { fullPage: false });

@@ -62,7 +62,9 @@ export default function DuplicatesPage() {
       {!res.error && conn && groups.length === 0 && <Empty description={t('dup.none')} />}
       <Space direction="vertical" style={{ width: '100%' }} size="middle">
         {groups.map((g) => (
-          <GroupCard key={`${g.kind}:${g.key}`} group={g} onChanged={() => refetch({ requestPolicy: 'network-only' })} />
+          // Keyed by version too: a group that changed (a lead joined) starts over with its
+          // default lead to keep, not the pick made among the leads it had.
+          <GroupCard key={`${g.kind}:${g.key}:${g.version}`} group={g} onChanged={() => refetch({ requestPolicy: 'network-only' })} />
         ))}
       </Space>
       {(after.length > 1 || conn?.pageInfo.hasNextPage) && (
