@@ -19,6 +19,7 @@ export const contactWayMessages = {
   'contactWays.deleteBody': ['删除后企业微信中的这个二维码立即失效，扫码不会再添加成员；已添加的客户、他们的线索和效果数据都会保留。', 'The QR code stops working in WeCom at once: a scan adds nobody any more. The customers it added, their leads and its results stay.'],
   'contactWays.deleted': ['活码「{name}」已删除', 'Code “{name}” deleted'],
   'contactWays.upload.quota': ['今天已上传 {limit} 张图片到企业微信（本工作区每日上限，见渠道配置 imageUploadsPerDay），{at} 后可再上传', 'The workspace uploaded its {limit} images to WeCom for today (its daily cap, the wecom channel’s imageUploadsPerDay); more after {at}'],
+  'channels.wecom.uploadsHint': ['每天最多上传多少张图片到企业微信（1–1000，留空为 900；企业微信每个企业每天 1000 张）', 'Images uploaded to WeCom a day at most (1–1000, empty for 900; WeCom allows a corp 1,000 a day)'],
   // A staff mass send's attachments (the broadcast form on the wecom channel).
   'broadcasts.attachments': ['群发附件', 'Attachments'],
   'broadcasts.attachmentsHint': ['随企业微信客户群发的文字发送的图片、链接或小程序，最多 {n} 个，按此顺序发送；每位成员的群发都带上。', 'Images, links or mini-programs sent with the text of every member’s WeCom mass message, at most {n}, in this order.'],

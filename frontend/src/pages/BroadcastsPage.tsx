@@ -520,6 +520,7 @@ const plugins: Record<string, PluginField[]> = {
     { key: 'baseUrl' }, { key: 'corpId' }, { key: 'corpSecret', secret: true }, { key: 'agentId', number: true },
     { key: 'contactSecret', secret: true }, { key: 'callbackToken', secret: true }, { key: 'encodingAESKey', secret: true },
     { key: 'massSendRemindAfterMinutes', number: true, hint: 'channels.wecom.remindHint' },
+    { key: 'imageUploadsPerDay', number: true, hint: 'channels.wecom.uploadsHint' },
   ],
 };
 
