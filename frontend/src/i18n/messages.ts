@@ -3,12 +3,14 @@ import { journeyMessages } from './journeyMessages';
 import { importMessages } from './importMessages';
 import { contactWayMessages } from './contactWayMessages';
 import { timelineMessages } from './timelineMessages';
+import { taxonomyMessages } from './taxonomyMessages';
 
 export const messages = {
   ...journeyMessages,
   ...importMessages,
   ...contactWayMessages,
   ...timelineMessages,
+  ...taxonomyMessages,
   // common
   'common.add': ['添加', 'Add'],
   'common.back': ['返回', 'Back'],
@@ -918,7 +920,7 @@ export const messages = {
   'territories.nameRequired': ['请输入名称', 'Enter a name'],
   'territories.parent': ['上级区域', 'Parent'],
   'territories.empty': ['还没有区域', 'No territories yet'],
-  'territories.hint': ['区域目前只能新增；改名和删除还没有 API。', 'Territories can only be added for now; the API has no rename or delete yet.'],
+  'territories.hint': ['改名和移动即时生效，线索和用户随区域一起移动；有线索、用户、渠道商、公海或下级区域的区域不能删除。', 'A rename or move holds at once, and leads and users move with the territory; a territory with leads, users, partners, pools or territories below it cannot be deleted.'],
 
   // settings: users
   'users.title': ['用户与渠道商', 'Users & partners'],
