@@ -11125,6 +11125,7 @@ type DuplicateDismissalMutation struct {
 	kind          *duplicatedismissal.Kind
 	key_hash      *[]byte
 	lead_ids      *schematype.UUIDs
+	leads_hash    *[]byte
 	dismissed_by  *uuid.UUID
 	dismissed_at  *time.Time
 	clearedFields map[string]struct{}
@@ -11381,6 +11382,42 @@ func (m *DuplicateDismissalMutation) ResetLeadIds() {
 	m.lead_ids = nil
 }
 
+// SetLeadsHash sets the "leads_hash" field.
+func (m *DuplicateDismissalMutation) SetLeadsHash(b []byte) {
+	m.leads_hash = &b
+}
+
+// LeadsHash returns the value of the "leads_hash" field in the mutation.
+func (m *DuplicateDismissalMutation) LeadsHash() (r []byte, exists bool) {
+	v := m.leads_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeadsHash returns the old "leads_hash" field's value of the DuplicateDismissal entity.
+// If the DuplicateDismissal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DuplicateDismissalMutation) OldLeadsHash(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeadsHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeadsHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeadsHash: %w", err)
+	}
+	return oldValue.LeadsHash, nil
+}
+
+// ResetLeadsHash resets all changes to the "leads_hash" field.
+func (m *DuplicateDismissalMutation) ResetLeadsHash() {
+	m.leads_hash = nil
+}
+
 // SetDismissedBy sets the "dismissed_by" field.
 func (m *DuplicateDismissalMutation) SetDismissedBy(u uuid.UUID) {
 	m.dismissed_by = &u
@@ -11500,7 +11537,7 @@ func (m *DuplicateDismissalMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *DuplicateDismissalMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.tenant_id != nil {
 		fields = append(fields, duplicatedismissal.FieldTenantID)
 	}
@@ -11512,6 +11549,9 @@ func (m *DuplicateDismissalMutation) Fields() []string {
 	}
 	if m.lead_ids != nil {
 		fields = append(fields, duplicatedismissal.FieldLeadIds)
+	}
+	if m.leads_hash != nil {
+		fields = append(fields, duplicatedismissal.FieldLeadsHash)
 	}
 	if m.dismissed_by != nil {
 		fields = append(fields, duplicatedismissal.FieldDismissedBy)
@@ -11535,6 +11575,8 @@ func (m *DuplicateDismissalMutation) Field(name string) (ent.Value, bool) {
 		return m.KeyHash()
 	case duplicatedismissal.FieldLeadIds:
 		return m.LeadIds()
+	case duplicatedismissal.FieldLeadsHash:
+		return m.LeadsHash()
 	case duplicatedismissal.FieldDismissedBy:
 		return m.DismissedBy()
 	case duplicatedismissal.FieldDismissedAt:
@@ -11556,6 +11598,8 @@ func (m *DuplicateDismissalMutation) OldField(ctx context.Context, name string) 
 		return m.OldKeyHash(ctx)
 	case duplicatedismissal.FieldLeadIds:
 		return m.OldLeadIds(ctx)
+	case duplicatedismissal.FieldLeadsHash:
+		return m.OldLeadsHash(ctx)
 	case duplicatedismissal.FieldDismissedBy:
 		return m.OldDismissedBy(ctx)
 	case duplicatedismissal.FieldDismissedAt:
@@ -11596,6 +11640,13 @@ func (m *DuplicateDismissalMutation) SetField(name string, value ent.Value) erro
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetLeadIds(v)
+		return nil
+	case duplicatedismissal.FieldLeadsHash:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeadsHash(v)
 		return nil
 	case duplicatedismissal.FieldDismissedBy:
 		v, ok := value.(uuid.UUID)
@@ -11680,6 +11731,9 @@ func (m *DuplicateDismissalMutation) ResetField(name string) error {
 		return nil
 	case duplicatedismissal.FieldLeadIds:
 		m.ResetLeadIds()
+		return nil
+	case duplicatedismissal.FieldLeadsHash:
+		m.ResetLeadsHash()
 		return nil
 	case duplicatedismissal.FieldDismissedBy:
 		m.ResetDismissedBy()

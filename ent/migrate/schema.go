@@ -436,6 +436,7 @@ var (
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PHONE", "EMAIL", "NAME_COMPANY"}},
 		{Name: "key_hash", Type: field.TypeBytes},
 		{Name: "lead_ids", Type: field.TypeOther, SchemaType: map[string]string{"postgres": "uuid[]"}},
+		{Name: "leads_hash", Type: field.TypeBytes},
 		{Name: "dismissed_by", Type: field.TypeUUID, Nullable: true},
 		{Name: "dismissed_at", Type: field.TypeTime},
 	}
@@ -446,9 +447,9 @@ var (
 		PrimaryKey: []*schema.Column{DuplicateDismissalsColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "duplicatedismissal_tenant_id_kind_key_hash_lead_ids",
+				Name:    "duplicatedismissal_tenant_id_kind_key_hash_leads_hash",
 				Unique:  true,
-				Columns: []*schema.Column{DuplicateDismissalsColumns[1], DuplicateDismissalsColumns[2], DuplicateDismissalsColumns[3], DuplicateDismissalsColumns[4]},
+				Columns: []*schema.Column{DuplicateDismissalsColumns[1], DuplicateDismissalsColumns[2], DuplicateDismissalsColumns[3], DuplicateDismissalsColumns[5]},
 			},
 		},
 	}
