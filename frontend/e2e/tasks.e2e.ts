@@ -10,7 +10,7 @@
 // elsewhere meanwhile. At 1440 px and 390 px (cards).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ADMIN, gql, launch, shot, signIn, token, userPassword, type Browser } from './lib';
+import { ADMIN, formItem, gql, launch, pick, shot, signIn, token, userPassword, type Browser } from './lib';
 
 let b: Browser;
 let page: Page;
@@ -247,6 +247,148 @@ describe('task centre', () => {
     expect(await page.getByTestId('nav').innerText()).not.toContain('待办');
     await page.goto('/tasks');
     await page.getByText('你的角色无权打开此页面。').waitFor();
+    expect(b.errors).toEqual([]);
+  });
+});
+
+// Tasks by hand and the managers' view (#23): the demo's manager 陈静 runs
+// 华东一组 (rep1 王磊, rep2 李娜); rep3 张伟 is in a team she does not manage.
+describe('tasks by hand and the team view', () => {
+  const MANAGER = 'manager@demo.scrm.dev';
+  const HAND_TITLE = `经理安排：回访 ${stamp}`;
+  const LEAD_TITLE = `线索页新建 ${stamp}`;
+  const PHONE_TITLE = `手机新建 ${stamp}`;
+  /** A day about half a year ahead (the API takes due times up to two years ahead). */
+  const DUE_DAY = new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10);
+  interface TeamTasks { tasks: { totalCount: number; edges: { node: { id: string; title: string; kind: string; assignee: { id: string; name: string } } }[] } }
+  const TEAM = `query($w: TaskFilter){ tasks(where: $w, first: 200) { totalCount edges { node { id title kind assignee { id name } } } } }`;
+  let manager: string;
+
+  it('a manager gives rep1 a task (a past due time refused on its field), and lists the team by assignee and kind (1440 px)', async () => {
+    manager = await token(MANAGER, userPassword);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await signIn(page, MANAGER, userPassword);
+    await page.goto('/tasks');
+    await page.getByTestId('tasks-tab-team').waitFor();
+    await page.getByTestId('task-new').click();
+    const modal = page.locator('.ant-modal').filter({ has: page.getByTestId('task-new-title') });
+    await modal.waitFor();
+    // Nothing filled: the title is asked for, nothing is sent.
+    await page.getByTestId('task-new-ok').click();
+    await modal.getByText('请填写待办事项').waitFor();
+    await page.getByTestId('task-new-title').fill(HAND_TITLE);
+    await page.getByTestId('task-new-description').fill('问一下试驾时间');
+    await pick(page, modal.getByTestId('task-new-assignee'), '销售 王磊');
+    // rep3 is not offered: not a member of her team.
+    await modal.getByTestId('task-new-assignee').click();
+    expect(await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option').allInnerTexts()).not.toContain('销售 张伟（华南一组）');
+    await page.keyboard.press('Escape');
+    // A due time in the past: the API refuses it under the field.
+    const due = modal.getByTestId('task-new-due');
+    await due.click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('2020-01-01 10:00');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('task-new-ok').click();
+    await formItem(modal, '截止时间').getByText('the due time has passed').waitFor();
+    expect((await gql<TeamTasks>(manager, TEAM, { w: { assigneeID: repID } })).tasks.edges.some((e) => e.node.title === HAND_TITLE)).toBe(false);
+    await due.click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type(`${DUE_DAY} 10:00`);
+    await page.keyboard.press('Enter');
+    await shot(page, 'tasks-new-1440');
+    await page.getByTestId('task-new-ok').click();
+    await page.locator('.ant-message-notice').filter({ hasText: `已创建任务「${HAND_TITLE}」` }).waitFor();
+    await page.getByTestId('task-new-title').waitFor({ state: 'detached' });
+
+    // The API: rep1's TASK, due then, and rep1 was told.
+    const mine = (await gql<{ myTasks: { edges: { node: { title: string; kind: string; dueAt: string; description: string } }[] } }>(rep,
+      `{ myTasks(status: OPEN, kind: TASK, first: 500) { edges { node { title kind dueAt description } } } }`)).myTasks.edges.map((e) => e.node);
+    const made = mine.find((n) => n.title === HAND_TITLE);
+    expect(made).toMatchObject({ kind: 'TASK', description: '问一下试驾时间' });
+    expect(new Date(made!.dueAt).toISOString()).toBe(`${DUE_DAY}T02:00:00.000Z`); // 10:00 in Asia/Shanghai
+    const notes = await gql<{ notifications: { kind: string; message: string }[] }>(rep, `{ notifications(first: 20) { kind message } }`);
+    expect(notes.notifications.find((n) => n.kind === 'task.assigned')?.message).toContain(`「${HAND_TITLE}」`);
+
+    // 团队: the manager's team's tasks, filtered by assignee and kind.
+    await page.getByTestId('tasks-tab-team').click();
+    await page.waitForURL('**/tasks?tab=team');
+    const team = page.getByTestId('team-tasks');
+    await team.waitFor();
+    await pick(page, page.getByTestId('team-filter-assignee'), '销售 王磊', true);
+    const rep1Open = (await gql<TeamTasks>(manager, TEAM, { w: { assigneeID: repID } })).tasks.totalCount;
+    await expect.poll(async () => (await page.getByTestId('team-tasks-total').innerText()).replace(/[^\d]/g, '')).toBe(String(rep1Open));
+    const titles = () => page.getByTestId('team-task-title').allInnerTexts();
+    let found = false;
+    for (let i = 0; i < 20 && !found; i++) {
+      found = (await titles()).includes(HAND_TITLE);
+      if (!found) {
+        const next = page.locator('[data-testid=team-tasks] button[aria-label="下一页"]');
+        if (await next.isDisabled()) break;
+        await next.click();
+        await page.waitForTimeout(300);
+      }
+    }
+    expect(found, 'the new task is in the team list').toBe(true);
+    expect(new Set(await page.getByTestId('team-task-assignee').allInnerTexts())).toEqual(new Set(['销售 王磊']));
+    await shot(page, 'tasks-team-1440');
+    await pick(page, page.getByTestId('team-filter-kind'), '跟进承诺');
+    const followUps = (await gql<TeamTasks>(manager, TEAM, { w: { assigneeID: repID, kind: 'FOLLOW_UP' } })).tasks.totalCount;
+    await expect.poll(async () => (await page.getByTestId('team-tasks-total').innerText()).replace(/[^\d]/g, '')).toBe(String(followUps));
+    expect(await titles()).not.toContain(HAND_TITLE);
+    // rep3's tasks are not the manager's to see: the API refuses nothing but lists none.
+    const rep3 = await token('rep3@demo.scrm.dev', userPassword);
+    const rep3ID = (await gql<{ me: { id: string } }>(rep3, `{ me { id } }`)).me.id;
+    expect((await gql<TeamTasks>(manager, TEAM, { w: { assigneeID: rep3ID, anyStatus: true } })).tasks.totalCount).toBe(0);
+    expect(b.errors).toEqual([]);
+  });
+
+  it('a rep has no 团队 tab, makes tasks only for itself, and makes one from a lead page', async () => {
+    await signIn(page, REP, userPassword);
+    await page.goto('/tasks');
+    await page.getByTestId('task-new').waitFor();
+    expect(await page.getByTestId('tasks-tab-team').count()).toBe(0);
+    await page.getByTestId('task-new').click();
+    await page.locator('.ant-modal').filter({ has: page.getByTestId('task-new-title') }).waitFor();
+    expect(await page.getByTestId('task-new-assignee').count()).toBe(0);
+    await page.locator('.ant-modal').getByRole('button', { name: /取\s*消/ }).click();
+    // The API refuses the team list.
+    await expect(gql(rep, `{ tasks { totalCount } }`)).rejects.toThrow(/forbidden|task manage/i);
+
+    await page.goto(`/leads/${leadA}`);
+    await page.getByTestId('lead-new-task').click();
+    const modal = page.locator('.ant-modal').filter({ has: page.getByTestId('task-new-title') });
+    await modal.waitFor();
+    expect(await modal.locator('.ant-modal-title').innerText()).toMatch(/^为「.+」新建任务$/);
+    await page.getByTestId('task-new-title').fill(LEAD_TITLE);
+    await page.getByTestId('task-new-ok').click();
+    await page.locator('.ant-message-notice').filter({ hasText: `已创建任务「${LEAD_TITLE}」` }).waitFor();
+    const onLead = await gql<{ myTasks: { edges: { node: { title: string; lead: { id: string } | null } }[] } }>(rep,
+      `query($l: ID!){ myTasks(leadID: $l, first: 100) { edges { node { title lead { id } } } } }`, { l: leadA });
+    expect(onLead.myTasks.edges.map((e) => e.node)).toContainEqual({ title: LEAD_TITLE, lead: { id: leadA } });
+    expect(b.errors).toEqual([]);
+  });
+
+  it('on a phone the form and the team tab fit (390 px)', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await signIn(page, MANAGER, userPassword);
+    await page.goto('/tasks?tab=team');
+    await page.getByTestId('team-task-card').first().waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'tasks-team-390');
+    await page.getByTestId('task-new').click();
+    const modal = page.locator('.ant-modal').filter({ has: page.getByTestId('task-new-title') });
+    await modal.waitFor();
+    await page.getByTestId('task-new-title').fill(PHONE_TITLE);
+    await pick(page, modal.getByTestId('task-new-assignee'), '销售 李娜');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'tasks-new-390');
+    await page.getByTestId('task-new-ok').click();
+    await page.locator('.ant-message-notice').filter({ hasText: `已创建任务「${PHONE_TITLE}」` }).waitFor();
+    const rep2 = await token('rep2@demo.scrm.dev', userPassword);
+    const theirs = await gql<{ myTasks: { edges: { node: { title: string } }[] } }>(rep2, `{ myTasks(kind: TASK, first: 500) { edges { node { title } } } }`);
+    expect(theirs.myTasks.edges.map((e) => e.node.title)).toContain(PHONE_TITLE);
+    await page.setViewportSize({ width: 1440, height: 900 });
     expect(b.errors).toEqual([]);
   });
 });

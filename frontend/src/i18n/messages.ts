@@ -4,6 +4,7 @@ import { importMessages } from './importMessages';
 import { contactWayMessages } from './contactWayMessages';
 import { timelineMessages } from './timelineMessages';
 import { taxonomyMessages } from './taxonomyMessages';
+import { taskMessages } from './taskMessages';
 
 export const messages = {
   ...journeyMessages,
@@ -11,6 +12,7 @@ export const messages = {
   ...contactWayMessages,
   ...timelineMessages,
   ...taxonomyMessages,
+  ...taskMessages,
   // common
   'common.add': ['添加', 'Add'],
   'common.back': ['返回', 'Back'],

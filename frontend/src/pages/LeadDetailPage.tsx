@@ -7,7 +7,7 @@ import {
   Alert, App, Button, Card, Col, DatePicker, Descriptions, Empty, Form, Input, InputNumber, Modal, Result, Row, Select,
   Skeleton, Space, Steps, Tabs, Tag, Timeline, Typography,
 } from 'antd';
-import { ArrowLeftOutlined, EditOutlined, InboxOutlined, RollbackOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, CarryOutOutlined, EditOutlined, InboxOutlined, RollbackOutlined } from '@ant-design/icons';
 import dayjs from 'dayjs';
 import { useMutation, useQuery } from 'urql';
 import {
@@ -25,6 +25,7 @@ import { formatAttr } from '../lib/fields';
 import { isStaleSchema, readTyped, typedErrorMap, typedInput, withTypedFields } from '../lib/typedFields';
 import { fmtMoney, fmtTime } from '../lib/format';
 import { failureLabel, followUpKindLabel, outcomeLabel, ownerChangeLabel, stageKindLabel } from '../lib/labels';
+import { NewTaskModal } from '../components/tasks/NewTaskModal';
 import type { FollowUpKind, FollowUpOutcome } from '../gql/graphql';
 
 const KINDS: FollowUpKind[] = ['CALL', 'VISIT', 'WECOM', 'SMS', 'EMAIL', 'NOTE'];
@@ -63,6 +64,7 @@ export default function LeadDetailPage() {
   const { tags: allTags } = useTags();
   const { users } = useUsers();
   const [editing, setEditing] = useState(false);
+  const [newTask, setNewTask] = useState(false);
   const [lostStage, setLostStage] = useState<string | null>(null);
   const [form] = Form.useForm();
   const [fuForm] = Form.useForm();
@@ -292,7 +294,22 @@ export default function LeadDetailPage() {
                 options={users.filter((u) => u.active).map((u) => ({ value: u.id, label: u.name }))}
               />
             )}
+            {can('task', 'write') && (
+              <Button icon={<CarryOutOutlined />} onClick={() => setNewTask(true)} data-testid="lead-new-task">
+                {t('tasks.new')}
+              </Button>
+            )}
           </Space>
+          {newTask && (
+            <NewTaskModal
+              lead={{ id: lead.id, name: lead.name }}
+              onClose={() => setNewTask(false)}
+              onDone={(title) => {
+                message.success(t('tasks.created', { title }));
+                setNewTask(false);
+              }}
+            />
+          )}
         </div>
         {stages.length > 0 && (
           <div style={{ marginTop: 20 }} data-testid="stage-bar">

@@ -13,6 +13,7 @@ import { LeadCards } from '../components/leads/LeadCards';
 import { QueryError } from '../components/QueryError';
 import { LeadFilters } from '../components/leads/LeadFilters';
 import { BulkActions } from '../components/leads/BulkActions';
+import { EnrollAction } from '../components/leads/EnrollAction';
 import { LeadFormModal } from '../components/leads/LeadFormModal';
 import { ViewBar } from '../components/leads/ViewBar';
 import { ExportButton } from '../components/leads/ExportButton';
@@ -345,11 +346,13 @@ export function LeadsPage() {
           <Space wrap data-testid="bulk-all-bar">
             <Typography.Text strong>{t('bulkAll.allSelected', { n: fmtNumber(total) })}</Typography.Text>
             <Button size="small" type="primary" onClick={() => setBulkAllOpen(true)} data-testid="bulk-all-open">{t('bulkAll.act')}</Button>
+            <EnrollAction where={where} total={total} onDone={() => refetch({ requestPolicy: 'network-only' })} />
             <Button size="small" type="link" onClick={() => setSelected([])}>{t('bulkAll.clear')}</Button>
           </Space>
         ) : selected.length > 0 ? (
           <Space wrap>
             <BulkActions ids={selected} names={names} tags={tags} users={users} onDone={() => { setSelected([]); refetch({ requestPolicy: 'network-only' }); }} />
+            <EnrollAction where={{ idIn: selected }} total={selected.length} names={names} onDone={() => refetch({ requestPolicy: 'network-only' })} />
             {canBulkAll && selected.length === rows.length && total > rows.length && (
               <Typography.Text>
                 {t('bulkAll.pageSelected', { n: selected.length })}

@@ -2,11 +2,13 @@
 // steps and the follow-ups they promised — by tab (due today, overdue, all
 // open, done), oldest due first, paged with the connection's cursor. A task
 // is completed with an optional note (completeTask), which the API records
-// as a follow-up on its lead. On a phone the rows are cards.
+// as a follow-up on its lead. On a phone the rows are cards. 新建任务 makes a
+// task by hand (createTask); users with task manage get a 团队 tab, the
+// tasks of the members of the teams they manage (components/tasks).
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { Alert, App, Badge, Button, Card, Empty, Form, Input, List, Modal, Space, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
-import { CheckOutlined, LeftOutlined, RightOutlined, UserOutlined } from '@ant-design/icons';
+import { CheckOutlined, LeftOutlined, PlusOutlined, RightOutlined, UserOutlined } from '@ant-design/icons';
 import { useMutation, useQuery } from 'urql';
 import dayjs from 'dayjs';
 import { CompleteTaskDoc, MyTasksDoc } from '../api/ops';
@@ -15,6 +17,8 @@ import { useI18n } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
 import { QueryError } from '../components/QueryError';
 import { useTaskCounts } from '../components/TaskButton';
+import { NewTaskModal } from '../components/tasks/NewTaskModal';
+import { TeamTasks } from '../components/tasks/TeamTasks';
 import { completeErrorText, dueState, parseTab, relativeDue, tabVariables, TASK_TABS, type TaskTab } from '../lib/tasks';
 import { fmtNumber, fmtTime } from '../lib/format';
 import { taskKindLabel } from '../lib/labels';
@@ -31,8 +35,11 @@ export default function TasksPage() {
   const mobile = useMobile();
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
-  const tab = parseTab(params.get('tab'));
   const canWrite = can('task', 'write');
+  const canManage = can('task', 'manage');
+  const team = canManage && params.get('tab') === 'team';
+  const tab = parseTab(params.get('tab'));
+  const [creating, setCreating] = useState(false);
 
   // The time the tab's due limits are for: set when a tab is chosen and after a completion. The
   // clock only redraws the due times each minute (a new limit would reload the rows under the user).
@@ -128,21 +135,40 @@ export default function TasksPage() {
     );
   };
   const empty = loading ? ' ' : <Empty description={t(`tasks.empty.${tab}`)} />;
+  const tabs = [
+    ...TASK_TABS.map((k) => ({ key: k as string, label: tabLabel(k) })),
+    ...(canManage ? [{ key: 'team', label: <span data-testid="tasks-tab-team">{t('tasks.tab.team')}</span> }] : []),
+  ];
 
   return (
-    <div data-testid="tasks" data-tab={tab} data-loading={loading ? 'true' : 'false'}>
-      <PageTitle title={t('tasks.title')} sub={t('tasks.sub')} />
+    <div data-testid="tasks" data-tab={team ? 'team' : tab} data-loading={loading ? 'true' : 'false'}>
+      <PageTitle
+        title={t('tasks.title')}
+        sub={t('tasks.sub')}
+        extra={canWrite && <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="task-new">{t('tasks.new')}</Button>}
+      />
       {!canWrite && <Alert type="info" showIcon style={{ marginBottom: 12 }} title={t('tasks.noWrite')} />}
+      {creating && (
+        <NewTaskModal
+          onClose={() => setCreating(false)}
+          onDone={(title) => {
+            message.success(t('tasks.created', { title }));
+            setCreating(false);
+            reload();
+          }}
+        />
+      )}
       <Tabs
-        activeKey={tab}
+        activeKey={team ? 'team' : tab}
         onChange={(k) => {
           setNow(dayjs());
           setClock(dayjs());
           setParams(k === 'today' ? {} : { tab: k }, { replace: true });
         }}
-        items={TASK_TABS.map((k) => ({ key: k, label: tabLabel(k) }))}
+        items={tabs}
         data-testid="tasks-tabs"
       />
+      {team ? <TeamTasks /> : <>
       <QueryError error={res.error} retry={() => refetch({ requestPolicy: 'network-only' })} />
       {mobile ? (
         <List
@@ -201,6 +227,7 @@ export default function TasksPage() {
           />
         </Tooltip>
       </div>
+      </>}
       {completing && (
         <CompleteModal
           task={completing}

@@ -1,0 +1,40 @@
+// The task centre's operations beyond the contract's myTasks/completeTask:
+// tasks made by hand, the managers' team view and cancelling.
+import { graphql } from '../gql';
+
+export const TeamTaskRowFragment = graphql(`
+  fragment TeamTaskRow on Task {
+    ...TaskRow
+    assignee { id name }
+  }
+`);
+
+export const TeamTasksDoc = graphql(`
+  query TeamTasks($where: TaskFilter, $first: Int, $after: Cursor) {
+    tasks(where: $where, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { ...TeamTaskRow } }
+    }
+  }
+`);
+
+export const TaskAssigneesDoc = graphql(`
+  query TaskAssignees {
+    users(first: 1000, orderBy: { field: NAME, direction: ASC }) {
+      edges { node { id name active team { id name manager { id } } } }
+    }
+  }
+`);
+
+export const CreateTaskDoc = graphql(`
+  mutation CreateTask($input: CreateTaskInput!) {
+    createTask(input: $input) { ...TeamTaskRow }
+  }
+`);
+
+export const CancelTaskDoc = graphql(`
+  mutation CancelTask($id: ID!, $note: String) {
+    cancelTask(id: $id, note: $note) { ...TaskRow }
+  }
+`);

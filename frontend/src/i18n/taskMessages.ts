@@ -1,0 +1,32 @@
+// The task centre's messages beyond the list (tasks made by hand, the
+// managers' team view, enrolling leads from the leads list) as [中文, English],
+// spread into messages.ts.
+export const taskMessages = {
+  'tasks.new': ['新建任务', 'New task'],
+  'tasks.newForLead': ['为「{name}」新建任务', 'New task for “{name}”'],
+  'tasks.create': ['创建', 'Create'],
+  'tasks.created': ['已创建任务「{title}」', 'Created “{title}”'],
+  'tasks.me': ['我自己', 'Myself'],
+  'tasks.assignee': ['负责人', 'Assignee'],
+  'tasks.titleRequired': ['请填写待办事项', 'Enter what is to be done'],
+  'tasks.dueRequired': ['请选择截止时间', 'Choose a due time'],
+  'tasks.tab.team': ['团队', 'Team'],
+  'tasks.empty.team': ['没有符合条件的团队待办', 'No team tasks match'],
+  'tasks.teamSub': ['你管理的团队成员的待办（管理员可见全部）', 'Tasks of the members of the teams you manage (admins see everyone’s)'],
+  'tasks.allAssignees': ['全部成员', 'Everyone'],
+  'tasks.allKinds': ['全部类型', 'All kinds'],
+  'tasks.colAssignee': ['负责人', 'Assignee'],
+  'taskStatus.OPEN': ['待处理', 'Open'],
+  'taskStatus.DONE': ['已完成', 'Done'],
+  'taskStatus.CANCELLED': ['已取消', 'Cancelled'],
+
+  'enroll.action': ['加入旅程', 'Enrol in journey'],
+  'enroll.title': ['将 {n} 条线索加入旅程', 'Enrol {n} leads in a journey'],
+  'enroll.journey': ['旅程', 'Journey'],
+  'enroll.pick': ['请选择运行中或已暂停的旅程', 'Choose an active or paused journey'],
+  'enroll.none': ['没有运行中或已暂停的旅程', 'No active or paused journey'],
+  'enroll.ok': ['加入', 'Enrol'],
+  'enroll.result': ['已加入 {changed} 条，{failed} 条未加入', '{changed} enrolled, {failed} not enrolled'],
+  'enroll.job': ['共 {n} 条线索，已在后台加入旅程，可在任务中心查看进度', '{n} leads are being enrolled in the background; follow it in Jobs'],
+  'enroll.hint': ['已在旅程中、已离开且不允许重复进入、或非活跃的线索不会加入，并列出原因。', 'Leads already in the journey, that left one without re-entry, or are not active are not enrolled; the reasons are listed.'],
+} as const;
