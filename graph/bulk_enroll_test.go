@@ -51,7 +51,11 @@ func TestBulkEnrollLeads(t *testing.T) {
 	exec(`UPDATE leads SET owner_id = $1 WHERE name < 'L005'`, mustUUID(t, rep.CreateUser.ID))
 	exec(`UPDATE leads SET owner_id = $1 WHERE name >= 'L005'`, ws.Admin.ID)
 	leadID := func(name string) string {
-		var out struct{ Leads struct{ Edges []struct{ Node struct{ ID string } } } }
+		var out struct {
+			Leads struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
 		api.MustDo(admin, `query($n:String!){ leads(where:{name:$n}) { edges { node { id } } } }`, map[string]any{"n": name}, &out)
 		return out.Leads.Edges[0].Node.ID
 	}

@@ -60,7 +60,7 @@ func TestTasksByHandAndTeamView(t *testing.T) {
 
 	type taskView struct {
 		ID, Title, Kind, Status string
-		Assignee               struct{ ID string }
+		Assignee                struct{ ID string }
 	}
 	var c1, c2 struct{ CreateTask taskView }
 	api.MustDo(mgrT, create, map[string]any{"in": map[string]any{"title": "回访王总", "dueAt": due, "assigneeID": rep1}}, &c1)
@@ -68,7 +68,9 @@ func TestTasksByHandAndTeamView(t *testing.T) {
 	if c1.CreateTask.Assignee.ID != rep1 || c1.CreateTask.Kind != "TASK" || c2.CreateTask.Assignee.ID != rep2 {
 		t.Fatalf("created %+v %+v", c1, c2)
 	}
-	var notes struct{ Notifications []struct{ Kind, Message string } }
+	var notes struct {
+		Notifications []struct{ Kind, Message string }
+	}
 	api.MustDo(rep1T, `{ notifications { kind message } }`, nil, &notes)
 	if len(notes.Notifications) != 1 || notes.Notifications[0].Kind != "task.assigned" {
 		t.Fatalf("rep1's notifications %+v, want the task's", notes.Notifications)
