@@ -34,7 +34,7 @@ var leadFieldColumns = map[string][]string{
 	"territory": {lead.FieldTerritoryID}, "partner": {lead.FieldPartnerID}, "tags": {},
 	"phone": {lead.FieldPhone}, "email": {lead.FieldEmail}, "wecomContacts": {},
 	typed.TypedAttributeField: {lead.FieldAttributes},
-	"reachableChannels": nil,
+	"reachableChannels":       nil,
 }
 
 // selectLeadColumns has the lead page query q read only the columns that

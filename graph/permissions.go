@@ -123,14 +123,14 @@ var RootPermissions = map[string]Permission{
 	"Mutation.deleteStage":              {"pipeline", "delete"},
 	"Mutation.createTagGroup":           {"tag", "write"},
 	"Mutation.createTag":                {"tag", "write"},
-	"Mutation.tagLeads":                 {"lead.tag", "write"},
-	"Mutation.untagLeads":               {"lead.tag", "write"},
-	"Mutation.updateLead":               {"lead", "write"},
-	"Mutation.suppress":                 {"lead", "write"},
 	"Mutation.updateTagGroup":           {"tag", "write"},
 	"Mutation.deleteTagGroup":           {"tag", "write"},
 	"Mutation.updateTag":                {"tag", "write"},
 	"Mutation.deleteTag":                {"tag", "write"},
+	"Mutation.tagLeads":                 {"lead.tag", "write"},
+	"Mutation.untagLeads":               {"lead.tag", "write"},
+	"Mutation.updateLead":               {"lead", "write"},
+	"Mutation.suppress":                 {"lead", "write"},
 
 	"Mutation.createPool":           {"pool", "write"},
 	"Mutation.updatePool":           {"pool", "write"},
@@ -160,12 +160,12 @@ var RootPermissions = map[string]Permission{
 	"Mutation.createAPIKey":    {"apikey", "write"},
 	"Mutation.revokeAPIKey":    {"apikey", "write"},
 	"Mutation.createTerritory": {"territory", "write"},
+	"Mutation.updateTerritory": {"territory", "write"},
+	"Mutation.deleteTerritory": {"territory", "write"},
 	"Mutation.createUser":      {"user", "write"},
 	"Mutation.updateUser":      {"user", "write"},
 	"Mutation.createTeam":      {"team", "write"},
 	"Mutation.createPartner":   {"partner", "write"},
-	"Mutation.updateTerritory": {"territory", "write"},
-	"Mutation.deleteTerritory": {"territory", "write"},
 }
 
 // authorizePermissionsRead lets anyone read the permissions of a role they

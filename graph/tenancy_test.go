@@ -156,7 +156,9 @@ var crossTenantCases = map[string]crossCase{
 	// give A's user a task about A's lead, nor change or cancel A's task.
 	"Query.tasks": {query: `{ tasks(where:{anyStatus: true}) { totalCount edges { node { id assignee { id } lead { id } } } } }`},
 	"Mutation.createTask": {query: `mutation($u:ID!, $l:ID!, $d:Time!){ createTask(input:{title:"x", dueAt:$d, assigneeID:$u, leadID:$l}){ id } }`,
-		vars: func(a map[string]string) map[string]any { return map[string]any{"u": a["user"], "l": a["lead"], "d": a["tomorrow"]} }, mustErr: true},
+		vars: func(a map[string]string) map[string]any {
+			return map[string]any{"u": a["user"], "l": a["lead"], "d": a["tomorrow"]}
+		}, mustErr: true},
 	"Mutation.updateTask": {query: `mutation($id:ID!){ updateTask(id:$id, input:{title:"hijacked"}){ id } }`, vars: aID("task"), mustErr: true},
 	"Mutation.cancelTask": {query: `mutation($id:ID!){ cancelTask(id:$id){ id status } }`, vars: aID("task"), mustErr: true},
 	// Contact-way codes: B's list holds none of A's, and B cannot put A's users or tags on a code.
@@ -184,6 +186,8 @@ var crossTenantCases = map[string]crossCase{
 	"Mutation.revokePermission": {query: `mutation { revokePermission(role:"manager", resource:"lead", action:"assign") }`},
 	"Mutation.revokeAPIKey":     {query: `mutation($id:ID!){ revokeAPIKey(id:$id){ id } }`, vars: aID("apiKey"), mustErr: true},
 	"Mutation.createTerritory":  {query: `mutation($id:ID!){ createTerritory(input:{name:"x", parentID:$id}){ id } }`, vars: aID("territory"), mustErr: true},
+	"Mutation.updateTerritory":  {query: `mutation($id:ID!){ updateTerritory(id:$id, input:{name:"x", clearParent:true}){ id } }`, vars: aID("territory"), mustErr: true},
+	"Mutation.deleteTerritory":  {query: `mutation($id:ID!){ deleteTerritory(id:$id) }`, vars: aID("territory"), mustErr: true},
 	"Mutation.createUser": {query: `mutation($t:ID!){ createUser(input:{name:"x", email:"x@wb.test", password:"password-x", roles:["rep"], teamID:$t}){ id } }`,
 		vars: func(a map[string]string) map[string]any { return map[string]any{"t": a["team"]} }, mustErr: true},
 	"Mutation.updateUser": {query: `mutation($id:ID!){ updateUser(id:$id, input:{name:"hijacked"}){ id } }`, vars: aID("user"), mustErr: true},
@@ -191,8 +195,6 @@ var crossTenantCases = map[string]crossCase{
 	// Jobs: B's import and export reach only B's leads (A's lead id matches
 	// none of them); A's job is invisible to B.
 	"Mutation.importLeads": {query: `mutation($csv: Upload!){ importLeads(csv:$csv, mapping:{columns:{phone:"phone"}}) { id status } }`,
-	"Mutation.updateTerritory":  {query: `mutation($id:ID!){ updateTerritory(id:$id, input:{name:"x", clearParent:true}){ id } }`, vars: aID("territory"), mustErr: true},
-	"Mutation.deleteTerritory":  {query: `mutation($id:ID!){ deleteTerritory(id:$id) }`, vars: aID("territory"), mustErr: true},
 		csv: map[string]apitest.File{"csv": {Name: "b.csv", Data: []byte("phone\n13912345670\n")}}},
 	"Mutation.exportLeads":       {query: `mutation($id:ID!){ exportLeads(where:{id:$id}) { id status } }`, vars: aID("lead")},
 	"Mutation.cancelJob":         {query: `mutation($id:ID!){ cancelJob(id:$id) { id status } }`, vars: aID("job"), mustErr: true},

@@ -10,8 +10,8 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	entjourney "github.com/scrmhq/scrm/ent/journey"
-	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/pool"
+	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
