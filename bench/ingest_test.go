@@ -55,7 +55,8 @@ func BenchmarkImportVsCopy(b *testing.B) {
 		path := writeCSV(b, rows)
 		b.StartTimer()
 		start := time.Now()
-		sum, err := importer.Run(ctx, importer.Options{Path: path, Mapping: benchMapping(b), Concurrency: benchWorkers(), BatchSize: benchBatch()},
+		sum, err := importer.Run(ctx, importer.Options{Path: path, Mapping: benchMapping(b), Concurrency: benchWorkers(), BatchSize: benchBatch(),
+			FirstBatchSize: min(benchBatch(), importer.FileFirstBatchSize)},
 			func(ctx context.Context, batch leads.Batch) (*leads.Result, error) { return in.IngestFile(ctx, batch) })
 		if err != nil {
 			b.Fatal(err)

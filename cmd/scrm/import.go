@@ -66,7 +66,7 @@ func runImport(ctx context.Context, args []string) error {
 	}
 	wctx := tenant.NewContext(ctx, ws.ID)
 	sum, err := importer.Run(wctx, importer.Options{
-		Path: path, Mapping: mapping, BatchSize: batch, Concurrency: concurrency,
+		Path: path, Mapping: mapping, BatchSize: batch, FirstBatchSize: min(batch, importer.FileFirstBatchSize), Concurrency: concurrency,
 		Progress: os.Stderr, RejectsPath: rejects, Restart: restart,
 	}, func(ctx context.Context, b leads.Batch) (*leads.Result, error) {
 		return svc.Ingester.IngestFile(ctx, b)

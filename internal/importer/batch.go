@@ -47,8 +47,11 @@ func LinesFromContext(ctx context.Context) []int {
 
 // produce reads the file, cuts batches and starts their Sink calls, at most
 // len(slots) unrecorded batches at a time.
-func (im *importRun) produce(ctx context.Context, sink Sink, queue chan<- *batch, slots chan struct{}) error {
+// seen is how many data rows (sent or rejected locally) the file had
+// before this run's first batch.
+func (im *importRun) produce(ctx context.Context, sink Sink, queue chan<- *batch, slots chan struct{}, seen int) error {
 	b := &batch{}
+	limit := im.state.batchLimit(seen)
 	for {
 		rec, err := im.reader.next()
 		if errors.Is(err, io.EOF) {
@@ -58,10 +61,12 @@ func (im *importRun) produce(ctx context.Context, sink Sink, queue chan<- *batch
 			return err
 		}
 		im.add(b, rec)
-		if b.size() >= im.state.BatchSize {
+		if b.size() >= limit {
 			if err := im.dispatch(ctx, sink, b, queue, slots); err != nil {
 				return err
 			}
+			seen += b.size()
+			limit = im.state.batchLimit(seen)
 			b = &batch{}
 		}
 	}
@@ -69,6 +74,18 @@ func (im *importRun) produce(ctx context.Context, sink Sink, queue chan<- *batch
 		return nil
 	}
 	return im.dispatch(ctx, sink, b, queue, slots)
+}
+
+// batchLimit is the size of the batch that starts after seen data rows of
+// the file: BatchSize, or with FirstBatch set, FirstBatch at the top of the
+// file and then as many rows as came before, up to BatchSize (1,000, 1,000,
+// 2,000, 4,000, 8,000, 10,000, ...). It depends only on the position, so a
+// resumed import cuts, and keys, its batches as the interrupted one did.
+func (s *importState) batchLimit(seen int) int {
+	if s.FirstBatch <= 0 {
+		return s.BatchSize
+	}
+	return min(s.BatchSize, max(s.FirstBatch, seen))
 }
 
 // add puts one record into the batch as a row or as a rejected line.

@@ -46,7 +46,10 @@ const (
 	// FileBatchSize is the batch size of `scrm import`, whose sink is
 	// leads.Ingester.IngestFile (batches up to leads.MaxFileRows rows);
 	// a sink of Ingest takes at most leads.MaxRows.
-	FileBatchSize      = 10000
+	FileBatchSize = 10000
+	// FileFirstBatchSize is the first batch of `scrm import` (see
+	// Options.FirstBatchSize).
+	FileFirstBatchSize = 1000
 	DefaultConcurrency = 2
 	// DefaultSource is the batch source when the mapping names none.
 	DefaultSource = "import"
@@ -62,6 +65,12 @@ type Options struct {
 	// leads.MaxFileRows (and at most leads.MaxRows for a sink of Ingest). A resumed import keeps the batch size it started with,
 	// so that it sends the same idempotency keys.
 	BatchSize int
+	// FirstBatchSize, when set (1..BatchSize), makes the first batches
+	// smaller: the first holds this many rows and each later one as many as
+	// came before it, up to BatchSize. Nothing overlaps the first batch's
+	// cleaning and staging, so `scrm import` starts writing sooner. A resumed
+	// import keeps the value it started with.
+	FirstBatchSize int
 	// Concurrency is how many batches may be in flight at once
 	// (DefaultConcurrency if zero). Results are still recorded in file order.
 	Concurrency int
@@ -125,6 +134,9 @@ func (o Options) withDefaults() (Options, Mapping, error) {
 	}
 	if o.BatchSize < 0 || o.BatchSize > leads.MaxFileRows {
 		return o, Mapping{}, fmt.Errorf("importer: batch size %d is outside 1..%d", o.BatchSize, leads.MaxFileRows)
+	}
+	if o.FirstBatchSize < 0 || o.FirstBatchSize > o.BatchSize {
+		return o, Mapping{}, fmt.Errorf("importer: first batch size %d is outside 0..%d (the batch size)", o.FirstBatchSize, o.BatchSize)
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
@@ -240,6 +252,7 @@ func (im *importRun) readHeader() (*recordReader, error) {
 		ContentFingerprint: im.id.content,
 		MappingFingerprint: im.id.mapping,
 		BatchSize:          im.opts.BatchSize,
+		FirstBatch:         im.opts.FirstBatchSize,
 		NextLine:           head.endLine + 1,
 		Offset:             head.endOffset,
 	}
@@ -273,7 +286,8 @@ func (im *importRun) position(fresh *recordReader) error {
 func (im *importRun) usable(saved *importState) bool {
 	return saved.Offset >= im.state.Offset && saved.Offset <= im.id.size &&
 		saved.NextLine >= im.state.NextLine &&
-		saved.BatchSize > 0 && saved.BatchSize <= leads.MaxFileRows
+		saved.BatchSize > 0 && saved.BatchSize <= leads.MaxFileRows &&
+		saved.FirstBatch >= 0 && saved.FirstBatch <= saved.BatchSize
 }
 
 // startOver drops an earlier state and rejects file and reads on after the
@@ -320,12 +334,13 @@ func (im *importRun) run(ctx context.Context, sink Sink) (*Summary, error) {
 	defer cancel()
 	im.progress.begin(im.state.Offset, im.state.Totals.Rows)
 
+	seen := im.state.Totals.Rows
 	slots := make(chan struct{}, im.opts.Concurrency)
 	queue := make(chan *batch, im.opts.Concurrency)
 	var readErr error
 	go func() {
 		defer close(queue)
-		readErr = im.produce(ctx, sink, queue, slots)
+		readErr = im.produce(ctx, sink, queue, slots, seen)
 	}()
 
 	var commitErr error

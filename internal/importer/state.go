@@ -39,6 +39,10 @@ type importState struct {
 	// BatchSize is kept so that a resumed run cuts the same batches, and so
 	// sends the same idempotency keys, as the interrupted one.
 	BatchSize int `json:"batchSize"`
+	// FirstBatch is Options.FirstBatchSize, kept for the same reason; 0 in
+	// the state files of imports started before it existed (every batch
+	// BatchSize).
+	FirstBatch int `json:"firstBatch,omitempty"`
 	// NextLine is the line at Offset: where the next record starts, or a
 	// blank line before it.
 	NextLine int    `json:"nextLine"`

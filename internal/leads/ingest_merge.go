@@ -10,13 +10,31 @@ import (
 	"github.com/scrmhq/scrm/internal/gid"
 )
 
-// mergeUpdateSQL writes the merged values of existing leads.
-const mergeUpdateSQL = `UPDATE leads l SET name = r.name, phone = r.phone, email = r.email, union_id = r.union_id,
-	open_id = r.open_id, external_id = r.external_id, wecom_external_user_id = r.wecom_external_user_id, company = r.company, territory_id = r.territory_id,
-	referrer_id = r.referrer_id, attributes = r.attributes, reachable = r.reachable, updated_at = $2
-FROM json_to_recordset($3::json) AS r(id uuid, name text, phone text, email text, union_id text, open_id text,
-	external_id text, wecom_external_user_id text, company text, territory_id uuid, referrer_id uuid, attributes jsonb, reachable jsonb)
-WHERE l.tenant_id = $1 AND l.id = r.id`
+// mergeSQL writes, in one statement, the merged values of existing leads
+// ($3), a source touch and a lead.duplicate event for every duplicate row
+// ($4, one id for both), and the notes to owners of protected leads ($5).
+const mergeSQL = `WITH merged AS (
+	UPDATE leads l SET name = r.name, phone = r.phone, email = r.email, union_id = r.union_id,
+		open_id = r.open_id, external_id = r.external_id, wecom_external_user_id = r.wecom_external_user_id, company = r.company,
+		territory_id = r.territory_id, referrer_id = r.referrer_id, attributes = r.attributes, reachable = r.reachable, updated_at = $2
+	FROM json_to_recordset($3::json) AS r(id uuid, name text, phone text, email text, union_id text, open_id text,
+		external_id text, wecom_external_user_id text, company text, territory_id uuid, referrer_id uuid, attributes jsonb, reachable jsonb)
+	WHERE l.tenant_id = $1 AND l.id = r.id
+), dup AS MATERIALIZED (
+	SELECT * FROM json_to_recordset($4::json) AS r(id uuid, lead_id uuid, source text, source_detail text, external_id text)
+), touched AS (
+	INSERT INTO source_touches (id, tenant_id, lead_id, source, source_detail, external_id, duplicate, at)
+	SELECT r.id, $1, r.lead_id, r.source, r.source_detail, r.external_id, true, $2 FROM dup r
+), evented AS (
+	INSERT INTO events (tenant_id, id, lead_id, name, properties, occurred_at, received_at, source)
+	SELECT $1, r.id, r.lead_id, 'lead.duplicate',
+		jsonb_strip_nulls(jsonb_build_object('source', r.source, 'sourceDetail', nullif(r.source_detail, ''), 'externalID', r.external_id)),
+		$2, $2, 'ingest'
+	FROM dup r
+)
+INSERT INTO notifications (id, tenant_id, user_id, kind, lead_id, message, created_at)
+SELECT r.id, $1, r.user_id, 'lead.duplicate', r.lead_id, r.message, $2
+FROM json_to_recordset($5::json) AS r(id uuid, user_id uuid, lead_id uuid, message text)`
 
 // merge folds the groups that matched existing leads into them, records a
 // source touch and a lead.duplicate event for every duplicate row (also
@@ -55,7 +73,7 @@ func (w *writer) merge(ctx context.Context, gs []*group) error {
 		}
 		m.Attributes = nonNil(w.attrs[g])
 	}
-	var recs []*newLead
+	recs := []*newLead{}
 	for _, id := range order {
 		m := byLead[id]
 		if m.sameAs(read[id]) {
@@ -66,17 +84,22 @@ func (w *writer) merge(ctx context.Context, gs []*group) error {
 		m.Reachable = reachable(deref(m.Phone), deref(m.Email), deref(m.UnionID), deref(m.OpenID))
 		recs = append(recs, m)
 	}
-	if len(recs) > 0 {
-		param, err := jsonParam(recs)
-		if err != nil {
+	w.ingested.Merged = order
+	touches, notes := w.duplicates(gs)
+	if len(recs)+len(touches)+len(notes) == 0 {
+		return nil
+	}
+	var params [3]string
+	for i, v := range []any{recs, touches, notes} {
+		var err error
+		if params[i], err = jsonParam(v); err != nil {
 			return err
 		}
-		if _, err := w.c.ExecContext(ctx, mergeUpdateSQL, w.tid, w.now, param); err != nil {
-			return fmt.Errorf("merge leads: %w", err)
-		}
 	}
-	w.ingested.Merged = order
-	return w.recordDuplicates(ctx, gs)
+	if _, err := w.c.ExecContext(ctx, mergeSQL, w.tid, w.now, params[0], params[1], params[2]); err != nil {
+		return fmt.Errorf("merge leads and record duplicates: %w", err)
+	}
+	return nil
 }
 
 // sameAs reports whether merging left lead t exactly as it was read.
@@ -113,23 +136,38 @@ type touch struct {
 	ExternalID   *string   `json:"external_id"`
 }
 
-// recordDuplicates writes the touches, events and owner notifications of
-// every row that merged.
-func (w *writer) recordDuplicates(ctx context.Context, gs []*group) error {
-	var touches []touch
-	notify := map[uuid.UUID]*existing{}
-	var notifyOrder []uuid.UUID
+// note tells the owner of a protected lead that a duplicate arrived; the
+// lead stays theirs.
+type note struct {
+	ID      uuid.UUID `json:"id"`
+	UserID  uuid.UUID `json:"user_id"`
+	LeadID  uuid.UUID `json:"lead_id"`
+	Message string    `json:"message"`
+}
+
+// duplicates returns the touch (and event) of every row that merged, into
+// an existing lead or into an earlier row's new lead, and a note to the
+// owner of each protected lead a row merged into.
+func (w *writer) duplicates(gs []*group) ([]touch, []note) {
+	touches := []touch{}
+	notes := []note{}
+	notified := map[uuid.UUID]bool{}
 	for _, g := range gs {
 		t := w.targets[g]
 		leadID := w.created[g]
 		dups := g.rows[1:]
 		if t != nil {
 			leadID, dups = t.ID, g.rows
-			if t.OwnerID != nil && t.ProtectedUntil != nil && t.ProtectedUntil.After(w.now) {
-				if _, ok := notify[t.ID]; !ok {
-					notify[t.ID] = t
-					notifyOrder = append(notifyOrder, t.ID)
+			if t.OwnerID != nil && t.ProtectedUntil != nil && t.ProtectedUntil.After(w.now) && !notified[t.ID] {
+				notified[t.ID] = true
+				name := t.Name
+				if name == "" {
+					name = "未命名线索"
 				}
+				n := note{ID: gid.New(gid.Notification), UserID: *t.OwnerID, LeadID: t.ID,
+					Message: fmt.Sprintf("你保护期内的线索「%s」收到一条重复线索，已合并到该线索，仍归你跟进。", name)}
+				notes = append(notes, n)
+				w.ingested.Notifications = append(w.ingested.Notifications, n.ID)
 			}
 		}
 		for _, i := range dups {
@@ -138,65 +176,7 @@ func (w *writer) recordDuplicates(ctx context.Context, gs []*group) error {
 				SourceDetail: r.SourceDetail, ExternalID: nilIfEmpty(r.ExternalID)})
 		}
 	}
-	if len(touches) == 0 {
-		return nil
-	}
-	param, err := jsonParam(touches)
-	if err != nil {
-		return err
-	}
-	if _, err := w.c.ExecContext(ctx, `INSERT INTO source_touches (id, tenant_id, lead_id, source, source_detail, external_id, duplicate, at)
-		SELECT r.id, $1, r.lead_id, r.source, r.source_detail, r.external_id, true, $2
-		FROM json_to_recordset($3::json) AS r(id uuid, lead_id uuid, source text, source_detail text, external_id text)`,
-		w.tid, w.now, param); err != nil {
-		return fmt.Errorf("record source touches: %w", err)
-	}
-	if _, err := w.c.ExecContext(ctx, `INSERT INTO events (tenant_id, id, lead_id, name, properties, occurred_at, received_at, source)
-		SELECT $1, r.id, r.lead_id, 'lead.duplicate',
-			jsonb_strip_nulls(jsonb_build_object('source', r.source, 'sourceDetail', nullif(r.source_detail, ''), 'externalID', r.external_id)),
-			$2, $2, 'ingest'
-		FROM json_to_recordset($3::json) AS r(id uuid, lead_id uuid, source text, source_detail text, external_id text)`,
-		w.tid, w.now, param); err != nil {
-		return fmt.Errorf("record duplicate events: %w", err)
-	}
-	return w.notifyOwners(ctx, notify, notifyOrder)
-}
-
-// notifyOwners tells the owner of each protected lead that a duplicate
-// arrived; the lead stays theirs.
-func (w *writer) notifyOwners(ctx context.Context, leads map[uuid.UUID]*existing, order []uuid.UUID) error {
-	if len(order) == 0 {
-		return nil
-	}
-	type note struct {
-		ID      uuid.UUID `json:"id"`
-		UserID  uuid.UUID `json:"user_id"`
-		LeadID  uuid.UUID `json:"lead_id"`
-		Message string    `json:"message"`
-	}
-	notes := make([]note, 0, len(order))
-	for _, id := range order {
-		l := leads[id]
-		name := l.Name
-		if name == "" {
-			name = "未命名线索"
-		}
-		n := note{ID: gid.New(gid.Notification), UserID: *l.OwnerID, LeadID: id,
-			Message: fmt.Sprintf("你保护期内的线索「%s」收到一条重复线索，已合并到该线索，仍归你跟进。", name)}
-		notes = append(notes, n)
-		w.ingested.Notifications = append(w.ingested.Notifications, n.ID)
-	}
-	param, err := jsonParam(notes)
-	if err != nil {
-		return err
-	}
-	_, err = w.c.ExecContext(ctx, `INSERT INTO notifications (id, tenant_id, user_id, kind, lead_id, message, created_at)
-		SELECT r.id, $1, r.user_id, 'lead.duplicate', r.lead_id, r.message, $2
-		FROM json_to_recordset($3::json) AS r(id uuid, user_id uuid, lead_id uuid, message text)`, w.tid, w.now, param)
-	if err != nil {
-		return fmt.Errorf("notify owners: %w", err)
-	}
-	return nil
+	return touches, notes
 }
 
 func fillStr(dst *string, v string) {
