@@ -26,11 +26,23 @@ func TestTaxonomyMutations(t *testing.T) {
 	var g struct {
 		CreateTagGroup struct {
 			ID   string
-			Tags []struct{ ID string }
+			Tags []struct{ ID, Name string }
 		}
 	}
-	api.MustDo(admin, `mutation { createTagGroup(input:{name:"意向", tags:["高","低"]}){ id tags { id } } }`, nil, &g)
-	high, low := g.CreateTagGroup.Tags[0].ID, g.CreateTagGroup.Tags[1].ID
+	api.MustDo(admin, `mutation { createTagGroup(input:{name:"意向", tags:["高","低"]}){ id tags { id name } } }`, nil, &g)
+	// The group's tags come back in no promised order: pick them by name.
+	var high, low string
+	for _, tg := range g.CreateTagGroup.Tags {
+		switch tg.Name {
+		case "高":
+			high = tg.ID
+		case "低":
+			low = tg.ID
+		}
+	}
+	if high == "" || low == "" {
+		t.Fatalf("tags = %+v", g.CreateTagGroup.Tags)
+	}
 	highID, err := gid.Decode(high)
 	if err != nil {
 		t.Fatal(err)
