@@ -161,6 +161,9 @@ func (r *Resolver) Task() generated.TaskResolver { return &taskResolver{r} }
 // User returns generated.UserResolver implementation.
 func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
+// WeComContact returns generated.WeComContactResolver implementation.
+func (r *Resolver) WeComContact() generated.WeComContactResolver { return &weComContactResolver{r} }
+
 // LeadWhereInput returns generated.LeadWhereInputResolver implementation.
 func (r *Resolver) LeadWhereInput() generated.LeadWhereInputResolver {
 	return &leadWhereInputResolver{r}
@@ -180,5 +183,6 @@ type (
 	stageChangeResolver     struct{ *Resolver }
 	taskResolver            struct{ *Resolver }
 	userResolver            struct{ *Resolver }
+	weComContactResolver    struct{ *Resolver }
 	leadWhereInputResolver  struct{ *Resolver }
 )

@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/contactway"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/wecom"
@@ -122,4 +123,19 @@ func (r *queryResolver) WeComMassSend(ctx context.Context, broadcastID uuid.UUID
 		return nil, err
 	}
 	return massSendModel(ms), nil
+}
+
+// ContactWay is the resolver for the contactWay field.
+func (r *weComContactResolver) ContactWay(ctx context.Context, obj *ent.WeComContact) (*model.ContactWayRef, error) {
+	if obj.State == "" {
+		return nil, nil
+	}
+	cw, err := r.db(ctx).ContactWay.Query().Where(contactway.State(obj.State)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &model.ContactWayRef{ID: cw.ID, Name: cw.Name, Deleted: cw.DeletedAt != nil}, nil
 }

@@ -64,6 +64,7 @@ type ResolverRoot interface {
 	StageChange() StageChangeResolver
 	Task() TaskResolver
 	User() UserResolver
+	WeComContact() WeComContactResolver
 	LeadWhereInput() LeadWhereInputResolver
 }
 
@@ -215,6 +216,12 @@ type ComplexityRoot struct {
 		Users              func(childComplexity int) int
 		WelcomeAttachments func(childComplexity int) int
 		WelcomeMessage     func(childComplexity int) int
+	}
+
+	ContactWayRef struct {
+		Deleted func(childComplexity int) int
+		ID      func(childComplexity int) int
+		Name    func(childComplexity int) int
 	}
 
 	ContactWayStats struct {
@@ -1059,6 +1066,7 @@ type ComplexityRoot struct {
 
 	WeComContact struct {
 		AddedAt        func(childComplexity int) int
+		ContactWay     func(childComplexity int) int
 		CreatedAt      func(childComplexity int) int
 		ExternalUserID func(childComplexity int) int
 		ID             func(childComplexity int) int
@@ -1324,6 +1332,9 @@ type TaskResolver interface {
 }
 type UserResolver interface {
 	Workspace(ctx context.Context, obj *ent.User) (*ent.Workspace, error)
+}
+type WeComContactResolver interface {
+	ContactWay(ctx context.Context, obj *ent.WeComContact) (*model.ContactWayRef, error)
 }
 
 type LeadWhereInputResolver interface {
@@ -1987,6 +1998,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ContactWay.WelcomeMessage(childComplexity), true
+
+	case "ContactWayRef.deleted":
+		if e.ComplexityRoot.ContactWayRef.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWayRef.Deleted(childComplexity), true
+	case "ContactWayRef.id":
+		if e.ComplexityRoot.ContactWayRef.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWayRef.ID(childComplexity), true
+	case "ContactWayRef.name":
+		if e.ComplexityRoot.ContactWayRef.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWayRef.Name(childComplexity), true
 
 	case "ContactWayStats.added":
 		if e.ComplexityRoot.ContactWayStats.Added == nil {
@@ -6274,6 +6304,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WeComContact.AddedAt(childComplexity), true
+	case "WeComContact.contactWay":
+		if e.ComplexityRoot.WeComContact.ContactWay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComContact.ContactWay(childComplexity), true
 	case "WeComContact.createdAt":
 		if e.ComplexityRoot.WeComContact.CreatedAt == nil {
 			break
@@ -13898,6 +13934,26 @@ extend type ContactWay {
   stats: ContactWayStats!
 }
 
+"""
+The contact-way code (渠道活码) a customer added a member through, as the
+lead's page names it: only its id and name, whoever reads the lead (the code
+itself, with its members and welcome message, is read through contactWays).
+"""
+type ContactWayRef {
+  id: ID!
+  name: String!
+  "Whether the code was deleted since (deleteContactWay)."
+  deleted: Boolean!
+}
+
+extend type WeComContact {
+  """
+  The code whose state the add carried (add_external_contact's State); null
+  for an add without one or with a state of no code of this workspace.
+  """
+  contactWay: ContactWayRef
+}
+
 extend type Query {
   """
   The workspace's contact-way codes, newest first; with deleted: true the
@@ -14322,6 +14378,18 @@ func (ec *executionContext) childFields_ContactWay(ctx context.Context, field gr
 		return ec.fieldContext_ContactWay_stats(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ContactWay", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactWayRef(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ContactWayRef_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ContactWayRef_name(ctx, field)
+	case "deleted":
+		return ec.fieldContext_ContactWayRef_deleted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactWayRef", field.Name)
 }
 
 func (ec *executionContext) childFields_ContactWayStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -15734,6 +15802,8 @@ func (ec *executionContext) childFields_WeComContact(ctx context.Context, field 
 		return ec.fieldContext_WeComContact_user(ctx, field)
 	case "lead":
 		return ec.fieldContext_WeComContact_lead(ctx, field)
+	case "contactWay":
+		return ec.fieldContext_WeComContact_contactWay(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WeComContact", field.Name)
 }
@@ -21014,6 +21084,75 @@ func (ec *executionContext) fieldContext_ContactWay_stats(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ContactWayRef_id(ctx context.Context, field graphql.CollectedField, obj *model.ContactWayRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWayRef_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWayRef_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWayRef", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ContactWayRef_name(ctx context.Context, field graphql.CollectedField, obj *model.ContactWayRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWayRef_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWayRef_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWayRef", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactWayRef_deleted(ctx context.Context, field graphql.CollectedField, obj *model.ContactWayRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWayRef_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWayRef_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactWayRef", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _ContactWayStats_added(ctx context.Context, field graphql.CollectedField, obj *model.ContactWayStats) (ret graphql.Marshaler) {
@@ -38790,6 +38929,38 @@ func (ec *executionContext) fieldContext_WeComContact_lead(_ context.Context, fi
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WeComContact_contactWay(ctx context.Context, field graphql.CollectedField, obj *ent.WeComContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComContact_contactWay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WeComContact().ContactWay(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactWayRef) graphql.Marshaler {
+			return ec.marshalOContactWayRef2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐContactWayRef(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WeComContact_contactWay(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WeComContact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactWayRef(ctx, field)
 		},
 	}
 	return fc, nil
@@ -66530,6 +66701,49 @@ func (ec *executionContext) _ContactWay(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var contactWayRefImplementors = []string{"ContactWayRef"}
+
+func (ec *executionContext) _ContactWayRef(ctx context.Context, sel ast.SelectionSet, obj *model.ContactWayRef) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, contactWayRefImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContactWayRef")
+		case "id":
+			out.Values[i] = ec._ContactWayRef_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ContactWayRef_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleted":
+			out.Values[i] = ec._ContactWayRef_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var contactWayStatsImplementors = []string{"ContactWayStats"}
 
 func (ec *executionContext) _ContactWayStats(ctx context.Context, sel ast.SelectionSet, obj *model.ContactWayStats) graphql.Marshaler {
@@ -72109,6 +72323,12 @@ func (ec *executionContext) _WeComContact(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._WeComContact_lead(ctx, field, obj)
 				})
+		case "contactWay":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WeComContact_contactWay(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -76112,6 +76332,13 @@ func (ec *executionContext) unmarshalOChannelWhereInput2ᚖgithubᚗcomᚋscrmhq
 	}
 	res, err := ec.unmarshalInputChannelWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOContactWayRef2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐContactWayRef(ctx context.Context, sel ast.SelectionSet, v *model.ContactWayRef) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ContactWayRef(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOContactWayStrategy2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋcontactwayᚐStrategy(ctx context.Context, v any) (*contactway.Strategy, error) {

@@ -144,6 +144,16 @@ type ClaimLeadsPayload struct {
 	Failures []*LeadFailure `json:"failures"`
 }
 
+// The contact-way code (渠道活码) a customer added a member through, as the
+// lead's page names it: only its id and name, whoever reads the lead (the code
+// itself, with its members and welcome message, is read through contactWays).
+type ContactWayRef struct {
+	ID   uuid.UUID `json:"id"`
+	Name string    `json:"name"`
+	// Whether the code was deleted since (deleteContactWay).
+	Deleted bool `json:"deleted"`
+}
+
 // What a contact-way code brought in (workspace-wide).
 type ContactWayStats struct {
 	// Customers added through the code.

@@ -120,6 +120,27 @@ func TestContactWayEndToEnd(t *testing.T) {
 		}
 	}
 
+	// The lead's WeCom section names the code the customer came through
+	// (its id and name only), for a rep who cannot read contactWays too.
+	var lw struct {
+		Node struct {
+			WecomContacts []struct {
+				State      string
+				ContactWay *struct {
+					ID, Name string
+					Deleted  bool
+				}
+			}
+		}
+	}
+	zhangsan := api.Login("acme", "zhangsan@acme.test", "rep-password")
+	api.MustDo(zhangsan, `query($id: ID!){ node(id: $id){ ... on Lead { wecomContacts { state contactWay { id name deleted } } } } }`,
+		map[string]any{"id": gid.Encode(leads[0])}, &lw)
+	if w := lw.Node.WecomContacts; len(w) != 1 || w[0].ContactWay == nil || w[0].ContactWay.ID != cw.CreateContactWay.ID ||
+		w[0].ContactWay.Name != "2026 春季展会" || w[0].ContactWay.Deleted {
+		t.Errorf("the lead's contacts name the code: %+v", lw.Node)
+	}
+
 	// A known customer (by unionid, owned by wangwu) merges and keeps its owner.
 	var in struct {
 		IngestLeads struct {

@@ -226,7 +226,7 @@ func TestCustomersEndToEnd(t *testing.T) {
 	}
 
 	// The lead's WeCom relationships, as the owner and as a rep who cannot see the lead.
-	q := `query LeadWeCom($id: ID!) { node(id: $id) { ... on Lead { id wecomContacts { user { id name } externalUserID addedAt lostAt state } } } }`
+	q := `query LeadWeCom($id: ID!) { node(id: $id) { ... on Lead { id wecomContacts { user { id name } externalUserID addedAt lostAt state contactWay { id } } } } }`
 	var out struct {
 		Node struct {
 			ID            string
@@ -235,13 +235,14 @@ func TestCustomersEndToEnd(t *testing.T) {
 				ExternalUserID, State string
 				AddedAt               time.Time
 				LostAt                *time.Time
+				ContactWay            *struct{ ID string }
 			}
 		}
 	}
 	repToken := api.Login("acme", "zhangsan@acme.test", "rep-password")
 	api.MustDo(repToken, q, map[string]any{"id": gid.Encode(leadA)}, &out)
 	if w := out.Node.WecomContacts; len(w) != 1 || w[0].User.ID != rep || w[0].ExternalUserID != "wmA0000000000000001" ||
-		w[0].State != "expo" || w[0].LostAt == nil || w[0].AddedAt.IsZero() {
+		w[0].State != "expo" || w[0].LostAt == nil || w[0].AddedAt.IsZero() || w[0].ContactWay != nil {
 		t.Errorf("LeadWeCom = %+v", out.Node)
 	}
 	other := api.Login("acme", "rep1@acme.test", "rep-password")
