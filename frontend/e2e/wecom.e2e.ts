@@ -27,6 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import { ADMIN, BASE, formItem, gql, launch, pick, shot, signIn, token, type Browser } from './lib';
 
@@ -113,6 +114,9 @@ beforeAll(async () => {
           errcode: 0, errmsg: 'ok',
           tag_group: { group_id: `g-${calls.length}`, group_name: body.group_name, create_time: 1, order: 1, tag: tags.map((x, i) => ({ id: `t-${calls.length}-${i}`, name: x.name, create_time: 1, order: 1 })) },
         }));
+      } else if (url.pathname === '/cgi-bin/externalcontact/add_contact_way') {
+        // A code for the lead's 渠道 (the sync test names it by its state).
+        res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', config_id: `cfg-${calls.length}`, qr_code: 'https://wework.qpic.cn/e2e-qr.png' }));
       } else if (url.pathname === '/cgi-bin/externalcontact/add_msg_template') {
         templates.push({
           msgid: `e2e-msg-${templates.length + 1}-${stamp}`, sender: String(body.sender), customers: (body.external_userid as string[]) ?? [],
@@ -272,6 +276,15 @@ describe('WeCom in the web app', () => {
     expect(await rows.nth(1).innerText()).toContain('添加时间 2026-03-05 10:00');
     expect(await rows.nth(1).getByTestId('wecom-state').innerText()).toBe('渠道: cwExpo2026');
     expect(await page.getByTestId('wecom-lost').count()).toBe(0);
+    // An add whose state is a contact-way code's names the code, a link to 渠道活码.
+    const { createContactWay: code } = await gql<{ createContactWay: { state: string } }>(admin,
+      `mutation($i: CreateContactWayInput!){ createContactWay(input: $i) { state } }`, { i: { name: `E2E 展会码 ${stamp}`, userIDs: [rep2.id] } });
+    execFileSync('psql', [process.env.DATABASE_URL!, '-qAtc', `UPDATE wecom_contacts SET state = '${code.state}' WHERE state = 'cwExpo2026'`]);
+    await page.reload();
+    await rows.nth(1).getByTestId('wecom-code').waitFor();
+    expect(await rows.nth(1).getByTestId('wecom-state').innerText()).toBe(`渠道: E2E 展会码 ${stamp}`);
+    expect(await rows.nth(1).getByTestId('wecom-code').getAttribute('href')).toBe('/wecom/contact-ways');
+    await shot(page, 'lead-wecom-code-1440');
     expect(b.errors).toEqual([]);
   });
 

@@ -166,7 +166,7 @@ export const LeadDoc = graphql(`
         stageChanges { id reason at from { id name } to { id name kind } by { id name } lostReason { id name } }
         ownerChanges { id kind by reason at fromUser { id name } toUser { id name } actor { id name } pool { id name } rule { id name } }
         deals { id amount currency closedAt repurchase owner { id name } }
-        wecomContacts { id externalUserID addedAt lostAt state user { id name } }
+        wecomContacts { id externalUserID addedAt lostAt state contactWay { id name deleted } user { id name } }
       }
     }
   }

@@ -1,17 +1,30 @@
 // The lead's WeCom section (企业微信): which members have the customer as a
-// contact, since when, through which channel (the add's state: a
-// contact-way code's; 未记录 when there is none: a direct add), and the
-// ones the customer
-// deleted (已流失, in red with the date). Nothing when there are none.
+// contact, since when, through which channel (the contact-way code's name,
+// a link to 渠道活码 for those who may open it, 已删除 for a deleted code;
+// the raw state when it is no code's; 未记录 when there is none: a direct
+// add), and the ones the customer deleted (已流失, in red with the date).
+// Nothing when there are none.
 import { Card, Tag, Typography } from 'antd';
 import { WechatWorkOutlined } from '@ant-design/icons';
 import { useT } from '../i18n';
 import { fmtTime } from '../lib/format';
-import { sortContacts, type WeComContactRow } from '../lib/wecom';
+import { Link } from 'react-router';
+import { contactChannel, sortContacts, type WeComContactRow } from '../lib/wecom';
+import { useSession } from '../auth/session';
+import { pageRules } from '../lib/permissions';
 
 export function WeComContacts({ contacts }: { contacts: readonly WeComContactRow[] | null | undefined }) {
   const t = useT();
+  const { can } = useSession();
   const rows = sortContacts(contacts);
+  const codesPage = pageRules['wecom.contact-ways'](can);
+  const channel = (c: WeComContactRow) => {
+    const ch = contactChannel(c);
+    if (ch.kind === 'none') return t('lead.wecomStateNone');
+    if (ch.kind === 'state') return ch.state;
+    const name = ch.deleted ? `${ch.name}（${t('lead.wecomCodeDeleted')}）` : ch.name;
+    return codesPage ? <Link to="/wecom/contact-ways" data-testid="wecom-code">{name}</Link> : <span data-testid="wecom-code">{name}</span>;
+  };
   if (rows.length === 0) return null;
   return (
     <Card
@@ -32,7 +45,7 @@ export function WeComContacts({ contacts }: { contacts: readonly WeComContactRow
             <div className="scrm-muted" style={{ fontSize: 12 }}>
               <span title={t('lead.wecomAddedAt')}>{t('lead.wecomAddedAt')} {fmtTime(c.addedAt)}</span>
               {' · '}
-              <span data-testid="wecom-state">{t('lead.wecomState')}: {c.state || t('lead.wecomStateNone')}</span>
+              <span data-testid="wecom-state">{t('lead.wecomState')}: {channel(c)}</span>
             </div>
           </div>
           {c.lostAt ? (

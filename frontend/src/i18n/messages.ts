@@ -225,6 +225,7 @@ export const messages = {
   'lead.wecomAddedAt': ['添加时间', 'Added'],
   'lead.wecomState': ['渠道', 'Channel'],
   'lead.wecomStateNone': ['未记录', 'Not recorded'],
+  'lead.wecomCodeDeleted': ['已删除', 'deleted'],
   'lead.wecomLost': ['已流失', 'Lost'],
   'lead.wecomLostAt': ['已流失 · {date}', 'Lost · {date}'],
   'lead.wecomActive': ['好友', 'Contact'],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CombinedError } from 'urql';
 import { GraphQLError } from 'graphql';
-import { jobFinished, jobPercent, sortContacts, syncNotConfigured, wecomUserIDErrors, wecomUserIDInput } from './wecom';
+import { contactChannel, jobFinished, jobPercent, sortContacts, syncNotConfigured, wecomUserIDErrors, wecomUserIDInput } from './wecom';
 
 const gerr = (...errs: [string, Record<string, unknown>][]) =>
   new CombinedError({ graphQLErrors: errs.map(([m, ext]) => new GraphQLError(m, { extensions: ext })) });
@@ -17,6 +17,15 @@ describe('sortContacts', () => {
     ];
     expect(sortContacts(rows).map((r) => r.id)).toEqual(['c', 'b', 'd', 'a']);
     expect(sortContacts(null)).toEqual([]);
+  });
+});
+
+describe('contactChannel', () => {
+  it("names the code, else the raw state, else nothing", () => {
+    expect(contactChannel({ state: 'cw1', contactWay: { id: 'c', name: '春季展会', deleted: false } })).toEqual({ kind: 'code', name: '春季展会', deleted: false });
+    expect(contactChannel({ state: 'cw1', contactWay: { id: 'c', name: '旧码', deleted: true } })).toEqual({ kind: 'code', name: '旧码', deleted: true });
+    expect(contactChannel({ state: 'crm-x', contactWay: null })).toEqual({ kind: 'state', state: 'crm-x' });
+    expect(contactChannel({ state: '' })).toEqual({ kind: 'none' });
   });
 });
 

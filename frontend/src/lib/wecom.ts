@@ -12,6 +12,19 @@ export interface WeComContactRow {
   lostAt?: string | null;
   state: string;
   user: { id: string; name: string };
+  /** The contact-way code the add's state names (null: none of this workspace's). */
+  contactWay?: { id: string; name: string; deleted: boolean } | null;
+}
+
+/**
+ * What the lead's WeCom section says of an add's channel: the contact-way
+ * code's name when the state is a code's (deleted ones marked), else the raw
+ * state (an add through another system's state), else nothing recorded.
+ */
+export function contactChannel(c: Pick<WeComContactRow, 'state' | 'contactWay'>): { kind: 'code'; name: string; deleted: boolean } | { kind: 'state'; state: string } | { kind: 'none' } {
+  if (c.contactWay) return { kind: 'code', name: c.contactWay.name, deleted: c.contactWay.deleted };
+  if (c.state) return { kind: 'state', state: c.state };
+  return { kind: 'none' };
 }
 
 /** Contacts still in place first (earliest add first), then the lost ones (latest loss first). */
