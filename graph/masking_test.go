@@ -155,7 +155,9 @@ func (w *maskWorld) where(r *rand.Rand, depth int) (map[string]any, bool) {
 			return map[string]any{[]string{"and", "or"}[r.IntN(2)]: list}, s
 		}
 	}
-	switch r.IntN(6) {
+	switch r.IntN(7) {
+	case 5: // the members of a segment that conditions on a contact field
+		return map[string]any{"inSegment": w.savedSeg}, true
 	case 0: // the built-in contact filters: exact by design
 		k := []string{"phone", "email"}[r.IntN(2)]
 		g := w.guess(r, k)
@@ -288,7 +290,7 @@ func contactFieldNamed(field string) bool {
 			return true
 		}
 	}
-	return last == "key" || last == "segment" || last == "field"
+	return last == "key" || last == "segment" || last == "inSegment" || last == "field"
 }
 
 // TestMaskedViewersCannotSearchHiddenValues is the property of issue #19:
@@ -387,6 +389,7 @@ func TestMaskedSearchRefusalsNameTheField(t *testing.T) {
 			map[string]any{"not": map[string]any{"attribute": map[string]any{"key": "mobile", "op": "EQ", "value": v.mobile}}}}}}, "rule.or[1].not.attribute.key"},
 		{"segment reference", preview, map[string]any{"r": map[string]any{"and": []any{map[string]any{"segment": w.savedSeg}}}}, "rule.and[0].segment"},
 		{"segment members", `query($id: ID!){ node(id: $id){ ... on Segment { members { totalCount } } } }`, map[string]any{"id": w.savedSeg}, "members"},
+		{"leads in the segment", leads, map[string]any{"w": map[string]any{"and": []any{map[string]any{"nameContains": "x"}, map[string]any{"inSegment": w.savedSeg}}}}, "where.and[1].inSegment"},
 		{"segment memberCount", `query($id: ID!){ node(id: $id){ ... on Segment { memberCount } } }`, map[string]any{"id": w.savedSeg}, "memberCount"},
 		{"segment create", `mutation($r: SegmentRuleInput!){ createSegment(input:{name:"x", rule:$r}){ id } }`,
 			map[string]any{"r": map[string]any{"attribute": map[string]any{"key": "mail", "op": "IS_NOT_EMPTY"}}}, "input.rule.attribute.key"},

@@ -1,11 +1,19 @@
 package graph
 
 import (
-	"github.com/google/uuid"
+	"context"
 
+	"entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/graph/model"
+	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/policy"
 	"github.com/scrmhq/scrm/internal/segment"
 )
 
@@ -116,4 +124,41 @@ func segmentRuleJSON(r *segment.Rule) map[string]any {
 		m["segment"] = gid.Encode(*r.Segment)
 	}
 	return m
+}
+
+// inSegment narrows obj to the members of the segment id (LeadWhereInput.
+// inSegment): FORBIDDEN without segment read or when the segment's rule
+// conditions on a field the caller sees masked, NOT_FOUND for a segment the
+// workspace does not have. The members are bound as one array of seqs; the
+// query applies the caller's row scope as for any list.
+func (r *Resolver) inSegment(ctx context.Context, obj *ent.LeadWhereInput, id uuid.UUID) error {
+	path := inputPath(ctx, "where.inSegment")
+	v, err := viewer(ctx)
+	if err != nil {
+		return err
+	}
+	ok, err := r.Authz.Allowed(ctx, v, policy.ResSegment, policy.ActRead)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.New(apperr.Forbidden, path, "filtering by a segment needs segment read")
+	}
+	seg, err := r.db(ctx).Segment.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return apperr.New(apperr.NotFound, path, "no such segment")
+	}
+	if err != nil {
+		return err
+	}
+	seqs, err := r.Segmenter.MemberSeqs(ctx, seg, path)
+	if err != nil {
+		return err
+	}
+	obj.AddPredicates(func(s *sql.Selector) {
+		s.Where(sql.P(func(b *sql.Builder) {
+			b.Ident(s.C(lead.FieldSeq)).WriteString(" = ANY(").Arg(pq.Array(seqs)).WriteString(")")
+		}))
+	})
+	return nil
 }

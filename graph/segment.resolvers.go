@@ -114,3 +114,11 @@ func (r *segmentResolver) Members(ctx context.Context, obj *ent.Segment, after *
 	}
 	return conn, nil
 }
+
+// InSegment is the resolver for the inSegment field.
+func (r *leadWhereInputResolver) InSegment(ctx context.Context, obj *ent.LeadWhereInput, data *uuid.UUID) error {
+	if data == nil {
+		return nil
+	}
+	return r.inSegment(ctx, obj, *data)
+}

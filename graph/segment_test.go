@@ -75,7 +75,46 @@ func TestSegmentsRespectRowScope(t *testing.T) {
 			if m.Node.MemberCount != len(active) {
 				t.Errorf("memberCount %d, want the workspace's %d", m.Node.MemberCount, len(active))
 			}
+			// The leads list narrowed to the segment: its members the
+			// caller reads (the active ones; the list alone has the others too).
+			var l struct {
+				Leads struct {
+					TotalCount int
+					Edges      []struct{ Node struct{ ID string } }
+				}
+			}
+			api.MustDo(token, `query($s: ID!){ leads(first: 1000, where: {inSegment: $s}) { totalCount edges { node { id } } } }`,
+				map[string]any{"s": segID}, &l)
+			got = got[:0]
+			for _, e := range l.Leads.Edges {
+				got = append(got, e.Node.ID)
+			}
+			sort.Strings(got)
+			if l.Leads.TotalCount != len(want) || !slices.Equal(got, want) {
+				t.Errorf("leads in the segment %d (total %d), want %d", len(got), l.Leads.TotalCount, len(want))
+			}
 		})
+	}
+	// An empty segment matches nothing; others' ids, a deleted or unknown
+	// segment are NOT_FOUND at the path.
+	var none struct{ CreateSegment struct{ ID string } }
+	api.MustDo(admin, `mutation($r:SegmentRuleInput!){ createSegment(input:{name:"none", rule:$r}){ id } }`,
+		map[string]any{"r": map[string]any{"attribute": map[string]any{"key": "createdAt", "op": "LT", "value": "1990-01-01"}}}, &none)
+	waitStatus(t, api, none.CreateSegment.ID, "READY")
+	var all struct{ Leads struct{ TotalCount int } }
+	api.MustDo(admin, `query($s: ID!){ leads(where: {inSegment: $s}) { totalCount } }`, map[string]any{"s": none.CreateSegment.ID}, &all)
+	if all.Leads.TotalCount != 0 {
+		t.Errorf("leads in an empty segment: %d", all.Leads.TotalCount)
+	}
+	api.MustDo(admin, `query($s: ID!){ leads(where: {statusIn: [ACTIVE], inSegment: $s}) { totalCount } }`, map[string]any{"s": segID}, &all)
+	if all.Leads.TotalCount != len(active) {
+		t.Errorf("the admin's leads in the segment: %d, want %d", all.Leads.TotalCount, len(active))
+	}
+	for _, id := range []string{gid.Encode(gid.New(gid.Segment)), gid.Encode(w.leads[0].ID)} {
+		res := api.Do(admin, `query($s: ID!){ leads(where: {or: [{inSegment: $s}]}) { totalCount } }`, map[string]any{"s": id})
+		if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" || res.Errors[0].Field() != "where.or[0].inSegment" {
+			t.Errorf("leads in segment %s: %+v; want NOT_FOUND at where.or[0].inSegment", id, res.Errors)
+		}
 	}
 
 	// A rep without the grant cannot read segments at all.
@@ -83,6 +122,10 @@ func TestSegmentsRespectRowScope(t *testing.T) {
 	rep := api.Login("segscope", w.users[0].email, "user-password")
 	if res := api.Do(rep, `query($r:SegmentRuleInput!){ previewSegment(rule:$r){ count } }`, map[string]any{"r": rule}); len(res.Errors) == 0 || res.Errors[0].Code() != "FORBIDDEN" {
 		t.Errorf("preview without segment read: %+v", res.Errors)
+	}
+	if res := api.Do(rep, `query($s: ID!){ leads(where: {inSegment: $s}) { totalCount } }`, map[string]any{"s": segID}); len(res.Errors) != 1 ||
+		res.Errors[0].Code() != "FORBIDDEN" || res.Errors[0].Field() != "where.inSegment" {
+		t.Errorf("leads in a segment without segment read: %+v", res.Errors)
 	}
 }
 

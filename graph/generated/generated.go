@@ -1341,6 +1341,7 @@ type LeadWhereInputResolver interface {
 	Attributes(ctx context.Context, obj *ent.LeadWhereInput, data []*model.AttributePredicateInput) error
 	Phone(ctx context.Context, obj *ent.LeadWhereInput, data *string) error
 	Email(ctx context.Context, obj *ent.LeadWhereInput, data *string) error
+	InSegment(ctx context.Context, obj *ent.LeadWhereInput, data *uuid.UUID) error
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -13641,6 +13642,20 @@ extend type Mutation {
   refreshSegment(id: ID!): Segment!
   "Refused with CONFLICT while another segment references it."
   deleteSegment(id: ID!): ID!
+}
+
+extend input LeadWhereInput {
+  """
+  Leads in the segment's latest computation: its members, narrowed like every
+  lead list by the caller's row scope (and by the other filters). Needs
+  segment read (FORBIDDEN at where.inSegment); a segment the workspace does
+  not have is NOT_FOUND there, and one whose rule conditions on a field the
+  caller sees masked is FORBIDDEN there, as its members are. A segment not
+  computed yet matches no lead. Works wherever the leads' where does
+  (leads, exportLeads, bulkUpdateLeads: act on a segment, enrol it in a
+  journey).
+  """
+  inSegment: ID
 }
 `, BuiltIn: false},
 	{Name: "../schema/tasks.graphql", Input: `# The to-do list (待办, contract part 2): SOP tasks that journeys' createTask
@@ -50545,7 +50560,7 @@ func (ec *executionContext) unmarshalInputLeadWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "seq", "seqNEQ", "seqIn", "seqNotIn", "seqGT", "seqGTE", "seqLT", "seqLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "externalID", "externalIDNEQ", "externalIDIn", "externalIDNotIn", "externalIDGT", "externalIDGTE", "externalIDLT", "externalIDLTE", "externalIDContains", "externalIDHasPrefix", "externalIDHasSuffix", "externalIDIsNil", "externalIDNotNil", "externalIDEqualFold", "externalIDContainsFold", "company", "companyNEQ", "companyIn", "companyNotIn", "companyGT", "companyGTE", "companyLT", "companyLTE", "companyContains", "companyHasPrefix", "companyHasSuffix", "companyEqualFold", "companyContainsFold", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceEqualFold", "sourceContainsFold", "sourceDetail", "sourceDetailNEQ", "sourceDetailIn", "sourceDetailNotIn", "sourceDetailGT", "sourceDetailGTE", "sourceDetailLT", "sourceDetailLTE", "sourceDetailContains", "sourceDetailHasPrefix", "sourceDetailHasSuffix", "sourceDetailEqualFold", "sourceDetailContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "score", "scoreNEQ", "scoreIn", "scoreNotIn", "scoreGT", "scoreGTE", "scoreLT", "scoreLTE", "tier", "tierNEQ", "tierIn", "tierNotIn", "tierIsNil", "tierNotNil", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "poolID", "poolIDNEQ", "poolIDIn", "poolIDNotIn", "poolIDIsNil", "poolIDNotNil", "stageID", "stageIDNEQ", "stageIDIn", "stageIDNotIn", "stageIDIsNil", "stageIDNotNil", "territoryID", "territoryIDNEQ", "territoryIDIn", "territoryIDNotIn", "territoryIDIsNil", "territoryIDNotNil", "partnerID", "partnerIDNEQ", "partnerIDIn", "partnerIDNotIn", "partnerIDIsNil", "partnerIDNotNil", "claimedAt", "claimedAtNEQ", "claimedAtIn", "claimedAtNotIn", "claimedAtGT", "claimedAtGTE", "claimedAtLT", "claimedAtLTE", "claimedAtIsNil", "claimedAtNotNil", "protectedUntil", "protectedUntilNEQ", "protectedUntilIn", "protectedUntilNotIn", "protectedUntilGT", "protectedUntilGTE", "protectedUntilLT", "protectedUntilLTE", "protectedUntilIsNil", "protectedUntilNotNil", "lastFollowUpAt", "lastFollowUpAtNEQ", "lastFollowUpAtIn", "lastFollowUpAtNotIn", "lastFollowUpAtGT", "lastFollowUpAtGTE", "lastFollowUpAtLT", "lastFollowUpAtLTE", "lastFollowUpAtIsNil", "lastFollowUpAtNotNil", "locked", "lockedNEQ", "referrerID", "referrerIDNEQ", "referrerIDIn", "referrerIDNotIn", "referrerIDIsNil", "referrerIDNotNil", "hasOwner", "hasOwnerWith", "hasPool", "hasPoolWith", "hasStage", "hasStageWith", "hasTerritory", "hasTerritoryWith", "hasPartner", "hasPartnerWith", "hasTags", "hasTagsWith", "hasReferrals", "hasReferralsWith", "attributes", "phone", "email"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "seq", "seqNEQ", "seqIn", "seqNotIn", "seqGT", "seqGTE", "seqLT", "seqLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "externalID", "externalIDNEQ", "externalIDIn", "externalIDNotIn", "externalIDGT", "externalIDGTE", "externalIDLT", "externalIDLTE", "externalIDContains", "externalIDHasPrefix", "externalIDHasSuffix", "externalIDIsNil", "externalIDNotNil", "externalIDEqualFold", "externalIDContainsFold", "company", "companyNEQ", "companyIn", "companyNotIn", "companyGT", "companyGTE", "companyLT", "companyLTE", "companyContains", "companyHasPrefix", "companyHasSuffix", "companyEqualFold", "companyContainsFold", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceEqualFold", "sourceContainsFold", "sourceDetail", "sourceDetailNEQ", "sourceDetailIn", "sourceDetailNotIn", "sourceDetailGT", "sourceDetailGTE", "sourceDetailLT", "sourceDetailLTE", "sourceDetailContains", "sourceDetailHasPrefix", "sourceDetailHasSuffix", "sourceDetailEqualFold", "sourceDetailContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "score", "scoreNEQ", "scoreIn", "scoreNotIn", "scoreGT", "scoreGTE", "scoreLT", "scoreLTE", "tier", "tierNEQ", "tierIn", "tierNotIn", "tierIsNil", "tierNotNil", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "poolID", "poolIDNEQ", "poolIDIn", "poolIDNotIn", "poolIDIsNil", "poolIDNotNil", "stageID", "stageIDNEQ", "stageIDIn", "stageIDNotIn", "stageIDIsNil", "stageIDNotNil", "territoryID", "territoryIDNEQ", "territoryIDIn", "territoryIDNotIn", "territoryIDIsNil", "territoryIDNotNil", "partnerID", "partnerIDNEQ", "partnerIDIn", "partnerIDNotIn", "partnerIDIsNil", "partnerIDNotNil", "claimedAt", "claimedAtNEQ", "claimedAtIn", "claimedAtNotIn", "claimedAtGT", "claimedAtGTE", "claimedAtLT", "claimedAtLTE", "claimedAtIsNil", "claimedAtNotNil", "protectedUntil", "protectedUntilNEQ", "protectedUntilIn", "protectedUntilNotIn", "protectedUntilGT", "protectedUntilGTE", "protectedUntilLT", "protectedUntilLTE", "protectedUntilIsNil", "protectedUntilNotNil", "lastFollowUpAt", "lastFollowUpAtNEQ", "lastFollowUpAtIn", "lastFollowUpAtNotIn", "lastFollowUpAtGT", "lastFollowUpAtGTE", "lastFollowUpAtLT", "lastFollowUpAtLTE", "lastFollowUpAtIsNil", "lastFollowUpAtNotNil", "locked", "lockedNEQ", "referrerID", "referrerIDNEQ", "referrerIDIn", "referrerIDNotIn", "referrerIDIsNil", "referrerIDNotNil", "hasOwner", "hasOwnerWith", "hasPool", "hasPoolWith", "hasStage", "hasStageWith", "hasTerritory", "hasTerritoryWith", "hasPartner", "hasPartnerWith", "hasTags", "hasTagsWith", "hasReferrals", "hasReferralsWith", "attributes", "phone", "email", "inSegment"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -51991,6 +52006,15 @@ func (ec *executionContext) unmarshalInputLeadWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			if err = ec.Resolvers.LeadWhereInput().Email(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "inSegment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inSegment"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.LeadWhereInput().InSegment(ctx, &it, data); err != nil {
 				return it, err
 			}
 		}

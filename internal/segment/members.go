@@ -102,3 +102,28 @@ func leadsBySeq(ctx context.Context, c *ent.Client, seqs []int64) ([]*ent.Lead, 
 	slices.SortFunc(ls, func(a, b *ent.Lead) int { return int(a.Seq - b.Seq) })
 	return ls, nil
 }
+
+// MemberSeqs returns the seqs of the segment's current members for a lead
+// filter (LeadWhereInput.inSegment): all of them, since the query they
+// narrow applies the caller's row scope itself; none before the first
+// computation. A viewer who sees masked a field the rule conditions on is
+// refused at field, as for Members.
+func (s *Service) MemberSeqs(ctx context.Context, seg *ent.Segment, field string) ([]int64, error) {
+	c := s.db(ctx)
+	if err := s.checkReadable(ctx, c, seg, field); err != nil {
+		return nil, err
+	}
+	if seg.VersionID == nil {
+		return []int64{}, nil
+	}
+	bm, err := loadVersion(ctx, c, *seg.VersionID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, 0, bm.GetCardinality())
+	it := bm.Iterator()
+	for it.HasNext() {
+		out = append(out, int64(it.Next()))
+	}
+	return out, nil
+}
