@@ -506,6 +506,18 @@ describe('scrm web app', () => {
     await toast('分群已保存');
     await expect.poll(() => page.getByTestId('segment-status').innerText(), { timeout: 30_000 }).toBe('就绪');
     await shot(page, 'segment-saved');
+
+    // 在线索列表中查看: the leads list narrowed to the members (where.inSegment),
+    // with the segment chosen in its open filter panel and the API's count.
+    const segID = page.url().split('/').pop()!;
+    const analyst = await token('analyst@demo.scrm.dev', userPassword);
+    const inSeg = await gql<{ leads: { totalCount: number } }>(analyst, `query($s: ID!){ leads(where: { inSegment: $s, statusIn: [ACTIVE] }) { totalCount } }`, { s: segID });
+    expect(inSeg.leads.totalCount).toBe(want.previewSegment.count);
+    await page.getByTestId('segment-view-leads').click();
+    await page.waitForURL(/\/leads\?filter=/);
+    await expect.poll(() => page.getByTestId('filter-segment').innerText()).toContain(SEGMENT);
+    await expect.poll(() => page.locator('body').innerText()).toMatch(new RegExp(`共\\s*${inSeg.leads.totalCount.toLocaleString('en-US')}\\s*条`));
+    await shot(page, 'leads-in-segment');
   });
 
   it('schedules a broadcast to the segment and cancels it', async () => {

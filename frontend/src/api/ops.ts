@@ -475,6 +475,15 @@ export const SegmentsDoc = graphql(`
   }
 `);
 
+// The segments a leads list can be narrowed to (its filter panel): names only.
+export const SegmentNamesDoc = graphql(`
+  query SegmentNames {
+    segments(first: 200, orderBy: { field: UPDATED_AT, direction: DESC }) {
+      edges { node { id name } }
+    }
+  }
+`);
+
 export const SegmentDoc = graphql(`
   query Segment($id: ID!, $first: Int, $after: Cursor) {
     node(id: $id) {

@@ -16,6 +16,8 @@ describe('toWhere', () => {
       scoreGTE: 60, scoreLTE: 90, poolID: 'p1', statusIn: ['ACTIVE'],
     });
     expect(toWhere({ owner: 'none' }, 'U1').hasOwner).toBe(false);
+    expect(toWhere({ segmentID: 'seg1' }, 'U1')).toEqual({ inSegment: 'seg1', statusIn: ['ACTIVE'] });
+    expect(activeCount({ segmentID: 'seg1', poolID: 'p1' })).toBe(2);
     expect(toWhere({ owner: 'U9' }, 'U1').ownerID).toBe('U9');
     expect(toWhere({ scoreMin: 0 }, 'U1').scoreGTE).toBe(0);
   });

@@ -49,6 +49,8 @@ export interface LeadFilter {
   attributes?: AttrCond[];
   poolID?: string;
   statuses?: LeadStatus[];
+  /** The members of a segment (its latest computation). */
+  segmentID?: string;
 }
 
 // The typed where input's filter of each operator (entgql's suffixes);
@@ -94,6 +96,7 @@ export function toWhere(f: LeadFilter, viewerID: string): LeadWhereInput {
   if (f.scoreMin != null) w.scoreGTE = f.scoreMin;
   if (f.scoreMax != null) w.scoreLTE = f.scoreMax;
   if (f.poolID) w.poolID = f.poolID;
+  if (f.segmentID) w.inSegment = f.segmentID;
   w.statusIn = f.statuses?.length ? f.statuses : ['ACTIVE'];
   const tags = f.tagIDs ?? [];
   if (tags.length) {
@@ -132,6 +135,7 @@ export function activeCount(f: LeadFilter): number {
   if (f.scoreMin != null || f.scoreMax != null) n++;
   if (f.tagIDs?.length) n++;
   if (f.poolID) n++;
+  if (f.segmentID) n++;
   n += (f.fields ?? []).filter(complete).length;
   return n;
 }

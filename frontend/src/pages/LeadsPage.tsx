@@ -96,7 +96,7 @@ export function LeadsPage() {
   const [bulkAllOpen, setBulkAllOpen] = useState(false);
   const [viewID, setViewID] = useState<string | null>(initial.viewID);
   const [creating, setCreating] = useState(false);
-  const [showFilters, setShowFilters] = useState(false);
+  const [showFilters, setShowFilters] = useState(() => !!initial.filter.segmentID);
 
   // The state as the field definitions serve it: an earlier version's
   // attribute conditions become typed ones, and a custom field archived or
@@ -352,6 +352,7 @@ export function LeadsPage() {
         users={users}
         pools={pools}
         showOwner={can('lead', 'assign') || can('user', 'read')}
+        showSegments={can('segment', 'read')}
       />}
       {waitForDefs && defsError ? (
         // The list waits for the definitions to read an earlier version's

@@ -8,7 +8,7 @@ import {
   Alert, App, Button, Card, Col, Empty, Form, Input, InputNumber, List, Radio, Result, Row, Select, Skeleton, Space, Spin,
   Statistic, Table, Tabs, Tag, Typography,
 } from 'antd';
-import { ArrowLeftOutlined, DeleteOutlined, PlusOutlined, SyncOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, DeleteOutlined, PlusOutlined, SyncOutlined, UnorderedListOutlined } from '@ant-design/icons';
 import { useClient, useMutation, useQuery } from 'urql';
 import { CreateSegmentDoc, PreviewSegmentDoc, RefreshSegmentDoc, SegmentDoc, SegmentsDoc, UpdateSegmentDoc } from '../api/ops';
 import { apiErrors, applyFormErrors, errorText, type APIError } from '../api/errors';
@@ -336,11 +336,15 @@ export default function SegmentEditorPage() {
           )}
           {seg && <Typography.Text type="secondary">{t('segment.membersComputed', { n: fmtNumber(seg.memberCount), at: fmtTime(seg.computedAt) || '—' })}</Typography.Text>}
         </Space>
-        {seg && canWrite && (
+        {seg && (
           <Space>
-            <Button icon={<SyncOutlined />} onClick={async () => { const r = await refresh({ id: seg.id }); if (r.error) message.error(errorText(r.error)); else { message.success(t('segments.refreshQueued')); refetchExisting({ requestPolicy: 'network-only' }); } }}>
-              {t('segments.recompute')}
+            {/* The leads list narrowed to the members: bulk actions, 加入旅程 and export act on them. */}
+            <Button icon={<UnorderedListOutlined />} onClick={() => navigate(`/leads?filter=${encodeURIComponent(JSON.stringify({ segmentID: seg.id }))}`)} data-testid="segment-view-leads">
+              {t('segments.viewLeads')}
             </Button>
+            {canWrite && <Button icon={<SyncOutlined />} onClick={async () => { const r = await refresh({ id: seg.id }); if (r.error) message.error(errorText(r.error)); else { message.success(t('segments.refreshQueued')); refetchExisting({ requestPolicy: 'network-only' }); } }}>
+              {t('segments.recompute')}
+            </Button>}
           </Space>
         )}
       </div>

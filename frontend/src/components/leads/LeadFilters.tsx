@@ -3,6 +3,8 @@
 // keeps its value as the typed where input takes it (lib/leadFilter
 // FieldCond); the inputs show and give option values, converted here.
 import { Button, Card, Col, Input, InputNumber, Row, Select, Space, Typography } from 'antd';
+import { useQuery } from 'urql';
+import { SegmentNamesDoc } from '../../api/ops';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import type { CompareOp, LeadTier } from '../../gql/graphql';
 import { condArity, type FieldCond, type LeadFilter, type TagMode } from '../../lib/leadFilter';
@@ -21,9 +23,33 @@ interface Props {
   users: { id: string; name: string }[];
   pools: { id: string; name: string }[];
   showOwner: boolean;
+  /** Whether the viewer reads segments (the segment filter). */
+  showSegments?: boolean;
 }
 
-export function LeadFilters({ value, onChange, defs, tags, stages, users, pools, showOwner }: Props) {
+/** The segment filter: the list narrowed to a segment's members (where.inSegment). */
+function SegmentSelect({ value, onChange }: { value?: string; onChange: (id: string | undefined) => void }) {
+  const t = useT();
+  const [res] = useQuery({ query: SegmentNamesDoc });
+  const options = (res.data?.segments.edges ?? []).flatMap((e) => (e?.node ? [{ value: e.node.id, label: e.node.name }] : []));
+  // A segment the list of 200 does not hold (a link) still shows as chosen.
+  if (value && !options.some((o) => o.value === value) && !res.fetching) options.push({ value, label: t('filters.segmentOther') });
+  return (
+    <Select
+      allowClear
+      showSearch={{ optionFilterProp: 'label' }}
+      style={{ width: '100%' }}
+      placeholder={t('filters.segment')}
+      value={value}
+      loading={res.fetching}
+      onChange={(v) => onChange(v ?? undefined)}
+      options={options}
+      data-testid="filter-segment"
+    />
+  );
+}
+
+export function LeadFilters({ value, onChange, defs, tags, stages, users, pools, showOwner, showSegments }: Props) {
   const t = useT();
   const set = (patch: Partial<LeadFilter>) => onChange({ ...value, ...patch });
   const attrs = value.fields ?? [];
@@ -119,6 +145,11 @@ export function LeadFilters({ value, onChange, defs, tags, stages, users, pools,
             <InputNumber style={{ width: '50%' }} placeholder={t('filters.scoreMax')} value={value.scoreMax ?? null} onChange={(v) => set({ scoreMax: v })} />
           </Space.Compact>
         </Col>
+        {(showSegments || value.segmentID) && (
+          <Col xs={24} md={8} lg={6}>
+            <SegmentSelect value={value.segmentID} onChange={(id) => set({ segmentID: id })} />
+          </Col>
+        )}
         {pools.length > 1 && (
           <Col xs={24} md={8} lg={6}>
             <Select allowClear style={{ width: '100%' }} placeholder={t('filters.pool')} value={value.poolID} onChange={(v) => set({ poolID: v })} options={pools.map((p) => ({ value: p.id, label: p.name }))} />
