@@ -93,6 +93,7 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	handle(TypeWeComWelcome, h.HandleWeComWelcome)
 	handle(TypeWeComMarkTags, h.HandleWeComMarkTags)
 	handle(TypeWeComTagSync, h.HandleWeComTagSync)
+	handle(TypeWeComCorpTag, h.HandleWeComCorpTag)
 	handle(TypeWeComRemind, h.HandleWeComRemind)
 }
 

@@ -58,7 +58,45 @@ const (
 	// TypeWeComTagSync syncs the corp tag library with the workspace's tag
 	// groups (after a change_external_tag callback).
 	TypeWeComTagSync = "wecom:tag_sync"
+	// TypeWeComCorpTag sends a rename or delete of corp tags made in scrm
+	// to WeCom (edit_corp_tag, del_corp_tag).
+	TypeWeComCorpTag = "wecom:corp_tag"
 )
+
+type corpTagPayload struct {
+	TenantID uuid.UUID           `json:"tenant_id"`
+	Change   wecom.CorpTagChange `json:"change"`
+}
+
+// EnqueueWeComCorpTag implements wecom.Queue. Temporary failures are
+// retried ten times with Asynq's backoff; the last one is reported.
+func (q Queue) EnqueueWeComCorpTag(ctx context.Context, tenantID uuid.UUID, ch wecom.CorpTagChange) error {
+	b, err := json.Marshal(corpTagPayload{TenantID: tenantID, Change: ch})
+	if err != nil {
+		return err
+	}
+	if err := q.enqueue(ctx, tenantID, asynq.NewTask(TypeWeComCorpTag, b), asynq.MaxRetry(10), asynq.Queue("low")); err != nil {
+		return fmt.Errorf("enqueue %s: %w", TypeWeComCorpTag, err)
+	}
+	return nil
+}
+
+// HandleWeComCorpTag sends one rename or delete of corp tags to WeCom.
+func (h *Handlers) HandleWeComCorpTag(ctx context.Context, t *asynq.Task) error {
+	var p corpTagPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.TenantID == uuid.Nil {
+		return fmt.Errorf("%w: bad payload", asynq.SkipRetry)
+	}
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, ok := asynq.GetMaxRetry(ctx)
+	last := ok && retried >= maxRetry
+	if err := h.Services.WeCom.SendCorpTagChange(h.systemWork(ctx, p.TenantID), p.Change, last); err != nil {
+		return fmt.Errorf("send a corp tag change to WeCom: %w", err)
+	}
+	h.Log.InfoContext(ctx, "sent a corp tag change to WeCom", "tenant", p.TenantID, "edit", p.Change.EditID,
+		"deleted_tags", len(p.Change.DelTags), "deleted_groups", len(p.Change.DelGroups))
+	return nil
+}
 
 type markTagsPayload struct {
 	TenantID uuid.UUID   `json:"tenant_id"`

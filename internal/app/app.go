@@ -178,6 +178,7 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.WeCom.Fields, s.WeCom.Queue, s.WeCom.Tags, s.WeCom.Watcher = s.Fields, q, s.Tags, s.Journeys
 	s.Broadcasts.Group = s.WeCom
 	s.Tags.Watchers = []tagging.Watcher{s.Journeys, s.WeCom}
+	s.Tags.CorpTags = s.WeCom
 	s.Pipelines.Watcher, s.Segments.Watcher = s.Journeys, s.Journeys
 	s.Ingester.Watcher, s.Events.Watcher = s.Journeys, s.Journeys
 	return s, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -23,12 +24,14 @@ import (
 // names the tag, since conditions see tags by name; everything else names
 // tags by id and follows a rename.
 //
-// Tags and groups linked to a WeCom corp tag are renamed, moved and deleted
-// in WeCom: the corp tag sync (internal/wecom) takes WeCom's names over the
-// workspace's and unlinks what WeCom deleted, and no task sends a rename or
-// a delete the other way, so here they are refused (WECOM_CORP_TAG) rather
-// than undone by the next sync. A colour, which WeCom does not have, and a
-// group's exclusive flag and position may change.
+// Tags and groups linked to a WeCom corp tag are renamed and deleted here
+// as any other, and the change is sent to WeCom (edit_corp_tag,
+// del_corp_tag) by a task that CorpTags (internal/wecom) writes to the
+// outbox in the same transaction. A linked name is at most 30 characters
+// (WeCom's limit). A linked tag cannot move to another group (WeCom has no
+// such call): that is refused (CONFLICT, ErrWeComMove). Without CorpTags
+// (tools) renames, moves and deletes of linked tags and groups are refused
+// (WECOM_CORP_TAG), since the corp tag sync would undo them.
 
 // Sentinel errors of this file, inside the apperr errors returned.
 var (
@@ -37,7 +40,33 @@ var (
 	// ErrWouldBreakExclusive refuses to make a group exclusive (or to move
 	// a tag into an exclusive group) while leads would hold two of its tags.
 	ErrWouldBreakExclusive = errors.New("leads hold two tags of the group")
+	// ErrWeComMove refuses to move a tag linked to a WeCom corp tag to
+	// another group (or out of its group): WeCom cannot.
+	ErrWeComMove = errors.New("a WeCom corp tag cannot change groups")
 )
+
+// maxWeComNameLen is WeCom's limit on a corp tag's or group's name
+// (edit_corp_tag, https://developer.work.weixin.qq.com/document/path/92117).
+const maxWeComNameLen = 30
+
+// CorpTags sends renames and deletes of the tags and groups linked to WeCom
+// corp tags to WeCom (wecom.Service): it writes the task to the outbox in
+// the transaction ctx carries.
+type CorpTags interface {
+	// CorpTagRenamed renames WeCom's tag (or group, when group) wecomID to
+	// name; what names the change for the admin.
+	CorpTagRenamed(ctx context.Context, wecomID string, group bool, name, what string) error
+	// CorpTagsDeleted deletes WeCom's tags tagIDs and groups groupIDs.
+	CorpTagsDeleted(ctx context.Context, tagIDs, groupIDs []string, what string) error
+}
+
+// weComName refuses a name WeCom would refuse for a corp tag or group.
+func weComName(name string) error {
+	if utf8.RuneCountInString(name) > maxWeComNameLen {
+		return apperr.Input("name", "a WeCom corp tag's or group's name is at most %d characters (WeCom's limit)", maxWeComNameLen)
+	}
+	return nil
+}
 
 // GroupPatch is what UpdateTagGroup changes; nil fields are kept.
 type GroupPatch struct {
@@ -89,7 +118,12 @@ func (s *Service) UpdateTagGroup(ctx context.Context, id uuid.UUID, p GroupPatch
 		u := c.TagGroup.UpdateOne(g)
 		if p.Name != nil && *p.Name != g.Name {
 			if g.WecomGroupID != nil {
-				return refuseWeCom("name", fmt.Sprintf("tag group %q", g.Name), g.Name)
+				if s.CorpTags == nil {
+					return refuseWeCom("name", fmt.Sprintf("tag group %q", g.Name), g.Name)
+				}
+				if err := weComName(*p.Name); err != nil {
+					return err
+				}
 			}
 			taken, err := c.TagGroup.Query().Where(taggroup.Name(*p.Name), taggroup.IDNEQ(id)).Exist(ctx)
 			if err != nil {
@@ -99,6 +133,12 @@ func (s *Service) UpdateTagGroup(ctx context.Context, id uuid.UUID, p GroupPatch
 				return apperr.Wrap(ErrNameTaken, apperr.Conflict, "name", fmt.Sprintf("a tag group named %q exists", *p.Name))
 			}
 			u.SetName(*p.Name)
+			if g.WecomGroupID != nil {
+				if err := s.CorpTags.CorpTagRenamed(ent.NewContext(ctx, c), *g.WecomGroupID, true, *p.Name,
+					fmt.Sprintf("标签组「%s」改名为「%s」", g.Name, *p.Name)); err != nil {
+					return err
+				}
+			}
 		}
 		if p.Exclusive != nil && *p.Exclusive && !g.Exclusive {
 			n, err := leadsWithTwo(ctx, c, tid, id, nil)
@@ -167,18 +207,32 @@ func (s *Service) UpdateTag(ctx context.Context, id uuid.UUID, p TagPatch) (*ent
 			return err
 		}
 		u := c.Tag.UpdateOne(t)
+		moved := (p.GroupID != nil && (t.GroupID == nil || *t.GroupID != *p.GroupID)) || (p.ClearGroup && t.GroupID != nil)
+		if moved && t.WecomTagID != nil {
+			if s.CorpTags == nil {
+				return refuseWeCom("groupID", fmt.Sprintf("tag %q", t.Name), t.Name)
+			}
+			field := "groupID"
+			if p.ClearGroup {
+				field = "clearGroup"
+			}
+			return apperr.Wrap(ErrWeComMove, apperr.Conflict, field, fmt.Sprintf(
+				"tag %q is a WeCom corp tag, and WeCom cannot move a tag to another group: make a new tag in the other group instead", t.Name))
+		}
 		if p.Name != nil && *p.Name != t.Name {
 			if err := s.checkRename(ctx, c, tid, t, *p.Name); err != nil {
 				return err
 			}
 			u.SetName(*p.Name)
+			if t.WecomTagID != nil {
+				if err := s.CorpTags.CorpTagRenamed(ent.NewContext(ctx, c), *t.WecomTagID, false, *p.Name,
+					fmt.Sprintf("标签「%s」改名为「%s」", t.Name, *p.Name)); err != nil {
+					return err
+				}
+			}
 		}
 		if p.Color != nil {
 			u.SetColor(*p.Color)
-		}
-		moved := (p.GroupID != nil && (t.GroupID == nil || *t.GroupID != *p.GroupID)) || (p.ClearGroup && t.GroupID != nil)
-		if moved && t.WecomTagID != nil {
-			return refuseWeCom("groupID", fmt.Sprintf("tag %q", t.Name), t.Name)
 		}
 		if moved && p.GroupID != nil {
 			g, err := c.TagGroup.Query().Where(taggroup.ID(*p.GroupID)).Only(ctx)
@@ -215,10 +269,16 @@ func (s *Service) UpdateTag(ctx context.Context, id uuid.UUID, p TagPatch) (*ent
 }
 
 // checkRename refuses to rename t to name when another tag has the name,
-// when t is a WeCom corp tag, or when a rule condition names t.
+// when t is a WeCom corp tag and name is too long for WeCom (or nothing
+// sends renames to WeCom), or when a rule condition names t.
 func (s *Service) checkRename(ctx context.Context, c *ent.Client, tid uuid.UUID, t *ent.Tag, name string) error {
 	if t.WecomTagID != nil {
-		return refuseWeCom("name", fmt.Sprintf("tag %q", t.Name), t.Name)
+		if s.CorpTags == nil {
+			return refuseWeCom("name", fmt.Sprintf("tag %q", t.Name), t.Name)
+		}
+		if err := weComName(name); err != nil {
+			return err
+		}
 	}
 	taken, err := c.Tag.Query().Where(tag.Name(name), tag.IDNEQ(t.ID)).Exist(ctx)
 	if err != nil {
@@ -237,7 +297,8 @@ func (s *Service) checkRename(ctx context.Context, c *ent.Client, tid uuid.UUID,
 // DeleteTag deletes a tag that nothing names, taking it off every lead in
 // one statement (their updated_at moves on, as an untag's does), and
 // returns how many leads had it. A tag something names is refused
-// (CONFLICT at "id" with the references), as is a WeCom corp tag.
+// (CONFLICT at "id" with the references). A WeCom corp tag is deleted in
+// WeCom too (del_corp_tag, by the outbox task CorpTags writes).
 func (s *Service) DeleteTag(ctx context.Context, id uuid.UUID) (int, error) {
 	c := s.DB(ctx)
 	tid, err := tenantOf(ctx)
@@ -258,7 +319,7 @@ func (s *Service) DeleteTag(ctx context.Context, id uuid.UUID) (int, error) {
 		if err != nil {
 			return err
 		}
-		if t.WecomTagID != nil {
+		if t.WecomTagID != nil && s.CorpTags == nil {
 			return refuseWeCom("id", fmt.Sprintf("tag %q", t.Name), t.Name)
 		}
 		refs, err := references(ctx, c, tid, []*ent.Tag{t}, true)
@@ -268,8 +329,14 @@ func (s *Service) DeleteTag(ctx context.Context, id uuid.UUID) (int, error) {
 		if err := refuse("id", fmt.Sprintf("tag %q", t.Name), refs); err != nil {
 			return err
 		}
-		n, err = s.removeTags(ctx, c, tid, []uuid.UUID{id})
-		return err
+		if n, err = s.removeTags(ctx, c, tid, []uuid.UUID{id}); err != nil {
+			return err
+		}
+		if t.WecomTagID != nil {
+			return s.CorpTags.CorpTagsDeleted(ent.NewContext(ctx, c), []string{*t.WecomTagID}, nil,
+				fmt.Sprintf("删除标签「%s」", t.Name))
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -279,8 +346,9 @@ func (s *Service) DeleteTag(ctx context.Context, id uuid.UUID) (int, error) {
 
 // DeleteTagGroup deletes a group with its tags (as WeCom does), each taken
 // off every lead as DeleteTag does, and returns how many lead-tag edges went.
-// It is refused (CONFLICT at "id") while anything names one of its tags, or
-// when the group or one of its tags is linked to a WeCom corp tag.
+// It is refused (CONFLICT at "id") while anything names one of its tags.
+// The linked group and linked tags are deleted in WeCom too (del_corp_tag,
+// by the outbox task CorpTags writes).
 func (s *Service) DeleteTagGroup(ctx context.Context, id uuid.UUID) (int, error) {
 	c := s.DB(ctx)
 	tid, err := tenantOf(ctx)
@@ -299,7 +367,7 @@ func (s *Service) DeleteTagGroup(ctx context.Context, id uuid.UUID) (int, error)
 		if err != nil {
 			return err
 		}
-		if g.WecomGroupID != nil {
+		if g.WecomGroupID != nil && s.CorpTags == nil {
 			return refuseWeCom("id", fmt.Sprintf("tag group %q", g.Name), g.Name)
 		}
 		tags, err := c.Tag.Query().Where(tag.GroupID(id)).Order(ent.Asc(tag.FieldName)).ForUpdate().All(ctx)
@@ -308,14 +376,21 @@ func (s *Service) DeleteTagGroup(ctx context.Context, id uuid.UUID) (int, error)
 		}
 		ids := make([]uuid.UUID, len(tags))
 		var linked []Reference
+		var wecomTags, wecomGroups []string
 		for i, t := range tags {
 			ids[i] = t.ID
 			if t.WecomTagID != nil {
 				linked = append(linked, Reference{Kind: RefWeCom, Name: t.Name, Tag: t.Name})
+				wecomTags = append(wecomTags, *t.WecomTagID)
 			}
 		}
-		if err := refuse("id", fmt.Sprintf("tag group %q", g.Name), linked); err != nil {
-			return err
+		if g.WecomGroupID != nil {
+			wecomGroups = []string{*g.WecomGroupID}
+		}
+		if s.CorpTags == nil {
+			if err := refuse("id", fmt.Sprintf("tag group %q", g.Name), linked); err != nil {
+				return err
+			}
 		}
 		refs, err := references(ctx, c, tid, tags, true)
 		if err != nil {
@@ -327,7 +402,14 @@ func (s *Service) DeleteTagGroup(ctx context.Context, id uuid.UUID) (int, error)
 		if n, err = s.removeTags(ctx, c, tid, ids); err != nil {
 			return err
 		}
-		return c.TagGroup.DeleteOneID(id).Exec(ctx)
+		if err := c.TagGroup.DeleteOneID(id).Exec(ctx); err != nil {
+			return err
+		}
+		if len(wecomTags) > 0 || len(wecomGroups) > 0 {
+			return s.CorpTags.CorpTagsDeleted(ent.NewContext(ctx, c), wecomTags, wecomGroups,
+				fmt.Sprintf("删除标签组「%s」", g.Name))
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -350,8 +432,8 @@ SELECT count(*) FROM removed`
 
 // removeTags takes tags off every lead (removeTagsSQL) and deletes them.
 // The watchers are not told: a journey does nothing when a tag is taken
-// off, and WeCom's mark_tag concerns linked tags only, which are never
-// deleted here.
+// off, and a linked tag's deletion in WeCom (del_corp_tag) takes it off
+// every customer there.
 func (s *Service) removeTags(ctx context.Context, c *ent.Client, tid uuid.UUID, ids []uuid.UUID) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil
@@ -416,7 +498,7 @@ func refuseExclusive(field string, n int, msg string) error {
 }
 
 // refuseWeCom is the CONFLICT of a rename, move or delete of a tag or group
-// linked to a WeCom corp tag, which is done in WeCom.
+// linked to a WeCom corp tag when nothing sends it to WeCom (no CorpTags).
 func refuseWeCom(field, what, name string) error {
 	e := apperr.Wrap(ErrInUse, apperr.Conflict, field,
 		what+" is a WeCom corp tag: change or delete it in WeCom, and the corp tag sync brings the change here")

@@ -33,6 +33,9 @@ type Service struct {
 	// Watchers learn, in the tagging transaction, which leads got or lost
 	// which tags (journeys triggered by a tag, WeCom's mark_tag).
 	Watchers []Watcher
+	// CorpTags, when set, sends renames and deletes of tags and groups
+	// linked to WeCom corp tags to WeCom; nil refuses them (manage.go).
+	CorpTags CorpTags
 }
 
 // Watcher is told about new and removed lead-tag edges (internal/journey,

@@ -73,6 +73,8 @@ type Queue interface {
 	EnqueueWeComMarkTags(ctx context.Context, tenantID, tagID uuid.UUID, leads []uuid.UUID) error
 	// EnqueueWeComTagSync syncs the corp tag library with the workspace's.
 	EnqueueWeComTagSync(ctx context.Context, tenantID uuid.UUID) error
+	// EnqueueWeComCorpTag sends a rename or delete of corp tags to WeCom.
+	EnqueueWeComCorpTag(ctx context.Context, tenantID uuid.UUID, ch CorpTagChange) error
 	// EnqueueWeComRemind reminds a mass-send template's member at at.
 	EnqueueWeComRemind(ctx context.Context, tenantID, groupMsgID uuid.UUID, at time.Time) error
 }

@@ -78,6 +78,9 @@ type Server struct {
 	CorpTags   []*TagGroup
 	MemberTags map[string][]string
 	tagSeq     int
+	// CorpTagErrcodes are the answers of the next edit_corp_tag and
+	// del_corp_tag calls, one per call, instead of doing them (tags.go).
+	CorpTagErrcodes []int
 	// Images are what media/uploadimg kept (media.go); ImageErrcode, when
 	// set, is its answer to every upload instead.
 	Images       []*Image
@@ -118,6 +121,8 @@ func New(t testing.TB, corpID, secret, token, aesKey string) *Server {
 	mux.HandleFunc("POST /cgi-bin/externalcontact/get_groupmsg_send_result", f.groupMsgSendResult)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/get_corp_tag_list", f.corpTagList)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/add_corp_tag", f.addCorpTag)
+	mux.HandleFunc("POST /cgi-bin/externalcontact/edit_corp_tag", f.editCorpTag)
+	mux.HandleFunc("POST /cgi-bin/externalcontact/del_corp_tag", f.delCorpTag)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/mark_tag", f.markTag)
 	mux.HandleFunc("POST /cgi-bin/media/uploadimg", f.uploadImage)
 	f.Srv = httptest.NewServer(mux)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"unicode/utf8"
 )
 
 // The corp tag endpoints (企业客户标签), with the documented shapes
@@ -14,6 +15,13 @@ import (
 //	    -> tag_group [{group_id, group_name, create_time, order, deleted, tag [{id, name, create_time, order, deleted}]}]
 //	POST /cgi-bin/externalcontact/add_corp_tag {group_id | group_name, tag [{name}]}
 //	    -> tag_group {group_id, group_name, tag [{id, name}]}; 40071 a tag name the group has, 40068 an unknown group
+//	POST /cgi-bin/externalcontact/edit_corp_tag {id, name, order}
+//	    -> ok; 40068 an unknown tag or group id, 40071 a name another tag of
+//	    the group (or another group) has, 40058 no id or a name over 30 characters
+//	POST /cgi-bin/externalcontact/del_corp_tag {tag_id [...], group_id [...]}
+//	    -> ok (a group goes with its tags; a group left without tags goes
+//	    too, and the tags come off every customer); 40068 an unknown id,
+//	    40058 both lists empty
 //	POST /cgi-bin/externalcontact/mark_tag {userid, external_userid, add_tag [...], remove_tag [...]}
 //	    -> ok; 84061 not the member's contact, 40068 an unknown tag
 //
@@ -181,5 +189,106 @@ func (f *Server) markTag(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	f.MemberTags[key] = slices.DeleteFunc(f.MemberTags[key], func(id string) bool { return slices.Contains(req.RemoveTag, id) })
+	f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+}
+
+// injectedCorpTagErr answers the next queued errcode of CorpTagErrcodes, if
+// any (callers hold Mu).
+func (f *Server) injectedCorpTagErr(w http.ResponseWriter) bool {
+	if len(f.CorpTagErrcodes) == 0 {
+		return false
+	}
+	code := f.CorpTagErrcodes[0]
+	f.CorpTagErrcodes = f.CorpTagErrcodes[1:]
+	f.Answer(w, map[string]any{"errcode": code, "errmsg": fmt.Sprintf("injected error %d", code)})
+	return true
+}
+
+func (f *Server) editCorpTag(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	if !f.authorized(w, r) || f.injectedCorpTagErr(w) {
+		return
+	}
+	var req struct {
+		ID    string `json:"id"`
+		Name  string `json:"name"`
+		Order *int   `json:"order"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.ID == "" || utf8.RuneCountInString(req.Name) > 30 {
+		f.Answer(w, map[string]any{"errcode": 40058, "errmsg": "invalid parameter"})
+		return
+	}
+	for _, g := range f.CorpTags {
+		if g.ID != req.ID {
+			continue
+		}
+		if req.Name != "" {
+			if slices.ContainsFunc(f.CorpTags, func(x *TagGroup) bool { return x.ID != g.ID && x.Name == req.Name }) {
+				f.Answer(w, map[string]any{"errcode": 40071, "errmsg": "tag name exists"})
+				return
+			}
+			g.Name = req.Name
+		}
+		f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+		return
+	}
+	g, t := f.tag(req.ID)
+	if t == nil {
+		f.Answer(w, map[string]any{"errcode": 40068, "errmsg": "invalid tagid"})
+		return
+	}
+	if req.Name != "" {
+		if slices.ContainsFunc(g.Tags, func(x Tag) bool { return x.ID != t.ID && x.Name == req.Name }) {
+			f.Answer(w, map[string]any{"errcode": 40071, "errmsg": "tag name exists"})
+			return
+		}
+		t.Name = req.Name
+	}
+	f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+}
+
+func (f *Server) delCorpTag(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	if !f.authorized(w, r) || f.injectedCorpTagErr(w) {
+		return
+	}
+	var req struct {
+		TagID   []string `json:"tag_id"`
+		GroupID []string `json:"group_id"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || (len(req.TagID) == 0 && len(req.GroupID) == 0) {
+		f.Answer(w, map[string]any{"errcode": 40058, "errmsg": "invalid parameter"})
+		return
+	}
+	for _, id := range req.GroupID {
+		if !slices.ContainsFunc(f.CorpTags, func(g *TagGroup) bool { return g.ID == id }) {
+			f.Answer(w, map[string]any{"errcode": 40068, "errmsg": "invalid tagid"})
+			return
+		}
+	}
+	for _, id := range req.TagID {
+		if _, t := f.tag(id); t == nil {
+			f.Answer(w, map[string]any{"errcode": 40068, "errmsg": "invalid tagid"})
+			return
+		}
+	}
+	gone := slices.Clone(req.TagID)
+	for _, g := range f.CorpTags {
+		if slices.Contains(req.GroupID, g.ID) {
+			for _, t := range g.Tags {
+				gone = append(gone, t.ID)
+			}
+		}
+	}
+	f.CorpTags = slices.DeleteFunc(f.CorpTags, func(g *TagGroup) bool { return slices.Contains(req.GroupID, g.ID) })
+	for _, g := range f.CorpTags {
+		g.Tags = slices.DeleteFunc(g.Tags, func(t Tag) bool { return slices.Contains(gone, t.ID) })
+	}
+	f.CorpTags = slices.DeleteFunc(f.CorpTags, func(g *TagGroup) bool { return len(g.Tags) == 0 })
+	for k, ids := range f.MemberTags {
+		f.MemberTags[k] = slices.DeleteFunc(ids, func(id string) bool { return slices.Contains(gone, id) })
+	}
 	f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
