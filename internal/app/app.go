@@ -150,7 +150,7 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Ingester = &leads.Ingester{Client: c, Fields: s.Fields, Queue: q, Clock: now}
 	s.Events = &events.Service{Client: c, Queue: q, Now: now}
 	s.Pools = &pool.Service{Client: c, Now: now, Notify: q}
-	s.Assigner = &assign.Engine{Client: c, Now: now, Match: rules.Matcher(c, now)}
+	s.Assigner = &assign.Engine{Client: c, Now: now, Match: rules.Matcher(c, now), Notify: q}
 	s.Scoring = &scoring.Service{Client: c, Now: now}
 	s.Segments = &segment.Service{Client: c, Reader: cfg.Replica, Fields: s.Fields, Now: now, Queue: q}
 	s.Broadcasts = &broadcast.Service{Client: c, DB: cfg.DB, Box: s.Box, Segments: s.Segments,

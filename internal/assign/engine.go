@@ -28,6 +28,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/notices"
 	"github.com/scrmhq/scrm/internal/scope"
 	"github.com/scrmhq/scrm/internal/txn"
 	"github.com/scrmhq/scrm/internal/workspace"
@@ -62,6 +63,10 @@ type Engine struct {
 	Client *ent.Client
 	Now    func() time.Time
 	Match  Matcher // nil: only rules with an empty condition can match
+	// Notify queues the delivery of the reps' lead.assigned notifications
+	// (internal/notices) in the batch's transaction; nil writes them
+	// without queueing.
+	Notify notices.Deliverer
 }
 
 // db is the client of the transaction ctx carries, else the root client:

@@ -10,6 +10,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/notices"
 	"github.com/scrmhq/scrm/internal/scope"
 	"github.com/scrmhq/scrm/internal/textinput"
 	"github.com/scrmhq/scrm/internal/txn"
@@ -213,7 +214,13 @@ func (b *batch) writeReassigned(ctx context.Context, leads []*candidate) error {
 	if n != len(ids) {
 		return fmt.Errorf("%w: wrote %d of %d", errRaced, n, len(ids))
 	}
-	return nil
+	// The reps who got leads are told, once per batch.
+	var got, reps []uuid.UUID
+	for _, d := range b.assigned {
+		got, reps = append(got, d.lead.id), append(reps, d.to)
+	}
+	_, err := notices.Assigned(ctx, b.c, b.e.Notify, b.tid, b.now, got, reps, "（重新分配）", uuid.Nil)
+	return err
 }
 
 // text is id as text, empty for none.

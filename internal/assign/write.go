@@ -8,6 +8,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/scrmhq/scrm/internal/gid"
+	"github.com/scrmhq/scrm/internal/notices"
 	"github.com/scrmhq/scrm/internal/txn"
 )
 
@@ -70,7 +71,12 @@ func (b *batch) writeAssigned(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("assign: assign leads: %w", err)
 	}
-	return wrote(res.RowsAffected, len(b.assigned))
+	if err := wrote(res.RowsAffected, len(b.assigned)); err != nil {
+		return err
+	}
+	// Each rep is told of its new leads, once per batch.
+	_, err = notices.Assigned(ctx, b.c, b.e.Notify, b.tid, b.now, c.leads, c.to, "（分配规则）", uuid.Nil)
+	return err
 }
 
 func (b *batch) writeFallbacks(ctx context.Context) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/notices"
 	"github.com/scrmhq/scrm/internal/textinput"
 	"github.com/scrmhq/scrm/internal/txn"
 )
@@ -64,7 +65,7 @@ func (s *Service) Assign(ctx context.Context, actorID uuid.UUID, ids []uuid.UUID
 	}
 	now := s.now()
 	err = s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
-		a := &assignment{c: c, tid: tid, actor: actorID, target: ownerID, now: now, loc: loc, reason: reason}
+		a := &assignment{c: c, tid: tid, actor: actorID, target: ownerID, now: now, loc: loc, reason: reason, notify: s.Notify}
 		var err error
 		assigned, failures, err = a.run(ctx, ids)
 		return err
@@ -88,6 +89,8 @@ type assignment struct {
 	now    time.Time
 	loc    *time.Location
 	reason string
+	// notify queues the target's lead.assigned notification (nil: written only).
+	notify notices.Deliverer
 }
 
 // lockedUser is a users row an assignment holds.
@@ -262,5 +265,18 @@ func (a *assignment) write(ctx context.Context, ids, from, pools []uuid.UUID) er
 	if err != nil {
 		return fmt.Errorf("pool: record assignments: %w", err)
 	}
-	return nil
+	if a.target == nil || *a.target == a.actor {
+		return nil
+	}
+	// The rep is told who gave them the leads (not when they took them themselves).
+	actor, err := a.c.User.Get(ctx, a.actor)
+	if err != nil {
+		return fmt.Errorf("pool: read the actor: %w", err)
+	}
+	reps := make([]uuid.UUID, len(ids))
+	for i := range reps {
+		reps[i] = *a.target
+	}
+	_, err = notices.Assigned(ctx, a.c, a.notify, a.tid, a.now, ids, reps, "（"+actor.Name+" 分配）", a.actor)
+	return err
 }

@@ -9,7 +9,9 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/lead"
+	"github.com/scrmhq/scrm/ent/notification"
 	"github.com/scrmhq/scrm/ent/ownerchange"
+	"github.com/scrmhq/scrm/internal/notices"
 	"github.com/scrmhq/scrm/internal/pool"
 )
 
@@ -110,6 +112,15 @@ func TestAssignMovesLeadsToARepAndBack(t *testing.T) {
 	// The lead the rep had already: counted, not changed.
 	if cs := f.changes(t, already); len(cs) != 1 || !f.lead(t, already).ClaimedAt.Equal(t0) {
 		t.Fatalf("a lead the target had was changed: %+v", cs)
+	}
+	// The rep is told once, with the number of leads moved to them and by whom.
+	admin, err := f.c.User.Get(f.ctx, manager)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes, err := f.c.Notification.Query().Where(notification.UserID(rep), notification.Kind(notices.KindAssigned)).All(f.ctx)
+	if err != nil || len(notes) != 1 || notes[0].Message != "4 条线索已分配给你（"+admin.Name+" 分配）。" || notes[0].LeadID != nil {
+		t.Fatalf("the rep's notifications %+v (%v)", notes, err)
 	}
 	f.setPool(t, func(u *ent.PoolUpdateOne) { u.SetCooldownDays(1) })
 
