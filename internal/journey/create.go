@@ -26,9 +26,11 @@ type Input struct {
 }
 
 // Patch changes a journey; nil fields stay. New Steps, an ExitRule or
-// ClearExitRule write a new version.
+// ClearExitRule write a new version. A new Trigger enrols leads from then
+// on; enrolments made by the old one go on.
 type Patch struct {
 	Name          *string
+	Trigger       *schematype.JourneyTrigger
 	Steps         []schematype.JourneyStep
 	ExitRule      *segment.Rule
 	ClearExitRule bool
@@ -94,6 +96,11 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (*ent.Journ
 			return nil, err
 		}
 	}
+	if p.Trigger != nil {
+		if err := v.trigger("trigger", p.Trigger); err != nil {
+			return nil, err
+		}
+	}
 	if p.Steps != nil {
 		if err := v.steps("steps", p.Steps); err != nil {
 			return nil, err
@@ -125,6 +132,9 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (*ent.Journ
 		}
 		if p.Reentry != nil {
 			upd.SetReentry(*p.Reentry)
+		}
+		if p.Trigger != nil {
+			upd.SetTrigger(*p.Trigger).SetTriggerKind(triggerKinds(*p.Trigger)[0]).SetTriggerKey(triggerKey(*p.Trigger))
 		}
 		if p.Steps != nil || p.ExitRule != nil || p.ClearExitRule {
 			cur, err := c.JourneyVersion.Get(ctx, *j.VersionID)

@@ -27,6 +27,7 @@ func TestJourneys(t *testing.T) {
 	t.Run("condition", func(t *testing.T) { t.Parallel(); testCondition(t, newWorkspace(t, db)) })
 	t.Run("exit rule", func(t *testing.T) { t.Parallel(); testExitRule(t, newWorkspace(t, db)) })
 	t.Run("versions", func(t *testing.T) { t.Parallel(); testVersions(t, newWorkspace(t, db)) })
+	t.Run("trigger change", func(t *testing.T) { t.Parallel(); testTriggerChange(t, newWorkspace(t, db)) })
 	t.Run("pause", func(t *testing.T) { t.Parallel(); testPause(t, newWorkspace(t, db)) })
 	t.Run("reentry", func(t *testing.T) { t.Parallel(); testReentry(t, newWorkspace(t, db)) })
 	t.Run("concurrent passes", func(t *testing.T) { t.Parallel(); testConcurrentPasses(t, newWorkspace(t, db)) })
@@ -276,6 +277,44 @@ func testVersions(t *testing.T, w *ws) {
 	}
 	if w.hasTag(leads[1], one) || !w.hasTag(leads[1], two) {
 		t.Fatal("the lead enrolled on version 2 should run version 2")
+	}
+}
+
+// testTriggerChange: a new trigger enrols from then on, the old one no
+// longer does, and the enrolments it made go on; a bad trigger is refused
+// at its path and changes nothing.
+func testTriggerChange(t *testing.T, w *ws) {
+	one, two, mark := w.tag("one"), w.tag("two"), w.tag("mark")
+	j := w.create(journey.Input{Name: "t", Trigger: schematype.JourneyTrigger{TagAdded: &schematype.TagAddedTrigger{TagID: one}},
+		Steps: []schematype.JourneyStep{{Wait: &schematype.WaitStep{Minutes: 10}}, {AddTags: tags(mark)}}})
+	w.activate(j.ID)
+	leads := w.leads(3)
+	if err := w.j.TagsAdded(w.ctx, map[uuid.UUID][]uuid.UUID{one: {leads[0]}}); err != nil {
+		t.Fatal(err)
+	}
+	refused := func(tr schematype.JourneyTrigger, code apperr.Code, field string) {
+		t.Helper()
+		_, err := w.j.Update(w.ctx, j.ID, journey.Patch{Trigger: &tr})
+		if e, ok := apperr.As(err); !ok || e.Code != code || e.Field != field {
+			t.Fatalf("update(%+v) = %v; want %s at %s", tr, err, code, field)
+		}
+	}
+	refused(schematype.JourneyTrigger{TagAdded: &schematype.TagAddedTrigger{TagID: uuid.New()}}, apperr.NotFound, "trigger.tagAdded.tagID")
+	refused(schematype.JourneyTrigger{Manual: &schematype.EmptyTrigger{}, TagAdded: &schematype.TagAddedTrigger{TagID: two}}, apperr.BadInput, "trigger")
+	upd, err := w.j.Update(w.ctx, j.ID, journey.Patch{Trigger: &schematype.JourneyTrigger{TagAdded: &schematype.TagAddedTrigger{TagID: two}}})
+	if err != nil || upd.Trigger.TagAdded == nil || upd.Trigger.TagAdded.TagID != two || upd.Version != 1 {
+		t.Fatalf("update = %+v, %v; want the trigger on tag two, still version 1", upd, err)
+	}
+	if err := w.j.TagsAdded(w.ctx, map[uuid.UUID][]uuid.UUID{one: {leads[1]}, two: {leads[2]}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.c.Enrollment.Query().Where(enrollment.JourneyID(j.ID), enrollment.LeadID(leads[1])).Count(w.ctx); err != nil || n != 0 {
+		t.Errorf("the old trigger still enrols (%d, %v)", n, err)
+	}
+	w.clock.Advance(10 * time.Minute)
+	w.run()
+	if !w.hasTag(leads[0], mark) || !w.hasTag(leads[2], mark) {
+		t.Error("the enrolment of the old trigger and the one of the new should both run")
 	}
 }
 
