@@ -60,10 +60,24 @@ func TestEnrollASegment(t *testing.T) {
 	if fmt.Sprint(names) != "[L00 L03 L06 L09]" {
 		t.Errorf("enrolled %v, want the segment's members", names)
 	}
+	// Another workspace's segment is not found here, and changes nothing.
+	_, other := api.Workspace("other")
+	var theirs struct{ CreateSegment struct{ ID string } }
+	api.MustDo(other, `mutation($r:SegmentRuleInput!){ createSegment(input:{name:"theirs", rule:$r}){ id } }`,
+		map[string]any{"r": map[string]any{"attribute": map[string]any{"key": "source", "op": "EQ", "value": "expo"}}}, &theirs)
+	res := api.Do(admin, `mutation($s: ID!, $j: ID!){ bulkUpdateLeads(where: {inSegment: $s}, action: {enroll: {journeyID: $j}}){ matched } }`,
+		map[string]any{"s": theirs.CreateSegment.ID, "j": j.CreateJourney.ID})
+	if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" || res.Errors[0].Field() != "where.inSegment" {
+		t.Errorf("another workspace's segment: %+v", res.Errors)
+	}
 	// A bad segment id refuses the whole call and enrols nothing more.
-	res := api.Do(admin, `mutation($j: ID!){ bulkUpdateLeads(where: {inSegment: "nope"}, action: {enroll: {journeyID: $j}}){ matched } }`,
+	res = api.Do(admin, `mutation($j: ID!){ bulkUpdateLeads(where: {inSegment: "nope"}, action: {enroll: {journeyID: $j}}){ matched } }`,
 		map[string]any{"j": j.CreateJourney.ID})
 	if len(res.Errors) == 0 {
 		t.Errorf("a malformed segment id was accepted: %s", res.Data)
+	}
+	var n int
+	if err := api.DB.DB.QueryRow(`SELECT count(*) FROM enrollments`).Scan(&n); err != nil || n != 4 {
+		t.Errorf("%d enrolments after the refusals, want 4 (%v)", n, err)
 	}
 }
