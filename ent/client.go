@@ -8006,6 +8006,22 @@ func (c *TaskClient) QueryJourney(_m *Task) *JourneyQuery {
 	return query
 }
 
+// QueryCreatedBy queries the created_by edge of a Task.
+func (c *TaskClient) QueryCreatedBy(_m *Task) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, task.CreatedByTable, task.CreatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryCompletedBy queries the completed_by edge of a Task.
 func (c *TaskClient) QueryCompletedBy(_m *Task) *UserQuery {
 	query := (&UserClient{config: c.config}).Query()

@@ -4213,6 +4213,21 @@ func (_q *TaskQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, task.FieldJourneyID)
 				fieldSeen[task.FieldJourneyID] = struct{}{}
 			}
+
+		case "createdBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withCreatedBy = query
+			if _, ok := fieldSeen[task.FieldCreatedByID]; !ok {
+				selectedFields = append(selectedFields, task.FieldCreatedByID)
+				fieldSeen[task.FieldCreatedByID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[task.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, task.FieldCreatedAt)

@@ -476,6 +476,14 @@ func (_m *Task) Journey(ctx context.Context) (*Journey, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Task) CreatedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.CreatedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCreatedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Team) Manager(ctx context.Context) (*User, error) {
 	result, err := _m.Edges.ManagerOrErr()
 	if IsNotLoaded(err) {

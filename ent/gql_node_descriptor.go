@@ -2747,7 +2747,7 @@ func (_m *Task) Node(ctx context.Context) (node *Node, err error) {
 		ID:     _m.ID,
 		Type:   "Task",
 		Fields: make([]*Field, 9),
-		Edges:  make([]*Edge, 3),
+		Edges:  make([]*Edge, 4),
 	}
 	var buf []byte
 	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
@@ -2849,6 +2849,16 @@ func (_m *Task) Node(ctx context.Context) (node *Node, err error) {
 	err = _m.QueryJourney().
 		Select(journey.FieldID).
 		Scan(ctx, &node.Edges[2].IDs)
+	if err != nil {
+		return nil, err
+	}
+	node.Edges[3] = &Edge{
+		Type: "User",
+		Name: "created_by",
+	}
+	err = _m.QueryCreatedBy().
+		Select(user.FieldID).
+		Scan(ctx, &node.Edges[3].IDs)
 	if err != nil {
 		return nil, err
 	}

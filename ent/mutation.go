@@ -44374,6 +44374,8 @@ type TaskMutation struct {
 	clearedlead         bool
 	journey             *uuid.UUID
 	clearedjourney      bool
+	created_by          *uuid.UUID
+	clearedcreated_by   bool
 	completed_by        *uuid.UUID
 	clearedcompleted_by bool
 	done                bool
@@ -45075,6 +45077,55 @@ func (m *TaskMutation) ResetFollowUpID() {
 	delete(m.clearedFields, task.FieldFollowUpID)
 }
 
+// SetCreatedByID sets the "created_by_id" field.
+func (m *TaskMutation) SetCreatedByID(u uuid.UUID) {
+	m.created_by = &u
+}
+
+// CreatedByID returns the value of the "created_by_id" field in the mutation.
+func (m *TaskMutation) CreatedByID() (r uuid.UUID, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedByID returns the old "created_by_id" field's value of the Task entity.
+// If the Task object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaskMutation) OldCreatedByID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedByID: %w", err)
+	}
+	return oldValue.CreatedByID, nil
+}
+
+// ClearCreatedByID clears the value of the "created_by_id" field.
+func (m *TaskMutation) ClearCreatedByID() {
+	m.created_by = nil
+	m.clearedFields[task.FieldCreatedByID] = struct{}{}
+}
+
+// CreatedByIDCleared returns if the "created_by_id" field was cleared in this mutation.
+func (m *TaskMutation) CreatedByIDCleared() bool {
+	_, ok := m.clearedFields[task.FieldCreatedByID]
+	return ok
+}
+
+// ResetCreatedByID resets all changes to the "created_by_id" field.
+func (m *TaskMutation) ResetCreatedByID() {
+	m.created_by = nil
+	delete(m.clearedFields, task.FieldCreatedByID)
+}
+
 // SetCompletedAt sets the "completed_at" field.
 func (m *TaskMutation) SetCompletedAt(t time.Time) {
 	m.completed_at = &t
@@ -45352,6 +45403,33 @@ func (m *TaskMutation) ResetJourney() {
 	m.clearedjourney = false
 }
 
+// ClearCreatedBy clears the "created_by" edge to the User entity.
+func (m *TaskMutation) ClearCreatedBy() {
+	m.clearedcreated_by = true
+	m.clearedFields[task.FieldCreatedByID] = struct{}{}
+}
+
+// CreatedByCleared reports if the "created_by" edge to the User entity was cleared.
+func (m *TaskMutation) CreatedByCleared() bool {
+	return m.CreatedByIDCleared() || m.clearedcreated_by
+}
+
+// CreatedByIDs returns the "created_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CreatedByID instead. It exists only for internal usage by the builders.
+func (m *TaskMutation) CreatedByIDs() (ids []uuid.UUID) {
+	if id := m.created_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCreatedBy resets all changes to the "created_by" edge.
+func (m *TaskMutation) ResetCreatedBy() {
+	m.created_by = nil
+	m.clearedcreated_by = false
+}
+
 // ClearCompletedBy clears the "completed_by" edge to the User entity.
 func (m *TaskMutation) ClearCompletedBy() {
 	m.clearedcompleted_by = true
@@ -45413,7 +45491,7 @@ func (m *TaskMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TaskMutation) Fields() []string {
-	fields := make([]string, 0, 18)
+	fields := make([]string, 0, 19)
 	if m.tenant_id != nil {
 		fields = append(fields, task.FieldTenantID)
 	}
@@ -45455,6 +45533,9 @@ func (m *TaskMutation) Fields() []string {
 	}
 	if m.follow_up_id != nil {
 		fields = append(fields, task.FieldFollowUpID)
+	}
+	if m.created_by != nil {
+		fields = append(fields, task.FieldCreatedByID)
 	}
 	if m.completed_at != nil {
 		fields = append(fields, task.FieldCompletedAt)
@@ -45504,6 +45585,8 @@ func (m *TaskMutation) Field(name string) (ent.Value, bool) {
 		return m.StepIndex()
 	case task.FieldFollowUpID:
 		return m.FollowUpID()
+	case task.FieldCreatedByID:
+		return m.CreatedByID()
 	case task.FieldCompletedAt:
 		return m.CompletedAt()
 	case task.FieldCompletedByID:
@@ -45549,6 +45632,8 @@ func (m *TaskMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldStepIndex(ctx)
 	case task.FieldFollowUpID:
 		return m.OldFollowUpID(ctx)
+	case task.FieldCreatedByID:
+		return m.OldCreatedByID(ctx)
 	case task.FieldCompletedAt:
 		return m.OldCompletedAt(ctx)
 	case task.FieldCompletedByID:
@@ -45664,6 +45749,13 @@ func (m *TaskMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetFollowUpID(v)
 		return nil
+	case task.FieldCreatedByID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedByID(v)
+		return nil
 	case task.FieldCompletedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -45752,6 +45844,9 @@ func (m *TaskMutation) ClearedFields() []string {
 	if m.FieldCleared(task.FieldFollowUpID) {
 		fields = append(fields, task.FieldFollowUpID)
 	}
+	if m.FieldCleared(task.FieldCreatedByID) {
+		fields = append(fields, task.FieldCreatedByID)
+	}
 	if m.FieldCleared(task.FieldCompletedAt) {
 		fields = append(fields, task.FieldCompletedAt)
 	}
@@ -45792,6 +45887,9 @@ func (m *TaskMutation) ClearField(name string) error {
 		return nil
 	case task.FieldFollowUpID:
 		m.ClearFollowUpID()
+		return nil
+	case task.FieldCreatedByID:
+		m.ClearCreatedByID()
 		return nil
 	case task.FieldCompletedAt:
 		m.ClearCompletedAt()
@@ -45855,6 +45953,9 @@ func (m *TaskMutation) ResetField(name string) error {
 	case task.FieldFollowUpID:
 		m.ResetFollowUpID()
 		return nil
+	case task.FieldCreatedByID:
+		m.ResetCreatedByID()
+		return nil
 	case task.FieldCompletedAt:
 		m.ResetCompletedAt()
 		return nil
@@ -45873,7 +45974,7 @@ func (m *TaskMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *TaskMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.assignee != nil {
 		edges = append(edges, task.EdgeAssignee)
 	}
@@ -45882,6 +45983,9 @@ func (m *TaskMutation) AddedEdges() []string {
 	}
 	if m.journey != nil {
 		edges = append(edges, task.EdgeJourney)
+	}
+	if m.created_by != nil {
+		edges = append(edges, task.EdgeCreatedBy)
 	}
 	if m.completed_by != nil {
 		edges = append(edges, task.EdgeCompletedBy)
@@ -45905,6 +46009,10 @@ func (m *TaskMutation) AddedIDs(name string) []ent.Value {
 		if id := m.journey; id != nil {
 			return []ent.Value{*id}
 		}
+	case task.EdgeCreatedBy:
+		if id := m.created_by; id != nil {
+			return []ent.Value{*id}
+		}
 	case task.EdgeCompletedBy:
 		if id := m.completed_by; id != nil {
 			return []ent.Value{*id}
@@ -45915,7 +46023,7 @@ func (m *TaskMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *TaskMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	return edges
 }
 
@@ -45927,7 +46035,7 @@ func (m *TaskMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *TaskMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedassignee {
 		edges = append(edges, task.EdgeAssignee)
 	}
@@ -45936,6 +46044,9 @@ func (m *TaskMutation) ClearedEdges() []string {
 	}
 	if m.clearedjourney {
 		edges = append(edges, task.EdgeJourney)
+	}
+	if m.clearedcreated_by {
+		edges = append(edges, task.EdgeCreatedBy)
 	}
 	if m.clearedcompleted_by {
 		edges = append(edges, task.EdgeCompletedBy)
@@ -45953,6 +46064,8 @@ func (m *TaskMutation) EdgeCleared(name string) bool {
 		return m.clearedlead
 	case task.EdgeJourney:
 		return m.clearedjourney
+	case task.EdgeCreatedBy:
+		return m.clearedcreated_by
 	case task.EdgeCompletedBy:
 		return m.clearedcompleted_by
 	}
@@ -45971,6 +46084,9 @@ func (m *TaskMutation) ClearEdge(name string) error {
 		return nil
 	case task.EdgeJourney:
 		m.ClearJourney()
+		return nil
+	case task.EdgeCreatedBy:
+		m.ClearCreatedBy()
 		return nil
 	case task.EdgeCompletedBy:
 		m.ClearCompletedBy()
@@ -45991,6 +46107,9 @@ func (m *TaskMutation) ResetEdge(name string) error {
 		return nil
 	case task.EdgeJourney:
 		m.ResetJourney()
+		return nil
+	case task.EdgeCreatedBy:
+		m.ResetCreatedBy()
 		return nil
 	case task.EdgeCompletedBy:
 		m.ResetCompletedBy()

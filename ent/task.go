@@ -49,6 +49,8 @@ type Task struct {
 	StepIndex *int `json:"step_index,omitempty"`
 	// FollowUpID holds the value of the "follow_up_id" field.
 	FollowUpID *uuid.UUID `json:"follow_up_id,omitempty"`
+	// CreatedByID holds the value of the "created_by_id" field.
+	CreatedByID *uuid.UUID `json:"created_by_id,omitempty"`
 	// CompletedAt holds the value of the "completed_at" field.
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
 	// CompletedByID holds the value of the "completed_by_id" field.
@@ -71,13 +73,15 @@ type TaskEdges struct {
 	Lead *Lead `json:"lead,omitempty"`
 	// Journey holds the value of the journey edge.
 	Journey *Journey `json:"journey,omitempty"`
+	// CreatedBy holds the value of the created_by edge.
+	CreatedBy *User `json:"created_by,omitempty"`
 	// CompletedBy holds the value of the completed_by edge.
 	CompletedBy *User `json:"completed_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 }
 
 // AssigneeOrErr returns the Assignee value or an error if the edge
@@ -113,12 +117,23 @@ func (e TaskEdges) JourneyOrErr() (*Journey, error) {
 	return nil, &NotLoadedError{edge: "journey"}
 }
 
+// CreatedByOrErr returns the CreatedBy value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskEdges) CreatedByOrErr() (*User, error) {
+	if e.CreatedBy != nil {
+		return e.CreatedBy, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "created_by"}
+}
+
 // CompletedByOrErr returns the CompletedBy value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e TaskEdges) CompletedByOrErr() (*User, error) {
 	if e.CompletedBy != nil {
 		return e.CompletedBy, nil
-	} else if e.loadedTypes[3] {
+	} else if e.loadedTypes[4] {
 		return nil, &NotFoundError{label: user.Label}
 	}
 	return nil, &NotLoadedError{edge: "completed_by"}
@@ -129,7 +144,7 @@ func (*Task) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case task.FieldLeadID, task.FieldJourneyID, task.FieldEnrollmentID, task.FieldFollowUpID, task.FieldCompletedByID:
+		case task.FieldLeadID, task.FieldJourneyID, task.FieldEnrollmentID, task.FieldFollowUpID, task.FieldCreatedByID, task.FieldCompletedByID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case task.FieldStepIndex:
 			values[i] = new(sql.NullInt64)
@@ -249,6 +264,13 @@ func (_m *Task) assignValues(columns []string, values []any) error {
 				_m.FollowUpID = new(uuid.UUID)
 				*_m.FollowUpID = *value.S.(*uuid.UUID)
 			}
+		case task.FieldCreatedByID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field created_by_id", values[i])
+			} else if value.Valid {
+				_m.CreatedByID = new(uuid.UUID)
+				*_m.CreatedByID = *value.S.(*uuid.UUID)
+			}
 		case task.FieldCompletedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field completed_at", values[i])
@@ -303,6 +325,11 @@ func (_m *Task) QueryLead() *LeadQuery {
 // QueryJourney queries the "journey" edge of the Task entity.
 func (_m *Task) QueryJourney() *JourneyQuery {
 	return NewTaskClient(_m.config).QueryJourney(_m)
+}
+
+// QueryCreatedBy queries the "created_by" edge of the Task entity.
+func (_m *Task) QueryCreatedBy() *UserQuery {
+	return NewTaskClient(_m.config).QueryCreatedBy(_m)
 }
 
 // QueryCompletedBy queries the "completed_by" edge of the Task entity.
@@ -382,6 +409,11 @@ func (_m *Task) String() string {
 	builder.WriteString(", ")
 	if v := _m.FollowUpID; v != nil {
 		builder.WriteString("follow_up_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.CreatedByID; v != nil {
+		builder.WriteString("created_by_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")

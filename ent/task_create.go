@@ -191,6 +191,20 @@ func (_c *TaskCreate) SetNillableFollowUpID(v *uuid.UUID) *TaskCreate {
 	return _c
 }
 
+// SetCreatedByID sets the "created_by_id" field.
+func (_c *TaskCreate) SetCreatedByID(v uuid.UUID) *TaskCreate {
+	_c.mutation.SetCreatedByID(v)
+	return _c
+}
+
+// SetNillableCreatedByID sets the "created_by_id" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableCreatedByID(v *uuid.UUID) *TaskCreate {
+	if v != nil {
+		_c.SetCreatedByID(*v)
+	}
+	return _c
+}
+
 // SetCompletedAt sets the "completed_at" field.
 func (_c *TaskCreate) SetCompletedAt(v time.Time) *TaskCreate {
 	_c.mutation.SetCompletedAt(v)
@@ -274,6 +288,11 @@ func (_c *TaskCreate) SetLead(v *Lead) *TaskCreate {
 // SetJourney sets the "journey" edge to the Journey entity.
 func (_c *TaskCreate) SetJourney(v *Journey) *TaskCreate {
 	return _c.SetJourneyID(v.ID)
+}
+
+// SetCreatedBy sets the "created_by" edge to the User entity.
+func (_c *TaskCreate) SetCreatedBy(v *User) *TaskCreate {
+	return _c.SetCreatedByID(v.ID)
 }
 
 // SetCompletedBy sets the "completed_by" edge to the User entity.
@@ -554,6 +573,23 @@ func (_c *TaskCreate) createSpec() (*Task, *sqlgraph.CreateSpec) {
 		_node.JourneyID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.CreatedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.CreatedByTable,
+			Columns: []string{task.CreatedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CreatedByID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	if nodes := _c.mutation.CompletedByIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -807,6 +843,9 @@ func (u *TaskUpsertOne) UpdateNewValues() *TaskUpsertOne {
 		}
 		if _, exists := u.create.mutation.FollowUpID(); exists {
 			s.SetIgnore(task.FieldFollowUpID)
+		}
+		if _, exists := u.create.mutation.CreatedByID(); exists {
+			s.SetIgnore(task.FieldCreatedByID)
 		}
 	}))
 	return u
@@ -1213,6 +1252,9 @@ func (u *TaskUpsertBulk) UpdateNewValues() *TaskUpsertBulk {
 			}
 			if _, exists := b.mutation.FollowUpID(); exists {
 				s.SetIgnore(task.FieldFollowUpID)
+			}
+			if _, exists := b.mutation.CreatedByID(); exists {
+				s.SetIgnore(task.FieldCreatedByID)
 			}
 		}
 	}))

@@ -31,6 +31,7 @@ type TaskQuery struct {
 	withAssignee    *UserQuery
 	withLead        *LeadQuery
 	withJourney     *JourneyQuery
+	withCreatedBy   *UserQuery
 	withCompletedBy *UserQuery
 	loadTotal       []func(context.Context, []*Task) error
 	modifiers       []func(*sql.Selector)
@@ -129,6 +130,28 @@ func (_q *TaskQuery) QueryJourney() *JourneyQuery {
 			sqlgraph.From(task.Table, task.FieldID, selector),
 			sqlgraph.To(journey.Table, journey.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, task.JourneyTable, task.JourneyColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCreatedBy chains the current query on the "created_by" edge.
+func (_q *TaskQuery) QueryCreatedBy() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, task.CreatedByTable, task.CreatedByColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -353,6 +376,7 @@ func (_q *TaskQuery) Clone() *TaskQuery {
 		withAssignee:    _q.withAssignee.Clone(),
 		withLead:        _q.withLead.Clone(),
 		withJourney:     _q.withJourney.Clone(),
+		withCreatedBy:   _q.withCreatedBy.Clone(),
 		withCompletedBy: _q.withCompletedBy.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
@@ -391,6 +415,17 @@ func (_q *TaskQuery) WithJourney(opts ...func(*JourneyQuery)) *TaskQuery {
 		opt(query)
 	}
 	_q.withJourney = query
+	return _q
+}
+
+// WithCreatedBy tells the query-builder to eager-load the nodes that are connected to
+// the "created_by" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TaskQuery) WithCreatedBy(opts ...func(*UserQuery)) *TaskQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCreatedBy = query
 	return _q
 }
 
@@ -489,10 +524,11 @@ func (_q *TaskQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Task, e
 	var (
 		nodes       = []*Task{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withAssignee != nil,
 			_q.withLead != nil,
 			_q.withJourney != nil,
+			_q.withCreatedBy != nil,
 			_q.withCompletedBy != nil,
 		}
 	)
@@ -532,6 +568,12 @@ func (_q *TaskQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Task, e
 	if query := _q.withJourney; query != nil {
 		if err := _q.loadJourney(ctx, query, nodes, nil,
 			func(n *Task, e *Journey) { n.Edges.Journey = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCreatedBy; query != nil {
+		if err := _q.loadCreatedBy(ctx, query, nodes, nil,
+			func(n *Task, e *User) { n.Edges.CreatedBy = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -642,6 +684,38 @@ func (_q *TaskQuery) loadJourney(ctx context.Context, query *JourneyQuery, nodes
 	}
 	return nil
 }
+func (_q *TaskQuery) loadCreatedBy(ctx context.Context, query *UserQuery, nodes []*Task, init func(*Task), assign func(*Task, *User)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*Task)
+	for i := range nodes {
+		if nodes[i].CreatedByID == nil {
+			continue
+		}
+		fk := *nodes[i].CreatedByID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "created_by_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 func (_q *TaskQuery) loadCompletedBy(ctx context.Context, query *UserQuery, nodes []*Task, init func(*Task), assign func(*Task, *User)) error {
 	ids := make([]uuid.UUID, 0, len(nodes))
 	nodeids := make(map[uuid.UUID][]*Task)
@@ -711,6 +785,9 @@ func (_q *TaskQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withJourney != nil {
 			_spec.Node.AddColumnOnce(task.FieldJourneyID)
+		}
+		if _q.withCreatedBy != nil {
+			_spec.Node.AddColumnOnce(task.FieldCreatedByID)
 		}
 		if _q.withCompletedBy != nil {
 			_spec.Node.AddColumnOnce(task.FieldCompletedByID)

@@ -1865,6 +1865,7 @@ var (
 		{Name: "assignee_id", Type: field.TypeUUID},
 		{Name: "lead_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "journey_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "created_by_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "completed_by_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// TasksTable holds the schema information for the "tasks" table.
@@ -1892,8 +1893,14 @@ var (
 				OnDelete:   schema.SetNull,
 			},
 			{
-				Symbol:     "tasks_users_completed_by",
+				Symbol:     "tasks_users_created_by",
 				Columns:    []*schema.Column{TasksColumns[18]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "tasks_users_completed_by",
+				Columns:    []*schema.Column{TasksColumns[19]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -2343,6 +2350,7 @@ func init() {
 	TasksTable.ForeignKeys[1].RefTable = LeadsTable
 	TasksTable.ForeignKeys[2].RefTable = JourneysTable
 	TasksTable.ForeignKeys[3].RefTable = UsersTable
+	TasksTable.ForeignKeys[4].RefTable = UsersTable
 	TeamsTable.ForeignKeys[0].RefTable = UsersTable
 	TerritoriesTable.ForeignKeys[0].RefTable = TerritoriesTable
 	UsersTable.ForeignKeys[0].RefTable = PartnersTable

@@ -2348,7 +2348,7 @@ func init() {
 	// task.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
 	task.DescriptionValidator = taskDescDescription.Validators[0].(func(string) error)
 	// taskDescNote is the schema descriptor for note field.
-	taskDescNote := taskFields[13].Descriptor()
+	taskDescNote := taskFields[14].Descriptor()
 	// task.NoteValidator is a validator for the "note" field. It is called by the builders before save.
 	task.NoteValidator = taskDescNote.Validators[0].(func(string) error)
 	// taskDescID is the schema descriptor for id field.

@@ -43,6 +43,10 @@ func (Task) Fields() []ent.Field {
 		field.Int("step_index").Optional().Nillable().Immutable().Annotations(entgql.Skip()),
 		// follow_up_id is the follow-up whose promise a FOLLOW_UP task is.
 		field.UUID("follow_up_id", gidUUID).Optional().Nillable().Immutable().Annotations(entgql.Skip()),
+		// created_by_id is who made it: the caller of createTask, the author
+		// of a follow-up promise; null for a journey's task (journey says
+		// which) and for tasks made before it was recorded.
+		field.UUID("created_by_id", gidUUID).Optional().Nillable().Immutable().Annotations(entgql.Skip()),
 		field.Time("completed_at").Optional().Nillable(),
 		field.UUID("completed_by_id", gidUUID).Optional().Nillable().Annotations(entgql.Skip()),
 		// note is what the assignee wrote on completing it.
@@ -59,6 +63,7 @@ func (Task) Edges() []ent.Edge {
 		edge.To("assignee", User.Type).Field("assignee_id").Unique().Required(),
 		edge.To("lead", Lead.Type).Field("lead_id").Unique().Immutable(),
 		edge.To("journey", Journey.Type).Field("journey_id").Unique().Immutable(),
+		edge.To("created_by", User.Type).Field("created_by_id").Unique().Immutable(),
 		edge.To("completed_by", User.Type).Field("completed_by_id").Unique().
 			Annotations(entgql.Skip()),
 	}

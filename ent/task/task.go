@@ -47,6 +47,8 @@ const (
 	FieldStepIndex = "step_index"
 	// FieldFollowUpID holds the string denoting the follow_up_id field in the database.
 	FieldFollowUpID = "follow_up_id"
+	// FieldCreatedByID holds the string denoting the created_by_id field in the database.
+	FieldCreatedByID = "created_by_id"
 	// FieldCompletedAt holds the string denoting the completed_at field in the database.
 	FieldCompletedAt = "completed_at"
 	// FieldCompletedByID holds the string denoting the completed_by_id field in the database.
@@ -61,6 +63,8 @@ const (
 	EdgeLead = "lead"
 	// EdgeJourney holds the string denoting the journey edge name in mutations.
 	EdgeJourney = "journey"
+	// EdgeCreatedBy holds the string denoting the created_by edge name in mutations.
+	EdgeCreatedBy = "created_by"
 	// EdgeCompletedBy holds the string denoting the completed_by edge name in mutations.
 	EdgeCompletedBy = "completed_by"
 	// Table holds the table name of the task in the database.
@@ -86,6 +90,13 @@ const (
 	JourneyInverseTable = "journeys"
 	// JourneyColumn is the table column denoting the journey relation/edge.
 	JourneyColumn = "journey_id"
+	// CreatedByTable is the table that holds the created_by relation/edge.
+	CreatedByTable = "tasks"
+	// CreatedByInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	CreatedByInverseTable = "users"
+	// CreatedByColumn is the table column denoting the created_by relation/edge.
+	CreatedByColumn = "created_by_id"
 	// CompletedByTable is the table that holds the completed_by relation/edge.
 	CompletedByTable = "tasks"
 	// CompletedByInverseTable is the table name for the User entity.
@@ -112,6 +123,7 @@ var Columns = []string{
 	FieldEnrollmentID,
 	FieldStepIndex,
 	FieldFollowUpID,
+	FieldCreatedByID,
 	FieldCompletedAt,
 	FieldCompletedByID,
 	FieldNote,
@@ -286,6 +298,11 @@ func ByFollowUpID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldFollowUpID, opts...).ToFunc()
 }
 
+// ByCreatedByID orders the results by the created_by_id field.
+func ByCreatedByID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreatedByID, opts...).ToFunc()
+}
+
 // ByCompletedAt orders the results by the completed_at field.
 func ByCompletedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCompletedAt, opts...).ToFunc()
@@ -327,6 +344,13 @@ func ByJourneyField(field string, opts ...sql.OrderTermOption) OrderOption {
 	}
 }
 
+// ByCreatedByField orders the results by created_by field.
+func ByCreatedByField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCreatedByStep(), sql.OrderByField(field, opts...))
+	}
+}
+
 // ByCompletedByField orders the results by completed_by field.
 func ByCompletedByField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -352,6 +376,13 @@ func newJourneyStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(JourneyInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, JourneyTable, JourneyColumn),
+	)
+}
+func newCreatedByStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CreatedByInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, CreatedByTable, CreatedByColumn),
 	)
 }
 func newCompletedByStep() *sqlgraph.Step {

@@ -238,7 +238,7 @@ func populate(ctx context.Context, c *ent.Client, wsID uuid.UUID, nLeads int, r 
 				fuID, _ := fu.Mutation().ID()
 				tc := c.Task.Create().SetKind(task.KindFOLLOW_UP).SetTitle("跟进「" + name + "」").SetDescription(note).
 					SetDueAt(next).SetAssigneeID(reps[city].ID).SetLeadID(id).SetFollowUpID(fuID).
-					SetCreatedAt(followed).SetUpdatedAt(followed)
+					SetCreatedByID(reps[city].ID).SetCreatedAt(followed).SetUpdatedAt(followed)
 				if next.Before(now) {
 					// Told when it fell due, as the overdue pass would have: a
 					// new demo does not open with a burst of old reminders.

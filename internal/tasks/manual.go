@@ -128,8 +128,8 @@ func (s *Service) assignee(ctx context.Context, c *ent.Client, v *auth.Viewer, i
 	return u, nil
 }
 
-// Create makes a task by hand (kind TASK, no journey) for the caller or,
-// with task manage, for a user it manages, and tells that user through a
+// Create makes a task by hand (kind TASK, no journey, created by the
+// caller) for the caller or, with task manage, for a user it manages, and tells that user through a
 // task.assigned notification in the same transaction. Bad input is
 // refused at input.<field>, all errors at once, and writes nothing.
 func (s *Service) Create(ctx context.Context, in Draft) (*ent.Task, error) {
@@ -146,7 +146,7 @@ func (s *Service) Create(ctx context.Context, in Draft) (*ent.Task, error) {
 		now := s.Now()
 		t, err := c.Task.Create().SetKind(task.KindTASK).SetTitle(*d.title).SetDescription(deref(d.description)).
 			SetDueAt(*d.dueAt).SetAssigneeID(d.assignee.ID).SetNillableLeadID(d.leadID).
-			SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
+			SetCreatedByID(v.UserID).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
 		if err != nil {
 			return nil, err
 		}

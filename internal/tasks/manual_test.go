@@ -105,7 +105,8 @@ func TestCreateTaskByHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	if mine.AssigneeID != a || mine.Title != "回访" || mine.Kind != task.KindTASK || mine.Status != task.StatusOPEN ||
-		mine.LeadID == nil || *mine.LeadID != la || mine.JourneyID != nil || !mine.DueAt.Equal(due) {
+		mine.LeadID == nil || *mine.LeadID != la || mine.JourneyID != nil || !mine.DueAt.Equal(due) ||
+		mine.CreatedByID == nil || *mine.CreatedByID != a {
 		t.Fatalf("a's own task %+v", mine)
 	}
 	if _, notes := f.count(t); notes != 0 {
@@ -147,6 +148,9 @@ func TestCreateTaskByHand(t *testing.T) {
 	given, err := f.svc.Tasks.Create(mctx, tasks.Draft{Title: ptr("打给乙"), DueAt: &due, AssigneeID: &b, LeadID: &lb})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if given.AssigneeID != b || given.CreatedByID == nil || *given.CreatedByID != m {
+		t.Fatalf("the manager's task for b: assignee %v, created by %v (want %v)", given.AssigneeID, given.CreatedByID, m)
 	}
 	notes, err := f.c.Notification.Query().Where(notification.Kind(tasks.KindAssigned)).All(f.sys)
 	if err != nil || len(notes) != 1 || notes[0].UserID != b || notes[0].LeadID == nil || *notes[0].LeadID != lb ||

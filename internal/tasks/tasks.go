@@ -226,7 +226,8 @@ func (s *Service) Complete(ctx context.Context, in CompleteInput) (*ent.Task, er
 
 // FollowedUp implements leads.Promises: a follow-up on lead keeps its open
 // promises (FOLLOW_UP tasks become DONE), and a follow-up with a next time
-// makes a new one, for the lead's owner (else the author), due then.
+// makes a new one, for the lead's owner (else the author), due then,
+// created by the author.
 func (s *Service) FollowedUp(ctx context.Context, c *ent.Client, f *ent.FollowUp, l *ent.Lead) error {
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
@@ -262,5 +263,5 @@ func (s *Service) FollowedUp(ctx context.Context, c *ent.Client, f *ent.FollowUp
 	}
 	return c.Task.Create().SetKind(task.KindFOLLOW_UP).SetTitle(string(title)).SetDescription(string(desc)).
 		SetDueAt(*f.NextFollowUpAt).SetAssigneeID(*assignee).SetLeadID(l.ID).SetFollowUpID(f.ID).
-		SetCreatedAt(now).SetUpdatedAt(now).Exec(ctx)
+		SetNillableCreatedByID(f.AuthorID).SetCreatedAt(now).SetUpdatedAt(now).Exec(ctx)
 }

@@ -135,7 +135,8 @@ func TestFollowUpPromisesAreTasks(t *testing.T) {
 	f.clock.Set(next.Add(time.Hour))
 	got := f.mine(t, actx, "")
 	if len(got) != 1 || got[0].Kind != task.KindFOLLOW_UP || got[0].Title != "跟进「王五」" || !got[0].DueAt.Equal(next) ||
-		got[0].Description != "wants a quote" || !f.svc.Tasks.Overdue(got[0]) {
+		got[0].Description != "wants a quote" || !f.svc.Tasks.Overdue(got[0]) ||
+		got[0].CreatedByID == nil || *got[0].CreatedByID != a {
 		t.Fatalf("a's tasks once due: %+v", got)
 	}
 	tk := got[0]
