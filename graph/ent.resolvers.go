@@ -155,6 +155,12 @@ func (r *Resolver) Segment() generated.SegmentResolver { return &segmentResolver
 // StageChange returns generated.StageChangeResolver implementation.
 func (r *Resolver) StageChange() generated.StageChangeResolver { return &stageChangeResolver{r} }
 
+// Tag returns generated.TagResolver implementation.
+func (r *Resolver) Tag() generated.TagResolver { return &tagResolver{r} }
+
+// TagGroup returns generated.TagGroupResolver implementation.
+func (r *Resolver) TagGroup() generated.TagGroupResolver { return &tagGroupResolver{r} }
+
 // Task returns generated.TaskResolver implementation.
 func (r *Resolver) Task() generated.TaskResolver { return &taskResolver{r} }
 
@@ -181,6 +187,8 @@ type (
 	savedViewResolver       struct{ *Resolver }
 	segmentResolver         struct{ *Resolver }
 	stageChangeResolver     struct{ *Resolver }
+	tagResolver             struct{ *Resolver }
+	tagGroupResolver        struct{ *Resolver }
 	taskResolver            struct{ *Resolver }
 	userResolver            struct{ *Resolver }
 	weComContactResolver    struct{ *Resolver }

@@ -244,6 +244,16 @@ func (r *queryResolver) FieldTypes(ctx context.Context) ([]*model.FieldTypeInfo,
 	return out, nil
 }
 
+// WecomCorpTag is the resolver for the wecomCorpTag field.
+func (r *tagResolver) WecomCorpTag(ctx context.Context, obj *ent.Tag) (bool, error) {
+	return obj.WecomTagID != nil, nil
+}
+
+// WecomCorpTag is the resolver for the wecomCorpTag field.
+func (r *tagGroupResolver) WecomCorpTag(ctx context.Context, obj *ent.TagGroup) (bool, error) {
+	return obj.WecomGroupID != nil, nil
+}
+
 // Attributes is the resolver for the attributes field.
 func (r *leadWhereInputResolver) Attributes(ctx context.Context, obj *ent.LeadWhereInput, data []*model.AttributePredicateInput) error {
 	if len(data) == 0 {

@@ -62,6 +62,8 @@ type ResolverRoot interface {
 	SavedView() SavedViewResolver
 	Segment() SegmentResolver
 	StageChange() StageChangeResolver
+	Tag() TagResolver
+	TagGroup() TagGroupResolver
 	Task() TaskResolver
 	User() UserResolver
 	WeComContact() WeComContactResolver
@@ -911,23 +913,25 @@ type ComplexityRoot struct {
 	}
 
 	Tag struct {
-		Color     func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		Group     func(childComplexity int) int
-		GroupID   func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Name      func(childComplexity int) int
-		UpdatedAt func(childComplexity int) int
+		Color        func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Group        func(childComplexity int) int
+		GroupID      func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Name         func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		WecomCorpTag func(childComplexity int) int
 	}
 
 	TagGroup struct {
-		CreatedAt func(childComplexity int) int
-		Exclusive func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Name      func(childComplexity int) int
-		Position  func(childComplexity int) int
-		Tags      func(childComplexity int) int
-		UpdatedAt func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Exclusive    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Position     func(childComplexity int) int
+		Tags         func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		WecomCorpTag func(childComplexity int) int
 	}
 
 	TagLeadsPayload struct {
@@ -1326,6 +1330,12 @@ type SegmentResolver interface {
 }
 type StageChangeResolver interface {
 	By(ctx context.Context, obj *ent.StageChange) (*ent.User, error)
+}
+type TagResolver interface {
+	WecomCorpTag(ctx context.Context, obj *ent.Tag) (bool, error)
+}
+type TagGroupResolver interface {
+	WecomCorpTag(ctx context.Context, obj *ent.TagGroup) (bool, error)
 }
 type TaskResolver interface {
 	Overdue(ctx context.Context, obj *ent.Task) (bool, error)
@@ -5723,6 +5733,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tag.UpdatedAt(childComplexity), true
+	case "Tag.wecomCorpTag":
+		if e.ComplexityRoot.Tag.WecomCorpTag == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Tag.WecomCorpTag(childComplexity), true
 
 	case "TagGroup.createdAt":
 		if e.ComplexityRoot.TagGroup.CreatedAt == nil {
@@ -5766,6 +5782,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TagGroup.UpdatedAt(childComplexity), true
+	case "TagGroup.wecomCorpTag":
+		if e.ComplexityRoot.TagGroup.WecomCorpTag == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TagGroup.WecomCorpTag(childComplexity), true
 
 	case "TagLeadsPayload.affected":
 		if e.ComplexityRoot.TagLeadsPayload.Affected == nil {
@@ -13151,17 +13173,33 @@ input UpdateTagGroupInput {
 input UpdateTagInput {
   """
   Refused (CONFLICT, extensions.references) while an assignment or scoring rule condition names
-  the tag: conditions see tags by name.
+  the tag: conditions see tags by name. A WeCom corp tag's name is at most 30 characters, and
+  the rename is sent to WeCom (edit_corp_tag) after it commits.
   """
   name: String
   color: String
   """
   Moves the tag into this group; into an exclusive group it is refused (CONFLICT,
-  extensions.leadCount) while leads hold it and another tag of that group.
+  extensions.leadCount) while leads hold it and another tag of that group. A WeCom corp tag
+  cannot move (CONFLICT): WeCom has no call for it.
   """
   groupID: ID
-  "Takes the tag out of its group."
+  "Takes the tag out of its group (refused for a WeCom corp tag)."
   clearGroup: Boolean
+}
+
+extend type Tag {
+  """
+  Linked to a WeCom corp tag (企业客户标签): a rename or delete is sent to WeCom after it
+  commits (edit_corp_tag, del_corp_tag; a refusal notifies whoever made it), and the tag
+  cannot move to another group.
+  """
+  wecomCorpTag: Boolean!
+}
+
+extend type TagGroup {
+  "Linked to a WeCom corp tag group: a rename or delete is sent to WeCom after it commits."
+  wecomCorpTag: Boolean!
 }
 
 type TagLeadsPayload {
@@ -13219,13 +13257,16 @@ extend type Mutation {
   createTag(input: CreateTagInput!): Tag!
   """
   Renames, reorders or changes the exclusive flag of a tag group. A group linked to a WeCom corp
-  tag group is renamed in WeCom (CONFLICT here, reference WECOM_CORP_TAG).
+  tag group is renamed in WeCom too (edit_corp_tag, by a task written in the same transaction;
+  at most 30 characters).
   """
   updateTagGroup(id: ID!, input: UpdateTagGroupInput!): TagGroup!
   """
   Deletes a tag group and its tags, taking them off every lead. Refused (CONFLICT,
   extensions.references [{kind, name, tag}] and referenceCount) while a segment, journey, rule
-  condition, contact-way code or saved view names one of its tags, or it is a WeCom corp tag group.
+  condition, contact-way code or saved view names one of its tags. A WeCom corp tag group, and
+  its WeCom corp tags, are deleted in WeCom too (del_corp_tag, by a task written in the same
+  transaction).
   """
   deleteTagGroup(id: ID!): Boolean!
   "Renames a tag, changes its colour or moves it to another group (see UpdateTagInput)."
@@ -13233,7 +13274,8 @@ extend type Mutation {
   """
   Deletes a tag and takes it off every lead. Refused (CONFLICT, extensions.references
   [{kind, name, tag}] and referenceCount) while a segment, journey, rule condition, contact-way
-  code or saved view names it, or it is a WeCom corp tag.
+  code or saved view names it. A WeCom corp tag is deleted in WeCom too (del_corp_tag, by a task
+  written in the same transaction).
   """
   deleteTag(id: ID!): Boolean!
   tagLeads(leadIDs: [ID!]!, tagIDs: [ID!]!): TagLeadsPayload!
@@ -15499,6 +15541,8 @@ func (ec *executionContext) childFields_Tag(ctx context.Context, field graphql.C
 		return ec.fieldContext_Tag_groupID(ctx, field)
 	case "group":
 		return ec.fieldContext_Tag_group(ctx, field)
+	case "wecomCorpTag":
+		return ec.fieldContext_Tag_wecomCorpTag(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tag", field.Name)
 }
@@ -15519,6 +15563,8 @@ func (ec *executionContext) childFields_TagGroup(ctx context.Context, field grap
 		return ec.fieldContext_TagGroup_position(ctx, field)
 	case "tags":
 		return ec.fieldContext_TagGroup_tags(ctx, field)
+	case "wecomCorpTag":
+		return ec.fieldContext_TagGroup_wecomCorpTag(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TagGroup", field.Name)
 }
@@ -36246,6 +36292,29 @@ func (ec *executionContext) fieldContext_Tag_group(_ context.Context, field grap
 	return fc, nil
 }
 
+func (ec *executionContext) _Tag_wecomCorpTag(ctx context.Context, field graphql.CollectedField, obj *ent.Tag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tag_wecomCorpTag(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Tag().WecomCorpTag(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Tag_wecomCorpTag(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Tag", field, true, true, "Boolean")
+}
+
 func (ec *executionContext) _TagGroup_id(ctx context.Context, field graphql.CollectedField, obj *ent.TagGroup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -36414,6 +36483,29 @@ func (ec *executionContext) fieldContext_TagGroup_tags(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TagGroup_wecomCorpTag(ctx context.Context, field graphql.CollectedField, obj *ent.TagGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TagGroup_wecomCorpTag(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TagGroup().WecomCorpTag(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TagGroup_wecomCorpTag(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TagGroup", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _TagLeadsPayload_affected(ctx context.Context, field graphql.CollectedField, obj *model.TagLeadsPayload) (ret graphql.Marshaler) {
@@ -71307,6 +71399,11 @@ func (ec *executionContext) _Tag(ctx context.Context, sel ast.SelectionSet, obj 
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "wecomCorpTag":
+			out.Values[i] = ec._Tag_wecomCorpTag(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -71370,6 +71467,12 @@ func (ec *executionContext) _TagGroup(ctx context.Context, sel ast.SelectionSet,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TagGroup_tags(ctx, field, obj)
+				})
+		case "wecomCorpTag":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TagGroup_wecomCorpTag(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -1098,13 +1098,15 @@ type UpdateTagGroupInput struct {
 // What updateTag changes; omitted fields are kept.
 type UpdateTagInput struct {
 	// Refused (CONFLICT, extensions.references) while an assignment or scoring rule condition names
-	// the tag: conditions see tags by name.
+	// the tag: conditions see tags by name. A WeCom corp tag's name is at most 30 characters, and
+	// the rename is sent to WeCom (edit_corp_tag) after it commits.
 	Name  *string `json:"name,omitempty"`
 	Color *string `json:"color,omitempty"`
 	// Moves the tag into this group; into an exclusive group it is refused (CONFLICT,
-	// extensions.leadCount) while leads hold it and another tag of that group.
+	// extensions.leadCount) while leads hold it and another tag of that group. A WeCom corp tag
+	// cannot move (CONFLICT): WeCom has no call for it.
 	GroupID *uuid.UUID `json:"groupID,omitempty"`
-	// Takes the tag out of its group.
+	// Takes the tag out of its group (refused for a WeCom corp tag).
 	ClearGroup *bool `json:"clearGroup,omitempty"`
 }
 

@@ -94,6 +94,42 @@ func TestCorpTagEditsReachWeCom(t *testing.T) {
 		t.Fatalf("the sync did not link and push: %v", lib())
 	}
 
+	// The API says which tags and groups are WeCom's.
+	var q struct {
+		TagGroups []struct {
+			Name         string
+			WecomCorpTag bool
+			Tags         []struct {
+				Name         string
+				WecomCorpTag bool
+			}
+		}
+	}
+	api.MustDo(admin, `{ tagGroups { name wecomCorpTag tags { name wecomCorpTag } } }`, nil, &q)
+	linkedNames := map[string]bool{}
+	for _, g := range q.TagGroups {
+		linkedNames[g.Name] = g.WecomCorpTag
+		for _, x := range g.Tags {
+			linkedNames[x.Name] = x.WecomCorpTag
+		}
+	}
+	if !linkedNames["客户等级"] || !linkedNames["重要客户"] || !linkedNames["高意向"] || len(linkedNames) != 9 {
+		t.Errorf("wecomCorpTag after the sync: %v", linkedNames)
+	}
+	api.MustDo(admin, `mutation { createTag(input: {name: "散标签"}) { id } }`, nil, nil)
+	var one struct {
+		Tags []struct {
+			Name         string
+			WecomCorpTag bool
+		}
+	}
+	api.MustDo(admin, `{ tags { name wecomCorpTag } }`, nil, &one)
+	for _, x := range one.Tags {
+		if x.WecomCorpTag != (x.Name != "散标签") {
+			t.Errorf("tags: %s wecomCorpTag %v", x.Name, x.WecomCorpTag)
+		}
+	}
+
 	// A rename of a linked tag and of a linked group reaches WeCom.
 	api.MustDo(admin, `mutation($id: ID!){ updateTag(id: $id, input: {name: "核心客户"}) { name } }`, map[string]any{"id": id("tags", "重要客户")}, nil)
 	api.MustDo(admin, `mutation($id: ID!){ updateTagGroup(id: $id, input: {name: "客户分级"}) { name } }`, map[string]any{"id": id("tag_groups", "客户等级")}, nil)

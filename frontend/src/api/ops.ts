@@ -72,8 +72,8 @@ export const PipelinesDoc = graphql(`
 
 export const TagsDoc = graphql(`
   query Tags {
-    tagGroups { id name exclusive position tags { id name color } }
-    tags { id name color group { id name } }
+    tagGroups { id name exclusive position wecomCorpTag tags { id name color wecomCorpTag } }
+    tags { id name color wecomCorpTag group { id name } }
   }
 `);
 

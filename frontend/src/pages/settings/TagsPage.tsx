@@ -1,9 +1,12 @@
 // Tag groups (exclusive ones keep one tag per lead) and their tags: create,
 // rename, move, recolour and delete. A refusal (what uses the tag, leads
-// that would break an exclusive group) is said from its extensions.
+// that would break an exclusive group) is said from its extensions. A tag
+// or group linked to a WeCom corp tag (wecomCorpTag) is marked 企业微信;
+// its renames and deletes are sent to WeCom by the server (names up to 30
+// characters there), and it cannot move to another group.
 import { useState, type ReactNode } from 'react';
 import { Alert, App, Button, Card, Checkbox, Col, Empty, Form, Input, InputNumber, Modal, Popconfirm, Row, Select, Space, Tag, Typography, type ButtonProps } from 'antd';
-import { DeleteOutlined, EditOutlined, PlusOutlined } from '@ant-design/icons';
+import { DeleteOutlined, EditOutlined, PlusOutlined, WechatWorkOutlined } from '@ant-design/icons';
 import { useMutation, type CombinedError } from 'urql';
 import { CreateTagDoc, CreateTagGroupDoc } from '../../api/ops';
 import { DeleteTagDoc, DeleteTagGroupDoc, UpdateTagDoc, UpdateTagGroupDoc } from '../../api/taxonomyOps';
@@ -18,6 +21,7 @@ interface TagRow {
   id: string;
   name: string;
   color: string;
+  wecomCorpTag?: boolean;
   group?: { id: string } | null;
 }
 
@@ -26,8 +30,12 @@ interface GroupRow {
   name: string;
   exclusive: boolean;
   position: number;
-  tags?: { id: string; name: string; color: string }[] | null;
+  wecomCorpTag?: boolean;
+  tags?: { id: string; name: string; color: string; wecomCorpTag?: boolean }[] | null;
 }
+
+/** WeCom's limit on a corp tag's or group's name. */
+const WECOM_NAME_MAX = 30;
 
 const COLORS = ['', 'red', 'volcano', 'orange', 'gold', 'green', 'cyan', 'blue', 'geekblue', 'purple', 'magenta'];
 
@@ -39,7 +47,7 @@ export default function TagsPage() {
   const [editTag, setEditTag] = useState<TagRow | null>(null);
   const [editGroup, setEditGroup] = useState<GroupRow | null>(null);
   const reload = () => refetch({ requestPolicy: 'network-only' });
-  const tagChip = (x: { id: string; name: string; color: string }, groupID: string | null) => (
+  const tagChip = (x: { id: string; name: string; color: string; wecomCorpTag?: boolean }, groupID: string | null) => (
     <Tag
       key={x.id}
       color={x.color || undefined}
@@ -47,7 +55,7 @@ export default function TagsPage() {
       data-testid={`tag-chip-${x.name}`}
       onClick={() => setEditTag({ ...x, group: groupID ? { id: groupID } : null })}
     >
-      {x.name} <EditOutlined style={{ fontSize: 10 }} />
+      {x.name}{x.wecomCorpTag && <WechatWorkOutlined aria-label={t('tags.wecomBadge')} style={{ fontSize: 10, marginInlineStart: 4 }} />} <EditOutlined style={{ fontSize: 10 }} />
     </Tag>
   );
   const loose = tags.filter((x) => !x.group);
@@ -71,7 +79,7 @@ export default function TagsPage() {
             <Card
               size="small"
               data-testid={`tag-group-${g.name}`}
-              title={<Space wrap>{g.name}{g.exclusive && <Tag color="orange">{t('tags.exclusive')}</Tag>}</Space>}
+              title={<Space wrap>{g.name}{g.exclusive && <Tag color="orange">{t('tags.exclusive')}</Tag>}{g.wecomCorpTag && <Tag color="green" data-testid="tag-group-wecom">{t('tags.wecomBadge')}</Tag>}</Space>}
               extra={
                 <Space size={0} wrap>
                   <Button size="small" type="link" icon={<PlusOutlined />} onClick={() => setTagFor(g.id)}>{t('tags.newTag')}</Button>
@@ -214,7 +222,7 @@ function DeleteGroupButton({ group, onDeleted }: { group: GroupRow; onDeleted: (
   return (
     <Popconfirm
       title={t('tags.deleteGroupTitle', { name: group.name, n: (group.tags ?? []).length })}
-      description={<div style={{ maxWidth: 280 }}>{t('tags.deleteGroupBody')}</div>}
+      description={<div style={{ maxWidth: 280 }}>{t('tags.deleteGroupBody')}{(group.wecomCorpTag || (group.tags ?? []).some((x) => x.wecomCorpTag)) && <> {t('tags.wecomDeleteNote')}</>}</div>}
       okText={t('common.delete')}
       okButtonProps={{ danger: true, 'data-testid': 'tag-group-delete-ok' } as ButtonProps}
       cancelText={t('common.cancel')}
@@ -224,7 +232,8 @@ function DeleteGroupButton({ group, onDeleted }: { group: GroupRow; onDeleted: (
           refused(t('tags.cannotDelete', { name: group.name }), r.error, true);
           return;
         }
-        message.success(t('tags.deleted', { name: group.name }));
+        const wecom = group.wecomCorpTag || (group.tags ?? []).some((x) => x.wecomCorpTag);
+        message.success(t(wecom ? 'tags.deletedToWeCom' : 'tags.deleted', { name: group.name }));
         onDeleted();
       }}
     >
@@ -256,15 +265,16 @@ function EditGroupForm({ group, onClose, onSaved }: { group: GroupRow; onClose: 
           else if (applyFormErrors(form, r.error, { known: ['name', 'position'] }).length) setLines(refusalLines(r.error, t));
           return;
         }
-        message.success(t('common.saved'));
+        message.success(t(group.wecomCorpTag && v.name !== group.name ? 'tags.savedToWeCom' : 'common.saved'));
         onSaved();
         onClose();
       }}
     >
       {lines.length > 0 && <Alert type="error" showIcon title={t('tags.cannotSave')} description={<RefusalList lines={lines} />} style={{ marginBottom: 12 }} />}
+      {group.wecomCorpTag && <Alert type="info" showIcon data-testid="tag-wecom-note" title={t('tags.wecomGroupNote')} style={{ marginBottom: 12 }} />}
       <Form form={form} layout="vertical" initialValues={{ name: group.name, exclusive: group.exclusive, position: group.position }}>
         <Form.Item name="name" label={t('tags.groupName')} rules={[{ required: true, message: t('tags.nameRequired') }]}>
-          <Input maxLength={100} />
+          <Input maxLength={group.wecomCorpTag ? WECOM_NAME_MAX : 100} showCount={group.wecomCorpTag} />
         </Form.Item>
         <Form.Item name="exclusive" valuePropName="checked" extra={t('tags.exclusiveOnHint')}>
           <Checkbox data-testid="tag-group-exclusive">{t('tags.exclusive')}</Checkbox>
@@ -294,7 +304,7 @@ function EditTagForm({ tag, groups, onClose, onSaved }: { tag: TagRow; groups: {
         <Space wrap style={{ width: '100%', justifyContent: 'space-between' }}>
           <Popconfirm
             title={t('tags.deleteTagTitle', { name: tag.name })}
-            description={<div style={{ maxWidth: 280 }}>{t('tags.deleteTagBody')}</div>}
+            description={<div style={{ maxWidth: 280 }}>{t('tags.deleteTagBody')}{tag.wecomCorpTag && <> {t('tags.wecomDeleteNote')}</>}</div>}
             okText={t('common.delete')}
             okButtonProps={{ danger: true, 'data-testid': 'tag-delete-ok' } as ButtonProps}
             cancelText={t('common.cancel')}
@@ -304,7 +314,7 @@ function EditTagForm({ tag, groups, onClose, onSaved }: { tag: TagRow; groups: {
                 refused(t('tags.cannotDelete', { name: tag.name }), r.error);
                 return;
               }
-              message.success(t('tags.deleted', { name: tag.name }));
+              message.success(t(tag.wecomCorpTag ? 'tags.deletedToWeCom' : 'tags.deleted', { name: tag.name }));
               onSaved();
               onClose();
             }}
@@ -336,18 +346,19 @@ function EditTagForm({ tag, groups, onClose, onSaved }: { tag: TagRow; groups: {
           else if (applyFormErrors(form, r.error, { known: ['name', 'color', 'groupID'] }).length) setLines(refusalLines(r.error, t));
           return;
         }
-        message.success(t('common.saved'));
+        message.success(t(tag.wecomCorpTag && v.name !== tag.name ? 'tags.savedToWeCom' : 'common.saved'));
         onSaved();
         onClose();
       }}
     >
       {lines.length > 0 && <Alert type="error" showIcon title={t('tags.cannotSave')} description={<RefusalList lines={lines} />} style={{ marginBottom: 12 }} />}
+      {tag.wecomCorpTag && <Alert type="info" showIcon data-testid="tag-wecom-note" title={t('tags.wecomTagNote')} style={{ marginBottom: 12 }} />}
       <Form form={form} layout="vertical" initialValues={{ name: tag.name, color: tag.color ?? '', groupID: tag.group?.id ?? undefined }}>
         <Form.Item name="name" label={t('tags.tagName')} rules={[{ required: true, message: t('tags.nameRequired') }]} extra={t('tags.renameHint')}>
-          <Input maxLength={100} data-testid="tag-name" />
+          <Input maxLength={tag.wecomCorpTag ? WECOM_NAME_MAX : 100} showCount={tag.wecomCorpTag} data-testid="tag-name" />
         </Form.Item>
-        <Form.Item name="groupID" label={t('tags.group')} extra={t('tags.moveHint')}>
-          <Select allowClear data-testid="tag-group-select" options={groups.map((g) => ({ value: g.id, label: g.name }))} />
+        <Form.Item name="groupID" label={t('tags.group')} extra={tag.wecomCorpTag ? t('tags.wecomNoMove') : t('tags.moveHint')}>
+          <Select allowClear={!tag.wecomCorpTag} disabled={tag.wecomCorpTag} data-testid="tag-group-select" options={groups.map((g) => ({ value: g.id, label: g.name }))} />
         </Form.Item>
         <Form.Item name="color" label={t('tags.color')}>
           <Select options={COLORS.map((c) => ({ value: c, label: c ? <Tag color={c}>{c}</Tag> : t('tags.noColor') }))} />
