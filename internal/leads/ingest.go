@@ -298,10 +298,11 @@ func (w *writer) run(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
+	keys := matchArgs(live)
 	if w.turn != nil {
 		w.turn()
 	}
-	if err := w.match(ctx, live); err != nil {
+	if err := w.matchWith(ctx, live, keys); err != nil {
 		return nil, err
 	}
 	if live, err = w.checkBlacklistedLeads(ctx, live); err != nil {
@@ -352,7 +353,11 @@ func (w *writer) claimKey(ctx context.Context) (*Result, error) {
 }
 
 func (w *writer) storeAnswer(ctx context.Context, res *Result) error {
-	return idempotency.Store(ctx, w.c, w.tid, w.key(), res)
+	stored, err := res.storedForm()
+	if err != nil {
+		return err
+	}
+	return idempotency.Store(ctx, w.c, w.tid, w.key(), stored)
 }
 
 // result assembles the per-row answer.
