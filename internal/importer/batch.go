@@ -8,6 +8,8 @@ import (
 	"io"
 	"slices"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/scrmhq/scrm/internal/leads"
 )
 
@@ -46,10 +48,10 @@ func LinesFromContext(ctx context.Context) []int {
 }
 
 // produce reads the file, cuts batches and starts their Sink calls, at most
-// len(slots) unrecorded batches at a time.
+// the rows of slots (Concurrency batches of BatchSize) unrecorded at a time.
 // seen is how many data rows (sent or rejected locally) the file had
 // before this run's first batch.
-func (im *importRun) produce(ctx context.Context, sink Sink, queue chan<- *batch, slots chan struct{}, seen int) error {
+func (im *importRun) produce(ctx context.Context, sink Sink, queue chan<- *batch, slots *rowBudget, seen int) error {
 	b := &batch{}
 	limit := im.state.batchLimit(seen)
 	for {
@@ -111,14 +113,12 @@ func (im *importRun) add(b *batch, rec record) {
 // dispatch queues b for recording and starts its Sink call. The key names
 // the import and the batch's first row and size, so the same file and
 // mapping always give a batch the same key.
-func (im *importRun) dispatch(ctx context.Context, sink Sink, b *batch, queue chan<- *batch, slots chan struct{}) error {
+func (im *importRun) dispatch(ctx context.Context, sink Sink, b *batch, queue chan<- *batch, slots *rowBudget) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	select {
-	case slots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := slots.acquire(ctx, b); err != nil {
+		return err
 	}
 	b.done = make(chan struct{})
 	if len(b.rows) == 0 {
@@ -128,7 +128,7 @@ func (im *importRun) dispatch(ctx context.Context, sink Sink, b *batch, queue ch
 	}
 	b.key = fmt.Sprintf("%s:%d:%d", im.id.keyPrefix, b.lines[0], len(b.rows))
 	req := leads.Batch{IdempotencyKey: b.key, Source: im.batchSource(), Rows: b.rows, Actor: im.opts.Actor}
-	queue <- b // never blocks: the queue has a place for every slot
+	queue <- b // never blocks: the queue has a place for every batch the budget admits
 	go func() {
 		defer close(b.done)
 		b.res, b.err = sink(context.WithValue(ctx, linesKey{}, b.lines), req)
@@ -185,3 +185,37 @@ func (b *batch) checkResult() error {
 	}
 	return nil
 }
+
+// rowBudget bounds the rows of the batches in flight (sent and not yet
+// recorded) to Concurrency batches of BatchSize. A ramp of first batches
+// (Options.FirstBatchSize) then has more, smaller batches in flight: while
+// the first is written, the ones after it are cleaned and staged, instead
+// of one at a time, each twice the size of the one being written.
+type rowBudget struct {
+	sem *semaphore.Weighted
+	// maxBatches is the most batches the budget admits at once (the
+	// length of the record queue).
+	maxBatches int
+}
+
+func newRowBudget(concurrency, batchSize, firstBatch int) *rowBudget {
+	smallest := batchSize
+	if firstBatch > 0 {
+		smallest = firstBatch
+	}
+	return &rowBudget{
+		sem:        semaphore.NewWeighted(int64(concurrency * batchSize)),
+		maxBatches: concurrency*batchSize/smallest + 1,
+	}
+}
+
+// acquire waits until b's lines fit in the budget. Every batch weighs at
+// least one line, so a batch with no lines still counts.
+func (r *rowBudget) acquire(ctx context.Context, b *batch) error {
+	return r.sem.Acquire(ctx, b.weight())
+}
+
+// release returns b's lines to the budget once b is recorded.
+func (r *rowBudget) release(b *batch) { r.sem.Release(b.weight()) }
+
+func (b *batch) weight() int64 { return int64(max(1, b.size())) }

@@ -71,8 +71,11 @@ type Options struct {
 	// cleaning and staging, so `scrm import` starts writing sooner. A resumed
 	// import keeps the value it started with.
 	FirstBatchSize int
-	// Concurrency is how many batches may be in flight at once
-	// (DefaultConcurrency if zero). Results are still recorded in file order.
+	// Concurrency is how many batches of BatchSize rows may be in flight at
+	// once (DefaultConcurrency if zero): the rows of Concurrency×BatchSize.
+	// While FirstBatchSize ramps the batches up, more of the smaller ones
+	// fit in those rows, so the next ones are cleaned and staged while the
+	// first are written. Results are still recorded in file order.
 	Concurrency int
 	// Progress receives human-readable progress lines; nil for none.
 	Progress io.Writer
@@ -335,8 +338,8 @@ func (im *importRun) run(ctx context.Context, sink Sink) (*Summary, error) {
 	im.progress.begin(im.state.Offset, im.state.Totals.Rows)
 
 	seen := im.state.Totals.Rows
-	slots := make(chan struct{}, im.opts.Concurrency)
-	queue := make(chan *batch, im.opts.Concurrency)
+	slots := newRowBudget(im.opts.Concurrency, im.opts.BatchSize, im.state.FirstBatch)
+	queue := make(chan *batch, slots.maxBatches)
 	var readErr error
 	go func() {
 		defer close(queue)
@@ -351,7 +354,7 @@ func (im *importRun) run(ctx context.Context, sink Sink) (*Summary, error) {
 				cancel() // stop reading and the other calls in flight
 			}
 		}
-		<-slots
+		slots.release(b)
 	}
 	return im.finish(firstError(commitErr, readErr))
 }
