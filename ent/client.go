@@ -69,6 +69,7 @@ import (
 	"github.com/scrmhq/scrm/ent/wecomcallback"
 	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/wecomgroupmsg"
+	"github.com/scrmhq/scrm/ent/wecommedia"
 	"github.com/scrmhq/scrm/ent/wecomuploadday"
 	"github.com/scrmhq/scrm/ent/workspace"
 
@@ -186,6 +187,8 @@ type Client struct {
 	WeComContact *WeComContactClient
 	// WeComGroupMsg is the client for interacting with the WeComGroupMsg builders.
 	WeComGroupMsg *WeComGroupMsgClient
+	// WeComMedia is the client for interacting with the WeComMedia builders.
+	WeComMedia *WeComMediaClient
 	// WeComUploadDay is the client for interacting with the WeComUploadDay builders.
 	WeComUploadDay *WeComUploadDayClient
 	// Workspace is the client for interacting with the Workspace builders.
@@ -254,6 +257,7 @@ func (c *Client) init() {
 	c.WeComCallback = NewWeComCallbackClient(c.config)
 	c.WeComContact = NewWeComContactClient(c.config)
 	c.WeComGroupMsg = NewWeComGroupMsgClient(c.config)
+	c.WeComMedia = NewWeComMediaClient(c.config)
 	c.WeComUploadDay = NewWeComUploadDayClient(c.config)
 	c.Workspace = NewWorkspaceClient(c.config)
 }
@@ -401,6 +405,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		WeComCallback:      NewWeComCallbackClient(cfg),
 		WeComContact:       NewWeComContactClient(cfg),
 		WeComGroupMsg:      NewWeComGroupMsgClient(cfg),
+		WeComMedia:         NewWeComMediaClient(cfg),
 		WeComUploadDay:     NewWeComUploadDayClient(cfg),
 		Workspace:          NewWorkspaceClient(cfg),
 	}, nil
@@ -475,6 +480,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		WeComCallback:      NewWeComCallbackClient(cfg),
 		WeComContact:       NewWeComContactClient(cfg),
 		WeComGroupMsg:      NewWeComGroupMsgClient(cfg),
+		WeComMedia:         NewWeComMediaClient(cfg),
 		WeComUploadDay:     NewWeComUploadDayClient(cfg),
 		Workspace:          NewWorkspaceClient(cfg),
 	}, nil
@@ -516,7 +522,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.StepRun,
 		c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team, c.Territory, c.User,
 		c.UserTerritory, c.WeComCallback, c.WeComContact, c.WeComGroupMsg,
-		c.WeComUploadDay, c.Workspace,
+		c.WeComMedia, c.WeComUploadDay, c.Workspace,
 	} {
 		n.Use(hooks...)
 	}
@@ -536,7 +542,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.SegmentVersion, c.SourceTouch, c.Stage, c.StageChange, c.StepRun,
 		c.Suppression, c.Tag, c.TagGroup, c.Task, c.Team, c.Territory, c.User,
 		c.UserTerritory, c.WeComCallback, c.WeComContact, c.WeComGroupMsg,
-		c.WeComUploadDay, c.Workspace,
+		c.WeComMedia, c.WeComUploadDay, c.Workspace,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -651,6 +657,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.WeComContact.mutate(ctx, m)
 	case *WeComGroupMsgMutation:
 		return c.WeComGroupMsg.mutate(ctx, m)
+	case *WeComMediaMutation:
+		return c.WeComMedia.mutate(ctx, m)
 	case *WeComUploadDayMutation:
 		return c.WeComUploadDay.mutate(ctx, m)
 	case *WorkspaceMutation:
@@ -9329,6 +9337,141 @@ func (c *WeComGroupMsgClient) mutate(ctx context.Context, m *WeComGroupMsgMutati
 	}
 }
 
+// WeComMediaClient is a client for the WeComMedia schema.
+type WeComMediaClient struct {
+	config
+}
+
+// NewWeComMediaClient returns a client for the WeComMedia from the given config.
+func NewWeComMediaClient(c config) *WeComMediaClient {
+	return &WeComMediaClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `wecommedia.Hooks(f(g(h())))`.
+func (c *WeComMediaClient) Use(hooks ...Hook) {
+	c.hooks.WeComMedia = append(c.hooks.WeComMedia, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `wecommedia.Intercept(f(g(h())))`.
+func (c *WeComMediaClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WeComMedia = append(c.inters.WeComMedia, interceptors...)
+}
+
+// Create returns a builder for creating a WeComMedia entity.
+func (c *WeComMediaClient) Create() *WeComMediaCreate {
+	mutation := newWeComMediaMutation(c.config, OpCreate)
+	return &WeComMediaCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WeComMedia entities.
+func (c *WeComMediaClient) CreateBulk(builders ...*WeComMediaCreate) *WeComMediaCreateBulk {
+	return &WeComMediaCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WeComMediaClient) MapCreateBulk(slice any, setFunc func(*WeComMediaCreate, int)) *WeComMediaCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WeComMediaCreateBulk{err: fmt.Errorf("calling to WeComMediaClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WeComMediaCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WeComMediaCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WeComMedia.
+func (c *WeComMediaClient) Update() *WeComMediaUpdate {
+	mutation := newWeComMediaMutation(c.config, OpUpdate)
+	return &WeComMediaUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WeComMediaClient) UpdateOne(_m *WeComMedia) *WeComMediaUpdateOne {
+	mutation := newWeComMediaMutation(c.config, OpUpdateOne, withWeComMedia(_m))
+	return &WeComMediaUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WeComMediaClient) UpdateOneID(id uuid.UUID) *WeComMediaUpdateOne {
+	mutation := newWeComMediaMutation(c.config, OpUpdateOne, withWeComMediaID(id))
+	return &WeComMediaUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WeComMedia.
+func (c *WeComMediaClient) Delete() *WeComMediaDelete {
+	mutation := newWeComMediaMutation(c.config, OpDelete)
+	return &WeComMediaDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WeComMediaClient) DeleteOne(_m *WeComMedia) *WeComMediaDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WeComMediaClient) DeleteOneID(id uuid.UUID) *WeComMediaDeleteOne {
+	builder := c.Delete().Where(wecommedia.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WeComMediaDeleteOne{builder}
+}
+
+// Query returns a query builder for WeComMedia.
+func (c *WeComMediaClient) Query() *WeComMediaQuery {
+	return &WeComMediaQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWeComMedia},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WeComMedia entity by its id.
+func (c *WeComMediaClient) Get(ctx context.Context, id uuid.UUID) (*WeComMedia, error) {
+	return c.Query().Where(wecommedia.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WeComMediaClient) GetX(ctx context.Context, id uuid.UUID) *WeComMedia {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *WeComMediaClient) Hooks() []Hook {
+	hooks := c.hooks.WeComMedia
+	return append(hooks[:len(hooks):len(hooks)], wecommedia.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WeComMediaClient) Interceptors() []Interceptor {
+	inters := c.inters.WeComMedia
+	return append(inters[:len(inters):len(inters)], wecommedia.Interceptors[:]...)
+}
+
+func (c *WeComMediaClient) mutate(ctx context.Context, m *WeComMediaMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WeComMediaCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WeComMediaUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WeComMediaUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WeComMediaDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WeComMedia mutation op: %q", m.Op())
+	}
+}
+
 // WeComUploadDayClient is a client for the WeComUploadDay schema.
 type WeComUploadDayClient struct {
 	config
@@ -9610,7 +9753,7 @@ type (
 		PoolTerritory, SavedView, ScoreHit, ScoringRule, Segment, SegmentVersion,
 		SourceTouch, Stage, StageChange, StepRun, Suppression, Tag, TagGroup, Task,
 		Team, Territory, User, UserTerritory, WeComCallback, WeComContact,
-		WeComGroupMsg, WeComUploadDay, Workspace []ent.Hook
+		WeComGroupMsg, WeComMedia, WeComUploadDay, Workspace []ent.Hook
 	}
 	inters struct {
 		APIKey, AssignmentRule, AssignmentTarget, AuditLog, Broadcast, Channel,
@@ -9621,7 +9764,7 @@ type (
 		PoolTerritory, SavedView, ScoreHit, ScoringRule, Segment, SegmentVersion,
 		SourceTouch, Stage, StageChange, StepRun, Suppression, Tag, TagGroup, Task,
 		Team, Territory, User, UserTerritory, WeComCallback, WeComContact,
-		WeComGroupMsg, WeComUploadDay, Workspace []ent.Interceptor
+		WeComGroupMsg, WeComMedia, WeComUploadDay, Workspace []ent.Interceptor
 	}
 )
 

@@ -65,6 +65,7 @@ import (
 	"github.com/scrmhq/scrm/ent/wecomcallback"
 	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/wecomgroupmsg"
+	"github.com/scrmhq/scrm/ent/wecommedia"
 	"github.com/scrmhq/scrm/ent/wecomuploadday"
 	"github.com/scrmhq/scrm/ent/workspace"
 )
@@ -180,6 +181,7 @@ func checkColumn(t, c string) error {
 			wecomcallback.Table:      wecomcallback.ValidColumn,
 			wecomcontact.Table:       wecomcontact.ValidColumn,
 			wecomgroupmsg.Table:      wecomgroupmsg.ValidColumn,
+			wecommedia.Table:         wecommedia.ValidColumn,
 			wecomuploadday.Table:     wecomuploadday.ValidColumn,
 			workspace.Table:          workspace.ValidColumn,
 		})

@@ -68,6 +68,7 @@ import (
 	"github.com/scrmhq/scrm/ent/wecomcallback"
 	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/wecomgroupmsg"
+	"github.com/scrmhq/scrm/ent/wecommedia"
 	"github.com/scrmhq/scrm/ent/wecomuploadday"
 	"github.com/scrmhq/scrm/ent/workspace"
 )
@@ -134,6 +135,7 @@ const (
 	TypeWeComCallback      = "WeComCallback"
 	TypeWeComContact       = "WeComContact"
 	TypeWeComGroupMsg      = "WeComGroupMsg"
+	TypeWeComMedia         = "WeComMedia"
 	TypeWeComUploadDay     = "WeComUploadDay"
 	TypeWorkspace          = "Workspace"
 )
@@ -52609,6 +52611,847 @@ func (m *WeComGroupMsgMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *WeComGroupMsgMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown WeComGroupMsg edge %s", name)
+}
+
+// WeComMediaMutation represents an operation that mutates the WeComMedia nodes in the graph.
+type WeComMediaMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *uuid.UUID
+	tenant_id         *uuid.UUID
+	created_at        *time.Time
+	updated_at        *time.Time
+	_type             *wecommedia.Type
+	filename          *string
+	size              *int
+	addsize           *int
+	data              *[]byte
+	media_id          *string
+	media_uploaded_at *time.Time
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*WeComMedia, error)
+	predicates        []predicate.WeComMedia
+}
+
+var _ ent.Mutation = (*WeComMediaMutation)(nil)
+
+// wecommediaOption allows management of the mutation configuration using functional options.
+type wecommediaOption func(*WeComMediaMutation)
+
+// newWeComMediaMutation creates new mutation for the WeComMedia entity.
+func newWeComMediaMutation(c config, op Op, opts ...wecommediaOption) *WeComMediaMutation {
+	m := &WeComMediaMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWeComMedia,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWeComMediaID sets the ID field of the mutation.
+func withWeComMediaID(id uuid.UUID) wecommediaOption {
+	return func(m *WeComMediaMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *WeComMedia
+		)
+		m.oldValue = func(ctx context.Context) (*WeComMedia, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().WeComMedia.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWeComMedia sets the old WeComMedia of the mutation.
+func withWeComMedia(node *WeComMedia) wecommediaOption {
+	return func(m *WeComMediaMutation) {
+		m.oldValue = func(context.Context) (*WeComMedia, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WeComMediaMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WeComMediaMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of WeComMedia entities.
+func (m *WeComMediaMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WeComMediaMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WeComMediaMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().WeComMedia.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *WeComMediaMutation) SetTenantID(u uuid.UUID) {
+	m.tenant_id = &u
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *WeComMediaMutation) TenantID() (r uuid.UUID, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the WeComMedia entity.
+// If the WeComMedia object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComMediaMutation) OldTenantID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *WeComMediaMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *WeComMediaMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *WeComMediaMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the WeComMedia entity.
+// If the WeComMedia object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComMediaMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *WeComMediaMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *WeComMediaMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *WeComMediaMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the WeComMedia entity.
+// If the WeComMedia object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComMediaMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *WeComMediaMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetType sets the "type" field.
+func (m *WeComMediaMutation) SetType(w wecommedia.Type) {
+	m._type = &w
+}
+
+// GetType returns the value of the "type" field in the mutation.
+func (m *WeComMediaMutation) GetType() (r wecommedia.Type, exists bool) {
+	v := m._type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldType returns the old "type" field's value of the WeComMedia entity.
+// If the WeComMedia object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComMediaMutation) OldType(ctx context.Context) (v wecommedia.Type, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldType: %w", err)
+	}
+	return oldValue.Type, nil
+}
+
+// ResetType resets all changes to the "type" field.
+func (m *WeComMediaMutation) ResetType() {
+	m._type = nil
+}
+
+// SetFilename sets the "filename" field.
+func (m *WeComMediaMutation) SetFilename(s string) {
+	m.filename = &s
+}
+
+// Filename returns the value of the "filename" field in the mutation.
+func (m *WeComMediaMutation) Filename() (r string, exists bool) {
+	v := m.filename
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFilename returns the old "filename" field's value of the WeComMedia entity.
+// If the WeComMedia object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComMediaMutation) OldFilename(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFilename is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFilename requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFilename: %w", err)
+	}
+	return oldValue.Filename, nil
+}
+
+// ResetFilename resets all changes to the "filename" field.
+func (m *WeComMediaMutation) ResetFilename() {
+	m.filename = nil
+}
+
+// SetSize sets the "size" field.
+func (m *WeComMediaMutation) SetSize(i int) {
+	m.size = &i
+	m.addsize = nil
+}
+
+// Size returns the value of the "size" field in the mutation.
+func (m *WeComMediaMutation) Size() (r int, exists bool) {
+	v := m.size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSize returns the old "size" field's value of the WeComMedia entity.
+// If the WeComMedia object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComMediaMutation) OldSize(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSize is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSize requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSize: %w", err)
+	}
+	return oldValue.Size, nil
+}
+
+// AddSize adds i to the "size" field.
+func (m *WeComMediaMutation) AddSize(i int) {
+	if m.addsize != nil {
+		*m.addsize += i
+	} else {
+		m.addsize = &i
+	}
+}
+
+// AddedSize returns the value that was added to the "size" field in this mutation.
+func (m *WeComMediaMutation) AddedSize() (r int, exists bool) {
+	v := m.addsize
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSize resets all changes to the "size" field.
+func (m *WeComMediaMutation) ResetSize() {
+	m.size = nil
+	m.addsize = nil
+}
+
+// SetData sets the "data" field.
+func (m *WeComMediaMutation) SetData(b []byte) {
+	m.data = &b
+}
+
+// Data returns the value of the "data" field in the mutation.
+func (m *WeComMediaMutation) Data() (r []byte, exists bool) {
+	v := m.data
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldData returns the old "data" field's value of the WeComMedia entity.
+// If the WeComMedia object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComMediaMutation) OldData(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldData is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldData requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldData: %w", err)
+	}
+	return oldValue.Data, nil
+}
+
+// ResetData resets all changes to the "data" field.
+func (m *WeComMediaMutation) ResetData() {
+	m.data = nil
+}
+
+// SetMediaID sets the "media_id" field.
+func (m *WeComMediaMutation) SetMediaID(s string) {
+	m.media_id = &s
+}
+
+// MediaID returns the value of the "media_id" field in the mutation.
+func (m *WeComMediaMutation) MediaID() (r string, exists bool) {
+	v := m.media_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMediaID returns the old "media_id" field's value of the WeComMedia entity.
+// If the WeComMedia object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComMediaMutation) OldMediaID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMediaID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMediaID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMediaID: %w", err)
+	}
+	return oldValue.MediaID, nil
+}
+
+// ClearMediaID clears the value of the "media_id" field.
+func (m *WeComMediaMutation) ClearMediaID() {
+	m.media_id = nil
+	m.clearedFields[wecommedia.FieldMediaID] = struct{}{}
+}
+
+// MediaIDCleared returns if the "media_id" field was cleared in this mutation.
+func (m *WeComMediaMutation) MediaIDCleared() bool {
+	_, ok := m.clearedFields[wecommedia.FieldMediaID]
+	return ok
+}
+
+// ResetMediaID resets all changes to the "media_id" field.
+func (m *WeComMediaMutation) ResetMediaID() {
+	m.media_id = nil
+	delete(m.clearedFields, wecommedia.FieldMediaID)
+}
+
+// SetMediaUploadedAt sets the "media_uploaded_at" field.
+func (m *WeComMediaMutation) SetMediaUploadedAt(t time.Time) {
+	m.media_uploaded_at = &t
+}
+
+// MediaUploadedAt returns the value of the "media_uploaded_at" field in the mutation.
+func (m *WeComMediaMutation) MediaUploadedAt() (r time.Time, exists bool) {
+	v := m.media_uploaded_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMediaUploadedAt returns the old "media_uploaded_at" field's value of the WeComMedia entity.
+// If the WeComMedia object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComMediaMutation) OldMediaUploadedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMediaUploadedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMediaUploadedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMediaUploadedAt: %w", err)
+	}
+	return oldValue.MediaUploadedAt, nil
+}
+
+// ClearMediaUploadedAt clears the value of the "media_uploaded_at" field.
+func (m *WeComMediaMutation) ClearMediaUploadedAt() {
+	m.media_uploaded_at = nil
+	m.clearedFields[wecommedia.FieldMediaUploadedAt] = struct{}{}
+}
+
+// MediaUploadedAtCleared returns if the "media_uploaded_at" field was cleared in this mutation.
+func (m *WeComMediaMutation) MediaUploadedAtCleared() bool {
+	_, ok := m.clearedFields[wecommedia.FieldMediaUploadedAt]
+	return ok
+}
+
+// ResetMediaUploadedAt resets all changes to the "media_uploaded_at" field.
+func (m *WeComMediaMutation) ResetMediaUploadedAt() {
+	m.media_uploaded_at = nil
+	delete(m.clearedFields, wecommedia.FieldMediaUploadedAt)
+}
+
+// Where appends a list predicates to the WeComMediaMutation builder.
+func (m *WeComMediaMutation) Where(ps ...predicate.WeComMedia) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WeComMediaMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WeComMediaMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.WeComMedia, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WeComMediaMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WeComMediaMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (WeComMedia).
+func (m *WeComMediaMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WeComMediaMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.tenant_id != nil {
+		fields = append(fields, wecommedia.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, wecommedia.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, wecommedia.FieldUpdatedAt)
+	}
+	if m._type != nil {
+		fields = append(fields, wecommedia.FieldType)
+	}
+	if m.filename != nil {
+		fields = append(fields, wecommedia.FieldFilename)
+	}
+	if m.size != nil {
+		fields = append(fields, wecommedia.FieldSize)
+	}
+	if m.data != nil {
+		fields = append(fields, wecommedia.FieldData)
+	}
+	if m.media_id != nil {
+		fields = append(fields, wecommedia.FieldMediaID)
+	}
+	if m.media_uploaded_at != nil {
+		fields = append(fields, wecommedia.FieldMediaUploadedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WeComMediaMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case wecommedia.FieldTenantID:
+		return m.TenantID()
+	case wecommedia.FieldCreatedAt:
+		return m.CreatedAt()
+	case wecommedia.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case wecommedia.FieldType:
+		return m.GetType()
+	case wecommedia.FieldFilename:
+		return m.Filename()
+	case wecommedia.FieldSize:
+		return m.Size()
+	case wecommedia.FieldData:
+		return m.Data()
+	case wecommedia.FieldMediaID:
+		return m.MediaID()
+	case wecommedia.FieldMediaUploadedAt:
+		return m.MediaUploadedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WeComMediaMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case wecommedia.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case wecommedia.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case wecommedia.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case wecommedia.FieldType:
+		return m.OldType(ctx)
+	case wecommedia.FieldFilename:
+		return m.OldFilename(ctx)
+	case wecommedia.FieldSize:
+		return m.OldSize(ctx)
+	case wecommedia.FieldData:
+		return m.OldData(ctx)
+	case wecommedia.FieldMediaID:
+		return m.OldMediaID(ctx)
+	case wecommedia.FieldMediaUploadedAt:
+		return m.OldMediaUploadedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown WeComMedia field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WeComMediaMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case wecommedia.FieldTenantID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case wecommedia.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case wecommedia.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case wecommedia.FieldType:
+		v, ok := value.(wecommedia.Type)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetType(v)
+		return nil
+	case wecommedia.FieldFilename:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFilename(v)
+		return nil
+	case wecommedia.FieldSize:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSize(v)
+		return nil
+	case wecommedia.FieldData:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetData(v)
+		return nil
+	case wecommedia.FieldMediaID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMediaID(v)
+		return nil
+	case wecommedia.FieldMediaUploadedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMediaUploadedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WeComMedia field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WeComMediaMutation) AddedFields() []string {
+	var fields []string
+	if m.addsize != nil {
+		fields = append(fields, wecommedia.FieldSize)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WeComMediaMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case wecommedia.FieldSize:
+		return m.AddedSize()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WeComMediaMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case wecommedia.FieldSize:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSize(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WeComMedia numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WeComMediaMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(wecommedia.FieldMediaID) {
+		fields = append(fields, wecommedia.FieldMediaID)
+	}
+	if m.FieldCleared(wecommedia.FieldMediaUploadedAt) {
+		fields = append(fields, wecommedia.FieldMediaUploadedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WeComMediaMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WeComMediaMutation) ClearField(name string) error {
+	switch name {
+	case wecommedia.FieldMediaID:
+		m.ClearMediaID()
+		return nil
+	case wecommedia.FieldMediaUploadedAt:
+		m.ClearMediaUploadedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown WeComMedia nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WeComMediaMutation) ResetField(name string) error {
+	switch name {
+	case wecommedia.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case wecommedia.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case wecommedia.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case wecommedia.FieldType:
+		m.ResetType()
+		return nil
+	case wecommedia.FieldFilename:
+		m.ResetFilename()
+		return nil
+	case wecommedia.FieldSize:
+		m.ResetSize()
+		return nil
+	case wecommedia.FieldData:
+		m.ResetData()
+		return nil
+	case wecommedia.FieldMediaID:
+		m.ResetMediaID()
+		return nil
+	case wecommedia.FieldMediaUploadedAt:
+		m.ResetMediaUploadedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown WeComMedia field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WeComMediaMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WeComMediaMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WeComMediaMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WeComMediaMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WeComMediaMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WeComMediaMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WeComMediaMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown WeComMedia unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WeComMediaMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown WeComMedia edge %s", name)
 }
 
 // WeComUploadDayMutation represents an operation that mutates the WeComUploadDay nodes in the graph.

@@ -120,6 +120,8 @@ type Tx struct {
 	WeComContact *WeComContactClient
 	// WeComGroupMsg is the client for interacting with the WeComGroupMsg builders.
 	WeComGroupMsg *WeComGroupMsgClient
+	// WeComMedia is the client for interacting with the WeComMedia builders.
+	WeComMedia *WeComMediaClient
 	// WeComUploadDay is the client for interacting with the WeComUploadDay builders.
 	WeComUploadDay *WeComUploadDayClient
 	// Workspace is the client for interacting with the Workspace builders.
@@ -308,6 +310,7 @@ func (tx *Tx) init() {
 	tx.WeComCallback = NewWeComCallbackClient(tx.config)
 	tx.WeComContact = NewWeComContactClient(tx.config)
 	tx.WeComGroupMsg = NewWeComGroupMsgClient(tx.config)
+	tx.WeComMedia = NewWeComMediaClient(tx.config)
 	tx.WeComUploadDay = NewWeComUploadDayClient(tx.config)
 	tx.Workspace = NewWorkspaceClient(tx.config)
 }

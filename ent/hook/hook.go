@@ -645,6 +645,18 @@ func (f WeComGroupMsgFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WeComGroupMsgMutation", m)
 }
 
+// The WeComMediaFunc type is an adapter to allow the use of ordinary
+// function as WeComMedia mutator.
+type WeComMediaFunc func(context.Context, *ent.WeComMediaMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WeComMediaFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WeComMediaMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WeComMediaMutation", m)
+}
+
 // The WeComUploadDayFunc type is an adapter to allow the use of ordinary
 // function as WeComUploadDay mutator.
 type WeComUploadDayFunc func(context.Context, *ent.WeComUploadDayMutation) (ent.Value, error)

@@ -62,6 +62,7 @@ import (
 	"github.com/scrmhq/scrm/ent/wecomcallback"
 	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/wecomgroupmsg"
+	"github.com/scrmhq/scrm/ent/wecommedia"
 	"github.com/scrmhq/scrm/ent/wecomuploadday"
 	"github.com/scrmhq/scrm/ent/workspace"
 )
@@ -1553,6 +1554,33 @@ func (f TraverseWeComGroupMsg) Traverse(ctx context.Context, q ent.Query) error 
 	return fmt.Errorf("unexpected query type %T. expect *ent.WeComGroupMsgQuery", q)
 }
 
+// The WeComMediaFunc type is an adapter to allow the use of ordinary function as a Querier.
+type WeComMediaFunc func(context.Context, *ent.WeComMediaQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f WeComMediaFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.WeComMediaQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.WeComMediaQuery", q)
+}
+
+// The TraverseWeComMedia type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseWeComMedia func(context.Context, *ent.WeComMediaQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseWeComMedia) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseWeComMedia) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WeComMediaQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.WeComMediaQuery", q)
+}
+
 // The WeComUploadDayFunc type is an adapter to allow the use of ordinary function as a Querier.
 type WeComUploadDayFunc func(context.Context, *ent.WeComUploadDayQuery) (ent.Value, error)
 
@@ -1716,6 +1744,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.WeComContactQuery, predicate.WeComContact, wecomcontact.OrderOption]{typ: ent.TypeWeComContact, tq: q}, nil
 	case *ent.WeComGroupMsgQuery:
 		return &query[*ent.WeComGroupMsgQuery, predicate.WeComGroupMsg, wecomgroupmsg.OrderOption]{typ: ent.TypeWeComGroupMsg, tq: q}, nil
+	case *ent.WeComMediaQuery:
+		return &query[*ent.WeComMediaQuery, predicate.WeComMedia, wecommedia.OrderOption]{typ: ent.TypeWeComMedia, tq: q}, nil
 	case *ent.WeComUploadDayQuery:
 		return &query[*ent.WeComUploadDayQuery, predicate.WeComUploadDay, wecomuploadday.OrderOption]{typ: ent.TypeWeComUploadDay, tq: q}, nil
 	case *ent.WorkspaceQuery:

@@ -2184,6 +2184,32 @@ var (
 			},
 		},
 	}
+	// WecomMediaColumns holds the columns for the "wecom_media" table.
+	WecomMediaColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "type", Type: field.TypeEnum, Enums: []string{"IMAGE", "VIDEO", "FILE"}},
+		{Name: "filename", Type: field.TypeString, Size: 200},
+		{Name: "size", Type: field.TypeInt},
+		{Name: "data", Type: field.TypeBytes},
+		{Name: "media_id", Type: field.TypeString, Nullable: true},
+		{Name: "media_uploaded_at", Type: field.TypeTime, Nullable: true},
+	}
+	// WecomMediaTable holds the schema information for the "wecom_media" table.
+	WecomMediaTable = &schema.Table{
+		Name:       "wecom_media",
+		Columns:    WecomMediaColumns,
+		PrimaryKey: []*schema.Column{WecomMediaColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "wecommedia_tenant_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{WecomMediaColumns[1], WecomMediaColumns[2]},
+			},
+		},
+	}
 	// WecomUploadDaysColumns holds the columns for the "wecom_upload_days" table.
 	WecomUploadDaysColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -2276,6 +2302,7 @@ var (
 		WecomCallbacksTable,
 		WecomContactsTable,
 		WecomGroupMsgsTable,
+		WecomMediaTable,
 		WecomUploadDaysTable,
 		WorkspacesTable,
 	}
@@ -2367,6 +2394,9 @@ func init() {
 	}
 	WecomGroupMsgsTable.Annotation = &entsql.Annotation{
 		Table: "wecom_group_msgs",
+	}
+	WecomMediaTable.Annotation = &entsql.Annotation{
+		Table: "wecom_media",
 	}
 	WecomUploadDaysTable.Annotation = &entsql.Annotation{
 		Table: "wecom_upload_days",

@@ -165,6 +165,9 @@ type WeComContact func(*sql.Selector)
 // WeComGroupMsg is the predicate function for wecomgroupmsg builders.
 type WeComGroupMsg func(*sql.Selector)
 
+// WeComMedia is the predicate function for wecommedia builders.
+type WeComMedia func(*sql.Selector)
+
 // WeComUploadDay is the predicate function for wecomuploadday builders.
 type WeComUploadDay func(*sql.Selector)
 

@@ -1382,6 +1382,30 @@ func (f WeComGroupMsgMutationRuleFunc) EvalMutation(ctx context.Context, m ent.M
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WeComGroupMsgMutation", m)
 }
 
+// The WeComMediaQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type WeComMediaQueryRuleFunc func(context.Context, *ent.WeComMediaQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f WeComMediaQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WeComMediaQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.WeComMediaQuery", q)
+}
+
+// The WeComMediaMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type WeComMediaMutationRuleFunc func(context.Context, *ent.WeComMediaMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f WeComMediaMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.WeComMediaMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WeComMediaMutation", m)
+}
+
 // The WeComUploadDayQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type WeComUploadDayQueryRuleFunc func(context.Context, *ent.WeComUploadDayQuery) error

@@ -62,6 +62,7 @@ import (
 	"github.com/scrmhq/scrm/ent/wecomcallback"
 	"github.com/scrmhq/scrm/ent/wecomcontact"
 	"github.com/scrmhq/scrm/ent/wecomgroupmsg"
+	"github.com/scrmhq/scrm/ent/wecommedia"
 	"github.com/scrmhq/scrm/ent/wecomuploadday"
 	"github.com/scrmhq/scrm/ent/workspace"
 
@@ -2722,6 +2723,49 @@ func init() {
 	wecomgroupmsgDescID := wecomgroupmsgMixinFields0[0].Descriptor()
 	// wecomgroupmsg.DefaultID holds the default value on creation for the id field.
 	wecomgroupmsg.DefaultID = wecomgroupmsgDescID.Default.(func() uuid.UUID)
+	wecommediaMixin := schema.WeComMedia{}.Mixin()
+	wecommedia.Policy = privacy.NewPolicies(wecommediaMixin[1], schema.WeComMedia{})
+	wecommedia.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := wecommedia.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	wecommediaMixinHooks1 := wecommediaMixin[1].Hooks()
+
+	wecommedia.Hooks[1] = wecommediaMixinHooks1[0]
+	wecommediaMixinInters1 := wecommediaMixin[1].Interceptors()
+	wecommedia.Interceptors[0] = wecommediaMixinInters1[0]
+	wecommediaMixinFields0 := wecommediaMixin[0].Fields()
+	_ = wecommediaMixinFields0
+	wecommediaMixinFields2 := wecommediaMixin[2].Fields()
+	_ = wecommediaMixinFields2
+	wecommediaFields := schema.WeComMedia{}.Fields()
+	_ = wecommediaFields
+	// wecommediaDescCreatedAt is the schema descriptor for created_at field.
+	wecommediaDescCreatedAt := wecommediaMixinFields2[0].Descriptor()
+	// wecommedia.DefaultCreatedAt holds the default value on creation for the created_at field.
+	wecommedia.DefaultCreatedAt = wecommediaDescCreatedAt.Default.(func() time.Time)
+	// wecommediaDescUpdatedAt is the schema descriptor for updated_at field.
+	wecommediaDescUpdatedAt := wecommediaMixinFields2[1].Descriptor()
+	// wecommedia.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	wecommedia.DefaultUpdatedAt = wecommediaDescUpdatedAt.Default.(func() time.Time)
+	// wecommedia.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	wecommedia.UpdateDefaultUpdatedAt = wecommediaDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// wecommediaDescFilename is the schema descriptor for filename field.
+	wecommediaDescFilename := wecommediaFields[1].Descriptor()
+	// wecommedia.FilenameValidator is a validator for the "filename" field. It is called by the builders before save.
+	wecommedia.FilenameValidator = wecommediaDescFilename.Validators[0].(func(string) error)
+	// wecommediaDescSize is the schema descriptor for size field.
+	wecommediaDescSize := wecommediaFields[2].Descriptor()
+	// wecommedia.SizeValidator is a validator for the "size" field. It is called by the builders before save.
+	wecommedia.SizeValidator = wecommediaDescSize.Validators[0].(func(int) error)
+	// wecommediaDescID is the schema descriptor for id field.
+	wecommediaDescID := wecommediaMixinFields0[0].Descriptor()
+	// wecommedia.DefaultID holds the default value on creation for the id field.
+	wecommedia.DefaultID = wecommediaDescID.Default.(func() uuid.UUID)
 	wecomuploaddayMixin := schema.WeComUploadDay{}.Mixin()
 	wecomuploadday.Policy = privacy.NewPolicies(wecomuploaddayMixin[1], schema.WeComUploadDay{})
 	wecomuploadday.Hooks[0] = func(next ent.Mutator) ent.Mutator {

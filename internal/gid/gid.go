@@ -78,6 +78,8 @@ const (
 	DuplicateDismissal Type = "DuplicateDismissal"
 	// WeComUploadDay counts a workspace's WeCom image uploads of one day.
 	WeComUploadDay Type = "WeComUploadDay"
+	// WeComMedia is a file kept for WeCom attachments (uploadWeComMedia).
+	WeComMedia Type = "WeComMedia"
 )
 
 var codes = map[Type]uint16{
@@ -95,6 +97,8 @@ var codes = map[Type]uint16{
 	Journey: 70, JourneyVersion: 71, Enrollment: 72, StepRun: 73,
 	// The WeCom upload counter follows the WeCom layer's types.
 	WeComUploadDay: 65,
+	// WeCom's stored media (#22).
+	WeComMedia: 66,
 	// Tasks (#23) take 45; the WeCom layer's contact-way types take 62-64.
 	Task: 45,
 	// Saved views (#24).

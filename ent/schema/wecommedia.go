@@ -1,0 +1,51 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/scrmhq/scrm/internal/gid"
+)
+
+// WeComMedia is a file a workspace uploaded for WeCom attachments (an image,
+// a video or a file: uploadWeComMedia), kept here because WeCom's temporary
+// media (media/upload) expire after 3 days. Attachments name it by its id;
+// at send time (welcome messages, mass-send templates) internal/wecom
+// uploads the bytes through media/upload when media_id is missing or older
+// than about 2.5 days and keeps the new media_id and when WeCom made it.
+type WeComMedia struct{ ent.Schema }
+
+// Mixin of the WeComMedia.
+func (WeComMedia) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Type: gid.WeComMedia}, TenantMixin{}, TimeMixin{}}
+}
+
+// Fields of the WeComMedia.
+func (WeComMedia) Fields() []ent.Field {
+	return []ent.Field{
+		// type is media/upload's type: IMAGE (jpg/png, 10 MB), VIDEO (mp4,
+		// 10 MB) or FILE (20 MB).
+		field.Enum("type").Values("IMAGE", "VIDEO", "FILE").Immutable(),
+		field.String("filename").MaxLen(200).Immutable(),
+		field.Int("size").NonNegative().Immutable(),
+		field.Bytes("data").Immutable(),
+		// media_id is the id WeCom's last media/upload of the file gave,
+		// media_uploaded_at when WeCom made it (its created_at); both null
+		// before the first send.
+		field.String("media_id").Optional().Nillable(),
+		field.Time("media_uploaded_at").Optional().Nillable(),
+	}
+}
+
+// Indexes of the WeComMedia.
+func (WeComMedia) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("tenant_id", "created_at")}
+}
+
+// Annotations of the WeComMedia.
+func (WeComMedia) Annotations() []schemaAnnotation {
+	return []schemaAnnotation{entsql.Annotation{Table: "wecom_media"}, entgql.Skip(entgql.SkipAll)}
+}
