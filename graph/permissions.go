@@ -5,11 +5,13 @@ import (
 	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/language"
 
+	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/internal/auth"
 )
 
@@ -101,6 +103,7 @@ var RootPermissions = map[string]Permission{
 	"Mutation.deleteContactWay":    {"channel", "write"},
 	"Mutation.restoreContactWay":   {"channel", "write"},
 	"Mutation.uploadWeComImage":    {"channel", "write"},
+	"Mutation.uploadWeComMedia":    {"channel", "write"},
 	"Mutation.remindWeComMassSend": {"broadcast", "write"},
 	// A view is the caller's own preference: reading the list is enough.
 	"Mutation.saveView":        {"lead", "read"},
@@ -300,4 +303,41 @@ func rootFieldNames(set ast.SelectionSet, frags ast.FragmentDefinitionList, dept
 		}
 	}
 	return out
+}
+
+// checkAssignable refuses giving roles the caller could not hold all of
+// (authz.CheckAssignable), at field[i].
+func (r *Resolver) checkAssignable(ctx context.Context, field string, roles []string) error {
+	v, err := viewer(ctx)
+	if err != nil {
+		return err
+	}
+	return r.Authz.CheckAssignable(ctx, v, field, roles)
+}
+
+// checkManageable refuses changing the user id when they hold roles the
+// caller could not give (FORBIDDEN at id), and giving them roles the caller
+// could not (at input.roles[i]). Callers change themselves freely, within
+// the second check. A user of another workspace is left to the update's
+// NOT_FOUND.
+func (r *Resolver) checkManageable(ctx context.Context, id uuid.UUID, roles []string) error {
+	v, err := viewer(ctx)
+	if err != nil {
+		return err
+	}
+	if id != v.UserID {
+		u, err := r.db(ctx).User.Get(ctx, id)
+		if err != nil && !ent.IsNotFound(err) {
+			return err
+		}
+		if u != nil {
+			if err := r.Authz.CheckManageable(ctx, v, "id", u.Roles); err != nil {
+				return err
+			}
+		}
+	}
+	if roles == nil {
+		return nil
+	}
+	return r.Authz.CheckAssignable(ctx, v, "input.roles", roles)
 }

@@ -55,6 +55,9 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateA
 	if roles == nil {
 		roles = []string{"admin"}
 	}
+	if err := r.checkAssignable(ctx, "input.roles", roles); err != nil {
+		return nil, err
+	}
 	k, key, err := r.Auth.CreateAPIKey(ctx, input.Name, roles)
 	if err != nil {
 		return nil, err
@@ -99,6 +102,9 @@ func (r *mutationResolver) DeleteTerritory(ctx context.Context, id uuid.UUID) (b
 
 // CreateUser is the resolver for the createUser field.
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*ent.User, error) {
+	if err := r.checkAssignable(ctx, "input.roles", input.Roles); err != nil {
+		return nil, err
+	}
 	return r.Services.Org.CreateUser(ctx, org.UserInput{
 		Name: input.Name, Email: input.Email, Password: input.Password, Roles: input.Roles,
 		TeamID: input.TeamID, TerritoryIDs: input.TerritoryIDs, PartnerID: input.PartnerID,
@@ -108,6 +114,9 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 
 // UpdateUser is the resolver for the updateUser field.
 func (r *mutationResolver) UpdateUser(ctx context.Context, id uuid.UUID, input model.UpdateUserInput) (*ent.User, error) {
+	if err := r.checkManageable(ctx, id, input.Roles); err != nil {
+		return nil, err
+	}
 	return r.Services.Org.UpdateUser(ctx, id, org.UserPatch{
 		Name: input.Name, Password: input.Password, Roles: input.Roles,
 		TeamID: input.TeamID, ClearTeam: deref(input.ClearTeam), TerritoryIDs: input.TerritoryIDs,
