@@ -274,6 +274,10 @@ type existing struct {
 	TerritoryID    *uuid.UUID     `json:"territory_id"`
 	ReferrerID     *uuid.UUID     `json:"referrer_id"`
 	Attributes     map[string]any `json:"attributes"`
+	// ctid is where the row version the match locked is: it stays there
+	// until the batch's transaction ends, since the lock keeps others from
+	// updating it and the batch updates it only in merge.
+	ctid string
 }
 
 func (w *writer) run(ctx context.Context) (*Result, error) {

@@ -12,7 +12,7 @@ import (
 // the batch's identity keys. It runs unscoped: dedup is a workspace-wide
 // invariant, whoever sends the row.
 const matchSQL = `SELECT id, name, phone, email, union_id, open_id, external_id, company,
-	owner_id, protected_until, territory_id, referrer_id, attributes, wecom_external_user_id
+	owner_id, protected_until, territory_id, referrer_id, attributes, wecom_external_user_id, ctid::text
 FROM leads
 WHERE tenant_id = $1 AND status = 'ACTIVE'
 	AND (external_id = ANY($2::text[]) OR union_id = ANY($3::text[]) OR phone = ANY($4::text[]) OR email = ANY($5::text[])
@@ -63,7 +63,7 @@ func (w *writer) matchWith(ctx context.Context, gs []*group, keys []any) error {
 		var e existing
 		var attrs []byte
 		if err := rows.Scan(&e.ID, &e.Name, &e.Phone, &e.Email, &e.UnionID, &e.OpenID, &e.ExternalID, &e.Company,
-			&e.OwnerID, &e.ProtectedUntil, &e.TerritoryID, &e.ReferrerID, &attrs, &e.WeComExtUserID); err != nil {
+			&e.OwnerID, &e.ProtectedUntil, &e.TerritoryID, &e.ReferrerID, &attrs, &e.WeComExtUserID, &e.ctid); err != nil {
 			return err
 		}
 		if err := json.Unmarshal(attrs, &e.Attributes); err != nil {
