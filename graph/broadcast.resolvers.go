@@ -13,7 +13,6 @@ import (
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/broadcast"
-	"github.com/scrmhq/scrm/internal/wecom"
 )
 
 // Stats is the resolver for the stats field.
@@ -29,7 +28,7 @@ func (r *broadcastResolver) Stats(ctx context.Context, obj *ent.Broadcast) (*mod
 
 // Attachments is the resolver for the attachments field.
 func (r *broadcastResolver) Attachments(ctx context.Context, obj *ent.Broadcast) ([]*model.WelcomeAttachment, error) {
-	return shownAttachments(obj.Attachments), nil
+	return r.shownAttachments(ctx, obj.Attachments)
 }
 
 // FrequencyCap is the resolver for the frequencyCap field.
@@ -75,7 +74,7 @@ func (r *mutationResolver) CreateBroadcast(ctx context.Context, input model.Crea
 		in.CreatedBy = &v.UserID
 	}
 	if len(input.Attachments) > 0 {
-		if in.Attachments, err = wecom.CheckAttachments("attachments", welcomeAttachments(input.Attachments)); err != nil {
+		if in.Attachments, err = r.Services.WeCom.CheckAttachmentsIn(ctx, "attachments", welcomeAttachments(input.Attachments)); err != nil {
 			return nil, err
 		}
 	}

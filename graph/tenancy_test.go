@@ -203,6 +203,9 @@ var crossTenantCases = map[string]crossCase{
 	"Mutation.uploadWeComImage": {query: `mutation($file: Upload!){ uploadWeComImage(file:$file) }`,
 		csv:     map[string]apitest.File{"file": {Name: "b.png", Data: []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00\x00:~\x9bU")}},
 		mustErr: true, codes: []string{"CONFLICT"}},
+	// B's file is kept in B (no WeCom call until a send).
+	"Mutation.uploadWeComMedia": {query: `mutation($file: Upload!){ uploadWeComMedia(type: FILE, file:$file) { id filename } }`,
+		csv: map[string]apitest.File{"file": {Name: "b.pdf", Data: []byte("%PDF-1.4 B's file")}}},
 
 	// Bulk updates: A's lead matches nothing of B's, and A's stage does not exist for B.
 	"Mutation.bulkUpdateLeads": {query: `mutation($id:ID!, $stage:ID!){ bulkUpdateLeads(where:{id:$id}, action:{moveStage:{stageID:$stage}}) { matched job { id } } }`,

@@ -13,6 +13,7 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/contactway"
 	"github.com/scrmhq/scrm/ent/tag"
+	"github.com/scrmhq/scrm/ent/wecommedia"
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/wecom"
 )
@@ -24,7 +25,7 @@ func (r *contactWayResolver) Users(ctx context.Context, obj *ent.ContactWay) ([]
 
 // WelcomeAttachments is the resolver for the welcomeAttachments field.
 func (r *contactWayResolver) WelcomeAttachments(ctx context.Context, obj *ent.ContactWay) ([]*model.WelcomeAttachment, error) {
-	return codeAttachments(obj), nil
+	return r.shownAttachments(ctx, obj.WelcomeAttachments)
 }
 
 // Tags is the resolver for the tags field.
@@ -96,6 +97,11 @@ func (r *mutationResolver) RestoreContactWay(ctx context.Context, id uuid.UUID) 
 // UploadWeComImage is the resolver for the uploadWeComImage field.
 func (r *mutationResolver) UploadWeComImage(ctx context.Context, file graphql.Upload) (string, error) {
 	return r.Services.WeCom.UploadImage(ctx, file.File)
+}
+
+// UploadWeComMedia is the resolver for the uploadWeComMedia field.
+func (r *mutationResolver) UploadWeComMedia(ctx context.Context, typeArg wecommedia.Type, file graphql.Upload) (*ent.WeComMedia, error) {
+	return r.Services.WeCom.UploadMedia(ctx, string(typeArg), file.Filename, file.File)
 }
 
 // RemindWeComMassSend is the resolver for the remindWeComMassSend field.

@@ -32,6 +32,7 @@ import (
 	"github.com/scrmhq/scrm/ent/stage"
 	"github.com/scrmhq/scrm/ent/suppression"
 	"github.com/scrmhq/scrm/ent/task"
+	"github.com/scrmhq/scrm/ent/wecommedia"
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/graph/scalars"
 	"github.com/scrmhq/scrm/internal/authz"
@@ -634,6 +635,7 @@ type ComplexityRoot struct {
 		UpdateTerritory          func(childComplexity int, id uuid.UUID, input model.UpdateTerritoryInput) int
 		UpdateUser               func(childComplexity int, id uuid.UUID, input model.UpdateUserInput) int
 		UploadWeComImage         func(childComplexity int, file graphql.Upload) int
+		UploadWeComMedia         func(childComplexity int, typeArg wecommedia.Type, file graphql.Upload) int
 	}
 
 	Notification struct {
@@ -1121,9 +1123,19 @@ type ComplexityRoot struct {
 		Reminded    func(childComplexity int) int
 	}
 
+	WeComMedia struct {
+		CreatedAt func(childComplexity int) int
+		Filename  func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Size      func(childComplexity int) int
+		Type      func(childComplexity int) int
+	}
+
 	WelcomeAttachment struct {
 		AppID      func(childComplexity int) int
 		Desc       func(childComplexity int) int
+		Media      func(childComplexity int) int
+		MediaID    func(childComplexity int) int
 		Page       func(childComplexity int) int
 		PicMediaID func(childComplexity int) int
 		PicURL     func(childComplexity int) int
@@ -1276,6 +1288,7 @@ type MutationResolver interface {
 	DeleteContactWay(ctx context.Context, id uuid.UUID) (bool, error)
 	RestoreContactWay(ctx context.Context, id uuid.UUID) (*ent.ContactWay, error)
 	UploadWeComImage(ctx context.Context, file graphql.Upload) (string, error)
+	UploadWeComMedia(ctx context.Context, typeArg wecommedia.Type, file graphql.Upload) (*ent.WeComMedia, error)
 	RemindWeComMassSend(ctx context.Context, broadcastID uuid.UUID) (*model.WeComMassSendReminder, error)
 }
 type PipelineResolver interface {
@@ -4343,6 +4356,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UploadWeComImage(childComplexity, args["file"].(graphql.Upload)), true
+	case "Mutation.uploadWeComMedia":
+		if e.ComplexityRoot.Mutation.UploadWeComMedia == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_uploadWeComMedia_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UploadWeComMedia(childComplexity, args["type"].(wecommedia.Type), args["file"].(graphql.Upload)), true
 
 	case "Notification.createdAt":
 		if e.ComplexityRoot.Notification.CreatedAt == nil {
@@ -6571,6 +6595,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WeComMassSendReminder.Reminded(childComplexity), true
 
+	case "WeComMedia.createdAt":
+		if e.ComplexityRoot.WeComMedia.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMedia.CreatedAt(childComplexity), true
+	case "WeComMedia.filename":
+		if e.ComplexityRoot.WeComMedia.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMedia.Filename(childComplexity), true
+	case "WeComMedia.id":
+		if e.ComplexityRoot.WeComMedia.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMedia.ID(childComplexity), true
+	case "WeComMedia.size":
+		if e.ComplexityRoot.WeComMedia.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMedia.Size(childComplexity), true
+	case "WeComMedia.type":
+		if e.ComplexityRoot.WeComMedia.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMedia.Type(childComplexity), true
+
 	case "WelcomeAttachment.appID":
 		if e.ComplexityRoot.WelcomeAttachment.AppID == nil {
 			break
@@ -6583,6 +6638,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WelcomeAttachment.Desc(childComplexity), true
+	case "WelcomeAttachment.media":
+		if e.ComplexityRoot.WelcomeAttachment.Media == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WelcomeAttachment.Media(childComplexity), true
+	case "WelcomeAttachment.mediaID":
+		if e.ComplexityRoot.WelcomeAttachment.MediaID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WelcomeAttachment.MediaID(childComplexity), true
 	case "WelcomeAttachment.page":
 		if e.ComplexityRoot.WelcomeAttachment.Page == nil {
 			break
@@ -13899,7 +13966,7 @@ input CreateContactWayInput {
   tagIDs: [ID!]
   "The welcome message (欢迎语), a template like broadcasts' ({{.name}}); sent within WeCom's 20-second window."
   welcomeMessage: String
-  "Sent with the welcome message (at most 9): images, links, mini-programs."
+  "Sent with the welcome message (at most 9): images, links, mini-programs, videos, files."
   welcomeAttachments: [WelcomeAttachmentInput!]
   "Whether customers are added without the member's confirmation (default true)."
   skipVerify: Boolean
@@ -13927,12 +13994,38 @@ input UpdateContactWayInput {
 
 "The kind of a welcome message attachment (send_welcome_msg's msgtype)."
 enum WelcomeAttachmentType {
-  "An image by the URL WeCom's upload image API (media/uploadimg) gave: picURL, on *.qpic.cn."
+  "An image: picURL, a URL WeCom's upload image API (media/uploadimg) gave, on *.qpic.cn; or mediaID, a stored IMAGE (uploadWeComMedia)."
   IMAGE
   "A link card: title (at most 128 bytes) and url required; picURL and desc (at most 512 bytes) optional."
   LINK
-  "A mini-program card: title (at most 64 bytes), appID (a mini-program linked to the corp), page and picMediaID (the cover's media id from WeCom's media upload) required."
+  "A mini-program card: title (at most 64 bytes), appID (a mini-program linked to the corp), page and picMediaID required: the cover, a stored IMAGE's id (uploadWeComMedia), or a media id of WeCom's media upload, which expires after 3 days."
   MINIPROGRAM
+  "A video: mediaID, a stored VIDEO (uploadWeComMedia), required."
+  VIDEO
+  "A file: mediaID, a stored FILE (uploadWeComMedia), required."
+  FILE
+}
+
+"What media/upload takes (uploadWeComMedia): an IMAGE (JPG or PNG, at most 10 MB), a VIDEO (MP4, at most 10 MB) or a FILE (at most 20 MB)."
+enum WeComMediaType {
+  IMAGE
+  VIDEO
+  FILE
+}
+
+"""
+A file the workspace keeps for WeCom attachments (uploadWeComMedia). WeCom's
+media ids expire 3 days after its upload, so the file is uploaded to WeCom
+(media/upload) when an attachment naming it is sent and its last media id is
+older than 2.5 days.
+"""
+type WeComMedia {
+  id: ID!
+  type: WeComMediaType!
+  filename: String!
+  "Bytes."
+  size: Int!
+  createdAt: Time!
 }
 
 "An attachment of a code's welcome message; the fields its type uses, the others left out."
@@ -13945,6 +14038,8 @@ input WelcomeAttachmentInput {
   appID: String
   page: String
   picMediaID: String
+  "A stored medium's id (uploadWeComMedia): a VIDEO's or FILE's, or an IMAGE's instead of picURL."
+  mediaID: String
 }
 
 "An attachment of a code's welcome message."
@@ -13957,6 +14052,9 @@ type WelcomeAttachment {
   appID: String
   page: String
   picMediaID: String
+  mediaID: String
+  "The stored medium the attachment names (mediaID, or a picMediaID that is one); null for none or one since deleted."
+  media: WeComMedia
 }
 
 "What a contact-way code brought in (workspace-wide)."
@@ -14069,6 +14167,17 @@ extend type Mutation {
   upload.
   """
   uploadWeComImage(file: Upload!): String!
+  """
+  Keeps a file for WeCom attachments: an IMAGE (a JPG or PNG, at most
+  10 MB), a VIDEO (an MP4, at most 10 MB) or a FILE (at most 20 MB), each
+  more than 5 bytes (WeCom's limits of media/upload). Attachments name it by
+  its id (a VIDEO's or FILE's mediaID, an IMAGE's mediaID, a mini-program's
+  picMediaID); it is uploaded to WeCom when they are sent, again whenever
+  WeCom's media id of it is older than 2.5 days. A bad file is
+  BAD_USER_INPUT at file and nothing is stored. Whoever may edit contact-way
+  codes may upload.
+  """
+  uploadWeComMedia(type: WeComMediaType!, file: Upload!): WeComMedia!
   """
   Reminds the members who have not yet sent their templates of a staff mass
   send (a broadcast on the wecom channel that is SENDING or PAUSED) through
@@ -15943,6 +16052,22 @@ func (ec *executionContext) childFields_WeComMassSendReminder(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type WeComMassSendReminder", field.Name)
 }
 
+func (ec *executionContext) childFields_WeComMedia(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_WeComMedia_id(ctx, field)
+	case "type":
+		return ec.fieldContext_WeComMedia_type(ctx, field)
+	case "filename":
+		return ec.fieldContext_WeComMedia_filename(ctx, field)
+	case "size":
+		return ec.fieldContext_WeComMedia_size(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_WeComMedia_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WeComMedia", field.Name)
+}
+
 func (ec *executionContext) childFields_WelcomeAttachment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "type":
@@ -15961,6 +16086,10 @@ func (ec *executionContext) childFields_WelcomeAttachment(ctx context.Context, f
 		return ec.fieldContext_WelcomeAttachment_page(ctx, field)
 	case "picMediaID":
 		return ec.fieldContext_WelcomeAttachment_picMediaID(ctx, field)
+	case "mediaID":
+		return ec.fieldContext_WelcomeAttachment_mediaID(ctx, field)
+	case "media":
+		return ec.fieldContext_WelcomeAttachment_media(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WelcomeAttachment", field.Name)
 }
@@ -17788,6 +17917,28 @@ func (ec *executionContext) field_Mutation_uploadWeComImage_args(ctx context.Con
 		return nil, err
 	}
 	args["file"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_uploadWeComMedia_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "type",
+		func(ctx context.Context, v any) (wecommedia.Type, error) {
+			return ec.unmarshalNWeComMediaType2githubᚗcomᚋscrmhqᚋscrmᚋentᚋwecommediaᚐType(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["type"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg1
 	return args, nil
 }
 
@@ -30482,6 +30633,50 @@ func (ec *executionContext) fieldContext_Mutation_uploadWeComImage(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_uploadWeComMedia(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_uploadWeComMedia(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UploadWeComMedia(ctx, fc.Args["type"].(wecommedia.Type), fc.Args["file"].(graphql.Upload))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.WeComMedia) graphql.Marshaler {
+			return ec.marshalNWeComMedia2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComMedia(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_uploadWeComMedia(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WeComMedia(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_uploadWeComMedia_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_remindWeComMassSend(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -39726,6 +39921,121 @@ func (ec *executionContext) fieldContext_WeComMassSendReminder_errors(_ context.
 	return graphql.NewScalarFieldContext("WeComMassSendReminder", field, false, false, "String")
 }
 
+func (ec *executionContext) _WeComMedia_id(ctx context.Context, field graphql.CollectedField, obj *ent.WeComMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMedia_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMedia_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMedia", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WeComMedia_type(ctx context.Context, field graphql.CollectedField, obj *ent.WeComMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMedia_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v wecommedia.Type) graphql.Marshaler {
+			return ec.marshalNWeComMediaType2githubᚗcomᚋscrmhqᚋscrmᚋentᚋwecommediaᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMedia_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMedia", field, false, false, "WeComMediaType")
+}
+
+func (ec *executionContext) _WeComMedia_filename(ctx context.Context, field graphql.CollectedField, obj *ent.WeComMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMedia_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMedia_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMedia", field, false, false, "String")
+}
+
+func (ec *executionContext) _WeComMedia_size(ctx context.Context, field graphql.CollectedField, obj *ent.WeComMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMedia_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMedia_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMedia", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMedia_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.WeComMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMedia_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMedia_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMedia", field, false, false, "Time")
+}
+
 func (ec *executionContext) _WelcomeAttachment_type(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -39908,6 +40218,61 @@ func (ec *executionContext) _WelcomeAttachment_picMediaID(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_WelcomeAttachment_picMediaID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WelcomeAttachment", field, false, false, "String")
+}
+
+func (ec *executionContext) _WelcomeAttachment_mediaID(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WelcomeAttachment_mediaID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MediaID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WelcomeAttachment_mediaID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WelcomeAttachment", field, false, false, "String")
+}
+
+func (ec *executionContext) _WelcomeAttachment_media(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WelcomeAttachment_media(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Media, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.WeComMedia) graphql.Marshaler {
+			return ec.marshalOWeComMedia2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComMedia(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WelcomeAttachment_media(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WelcomeAttachment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WeComMedia(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Workload_openLeads(ctx context.Context, field graphql.CollectedField, obj *model.Workload) (ret graphql.Marshaler) {
@@ -65159,7 +65524,7 @@ func (ec *executionContext) unmarshalInputWelcomeAttachmentInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"type", "title", "url", "picURL", "desc", "appID", "page", "picMediaID"}
+	fieldsInOrder := [...]string{"type", "title", "url", "picURL", "desc", "appID", "page", "picMediaID", "mediaID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -65222,6 +65587,13 @@ func (ec *executionContext) unmarshalInputWelcomeAttachmentInput(ctx context.Con
 				return it, err
 			}
 			it.PicMediaID = data
+		case "mediaID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mediaID"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MediaID = data
 		}
 	}
 	return it, nil
@@ -69539,6 +69911,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "uploadWeComMedia":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_uploadWeComMedia(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "remindWeComMassSend":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_remindWeComMassSend(ctx, field)
@@ -72697,6 +73076,59 @@ func (ec *executionContext) _WeComMassSendReminder(ctx context.Context, sel ast.
 	return out
 }
 
+var weComMediaImplementors = []string{"WeComMedia"}
+
+func (ec *executionContext) _WeComMedia(ctx context.Context, sel ast.SelectionSet, obj *ent.WeComMedia) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, weComMediaImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WeComMedia")
+		case "id":
+			out.Values[i] = ec._WeComMedia_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._WeComMedia_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "filename":
+			out.Values[i] = ec._WeComMedia_filename(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "size":
+			out.Values[i] = ec._WeComMedia_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._WeComMedia_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var welcomeAttachmentImplementors = []string{"WelcomeAttachment"}
 
 func (ec *executionContext) _WelcomeAttachment(ctx context.Context, sel ast.SelectionSet, obj *model.WelcomeAttachment) graphql.Marshaler {
@@ -72745,6 +73177,16 @@ func (ec *executionContext) _WelcomeAttachment(ctx context.Context, sel ast.Sele
 			}
 		case "picMediaID":
 			out.Values[i] = ec._WelcomeAttachment_picMediaID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "mediaID":
+			out.Values[i] = ec._WelcomeAttachment_mediaID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "media":
+			out.Values[i] = ec._WelcomeAttachment_media(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -75863,6 +76305,24 @@ func (ec *executionContext) marshalNWeComMassSendReminder2ᚖgithubᚗcomᚋscrm
 		return graphql.Null
 	}
 	return ec._WeComMassSendReminder(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWeComMedia2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComMedia(ctx context.Context, sel ast.SelectionSet, v *ent.WeComMedia) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WeComMedia!")
+		return graphql.Null
+	}
+	return ec._WeComMedia(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWeComMediaType2githubᚗcomᚋscrmhqᚋscrmᚋentᚋwecommediaᚐType(ctx context.Context, v any) (wecommedia.Type, error) {
+	var res wecommedia.Type
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWeComMediaType2githubᚗcomᚋscrmhqᚋscrmᚋentᚋwecommediaᚐType(ctx context.Context, sel ast.SelectionSet, v wecommedia.Type) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNWelcomeAttachment2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WelcomeAttachment) graphql.Marshaler {
@@ -79187,6 +79647,13 @@ func (ec *executionContext) unmarshalOWeComContactWhereInput2ᚖgithubᚗcomᚋs
 	}
 	res, err := ec.unmarshalInputWeComContactWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOWeComMedia2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComMedia(ctx context.Context, sel ast.SelectionSet, v *ent.WeComMedia) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WeComMedia(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOWelcomeAttachmentInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentInputᚄ(ctx context.Context, v any) ([]*model.WelcomeAttachmentInput, error) {

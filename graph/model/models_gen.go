@@ -236,7 +236,7 @@ type CreateContactWayInput struct {
 	TagIDs []uuid.UUID `json:"tagIDs,omitempty"`
 	// The welcome message (欢迎语), a template like broadcasts' ({{.name}}); sent within WeCom's 20-second window.
 	WelcomeMessage *string `json:"welcomeMessage,omitempty"`
-	// Sent with the welcome message (at most 9): images, links, mini-programs.
+	// Sent with the welcome message (at most 9): images, links, mini-programs, videos, files.
 	WelcomeAttachments []*WelcomeAttachmentInput `json:"welcomeAttachments,omitempty"`
 	// Whether customers are added without the member's confirmation (default true).
 	SkipVerify *bool `json:"skipVerify,omitempty"`
@@ -1212,6 +1212,9 @@ type WelcomeAttachment struct {
 	AppID      *string               `json:"appID,omitempty"`
 	Page       *string               `json:"page,omitempty"`
 	PicMediaID *string               `json:"picMediaID,omitempty"`
+	MediaID    *string               `json:"mediaID,omitempty"`
+	// The stored medium the attachment names (mediaID, or a picMediaID that is one); null for none or one since deleted.
+	Media *ent.WeComMedia `json:"media,omitempty"`
 }
 
 // An attachment of a code's welcome message; the fields its type uses, the others left out.
@@ -1224,6 +1227,8 @@ type WelcomeAttachmentInput struct {
 	AppID      *string               `json:"appID,omitempty"`
 	Page       *string               `json:"page,omitempty"`
 	PicMediaID *string               `json:"picMediaID,omitempty"`
+	// A stored medium's id (uploadWeComMedia): a VIDEO's or FILE's, or an IMAGE's instead of picURL.
+	MediaID *string `json:"mediaID,omitempty"`
 }
 
 // The signed-in user's own figures for their home page.
@@ -1737,23 +1742,29 @@ func (e JourneyTaskAssignee) MarshalJSON() ([]byte, error) {
 type WelcomeAttachmentType string
 
 const (
-	// An image by the URL WeCom's upload image API (media/uploadimg) gave: picURL, on *.qpic.cn.
+	// An image: picURL, a URL WeCom's upload image API (media/uploadimg) gave, on *.qpic.cn; or mediaID, a stored IMAGE (uploadWeComMedia).
 	WelcomeAttachmentTypeImage WelcomeAttachmentType = "IMAGE"
 	// A link card: title (at most 128 bytes) and url required; picURL and desc (at most 512 bytes) optional.
 	WelcomeAttachmentTypeLink WelcomeAttachmentType = "LINK"
-	// A mini-program card: title (at most 64 bytes), appID (a mini-program linked to the corp), page and picMediaID (the cover's media id from WeCom's media upload) required.
+	// A mini-program card: title (at most 64 bytes), appID (a mini-program linked to the corp), page and picMediaID required: the cover, a stored IMAGE's id (uploadWeComMedia), or a media id of WeCom's media upload, which expires after 3 days.
 	WelcomeAttachmentTypeMiniprogram WelcomeAttachmentType = "MINIPROGRAM"
+	// A video: mediaID, a stored VIDEO (uploadWeComMedia), required.
+	WelcomeAttachmentTypeVideo WelcomeAttachmentType = "VIDEO"
+	// A file: mediaID, a stored FILE (uploadWeComMedia), required.
+	WelcomeAttachmentTypeFile WelcomeAttachmentType = "FILE"
 )
 
 var AllWelcomeAttachmentType = []WelcomeAttachmentType{
 	WelcomeAttachmentTypeImage,
 	WelcomeAttachmentTypeLink,
 	WelcomeAttachmentTypeMiniprogram,
+	WelcomeAttachmentTypeVideo,
+	WelcomeAttachmentTypeFile,
 }
 
 func (e WelcomeAttachmentType) IsValid() bool {
 	switch e {
-	case WelcomeAttachmentTypeImage, WelcomeAttachmentTypeLink, WelcomeAttachmentTypeMiniprogram:
+	case WelcomeAttachmentTypeImage, WelcomeAttachmentTypeLink, WelcomeAttachmentTypeMiniprogram, WelcomeAttachmentTypeVideo, WelcomeAttachmentTypeFile:
 		return true
 	}
 	return false

@@ -91,7 +91,7 @@ func (s *Service) CreateContactWay(ctx context.Context, in ContactWayInput) (*en
 	if err != nil {
 		return nil, err
 	}
-	attachments, err := CheckAttachments("welcomeAttachments", in.WelcomeAttachments)
+	attachments, err := s.CheckAttachmentsIn(ctx, "welcomeAttachments", in.WelcomeAttachments)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +259,7 @@ func (s *Service) UpdateContactWay(ctx context.Context, id uuid.UUID, in Contact
 		u.SetWelcomeMessage(welcome)
 	}
 	if in.WelcomeAttachments != nil {
-		attachments, err := CheckAttachments("welcomeAttachments", in.WelcomeAttachments)
+		attachments, err := s.CheckAttachmentsIn(ctx, "welcomeAttachments", in.WelcomeAttachments)
 		if err != nil {
 			return nil, err
 		}
@@ -671,7 +671,16 @@ func (s *Service) SendWelcome(ctx context.Context, addID uuid.UUID) error {
 	if err != nil {
 		return mark(contactwayadd.WelcomeStatusFAILED, err.Error())
 	}
-	err = s.tokens.contacts(cfg).sendWelcome(add.WelcomeCode, text, add.Edges.ContactWay.WelcomeAttachments)
+	api := s.tokens.contacts(cfg)
+	attachments, err := s.mediaIDs(ctx, api, add.Edges.ContactWay.WelcomeAttachments)
+	var me *MediaError
+	if errors.As(err, &me) {
+		return mark(contactwayadd.WelcomeStatusFAILED, me.Why)
+	}
+	if err != nil {
+		return err
+	}
+	err = api.sendWelcome(add.WelcomeCode, text, attachments)
 	var ce *util.CommonError
 	if errors.As(err, &ce) {
 		return mark(contactwayadd.WelcomeStatusFAILED, fmt.Sprintf("errcode %d %s", ce.ErrCode, ce.ErrMsg))

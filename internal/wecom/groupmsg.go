@@ -245,8 +245,17 @@ func (s *Service) createGroup(ctx context.Context, api *contacts, g *ent.WeComGr
 			return s.created(ctx, g, msgid, nil, remind)
 		}
 	}
+	// Stored media go as WeCom media ids less than 2.5 days old.
+	attachments, err := s.mediaIDs(ctx, api, attachments)
+	var me *MediaError
+	if errors.As(err, &me) {
+		return s.settle(ctx, g, wecomgroupmsg.StatusFAILED, me.Why, g.DeliveryIds, "FAILED")
+	}
+	if err != nil {
+		return s.Client.WeComGroupMsg.UpdateOne(g).SetError(clipRunes(err.Error(), 500)).Save(ctx)
+	}
 	// Committed before the call: a lost answer is looked up next time.
-	g, err := s.Client.WeComGroupMsg.UpdateOne(g).SetAttemptedAt(s.Now()).Save(ctx)
+	g, err = s.Client.WeComGroupMsg.UpdateOne(g).SetAttemptedAt(s.Now()).Save(ctx)
 	if err != nil {
 		return g, err
 	}

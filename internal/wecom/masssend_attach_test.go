@@ -17,6 +17,7 @@ import (
 // broadcast stored and nothing sent to WeCom.
 func TestMassSendAttachments(t *testing.T) {
 	api, admin, fake, created, _, seg := massSendFixture(t)
+	fake.IssueMedia("MEDIA_COVER_1", "image") // a raw cover media id, as before stored media
 	image := map[string]any{"type": "IMAGE", "picURL": "https://wework.qpic.cn/wwpic/4c2f1e/0"}
 	link := map[string]any{"type": "LINK", "title": "双十二活动", "url": "https://shop.example.com/1212", "picURL": "https://shop.example.com/1212.png", "desc": "全场八折"}
 	mini := map[string]any{"type": "MINIPROGRAM", "title": "在线预约", "appID": "wx8bd80126147dfa12", "page": "/pages/book/index", "picMediaID": "MEDIA_COVER_1"}

@@ -17,25 +17,30 @@ import (
 // attachments with the text (https://developer.work.weixin.qq.com/document/path/92137):
 // an image (a URL WeCom's upload image API gave, or a media id), a link
 // card, a mini-program card (its cover a media id of WeCom's media upload),
-// a video or a file (media ids). A code takes images by URL, links and
-// mini-programs: nothing here uploads files to WeCom.
+// a video or a file (media ids). A code or a mass send takes images (by URL,
+// or a stored image), links, mini-programs (the cover a stored image, or a
+// raw media id that expires), videos and files (stored media): storedmedia.go
+// keeps the files and uploads them at send time.
 
 // Attachment types of a welcome message.
 const (
 	AttachImage       = "IMAGE"
 	AttachLink        = "LINK"
 	AttachMiniProgram = "MINIPROGRAM"
+	AttachVideo       = "VIDEO"
+	AttachFile        = "FILE"
 	// MaxWelcomeAttachments is WeCom's limit per welcome message, and per
 	// mass-send template.
 	MaxWelcomeAttachments = 9
 )
 
 // Attachment is a welcome message attachment as given: the fields its Type
-// uses (IMAGE: PicURL; LINK: Title, URL, PicURL, Desc; MINIPROGRAM: Title,
-// AppID, Page, PicMediaID).
+// uses (IMAGE: PicURL or MediaID; LINK: Title, URL, PicURL, Desc;
+// MINIPROGRAM: Title, AppID, Page, PicMediaID; VIDEO and FILE: MediaID).
+// MediaID, and PicMediaID when it is one, is a stored WeComMedia's id.
 type Attachment struct {
-	Type                                              string
-	Title, URL, PicURL, Desc, AppID, Page, PicMediaID string
+	Type                                                       string
+	Title, URL, PicURL, Desc, AppID, Page, PicMediaID, MediaID string
 }
 
 var appIDPattern = regexp.MustCompile(`^wx[0-9a-f]{16}$`)
@@ -44,6 +49,7 @@ var appIDPattern = regexp.MustCompile(`^wx[0-9a-f]{16}$`)
 // a staff mass send against WeCom's rules, which send_welcome_msg and
 // add_msg_template share (at most 9; image by pic_url, link, mini-program),
 // and returns them in WeCom's shape; errors name field[i].<field>.
+// Service.CheckMedia then checks the stored media they name.
 func CheckAttachments(field string, in []Attachment) ([]schematype.WelcomeAttachment, error) {
 	if len(in) > MaxWelcomeAttachments {
 		return nil, apperr.Input(field, "at most %d attachments (WeCom's limit)", MaxWelcomeAttachments)
@@ -82,9 +88,25 @@ func CheckAttachments(field string, in []Attachment) ([]schematype.WelcomeAttach
 		switch a.Type {
 		case AttachImage:
 			img := &schematype.WelcomeImage{}
-			img.PicURL, err = link("picURL", a.PicURL, true, func(h string) bool { return h == "qpic.cn" || strings.HasSuffix(h, ".qpic.cn") },
-				"must be an https URL WeCom's upload image API (media/uploadimg) gave, on *.qpic.cn")
+			if img.MediaID, err = text("mediaID", a.MediaID, 256, false); err != nil {
+				return nil, err
+			}
+			if img.MediaID != "" && strings.TrimSpace(a.PicURL) != "" {
+				return nil, apperr.Input(at("picURL"), "an IMAGE takes picURL or mediaID, not both")
+			}
+			if img.MediaID == "" {
+				img.PicURL, err = link("picURL", a.PicURL, true, func(h string) bool { return h == "qpic.cn" || strings.HasSuffix(h, ".qpic.cn") },
+					"must be an https URL WeCom's upload image API (media/uploadimg) gave, on *.qpic.cn")
+			}
 			w.MsgType, w.Image = "image", img
+		case AttachVideo, AttachFile:
+			m := &schematype.WelcomeMedia{}
+			m.MediaID, err = text("mediaID", a.MediaID, 256, true)
+			if a.Type == AttachVideo {
+				w.MsgType, w.Video = "video", m
+			} else {
+				w.MsgType, w.File = "file", m
+			}
 		case AttachLink:
 			l := &schematype.WelcomeLink{}
 			if l.Title, err = text("title", a.Title, 128, true); err != nil {
@@ -115,7 +137,7 @@ func CheckAttachments(field string, in []Attachment) ([]schematype.WelcomeAttach
 			m.PicMediaID, err = text("picMediaID", a.PicMediaID, 256, true)
 			w.MsgType, w.MiniProgram = "miniprogram", m
 		default:
-			return nil, apperr.Input(at("type"), "IMAGE, LINK or MINIPROGRAM")
+			return nil, apperr.Input(at("type"), "IMAGE, LINK, MINIPROGRAM, VIDEO or FILE")
 		}
 		if err != nil {
 			return nil, err
@@ -129,12 +151,16 @@ func CheckAttachments(field string, in []Attachment) ([]schematype.WelcomeAttach
 func AttachmentOf(w schematype.WelcomeAttachment) Attachment {
 	switch {
 	case w.Image != nil:
-		return Attachment{Type: AttachImage, PicURL: w.Image.PicURL}
+		return Attachment{Type: AttachImage, PicURL: w.Image.PicURL, MediaID: w.Image.MediaID}
 	case w.Link != nil:
 		return Attachment{Type: AttachLink, Title: w.Link.Title, URL: w.Link.URL, PicURL: w.Link.PicURL, Desc: w.Link.Desc}
 	case w.MiniProgram != nil:
 		return Attachment{Type: AttachMiniProgram, Title: w.MiniProgram.Title, AppID: w.MiniProgram.AppID,
 			Page: w.MiniProgram.Page, PicMediaID: w.MiniProgram.PicMediaID}
+	case w.Video != nil:
+		return Attachment{Type: AttachVideo, MediaID: w.Video.MediaID}
+	case w.File != nil:
+		return Attachment{Type: AttachFile, MediaID: w.File.MediaID}
 	}
 	return Attachment{Type: strings.ToUpper(w.MsgType)}
 }

@@ -19,6 +19,7 @@ func TestWelcomeAttachments(t *testing.T) {
 	created, admin := api.Workspace("acme")
 	fake := newFakeWeCom(t, corpID, contactSecret, cbToken, aesKey)
 	fake.Now = api.Clock.Now
+	fake.IssueMedia("MEDIA_ID_1", "image") // a raw cover media id, as before stored media
 	cbURL := api.URL + "/v1/callbacks/" + gid.Encode(created.Workspace.ID) + "/wecom"
 	api.MustDo(admin, `mutation($c: JSON!){ configureChannel(key: "wecom", config: $c){ key } }`, map[string]any{"c": map[string]any{
 		"corpId": corpID, "contactSecret": contactSecret, "agentId": 1000002, "callbackToken": cbToken,

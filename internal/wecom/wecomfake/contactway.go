@@ -168,7 +168,16 @@ func (f *Server) sendWelcome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i, a := range req.Attachments {
-		if why := attachmentProblem(a); why != "" {
+		why := attachmentProblem(a)
+		if why == "" {
+			why = f.mediaProblem(a)
+		}
+		if why != "" && strings.Contains(why, "media id") {
+			f.T.Errorf("wecomfake: %s attachment %d %v: %s", "send_welcome_msg", i, a, why)
+			f.Answer(w, map[string]any{"errcode": 40007, "errmsg": "invalid media_id: " + why})
+			return
+		}
+		if why != "" {
 			f.T.Errorf("wecomfake: send_welcome_msg attachment %d %v: %s", i, a, why)
 			f.Answer(w, map[string]any{"errcode": 40058, "errmsg": "invalid attachments: " + why})
 			return

@@ -36,7 +36,7 @@ import (
 //	    40014 bad token, 42001 expired token, 84061 not an external contact
 //
 // the contact-way endpoints of contactway.go, the mass-send endpoints of
-// groupmsg.go, the corp tag endpoints of tags.go, the image upload of
+// groupmsg.go, the corp tag endpoints of tags.go, the image and media uploads of
 // media.go, and the corp's side of
 // callbacks: it builds event XML, encrypts and signs it as WXBizMsgCrypt
 // does, for the test to post to the workspace's callback URL.
@@ -85,6 +85,12 @@ type Server struct {
 	// set, is its answer to every upload instead.
 	Images       []*Image
 	ImageErrcode int
+	// Media are what media/upload kept, by media_id (media.go);
+	// MediaErrcodes are the answers of its next calls, one per call,
+	// instead of keeping the file.
+	Media         map[string]*Medium
+	MediaErrcodes []int
+	mediaSeq      int
 }
 
 // Customer is an external contact and the members who have it.
@@ -105,7 +111,8 @@ type Follow struct {
 func New(t testing.TB, corpID, secret, token, aesKey string) *Server {
 	f := &Server{T: t, CorpID: corpID, Secret: secret, Token: token, AESKey: aesKey, Now: time.Now,
 		Tokens: map[string]bool{}, Customers: map[string]*Customer{}, Calls: map[string]int{},
-		ContactWays: map[string]*ContactWay{}, Welcomes: map[string]*Welcome{}, MemberTags: map[string][]string{}}
+		ContactWays: map[string]*ContactWay{}, Welcomes: map[string]*Welcome{}, MemberTags: map[string][]string{},
+		Media: map[string]*Medium{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /cgi-bin/gettoken", f.gettoken)
 	mux.HandleFunc("GET /cgi-bin/externalcontact/get", f.externalContact)
@@ -125,6 +132,7 @@ func New(t testing.TB, corpID, secret, token, aesKey string) *Server {
 	mux.HandleFunc("POST /cgi-bin/externalcontact/del_corp_tag", f.delCorpTag)
 	mux.HandleFunc("POST /cgi-bin/externalcontact/mark_tag", f.markTag)
 	mux.HandleFunc("POST /cgi-bin/media/uploadimg", f.uploadImage)
+	mux.HandleFunc("POST /cgi-bin/media/upload", f.uploadMedia)
 	f.Srv = httptest.NewServer(mux)
 	t.Cleanup(f.Srv.Close)
 	return f

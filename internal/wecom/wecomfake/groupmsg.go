@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -133,7 +134,16 @@ func (f *Server) addMsgTemplate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i, a := range req.Attachments {
-		if why := attachmentProblem(a); why != "" {
+		why := attachmentProblem(a)
+		if why == "" {
+			why = f.mediaProblem(a)
+		}
+		if why != "" && strings.Contains(why, "media id") {
+			f.T.Errorf("wecomfake: %s attachment %d %v: %s", "add_msg_template", i, a, why)
+			f.Answer(w, map[string]any{"errcode": 40007, "errmsg": "invalid media_id: " + why})
+			return
+		}
+		if why != "" {
 			f.T.Errorf("wecomfake: add_msg_template attachment %d %v: %s", i, a, why)
 			f.Answer(w, map[string]any{"errcode": 40058, "errmsg": "invalid attachments: " + why})
 			return
