@@ -38,7 +38,7 @@ func runImport(ctx context.Context, args []string) error {
 		fs.StringVar(&mapPath, "map", "", "mapping file (YAML): CSV column -> lead field")
 		fs.StringVar(&rejects, "rejects", "", "where to write rejected rows (default <file>.rejects.csv)")
 		fs.IntVar(&batch, "batch", importer.FileBatchSize, fmt.Sprintf("rows per batch (at most %d)", leads.MaxFileRows))
-		fs.IntVar(&concurrency, "concurrency", importer.DefaultConcurrency, "batches in flight at once")
+		fs.IntVar(&concurrency, "concurrency", importer.DefaultConcurrency, "rows of this many full batches in flight at once (more, smaller batches while the first ones ramp up)")
 		fs.BoolVar(&restart, "restart", false, "ignore a saved resume point and start from the top")
 	})
 	if err != nil {

@@ -14,7 +14,7 @@
 //	skipEmpty: true            # blank cells are "not given" (default true)
 //
 // Run reads the file once, in batches of at most leads.MaxFileRows rows, and
-// never holds more than Concurrency batches in memory. Each batch carries an
+// never holds more than the rows of Concurrency batches in memory. Each batch carries an
 // idempotency key derived from the file, the mapping and the batch's place in
 // the file, so sending a batch again returns the stored answer instead of
 // writing twice. After every batch acknowledged in order, a state file records
