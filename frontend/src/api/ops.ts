@@ -544,7 +544,7 @@ export const BroadcastsDoc = graphql(`
           frequencyCap { max days }
           quietHours { start end timezone }
           stats { targeted suppressedDnd suppressedBlacklist suppressedCap unreachable pending sent delivered failed replied }
-          attachments { type title url picURL desc appID page picMediaID }
+          attachments { type title url picURL desc appID page picMediaID mediaID media { filename } }
         }
       }
     }
@@ -665,7 +665,7 @@ export const ContactWaysDoc = graphql(`
   query ContactWays($deleted: Boolean) {
     contactWays(deleted: $deleted) {
       id name state qrCodeURL source strategy welcomeMessage skipVerify createdAt deletedAt
-      welcomeAttachments { type title url picURL desc appID page picMediaID }
+      welcomeAttachments { type title url picURL desc appID page picMediaID mediaID media { filename } }
       users { id name }
       tags { id name color }
       pool { id }
@@ -692,7 +692,7 @@ export const UpdateContactWayDoc = graphql(`
   mutation UpdateContactWay($id: ID!, $input: UpdateContactWayInput!) {
     updateContactWay(id: $id, input: $input) {
       id name state qrCodeURL source strategy welcomeMessage skipVerify createdAt
-      welcomeAttachments { type title url picURL desc appID page picMediaID }
+      welcomeAttachments { type title url picURL desc appID page picMediaID mediaID media { filename } }
       users { id name }
       tags { id name color }
     }
@@ -714,6 +714,12 @@ export const RestoreContactWayDoc = graphql(`
 export const UploadWeComImageDoc = graphql(`
   mutation UploadWeComImage($file: Upload!) {
     uploadWeComImage(file: $file)
+  }
+`);
+
+export const UploadWeComMediaDoc = graphql(`
+  mutation UploadWeComMedia($type: WeComMediaType!, $file: Upload!) {
+    uploadWeComMedia(type: $type, file: $file) { id type filename size createdAt }
   }
 `);
 

@@ -1,27 +1,30 @@
 // The attachment editor of WeCom messages: a contact-way code's welcome
 // message (ContactWaysPage) and a staff mass send (the broadcast form on
-// the wecom channel) take the same attachments — images, links and
-// mini-programs, at most 9, checked as the API checks them
+// the wecom channel) take the same attachments — images, links,
+// mini-programs, videos and files, at most 9, checked as the API checks them
 // (internal/wecom/welcome.go) — and upload images the same way
 // (uploadWeComImage: WeCom's media/uploadimg keeps the image, its URL
 // becomes the picURL; the workspace's daily cap on uploads is said on the
 // image's field with when it starts again).
 import { Button, Card, Form, Image, Input, Select, Space, Tag, Tooltip, Typography, Upload } from 'antd';
 import {
-  AppstoreOutlined, ArrowDownOutlined, ArrowUpOutlined, DeleteOutlined, LinkOutlined, PictureOutlined, PlusOutlined, UploadOutlined,
+  AppstoreOutlined, ArrowDownOutlined, ArrowUpOutlined, DeleteOutlined, FileOutlined, LinkOutlined, PictureOutlined, PlusOutlined, UploadOutlined,
+  VideoCameraOutlined,
 } from '@ant-design/icons';
 import { useMutation } from 'urql';
-import { UploadWeComImageDoc } from '../api/ops';
+import { UploadWeComImageDoc, UploadWeComMediaDoc } from '../api/ops';
 import { errorMessage } from '../api/errors';
 import { useI18n, type MessageKey } from '../i18n';
 import { fmtTime } from '../lib/format';
 import {
-  ATTACHMENT_RULES, ATTACHMENT_TYPES, attachmentLabel, attachmentProblem, IMAGE_TYPES, imageFileProblem, MAX_ATTACHMENTS, uploadErrors,
-  type AttachmentFieldRule, type AttachmentValue,
+  ATTACHMENT_RULES, ATTACHMENT_TYPES, attachmentLabel, attachmentProblem, IMAGE_TYPES, imageFileProblem, MAX_ATTACHMENTS, MEDIA_LIMITS,
+  mediaFileProblem, uploadErrors, type AttachmentFieldRule, type AttachmentValue, type MediaKind,
 } from '../lib/contactWays';
 import type { WelcomeAttachmentType } from '../gql/graphql';
 
-const attachmentIcon: Record<WelcomeAttachmentType, React.ReactNode> = { IMAGE: <PictureOutlined />, LINK: <LinkOutlined />, MINIPROGRAM: <AppstoreOutlined /> };
+const attachmentIcon: Record<WelcomeAttachmentType, React.ReactNode> = {
+  IMAGE: <PictureOutlined />, LINK: <LinkOutlined />, MINIPROGRAM: <AppstoreOutlined />, VIDEO: <VideoCameraOutlined />, FILE: <FileOutlined />,
+};
 
 /** Attachments (a code's welcome message's, a mass send's) in order: an icon for the kind and the title (an image by its file name). */
 export function AttachmentTags({ list }: { list: AttachmentValue[] }) {
@@ -88,6 +91,8 @@ export function AttachmentsField({ name, label, hint }: { name: string; label?: 
                     return (
                       <>
                         {type === 'IMAGE' && <ImageUpload list={name} name={f.name} />}
+                        {(type === 'VIDEO' || type === 'FILE') && <MediaUpload list={name} name={f.name} kind={type} field="mediaID" />}
+                        {type === 'MINIPROGRAM' && <MediaUpload list={name} name={f.name} kind="IMAGE" field="picMediaID" />}
                         {(ATTACHMENT_RULES[type] ?? []).map((r) => <AttachmentInput key={`${type}-${r.field}`} name={f.name} type={type} rule={r} />)}
                       </>
                     );
@@ -133,7 +138,9 @@ function AttachmentInput({ name, type, rule }: { name: number; type: WelcomeAtta
         },
       ]}
     >
-      {rule.field === 'desc' ? (
+      {rule.field === 'mediaID' ? (
+        <Input readOnly data-testid="cw-attach-mediaID" placeholder={t('contactWays.media.none')} />
+      ) : rule.field === 'desc' ? (
         <Input.TextArea rows={2} data-testid={`cw-attach-${rule.field}`} />
       ) : (
         <Input data-testid={`cw-attach-${rule.field}`} placeholder={rule.field === 'appID' ? 'wx0123456789abcdef' : rule.kind ? 'https://' : undefined} />
@@ -198,6 +205,65 @@ function ImageUpload({ list, name }: { list: string; name: number }) {
         <Image src={shown} width={64} height={64} style={{ objectFit: 'cover' }} alt={attachmentLabel({ type: 'IMAGE', picURL: shown })} data-testid="cw-attach-preview" />
       ) : (
         <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('contactWays.upload.hint')}</Typography.Text>
+      )}
+    </Space>
+  );
+}
+
+/**
+ * A video's or file's upload, or a mini-program's cover: the file is kept
+ * in the workspace (uploadWeComMedia; the API uploads it to WeCom when the
+ * attachment is sent, and again before WeCom's media id expires) and its id
+ * fills the attachment's mediaID (picMediaID for a cover); its file name is
+ * shown. A file of the wrong kind or size is refused here; the API's
+ * refusal lands on that field.
+ */
+function MediaUpload({ list, name, kind, field: sub }: { list: string; name: number; kind: MediaKind; field: 'mediaID' | 'picMediaID' }) {
+  const { t, lang } = useI18n();
+  const form = Form.useFormInstance();
+  const [{ fetching }, upload] = useMutation(UploadWeComMediaDoc);
+  const field = [list, name, sub];
+  const mediaField = [list, name, 'media'];
+  const media = Form.useWatch(mediaField, form) as { filename: string } | undefined;
+  const id = Form.useWatch(field, form) as string | undefined;
+
+  const send = async (file: File) => {
+    const problem = mediaFileProblem(kind, file);
+    if (problem) {
+      const msg = problem === 'type' ? t(`contactWays.media.problem.type.${kind}` as MessageKey)
+        : problem === 'size' ? t('contactWays.media.problem.size', { max: MEDIA_LIMITS[kind] >> 20 }) : t('contactWays.media.problem.empty');
+      return form.setFields([{ name: field, errors: [msg] }]);
+    }
+    form.setFields([{ name: field, errors: [] }]);
+    const r = await upload({ type: kind, file });
+    if (r.data) {
+      form.setFieldValue(field, r.data.uploadWeComMedia.id);
+      form.setFieldValue(mediaField, { filename: r.data.uploadWeComMedia.filename });
+      await form.validateFields([field]).catch(() => undefined);
+      return;
+    }
+    const { messages } = uploadErrors(r.error);
+    form.setFields([{ name: field, errors: messages.map((e) => errorMessage(e, lang)) }]);
+  };
+
+  return (
+    <Space align="start" style={{ marginBottom: 8 }} wrap>
+      <Upload
+        accept={kind === 'IMAGE' ? IMAGE_TYPES.join(',') : kind === 'VIDEO' ? 'video/mp4,.mp4' : undefined}
+        showUploadList={false}
+        beforeUpload={(file) => {
+          void send(file);
+          return false;
+        }}
+      >
+        <Button icon={<UploadOutlined />} loading={fetching} data-testid={`cw-attach-upload-${kind.toLowerCase()}`}>
+          {t(`contactWays.media.button.${kind}` as MessageKey)}
+        </Button>
+      </Upload>
+      {media && id ? (
+        <Typography.Text data-testid="cw-attach-media" style={{ fontSize: 12 }} ellipsis>{media.filename}</Typography.Text>
+      ) : (
+        <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t(`contactWays.media.hint.${kind}` as MessageKey)}</Typography.Text>
       )}
     </Space>
   );

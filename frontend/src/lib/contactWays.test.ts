@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CombinedError } from 'urql';
 import { GraphQLError } from 'graphql';
 import {
-  ATTACHMENT_RULES, attachmentLabel, attachmentProblem, attachmentsInput, contactWayErrors, contactWayUpdate, formValuesOf, KEEP_POOL, memberCountProblem,
+  ATTACHMENT_RULES, attachmentLabel, attachmentValueOf, mediaFileProblem, attachmentProblem, attachmentsInput, contactWayErrors, contactWayUpdate, formValuesOf, KEEP_POOL, memberCountProblem,
   imageFileProblem, MAX_IMAGE_BYTES, memberOptions, notConfigured, uploadErrors, type AttachmentValue, type EditableCode,
 } from './contactWays';
 
@@ -270,5 +270,26 @@ describe('welcome attachments', () => {
       { name: ['welcomeAttachments', 0, 'title'], errors: ['at most 128 bytes'] },
       { name: ['welcomeAttachments', 2, 'type'], errors: ['IMAGE, LINK or MINIPROGRAM'] },
     ]);
+  });
+});
+
+describe('stored media attachments (videos, files, covers)', () => {
+  it('checks a file against WeCom\'s limits of media/upload before it is sent', () => {
+    expect(mediaFileProblem('VIDEO', { name: 'a.mp4', size: 10 << 20, type: 'video/mp4' })).toBeNull();
+    expect(mediaFileProblem('VIDEO', { name: 'a.mp4', size: (10 << 20) + 1, type: 'video/mp4' })).toBe('size');
+    expect(mediaFileProblem('VIDEO', { name: 'a.mov', size: 100, type: 'video/quicktime' })).toBe('type');
+    expect(mediaFileProblem('FILE', { name: 'a.pdf', size: 20 << 20, type: 'application/pdf' })).toBeNull();
+    expect(mediaFileProblem('FILE', { name: 'a.pdf', size: (20 << 20) + 1, type: 'application/pdf' })).toBe('size');
+    expect(mediaFileProblem('FILE', { name: 'a.txt', size: 5, type: 'text/plain' })).toBe('empty');
+    expect(mediaFileProblem('IMAGE', { name: 'a.gif', size: 100, type: 'image/gif' })).toBe('type');
+    expect(mediaFileProblem('IMAGE', { name: 'a.png', size: 100, type: 'image/png' })).toBeNull();
+  });
+  it('sends a video\'s or file\'s mediaID and keeps the file name for the label', () => {
+    const video = attachmentValueOf({ type: 'VIDEO', mediaID: 'V1', media: { filename: 'intro.mp4' } });
+    expect(video).toEqual({ type: 'VIDEO', mediaID: 'V1', media: { filename: 'intro.mp4' } });
+    expect(attachmentsInput([video, { type: 'FILE', mediaID: ' F1 ' }])).toEqual([{ type: 'VIDEO', mediaID: 'V1' }, { type: 'FILE', mediaID: 'F1' }]);
+    expect(attachmentLabel(video)).toBe('intro.mp4');
+    expect(attachmentsInput([{ type: 'VIDEO', mediaID: '' }])).toEqual([{ type: 'VIDEO', mediaID: '' }]);
+    expect(attachmentProblem(ATTACHMENT_RULES.VIDEO[0], '')).toEqual({ kind: 'required' });
   });
 });

@@ -196,9 +196,9 @@ export function memberCountProblem(before: number, n: number): 'one' | 'several'
 /** WeCom's limit of attachments per welcome message. */
 export const MAX_ATTACHMENTS = 9;
 
-export const ATTACHMENT_TYPES: WelcomeAttachmentType[] = ['IMAGE', 'LINK', 'MINIPROGRAM'];
+export const ATTACHMENT_TYPES: WelcomeAttachmentType[] = ['IMAGE', 'LINK', 'MINIPROGRAM', 'VIDEO', 'FILE'];
 
-export const ATTACHMENT_FIELDS = ['type', 'title', 'url', 'picURL', 'desc', 'appID', 'page', 'picMediaID'] as const;
+export const ATTACHMENT_FIELDS = ['type', 'title', 'url', 'picURL', 'desc', 'appID', 'page', 'picMediaID', 'mediaID'] as const;
 export type AttachmentField = (typeof ATTACHMENT_FIELDS)[number];
 
 /** An attachment as the form holds it: its type and the fields that type uses. */
@@ -211,6 +211,10 @@ export interface AttachmentValue {
   appID?: string | null;
   page?: string | null;
   picMediaID?: string | null;
+  /** A stored medium's id (uploadWeComMedia): a video's or file's. */
+  mediaID?: string | null;
+  /** The stored medium mediaID or picMediaID names, as the API shows it (its file name). */
+  media?: { filename: string } | null;
 }
 
 /** A field of an attachment type and WeCom's rule for it (the API checks the same: internal/wecom/welcome.go). */
@@ -237,7 +241,23 @@ export const ATTACHMENT_RULES: Record<WelcomeAttachmentType, AttachmentFieldRule
     { field: 'page', required: true, maxBytes: 256 },
     { field: 'picMediaID', required: true, maxBytes: 256 },
   ],
+  VIDEO: [{ field: 'mediaID', required: true, maxBytes: 256 }],
+  FILE: [{ field: 'mediaID', required: true, maxBytes: 256 }],
 };
+
+/** WeCom's limits of media/upload by uploadWeComMedia's type (the API checks the same: internal/wecom/storedmedia.go). */
+export const MEDIA_LIMITS = { IMAGE: 10 << 20, VIDEO: 10 << 20, FILE: 20 << 20 } as const;
+export type MediaKind = keyof typeof MEDIA_LIMITS;
+
+/** Why a file cannot be stored as kind, or null: WeCom's size limit, more than 5 bytes, the format by its name or type. */
+export function mediaFileProblem(kind: MediaKind, file: { name: string; size: number; type: string }): 'empty' | 'size' | 'type' | null {
+  if (file.size <= 5) return 'empty';
+  if (file.size > MEDIA_LIMITS[kind]) return 'size';
+  const name = file.name.toLowerCase();
+  if (kind === 'IMAGE' && !(['image/jpeg', 'image/png'].includes(file.type) || /\.(jpe?g|png)$/.test(name))) return 'type';
+  if (kind === 'VIDEO' && !(file.type === 'video/mp4' || name.endsWith('.mp4'))) return 'type';
+  return null;
+}
 
 /** Why an attachment field's value breaks WeCom's rule, or null. */
 export type AttachmentProblem =
@@ -284,6 +304,7 @@ export function attachmentsInput(list: AttachmentValue[]): WelcomeAttachmentInpu
 export function attachmentValueOf(a: AttachmentValue): AttachmentValue {
   const out: AttachmentValue = { type: a.type };
   for (const r of ATTACHMENT_RULES[a.type] ?? []) out[r.field] = a[r.field] ?? '';
+  if (a.media) out.media = { filename: a.media.filename };
   return out;
 }
 
@@ -293,6 +314,7 @@ export function attachmentValueOf(a: AttachmentValue): AttachmentValue {
  * uploadimg's URLs end in /0).
  */
 export function attachmentLabel(a: AttachmentValue): string {
+  if (a.type === 'VIDEO' || a.type === 'FILE') return a.media?.filename ?? a.mediaID ?? '';
   if (a.type === 'IMAGE') {
     const parts = (a.picURL ?? '').split('?')[0].split('/').filter(Boolean);
     while (parts.length > 3 && /^\d+$/.test(parts[parts.length - 1])) parts.pop();
