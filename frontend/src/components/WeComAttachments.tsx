@@ -224,7 +224,8 @@ function MediaUpload({ list, name, kind, field: sub }: { list: string; name: num
   const [{ fetching }, upload] = useMutation(UploadWeComMediaDoc);
   const field = [list, name, sub];
   const mediaField = [list, name, 'media'];
-  const media = Form.useWatch(mediaField, form) as { filename: string } | undefined;
+  // media has no input of its own: watched with preserve, as antd watches only registered fields otherwise.
+  const media = Form.useWatch(mediaField, { form, preserve: true }) as { filename: string } | undefined;
   const id = Form.useWatch(field, form) as string | undefined;
 
   const send = async (file: File) => {
