@@ -89,8 +89,13 @@ func (r *mutationResolver) CreateJourney(ctx context.Context, input model.Create
 
 // UpdateJourney is the resolver for the updateJourney field.
 func (r *mutationResolver) UpdateJourney(ctx context.Context, id uuid.UUID, input model.UpdateJourneyInput) (*ent.Journey, error) {
-	return r.Services.Journeys.Update(ctx, id, journey.Patch{Name: input.Name, Steps: journeySteps(input.Steps),
-		ExitRule: segmentRule(input.ExitRule), ClearExitRule: deref(input.ClearExitRule), Reentry: input.Reentry})
+	p := journey.Patch{Name: input.Name, Steps: journeySteps(input.Steps),
+		ExitRule: segmentRule(input.ExitRule), ClearExitRule: deref(input.ClearExitRule), Reentry: input.Reentry}
+	if input.Trigger != nil {
+		t := journeyTrigger(input.Trigger)
+		p.Trigger = &t
+	}
+	return r.Services.Journeys.Update(ctx, id, p)
 }
 
 // SetJourneyStatus is the resolver for the setJourneyStatus field.

@@ -239,7 +239,7 @@ describe('SOP journeys', () => {
     expect(b.errors).toEqual([]);
   });
 
-  it('pauses and resumes (the API confirms), and an edit of the steps makes version 2', async () => {
+  it('pauses and resumes (the API confirms), and an edit of the steps makes version 2 and of the trigger none', async () => {
     await page.getByTestId('journey-action-pause').click();
     await expect.poll(() => page.getByTestId('journey-status').innerText()).toBe('已暂停');
     expect((await journey()).status).toBe('PAUSED');
@@ -251,8 +251,12 @@ describe('SOP journeys', () => {
     await page.waitForURL(/\/journeys\/[^/]+\/edit$/);
     await step(3).waitFor();
     expect(await page.getByTestId('journey-version-note').innerText()).toContain('会生成第 2 版');
-    // The saved journey is back in the builder: the trigger (fixed), the rule, the task's user.
+    // The saved journey is back in the builder: the trigger, the rule, the task's user.
     expect(await page.getByTestId('journey-trigger').innerText()).toContain(T_TRIGGER);
+    // The trigger can change (it enrols from then on; the page says so).
+    await page.getByTestId('journey-trigger-edit-hint').waitFor();
+    await pick(page, page.getByTestId('journey-trigger-kind'), '发生行为事件');
+    await page.getByTestId('journey-trigger-value').fill('e2e_viewed_price');
     expect(await step(1).locator('.rule-fields').innerText()).toContain('城市');
     expect(await step(2).innerText()).toContain(adminName);
     await step(3).getByTestId('step-wait-days').fill('2');
@@ -263,6 +267,7 @@ describe('SOP journeys', () => {
     const j = await journey();
     expect(j.version).toBe(2);
     expect(j.definition[3].wait).toEqual({ days: 2, atLocalTime: '09:30' });
+    expect(j.trigger).toEqual({ event: { name: 'e2e_viewed_price' } });
     expect(j.stats.enrolled).toBe(5); // enrolled leads stay, on the version they entered
     expect(b.errors).toEqual([]);
   });

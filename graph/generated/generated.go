@@ -944,6 +944,7 @@ type ComplexityRoot struct {
 		Assignee    func(childComplexity int) int
 		CompletedAt func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
+		CreatedBy   func(childComplexity int) int
 		Description func(childComplexity int) int
 		DueAt       func(childComplexity int) int
 		ID          func(childComplexity int) int
@@ -5838,6 +5839,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Task.CreatedAt(childComplexity), true
+	case "Task.createdBy":
+		if e.ComplexityRoot.Task.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.CreatedBy(childComplexity), true
 	case "Task.description":
 		if e.ComplexityRoot.Task.Description == nil {
 			break
@@ -11852,6 +11859,7 @@ type Task implements Node {
   assignee: User!
   lead: Lead
   journey: Journey
+  createdBy: User
 }
 """
 A connection to a list of items.
@@ -13021,6 +13029,11 @@ input CreateJourneyInput {
 "Changes a journey. New steps or exitRule make a new version: enrolled leads finish on the version they entered."
 input UpdateJourneyInput {
   name: String
+  """
+  A new trigger, checked as on create (errors at input.trigger…): it enrols
+  leads from then on; leads the old one enrolled go on. Not a new version.
+  """
+  trigger: JourneyTriggerInput
   steps: [JourneyStepInput!]
   exitRule: SegmentRuleInput
   "Removes the exit rule (in a new version)."
@@ -15714,6 +15727,8 @@ func (ec *executionContext) childFields_Task(ctx context.Context, field graphql.
 		return ec.fieldContext_Task_lead(ctx, field)
 	case "journey":
 		return ec.fieldContext_Task_journey(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Task_createdBy(ctx, field)
 	case "overdue":
 		return ec.fieldContext_Task_overdue(ctx, field)
 	}
@@ -37047,6 +37062,38 @@ func (ec *executionContext) fieldContext_Task_journey(_ context.Context, field g
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Journey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Task_createdBy(ctx context.Context, field graphql.CollectedField, obj *ent.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Task_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Task",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
@@ -63031,7 +63078,7 @@ func (ec *executionContext) unmarshalInputUpdateJourneyInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "steps", "exitRule", "clearExitRule", "reentry"}
+	fieldsInOrder := [...]string{"name", "trigger", "steps", "exitRule", "clearExitRule", "reentry"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -63045,6 +63092,13 @@ func (ec *executionContext) unmarshalInputUpdateJourneyInput(ctx context.Context
 				return it, err
 			}
 			it.Name = data
+		case "trigger":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trigger"))
+			data, err := ec.unmarshalOJourneyTriggerInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyTriggerInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Trigger = data
 		case "steps":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("steps"))
 			data, err := ec.unmarshalOJourneyStepInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyStepInputᚄ(ctx, v)
@@ -71982,6 +72036,12 @@ func (ec *executionContext) _Task(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Task_journey(ctx, field, obj)
 				})
+		case "createdBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Task_createdBy(ctx, field, obj)
+				})
 		case "overdue":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -78040,6 +78100,14 @@ func (ec *executionContext) marshalOJourneyTaskAssignee2ᚖgithubᚗcomᚋscrmhq
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOJourneyTriggerInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyTriggerInput(ctx context.Context, v any) (*model.JourneyTriggerInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputJourneyTriggerInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOJourneyWaitInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐJourneyWaitInput(ctx context.Context, v any) (*model.JourneyWaitInput, error) {

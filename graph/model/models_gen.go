@@ -1010,9 +1010,12 @@ type UpdateFieldDefinitionInput struct {
 
 // Changes a journey. New steps or exitRule make a new version: enrolled leads finish on the version they entered.
 type UpdateJourneyInput struct {
-	Name     *string             `json:"name,omitempty"`
-	Steps    []*JourneyStepInput `json:"steps,omitempty"`
-	ExitRule *SegmentRuleInput   `json:"exitRule,omitempty"`
+	Name *string `json:"name,omitempty"`
+	// A new trigger, checked as on create (errors at input.trigger…): it enrols
+	// leads from then on; leads the old one enrolled go on. Not a new version.
+	Trigger  *JourneyTriggerInput `json:"trigger,omitempty"`
+	Steps    []*JourneyStepInput  `json:"steps,omitempty"`
+	ExitRule *SegmentRuleInput    `json:"exitRule,omitempty"`
 	// Removes the exit rule (in a new version).
 	ClearExitRule *bool `json:"clearExitRule,omitempty"`
 	Reentry       *bool `json:"reentry,omitempty"`

@@ -331,4 +331,22 @@ func TestDefinitionRoundTrip(t *testing.T) {
 	if fmt.Sprint(u.UpdateJourney.Definition) != fmt.Sprint(d) {
 		t.Errorf("the definition sent back came back as %v", u.UpdateJourney.Definition)
 	}
+
+	// The trigger changes through updateJourney too: a bad one is refused at
+	// its input path, a good one is served back as the trigger.
+	upd := `mutation($id: ID!, $t: JourneyTriggerInput!){ updateJourney(id: $id, input: {trigger: $t}){ version trigger } }`
+	res := api.Do(admin, upd, map[string]any{"id": j.CreateJourney.ID, "t": map[string]any{"stageEntered": map[string]any{"stageID": ids.Me.ID}}})
+	if len(res.Errors) != 1 || res.Errors[0].Code() != "NOT_FOUND" || res.Errors[0].Field() != "input.trigger.stageEntered.stageID" {
+		t.Errorf("a user's id as the stage: %+v", res.Errors)
+	}
+	var tr struct {
+		UpdateJourney struct {
+			Version int
+			Trigger map[string]map[string]any
+		}
+	}
+	api.MustDo(admin, upd, map[string]any{"id": j.CreateJourney.ID, "t": map[string]any{"stageEntered": map[string]any{"stageID": stageID}}}, &tr)
+	if tr.UpdateJourney.Trigger["stageEntered"]["stageID"] != stageID || tr.UpdateJourney.Version != u.UpdateJourney.Version {
+		t.Errorf("after the trigger change: %+v (version was %d)", tr.UpdateJourney, u.UpdateJourney.Version)
+	}
 }

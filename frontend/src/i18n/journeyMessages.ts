@@ -72,7 +72,7 @@ export const journeyMessages = {
   'journey.reentryHint': ['线索离开旅程后，再次满足触发条件时可以重新加入', 'A lead that left may enrol again'],
   'journey.trigger': ['触发条件', 'Trigger'],
   'journey.triggerKind': ['触发方式', 'Kind'],
-  'journey.triggerLocked': ['旅程创建后不能更改触发条件', 'The trigger cannot change after the journey is created'],
+  'journey.triggerEdit': ['更改触发条件只影响之后加入的线索，已加入的继续', 'A new trigger enrols leads from now on; enrolled leads go on'],
   'journey.triggerValueRequired': ['请选择或填写触发条件的对象', 'Choose what the trigger is about'],
   'journey.source': ['来源', 'Source'],
   'journey.sourceHint': ['留空表示任意来源', 'Empty: any source'],

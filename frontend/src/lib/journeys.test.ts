@@ -108,6 +108,9 @@ describe('a saved journey back into the builder', () => {
     const withExit = { ...loaded, exitRule: { query: cityIs('北京'), json: null } };
     expect(updateInput(withExit, loaded).input).toEqual({ name: 'A', reentry: false, exitRule: { attribute: { key: 'city', op: 'EQ', value: '北京' } } });
     expect(updateInput(loaded, withExit).input).toEqual({ name: 'A', reentry: false, clearExitRule: true });
+    // A new trigger is sent, without a new version.
+    const byEvent = { ...loaded, trigger: { kind: 'event' as const, value: 'viewed_price' } };
+    expect(updateInput(byEvent, loaded)).toEqual({ input: { name: 'A', reentry: false, trigger: { event: { name: 'viewed_price' } } }, newVersion: false });
   });
 });
 

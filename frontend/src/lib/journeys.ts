@@ -387,13 +387,15 @@ export function createInput(d: JourneyDraft): CreateJourneyInput {
 }
 
 /**
- * What an edit sends: the name and reentry, and the steps and the exit rule
- * only when they differ from what was loaded (a change of either makes a
- * new version; enrolled leads finish on the one they entered). The trigger
- * cannot change.
+ * What an edit sends: the name and reentry, and the trigger, the steps and
+ * the exit rule only when they differ from what was loaded (a change of the
+ * steps or the exit rule makes a new version; enrolled leads finish on the
+ * one they entered; a new trigger enrols from then on).
  */
 export function updateInput(d: JourneyDraft, loaded: JourneyDraft): { input: UpdateJourneyInput; newVersion: boolean } {
   const input: UpdateJourneyInput = { name: d.name.trim(), reentry: d.reentry };
+  const trigger = triggerToInput(d.trigger);
+  if (JSON.stringify(trigger) !== JSON.stringify(triggerToInput(loaded.trigger))) input.trigger = trigger;
   const steps = d.steps.map(stepToInput);
   const stepsChanged = JSON.stringify(steps) !== JSON.stringify(loaded.steps.map(stepToInput));
   if (stepsChanged) input.steps = steps;

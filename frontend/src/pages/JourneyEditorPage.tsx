@@ -172,7 +172,7 @@ export default function JourneyEditorPage() {
         <TriggerEditor
           kind={draft.trigger.kind}
           value={draft.trigger.value}
-          locked={!isNew}
+          editing={!isNew}
           errors={triggerErrors}
           onChange={(kind, value) => setDraft((d) => ({ ...d, trigger: { kind, value } }))}
         />
@@ -234,8 +234,8 @@ export default function JourneyEditorPage() {
   );
 }
 
-function TriggerEditor({ kind, value, locked, errors, onChange }: {
-  kind: TriggerKind; value: string; locked: boolean; errors: string[]; onChange: (k: TriggerKind, v: string) => void;
+function TriggerEditor({ kind, value, editing, errors, onChange }: {
+  kind: TriggerKind; value: string; editing: boolean; errors: string[]; onChange: (k: TriggerKind, v: string) => void;
 }) {
   const { t } = useI18n();
   const { can } = useSession();
@@ -248,21 +248,21 @@ function TriggerEditor({ kind, value, locked, errors, onChange }: {
   let control: ReactNode = null;
   const select = (label: string, options: { value: string; label: string }[]) => (
     <Form.Item label={label} required {...err}>
-      <Select value={value || undefined} disabled={locked} onChange={(v: string) => onChange(kind, v)} options={options} showSearch={{ optionFilterProp: 'label' }} data-testid="journey-trigger-value" />
+      <Select value={value || undefined} onChange={(v: string) => onChange(kind, v)} options={options} showSearch={{ optionFilterProp: 'label' }} data-testid="journey-trigger-value" />
     </Form.Item>
   );
   switch (vk) {
     case 'source':
       control = (
         <Form.Item label={t('journey.source')} extra={t('journey.sourceHint')} {...err}>
-          <Input value={value} disabled={locked} maxLength={100} placeholder={t('journeyTrigger.any')} onChange={(e) => onChange(kind, e.target.value)} data-testid="journey-trigger-value" />
+          <Input value={value} maxLength={100} placeholder={t('journeyTrigger.any')} onChange={(e) => onChange(kind, e.target.value)} data-testid="journey-trigger-value" />
         </Form.Item>
       );
       break;
     case 'event':
       control = (
         <Form.Item label={t('journey.eventName')} required {...err}>
-          <Input value={value} disabled={locked} maxLength={100} placeholder="viewed_price" onChange={(e) => onChange(kind, e.target.value)} data-testid="journey-trigger-value" />
+          <Input value={value} maxLength={100} placeholder="viewed_price" onChange={(e) => onChange(kind, e.target.value)} data-testid="journey-trigger-value" />
         </Form.Item>
       );
       break;
@@ -283,10 +283,9 @@ function TriggerEditor({ kind, value, locked, errors, onChange }: {
   }
   return (
     <Form layout="vertical" component={false}>
-      <Form.Item label={t('journey.triggerKind')} extra={locked ? t('journey.triggerLocked') : t(`journeyTrigger.hint.${kind}` as MessageKey)}>
+      <Form.Item label={t('journey.triggerKind')} extra={<>{t(`journeyTrigger.hint.${kind}` as MessageKey)}{editing && <div data-testid="journey-trigger-edit-hint">{t('journey.triggerEdit')}</div>}</>}>
         <Select
           value={kind}
-          disabled={locked}
           onChange={(k: TriggerKind) => onChange(k, '')}
           options={TRIGGER_KINDS.map((k) => ({ value: k, label: t(`journeyTrigger.${k}` as MessageKey) }))}
           data-testid="journey-trigger-kind"
