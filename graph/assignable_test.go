@@ -63,5 +63,42 @@ func TestRolesAreGivenOnlyByTheirHolders(t *testing.T) {
 	api.MustDo(admin, `mutation($id: ID!){ updateUser(id: $id, input: {roles: ["hr", "rep"]}) { id } }`, map[string]any{"id": u.CreateUser.ID}, nil)
 	// Now X holds rep too, which hr could not give: hr may no longer change X.
 	refused("a user who holds more", `mutation($id: ID!){ updateUser(id: $id, input: {name: "X3"}) { id } }`, map[string]any{"id": u.CreateUser.ID}, "id")
-	api.MustDo(admin, `mutation { createAPIKey(input: {name: "admin-ci"}) { key } }`, nil, nil)
+	var k struct {
+		CreateAPIKey struct{ APIKey struct{ ID string } }
+	}
+	api.MustDo(admin, `mutation { createAPIKey(input: {name: "admin-ci"}) { apiKey { id } key } }`, nil, &k)
+	adminKey := k.CreateAPIKey.APIKey.ID
+	refused("revoking an admin key", `mutation($id: ID!){ revokeAPIKey(id: $id) { id } }`, map[string]any{"id": adminKey}, "id")
+
+	// Bad inputs of createAPIKey are refused at their path and store nothing.
+	var before2 int
+	_ = api.DB.DB.QueryRow(`SELECT count(*) FROM api_keys`).Scan(&before2)
+	for _, c := range []struct {
+		input map[string]any
+		field string
+	}{
+		{map[string]any{"name": "  "}, "input.name"},
+		{map[string]any{"name": "x", "roles": []string{}}, "input.roles"},
+		{map[string]any{"name": "x", "roles": []string{"Bad Role"}}, "input.roles[0]"},
+		{map[string]any{"name": "x", "roles": []string{"rep", "rep"}}, "input.roles[1]"},
+	} {
+		res := api.Do(admin, `mutation($i: CreateAPIKeyInput!){ createAPIKey(input: $i) { key } }`, map[string]any{"i": c.input})
+		if len(res.Errors) != 1 || res.Errors[0].Code() != "BAD_USER_INPUT" || res.Errors[0].Field() != c.field {
+			t.Errorf("createAPIKey(%v): %+v; want BAD_USER_INPUT at %s", c.input, res.Errors, c.field)
+		}
+	}
+	var after2 int
+	_ = api.DB.DB.QueryRow(`SELECT count(*) FROM api_keys`).Scan(&after2)
+	if after2 != before2 {
+		t.Errorf("refused keys were stored: %d, want %d", after2, before2)
+	}
+	// Revoking: once, then CONFLICT; an unknown key is NOT_FOUND.
+	revoke := `mutation($id: ID!){ revokeAPIKey(id: $id) { revokedAt } }`
+	api.MustDo(admin, revoke, map[string]any{"id": adminKey}, nil)
+	for id, code := range map[string]string{adminKey: "CONFLICT", gid.Encode(gid.New(gid.APIKey)): "NOT_FOUND"} {
+		res := api.Do(admin, revoke, map[string]any{"id": id})
+		if len(res.Errors) != 1 || res.Errors[0].Code() != code || res.Errors[0].Field() != "id" {
+			t.Errorf("revokeAPIKey(%s): %+v; want %s at id", id, res.Errors, code)
+		}
+	}
 }

@@ -67,6 +67,16 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateA
 
 // RevokeAPIKey is the resolver for the revokeAPIKey field.
 func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id uuid.UUID) (*ent.APIKey, error) {
+	// A key that may do more than the caller is revoked only by someone who could have made it.
+	if k, err := r.db(ctx).APIKey.Get(ctx, id); err == nil {
+		v, err := viewer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.Authz.CheckManageable(ctx, v, "id", k.Roles); err != nil {
+			return nil, err
+		}
+	}
 	return r.Auth.RevokeAPIKey(ctx, id)
 }
 

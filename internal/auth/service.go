@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,7 +13,10 @@ import (
 	"github.com/scrmhq/scrm/ent/apikey"
 	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/ent/workspace"
+	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/policy"
 	"github.com/scrmhq/scrm/internal/tenant"
+	"github.com/scrmhq/scrm/internal/textinput"
 )
 
 // Service signs users in and resolves credentials into a Viewer.
@@ -126,6 +128,21 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, roles []string)
 	if v == nil {
 		return nil, "", ErrUnauthenticated
 	}
+	name, err := textinput.Clean("name", name, 200, true)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(roles) == 0 {
+		return nil, "", apperr.Input("roles", "give the key at least one role")
+	}
+	for i, r := range roles {
+		if !policy.ValidRole(r) {
+			return nil, "", apperr.Input(fmt.Sprintf("roles[%d]", i), "invalid role name %q", r)
+		}
+		if slices.Contains(roles[:i], r) {
+			return nil, "", apperr.Input(fmt.Sprintf("roles[%d]", i), "role %q is given twice", r)
+		}
+	}
 	plain, prefix, hash, err := NewAPIKey()
 	if err != nil {
 		return nil, "", err
@@ -146,8 +163,9 @@ func (s *Service) RevokeAPIKey(ctx context.Context, id uuid.UUID) (*ent.APIKey, 
 	k, err := s.client.APIKey.UpdateOneID(id).Where(apikey.RevokedAtIsNil()).SetRevokedAt(s.now()).Save(ctx)
 	if ent.IsNotFound(err) {
 		if _, gerr := s.client.APIKey.Get(ctx, id); gerr == nil {
-			return nil, errors.New("api key is already revoked")
+			return nil, apperr.New(apperr.Conflict, "id", "the API key is already revoked")
 		}
+		return nil, apperr.New(apperr.NotFound, "id", "no such API key")
 	}
 	return k, err
 }

@@ -33,14 +33,13 @@ func (s *Service) CheckAssignable(ctx context.Context, v *auth.Viewer, field str
 	return nil
 }
 
-// CheckManageable refuses, as FORBIDDEN at field, changing a user who holds
-// roles v could not give (an admin, for a manager with `user write`): their
-// password, roles or anything else. A user may always change themselves,
-// within CheckAssignable for their own roles.
+// CheckManageable refuses, as FORBIDDEN at field, changing a user or an API
+// key that holds roles v could not give (an admin, for a manager with `user
+// write`): a user's password, roles or anything else, or revoking the key.
 func (s *Service) CheckManageable(ctx context.Context, v *auth.Viewer, field string, roles []string) error {
 	if err := s.CheckAssignable(ctx, v, field, roles); err != nil {
 		if e, ok := apperr.As(err); ok && e.Code == apperr.Forbidden {
-			return apperr.New(apperr.Forbidden, field, "this user holds permissions you do not: only someone who holds all of them can change the user")
+			return apperr.New(apperr.Forbidden, field, "it holds permissions you do not: only someone who holds all of them can change it")
 		}
 		return err
 	}
