@@ -27,7 +27,7 @@ func TestTasksByHandAndTeamView(t *testing.T) {
 	login := func(name string) string { return api.Login("acme", name+"@acme.test", "pass-word-1") }
 	mgrT, rep1T, rep2T := login("mgr"), login("rep1"), login("rep2")
 	due := api.Clock.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)
-	const create = `mutation($in: CreateTaskInput!){ createTask(input:$in){ id title kind status dueAt assignee { id } lead { id } } }`
+	const create = `mutation($in: CreateTaskInput!){ createTask(input:$in){ id title kind status dueAt assignee { id } lead { id } createdBy { id name } } }`
 	count := func() int {
 		var n int
 		if err := api.DB.DB.QueryRow(`SELECT count(*) FROM tasks`).Scan(&n); err != nil {
@@ -61,11 +61,14 @@ func TestTasksByHandAndTeamView(t *testing.T) {
 	type taskView struct {
 		ID, Title, Kind, Status string
 		Assignee                struct{ ID string }
+		CreatedBy               *struct{ ID, Name string }
 	}
 	var c1, c2 struct{ CreateTask taskView }
 	api.MustDo(mgrT, create, map[string]any{"in": map[string]any{"title": "回访王总", "dueAt": due, "assigneeID": rep1}}, &c1)
 	api.MustDo(rep2T, create, map[string]any{"in": map[string]any{"title": "自己的", "dueAt": due}}, &c2)
-	if c1.CreateTask.Assignee.ID != rep1 || c1.CreateTask.Kind != "TASK" || c2.CreateTask.Assignee.ID != rep2 {
+	if c1.CreateTask.Assignee.ID != rep1 || c1.CreateTask.Kind != "TASK" || c2.CreateTask.Assignee.ID != rep2 ||
+		c1.CreateTask.CreatedBy == nil || c1.CreateTask.CreatedBy.ID != mgr || c1.CreateTask.CreatedBy.Name != "mgr" ||
+		c2.CreateTask.CreatedBy == nil || c2.CreateTask.CreatedBy.ID != rep2 {
 		t.Fatalf("created %+v %+v", c1, c2)
 	}
 	var notes struct {
@@ -100,6 +103,12 @@ func TestTasksByHandAndTeamView(t *testing.T) {
 	api.MustDo(mgrT, `mutation($id:ID!, $u:ID!){ updateTask(id:$id, input:{assigneeID:$u, title:"回访王总（改）"}){ id title assignee { id } } }`,
 		map[string]any{"id": c1.CreateTask.ID, "u": rep2}, &up)
 	if up.UpdateTask.Assignee.ID != rep2 || up.UpdateTask.Title != "回访王总（改）" {
+		t.Fatalf("updated %+v", up)
+	}
+	// The new assignee reads who made it: reassigning does not change that.
+	var seen struct{ Node *taskView }
+	api.MustDo(rep2T, `query($id:ID!){ node(id:$id){ ... on Task { id createdBy { id name } } } }`, map[string]any{"id": c1.CreateTask.ID}, &seen)
+	if seen.Node == nil || seen.Node.CreatedBy == nil || seen.Node.CreatedBy.ID != mgr {
 		t.Fatalf("updated %+v", up)
 	}
 	if r := api.Do(rep1T, `mutation($id:ID!){ cancelTask(id:$id){ id } }`, map[string]any{"id": c1.CreateTask.ID}); len(r.Errors) != 1 || r.Errors[0].Code() != "NOT_FOUND" {
