@@ -141,6 +141,9 @@ describe('task centre', () => {
     expect(await a.getByTestId('task-due').innerText()).toMatch(/已逾期|刚刚到期/);
     expect(await a.getByTestId('task-lead').getAttribute('href')).toBe(`/leads/${leadA}`);
     expect(await a.innerText()).toContain('请与客户确认需求');
+    // Made by the journey's step: no user made it (createdBy null), the journey is named.
+    expect(await a.getByTestId('task-source').innerText()).toBe(`旅程「e2e 待办 ${stamp}」`);
+    expect(await a.getByTestId('task-source').getAttribute('data-by')).toBe('journey');
     // rep2's lead: not a link, and its 打开线索 is disabled.
     await showRow(taskNowB);
     const bRow = rowOf(taskNowB);

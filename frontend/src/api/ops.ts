@@ -633,12 +633,15 @@ export const TaskRowFragment = graphql(`
   fragment TaskRow on Task {
     id kind title description status dueAt overdue completedAt note
     lead { id name company }
+    assignee { id name }
+    createdBy { id name }
+    journey { id name }
   }
 `);
 
 export const MyTasksDoc = graphql(`
-  query MyTasks($status: TaskStatus, $dueBefore: Time, $first: Int, $after: Cursor) {
-    myTasks(status: $status, dueBefore: $dueBefore, first: $first, after: $after) {
+  query MyTasks($status: TaskStatus, $dueBefore: Time, $kind: TaskKind, $first: Int, $after: Cursor) {
+    myTasks(status: $status, dueBefore: $dueBefore, kind: $kind, first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
       edges { cursor node { ...TaskRow } }

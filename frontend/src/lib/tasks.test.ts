@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import dayjs from 'dayjs';
 import { CombinedError } from 'urql';
 import { GraphQLError } from 'graphql';
-import { completeErrorText, dueState, endOfToday, parseTab, relative, relativeDue, tabVariables } from './tasks';
+import { completeErrorText, dueState, endOfToday, isStale, parseKind, parseTab, relative, relativeDue, tabVariables, taskErrorText, taskSource, updateInput } from './tasks';
 
 // Local times: the tests run in the machine's time zone, and so does the code.
 const now = dayjs('2026-12-02T15:30:00');
@@ -73,7 +73,62 @@ describe('completeErrorText', () => {
     expect(completeErrorText(e, 'en')).toBe('This task is already done or cancelled');
   });
   it('says refusals by their code and keeps input errors', () => {
-    expect(completeErrorText(err('task not found', { code: 'NOT_FOUND' }), 'zh')).toBe('不存在或你无权查看');
+    expect(completeErrorText(err('task not found', { code: 'NOT_FOUND' }), 'zh')).toBe('该待办已不在你的可见范围内（可能已转给他人）');
+    expect(completeErrorText(err('forbidden', { code: 'FORBIDDEN' }), 'zh')).not.toBe('forbidden');
     expect(completeErrorText(err('note: at most 5000 characters', { code: 'BAD_USER_INPUT', field: 'note' }), 'zh')).toBe('note: at most 5000 characters');
+  });
+});
+
+describe('taskErrorText', () => {
+  const err = (message: string, extensions: Record<string, unknown>) => new CombinedError({ graphQLErrors: [new GraphQLError(message, { extensions })] });
+  it('says a closed task by the action tried', () => {
+    const e = err('the task is cancelled', { code: 'CONFLICT', field: 'id' });
+    expect(taskErrorText(e, 'zh', 'edit')).toBe('该待办已完成或已取消，不能再修改');
+    expect(taskErrorText(e, 'zh', 'cancel')).toBe('该待办已完成或已取消，不能再取消');
+    expect(taskErrorText(e, 'en', 'edit')).toBe('This task is already done or cancelled and cannot be changed');
+    expect(isStale(e)).toBe(true);
+  });
+  it('says a task given away meanwhile, and keeps input errors as the API says them', () => {
+    const gone = err('task not found', { code: 'NOT_FOUND', field: 'id' });
+    expect(taskErrorText(gone, 'en', 'cancel')).toBe('You no longer see this task (it may have been given to someone else)');
+    expect(isStale(gone)).toBe(true);
+    const bad = err('the due time has passed', { code: 'BAD_USER_INPUT', field: 'input.dueAt' });
+    expect(taskErrorText(bad, 'zh', 'edit')).toBe('the due time has passed');
+    expect(isStale(bad)).toBe(false);
+  });
+});
+
+describe('kind filter', () => {
+  it('reads the kind from the URL, none when missing or unknown', () => {
+    expect(parseKind('TASK')).toBe('TASK');
+    expect(parseKind('FOLLOW_UP')).toBe('FOLLOW_UP');
+    expect(parseKind('task')).toBeNull();
+    expect(parseKind(null)).toBeNull();
+  });
+});
+
+describe('updateInput', () => {
+  const task = { title: '回访', description: '问预算', dueAt: at('2026-12-01T10:00:00'), assignee: { id: 'a' } };
+  const same = { title: '回访', description: '问预算', dueAt: dayjs('2026-12-01T10:00:00'), assigneeID: 'a' };
+  it('sends nothing when nothing changed, a past due time included', () => {
+    expect(updateInput(task, same)).toBeNull();
+    expect(updateInput(task, { ...same, dueAt: dayjs('2026-12-01T10:00:30'), description: '问预算 ' })).toBeNull();
+    expect(updateInput(task, { ...same, assigneeID: null })).toBeNull();
+  });
+  it('sends only what changed', () => {
+    expect(updateInput(task, { ...same, title: '回访王总' })).toEqual({ title: '回访王总' });
+    expect(updateInput(task, { ...same, description: '' })).toEqual({ description: '' });
+    expect(updateInput(task, { ...same, dueAt: dayjs('2026-12-05T09:00:00'), assigneeID: 'b' })).toEqual({
+      dueAt: at('2026-12-05T09:00:00'),
+      assigneeID: 'b',
+    });
+  });
+});
+
+describe('taskSource', () => {
+  it('names the user who made it, else the journey', () => {
+    expect(taskSource({ createdBy: { name: '陈静' }, journey: null })).toEqual({ by: 'user', name: '陈静' });
+    expect(taskSource({ createdBy: null, journey: { name: '新线索 SOP' } })).toEqual({ by: 'journey', name: '新线索 SOP' });
+    expect(taskSource({ createdBy: null, journey: null })).toEqual({ by: 'none' });
   });
 });

@@ -79,11 +79,80 @@ export function relativeDue(at: string, lang: Lang, now: Dayjs = dayjs()): strin
   return translate(lang, `tasks.${r.past ? 'overdueBy' : 'dueIn'}.${r.unit}` as MessageKey, { n: r.n });
 }
 
+export type TaskAction = 'complete' | 'edit' | 'cancel';
+
 /**
- * What a refused completion says: a task that is no longer OPEN (CONFLICT)
- * in the UI's words, refusals by their code, input errors as the API says them.
+ * What a refused completion, edit or cancel says: a task that is no longer
+ * OPEN (CONFLICT) and one the viewer no longer sees (NOT_FOUND: given to
+ * someone else meanwhile) in the UI's words, other refusals by their code,
+ * input errors as the API says them.
  */
-export function completeErrorText(err: CombinedError | undefined | null, lang: Lang): string {
-  if (apiErrors(err).some((e) => e.code === 'CONFLICT')) return translate(lang, 'tasks.notOpen');
+export function taskErrorText(err: CombinedError | undefined | null, lang: Lang, action: TaskAction = 'complete'): string {
+  const codes = apiErrors(err).map((e) => e.code);
+  if (codes.includes('CONFLICT')) return translate(lang, action === 'complete' ? 'tasks.notOpen' : action === 'edit' ? 'tasks.notOpenEdit' : 'tasks.notOpenCancel');
+  if (codes.includes('NOT_FOUND')) return translate(lang, 'tasks.gone');
   return errorText(err, lang);
+}
+
+/** The completion's refusal text (taskErrorText for 'complete'). */
+export function completeErrorText(err: CombinedError | undefined | null, lang: Lang): string {
+  return taskErrorText(err, lang, 'complete');
+}
+
+/** Whether a refusal means the list is out of date (done, cancelled or moved elsewhere meanwhile). */
+export function isStale(err: CombinedError | undefined | null): boolean {
+  return apiErrors(err).some((e) => e.code === 'CONFLICT' || e.code === 'NOT_FOUND');
+}
+
+export type TaskKindFilter = 'TASK' | 'FOLLOW_UP';
+
+/** The kind named in the URL (?kind=), none (every kind) when missing or unknown. */
+export function parseKind(s: string | null | undefined): TaskKindFilter | null {
+  return s === 'TASK' || s === 'FOLLOW_UP' ? s : null;
+}
+
+export interface EditableTask {
+  title: string;
+  description: string;
+  dueAt: string;
+  assignee: { id: string };
+}
+
+export interface TaskEdit {
+  title: string;
+  description?: string | null;
+  dueAt: Dayjs;
+  assigneeID?: string | null;
+}
+
+export interface UpdateTaskVars {
+  title?: string;
+  description?: string;
+  dueAt?: string;
+  assigneeID?: string;
+}
+
+/**
+ * What updateTask is sent for an edit: only what changed (an unchanged due
+ * time that has passed is not sent, so a late task keeps it, and the API
+ * would refuse a past time); null when nothing changed. The due time is
+ * compared to the minute, as the form shows it.
+ */
+export function updateInput(task: EditableTask, v: TaskEdit): UpdateTaskVars | null {
+  const out: UpdateTaskVars = {};
+  if (v.title.trim() !== task.title) out.title = v.title;
+  const desc = v.description ?? '';
+  if (desc.trim() !== task.description.trim()) out.description = desc;
+  if (!v.dueAt.isSame(dayjs(task.dueAt), 'minute')) out.dueAt = v.dueAt.second(0).millisecond(0).toISOString();
+  if (v.assigneeID && v.assigneeID !== task.assignee.id) out.assigneeID = v.assigneeID;
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+export type TaskSource = { by: 'user'; name: string } | { by: 'journey'; name: string } | { by: 'none' };
+
+/** Who or what made a task: a user (by hand, or a follow-up's author), a journey, or unknown (made before it was recorded). */
+export function taskSource(task: { createdBy?: { name: string } | null; journey?: { name: string } | null }): TaskSource {
+  if (task.createdBy) return { by: 'user', name: task.createdBy.name };
+  if (task.journey) return { by: 'journey', name: task.journey.name };
+  return { by: 'none' };
 }

@@ -1,6 +1,6 @@
 // One lead: its fields (built-in and custom), stage bar, tags, follow-ups,
-// history (stage and owner changes), deals, its WeCom contacts, and the
-// timeline of all of them (LeadTimeline).
+// history (stage and owner changes), deals, its open tasks (任务), its WeCom
+// contacts, and the timeline of all of them (LeadTimeline).
 import { useEffect, useMemo, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import {
@@ -26,6 +26,7 @@ import { isStaleSchema, readTyped, typedErrorMap, typedInput, withTypedFields } 
 import { fmtMoney, fmtTime } from '../lib/format';
 import { failureLabel, followUpKindLabel, outcomeLabel, ownerChangeLabel, stageKindLabel } from '../lib/labels';
 import { NewTaskModal } from '../components/tasks/NewTaskModal';
+import { LeadTasks, useLeadTasks } from '../components/tasks/LeadTasks';
 import type { FollowUpKind, FollowUpOutcome } from '../gql/graphql';
 
 const KINDS: FollowUpKind[] = ['CALL', 'VISIT', 'WECOM', 'SMS', 'EMAIL', 'NOTE'];
@@ -65,6 +66,7 @@ export default function LeadDetailPage() {
   const { users } = useUsers();
   const [editing, setEditing] = useState(false);
   const [newTask, setNewTask] = useState(false);
+  const leadTasks = useLeadTasks(id);
   const [lostStage, setLostStage] = useState<string | null>(null);
   const [form] = Form.useForm();
   const [fuForm] = Form.useForm();
@@ -307,6 +309,7 @@ export default function LeadDetailPage() {
               onDone={(title) => {
                 message.success(t('tasks.created', { title }));
                 setNewTask(false);
+                leadTasks.refetch();
               }}
             />
           )}
@@ -468,6 +471,13 @@ export default function LeadDetailPage() {
                     </>
                   ),
                 },
+                ...(leadTasks.read
+                  ? [{
+                      key: 'tasks',
+                      label: <span data-testid="lead-tasks-tab">{t('tasks.lead.tab', { n: leadTasks.total })}</span>,
+                      children: <LeadTasks lead={{ id: lead.id, name: lead.name }} tasks={leadTasks} onChanged={reload} />,
+                    }]
+                  : []),
                 {
                   key: 'history',
                   label: t('lead.history'),

@@ -2,16 +2,19 @@
 // steps and the follow-ups they promised — by tab (due today, overdue, all
 // open, done), oldest due first, paged with the connection's cursor. A task
 // is completed with an optional note (completeTask), which the API records
-// as a follow-up on its lead. On a phone the rows are cards. 新建任务 makes a
-// task by hand (createTask); users with task manage get a 团队 tab, the
-// tasks of the members of the teams they manage (components/tasks).
+// as a follow-up on its lead, changed (编辑: title, description, due time,
+// and with task manage the assignee) or cancelled (取消任务, with an optional
+// reason); the own tabs filter by kind (?kind=). Each task says who or what
+// made it (来源). On a phone the rows are cards. 新建任务 makes a task by
+// hand (createTask); users with task manage get a 团队 tab, the tasks of the
+// members of the teams they manage (components/tasks).
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { Alert, App, Badge, Button, Card, Empty, Form, Input, List, Modal, Space, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
-import { CheckOutlined, LeftOutlined, PlusOutlined, RightOutlined, UserOutlined } from '@ant-design/icons';
-import { useMutation, useQuery } from 'urql';
+import { Alert, App, Badge, Button, Card, Empty, List, Select, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
+import { LeftOutlined, PlusOutlined, RightOutlined, UserOutlined } from '@ant-design/icons';
+import { useQuery } from 'urql';
 import dayjs from 'dayjs';
-import { CompleteTaskDoc, MyTasksDoc } from '../api/ops';
+import { MyTasksDoc } from '../api/ops';
 import { useSession } from '../auth/session';
 import { useI18n } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
@@ -19,7 +22,9 @@ import { QueryError } from '../components/QueryError';
 import { useTaskCounts } from '../components/TaskButton';
 import { NewTaskModal } from '../components/tasks/NewTaskModal';
 import { TeamTasks } from '../components/tasks/TeamTasks';
-import { completeErrorText, dueState, parseTab, relativeDue, tabVariables, TASK_TABS, type TaskTab } from '../lib/tasks';
+import { useTaskActions } from '../components/tasks/TaskActions';
+import { TaskSourceText } from '../components/tasks/TaskSource';
+import { dueState, parseKind, parseTab, relativeDue, tabVariables, TASK_TABS, type TaskTab } from '../lib/tasks';
 import { fmtNumber, fmtTime } from '../lib/format';
 import { taskKindLabel } from '../lib/labels';
 import { useMobile } from '../lib/useMobile';
@@ -39,6 +44,7 @@ export default function TasksPage() {
   const canManage = can('task', 'manage');
   const team = canManage && params.get('tab') === 'team';
   const tab = parseTab(params.get('tab'));
+  const kind = parseKind(params.get('kind'));
   const [creating, setCreating] = useState(false);
 
   // The time the tab's due limits are for: set when a tab is chosen and after a completion. The
@@ -50,13 +56,15 @@ export default function TasksPage() {
     return () => clearInterval(h);
   }, []);
   // cursors[i] is the `after` of page i, for the tab they were read in: another tab starts on its first page.
-  const [paging, setPaging] = useState<{ tab: TaskTab; cursors: (string | null)[] }>({ tab, cursors: [null] });
-  const cursors = paging.tab === tab ? paging.cursors : [null];
+  // The list's key: the tab and the kind filter.
+  const listKey = `${tab}:${kind ?? ''}`;
+  const [paging, setPaging] = useState<{ key: string; cursors: (string | null)[] }>({ key: listKey, cursors: [null] });
+  const cursors = paging.key === listKey ? paging.cursors : [null];
   const setCursors = (f: (c: (string | null)[]) => (string | null)[]) =>
-    setPaging((p) => ({ tab, cursors: f(p.tab === tab ? p.cursors : [null]) }));
+    setPaging((p) => ({ key: listKey, cursors: f(p.key === listKey ? p.cursors : [null]) }));
   const page = cursors.length - 1;
 
-  const variables = useMemo(() => ({ ...tabVariables(tab, now), first: PAGE_SIZE, after: cursors[page] }), [tab, now, cursors, page]);
+  const variables = useMemo(() => ({ ...tabVariables(tab, now), kind, first: PAGE_SIZE, after: cursors[page] }), [tab, kind, now, cursors, page]);
   const [res, refetch] = useQuery({ query: MyTasksDoc, variables, context: useMemo(() => ({ additionalTypenames: ['Task'] }), []) });
   const counts = useTaskCounts();
   // Only rows of what the tab asks now: not the last tab's (or page's) while the new ones load.
@@ -71,13 +79,13 @@ export default function TasksPage() {
     if (conn && !loading && rows.length === 0 && page > 0) setPaging((p) => ({ ...p, cursors: p.cursors.slice(0, -1) }));
   }, [conn, loading, rows.length, page]);
 
-  const [completing, setCompleting] = useState<Task | null>(null);
   const reload = () => {
     setNow(dayjs());
     setClock(dayjs());
     refetch({ requestPolicy: 'network-only' });
     counts.refresh();
   };
+  const { actions: taskActions, dialogs } = useTaskActions(reload);
 
   const leadCell = (task: Task) =>
     task.lead ? (
@@ -97,14 +105,11 @@ export default function TasksPage() {
     );
   };
   const kindTag = (task: Task) => <Tag color={task.kind === 'FOLLOW_UP' ? 'orange' : 'geekblue'} data-testid="task-kind">{taskKindLabel(t, task.kind)}</Tag>;
-  const actions = (task: Task) => (
-    <Space size={4} wrap>
-      {task.status === 'OPEN' && canWrite && (
-        <Button size="small" type="primary" icon={<CheckOutlined />} onClick={() => setCompleting(task)} data-testid="task-complete">{t('tasks.complete')}</Button>
-      )}
-      <Button size="small" disabled={!task.lead} onClick={() => task.lead && navigate(`/leads/${task.lead.id}`)} data-testid="task-open-lead">{t('tasks.openLead')}</Button>
-    </Space>
-  );
+  const actions = (task: Task) =>
+    taskActions(
+      task,
+      <Button size="small" disabled={!task.lead} onClick={() => task.lead && navigate(`/leads/${task.lead.id}`)} data-testid="task-open-lead">{t('tasks.openLead')}</Button>,
+    );
 
   const done = tab === 'done';
   const columns = [
@@ -112,6 +117,7 @@ export default function TasksPage() {
     { title: t('tasks.colKind'), key: 'kind', width: 110, render: (_: unknown, r: Task) => kindTag(r) },
     { title: t('tasks.colDue'), key: 'due', width: 170, render: (_: unknown, r: Task) => dueCell(r) },
     { title: t('tasks.colLead'), key: 'lead', width: 200, render: (_: unknown, r: Task) => leadCell(r) },
+    { title: t('tasks.colSource'), key: 'source', width: 140, render: (_: unknown, r: Task) => <TaskSourceText task={r} /> },
     {
       title: t('tasks.colDescription'), key: 'description',
       render: (_: unknown, r: Task) => <Typography.Paragraph type="secondary" ellipsis={{ rows: 2, tooltip: r.description }} style={{ margin: 0 }}>{r.description}</Typography.Paragraph>,
@@ -122,7 +128,7 @@ export default function TasksPage() {
           { title: t('tasks.colNote'), key: 'note', render: (_: unknown, r: Task) => <span data-testid="task-note-shown">{r.note}</span> },
         ]
       : []),
-    { title: t('tasks.colActions'), key: 'actions', width: done ? 110 : 180, render: (_: unknown, r: Task) => actions(r) },
+    { title: t('tasks.colActions'), key: 'actions', width: done ? 110 : 230, render: (_: unknown, r: Task) => actions(r) },
   ];
 
   const tabLabel = (k: TaskTab): ReactNode => {
@@ -163,11 +169,30 @@ export default function TasksPage() {
         onChange={(k) => {
           setNow(dayjs());
           setClock(dayjs());
-          setParams(k === 'today' ? {} : { tab: k }, { replace: true });
+          const next: Record<string, string> = k === 'today' ? {} : { tab: k };
+          if (kind && k !== 'team') next.kind = kind;
+          setParams(next, { replace: true });
         }}
         items={tabs}
         data-testid="tasks-tabs"
       />
+      {!team && (
+        <div style={{ marginBottom: 12 }}>
+          <Select
+            allowClear placeholder={t('tasks.allKinds')} style={{ width: 160 }} value={kind ?? undefined}
+            onChange={(v?: string) => {
+              const next = new URLSearchParams(params);
+              if (v) next.set('kind', v);
+              else next.delete('kind');
+              setNow(dayjs());
+              setParams(next, { replace: true });
+            }}
+            options={(['TASK', 'FOLLOW_UP'] as const).map((k) => ({ value: k, label: taskKindLabel(t, k) }))}
+            aria-label={t('tasks.kindFilter')}
+            data-testid="tasks-filter-kind"
+          />
+        </div>
+      )}
       {team ? <TeamTasks /> : <>
       <QueryError error={res.error} retry={() => refetch({ requestPolicy: 'network-only' })} />
       {mobile ? (
@@ -185,6 +210,7 @@ export default function TasksPage() {
                 </div>
                 <div style={{ marginTop: 4 }}>{dueCell(r)}</div>
                 <div style={{ marginTop: 4, fontSize: 13 }}><UserOutlined /> {leadCell(r)}</div>
+                <div style={{ marginTop: 4, fontSize: 12 }} className="scrm-muted"><TaskSourceText task={r} /></div>
                 {r.description && <Typography.Paragraph type="secondary" ellipsis={{ rows: 3 }} style={{ margin: '4px 0 0', fontSize: 13 }}>{r.description}</Typography.Paragraph>}
                 {done && (
                   <div className="scrm-muted" style={{ fontSize: 12, marginTop: 4 }}>
@@ -228,62 +254,7 @@ export default function TasksPage() {
         </Tooltip>
       </div>
       </>}
-      {completing && (
-        <CompleteModal
-          task={completing}
-          onClose={() => setCompleting(null)}
-          onDone={(note) => {
-            const title = completing.title;
-            message.success(note ? t(completing.lead ? 'tasks.completedWithNote' : 'tasks.completedNoteKept', { title }) : t('tasks.completed', { title }));
-            setCompleting(null);
-            reload();
-          }}
-          onStale={reload}
-        />
-      )}
+      {dialogs}
     </div>
-  );
-}
-
-/** Asks for the optional note and completes the task. */
-function CompleteModal({ task, onClose, onDone, onStale }: { task: Task; onClose: () => void; onDone: (note: string) => void; onStale: () => void }) {
-  const { t, lang } = useI18n();
-  const [form] = Form.useForm<{ note?: string }>();
-  const [error, setError] = useState<string | null>(null);
-  const [{ fetching }, complete] = useMutation(CompleteTaskDoc);
-  const submit = async () => {
-    setError(null);
-    const v = await form.validateFields().catch(() => null);
-    if (!v) return;
-    const note = (v.note ?? '').trim();
-    const r = await complete({ id: task.id, note: note || null });
-    if (r.error) {
-      const fieldErr = r.error.graphQLErrors.find((e) => e.extensions?.field === 'note');
-      if (fieldErr) form.setFields([{ name: 'note', errors: [fieldErr.message] }]);
-      else setError(completeErrorText(r.error, lang));
-      // Completed elsewhere meanwhile: the lists are out of date.
-      if (r.error.graphQLErrors.some((e) => e.extensions?.code === 'CONFLICT')) onStale();
-      return;
-    }
-    onDone(note);
-  };
-  return (
-    <Modal
-      open
-      title={t('tasks.completeTitle', { title: task.title })}
-      onCancel={onClose}
-      onOk={submit}
-      confirmLoading={fetching}
-      okText={t('tasks.complete')}
-      okButtonProps={{ 'data-testid': 'task-complete-ok' } as Record<string, string>}
-      data-testid="task-complete-modal"
-    >
-      {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 12 }} data-testid="task-complete-error" />}
-      <Form form={form} layout="vertical">
-        <Form.Item name="note" label={t('tasks.note')}>
-          <Input.TextArea rows={4} maxLength={5000} showCount placeholder={t('tasks.notePlaceholder')} data-testid="task-note" />
-        </Form.Item>
-      </Form>
-    </Modal>
   );
 }

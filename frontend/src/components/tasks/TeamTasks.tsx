@@ -1,6 +1,8 @@
 // The task centre's 团队 tab (task manage): the tasks of the members of the
 // teams the viewer manages (everyone's for an admin), filtered by assignee,
 // kind and status, oldest due first; rows on a desktop, cards on a phone.
+// An open task is completed, changed (reassigned among those the viewer
+// manages) or cancelled here as on the own tabs (TaskActions).
 import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { Button, Card, Empty, List, Select, Space, Table, Tag, Typography } from 'antd';
@@ -10,6 +12,8 @@ import { TaskAssigneesDoc, TeamTasksDoc } from '../../api/taskOps';
 import { useSession } from '../../auth/session';
 import { useI18n } from '../../i18n';
 import { QueryError } from '../QueryError';
+import { useTaskActions } from './TaskActions';
+import { TaskSourceText } from './TaskSource';
 import { assigneeOptions } from '../../lib/taskForm';
 import { fmtNumber, fmtTime } from '../../lib/format';
 import { taskKindLabel } from '../../lib/labels';
@@ -39,6 +43,7 @@ export function TeamTasks() {
   const conn = res.data?.tasks;
   const rows = (conn?.edges ?? []).flatMap((e) => (e?.node ? [e.node] : []));
   const total = conn?.totalCount ?? 0;
+  const { actions, dialogs } = useTaskActions(() => refetch({ requestPolicy: 'network-only' }));
   const filter = (f: () => void) => {
     f();
     setCursors([null]);
@@ -56,7 +61,9 @@ export function TeamTasks() {
     { title: t('tasks.colKind'), key: 'kind', width: 110, render: (_: unknown, r: Row) => kindTag(r) },
     { title: t('tasks.colDue'), key: 'due', width: 170, render: (_: unknown, r: Row) => due(r) },
     { title: t('tasks.colLead'), key: 'lead', width: 180, render: (_: unknown, r: Row) => lead(r) },
+    { title: t('tasks.colSource'), key: 'source', width: 130, render: (_: unknown, r: Row) => <TaskSourceText task={r} /> },
     { title: t('tasks.colDescription'), key: 'description', render: (_: unknown, r: Row) => <Typography.Paragraph type="secondary" ellipsis={{ rows: 2 }} style={{ margin: 0 }}>{r.description}</Typography.Paragraph> },
+    { title: t('tasks.colActions'), key: 'actions', width: 230, render: (_: unknown, r: Row) => actions(r) },
   ];
 
   return (
@@ -84,13 +91,15 @@ export function TeamTasks() {
           locale={{ emptyText: <Empty description={t('tasks.empty.team')} /> }}
           renderItem={(r) => (
             <List.Item style={{ padding: '4px 0', border: 0 }}>
-              <Card size="small" style={{ width: '100%' }} data-testid="team-task-card">
+              <Card size="small" style={{ width: '100%' }} data-testid="team-task-card" data-task={r.id}>
                 <div style={{ display: 'flex', justifyContent: 'space-between', gap: 8 }}>
                   <Typography.Text strong data-testid="team-task-title">{r.title}</Typography.Text>
                   {kindTag(r)}
                 </div>
                 <div style={{ marginTop: 4, fontSize: 13 }}><UserOutlined /> <span data-testid="team-task-assignee">{r.assignee.name}</span> · {due(r)}</div>
                 <div style={{ marginTop: 4, fontSize: 13 }}>{lead(r)}</div>
+                <div style={{ marginTop: 4, fontSize: 12 }} className="scrm-muted"><TaskSourceText task={r} /></div>
+                {r.status === 'OPEN' && <div style={{ marginTop: 8 }}>{actions(r)}</div>}
               </Card>
             </List.Item>
           )}
@@ -98,7 +107,7 @@ export function TeamTasks() {
       ) : (
         <Table<Row>
           rowKey="id" size="middle" columns={columns} dataSource={rows} loading={res.fetching} pagination={false} tableLayout="auto"
-          onRow={() => ({ 'data-testid': 'team-task-row' }) as React.HTMLAttributes<HTMLElement>}
+          onRow={(r) => ({ 'data-testid': 'team-task-row', 'data-task': r.id }) as React.HTMLAttributes<HTMLElement>}
           locale={{ emptyText: <Empty description={t('tasks.empty.team')} /> }}
         />
       )}
@@ -110,6 +119,7 @@ export function TeamTasks() {
           onClick={() => conn?.pageInfo.endCursor && setCursors((c) => [...c, conn.pageInfo.endCursor ?? null])}
         />
       </div>
+      {dialogs}
     </div>
   );
 }
