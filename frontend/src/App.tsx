@@ -6,7 +6,7 @@ import enUS from 'antd/locale/en_US';
 import {
   ApartmentOutlined, BarChartOutlined, ClusterOutlined, DatabaseOutlined, FilterOutlined, GlobalOutlined,
   InboxOutlined, LogoutOutlined, NotificationOutlined, SafetyOutlined, SettingOutlined, TagsOutlined,
-  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined, CodeOutlined, DashboardOutlined, HomeOutlined, ProjectOutlined, MenuOutlined, CheckSquareOutlined, QrcodeOutlined, NodeIndexOutlined, MergeCellsOutlined,
+  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined, CodeOutlined, DashboardOutlined, HomeOutlined, ProjectOutlined, MenuOutlined, CheckSquareOutlined, QrcodeOutlined, NodeIndexOutlined, MergeCellsOutlined, KeyOutlined,
 } from '@ant-design/icons';
 import { useI18n } from './i18n';
 import { useSession } from './auth/session';
@@ -42,6 +42,7 @@ const RulesPage = lazy(() => import('./pages/settings/RulesPage'));
 const RolesPage = lazy(() => import('./pages/settings/RolesPage'));
 const TerritoriesPage = lazy(() => import('./pages/settings/TerritoriesPage'));
 const UsersPage = lazy(() => import('./pages/settings/UsersPage'));
+const ApiKeysPage = lazy(() => import('./pages/settings/ApiKeysPage'));
 
 const { Sider, Header, Content } = Layout;
 
@@ -132,6 +133,7 @@ function Shell() {
       show('settings.roles') && { key: '/settings/roles', icon: <SafetyOutlined />, label: t('nav.roles') },
       show('settings.territories') && { key: '/settings/territories', icon: <ClusterOutlined />, label: t('nav.territories') },
       show('settings.users') && { key: '/settings/users', icon: <TeamOutlined />, label: t('nav.users') },
+      show('settings.apiKeys') && { key: '/settings/api-keys', icon: <KeyOutlined />, label: t('nav.apiKeys') },
     ].filter(Boolean) as { key: string; icon: ReactNode; label: string }[];
     const all: NonNullable<MenuProps['items']> = [...top];
     if (settings.length > 0) {
@@ -264,6 +266,7 @@ function Shell() {
             <Route path="/settings/roles" element={<Guard page="settings.roles"><RolesPage /></Guard>} />
             <Route path="/settings/territories" element={<Guard page="settings.territories"><TerritoriesPage /></Guard>} />
             <Route path="/settings/users" element={<Guard page="settings.users"><UsersPage /></Guard>} />
+            <Route path="/settings/api-keys" element={<Guard page="settings.apiKeys"><ApiKeysPage /></Guard>} />
             <Route path="*" element={<Result status="404" title="404" subTitle={t('common.notFoundPage')} extra={<Button onClick={() => navigate(home)}>{t('common.backHome')}</Button>} />} />
           </Routes>
         </Content>

@@ -5,6 +5,7 @@ import { contactWayMessages } from './contactWayMessages';
 import { timelineMessages } from './timelineMessages';
 import { taxonomyMessages } from './taxonomyMessages';
 import { taskMessages } from './taskMessages';
+import { apiKeyMessages } from './apiKeyMessages';
 
 export const messages = {
   ...journeyMessages,
@@ -13,6 +14,7 @@ export const messages = {
   ...timelineMessages,
   ...taxonomyMessages,
   ...taskMessages,
+  ...apiKeyMessages,
   // common
   'common.add': ['添加', 'Add'],
   'common.back': ['返回', 'Back'],

@@ -39,7 +39,12 @@ describe('visiblePages', () => {
     expect(visiblePages(makeCan(partner))).toEqual(['home', 'leads', 'duplicates']);
   });
   it('gives an admin everything', () => {
-    expect(visiblePages(makeCan([p('*', '*')]))).toHaveLength(18);
+    expect(visiblePages(makeCan([p('*', '*')]))).toHaveLength(19);
+  });
+
+  it('shows the API keys page with apikey read', () => {
+    expect(visiblePages(makeCan([p('apikey', 'read')]))).toEqual(['settings.apiKeys']);
+    expect(visiblePages(makeCan(analyst))).not.toContain('settings.apiKeys');
   });
 });
 

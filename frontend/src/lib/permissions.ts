@@ -37,7 +37,8 @@ export type PageKey =
   | 'settings.rules'
   | 'settings.roles'
   | 'settings.territories'
-  | 'settings.users';
+  | 'settings.users'
+  | 'settings.apiKeys';
 
 /** The permission each page needs. Settings pages need write: they exist to change things. */
 export const pageRules: Record<PageKey, (can: Can) => boolean> = {
@@ -60,6 +61,7 @@ export const pageRules: Record<PageKey, (can: Can) => boolean> = {
   'settings.roles': (can) => can('policy', 'read'),
   'settings.territories': (can) => can('territory', 'write'),
   'settings.users': (can) => can('user', 'write') || can('team', 'write') || can('partner', 'write'),
+  'settings.apiKeys': (can) => can('apikey', 'read'),
 };
 
 export function visiblePages(can: Can): PageKey[] {
