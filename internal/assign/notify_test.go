@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -78,7 +79,9 @@ func TestRepsAreToldOfTheirNewLeads(t *testing.T) {
 		t.Errorf("queued %d deliveries, want 2", len(d.ids))
 	}
 
-	// Taken from its rep and given to the other: the new rep is told.
+	// Taken from its rep and given to the other: the new rep is told (a
+	// minute later, so that the notifications sort by time).
+	f.clock.Advance(time.Minute)
 	if _, err := e.Reassign(f.ctx, []uuid.UUID{single}, true, "journey: 二次分配"); err != nil {
 		t.Fatal(err)
 	}

@@ -44,20 +44,11 @@ func (s *Service) fire(ctx context.Context, kind string, keys []string, leads []
 }
 
 func (s *Service) triggered(ctx context.Context, tid uuid.UUID, kind string, keys []string) ([]uuid.UUID, error) {
-	rows, err := s.DB(ctx).QueryContext(ctx, triggeredSQL, tid, kind, pq.StringArray(keys))
+	ids, err := txn.QueryUUIDs(ctx, s.DB(ctx), triggeredSQL, tid, kind, pq.StringArray(keys))
 	if err != nil {
 		return nil, fmt.Errorf("journey: find triggered journeys: %w", err)
 	}
-	defer rows.Close()
-	var ids []uuid.UUID
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return ids, nil
 }
 
 // leadsBySourceSQL reads the sources of new leads.

@@ -60,21 +60,9 @@ func Assigned(ctx context.Context, c *ent.Client, d Deliverer, tid uuid.UUID, no
 	if len(ls) == 0 {
 		return nil, nil
 	}
-	rows, err := c.QueryContext(ctx, assignedSQL, tid, now, txn.UUIDArray(ls), txn.UUIDArray(rs), by, notificationType)
+	ids, err := txn.QueryUUIDs(ctx, c, assignedSQL, tid, now, txn.UUIDArray(ls), txn.UUIDArray(rs), by, notificationType)
 	if err != nil {
 		return nil, fmt.Errorf("notices: assigned: %w", err)
-	}
-	defer rows.Close()
-	var ids []uuid.UUID
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	if d == nil {
 		return ids, nil

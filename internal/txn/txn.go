@@ -123,6 +123,25 @@ func (r Row) Scan(dest ...any) error {
 	return r.rows.Close()
 }
 
+// QueryUUIDs runs a statement whose rows are one id each, on c (the
+// transaction's client when there is one), and returns the ids.
+func QueryUUIDs(ctx context.Context, c *ent.Client, query string, args ...any) ([]uuid.UUID, error) {
+	rows, err := c.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // Tenant returns the workspace of ctx for raw SQL, which ent's tenancy
 // interceptors cannot reach: every such statement binds it explicitly.
 func Tenant(ctx context.Context) (uuid.UUID, error) {
