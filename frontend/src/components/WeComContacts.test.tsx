@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { render, screen } from '@testing-library/react';
 import dayjs from 'dayjs';
 import { I18nProvider } from '../i18n';
+import { MemoryRouter } from 'react-router';
 import { WeComContacts } from './WeComContacts';
 
 const wang = { id: 'u1', name: '王芳' };
@@ -37,9 +38,21 @@ describe('WeComContacts', () => {
     expect(rows[0].textContent).toContain('渠道: cwAbc123');
     expect(rows[0].textContent).toContain('好友');
     expect(rows[1].textContent).toContain('渠道: 未记录');
+    expect(screen.queryByTestId('wecom-code')).toBeNull();
     const lost = screen.getByTestId('wecom-lost');
     expect(lost.textContent).toBe(`已流失 · ${dayjs(lostAt).format('YYYY-MM-DD HH:mm')}`);
     expect(lost.className).toContain('red');
+  });
+
+  it("names the contact-way code, a link only for those who may open 渠道活码", () => {
+    localStorage.setItem('scrm.lang', 'zh');
+    const code = { id: 'c3', externalUserID: 'wmB', addedAt: '2026-03-01T02:00:00Z', lostAt: null, state: 'cwX', user: wang, contactWay: { id: 'cw', name: '春季展会', deleted: true } };
+    const plain = render(<I18nProvider><WeComContacts contacts={[code]} /></I18nProvider>);
+    expect(screen.getByTestId('wecom-state').textContent).toBe('渠道: 春季展会（已删除）');
+    expect(screen.getByTestId('wecom-code').tagName).toBe('SPAN');
+    plain.unmount();
+    render(<MemoryRouter><I18nProvider><WeComContacts contacts={[code]} codesPage /></I18nProvider></MemoryRouter>);
+    expect(screen.getByTestId('wecom-code').getAttribute('href')).toBe('/wecom/contact-ways');
   });
 
   it('speaks English', () => {

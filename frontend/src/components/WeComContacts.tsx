@@ -10,14 +10,11 @@ import { useT } from '../i18n';
 import { fmtTime } from '../lib/format';
 import { Link } from 'react-router';
 import { contactChannel, sortContacts, type WeComContactRow } from '../lib/wecom';
-import { useSession } from '../auth/session';
-import { pageRules } from '../lib/permissions';
 
-export function WeComContacts({ contacts }: { contacts: readonly WeComContactRow[] | null | undefined }) {
+/** codesPage: whether the viewer may open 渠道活码 (the code's name is then a link). */
+export function WeComContacts({ contacts, codesPage = false }: { contacts: readonly WeComContactRow[] | null | undefined; codesPage?: boolean }) {
   const t = useT();
-  const { can } = useSession();
   const rows = sortContacts(contacts);
-  const codesPage = pageRules['wecom.contact-ways'](can);
   const channel = (c: WeComContactRow) => {
     const ch = contactChannel(c);
     if (ch.kind === 'none') return t('lead.wecomStateNone');

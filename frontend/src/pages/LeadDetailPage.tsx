@@ -20,6 +20,7 @@ import { useSession, useViewer } from '../auth/session';
 import { useT } from '../i18n';
 import { AttributeInput } from '../components/AttributeInput';
 import { WeComContacts } from '../components/WeComContacts';
+import { pageRules } from '../lib/permissions';
 import { LeadTimeline } from '../components/LeadTimeline';
 import { formatAttr } from '../lib/fields';
 import { isStaleSchema, readTyped, typedErrorMap, typedInput, withTypedFields } from '../lib/typedFields';
@@ -411,7 +412,7 @@ export default function LeadDetailPage() {
               />
             )}
           </Card>
-          <WeComContacts contacts={lead.wecomContacts} />
+          <WeComContacts contacts={lead.wecomContacts} codesPage={pageRules['wecom.contact-ways'](can)} />
         </Col>
         <Col xs={24} lg={14}>
           <Card>
