@@ -168,6 +168,9 @@ func TestUploadWeComImage(t *testing.T) {
 // concurrent uploads never pass the limit; the next day counts afresh.
 func TestImageUploadQuota(t *testing.T) {
 	api := apitest.New(t)
+	// Half past midnight in China: the next day is almost a whole day away,
+	// longer than a login lasts, whatever the time this test runs at.
+	api.Clock.Set(time.Date(2026, 12, 4, 16, 30, 0, 0, time.UTC))
 	fake := newFakeWeCom(t, corpID, contactSecret, cbToken, aesKey)
 	const upload = `mutation($file: Upload!) { uploadWeComImage(file: $file) }`
 	const uploadimg = "/cgi-bin/media/uploadimg"
@@ -232,6 +235,7 @@ func TestImageUploadQuota(t *testing.T) {
 
 	// The next day (China's midnight) counts afresh, and forgets the past day.
 	api.Clock.Advance(midnight.Sub(api.Clock.Now()) + time.Second)
+	acme = api.Login("acme", "admin@acme.test", "password-acme") // yesterday's login has expired
 	if r := send(acme, pngData); len(r.Errors) != 0 {
 		t.Fatalf("an upload the next day: %+v", r.Errors)
 	}
