@@ -25,6 +25,10 @@ import (
 // them a task (createTask, or updateTask's new assignee).
 const KindAssigned = "task.assigned"
 
+// KindCancelled is the notification a user gets when someone else (a
+// manager, or an API key) cancels their task.
+const KindCancelled = "task.cancelled"
+
 // MaxDueAhead is how far ahead a task made by hand may be due.
 const MaxDueAhead = 2 * 366 * 24 * time.Hour
 
@@ -203,7 +207,8 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, in Draft) (*ent.Task
 
 // Cancel marks an OPEN task the caller sees CANCELLED (a call no longer
 // needed), with an optional note why. A task that is not OPEN is a
-// CONFLICT.
+// CONFLICT. When the canceller is not the assignee, the assignee is told
+// (task.cancelled) in the same transaction.
 func (s *Service) Cancel(ctx context.Context, id uuid.UUID, note string, actor *uuid.UUID) (*ent.Task, error) {
 	note, err := textinput.Clean("note", note, MaxNoteLen, false)
 	if err != nil {
@@ -221,8 +226,27 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID, note string, actor *
 		if note != "" {
 			u.SetNote(note)
 		}
-		return u.Save(ctx)
+		t, err = u.Save(ctx)
+		if err != nil || (actor != nil && *actor == t.AssigneeID) {
+			return t, err
+		}
+		msg := fmt.Sprintf("%s 取消了你的待办「%s」。", s.actorName(ctx, c, actor), t.Title)
+		if note != "" {
+			msg = fmt.Sprintf("%s 取消了你的待办「%s」：%s", s.actorName(ctx, c, actor), t.Title, note)
+		}
+		return t, s.notify(ctx, c, t, KindCancelled, msg)
 	})
+}
+
+// actorName is how a notification names who acted: the user's name, else
+// 有人 (an API key, or a user read in vain).
+func (s *Service) actorName(ctx context.Context, c *ent.Client, actor *uuid.UUID) string {
+	if actor != nil {
+		if me, err := c.User.Get(ctx, *actor); err == nil {
+			return me.Name
+		}
+	}
+	return "有人"
 }
 
 // open locks the OPEN task id the caller sees: NOT_FOUND when it does not
@@ -255,15 +279,19 @@ func (s *Service) tell(ctx context.Context, c *ent.Client, v *auth.Viewer, t *en
 	if err != nil {
 		loc = time.UTC
 	}
-	by := "有人"
-	if me, err := c.User.Get(ctx, v.UserID); err == nil {
-		by = me.Name
-	}
-	msg := []rune(fmt.Sprintf("%s 给你安排了待办「%s」（截止 %s）。", by, t.Title, t.DueAt.In(loc).Format("2006-01-02 15:04")))
+	by := s.actorName(ctx, c, &v.UserID)
+	return s.notify(ctx, c, t, KindAssigned,
+		fmt.Sprintf("%s 给你安排了待办「%s」（截止 %s）。", by, t.Title, t.DueAt.In(loc).Format("2006-01-02 15:04")))
+}
+
+// notify writes a notification of kind about t for its assignee (the
+// message cut at 1,000 characters) and queues its delivery.
+func (s *Service) notify(ctx context.Context, c *ent.Client, t *ent.Task, kind, message string) error {
+	msg := []rune(message)
 	if len(msg) > 1000 {
 		msg = msg[:1000]
 	}
-	n, err := c.Notification.Create().SetUserID(t.AssigneeID).SetKind(KindAssigned).SetNillableLeadID(t.LeadID).
+	n, err := c.Notification.Create().SetUserID(t.AssigneeID).SetKind(kind).SetNillableLeadID(t.LeadID).
 		SetMessage(string(msg)).SetCreatedAt(s.Now()).Save(ctx)
 	if err != nil {
 		return fmt.Errorf("tasks: notify %s: %w", notification.Label, err)
@@ -271,7 +299,7 @@ func (s *Service) tell(ctx context.Context, c *ent.Client, v *auth.Viewer, t *en
 	if s.Notify == nil {
 		return nil
 	}
-	return s.Notify.DeliverNotifications(ctx, v.TenantID, []uuid.UUID{n.ID})
+	return s.Notify.DeliverNotifications(ctx, t.TenantID, []uuid.UUID{n.ID})
 }
 
 // collect adds the refusals of err to errs and returns err when it is not

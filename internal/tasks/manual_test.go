@@ -328,3 +328,65 @@ func isCode(err error, code apperr.Code) bool {
 	e, ok := apperr.As(err)
 	return ok && e.Code == code
 }
+
+// TestCancelledTasksAreTold: a task someone else cancels (its assignee's
+// manager, or an API key) tells the assignee (task.cancelled, with the
+// reason, queued in the same transaction); one the assignee cancels itself
+// tells nobody. Cancelled tasks stay in the assignee's own list of that
+// status.
+func TestCancelledTasksAreTold(t *testing.T) {
+	f := newFixture(t, testenv.NewDatabase(t))
+	a, actx := f.rep(t, "a")
+	m, mctx := f.team(t, "m", a)
+	lead := f.lead(t, a, "甲")
+	due := t0.Add(time.Hour)
+	mk := func(title string) *ent.Task {
+		t.Helper()
+		tk, err := f.svc.Tasks.Create(actx, tasks.Draft{Title: ptr(title), DueAt: &due, LeadID: &lead})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	own, byManager, byKey := mk("own"), mk("by manager"), mk("by key")
+	if _, notes := f.count(t); notes != 0 {
+		t.Fatalf("a's own tasks wrote %d notifications", notes)
+	}
+
+	if _, err := f.svc.Tasks.Cancel(actx, own.ID, "不用了", &a); err != nil {
+		t.Fatal(err)
+	}
+	if _, notes := f.count(t); notes != 0 || len(f.sent.ids) != 0 {
+		t.Fatalf("cancelling one's own task wrote %d notifications, queued %v", notes, f.sent.ids)
+	}
+	if _, err := f.svc.Tasks.Cancel(mctx, byManager.ID, " 客户已签 ", &m); err != nil {
+		t.Fatal(err)
+	}
+	key := auth.NewContext(f.sys, &auth.Viewer{TenantID: f.tid, APIKeyID: uuid.New(), Roles: []string{"admin"},
+		LeadScopes: []string{"all"}, AllTasks: true})
+	if _, err := f.svc.Tasks.Cancel(key, byKey.ID, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	notes, err := f.c.Notification.Query().Where(notification.Kind(tasks.KindCancelled)).
+		Order(ent.Asc(notification.FieldMessage)).All(f.sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range notes {
+		if n.UserID != a || n.LeadID == nil || *n.LeadID != lead {
+			t.Fatalf("notification %+v is not a's about the lead", n)
+		}
+		got = append(got, n.Message)
+	}
+	want := []string{"m 取消了你的待办「by manager」：客户已签", "有人 取消了你的待办「by key」。"}
+	if !slices.Equal(got, want) || len(f.sent.ids) != 2 {
+		t.Fatalf("cancelled notifications %q (queued %v), want %q", got, f.sent.ids, want)
+	}
+	if list := f.mine(t, actx, task.StatusCANCELLED); len(list) != 3 {
+		t.Fatalf("a's cancelled tasks: %d, want 3", len(list))
+	}
+	if list := f.mine(t, actx, ""); len(list) != 0 {
+		t.Fatalf("a's open tasks: %d, want 0", len(list))
+	}
+}
