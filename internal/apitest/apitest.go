@@ -292,6 +292,15 @@ func (a *API) Statements() int {
 	return 0
 }
 
+// WaitRefreshes returns once the process's background reads of cached
+// users and schemas have finished.
+func (a *API) WaitRefreshes() {
+	if a.Services.Auth != nil {
+		a.Services.Auth.WaitRefreshes()
+	}
+	a.Services.Fields.WaitRefreshes()
+}
+
 // MustDo sends an operation, fails the test on any error, and decodes data into out.
 func (a *API) MustDo(token, query string, vars map[string]any, out any) {
 	a.t.Helper()

@@ -48,35 +48,104 @@ func (s *Service) WithRedis(rdb redis.UniversalClient) *Service {
 }
 
 // userViewer returns the viewer of the active user userID of workspace wsID,
-// from the cache when its token has not moved.
+// from the cache when its token has not moved. A cached user that is due is
+// served and read again in the background with the workspace's other cached
+// users (refreshUsers).
 func (s *Service) userViewer(ctx context.Context, wsID, userID uuid.UUID) (*Viewer, error) {
 	var mark changetoken.Mark
-	if c := s.users; c != nil {
+	c := s.users
+	if c != nil {
 		mark = c.tokens.Read(ctx, wsID)
 		c.mu.Lock()
 		e, ok := c.users[[2]uuid.UUID{wsID, userID}]
 		c.mu.Unlock()
 		if ok && e.mark.Covers(mark) {
+			if e.mark.Due(mark) {
+				c.tokens.Refresh(wsID, func(ctx context.Context) { s.refreshUsers(ctx, wsID) })
+			}
 			return e.v.clone(), nil
 		}
 	}
-	u, err := s.client.User.Query().
-		Where(user.ID(userID), user.Active(true)).
-		WithTerritories(func(q *ent.TerritoryQuery) { q.Select("id") }).
-		Only(ctx)
+	vs, err := s.readUsers(ctx, wsID, userID)
 	if err != nil {
 		return nil, err
 	}
-	v := Viewer{TenantID: wsID, UserID: u.ID, Roles: u.Roles, TeamID: u.TeamID, PartnerID: u.PartnerID}
-	for _, t := range u.Edges.Territories {
-		v.TerritoryIDs = append(v.TerritoryIDs, t.ID)
+	if len(vs) == 0 {
+		return nil, &ent.NotFoundError{}
 	}
-	if c := s.users; c != nil && mark.Usable() && ent.TxFromContext(ctx) == nil {
+	if c != nil && mark.Usable() && ent.TxFromContext(ctx) == nil {
 		c.mu.Lock()
-		c.users[[2]uuid.UUID{wsID, userID}] = cachedUser{mark: mark, v: v}
+		c.users[[2]uuid.UUID{wsID, userID}] = cachedUser{mark: mark, v: vs[0]}
 		c.mu.Unlock()
 	}
-	return v.clone(), nil
+	return vs[0].clone(), nil
+}
+
+// readUsers reads the viewers of the active users among ids of workspace wsID.
+func (s *Service) readUsers(ctx context.Context, wsID uuid.UUID, ids ...uuid.UUID) ([]Viewer, error) {
+	us, err := s.client.User.Query().
+		Where(user.IDIn(ids...), user.Active(true)).
+		WithTerritories(func(q *ent.TerritoryQuery) { q.Select("id") }).
+		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	vs := make([]Viewer, len(us))
+	for i, u := range us {
+		vs[i] = Viewer{TenantID: wsID, UserID: u.ID, Roles: u.Roles, TeamID: u.TeamID, PartnerID: u.PartnerID}
+		for _, t := range u.Edges.Territories {
+			vs[i].TerritoryIDs = append(vs[i].TerritoryIDs, t.ID)
+		}
+	}
+	return vs, nil
+}
+
+// refreshUsers reads the workspace's cached users again under a new mark,
+// off the request path; a user no longer active leaves the cache, so its next
+// request reads it and is refused. On an error the entries stay as they are
+// and age out.
+func (s *Service) refreshUsers(ctx context.Context, wsID uuid.UUID) {
+	c := s.users
+	mark := c.tokens.Read(ctx, wsID)
+	if !mark.Usable() {
+		return
+	}
+	var ids []uuid.UUID
+	c.mu.Lock()
+	for k := range c.users {
+		if k[0] == wsID {
+			ids = append(ids, k[1])
+		}
+	}
+	c.mu.Unlock()
+	vs, err := s.readUsers(ctx, wsID, ids...)
+	if err != nil {
+		return
+	}
+	active := make(map[uuid.UUID]Viewer, len(vs))
+	for _, v := range vs {
+		active[v.UserID] = v
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range ids {
+		k := [2]uuid.UUID{wsID, id}
+		v, ok := active[id]
+		switch {
+		case !ok:
+			delete(c.users, k)
+		case c.users[k].mark.Older(mark):
+			c.users[k] = cachedUser{mark: mark, v: v}
+		}
+	}
+}
+
+// WaitRefreshes returns once the background reads of cached users under way
+// have finished (tests).
+func (s *Service) WaitRefreshes() {
+	if s.users != nil {
+		s.users.tokens.Wait()
+	}
 }
 
 // clone is a copy of v that a request may change (its lead scopes, grants)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/changetoken"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/testenv"
@@ -168,6 +169,36 @@ func TestSignedInUsersTokenLostOrRedisDown(t *testing.T) {
 	a.clock.Advance(6 * time.Second)
 	if v, _ := a.auth(t, bearer); v != nil {
 		t.Fatal("after the recheck period a deactivated user is still signed in")
+	}
+	if err := noRedis.client.User.UpdateOneID(w.Admin.ID).SetActive(true).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// A user in use is read again in the background before the recheck is
+	// due: the request after RecheckEvery costs nothing, and a deactivation
+	// whose token was lost is seen once the background read has run, which
+	// is sooner than RecheckEvery after the last read.
+	a.auth(t, bearer)
+	a.clock.Advance(changetoken.RefreshAhead + time.Second/2)
+	if v, _ := a.auth(t, bearer); v == nil {
+		t.Fatal("an active user refused")
+	}
+	a.svc.WaitRefreshes()
+	a.clock.Advance(changetoken.RefreshAhead + time.Second/2)
+	if v, n := a.auth(t, bearer); v == nil || n != 0 {
+		t.Fatalf("%v since the last read on a request: viewer %v with %d statements, want the user read again in the background", 2*changetoken.RefreshAhead+time.Second, v, n)
+	}
+	a.svc.WaitRefreshes()
+	if err := noRedis.client.User.UpdateOneID(w.Admin.ID).SetActive(false).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.clock.Advance(changetoken.RefreshAhead + time.Second/2)
+	if v, _ := a.auth(t, bearer); v == nil {
+		t.Fatal("the cached user not served while it is read again")
+	}
+	a.svc.WaitRefreshes()
+	if v, _ := a.auth(t, bearer); v != nil {
+		t.Fatal("after the background read a deactivated user is still signed in")
 	}
 	if err := noRedis.client.User.UpdateOneID(w.Admin.ID).SetActive(true).Exec(ctx); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,12 @@
 // process can cache the data before the change under the token of after it.
 // When Redis does not answer, nothing is trusted and Redis is not asked again
 // for RedisPause, so requests do not wait on its retries.
+//
+// An entry in use is read again off the request path once it is RefreshAhead
+// old (Refresh), so the recheck that RecheckEvery demands is done before it
+// is due and no request waits for it: a list request costs its own
+// statements and nothing more. An entry nobody used for RecheckEvery is read
+// on the request, as before; the staleness bound does not change.
 package changetoken
 
 import (
@@ -24,10 +30,15 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/tenant"
 )
 
 // RecheckEvery bounds how long a process trusts an unchanged token.
 const RecheckEvery = 5 * time.Second
+
+// RefreshAhead is the age at which an entry still covered by its mark is
+// read again in the background (Refresh) when a request uses it.
+const RefreshAhead = 4 * time.Second
 
 // RedisPause is how long a process asks PostgreSQL without trying Redis
 // after Redis failed to answer.
@@ -40,6 +51,8 @@ type Tokens struct {
 	now       func() time.Time
 	mu        sync.Mutex
 	downUntil time.Time // Redis is not asked until then (it failed)
+	running   map[uuid.UUID]bool
+	refreshes sync.WaitGroup
 }
 
 // New returns the tokens under prefix (e.g. "scrm:schema:") in rdb; a nil
@@ -99,6 +112,47 @@ func (m Mark) Usable() bool { return m.ok }
 func (m Mark) Covers(now Mark) bool {
 	return m.ok && now.ok && m.token == now.token && now.at.Sub(m.at) < RecheckEvery
 }
+
+// Older reports whether m was read before other (a cache keeps the newer).
+func (m Mark) Older(other Mark) bool { return m.at.Before(other.at) }
+
+// Due reports whether data cached under m, still covered at now, is old
+// enough to be read again in the background (Refresh).
+func (m Mark) Due(now Mark) bool {
+	return m.Covers(now) && now.at.Sub(m.at) >= RefreshAhead
+}
+
+// Refresh runs read in the background for the workspace unless a refresh
+// of it is already under way. read gets a context of its own that carries
+// the workspace and nothing of the request (no transaction, no statement
+// counter, no deadline of the request's), bounded by RecheckEvery.
+func (t *Tokens) Refresh(tid uuid.UUID, read func(ctx context.Context)) {
+	t.mu.Lock()
+	if t.running[tid] {
+		t.mu.Unlock()
+		return
+	}
+	if t.running == nil {
+		t.running = map[uuid.UUID]bool{}
+	}
+	t.running[tid] = true
+	t.refreshes.Add(1)
+	t.mu.Unlock()
+	go func() {
+		defer func() {
+			t.mu.Lock()
+			delete(t.running, tid)
+			t.mu.Unlock()
+			t.refreshes.Done()
+		}()
+		ctx, cancel := context.WithTimeout(tenant.NewContext(context.Background(), tid), RecheckEvery)
+		defer cancel()
+		read(ctx)
+	}()
+}
+
+// Wait returns once the refreshes under way have finished (tests).
+func (t *Tokens) Wait() { t.refreshes.Wait() }
 
 // MoveAfterCommit moves the workspace's token once ctx's transaction
 // commits (at once without one). A lost move shows only as staleness: other

@@ -109,9 +109,20 @@ func (s *Service) load(ctx context.Context, tid uuid.UUID) (*fields.Schema, erro
 	if !inTx {
 		mark = s.tokens.Read(ctx, tid)
 		if e := s.fresh(tid, mark); e != nil {
+			if e.mark.Due(mark) {
+				s.tokens.Refresh(tid, func(ctx context.Context) { _, _ = s.reload(ctx, tid, s.tokens.Read(ctx, tid)) })
+			}
 			return e.schema, nil
 		}
 	}
+	return s.reload(ctx, tid, mark)
+}
+
+// reload reads the workspace's schema version, and its definitions when the
+// version is not the cached one, and caches them under mark (read before
+// them) unless ctx carries a transaction.
+func (s *Service) reload(ctx context.Context, tid uuid.UUID, mark changetoken.Mark) (*fields.Schema, error) {
+	inTx := ent.TxFromContext(ctx) != nil
 	c := s.db(ctx)
 	ws, err := c.Workspace.Query().Where(workspace.ID(tid)).Select(workspace.FieldSchemaVersion).Only(ctx)
 	if err != nil {
@@ -120,7 +131,7 @@ func (s *Service) load(ctx context.Context, tid uuid.UUID) (*fields.Schema, erro
 	s.mu.Lock()
 	e := s.cache[tid]
 	if e != nil && e.version == ws.SchemaVersion {
-		if !inTx {
+		if !inTx && e.mark.Older(mark) {
 			s.cache[tid] = &entry{version: e.version, schema: e.schema, mark: mark}
 		}
 		s.mu.Unlock()
@@ -136,7 +147,7 @@ func (s *Service) load(ctx context.Context, tid uuid.UUID) (*fields.Schema, erro
 		return nil, fmt.Errorf("workspace field schema: %w", err)
 	}
 	// A transaction may see a version others do not; cache only what is committed.
-	if ent.TxFromContext(ctx) == nil {
+	if !inTx {
 		s.mu.Lock()
 		s.cache[tid] = &entry{version: ws.SchemaVersion, schema: sch, mark: mark}
 		s.mu.Unlock()

@@ -54,3 +54,7 @@ func (s *Service) WithClock(now func() time.Time) *Service {
 	s.tokens.WithClock(now)
 	return s
 }
+
+// WaitRefreshes returns once the background reads of cached schemas under
+// way have finished (tests).
+func (s *Service) WaitRefreshes() { s.tokens.Wait() }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/fielddefinition"
+	"github.com/scrmhq/scrm/internal/changetoken"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/rules/rulestest"
@@ -147,6 +148,30 @@ func TestSchemaTokenLostOrRedisDown(t *testing.T) {
 	a.clock.Advance(6 * time.Second)
 	if ok, n := a.has(t, ctx, "budget"); !ok || n == 0 {
 		t.Fatalf("after the recheck period: has budget %v with %d statements", ok, n)
+	}
+
+	// A schema in use is read again in the background before the recheck is
+	// due: the request after RecheckEvery from the last read on a request
+	// costs nothing, and a change whose token was lost is seen once the
+	// background read has run.
+	a.clock.Advance(changetoken.RefreshAhead + time.Second/2)
+	a.has(t, ctx, "budget")
+	a.svc.WaitRefreshes()
+	a.clock.Advance(changetoken.RefreshAhead + time.Second/2)
+	if ok, n := a.has(t, ctx, "budget"); !ok || n != 0 {
+		t.Fatalf("%v since the last read on a request: has budget %v with %d statements, want 0 (read again in the background)", 2*changetoken.RefreshAhead+time.Second, ok, n)
+	}
+	a.svc.WaitRefreshes()
+	if _, err := noRedis.svc.Create(ctx, number("region")); err != nil {
+		t.Fatal(err)
+	}
+	a.clock.Advance(changetoken.RefreshAhead + time.Second/2)
+	if ok, _ := a.has(t, ctx, "region"); ok {
+		t.Fatal("region seen before the background read (the token did not move)")
+	}
+	a.svc.WaitRefreshes()
+	if ok, n := a.has(t, ctx, "region"); !ok || n != 0 {
+		t.Fatalf("after the background read: has region %v with %d statements, want true with 0", ok, n)
 	}
 
 	// Redis that refuses connections.
