@@ -412,7 +412,7 @@ describe('all matching leads', () => {
       await p.getByTestId('bulk-all-add-field').click();
       await pick(p, edits.nth(1).getByTestId('bulk-all-field'), visitsLabel, true);
       await edits.nth(1).getByTestId('bulk-all-clear').check();
-      expect(await edits.nth(1).getByTestId('bulk-all-value').count()).toBe(0);
+      await expect.poll(() => edits.nth(1).getByTestId('bulk-all-value').count()).toBe(0);
       expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       await shot(p, 'bulk-edit-two-fields-390', { fullPage: false });
       const polls = jobPolls(p);

@@ -283,10 +283,12 @@ describe('saved views on the server', () => {
     expect(await page.locator('.ant-alert-error').count()).toBe(0);
     page.off('request', onRequest);
     page.off('response', onResponse);
-    // The refused query is the one expected browser error (HTTP 400).
+    // The refused queries are the expected browser errors (HTTP 400): the
+    // page, and its count (asked apart) when the filter names the field.
     const refused = b.errors.slice(errorsBefore).filter((e) => e.includes('status of 400'));
-    expect(refused).toHaveLength(1);
-    b.errors.splice(b.errors.indexOf(refused[0]), 1);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(refused.length).toBeLessThanOrEqual(2);
+    for (const e of refused) b.errors.splice(b.errors.indexOf(e), 1);
     expect(b.errors).toEqual([]);
   });
 });

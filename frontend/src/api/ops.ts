@@ -135,8 +135,20 @@ export const LeadRowFragment = graphql(`
   }
 `);
 
+// The leads list's page: its count is asked apart (LeadsTotalDoc), so the
+// rows of a large workspace are drawn without waiting for it.
 export const LeadsDoc = graphql(`
   query Leads($first: Int, $after: Cursor, $where: LeadWhereInput, $orderBy: LeadOrder) {
+    leads(first: $first, after: $after, where: $where, orderBy: $orderBy) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { ...LeadRow } }
+    }
+  }
+`);
+
+// A page of leads with their count in one answer (the pool and the kanban).
+export const LeadsCountedDoc = graphql(`
+  query LeadsCounted($first: Int, $after: Cursor, $where: LeadWhereInput, $orderBy: LeadOrder) {
     leads(first: $first, after: $after, where: $where, orderBy: $orderBy) {
       totalCount
       pageInfo { hasNextPage endCursor }
@@ -603,6 +615,15 @@ export const MyWorkloadDoc = graphql(`
       openLeads capacity claimsToday dailyClaimLimit overdueFollowUps
       month { leads deals amount conversion }
     }
+  }
+`);
+
+// The leads list's count, asked beside its page and not in it: in a large
+// workspace the count of every matching lead takes longer than the page, and
+// the rows are drawn without waiting for it.
+export const LeadsTotalDoc = graphql(`
+  query LeadsTotal($where: LeadWhereInput) {
+    leads(first: 0, where: $where) { totalCount }
   }
 `);
 

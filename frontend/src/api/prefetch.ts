@@ -3,7 +3,7 @@
 // code is still starting. index.html's inline script starts it earlier still,
 // before the app's code is evaluated, with the body kept from the last load.
 import type { Client } from 'urql';
-import { LeadsDoc } from './ops';
+import { LeadsDoc, LeadsTotalDoc } from './ops';
 import type { LeadsQueryVariables } from '../gql/graphql';
 import { getToken } from './client';
 import { customColumns, DEFAULT_COLUMNS } from '../components/leads/columns';
@@ -80,7 +80,12 @@ export function prefetchLeads(client: Client, path: string, viewer: { id: string
   prefetched = true;
   const doc = leadsDocument(loadColumns(viewer.workspace.id, viewer.id) ?? DEFAULT_COLUMNS);
   // Keeps the result in urql's cache until the page subscribes to it.
-  const sub = client.query(doc, initialLeadsVariables(), { requestPolicy: 'network-only', additionalTypenames: ['Lead'], fetch: firstPageFetch }).subscribe(() => {
+  const vars = initialLeadsVariables();
+  const sub = client.query(doc, vars, { requestPolicy: 'network-only', additionalTypenames: ['Lead'], fetch: firstPageFetch }).subscribe(() => {
     setTimeout(() => sub.unsubscribe(), 5000);
+  });
+  // The list's count, asked apart so the rows do not wait for it.
+  const count = client.query(LeadsTotalDoc, { where: vars.where }, { requestPolicy: 'network-only', additionalTypenames: ['Lead'] }).subscribe(() => {
+    setTimeout(() => count.unsubscribe(), 5000);
   });
 }

@@ -8,7 +8,7 @@ import { Link } from 'react-router';
 import { App, Alert, Badge, Card, Empty, Form, Input, Modal, Segmented, Select, Space, Spin, Tag, Typography } from 'antd';
 import { DndContext, DragOverlay, KeyboardSensor, PointerSensor, useDraggable, useDroppable, useSensor, useSensors, type DragEndEvent, type DragStartEvent } from '@dnd-kit/core';
 import { useMutation, useQuery } from 'urql';
-import { LeadsDoc, MoveLeadStageDoc } from '../api/ops';
+import { LeadsCountedDoc, MoveLeadStageDoc } from '../api/ops';
 import { usePipelines } from '../api/hooks';
 import { errorText } from '../api/errors';
 import { useSession, useViewer } from '../auth/session';
@@ -133,7 +133,7 @@ function Column({ stage, ownerID, draggable }: { stage: Stage; ownerID?: string;
   const t = useT();
   const where = useMemo(() => ({ stageID: stage.id, status: 'ACTIVE' as const, ...(ownerID ? { ownerID } : {}) }), [stage.id, ownerID]);
   const [res] = useQuery({
-    query: LeadsDoc,
+    query: LeadsCountedDoc,
     variables: { first: PER_COLUMN, where, orderBy: { field: 'SCORE', direction: 'DESC' } },
     requestPolicy: 'cache-and-network',
   });

@@ -1,9 +1,10 @@
-import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { App, Badge, Button, Empty, Input, Select, Space, Table, Typography } from 'antd';
 import { FilterOutlined, ImportOutlined, PlusOutlined, LeftOutlined, RightOutlined, ReloadOutlined } from '@ant-design/icons';
 import { useQuery } from 'urql';
 import { useSearchParams } from 'react-router';
 import { FIRST_PAGE, leadsDocument, leadsPrefetched } from '../api/prefetch';
+import { LeadsTotalDoc } from '../api/ops';
 import { useFieldDefs, usePipelines, usePools, useTags, useTerritories, useUsers } from '../api/hooks';
 import { useSession, useViewer } from '../auth/session';
 import { useT } from '../i18n';
@@ -169,13 +170,26 @@ export function LeadsPage() {
   // The custom fields among the columns are selected as typed fields.
   const typedKeys = customColumns(shownColumns).join(',');
   const doc = useMemo(() => leadsDocument(shownColumns), [typedKeys]); // eslint-disable-line react-hooks/exhaustive-deps
-  const [res, refetch] = useQuery({
+  const leadTypes = useMemo(() => ({ additionalTypenames: ['Lead'] }), []);
+  const [res, refetchPage] = useQuery({
     query: doc,
     variables: { first: pageSize, after: cursors[page] ?? null, where, ...order },
-    context: useMemo(() => ({ additionalTypenames: ['Lead'] }), []),
+    context: leadTypes,
     requestPolicy: initialPolicy,
     pause: waitForDefs,
   });
+  // The count comes in its own request, so the rows do not wait for it.
+  const [countRes, refetchCount] = useQuery({
+    query: LeadsTotalDoc,
+    variables: { where },
+    context: leadTypes,
+    requestPolicy: initialPolicy,
+    pause: waitForDefs,
+  });
+  const refetch = useCallback((opts: { requestPolicy: 'network-only' }) => {
+    refetchPage(opts);
+    refetchCount(opts);
+  }, [refetchPage, refetchCount]);
   // A custom field archived since the definitions were read is no longer in
   // the schema (GRAPHQL_VALIDATION_FAILED): read them again, which leaves it
   // out of the columns, filter and sort above, so the list asks again;
@@ -215,10 +229,12 @@ export function LeadsPage() {
     performance.mark('scrm:leads:first-page-complete', { detail: { rows: rows.length } });
   }, [complete, rows]);
 
-  const total = conn?.totalCount ?? 0;
+  const counted = countRes.data?.leads.totalCount;
+  const total = counted ?? 0;
+  const totalText = counted === undefined ? '…' : fmtNumber(counted);
   const canBulkAll = can('lead.bulk', 'write') && (can('lead.tag', 'write') || can('lead', 'assign') || can('lead', 'write'));
   const allMatching = allChosen && selected.length > 0;
-  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const pages = counted === undefined ? '…' : Math.max(1, Math.ceil(counted / pageSize));
   const next = () => {
     if (!conn?.pageInfo.hasNextPage) return;
     setCursors((c) => {
@@ -269,10 +285,10 @@ export function LeadsPage() {
         sub={
           filter.owner === 'me' && can('lead', 'claim') ? (
             <Space wrap size="large">
-              {t('leads.count', { n: fmtNumber(total) })}
+              {t('leads.count', { n: totalText })}
               <Suspense fallback={null}><WorkloadBar /></Suspense>
             </Space>
-          ) : t('leads.count', { n: fmtNumber(total) })
+          ) : t('leads.count', { n: totalText })
         }
         extra={
           <>

@@ -5,7 +5,7 @@ import { useMemo, useState } from 'react';
 import { App, Button, Empty, Segmented, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import { InboxOutlined, LeftOutlined, RightOutlined } from '@ant-design/icons';
 import { useMutation, useQuery } from 'urql';
-import { ClaimBlocksDoc, ClaimLeadsDoc, LeadsDoc } from '../api/ops';
+import { ClaimBlocksDoc, ClaimLeadsDoc, LeadsCountedDoc } from '../api/ops';
 import { WorkloadBar } from '../components/WorkloadBar';
 import { errorText } from '../api/errors';
 import { useFieldDefs, usePools } from '../api/hooks';
@@ -42,7 +42,7 @@ export default function PoolPage() {
 
   const where = useMemo(() => ({ hasOwner: false, statusIn: ['ACTIVE' as const], locked: false, ...(poolID ? { poolID } : { hasPool: true }) }), [poolID]);
   const [res, refetch] = useQuery({
-    query: LeadsDoc,
+    query: LeadsCountedDoc,
     variables: { first: 50, after: cursors[page], where, orderBy: { field: order as LeadOrderField, direction: 'DESC' } },
     context: useMemo(() => ({ additionalTypenames: ['Lead'] }), []),
   });
