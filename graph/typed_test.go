@@ -8,11 +8,13 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/scrmhq/scrm/internal/apitest"
+	"github.com/scrmhq/scrm/internal/changetoken"
 )
 
 // typedWorkspace is workspace A of the typed-schema tests: budget (NUMBER)
@@ -381,6 +383,19 @@ func TestListStatementsDoNotGrowWithPageSize(t *testing.T) {
 			t.Errorf("%s: %d statements for 5 leads, %d for 20, want at most %d", name, counts[5], counts[20], c.most)
 		}
 		t.Logf("%s list: %d SQL statements per page", name, counts[20])
+	}
+
+	// The signed-in user and the schema are read again in the background
+	// before their recheck is due, so no list request pays for the recheck.
+	const list = `{ leads(first: 20, orderBy: {field: CREATED_AT}) { totalCount edges { node { id budget } } } }`
+	for i := range 3 {
+		api.Clock.Advance(changetoken.RefreshAhead + time.Second/2)
+		before := api.Statements()
+		api.MustDo(token, list, nil, nil)
+		if n := api.Statements() - before; n != 2 {
+			t.Errorf("list %d, %v after the one before: %d statements, want 2", i+1, changetoken.RefreshAhead+time.Second/2, n)
+		}
+		api.WaitRefreshes()
 	}
 }
 

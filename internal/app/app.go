@@ -146,7 +146,7 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 		}
 		s.Authz = az
 	}
-	s.Fields = fielddefs.New(c, q).WithRedis(cfg.Redis)
+	s.Fields = fielddefs.New(c, q).WithRedis(cfg.Redis).WithClock(now)
 	s.Ingester = &leads.Ingester{Client: c, Fields: s.Fields, Queue: q, Clock: now}
 	s.Events = &events.Service{Client: c, Queue: q, Now: now}
 	s.Pools = &pool.Service{Client: c, Now: now, Notify: q}
