@@ -13,6 +13,7 @@ import (
 	"github.com/scrmhq/scrm/ent/notification"
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/leads"
+	"github.com/scrmhq/scrm/internal/notices"
 )
 
 // ReachableChannels is the resolver for the reachableChannels field.
@@ -78,11 +79,7 @@ func (r *mutationResolver) MarkNotificationsRead(ctx context.Context, ids []uuid
 	if err != nil {
 		return 0, err
 	}
-	u := r.db(ctx).Notification.Update().Where(notification.UserID(v.UserID), notification.ReadAtIsNil())
-	if ids != nil {
-		u.Where(notification.IDIn(ids...))
-	}
-	return u.SetReadAt(r.Clock.Now()).Save(ctx)
+	return notices.MarkRead(ctx, r.db(ctx), v.UserID, ids, r.Clock.Now())
 }
 
 // Notifications is the resolver for the notifications field.
@@ -91,9 +88,9 @@ func (r *queryResolver) Notifications(ctx context.Context, unreadOnly *bool, fir
 	if err != nil {
 		return nil, err
 	}
-	q := r.db(ctx).Notification.Query().Where(notification.UserID(v.UserID))
-	if deref(unreadOnly) {
-		q.Where(notification.ReadAtIsNil())
+	q, err := notices.Inbox(r.db(ctx), v.UserID, notices.Filter{UnreadOnly: deref(unreadOnly)})
+	if err != nil {
+		return nil, err
 	}
 	return q.Order(ent.Desc(notification.FieldCreatedAt), ent.Desc(notification.FieldID)).Limit(notificationLimit(first)).All(ctx)
 }

@@ -74,6 +74,9 @@ var RootPermissions = map[string]Permission{
 	"Query.savedViews":       {"lead", "read"}, // the caller's own and the shared ones
 	"Query.duplicateGroups":  {"lead", "read"}, // under row scope; masked keys FORBIDDEN
 
+	"Query.notificationPage":        Authenticated, // the caller's own, paged
+	"Query.unreadNotificationCount": Authenticated, // the caller's own
+
 	"Mutation.ingestLeads":           {"lead", "write"},
 	"Mutation.mergeLeads":            {"lead", "write"},
 	"Mutation.dismissDuplicateGroup": {"lead", "write"}, // and each lead in write scope, as a merge

@@ -96,6 +96,8 @@ var crossTenantCases = map[string]crossCase{
 	"Mutation.trackEvents": {query: `mutation($id:ID!, $p:String!){ trackEvents(events:[{leadID:$id, name:"x"}, {phone:$p, name:"y"}]) { accepted rejected } }`,
 		vars: func(a map[string]string) map[string]any { return map[string]any{"id": a["lead"], "p": a["phone"]} }},
 	"Query.notifications":            {query: `{ notifications { id message lead { id } } }`},
+	"Query.notificationPage":         {query: `{ notificationPage { totalCount edges { node { id message lead { id } } } } }`},
+	"Query.unreadNotificationCount":  {query: `{ unreadNotificationCount }`},
 	"Mutation.markNotificationsRead": {query: `mutation { markNotificationsRead }`},
 
 	"Query.assignmentRules":    {query: `{ assignmentRules { id targets { user { id } } fallbackPool { id } } }`},

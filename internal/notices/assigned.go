@@ -1,6 +1,7 @@
 // Package notices writes the notifications that tell reps about leads given
 // to them: one row per rep per write, in the writer's transaction, whose
-// delivery the writer queues through the outbox in the same transaction.
+// delivery the writer queues through the outbox in the same transaction;
+// and it reads and marks read a user's own notifications (inbox.go).
 package notices
 
 import (

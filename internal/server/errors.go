@@ -8,6 +8,7 @@ import (
 
 	"entgo.io/ent/privacy"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/scrmhq/scrm/ent"
@@ -30,6 +31,11 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return gerr // parser, validation and gqlgen argument errors are already classified
 		}
 		code, field, msg := classify(err)
+		if arg, ok := argumentPath(ctx, err); ok && code == apperr.Internal {
+			// A value gqlgen could not read into an argument (a cursor
+			// that is not one): the client's input, not a server fault.
+			code, field, msg = apperr.BadInput, arg, "invalid value for "+arg
+		}
 		if code == apperr.Internal {
 			log.ErrorContext(ctx, "graphql resolver error", "err", err, "path", gerr.Path.String())
 		}
@@ -47,6 +53,26 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return gerr
 	}
+}
+
+// argumentPath is the path (after, input.name, ids[0]) of the argument
+// value an error is about when gqlgen raised it reading the field's
+// arguments: such errors carry the field's path and then the argument's.
+func argumentPath(ctx context.Context, err error) (string, bool) {
+	var g *gqlerror.Error
+	fc := graphql.GetFieldContext(ctx)
+	if !errors.As(err, &g) || fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil {
+		return "", false
+	}
+	own := fc.Path()
+	if len(g.Path) <= len(own) || g.Path[:len(own)].String() != own.String() {
+		return "", false
+	}
+	rest := g.Path[len(own):]
+	if name, ok := rest[0].(ast.PathName); !ok || fc.Field.Definition.Arguments.ForName(string(name)) == nil {
+		return "", false
+	}
+	return rest.String(), true
 }
 
 // qualify turns a service's field path, which names a part of the service's

@@ -2,10 +2,15 @@ package server
 
 import (
 	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/scrmhq/scrm/internal/apperr"
 )
@@ -56,5 +61,32 @@ func TestOneErrorOfAList(t *testing.T) {
 	two := present(context.Background(), apperr.List{apperr.Input("a", "bad a"), apperr.Input("b", "bad b")})
 	if two.Message != "a: bad a (and 1 more)" || two.Extensions["field"] != "a" {
 		t.Errorf("two errors of a list presented as %q %v", two.Message, two.Extensions)
+	}
+}
+
+// TestArgumentValueErrorsAreBadInput: a value gqlgen cannot read into an
+// argument (a cursor that is not one) is the client's BAD_USER_INPUT at
+// that argument, not an INTERNAL_SERVER_ERROR; an error on any other path
+// stays what it is.
+func TestArgumentValueErrorsAreBadInput(t *testing.T) {
+	def := &ast.FieldDefinition{Name: "op", Arguments: ast.ArgumentDefinitionList{{Name: "after"}, {Name: "input"}}}
+	ctx := graphql.WithFieldContext(context.Background(), &graphql.FieldContext{
+		Field: graphql.CollectedField{Field: &ast.Field{Name: "op", Alias: "op", Definition: def}},
+	})
+	present := presentError(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for _, c := range []struct {
+		path        ast.Path
+		code, field string
+	}{
+		{ast.Path{ast.PathName("op"), ast.PathName("after")}, string(apperr.BadInput), "after"},
+		{ast.Path{ast.PathName("op"), ast.PathName("input"), ast.PathName("ids"), ast.PathIndex(1)}, string(apperr.BadInput), "input.ids[1]"},
+		{ast.Path{ast.PathName("op"), ast.PathName("edges")}, string(apperr.Internal), ""},
+		{ast.Path{ast.PathName("other"), ast.PathName("after")}, string(apperr.Internal), ""},
+		{nil, string(apperr.Internal), ""},
+	} {
+		got := present(ctx, &gqlerror.Error{Path: c.path, Err: errors.New("msgpack: invalid code")})
+		if got.Extensions["code"] != c.code || (c.field != "" && got.Extensions["field"] != c.field) || strings.Contains(got.Message, "msgpack") {
+			t.Errorf("path %v: presented %q %v, want %s at %q", c.path, got.Message, got.Extensions, c.code, c.field)
+		}
 	}
 }
