@@ -46,7 +46,7 @@ func duplicateConnection(p *duplicates.Page) *model.DuplicateGroupConnection {
 	return out
 }
 
-// duplicateVersion reads dismissDuplicateGroup's optional version.
+// duplicateVersion reads the optional version of dismissDuplicateGroup and restoreDuplicateGroup.
 func duplicateVersion(s *string) (*duplicates.Version, error) {
 	if s == nil {
 		return nil, nil

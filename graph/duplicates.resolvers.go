@@ -27,8 +27,16 @@ func (r *mutationResolver) DismissDuplicateGroup(ctx context.Context, kind model
 }
 
 // RestoreDuplicateGroup is the resolver for the restoreDuplicateGroup field.
-func (r *mutationResolver) RestoreDuplicateGroup(ctx context.Context, kind model.DuplicateKind, leadIDs []uuid.UUID) (bool, error) {
-	return r.Services.Duplicates.Restore(ctx, duplicates.Kind(kind), leadIDs, actorID(ctx), r.Clock.Now())
+func (r *mutationResolver) RestoreDuplicateGroup(ctx context.Context, kind model.DuplicateKind, leadIDs []uuid.UUID, version *string) (bool, error) {
+	seen, err := duplicateVersion(version)
+	if err != nil {
+		return false, err
+	}
+	ok, err := r.Services.Duplicates.Restore(ctx, duplicates.Kind(kind), leadIDs, seen, actorID(ctx), r.Clock.Now())
+	if err != nil {
+		return false, duplicateChanged(ctx, err)
+	}
+	return ok, nil
 }
 
 // DuplicateGroups is the resolver for the duplicateGroups field.

@@ -381,4 +381,22 @@ func TestDismissDuplicateGroupVersion(t *testing.T) {
 	if !ok.DismissDuplicateGroup || read("+8613800000005").Count != 0 {
 		t.Fatalf("dismiss without a version: %v", ok.DismissDuplicateGroup)
 	}
+
+	// The undo carries the version dismissed: a page that read the two and
+	// offers to undo is refused now that the three are dismissed.
+	const restore = `mutation($ids: [ID!]!, $v: String){ restoreDuplicateGroup(kind: PHONE, leadIDs: $ids, version: $v) }`
+	r = api.Do(admin, restore, map[string]any{"ids": ids(seen), "v": seen.Version})
+	if len(r.Errors) != 1 || r.Errors[0].Code() != "CONFLICT" || r.Errors[0].Field() != "version" ||
+		r.Errors[0].Extensions["joined"] != float64(1) || r.Errors[0].Extensions["count"] != float64(3) || dismissals() != 2 {
+		t.Fatalf("a stale undo = %s %+v (%d dismissals), want CONFLICT at version, joined 1, count 3, nothing restored", r.Data, r.Errors, dismissals())
+	}
+	if r := api.Do(admin, restore, map[string]any{"ids": ids(fresh), "v": "3.AAAA"}); len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" ||
+		r.Errors[0].Field() != "version" || dismissals() != 2 {
+		t.Fatalf("an undo with a bad version = %+v", r.Errors)
+	}
+	var back struct{ RestoreDuplicateGroup bool }
+	api.MustDo(admin, restore, map[string]any{"ids": ids(fresh), "v": fresh.Version}, &back)
+	if !back.RestoreDuplicateGroup || read("+8613800000001").Count != 3 || dismissals() != 1 {
+		t.Fatalf("the undo with its version: %v, %d dismissals", back.RestoreDuplicateGroup, dismissals())
+	}
 }

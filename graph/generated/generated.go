@@ -606,7 +606,7 @@ type ComplexityRoot struct {
 		RemindWeComMassSend      func(childComplexity int, broadcastID uuid.UUID) int
 		ReorderStages            func(childComplexity int, pipelineID uuid.UUID, stageIDs []uuid.UUID) int
 		RestoreContactWay        func(childComplexity int, id uuid.UUID) int
-		RestoreDuplicateGroup    func(childComplexity int, kind model.DuplicateKind, leadIDs []uuid.UUID) int
+		RestoreDuplicateGroup    func(childComplexity int, kind model.DuplicateKind, leadIDs []uuid.UUID, version *string) int
 		RevokeAPIKey             func(childComplexity int, id uuid.UUID) int
 		RevokePermission         func(childComplexity int, role string, resource string, action string) int
 		SaveView                 func(childComplexity int, input model.SaveViewInput) int
@@ -1246,7 +1246,7 @@ type MutationResolver interface {
 	DeleteScoringRule(ctx context.Context, id uuid.UUID) (uuid.UUID, error)
 	SetTierThresholds(ctx context.Context, input model.TierThresholdsInput) (*model.TierThresholds, error)
 	DismissDuplicateGroup(ctx context.Context, kind model.DuplicateKind, leadIDs []uuid.UUID, version *string) (bool, error)
-	RestoreDuplicateGroup(ctx context.Context, kind model.DuplicateKind, leadIDs []uuid.UUID) (bool, error)
+	RestoreDuplicateGroup(ctx context.Context, kind model.DuplicateKind, leadIDs []uuid.UUID, version *string) (bool, error)
 	IngestLeads(ctx context.Context, input model.IngestLeadsInput) (*model.IngestLeadsPayload, error)
 	MergeLeads(ctx context.Context, primaryID uuid.UUID, duplicateIDs []uuid.UUID) (*ent.Lead, error)
 	CreateFollowUp(ctx context.Context, input model.CreateFollowUpInput) (*ent.FollowUp, error)
@@ -4068,7 +4068,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RestoreDuplicateGroup(childComplexity, args["kind"].(model.DuplicateKind), args["leadIDs"].([]uuid.UUID)), true
+		return e.ComplexityRoot.Mutation.RestoreDuplicateGroup(childComplexity, args["kind"].(model.DuplicateKind), args["leadIDs"].([]uuid.UUID), args["version"].(*string)), true
 	case "Mutation.revokeAPIKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -7560,8 +7560,17 @@ extend type Mutation {
   that the leads need not share a key any more; the dismissal's other leads
   that still exist must be in the caller's write scope too (FORBIDDEN at
   leadIDs). Returns false when there was no such dismissal.
+
+  version is the DuplicateGroup.version the caller dismissed (the undo's
+  page passes it): when given, every dismissal to take back must be of
+  exactly those leads, else CONFLICT at version (extensions.joined and
+  extensions.count as dismissDuplicateGroup's, count being the leads of the
+  other dismissal) and nothing is restored: a lead joined and someone
+  dismissed the larger group again after the caller's page read it. A
+  malformed version is BAD_USER_INPUT at version. Without it every
+  dismissal holding the leads is taken back.
   """
-  restoreDuplicateGroup(kind: DuplicateKind!, leadIDs: [ID!]!): Boolean!
+  restoreDuplicateGroup(kind: DuplicateKind!, leadIDs: [ID!]!, version: String): Boolean!
 }
 `, BuiltIn: false},
 	{Name: "../schema/ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -17493,6 +17502,14 @@ func (ec *executionContext) field_Mutation_restoreDuplicateGroup_args(ctx contex
 		return nil, err
 	}
 	args["leadIDs"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg2
 	return args, nil
 }
 
@@ -28353,7 +28370,7 @@ func (ec *executionContext) _Mutation_restoreDuplicateGroup(ctx context.Context,
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RestoreDuplicateGroup(ctx, fc.Args["kind"].(model.DuplicateKind), fc.Args["leadIDs"].([]uuid.UUID))
+			return ec.Resolvers.Mutation().RestoreDuplicateGroup(ctx, fc.Args["kind"].(model.DuplicateKind), fc.Args["leadIDs"].([]uuid.UUID), fc.Args["version"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {

@@ -160,7 +160,14 @@ func lockGroup(ctx context.Context, c *ent.Client, tid uuid.UUID, all []uuid.UUI
 // them, except that they need not share a key any more, and the other
 // leads of the dismissals that still exist must be in the viewer's write
 // scope too (FORBIDDEN at "leadIDs").
-func (s *Service) Restore(ctx context.Context, kind Kind, ids []uuid.UUID, actor *uuid.UUID, now time.Time) (bool, error) {
+//
+// seen, when set, is the version of the group the caller dismissed (and
+// offers to undo): every dismissal to take back must be of exactly those
+// leads, else CONFLICT at "version" and nothing is restored. That refuses
+// a stale page's undo of a dismissal someone made again after a lead
+// joined the group (a dismissal of more leads, which holds ids too), while
+// the undo right after one's own dismissal goes through.
+func (s *Service) Restore(ctx context.Context, kind Kind, ids []uuid.UUID, seen *Version, actor *uuid.UUID, now time.Time) (bool, error) {
 	if err := checkKind(ctx, kind); err != nil {
 		return false, err
 	}
@@ -184,6 +191,11 @@ func (s *Service) Restore(ctx context.Context, kind Kind, ids []uuid.UUID, actor
 		if len(held) == 0 {
 			return nil
 		}
+		if seen != nil {
+			if err := dismissedAs(ctx, c, tid, kind, ids, *seen); err != nil {
+				return err
+			}
+		}
 		all, err := s.existing(ctx, c, tid, ids, held)
 		if err != nil {
 			return err
@@ -199,6 +211,24 @@ func (s *Service) Restore(ctx context.Context, kind Kind, ids []uuid.UUID, actor
 		return events.Record(ctx, c, all, EventRestored, "duplicates", eventProps(kind, all, actor), now)
 	})
 	return found, err
+}
+
+// dismissedAs checks that every dismissal of kind holding ids is of the
+// leads seen names: CONFLICT at "version" with the largest other one's
+// size when not.
+func dismissedAs(ctx context.Context, c *ent.Client, tid uuid.UUID, kind Kind, ids []uuid.UUID, seen Version) error {
+	var n int
+	if err := txn.QueryRow(ctx, c, `SELECT coalesce(max(cardinality(lead_ids)), 0) FROM duplicate_dismissals
+		WHERE tenant_id = $1 AND kind = $2 AND lead_ids @> $3::uuid[] AND leads_hash <> $4`,
+		tid, string(kind), txn.UUIDArray(ids), seen.Hash).Scan(&n); err != nil {
+		return fmt.Errorf("restore duplicates: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	c2 := &Changed{Seen: seen.Count, Now: n}
+	return apperr.Wrap(c2, apperr.Conflict, "version", fmt.Sprintf(
+		"the group was dismissed again as %d leads since it was read (%d then): nothing was restored; read it again", n, seen.Count))
 }
 
 // existing is ids and the leads of held (ids as text) that still exist

@@ -166,7 +166,7 @@ func TestDismiss(t *testing.T) {
 			if !ok || e.Code != tc.code || e.Field != tc.field {
 				t.Fatalf("Dismiss = %v, want %s at %s", err, tc.code, tc.field)
 			}
-			if _, err := svc.Restore(tc.ctx, tc.kind, tc.ids, actor, now); tc.name != "another group's lead" && tc.name != "a merged lead" &&
+			if _, err := svc.Restore(tc.ctx, tc.kind, tc.ids, nil, actor, now); tc.name != "another group's lead" && tc.name != "a merged lead" &&
 				tc.name != "another name" && tc.name != "not a name group's lead" {
 				if e, ok := apperr.As(err); !ok || e.Code != tc.code || e.Field != tc.field {
 					t.Fatalf("Restore = %v, want %s at %s", err, tc.code, tc.field)
@@ -216,13 +216,13 @@ func TestDismiss(t *testing.T) {
 	if got := groups(duplicates.Phone); !same(got, g[0], g[2], g[3]) {
 		t.Fatalf("phone groups after dismissing g1 again = %v", got)
 	}
-	if ok, err := svc.Restore(admin, duplicates.Phone, []uuid.UUID{joined, g[1][1], g[1][0]}, actor, now); err != nil || !ok {
+	if ok, err := svc.Restore(admin, duplicates.Phone, []uuid.UUID{joined, g[1][1], g[1][0]}, nil, actor, now); err != nil || !ok {
 		t.Fatalf("Restore = %v, %v", ok, err)
 	}
 	if got := groups(duplicates.Phone); !same(got, back, g[0], g[2], g[3]) {
 		t.Fatalf("phone groups after the undo = %v", got)
 	}
-	if ok, err := svc.Restore(admin, duplicates.Phone, back, actor, now); err != nil || ok {
+	if ok, err := svc.Restore(admin, duplicates.Phone, back, nil, actor, now); err != nil || ok {
 		t.Fatalf("Restore of nothing = %v, %v; want false", ok, err)
 	}
 	// The older dismissal of two (still there) does not hide the three.
@@ -321,7 +321,7 @@ func TestDismissCoversTheWholeGroup(t *testing.T) {
 		t.Fatalf("%d dismissal events, want one per lead of the group", got)
 	}
 	// The undo, with the same leads, brings it back whole.
-	if ok, err := svc.Restore(viewer, duplicates.Phone, page, &rep.ID, now); err != nil || !ok {
+	if ok, err := svc.Restore(viewer, duplicates.Phone, page, nil, &rep.ID, now); err != nil || !ok {
 		t.Fatalf("Restore = %v, %v", ok, err)
 	}
 	if n, _ := shown(); n != size+1 {

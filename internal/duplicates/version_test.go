@@ -198,7 +198,7 @@ func TestDismissLargeGroup(t *testing.T) {
 		t.Fatalf("%d dismissal events saying %d leads, want one per lead", n, size)
 	}
 	start = time.Now()
-	if ok, err := svc.Restore(admin, duplicates.Phone, shown, &c.Admin.ID, time.Now()); err != nil || !ok {
+	if ok, err := svc.Restore(admin, duplicates.Phone, shown, &g.Version, &c.Admin.ID, time.Now()); err != nil || !ok {
 		t.Fatalf("Restore = %v, %v", ok, err)
 	}
 	t.Logf("restored it in %v", time.Since(start))
@@ -207,5 +207,93 @@ func TestDismissLargeGroup(t *testing.T) {
 	}
 	if n := count(`SELECT count(*) FROM duplicate_dismissals`); n != 0 {
 		t.Fatalf("%d dismissals after the undo", n)
+	}
+}
+
+// TestRestoreSeenVersion: the undo of a dismissal carries the version the
+// page dismissed. Right after the dismissal it goes through. When a lead
+// joined the group since and someone dismissed the larger group again, the
+// stale page's undo is refused with CONFLICT at version (Changed: 2 then, 3
+// now) and restores nothing, neither dismissal; without a version it takes
+// back both, as before; the undo of the larger dismissal with its own
+// version goes through and leaves the first one.
+func TestRestoreSeenVersion(t *testing.T) {
+	db, c := acme(t)
+	ctx := context.Background()
+	tid := c.Workspace.ID
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.DB.ExecContext(ctx, q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(q string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := db.DB.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const phone = "+8613700000003"
+	phoneGroup(t, exec, tid, phone, 2, 0, 10, true)
+	svc := duplicates.New(txn.NewRoot(db.Client))
+	admin := auth.NewContext(tenant.NewContext(ctx, tid), &auth.Viewer{TenantID: tid, UserID: c.Admin.ID, Roles: []string{"admin"},
+		LeadScopes: []string{policy.ScopeAll}, ContactGrant: true})
+	now := time.Now()
+	read := func() (duplicates.Group, []uuid.UUID) {
+		t.Helper()
+		p, err := svc.Groups(admin, duplicates.Phone, 10, nil)
+		if err != nil || len(p.Groups) != 1 {
+			t.Fatalf("groups %+v, %v; want one", p, err)
+		}
+		var ids []uuid.UUID
+		for _, l := range p.Groups[0].Leads {
+			ids = append(ids, l.ID)
+		}
+		return p.Groups[0], ids
+	}
+	first, two := read()
+	if err := svc.Dismiss(admin, duplicates.Phone, two, &first.Version, &c.Admin.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := svc.Restore(admin, duplicates.Phone, two, &first.Version, &c.Admin.ID, now); err != nil || !ok {
+		t.Fatalf("the undo right after = %v, %v", ok, err)
+	}
+	if err := svc.Dismiss(admin, duplicates.Phone, two, &first.Version, &c.Admin.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	// A lead joins, the group is back, and someone dismisses the three.
+	phoneGroup(t, exec, tid, phone, 1, 10, 0, false)
+	larger, three := read()
+	if err := svc.Dismiss(admin, duplicates.Phone, three, &larger.Version, &c.Admin.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	events := func() int { return count(`SELECT count(*) FROM events WHERE name = $1`, duplicates.EventRestored) }
+	before := events()
+
+	ok, err := svc.Restore(admin, duplicates.Phone, two, &first.Version, &c.Admin.ID, now)
+	var changed *duplicates.Changed
+	if e, isApp := apperr.As(err); ok || !isApp || e.Code != apperr.Conflict || e.Field != "version" || !errors.As(err, &changed) ||
+		changed.Seen != 2 || changed.Now != 3 || changed.Joined() != 1 {
+		t.Fatalf("the stale undo = %v, %v (%+v), want CONFLICT at version, 2 then 3 now", ok, err, changed)
+	}
+	if n := count(`SELECT count(*) FROM duplicate_dismissals`); n != 2 || events() != before {
+		t.Fatalf("the refused undo left %d dismissals (want 2) and wrote %d events", n, events()-before)
+	}
+	if ok, err := svc.Restore(admin, duplicates.Phone, three, &larger.Version, &c.Admin.ID, now); err != nil || !ok {
+		t.Fatalf("the undo of the three with their version = %v, %v", ok, err)
+	}
+	if n := count(`SELECT count(*) FROM duplicate_dismissals WHERE cardinality(lead_ids) = 2`); n != 1 || count(`SELECT count(*) FROM duplicate_dismissals`) != 1 {
+		t.Fatalf("after the undo of the three: want the first dismissal only")
+	}
+	if err := svc.Dismiss(admin, duplicates.Phone, three, &larger.Version, &c.Admin.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := svc.Restore(admin, duplicates.Phone, two, nil, &c.Admin.ID, now); err != nil || !ok {
+		t.Fatalf("the undo without a version = %v, %v", ok, err)
+	}
+	if n := count(`SELECT count(*) FROM duplicate_dismissals`); n != 0 {
+		t.Fatalf("an undo without a version left %d dismissals, want both taken back", n)
 	}
 }

@@ -31,8 +31,11 @@ export const DismissDuplicateGroupDoc = graphql(`
   }
 `);
 
+// The undo passes the version dismissed: a group dismissed again since as
+// more leads (by someone else, after a lead joined) is refused (CONFLICT at
+// version), not brought back unseen.
 export const RestoreDuplicateGroupDoc = graphql(`
-  mutation RestoreDuplicateGroup($kind: DuplicateKind!, $leadIDs: [ID!]!) {
-    restoreDuplicateGroup(kind: $kind, leadIDs: $leadIDs)
+  mutation RestoreDuplicateGroup($kind: DuplicateKind!, $leadIDs: [ID!]!, $version: String) {
+    restoreDuplicateGroup(kind: $kind, leadIDs: $leadIDs, version: $version)
   }
 `);

@@ -470,6 +470,7 @@ export const messages = {
   'dup.undo': ['撤销', 'Undo'],
   'dup.restored': ['已撤销，这一组重新出现', 'Undone: the group is back'],
   'dup.changedJoined': ['你打开这一组后又有 {n} 条线索加入，未做标记；已重新载入，请看过全部线索后再决定', '{n} new leads joined this group after you opened it: nothing was marked. It has been reloaded; look at all its leads and decide again'],
+  'dup.restoreChanged': ['你标记之后这一组又加入了线索，并已被再次标记为不是重复；未撤销，已重新载入', 'Leads joined this group after you marked it and it was marked again since: nothing was undone. It has been reloaded'],
   'dup.changedOther': ['你打开这一组后它有了变化，未做标记；已重新载入，请再看一遍', 'This group changed after you opened it: nothing was marked. It has been reloaded; look at it again'],
   'bulkAll.selectAll': ['选择全部 {n} 条匹配的线索', 'Select all {n} matching leads'],
   'bulkAll.pageSelected': ['已选择本页 {n} 条。', 'All {n} on this page are selected.'],

@@ -121,7 +121,12 @@ function GroupCard({ group, onChanged }: { group: Group; onChanged: () => void }
   const vars = { kind: group.kind, leadIDs: group.leads.map((l) => l.id) };
   const undo = async (key: string) => {
     message.destroy(key);
-    const r = await restore(vars);
+    const r = await restore({ ...vars, version: group.version });
+    if (groupChanged(r.error)) {
+      message.warning({ duration: 8, content: <span data-testid="dup-restore-changed">{t('dup.restoreChanged')}</span> });
+      onChanged();
+      return;
+    }
     if (r.error) {
       message.error(errorText(r.error));
       return;
