@@ -120,6 +120,11 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[uuid.UUI
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+// Tags is the resolver for the tags field.
+func (r *tagGroupResolver) Tags(ctx context.Context, obj *ent.TagGroup) ([]*ent.Tag, error) {
+	return obj.QueryTags().Order(ent.Asc("name"), ent.Asc("id")).All(ctx)
+}
+
 // Broadcast returns generated.BroadcastResolver implementation.
 func (r *Resolver) Broadcast() generated.BroadcastResolver { return &broadcastResolver{r} }
 

@@ -1364,6 +1364,7 @@ type TagResolver interface {
 	WecomCorpTag(ctx context.Context, obj *ent.Tag) (bool, error)
 }
 type TagGroupResolver interface {
+	Tags(ctx context.Context, obj *ent.TagGroup) ([]*ent.Tag, error)
 	WecomCorpTag(ctx context.Context, obj *ent.TagGroup) (bool, error)
 }
 type TaskResolver interface {
@@ -37051,7 +37052,7 @@ func (ec *executionContext) _TagGroup_tags(ctx context.Context, field graphql.Co
 			return ec.fieldContext_TagGroup_tags(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Tags(ctx)
+			return ec.Resolvers.TagGroup().Tags(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Tag) graphql.Marshaler {
@@ -37066,7 +37067,7 @@ func (ec *executionContext) fieldContext_TagGroup_tags(_ context.Context, field 
 		Object:     "TagGroup",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Tag(ctx, field)
 		},
