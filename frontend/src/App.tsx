@@ -30,6 +30,7 @@ const SegmentEditorPage = lazy(() => import('./pages/SegmentEditorPage'));
 const BroadcastsPage = lazy(() => import('./pages/BroadcastsPage'));
 const FunnelPage = lazy(() => import('./pages/FunnelPage'));
 const TasksPage = lazy(() => import('./pages/TasksPage'));
+const NotificationsPage = lazy(() => import('./pages/NotificationsPage'));
 const ContactWaysPage = lazy(() => import('./pages/ContactWaysPage'));
 const JourneysPage = lazy(() => import('./pages/JourneysPage'));
 const JourneyPage = lazy(() => import('./pages/JourneyPage'));
@@ -253,6 +254,7 @@ function Shell() {
             <Route path="/broadcasts" element={<Guard page="broadcasts"><BroadcastsPage /></Guard>} />
             <Route path="/funnel" element={<Guard page="funnel"><FunnelPage /></Guard>} />
             <Route path="/tasks" element={<Guard page="tasks"><TasksPage /></Guard>} />
+            <Route path="/notifications" element={<Suspense fallback={<Spin style={{ display: 'block', margin: '80px auto' }} />}><NotificationsPage /></Suspense>} />
             <Route path="/wecom/contact-ways" element={<Guard page="wecom.contact-ways"><ContactWaysPage /></Guard>} />
             <Route path="/journeys" element={<Guard page="journeys"><JourneysPage /></Guard>} />
             <Route path="/journeys/new" element={<Guard page="journeys"><JourneyEditorPage /></Guard>} />

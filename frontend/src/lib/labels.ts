@@ -25,3 +25,4 @@ export const resourceLabel = (t: TFunc, v: string) => label(t, 'resource', v);
 export const actionLabel = (t: TFunc, v: string) => label(t, 'action', v);
 export const taskKindLabel = (t: TFunc, v: string) => label(t, 'taskKind', v);
 export const contactWayStrategyLabel = (t: TFunc, v: string) => label(t, 'contactWayStrategy', v);
+export const notificationKindLabel = (t: TFunc, v: string) => label(t, 'notificationKind', v);

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { filterVariables, notificationTarget, parseNotificationFilter } from './notifications';
+import { makeCan } from './permissions';
+
+const rep = makeCan([{ resource: 'lead', action: 'read' }, { resource: 'task', action: 'read' }]);
+const admin = makeCan([{ resource: '*', action: '*' }]);
+const nobody = makeCan([]);
+
+describe('notificationTarget', () => {
+  it('opens the lead a notification names', () => {
+    expect(notificationTarget({ kind: 'lead.assigned', lead: { id: 'L1' } }, rep)).toEqual({ to: '/leads/L1', what: 'lead' });
+    expect(notificationTarget({ kind: 'task.overdue', lead: { id: 'L2' } }, rep)).toEqual({ to: '/leads/L2', what: 'lead' });
+  });
+  it('opens the task centre for a task without a lead', () => {
+    expect(notificationTarget({ kind: 'task.assigned', lead: null }, rep)).toEqual({ to: '/tasks', what: 'tasks' });
+  });
+  it('opens the tags settings for a refused corp tag change, for who may', () => {
+    expect(notificationTarget({ kind: 'wecom.corp_tag_failed' }, admin)).toEqual({ to: '/settings/tags', what: 'tags' });
+    expect(notificationTarget({ kind: 'wecom.corp_tag_failed' }, rep)).toBeNull();
+  });
+  it('offers nothing the viewer may not open', () => {
+    expect(notificationTarget({ kind: 'lead.assigned', lead: { id: 'L1' } }, nobody)).toBeNull();
+    expect(notificationTarget({ kind: 'task.assigned' }, nobody)).toBeNull();
+    expect(notificationTarget({ kind: 'pool.recycled' }, admin)).toBeNull();
+  });
+});
+
+describe('parseNotificationFilter', () => {
+  it('reads unread and a known kind from the URL', () => {
+    expect(parseNotificationFilter(new URLSearchParams('unread=1&kind=task.overdue'))).toEqual({ unreadOnly: true, kind: 'task.overdue' });
+    expect(parseNotificationFilter(new URLSearchParams('kind=nope'))).toEqual({ unreadOnly: false, kind: null });
+  });
+  it('turns the filter into the query variables', () => {
+    expect(filterVariables({ unreadOnly: false, kind: null })).toEqual({ unreadOnly: false, kinds: null });
+    expect(filterVariables({ unreadOnly: true, kind: 'wecom.lost' })).toEqual({ unreadOnly: true, kinds: ['wecom.lost'] });
+  });
+});

@@ -1,0 +1,59 @@
+// The notifications page's (通知) pure parts: the kinds a user can be told
+// about, the URL's filter, and where each notification leads: its lead's
+// page, the task centre for tasks, the tags settings for a corp tag change
+// WeCom refused, each only when the viewer may open that page.
+import { pageRules, type Can } from './permissions';
+
+/** The kinds the services write (internal/notices, tasks, pool, wecom, leads). */
+export const NOTIFICATION_KINDS = [
+  'lead.assigned',
+  'lead.duplicate',
+  'task.assigned',
+  'task.cancelled',
+  'task.overdue',
+  'pool.recycle_reminder',
+  'pool.recycled',
+  'wecom.lost',
+  'wecom.corp_tag_failed',
+] as const;
+
+/** The filter of the page's URL: ?unread=1 and ?kind=<kind> (an unknown kind is ignored). */
+export interface NotificationFilter {
+  unreadOnly: boolean;
+  kind: string | null;
+}
+
+export function parseNotificationFilter(params: URLSearchParams): NotificationFilter {
+  const kind = params.get('kind');
+  return {
+    unreadOnly: params.get('unread') === '1',
+    kind: kind && (NOTIFICATION_KINDS as readonly string[]).includes(kind) ? kind : null,
+  };
+}
+
+/** The query's variables of a filter. */
+export function filterVariables(f: NotificationFilter): { unreadOnly: boolean; kinds: string[] | null } {
+  return { unreadOnly: f.unreadOnly, kinds: f.kind ? [f.kind] : null };
+}
+
+export interface NotificationTarget {
+  to: string;
+  /** What the link opens: lead (its name is the link's text), tasks or tags. */
+  what: 'lead' | 'tasks' | 'tags';
+}
+
+/**
+ * Where a notification leads: its lead when it names one (assigned, duplicate,
+ * recycled, lost in WeCom, a task's lead), else the task centre for a task's,
+ * the tags settings for a refused corp tag change; null when there is nowhere
+ * the viewer may go.
+ */
+export function notificationTarget(n: { kind: string; lead?: { id: string } | null }, can: Can): NotificationTarget | null {
+  if (n.lead && pageRules.leads(can)) return { to: `/leads/${n.lead.id}`, what: 'lead' };
+  if (n.kind.startsWith('task.') && pageRules.tasks(can)) return { to: '/tasks', what: 'tasks' };
+  if (n.kind === 'wecom.corp_tag_failed' && pageRules['settings.tags'](can)) return { to: '/settings/tags', what: 'tags' };
+  return null;
+}
+
+/** The event the page and the bell send each other when notifications were marked read. */
+export const NOTIFICATIONS_READ_EVENT = 'scrm:notifications-read';
