@@ -47,10 +47,10 @@ export default function NotificationsPage() {
     setPaging((p) => ({ key: listKey, cursors: f(p.key === listKey ? p.cursors : [null]) }));
   const page = cursors.length - 1;
 
+  const { unreadOnly, kind } = filter;
   const variables = useMemo(
-    () => ({ ...filterVariables(filter), first: PAGE_SIZE, after: cursors[page] }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [filter.unreadOnly, filter.kind, cursors, page],
+    () => ({ ...filterVariables({ unreadOnly, kind }), first: PAGE_SIZE, after: cursors[page] }),
+    [unreadOnly, kind, cursors, page],
   );
   const [res, refetch] = useQuery({ query: NotificationPageDoc, variables, requestPolicy: 'cache-and-network' });
   const [{ fetching: marking }, markRead] = useMutation(MarkNotificationsReadDoc);
