@@ -14,6 +14,11 @@ import (
 
 func main() {
 	ex, err := entgql.NewExtension(
+		// entgql's templates, then scrm's override of one of them (the
+		// connection's Paginate: no COUNT(*) that nothing asked for). First:
+		// the options below add their templates to this list.
+		entgql.WithTemplates(append(entgql.AllTemplates,
+			gen.MustParse(gen.NewTemplate("scrm_paginate").Funcs(entgql.TemplateFuncs).ParseFiles("./ent/template/paginate.tmpl")))...),
 		entgql.WithConfigPath("./gqlgen.yml"),
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./graph/schema/ent.graphql"),

@@ -358,6 +358,8 @@ func TestListStatementsDoNotGrowWithPageSize(t *testing.T) {
 		"generic":        {`query($n: Int) { leads(first: $n, orderByAttribute: {key: "budget"}) { edges { node { id owner { name } tags { name } stage { name } attributes } } } }`, 2},
 		"built-in order": {`query($n: Int) { leads(first: $n, orderBy: {field: SCORE, direction: DESC}, where: {budgetNotNil: true}) { edges { node { id owner { name } tags { name } stage { name } budget city } } } }`, 1},
 		"with a count":   {`query($n: Int) { leads(first: $n, orderBy: {field: CREATED_AT}) { totalCount edges { node { id owner { name } tags { name } stage { name } budget } } } }`, 2},
+		// pageInfo is read off the page (one row more than asked), not a count.
+		"with page info": {`query($n: Int) { leads(first: $n, orderBy: {field: CREATED_AT}) { pageInfo { hasNextPage endCursor } edges { node { id owner { name } tags { name } stage { name } budget } } } }`, 1},
 	} {
 		query := c.query
 		counts := map[int]int{}
@@ -383,6 +385,27 @@ func TestListStatementsDoNotGrowWithPageSize(t *testing.T) {
 			t.Errorf("%s: %d statements for 5 leads, %d for 20, want at most %d", name, counts[5], counts[20], c.most)
 		}
 		t.Logf("%s list: %d SQL statements per page", name, counts[20])
+	}
+
+	// hasNextPage without a count: true while leads remain, false on the
+	// last page; with first: 0 it needs the count, and says whether any lead
+	// matches.
+	var all struct{ Leads struct{ TotalCount int } }
+	api.MustDo(token, `{ leads(first: 0) { totalCount } }`, nil, &all)
+	for _, c := range []struct {
+		first int
+		next  bool
+	}{{all.Leads.TotalCount - 1, true}, {all.Leads.TotalCount, false}, {0, true}} {
+		var page struct {
+			Leads struct {
+				PageInfo struct{ HasNextPage bool }
+				Edges    []struct{ Node struct{ ID string } }
+			}
+		}
+		api.MustDo(token, `query($n: Int) { leads(first: $n) { pageInfo { hasNextPage } edges { node { id } } } }`, map[string]any{"n": c.first}, &page)
+		if page.Leads.PageInfo.HasNextPage != c.next || len(page.Leads.Edges) != c.first {
+			t.Errorf("first %d of %d leads: hasNextPage %v with %d edges, want %v with %d", c.first, all.Leads.TotalCount, page.Leads.PageInfo.HasNextPage, len(page.Leads.Edges), c.next, c.first)
+		}
 	}
 
 	// The signed-in user and the schema are read again in the background
