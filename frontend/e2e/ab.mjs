@@ -14,13 +14,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 const bases = process.argv.slice(2);
+// Another workspace (the benchmark workspace of `scrm bench seed`): SCRM_PROFILE_LOGIN=bench,admin@bench.test,<password>
+const [workspace, email, password] = (process.env.SCRM_PROFILE_LOGIN ?? 'demo,admin@demo.scrm.dev,demo-admin-2026').split(',');
 const rounds = Number(process.env.ROUNDS ?? 12);
 const pages = [];
 for (const base of bases) {
   const ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'ab-')), { executablePath: '/usr/bin/chromium', headless: true, baseURL: base,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   const page = ctx.pages()[0];
-  const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query: 'mutation($w:String!,$e:String!,$p:String!){login(input:{workspace:$w,email:$e,password:$p}){token}}', variables: { w: 'demo', e: 'admin@demo.scrm.dev', p: 'demo-admin-2026' } }) });
+  const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query: 'mutation($w:String!,$e:String!,$p:String!){login(input:{workspace:$w,email:$e,password:$p}){token}}', variables: { w: workspace, e: email, p: password } }) });
   const tok = (await res.json()).data.login.token;
   await page.goto('/login');
   await page.evaluate((t) => localStorage.setItem('scrm.token', t), tok);
