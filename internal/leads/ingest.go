@@ -302,7 +302,12 @@ func (w *writer) run(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
-	keys := matchArgs(live)
+	keys, n := matchArgs(live)
+	if n > noJITKeys {
+		if err := w.noJIT(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if w.turn != nil {
 		w.turn()
 	}
