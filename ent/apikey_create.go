@@ -125,6 +125,26 @@ func (_c *APIKeyCreate) SetNillableRevokedAt(v *time.Time) *APIKeyCreate {
 	return _c
 }
 
+// SetExpiresAt sets the "expires_at" field.
+func (_c *APIKeyCreate) SetExpiresAt(v time.Time) *APIKeyCreate {
+	_c.mutation.SetExpiresAt(v)
+	return _c
+}
+
+// SetNillableExpiresAt sets the "expires_at" field if the given value is not nil.
+func (_c *APIKeyCreate) SetNillableExpiresAt(v *time.Time) *APIKeyCreate {
+	if v != nil {
+		_c.SetExpiresAt(*v)
+	}
+	return _c
+}
+
+// SetAllowedIps sets the "allowed_ips" field.
+func (_c *APIKeyCreate) SetAllowedIps(v []string) *APIKeyCreate {
+	_c.mutation.SetAllowedIps(v)
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *APIKeyCreate) SetID(v uuid.UUID) *APIKeyCreate {
 	_c.mutation.SetID(v)
@@ -199,6 +219,10 @@ func (_c *APIKeyCreate) defaults() error {
 		v := apikey.DefaultRoles
 		_c.mutation.SetRoles(v)
 	}
+	if _, ok := _c.mutation.AllowedIps(); !ok {
+		v := apikey.DefaultAllowedIps
+		_c.mutation.SetAllowedIps(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if apikey.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized apikey.DefaultID (forgotten import ent/runtime?)")
@@ -236,6 +260,9 @@ func (_c *APIKeyCreate) check() error {
 	}
 	if _, ok := _c.mutation.Roles(); !ok {
 		return &ValidationError{Name: "roles", err: errors.New(`ent: missing required field "APIKey.roles"`)}
+	}
+	if _, ok := _c.mutation.AllowedIps(); !ok {
+		return &ValidationError{Name: "allowed_ips", err: errors.New(`ent: missing required field "APIKey.allowed_ips"`)}
 	}
 	return nil
 }
@@ -308,6 +335,14 @@ func (_c *APIKeyCreate) createSpec() (*APIKey, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.RevokedAt(); ok {
 		_spec.SetField(apikey.FieldRevokedAt, field.TypeTime, value)
 		_node.RevokedAt = &value
+	}
+	if value, ok := _c.mutation.ExpiresAt(); ok {
+		_spec.SetField(apikey.FieldExpiresAt, field.TypeTime, value)
+		_node.ExpiresAt = &value
+	}
+	if value, ok := _c.mutation.AllowedIps(); ok {
+		_spec.SetField(apikey.FieldAllowedIps, field.TypeJSON, value)
+		_node.AllowedIps = value
 	}
 	if nodes := _c.mutation.CreatedByIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -481,6 +516,12 @@ func (u *APIKeyUpsertOne) UpdateNewValues() *APIKeyUpsertOne {
 		}
 		if _, exists := u.create.mutation.CreatedByID(); exists {
 			s.SetIgnore(apikey.FieldCreatedByID)
+		}
+		if _, exists := u.create.mutation.ExpiresAt(); exists {
+			s.SetIgnore(apikey.FieldExpiresAt)
+		}
+		if _, exists := u.create.mutation.AllowedIps(); exists {
+			s.SetIgnore(apikey.FieldAllowedIps)
 		}
 	}))
 	return u
@@ -794,6 +835,12 @@ func (u *APIKeyUpsertBulk) UpdateNewValues() *APIKeyUpsertBulk {
 			}
 			if _, exists := b.mutation.CreatedByID(); exists {
 				s.SetIgnore(apikey.FieldCreatedByID)
+			}
+			if _, exists := b.mutation.ExpiresAt(); exists {
+				s.SetIgnore(apikey.FieldExpiresAt)
+			}
+			if _, exists := b.mutation.AllowedIps(); exists {
+				s.SetIgnore(apikey.FieldAllowedIps)
 			}
 		}
 	}))

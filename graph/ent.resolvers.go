@@ -125,6 +125,9 @@ func (r *tagGroupResolver) Tags(ctx context.Context, obj *ent.TagGroup) ([]*ent.
 	return obj.QueryTags().Order(ent.Asc("name"), ent.Asc("id")).All(ctx)
 }
 
+// APIKey returns generated.APIKeyResolver implementation.
+func (r *Resolver) APIKey() generated.APIKeyResolver { return &aPIKeyResolver{r} }
+
 // Broadcast returns generated.BroadcastResolver implementation.
 func (r *Resolver) Broadcast() generated.BroadcastResolver { return &broadcastResolver{r} }
 
@@ -181,6 +184,7 @@ func (r *Resolver) LeadWhereInput() generated.LeadWhereInputResolver {
 }
 
 type (
+	aPIKeyResolver          struct{ *Resolver }
 	broadcastResolver       struct{ *Resolver }
 	contactWayResolver      struct{ *Resolver }
 	fieldDefinitionResolver struct{ *Resolver }

@@ -14,12 +14,18 @@ import (
 	"github.com/scrmhq/scrm/graph/generated"
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/clean"
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/org"
 	"github.com/scrmhq/scrm/internal/suppress"
 )
+
+// Expired is the resolver for the expired field.
+func (r *aPIKeyResolver) Expired(ctx context.Context, obj *ent.APIKey) (bool, error) {
+	return obj.ExpiresAt != nil && !r.Clock.Now().Before(*obj.ExpiresAt), nil
+}
 
 // Attributes is the resolver for the attributes field.
 func (r *leadResolver) Attributes(ctx context.Context, obj *ent.Lead) (any, error) {
@@ -58,7 +64,8 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateA
 	if err := r.checkAssignable(ctx, "input.roles", roles); err != nil {
 		return nil, err
 	}
-	k, key, err := r.Auth.CreateAPIKey(ctx, input.Name, roles)
+	k, key, err := r.Auth.CreateAPIKey(ctx, auth.APIKeyInput{Name: input.Name, Roles: roles,
+		ExpiresAt: input.ExpiresAt, AllowedIPs: input.AllowedIPs})
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,8 @@ var (
 		{Name: "roles", Type: field.TypeJSON},
 		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
 		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "allowed_ips", Type: field.TypeJSON, Default: "[]"},
 		{Name: "created_by_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// APIKeysTable holds the schema information for the "api_keys" table.
@@ -31,7 +33,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "api_keys_users_created_by",
-				Columns:    []*schema.Column{APIKeysColumns[10]},
+				Columns:    []*schema.Column{APIKeysColumns[12]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},

@@ -127,6 +127,10 @@ func init() {
 	apikeyDescRoles := apikeyFields[3].Descriptor()
 	// apikey.DefaultRoles holds the default value on creation for the roles field.
 	apikey.DefaultRoles = apikeyDescRoles.Default.([]string)
+	// apikeyDescAllowedIps is the schema descriptor for allowed_ips field.
+	apikeyDescAllowedIps := apikeyFields[8].Descriptor()
+	// apikey.DefaultAllowedIps holds the default value on creation for the allowed_ips field.
+	apikey.DefaultAllowedIps = apikeyDescAllowedIps.Default.([]string)
 	// apikeyDescID is the schema descriptor for id field.
 	apikeyDescID := apikeyMixinFields0[0].Descriptor()
 	// apikey.DefaultID holds the default value on creation for the id field.

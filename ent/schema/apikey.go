@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -35,6 +36,13 @@ func (APIKey) Fields() []ent.Field {
 		field.UUID("created_by_id", gidUUID).Optional().Nillable().Immutable(),
 		field.Time("last_used_at").Optional().Nillable(),
 		field.Time("revoked_at").Optional().Nillable(),
+		// expires_at, when set, is when the key stops working (refused as
+		// expired from then on; createAPIKey's input.expiresAt).
+		field.Time("expires_at").Optional().Nillable().Immutable(),
+		// allowed_ips, when not empty, are the addresses (IPs and CIDR
+		// prefixes, in netip's canonical text) requests with the key must
+		// come from; the TCP peer's address is compared (docs/authorization.md).
+		field.Strings("allowed_ips").Default([]string{}).Immutable().Annotations(entgql.Skip(), entsql.Default("[]")),
 	}
 }
 

@@ -174,6 +174,12 @@ type CreateAPIKeyInput struct {
 	Name string `json:"name"`
 	// Roles the key acts with; default ["admin"].
 	Roles []string `json:"roles,omitempty"`
+	// When the key stops working (requests with it are UNAUTHENTICATED from then on): in the future, at most two years ahead; never when null.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// The addresses requests with the key must come from: IPs and CIDR prefixes
+	// (at most 50), compared with the TCP peer's address; any address when null
+	// or empty.
+	AllowedIPs []string `json:"allowedIPs,omitempty"`
 }
 
 type CreateAPIKeyPayload struct {

@@ -119,19 +119,67 @@ func (s *Service) authenticateKey(ctx context.Context, plaintext string) (*Viewe
 		return nil, fmt.Errorf("%w: unknown or revoked api key", ErrUnauthenticated)
 	}
 	k := keys[i]
+	now := s.now()
+	if k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
+		return nil, &KeyRefused{Reason: "the API key expired at " + k.ExpiresAt.UTC().Format(time.RFC3339)}
+	}
+	if len(k.AllowedIps) > 0 {
+		addr, ok := ClientAddr(ctx)
+		if !ok || !AddrAllowed(k.AllowedIps, addr) {
+			from := "an unknown address"
+			if ok {
+				from = addr.String()
+			}
+			return nil, &KeyRefused{Reason: "the API key may not be used from " + from}
+		}
+	}
+	s.touchKey(ctx, k, now)
 	return &Viewer{TenantID: k.TenantID, APIKeyID: k.ID, Roles: k.Roles}, nil
 }
 
-// CreateAPIKey makes a key for the viewer's workspace and returns its plaintext once.
-func (s *Service) CreateAPIKey(ctx context.Context, name string, roles []string) (*ent.APIKey, string, error) {
+// touchKey records that k was used at now, at most once a minute per key
+// so a busy integration does not write a row per request. A failure is not
+// the request's: the key is valid all the same.
+func (s *Service) touchKey(ctx context.Context, k *ent.APIKey, now time.Time) {
+	if k.LastUsedAt != nil && now.Sub(*k.LastUsedAt) < time.Minute {
+		return
+	}
+	_ = s.client.APIKey.Update().Where(apikey.ID(k.ID), apikey.Or(apikey.LastUsedAtIsNil(), apikey.LastUsedAtLT(now.Add(-time.Minute)))).
+		SetLastUsedAt(now).Exec(tenant.NewContext(ctx, k.TenantID))
+}
+
+// Limits of an API key's restrictions.
+const (
+	// MaxAPIKeyLifetime is how far ahead a key's expiry may be.
+	MaxAPIKeyLifetime = 2 * 366 * 24 * time.Hour
+	// MaxAllowedIPs is how many addresses and prefixes a key may list.
+	MaxAllowedIPs = 50
+)
+
+// APIKeyInput is a key to make.
+type APIKeyInput struct {
+	Name  string
+	Roles []string
+	// ExpiresAt, when set, must be in the future and at most
+	// MaxAPIKeyLifetime ahead.
+	ExpiresAt *time.Time
+	// AllowedIPs, when not empty, are the IPs and CIDR prefixes requests
+	// with the key must come from (at most MaxAllowedIPs).
+	AllowedIPs []string
+}
+
+// CreateAPIKey makes a key for the viewer's workspace and returns its
+// plaintext once. Bad input is refused at its field and writes nothing.
+func (s *Service) CreateAPIKey(ctx context.Context, in APIKeyInput) (*ent.APIKey, string, error) {
 	v := FromContext(ctx)
 	if v == nil {
 		return nil, "", ErrUnauthenticated
 	}
-	name, err := textinput.Clean("name", name, 200, true)
+	name, err := textinput.Clean("name", in.Name, 200, true)
 	if err != nil {
 		return nil, "", err
 	}
+	roles := in.Roles
 	if len(roles) == 0 {
 		return nil, "", apperr.Input("roles", "give the key at least one role")
 	}
@@ -143,11 +191,24 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, roles []string)
 			return nil, "", apperr.Input(fmt.Sprintf("roles[%d]", i), "role %q is given twice", r)
 		}
 	}
+	if in.ExpiresAt != nil {
+		switch now := s.now(); {
+		case !in.ExpiresAt.After(now):
+			return nil, "", apperr.Input("expiresAt", "the expiry must be in the future")
+		case in.ExpiresAt.After(now.Add(MaxAPIKeyLifetime)):
+			return nil, "", apperr.Input("expiresAt", "the expiry may be at most two years ahead")
+		}
+	}
+	allowed, err := CleanAllowedIPs("allowedIPs", in.AllowedIPs)
+	if err != nil {
+		return nil, "", err
+	}
 	plain, prefix, hash, err := NewAPIKey()
 	if err != nil {
 		return nil, "", err
 	}
-	q := s.client.APIKey.Create().SetName(name).SetPrefix(prefix).SetSecretHash(hash).SetRoles(roles)
+	q := s.client.APIKey.Create().SetName(name).SetPrefix(prefix).SetSecretHash(hash).SetRoles(roles).
+		SetNillableExpiresAt(in.ExpiresAt).SetAllowedIps(allowed)
 	if v.UserID != uuid.Nil {
 		q.SetCreatedByID(v.UserID)
 	}

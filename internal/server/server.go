@@ -25,6 +25,7 @@ import (
 	"github.com/scrmhq/scrm/frontend"
 	"github.com/scrmhq/scrm/graph"
 	"github.com/scrmhq/scrm/internal/app"
+	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/fielddefs"
@@ -131,11 +132,24 @@ func requestContext(d Deps, m *metrics, next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		ctx := platform.WithRequestID(r.Context(), id)
-		ctx, _ = authenticate(ctx, d.Services.Auth, d.Services.Authz, credentials(r))
+		if addr, ok := auth.PeerAddr(r.RemoteAddr); ok {
+			// the TCP peer: scrm trusts no proxy header (docs/authorization.md)
+			ctx = auth.WithClientAddr(ctx, addr)
+		}
+		ctx, aerr := authenticate(ctx, d.Services.Auth, d.Services.Authz, credentials(r))
+		h := next
+		var refused *auth.KeyRefused
+		if errors.As(aerr, &refused) {
+			// A genuine API key used after its expiry or from an address
+			// outside its list: refused before any handler runs, saying why.
+			h = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				writeError(w, http.StatusUnauthorized, string(apperr.Unauthenticated), refused.Error())
+			})
+		}
 		ctx, reads := authz.WithContactReads(graph.WithRequestBatches(fielddefs.WithRequestMemo(ctx)))
 		ctx, stmts := platform.CountStatements(ctx)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r.WithContext(ctx))
+		h.ServeHTTP(rec, r.WithContext(ctx))
 		d.Services.Authz.FlushContactReads(context.WithoutCancel(ctx), reads)
 		elapsed := time.Since(start)
 		m.observeHTTP(r, rec.status, elapsed, stmts.Load())
