@@ -1,16 +1,20 @@
 // Changing and cancelling tasks, who made them, the own tabs' kind filter,
+// the 已取消 tab and the task.cancelled notice,
 // and the lead page's 任务 tab (#23). The demo's manager 陈静 runs 华东一组
 // (rep1 王磊, rep2 李娜). Each step is checked against the API.
 // - The manager edits and reassigns rep1's task from 团队 (a past due time
 //   refused under its field; rep2 told), and rep1, whose edit dialog was
 //   open meanwhile, is told it is no longer theirs (1440 px).
 // - rep1 filters the own tabs by kind (counts against the API), edits an own
-//   task (no assignee choice) and cancels one with a reason; a cancel of a
-//   task completed meanwhile is refused in words (1440 px).
+//   task (no assignee choice) and cancels one with a reason, which then
+//   shows in 已取消 (nobody told); a cancel of a task completed meanwhile is
+//   refused in words (1440 px).
 // - The lead page lists the lead's open tasks: rep1 its own, makes one there,
 //   completes one (1440 px); the manager sees the team's on the lead, with
 //   their assignees, and cancels one on a phone; the task centre's cards
 //   edit and cancel at 390 px too.
+// - rep2 is told (task.cancelled, with the reason) when the manager cancels
+//   its task, and finds it in 已取消 on a phone (390 px).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { formItem, gql, launch, pick, shot, signIn, token, userPassword, type Browser } from './lib';
@@ -201,7 +205,7 @@ describe('editing, reassigning and cancelling tasks', () => {
     await page.locator(`[data-testid=task-row][data-task="${toCancel.id}"]`).getByTestId('task-cancel').click();
     const cancel = dialog('task-cancel-note');
     await cancel.waitFor();
-    expect(await cancel.innerText()).toContain('取消后该待办不再出现在待办列表中');
+    expect(await cancel.innerText()).toContain('取消后该待办移到负责人的「已取消」中');
     // 返回 leaves it open.
     await page.getByTestId('task-cancel-back').click();
     await cancel.waitFor({ state: 'detached' });
@@ -214,6 +218,18 @@ describe('editing, reassigning and cancelling tasks', () => {
     await page.locator(`[data-testid=task-row][data-task="${toCancel.id}"]`).waitFor({ state: 'detached' });
     await expect.poll(total).toBe(before - 1);
     expect(await node(rep1, toCancel.id)).toMatchObject({ status: 'CANCELLED', note: '客户已自行到店' });
+    // It is in 已取消 with its reason; cancelling one's own task tells nobody.
+    await page.getByTestId('tasks-tab-cancelled').click();
+    await expect.poll(() => page.url()).toContain('tab=cancelled');
+    await findTask('task-row', toCancel.id);
+    const gone = page.locator(`[data-testid=task-row][data-task="${toCancel.id}"]`);
+    expect(await gone.getByTestId('task-note-shown').innerText()).toBe('客户已自行到店');
+    expect(await gone.getByTestId('task-cancel').count()).toBe(0);
+    expect(await page.getByTestId('tasks-table').innerText()).toContain('取消原因');
+    const told = await gql<{ notifications: { kind: string; message: string }[] }>(rep1, `{ notifications(first: 50) { kind message } }`);
+    expect(told.notifications.some((n) => n.kind === 'task.cancelled' && n.message.includes(`要取消的 ${stamp}`))).toBe(false);
+    await page.getByTestId('tasks-tab-open').click();
+    await findTask('task-row', own.id);
 
     // A task completed elsewhere while its cancel dialog is open: refused in words.
     await row.getByTestId('task-cancel').click();
@@ -324,6 +340,29 @@ describe('the lead page’s tasks', () => {
     await page.getByTestId('task-cancel-ok').click();
     await card.waitFor({ state: 'detached' });
     expect(await node(manager, own.id)).toMatchObject({ title: `手机改过 ${stamp}`, status: 'CANCELLED', note: null });
+    await page.setViewportSize({ width: 1440, height: 900 });
+    expect(b.errors).toEqual([]);
+  });
+
+  it('rep2 is told that the manager cancelled its task and finds it in 已取消 with the reason (390 px)', async () => {
+    const given = await create(manager, { title: `经理取消 ${stamp}`, dueAt: soon(55), assigneeID: rep2ID, leadID: leadA });
+    await gql(manager, `mutation($id: ID!){ cancelTask(id: $id, note: "客户已签约") { id } }`, { id: given.id });
+    const told = await gql<{ notifications: { kind: string; message: string }[] }>(rep2, `{ notifications(first: 50) { kind message } }`);
+    expect(told.notifications.filter((n) => n.kind === 'task.cancelled' && n.message.includes(`「经理取消 ${stamp}」`)).map((n) => n.message))
+      .toEqual([`${managerName} 取消了你的待办「经理取消 ${stamp}」：客户已签约`]);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await signIn(page, 'rep2@demo.scrm.dev', userPassword);
+    await page.goto('/tasks?tab=cancelled');
+    await findTask('task-card', given.id);
+    const card = page.locator(`[data-testid=task-card][data-task="${given.id}"]`);
+    expect(await card.getByTestId('task-note-shown').innerText()).toBe('客户已签约');
+    expect(await card.innerText()).toContain('取消时间');
+    expect(await card.getByTestId('task-cancel').count()).toBe(0);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'tasks-cancelled-390');
+    // The tab's total is the API's.
+    const n = (await gql<{ myTasks: { totalCount: number } }>(rep2, `{ myTasks(status: CANCELLED, first: 1) { totalCount } }`)).myTasks.totalCount;
+    await expect.poll(() => page.getByTestId('tasks-total').innerText()).toContain(String(n));
     await page.setViewportSize({ width: 1440, height: 900 });
     expect(b.errors).toEqual([]);
   });

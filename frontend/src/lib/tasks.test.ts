@@ -12,6 +12,7 @@ describe('task tabs', () => {
   it('reads the tab from the URL, due today by default', () => {
     expect(parseTab('overdue')).toBe('overdue');
     expect(parseTab('done')).toBe('done');
+    expect(parseTab('cancelled')).toBe('cancelled');
     expect(parseTab(null)).toBe('today');
     expect(parseTab('everything')).toBe('today');
   });
@@ -23,6 +24,7 @@ describe('task tabs', () => {
     expect(tabVariables('overdue', now)).toEqual({ status: 'OPEN', dueBefore: now.toISOString() });
     expect(tabVariables('open', now)).toEqual({ status: 'OPEN', dueBefore: null });
     expect(tabVariables('done', now)).toEqual({ status: 'DONE', dueBefore: null });
+    expect(tabVariables('cancelled', now)).toEqual({ status: 'CANCELLED', dueBefore: null });
   });
 });
 

@@ -6,8 +6,8 @@ import type { CombinedError } from 'urql';
 import { apiErrors, errorText } from '../api/errors';
 import { translate, type Lang, type MessageKey } from '../i18n';
 
-export type TaskTab = 'today' | 'overdue' | 'open' | 'done';
-export const TASK_TABS: TaskTab[] = ['today', 'overdue', 'open', 'done'];
+export type TaskTab = 'today' | 'overdue' | 'open' | 'done' | 'cancelled';
+export const TASK_TABS: TaskTab[] = ['today', 'overdue', 'open', 'done', 'cancelled'];
 
 /** The tab named in the URL (?tab=), today's when missing or unknown. */
 export function parseTab(s: string | null | undefined): TaskTab {
@@ -20,14 +20,15 @@ export function endOfToday(now: Dayjs = dayjs()): string {
 }
 
 export interface TaskVars {
-  status: 'OPEN' | 'DONE';
+  status: 'OPEN' | 'DONE' | 'CANCELLED';
   dueBefore: string | null;
 }
 
 /**
  * What myTasks is asked for a tab: due today is OPEN and due before the end
  * of today (overdue ones included); overdue is OPEN and due before now (the
- * API's `overdue`); all open has no due limit; done is DONE.
+ * API's `overdue`); all open has no due limit; done is DONE; cancelled is
+ * CANCELLED (by the viewer or by whoever else cancelled the viewer's task).
  */
 export function tabVariables(tab: TaskTab, now: Dayjs = dayjs()): TaskVars {
   switch (tab) {
@@ -39,6 +40,8 @@ export function tabVariables(tab: TaskTab, now: Dayjs = dayjs()): TaskVars {
       return { status: 'OPEN', dueBefore: null };
     case 'done':
       return { status: 'DONE', dueBefore: null };
+    case 'cancelled':
+      return { status: 'CANCELLED', dueBefore: null };
   }
 }
 
@@ -97,6 +100,11 @@ export function taskErrorText(err: CombinedError | undefined | null, lang: Lang,
 /** The completion's refusal text (taskErrorText for 'complete'). */
 export function completeErrorText(err: CombinedError | undefined | null, lang: Lang): string {
   return taskErrorText(err, lang, 'complete');
+}
+
+/** Whether a tab lists closed tasks (done or cancelled), which show when and with what note they were closed. */
+export function closedTab(tab: TaskTab): boolean {
+  return tab === 'done' || tab === 'cancelled';
 }
 
 /** Whether a refusal means the list is out of date (done, cancelled or moved elsewhere meanwhile). */

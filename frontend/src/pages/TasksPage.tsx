@@ -1,6 +1,6 @@
 // The task centre (待办): the viewer's own tasks — SOP journeys' createTask
 // steps and the follow-ups they promised — by tab (due today, overdue, all
-// open, done), oldest due first, paged with the connection's cursor. A task
+// open, done, cancelled: a task cancelled by anyone), oldest due first, paged with the connection's cursor. A task
 // is completed with an optional note (completeTask), which the API records
 // as a follow-up on its lead, changed (编辑: title, description, due time,
 // and with task manage the assignee) or cancelled (取消任务, with an optional
@@ -24,7 +24,7 @@ import { NewTaskModal } from '../components/tasks/NewTaskModal';
 import { TeamTasks } from '../components/tasks/TeamTasks';
 import { useTaskActions } from '../components/tasks/TaskActions';
 import { TaskSourceText } from '../components/tasks/TaskSource';
-import { dueState, parseKind, parseTab, relativeDue, tabVariables, TASK_TABS, type TaskTab } from '../lib/tasks';
+import { closedTab, dueState, parseKind, parseTab, relativeDue, tabVariables, TASK_TABS, type TaskTab } from '../lib/tasks';
 import { fmtNumber, fmtTime } from '../lib/format';
 import { taskKindLabel } from '../lib/labels';
 import { useMobile } from '../lib/useMobile';
@@ -111,7 +111,8 @@ export default function TasksPage() {
       <Button size="small" disabled={!task.lead} onClick={() => task.lead && navigate(`/leads/${task.lead.id}`)} data-testid="task-open-lead">{t('tasks.openLead')}</Button>,
     );
 
-  const done = tab === 'done';
+  const done = closedTab(tab);
+  const cancelled = tab === 'cancelled';
   const columns = [
     { title: t('tasks.colTitle'), key: 'title', render: (_: unknown, r: Task) => <Typography.Text strong data-testid="task-title">{r.title}</Typography.Text> },
     { title: t('tasks.colKind'), key: 'kind', width: 110, render: (_: unknown, r: Task) => kindTag(r) },
@@ -124,8 +125,8 @@ export default function TasksPage() {
     },
     ...(done
       ? [
-          { title: t('tasks.colCompleted'), key: 'completedAt', width: 150, render: (_: unknown, r: Task) => fmtTime(r.completedAt) },
-          { title: t('tasks.colNote'), key: 'note', render: (_: unknown, r: Task) => <span data-testid="task-note-shown">{r.note}</span> },
+          { title: t(cancelled ? 'tasks.colCancelled' : 'tasks.colCompleted'), key: 'completedAt', width: 150, render: (_: unknown, r: Task) => fmtTime(r.completedAt) },
+          { title: t(cancelled ? 'tasks.colReason' : 'tasks.colNote'), key: 'note', render: (_: unknown, r: Task) => <span data-testid="task-note-shown">{r.note}</span> },
         ]
       : []),
     { title: t('tasks.colActions'), key: 'actions', width: done ? 110 : 230, render: (_: unknown, r: Task) => actions(r) },
@@ -214,7 +215,7 @@ export default function TasksPage() {
                 {r.description && <Typography.Paragraph type="secondary" ellipsis={{ rows: 3 }} style={{ margin: '4px 0 0', fontSize: 13 }}>{r.description}</Typography.Paragraph>}
                 {done && (
                   <div className="scrm-muted" style={{ fontSize: 12, marginTop: 4 }}>
-                    {t('tasks.colCompleted')}: {fmtTime(r.completedAt)}
+                    {t(cancelled ? 'tasks.colCancelled' : 'tasks.colCompleted')}: {fmtTime(r.completedAt)}
                     {r.note && <div data-testid="task-note-shown">{r.note}</div>}
                   </div>
                 )}
