@@ -311,7 +311,7 @@ func (w *writer) run(ctx context.Context) (*Result, error) {
 	if w.turn != nil {
 		w.turn()
 	}
-	if err := w.matchWith(ctx, live, keys); err != nil {
+	if err := w.matchWith(ctx, live, keys, n); err != nil {
 		return nil, err
 	}
 	if live, err = w.checkBlacklistedLeads(ctx, live); err != nil {

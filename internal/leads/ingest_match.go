@@ -51,6 +51,23 @@ FROM (
 ) l
 ORDER BY f.id`
 
+// matchFewSQL is matchSQL for a batch of few keys (at most matchFewKeys),
+// as the API sends: one statement over the unique indexes that the planner
+// serves with one index probe per key (a BitmapOr) at that size. It plans
+// in a fraction of matchSQL's time, which is most of the statement for a
+// lead or two: with matchSQL, BenchmarkIngestOneLead took 5.1-5.5 ms per
+// new person against 4.3-4.5.
+const matchFewSQL = `SELECT id, name, phone, email, union_id, open_id, external_id, company,
+	owner_id, protected_until, territory_id, referrer_id, attributes, wecom_external_user_id, ctid::text
+FROM leads
+WHERE tenant_id = $1 AND status = 'ACTIVE'
+	AND (external_id = ANY($2::text[]) OR union_id = ANY($3::text[]) OR phone = ANY($4::text[]) OR email = ANY($5::text[])
+		OR wecom_external_user_id = ANY($6::text[]))
+ORDER BY id FOR UPDATE`
+
+// matchFewKeys is the most keys a batch matches with matchFewSQL.
+const matchFewKeys = 64
+
 // noJITKeys is the number of match keys above which a batch turns JIT off
 // for its transaction (noJIT): about 10,000 probes make matchSQL's
 // estimated cost cross jit_above_cost, and compiling it took up to 220 ms
@@ -76,7 +93,7 @@ func (w *writer) match(ctx context.Context, gs []*group) error {
 			return err
 		}
 	}
-	return w.matchWith(ctx, gs, keys)
+	return w.matchWith(ctx, gs, keys, n)
 }
 
 // matchArgs returns the identity keys of gs as matchSQL's arrays ($2-$6),
@@ -103,9 +120,13 @@ func matchArgs(gs []*group) (args []any, n int) {
 	return args, n
 }
 
-// matchWith is match with the keys of gs encoded by matchArgs.
-func (w *writer) matchWith(ctx context.Context, gs []*group, keys []any) error {
-	rows, err := w.c.QueryContext(ctx, matchSQL, append([]any{w.tid}, keys...)...)
+// matchWith is match with the n keys of gs encoded by matchArgs.
+func (w *writer) matchWith(ctx context.Context, gs []*group, keys []any, n int) error {
+	query := matchSQL
+	if n <= matchFewKeys {
+		query = matchFewSQL
+	}
+	rows, err := w.c.QueryContext(ctx, query, append([]any{w.tid}, keys...)...)
 	if err != nil {
 		return fmt.Errorf("match identities: %w", err)
 	}
