@@ -4,13 +4,13 @@ import { graphql } from '../gql';
 
 export const APIKeysDoc = graphql(`
   query APIKeys {
-    apiKeys { id name prefix roles createdAt lastUsedAt revokedAt createdBy { id name } }
+    apiKeys { id name prefix roles createdAt lastUsedAt revokedAt expiresAt expired allowedIPs createdBy { id name } }
   }
 `);
 
 export const CreateAPIKeyDoc = graphql(`
   mutation CreateAPIKey($input: CreateAPIKeyInput!) {
-    createAPIKey(input: $input) { key apiKey { id name prefix roles createdAt } }
+    createAPIKey(input: $input) { key apiKey { id name prefix roles createdAt expiresAt allowedIPs } }
   }
 `);
 

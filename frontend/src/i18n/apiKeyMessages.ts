@@ -27,4 +27,11 @@ export const apiKeyMessages = {
   'apiKeys.copy': ['复制密钥', 'Copy key'],
   'apiKeys.copied': ['已复制', 'Copied'],
   'apiKeys.done': ['我已保存', 'I have saved it'],
+  'apiKeys.expiresAt': ['过期时间', 'Expires'],
+  'apiKeys.expiresHint': ['可选；到期后使用该密钥的请求被拒绝。最长两年', 'Optional; requests with the key are refused from then on. At most two years ahead'],
+  'apiKeys.noExpiry': ['永不过期', 'Never'],
+  'apiKeys.expired': ['已过期', 'Expired'],
+  'apiKeys.allowedIPs': ['允许的来源地址', 'Allowed addresses'],
+  'apiKeys.allowedHint': ['可选；IP 或 CIDR（如 203.0.113.5、10.0.0.0/8），每行或逗号分隔，最多 50 个。按连接的对端地址判断，不读取 X-Forwarded-For', 'Optional; IPs or CIDR prefixes (e.g. 203.0.113.5, 10.0.0.0/8), one a line or comma-separated, at most 50. The connection’s peer address is compared; X-Forwarded-For is not read'],
+  'apiKeys.anyAddress': ['不限', 'Any'],
 } as const;

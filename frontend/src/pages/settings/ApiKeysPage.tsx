@@ -1,9 +1,11 @@
 // API keys (API 密钥) for integrations: the workspace's keys with their
-// roles, creator and last use; a new key's secret is shown once, with a copy
+// roles, creator, last use, expiry (已过期 once passed) and allowed addresses;
+// a new key (optionally with an expiry and allowed IPs/CIDRs) has its secret shown once, with a copy
 // button; revoking asks first. Roles a caller could not hold all of are
 // refused by the API (input.roles[i]) and shown on the field.
 import { useMemo, useState } from 'react';
-import { Alert, App, Button, Empty, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography, type ButtonProps } from 'antd';
+import { Alert, App, Button, DatePicker, Empty, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography, type ButtonProps } from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
 import { CopyOutlined, PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery } from 'urql';
 import { APIKeysDoc, CreateAPIKeyDoc, RevokeAPIKeyDoc } from '../../api/apiKeyOps';
@@ -67,12 +69,19 @@ export default function ApiKeysPage() {
           { title: t('apiKeys.roles'), dataIndex: 'roles', render: (v: string[]) => v.map((r) => <Tag key={r} color="blue">{roleLabel(t, r)}</Tag>) },
           { title: t('apiKeys.createdBy'), render: (_: unknown, k: Key) => k.createdBy?.name ?? '—' },
           { title: t('apiKeys.createdAt'), dataIndex: 'createdAt', render: (v: string) => fmtTime(v) },
+          { title: t('apiKeys.expiresAt'), dataIndex: 'expiresAt', render: (v: string | null) => <span data-testid="apikey-expires">{v ? fmtTime(v) : <Typography.Text type="secondary">{t('apiKeys.noExpiry')}</Typography.Text>}</span> },
+          {
+            title: t('apiKeys.allowedIPs'), dataIndex: 'allowedIPs',
+            render: (v: string[]) => <span data-testid="apikey-allowed">{v.length ? v.map((a) => <Tag key={a}>{a}</Tag>) : <Typography.Text type="secondary">{t('apiKeys.anyAddress')}</Typography.Text>}</span>,
+          },
           { title: t('apiKeys.lastUsed'), dataIndex: 'lastUsedAt', render: (v: string | null) => (v ? fmtTime(v) : <Typography.Text type="secondary">{t('apiKeys.never')}</Typography.Text>) },
           {
             title: t('apiKeys.status'),
             render: (_: unknown, k: Key) =>
               k.revokedAt ? (
                 <Tag color="default" data-testid="apikey-status">{t('apiKeys.revokedAt', { at: fmtTime(k.revokedAt) })}</Tag>
+              ) : k.expired ? (
+                <Tag color="orange" data-testid="apikey-status">{t('apiKeys.expired')}</Tag>
               ) : (
                 <Tag color="green" data-testid="apikey-status">{t('apiKeys.active')}</Tag>
               ),
@@ -126,19 +135,21 @@ export default function ApiKeysPage() {
 
 function CreateKey({ roles, onClose }: { roles: string[]; onClose: (made?: { name: string; key: string }) => void }) {
   const t = useT();
-  const [form] = Form.useForm<{ name: string; roles: string[] }>();
+  const [form] = Form.useForm<KeyForm>();
   const [{ fetching }, create] = useMutation(CreateAPIKeyDoc);
   const [rest, setRest] = useState<string[]>([]);
   const submit = async () => {
-    let v: { name: string; roles: string[] };
+    let v: KeyForm;
     try {
       v = await form.validateFields();
     } catch {
       return; // the form shows what is missing
     }
-    const r = await create({ input: { name: v.name, roles: v.roles } });
+    const allowedIPs = splitAddresses(v.allowedIPs);
+    const r = await create({ input: { name: v.name, roles: v.roles, expiresAt: v.expiresAt ? v.expiresAt.toISOString() : null, allowedIPs: allowedIPs.length ? allowedIPs : null } });
     if (r.error) {
-      setRest(applyFormErrors(form, r.error, { known: ['name', 'roles'] }).map((e) => errorMessage(e)));
+      // input.allowedIPs[i] is shown on the one field that holds them all.
+      setRest(applyFormErrors(form, r.error, { known: ['name', 'roles', 'expiresAt', 'allowedIPs'], map: ADDRESS_PATHS }).map((e) => errorMessage(e)));
       return;
     }
     const made = r.data!.createAPIKey;
@@ -154,7 +165,27 @@ function CreateKey({ roles, onClose }: { roles: string[]; onClose: (made?: { nam
         <Form.Item name="roles" label={t('apiKeys.roles')} extra={t('apiKeys.rolesHint')} rules={[{ required: true, message: t('apiKeys.rolesRequired') }]}>
           <Select mode="multiple" options={roles.map((r) => ({ value: r, label: roleLabel(t, r) }))} data-testid="apikey-roles" />
         </Form.Item>
+        <Form.Item name="expiresAt" label={t('apiKeys.expiresAt')} extra={t('apiKeys.expiresHint')}>
+          <DatePicker showTime={{ format: 'HH:mm' }} format="YYYY-MM-DD HH:mm" style={{ width: '100%' }} disabledDate={(d: Dayjs) => d.isBefore(dayjs().startOf('day'))} data-testid="apikey-expires-input" />
+        </Form.Item>
+        <Form.Item name="allowedIPs" label={t('apiKeys.allowedIPs')} extra={t('apiKeys.allowedHint')}>
+          <Input.TextArea autoSize={{ minRows: 1, maxRows: 6 }} placeholder="203.0.113.5, 10.0.0.0/8" data-testid="apikey-allowed-input" />
+        </Form.Item>
       </Form>
     </Modal>
   );
+}
+
+interface KeyForm {
+  name: string;
+  roles: string[];
+  expiresAt?: Dayjs | null;
+  allowedIPs?: string;
+}
+
+const ADDRESS_PATHS = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`input.allowedIPs[${i}]`, ['allowedIPs']]));
+
+/** The allowed addresses as typed: split on newlines, commas and spaces, blanks dropped (the API checks each). */
+export function splitAddresses(s: string | undefined): string[] {
+  return (s ?? '').split(/[\s,，]+/).filter((a) => a !== '');
 }
