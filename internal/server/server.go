@@ -132,6 +132,8 @@ func requestContext(d Deps, m *metrics, next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		ctx := platform.WithRequestID(r.Context(), id)
+		// Counted from the start: reading the signed-in user or the key is a round trip too.
+		ctx, stmts := platform.CountStatements(ctx)
 		if addr, ok := auth.PeerAddr(r.RemoteAddr); ok {
 			// the TCP peer: scrm trusts no proxy header (docs/authorization.md)
 			ctx = auth.WithClientAddr(ctx, addr)
@@ -147,7 +149,6 @@ func requestContext(d Deps, m *metrics, next http.Handler) http.Handler {
 			})
 		}
 		ctx, reads := authz.WithContactReads(graph.WithRequestBatches(fielddefs.WithRequestMemo(ctx)))
-		ctx, stmts := platform.CountStatements(ctx)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(rec, r.WithContext(ctx))
 		d.Services.Authz.FlushContactReads(context.WithoutCancel(ctx), reads)
