@@ -11,6 +11,11 @@ describe('notificationTarget', () => {
     expect(notificationTarget({ kind: 'lead.assigned', lead: { id: 'L1' } }, rep)).toEqual({ to: '/leads/L1', what: 'lead' });
     expect(notificationTarget({ kind: 'task.overdue', lead: { id: 'L2' } }, rep)).toEqual({ to: '/leads/L2', what: 'lead' });
   });
+  it('opens the task centre\'s cancelled tab for a cancelled task, lead or not', () => {
+    expect(notificationTarget({ kind: 'task.cancelled', lead: { id: 'L2' } }, rep)).toEqual({ to: '/tasks?tab=cancelled', what: 'tasks' });
+    expect(notificationTarget({ kind: 'task.cancelled', lead: null }, rep)).toEqual({ to: '/tasks?tab=cancelled', what: 'tasks' });
+  });
+
   it('opens the task centre for a task without a lead', () => {
     expect(notificationTarget({ kind: 'task.assigned', lead: null }, rep)).toEqual({ to: '/tasks', what: 'tasks' });
   });

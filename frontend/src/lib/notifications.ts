@@ -43,12 +43,15 @@ export interface NotificationTarget {
 }
 
 /**
- * Where a notification leads: its lead when it names one (assigned, duplicate,
- * recycled, lost in WeCom, a task's lead), else the task centre for a task's,
+ * Where a notification leads: a cancelled task to the task centre's 已取消
+ * tab; its lead when it names one (assigned, duplicate, recycled, lost in
+ * WeCom, a task's lead), else the task centre for a task's,
  * the tags settings for a refused corp tag change; null when there is nowhere
  * the viewer may go.
  */
 export function notificationTarget(n: { kind: string; lead?: { id: string } | null }, can: Can): NotificationTarget | null {
+  // A cancelled task is no longer on its lead's page: it is in the task centre's 已取消 tab.
+  if (n.kind === 'task.cancelled' && pageRules.tasks(can)) return { to: '/tasks?tab=cancelled', what: 'tasks' };
   if (n.lead && pageRules.leads(can)) return { to: `/leads/${n.lead.id}`, what: 'lead' };
   if (n.kind.startsWith('task.') && pageRules.tasks(can)) return { to: '/tasks', what: 'tasks' };
   if (n.kind === 'wecom.corp_tag_failed' && pageRules['settings.tags'](can)) return { to: '/settings/tags', what: 'tags' };
