@@ -9445,6 +9445,22 @@ func (c *WeComMediaClient) GetX(ctx context.Context, id uuid.UUID) *WeComMedia {
 	return obj
 }
 
+// QueryUploadedBy queries the uploaded_by edge of a WeComMedia.
+func (c *WeComMediaClient) QueryUploadedBy(_m *WeComMedia) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(wecommedia.Table, wecommedia.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, wecommedia.UploadedByTable, wecommedia.UploadedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *WeComMediaClient) Hooks() []Hook {
 	hooks := c.hooks.WeComMedia

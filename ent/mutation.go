@@ -52759,23 +52759,25 @@ func (m *WeComGroupMsgMutation) ResetEdge(name string) error {
 // WeComMediaMutation represents an operation that mutates the WeComMedia nodes in the graph.
 type WeComMediaMutation struct {
 	config
-	op                Op
-	typ               string
-	id                *uuid.UUID
-	tenant_id         *uuid.UUID
-	created_at        *time.Time
-	updated_at        *time.Time
-	_type             *wecommedia.Type
-	filename          *string
-	size              *int
-	addsize           *int
-	data              *[]byte
-	media_id          *string
-	media_uploaded_at *time.Time
-	clearedFields     map[string]struct{}
-	done              bool
-	oldValue          func(context.Context) (*WeComMedia, error)
-	predicates        []predicate.WeComMedia
+	op                 Op
+	typ                string
+	id                 *uuid.UUID
+	tenant_id          *uuid.UUID
+	created_at         *time.Time
+	updated_at         *time.Time
+	_type              *wecommedia.Type
+	filename           *string
+	size               *int
+	addsize            *int
+	data               *[]byte
+	media_id           *string
+	media_uploaded_at  *time.Time
+	clearedFields      map[string]struct{}
+	uploaded_by        *uuid.UUID
+	cleareduploaded_by bool
+	done               bool
+	oldValue           func(context.Context) (*WeComMedia, error)
+	predicates         []predicate.WeComMedia
 }
 
 var _ ent.Mutation = (*WeComMediaMutation)(nil)
@@ -53252,6 +53254,82 @@ func (m *WeComMediaMutation) ResetMediaUploadedAt() {
 	delete(m.clearedFields, wecommedia.FieldMediaUploadedAt)
 }
 
+// SetUploadedByID sets the "uploaded_by_id" field.
+func (m *WeComMediaMutation) SetUploadedByID(u uuid.UUID) {
+	m.uploaded_by = &u
+}
+
+// UploadedByID returns the value of the "uploaded_by_id" field in the mutation.
+func (m *WeComMediaMutation) UploadedByID() (r uuid.UUID, exists bool) {
+	v := m.uploaded_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUploadedByID returns the old "uploaded_by_id" field's value of the WeComMedia entity.
+// If the WeComMedia object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComMediaMutation) OldUploadedByID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUploadedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUploadedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUploadedByID: %w", err)
+	}
+	return oldValue.UploadedByID, nil
+}
+
+// ClearUploadedByID clears the value of the "uploaded_by_id" field.
+func (m *WeComMediaMutation) ClearUploadedByID() {
+	m.uploaded_by = nil
+	m.clearedFields[wecommedia.FieldUploadedByID] = struct{}{}
+}
+
+// UploadedByIDCleared returns if the "uploaded_by_id" field was cleared in this mutation.
+func (m *WeComMediaMutation) UploadedByIDCleared() bool {
+	_, ok := m.clearedFields[wecommedia.FieldUploadedByID]
+	return ok
+}
+
+// ResetUploadedByID resets all changes to the "uploaded_by_id" field.
+func (m *WeComMediaMutation) ResetUploadedByID() {
+	m.uploaded_by = nil
+	delete(m.clearedFields, wecommedia.FieldUploadedByID)
+}
+
+// ClearUploadedBy clears the "uploaded_by" edge to the User entity.
+func (m *WeComMediaMutation) ClearUploadedBy() {
+	m.cleareduploaded_by = true
+	m.clearedFields[wecommedia.FieldUploadedByID] = struct{}{}
+}
+
+// UploadedByCleared reports if the "uploaded_by" edge to the User entity was cleared.
+func (m *WeComMediaMutation) UploadedByCleared() bool {
+	return m.UploadedByIDCleared() || m.cleareduploaded_by
+}
+
+// UploadedByIDs returns the "uploaded_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UploadedByID instead. It exists only for internal usage by the builders.
+func (m *WeComMediaMutation) UploadedByIDs() (ids []uuid.UUID) {
+	if id := m.uploaded_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUploadedBy resets all changes to the "uploaded_by" edge.
+func (m *WeComMediaMutation) ResetUploadedBy() {
+	m.uploaded_by = nil
+	m.cleareduploaded_by = false
+}
+
 // Where appends a list predicates to the WeComMediaMutation builder.
 func (m *WeComMediaMutation) Where(ps ...predicate.WeComMedia) {
 	m.predicates = append(m.predicates, ps...)
@@ -53286,7 +53364,7 @@ func (m *WeComMediaMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *WeComMediaMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.tenant_id != nil {
 		fields = append(fields, wecommedia.FieldTenantID)
 	}
@@ -53314,6 +53392,9 @@ func (m *WeComMediaMutation) Fields() []string {
 	if m.media_uploaded_at != nil {
 		fields = append(fields, wecommedia.FieldMediaUploadedAt)
 	}
+	if m.uploaded_by != nil {
+		fields = append(fields, wecommedia.FieldUploadedByID)
+	}
 	return fields
 }
 
@@ -53340,6 +53421,8 @@ func (m *WeComMediaMutation) Field(name string) (ent.Value, bool) {
 		return m.MediaID()
 	case wecommedia.FieldMediaUploadedAt:
 		return m.MediaUploadedAt()
+	case wecommedia.FieldUploadedByID:
+		return m.UploadedByID()
 	}
 	return nil, false
 }
@@ -53367,6 +53450,8 @@ func (m *WeComMediaMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldMediaID(ctx)
 	case wecommedia.FieldMediaUploadedAt:
 		return m.OldMediaUploadedAt(ctx)
+	case wecommedia.FieldUploadedByID:
+		return m.OldUploadedByID(ctx)
 	}
 	return nil, fmt.Errorf("unknown WeComMedia field %s", name)
 }
@@ -53439,6 +53524,13 @@ func (m *WeComMediaMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetMediaUploadedAt(v)
 		return nil
+	case wecommedia.FieldUploadedByID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUploadedByID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown WeComMedia field %s", name)
 }
@@ -53490,6 +53582,9 @@ func (m *WeComMediaMutation) ClearedFields() []string {
 	if m.FieldCleared(wecommedia.FieldMediaUploadedAt) {
 		fields = append(fields, wecommedia.FieldMediaUploadedAt)
 	}
+	if m.FieldCleared(wecommedia.FieldUploadedByID) {
+		fields = append(fields, wecommedia.FieldUploadedByID)
+	}
 	return fields
 }
 
@@ -53509,6 +53604,9 @@ func (m *WeComMediaMutation) ClearField(name string) error {
 		return nil
 	case wecommedia.FieldMediaUploadedAt:
 		m.ClearMediaUploadedAt()
+		return nil
+	case wecommedia.FieldUploadedByID:
+		m.ClearUploadedByID()
 		return nil
 	}
 	return fmt.Errorf("unknown WeComMedia nullable field %s", name)
@@ -53545,25 +53643,37 @@ func (m *WeComMediaMutation) ResetField(name string) error {
 	case wecommedia.FieldMediaUploadedAt:
 		m.ResetMediaUploadedAt()
 		return nil
+	case wecommedia.FieldUploadedByID:
+		m.ResetUploadedByID()
+		return nil
 	}
 	return fmt.Errorf("unknown WeComMedia field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *WeComMediaMutation) AddedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
+	if m.uploaded_by != nil {
+		edges = append(edges, wecommedia.EdgeUploadedBy)
+	}
 	return edges
 }
 
 // AddedIDs returns all IDs (to other nodes) that were added for the given edge
 // name in this mutation.
 func (m *WeComMediaMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case wecommedia.EdgeUploadedBy:
+		if id := m.uploaded_by; id != nil {
+			return []ent.Value{*id}
+		}
+	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *WeComMediaMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
 	return edges
 }
 
@@ -53575,25 +53685,42 @@ func (m *WeComMediaMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *WeComMediaMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
+	if m.cleareduploaded_by {
+		edges = append(edges, wecommedia.EdgeUploadedBy)
+	}
 	return edges
 }
 
 // EdgeCleared returns a boolean which indicates if the edge with the given name
 // was cleared in this mutation.
 func (m *WeComMediaMutation) EdgeCleared(name string) bool {
+	switch name {
+	case wecommedia.EdgeUploadedBy:
+		return m.cleareduploaded_by
+	}
 	return false
 }
 
 // ClearEdge clears the value of the edge with the given name. It returns an error
 // if that edge is not defined in the schema.
 func (m *WeComMediaMutation) ClearEdge(name string) error {
+	switch name {
+	case wecommedia.EdgeUploadedBy:
+		m.ClearUploadedBy()
+		return nil
+	}
 	return fmt.Errorf("unknown WeComMedia unique edge %s", name)
 }
 
 // ResetEdge resets all changes to the edge with the given name in this mutation.
 // It returns an error if the edge is not defined in the schema.
 func (m *WeComMediaMutation) ResetEdge(name string) error {
+	switch name {
+	case wecommedia.EdgeUploadedBy:
+		m.ResetUploadedBy()
+		return nil
+	}
 	return fmt.Errorf("unknown WeComMedia edge %s", name)
 }
 

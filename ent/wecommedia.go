@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/ent/wecommedia"
 )
 
@@ -36,7 +37,34 @@ type WeComMedia struct {
 	MediaID *string `json:"media_id,omitempty"`
 	// MediaUploadedAt holds the value of the "media_uploaded_at" field.
 	MediaUploadedAt *time.Time `json:"media_uploaded_at,omitempty"`
-	selectValues    sql.SelectValues
+	// UploadedByID holds the value of the "uploaded_by_id" field.
+	UploadedByID *uuid.UUID `json:"uploaded_by_id,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the WeComMediaQuery when eager-loading is set.
+	Edges        WeComMediaEdges `json:"edges"`
+	selectValues sql.SelectValues
+}
+
+// WeComMediaEdges holds the relations/edges for other nodes in the graph.
+type WeComMediaEdges struct {
+	// UploadedBy holds the value of the uploaded_by edge.
+	UploadedBy *User `json:"uploaded_by,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [1]bool
+	// totalCount holds the count of the edges above.
+	totalCount [1]map[string]int
+}
+
+// UploadedByOrErr returns the UploadedBy value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e WeComMediaEdges) UploadedByOrErr() (*User, error) {
+	if e.UploadedBy != nil {
+		return e.UploadedBy, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "uploaded_by"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -44,6 +72,8 @@ func (*WeComMedia) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case wecommedia.FieldUploadedByID:
+			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case wecommedia.FieldData:
 			values[i] = new([]byte)
 		case wecommedia.FieldSize:
@@ -131,6 +161,13 @@ func (_m *WeComMedia) assignValues(columns []string, values []any) error {
 				_m.MediaUploadedAt = new(time.Time)
 				*_m.MediaUploadedAt = value.Time
 			}
+		case wecommedia.FieldUploadedByID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field uploaded_by_id", values[i])
+			} else if value.Valid {
+				_m.UploadedByID = new(uuid.UUID)
+				*_m.UploadedByID = *value.S.(*uuid.UUID)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -142,6 +179,11 @@ func (_m *WeComMedia) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *WeComMedia) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryUploadedBy queries the "uploaded_by" edge of the WeComMedia entity.
+func (_m *WeComMedia) QueryUploadedBy() *UserQuery {
+	return NewWeComMediaClient(_m.config).QueryUploadedBy(_m)
 }
 
 // Update returns a builder for updating this WeComMedia.
@@ -196,6 +238,11 @@ func (_m *WeComMedia) String() string {
 	if v := _m.MediaUploadedAt; v != nil {
 		builder.WriteString("media_uploaded_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.UploadedByID; v != nil {
+		builder.WriteString("uploaded_by_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')
 	return builder.String()

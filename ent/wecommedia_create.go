@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/ent/wecommedia"
 )
 
@@ -110,6 +111,20 @@ func (_c *WeComMediaCreate) SetNillableMediaUploadedAt(v *time.Time) *WeComMedia
 	return _c
 }
 
+// SetUploadedByID sets the "uploaded_by_id" field.
+func (_c *WeComMediaCreate) SetUploadedByID(v uuid.UUID) *WeComMediaCreate {
+	_c.mutation.SetUploadedByID(v)
+	return _c
+}
+
+// SetNillableUploadedByID sets the "uploaded_by_id" field if the given value is not nil.
+func (_c *WeComMediaCreate) SetNillableUploadedByID(v *uuid.UUID) *WeComMediaCreate {
+	if v != nil {
+		_c.SetUploadedByID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *WeComMediaCreate) SetID(v uuid.UUID) *WeComMediaCreate {
 	_c.mutation.SetID(v)
@@ -122,6 +137,11 @@ func (_c *WeComMediaCreate) SetNillableID(v *uuid.UUID) *WeComMediaCreate {
 		_c.SetID(*v)
 	}
 	return _c
+}
+
+// SetUploadedBy sets the "uploaded_by" edge to the User entity.
+func (_c *WeComMediaCreate) SetUploadedBy(v *User) *WeComMediaCreate {
+	return _c.SetUploadedByID(v.ID)
 }
 
 // Mutation returns the WeComMediaMutation object of the builder.
@@ -295,6 +315,23 @@ func (_c *WeComMediaCreate) createSpec() (*WeComMedia, *sqlgraph.CreateSpec) {
 		_spec.SetField(wecommedia.FieldMediaUploadedAt, field.TypeTime, value)
 		_node.MediaUploadedAt = &value
 	}
+	if nodes := _c.mutation.UploadedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   wecommedia.UploadedByTable,
+			Columns: []string{wecommedia.UploadedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.UploadedByID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -429,6 +466,9 @@ func (u *WeComMediaUpsertOne) UpdateNewValues() *WeComMediaUpsertOne {
 		}
 		if _, exists := u.create.mutation.Data(); exists {
 			s.SetIgnore(wecommedia.FieldData)
+		}
+		if _, exists := u.create.mutation.UploadedByID(); exists {
+			s.SetIgnore(wecommedia.FieldUploadedByID)
 		}
 	}))
 	return u
@@ -717,6 +757,9 @@ func (u *WeComMediaUpsertBulk) UpdateNewValues() *WeComMediaUpsertBulk {
 			}
 			if _, exists := b.mutation.Data(); exists {
 				s.SetIgnore(wecommedia.FieldData)
+			}
+			if _, exists := b.mutation.UploadedByID(); exists {
+				s.SetIgnore(wecommedia.FieldUploadedByID)
 			}
 		}
 	}))

@@ -15,18 +15,20 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/predicate"
+	"github.com/scrmhq/scrm/ent/user"
 	"github.com/scrmhq/scrm/ent/wecommedia"
 )
 
 // WeComMediaQuery is the builder for querying WeComMedia entities.
 type WeComMediaQuery struct {
 	config
-	ctx        *QueryContext
-	order      []wecommedia.OrderOption
-	inters     []Interceptor
-	predicates []predicate.WeComMedia
-	loadTotal  []func(context.Context, []*WeComMedia) error
-	modifiers  []func(*sql.Selector)
+	ctx            *QueryContext
+	order          []wecommedia.OrderOption
+	inters         []Interceptor
+	predicates     []predicate.WeComMedia
+	withUploadedBy *UserQuery
+	loadTotal      []func(context.Context, []*WeComMedia) error
+	modifiers      []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -61,6 +63,28 @@ func (_q *WeComMediaQuery) Unique(unique bool) *WeComMediaQuery {
 func (_q *WeComMediaQuery) Order(o ...wecommedia.OrderOption) *WeComMediaQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryUploadedBy chains the current query on the "uploaded_by" edge.
+func (_q *WeComMediaQuery) QueryUploadedBy() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(wecommedia.Table, wecommedia.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, wecommedia.UploadedByTable, wecommedia.UploadedByColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first WeComMedia entity from the query.
@@ -250,16 +274,28 @@ func (_q *WeComMediaQuery) Clone() *WeComMediaQuery {
 		return nil
 	}
 	return &WeComMediaQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]wecommedia.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.WeComMedia{}, _q.predicates...),
+		config:         _q.config,
+		ctx:            _q.ctx.Clone(),
+		order:          append([]wecommedia.OrderOption{}, _q.order...),
+		inters:         append([]Interceptor{}, _q.inters...),
+		predicates:     append([]predicate.WeComMedia{}, _q.predicates...),
+		withUploadedBy: _q.withUploadedBy.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
 		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
+}
+
+// WithUploadedBy tells the query-builder to eager-load the nodes that are connected to
+// the "uploaded_by" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *WeComMediaQuery) WithUploadedBy(opts ...func(*UserQuery)) *WeComMediaQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withUploadedBy = query
+	return _q
 }
 
 // GroupBy is used to group vertices by one or more fields/columns.
@@ -344,8 +380,11 @@ func (_q *WeComMediaQuery) prepareQuery(ctx context.Context) error {
 
 func (_q *WeComMediaQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*WeComMedia, error) {
 	var (
-		nodes = []*WeComMedia{}
-		_spec = _q.querySpec()
+		nodes       = []*WeComMedia{}
+		_spec       = _q.querySpec()
+		loadedTypes = [1]bool{
+			_q.withUploadedBy != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*WeComMedia).scanValues(nil, columns)
@@ -353,6 +392,7 @@ func (_q *WeComMediaQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*W
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &WeComMedia{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -367,12 +407,51 @@ func (_q *WeComMediaQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*W
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withUploadedBy; query != nil {
+		if err := _q.loadUploadedBy(ctx, query, nodes, nil,
+			func(n *WeComMedia, e *User) { n.Edges.UploadedBy = e }); err != nil {
+			return nil, err
+		}
+	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
 			return nil, err
 		}
 	}
 	return nodes, nil
+}
+
+func (_q *WeComMediaQuery) loadUploadedBy(ctx context.Context, query *UserQuery, nodes []*WeComMedia, init func(*WeComMedia), assign func(*WeComMedia, *User)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*WeComMedia)
+	for i := range nodes {
+		if nodes[i].UploadedByID == nil {
+			continue
+		}
+		fk := *nodes[i].UploadedByID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "uploaded_by_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *WeComMediaQuery) sqlCount(ctx context.Context) (int, error) {
@@ -402,6 +481,9 @@ func (_q *WeComMediaQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != wecommedia.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withUploadedBy != nil {
+			_spec.Node.AddColumnOnce(wecommedia.FieldUploadedByID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -64,6 +64,7 @@ var RootPermissions = map[string]Permission{
 	"Query.tasks":            {"task", "manage"}, // its teams' members' (everyone's for a caller who sees every lead)
 	"Query.contactWays":      {"channel", "read"},
 	"Query.weComMassSend":    {"broadcast", "read"}, // members under the caller's row scope
+	"Query.weComMedia":       {"channel", "write"},  // as uploadWeComMedia
 	"Query.segments":         {"segment", "read"},
 	"Query.broadcasts":       {"broadcast", "read"},
 	"Query.funnel":           {"report", "read"},
@@ -107,6 +108,7 @@ var RootPermissions = map[string]Permission{
 	"Mutation.restoreContactWay":   {"channel", "write"},
 	"Mutation.uploadWeComImage":    {"channel", "write"},
 	"Mutation.uploadWeComMedia":    {"channel", "write"},
+	"Mutation.deleteWeComMedia":    {"channel", "write"},
 	"Mutation.remindWeComMassSend": {"broadcast", "write"},
 	// A view is the caller's own preference: reading the list is enough.
 	"Mutation.saveView":        {"lead", "read"},

@@ -205,6 +205,9 @@ var crossTenantCases = map[string]crossCase{
 	"Mutation.uploadWeComImage": {query: `mutation($file: Upload!){ uploadWeComImage(file:$file) }`,
 		csv:     map[string]apitest.File{"file": {Name: "b.png", Data: []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00\x00:~\x9bU")}},
 		mustErr: true, codes: []string{"CONFLICT"}},
+	// B lists only its own media and cannot delete A's.
+	"Query.weComMedia":          {query: `{ weComMedia { totalCount edges { node { id uploadedBy { id } } usedBy { id } } } }`},
+	"Mutation.deleteWeComMedia": {query: `mutation($id:ID!){ deleteWeComMedia(id:$id) }`, vars: aID("media"), mustErr: true},
 	// B's file is kept in B (no WeCom call until a send).
 	"Mutation.uploadWeComMedia": {query: `mutation($file: Upload!){ uploadWeComMedia(type: FILE, file:$file) { id filename } }`,
 		csv: map[string]apitest.File{"file": {Name: "b.pdf", Data: []byte("%PDF-1.4 B's file")}}},
@@ -316,6 +319,13 @@ func TestCrossTenant(t *testing.T) {
 		t.Fatal(err)
 	}
 	a["contactWay"] = gid.Encode(cw.ID)
+	// A stored medium of A's.
+	md, err := c.WeComMedia.Create().SetType("FILE").SetFilename("a.pdf").SetSize(9).SetData([]byte("%PDF-1.4 ")).
+		SetUploadedByID(aUser).Save(aCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a["media"] = gid.Encode(md.ID)
 	// A shared saved view of A's admin.
 	var sv struct{ SaveView struct{ ID string } }
 	api.MustDo(aToken, `mutation { saveView(input:{list: LEADS, name:"a's view", state:{}, shared: true}) { id } }`, nil, &sv)
@@ -323,7 +333,7 @@ func TestCrossTenant(t *testing.T) {
 
 	// Every id A owns, to make sure none shows up in any of B's responses.
 	var aIDs []string
-	for _, table := range []string{"users", "teams", "territories", "partners", "leads", "api_keys", "pools", "pipelines", "stages", "tag_groups", "tags", "lost_reasons", "field_definitions", "assignment_rules", "assignment_targets", "scoring_rules", "owner_changes", "jobs", "journeys", "tasks", "contact_ways", "saved_views"} {
+	for _, table := range []string{"users", "teams", "territories", "partners", "leads", "api_keys", "pools", "pipelines", "stages", "tag_groups", "tags", "lost_reasons", "field_definitions", "assignment_rules", "assignment_targets", "scoring_rules", "owner_changes", "jobs", "journeys", "tasks", "contact_ways", "saved_views", "wecom_media"} {
 		rows, err := api.DB.DB.QueryContext(ctx, fmt.Sprintf(`SELECT id FROM %s WHERE tenant_id = $1`, table), res.Workspace.ID)
 		if err != nil {
 			t.Fatal(err)

@@ -8,12 +8,13 @@ package graph
 import (
 	"context"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
-	"github.com/scrmhq/scrm/ent/contactway"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/wecommedia"
+	"github.com/scrmhq/scrm/graph/generated"
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/wecom"
 )
@@ -101,7 +102,15 @@ func (r *mutationResolver) UploadWeComImage(ctx context.Context, file graphql.Up
 
 // UploadWeComMedia is the resolver for the uploadWeComMedia field.
 func (r *mutationResolver) UploadWeComMedia(ctx context.Context, typeArg wecommedia.Type, file graphql.Upload) (*ent.WeComMedia, error) {
-	return r.Services.WeCom.UploadMedia(ctx, string(typeArg), file.Filename, file.File)
+	return r.Services.WeCom.UploadMedia(ctx, string(typeArg), file.Filename, file.File, actorID(ctx))
+}
+
+// DeleteWeComMedia is the resolver for the deleteWeComMedia field.
+func (r *mutationResolver) DeleteWeComMedia(ctx context.Context, id uuid.UUID) (bool, error) {
+	if err := r.Services.WeCom.DeleteMedia(ctx, id); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // RemindWeComMassSend is the resolver for the remindWeComMassSend field.
@@ -131,17 +140,40 @@ func (r *queryResolver) WeComMassSend(ctx context.Context, broadcastID uuid.UUID
 	return massSendModel(ms), nil
 }
 
-// ContactWay is the resolver for the contactWay field.
-func (r *weComContactResolver) ContactWay(ctx context.Context, obj *ent.WeComContact) (*model.ContactWayRef, error) {
-	if obj.State == "" {
-		return nil, nil
+// WeComMedia is the resolver for the weComMedia field.
+func (r *queryResolver) WeComMedia(ctx context.Context, kind *wecommedia.Type, first *int, after *entgql.Cursor[uuid.UUID]) (*model.WeComMediaConnection, error) {
+	k := ""
+	if kind != nil {
+		k = string(*kind)
 	}
-	cw, err := r.db(ctx).ContactWay.Query().Where(contactway.State(obj.State)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil
-	}
+	n, _ := pageSize(first, nil)
+	page, err := r.Services.WeCom.ListMedia(ctx, k, *n, mediaCursor(after))
 	if err != nil {
 		return nil, err
 	}
-	return &model.ContactWayRef{ID: cw.ID, Name: cw.Name, Deleted: cw.DeletedAt != nil}, nil
+	return r.mediaConnection(ctx, page)
 }
+
+// ContactWay is the resolver for the contactWay field.
+func (r *weComContactResolver) ContactWay(ctx context.Context, obj *ent.WeComContact) (*model.ContactWayRef, error) {
+	return r.contactWayOf(ctx, obj)
+}
+
+// UploadedBy is the resolver for the uploadedBy field.
+func (r *weComMediaResolver) UploadedBy(ctx context.Context, obj *ent.WeComMedia) (*ent.User, error) {
+	u, err := obj.Edges.UploadedByOrErr()
+	switch {
+	case err == nil, ent.IsNotFound(err), obj.UploadedByID == nil:
+		return u, nil // loaded by weComMedia's page (nil: the user is gone)
+	}
+	u, err = r.db(ctx).User.Get(ctx, *obj.UploadedByID)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return u, err
+}
+
+// WeComMedia returns generated.WeComMediaResolver implementation.
+func (r *Resolver) WeComMedia() generated.WeComMediaResolver { return &weComMediaResolver{r} }
+
+type weComMediaResolver struct{ *Resolver }

@@ -2198,12 +2198,21 @@ var (
 		{Name: "data", Type: field.TypeBytes},
 		{Name: "media_id", Type: field.TypeString, Nullable: true},
 		{Name: "media_uploaded_at", Type: field.TypeTime, Nullable: true},
+		{Name: "uploaded_by_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// WecomMediaTable holds the schema information for the "wecom_media" table.
 	WecomMediaTable = &schema.Table{
 		Name:       "wecom_media",
 		Columns:    WecomMediaColumns,
 		PrimaryKey: []*schema.Column{WecomMediaColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "wecom_media_users_uploaded_by",
+				Columns:    []*schema.Column{WecomMediaColumns[10]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "wecommedia_tenant_id_created_at",
@@ -2397,6 +2406,7 @@ func init() {
 	WecomGroupMsgsTable.Annotation = &entsql.Annotation{
 		Table: "wecom_group_msgs",
 	}
+	WecomMediaTable.ForeignKeys[0].RefTable = UsersTable
 	WecomMediaTable.Annotation = &entsql.Annotation{
 		Table: "wecom_media",
 	}

@@ -4,6 +4,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
@@ -37,6 +38,16 @@ func (WeComMedia) Fields() []ent.Field {
 		// before the first send.
 		field.String("media_id").Optional().Nillable(),
 		field.Time("media_uploaded_at").Optional().Nillable(),
+		// uploaded_by_id is who uploaded it (uploadWeComMedia's caller); null
+		// for an API key's upload and for media stored before it was recorded.
+		field.UUID("uploaded_by_id", gidUUID).Optional().Nillable().Immutable(),
+	}
+}
+
+// Edges of the WeComMedia.
+func (WeComMedia) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("uploaded_by", User.Type).Field("uploaded_by_id").Unique().Immutable(),
 	}
 }
 

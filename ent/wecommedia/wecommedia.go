@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 )
 
@@ -36,8 +37,19 @@ const (
 	FieldMediaID = "media_id"
 	// FieldMediaUploadedAt holds the string denoting the media_uploaded_at field in the database.
 	FieldMediaUploadedAt = "media_uploaded_at"
+	// FieldUploadedByID holds the string denoting the uploaded_by_id field in the database.
+	FieldUploadedByID = "uploaded_by_id"
+	// EdgeUploadedBy holds the string denoting the uploaded_by edge name in mutations.
+	EdgeUploadedBy = "uploaded_by"
 	// Table holds the table name of the wecommedia in the database.
 	Table = "wecom_media"
+	// UploadedByTable is the table that holds the uploaded_by relation/edge.
+	UploadedByTable = "wecom_media"
+	// UploadedByInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	UploadedByInverseTable = "users"
+	// UploadedByColumn is the table column denoting the uploaded_by relation/edge.
+	UploadedByColumn = "uploaded_by_id"
 )
 
 // Columns holds all SQL columns for wecommedia fields.
@@ -52,6 +64,7 @@ var Columns = []string{
 	FieldData,
 	FieldMediaID,
 	FieldMediaUploadedAt,
+	FieldUploadedByID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -157,6 +170,25 @@ func ByMediaID(opts ...sql.OrderTermOption) OrderOption {
 // ByMediaUploadedAt orders the results by the media_uploaded_at field.
 func ByMediaUploadedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMediaUploadedAt, opts...).ToFunc()
+}
+
+// ByUploadedByID orders the results by the uploaded_by_id field.
+func ByUploadedByID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUploadedByID, opts...).ToFunc()
+}
+
+// ByUploadedByField orders the results by uploaded_by field.
+func ByUploadedByField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newUploadedByStep(), sql.OrderByField(field, opts...))
+	}
+}
+func newUploadedByStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(UploadedByInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, UploadedByTable, UploadedByColumn),
+	)
 }
 
 // MarshalGQL implements graphql.Marshaler interface.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/predicate"
 )
@@ -93,6 +94,11 @@ func MediaID(v string) predicate.WeComMedia {
 // MediaUploadedAt applies equality check predicate on the "media_uploaded_at" field. It's identical to MediaUploadedAtEQ.
 func MediaUploadedAt(v time.Time) predicate.WeComMedia {
 	return predicate.WeComMedia(sql.FieldEQ(FieldMediaUploadedAt, v))
+}
+
+// UploadedByID applies equality check predicate on the "uploaded_by_id" field. It's identical to UploadedByIDEQ.
+func UploadedByID(v uuid.UUID) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldEQ(FieldUploadedByID, v))
 }
 
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
@@ -503,6 +509,59 @@ func MediaUploadedAtIsNil() predicate.WeComMedia {
 // MediaUploadedAtNotNil applies the NotNil predicate on the "media_uploaded_at" field.
 func MediaUploadedAtNotNil() predicate.WeComMedia {
 	return predicate.WeComMedia(sql.FieldNotNull(FieldMediaUploadedAt))
+}
+
+// UploadedByIDEQ applies the EQ predicate on the "uploaded_by_id" field.
+func UploadedByIDEQ(v uuid.UUID) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldEQ(FieldUploadedByID, v))
+}
+
+// UploadedByIDNEQ applies the NEQ predicate on the "uploaded_by_id" field.
+func UploadedByIDNEQ(v uuid.UUID) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNEQ(FieldUploadedByID, v))
+}
+
+// UploadedByIDIn applies the In predicate on the "uploaded_by_id" field.
+func UploadedByIDIn(vs ...uuid.UUID) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldIn(FieldUploadedByID, vs...))
+}
+
+// UploadedByIDNotIn applies the NotIn predicate on the "uploaded_by_id" field.
+func UploadedByIDNotIn(vs ...uuid.UUID) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNotIn(FieldUploadedByID, vs...))
+}
+
+// UploadedByIDIsNil applies the IsNil predicate on the "uploaded_by_id" field.
+func UploadedByIDIsNil() predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldIsNull(FieldUploadedByID))
+}
+
+// UploadedByIDNotNil applies the NotNil predicate on the "uploaded_by_id" field.
+func UploadedByIDNotNil() predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNotNull(FieldUploadedByID))
+}
+
+// HasUploadedBy applies the HasEdge predicate on the "uploaded_by" edge.
+func HasUploadedBy() predicate.WeComMedia {
+	return predicate.WeComMedia(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, UploadedByTable, UploadedByColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasUploadedByWith applies the HasEdge predicate on the "uploaded_by" edge with a given conditions (other predicates).
+func HasUploadedByWith(preds ...predicate.User) predicate.WeComMedia {
+	return predicate.WeComMedia(func(s *sql.Selector) {
+		step := newUploadedByStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

@@ -69,6 +69,7 @@ type ResolverRoot interface {
 	Task() TaskResolver
 	User() UserResolver
 	WeComContact() WeComContactResolver
+	WeComMedia() WeComMediaResolver
 	LeadWhereInput() LeadWhereInputResolver
 }
 
@@ -592,6 +593,7 @@ type ComplexityRoot struct {
 		DeleteTag                func(childComplexity int, id uuid.UUID) int
 		DeleteTagGroup           func(childComplexity int, id uuid.UUID) int
 		DeleteTerritory          func(childComplexity int, id uuid.UUID) int
+		DeleteWeComMedia         func(childComplexity int, id uuid.UUID) int
 		DismissDuplicateGroup    func(childComplexity int, kind model.DuplicateKind, leadIDs []uuid.UUID, version *string) int
 		DistributeLeads          func(childComplexity int, ids []uuid.UUID) int
 		EnrollLeads              func(childComplexity int, journeyID uuid.UUID, leadIDs []uuid.UUID) int
@@ -786,6 +788,7 @@ type ComplexityRoot struct {
 		UnreadNotificationCount func(childComplexity int) int
 		Users                   func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
 		WeComMassSend           func(childComplexity int, broadcastID uuid.UUID) int
+		WeComMedia              func(childComplexity int, kind *wecommedia.Type, first *int, after *entgql.Cursor[uuid.UUID]) int
 	}
 
 	QuietHours struct {
@@ -1142,11 +1145,30 @@ type ComplexityRoot struct {
 	}
 
 	WeComMedia struct {
-		CreatedAt func(childComplexity int) int
-		Filename  func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Size      func(childComplexity int) int
-		Type      func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		Filename   func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Size       func(childComplexity int) int
+		Type       func(childComplexity int) int
+		UploadedBy func(childComplexity int) int
+	}
+
+	WeComMediaConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	WeComMediaEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+		UsedBy func(childComplexity int) int
+	}
+
+	WeComMediaUse struct {
+		ID   func(childComplexity int) int
+		Kind func(childComplexity int) int
+		Name func(childComplexity int) int
 	}
 
 	WelcomeAttachment struct {
@@ -1310,6 +1332,7 @@ type MutationResolver interface {
 	RestoreContactWay(ctx context.Context, id uuid.UUID) (*ent.ContactWay, error)
 	UploadWeComImage(ctx context.Context, file graphql.Upload) (string, error)
 	UploadWeComMedia(ctx context.Context, typeArg wecommedia.Type, file graphql.Upload) (*ent.WeComMedia, error)
+	DeleteWeComMedia(ctx context.Context, id uuid.UUID) (bool, error)
 	RemindWeComMassSend(ctx context.Context, broadcastID uuid.UUID) (*model.WeComMassSendReminder, error)
 }
 type PipelineResolver interface {
@@ -1355,6 +1378,7 @@ type QueryResolver interface {
 	Tasks(ctx context.Context, where *model.TaskFilter, first *int, after *entgql.Cursor[uuid.UUID]) (*ent.TaskConnection, error)
 	ContactWays(ctx context.Context, deleted *bool) ([]*ent.ContactWay, error)
 	WeComMassSend(ctx context.Context, broadcastID uuid.UUID) (*model.WeComMassSend, error)
+	WeComMedia(ctx context.Context, kind *wecommedia.Type, first *int, after *entgql.Cursor[uuid.UUID]) (*model.WeComMediaConnection, error)
 }
 type SavedViewResolver interface {
 	Mine(ctx context.Context, obj *ent.SavedView) (bool, error)
@@ -1382,6 +1406,9 @@ type UserResolver interface {
 }
 type WeComContactResolver interface {
 	ContactWay(ctx context.Context, obj *ent.WeComContact) (*model.ContactWayRef, error)
+}
+type WeComMediaResolver interface {
+	UploadedBy(ctx context.Context, obj *ent.WeComMedia) (*ent.User, error)
 }
 
 type LeadWhereInputResolver interface {
@@ -3886,6 +3913,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteTerritory(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.deleteWeComMedia":
+		if e.ComplexityRoot.Mutation.DeleteWeComMedia == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteWeComMedia_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteWeComMedia(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.dismissDuplicateGroup":
 		if e.ComplexityRoot.Mutation.DismissDuplicateGroup == nil {
 			break
@@ -5197,6 +5235,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.WeComMassSend(childComplexity, args["broadcastID"].(uuid.UUID)), true
+	case "Query.weComMedia":
+		if e.ComplexityRoot.Query.WeComMedia == nil {
+			break
+		}
+
+		args, err := ec.field_Query_weComMedia_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WeComMedia(childComplexity, args["kind"].(*wecommedia.Type), args["first"].(*int), args["after"].(*entgql.Cursor[uuid.UUID])), true
 
 	case "QuietHours.end":
 		if e.ComplexityRoot.QuietHours.End == nil {
@@ -6722,6 +6771,69 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WeComMedia.Type(childComplexity), true
+	case "WeComMedia.uploadedBy":
+		if e.ComplexityRoot.WeComMedia.UploadedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMedia.UploadedBy(childComplexity), true
+
+	case "WeComMediaConnection.edges":
+		if e.ComplexityRoot.WeComMediaConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMediaConnection.Edges(childComplexity), true
+	case "WeComMediaConnection.pageInfo":
+		if e.ComplexityRoot.WeComMediaConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMediaConnection.PageInfo(childComplexity), true
+	case "WeComMediaConnection.totalCount":
+		if e.ComplexityRoot.WeComMediaConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMediaConnection.TotalCount(childComplexity), true
+
+	case "WeComMediaEdge.cursor":
+		if e.ComplexityRoot.WeComMediaEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMediaEdge.Cursor(childComplexity), true
+	case "WeComMediaEdge.node":
+		if e.ComplexityRoot.WeComMediaEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMediaEdge.Node(childComplexity), true
+	case "WeComMediaEdge.usedBy":
+		if e.ComplexityRoot.WeComMediaEdge.UsedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMediaEdge.UsedBy(childComplexity), true
+
+	case "WeComMediaUse.id":
+		if e.ComplexityRoot.WeComMediaUse.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMediaUse.ID(childComplexity), true
+	case "WeComMediaUse.kind":
+		if e.ComplexityRoot.WeComMediaUse.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMediaUse.Kind(childComplexity), true
+	case "WeComMediaUse.name":
+		if e.ComplexityRoot.WeComMediaUse.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMediaUse.Name(childComplexity), true
 
 	case "WelcomeAttachment.appID":
 		if e.ComplexityRoot.WelcomeAttachment.AppID == nil {
@@ -14196,6 +14308,36 @@ type WeComMedia {
   "Bytes."
   size: Int!
   createdAt: Time!
+  "Who uploaded it; null for an API key's upload and for media stored before uploaders were recorded."
+  uploadedBy: User
+}
+
+"What uses a stored medium (weComMedia): a code or a broadcast whose attachments name it."
+enum WeComMediaUseKind {
+  CONTACT_WAY
+  BROADCAST
+}
+
+"A live contact-way code (not deleted) or broadcast (scheduled or under way) whose attachments name a stored medium."
+type WeComMediaUse {
+  kind: WeComMediaUseKind!
+  "The code's or the broadcast's id."
+  id: ID!
+  name: String!
+}
+
+type WeComMediaEdge {
+  node: WeComMedia!
+  cursor: Cursor!
+  "The live codes and broadcasts whose attachments name the node: while there is one, deleteWeComMedia refuses it."
+  usedBy: [WeComMediaUse!]!
+}
+
+type WeComMediaConnection {
+  edges: [WeComMediaEdge!]!
+  pageInfo: PageInfo!
+  "The workspace's stored media of the kind asked for."
+  totalCount: Int!
 }
 
 "An attachment of a code's welcome message; the fields its type uses, the others left out."
@@ -14295,6 +14437,13 @@ extend type Query {
   on another channel is BAD_USER_INPUT at broadcastID.
   """
   weComMassSend(broadcastID: ID!): WeComMassSend!
+  """
+  The workspace's stored media (uploadWeComMedia), the newest first, of
+  kind (all kinds when left out), each with who uploaded it and the live
+  codes and broadcasts that use it. Pages forward only (first: default 50,
+  at most 1000; after). Whoever may upload may list.
+  """
+  weComMedia(kind: WeComMediaType, first: Int, after: Cursor): WeComMediaConnection!
 }
 
 extend type Mutation {
@@ -14348,6 +14497,17 @@ extend type Mutation {
   codes may upload.
   """
   uploadWeComMedia(type: WeComMediaType!, file: Upload!): WeComMedia!
+  """
+  Deletes a stored medium and its bytes. A medium that a live contact-way
+  code (not deleted) or broadcast (scheduled, planning, sending or paused; a
+  recurring series' next run is scheduled) names in its attachments is
+  refused with a CONFLICT at id naming them (extensions.usedBy: kind, id,
+  name) and stays. Attachments of deleted codes and finished broadcasts may
+  still name it: they show no media, and a restored code's welcome fails
+  for it. Another workspace's medium, or none, is NOT_FOUND. Whoever may
+  upload may delete.
+  """
+  deleteWeComMedia(id: ID!): Boolean!
   """
   Reminds the members who have not yet sent their templates of a staff mass
   send (a broadcast on the wecom channel that is SENDING or PAUSED) through
@@ -16264,8 +16424,46 @@ func (ec *executionContext) childFields_WeComMedia(ctx context.Context, field gr
 		return ec.fieldContext_WeComMedia_size(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_WeComMedia_createdAt(ctx, field)
+	case "uploadedBy":
+		return ec.fieldContext_WeComMedia_uploadedBy(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WeComMedia", field.Name)
+}
+
+func (ec *executionContext) childFields_WeComMediaConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_WeComMediaConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_WeComMediaConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_WeComMediaConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WeComMediaConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_WeComMediaEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_WeComMediaEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_WeComMediaEdge_cursor(ctx, field)
+	case "usedBy":
+		return ec.fieldContext_WeComMediaEdge_usedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WeComMediaEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_WeComMediaUse(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_WeComMediaUse_kind(ctx, field)
+	case "id":
+		return ec.fieldContext_WeComMediaUse_id(ctx, field)
+	case "name":
+		return ec.fieldContext_WeComMediaUse_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WeComMediaUse", field.Name)
 }
 
 func (ec *executionContext) childFields_WelcomeAttachment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -17159,6 +17357,20 @@ func (ec *executionContext) field_Mutation_deleteTag_args(ctx context.Context, r
 }
 
 func (ec *executionContext) field_Mutation_deleteTerritory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteWeComMedia_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -18851,6 +19063,36 @@ func (ec *executionContext) field_Query_weComMassSend_args(ctx context.Context, 
 		return nil, err
 	}
 	args["broadcastID"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_weComMedia_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (*wecommedia.Type, error) {
+			return ec.unmarshalOWeComMediaType2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋwecommediaᚐType(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -30992,6 +31234,50 @@ func (ec *executionContext) fieldContext_Mutation_uploadWeComMedia(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_deleteWeComMedia(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteWeComMedia(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteWeComMedia(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteWeComMedia(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteWeComMedia_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_remindWeComMassSend(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -34349,6 +34635,50 @@ func (ec *executionContext) fieldContext_Query_weComMassSend(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_weComMassSend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_weComMedia(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_weComMedia(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WeComMedia(ctx, fc.Args["kind"].(*wecommedia.Type), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[uuid.UUID]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WeComMediaConnection) graphql.Marshaler {
+			return ec.marshalNWeComMediaConnection2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMediaConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_weComMedia(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WeComMediaConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_weComMedia_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -40590,6 +40920,281 @@ func (ec *executionContext) _WeComMedia_createdAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_WeComMedia_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WeComMedia", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WeComMedia_uploadedBy(ctx context.Context, field graphql.CollectedField, obj *ent.WeComMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMedia_uploadedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WeComMedia().UploadedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMedia_uploadedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WeComMedia",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WeComMediaConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.WeComMediaConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMediaConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.WeComMediaEdge) graphql.Marshaler {
+			return ec.marshalNWeComMediaEdge2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMediaEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMediaConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WeComMediaConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WeComMediaEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WeComMediaConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.WeComMediaConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMediaConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMediaConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WeComMediaConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WeComMediaConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.WeComMediaConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMediaConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMediaConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMediaConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMediaEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.WeComMediaEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMediaEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.WeComMedia) graphql.Marshaler {
+			return ec.marshalNWeComMedia2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComMedia(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMediaEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WeComMediaEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WeComMedia(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WeComMediaEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.WeComMediaEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMediaEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMediaEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMediaEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _WeComMediaEdge_usedBy(ctx context.Context, field graphql.CollectedField, obj *model.WeComMediaEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMediaEdge_usedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.WeComMediaUse) graphql.Marshaler {
+			return ec.marshalNWeComMediaUse2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMediaUseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMediaEdge_usedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WeComMediaEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WeComMediaUse(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WeComMediaUse_kind(ctx context.Context, field graphql.CollectedField, obj *model.WeComMediaUse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMediaUse_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.WeComMediaUseKind) graphql.Marshaler {
+			return ec.marshalNWeComMediaUseKind2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMediaUseKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMediaUse_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMediaUse", field, false, false, "WeComMediaUseKind")
+}
+
+func (ec *executionContext) _WeComMediaUse_id(ctx context.Context, field graphql.CollectedField, obj *model.WeComMediaUse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMediaUse_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMediaUse_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMediaUse", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WeComMediaUse_name(ctx context.Context, field graphql.CollectedField, obj *model.WeComMediaUse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMediaUse_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMediaUse_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMediaUse", field, false, false, "String")
 }
 
 func (ec *executionContext) _WelcomeAttachment_type(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachment) (ret graphql.Marshaler) {
@@ -70581,6 +71186,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "deleteWeComMedia":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteWeComMedia(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "remindWeComMassSend":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_remindWeComMassSend(ctx, field)
@@ -71533,6 +72145,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_weComMassSend(ctx, field)
+				})
+		case "weComMedia":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_weComMedia(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -73852,25 +74470,160 @@ func (ec *executionContext) _WeComMedia(ctx context.Context, sel ast.SelectionSe
 		case "id":
 			out.Values[i] = ec._WeComMedia_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "type":
 			out.Values[i] = ec._WeComMedia_type(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "filename":
 			out.Values[i] = ec._WeComMedia_filename(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "size":
 			out.Values[i] = ec._WeComMedia_size(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._WeComMedia_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "uploadedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WeComMedia_uploadedBy(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var weComMediaConnectionImplementors = []string{"WeComMediaConnection"}
+
+func (ec *executionContext) _WeComMediaConnection(ctx context.Context, sel ast.SelectionSet, obj *model.WeComMediaConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, weComMediaConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WeComMediaConnection")
+		case "edges":
+			out.Values[i] = ec._WeComMediaConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._WeComMediaConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._WeComMediaConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var weComMediaEdgeImplementors = []string{"WeComMediaEdge"}
+
+func (ec *executionContext) _WeComMediaEdge(ctx context.Context, sel ast.SelectionSet, obj *model.WeComMediaEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, weComMediaEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WeComMediaEdge")
+		case "node":
+			out.Values[i] = ec._WeComMediaEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._WeComMediaEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "usedBy":
+			out.Values[i] = ec._WeComMediaEdge_usedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var weComMediaUseImplementors = []string{"WeComMediaUse"}
+
+func (ec *executionContext) _WeComMediaUse(ctx context.Context, sel ast.SelectionSet, obj *model.WeComMediaUse) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, weComMediaUseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WeComMediaUse")
+		case "kind":
+			out.Values[i] = ec._WeComMediaUse_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._WeComMediaUse_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._WeComMediaUse_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -77109,6 +77862,38 @@ func (ec *executionContext) marshalNWeComMedia2ᚖgithubᚗcomᚋscrmhqᚋscrm�
 	return ec._WeComMedia(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNWeComMediaConnection2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMediaConnection(ctx context.Context, sel ast.SelectionSet, v *model.WeComMediaConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WeComMediaConnection!")
+		return graphql.Null
+	}
+	return ec._WeComMediaConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWeComMediaEdge2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMediaEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WeComMediaEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWeComMediaEdge2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMediaEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWeComMediaEdge2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMediaEdge(ctx context.Context, sel ast.SelectionSet, v *model.WeComMediaEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WeComMediaEdge!")
+		return graphql.Null
+	}
+	return ec._WeComMediaEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNWeComMediaType2githubᚗcomᚋscrmhqᚋscrmᚋentᚋwecommediaᚐType(ctx context.Context, v any) (wecommedia.Type, error) {
 	var res wecommedia.Type
 	err := res.UnmarshalGQL(v)
@@ -77116,6 +77901,40 @@ func (ec *executionContext) unmarshalNWeComMediaType2githubᚗcomᚋscrmhqᚋscr
 }
 
 func (ec *executionContext) marshalNWeComMediaType2githubᚗcomᚋscrmhqᚋscrmᚋentᚋwecommediaᚐType(ctx context.Context, sel ast.SelectionSet, v wecommedia.Type) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNWeComMediaUse2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMediaUseᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WeComMediaUse) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWeComMediaUse2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMediaUse(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWeComMediaUse2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMediaUse(ctx context.Context, sel ast.SelectionSet, v *model.WeComMediaUse) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WeComMediaUse!")
+		return graphql.Null
+	}
+	return ec._WeComMediaUse(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWeComMediaUseKind2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMediaUseKind(ctx context.Context, v any) (model.WeComMediaUseKind, error) {
+	var res model.WeComMediaUseKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWeComMediaUseKind2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMediaUseKind(ctx context.Context, sel ast.SelectionSet, v model.WeComMediaUseKind) graphql.Marshaler {
 	return v
 }
 
@@ -80456,6 +81275,22 @@ func (ec *executionContext) marshalOWeComMedia2ᚖgithubᚗcomᚋscrmhqᚋscrm�
 		return graphql.Null
 	}
 	return ec._WeComMedia(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOWeComMediaType2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋwecommediaᚐType(ctx context.Context, v any) (*wecommedia.Type, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(wecommedia.Type)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOWeComMediaType2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚋwecommediaᚐType(ctx context.Context, sel ast.SelectionSet, v *wecommedia.Type) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOWelcomeAttachmentInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentInputᚄ(ctx context.Context, v any) ([]*model.WelcomeAttachmentInput, error) {

@@ -1211,6 +1211,28 @@ type WeComMassSendReminder struct {
 	Errors  []string `json:"errors"`
 }
 
+type WeComMediaConnection struct {
+	Edges    []*WeComMediaEdge           `json:"edges"`
+	PageInfo *entgql.PageInfo[uuid.UUID] `json:"pageInfo"`
+	// The workspace's stored media of the kind asked for.
+	TotalCount int `json:"totalCount"`
+}
+
+type WeComMediaEdge struct {
+	Node   *ent.WeComMedia          `json:"node"`
+	Cursor entgql.Cursor[uuid.UUID] `json:"cursor"`
+	// The live codes and broadcasts whose attachments name the node: while there is one, deleteWeComMedia refuses it.
+	UsedBy []*WeComMediaUse `json:"usedBy"`
+}
+
+// A live contact-way code (not deleted) or broadcast (scheduled or under way) whose attachments name a stored medium.
+type WeComMediaUse struct {
+	Kind WeComMediaUseKind `json:"kind"`
+	// The code's or the broadcast's id.
+	ID   uuid.UUID `json:"id"`
+	Name string    `json:"name"`
+}
+
 // An attachment of a code's welcome message.
 type WelcomeAttachment struct {
 	Type       WelcomeAttachmentType `json:"type"`
@@ -1742,6 +1764,62 @@ func (e *JourneyTaskAssignee) UnmarshalJSON(b []byte) error {
 }
 
 func (e JourneyTaskAssignee) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What uses a stored medium (weComMedia): a code or a broadcast whose attachments name it.
+type WeComMediaUseKind string
+
+const (
+	WeComMediaUseKindContactWay WeComMediaUseKind = "CONTACT_WAY"
+	WeComMediaUseKindBroadcast  WeComMediaUseKind = "BROADCAST"
+)
+
+var AllWeComMediaUseKind = []WeComMediaUseKind{
+	WeComMediaUseKindContactWay,
+	WeComMediaUseKindBroadcast,
+}
+
+func (e WeComMediaUseKind) IsValid() bool {
+	switch e {
+	case WeComMediaUseKindContactWay, WeComMediaUseKindBroadcast:
+		return true
+	}
+	return false
+}
+
+func (e WeComMediaUseKind) String() string {
+	return string(e)
+}
+
+func (e *WeComMediaUseKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WeComMediaUseKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WeComMediaUseKind", str)
+	}
+	return nil
+}
+
+func (e WeComMediaUseKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WeComMediaUseKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WeComMediaUseKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

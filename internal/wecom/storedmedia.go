@@ -61,8 +61,9 @@ const (
 // VIDEO (an MP4 by its content, at most 10 MB) or FILE (any, at most
 // 20 MB); every file more than 5 bytes. Nothing is sent to WeCom until an
 // attachment naming it is sent. A bad file is BAD_USER_INPUT at file (at
-// type for an unknown kind) and nothing is stored.
-func (s *Service) UploadMedia(ctx context.Context, kind, filename string, file io.Reader) (*ent.WeComMedia, error) {
+// type for an unknown kind) and nothing is stored. uploadedBy is the
+// caller (nil for an API key).
+func (s *Service) UploadMedia(ctx context.Context, kind, filename string, file io.Reader, uploadedBy *uuid.UUID) (*ent.WeComMedia, error) {
 	limit, ok := mediaLimits[kind]
 	if !ok {
 		return nil, apperr.Input("type", "IMAGE, VIDEO or FILE")
@@ -99,7 +100,7 @@ func (s *Service) UploadMedia(ctx context.Context, kind, filename string, file i
 		name = strings.ToLower(kind) + name
 	}
 	return txn.Client(ctx, s.Client).WeComMedia.Create().SetType(wecommedia.Type(kind)).SetFilename(name).
-		SetSize(len(data)).SetData(data).Save(ctx)
+		SetSize(len(data)).SetData(data).SetNillableUploadedByID(uploadedBy).Save(ctx)
 }
 
 // mediaName is a file name as WeCom shows it: the base name, without
@@ -169,7 +170,10 @@ func (s *Service) CheckMedia(ctx context.Context, field string, atts []schematyp
 				}
 				return apperr.Input(at, "must be the id of a %s uploadWeComMedia stored", r.kind)
 			}
-			m, err := txn.Client(ctx, s.Client).WeComMedia.Query().Where(wecommedia.ID(id)).Select(wecommedia.FieldType).Only(ctx)
+			// Shared: a deleteWeComMedia at the same time waits for this
+			// transaction and then sees the attachment (DeleteMedia).
+			m, err := txn.Client(ctx, s.Client).WeComMedia.Query().Where(wecommedia.ID(id)).Select(wecommedia.FieldType).
+				ForShare().Only(ctx)
 			switch {
 			case ent.IsNotFound(err):
 				return apperr.Input(at, "no such media in the workspace")
