@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/internal/broadcast"
@@ -24,7 +25,8 @@ type statsBatchKey struct{}
 // WithRequestBatches returns ctx carrying the request's batch loaders; the
 // HTTP middleware calls it once per request.
 func WithRequestBatches(ctx context.Context) context.Context {
-	return context.WithValue(ctx, statsBatchKey{}, &statsBatch{loaded: map[uuid.UUID]*broadcast.Stats{}})
+	ctx = context.WithValue(ctx, statsBatchKey{}, &statsBatch{loaded: map[uuid.UUID]*broadcast.Stats{}})
+	return context.WithValue(ctx, contactWayReadsKey{}, &contactWayReads{scopes: map[*graphql.FieldContext]*contactWayRead{}})
 }
 
 // expectStats announces broadcasts whose stats may be asked for.

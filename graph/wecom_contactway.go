@@ -2,9 +2,7 @@ package graph
 
 import (
 	"context"
-	"runtime"
 	"sync"
-	"weak"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -18,14 +16,17 @@ import (
 // scope in one statement, and the others find theirs in what it read. The
 // scope is the page of leads the contacts hang from (a LeadConnection:
 // leads, a segment's members), else the one lead's list of contacts (the
-// lead page's 企业微信 section). gqlgen resolves the contacts concurrently
-// and gives resolvers no per-request store, so the reads are kept per
-// scope's field context, through a weak pointer: an entry goes when the
-// request's field contexts are collected, and a later request's never
-// finds it.
+// lead page's 企业微信 section). gqlgen resolves the contacts concurrently;
+// the reads are kept per scope's field context in the request's batches
+// (WithRequestBatches), so they go with the request.
 
-// contactWayReads are the codes read so far per scope.
-var contactWayReads sync.Map // weak.Pointer[graphql.FieldContext] → *contactWayRead
+// contactWayReads are the codes read so far in one request, per scope.
+type contactWayReads struct {
+	mu     sync.Mutex
+	scopes map[*graphql.FieldContext]*contactWayRead
+}
+
+type contactWayReadsKey struct{}
 
 type contactWayRead struct {
 	mu   sync.Mutex
@@ -38,17 +39,19 @@ func (r *Resolver) contactWayOf(ctx context.Context, obj *ent.WeComContact) (*mo
 	if obj.State == "" {
 		return nil, nil
 	}
+	reads, _ := ctx.Value(contactWayReadsKey{}).(*contactWayReads)
 	scope, states := contactWayScope(ctx)
-	if scope == nil {
+	if scope == nil || reads == nil {
 		refs, err := r.contactWays(ctx, []string{obj.State})
 		return refs[obj.State], err
 	}
-	key := weak.Make(scope)
-	v, loaded := contactWayReads.LoadOrStore(key, &contactWayRead{refs: map[string]*model.ContactWayRef{}})
-	if !loaded {
-		runtime.AddCleanup(scope, func(k weak.Pointer[graphql.FieldContext]) { contactWayReads.Delete(k) }, key)
+	reads.mu.Lock()
+	read := reads.scopes[scope]
+	if read == nil {
+		read = &contactWayRead{refs: map[string]*model.ContactWayRef{}}
+		reads.scopes[scope] = read
 	}
-	read := v.(*contactWayRead)
+	reads.mu.Unlock()
 	read.mu.Lock()
 	defer read.mu.Unlock()
 	if ref, ok := read.refs[obj.State]; ok {
