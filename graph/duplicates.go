@@ -20,14 +20,7 @@ func duplicateCursor(c *entgql.Cursor[uuid.UUID]) *duplicates.After {
 	if c == nil {
 		return nil
 	}
-	var at time.Time
-	switch v := c.Value.(type) {
-	case string:
-		at, _ = time.Parse(time.RFC3339Nano, v)
-	case time.Time:
-		at = v
-	}
-	return &duplicates.After{At: at, ID: c.ID}
+	return &duplicates.After{At: cursorTime(c), ID: c.ID}
 }
 
 // duplicateConnection is a page of groups as the connection type.

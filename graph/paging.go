@@ -1,5 +1,12 @@
 package graph
 
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/google/uuid"
+)
+
 // Page sizes of the contract: 50 when the client asks for none, never more than 1000.
 const (
 	defaultPageSize = 50
@@ -29,4 +36,17 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// cursorTime is the creation time a keyset cursor carries as its value (a
+// string once the cursor went through JSON), zero when it has none.
+func cursorTime(c *entgql.Cursor[uuid.UUID]) time.Time {
+	switch v := c.Value.(type) {
+	case string:
+		at, _ := time.Parse(time.RFC3339Nano, v)
+		return at
+	case time.Time:
+		return v
+	}
+	return time.Time{}
 }

@@ -17,14 +17,7 @@ func mediaCursor(c *entgql.Cursor[uuid.UUID]) *wecom.MediaAfter {
 	if c == nil {
 		return nil
 	}
-	var at time.Time
-	switch v := c.Value.(type) {
-	case string:
-		at, _ = time.Parse(time.RFC3339Nano, v)
-	case time.Time:
-		at = v
-	}
-	return &wecom.MediaAfter{At: at, ID: c.ID}
+	return &wecom.MediaAfter{At: cursorTime(c), ID: c.ID}
 }
 
 // mediaConnection is a page of the media library as the connection type,
