@@ -7,8 +7,8 @@
 // (NOTIFICATIONS_READ_EVENT) and recounts.
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { App, Button, Empty, List, Segmented, Select, Tag, Tooltip, Typography } from 'antd';
-import { CheckOutlined, LeftOutlined, RightOutlined } from '@ant-design/icons';
+import { App, Button, Empty, List, Segmented, Select, Tag, Typography } from 'antd';
+import { CheckOutlined } from '@ant-design/icons';
 import { useMutation, useQuery } from 'urql';
 import { MarkNotificationsReadDoc } from '../api/ops';
 import { NotificationPageDoc } from '../api/notificationOps';
@@ -16,6 +16,7 @@ import { errorText } from '../api/errors';
 import { useSession } from '../auth/session';
 import { useI18n } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
+import { CursorPager } from '../components/CursorPager';
 import { QueryError } from '../components/QueryError';
 import { fmtNumber, fmtTime } from '../lib/format';
 import { notificationKindLabel } from '../lib/labels';
@@ -154,22 +155,16 @@ export default function NotificationsPage() {
           );
         }}
       />
-      <div style={{ display: 'flex', justifyContent: 'flex-end', alignItems: 'center', gap: 12, marginTop: 12, flexWrap: 'wrap' }} data-testid="notifications-pager">
-        <Typography.Text type="secondary" data-testid="notifications-total">{t('notifications.total', { n: fmtNumber(total) })}</Typography.Text>
-        <Typography.Text type="secondary">{t('leads.page', { page: page + 1, pages })}</Typography.Text>
-        <Tooltip title={t('common.prev')}>
-          <Button icon={<LeftOutlined />} disabled={page === 0 || loading} onClick={() => setCursors((c) => c.slice(0, -1))} aria-label={t('common.prev')} data-testid="notifications-prev" />
-        </Tooltip>
-        <Tooltip title={t('common.next')}>
-          <Button
-            icon={<RightOutlined />}
-            disabled={!conn?.pageInfo.hasNextPage || loading}
-            onClick={() => conn?.pageInfo.endCursor && setCursors((c) => [...c, conn.pageInfo.endCursor ?? null])}
-            aria-label={t('common.next')}
-            data-testid="notifications-next"
-          />
-        </Tooltip>
-      </div>
+      <CursorPager
+        testid="notifications"
+        total={t('notifications.total', { n: fmtNumber(total) })}
+        page={page}
+        pages={pages}
+        loading={loading}
+        hasNext={!!conn?.pageInfo.hasNextPage}
+        onPrev={() => setCursors((c) => c.slice(0, -1))}
+        onNext={() => conn?.pageInfo.endCursor && setCursors((c) => [...c, conn.pageInfo.endCursor ?? null])}
+      />
     </div>
   );
 }

@@ -10,14 +10,15 @@
 // members of the teams they manage (components/tasks).
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { Alert, App, Badge, Button, Card, Empty, List, Select, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
-import { LeftOutlined, PlusOutlined, RightOutlined, UserOutlined } from '@ant-design/icons';
+import { Alert, App, Badge, Button, Card, Empty, List, Select, Table, Tabs, Tag, Typography } from 'antd';
+import { PlusOutlined, UserOutlined } from '@ant-design/icons';
 import { useQuery } from 'urql';
 import dayjs from 'dayjs';
 import { MyTasksDoc } from '../api/ops';
 import { useSession } from '../auth/session';
 import { useI18n } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
+import { CursorPager } from '../components/CursorPager';
 import { QueryError } from '../components/QueryError';
 import { useTaskCounts } from '../components/TaskButton';
 import { NewTaskModal } from '../components/tasks/NewTaskModal';
@@ -238,22 +239,16 @@ export default function TasksPage() {
           locale={{ emptyText: empty }}
         />
       )}
-      <div style={{ display: 'flex', justifyContent: 'flex-end', alignItems: 'center', gap: 12, marginTop: 12, flexWrap: 'wrap' }} data-testid="tasks-pager">
-        <Typography.Text type="secondary" data-testid="tasks-total">{t('tasks.count', { n: fmtNumber(total) })}</Typography.Text>
-        <Typography.Text type="secondary">{t('leads.page', { page: page + 1, pages })}</Typography.Text>
-        <Tooltip title={t('common.prev')}>
-          <Button icon={<LeftOutlined />} disabled={page === 0 || loading} onClick={() => setCursors((c) => c.slice(0, -1))} aria-label={t('common.prev')} data-testid="tasks-prev" />
-        </Tooltip>
-        <Tooltip title={t('common.next')}>
-          <Button
-            icon={<RightOutlined />}
-            disabled={!conn?.pageInfo.hasNextPage || loading}
-            onClick={() => conn?.pageInfo.endCursor && setCursors((c) => [...c, conn.pageInfo.endCursor ?? null])}
-            aria-label={t('common.next')}
-            data-testid="tasks-next"
-          />
-        </Tooltip>
-      </div>
+      <CursorPager
+        testid="tasks"
+        total={t('tasks.count', { n: fmtNumber(total) })}
+        page={page}
+        pages={pages}
+        loading={loading}
+        hasNext={!!conn?.pageInfo.hasNextPage}
+        onPrev={() => setCursors((c) => c.slice(0, -1))}
+        onNext={() => conn?.pageInfo.endCursor && setCursors((c) => [...c, conn.pageInfo.endCursor ?? null])}
+      />
       </>}
       {dialogs}
     </div>
