@@ -36,6 +36,7 @@ type userCache struct {
 type cachedUser struct {
 	mark changetoken.Mark // the token read before the user was
 	v    Viewer           // the fields read from the user
+	used bool             // served since it was read: refreshUsers reads it again
 }
 
 // WithRedis has the service keep signed-in users in memory by the
@@ -56,8 +57,13 @@ func (s *Service) userViewer(ctx context.Context, wsID, userID uuid.UUID) (*View
 	c := s.users
 	if c != nil {
 		mark = c.tokens.Read(ctx, wsID)
+		k := [2]uuid.UUID{wsID, userID}
 		c.mu.Lock()
-		e, ok := c.users[[2]uuid.UUID{wsID, userID}]
+		e, ok := c.users[k]
+		if ok && !e.used {
+			e.used = true
+			c.users[k] = e
+		}
 		c.mu.Unlock()
 		if ok && e.mark.Covers(mark) {
 			if e.mark.Due(mark) {
@@ -100,10 +106,11 @@ func (s *Service) readUsers(ctx context.Context, wsID uuid.UUID, ids ...uuid.UUI
 	return vs, nil
 }
 
-// refreshUsers reads the workspace's cached users again under a new mark,
-// off the request path; a user no longer active leaves the cache, so its next
-// request reads it and is refused. On an error the entries stay as they are
-// and age out.
+// refreshUsers reads the workspace's cached users served since they were
+// read again under a new mark, off the request path; the others age out and
+// are read on their next request. A user no longer active leaves the cache,
+// so its next request reads it and is refused. On an error the entries stay
+// as they are and age out.
 func (s *Service) refreshUsers(ctx context.Context, wsID uuid.UUID) {
 	c := s.users
 	mark := c.tokens.Read(ctx, wsID)
@@ -112,12 +119,15 @@ func (s *Service) refreshUsers(ctx context.Context, wsID uuid.UUID) {
 	}
 	var ids []uuid.UUID
 	c.mu.Lock()
-	for k := range c.users {
-		if k[0] == wsID {
+	for k, e := range c.users {
+		if k[0] == wsID && e.used {
 			ids = append(ids, k[1])
 		}
 	}
 	c.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
 	vs, err := s.readUsers(ctx, wsID, ids...)
 	if err != nil {
 		return
