@@ -204,6 +204,28 @@ func TestSignedInUsersTokenLostOrRedisDown(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Only users served since their last read are read again in the
+	// background: an idle user's entry ages out and is read on its next
+	// request, though the admin keeps the workspace's refresh going.
+	rep, err := noRedis.client.User.Create().SetTenantID(w.Workspace.ID).SetName("rep").SetEmail("rep@" + w.Workspace.Slug + ".test").
+		SetPasswordHash("x").SetRoles([]string{"rep"}).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repBearer, _, err := auth.NewTokens(secret, time.Now).Issue(w.Workspace.ID, rep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.auth(t, repBearer) // read; then idle
+	for range 2 {
+		a.clock.Advance(changetoken.RefreshAhead + time.Second/2)
+		a.auth(t, bearer) // the admin, served: its refresh runs
+		a.svc.WaitRefreshes()
+	}
+	if v, n := a.auth(t, repBearer); v == nil || n == 0 {
+		t.Fatalf("an idle user after %v: viewer %v with %d statements, want it read on its request (not refreshed while idle)", 2*(changetoken.RefreshAhead+time.Second/2), v, n)
+	}
+
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
