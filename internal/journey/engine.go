@@ -480,7 +480,8 @@ func (g *group) apply(ctx context.Context, c *ent.Client, step schematype.Journe
 		t := step.CreateTask
 		in := tasks.StepTasks{JourneyID: g.version.JourneyID, StepIndex: g.index, Title: t.Title,
 			Description: t.Description, DueAt: g.p.now.Add(time.Duration(t.DueInHours) * time.Hour),
-			Assignee: t.Assignee, UserID: t.UserID, Leads: leads, Enrollments: make([]uuid.UUID, len(es))}
+			Assignee: t.Assignee, UserID: t.UserID, Journey: g.name, TimeZone: g.p.loc,
+			Leads: leads, Enrollments: make([]uuid.UUID, len(es))}
 		for i, e := range es {
 			in.Enrollments[i] = e.id
 		}

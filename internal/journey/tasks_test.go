@@ -1,20 +1,33 @@
 package journey_test
 
 import (
+	"context"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/enrollment"
+	"github.com/scrmhq/scrm/ent/notification"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/task"
 	"github.com/scrmhq/scrm/internal/journey"
+	"github.com/scrmhq/scrm/internal/tasks"
+	"github.com/scrmhq/scrm/internal/txn"
 )
 
 // testTasks runs createTask steps for the owner, the owner's team manager
 // and a named user: one task each per lead, due dueInHours after the step
 // ran, never twice; a lead without an owner fails the step with the reason.
+// Each assignee is told (task.assigned, naming the journey and the due time
+// in the workspace's zone), queued with the tasks; a retried step run makes
+// no task and tells nobody again.
 func testTasks(t *testing.T, w *ws) {
+	sent := &sentNotes{}
+	w.svc.Tasks.Notify = sent
 	reps := w.reps(3)
 	owner, manager, named := reps[0], reps[1], reps[2]
 	team, err := w.c.Team.Create().SetName("east").SetManagerID(manager).Save(w.ctx)
@@ -70,4 +83,56 @@ func testTasks(t *testing.T, w *ws) {
 	if r := w.runs(j.ID, orphan); len(r) != 1 || r[0] != "0:createTask:FAILED" {
 		t.Errorf("orphan's runs %v", r)
 	}
+
+	// One task.assigned per task, to its assignee, about the lead, queued.
+	notes, err := w.c.Notification.Query().Where(notification.Kind(tasks.KindAssigned)).
+		Order(ent.Asc(notification.FieldMessage)).All(w.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantNotes := map[uuid.UUID]string{
+		owner:   "旅程「call plan」给你安排了待办「call」（截止 2026-03-03 08:00）。",
+		manager: "旅程「call plan」给你安排了待办「review」（截止 2026-03-02 08:00）。",
+		named:   "旅程「call plan」给你安排了待办「check」（截止 2026-03-02 10:00）。",
+	}
+	if len(notes) != len(wantNotes) || len(sent.ids) != len(wantNotes) {
+		t.Fatalf("%d task.assigned notifications (%d queued), want %d: %+v", len(notes), len(sent.ids), len(wantNotes), notes)
+	}
+	for _, n := range notes {
+		if n.Message != wantNotes[n.UserID] || n.LeadID == nil || *n.LeadID != owned || !slices.Contains(sent.ids, n.ID) {
+			t.Errorf("notification %+v (queued %v), want %q about the lead, queued", n, sent.ids, wantNotes[n.UserID])
+		}
+	}
+
+	// A retried run of the first step (the same enrolment) makes no task
+	// and tells nobody again.
+	first := w.enrolment(j.ID, owned)
+	err = txn.Retry(w.ctx, w.c, 1, func(error) bool { return false }, func(ctx context.Context, c *ent.Client) error {
+		_, err := w.svc.Tasks.FromJourney(ctx, c, tasks.StepTasks{JourneyID: j.ID, StepIndex: 0, Title: "call",
+			DueAt: t0, Assignee: journey.AssigneeOwner, Journey: "call plan",
+			Enrollments: []uuid.UUID{first.ID}, Leads: []uuid.UUID{owned}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.c.Notification.Query().Where(notification.Kind(tasks.KindAssigned)).Count(w.ctx); err != nil || n != 3 || len(sent.ids) != 3 {
+		t.Fatalf("after a retried run: %d notifications (%v), %d queued; want 3 and 3", n, err, len(sent.ids))
+	}
+	if n, _ := w.c.Task.Query().Where(task.JourneyID(j.ID)).Count(w.ctx); n != 3 {
+		t.Fatalf("after a retried run: %d tasks, want 3", n)
+	}
+}
+
+// sentNotes records the notifications whose delivery was queued.
+type sentNotes struct {
+	mu  sync.Mutex
+	ids []uuid.UUID
+}
+
+func (s *sentNotes) DeliverNotifications(_ context.Context, _ uuid.UUID, ids []uuid.UUID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ids = append(s.ids, ids...)
+	return nil
 }

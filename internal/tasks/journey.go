@@ -28,16 +28,22 @@ type StepTasks struct {
 	DueAt       time.Time
 	Assignee    string
 	UserID      *uuid.UUID
+	// Journey is the journey's name and TimeZone the workspace's zone, for
+	// the task.assigned notification of each task made.
+	Journey  string
+	TimeZone *time.Location
 	// Enrollments and Leads are parallel: enrolment i is of lead i.
 	Enrollments []uuid.UUID
 	Leads       []uuid.UUID
 }
 
 // fromJourneySQL creates one task per enrolment whose assignee resolves to
-// an active user, in one statement; the unique (enrolment, step) key makes
-// a repeated run create nothing. It returns the leads that got one. The
-// leads are read first by their ids (a materialised CTE): joined directly,
-// the planner went from each active user to every lead they own.
+// an active user, and one task.assigned notification ($13) per task made, in
+// one statement; the unique (enrolment, step) key makes a repeated run
+// create nothing, and so notify nobody again. It returns the leads that got
+// one with the notification's id. The leads are read first by their ids (a
+// materialised CTE): joined directly, the planner went from each active
+// user to every lead they own.
 const fromJourneySQL = `
 WITH e AS (
 	SELECT * FROM unnest($2::uuid[], $3::uuid[]) AS e(enrollment_id, lead_id)
@@ -50,18 +56,40 @@ WITH e AS (
 	JOIN l ON l.id = e.lead_id
 	LEFT JOIN users o ON o.tenant_id = $1 AND o.id = l.owner_id
 	LEFT JOIN teams tm ON tm.tenant_id = $1 AND tm.id = o.team_id
+), made AS (
+	INSERT INTO tasks (id, tenant_id, created_at, updated_at, kind, title, description, status, due_at,
+		assignee_id, lead_id, journey_id, enrollment_id, step_index)
+	SELECT %s, $1, $6, $6, 'TASK', $7, $8, 'OPEN', $9, a.assignee_id, a.lead_id, $10, a.enrollment_id, $11
+	FROM a JOIN users u ON u.tenant_id = $1 AND u.id = a.assignee_id AND u.active
+	ON CONFLICT (tenant_id, enrollment_id, step_index) DO NOTHING
+	RETURNING assignee_id, lead_id
 )
-INSERT INTO tasks (id, tenant_id, created_at, updated_at, kind, title, description, status, due_at,
-	assignee_id, lead_id, journey_id, enrollment_id, step_index)
-SELECT %s, $1, $6, $6, 'TASK', $7, $8, 'OPEN', $9, a.assignee_id, a.lead_id, $10, a.enrollment_id, $11
-FROM a JOIN users u ON u.tenant_id = $1 AND u.id = a.assignee_id AND u.active
-ON CONFLICT (tenant_id, enrollment_id, step_index) DO NOTHING
-RETURNING lead_id`
+INSERT INTO notifications (id, tenant_id, user_id, kind, lead_id, message, created_at)
+SELECT %s, $1, made.assignee_id, '` + KindAssigned + `', made.lead_id, $13, $6
+FROM made
+RETURNING lead_id, id`
 
-var fromJourneyQuery = fmt.Sprintf(fromJourneySQL, gid.NewSQL("$6::timestamptz", "$12::bytea"))
+var fromJourneyQuery = fmt.Sprintf(fromJourneySQL, gid.NewSQL("$6::timestamptz", "$12::bytea"),
+	gid.NewSQL("$6::timestamptz", "$14::bytea"))
+
+// journeyMessage is the task.assigned message of a journey's task: the
+// journey names who gave it, as the caller does for a task by hand.
+func journeyMessage(in StepTasks) string {
+	loc := in.TimeZone
+	if loc == nil {
+		loc = time.UTC
+	}
+	msg := []rune(fmt.Sprintf("旅程「%s」给你安排了待办「%s」（截止 %s）。", in.Journey, in.Title, in.DueAt.In(loc).Format("2006-01-02 15:04")))
+	if len(msg) > 1000 {
+		msg = msg[:1000]
+	}
+	return string(msg)
+}
 
 // FromJourney creates the tasks of a createTask step in the transaction of
-// c (the engine's, which records the step runs with them). It returns why
+// c (the engine's, which records the step runs with them), tells each
+// assignee (task.assigned, one notification per task made) and queues their
+// delivery through the outbox of the transaction ctx carries. It returns why
 // each lead that got none did not: no owner, no team manager, or an
 // inactive assignee.
 func (s *Service) FromJourney(ctx context.Context, c *ent.Client, in StepTasks) (map[uuid.UUID]string, error) {
@@ -74,21 +102,29 @@ func (s *Service) FromJourney(ctx context.Context, c *ent.Client, in StepTasks) 
 		user = *in.UserID
 	}
 	rows, err := c.QueryContext(ctx, fromJourneyQuery, tid, txn.UUIDArray(in.Enrollments), txn.UUIDArray(in.Leads),
-		in.Assignee, user, s.Now(), in.Title, in.Description, in.DueAt, in.JourneyID, in.StepIndex, taskType)
+		in.Assignee, user, s.Now(), in.Title, in.Description, in.DueAt, in.JourneyID, in.StepIndex, taskType,
+		journeyMessage(in), notificationType)
 	if err != nil {
 		return nil, fmt.Errorf("tasks: create from journey: %w", err)
 	}
 	defer rows.Close()
 	made := make(map[uuid.UUID]bool, len(in.Leads))
+	var notes []uuid.UUID
 	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
+		var id, note uuid.UUID
+		if err := rows.Scan(&id, &note); err != nil {
 			return nil, err
 		}
 		made[id] = true
+		notes = append(notes, note)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	if len(notes) > 0 && s.Notify != nil {
+		if err := s.Notify.DeliverNotifications(ctx, tid, notes); err != nil {
+			return nil, err
+		}
 	}
 	why := map[string]string{
 		AssigneeOwner:   "the lead has no active owner to give the task to",
