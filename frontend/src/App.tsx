@@ -6,7 +6,7 @@ import enUS from 'antd/locale/en_US';
 import {
   ApartmentOutlined, BarChartOutlined, ClusterOutlined, DatabaseOutlined, FilterOutlined, GlobalOutlined,
   InboxOutlined, LogoutOutlined, NotificationOutlined, SafetyOutlined, SettingOutlined, TagsOutlined,
-  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined, CodeOutlined, DashboardOutlined, HomeOutlined, ProjectOutlined, MenuOutlined, CheckSquareOutlined, QrcodeOutlined, NodeIndexOutlined, MergeCellsOutlined, KeyOutlined,
+  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined, CodeOutlined, DashboardOutlined, HomeOutlined, ProjectOutlined, MenuOutlined, CheckSquareOutlined, QrcodeOutlined, FolderOpenOutlined, NodeIndexOutlined, MergeCellsOutlined, KeyOutlined,
 } from '@ant-design/icons';
 import { useI18n } from './i18n';
 import { useSession } from './auth/session';
@@ -32,6 +32,7 @@ const FunnelPage = lazy(() => import('./pages/FunnelPage'));
 const TasksPage = lazy(() => import('./pages/TasksPage'));
 const NotificationsPage = lazy(() => import('./pages/NotificationsPage'));
 const ContactWaysPage = lazy(() => import('./pages/ContactWaysPage'));
+const WeComMediaPage = lazy(() => import('./pages/WeComMediaPage'));
 const JourneysPage = lazy(() => import('./pages/JourneysPage'));
 const JourneyPage = lazy(() => import('./pages/JourneyPage'));
 const JourneyEditorPage = lazy(() => import('./pages/JourneyEditorPage'));
@@ -123,6 +124,7 @@ function Shell() {
       show('broadcasts') && { key: '/broadcasts', icon: <NotificationOutlined />, label: t('nav.broadcasts') },
       show('funnel') && { key: '/funnel', icon: <BarChartOutlined />, label: t('nav.funnel') },
       show('wecom.contact-ways') && { key: '/wecom/contact-ways', icon: <QrcodeOutlined />, label: t('nav.contactWays') },
+      show('wecom.media') && { key: '/wecom/media', icon: <FolderOpenOutlined />, label: t('nav.media') },
       show('journeys') && { key: '/journeys', icon: <NodeIndexOutlined />, label: t('nav.journeys') },
     ].filter(Boolean) as { key: string; icon: ReactNode; label: string }[];
     const settings = [
@@ -256,6 +258,7 @@ function Shell() {
             <Route path="/tasks" element={<Guard page="tasks"><TasksPage /></Guard>} />
             <Route path="/notifications" element={<Suspense fallback={<Spin style={{ display: 'block', margin: '80px auto' }} />}><NotificationsPage /></Suspense>} />
             <Route path="/wecom/contact-ways" element={<Guard page="wecom.contact-ways"><ContactWaysPage /></Guard>} />
+            <Route path="/wecom/media" element={<Guard page="wecom.media"><WeComMediaPage /></Guard>} />
             <Route path="/journeys" element={<Guard page="journeys"><JourneysPage /></Guard>} />
             <Route path="/journeys/new" element={<Guard page="journeys"><JourneyEditorPage /></Guard>} />
             <Route path="/journeys/:id" element={<Guard page="journeys"><JourneyPage /></Guard>} />

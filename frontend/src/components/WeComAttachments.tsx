@@ -5,17 +5,20 @@
 // (internal/wecom/welcome.go) — and upload images the same way
 // (uploadWeComImage: WeCom's media/uploadimg keeps the image, its URL
 // becomes the picURL; the workspace's daily cap on uploads is said on the
-// image's field with when it starts again).
+// image's field with when it starts again). Videos, files and covers are
+// uploaded to the workspace's media library or picked from it (MediaPicker).
 import { Button, Card, Form, Image, Input, Select, Space, Tag, Tooltip, Typography, Upload } from 'antd';
 import {
-  AppstoreOutlined, ArrowDownOutlined, ArrowUpOutlined, DeleteOutlined, FileOutlined, LinkOutlined, PictureOutlined, PlusOutlined, UploadOutlined,
+  AppstoreOutlined, ArrowDownOutlined, ArrowUpOutlined, DeleteOutlined, FileOutlined, FolderOpenOutlined, LinkOutlined, PictureOutlined, PlusOutlined, UploadOutlined,
   VideoCameraOutlined,
 } from '@ant-design/icons';
+import { useState } from 'react';
 import { useMutation } from 'urql';
 import { UploadWeComImageDoc, UploadWeComMediaDoc } from '../api/ops';
 import { errorMessage } from '../api/errors';
 import { useI18n, type MessageKey } from '../i18n';
 import { fmtTime } from '../lib/format';
+import { MediaPicker } from './WeComMediaPicker';
 import {
   ATTACHMENT_RULES, ATTACHMENT_TYPES, attachmentLabel, attachmentProblem, IMAGE_TYPES, imageFileProblem, MAX_ATTACHMENTS, MEDIA_LIMITS,
   mediaFileProblem, uploadErrors, type AttachmentFieldRule, type AttachmentValue, type MediaKind,
@@ -210,47 +213,77 @@ function ImageUpload({ list, name }: { list: string; name: number }) {
   );
 }
 
+/** A stored medium as an upload or the library gives it. */
+export interface StoredMedium {
+  id: string;
+  filename: string;
+}
+
+/**
+ * Keeps a file as a stored medium (uploadWeComMedia) after the page's own
+ * checks (mediaFileProblem: WeCom's size limit, the format by name or type):
+ * send answers the medium, or the errors to show in the UI's language (the
+ * page's refusal, or the API's). The attachment editor and the media
+ * library page upload through it.
+ */
+export function useMediaUpload() {
+  const { t, lang } = useI18n();
+  const [{ fetching }, upload] = useMutation(UploadWeComMediaDoc);
+  const send = async (kind: MediaKind, file: File): Promise<{ media?: StoredMedium; errors: string[] }> => {
+    const problem = mediaFileProblem(kind, file);
+    if (problem) {
+      const msg = problem === 'type' ? t(`contactWays.media.problem.type.${kind}` as MessageKey)
+        : problem === 'size' ? t('contactWays.media.problem.size', { max: MEDIA_LIMITS[kind] >> 20 }) : t('contactWays.media.problem.empty');
+      return { errors: [msg] };
+    }
+    const r = await upload({ type: kind, file });
+    if (r.data) return { media: r.data.uploadWeComMedia, errors: [] };
+    return { errors: uploadErrors(r.error).messages.map((e) => errorMessage(e, lang)) };
+  };
+  return { send, fetching };
+}
+
+/** What a file input of kind accepts (the browser's filter; the checks are mediaFileProblem's). */
+export function mediaAccept(kind: MediaKind): string | undefined {
+  return kind === 'IMAGE' ? IMAGE_TYPES.join(',') : kind === 'VIDEO' ? 'video/mp4,.mp4' : undefined;
+}
+
 /**
  * A video's or file's upload, or a mini-program's cover: the file is kept
  * in the workspace (uploadWeComMedia; the API uploads it to WeCom when the
  * attachment is sent, and again before WeCom's media id expires) and its id
  * fills the attachment's mediaID (picMediaID for a cover); its file name is
- * shown. A file of the wrong kind or size is refused here; the API's
- * refusal lands on that field.
+ * shown. 从素材库选择 picks one already stored instead (MediaPicker) and
+ * fills the same fields. A file of the wrong kind or size is refused here;
+ * the API's refusal lands on that field.
  */
 function MediaUpload({ list, name, kind, field: sub }: { list: string; name: number; kind: MediaKind; field: 'mediaID' | 'picMediaID' }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const form = Form.useFormInstance();
-  const [{ fetching }, upload] = useMutation(UploadWeComMediaDoc);
+  const { send: upload, fetching } = useMediaUpload();
+  const [picking, setPicking] = useState(false);
   const field = [list, name, sub];
   const mediaField = [list, name, 'media'];
   // media has no input of its own: watched with preserve, as antd watches only registered fields otherwise.
   const media = Form.useWatch(mediaField, { form, preserve: true }) as { filename: string } | undefined;
   const id = Form.useWatch(field, form) as string | undefined;
 
+  const use = async (m: StoredMedium) => {
+    form.setFieldValue(field, m.id);
+    form.setFieldValue(mediaField, { filename: m.filename });
+    await form.validateFields([field]).catch(() => undefined);
+  };
   const send = async (file: File) => {
-    const problem = mediaFileProblem(kind, file);
-    if (problem) {
-      const msg = problem === 'type' ? t(`contactWays.media.problem.type.${kind}` as MessageKey)
-        : problem === 'size' ? t('contactWays.media.problem.size', { max: MEDIA_LIMITS[kind] >> 20 }) : t('contactWays.media.problem.empty');
-      return form.setFields([{ name: field, errors: [msg] }]);
-    }
     form.setFields([{ name: field, errors: [] }]);
-    const r = await upload({ type: kind, file });
-    if (r.data) {
-      form.setFieldValue(field, r.data.uploadWeComMedia.id);
-      form.setFieldValue(mediaField, { filename: r.data.uploadWeComMedia.filename });
-      await form.validateFields([field]).catch(() => undefined);
-      return;
-    }
-    const { messages } = uploadErrors(r.error);
-    form.setFields([{ name: field, errors: messages.map((e) => errorMessage(e, lang)) }]);
+    const r = await upload(kind, file);
+    if (r.media) return use(r.media);
+    form.setFields([{ name: field, errors: r.errors }]);
   };
 
   return (
     <Space align="start" style={{ marginBottom: 8 }} wrap>
       <Upload
-        accept={kind === 'IMAGE' ? IMAGE_TYPES.join(',') : kind === 'VIDEO' ? 'video/mp4,.mp4' : undefined}
+        accept={mediaAccept(kind)}
         showUploadList={false}
         beforeUpload={(file) => {
           void send(file);
@@ -261,11 +294,24 @@ function MediaUpload({ list, name, kind, field: sub }: { list: string; name: num
           {t(`contactWays.media.button.${kind}` as MessageKey)}
         </Button>
       </Upload>
+      <Button icon={<FolderOpenOutlined />} onClick={() => setPicking(true)} data-testid={`cw-attach-library-${kind.toLowerCase()}`}>
+        {t('media.pick')}
+      </Button>
       {media && id ? (
         <Typography.Text data-testid="cw-attach-media" style={{ fontSize: 12 }} ellipsis>{media.filename}</Typography.Text>
       ) : (
         <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t(`contactWays.media.hint.${kind}` as MessageKey)}</Typography.Text>
       )}
+      <MediaPicker
+        kind={kind}
+        open={picking}
+        onClose={() => setPicking(false)}
+        onPick={(m) => {
+          setPicking(false);
+          form.setFields([{ name: field, errors: [] }]);
+          void use(m);
+        }}
+      />
     </Space>
   );
 }

@@ -6,6 +6,7 @@ import { timelineMessages } from './timelineMessages';
 import { taxonomyMessages } from './taxonomyMessages';
 import { taskMessages } from './taskMessages';
 import { apiKeyMessages } from './apiKeyMessages';
+import { mediaMessages } from './mediaMessages';
 
 export const messages = {
   ...journeyMessages,
@@ -15,6 +16,7 @@ export const messages = {
   ...taxonomyMessages,
   ...taskMessages,
   ...apiKeyMessages,
+  ...mediaMessages,
   // common
   'common.add': ['添加', 'Add'],
   'common.back': ['返回', 'Back'],

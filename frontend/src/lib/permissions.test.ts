@@ -39,7 +39,7 @@ describe('visiblePages', () => {
     expect(visiblePages(makeCan(partner))).toEqual(['home', 'leads', 'duplicates']);
   });
   it('gives an admin everything', () => {
-    expect(visiblePages(makeCan([p('*', '*')]))).toHaveLength(19);
+    expect(visiblePages(makeCan([p('*', '*')]))).toHaveLength(20);
   });
 
   it('shows the API keys page with apikey read', () => {
@@ -49,16 +49,18 @@ describe('visiblePages', () => {
 });
 
 describe('tasks and contact-way codes', () => {
-  it('shows the task centre with task read and the contact-way codes with channel read', () => {
+  it('shows the task centre with task read, the contact-way codes with channel read and the media library with channel write', () => {
     expect(visiblePages(makeCan([p('task', 'write')]))).not.toContain('tasks');
     expect(visiblePages(makeCan([p('task', 'read')]))).toEqual(['tasks']);
     expect(visiblePages(makeCan(analyst))).not.toContain('tasks');
-    expect(visiblePages(makeCan([p('channel', 'write')]))).toEqual([]);
+    expect(visiblePages(makeCan([p('channel', 'write')]))).toEqual(['wecom.media']);
+    expect(visiblePages(makeCan([p('channel', 'read'), p('channel', 'write')]))).toEqual(['wecom.contact-ways', 'wecom.media']);
     expect(visiblePages(makeCan([p('channel', 'read')]))).toEqual(['wecom.contact-ways']);
   });
   it('lands a user who may open only one of them there', () => {
     expect(homePage(makeCan([p('task', 'read')]))).toBe('/tasks');
     expect(homePage(makeCan([p('channel', 'read')]))).toBe('/wecom/contact-ways');
+    expect(homePage(makeCan([p('channel', 'write')]))).toBe('/wecom/media');
   });
 });
 

@@ -29,6 +29,7 @@ export type PageKey =
   | 'funnel'
   | 'tasks'
   | 'wecom.contact-ways'
+  | 'wecom.media'
   | 'journeys'
   | 'settings.fields'
   | 'settings.pipelines'
@@ -52,6 +53,8 @@ export const pageRules: Record<PageKey, (can: Can) => boolean> = {
   funnel: (can) => can('report', 'read'),
   tasks: (can) => can('task', 'read'),
   'wecom.contact-ways': (can) => can('channel', 'read'),
+  // The media library: whoever may upload (channel write, as the API asks).
+  'wecom.media': (can) => can('channel', 'write'),
   journeys: (can) => can('journey', 'read'),
   'settings.fields': (can) => can('field', 'write'),
   'settings.pipelines': (can) => can('pipeline', 'write'),

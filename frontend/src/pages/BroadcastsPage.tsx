@@ -12,6 +12,7 @@
 // uploadWeComImage), which the form offers on the wecom channel; the API's
 // errors land on the attachment's input.
 import { useEffect, useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import {
   Alert, App, Button, Checkbox, Col, DatePicker, Descriptions, Drawer, Empty, Form, Input, InputNumber, Modal, Popconfirm, Progress, Row,
   Select, Space, Switch, Table, Tabs, Tag, TimePicker, Tooltip, Typography,
@@ -81,6 +82,17 @@ function BroadcastList({ onConfigure }: { onConfigure: Configure }) {
   const mobile = useMobile();
   const rows = (res.data?.broadcasts.edges ?? []).flatMap((e) => (e?.node ? [e.node] : []));
   const live = rows.some((r) => LIVE.includes(r.status));
+  // ?open=<id> (the media library's 使用中 links) opens that broadcast's detail once the list has it.
+  const [params, setParams] = useSearchParams();
+  const openID = params.get('open');
+  useEffect(() => {
+    const r = openID ? rows.find((x) => x.id === openID) : undefined;
+    if (!r) return;
+    setDetail(r);
+    const next = new URLSearchParams(params);
+    next.delete('open');
+    setParams(next, { replace: true });
+  }, [openID, rows, params, setParams]);
 
   // Live stats: poll while anything is still scheduled or sending.
   useEffect(() => {

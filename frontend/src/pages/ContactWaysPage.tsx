@@ -15,7 +15,8 @@
 // 恢复 (restoreContactWay) gives one a new QR code with its settings, adds
 // and stats. The header also starts a sync of the corp's customers
 // (WeComSyncButton).
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import {
   Alert, App, Button, Drawer, Empty, Form, Image, Input, Popconfirm, Segmented, Select, Space, Switch, Table, Tag, Tooltip, Typography, type ButtonProps,
 } from 'antd';
@@ -54,6 +55,17 @@ export default function ContactWaysPage() {
   const [editing, setEditing] = useState<Code | 'new' | null>(null);
   const codes = res.data?.contactWays ?? [];
   const write = can('channel', 'write');
+  // ?edit=<id> (the media library's 使用中 links) opens that code's drawer once the list has it.
+  const [params, setParams] = useSearchParams();
+  const editID = params.get('edit');
+  useEffect(() => {
+    const c = editID && write && !deleted ? codes.find((x) => x.id === editID) : undefined;
+    if (!c) return;
+    setEditing(c);
+    const next = new URLSearchParams(params);
+    next.delete('edit');
+    setParams(next, { replace: true });
+  }, [editID, write, deleted, codes, params, setParams]);
 
   const columns = [
     {

@@ -1,0 +1,258 @@
+// The WeCom media library (素材库, #22) and the attachment editor's
+// 从素材库选择. An admin opens 素材库 from the menu, uploads an MP4, a file
+// and a PNG there (a .mov as 视频 refused in the page, nothing stored) and
+// sees each listed with what the API says of it (weComMedia: kind, size,
+// uploader, time); 视频 filters the list and stays in the URL over a reload.
+// In a contact-way code's drawer (the code made through a fake WeCom on
+// loopback: gettoken, add_contact_way, del_contact_way) a video attachment is
+// picked from the library (the picker lists videos only, filters the page by
+// name) and saved: the API's code names that medium. Back in the library the
+// video is 使用中 with a link to the code; deleting it is refused with the
+// code named and the row stays (the API still has it), the link opens the
+// code's drawer; deleting the unused file removes it (the API agrees). At
+// 390 px the page is cards, with no sideways scroll, and an upload and a
+// delete work there too.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
+import { ADMIN, gql, launch, pick, shot, signIn, token, type Browser } from './lib';
+
+let b: Browser;
+let page: Page;
+let admin: string;
+let fake: Server;
+let fakeURL: string;
+
+interface User { id: string; name: string; email: string; wecomUserID: string | null }
+let member: User;
+let code: { id: string; name: string };
+
+const FAKE_TOKEN = `e2e-lib-token-${Date.now()}`;
+const STAMP = Date.now() % 100000;
+// An MP4 by its first bytes (an ftyp box of brand mp42), as the API sniffs it.
+const MP4 = Buffer.concat([Buffer.from('\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom', 'latin1'), Buffer.alloc(3000, 7)]);
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010800000000' + '3a7e9b55' + '0000000a49444154789c6360000000020001e221bc33' + '0000000049454e44ae426082', 'hex');
+const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(1536 * 1024, 32)]);
+const VIDEO_NAME = `产品介绍-${STAMP}.mp4`;
+const FILE_NAME = `价目表-${STAMP}.pdf`;
+const IMAGE_NAME = `封面-${STAMP}.png`;
+const SMALL_NAME = `手机上传-${STAMP}.txt`;
+
+interface Medium { id: string; type: string; filename: string; size: number; createdAt: string; uploadedBy: { name: string } | null }
+interface Edge { node: Medium; usedBy: { kind: string; id: string; name: string }[] }
+const library = async (kind?: string) =>
+  (await gql<{ weComMedia: { totalCount: number; edges: Edge[] } }>(admin,
+    `query($k: WeComMediaType){ weComMedia(kind: $k, first: 1000) { totalCount edges { node { id type filename size createdAt uploadedBy { name } } usedBy { kind id name } } } }`,
+    { k: kind ?? null })).weComMedia;
+const byName = async (name: string) => (await library()).edges.find((e) => e.node.filename === name);
+// The page's time format (fmtTime, YYYY-MM-DD HH:mm) in the browser's zone.
+const shanghai = (iso: string) =>
+  new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+const row = (id: string) => page.locator(`[data-testid=media-row][data-id="${id}"]`);
+const toast = (text: string) => page.locator('.ant-message-notice').filter({ hasText: text }).last();
+const upload = async (kind: string, file: { name: string; mimeType: string; buffer: Buffer }) => {
+  await pick(page, page.getByTestId('media-upload-type'), kind);
+  await page.locator('input[type=file]').setInputFiles(file);
+};
+const confirmDelete = async (id: string) => {
+  await row(id).getByTestId('media-delete').click();
+  await page.locator('.ant-popconfirm:not(.ant-popover-hidden) .ant-btn-primary').click();
+};
+const noSidewaysScroll = async () => expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+beforeAll(async () => {
+  b = await launch();
+  page = b.page;
+  // The code's QR image (WeCom's, on *.qpic.cn) comes from here, not the network.
+  await b.context.route(/^https:\/\/[^/]*\.?qpic\.cn\//, (r) => r.fulfill({ body: PNG, contentType: 'image/png' }));
+  admin = await token(ADMIN.email, ADMIN.password);
+  fake = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://fake');
+      res.setHeader('Content-Type', 'application/json');
+      if (url.pathname === '/cgi-bin/gettoken') return void res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', access_token: FAKE_TOKEN, expires_in: 7200 }));
+      if (url.searchParams.get('access_token') !== FAKE_TOKEN) return void res.end(JSON.stringify({ errcode: 40014, errmsg: 'invalid access_token' }));
+      if (url.pathname === '/cgi-bin/externalcontact/add_contact_way') {
+        return void res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', config_id: `cfg-lib-${STAMP}`, qr_code: 'https://wework.qpic.cn/wwpic/qr-lib/0' }));
+      }
+      res.end(JSON.stringify({ errcode: 0, errmsg: 'ok' }));
+    });
+  });
+  await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+  fakeURL = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+  await gql(admin, `mutation($c: JSON!){ configureChannel(key: "wecom", config: $c) { key } }`, {
+    c: { corpId: 'wwe2e0000000000001', agentId: 1000002, contactSecret: 'e2e-contact-secret', baseUrl: fakeURL },
+  });
+  const users = (await gql<{ users: { edges: { node: User }[] } }>(admin, `{ users(first: 100) { edges { node { id name email wecomUserID } } } }`)).users.edges.map((e) => e.node);
+  member = users.find((u) => u.email === 'rep1@demo.scrm.dev')!;
+  if (!member.wecomUserID) {
+    await gql(admin, `mutation($id: ID!, $w: String){ updateUser(id: $id, input: { wecomUserID: $w }) { id } }`, { id: member.id, w: `e2e-lib-${STAMP}` });
+  }
+  code = (await gql<{ createContactWay: { id: string; name: string } }>(admin,
+    `mutation($i: CreateContactWayInput!){ createContactWay(input: $i) { id name } }`, { i: { name: `素材库测试码 ${STAMP}`, userIDs: [member.id] } })).createContactWay;
+});
+
+afterAll(async () => {
+  // What this spec made goes (the code through the fake, while it still answers); the member link as it was.
+  if (code) await gql(admin, `mutation($id: ID!){ deleteContactWay(id: $id) }`, { id: code.id }).catch(() => undefined);
+  if (member && !member.wecomUserID) {
+    await gql(admin, `mutation($id: ID!, $w: String){ updateUser(id: $id, input: { wecomUserID: $w }) { id } }`, { id: member.id, w: '' }).catch(() => undefined);
+  }
+  await b?.close();
+  await new Promise((r) => fake?.close(r));
+});
+
+describe('the media library', () => {
+  it('uploads on the page: each listed as the API has it; a .mov refused in the page; 视频 kept in the URL (1440 px)', async () => {
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.getByTestId('nav').getByText('素材库', { exact: true }).click();
+    await page.waitForURL('**/wecom/media');
+    const before = await library();
+    if (before.totalCount === 0) await page.getByTestId('media-empty').waitFor();
+    for (const col of ['文件名', '类型', '大小', '上传人', '上传时间', '使用中']) {
+      expect(await page.getByTestId('media-table').locator('thead').innerText()).toContain(col);
+    }
+
+    // A .mov as 视频: the page refuses it, nothing is stored.
+    await upload('视频', { name: 'clip.mov', mimeType: 'video/quicktime', buffer: Buffer.from('not an mp4 at all') });
+    await toast('只能上传 MP4 视频').waitFor();
+    expect((await library()).totalCount).toBe(before.totalCount);
+
+    await upload('视频', { name: VIDEO_NAME, mimeType: 'video/mp4', buffer: MP4 });
+    await toast(`已上传「${VIDEO_NAME}」`).waitFor();
+    await upload('文件', { name: FILE_NAME, mimeType: 'application/pdf', buffer: PDF });
+    await toast(`已上传「${FILE_NAME}」`).waitFor();
+    await upload('图片', { name: IMAGE_NAME, mimeType: 'image/png', buffer: PNG });
+    await toast(`已上传「${IMAGE_NAME}」`).waitFor();
+
+    const after = await library();
+    expect(after.totalCount).toBe(before.totalCount + 3);
+    // Newest first: the image, the file, the video on top.
+    expect(after.edges.slice(0, 3).map((e) => e.node.filename)).toEqual([IMAGE_NAME, FILE_NAME, VIDEO_NAME]);
+    const sizes: Record<string, string> = { [VIDEO_NAME]: '3 KB', [FILE_NAME]: '1.5 MB', [IMAGE_NAME]: '67 B' };
+    const kinds: Record<string, string> = { VIDEO: '视频', FILE: '文件', IMAGE: '图片' };
+    for (const e of after.edges.slice(0, 3)) {
+      const r = row(e.node.id);
+      await r.waitFor();
+      expect(await r.getByTestId('media-filename').innerText()).toBe(e.node.filename);
+      expect(await r.getAttribute('data-kind')).toBe(e.node.type);
+      expect(await r.getByTestId('media-type').innerText()).toBe(kinds[e.node.type]);
+      expect(Number(await r.getByTestId('media-size').getAttribute('data-bytes'))).toBe(e.node.size);
+      expect(await r.getByTestId('media-size').innerText()).toBe(sizes[e.node.filename]);
+      expect(e.node.uploadedBy?.name).toBeTruthy();
+      expect(await r.getByTestId('media-uploaded-by').innerText()).toBe(e.node.uploadedBy!.name);
+      expect(await r.getByTestId('media-created').innerText()).toBe(shanghai(e.node.createdAt));
+      expect(await r.getByTestId('media-used-by').innerText()).toBe('未使用');
+    }
+    expect(await page.getByTestId('media-total').innerText()).toBe(`共 ${after.totalCount} 个素材`);
+
+    // 视频: only videos, in the URL, kept over a reload.
+    await page.getByTestId('media-kind').getByText('视频', { exact: true }).click();
+    await page.waitForURL('**/wecom/media?kind=VIDEO');
+    const videos = await library('VIDEO');
+    await page.getByTestId('media-total').getByText(`共 ${videos.totalCount} 个素材`).waitFor();
+    await page.reload();
+    await page.getByTestId('media-total').getByText(`共 ${videos.totalCount} 个素材`).waitFor();
+    expect(page.url()).toContain('kind=VIDEO');
+    expect(await page.getByTestId('media-kind').locator('.ant-segmented-item-selected').innerText()).toBe('视频');
+    const shown = await page.getByTestId('media-row').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-kind')));
+    expect(shown.length).toBe(Math.min(videos.totalCount, 20));
+    expect(new Set(shown)).toEqual(new Set(['VIDEO']));
+    await shot(page, 'wecom-library-1440');
+    expect(b.errors).toEqual([]);
+  });
+
+  it("picks the video from the library in a code's welcome attachments; the saved code names it", async () => {
+    const video = (await byName(VIDEO_NAME))!;
+    await page.goto('/wecom/contact-ways');
+    await page.locator(`[data-testid=cw-row][data-code="${code.id}"]`).getByTestId('cw-edit').click();
+    await page.getByTestId('cw-attach-add').click();
+    const card = page.getByTestId('cw-form-attachment').last();
+    await pick(page, card.getByTestId('cw-attach-type'), '视频');
+    await card.getByTestId('cw-attach-library-video').click();
+    const picker = page.locator('.ant-modal').filter({ has: page.getByTestId('media-picker-search') });
+    await picker.getByTestId('media-picker-item').first().waitFor();
+    // Videos only, newest first: ours on top.
+    const videos = await library('VIDEO');
+    expect(await picker.getByTestId('media-picker-name').allInnerTexts()).toEqual(videos.edges.slice(0, 10).map((e) => e.node.filename));
+    expect(await picker.getByTestId('media-picker-total').innerText()).toBe(`共 ${videos.totalCount} 个素材`);
+    // The name filter keeps the matching ones of the page.
+    await picker.getByTestId('media-picker-search').locator('input').fill(`介绍-${STAMP}`);
+    expect(await picker.getByTestId('media-picker-name').allInnerTexts()).toEqual([VIDEO_NAME]);
+    await shot(page, 'wecom-library-picker', { fullPage: false });
+    await picker.locator(`[data-testid=media-picker-item][data-id="${video.node.id}"]`).getByTestId('media-picker-choose').click();
+    await picker.waitFor({ state: 'hidden' });
+    expect(await card.getByTestId('cw-attach-media').innerText()).toBe(VIDEO_NAME);
+    expect(await card.getByTestId('cw-attach-mediaID').inputValue()).toBe(video.node.id);
+    await page.getByTestId('cw-submit').click();
+    await toast('已保存').waitFor();
+
+    const { contactWays } = await gql<{ contactWays: { id: string; welcomeAttachments: { type: string; mediaID: string | null; media: { filename: string } | null }[] }[] }>(admin,
+      `{ contactWays { id welcomeAttachments { type mediaID media { filename } } } }`);
+    const saved = contactWays.find((c) => c.id === code.id)!;
+    expect(saved.welcomeAttachments).toEqual([{ type: 'VIDEO', mediaID: video.node.id, media: { filename: VIDEO_NAME } }]);
+    expect(b.errors).toEqual([]);
+  });
+
+  it('refuses to delete the used video, naming the code, and deletes the unused file (1440 px)', async () => {
+    const video = (await byName(VIDEO_NAME))!;
+    const file = (await byName(FILE_NAME))!;
+    expect(video.usedBy).toEqual([{ kind: 'CONTACT_WAY', id: code.id, name: code.name }]);
+    await page.goto('/wecom/media');
+    await row(video.node.id).getByTestId('media-use').getByText(code.name).waitFor();
+    expect(await row(video.node.id).getAttribute('data-used')).toBe('true');
+
+    await confirmDelete(video.node.id);
+    const refusal = page.getByTestId('media-in-use');
+    await refusal.waitFor();
+    expect(await refusal.innerText()).toContain(`「${VIDEO_NAME}」正在使用中，不能删除`);
+    expect(await refusal.getByTestId('media-use').innerText()).toContain(`渠道活码 · ${code.name}`);
+    await row(video.node.id).waitFor();
+    expect((await byName(VIDEO_NAME))?.node.id).toBe(video.node.id);
+    await shot(page, 'wecom-library-in-use');
+
+    await confirmDelete(file.node.id);
+    await toast(`已删除「${FILE_NAME}」`).waitFor();
+    await row(file.node.id).waitFor({ state: 'detached' });
+    expect(await byName(FILE_NAME)).toBeUndefined();
+    await expect(gql(admin, `mutation($id: ID!){ deleteWeComMedia(id: $id) }`, { id: file.node.id })).rejects.toThrow(/no such media/);
+
+    // The row's 使用中 link opens the code's drawer.
+    await row(video.node.id).getByTestId('media-use').click();
+    await page.waitForURL('**/wecom/contact-ways');
+    await page.locator('.scrm-cw-drawer .ant-drawer-section').waitFor();
+    expect(await page.getByTestId('cw-form-name').inputValue()).toBe(code.name);
+    expect(await page.getByTestId('cw-attach-media').innerText()).toBe(VIDEO_NAME);
+    await page.keyboard.press('Escape');
+    expect(b.errors).toEqual([]);
+  });
+
+  it('is cards at 390 px: upload, the used video refused, an unused one deleted, no sideways scroll', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/wecom/media');
+    await page.getByTestId('media-cards').waitFor();
+    expect(await page.getByTestId('media-table').count()).toBe(0);
+    await upload('文件', { name: SMALL_NAME, mimeType: 'text/plain', buffer: Buffer.from('价目表：见附件。'.repeat(20)) });
+    await toast(`已上传「${SMALL_NAME}」`).waitFor();
+    const small = (await byName(SMALL_NAME))!;
+    await row(small.node.id).waitFor();
+    expect(await row(small.node.id).getByTestId('media-size').innerText()).toBe('480 B');
+    expect(small.node.size).toBe(480);
+    await noSidewaysScroll();
+    await shot(page, 'wecom-library-390');
+
+    const video = (await byName(VIDEO_NAME))!;
+    await confirmDelete(video.node.id);
+    await page.getByTestId('media-in-use').waitFor();
+    await noSidewaysScroll();
+    await row(video.node.id).waitFor();
+
+    await confirmDelete(small.node.id);
+    await row(small.node.id).waitFor({ state: 'detached' });
+    expect(await byName(SMALL_NAME)).toBeUndefined();
+    await page.setViewportSize({ width: 1440, height: 900 });
+    expect(b.errors).toEqual([]);
+  });
+});
