@@ -4233,6 +4233,21 @@ func (_q *TaskQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, task.FieldCreatedByID)
 				fieldSeen[task.FieldCreatedByID] = struct{}{}
 			}
+
+		case "completedBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withCompletedBy = query
+			if _, ok := fieldSeen[task.FieldCompletedByID]; !ok {
+				selectedFields = append(selectedFields, task.FieldCompletedByID)
+				fieldSeen[task.FieldCompletedByID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[task.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, task.FieldCreatedAt)

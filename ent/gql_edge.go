@@ -484,6 +484,14 @@ func (_m *Task) CreatedBy(ctx context.Context) (*User, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Task) CompletedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.CompletedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCompletedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Team) Manager(ctx context.Context) (*User, error) {
 	result, err := _m.Edges.ManagerOrErr()
 	if IsNotLoaded(err) {

@@ -2755,7 +2755,7 @@ func (_m *Task) Node(ctx context.Context) (node *Node, err error) {
 		ID:     _m.ID,
 		Type:   "Task",
 		Fields: make([]*Field, 9),
-		Edges:  make([]*Edge, 4),
+		Edges:  make([]*Edge, 5),
 	}
 	var buf []byte
 	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
@@ -2867,6 +2867,16 @@ func (_m *Task) Node(ctx context.Context) (node *Node, err error) {
 	err = _m.QueryCreatedBy().
 		Select(user.FieldID).
 		Scan(ctx, &node.Edges[3].IDs)
+	if err != nil {
+		return nil, err
+	}
+	node.Edges[4] = &Edge{
+		Type: "User",
+		Name: "completed_by",
+	}
+	err = _m.QueryCompletedBy().
+		Select(user.FieldID).
+		Scan(ctx, &node.Edges[4].IDs)
 	if err != nil {
 		return nil, err
 	}

@@ -81,7 +81,7 @@ type TaskEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
-	totalCount [4]map[string]int
+	totalCount [5]map[string]int
 }
 
 // AssigneeOrErr returns the Assignee value or an error if the edge

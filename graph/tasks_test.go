@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -62,6 +63,7 @@ func TestTasksByHandAndTeamView(t *testing.T) {
 		ID, Title, Kind, Status string
 		Assignee                struct{ ID string }
 		CreatedBy               *struct{ ID, Name string }
+		CompletedBy             *struct{ ID, Name string }
 	}
 	var c1, c2 struct{ CreateTask taskView }
 	api.MustDo(mgrT, create, map[string]any{"in": map[string]any{"title": "回访王总", "dueAt": due, "assigneeID": rep1}}, &c1)
@@ -115,9 +117,30 @@ func TestTasksByHandAndTeamView(t *testing.T) {
 		t.Fatalf("rep1 cancels a task it no longer has: %+v", r.Errors)
 	}
 	var cancelled struct{ CancelTask taskView }
-	api.MustDo(rep2T, `mutation($id:ID!){ cancelTask(id:$id, note:"不需要了"){ id status } }`, map[string]any{"id": c1.CreateTask.ID}, &cancelled)
-	if cancelled.CancelTask.Status != "CANCELLED" {
+	api.MustDo(rep2T, `mutation($id:ID!){ cancelTask(id:$id, note:"不需要了"){ id status completedBy { id name } } }`, map[string]any{"id": c1.CreateTask.ID}, &cancelled)
+	if cancelled.CancelTask.Status != "CANCELLED" || cancelled.CancelTask.CompletedBy == nil || cancelled.CancelTask.CompletedBy.ID != rep2 {
 		t.Fatalf("cancelled %+v", cancelled)
+	}
+	// The manager who gave it is told who cancelled it, and reads it in its
+	// team view with who made and who cancelled it.
+	var told struct {
+		Notifications []struct{ Kind, Message string }
+	}
+	api.MustDo(mgrT, `{ notifications(first: 10) { kind message } }`, nil, &told)
+	found := false
+	for _, n := range told.Notifications {
+		found = found || (n.Kind == "task.cancelled" && strings.HasPrefix(n.Message, "rep2 取消了你给 rep2 的待办「回访王总（改）」：不需要了"))
+	}
+	if !found {
+		t.Fatalf("the manager's notifications %+v lack the cancel", told)
+	}
+	var teamView struct {
+		Tasks struct{ Edges []struct{ Node taskView } }
+	}
+	api.MustDo(mgrT, `{ tasks(where:{status: CANCELLED}) { edges { node { id createdBy { id name } completedBy { id name } } } } }`, nil, &teamView)
+	if len(teamView.Tasks.Edges) != 1 || teamView.Tasks.Edges[0].Node.CompletedBy == nil || teamView.Tasks.Edges[0].Node.CompletedBy.Name != "rep2" ||
+		teamView.Tasks.Edges[0].Node.CreatedBy == nil || teamView.Tasks.Edges[0].Node.CreatedBy.Name != "mgr" {
+		t.Fatalf("the manager's cancelled team tasks %+v", teamView)
 	}
 	if r := api.Do(rep2T, `mutation($id:ID!){ updateTask(id:$id, input:{title:"x"}){ id } }`, map[string]any{"id": c1.CreateTask.ID}); len(r.Errors) != 1 || r.Errors[0].Code() != "CONFLICT" {
 		t.Fatalf("update of a cancelled task: %+v", r.Errors)

@@ -64,8 +64,9 @@ func (Task) Edges() []ent.Edge {
 		edge.To("lead", Lead.Type).Field("lead_id").Unique().Immutable(),
 		edge.To("journey", Journey.Type).Field("journey_id").Unique().Immutable(),
 		edge.To("created_by", User.Type).Field("created_by_id").Unique().Immutable(),
-		edge.To("completed_by", User.Type).Field("completed_by_id").Unique().
-			Annotations(entgql.Skip()),
+		// completed_by is who completed or cancelled it (null for a promise
+		// kept by a later follow-up, and for a cancel by an API key).
+		edge.To("completed_by", User.Type).Field("completed_by_id").Unique(),
 	}
 }
 

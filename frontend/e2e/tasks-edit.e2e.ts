@@ -357,6 +357,7 @@ describe('the lead page’s tasks', () => {
     const card = page.locator(`[data-testid=task-card][data-task="${given.id}"]`);
     expect(await card.getByTestId('task-note-shown').innerText()).toBe('客户已签约');
     expect(await card.innerText()).toContain('取消时间');
+    expect(await card.getByTestId('task-closed-by').innerText()).toBe(managerName);
     expect(await card.getByTestId('task-cancel').count()).toBe(0);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot(page, 'tasks-cancelled-390');
@@ -364,6 +365,31 @@ describe('the lead page’s tasks', () => {
     const n = (await gql<{ myTasks: { totalCount: number } }>(rep2, `{ myTasks(status: CANCELLED, first: 1) { totalCount } }`)).myTasks.totalCount;
     await expect.poll(() => page.getByTestId('tasks-total').innerText()).toContain(String(n));
     await page.setViewportSize({ width: 1440, height: 900 });
+    expect(b.errors).toEqual([]);
+  });
+
+  it('the manager is told when rep1 cancels a task it gave, and 团队 · 已取消 shows who made and who cancelled it (1440 px)', async () => {
+    const rep1Name = (await gql<{ me: { name: string } }>(rep1, `{ me { name } }`)).me.name;
+    const given = await create(manager, { title: `经理交代 ${stamp}`, dueAt: soon(65), assigneeID: rep1ID, leadID: leadA });
+    await gql(rep1, `mutation($id: ID!){ cancelTask(id: $id, note: "客户改期") { id } }`, { id: given.id });
+    const told = await gql<{ notifications: { kind: string; message: string }[] }>(manager, `{ notifications(first: 50) { kind message } }`);
+    expect(told.notifications.filter((n) => n.kind === 'task.cancelled' && n.message.includes(`「经理交代 ${stamp}」`)).map((n) => n.message))
+      .toEqual([`${rep1Name} 取消了你给 ${rep1Name} 的待办「经理交代 ${stamp}」：客户改期`]);
+    const mine = await gql<{ notifications: { kind: string; message: string }[] }>(rep1, `{ notifications(first: 50) { kind message } }`);
+    expect(mine.notifications.some((n) => n.kind === 'task.cancelled' && n.message.includes(`「经理交代 ${stamp}」`))).toBe(false);
+
+    await signIn(page, MANAGER, userPassword);
+    await page.goto('/tasks?tab=team');
+    await page.getByTestId('team-tasks').waitFor();
+    await pick(page, page.getByTestId('team-filter-status'), '已取消');
+    await pick(page, page.getByTestId('team-filter-assignee'), rep1Name, true);
+    await findTask('team-task-row', given.id, '[data-testid=team-tasks] button[aria-label="下一页"]');
+    const row = page.locator(`[data-testid=team-task-row][data-task="${given.id}"]`);
+    expect(await row.getByTestId('task-source').innerText()).toBe(`${managerName} 创建`);
+    expect(await row.getByTestId('team-task-closed-by').innerText()).toContain(rep1Name);
+    expect(await row.getByTestId('team-task-note').innerText()).toBe('客户改期');
+    expect(await page.getByTestId('team-tasks').innerText()).toContain('取消人');
+    await shot(page, 'tasks-team-cancelled-1440');
     expect(b.errors).toEqual([]);
   });
 });

@@ -963,6 +963,7 @@ type ComplexityRoot struct {
 	Task struct {
 		Assignee    func(childComplexity int) int
 		CompletedAt func(childComplexity int) int
+		CompletedBy func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
 		CreatedBy   func(childComplexity int) int
 		Description func(childComplexity int) int
@@ -5972,6 +5973,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Task.CompletedAt(childComplexity), true
+	case "Task.completedBy":
+		if e.ComplexityRoot.Task.CompletedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.CompletedBy(childComplexity), true
 	case "Task.createdAt":
 		if e.ComplexityRoot.Task.CreatedAt == nil {
 			break
@@ -12085,6 +12092,7 @@ type Task implements Node {
   lead: Lead
   journey: Journey
   createdBy: User
+  completedBy: User
 }
 """
 A connection to a list of items.
@@ -16074,6 +16082,8 @@ func (ec *executionContext) childFields_Task(ctx context.Context, field graphql.
 		return ec.fieldContext_Task_journey(ctx, field)
 	case "createdBy":
 		return ec.fieldContext_Task_createdBy(ctx, field)
+	case "completedBy":
+		return ec.fieldContext_Task_completedBy(ctx, field)
 	case "overdue":
 		return ec.fieldContext_Task_overdue(ctx, field)
 	}
@@ -37926,6 +37936,38 @@ func (ec *executionContext) _Task_createdBy(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Task_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Task",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Task_completedBy(ctx context.Context, field graphql.CollectedField, obj *ent.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_completedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompletedBy(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Task_completedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Task",
 		Field:      field,
@@ -73361,6 +73403,12 @@ func (ec *executionContext) _Task(ctx context.Context, sel ast.SelectionSet, obj
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Task_createdBy(ctx, field, obj)
+				})
+		case "completedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Task_completedBy(ctx, field, obj)
 				})
 		case "overdue":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

@@ -208,7 +208,8 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, in Draft) (*ent.Task
 // Cancel marks an OPEN task the caller sees CANCELLED (a call no longer
 // needed), with an optional note why. A task that is not OPEN is a
 // CONFLICT. When the canceller is not the assignee, the assignee is told
-// (task.cancelled) in the same transaction.
+// (task.cancelled) in the same transaction; when it is not who gave the
+// task (createdBy, another user than the assignee), that user is told too.
 func (s *Service) Cancel(ctx context.Context, id uuid.UUID, note string, actor *uuid.UUID) (*ent.Task, error) {
 	note, err := textinput.Clean("note", note, MaxNoteLen, false)
 	if err != nil {
@@ -227,14 +228,30 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID, note string, actor *
 			u.SetNote(note)
 		}
 		t, err = u.Save(ctx)
-		if err != nil || (actor != nil && *actor == t.AssigneeID) {
-			return t, err
+		if err != nil {
+			return nil, err
 		}
-		msg := fmt.Sprintf("%s 取消了你的待办「%s」。", s.actorName(ctx, c, actor), t.Title)
+		by := func(id uuid.UUID) bool { return actor != nil && *actor == id }
+		if !by(t.AssigneeID) {
+			msg := fmt.Sprintf("%s 取消了你的待办「%s」。", s.actorName(ctx, c, actor), t.Title)
+			if note != "" {
+				msg = fmt.Sprintf("%s 取消了你的待办「%s」：%s", s.actorName(ctx, c, actor), t.Title, note)
+			}
+			if err := s.notify(ctx, c, t, t.AssigneeID, KindCancelled, msg); err != nil {
+				return nil, err
+			}
+		}
+		// The user who gave the task is told when someone else (its
+		// assignee, mostly) cancels it; one who gave itself the task was
+		// told above as its assignee.
+		if t.CreatedByID == nil || by(*t.CreatedByID) || *t.CreatedByID == t.AssigneeID {
+			return t, nil
+		}
+		msg := fmt.Sprintf("%s 取消了你给 %s 的待办「%s」。", s.actorName(ctx, c, actor), s.actorName(ctx, c, &t.AssigneeID), t.Title)
 		if note != "" {
-			msg = fmt.Sprintf("%s 取消了你的待办「%s」：%s", s.actorName(ctx, c, actor), t.Title, note)
+			msg = fmt.Sprintf("%s 取消了你给 %s 的待办「%s」：%s", s.actorName(ctx, c, actor), s.actorName(ctx, c, &t.AssigneeID), t.Title, note)
 		}
-		return t, s.notify(ctx, c, t, KindCancelled, msg)
+		return t, s.notify(ctx, c, t, *t.CreatedByID, KindCancelled, msg)
 	})
 }
 
@@ -280,18 +297,19 @@ func (s *Service) tell(ctx context.Context, c *ent.Client, v *auth.Viewer, t *en
 		loc = time.UTC
 	}
 	by := s.actorName(ctx, c, &v.UserID)
-	return s.notify(ctx, c, t, KindAssigned,
+	return s.notify(ctx, c, t, t.AssigneeID, KindAssigned,
 		fmt.Sprintf("%s 给你安排了待办「%s」（截止 %s）。", by, t.Title, t.DueAt.In(loc).Format("2006-01-02 15:04")))
 }
 
-// notify writes a notification of kind about t for its assignee (the
-// message cut at 1,000 characters) and queues its delivery.
-func (s *Service) notify(ctx context.Context, c *ent.Client, t *ent.Task, kind, message string) error {
+// notify writes a notification of kind about t for the user to (its
+// assignee, or who gave it; the message cut at 1,000 characters) and queues
+// its delivery.
+func (s *Service) notify(ctx context.Context, c *ent.Client, t *ent.Task, to uuid.UUID, kind, message string) error {
 	msg := []rune(message)
 	if len(msg) > 1000 {
 		msg = msg[:1000]
 	}
-	n, err := c.Notification.Create().SetUserID(t.AssigneeID).SetKind(kind).SetNillableLeadID(t.LeadID).
+	n, err := c.Notification.Create().SetUserID(to).SetKind(kind).SetNillableLeadID(t.LeadID).
 		SetMessage(string(msg)).SetCreatedAt(s.Now()).Save(ctx)
 	if err != nil {
 		return fmt.Errorf("tasks: notify %s: %w", notification.Label, err)

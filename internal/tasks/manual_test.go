@@ -386,6 +386,41 @@ func TestCancelledTasksAreTold(t *testing.T) {
 	if list := f.mine(t, actx, task.StatusCANCELLED); len(list) != 3 {
 		t.Fatalf("a's cancelled tasks: %d, want 3", len(list))
 	}
+
+	// A task m gave a: a's cancel tells m (who gave it), not a; m's own
+	// cancel of one it gave tells a only.
+	given := func(title string) *ent.Task {
+		t.Helper()
+		tk, err := f.svc.Tasks.Create(mctx, tasks.Draft{Title: ptr(title), DueAt: &due, AssigneeID: &a, LeadID: &lead})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	fromM, fromM2 := given("from m"), given("from m too")
+	queued := len(f.sent.ids)
+	if _, err := f.svc.Tasks.Cancel(actx, fromM.ID, "客户不需要", &a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Tasks.Cancel(mctx, fromM2.ID, "", &m); err != nil {
+		t.Fatal(err)
+	}
+	told, err := f.c.Notification.Query().Where(notification.Kind(tasks.KindCancelled)).All(f.sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = got[:0]
+	for _, n := range told {
+		if strings.Contains(n.Message, "from m") {
+			got = append(got, n.UserID.String()+" "+n.Message)
+		}
+	}
+	slices.Sort(got)
+	want = []string{a.String() + " m 取消了你的待办「from m too」。", m.String() + " a 取消了你给 a 的待办「from m」：客户不需要"}
+	slices.Sort(want)
+	if !slices.Equal(got, want) || len(f.sent.ids) != queued+2 {
+		t.Fatalf("cancelled notifications of given tasks %q (queued %d), want %q", got, len(f.sent.ids)-queued, want)
+	}
 	if list := f.mine(t, actx, ""); len(list) != 0 {
 		t.Fatalf("a's open tasks: %d, want 0", len(list))
 	}

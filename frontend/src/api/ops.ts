@@ -656,6 +656,7 @@ export const TaskRowFragment = graphql(`
     lead { id name company }
     assignee { id name }
     createdBy { id name }
+    completedBy { id name }
     journey { id name }
   }
 `);

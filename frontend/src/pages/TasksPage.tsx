@@ -127,6 +127,7 @@ export default function TasksPage() {
     ...(done
       ? [
           { title: t(cancelled ? 'tasks.colCancelled' : 'tasks.colCompleted'), key: 'completedAt', width: 150, render: (_: unknown, r: Task) => fmtTime(r.completedAt) },
+          { title: t(cancelled ? 'tasks.colCancelledBy' : 'tasks.colCompletedBy'), key: 'completedBy', width: 110, render: (_: unknown, r: Task) => <span data-testid="task-closed-by">{r.completedBy?.name ?? '—'}</span> },
           { title: t(cancelled ? 'tasks.colReason' : 'tasks.colNote'), key: 'note', render: (_: unknown, r: Task) => <span data-testid="task-note-shown">{r.note}</span> },
         ]
       : []),
@@ -217,6 +218,7 @@ export default function TasksPage() {
                 {done && (
                   <div className="scrm-muted" style={{ fontSize: 12, marginTop: 4 }}>
                     {t(cancelled ? 'tasks.colCancelled' : 'tasks.colCompleted')}: {fmtTime(r.completedAt)}
+                    {r.completedBy && <> · {t(cancelled ? 'tasks.colCancelledBy' : 'tasks.colCompletedBy')}: <span data-testid="task-closed-by">{r.completedBy.name}</span></>}
                     {r.note && <div data-testid="task-note-shown">{r.note}</div>}
                   </div>
                 )}

@@ -55,6 +55,13 @@ export function TeamTasks() {
   const due = (r: Row) => (
     <Typography.Text type={r.overdue ? 'danger' : undefined} strong={r.overdue} data-overdue={r.overdue ? 'true' : 'false'}>{fmtTime(r.dueAt)}</Typography.Text>
   );
+  // Who completed or cancelled a closed task, and when (— for an API key's
+  // cancel or a promise kept by a later follow-up).
+  const closedBy = (r: Row) => (
+    <span data-testid="team-task-closed-by">
+      {t('tasks.closedBy', { name: r.completedBy?.name ?? '—', at: fmtTime(r.completedAt) })}
+    </span>
+  );
   const columns = [
     { title: t('tasks.colTitle'), key: 'title', render: (_: unknown, r: Row) => <Typography.Text strong data-testid="team-task-title">{r.title}</Typography.Text> },
     { title: t('tasks.colAssignee'), key: 'assignee', width: 140, render: (_: unknown, r: Row) => <span data-testid="team-task-assignee">{r.assignee.name}</span> },
@@ -63,7 +70,12 @@ export function TeamTasks() {
     { title: t('tasks.colLead'), key: 'lead', width: 180, render: (_: unknown, r: Row) => lead(r) },
     { title: t('tasks.colSource'), key: 'source', width: 130, render: (_: unknown, r: Row) => <TaskSourceText task={r} /> },
     { title: t('tasks.colDescription'), key: 'description', render: (_: unknown, r: Row) => <Typography.Paragraph type="secondary" ellipsis={{ rows: 2 }} style={{ margin: 0 }}>{r.description}</Typography.Paragraph> },
-    { title: t('tasks.colActions'), key: 'actions', width: 230, render: (_: unknown, r: Row) => actions(r) },
+    ...(status === 'OPEN'
+      ? [{ title: t('tasks.colActions'), key: 'actions', width: 230, render: (_: unknown, r: Row) => actions(r) }]
+      : [
+          { title: t(status === 'CANCELLED' ? 'tasks.colCancelledBy' : 'tasks.colCompletedBy'), key: 'closedBy', width: 170, render: (_: unknown, r: Row) => closedBy(r) },
+          ...(status === 'CANCELLED' ? [{ title: t('tasks.colReason'), key: 'note', render: (_: unknown, r: Row) => <span data-testid="team-task-note">{r.note}</span> }] : []),
+        ]),
   ];
 
   return (
@@ -99,6 +111,12 @@ export function TeamTasks() {
                 <div style={{ marginTop: 4, fontSize: 13 }}><UserOutlined /> <span data-testid="team-task-assignee">{r.assignee.name}</span> · {due(r)}</div>
                 <div style={{ marginTop: 4, fontSize: 13 }}>{lead(r)}</div>
                 <div style={{ marginTop: 4, fontSize: 12 }} className="scrm-muted"><TaskSourceText task={r} /></div>
+                {r.status !== 'OPEN' && (
+                  <div style={{ marginTop: 4, fontSize: 12 }} className="scrm-muted">
+                    {t(r.status === 'CANCELLED' ? 'tasks.colCancelledBy' : 'tasks.colCompletedBy')}: {closedBy(r)}
+                    {r.note && <div data-testid="team-task-note">{r.note}</div>}
+                  </div>
+                )}
                 {r.status === 'OPEN' && <div style={{ marginTop: 8 }}>{actions(r)}</div>}
               </Card>
             </List.Item>
