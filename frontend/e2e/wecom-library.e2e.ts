@@ -6,7 +6,8 @@
 // In a contact-way code's drawer (the code made through a fake WeCom on
 // loopback: gettoken, add_contact_way, del_contact_way) a video attachment is
 // picked from the library (the picker lists videos only, filters the page by
-// name) and saved: the API's code names that medium. Back in the library the
+// name), and an image one too (its id instead of a URL), and saved: the API's
+// code names those media. Back in the library the
 // video is 使用中 with a link to the code; deleting it is refused with the
 // code named and the row stays (the API still has it), the link opens the
 // code's drawer; deleting the unused file removes it (the API agrees). At
@@ -172,7 +173,7 @@ describe('the media library', () => {
     const card = page.getByTestId('cw-form-attachment').last();
     await pick(page, card.getByTestId('cw-attach-type'), '视频');
     await card.getByTestId('cw-attach-library-video').click();
-    const picker = page.locator('.ant-modal').filter({ has: page.getByTestId('media-picker-search') });
+    const picker = page.locator('.ant-modal-wrap:visible .ant-modal').filter({ has: page.getByTestId('media-picker-search') });
     await picker.getByTestId('media-picker-item').first().waitFor();
     // Videos only, newest first: ours on top.
     const videos = await library('VIDEO');
@@ -186,13 +187,31 @@ describe('the media library', () => {
     await picker.waitFor({ state: 'hidden' });
     expect(await card.getByTestId('cw-attach-media').innerText()).toBe(VIDEO_NAME);
     expect(await card.getByTestId('cw-attach-mediaID').inputValue()).toBe(video.node.id);
+
+    // An image from the library stands instead of a picURL: its URL field goes, its id is kept.
+    const image = (await byName(IMAGE_NAME))!;
+    await page.getByTestId('cw-attach-add').click();
+    const imageCard = page.getByTestId('cw-form-attachment').last();
+    await pick(page, imageCard.getByTestId('cw-attach-type'), '图片');
+    await imageCard.getByTestId('cw-attach-picURL').waitFor();
+    await imageCard.getByTestId('cw-attach-library-image').click();
+    await picker.getByTestId('media-picker-item').first().waitFor();
+    expect(await picker.getByTestId('media-picker-name').first().innerText()).toBe(IMAGE_NAME);
+    await picker.locator(`[data-testid=media-picker-item][data-id="${image.node.id}"]`).getByTestId('media-picker-choose').click();
+    await picker.waitFor({ state: 'hidden' });
+    expect(await imageCard.getByTestId('cw-attach-media').innerText()).toBe(IMAGE_NAME);
+    expect(await imageCard.getByTestId('cw-attach-mediaID').inputValue()).toBe(image.node.id);
+    expect(await imageCard.getByTestId('cw-attach-picURL').count()).toBe(0);
     await page.getByTestId('cw-submit').click();
     await toast('已保存').waitFor();
 
     const { contactWays } = await gql<{ contactWays: { id: string; welcomeAttachments: { type: string; mediaID: string | null; media: { filename: string } | null }[] }[] }>(admin,
       `{ contactWays { id welcomeAttachments { type mediaID media { filename } } } }`);
     const saved = contactWays.find((c) => c.id === code.id)!;
-    expect(saved.welcomeAttachments).toEqual([{ type: 'VIDEO', mediaID: video.node.id, media: { filename: VIDEO_NAME } }]);
+    expect(saved.welcomeAttachments).toEqual([
+      { type: 'VIDEO', mediaID: video.node.id, media: { filename: VIDEO_NAME } },
+      { type: 'IMAGE', mediaID: image.node.id, media: { filename: IMAGE_NAME } },
+    ]);
     expect(b.errors).toEqual([]);
   });
 
@@ -224,7 +243,7 @@ describe('the media library', () => {
     await page.waitForURL('**/wecom/contact-ways');
     await page.locator('.scrm-cw-drawer .ant-drawer-section').waitFor();
     expect(await page.getByTestId('cw-form-name').inputValue()).toBe(code.name);
-    expect(await page.getByTestId('cw-attach-media').innerText()).toBe(VIDEO_NAME);
+    expect(await page.getByTestId('cw-attach-media').allInnerTexts()).toEqual([VIDEO_NAME, IMAGE_NAME]);
     await page.keyboard.press('Escape');
     expect(b.errors).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { Form, type FormInstance } from 'antd';
 import { Client, CombinedError, Provider } from 'urql';
 import { GraphQLError } from 'graphql';
@@ -12,13 +12,13 @@ import { AttachmentsField } from './WeComAttachments';
 const client = new Client({ url: '/graphql', exchanges: [] });
 
 /** The broadcast form's use of the editor: a list named attachments. */
-function Harness({ onForm }: { onForm: (f: FormInstance) => void }) {
+function Harness({ onForm, initial = [] }: { onForm: (f: FormInstance) => void; initial?: unknown[] }) {
   const [form] = Form.useForm();
   onForm(form);
   return (
     <Provider value={client}>
       <I18nProvider>
-        <Form form={form} initialValues={{ attachments: [] }}>
+        <Form form={form} initialValues={{ attachments: initial }}>
           <AttachmentsField name="attachments" label="群发附件" hint="最多 9 个" />
         </Form>
       </I18nProvider>
@@ -62,5 +62,38 @@ describe('AttachmentsField under another list name', () => {
     expect(form.getFieldError(['attachments', 0, 'url'])).toEqual(['must be an absolute http(s) URL']);
     await waitFor(() => expect(screen.getByTestId('cw-form-attachments').textContent).toContain('must be an absolute http(s) URL'));
     expect(form.getFieldError(['attachments'])).toEqual(['attachments go with a staff mass send']);
+  });
+});
+
+describe('stored media in the attachment editor', () => {
+  it('shows a stored image instead of its URL, goes back to a URL, and drops a stored medium when the kind changes', async () => {
+    localStorage.setItem('scrm.lang', 'zh');
+    let form!: FormInstance;
+    render(<Harness onForm={(f) => (form = f)} initial={[
+      { type: 'VIDEO', mediaID: 'V1', media: { filename: 'intro.mp4' } },
+      { type: 'IMAGE', mediaID: 'I1', picURL: '', media: { filename: 'cover.png' } },
+    ]} />);
+    const cards = screen.getAllByTestId('cw-form-attachment');
+    expect(within(cards[1]).getByTestId('cw-attach-media').textContent).toBe('cover.png');
+    expect((within(cards[1]).getByTestId('cw-attach-mediaID') as HTMLInputElement).value).toBe('I1');
+    expect(within(cards[1]).queryByTestId('cw-attach-picURL')).toBeNull();
+    expect(within(cards[0]).getByTestId('cw-attach-library-video')).toBeTruthy();
+    expect(within(cards[1]).getByTestId('cw-attach-library-image')).toBeTruthy();
+    expect(attachmentsInput(form.getFieldValue('attachments'))).toEqual([{ type: 'VIDEO', mediaID: 'V1' }, { type: 'IMAGE', mediaID: 'I1' }]);
+
+    // 改用图片链接: the URL field is back, the stored image gone.
+    fireEvent.click(within(cards[1]).getByTestId('cw-attach-use-url'));
+    await waitFor(() => expect(within(cards[1]).getByTestId('cw-attach-picURL')).toBeTruthy());
+    expect(within(cards[1]).queryByTestId('cw-attach-media')).toBeNull();
+    expect(attachmentsInput(form.getFieldValue('attachments'))[1]).toEqual({ type: 'IMAGE', picURL: '' });
+
+    // The video card made a file: a video's id is no file's.
+    const select = within(cards[0]).getByTestId('cw-attach-type');
+    fireEvent.mouseDown(select.querySelector('.ant-select-selector') ?? select);
+    fireEvent.click(await screen.findByTitle('文件'));
+    await waitFor(() => expect(form.getFieldValue(['attachments', 0, 'type'])).toBe('FILE'));
+    expect(form.getFieldValue(['attachments', 0, 'mediaID'])).toBe('');
+    expect(form.getFieldValue(['attachments', 0, 'media'])).toBeUndefined();
+    expect(within(cards[0]).queryByTestId('cw-attach-media')).toBeNull();
   });
 });

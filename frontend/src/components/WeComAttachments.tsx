@@ -20,7 +20,7 @@ import { useI18n, type MessageKey } from '../i18n';
 import { fmtTime } from '../lib/format';
 import { MediaPicker } from './WeComMediaPicker';
 import {
-  ATTACHMENT_RULES, ATTACHMENT_TYPES, attachmentLabel, attachmentProblem, IMAGE_TYPES, imageFileProblem, MAX_ATTACHMENTS, MEDIA_LIMITS,
+  ATTACHMENT_RULES, ATTACHMENT_TYPES, attachmentLabel, attachmentRules, attachmentProblem, IMAGE_TYPES, imageFileProblem, MAX_ATTACHMENTS, MEDIA_LIMITS,
   mediaFileProblem, uploadErrors, type AttachmentFieldRule, type AttachmentValue, type MediaKind,
 } from '../lib/contactWays';
 import type { WelcomeAttachmentType } from '../gql/graphql';
@@ -57,6 +57,7 @@ export function AttachmentTags({ list }: { list: AttachmentValue[] }) {
  */
 export function AttachmentsField({ name, label, hint }: { name: string; label?: string; hint?: string }) {
   const { t } = useI18n();
+  const form = Form.useFormInstance();
   return (
     <Form.List name={name}>
       {(fields, { add, remove, move }, { errors }) => (
@@ -74,6 +75,8 @@ export function AttachmentsField({ name, label, hint }: { name: string; label?: 
                       <Select
                         size="small"
                         style={{ width: 120 }}
+                        // A stored medium is of one kind: another kind starts without it.
+                        onChange={() => form.setFields((['mediaID', 'picMediaID', 'media'] as const).map((k) => ({ name: [name, f.name, k], value: k === 'media' ? undefined : '' })))}
                         data-testid="cw-attach-type"
                         options={ATTACHMENT_TYPES.map((k) => ({ value: k, label: t(`contactWays.attach.${k}` as MessageKey) }))}
                       />
@@ -88,15 +91,19 @@ export function AttachmentsField({ name, label, hint }: { name: string; label?: 
                   </Space>
                 }
               >
-                <Form.Item noStyle shouldUpdate={(a, b) => a[name]?.[f.name]?.type !== b[name]?.[f.name]?.type}>
+                <Form.Item
+                  noStyle
+                  shouldUpdate={(a, b) => a[name]?.[f.name]?.type !== b[name]?.[f.name]?.type || a[name]?.[f.name]?.mediaID !== b[name]?.[f.name]?.mediaID}
+                >
                   {({ getFieldValue }) => {
                     const type = getFieldValue([name, f.name, 'type']) as WelcomeAttachmentType;
+                    const mediaID = getFieldValue([name, f.name, 'mediaID']) as string | undefined;
                     return (
                       <>
                         {type === 'IMAGE' && <ImageUpload list={name} name={f.name} />}
                         {(type === 'VIDEO' || type === 'FILE') && <MediaUpload list={name} name={f.name} kind={type} field="mediaID" />}
                         {type === 'MINIPROGRAM' && <MediaUpload list={name} name={f.name} kind="IMAGE" field="picMediaID" />}
-                        {(ATTACHMENT_RULES[type] ?? []).map((r) => <AttachmentInput key={`${type}-${r.field}`} name={f.name} type={type} rule={r} />)}
+                        {attachmentRules({ type, mediaID }).map((r) => <AttachmentInput key={`${type}-${r.field}`} name={f.name} type={type} rule={r} />)}
                       </>
                     );
                   }}
@@ -123,7 +130,7 @@ export function AttachmentsField({ name, label, hint }: { name: string; label?: 
 function AttachmentInput({ name, type, rule }: { name: number; type: WelcomeAttachmentType; rule: AttachmentFieldRule }) {
   const { t } = useI18n();
   const label = t(`contactWays.attach.${type}.${rule.field}` as MessageKey);
-  const hint = type === 'IMAGE' ? t('contactWays.attach.IMAGE.hint') : type === 'MINIPROGRAM' && rule.field === 'picMediaID' ? t('contactWays.attach.MINIPROGRAM.mediaHint') : undefined;
+  const hint = type === 'IMAGE' && rule.field === 'picURL' ? t('contactWays.attach.IMAGE.hint') : type === 'MINIPROGRAM' && rule.field === 'picMediaID' ? t('contactWays.attach.MINIPROGRAM.mediaHint') : undefined;
   return (
     <Form.Item
       name={[name, rule.field]}
@@ -155,7 +162,9 @@ function AttachmentInput({ name, type, rule }: { name: number; type: WelcomeAtta
 /**
  * An image attachment's upload: a JPG or PNG of at most 2 MB from the
  * admin's computer goes to WeCom (uploadWeComImage) and the URL WeCom keeps
- * it under fills the picURL below, shown as a thumbnail. A file of another
+ * it under fills the picURL below, shown as a thumbnail. Or 从素材库选择
+ * picks a stored image, whose id (mediaID) then stands instead of the
+ * picURL (attachmentRules); 改用图片链接 goes back to a URL. A file of another
  * kind or size is refused here; the API's refusal lands on the picURL field.
  */
 const PIC_URL_RULE = ATTACHMENT_RULES.IMAGE.find((r) => r.field === 'picURL')!;
@@ -169,13 +178,23 @@ function ImageUpload({ list, name }: { list: string; name: number }) {
   // A thumbnail only of a URL the API would take (WeCom's, the page's CSP allows).
   const shown = url && !attachmentProblem(PIC_URL_RULE, url) ? url : undefined;
 
+  const idField = [list, name, 'mediaID'];
+  const mediaField = [list, name, 'media'];
+  const [picking, setPicking] = useState(false);
+  // A stored image picked from the library (mediaID) stands instead of the picURL.
+  const storedID = Form.useWatch(idField, { form, preserve: true }) as string | undefined;
+  const stored = Form.useWatch(mediaField, { form, preserve: true }) as { filename: string } | undefined;
+  const setPicURL = (picURL: string) => form.setFields([
+    { name: idField, value: '' }, { name: mediaField, value: undefined }, { name: field, value: picURL, errors: [] },
+  ]);
+
   const send = async (file: File) => {
     const problem = imageFileProblem(file);
     if (problem) return form.setFields([{ name: field, errors: [t(`contactWays.upload.problem.${problem}` as MessageKey)] }]);
     form.setFields([{ name: field, errors: [] }]);
     const r = await upload({ file });
     if (r.data) {
-      form.setFieldValue(field, r.data.uploadWeComImage);
+      setPicURL(r.data.uploadWeComImage);
       await form.validateFields([field]).catch(() => undefined);
       return;
     }
@@ -204,11 +223,28 @@ function ImageUpload({ list, name }: { list: string; name: number }) {
           {t('contactWays.upload.button')}
         </Button>
       </Upload>
-      {shown ? (
+      <Button icon={<FolderOpenOutlined />} onClick={() => setPicking(true)} data-testid="cw-attach-library-image">
+        {t('media.pick')}
+      </Button>
+      {storedID ? (
+        <Space size={4}>
+          <Typography.Text data-testid="cw-attach-media" style={{ fontSize: 12 }} ellipsis>{stored?.filename ?? storedID}</Typography.Text>
+          <Button size="small" type="link" onClick={() => setPicURL('')} data-testid="cw-attach-use-url">{t('media.useURL')}</Button>
+        </Space>
+      ) : shown ? (
         <Image src={shown} width={64} height={64} style={{ objectFit: 'cover' }} alt={attachmentLabel({ type: 'IMAGE', picURL: shown })} data-testid="cw-attach-preview" />
       ) : (
         <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('contactWays.upload.hint')}</Typography.Text>
       )}
+      <MediaPicker
+        kind="IMAGE"
+        open={picking}
+        onClose={() => setPicking(false)}
+        onPick={(m) => {
+          setPicking(false);
+          form.setFields([{ name: field, value: '', errors: [] }, { name: idField, value: m.id, errors: [] }, { name: mediaField, value: { filename: m.filename } }]);
+        }}
+      />
     </Space>
   );
 }

@@ -34,5 +34,7 @@ export const mediaMessages = {
   'media.pickTitle': ['从素材库选择{kind}', 'Choose a stored {kind}'],
   'media.search': ['按文件名筛选本页', 'Filter this page by file name'],
   'media.choose': ['选择', 'Choose'],
+  'media.useURL': ['改用图片链接', 'Use an image URL instead'],
+  'contactWays.attach.IMAGE.mediaID': ['素材库图片', 'Stored image'],
   'media.noMatch': ['本页没有匹配的文件', 'No file on this page matches'],
 } as const;

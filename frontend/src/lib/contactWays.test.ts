@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CombinedError } from 'urql';
 import { GraphQLError } from 'graphql';
 import {
-  ATTACHMENT_RULES, attachmentLabel, attachmentValueOf, mediaFileProblem, attachmentProblem, attachmentsInput, contactWayErrors, contactWayUpdate, formValuesOf, KEEP_POOL, memberCountProblem,
+  ATTACHMENT_RULES, attachmentLabel, attachmentRules, attachmentValueOf, mediaFileProblem, attachmentProblem, attachmentsInput, contactWayErrors, contactWayUpdate, formValuesOf, KEEP_POOL, memberCountProblem,
   imageFileProblem, MAX_IMAGE_BYTES, memberOptions, notConfigured, uploadErrors, type AttachmentValue, type EditableCode,
 } from './contactWays';
 
@@ -291,5 +291,21 @@ describe('stored media attachments (videos, files, covers)', () => {
     expect(attachmentLabel(video)).toBe('intro.mp4');
     expect(attachmentsInput([{ type: 'VIDEO', mediaID: '' }])).toEqual([{ type: 'VIDEO', mediaID: '' }]);
     expect(attachmentProblem(ATTACHMENT_RULES.VIDEO[0], '')).toEqual({ kind: 'required' });
+  });
+  it('takes a stored image (mediaID, picked from the library) instead of an IMAGE\'s picURL, never both', () => {
+    expect(attachmentRules({ type: 'IMAGE' })).toBe(ATTACHMENT_RULES.IMAGE);
+    expect(attachmentRules({ type: 'IMAGE', mediaID: '  ' })).toBe(ATTACHMENT_RULES.IMAGE);
+    expect(attachmentRules({ type: 'IMAGE', mediaID: 'I1' }).map((r) => [r.field, r.required])).toEqual([['mediaID', true]]);
+    expect(attachmentRules({ type: 'VIDEO', mediaID: 'V1' })).toBe(ATTACHMENT_RULES.VIDEO);
+    // A picked image sends its mediaID only (a picURL left in the form is not sent); a URL one its picURL only.
+    expect(attachmentsInput([
+      { type: 'IMAGE', mediaID: 'I1', picURL: 'https://wework.qpic.cn/old/0', media: { filename: 'cover.png' } },
+      { type: 'IMAGE', mediaID: '', picURL: 'https://wework.qpic.cn/a/0' },
+    ])).toEqual([{ type: 'IMAGE', mediaID: 'I1' }, { type: 'IMAGE', picURL: 'https://wework.qpic.cn/a/0' }]);
+    // A code's stored image is edited as one and shown by its file name.
+    const stored = attachmentValueOf({ type: 'IMAGE', picURL: null, mediaID: 'I1', media: { filename: 'cover.png' } });
+    expect(stored).toEqual({ type: 'IMAGE', mediaID: 'I1', media: { filename: 'cover.png' } });
+    expect(attachmentLabel(stored)).toBe('cover.png');
+    expect(attachmentLabel({ type: 'IMAGE', mediaID: 'I1' })).toBe('I1');
   });
 });

@@ -211,7 +211,7 @@ export interface AttachmentValue {
   appID?: string | null;
   page?: string | null;
   picMediaID?: string | null;
-  /** A stored medium's id (uploadWeComMedia): a video's or file's. */
+  /** A stored medium's id (uploadWeComMedia): a video's or file's, or an image's instead of picURL. */
   mediaID?: string | null;
   /** The stored medium mediaID or picMediaID names, as the API shows it (its file name). */
   media?: { filename: string } | null;
@@ -244,6 +244,19 @@ export const ATTACHMENT_RULES: Record<WelcomeAttachmentType, AttachmentFieldRule
   VIDEO: [{ field: 'mediaID', required: true, maxBytes: 256 }],
   FILE: [{ field: 'mediaID', required: true, maxBytes: 256 }],
 };
+
+/** An IMAGE that names a stored image (picked from the media library) instead of a picURL. */
+const STORED_IMAGE_RULES: AttachmentFieldRule[] = [{ field: 'mediaID', required: true, maxBytes: 256 }];
+
+/**
+ * The fields attachment a takes as it stands: its type's (ATTACHMENT_RULES),
+ * but an IMAGE with a mediaID (a stored image: the API takes picURL or
+ * mediaID, not both) takes the mediaID instead of the picURL.
+ */
+export function attachmentRules(a: Pick<AttachmentValue, 'type' | 'mediaID'>): AttachmentFieldRule[] {
+  if (a.type === 'IMAGE' && (a.mediaID ?? '').trim()) return STORED_IMAGE_RULES;
+  return ATTACHMENT_RULES[a.type] ?? [];
+}
 
 /** WeCom's limits of media/upload by uploadWeComMedia's type (the API checks the same: internal/wecom/storedmedia.go). */
 export const MEDIA_LIMITS = { IMAGE: 10 << 20, VIDEO: 10 << 20, FILE: 20 << 20 } as const;
@@ -292,7 +305,7 @@ export function attachmentProblem(rule: AttachmentFieldRule, value: string | nul
 export function attachmentsInput(list: AttachmentValue[]): WelcomeAttachmentInput[] {
   return list.map((a) => {
     const out: WelcomeAttachmentInput = { type: a.type };
-    for (const r of ATTACHMENT_RULES[a.type] ?? []) {
+    for (const r of attachmentRules(a)) {
       const v = (a[r.field] ?? '').trim();
       if (v || r.required) out[r.field] = v;
     }
@@ -303,7 +316,7 @@ export function attachmentsInput(list: AttachmentValue[]): WelcomeAttachmentInpu
 /** A code's attachment as the form edits it. */
 export function attachmentValueOf(a: AttachmentValue): AttachmentValue {
   const out: AttachmentValue = { type: a.type };
-  for (const r of ATTACHMENT_RULES[a.type] ?? []) out[r.field] = a[r.field] ?? '';
+  for (const r of attachmentRules(a)) out[r.field] = a[r.field] ?? '';
   if (a.media) out.media = { filename: a.media.filename };
   return out;
 }
@@ -314,7 +327,7 @@ export function attachmentValueOf(a: AttachmentValue): AttachmentValue {
  * uploadimg's URLs end in /0).
  */
 export function attachmentLabel(a: AttachmentValue): string {
-  if (a.type === 'VIDEO' || a.type === 'FILE') return a.media?.filename ?? a.mediaID ?? '';
+  if (a.type === 'VIDEO' || a.type === 'FILE' || (a.type === 'IMAGE' && a.mediaID)) return a.media?.filename ?? a.mediaID ?? '';
   if (a.type === 'IMAGE') {
     const parts = (a.picURL ?? '').split('?')[0].split('/').filter(Boolean);
     while (parts.length > 3 && /^\d+$/.test(parts[parts.length - 1])) parts.pop();
