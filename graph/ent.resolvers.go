@@ -11,7 +11,10 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/tag"
+	"github.com/scrmhq/scrm/ent/taggroup"
 	"github.com/scrmhq/scrm/graph/generated"
+	"github.com/scrmhq/scrm/internal/tagging"
 )
 
 // Node is the resolver for the node field.
@@ -95,12 +98,12 @@ func (r *queryResolver) Segments(ctx context.Context, after *entgql.Cursor[uuid.
 
 // Tags is the resolver for the tags field.
 func (r *queryResolver) Tags(ctx context.Context) ([]*ent.Tag, error) {
-	return r.db(ctx).Tag.Query().Order(ent.Asc("name")).All(ctx)
+	return r.db(ctx).Tag.Query().Order(tagging.NameOrder(tag.FieldName)).All(ctx)
 }
 
 // TagGroups is the resolver for the tagGroups field.
 func (r *queryResolver) TagGroups(ctx context.Context) ([]*ent.TagGroup, error) {
-	return r.db(ctx).TagGroup.Query().Order(ent.Asc("position"), ent.Asc("name")).All(ctx)
+	return r.db(ctx).TagGroup.Query().Order(ent.Asc("position"), tagging.NameOrder(taggroup.FieldName)).All(ctx)
 }
 
 // Teams is the resolver for the teams field.
@@ -122,7 +125,7 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[uuid.UUI
 
 // Tags is the resolver for the tags field.
 func (r *tagGroupResolver) Tags(ctx context.Context, obj *ent.TagGroup) ([]*ent.Tag, error) {
-	return obj.QueryTags().Order(ent.Asc("name"), ent.Asc("id")).All(ctx)
+	return obj.QueryTags().Unique(false).Order(tagging.NameOrder(tag.FieldName)).All(ctx)
 }
 
 // APIKey returns generated.APIKeyResolver implementation.

@@ -153,6 +153,11 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Assigner = &assign.Engine{Client: c, Now: now, Match: rules.Matcher(c, now), Notify: q}
 	s.Scoring = &scoring.Service{Client: c, Now: now}
 	s.Segments = &segment.Service{Client: c, Reader: cfg.Replica, Fields: s.Fields, Now: now, Queue: q}
+	if cfg.DB != nil {
+		// Tag names sort in pinyin order where the database has the ICU
+		// collation; without it, in its default collation (docs/tags.md).
+		_, _ = tagging.DetectCollation(ctx, cfg.DB)
+	}
 	s.Broadcasts = &broadcast.Service{Client: c, DB: cfg.DB, Box: s.Box, Segments: s.Segments,
 		Queue: q, Now: now}
 	s.Reports = &funnel.Service{Client: c, Reader: cfg.Replica}

@@ -6,6 +6,7 @@ import { useQuery } from 'urql';
 import { FieldDefinitionsDoc, PipelinesDoc, PoolsDoc, TagsDoc, UsersDoc, TerritoriesDoc } from './ops';
 import { useSession } from '../auth/session';
 import type { FieldDef } from '../lib/fields';
+import { byName, sortTagGroups } from '../lib/collate';
 
 export function useFieldDefs(includeArchived = false) {
   const { can } = useSession();
@@ -52,7 +53,12 @@ export function useTags(enabled = true) {
     pause: !enabled || !can('tag', 'read'),
     context: useMemo(() => ({ additionalTypenames: ['Tag', 'TagGroup'] }), []),
   });
-  return { groups: res.data?.tagGroups ?? [], tags: res.data?.tags ?? [], fetching: res.fetching, error: res.error, refetch };
+  // The API sorts in pinyin order already (where the database has the ICU
+  // collation); sorted here too with the same order, so a list is in
+  // pinyin order whatever the database.
+  const groups = useMemo(() => sortTagGroups(res.data?.tagGroups ?? []), [res.data]);
+  const tags = useMemo(() => byName(res.data?.tags ?? []), [res.data]);
+  return { groups, tags, fetching: res.fetching, error: res.error, refetch };
 }
 
 export function useUsers(enabled = true) {

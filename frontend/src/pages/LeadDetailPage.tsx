@@ -29,6 +29,7 @@ import { failureLabel, followUpKindLabel, outcomeLabel, ownerChangeLabel, stageK
 import { NewTaskModal } from '../components/tasks/NewTaskModal';
 import { LeadTasks, useLeadTasks } from '../components/tasks/LeadTasks';
 import type { FollowUpKind, FollowUpOutcome } from '../gql/graphql';
+import { byName } from '../lib/collate';
 
 const KINDS: FollowUpKind[] = ['CALL', 'VISIT', 'WECOM', 'SMS', 'EMAIL', 'NOTE'];
 const OUTCOMES: FollowUpOutcome[] = ['CONNECTED', 'INTERESTED', 'NOT_INTERESTED', 'NO_ANSWER', 'BUSY', 'WRONG_NUMBER', 'CALLBACK'];
@@ -394,7 +395,7 @@ export default function LeadDetailPage() {
           </Card>
           <Card title={t('lead.tags')} style={{ marginBottom: 16 }} data-testid="lead-tags">
             <Space wrap>
-              {(lead.tags ?? []).map((tg) => (
+              {byName(lead.tags ?? []).map((tg) => (
                 <Tag key={tg.id} color={tg.color || undefined} closable={can('lead.tag', 'write')} onClose={(e) => { e.preventDefault(); removeTag(tg.id); }}>
                   {tg.name}
                 </Tag>

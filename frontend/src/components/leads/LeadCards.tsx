@@ -11,6 +11,7 @@ import { CheckSquareOutlined, PhoneOutlined, UserOutlined } from '@ant-design/ic
 import type { LeadRow } from './columns';
 import { fmtTime } from '../../lib/format';
 import { useT } from '../../i18n';
+import { byName } from '../../lib/collate';
 
 interface Props {
   rows: LeadRow[];
@@ -139,7 +140,7 @@ export function LeadCards({ rows, loading, empty, selected = [], onSelect }: Pro
               </Space>
               {(r.tags ?? []).length > 0 && (
                 <div style={{ marginTop: 4 }}>
-                  {(r.tags ?? []).map((tg) => <Tag key={tg.id} color={tg.color || undefined}>{tg.name}</Tag>)}
+                  {byName(r.tags ?? []).map((tg) => <Tag key={tg.id} color={tg.color || undefined}>{tg.name}</Tag>)}
                 </div>
               )}
               <div className="scrm-muted" style={{ fontSize: 12, marginTop: 2 }}>{fmtTime(r.createdAt)}</div>

@@ -12,6 +12,7 @@ import { formatAttr } from '../../lib/fields';
 import { formValue, typedOrderField } from '../../lib/typedFields';
 import { fmtTime } from '../../lib/format';
 import type { TFunc, MessageKey } from '../../i18n';
+import { byName } from '../../lib/collate';
 
 export type LeadRow = LeadRowFragment;
 
@@ -111,7 +112,7 @@ function renderCell(key: string, r: LeadRow, t: TFunc, defs: FieldDef[]) {
     case 'stage':
       return r.stage ? cellTag(r.stage.color || (r.stage.kind === 'WON' ? 'green' : r.stage.kind === 'LOST' ? 'default' : 'blue'), r.stage.name) : '';
     case 'tags':
-      return (r.tags ?? []).map((tg) => cellTag(tg.color, tg.name, tg.id, TAG_STYLE));
+      return byName(r.tags ?? []).map((tg) => cellTag(tg.color, tg.name, tg.id, TAG_STYLE));
     case 'score':
       return r.score;
     case 'tier':

@@ -74,7 +74,7 @@ export default function TagsPage() {
       <QueryError error={error} retry={reload} />
       {!fetching && groups.length === 0 && loose.length === 0 && <Empty description={t('tags.empty')} />}
       <Row gutter={[16, 16]}>
-        {[...groups].sort((a, b) => a.position - b.position).map((g) => (
+        {groups.map((g) => ( // by position, then name in pinyin order (useTags)
           <Col xs={24} md={12} xl={8} key={g.id}>
             <Card
               size="small"
