@@ -10,14 +10,16 @@
 // code names those media. Back in the library the
 // video is 使用中 with a link to the code; deleting it is refused with the
 // code named and the row stays (the API still has it), the link opens the
-// code's drawer; deleting the unused file removes it (the API agrees). At
+// code's drawer; deleting the unused file removes it (the API agrees). A
+// scheduled broadcast's file is named the same way and its link opens the
+// broadcast; the 文件 list pages 20 at a time (next, previous). At
 // 390 px the page is cards, with no sideways scroll, and an upload and a
 // delete work there too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
-import { ADMIN, gql, launch, pick, shot, signIn, token, type Browser } from './lib';
+import { ADMIN, BASE, gql, launch, pick, shot, signIn, token, type Browser } from './lib';
 
 let b: Browser;
 let page: Page;
@@ -28,6 +30,8 @@ let fakeURL: string;
 interface User { id: string; name: string; email: string; wecomUserID: string | null }
 let member: User;
 let code: { id: string; name: string };
+let broadcast: { id: string; name: string } | undefined;
+const pagedIDs: string[] = []; // the files uploaded for the pager
 
 const FAKE_TOKEN = `e2e-lib-token-${Date.now()}`;
 const STAMP = Date.now() % 100000;
@@ -59,6 +63,17 @@ const upload = async (kind: string, file: { name: string; mimeType: string; buff
 const confirmDelete = async (id: string) => {
   await row(id).getByTestId('media-delete').click();
   await page.locator('.ant-popconfirm:not(.ant-popover-hidden) .ant-btn-primary').click();
+};
+/** Keeps a file through the API (uploadWeComMedia, a GraphQL multipart request) and answers its id. */
+const apiUpload = async (type: string, name: string, buffer: Buffer): Promise<string> => {
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query: 'mutation($t: WeComMediaType!, $f: Upload!){ uploadWeComMedia(type: $t, file: $f) { id } }', variables: { t: type, f: null } }));
+  form.append('map', JSON.stringify({ 0: ['variables.f'] }));
+  form.append('0', new Blob([new Uint8Array(buffer)]), name);
+  const res = await fetch(`${BASE}/graphql`, { method: 'POST', headers: { Authorization: `Bearer ${admin}` }, body: form });
+  const body = (await res.json()) as { data?: { uploadWeComMedia: { id: string } }; errors?: { message: string }[] };
+  if (!body.data) throw new Error(`uploadWeComMedia: ${JSON.stringify(body.errors)}`);
+  return body.data.uploadWeComMedia.id;
 };
 const noSidewaysScroll = async () => expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 
@@ -98,6 +113,8 @@ beforeAll(async () => {
 afterAll(async () => {
   // What this spec made goes (the code through the fake, while it still answers); the member link as it was.
   if (code) await gql(admin, `mutation($id: ID!){ deleteContactWay(id: $id) }`, { id: code.id }).catch(() => undefined);
+  if (broadcast) await gql(admin, `mutation($id: ID!){ cancelBroadcast(id: $id) { id } }`, { id: broadcast.id }).catch(() => undefined);
+  for (const id of pagedIDs) await gql(admin, `mutation($id: ID!){ deleteWeComMedia(id: $id) }`, { id }).catch(() => undefined);
   if (member && !member.wecomUserID) {
     await gql(admin, `mutation($id: ID!, $w: String){ updateUser(id: $id, input: { wecomUserID: $w }) { id } }`, { id: member.id, w: '' }).catch(() => undefined);
   }
@@ -248,6 +265,45 @@ describe('the media library', () => {
     expect(b.errors).toEqual([]);
   });
 
+  it('names a scheduled broadcast using a file and opens it; pages 20 at a time (1440 px)', async () => {
+    const name = `素材库周报 ${STAMP}`;
+    const attached = await apiUpload('FILE', `周报附件-${STAMP}.pdf`, PDF.subarray(0, 4096));
+    const segmentID = (await gql<{ segments: { edges: { node: { id: string } }[] } }>(admin, `{ segments(first: 1) { edges { node { id } } } }`)).segments.edges[0].node.id;
+    broadcast = (await gql<{ createBroadcast: { id: string; name: string } }>(admin,
+      `mutation($i: CreateBroadcastInput!){ createBroadcast(input: $i) { id name } }`,
+      { i: { name, segmentID, channel: 'wecom', template: '本周新品', attachments: [{ type: 'FILE', mediaID: attached }], scheduledAt: new Date(Date.now() + 7 * 86400_000).toISOString() } })).createBroadcast;
+    expect((await library('FILE')).edges.find((e) => e.node.id === attached)?.usedBy).toEqual([{ kind: 'BROADCAST', id: broadcast.id, name }]);
+
+    // 21 more files: the 文件 list has a second page.
+    for (let i = 0; i < 21; i++) pagedIDs.push(await apiUpload('FILE', `分页-${STAMP}-${String(i).padStart(2, '0')}.txt`, Buffer.from(`第 ${i} 个文件的内容`)));
+    const files = await library('FILE');
+    const pages = Math.ceil(files.totalCount / 20);
+    await page.goto('/wecom/media?kind=FILE');
+    await page.getByTestId('media-total').getByText(`共 ${files.totalCount} 个素材`).waitFor();
+    const shownIDs = () => page.getByTestId('media-row').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-id')));
+    expect(await shownIDs()).toEqual(files.edges.slice(0, 20).map((e) => e.node.id));
+    expect(await page.getByTestId('media-pager').innerText()).toContain(`第 1 / ${pages} 页`);
+    await page.getByTestId('media-next').click();
+    await page.getByTestId('media-pager').getByText(`第 2 / ${pages} 页`).waitFor();
+    await expect.poll(shownIDs).toEqual(files.edges.slice(20, 40).map((e) => e.node.id));
+    // The broadcast's file is older than the 21: on the second page, with its use.
+    const used = row(attached);
+    await used.getByTestId('media-use').getByText(`群发 · ${name}`).waitFor();
+    await page.getByTestId('media-prev').click();
+    await page.getByTestId('media-pager').getByText(`第 1 / ${pages} 页`).waitFor();
+    await expect.poll(shownIDs).toEqual(files.edges.slice(0, 20).map((e) => e.node.id));
+
+    // Refused while the broadcast is scheduled, naming it; its link opens the broadcast.
+    await page.getByTestId('media-next').click();
+    await used.waitFor();
+    await confirmDelete(attached);
+    await page.getByTestId('media-in-use').getByText(`群发 · ${name}`).waitFor();
+    await used.getByTestId('media-use').click();
+    await page.waitForURL('**/broadcasts');
+    await page.locator('.ant-drawer-title').getByText(name).waitFor();
+    expect(b.errors).toEqual([]);
+  });
+
   it('is cards at 390 px: upload, the used video refused, an unused one deleted, no sideways scroll', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto('/wecom/media');
@@ -260,17 +316,20 @@ describe('the media library', () => {
     expect(await row(small.node.id).getByTestId('media-size').innerText()).toBe('480 B');
     expect(small.node.size).toBe(480);
     await noSidewaysScroll();
-    await shot(page, 'wecom-library-390');
 
+    await confirmDelete(small.node.id);
+    await row(small.node.id).waitFor({ state: 'detached' });
+    expect(await byName(SMALL_NAME)).toBeUndefined();
+
+    // The videos (the 21 files of the pager are newer): the used one refused.
+    await page.getByTestId('media-kind').getByText('视频', { exact: true }).click();
+    await page.waitForURL('**/wecom/media?kind=VIDEO');
     const video = (await byName(VIDEO_NAME))!;
     await confirmDelete(video.node.id);
     await page.getByTestId('media-in-use').waitFor();
     await noSidewaysScroll();
     await row(video.node.id).waitFor();
-
-    await confirmDelete(small.node.id);
-    await row(small.node.id).waitFor({ state: 'detached' });
-    expect(await byName(SMALL_NAME)).toBeUndefined();
+    await shot(page, 'wecom-library-390');
     await page.setViewportSize({ width: 1440, height: 900 });
     expect(b.errors).toEqual([]);
   });
