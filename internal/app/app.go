@@ -185,6 +185,6 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Tags.Watchers = []tagging.Watcher{s.Journeys, s.WeCom}
 	s.Tags.CorpTags = s.WeCom
 	s.Pipelines.Watcher, s.Segments.Watcher = s.Journeys, s.Journeys
-	s.Ingester.Watcher, s.Events.Watcher = s.Journeys, s.Journeys
+	s.Ingester.Watcher, s.Ingester.TagWatcher, s.Events.Watcher = s.Journeys, s.Journeys, s.Journeys
 	return s, nil
 }

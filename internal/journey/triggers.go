@@ -111,11 +111,55 @@ func (s *Service) LeadsCreated(ctx context.Context, leads []uuid.UUID) error {
 	return nil
 }
 
+// triggeredByKeySQL finds the ACTIVE journeys of a trigger kind and any of
+// several keys, with the key.
+const triggeredByKeySQL = `SELECT trigger_key, id FROM journeys
+WHERE tenant_id = $1 AND status = 'ACTIVE' AND trigger_kind = $2 AND trigger_key = ANY($3::text[])`
+
 // TagsAdded enrols, for each tag, the leads that just got it (tag → leads)
-// in the journeys triggered by tagAdded with that tag.
+// in the journeys triggered by tagAdded with that tag: one lookup for all
+// the tags, then one enrolment per tag that has such a journey (none when
+// no journey is triggered by a tag, the usual case on ingest).
 func (s *Service) TagsAdded(ctx context.Context, added map[uuid.UUID][]uuid.UUID) error {
-	for _, tag := range slices.SortedFunc(maps.Keys(added), func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) }) {
-		if err := s.fire(ctx, TriggerTagAdded, []string{tag.String()}, added[tag]); err != nil {
+	keys := make([]string, 0, len(added))
+	for tag, leads := range added {
+		if len(leads) > 0 {
+			keys = append(keys, tag.String())
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return err
+	}
+	c := s.DB(ctx)
+	rows, err := c.QueryContext(ctx, triggeredByKeySQL, tid, TriggerTagAdded, pq.StringArray(keys))
+	if err != nil {
+		return fmt.Errorf("journey: find triggered journeys: %w", err)
+	}
+	byTag := map[uuid.UUID][]uuid.UUID{}
+	for rows.Next() {
+		var key string
+		var id uuid.UUID
+		if err := rows.Scan(&key, &id); err != nil {
+			rows.Close()
+			return err
+		}
+		tag, err := uuid.Parse(key)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		byTag[tag] = append(byTag[tag], id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, tag := range slices.SortedFunc(maps.Keys(byTag), func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) }) {
+		if _, err := s.enrol(ctx, c, tid, byTag[tag], uniq(added[tag])); err != nil {
 			return err
 		}
 	}

@@ -53,6 +53,10 @@ type Ingester struct {
 	// Watcher learns, in the batch's transaction, which leads were created
 	// (journeys triggered by new leads); nil: nobody.
 	Watcher CreateWatcher
+	// TagWatcher learns, in the batch's transaction, which leads the batch's
+	// own tag writer really tagged (journeys triggered by a tag); nil:
+	// nobody.
+	TagWatcher TagWatcher
 
 	fileWrites sync.Map // workspace id -> *sync.Mutex: see IngestFile
 }
@@ -60,6 +64,11 @@ type Ingester struct {
 // CreateWatcher is told about new leads (internal/journey).
 type CreateWatcher interface {
 	LeadsCreated(ctx context.Context, leads []uuid.UUID) error
+}
+
+// TagWatcher is told which leads got which tags (tag → leads; internal/journey).
+type TagWatcher interface {
+	TagsAdded(ctx context.Context, added map[uuid.UUID][]uuid.UUID) error
 }
 
 // maxAttempts bounds the retries of a batch that lost a race (a concurrent
@@ -164,13 +173,19 @@ func (in *Ingester) ingest(ctx context.Context, b Batch, limit int, ordered bool
 	}
 	var res *Result
 	err = txn.Retry(ctx, db, maxAttempts, retryable, func(ctx context.Context, tx *ent.Client) error {
-		w := &writer{root: db, c: tx, tid: tid, now: now, sch: sch, batch: b, rows: rows, groups: groups, hash: hash, file: ordered, turn: turn}
+		w := &writer{root: db, c: tx, tid: tid, now: now, sch: sch, batch: b, rows: rows, groups: groups, hash: hash, file: ordered, turn: turn,
+			watchTags: in.TagWatcher != nil}
 		var err error
 		if res, err = w.run(ctx); err != nil {
 			return err
 		}
 		if in.Watcher != nil && !res.Replayed && len(w.ingested.Created) > 0 {
 			if err := in.Watcher.LeadsCreated(ctx, w.ingested.Created); err != nil {
+				return err
+			}
+		}
+		if in.TagWatcher != nil && !res.Replayed && len(w.tagged) > 0 {
+			if err := in.TagWatcher.TagsAdded(ctx, w.tagged); err != nil {
 				return err
 			}
 		}
@@ -250,6 +265,10 @@ type writer struct {
 	// stage or insert).
 	stageID, poolID *uuid.UUID
 	ingested        Ingested
+	// watchTags: the tag writer returns what it really added into tagged
+	// (tag → leads) for the TagWatcher.
+	watchTags bool
+	tagged    map[uuid.UUID][]uuid.UUID
 }
 
 // person is who a lead is: the name, the contact and identity keys and the

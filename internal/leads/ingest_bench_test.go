@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/tenant"
@@ -55,4 +57,57 @@ func BenchmarkIngestOneLead(b *testing.B) {
 			one(b, fmt.Sprintf("139%08d", 1+i%n), leads.StatusMerged)
 		}
 	})
+}
+
+// BenchmarkIngestTagged is a batch of 100 new leads with two tags each
+// through the ingest's own tag writer: without a TagWatcher (plain), and
+// with one (watched: the insert returns the pairs it added and the watcher
+// gets them once per batch, as journeys' tagAdded trigger does; here it
+// counts them, so the difference is the writer's own cost).
+//
+//	go test -tags nofrontend -run '^$' -bench '^BenchmarkIngestTagged$' ./internal/leads/
+func BenchmarkIngestTagged(b *testing.B) {
+	// Each case on a database of its own, so neither runs over the other's
+	// leads.
+	run := func(b *testing.B, w leads.TagWatcher) {
+		db := testenv.NewDatabase(b)
+		created, err := workspace.Create(context.Background(), db.Client, workspace.Spec{
+			Slug: "bench", Name: "bench", AdminName: "admin", AdminEmail: "admin@bench.test", AdminPassword: "password-123",
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := tenant.NewContext(context.Background(), created.Workspace.ID)
+		in := &leads.Ingester{Client: db.Client, Fields: fielddefs.New(db.Client, nil), Clock: time.Now, TagWatcher: w}
+		n := 0
+		b.ResetTimer()
+		for range b.N {
+			rows := make([]leads.Row, 100)
+			for i := range rows {
+				n++
+				rows[i] = leads.Row{Name: "甲", Phone: fmt.Sprintf("138%08d", n), Tags: []string{"vip", "展会"}}
+			}
+			res, err := in.Ingest(ctx, leads.Batch{Source: "api", Rows: rows})
+			if err != nil || res.Created != 100 {
+				b.Fatalf("%+v, %v", res, err)
+			}
+		}
+	}
+	b.Run("plain", func(b *testing.B) { run(b, nil) })
+	b.Run("watched", func(b *testing.B) {
+		w := &countTags{}
+		run(b, w)
+		if w.n != 200*b.N {
+			b.Fatalf("the watcher got %d pairs, want %d", w.n, 200*b.N)
+		}
+	})
+}
+
+type countTags struct{ n int }
+
+func (c *countTags) TagsAdded(_ context.Context, added map[uuid.UUID][]uuid.UUID) error {
+	for _, l := range added {
+		c.n += len(l)
+	}
+	return nil
 }

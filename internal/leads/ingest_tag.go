@@ -52,11 +52,29 @@ func (w *writer) tag(ctx context.Context, gs []*group) error {
 			tagIDs = append(tagIDs, ids[n].id)
 		}
 	}
-	_, err = w.c.ExecContext(ctx, tagPairsSQL, w.tid, txn.UUIDArray(leadIDs), txn.UUIDArray(tagIDs), w.now, w.batch.Actor)
+	if !w.watchTags {
+		_, err = w.c.ExecContext(ctx, tagPairsSQL, w.tid, txn.UUIDArray(leadIDs), txn.UUIDArray(tagIDs), w.now, w.batch.Actor)
+		if err != nil {
+			return fmt.Errorf("tag leads: %w", err)
+		}
+		return nil
+	}
+	// The same statement, returning the pairs it inserted (not those the
+	// lead had already): what fires tagAdded journeys.
+	rows, err := w.c.QueryContext(ctx, tagPairsSQL+` RETURNING tag_id, lead_id`, w.tid, txn.UUIDArray(leadIDs), txn.UUIDArray(tagIDs), w.now, w.batch.Actor)
 	if err != nil {
 		return fmt.Errorf("tag leads: %w", err)
 	}
-	return nil
+	defer rows.Close()
+	w.tagged = map[uuid.UUID][]uuid.UUID{}
+	for rows.Next() {
+		var tag, lead uuid.UUID
+		if err := rows.Scan(&tag, &lead); err != nil {
+			return err
+		}
+		w.tagged[tag] = append(w.tagged[tag], lead)
+	}
+	return rows.Err()
 }
 
 // tagPairsSQL adds (lead, tag) pairs; a tag of an exclusive group replaces
