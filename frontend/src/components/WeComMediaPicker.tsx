@@ -72,6 +72,8 @@ export function MediaPicker({ kind, open, onClose, onPick }: {
     <Modal
       open={open}
       onCancel={onClose}
+      // The name filter starts empty at each opening.
+      afterOpenChange={(opened) => !opened && setQ('')}
       footer={null}
       title={t('media.pickTitle', { kind: kindName })}
       destroyOnHidden
