@@ -186,5 +186,6 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Tags.CorpTags = s.WeCom
 	s.Pipelines.Watcher, s.Segments.Watcher = s.Journeys, s.Journeys
 	s.Ingester.Watcher, s.Ingester.TagWatcher, s.Events.Watcher = s.Journeys, s.Journeys, s.Journeys
+	s.Broadcasts.Events, s.Leads.Events = s.Journeys, s.Journeys
 	return s, nil
 }

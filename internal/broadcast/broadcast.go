@@ -23,6 +23,7 @@ import (
 	"github.com/scrmhq/scrm/ent/channel"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/secretbox"
 	"github.com/scrmhq/scrm/internal/segment"
@@ -63,6 +64,10 @@ type Service struct {
 	// Group, when set, sends broadcasts on the wecom channel as staff mass
 	// messages when it handles the workspace (internal/wecom).
 	Group GroupSender
+	// Events learns, in the transaction that records them, the
+	// broadcast.replied events a reply writes (journeys triggered by an
+	// event); nil: nobody.
+	Events events.Watcher
 }
 
 // GroupSender sends a broadcast on the wecom channel as WeCom staff mass

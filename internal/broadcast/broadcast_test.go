@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -353,10 +354,13 @@ func TestThrottleCancelAndErrors(t *testing.T) {
 }
 
 // TestRepliesComeBackThroughCallbacks: a signed reply marks the delivery
-// REPLIED and records a broadcast.replied event; a forged one changes
-// nothing.
+// REPLIED and records a broadcast.replied event, of which the Events
+// watcher (journeys' event trigger) is told in the event's transaction; a
+// forged one changes nothing.
 func TestRepliesComeBackThroughCallbacks(t *testing.T) {
 	f := newFixture(t)
+	told := &eventsTold{}
+	f.svc.Events = told
 	ids := f.Leads(t, 2, func(i int, q *ent.LeadCreate) { q.SetSource("web").SetReachable([]string{"WECOM"}) })
 	seg := f.segmentOf(t, "web")
 	b, err := f.svc.Create(f.Ctx, broadcast.Input{Name: "reply", SegmentID: seg.ID, Channel: "webhook", Template: "x"})
@@ -405,6 +409,23 @@ func TestRepliesComeBackThroughCallbacks(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d reply events", n)
 	}
+	if want := []string{broadcast.EventReplied + " " + ids[0].String() + " in a transaction"}; !slices.Equal(told.got, want) {
+		t.Errorf("the watcher was told %q, want %q", told.got, want)
+	}
+}
+
+// eventsTold records what an events.Watcher is told.
+type eventsTold struct{ got []string }
+
+func (e *eventsTold) EventTracked(ctx context.Context, name string, leads []uuid.UUID) error {
+	for _, l := range leads {
+		s := name + " " + l.String()
+		if ent.TxFromContext(ctx) != nil {
+			s += " in a transaction"
+		}
+		e.got = append(e.got, s)
+	}
+	return nil
 }
 
 func isCode(err error, code apperr.Code, field string) bool {

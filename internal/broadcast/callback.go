@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
+	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/txn"
@@ -89,13 +90,26 @@ func (s *Service) Callback(ctx context.Context, key string, r *http.Request) (*C
 		}
 		res.Matched += len(leads)
 		if cb.Status == plugins.StatusReplied {
-			if err := events.Record(ctx, s.Client, leads, "broadcast.replied", key, map[string]any{"reply": cb.Reply}, at); err != nil {
+			// The event and the journeys it triggers commit together.
+			err := txn.Retry(ctx, s.Client, 1, func(error) bool { return false }, func(ctx context.Context, c *ent.Client) error {
+				if err := events.Record(ctx, c, leads, EventReplied, key, map[string]any{"reply": cb.Reply}, at); err != nil {
+					return err
+				}
+				if s.Events == nil {
+					return nil
+				}
+				return s.Events.EventTracked(ctx, EventReplied, leads)
+			})
+			if err != nil {
 				return res, err
 			}
 		}
 	}
 	return res, nil
 }
+
+// EventReplied is the event a reply records on its lead.
+const EventReplied = "broadcast.replied"
 
 // WorkspaceOf reads the workspace id of a callback URL.
 func WorkspaceOf(raw string) (uuid.UUID, bool) {

@@ -31,6 +31,9 @@ type mergeRow struct {
 	LastFollowUpAt               *time.Time
 }
 
+// EventMerged is the event a merge records on the surviving lead.
+const EventMerged = "lead.merged"
+
 // Merge folds duplicates into primary by hand (合并线索): field by field the
 // primary's value wins unless it is empty, then each duplicate's in the
 // order given; attributes likewise key by key. Follow-ups, deals, events,
@@ -82,7 +85,10 @@ func (s *Service) Merge(ctx context.Context, primary uuid.UUID, dups []uuid.UUID
 				return apperr.New(apperr.Conflict, field(i), "lead is %s and cannot be merged", got[id].Status)
 			}
 		}
-		return mergeInto(ctx, c, tid, got[primary], dups, got, actor, now)
+		if err := mergeInto(ctx, c, tid, got[primary], dups, got, actor, now); err != nil || s.Events == nil {
+			return err
+		}
+		return s.Events.EventTracked(ent.NewContext(ctx, c), EventMerged, []uuid.UUID{primary})
 	})
 	if err != nil {
 		return nil, err
@@ -193,7 +199,7 @@ func mergeInto(ctx context.Context, c *ent.Client, tid uuid.UUID, p *mergeRow, d
 	for i, d := range dups {
 		ids[i] = d.String()
 	}
-	return events.Record(ctx, c, []uuid.UUID{p.ID}, "lead.merged", "merge", map[string]any{"duplicates": ids}, now)
+	return events.Record(ctx, c, []uuid.UUID{p.ID}, EventMerged, "merge", map[string]any{"duplicates": ids}, now)
 }
 
 // moveTagsSQL moves the duplicates' tags to the primary, except a tag of an

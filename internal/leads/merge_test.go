@@ -1,6 +1,8 @@
 package leads_test
 
 import (
+	"context"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/followup"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/internal/apperr"
@@ -62,7 +65,9 @@ func TestMergeLeadsSurvivorshipAndHistory(t *testing.T) {
 	}
 
 	later := now.Add(time.Minute)
-	merged, err := leads.New(f.c).Merge(f.ctx, p, []uuid.UUID{d1, d2}, &f.admin, later)
+	svc, told := leads.New(f.c), &eventsTold{}
+	svc.Events = told
+	merged, err := svc.Merge(f.ctx, p, []uuid.UUID{d1, d2}, &f.admin, later)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +100,10 @@ func TestMergeLeadsSurvivorshipAndHistory(t *testing.T) {
 	}
 	if n := countEvents(t, f, p, "lead.merged"); n != 1 {
 		t.Fatalf("no lead.merged event")
+	}
+	// The event trigger hears of it in the merge's transaction.
+	if want := []string{"lead.merged " + p.String() + " in the merge"}; !slices.Equal(told.got, want) {
+		t.Fatalf("the events watcher was told %q, want %q", told.got, want)
 	}
 	tags, err := f.c.Lead.Query().Where(lead.ID(p)).QueryTags().All(f.ctx)
 	if err != nil {
@@ -133,4 +142,20 @@ func TestMergeLeadsSurvivorshipAndHistory(t *testing.T) {
 			t.Errorf("%s: %v, want %s at %s", tc.name, err, tc.code, tc.field)
 		}
 	}
+}
+
+// eventsTold records what a leads.EventWatcher is told, and whether in a
+// transaction's client.
+type eventsTold struct{ got []string }
+
+func (e *eventsTold) EventTracked(ctx context.Context, name string, ids []uuid.UUID) error {
+	for _, id := range ids {
+		s := name + " " + id.String()
+		// The merge's transaction: the merged duplicates are MERGED in it.
+		if n, err := ent.FromContext(ctx).Lead.Query().Where(lead.StatusEQ(lead.StatusMERGED)).Count(ctx); err == nil && n == 2 {
+			s += " in the merge"
+		}
+		e.got = append(e.got, s)
+	}
+	return nil
 }

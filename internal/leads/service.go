@@ -3,6 +3,8 @@ package leads
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/internal/txn"
 )
@@ -14,6 +16,15 @@ type Service struct {
 	// Promises, when set, hears of every follow-up in its transaction
 	// (tasks.Service: follow-up promises as tasks).
 	Promises Promises
+	// Events, when set, hears of the system events a merge records
+	// (lead.merged), in the merge's transaction (journeys triggered by an
+	// event).
+	Events EventWatcher
+}
+
+// EventWatcher is told about events recorded on leads (internal/journey).
+type EventWatcher interface {
+	EventTracked(ctx context.Context, name string, leads []uuid.UUID) error
 }
 
 // Promises hears of each follow-up recorded on lead l, in the transaction
