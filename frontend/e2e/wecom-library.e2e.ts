@@ -14,7 +14,7 @@
 // scheduled broadcast's file is named the same way and its link opens the
 // broadcast; the 文件 list pages 20 at a time (next, previous). At
 // 390 px the page is cards, with no sideways scroll, and an upload and a
-// delete work there too.
+// delete work there too, and a file is picked from the picker's second page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -304,7 +304,7 @@ describe('the media library', () => {
     expect(b.errors).toEqual([]);
   });
 
-  it('is cards at 390 px: upload, the used video refused, an unused one deleted, no sideways scroll', async () => {
+  it('is cards at 390 px: upload, the used video refused, an unused one deleted, a file picked from the second page of the picker, no sideways scroll', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto('/wecom/media');
     await page.getByTestId('media-cards').waitFor();
@@ -330,6 +330,32 @@ describe('the media library', () => {
     await noSidewaysScroll();
     await row(video.node.id).waitFor();
     await shot(page, 'wecom-library-390');
+
+    // The picker at 390 px: a file for the code, its second page read, saved.
+    const files = await library('FILE');
+    const second = files.edges[10].node;
+    await page.goto('/wecom/contact-ways');
+    await page.locator(`[data-testid=cw-row][data-code="${code.id}"]`).getByTestId('cw-edit').click();
+    await page.getByTestId('cw-attach-add').click();
+    const card = page.getByTestId('cw-form-attachment').last();
+    await pick(page, card.getByTestId('cw-attach-type'), '文件');
+    await card.getByTestId('cw-attach-library-file').click();
+    const picker = page.locator('.ant-modal-wrap:visible .ant-modal').filter({ has: page.getByTestId('media-picker-search') });
+    await picker.getByTestId('media-picker-item').first().waitFor();
+    expect(await picker.getByTestId('media-picker-name').allInnerTexts()).toEqual(files.edges.slice(0, 10).map((e) => e.node.filename));
+    await picker.getByTestId('media-picker-next').click();
+    await picker.getByTestId('media-picker-pager').getByText(`第 2 / ${Math.ceil(files.totalCount / 10)} 页`).waitFor();
+    await expect.poll(() => picker.getByTestId('media-picker-name').allInnerTexts()).toEqual(files.edges.slice(10, 20).map((e) => e.node.filename));
+    await noSidewaysScroll();
+    await shot(page, 'wecom-library-picker-390', { fullPage: false });
+    await picker.locator(`[data-testid=media-picker-item][data-id="${second.id}"]`).getByTestId('media-picker-choose').click();
+    await picker.waitFor({ state: 'hidden' });
+    expect(await card.getByTestId('cw-attach-media').innerText()).toBe(second.filename);
+    await page.getByTestId('cw-submit').click();
+    await toast('已保存').waitFor();
+    const { contactWays } = await gql<{ contactWays: { id: string; welcomeAttachments: { type: string; mediaID: string | null }[] }[] }>(admin,
+      `{ contactWays { id welcomeAttachments { type mediaID } } }`);
+    expect(contactWays.find((c) => c.id === code.id)!.welcomeAttachments.at(-1)).toEqual({ type: 'FILE', mediaID: second.id });
     await page.setViewportSize({ width: 1440, height: 900 });
     expect(b.errors).toEqual([]);
   });
