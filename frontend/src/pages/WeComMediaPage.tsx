@@ -6,7 +6,7 @@
 // (useMediaUpload). 删除 asks first; a medium in use is refused by the API
 // (CONFLICT, extensions.usedBy) and the page says what uses it, the row
 // stays. A phone (below 768 px) gets cards instead of the table.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { Alert, App, Button, Card, Empty, List, Popconfirm, Segmented, Select, Space, Table, Tag, Tooltip, Typography, Upload } from 'antd';
 import { DeleteOutlined, FileOutlined, PictureOutlined, UploadOutlined, VideoCameraOutlined } from '@ant-design/icons';
@@ -41,9 +41,16 @@ export default function WeComMediaPage() {
     if (k) next.set('kind', k);
     else next.delete('kind');
     setParams(next);
+    // Uploading follows the kind shown.
+    if (k) setUploadKind(k);
   };
   const lib = useMediaLibrary(kind, PAGE_SIZE);
   const [uploadKind, setUploadKind] = useState<WeComMediaType>(kind ?? 'IMAGE');
+  // Deleting the last row of a later page empties it: go back one.
+  const { conn, loading, edges, page, prev } = lib;
+  useEffect(() => {
+    if (conn && !loading && edges.length === 0 && page > 0) prev();
+  }, [conn, loading, edges.length, page, prev]);
   const { send, fetching: uploading } = useMediaUpload();
   const [, remove] = useMutation(DeleteWeComMediaDoc);
   // The last delete refused because something uses the medium: shown above the list.
