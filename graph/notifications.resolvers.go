@@ -11,6 +11,8 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/graph/generated"
+	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/notices"
 )
 
@@ -39,3 +41,13 @@ func (r *queryResolver) UnreadNotificationCount(ctx context.Context) (int, error
 	}
 	return notices.Unread(ctx, r.db(ctx), v.UserID)
 }
+
+// NotificationAdded is the resolver for the notificationAdded field.
+func (r *subscriptionResolver) NotificationAdded(ctx context.Context) (<-chan *model.NotificationEvent, error) {
+	return r.subscribeNotifications(ctx)
+}
+
+// Subscription returns generated.SubscriptionResolver implementation.
+func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
+
+type subscriptionResolver struct{ *Resolver }

@@ -78,6 +78,8 @@ var RootPermissions = map[string]Permission{
 	"Query.notificationPage":        Authenticated, // the caller's own, paged
 	"Query.unreadNotificationCount": Authenticated, // the caller's own
 
+	"Subscription.notificationAdded": Authenticated, // the caller's own, live
+
 	"Mutation.ingestLeads":           {"lead", "write"},
 	"Mutation.mergeLeads":            {"lead", "write"},
 	"Mutation.dismissDuplicateGroup": {"lead", "write"}, // and each lead in write scope, as a merge

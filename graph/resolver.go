@@ -48,6 +48,9 @@ type Resolver struct {
 	Broadcaster *broadcast.Service
 	// Reports computes the funnel and the leaderboard.
 	Reports *funnel.Service
+	// Feed announces new notifications to Subscription.notificationAdded;
+	// nil: the subscription is refused.
+	Feed NotificationFeed
 	// Services is the set the fields above come from (app.New); resolvers
 	// reach the other services through it.
 	Services *app.Services

@@ -13,6 +13,7 @@ import (
 	"github.com/scrmhq/scrm/ent/notification"
 	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/leads"
+	"github.com/scrmhq/scrm/internal/notices"
 	"github.com/scrmhq/scrm/internal/tenant"
 )
 
@@ -87,13 +88,12 @@ func decodeLeads(t *asynq.Task) (leadsPayload, error) {
 	return p, nil
 }
 
-// NotificationChannel is the Redis channel a user's notifications are
-// published on.
-func NotificationChannel(userID uuid.UUID) string { return "scrm:notifications:" + userID.String() }
-
-// HandleNotificationsDeliver publishes undelivered notifications and marks
-// them delivered. A retry after a crash may publish one twice; it is marked
-// once, and clients dedupe by id.
+// HandleNotificationsDeliver publishes undelivered notifications on their
+// users' channels (notices.Channel; the api processes push them to live
+// subscribers) and marks them delivered. Every writer of notifications
+// queues it through the outbox in its transaction, so it runs once the rows
+// committed and never for a rolled back one. A retry after a crash may
+// publish one twice; it is marked once, and clients dedupe by id.
 func (h *Handlers) HandleNotificationsDeliver(ctx context.Context, t *asynq.Task) error {
 	p, err := decodeLeads(t)
 	if err != nil {
@@ -111,12 +111,9 @@ func (h *Handlers) HandleNotificationsDeliver(ctx context.Context, t *asynq.Task
 		if h.Redis == nil {
 			continue
 		}
-		raw, err := json.Marshal(map[string]any{"id": n.ID, "kind": n.Kind, "leadID": n.LeadID, "message": n.Message, "createdAt": n.CreatedAt})
-		if err != nil {
+		a := notices.Announcement{ID: n.ID, Kind: n.Kind, LeadID: n.LeadID, Message: n.Message, CreatedAt: n.CreatedAt}
+		if err := notices.Publish(ctx, h.Redis, n.UserID, a); err != nil {
 			return err
-		}
-		if err := h.Redis.Publish(ctx, NotificationChannel(n.UserID), raw).Err(); err != nil {
-			return fmt.Errorf("publish notification: %w", err)
 		}
 	}
 	if len(ids) == 0 {

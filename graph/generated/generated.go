@@ -64,6 +64,7 @@ type ResolverRoot interface {
 	SavedView() SavedViewResolver
 	Segment() SegmentResolver
 	StageChange() StageChangeResolver
+	Subscription() SubscriptionResolver
 	Tag() TagResolver
 	TagGroup() TagGroupResolver
 	Task() TaskResolver
@@ -668,6 +669,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	NotificationEvent struct {
+		Notification func(childComplexity int) int
+		UnreadCount  func(childComplexity int) int
+	}
+
 	OwnerChange struct {
 		Actor      func(childComplexity int) int
 		ActorID    func(childComplexity int) int
@@ -921,6 +927,10 @@ type ComplexityRoot struct {
 		Reason       func(childComplexity int) int
 		To           func(childComplexity int) int
 		ToID         func(childComplexity int) int
+	}
+
+	Subscription struct {
+		NotificationAdded func(childComplexity int) int
 	}
 
 	Suppression struct {
@@ -1391,6 +1401,9 @@ type SegmentResolver interface {
 }
 type StageChangeResolver interface {
 	By(ctx context.Context, obj *ent.StageChange) (*ent.User, error)
+}
+type SubscriptionResolver interface {
+	NotificationAdded(ctx context.Context) (<-chan *model.NotificationEvent, error)
 }
 type TagResolver interface {
 	WecomCorpTag(ctx context.Context, obj *ent.Tag) (bool, error)
@@ -4542,6 +4555,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.NotificationEdge.Node(childComplexity), true
 
+	case "NotificationEvent.notification":
+		if e.ComplexityRoot.NotificationEvent.Notification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEvent.Notification(childComplexity), true
+	case "NotificationEvent.unreadCount":
+		if e.ComplexityRoot.NotificationEvent.UnreadCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEvent.UnreadCount(childComplexity), true
+
 	case "OwnerChange.actor":
 		if e.ComplexityRoot.OwnerChange.Actor == nil {
 			break
@@ -5806,6 +5832,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StageChange.ToID(childComplexity), true
+
+	case "Subscription.notificationAdded":
+		if e.ComplexityRoot.Subscription.NotificationAdded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.NotificationAdded(childComplexity), true
 
 	case "Suppression.createdAt":
 		if e.ComplexityRoot.Suppression.CreatedAt == nil {
@@ -7159,6 +7192,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -13677,6 +13727,37 @@ extend type Query {
   "How many of the caller's notifications are unread."
   unreadNotificationCount: Int!
 }
+
+"""
+What Subscription.notificationAdded sends. The first event of a
+subscription, and any event after the server may have missed
+announcements (its Redis connection dropped, or the client fell far
+behind), is a resync: notification is null and the client reads its list
+again. Every other event carries one new notification of the caller.
+"""
+type NotificationEvent {
+  "The new notification; null on a resync."
+  notification: Notification
+  "How many of the caller's notifications are unread as the event is sent."
+  unreadCount: Int!
+}
+
+"""
+Live updates over the websocket transport (graphql-transport-ws, or the
+legacy graphql-ws protocol) at /graphql: sign in with connection_init's
+payload {"Authorization": "Bearer <token or API key>"}.
+"""
+type Subscription {
+  """
+  The caller's new notifications as they are written (after their
+  transaction commits, from any server process), read as the
+  notifications query reads them. The caller must be a user (an API key
+  has no notifications: FORBIDDEN). At most 5 subscriptions per
+  connection and 20 per user on one server (LIMIT_EXCEEDED). A socket
+  whose token expires is closed with code 4401.
+  """
+  notificationAdded: NotificationEvent!
+}
 `, BuiltIn: false},
 	{Name: "../schema/savedview.graphql", Input: `# Saved views (#24): a named state of a list, kept on the server per user so
 # it follows the user to any browser, and optionally shared with the whole
@@ -15586,6 +15667,16 @@ func (ec *executionContext) childFields_NotificationEdge(ctx context.Context, fi
 		return ec.fieldContext_NotificationEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NotificationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "notification":
+		return ec.fieldContext_NotificationEvent_notification(ctx, field)
+	case "unreadCount":
+		return ec.fieldContext_NotificationEvent_unreadCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_OwnerChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -31722,6 +31813,61 @@ func (ec *executionContext) fieldContext_NotificationEdge_cursor(_ context.Conte
 	return graphql.NewScalarFieldContext("NotificationEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _NotificationEvent_notification(ctx context.Context, field graphql.CollectedField, obj *model.NotificationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationEvent_notification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notification, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
+			return ec.marshalONotification2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐNotification(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationEvent_notification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Notification(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationEvent_unreadCount(ctx context.Context, field graphql.CollectedField, obj *model.NotificationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationEvent_unreadCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnreadCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationEvent_unreadCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationEvent", field, false, false, "Int")
+}
+
 func (ec *executionContext) _OwnerChange_id(ctx context.Context, field graphql.CollectedField, obj *ent.OwnerChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -36983,6 +37129,38 @@ func (ec *executionContext) fieldContext_StageChange_by(_ context.Context, field
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_notificationAdded(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_notificationAdded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().NotificationAdded(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationEvent) graphql.Marshaler {
+			return ec.marshalNNotificationEvent2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐNotificationEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_notificationAdded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationEvent(ctx, field)
 		},
 	}
 	return fc, nil
@@ -71420,6 +71598,44 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var notificationEventImplementors = []string{"NotificationEvent"}
+
+func (ec *executionContext) _NotificationEvent(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationEvent")
+		case "notification":
+			out.Values[i] = ec._NotificationEvent_notification(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "unreadCount":
+			out.Values[i] = ec._NotificationEvent_unreadCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var ownerChangeImplementors = []string{"OwnerChange", "Node"}
 
 func (ec *executionContext) _OwnerChange(ctx context.Context, sel ast.SelectionSet, obj *ent.OwnerChange) graphql.Marshaler {
@@ -73077,6 +73293,26 @@ func (ec *executionContext) _StageChange(ctx context.Context, sel ast.SelectionS
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "notificationAdded":
+		return ec._Subscription_notificationAdded(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var suppressionImplementors = []string{"Suppression", "Node"}
@@ -76725,6 +76961,14 @@ func (ec *executionContext) marshalNNotificationEdge2ᚖgithubᚗcomᚋscrmhqᚋ
 	return ec._NotificationEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNNotificationEvent2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐNotificationEvent(ctx context.Context, sel ast.SelectionSet, v *model.NotificationEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationEvent!")
+		return graphql.Null
+	}
+	return ec._NotificationEvent(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNNotificationOrderField2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐNotificationOrderField(ctx context.Context, v any) (*ent.NotificationOrderField, error) {
 	var res = new(ent.NotificationOrderField)
 	err := res.UnmarshalGQL(v)
@@ -79972,6 +80216,13 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋscrmhqᚋscrmᚋentᚐNo
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalONotification2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐNotification(ctx context.Context, sel ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Notification(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalONotificationWhereInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐNotificationWhereInputᚄ(ctx context.Context, v any) ([]*ent.NotificationWhereInput, error) {

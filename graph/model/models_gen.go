@@ -768,6 +768,18 @@ type LoginPayload struct {
 	User      *ent.User `json:"user"`
 }
 
+// What Subscription.notificationAdded sends. The first event of a
+// subscription, and any event after the server may have missed
+// announcements (its Redis connection dropped, or the client fell far
+// behind), is a resync: notification is null and the client reads its list
+// again. Every other event carries one new notification of the caller.
+type NotificationEvent struct {
+	// The new notification; null on a resync.
+	Notification *ent.Notification `json:"notification,omitempty"`
+	// How many of the caller's notifications are unread as the event is sent.
+	UnreadCount int `json:"unreadCount"`
+}
+
 type QuietHours struct {
 	Start    string `json:"start"`
 	End      string `json:"end"`
@@ -902,6 +914,12 @@ type StageInput struct {
 	RotDays     *int              `json:"rotDays,omitempty"`
 	FunnelStep  *stage.FunnelStep `json:"funnelStep,omitempty"`
 	Color       *string           `json:"color,omitempty"`
+}
+
+// Live updates over the websocket transport (graphql-transport-ws, or the
+// legacy graphql-ws protocol) at /graphql: sign in with connection_init's
+// payload {"Authorization": "Bearer <token or API key>"}.
+type Subscription struct {
 }
 
 // A do-not-disturb or blacklist entry, by phone, email or lead, optionally until a date.

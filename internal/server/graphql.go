@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -139,13 +138,7 @@ func (g *GraphQL) handler(es graphql.ExecutableSchema, ts *typed.Schema) http.Ha
 	d := g.d
 	srv := handler.New(es)
 	srv.SetQueryCache(documentCache{schema: ts, lru: g.documents})
-	srv.AddTransport(transport.Websocket{
-		KeepAlivePingInterval: 15 * time.Second,
-		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-			ctx, err := authenticate(ctx, d.Services.Auth, d.Services.Authz, bearer(p.Authorization()))
-			return ctx, &p, err
-		},
-	})
+	srv.AddTransport(g.websocket())
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -194,6 +187,9 @@ func (g *GraphQL) schema(ctx context.Context) (*workspaceSchema, error) {
 }
 
 func (g *GraphQL) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Upgrade") != "" {
+		r = withWSSession(r)
+	}
 	ws, err := g.schema(r.Context())
 	if err != nil {
 		g.d.Log.ErrorContext(r.Context(), "load the workspace schema", "err", err)

@@ -30,6 +30,7 @@ import (
 	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/longjob"
+	"github.com/scrmhq/scrm/internal/notices"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/jobs"
@@ -77,7 +78,7 @@ type Backlog interface {
 
 // resolver hands the services to the root resolver, which shares them with
 // the REST endpoints.
-func resolver(s *app.Services) *graph.Resolver {
+func resolver(s *app.Services, feed graph.NotificationFeed) *graph.Resolver {
 	return &graph.Resolver{
 		Client: s.Client, Auth: s.Auth, Authz: s.Authz, Fields: s.Fields, Clock: s.Clock, Queue: s.Queue,
 		Ingester:     s.Ingester,
@@ -88,6 +89,7 @@ func resolver(s *app.Services) *graph.Resolver {
 		Segmenter:    s.Segments,
 		Reports:      s.Reports,
 		Broadcaster:  s.Broadcasts,
+		Feed:         feed,
 		Services:     s,
 	}
 }
@@ -95,7 +97,11 @@ func resolver(s *app.Services) *graph.Resolver {
 // New returns the HTTP handler of the api role.
 func New(d Deps) http.Handler {
 	m := newMetrics(d.Registry)
-	res := resolver(d.Services)
+	var feed graph.NotificationFeed
+	if d.Redis != nil {
+		feed = notices.NewFeed(d.Redis, d.Log)
+	}
+	res := resolver(d.Services, feed)
 	gql := NewGraphQL(d, m, res)
 	b := &bulk{res: res, az: d.Services.Authz, log: d.Log}
 

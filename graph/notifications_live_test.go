@@ -1,0 +1,309 @@
+package graph_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/apitest"
+	"github.com/scrmhq/scrm/internal/notices"
+	"github.com/scrmhq/scrm/internal/tenant"
+)
+
+// wsDeadline bounds every wait on a socket: a push crosses the outbox, the
+// relay, Asynq, Redis and the other process's feed.
+const wsDeadline = 15 * time.Second
+
+// wsMsg is a graphql-transport-ws message.
+type wsMsg struct {
+	ID      string          `json:"id,omitempty"`
+	Type    string          `json:"type"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+// liveSocket is a graphql-transport-ws client (the protocol of the npm
+// graphql-ws package the web app uses).
+type liveSocket struct {
+	t    *testing.T
+	conn *websocket.Conn
+}
+
+// dialLive opens a socket to api's /graphql and sends connection_init with
+// payload; it returns the socket and the first message (connection_ack on
+// success).
+func dialLive(t *testing.T, api *apitest.API, payload map[string]any) (*liveSocket, wsMsg, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wsDeadline)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(api.URL, "http")+"/graphql",
+		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.CloseNow() })
+	s := &liveSocket{t: t, conn: conn}
+	raw, _ := json.Marshal(payload)
+	s.send(wsMsg{Type: "connection_init", Payload: raw})
+	m, err := s.read()
+	return s, m, err
+}
+
+func (s *liveSocket) send(m wsMsg) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wsDeadline)
+	defer cancel()
+	if err := wsjson.Write(ctx, s.conn, m); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// read returns the next message other than pings and pongs, or the error
+// (a websocket.CloseError when the server closed the socket).
+func (s *liveSocket) read() (wsMsg, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), wsDeadline)
+	defer cancel()
+	for {
+		var m wsMsg
+		if err := wsjson.Read(ctx, s.conn, &m); err != nil {
+			return m, err
+		}
+		if m.Type != "ping" && m.Type != "pong" {
+			return m, nil
+		}
+	}
+}
+
+const notificationAdded = `subscription { notificationAdded { unreadCount notification { id kind message lead { id name } } } }`
+
+type notificationEvent struct {
+	UnreadCount  int
+	Notification *struct {
+		ID, Kind, Message string
+		Lead              *struct{ ID, Name string }
+	}
+}
+
+// subscribe starts notificationAdded as operation id and returns its first
+// event (the resync: the unread count, no notification).
+func (s *liveSocket) subscribe(id string) notificationEvent {
+	s.t.Helper()
+	raw, _ := json.Marshal(map[string]any{"query": notificationAdded})
+	s.send(wsMsg{ID: id, Type: "subscribe", Payload: raw})
+	e := s.next(id)
+	if e.Notification != nil {
+		s.t.Fatalf("first event carries a notification: %+v", e.Notification)
+	}
+	return e
+}
+
+// next returns operation id's next event, failing on anything else.
+func (s *liveSocket) next(id string) notificationEvent {
+	s.t.Helper()
+	m, err := s.read()
+	if err != nil {
+		s.t.Fatalf("read event: %v", err)
+	}
+	if m.Type != "next" || m.ID != id {
+		s.t.Fatalf("got %s %s: %s, want next %s", m.Type, m.ID, m.Payload, id)
+	}
+	var out struct {
+		Data   struct{ NotificationAdded notificationEvent }
+		Errors []struct{ Message string }
+	}
+	if err := json.Unmarshal(m.Payload, &out); err != nil {
+		s.t.Fatal(err)
+	}
+	if len(out.Errors) > 0 {
+		s.t.Fatalf("event errors: %+v", out.Errors)
+	}
+	return out.Data.NotificationAdded
+}
+
+// TestNotificationsPushedAcrossProcesses runs Subscription.notificationAdded
+// on a second api process sharing the database and Redis: a task the
+// admin gives the rep through the first process reaches the rep's socket on
+// the second with the unread count; the analyst's socket gets only the
+// analyst's own notification; a notification whose transaction rolled back
+// is never announced.
+func TestNotificationsPushedAcrossProcesses(t *testing.T) {
+	one := apitest.New(t)
+	acme, admin := one.Workspace("acme")
+	repID, rep, analyst := repAndAnalyst(t, one, admin)
+	two := apitest.Start(t, one.DB, one.Redis, one.Clock)
+
+	repSock, ack, err := dialLive(t, two, map[string]any{"Authorization": "Bearer " + rep})
+	if err != nil || ack.Type != "connection_ack" {
+		t.Fatalf("rep's connection_init: %v %+v", err, ack)
+	}
+	if first := repSock.subscribe("1"); first.UnreadCount != 0 {
+		t.Fatalf("rep starts with %d unread", first.UnreadCount)
+	}
+	anaSock, _, err := dialLive(t, two, map[string]any{"Authorization": "Bearer " + analyst})
+	if err != nil {
+		t.Fatal(err)
+	}
+	anaSock.subscribe("a")
+
+	const createTask = `mutation($in: CreateTaskInput!){ createTask(input:$in){ id } }`
+	leadID := seedLeads(t, one, acme, 1)[0]
+	var me struct{ Me struct{ ID string } }
+	one.MustDo(rep, `{ me { id } }`, nil, &me)
+	due := one.Clock.Now().Add(48 * time.Hour).Format(time.RFC3339)
+	one.MustDo(admin, createTask, map[string]any{"in": map[string]any{
+		"title": "回访王五", "dueAt": due, "assigneeID": me.Me.ID, "leadID": leadID}}, nil)
+
+	got := repSock.next("1")
+	if got.Notification == nil || got.Notification.Kind != "task.assigned" || got.UnreadCount != 1 ||
+		!strings.Contains(got.Notification.Message, "回访王五") {
+		t.Fatalf("rep got %+v (notification %+v)", got, got.Notification)
+	}
+	// Read as the notifications query reads it for the rep (the lead's row
+	// scope and masking included).
+	var listed struct {
+		Notifications []struct {
+			ID, Kind, Message string
+			Lead              *struct{ ID, Name string }
+		}
+	}
+	one.MustDo(rep, `{ notifications(first: 1) { id kind message lead { id name } } }`, nil, &listed)
+	if pushed, _ := json.Marshal(got.Notification); len(listed.Notifications) != 1 || string(pushed) != string(must(json.Marshal(listed.Notifications[0]))) {
+		t.Fatalf("pushed %s, the query lists %+v", pushed, listed.Notifications)
+	}
+
+	// The analyst's own task comes next on its socket: the rep's, announced
+	// before it, would have come first had it leaked.
+	var ana struct{ Me struct{ ID string } }
+	one.MustDo(analyst, `{ me { id } }`, nil, &ana)
+	one.MustDo(admin, createTask, map[string]any{"in": map[string]any{
+		"title": "看报表", "dueAt": due, "assigneeID": ana.Me.ID}}, nil)
+	if e := anaSock.next("a"); e.Notification == nil || !strings.Contains(e.Notification.Message, "看报表") || e.UnreadCount != 1 {
+		t.Fatalf("analyst got %+v (notification %+v)", e, e.Notification)
+	}
+
+	// A rolled back notification, queued for delivery in its transaction
+	// as every writer does, then a committed one: the rep sees only the
+	// second.
+	ctx := tenant.NewContext(context.Background(), acme.Workspace.ID)
+	queue, ok := one.Services.Queue.(notices.Deliverer)
+	if !ok {
+		t.Fatal("the queue delivers no notifications")
+	}
+	write := func(msg string, commit bool) {
+		t.Helper()
+		tx, err := one.DB.Client.Tx(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tctx := ent.NewTxContext(ctx, tx)
+		n, err := tx.Notification.Create().SetUserID(repID).SetKind("test.note").SetMessage(msg).
+			SetCreatedAt(one.Clock.Now()).Save(tctx)
+		if err == nil {
+			err = queue.DeliverNotifications(tctx, acme.Workspace.ID, []uuid.UUID{n.ID})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if commit {
+			err = tx.Commit()
+		} else {
+			err = tx.Rollback()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Redis itself carries nothing of the rolled back one either.
+	raw := one.Redis.Client.Subscribe(ctx, notices.Channel(repID))
+	defer raw.Close()
+	if _, err := raw.Receive(ctx); err != nil { // the confirmation
+		t.Fatal(err)
+	}
+	write("rolled back", false)
+	write("committed", true)
+	rctx, cancel := context.WithTimeout(ctx, wsDeadline)
+	defer cancel()
+	if m, err := raw.ReceiveMessage(rctx); err != nil || !strings.Contains(m.Payload, `"committed"`) {
+		t.Fatalf("the first announcement on Redis after the rollback: %v %v", m, err)
+	}
+	if e := repSock.next("1"); e.Notification == nil || e.Notification.Message != "committed" || e.UnreadCount != 2 {
+		t.Fatalf("after a rollback and a commit the rep got %+v (notification %+v)", e, e.Notification)
+	}
+}
+
+// TestNotificationSocketSignIn: connection_init without a credential, or
+// with a bad one, closes the socket with 4401; an API key signs in but has
+// no notifications to subscribe to (FORBIDDEN); a connection runs at most 5
+// subscriptions.
+func TestNotificationSocketSignIn(t *testing.T) {
+	api := apitest.New(t)
+	_, admin := api.Workspace("acme")
+	for name, payload := range map[string]map[string]any{
+		"none": {}, "bad token": {"Authorization": "Bearer nope"},
+	} {
+		_, _, err := dialLive(t, api, payload)
+		if code := websocket.CloseStatus(err); code != 4401 {
+			t.Errorf("%s: closed with %d (%v), want 4401", name, code, err)
+		}
+	}
+
+	var key struct{ CreateAPIKey struct{ Key string } }
+	api.MustDo(admin, `mutation{ createAPIKey(input:{name:"live", roles:["admin"]}){ key } }`, nil, &key)
+	s, ack, err := dialLive(t, api, map[string]any{"X-API-Key": key.CreateAPIKey.Key})
+	if err != nil || ack.Type != "connection_ack" {
+		t.Fatalf("API key's connection_init: %v %+v", err, ack)
+	}
+	raw, _ := json.Marshal(map[string]any{"query": notificationAdded})
+	s.send(wsMsg{ID: "k", Type: "subscribe", Payload: raw})
+	if m, err := s.read(); err != nil || m.Type != "next" || !strings.Contains(string(m.Payload), "FORBIDDEN") {
+		t.Fatalf("an API key's subscription: %v %s %s", err, m.Type, m.Payload)
+	}
+
+	s, _, err = dialLive(t, api, map[string]any{"Authorization": "Bearer " + admin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		s.subscribe(string(rune('a' + i)))
+	}
+	s.send(wsMsg{ID: "f", Type: "subscribe", Payload: raw})
+	if m, err := s.read(); err != nil || !strings.Contains(string(m.Payload), "LIMIT_EXCEEDED") {
+		t.Fatalf("a sixth subscription: %v %s %s", err, m.Type, m.Payload)
+	}
+}
+
+// TestNotificationSocketExpiry: a socket whose token expires is closed with
+// 4401 and says why.
+func TestNotificationSocketExpiry(t *testing.T) {
+	api := apitest.New(t)
+	_, admin := api.Workspace("acme")
+	// The token has 12 hours to live on the services' clock: signed in a
+	// second before its end, the socket's wall-clock deadline is a second
+	// away.
+	api.Clock.Advance(12*time.Hour - time.Second)
+	s, ack, err := dialLive(t, api, map[string]any{"Authorization": "Bearer " + admin})
+	if err != nil || ack.Type != "connection_ack" {
+		t.Fatalf("connection_init: %v %+v", err, ack)
+	}
+	var ce websocket.CloseError
+	if _, err := s.read(); !errors.As(err, &ce) || ce.Code != 4401 {
+		t.Fatalf("expired socket: %v", err)
+	}
+	if !strings.Contains(ce.Reason, "expired") {
+		t.Fatalf("close reason %q", ce.Reason)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

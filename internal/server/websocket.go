@@ -1,0 +1,164 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+
+	"github.com/scrmhq/scrm/graph"
+	"github.com/scrmhq/scrm/internal/auth"
+)
+
+// Close codes of the GraphQL websocket beyond RFC 6455's, as graphql-ws's
+// client reads them: 4401 is not retried with the same credentials.
+const (
+	// CloseUnauthorized closes a socket whose connection_init carried no
+	// usable credential, or whose token or API key expired since.
+	CloseUnauthorized = 4401
+	// CloseForbidden closes a socket of an API key used after its expiry or
+	// from an address outside its list.
+	CloseForbidden = 4403
+)
+
+// MaxSubscriptionsPerConnection bounds the subscriptions one socket runs at
+// once (notices.MaxSubscriptionsPerUser bounds a user's on one server).
+const MaxSubscriptionsPerConnection = 5
+
+// wsSession is what one websocket's connection_init learned; the close
+// frame reads it to tell an expired sign-in from a normal end.
+type wsSession struct {
+	mu      sync.Mutex
+	expires time.Time // wall clock; zero: the credential does not expire
+	cancel  context.CancelFunc
+}
+
+func (s *wsSession) expired() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.expires.IsZero() && !time.Now().Before(s.expires)
+}
+
+type wsSessionKey struct{}
+
+// withWSSession marks an upgrade request's context with its session.
+func withWSSession(r *http.Request) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), wsSessionKey{}, &wsSession{}))
+}
+
+func sessionOf(ctx context.Context) *wsSession {
+	s, _ := ctx.Value(wsSessionKey{}).(*wsSession)
+	return s
+}
+
+// websocket is the GraphQL websocket transport: it speaks
+// graphql-transport-ws (graphql-ws's protocol) and the legacy graphql-ws
+// (subscriptions-transport-ws), signs the connection in from
+// connection_init's payload and closes it when the credential expires.
+func (g *GraphQL) websocket() transport.Websocket {
+	return transport.Websocket{
+		Implementation:        closeCodes{transport.CoderWebsocketImplementation{}},
+		KeepAlivePingInterval: 15 * time.Second,
+		InitTimeout:           30 * time.Second,
+		InitFunc:              g.initSocket,
+		CloseFunc: func(ctx context.Context, _ int) {
+			if s := sessionOf(ctx); s != nil && s.cancel != nil {
+				s.cancel()
+			}
+		},
+	}
+}
+
+// initCredential is connection_init's credential: {"Authorization": "Bearer
+// <token or key>"} as the HTTP header, or {"X-API-Key": "<key>"}.
+func initCredential(p transport.InitPayload) string {
+	for _, k := range []string{"X-API-Key", "x-api-key"} {
+		if v := p.GetString(k); v != "" {
+			return v
+		}
+	}
+	return bearer(p.Authorization())
+}
+
+// initSocket signs a socket in: a missing or refused credential closes it
+// with 4401 (4403 for an API key refused by expiry or address); an accepted
+// one holds until its expiry, when the socket closes with 4401.
+func (g *GraphQL) initSocket(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	refuse := func(code int, reason string) (context.Context, *transport.InitPayload, error) {
+		ctx = transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, code), reason)
+		return ctx, nil, errors.New(reason)
+	}
+	cred := initCredential(p)
+	if cred == "" {
+		return refuse(CloseUnauthorized, `sign in: send {"Authorization": "Bearer <token>"} in connection_init`)
+	}
+	ctx, err := authenticate(ctx, g.d.Services.Auth, g.d.Services.Authz, cred)
+	if err != nil {
+		var refused *auth.KeyRefused
+		if errors.As(err, &refused) {
+			return refuse(CloseForbidden, refused.Error())
+		}
+		return refuse(CloseUnauthorized, "the token or API key is not valid: sign in again")
+	}
+	exp, err := g.d.Services.Auth.Expiry(ctx, cred)
+	if err != nil {
+		return refuse(CloseUnauthorized, "the token or API key is not valid: sign in again")
+	}
+	if s := sessionOf(ctx); s != nil && !exp.IsZero() {
+		// The credential's expiry is on the services' clock; the socket's
+		// deadline on the wall clock.
+		at := time.Now().Add(exp.Sub(g.d.Services.Clock.Now()))
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, at)
+		ctx = transport.AppendCloseReason(ctx, "the sign-in expired: sign in again")
+		s.mu.Lock()
+		s.expires, s.cancel = at, cancel
+		s.mu.Unlock()
+	}
+	return graph.WithSubscriptionSlots(ctx, MaxSubscriptionsPerConnection), nil, nil
+}
+
+// closeCodes accepts sockets whose close frame says 4401 when the
+// connection's credential expired: gqlgen closes a socket whose context
+// ended with 1000 whatever the cause.
+type closeCodes struct {
+	transport.WebsocketImplementation
+}
+
+func (c closeCodes) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	conn, err := c.WebsocketImplementation.Accept(w, r, o)
+	if err != nil {
+		return nil, err
+	}
+	return &sessionConn{WebsocketConn: conn, s: sessionOf(r.Context())}, nil
+}
+
+type sessionConn struct {
+	transport.WebsocketConn
+	s *wsSession
+}
+
+func (c *sessionConn) WriteClose(code int, message string) error {
+	if code == transport.WebsocketCloseNormalClosure && c.s != nil && c.s.expired() {
+		code, message = CloseUnauthorized, "the sign-in expired: sign in again"
+	}
+	return c.WebsocketConn.WriteClose(code, message)
+}
+
+// SetReadLimit passes gqlgen's payload limit to the wrapped connection.
+func (c *sessionConn) SetReadLimit(n int64) {
+	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
+		l.SetReadLimit(n)
+	}
+}
+
+// SetReadDeadline passes gqlgen's pong deadline to the wrapped connection.
+func (c *sessionConn) SetReadDeadline(t time.Time) error {
+	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
+		return d.SetReadDeadline(t)
+	}
+	return nil
+}
