@@ -78,7 +78,12 @@ func (r *mutationResolver) CreateBroadcast(ctx context.Context, input model.Crea
 			return nil, err
 		}
 	}
-	return r.Broadcaster.Create(ctx, in)
+	b, err := r.Broadcaster.Create(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	// Stored media go to WeCom now, not when the run starts (docs/wecom.md).
+	return b, r.Services.WeCom.QueueMediaReady(ctx, b.Attachments)
 }
 
 // CancelBroadcast is the resolver for the cancelBroadcast field.

@@ -95,6 +95,8 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	handle(TypeWeComTagSync, h.HandleWeComTagSync)
 	handle(TypeWeComCorpTag, h.HandleWeComCorpTag)
 	handle(TypeWeComRemind, h.HandleWeComRemind)
+	handle(TypeWeComMediaReady, h.HandleWeComMediaReady)
+	handle(TypeWeComMediaRenew, h.HandleWeComMediaRenew)
 }
 
 // Periodic is one entry of the schedule.
@@ -127,6 +129,9 @@ func Schedule() []Periodic {
 		{Spec: "* * * * *", Period: time.Minute, Task: asynq.NewTask(TypeBroadcastsResume, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second)}},
 		{Spec: "* * * * *", Period: time.Minute, Task: asynq.NewTask(TypeSegmentsRefreshDue, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second), asynq.Queue("low")}},
 		{Spec: "* * * * *", Period: time.Minute, Task: asynq.NewTask(TypeJourneysDue, nil), Opts: []asynq.Option{asynq.Unique(50 * time.Second)}},
+		// Stored media of live codes and broadcasts uploaded again to WeCom
+		// before their ids expire (internal/wecom/mediaready.go).
+		{Spec: "45 * * * *", Period: time.Hour, Task: asynq.NewTask(TypeWeComMediaRenew, nil), Opts: []asynq.Option{asynq.Unique(55 * time.Minute), asynq.Queue("low")}},
 		{Spec: "*/5 * * * *", Period: 5 * time.Minute, Task: asynq.NewTask(TypeTasksOverdue, nil), Opts: []asynq.Option{asynq.Unique(4 * time.Minute), asynq.Queue("low")}},
 		// 19:00 UTC is 03:00 in China, the quietest hour of most workspaces.
 		{Spec: "0 19 * * *", Period: 24 * time.Hour, Task: asynq.NewTask(TypeScoringNightly, nil), Opts: []asynq.Option{asynq.Unique(23 * time.Hour), asynq.Queue("low")}},

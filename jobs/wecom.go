@@ -9,6 +9,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
 
+	"github.com/scrmhq/scrm/ent/wecommedia"
+	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/wecom"
 )
 
@@ -192,5 +194,87 @@ func (h *Handlers) HandleWeComRemind(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("remind a mass-send member: %w", err)
 	}
 	h.Log.InfoContext(ctx, "mass-send reminder", "tenant", p.TenantID, "template", p.GroupMsgID, "asked", asked)
+	return nil
+}
+
+// Stored media ready ahead of their sends (internal/wecom/mediaready.go).
+const (
+	// TypeWeComMediaReady uploads a workspace's stored media to WeCom
+	// (media/upload) ahead of the welcomes and mass sends that use them:
+	// the media named in its payload (written when a code or a broadcast
+	// is saved), or, with none named, every medium its live codes and
+	// broadcasts use whose WeCom id is getting old.
+	TypeWeComMediaReady = "wecom:media-ready"
+	// TypeWeComMediaRenew is the hourly pass that queues a
+	// TypeWeComMediaReady for every workspace with stored media whose WeCom
+	// id is missing or old.
+	TypeWeComMediaRenew = "wecom:media-renew"
+)
+
+type mediaReadyPayload struct {
+	TenantID uuid.UUID   `json:"tenant_id"`
+	MediaIDs []uuid.UUID `json:"media_ids,omitempty"`
+}
+
+// EnqueueWeComMediaReady implements wecom.Queue. No task id: a second task
+// for the same media finds them fresh (or waits for the first one's upload
+// and takes its id) and uploads nothing.
+func (q Queue) EnqueueWeComMediaReady(ctx context.Context, tenantID uuid.UUID, mediaIDs []uuid.UUID) error {
+	b, err := json.Marshal(mediaReadyPayload{TenantID: tenantID, MediaIDs: mediaIDs})
+	if err != nil {
+		return err
+	}
+	if err := q.enqueue(ctx, tenantID, asynq.NewTask(TypeWeComMediaReady, b), asynq.MaxRetry(8),
+		asynq.Timeout(10*time.Minute)); err != nil {
+		return fmt.Errorf("enqueue %s: %w", TypeWeComMediaReady, err)
+	}
+	return nil
+}
+
+// HandleWeComMediaReady uploads a workspace's stored media ahead of their
+// sends. WeCom's refusals are logged (the sends report them too); network
+// errors retry the task.
+func (h *Handlers) HandleWeComMediaReady(ctx context.Context, t *asynq.Task) error {
+	var p mediaReadyPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.TenantID == uuid.Nil {
+		return fmt.Errorf("%w: bad payload", asynq.SkipRetry)
+	}
+	res, err := h.Services.WeCom.ReadyMedia(h.systemWork(ctx, p.TenantID), p.MediaIDs)
+	if res.Uploaded > 0 || len(res.Refused) > 0 {
+		h.Log.InfoContext(ctx, "stored media uploaded to WeCom ahead", "tenant", p.TenantID, "uploaded", res.Uploaded,
+			"fresh", res.Fresh, "refused", res.Refused)
+	}
+	if err != nil {
+		return fmt.Errorf("ready stored media: %w", err)
+	}
+	return nil
+}
+
+// HandleWeComMediaRenew queues the renewal of every workspace that has
+// stored media without a WeCom id younger than wecom.MediaRenewAfter (most
+// are unused: the workspace's task finds what live codes and broadcasts
+// use). One task per workspace and hour.
+func (h *Handlers) HandleWeComMediaRenew(ctx context.Context, _ *asynq.Task) error {
+	now := h.Services.Clock.Now()
+	var tenants []uuid.UUID
+	err := h.Services.Client.WeComMedia.Query().
+		Where(wecommedia.Or(wecommedia.MediaIDIsNil(), wecommedia.MediaUploadedAtIsNil(),
+			wecommedia.MediaUploadedAtLTE(now.Add(-wecom.MediaRenewAfter)))).
+		Unique(true).Select(wecommedia.FieldTenantID).Scan(tenant.System(ctx), &tenants)
+	if err != nil {
+		return fmt.Errorf("find workspaces with media to renew: %w", err)
+	}
+	slot := now.Truncate(time.Hour).Unix()
+	for _, tid := range tenants {
+		b, err := json.Marshal(mediaReadyPayload{TenantID: tid})
+		if err != nil {
+			return err
+		}
+		if err := h.Queue.enqueue(ctx, tid, asynq.NewTask(TypeWeComMediaReady, b), asynq.Queue("low"), asynq.MaxRetry(5),
+			asynq.Timeout(30*time.Minute), asynq.Retention(time.Hour),
+			asynq.TaskID(fmt.Sprintf("%s:%s:%d", TypeWeComMediaReady, tid, slot))); err != nil {
+			return fmt.Errorf("enqueue %s: %w", TypeWeComMediaReady, err)
+		}
+	}
 	return nil
 }

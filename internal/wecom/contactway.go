@@ -119,7 +119,11 @@ func (s *Service) CreateContactWay(ctx context.Context, in ContactWayInput) (*en
 		SetUserIds(ids).SetStrategy(strategy).SetSource(source).SetTagIds(in.TagIDs).
 		SetWelcomeMessage(welcome).SetWelcomeAttachments(attachments).SetSkipVerify(skip).SetNillablePoolID(in.PoolID).
 		SetNillableCreatedByID(in.CreatedBy).SetCreatedAt(now).SetUpdatedAt(now)
-	return create.Save(ctx)
+	cw, err := create.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return cw, s.QueueMediaReady(ctx, attachments)
 }
 
 // checkStrategy checks a code's strategy ("" is FIXED).
@@ -264,6 +268,9 @@ func (s *Service) UpdateContactWay(ctx context.Context, id uuid.UUID, in Contact
 			return nil, err
 		}
 		u.SetWelcomeAttachments(attachments)
+		if err := s.QueueMediaReady(ctx, attachments); err != nil {
+			return nil, err
+		}
 	}
 	skip := cw.SkipVerify
 	if in.SkipVerify != nil {
@@ -335,7 +342,9 @@ func (s *Service) DeleteContactWay(ctx context.Context, id uuid.UUID) error {
 // and stats it had. The code gets the new config id and QR code URL. Members
 // since deactivated or unlinked are BAD_USER_INPUT at userIDs[i] (the
 // code's i-th member; a deleted code cannot be edited, so they are linked or
-// reactivated first, or a new code is made); a code not deleted is a
+// reactivated first, or a new code is made), and so is an attachment naming
+// a stored medium deleted since, at welcomeAttachments[i].<field>, as
+// update would refuse it; a code not deleted is a
 // CONFLICT; a refusal by WeCom is a CONFLICT and nothing changes.
 func (s *Service) RestoreContactWay(ctx context.Context, id uuid.UUID) (*ent.ContactWay, error) {
 	c := txn.Client(ctx, s.Client)
@@ -354,6 +363,17 @@ func (s *Service) RestoreContactWay(ctx context.Context, id uuid.UUID) (*ent.Con
 		var ae *apperr.Error
 		if errors.As(err, &ae) {
 			return nil, apperr.New(ae.Code, ae.Field, "a member of the code cannot be restored with it: %s", ae.Message)
+		}
+		return nil, err
+	}
+	// The attachments are checked as an update would check them (a
+	// medium deleted from the library since the delete of the code, or of
+	// another kind); the share lock keeps a delete of the media from
+	// passing until this restore is done.
+	if err := s.CheckMedia(ctx, "welcomeAttachments", cw.WelcomeAttachments); err != nil {
+		var ae *apperr.Error
+		if errors.As(err, &ae) {
+			return nil, apperr.New(ae.Code, ae.Field, "an attachment of the code cannot be restored with it: %s (replace the attachment after a new code is made, or upload the medium again and make a new code)", ae.Message)
 		}
 		return nil, err
 	}
@@ -382,6 +402,9 @@ func (s *Service) RestoreContactWay(ctx context.Context, id uuid.UUID) (*ent.Con
 		if err == nil {
 			err = apperr.New(apperr.Conflict, "id", "the code was restored meanwhile")
 		}
+		return nil, err
+	}
+	if err := s.QueueMediaReady(ctx, cw.WelcomeAttachments); err != nil {
 		return nil, err
 	}
 	return c.ContactWay.Get(ctx, id)

@@ -101,6 +101,22 @@ func (s *Service) MediaUses(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID
 	return mediaUses(ctx, txn.Client(ctx, s.Client), ids)
 }
 
+// liveMediaRefs selects (kind, id, name, ref) for each stored-media ref
+// (a gid, base64 padding trimmed as gid.Decode does) that an attachment of
+// a live code or broadcast of workspace $1 names, read as CheckMedia reads
+// them: an image's, a video's or a file's media_id, a mini-program's
+// pic_media_id. Raw WeCom media ids come out too and match no stored id.
+var liveMediaRefs = func() string {
+	const attRefs = `CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(%[1]s) = 'array' THEN %[1]s ELSE '[]'::jsonb END) a
+		CROSS JOIN LATERAL (VALUES (a->'image'->>'media_id'), (a->'video'->>'media_id'), (a->'file'->>'media_id'),
+			(a->'miniprogram'->>'pic_media_id')) r(ref)`
+	return `SELECT 'CONTACT_WAY' AS kind, c.id, c.name, rtrim(r.ref, '=') AS ref FROM contact_ways c ` + fmt.Sprintf(attRefs, "c.welcome_attachments") + `
+		WHERE c.tenant_id = $1 AND c.deleted_at IS NULL AND r.ref IS NOT NULL
+		UNION ALL
+		SELECT 'BROADCAST', b.id, b.name, rtrim(r.ref, '=') FROM broadcasts b ` + fmt.Sprintf(attRefs, "b.attachments") + `
+		WHERE b.tenant_id = $1 AND b.status IN ('SCHEDULED', 'PLANNING', 'SENDING', 'PAUSED') AND r.ref IS NOT NULL`
+}()
+
 func mediaUses(ctx context.Context, c *ent.Client, ids []uuid.UUID) (map[uuid.UUID][]MediaUse, error) {
 	out := map[uuid.UUID][]MediaUse{}
 	if len(ids) == 0 {
@@ -116,18 +132,8 @@ func mediaUses(ctx context.Context, c *ent.Client, ids []uuid.UUID) (map[uuid.UU
 		refs[i] = gid.Encode(id)
 		byRef[refs[i]] = id
 	}
-	// The refs of an attachment, as CheckMedia reads them; an id given with
-	// base64 padding is the same id (gid.Decode trims it).
-	const attRefs = `CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(%[1]s) = 'array' THEN %[1]s ELSE '[]'::jsonb END) a
-		CROSS JOIN LATERAL (VALUES (a->'image'->>'media_id'), (a->'video'->>'media_id'), (a->'file'->>'media_id'),
-			(a->'miniprogram'->>'pic_media_id')) r(ref)`
-	query := `SELECT DISTINCT u.kind, u.id, u.name, u.ref FROM (
-		SELECT 'CONTACT_WAY' AS kind, c.id, c.name, rtrim(r.ref, '=') AS ref FROM contact_ways c ` + fmt.Sprintf(attRefs, "c.welcome_attachments") + `
-		WHERE c.tenant_id = $1 AND c.deleted_at IS NULL AND rtrim(r.ref, '=') = ANY($2)
-		UNION ALL
-		SELECT 'BROADCAST', b.id, b.name, rtrim(r.ref, '=') FROM broadcasts b ` + fmt.Sprintf(attRefs, "b.attachments") + `
-		WHERE b.tenant_id = $1 AND b.status IN ('SCHEDULED', 'PLANNING', 'SENDING', 'PAUSED') AND rtrim(r.ref, '=') = ANY($2)
-	) u ORDER BY u.kind DESC, u.name, u.id`
+	query := `SELECT DISTINCT u.kind, u.id, u.name, u.ref FROM (` + liveMediaRefs + `) u
+		WHERE u.ref = ANY($2) ORDER BY u.kind DESC, u.name, u.id`
 	rows, err := c.QueryContext(ctx, query, tid, pq.Array(refs))
 	if err != nil {
 		return nil, fmt.Errorf("wecom: media uses: %w", err)

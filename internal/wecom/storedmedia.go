@@ -31,9 +31,19 @@ import (
 // and mass-send templates' video, file and mini-program cover attachments
 // (and images by media_id) take only such ids. A code brings customers in
 // for months and a mass send recurs, so the workspace keeps the file here
-// (uploadWeComMedia: wecom_media) and attachments name it by its id; at
-// send time mediaIDs uploads it again when its last media_id is missing
-// or older than mediaFresh, and keeps the new one.
+// (uploadWeComMedia: wecom_media) and attachments name it by its id. The
+// upload happens ahead of the sends (mediaready.go: when a code or a
+// broadcast is saved, and renewed hourly while they are live); at send time
+// mediaIDs uses the kept media_id when it is younger than mediaFresh and
+// only otherwise uploads itself, the fallback.
+
+// MediaRenewAfter is the age of a kept WeCom media id from which the media
+// of live codes and broadcasts are uploaded again ahead of any send
+// (ReadyMedia, run hourly): 12 hours before the send-time limit of 60
+// hours (mediaFresh), so the hourly renewal has twelve passes, each with
+// its retries, to succeed before a welcome would have to upload inside
+// its 20-second window. A used medium is uploaded about every two days.
+const MediaRenewAfter = 48 * time.Hour
 
 // Media types of uploadWeComMedia, media/upload's types in upper case.
 const (
@@ -49,9 +59,16 @@ var mediaLimits = map[string]int{MediaImage: 10 << 20, MediaVideo: 10 << 20, Med
 
 const (
 	minMediaBytes = 6
-	// mediaFresh is how long a media_id is used after WeCom made it: its
-	// 3 days less a margin for a send that takes a while and for clocks.
+	// mediaFresh is how long a media_id is used at send time after WeCom
+	// made it: its 3 days less 12 hours for a send that takes a while
+	// (a mass send's templates are made member after member, a pass may be
+	// retried) and for the two clocks.
 	mediaFresh = 60 * time.Hour
+	// mediaRenew is MediaRenewAfter.
+	mediaRenew = MediaRenewAfter
+	// lockMediaUpload is the advisory lock class (pg_advisory_xact_lock(int,
+	// int)) of one medium's upload.
+	lockMediaUpload = 7405
 	// maxFilename is the longest file name kept (bytes, whole runes).
 	maxFilename = 200
 )
@@ -245,7 +262,7 @@ func (s *Service) mediaIDs(ctx context.Context, api *contacts, atts []schematype
 			if id == uuid.Nil {
 				continue
 			}
-			mediaID, err := s.freshMediaID(ctx, api, id)
+			mediaID, _, err := s.freshMediaID(ctx, api, id, mediaFresh)
 			if err != nil {
 				return nil, err
 			}
@@ -257,17 +274,55 @@ func (s *Service) mediaIDs(ctx context.Context, api *contacts, atts []schematype
 }
 
 // freshMediaID is a WeCom media id of stored medium id made less than
-// mediaFresh ago, uploading the file again when there is none.
-func (s *Service) freshMediaID(ctx context.Context, api *contacts, id uuid.UUID) (string, error) {
-	m, err := s.Client.WeComMedia.Get(ctx, id)
+// maxAge ago, uploading the file again when there is none. One upload of a
+// medium runs at a time: the upload happens under a transaction-scoped
+// advisory lock on the medium (lockMediaUpload), and a caller that waited
+// for it reads the row again and takes the id the winner kept instead of
+// uploading too. The lock is not the row's: a code saved or the medium
+// deleted meanwhile does not wait for WeCom. uploaded says whether this
+// call uploaded.
+func (s *Service) freshMediaID(ctx context.Context, api *contacts, id uuid.UUID, maxAge time.Duration) (mediaID string, uploaded bool, err error) {
+	m, err := s.Client.WeComMedia.Query().Where(wecommedia.ID(id)).
+		Select(wecommedia.FieldMediaID, wecommedia.FieldMediaUploadedAt).Only(ctx)
 	if ent.IsNotFound(err) {
-		return "", &MediaError{Why: "an attachment's media was deleted from the workspace"}
+		return "", false, &MediaError{Why: "an attachment's media was deleted from the workspace"}
 	}
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
-	if m.MediaID != nil && m.MediaUploadedAt != nil && s.Now().Sub(*m.MediaUploadedAt) < mediaFresh {
-		return *m.MediaID, nil
+	if fresh(m, s.Now(), maxAge) {
+		return *m.MediaID, false, nil
+	}
+	tx, err := s.Client.Tx(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if _, err = tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1::int4, hashtext($2::text))`, lockMediaUpload, id.String()); err != nil {
+		return "", false, fmt.Errorf("wecom: lock the medium: %w", err)
+	}
+	// Again: another sender may have uploaded it while this one waited.
+	m, err = tx.WeComMedia.Query().Where(wecommedia.ID(id)).
+		Select(wecommedia.FieldMediaID, wecommedia.FieldMediaUploadedAt).Only(ctx)
+	if ent.IsNotFound(err) {
+		return "", false, &MediaError{Why: "an attachment's media was deleted from the workspace"}
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if fresh(m, s.Now(), maxAge) {
+		return *m.MediaID, false, tx.Commit()
+	}
+	m, err = tx.WeComMedia.Get(ctx, id) // the bytes, only now
+	if ent.IsNotFound(err) {
+		return "", false, &MediaError{Why: "an attachment's media was deleted from the workspace"}
+	}
+	if err != nil {
+		return "", false, err
 	}
 	var res *uploadedMedia
 	err = api.retrying(func() error {
@@ -278,21 +333,30 @@ func (s *Service) freshMediaID(ctx context.Context, api *contacts, id uuid.UUID)
 	var ce *util.CommonError
 	switch {
 	case errors.As(err, &ce):
-		return "", &MediaError{Why: fmt.Sprintf("WeCom refused the upload of %s (media/upload): errcode %d %s", m.Filename, ce.ErrCode, ce.ErrMsg)}
+		return "", false, &MediaError{Why: fmt.Sprintf("WeCom refused the upload of %s (media/upload): errcode %d %s", m.Filename, ce.ErrCode, ce.ErrMsg)}
 	case err != nil:
-		return "", fmt.Errorf("wecom: media/upload of %s: %w", m.Filename, err)
+		return "", false, fmt.Errorf("wecom: media/upload of %s: %w", m.Filename, err)
 	case res.MediaID == "":
-		return "", errors.New("wecom: media/upload answered no media_id")
+		return "", false, errors.New("wecom: media/upload answered no media_id")
 	}
 	made := s.Now()
 	if sec, err := strconv.ParseInt(res.CreatedAt, 10, 64); err == nil && sec > 0 && time.Unix(sec, 0).Before(made) {
 		made = time.Unix(sec, 0) // WeCom's clock starts the 3 days
 	}
-	if err := s.Client.WeComMedia.UpdateOneID(id).SetMediaID(res.MediaID).SetMediaUploadedAt(made).Exec(ctx); err != nil &&
+	if err = tx.WeComMedia.UpdateOneID(id).SetMediaID(res.MediaID).SetMediaUploadedAt(made).Exec(ctx); err != nil &&
 		!ent.IsNotFound(err) {
-		return "", err
+		return "", false, err
 	}
-	return res.MediaID, nil
+	if err = tx.Commit(); err != nil {
+		return "", false, err
+	}
+	return res.MediaID, true, nil
+}
+
+// fresh reports whether m has a WeCom media id made less than maxAge
+// before now.
+func fresh(m *ent.WeComMedia, now time.Time, maxAge time.Duration) bool {
+	return m.MediaID != nil && *m.MediaID != "" && m.MediaUploadedAt != nil && now.Sub(*m.MediaUploadedAt) < maxAge
 }
 
 type uploadedMedia struct {

@@ -140,11 +140,12 @@ func with(base map[string]any, k string, v any) map[string]any {
 
 // TestWelcomeWithStoredMedia: a code's welcome sends a video, a file and a
 // mini-program whose cover is a stored image: each is uploaded through
-// media/upload at the first send (a busy answer retried), the media ids are
-// used again a day later, and after 2.5 days (the fake's ids live 3) the
-// files are uploaded again: no expired id is ever sent (the fake fails the
-// test on one). WeCom's refusal of an upload fails that welcome with its
-// errcode.
+// media/upload when the code is saved (a busy answer retried), so the
+// first welcome uploads nothing; the media ids are used again a day later,
+// and after 2.5 days with no renewal pass (TestStoredMediaReadyAhead runs
+// them) the welcome itself uploads the files again, the fallback: no
+// expired id is ever sent (the fake fails the test on one). WeCom's refusal
+// of an upload fails that welcome with its errcode.
 func TestWelcomeWithStoredMedia(t *testing.T) {
 	api := apitest.New(t)
 	created, admin := api.Workspace("acme")
@@ -161,6 +162,8 @@ func TestWelcomeWithStoredMedia(t *testing.T) {
 	cover := storeMedium(t, api, admin, "IMAGE", "cover.png", pngData)
 	video := storeMedium(t, api, admin, "VIDEO", "intro.mp4", mp4(64))
 	file := storeMedium(t, api, admin, "FILE", "prices.pdf", []byte("%PDF-1.4 prices"))
+	const upload = "/cgi-bin/media/upload"
+	fake.MediaErrcodes = []int{-1} // busy once: retried
 
 	var cw struct {
 		CreateContactWay struct {
@@ -183,6 +186,10 @@ func TestWelcomeWithStoredMedia(t *testing.T) {
 	if len(got) != 3 || got[0].Type != "VIDEO" || got[0].MediaID != video.ID || got[0].Media == nil || got[0].Media.Filename != "intro.mp4" ||
 		got[2].PicMediaID != cover.ID || got[2].Media == nil || got[2].Media.Filename != "cover.png" {
 		t.Fatalf("the code's attachments: %+v", got)
+	}
+	api.WaitIdle()
+	if fake.Count(upload) != 4 || len(fake.UploadedMedia()) != 3 {
+		t.Fatalf("the code's save: %d media/upload calls, %d media; want 4 (one busy) and 3", fake.Count(upload), len(fake.UploadedMedia()))
 	}
 	code := fake.ByState(cw.CreateContactWay.State)
 	n := 0
@@ -212,8 +219,6 @@ func TestWelcomeWithStoredMedia(t *testing.T) {
 		}
 		return ids
 	}
-	const upload = "/cgi-bin/media/upload"
-	fake.MediaErrcodes = []int{-1} // busy once: retried
 	first := add()
 	if fake.Count(upload) != 4 || len(fake.UploadedMedia()) != 3 || first["video"] == nil || first["video"] == video.ID ||
 		first["file"] == nil || first["miniprogram"] == nil {
@@ -249,10 +254,11 @@ func TestWelcomeWithStoredMedia(t *testing.T) {
 }
 
 // TestRecurringMassSendUploadsAgain: a weekly staff mass send with a stored
-// video uploads it through media/upload for the first run; the next run,
-// a week later, uploads it again (the first media id expired by the fake's
-// clock, and is never sent); WeCom's refusal of an upload fails the run's
-// deliveries with the errcode and makes no template.
+// video uploads it through media/upload when it is saved, and the first
+// run uses that id; the next run, a week later with no renewal pass in
+// between, uploads it again at send time (the first media id expired by
+// the fake's clock, and is never sent); WeCom's refusal of an upload fails
+// the run's deliveries with the errcode and makes no template.
 func TestRecurringMassSendUploadsAgain(t *testing.T) {
 	api, admin, fake, created, _, seg := massSendFixture(t)
 	video := storeMedium(t, api, admin, "VIDEO", "weekly.mp4", mp4(32))
@@ -261,6 +267,9 @@ func TestRecurringMassSendUploadsAgain(t *testing.T) {
 		"name": "每周视频", "segmentID": seg.CreateSegment.ID, "channel": "wecom", "template": "本周新品", "cron": "0 10 * * 1",
 		"scheduledAt": api.Clock.Now(), "attachments": []any{map[string]any{"type": "VIDEO", "mediaID": video.ID}}}}, &bc)
 	api.WaitIdle()
+	if n := fake.Count("/cgi-bin/media/upload"); n != 1 {
+		t.Fatalf("the broadcast's save made %d media/upload calls, want 1", n)
+	}
 	ctx := tenant.NewContext(context.Background(), created.Workspace.ID)
 	id := mustDecode(t, bc.CreateBroadcast.ID)
 	api.Clock.Advance(2 * time.Minute)

@@ -77,6 +77,9 @@ type Queue interface {
 	EnqueueWeComCorpTag(ctx context.Context, tenantID uuid.UUID, ch CorpTagChange) error
 	// EnqueueWeComRemind reminds a mass-send template's member at at.
 	EnqueueWeComRemind(ctx context.Context, tenantID, groupMsgID uuid.UUID, at time.Time) error
+	// EnqueueWeComMediaReady uploads stored media to WeCom ahead of their
+	// sends (ReadyMedia).
+	EnqueueWeComMediaReady(ctx context.Context, tenantID uuid.UUID, mediaIDs []uuid.UUID) error
 }
 
 // Tagger tags leads (tagging.Service).

@@ -90,7 +90,11 @@ type Server struct {
 	// instead of keeping the file.
 	Media         map[string]*Medium
 	MediaErrcodes []int
-	mediaSeq      int
+	// HoldUploads, when set, makes each media/upload call first hand the
+	// test a channel on it and wait until the test closes that channel, so
+	// a test holds an upload in flight while it starts another (media.go).
+	HoldUploads chan chan struct{}
+	mediaSeq    int
 }
 
 // Customer is an external contact and the members who have it.

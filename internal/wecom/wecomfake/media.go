@@ -110,6 +110,19 @@ var mediaLimits = map[string]struct {
 }{"image": {10 << 20, 40009}, "voice": {2 << 20, 40006}, "video": {10 << 20, 40011}, "file": {20 << 20, 40006}}
 
 func (f *Server) uploadMedia(w http.ResponseWriter, r *http.Request) {
+	if hold := f.HoldUploads; hold != nil {
+		release := make(chan struct{})
+		select {
+		case hold <- release:
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		case <-r.Context().Done():
+			return
+		}
+	}
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
 	if !f.authorized(w, r) {

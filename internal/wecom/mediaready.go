@@ -1,0 +1,141 @@
+package wecom
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/schema/schematype"
+	"github.com/scrmhq/scrm/ent/wecommedia"
+	"github.com/scrmhq/scrm/internal/txn"
+)
+
+// Stored media ready ahead of the sends. A welcome must reach WeCom
+// within 20 seconds of the add, and the first media/upload of a 10 MB video
+// can take most of that, so the upload does not wait for the first add:
+// saving a code or a broadcast whose attachments name stored media without
+// a WeCom id younger than mediaRenew writes a wecom:media-ready task in the
+// save's transaction (QueueMediaReady), and an hourly pass (the
+// wecom:media-renew schedule in jobs) uploads again, from mediaRenew on,
+// the media that live codes and broadcasts use. A welcome then finds an id
+// younger than mediaFresh and calls only send_welcome_msg; its own upload
+// (mediaIDs) stays the fallback for a renewal that has not succeeded.
+
+// MediaReadiness is what one ReadyMedia pass did.
+type MediaReadiness struct {
+	// Uploaded is how many media it uploaded; Fresh how many already had a
+	// recent id (another pass or a send got there first).
+	Uploaded, Fresh int
+	// Refused are WeCom's refusals (or media deleted meanwhile), one line
+	// each; the sends that use them report the same.
+	Refused []string
+}
+
+// ReadyMedia uploads to WeCom those of the workspace's stored media ids
+// whose kept WeCom media id is missing or mediaRenew old, or, when ids is
+// empty, those of every medium a live code or broadcast uses (MediaUses'
+// notion of live). A workspace without the corp's customer-contact secret
+// has nothing to send them with: nothing is done. Network errors are
+// returned after every medium was tried (the task is retried); WeCom's
+// refusals are listed in Refused and not retried here.
+func (s *Service) ReadyMedia(ctx context.Context, ids []uuid.UUID) (MediaReadiness, error) {
+	var res MediaReadiness
+	cfg, err := s.syncConfig(ctx)
+	if errors.Is(err, ErrSyncNotConfigured) {
+		return res, nil
+	}
+	if err != nil {
+		return res, err
+	}
+	if len(ids) == 0 {
+		if ids, err = s.usedMedia(ctx); err != nil {
+			return res, err
+		}
+	}
+	if ids, err = s.staleMedia(ctx, s.Client, ids); err != nil {
+		return res, err
+	}
+	api := s.tokens.contacts(cfg)
+	var errs []error
+	for _, id := range ids {
+		_, uploaded, err := s.freshMediaID(ctx, api, id, mediaRenew)
+		var me *MediaError
+		switch {
+		case errors.As(err, &me):
+			res.Refused = append(res.Refused, me.Why)
+		case err != nil:
+			errs = append(errs, err)
+		case uploaded:
+			res.Uploaded++
+		default:
+			res.Fresh++
+		}
+	}
+	return res, errors.Join(errs...)
+}
+
+// usedMedia is the ids of the stored media that the workspace's live codes
+// and broadcasts name.
+func (s *Service) usedMedia(ctx context.Context) ([]uuid.UUID, error) {
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.Client.QueryContext(ctx, `SELECT DISTINCT u.ref FROM (`+liveMediaRefs+`) u`, tid)
+	if err != nil {
+		return nil, fmt.Errorf("wecom: used media: %w", err)
+	}
+	defer rows.Close()
+	var ids []uuid.UUID
+	for rows.Next() {
+		var ref string
+		if err := rows.Scan(&ref); err != nil {
+			return nil, fmt.Errorf("wecom: used media: %w", err)
+		}
+		if id := MediaRef(ref); id != uuid.Nil {
+			ids = append(ids, id)
+		}
+	}
+	return ids, rows.Err()
+}
+
+// staleMedia is those of ids that are the workspace's stored media without
+// a WeCom media id younger than mediaRenew.
+func (s *Service) staleMedia(ctx context.Context, c *ent.Client, ids []uuid.UUID) ([]uuid.UUID, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return c.WeComMedia.Query().Where(wecommedia.IDIn(ids...), wecommedia.Or(wecommedia.MediaIDIsNil(),
+		wecommedia.MediaUploadedAtIsNil(), wecommedia.MediaUploadedAtLTE(s.Now().Add(-mediaRenew)))).
+		Order(ent.Asc(wecommedia.FieldID)).IDs(ctx)
+}
+
+// QueueMediaReady writes, in the transaction ctx carries (the save of a
+// code or a broadcast), a wecom:media-ready task for the stored media the
+// attachments name that have no WeCom media id younger than mediaRenew;
+// nothing when they all have one or when the service has no queue.
+func (s *Service) QueueMediaReady(ctx context.Context, atts []schematype.WelcomeAttachment) error {
+	if s.Queue == nil {
+		return nil
+	}
+	var ids []uuid.UUID
+	for _, a := range atts {
+		for _, r := range mediaRefs(a) {
+			if id := MediaRef(*r.id); id != uuid.Nil {
+				ids = append(ids, id)
+			}
+		}
+	}
+	ids, err := s.staleMedia(ctx, txn.Client(ctx, s.Client), ids)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	tid, err := txn.Tenant(ctx)
+	if err != nil {
+		return err
+	}
+	return s.Queue.EnqueueWeComMediaReady(ctx, tid, ids)
+}
