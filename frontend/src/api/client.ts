@@ -1,6 +1,7 @@
 // The GraphQL client: one urql client for the app, sending the session's
 // bearer token and telling the session when the server refuses it.
 import { Client, cacheExchange, fetchExchange, makeOperation, mapExchange, type CombinedError } from 'urql';
+import { liveExchange, restartLive } from './live';
 
 const TOKEN_KEY = 'scrm.token';
 /** The localStorage key of the token (another tab clearing it ends this tab's session). */
@@ -19,6 +20,8 @@ export function getToken(): string | null {
 export function setToken(token: string | null): void {
   if (token) localStorage.setItem(TOKEN_KEY, token);
   else localStorage.removeItem(TOKEN_KEY);
+  // The live socket signed in with the old token: connect again with this one.
+  restartLive();
 }
 
 /** Whether err says the caller's credentials are missing, expired or revoked. */
@@ -56,6 +59,8 @@ export function createClient(onUnauthenticated: () => void): Client {
       }),
       cacheExchange,
       fetchExchange,
+      // Subscriptions (the bell's notificationAdded) over the live socket.
+      liveExchange,
     ],
   });
 }

@@ -18,3 +18,13 @@ export const UnreadNotificationCountDoc = graphql(`
     unreadNotificationCount
   }
 `);
+
+/** The caller's new notifications, pushed; the first event (notification null) is a resync. */
+export const NotificationAddedDoc = graphql(`
+  subscription NotificationAdded {
+    notificationAdded {
+      unreadCount
+      notification { id kind message createdAt readAt lead { id name } }
+    }
+  }
+`);

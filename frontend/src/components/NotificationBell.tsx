@@ -1,19 +1,24 @@
-import { useEffect, useState } from 'react';
-import { Badge, Button, Empty, List, Popover, Typography } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { App, Badge, Button, Empty, List, Popover, Typography } from 'antd';
 import { BellOutlined } from '@ant-design/icons';
-import { useMutation, useQuery } from 'urql';
+import { useMutation, useQuery, useSubscription } from 'urql';
 import { Link } from 'react-router';
 import { MarkNotificationsReadDoc, NotificationsDoc } from '../api/ops';
-import { UnreadNotificationCountDoc } from '../api/notificationOps';
+import { NotificationAddedDoc, UnreadNotificationCountDoc } from '../api/notificationOps';
+import { liveIsUp, onLiveChange } from '../api/live';
 import { useT } from '../i18n';
 import { fmtTime } from '../lib/format';
-import { NOTIFICATIONS_READ_EVENT, notificationTarget } from '../lib/notifications';
+import { NOTIFICATIONS_READ_EVENT, mergePushed, notificationTarget, type PushedNotification } from '../lib/notifications';
 import { useSession } from '../auth/session';
+
+/** How often the bell reads again while the live socket is down. */
+export const FALLBACK_POLL_MS = 5 * 60_000;
 
 export function NotificationBell() {
   const t = useT();
   const { can } = useSession();
-  // Not needed for the first paint of a page: asked a moment later, then every minute.
+  const { notification: toast } = App.useApp();
+  // Not needed for the first paint of a page: asked a moment later.
   const [ready, setReady] = useState(false);
   useEffect(() => {
     const h = setTimeout(() => setReady(true), 1500);
@@ -23,23 +28,65 @@ export function NotificationBell() {
   // The badge counts every unread one, also beyond the 20 listed.
   const [count, refetchCount] = useQuery({ query: UnreadNotificationCountDoc, pause: !ready });
   const [open, setOpen] = useState(false);
+  // What the live socket pushed since the list was read, newest first, and
+  // the unread count it last said (null: the count query's stands).
+  const [pushed, setPushed] = useState<PushedNotification[]>([]);
+  const [liveCount, setLiveCount] = useState<number | null>(null);
+  const [live, setLive] = useState(liveIsUp);
+  useEffect(() => onLiveChange(setLive), []);
+  const again = useCallback(() => {
+    setLiveCount(null);
+    refetchList({ requestPolicy: 'network-only' });
+    refetchCount({ requestPolicy: 'network-only' });
+  }, [refetchList, refetchCount]);
+  const showLost = useCallback((n: PushedNotification) => {
+    const to = notificationTarget(n, can);
+    toast.warning({
+      key: n.id,
+      message: t('notifications.lostTitle'),
+      description: (
+        <span data-testid="lost-toast">
+          {n.message}
+          {to?.what === 'lead' && (
+            <>
+              {' '}
+              <Link to={to.to} onClick={() => toast.destroy(n.id)}>{n.lead?.name || t('leads.unnamed')}</Link>
+            </>
+          )}
+        </span>
+      ),
+      duration: 10,
+    });
+  }, [can, t, toast]);
+  // Pushed: a new notification updates the badge and the list at once; a
+  // resync (the first event of every (re)connection) reads both again.
+  useSubscription({ query: NotificationAddedDoc, pause: !ready }, (_prev, data) => {
+    const e = data.notificationAdded;
+    const n = e.notification;
+    if (!n) {
+      again();
+      setLiveCount(e.unreadCount);
+      return data;
+    }
+    setLiveCount(e.unreadCount);
+    setPushed((p) => mergePushed(p, n));
+    if (n.kind === 'wecom.lost') showLost(n);
+    return data;
+  });
   useEffect(() => {
     if (!ready) return;
-    const again = () => {
-      refetchList({ requestPolicy: 'network-only' });
-      refetchCount({ requestPolicy: 'network-only' });
-    };
-    const h = setInterval(again, 60_000);
+    // Only while the socket is down: a slow poll as the fallback.
+    const h = live ? undefined : setInterval(again, FALLBACK_POLL_MS);
     // The notifications page marked some read.
     window.addEventListener(NOTIFICATIONS_READ_EVENT, again);
     return () => {
       clearInterval(h);
       window.removeEventListener(NOTIFICATIONS_READ_EVENT, again);
     };
-  }, [ready, refetchList, refetchCount]);
+  }, [ready, live, again]);
   const [, markRead] = useMutation(MarkNotificationsReadDoc);
-  const items = res.data?.notifications ?? [];
-  const unread = count.data?.unreadNotificationCount ?? items.filter((n) => !n.readAt).length;
+  const items = mergePushed(res.data?.notifications ?? [], ...pushed);
+  const unread = liveCount ?? count.data?.unreadNotificationCount ?? items.filter((n) => !n.readAt).length;
   const content = (
     <div style={{ width: 340, maxHeight: 420, overflow: 'auto' }}>
       {items.length === 0 ? (
@@ -101,7 +148,8 @@ export function NotificationBell() {
       content={content}
     >
       <Badge count={unread} size="small">
-        <Button type="text" icon={<BellOutlined />} aria-label={t('notifications.title')} data-testid="notifications-bell" />
+        <Button type="text" icon={<BellOutlined />} aria-label={t('notifications.title')} data-testid="notifications-bell"
+          data-unread={unread} data-live={live ? 'up' : 'down'} />
       </Badge>
     </Popover>
   );

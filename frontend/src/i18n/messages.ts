@@ -294,6 +294,7 @@ export const messages = {
   'notifications.empty': ['没有通知', 'No notifications'],
   'notifications.markAll': ['全部已读', 'Mark all read'],
   'notifications.viewAll': ['查看全部', 'View all'],
+  'notifications.lostTitle': ['流失提醒', 'Customer lost'],
   'notifications.sub': ['分配给你的线索、待办、回收提醒和企业微信的变化，新的在前', 'Leads given to you, tasks, recycle reminders and WeCom changes, newest first'],
   'notifications.all': ['全部', 'All'],
   'notifications.unread': ['未读', 'Unread'],

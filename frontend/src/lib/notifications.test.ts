@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filterVariables, notificationTarget, parseNotificationFilter } from './notifications';
+import { filterVariables, notificationTarget, parseNotificationFilter, mergePushed, BELL_SIZE } from './notifications';
 import { makeCan } from './permissions';
 
 const rep = makeCan([{ resource: 'lead', action: 'read' }, { resource: 'task', action: 'read' }]);
@@ -38,5 +38,21 @@ describe('parseNotificationFilter', () => {
   it('turns the filter into the query variables', () => {
     expect(filterVariables({ unreadOnly: false, kind: null })).toEqual({ unreadOnly: false, kinds: null });
     expect(filterVariables({ unreadOnly: true, kind: 'wecom.lost' })).toEqual({ unreadOnly: true, kinds: ['wecom.lost'] });
+  });
+});
+
+describe('mergePushed', () => {
+  const n = (id: string, read = false) => ({ id, readAt: read ? 'x' : null });
+  it('puts pushed ones the list lacks on top, newest first, and lets the list win', () => {
+    expect(mergePushed([n('2', true), n('1')], n('4'), n('3'), n('2'))).toEqual([n('4'), n('3'), n('2', true), n('1')]);
+  });
+  it('drops a notification pushed twice', () => {
+    expect(mergePushed([n('1')], n('2'), n('2'))).toEqual([n('2'), n('1')]);
+  });
+  it('keeps the bell at its size', () => {
+    const list = Array.from({ length: BELL_SIZE }, (_, i) => n(String(i)));
+    const out = mergePushed(list, n('new'));
+    expect(out).toHaveLength(BELL_SIZE);
+    expect(out[0].id).toBe('new');
   });
 });

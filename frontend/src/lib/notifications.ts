@@ -60,3 +60,27 @@ export function notificationTarget(n: { kind: string; lead?: { id: string } | nu
 
 /** The event the page and the bell send each other when notifications were marked read. */
 export const NOTIFICATIONS_READ_EVENT = 'scrm:notifications-read';
+
+/** A notification as the bell lists it (the query's and the subscription's fields). */
+export interface PushedNotification {
+  id: string;
+  kind: string;
+  message: string;
+  createdAt: string;
+  readAt?: string | null;
+  lead?: { id: string; name: string } | null;
+}
+
+/** How many the bell lists. */
+export const BELL_SIZE = 20;
+
+/**
+ * The bell's list: the pushed notifications (newest first) that base does not
+ * hold yet, on top of base (whose copy, read later, wins), at most BELL_SIZE.
+ */
+export function mergePushed<T extends { id: string }>(base: readonly T[], ...pushed: T[]): T[] {
+  const have = new Set(base.map((n) => n.id));
+  const seen = new Set<string>();
+  const top = pushed.filter((n) => !have.has(n.id) && !seen.has(n.id) && seen.add(n.id));
+  return [...top, ...base].slice(0, BELL_SIZE);
+}
