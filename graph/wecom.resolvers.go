@@ -147,11 +147,12 @@ func (r *queryResolver) WeComMedia(ctx context.Context, kind *wecommedia.Type, f
 		k = string(*kind)
 	}
 	n, _ := pageSize(first, nil)
-	page, err := r.Services.WeCom.ListMedia(ctx, k, *n, mediaCursor(after))
+	sel := selectedMedia(ctx)
+	page, err := r.Services.WeCom.ListMedia(ctx, wecom.MediaList{Kind: k, First: *n, After: mediaCursor(after), Count: sel.total})
 	if err != nil {
 		return nil, err
 	}
-	return r.mediaConnection(ctx, page)
+	return r.mediaConnection(ctx, page, sel.usedBy)
 }
 
 // ContactWay is the resolver for the contactWay field.

@@ -38,7 +38,8 @@ type MediaUse struct {
 	Name string
 }
 
-// MediaPage is a page of the library, newest first.
+// MediaPage is a page of the library, newest first; Total is 0 when not
+// counted (MediaList.Count).
 type MediaPage struct {
 	Media   []*ent.WeComMedia
 	Total   int
@@ -52,16 +53,26 @@ type MediaAfter struct {
 	ID uuid.UUID
 }
 
-// ListMedia is a page of the workspace's stored media of kind (all kinds
-// when empty), newest first, with their uploader loaded; first is clamped to
-// 1..1000. The files' bytes are not read.
-func (s *Service) ListMedia(ctx context.Context, kind string, first int, after *MediaAfter) (*MediaPage, error) {
+// MediaList is what ListMedia reads: the kind (all kinds when empty), the
+// page size (clamped to 1..1000), where it starts, and whether to count the
+// library (MediaPage.Total; a statement a caller that shows no total saves).
+type MediaList struct {
+	Kind  string
+	First int
+	After *MediaAfter
+	Count bool
+}
+
+// ListMedia is a page of the workspace's stored media, newest first, with
+// their uploader loaded. The files' bytes are not read.
+func (s *Service) ListMedia(ctx context.Context, l MediaList) (*MediaPage, error) {
+	kind := l.Kind
 	if kind != "" {
 		if _, ok := mediaLimits[kind]; !ok {
 			return nil, apperr.Input("kind", "IMAGE, VIDEO or FILE")
 		}
 	}
-	first = min(max(first, 1), 1000)
+	first := min(max(l.First, 1), 1000)
 	c := txn.Client(ctx, s.Client)
 	filter := func(q *ent.WeComMediaQuery) *ent.WeComMediaQuery {
 		if kind != "" {
@@ -69,12 +80,15 @@ func (s *Service) ListMedia(ctx context.Context, kind string, first int, after *
 		}
 		return q
 	}
-	total, err := filter(c.WeComMedia.Query()).Count(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("wecom: count media: %w", err)
+	total := 0
+	if l.Count {
+		var err error
+		if total, err = filter(c.WeComMedia.Query()).Count(ctx); err != nil {
+			return nil, fmt.Errorf("wecom: count media: %w", err)
+		}
 	}
 	q := filter(c.WeComMedia.Query())
-	if after != nil {
+	if after := l.After; after != nil {
 		q = q.Where(wecommedia.Or(wecommedia.CreatedAtLT(after.At),
 			wecommedia.And(wecommedia.CreatedAt(after.At), wecommedia.IDLT(after.ID))))
 	}
