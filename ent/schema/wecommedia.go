@@ -14,9 +14,11 @@ import (
 // WeComMedia is a file a workspace uploaded for WeCom attachments (an image,
 // a video or a file: uploadWeComMedia), kept here because WeCom's temporary
 // media (media/upload) expire after 3 days. Attachments name it by its id;
-// at send time (welcome messages, mass-send templates) internal/wecom
-// uploads the bytes through media/upload when media_id is missing or older
-// than about 2.5 days and keeps the new media_id and when WeCom made it.
+// internal/wecom uploads the bytes through media/upload ahead of the sends
+// (when a code or broadcast naming it is saved, and again from 48 hours on
+// while they are live) and, as a fallback, at send time when media_id is
+// missing or older than 60 hours, and keeps the new media_id and when
+// WeCom made it.
 type WeComMedia struct{ ent.Schema }
 
 // Mixin of the WeComMedia.
