@@ -192,34 +192,7 @@ func TestNotificationsPushedAcrossProcesses(t *testing.T) {
 	// as every writer does, then a committed one: the rep sees only the
 	// second.
 	ctx := tenant.NewContext(context.Background(), acme.Workspace.ID)
-	queue, ok := one.Services.Queue.(notices.Deliverer)
-	if !ok {
-		t.Fatal("the queue delivers no notifications")
-	}
-	write := func(msg string, commit bool) {
-		t.Helper()
-		tx, err := one.DB.Client.Tx(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tctx := ent.NewTxContext(ctx, tx)
-		n, err := tx.Notification.Create().SetUserID(repID).SetKind("test.note").SetMessage(msg).
-			SetCreatedAt(one.Clock.Now()).Save(tctx)
-		if err == nil {
-			err = queue.DeliverNotifications(tctx, acme.Workspace.ID, []uuid.UUID{n.ID})
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if commit {
-			err = tx.Commit()
-		} else {
-			err = tx.Rollback()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(msg string, commit bool) { writeNote(t, one, acme.Workspace.ID, repID, msg, commit) }
 	// Redis itself carries nothing of the rolled back one either.
 	raw := one.Redis.Client.Subscribe(ctx, notices.Channel(repID))
 	defer raw.Close()
@@ -298,6 +271,62 @@ func TestNotificationSocketExpiry(t *testing.T) {
 	}
 	if !strings.Contains(ce.Reason, "expired") {
 		t.Fatalf("close reason %q", ce.Reason)
+	}
+}
+
+// writeNote writes a notification for user and queues its delivery in one
+// transaction, as every writer does, then commits or rolls back.
+func writeNote(t *testing.T, api *apitest.API, tid, user uuid.UUID, msg string, commit bool) {
+	t.Helper()
+	ctx := tenant.NewContext(context.Background(), tid)
+	queue, ok := api.Services.Queue.(notices.Deliverer)
+	if !ok {
+		t.Fatal("the queue delivers no notifications")
+	}
+	tx, err := api.DB.Client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tctx := ent.NewTxContext(ctx, tx)
+	n, err := tx.Notification.Create().SetUserID(user).SetKind("test.note").SetMessage(msg).
+		SetCreatedAt(api.Clock.Now()).Save(tctx)
+	if err == nil {
+		err = queue.DeliverNotifications(tctx, tid, []uuid.UUID{n.ID})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if commit {
+		err = tx.Commit()
+	} else {
+		err = tx.Rollback()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestNotificationSocketDeactivatedUser: a user deactivated while their
+// socket is open gets no more notifications; the subscription ends.
+func TestNotificationSocketDeactivatedUser(t *testing.T) {
+	api := apitest.New(t)
+	acme, admin := api.Workspace("acme")
+	repID, rep, _ := repAndAnalyst(t, api, admin)
+	s, _, err := dialLive(t, api, map[string]any{"Authorization": "Bearer " + rep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.subscribe("1")
+	writeNote(t, api, acme.Workspace.ID, repID, "before", true)
+	if e := s.next("1"); e.Notification == nil || e.Notification.Message != "before" {
+		t.Fatalf("got %+v", e)
+	}
+	var me struct{ Me struct{ ID string } }
+	api.MustDo(rep, `{ me { id } }`, nil, &me)
+	api.MustDo(admin, `mutation($id: ID!){ updateUser(id: $id, input: {active: false}) { id } }`, map[string]any{"id": me.Me.ID}, nil)
+	writeNote(t, api, acme.Workspace.ID, repID, "after", true)
+	if m, err := s.read(); err != nil || m.Type != "complete" || m.ID != "1" {
+		t.Fatalf("after the deactivation: %v %s %s", err, m.Type, m.Payload)
 	}
 }
 

@@ -61,7 +61,11 @@ func sessionOf(ctx context.Context) *wsSession {
 func (g *GraphQL) websocket() transport.Websocket {
 	return transport.Websocket{
 		Implementation:        closeCodes{transport.CoderWebsocketImplementation{}},
+		// Legacy graphql-ws clients get a keep-alive; graphql-transport-ws
+		// clients a ping to answer within two intervals, which keeps proxies'
+		// idle timers from closing a quiet socket and closes a dead one.
 		KeepAlivePingInterval: 15 * time.Second,
+		PingPongInterval:      25 * time.Second,
 		InitTimeout:           30 * time.Second,
 		InitFunc:              g.initSocket,
 		CloseFunc: func(ctx context.Context, _ int) {
