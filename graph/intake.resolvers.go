@@ -79,7 +79,11 @@ func (r *mutationResolver) MarkNotificationsRead(ctx context.Context, ids []uuid
 	if err != nil {
 		return 0, err
 	}
-	return notices.MarkRead(ctx, r.db(ctx), v.UserID, ids, r.Clock.Now())
+	n, err := notices.MarkRead(ctx, r.db(ctx), v.UserID, ids, r.Clock.Now())
+	if err == nil {
+		r.announceRead(ctx, v.UserID, n)
+	}
+	return n, err
 }
 
 // Notifications is the resolver for the notifications field.

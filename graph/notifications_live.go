@@ -19,6 +19,36 @@ import (
 // NotificationFeed announces users' new notifications (notices.Feed).
 type NotificationFeed interface {
 	Subscribe(ctx context.Context, user uuid.UUID) (*notices.Subscription, error)
+	Announce(ctx context.Context, user uuid.UUID, a notices.Announcement) error
+}
+
+// announceRead tells user's live subscriptions, once the transaction ctx
+// carries commits, that n of their notifications were marked read, so
+// their other tabs and devices resync. Best effort: a lost announcement
+// leaves a badge stale until its next resync.
+func (r *Resolver) announceRead(ctx context.Context, user uuid.UUID, n int) {
+	if n == 0 || r.Feed == nil {
+		return
+	}
+	announce := func(ctx context.Context) {
+		if err := r.Feed.Announce(context.WithoutCancel(ctx), user, notices.Announcement{Read: true}); err != nil {
+			slog.Default().WarnContext(ctx, "announce notifications read", "err", err)
+		}
+	}
+	tx := ent.TxFromContext(ctx)
+	if tx == nil {
+		announce(ctx)
+		return
+	}
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+			err := next.Commit(ctx, tx)
+			if err == nil {
+				announce(ctx)
+			}
+			return err
+		})
+	})
 }
 
 // subscribeTimeout bounds the wait for Redis to confirm a subscription.

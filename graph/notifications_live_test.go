@@ -209,6 +209,13 @@ func TestNotificationsPushedAcrossProcesses(t *testing.T) {
 	if e := repSock.next("1"); e.Notification == nil || e.Notification.Message != "committed" || e.UnreadCount != 2 {
 		t.Fatalf("after a rollback and a commit the rep got %+v (notification %+v)", e, e.Notification)
 	}
+
+	// Marked read through the first process (another tab): the socket on
+	// the second resyncs with none unread.
+	one.MustDo(rep, `mutation{ markNotificationsRead(ids: null) }`, nil, nil)
+	if e := repSock.next("1"); e.Notification != nil || e.UnreadCount != 0 {
+		t.Fatalf("after marking read the rep got %+v (notification %+v)", e, e.Notification)
+	}
 }
 
 // TestNotificationSocketSignIn: connection_init without a credential, or

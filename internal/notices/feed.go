@@ -25,9 +25,12 @@ func Channel(userID uuid.UUID) string { return channelPrefix + userID.String() }
 const channelPrefix = "scrm:notifications:"
 
 // Announcement is what a notification's delivery publishes on Channel.
-// Subscribers use only the id: they read the row again as its user.
+// Subscribers use only the id: they read the row again as its user. An
+// announcement with Read and no id says the user marked notifications read
+// (on another tab or device): subscribers resync.
 type Announcement struct {
 	ID        uuid.UUID  `json:"id"`
+	Read      bool       `json:"read,omitempty"`
 	Kind      string     `json:"kind"`
 	LeadID    *uuid.UUID `json:"leadID,omitempty"`
 	Message   string     `json:"message"`
@@ -147,6 +150,11 @@ func (s *Subscription) Close() {
 	if !closed {
 		s.feed.leave(s)
 	}
+}
+
+// Announce publishes a on user's channel, to every api process.
+func (f *Feed) Announce(ctx context.Context, user uuid.UUID, a Announcement) error {
+	return Publish(ctx, f.rdb, user, a)
 }
 
 // Subscribe starts a subscription to user's announcements and returns once
@@ -280,7 +288,7 @@ func (f *Feed) dispatch(m *redis.Message) {
 		return
 	}
 	var a Announcement
-	if err := json.Unmarshal([]byte(m.Payload), &a); err != nil || a.ID == uuid.Nil {
+	if err := json.Unmarshal([]byte(m.Payload), &a); err != nil || (a.ID == uuid.Nil && !a.Read) {
 		f.log.Warn("notices: an announcement that does not parse", "channel", m.Channel)
 		return
 	}
@@ -288,7 +296,7 @@ func (f *Feed) dispatch(m *redis.Message) {
 	defer f.mu.Unlock()
 	if l := f.users[user]; l != nil {
 		for s := range l.subs {
-			s.add(a.ID, false)
+			s.add(a.ID, a.Read)
 		}
 	}
 }

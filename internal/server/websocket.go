@@ -60,7 +60,7 @@ func sessionOf(ctx context.Context) *wsSession {
 // connection_init's payload and closes it when the credential expires.
 func (g *GraphQL) websocket() transport.Websocket {
 	return transport.Websocket{
-		Implementation:        closeCodes{transport.CoderWebsocketImplementation{}},
+		Implementation: closeCodes{transport.CoderWebsocketImplementation{}},
 		// Legacy graphql-ws clients get a keep-alive; graphql-transport-ws
 		// clients a ping to answer within two intervals, which keeps proxies'
 		// idle timers from closing a quiet socket and closes a dead one.
