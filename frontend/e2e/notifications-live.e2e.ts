@@ -4,8 +4,8 @@
 // reload; a churn alert (wecom.lost, written with its delivery task in one
 // transaction as the WeCom callback writes it) shows the 流失提醒 toast
 // whose link opens the lead. A dropped socket (closed from the page with a
-// code graphql-ws retries) reconnects and the bell reads the count again.
-// At 1440 px and 390 px.
+// code graphql-ws retries) reconnects and the bell reads the count again;
+// marking read elsewhere recounts it at once. At 1440 px and 390 px.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
@@ -52,6 +52,33 @@ afterAll(async () => {
   await b?.close();
 });
 
+/**
+ * Writes a notification of kind for rep2 on the lead with psql, with its
+ * delivery task (notifications:deliver) in the same transaction when
+ * deliver, else none (it is then never announced). Ids are typed as the
+ * server's: the type bytes of existing rows.
+ */
+function insertNote(kind: string, message: string, deliver: boolean): void {
+  const newID = (typ: string) =>
+    `encode(overlay(overlay(uuid_send(gen_random_uuid()) PLACING substring(int8send(floor(extract(epoch FROM now()) * 1000)::int8) FROM 3) FROM 1 FOR 6) PLACING ${typ} FROM 7 FOR 2), 'hex')::uuid`;
+  const q = (s: string) => s.replace(/'/g, "''");
+  execFileSync('psql', [process.env.DATABASE_URL!, '-qAt', '-v', 'ON_ERROR_STOP=1', '-c', `
+    WITH typ AS (
+      SELECT (SELECT substring(uuid_send(id) FROM 7 FOR 2) FROM notifications LIMIT 1) AS n,
+             (SELECT substring(uuid_send(id) FROM 7 FOR 2) FROM outbox_tasks LIMIT 1) AS o
+    ), rep AS (SELECT id, tenant_id FROM users WHERE email = '${REP}'), note AS (
+      INSERT INTO notifications (id, tenant_id, user_id, kind, lead_id, message, created_at)
+      SELECT ${newID('typ.n')}, l.tenant_id, rep.id, '${q(kind)}', l.id, '${q(message)}', now()
+      FROM typ, rep JOIN leads l ON l.tenant_id = rep.tenant_id AND l.owner_id = rep.id AND l.name = '${q(lead.name)}'
+      LIMIT 1
+      RETURNING id, tenant_id
+    )
+    INSERT INTO outbox_tasks (id, tenant_id, task_type, payload, queue, created_at, attempts, last_error)
+    SELECT ${newID('typ.o')}, note.tenant_id, 'notifications:deliver',
+      convert_to(json_build_object('tenant_id', note.tenant_id, 'ids', json_build_array(note.id))::text, 'UTF8'), 'default', now(), 0, ''
+    FROM typ, note WHERE ${deliver}`]);
+}
+
 /** Waits until the bell's socket is up and its badge is the API's count. */
 async function settled(): Promise<number> {
   await expect.poll(() => bell().getAttribute('data-live'), { timeout: 15_000 }).toBe('up');
@@ -79,24 +106,9 @@ describe('the bell, pushed', () => {
     await bell().click();
 
     // A churn alert: the notification and its delivery task in one
-    // transaction, as internal/wecom's del_follow_user handler writes them
-    // (ids typed as the server's: the type bytes of existing rows).
+    // transaction, as internal/wecom's del_follow_user handler writes them.
     const message = `客户「${lead.name}」已在企业微信删除了成员 测试${stamp}（流失）。`;
-    execFileSync('psql', [process.env.DATABASE_URL!, '-qAt', '-v', 'ON_ERROR_STOP=1', '-c', `
-      WITH typ AS (
-        SELECT (SELECT substring(uuid_send(id) FROM 7 FOR 2) FROM notifications LIMIT 1) AS n,
-               (SELECT substring(uuid_send(id) FROM 7 FOR 2) FROM outbox_tasks LIMIT 1) AS o
-      ), note AS (
-        INSERT INTO notifications (id, tenant_id, user_id, kind, lead_id, message, created_at)
-        SELECT encode(overlay(overlay(uuid_send(gen_random_uuid()) PLACING substring(int8send(floor(extract(epoch FROM now()) * 1000)::int8) FROM 3) FROM 1 FOR 6) PLACING typ.n FROM 7 FOR 2), 'hex')::uuid,
-          l.tenant_id, l.owner_id, 'wecom.lost', l.id, '${message}', now()
-        FROM typ, leads l WHERE l.id = (SELECT id FROM leads WHERE owner_id IS NOT NULL AND name = '${lead.name.replace(/'/g, "''")}' AND owner_id = (SELECT id FROM users WHERE email = '${REP}') LIMIT 1)
-        RETURNING id, tenant_id
-      )
-      INSERT INTO outbox_tasks (id, tenant_id, task_type, payload, queue, created_at, attempts, last_error)
-      SELECT encode(overlay(overlay(uuid_send(gen_random_uuid()) PLACING substring(int8send(floor(extract(epoch FROM now()) * 1000)::int8) FROM 3) FROM 1 FOR 6) PLACING typ.o FROM 7 FOR 2), 'hex')::uuid,
-        note.tenant_id, 'notifications:deliver', convert_to(json_build_object('tenant_id', note.tenant_id, 'ids', json_build_array(note.id))::text, 'UTF8'), 'default', now(), 0, ''
-      FROM typ, note`]);
+    insertNote('wecom.lost', message, true);
     const toast = page.locator('.ant-notification-notice').filter({ hasText: '流失提醒' });
     await toast.waitFor({ timeout: 10_000 });
     expect(await toast.getByTestId('lost-toast').innerText()).toContain(message);
@@ -107,18 +119,24 @@ describe('the bell, pushed', () => {
     expect(b.errors).toEqual([]);
   });
 
-  it('reads the count again after the socket dropped, and is pushed on a phone (390 px)', async () => {
+  it('reads the count again after the socket dropped or another tab marked read, and is pushed on a phone (390 px)', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     const before = await settled();
-    // Mark read behind the page's back, then drop its socket: the
-    // reconnected subscription's first event is a resync with the count.
-    await gql(rep, `mutation{ markNotificationsRead(ids: null) }`);
+    // A notification nobody announces (no delivery task), then the page's
+    // socket dropped: the reconnected subscription's first event is a
+    // resync, and only it can move the badge (no poll while the socket is up).
+    insertNote('task.assigned', `未推送 ${stamp}`, false);
+    expect(await unreadCount()).toBe(before + 1);
     await page.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets
       .forEach((s) => s.readyState === WebSocket.OPEN && s.close(4000, 'e2e: dropped')));
     await expect.poll(() => bell().getAttribute('data-live'), { timeout: 10_000 }).toBe('down');
     await expect.poll(() => bell().getAttribute('data-live'), { timeout: 30_000 }).toBe('up');
-    await expect.poll(shownUnread, { timeout: 10_000 }).toBe(0);
-    expect(before).toBeGreaterThan(0);
+    await expect.poll(shownUnread, { timeout: 10_000 }).toBe(before + 1);
+
+    // Marked read elsewhere (another tab, through the API): announced, the
+    // bell recounts at once.
+    await gql(rep, `mutation{ markNotificationsRead(ids: null) }`);
+    await expect.poll(shownUnread, { timeout: 5_000 }).toBe(0);
 
     const due = new Date(Date.now() + 3 * 86_400_000).toISOString();
     await gql(manager, `mutation($in: CreateTaskInput!){ createTask(input: $in) { id } }`,
