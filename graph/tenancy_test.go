@@ -95,9 +95,12 @@ var crossTenantCases = map[string]crossCase{
 	"Mutation.createDeal":     {query: `mutation($id:ID!){ createDeal(input:{leadID:$id, amount: 1}) { id } }`, vars: aID("lead"), mustErr: true},
 	"Mutation.trackEvents": {query: `mutation($id:ID!, $p:String!){ trackEvents(events:[{leadID:$id, name:"x"}, {phone:$p, name:"y"}]) { accepted rejected } }`,
 		vars: func(a map[string]string) map[string]any { return map[string]any{"id": a["lead"], "p": a["phone"]} }},
-	"Query.notifications":            {query: `{ notifications { id message lead { id } } }`},
-	"Query.notificationPage":         {query: `{ notificationPage { totalCount edges { node { id message lead { id } } } } }`},
-	"Query.unreadNotificationCount":  {query: `{ unreadNotificationCount }`},
+	"Query.notifications":           {query: `{ notifications { id message lead { id } } }`},
+	"Query.notificationPage":        {query: `{ notificationPage { totalCount edges { node { id message lead { id } } } } }`},
+	"Query.unreadNotificationCount": {query: `{ unreadNotificationCount }`},
+	// Over POST a subscription answers its first event (the resync); the
+	// websocket's cross-user case is TestNotificationsPushedAcrossProcesses.
+	"Subscription.notificationAdded": {query: `subscription { notificationAdded { unreadCount notification { id message lead { id } } } }`},
 	"Mutation.markNotificationsRead": {query: `mutation { markNotificationsRead }`},
 
 	"Query.assignmentRules":    {query: `{ assignmentRules { id targets { user { id } } fallbackPool { id } } }`},
