@@ -155,7 +155,7 @@ func (s *notificationStream) run(ctx context.Context) {
 	}
 }
 
-// send pushes the events of ids (a resync when asked); false ends the
+// send pushes a resync when asked, then the events of ids; false ends the
 // stream.
 func (s *notificationStream) send(ctx context.Context, ids []uuid.UUID, resync bool) bool {
 	// A socket outlives the sign-in check of its connection_init: a user
@@ -168,7 +168,7 @@ func (s *notificationStream) send(ctx context.Context, ids []uuid.UUID, resync b
 		return false
 	}
 	var notes []*ent.Notification
-	if len(ids) > 0 && !resync {
+	if len(ids) > 0 {
 		q, err := notices.Inbox(s.c, s.user, notices.Filter{})
 		if err == nil {
 			notes, err = q.Where(notification.IDIn(ids...)).
@@ -180,7 +180,7 @@ func (s *notificationStream) send(ctx context.Context, ids []uuid.UUID, resync b
 		}
 	}
 	if !resync && len(notes) == 0 {
-		return true // announced twice, or not the user's: nothing new
+		return true // nothing readable (gone since it was announced)
 	}
 	n, err := notices.Unread(ctx, s.c, s.user)
 	if err != nil {

@@ -113,10 +113,10 @@ type Subscription struct {
 // Ready is signalled when ids or a resync wait for Take.
 func (s *Subscription) Ready() <-chan struct{} { return s.ready }
 
-// Take returns the announced ids in order and whether announcements may
-// have been lost since the last Take (the Redis connection dropped, or the
-// subscriber fell maxPending behind): then the subscriber reads its state
-// again.
+// Take returns the announced ids in order and whether the subscriber is to
+// read its state again before them: announcements may have been lost since
+// the last Take (the Redis connection dropped, or the subscriber fell
+// maxPending behind), or the user marked notifications read.
 func (s *Subscription) Take() (ids []uuid.UUID, resync bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -129,7 +129,10 @@ func (s *Subscription) add(id uuid.UUID, resync bool) {
 	s.mu.Lock()
 	switch {
 	case s.closed:
-	case resync || len(s.pending) >= maxPending:
+	case resync:
+		// What is pending is still new: it stays, after the resync.
+		s.resync = true
+	case len(s.pending) >= maxPending:
 		s.pending, s.resync = nil, true
 	default:
 		s.pending = append(s.pending, id)
