@@ -5,7 +5,9 @@
 // transaction as the WeCom callback writes it) shows the 流失提醒 toast
 // whose link opens the lead. A dropped socket (closed from the page with a
 // code graphql-ws retries) reconnects and the bell reads the count again;
-// marking read elsewhere recounts it at once. At 1440 px and 390 px.
+// marking read elsewhere recounts it at once. A socket refused for its
+// token (4401) asks to sign in again at once, and after signing in the
+// bell is pushed again. At 1440 px and 390 px.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
@@ -143,6 +145,34 @@ describe('the bell, pushed', () => {
       { in: { title: `推送测试 ${stamp} 手机`, dueAt: due, assigneeID: repID, leadID: lead.id } });
     await expect.poll(shownUnread, { timeout: 5_000 }).toBe(1);
     await shot(page, 'bell-pushed-390', { fullPage: false });
+    expect(b.errors).toEqual([]);
+  });
+
+  it('a socket refused for its token (4401) asks to sign in again at once; signed in, the bell is pushed again', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    // The home page: a lead page's query names the workspace's custom
+    // fields, which a refused token's request is validated without (400).
+    await page.goto('/');
+    const before = await settled();
+    // The token turns into one the server refuses, and the socket
+    // reconnects with it: no HTTP request is made (no poll while the
+    // socket was up), so only the socket's 4401 can ask to sign in.
+    await page.evaluate(() => {
+      localStorage.setItem('scrm.token', 'v1.expired.token');
+      (window as unknown as { __sockets: WebSocket[] }).__sockets
+        .forEach((s) => s.readyState === WebSocket.OPEN && s.close(4000, 'e2e: dropped'));
+    });
+    await page.getByTestId('reauth-password').waitFor({ timeout: 15_000 });
+    expect(await bell().getAttribute('data-live')).toBe('down');
+    await page.getByTestId('reauth-password').fill(userPassword);
+    await page.getByTestId('reauth-submit').click();
+    await page.getByTestId('reauth-password').waitFor({ state: 'detached' });
+    await expect.poll(() => bell().getAttribute('data-live'), { timeout: 15_000 }).toBe('up');
+
+    const due = new Date(Date.now() + 3 * 86_400_000).toISOString();
+    await gql(manager, `mutation($in: CreateTaskInput!){ createTask(input: $in) { id } }`,
+      { in: { title: `推送测试 ${stamp} 重新登录`, dueAt: due, assigneeID: repID } });
+    await expect.poll(shownUnread, { timeout: 5_000 }).toBe(before + 1);
     expect(b.errors).toEqual([]);
   });
 });

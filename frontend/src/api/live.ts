@@ -6,7 +6,7 @@
 // it is up, so that polling runs only while it is down.
 import { createClient, type Client as WSClient } from 'graphql-ws';
 import { subscriptionExchange } from 'urql';
-import { getToken } from './client';
+import { getToken, UNAUTHENTICATED_EVENT } from './client';
 
 /** The close code the server sends for a missing, bad or expired sign-in. */
 export const CLOSE_UNAUTHORIZED = 4401;
@@ -38,22 +38,33 @@ function socketURL(): string {
 }
 
 let ws: WSClient | null = null;
+// The token the socket signed in with: a refusal of an older one (the user
+// signed in again meanwhile) does not end the new session.
+let sentToken: string | null = null;
+
+function isUnauthorized(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && 'code' in e && (e as CloseEvent).code === CLOSE_UNAUTHORIZED;
+}
 
 function socket(): WSClient {
   ws ??= createClient({
     url: socketURL,
     lazy: true,
     connectionParams: () => {
-      const token = getToken();
-      return token ? { Authorization: `Bearer ${token}` } : {};
+      sentToken = getToken();
+      return sentToken ? { Authorization: `Bearer ${sentToken}` } : {};
     },
     // Retried forever with graphql-ws's randomised backoff, except a
-    // refused sign-in (4401: the session ends, signing in again restarts).
+    // refused or expired sign-in (4401): the session asks to sign in again
+    // at once, and the bell subscribes again after it (RESUMED_EVENT).
     retryAttempts: Number.POSITIVE_INFINITY,
-    shouldRetry: (e) => !(typeof e === 'object' && e !== null && 'code' in e && (e as CloseEvent).code === CLOSE_UNAUTHORIZED),
+    shouldRetry: (e) => !isUnauthorized(e),
     on: {
       connected: () => setUp(true),
-      closed: () => setUp(false),
+      closed: (e) => {
+        setUp(false);
+        if (isUnauthorized(e) && sentToken && sentToken === getToken()) window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT));
+      },
     },
   });
   return ws;

@@ -6,6 +6,7 @@ import { Link } from 'react-router';
 import { MarkNotificationsReadDoc, NotificationsDoc } from '../api/ops';
 import { NotificationAddedDoc, UnreadNotificationCountDoc } from '../api/notificationOps';
 import { liveIsUp, onLiveChange } from '../api/live';
+import { RESUMED_EVENT } from '../api/client';
 import { useT } from '../i18n';
 import { fmtTime } from '../lib/format';
 import { NOTIFICATIONS_READ_EVENT, mergePushed, notificationTarget, type PushedNotification } from '../lib/notifications';
@@ -60,7 +61,7 @@ export function NotificationBell() {
   }, [can, t, toast]);
   // Pushed: a new notification updates the badge and the list at once; a
   // resync (the first event of every (re)connection) reads both again.
-  useSubscription({ query: NotificationAddedDoc, pause: !ready }, (_prev, data) => {
+  const [, resubscribe] = useSubscription({ query: NotificationAddedDoc, pause: !ready }, (_prev, data) => {
     const e = data.notificationAdded;
     const n = e.notification;
     if (!n) {
@@ -73,6 +74,13 @@ export function NotificationBell() {
     if (n.kind === 'wecom.lost') showLost(n);
     return data;
   });
+  useEffect(() => {
+    // Signed in again after the session ended (a refused socket ends the
+    // subscription): subscribe again, whose first event recounts.
+    const again = () => resubscribe();
+    window.addEventListener(RESUMED_EVENT, again);
+    return () => window.removeEventListener(RESUMED_EVENT, again);
+  }, [resubscribe]);
   useEffect(() => {
     if (!ready) return;
     // Only while the socket is down: a slow poll as the fallback.
