@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -41,10 +42,16 @@ type liveSocket struct {
 // success).
 func dialLive(t *testing.T, api *apitest.API, payload map[string]any) (*liveSocket, wsMsg, error) {
 	t.Helper()
+	return dialLiveWith(t, api, nil, payload)
+}
+
+// dialLiveWith is dialLive with headers on the upgrade request.
+func dialLiveWith(t *testing.T, api *apitest.API, header http.Header, payload map[string]any) (*liveSocket, wsMsg, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wsDeadline)
 	defer cancel()
 	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(api.URL, "http")+"/graphql",
-		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: header})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,8 +226,9 @@ func TestNotificationsPushedAcrossProcesses(t *testing.T) {
 }
 
 // TestNotificationSocketSignIn: connection_init without a credential, or
-// with a bad one, closes the socket with 4401; an API key signs in but has
-// no notifications to subscribe to (FORBIDDEN); a connection runs at most 5
+// with a bad one, closes the socket with 4401; an API key signs in (in
+// connection_init or the upgrade request's header) but has no
+// notifications to subscribe to (FORBIDDEN); a connection runs at most 5
 // subscriptions.
 func TestNotificationSocketSignIn(t *testing.T) {
 	api := apitest.New(t)
@@ -244,6 +252,12 @@ func TestNotificationSocketSignIn(t *testing.T) {
 	s.send(wsMsg{ID: "k", Type: "subscribe", Payload: raw})
 	if m, err := s.read(); err != nil || m.Type != "next" || !strings.Contains(string(m.Payload), "FORBIDDEN") {
 		t.Fatalf("an API key's subscription: %v %s %s", err, m.Type, m.Payload)
+	}
+
+	// Without a credential in connection_init, the upgrade request's header
+	// signs the socket in, as on any request.
+	if _, ack, err := dialLiveWith(t, api, http.Header{"X-Api-Key": {key.CreateAPIKey.Key}}, nil); err != nil || ack.Type != "connection_ack" {
+		t.Fatalf("an API key in the upgrade's header: %v %+v", err, ack)
 	}
 
 	s, _, err = dialLive(t, api, map[string]any{"Authorization": "Bearer " + admin})

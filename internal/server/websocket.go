@@ -31,6 +31,9 @@ const MaxSubscriptionsPerConnection = 5
 // wsSession is what one websocket's connection_init learned; the close
 // frame reads it to tell an expired sign-in from a normal end.
 type wsSession struct {
+	// header is the upgrade request's credential (Authorization or
+	// X-API-Key, as on any request), used when connection_init has none.
+	header  string
 	mu      sync.Mutex
 	expires time.Time // wall clock; zero: the credential does not expire
 	cancel  context.CancelFunc
@@ -46,7 +49,7 @@ type wsSessionKey struct{}
 
 // withWSSession marks an upgrade request's context with its session.
 func withWSSession(r *http.Request) *http.Request {
-	return r.WithContext(context.WithValue(r.Context(), wsSessionKey{}, &wsSession{}))
+	return r.WithContext(context.WithValue(r.Context(), wsSessionKey{}, &wsSession{header: credentials(r)}))
 }
 
 func sessionOf(ctx context.Context) *wsSession {
@@ -77,14 +80,22 @@ func (g *GraphQL) websocket() transport.Websocket {
 }
 
 // initCredential is connection_init's credential: {"Authorization": "Bearer
-// <token or key>"} as the HTTP header, or {"X-API-Key": "<key>"}.
-func initCredential(p transport.InitPayload) string {
+// <token or key>"} as the HTTP header, or {"X-API-Key": "<key>"}; without
+// one, the upgrade request's own header (clients other than browsers can
+// set it).
+func initCredential(ctx context.Context, p transport.InitPayload) string {
 	for _, k := range []string{"X-API-Key", "x-api-key"} {
 		if v := p.GetString(k); v != "" {
 			return v
 		}
 	}
-	return bearer(p.Authorization())
+	if v := bearer(p.Authorization()); v != "" {
+		return v
+	}
+	if s := sessionOf(ctx); s != nil {
+		return s.header
+	}
+	return ""
 }
 
 // initSocket signs a socket in: a missing or refused credential closes it
@@ -95,7 +106,7 @@ func (g *GraphQL) initSocket(ctx context.Context, p transport.InitPayload) (cont
 		ctx = transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, code), reason)
 		return ctx, nil, errors.New(reason)
 	}
-	cred := initCredential(p)
+	cred := initCredential(ctx, p)
 	if cred == "" {
 		return refuse(CloseUnauthorized, `sign in: send {"Authorization": "Bearer <token>"} in connection_init`)
 	}
