@@ -69,9 +69,29 @@ func TestTokenExpiresAndUserDeactivation(t *testing.T) {
 	created, token := api.Workspace("acme")
 	api.MustDo(token, `{ me { id } }`, nil, nil)
 
+	// A custom field: an operation naming it validates only against the workspace's schema.
+	api.MustDo(token, `mutation{ createFieldDefinition(input:{entity: LEAD, key:"budget", label:"Budget", type: NUMBER}){ id } }`, nil, nil)
+	const typedList = `{ leads(first: 1) { edges { node { id budget } } } }`
+	api.MustDo(token, typedList, nil, nil)
+
 	api.Clock.Advance(13 * time.Hour)
 	if r := api.Do(token, `{ me { id } }`, nil); len(r.Errors) == 0 || r.Errors[0].Code() != "UNAUTHENTICATED" {
 		t.Errorf("expired token: %+v", r.Errors)
+	}
+	// Naming a custom field with an expired token is the sign-in's refusal,
+	// not a validation error against the schema without custom fields.
+	if r := api.Do(token, typedList, nil); r.Status != http.StatusUnauthorized || len(r.Errors) != 1 || r.Errors[0].Code() != "UNAUTHENTICATED" {
+		t.Errorf("expired token, typed query: status %d, %+v", r.Status, r.Errors)
+	}
+	// The refused sign-in comes first, also for a query wrong in any schema.
+	if r := api.Do(token, `{ leads(first: 1) { edges { node { nosuch } } } }`, nil); len(r.Errors) != 1 || r.Errors[0].Code() != "UNAUTHENTICATED" {
+		t.Errorf("expired token, wrong query: %+v", r.Errors)
+	}
+	// Signing in again with the stale token still in the header works.
+	var again struct{ Login struct{ Token string } }
+	api.MustDo(token, `mutation{ login(input:{workspace:"acme", email:"admin@acme.test", password:"password-acme"}){ token } }`, nil, &again)
+	if again.Login.Token == "" {
+		t.Error("login with a stale token in the header gave no token")
 	}
 	token = api.Login("acme", "admin@acme.test", "password-acme")
 	var out struct{ CreateUser struct{ ID string } }

@@ -201,6 +201,13 @@ func WithAuthError(ctx context.Context, err error) context.Context {
 	return context.WithValue(ctx, authErrKey{}, err)
 }
 
+// AuthError is why the request's credentials were refused (WithAuthError),
+// or nil when none were sent or they were accepted.
+func AuthError(ctx context.Context) error {
+	err, _ := ctx.Value(authErrKey{}).(error)
+	return err
+}
+
 // Authorize checks that the caller of ctx holds perm. The REST bulk
 // endpoints use it too, so they answer exactly as the GraphQL fields do.
 func Authorize(ctx context.Context, az Authorizer, perm Permission) error {

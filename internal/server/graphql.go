@@ -2,10 +2,12 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	gqllru "github.com/99designs/gqlgen/graphql/handler/lru"
@@ -20,6 +22,7 @@ import (
 	"github.com/scrmhq/scrm/graph/generated"
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/graph/typed"
+	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/tenant"
@@ -196,7 +199,40 @@ func (g *GraphQL) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "the workspace schema could not be loaded")
 		return
 	}
+	if aerr := graph.AuthError(r.Context()); aerr != nil && r.Header.Get("Upgrade") == "" {
+		g.serveRefused(w, r, ws, aerr)
+		return
+	}
 	ws.handler.ServeHTTP(w, r)
+}
+
+// serveRefused serves a request whose credentials were refused (an expired
+// or revoked token, say). It runs as any other, so login still works with a
+// stale token in the header, but against the schema without custom fields:
+// an operation naming the workspace's own fields fails validation there.
+// Such an answer would tell the client its query is wrong when it is its
+// sign-in, so it is replaced by the sign-in's refusal, 401 UNAUTHENTICATED,
+// as a valid operation's root fields report it.
+func (g *GraphQL) serveRefused(w http.ResponseWriter, r *http.Request, ws *workspaceSchema, aerr error) {
+	code, _, msg := classify(aerr)
+	if code != apperr.Unauthenticated {
+		ws.handler.ServeHTTP(w, r)
+		return
+	}
+	buf := &bufferedResponse{header: w.Header(), status: http.StatusOK}
+	ws.handler.ServeHTTP(buf, r)
+	var answer struct {
+		Errors []struct {
+			Extensions struct{ Code string }
+		}
+	}
+	if json.Unmarshal(buf.body.Bytes(), &answer) == nil && len(answer.Errors) > 0 &&
+		answer.Errors[0].Extensions.Code == errcode.ValidationFailed {
+		writeError(w, http.StatusUnauthorized, string(apperr.Unauthenticated), msg)
+		return
+	}
+	w.WriteHeader(buf.status)
+	_, _ = w.Write(buf.body.Bytes())
 }
 
 // serveSDL answers GET /graphql/schema.graphql with the caller's workspace

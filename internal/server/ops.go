@@ -182,7 +182,8 @@ func offline(next http.Handler) http.Handler {
 	})
 }
 
-// bufferedResponse keeps a response in memory so offline can edit it.
+// bufferedResponse keeps a response in memory to look at or edit before
+// sending it (offline, serveRefused).
 type bufferedResponse struct {
 	header http.Header
 	body   bytes.Buffer
