@@ -273,6 +273,17 @@ func (s *Service) mediaIDs(ctx context.Context, api *contacts, atts []schematype
 	return out, nil
 }
 
+// keptMediaID reads the WeCom id kept for a stored medium and when it was
+// uploaded (not the bytes).
+func keptMediaID(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.WeComMedia, error) {
+	m, err := c.WeComMedia.Query().Where(wecommedia.ID(id)).
+		Select(wecommedia.FieldMediaID, wecommedia.FieldMediaUploadedAt).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, &MediaError{Why: "an attachment's media was deleted from the workspace"}
+	}
+	return m, err
+}
+
 // freshMediaID is a WeCom media id of stored medium id made less than
 // maxAge ago, uploading the file again when there is none. One upload of a
 // medium runs at a time: the upload happens under a transaction-scoped
@@ -282,11 +293,7 @@ func (s *Service) mediaIDs(ctx context.Context, api *contacts, atts []schematype
 // deleted meanwhile does not wait for WeCom. uploaded says whether this
 // call uploaded.
 func (s *Service) freshMediaID(ctx context.Context, api *contacts, id uuid.UUID, maxAge time.Duration) (mediaID string, uploaded bool, err error) {
-	m, err := s.Client.WeComMedia.Query().Where(wecommedia.ID(id)).
-		Select(wecommedia.FieldMediaID, wecommedia.FieldMediaUploadedAt).Only(ctx)
-	if ent.IsNotFound(err) {
-		return "", false, &MediaError{Why: "an attachment's media was deleted from the workspace"}
-	}
+	m, err := keptMediaID(ctx, s.Client, id)
 	if err != nil {
 		return "", false, err
 	}
@@ -306,12 +313,7 @@ func (s *Service) freshMediaID(ctx context.Context, api *contacts, id uuid.UUID,
 		return "", false, fmt.Errorf("wecom: lock the medium: %w", err)
 	}
 	// Again: another sender may have uploaded it while this one waited.
-	m, err = tx.WeComMedia.Query().Where(wecommedia.ID(id)).
-		Select(wecommedia.FieldMediaID, wecommedia.FieldMediaUploadedAt).Only(ctx)
-	if ent.IsNotFound(err) {
-		return "", false, &MediaError{Why: "an attachment's media was deleted from the workspace"}
-	}
-	if err != nil {
+	if m, err = keptMediaID(ctx, tx.Client(), id); err != nil {
 		return "", false, err
 	}
 	if fresh(m, s.Now(), maxAge) {
