@@ -83,6 +83,7 @@ beforeAll(async () => {
   // The code's QR image (WeCom's, on *.qpic.cn) comes from here, not the network.
   await b.context.route(/^https:\/\/[^/]*\.?qpic\.cn\//, (r) => r.fulfill({ body: PNG, contentType: 'image/png' }));
   admin = await token(ADMIN.email, ADMIN.password);
+  let uploads = 0;
   fake = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -92,6 +93,11 @@ beforeAll(async () => {
       if (url.searchParams.get('access_token') !== FAKE_TOKEN) return void res.end(JSON.stringify({ errcode: 40014, errmsg: 'invalid access_token' }));
       if (url.pathname === '/cgi-bin/externalcontact/add_contact_way') {
         return void res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', config_id: `cfg-lib-${STAMP}`, qr_code: 'https://wework.qpic.cn/wwpic/qr-lib/0' }));
+      }
+      if (url.pathname === '/cgi-bin/media/upload') {
+        // A stored medium is uploaded ahead when a code or broadcast naming it is saved.
+        const type = url.searchParams.get('type') ?? 'file';
+        return void res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', type, media_id: `mid-lib-${type}-${++uploads}`, created_at: String(Math.floor(Date.now() / 1000)) }));
       }
       res.end(JSON.stringify({ errcode: 0, errmsg: 'ok' }));
     });

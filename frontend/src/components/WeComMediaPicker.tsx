@@ -54,6 +54,23 @@ export function useMediaLibrary(kind: WeComMediaType | null, pageSize: number, p
   };
 }
 
+/** The pager under a library list: its count, page n of m, previous and next. */
+export function MediaLibraryPager({ lib, testid }: { lib: ReturnType<typeof useMediaLibrary>; testid: string }) {
+  const { t } = useI18n();
+  return (
+    <CursorPager
+      testid={testid}
+      total={t('media.count', { n: fmtNumber(lib.total) })}
+      page={lib.page}
+      pages={lib.pages}
+      loading={lib.loading}
+      hasNext={!!lib.conn?.pageInfo.hasNextPage}
+      onPrev={lib.prev}
+      onNext={() => void lib.next()}
+    />
+  );
+}
+
 const PICK_PAGE = 10;
 
 /** The 从素材库选择 modal: the stored media of kind; onPick gets the one chosen. */
@@ -106,16 +123,7 @@ export function MediaPicker({ kind, open, onClose, onPick }: {
           </List.Item>
         )}
       />
-      <CursorPager
-        testid="media-picker"
-        total={t('media.count', { n: fmtNumber(lib.total) })}
-        page={lib.page}
-        pages={lib.pages}
-        loading={lib.loading}
-        hasNext={!!lib.conn?.pageInfo.hasNextPage}
-        onPrev={lib.prev}
-        onNext={() => void lib.next()}
-      />
+      <MediaLibraryPager lib={lib} testid="media-picker" />
     </Modal>
   );
 }

@@ -15,11 +15,10 @@ import { DeleteWeComMediaDoc } from '../api/wecomMediaOps';
 import { errorText } from '../api/errors';
 import { useI18n, type MessageKey } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
-import { CursorPager } from '../components/CursorPager';
 import { QueryError } from '../components/QueryError';
-import { useMediaLibrary } from '../components/WeComMediaPicker';
+import { MediaLibraryPager, useMediaLibrary } from '../components/WeComMediaPicker';
 import { mediaAccept, useMediaUpload } from '../components/WeComAttachments';
-import { fmtNumber, fmtTime } from '../lib/format';
+import { fmtTime } from '../lib/format';
 import { useMobile } from '../lib/useMobile';
 import { deleteRefusal, fmtBytes, MEDIA_KINDS, mediaUseLink, parseMediaKind, type MediaUse } from '../lib/wecomMedia';
 import type { WeComMediaPageQuery, WeComMediaType } from '../gql/graphql';
@@ -195,16 +194,7 @@ export default function WeComMediaPage() {
           locale={{ emptyText: empty }}
         />
       )}
-      <CursorPager
-        testid="media"
-        total={t('media.count', { n: fmtNumber(lib.total) })}
-        page={lib.page}
-        pages={lib.pages}
-        loading={lib.loading}
-        hasNext={!!lib.conn?.pageInfo.hasNextPage}
-        onPrev={lib.prev}
-        onNext={() => void lib.next()}
-      />
+      <MediaLibraryPager lib={lib} testid="media" />
     </div>
   );
 }
