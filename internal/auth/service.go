@@ -102,7 +102,8 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*Viewer, err
 	return v, nil
 }
 
-func (s *Service) authenticateKey(ctx context.Context, plaintext string) (*Viewer, error) {
+// findKey is the live API key whose secret plaintext proves.
+func (s *Service) findKey(ctx context.Context, plaintext string) (*ent.APIKey, error) {
 	prefix, ok := SplitAPIKey(plaintext)
 	if !ok {
 		return nil, fmt.Errorf("%w: malformed api key", ErrUnauthenticated)
@@ -118,7 +119,14 @@ func (s *Service) authenticateKey(ctx context.Context, plaintext string) (*Viewe
 	if i < 0 {
 		return nil, fmt.Errorf("%w: unknown or revoked api key", ErrUnauthenticated)
 	}
-	k := keys[i]
+	return keys[i], nil
+}
+
+func (s *Service) authenticateKey(ctx context.Context, plaintext string) (*Viewer, error) {
+	k, err := s.findKey(ctx, plaintext)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	if k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
 		return nil, &KeyRefused{Reason: "the API key expired at " + k.ExpiresAt.UTC().Format(time.RFC3339)}

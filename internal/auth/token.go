@@ -53,17 +53,27 @@ func (t *Tokens) Issue(workspace, user uuid.UUID) (string, time.Time, error) {
 	return s, exp, err
 }
 
-// Parse verifies a token and returns its workspace and user.
-func (t *Tokens) Parse(token string) (workspace, user uuid.UUID, err error) {
+// claims verifies token (signature, method, issuer, expiry by the clock)
+// and returns its claims.
+func (t *Tokens) claims(token string) (*Claims, error) {
 	var c Claims
-	_, err = jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return t.secret, nil },
+	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return t.secret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(issuer),
 		jwt.WithTimeFunc(t.now),
 		jwt.WithExpirationRequired(),
 	)
 	if err != nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: %v", ErrUnauthenticated, err)
+		return nil, fmt.Errorf("%w: %v", ErrUnauthenticated, err)
+	}
+	return &c, nil
+}
+
+// Parse verifies a token and returns its workspace and user.
+func (t *Tokens) Parse(token string) (workspace, user uuid.UUID, err error) {
+	c, err := t.claims(token)
+	if err != nil {
+		return uuid.Nil, uuid.Nil, err
 	}
 	if workspace, err = uuid.Parse(c.Workspace); err != nil {
 		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: bad workspace claim", ErrUnauthenticated)
