@@ -14,6 +14,7 @@ import (
 	"github.com/scrmhq/scrm/graph/model"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/notices"
+	"github.com/scrmhq/scrm/internal/txn"
 )
 
 // NotificationFeed announces users' new notifications (notices.Feed).
@@ -30,24 +31,10 @@ func (r *Resolver) announceRead(ctx context.Context, user uuid.UUID, n int) {
 	if n == 0 || r.Feed == nil {
 		return
 	}
-	announce := func(ctx context.Context) {
+	txn.AfterCommit(ent.TxFromContext(ctx), func() {
 		if err := r.Feed.Announce(context.WithoutCancel(ctx), user, notices.Announcement{Read: true}); err != nil {
 			slog.Default().WarnContext(ctx, "announce notifications read", "err", err)
 		}
-	}
-	tx := ent.TxFromContext(ctx)
-	if tx == nil {
-		announce(ctx)
-		return
-	}
-	tx.OnCommit(func(next ent.Committer) ent.Committer {
-		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-			err := next.Commit(ctx, tx)
-			if err == nil {
-				announce(ctx)
-			}
-			return err
-		})
 	})
 }
 

@@ -31,6 +31,7 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/internal/tenant"
+	"github.com/scrmhq/scrm/internal/txn"
 )
 
 // RecheckEvery bounds how long a process trusts an unchanged token.
@@ -173,17 +174,5 @@ func (t *Tokens) MoveAfter(ctx context.Context, tx *ent.Tx, tid uuid.UUID) {
 		defer cancel()
 		_ = t.redis.Incr(c, t.prefix+tid.String()).Err()
 	}
-	if tx == nil {
-		move()
-		return
-	}
-	tx.OnCommit(func(next ent.Committer) ent.Committer {
-		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-			err := next.Commit(ctx, tx)
-			if err == nil {
-				move()
-			}
-			return err
-		})
-	})
+	txn.AfterCommit(tx, move)
 }

@@ -183,6 +183,26 @@ func LostRace(err error) bool {
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 }
 
+// AfterCommit runs f once tx commits, and never when it rolls back; at
+// once when tx is nil. For what only follows a commit and need not survive
+// a crash (a cache's change token, a live announcement); work that must
+// happen goes to the outbox in the transaction instead.
+func AfterCommit(tx *ent.Tx, f func()) {
+	if tx == nil {
+		f()
+		return
+	}
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+			err := next.Commit(ctx, tx)
+			if err == nil {
+				f()
+			}
+			return err
+		})
+	})
+}
+
 // Client returns the client of the transaction ctx carries (entgql's
 // Transactioner and Retry put it there), else c: a service started inside a
 // transaction stays in it.
