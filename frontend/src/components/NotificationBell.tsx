@@ -56,7 +56,7 @@ export function NotificationBell() {
           )}
         </span>
       ),
-      duration: 10,
+      duration: 0, // a churn alert stays until the rep closes it or follows its link
     });
   }, [can, t, toast]);
   // Pushed: a new notification updates the badge and the list at once; a
