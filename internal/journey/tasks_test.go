@@ -24,7 +24,8 @@ import (
 // ran, never twice; a lead without an owner fails the step with the reason.
 // Each assignee is told (task.assigned, naming the journey and the due time
 // in the workspace's zone), queued with the tasks; a retried step run makes
-// no task and tells nobody again.
+// no task and tells nobody again; several tasks for one assignee in a run
+// are one notice that counts them.
 func testTasks(t *testing.T, w *ws) {
 	sent := &sentNotes{}
 	w.svc.Tasks.Notify = sent
@@ -121,6 +122,33 @@ func testTasks(t *testing.T, w *ws) {
 	}
 	if n, _ := w.c.Task.Query().Where(task.JourneyID(j.ID)).Count(w.ctx); n != 3 {
 		t.Fatalf("after a retried run: %d tasks, want 3", n)
+	}
+
+	// Several tasks for one assignee in one run of a step are one notice
+	// with their number, about no lead (it opens the task centre).
+	many := w.leads(3)
+	for _, id := range many {
+		if err := w.c.Lead.UpdateOneID(id).SetOwnerID(owner).Exec(w.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j2 := w.create(journey.Input{Name: "batch", Trigger: manual(), Steps: []schematype.JourneyStep{
+		{CreateTask: &schematype.CreateTaskStep{Title: "call", DueInHours: 1}},
+	}})
+	w.activate(j2.ID)
+	w.enroll(j2.ID, many...)
+	w.run()
+	if n, _ := w.c.Task.Query().Where(task.JourneyID(j2.ID), task.AssigneeID(owner)).Count(w.ctx); n != 3 {
+		t.Fatalf("%d tasks of the second journey, want 3", n)
+	}
+	batch, err := w.c.Notification.Query().Where(notification.Kind(tasks.KindAssigned), notification.UserID(owner),
+		notification.MessageContains("batch")).All(w.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batch) != 1 || batch[0].Message != "旅程「batch」给你安排了 3 个待办「call」（截止 2026-03-02 09:00）。" ||
+		batch[0].LeadID != nil || !slices.Contains(sent.ids, batch[0].ID) || len(sent.ids) != 4 {
+		t.Fatalf("notices of three tasks for one rep: %+v (queued %v), want one counting them, queued", batch, sent.ids)
 	}
 }
 

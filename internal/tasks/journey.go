@@ -38,10 +38,13 @@ type StepTasks struct {
 }
 
 // fromJourneySQL creates one task per enrolment whose assignee resolves to
-// an active user, and one task.assigned notification ($13) per task made, in
-// one statement; the unique (enrolment, step) key makes a repeated run
-// create nothing, and so notify nobody again. It returns the leads that got
-// one with the notification's id. The leads are read first by their ids (a
+// an active user, and tells each assignee once per run of the step: one
+// task.assigned notification ($13 … $15) per assignee, naming the lead when
+// the assignee got one task, else the number of tasks (a journey over a
+// rep's 2,000 leads is one notice, not 2,000). The unique (enrolment, step)
+// key makes a repeated run create nothing, and so notify nobody again. It
+// returns a row per task made (the lead, no notification) and one per
+// notification (its id, no lead). The leads are read first by their ids (a
 // materialised CTE): joined directly, the planner went from each active
 // user to every lead they own.
 const fromJourneySQL = `
@@ -63,32 +66,39 @@ WITH e AS (
 	FROM a JOIN users u ON u.tenant_id = $1 AND u.id = a.assignee_id AND u.active
 	ON CONFLICT (tenant_id, enrollment_id, step_index) DO NOTHING
 	RETURNING assignee_id, lead_id
+), g AS (
+	SELECT assignee_id, count(*) AS n, min(lead_id::text)::uuid AS one FROM made GROUP BY assignee_id
+), notes AS (
+	INSERT INTO notifications (id, tenant_id, user_id, kind, lead_id, message, created_at)
+	SELECT %s, $1, g.assignee_id, '` + KindAssigned + `', CASE WHEN g.n = 1 THEN g.one END,
+		left(CASE WHEN g.n = 1 THEN $13 ELSE $14 || g.n || $15 END, 1000), $6
+	FROM g
+	RETURNING id
 )
-INSERT INTO notifications (id, tenant_id, user_id, kind, lead_id, message, created_at)
-SELECT %s, $1, made.assignee_id, '` + KindAssigned + `', made.lead_id, $13, $6
-FROM made
-RETURNING lead_id, id`
+SELECT lead_id, NULL::uuid FROM made
+UNION ALL
+SELECT NULL::uuid, id FROM notes`
 
 var fromJourneyQuery = fmt.Sprintf(fromJourneySQL, gid.NewSQL("$6::timestamptz", "$12::bytea"),
-	gid.NewSQL("$6::timestamptz", "$14::bytea"))
+	gid.NewSQL("$6::timestamptz", "$16::bytea"))
 
-// journeyMessage is the task.assigned message of a journey's task: the
-// journey names who gave it, as the caller does for a task by hand.
-func journeyMessage(in StepTasks) string {
+// journeyMessages are the task.assigned messages of a journey's task: one
+// for a single task, and the two parts around the number of several. The
+// journey names who gave them, as the caller does for a task by hand.
+func journeyMessages(in StepTasks) (one, before, after string) {
 	loc := in.TimeZone
 	if loc == nil {
 		loc = time.UTC
 	}
-	msg := []rune(fmt.Sprintf("旅程「%s」给你安排了待办「%s」（截止 %s）。", in.Journey, in.Title, in.DueAt.In(loc).Format("2006-01-02 15:04")))
-	if len(msg) > 1000 {
-		msg = msg[:1000]
-	}
-	return string(msg)
+	due := in.DueAt.In(loc).Format("2006-01-02 15:04")
+	return fmt.Sprintf("旅程「%s」给你安排了待办「%s」（截止 %s）。", in.Journey, in.Title, due),
+		fmt.Sprintf("旅程「%s」给你安排了 ", in.Journey),
+		fmt.Sprintf(" 个待办「%s」（截止 %s）。", in.Title, due)
 }
 
 // FromJourney creates the tasks of a createTask step in the transaction of
 // c (the engine's, which records the step runs with them), tells each
-// assignee (task.assigned, one notification per task made) and queues their
+// assignee once (task.assigned: the task, or how many) and queues their
 // delivery through the outbox of the transaction ctx carries. It returns why
 // each lead that got none did not: no owner, no team manager, or an
 // inactive assignee.
@@ -101,9 +111,10 @@ func (s *Service) FromJourney(ctx context.Context, c *ent.Client, in StepTasks) 
 	if in.UserID != nil {
 		user = *in.UserID
 	}
+	one, before, after := journeyMessages(in)
 	rows, err := c.QueryContext(ctx, fromJourneyQuery, tid, txn.UUIDArray(in.Enrollments), txn.UUIDArray(in.Leads),
 		in.Assignee, user, s.Now(), in.Title, in.Description, in.DueAt, in.JourneyID, in.StepIndex, taskType,
-		journeyMessage(in), notificationType)
+		one, before, after, notificationType)
 	if err != nil {
 		return nil, fmt.Errorf("tasks: create from journey: %w", err)
 	}
@@ -111,12 +122,15 @@ func (s *Service) FromJourney(ctx context.Context, c *ent.Client, in StepTasks) 
 	made := make(map[uuid.UUID]bool, len(in.Leads))
 	var notes []uuid.UUID
 	for rows.Next() {
-		var id, note uuid.UUID
-		if err := rows.Scan(&id, &note); err != nil {
+		var lead, note uuid.NullUUID
+		if err := rows.Scan(&lead, &note); err != nil {
 			return nil, err
 		}
-		made[id] = true
-		notes = append(notes, note)
+		if lead.Valid {
+			made[lead.UUID] = true
+		} else {
+			notes = append(notes, note.UUID)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
