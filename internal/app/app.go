@@ -185,7 +185,12 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 	s.Tags.Watchers = []tagging.Watcher{s.Journeys, s.WeCom}
 	s.Tags.CorpTags = s.WeCom
 	s.Pipelines.Watcher, s.Segments.Watcher = s.Journeys, s.Journeys
-	s.Ingester.Watcher, s.Ingester.TagWatcher, s.Events.Watcher = s.Journeys, s.Journeys, s.Journeys
-	s.Broadcasts.Events, s.Leads.Events = s.Journeys, s.Journeys
+	s.Ingester.Watcher, s.Ingester.TagWatcher, s.Leads.Tags = s.Journeys, s.Journeys, s.Journeys
+	// Every event recorded on a lead (tracked, or a system event of merges,
+	// ingest duplicates, replies, WeCom callbacks, duplicate reviews) goes
+	// through one Recorder, which tells the journeys in its transaction.
+	rec := &events.Recorder{Watcher: s.Journeys}
+	s.Events.Events, s.Ingester.Events, s.Leads.Events, s.Broadcasts.Events = rec, rec, rec, rec
+	s.WeCom.Events, s.Duplicates.Events = rec, rec
 	return s, nil
 }

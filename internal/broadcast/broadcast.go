@@ -64,10 +64,10 @@ type Service struct {
 	// Group, when set, sends broadcasts on the wecom channel as staff mass
 	// messages when it handles the workspace (internal/wecom).
 	Group GroupSender
-	// Events learns, in the transaction that records them, the
-	// broadcast.replied events a reply writes (journeys triggered by an
-	// event); nil: nobody.
-	Events events.Watcher
+	// Events records the broadcast.replied events a reply writes and tells
+	// its watcher in their transaction (journeys triggered by an event);
+	// nil: recorded, nobody told.
+	Events *events.Recorder
 }
 
 // GroupSender sends a broadcast on the wecom channel as WeCom staff mass

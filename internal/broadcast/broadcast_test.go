@@ -21,6 +21,7 @@ import (
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/broadcast"
+	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/rules/rulestest"
@@ -360,7 +361,7 @@ func TestThrottleCancelAndErrors(t *testing.T) {
 func TestRepliesComeBackThroughCallbacks(t *testing.T) {
 	f := newFixture(t)
 	told := &eventsTold{}
-	f.svc.Events = told
+	f.svc.Events = &events.Recorder{Watcher: told}
 	ids := f.Leads(t, 2, func(i int, q *ent.LeadCreate) { q.SetSource("web").SetReachable([]string{"WECOM"}) })
 	seg := f.segmentOf(t, "web")
 	b, err := f.svc.Create(f.Ctx, broadcast.Input{Name: "reply", SegmentID: seg.ID, Channel: "webhook", Template: "x"})

@@ -8,7 +8,6 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/scrmhq/scrm/ent"
-	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/txn"
 	"github.com/scrmhq/scrm/plugins"
@@ -92,13 +91,7 @@ func (s *Service) Callback(ctx context.Context, key string, r *http.Request) (*C
 		if cb.Status == plugins.StatusReplied {
 			// The event and the journeys it triggers commit together.
 			err := txn.Retry(ctx, s.Client, 1, func(error) bool { return false }, func(ctx context.Context, c *ent.Client) error {
-				if err := events.Record(ctx, c, leads, EventReplied, key, map[string]any{"reply": cb.Reply}, at); err != nil {
-					return err
-				}
-				if s.Events == nil {
-					return nil
-				}
-				return s.Events.EventTracked(ctx, EventReplied, leads)
+				return s.Events.Record(ctx, c, leads, EventReplied, key, map[string]any{"reply": cb.Reply}, at)
 			})
 			if err != nil {
 				return res, err

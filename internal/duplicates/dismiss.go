@@ -17,7 +17,6 @@ import (
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
-	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/scope"
 	"github.com/scrmhq/scrm/internal/txn"
@@ -89,7 +88,7 @@ func (s *Service) Dismiss(ctx context.Context, kind Kind, ids []uuid.UUID, seen 
 		if n, _ := r.RowsAffected(); n == 0 {
 			return nil // dismissed already
 		}
-		return events.Record(ctx, c, all, EventDismissed, "duplicates", eventProps(kind, all, actor), now)
+		return s.Events.Record(ctx, c, all, EventDismissed, "duplicates", eventProps(kind, all, actor), now)
 	})
 }
 
@@ -208,7 +207,7 @@ func (s *Service) Restore(ctx context.Context, kind Kind, ids []uuid.UUID, seen 
 			return fmt.Errorf("restore duplicates: %w", err)
 		}
 		found = true
-		return events.Record(ctx, c, all, EventRestored, "duplicates", eventProps(kind, all, actor), now)
+		return s.Events.Record(ctx, c, all, EventRestored, "duplicates", eventProps(kind, all, actor), now)
 	})
 	return found, err
 }

@@ -41,6 +41,7 @@ import (
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/authz"
+	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/scope"
 	"github.com/scrmhq/scrm/internal/txn"
@@ -101,7 +102,13 @@ type After struct {
 
 // Service lists duplicate groups; the workspace and viewer come from the
 // context.
-type Service struct{ txn.Root }
+type Service struct {
+	txn.Root
+	// Events records the dismissals and their undos on the leads and tells
+	// its watcher in their transaction (journeys triggered by an event);
+	// nil: recorded, nobody told.
+	Events *events.Recorder
+}
 
 // New returns the service.
 func New(root txn.Root) *Service { return &Service{Root: root} }

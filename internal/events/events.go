@@ -267,9 +267,25 @@ func MoveToLead(ctx context.Context, c *ent.Client, from []uuid.UUID, to uuid.UU
 	return r.RowsAffected()
 }
 
+// Recorder is the one way an event reaches the events table with its
+// consequences: Record writes system events (lead.merged, wecom.*,
+// broadcast.replied, lead.duplicate_dismissed…), Recorded announces events
+// a caller wrote in its own statement (Track's batch, ingest's
+// lead.duplicate rows); both tell the Watcher in the transaction that
+// writes them, so every event a journey may be triggered by reaches it the
+// same way. A nil *Recorder records and tells nobody (tests, tools).
+type Recorder struct {
+	// Watcher learns which leads got which event (journeys triggered by an
+	// event); nil: nobody.
+	Watcher Watcher
+}
+
 // Record writes one event per lead of leadIDs with the same name and
-// properties, at now (system events such as lead.merged).
-func Record(ctx context.Context, c *ent.Client, leadIDs []uuid.UUID, name, source string, props map[string]any, now time.Time) error {
+// properties, at now, in c's transaction, and tells the Watcher there.
+func (r *Recorder) Record(ctx context.Context, c *ent.Client, leadIDs []uuid.UUID, name, source string, props map[string]any, now time.Time) error {
+	if len(leadIDs) == 0 {
+		return nil
+	}
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
 		return err
@@ -288,6 +304,24 @@ func Record(ctx context.Context, c *ent.Client, leadIDs []uuid.UUID, name, sourc
 	if err != nil {
 		return fmt.Errorf("record %s: %w", name, err)
 	}
+	return r.Recorded(ctx, c, map[string][]uuid.UUID{name: leadIDs})
+}
+
+// Recorded tells the Watcher, in c's transaction, of events (name → leads)
+// the caller has written itself, one name at a time in name order.
+func (r *Recorder) Recorded(ctx context.Context, c *ent.Client, named map[string][]uuid.UUID) error {
+	if r == nil || r.Watcher == nil {
+		return nil
+	}
+	ctx = ent.NewContext(ctx, c)
+	for _, name := range slices.Sorted(maps.Keys(named)) {
+		if len(named[name]) == 0 {
+			continue
+		}
+		if err := r.Watcher.EventTracked(ctx, name, named[name]); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -303,12 +337,13 @@ type Service struct {
 	Client *ent.Client
 	Queue  Queue // nil: nothing queued
 	Now    func() time.Time
-	// Watcher learns, in the tracking transaction, which leads got which
-	// events (journeys triggered by an event); nil: nobody.
-	Watcher Watcher
+	// Events tells, in the tracking transaction, which leads got which
+	// events (the Recorder every event goes through); nil: nobody.
+	Events *Recorder
 }
 
-// Watcher is told about tracked events (internal/journey).
+// Watcher is told about recorded events (internal/journey), through a
+// Recorder.
 type Watcher interface {
 	EventTracked(ctx context.Context, name string, leads []uuid.UUID) error
 }
@@ -351,11 +386,9 @@ func (s *Service) Track(ctx context.Context, in []Input, source, key, keyField s
 				return err
 			}
 		}
-		if s.Watcher != nil && !res.Replayed {
-			for _, name := range slices.Sorted(maps.Keys(res.Named)) {
-				if err := s.Watcher.EventTracked(ctx, name, res.Named[name]); err != nil {
-					return err
-				}
+		if !res.Replayed {
+			if err := s.Events.Recorded(ctx, c, res.Named); err != nil {
+				return err
 			}
 		}
 		if s.Queue == nil || len(res.Leads) == 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/pool"
 	"github.com/scrmhq/scrm/internal/apperr"
+	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/idempotency"
 	"github.com/scrmhq/scrm/internal/pipeline"
@@ -57,6 +58,10 @@ type Ingester struct {
 	// own tag writer really tagged (journeys triggered by a tag); nil:
 	// nobody.
 	TagWatcher TagWatcher
+	// Events hears, in the batch's transaction, of the lead.duplicate
+	// events the batch records (journeys triggered by an event); nil:
+	// nobody.
+	Events *events.Recorder
 
 	fileWrites sync.Map // workspace id -> *sync.Mutex: see IngestFile
 }
@@ -189,6 +194,11 @@ func (in *Ingester) ingest(ctx context.Context, b Batch, limit int, ordered bool
 				return err
 			}
 		}
+		if !res.Replayed && len(w.duplicated) > 0 {
+			if err := in.Events.Recorded(ctx, tx, map[string][]uuid.UUID{EventDuplicate: w.duplicated}); err != nil {
+				return err
+			}
+		}
 		return in.queue(ctx, tid, res, w.ingested)
 	})
 	if err != nil {
@@ -269,6 +279,8 @@ type writer struct {
 	// (tag → leads) for the TagWatcher.
 	watchTags bool
 	tagged    map[uuid.UUID][]uuid.UUID
+	// duplicated are the leads mergeSQL recorded a lead.duplicate event on.
+	duplicated []uuid.UUID
 }
 
 // person is who a lead is: the name, the contact and identity keys and the

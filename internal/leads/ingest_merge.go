@@ -43,7 +43,7 @@ const mergeSQL = `WITH merged AS (
 	SELECT r.id, $1, r.lead_id, r.source, r.source_detail, r.external_id, true, $2 FROM dup r
 ), evented AS (
 	INSERT INTO events (tenant_id, id, lead_id, name, properties, occurred_at, received_at, source)
-	SELECT $1, r.id, r.lead_id, 'lead.duplicate',
+	SELECT $1, r.id, r.lead_id, '` + EventDuplicate + `',
 		jsonb_strip_nulls(jsonb_build_object('source', r.source, 'sourceDetail', nullif(r.source_detail, ''), 'externalID', r.external_id)),
 		$2, $2, 'ingest'
 	FROM dup r
@@ -121,8 +121,19 @@ func (w *writer) merge(ctx context.Context, gs []*group) error {
 	if updated != len(recs) {
 		return fmt.Errorf("merge leads: %d of %d leads were where the match locked them", updated, len(recs))
 	}
+	seen := make(map[uuid.UUID]bool, len(touches))
+	for _, t := range touches {
+		if !seen[t.LeadID] {
+			seen[t.LeadID] = true
+			w.duplicated = append(w.duplicated, t.LeadID)
+		}
+	}
 	return nil
 }
+
+// EventDuplicate is the event ingest records on a lead for every row that
+// merged into it.
+const EventDuplicate = "lead.duplicate"
 
 // mergedLead is a merged lead's record in mergeSQL: its new values and
 // where the match locked it.

@@ -85,10 +85,21 @@ func (s *Service) Merge(ctx context.Context, primary uuid.UUID, dups []uuid.UUID
 				return apperr.New(apperr.Conflict, field(i), "lead is %s and cannot be merged", got[id].Status)
 			}
 		}
-		if err := mergeInto(ctx, c, tid, got[primary], dups, got, actor, now); err != nil || s.Events == nil {
+		added, err := mergeInto(ctx, c, tid, got[primary], dups, got, actor, now)
+		if err != nil {
 			return err
 		}
-		return s.Events.EventTracked(ent.NewContext(ctx, c), EventMerged, []uuid.UUID{primary})
+		if err := s.Events.Record(ctx, c, []uuid.UUID{primary}, EventMerged, "merge", map[string]any{"duplicates": dups}, now); err != nil {
+			return err
+		}
+		if s.Tags == nil || len(added) == 0 {
+			return nil
+		}
+		byTag := make(map[uuid.UUID][]uuid.UUID, len(added))
+		for _, tag := range added {
+			byTag[tag] = []uuid.UUID{primary}
+		}
+		return s.Tags.TagsAdded(ent.NewContext(ctx, c), byTag)
 	})
 	if err != nil {
 		return nil, err
@@ -127,7 +138,7 @@ func readForMerge(ctx context.Context, c *ent.Client, tid uuid.UUID, ids []uuid.
 }
 
 func mergeInto(ctx context.Context, c *ent.Client, tid uuid.UUID, p *mergeRow, dups []uuid.UUID, got map[uuid.UUID]*mergeRow,
-	actor *uuid.UUID, now time.Time) error {
+	actor *uuid.UUID, now time.Time) (added []uuid.UUID, err error) {
 	m := *p
 	for _, id := range dups {
 		d := got[id]
@@ -158,15 +169,15 @@ func mergeInto(ctx context.Context, c *ent.Client, tid uuid.UUID, p *mergeRow, d
 	// Retire the duplicates first: that frees their identities for the primary.
 	if _, err := c.ExecContext(ctx, `UPDATE leads SET status = 'MERGED', merged_into_id = $3, updated_at = $4
 		WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, tid, dupArg, p.ID, now); err != nil {
-		return fmt.Errorf("retire duplicates: %w", err)
+		return nil, fmt.Errorf("retire duplicates: %w", err)
 	}
 	attrs, err := json.Marshal(nonNil(m.Attributes))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	reach, err := json.Marshal(reachable(deref(m.Phone), deref(m.Email), deref(m.UnionID), deref(m.OpenID)))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := c.ExecContext(ctx, `UPDATE leads SET name = $3, phone = $4, email = $5, union_id = $6, open_id = $7,
 		external_id = $8, company = $9, source = $10, source_detail = $11, territory_id = $12, referrer_id = $13,
@@ -174,12 +185,12 @@ func mergeInto(ctx context.Context, c *ent.Client, tid uuid.UUID, p *mergeRow, d
 		WHERE tenant_id = $1 AND id = $2`,
 		tid, p.ID, m.Name, m.Phone, m.Email, m.UnionID, m.OpenID, m.ExternalID, m.Company, m.Source, m.SourceDetail,
 		m.TerritoryID, m.ReferrerID, m.LastFollowUpAt, attrs, reach, now, m.WeComExtUserID); err != nil {
-		return fmt.Errorf("update primary: %w", err)
+		return nil, fmt.Errorf("update primary: %w", err)
 	}
 	for _, table := range []string{"follow_ups", "deals", "source_touches", "wecom_contacts", "tasks", "contact_way_adds"} {
 		if _, err := c.ExecContext(ctx, `UPDATE `+table+` SET lead_id = $3 WHERE tenant_id = $1 AND lead_id = ANY($2::uuid[])`,
 			tid, dupArg, p.ID); err != nil {
-			return fmt.Errorf("move %s: %w", table, err)
+			return nil, fmt.Errorf("move %s: %w", table, err)
 		}
 	}
 	// A WeCom customer relationship (moved above) reaches the lead on WeCom
@@ -187,23 +198,20 @@ func mergeInto(ctx context.Context, c *ent.Client, tid uuid.UUID, p *mergeRow, d
 	if _, err := c.ExecContext(ctx, `UPDATE leads SET reachable = reachable || '["WECOM"]'::jsonb
 		WHERE tenant_id = $1 AND id = $2 AND NOT reachable ? 'WECOM' AND EXISTS (SELECT 1 FROM wecom_contacts w
 			WHERE w.tenant_id = $1 AND w.lead_id = $2 AND w.lost_at IS NULL AND w.removed_at IS NULL)`, tid, p.ID); err != nil {
-		return fmt.Errorf("reachability on WeCom: %w", err)
+		return nil, fmt.Errorf("reachability on WeCom: %w", err)
 	}
-	if _, err := c.ExecContext(ctx, moveTagsSQL, tid, dupArg, p.ID, now, actor); err != nil {
-		return fmt.Errorf("move tags: %w", err)
+	if added, err = txn.QueryUUIDs(ctx, c, moveTagsSQL, tid, dupArg, p.ID, now, actor); err != nil {
+		return nil, fmt.Errorf("move tags: %w", err)
 	}
 	if _, err := events.MoveToLead(ctx, c, dups, p.ID); err != nil {
-		return err
+		return nil, err
 	}
-	ids := make([]string, len(dups))
-	for i, d := range dups {
-		ids[i] = d.String()
-	}
-	return events.Record(ctx, c, []uuid.UUID{p.ID}, EventMerged, "merge", map[string]any{"duplicates": ids}, now)
+	return added, nil
 }
 
 // moveTagsSQL moves the duplicates' tags to the primary, except a tag of an
-// exclusive group the primary (or an earlier moved tag) already covers.
+// exclusive group the primary (or an earlier moved tag) already covers, and
+// returns the tags the primary did not have (added to it).
 const moveTagsSQL = `WITH moved AS (
 	DELETE FROM lead_tags WHERE tenant_id = $1 AND lead_id = ANY($2::uuid[]) RETURNING tag_id
 ), candidates AS (
@@ -217,4 +225,5 @@ SELECT $1, $3, c.tag_id, $4, $5, 'MERGE' FROM candidates c
 WHERE NOT (coalesce(c.exclusive, false) AND EXISTS (
 	SELECT 1 FROM lead_tags lt JOIN tags o ON o.tenant_id = $1 AND o.id = lt.tag_id
 	WHERE lt.tenant_id = $1 AND lt.lead_id = $3 AND o.group_id = c.group_id))
-ON CONFLICT (tenant_id, lead_id, tag_id) DO NOTHING`
+ON CONFLICT (tenant_id, lead_id, tag_id) DO NOTHING
+RETURNING tag_id`

@@ -65,8 +65,8 @@ func TestMergeLeadsSurvivorshipAndHistory(t *testing.T) {
 	}
 
 	later := now.Add(time.Minute)
-	svc, told := leads.New(f.c), &eventsTold{}
-	svc.Events = told
+	svc, told, tagsTold := leads.New(f.c), &eventsTold{}, &tagsTold{}
+	svc.Events, svc.Tags = &events.Recorder{Watcher: told}, tagsTold
 	merged, err := svc.Merge(f.ctx, p, []uuid.UUID{d1, d2}, &f.admin, later)
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +117,22 @@ func TestMergeLeadsSurvivorshipAndHistory(t *testing.T) {
 	if strings.Join(names, ",") != "A,B,C,冷" {
 		t.Fatalf("primary tags %v, want A,B,C,冷", names)
 	}
+	// The tag trigger hears of the tags the primary did not have (B, C),
+	// in the merge's transaction: not A and 冷, which it had, nor 热, which
+	// stayed behind.
+	nameOf := map[uuid.UUID]string{}
+	for _, x := range tags {
+		nameOf[x.ID] = x.Name
+	}
+	var added []string
+	for _, s := range tagsTold.got {
+		tag, rest, _ := strings.Cut(s, " ")
+		added = append(added, nameOf[uuid.MustParse(tag)]+" "+rest)
+	}
+	sort.Strings(added)
+	if want := []string{"B " + p.String() + " in the merge", "C " + p.String() + " in the merge"}; !slices.Equal(added, want) {
+		t.Fatalf("the tags watcher was told %q, want %q", added, want)
+	}
 	// The duplicates' identities now find the primary.
 	res = f.ingest(t, leads.Batch{Rows: []leads.Row{{Email: "zs@example.com"}}})
 	if res.Rows[0].LeadID != p {
@@ -144,8 +160,8 @@ func TestMergeLeadsSurvivorshipAndHistory(t *testing.T) {
 	}
 }
 
-// eventsTold records what a leads.EventWatcher is told, and whether in a
-// transaction's client.
+// eventsTold records what an events.Watcher is told, and whether in the
+// merge's transaction.
 type eventsTold struct{ got []string }
 
 func (e *eventsTold) EventTracked(ctx context.Context, name string, ids []uuid.UUID) error {
@@ -156,6 +172,23 @@ func (e *eventsTold) EventTracked(ctx context.Context, name string, ids []uuid.U
 			s += " in the merge"
 		}
 		e.got = append(e.got, s)
+	}
+	return nil
+}
+
+// tagsTold records what a leads.TagWatcher is told ("tag lead"), and
+// whether in the merge's transaction.
+type tagsTold struct{ got []string }
+
+func (e *tagsTold) TagsAdded(ctx context.Context, added map[uuid.UUID][]uuid.UUID) error {
+	for tag, ids := range added {
+		for _, id := range ids {
+			s := tag.String() + " " + id.String()
+			if n, err := ent.FromContext(ctx).Lead.Query().Where(lead.StatusEQ(lead.StatusMERGED)).Count(ctx); err == nil && n == 2 {
+				s += " in the merge"
+			}
+			e.got = append(e.got, s)
+		}
 	}
 	return nil
 }

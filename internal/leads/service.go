@@ -3,9 +3,8 @@ package leads
 import (
 	"context"
 
-	"github.com/google/uuid"
-
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/txn"
 )
 
@@ -16,15 +15,14 @@ type Service struct {
 	// Promises, when set, hears of every follow-up in its transaction
 	// (tasks.Service: follow-up promises as tasks).
 	Promises Promises
-	// Events, when set, hears of the system events a merge records
-	// (lead.merged), in the merge's transaction (journeys triggered by an
-	// event).
-	Events EventWatcher
-}
-
-// EventWatcher is told about events recorded on leads (internal/journey).
-type EventWatcher interface {
-	EventTracked(ctx context.Context, name string, leads []uuid.UUID) error
+	// Events records the system events of a merge (lead.merged) and tells
+	// its watcher in the merge's transaction (journeys triggered by an
+	// event); nil: recorded, nobody told.
+	Events *events.Recorder
+	// Tags, when set, hears of the tags a merge moves onto the surviving
+	// lead that it did not have (tag → the survivor), in the merge's
+	// transaction (journeys triggered by a tag).
+	Tags TagWatcher
 }
 
 // Promises hears of each follow-up recorded on lead l, in the transaction

@@ -13,7 +13,6 @@ import (
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/contactwayadd"
 	"github.com/scrmhq/scrm/ent/user"
-	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/gid"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/txn"
@@ -146,7 +145,7 @@ func (s *Service) added(ctx context.Context, c *ent.Client, detail *externalcont
 	if cw != nil {
 		props["contactWay"] = cw.Name
 	}
-	if err := events.Record(ctx, c, []uuid.UUID{*leadID}, EventAdded, Source, props, now); err != nil {
+	if err := s.Events.Record(ctx, c, []uuid.UUID{*leadID}, EventAdded, Source, props, now); err != nil {
 		return "", err
 	}
 	if cw != nil && s.Watcher != nil {
@@ -279,7 +278,7 @@ func (s *Service) touched(ctx context.Context, c *ent.Client, msg externalcontac
 	if err != nil {
 		return "", err
 	}
-	if err := events.Record(ctx, c, []uuid.UUID{lead.UUID}, name, Source,
+	if err := s.Events.Record(ctx, c, []uuid.UUID{lead.UUID}, name, Source,
 		map[string]any{"userID": msg.UserID, "externalUserID": msg.ExternalUserID}, now); err != nil {
 		return "", err
 	}
@@ -328,7 +327,7 @@ func (s *Service) lost(ctx context.Context, c *ent.Client, msg externalcontact.E
 		tid, leadID.UUID, now); err != nil {
 		return "", fmt.Errorf("wecom: mark unreachable: %w", err)
 	}
-	if err := events.Record(ctx, c, []uuid.UUID{leadID.UUID}, EventLost, Source,
+	if err := s.Events.Record(ctx, c, []uuid.UUID{leadID.UUID}, EventLost, Source,
 		map[string]any{"userID": msg.UserID, "externalUserID": msg.ExternalUserID}, now); err != nil {
 		return "", err
 	}

@@ -178,7 +178,7 @@ func (w *Workspace) Untag(t testing.TB, leadID uuid.UUID) {
 // Event records an event of a lead at at.
 func (w *Workspace) Event(t testing.TB, leadID uuid.UUID, name string, at time.Time) {
 	t.Helper()
-	if err := events.Record(w.Ctx, w.C, []uuid.UUID{leadID}, name, "test", map[string]any{}, at); err != nil {
+	if err := (*events.Recorder)(nil).Record(w.Ctx, w.C, []uuid.UUID{leadID}, name, "test", map[string]any{}, at); err != nil {
 		t.Fatal(err)
 	}
 }
