@@ -19,6 +19,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/leads"
 	wecomplug "github.com/scrmhq/scrm/plugins/wecom"
@@ -103,6 +104,10 @@ type Service struct {
 	Ingester *leads.Ingester
 	Notify   Notifier // nil: notifications stay undelivered (tools)
 	Now      func() time.Time
+	// Events records the wecom.* events on the customers' leads and tells
+	// its watcher in the callback's transaction (journeys triggered by an
+	// event); nil: recorded, nobody told.
+	Events *events.Recorder
 	// Fields is the workspace's custom fields (welcome templates).
 	Fields *fielddefs.Service
 	// Queue takes welcome messages; nil sends none (tools).
