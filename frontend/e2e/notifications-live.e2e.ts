@@ -54,8 +54,12 @@ afterAll(async () => {
   await b?.close();
 });
 
+/** The lead's uuid, from its global id (base64 of "Lead:<uuid>"). */
+const leadUUID = () => Buffer.from(lead.id, 'base64').toString().split(':')[1];
+
 /**
- * Writes a notification of kind for rep2 on the lead with psql, with its
+ * Writes a notification of kind for rep2 on the lead (by its id: the demo
+ * has many leads of one name) with psql, with its
  * delivery task (notifications:deliver) in the same transaction when
  * deliver, else none (it is then never announced). Ids are typed as the
  * server's: the type bytes of existing rows.
@@ -71,8 +75,7 @@ function insertNote(kind: string, message: string, deliver: boolean): void {
     ), rep AS (SELECT id, tenant_id FROM users WHERE email = '${REP}'), note AS (
       INSERT INTO notifications (id, tenant_id, user_id, kind, lead_id, message, created_at)
       SELECT ${newID('typ.n')}, l.tenant_id, rep.id, '${q(kind)}', l.id, '${q(message)}', now()
-      FROM typ, rep JOIN leads l ON l.tenant_id = rep.tenant_id AND l.owner_id = rep.id AND l.name = '${q(lead.name)}'
-      LIMIT 1
+      FROM typ, rep JOIN leads l ON l.tenant_id = rep.tenant_id AND l.id = '${leadUUID()}'::uuid
       RETURNING id, tenant_id
     )
     INSERT INTO outbox_tasks (id, tenant_id, task_type, payload, queue, created_at, attempts, last_error)
@@ -116,7 +119,9 @@ describe('the bell, pushed', () => {
     expect(await toast.getByTestId('lost-toast').innerText()).toContain(message);
     await expect.poll(shownUnread, { timeout: 5_000 }).toBe(before + 2);
     await shot(page, 'bell-lost-toast-1440', { fullPage: false });
-    await toast.getByRole('link', { name: lead.name }).click();
+    const link = toast.getByRole('link', { name: lead.name });
+    expect(await link.getAttribute('href')).toBe(`/leads/${lead.id}`);
+    await link.click();
     await page.waitForURL(new RegExp(`/leads/${lead.id}$`));
     expect(b.errors).toEqual([]);
   });
