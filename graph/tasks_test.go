@@ -129,7 +129,7 @@ func TestTasksByHandAndTeamView(t *testing.T) {
 	api.MustDo(mgrT, `{ notifications(first: 10) { kind message } }`, nil, &told)
 	found := false
 	for _, n := range told.Notifications {
-		found = found || (n.Kind == "task.cancelled" && strings.HasPrefix(n.Message, "rep2 取消了你给 rep2 的待办「回访王总（改）」：不需要了"))
+		found = found || (n.Kind == "task.given_cancelled" && strings.HasPrefix(n.Message, "rep2 取消了你给 rep2 的待办「回访王总（改）」：不需要了"))
 	}
 	if !found {
 		t.Fatalf("the manager's notifications %+v lack the cancel", told)

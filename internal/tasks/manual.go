@@ -29,6 +29,12 @@ const KindAssigned = "task.assigned"
 // manager, or an API key) cancels their task.
 const KindCancelled = "task.cancelled"
 
+// KindGivenCancelled is the notification the user who gave a task to
+// someone else gets when another user (the assignee, mostly) cancels it:
+// a kind of its own because it leads elsewhere, to the task in the giver's
+// 团队 view rather than to the giver's own 已取消 tab, where it is not.
+const KindGivenCancelled = "task.given_cancelled"
+
 // MaxDueAhead is how far ahead a task made by hand may be due.
 const MaxDueAhead = 2 * 366 * 24 * time.Hour
 
@@ -209,7 +215,8 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, in Draft) (*ent.Task
 // needed), with an optional note why. A task that is not OPEN is a
 // CONFLICT. When the canceller is not the assignee, the assignee is told
 // (task.cancelled) in the same transaction; when it is not who gave the
-// task (createdBy, another user than the assignee), that user is told too.
+// task (createdBy, another user than the assignee), that user is told too
+// (task.given_cancelled).
 func (s *Service) Cancel(ctx context.Context, id uuid.UUID, note string, actor *uuid.UUID) (*ent.Task, error) {
 	note, err := textinput.Clean("note", note, MaxNoteLen, false)
 	if err != nil {
@@ -251,7 +258,7 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID, note string, actor *
 		if note != "" {
 			msg = fmt.Sprintf("%s 取消了你给 %s 的待办「%s」：%s", s.actorName(ctx, c, actor), s.actorName(ctx, c, &t.AssigneeID), t.Title, note)
 		}
-		return t, s.notify(ctx, c, t, *t.CreatedByID, KindCancelled, msg)
+		return t, s.notify(ctx, c, t, *t.CreatedByID, KindGivenCancelled, msg)
 	})
 }
 

@@ -405,18 +405,24 @@ func TestCancelledTasksAreTold(t *testing.T) {
 	if _, err := f.svc.Tasks.Cancel(mctx, fromM2.ID, "", &m); err != nil {
 		t.Fatal(err)
 	}
-	told, err := f.c.Notification.Query().Where(notification.Kind(tasks.KindCancelled)).All(f.sys)
+	told, err := f.c.Notification.Query().Where(notification.KindIn(tasks.KindCancelled, tasks.KindGivenCancelled)).All(f.sys)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got = got[:0]
 	for _, n := range told {
 		if strings.Contains(n.Message, "from m") {
-			got = append(got, n.UserID.String()+" "+n.Message)
+			if n.LeadID == nil || *n.LeadID != lead {
+				t.Errorf("notification %+v does not name the task's lead", n)
+			}
+			got = append(got, n.UserID.String()+" "+n.Kind+" "+n.Message)
 		}
 	}
 	slices.Sort(got)
-	want = []string{a.String() + " m 取消了你的待办「from m too」。", m.String() + " a 取消了你给 a 的待办「from m」：客户不需要"}
+	// The giver's notice is task.given_cancelled (the web app opens its 团队
+	// view with it), the assignee's task.cancelled (its own 已取消 tab).
+	want = []string{a.String() + " task.cancelled m 取消了你的待办「from m too」。",
+		m.String() + " task.given_cancelled a 取消了你给 a 的待办「from m」：客户不需要"}
 	slices.Sort(want)
 	if !slices.Equal(got, want) || len(f.sent.ids) != queued+2 {
 		t.Fatalf("cancelled notifications of given tasks %q (queued %d), want %q", got, len(f.sent.ids)-queued, want)

@@ -11,6 +11,7 @@ export const taskMessages = {
   'tasks.titleRequired': ['请填写待办事项', 'Enter what is to be done'],
   'tasks.dueRequired': ['请选择截止时间', 'Choose a due time'],
   'tasks.tab.team': ['团队', 'Team'],
+  'notificationKind.task.given_cancelled': ['交办的待办取消', 'Task you gave cancelled'],
   'tasks.tab.cancelled': ['已取消', 'Cancelled'],
   'tasks.empty.cancelled': ['没有已取消的待办', 'No cancelled tasks'],
   'tasks.colCancelled': ['取消时间', 'Cancelled at'],

@@ -15,6 +15,14 @@ describe('notificationTarget', () => {
     expect(notificationTarget({ kind: 'task.cancelled', lead: { id: 'L2' } }, rep)).toEqual({ to: '/tasks?tab=cancelled', what: 'tasks' });
     expect(notificationTarget({ kind: 'task.cancelled', lead: null }, rep)).toEqual({ to: '/tasks?tab=cancelled', what: 'tasks' });
   });
+  it('opens the 团队 view\'s cancelled tasks for a task the viewer gave and someone else cancelled', () => {
+    const manager = makeCan([{ resource: 'lead', action: 'read' }, { resource: 'task', action: 'read' }, { resource: 'task', action: 'manage' }]);
+    expect(notificationTarget({ kind: 'task.given_cancelled', lead: { id: 'L2' } }, manager)).toEqual({ to: '/tasks?tab=team&status=CANCELLED', what: 'tasks' });
+    expect(notificationTarget({ kind: 'task.given_cancelled', lead: null }, admin)).toEqual({ to: '/tasks?tab=team&status=CANCELLED', what: 'tasks' });
+    // Without task manage there is no 团队 view, and the task is not in the viewer's own tabs: its lead, or nothing.
+    expect(notificationTarget({ kind: 'task.given_cancelled', lead: { id: 'L2' } }, rep)).toEqual({ to: '/leads/L2', what: 'lead' });
+    expect(notificationTarget({ kind: 'task.given_cancelled', lead: null }, rep)).toBeNull();
+  });
 
   it('opens the task centre for a task without a lead', () => {
     expect(notificationTarget({ kind: 'task.assigned', lead: null }, rep)).toEqual({ to: '/tasks', what: 'tasks' });

@@ -10,6 +10,7 @@ export const NOTIFICATION_KINDS = [
   'lead.duplicate',
   'task.assigned',
   'task.cancelled',
+  'task.given_cancelled',
   'task.overdue',
   'pool.recycle_reminder',
   'pool.recycled',
@@ -42,18 +43,24 @@ export interface NotificationTarget {
   what: 'lead' | 'tasks' | 'tags';
 }
 
+/** The task centre's 团队 view of cancelled tasks (TeamTasks reads ?status=). */
+export const TEAM_CANCELLED = '/tasks?tab=team&status=CANCELLED';
+
 /**
- * Where a notification leads: a cancelled task to the task centre's 已取消
- * tab; its lead when it names one (assigned, duplicate, recycled, lost in
- * WeCom, a task's lead), else the task centre for a task's,
- * the tags settings for a refused corp tag change; null when there is nowhere
- * the viewer may go.
+ * Where a notification leads: the viewer's own cancelled task to the task
+ * centre's 已取消 tab; a task the viewer gave someone else and another user
+ * cancelled (task.given_cancelled) to the 团队 view's cancelled tasks, where
+ * it is (not in the giver's own tabs), for a viewer with task manage; its
+ * lead when it names one (assigned, duplicate, recycled, lost in WeCom, a
+ * task's lead), else the task centre for a task's, the tags settings for a
+ * refused corp tag change; null when there is nowhere the viewer may go.
  */
 export function notificationTarget(n: { kind: string; lead?: { id: string } | null }, can: Can): NotificationTarget | null {
   // A cancelled task is no longer on its lead's page: it is in the task centre's 已取消 tab.
   if (n.kind === 'task.cancelled' && pageRules.tasks(can)) return { to: '/tasks?tab=cancelled', what: 'tasks' };
+  if (n.kind === 'task.given_cancelled' && pageRules.tasks(can) && can('task', 'manage')) return { to: TEAM_CANCELLED, what: 'tasks' };
   if (n.lead && pageRules.leads(can)) return { to: `/leads/${n.lead.id}`, what: 'lead' };
-  if (n.kind.startsWith('task.') && pageRules.tasks(can)) return { to: '/tasks', what: 'tasks' };
+  if (n.kind.startsWith('task.') && n.kind !== 'task.given_cancelled' && pageRules.tasks(can)) return { to: '/tasks', what: 'tasks' };
   if (n.kind === 'wecom.corp_tag_failed' && pageRules['settings.tags'](can)) return { to: '/settings/tags', what: 'tags' };
   return null;
 }

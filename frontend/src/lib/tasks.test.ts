@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import dayjs from 'dayjs';
 import { CombinedError } from 'urql';
 import { GraphQLError } from 'graphql';
-import { completeErrorText, dueState, endOfToday, isStale, parseKind, parseTab, relative, relativeDue, tabVariables, taskErrorText, taskSource, updateInput } from './tasks';
+import { completeErrorText, dueState, endOfToday, isStale, parseKind, parseTab, parseTeamStatus, relative, relativeDue, tabVariables, taskErrorText, taskSource, updateInput } from './tasks';
 
 // Local times: the tests run in the machine's time zone, and so does the code.
 const now = dayjs('2026-12-02T15:30:00');
@@ -15,6 +15,12 @@ describe('task tabs', () => {
     expect(parseTab('cancelled')).toBe('cancelled');
     expect(parseTab(null)).toBe('today');
     expect(parseTab('everything')).toBe('today');
+  });
+  it('reads the 团队 view\'s status from the URL (a notification\'s link), OPEN by default', () => {
+    expect(parseTeamStatus('CANCELLED')).toBe('CANCELLED');
+    expect(parseTeamStatus('DONE')).toBe('DONE');
+    expect(parseTeamStatus(null)).toBe('OPEN');
+    expect(parseTeamStatus('cancelled')).toBe('OPEN');
   });
   it('asks for OPEN tasks due before the next local midnight for today', () => {
     expect(dayjs(endOfToday(now)).format('YYYY-MM-DD HH:mm:ss')).toBe('2026-12-03 00:00:00');

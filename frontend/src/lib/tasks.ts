@@ -14,6 +14,13 @@ export function parseTab(s: string | null | undefined): TaskTab {
   return TASK_TABS.includes(s as TaskTab) ? (s as TaskTab) : 'today';
 }
 
+export type TeamStatus = 'OPEN' | 'DONE' | 'CANCELLED';
+
+/** The 团队 view's status named in the URL (?status=, a notification's link), OPEN when missing or unknown. */
+export function parseTeamStatus(s: string | null | undefined): TeamStatus {
+  return s === 'DONE' || s === 'CANCELLED' ? s : 'OPEN';
+}
+
 /** The end of today in the browser's time zone: the next local midnight. */
 export function endOfToday(now: Dayjs = dayjs()): string {
   return now.startOf('day').add(1, 'day').toISOString();

@@ -3,8 +3,8 @@
 // kind and status, oldest due first; rows on a desktop, cards on a phone.
 // An open task is completed, changed (reassigned among those the viewer
 // manages) or cancelled here as on the own tabs (TaskActions).
-import { useMemo, useState } from 'react';
-import { Link } from 'react-router';
+import { useEffect, useMemo, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
 import { Button, Card, Empty, List, Select, Space, Table, Tag, Typography } from 'antd';
 import { LeftOutlined, RightOutlined, UserOutlined } from '@ant-design/icons';
 import { useQuery } from 'urql';
@@ -15,6 +15,7 @@ import { QueryError } from '../QueryError';
 import { useTaskActions } from './TaskActions';
 import { TaskSourceText } from './TaskSource';
 import { assigneeOptions } from '../../lib/taskForm';
+import { parseTeamStatus } from '../../lib/tasks';
 import { fmtNumber, fmtTime } from '../../lib/format';
 import { taskKindLabel } from '../../lib/labels';
 import { useMobile } from '../../lib/useMobile';
@@ -29,8 +30,21 @@ export function TeamTasks() {
   const mobile = useMobile();
   const [assignee, setAssignee] = useState<string | undefined>();
   const [kind, setKind] = useState<TaskKind | undefined>();
-  const [status, setStatus] = useState<TaskStatus>('OPEN');
+  // The status filter is the URL's ?status= (OPEN when absent), so that a
+  // task.given_cancelled notification's link opens the cancelled tasks, also
+  // from this view.
+  const [params, setParams] = useSearchParams();
+  const status: TaskStatus = parseTeamStatus(params.get('status'));
+  const setStatus = (s: TaskStatus) =>
+    setParams((p) => {
+      const next = new URLSearchParams(p);
+      if (s === 'OPEN') next.delete('status');
+      else next.set('status', s);
+      return next;
+    }, { replace: true });
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  // Another status (the filter, or a link followed from here) starts on its first page.
+  useEffect(() => setCursors([null]), [status]);
   const page = cursors.length - 1;
   const where = useMemo(() => ({ assigneeID: assignee ?? null, kind: kind ?? null, status }), [assignee, kind, status]);
   const variables = useMemo(() => ({ where, first: PAGE_SIZE, after: cursors[page] }), [where, cursors, page]);
