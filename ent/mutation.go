@@ -52759,25 +52759,31 @@ func (m *WeComGroupMsgMutation) ResetEdge(name string) error {
 // WeComMediaMutation represents an operation that mutates the WeComMedia nodes in the graph.
 type WeComMediaMutation struct {
 	config
-	op                 Op
-	typ                string
-	id                 *uuid.UUID
-	tenant_id          *uuid.UUID
-	created_at         *time.Time
-	updated_at         *time.Time
-	_type              *wecommedia.Type
-	filename           *string
-	size               *int
-	addsize            *int
-	data               *[]byte
-	media_id           *string
-	media_uploaded_at  *time.Time
-	clearedFields      map[string]struct{}
-	uploaded_by        *uuid.UUID
-	cleareduploaded_by bool
-	done               bool
-	oldValue           func(context.Context) (*WeComMedia, error)
-	predicates         []predicate.WeComMedia
+	op                   Op
+	typ                  string
+	id                   *uuid.UUID
+	tenant_id            *uuid.UUID
+	created_at           *time.Time
+	updated_at           *time.Time
+	_type                *wecommedia.Type
+	filename             *string
+	size                 *int
+	addsize              *int
+	data                 *[]byte
+	media_id             *string
+	media_uploaded_at    *time.Time
+	upload_lease         *uuid.UUID
+	upload_lease_until   *time.Time
+	upload_error_code    *int
+	addupload_error_code *int
+	upload_error_message *string
+	upload_failed_at     *time.Time
+	clearedFields        map[string]struct{}
+	uploaded_by          *uuid.UUID
+	cleareduploaded_by   bool
+	done                 bool
+	oldValue             func(context.Context) (*WeComMedia, error)
+	predicates           []predicate.WeComMedia
 }
 
 var _ ent.Mutation = (*WeComMediaMutation)(nil)
@@ -53254,6 +53260,272 @@ func (m *WeComMediaMutation) ResetMediaUploadedAt() {
 	delete(m.clearedFields, wecommedia.FieldMediaUploadedAt)
 }
 
+// SetUploadLease sets the "upload_lease" field.
+func (m *WeComMediaMutation) SetUploadLease(u uuid.UUID) {
+	m.upload_lease = &u
+}
+
+// UploadLease returns the value of the "upload_lease" field in the mutation.
+func (m *WeComMediaMutation) UploadLease() (r uuid.UUID, exists bool) {
+	v := m.upload_lease
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUploadLease returns the old "upload_lease" field's value of the WeComMedia entity.
+// If the WeComMedia object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComMediaMutation) OldUploadLease(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUploadLease is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUploadLease requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUploadLease: %w", err)
+	}
+	return oldValue.UploadLease, nil
+}
+
+// ClearUploadLease clears the value of the "upload_lease" field.
+func (m *WeComMediaMutation) ClearUploadLease() {
+	m.upload_lease = nil
+	m.clearedFields[wecommedia.FieldUploadLease] = struct{}{}
+}
+
+// UploadLeaseCleared returns if the "upload_lease" field was cleared in this mutation.
+func (m *WeComMediaMutation) UploadLeaseCleared() bool {
+	_, ok := m.clearedFields[wecommedia.FieldUploadLease]
+	return ok
+}
+
+// ResetUploadLease resets all changes to the "upload_lease" field.
+func (m *WeComMediaMutation) ResetUploadLease() {
+	m.upload_lease = nil
+	delete(m.clearedFields, wecommedia.FieldUploadLease)
+}
+
+// SetUploadLeaseUntil sets the "upload_lease_until" field.
+func (m *WeComMediaMutation) SetUploadLeaseUntil(t time.Time) {
+	m.upload_lease_until = &t
+}
+
+// UploadLeaseUntil returns the value of the "upload_lease_until" field in the mutation.
+func (m *WeComMediaMutation) UploadLeaseUntil() (r time.Time, exists bool) {
+	v := m.upload_lease_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUploadLeaseUntil returns the old "upload_lease_until" field's value of the WeComMedia entity.
+// If the WeComMedia object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComMediaMutation) OldUploadLeaseUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUploadLeaseUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUploadLeaseUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUploadLeaseUntil: %w", err)
+	}
+	return oldValue.UploadLeaseUntil, nil
+}
+
+// ClearUploadLeaseUntil clears the value of the "upload_lease_until" field.
+func (m *WeComMediaMutation) ClearUploadLeaseUntil() {
+	m.upload_lease_until = nil
+	m.clearedFields[wecommedia.FieldUploadLeaseUntil] = struct{}{}
+}
+
+// UploadLeaseUntilCleared returns if the "upload_lease_until" field was cleared in this mutation.
+func (m *WeComMediaMutation) UploadLeaseUntilCleared() bool {
+	_, ok := m.clearedFields[wecommedia.FieldUploadLeaseUntil]
+	return ok
+}
+
+// ResetUploadLeaseUntil resets all changes to the "upload_lease_until" field.
+func (m *WeComMediaMutation) ResetUploadLeaseUntil() {
+	m.upload_lease_until = nil
+	delete(m.clearedFields, wecommedia.FieldUploadLeaseUntil)
+}
+
+// SetUploadErrorCode sets the "upload_error_code" field.
+func (m *WeComMediaMutation) SetUploadErrorCode(i int) {
+	m.upload_error_code = &i
+	m.addupload_error_code = nil
+}
+
+// UploadErrorCode returns the value of the "upload_error_code" field in the mutation.
+func (m *WeComMediaMutation) UploadErrorCode() (r int, exists bool) {
+	v := m.upload_error_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUploadErrorCode returns the old "upload_error_code" field's value of the WeComMedia entity.
+// If the WeComMedia object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComMediaMutation) OldUploadErrorCode(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUploadErrorCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUploadErrorCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUploadErrorCode: %w", err)
+	}
+	return oldValue.UploadErrorCode, nil
+}
+
+// AddUploadErrorCode adds i to the "upload_error_code" field.
+func (m *WeComMediaMutation) AddUploadErrorCode(i int) {
+	if m.addupload_error_code != nil {
+		*m.addupload_error_code += i
+	} else {
+		m.addupload_error_code = &i
+	}
+}
+
+// AddedUploadErrorCode returns the value that was added to the "upload_error_code" field in this mutation.
+func (m *WeComMediaMutation) AddedUploadErrorCode() (r int, exists bool) {
+	v := m.addupload_error_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearUploadErrorCode clears the value of the "upload_error_code" field.
+func (m *WeComMediaMutation) ClearUploadErrorCode() {
+	m.upload_error_code = nil
+	m.addupload_error_code = nil
+	m.clearedFields[wecommedia.FieldUploadErrorCode] = struct{}{}
+}
+
+// UploadErrorCodeCleared returns if the "upload_error_code" field was cleared in this mutation.
+func (m *WeComMediaMutation) UploadErrorCodeCleared() bool {
+	_, ok := m.clearedFields[wecommedia.FieldUploadErrorCode]
+	return ok
+}
+
+// ResetUploadErrorCode resets all changes to the "upload_error_code" field.
+func (m *WeComMediaMutation) ResetUploadErrorCode() {
+	m.upload_error_code = nil
+	m.addupload_error_code = nil
+	delete(m.clearedFields, wecommedia.FieldUploadErrorCode)
+}
+
+// SetUploadErrorMessage sets the "upload_error_message" field.
+func (m *WeComMediaMutation) SetUploadErrorMessage(s string) {
+	m.upload_error_message = &s
+}
+
+// UploadErrorMessage returns the value of the "upload_error_message" field in the mutation.
+func (m *WeComMediaMutation) UploadErrorMessage() (r string, exists bool) {
+	v := m.upload_error_message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUploadErrorMessage returns the old "upload_error_message" field's value of the WeComMedia entity.
+// If the WeComMedia object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComMediaMutation) OldUploadErrorMessage(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUploadErrorMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUploadErrorMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUploadErrorMessage: %w", err)
+	}
+	return oldValue.UploadErrorMessage, nil
+}
+
+// ClearUploadErrorMessage clears the value of the "upload_error_message" field.
+func (m *WeComMediaMutation) ClearUploadErrorMessage() {
+	m.upload_error_message = nil
+	m.clearedFields[wecommedia.FieldUploadErrorMessage] = struct{}{}
+}
+
+// UploadErrorMessageCleared returns if the "upload_error_message" field was cleared in this mutation.
+func (m *WeComMediaMutation) UploadErrorMessageCleared() bool {
+	_, ok := m.clearedFields[wecommedia.FieldUploadErrorMessage]
+	return ok
+}
+
+// ResetUploadErrorMessage resets all changes to the "upload_error_message" field.
+func (m *WeComMediaMutation) ResetUploadErrorMessage() {
+	m.upload_error_message = nil
+	delete(m.clearedFields, wecommedia.FieldUploadErrorMessage)
+}
+
+// SetUploadFailedAt sets the "upload_failed_at" field.
+func (m *WeComMediaMutation) SetUploadFailedAt(t time.Time) {
+	m.upload_failed_at = &t
+}
+
+// UploadFailedAt returns the value of the "upload_failed_at" field in the mutation.
+func (m *WeComMediaMutation) UploadFailedAt() (r time.Time, exists bool) {
+	v := m.upload_failed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUploadFailedAt returns the old "upload_failed_at" field's value of the WeComMedia entity.
+// If the WeComMedia object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WeComMediaMutation) OldUploadFailedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUploadFailedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUploadFailedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUploadFailedAt: %w", err)
+	}
+	return oldValue.UploadFailedAt, nil
+}
+
+// ClearUploadFailedAt clears the value of the "upload_failed_at" field.
+func (m *WeComMediaMutation) ClearUploadFailedAt() {
+	m.upload_failed_at = nil
+	m.clearedFields[wecommedia.FieldUploadFailedAt] = struct{}{}
+}
+
+// UploadFailedAtCleared returns if the "upload_failed_at" field was cleared in this mutation.
+func (m *WeComMediaMutation) UploadFailedAtCleared() bool {
+	_, ok := m.clearedFields[wecommedia.FieldUploadFailedAt]
+	return ok
+}
+
+// ResetUploadFailedAt resets all changes to the "upload_failed_at" field.
+func (m *WeComMediaMutation) ResetUploadFailedAt() {
+	m.upload_failed_at = nil
+	delete(m.clearedFields, wecommedia.FieldUploadFailedAt)
+}
+
 // SetUploadedByID sets the "uploaded_by_id" field.
 func (m *WeComMediaMutation) SetUploadedByID(u uuid.UUID) {
 	m.uploaded_by = &u
@@ -53364,7 +53636,7 @@ func (m *WeComMediaMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *WeComMediaMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 15)
 	if m.tenant_id != nil {
 		fields = append(fields, wecommedia.FieldTenantID)
 	}
@@ -53391,6 +53663,21 @@ func (m *WeComMediaMutation) Fields() []string {
 	}
 	if m.media_uploaded_at != nil {
 		fields = append(fields, wecommedia.FieldMediaUploadedAt)
+	}
+	if m.upload_lease != nil {
+		fields = append(fields, wecommedia.FieldUploadLease)
+	}
+	if m.upload_lease_until != nil {
+		fields = append(fields, wecommedia.FieldUploadLeaseUntil)
+	}
+	if m.upload_error_code != nil {
+		fields = append(fields, wecommedia.FieldUploadErrorCode)
+	}
+	if m.upload_error_message != nil {
+		fields = append(fields, wecommedia.FieldUploadErrorMessage)
+	}
+	if m.upload_failed_at != nil {
+		fields = append(fields, wecommedia.FieldUploadFailedAt)
 	}
 	if m.uploaded_by != nil {
 		fields = append(fields, wecommedia.FieldUploadedByID)
@@ -53421,6 +53708,16 @@ func (m *WeComMediaMutation) Field(name string) (ent.Value, bool) {
 		return m.MediaID()
 	case wecommedia.FieldMediaUploadedAt:
 		return m.MediaUploadedAt()
+	case wecommedia.FieldUploadLease:
+		return m.UploadLease()
+	case wecommedia.FieldUploadLeaseUntil:
+		return m.UploadLeaseUntil()
+	case wecommedia.FieldUploadErrorCode:
+		return m.UploadErrorCode()
+	case wecommedia.FieldUploadErrorMessage:
+		return m.UploadErrorMessage()
+	case wecommedia.FieldUploadFailedAt:
+		return m.UploadFailedAt()
 	case wecommedia.FieldUploadedByID:
 		return m.UploadedByID()
 	}
@@ -53450,6 +53747,16 @@ func (m *WeComMediaMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldMediaID(ctx)
 	case wecommedia.FieldMediaUploadedAt:
 		return m.OldMediaUploadedAt(ctx)
+	case wecommedia.FieldUploadLease:
+		return m.OldUploadLease(ctx)
+	case wecommedia.FieldUploadLeaseUntil:
+		return m.OldUploadLeaseUntil(ctx)
+	case wecommedia.FieldUploadErrorCode:
+		return m.OldUploadErrorCode(ctx)
+	case wecommedia.FieldUploadErrorMessage:
+		return m.OldUploadErrorMessage(ctx)
+	case wecommedia.FieldUploadFailedAt:
+		return m.OldUploadFailedAt(ctx)
 	case wecommedia.FieldUploadedByID:
 		return m.OldUploadedByID(ctx)
 	}
@@ -53524,6 +53831,41 @@ func (m *WeComMediaMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetMediaUploadedAt(v)
 		return nil
+	case wecommedia.FieldUploadLease:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUploadLease(v)
+		return nil
+	case wecommedia.FieldUploadLeaseUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUploadLeaseUntil(v)
+		return nil
+	case wecommedia.FieldUploadErrorCode:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUploadErrorCode(v)
+		return nil
+	case wecommedia.FieldUploadErrorMessage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUploadErrorMessage(v)
+		return nil
+	case wecommedia.FieldUploadFailedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUploadFailedAt(v)
+		return nil
 	case wecommedia.FieldUploadedByID:
 		v, ok := value.(uuid.UUID)
 		if !ok {
@@ -53542,6 +53884,9 @@ func (m *WeComMediaMutation) AddedFields() []string {
 	if m.addsize != nil {
 		fields = append(fields, wecommedia.FieldSize)
 	}
+	if m.addupload_error_code != nil {
+		fields = append(fields, wecommedia.FieldUploadErrorCode)
+	}
 	return fields
 }
 
@@ -53552,6 +53897,8 @@ func (m *WeComMediaMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case wecommedia.FieldSize:
 		return m.AddedSize()
+	case wecommedia.FieldUploadErrorCode:
+		return m.AddedUploadErrorCode()
 	}
 	return nil, false
 }
@@ -53568,6 +53915,13 @@ func (m *WeComMediaMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddSize(v)
 		return nil
+	case wecommedia.FieldUploadErrorCode:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUploadErrorCode(v)
+		return nil
 	}
 	return fmt.Errorf("unknown WeComMedia numeric field %s", name)
 }
@@ -53581,6 +53935,21 @@ func (m *WeComMediaMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(wecommedia.FieldMediaUploadedAt) {
 		fields = append(fields, wecommedia.FieldMediaUploadedAt)
+	}
+	if m.FieldCleared(wecommedia.FieldUploadLease) {
+		fields = append(fields, wecommedia.FieldUploadLease)
+	}
+	if m.FieldCleared(wecommedia.FieldUploadLeaseUntil) {
+		fields = append(fields, wecommedia.FieldUploadLeaseUntil)
+	}
+	if m.FieldCleared(wecommedia.FieldUploadErrorCode) {
+		fields = append(fields, wecommedia.FieldUploadErrorCode)
+	}
+	if m.FieldCleared(wecommedia.FieldUploadErrorMessage) {
+		fields = append(fields, wecommedia.FieldUploadErrorMessage)
+	}
+	if m.FieldCleared(wecommedia.FieldUploadFailedAt) {
+		fields = append(fields, wecommedia.FieldUploadFailedAt)
 	}
 	if m.FieldCleared(wecommedia.FieldUploadedByID) {
 		fields = append(fields, wecommedia.FieldUploadedByID)
@@ -53604,6 +53973,21 @@ func (m *WeComMediaMutation) ClearField(name string) error {
 		return nil
 	case wecommedia.FieldMediaUploadedAt:
 		m.ClearMediaUploadedAt()
+		return nil
+	case wecommedia.FieldUploadLease:
+		m.ClearUploadLease()
+		return nil
+	case wecommedia.FieldUploadLeaseUntil:
+		m.ClearUploadLeaseUntil()
+		return nil
+	case wecommedia.FieldUploadErrorCode:
+		m.ClearUploadErrorCode()
+		return nil
+	case wecommedia.FieldUploadErrorMessage:
+		m.ClearUploadErrorMessage()
+		return nil
+	case wecommedia.FieldUploadFailedAt:
+		m.ClearUploadFailedAt()
 		return nil
 	case wecommedia.FieldUploadedByID:
 		m.ClearUploadedByID()
@@ -53642,6 +54026,21 @@ func (m *WeComMediaMutation) ResetField(name string) error {
 		return nil
 	case wecommedia.FieldMediaUploadedAt:
 		m.ResetMediaUploadedAt()
+		return nil
+	case wecommedia.FieldUploadLease:
+		m.ResetUploadLease()
+		return nil
+	case wecommedia.FieldUploadLeaseUntil:
+		m.ResetUploadLeaseUntil()
+		return nil
+	case wecommedia.FieldUploadErrorCode:
+		m.ResetUploadErrorCode()
+		return nil
+	case wecommedia.FieldUploadErrorMessage:
+		m.ResetUploadErrorMessage()
+		return nil
+	case wecommedia.FieldUploadFailedAt:
+		m.ResetUploadFailedAt()
 		return nil
 	case wecommedia.FieldUploadedByID:
 		m.ResetUploadedByID()

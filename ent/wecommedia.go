@@ -37,6 +37,16 @@ type WeComMedia struct {
 	MediaID *string `json:"media_id,omitempty"`
 	// MediaUploadedAt holds the value of the "media_uploaded_at" field.
 	MediaUploadedAt *time.Time `json:"media_uploaded_at,omitempty"`
+	// UploadLease holds the value of the "upload_lease" field.
+	UploadLease *uuid.UUID `json:"upload_lease,omitempty"`
+	// UploadLeaseUntil holds the value of the "upload_lease_until" field.
+	UploadLeaseUntil *time.Time `json:"upload_lease_until,omitempty"`
+	// UploadErrorCode holds the value of the "upload_error_code" field.
+	UploadErrorCode *int `json:"upload_error_code,omitempty"`
+	// UploadErrorMessage holds the value of the "upload_error_message" field.
+	UploadErrorMessage *string `json:"upload_error_message,omitempty"`
+	// UploadFailedAt holds the value of the "upload_failed_at" field.
+	UploadFailedAt *time.Time `json:"upload_failed_at,omitempty"`
 	// UploadedByID holds the value of the "uploaded_by_id" field.
 	UploadedByID *uuid.UUID `json:"uploaded_by_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -72,15 +82,15 @@ func (*WeComMedia) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case wecommedia.FieldUploadedByID:
+		case wecommedia.FieldUploadLease, wecommedia.FieldUploadedByID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case wecommedia.FieldData:
 			values[i] = new([]byte)
-		case wecommedia.FieldSize:
+		case wecommedia.FieldSize, wecommedia.FieldUploadErrorCode:
 			values[i] = new(sql.NullInt64)
-		case wecommedia.FieldType, wecommedia.FieldFilename, wecommedia.FieldMediaID:
+		case wecommedia.FieldType, wecommedia.FieldFilename, wecommedia.FieldMediaID, wecommedia.FieldUploadErrorMessage:
 			values[i] = new(sql.NullString)
-		case wecommedia.FieldCreatedAt, wecommedia.FieldUpdatedAt, wecommedia.FieldMediaUploadedAt:
+		case wecommedia.FieldCreatedAt, wecommedia.FieldUpdatedAt, wecommedia.FieldMediaUploadedAt, wecommedia.FieldUploadLeaseUntil, wecommedia.FieldUploadFailedAt:
 			values[i] = new(sql.NullTime)
 		case wecommedia.FieldID, wecommedia.FieldTenantID:
 			values[i] = new(uuid.UUID)
@@ -161,6 +171,41 @@ func (_m *WeComMedia) assignValues(columns []string, values []any) error {
 				_m.MediaUploadedAt = new(time.Time)
 				*_m.MediaUploadedAt = value.Time
 			}
+		case wecommedia.FieldUploadLease:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field upload_lease", values[i])
+			} else if value.Valid {
+				_m.UploadLease = new(uuid.UUID)
+				*_m.UploadLease = *value.S.(*uuid.UUID)
+			}
+		case wecommedia.FieldUploadLeaseUntil:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field upload_lease_until", values[i])
+			} else if value.Valid {
+				_m.UploadLeaseUntil = new(time.Time)
+				*_m.UploadLeaseUntil = value.Time
+			}
+		case wecommedia.FieldUploadErrorCode:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field upload_error_code", values[i])
+			} else if value.Valid {
+				_m.UploadErrorCode = new(int)
+				*_m.UploadErrorCode = int(value.Int64)
+			}
+		case wecommedia.FieldUploadErrorMessage:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field upload_error_message", values[i])
+			} else if value.Valid {
+				_m.UploadErrorMessage = new(string)
+				*_m.UploadErrorMessage = value.String
+			}
+		case wecommedia.FieldUploadFailedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field upload_failed_at", values[i])
+			} else if value.Valid {
+				_m.UploadFailedAt = new(time.Time)
+				*_m.UploadFailedAt = value.Time
+			}
 		case wecommedia.FieldUploadedByID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
 				return fmt.Errorf("unexpected type %T for field uploaded_by_id", values[i])
@@ -237,6 +282,31 @@ func (_m *WeComMedia) String() string {
 	builder.WriteString(", ")
 	if v := _m.MediaUploadedAt; v != nil {
 		builder.WriteString("media_uploaded_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.UploadLease; v != nil {
+		builder.WriteString("upload_lease=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.UploadLeaseUntil; v != nil {
+		builder.WriteString("upload_lease_until=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.UploadErrorCode; v != nil {
+		builder.WriteString("upload_error_code=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.UploadErrorMessage; v != nil {
+		builder.WriteString("upload_error_message=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.UploadFailedAt; v != nil {
+		builder.WriteString("upload_failed_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

@@ -111,6 +111,76 @@ func (_c *WeComMediaCreate) SetNillableMediaUploadedAt(v *time.Time) *WeComMedia
 	return _c
 }
 
+// SetUploadLease sets the "upload_lease" field.
+func (_c *WeComMediaCreate) SetUploadLease(v uuid.UUID) *WeComMediaCreate {
+	_c.mutation.SetUploadLease(v)
+	return _c
+}
+
+// SetNillableUploadLease sets the "upload_lease" field if the given value is not nil.
+func (_c *WeComMediaCreate) SetNillableUploadLease(v *uuid.UUID) *WeComMediaCreate {
+	if v != nil {
+		_c.SetUploadLease(*v)
+	}
+	return _c
+}
+
+// SetUploadLeaseUntil sets the "upload_lease_until" field.
+func (_c *WeComMediaCreate) SetUploadLeaseUntil(v time.Time) *WeComMediaCreate {
+	_c.mutation.SetUploadLeaseUntil(v)
+	return _c
+}
+
+// SetNillableUploadLeaseUntil sets the "upload_lease_until" field if the given value is not nil.
+func (_c *WeComMediaCreate) SetNillableUploadLeaseUntil(v *time.Time) *WeComMediaCreate {
+	if v != nil {
+		_c.SetUploadLeaseUntil(*v)
+	}
+	return _c
+}
+
+// SetUploadErrorCode sets the "upload_error_code" field.
+func (_c *WeComMediaCreate) SetUploadErrorCode(v int) *WeComMediaCreate {
+	_c.mutation.SetUploadErrorCode(v)
+	return _c
+}
+
+// SetNillableUploadErrorCode sets the "upload_error_code" field if the given value is not nil.
+func (_c *WeComMediaCreate) SetNillableUploadErrorCode(v *int) *WeComMediaCreate {
+	if v != nil {
+		_c.SetUploadErrorCode(*v)
+	}
+	return _c
+}
+
+// SetUploadErrorMessage sets the "upload_error_message" field.
+func (_c *WeComMediaCreate) SetUploadErrorMessage(v string) *WeComMediaCreate {
+	_c.mutation.SetUploadErrorMessage(v)
+	return _c
+}
+
+// SetNillableUploadErrorMessage sets the "upload_error_message" field if the given value is not nil.
+func (_c *WeComMediaCreate) SetNillableUploadErrorMessage(v *string) *WeComMediaCreate {
+	if v != nil {
+		_c.SetUploadErrorMessage(*v)
+	}
+	return _c
+}
+
+// SetUploadFailedAt sets the "upload_failed_at" field.
+func (_c *WeComMediaCreate) SetUploadFailedAt(v time.Time) *WeComMediaCreate {
+	_c.mutation.SetUploadFailedAt(v)
+	return _c
+}
+
+// SetNillableUploadFailedAt sets the "upload_failed_at" field if the given value is not nil.
+func (_c *WeComMediaCreate) SetNillableUploadFailedAt(v *time.Time) *WeComMediaCreate {
+	if v != nil {
+		_c.SetUploadFailedAt(*v)
+	}
+	return _c
+}
+
 // SetUploadedByID sets the "uploaded_by_id" field.
 func (_c *WeComMediaCreate) SetUploadedByID(v uuid.UUID) *WeComMediaCreate {
 	_c.mutation.SetUploadedByID(v)
@@ -315,6 +385,26 @@ func (_c *WeComMediaCreate) createSpec() (*WeComMedia, *sqlgraph.CreateSpec) {
 		_spec.SetField(wecommedia.FieldMediaUploadedAt, field.TypeTime, value)
 		_node.MediaUploadedAt = &value
 	}
+	if value, ok := _c.mutation.UploadLease(); ok {
+		_spec.SetField(wecommedia.FieldUploadLease, field.TypeUUID, value)
+		_node.UploadLease = &value
+	}
+	if value, ok := _c.mutation.UploadLeaseUntil(); ok {
+		_spec.SetField(wecommedia.FieldUploadLeaseUntil, field.TypeTime, value)
+		_node.UploadLeaseUntil = &value
+	}
+	if value, ok := _c.mutation.UploadErrorCode(); ok {
+		_spec.SetField(wecommedia.FieldUploadErrorCode, field.TypeInt, value)
+		_node.UploadErrorCode = &value
+	}
+	if value, ok := _c.mutation.UploadErrorMessage(); ok {
+		_spec.SetField(wecommedia.FieldUploadErrorMessage, field.TypeString, value)
+		_node.UploadErrorMessage = &value
+	}
+	if value, ok := _c.mutation.UploadFailedAt(); ok {
+		_spec.SetField(wecommedia.FieldUploadFailedAt, field.TypeTime, value)
+		_node.UploadFailedAt = &value
+	}
 	if nodes := _c.mutation.UploadedByIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -429,6 +519,102 @@ func (u *WeComMediaUpsert) UpdateMediaUploadedAt() *WeComMediaUpsert {
 // ClearMediaUploadedAt clears the value of the "media_uploaded_at" field.
 func (u *WeComMediaUpsert) ClearMediaUploadedAt() *WeComMediaUpsert {
 	u.SetNull(wecommedia.FieldMediaUploadedAt)
+	return u
+}
+
+// SetUploadLease sets the "upload_lease" field.
+func (u *WeComMediaUpsert) SetUploadLease(v uuid.UUID) *WeComMediaUpsert {
+	u.Set(wecommedia.FieldUploadLease, v)
+	return u
+}
+
+// UpdateUploadLease sets the "upload_lease" field to the value that was provided on create.
+func (u *WeComMediaUpsert) UpdateUploadLease() *WeComMediaUpsert {
+	u.SetExcluded(wecommedia.FieldUploadLease)
+	return u
+}
+
+// ClearUploadLease clears the value of the "upload_lease" field.
+func (u *WeComMediaUpsert) ClearUploadLease() *WeComMediaUpsert {
+	u.SetNull(wecommedia.FieldUploadLease)
+	return u
+}
+
+// SetUploadLeaseUntil sets the "upload_lease_until" field.
+func (u *WeComMediaUpsert) SetUploadLeaseUntil(v time.Time) *WeComMediaUpsert {
+	u.Set(wecommedia.FieldUploadLeaseUntil, v)
+	return u
+}
+
+// UpdateUploadLeaseUntil sets the "upload_lease_until" field to the value that was provided on create.
+func (u *WeComMediaUpsert) UpdateUploadLeaseUntil() *WeComMediaUpsert {
+	u.SetExcluded(wecommedia.FieldUploadLeaseUntil)
+	return u
+}
+
+// ClearUploadLeaseUntil clears the value of the "upload_lease_until" field.
+func (u *WeComMediaUpsert) ClearUploadLeaseUntil() *WeComMediaUpsert {
+	u.SetNull(wecommedia.FieldUploadLeaseUntil)
+	return u
+}
+
+// SetUploadErrorCode sets the "upload_error_code" field.
+func (u *WeComMediaUpsert) SetUploadErrorCode(v int) *WeComMediaUpsert {
+	u.Set(wecommedia.FieldUploadErrorCode, v)
+	return u
+}
+
+// UpdateUploadErrorCode sets the "upload_error_code" field to the value that was provided on create.
+func (u *WeComMediaUpsert) UpdateUploadErrorCode() *WeComMediaUpsert {
+	u.SetExcluded(wecommedia.FieldUploadErrorCode)
+	return u
+}
+
+// AddUploadErrorCode adds v to the "upload_error_code" field.
+func (u *WeComMediaUpsert) AddUploadErrorCode(v int) *WeComMediaUpsert {
+	u.Add(wecommedia.FieldUploadErrorCode, v)
+	return u
+}
+
+// ClearUploadErrorCode clears the value of the "upload_error_code" field.
+func (u *WeComMediaUpsert) ClearUploadErrorCode() *WeComMediaUpsert {
+	u.SetNull(wecommedia.FieldUploadErrorCode)
+	return u
+}
+
+// SetUploadErrorMessage sets the "upload_error_message" field.
+func (u *WeComMediaUpsert) SetUploadErrorMessage(v string) *WeComMediaUpsert {
+	u.Set(wecommedia.FieldUploadErrorMessage, v)
+	return u
+}
+
+// UpdateUploadErrorMessage sets the "upload_error_message" field to the value that was provided on create.
+func (u *WeComMediaUpsert) UpdateUploadErrorMessage() *WeComMediaUpsert {
+	u.SetExcluded(wecommedia.FieldUploadErrorMessage)
+	return u
+}
+
+// ClearUploadErrorMessage clears the value of the "upload_error_message" field.
+func (u *WeComMediaUpsert) ClearUploadErrorMessage() *WeComMediaUpsert {
+	u.SetNull(wecommedia.FieldUploadErrorMessage)
+	return u
+}
+
+// SetUploadFailedAt sets the "upload_failed_at" field.
+func (u *WeComMediaUpsert) SetUploadFailedAt(v time.Time) *WeComMediaUpsert {
+	u.Set(wecommedia.FieldUploadFailedAt, v)
+	return u
+}
+
+// UpdateUploadFailedAt sets the "upload_failed_at" field to the value that was provided on create.
+func (u *WeComMediaUpsert) UpdateUploadFailedAt() *WeComMediaUpsert {
+	u.SetExcluded(wecommedia.FieldUploadFailedAt)
+	return u
+}
+
+// ClearUploadFailedAt clears the value of the "upload_failed_at" field.
+func (u *WeComMediaUpsert) ClearUploadFailedAt() *WeComMediaUpsert {
+	u.SetNull(wecommedia.FieldUploadFailedAt)
 	return u
 }
 
@@ -554,6 +740,118 @@ func (u *WeComMediaUpsertOne) UpdateMediaUploadedAt() *WeComMediaUpsertOne {
 func (u *WeComMediaUpsertOne) ClearMediaUploadedAt() *WeComMediaUpsertOne {
 	return u.Update(func(s *WeComMediaUpsert) {
 		s.ClearMediaUploadedAt()
+	})
+}
+
+// SetUploadLease sets the "upload_lease" field.
+func (u *WeComMediaUpsertOne) SetUploadLease(v uuid.UUID) *WeComMediaUpsertOne {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.SetUploadLease(v)
+	})
+}
+
+// UpdateUploadLease sets the "upload_lease" field to the value that was provided on create.
+func (u *WeComMediaUpsertOne) UpdateUploadLease() *WeComMediaUpsertOne {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.UpdateUploadLease()
+	})
+}
+
+// ClearUploadLease clears the value of the "upload_lease" field.
+func (u *WeComMediaUpsertOne) ClearUploadLease() *WeComMediaUpsertOne {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.ClearUploadLease()
+	})
+}
+
+// SetUploadLeaseUntil sets the "upload_lease_until" field.
+func (u *WeComMediaUpsertOne) SetUploadLeaseUntil(v time.Time) *WeComMediaUpsertOne {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.SetUploadLeaseUntil(v)
+	})
+}
+
+// UpdateUploadLeaseUntil sets the "upload_lease_until" field to the value that was provided on create.
+func (u *WeComMediaUpsertOne) UpdateUploadLeaseUntil() *WeComMediaUpsertOne {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.UpdateUploadLeaseUntil()
+	})
+}
+
+// ClearUploadLeaseUntil clears the value of the "upload_lease_until" field.
+func (u *WeComMediaUpsertOne) ClearUploadLeaseUntil() *WeComMediaUpsertOne {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.ClearUploadLeaseUntil()
+	})
+}
+
+// SetUploadErrorCode sets the "upload_error_code" field.
+func (u *WeComMediaUpsertOne) SetUploadErrorCode(v int) *WeComMediaUpsertOne {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.SetUploadErrorCode(v)
+	})
+}
+
+// AddUploadErrorCode adds v to the "upload_error_code" field.
+func (u *WeComMediaUpsertOne) AddUploadErrorCode(v int) *WeComMediaUpsertOne {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.AddUploadErrorCode(v)
+	})
+}
+
+// UpdateUploadErrorCode sets the "upload_error_code" field to the value that was provided on create.
+func (u *WeComMediaUpsertOne) UpdateUploadErrorCode() *WeComMediaUpsertOne {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.UpdateUploadErrorCode()
+	})
+}
+
+// ClearUploadErrorCode clears the value of the "upload_error_code" field.
+func (u *WeComMediaUpsertOne) ClearUploadErrorCode() *WeComMediaUpsertOne {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.ClearUploadErrorCode()
+	})
+}
+
+// SetUploadErrorMessage sets the "upload_error_message" field.
+func (u *WeComMediaUpsertOne) SetUploadErrorMessage(v string) *WeComMediaUpsertOne {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.SetUploadErrorMessage(v)
+	})
+}
+
+// UpdateUploadErrorMessage sets the "upload_error_message" field to the value that was provided on create.
+func (u *WeComMediaUpsertOne) UpdateUploadErrorMessage() *WeComMediaUpsertOne {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.UpdateUploadErrorMessage()
+	})
+}
+
+// ClearUploadErrorMessage clears the value of the "upload_error_message" field.
+func (u *WeComMediaUpsertOne) ClearUploadErrorMessage() *WeComMediaUpsertOne {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.ClearUploadErrorMessage()
+	})
+}
+
+// SetUploadFailedAt sets the "upload_failed_at" field.
+func (u *WeComMediaUpsertOne) SetUploadFailedAt(v time.Time) *WeComMediaUpsertOne {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.SetUploadFailedAt(v)
+	})
+}
+
+// UpdateUploadFailedAt sets the "upload_failed_at" field to the value that was provided on create.
+func (u *WeComMediaUpsertOne) UpdateUploadFailedAt() *WeComMediaUpsertOne {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.UpdateUploadFailedAt()
+	})
+}
+
+// ClearUploadFailedAt clears the value of the "upload_failed_at" field.
+func (u *WeComMediaUpsertOne) ClearUploadFailedAt() *WeComMediaUpsertOne {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.ClearUploadFailedAt()
 	})
 }
 
@@ -846,6 +1144,118 @@ func (u *WeComMediaUpsertBulk) UpdateMediaUploadedAt() *WeComMediaUpsertBulk {
 func (u *WeComMediaUpsertBulk) ClearMediaUploadedAt() *WeComMediaUpsertBulk {
 	return u.Update(func(s *WeComMediaUpsert) {
 		s.ClearMediaUploadedAt()
+	})
+}
+
+// SetUploadLease sets the "upload_lease" field.
+func (u *WeComMediaUpsertBulk) SetUploadLease(v uuid.UUID) *WeComMediaUpsertBulk {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.SetUploadLease(v)
+	})
+}
+
+// UpdateUploadLease sets the "upload_lease" field to the value that was provided on create.
+func (u *WeComMediaUpsertBulk) UpdateUploadLease() *WeComMediaUpsertBulk {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.UpdateUploadLease()
+	})
+}
+
+// ClearUploadLease clears the value of the "upload_lease" field.
+func (u *WeComMediaUpsertBulk) ClearUploadLease() *WeComMediaUpsertBulk {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.ClearUploadLease()
+	})
+}
+
+// SetUploadLeaseUntil sets the "upload_lease_until" field.
+func (u *WeComMediaUpsertBulk) SetUploadLeaseUntil(v time.Time) *WeComMediaUpsertBulk {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.SetUploadLeaseUntil(v)
+	})
+}
+
+// UpdateUploadLeaseUntil sets the "upload_lease_until" field to the value that was provided on create.
+func (u *WeComMediaUpsertBulk) UpdateUploadLeaseUntil() *WeComMediaUpsertBulk {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.UpdateUploadLeaseUntil()
+	})
+}
+
+// ClearUploadLeaseUntil clears the value of the "upload_lease_until" field.
+func (u *WeComMediaUpsertBulk) ClearUploadLeaseUntil() *WeComMediaUpsertBulk {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.ClearUploadLeaseUntil()
+	})
+}
+
+// SetUploadErrorCode sets the "upload_error_code" field.
+func (u *WeComMediaUpsertBulk) SetUploadErrorCode(v int) *WeComMediaUpsertBulk {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.SetUploadErrorCode(v)
+	})
+}
+
+// AddUploadErrorCode adds v to the "upload_error_code" field.
+func (u *WeComMediaUpsertBulk) AddUploadErrorCode(v int) *WeComMediaUpsertBulk {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.AddUploadErrorCode(v)
+	})
+}
+
+// UpdateUploadErrorCode sets the "upload_error_code" field to the value that was provided on create.
+func (u *WeComMediaUpsertBulk) UpdateUploadErrorCode() *WeComMediaUpsertBulk {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.UpdateUploadErrorCode()
+	})
+}
+
+// ClearUploadErrorCode clears the value of the "upload_error_code" field.
+func (u *WeComMediaUpsertBulk) ClearUploadErrorCode() *WeComMediaUpsertBulk {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.ClearUploadErrorCode()
+	})
+}
+
+// SetUploadErrorMessage sets the "upload_error_message" field.
+func (u *WeComMediaUpsertBulk) SetUploadErrorMessage(v string) *WeComMediaUpsertBulk {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.SetUploadErrorMessage(v)
+	})
+}
+
+// UpdateUploadErrorMessage sets the "upload_error_message" field to the value that was provided on create.
+func (u *WeComMediaUpsertBulk) UpdateUploadErrorMessage() *WeComMediaUpsertBulk {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.UpdateUploadErrorMessage()
+	})
+}
+
+// ClearUploadErrorMessage clears the value of the "upload_error_message" field.
+func (u *WeComMediaUpsertBulk) ClearUploadErrorMessage() *WeComMediaUpsertBulk {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.ClearUploadErrorMessage()
+	})
+}
+
+// SetUploadFailedAt sets the "upload_failed_at" field.
+func (u *WeComMediaUpsertBulk) SetUploadFailedAt(v time.Time) *WeComMediaUpsertBulk {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.SetUploadFailedAt(v)
+	})
+}
+
+// UpdateUploadFailedAt sets the "upload_failed_at" field to the value that was provided on create.
+func (u *WeComMediaUpsertBulk) UpdateUploadFailedAt() *WeComMediaUpsertBulk {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.UpdateUploadFailedAt()
+	})
+}
+
+// ClearUploadFailedAt clears the value of the "upload_failed_at" field.
+func (u *WeComMediaUpsertBulk) ClearUploadFailedAt() *WeComMediaUpsertBulk {
+	return u.Update(func(s *WeComMediaUpsert) {
+		s.ClearUploadFailedAt()
 	})
 }
 

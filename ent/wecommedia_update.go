@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/predicate"
 	"github.com/scrmhq/scrm/ent/wecommedia"
 )
@@ -72,6 +73,113 @@ func (_u *WeComMediaUpdate) SetNillableMediaUploadedAt(v *time.Time) *WeComMedia
 // ClearMediaUploadedAt clears the value of the "media_uploaded_at" field.
 func (_u *WeComMediaUpdate) ClearMediaUploadedAt() *WeComMediaUpdate {
 	_u.mutation.ClearMediaUploadedAt()
+	return _u
+}
+
+// SetUploadLease sets the "upload_lease" field.
+func (_u *WeComMediaUpdate) SetUploadLease(v uuid.UUID) *WeComMediaUpdate {
+	_u.mutation.SetUploadLease(v)
+	return _u
+}
+
+// SetNillableUploadLease sets the "upload_lease" field if the given value is not nil.
+func (_u *WeComMediaUpdate) SetNillableUploadLease(v *uuid.UUID) *WeComMediaUpdate {
+	if v != nil {
+		_u.SetUploadLease(*v)
+	}
+	return _u
+}
+
+// ClearUploadLease clears the value of the "upload_lease" field.
+func (_u *WeComMediaUpdate) ClearUploadLease() *WeComMediaUpdate {
+	_u.mutation.ClearUploadLease()
+	return _u
+}
+
+// SetUploadLeaseUntil sets the "upload_lease_until" field.
+func (_u *WeComMediaUpdate) SetUploadLeaseUntil(v time.Time) *WeComMediaUpdate {
+	_u.mutation.SetUploadLeaseUntil(v)
+	return _u
+}
+
+// SetNillableUploadLeaseUntil sets the "upload_lease_until" field if the given value is not nil.
+func (_u *WeComMediaUpdate) SetNillableUploadLeaseUntil(v *time.Time) *WeComMediaUpdate {
+	if v != nil {
+		_u.SetUploadLeaseUntil(*v)
+	}
+	return _u
+}
+
+// ClearUploadLeaseUntil clears the value of the "upload_lease_until" field.
+func (_u *WeComMediaUpdate) ClearUploadLeaseUntil() *WeComMediaUpdate {
+	_u.mutation.ClearUploadLeaseUntil()
+	return _u
+}
+
+// SetUploadErrorCode sets the "upload_error_code" field.
+func (_u *WeComMediaUpdate) SetUploadErrorCode(v int) *WeComMediaUpdate {
+	_u.mutation.ResetUploadErrorCode()
+	_u.mutation.SetUploadErrorCode(v)
+	return _u
+}
+
+// SetNillableUploadErrorCode sets the "upload_error_code" field if the given value is not nil.
+func (_u *WeComMediaUpdate) SetNillableUploadErrorCode(v *int) *WeComMediaUpdate {
+	if v != nil {
+		_u.SetUploadErrorCode(*v)
+	}
+	return _u
+}
+
+// AddUploadErrorCode adds value to the "upload_error_code" field.
+func (_u *WeComMediaUpdate) AddUploadErrorCode(v int) *WeComMediaUpdate {
+	_u.mutation.AddUploadErrorCode(v)
+	return _u
+}
+
+// ClearUploadErrorCode clears the value of the "upload_error_code" field.
+func (_u *WeComMediaUpdate) ClearUploadErrorCode() *WeComMediaUpdate {
+	_u.mutation.ClearUploadErrorCode()
+	return _u
+}
+
+// SetUploadErrorMessage sets the "upload_error_message" field.
+func (_u *WeComMediaUpdate) SetUploadErrorMessage(v string) *WeComMediaUpdate {
+	_u.mutation.SetUploadErrorMessage(v)
+	return _u
+}
+
+// SetNillableUploadErrorMessage sets the "upload_error_message" field if the given value is not nil.
+func (_u *WeComMediaUpdate) SetNillableUploadErrorMessage(v *string) *WeComMediaUpdate {
+	if v != nil {
+		_u.SetUploadErrorMessage(*v)
+	}
+	return _u
+}
+
+// ClearUploadErrorMessage clears the value of the "upload_error_message" field.
+func (_u *WeComMediaUpdate) ClearUploadErrorMessage() *WeComMediaUpdate {
+	_u.mutation.ClearUploadErrorMessage()
+	return _u
+}
+
+// SetUploadFailedAt sets the "upload_failed_at" field.
+func (_u *WeComMediaUpdate) SetUploadFailedAt(v time.Time) *WeComMediaUpdate {
+	_u.mutation.SetUploadFailedAt(v)
+	return _u
+}
+
+// SetNillableUploadFailedAt sets the "upload_failed_at" field if the given value is not nil.
+func (_u *WeComMediaUpdate) SetNillableUploadFailedAt(v *time.Time) *WeComMediaUpdate {
+	if v != nil {
+		_u.SetUploadFailedAt(*v)
+	}
+	return _u
+}
+
+// ClearUploadFailedAt clears the value of the "upload_failed_at" field.
+func (_u *WeComMediaUpdate) ClearUploadFailedAt() *WeComMediaUpdate {
+	_u.mutation.ClearUploadFailedAt()
 	return _u
 }
 
@@ -152,6 +260,39 @@ func (_u *WeComMediaUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.MediaUploadedAtCleared() {
 		_spec.ClearField(wecommedia.FieldMediaUploadedAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.UploadLease(); ok {
+		_spec.SetField(wecommedia.FieldUploadLease, field.TypeUUID, value)
+	}
+	if _u.mutation.UploadLeaseCleared() {
+		_spec.ClearField(wecommedia.FieldUploadLease, field.TypeUUID)
+	}
+	if value, ok := _u.mutation.UploadLeaseUntil(); ok {
+		_spec.SetField(wecommedia.FieldUploadLeaseUntil, field.TypeTime, value)
+	}
+	if _u.mutation.UploadLeaseUntilCleared() {
+		_spec.ClearField(wecommedia.FieldUploadLeaseUntil, field.TypeTime)
+	}
+	if value, ok := _u.mutation.UploadErrorCode(); ok {
+		_spec.SetField(wecommedia.FieldUploadErrorCode, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedUploadErrorCode(); ok {
+		_spec.AddField(wecommedia.FieldUploadErrorCode, field.TypeInt, value)
+	}
+	if _u.mutation.UploadErrorCodeCleared() {
+		_spec.ClearField(wecommedia.FieldUploadErrorCode, field.TypeInt)
+	}
+	if value, ok := _u.mutation.UploadErrorMessage(); ok {
+		_spec.SetField(wecommedia.FieldUploadErrorMessage, field.TypeString, value)
+	}
+	if _u.mutation.UploadErrorMessageCleared() {
+		_spec.ClearField(wecommedia.FieldUploadErrorMessage, field.TypeString)
+	}
+	if value, ok := _u.mutation.UploadFailedAt(); ok {
+		_spec.SetField(wecommedia.FieldUploadFailedAt, field.TypeTime, value)
+	}
+	if _u.mutation.UploadFailedAtCleared() {
+		_spec.ClearField(wecommedia.FieldUploadFailedAt, field.TypeTime)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -217,6 +358,113 @@ func (_u *WeComMediaUpdateOne) SetNillableMediaUploadedAt(v *time.Time) *WeComMe
 // ClearMediaUploadedAt clears the value of the "media_uploaded_at" field.
 func (_u *WeComMediaUpdateOne) ClearMediaUploadedAt() *WeComMediaUpdateOne {
 	_u.mutation.ClearMediaUploadedAt()
+	return _u
+}
+
+// SetUploadLease sets the "upload_lease" field.
+func (_u *WeComMediaUpdateOne) SetUploadLease(v uuid.UUID) *WeComMediaUpdateOne {
+	_u.mutation.SetUploadLease(v)
+	return _u
+}
+
+// SetNillableUploadLease sets the "upload_lease" field if the given value is not nil.
+func (_u *WeComMediaUpdateOne) SetNillableUploadLease(v *uuid.UUID) *WeComMediaUpdateOne {
+	if v != nil {
+		_u.SetUploadLease(*v)
+	}
+	return _u
+}
+
+// ClearUploadLease clears the value of the "upload_lease" field.
+func (_u *WeComMediaUpdateOne) ClearUploadLease() *WeComMediaUpdateOne {
+	_u.mutation.ClearUploadLease()
+	return _u
+}
+
+// SetUploadLeaseUntil sets the "upload_lease_until" field.
+func (_u *WeComMediaUpdateOne) SetUploadLeaseUntil(v time.Time) *WeComMediaUpdateOne {
+	_u.mutation.SetUploadLeaseUntil(v)
+	return _u
+}
+
+// SetNillableUploadLeaseUntil sets the "upload_lease_until" field if the given value is not nil.
+func (_u *WeComMediaUpdateOne) SetNillableUploadLeaseUntil(v *time.Time) *WeComMediaUpdateOne {
+	if v != nil {
+		_u.SetUploadLeaseUntil(*v)
+	}
+	return _u
+}
+
+// ClearUploadLeaseUntil clears the value of the "upload_lease_until" field.
+func (_u *WeComMediaUpdateOne) ClearUploadLeaseUntil() *WeComMediaUpdateOne {
+	_u.mutation.ClearUploadLeaseUntil()
+	return _u
+}
+
+// SetUploadErrorCode sets the "upload_error_code" field.
+func (_u *WeComMediaUpdateOne) SetUploadErrorCode(v int) *WeComMediaUpdateOne {
+	_u.mutation.ResetUploadErrorCode()
+	_u.mutation.SetUploadErrorCode(v)
+	return _u
+}
+
+// SetNillableUploadErrorCode sets the "upload_error_code" field if the given value is not nil.
+func (_u *WeComMediaUpdateOne) SetNillableUploadErrorCode(v *int) *WeComMediaUpdateOne {
+	if v != nil {
+		_u.SetUploadErrorCode(*v)
+	}
+	return _u
+}
+
+// AddUploadErrorCode adds value to the "upload_error_code" field.
+func (_u *WeComMediaUpdateOne) AddUploadErrorCode(v int) *WeComMediaUpdateOne {
+	_u.mutation.AddUploadErrorCode(v)
+	return _u
+}
+
+// ClearUploadErrorCode clears the value of the "upload_error_code" field.
+func (_u *WeComMediaUpdateOne) ClearUploadErrorCode() *WeComMediaUpdateOne {
+	_u.mutation.ClearUploadErrorCode()
+	return _u
+}
+
+// SetUploadErrorMessage sets the "upload_error_message" field.
+func (_u *WeComMediaUpdateOne) SetUploadErrorMessage(v string) *WeComMediaUpdateOne {
+	_u.mutation.SetUploadErrorMessage(v)
+	return _u
+}
+
+// SetNillableUploadErrorMessage sets the "upload_error_message" field if the given value is not nil.
+func (_u *WeComMediaUpdateOne) SetNillableUploadErrorMessage(v *string) *WeComMediaUpdateOne {
+	if v != nil {
+		_u.SetUploadErrorMessage(*v)
+	}
+	return _u
+}
+
+// ClearUploadErrorMessage clears the value of the "upload_error_message" field.
+func (_u *WeComMediaUpdateOne) ClearUploadErrorMessage() *WeComMediaUpdateOne {
+	_u.mutation.ClearUploadErrorMessage()
+	return _u
+}
+
+// SetUploadFailedAt sets the "upload_failed_at" field.
+func (_u *WeComMediaUpdateOne) SetUploadFailedAt(v time.Time) *WeComMediaUpdateOne {
+	_u.mutation.SetUploadFailedAt(v)
+	return _u
+}
+
+// SetNillableUploadFailedAt sets the "upload_failed_at" field if the given value is not nil.
+func (_u *WeComMediaUpdateOne) SetNillableUploadFailedAt(v *time.Time) *WeComMediaUpdateOne {
+	if v != nil {
+		_u.SetUploadFailedAt(*v)
+	}
+	return _u
+}
+
+// ClearUploadFailedAt clears the value of the "upload_failed_at" field.
+func (_u *WeComMediaUpdateOne) ClearUploadFailedAt() *WeComMediaUpdateOne {
+	_u.mutation.ClearUploadFailedAt()
 	return _u
 }
 
@@ -326,6 +574,39 @@ func (_u *WeComMediaUpdateOne) sqlSave(ctx context.Context) (_node *WeComMedia, 
 	}
 	if _u.mutation.MediaUploadedAtCleared() {
 		_spec.ClearField(wecommedia.FieldMediaUploadedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.UploadLease(); ok {
+		_spec.SetField(wecommedia.FieldUploadLease, field.TypeUUID, value)
+	}
+	if _u.mutation.UploadLeaseCleared() {
+		_spec.ClearField(wecommedia.FieldUploadLease, field.TypeUUID)
+	}
+	if value, ok := _u.mutation.UploadLeaseUntil(); ok {
+		_spec.SetField(wecommedia.FieldUploadLeaseUntil, field.TypeTime, value)
+	}
+	if _u.mutation.UploadLeaseUntilCleared() {
+		_spec.ClearField(wecommedia.FieldUploadLeaseUntil, field.TypeTime)
+	}
+	if value, ok := _u.mutation.UploadErrorCode(); ok {
+		_spec.SetField(wecommedia.FieldUploadErrorCode, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedUploadErrorCode(); ok {
+		_spec.AddField(wecommedia.FieldUploadErrorCode, field.TypeInt, value)
+	}
+	if _u.mutation.UploadErrorCodeCleared() {
+		_spec.ClearField(wecommedia.FieldUploadErrorCode, field.TypeInt)
+	}
+	if value, ok := _u.mutation.UploadErrorMessage(); ok {
+		_spec.SetField(wecommedia.FieldUploadErrorMessage, field.TypeString, value)
+	}
+	if _u.mutation.UploadErrorMessageCleared() {
+		_spec.ClearField(wecommedia.FieldUploadErrorMessage, field.TypeString)
+	}
+	if value, ok := _u.mutation.UploadFailedAt(); ok {
+		_spec.SetField(wecommedia.FieldUploadFailedAt, field.TypeTime, value)
+	}
+	if _u.mutation.UploadFailedAtCleared() {
+		_spec.ClearField(wecommedia.FieldUploadFailedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &WeComMedia{config: _u.config}

@@ -174,6 +174,18 @@ func (r *weComMediaResolver) UploadedBy(ctx context.Context, obj *ent.WeComMedia
 	return u, err
 }
 
+// UploadError is the resolver for the uploadError field.
+func (r *weComMediaResolver) UploadError(ctx context.Context, obj *ent.WeComMedia) (*model.WeComMediaUploadError, error) {
+	if obj.UploadErrorCode == nil || obj.UploadFailedAt == nil {
+		return nil, nil
+	}
+	msg := ""
+	if obj.UploadErrorMessage != nil {
+		msg = *obj.UploadErrorMessage
+	}
+	return &model.WeComMediaUploadError{Code: *obj.UploadErrorCode, Message: msg, At: *obj.UploadFailedAt}, nil
+}
+
 // WeComMedia returns generated.WeComMediaResolver implementation.
 func (r *Resolver) WeComMedia() generated.WeComMediaResolver { return &weComMediaResolver{r} }
 

@@ -232,17 +232,18 @@ func (q Queue) EnqueueWeComMediaReady(ctx context.Context, tenantID uuid.UUID, m
 }
 
 // HandleWeComMediaReady uploads a workspace's stored media ahead of their
-// sends. WeCom's refusals are logged (the sends report them too); network
-// errors retry the task.
+// sends, a batch a pass (wecom.MediaReadyBatch; the rest the next hour).
+// WeCom's refusals are recorded on the media and their uploaders notified
+// (internal/wecom); network errors and busy errcodes retry the task.
 func (h *Handlers) HandleWeComMediaReady(ctx context.Context, t *asynq.Task) error {
 	var p mediaReadyPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.TenantID == uuid.Nil {
 		return fmt.Errorf("%w: bad payload", asynq.SkipRetry)
 	}
 	res, err := h.Services.WeCom.ReadyMedia(h.systemWork(ctx, p.TenantID), p.MediaIDs)
-	if res.Uploaded > 0 || len(res.Refused) > 0 {
+	if res.Uploaded > 0 || len(res.Refused) > 0 || res.Deferred > 0 {
 		h.Log.InfoContext(ctx, "stored media uploaded to WeCom ahead", "tenant", p.TenantID, "uploaded", res.Uploaded,
-			"fresh", res.Fresh, "refused", res.Refused)
+			"fresh", res.Fresh, "refused", res.Refused, "deferred", res.Deferred)
 	}
 	if err != nil {
 		return fmt.Errorf("ready stored media: %w", err)
@@ -258,7 +259,7 @@ func (h *Handlers) HandleWeComMediaRenew(ctx context.Context, _ *asynq.Task) err
 	now := h.Services.Clock.Now()
 	var tenants []uuid.UUID
 	err := h.Services.Client.WeComMedia.Query().
-		Where(wecommedia.Or(wecommedia.MediaIDIsNil(), wecommedia.MediaUploadedAtIsNil(),
+		Where(wecommedia.UploadFailedAtIsNil(), wecommedia.Or(wecommedia.MediaIDIsNil(), wecommedia.MediaUploadedAtIsNil(),
 			wecommedia.MediaUploadedAtLTE(now.Add(-wecom.MediaRenewAfter)))).
 		Unique(true).Select(wecommedia.FieldTenantID).Scan(tenant.System(ctx), &tenants)
 	if err != nil {

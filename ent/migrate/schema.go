@@ -2198,6 +2198,11 @@ var (
 		{Name: "data", Type: field.TypeBytes},
 		{Name: "media_id", Type: field.TypeString, Nullable: true},
 		{Name: "media_uploaded_at", Type: field.TypeTime, Nullable: true},
+		{Name: "upload_lease", Type: field.TypeUUID, Nullable: true},
+		{Name: "upload_lease_until", Type: field.TypeTime, Nullable: true},
+		{Name: "upload_error_code", Type: field.TypeInt, Nullable: true},
+		{Name: "upload_error_message", Type: field.TypeString, Nullable: true},
+		{Name: "upload_failed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "uploaded_by_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// WecomMediaTable holds the schema information for the "wecom_media" table.
@@ -2208,7 +2213,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "wecom_media_users_uploaded_by",
-				Columns:    []*schema.Column{WecomMediaColumns[10]},
+				Columns:    []*schema.Column{WecomMediaColumns[15]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},

@@ -7,6 +7,7 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/internal/gid"
 )
@@ -40,6 +41,20 @@ func (WeComMedia) Fields() []ent.Field {
 		// before the first send.
 		field.String("media_id").Optional().Nillable(),
 		field.Time("media_uploaded_at").Optional().Nillable(),
+		// upload_lease is the token of the upload under way and
+		// upload_lease_until when it may be taken over: one upload of the
+		// medium at a time, with no transaction held while WeCom answers
+		// (internal/wecom, freshMediaID). Both null when none runs.
+		field.UUID("upload_lease", uuid.UUID{}).Optional().Nillable(),
+		field.Time("upload_lease_until").Optional().Nillable(),
+		// upload_error_code and upload_error_message are WeCom's permanent refusal of
+		// the file's last upload (errcode, errmsg), upload_failed_at when;
+		// null when the last upload succeeded or none was tried. A refused
+		// medium is not uploaded again (the bytes do not change): the user
+		// uploads the file anew.
+		field.Int("upload_error_code").Optional().Nillable(),
+		field.String("upload_error_message").Optional().Nillable(),
+		field.Time("upload_failed_at").Optional().Nillable(),
 		// uploaded_by_id is who uploaded it (uploadWeComMedia's caller); null
 		// for an API key's upload and for media stored before it was recorded.
 		field.UUID("uploaded_by_id", gidUUID).Optional().Nillable().Immutable(),

@@ -37,6 +37,16 @@ const (
 	FieldMediaID = "media_id"
 	// FieldMediaUploadedAt holds the string denoting the media_uploaded_at field in the database.
 	FieldMediaUploadedAt = "media_uploaded_at"
+	// FieldUploadLease holds the string denoting the upload_lease field in the database.
+	FieldUploadLease = "upload_lease"
+	// FieldUploadLeaseUntil holds the string denoting the upload_lease_until field in the database.
+	FieldUploadLeaseUntil = "upload_lease_until"
+	// FieldUploadErrorCode holds the string denoting the upload_error_code field in the database.
+	FieldUploadErrorCode = "upload_error_code"
+	// FieldUploadErrorMessage holds the string denoting the upload_error_message field in the database.
+	FieldUploadErrorMessage = "upload_error_message"
+	// FieldUploadFailedAt holds the string denoting the upload_failed_at field in the database.
+	FieldUploadFailedAt = "upload_failed_at"
 	// FieldUploadedByID holds the string denoting the uploaded_by_id field in the database.
 	FieldUploadedByID = "uploaded_by_id"
 	// EdgeUploadedBy holds the string denoting the uploaded_by edge name in mutations.
@@ -64,6 +74,11 @@ var Columns = []string{
 	FieldData,
 	FieldMediaID,
 	FieldMediaUploadedAt,
+	FieldUploadLease,
+	FieldUploadLeaseUntil,
+	FieldUploadErrorCode,
+	FieldUploadErrorMessage,
+	FieldUploadFailedAt,
 	FieldUploadedByID,
 }
 
@@ -170,6 +185,31 @@ func ByMediaID(opts ...sql.OrderTermOption) OrderOption {
 // ByMediaUploadedAt orders the results by the media_uploaded_at field.
 func ByMediaUploadedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMediaUploadedAt, opts...).ToFunc()
+}
+
+// ByUploadLease orders the results by the upload_lease field.
+func ByUploadLease(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUploadLease, opts...).ToFunc()
+}
+
+// ByUploadLeaseUntil orders the results by the upload_lease_until field.
+func ByUploadLeaseUntil(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUploadLeaseUntil, opts...).ToFunc()
+}
+
+// ByUploadErrorCode orders the results by the upload_error_code field.
+func ByUploadErrorCode(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUploadErrorCode, opts...).ToFunc()
+}
+
+// ByUploadErrorMessage orders the results by the upload_error_message field.
+func ByUploadErrorMessage(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUploadErrorMessage, opts...).ToFunc()
+}
+
+// ByUploadFailedAt orders the results by the upload_failed_at field.
+func ByUploadFailedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUploadFailedAt, opts...).ToFunc()
 }
 
 // ByUploadedByID orders the results by the uploaded_by_id field.

@@ -96,6 +96,31 @@ func MediaUploadedAt(v time.Time) predicate.WeComMedia {
 	return predicate.WeComMedia(sql.FieldEQ(FieldMediaUploadedAt, v))
 }
 
+// UploadLease applies equality check predicate on the "upload_lease" field. It's identical to UploadLeaseEQ.
+func UploadLease(v uuid.UUID) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldEQ(FieldUploadLease, v))
+}
+
+// UploadLeaseUntil applies equality check predicate on the "upload_lease_until" field. It's identical to UploadLeaseUntilEQ.
+func UploadLeaseUntil(v time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldEQ(FieldUploadLeaseUntil, v))
+}
+
+// UploadErrorCode applies equality check predicate on the "upload_error_code" field. It's identical to UploadErrorCodeEQ.
+func UploadErrorCode(v int) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldEQ(FieldUploadErrorCode, v))
+}
+
+// UploadErrorMessage applies equality check predicate on the "upload_error_message" field. It's identical to UploadErrorMessageEQ.
+func UploadErrorMessage(v string) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldEQ(FieldUploadErrorMessage, v))
+}
+
+// UploadFailedAt applies equality check predicate on the "upload_failed_at" field. It's identical to UploadFailedAtEQ.
+func UploadFailedAt(v time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldEQ(FieldUploadFailedAt, v))
+}
+
 // UploadedByID applies equality check predicate on the "uploaded_by_id" field. It's identical to UploadedByIDEQ.
 func UploadedByID(v uuid.UUID) predicate.WeComMedia {
 	return predicate.WeComMedia(sql.FieldEQ(FieldUploadedByID, v))
@@ -509,6 +534,281 @@ func MediaUploadedAtIsNil() predicate.WeComMedia {
 // MediaUploadedAtNotNil applies the NotNil predicate on the "media_uploaded_at" field.
 func MediaUploadedAtNotNil() predicate.WeComMedia {
 	return predicate.WeComMedia(sql.FieldNotNull(FieldMediaUploadedAt))
+}
+
+// UploadLeaseEQ applies the EQ predicate on the "upload_lease" field.
+func UploadLeaseEQ(v uuid.UUID) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldEQ(FieldUploadLease, v))
+}
+
+// UploadLeaseNEQ applies the NEQ predicate on the "upload_lease" field.
+func UploadLeaseNEQ(v uuid.UUID) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNEQ(FieldUploadLease, v))
+}
+
+// UploadLeaseIn applies the In predicate on the "upload_lease" field.
+func UploadLeaseIn(vs ...uuid.UUID) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldIn(FieldUploadLease, vs...))
+}
+
+// UploadLeaseNotIn applies the NotIn predicate on the "upload_lease" field.
+func UploadLeaseNotIn(vs ...uuid.UUID) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNotIn(FieldUploadLease, vs...))
+}
+
+// UploadLeaseGT applies the GT predicate on the "upload_lease" field.
+func UploadLeaseGT(v uuid.UUID) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldGT(FieldUploadLease, v))
+}
+
+// UploadLeaseGTE applies the GTE predicate on the "upload_lease" field.
+func UploadLeaseGTE(v uuid.UUID) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldGTE(FieldUploadLease, v))
+}
+
+// UploadLeaseLT applies the LT predicate on the "upload_lease" field.
+func UploadLeaseLT(v uuid.UUID) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldLT(FieldUploadLease, v))
+}
+
+// UploadLeaseLTE applies the LTE predicate on the "upload_lease" field.
+func UploadLeaseLTE(v uuid.UUID) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldLTE(FieldUploadLease, v))
+}
+
+// UploadLeaseIsNil applies the IsNil predicate on the "upload_lease" field.
+func UploadLeaseIsNil() predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldIsNull(FieldUploadLease))
+}
+
+// UploadLeaseNotNil applies the NotNil predicate on the "upload_lease" field.
+func UploadLeaseNotNil() predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNotNull(FieldUploadLease))
+}
+
+// UploadLeaseUntilEQ applies the EQ predicate on the "upload_lease_until" field.
+func UploadLeaseUntilEQ(v time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldEQ(FieldUploadLeaseUntil, v))
+}
+
+// UploadLeaseUntilNEQ applies the NEQ predicate on the "upload_lease_until" field.
+func UploadLeaseUntilNEQ(v time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNEQ(FieldUploadLeaseUntil, v))
+}
+
+// UploadLeaseUntilIn applies the In predicate on the "upload_lease_until" field.
+func UploadLeaseUntilIn(vs ...time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldIn(FieldUploadLeaseUntil, vs...))
+}
+
+// UploadLeaseUntilNotIn applies the NotIn predicate on the "upload_lease_until" field.
+func UploadLeaseUntilNotIn(vs ...time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNotIn(FieldUploadLeaseUntil, vs...))
+}
+
+// UploadLeaseUntilGT applies the GT predicate on the "upload_lease_until" field.
+func UploadLeaseUntilGT(v time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldGT(FieldUploadLeaseUntil, v))
+}
+
+// UploadLeaseUntilGTE applies the GTE predicate on the "upload_lease_until" field.
+func UploadLeaseUntilGTE(v time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldGTE(FieldUploadLeaseUntil, v))
+}
+
+// UploadLeaseUntilLT applies the LT predicate on the "upload_lease_until" field.
+func UploadLeaseUntilLT(v time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldLT(FieldUploadLeaseUntil, v))
+}
+
+// UploadLeaseUntilLTE applies the LTE predicate on the "upload_lease_until" field.
+func UploadLeaseUntilLTE(v time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldLTE(FieldUploadLeaseUntil, v))
+}
+
+// UploadLeaseUntilIsNil applies the IsNil predicate on the "upload_lease_until" field.
+func UploadLeaseUntilIsNil() predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldIsNull(FieldUploadLeaseUntil))
+}
+
+// UploadLeaseUntilNotNil applies the NotNil predicate on the "upload_lease_until" field.
+func UploadLeaseUntilNotNil() predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNotNull(FieldUploadLeaseUntil))
+}
+
+// UploadErrorCodeEQ applies the EQ predicate on the "upload_error_code" field.
+func UploadErrorCodeEQ(v int) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldEQ(FieldUploadErrorCode, v))
+}
+
+// UploadErrorCodeNEQ applies the NEQ predicate on the "upload_error_code" field.
+func UploadErrorCodeNEQ(v int) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNEQ(FieldUploadErrorCode, v))
+}
+
+// UploadErrorCodeIn applies the In predicate on the "upload_error_code" field.
+func UploadErrorCodeIn(vs ...int) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldIn(FieldUploadErrorCode, vs...))
+}
+
+// UploadErrorCodeNotIn applies the NotIn predicate on the "upload_error_code" field.
+func UploadErrorCodeNotIn(vs ...int) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNotIn(FieldUploadErrorCode, vs...))
+}
+
+// UploadErrorCodeGT applies the GT predicate on the "upload_error_code" field.
+func UploadErrorCodeGT(v int) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldGT(FieldUploadErrorCode, v))
+}
+
+// UploadErrorCodeGTE applies the GTE predicate on the "upload_error_code" field.
+func UploadErrorCodeGTE(v int) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldGTE(FieldUploadErrorCode, v))
+}
+
+// UploadErrorCodeLT applies the LT predicate on the "upload_error_code" field.
+func UploadErrorCodeLT(v int) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldLT(FieldUploadErrorCode, v))
+}
+
+// UploadErrorCodeLTE applies the LTE predicate on the "upload_error_code" field.
+func UploadErrorCodeLTE(v int) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldLTE(FieldUploadErrorCode, v))
+}
+
+// UploadErrorCodeIsNil applies the IsNil predicate on the "upload_error_code" field.
+func UploadErrorCodeIsNil() predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldIsNull(FieldUploadErrorCode))
+}
+
+// UploadErrorCodeNotNil applies the NotNil predicate on the "upload_error_code" field.
+func UploadErrorCodeNotNil() predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNotNull(FieldUploadErrorCode))
+}
+
+// UploadErrorMessageEQ applies the EQ predicate on the "upload_error_message" field.
+func UploadErrorMessageEQ(v string) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldEQ(FieldUploadErrorMessage, v))
+}
+
+// UploadErrorMessageNEQ applies the NEQ predicate on the "upload_error_message" field.
+func UploadErrorMessageNEQ(v string) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNEQ(FieldUploadErrorMessage, v))
+}
+
+// UploadErrorMessageIn applies the In predicate on the "upload_error_message" field.
+func UploadErrorMessageIn(vs ...string) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldIn(FieldUploadErrorMessage, vs...))
+}
+
+// UploadErrorMessageNotIn applies the NotIn predicate on the "upload_error_message" field.
+func UploadErrorMessageNotIn(vs ...string) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNotIn(FieldUploadErrorMessage, vs...))
+}
+
+// UploadErrorMessageGT applies the GT predicate on the "upload_error_message" field.
+func UploadErrorMessageGT(v string) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldGT(FieldUploadErrorMessage, v))
+}
+
+// UploadErrorMessageGTE applies the GTE predicate on the "upload_error_message" field.
+func UploadErrorMessageGTE(v string) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldGTE(FieldUploadErrorMessage, v))
+}
+
+// UploadErrorMessageLT applies the LT predicate on the "upload_error_message" field.
+func UploadErrorMessageLT(v string) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldLT(FieldUploadErrorMessage, v))
+}
+
+// UploadErrorMessageLTE applies the LTE predicate on the "upload_error_message" field.
+func UploadErrorMessageLTE(v string) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldLTE(FieldUploadErrorMessage, v))
+}
+
+// UploadErrorMessageContains applies the Contains predicate on the "upload_error_message" field.
+func UploadErrorMessageContains(v string) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldContains(FieldUploadErrorMessage, v))
+}
+
+// UploadErrorMessageHasPrefix applies the HasPrefix predicate on the "upload_error_message" field.
+func UploadErrorMessageHasPrefix(v string) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldHasPrefix(FieldUploadErrorMessage, v))
+}
+
+// UploadErrorMessageHasSuffix applies the HasSuffix predicate on the "upload_error_message" field.
+func UploadErrorMessageHasSuffix(v string) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldHasSuffix(FieldUploadErrorMessage, v))
+}
+
+// UploadErrorMessageIsNil applies the IsNil predicate on the "upload_error_message" field.
+func UploadErrorMessageIsNil() predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldIsNull(FieldUploadErrorMessage))
+}
+
+// UploadErrorMessageNotNil applies the NotNil predicate on the "upload_error_message" field.
+func UploadErrorMessageNotNil() predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNotNull(FieldUploadErrorMessage))
+}
+
+// UploadErrorMessageEqualFold applies the EqualFold predicate on the "upload_error_message" field.
+func UploadErrorMessageEqualFold(v string) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldEqualFold(FieldUploadErrorMessage, v))
+}
+
+// UploadErrorMessageContainsFold applies the ContainsFold predicate on the "upload_error_message" field.
+func UploadErrorMessageContainsFold(v string) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldContainsFold(FieldUploadErrorMessage, v))
+}
+
+// UploadFailedAtEQ applies the EQ predicate on the "upload_failed_at" field.
+func UploadFailedAtEQ(v time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldEQ(FieldUploadFailedAt, v))
+}
+
+// UploadFailedAtNEQ applies the NEQ predicate on the "upload_failed_at" field.
+func UploadFailedAtNEQ(v time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNEQ(FieldUploadFailedAt, v))
+}
+
+// UploadFailedAtIn applies the In predicate on the "upload_failed_at" field.
+func UploadFailedAtIn(vs ...time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldIn(FieldUploadFailedAt, vs...))
+}
+
+// UploadFailedAtNotIn applies the NotIn predicate on the "upload_failed_at" field.
+func UploadFailedAtNotIn(vs ...time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNotIn(FieldUploadFailedAt, vs...))
+}
+
+// UploadFailedAtGT applies the GT predicate on the "upload_failed_at" field.
+func UploadFailedAtGT(v time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldGT(FieldUploadFailedAt, v))
+}
+
+// UploadFailedAtGTE applies the GTE predicate on the "upload_failed_at" field.
+func UploadFailedAtGTE(v time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldGTE(FieldUploadFailedAt, v))
+}
+
+// UploadFailedAtLT applies the LT predicate on the "upload_failed_at" field.
+func UploadFailedAtLT(v time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldLT(FieldUploadFailedAt, v))
+}
+
+// UploadFailedAtLTE applies the LTE predicate on the "upload_failed_at" field.
+func UploadFailedAtLTE(v time.Time) predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldLTE(FieldUploadFailedAt, v))
+}
+
+// UploadFailedAtIsNil applies the IsNil predicate on the "upload_failed_at" field.
+func UploadFailedAtIsNil() predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldIsNull(FieldUploadFailedAt))
+}
+
+// UploadFailedAtNotNil applies the NotNil predicate on the "upload_failed_at" field.
+func UploadFailedAtNotNil() predicate.WeComMedia {
+	return predicate.WeComMedia(sql.FieldNotNull(FieldUploadFailedAt))
 }
 
 // UploadedByIDEQ applies the EQ predicate on the "uploaded_by_id" field.

@@ -1156,12 +1156,13 @@ type ComplexityRoot struct {
 	}
 
 	WeComMedia struct {
-		CreatedAt  func(childComplexity int) int
-		Filename   func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Size       func(childComplexity int) int
-		Type       func(childComplexity int) int
-		UploadedBy func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Filename    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Size        func(childComplexity int) int
+		Type        func(childComplexity int) int
+		UploadError func(childComplexity int) int
+		UploadedBy  func(childComplexity int) int
 	}
 
 	WeComMediaConnection struct {
@@ -1174,6 +1175,12 @@ type ComplexityRoot struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 		UsedBy func(childComplexity int) int
+	}
+
+	WeComMediaUploadError struct {
+		At      func(childComplexity int) int
+		Code    func(childComplexity int) int
+		Message func(childComplexity int) int
 	}
 
 	WeComMediaUse struct {
@@ -1423,6 +1430,7 @@ type WeComContactResolver interface {
 }
 type WeComMediaResolver interface {
 	UploadedBy(ctx context.Context, obj *ent.WeComMedia) (*ent.User, error)
+	UploadError(ctx context.Context, obj *ent.WeComMedia) (*model.WeComMediaUploadError, error)
 }
 
 type LeadWhereInputResolver interface {
@@ -6811,6 +6819,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WeComMedia.Type(childComplexity), true
+	case "WeComMedia.uploadError":
+		if e.ComplexityRoot.WeComMedia.UploadError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMedia.UploadError(childComplexity), true
 	case "WeComMedia.uploadedBy":
 		if e.ComplexityRoot.WeComMedia.UploadedBy == nil {
 			break
@@ -6855,6 +6869,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WeComMediaEdge.UsedBy(childComplexity), true
+
+	case "WeComMediaUploadError.at":
+		if e.ComplexityRoot.WeComMediaUploadError.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMediaUploadError.At(childComplexity), true
+	case "WeComMediaUploadError.code":
+		if e.ComplexityRoot.WeComMediaUploadError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMediaUploadError.Code(childComplexity), true
+	case "WeComMediaUploadError.message":
+		if e.ComplexityRoot.WeComMediaUploadError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComMediaUploadError.Message(childComplexity), true
 
 	case "WeComMediaUse.id":
 		if e.ComplexityRoot.WeComMediaUse.ID == nil {
@@ -14387,8 +14420,10 @@ enum WeComMediaType {
 """
 A file the workspace keeps for WeCom attachments (uploadWeComMedia). WeCom's
 media ids expire 3 days after its upload, so the file is uploaded to WeCom
-(media/upload) when an attachment naming it is sent and its last media id is
-older than 2.5 days.
+(media/upload) ahead of the sends that use it (when a code or broadcast naming
+it is saved, and again from 48 hours on while they are live) and, as a
+fallback, when an attachment naming it is sent and its last media id is older
+than 2.5 days.
 """
 type WeComMedia {
   id: ID!
@@ -14399,6 +14434,15 @@ type WeComMedia {
   createdAt: Time!
   "Who uploaded it; null for an API key's upload and for media stored before uploaders were recorded."
   uploadedBy: User
+  "WeCom's permanent refusal of its last upload (media/upload); null when the last upload succeeded or none was tried. A refused medium is not uploaded again: upload the file anew."
+  uploadError: WeComMediaUploadError
+}
+
+"Why WeCom refused a stored medium's upload (media/upload): its errcode (e.g. 40005 a type it does not take, 40006 a file size it does not take, 40009 an image over 10 MB, 40011 a video over 10 MB) and errmsg, and when."
+type WeComMediaUploadError {
+  code: Int!
+  message: String!
+  at: Time!
 }
 
 "What uses a stored medium (weComMedia): a code or a broadcast whose attachments name it."
@@ -16527,6 +16571,8 @@ func (ec *executionContext) childFields_WeComMedia(ctx context.Context, field gr
 		return ec.fieldContext_WeComMedia_createdAt(ctx, field)
 	case "uploadedBy":
 		return ec.fieldContext_WeComMedia_uploadedBy(ctx, field)
+	case "uploadError":
+		return ec.fieldContext_WeComMedia_uploadError(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WeComMedia", field.Name)
 }
@@ -16553,6 +16599,18 @@ func (ec *executionContext) childFields_WeComMediaEdge(ctx context.Context, fiel
 		return ec.fieldContext_WeComMediaEdge_usedBy(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WeComMediaEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_WeComMediaUploadError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_WeComMediaUploadError_code(ctx, field)
+	case "message":
+		return ec.fieldContext_WeComMediaUploadError_message(ctx, field)
+	case "at":
+		return ec.fieldContext_WeComMediaUploadError_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WeComMediaUploadError", field.Name)
 }
 
 func (ec *executionContext) childFields_WeComMediaUse(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -41174,6 +41232,38 @@ func (ec *executionContext) fieldContext_WeComMedia_uploadedBy(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _WeComMedia_uploadError(ctx context.Context, field graphql.CollectedField, obj *ent.WeComMedia) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMedia_uploadError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WeComMedia().UploadError(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WeComMediaUploadError) graphql.Marshaler {
+			return ec.marshalOWeComMediaUploadError2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMediaUploadError(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMedia_uploadError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WeComMedia",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WeComMediaUploadError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _WeComMediaConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.WeComMediaConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -41346,6 +41436,75 @@ func (ec *executionContext) fieldContext_WeComMediaEdge_usedBy(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _WeComMediaUploadError_code(ctx context.Context, field graphql.CollectedField, obj *model.WeComMediaUploadError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMediaUploadError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMediaUploadError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMediaUploadError", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComMediaUploadError_message(ctx context.Context, field graphql.CollectedField, obj *model.WeComMediaUploadError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMediaUploadError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMediaUploadError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMediaUploadError", field, false, false, "String")
+}
+
+func (ec *executionContext) _WeComMediaUploadError_at(ctx context.Context, field graphql.CollectedField, obj *model.WeComMediaUploadError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComMediaUploadError_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComMediaUploadError_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComMediaUploadError", field, false, false, "Time")
 }
 
 func (ec *executionContext) _WeComMediaUse_kind(ctx context.Context, field graphql.CollectedField, obj *model.WeComMediaUse) (ret graphql.Marshaler) {
@@ -74782,6 +74941,12 @@ func (ec *executionContext) _WeComMedia(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._WeComMedia_uploadedBy(ctx, field, obj)
 				})
+		case "uploadError":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WeComMedia_uploadError(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -74865,6 +75030,49 @@ func (ec *executionContext) _WeComMediaEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "usedBy":
 			out.Values[i] = ec._WeComMediaEdge_usedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var weComMediaUploadErrorImplementors = []string{"WeComMediaUploadError"}
+
+func (ec *executionContext) _WeComMediaUploadError(ctx context.Context, sel ast.SelectionSet, obj *model.WeComMediaUploadError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, weComMediaUploadErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WeComMediaUploadError")
+		case "code":
+			out.Values[i] = ec._WeComMediaUploadError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._WeComMediaUploadError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._WeComMediaUploadError_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -81590,6 +81798,13 @@ func (ec *executionContext) marshalOWeComMediaType2ᚖgithubᚗcomᚋscrmhqᚋsc
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOWeComMediaUploadError2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMediaUploadError(ctx context.Context, sel ast.SelectionSet, v *model.WeComMediaUploadError) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WeComMediaUploadError(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOWelcomeAttachmentInput2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentInputᚄ(ctx context.Context, v any) ([]*model.WelcomeAttachmentInput, error) {

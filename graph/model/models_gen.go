@@ -1243,6 +1243,13 @@ type WeComMediaEdge struct {
 	UsedBy []*WeComMediaUse `json:"usedBy"`
 }
 
+// Why WeCom refused a stored medium's upload (media/upload): its errcode (e.g. 40005 a type it does not take, 40006 a file size it does not take, 40009 an image over 10 MB, 40011 a video over 10 MB) and errmsg, and when.
+type WeComMediaUploadError struct {
+	Code    int       `json:"code"`
+	Message string    `json:"message"`
+	At      time.Time `json:"at"`
+}
+
 // A live contact-way code (not deleted) or broadcast (scheduled or under way) whose attachments name a stored medium.
 type WeComMediaUse struct {
 	Kind WeComMediaUseKind `json:"kind"`

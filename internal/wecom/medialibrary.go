@@ -93,7 +93,8 @@ func (s *Service) ListMedia(ctx context.Context, l MediaList) (*MediaPage, error
 			wecommedia.And(wecommedia.CreatedAt(after.At), wecommedia.IDLT(after.ID))))
 	}
 	media, err := q.Select(wecommedia.FieldTenantID, wecommedia.FieldType, wecommedia.FieldFilename, wecommedia.FieldSize,
-		wecommedia.FieldCreatedAt, wecommedia.FieldUpdatedAt, wecommedia.FieldUploadedByID).
+		wecommedia.FieldCreatedAt, wecommedia.FieldUpdatedAt, wecommedia.FieldUploadedByID,
+		wecommedia.FieldUploadErrorCode, wecommedia.FieldUploadErrorMessage, wecommedia.FieldUploadFailedAt).
 		WithUploadedBy().
 		Order(ent.Desc(wecommedia.FieldCreatedAt), ent.Desc(wecommedia.FieldID)).
 		Limit(first + 1).All(ctx)

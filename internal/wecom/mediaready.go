@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
@@ -24,11 +25,23 @@ import (
 // younger than mediaFresh and calls only send_welcome_msg; its own upload
 // (mediaIDs) stays the fallback for a renewal that has not succeeded.
 
+// MediaReadyBatch is the most media one ReadyMedia pass uploads
+// (Service.MediaReadyBatch, when set, instead): those whose WeCom id
+// expires first (none yet, then the oldest), the rest in the next pass. A
+// pass then takes minutes, not hours, however many media a workspace
+// uses, and WeCom's upload limits are not spent at once: at 100 an hour
+// and 12 hourly passes between MediaRenewAfter and mediaFresh, 1,200 media
+// of live codes and broadcasts are kept fresh.
+const MediaReadyBatch = 100
+
 // MediaReadiness is what one ReadyMedia pass did.
 type MediaReadiness struct {
 	// Uploaded is how many media it uploaded; Fresh how many already had a
 	// recent id (another pass or a send got there first).
 	Uploaded, Fresh int
+	// Deferred is how many were due beyond the pass's batch, left for the
+	// next pass.
+	Deferred int
 	// Refused are WeCom's refusals (or media deleted meanwhile), one line
 	// each; the sends that use them report the same.
 	Refused []string
@@ -37,10 +50,13 @@ type MediaReadiness struct {
 // ReadyMedia uploads to WeCom those of the workspace's stored media ids
 // whose kept WeCom media id is missing or mediaRenew old, or, when ids is
 // empty, those of every medium a live code or broadcast uses (MediaUses'
-// notion of live). A workspace without the corp's customer-contact secret
-// has nothing to send them with: nothing is done. Network errors are
-// returned after every medium was tried (the task is retried); WeCom's
-// refusals are listed in Refused and not retried here.
+// notion of live): at most a batch (MediaReadyBatch), those expiring
+// first, the rest counted in Deferred. Media WeCom refused are not tried
+// again. A workspace without the corp's customer-contact secret has
+// nothing to send them with: nothing is done. Network errors and WeCom's
+// busy errcodes are returned after every medium of the batch was tried
+// (the task is retried with its backoff); WeCom's refusals are recorded on
+// the media (freshMediaID) and listed in Refused.
 func (s *Service) ReadyMedia(ctx context.Context, ids []uuid.UUID) (MediaReadiness, error) {
 	var res MediaReadiness
 	cfg, err := s.syncConfig(ctx)
@@ -57,6 +73,9 @@ func (s *Service) ReadyMedia(ctx context.Context, ids []uuid.UUID) (MediaReadine
 	}
 	if ids, err = s.staleMedia(ctx, s.Client, ids); err != nil {
 		return res, err
+	}
+	if batch := s.mediaReadyBatch(); len(ids) > batch {
+		ids, res.Deferred = ids[:batch], len(ids)-batch
 	}
 	api := s.tokens.contacts(cfg)
 	var errs []error
@@ -102,15 +121,24 @@ func (s *Service) usedMedia(ctx context.Context) ([]uuid.UUID, error) {
 	return ids, rows.Err()
 }
 
+// mediaReadyBatch is Service.MediaReadyBatch, or MediaReadyBatch.
+func (s *Service) mediaReadyBatch() int {
+	if s.MediaReadyBatch > 0 {
+		return s.MediaReadyBatch
+	}
+	return MediaReadyBatch
+}
+
 // staleMedia is those of ids that are the workspace's stored media without
-// a WeCom media id younger than mediaRenew.
+// a WeCom media id younger than mediaRenew and not refused by WeCom, those
+// whose id expires first first: none yet, then the oldest.
 func (s *Service) staleMedia(ctx context.Context, c *ent.Client, ids []uuid.UUID) ([]uuid.UUID, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return c.WeComMedia.Query().Where(wecommedia.IDIn(ids...), wecommedia.Or(wecommedia.MediaIDIsNil(),
+	return c.WeComMedia.Query().Where(wecommedia.IDIn(ids...), wecommedia.UploadFailedAtIsNil(), wecommedia.Or(wecommedia.MediaIDIsNil(),
 		wecommedia.MediaUploadedAtIsNil(), wecommedia.MediaUploadedAtLTE(s.Now().Add(-mediaRenew)))).
-		Order(ent.Asc(wecommedia.FieldID)).IDs(ctx)
+		Order(wecommedia.ByMediaUploadedAt(sql.OrderNullsFirst()), wecommedia.ByID()).IDs(ctx)
 }
 
 // QueueMediaReady writes, in the transaction ctx carries (the save of a

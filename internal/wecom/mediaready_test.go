@@ -213,12 +213,20 @@ func TestStoredMediaReadyAhead(t *testing.T) {
 
 // TestOneUploadPerMedium: two passes that need the same medium at the same
 // time make one media/upload: the second waits for the first one's upload
-// (the fake holds it in flight) and takes the id it kept.
+// (the fake holds it in flight; the first holds the medium's lease) and
+// takes the id it kept.
 func TestOneUploadPerMedium(t *testing.T) {
 	m := newMediaCorp(t)
 	video := storeMedium(t, m.api, m.admin, "VIDEO", "intro.mp4", mp4(64))
 	id := mustDecode(t, video.ID)
 	m.fake.HoldUploads = make(chan chan struct{})
+	waited := make(chan uuid.UUID, 1)
+	wecom.OnLeaseWait(t, func(id uuid.UUID) {
+		select {
+		case waited <- id:
+		default:
+		}
+	})
 	type result struct {
 		res wecom.MediaReadiness
 		err error
@@ -231,30 +239,19 @@ func TestOneUploadPerMedium(t *testing.T) {
 	go ready()
 	release := <-m.fake.HoldUploads // the first upload is in flight
 	go ready()
-	// The second pass is either waiting for the medium's lock in Postgres,
-	// or (without the lock) at the fake with a second upload.
+	// The second pass either waits for the medium's lease, or (without
+	// the lease) is at the fake with a second upload.
 	var second chan struct{}
-	deadline := time.Now().Add(10 * time.Second)
-	for second == nil {
-		var waiting int
-		if err := m.api.DB.DB.QueryRow(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = $1::oid`,
-			7405).Scan(&waiting); err != nil {
-			t.Fatal(err)
+	select {
+	case got := <-waited:
+		if got != id {
+			t.Errorf("waited for %v, want %v", got, id)
 		}
-		if waiting > 0 {
-			break
-		}
-		select {
-		case second = <-m.fake.HoldUploads:
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the second pass neither waits for the lock nor uploads")
-		}
-	}
-	if second != nil {
+	case second = <-m.fake.HoldUploads:
 		close(second)
 		t.Error("a second media/upload of the same medium started while the first was in flight")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second pass neither waits for the lease nor uploads")
 	}
 	close(release)
 	a, b := <-done, <-done

@@ -3,13 +3,11 @@ package wecom
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"path"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -66,9 +64,6 @@ const (
 	mediaFresh = 60 * time.Hour
 	// mediaRenew is MediaRenewAfter.
 	mediaRenew = MediaRenewAfter
-	// lockMediaUpload is the advisory lock class (pg_advisory_xact_lock(int,
-	// int)) of one medium's upload.
-	lockMediaUpload = 7405
 	// maxFilename is the longest file name kept (bytes, whole runes).
 	maxFilename = 200
 )
@@ -271,88 +266,6 @@ func (s *Service) mediaIDs(ctx context.Context, api *contacts, atts []schematype
 		out[i] = a
 	}
 	return out, nil
-}
-
-// keptMediaID reads the WeCom id kept for a stored medium and when it was
-// uploaded (not the bytes).
-func keptMediaID(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.WeComMedia, error) {
-	m, err := c.WeComMedia.Query().Where(wecommedia.ID(id)).
-		Select(wecommedia.FieldMediaID, wecommedia.FieldMediaUploadedAt).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, &MediaError{Why: "an attachment's media was deleted from the workspace"}
-	}
-	return m, err
-}
-
-// freshMediaID is a WeCom media id of stored medium id made less than
-// maxAge ago, uploading the file again when there is none. One upload of a
-// medium runs at a time: the upload happens under a transaction-scoped
-// advisory lock on the medium (lockMediaUpload), and a caller that waited
-// for it reads the row again and takes the id the winner kept instead of
-// uploading too. The lock is not the row's: a code saved or the medium
-// deleted meanwhile does not wait for WeCom. uploaded says whether this
-// call uploaded.
-func (s *Service) freshMediaID(ctx context.Context, api *contacts, id uuid.UUID, maxAge time.Duration) (mediaID string, uploaded bool, err error) {
-	m, err := keptMediaID(ctx, s.Client, id)
-	if err != nil {
-		return "", false, err
-	}
-	if fresh(m, s.Now(), maxAge) {
-		return *m.MediaID, false, nil
-	}
-	tx, err := s.Client.Tx(ctx)
-	if err != nil {
-		return "", false, err
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	if _, err = tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1::int4, hashtext($2::text))`, lockMediaUpload, id.String()); err != nil {
-		return "", false, fmt.Errorf("wecom: lock the medium: %w", err)
-	}
-	// Again: another sender may have uploaded it while this one waited.
-	if m, err = keptMediaID(ctx, tx.Client(), id); err != nil {
-		return "", false, err
-	}
-	if fresh(m, s.Now(), maxAge) {
-		return *m.MediaID, false, tx.Commit()
-	}
-	m, err = tx.WeComMedia.Get(ctx, id) // the bytes, only now
-	if ent.IsNotFound(err) {
-		return "", false, &MediaError{Why: "an attachment's media was deleted from the workspace"}
-	}
-	if err != nil {
-		return "", false, err
-	}
-	var res *uploadedMedia
-	err = api.retrying(func() error {
-		var err error
-		res, err = api.uploadTemp(strings.ToLower(string(m.Type)), m.Filename, m.Data)
-		return err
-	})
-	var ce *util.CommonError
-	switch {
-	case errors.As(err, &ce):
-		return "", false, &MediaError{Why: fmt.Sprintf("WeCom refused the upload of %s (media/upload): errcode %d %s", m.Filename, ce.ErrCode, ce.ErrMsg)}
-	case err != nil:
-		return "", false, fmt.Errorf("wecom: media/upload of %s: %w", m.Filename, err)
-	case res.MediaID == "":
-		return "", false, errors.New("wecom: media/upload answered no media_id")
-	}
-	made := s.Now()
-	if sec, err := strconv.ParseInt(res.CreatedAt, 10, 64); err == nil && sec > 0 && time.Unix(sec, 0).Before(made) {
-		made = time.Unix(sec, 0) // WeCom's clock starts the 3 days
-	}
-	if err = tx.WeComMedia.UpdateOneID(id).SetMediaID(res.MediaID).SetMediaUploadedAt(made).Exec(ctx); err != nil &&
-		!ent.IsNotFound(err) {
-		return "", false, err
-	}
-	if err = tx.Commit(); err != nil {
-		return "", false, err
-	}
-	return res.MediaID, true, nil
 }
 
 // fresh reports whether m has a WeCom media id made less than maxAge

@@ -116,6 +116,9 @@ type Service struct {
 	Tags Tagger
 	// Watcher, when set, hears of adds through codes and of churn.
 	Watcher Watcher
+	// MediaReadyBatch, when set, is the most stored media one ReadyMedia
+	// pass uploads instead of MediaReadyBatch (tests).
+	MediaReadyBatch int
 	tokens  *tokens
 }
 
