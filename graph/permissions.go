@@ -65,6 +65,8 @@ var RootPermissions = map[string]Permission{
 	"Query.contactWays":      {"channel", "read"},
 	"Query.weComMassSend":    {"broadcast", "read"}, // members under the caller's row scope
 	"Query.weComMedia":       {"channel", "write"},  // as uploadWeComMedia
+	"Query.weComJsSdkConfig": Authenticated,         // the sidebar's page, signed for any signed-in user
+	"Query.weComCustomer":    {"lead", "read"},      // under row scope and masking
 	"Query.segments":         {"segment", "read"},
 	"Query.broadcasts":       {"broadcast", "read"},
 	"Query.funnel":           {"report", "read"},
@@ -89,29 +91,30 @@ var RootPermissions = map[string]Permission{
 	"Mutation.trackEvents":           {"lead", "write"},
 	"Mutation.markNotificationsRead": Authenticated,
 
-	"Mutation.configureChannel":    {"channel", "write"},
-	"Mutation.createBroadcast":     {"broadcast", "write"},
-	"Mutation.cancelBroadcast":     {"broadcast", "write"},
-	"Mutation.createSegment":       {"segment", "write"},
-	"Mutation.updateSegment":       {"segment", "write"},
-	"Mutation.refreshSegment":      {"segment", "write"},
-	"Mutation.deleteSegment":       {"segment", "delete"},
-	"Mutation.createJourney":       {"journey", "write"},
-	"Mutation.updateJourney":       {"journey", "write"},
-	"Mutation.setJourneyStatus":    {"journey", "write"},
-	"Mutation.enrollLeads":         {"journey", "write"}, // and the leads in the caller's write scope
-	"Mutation.completeTask":        {"task", "write"},    // a task the caller sees (its own, or any with task manage)
-	"Mutation.createTask":          {"task", "write"},    // for another user: task manage, checked by the service
-	"Mutation.updateTask":          {"task", "write"},    // a task the caller sees; a new assignee as createTask
-	"Mutation.cancelTask":          {"task", "write"},    // a task the caller sees
-	"Mutation.createContactWay":    {"channel", "write"},
-	"Mutation.updateContactWay":    {"channel", "write"},
-	"Mutation.deleteContactWay":    {"channel", "write"},
-	"Mutation.restoreContactWay":   {"channel", "write"},
-	"Mutation.uploadWeComImage":    {"channel", "write"},
-	"Mutation.uploadWeComMedia":    {"channel", "write"},
-	"Mutation.deleteWeComMedia":    {"channel", "write"},
-	"Mutation.remindWeComMassSend": {"broadcast", "write"},
+	"Mutation.configureChannel":     {"channel", "write"},
+	"Mutation.createBroadcast":      {"broadcast", "write"},
+	"Mutation.cancelBroadcast":      {"broadcast", "write"},
+	"Mutation.createSegment":        {"segment", "write"},
+	"Mutation.updateSegment":        {"segment", "write"},
+	"Mutation.refreshSegment":       {"segment", "write"},
+	"Mutation.deleteSegment":        {"segment", "delete"},
+	"Mutation.createJourney":        {"journey", "write"},
+	"Mutation.updateJourney":        {"journey", "write"},
+	"Mutation.setJourneyStatus":     {"journey", "write"},
+	"Mutation.enrollLeads":          {"journey", "write"}, // and the leads in the caller's write scope
+	"Mutation.completeTask":         {"task", "write"},    // a task the caller sees (its own, or any with task manage)
+	"Mutation.createTask":           {"task", "write"},    // for another user: task manage, checked by the service
+	"Mutation.updateTask":           {"task", "write"},    // a task the caller sees; a new assignee as createTask
+	"Mutation.cancelTask":           {"task", "write"},    // a task the caller sees
+	"Mutation.createContactWay":     {"channel", "write"},
+	"Mutation.updateContactWay":     {"channel", "write"},
+	"Mutation.deleteContactWay":     {"channel", "write"},
+	"Mutation.restoreContactWay":    {"channel", "write"},
+	"Mutation.uploadWeComImage":     {"channel", "write"},
+	"Mutation.uploadWeComMedia":     {"channel", "write"},
+	"Mutation.deleteWeComMedia":     {"channel", "write"},
+	"Mutation.remindWeComMassSend":  {"broadcast", "write"},
+	"Mutation.addWeComCustomerLead": {"lead", "write"}, // the caller's own member's customer
 	// A view is the caller's own preference: reading the list is enough.
 	"Mutation.saveView":        {"lead", "read"},
 	"Mutation.updateSavedView": {"lead", "read"},

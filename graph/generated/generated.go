@@ -554,6 +554,7 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddStage                 func(childComplexity int, pipelineID uuid.UUID, input model.StageInput) int
+		AddWeComCustomerLead     func(childComplexity int, externalUserID string) int
 		ArchiveFieldDefinition   func(childComplexity int, id uuid.UUID) int
 		ArchiveLostReason        func(childComplexity int, id uuid.UUID) int
 		ArchiveStage             func(childComplexity int, id uuid.UUID) int
@@ -793,6 +794,8 @@ type ComplexityRoot struct {
 		TierThresholds          func(childComplexity int) int
 		UnreadNotificationCount func(childComplexity int) int
 		Users                   func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+		WeComCustomer           func(childComplexity int, externalUserID string) int
+		WeComJsSdkConfig        func(childComplexity int, url string) int
 		WeComMassSend           func(childComplexity int, broadcastID uuid.UUID) int
 		WeComMedia              func(childComplexity int, kind *wecommedia.Type, first *int, after *entgql.Cursor[uuid.UUID]) int
 	}
@@ -1118,6 +1121,22 @@ type ComplexityRoot struct {
 		UserID         func(childComplexity int) int
 	}
 
+	WeComCustomer struct {
+		ExternalUserID func(childComplexity int) int
+		Lead           func(childComplexity int) int
+		Mine           func(childComplexity int) int
+		Reason         func(childComplexity int) int
+	}
+
+	WeComJsSdkConfig struct {
+		AgentID        func(childComplexity int) int
+		AgentSignature func(childComplexity int) int
+		CorpID         func(childComplexity int) int
+		NonceStr       func(childComplexity int) int
+		Signature      func(childComplexity int) int
+		Timestamp      func(childComplexity int) int
+	}
+
 	WeComMassSend struct {
 		AutoRemindAfterMinutes func(childComplexity int) int
 		Members                func(childComplexity int) int
@@ -1352,6 +1371,7 @@ type MutationResolver interface {
 	UploadWeComMedia(ctx context.Context, typeArg wecommedia.Type, file graphql.Upload) (*ent.WeComMedia, error)
 	DeleteWeComMedia(ctx context.Context, id uuid.UUID) (bool, error)
 	RemindWeComMassSend(ctx context.Context, broadcastID uuid.UUID) (*model.WeComMassSendReminder, error)
+	AddWeComCustomerLead(ctx context.Context, externalUserID string) (*model.WeComCustomer, error)
 }
 type PipelineResolver interface {
 	Stages(ctx context.Context, obj *ent.Pipeline, includeArchived *bool) ([]*ent.Stage, error)
@@ -1397,6 +1417,8 @@ type QueryResolver interface {
 	ContactWays(ctx context.Context, deleted *bool) ([]*ent.ContactWay, error)
 	WeComMassSend(ctx context.Context, broadcastID uuid.UUID) (*model.WeComMassSend, error)
 	WeComMedia(ctx context.Context, kind *wecommedia.Type, first *int, after *entgql.Cursor[uuid.UUID]) (*model.WeComMediaConnection, error)
+	WeComJsSdkConfig(ctx context.Context, url string) (*model.WeComJsSdkConfig, error)
+	WeComCustomer(ctx context.Context, externalUserID string) (*model.WeComCustomer, error)
 }
 type SavedViewResolver interface {
 	Mine(ctx context.Context, obj *ent.SavedView) (bool, error)
@@ -3495,6 +3517,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddStage(childComplexity, args["pipelineID"].(uuid.UUID), args["input"].(model.StageInput)), true
+	case "Mutation.addWeComCustomerLead":
+		if e.ComplexityRoot.Mutation.AddWeComCustomerLead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addWeComCustomerLead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddWeComCustomerLead(childComplexity, args["externalUserID"].(string)), true
 	case "Mutation.archiveFieldDefinition":
 		if e.ComplexityRoot.Mutation.ArchiveFieldDefinition == nil {
 			break
@@ -5259,6 +5292,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int), args["orderBy"].(*ent.UserOrder), args["where"].(*ent.UserWhereInput)), true
+	case "Query.weComCustomer":
+		if e.ComplexityRoot.Query.WeComCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Query_weComCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WeComCustomer(childComplexity, args["externalUserID"].(string)), true
+	case "Query.weComJsSdkConfig":
+		if e.ComplexityRoot.Query.WeComJsSdkConfig == nil {
+			break
+		}
+
+		args, err := ec.field_Query_weComJsSdkConfig_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WeComJsSdkConfig(childComplexity, args["url"].(string)), true
 	case "Query.weComMassSend":
 		if e.ComplexityRoot.Query.WeComMassSend == nil {
 			break
@@ -6617,6 +6672,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WeComContact.UserID(childComplexity), true
+
+	case "WeComCustomer.externalUserID":
+		if e.ComplexityRoot.WeComCustomer.ExternalUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComCustomer.ExternalUserID(childComplexity), true
+	case "WeComCustomer.lead":
+		if e.ComplexityRoot.WeComCustomer.Lead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComCustomer.Lead(childComplexity), true
+	case "WeComCustomer.mine":
+		if e.ComplexityRoot.WeComCustomer.Mine == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComCustomer.Mine(childComplexity), true
+	case "WeComCustomer.reason":
+		if e.ComplexityRoot.WeComCustomer.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComCustomer.Reason(childComplexity), true
+
+	case "WeComJsSdkConfig.agentID":
+		if e.ComplexityRoot.WeComJsSdkConfig.AgentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComJsSdkConfig.AgentID(childComplexity), true
+	case "WeComJsSdkConfig.agentSignature":
+		if e.ComplexityRoot.WeComJsSdkConfig.AgentSignature == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComJsSdkConfig.AgentSignature(childComplexity), true
+	case "WeComJsSdkConfig.corpID":
+		if e.ComplexityRoot.WeComJsSdkConfig.CorpID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComJsSdkConfig.CorpID(childComplexity), true
+	case "WeComJsSdkConfig.nonceStr":
+		if e.ComplexityRoot.WeComJsSdkConfig.NonceStr == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComJsSdkConfig.NonceStr(childComplexity), true
+	case "WeComJsSdkConfig.signature":
+		if e.ComplexityRoot.WeComJsSdkConfig.Signature == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComJsSdkConfig.Signature(childComplexity), true
+	case "WeComJsSdkConfig.timestamp":
+		if e.ComplexityRoot.WeComJsSdkConfig.Timestamp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeComJsSdkConfig.Timestamp(childComplexity), true
 
 	case "WeComMassSend.autoRemindAfterMinutes":
 		if e.ComplexityRoot.WeComMassSend.AutoRemindAfterMinutes == nil {
@@ -14710,6 +14827,68 @@ type WeComMassSendMember {
   autoRemindAt: Time
 }
 `, BuiltIn: false},
+	{Name: "../schema/wecomsidebar.graphql", Input: `# The WeCom chat sidebar (聊天工具栏, docs/wecom.md "The chat sidebar"): the
+# JS-SDK config of the page and the customer of the chat as a lead.
+
+extend type Query {
+  """
+  Signs the sidebar page at url (location.href; its fragment is dropped) for
+  wx.config and wx.agentConfig of WeCom's JS-SDK. The page must be served from
+  the wecom channel's sidebarOrigin or, without one, from the host this request
+  came to (BAD_USER_INPUT at url otherwise); CONFLICT when the channel lacks
+  corpId, agentId and corpSecret (the application's Secret).
+  """
+  weComJsSdkConfig(url: String!): WeComJsSdkConfig!
+  """
+  The lead a WeCom customer (external_userid, from getCurExternalContact) is,
+  under the caller's row scope and masking: lead is null with reason
+  OUT_OF_SCOPE when a lead the caller cannot see is the customer, UNKNOWN when
+  none is.
+  """
+  weComCustomer(externalUserID: String!): WeComCustomer!
+}
+
+extend type Mutation {
+  """
+  Makes the caller's own WeCom customer a lead (创建线索 in the sidebar): the
+  customer is fetched from WeCom (externalcontact/get) and applied as its add
+  callback would be (dedup and merge, the caller's user as owner when the lead
+  has none, the relationship, event wecom.added). The caller must be linked to
+  a member who has the customer (FORBIDDEN otherwise).
+  """
+  addWeComCustomerLead(externalUserID: String!): WeComCustomer!
+}
+
+"wx.config (signature: the corp's jsapi ticket) and wx.agentConfig (agentSignature: the application's) of one page."
+type WeComJsSdkConfig {
+  corpID: String!
+  agentID: Int!
+  "Seconds since the epoch, the same for both signatures."
+  timestamp: Int!
+  nonceStr: String!
+  signature: String!
+  agentSignature: String!
+}
+
+"Why weComCustomer has no lead for the caller."
+enum WeComCustomerReason {
+  "The lead is the caller's to see."
+  FOUND
+  "No active lead of the workspace is the customer."
+  UNKNOWN
+  "A lead is the customer, outside the caller's row scope."
+  OUT_OF_SCOPE
+}
+
+"A WeCom customer as the sidebar shows it."
+type WeComCustomer {
+  externalUserID: String!
+  lead: Lead
+  reason: WeComCustomerReason!
+  "The caller's own member has the customer (a live relationship of the caller's user)."
+  mine: Boolean!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -16483,6 +16662,38 @@ func (ec *executionContext) childFields_WeComContact(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type WeComContact", field.Name)
 }
 
+func (ec *executionContext) childFields_WeComCustomer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "externalUserID":
+		return ec.fieldContext_WeComCustomer_externalUserID(ctx, field)
+	case "lead":
+		return ec.fieldContext_WeComCustomer_lead(ctx, field)
+	case "reason":
+		return ec.fieldContext_WeComCustomer_reason(ctx, field)
+	case "mine":
+		return ec.fieldContext_WeComCustomer_mine(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WeComCustomer", field.Name)
+}
+
+func (ec *executionContext) childFields_WeComJsSdkConfig(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "corpID":
+		return ec.fieldContext_WeComJsSdkConfig_corpID(ctx, field)
+	case "agentID":
+		return ec.fieldContext_WeComJsSdkConfig_agentID(ctx, field)
+	case "timestamp":
+		return ec.fieldContext_WeComJsSdkConfig_timestamp(ctx, field)
+	case "nonceStr":
+		return ec.fieldContext_WeComJsSdkConfig_nonceStr(ctx, field)
+	case "signature":
+		return ec.fieldContext_WeComJsSdkConfig_signature(ctx, field)
+	case "agentSignature":
+		return ec.fieldContext_WeComJsSdkConfig_agentSignature(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WeComJsSdkConfig", field.Name)
+}
+
 func (ec *executionContext) childFields_WeComMassSend(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "staffMassSend":
@@ -16910,6 +17121,20 @@ func (ec *executionContext) field_Mutation_addStage_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addWeComCustomerLead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "externalUserID",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["externalUserID"] = arg0
 	return args, nil
 }
 
@@ -19208,6 +19433,34 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_weComCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "externalUserID",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["externalUserID"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_weComJsSdkConfig_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "url",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["url"] = arg0
 	return args, nil
 }
 
@@ -31481,6 +31734,50 @@ func (ec *executionContext) fieldContext_Mutation_remindWeComMassSend(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_addWeComCustomerLead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addWeComCustomerLead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddWeComCustomerLead(ctx, fc.Args["externalUserID"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WeComCustomer) graphql.Marshaler {
+			return ec.marshalNWeComCustomer2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addWeComCustomerLead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WeComCustomer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addWeComCustomerLead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -34893,6 +35190,94 @@ func (ec *executionContext) fieldContext_Query_weComMedia(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_weComMedia_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_weComJsSdkConfig(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_weComJsSdkConfig(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WeComJsSdkConfig(ctx, fc.Args["url"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WeComJsSdkConfig) graphql.Marshaler {
+			return ec.marshalNWeComJsSdkConfig2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComJsSdkConfig(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_weComJsSdkConfig(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WeComJsSdkConfig(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_weComJsSdkConfig_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_weComCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_weComCustomer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WeComCustomer(ctx, fc.Args["externalUserID"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WeComCustomer) graphql.Marshaler {
+			return ec.marshalNWeComCustomer2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_weComCustomer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WeComCustomer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_weComCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -40430,6 +40815,245 @@ func (ec *executionContext) fieldContext_WeComContact_contactWay(_ context.Conte
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _WeComCustomer_externalUserID(ctx context.Context, field graphql.CollectedField, obj *model.WeComCustomer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComCustomer_externalUserID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalUserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComCustomer_externalUserID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComCustomer", field, false, false, "String")
+}
+
+func (ec *executionContext) _WeComCustomer_lead(ctx context.Context, field graphql.CollectedField, obj *model.WeComCustomer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComCustomer_lead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lead, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Lead) graphql.Marshaler {
+			return ec.marshalOLead2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐLead(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WeComCustomer_lead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WeComCustomer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WeComCustomer_reason(ctx context.Context, field graphql.CollectedField, obj *model.WeComCustomer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComCustomer_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.WeComCustomerReason) graphql.Marshaler {
+			return ec.marshalNWeComCustomerReason2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComCustomerReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComCustomer_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComCustomer", field, false, false, "WeComCustomerReason")
+}
+
+func (ec *executionContext) _WeComCustomer_mine(ctx context.Context, field graphql.CollectedField, obj *model.WeComCustomer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComCustomer_mine(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mine, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComCustomer_mine(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComCustomer", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _WeComJsSdkConfig_corpID(ctx context.Context, field graphql.CollectedField, obj *model.WeComJsSdkConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComJsSdkConfig_corpID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CorpID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComJsSdkConfig_corpID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComJsSdkConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _WeComJsSdkConfig_agentID(ctx context.Context, field graphql.CollectedField, obj *model.WeComJsSdkConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComJsSdkConfig_agentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComJsSdkConfig_agentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComJsSdkConfig", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComJsSdkConfig_timestamp(ctx context.Context, field graphql.CollectedField, obj *model.WeComJsSdkConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComJsSdkConfig_timestamp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timestamp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComJsSdkConfig_timestamp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComJsSdkConfig", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeComJsSdkConfig_nonceStr(ctx context.Context, field graphql.CollectedField, obj *model.WeComJsSdkConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComJsSdkConfig_nonceStr(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NonceStr, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComJsSdkConfig_nonceStr(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComJsSdkConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _WeComJsSdkConfig_signature(ctx context.Context, field graphql.CollectedField, obj *model.WeComJsSdkConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComJsSdkConfig_signature(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signature, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComJsSdkConfig_signature(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComJsSdkConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _WeComJsSdkConfig_agentSignature(ctx context.Context, field graphql.CollectedField, obj *model.WeComJsSdkConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeComJsSdkConfig_agentSignature(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgentSignature, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeComJsSdkConfig_agentSignature(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeComJsSdkConfig", field, false, false, "String")
 }
 
 func (ec *executionContext) _WeComMassSend_staffMassSend(ctx context.Context, field graphql.CollectedField, obj *model.WeComMassSend) (ret graphql.Marshaler) {
@@ -71579,6 +72203,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "addWeComCustomerLead":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addWeComCustomerLead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -72568,6 +73199,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_weComMedia(ctx, field)
+				})
+		case "weComJsSdkConfig":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_weComJsSdkConfig(ctx, field)
+				})
+		case "weComCustomer":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_weComCustomer(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -74658,6 +75301,112 @@ func (ec *executionContext) _WeComContact(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._WeComContact_contactWay(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var weComCustomerImplementors = []string{"WeComCustomer"}
+
+func (ec *executionContext) _WeComCustomer(ctx context.Context, sel ast.SelectionSet, obj *model.WeComCustomer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, weComCustomerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WeComCustomer")
+		case "externalUserID":
+			out.Values[i] = ec._WeComCustomer_externalUserID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lead":
+			out.Values[i] = ec._WeComCustomer_lead(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._WeComCustomer_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mine":
+			out.Values[i] = ec._WeComCustomer_mine(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var weComJsSdkConfigImplementors = []string{"WeComJsSdkConfig"}
+
+func (ec *executionContext) _WeComJsSdkConfig(ctx context.Context, sel ast.SelectionSet, obj *model.WeComJsSdkConfig) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, weComJsSdkConfigImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WeComJsSdkConfig")
+		case "corpID":
+			out.Values[i] = ec._WeComJsSdkConfig_corpID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agentID":
+			out.Values[i] = ec._WeComJsSdkConfig_agentID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timestamp":
+			out.Values[i] = ec._WeComJsSdkConfig_timestamp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nonceStr":
+			out.Values[i] = ec._WeComJsSdkConfig_nonceStr(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signature":
+			out.Values[i] = ec._WeComJsSdkConfig_signature(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agentSignature":
+			out.Values[i] = ec._WeComJsSdkConfig_agentSignature(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -78312,6 +79061,32 @@ func (ec *executionContext) marshalNWeComContactOrderField2ᚖgithubᚗcomᚋscr
 func (ec *executionContext) unmarshalNWeComContactWhereInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋentᚐWeComContactWhereInput(ctx context.Context, v any) (*ent.WeComContactWhereInput, error) {
 	res, err := ec.unmarshalInputWeComContactWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWeComCustomer2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComCustomer(ctx context.Context, sel ast.SelectionSet, v *model.WeComCustomer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WeComCustomer!")
+		return graphql.Null
+	}
+	return ec._WeComCustomer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWeComCustomerReason2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComCustomerReason(ctx context.Context, v any) (model.WeComCustomerReason, error) {
+	var res model.WeComCustomerReason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWeComCustomerReason2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComCustomerReason(ctx context.Context, sel ast.SelectionSet, v model.WeComCustomerReason) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNWeComJsSdkConfig2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComJsSdkConfig(ctx context.Context, sel ast.SelectionSet, v *model.WeComJsSdkConfig) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WeComJsSdkConfig!")
+		return graphql.Null
+	}
+	return ec._WeComJsSdkConfig(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNWeComMassSend2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWeComMassSend(ctx context.Context, sel ast.SelectionSet, v *model.WeComMassSend) graphql.Marshaler {

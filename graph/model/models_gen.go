@@ -1172,6 +1172,26 @@ type UpdateUserInput struct {
 	WecomUserID *string `json:"wecomUserID,omitempty"`
 }
 
+// A WeCom customer as the sidebar shows it.
+type WeComCustomer struct {
+	ExternalUserID string              `json:"externalUserID"`
+	Lead           *ent.Lead           `json:"lead,omitempty"`
+	Reason         WeComCustomerReason `json:"reason"`
+	// The caller's own member has the customer (a live relationship of the caller's user).
+	Mine bool `json:"mine"`
+}
+
+// wx.config (signature: the corp's jsapi ticket) and wx.agentConfig (agentSignature: the application's) of one page.
+type WeComJsSdkConfig struct {
+	CorpID  string `json:"corpID"`
+	AgentID int    `json:"agentID"`
+	// Seconds since the epoch, the same for both signatures.
+	Timestamp      int    `json:"timestamp"`
+	NonceStr       string `json:"nonceStr"`
+	Signature      string `json:"signature"`
+	AgentSignature string `json:"agentSignature"`
+}
+
 // A staff mass send per sending member (weComMassSend).
 type WeComMassSend struct {
 	// Whether the wecom channel makes mass sends (corpId and contactSecret); false: its broadcasts are application messages and members is empty.
@@ -1789,6 +1809,67 @@ func (e *JourneyTaskAssignee) UnmarshalJSON(b []byte) error {
 }
 
 func (e JourneyTaskAssignee) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Why weComCustomer has no lead for the caller.
+type WeComCustomerReason string
+
+const (
+	// The lead is the caller's to see.
+	WeComCustomerReasonFound WeComCustomerReason = "FOUND"
+	// No active lead of the workspace is the customer.
+	WeComCustomerReasonUnknown WeComCustomerReason = "UNKNOWN"
+	// A lead is the customer, outside the caller's row scope.
+	WeComCustomerReasonOutOfScope WeComCustomerReason = "OUT_OF_SCOPE"
+)
+
+var AllWeComCustomerReason = []WeComCustomerReason{
+	WeComCustomerReasonFound,
+	WeComCustomerReasonUnknown,
+	WeComCustomerReasonOutOfScope,
+}
+
+func (e WeComCustomerReason) IsValid() bool {
+	switch e {
+	case WeComCustomerReasonFound, WeComCustomerReasonUnknown, WeComCustomerReasonOutOfScope:
+		return true
+	}
+	return false
+}
+
+func (e WeComCustomerReason) String() string {
+	return string(e)
+}
+
+func (e *WeComCustomerReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WeComCustomerReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WeComCustomerReason", str)
+	}
+	return nil
+}
+
+func (e WeComCustomerReason) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WeComCustomerReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WeComCustomerReason) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -114,6 +114,8 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /v1/callbacks/{workspace}/{channel}", callbacks(res, d.Log))
 	mux.HandleFunc("GET /v1/callbacks/{workspace}/wecom", wecomCallbacks(res, d.Log))
 	mux.HandleFunc("POST /v1/callbacks/{workspace}/wecom", wecomCallbacks(res, d.Log))
+	mux.HandleFunc("GET /v1/wecom/{workspace}/sidebar", wecomSidebarStart(res, d.Log))
+	mux.HandleFunc("GET /v1/wecom/{workspace}/oauth", wecomSidebarOAuth(res, d.Log))
 	mux.Handle("/graphiql", graphiQL())
 	opsRoutes(mux, d)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -137,7 +139,7 @@ func requestContext(d Deps, m *metrics, next http.Handler) http.Handler {
 			id = uuid.NewString()
 		}
 		w.Header().Set("X-Request-Id", id)
-		ctx := platform.WithRequestID(r.Context(), id)
+		ctx := auth.WithRequestHost(platform.WithRequestID(r.Context(), id), r.Host)
 		// Counted from the start: reading the signed-in user or the key is a round trip too.
 		ctx, stmts := platform.CountStatements(ctx)
 		if addr, ok := auth.PeerAddr(r.RemoteAddr); ok {

@@ -120,6 +120,7 @@ type Service struct {
 	// pass uploads instead of MediaReadyBatch (tests).
 	MediaReadyBatch int
 	tokens  *tokens
+	tickets *tickets // the sidebar's JS-SDK tickets (sidebar.go)
 }
 
 // New returns the service.
@@ -128,7 +129,7 @@ func New(c *ent.Client, ch Channels, in *leads.Ingester, notify Notifier, now fu
 		now = time.Now
 	}
 	return &Service{Client: c, Channels: ch, Ingester: in, Notify: notify, Now: now,
-		tokens: &tokens{now: now, m: map[string]cachedToken{}}}
+		tokens: &tokens{now: now, m: map[string]cachedToken{}}, tickets: &tickets{m: map[string]cachedToken{}}}
 }
 
 // config is the workspace's wecom config, which must take callbacks.

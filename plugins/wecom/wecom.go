@@ -97,6 +97,11 @@ type Config struct {
 	// DefaultImageUploadsPerDay), below WeCom's 1,000 a day per corp
 	// (internal/wecom).
 	ImageUploadsPerDay int `json:"imageUploadsPerDay,omitempty"`
+	// SidebarOrigin, when set, is the public origin (https://host[:port])
+	// the chat sidebar is served from: WeCom's trusted domain (可信域名).
+	// The JS-SDK signs only pages of it; unset, pages of the host the
+	// request came to (internal/wecom, docs/wecom.md "The chat sidebar").
+	SidebarOrigin string `json:"sidebarOrigin,omitempty"`
 }
 
 // Image uploads a day: WeCom allows a corp 1,000 media/uploadimg calls a
@@ -231,6 +236,16 @@ func parseConfig(raw json.RawMessage) (Config, error) {
 		return cfg, &plugins.ConfigError{Key: "imageUploadsPerDay",
 			Message: fmt.Sprintf("must be 1 to %d (WeCom allows a corp %d image uploads a day), or left out for %d",
 				MaxImageUploadsPerDay, MaxImageUploadsPerDay, DefaultImageUploadsPerDay)}
+	}
+	if cfg.SidebarOrigin != "" {
+		o, err := config.BaseURL("sidebarOrigin", cfg.SidebarOrigin)
+		if err != nil {
+			return cfg, err
+		}
+		if u, _ := url.Parse(o); u == nil || u.Path != "" {
+			return cfg, &plugins.ConfigError{Key: "sidebarOrigin", Message: "must be an origin (https://host or https://host:port), without a path"}
+		}
+		cfg.SidebarOrigin = o
 	}
 	return cfg, nil
 }

@@ -95,6 +95,8 @@ type Server struct {
 	// a test holds an upload in flight while it starts another (media.go).
 	HoldUploads chan chan struct{}
 	mediaSeq    int
+	// Sidebar is the chat sidebar's application (sidebar.go).
+	Sidebar Sidebar
 }
 
 // Customer is an external contact and the members who have it.
@@ -137,6 +139,7 @@ func New(t testing.TB, corpID, secret, token, aesKey string) *Server {
 	mux.HandleFunc("POST /cgi-bin/externalcontact/mark_tag", f.markTag)
 	mux.HandleFunc("POST /cgi-bin/media/uploadimg", f.uploadImage)
 	mux.HandleFunc("POST /cgi-bin/media/upload", f.uploadMedia)
+	f.sidebarRoutes(mux)
 	f.Srv = httptest.NewServer(mux)
 	t.Cleanup(f.Srv.Close)
 	return f
@@ -155,6 +158,11 @@ func (f *Server) gettoken(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case q.Get("corpid") != f.CorpID:
 		f.Answer(w, map[string]any{"errcode": 40013, "errmsg": "invalid corpid"})
+	case q.Get("corpsecret") == f.Sidebar.AppSecret && f.Sidebar.AppSecret != "":
+		f.Issued++
+		tok := fmt.Sprintf("fake-app-token-%d", f.Issued)
+		f.Tokens[tok], f.Sidebar.AppTokens[tok] = true, true
+		f.Answer(w, map[string]any{"errcode": 0, "errmsg": "ok", "access_token": tok, "expires_in": 7200})
 	case q.Get("corpsecret") != f.Secret:
 		f.Answer(w, map[string]any{"errcode": 40001, "errmsg": "invalid credential"})
 	default:
