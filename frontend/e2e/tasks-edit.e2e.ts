@@ -368,20 +368,24 @@ describe('the lead page’s tasks', () => {
     expect(b.errors).toEqual([]);
   });
 
-  it('the manager is told when rep1 cancels a task it gave, and 团队 · 已取消 shows who made and who cancelled it (1440 px)', async () => {
+  it('the manager is told when rep1 cancels a task it gave, its notice opens 团队 · 已取消, which shows who made and who cancelled it (1440 px)', async () => {
     const rep1Name = (await gql<{ me: { name: string } }>(rep1, `{ me { name } }`)).me.name;
     const given = await create(manager, { title: `经理交代 ${stamp}`, dueAt: soon(65), assigneeID: rep1ID, leadID: leadA });
     await gql(rep1, `mutation($id: ID!){ cancelTask(id: $id, note: "客户改期") { id } }`, { id: given.id });
-    const told = await gql<{ notifications: { kind: string; message: string }[] }>(manager, `{ notifications(first: 50) { kind message } }`);
-    expect(told.notifications.filter((n) => n.kind === 'task.cancelled' && n.message.includes(`「经理交代 ${stamp}」`)).map((n) => n.message))
-      .toEqual([`${rep1Name} 取消了你给 ${rep1Name} 的待办「经理交代 ${stamp}」：客户改期`]);
-    const mine = await gql<{ notifications: { kind: string; message: string }[] }>(rep1, `{ notifications(first: 50) { kind message } }`);
-    expect(mine.notifications.some((n) => n.kind === 'task.cancelled' && n.message.includes(`「经理交代 ${stamp}」`))).toBe(false);
+    type Told = { notifications: { id: string; kind: string; message: string }[] };
+    const told = await gql<Told>(manager, `{ notifications(first: 50) { id kind message } }`);
+    const notice = told.notifications.filter((n) => n.kind === 'task.given_cancelled' && n.message.includes(`「经理交代 ${stamp}」`));
+    expect(notice.map((n) => n.message)).toEqual([`${rep1Name} 取消了你给 ${rep1Name} 的待办「经理交代 ${stamp}」：客户改期`]);
+    const mine = await gql<Told>(rep1, `{ notifications(first: 50) { id kind message } }`);
+    expect(mine.notifications.some((n) => n.kind.includes('cancelled') && n.message.includes(`「经理交代 ${stamp}」`))).toBe(false);
 
+    // The notice (a task the manager gave, not in its own tabs) opens the 团队 view on cancelled tasks.
     await signIn(page, MANAGER, userPassword);
-    await page.goto('/tasks?tab=team');
+    await page.goto('/notifications?kind=task.given_cancelled');
+    await page.locator(`[data-testid=notification][data-id="${notice[0].id}"]`).getByTestId('notification-link').click();
+    await expect.poll(() => page.url()).toContain('/tasks?tab=team&status=CANCELLED');
     await page.getByTestId('team-tasks').waitFor();
-    await pick(page, page.getByTestId('team-filter-status'), '已取消');
+    expect(await page.getByTestId('team-filter-status').innerText()).toContain('已取消');
     await pick(page, page.getByTestId('team-filter-assignee'), rep1Name, true);
     await findTask('team-task-row', given.id, '[data-testid=team-tasks] button[aria-label="下一页"]');
     const row = page.locator(`[data-testid=team-task-row][data-task="${given.id}"]`);
