@@ -8,7 +8,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fielddefs"
+	"github.com/scrmhq/scrm/internal/journey"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/testenv"
@@ -110,4 +112,45 @@ func (c *countTags) TagsAdded(_ context.Context, added map[uuid.UUID][]uuid.UUID
 		c.n += len(l)
 	}
 	return nil
+}
+
+// BenchmarkIngestDuplicates is a batch of 100 rows that all merge into
+// leads the workspace has, each recording a lead.duplicate event: with no
+// events recorder (plain) and with journeys' event trigger behind one
+// (journeys: the batch makes one lookup of the ACTIVE journeys on
+// lead.duplicate, and finds none, the usual case).
+//
+//	go test -tags nofrontend -run '^$' -bench '^BenchmarkIngestDuplicates$' -benchtime 30x -count 4 ./internal/leads/
+func BenchmarkIngestDuplicates(b *testing.B) {
+	run := func(b *testing.B, rec *events.Recorder) {
+		db := testenv.NewDatabase(b)
+		created, err := workspace.Create(context.Background(), db.Client, workspace.Spec{
+			Slug: "bench", Name: "bench", AdminName: "admin", AdminEmail: "admin@bench.test", AdminPassword: "password-123",
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := tenant.NewContext(context.Background(), created.Workspace.ID)
+		in := &leads.Ingester{Client: db.Client, Fields: fielddefs.New(db.Client, nil), Clock: time.Now}
+		rows := make([]leads.Row, 100)
+		for i := range rows {
+			rows[i] = leads.Row{Name: "甲", Phone: fmt.Sprintf("138%08d", i)}
+		}
+		if _, err := in.Ingest(ctx, leads.Batch{Source: "api", Rows: rows}); err != nil {
+			b.Fatal(err)
+		}
+		if rec != nil && rec.Watcher == nil {
+			rec.Watcher = journey.New(db.Client, time.Now)
+		}
+		in.Events = rec
+		b.ResetTimer()
+		for range b.N {
+			res, err := in.Ingest(ctx, leads.Batch{Source: "web", Rows: rows})
+			if err != nil || res.Created != 0 {
+				b.Fatalf("%+v, %v", res, err)
+			}
+		}
+	}
+	b.Run("plain", func(b *testing.B) { run(b, nil) })
+	b.Run("journeys", func(b *testing.B) { run(b, &events.Recorder{}) })
 }
