@@ -353,6 +353,15 @@ describe('the media library', () => {
     await picker.getByTestId('media-picker-pager').getByText(`第 2 / ${Math.ceil(files.totalCount / 10)} 页`).waitFor();
     await expect.poll(() => picker.getByTestId('media-picker-name').allInnerTexts()).toEqual(files.edges.slice(10, 20).map((e) => e.node.filename));
     await noSidewaysScroll();
+    // 选择 stays one line high on its item's first line, right of the name
+    // (List.Item's actions put it under the details, squeezed).
+    for (const item of await picker.getByTestId('media-picker-item').all()) {
+      const choose = (await item.getByTestId('media-picker-choose').boundingBox())!;
+      const nameBox = (await item.getByTestId('media-picker-name').boundingBox())!;
+      expect(choose.height).toBeLessThanOrEqual(32);
+      expect(choose.y).toBeLessThan(nameBox.y + nameBox.height);
+      expect(choose.x).toBeGreaterThanOrEqual(nameBox.x + nameBox.width);
+    }
     await shot(page, 'wecom-library-picker-390', { fullPage: false });
     await picker.locator(`[data-testid=media-picker-item][data-id="${second.id}"]`).getByTestId('media-picker-choose').click();
     await picker.waitFor({ state: 'hidden' });

@@ -1,5 +1,6 @@
 // The WeCom media library (素材库): the workspace's stored media, newest
-// first, with who uploaded each and what live codes and broadcasts use it;
+// first, with who uploaded each, whether WeCom refused it (uploadError) and
+// what live codes and broadcasts use it;
 // and deleting one (refused with extensions.usedBy while something uses it).
 import { graphql } from '../gql';
 
@@ -9,7 +10,7 @@ export const WeComMediaPageDoc = graphql(`
       totalCount
       pageInfo { hasNextPage endCursor }
       edges {
-        node { id type filename size createdAt uploadedBy { id name } }
+        node { id type filename size createdAt uploadedBy { id name } uploadError { code message at } }
         usedBy { kind id name }
       }
     }

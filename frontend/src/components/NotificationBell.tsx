@@ -117,7 +117,7 @@ export function NotificationBell() {
                     {(() => {
                       const to = notificationTarget(n, can);
                       if (!to) return null;
-                      const text = to.what === 'lead' ? n.lead?.name || t('leads.unnamed') : to.what === 'tasks' ? t('notifications.openTasks') : t('notifications.openTags');
+                      const text = to.what === 'lead' ? n.lead?.name || t('leads.unnamed') : to.what === 'tasks' ? t('notifications.openTasks') : to.what === 'media' ? t('notifications.openMedia') : t('notifications.openTags');
                       return (
                         <>
                           {' · '}

@@ -4,12 +4,12 @@
 // CursorPager, filtered by file name on the page shown; choosing one hands
 // it to the editor, which fills the same fields an upload fills.
 import { useMemo, useState } from 'react';
-import { Button, Empty, Input, List, Modal, Typography } from 'antd';
+import { Button, Empty, Input, List, Modal, Tag, Tooltip, Typography } from 'antd';
 import { useQuery } from 'urql';
 import { WeComMediaPageDoc } from '../api/wecomMediaOps';
 import { useI18n, type MessageKey } from '../i18n';
 import { fmtNumber, fmtTime } from '../lib/format';
-import { fmtBytes, searchByName } from '../lib/wecomMedia';
+import { fmtBytes, refusalKey, searchByName } from '../lib/wecomMedia';
 import type { WeComMediaType } from '../gql/graphql';
 import { CursorPager } from './CursorPager';
 import { QueryError } from './QueryError';
@@ -52,6 +52,32 @@ export function useMediaLibrary(kind: WeComMediaType | null, pageSize: number, p
     next: () => conn?.pageInfo.endCursor && setCursors((c) => [...c, conn.pageInfo.endCursor ?? null]),
     reload: () => refetch({ requestPolicy: 'network-only' }),
   };
+}
+
+/** WeCom's refusal of a medium's upload (WeComMedia.uploadError). */
+export interface MediaRefusal {
+  code: number;
+  message: string;
+  at: string;
+}
+
+/**
+ * 上传失败 and why, in the UI's words from the errcode (WeCom's own errmsg
+ * and what to do in the tooltip): on the library's rows and the picker's.
+ */
+export function MediaFailure({ error, compact = false }: { error: MediaRefusal; compact?: boolean }) {
+  const { t } = useI18n();
+  const reason = t(refusalKey(error.code));
+  return (
+    <div data-testid="media-failed" data-code={error.code} style={{ marginTop: 4 }}>
+      <Tooltip title={`${t('media.failedHint')} (${error.message})`}>
+        <Tag color="error" style={{ marginInlineEnd: 6 }}>{t('media.failed')}</Tag>
+      </Tooltip>
+      <span style={{ fontSize: 12, color: 'var(--ant-color-error, #ff4d4f)' }} data-testid="media-failed-reason">
+        {compact ? reason : t('media.failedAt', { reason, code: error.code, at: fmtTime(error.at) })}
+      </span>
+    </div>
+  );
 }
 
 /** The pager under a library list: its count, page n of m, previous and next. */
@@ -106,19 +132,27 @@ export function MediaPicker({ kind, open, onClose, onPick }: {
           emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={lib.edges.length ? t('media.noMatch') : t('media.emptyKind', { kind: kindName })} />,
         }}
         renderItem={(m) => (
-          <List.Item
-            key={m.id}
-            data-testid="media-picker-item"
-            data-id={m.id}
-            actions={[
-              <Button key="choose" size="small" type="primary" onClick={() => onPick(m)} data-testid="media-picker-choose">{t('media.choose')}</Button>,
-            ]}
-          >
-            <div style={{ minWidth: 0 }}>
-              <Typography.Text style={{ overflowWrap: 'anywhere' }} data-testid="media-picker-name">{m.filename}</Typography.Text>
-              <div className="scrm-muted" style={{ fontSize: 12 }}>
-                {fmtBytes(m.size)} · {fmtTime(m.createdAt)}{m.uploadedBy ? ` · ${m.uploadedBy.name}` : ''}
+          // Not List.Item's actions: at 390 px they wrap under the name and
+          // squeeze 选择 into two lines. The name takes what is left; the
+          // button keeps its width on the same line.
+          <List.Item key={m.id} data-testid="media-picker-item" data-id={m.id}>
+            <div style={{ display: 'flex', alignItems: 'center', gap: 8, width: '100%' }}>
+              <div style={{ minWidth: 0, flex: '1 1 auto' }}>
+                <Typography.Text style={{ overflowWrap: 'anywhere' }} data-testid="media-picker-name">{m.filename}</Typography.Text>
+                <div className="scrm-muted" style={{ fontSize: 12 }}>
+                  {fmtBytes(m.size)} · {fmtTime(m.createdAt)}{m.uploadedBy ? ` · ${m.uploadedBy.name}` : ''}
+                </div>
+                {m.uploadError && <MediaFailure error={m.uploadError} compact />}
               </div>
+              <Button
+                size="small"
+                type="primary"
+                style={{ flex: 'none', whiteSpace: 'nowrap' }}
+                onClick={() => onPick(m)}
+                data-testid="media-picker-choose"
+              >
+                {t('media.choose')}
+              </Button>
             </div>
           </List.Item>
         )}

@@ -30,6 +30,8 @@ describe('notificationTarget', () => {
   it('opens the tags settings for a refused corp tag change, for who may', () => {
     expect(notificationTarget({ kind: 'wecom.corp_tag_failed' }, admin)).toEqual({ to: '/settings/tags', what: 'tags' });
     expect(notificationTarget({ kind: 'wecom.corp_tag_failed' }, rep)).toBeNull();
+    expect(notificationTarget({ kind: 'wecom.media_failed' }, admin)).toEqual({ to: '/wecom/media', what: 'media' });
+    expect(notificationTarget({ kind: 'wecom.media_failed' }, rep)).toBeNull();
   });
   it('offers nothing the viewer may not open', () => {
     expect(notificationTarget({ kind: 'lead.assigned', lead: { id: 'L1' } }, nobody)).toBeNull();

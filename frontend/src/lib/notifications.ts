@@ -16,6 +16,7 @@ export const NOTIFICATION_KINDS = [
   'pool.recycled',
   'wecom.lost',
   'wecom.corp_tag_failed',
+  'wecom.media_failed',
 ] as const;
 
 /** The filter of the page's URL: ?unread=1 and ?kind=<kind> (an unknown kind is ignored). */
@@ -39,8 +40,8 @@ export function filterVariables(f: NotificationFilter): { unreadOnly: boolean; k
 
 export interface NotificationTarget {
   to: string;
-  /** What the link opens: lead (its name is the link's text), tasks or tags. */
-  what: 'lead' | 'tasks' | 'tags';
+  /** What the link opens: lead (its name is the link's text), tasks, tags or the media library. */
+  what: 'lead' | 'tasks' | 'tags' | 'media';
 }
 
 /** The task centre's 团队 view of cancelled tasks (TeamTasks reads ?status=). */
@@ -53,7 +54,7 @@ export const TEAM_CANCELLED = '/tasks?tab=team&status=CANCELLED';
  * it is (not in the giver's own tabs), for a viewer with task manage; its
  * lead when it names one (assigned, duplicate, recycled, lost in WeCom, a
  * task's lead), else the task centre for a task's, the tags settings for a
- * refused corp tag change; null when there is nowhere the viewer may go.
+ * refused corp tag change, the media library for a medium WeCom refused; null when there is nowhere the viewer may go.
  */
 export function notificationTarget(n: { kind: string; lead?: { id: string } | null }, can: Can): NotificationTarget | null {
   // A cancelled task is no longer on its lead's page: it is in the task centre's 已取消 tab.
@@ -62,6 +63,7 @@ export function notificationTarget(n: { kind: string; lead?: { id: string } | nu
   if (n.lead && pageRules.leads(can)) return { to: `/leads/${n.lead.id}`, what: 'lead' };
   if (n.kind.startsWith('task.') && n.kind !== 'task.given_cancelled' && pageRules.tasks(can)) return { to: '/tasks', what: 'tasks' };
   if (n.kind === 'wecom.corp_tag_failed' && pageRules['settings.tags'](can)) return { to: '/settings/tags', what: 'tags' };
+  if (n.kind === 'wecom.media_failed' && pageRules['wecom.media'](can)) return { to: '/wecom/media', what: 'media' };
   return null;
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CombinedError } from 'urql';
 import { GraphQLError } from 'graphql';
-import { deleteRefusal, fmtBytes, mediaUseLink, parseMediaKind, searchByName } from './wecomMedia';
+import { deleteRefusal, fmtBytes, mediaUseLink, parseMediaKind, refusalKey, searchByName } from './wecomMedia';
+import { messages } from '../i18n/messages';
 
 describe('parseMediaKind', () => {
   it('reads a kind from the URL and nothing else', () => {
@@ -60,5 +61,18 @@ describe('searchByName', () => {
     expect(searchByName(rows, '.p')).toEqual([{ filename: 'Price-List.PDF' }, { filename: 'cover.png' }]);
     expect(searchByName(rows, '介绍')).toEqual([{ filename: '产品介绍.mp4' }]);
     expect(searchByName(rows, 'zip')).toEqual([]);
+  });
+});
+
+describe('refusalKey', () => {
+  it("names media/upload's documented errcodes in their own words, any other in the general ones", () => {
+    expect(refusalKey(40005)).toBe('media.refusal.40005');
+    expect(refusalKey(40011)).toBe('media.refusal.40011');
+    expect(refusalKey(48002)).toBe('media.refusal.other');
+    expect(refusalKey(0)).toBe('media.refusal.other');
+    for (const code of [40004, 40005, 40006, 40009, 40011, 41005, 44001, 1]) {
+      const [zh] = messages[refusalKey(code)];
+      expect(zh).toMatch(/[\u4e00-\u9fff]/);
+    }
   });
 });

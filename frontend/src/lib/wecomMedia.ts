@@ -1,7 +1,8 @@
 // The media library's logic (素材库 and the 从素材库选择 picker), kept out
 // of the components so it is tested: the kind filter in the URL, sizes in
-// human units, where a use links to, what a refused delete names, and the
-// picker's search over the page it shows.
+// human units, where a use links to, what a refused delete names, WeCom's
+// refusal of an upload in words, and the picker's search over the page it
+// shows.
 import type { CombinedError } from 'urql';
 import type { WeComMediaType, WeComMediaUseKind } from '../gql/graphql';
 
@@ -54,6 +55,19 @@ export function deleteRefusal(err: CombinedError | undefined | null): MediaUse[]
       !!u && typeof u === 'object' && (u.kind === 'CONTACT_WAY' || u.kind === 'BROADCAST') && typeof u.id === 'string' && typeof u.name === 'string',
   );
   return uses.length ? uses : null;
+}
+
+/** The errcodes of media/upload whose refusal has its own words (media.refusal.<code>). */
+const REFUSALS = [40004, 40005, 40006, 40009, 40011, 41005, 44001] as const;
+
+/**
+ * The message key of WeCom's refusal of a medium (uploadError.code), in
+ * the UI's words: the documented errcodes of media/upload have their own,
+ * any other the general one.
+ */
+export function refusalKey(code: number): `media.refusal.${(typeof REFUSALS)[number] | 'other'}` {
+  const known = REFUSALS.find((c) => c === code);
+  return known ? `media.refusal.${known}` : 'media.refusal.other';
 }
 
 /** The rows of the page whose file name holds q (trimmed, any case); all of them for an empty q. */

@@ -141,7 +141,7 @@ export default function NotificationsPage() {
                     <Link to={target.to} data-testid="notification-link">
                       {target.what === 'lead'
                         ? n.lead?.name || t('leads.unnamed')
-                        : target.what === 'tasks' ? t('notifications.openTasks') : t('notifications.openTags')}
+                        : target.what === 'tasks' ? t('notifications.openTasks') : target.what === 'media' ? t('notifications.openMedia') : t('notifications.openTags')}
                     </Link>
                   )}
                   {!n.readAt && (

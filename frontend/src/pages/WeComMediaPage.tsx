@@ -1,7 +1,8 @@
 // The WeCom media library (素材库, /wecom/media): the workspace's stored
 // media (weComMedia) newest first, filtered by kind (?kind= in the URL:
 // Back and reload keep it), each with its size, uploader, time and the live
-// codes and broadcasts using it (links to them); paged with CursorPager.
+// codes and broadcasts using it (links to them), and 上传失败 with the
+// reason when WeCom refused the file (uploadError); paged with CursorPager.
 // 上传 keeps a file of the kind chosen, with the attachment editor's checks
 // (useMediaUpload). 删除 asks first; a medium in use is refused by the API
 // (CONFLICT, extensions.usedBy) and the page says what uses it, the row
@@ -16,7 +17,7 @@ import { errorText } from '../api/errors';
 import { useI18n, type MessageKey } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
 import { QueryError } from '../components/QueryError';
-import { MediaLibraryPager, useMediaLibrary } from '../components/WeComMediaPicker';
+import { MediaFailure, MediaLibraryPager, useMediaLibrary } from '../components/WeComMediaPicker';
 import { mediaAccept, useMediaUpload } from '../components/WeComAttachments';
 import { fmtTime } from '../lib/format';
 import { useMobile } from '../lib/useMobile';
@@ -99,12 +100,22 @@ export default function WeComMediaPage() {
       <Button size="small" danger icon={<DeleteOutlined />} data-testid="media-delete">{t('common.delete')}</Button>
     </Popconfirm>
   );
-  const rowAttrs = (e: Edge) => ({ 'data-id': e.node.id, 'data-kind': e.node.type, 'data-used': e.usedBy.length > 0 ? 'true' : 'false' });
+  const rowAttrs = (e: Edge) => ({
+    'data-id': e.node.id,
+    'data-kind': e.node.type,
+    'data-used': e.usedBy.length > 0 ? 'true' : 'false',
+    'data-failed': e.node.uploadError ? 'true' : 'false',
+  });
 
   const columns = [
     {
       title: t('media.filename'), key: 'filename',
-      render: (_: unknown, e: Edge) => <Typography.Text style={{ overflowWrap: 'anywhere' }} data-testid="media-filename">{e.node.filename}</Typography.Text>,
+      render: (_: unknown, e: Edge) => (
+        <>
+          <Typography.Text style={{ overflowWrap: 'anywhere' }} data-testid="media-filename">{e.node.filename}</Typography.Text>
+          {e.node.uploadError && <MediaFailure error={e.node.uploadError} />}
+        </>
+      ),
     },
     { title: t('media.type'), key: 'type', render: (_: unknown, e: Edge) => <Tag icon={kindIcon[e.node.type]} data-testid="media-type">{kindLabel(e.node.type)}</Tag> },
     { title: t('media.size'), key: 'size', align: 'right' as const, render: (_: unknown, e: Edge) => <span data-testid="media-size" data-bytes={e.node.size}>{fmtBytes(e.node.size)}</span> },
@@ -174,6 +185,7 @@ export default function WeComMediaPage() {
                   <span data-testid="media-size" data-bytes={e.node.size}>{fmtBytes(e.node.size)}</span> · <span data-testid="media-uploaded-by">{uploader(e)}</span> ·{' '}
                   <span data-testid="media-created">{fmtTime(e.node.createdAt)}</span>
                 </div>
+                {e.node.uploadError && <MediaFailure error={e.node.uploadError} />}
                 <div style={{ marginTop: 6 }}>{usedBy(e.usedBy)}</div>
                 <div style={{ marginTop: 8 }}>{deleteButton(e)}</div>
               </Card>
