@@ -59,6 +59,14 @@ const (
 		"object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
 
+// The WeCom chat sidebar's page loads WeCom's JS-SDK (jweixin for
+// wx.config, jwxwork for wx.agentConfig) from WeCom's hosts; no other page
+// may run their scripts.
+const (
+	sidebarPath  = "/wecom/sidebar"
+	wecomScripts = "https://res.wx.qq.com https://open.work.weixin.qq.com"
+)
+
 // inlineScript matches a script element without a src attribute in index.html.
 var inlineScript = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
 
@@ -124,7 +132,11 @@ func (s *spa) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *spa) serveIndex(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Cache-Control", cacheRevalidate)
-	h.Set("Content-Security-Policy", s.csp)
+	csp := s.csp
+	if r.URL.Path == sidebarPath {
+		csp = strings.Replace(csp, "script-src 'self'", "script-src 'self' "+wecomScripts, 1)
+	}
+	h.Set("Content-Security-Policy", csp)
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
 	s.write(w, r, "index.html", s.index)

@@ -192,4 +192,12 @@ func TestInlineScriptHash(t *testing.T) {
 	if csp := get(t, plain, "GET", "/", nil).Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self';") {
 		t.Errorf("CSP %q of a page without inline scripts", csp)
 	}
+	// The WeCom sidebar, and it alone, may load WeCom's JS-SDK.
+	if csp := get(t, h, "GET", "/wecom/sidebar", nil).Header().Get("Content-Security-Policy"); !strings.Contains(csp,
+		"script-src 'self' https://res.wx.qq.com https://open.work.weixin.qq.com 'sha256-") {
+		t.Errorf("CSP %q of the WeCom sidebar does not allow the JS-SDK", csp)
+	}
+	if strings.Contains(csp, "weixin") {
+		t.Errorf("CSP %q of another page allows WeCom's scripts", csp)
+	}
 }

@@ -19,6 +19,8 @@ import { ReauthModal } from './auth/ReauthModal';
 import { Shortcuts } from './components/Shortcuts';
 import { openQueues } from './api/opsPages';
 import { useMobile } from './lib/useMobile';
+import { insideWeCom, sidebarSignIn, signInAgainURL, SIDEBAR_PATH } from './lib/wecomSidebar';
+import { messages, type MessageKey } from './i18n/messages';
 
 const HomePage = lazy(() => import('./pages/HomePage'));
 const LeadDetailPage = lazy(() => import('./pages/LeadDetailPage'));
@@ -45,6 +47,7 @@ const RolesPage = lazy(() => import('./pages/settings/RolesPage'));
 const TerritoriesPage = lazy(() => import('./pages/settings/TerritoriesPage'));
 const UsersPage = lazy(() => import('./pages/settings/UsersPage'));
 const ApiKeysPage = lazy(() => import('./pages/settings/ApiKeysPage'));
+const WeComSidebarPage = lazy(() => import('./pages/WeComSidebarPage'));
 
 const { Sider, Header, Content } = Layout;
 
@@ -66,6 +69,14 @@ export function App() {
 function Gate() {
   const { token, viewer, loading, error, expired, signOut } = useSession();
   const { t } = useI18n();
+  // The WeCom chat sidebar is a page of its own, without the app's shell.
+  const sidebar = useLocation().pathname === SIDEBAR_PATH;
+  const refused = sidebar ? sidebarSignIn().error : undefined;
+  if (refused) return <SidebarSignInRefused code={refused} />;
+  if (!token && sidebar && insideWeCom(navigator.userAgent) && signInAgainURL()) {
+    window.location.replace(signInAgainURL()!);
+    return null;
+  }
   if (!token) return <LoginPage />;
   if (loading || (!viewer && !error)) {
     return (
@@ -88,9 +99,21 @@ function Gate() {
   }
   return (
     <>
-      <Shell />
+      {sidebar ? <Suspense fallback={<Spin style={{ display: 'block', margin: '80px auto' }} />}><WeComSidebarPage /></Suspense> : <Shell />}
       {expired && <ReauthModal />}
     </>
+  );
+}
+
+/** The WeCom sidebar's refused sign-in, said from its code (docs/wecom.md). */
+function SidebarSignInRefused({ code }: { code: string }) {
+  const { t } = useI18n();
+  const key = `sidebar.error.${code}` as MessageKey;
+  const again = signInAgainURL();
+  return (
+    <Result status="warning" title={t('sidebar.signInFailed')}
+      subTitle={<>{key in messages ? t(key) : code} {t('sidebar.reopen')}</>}
+      extra={again && <Button type="primary" href={again}>{t('sidebar.signInAgain')}</Button>} />
   );
 }
 

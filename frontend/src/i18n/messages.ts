@@ -7,6 +7,7 @@ import { taxonomyMessages } from './taxonomyMessages';
 import { taskMessages } from './taskMessages';
 import { apiKeyMessages } from './apiKeyMessages';
 import { mediaMessages } from './mediaMessages';
+import { sidebarMessages } from './sidebarMessages';
 
 export const messages = {
   ...journeyMessages,
@@ -17,6 +18,7 @@ export const messages = {
   ...taskMessages,
   ...apiKeyMessages,
   ...mediaMessages,
+  ...sidebarMessages,
   // common
   'common.add': ['添加', 'Add'],
   'common.back': ['返回', 'Back'],

@@ -533,6 +533,7 @@ const plugins: Record<string, PluginField[]> = {
     { key: 'contactSecret', secret: true }, { key: 'callbackToken', secret: true }, { key: 'encodingAESKey', secret: true },
     { key: 'massSendRemindAfterMinutes', number: true, hint: 'channels.wecom.remindHint' },
     { key: 'imageUploadsPerDay', number: true, hint: 'channels.wecom.uploadsHint' },
+    { key: 'sidebarOrigin', hint: 'channels.wecom.sidebarOriginHint' },
   ],
 };
 
