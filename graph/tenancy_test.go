@@ -130,10 +130,16 @@ var crossTenantCases = map[string]crossCase{
 	"Mutation.cancelBroadcast":     {query: `mutation($id:ID!){ cancelBroadcast(id:$id) { id status } }`, vars: aID("broadcast"), mustErr: true},
 	"Query.weComMassSend":          {query: `query($id:ID!){ weComMassSend(broadcastID:$id) { members { userID } } }`, vars: aID("broadcast"), mustErr: true},
 	"Mutation.remindWeComMassSend": {query: `mutation($id:ID!){ remindWeComMassSend(broadcastID:$id) { reminded } }`, vars: aID("broadcast"), mustErr: true},
-	"Query.channels":               {query: `{ channels { id key } }`},
-	"Query.funnel":                 {query: `{ funnel(from:"2026-01-01T00:00:00Z", to:"2028-01-01T00:00:00Z", groupBy: OWNER) { group label steps { step count } } }`},
-	"Query.leaderboard":            {query: `{ leaderboard(from:"2026-01-01T00:00:00Z", to:"2028-01-01T00:00:00Z") { user { id } deals amount } }`},
-	"Query.segments":               {query: `{ segments { totalCount edges { node { id memberCount members { totalCount edges { node { id } } } } } } }`},
+	// A's lead is WeCom customer wmTenancyA: B finds no lead, and B has no WeCom application or member.
+	"Query.weComCustomer": {query: `{ weComCustomer(externalUserID:"wmTenancyA") { reason mine lead { id } } }`},
+	"Query.weComJsSdkConfig": {query: `{ weComJsSdkConfig(url:"http://127.0.0.1/wecom/sidebar") { corpID signature } }`,
+		mustErr: true, codes: []string{"CONFLICT"}},
+	"Mutation.addWeComCustomerLead": {query: `mutation { addWeComCustomerLead(externalUserID:"wmTenancyA") { reason lead { id } } }`,
+		mustErr: true, codes: []string{"CONFLICT"}},
+	"Query.channels":    {query: `{ channels { id key } }`},
+	"Query.funnel":      {query: `{ funnel(from:"2026-01-01T00:00:00Z", to:"2028-01-01T00:00:00Z", groupBy: OWNER) { group label steps { step count } } }`},
+	"Query.leaderboard": {query: `{ leaderboard(from:"2026-01-01T00:00:00Z", to:"2028-01-01T00:00:00Z") { user { id } deals amount } }`},
+	"Query.segments":    {query: `{ segments { totalCount edges { node { id memberCount members { totalCount edges { node { id } } } } } } }`},
 	"Query.previewSegment": {query: `query($t:ID!, $s:ID!){ previewSegment(rule:{or:[{tag:{any:[$t]}}, {segment:$s}]}){ count sample { id } } }`,
 		vars: func(a map[string]string) map[string]any { return map[string]any{"t": a["tag"], "s": a["segment"]} }, mustErr: true},
 	"Mutation.createSegment":  {query: `mutation($id:ID!){ createSegment(input:{name:"x", rule:{segment:$id}}){ id } }`, vars: aID("segment"), mustErr: true},
@@ -314,6 +320,10 @@ func TestCrossTenant(t *testing.T) {
 		t.Fatal(err)
 	}
 	a["task"] = gid.Encode(tk.ID)
+	// A's lead is a WeCom customer (weComCustomer).
+	if err := c.Lead.UpdateOneID(aLead).SetWecomExternalUserID("wmTenancyA").Exec(aCtx); err != nil {
+		t.Fatal(err)
+	}
 	a["tomorrow"] = api.Clock.Now().Add(24 * time.Hour).Format(time.RFC3339)
 	// A contact-way code of A's (as add_contact_way would have made it).
 	cw, err := c.ContactWay.Create().SetName("a's code").SetState("cwaaaaaaaaaaaaaa").SetConfigID("cfg-a").
