@@ -153,6 +153,17 @@ func TestSidebarSignIn(t *testing.T) {
 	if got := c.back(t, b, unused, c.start(t, b)); got.Get("token") == "" {
 		t.Errorf("the code a refused state left unused: %v", got)
 	}
+
+	// A workspace without the application is told so, and sent nowhere.
+	beta, _ := c.api.Workspace("beta")
+	resp, err := b.Get(c.api.URL + "/v1/wecom/" + gid.Encode(beta.Workspace.ID) + "/sidebar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, "/wecom/sidebar#error="+wecom.SignInAppNotConfigured+"&") {
+		t.Errorf("a workspace without the application: %d %s", resp.StatusCode, loc)
+	}
 }
 
 // TestJsSdkSignature checks the signature against WeCom's documented
@@ -234,6 +245,28 @@ func TestJsSdkConfig(t *testing.T) {
 	}
 	if r := c.api.Do("", q, map[string]any{"u": page}); len(r.Errors) != 1 || r.Errors[0].Code() != "UNAUTHENTICATED" {
 		t.Errorf("signed out: %+v", r.Errors)
+	}
+
+	// With sidebarOrigin, pages of that origin are signed and the request's
+	// host no longer counts; WeCom sends the member back there too.
+	c.api.MustDo(c.admin, `mutation($c: JSON!){ configureChannel(key: "wecom", config: $c){ key } }`, map[string]any{"c": map[string]any{
+		"corpId": corpID, "contactSecret": contactSecret, "corpSecret": appSecret, "agentId": 1000002, "callbackToken": cbToken,
+		"encodingAESKey": aesKey, "baseUrl": c.fake.Srv.URL, "sidebarOrigin": "https://scrm.example.com"}}, nil)
+	var out cfg
+	c.api.MustDo(tok, q, map[string]any{"u": "https://scrm.example.com/wecom/sidebar?externalUserId=wm1"}, &out)
+	if out.WeComJsSdkConfig.Signature == "" {
+		t.Errorf("a page of sidebarOrigin: %+v", out)
+	}
+	if r := c.api.Do(tok, q, map[string]any{"u": page}); len(r.Errors) != 1 || r.Errors[0].Field() != "url" {
+		t.Errorf("the request's host beside sidebarOrigin: %+v", r.Errors)
+	}
+	resp, err := browser(t).Get(c.api.URL + "/v1/wecom/" + c.ws + "/sidebar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); !strings.Contains(loc, "&redirect_uri="+url.QueryEscape("https://scrm.example.com/v1/wecom/"+c.ws+"/oauth")+"&") {
+		t.Errorf("redirect with sidebarOrigin: %s", loc)
 	}
 }
 

@@ -470,6 +470,11 @@ func TestValidateConfig(t *testing.T) {
 		{"WeCom's daily uploads", `{` + base + `,"imageUploadsPerDay":1000}`, ""},
 		{"uploads past WeCom's limit", `{` + base + `,"imageUploadsPerDay":1001}`, "imageUploadsPerDay"},
 		{"negative uploads", `{` + base + `,"imageUploadsPerDay":-1}`, "imageUploadsPerDay"},
+		{"sidebar origin", `{` + base + `,"sidebarOrigin":"https://scrm.example.com"}`, ""},
+		{"sidebar origin with a port and a slash", `{` + base + `,"sidebarOrigin":"https://scrm.example.com:8443/"}`, ""},
+		{"sidebar origin over http", `{` + base + `,"sidebarOrigin":"http://scrm.example.com"}`, "sidebarOrigin"},
+		{"sidebar origin with a path", `{` + base + `,"sidebarOrigin":"https://scrm.example.com/app"}`, "sidebarOrigin"},
+		{"sidebar origin without a scheme", `{` + base + `,"sidebarOrigin":"scrm.example.com"}`, "sidebarOrigin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
