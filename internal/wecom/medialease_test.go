@@ -168,11 +168,13 @@ func TestMediaReadyBatch(t *testing.T) {
 }
 
 // TestRefusedMediumRecorded: WeCom's permanent refusal of a medium's
-// upload (40005, a file type it does not take) is recorded on the medium,
-// shown by weComMedia's uploadError, and told to its uploader once, in one
-// notification; the medium is not uploaded again by later passes, the
-// hourly renewal or a send (which fails with the refusal). A busy WeCom
-// (-1 past the retries) records nothing and the next pass uploads.
+// upload (40005, a file type it does not take), met by the ready task of
+// the code that names it, is recorded on the medium, shown by weComMedia's
+// uploadError, and told to its uploader once, in one notification; the
+// medium is not uploaded again by later passes, the hourly renewal or the
+// code's welcome (which fails with the refusal), and a code saved naming
+// it is refused at the attachment. A busy WeCom (-1 past the retries)
+// records nothing and the next pass uploads.
 func TestRefusedMediumRecorded(t *testing.T) {
 	m := newMediaCorp(t)
 	svc := m.api.Services.WeCom
@@ -181,9 +183,16 @@ func TestRefusedMediumRecorded(t *testing.T) {
 	m.fake.Mu.Lock()
 	m.fake.MediaErrcodes = []int{40005}
 	m.fake.Mu.Unlock()
-	res, err := svc.ReadyMedia(m.ctx(), []uuid.UUID{badID})
-	if err != nil || len(res.Refused) != 1 || !strings.Contains(res.Refused[0], "40005") || res.Uploaded != 0 {
-		t.Fatalf("refused pass: %+v %v", res, err)
+	code := func(name string) map[string]any {
+		return map[string]any{"i": map[string]any{"name": name, "userIDs": []string{m.member}, "welcomeMessage": "您好",
+			"welcomeAttachments": []any{map[string]any{"type": "VIDEO", "mediaID": bad.ID}}}}
+	}
+	const create = `mutation($i: CreateContactWayInput!){ createContactWay(input: $i) { id state } }`
+	var cw struct{ CreateContactWay struct{ ID, State string } }
+	m.api.MustDo(m.admin, create, code("坏视频码"), &cw)
+	m.api.WaitIdle() // the code's wecom:media-ready meets the refusal
+	if n := m.fake.Count(mediaUploadPath); n != 1 || m.kept(t, bad.ID) != "" {
+		t.Fatalf("the code's ready task: %d uploads, kept %q; want the one refused", n, m.kept(t, bad.ID))
 	}
 	notes := func() (n int, msg string) {
 		t.Helper()
@@ -216,16 +225,22 @@ func TestRefusedMediumRecorded(t *testing.T) {
 		t.Errorf("weComMedia: %+v, want uploadError 40005", list.WeComMedia.Edges)
 	}
 
-	// Not again: a pass, the hourly renewal, a send.
+	// Another code naming it is refused at the attachment, and nothing is written.
+	r := m.api.Do(m.admin, create, code("又一个坏视频码"))
+	if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" || r.Errors[0].Field() != "input.welcomeAttachments[0].mediaID" ||
+		!strings.Contains(r.Errors[0].Message, "40005") {
+		t.Errorf("a code naming the refused medium: %+v", r.Errors)
+	}
+	var codes int
+	if err := m.api.DB.DB.QueryRow(`SELECT count(*) FROM contact_ways`).Scan(&codes); err != nil || codes != 1 {
+		t.Errorf("%d codes (%v), want the first alone", codes, err)
+	}
+
+	// Not again: a pass, the hourly renewal, the code's welcome.
 	calls := m.fake.Count(mediaUploadPath)
 	if res, err := svc.ReadyMedia(m.ctx(), []uuid.UUID{badID}); err != nil || res.Uploaded+len(res.Refused) != 0 {
 		t.Errorf("a second pass: %+v %v, want nothing tried", res, err)
 	}
-	var cw struct{ CreateContactWay struct{ ID, State string } }
-	m.api.MustDo(m.admin, `mutation($i: CreateContactWayInput!){ createContactWay(input: $i) { id state } }`, map[string]any{"i": map[string]any{
-		"name": "坏视频码", "userIDs": []string{m.member}, "welcomeMessage": "您好",
-		"welcomeAttachments": []any{map[string]any{"type": "VIDEO", "mediaID": bad.ID}}}}, &cw)
-	m.api.WaitIdle()
 	m.api.Clock.Advance(49 * time.Hour)
 	m.renew(t)
 	if resp, body := post(t, m.cbURL, m.fake.AddThrough(m.fake.ByState(cw.CreateContactWay.State),
@@ -235,6 +250,11 @@ func TestRefusedMediumRecorded(t *testing.T) {
 	m.api.WaitIdle()
 	if got := m.fake.Count(mediaUploadPath); got != calls {
 		t.Errorf("%d media/upload calls for the refused medium after its refusal", got-calls)
+	}
+	var status, why string
+	if err := m.api.DB.DB.QueryRow(`SELECT welcome_status, coalesce(welcome_error, '') FROM contact_way_adds WHERE external_user_id = 'wmREFUSED0000001'`).
+		Scan(&status, &why); err != nil || status != "FAILED" || !strings.Contains(why, "40005") {
+		t.Errorf("the welcome: %q %q (%v), want FAILED with the refusal", status, why, err)
 	}
 	if n, _ := notes(); n != 1 {
 		t.Errorf("%d notifications of the refusal, want 1", n)
@@ -248,7 +268,7 @@ func TestRefusedMediumRecorded(t *testing.T) {
 	m.fake.Mu.Lock()
 	m.fake.MediaErrcodes = []int{-1, -1, -1, -1}
 	m.fake.Mu.Unlock()
-	res, err = svc.ReadyMedia(m.ctx(), []uuid.UUID{busyID})
+	res, err := svc.ReadyMedia(m.ctx(), []uuid.UUID{busyID})
 	var me *wecom.MediaError
 	if err == nil || errors.As(err, &me) || len(res.Refused) != 0 {
 		t.Errorf("busy pass: %+v %v, want a retryable error", res, err)

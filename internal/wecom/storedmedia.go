@@ -170,7 +170,8 @@ func (s *Service) CheckAttachmentsIn(ctx context.Context, field string, in []Att
 
 // CheckMedia checks that the stored media the attachments name are the
 // workspace's, of the kind each takes (IMAGE for an image or a cover,
-// VIDEO, FILE); errors name field[i].<field>.
+// VIDEO, FILE), and not refused by WeCom (uploadError: it would never be
+// sent); errors name field[i].<field>.
 func (s *Service) CheckMedia(ctx context.Context, field string, atts []schematype.WelcomeAttachment) error {
 	for i, a := range atts {
 		for _, r := range mediaRefs(a) {
@@ -184,8 +185,8 @@ func (s *Service) CheckMedia(ctx context.Context, field string, atts []schematyp
 			}
 			// Shared: a deleteWeComMedia at the same time waits for this
 			// transaction and then sees the attachment (DeleteMedia).
-			m, err := txn.Client(ctx, s.Client).WeComMedia.Query().Where(wecommedia.ID(id)).Select(wecommedia.FieldType).
-				ForShare().Only(ctx)
+			m, err := txn.Client(ctx, s.Client).WeComMedia.Query().Where(wecommedia.ID(id)).
+				Select(wecommedia.FieldType, wecommedia.FieldUploadErrorCode, wecommedia.FieldUploadFailedAt).ForShare().Only(ctx)
 			switch {
 			case ent.IsNotFound(err):
 				return apperr.Input(at, "no such media in the workspace")
@@ -193,6 +194,9 @@ func (s *Service) CheckMedia(ctx context.Context, field string, atts []schematyp
 				return err
 			case string(m.Type) != r.kind:
 				return apperr.Input(at, "must be a %s, not a %s", r.kind, m.Type)
+			case m.UploadFailedAt != nil && m.UploadErrorCode != nil:
+				return apperr.Input(at, "WeCom refused this file (media/upload errcode %d): upload a file WeCom takes and name it instead",
+					*m.UploadErrorCode)
 			}
 		}
 	}
