@@ -178,7 +178,7 @@ type JsSdkConfig struct {
 	AgentSignature string
 }
 
-// ErrPageURL is a page URL the JS-SDK config is refused for.
+// errPageURL is a page URL the JS-SDK config is refused for.
 func errPageURL(format string, args ...any) error {
 	return apperr.Input("url", format, args...)
 }
@@ -189,8 +189,11 @@ func errPageURL(format string, args ...any) error {
 // so the signatures are never handed out for another site's page.
 func (s *Service) JsSdkConfig(ctx context.Context, pageURL, requestHost string) (*JsSdkConfig, error) {
 	cfg, err := s.appConfig(ctx)
-	if err != nil {
+	if errors.Is(err, ErrAppNotConfigured) {
 		return nil, apperr.Wrap(err, apperr.Conflict, "", ErrAppNotConfigured.Message)
+	}
+	if err != nil {
+		return nil, err
 	}
 	page, err := checkPageURL(pageURL, cfg.SidebarOrigin, requestHost)
 	if err != nil {

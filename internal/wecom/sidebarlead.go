@@ -108,8 +108,11 @@ func (s *Service) AddCustomer(ctx context.Context, externalUserID string) (*Cust
 		return nil, apperr.New(apperr.Conflict, "", "your user is not linked to a WeCom member (updateUser wecomUserID)")
 	}
 	cfg, err := s.syncConfig(ctx)
-	if err != nil {
+	if errors.Is(err, ErrSyncNotConfigured) {
 		return nil, apperr.Wrap(err, apperr.Conflict, "", "configure the wecom channel's corpId and contactSecret first")
+	}
+	if err != nil {
+		return nil, err
 	}
 	d, err := s.tokens.contacts(cfg).detail(externalUserID)
 	var ce *util.CommonError

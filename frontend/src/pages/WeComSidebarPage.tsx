@@ -125,7 +125,7 @@ function LeadCard({ lead, onChanged }: { lead: SidebarLeadFragment; onChanged: (
         </Descriptions>
         <Button type="link" href={`/leads/${lead.id}`} style={{ padding: 0 }}>{t('sidebar.openFull')}</Button>
       </Card>
-      <Tags lead={lead} editable={can('lead.tag', 'write') || can('lead', 'write')} onChanged={onChanged} />
+      <Tags lead={lead} editable={can('lead.tag', 'write')} onChanged={onChanged} />
       {can('lead', 'write') && <Stage lead={lead} onChanged={onChanged} />}
       {can('lead.followup', 'write') && <FollowUp leadID={lead.id} onChanged={onChanged} />}
     </Space>
