@@ -119,8 +119,8 @@ type Service struct {
 	// MediaReadyBatch, when set, is the most stored media one ReadyMedia
 	// pass uploads instead of MediaReadyBatch (tests).
 	MediaReadyBatch int
-	tokens  *tokens
-	tickets *tickets // the sidebar's JS-SDK tickets (sidebar.go)
+	tokens          *tokens
+	tickets         *tickets // the sidebar's JS-SDK tickets (sidebar.go)
 }
 
 // New returns the service.
