@@ -273,6 +273,65 @@ func TestNotificationSocketSignIn(t *testing.T) {
 	}
 }
 
+// TestNotificationSocketSignInReadsTheKeyOnce: a socket signed in with an
+// API key in connection_init costs one SQL statement, the key's lookup,
+// which tells the key's expiry too (it was looked up again for that).
+func TestNotificationSocketSignInReadsTheKeyOnce(t *testing.T) {
+	api := apitest.New(t)
+	_, admin := api.Workspace("acme")
+	var key struct{ CreateAPIKey struct{ Key string } }
+	api.MustDo(admin, `mutation($at: Time){ createAPIKey(input:{name:"live", roles:["admin"], expiresAt: $at}){ key } }`,
+		map[string]any{"at": api.Clock.Now().Add(24 * time.Hour).Format(time.RFC3339)}, &key)
+	// Used once, so the socket finds it used within the minute and writes no
+	// last-used stamp.
+	api.MustDo(key.CreateAPIKey.Key, `{ __typename }`, nil, nil)
+	sum, n := graphqlStatements(t, api)
+	s, ack, err := dialLive(t, api, map[string]any{"X-API-Key": key.CreateAPIKey.Key})
+	if err != nil || ack.Type != "connection_ack" {
+		t.Fatalf("connection_init: %v %+v", err, ack)
+	}
+	_ = s.conn.Close(websocket.StatusNormalClosure, "")
+	// The upgrade request's statements are observed once the socket's
+	// handler returns.
+	deadline := time.Now().Add(wsDeadline)
+	for {
+		sum2, n2 := graphqlStatements(t, api)
+		if n2 > n {
+			if got := sum2 - sum; got != 1 {
+				t.Fatalf("the socket's sign-in took %d SQL statements, want 1 (the key's lookup)", got)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the socket's request was not observed")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// graphqlStatements returns the sum and the count of the SQL statements
+// per /graphql request observed so far.
+func graphqlStatements(t *testing.T, api *apitest.API) (sum, count int) {
+	t.Helper()
+	mfs, err := api.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "scrm_sql_statements_per_request" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "route" && l.GetValue() == "/graphql" {
+					return int(m.GetHistogram().GetSampleSum()), int(m.GetHistogram().GetSampleCount())
+				}
+			}
+		}
+	}
+	return 0, 0
+}
+
 // TestNotificationSocketExpiry: a socket whose token expires is closed with
 // 4401 and says why.
 func TestNotificationSocketExpiry(t *testing.T) {
@@ -327,8 +386,106 @@ func writeNote(t *testing.T, api *apitest.API, tid, user uuid.UUID, msg string, 
 	}
 }
 
+// TestNotificationSocketFollowsRoleChanges: an open socket reads its user's
+// roles and policy again for each event, as a request would: after the rep
+// role loses lead.contact the lead of the next notification comes masked,
+// after it loses the pool scope the lead is not delivered at all, and
+// granted back the lead is whole again, all on the socket of before.
+func TestNotificationSocketFollowsRoleChanges(t *testing.T) {
+	api := apitest.New(t)
+	acme, admin := api.Workspace("acme")
+	repID, rep, _ := repAndAnalyst(t, api, admin)
+	leadGID := seedLeads(t, api, acme, 1)[0] // in the public pool: the rep's pool scope sees it
+	leadID := mustUUID(t, leadGID)
+	s, ack, err := dialLive(t, api, map[string]any{"Authorization": "Bearer " + rep})
+	if err != nil || ack.Type != "connection_ack" {
+		t.Fatalf("connection_init: %v %+v", err, ack)
+	}
+	const withPhone = `subscription { notificationAdded { unreadCount notification { message lead { id phone } } } }`
+	raw, _ := json.Marshal(map[string]any{"query": withPhone})
+	s.send(wsMsg{ID: "1", Type: "subscribe", Payload: raw})
+	s.read() // the resync
+	type event struct {
+		Data struct {
+			NotificationAdded struct {
+				Notification *struct {
+					Message string
+					Lead    *struct{ ID, Phone string }
+				}
+			}
+		}
+		Errors []struct{ Message string }
+	}
+	push := func(msg string) *struct{ ID, Phone string } {
+		t.Helper()
+		writeNoteOn(t, api, acme.Workspace.ID, repID, &leadID, msg)
+		m, err := s.read()
+		if err != nil || m.Type != "next" {
+			t.Fatalf("%s: %v %s %s", msg, err, m.Type, m.Payload)
+		}
+		var e event
+		if err := json.Unmarshal(m.Payload, &e); err != nil || len(e.Errors) > 0 {
+			t.Fatalf("%s: %v %s", msg, err, m.Payload)
+		}
+		if n := e.Data.NotificationAdded.Notification; n == nil || n.Message != msg {
+			t.Fatalf("%s: got %s", msg, m.Payload)
+		}
+		return e.Data.NotificationAdded.Notification.Lead
+	}
+	const phone = "+8613700000000"
+	if l := push("whole"); l == nil || l.ID != leadGID || l.Phone != phone {
+		t.Fatalf("before any change the lead is %+v", l)
+	}
+	permission := func(op, resource, action string) {
+		t.Helper()
+		api.MustDo(admin, `mutation($r: String!, $a: String!){ `+op+`(role: "rep", resource: $r, action: $a) }`,
+			map[string]any{"r": resource, "a": action}, nil)
+	}
+	permission("revokePermission", "lead.contact", "read")
+	if l := push("masked"); l == nil || l.Phone == phone || l.Phone == "" {
+		t.Fatalf("after lead.contact was revoked the lead is %+v", l)
+	}
+	permission("revokePermission", "lead.scope", "pool")
+	if l := push("out of scope"); l != nil {
+		t.Fatalf("after the pool scope was revoked the lead is %+v", l)
+	}
+	permission("grantPermission", "lead.scope", "pool")
+	permission("grantPermission", "lead.contact", "read")
+	if l := push("whole again"); l == nil || l.Phone != phone {
+		t.Fatalf("granted back, the lead is %+v", l)
+	}
+}
+
+// writeNoteOn writes a committed notification on lead (none when nil) for
+// user and queues its delivery, as every writer does.
+func writeNoteOn(t *testing.T, api *apitest.API, tid, user uuid.UUID, lead *uuid.UUID, msg string) {
+	t.Helper()
+	ctx := tenant.NewContext(context.Background(), tid)
+	queue, ok := api.Services.Queue.(notices.Deliverer)
+	if !ok {
+		t.Fatal("the queue delivers no notifications")
+	}
+	tx, err := api.DB.Client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tctx := ent.NewTxContext(ctx, tx)
+	n, err := tx.Notification.Create().SetUserID(user).SetNillableLeadID(lead).SetKind("test.note").SetMessage(msg).
+		SetCreatedAt(api.Clock.Now()).Save(tctx)
+	if err == nil {
+		err = queue.DeliverNotifications(tctx, tid, []uuid.UUID{n.ID})
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
+		_ = tx.Rollback()
+		t.Fatal(err)
+	}
+}
+
 // TestNotificationSocketDeactivatedUser: a user deactivated while their
-// socket is open gets no more notifications; the subscription ends.
+// socket is open gets no more notifications; the socket closes with 4403.
 func TestNotificationSocketDeactivatedUser(t *testing.T) {
 	api := apitest.New(t)
 	acme, admin := api.Workspace("acme")
@@ -346,7 +503,8 @@ func TestNotificationSocketDeactivatedUser(t *testing.T) {
 	api.MustDo(rep, `{ me { id } }`, nil, &me)
 	api.MustDo(admin, `mutation($id: ID!){ updateUser(id: $id, input: {active: false}) { id } }`, map[string]any{"id": me.Me.ID}, nil)
 	writeNote(t, api, acme.Workspace.ID, repID, "after", true)
-	if m, err := s.read(); err != nil || m.Type != "complete" || m.ID != "1" {
+	var ce websocket.CloseError
+	if m, err := s.read(); !errors.As(err, &ce) || ce.Code != 4403 {
 		t.Fatalf("after the deactivation: %v %s %s", err, m.Type, m.Payload)
 	}
 }

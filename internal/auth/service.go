@@ -81,14 +81,16 @@ func (s *Service) Login(ctx context.Context, slug, email, password string) (*Log
 }
 
 // Authenticate turns a bearer credential (a login token or an API key) into a
-// Viewer. Deactivation, role changes and revocation hold on the next
-// request: the key is read on every call, the user too unless the process
-// keeps it by its workspace's users token (users.go).
+// Viewer, with the credential's expiry (Viewer.ExpiresAt) so that a
+// long-lived connection needs no second lookup to learn it. Deactivation,
+// role changes and revocation hold on the next request: the key is read on
+// every call, the user too unless the process keeps it by its workspace's
+// users token (users.go).
 func (s *Service) Authenticate(ctx context.Context, bearer string) (*Viewer, error) {
 	if IsAPIKey(bearer) {
 		return s.authenticateKey(ctx, bearer)
 	}
-	wsID, userID, err := s.tokens.Parse(bearer)
+	wsID, userID, exp, err := s.tokens.verify(bearer)
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +101,7 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*Viewer, err
 		}
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
+	v.ExpiresAt = exp
 	return v, nil
 }
 
@@ -142,7 +145,11 @@ func (s *Service) authenticateKey(ctx context.Context, plaintext string) (*Viewe
 		}
 	}
 	s.touchKey(ctx, k, now)
-	return &Viewer{TenantID: k.TenantID, APIKeyID: k.ID, Roles: k.Roles}, nil
+	v := &Viewer{TenantID: k.TenantID, APIKeyID: k.ID, Roles: k.Roles}
+	if k.ExpiresAt != nil {
+		v.ExpiresAt = *k.ExpiresAt
+	}
+	return v, nil
 }
 
 // touchKey records that k was used at now, at most once a minute per key

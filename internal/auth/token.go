@@ -71,15 +71,21 @@ func (t *Tokens) claims(token string) (*Claims, error) {
 
 // Parse verifies a token and returns its workspace and user.
 func (t *Tokens) Parse(token string) (workspace, user uuid.UUID, err error) {
+	workspace, user, _, err = t.verify(token)
+	return workspace, user, err
+}
+
+// verify verifies a token and returns its workspace, user and expiry.
+func (t *Tokens) verify(token string) (workspace, user uuid.UUID, expires time.Time, err error) {
 	c, err := t.claims(token)
 	if err != nil {
-		return uuid.Nil, uuid.Nil, err
+		return uuid.Nil, uuid.Nil, time.Time{}, err
 	}
 	if workspace, err = uuid.Parse(c.Workspace); err != nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: bad workspace claim", ErrUnauthenticated)
+		return uuid.Nil, uuid.Nil, time.Time{}, fmt.Errorf("%w: bad workspace claim", ErrUnauthenticated)
 	}
 	if user, err = uuid.Parse(c.Subject); err != nil {
-		return uuid.Nil, uuid.Nil, fmt.Errorf("%w: bad subject claim", ErrUnauthenticated)
+		return uuid.Nil, uuid.Nil, time.Time{}, fmt.Errorf("%w: bad subject claim", ErrUnauthenticated)
 	}
-	return workspace, user, nil
+	return workspace, user, c.ExpiresAt.Time, nil
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -29,6 +30,10 @@ type Viewer struct {
 	TeamID       *uuid.UUID
 	PartnerID    *uuid.UUID
 	TerritoryIDs []uuid.UUID
+	// ExpiresAt is when the credential the viewer signed in with stops being
+	// valid (a login token's expiry, an API key's); zero when it does not
+	// expire. A long-lived connection (a websocket, an SSE stream) ends then.
+	ExpiresAt time.Time
 	// LeadScopes are the lead.scope actions the viewer's roles allow (all,
 	// team, territory, pool, own, partner), resolved once per request.
 	LeadScopes []string

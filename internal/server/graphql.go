@@ -152,6 +152,7 @@ func (g *GraphQL) handler(es graphql.ExecutableSchema, ts *typed.Schema) http.Ha
 	srv.Use(complexityLimit{extension.FixedComplexityLimit(MaxComplexity)})
 	srv.Use(depthLimit{Max: MaxDepth})
 	srv.Use(graph.RequireAuthentication{})
+	srv.Use(graph.LiveViewers{})
 	srv.Use(entgql.Transactioner{TxOpener: d.Services.Client})
 	srv.AroundRootFields(graph.AuthorizeRootFields(d.Services.Authz))
 	srv.AroundOperations(g.m.operation)

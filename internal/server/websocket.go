@@ -11,6 +11,7 @@ import (
 
 	"github.com/scrmhq/scrm/graph"
 	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/authz"
 )
 
 // Close codes of the GraphQL websocket beyond RFC 6455's, as graphql-ws's
@@ -20,7 +21,8 @@ const (
 	// usable credential, or whose token or API key expired since.
 	CloseUnauthorized = 4401
 	// CloseForbidden closes a socket of an API key used after its expiry or
-	// from an address outside its list.
+	// from an address outside its list, and one whose user can no longer
+	// read what it subscribed to (deactivated since it signed in).
 	CloseForbidden = 4403
 )
 
@@ -37,6 +39,7 @@ type wsSession struct {
 	mu      sync.Mutex
 	expires time.Time // wall clock; zero: the credential does not expire
 	cancel  context.CancelFunc
+	refused string // why a subscription refused the socket (4403)
 }
 
 func (s *wsSession) expired() bool {
@@ -44,6 +47,48 @@ func (s *wsSession) expired() bool {
 	defer s.mu.Unlock()
 	return !s.expires.IsZero() && !time.Now().Before(s.expires)
 }
+
+// refuse ends the socket with 4403 and reason.
+func (s *wsSession) refuse(reason string) {
+	s.mu.Lock()
+	if s.refused == "" {
+		s.refused = reason
+	}
+	cancel := s.cancel
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+func (s *wsSession) refusal() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused
+}
+
+// liveSession is a signed-in connection's credential, read again for each
+// event of its subscriptions as any request reads its own (graph.LiveSession).
+type liveSession struct {
+	cred   string
+	a      *auth.Service
+	az     *authz.Service
+	refuse func(reason string)
+}
+
+// Viewer authenticates the connection's credential and resolves the
+// viewer's decisions as requestContext does: the user comes from the
+// process's cache while its workspace's users token has not moved, the
+// decisions from the policy the process holds at its version.
+func (l *liveSession) Viewer(ctx context.Context) (*auth.Viewer, error) {
+	v, err := l.a.Authenticate(ctx, l.cred)
+	if err == nil {
+		err = l.az.Resolve(ctx, v)
+	}
+	return v, err
+}
+
+func (l *liveSession) Refuse(reason string) { l.refuse(reason) }
 
 type wsSessionKey struct{}
 
@@ -100,7 +145,10 @@ func initCredential(ctx context.Context, p transport.InitPayload) string {
 
 // initSocket signs a socket in: a missing or refused credential closes it
 // with 4401 (4403 for an API key refused by expiry or address); an accepted
-// one holds until its expiry, when the socket closes with 4401.
+// one holds until its expiry, when the socket closes with 4401, or until a
+// subscription finds its user can no longer read what it subscribed to
+// (4403). The credential is looked up once: its expiry comes with the
+// viewer.
 func (g *GraphQL) initSocket(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 	refuse := func(code int, reason string) (context.Context, *transport.InitPayload, error) {
 		ctx = transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, code), reason)
@@ -118,27 +166,39 @@ func (g *GraphQL) initSocket(ctx context.Context, p transport.InitPayload) (cont
 		}
 		return refuse(CloseUnauthorized, "the token or API key is not valid: sign in again")
 	}
-	exp, err := g.d.Services.Auth.Expiry(ctx, cred)
-	if err != nil {
-		return refuse(CloseUnauthorized, "the token or API key is not valid: sign in again")
+	s := sessionOf(ctx)
+	if s == nil { // not an upgrade that ServeHTTP marked: no socket to end
+		s = &wsSession{}
 	}
-	if s := sessionOf(ctx); s != nil && !exp.IsZero() {
-		// The credential's expiry is on the services' clock; the socket's
-		// deadline on the wall clock.
-		at := time.Now().Add(exp.Sub(g.d.Services.Clock.Now()))
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, at)
+	ctx, at, cancel := g.connectionDeadline(ctx, auth.FromContext(ctx))
+	if !at.IsZero() {
 		ctx = transport.AppendCloseReason(ctx, "the sign-in expired: sign in again")
-		s.mu.Lock()
-		s.expires, s.cancel = at, cancel
-		s.mu.Unlock()
 	}
+	s.mu.Lock()
+	s.expires, s.cancel = at, cancel
+	s.mu.Unlock()
+	ctx = graph.WithLiveSession(ctx, &liveSession{cred: cred, a: g.d.Services.Auth, az: g.d.Services.Authz, refuse: s.refuse})
 	return graph.WithSubscriptionSlots(ctx, MaxSubscriptionsPerConnection), nil, nil
 }
 
+// connectionDeadline returns ctx, a long-lived connection's, ending when
+// the credential of viewer v expires (at, on the wall clock; zero when it
+// does not expire) or when cancel is called.
+func (g *GraphQL) connectionDeadline(ctx context.Context, v *auth.Viewer) (_ context.Context, at time.Time, cancel context.CancelFunc) {
+	if v == nil || v.ExpiresAt.IsZero() {
+		ctx, cancel = context.WithCancel(ctx)
+		return ctx, time.Time{}, cancel
+	}
+	// The credential's expiry is on the services' clock; the connection's
+	// deadline on the wall clock.
+	at = time.Now().Add(v.ExpiresAt.Sub(g.d.Services.Clock.Now()))
+	ctx, cancel = context.WithDeadline(ctx, at)
+	return ctx, at, cancel
+}
+
 // closeCodes accepts sockets whose close frame says 4401 when the
-// connection's credential expired: gqlgen closes a socket whose context
-// ended with 1000 whatever the cause.
+// connection's credential expired, 4403 when a subscription refused it:
+// gqlgen closes a socket whose context ended with 1000 whatever the cause.
 type closeCodes struct {
 	transport.WebsocketImplementation
 }
@@ -157,8 +217,12 @@ type sessionConn struct {
 }
 
 func (c *sessionConn) WriteClose(code int, message string) error {
-	if code == transport.WebsocketCloseNormalClosure && c.s != nil && c.s.expired() {
-		code, message = CloseUnauthorized, "the sign-in expired: sign in again"
+	if code == transport.WebsocketCloseNormalClosure && c.s != nil {
+		if c.s.expired() {
+			code, message = CloseUnauthorized, "the sign-in expired: sign in again"
+		} else if why := c.s.refusal(); why != "" {
+			code, message = CloseForbidden, why
+		}
 	}
 	return c.WebsocketConn.WriteClose(code, message)
 }
