@@ -1,6 +1,8 @@
 package graph_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -330,6 +332,143 @@ func graphqlStatements(t *testing.T, api *apitest.API) (sum, count int) {
 		}
 	}
 	return 0, 0
+}
+
+// sseStream is a subscription over Server-Sent Events, as graphql-sse's
+// client in distinct-connections mode runs it.
+type sseStream struct {
+	t    *testing.T
+	resp *http.Response
+	r    *bufio.Reader
+}
+
+// postSSE posts query to api's /graphql asking for an event stream, with
+// token as the bearer when not empty.
+func postSSE(t *testing.T, api *apitest.API, token, query string) *http.Response {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	req, err := http.NewRequest(http.MethodPost, api.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// next returns the stream's next event (its name and data), skipping
+// comments (the keep-alive pings); io.EOF once the response ended.
+func (s *sseStream) next() (event, data string, err error) {
+	s.t.Helper()
+	type line struct {
+		s   string
+		err error
+	}
+	for {
+		done := make(chan line, 1)
+		go func() {
+			l, err := s.r.ReadString('\n')
+			done <- line{l, err}
+		}()
+		var l line
+		select {
+		case l = <-done:
+		case <-time.After(wsDeadline):
+			s.t.Fatal("no event within the deadline")
+		}
+		if l.err != nil {
+			return "", "", l.err
+		}
+		text := strings.TrimRight(l.s, "\n")
+		switch {
+		case text == "" && event != "":
+			return event, data, nil
+		case strings.HasPrefix(text, "event: "):
+			event = strings.TrimPrefix(text, "event: ")
+		case strings.HasPrefix(text, "data: "):
+			data = strings.TrimPrefix(text, "data: ")
+		}
+	}
+}
+
+// nextEvent returns the next `next` event's notificationAdded, failing on
+// anything else.
+func (s *sseStream) nextEvent() notificationEvent {
+	s.t.Helper()
+	ev, data, err := s.next()
+	if err != nil || ev != "next" {
+		s.t.Fatalf("got %q %s (%v), want next", ev, data, err)
+	}
+	var out struct {
+		Data   struct{ NotificationAdded notificationEvent }
+		Errors []struct{ Message string }
+	}
+	if err := json.Unmarshal([]byte(data), &out); err != nil || len(out.Errors) > 0 {
+		s.t.Fatalf("event %s: %v", data, err)
+	}
+	return out.Data.NotificationAdded
+}
+
+// TestNotificationsOverSSE: notificationAdded runs over Server-Sent Events
+// (POST with Accept: text/event-stream): the resync, then the user's new
+// notifications; a user deactivated since gets an event with FORBIDDEN and
+// the stream completes; an expired sign-in ends it with UNAUTHENTICATED.
+// Without a credential the stream is refused with 401; a subscription
+// posted without asking for a stream is refused with STREAM_REQUIRED.
+func TestNotificationsOverSSE(t *testing.T) {
+	api := apitest.New(t)
+	acme, admin := api.Workspace("acme")
+	repID, rep, _ := repAndAnalyst(t, api, admin)
+
+	if resp := postSSE(t, api, "", notificationAdded); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("without a credential: %s", resp.Status)
+	}
+	if r := api.Do(rep, notificationAdded, nil); len(r.Errors) != 1 || r.Errors[0].Code() != "STREAM_REQUIRED" {
+		t.Fatalf("a subscription over a plain POST: %+v", r.Errors)
+	}
+
+	resp := postSSE(t, api, rep, notificationAdded)
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "text/event-stream" {
+		t.Fatalf("stream answered %s %q", resp.Status, ct)
+	}
+	s := &sseStream{t: t, resp: resp, r: bufio.NewReader(resp.Body)}
+	if e := s.nextEvent(); e.Notification != nil || e.UnreadCount != 0 {
+		t.Fatalf("first event %+v", e)
+	}
+	writeNote(t, api, acme.Workspace.ID, repID, "over SSE", true)
+	if e := s.nextEvent(); e.Notification == nil || e.Notification.Message != "over SSE" || e.UnreadCount != 1 {
+		t.Fatalf("got %+v", e)
+	}
+	var me struct{ Me struct{ ID string } }
+	api.MustDo(rep, `{ me { id } }`, nil, &me)
+	api.MustDo(admin, `mutation($id: ID!){ updateUser(id: $id, input: {active: false}) { id } }`, map[string]any{"id": me.Me.ID}, nil)
+	writeNote(t, api, acme.Workspace.ID, repID, "after", true)
+	if ev, data, err := s.next(); err != nil || ev != "next" || !strings.Contains(data, `"FORBIDDEN"`) {
+		t.Fatalf("after the deactivation: %q %s %v", ev, data, err)
+	}
+	if ev, _, err := s.next(); err != nil || ev != "complete" {
+		t.Fatalf("after the refusal: %q %v", ev, err)
+	}
+
+	// Signed in a second before the token's end, the stream ends a second
+	// later, saying why.
+	api.Clock.Advance(12*time.Hour - time.Second)
+	s = &sseStream{t: t, r: bufio.NewReader(postSSE(t, api, admin, notificationAdded).Body)}
+	s.nextEvent()
+	if ev, data, err := s.next(); err != nil || ev != "next" || !strings.Contains(data, `"UNAUTHENTICATED"`) {
+		t.Fatalf("at the expiry: %q %s %v", ev, data, err)
+	}
+	if ev, _, err := s.next(); err != nil || ev != "complete" {
+		t.Fatalf("after the expiry: %q %v", ev, err)
+	}
 }
 
 // TestNotificationSocketExpiry: a socket whose token expires is closed with

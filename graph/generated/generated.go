@@ -13895,7 +13895,10 @@ type NotificationEvent {
 """
 Live updates over the websocket transport (graphql-transport-ws, or the
 legacy graphql-ws protocol) at /graphql: sign in with connection_init's
-payload {"Authorization": "Bearer <token or API key>"}.
+payload {"Authorization": "Bearer <token or API key>"}. Or over
+Server-Sent Events: POST the operation to /graphql with Accept:
+text/event-stream and the Authorization header. A subscription posted
+without asking for a stream is refused (STREAM_REQUIRED).
 """
 type Subscription {
   """
@@ -13903,8 +13906,10 @@ type Subscription {
   transaction commits, from any server process), read as the
   notifications query reads them. The caller must be a user (an API key
   has no notifications: FORBIDDEN). At most 5 subscriptions per
-  connection and 20 per user on one server (LIMIT_EXCEEDED). A socket
-  whose token expires is closed with code 4401.
+  connection and 20 per user on one server (LIMIT_EXCEEDED). Each event
+  is read with the user's roles as they are then. A socket whose token
+  expires is closed with code 4401, one whose user was deactivated with
+  4403 (an SSE stream ends with an UNAUTHENTICATED or FORBIDDEN event).
   """
   notificationAdded: NotificationEvent!
 }

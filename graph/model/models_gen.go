@@ -918,7 +918,10 @@ type StageInput struct {
 
 // Live updates over the websocket transport (graphql-transport-ws, or the
 // legacy graphql-ws protocol) at /graphql: sign in with connection_init's
-// payload {"Authorization": "Bearer <token or API key>"}.
+// payload {"Authorization": "Bearer <token or API key>"}. Or over
+// Server-Sent Events: POST the operation to /graphql with Accept:
+// text/event-stream and the Authorization header. A subscription posted
+// without asking for a stream is refused (STREAM_REQUIRED).
 type Subscription struct {
 }
 

@@ -142,6 +142,7 @@ func (g *GraphQL) handler(es graphql.ExecutableSchema, ts *typed.Schema) http.Ha
 	srv := handler.New(es)
 	srv.SetQueryCache(documentCache{schema: ts, lru: g.documents})
 	srv.AddTransport(g.websocket())
+	srv.AddTransport(transport.SSE{KeepAlivePingInterval: sseKeepAlive}) // before POST: the same request with Accept: text/event-stream
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -153,6 +154,7 @@ func (g *GraphQL) handler(es graphql.ExecutableSchema, ts *typed.Schema) http.Ha
 	srv.Use(depthLimit{Max: MaxDepth})
 	srv.Use(graph.RequireAuthentication{})
 	srv.Use(graph.LiveViewers{})
+	srv.Use(streamsOnly{})
 	srv.Use(entgql.Transactioner{TxOpener: d.Services.Client})
 	srv.AroundRootFields(graph.AuthorizeRootFields(d.Services.Authz))
 	srv.AroundOperations(g.m.operation)
@@ -192,12 +194,16 @@ func (g *GraphQL) schema(ctx context.Context) (*workspaceSchema, error) {
 
 func (g *GraphQL) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Upgrade") != "" {
-		r = withWSSession(r)
+		r = withStreaming(withWSSession(r))
 	}
 	ws, err := g.schema(r.Context())
 	if err != nil {
 		g.d.Log.ErrorContext(r.Context(), "load the workspace schema", "err", err)
 		writeError(w, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "the workspace schema could not be loaded")
+		return
+	}
+	if isSSE(r) {
+		g.serveSSE(w, r, ws)
 		return
 	}
 	if aerr := graph.AuthError(r.Context()); aerr != nil && r.Header.Get("Upgrade") == "" {
