@@ -1,14 +1,17 @@
 package graph_test
 
 import (
-	"time"
-
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -40,6 +43,9 @@ func (c crossCase) call(api *apitest.API, token string, ids map[string]string) a
 	var vars map[string]any
 	if c.vars != nil {
 		vars = c.vars(ids)
+	}
+	if strings.HasPrefix(c.query, "subscription") {
+		return firstOverSSE(api, token, c.query, vars)
 	}
 	if c.csv == nil {
 		return api.Do(token, c.query, vars)
@@ -98,7 +104,7 @@ var crossTenantCases = map[string]crossCase{
 	"Query.notifications":           {query: `{ notifications { id message lead { id } } }`},
 	"Query.notificationPage":        {query: `{ notificationPage { totalCount edges { node { id message lead { id } } } } }`},
 	"Query.unreadNotificationCount": {query: `{ unreadNotificationCount }`},
-	// Over POST a subscription answers its first event (the resync); the
+	// Over SSE (call) a subscription's first event is the resync; the
 	// websocket's cross-user case is TestNotificationsPushedAcrossProcesses.
 	"Subscription.notificationAdded": {query: `subscription { notificationAdded { unreadCount notification { id message lead { id } } } }`},
 	"Mutation.markNotificationsRead": {query: `mutation { markNotificationsRead }`},
@@ -521,4 +527,51 @@ func snapshotOf(t *testing.T, api *apitest.API, ws uuid.UUID) map[string]string 
 		t.Fatalf("snapshot saw only %d tables", len(out))
 	}
 	return out
+}
+
+// firstOverSSE runs a subscription over Server-Sent Events and returns its
+// first event as a response, or the answer when the server refused the
+// stream (401 UNAUTHENTICATED). A transport failure is an error of code
+// TRANSPORT, which no case allows.
+func firstOverSSE(api *apitest.API, token, query string, vars map[string]any) apitest.Response {
+	fail := func(err error) apitest.Response {
+		return apitest.Response{Errors: []apitest.Error{{Message: err.Error(), Extensions: map[string]any{"code": "TRANSPORT"}}}}
+	}
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	ctx, cancel := context.WithTimeout(context.Background(), wsDeadline)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, api.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return fail(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fail(err)
+	}
+	defer resp.Body.Close()
+	var out apitest.Response
+	if resp.Header.Get("Content-Type") != "text/event-stream" {
+		err = json.NewDecoder(resp.Body).Decode(&out)
+		out.Status = resp.StatusCode
+		if err != nil {
+			return fail(err)
+		}
+		return out
+	}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			if err := json.Unmarshal([]byte(data), &out); err != nil {
+				return fail(err)
+			}
+			out.Status = resp.StatusCode
+			return out
+		}
+	}
+	return fail(fmt.Errorf("the stream ended without an event: %v", sc.Err()))
 }
