@@ -111,7 +111,9 @@ func WithLiveSession(ctx context.Context, s LiveSession) context.Context {
 // the roles of connection_init. Each response of a subscription gets a
 // viewer of its own, which the stream fills in (takeEventViewer) before
 // it sends the event that response receives; until then it is a viewer
-// without roles, which sees no lead and every contact masked.
+// without roles, which sees no lead and every contact masked. So every
+// subscription's stream hands each event its viewer (handOver) before
+// sending it.
 type LiveViewers struct{}
 
 var _ interface {

@@ -434,6 +434,17 @@ func TestNotificationsOverSSE(t *testing.T) {
 	if r := api.Do(rep, notificationAdded, nil); len(r.Errors) != 1 || r.Errors[0].Code() != "STREAM_REQUIRED" {
 		t.Fatalf("a subscription over a plain POST: %+v", r.Errors)
 	}
+	// A query whose client also accepts a stream, after JSON (urql's
+	// fetch), is answered with JSON.
+	req, _ := http.NewRequest(http.MethodPost, api.URL+"/graphql", strings.NewReader(`{"query":"{ me { id } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed")
+	req.Header.Set("Authorization", "Bearer "+rep)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK || strings.Contains(resp.Header.Get("Content-Type"), "event-stream") {
+		t.Fatalf("urql's query: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
+	}
 
 	resp := postSSE(t, api, rep, notificationAdded)
 	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "text/event-stream" {

@@ -142,7 +142,7 @@ func (g *GraphQL) handler(es graphql.ExecutableSchema, ts *typed.Schema) http.Ha
 	srv := handler.New(es)
 	srv.SetQueryCache(documentCache{schema: ts, lru: g.documents})
 	srv.AddTransport(g.websocket())
-	srv.AddTransport(transport.SSE{KeepAlivePingInterval: sseKeepAlive}) // before POST: the same request with Accept: text/event-stream
+	srv.AddTransport(sseTransport{transport.SSE{KeepAlivePingInterval: sseKeepAlive}}) // before POST: the same request asking for a stream
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

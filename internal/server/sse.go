@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -38,14 +39,27 @@ const sseKeepAlive = 15 * time.Second
 // nothing more.
 const CodeStreamRequired = "STREAM_REQUIRED"
 
-// isSSE reports whether r asks for an event stream.
+// isSSE reports whether r asks for an event stream first: graphql-sse's
+// client accepts text/event-stream alone, urql's fetch of a subscription
+// puts it first; urql's queries and mutations list it after JSON, and get
+// JSON.
 func isSSE(r *http.Request) bool {
-	if r.Method != http.MethodPost || !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	first, _, _ := strings.Cut(r.Header.Get("Accept"), ",")
+	if mt, _, err := mime.ParseMediaType(strings.TrimSpace(first)); err != nil || mt != "text/event-stream" {
 		return false
 	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	return err == nil && mt == "application/json"
 }
+
+// sseTransport is gqlgen's SSE transport for the requests isSSE takes
+// (gqlgen's own test takes any Accept that names text/event-stream).
+type sseTransport struct{ transport.SSE }
+
+func (sseTransport) Supports(r *http.Request) bool { return isSSE(r) }
 
 type streamingKey struct{}
 
