@@ -1,24 +1,33 @@
 // The bell is pushed, not polled (#24): with rep2's page open and its live
 // socket up (while it is up the bell does not poll at all), the manager gives
 // rep2 a task through the API and the bell's badge and list change without a
-// reload; a churn alert (wecom.lost, written with its delivery task in one
-// transaction as the WeCom callback writes it) shows the 流失提醒 toast
-// whose link opens the lead. A dropped socket (closed from the page with a
+// reload; a churn alert shows the 流失提醒 toast whose link opens the
+// lead: it comes as in production, from WeCom's callbacks (encrypted and
+// signed as WeCom does) to a channel pointed at a fake WeCom on loopback:
+// rep2's member adds a customer whose remark mobile is the lead's phone
+// (the add path merges it into the lead), then the customer deletes the
+// member (del_follow_user), whose handler writes the notification and its
+// delivery. A dropped socket (closed from the page with a
 // code graphql-ws retries) reconnects and the bell reads the count again;
 // marking read elsewhere recounts it at once. A socket refused for its
 // token (4401) asks to sign in again at once, and after signing in the
 // bell is pushed again. At 1440 px and 390 px.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { gql, launch, shot, signIn, token, userPassword, type Browser } from './lib';
+import { ADMIN, BASE, gql, launch, shot, signIn, token, userPassword, type Browser } from './lib';
 
 let b: Browser;
 let page: Page;
 let manager: string;
 let rep: string;
 let repID: string;
-let lead: { id: string; name: string };
+let lead: { id: string; name: string; phone: string };
+let admin: string;
+let workspaceID: string;
 
 const REP = 'rep2@demo.scrm.dev';
 const stamp = Date.now() % 100000;
@@ -45,14 +54,83 @@ beforeAll(async () => {
   manager = await token('manager@demo.scrm.dev', userPassword);
   rep = await token(REP, userPassword);
   repID = (await gql<{ me: { id: string } }>(rep, `{ me { id } }`)).me.id;
-  const leads = await gql<{ leads: { edges: { node: { id: string; name: string } }[] } }>(manager,
-    `query($w: LeadWhereInput){ leads(first: 1, where: $w) { edges { node { id name } } } }`, { w: { ownerID: repID, status: 'ACTIVE' } });
-  lead = leads.leads.edges[0].node;
+  const leads = await gql<{ leads: { edges: { node: { id: string; name: string; phone: string | null } }[] } }>(manager,
+    `query($w: LeadWhereInput){ leads(first: 20, where: $w) { edges { node { id name phone } } } }`, { w: { ownerID: repID, status: 'ACTIVE' } });
+  const withPhone = leads.leads.edges.map((e) => e.node).find((l) => l.phone);
+  lead = { ...withPhone!, phone: withPhone!.phone! };
+  admin = await token(ADMIN.email, ADMIN.password);
+  workspaceID = (await gql<{ me: { workspace: { id: string } } }>(admin, `{ me { workspace { id } } }`)).me.workspace.id;
+  fake = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://fake');
+      res.setHeader('Content-Type', 'application/json');
+      if (url.pathname === '/cgi-bin/gettoken') {
+        res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', access_token: FAKE_TOKEN, expires_in: 7200 }));
+      } else if (url.searchParams.get('access_token') !== FAKE_TOKEN) {
+        res.end(JSON.stringify({ errcode: 40014, errmsg: 'invalid access_token' }));
+      } else if (url.pathname === '/cgi-bin/externalcontact/get' && url.searchParams.get('external_userid') === CUSTOMER) {
+        // The customer as rep2's member noted them: the lead's name and phone.
+        res.end(JSON.stringify({
+          errcode: 0, errmsg: 'ok',
+          external_contact: { external_userid: CUSTOMER, name: lead.name, type: 1, gender: 1, unionid: '', corp_name: '' },
+          follow_user: [{ userid: MEMBER, remark: '', description: '', createtime: Math.floor(Date.now() / 1000), tags: [], remark_mobiles: [lead.phone], add_way: 1, oper_userid: MEMBER, state: '' }],
+        }));
+      } else {
+        res.end(JSON.stringify({ errcode: 60011, errmsg: `the e2e fake has no ${url.pathname}` }));
+      }
+    });
+  });
+  await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+  const fakeURL = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+  await gql(admin, `mutation($c: JSON!){ configureChannel(key: "wecom", config: $c) { key } }`, {
+    c: { corpId: CORP, agentId: 1000002, contactSecret: 'e2e-contact-secret', callbackToken: CB_TOKEN, encodingAESKey: AES_KEY, baseUrl: fakeURL },
+  });
+  await gql(admin, `mutation($id: ID!, $m: String){ updateUser(id: $id, input: { wecomUserID: $m }) { id } }`, { id: repID, m: MEMBER });
 });
 
 afterAll(async () => {
+  // Later specs link members of their own.
+  if (admin && repID) await gql(admin, `mutation($id: ID!){ updateUser(id: $id, input: { wecomUserID: "" }) { id } }`, { id: repID });
   await b?.close();
+  await new Promise((r) => fake?.close(r));
 });
+
+// The fake WeCom (gettoken, externalcontact/get of the customer) and the
+// channel's callback secrets.
+const CORP = 'wwe2e0000000000024';
+const CB_TOKEN = 'e2eLiveToken24';
+const AES_KEY = randomBytes(32).toString('base64').replace(/=+$/, ''); // 43 characters
+const FAKE_TOKEN = `e2e-live-token-${stamp}`;
+const MEMBER = `e2e-live-m-${stamp}`;
+const CUSTOMER = `wmE2ELive${stamp}`;
+let fake: Server;
+
+/** A WeCom callback event about CUSTOMER and rep2's member, encrypted and signed as WeCom does; its HTTP status. */
+async function callback(changeType: string): Promise<number> {
+  const now = Math.floor(Date.now() / 1000);
+  const xml = `<xml><ToUserName><![CDATA[${CORP}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>${now}</CreateTime>` +
+    `<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[${changeType}]]></ChangeType>` +
+    `<UserID><![CDATA[${MEMBER}]]></UserID><ExternalUserID><![CDATA[${CUSTOMER}]]></ExternalUserID></xml>`;
+  const key = Buffer.from(`${AES_KEY}=`, 'base64');
+  const msg = Buffer.from(xml);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(msg.length);
+  let plain = Buffer.concat([randomBytes(16), len, msg, Buffer.from(CORP)]);
+  const pad = 32 - (plain.length % 32);
+  plain = Buffer.concat([plain, Buffer.alloc(pad, pad)]);
+  const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
+  cipher.setAutoPadding(false);
+  const encrypt = Buffer.concat([cipher.update(plain), cipher.final()]).toString('base64');
+  const nonce = randomBytes(6).toString('hex');
+  const sig = createHash('sha1').update([CB_TOKEN, String(now), nonce, encrypt].sort().join('')).digest('hex');
+  const res = await fetch(`${BASE}/v1/callbacks/${workspaceID}/wecom?msg_signature=${sig}&timestamp=${now}&nonce=${nonce}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/xml' },
+    body: `<xml><ToUserName><![CDATA[${CORP}]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>`,
+  });
+  return res.status;
+}
 
 /** The lead's uuid, from its global id (base64 of "Lead:<uuid>"). */
 const leadUUID = () => Buffer.from(lead.id, 'base64').toString().split(':')[1];
@@ -110,14 +188,21 @@ describe('the bell, pushed', () => {
     await shot(page, 'bell-pushed-1440');
     await bell().click();
 
-    // A churn alert: the notification and its delivery task in one
-    // transaction, as internal/wecom's del_follow_user handler writes them.
-    const message = `客户「${lead.name}」已在企业微信删除了成员 测试${stamp}（流失）。`;
-    insertNote('wecom.lost', message, true);
+    // A churn alert, through WeCom's callbacks: rep2's member adds the
+    // customer (merged into the lead by its phone), then the customer
+    // deletes the member.
+    expect(await callback('add_external_contact')).toBe(200);
+    const contacts = await gql<{ node: { wecomContacts: { user: { id: string } }[] } }>(manager,
+      `query($id: ID!){ node(id: $id) { ... on Lead { wecomContacts { user { id } } } } }`, { id: lead.id });
+    expect(contacts.node.wecomContacts.map((c) => c.user.id)).toContain(repID);
+    expect(await callback('del_follow_user')).toBe(200);
     const toast = page.locator('.ant-notification-notice').filter({ hasText: '流失提醒' });
     await toast.waitFor({ timeout: 10_000 });
-    expect(await toast.getByTestId('lost-toast').innerText()).toContain(message);
-    await expect.poll(shownUnread, { timeout: 5_000 }).toBe(before + 2);
+    expect(await toast.getByTestId('lost-toast').innerText()).toContain(`客户「${lead.name}」已在企业微信删除了成员`);
+    // The task's, the alert's and whatever the add told rep2 (a duplicate's notice).
+    const unread = await unreadCount();
+    expect(unread).toBeGreaterThanOrEqual(before + 2);
+    await expect.poll(shownUnread, { timeout: 5_000 }).toBe(unread);
     await shot(page, 'bell-lost-toast-1440', { fullPage: false });
     const link = toast.getByRole('link', { name: lead.name });
     expect(await link.getAttribute('href')).toBe(`/leads/${lead.id}`);
