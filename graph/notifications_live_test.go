@@ -508,6 +508,12 @@ func TestNotificationSocketExpiry(t *testing.T) {
 // transaction, as every writer does, then commits or rolls back.
 func writeNote(t *testing.T, api *apitest.API, tid, user uuid.UUID, msg string, commit bool) {
 	t.Helper()
+	writeLeadNote(t, api, tid, user, nil, msg, commit)
+}
+
+// writeLeadNote is writeNote on lead (none when nil).
+func writeLeadNote(t *testing.T, api *apitest.API, tid, user uuid.UUID, lead *uuid.UUID, msg string, commit bool) {
+	t.Helper()
 	ctx := tenant.NewContext(context.Background(), tid)
 	queue, ok := api.Services.Queue.(notices.Deliverer)
 	if !ok {
@@ -518,12 +524,13 @@ func writeNote(t *testing.T, api *apitest.API, tid, user uuid.UUID, msg string, 
 		t.Fatal(err)
 	}
 	tctx := ent.NewTxContext(ctx, tx)
-	n, err := tx.Notification.Create().SetUserID(user).SetKind("test.note").SetMessage(msg).
+	n, err := tx.Notification.Create().SetUserID(user).SetNillableLeadID(lead).SetKind("test.note").SetMessage(msg).
 		SetCreatedAt(api.Clock.Now()).Save(tctx)
 	if err == nil {
 		err = queue.DeliverNotifications(tctx, tid, []uuid.UUID{n.ID})
 	}
 	if err != nil {
+		_ = tx.Rollback()
 		t.Fatal(err)
 	}
 	if commit {
@@ -610,28 +617,7 @@ func TestNotificationSocketFollowsRoleChanges(t *testing.T) {
 // user and queues its delivery, as every writer does.
 func writeNoteOn(t *testing.T, api *apitest.API, tid, user uuid.UUID, lead *uuid.UUID, msg string) {
 	t.Helper()
-	ctx := tenant.NewContext(context.Background(), tid)
-	queue, ok := api.Services.Queue.(notices.Deliverer)
-	if !ok {
-		t.Fatal("the queue delivers no notifications")
-	}
-	tx, err := api.DB.Client.Tx(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tctx := ent.NewTxContext(ctx, tx)
-	n, err := tx.Notification.Create().SetUserID(user).SetNillableLeadID(lead).SetKind("test.note").SetMessage(msg).
-		SetCreatedAt(api.Clock.Now()).Save(tctx)
-	if err == nil {
-		err = queue.DeliverNotifications(tctx, tid, []uuid.UUID{n.ID})
-	}
-	if err == nil {
-		err = tx.Commit()
-	}
-	if err != nil {
-		_ = tx.Rollback()
-		t.Fatal(err)
-	}
+	writeLeadNote(t, api, tid, user, lead, msg, true)
 }
 
 // TestNotificationSocketDeactivatedUser: a user deactivated while their
