@@ -287,7 +287,7 @@ func TestNotificationSocketSignInReadsTheKeyOnce(t *testing.T) {
 	// Used once, so the socket finds it used within the minute and writes no
 	// last-used stamp.
 	api.MustDo(key.CreateAPIKey.Key, `{ __typename }`, nil, nil)
-	sum, n := graphqlStatements(t, api)
+	sum, n := api.StatementsAndRequests()
 	s, ack, err := dialLive(t, api, map[string]any{"X-API-Key": key.CreateAPIKey.Key})
 	if err != nil || ack.Type != "connection_ack" {
 		t.Fatalf("connection_init: %v %+v", err, ack)
@@ -297,7 +297,7 @@ func TestNotificationSocketSignInReadsTheKeyOnce(t *testing.T) {
 	// handler returns.
 	deadline := time.Now().Add(wsDeadline)
 	for {
-		sum2, n2 := graphqlStatements(t, api)
+		sum2, n2 := api.StatementsAndRequests()
 		if n2 > n {
 			if got := sum2 - sum; got != 1 {
 				t.Fatalf("the socket's sign-in took %d SQL statements, want 1 (the key's lookup)", got)
@@ -309,29 +309,6 @@ func TestNotificationSocketSignInReadsTheKeyOnce(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// graphqlStatements returns the sum and the count of the SQL statements
-// per /graphql request observed so far.
-func graphqlStatements(t *testing.T, api *apitest.API) (sum, count int) {
-	t.Helper()
-	mfs, err := api.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "scrm_sql_statements_per_request" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "route" && l.GetValue() == "/graphql" {
-					return int(m.GetHistogram().GetSampleSum()), int(m.GetHistogram().GetSampleCount())
-				}
-			}
-		}
-	}
-	return 0, 0
 }
 
 // sseStream is a subscription over Server-Sent Events, as graphql-sse's

@@ -273,6 +273,15 @@ func (a *API) Raw(token, contentType string, body []byte) Response {
 // that request's count.
 func (a *API) Statements() int {
 	a.t.Helper()
+	sum, _ := a.StatementsAndRequests()
+	return sum
+}
+
+// StatementsAndRequests returns the SQL statements of /graphql requests so
+// far and how many requests they were (the histogram's sum and count), so a
+// caller can tell when a request it cannot wait for (a socket's) was seen.
+func (a *API) StatementsAndRequests() (sum, count int) {
+	a.t.Helper()
 	mfs, err := a.Registry.Gather()
 	if err != nil {
 		a.t.Fatal(err)
@@ -284,12 +293,12 @@ func (a *API) Statements() int {
 		for _, m := range mf.GetMetric() {
 			for _, l := range m.GetLabel() {
 				if l.GetName() == "route" && l.GetValue() == "/graphql" {
-					return int(m.GetHistogram().GetSampleSum())
+					return int(m.GetHistogram().GetSampleSum()), int(m.GetHistogram().GetSampleCount())
 				}
 			}
 		}
 	}
-	return 0
+	return 0, 0
 }
 
 // WaitRefreshes returns once the process's background reads of cached
