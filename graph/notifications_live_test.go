@@ -323,22 +323,28 @@ type sseStream struct {
 // token as the bearer when not empty.
 func postSSE(t *testing.T, api *apitest.API, token, query string) *http.Response {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query})
-	req, err := http.NewRequest(http.MethodPost, api.URL+"/graphql", bytes.NewReader(body))
+	resp, err := requestSSE(context.Background(), api, token, query, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// requestSSE posts query and vars to api's /graphql with Accept:
+// text/event-stream, with token as the bearer when not empty.
+func requestSSE(ctx context.Context, api *apitest.API, token, query string, vars map[string]any) (*http.Response, error) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, api.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "text/event-stream")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { resp.Body.Close() })
-	return resp
+	return http.DefaultClient.Do(req)
 }
 
 // next returns the stream's next event (its name and data), skipping

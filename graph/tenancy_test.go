@@ -2,11 +2,9 @@ package graph_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -537,19 +535,9 @@ func firstOverSSE(api *apitest.API, token, query string, vars map[string]any) ap
 	fail := func(err error) apitest.Response {
 		return apitest.Response{Errors: []apitest.Error{{Message: err.Error(), Extensions: map[string]any{"code": "TRANSPORT"}}}}
 	}
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	ctx, cancel := context.WithTimeout(context.Background(), wsDeadline)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, api.URL+"/graphql", bytes.NewReader(body))
-	if err != nil {
-		return fail(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "text/event-stream")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := requestSSE(ctx, api, token, query, vars)
 	if err != nil {
 		return fail(err)
 	}
