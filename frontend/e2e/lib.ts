@@ -2,6 +2,7 @@
 // (no browser download), a signed-in page, antd controls, GraphQL calls
 // from the test, screenshots.
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,4 +128,41 @@ export async function token(email: string, password: string): Promise<string> {
     w: WORKSPACE, e: email, p: password,
   });
   return d.login.token;
+}
+
+/** A workspace's WeCom callback secrets, as its wecom channel is configured. */
+export interface WeComCallbackKeys {
+  workspaceID: string;
+  corp: string;
+  token: string;
+  /** The 43-character EncodingAESKey. */
+  aesKey: string;
+}
+
+/**
+ * Posts xml to the workspace's WeCom callback, encrypted with the
+ * EncodingAESKey and signed with the token as WeCom does (AES-256-CBC of
+ * random(16) · length · xml · corpID, PKCS#7 to 32 bytes; SHA-1 of the sorted
+ * token, timestamp, nonce and ciphertext); returns the HTTP status.
+ */
+export async function weComCallback(k: WeComCallbackKeys, xml: string): Promise<number> {
+  const key = Buffer.from(`${k.aesKey}=`, 'base64');
+  const msg = Buffer.from(xml);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(msg.length);
+  let plain = Buffer.concat([randomBytes(16), len, msg, Buffer.from(k.corp)]);
+  const pad = 32 - (plain.length % 32);
+  plain = Buffer.concat([plain, Buffer.alloc(pad, pad)]);
+  const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
+  cipher.setAutoPadding(false);
+  const encrypt = Buffer.concat([cipher.update(plain), cipher.final()]).toString('base64');
+  const ts = String(Math.floor(Date.now() / 1000));
+  const nonce = randomBytes(6).toString('hex');
+  const sig = createHash('sha1').update([k.token, ts, nonce, encrypt].sort().join('')).digest('hex');
+  const res = await fetch(`${BASE}/v1/callbacks/${k.workspaceID}/wecom?msg_signature=${sig}&timestamp=${ts}&nonce=${nonce}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/xml' },
+    body: `<xml><ToUserName><![CDATA[${k.corp}]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>`,
+  });
+  return res.status;
 }

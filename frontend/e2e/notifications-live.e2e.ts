@@ -16,9 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { ADMIN, BASE, gql, launch, shot, signIn, token, userPassword, type Browser } from './lib';
+import { ADMIN, gql, launch, shot, signIn, token, userPassword, weComCallback, type Browser } from './lib';
 
 let b: Browser;
 let page: Page;
@@ -112,24 +112,7 @@ async function callback(changeType: string): Promise<number> {
   const xml = `<xml><ToUserName><![CDATA[${CORP}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>${now}</CreateTime>` +
     `<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[${changeType}]]></ChangeType>` +
     `<UserID><![CDATA[${MEMBER}]]></UserID><ExternalUserID><![CDATA[${CUSTOMER}]]></ExternalUserID></xml>`;
-  const key = Buffer.from(`${AES_KEY}=`, 'base64');
-  const msg = Buffer.from(xml);
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(msg.length);
-  let plain = Buffer.concat([randomBytes(16), len, msg, Buffer.from(CORP)]);
-  const pad = 32 - (plain.length % 32);
-  plain = Buffer.concat([plain, Buffer.alloc(pad, pad)]);
-  const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
-  cipher.setAutoPadding(false);
-  const encrypt = Buffer.concat([cipher.update(plain), cipher.final()]).toString('base64');
-  const nonce = randomBytes(6).toString('hex');
-  const sig = createHash('sha1').update([CB_TOKEN, String(now), nonce, encrypt].sort().join('')).digest('hex');
-  const res = await fetch(`${BASE}/v1/callbacks/${workspaceID}/wecom?msg_signature=${sig}&timestamp=${now}&nonce=${nonce}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'text/xml' },
-    body: `<xml><ToUserName><![CDATA[${CORP}]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>`,
-  });
-  return res.status;
+  return weComCallback({ workspaceID, corp: CORP, token: CB_TOKEN, aesKey: AES_KEY }, xml);
 }
 
 /** The lead's uuid, from its global id (base64 of "Lead:<uuid>"). */

@@ -26,10 +26,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
-import { ADMIN, BASE, formItem, gql, launch, pick, shot, signIn, token, type Browser } from './lib';
+import { ADMIN, formItem, gql, launch, pick, shot, signIn, token, weComCallback, type Browser } from './lib';
 
 let b: Browser;
 let page: Page;
@@ -178,27 +178,7 @@ async function setMemberID(u: User, value: string) {
 }
 
 /** A WeCom callback, encrypted with the EncodingAESKey and signed with the token as WeCom does. */
-async function callback(xml: string): Promise<number> {
-  const key = Buffer.from(`${AES_KEY}=`, 'base64');
-  const msg = Buffer.from(xml);
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(msg.length);
-  let plain = Buffer.concat([randomBytes(16), len, msg, Buffer.from(CORP)]);
-  const pad = 32 - (plain.length % 32);
-  plain = Buffer.concat([plain, Buffer.alloc(pad, pad)]);
-  const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
-  cipher.setAutoPadding(false);
-  const encrypt = Buffer.concat([cipher.update(plain), cipher.final()]).toString('base64');
-  const ts = String(Math.floor(Date.now() / 1000));
-  const nonce = randomBytes(6).toString('hex');
-  const sig = createHash('sha1').update([CB_TOKEN, ts, nonce, encrypt].sort().join('')).digest('hex');
-  const res = await fetch(`${BASE}/v1/callbacks/${workspaceID}/wecom?msg_signature=${sig}&timestamp=${ts}&nonce=${nonce}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'text/xml' },
-    body: `<xml><ToUserName><![CDATA[${CORP}]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>`,
-  });
-  return res.status;
-}
+const callback = (xml: string) => weComCallback({ workspaceID, corp: CORP, token: CB_TOKEN, aesKey: AES_KEY }, xml);
 
 let sharedLead = '';
 
