@@ -25,14 +25,7 @@ import (
 //
 //	go test -tags nofrontend -run '^$' -bench '^BenchmarkIngestOneLead$' -benchtime 2000x ./internal/leads/
 func BenchmarkIngestOneLead(b *testing.B) {
-	db := testenv.NewDatabase(b)
-	created, err := workspace.Create(context.Background(), db.Client, workspace.Spec{
-		Slug: "bench", Name: "bench", AdminName: "admin", AdminEmail: "admin@bench.test", AdminPassword: "password-123",
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := tenant.NewContext(context.Background(), created.Workspace.ID)
+	db, ctx := benchWorkspace(b)
 	in := &leads.Ingester{Client: db.Client, Fields: fielddefs.New(db.Client, nil), Clock: time.Now}
 	one := func(b *testing.B, phone string, want leads.Status) {
 		res, err := in.Ingest(ctx, leads.Batch{Source: "api", Rows: []leads.Row{{Name: "甲", Phone: phone}}})
@@ -72,14 +65,7 @@ func BenchmarkIngestTagged(b *testing.B) {
 	// Each case on a database of its own, so neither runs over the other's
 	// leads.
 	run := func(b *testing.B, w leads.TagWatcher) {
-		db := testenv.NewDatabase(b)
-		created, err := workspace.Create(context.Background(), db.Client, workspace.Spec{
-			Slug: "bench", Name: "bench", AdminName: "admin", AdminEmail: "admin@bench.test", AdminPassword: "password-123",
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		ctx := tenant.NewContext(context.Background(), created.Workspace.ID)
+		db, ctx := benchWorkspace(b)
 		in := &leads.Ingester{Client: db.Client, Fields: fielddefs.New(db.Client, nil), Clock: time.Now, TagWatcher: w}
 		n := 0
 		b.ResetTimer()
@@ -123,14 +109,7 @@ func (c *countTags) TagsAdded(_ context.Context, added map[uuid.UUID][]uuid.UUID
 //	go test -tags nofrontend -run '^$' -bench '^BenchmarkIngestDuplicates$' -benchtime 30x -count 4 ./internal/leads/
 func BenchmarkIngestDuplicates(b *testing.B) {
 	run := func(b *testing.B, rec *events.Recorder) {
-		db := testenv.NewDatabase(b)
-		created, err := workspace.Create(context.Background(), db.Client, workspace.Spec{
-			Slug: "bench", Name: "bench", AdminName: "admin", AdminEmail: "admin@bench.test", AdminPassword: "password-123",
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		ctx := tenant.NewContext(context.Background(), created.Workspace.ID)
+		db, ctx := benchWorkspace(b)
 		in := &leads.Ingester{Client: db.Client, Fields: fielddefs.New(db.Client, nil), Clock: time.Now}
 		rows := make([]leads.Row, 100)
 		for i := range rows {
@@ -153,4 +132,17 @@ func BenchmarkIngestDuplicates(b *testing.B) {
 	}
 	b.Run("plain", func(b *testing.B) { run(b, nil) })
 	b.Run("journeys", func(b *testing.B) { run(b, &events.Recorder{}) })
+}
+
+// benchWorkspace is a new database with one workspace, and a context in it.
+func benchWorkspace(b *testing.B) (*testenv.Database, context.Context) {
+	b.Helper()
+	db := testenv.NewDatabase(b)
+	created, err := workspace.Create(context.Background(), db.Client, workspace.Spec{
+		Slug: "bench", Name: "bench", AdminName: "admin", AdminEmail: "admin@bench.test", AdminPassword: "password-123",
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db, tenant.NewContext(context.Background(), created.Workspace.ID)
 }
