@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"time"
 )
@@ -87,7 +88,10 @@ type Channel interface {
 // Options are what the host process lends a Sender.
 type Options struct {
 	HTTPClient *http.Client // nil: a default client with timeouts
-	Now        func() time.Time
+	// DialContext connects plugins that dial themselves (SMTP); nil: a
+	// dialer that refuses what egress.Default refuses.
+	DialContext func(ctx context.Context, network, address string) (net.Conn, error)
+	Now         func() time.Time
 }
 
 // Sender sends messages with one workspace's config. It is safe for concurrent use.

@@ -90,9 +90,10 @@ func runServe(ctx context.Context, args []string) error {
 		})
 	}
 	// Every role of this process shares one set of services.
+	pol := e.cfg.Egress()
 	svc, err := app.New(ctx, app.Config{
 		Client: e.client, DB: e.db, Replica: e.replica, Redis: rdb, Queue: jq,
-		Clock: clock, Log: e.log, Secret: e.cfg.Secret, LoadPolicy: want["api"],
+		Clock: clock, Log: e.log, Secret: e.cfg.Secret, LoadPolicy: want["api"], Egress: &pol,
 	})
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 	"github.com/scrmhq/scrm/internal/authz"
 	"github.com/scrmhq/scrm/internal/broadcast"
 	"github.com/scrmhq/scrm/internal/duplicates"
+	"github.com/scrmhq/scrm/internal/egress"
 	"github.com/scrmhq/scrm/internal/events"
 	"github.com/scrmhq/scrm/internal/fielddefs"
 	"github.com/scrmhq/scrm/internal/funnel"
@@ -80,6 +81,9 @@ type Config struct {
 	// LoadPolicy loads the authorization policy into Authz (the api role;
 	// the caller runs Authz.Watch).
 	LoadPolicy bool
+	// Egress decides which addresses channels (webhooks, SMS, SMTP, WeCom)
+	// may connect to; nil is egress.Default (public and loopback).
+	Egress *egress.Policy
 }
 
 // Services is the one set of services of a process.
@@ -158,8 +162,13 @@ func New(ctx context.Context, cfg Config) (*Services, error) {
 		// collation; without it, in its default collation (docs/tags.md).
 		_, _ = tagging.DetectCollation(ctx, cfg.DB)
 	}
+	pol := egress.Default()
+	if cfg.Egress != nil {
+		pol = *cfg.Egress
+	}
+	useWeComEgress(pol)
 	s.Broadcasts = &broadcast.Service{Client: c, DB: cfg.DB, Box: s.Box, Segments: s.Segments,
-		Queue: q, Now: now}
+		Queue: q, Now: now, HTTPClient: pol.Client(), DialContext: pol.DialContext}
 	s.Reports = &funnel.Service{Client: c, Reader: cfg.Replica}
 	s.Pipelines = pipeline.New(c, now)
 	s.Tags = tagging.New(c, now)

@@ -10,6 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -59,6 +60,9 @@ type Service struct {
 	Now      func() time.Time
 	// HTTPClient is lent to HTTP channel plugins (nil: their default).
 	HTTPClient *http.Client
+	// DialContext is lent to channel plugins that dial themselves (SMTP);
+	// nil: their default.
+	DialContext func(ctx context.Context, network, address string) (net.Conn, error)
 	// Sleep waits between sends (rate limiting); nil: a timer honouring ctx.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Group, when set, sends broadcasts on the wecom channel as staff mass

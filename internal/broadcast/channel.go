@@ -168,7 +168,7 @@ func (s *Service) sender(ctx context.Context, c *ent.Client, key string) (snd pl
 	if err != nil {
 		return nil, "", err
 	}
-	snd, err = plug.Open(raw, plugins.Options{HTTPClient: s.HTTPClient, Now: s.now})
+	snd, err = plug.Open(raw, plugins.Options{HTTPClient: s.HTTPClient, DialContext: s.DialContext, Now: s.now})
 	return snd, requires(plug, ch), err
 }
 

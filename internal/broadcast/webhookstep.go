@@ -95,7 +95,7 @@ func (s *Service) SendWebhooks(ctx context.Context, rawURL string, msgs []Webhoo
 	if err != nil {
 		return nil, err
 	}
-	snd, err := plug.Open(raw, plugins.Options{HTTPClient: s.HTTPClient, Now: s.now})
+	snd, err := plug.Open(raw, plugins.Options{HTTPClient: s.HTTPClient, DialContext: s.DialContext, Now: s.now})
 	if err != nil {
 		return nil, err
 	}

@@ -5,9 +5,12 @@ package platform
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/scrmhq/scrm/internal/egress"
 )
 
 // Config is the process configuration, read from flags with environment
@@ -32,6 +35,10 @@ type Config struct {
 	// MaxUploadMB is the largest file a multipart GraphQL request may
 	// upload (importLeads), in MiB.
 	MaxUploadMB int
+	// EgressAllow lists the non-public networks scrm may connect to on a
+	// workspace's behalf (webhooks, SMS gateways, SMTP hosts, WeCom base
+	// URLs): CIDRs or addresses, "loopback", "private" or "none".
+	EgressAllow string
 }
 
 // DefaultDatabaseURL is the local database `make run` creates.
@@ -54,6 +61,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogFormat, "log-format", env("SCRM_LOG_FORMAT", "text"), "text or json (env SCRM_LOG_FORMAT)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long SIGTERM waits for in-flight work")
 	fs.IntVar(&c.MaxUploadMB, "max-upload-mb", envInt("SCRM_MAX_UPLOAD_MB", 50), "largest file importLeads accepts, in MiB (env SCRM_MAX_UPLOAD_MB)")
+	fs.StringVar(&c.EgressAllow, "egress-allow", env("SCRM_EGRESS_ALLOW", egress.DefaultAllow), "non-public networks that webhooks, SMS gateways, SMTP hosts and WeCom base URLs may reach, comma-separated: CIDRs, addresses, loopback, private or none; public addresses are always allowed (env SCRM_EGRESS_ALLOW)")
 	fs.StringVar(&c.OpsWorkspace, "ops-workspace", env("SCRM_OPS_WORKSPACE", ""), "slug of the operators' workspace, whose admins may open /ops/queues (every workspace's background tasks); empty: nobody, or the demo workspace with --demo (env SCRM_OPS_WORKSPACE)")
 }
 
@@ -68,10 +76,22 @@ func (c *Config) Validate() error {
 	if c.MaxUploadMB < 0 {
 		return errors.New("config: SCRM_MAX_UPLOAD_MB must not be negative")
 	}
+	if _, err := egress.Parse(c.EgressAllow); err != nil {
+		return fmt.Errorf("config: SCRM_EGRESS_ALLOW: %w", err)
+	}
 	if len(c.Secret) < 16 {
 		return errors.New("config: SCRM_SECRET must be at least 16 characters")
 	}
 	return nil
+}
+
+// Egress is the policy of SCRM_EGRESS_ALLOW (checked by Validate).
+func (c *Config) Egress() egress.Policy {
+	p, err := egress.Parse(c.EgressAllow)
+	if err != nil {
+		return egress.Default()
+	}
+	return p
 }
 
 // DevSecret reports whether the built-in development secret is in use.

@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	netmail "net/mail"
 	"net/netip"
@@ -34,6 +35,7 @@ import (
 
 	"github.com/wneessen/go-mail"
 
+	"github.com/scrmhq/scrm/internal/egress"
 	"github.com/scrmhq/scrm/plugins"
 	"github.com/scrmhq/scrm/plugins/internal/config"
 )
@@ -103,12 +105,17 @@ func (Channel) Open(raw json.RawMessage, opts plugins.Options) (plugins.Sender, 
 	if now == nil {
 		now = time.Now
 	}
+	dial := opts.DialContext
+	if dial == nil {
+		dial = egress.Default().DialContext
+	}
 	_, domain, _ := strings.Cut(cfg.From, "@")
 	return &sender{
 		cfg:    cfg,
 		domain: domain,
 		now:    now,
 		tls:    &tls.Config{ServerName: cfg.Host, RootCAs: roots, MinVersion: tls.VersionTLS12},
+		dial:   dial,
 	}, nil
 }
 
@@ -203,6 +210,7 @@ type sender struct {
 	domain string // of From, for Message-IDs
 	now    func() time.Time
 	tls    *tls.Config
+	dial   func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // Reachable implements plugins.Sender: the lead needs the EMAIL flag and a valid address.
@@ -246,6 +254,7 @@ func (s *sender) client() (*mail.Client, error) {
 		mail.WithPort(s.cfg.Port),
 		mail.WithTimeout(time.Duration(s.cfg.TimeoutSeconds) * time.Second),
 		mail.WithTLSConfig(s.tls.Clone()),
+		mail.WithDialContextFunc(s.dialer()),
 	}
 	switch s.cfg.TLS {
 	case TLSStartTLS:
@@ -270,6 +279,26 @@ func (s *sender) client() (*mail.Client, error) {
 	return mail.NewClient(host, opts...)
 }
 
+// dialer connects through the egress dialer; for implicit TLS it speaks TLS
+// on the connection itself, as go-mail does only with its own dialer.
+func (s *sender) dialer() mail.DialContextFunc {
+	if s.cfg.TLS != TLSImplicit {
+		return s.dial
+	}
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		conn, err := s.dial(ctx, network, address)
+		if err != nil {
+			return nil, err
+		}
+		tc := tls.Client(conn, s.tls.Clone())
+		if err := tc.HandshakeContext(ctx); err != nil {
+			_ = conn.Close()
+			return nil, err
+		}
+		return tc, nil
+	}
+}
+
 // messageIDLocal is the left part of the Message-ID: the delivery id itself when it is
 // safe there (UUIDs are), a digest of it otherwise, so a resend gets the same Message-ID.
 func messageIDLocal(id string) string {
@@ -286,8 +315,11 @@ func messageIDLocal(id string) string {
 
 // classify marks the failures that retrying cannot fix: 5xx replies (unknown recipient,
 // rejected sender, failed authentication), addresses go-mail refuses, and certificates
-// that do not verify. Connection failures, timeouts and 4xx replies stay temporary.
+// that do not verify, and hosts the egress policy refuses. Connection failures, timeouts and 4xx replies stay temporary.
 func classify(err error) error {
+	if errors.Is(err, egress.ErrRefused) {
+		return plugins.Permanent(err)
+	}
 	var sendErr *mail.SendError
 	if errors.As(err, &sendErr) {
 		if sendErr.IsTemp() {

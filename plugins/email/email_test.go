@@ -29,6 +29,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"github.com/scrmhq/scrm/internal/egress"
 	"github.com/scrmhq/scrm/plugins"
 	"github.com/scrmhq/scrm/plugins/email"
 )
@@ -409,6 +410,9 @@ func TestSendErrors(t *testing.T) {
 
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
+	// A host on a private network, which the default egress policy refuses
+	// before connecting: nothing listens there, and nothing is dialled.
+	private := open(t, map[string]any{"host": "10.255.255.1", "port": 587, "from": "a@shop.example.com", "timeoutSeconds": 2})
 
 	tests := []struct {
 		name     string
@@ -424,6 +428,7 @@ func TestSendErrors(t *testing.T) {
 		{name: "address with a display name", sender: s, to: "Ann <ann@example.com>", wantPerm: true},
 		{name: "connection refused", sender: down, to: "ann@example.com", wantPerm: false},
 		{name: "cancelled context", sender: s, ctx: cancelled, to: "ann@example.com", wantPerm: false},
+		{name: "private host", sender: private, to: "ann@example.com", wantPerm: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -437,6 +442,9 @@ func TestSendErrors(t *testing.T) {
 				t.Fatal("Send succeeded")
 			}
 			t.Log(err)
+			if refused := errors.Is(err, egress.ErrRefused); refused != (tt.name == "private host") {
+				t.Errorf("Send = %v: refused by the egress policy %v", err, refused)
+			}
 			if plugins.IsPermanent(err) != tt.wantPerm {
 				t.Errorf("IsPermanent(%v) = %v, want %v", err, !tt.wantPerm, tt.wantPerm)
 			}

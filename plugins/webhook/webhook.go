@@ -40,6 +40,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scrmhq/scrm/internal/egress"
 	"github.com/scrmhq/scrm/plugins"
 	"github.com/scrmhq/scrm/plugins/internal/config"
 	"github.com/scrmhq/scrm/plugins/internal/httpjson"
@@ -310,6 +311,9 @@ func (s *sender) attempt(ctx context.Context, id string, body []byte) (plugins.R
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
 			err = uerr.Err
+		}
+		if errors.Is(err, egress.ErrRefused) {
+			err = plugins.Permanent(err)
 		}
 		return plugins.Receipt{}, 0, err
 	}

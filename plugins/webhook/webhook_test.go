@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scrmhq/scrm/internal/egress"
 	"github.com/scrmhq/scrm/plugins"
 )
 
@@ -499,5 +500,32 @@ func TestVerifyAcceptsRotatedSecrets(t *testing.T) {
 	}
 	if err := Verify("old-secret-0123456789", h, body, now.Add(-2*time.Minute), time.Minute); !errors.Is(err, plugins.ErrSignature) {
 		t.Errorf("Verify of a future timestamp = %v, want ErrSignature", err)
+	}
+}
+
+// A URL on a private network is refused before anything is dialled, as a
+// permanent failure; an operator's policy may allow the network.
+func TestSendRefusesPrivateAddresses(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{"https://10.255.255.1/hook", "https://169.254.169.254/latest/meta-data/"} {
+		_, err := openSender(t, u, "", time.Now).Send(context.Background(), testMessage())
+		if !errors.Is(err, egress.ErrRefused) || !plugins.IsPermanent(err) {
+			t.Errorf("%s: Send = %v, want a permanent egress refusal", u, err)
+		}
+	}
+	rc := &receiver{statuses: []int{200}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	none, _ := egress.Parse("none")
+	raw := `{"url":"` + srv.URL + `","secret":"` + testSecret + `","maxAttempts":3}`
+	s, err := Channel{}.Open(json.RawMessage(raw), plugins.Options{HTTPClient: none.Client(), Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Send(context.Background(), testMessage()); !errors.Is(err, egress.ErrRefused) || !plugins.IsPermanent(err) {
+		t.Errorf("loopback with policy none: Send = %v", err)
+	}
+	if reqs, _ := rc.seen(); len(reqs) != 0 {
+		t.Errorf("the receiver got %d requests", len(reqs))
 	}
 }

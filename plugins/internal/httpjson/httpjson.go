@@ -9,11 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	neturl "net/url"
 	"strings"
-	"time"
+
+	"github.com/scrmhq/scrm/internal/egress"
+	"github.com/scrmhq/scrm/plugins"
 )
 
 // MaxBody bounds what is read of a response or callback body: providers answer with a
@@ -21,16 +22,12 @@ import (
 const MaxBody = 1 << 20
 
 // Client returns the client a sender uses: a copy of c, or of a new client with timeouts
-// when c is nil (owned is then true and the sender closes its idle connections on
-// Close). Redirects are never followed: a redirected POST loses its body or method, so
+// that connects only where egress.Default allows when c is nil (owned is then true and
+// the sender closes its idle connections on Close). Redirects are never followed: a redirected POST loses its body or method, so
 // the 3xx is returned and treated as a configuration error.
 func Client(c *http.Client) (client *http.Client, owned bool) {
 	if c == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-		t.TLSHandshakeTimeout = 10 * time.Second
-		t.ResponseHeaderTimeout = 60 * time.Second
-		c = &http.Client{Transport: t, Timeout: 2 * time.Minute}
+		c = egress.Default().Client()
 		owned = true
 	}
 	cp := *c
@@ -47,7 +44,8 @@ type Response struct {
 
 // Do sends one request, with in marshalled as the JSON body unless it is nil, and reads
 // the response. Every HTTP status is a Response; errors are network failures, timeouts
-// and bodies that could not be read, all of them temporary.
+// and bodies that could not be read, all of them temporary but for an address the
+// egress policy refuses (permanent: the configuration must change).
 func Do(ctx context.Context, client *http.Client, method, url string, header http.Header, in any) (*Response, error) {
 	var body io.Reader
 	if in != nil {
@@ -74,6 +72,9 @@ func Do(ctx context.Context, client *http.Client, method, url string, header htt
 		var uerr *neturl.Error
 		if errors.As(err, &uerr) {
 			err = fmt.Errorf("%s %s: %w", method, req.URL.Path, uerr.Err)
+		}
+		if errors.Is(err, egress.ErrRefused) {
+			return nil, plugins.Permanent(fmt.Errorf("%s: %w", req.URL.Host, err))
 		}
 		return nil, err
 	}

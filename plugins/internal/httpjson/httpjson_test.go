@@ -2,11 +2,15 @@ package httpjson
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/scrmhq/scrm/internal/egress"
+	"github.com/scrmhq/scrm/plugins"
 )
 
 func TestDo(t *testing.T) {
@@ -81,5 +85,17 @@ func TestSnippet(t *testing.T) {
 	long := strings.Repeat("长", 100) // 300 bytes, cut inside a character
 	if got := Snippet([]byte(long)); !strings.HasSuffix(got, "…") || strings.ContainsRune(got, '\uFFFD') || len(got) > 210 {
 		t.Errorf("Snippet = %q", got)
+	}
+}
+
+// The default client refuses a private address before dialling it, and Do
+// reports the refusal as permanent (SMS gateways and WeCom base URLs are
+// written by workspace admins); the query, which may carry a token, is not
+// repeated.
+func TestDoRefusesPrivateAddresses(t *testing.T) {
+	client, _ := Client(nil)
+	_, err := Do(context.Background(), client, http.MethodGet, "http://192.168.3.4:8080/send?access_token=s3cret", nil, nil)
+	if !errors.Is(err, egress.ErrRefused) || !plugins.IsPermanent(err) || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("Do = %v, want a permanent egress refusal without the query", err)
 	}
 }
