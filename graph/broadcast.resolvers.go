@@ -83,7 +83,7 @@ func (r *mutationResolver) CreateBroadcast(ctx context.Context, input model.Crea
 		return nil, err
 	}
 	// Stored media go to WeCom now, not when the run starts (docs/wecom.md).
-	return b, r.Services.WeCom.QueueMediaReady(ctx, b.Attachments)
+	return b, r.Services.WeCom.QueueBroadcastMediaReady(ctx, b)
 }
 
 // CancelBroadcast is the resolver for the cancelBroadcast field.

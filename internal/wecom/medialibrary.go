@@ -121,7 +121,11 @@ func (s *Service) MediaUses(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID
 // a live code or broadcast of workspace $1 names, read as CheckMedia reads
 // them: an image's, a video's or a file's media_id, a mini-program's
 // pic_media_id. Raw WeCom media ids come out too and match no stored id.
-var liveMediaRefs = func() string {
+var liveMediaRefs = liveMediaRefsWhere("")
+
+// liveMediaRefsWhere is liveMediaRefs with more conditions on the
+// broadcasts (b), e.g. those due soon.
+func liveMediaRefsWhere(broadcasts string) string {
 	const attRefs = `CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(%[1]s) = 'array' THEN %[1]s ELSE '[]'::jsonb END) a
 		CROSS JOIN LATERAL (VALUES (a->'image'->>'media_id'), (a->'video'->>'media_id'), (a->'file'->>'media_id'),
 			(a->'miniprogram'->>'pic_media_id')) r(ref)`
@@ -129,8 +133,8 @@ var liveMediaRefs = func() string {
 		WHERE c.tenant_id = $1 AND c.deleted_at IS NULL AND r.ref IS NOT NULL
 		UNION ALL
 		SELECT 'BROADCAST', b.id, b.name, rtrim(r.ref, '=') FROM broadcasts b ` + fmt.Sprintf(attRefs, "b.attachments") + `
-		WHERE b.tenant_id = $1 AND b.status IN ('SCHEDULED', 'PLANNING', 'SENDING', 'PAUSED') AND r.ref IS NOT NULL`
-}()
+		WHERE b.tenant_id = $1 AND b.status IN ('SCHEDULED', 'PLANNING', 'SENDING', 'PAUSED') AND r.ref IS NOT NULL` + broadcasts
+}
 
 func mediaUses(ctx context.Context, c *ent.Client, ids []uuid.UUID) (map[uuid.UUID][]MediaUse, error) {
 	out := map[uuid.UUID][]MediaUse{}

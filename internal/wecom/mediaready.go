@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/broadcast"
 	"github.com/scrmhq/scrm/ent/schema/schematype"
 	"github.com/scrmhq/scrm/ent/wecommedia"
 	"github.com/scrmhq/scrm/internal/txn"
@@ -33,6 +35,14 @@ import (
 // and 12 hourly passes between MediaRenewAfter and mediaFresh, 1,200 media
 // of live codes and broadcasts are kept fresh.
 const MediaReadyBatch = 100
+
+// MediaNeededWithin is how far ahead a scheduled broadcast's media are
+// uploaded and renewed: a broadcast scheduled later has nothing uploaded at
+// its save, and the hourly renewal uploads its media once its time comes
+// within this window (a live code needs its media at any time). WeCom's ids
+// live 72 hours, so an upload earlier than this would only be renewed
+// before the send.
+const MediaNeededWithin = 72 * time.Hour
 
 // MediaReadiness is what one ReadyMedia pass did.
 type MediaReadiness struct {
@@ -96,14 +106,19 @@ func (s *Service) ReadyMedia(ctx context.Context, ids []uuid.UUID) (MediaReadine
 	return res, errors.Join(errs...)
 }
 
+// dueMediaRefs is liveMediaRefs without the broadcasts still scheduled
+// later than $2 (now + MediaNeededWithin).
+var dueMediaRefs = liveMediaRefsWhere(` AND (b.status <> 'SCHEDULED' OR b.scheduled_at <= $2)`)
+
 // usedMedia is the ids of the stored media that the workspace's live codes
-// and broadcasts name.
+// and broadcasts name, but for broadcasts scheduled more than
+// MediaNeededWithin ahead.
 func (s *Service) usedMedia(ctx context.Context) ([]uuid.UUID, error) {
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.Client.QueryContext(ctx, `SELECT DISTINCT u.ref FROM (`+liveMediaRefs+`) u`, tid)
+	rows, err := s.Client.QueryContext(ctx, `SELECT DISTINCT u.ref FROM (`+dueMediaRefs+`) u`, tid, s.Now().Add(MediaNeededWithin))
 	if err != nil {
 		return nil, fmt.Errorf("wecom: used media: %w", err)
 	}
@@ -139,6 +154,16 @@ func (s *Service) staleMedia(ctx context.Context, c *ent.Client, ids []uuid.UUID
 	return c.WeComMedia.Query().Where(wecommedia.IDIn(ids...), wecommedia.UploadFailedAtIsNil(), wecommedia.Or(wecommedia.MediaIDIsNil(),
 		wecommedia.MediaUploadedAtIsNil(), wecommedia.MediaUploadedAtLTE(s.Now().Add(-mediaRenew)))).
 		Order(wecommedia.ByMediaUploadedAt(sql.OrderNullsFirst()), wecommedia.ByID()).IDs(ctx)
+}
+
+// QueueBroadcastMediaReady is QueueMediaReady for a broadcast just saved:
+// nothing while it is scheduled more than MediaNeededWithin ahead (the
+// hourly renewal uploads its media when it comes within the window).
+func (s *Service) QueueBroadcastMediaReady(ctx context.Context, b *ent.Broadcast) error {
+	if b.Status == broadcast.StatusSCHEDULED && b.ScheduledAt.After(s.Now().Add(MediaNeededWithin)) {
+		return nil
+	}
+	return s.QueueMediaReady(ctx, b.Attachments)
 }
 
 // QueueMediaReady writes, in the transaction ctx carries (the save of a

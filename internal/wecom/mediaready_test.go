@@ -189,8 +189,8 @@ func TestStoredMediaReadyAhead(t *testing.T) {
 		t.Errorf("renewal after the code's delete: %d uploads, want none", fake.Count(mediaUploadPath)-6)
 	}
 
-	// A weekly mass send's video: uploaded when the broadcast is saved,
-	// renewed while its run is scheduled.
+	// A weekly mass send's video, its first run 60 hours out: uploaded when
+	// the broadcast is saved, renewed while its run is scheduled.
 	var seg struct{ CreateSegment struct{ ID string } }
 	var tg struct{ CreateTag struct{ ID string } }
 	api.MustDo(admin, `mutation { createTag(input: {name: "群发"}) { id } }`, nil, &tg)
@@ -198,7 +198,7 @@ func TestStoredMediaReadyAhead(t *testing.T) {
 	weekly := storeMedium(t, api, admin, "VIDEO", "weekly.mp4", mp4(32))
 	api.MustDo(admin, `mutation($i: CreateBroadcastInput!){ createBroadcast(input: $i) { id } }`, map[string]any{"i": map[string]any{
 		"name": "每周视频", "segmentID": seg.CreateSegment.ID, "channel": "wecom", "template": "本周新品", "cron": "0 10 * * 1",
-		"scheduledAt": api.Clock.Now().Add(7 * 24 * time.Hour), "attachments": []any{map[string]any{"type": "VIDEO", "mediaID": weekly.ID}}}}, nil)
+		"scheduledAt": api.Clock.Now().Add(60 * time.Hour), "attachments": []any{map[string]any{"type": "VIDEO", "mediaID": weekly.ID}}}}, nil)
 	api.WaitIdle()
 	atSave := m.kept(t, weekly.ID)
 	if fake.Count(mediaUploadPath) != 7 || atSave == "" {
@@ -208,6 +208,40 @@ func TestStoredMediaReadyAhead(t *testing.T) {
 	m.renew(t)
 	if fake.Count(mediaUploadPath) != 8 || m.kept(t, weekly.ID) == atSave {
 		t.Errorf("renewal of the scheduled broadcast's video: %d uploads (want 8)", fake.Count(mediaUploadPath))
+	}
+}
+
+// TestFarScheduledMediaWait: a mass send scheduled 10 days ahead uploads
+// nothing at its save nor at the hourly renewals while its run is more
+// than 72 hours away (wecom.MediaNeededWithin); the first renewal within
+// the window uploads its video.
+func TestFarScheduledMediaWait(t *testing.T) {
+	m := newMediaCorp(t)
+	api, admin, fake := m.api, m.admin, m.fake
+	var seg struct{ CreateSegment struct{ ID string } }
+	var tg struct{ CreateTag struct{ ID string } }
+	api.MustDo(admin, `mutation { createTag(input: {name: "远期群发"}) { id } }`, nil, &tg)
+	api.MustDo(admin, `mutation($t: ID!){ createSegment(input: {name: "远期对象", rule: {tag: {any: [$t]}}}) { id } }`, map[string]any{"t": tg.CreateTag.ID}, &seg)
+	video := storeMedium(t, api, admin, "VIDEO", "later.mp4", mp4(32))
+	sendAt := api.Clock.Now().Add(10 * 24 * time.Hour)
+	api.MustDo(admin, `mutation($i: CreateBroadcastInput!){ createBroadcast(input: $i) { id } }`, map[string]any{"i": map[string]any{
+		"name": "十天后的视频", "segmentID": seg.CreateSegment.ID, "channel": "wecom", "template": "新品预告",
+		"scheduledAt": sendAt, "attachments": []any{map[string]any{"type": "VIDEO", "mediaID": video.ID}}}}, nil)
+	api.WaitIdle()
+	if n := fake.Count(mediaUploadPath); n != 0 || m.kept(t, video.ID) != "" || m.readyTasks(t) != 0 {
+		t.Fatalf("the save of a broadcast 10 days out: %d uploads, %d ready tasks, want none", n, m.readyTasks(t))
+	}
+	api.Clock.Advance(time.Hour)
+	m.renew(t)
+	api.Clock.Set(sendAt.Add(-wecom.MediaNeededWithin - 30*time.Minute))
+	m.renew(t)
+	if n := fake.Count(mediaUploadPath); n != 0 {
+		t.Fatalf("renewals while the run is more than 72 hours away: %d uploads, want none", n)
+	}
+	api.Clock.Advance(time.Hour) // 71.5 hours before the run
+	m.renew(t)
+	if n := fake.Count(mediaUploadPath); n != 1 || m.kept(t, video.ID) == "" {
+		t.Errorf("the renewal within 72 hours of the run: %d uploads (want 1), kept %q", n, m.kept(t, video.ID))
 	}
 }
 
