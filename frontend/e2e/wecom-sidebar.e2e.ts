@@ -10,6 +10,10 @@
 // rep2, who does not see rep1's lead, is told it is out of scope. The
 // OAuth2 redirect's fragment signs a browser in (#token=, taken off the
 // address bar), and a refused sign-in (#error=CODE) is said in Chinese.
+// Inside WeCom (its user agent; WeCom's OAuth2 page and JS-SDK faked in the
+// browser) a session that ends while the sidebar is open signs in again
+// through WeCom, not with the password; refused again at once, the page
+// stops and says so instead of going round in a loop.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +33,9 @@ const NAME = `侧边栏客户${stamp}`;
 const CORP = 'wwe2e0000000000003';
 const FAKE_TOKEN = `e2e-sb-token-${stamp}`;
 let fake: Server;
+// The OAuth codes the fake's authorize page handed out and getuserinfo has not taken yet.
+const codes = new Set<string>();
+let authorizations = 0;
 let fakeURL = '';
 
 interface LeadView { id: string; name: string; phone: string; lastFollowUpAt: string | null; stage: { id: string; name: string }; tags: { id: string; name: string }[]; owner: { id: string } | null }
@@ -56,6 +63,14 @@ beforeAll(async () => {
         external_contact: { external_userid: CUSTOMER, name: NAME, type: 1, gender: 1, unionid: '', corp_name: '' },
         follow_user: [{ userid: MEMBER, remark: '', description: '', createtime: 1767225600, tags: [], remark_mobiles: ['13700137000'], add_way: 1, state: '' }],
       }));
+    }
+    if (url.pathname === '/cgi-bin/auth/getuserinfo') {
+      const code = url.searchParams.get('code') ?? '';
+      if (!codes.delete(code)) return void res.end(JSON.stringify({ errcode: 40029, errmsg: 'invalid code' }));
+      return void res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', userid: MEMBER, user_ticket: '', expires_in: 1800 }));
+    }
+    if (url.pathname === '/cgi-bin/get_jsapi_ticket' || url.pathname === '/cgi-bin/ticket/get') {
+      return void res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', ticket: `e2e-ticket-${stamp}`, expires_in: 7200 }));
     }
     if (url.pathname === '/cgi-bin/externalcontact/get') return void res.end(JSON.stringify({ errcode: 84061, errmsg: 'not external contact' }));
     res.end(JSON.stringify({ errcode: 60011, errmsg: `the e2e fake has no ${url.pathname}` }));
@@ -157,6 +172,70 @@ describe('the WeCom chat sidebar at 390 px', () => {
     await page.getByText('企业微信登录失败').waitFor();
     await page.getByText(/你的企业微信账号还没有关联本系统的用户/).waitFor();
     await fitsPhone();
+    expect(b.errors).toEqual([]);
+  });
+
+  it('inside WeCom, signs in again through WeCom when the session ends, once a minute at most', async () => {
+    const workspaceID = (await gql<{ me: { workspace: { id: string } } }>(rep1, `{ me { workspace { id } } }`)).me.workspace.id;
+    const wecom = await b.context.newPage();
+    wecom.on('pageerror', (e) => b.errors.push(`pageerror at ${wecom.url()}: ${e.message}`));
+    await wecom.setViewportSize({ width: 390, height: 844 });
+    // WeCom's built-in browser: its user agent, its OAuth2 page (which sends
+    // the member straight back with a code, as for a member in the visible
+    // range) and its JS-SDK (the chat's customer is CUSTOMER).
+    const cdp = await b.context.newCDPSession(wecom);
+    await cdp.send('Emulation.setUserAgentOverride', { userAgent: 'Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 wxwork/4.1.22 MicroMessenger/7.0.1 Language/zh' });
+    // WeCom's OAuth2 page is played where scrm sends the member to it: the
+    // 302 to open.weixin.qq.com becomes WeCom's own redirect back with a code.
+    await wecom.route((u) => /^\/v1\/wecom\/[^/]+\/sidebar$/.test(u.pathname), async (route) => {
+      const r = await route.fetch({ maxRedirects: 0 });
+      const to = new URL(r.headers()['location']);
+      expect(to.origin + to.pathname).toBe('https://open.weixin.qq.com/connect/oauth2/authorize');
+      expect(to.searchParams.get('appid')).toBe(CORP);
+      authorizations++;
+      const code = `e2e-code-${stamp}-${authorizations}`;
+      codes.add(code);
+      const back = new URL(to.searchParams.get('redirect_uri')!);
+      back.searchParams.set('code', code);
+      back.searchParams.set('state', to.searchParams.get('state')!);
+      await route.fulfill({ status: 302, headers: { location: back.toString(), 'set-cookie': r.headers()['set-cookie'] ?? '' } });
+    });
+    const wx = `window.wx = { config() {}, ready(f) { setTimeout(f, 0); }, error() {},
+      agentConfig(c) { setTimeout(() => c.success(), 0); },
+      invoke(name, args, cb) { setTimeout(() => cb({ err_msg: name + ':ok', userId: ${JSON.stringify(CUSTOMER)} }), 0); } };`;
+    await wecom.route((u) => u.hostname === 'res.wx.qq.com', (route) => route.fulfill({ contentType: 'application/javascript', body: wx }));
+    await wecom.route((u) => u.hostname === 'open.work.weixin.qq.com', (route) => route.fulfill({ contentType: 'application/javascript', body: '' }));
+
+    await wecom.goto(`/v1/wecom/${encodeURIComponent(workspaceID)}/sidebar`);
+    const card = wecom.getByTestId('sidebar-lead');
+    await card.getByText(NAME).waitFor();
+    expect(authorizations).toBe(1);
+    expect(new URL(wecom.url()).hash).toBe('');
+
+    // The session ends (the server refuses the token) while the sidebar is
+    // open; the next request signs in again through WeCom, not the password.
+    const follow = async () => {
+      await wecom.evaluate(() => localStorage.setItem('scrm.token', 'v1.expired.token'));
+      await wecom.getByLabel('内容').fill('会话过期后的跟进');
+      await wecom.getByRole('button', { name: /记录跟进/ }).click();
+    };
+    await follow();
+    await expect.poll(() => authorizations).toBe(2);
+    await card.getByText(NAME).waitFor();
+    expect(await wecom.getByTestId('reauth-password').count()).toBe(0);
+    const token = await wecom.evaluate(() => localStorage.getItem('scrm.token'));
+    expect(token).not.toBe('v1.expired.token');
+    expect((await gql<{ me: { id: string } }>(token!, `{ me { id } }`)).me.id).toBe(rep1ID);
+
+    // Refused again within the minute: no third trip to WeCom, a message instead.
+    await follow();
+    await wecom.getByText('企业微信自动重新登录没有成功').waitFor();
+    expect(authorizations).toBe(2);
+    expect(await wecom.getByTestId('reauth-password').count()).toBe(0);
+    expect(await wecom.getByRole('link', { name: '重新登录' }).getAttribute('href')).toBe(`/v1/wecom/${encodeURIComponent(workspaceID)}/sidebar`);
+    expect(await wecom.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(wecom, 'wecom-sidebar-sign-in-loop-390');
+    await wecom.close();
     expect(b.errors).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useMemo, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { App as AntApp, ConfigProvider, Drawer, Layout, Menu, Result, Spin, Button, Dropdown, Space, Tag, Typography, type MenuProps } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
@@ -19,7 +19,7 @@ import { ReauthModal } from './auth/ReauthModal';
 import { Shortcuts } from './components/Shortcuts';
 import { openQueues } from './api/opsPages';
 import { useMobile } from './lib/useMobile';
-import { insideWeCom, sidebarSignIn, signInAgainURL, SIDEBAR_PATH } from './lib/wecomSidebar';
+import { claimSignInRestart, insideWeCom, sidebarSignIn, signInAgainURL, SIDEBAR_PATH } from './lib/wecomSidebar';
 import { messages, type MessageKey } from './i18n/messages';
 
 const HomePage = lazy(() => import('./pages/HomePage'));
@@ -73,10 +73,9 @@ function Gate() {
   const sidebar = useLocation().pathname === SIDEBAR_PATH;
   const refused = sidebar ? sidebarSignIn().error : undefined;
   if (refused) return <SidebarSignInRefused code={refused} />;
-  if (!token && sidebar && insideWeCom(navigator.userAgent) && signInAgainURL()) {
-    window.location.replace(signInAgainURL()!);
-    return null;
-  }
+  // Inside WeCom the password sign-in is of no use: a session that ended
+  // (or none) signs in again through WeCom's OAuth2, once a minute at most.
+  if (sidebar && (!token || expired) && insideWeCom(navigator.userAgent) && signInAgainURL()) return <SidebarSignInAgain />;
   if (!token) return <LoginPage />;
   if (loading || (!viewer && !error)) {
     return (
@@ -114,6 +113,25 @@ function SidebarSignInRefused({ code }: { code: string }) {
     <Result status="warning" title={t('sidebar.signInFailed')}
       subTitle={<>{key in messages ? t(key) : code} {t('sidebar.reopen')}</>}
       extra={again && <Button type="primary" href={again}>{t('sidebar.signInAgain')}</Button>} />
+  );
+}
+
+/**
+ * Restarts the sidebar's WeCom sign-in (the page URL given to WeCom, which
+ * comes back to this page with a new token); a restart within the last
+ * minute is not repeated (a token refused right after its sign-in would
+ * loop): the page says so and offers the sign-in by hand.
+ */
+function SidebarSignInAgain() {
+  const { t } = useI18n();
+  const [to] = useState(() => claimSignInRestart());
+  useEffect(() => {
+    if (to) window.location.replace(to);
+  }, [to]);
+  if (to) return <Spin style={{ display: 'block', margin: '80px auto' }} tip={t('sidebar.signingInAgain')}><div style={{ height: 80 }} /></Spin>;
+  return (
+    <Result status="warning" title={t('sidebar.signInLoop')} subTitle={t('sidebar.signInLoopHint')} data-testid="sidebar-sign-in-loop"
+      extra={<Button type="primary" href={signInAgainURL() ?? undefined}>{t('sidebar.signInAgain')}</Button>} />
   );
 }
 

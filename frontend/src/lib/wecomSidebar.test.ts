@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { externalUserIdFrom, insideWeCom, parseSidebarFragment } from './wecomSidebar';
+import { claimSignInRestart, externalUserIdFrom, insideWeCom, parseSidebarFragment, RESTART_GUARD_MS } from './wecomSidebar';
 
 describe('the WeCom sidebar URL', () => {
   it('knows WeCom by its user agent', () => {
@@ -22,5 +22,18 @@ describe('the WeCom sidebar URL', () => {
     expect(externalUserIdFrom('?externalUserId=%20')).toBeNull();
     expect(externalUserIdFrom('')).toBeNull();
     expect(externalUserIdFrom('?externalUserId=' + 'x'.repeat(80))).toHaveLength(64);
+  });
+});
+
+describe('restarting the sidebar sign-in', () => {
+  it('restarts once per guard period, and only for a known workspace', () => {
+    localStorage.clear();
+    expect(claimSignInRestart(1_000_000)).toBeNull(); // no sign-in through WeCom yet
+    localStorage.setItem('scrm.wecom.workspace', 'V1NfMDE');
+    expect(claimSignInRestart(1_000_000)).toBe('/v1/wecom/V1NfMDE/sidebar');
+    expect(claimSignInRestart(1_000_000 + 5_000)).toBeNull(); // refused again at once: no loop
+    expect(claimSignInRestart(1_000_000 + RESTART_GUARD_MS - 1)).toBeNull();
+    expect(claimSignInRestart(1_000_000 + RESTART_GUARD_MS)).toBe('/v1/wecom/V1NfMDE/sidebar');
+    localStorage.clear();
   });
 });

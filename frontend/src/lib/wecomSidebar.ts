@@ -59,6 +59,28 @@ export function signInAgainURL(): string | null {
   return ws ? `/v1/wecom/${encodeURIComponent(ws)}/sidebar` : null;
 }
 
+// When the sidebar last restarted WeCom's OAuth2 sign-in by itself (a
+// session that ended while the page was open), so a sign-in that keeps
+// being refused does not send the member round WeCom in a loop.
+const RESTARTED_KEY = 'scrm.wecom.signInRestartedAt';
+/** At most one automatic restart of the sidebar's sign-in in this long. */
+export const RESTART_GUARD_MS = 60_000;
+
+/**
+ * Whether the sidebar may restart WeCom's OAuth2 sign-in now (the session
+ * ended inside WeCom, where the password sign-in is of no use): the
+ * workspace of the last sign-in is known and no restart happened within
+ * RESTART_GUARD_MS. A yes is remembered as a restart at now.
+ */
+export function claimSignInRestart(now: number = Date.now()): string | null {
+  const url = signInAgainURL();
+  if (!url) return null;
+  const last = Number(localStorage.getItem(RESTARTED_KEY) ?? '0');
+  if (Number.isFinite(last) && last <= now && now - last < RESTART_GUARD_MS) return null;
+  localStorage.setItem(RESTARTED_KEY, String(now));
+  return url;
+}
+
 /** The ?externalUserId= of the page (development and tests, outside WeCom). */
 export function externalUserIdFrom(search: string): string | null {
   const v = new URLSearchParams(search).get('externalUserId')?.trim();
