@@ -124,7 +124,8 @@ func New(d Deps) http.Handler {
 	})
 	mux.HandleFunc("/readyz", readiness(d))
 	mux.Handle("/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}))
-	mux.Handle("/", frontend.Handler()) // the admin web app; never answers the API paths above
+	// the admin web app, never answering the API paths above; WeCom's domain verification file at the root
+	mux.Handle("/", wecomVerifyFile(res, d.Log, frontend.Handler()))
 	return requestContext(d, m, mux)
 }
 

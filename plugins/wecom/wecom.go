@@ -102,7 +102,20 @@ type Config struct {
 	// The JS-SDK signs only pages of it; unset, pages of the host the
 	// request came to (internal/wecom, docs/wecom.md "The chat sidebar").
 	SidebarOrigin string `json:"sidebarOrigin,omitempty"`
+	// VerifyFileName and VerifyFileContent are WeCom's domain verification
+	// file (可信域名: WW_verify_….txt and the text it holds), which scrm serves
+	// at the root of its host (GET /WW_verify_….txt) while a workspace has
+	// it configured; both or neither.
+	VerifyFileName    string `json:"verifyFileName,omitempty"`
+	VerifyFileContent string `json:"verifyFileContent,omitempty"`
 }
+
+// VerifyFilePattern is the name of WeCom's domain verification file.
+var VerifyFilePattern = regexp.MustCompile(`^WW_verify_[A-Za-z0-9]+\.txt$`)
+
+// MaxVerifyFileContent bounds the verification file's content (WeCom's is
+// 16 letters and digits).
+const MaxVerifyFileContent = 128
 
 // Image uploads a day: WeCom allows a corp 1,000 media/uploadimg calls a
 // day; scrm stops a workspace at DefaultImageUploadsPerDay unless the
@@ -247,7 +260,38 @@ func parseConfig(raw json.RawMessage) (Config, error) {
 		}
 		cfg.SidebarOrigin = o
 	}
+	if err := checkVerifyFile(&cfg); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
+}
+
+// checkVerifyFile checks (and trims) the domain verification file's name
+// and content: both or neither, the name WeCom's (WW_verify_….txt, at most
+// 128 bytes), the content 1 to MaxVerifyFileContent visible ASCII
+// characters, as WeCom's file holds.
+func checkVerifyFile(cfg *Config) error {
+	cfg.VerifyFileName = strings.TrimSpace(cfg.VerifyFileName)
+	cfg.VerifyFileContent = strings.TrimSpace(cfg.VerifyFileContent)
+	name, content := cfg.VerifyFileName, cfg.VerifyFileContent
+	switch {
+	case name == "" && content == "":
+		return nil
+	case name == "":
+		return &plugins.ConfigError{Key: "verifyFileName", Message: "is required with verifyFileContent (the file's name, WW_verify_….txt)"}
+	case len(name) > 128 || !VerifyFilePattern.MatchString(name):
+		return &plugins.ConfigError{Key: "verifyFileName", Message: "must be the name WeCom gives, WW_verify_ and letters and digits and .txt (e.g. WW_verify_4ZNaK9fT3FA6ljQH.txt)"}
+	case content == "":
+		return &plugins.ConfigError{Key: "verifyFileContent", Message: "is required with verifyFileName (the text inside the file WeCom gives)"}
+	case len(content) > MaxVerifyFileContent:
+		return &plugins.ConfigError{Key: "verifyFileContent", Message: fmt.Sprintf("at most %d characters (the text inside the file WeCom gives)", MaxVerifyFileContent)}
+	}
+	for _, r := range content {
+		if r < 0x21 || r > 0x7e {
+			return &plugins.ConfigError{Key: "verifyFileContent", Message: "must be the file's text: letters, digits and symbols, no spaces or line breaks"}
+		}
+	}
+	return nil
 }
 
 type sender struct {

@@ -475,6 +475,14 @@ func TestValidateConfig(t *testing.T) {
 		{"sidebar origin over http", `{` + base + `,"sidebarOrigin":"http://scrm.example.com"}`, "sidebarOrigin"},
 		{"sidebar origin with a path", `{` + base + `,"sidebarOrigin":"https://scrm.example.com/app"}`, "sidebarOrigin"},
 		{"sidebar origin without a scheme", `{` + base + `,"sidebarOrigin":"scrm.example.com"}`, "sidebarOrigin"},
+		{"verify file", `{` + base + `,"verifyFileName":"WW_verify_4ZNaK9fT3FA6ljQH.txt","verifyFileContent":" 4ZNaK9fT3FA6ljQH\n"}`, ""},
+		{"verify file without content", `{` + base + `,"verifyFileName":"WW_verify_4ZNaK9fT3FA6ljQH.txt"}`, "verifyFileContent"},
+		{"verify content without a name", `{` + base + `,"verifyFileContent":"4ZNaK9fT3FA6ljQH"}`, "verifyFileName"},
+		{"verify file of another name", `{` + base + `,"verifyFileName":"index.html","verifyFileContent":"x"}`, "verifyFileName"},
+		{"verify file in a folder", `{` + base + `,"verifyFileName":"../WW_verify_abc.txt","verifyFileContent":"x"}`, "verifyFileName"},
+		{"verify file of another kind", `{` + base + `,"verifyFileName":"WW_verify_abc.html","verifyFileContent":"x"}`, "verifyFileName"},
+		{"verify content with markup", `{` + base + `,"verifyFileName":"WW_verify_abc.txt","verifyFileContent":"<script> x"}`, "verifyFileContent"},
+		{"verify content too long", `{` + base + `,"verifyFileName":"WW_verify_abc.txt","verifyFileContent":"` + strings.Repeat("a", 129) + `"}`, "verifyFileContent"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

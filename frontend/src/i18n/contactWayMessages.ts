@@ -19,6 +19,11 @@ export const contactWayMessages = {
   'contactWays.deleteBody': ['删除后企业微信中的这个二维码立即失效，扫码不会再添加成员；已添加的客户、他们的线索和效果数据都会保留。', 'The QR code stops working in WeCom at once: a scan adds nobody any more. The customers it added, their leads and its results stay.'],
   'contactWays.deleted': ['活码「{name}」已删除', 'Code “{name}” deleted'],
   'contactWays.upload.quota': ['今天已上传 {limit} 张图片到企业微信（本工作区每日上限，见渠道配置 imageUploadsPerDay），{at} 后可再上传', 'The workspace uploaded its {limit} images to WeCom for today (its daily cap, the wecom channel’s imageUploadsPerDay); more after {at}'],
+  'channels.wecom.verifyFileNameHint': ['企业微信「可信域名」校验文件的文件名（WW_verify_….txt），本系统会在域名根目录提供它', 'The name of WeCom’s trusted-domain verification file (WW_verify_….txt); this app serves it at the root of its host'],
+  'channels.wecom.verifyFileContentHint': ['校验文件里的内容（下载该文件后用文本编辑器打开即可看到）', 'The text inside the verification file (open the downloaded file in a text editor)'],
+  'channels.wecom.verifyFileNameBad': ['文件名须为企业微信给出的 WW_verify_….txt（字母和数字）', 'Must be the name WeCom gives: WW_verify_….txt (letters and digits)'],
+  'channels.wecom.verifyFileContentBad': ['内容须为校验文件中的文本：1–128 个字母、数字或符号，不含空格和换行', 'Must be the file’s text: 1–128 letters, digits or symbols, no spaces or line breaks'],
+  'channels.wecom.verifyFilePair': ['校验文件的文件名和内容须一起填写', 'Give the verification file’s name and its text together'],
   'channels.wecom.uploadsHint': ['每天最多上传多少张图片到企业微信（1–1000，留空为 900；企业微信每个企业每天 1000 张）', 'Images uploaded to WeCom a day at most (1–1000, empty for 900; WeCom allows a corp 1,000 a day)'],
   // A staff mass send's attachments (the broadcast form on the wecom channel).
   'broadcasts.attachments': ['群发附件', 'Attachments'],

@@ -15,7 +15,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import {
   Alert, App, Button, Checkbox, Col, DatePicker, Descriptions, Drawer, Empty, Form, Input, InputNumber, Modal, Popconfirm, Progress, Row,
-  Select, Space, Switch, Table, Tabs, Tag, TimePicker, Tooltip, Typography,
+  Select, Space, Switch, Table, Tabs, Tag, TimePicker, Tooltip, Typography, type FormRule as Rule,
 } from 'antd';
 import { BellOutlined, PlusOutlined, ReloadOutlined, SettingOutlined } from '@ant-design/icons';
 import dayjs from 'dayjs';
@@ -519,7 +519,15 @@ interface PluginField {
   options?: string[];
   /** A hint under the field. */
   hint?: MessageKey;
+  /** Checks before the save (the server checks again). */
+  rules?: (t: ReturnType<typeof useT>) => Rule[];
 }
+
+// WeCom's domain verification file (可信域名): its name and its text, both or
+// neither, checked as the server checks them (plugins/wecom).
+const verifyFilePair = (t: ReturnType<typeof useT>, other: string): Rule => ({ getFieldValue }) => ({
+  validator: (_: unknown, v: unknown) => (!v && getFieldValue(other) ? Promise.reject(new Error(t('channels.wecom.verifyFilePair'))) : Promise.resolve()),
+});
 
 const plugins: Record<string, PluginField[]> = {
   webhook: [{ key: 'url' }, { key: 'secret', secret: true }, { key: 'timeoutSeconds', number: true }, { key: 'maxAttempts', number: true }],
@@ -534,6 +542,14 @@ const plugins: Record<string, PluginField[]> = {
     { key: 'massSendRemindAfterMinutes', number: true, hint: 'channels.wecom.remindHint' },
     { key: 'imageUploadsPerDay', number: true, hint: 'channels.wecom.uploadsHint' },
     { key: 'sidebarOrigin', hint: 'channels.wecom.sidebarOriginHint' },
+    {
+      key: 'verifyFileName', hint: 'channels.wecom.verifyFileNameHint',
+      rules: (t) => [{ pattern: /^\s*WW_verify_[A-Za-z0-9]+\.txt\s*$/, message: t('channels.wecom.verifyFileNameBad') }, verifyFilePair(t, 'verifyFileContent')],
+    },
+    {
+      key: 'verifyFileContent', hint: 'channels.wecom.verifyFileContentHint',
+      rules: (t) => [{ pattern: /^\s*[\x21-\x7e]{1,128}\s*$/, message: t('channels.wecom.verifyFileContentBad') }, verifyFilePair(t, 'verifyFileName')],
+    },
   ],
 };
 
@@ -585,7 +601,7 @@ function Channels({ editing, onEdit }: { editing: Editing | null; onEdit: (e: Ed
   );
 }
 
-function ChannelForm({ plugin, focus, current, onClose, onSaved }: {
+export function ChannelForm({ plugin, focus, current, onClose, onSaved }: {
   plugin: string;
   focus?: string;
   current?: { enabled: boolean; config: unknown };
@@ -653,7 +669,8 @@ function ChannelForm({ plugin, focus, current, onClose, onSaved }: {
           <Switch />
         </Form.Item>
         {fields.map((f) => (
-          <Form.Item key={f.key} name={f.key} label={f.key} extra={f.hint ? t(f.hint) : f.secret && current ? t('channels.secretKept') : undefined}>
+          <Form.Item key={f.key} name={f.key} label={f.key} extra={f.hint ? t(f.hint) : f.secret && current ? t('channels.secretKept') : undefined}
+            rules={f.rules?.(t)} dependencies={f.key === 'verifyFileName' ? ['verifyFileContent'] : f.key === 'verifyFileContent' ? ['verifyFileName'] : undefined}>
             {f.number ? (
               <InputNumber style={{ width: '100%' }} precision={0} data-testid={`channel-${f.key}`} />
             ) : f.options ? (
