@@ -241,6 +241,12 @@ func (b *batch) lockRules(ctx context.Context) error {
 // pool it is in once returned (an owned lead without one returns to the
 // default pool), in id order, waiting for the rows another transaction
 // holds as ReturnToPool does.
+//
+// Each lead is found by a probe of its primary key (its ctid, read by id):
+// named by `id = ANY($2)` alone, the 2,000 leads of a journey's batch were
+// read by a sequential scan of the workspace's 100,000 (28 ms a batch). The
+// row's own conditions are checked again on the row read (and on its
+// latest version, when the lock waited for another transaction).
 func (b *batch) readLeads(ctx context.Context, ids []uuid.UUID, lock bool) ([]*candidate, error) {
 	pool, owned, order, locking := `l.pool_id`, ` AND l.owner_id IS NULL`, `l.seq`, ` FOR UPDATE OF l SKIP LOCKED`
 	if b.re != nil {
@@ -252,7 +258,9 @@ func (b *batch) readLeads(ctx context.Context, ids []uuid.UUID, lock bool) ([]*c
 			l.stage_id IS NULL OR EXISTS (SELECT 1 FROM stages s WHERE s.tenant_id = l.tenant_id AND s.id = l.stage_id AND s.kind = 'OPEN'),
 			l.owner_id
 		FROM leads l
-		WHERE l.tenant_id = $1 AND l.id = ANY($2::uuid[])` + owned + ` AND l.status = 'ACTIVE'
+		WHERE l.ctid = ANY(ARRAY(SELECT (SELECT x.ctid FROM leads x WHERE x.tenant_id = $1 AND x.id = u.id)
+				FROM unnest($2::uuid[]) AS u(id)))
+			AND l.tenant_id = $1 AND l.id = ANY($2::uuid[])` + owned + ` AND l.status = 'ACTIVE'
 		ORDER BY ` + order
 	if lock {
 		q += locking

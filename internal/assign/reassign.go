@@ -130,7 +130,9 @@ func (b *batch) runReassign(ctx context.Context, ids []uuid.UUID) (*Result, erro
 // owner it read in its WHERE, so owners and history cannot disagree.
 // claimed_at and protected_until are the assignment's for a lead given to a
 // rep (the protection of its pool), cleared for one taken from its owner,
-// kept for a lead that had none.
+// kept for a lead that had none. The leads are found by their ctids, read
+// by primary key (as readLeads finds them): by `id = ANY($3)` the planner
+// hashed a sequential scan of every lead of the workspace per batch.
 const reassignSQL = `
 WITH d AS (
 	SELECT * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::uuid[], $10::text[], $11::text[])
@@ -143,7 +145,9 @@ WITH d AS (
 				FROM pools p WHERE p.tenant_id = l.tenant_id AND p.id = nullif(d.pool_id, '')::uuid)
 			WHEN d.from_user <> '' THEN NULL ELSE l.protected_until END
 	FROM d
-	WHERE l.tenant_id = $1 AND l.id = ANY($3::uuid[]) AND l.id = d.lead_id AND l.status = 'ACTIVE'
+	WHERE l.ctid = ANY(ARRAY(SELECT (SELECT x.ctid FROM leads x WHERE x.tenant_id = $1 AND x.id = u.id)
+			FROM unnest($3::uuid[]) AS u(id)))
+		AND l.tenant_id = $1 AND l.id = ANY($3::uuid[]) AND l.id = d.lead_id AND l.status = 'ACTIVE'
 		AND l.owner_id IS NOT DISTINCT FROM nullif(d.from_user, '')::uuid
 	RETURNING d.*
 ), released AS (
