@@ -29,6 +29,26 @@ func (r *contactWayResolver) WelcomeAttachments(ctx context.Context, obj *ent.Co
 	return r.shownAttachments(ctx, obj.WelcomeAttachments)
 }
 
+// AttachmentErrors is the resolver for the attachmentErrors field.
+func (r *contactWayResolver) AttachmentErrors(ctx context.Context, obj *ent.ContactWay) ([]*model.WelcomeAttachmentError, error) {
+	errs, err := r.Services.WeCom.AttachmentErrors(ctx, obj.WelcomeAttachments)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.WelcomeAttachmentError, len(errs))
+	for i, e := range errs {
+		out[i] = &model.WelcomeAttachmentError{Index: e.Index, Type: model.WelcomeAttachmentType(e.Type), MediaID: e.MediaID,
+			Reason: model.WelcomeAttachmentErrorReason(e.Reason)}
+		if e.Filename != "" {
+			out[i].Filename = &e.Filename
+		}
+		if e.Errcode != 0 {
+			out[i].Errcode = &e.Errcode
+		}
+	}
+	return out, nil
+}
+
 // Tags is the resolver for the tags field.
 func (r *contactWayResolver) Tags(ctx context.Context, obj *ent.ContactWay) ([]*ent.Tag, error) {
 	if len(obj.TagIds) == 0 {

@@ -209,6 +209,7 @@ type ComplexityRoot struct {
 	}
 
 	ContactWay struct {
+		AttachmentErrors   func(childComplexity int) int
 		CreatedAt          func(childComplexity int) int
 		DeletedAt          func(childComplexity int) int
 		ID                 func(childComplexity int) int
@@ -1221,6 +1222,15 @@ type ComplexityRoot struct {
 		URL        func(childComplexity int) int
 	}
 
+	WelcomeAttachmentError struct {
+		Errcode  func(childComplexity int) int
+		Filename func(childComplexity int) int
+		Index    func(childComplexity int) int
+		MediaID  func(childComplexity int) int
+		Reason   func(childComplexity int) int
+		Type     func(childComplexity int) int
+	}
+
 	Workload struct {
 		Capacity         func(childComplexity int) int
 		ClaimsToday      func(childComplexity int) int
@@ -1255,6 +1265,7 @@ type BroadcastResolver interface {
 type ContactWayResolver interface {
 	Users(ctx context.Context, obj *ent.ContactWay) ([]*ent.User, error)
 	WelcomeAttachments(ctx context.Context, obj *ent.ContactWay) ([]*model.WelcomeAttachment, error)
+	AttachmentErrors(ctx context.Context, obj *ent.ContactWay) ([]*model.WelcomeAttachmentError, error)
 	Tags(ctx context.Context, obj *ent.ContactWay) ([]*ent.Tag, error)
 	Pool(ctx context.Context, obj *ent.ContactWay) (*ent.Pool, error)
 	Stats(ctx context.Context, obj *ent.ContactWay) (*model.ContactWayStats, error)
@@ -2039,6 +2050,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ClaimLeadsPayload.Failures(childComplexity), true
 
+	case "ContactWay.attachmentErrors":
+		if e.ComplexityRoot.ContactWay.AttachmentErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactWay.AttachmentErrors(childComplexity), true
 	case "ContactWay.createdAt":
 		if e.ComplexityRoot.ContactWay.CreatedAt == nil {
 			break
@@ -7085,6 +7102,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WelcomeAttachment.URL(childComplexity), true
+
+	case "WelcomeAttachmentError.errcode":
+		if e.ComplexityRoot.WelcomeAttachmentError.Errcode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WelcomeAttachmentError.Errcode(childComplexity), true
+	case "WelcomeAttachmentError.filename":
+		if e.ComplexityRoot.WelcomeAttachmentError.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WelcomeAttachmentError.Filename(childComplexity), true
+	case "WelcomeAttachmentError.index":
+		if e.ComplexityRoot.WelcomeAttachmentError.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WelcomeAttachmentError.Index(childComplexity), true
+	case "WelcomeAttachmentError.mediaID":
+		if e.ComplexityRoot.WelcomeAttachmentError.MediaID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WelcomeAttachmentError.MediaID(childComplexity), true
+	case "WelcomeAttachmentError.reason":
+		if e.ComplexityRoot.WelcomeAttachmentError.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WelcomeAttachmentError.Reason(childComplexity), true
+	case "WelcomeAttachmentError.type":
+		if e.ComplexityRoot.WelcomeAttachmentError.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WelcomeAttachmentError.Type(childComplexity), true
 
 	case "Workload.capacity":
 		if e.ComplexityRoot.Workload.Capacity == nil {
@@ -14624,6 +14678,33 @@ type WelcomeAttachment {
   media: WeComMedia
 }
 
+"Why an attachment of a code's welcome message cannot be sent (the web app says it in the user's language)."
+enum WelcomeAttachmentErrorReason {
+  "WeCom permanently refused the stored medium's upload (media/upload); errcode says why."
+  MEDIA_REFUSED
+  "The stored medium is no longer in the workspace."
+  MEDIA_DELETED
+}
+
+"""
+An attachment of a code's welcome message that cannot be sent: it names a
+stored medium WeCom refused (or one since deleted). The code was saved before
+the refusal; its welcomes go with the text and the other attachments, without
+this one, until the attachment is replaced.
+"""
+type WelcomeAttachmentError {
+  "Its position in welcomeAttachments (0 for the first)."
+  index: Int!
+  type: WelcomeAttachmentType!
+  "The stored medium's id the attachment names."
+  mediaID: String!
+  "The medium's file name; null when it was deleted."
+  filename: String
+  reason: WelcomeAttachmentErrorReason!
+  "WeCom's errcode for MEDIA_REFUSED (e.g. 40005 a type it does not take); null otherwise."
+  errcode: Int
+}
+
 "What a contact-way code brought in (workspace-wide)."
 type ContactWayStats {
   "Customers added through the code."
@@ -14649,6 +14730,8 @@ extend type ContactWay {
   users: [User!]!
   "What is sent with the welcome message."
   welcomeAttachments: [WelcomeAttachment!]!
+  "The welcome's attachments that cannot be sent (欢迎语附件失效), in their order; empty when all can."
+  attachmentErrors: [WelcomeAttachmentError!]!
   "The tags its customers get."
   tags: [Tag!]!
   "The pool its customers wait in when none of its members can take them; null for none (or a pool since deleted)."
@@ -15189,6 +15272,8 @@ func (ec *executionContext) childFields_ContactWay(ctx context.Context, field gr
 		return ec.fieldContext_ContactWay_users(ctx, field)
 	case "welcomeAttachments":
 		return ec.fieldContext_ContactWay_welcomeAttachments(ctx, field)
+	case "attachmentErrors":
+		return ec.fieldContext_ContactWay_attachmentErrors(ctx, field)
 	case "tags":
 		return ec.fieldContext_ContactWay_tags(ctx, field)
 	case "pool":
@@ -16865,6 +16950,24 @@ func (ec *executionContext) childFields_WelcomeAttachment(ctx context.Context, f
 		return ec.fieldContext_WelcomeAttachment_media(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WelcomeAttachment", field.Name)
+}
+
+func (ec *executionContext) childFields_WelcomeAttachmentError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_WelcomeAttachmentError_index(ctx, field)
+	case "type":
+		return ec.fieldContext_WelcomeAttachmentError_type(ctx, field)
+	case "mediaID":
+		return ec.fieldContext_WelcomeAttachmentError_mediaID(ctx, field)
+	case "filename":
+		return ec.fieldContext_WelcomeAttachmentError_filename(ctx, field)
+	case "reason":
+		return ec.fieldContext_WelcomeAttachmentError_reason(ctx, field)
+	case "errcode":
+		return ec.fieldContext_WelcomeAttachmentError_errcode(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WelcomeAttachmentError", field.Name)
 }
 
 func (ec *executionContext) childFields_Workload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -22171,6 +22274,38 @@ func (ec *executionContext) fieldContext_ContactWay_welcomeAttachments(_ context
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_WelcomeAttachment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ContactWay_attachmentErrors(ctx context.Context, field graphql.CollectedField, obj *ent.ContactWay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactWay_attachmentErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ContactWay().AttachmentErrors(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.WelcomeAttachmentError) graphql.Marshaler {
+			return ec.marshalNWelcomeAttachmentError2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactWay_attachmentErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContactWay",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WelcomeAttachmentError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -42442,6 +42577,144 @@ func (ec *executionContext) fieldContext_WelcomeAttachment_media(_ context.Conte
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _WelcomeAttachmentError_index(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachmentError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WelcomeAttachmentError_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WelcomeAttachmentError_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WelcomeAttachmentError", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WelcomeAttachmentError_type(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachmentError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WelcomeAttachmentError_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.WelcomeAttachmentType) graphql.Marshaler {
+			return ec.marshalNWelcomeAttachmentType2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WelcomeAttachmentError_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WelcomeAttachmentError", field, false, false, "WelcomeAttachmentType")
+}
+
+func (ec *executionContext) _WelcomeAttachmentError_mediaID(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachmentError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WelcomeAttachmentError_mediaID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MediaID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WelcomeAttachmentError_mediaID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WelcomeAttachmentError", field, false, false, "String")
+}
+
+func (ec *executionContext) _WelcomeAttachmentError_filename(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachmentError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WelcomeAttachmentError_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WelcomeAttachmentError_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WelcomeAttachmentError", field, false, false, "String")
+}
+
+func (ec *executionContext) _WelcomeAttachmentError_reason(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachmentError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WelcomeAttachmentError_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.WelcomeAttachmentErrorReason) graphql.Marshaler {
+			return ec.marshalNWelcomeAttachmentErrorReason2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentErrorReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WelcomeAttachmentError_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WelcomeAttachmentError", field, false, false, "WelcomeAttachmentErrorReason")
+}
+
+func (ec *executionContext) _WelcomeAttachmentError_errcode(ctx context.Context, field graphql.CollectedField, obj *model.WelcomeAttachmentError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WelcomeAttachmentError_errcode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errcode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WelcomeAttachmentError_errcode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WelcomeAttachmentError", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Workload_openLeads(ctx context.Context, field graphql.CollectedField, obj *model.Workload) (ret graphql.Marshaler) {
@@ -69430,6 +69703,12 @@ func (ec *executionContext) _ContactWay(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ContactWay_welcomeAttachments(ctx, field, obj)
 				})
+		case "attachmentErrors":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ContactWay_attachmentErrors(ctx, field, obj)
+				})
 		case "tags":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -75968,6 +76247,64 @@ func (ec *executionContext) _WelcomeAttachment(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var welcomeAttachmentErrorImplementors = []string{"WelcomeAttachmentError"}
+
+func (ec *executionContext) _WelcomeAttachmentError(ctx context.Context, sel ast.SelectionSet, obj *model.WelcomeAttachmentError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, welcomeAttachmentErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WelcomeAttachmentError")
+		case "index":
+			out.Values[i] = ec._WelcomeAttachmentError_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._WelcomeAttachmentError_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mediaID":
+			out.Values[i] = ec._WelcomeAttachmentError_mediaID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "filename":
+			out.Values[i] = ec._WelcomeAttachmentError_filename(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._WelcomeAttachmentError_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errcode":
+			out.Values[i] = ec._WelcomeAttachmentError_errcode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var workloadImplementors = []string{"Workload"}
 
 func (ec *executionContext) _Workload(ctx context.Context, sel ast.SelectionSet, obj *model.Workload) graphql.Marshaler {
@@ -79240,6 +79577,40 @@ func (ec *executionContext) marshalNWelcomeAttachment2ᚖgithubᚗcomᚋscrmhq�
 		return graphql.Null
 	}
 	return ec._WelcomeAttachment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWelcomeAttachmentError2ᚕᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WelcomeAttachmentError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWelcomeAttachmentError2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWelcomeAttachmentError2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentError(ctx context.Context, sel ast.SelectionSet, v *model.WelcomeAttachmentError) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WelcomeAttachmentError!")
+		return graphql.Null
+	}
+	return ec._WelcomeAttachmentError(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWelcomeAttachmentErrorReason2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentErrorReason(ctx context.Context, v any) (model.WelcomeAttachmentErrorReason, error) {
+	var res model.WelcomeAttachmentErrorReason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWelcomeAttachmentErrorReason2githubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentErrorReason(ctx context.Context, sel ast.SelectionSet, v model.WelcomeAttachmentErrorReason) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNWelcomeAttachmentInput2ᚖgithubᚗcomᚋscrmhqᚋscrmᚋgraphᚋmodelᚐWelcomeAttachmentInput(ctx context.Context, v any) (*model.WelcomeAttachmentInput, error) {

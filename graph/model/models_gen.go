@@ -1296,6 +1296,23 @@ type WelcomeAttachment struct {
 	Media *ent.WeComMedia `json:"media,omitempty"`
 }
 
+// An attachment of a code's welcome message that cannot be sent: it names a
+// stored medium WeCom refused (or one since deleted). The code was saved before
+// the refusal; its welcomes go with the text and the other attachments, without
+// this one, until the attachment is replaced.
+type WelcomeAttachmentError struct {
+	// Its position in welcomeAttachments (0 for the first).
+	Index int                   `json:"index"`
+	Type  WelcomeAttachmentType `json:"type"`
+	// The stored medium's id the attachment names.
+	MediaID string `json:"mediaID"`
+	// The medium's file name; null when it was deleted.
+	Filename *string                      `json:"filename,omitempty"`
+	Reason   WelcomeAttachmentErrorReason `json:"reason"`
+	// WeCom's errcode for MEDIA_REFUSED (e.g. 40005 a type it does not take); null otherwise.
+	Errcode *int `json:"errcode,omitempty"`
+}
+
 // An attachment of a code's welcome message; the fields its type uses, the others left out.
 type WelcomeAttachmentInput struct {
 	Type       WelcomeAttachmentType `json:"type"`
@@ -1929,6 +1946,64 @@ func (e *WeComMediaUseKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e WeComMediaUseKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Why an attachment of a code's welcome message cannot be sent (the web app says it in the user's language).
+type WelcomeAttachmentErrorReason string
+
+const (
+	// WeCom permanently refused the stored medium's upload (media/upload); errcode says why.
+	WelcomeAttachmentErrorReasonMediaRefused WelcomeAttachmentErrorReason = "MEDIA_REFUSED"
+	// The stored medium is no longer in the workspace.
+	WelcomeAttachmentErrorReasonMediaDeleted WelcomeAttachmentErrorReason = "MEDIA_DELETED"
+)
+
+var AllWelcomeAttachmentErrorReason = []WelcomeAttachmentErrorReason{
+	WelcomeAttachmentErrorReasonMediaRefused,
+	WelcomeAttachmentErrorReasonMediaDeleted,
+}
+
+func (e WelcomeAttachmentErrorReason) IsValid() bool {
+	switch e {
+	case WelcomeAttachmentErrorReasonMediaRefused, WelcomeAttachmentErrorReasonMediaDeleted:
+		return true
+	}
+	return false
+}
+
+func (e WelcomeAttachmentErrorReason) String() string {
+	return string(e)
+}
+
+func (e *WelcomeAttachmentErrorReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WelcomeAttachmentErrorReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WelcomeAttachmentErrorReason", str)
+	}
+	return nil
+}
+
+func (e WelcomeAttachmentErrorReason) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WelcomeAttachmentErrorReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WelcomeAttachmentErrorReason) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

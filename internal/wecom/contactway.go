@@ -643,7 +643,9 @@ func (s *Service) recordAdd(ctx context.Context, c *ent.Client, cw *ent.ContactW
 // task): the code's template rendered with the lead, through
 // send_welcome_msg with the add's WelcomeCode. An add past WeCom's 20-second
 // window is EXPIRED without a call; a refusal is FAILED with its errcode;
-// an add that is not PENDING (sent already: a retried task) is left alone.
+// an attachment whose stored medium WeCom refused (or that is gone) is left
+// out, the add SENT with welcome_error naming it (FAILED when nothing else
+// was to be sent); an add that is not PENDING (sent already: a retried task) is left alone.
 // Errors other than WeCom's answer (the network) are returned for a retry
 // while the window lasts.
 func (s *Service) SendWelcome(ctx context.Context, addID uuid.UUID) error {
@@ -695,13 +697,19 @@ func (s *Service) SendWelcome(ctx context.Context, addID uuid.UUID) error {
 		return mark(contactwayadd.WelcomeStatusFAILED, err.Error())
 	}
 	api := s.tokens.contacts(cfg)
-	attachments, err := s.mediaIDs(ctx, api, add.Edges.ContactWay.WelcomeAttachments)
-	var me *MediaError
-	if errors.As(err, &me) {
-		return mark(contactwayadd.WelcomeStatusFAILED, me.Why)
-	}
+	// An attachment whose stored medium WeCom refused (or that is gone) is
+	// left out: the text and the other attachments still go, and the add
+	// says which went missing.
+	attachments, dropped, err := s.sendableAttachments(ctx, api, add.Edges.ContactWay.WelcomeAttachments)
 	if err != nil {
 		return err
+	}
+	note := ""
+	if len(dropped) > 0 {
+		note = "sent without " + droppedNote(dropped)
+		if text == "" && len(attachments) == 0 {
+			return mark(contactwayadd.WelcomeStatusFAILED, "nothing to send: "+droppedNote(dropped))
+		}
 	}
 	err = api.sendWelcome(add.WelcomeCode, text, attachments)
 	var ce *util.CommonError
@@ -711,7 +719,7 @@ func (s *Service) SendWelcome(ctx context.Context, addID uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	return mark(contactwayadd.WelcomeStatusSENT, "")
+	return mark(contactwayadd.WelcomeStatusSENT, note)
 }
 
 // CodeUsers loads the users of a code in its order (deactivated ones

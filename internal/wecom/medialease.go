@@ -55,7 +55,7 @@ func keptMediaID(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.WeComMe
 			wecommedia.FieldUploadLease, wecommedia.FieldUploadLeaseUntil,
 			wecommedia.FieldUploadErrorCode, wecommedia.FieldUploadErrorMessage, wecommedia.FieldUploadFailedAt).Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, &MediaError{Why: "an attachment's media was deleted from the workspace"}
+		return nil, deletedMedia(id)
 	}
 	return m, err
 }
@@ -69,7 +69,8 @@ func refused(m *ent.WeComMedia) *MediaError {
 	if m.UploadErrorMessage != nil {
 		msg = *m.UploadErrorMessage
 	}
-	return &MediaError{Why: fmt.Sprintf("WeCom refused the upload of %s (media/upload): errcode %d %s", m.Filename, code, msg)}
+	return &MediaError{Why: fmt.Sprintf("WeCom refused the upload of %s (media/upload): errcode %d %s", m.Filename, code, msg),
+		Media: m.ID, Reason: AttachmentMediaRefused, Code: code}
 }
 
 // freshMediaID is a WeCom media id of stored medium id made less than
@@ -146,7 +147,7 @@ func (s *Service) takeLease(ctx context.Context, id uuid.UUID) (uuid.UUID, error
 func (s *Service) uploadLeased(ctx context.Context, api *contacts, id, lease uuid.UUID, maxAge time.Duration) (mediaID string, uploaded bool, err error) {
 	m, err := s.Client.WeComMedia.Query().Where(wecommedia.ID(id)).Only(ctx) // the bytes, only now
 	if ent.IsNotFound(err) {
-		return "", false, &MediaError{Why: "an attachment's media was deleted from the workspace"}
+		return "", false, deletedMedia(id)
 	}
 	if err != nil {
 		return "", false, err
@@ -211,11 +212,14 @@ func (s *Service) recordRefusal(ctx context.Context, m *ent.WeComMedia, lease uu
 		if err != nil || !active {
 			return err
 		}
+		uses, err := mediaUses(ctx, c, []uuid.UUID{m.ID})
+		if err != nil {
+			return err
+		}
 		note = gid.New(gid.Notification)
 		if _, err := c.ExecContext(ctx, `INSERT INTO notifications (id, tenant_id, user_id, kind, message, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6)`, note, tid, *m.UploadedByID, NotificationMediaFailed,
-			fmt.Sprintf("企业微信拒绝了素材「%s」的上传：%s（错误码 %d）。使用它的欢迎语和群发将无法发送，请在素材库重新上传该文件。",
-				m.Filename, MediaRefusalReason(code), code), now); err != nil {
+			refusalNotice(m.Filename, code, uses[m.ID]), now); err != nil {
 			return fmt.Errorf("wecom: notify of a refused medium: %w", err)
 		}
 		if s.Notify == nil {
@@ -227,6 +231,32 @@ func (s *Service) recordRefusal(ctx context.Context, m *ent.WeComMedia, lease uu
 		return errors.Join(refusal, fmt.Errorf("wecom: record the refusal of %s: %w", m.Filename, err))
 	}
 	return refusal
+}
+
+// refusalNotice is the wecom.media_failed notification of a refused
+// medium: the file, WeCom's reason and errcode, and the live codes (whose
+// welcomes now go without the attachment) and broadcasts (whose deliveries
+// fail with it) that name it.
+func refusalNotice(filename string, code int, uses []MediaUse) string {
+	var codes, broadcasts []string
+	for _, u := range uses {
+		if u.Kind == UseBroadcast {
+			broadcasts = append(broadcasts, "「"+u.Name+"」")
+		} else {
+			codes = append(codes, "「"+u.Name+"」")
+		}
+	}
+	msg := fmt.Sprintf("企业微信拒绝了素材「%s」的上传：%s（错误码 %d）。", filename, MediaRefusalReason(code), code)
+	if len(codes) > 0 {
+		msg += "渠道活码" + strings.Join(codes, "、") + "的欢迎语将不带该附件发送。"
+	}
+	if len(broadcasts) > 0 {
+		msg += "群发" + strings.Join(broadcasts, "、") + "将无法发送。"
+	}
+	if len(codes) == 0 && len(broadcasts) == 0 {
+		return msg + "使用它的欢迎语将不带该附件发送，群发将无法发送；请在素材库重新上传该文件。"
+	}
+	return msg + "请在素材库重新上传该文件并替换附件。"
 }
 
 // MediaRefusalReason is WeCom's refusal of a media/upload in Chinese, by

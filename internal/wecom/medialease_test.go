@@ -170,11 +170,14 @@ func TestMediaReadyBatch(t *testing.T) {
 // TestRefusedMediumRecorded: WeCom's permanent refusal of a medium's
 // upload (40005, a file type it does not take), met by the ready task of
 // the code that names it, is recorded on the medium, shown by weComMedia's
-// uploadError, and told to its uploader once, in one notification; the
-// medium is not uploaded again by later passes, the hourly renewal or the
-// code's welcome (which fails with the refusal), and a code saved naming
-// it is refused at the attachment. A busy WeCom (-1 past the retries)
-// records nothing and the next pass uploads.
+// uploadError, and told to its uploader once, in one notification that
+// names the code and the broadcast (saved before, 10 days out) using it;
+// the code shows the attachment in attachmentErrors (MEDIA_REFUSED, 40005);
+// the medium is not uploaded again by later passes, the hourly renewal or the
+// code's welcome (which goes with its text, without the attachment, and
+// says so on the add), and a code saved naming it is refused at the
+// attachment. A busy WeCom (-1 past the retries) records nothing and the
+// next pass uploads.
 func TestRefusedMediumRecorded(t *testing.T) {
 	m := newMediaCorp(t)
 	svc := m.api.Services.WeCom
@@ -189,6 +192,14 @@ func TestRefusedMediumRecorded(t *testing.T) {
 	}
 	const create = `mutation($i: CreateContactWayInput!){ createContactWay(input: $i) { id state } }`
 	var cw struct{ CreateContactWay struct{ ID, State string } }
+	// A broadcast 10 days out names it first (nothing uploaded for it yet).
+	var seg struct{ CreateSegment struct{ ID string } }
+	var tg struct{ CreateTag struct{ ID string } }
+	m.api.MustDo(m.admin, `mutation { createTag(input: {name: "双十二"}) { id } }`, nil, &tg)
+	m.api.MustDo(m.admin, `mutation($t: ID!){ createSegment(input: {name: "双十二对象", rule: {tag: {any: [$t]}}}) { id } }`, map[string]any{"t": tg.CreateTag.ID}, &seg)
+	m.api.MustDo(m.admin, `mutation($i: CreateBroadcastInput!){ createBroadcast(input: $i) { id } }`, map[string]any{"i": map[string]any{
+		"name": "双十二视频", "segmentID": seg.CreateSegment.ID, "channel": "wecom", "template": "新品",
+		"scheduledAt": m.api.Clock.Now().Add(10 * 24 * time.Hour), "attachments": []any{map[string]any{"type": "VIDEO", "mediaID": bad.ID}}}}, nil)
 	m.api.MustDo(m.admin, create, code("坏视频码"), &cw)
 	m.api.WaitIdle() // the code's wecom:media-ready meets the refusal
 	if n := m.fake.Count(mediaUploadPath); n != 1 || m.kept(t, bad.ID) != "" {
@@ -202,8 +213,28 @@ func TestRefusedMediumRecorded(t *testing.T) {
 		}
 		return n, msg
 	}
-	if n, msg := notes(); n != 1 || !strings.Contains(msg, "bad.mp4") || !strings.Contains(msg, "文件格式不受支持") {
-		t.Errorf("the uploader's notifications: %d, %q; want one naming the file and the reason", n, msg)
+	if n, msg := notes(); n != 1 || !strings.Contains(msg, "bad.mp4") || !strings.Contains(msg, "文件格式不受支持") ||
+		!strings.Contains(msg, "渠道活码「坏视频码」") || !strings.Contains(msg, "群发「双十二视频」") {
+		t.Errorf("the uploader's notifications: %d, %q; want one naming the file, the reason, the code and the broadcast", n, msg)
+	}
+	var ways struct {
+		ContactWays []struct {
+			ID               string
+			AttachmentErrors []struct {
+				Index            int
+				Type, MediaID    string
+				Filename, Reason string
+				Errcode          int
+			}
+		}
+	}
+	m.api.MustDo(m.admin, `{ contactWays { id attachmentErrors { index type mediaID filename reason errcode } } }`, nil, &ways)
+	if len(ways.ContactWays) != 1 || len(ways.ContactWays[0].AttachmentErrors) != 1 {
+		t.Fatalf("contactWays: %+v, want the code with one attachment error", ways.ContactWays)
+	}
+	if e := ways.ContactWays[0].AttachmentErrors[0]; e.Index != 0 || e.Type != "VIDEO" || e.MediaID != bad.ID || e.Filename != "bad.mp4" ||
+		e.Reason != "MEDIA_REFUSED" || e.Errcode != 40005 {
+		t.Errorf("the code's attachment error: %+v", e)
 	}
 	var list struct {
 		WeComMedia struct {
@@ -253,8 +284,11 @@ func TestRefusedMediumRecorded(t *testing.T) {
 	}
 	var status, why string
 	if err := m.api.DB.DB.QueryRow(`SELECT welcome_status, coalesce(welcome_error, '') FROM contact_way_adds WHERE external_user_id = 'wmREFUSED0000001'`).
-		Scan(&status, &why); err != nil || status != "FAILED" || !strings.Contains(why, "40005") {
-		t.Errorf("the welcome: %q %q (%v), want FAILED with the refusal", status, why, err)
+		Scan(&status, &why); err != nil || status != "SENT" || !strings.Contains(why, "welcomeAttachments[0] (VIDEO MEDIA_REFUSED, media/upload errcode 40005)") {
+		t.Errorf("the welcome: %q %q (%v), want SENT without the refused attachment, said", status, why, err)
+	}
+	if wc := m.fake.WelcomeTo("wmREFUSED0000001"); wc == nil || wc.SentAt.IsZero() || wc.Text != "您好" || len(wc.Attachments) != 0 {
+		t.Errorf("the welcome WeCom got: %+v, want the text alone", wc)
 	}
 	if n, _ := notes(); n != 1 {
 		t.Errorf("%d notifications of the refusal, want 1", n)

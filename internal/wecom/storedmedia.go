@@ -225,11 +225,23 @@ func mediaRefs(a schematype.WelcomeAttachment) []mediaRefField {
 }
 
 // MediaError is why stored attachments cannot be sent: a medium deleted,
-// or WeCom refusing its upload. Sending again does not help: the welcome
-// or the delivery fails with it.
-type MediaError struct{ Why string }
+// or WeCom refusing its upload. Sending again does not help: a welcome goes
+// without the attachment (sendableAttachments), a delivery fails with it.
+type MediaError struct {
+	Why string
+	// Media is the stored medium; Reason AttachmentMediaRefused (with
+	// WeCom's errcode in Code) or AttachmentMediaDeleted.
+	Media  uuid.UUID
+	Reason string
+	Code   int
+}
 
 func (e *MediaError) Error() string { return e.Why }
+
+// deletedMedia is the MediaError of a stored medium no longer there.
+func deletedMedia(id uuid.UUID) *MediaError {
+	return &MediaError{Why: "an attachment's media was deleted from the workspace", Media: id, Reason: AttachmentMediaDeleted}
+}
 
 // mediaIDs is a copy of the attachments with each stored medium replaced by
 // a WeCom media id of it that is less than mediaFresh old: the one kept,
@@ -239,37 +251,45 @@ func (e *MediaError) Error() string { return e.Why }
 func (s *Service) mediaIDs(ctx context.Context, api *contacts, atts []schematype.WelcomeAttachment) ([]schematype.WelcomeAttachment, error) {
 	out := make([]schematype.WelcomeAttachment, len(atts))
 	for i, a := range atts {
-		// Copy the objects that carry media ids: the stored ones stay as they are.
-		if a.Image != nil {
-			img := *a.Image
-			a.Image = &img
+		var err error
+		if out[i], err = s.mediaIDsOf(ctx, api, a); err != nil {
+			return nil, err
 		}
-		if a.MiniProgram != nil {
-			mp := *a.MiniProgram
-			a.MiniProgram = &mp
-		}
-		if a.Video != nil {
-			v := *a.Video
-			a.Video = &v
-		}
-		if a.File != nil {
-			f := *a.File
-			a.File = &f
-		}
-		for _, r := range mediaRefs(a) {
-			id := MediaRef(*r.id)
-			if id == uuid.Nil {
-				continue
-			}
-			mediaID, _, err := s.freshMediaID(ctx, api, id, mediaFresh)
-			if err != nil {
-				return nil, err
-			}
-			*r.id = mediaID
-		}
-		out[i] = a
 	}
 	return out, nil
+}
+
+// mediaIDsOf is mediaIDs of one attachment.
+func (s *Service) mediaIDsOf(ctx context.Context, api *contacts, a schematype.WelcomeAttachment) (schematype.WelcomeAttachment, error) {
+	// Copy the objects that carry media ids: the stored ones stay as they are.
+	if a.Image != nil {
+		img := *a.Image
+		a.Image = &img
+	}
+	if a.MiniProgram != nil {
+		mp := *a.MiniProgram
+		a.MiniProgram = &mp
+	}
+	if a.Video != nil {
+		v := *a.Video
+		a.Video = &v
+	}
+	if a.File != nil {
+		f := *a.File
+		a.File = &f
+	}
+	for _, r := range mediaRefs(a) {
+		id := MediaRef(*r.id)
+		if id == uuid.Nil {
+			continue
+		}
+		mediaID, _, err := s.freshMediaID(ctx, api, id, mediaFresh)
+		if err != nil {
+			return a, err
+		}
+		*r.id = mediaID
+	}
+	return a, nil
 }
 
 // fresh reports whether m has a WeCom media id made less than maxAge

@@ -145,7 +145,8 @@ func with(base map[string]any, k string, v any) map[string]any {
 // and after 2.5 days with no renewal pass (TestStoredMediaReadyAhead runs
 // them) the welcome itself uploads the files again, the fallback: no
 // expired id is ever sent (the fake fails the test on one). WeCom's refusal
-// of an upload fails that welcome with its errcode.
+// of an upload leaves that attachment out of the welcome (the others and
+// the text go), said on the add with its errcode.
 func TestWelcomeWithStoredMedia(t *testing.T) {
 	api := apitest.New(t)
 	created, admin := api.Workspace("acme")
@@ -245,11 +246,17 @@ func TestWelcomeWithStoredMedia(t *testing.T) {
 		t.Errorf("kept media id %q, sent %v", kept, later["video"])
 	}
 
-	// WeCom refuses the file: the welcome fails with the errcode, nothing is sent.
+	// WeCom refuses the video: the welcome goes without it, with the text,
+	// the file and the cover, and the add says what was left out.
 	api.Clock.Advance(61 * time.Hour)
 	fake.MediaErrcodes = []int{40006}
-	if failed := add(); failed["status"] != "FAILED" || !strings.Contains(failed["error"].(string), "errcode 40006") {
-		t.Errorf("a refused upload: %v", failed)
+	if without := add(); without["video"] != nil || without["file"] == nil || without["miniprogram"] == nil {
+		t.Errorf("a refused video: %v, want the file and the cover sent without it", without)
+	}
+	var st, why string
+	_ = api.DB.DB.QueryRow(`SELECT welcome_status, coalesce(welcome_error, '') FROM contact_way_adds ORDER BY added_at DESC, id DESC LIMIT 1`).Scan(&st, &why)
+	if st != "SENT" || !strings.Contains(why, "welcomeAttachments[0] (VIDEO MEDIA_REFUSED, media/upload errcode 40006)") {
+		t.Errorf("the add: %s %q", st, why)
 	}
 }
 
