@@ -1,10 +1,19 @@
 package graph
 
 import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/scrmhq/scrm/internal/apperr"
 )
 
 // Page sizes of the contract: 50 when the client asks for none, never more than 1000.
@@ -49,4 +58,75 @@ func cursorTime(c *entgql.Cursor[uuid.UUID]) time.Time {
 		return v
 	}
 	return time.Time{}
+}
+
+// PageLimits refuses, before anything runs, an operation that asks a
+// connection (a field whose type ends in Connection, at any depth) for a
+// page outside 0..maxPageSize: BAD_USER_INPUT at the argument (first or
+// last), where pageSize alone would quietly clamp it. It walks the
+// operation once; a field middleware would run for every field of every
+// row (see AuthorizeRootFields). Connections with a smaller maximum check
+// theirs in the resolver.
+type PageLimits struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = PageLimits{}
+
+// ExtensionName names the extension.
+func (PageLimits) ExtensionName() string { return "PageLimits" }
+
+// Validate is a no-op.
+func (PageLimits) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext checks every connection's first and last.
+func (PageLimits) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil {
+		return nil
+	}
+	return pageLimits(oc, oc.Operation.SelectionSet, 0)
+}
+
+func pageLimits(oc *graphql.OperationContext, set ast.SelectionSet, depth int) *gqlerror.Error {
+	if depth > 32 {
+		return nil // far deeper than the depth limit lets an operation run
+	}
+	for _, sel := range set {
+		var sub ast.SelectionSet
+		switch s := sel.(type) {
+		case *ast.Field:
+			if err := pageArgs(oc, s); err != nil {
+				return err
+			}
+			sub = s.SelectionSet
+		case *ast.InlineFragment:
+			sub = s.SelectionSet
+		case *ast.FragmentSpread:
+			if f := oc.Doc.Fragments.ForName(s.Name); f != nil {
+				sub = f.SelectionSet
+			}
+		}
+		if err := pageLimits(oc, sub, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func pageArgs(oc *graphql.OperationContext, f *ast.Field) *gqlerror.Error {
+	if f.Definition == nil || !strings.HasSuffix(f.Definition.Type.Name(), "Connection") {
+		return nil
+	}
+	args := f.ArgumentMap(oc.Variables)
+	for _, name := range []string{"first", "last"} {
+		n, err := strconv.ParseInt(fmt.Sprint(args[name]), 10, 64)
+		if args[name] == nil || (err == nil && n >= 0 && n <= maxPageSize) {
+			continue
+		}
+		gerr := gqlerror.ErrorPosf(f.Position, "%s must be between 0 and %d", name, maxPageSize)
+		gerr.Extensions = map[string]any{"code": string(apperr.BadInput), "field": name}
+		return gerr
+	}
+	return nil
 }

@@ -28,13 +28,27 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
 		var already *gqlerror.Error
 		if errors.As(err, &already) && already.Extensions != nil && already.Extensions["code"] != nil {
-			return gerr // parser, validation and gqlgen argument errors are already classified
+			// Parser, validation and gqlgen argument errors are already
+			// classified; a variable that does not coerce (an unknown enum
+			// value) is named by its path in the variables.
+			if v, ok := variablePath(gerr); ok && gerr.Extensions["field"] == nil {
+				gerr.Extensions["field"] = v
+			}
+			return gerr
 		}
 		code, field, msg := classify(err)
-		if arg, ok := argumentPath(ctx, err); ok && code == apperr.Internal {
-			// A value gqlgen could not read into an argument (a cursor
-			// that is not one): the client's input, not a server fault.
-			code, field, msg = apperr.BadInput, arg, "invalid value for "+arg
+		if arg, ok := argumentPath(ctx, err); ok && (code == apperr.Internal || field == "") {
+			// A value gqlgen could not read into an argument (a cursor or
+			// an id that is not one): the client's input, not a server
+			// fault, named by its path (id, input.leadID, ids[2]).
+			var g *gqlerror.Error
+			switch {
+			case code == apperr.Internal:
+				code, msg = apperr.BadInput, "invalid value for "+arg
+			case errors.As(err, &g):
+				msg = g.Message // without gqlgen's "input: <path>" prefix
+			}
+			field = arg
 		}
 		if code == apperr.Internal {
 			log.ErrorContext(ctx, "graphql resolver error", "err", err, "path", gerr.Path.String())
@@ -73,6 +87,16 @@ func argumentPath(ctx context.Context, err error) (string, bool) {
 		return "", false
 	}
 	return rest.String(), true
+}
+
+// variablePath is the path inside the request's variables
+// (orderBy.field, input.kind) of a variable gqlgen's validator refused:
+// such errors carry the path "variable", <name>, ....
+func variablePath(g *gqlerror.Error) (string, bool) {
+	if len(g.Path) < 2 || g.Path[0] != ast.PathName("variable") {
+		return "", false
+	}
+	return g.Path[1:].String(), true
 }
 
 // qualify turns a service's field path, which names a part of the service's

@@ -153,6 +153,7 @@ func (g *GraphQL) handler(es graphql.ExecutableSchema, ts *typed.Schema) http.Ha
 	srv.Use(complexityLimit{extension.FixedComplexityLimit(MaxComplexity)})
 	srv.Use(depthLimit{Max: MaxDepth})
 	srv.Use(graph.RequireAuthentication{})
+	srv.Use(graph.PageLimits{})
 	srv.Use(graph.LiveViewers{})
 	srv.Use(streamsOnly{})
 	srv.Use(entgql.Transactioner{TxOpener: d.Services.Client})
