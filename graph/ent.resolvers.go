@@ -19,12 +19,12 @@ import (
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id uuid.UUID) (ent.Noder, error) {
-	return r.db(ctx).Noder(ctx, id, ent.WithNodeType(nodeType))
+	return r.db(ctx).Noder(ctx, id, ent.WithNodeType(r.nodeType))
 }
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []uuid.UUID) ([]ent.Noder, error) {
-	return r.db(ctx).Noders(ctx, ids, ent.WithNodeType(nodeType))
+	return r.db(ctx).Noders(ctx, ids, ent.WithNodeType(r.nodeType))
 }
 
 // APIKeys is the resolver for the apiKeys field.

@@ -4,6 +4,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -90,8 +91,27 @@ func init() {
 	}
 }
 
-// nodeType tells ent's Noder which table an id lives in, from the type the id carries.
-func nodeType(_ context.Context, id uuid.UUID) (string, error) {
+// nodePermissions is what node(id:) and nodes(ids:) need to read an id of
+// each type: the read permission of the type's own list (users, segments,
+// broadcasts, ...), so an id met in a response (an owner, a segment's
+// author) opens no more than the lists do. Without it the answer is
+// FORBIDDEN before any row is read, so it says nothing about the id; a type
+// missing here is refused. Leads, tasks and jobs are then narrowed by their
+// own row checks (NOT_FOUND outside them).
+var nodePermissions = map[gid.Type]Permission{
+	gid.Workspace: Authenticated, gid.Job: Authenticated, // me.workspace; a job's own check
+	gid.User: {"user", "read"}, gid.Team: {"team", "read"}, gid.Territory: {"territory", "read"},
+	gid.Partner: {"partner", "read"}, gid.APIKey: {"apikey", "read"}, gid.Pool: {"pool", "read"},
+	gid.Lead: {"lead", "read"}, gid.StageChange: {"lead", "read"}, gid.SavedView: {"lead", "read"},
+	gid.Pipeline: {"pipeline", "read"}, gid.Stage: {"pipeline", "read"}, gid.LostReason: {"pipeline", "read"},
+	gid.TagGroup: {"tag", "read"}, gid.Tag: {"tag", "read"}, gid.FieldDefinition: {"field", "read"},
+	gid.Segment: {"segment", "read"}, gid.Broadcast: {"broadcast", "read"}, gid.Channel: {"channel", "read"},
+	gid.Journey: {"journey", "read"}, gid.Enrollment: {"journey", "read"}, gid.Task: {"task", "read"},
+}
+
+// nodeType tells ent's Noder which table an id lives in, from the type the
+// id carries, once the caller may read that type (nodePermissions).
+func (r *Resolver) nodeType(ctx context.Context, id uuid.UUID) (string, error) {
 	t, ok := gid.TypeOf(id)
 	if !ok {
 		return "", &ent.NotFoundError{}
@@ -99,6 +119,13 @@ func nodeType(_ context.Context, id uuid.UUID) (string, error) {
 	table, ok := nodeTables[t]
 	if !ok {
 		return "", &ent.NotFoundError{}
+	}
+	perm, ok := nodePermissions[t]
+	if !ok {
+		return "", fmt.Errorf("%w: node(id:) of a %s declares no permission", auth.ErrForbidden, t)
+	}
+	if err := Authorize(ctx, r.Authz, perm); err != nil {
+		return "", err
 	}
 	return table, nil
 }
