@@ -15,6 +15,9 @@
 // broadcast; the 文件 list pages 20 at a time (next, previous). At
 // 390 px the page is cards, with no sideways scroll, and an upload and a
 // delete work there too, and a file is picked from the picker's second page.
+// A code saved with a video WeCom then refuses (the fake answers the code's
+// upload ahead with 40005) is marked 欢迎语附件失效 on the 渠道活码 page, with
+// the attachment, the file and WeCom's reason in Chinese.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,9 +35,11 @@ let member: User;
 let code: { id: string; name: string };
 let broadcast: { id: string; name: string } | undefined;
 const pagedIDs: string[] = []; // the files uploaded for the pager
+let refusedCode: { id: string } | undefined;
 
 const FAKE_TOKEN = `e2e-lib-token-${Date.now()}`;
 const STAMP = Date.now() % 100000;
+const REFUSED_NAME = `refused-${STAMP}.mp4`; // the fake refuses this file's media/upload (40005)
 // An MP4 by its first bytes (an ftyp box of brand mp42), as the API sniffs it.
 const MP4 = Buffer.concat([Buffer.from('\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom', 'latin1'), Buffer.alloc(3000, 7)]);
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010800000000' + '3a7e9b55' + '0000000a49444154789c6360000000020001e221bc33' + '0000000049454e44ae426082', 'hex');
@@ -85,7 +90,8 @@ beforeAll(async () => {
   admin = await token(ADMIN.email, ADMIN.password);
   let uploads = 0;
   fake = createServer((req, res) => {
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://fake');
       res.setHeader('Content-Type', 'application/json');
@@ -97,6 +103,7 @@ beforeAll(async () => {
       if (url.pathname === '/cgi-bin/media/upload') {
         // A stored medium is uploaded ahead when a code or broadcast naming it is saved.
         const type = url.searchParams.get('type') ?? 'file';
+        if (Buffer.concat(chunks).includes(REFUSED_NAME)) return void res.end(JSON.stringify({ errcode: 40005, errmsg: 'invalid file type' }));
         return void res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', type, media_id: `mid-lib-${type}-${++uploads}`, created_at: String(Math.floor(Date.now() / 1000)) }));
       }
       res.end(JSON.stringify({ errcode: 0, errmsg: 'ok' }));
@@ -118,7 +125,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // What this spec made goes (the code through the fake, while it still answers); the member link as it was.
-  if (code) await gql(admin, `mutation($id: ID!){ deleteContactWay(id: $id) }`, { id: code.id }).catch(() => undefined);
+  for (const c of [code, refusedCode]) if (c) await gql(admin, `mutation($id: ID!){ deleteContactWay(id: $id) }`, { id: c.id }).catch(() => undefined);
   if (broadcast) await gql(admin, `mutation($id: ID!){ cancelBroadcast(id: $id) { id } }`, { id: broadcast.id }).catch(() => undefined);
   for (const id of pagedIDs) await gql(admin, `mutation($id: ID!){ deleteWeComMedia(id: $id) }`, { id }).catch(() => undefined);
   if (member && !member.wecomUserID) {
@@ -372,6 +379,29 @@ describe('the media library', () => {
       `{ contactWays { id welcomeAttachments { type mediaID } } }`);
     expect(contactWays.find((c) => c.id === code.id)!.welcomeAttachments.at(-1)).toEqual({ type: 'FILE', mediaID: second.id });
     await page.setViewportSize({ width: 1440, height: 900 });
+    expect(b.errors).toEqual([]);
+  });
+
+  it('marks a code whose welcome video WeCom refused after its save: 欢迎语附件失效, which attachment and why', async () => {
+    const name = REFUSED_NAME;
+    const video = await apiUpload('VIDEO', name, MP4);
+    pagedIDs.push(video);
+    {
+      refusedCode = (await gql<{ createContactWay: { id: string } }>(admin, `mutation($i: CreateContactWayInput!){ createContactWay(input: $i) { id } }`,
+        { i: { name: `拒收视频码 ${STAMP}`, userIDs: [member.id], welcomeMessage: '您好', welcomeAttachments: [{ type: 'VIDEO', mediaID: video }] } })).createContactWay;
+      // The code's upload ahead (an outbox task) meets WeCom's refusal.
+      await expect.poll(async () => (await gql<{ weComMedia: { edges: { node: { id: string; uploadError: { code: number } | null } }[] } }>(admin,
+        `{ weComMedia(kind: VIDEO, first: 1000) { edges { node { id uploadError { code } } } } }`)).weComMedia.edges.find((e) => e.node.id === video)?.node.uploadError?.code,
+      { timeout: 30_000 }).toBe(40005);
+    }
+    await page.goto('/wecom/contact-ways');
+    const line = page.locator('tr.ant-table-row').filter({ hasText: `拒收视频码 ${STAMP}` });
+    await line.getByTestId('cw-attachment-broken').getByText('欢迎语附件失效').waitFor();
+    expect(await line.getByTestId('cw-attachment-errors').innerText()).toContain(
+      `第 1 个附件（视频 ${name}）：企业微信拒绝了该素材，文件格式不受支持（图片须为 JPG 或 PNG，视频须为 MP4）（错误码 40005）`);
+    // The other codes are not marked.
+    expect(await page.getByTestId('cw-attachment-broken').count()).toBe(1);
+    await shot(page, 'wecom-contact-way-attachment-refused');
     expect(b.errors).toEqual([]);
   });
 });

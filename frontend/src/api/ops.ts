@@ -691,6 +691,7 @@ export const ContactWaysDoc = graphql(`
     contactWays(deleted: $deleted) {
       id name state qrCodeURL source strategy welcomeMessage skipVerify createdAt deletedAt
       welcomeAttachments { type title url picURL desc appID page picMediaID mediaID media { filename } }
+      attachmentErrors { index type mediaID filename reason errcode }
       users { id name }
       tags { id name color }
       pool { id }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CombinedError } from 'urql';
 import { GraphQLError } from 'graphql';
+import { translate, type MessageKey } from '../i18n';
 import {
-  ATTACHMENT_RULES, attachmentLabel, attachmentRules, attachmentValueOf, mediaFileProblem, attachmentProblem, attachmentsInput, contactWayErrors, contactWayUpdate, formValuesOf, KEEP_POOL, memberCountProblem,
+  ATTACHMENT_RULES, attachmentErrorText, attachmentLabel, attachmentRules, attachmentValueOf, mediaFileProblem, attachmentProblem, attachmentsInput, contactWayErrors, contactWayUpdate, formValuesOf, KEEP_POOL, memberCountProblem,
   imageFileProblem, MAX_IMAGE_BYTES, memberOptions, notConfigured, uploadErrors, type AttachmentValue, type EditableCode,
 } from './contactWays';
 
@@ -307,5 +308,18 @@ describe('stored media attachments (videos, files, covers)', () => {
     expect(stored).toEqual({ type: 'IMAGE', mediaID: 'I1', media: { filename: 'cover.png' } });
     expect(attachmentLabel(stored)).toBe('cover.png');
     expect(attachmentLabel({ type: 'IMAGE', mediaID: 'I1' })).toBe('I1');
+  });
+});
+
+describe('attachmentErrorText', () => {
+  const zh = (k: MessageKey, v?: Record<string, string | number>) => translate('zh', k, v);
+  const en = (k: MessageKey, v?: Record<string, string | number>) => translate('en', k, v);
+  it('says which attachment and why, from the reason code and WeCom’s errcode', () => {
+    const refused = { index: 1, type: 'VIDEO' as const, filename: 'intro.mp4', reason: 'MEDIA_REFUSED' as const, errcode: 40005 };
+    expect(attachmentErrorText(zh, refused)).toBe('第 2 个附件（视频 intro.mp4）：企业微信拒绝了该素材，文件格式不受支持（图片须为 JPG 或 PNG，视频须为 MP4）（错误码 40005）');
+    expect(attachmentErrorText(en, refused)).toBe('Attachment 2 (Video intro.mp4): WeCom refused the file: A format WeCom does not take (images JPG or PNG, videos MP4) (errcode 40005)');
+    expect(attachmentErrorText(zh, { ...refused, errcode: 48001 })).toContain('（错误码 48001）');
+    expect(attachmentErrorText(zh, { index: 0, type: 'MINIPROGRAM', filename: null, reason: 'MEDIA_DELETED', errcode: null }))
+      .toBe('第 1 个附件（小程序）：素材已从素材库删除');
   });
 });

@@ -3,7 +3,9 @@
 // form fields they name, and an edit's changed fields (updateContactWay).
 import type { CombinedError } from 'urql';
 import { apiErrors, fieldPath, type APIError } from '../api/errors';
-import type { ContactWayStrategy, UpdateContactWayInput, WelcomeAttachmentInput, WelcomeAttachmentType } from '../gql/graphql';
+import type { ContactWayStrategy, UpdateContactWayInput, WelcomeAttachmentErrorReason, WelcomeAttachmentInput, WelcomeAttachmentType } from '../gql/graphql';
+import type { TFunc } from '../i18n';
+import { refusalKey } from './wecomMedia';
 
 export interface MemberUser {
   id: string;
@@ -372,4 +374,28 @@ export function uploadErrors(err: CombinedError | undefined | null): { notConfig
     quota,
     messages: errs.filter((e) => !notConfigured(e) && !(quota && e.code === 'LIMIT_EXCEEDED')),
   };
+}
+
+/** An attachment of a code's welcome that cannot be sent (ContactWay.attachmentErrors). */
+export interface AttachmentErrorView {
+  index: number;
+  type: WelcomeAttachmentType;
+  filename?: string | null;
+  reason: WelcomeAttachmentErrorReason;
+  errcode?: number | null;
+}
+
+/**
+ * Says why an attachment of a code's welcome cannot be sent, in the UI's
+ * language: which attachment (its place and type, the file), and the
+ * reason from its code (WeCom's errcode of a refusal in words, as the
+ * media library says it).
+ */
+export function attachmentErrorText(t: TFunc, e: AttachmentErrorView): string {
+  const which = t('contactWays.attachmentError.which', {
+    n: e.index + 1, type: t(`contactWays.attach.${e.type}`), file: e.filename ? ` ${e.filename}` : '',
+  });
+  if (e.reason === 'MEDIA_DELETED') return `${which}${t('contactWays.attachmentError.deleted')}`;
+  const code = e.errcode ?? 0;
+  return `${which}${t('contactWays.attachmentError.refused', { reason: t(refusalKey(code)), code })}`;
 }

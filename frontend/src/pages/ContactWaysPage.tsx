@@ -20,7 +20,7 @@ import { useSearchParams } from 'react-router';
 import {
   Alert, App, Button, Drawer, Empty, Form, Image, Input, Popconfirm, Segmented, Select, Space, Switch, Table, Tag, Tooltip, Typography, type ButtonProps,
 } from 'antd';
-import { DeleteOutlined, EditOutlined, PlusOutlined, QrcodeOutlined, UndoOutlined } from '@ant-design/icons';
+import { DeleteOutlined, EditOutlined, PlusOutlined, QrcodeOutlined, UndoOutlined, WarningOutlined } from '@ant-design/icons';
 import { useMutation, useQuery } from 'urql';
 import { ContactWaysDoc, ContactWayUsersDoc, CreateContactWayDoc, DeleteContactWayDoc, RestoreContactWayDoc, UpdateContactWayDoc } from '../api/ops';
 import { errorMessage, errorText, type APIError } from '../api/errors';
@@ -32,7 +32,7 @@ import { QueryError } from '../components/QueryError';
 import { WeComSyncButton } from '../components/WeComSyncButton';
 import { AttachmentsField, AttachmentTags } from '../components/WeComAttachments';
 import {
-  attachmentsInput, contactWayErrors, contactWayUpdate, formValuesOf, KEEP_POOL, memberCountProblem, memberOptions, notConfigured, type ContactWayFormValues,
+  attachmentErrorText, attachmentsInput, contactWayErrors, contactWayUpdate, formValuesOf, KEEP_POOL, memberCountProblem, memberOptions, notConfigured, type ContactWayFormValues,
 } from '../lib/contactWays';
 import { contactWayStrategyLabel } from '../lib/labels';
 import { fmtNumber, fmtTime } from '../lib/format';
@@ -74,6 +74,9 @@ export default function ContactWaysPage() {
         <div style={{ minWidth: 140, maxWidth: 240, whiteSpace: 'normal' }}>
           <Typography.Text strong data-testid="cw-name">{c.name}</Typography.Text>
           <div className="scrm-muted" style={{ fontSize: 12 }}>{c.state}</div>
+          {c.attachmentErrors.length > 0 && (
+            <Tag color="error" icon={<WarningOutlined />} style={{ marginTop: 4 }} data-testid="cw-attachment-broken">{t('contactWays.attachmentError.title')}</Tag>
+          )}
         </div>
       ),
     },
@@ -82,7 +85,22 @@ export default function ContactWaysPage() {
     { title: t('contactWays.strategy'), key: 'strategy', render: (_: unknown, c: Code) => contactWayStrategyLabel(t, c.strategy) },
     { title: t('contactWays.source'), dataIndex: 'source', key: 'source' },
     { title: t('contactWays.tags'), key: 'tags', render: (_: unknown, c: Code) => c.tags.map((x) => <Tag key={x.id} color={x.color || undefined}>{x.name}</Tag>) },
-    { title: t('contactWays.attachments'), key: 'attachments', render: (_: unknown, c: Code) => <AttachmentTags list={c.welcomeAttachments} /> },
+    {
+      title: t('contactWays.attachments'), key: 'attachments',
+      render: (_: unknown, c: Code) => (
+        <>
+          <AttachmentTags list={c.welcomeAttachments} />
+          {c.attachmentErrors.length > 0 && (
+            <div style={{ maxWidth: 320, whiteSpace: 'normal', fontSize: 12, marginTop: 4 }} data-testid="cw-attachment-errors">
+              {c.attachmentErrors.map((e) => (
+                <Typography.Text key={`${e.index}-${e.mediaID}`} type="danger" style={{ display: 'block', fontSize: 12 }}>{attachmentErrorText(t, e)}</Typography.Text>
+              ))}
+              <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('contactWays.attachmentError.hint')}</Typography.Text>
+            </div>
+          )}
+        </>
+      ),
+    },
     {
       title: t('contactWays.stats'),
       key: 'stats',
