@@ -1,0 +1,634 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/scrmhq/scrm/internal/apitest"
+	"github.com/scrmhq/scrm/internal/gid"
+)
+
+// roleWorld is a workspace seen by each role through the contract's own
+// operations: two territories (east, west), a partner on east, two reps, an
+// analyst, the partner's user and six leads.
+//
+//	lead  territory  owner
+//	0     east       pool
+//	1     east       pool
+//	2     west       pool
+//	3     east       rep
+//	4     west       rep2
+//	5     east       rep2
+type roleWorld struct {
+	api   *apitest.API
+	doc   *ast.QueryDocument
+	admin string
+	tok   map[string]string // role -> token: rep, rep2, analyst, partner
+	ids   map[string]string // territories, users, partner
+	leads []string
+}
+
+func newRoleWorld(t *testing.T) *roleWorld {
+	t.Helper()
+	api := apitest.New(t)
+	created, admin := api.Workspace("acme")
+	w := &roleWorld{api: api, doc: loadContract(t), admin: admin, tok: map[string]string{}, ids: map[string]string{},
+		leads: seedLeads(t, api, created, 6)}
+	for _, name := range []string{"east", "west"} {
+		r := w.do(t, admin, "CreateTerritory", map[string]any{"input": map[string]any{"name": name}})
+		w.ids[name] = w.must(t, r, "createTerritory", "id")
+	}
+	r := w.do(t, admin, "CreatePartner", map[string]any{"input": map[string]any{"name": "渠道A", "territoryIDs": []string{w.ids["east"]}}})
+	w.ids["partnerOrg"] = w.must(t, r, "createPartner", "id")
+	users := []struct{ key, role, territory string }{
+		{"rep", "rep", "east"}, {"rep2", "rep", "west"}, {"analyst", "analyst", ""}, {"partner", "partner", ""},
+	}
+	for _, u := range users {
+		in := map[string]any{"name": u.key, "email": u.key + "@acme.test", "password": u.key + "-password", "roles": []string{u.role}}
+		if u.territory != "" {
+			in["territoryIDs"] = []string{w.ids[u.territory]}
+		}
+		if u.role == "partner" {
+			in["partnerID"] = w.ids["partnerOrg"]
+		}
+		w.ids[u.key] = w.must(t, w.do(t, admin, "CreateUser", map[string]any{"input": in}), "createUser", "id")
+		w.tok[u.key] = api.Login("acme", u.key+"@acme.test", u.key+"-password")
+	}
+	r = w.do(t, admin, "CreateTagGroup", map[string]any{"input": map[string]any{"name": "意向", "tags": []string{"高"}}})
+	w.ids["tagGroup"] = w.must(t, r, "createTagGroup", "id")
+	w.ids["tag"], _ = dig(w.data(t, r), "createTagGroup", "tags").([]any)[0].(map[string]any)["id"].(string)
+	r = w.do(t, admin, "CreateFieldDefinition", map[string]any{"input": map[string]any{"entity": "LEAD", "key": "mobile2", "label": "备用手机", "type": "PHONE"}})
+	w.must(t, r, "createFieldDefinition", "id")
+	layout := []struct{ territory, owner string }{
+		{"east", ""}, {"east", ""}, {"west", ""}, {"east", "rep"}, {"west", "rep2"}, {"east", "rep2"},
+	}
+	for i, l := range layout {
+		terr := rawIDs(t, []string{w.ids[l.territory]})[0]
+		if l.owner == "" {
+			w.exec(t, `UPDATE leads SET territory_id = $1 WHERE id = $2`, terr, w.raw(t, i))
+			continue
+		}
+		w.exec(t, `UPDATE leads SET territory_id = $1, owner_id = $2, pool_id = NULL, claimed_at = now() WHERE id = $3`,
+			terr, rawIDs(t, []string{w.ids[l.owner]})[0], w.raw(t, i))
+	}
+	return w
+}
+
+// do sends the contract operation name, as written, with vars.
+func (w *roleWorld) do(t *testing.T, token, name string, vars map[string]any) apitest.Response {
+	t.Helper()
+	op := w.doc.Operations.ForName(name)
+	if op == nil {
+		t.Fatalf("no operation %s in the contract", name)
+	}
+	return w.api.Do(token, sourceOf(w.doc, op), vars)
+}
+
+// data decodes a response that must have no errors.
+func (w *roleWorld) data(t *testing.T, r apitest.Response) map[string]any {
+	t.Helper()
+	if len(r.Errors) > 0 {
+		t.Fatalf("errors: %+v", r.Errors)
+	}
+	var d map[string]any
+	if err := json.Unmarshal(r.Data, &d); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func (w *roleWorld) must(t *testing.T, r apitest.Response, path ...string) string {
+	t.Helper()
+	s, _ := dig(w.data(t, r), path...).(string)
+	if s == "" {
+		t.Fatalf("%v: no %v", string(r.Data), path)
+	}
+	return s
+}
+
+func (w *roleWorld) raw(t *testing.T, i int) string { return rawIDs(t, w.leads[i:i+1])[0] }
+
+func (w *roleWorld) exec(t *testing.T, q string, args ...any) {
+	t.Helper()
+	if _, err := w.api.DB.DB.Exec(q, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// leadsOf is the ids of leads(i...), sorted.
+func (w *roleWorld) leadsOf(is ...int) []string {
+	out := make([]string, len(is))
+	for k, i := range is {
+		out[k] = w.leads[i]
+	}
+	sort.Strings(out)
+	return out
+}
+
+// listed runs the Leads operation as token and returns the ids and the total.
+func (w *roleWorld) listed(t *testing.T, token string, vars map[string]any) ([]string, int, []any) {
+	t.Helper()
+	d := w.data(t, w.do(t, token, "Leads", vars))
+	edges := dig(d, "leads", "edges").([]any)
+	var ids []string
+	for _, e := range edges {
+		ids = append(ids, dig(e, "node", "id").(string))
+	}
+	sort.Strings(ids)
+	return ids, int(dig(d, "leads", "totalCount").(float64)), edges
+}
+
+// leadRowsDigest is every lead row as text: a refused request leaves it equal.
+func (w *roleWorld) leadRowsDigest(t *testing.T) string {
+	t.Helper()
+	var s string
+	err := w.api.DB.DB.QueryRow(`SELECT string_agg(l::text, E'\n' ORDER BY id) FROM leads l`).Scan(&s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	for _, table := range []string{"follow_ups", "lead_tags", "stage_changes", "tasks", "jobs", "territories", "segments", "enrollments", "pools", "users"} {
+		if err := w.api.DB.DB.QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		s += fmt.Sprintf("\n%s=%d", table, n)
+	}
+	return s
+}
+
+// refused checks that r failed with an error of code (or one of
+// "CODE|CODE") at field ("" when the refusal names no input) and that
+// nothing changed since before.
+func (w *roleWorld) refused(t *testing.T, what string, r apitest.Response, code, field, before string) {
+	t.Helper()
+	if len(r.Errors) == 0 {
+		t.Errorf("%s: accepted: %s", what, r.Data)
+		return
+	}
+	if e := r.Errors[0]; !slices.Contains(strings.Split(code, "|"), e.Code()) || e.Field() != field {
+		t.Errorf("%s: error %s at %q (%s), want %s at %q", what, e.Code(), e.Field(), e.Message, code, field)
+	}
+	if after := w.leadRowsDigest(t); after != before {
+		t.Errorf("%s: rows changed:\nbefore %s\nafter  %s", what, before, after)
+	}
+}
+
+func masked(v any) bool { s, _ := v.(string); return strings.Contains(s, "*") }
+
+// TestAcceptancePartner: a partner sees its territory's leads, masked, in
+// every list, count, funnel, segment member list, journey statistic and
+// export; another territory's lead reads as a lead that does not exist, and
+// a write to it is FORBIDDEN at the input that names it (the documented
+// answer of docs/authorization.md) and writes nothing.
+func TestAcceptancePartner(t *testing.T) {
+	w := newRoleWorld(t)
+	p := w.tok["partner"]
+	east := w.leadsOf(0, 1, 3, 5)
+
+	t.Run("Leads", func(t *testing.T) {
+		ids, total, edges := w.listed(t, p, map[string]any{"first": 50})
+		if !slices.Equal(ids, east) || total != len(east) {
+			t.Errorf("partner lists %v (total %d), want %v", ids, total, east)
+		}
+		for _, e := range edges {
+			if !masked(dig(e, "node", "phone")) {
+				t.Errorf("partner reads phone %v", dig(e, "node", "phone"))
+			}
+		}
+	})
+
+	t.Run("out of scope", func(t *testing.T) {
+		ghost := gid.Encode(gid.New(gid.Lead))
+		for _, op := range []string{"Lead", "LeadWeCom"} {
+			out, none := w.do(t, p, op, map[string]any{"id": w.leads[2]}), w.do(t, p, op, map[string]any{"id": ghost})
+			if a, b := answerOf(out), answerOf(none); a != b || !strings.Contains(a, "NOT_FOUND") {
+				t.Errorf("%s: another territory's lead answers %s, a lead that does not exist %s; want NOT_FOUND for both", op, a, b)
+			}
+		}
+		w.runCases(t, p, []roleCase{
+			{"update", "UpdateLead", map[string]any{"id": w.leads[2], "input": map[string]any{"company": "x"}}, "FORBIDDEN", "id"},
+			{"follow up", "CreateFollowUp", map[string]any{"input": map[string]any{"leadID": w.leads[2], "kind": "NOTE", "content": "x"}}, "FORBIDDEN", "input.leadID"},
+			{"deal", "CreateDeal", map[string]any{"input": map[string]any{"leadID": w.leads[2], "amount": 1}}, "FORBIDDEN", "input.leadID"},
+			{"stage", "MoveLeadStage", map[string]any{"id": w.leads[4], "stageID": w.stage(t, "contacted")}, "FORBIDDEN", "id"},
+			{"merge into", "MergeLeads", map[string]any{"primaryID": w.leads[0], "duplicateIDs": []string{w.leads[2]}}, "FORBIDDEN", "duplicateIDs[0]"},
+			{"tag", "TagLeads", map[string]any{"leadIDs": []string{w.leads[2]}, "tagIDs": []string{w.ids["tag"]}}, "FORBIDDEN", ""},
+			{"claim", "ClaimLeads", map[string]any{"ids": []string{w.leads[0]}}, "FORBIDDEN", ""},
+			{"jobs of others", "CancelJob", map[string]any{"id": gid.Encode(gid.New(gid.Job))}, "NOT_FOUND", "id"},
+		})
+	})
+
+	t.Run("node of a type it may not list", func(t *testing.T) {
+		seg := w.must(t, w.do(t, w.tok["analyst"], "CreateSegment", map[string]any{"input": map[string]any{"name": "east", "kind": "DYNAMIC",
+			"rule": map[string]any{"owner": map[string]any{"public": true}}}}), "createSegment", "id")
+		w.nodeRefused(t, p, map[gid.Type]string{gid.User: w.ids["rep2"], gid.Territory: w.ids["west"], gid.Segment: seg, gid.Partner: w.ids["partnerOrg"]})
+	})
+
+	// Granted reports, segments and exports, the partner still sees only
+	// its scope in them.
+	for _, perm := range [][2]string{{"report", "read"}, {"segment", "read"}, {"lead.export", "read"}, {"journey", "read"}} {
+		w.do(t, w.admin, "GrantPermission", map[string]any{"role": "partner", "resource": perm[0], "action": perm[1]})
+	}
+
+	t.Run("Funnel", func(t *testing.T) {
+		d := w.data(t, w.do(t, p, "Funnel", w.funnelVars()))
+		steps := dig(d["funnel"].([]any)[0], "steps").([]any)
+		if dig(steps[0], "step") != "LISTED" || dig(steps[0], "count") != float64(len(east)) {
+			t.Errorf("partner funnel = %v, want LISTED %d", steps, len(east))
+		}
+		vars := w.funnelVars()
+		vars["groupBy"] = "TERRITORY"
+		d = w.data(t, w.do(t, p, "Funnel", vars))
+		if groups := d["funnel"].([]any); len(groups) != 1 || dig(groups[0], "group") != w.ids["east"] {
+			t.Errorf("partner funnel by territory = %s, want east only", mustJSON(groups))
+		}
+	})
+
+	t.Run("Segment members", func(t *testing.T) {
+		rule := map[string]any{"attribute": map[string]any{"key": "status", "op": "EQ", "value": "ACTIVE"}}
+		d := w.data(t, w.do(t, p, "PreviewSegment", map[string]any{"rule": rule}))
+		if dig(d, "previewSegment", "count") != float64(len(east)) {
+			t.Errorf("partner preview = %v, want %d", d, len(east))
+		}
+		for _, l := range dig(d, "previewSegment", "sample").([]any) {
+			if !slices.Contains(east, dig(l, "id").(string)) {
+				t.Errorf("partner preview samples %v", l)
+			}
+		}
+		seg := w.must(t, w.do(t, w.tok["analyst"], "CreateSegment", map[string]any{"input": map[string]any{"name": "all", "rule": rule, "kind": "DYNAMIC"}}), "createSegment", "id")
+		waitStatus(t, w.api, seg, "READY")
+		d = w.data(t, w.do(t, p, "Segment", map[string]any{"id": seg, "first": 100}))
+		var ids []string
+		for _, e := range dig(d, "node", "members", "edges").([]any) {
+			ids = append(ids, dig(e, "node", "id").(string))
+		}
+		sort.Strings(ids)
+		if !slices.Equal(ids, east) || dig(d, "node", "members", "totalCount") != float64(len(east)) {
+			t.Errorf("partner members = %v (total %v), want %v", ids, dig(d, "node", "members", "totalCount"), east)
+		}
+	})
+
+	t.Run("Journey", func(t *testing.T) {
+		a := w.tok["analyst"]
+		j := w.must(t, w.do(t, a, "CreateJourney", map[string]any{"input": map[string]any{"name": "j",
+			"trigger": map[string]any{"manual": map[string]any{}}, "steps": []any{map[string]any{"wait": map[string]any{"days": 1}}}}}), "createJourney", "id")
+		w.data(t, w.do(t, a, "SetJourneyStatus", map[string]any{"id": j, "status": "ACTIVE"}))
+		d := w.data(t, w.do(t, a, "EnrollLeads", map[string]any{"journeyID": j, "leadIDs": w.leads}))
+		if dig(d, "enrollLeads", "enrolled") != 6.0 {
+			t.Fatalf("enrollLeads = %v", d)
+		}
+		d = w.data(t, w.do(t, p, "Journey", map[string]any{"id": j, "first": 50}))
+		var ids []string
+		for _, e := range dig(d, "node", "enrollments", "edges").([]any) {
+			ids = append(ids, dig(e, "node", "lead", "id").(string))
+		}
+		sort.Strings(ids)
+		steps := dig(d, "node", "steps").([]any)
+		if !slices.Equal(ids, east) || dig(d, "node", "enrollments", "totalCount") != float64(len(east)) ||
+			dig(d, "node", "stats", "enrolled") != float64(len(east)) || dig(steps[0], "reached") != float64(len(east)) {
+			t.Errorf("partner reads journey %s", mustJSON(d))
+		}
+		// Without journey write it cannot enrol, even its own leads.
+		before := w.leadRowsDigest(t)
+		w.refused(t, "partner enrols", w.do(t, p, "EnrollLeads", map[string]any{"journeyID": j, "leadIDs": w.leads[:1]}), "FORBIDDEN", "", before)
+	})
+
+	t.Run("ExportLeads", func(t *testing.T) {
+		id := w.must(t, w.do(t, p, "ExportLeads", map[string]any{"columns": []string{"name", "phone"}}), "exportLeads", "id")
+		if rows := exportRows(t, w, p, id); len(rows) != len(east) {
+			t.Errorf("partner export has %d rows, want %d", len(rows), len(east))
+		}
+	})
+}
+
+// answerOf is what a client can tell from a response: data and error codes and fields.
+func answerOf(r apitest.Response) string {
+	var codes []string
+	for _, e := range r.Errors {
+		codes = append(codes, e.Code()+"@"+e.Field())
+	}
+	return fmt.Sprintf("%s %v", r.Data, codes)
+}
+
+// funnelVars is a funnel period holding every lead of the world.
+func (w *roleWorld) funnelVars() map[string]any {
+	now := w.api.Clock.Now()
+	return map[string]any{"from": now.AddDate(-1, 0, 0).Format(time.RFC3339), "to": now.AddDate(0, 0, 1).Format(time.RFC3339), "groupBy": "NONE"}
+}
+
+// TestAcceptanceAnalyst: an analyst reads every lead, masked, and the
+// aggregates and segments, cannot write leads, and cannot filter, sort,
+// segment or export by what it sees masked.
+func TestAcceptanceAnalyst(t *testing.T) {
+	w := newRoleWorld(t)
+	a := w.tok["analyst"]
+	all := w.leadsOf(0, 1, 2, 3, 4, 5)
+
+	ids, total, edges := w.listed(t, a, map[string]any{"first": 50})
+	if !slices.Equal(ids, all) || total != len(all) {
+		t.Errorf("analyst lists %v (%d), want %v", ids, total, all)
+	}
+	for _, e := range edges {
+		if !masked(dig(e, "node", "phone")) {
+			t.Errorf("analyst reads phone %v", dig(e, "node", "phone"))
+		}
+	}
+	d := w.data(t, w.do(t, a, "Funnel", w.funnelVars()))
+	if c := dig(dig(d["funnel"].([]any)[0], "steps").([]any)[0], "count"); c != float64(len(all)) {
+		t.Errorf("analyst funnel LISTED = %v, want %d", c, len(all))
+	}
+	d = w.data(t, w.do(t, a, "PreviewSegment", map[string]any{"rule": map[string]any{"owner": map[string]any{"public": true}}}))
+	if dig(d, "previewSegment", "count") != 3.0 {
+		t.Errorf("analyst preview of the public pool = %v, want 3", d)
+	}
+
+	phoneRule := map[string]any{"attribute": map[string]any{"key": "mobile2", "op": "EQ", "value": "+8613700000000"}}
+	cases := []roleCase{
+		{"filter by phone", "Leads", map[string]any{"where": map[string]any{"phone": "+8613700000000"}}, "FORBIDDEN", "where.phone"},
+		{"filter by email deep", "Leads", map[string]any{"where": map[string]any{"or": []any{
+			map[string]any{"nameContains": "lead"}, map[string]any{"not": map[string]any{"email": "a@b.c"}}}}}, "FORBIDDEN", "where.or[1].not.email"},
+		{"filter by a phone field", "Leads", map[string]any{"where": map[string]any{"attributes": []any{
+			map[string]any{"key": "mobile2", "op": "IS_EMPTY"}}}}, "FORBIDDEN", "where.attributes[0].key"},
+		{"export by phone", "ExportLeads", map[string]any{"where": map[string]any{"phone": "+8613700000000"}}, "FORBIDDEN", "where.phone"},
+		{"preview by a phone field", "PreviewSegment", map[string]any{"rule": phoneRule}, "FORBIDDEN", "rule.attribute.key"},
+		{"segment by phone", "CreateSegment", map[string]any{"input": map[string]any{"name": "p", "kind": "DYNAMIC", "rule": map[string]any{
+			"and": []any{map[string]any{"owner": map[string]any{"public": true}}, phoneRule}}}}, "FORBIDDEN", "input.rule.and[1].attribute.key"},
+		{"update", "UpdateLead", map[string]any{"id": w.leads[0], "input": map[string]any{"company": "x"}}, "FORBIDDEN", ""},
+		{"follow up", "CreateFollowUp", map[string]any{"input": map[string]any{"leadID": w.leads[0], "kind": "NOTE", "content": "x"}}, "FORBIDDEN", ""},
+		{"claim", "ClaimLeads", map[string]any{"ids": w.leads[:1]}, "FORBIDDEN", ""},
+		{"ingest", "IngestLeads", map[string]any{"input": map[string]any{"leads": []any{map[string]any{"name": "n", "phone": "13911112222"}}}}, "FORBIDDEN", ""},
+		{"merge", "MergeLeads", map[string]any{"primaryID": w.leads[0], "duplicateIDs": w.leads[1:2]}, "FORBIDDEN", ""},
+		{"assign", "AssignLeads", map[string]any{"ids": w.leads[:1], "ownerID": w.ids["rep"]}, "FORBIDDEN", ""},
+		{"suppress", "Suppress", map[string]any{"input": map[string]any{"kind": "DND", "leadID": w.leads[0]}}, "FORBIDDEN", ""},
+	}
+	w.runCases(t, a, cases)
+
+	id := w.must(t, w.do(t, a, "ExportLeads", map[string]any{"columns": []string{"name", "phone"}}), "exportLeads", "id")
+	if rows := exportRows(t, w, a, id); len(rows) != len(all) {
+		t.Errorf("analyst export has %d rows, want %d", len(rows), len(all))
+	}
+}
+
+// exportRows waits for export job id and returns its CSV rows (header
+// dropped), checking each has its phone masked.
+func exportRows(t *testing.T, w *roleWorld, token, id string) []string {
+	t.Helper()
+	j := waitJob(t, w.api, token, id)
+	if j.Status != "SUCCEEDED" || j.ResultURL == nil {
+		t.Fatalf("export = %+v", j)
+	}
+	status, _, body := w.api.Get(token, *j.ResultURL)
+	rows := strings.Split(strings.TrimSpace(strings.TrimPrefix(string(body), "\ufeff")), "\n")
+	if status != 200 || len(rows) < 1 {
+		t.Fatalf("export %d: %q", status, body)
+	}
+	for _, row := range rows[1:] {
+		if !strings.Contains(row, "****") {
+			t.Errorf("export row %q is not masked", row)
+		}
+	}
+	return rows[1:]
+}
+
+// roleCase is one refused request: the contract operation, its variables
+// and the error it must get (field "" when the refusal names no input).
+type roleCase struct {
+	name, op    string
+	vars        map[string]any
+	code, field string
+}
+
+// runCases sends each case as token and checks it is refused as said, writing nothing.
+func (w *roleWorld) runCases(t *testing.T, token string, cases []roleCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := w.leadRowsDigest(t)
+			w.refused(t, c.op, w.do(t, token, c.op, c.vars), c.code, c.field, before)
+		})
+	}
+}
+
+// TestAcceptanceRep: a rep sees its own leads and the pool, edits only its
+// own, claims from the pool and releases only its own; another's task or
+// job is as one that does not exist.
+func TestAcceptanceRep(t *testing.T) {
+	w := newRoleWorld(t)
+	rep := w.tok["rep"]
+
+	ids, total, edges := w.listed(t, rep, map[string]any{"first": 50})
+	if want := w.leadsOf(0, 1, 2, 3); !slices.Equal(ids, want) || total != len(want) {
+		t.Errorf("rep lists %v (%d), want %v", ids, total, want)
+	}
+	for _, e := range edges {
+		if masked(dig(e, "node", "phone")) {
+			t.Errorf("rep reads phone %v masked", dig(e, "node", "phone"))
+		}
+	}
+	j := w.must(t, w.do(t, w.tok["analyst"], "CreateJourney", map[string]any{"input": map[string]any{"name": "j",
+		"trigger": map[string]any{"manual": map[string]any{}}, "steps": []any{map[string]any{"wait": map[string]any{"days": 1}}}}}), "createJourney", "id")
+	w.nodeRefused(t, rep, map[gid.Type]string{gid.User: w.ids["rep2"], gid.Journey: j})
+	ghost := gid.Encode(gid.New(gid.Lead))
+	if a, b := answerOf(w.do(t, rep, "Lead", map[string]any{"id": w.leads[4]})), answerOf(w.do(t, rep, "Lead", map[string]any{"id": ghost})); a != b {
+		t.Errorf("another rep's lead answers %s, a missing one %s", a, b)
+	}
+
+	w.runCases(t, rep, []roleCase{
+		{"update a pool lead", "UpdateLead", map[string]any{"id": w.leads[0], "input": map[string]any{"company": "x"}}, "FORBIDDEN", "id"},
+		{"tag a pool lead", "TagLeads", map[string]any{"leadIDs": []string{w.leads[3], w.leads[0]}, "tagIDs": []string{w.ids["tag"]}}, "FORBIDDEN", "leadIDs[1]"},
+		{"stage of another's lead", "MoveLeadStage", map[string]any{"id": w.leads[4], "stageID": w.stage(t, "contacted")}, "FORBIDDEN", "id"},
+		{"follow up a pool lead", "CreateFollowUp", map[string]any{"input": map[string]any{"leadID": w.leads[0], "kind": "NOTE", "content": "x"}}, "FORBIDDEN", "input.leadID"},
+		{"assign", "AssignLeads", map[string]any{"ids": w.leads[3:4], "ownerID": w.ids["rep2"]}, "FORBIDDEN", ""},
+		{"export", "ExportLeads", map[string]any{}, "FORBIDDEN", ""},
+		{"enrol", "EnrollLeads", map[string]any{"journeyID": gid.Encode(gid.New(gid.Journey)), "leadIDs": w.leads[3:4]}, "FORBIDDEN", ""},
+	})
+
+	t.Run("claim and release", func(t *testing.T) {
+		d := w.data(t, w.do(t, rep, "ClaimLeads", map[string]any{"ids": []string{w.leads[0], w.leads[4]}}))
+		claimed := dig(d, "claimLeads", "claimed").([]any)
+		failures := dig(d, "claimLeads", "failures").([]any)
+		if len(claimed) != 1 || dig(claimed[0], "id") != w.leads[0] || dig(claimed[0], "owner", "id") != w.ids["rep"] {
+			t.Errorf("claimed = %v", claimed)
+		}
+		if len(failures) != 1 || dig(failures[0], "leadID") != w.leads[4] || dig(failures[0], "code") != "NOT_FOUND" {
+			t.Errorf("claim of another rep's lead: failures %v", failures)
+		}
+		before := w.leadRowsDigest(t)
+		d = w.data(t, w.do(t, rep, "ReleaseLeads", map[string]any{"ids": []string{w.leads[5], w.leads[1]}, "reason": "x"}))
+		if dig(d, "releaseLeads", "released") != 0.0 || w.leadRowsDigest(t) != before {
+			t.Errorf("rep released another rep's lead: %v", d)
+		}
+		d = w.data(t, w.do(t, rep, "ReleaseLeads", map[string]any{"ids": []string{w.leads[0]}, "reason": "x"}))
+		if dig(d, "releaseLeads", "released") != 1.0 {
+			t.Errorf("release of an own lead = %v", d)
+		}
+	})
+
+	t.Run("tasks", func(t *testing.T) {
+		due := w.api.Clock.Now().Add(time.Hour).Format(time.RFC3339)
+		give := `mutation($input: CreateTaskInput!) { createTask(input: $input) { id } }`
+		var mine, theirs struct{ CreateTask struct{ ID string } }
+		w.api.MustDo(w.admin, give, map[string]any{"input": map[string]any{"title": "call", "dueAt": due, "assigneeID": w.ids["rep"], "leadID": w.leads[3]}}, &mine)
+		w.api.MustDo(w.admin, give, map[string]any{"input": map[string]any{"title": "visit", "dueAt": due, "assigneeID": w.ids["rep2"], "leadID": w.leads[4]}}, &theirs)
+		for _, tok := range []string{rep, w.tok["rep2"]} {
+			d := w.data(t, w.do(t, tok, "MyTasks", map[string]any{"first": 50}))
+			edges := dig(d, "myTasks", "edges").([]any)
+			want := mine.CreateTask.ID
+			if tok != rep {
+				want = theirs.CreateTask.ID
+			}
+			if len(edges) != 1 || dig(edges[0], "node", "id") != want || dig(d, "myTasks", "totalCount") != 1.0 {
+				t.Errorf("myTasks = %v, want only %s", d, want)
+			}
+		}
+		ghost := gid.Encode(gid.New(gid.Task))
+		before := w.leadRowsDigest(t)
+		other := w.do(t, rep, "CompleteTask", map[string]any{"id": theirs.CreateTask.ID, "note": "done"})
+		w.refused(t, "completeTask of another's task", other, "NOT_FOUND", "id", before)
+		if a, b := answerOf(other), answerOf(w.do(t, rep, "CompleteTask", map[string]any{"id": ghost})); a != b {
+			t.Errorf("another's task answers %s, a missing one %s", a, b)
+		}
+		d := w.data(t, w.do(t, rep, "CompleteTask", map[string]any{"id": mine.CreateTask.ID, "note": "done"}))
+		if dig(d, "completeTask", "status") != "DONE" {
+			t.Errorf("completeTask = %v", d)
+		}
+	})
+
+	t.Run("jobs", func(t *testing.T) {
+		id := w.must(t, w.do(t, w.admin, "ExportLeads", map[string]any{"columns": []string{"name"}}), "exportLeads", "id")
+		waitJob(t, w.api, w.admin, id)
+		ghost := gid.Encode(gid.New(gid.Job))
+		for _, op := range []string{"Job", "CancelJob"} {
+			a, b := answerOf(w.do(t, rep, op, map[string]any{"id": id})), answerOf(w.do(t, rep, op, map[string]any{"id": ghost}))
+			if a != b || !strings.Contains(a, "NOT_FOUND") {
+				t.Errorf("%s of the admin's job answers %s, of a missing job %s; want NOT_FOUND for both", op, a, b)
+			}
+		}
+		if status, _, _ := w.api.Get(rep, "/v1/jobs/"+id+"/result"); status != 404 {
+			t.Errorf("the admin's export downloads for a rep: %d", status)
+		}
+	})
+}
+
+// TestAcceptanceBadInput: each bad input gets a code and the input path and
+// writes nothing.
+func TestAcceptanceBadInput(t *testing.T) {
+	w := newRoleWorld(t)
+	long := strings.Repeat("长", 5000)
+	terr := w.ids["east"]
+	lead := w.leads[3]
+	seg := w.must(t, w.do(t, w.admin, "CreateSegment", map[string]any{"input": map[string]any{"name": "pool", "kind": "DYNAMIC",
+		"rule": map[string]any{"owner": map[string]any{"public": true}}}}), "createSegment", "id")
+	w.data(t, w.do(t, w.admin, "ConfigureChannel", map[string]any{"key": "webhook", "config": map[string]any{"url": "https://hooks.example.com/scrm", "secret": contractHookSecret}}))
+	var task struct{ CreateTask struct{ ID string } }
+	w.api.MustDo(w.admin, `mutation($input: CreateTaskInput!) { createTask(input: $input) { id } }`,
+		map[string]any{"input": map[string]any{"title": "call", "dueAt": w.api.Clock.Now().Add(time.Hour).Format(time.RFC3339)}}, &task)
+	w.runCases(t, w.admin, []roleCase{
+		{"lead id of another type", "UpdateLead", map[string]any{"id": terr, "input": map[string]any{"company": "x"}}, "NOT_FOUND", "id"},
+		{"empty id", "UpdateLead", map[string]any{"id": "", "input": map[string]any{"company": "x"}}, "BAD_USER_INPUT", "id"},
+		{"garbage id", "UpdateLead", map[string]any{"id": "not-an-id", "input": map[string]any{"company": "x"}}, "BAD_USER_INPUT", "id"},
+		{"too long company", "UpdateLead", map[string]any{"id": lead, "input": map[string]any{"company": long}}, "BAD_USER_INPUT", "input.company"},
+		{"too long name", "UpdateLead", map[string]any{"id": lead, "input": map[string]any{"name": long}}, "BAD_USER_INPUT", "input.name"},
+		{"empty territory name", "CreateTerritory", map[string]any{"input": map[string]any{"name": ""}}, "BAD_USER_INPUT", "input.name"},
+		{"too long territory name", "CreateTerritory", map[string]any{"input": map[string]any{"name": long}}, "BAD_USER_INPUT", "input.name"},
+		{"negative page", "Leads", map[string]any{"first": -1}, "BAD_USER_INPUT", "first"},
+		{"page above the maximum", "Leads", map[string]any{"first": 1001}, "BAD_USER_INPUT", "first"},
+		{"unknown enum", "Leads", map[string]any{"orderBy": map[string]any{"field": "PHONE", "direction": "ASC"}}, "GRAPHQL_VALIDATION_FAILED", "orderBy.field"},
+		{"unknown follow-up kind", "CreateFollowUp", map[string]any{"input": map[string]any{"leadID": lead, "kind": "PIGEON", "content": "x"}}, "GRAPHQL_VALIDATION_FAILED", "input.kind"},
+		{"tag id of another type", "TagLeads", map[string]any{"leadIDs": []string{lead}, "tagIDs": []string{lead}}, "NOT_FOUND", "tagIDs[0]"},
+		{"lead id of another type in a list", "TagLeads", map[string]any{"leadIDs": []string{lead, terr}, "tagIDs": []string{w.ids["tag"]}}, "NOT_FOUND", "leadIDs[1]"},
+		{"empty id in a list", "TagLeads", map[string]any{"leadIDs": []string{lead, ""}, "tagIDs": []string{w.ids["tag"]}}, "BAD_USER_INPUT", "leadIDs[1]"},
+		{"stage id of another type", "MoveLeadStage", map[string]any{"id": lead, "stageID": terr}, "NOT_FOUND", "stageID"},
+		{"owner id of another type", "AssignLeads", map[string]any{"ids": []string{lead}, "ownerID": terr}, "NOT_FOUND|BAD_USER_INPUT", "ownerID"},
+		{"empty follow-up lead", "CreateFollowUp", map[string]any{"input": map[string]any{"leadID": "", "kind": "NOTE", "content": "x"}}, "BAD_USER_INPUT", "input.leadID"},
+		{"empty follow-up", "CreateFollowUp", map[string]any{"input": map[string]any{"leadID": lead, "kind": "NOTE", "content": " "}}, "BAD_USER_INPUT", "input.content"},
+		{"two keys in a rule node", "CreateSegment", map[string]any{"input": map[string]any{"name": "s", "kind": "DYNAMIC", "rule": map[string]any{
+			"owner": map[string]any{"public": true}, "stage": map[string]any{"in": []string{}}}}}, "BAD_USER_INPUT", "input.rule"},
+		{"empty segment name", "CreateSegment", map[string]any{"input": map[string]any{"name": " ", "kind": "DYNAMIC", "rule": map[string]any{
+			"owner": map[string]any{"public": true}}}}, "BAD_USER_INPUT", "input.name"},
+		{"negative pool limit", "CreatePool", map[string]any{"input": map[string]any{"name": "p", "dailyClaimLimit": -1}}, "BAD_USER_INPUT", "input.dailyClaimLimit"},
+		{"negative capacity", "CreateUser", map[string]any{"input": map[string]any{"name": "u", "email": "u@acme.test", "password": "u-password-1", "roles": []string{"rep"}, "capacity": -5}}, "BAD_USER_INPUT", "input.capacity"},
+		{"empty email", "CreateUser", map[string]any{"input": map[string]any{"name": "u", "email": "", "password": "u-password-1", "roles": []string{"rep"}}}, "BAD_USER_INPUT", "input.email"},
+		{"negative member page", "Segment", map[string]any{"id": seg, "first": -1}, "BAD_USER_INPUT", "first"},
+		{"enrolment page above the maximum", "Journey", map[string]any{"id": gid.Encode(gid.New(gid.Journey)), "first": 5000}, "BAD_USER_INPUT", "first"},
+		{"task page above the maximum", "MyTasks", map[string]any{"first": 1001}, "BAD_USER_INPUT", "first"},
+		{"negative task page", "MyTasks", map[string]any{"first": -1}, "BAD_USER_INPUT", "first"},
+		{"unknown task status", "MyTasks", map[string]any{"status": "SOMEDAY"}, "GRAPHQL_VALIDATION_FAILED", "status"},
+		{"task id of another type", "CompleteTask", map[string]any{"id": lead}, "NOT_FOUND", "id"},
+		{"job id of another type", "CancelJob", map[string]any{"id": lead}, "NOT_FOUND", "id"},
+		{"journey id of another type", "EnrollLeads", map[string]any{"journeyID": lead, "leadIDs": []string{lead}}, "NOT_FOUND", "journeyID"},
+		{"unknown journey status", "SetJourneyStatus", map[string]any{"id": gid.Encode(gid.New(gid.Journey)), "status": "PAUSED_FOREVER"}, "GRAPHQL_VALIDATION_FAILED", "status"},
+		{"unknown funnel group", "Funnel", map[string]any{"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z", "groupBy": "PLANET"}, "GRAPHQL_VALIDATION_FAILED", "groupBy"},
+		{"funnel upside down", "Funnel", map[string]any{"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"}, "BAD_USER_INPUT", "to"},
+		{"empty contact way", "CreateContactWay", map[string]any{"input": map[string]any{"name": "", "userIDs": []string{}}}, "BAD_USER_INPUT", "input.name"},
+		{"too long follow-up", "CreateFollowUp", map[string]any{"input": map[string]any{"leadID": lead, "kind": "NOTE", "content": strings.Repeat(long, 20)}}, "BAD_USER_INPUT", "input.content"},
+		{"too long stage reason", "MoveLeadStage", map[string]any{"id": lead, "stageID": w.stage(t, "contacted"), "reason": long}, "BAD_USER_INPUT", "reason"},
+		{"too long release reason", "ReleaseLeads", map[string]any{"ids": []string{lead}, "reason": long}, "BAD_USER_INPUT", "reason"},
+		{"empty claim id", "ClaimLeads", map[string]any{"ids": []string{""}}, "BAD_USER_INPUT", "ids[0]"},
+		{"negative deal", "CreateDeal", map[string]any{"input": map[string]any{"leadID": lead, "amount": -5}}, "BAD_USER_INPUT", "input.amount"},
+		{"unknown currency", "CreateDeal", map[string]any{"input": map[string]any{"leadID": lead, "amount": 5, "currency": "ZZZZ"}}, "BAD_USER_INPUT", "input.currency"},
+		{"empty partner", "CreatePartner", map[string]any{"input": map[string]any{"name": " "}}, "BAD_USER_INPUT", "input.name"},
+		{"too long partner", "CreatePartner", map[string]any{"input": map[string]any{"name": long}}, "BAD_USER_INPUT", "input.name"},
+		{"empty team", "CreateTeam", map[string]any{"input": map[string]any{"name": ""}}, "BAD_USER_INPUT", "input.name"},
+		{"too long tag group", "CreateTagGroup", map[string]any{"input": map[string]any{"name": long}}, "BAD_USER_INPUT", "input.name"},
+		{"empty tag", "CreateTag", map[string]any{"input": map[string]any{"name": "", "groupID": w.ids["tagGroup"]}}, "BAD_USER_INPUT", "input.name"},
+		{"too long segment name", "CreateSegment", map[string]any{"input": map[string]any{"name": long, "kind": "DYNAMIC", "rule": map[string]any{
+			"owner": map[string]any{"public": true}}}}, "BAD_USER_INPUT", "input.name"},
+		{"negative refresh", "CreateSegment", map[string]any{"input": map[string]any{"name": "s", "kind": "DYNAMIC", "refreshEveryMinutes": -1, "rule": map[string]any{
+			"owner": map[string]any{"public": true}}}}, "BAD_USER_INPUT", "input.refreshEveryMinutes"},
+		{"negative recycle days", "CreatePool", map[string]any{"input": map[string]any{"name": "p", "recycleNoFollowUpDays": -1}}, "BAD_USER_INPUT", "input.recycleNoFollowUpDays"},
+		{"empty pool name", "CreatePool", map[string]any{"input": map[string]any{"name": ""}}, "BAD_USER_INPUT", "input.name"},
+		{"negative daily limit", "CreateUser", map[string]any{"input": map[string]any{"name": "u", "email": "u@acme.test", "password": "u-password-1", "roles": []string{"rep"}, "dailyClaimLimit": -1}}, "BAD_USER_INPUT", "input.dailyClaimLimit"},
+		{"too long user name", "CreateUser", map[string]any{"input": map[string]any{"name": long, "email": "u@acme.test", "password": "u-password-1", "roles": []string{"rep"}}}, "BAD_USER_INPUT", "input.name"},
+		{"empty grant role", "GrantPermission", map[string]any{"role": "", "resource": "lead", "action": "read"}, "BAD_USER_INPUT", "role"},
+		{"empty grant resource", "GrantPermission", map[string]any{"role": "rep", "resource": "", "action": "read"}, "BAD_USER_INPUT", "resource"},
+		{"too long field label", "CreateFieldDefinition", map[string]any{"input": map[string]any{"entity": "LEAD", "key": "k1", "label": long, "type": "TEXT"}}, "BAD_USER_INPUT", "input.label"},
+		{"bad field key", "CreateFieldDefinition", map[string]any{"input": map[string]any{"entity": "LEAD", "key": "Bad Key", "label": "x", "type": "TEXT"}}, "BAD_USER_INPUT", "input.key"},
+		{"negative broadcast rate", "CreateBroadcast", map[string]any{"input": map[string]any{"name": "b", "segmentID": seg, "channel": "webhook", "template": "hi", "ratePerSecond": -1}}, "BAD_USER_INPUT", "input.ratePerSecond"},
+		{"empty broadcast name", "CreateBroadcast", map[string]any{"input": map[string]any{"name": "", "segmentID": seg, "channel": "webhook", "template": "hi"}}, "BAD_USER_INPUT", "input.name"},
+		{"broadcast to a lead id", "CreateBroadcast", map[string]any{"input": map[string]any{"name": "b", "segmentID": lead, "channel": "webhook", "template": "hi"}}, "NOT_FOUND", "input.segmentID"},
+		{"too long task note", "CompleteTask", map[string]any{"id": task.CreateTask.ID, "note": strings.Repeat(long, 20)}, "BAD_USER_INPUT", "note"},
+		{"negative wait", "CreateJourney", map[string]any{"input": map[string]any{"name": "j", "trigger": map[string]any{"manual": map[string]any{}},
+			"steps": []any{map[string]any{"wait": map[string]any{"days": -1}}}}}, "BAD_USER_INPUT", "input.steps[0].wait.days"},
+		{"too long journey name", "CreateJourney", map[string]any{"input": map[string]any{"name": long, "trigger": map[string]any{"manual": map[string]any{}},
+			"steps": []any{map[string]any{"wait": map[string]any{"days": 1}}}}}, "BAD_USER_INPUT", "input.name"},
+		{"empty channel key", "ConfigureChannel", map[string]any{"key": "", "config": map[string]any{}}, "BAD_USER_INPUT", "key"},
+		{"unknown channel", "ConfigureChannel", map[string]any{"key": "pigeon", "config": map[string]any{}}, "BAD_USER_INPUT|NOT_FOUND", "key"},
+		{"empty journey", "CreateJourney", map[string]any{"input": map[string]any{"name": "", "trigger": map[string]any{"manual": map[string]any{}}, "steps": []any{}}}, "BAD_USER_INPUT", "input.name"},
+	})
+}
+
+// stage is the id of the default pipeline's stage key.
+func (w *roleWorld) stage(t *testing.T, key string) string {
+	t.Helper()
+	for _, p := range w.data(t, w.do(t, w.admin, "Pipelines", nil))["pipelines"].([]any) {
+		for _, st := range dig(p, "stages").([]any) {
+			if dig(p, "isDefault") == true && dig(st, "key") == key {
+				return dig(st, "id").(string)
+			}
+		}
+	}
+	t.Fatalf("no stage %s", key)
+	return ""
+}
+
+// nodeRefused checks that node(id:) of each id, a type token may not list,
+// is FORBIDDEN and answers as node(id:) of an id of that type that does not
+// exist, so it tells nothing about the row.
+func (w *roleWorld) nodeRefused(t *testing.T, token string, ids map[gid.Type]string) {
+	t.Helper()
+	const q = `query($id: ID!) { node(id: $id) { id ... on User { email } ... on Segment { name } ... on Territory { name } ... on Journey { name } } }`
+	for typ, id := range ids {
+		got := answerOf(w.api.Do(token, q, map[string]any{"id": id}))
+		ghost := answerOf(w.api.Do(token, q, map[string]any{"id": gid.Encode(gid.New(typ))}))
+		if got != ghost || !strings.Contains(got, "FORBIDDEN") {
+			t.Errorf("node(%s) = %s, of a missing %s %s; want FORBIDDEN for both", typ, got, typ, ghost)
+		}
+	}
+}
