@@ -294,9 +294,16 @@ func TestAcceptancePartner(t *testing.T) {
 			dig(d, "node", "stats", "enrolled") != float64(len(east)) || dig(steps[0], "reached") != float64(len(east)) {
 			t.Errorf("partner reads journey %s", mustJSON(d))
 		}
-		// Without journey write it cannot enrol, even its own leads.
+		// Without journey write it cannot enrol, even its own leads; with
+		// it, only leads in its write scope.
 		before := w.leadRowsDigest(t)
 		w.refused(t, "partner enrols", w.do(t, p, "EnrollLeads", map[string]any{"journeyID": j, "leadIDs": w.leads[:1]}), "FORBIDDEN", "", before)
+		w.do(t, w.admin, "GrantPermission", map[string]any{"role": "partner", "resource": "journey", "action": "write"})
+		w.exec(t, `UPDATE enrollments SET status = 'EXITED', left_at = now()`)
+		before = w.leadRowsDigest(t)
+		w.refused(t, "partner enrols another territory's lead", w.do(t, p, "EnrollLeads", map[string]any{"journeyID": j, "leadIDs": []string{w.leads[0], w.leads[2]}}),
+			"FORBIDDEN", "leadIDs[1]", before)
+		w.do(t, w.admin, "RevokePermission", map[string]any{"role": "partner", "resource": "journey", "action": "write"})
 	})
 
 	t.Run("ExportLeads", func(t *testing.T) {
@@ -353,6 +360,7 @@ func TestAcceptanceAnalyst(t *testing.T) {
 		{"filter by phone", "Leads", map[string]any{"where": map[string]any{"phone": "+8613700000000"}}, "FORBIDDEN", "where.phone"},
 		{"filter by email deep", "Leads", map[string]any{"where": map[string]any{"or": []any{
 			map[string]any{"nameContains": "lead"}, map[string]any{"not": map[string]any{"email": "a@b.c"}}}}}, "FORBIDDEN", "where.or[1].not.email"},
+		{"sort by a phone field", "Leads", map[string]any{"orderBy": map[string]any{"field": "MOBILE2", "direction": "ASC"}}, "FORBIDDEN", "orderBy.field"},
 		{"filter by a phone field", "Leads", map[string]any{"where": map[string]any{"attributes": []any{
 			map[string]any{"key": "mobile2", "op": "IS_EMPTY"}}}}, "FORBIDDEN", "where.attributes[0].key"},
 		{"export by phone", "ExportLeads", map[string]any{"where": map[string]any{"phone": "+8613700000000"}}, "FORBIDDEN", "where.phone"},
@@ -467,6 +475,18 @@ func TestAcceptanceRep(t *testing.T) {
 		d = w.data(t, w.do(t, rep, "ReleaseLeads", map[string]any{"ids": []string{w.leads[0]}, "reason": "x"}))
 		if dig(d, "releaseLeads", "released") != 1.0 {
 			t.Errorf("release of an own lead = %v", d)
+		}
+		// Per lead: one already owned, then the daily limit of a rep allowed one claim a day.
+		in := map[string]any{"name": "rep3", "email": "rep3@acme.test", "password": "rep3-password", "roles": []string{"rep"}, "dailyClaimLimit": 1}
+		w.must(t, w.do(t, w.admin, "CreateUser", map[string]any{"input": in}), "createUser", "id")
+		rep3 := w.api.Login("acme", "rep3@acme.test", "rep3-password")
+		d = w.data(t, w.do(t, rep3, "ClaimLeads", map[string]any{"ids": []string{w.leads[3], w.leads[1], w.leads[2]}}))
+		var codes []string
+		for _, f := range dig(d, "claimLeads", "failures").([]any) {
+			codes = append(codes, fmt.Sprint(dig(f, "code")))
+		}
+		if n := len(dig(d, "claimLeads", "claimed").([]any)); n != 1 || !slices.Equal(codes, []string{"NOT_FOUND", "DAILY_LIMIT"}) {
+			t.Errorf("rep3 claims %d, failures %v; want 1 and [NOT_FOUND DAILY_LIMIT]", n, codes)
 		}
 	})
 
@@ -600,6 +620,30 @@ func TestAcceptanceBadInput(t *testing.T) {
 			"steps": []any{map[string]any{"wait": map[string]any{"days": 1}}}}}, "BAD_USER_INPUT", "input.name"},
 		{"empty channel key", "ConfigureChannel", map[string]any{"key": "", "config": map[string]any{}}, "BAD_USER_INPUT", "key"},
 		{"unknown channel", "ConfigureChannel", map[string]any{"key": "pigeon", "config": map[string]any{}}, "BAD_USER_INPUT|NOT_FOUND", "key"},
+		{"too long WeCom user id", "LinkWeComUser", map[string]any{"id": w.ids["rep"], "wecomUserID": long}, "BAD_USER_INPUT", "input.wecomUserID"},
+		{"WeCom link of a lead id", "LinkWeComUser", map[string]any{"id": lead, "wecomUserID": "zhangsan"}, "NOT_FOUND", "id"},
+		{"contact way for a lead id", "CreateContactWay", map[string]any{"input": map[string]any{"name": "c", "userIDs": []string{lead}}}, "NOT_FOUND|BAD_USER_INPUT", "input.userIDs[0]"},
+		{"contact way with an unknown strategy", "CreateContactWay", map[string]any{"input": map[string]any{"name": "c", "userIDs": []string{w.ids["rep"]}, "strategy": "RANDOM"}}, "GRAPHQL_VALIDATION_FAILED", "input.strategy"},
+		{"task step for a lead id", "CreateJourney", map[string]any{"input": map[string]any{"name": "j", "trigger": map[string]any{"manual": map[string]any{}},
+			"steps": []any{map[string]any{"createTask": map[string]any{"title": "t", "assignee": "USER", "userID": lead}}}}}, "NOT_FOUND|BAD_USER_INPUT", "input.steps[0].createTask.userID"},
+		{"two keys in a step", "CreateJourney", map[string]any{"input": map[string]any{"name": "j", "trigger": map[string]any{"manual": map[string]any{}},
+			"steps": []any{map[string]any{"wait": map[string]any{"days": 1}, "addTags": map[string]any{"tagIDs": []string{w.ids["tag"]}}}}}}, "BAD_USER_INPUT", "input.steps[0]"},
+		{"trigger on a lead id", "CreateJourney", map[string]any{"input": map[string]any{"name": "j", "trigger": map[string]any{"tagAdded": map[string]any{"tagID": lead}},
+			"steps": []any{map[string]any{"wait": map[string]any{"days": 1}}}}}, "NOT_FOUND|BAD_USER_INPUT", "input.trigger.tagAdded.tagID"},
+		{"field definition of a lead id", "UpdateFieldDefinition", map[string]any{"id": lead, "input": map[string]any{"label": "x"}}, "NOT_FOUND", "id"},
+		{"archive a lead id", "ArchiveFieldDefinition", map[string]any{"id": lead}, "NOT_FOUND", "id"},
+		{"refresh a lead id", "RefreshSegment", map[string]any{"id": lead}, "NOT_FOUND", "id"},
+		{"cancel a lead id", "CancelBroadcast", map[string]any{"id": lead}, "NOT_FOUND", "id"},
+		{"journey status of a lead id", "SetJourneyStatus", map[string]any{"id": lead, "status": "ACTIVE"}, "NOT_FOUND", "id"},
+		{"enrol in a missing journey", "EnrollLeads", map[string]any{"journeyID": gid.Encode(gid.New(gid.Journey)), "leadIDs": []string{lead}}, "NOT_FOUND", "journeyID"},
+		{"stage of a territory id", "MoveLeadStage", map[string]any{"id": terr, "stageID": w.stage(t, "contacted")}, "NOT_FOUND", "id"},
+		{"merge a territory id", "MergeLeads", map[string]any{"primaryID": lead, "duplicateIDs": []string{terr}}, "NOT_FOUND", "duplicateIDs[0]"},
+		{"deal on a territory id", "CreateDeal", map[string]any{"input": map[string]any{"leadID": terr, "amount": 1}}, "NOT_FOUND", "input.leadID"},
+		{"suppress a territory id", "Suppress", map[string]any{"input": map[string]any{"kind": "DND", "leadID": terr}}, "NOT_FOUND", "input.leadID"},
+		{"partner in a lead id's territory", "CreatePartner", map[string]any{"input": map[string]any{"name": "p", "territoryIDs": []string{lead}}}, "NOT_FOUND", "input.territoryIDs[0]"},
+		{"team managed by a lead id", "CreateTeam", map[string]any{"input": map[string]any{"name": "t", "managerID": lead}}, "NOT_FOUND|BAD_USER_INPUT", "input.managerID"},
+		{"territory under a lead id", "CreateTerritory", map[string]any{"input": map[string]any{"name": "t", "parentID": lead}}, "NOT_FOUND", "input.parentID"},
+		{"tag in a lead id's group", "CreateTag", map[string]any{"input": map[string]any{"name": "t", "groupID": lead}}, "NOT_FOUND", "input.groupID"},
 		{"empty journey", "CreateJourney", map[string]any{"input": map[string]any{"name": "", "trigger": map[string]any{"manual": map[string]any{}}, "steps": []any{}}}, "BAD_USER_INPUT", "input.name"},
 	})
 }

@@ -328,6 +328,9 @@ func schedule(spec, tz string) (cron.Schedule, string, error) {
 func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (*ent.Broadcast, error) {
 	c := s.db(ctx)
 	b, err := c.Broadcast.Query().Where(broadcast.ID(id)).ForUpdate().Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Wrap(err, apperr.NotFound, "id", "broadcast not found")
+	}
 	if err != nil {
 		return nil, err
 	}

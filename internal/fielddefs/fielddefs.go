@@ -324,7 +324,7 @@ func (s *Service) SetArchived(ctx context.Context, id uuid.UUID, archived bool) 
 	c := s.db(ctx)
 	d, err := c.FieldDefinition.UpdateOneID(id).SetArchived(archived).Save(ctx)
 	if err != nil {
-		return nil, err
+		return nil, notFoundAtID(err)
 	}
 	return d, s.bumpVersion(ctx, c)
 }
@@ -337,7 +337,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (*ent.Field
 	c := s.db(ctx)
 	old, err := c.FieldDefinition.Get(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, notFoundAtID(err)
 	}
 	def := Definition(old)
 	u := c.FieldDefinition.UpdateOneID(id)
@@ -500,4 +500,13 @@ func optionsChanged(def fields.Definition, old *ent.FieldDefinition) bool {
 		}
 	}
 	return false
+}
+
+// notFoundAtID names the id argument in the NOT_FOUND of a definition the
+// workspace does not have (an id of another type included).
+func notFoundAtID(err error) error {
+	if ent.IsNotFound(err) {
+		return apperr.Wrap(err, apperr.NotFound, "id", "field definition not found")
+	}
+	return err
 }

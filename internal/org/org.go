@@ -174,6 +174,9 @@ func updateUser(ctx context.Context, client *ent.Client, id uuid.UUID, p UserPat
 		return nil, err
 	}
 	saved, err := u.Save(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Wrap(err, apperr.NotFound, "id", "user not found")
+	}
 	if ent.IsConstraintError(err) && p.WeComUserID != nil {
 		return nil, apperr.Wrap(err, apperr.Conflict, "wecomUserID", "another user is linked to this WeCom member")
 	}

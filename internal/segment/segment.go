@@ -356,6 +356,9 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 func (s *Service) Refresh(ctx context.Context, id uuid.UUID) (*ent.Segment, error) {
 	c := s.db(ctx)
 	seg, err := c.Segment.UpdateOneID(id).SetStatus(segment.StatusPENDING).Save(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Wrap(err, apperr.NotFound, "id", "segment not found")
+	}
 	if err != nil {
 		return nil, err
 	}
