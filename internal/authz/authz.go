@@ -20,6 +20,7 @@ import (
 	"github.com/scrmhq/scrm/ent/policyrule"
 	"github.com/scrmhq/scrm/internal/apperr"
 	"github.com/scrmhq/scrm/internal/auth"
+	"github.com/scrmhq/scrm/internal/changetoken"
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/policy"
@@ -48,6 +49,15 @@ type Service struct {
 
 	mu      sync.Mutex
 	version atomic.Int64 // policy version loaded into enforcer
+
+	// While Redis does not answer, requests decide from the loaded policy
+	// without asking it (each ask would wait for the client's retries,
+	// about 1.8 s); one probe at a time runs off the request path once
+	// every changetoken.RedisPause, until Redis answers again.
+	downMu    sync.Mutex
+	downUntil time.Time // zero: Redis answered last time
+	probing   bool
+	probes    sync.WaitGroup
 }
 
 // New loads the policy and returns the service. Call Watch to follow changes
@@ -73,17 +83,67 @@ func (s *Service) currentVersion(ctx context.Context) (int64, error) {
 }
 
 // sync reloads the policy if another process changed it since this one loaded.
-// With Redis unreachable it keeps deciding from the copy it has.
+// With Redis unreachable it keeps deciding from the copy it has, and does
+// not ask Redis on the request again until it answers a background probe.
 func (s *Service) sync(ctx context.Context) {
-	v, err := s.currentVersion(ctx)
-	if err != nil {
-		s.log.WarnContext(ctx, "policy version check failed; using the loaded policy", "err", err)
+	s.downMu.Lock()
+	down, probe := !s.downUntil.IsZero(), false
+	if down && !s.probing && !s.clock.Now().Before(s.downUntil) {
+		s.probing, probe = true, true
+		s.probes.Add(1)
+	}
+	s.downMu.Unlock()
+	if probe {
+		go s.probe(tenant.System(context.WithoutCancel(ctx)))
+	}
+	if down {
 		return
+	}
+	// A Redis that answers does so in a millisecond; one that does not
+	// would hold the request for its client's dial retries.
+	ctx, cancel := context.WithTimeout(ctx, changetoken.ReadTimeout)
+	defer cancel()
+	s.check(ctx)
+}
+
+// check asks Redis for the policy version and reloads when it moved; a
+// failure starts (or prolongs) the pause.
+func (s *Service) check(ctx context.Context) {
+	v, err := s.currentVersion(ctx)
+	s.downMu.Lock()
+	was := !s.downUntil.IsZero()
+	if err != nil {
+		s.downUntil = s.clock.Now().Add(changetoken.RedisPause)
+	} else {
+		s.downUntil = time.Time{}
+	}
+	s.downMu.Unlock()
+	switch {
+	case err != nil && !was:
+		s.log.WarnContext(ctx, "policy version check failed; deciding from the loaded policy until Redis answers", "err", err)
+		return
+	case err != nil:
+		return
+	case was:
+		s.log.InfoContext(ctx, "policy version check answered again")
 	}
 	if v == s.version.Load() {
 		return
 	}
 	s.reload(ctx, v)
+}
+
+// probe is check off the request path, bounded by the pause.
+func (s *Service) probe(ctx context.Context) {
+	defer s.probes.Done()
+	defer func() {
+		s.downMu.Lock()
+		s.probing = false
+		s.downMu.Unlock()
+	}()
+	ctx, cancel := context.WithTimeout(ctx, changetoken.RedisPause)
+	defer cancel()
+	s.check(ctx)
 }
 
 // reload re-reads the policy rows and records that version v is loaded.

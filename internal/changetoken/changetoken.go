@@ -45,6 +45,10 @@ const RefreshAhead = 4 * time.Second
 // after Redis failed to answer.
 const RedisPause = 5 * time.Second
 
+// ReadTimeout bounds one read of a token: past it Redis counts as not
+// answering.
+const ReadTimeout = 500 * time.Millisecond
+
 // Tokens are the tokens of one kind of data (one key prefix).
 type Tokens struct {
 	redis     redis.UniversalClient // nil: no tokens, every read goes to PostgreSQL
@@ -89,7 +93,11 @@ func (t *Tokens) Read(ctx context.Context, tid uuid.UUID) Mark {
 	if t.redis == nil || down {
 		return m
 	}
-	v, err := t.redis.Get(ctx, t.prefix+tid.String()).Int64()
+	// A Redis that answers does so in a millisecond; one that does not
+	// would hold the request for its client's dial retries.
+	rctx, cancel := context.WithTimeout(ctx, ReadTimeout)
+	defer cancel()
+	v, err := t.redis.Get(rctx, t.prefix+tid.String()).Int64()
 	switch {
 	case errors.Is(err, redis.Nil):
 		m.ok = true
