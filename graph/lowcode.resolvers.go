@@ -22,6 +22,7 @@ import (
 	"github.com/scrmhq/scrm/internal/fields"
 	"github.com/scrmhq/scrm/internal/leads"
 	"github.com/scrmhq/scrm/internal/pipeline"
+	"github.com/scrmhq/scrm/internal/platform"
 	"github.com/scrmhq/scrm/internal/tagging"
 )
 
@@ -218,7 +219,9 @@ func (r *queryResolver) Leads(ctx context.Context, after *entgql.Cursor[uuid.UUI
 		return r.leadsByAttribute(ctx, q, orderByAttribute, after, first, before, last)
 	}
 	selectLeadColumns(ctx, q) // Paginate counts without it
-	return q.Paginate(ctx, after, first, before, last,
+	// The page and its count are the read path's hottest statements: each
+	// connection prepares them once (platform.PrepareStatements).
+	return q.Paginate(platform.PrepareStatements(ctx), after, first, before, last,
 		ent.WithLeadOrder(orderBy), ent.WithLeadFilter(where.Filter))
 }
 

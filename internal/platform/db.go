@@ -50,10 +50,13 @@ func NewEntClient(db *sql.DB) *ent.Client {
 // (testenv.GuardTx).
 func NewEntClientWrapping(db *sql.DB, wrap func(dialect.Driver) dialect.Driver) *ent.Client {
 	var drv dialect.Driver = entsql.OpenDB("postgres", db)
+	var prepared *preparedStatements
 	if wrap != nil {
-		drv = wrap(drv)
+		drv = wrap(drv) // a wrapped driver sees every statement: none prepared past it
+	} else {
+		prepared = newPreparedStatements(db)
 	}
-	c := ent.NewClient(ent.Driver(countingDriver{drv}))
+	c := ent.NewClient(ent.Driver(countingDriver{Driver: drv, prepared: prepared}))
 	scope.Install(c)
 	pipeline.Install(c)
 	return c

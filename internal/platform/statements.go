@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 )
 
 // Statements counts the SQL statements a request sends through ent (BEGIN
@@ -35,9 +36,13 @@ func countStatement(ctx context.Context) {
 }
 
 // countingDriver counts statements per context; it costs a context lookup
-// per statement. It also sends ent's counts as COUNT(*) (countAll) and
-// has rows build their column types once (cacheColumnTypes).
-type countingDriver struct{ dialect.Driver }
+// per statement. It also sends ent's counts as COUNT(*) (countAll), has
+// rows build their column types once (cacheColumnTypes), and runs the
+// queries of a context PrepareStatements marked as prepared statements.
+type countingDriver struct {
+	dialect.Driver
+	prepared *preparedStatements // nil: nothing is prepared (PrepareStatements)
+}
 
 func (d countingDriver) Exec(ctx context.Context, query string, args, v any) error {
 	countStatement(ctx)
@@ -46,6 +51,17 @@ func (d countingDriver) Exec(ctx context.Context, query string, args, v any) err
 
 func (d countingDriver) Query(ctx context.Context, query string, args, v any) error {
 	countStatement(ctx)
+	if d.prepared != nil && preparing(ctx) {
+		rows, rok := v.(*entsql.Rows)
+		argv, aok := args.([]any)
+		if rok && aok {
+			if err := d.prepared.query(ctx, countAll(query), argv, rows); err != nil {
+				return err
+			}
+			cacheColumnTypes(v)
+			return nil
+		}
+	}
 	if err := d.Driver.Query(ctx, countAll(query), args, v); err != nil {
 		return err
 	}
