@@ -62,8 +62,9 @@ func cursorTime(c *entgql.Cursor[uuid.UUID]) time.Time {
 
 // PageLimits refuses, before anything runs, an operation that asks a
 // connection (a field whose type ends in Connection, at any depth) for a
-// page outside 0..maxPageSize: BAD_USER_INPUT at the argument (first or
-// last), where pageSize alone would quietly clamp it. It walks the
+// negative page: BAD_USER_INPUT at the argument (first or last), where
+// pageSize would answer an empty page. A page above maxPageSize is capped at
+// it, as the contract says ("capped at 1000"). It walks the
 // operation once; a field middleware would run for every field of every
 // row (see AuthorizeRootFields). Connections with a smaller maximum check
 // theirs in the resolver.
@@ -121,10 +122,10 @@ func pageArgs(oc *graphql.OperationContext, f *ast.Field) *gqlerror.Error {
 	args := f.ArgumentMap(oc.Variables)
 	for _, name := range []string{"first", "last"} {
 		n, err := strconv.ParseInt(fmt.Sprint(args[name]), 10, 64)
-		if args[name] == nil || (err == nil && n >= 0 && n <= maxPageSize) {
+		if args[name] == nil || (err == nil && n >= 0) {
 			continue
 		}
-		gerr := gqlerror.ErrorPosf(f.Position, "%s must be between 0 and %d", name, maxPageSize)
+		gerr := gqlerror.ErrorPosf(f.Position, "%s must not be negative (pages are capped at %d)", name, maxPageSize)
 		gerr.Extensions = map[string]any{"code": string(apperr.BadInput), "field": name}
 		return gerr
 	}
