@@ -656,6 +656,11 @@ func TestAcceptanceBadInput(t *testing.T) {
 		{"empty funnel period", "Funnel", map[string]any{"from": "2026-01-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"}, "BAD_USER_INPUT", "to"},
 		{"empty journey", "CreateJourney", map[string]any{"input": map[string]any{"name": "", "trigger": map[string]any{"manual": map[string]any{}}, "steps": []any{}}}, "BAD_USER_INPUT", "input.name"},
 	})
+	// A page above the maximum is capped, as the contract says, not refused.
+	big := w.data(t, w.do(t, w.admin, "Leads", map[string]any{"first": 5000}))
+	if n := len(dig(big, "leads", "edges").([]any)); n == 0 || n > 1000 {
+		t.Errorf("leads(first: 5000) answered %d edges; want the workspace's leads, at most 1000", n)
+	}
 }
 
 // stage is the id of the default pipeline's stage key.
