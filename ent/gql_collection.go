@@ -2256,6 +2256,21 @@ func (_q *NotificationQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, notification.FieldLeadID)
 				fieldSeen[notification.FieldLeadID] = struct{}{}
 			}
+
+		case "task":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TaskClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, taskImplementors)...); err != nil {
+				return err
+			}
+			_q.withTask = query
+			if _, ok := fieldSeen[notification.FieldTaskID]; !ok {
+				selectedFields = append(selectedFields, notification.FieldTaskID)
+				fieldSeen[notification.FieldTaskID] = struct{}{}
+			}
 		case "userID":
 			if _, ok := fieldSeen[notification.FieldUserID]; !ok {
 				selectedFields = append(selectedFields, notification.FieldUserID)
@@ -2270,6 +2285,11 @@ func (_q *NotificationQuery) collectField(ctx context.Context, oneNode bool, opC
 			if _, ok := fieldSeen[notification.FieldLeadID]; !ok {
 				selectedFields = append(selectedFields, notification.FieldLeadID)
 				fieldSeen[notification.FieldLeadID] = struct{}{}
+			}
+		case "taskID":
+			if _, ok := fieldSeen[notification.FieldTaskID]; !ok {
+				selectedFields = append(selectedFields, notification.FieldTaskID)
+				fieldSeen[notification.FieldTaskID] = struct{}{}
 			}
 		case "message":
 			if _, ok := fieldSeen[notification.FieldMessage]; !ok {

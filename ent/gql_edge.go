@@ -264,6 +264,14 @@ func (_m *Notification) Lead(ctx context.Context) (*Lead, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Notification) Task(ctx context.Context) (*Task, error) {
+	result, err := _m.Edges.TaskOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTask().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *OwnerChange) Lead(ctx context.Context) (*Lead, error) {
 	result, err := _m.Edges.LeadOrErr()
 	if IsNotLoaded(err) {

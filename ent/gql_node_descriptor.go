@@ -23,6 +23,7 @@ import (
 	"github.com/scrmhq/scrm/ent/stagechange"
 	"github.com/scrmhq/scrm/ent/tag"
 	"github.com/scrmhq/scrm/ent/taggroup"
+	"github.com/scrmhq/scrm/ent/task"
 	"github.com/scrmhq/scrm/ent/team"
 	"github.com/scrmhq/scrm/ent/territory"
 	"github.com/scrmhq/scrm/ent/user"
@@ -1548,8 +1549,8 @@ func (_m *Notification) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Notification",
-		Fields: make([]*Field, 7),
-		Edges:  make([]*Edge, 2),
+		Fields: make([]*Field, 8),
+		Edges:  make([]*Edge, 3),
 	}
 	var buf []byte
 	if buf, err = json.Marshal(_m.UserID); err != nil {
@@ -1576,10 +1577,18 @@ func (_m *Notification) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "lead_id",
 		Value: string(buf),
 	}
-	if buf, err = json.Marshal(_m.Message); err != nil {
+	if buf, err = json.Marshal(_m.TaskID); err != nil {
 		return nil, err
 	}
 	node.Fields[3] = &Field{
+		Type:  "uuid.UUID",
+		Name:  "task_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Message); err != nil {
+		return nil, err
+	}
+	node.Fields[4] = &Field{
 		Type:  "string",
 		Name:  "message",
 		Value: string(buf),
@@ -1587,7 +1596,7 @@ func (_m *Notification) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
 		return nil, err
 	}
-	node.Fields[4] = &Field{
+	node.Fields[5] = &Field{
 		Type:  "time.Time",
 		Name:  "created_at",
 		Value: string(buf),
@@ -1595,7 +1604,7 @@ func (_m *Notification) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.DeliveredAt); err != nil {
 		return nil, err
 	}
-	node.Fields[5] = &Field{
+	node.Fields[6] = &Field{
 		Type:  "time.Time",
 		Name:  "delivered_at",
 		Value: string(buf),
@@ -1603,7 +1612,7 @@ func (_m *Notification) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.ReadAt); err != nil {
 		return nil, err
 	}
-	node.Fields[6] = &Field{
+	node.Fields[7] = &Field{
 		Type:  "time.Time",
 		Name:  "read_at",
 		Value: string(buf),
@@ -1625,6 +1634,16 @@ func (_m *Notification) Node(ctx context.Context) (node *Node, err error) {
 	err = _m.QueryLead().
 		Select(lead.FieldID).
 		Scan(ctx, &node.Edges[1].IDs)
+	if err != nil {
+		return nil, err
+	}
+	node.Edges[2] = &Edge{
+		Type: "Task",
+		Name: "task",
+	}
+	err = _m.QueryTask().
+		Select(task.FieldID).
+		Scan(ctx, &node.Edges[2].IDs)
 	if err != nil {
 		return nil, err
 	}

@@ -5610,6 +5610,14 @@ type NotificationWhereInput struct {
 	LeadIDIsNil  bool        `json:"leadIDIsNil,omitempty"`
 	LeadIDNotNil bool        `json:"leadIDNotNil,omitempty"`
 
+	// "task_id" field predicates.
+	TaskID       *uuid.UUID  `json:"taskID,omitempty"`
+	TaskIDNEQ    *uuid.UUID  `json:"taskIDNEQ,omitempty"`
+	TaskIDIn     []uuid.UUID `json:"taskIDIn,omitempty"`
+	TaskIDNotIn  []uuid.UUID `json:"taskIDNotIn,omitempty"`
+	TaskIDIsNil  bool        `json:"taskIDIsNil,omitempty"`
+	TaskIDNotNil bool        `json:"taskIDNotNil,omitempty"`
+
 	// "message" field predicates.
 	Message             *string  `json:"message,omitempty"`
 	MessageNEQ          *string  `json:"messageNEQ,omitempty"`
@@ -5831,6 +5839,24 @@ func (i *NotificationWhereInput) P() (predicate.Notification, error) {
 	}
 	if i.LeadIDNotNil {
 		predicates = append(predicates, notification.LeadIDNotNil())
+	}
+	if i.TaskID != nil {
+		predicates = append(predicates, notification.TaskIDEQ(*i.TaskID))
+	}
+	if i.TaskIDNEQ != nil {
+		predicates = append(predicates, notification.TaskIDNEQ(*i.TaskIDNEQ))
+	}
+	if len(i.TaskIDIn) > 0 {
+		predicates = append(predicates, notification.TaskIDIn(i.TaskIDIn...))
+	}
+	if len(i.TaskIDNotIn) > 0 {
+		predicates = append(predicates, notification.TaskIDNotIn(i.TaskIDNotIn...))
+	}
+	if i.TaskIDIsNil {
+		predicates = append(predicates, notification.TaskIDIsNil())
+	}
+	if i.TaskIDNotNil {
+		predicates = append(predicates, notification.TaskIDNotNil())
 	}
 	if i.Message != nil {
 		predicates = append(predicates, notification.MessageEQ(*i.Message))

@@ -24875,6 +24875,8 @@ type NotificationMutation struct {
 	cleareduser   bool
 	lead          *uuid.UUID
 	clearedlead   bool
+	task          *uuid.UUID
+	clearedtask   bool
 	done          bool
 	oldValue      func(context.Context) (*Notification, error)
 	predicates    []predicate.Notification
@@ -25141,6 +25143,55 @@ func (m *NotificationMutation) ResetLeadID() {
 	delete(m.clearedFields, notification.FieldLeadID)
 }
 
+// SetTaskID sets the "task_id" field.
+func (m *NotificationMutation) SetTaskID(u uuid.UUID) {
+	m.task = &u
+}
+
+// TaskID returns the value of the "task_id" field in the mutation.
+func (m *NotificationMutation) TaskID() (r uuid.UUID, exists bool) {
+	v := m.task
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaskID returns the old "task_id" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldTaskID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaskID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaskID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaskID: %w", err)
+	}
+	return oldValue.TaskID, nil
+}
+
+// ClearTaskID clears the value of the "task_id" field.
+func (m *NotificationMutation) ClearTaskID() {
+	m.task = nil
+	m.clearedFields[notification.FieldTaskID] = struct{}{}
+}
+
+// TaskIDCleared returns if the "task_id" field was cleared in this mutation.
+func (m *NotificationMutation) TaskIDCleared() bool {
+	_, ok := m.clearedFields[notification.FieldTaskID]
+	return ok
+}
+
+// ResetTaskID resets all changes to the "task_id" field.
+func (m *NotificationMutation) ResetTaskID() {
+	m.task = nil
+	delete(m.clearedFields, notification.FieldTaskID)
+}
+
 // SetMessage sets the "message" field.
 func (m *NotificationMutation) SetMessage(s string) {
 	m.message = &s
@@ -25365,6 +25416,33 @@ func (m *NotificationMutation) ResetLead() {
 	m.clearedlead = false
 }
 
+// ClearTask clears the "task" edge to the Task entity.
+func (m *NotificationMutation) ClearTask() {
+	m.clearedtask = true
+	m.clearedFields[notification.FieldTaskID] = struct{}{}
+}
+
+// TaskCleared reports if the "task" edge to the Task entity was cleared.
+func (m *NotificationMutation) TaskCleared() bool {
+	return m.TaskIDCleared() || m.clearedtask
+}
+
+// TaskIDs returns the "task" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TaskID instead. It exists only for internal usage by the builders.
+func (m *NotificationMutation) TaskIDs() (ids []uuid.UUID) {
+	if id := m.task; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTask resets all changes to the "task" edge.
+func (m *NotificationMutation) ResetTask() {
+	m.task = nil
+	m.clearedtask = false
+}
+
 // Where appends a list predicates to the NotificationMutation builder.
 func (m *NotificationMutation) Where(ps ...predicate.Notification) {
 	m.predicates = append(m.predicates, ps...)
@@ -25399,7 +25477,7 @@ func (m *NotificationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NotificationMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.tenant_id != nil {
 		fields = append(fields, notification.FieldTenantID)
 	}
@@ -25411,6 +25489,9 @@ func (m *NotificationMutation) Fields() []string {
 	}
 	if m.lead != nil {
 		fields = append(fields, notification.FieldLeadID)
+	}
+	if m.task != nil {
+		fields = append(fields, notification.FieldTaskID)
 	}
 	if m.message != nil {
 		fields = append(fields, notification.FieldMessage)
@@ -25440,6 +25521,8 @@ func (m *NotificationMutation) Field(name string) (ent.Value, bool) {
 		return m.Kind()
 	case notification.FieldLeadID:
 		return m.LeadID()
+	case notification.FieldTaskID:
+		return m.TaskID()
 	case notification.FieldMessage:
 		return m.Message()
 	case notification.FieldCreatedAt:
@@ -25465,6 +25548,8 @@ func (m *NotificationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldKind(ctx)
 	case notification.FieldLeadID:
 		return m.OldLeadID(ctx)
+	case notification.FieldTaskID:
+		return m.OldTaskID(ctx)
 	case notification.FieldMessage:
 		return m.OldMessage(ctx)
 	case notification.FieldCreatedAt:
@@ -25509,6 +25594,13 @@ func (m *NotificationMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetLeadID(v)
+		return nil
+	case notification.FieldTaskID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaskID(v)
 		return nil
 	case notification.FieldMessage:
 		v, ok := value.(string)
@@ -25571,6 +25663,9 @@ func (m *NotificationMutation) ClearedFields() []string {
 	if m.FieldCleared(notification.FieldLeadID) {
 		fields = append(fields, notification.FieldLeadID)
 	}
+	if m.FieldCleared(notification.FieldTaskID) {
+		fields = append(fields, notification.FieldTaskID)
+	}
 	if m.FieldCleared(notification.FieldDeliveredAt) {
 		fields = append(fields, notification.FieldDeliveredAt)
 	}
@@ -25593,6 +25688,9 @@ func (m *NotificationMutation) ClearField(name string) error {
 	switch name {
 	case notification.FieldLeadID:
 		m.ClearLeadID()
+		return nil
+	case notification.FieldTaskID:
+		m.ClearTaskID()
 		return nil
 	case notification.FieldDeliveredAt:
 		m.ClearDeliveredAt()
@@ -25620,6 +25718,9 @@ func (m *NotificationMutation) ResetField(name string) error {
 	case notification.FieldLeadID:
 		m.ResetLeadID()
 		return nil
+	case notification.FieldTaskID:
+		m.ResetTaskID()
+		return nil
 	case notification.FieldMessage:
 		m.ResetMessage()
 		return nil
@@ -25638,12 +25739,15 @@ func (m *NotificationMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *NotificationMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.user != nil {
 		edges = append(edges, notification.EdgeUser)
 	}
 	if m.lead != nil {
 		edges = append(edges, notification.EdgeLead)
+	}
+	if m.task != nil {
+		edges = append(edges, notification.EdgeTask)
 	}
 	return edges
 }
@@ -25660,13 +25764,17 @@ func (m *NotificationMutation) AddedIDs(name string) []ent.Value {
 		if id := m.lead; id != nil {
 			return []ent.Value{*id}
 		}
+	case notification.EdgeTask:
+		if id := m.task; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *NotificationMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	return edges
 }
 
@@ -25678,12 +25786,15 @@ func (m *NotificationMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *NotificationMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.cleareduser {
 		edges = append(edges, notification.EdgeUser)
 	}
 	if m.clearedlead {
 		edges = append(edges, notification.EdgeLead)
+	}
+	if m.clearedtask {
+		edges = append(edges, notification.EdgeTask)
 	}
 	return edges
 }
@@ -25696,6 +25807,8 @@ func (m *NotificationMutation) EdgeCleared(name string) bool {
 		return m.cleareduser
 	case notification.EdgeLead:
 		return m.clearedlead
+	case notification.EdgeTask:
+		return m.clearedtask
 	}
 	return false
 }
@@ -25710,6 +25823,9 @@ func (m *NotificationMutation) ClearEdge(name string) error {
 	case notification.EdgeLead:
 		m.ClearLead()
 		return nil
+	case notification.EdgeTask:
+		m.ClearTask()
+		return nil
 	}
 	return fmt.Errorf("unknown Notification unique edge %s", name)
 }
@@ -25723,6 +25839,9 @@ func (m *NotificationMutation) ResetEdge(name string) error {
 		return nil
 	case notification.EdgeLead:
 		m.ResetLead()
+		return nil
+	case notification.EdgeTask:
+		m.ResetTask()
 		return nil
 	}
 	return fmt.Errorf("unknown Notification edge %s", name)

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/notification"
+	"github.com/scrmhq/scrm/ent/task"
 	"github.com/scrmhq/scrm/ent/user"
 )
 
@@ -28,6 +29,8 @@ type Notification struct {
 	Kind string `json:"kind,omitempty"`
 	// LeadID holds the value of the "lead_id" field.
 	LeadID *uuid.UUID `json:"lead_id,omitempty"`
+	// TaskID holds the value of the "task_id" field.
+	TaskID *uuid.UUID `json:"task_id,omitempty"`
 	// Message holds the value of the "message" field.
 	Message string `json:"message,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
@@ -48,11 +51,13 @@ type NotificationEdges struct {
 	User *User `json:"user,omitempty"`
 	// Lead holds the value of the lead edge.
 	Lead *Lead `json:"lead,omitempty"`
+	// Task holds the value of the task edge.
+	Task *Task `json:"task,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [3]map[string]int
 }
 
 // UserOrErr returns the User value or an error if the edge
@@ -77,12 +82,23 @@ func (e NotificationEdges) LeadOrErr() (*Lead, error) {
 	return nil, &NotLoadedError{edge: "lead"}
 }
 
+// TaskOrErr returns the Task value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NotificationEdges) TaskOrErr() (*Task, error) {
+	if e.Task != nil {
+		return e.Task, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: task.Label}
+	}
+	return nil, &NotLoadedError{edge: "task"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Notification) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case notification.FieldLeadID:
+		case notification.FieldLeadID, notification.FieldTaskID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case notification.FieldKind, notification.FieldMessage:
 			values[i] = new(sql.NullString)
@@ -136,6 +152,13 @@ func (_m *Notification) assignValues(columns []string, values []any) error {
 				_m.LeadID = new(uuid.UUID)
 				*_m.LeadID = *value.S.(*uuid.UUID)
 			}
+		case notification.FieldTaskID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field task_id", values[i])
+			} else if value.Valid {
+				_m.TaskID = new(uuid.UUID)
+				*_m.TaskID = *value.S.(*uuid.UUID)
+			}
 		case notification.FieldMessage:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field message", values[i])
@@ -185,6 +208,11 @@ func (_m *Notification) QueryLead() *LeadQuery {
 	return NewNotificationClient(_m.config).QueryLead(_m)
 }
 
+// QueryTask queries the "task" edge of the Notification entity.
+func (_m *Notification) QueryTask() *TaskQuery {
+	return NewNotificationClient(_m.config).QueryTask(_m)
+}
+
 // Update returns a builder for updating this Notification.
 // Note that you need to call Notification.Unwrap() before calling this method if this Notification
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -219,6 +247,11 @@ func (_m *Notification) String() string {
 	builder.WriteString(", ")
 	if v := _m.LeadID; v != nil {
 		builder.WriteString("lead_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.TaskID; v != nil {
+		builder.WriteString("task_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")

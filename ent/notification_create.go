@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/notification"
+	"github.com/scrmhq/scrm/ent/task"
 	"github.com/scrmhq/scrm/ent/user"
 )
 
@@ -54,6 +55,20 @@ func (_c *NotificationCreate) SetLeadID(v uuid.UUID) *NotificationCreate {
 func (_c *NotificationCreate) SetNillableLeadID(v *uuid.UUID) *NotificationCreate {
 	if v != nil {
 		_c.SetLeadID(*v)
+	}
+	return _c
+}
+
+// SetTaskID sets the "task_id" field.
+func (_c *NotificationCreate) SetTaskID(v uuid.UUID) *NotificationCreate {
+	_c.mutation.SetTaskID(v)
+	return _c
+}
+
+// SetNillableTaskID sets the "task_id" field if the given value is not nil.
+func (_c *NotificationCreate) SetNillableTaskID(v *uuid.UUID) *NotificationCreate {
+	if v != nil {
+		_c.SetTaskID(*v)
 	}
 	return _c
 }
@@ -120,6 +135,11 @@ func (_c *NotificationCreate) SetUser(v *User) *NotificationCreate {
 // SetLead sets the "lead" edge to the Lead entity.
 func (_c *NotificationCreate) SetLead(v *Lead) *NotificationCreate {
 	return _c.SetLeadID(v.ID)
+}
+
+// SetTask sets the "task" edge to the Task entity.
+func (_c *NotificationCreate) SetTask(v *Task) *NotificationCreate {
+	return _c.SetTaskID(v.ID)
 }
 
 // Mutation returns the NotificationMutation object of the builder.
@@ -293,6 +313,23 @@ func (_c *NotificationCreate) createSpec() (*Notification, *sqlgraph.CreateSpec)
 		_node.LeadID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.TaskIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notification.TaskTable,
+			Columns: []string{notification.TaskColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.TaskID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -409,6 +446,9 @@ func (u *NotificationUpsertOne) UpdateNewValues() *NotificationUpsertOne {
 		}
 		if _, exists := u.create.mutation.LeadID(); exists {
 			s.SetIgnore(notification.FieldLeadID)
+		}
+		if _, exists := u.create.mutation.TaskID(); exists {
+			s.SetIgnore(notification.FieldTaskID)
 		}
 		if _, exists := u.create.mutation.Message(); exists {
 			s.SetIgnore(notification.FieldMessage)
@@ -683,6 +723,9 @@ func (u *NotificationUpsertBulk) UpdateNewValues() *NotificationUpsertBulk {
 			}
 			if _, exists := b.mutation.LeadID(); exists {
 				s.SetIgnore(notification.FieldLeadID)
+			}
+			if _, exists := b.mutation.TaskID(); exists {
+				s.SetIgnore(notification.FieldTaskID)
 			}
 			if _, exists := b.mutation.Message(); exists {
 				s.SetIgnore(notification.FieldMessage)

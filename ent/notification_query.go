@@ -17,6 +17,7 @@ import (
 	"github.com/scrmhq/scrm/ent/lead"
 	"github.com/scrmhq/scrm/ent/notification"
 	"github.com/scrmhq/scrm/ent/predicate"
+	"github.com/scrmhq/scrm/ent/task"
 	"github.com/scrmhq/scrm/ent/user"
 )
 
@@ -29,6 +30,7 @@ type NotificationQuery struct {
 	predicates []predicate.Notification
 	withUser   *UserQuery
 	withLead   *LeadQuery
+	withTask   *TaskQuery
 	loadTotal  []func(context.Context, []*Notification) error
 	modifiers  []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
@@ -104,6 +106,28 @@ func (_q *NotificationQuery) QueryLead() *LeadQuery {
 			sqlgraph.From(notification.Table, notification.FieldID, selector),
 			sqlgraph.To(lead.Table, lead.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, notification.LeadTable, notification.LeadColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTask chains the current query on the "task" edge.
+func (_q *NotificationQuery) QueryTask() *TaskQuery {
+	query := (&TaskClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notification.Table, notification.FieldID, selector),
+			sqlgraph.To(task.Table, task.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notification.TaskTable, notification.TaskColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -305,6 +329,7 @@ func (_q *NotificationQuery) Clone() *NotificationQuery {
 		predicates: append([]predicate.Notification{}, _q.predicates...),
 		withUser:   _q.withUser.Clone(),
 		withLead:   _q.withLead.Clone(),
+		withTask:   _q.withTask.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -331,6 +356,17 @@ func (_q *NotificationQuery) WithLead(opts ...func(*LeadQuery)) *NotificationQue
 		opt(query)
 	}
 	_q.withLead = query
+	return _q
+}
+
+// WithTask tells the query-builder to eager-load the nodes that are connected to
+// the "task" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NotificationQuery) WithTask(opts ...func(*TaskQuery)) *NotificationQuery {
+	query := (&TaskClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTask = query
 	return _q
 }
 
@@ -418,9 +454,10 @@ func (_q *NotificationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*Notification{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withUser != nil,
 			_q.withLead != nil,
+			_q.withTask != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -453,6 +490,12 @@ func (_q *NotificationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	if query := _q.withLead; query != nil {
 		if err := _q.loadLead(ctx, query, nodes, nil,
 			func(n *Notification, e *Lead) { n.Edges.Lead = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withTask; query != nil {
+		if err := _q.loadTask(ctx, query, nodes, nil,
+			func(n *Notification, e *Task) { n.Edges.Task = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -525,6 +568,38 @@ func (_q *NotificationQuery) loadLead(ctx context.Context, query *LeadQuery, nod
 	}
 	return nil
 }
+func (_q *NotificationQuery) loadTask(ctx context.Context, query *TaskQuery, nodes []*Notification, init func(*Notification), assign func(*Notification, *Task)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*Notification)
+	for i := range nodes {
+		if nodes[i].TaskID == nil {
+			continue
+		}
+		fk := *nodes[i].TaskID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(task.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "task_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *NotificationQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -559,6 +634,9 @@ func (_q *NotificationQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withLead != nil {
 			_spec.Node.AddColumnOnce(notification.FieldLeadID)
+		}
+		if _q.withTask != nil {
+			_spec.Node.AddColumnOnce(notification.FieldTaskID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

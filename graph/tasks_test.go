@@ -74,10 +74,14 @@ func TestTasksByHandAndTeamView(t *testing.T) {
 		t.Fatalf("created %+v %+v", c1, c2)
 	}
 	var notes struct {
-		Notifications []struct{ Kind, Message string }
+		Notifications []struct {
+			Kind, Message string
+			Task          *struct{ ID, Title string }
+		}
 	}
-	api.MustDo(rep1T, `{ notifications { kind message } }`, nil, &notes)
-	if len(notes.Notifications) != 1 || notes.Notifications[0].Kind != "task.assigned" {
+	api.MustDo(rep1T, `{ notifications { kind message task { id title } } }`, nil, &notes)
+	if len(notes.Notifications) != 1 || notes.Notifications[0].Kind != "task.assigned" ||
+		notes.Notifications[0].Task == nil || notes.Notifications[0].Task.ID != c1.CreateTask.ID || notes.Notifications[0].Task.Title != "回访王总" {
 		t.Fatalf("rep1's notifications %+v, want the task's", notes.Notifications)
 	}
 

@@ -1038,6 +1038,7 @@ var (
 		{Name: "read_at", Type: field.TypeTime, Nullable: true},
 		{Name: "user_id", Type: field.TypeUUID},
 		{Name: "lead_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "task_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// NotificationsTable holds the schema information for the "notifications" table.
 	NotificationsTable = &schema.Table{
@@ -1055,6 +1056,12 @@ var (
 				Symbol:     "notifications_leads_lead",
 				Columns:    []*schema.Column{NotificationsColumns[8]},
 				RefColumns: []*schema.Column{LeadsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "notifications_tasks_task",
+				Columns:    []*schema.Column{NotificationsColumns[9]},
+				RefColumns: []*schema.Column{TasksColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 		},
@@ -2363,6 +2370,7 @@ func init() {
 	LeadTagsTable.ForeignKeys[1].RefTable = TagsTable
 	NotificationsTable.ForeignKeys[0].RefTable = UsersTable
 	NotificationsTable.ForeignKeys[1].RefTable = LeadsTable
+	NotificationsTable.ForeignKeys[2].RefTable = TasksTable
 	OwnerChangesTable.ForeignKeys[0].RefTable = LeadsTable
 	OwnerChangesTable.ForeignKeys[1].RefTable = UsersTable
 	OwnerChangesTable.ForeignKeys[2].RefTable = UsersTable

@@ -22,6 +22,8 @@ const (
 	FieldKind = "kind"
 	// FieldLeadID holds the string denoting the lead_id field in the database.
 	FieldLeadID = "lead_id"
+	// FieldTaskID holds the string denoting the task_id field in the database.
+	FieldTaskID = "task_id"
 	// FieldMessage holds the string denoting the message field in the database.
 	FieldMessage = "message"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
@@ -34,6 +36,8 @@ const (
 	EdgeUser = "user"
 	// EdgeLead holds the string denoting the lead edge name in mutations.
 	EdgeLead = "lead"
+	// EdgeTask holds the string denoting the task edge name in mutations.
+	EdgeTask = "task"
 	// Table holds the table name of the notification in the database.
 	Table = "notifications"
 	// UserTable is the table that holds the user relation/edge.
@@ -50,6 +54,13 @@ const (
 	LeadInverseTable = "leads"
 	// LeadColumn is the table column denoting the lead relation/edge.
 	LeadColumn = "lead_id"
+	// TaskTable is the table that holds the task relation/edge.
+	TaskTable = "notifications"
+	// TaskInverseTable is the table name for the Task entity.
+	// It exists in this package in order to avoid circular dependency with the "task" package.
+	TaskInverseTable = "tasks"
+	// TaskColumn is the table column denoting the task relation/edge.
+	TaskColumn = "task_id"
 )
 
 // Columns holds all SQL columns for notification fields.
@@ -59,6 +70,7 @@ var Columns = []string{
 	FieldUserID,
 	FieldKind,
 	FieldLeadID,
+	FieldTaskID,
 	FieldMessage,
 	FieldCreatedAt,
 	FieldDeliveredAt,
@@ -120,6 +132,11 @@ func ByLeadID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLeadID, opts...).ToFunc()
 }
 
+// ByTaskID orders the results by the task_id field.
+func ByTaskID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTaskID, opts...).ToFunc()
+}
+
 // ByMessage orders the results by the message field.
 func ByMessage(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMessage, opts...).ToFunc()
@@ -153,6 +170,13 @@ func ByLeadField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newLeadStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByTaskField orders the results by task field.
+func ByTaskField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTaskStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newUserStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -165,5 +189,12 @@ func newLeadStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(LeadInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, LeadTable, LeadColumn),
+	)
+}
+func newTaskStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TaskInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, TaskTable, TaskColumn),
 	)
 }

@@ -1244,7 +1244,7 @@ func init() {
 	// notification.KindValidator is a validator for the "kind" field. It is called by the builders before save.
 	notification.KindValidator = notificationDescKind.Validators[0].(func(string) error)
 	// notificationDescMessage is the schema descriptor for message field.
-	notificationDescMessage := notificationFields[3].Descriptor()
+	notificationDescMessage := notificationFields[4].Descriptor()
 	// notification.MessageValidator is a validator for the "message" field. It is called by the builders before save.
 	notification.MessageValidator = notificationDescMessage.Validators[0].(func(string) error)
 	// notificationDescID is the schema descriptor for id field.

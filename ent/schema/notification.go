@@ -26,6 +26,10 @@ func (Notification) Fields() []ent.Field {
 		field.UUID("user_id", gidUUID).Immutable(),
 		field.String("kind").MaxRuneLen(100).Immutable(),
 		field.UUID("lead_id", gidUUID).Optional().Nillable().Immutable(),
+		// task_id is the task a task.* notification is about (its link opens
+		// the task in the task centre); none for one that counts several
+		// tasks (a journey's step giving a rep many at once).
+		field.UUID("task_id", gidUUID).Optional().Nillable().Immutable(),
 		field.String("message").MaxRuneLen(1000).Immutable(),
 		field.Time("created_at").Immutable().Annotations(entgql.OrderField("CREATED_AT")),
 		field.Time("delivered_at").Optional().Nillable(),
@@ -38,6 +42,7 @@ func (Notification) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
 		edge.To("lead", Lead.Type).Field("lead_id").Unique().Immutable(),
+		edge.To("task", Task.Type).Field("task_id").Unique().Immutable(),
 	}
 }
 

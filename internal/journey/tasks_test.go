@@ -85,7 +85,12 @@ func testTasks(t *testing.T, w *ws) {
 		t.Errorf("orphan's runs %v", r)
 	}
 
-	// One task.assigned per task, to its assignee, about the lead, queued.
+	// One task.assigned per task, to its assignee, about the lead and the
+	// task, queued.
+	taskOf := map[uuid.UUID]uuid.UUID{}
+	for _, tk := range got {
+		taskOf[tk.AssigneeID] = tk.ID
+	}
 	notes, err := w.c.Notification.Query().Where(notification.Kind(tasks.KindAssigned)).
 		Order(ent.Asc(notification.FieldMessage)).All(w.ctx)
 	if err != nil {
@@ -100,8 +105,9 @@ func testTasks(t *testing.T, w *ws) {
 		t.Fatalf("%d task.assigned notifications (%d queued), want %d: %+v", len(notes), len(sent.ids), len(wantNotes), notes)
 	}
 	for _, n := range notes {
-		if n.Message != wantNotes[n.UserID] || n.LeadID == nil || *n.LeadID != owned || !slices.Contains(sent.ids, n.ID) {
-			t.Errorf("notification %+v (queued %v), want %q about the lead, queued", n, sent.ids, wantNotes[n.UserID])
+		if n.Message != wantNotes[n.UserID] || n.LeadID == nil || *n.LeadID != owned ||
+			n.TaskID == nil || *n.TaskID != taskOf[n.UserID] || !slices.Contains(sent.ids, n.ID) {
+			t.Errorf("notification %+v (queued %v), want %q about the lead and its task, queued", n, sent.ids, wantNotes[n.UserID])
 		}
 	}
 
@@ -147,7 +153,7 @@ func testTasks(t *testing.T, w *ws) {
 		t.Fatal(err)
 	}
 	if len(batch) != 1 || batch[0].Message != "旅程「batch」给你安排了 3 个待办「call」（截止 2026-03-02 09:00）。" ||
-		batch[0].LeadID != nil || !slices.Contains(sent.ids, batch[0].ID) || len(sent.ids) != 4 {
+		batch[0].LeadID != nil || batch[0].TaskID != nil || !slices.Contains(sent.ids, batch[0].ID) || len(sent.ids) != 4 {
 		t.Fatalf("notices of three tasks for one rep: %+v (queued %v), want one counting them, queued", batch, sent.ids)
 	}
 }

@@ -39,8 +39,8 @@ type StepTasks struct {
 
 // fromJourneySQL creates one task per enrolment whose assignee resolves to
 // an active user, and tells each assignee once per run of the step: one
-// task.assigned notification ($13 … $15) per assignee, naming the lead when
-// the assignee got one task, else the number of tasks (a journey over a
+// task.assigned notification ($13 … $15) per assignee, naming the lead and
+// the task when the assignee got one task, else the number of tasks (a journey over a
 // rep's 2,000 leads is one notice, not 2,000). The unique (enrolment, step)
 // key makes a repeated run create nothing, and so notify nobody again. It
 // returns a row per task made (the lead, no notification) and one per
@@ -69,12 +69,14 @@ WITH e AS (
 	SELECT %s, $1, $6, $6, 'TASK', $7, $8, 'OPEN', $9, a.assignee_id, a.lead_id, $10, a.enrollment_id, $11
 	FROM a JOIN users u ON u.tenant_id = $1 AND u.id = a.assignee_id AND u.active
 	ON CONFLICT (tenant_id, enrollment_id, step_index) DO NOTHING
-	RETURNING assignee_id, lead_id
+	RETURNING id, assignee_id, lead_id
 ), g AS (
-	SELECT assignee_id, count(*) AS n, min(lead_id::text)::uuid AS one FROM made GROUP BY assignee_id
+	SELECT assignee_id, count(*) AS n, min(lead_id::text)::uuid AS one, min(id::text)::uuid AS task
+	FROM made GROUP BY assignee_id
 ), notes AS (
-	INSERT INTO notifications (id, tenant_id, user_id, kind, lead_id, message, created_at)
+	INSERT INTO notifications (id, tenant_id, user_id, kind, lead_id, task_id, message, created_at)
 	SELECT %s, $1, g.assignee_id, '` + KindAssigned + `', CASE WHEN g.n = 1 THEN g.one END,
+		CASE WHEN g.n = 1 THEN g.task END,
 		left(CASE WHEN g.n = 1 THEN $13 ELSE $14 || g.n || $15 END, 1000), $6
 	FROM g
 	RETURNING id

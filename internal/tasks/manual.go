@@ -316,7 +316,7 @@ func (s *Service) notify(ctx context.Context, c *ent.Client, t *ent.Task, to uui
 	if len(msg) > 1000 {
 		msg = msg[:1000]
 	}
-	n, err := c.Notification.Create().SetUserID(to).SetKind(kind).SetNillableLeadID(t.LeadID).
+	n, err := c.Notification.Create().SetUserID(to).SetKind(kind).SetNillableLeadID(t.LeadID).SetTaskID(t.ID).
 		SetMessage(string(msg)).SetCreatedAt(s.Now()).Save(ctx)
 	if err != nil {
 		return fmt.Errorf("tasks: notify %s: %w", notification.Label, err)

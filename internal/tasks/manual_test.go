@@ -154,6 +154,7 @@ func TestCreateTaskByHand(t *testing.T) {
 	}
 	notes, err := f.c.Notification.Query().Where(notification.Kind(tasks.KindAssigned)).All(f.sys)
 	if err != nil || len(notes) != 1 || notes[0].UserID != b || notes[0].LeadID == nil || *notes[0].LeadID != lb ||
+		notes[0].TaskID == nil || *notes[0].TaskID != given.ID ||
 		!strings.Contains(notes[0].Message, "m 给你安排了待办「打给乙」（截止 2026-03-04 08:00）") ||
 		len(f.sent.ids) != 1 || f.sent.ids[0] != notes[0].ID {
 		t.Fatalf("assigned notifications %+v (queued %v), %v", notes, f.sent.ids, err)

@@ -29,10 +29,10 @@ WITH pick AS (
 ), due AS (
 	UPDATE tasks t SET overdue_notified_at = $2
 	FROM pick WHERE t.tenant_id = $1 AND t.id = pick.id
-	RETURNING t.assignee_id, t.lead_id, t.title, t.due_at
+	RETURNING t.id, t.assignee_id, t.lead_id, t.title, t.due_at
 )
-INSERT INTO notifications (id, tenant_id, user_id, kind, lead_id, message, created_at)
-SELECT %s, $1, due.assignee_id, '` + KindOverdue + `', due.lead_id,
+INSERT INTO notifications (id, tenant_id, user_id, kind, lead_id, task_id, message, created_at)
+SELECT %s, $1, due.assignee_id, '` + KindOverdue + `', due.lead_id, due.id,
 	left('待办「' || due.title || '」已逾期（截止 ' || to_char(due.due_at AT TIME ZONE $3::text, 'YYYY-MM-DD HH24:MI') || '），请尽快处理。', 1000),
 	$2
 FROM due

@@ -155,7 +155,7 @@ func TestFollowUpPromisesAreTasks(t *testing.T) {
 	}
 	notes, err := f.c.Notification.Query().Where(notification.Kind(tasks.KindOverdue)).All(f.sys)
 	if err != nil || len(notes) != 1 || notes[0].UserID != a || notes[0].LeadID == nil || *notes[0].LeadID != id ||
-		len(f.sent.ids) != 1 || f.sent.ids[0] != notes[0].ID {
+		notes[0].TaskID == nil || *notes[0].TaskID != tk.ID || len(f.sent.ids) != 1 || f.sent.ids[0] != notes[0].ID {
 		t.Fatalf("overdue notifications %+v (queued %v), %v", notes, f.sent.ids, err)
 	}
 
