@@ -691,3 +691,101 @@ func (w *roleWorld) nodeRefused(t *testing.T, token string, ids map[gid.Type]str
 		}
 	}
 }
+
+// TestAcceptanceManager: a manager of a team (rep) with the west territory
+// sees its team's leads, its territory's and the pool, unmasked; it edits
+// the first two but not a lead it sees only in the pool; it assigns pool
+// leads to its rep, and a lead outside its scope fails as one that does not
+// exist; it gives tasks to its team only; its funnel and export count what
+// it sees; it cannot change the workspace's setup.
+func TestAcceptanceManager(t *testing.T) {
+	w := newRoleWorld(t)
+	in := map[string]any{"name": "mgr", "email": "mgr@acme.test", "password": "mgr-password", "roles": []string{"manager"},
+		"territoryIDs": []string{w.ids["west"]}}
+	w.ids["mgr"] = w.must(t, w.do(t, w.admin, "CreateUser", map[string]any{"input": in}), "createUser", "id")
+	w.must(t, w.do(t, w.admin, "CreateTeam", map[string]any{"input": map[string]any{"name": "东区一组",
+		"managerID": w.ids["mgr"], "memberIDs": []string{w.ids["rep"]}}}), "createTeam", "id")
+	mgr := w.api.Login("acme", "mgr@acme.test", "mgr-password")
+
+	// Pool (0, 1, 2), the team's rep (3), the west territory (2, 4); not rep2's east lead 5.
+	seen := w.leadsOf(0, 1, 2, 3, 4)
+	w.expectListed(t, mgr, seen, false)
+	if a, b := answerOf(w.do(t, mgr, "Lead", map[string]any{"id": w.leads[5]})), answerOf(w.do(t, mgr, "Lead", map[string]any{"id": gid.Encode(gid.New(gid.Lead))})); a != b {
+		t.Errorf("a lead outside the manager's scope answers %s, a missing one %s", a, b)
+	}
+	for _, i := range []int{3, 4} {
+		d := w.data(t, w.do(t, mgr, "UpdateLead", map[string]any{"id": w.leads[i], "input": map[string]any{"company": "管理员改"}}))
+		if dig(d, "updateLead", "company") != "管理员改" {
+			t.Errorf("manager's update of lead %d = %v", i, d)
+		}
+	}
+	due := w.api.Clock.Now().Add(time.Hour).Format(time.RFC3339)
+	w.runCases(t, mgr, []roleCase{
+		{"update a lead seen only in the pool", "UpdateLead", map[string]any{"id": w.leads[0], "input": map[string]any{"company": "x"}}, "FORBIDDEN", "id"},
+		{"update a lead outside the scope", "UpdateLead", map[string]any{"id": w.leads[5], "input": map[string]any{"company": "x"}}, "FORBIDDEN", "id"},
+		{"tag a pool lead", "TagLeads", map[string]any{"leadIDs": []string{w.leads[3], w.leads[1]}, "tagIDs": []string{w.ids["tag"]}}, "FORBIDDEN", "leadIDs[1]"},
+		{"create a territory", "CreateTerritory", map[string]any{"input": map[string]any{"name": "north"}}, "FORBIDDEN", ""},
+		{"create a user", "CreateUser", map[string]any{"input": map[string]any{"name": "x", "email": "x@acme.test", "password": "x-password-1", "roles": []string{"rep"}}}, "FORBIDDEN", ""},
+		{"grant a permission", "GrantPermission", map[string]any{"role": "rep", "resource": "lead", "action": "assign"}, "FORBIDDEN", ""},
+		{"create a scoring rule", "CreateScoringRule", map[string]any{"input": map[string]any{"name": "r", "condition": "true", "points": 1}}, "FORBIDDEN", ""},
+		{"configure a channel", "ConfigureChannel", map[string]any{"key": "webhook", "config": map[string]any{"url": "https://example.com/h"}}, "FORBIDDEN", ""},
+	})
+	t.Run("task for an outsider", func(t *testing.T) {
+		before := w.leadRowsDigest(t)
+		r := w.api.Do(mgr, `mutation($input: CreateTaskInput!) { createTask(input: $input) { id } }`,
+			map[string]any{"input": map[string]any{"title": "visit", "dueAt": due, "assigneeID": w.ids["rep2"]}})
+		w.refused(t, "createTask for rep2", r, "FORBIDDEN", "input.assigneeID", before)
+	})
+
+	t.Run("assign", func(t *testing.T) {
+		d := w.data(t, w.do(t, mgr, "AssignLeads", map[string]any{"ids": []string{w.leads[0], w.leads[5]}, "ownerID": w.ids["rep"]}))
+		failures := dig(d, "assignLeads", "failures").([]any)
+		if dig(d, "assignLeads", "assigned") != 1.0 || len(failures) != 1 || dig(failures[0], "leadID") != w.leads[5] ||
+			dig(failures[0], "code") != "NOT_FOUND" {
+			t.Errorf("assignLeads(pool lead, outside lead) = %v; want one assigned and lead 5 NOT_FOUND", d)
+		}
+		var owner struct{ Node struct{ Owner *struct{ ID string } } }
+		w.api.MustDo(mgr, `query($id:ID!){ node(id:$id){ ... on Lead { owner { id } } } }`, map[string]any{"id": w.leads[0]}, &owner)
+		if owner.Node.Owner == nil || owner.Node.Owner.ID != w.ids["rep"] {
+			t.Errorf("lead 0's owner after the assignment: %+v", owner.Node.Owner)
+		}
+		// Now the team's, the manager may tag it.
+		d = w.data(t, w.do(t, mgr, "TagLeads", map[string]any{"leadIDs": []string{w.leads[0]}, "tagIDs": []string{w.ids["tag"]}}))
+		if len(d) == 0 {
+			t.Error("tagging an assigned lead answered nothing")
+		}
+	})
+
+	t.Run("task for the team", func(t *testing.T) {
+		var made struct{ CreateTask struct{ ID string } }
+		w.api.MustDo(mgr, `mutation($input: CreateTaskInput!) { createTask(input: $input) { id } }`,
+			map[string]any{"input": map[string]any{"title": "call", "dueAt": due, "assigneeID": w.ids["rep"], "leadID": w.leads[3]}}, &made)
+		d := w.data(t, w.do(t, w.tok["rep"], "MyTasks", map[string]any{"first": 10}))
+		edges := dig(d, "myTasks", "edges").([]any)
+		if len(edges) != 1 || dig(edges[0], "node", "id") != made.CreateTask.ID {
+			t.Errorf("rep's tasks after the manager gave one: %v", d)
+		}
+	})
+
+	t.Run("funnel and export", func(t *testing.T) {
+		d := w.data(t, w.do(t, mgr, "Funnel", w.funnelVars()))
+		if c := dig(dig(d["funnel"].([]any)[0], "steps").([]any)[0], "count"); c != float64(len(seen)) {
+			t.Errorf("manager's funnel LISTED = %v, want %d", c, len(seen))
+		}
+		id := w.must(t, w.do(t, mgr, "ExportLeads", map[string]any{"columns": []string{"name", "phone"}}), "exportLeads", "id")
+		j := waitJob(t, w.api, mgr, id)
+		if j.Status != "SUCCEEDED" || j.ResultURL == nil {
+			t.Fatalf("export = %+v", j)
+		}
+		_, _, body := w.api.Get(mgr, *j.ResultURL)
+		rows := strings.Split(strings.TrimSpace(strings.TrimPrefix(string(body), "\ufeff")), "\n")[1:]
+		if len(rows) != len(seen) {
+			t.Errorf("manager's export has %d rows, want %d: %q", len(rows), len(seen), body)
+		}
+		for _, row := range rows {
+			if strings.Contains(row, "****") {
+				t.Errorf("manager's export row %q is masked", row)
+			}
+		}
+	})
+}
