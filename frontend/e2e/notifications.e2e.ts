@@ -4,8 +4,9 @@
 // step is checked against the API (notificationPage, unreadNotificationCount).
 // - From the bell's 查看全部 to /notifications: newest first, 20 a page, the
 //   next page is the API's page after the first one's cursor; 未读 and the
-//   kind filter (kept in the URL); 标为已读 marks that one only; the lead's
-//   link opens the lead, a task's without a lead opens 待办; 全部已读 leaves
+//   kind filter (kept in the URL); 标为已读 marks that one only; a task's on a
+//   lead opens the lead's 任务 tab with the task marked, a task's without a
+//   lead opens 待办; 全部已读 leaves
 //   none unread and the bell's badge goes (1440 px).
 // - At 390 px the page fits the screen, filters and marks read (390 px).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,7 @@ let manager: string;
 let rep: string;
 let repID: string;
 let leadID: string;
+let leadTaskID: string;
 
 const REP = 'rep2@demo.scrm.dev';
 const stamp = Date.now() % 100000;
@@ -52,7 +54,8 @@ beforeAll(async () => {
   const due = new Date(Date.now() + 3 * 86_400_000).toISOString();
   const create = `mutation($in: CreateTaskInput!){ createTask(input: $in) { id } }`;
   for (let i = 0; i < 22; i++) await gql(manager, create, { in: { title: `通知测试 ${stamp} #${i}`, dueAt: due, assigneeID: repID } });
-  await gql(manager, create, { in: { title: `通知测试 ${stamp} 有线索`, dueAt: due, assigneeID: repID, leadID } });
+  leadTaskID = (await gql<{ createTask: { id: string } }>(manager, create,
+    { in: { title: `通知测试 ${stamp} 有线索`, dueAt: due, assigneeID: repID, leadID } })).createTask.id;
 });
 
 afterAll(async () => {
@@ -101,12 +104,14 @@ describe('the notifications page', () => {
     expect(after.unreadNotificationCount).toBe(unreadBefore - 1);
     expect(after.notificationPage.edges.find((e) => e.node.id === withLead.id)?.node.readAt).toBeTruthy();
 
-    // Links: the lead's opens the lead; a task's without a lead opens 待办.
+    // Links: a task's on a lead opens the lead's 任务 tab with the task marked; a task's without a lead opens 待办.
     await page.goto('/notifications?kind=task.assigned');
     await row(withLead.id).waitFor();
     expect(await row(withLead.id).getAttribute('data-read')).toBe('true');
     await row(withLead.id).getByTestId('notification-link').click();
-    await page.waitForURL(new RegExp(`/leads/${leadID}$`));
+    await page.waitForURL(new RegExp(`/leads/${leadID}\\?tab=tasks&task=${leadTaskID}$`));
+    await page.locator(`[data-testid=lead-task][data-task="${leadTaskID}"][data-marked=true]`).waitFor();
+    expect(await page.getByTestId('lead-tasks').isVisible()).toBe(true);
     await page.goBack();
     const noLead = after.notificationPage.edges.find((e) => e.node.kind === 'task.assigned' && !e.node.lead)!.node;
     await row(noLead.id).getByTestId('notification-link').click();

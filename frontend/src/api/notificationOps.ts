@@ -7,7 +7,7 @@ export const NotificationPageDoc = graphql(`
     notificationPage(unreadOnly: $unreadOnly, kinds: $kinds, first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
-      edges { node { id kind message createdAt readAt lead { id name } } }
+      edges { node { id kind message createdAt readAt lead { id name } task { id } } }
     }
     unreadNotificationCount
   }
@@ -24,7 +24,7 @@ export const NotificationAddedDoc = graphql(`
   subscription NotificationAdded {
     notificationAdded {
       unreadCount
-      notification { id kind message createdAt readAt lead { id name } }
+      notification { id kind message createdAt readAt lead { id name } task { id } }
     }
   }
 `);

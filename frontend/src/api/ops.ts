@@ -36,7 +36,7 @@ export const PermissionsDoc = graphql(`
 export const NotificationsDoc = graphql(`
   query Notifications($unreadOnly: Boolean, $first: Int) {
     notifications(unreadOnly: $unreadOnly, first: $first) {
-      id kind message createdAt readAt lead { id name }
+      id kind message createdAt readAt lead { id name } task { id }
     }
   }
 `);

@@ -9,7 +9,14 @@ const nobody = makeCan([]);
 describe('notificationTarget', () => {
   it('opens the lead a notification names', () => {
     expect(notificationTarget({ kind: 'lead.assigned', lead: { id: 'L1' } }, rep)).toEqual({ to: '/leads/L1', what: 'lead' });
-    expect(notificationTarget({ kind: 'task.overdue', lead: { id: 'L2' } }, rep)).toEqual({ to: '/leads/L2', what: 'lead' });
+    expect(notificationTarget({ kind: 'pool.recycled', lead: { id: 'L2' }, task: null }, rep)).toEqual({ to: '/leads/L2', what: 'lead' });
+  });
+  it('opens a task\'s lead on its 任务 tab, the task marked', () => {
+    expect(notificationTarget({ kind: 'task.overdue', lead: { id: 'L2' }, task: { id: 'T1' } }, rep)).toEqual({ to: '/leads/L2?tab=tasks&task=T1', what: 'lead' });
+    expect(notificationTarget({ kind: 'task.assigned', lead: { id: 'L2' }, task: null }, rep)).toEqual({ to: '/leads/L2?tab=tasks', what: 'lead' });
+    // Without task read the lead page has no 任务 tab.
+    const reader = makeCan([{ resource: 'lead', action: 'read' }]);
+    expect(notificationTarget({ kind: 'task.assigned', lead: { id: 'L2' }, task: { id: 'T1' } }, reader)).toEqual({ to: '/leads/L2', what: 'lead' });
   });
   it('opens the task centre\'s cancelled tab for a cancelled task, lead or not', () => {
     expect(notificationTarget({ kind: 'task.cancelled', lead: { id: 'L2' } }, rep)).toEqual({ to: '/tasks?tab=cancelled', what: 'tasks' });

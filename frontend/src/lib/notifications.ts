@@ -53,14 +53,20 @@ export const TEAM_CANCELLED = '/tasks?tab=team&status=CANCELLED';
  * cancelled (task.given_cancelled) to the 团队 view's cancelled tasks, where
  * it is (not in the giver's own tabs), for a viewer with task manage; its
  * lead when it names one (assigned, duplicate, recycled, lost in WeCom, a
- * task's lead), else the task centre for a task's, the tags settings for a
+ * task's lead: then its 任务 tab with the task marked, `?tab=tasks&task=`),
+ * else the task centre for a task's, the tags settings for a
  * refused corp tag change, the media library for a medium WeCom refused; null when there is nowhere the viewer may go.
  */
-export function notificationTarget(n: { kind: string; lead?: { id: string } | null }, can: Can): NotificationTarget | null {
+export function notificationTarget(n: { kind: string; lead?: { id: string } | null; task?: { id: string } | null }, can: Can): NotificationTarget | null {
   // A cancelled task is no longer on its lead's page: it is in the task centre's 已取消 tab.
   if (n.kind === 'task.cancelled' && pageRules.tasks(can)) return { to: '/tasks?tab=cancelled', what: 'tasks' };
   if (n.kind === 'task.given_cancelled' && pageRules.tasks(can) && can('task', 'manage')) return { to: TEAM_CANCELLED, what: 'tasks' };
-  if (n.lead && pageRules.leads(can)) return { to: `/leads/${n.lead.id}`, what: 'lead' };
+  if (n.lead && pageRules.leads(can)) {
+    // An open task is on its lead's 任务 tab; a cancelled one is not.
+    const tasksTab = (n.kind === 'task.assigned' || n.kind === 'task.overdue') && pageRules.tasks(can);
+    const to = tasksTab ? `/leads/${n.lead.id}?${new URLSearchParams(n.task ? { tab: 'tasks', task: n.task.id } : { tab: 'tasks' })}` : `/leads/${n.lead.id}`;
+    return { to, what: 'lead' };
+  }
   if (n.kind.startsWith('task.') && n.kind !== 'task.given_cancelled' && pageRules.tasks(can)) return { to: '/tasks', what: 'tasks' };
   if (n.kind === 'wecom.corp_tag_failed' && pageRules['settings.tags'](can)) return { to: '/settings/tags', what: 'tags' };
   if (n.kind === 'wecom.media_failed' && pageRules['wecom.media'](can)) return { to: '/wecom/media', what: 'media' };
@@ -78,6 +84,7 @@ export interface PushedNotification {
   createdAt: string;
   readAt?: string | null;
   lead?: { id: string; name: string } | null;
+  task?: { id: string } | null;
 }
 
 /** How many the bell lists. */

@@ -2,7 +2,7 @@
 // history (stage and owner changes), deals, its open tasks (任务), its WeCom
 // contacts, and the timeline of all of them (LeadTimeline).
 import { useEffect, useMemo, useState } from 'react';
-import { useNavigate, useParams } from 'react-router';
+import { useNavigate, useParams, useSearchParams } from 'react-router';
 import {
   Alert, App, Button, Card, Col, DatePicker, Descriptions, Empty, Form, Input, InputNumber, Modal, Result, Row, Select,
   Skeleton, Space, Steps, Tabs, Tag, Timeline, Typography,
@@ -36,6 +36,8 @@ const OUTCOMES: FollowUpOutcome[] = ['CONNECTED', 'INTERESTED', 'NOT_INTERESTED'
 
 export default function LeadDetailPage() {
   const { id = '' } = useParams();
+  // ?tab= is the open tab (a task notification opens 任务 with ?task= marking the task); Back and reload keep it.
+  const [params, setParams] = useSearchParams();
   const t = useT();
   const navigate = useNavigate();
   const viewer = useViewer();
@@ -69,6 +71,16 @@ export default function LeadDetailPage() {
   const [editing, setEditing] = useState(false);
   const [newTask, setNewTask] = useState(false);
   const leadTasks = useLeadTasks(id);
+  const tabParam = params.get('tab');
+  const tab = tabParam === 'history' || tabParam === 'deals' || (tabParam === 'tasks' && leadTasks.read) ? tabParam : 'followups';
+  const openTab = (key: string) =>
+    setParams((p) => {
+      const next = new URLSearchParams(p);
+      if (key === 'followups') next.delete('tab');
+      else next.set('tab', key);
+      next.delete('task');
+      return next;
+    }, { replace: true });
   const [lostStage, setLostStage] = useState<string | null>(null);
   const [form] = Form.useForm();
   const [fuForm] = Form.useForm();
@@ -418,6 +430,8 @@ export default function LeadDetailPage() {
         <Col xs={24} lg={14}>
           <Card>
             <Tabs
+              activeKey={tab}
+              onChange={openTab}
               items={[
                 {
                   key: 'followups',
@@ -477,7 +491,7 @@ export default function LeadDetailPage() {
                   ? [{
                       key: 'tasks',
                       label: <span data-testid="lead-tasks-tab">{t('tasks.lead.tab', { n: leadTasks.total })}</span>,
-                      children: <LeadTasks lead={{ id: lead.id, name: lead.name }} tasks={leadTasks} onChanged={reload} />,
+                      children: <LeadTasks lead={{ id: lead.id, name: lead.name }} tasks={leadTasks} onChanged={reload} marked={params.get('task')} />,
                     }]
                   : []),
                 {

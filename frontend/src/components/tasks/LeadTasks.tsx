@@ -5,7 +5,7 @@
 // each, when it is due and who or what made it; 新建任务 for this lead, and
 // 完成, 编辑 and 取消任务 on each (TaskActions).
 import { useMemo, useState } from 'react';
-import { App, Button, Empty, List, Space, Tag, Typography } from 'antd';
+import { App, Button, Empty, List, Space, Tag, Typography, theme } from 'antd';
 import { CarryOutOutlined } from '@ant-design/icons';
 import { useQuery } from 'urql';
 import { LeadMyTasksDoc, LeadTeamTasksDoc } from '../../api/taskOps';
@@ -22,6 +22,9 @@ import type { TeamTaskRowFragment } from '../../gql/graphql';
 
 type Row = TeamTaskRowFragment;
 
+/** Scrolls the marked task into view once its row is drawn. */
+const scrollTo = (el: HTMLDivElement | null) => el?.scrollIntoView({ block: 'nearest' });
+
 /** The lead's open tasks the viewer sees (see above). */
 export function useLeadTasks(leadID: string) {
   const { can } = useSession();
@@ -37,12 +40,16 @@ export function useLeadTasks(leadID: string) {
   return { read, manage, rows, total: conn?.totalCount ?? 0, fetching: res.fetching, error: res.error, refetch };
 }
 
-/** onChanged: after a task changed (a completion's note is a follow-up on the lead). */
-export function LeadTasks({ lead, tasks, onChanged }: { lead: { id: string; name: string }; tasks: ReturnType<typeof useLeadTasks>; onChanged?: () => void }) {
+/**
+ * onChanged: after a task changed (a completion's note is a follow-up on the lead); marked: the
+ * task a notification opened the page for, shown marked and scrolled into view.
+ */
+export function LeadTasks({ lead, tasks, onChanged, marked }: { lead: { id: string; name: string }; tasks: ReturnType<typeof useLeadTasks>; onChanged?: () => void; marked?: string | null }) {
   const { t, lang } = useI18n();
   const { can, viewer } = useSession();
   const { message } = App.useApp();
   const [creating, setCreating] = useState(false);
+  const { token } = theme.useToken();
   const { actions, dialogs } = useTaskActions(() => {
     tasks.refetch();
     onChanged?.();
@@ -62,7 +69,11 @@ export function LeadTasks({ lead, tasks, onChanged }: { lead: { id: string; name
         dataSource={tasks.rows}
         locale={{ emptyText: <Empty description={t('tasks.lead.empty')} /> }}
         renderItem={(r) => (
-          <List.Item style={{ display: 'block' }} data-testid="lead-task" data-task={r.id}>
+          <List.Item
+            style={{ display: 'block', ...(r.id === marked ? { background: token.colorPrimaryBg, paddingInline: 8, borderRadius: token.borderRadius } : {}) }}
+            data-testid="lead-task" data-task={r.id} data-marked={r.id === marked ? 'true' : undefined}
+            ref={r.id === marked ? scrollTo : undefined}
+          >
             <div style={{ display: 'flex', justifyContent: 'space-between', gap: 8, alignItems: 'flex-start' }}>
               <Typography.Text strong style={{ minWidth: 0 }} data-testid="lead-task-title">{r.title}</Typography.Text>
               <Tag color={r.kind === 'FOLLOW_UP' ? 'orange' : 'geekblue'} style={{ marginInlineEnd: 0 }}>{taskKindLabel(t, r.kind)}</Tag>
