@@ -63,8 +63,8 @@ func Suites(quick bool) []Suite {
 	}
 	return []Suite{
 		{Name: "Import 1,000,000 CSV rows vs plain COPY", Issue: 6, Pkg: "./bench/", Bench: "^BenchmarkImportVsCopy$", Benchtime: "1x",
-			Env:   []string{"SCRM_BENCH_ROWS=" + rows},
-			Show:  []string{":import-rows/s", ":copy-rows/s", ":import/copy", ":ceiling-rows/s", ":ceiling/copy", ":import/ceiling"},
+			Env:  []string{"SCRM_BENCH_ROWS=" + rows},
+			Show: []string{":import-rows/s", ":copy-rows/s", ":import/copy", ":ceiling-rows/s", ":ceiling/copy", ":import/ceiling"},
 			Goals: []Goal{{Unit: "import/copy", Target: 0.3, Text: "import ≥ 0.3 × COPY (#6)"},
 				{Unit: "import/ceiling", Target: 0.6, Text: "import ≥ 0.6 × the ceiling (#21)"}}},
 		{Name: "What one lead insert costs: leads built up step by step", Issue: 6, Pkg: "./bench/", Bench: "^BenchmarkLeadsWriteCost$", Benchtime: "1x",
