@@ -1,9 +1,12 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
+
+	"github.com/google/uuid"
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/graph"
@@ -22,13 +25,11 @@ const MaxCallbackBytes = 1 << 20
 // 401 and changes nothing.
 func callbacks(res *graph.Resolver, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		tid, ok := broadcast.WorkspaceOf(r.PathValue("workspace"))
+		ctx, _, ok := pathWorkspace(w, r)
 		if !ok {
-			writeError(w, http.StatusNotFound, "NOT_FOUND", "unknown workspace")
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxCallbackBytes)
-		ctx := tenant.NewContext(r.Context(), tid)
 		out, err := res.Broadcaster.Callback(ctx, r.PathValue("channel"), r)
 		var tooBig *http.MaxBytesError
 		switch {
@@ -47,4 +48,17 @@ func callbacks(res *graph.Resolver, log *slog.Logger) http.HandlerFunc {
 			writeError(w, http.StatusBadRequest, "BAD_REQUEST", "the callback could not be read")
 		}
 	}
+}
+
+// pathWorkspace reads the {workspace} of a provider-facing path (callbacks,
+// WeCom's redirects), which carries no credential to name it, and returns
+// the request's context in that workspace; an unknown one is answered 404
+// here and ok is false.
+func pathWorkspace(w http.ResponseWriter, r *http.Request) (ctx context.Context, tid uuid.UUID, ok bool) {
+	tid, ok = broadcast.WorkspaceOf(r.PathValue("workspace"))
+	if !ok {
+		writeError(w, http.StatusNotFound, "NOT_FOUND", "unknown workspace")
+		return nil, uuid.Nil, false
+	}
+	return tenant.NewContext(r.Context(), tid), tid, true
 }

@@ -7,8 +7,6 @@ import (
 	"net/http"
 
 	"github.com/scrmhq/scrm/graph"
-	"github.com/scrmhq/scrm/internal/broadcast"
-	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/wecom"
 )
 
@@ -19,12 +17,10 @@ import (
 // nothing (X-Scrm-Outcome says which); a failure is 500, which WeCom retries.
 func wecomCallbacks(res *graph.Resolver, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		tid, ok := broadcast.WorkspaceOf(r.PathValue("workspace"))
+		ctx, _, ok := pathWorkspace(w, r)
 		if !ok {
-			writeError(w, http.StatusNotFound, "NOT_FOUND", "unknown workspace")
 			return
 		}
-		ctx := tenant.NewContext(r.Context(), tid)
 		svc := res.Services.WeCom
 		var (
 			answer string

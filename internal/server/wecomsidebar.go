@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/scrmhq/scrm/graph"
-	"github.com/scrmhq/scrm/internal/broadcast"
-	"github.com/scrmhq/scrm/internal/tenant"
 	"github.com/scrmhq/scrm/internal/wecom"
 )
 
@@ -42,12 +40,10 @@ func requestOrigin(r *http.Request) string {
 func wecomSidebarStart(res *graph.Resolver, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ws := r.PathValue("workspace")
-		tid, ok := broadcast.WorkspaceOf(ws)
+		ctx, tid, ok := pathWorkspace(w, r)
 		if !ok {
-			writeError(w, http.StatusNotFound, "NOT_FOUND", "unknown workspace")
 			return
 		}
-		ctx := tenant.NewContext(r.Context(), tid)
 		state, nonce, err := res.Services.Auth.SignState(sidebarPurpose, tid, sidebarStateTTL)
 		if err != nil {
 			log.ErrorContext(ctx, "wecom sidebar state", "err", err)
@@ -69,12 +65,10 @@ func wecomSidebarStart(res *graph.Resolver, log *slog.Logger) http.HandlerFunc {
 // wecomSidebarOAuth takes WeCom's redirect back with the member's code.
 func wecomSidebarOAuth(res *graph.Resolver, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		tid, ok := broadcast.WorkspaceOf(r.PathValue("workspace"))
+		ctx, tid, ok := pathWorkspace(w, r)
 		if !ok {
-			writeError(w, http.StatusNotFound, "NOT_FOUND", "unknown workspace")
 			return
 		}
-		ctx := tenant.NewContext(r.Context(), tid)
 		// The nonce is single-use: the cookie goes whatever the outcome.
 		http.SetCookie(w, &http.Cookie{Name: sidebarCookie, Value: "", Path: "/v1/wecom/", MaxAge: -1,
 			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure(r)})

@@ -100,6 +100,23 @@ func TestCustomersEndToEnd(t *testing.T) {
 		if resp, _ := http.Get(cbURL + "?" + q.Encode()); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("forged verification = %d", resp.StatusCode)
 		}
+		// A workspace that does not exist is 404 to WeCom's callbacks, and a
+		// path naming no workspace id is 404 on every provider-facing path.
+		for _, path := range []string{
+			"/v1/callbacks/" + gid.Encode(gid.New(gid.Workspace)) + "/wecom?" + fake.Verification("echo-3", now()).Encode(),
+			"/v1/callbacks/acme/wecom",
+			"/v1/wecom/acme/sidebar",
+			"/v1/wecom/acme/oauth",
+		} {
+			resp, err := http.Get(api.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s = %d, want 404", path, resp.StatusCode)
+			}
+		}
 	})
 
 	// Customer A adds zhangsan through the code "expo": a new lead, owned by rep.
