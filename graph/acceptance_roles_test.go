@@ -744,7 +744,9 @@ func TestAcceptanceManager(t *testing.T) {
 			dig(failures[0], "code") != "NOT_FOUND" {
 			t.Errorf("assignLeads(pool lead, outside lead) = %v; want one assigned and lead 5 NOT_FOUND", d)
 		}
-		var owner struct{ Node struct{ Owner *struct{ ID string } } }
+		var owner struct {
+			Node struct{ Owner *struct{ ID string } }
+		}
 		w.api.MustDo(mgr, `query($id:ID!){ node(id:$id){ ... on Lead { owner { id } } } }`, map[string]any{"id": w.leads[0]}, &owner)
 		if owner.Node.Owner == nil || owner.Node.Owner.ID != w.ids["rep"] {
 			t.Errorf("lead 0's owner after the assignment: %+v", owner.Node.Owner)

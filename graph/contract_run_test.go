@@ -1166,6 +1166,35 @@ func TestContractOperationsRun(t *testing.T) {
 		})
 	}
 
+	// The same operations with every id in their variables replaced by one
+	// of the same type that does not exist, then by one of another type: a
+	// coded refusal (or an answer that names nothing), never an internal
+	// error.
+	swaps := map[string]func(gid.Type) gid.Type{
+		"ghost ids":      func(t gid.Type) gid.Type { return t },
+		"wrong-type ids": func(t gid.Type) gid.Type { return map[bool]gid.Type{true: gid.Lead, false: gid.Tag}[t == gid.Tag] },
+	}
+	for name, swap := range swaps {
+		t.Run(name, func(t *testing.T) {
+			for _, op := range doc.Operations {
+				vars, ran := sent[op.Name]
+				if !ran || op.Name == "Login" || contractRuns[op.Name].files != nil {
+					continue
+				}
+				swapped, n := swapIDs(vars, swap)
+				if n == 0 {
+					continue
+				}
+				api.WaitIdle()
+				for _, e := range api.Do(s.token, sourceOf(doc, op), swapped.(map[string]any)).Errors {
+					if c := e.Code(); c == "" || c == "INTERNAL" || c == "INTERNAL_SERVER_ERROR" {
+						t.Errorf("%s with %s: %s error %q at %v", op.Name, name, c, e.Message, e.Path)
+					}
+				}
+			}
+		})
+	}
+
 	// The same operations with the same variables as every other built-in
 	// role: each answers its data or a refusal with a code a client can act
 	// on, never an internal error.
@@ -1275,4 +1304,40 @@ func rawIDs(t *testing.T, ids []string) []string {
 		out[i] = u.String()
 	}
 	return out
+}
+
+// swapIDs copies v with every string that is an id replaced by a new id
+// of the type swap gives for its type (which names no row), and says how
+// many it replaced.
+func swapIDs(v any, swap func(gid.Type) gid.Type) (any, int) {
+	switch v := v.(type) {
+	case map[string]any:
+		out, n := make(map[string]any, len(v)), 0
+		for k, x := range v {
+			y, m := swapIDs(x, swap)
+			out[k], n = y, n+m
+		}
+		return out, n
+	case []any:
+		out, n := make([]any, len(v)), 0
+		for i, x := range v {
+			y, m := swapIDs(x, swap)
+			out[i], n = y, n+m
+		}
+		return out, n
+	case []string:
+		out, n := make([]any, len(v)), 0
+		for i, x := range v {
+			y, m := swapIDs(x, swap)
+			out[i], n = y, n+m
+		}
+		return out, n
+	case string:
+		if id, err := gid.Decode(v); err == nil {
+			if typ, ok := gid.TypeOf(id); ok {
+				return gid.Encode(gid.New(swap(typ))), 1
+			}
+		}
+	}
+	return v, 0
 }
