@@ -65,7 +65,7 @@ func newRoleWorld(t *testing.T) *roleWorld {
 	w.ids["tagGroup"] = w.must(t, r, "createTagGroup", "id")
 	w.ids["tag"], _ = dig(w.data(t, r), "createTagGroup", "tags").([]any)[0].(map[string]any)["id"].(string)
 	r = w.do(t, admin, "CreateFieldDefinition", map[string]any{"input": map[string]any{"entity": "LEAD", "key": "mobile2", "label": "备用手机", "type": "PHONE"}})
-	w.must(t, r, "createFieldDefinition", "id")
+	w.ids["field"] = w.must(t, r, "createFieldDefinition", "id")
 	layout := []struct{ territory, owner string }{
 		{"east", ""}, {"east", ""}, {"west", ""}, {"east", "rep"}, {"west", "rep2"}, {"east", "rep2"},
 	}
@@ -159,7 +159,7 @@ func (w *roleWorld) leadRowsDigest(t *testing.T) string {
 		t.Fatal(err)
 	}
 	var n int
-	for _, table := range []string{"follow_ups", "lead_tags", "stage_changes", "tasks", "jobs", "territories", "segments", "enrollments", "pools", "users"} {
+	for _, table := range []string{"follow_ups", "lead_tags", "stage_changes", "tasks", "jobs", "territories", "segments", "enrollments", "pools", "users", "field_definitions"} {
 		if err := w.api.DB.DB.QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
@@ -605,6 +605,8 @@ func TestAcceptanceBadInput(t *testing.T) {
 		{"empty grant role", "GrantPermission", map[string]any{"role": "", "resource": "lead", "action": "read"}, "BAD_USER_INPUT", "role"},
 		{"empty grant resource", "GrantPermission", map[string]any{"role": "rep", "resource": "", "action": "read"}, "BAD_USER_INPUT", "resource"},
 		{"too long field label", "CreateFieldDefinition", map[string]any{"input": map[string]any{"entity": "LEAD", "key": "k1", "label": long, "type": "TEXT"}}, "BAD_USER_INPUT", "input.label"},
+		{"negative field position", "CreateFieldDefinition", map[string]any{"input": map[string]any{"entity": "LEAD", "key": "k2", "label": "x", "type": "TEXT", "position": -1}}, "BAD_USER_INPUT", "input.position"},
+		{"field moved to a negative position", "UpdateFieldDefinition", map[string]any{"id": w.ids["field"], "input": map[string]any{"position": -1}}, "BAD_USER_INPUT", "input.position"},
 		{"bad field key", "CreateFieldDefinition", map[string]any{"input": map[string]any{"entity": "LEAD", "key": "Bad Key", "label": "x", "type": "TEXT"}}, "BAD_USER_INPUT", "input.key"},
 		{"negative broadcast rate", "CreateBroadcast", map[string]any{"input": map[string]any{"name": "b", "segmentID": seg, "channel": "webhook", "template": "hi", "ratePerSecond": -1}}, "BAD_USER_INPUT", "input.ratePerSecond"},
 		{"empty broadcast name", "CreateBroadcast", map[string]any{"input": map[string]any{"name": "", "segmentID": seg, "channel": "webhook", "template": "hi"}}, "BAD_USER_INPUT", "input.name"},

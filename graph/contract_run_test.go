@@ -1174,6 +1174,52 @@ func TestContractOperationsRun(t *testing.T) {
 		"ghost ids":      func(t gid.Type) gid.Type { return t },
 		"wrong-type ids": func(t gid.Type) gid.Type { return map[bool]gid.Type{true: gid.Lead, false: gid.Tag}[t == gid.Tag] },
 	}
+	// And with every other string 5,000 characters long, and every number
+	// negative or past any limit.
+	long := strings.Repeat("长", 5000)
+	values := map[string]func(any) (any, bool){
+		"long strings": func(v any) (any, bool) {
+			s, ok := v.(string)
+			if _, err := gid.Decode(s); !ok || err == nil {
+				return v, false
+			}
+			return long, true
+		},
+		"negative numbers": func(v any) (any, bool) {
+			switch v.(type) {
+			case int, int64, float64:
+				return -1, true
+			}
+			return v, false
+		},
+		"huge numbers": func(v any) (any, bool) {
+			switch v.(type) {
+			case int, int64, float64:
+				return 1e15, true
+			}
+			return v, false
+		},
+	}
+	for name, change := range values {
+		t.Run(name, func(t *testing.T) {
+			for _, op := range doc.Operations {
+				vars, ran := sent[op.Name]
+				if !ran || op.Name == "Login" || contractRuns[op.Name].files != nil {
+					continue
+				}
+				changed, n := mapValues(vars, change)
+				if n == 0 {
+					continue
+				}
+				api.WaitIdle()
+				for _, e := range api.Do(s.token, sourceOf(doc, op), changed.(map[string]any)).Errors {
+					if c := e.Code(); c == "" || c == "INTERNAL" || c == "INTERNAL_SERVER_ERROR" {
+						t.Errorf("%s with %s: %s error %q at %v", op.Name, name, c, e.Message, e.Path)
+					}
+				}
+			}
+		})
+	}
 	for name, swap := range swaps {
 		t.Run(name, func(t *testing.T) {
 			for _, op := range doc.Operations {
@@ -1338,6 +1384,38 @@ func swapIDs(v any, swap func(gid.Type) gid.Type) (any, int) {
 				return gid.Encode(gid.New(swap(typ))), 1
 			}
 		}
+	}
+	return v, 0
+}
+
+// mapValues copies v with every leaf that change changes changed, and says
+// how many it changed.
+func mapValues(v any, change func(any) (any, bool)) (any, int) {
+	switch v := v.(type) {
+	case map[string]any:
+		out, n := make(map[string]any, len(v)), 0
+		for k, x := range v {
+			y, m := mapValues(x, change)
+			out[k], n = y, n+m
+		}
+		return out, n
+	case []any:
+		out, n := make([]any, len(v)), 0
+		for i, x := range v {
+			y, m := mapValues(x, change)
+			out[i], n = y, n+m
+		}
+		return out, n
+	case []string:
+		out, n := make([]any, len(v)), 0
+		for i, x := range v {
+			y, m := mapValues(x, change)
+			out[i], n = y, n+m
+		}
+		return out, n
+	}
+	if y, ok := change(v); ok {
+		return y, 1
 	}
 	return v, 0
 }

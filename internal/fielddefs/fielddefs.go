@@ -259,6 +259,9 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.FieldDefinition, e
 	} else if n > 0 {
 		return nil, apperr.New(apperr.Conflict, "key", "a field with key %q exists (keys are never reused, even when archived)", in.Key)
 	}
+	if in.Position != nil && *in.Position < 0 {
+		return nil, apperr.Input("position", "position must not be negative")
+	}
 	pos := 0
 	if in.Position != nil {
 		pos = *in.Position
@@ -401,6 +404,9 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (*ent.Field
 		u.SetDefaultValue(&v)
 	}
 	if p.Position != nil {
+		if *p.Position < 0 {
+			return nil, apperr.Input("position", "position must not be negative")
+		}
 		u.SetPosition(*p.Position)
 	}
 	if p.Indexed != nil && *p.Indexed != old.Indexed {
