@@ -456,8 +456,13 @@ func TestNotificationsOverSSE(t *testing.T) {
 	// later, saying why.
 	api.Clock.Advance(12*time.Hour - time.Second)
 	s = &sseStream{t: t, r: bufio.NewReader(postSSE(t, api, admin, notificationAdded).Body)}
-	s.nextEvent()
-	if ev, data, err := s.next(); err != nil || ev != "next" || !strings.Contains(data, `"UNAUTHENTICATED"`) {
+	ev, data, err := s.next()
+	if err == nil && ev == "next" && !strings.Contains(data, `"UNAUTHENTICATED"`) {
+		// The resync; the expiry follows. (A request that took more than
+		// the second to start under load gets the expiry first.)
+		ev, data, err = s.next()
+	}
+	if err != nil || ev != "next" || !strings.Contains(data, `"UNAUTHENTICATED"`) {
 		t.Fatalf("at the expiry: %q %s %v", ev, data, err)
 	}
 	if ev, _, err := s.next(); err != nil || ev != "complete" {
@@ -475,11 +480,16 @@ func TestNotificationSocketExpiry(t *testing.T) {
 	// away.
 	api.Clock.Advance(12*time.Hour - time.Second)
 	s, ack, err := dialLive(t, api, map[string]any{"Authorization": "Bearer " + admin})
-	if err != nil || ack.Type != "connection_ack" {
-		t.Fatalf("connection_init: %v %+v", err, ack)
+	if err == nil && ack.Type != "connection_ack" {
+		t.Fatalf("connection_init: %+v", ack)
+	}
+	if err == nil {
+		// Acknowledged within the second; the close follows. (Under load
+		// the init itself may come after the expiry and be closed.)
+		_, err = s.read()
 	}
 	var ce websocket.CloseError
-	if _, err := s.read(); !errors.As(err, &ce) || ce.Code != 4401 {
+	if !errors.As(err, &ce) || ce.Code != 4401 {
 		t.Fatalf("expired socket: %v", err)
 	}
 	if !strings.Contains(ce.Reason, "expired") {

@@ -45,9 +45,12 @@ const RefreshAhead = 4 * time.Second
 // after Redis failed to answer.
 const RedisPause = 5 * time.Second
 
-// ReadTimeout bounds one read of a token: past it Redis counts as not
-// answering.
-const ReadTimeout = 500 * time.Millisecond
+// ReadTimeout bounds one read of a token (and authz's read of the policy
+// version): past it Redis counts as not answering. A Redis that answers does
+// so in a millisecond. It is a variable for the test environment only
+// (testenv widens it: a test machine running every package at once on two
+// cores can take longer without Redis being down); nothing else sets it.
+var ReadTimeout = 500 * time.Millisecond
 
 // Tokens are the tokens of one kind of data (one key prefix).
 type Tokens struct {

@@ -20,8 +20,16 @@ import (
 
 	"github.com/scrmhq/scrm/ent"
 	"github.com/scrmhq/scrm/ent/migrate/migrations"
+	"github.com/scrmhq/scrm/internal/changetoken"
 	"github.com/scrmhq/scrm/internal/platform"
 )
+
+// A test run puts every package's databases, Redis and servers on the same
+// two cores: a Redis read can then take longer than production's bound
+// without Redis being down, and a test that counts on the caches would see
+// them switched off for a pause. Tests that take Redis away (closed
+// connections, refused dials) fail at once whatever the bound.
+func init() { changetoken.ReadTimeout = 5 * time.Second }
 
 // ServerURL is the Postgres server tests use (TEST_DATABASE_URL overrides;
 // the path is ignored).
