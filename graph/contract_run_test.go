@@ -1167,17 +1167,37 @@ func TestContractOperationsRun(t *testing.T) {
 	}
 
 	// The same operations with every id in their variables replaced by one
-	// of the same type that does not exist, then by one of another type: a
-	// coded refusal (or an answer that names nothing), never an internal
-	// error.
-	swaps := map[string]func(gid.Type) gid.Type{
-		"ghost ids":      func(t gid.Type) gid.Type { return t },
-		"wrong-type ids": func(t gid.Type) gid.Type { return map[bool]gid.Type{true: gid.Lead, false: gid.Tag}[t == gid.Tag] },
+	// of the same type that does not exist, then by one of another type;
+	// with every other string 5,000 characters long; with every number
+	// negative, then past any limit: a coded refusal (or an answer that
+	// names nothing), never an internal error.
+	swapID := func(to func(gid.Type) gid.Type) func(any) (any, bool) {
+		return func(v any) (any, bool) {
+			s, _ := v.(string)
+			id, err := gid.Decode(s)
+			if err != nil {
+				return v, false
+			}
+			typ, ok := gid.TypeOf(id)
+			if !ok {
+				return v, false
+			}
+			return gid.Encode(gid.New(to(typ))), true
+		}
 	}
-	// And with every other string 5,000 characters long, and every number
-	// negative or past any limit.
+	number := func(to any) func(any) (any, bool) {
+		return func(v any) (any, bool) {
+			switch v.(type) {
+			case int, int64, float64:
+				return to, true
+			}
+			return v, false
+		}
+	}
 	long := strings.Repeat("长", 5000)
 	values := map[string]func(any) (any, bool){
+		"ghost ids":      swapID(func(t gid.Type) gid.Type { return t }),
+		"wrong-type ids": swapID(func(t gid.Type) gid.Type { return map[bool]gid.Type{true: gid.Lead, false: gid.Tag}[t == gid.Tag] }),
 		"long strings": func(v any) (any, bool) {
 			s, ok := v.(string)
 			if _, err := gid.Decode(s); !ok || err == nil {
@@ -1185,20 +1205,8 @@ func TestContractOperationsRun(t *testing.T) {
 			}
 			return long, true
 		},
-		"negative numbers": func(v any) (any, bool) {
-			switch v.(type) {
-			case int, int64, float64:
-				return -1, true
-			}
-			return v, false
-		},
-		"huge numbers": func(v any) (any, bool) {
-			switch v.(type) {
-			case int, int64, float64:
-				return 1e15, true
-			}
-			return v, false
-		},
+		"negative numbers": number(-1),
+		"huge numbers":     number(1e15),
 	}
 	for name, change := range values {
 		t.Run(name, func(t *testing.T) {
@@ -1212,31 +1220,7 @@ func TestContractOperationsRun(t *testing.T) {
 					continue
 				}
 				api.WaitIdle()
-				for _, e := range api.Do(s.token, sourceOf(doc, op), changed.(map[string]any)).Errors {
-					if c := e.Code(); c == "" || c == "INTERNAL" || c == "INTERNAL_SERVER_ERROR" {
-						t.Errorf("%s with %s: %s error %q at %v", op.Name, name, c, e.Message, e.Path)
-					}
-				}
-			}
-		})
-	}
-	for name, swap := range swaps {
-		t.Run(name, func(t *testing.T) {
-			for _, op := range doc.Operations {
-				vars, ran := sent[op.Name]
-				if !ran || op.Name == "Login" || contractRuns[op.Name].files != nil {
-					continue
-				}
-				swapped, n := swapIDs(vars, swap)
-				if n == 0 {
-					continue
-				}
-				api.WaitIdle()
-				for _, e := range api.Do(s.token, sourceOf(doc, op), swapped.(map[string]any)).Errors {
-					if c := e.Code(); c == "" || c == "INTERNAL" || c == "INTERNAL_SERVER_ERROR" {
-						t.Errorf("%s with %s: %s error %q at %v", op.Name, name, c, e.Message, e.Path)
-					}
-				}
+				noInternalError(t, op.Name+" with "+name, api.Do(s.token, sourceOf(doc, op), changed.(map[string]any)))
 			}
 		})
 	}
@@ -1270,11 +1254,7 @@ func TestContractOperationsRun(t *testing.T) {
 				} else {
 					r = api.Do(tok, sourceOf(doc, op), vars)
 				}
-				for _, e := range r.Errors {
-					if c := e.Code(); c == "" || c == "INTERNAL" || c == "INTERNAL_SERVER_ERROR" {
-						t.Errorf("%s as %s: %s error %q at %v", op.Name, role, c, e.Message, e.Path)
-					}
-				}
+				noInternalError(t, op.Name+" as "+role, r)
 			}
 		})
 	}
@@ -1352,42 +1332,6 @@ func rawIDs(t *testing.T, ids []string) []string {
 	return out
 }
 
-// swapIDs copies v with every string that is an id replaced by a new id
-// of the type swap gives for its type (which names no row), and says how
-// many it replaced.
-func swapIDs(v any, swap func(gid.Type) gid.Type) (any, int) {
-	switch v := v.(type) {
-	case map[string]any:
-		out, n := make(map[string]any, len(v)), 0
-		for k, x := range v {
-			y, m := swapIDs(x, swap)
-			out[k], n = y, n+m
-		}
-		return out, n
-	case []any:
-		out, n := make([]any, len(v)), 0
-		for i, x := range v {
-			y, m := swapIDs(x, swap)
-			out[i], n = y, n+m
-		}
-		return out, n
-	case []string:
-		out, n := make([]any, len(v)), 0
-		for i, x := range v {
-			y, m := swapIDs(x, swap)
-			out[i], n = y, n+m
-		}
-		return out, n
-	case string:
-		if id, err := gid.Decode(v); err == nil {
-			if typ, ok := gid.TypeOf(id); ok {
-				return gid.Encode(gid.New(swap(typ))), 1
-			}
-		}
-	}
-	return v, 0
-}
-
 // mapValues copies v with every leaf that change changes changed, and says
 // how many it changed.
 func mapValues(v any, change func(any) (any, bool)) (any, int) {
@@ -1418,4 +1362,15 @@ func mapValues(v any, change func(any) (any, bool)) (any, int) {
 		return y, 1
 	}
 	return v, 0
+}
+
+// noInternalError fails t for each error of r without a code a client can
+// act on (none, or an internal one).
+func noInternalError(t *testing.T, what string, r apitest.Response) {
+	t.Helper()
+	for _, e := range r.Errors {
+		if c := e.Code(); c == "" || c == "INTERNAL" || c == "INTERNAL_SERVER_ERROR" {
+			t.Errorf("%s: %s error %q at %v", what, c, e.Message, e.Path)
+		}
+	}
 }
