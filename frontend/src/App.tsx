@@ -19,6 +19,7 @@ import { ReauthModal } from './auth/ReauthModal';
 import { Shortcuts } from './components/Shortcuts';
 import { openQueues } from './api/opsPages';
 import { useMobile } from './lib/useMobile';
+import { useMotion } from './components/useMotion';
 import { claimSignInRestart, insideWeCom, sidebarSignIn, signInAgainURL, SIDEBAR_PATH } from './lib/wecomSidebar';
 import { messages, type MessageKey } from './i18n/messages';
 
@@ -57,8 +58,10 @@ const MY_LEADS = `/leads?filter=${encodeURIComponent(MY_FILTER)}`;
 
 export function App() {
   const { lang } = useI18n();
+  const motion = useMotion();
+  const theme = useMemo(() => ({ zeroRuntime: true, token: { motion } }), [motion]);
   return (
-    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ zeroRuntime: true }}>
+    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={theme}>
       <AntApp>
         <Gate />
       </AntApp>

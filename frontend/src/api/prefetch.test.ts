@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { print } from 'graphql';
-import { firstPageFetch, leadsDocument, LEADS_REQUEST_KEY } from './prefetch';
+import { FIRST_PAGE_WAIT_MS, firstPageFetch, leadsDocument, LEADS_REQUEST_KEY, renderWhenFirstPage } from './prefetch';
 import { LeadsDoc } from './ops';
 import { customColumns, liveColumns } from '../components/leads/columns';
 
@@ -65,5 +65,53 @@ describe('the leads list’s document', () => {
   it('tells custom columns from built-in ones, and leaves out archived fields', () => {
     expect(customColumns(['name', 'budget', 'lastFollowUpAt', 'city'])).toEqual(['budget', 'city']);
     expect(liveColumns(['name', 'budget', 'gone', 'city', 'deleted'], [{ key: 'budget' }, { key: 'gone', archived: true }, { key: 'city' }])).toEqual(['name', 'budget', 'city']);
+  });
+});
+
+describe('renderWhenFirstPage', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('renders at once when nothing was asked', () => {
+    const render = vi.fn();
+    renderWhenFirstPage(null, render);
+    expect(render).toHaveBeenCalledTimes(1);
+  });
+
+  it('renders once the first page has arrived, and only once', async () => {
+    const render = vi.fn();
+    let arrive: () => void = () => {};
+    renderWhenFirstPage(new Promise<void>((r) => { arrive = r; }), render);
+    await vi.advanceTimersByTimeAsync(FIRST_PAGE_WAIT_MS / 2);
+    expect(render).not.toHaveBeenCalled();
+    arrive();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(render).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(FIRST_PAGE_WAIT_MS * 2);
+    expect(render).toHaveBeenCalledTimes(1);
+  });
+
+  it('renders without the first page when it is slower than the wait, and not again when it comes', async () => {
+    const render = vi.fn();
+    let arrive: () => void = () => {};
+    renderWhenFirstPage(new Promise<void>((r) => { arrive = r; }), render);
+    await vi.advanceTimersByTimeAsync(FIRST_PAGE_WAIT_MS - 1);
+    expect(render).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(render).toHaveBeenCalledTimes(1);
+    arrive();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(render).toHaveBeenCalledTimes(1);
+  });
+
+  it('renders when the first page failed', async () => {
+    const render = vi.fn();
+    renderWhenFirstPage(Promise.reject(new Error('offline')), render);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(render).toHaveBeenCalledTimes(1);
   });
 });

@@ -74,18 +74,55 @@ export function firstPageFetch(input: RequestInfo | URL, init?: RequestInit): Pr
   return fetch(input, init);
 }
 
-/** The first page's request for viewer (signed in, the list's URL without state), with the columns last chosen in this browser. */
-export function prefetchLeads(client: Client, path: string, viewer: { id: string; workspace: { id: string } } | null): void {
-  if (!viewer || path !== '/leads') return;
+/**
+ * The first page's request for viewer (signed in, the list's URL without
+ * state), with the columns last chosen in this browser. The promise settles
+ * when the answer is in urql's cache (null: nothing was asked).
+ */
+export function prefetchLeads(client: Client, path: string, viewer: { id: string; workspace: { id: string } } | null): Promise<void> | null {
+  if (!viewer || path !== '/leads') return null;
   prefetched = true;
   const doc = leadsDocument(loadColumns(viewer.workspace.id, viewer.id) ?? DEFAULT_COLUMNS);
   // Keeps the result in urql's cache until the page subscribes to it.
   const vars = initialLeadsVariables();
+  let answered: () => void = () => {};
+  const arrived = new Promise<void>((resolve) => {
+    answered = resolve;
+  });
   const sub = client.query(doc, vars, { requestPolicy: 'network-only', additionalTypenames: ['Lead'], fetch: firstPageFetch }).subscribe(() => {
+    answered();
     setTimeout(() => sub.unsubscribe(), 5000);
   });
   // The list's count, asked apart so the rows do not wait for it.
   const count = client.query(LeadsTotalDoc, { where: vars.where }, { requestPolicy: 'network-only', additionalTypenames: ['Lead'] }).subscribe(() => {
     setTimeout(() => count.unsubscribe(), 5000);
   });
+  return arrived;
+}
+
+/**
+ * How long the app waits for the first page before its first render (ms
+ * after its code ran): the page's first commit then holds the shell and the
+ * rows together, one render and one paint instead of an empty table painted
+ * and drawn again. A slower answer gets the shell first, as before.
+ */
+export const FIRST_PAGE_WAIT_MS = 150;
+
+/** Calls render once first (the first page's answer, or null) has settled, or after FIRST_PAGE_WAIT_MS. */
+export function renderWhenFirstPage(first: Promise<void> | null, render: () => void): void {
+  if (!first) {
+    render();
+    return;
+  }
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    render();
+  };
+  const timer = setTimeout(once, FIRST_PAGE_WAIT_MS);
+  first.then(() => {
+    clearTimeout(timer);
+    once();
+  }, once);
 }

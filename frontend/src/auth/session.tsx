@@ -49,6 +49,25 @@ export function cachedViewer(): Viewer | null {
   return cached(getToken())?.viewer ?? null;
 }
 
+// A refusal reported before any SessionProvider listens: the leads list's
+// first page is asked before the app's first render, which waits for its
+// answer (api/prefetch.ts), so an expired token's UNAUTHENTICATED can come
+// first. The provider starts expired then, as it would have on the event.
+let refusedBeforeMount = false;
+let providersListening = 0;
+if (typeof window !== 'undefined') {
+  window.addEventListener(UNAUTHENTICATED_EVENT, () => {
+    if (providersListening === 0) refusedBeforeMount = true;
+  });
+}
+
+/** Whether a refusal came before the provider mounted; reading it forgets it. */
+function takeRefusedBeforeMount(): boolean {
+  const r = refusedBeforeMount;
+  refusedBeforeMount = false;
+  return r;
+}
+
 export function SessionProvider({ children, onSignOut }: { children: ReactNode; onSignOut?: () => void }) {
   const client = useClient();
   const [token, setTok] = useState<string | null>(getToken);
@@ -56,7 +75,7 @@ export function SessionProvider({ children, onSignOut }: { children: ReactNode; 
   const [perms, setPerms] = useState<Perm[]>(() => cached(token)?.perms ?? []);
   const [loading, setLoading] = useState<boolean>(!!token && !cached(token));
   const [error, setError] = useState<string | null>(null);
-  const [expired, setExpired] = useState(false);
+  const [expired, setExpired] = useState(takeRefusedBeforeMount);
   const [generation, setGeneration] = useState(0);
 
   useEffect(() => {
@@ -148,7 +167,11 @@ export function SessionProvider({ children, onSignOut }: { children: ReactNode; 
     };
     window.addEventListener(UNAUTHENTICATED_EVENT, refused);
     window.addEventListener('storage', storage);
+    providersListening++;
+    // One that came between the first render and this effect.
+    if (takeRefusedBeforeMount()) setExpired(true);
     return () => {
+      providersListening--;
       window.removeEventListener(UNAUTHENTICATED_EVENT, refused);
       window.removeEventListener('storage', storage);
     };
