@@ -19,7 +19,7 @@ import { ReauthModal } from './auth/ReauthModal';
 import { Shortcuts } from './components/Shortcuts';
 import { openQueues } from './api/opsPages';
 import { useMobile } from './lib/useMobile';
-import { useMotion } from './components/useMotion';
+import { useMotion } from './lib/useMotion';
 import { claimSignInRestart, insideWeCom, sidebarSignIn, signInAgainURL, SIDEBAR_PATH } from './lib/wecomSidebar';
 import { messages, type MessageKey } from './i18n/messages';
 

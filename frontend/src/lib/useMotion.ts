@@ -6,7 +6,7 @@
 // its `motion` token: a second, outer ConfigProvider would be a second theme,
 // whose design tokens and CSS variables antd derives and injects at run time
 // on every load (the App's theme is zero-runtime: its styles are static).
-import { useMediaQuery } from '../lib/useMobile';
+import { useMediaQuery } from './useMobile';
 
 /** Whether antd's animations are on (the system does not ask for reduced motion). */
 export function useMotion(): boolean {
