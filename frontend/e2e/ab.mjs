@@ -17,6 +17,10 @@ const bases = process.argv.slice(2);
 // Another workspace (the benchmark workspace of `scrm bench seed`): SCRM_PROFILE_LOGIN=bench,admin@bench.test,<password>
 const [workspace, email, password] = (process.env.SCRM_PROFILE_LOGIN ?? 'demo,admin@demo.scrm.dev,demo-admin-2026').split(',');
 const rounds = Number(process.env.ROUNDS ?? 12);
+// A pause after each reload (ms): work a page starts after its first rows (the
+// count, the filters' reads) then ends before the next reload, which may be
+// the other server's (PAUSE=2000 for a page whose count is slow).
+const pause = Number(process.env.PAUSE ?? 0);
 const pages = [];
 for (const base of bases) {
   const ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'ab-')), { executablePath: '/usr/bin/chromium', headless: true, baseURL: base,
@@ -46,6 +50,7 @@ const load = async (page) => {
     const list = performance.getEntriesByType('resource').filter((r) => r.name.endsWith('/graphql'))[0];
     return { first: g('scrm:leads:first-page-rendered'), app: g('scrm:app:start'), html: performance.getEntriesByType('navigation')[0].responseEnd, ls: list?.startTime ?? -1, le: list?.responseEnd ?? -1 };
   });
+  if (pause > 0) await new Promise((r) => setTimeout(r, pause));
   return { ...r, cpu };
 };
 for (const p of pages) for (let i = 0; i < 3; i++) await load(p);

@@ -3,7 +3,7 @@
 // code is still starting. index.html's inline script starts it earlier still,
 // before the app's code is evaluated, with the body kept from the last load.
 import type { Client } from 'urql';
-import { LeadsDoc, LeadsTotalDoc } from './ops';
+import { LeadsDoc } from './ops';
 import type { LeadsQueryVariables } from '../gql/graphql';
 import { getToken } from './client';
 import { customColumns, DEFAULT_COLUMNS } from '../components/leads/columns';
@@ -92,10 +92,6 @@ export function prefetchLeads(client: Client, path: string, viewer: { id: string
   const sub = client.query(doc, vars, { requestPolicy: 'network-only', additionalTypenames: ['Lead'], fetch: firstPageFetch }).subscribe(() => {
     answered();
     setTimeout(() => sub.unsubscribe(), 5000);
-  });
-  // The list's count, asked apart so the rows do not wait for it.
-  const count = client.query(LeadsTotalDoc, { where: vars.where }, { requestPolicy: 'network-only', additionalTypenames: ['Lead'] }).subscribe(() => {
-    setTimeout(() => count.unsubscribe(), 5000);
   });
   return arrived;
 }
