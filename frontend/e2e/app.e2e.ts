@@ -208,7 +208,8 @@ describe('scrm web app', () => {
 
   it('draws the rows without waiting for the count of every matching lead', async () => {
     // The count of a large workspace takes longer than its page: the list
-    // asks for it apart (LeadsTotal) and shows 共 … 条 until it is in.
+    // asks for it apart (LeadsTotal), once the page's rows are drawn, and
+    // shows 共 … 条 until it is in.
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => { release = resolve; });
     let heldCounts = 0;
@@ -222,8 +223,9 @@ describe('scrm web app', () => {
     try {
       await page.goto('/leads');
       await page.locator('[data-testid=leads-table] tbody tr.ant-table-row').first().waitFor();
+      // Asked after the rows, and held here: the rows stay drawn without it.
+      await expect.poll(() => heldCounts, { timeout: 15_000 }).toBeGreaterThan(0);
       expect(await page.locator('[data-testid=leads-table] tbody tr.ant-table-row').count()).toBeGreaterThan(0);
-      expect(heldCounts).toBeGreaterThan(0);
       expect(await page.locator('body').innerText()).toContain('共 … 条');
       release();
       await expect.poll(() => page.locator('body').innerText(), { timeout: 15_000 }).toMatch(/共 [\d,]+ 条/);
