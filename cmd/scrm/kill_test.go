@@ -84,7 +84,12 @@ func (e *killEnv) leads(n int, shape func(i int, c *ent.LeadCreate)) []*ent.Lead
 			shape(i, bulk[i])
 		}
 	}
-	return e.db.Client.Lead.CreateBulk(bulk...).SaveX(e.ctx)
+	// In chunks: one INSERT carries at most 65,535 parameters.
+	out := make([]*ent.Lead, 0, n)
+	for start := 0; start < n; start += 2000 {
+		out = append(out, e.db.Client.Lead.CreateBulk(bulk[start:min(start+2000, n)]...).SaveX(e.ctx)...)
+	}
+	return out
 }
 
 // worker starts `scrm serve --roles worker` with extra flags; its output
