@@ -28,6 +28,12 @@ describe('sessions and refusals', () => {
       await signIn(page, ADMIN.email, ADMIN.password);
       await page.goto('/leads');
       await page.locator('[data-testid=leads-table] tbody tr.ant-table-row').first().waitFor();
+      // The page's own reads (the count, the filters' choices) start once its
+      // rows are drawn: the token goes away once they are done, else their
+      // refusal opens the dialog while the search is being typed, and the
+      // dialog's focused e-mail field takes the keys (a clean-clone run).
+      await expect.poll(() => page.locator('body').innerText(), { timeout: 15_000 }).toMatch(/共 [\d,]+ 条/);
+      await page.waitForLoadState('networkidle');
       // The token goes away (or is one the server no longer accepts), then the user types.
       await page.evaluate((h) => {
         if (h === 'cleared') localStorage.removeItem('scrm.token');
