@@ -32,7 +32,8 @@ export default defineConfig({
           groups: [
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler|react-router)[\\/]/ },
             { name: 'echarts', test: /node_modules[\\/](echarts|zrender|echarts-for-react)[\\/]/ },
-            { name: 'graphql', test: /node_modules[\\/](graphql|urql|@urql|wonka)[\\/]/ },
+            // urql and its parser; graphql-js is GraphiQL's only, in GraphiQL's chunks.
+            { name: 'graphql', test: /node_modules[\\/](urql|@urql|wonka|@0no-co[\\/]graphql\.web)[\\/]/ },
             // echarts's helper library, also used by GraphiQL's UI: its own chunk,
             // else it lands in (and GraphiQL would load) the echarts chunk.
             { name: 'tslib', test: /node_modules[\\/]tslib[\\/]/, priority: 1 },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parse, print } from 'graphql';
+import { parse, print } from '@0no-co/graphql.web';
 import { isStaleSchema, readTyped, typedErrorMap, typedInput, typedSelection, typedValue, withTypedFields, type TypedDef } from './typedFields';
 
 // Enum names as the API serves them (FieldOption.graphqlName); the hash name
@@ -41,6 +41,11 @@ describe('withTypedFields', () => {
     const typed = createRequest(withTypedFields(keyed, defs), { id: '1' });
     expect(typed.key).not.toBe(plain.key);
     expect(typed.query.loc?.source.body).toContain('fragment LeadTypedFields on Lead');
+  });
+  it('reaches a Lead selection nested in one it changes', () => {
+    const nested = parse(`query Q { node(id: "1") { ... on Lead { id mergedInto { ... on Lead { id } } } } }`);
+    const out = print(withTypedFields(nested, defs));
+    expect(out.match(/\.\.\.LeadTypedFields/g)).toHaveLength(2);
   });
   it('returns the document itself without live fields', () => {
     expect(withTypedFields(doc, [defs[4]])).toBe(doc);
