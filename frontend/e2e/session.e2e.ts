@@ -24,37 +24,47 @@ const search = () => page.getByTestId('quick-search').locator('input');
 
 describe('sessions and refusals', () => {
   for (const how of ['cleared', 'expired'] as const) {
-    it(`asks to sign in again over the page when the token is ${how}, keeping what was typed`, async () => {
+    it(`asks to sign in again over the page when the token is ${how}, keeping what was typed and where`, async () => {
       await signIn(page, ADMIN.email, ADMIN.password);
       await page.goto('/leads');
       await page.locator('[data-testid=leads-table] tbody tr.ant-table-row').first().waitFor();
-      // The page's own reads (the count, the filters' choices) start once its
-      // rows are drawn: the token goes away once they are done, else their
-      // refusal opens the dialog while the search is being typed, and the
-      // dialog's focused e-mail field takes the keys (a clean-clone run).
       await expect.poll(() => page.locator('body').innerText(), { timeout: 15_000 }).toMatch(/共 [\d,]+ 条/);
       await page.waitForLoadState('networkidle');
-      // The token goes away (or is one the server no longer accepts), then the user types.
+      // The user types in the search; the token goes away (or becomes one the
+      // server no longer accepts) while they go on. The search's next read, or
+      // any background read, is refused and the dialog opens over the page
+      // while the keys go on: they must not land in its fields (a clean-clone
+      // run saw them in its e-mail field, which then failed its check).
+      await search().click();
+      await page.keyboard.type('王');
+      await expect.poll(() => new URL(page.url()).searchParams.get('q'), { timeout: 10_000 }).toBe('王');
       await page.evaluate((h) => {
         if (h === 'cleared') localStorage.removeItem('scrm.token');
         else localStorage.setItem('scrm.token', 'v1.expired.token');
       }, how);
-      await search().fill('王');
+      await page.keyboard.type('xyz');
       const dialog = page.locator('.ant-modal').filter({ hasText: '登录已失效' });
       await page.getByTestId('reauth-password').waitFor();
       expect(await dialog.count()).toBe(1);
+      await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role')), { timeout: 10_000 }).toBe('dialog');
+      await page.keyboard.type('uvw'); // with the dialog up
+      expect(await page.getByTestId('reauth-email').inputValue()).toBe(ADMIN.email);
+      expect(await page.getByTestId('reauth-password').inputValue()).toBe('');
       const url = page.url();
       await shot(page, `session-${how}`);
       await page.getByTestId('reauth-password').fill(ADMIN.password);
       await page.getByTestId('reauth-submit').click();
       await page.getByTestId('reauth-password').waitFor({ state: 'detached' });
-      // Same page, same input; the list answers the search now (the search
-      // reaches the URL after its debounce, maybe before the dialog was up).
+      // Same page, same input (with whatever reached it before the dialog
+      // was up), the focus back in it, and the list answers the search now.
       expect(new URL(page.url()).pathname).toBe(new URL(url).pathname);
-      expect(await search().inputValue()).toBe('王');
-      await expect.poll(() => new URL(page.url()).searchParams.get('q')).toBe('王');
-      await search().fill('王五');
-      await expect.poll(() => new URL(page.url()).searchParams.get('q')).toBe('王五');
+      await expect.poll(() => page.evaluate(() => document.activeElement?.closest('[data-testid=quick-search]') !== null), { timeout: 10_000 }).toBe(true);
+      const kept = await search().inputValue();
+      expect(kept).toMatch(/^王x?y?z?$/);
+      await expect.poll(() => new URL(page.url()).searchParams.get('q'), { timeout: 10_000 }).toBe(kept);
+      await page.keyboard.type('五');
+      expect(await search().inputValue()).toBe(`${kept}五`);
+      await expect.poll(() => new URL(page.url()).searchParams.get('q'), { timeout: 10_000 }).toBe(`${kept}五`);
       expect(await page.getByTestId('reauth-password').count()).toBe(0);
       expect(await page.evaluate(() => localStorage.getItem('scrm.token'))).toMatch(/.{20,}/);
     });

@@ -93,20 +93,21 @@ export function SessionProvider({ children, onSignOut }: { children: ReactNode; 
       // later, off the page's critical path.
       if (cached(token)) await new Promise((r) => setTimeout(r, 1500));
       if (cancelled) return;
-      const me = await client.query(MeDoc, {}, { requestPolicy: 'network-only' }).toPromise();
-      if (cancelled) return;
-      if (me.error && isUnauthenticated(me.error)) {
-        // Refused at load: with a cached session the page is up and asks to
-        // sign in again over it; without one the sign-in page shows (at the
-        // same URL, so the user lands where they were going).
+      // Refused: with a cached session the page is up and asks to sign in
+      // again over it, keeping the viewer and permissions it has; without
+      // one the sign-in page shows (at the same URL, so the user lands where
+      // they were going).
+      const refused = () => {
         if (cached(token)) setExpired(true);
         else {
           setToken(null);
           setTok(null);
         }
         setLoading(false);
-        return;
-      }
+      };
+      const me = await client.query(MeDoc, {}, { requestPolicy: 'network-only' }).toPromise();
+      if (cancelled) return;
+      if (me.error && isUnauthenticated(me.error)) return refused();
       if (me.error || !me.data) {
         setError(errorText(me.error) || 'no viewer');
         setViewer(null);
@@ -117,6 +118,10 @@ export function SessionProvider({ children, onSignOut }: { children: ReactNode; 
         me.data.me.roles.map((role) => client.query(PermissionsDoc, { role }, { requestPolicy: 'network-only' }).toPromise()),
       );
       if (cancelled) return;
+      // The token can end between the two reads: that is no answer about the
+      // roles (read as none, it put up 你的角色无权打开此页面 under the dialog,
+      // unmounting the page and what was typed into it, and cached no permissions).
+      if (results.some((r) => r.error && isUnauthenticated(r.error))) return refused();
       const all: Perm[] = [];
       for (const r of results) {
         // A role whose permissions cannot be read gives nothing: the UI then
