@@ -1227,10 +1227,18 @@ func TestContractOperationsRun(t *testing.T) {
 
 	// The same operations with the same variables as every other built-in
 	// role: each answers its data or a refusal with a code a client can act
-	// on, never an internal error.
+	// on, never an internal error; a mutation refused as a whole commits no
+	// transaction (by the database's own record of each transaction id, so
+	// no table is left out).
 	roles := []string{"manager", "rep", "analyst", "partner"}
 	var partner struct{ CreatePartner struct{ ID string } }
+	api.WaitIdle()
+	wrote := writeMark(t, api)
 	api.MustDo(s.token, `mutation { createPartner(input: {name: "渠道"}) { id } }`, nil, &partner)
+	if changed := changedTables(wrote, writeMark(t, api)); !slices.Contains(changed, "partners") {
+		t.Fatalf("creating a partner changed %v, not partners: the check below would see nothing", changed)
+	}
+	refusedWrites := 0
 	for _, role := range roles {
 		in := map[string]any{"name": role, "email": role + "-sweep@acme.test", "password": role + "-sweep-password", "roles": []string{role}}
 		if role == "partner" {
@@ -1248,6 +1256,10 @@ func TestContractOperationsRun(t *testing.T) {
 					continue
 				}
 				api.WaitIdle()
+				var before string
+				if op.Operation == ast.Mutation {
+					before = writeMark(t, api)
+				}
 				var r apitest.Response
 				if run := contractRuns[op.Name]; run.files != nil {
 					r = api.Upload(tok, sourceOf(doc, op), vars, run.files(s))
@@ -1255,9 +1267,19 @@ func TestContractOperationsRun(t *testing.T) {
 					r = api.Do(tok, sourceOf(doc, op), vars)
 				}
 				noInternalError(t, op.Name+" as "+role, r)
+				if op.Operation == ast.Mutation && refusedWhole(r) {
+					refusedWrites++
+					if changed := changedTables(before, writeMark(t, api)); len(changed) > 0 {
+						t.Errorf("%s as %s: refused (%s), yet it wrote to %v", op.Name, role, r.Errors[0].Code(), changed)
+					}
+				}
 			}
 		})
 	}
+	if len(sent) > 0 && refusedWrites == 0 {
+		t.Error("no mutation was refused as a whole to any role: the check that refusals write nothing checked nothing")
+	}
+	t.Logf("%d mutations refused as a whole wrote nothing", refusedWrites)
 }
 
 // sourceOf prints one operation with the fragments it uses, as a client sends it.
@@ -1366,6 +1388,74 @@ func mapValues(v any, change func(any) (any, bool)) (any, int) {
 
 // noInternalError fails t for each error of r without a code a client can
 // act on (none, or an internal one).
+// writeMark is what a committed write to any table of the test's database
+// changes: each table's row count and the newest transaction id among its
+// rows (an insert or update leaves its id on the row, a delete lowers the
+// count; rows of transactions that rolled back are not seen). The ids are
+// the cluster's, shared with other tests' databases, so only this
+// database's rows are read.
+func writeMark(t *testing.T, api *apitest.API) string {
+	t.Helper()
+	var tables []string
+	rows, err := api.DB.DB.Query(`SELECT quote_ident(table_name) FROM information_schema.tables
+		WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, fmt.Sprintf(`SELECT '%s' AS t, count(*) AS n, coalesce(max(xmin::text::bigint), 0) AS x FROM %s`, name, name))
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var mark string
+	if err := api.DB.DB.QueryRow(`SELECT string_agg(t || ':' || n || ':' || x, ' ' ORDER BY t) FROM (` + strings.Join(tables, " UNION ALL ") + `) m`).Scan(&mark); err != nil {
+		t.Fatal(err)
+	}
+	return mark
+}
+
+// changedTables names the tables whose part of two writeMarks differs.
+func changedTables(before, after string) []string {
+	was := map[string]string{}
+	for _, f := range strings.Fields(before) {
+		name, rest, _ := strings.Cut(f, ":")
+		was[name] = rest
+	}
+	var out []string
+	for _, f := range strings.Fields(after) {
+		name, rest, _ := strings.Cut(f, ":")
+		if was[name] != rest {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// refusedWhole: the answer has errors and no data at all.
+func refusedWhole(r apitest.Response) bool {
+	if len(r.Errors) == 0 {
+		return false
+	}
+	var data map[string]json.RawMessage
+	if len(r.Data) == 0 || string(r.Data) == "null" {
+		return true
+	}
+	if json.Unmarshal(r.Data, &data) != nil {
+		return false
+	}
+	for _, v := range data {
+		if string(v) != "null" {
+			return false
+		}
+	}
+	return true
+}
+
 func noInternalError(t *testing.T, what string, r apitest.Response) {
 	t.Helper()
 	for _, e := range r.Errors {
