@@ -1208,6 +1208,7 @@ func TestContractOperationsRun(t *testing.T) {
 		"negative numbers": number(-1),
 		"huge numbers":     number(1e15),
 	}
+	badWrites := 0
 	for name, change := range values {
 		t.Run(name, func(t *testing.T) {
 			for _, op := range doc.Operations {
@@ -1220,10 +1221,25 @@ func TestContractOperationsRun(t *testing.T) {
 					continue
 				}
 				api.WaitIdle()
-				noInternalError(t, op.Name+" with "+name, api.Do(s.token, sourceOf(doc, op), changed.(map[string]any)))
+				var before string
+				if op.Operation == ast.Mutation {
+					before = writeMark(t, api)
+				}
+				r := api.Do(s.token, sourceOf(doc, op), changed.(map[string]any))
+				noInternalError(t, op.Name+" with "+name, r)
+				if op.Operation == ast.Mutation && refusedWhole(r) {
+					badWrites++
+					if changed := changedTables(before, writeMark(t, api)); len(changed) > 0 {
+						t.Errorf("%s with %s: refused (%s), yet it wrote to %v", op.Name, name, r.Errors[0].Code(), changed)
+					}
+				}
 			}
 		})
 	}
+	if len(sent) > 0 && badWrites == 0 {
+		t.Error("no mutation with bad values was refused as a whole: the check that refusals write nothing checked nothing")
+	}
+	t.Logf("%d mutations with bad values refused as a whole wrote nothing", badWrites)
 
 	// The same operations with the same variables as every other built-in
 	// role: each answers its data or a refusal with a code a client can act
