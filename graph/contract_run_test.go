@@ -1221,25 +1221,16 @@ func TestContractOperationsRun(t *testing.T) {
 					continue
 				}
 				api.WaitIdle()
-				var before string
-				if op.Operation == ast.Mutation {
-					before = writeMark(t, api)
-				}
+				writes := watchWrites(t, api, op)
 				r := api.Do(s.token, sourceOf(doc, op), changed.(map[string]any))
 				noInternalError(t, op.Name+" with "+name, r)
-				if op.Operation == ast.Mutation && refusedWhole(r) {
+				if writes.refusedWroteNothing(op.Name+" with "+name, r) {
 					badWrites++
-					if changed := changedTables(before, writeMark(t, api)); len(changed) > 0 {
-						t.Errorf("%s with %s: refused (%s), yet it wrote to %v", op.Name, name, r.Errors[0].Code(), changed)
-					}
 				}
 			}
 		})
 	}
-	if len(sent) > 0 && badWrites == 0 {
-		t.Error("no mutation with bad values was refused as a whole: the check that refusals write nothing checked nothing")
-	}
-	t.Logf("%d mutations with bad values refused as a whole wrote nothing", badWrites)
+	checkedRefusals(t, len(sent) > 0, badWrites, "mutations with bad values refused as a whole")
 
 	// The same operations with the same variables as every other built-in
 	// role: each answers its data or a refusal with a code a client can act
@@ -1272,10 +1263,7 @@ func TestContractOperationsRun(t *testing.T) {
 					continue
 				}
 				api.WaitIdle()
-				var before string
-				if op.Operation == ast.Mutation {
-					before = writeMark(t, api)
-				}
+				writes := watchWrites(t, api, op)
 				var r apitest.Response
 				if run := contractRuns[op.Name]; run.files != nil {
 					r = api.Upload(tok, sourceOf(doc, op), vars, run.files(s))
@@ -1283,19 +1271,13 @@ func TestContractOperationsRun(t *testing.T) {
 					r = api.Do(tok, sourceOf(doc, op), vars)
 				}
 				noInternalError(t, op.Name+" as "+role, r)
-				if op.Operation == ast.Mutation && refusedWhole(r) {
+				if writes.refusedWroteNothing(op.Name+" as "+role, r) {
 					refusedWrites++
-					if changed := changedTables(before, writeMark(t, api)); len(changed) > 0 {
-						t.Errorf("%s as %s: refused (%s), yet it wrote to %v", op.Name, role, r.Errors[0].Code(), changed)
-					}
 				}
 			}
 		})
 	}
-	if len(sent) > 0 && refusedWrites == 0 {
-		t.Error("no mutation was refused as a whole to any role: the check that refusals write nothing checked nothing")
-	}
-	t.Logf("%d mutations refused as a whole wrote nothing", refusedWrites)
+	checkedRefusals(t, len(sent) > 0, refusedWrites, "mutations refused as a whole to other roles")
 }
 
 // sourceOf prints one operation with the fragments it uses, as a client sends it.
@@ -1433,6 +1415,45 @@ func writeMark(t *testing.T, api *apitest.API) string {
 		t.Fatal(err)
 	}
 	return mark
+}
+
+// writeWatch holds a mutation's writeMark from before it is sent.
+type writeWatch struct {
+	t      *testing.T
+	api    *apitest.API
+	before string // empty for queries
+}
+
+func watchWrites(t *testing.T, api *apitest.API, op *ast.OperationDefinition) writeWatch {
+	t.Helper()
+	w := writeWatch{t: t, api: api}
+	if op.Operation == ast.Mutation {
+		w.before = writeMark(t, api)
+	}
+	return w
+}
+
+// refusedWroteNothing checks a mutation's answer r: refused as a whole, it
+// must have written to no table. It says whether r was such a refusal.
+func (w writeWatch) refusedWroteNothing(what string, r apitest.Response) bool {
+	w.t.Helper()
+	if w.before == "" || !refusedWhole(r) {
+		return false
+	}
+	if changed := changedTables(w.before, writeMark(w.t, w.api)); len(changed) > 0 {
+		w.t.Errorf("%s: refused (%s), yet it wrote to %v", what, r.Errors[0].Code(), changed)
+	}
+	return true
+}
+
+// checkedRefusals fails a sweep that ran operations (ran) but met no
+// refusal to check, and logs how many it checked.
+func checkedRefusals(t *testing.T, ran bool, n int, what string) {
+	t.Helper()
+	if ran && n == 0 {
+		t.Errorf("no %s: the check that refusals write nothing checked nothing", what)
+	}
+	t.Logf("%d %s wrote nothing", n, what)
 }
 
 // changedTables names the tables whose part of two writeMarks differs.
