@@ -1,5 +1,5 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { App, Badge, Button, Empty, Input, Select, Space, Table, Typography } from 'antd';
+import { App, Badge, Button, Empty, Input, Select, Space, Typography } from 'antd';
 import { FilterOutlined, ImportOutlined, PlusOutlined, LeftOutlined, RightOutlined, ReloadOutlined } from '@ant-design/icons';
 import { useQuery } from 'urql';
 import { useSearchParams } from 'react-router';
@@ -18,7 +18,8 @@ import { EnrollAction } from '../components/leads/EnrollAction';
 import { LeadFormModal } from '../components/leads/LeadFormModal';
 import { ViewBar } from '../components/leads/ViewBar';
 import { ExportButton } from '../components/leads/ExportButton';
-import { columnOptions, customColumns, DEFAULT_COLUMNS, leadColumns, liveColumns, rowCheckbox, type LeadRow } from '../components/leads/columns';
+import { columnOptions, customColumns, DEFAULT_COLUMNS, leadColumns, liveColumns, type LeadRow } from '../components/leads/columns';
+import { LeadsTable } from '../components/leads/LeadsTable';
 import { activeCount, reconcileFilter, toWhere, type LeadFilter } from '../lib/leadFilter';
 import { loadColumns, storeColumns, useSavedViews, type LeadView, type SortState } from '../lib/savedViews';
 import { apiErrors, errorText } from '../api/errors';
@@ -412,26 +413,19 @@ export function LeadsPage() {
       {mobile ? (
         <LeadCards selected={selected} onSelect={(ids) => { setAllChosen(false); setSelected(ids); }} rows={drawn} loading={res.fetching && !res.data} empty={res.fetching ? ' ' : <Empty description={activeCount(filter) > 0 ? t('leads.noMatch') : t('leads.empty')} />} />
       ) : (
-      <Table<LeadRow>
-        rowKey="id"
-        size="middle"
+      <LeadsTable
         columns={tableColumns}
-        dataSource={drawn}
+        rows={drawn}
         loading={res.fetching && !res.data}
-        pagination={false}
-        tableLayout="auto"
-        style={{ overflowX: 'auto' }}
         data-testid="leads-table"
-        rowSelection={{ selectedRowKeys: selected, renderCell: rowCheckbox, onChange: (keys) => { setAllChosen(false); setSelected(keys as string[]); } }}
-        onChange={(_p, _f, sorter) => {
-          const s = Array.isArray(sorter) ? sorter[0] : sorter;
-          const opt = options.find((o) => o.key === s?.columnKey);
-          if (!s?.order || !opt?.sort) setSort(null);
-          else setSort({ field: opt.sort, direction: s.order === 'ascend' ? 'ASC' : 'DESC' });
+        selected={selected}
+        onSelect={(ids) => { setAllChosen(false); setSelected(ids); }}
+        onSort={(key, order) => {
+          const opt = options.find((o) => o.key === key);
+          if (!order || !opt?.sort) setSort(null);
+          else setSort({ field: opt.sort, direction: order === 'ascend' ? 'ASC' : 'DESC' });
         }}
-        locale={{
-          emptyText: res.fetching ? ' ' : <Empty description={activeCount(filter) > 0 ? t('leads.noMatch') : t('leads.empty')} />,
-        }}
+        empty={res.fetching ? ' ' : <Empty description={activeCount(filter) > 0 ? t('leads.noMatch') : t('leads.empty')} />}
       />
       )}
       <div style={{ display: 'flex', justifyContent: 'flex-end', alignItems: 'center', gap: 12, marginTop: 12 }} data-testid="leads-pager">
