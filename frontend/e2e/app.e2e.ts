@@ -180,8 +180,8 @@ describe('scrm web app', () => {
     expect(await look('[data-testid=leads-table] tbody span.ant-tag-blue')).toEqual(await look('[data-testid=user-menu] .ant-tag-blue'));
 
     // The rows' check boxes are antd's markup without antd's Checkbox
-    // (columns.tsx rowCheckbox): they look like the header's, which is
-    // antd's, and select through antd's own handlers, shift-click ranges included.
+    // (components/leads/LeadsTable.tsx): they look like the header's, which
+    // is antd's, and select rows, shift-click ranges included.
     const box = (sel: string) =>
       page.locator(sel).first().evaluate((el) => {
         const s = getComputedStyle(el);

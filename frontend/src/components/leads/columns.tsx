@@ -2,7 +2,7 @@
 // custom field's column is named by its key, the Lead field the workspace's
 // typed schema serves it as (lib/typedFields); the list selects it by that
 // name and sorts by its LeadOrderField value.
-import { isValidElement, type ChangeEvent, type CSSProperties, type MouseEvent, type ReactNode } from 'react';
+import type { CSSProperties, ReactNode } from 'react';
 import { Tag, Tooltip, Typography } from 'antd';
 import type { ColumnType } from 'antd/es/table';
 import { Link } from 'react-router';
@@ -161,35 +161,4 @@ export function leadColumns(
       } as ColumnType<LeadRow>,
     ];
   });
-}
-
-/** The props antd's Table gives its row check box (rowSelection.renderCell's originNode). */
-interface RowCheckboxProps {
-  checked?: boolean;
-  indeterminate?: boolean;
-  disabled?: boolean;
-  'aria-label'?: string;
-  onClick?: (e: MouseEvent<HTMLInputElement>) => void;
-  onChange?: (e: ChangeEvent<HTMLInputElement>) => void;
-}
-
-/**
- * The row check box of a lead table, for rowSelection.renderCell. antd's
- * Checkbox runs its wave, style and token hooks for each of the 50 rows of a
- * page, on the path to the first rows on screen; this draws antd's markup
- * with its class names (the browser test compares the look) and gives the
- * input antd's own handlers, taken from the check box antd would have drawn,
- * so selection, shift-click ranges and labels stay antd's.
- */
-export function rowCheckbox(_checked: boolean, _record: unknown, _index: number, origin: ReactNode): ReactNode {
-  if (!isValidElement<RowCheckboxProps>(origin)) return origin;
-  const p = origin.props;
-  const on = (cls: string, yes?: boolean) => (yes ? ` ${cls}` : '');
-  return (
-    <label className={`ant-checkbox-wrapper ant-checkbox-css-var${on('ant-checkbox-wrapper-checked', p.checked)}${on('ant-checkbox-wrapper-disabled', p.disabled)}`}>
-      <span className={`ant-checkbox${on('ant-checkbox-checked', p.checked)}${on('ant-checkbox-indeterminate', p.indeterminate)}${on('ant-checkbox-disabled', p.disabled)}`}>
-        <input type="checkbox" className="ant-checkbox-input" aria-label={p['aria-label']} checked={!!p.checked} disabled={p.disabled} onClick={p.onClick} onChange={p.onChange} />
-      </span>
-    </label>
-  );
 }
