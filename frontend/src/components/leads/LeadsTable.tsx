@@ -56,11 +56,10 @@ export function LeadsTable({ columns, rows, loading, selected, onSelect, onSort,
     anchor.current = null;
     onSelect(withPage(() => on));
   };
-  // The choices of other pages, then the page's chosen rows in its order.
-  const withPage = (chosenOnPage: (id: string) => boolean) => {
-    const page = new Set(rows.map((r) => r.id));
-    return [...selected.filter((id) => !page.has(id)), ...rows.map((r) => r.id).filter(chosenOnPage)];
-  };
+  // The page's chosen rows in its order. A chosen lead no longer on the page
+  // (the list was read again) is dropped, as antd's Table does: an action on
+  // the selection acts on rows in view.
+  const withPage = (chosenOnPage: (id: string) => boolean) => rows.map((r) => r.id).filter(chosenOnPage);
 
   const nextOrder = (o: SortOrder | null | undefined): SortOrder | null => (o === 'ascend' ? 'descend' : o === 'descend' ? null : 'ascend');
   const header = (c: ColumnType<LeadRow>) => {
