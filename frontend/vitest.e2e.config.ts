@@ -22,6 +22,11 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // expect.poll gives up after 1 s by default: a round trip and a render of
+    // the app on a loaded 2-core CI machine can take longer. A poll that
+    // passes returns at once, so only a failure waits the 10 s; a poll that
+    // needs longer (a job, a worker's task) says so itself.
+    expect: { poll: { timeout: 10_000 } },
     fileParallelism: false,
     sequence: { concurrent: false, sequencer: ByName },
     reporters: ['verbose'],
