@@ -8,9 +8,11 @@ package graph
 import (
 	"context"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 	"github.com/scrmhq/scrm/ent"
+	"github.com/scrmhq/scrm/ent/job"
 	"github.com/scrmhq/scrm/internal/longjob"
 )
 
@@ -46,4 +48,20 @@ func (r *mutationResolver) CancelJob(ctx context.Context, id uuid.UUID) (*ent.Jo
 // SyncWeComContacts is the resolver for the syncWeComContacts field.
 func (r *mutationResolver) SyncWeComContacts(ctx context.Context) (*ent.Job, error) {
 	return r.Services.Jobs.StartWeComSync(ctx)
+}
+
+// Jobs is the resolver for the jobs field.
+func (r *queryResolver) Jobs(ctx context.Context, kinds []job.Kind, statuses []job.Status, first *int, after *entgql.Cursor[uuid.UUID]) (*ent.JobConnection, error) {
+	n, err := newestFirstPage(first, after, jobsPageSize, jobsMaxPage)
+	if err != nil {
+		return nil, err
+	}
+	q := r.db(ctx).Job.Query()
+	if len(kinds) > 0 {
+		q.Where(job.KindIn(kinds...))
+	}
+	if len(statuses) > 0 {
+		q.Where(job.StatusIn(statuses...))
+	}
+	return q.Paginate(ctx, after, &n, nil, nil, ent.WithJobOrder(jobsNewestFirst))
 }

@@ -22,7 +22,7 @@ func (r *queryResolver) NotificationPage(ctx context.Context, unreadOnly *bool, 
 	if err != nil {
 		return nil, err
 	}
-	n, err := notificationPageSize(first, after)
+	n, err := newestFirstPage(first, after, defaultPageSize, notices.MaxPage)
 	if err != nil {
 		return nil, err
 	}

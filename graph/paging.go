@@ -39,6 +39,26 @@ func pageSize(first, last *int) (*int, *int) {
 	return first, last
 }
 
+// newestFirstPage checks the first and after of a list ordered by creation
+// time, newest first (notificationPage, jobs): first 0 to maxN (def when
+// null), after a cursor of such a list (a creation time beside the id; a
+// cursor of another list, e.g. a duplicate group's, carries something else).
+func newestFirstPage(first *int, after *entgql.Cursor[uuid.UUID], def, maxN int) (int, error) {
+	n := def
+	if first != nil {
+		if *first < 0 || *first > maxN {
+			return 0, apperr.Input("first", "first must be between 0 and %d", maxN)
+		}
+		n = *first
+	}
+	if after != nil {
+		if _, ok := after.Value.(time.Time); !ok || after.ID == uuid.Nil {
+			return 0, apperr.Input("after", "after is not a cursor of this list")
+		}
+	}
+	return n, nil
+}
+
 func deref[T any](p *T) T {
 	var zero T
 	if p == nil {

@@ -165,6 +165,7 @@ var RootPermissions = map[string]Permission{
 	"Mutation.exportLeads":       {"lead.export", "read"},
 	"Mutation.bulkUpdateLeads":   {"lead.bulk", "write"}, // and the action's own permission (graph/bulk.go)
 	"Mutation.cancelJob":         Authenticated,          // the caller's own jobs, or every one with job manage (internal/scope)
+	"Query.jobs":                 Authenticated,          // the same jobs, paged
 	"Mutation.syncWeComContacts": {"channel", "write"},
 
 	"Mutation.grantPermission":  {"policy", "write"},

@@ -83,9 +83,10 @@ func (Job) Indexes() []ent.Index {
 	}
 }
 
-// Annotations of the Job: a Node (node(id:) resolves it), no list field.
+// Annotations of the Job: a Node (node(id:) resolves it) with a connection
+// type, listed newest first by the jobs query (graph/jobs.graphql).
 func (Job) Annotations() []schemaAnnotation {
-	return []schemaAnnotation{entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
+	return []schemaAnnotation{entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
 }
 
 // JobFile is a piece of a job's file: the uploaded CSV (kind INPUT) or the
