@@ -6,7 +6,7 @@ import enUS from 'antd/locale/en_US';
 import {
   ApartmentOutlined, BarChartOutlined, ClusterOutlined, DatabaseOutlined, FilterOutlined, GlobalOutlined,
   InboxOutlined, LogoutOutlined, NotificationOutlined, SafetyOutlined, SettingOutlined, TagsOutlined,
-  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined, CodeOutlined, DashboardOutlined, HomeOutlined, ProjectOutlined, MenuOutlined, CheckSquareOutlined, QrcodeOutlined, FolderOpenOutlined, NodeIndexOutlined, MergeCellsOutlined, KeyOutlined,
+  TeamOutlined, ThunderboltOutlined, UnorderedListOutlined, UserOutlined, FormOutlined, CodeOutlined, DashboardOutlined, HomeOutlined, ProjectOutlined, MenuOutlined, CheckSquareOutlined, QrcodeOutlined, FolderOpenOutlined, NodeIndexOutlined, HistoryOutlined, MergeCellsOutlined, KeyOutlined,
 } from '@ant-design/icons';
 import { useI18n } from './i18n';
 import { useSession } from './auth/session';
@@ -34,6 +34,7 @@ const BroadcastsPage = lazy(() => import('./pages/BroadcastsPage'));
 const FunnelPage = lazy(() => import('./pages/FunnelPage'));
 const TasksPage = lazy(() => import('./pages/TasksPage'));
 const NotificationsPage = lazy(() => import('./pages/NotificationsPage'));
+const JobsPage = lazy(() => import('./pages/JobsPage'));
 const ContactWaysPage = lazy(() => import('./pages/ContactWaysPage'));
 const WeComMediaPage = lazy(() => import('./pages/WeComMediaPage'));
 const JourneysPage = lazy(() => import('./pages/JourneysPage'));
@@ -170,6 +171,7 @@ function Shell() {
       show('wecom.contact-ways') && { key: '/wecom/contact-ways', icon: <QrcodeOutlined />, label: t('nav.contactWays') },
       show('wecom.media') && { key: '/wecom/media', icon: <FolderOpenOutlined />, label: t('nav.media') },
       show('journeys') && { key: '/journeys', icon: <NodeIndexOutlined />, label: t('nav.journeys') },
+      show('jobs') && { key: '/jobs', icon: <HistoryOutlined />, label: t('nav.jobs') },
     ].filter(Boolean) as { key: string; icon: ReactNode; label: string }[];
     const settings = [
       show('settings.fields') && { key: '/settings/fields', icon: <FormOutlined />, label: t('nav.fields') },
@@ -301,6 +303,7 @@ function Shell() {
             <Route path="/funnel" element={<Guard page="funnel"><FunnelPage /></Guard>} />
             <Route path="/tasks" element={<Guard page="tasks"><TasksPage /></Guard>} />
             <Route path="/notifications" element={<Suspense fallback={<Spin style={{ display: 'block', margin: '80px auto' }} />}><NotificationsPage /></Suspense>} />
+            <Route path="/jobs" element={<Guard page="jobs"><JobsPage /></Guard>} />
             <Route path="/wecom/contact-ways" element={<Guard page="wecom.contact-ways"><ContactWaysPage /></Guard>} />
             <Route path="/wecom/media" element={<Guard page="wecom.media"><WeComMediaPage /></Guard>} />
             <Route path="/journeys" element={<Guard page="journeys"><JourneysPage /></Guard>} />

@@ -8,6 +8,7 @@ import { taskMessages } from './taskMessages';
 import { apiKeyMessages } from './apiKeyMessages';
 import { mediaMessages } from './mediaMessages';
 import { sidebarMessages } from './sidebarMessages';
+import { jobMessages } from './jobMessages';
 
 export const messages = {
   ...journeyMessages,
@@ -19,6 +20,7 @@ export const messages = {
   ...apiKeyMessages,
   ...mediaMessages,
   ...sidebarMessages,
+  ...jobMessages,
   // common
   'common.add': ['添加', 'Add'],
   'common.back': ['返回', 'Back'],

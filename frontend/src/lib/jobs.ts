@@ -35,3 +35,33 @@ export function pollDelay(n: number, maxMs = 1000): number {
   if (n <= 20) return Math.min(500, maxMs);
   return maxMs;
 }
+
+export const JOB_KINDS = ['IMPORT', 'EXPORT', 'BULK_UPDATE', 'WECOM_SYNC'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+/** The jobs page's filter, kept in its URL: ?kind=IMPORT, ?active=1 (queued or running only). */
+export interface JobsFilter {
+  kind: JobKind | null;
+  activeOnly: boolean;
+}
+
+/** The filter a URL's search parameters say; an unknown kind is no kind. */
+export function parseJobsFilter(params: URLSearchParams): JobsFilter {
+  const k = params.get('kind');
+  return { kind: (JOB_KINDS as readonly string[]).includes(k ?? '') ? (k as JobKind) : null, activeOnly: params.get('active') === '1' };
+}
+
+/** The search parameters of a filter (none for the defaults), other parameters kept. */
+export function jobsSearch(params: URLSearchParams, f: JobsFilter): URLSearchParams {
+  const next = new URLSearchParams(params);
+  if (f.kind) next.set('kind', f.kind);
+  else next.delete('kind');
+  if (f.activeOnly) next.set('active', '1');
+  else next.delete('active');
+  return next;
+}
+
+/** The jobs query's kinds and statuses for a filter. */
+export function jobsVariables(f: JobsFilter): { kinds: JobKind[] | null; statuses: JobStatus[] | null } {
+  return { kinds: f.kind ? [f.kind] : null, statuses: f.activeOnly ? ['QUEUED', 'RUNNING'] : null };
+}

@@ -31,6 +31,7 @@ export type PageKey =
   | 'wecom.contact-ways'
   | 'wecom.media'
   | 'journeys'
+  | 'jobs'
   | 'settings.fields'
   | 'settings.pipelines'
   | 'settings.tags'
@@ -56,6 +57,8 @@ export const pageRules: Record<PageKey, (can: Can) => boolean> = {
   // The media library: whoever may upload (channel write, as the API asks).
   'wecom.media': (can) => can('channel', 'write'),
   journeys: (can) => can('journey', 'read'),
+  // Whoever may start a job (import, export, bulk change) or sees every job (job manage).
+  jobs: (can) => can('lead.import', 'write') || can('lead.export', 'read') || can('lead.bulk', 'write') || can('job', 'manage'),
   'settings.fields': (can) => can('field', 'write'),
   'settings.pipelines': (can) => can('pipeline', 'write'),
   'settings.tags': (can) => can('tag', 'write'),

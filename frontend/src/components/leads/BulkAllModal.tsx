@@ -23,6 +23,7 @@ import { useSession } from '../../auth/session';
 import { useI18n } from '../../i18n';
 import { jobFinished, jobPercent } from '../../lib/jobs';
 import { fmtNumber } from '../../lib/format';
+import { JobsLink } from '../JobsLink';
 import { bulkErrorField, bulkFields, emptyValue, failuresCSV, inlineResult, moveStageAction, updateAction, updateErrorKey, withoutPath, type BulkField, type BulkInlineResult } from '../../lib/bulkEdit';
 import { failureLabel } from '../../lib/labels';
 import { AttributeInput } from '../AttributeInput';
@@ -372,6 +373,7 @@ export function BulkAllModal({ open, onClose, onDone, where, total, tags, users,
           <Typography.Text>
             {job.status === 'QUEUED' ? t('export.queued') : t('bulkAll.progress', { done: fmtNumber(job.done), total: fmtNumber(job.total), failed: fmtNumber(job.failed ?? 0) })}
           </Typography.Text>
+          {!jobFinished(job.status) && <JobsLink kind="BULK_UPDATE" />}
         </div>
       )}
       {job?.status === 'SUCCEEDED' && (

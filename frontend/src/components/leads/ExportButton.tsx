@@ -16,6 +16,7 @@ import { jobFinished, jobPercent } from '../../lib/jobs';
 import { exportColumns } from '../../lib/importMapping';
 import { fmtNumber } from '../../lib/format';
 import { useOpened } from '../../lib/useOpened';
+import { JobsLink } from '../JobsLink';
 import type { LeadWhereInput } from '../../gql/graphql';
 
 /** columns are the list's, of which fieldKeys are custom fields. */
@@ -98,6 +99,7 @@ export function ExportButton({ where, columns, fieldKeys, total, iconOnly }: { w
             {running && (
               <Typography.Text>{job.status === 'QUEUED' ? t('export.queued') : t('export.running', { done: fmtNumber(job.done), total: fmtNumber(job.total) })}</Typography.Text>
             )}
+            {running && <JobsLink kind="EXPORT" />}
           </div>
         )}
         {job?.status === 'SUCCEEDED' && (

@@ -22,6 +22,7 @@ import {
 } from '../../lib/importMapping';
 import type { FieldDef } from '../../lib/fields';
 import { fmtNumber } from '../../lib/format';
+import { JobsLink } from '../JobsLink';
 
 const PREVIEW_ROWS = 10;
 const TAG_SEPARATORS = ['|', ',', ';', '、'];
@@ -285,6 +286,7 @@ export function ImportModal({
                 {running && (job.failed ?? 0) > 0 && (
                   <Typography.Text type="danger" style={{ marginLeft: 8 }}>{t('import.rejectedSoFar', { n: fmtNumber(job.failed ?? 0) })}</Typography.Text>
                 )}
+                {running && <JobsLink kind="IMPORT" />}
               </div>
             )}
             {job.status === 'SUCCEEDED' && (
