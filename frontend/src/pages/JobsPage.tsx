@@ -19,6 +19,7 @@ import { downloadJobResult } from '../api/jobs';
 import { errorText } from '../api/errors';
 import { useI18n, type MessageKey } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
+import { useKeyedCursors } from '../lib/useKeyedCursors';
 import { CursorPager } from '../components/CursorPager';
 import { QueryError } from '../components/QueryError';
 import { fmtNumber, fmtTime } from '../lib/format';
@@ -39,16 +40,13 @@ export default function JobsPage() {
   const { message } = App.useApp();
   const [params, setParams] = useSearchParams();
   const filter = parseJobsFilter(params);
-  // cursors[i] is the `after` of page i for the filter they were read under: another filter starts on page one.
+  // The pages gone through, for the list's filter: another filter starts on page one.
   const listKey = `${filter.kind ?? ''}:${filter.activeOnly}`;
-  const [paging, setPaging] = useState<{ key: string; cursors: (string | null)[] }>({ key: listKey, cursors: [null] });
-  const cursors = paging.key === listKey ? paging.cursors : [null];
-  const setCursors = (f: (c: (string | null)[]) => (string | null)[]) =>
-    setPaging((p) => ({ key: listKey, cursors: f(p.key === listKey ? p.cursors : [null]) }));
-  const page = cursors.length - 1;
+  const pager = useKeyedCursors(listKey);
+  const { page } = pager;
 
   const { kind, activeOnly } = filter;
-  const variables = useMemo(() => ({ ...jobsVariables({ kind, activeOnly }), first: PAGE_SIZE, after: cursors[page] }), [kind, activeOnly, cursors, page]);
+  const variables = useMemo(() => ({ ...jobsVariables({ kind, activeOnly }), first: PAGE_SIZE, after: pager.after }), [kind, activeOnly, pager.after]);
   const [res, refetch] = useQuery({ query: JobsDoc, variables, requestPolicy: 'cache-and-network' });
   const [, cancelJob] = useMutation(CancelJobDoc);
   const [downloading, setDownloading] = useState<string | null>(null);
@@ -185,8 +183,8 @@ export default function JobsPage() {
         pages={pages}
         loading={loading}
         hasNext={!!conn?.pageInfo.hasNextPage}
-        onPrev={() => setCursors((c) => c.slice(0, -1))}
-        onNext={() => conn?.pageInfo.endCursor && setCursors((c) => [...c, conn.pageInfo.endCursor ?? null])}
+        onPrev={pager.prev}
+        onNext={() => pager.next(conn?.pageInfo.endCursor)}
       />
     </div>
   );

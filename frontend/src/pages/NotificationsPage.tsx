@@ -5,7 +5,7 @@
 // task centre, the tags settings: lib/notifications) and can be marked read;
 // 全部已读 marks every one (markNotificationsRead). The bell hears of it
 // (NOTIFICATIONS_READ_EVENT) and recounts.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { App, Button, Empty, List, Segmented, Select, Tag, Typography } from 'antd';
 import { CheckOutlined } from '@ant-design/icons';
@@ -16,6 +16,7 @@ import { errorText } from '../api/errors';
 import { useSession } from '../auth/session';
 import { useI18n } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
+import { useKeyedCursors } from '../lib/useKeyedCursors';
 import { CursorPager } from '../components/CursorPager';
 import { QueryError } from '../components/QueryError';
 import { fmtNumber, fmtTime } from '../lib/format';
@@ -40,18 +41,15 @@ export default function NotificationsPage() {
     else next.delete('kind');
     setParams(next);
   };
-  // cursors[i] is the `after` of page i for the filter they were read under: another filter starts on page one.
+  // The pages gone through, for the list's filter: another filter starts on page one.
   const listKey = `${filter.unreadOnly}:${filter.kind ?? ''}`;
-  const [paging, setPaging] = useState<{ key: string; cursors: (string | null)[] }>({ key: listKey, cursors: [null] });
-  const cursors = paging.key === listKey ? paging.cursors : [null];
-  const setCursors = (f: (c: (string | null)[]) => (string | null)[]) =>
-    setPaging((p) => ({ key: listKey, cursors: f(p.key === listKey ? p.cursors : [null]) }));
-  const page = cursors.length - 1;
+  const pager = useKeyedCursors(listKey);
+  const { page } = pager;
 
   const { unreadOnly, kind } = filter;
   const variables = useMemo(
-    () => ({ ...filterVariables({ unreadOnly, kind }), first: PAGE_SIZE, after: cursors[page] }),
-    [unreadOnly, kind, cursors, page],
+    () => ({ ...filterVariables({ unreadOnly, kind }), first: PAGE_SIZE, after: pager.after }),
+    [unreadOnly, kind, pager.after],
   );
   const [res, refetch] = useQuery({ query: NotificationPageDoc, variables, requestPolicy: 'cache-and-network' });
   const [{ fetching: marking }, markRead] = useMutation(MarkNotificationsReadDoc);
@@ -64,7 +62,7 @@ export default function NotificationsPage() {
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   // Marking the last unread ones of a page read under 未读 empties it: go back one.
   useEffect(() => {
-    if (conn && !loading && rows.length === 0 && page > 0) setPaging((p) => ({ ...p, cursors: p.cursors.slice(0, -1) }));
+    if (conn && !loading && rows.length === 0 && page > 0) pager.prev();
   }, [conn, loading, rows.length, page]);
   // The bell marked them read: show it here too.
   useEffect(() => {
@@ -162,8 +160,8 @@ export default function NotificationsPage() {
         pages={pages}
         loading={loading}
         hasNext={!!conn?.pageInfo.hasNextPage}
-        onPrev={() => setCursors((c) => c.slice(0, -1))}
-        onNext={() => conn?.pageInfo.endCursor && setCursors((c) => [...c, conn.pageInfo.endCursor ?? null])}
+        onPrev={pager.prev}
+        onNext={() => pager.next(conn?.pageInfo.endCursor)}
       />
     </div>
   );

@@ -18,6 +18,7 @@ import { MyTasksDoc } from '../api/ops';
 import { useSession } from '../auth/session';
 import { useI18n } from '../i18n';
 import { PageTitle } from '../components/PageTitle';
+import { useKeyedCursors } from '../lib/useKeyedCursors';
 import { CursorPager } from '../components/CursorPager';
 import { QueryError } from '../components/QueryError';
 import { useTaskCounts } from '../components/TaskButton';
@@ -56,16 +57,12 @@ export default function TasksPage() {
     const h = setInterval(() => setClock(dayjs()), 60_000);
     return () => clearInterval(h);
   }, []);
-  // cursors[i] is the `after` of page i, for the tab they were read in: another tab starts on its first page.
-  // The list's key: the tab and the kind filter.
+  // The pages gone through, for the list's filter: another filter starts on page one.
   const listKey = `${tab}:${kind ?? ''}`;
-  const [paging, setPaging] = useState<{ key: string; cursors: (string | null)[] }>({ key: listKey, cursors: [null] });
-  const cursors = paging.key === listKey ? paging.cursors : [null];
-  const setCursors = (f: (c: (string | null)[]) => (string | null)[]) =>
-    setPaging((p) => ({ key: listKey, cursors: f(p.key === listKey ? p.cursors : [null]) }));
-  const page = cursors.length - 1;
+  const pager = useKeyedCursors(listKey);
+  const { page } = pager;
 
-  const variables = useMemo(() => ({ ...tabVariables(tab, now), kind, first: PAGE_SIZE, after: cursors[page] }), [tab, kind, now, cursors, page]);
+  const variables = useMemo(() => ({ ...tabVariables(tab, now), kind, first: PAGE_SIZE, after: pager.after }), [tab, kind, now, pager.after]);
   const [res, refetch] = useQuery({ query: MyTasksDoc, variables, context: useMemo(() => ({ additionalTypenames: ['Task'] }), []) });
   const counts = useTaskCounts();
   // Only rows of what the tab asks now: not the last tab's (or page's) while the new ones load.
@@ -77,7 +74,7 @@ export default function TasksPage() {
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   // A completion that empties the last page goes back one.
   useEffect(() => {
-    if (conn && !loading && rows.length === 0 && page > 0) setPaging((p) => ({ ...p, cursors: p.cursors.slice(0, -1) }));
+    if (conn && !loading && rows.length === 0 && page > 0) pager.prev();
   }, [conn, loading, rows.length, page]);
 
   const reload = () => {
@@ -248,8 +245,8 @@ export default function TasksPage() {
         pages={pages}
         loading={loading}
         hasNext={!!conn?.pageInfo.hasNextPage}
-        onPrev={() => setCursors((c) => c.slice(0, -1))}
-        onNext={() => conn?.pageInfo.endCursor && setCursors((c) => [...c, conn.pageInfo.endCursor ?? null])}
+        onPrev={pager.prev}
+        onNext={() => pager.next(conn?.pageInfo.endCursor)}
       />
       </>}
       {dialogs}
