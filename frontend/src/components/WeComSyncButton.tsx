@@ -12,6 +12,7 @@ import { useJob } from '../api/jobs';
 import { errorText } from '../api/errors';
 import { useSession } from '../auth/session';
 import { useT } from '../i18n';
+import { JobsLink } from './JobsLink';
 import { jobFinished, jobPercent, syncNotConfigured } from '../lib/wecom';
 
 export function WeComSyncButton() {
@@ -56,6 +57,7 @@ export function WeComSyncButton() {
               </Typography.Text>
             )}
             {(job.failed ?? 0) > 0 && <Typography.Text type="danger" style={{ marginLeft: 8 }}>{t('wecomSync.failedRows', { n: job.failed ?? 0 })}</Typography.Text>}
+            {!finished && <JobsLink kind="WECOM_SYNC" />}
           </div>
         )}
         {job?.status === 'SUCCEEDED' && (
