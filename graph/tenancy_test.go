@@ -213,6 +213,7 @@ var crossTenantCases = map[string]crossCase{
 		csv: map[string]apitest.File{"csv": {Name: "b.csv", Data: []byte("phone\n13912345670\n")}}},
 	"Mutation.exportLeads":       {query: `mutation($id:ID!){ exportLeads(where:{id:$id}) { id status } }`, vars: aID("lead")},
 	"Mutation.cancelJob":         {query: `mutation($id:ID!){ cancelJob(id:$id) { id status } }`, vars: aID("job"), mustErr: true},
+	"Query.jobs":                 {query: `{ jobs { totalCount edges { node { id kind createdBy { id } } } } }`},
 	"Mutation.syncWeComContacts": {query: `mutation { syncWeComContacts { id status } }`},
 	// B has no WeCom corp: its upload is a CONFLICT, never sent to A's corp.
 	"Mutation.uploadWeComImage": {query: `mutation($file: Upload!){ uploadWeComImage(file:$file) }`,
