@@ -39,7 +39,16 @@ describe('visiblePages', () => {
     expect(visiblePages(makeCan(partner))).toEqual(['home', 'leads', 'duplicates']);
   });
   it('gives an admin everything', () => {
-    expect(visiblePages(makeCan([p('*', '*')]))).toHaveLength(20);
+    expect(visiblePages(makeCan([p('*', '*')]))).toHaveLength(21);
+  });
+
+  it('shows the jobs page to whoever may start a job or sees every job', () => {
+    for (const perm of [p('lead.import', 'write'), p('lead.export', 'read'), p('lead.bulk', 'write'), p('job', 'manage')]) {
+      expect(visiblePages(makeCan([perm])), `${perm.resource} ${perm.action}`).toEqual(['jobs']);
+    }
+    expect(visiblePages(makeCan([p('lead.export', 'write'), p('job', 'read')]))).toEqual([]);
+    expect(visiblePages(makeCan(partner))).not.toContain('jobs');
+    expect(homePage(makeCan([p('lead.export', 'read')]))).toBe('/jobs');
   });
 
   it('shows the API keys page with apikey read', () => {
