@@ -84,7 +84,8 @@ describe('stored media in the attachment editor', () => {
     // 改用图片链接: the URL field is back, the stored image gone.
     fireEvent.click(within(cards[1]).getByTestId('cw-attach-use-url'));
     await waitFor(() => expect(within(cards[1]).getByTestId('cw-attach-picURL')).toBeTruthy());
-    expect(within(cards[1]).queryByTestId('cw-attach-media')).toBeNull();
+    // The form's value changes before React draws the card again: wait for the drawing.
+    await waitFor(() => expect(within(cards[1]).queryByTestId('cw-attach-media')).toBeNull());
     expect(attachmentsInput(form.getFieldValue('attachments'))[1]).toEqual({ type: 'IMAGE', picURL: '' });
 
     // The video card made a file: a video's id is no file's.
@@ -94,6 +95,6 @@ describe('stored media in the attachment editor', () => {
     await waitFor(() => expect(form.getFieldValue(['attachments', 0, 'type'])).toBe('FILE'));
     expect(form.getFieldValue(['attachments', 0, 'mediaID'])).toBe('');
     expect(form.getFieldValue(['attachments', 0, 'media'])).toBeUndefined();
-    expect(within(cards[0]).queryByTestId('cw-attach-media')).toBeNull();
+    await waitFor(() => expect(within(cards[0]).queryByTestId('cw-attach-media')).toBeNull());
   });
 });
