@@ -675,6 +675,11 @@ var (
 				Columns: []*schema.Column{JobsColumns[1], JobsColumns[17], JobsColumns[2]},
 			},
 			{
+				Name:    "job_tenant_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{JobsColumns[1], JobsColumns[2]},
+			},
+			{
 				Name:    "job_tenant_id_idempotency_key",
 				Unique:  true,
 				Columns: []*schema.Column{JobsColumns[1], JobsColumns[12]},
@@ -1174,6 +1179,14 @@ var (
 				Name:    "ownerchange_tenant_id_to_user_id_at",
 				Unique:  false,
 				Columns: []*schema.Column{OwnerChangesColumns[1], OwnerChangesColumns[8], OwnerChangesColumns[5]},
+			},
+			{
+				Name:    "ownerchange_tenant_id_rule_id",
+				Unique:  false,
+				Columns: []*schema.Column{OwnerChangesColumns[1], OwnerChangesColumns[11]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "rule_id IS NOT NULL",
+				},
 			},
 		},
 	}

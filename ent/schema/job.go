@@ -78,7 +78,10 @@ func (Job) Edges() []ent.Edge {
 // Indexes of the Job.
 func (Job) Indexes() []ent.Index {
 	return []ent.Index{
+		// a user's jobs, newest first
 		index.Fields("tenant_id", "created_by_id", "created_at"),
+		// every job of the workspace, newest first (jobs with job manage)
+		index.Fields("tenant_id", "created_at"),
 		index.Fields("tenant_id", "idempotency_key").Unique(),
 	}
 }

@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -61,6 +62,9 @@ func (OwnerChange) Indexes() []ent.Index {
 		index.Fields("tenant_id", "lead_id", "at"),
 		// a rep's claims and assignments today (daily limits and caps)
 		index.Fields("tenant_id", "to_user_id", "at"),
+		// the changes a rule made: deleting the rule sets their rule_id to
+		// NULL, and without this index that is a scan of the history
+		index.Fields("tenant_id", "rule_id").Annotations(entsql.IndexWhere("rule_id IS NOT NULL")),
 	}
 }
 
