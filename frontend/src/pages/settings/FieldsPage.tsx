@@ -66,7 +66,7 @@ export default function FieldsPage() {
       <SortableTable<Def & Record<string, unknown>>
         rowKey="id"
         dataSource={shown as (Def & Record<string, unknown>)[]}
-        loading={fetching && raw.length === 0}
+        loading={fetching}
         pagination={false}
         onReorder={(next) => reorder(next as Def[])}
         data-testid="fields-table"

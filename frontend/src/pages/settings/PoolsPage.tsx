@@ -57,7 +57,7 @@ export default function PoolsPage() {
       <QueryError error={error} retry={reload} />
       <Table<Pool>
         rowKey="id"
-        loading={fetching && pools.length === 0}
+        loading={fetching}
         dataSource={pools}
         pagination={false}
         scroll={{ x: 'max-content' }}

@@ -101,7 +101,7 @@ export default function RolesPage() {
       <Table
         size="small"
         rowKey="key"
-        loading={res.fetching && !res.data}
+        loading={res.fetching}
         dataSource={rows}
         pagination={false}
         scroll={{ x: 'max-content', y: 'calc(100vh - 260px)' }}

@@ -39,13 +39,13 @@ export default function RulesPage() {
       <QueryError error={res.error} retry={reload} />
       <Tabs
         items={[
-          { key: 'assign', label: t('rules.assignment'), children: <AssignmentRules rules={res.data?.assignmentRules ?? []} loading={res.fetching && !res.data} onChange={reload} /> },
+          { key: 'assign', label: t('rules.assignment'), children: <AssignmentRules rules={res.data?.assignmentRules ?? []} loading={res.fetching} onChange={reload} /> },
           {
             key: 'score',
             label: t('rules.scoring'),
             children: (
               <>
-                <ScoringRules rules={res.data?.scoringRules ?? []} loading={res.fetching && !res.data} onChange={reload} />
+                <ScoringRules rules={res.data?.scoringRules ?? []} loading={res.fetching} onChange={reload} />
                 {res.data && <Tiers value={res.data.tierThresholds} onChange={reload} />}
               </>
             ),

@@ -50,7 +50,10 @@ function Users() {
       <QueryError error={error} retry={() => refetch({ requestPolicy: 'network-only' })} />
       <Table<User>
         rowKey="id"
-        loading={fetching && users.length === 0}
+        // Also while the list is read again after a save: an edit opened on
+        // the rows from before it would start from the old values (and the
+        // member id, sent only when changed, would not be sent).
+        loading={fetching}
         dataSource={users}
         pagination={{ pageSize: 50, hideOnSinglePage: true }}
         scroll={{ x: 'max-content' }}
