@@ -486,6 +486,21 @@ func TestAcceptanceRep(t *testing.T) {
 		if n := len(dig(d, "claimLeads", "claimed").([]any)); n != 1 || !slices.Equal(codes, []string{"NOT_FOUND", "DAILY_LIMIT"}) {
 			t.Errorf("rep3 claims %d, failures %v; want 1 and [NOT_FOUND DAILY_LIMIT]", n, codes)
 		}
+		// The limit is given apart from the English message, for the client's own words.
+		var again struct {
+			ClaimLeads struct {
+				Failures []struct {
+					Code  string
+					Limit *int
+					Pool  *string
+					Until *string
+				}
+			}
+		}
+		w.api.MustDo(rep3, `mutation($ids: [ID!]!) { claimLeads(ids: $ids) { failures { code limit pool until } } }`, map[string]any{"ids": []string{w.leads[2]}}, &again)
+		if f := again.ClaimLeads.Failures; len(f) != 1 || f[0].Code != "DAILY_LIMIT" || f[0].Limit == nil || *f[0].Limit != 1 || f[0].Pool != nil || f[0].Until != nil {
+			t.Errorf("rep3's second claim: failures %+v; want DAILY_LIMIT with limit 1, no pool, no until", f)
+		}
 	})
 
 	t.Run("tasks", func(t *testing.T) {

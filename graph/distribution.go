@@ -63,7 +63,7 @@ func signedInUser(ctx context.Context) (uuid.UUID, error) {
 func failures(in []pool.Failure) []*model.LeadFailure {
 	out := make([]*model.LeadFailure, len(in))
 	for i, f := range in {
-		out[i] = &model.LeadFailure{LeadID: f.LeadID, Code: f.Code, Message: f.Message}
+		out[i] = &model.LeadFailure{LeadID: f.LeadID, Code: f.Code, Message: f.Message, Until: f.Until, Limit: f.Limit, Pool: f.Pool}
 	}
 	return out
 }

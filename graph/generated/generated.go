@@ -546,7 +546,10 @@ type ComplexityRoot struct {
 	LeadFailure struct {
 		Code    func(childComplexity int) int
 		LeadID  func(childComplexity int) int
+		Limit   func(childComplexity int) int
 		Message func(childComplexity int) int
+		Pool    func(childComplexity int) int
+		Until   func(childComplexity int) int
 	}
 
 	LoginPayload struct {
@@ -3507,12 +3510,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LeadFailure.LeadID(childComplexity), true
+	case "LeadFailure.limit":
+		if e.ComplexityRoot.LeadFailure.Limit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadFailure.Limit(childComplexity), true
 	case "LeadFailure.message":
 		if e.ComplexityRoot.LeadFailure.Message == nil {
 			break
 		}
 
 		return e.ComplexityRoot.LeadFailure.Message(childComplexity), true
+	case "LeadFailure.pool":
+		if e.ComplexityRoot.LeadFailure.Pool == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadFailure.Pool(childComplexity), true
+	case "LeadFailure.until":
+		if e.ComplexityRoot.LeadFailure.Until == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadFailure.Until(childComplexity), true
 
 	case "LoginPayload.expiresAt":
 		if e.ComplexityRoot.LoginPayload.ExpiresAt == nil {
@@ -7754,7 +7775,14 @@ else at the same moment; try again), NOT_ACTIVE_USER.
 type LeadFailure {
   leadID: ID!
   code: String!
+  "Why, in English; until, limit and pool give a client what it needs to say it in its own language."
   message: String!
+  "COOLDOWN: when the caller may claim the lead again. PROTECTED: when the lead's protection ends. Null for other codes."
+  until: Time
+  "DAILY_LIMIT: the daily claim limit reached (the pool's when pool is set, else the rep's). OVER_CAPACITY: the rep's capacity of open leads. Null for other codes."
+  limit: Int
+  "NOT_ALLOWED, and DAILY_LIMIT when it is the pool's limit: the pool's name. Null otherwise."
+  pool: String
 }
 
 type ClaimLeadsPayload {
@@ -16043,6 +16071,12 @@ func (ec *executionContext) childFields_LeadFailure(ctx context.Context, field g
 		return ec.fieldContext_LeadFailure_code(ctx, field)
 	case "message":
 		return ec.fieldContext_LeadFailure_message(ctx, field)
+	case "until":
+		return ec.fieldContext_LeadFailure_until(ctx, field)
+	case "limit":
+		return ec.fieldContext_LeadFailure_limit(ctx, field)
+	case "pool":
+		return ec.fieldContext_LeadFailure_pool(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LeadFailure", field.Name)
 }
@@ -28022,6 +28056,75 @@ func (ec *executionContext) _LeadFailure_message(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_LeadFailure_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadFailure", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadFailure_until(ctx context.Context, field graphql.CollectedField, obj *model.LeadFailure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadFailure_until(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Until, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadFailure_until(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadFailure", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LeadFailure_limit(ctx context.Context, field graphql.CollectedField, obj *model.LeadFailure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadFailure_limit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Limit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadFailure_limit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadFailure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LeadFailure_pool(ctx context.Context, field graphql.CollectedField, obj *model.LeadFailure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadFailure_pool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pool, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadFailure_pool(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LeadFailure", field, false, false, "String")
 }
 
@@ -72267,6 +72370,21 @@ func (ec *executionContext) _LeadFailure(ctx context.Context, sel ast.SelectionS
 		case "message":
 			out.Values[i] = ec._LeadFailure_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "until":
+			out.Values[i] = ec._LeadFailure_until(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "limit":
+			out.Values[i] = ec._LeadFailure_limit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pool":
+			out.Values[i] = ec._LeadFailure_pool(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:

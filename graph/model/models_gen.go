@@ -724,9 +724,16 @@ type JourneyWebhookInput struct {
 // (the message gives the date it ends), PROTECTED, CONFLICT (changed by someone
 // else at the same moment; try again), NOT_ACTIVE_USER.
 type LeadFailure struct {
-	LeadID  uuid.UUID `json:"leadID"`
-	Code    string    `json:"code"`
-	Message string    `json:"message"`
+	LeadID uuid.UUID `json:"leadID"`
+	Code   string    `json:"code"`
+	// Why, in English; until, limit and pool give a client what it needs to say it in its own language.
+	Message string `json:"message"`
+	// COOLDOWN: when the caller may claim the lead again. PROTECTED: when the lead's protection ends. Null for other codes.
+	Until *time.Time `json:"until,omitempty"`
+	// DAILY_LIMIT: the daily claim limit reached (the pool's when pool is set, else the rep's). OVER_CAPACITY: the rep's capacity of open leads. Null for other codes.
+	Limit *int `json:"limit,omitempty"`
+	// NOT_ALLOWED, and DAILY_LIMIT when it is the pool's limit: the pool's name. Null otherwise.
+	Pool *string `json:"pool,omitempty"`
 }
 
 // One lead to ingest. Strings are raw: phones are normalised to E.164 (with the

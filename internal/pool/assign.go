@@ -167,10 +167,10 @@ func (a *assignment) run(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, []F
 			return
 		case l.owner != nil && *l.owner != a.actor && !l.actorAdmin &&
 			l.protectedUntil != nil && l.protectedUntil.After(a.now):
-			el.fail(id, CodeProtected, "the lead is protected for its owner until %s", localMinute(*l.protectedUntil, a.loc))
+			el.fail(id, CodeProtected, "the lead is protected for its owner until %s", localMinute(*l.protectedUntil, a.loc)).Until = l.protectedUntil
 			return
 		case target != nil && l.open && open+1 > target.capacity:
-			el.fail(id, CodeOverCapacity, "the rep's private pool is full (capacity %d open leads)", target.capacity)
+			el.fail(id, CodeOverCapacity, "the rep's private pool is full (capacity %d open leads)", target.capacity).Limit = &target.capacity
 			return
 		}
 		if target != nil && l.open {

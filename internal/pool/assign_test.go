@@ -203,7 +203,8 @@ func TestAssignProtectionBoundary(t *testing.T) {
 	for _, to := range []*uuid.UUID{&target, nil} {
 		assigned, fails, err := f.svc.Assign(f.ctx, manager, ids[:1], to, "")
 		if err != nil || len(assigned) != 0 || codes(fails) != pool.CodeProtected ||
-			fails[0].Message != "the lead is protected for its owner until 2026-11-26 10:00" {
+			fails[0].Message != "the lead is protected for its owner until 2026-11-26 10:00" ||
+			fails[0].Until == nil || !fails[0].Until.Equal(t0.Add(3*day)) {
 			t.Fatalf("day 2: %v %+v %v", assigned, fails, err)
 		}
 	}

@@ -138,26 +138,27 @@ func (cl *claim) run(ctx context.Context, ids []uuid.UUID) ([]*ent.Lead, []Failu
 		p := st.pools[*l.pool]
 		if !p.admin {
 			if !p.allowed {
-				el.fail(id, CodeNotAllowed, "pool %q is not open to your teams or territories", p.name)
+				el.fail(id, CodeNotAllowed, "pool %q is not open to your teams or territories", p.name).Pool = &p.name
 				return
 			}
 			if lost, ok := st.losses[id]; ok && p.cooldownDays > 0 {
 				if end := lost.at.Add(days(p.cooldownDays)); cl.now.Before(end) {
-					el.fail(id, CodeCooldown, "%s; you can claim it again from %s", lostHow(lost.kind), localMinute(end, cl.loc))
+					el.fail(id, CodeCooldown, "%s; you can claim it again from %s", lostHow(lost.kind), localMinute(end, cl.loc)).Until = &end
 					return
 				}
 			}
 			if st.todayTotal+1 > r.dailyLimit {
-				el.fail(id, CodeDailyLimit, "you have reached your daily claim limit (%d)", r.dailyLimit)
+				el.fail(id, CodeDailyLimit, "you have reached your daily claim limit (%d)", r.dailyLimit).Limit = &r.dailyLimit
 				return
 			}
 			if p.dailyLimit != nil && st.today[*l.pool]+1 > *p.dailyLimit {
-				el.fail(id, CodeDailyLimit, "you have reached the daily claim limit of pool %q (%d)", p.name, *p.dailyLimit)
+				f := el.fail(id, CodeDailyLimit, "you have reached the daily claim limit of pool %q (%d)", p.name, *p.dailyLimit)
+				f.Limit, f.Pool = p.dailyLimit, &p.name
 				return
 			}
 		}
 		if l.open && st.open+1 > r.capacity {
-			el.fail(id, CodeOverCapacity, "your private pool is full (capacity %d open leads)", r.capacity)
+			el.fail(id, CodeOverCapacity, "your private pool is full (capacity %d open leads)", r.capacity).Limit = &r.capacity
 			return
 		}
 		won = append(won, id)

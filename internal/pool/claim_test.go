@@ -227,6 +227,10 @@ func TestClaimCooldownBoundary(t *testing.T) {
 		fails[0].Message != "you released this lead recently; you can claim it again from 2026-11-30 10:00" {
 		t.Fatalf("day 6: %+v", fails)
 	}
+	// The same end, for a client to say in its language.
+	if u := fails[0].Until; u == nil || !u.Equal(t0.Add(7*day)) || fails[0].Limit != nil || fails[0].Pool != nil {
+		t.Fatalf("day 6: until %v (want %v), limit %v, pool %v", u, t0.Add(7*day), fails[0].Limit, fails[0].Pool)
+	}
 	// A minute before the end: still refused. Other reps are not in cooldown.
 	f.at(7*day - time.Minute)
 	if _, fails = f.claim(t, rep, ids[0]); codes(fails) != pool.CodeCooldown {
@@ -262,8 +266,8 @@ func TestClaimDailyLimitUsesLocalMidnight(t *testing.T) {
 	if len(got) != 1 || got[0].ID != ids[3] || codes(fails) != pool.CodeDailyLimit || fails[0].LeadID != ids[4] {
 		t.Fatalf("the 4th claim of the day: claimed %v, failures %+v", got, fails)
 	}
-	if !strings.Contains(fails[0].Message, "(3)") {
-		t.Fatalf("message %q", fails[0].Message)
+	if !strings.Contains(fails[0].Message, "(3)") || fails[0].Limit == nil || *fails[0].Limit != 3 || fails[0].Pool != nil || fails[0].Until != nil {
+		t.Fatalf("message %q, limit %v, pool %v", fails[0].Message, fails[0].Limit, fails[0].Pool)
 	}
 	// 23:59 local (15:59 UTC, the same UTC day either way): still refused.
 	f.at(14*time.Hour - time.Minute)
@@ -291,6 +295,9 @@ func TestClaimPoolDailyLimitCountsThatPoolOnly(t *testing.T) {
 	if len(got) != 1 || got[0].ID != dl[2] || codes(fails) != pool.CodeDailyLimit || !strings.Contains(fails[0].Message, `"small"`) {
 		t.Fatalf("claimed %v, failures %+v", got, fails)
 	}
+	if fails[0].Limit == nil || *fails[0].Limit != 2 || fails[0].Pool == nil || *fails[0].Pool != "small" {
+		t.Fatalf("limit %v, pool %v", fails[0].Limit, fails[0].Pool)
+	}
 	// The pool's admin is not limited.
 	f.mustClaim(t, admin, sl[2], sl[3], sl[4])
 }
@@ -313,6 +320,9 @@ func TestClaimCapacityCountsOpenLeadsOnly(t *testing.T) {
 	got, fails := f.claim(t, rep, ids[3], ids[4], ids[5], ids[6], ids[7])
 	if len(got) != 4 || codes(fails) != pool.CodeOverCapacity || fails[0].LeadID != ids[6] {
 		t.Fatalf("claimed %d, failures %+v", len(got), fails)
+	}
+	if fails[0].Limit == nil || *fails[0].Limit != 3 {
+		t.Fatalf("capacity %v", fails[0].Limit)
 	}
 	// At capacity: every open lead is refused.
 	if _, fails = f.claim(t, rep, ids[6]); codes(fails) != pool.CodeOverCapacity {

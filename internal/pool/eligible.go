@@ -42,6 +42,7 @@ func (e *eligibility) each(ids []uuid.UUID, check func(id uuid.UUID, l *candidat
 }
 
 // fail records the failure of lead id.
-func (e *eligibility) fail(id uuid.UUID, code, format string, args ...any) {
+func (e *eligibility) fail(id uuid.UUID, code, format string, args ...any) *Failure {
 	e.failures = append(e.failures, Failure{LeadID: id, Code: code, Message: fmt.Sprintf(format, args...)})
+	return &e.failures[len(e.failures)-1]
 }

@@ -58,11 +58,21 @@ type Notifier interface {
 	DeliverNotifications(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) error
 }
 
-// Failure is why one lead was not claimed or assigned.
+// Failure is why one lead was not claimed or assigned. Message says it in
+// English; the fields after it give a client what it needs to say it in its
+// own language.
 type Failure struct {
 	LeadID  uuid.UUID
 	Code    string
 	Message string
+	// Until: COOLDOWN, when the rep may claim the lead again; PROTECTED, when
+	// its protection ends.
+	Until *time.Time
+	// Limit: DAILY_LIMIT, the limit reached; OVER_CAPACITY, the capacity.
+	Limit *int
+	// Pool: NOT_ALLOWED, and DAILY_LIMIT when it is the pool's limit (not the
+	// rep's), the pool's name.
+	Pool *string
 }
 
 // The codes of a Failure.
