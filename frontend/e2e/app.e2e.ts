@@ -485,7 +485,8 @@ describe('scrm web app', () => {
     const refused = page.locator('.ant-modal-confirm').filter({ hasText: '未能领取' });
     await refused.waitFor();
     expect(await refused.innerText()).toContain('冷却期');
-    expect(await page.getByTestId('claim-refused').innerText()).toMatch(/\d{4}-\d{2}-\d{2}/);
+    // When it ends, said in Chinese from the failure's until (not the API's English text).
+    expect(await page.getByTestId('claim-refused').innerText()).toMatch(/^可于 \d{4}-\d{2}-\d{2} \d{2}:\d{2} 再次领取$/);
     await shot(page, 'pool-claim-refused');
     await refused.getByRole('button').click();
   });

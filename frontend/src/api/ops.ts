@@ -221,7 +221,7 @@ export const ClaimLeadsDoc = graphql(`
   mutation ClaimLeads($ids: [ID!]!) {
     claimLeads(ids: $ids) {
       claimed { id name owner { id name } claimedAt protectedUntil }
-      failures { leadID code message }
+      failures { leadID code message until limit pool }
     }
   }
 `);
@@ -236,7 +236,7 @@ export const AssignLeadsDoc = graphql(`
   mutation AssignLeads($ids: [ID!]!, $ownerID: ID, $reason: String) {
     assignLeads(ids: $ids, ownerID: $ownerID, reason: $reason) {
       assigned
-      failures { leadID code message }
+      failures { leadID code message until limit pool }
     }
   }
 `);

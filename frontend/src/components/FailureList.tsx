@@ -1,12 +1,9 @@
 import { List, Tag, Typography } from 'antd';
 import { useT } from '../i18n';
 import { failureLabel } from '../lib/labels';
+import { failureDetail, type Failure } from '../lib/failures';
 
-export interface Failure {
-  leadID: string;
-  code: string;
-  message: string;
-}
+export type { Failure };
 
 const colors: Record<string, string> = {
   COOLDOWN: 'orange',
@@ -30,7 +27,7 @@ export function FailureList({ failures, names }: { failures: Failure[]; names: R
           <div>
             <Typography.Text strong>{names[f.leadID] ?? f.leadID}</Typography.Text>{' '}
             <Tag color={colors[f.code] ?? 'red'}>{failureLabel(t, f.code)}</Tag>
-            <div className="scrm-muted" data-testid="failure-message">{f.message}</div>
+            <div className="scrm-muted" data-testid="failure-message">{failureDetail(t, f)}</div>
           </div>
         </List.Item>
       )}

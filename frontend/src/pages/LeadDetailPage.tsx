@@ -26,6 +26,7 @@ import { formatAttr } from '../lib/fields';
 import { isStaleSchema, readTyped, typedErrorMap, typedInput, withTypedFields } from '../lib/typedFields';
 import { fmtMoney, fmtTime } from '../lib/format';
 import { failureLabel, followUpKindLabel, outcomeLabel, ownerChangeLabel, stageKindLabel } from '../lib/labels';
+import { failureDetail } from '../lib/failures';
 import { NewTaskModal } from '../components/tasks/NewTaskModal';
 import { LeadTasks, useLeadTasks } from '../components/tasks/LeadTasks';
 import type { FollowUpKind, FollowUpOutcome } from '../gql/graphql';
@@ -174,7 +175,7 @@ export default function LeadDetailPage() {
     const r = await claim({ ids: [lead.id] });
     if (r.error) return void message.error(errorText(r.error));
     const f = r.data!.claimLeads.failures[0];
-    if (f) modal.warning({ title: t('pool.refusedTitle', { reason: failureLabel(t, f.code) }), content: <span data-testid="claim-refused">{f.message}</span> });
+    if (f) modal.warning({ title: t('pool.refusedTitle', { reason: failureLabel(t, f.code) }), content: <span data-testid="claim-refused">{failureDetail(t, f)}</span> });
     else message.success(t('pool.claimed', { n: 1 }));
     reload();
   };
@@ -303,7 +304,7 @@ export default function LeadDetailPage() {
                   const r = await assign({ ids: [lead.id], ownerID: uid });
                   if (r.error) return void message.error(errorText(r.error));
                   const f = r.data!.assignLeads.failures[0];
-                  if (f) modal.warning({ title: failureLabel(t, f.code), content: f.message });
+                  if (f) modal.warning({ title: failureLabel(t, f.code), content: failureDetail(t, f) });
                   else message.success(t('bulk.assigned', { n: 1 }));
                   reload();
                 }}

@@ -16,6 +16,7 @@ import { QueryError } from '../components/QueryError';
 import { FailureList, type Failure } from '../components/FailureList';
 import { leadColumns, type LeadRow } from '../components/leads/columns';
 import { failureLabel } from '../lib/labels';
+import { failureDetail } from '../lib/failures';
 import { fmtNumber, fmtTime } from '../lib/format';
 import { BulkActions } from '../components/leads/BulkActions';
 import { useTags, useUsers } from '../api/hooks';
@@ -77,7 +78,7 @@ export default function PoolPage() {
       const f = out.failures[0];
       modal.warning({
         title: t('pool.refusedTitle', { reason: failureLabel(t, f.code) }),
-        content: <span data-testid="claim-refused">{f.message}</span>,
+        content: <span data-testid="claim-refused">{failureDetail(t, f)}</span>,
       });
     } else if (out.failures.length) {
       modal.warning({
@@ -105,7 +106,7 @@ export default function PoolPage() {
             </Tag>
           )}
           {refused[r.id] && (
-            <Tooltip title={refused[r.id].message}>
+            <Tooltip title={failureDetail(t, refused[r.id])}>
               <Tag color="orange" data-testid="claim-refused-tag">{failureLabel(t, refused[r.id].code)}</Tag>
             </Tooltip>
           )}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { translate, type TFunc } from '../i18n';
+import { fmtTime } from './format';
+import { failureDetail } from './failures';
+
+const zh: TFunc = (k, v) => translate('zh', k, v);
+const en: TFunc = (k, v) => translate('en', k, v);
+const base = { leadID: 'l1', message: 'the API text' };
+
+describe('failureDetail', () => {
+  it("says a claim's refusal from its figures, in the UI's language", () => {
+    const until = '2026-11-30T02:00:00Z';
+    expect(failureDetail(zh, { ...base, code: 'COOLDOWN', until })).toBe(`可于 ${fmtTime(until)} 再次领取`);
+    expect(failureDetail(en, { ...base, code: 'COOLDOWN', until })).toBe(`You can claim it again from ${fmtTime(until)}`);
+    expect(failureDetail(zh, { ...base, code: 'PROTECTED', until })).toBe(`为负责人保护至 ${fmtTime(until)}`);
+    expect(failureDetail(zh, { ...base, code: 'DAILY_LIMIT', limit: 3 })).toBe('已达每日领取上限 3 条');
+    expect(failureDetail(zh, { ...base, code: 'DAILY_LIMIT', limit: 2, pool: '华东' })).toBe('已达公海「华东」每日领取上限 2 条');
+    expect(failureDetail(zh, { ...base, code: 'OVER_CAPACITY', limit: 0 })).toBe('私海已满（库容 0 条未结线索）');
+    expect(failureDetail(zh, { ...base, code: 'NOT_ALLOWED', pool: '华东' })).toBe('公海「华东」未对你的团队或区域开放');
+  });
+
+  it("falls back to the API's text without the figures or for other codes", () => {
+    expect(failureDetail(zh, { ...base, code: 'COOLDOWN' })).toBe('the API text');
+    expect(failureDetail(zh, { ...base, code: 'DAILY_LIMIT', limit: null, pool: 'x' })).toBe('the API text');
+    expect(failureDetail(zh, { ...base, code: 'ALREADY_OWNED' })).toBe('the API text');
+    expect(failureDetail(en, { ...base, code: 'CONFLICT', until: '2026-11-30T02:00:00Z' })).toBe('the API text');
+  });
+});
