@@ -54,5 +54,8 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test/setup.ts'],
     css: false,
+    // antd's forms in jsdom take seconds on a loaded 2-core machine (one
+    // attachments test took 7.4 s beside a Go test run; the default is 5 s).
+    testTimeout: 20_000,
   },
 });
