@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ADMIN, BASE, formItem, gql, launch, OUT, pick, shot, signIn, token, userPassword, type Browser } from './lib';
+import { ADMIN, BASE, formItem, gql, holdRequests, launch, OUT, pick, shot, signIn, token, userPassword, type Browser } from './lib';
 
 const LEADS = Number(process.env.SCRM_E2E_LEADS ?? 10000);
 let b: Browser;
@@ -210,28 +210,18 @@ describe('scrm web app', () => {
     // The count of a large workspace takes longer than its page: the list
     // asks for it apart (LeadsTotal), once the page's rows are drawn, and
     // shows 共 … 条 until it is in.
-    let release: () => void = () => {};
-    const held = new Promise<void>((resolve) => { release = resolve; });
-    let heldCounts = 0;
-    await page.route('**/graphql', async (route) => {
-      if ((route.request().postData() ?? '').includes('query LeadsTotal')) {
-        heldCounts++;
-        await held;
-      }
-      await route.continue();
-    });
+    const counts = await holdRequests(page, 'query LeadsTotal');
     try {
       await page.goto('/leads');
       await page.locator('[data-testid=leads-table] tbody tr.ant-table-row').first().waitFor();
       // Asked after the rows, and held here: the rows stay drawn without it.
-      await expect.poll(() => heldCounts, { timeout: 15_000 }).toBeGreaterThan(0);
+      await expect.poll(() => counts.count(), { timeout: 15_000 }).toBeGreaterThan(0);
       expect(await page.locator('[data-testid=leads-table] tbody tr.ant-table-row').count()).toBeGreaterThan(0);
       expect(await page.locator('body').innerText()).toContain('共 … 条');
-      release();
+      counts.release();
       await expect.poll(() => page.locator('body').innerText(), { timeout: 15_000 }).toMatch(/共 [\d,]+ 条/);
     } finally {
-      release();
-      await page.unroute('**/graphql');
+      await counts.stop();
     }
   });
   it('defines a custom field with type-specific options', async () => {

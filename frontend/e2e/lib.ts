@@ -166,3 +166,35 @@ export async function weComCallback(k: WeComCallbackKeys, xml: string): Promise<
   });
   return res.status;
 }
+
+/** GraphQL requests of a page held back until released, as a slow server would answer them. */
+export interface Held {
+  /** How many matching requests were held so far. */
+  count(): number;
+  /** Lets the held requests (and later ones) through. */
+  release(): void;
+  /** Releases them and stops watching the page's requests. */
+  stop(): Promise<void>;
+}
+
+/** Holds the page's GraphQL requests whose body contains text (e.g. "query LeadsTotal") until released. */
+export async function holdRequests(page: Page, text: string): Promise<Held> {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => { release = resolve; });
+  let count = 0;
+  await page.route('**/graphql', async (route) => {
+    if ((route.request().postData() ?? '').includes(text)) {
+      count++;
+      await held;
+    }
+    await route.continue();
+  });
+  return {
+    count: () => count,
+    release: () => release(),
+    stop: async () => {
+      release();
+      await page.unroute('**/graphql');
+    },
+  };
+}

@@ -29,7 +29,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
-import { ADMIN, formItem, gql, launch, pick, shot, signIn, token, weComCallback, type Browser } from './lib';
+import { ADMIN, formItem, gql, holdRequests, launch, pick, shot, signIn, token, weComCallback, type Browser } from './lib';
 
 let b: Browser;
 let page: Page;
@@ -213,27 +213,17 @@ describe('WeCom in the web app', () => {
     // before the save would start from no id, take the cleared field for
     // unchanged and not send it (this failed in a CI run under load). The
     // table shows it is loading and takes no click until the rows are new.
-    let release: () => void = () => {};
-    const held = new Promise<void>((resolve) => { release = resolve; });
-    let heldReads = 0;
-    await page.route('**/graphql', async (route) => {
-      if ((route.request().postData() ?? '').includes('query Users ')) {
-        heldReads++;
-        await held;
-      }
-      await route.continue();
-    });
+    const reads = await holdRequests(page, 'query Users ');
     try {
       await setMemberID(rep3, `e2e-tmp-${stamp}`);
       await dialog().waitFor({ state: 'detached' });
       expect(await wecomID(rep3)).toBe(`e2e-tmp-${stamp}`);
-      await expect.poll(() => heldReads).toBeGreaterThan(0);
-      setTimeout(release, 1500);
+      await expect.poll(() => reads.count()).toBeGreaterThan(0);
+      setTimeout(reads.release, 1500);
       await setMemberID(rep3, '');
       await dialog().waitFor({ state: 'detached' });
     } finally {
-      release();
-      await page.unroute('**/graphql');
+      await reads.stop();
     }
     expect(await wecomID(rep3)).toBeNull();
     expect(b.errors).toEqual([]);
