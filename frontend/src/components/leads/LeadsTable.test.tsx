@@ -70,6 +70,19 @@ describe('LeadsTable', () => {
     expect(state()).toBe('a|none');
   });
 
+  it('starts no shift-click range from a row of another page', () => {
+    const { rerender } = render(<Harness />);
+    fireEvent.click(rowBox(3));
+    expect(state()).toBe('d|none');
+    // The next page: the last click's row is not on it, so a shift-click sets its own row only.
+    const next = ['f', 'g', 'h', 'i', 'j'].map((id) => ({ id, name: `lead ${id}`, score: 0 }) as unknown as LeadRow);
+    rerender(<Harness shown={next} />);
+    fireEvent.click(rowBox(1), { shiftKey: true });
+    expect(state()).toBe('g|none');
+    fireEvent.click(rowBox(3), { shiftKey: true });
+    expect(state()).toBe('g,h,i|none');
+  });
+
   it("selects and clears the page with the header's box; a chosen lead no longer on the page is dropped", () => {
     const { container } = render(<Harness initial={['z']} />);
     const all = screen.getByLabelText('Select all');

@@ -37,19 +37,21 @@ export function LeadsTable({ columns, rows, loading, selected, onSelect, onSort,
   const rootCls = `${prefix}-css-var`;
   const [hashId, cssVarCls] = useTableStyle(prefix, rootCls);
   const tableLocale = locale?.Table;
-  // The row a plain click last set: a shift-click sets every row from it.
-  const anchor = useRef<number | null>(null);
+  // The lead whose box a click last set: a shift-click sets every row from
+  // it, while it is on the page (not after a page change or a new read).
+  const anchor = useRef<string | null>(null);
 
   const chosen = new Set(selected);
   const onPage = rows.filter((r) => chosen.has(r.id)).length;
   const toggleRow = (i: number, on: boolean, shift: boolean) => {
     const next = new Set(selected);
-    const from = shift && anchor.current !== null && anchor.current < rows.length ? anchor.current : i;
+    const at = shift && anchor.current !== null ? rows.findIndex((r) => r.id === anchor.current) : -1;
+    const from = at >= 0 ? at : i;
     for (let k = Math.min(from, i); k <= Math.max(from, i); k++) {
       if (on) next.add(rows[k].id);
       else next.delete(rows[k].id);
     }
-    anchor.current = i;
+    anchor.current = rows[i].id;
     onSelect(withPage((id) => next.has(id)));
   };
   const toggleAll = (on: boolean) => {
