@@ -57,6 +57,9 @@ func bulkPayload(res *longjob.BulkResult) *model.BulkUpdateLeadsPayload {
 		if f.Name != "" {
 			out.Name = &f.Name
 		}
+		if f.Reason != "" {
+			out.Reason = &f.Reason
+		}
 		fails[i] = out
 	}
 	failed := len(res.Failures)

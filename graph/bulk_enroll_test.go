@@ -95,10 +95,15 @@ func TestBulkEnrollLeads(t *testing.T) {
 	a := bulkInline(t, api, admin, map[string]any{"nameHasPrefix": "L00", "nameLT": "L005"}, map[string]any{"enroll": map[string]any{"journeyID": sop}})
 	why := map[string]string{}
 	for _, f := range a.Failures {
-		why[*f.Name] = f.Code + " " + f.Message
+		reason := "-"
+		if f.Reason != nil {
+			reason = *f.Reason
+		}
+		why[*f.Name] = f.Code + " " + reason + " " + f.Message
 	}
-	if a.Matched != 5 || *a.Changed != 2 || !strings.Contains(why["L001"], "CONFLICT the lead is already in the journey") ||
-		!strings.Contains(why["L002"], "does not take a lead twice") || !strings.Contains(why["L003"], "not active (archived)") {
+	if a.Matched != 5 || *a.Changed != 2 || !strings.Contains(why["L001"], "CONFLICT ENROLLED the lead is already in the journey") ||
+		!strings.Contains(why["L002"], "CONFLICT ENROLLED_BEFORE the lead has been in the journey, which does not take a lead twice") ||
+		!strings.Contains(why["L003"], "CONFLICT LEAD_INACTIVE the lead is not active (archived)") {
 		t.Fatalf("inline enrolment: %+v (%v)", a, why)
 	}
 	if got := enrolled(); got != 4 {

@@ -13,7 +13,7 @@ import (
 )
 
 const bulkMutation = `mutation($where: LeadWhereInput!, $action: BulkLeadActionInput!) {
-	bulkUpdateLeads(where: $where, action: $action) { matched changed failed failures { leadID name code message } job { id kind status total } } }`
+	bulkUpdateLeads(where: $where, action: $action) { matched changed failed failures { leadID name code reason message } job { id kind status total } } }`
 
 // bulkAnswer is bulkUpdateLeads' payload.
 type bulkAnswer struct {
@@ -21,8 +21,8 @@ type bulkAnswer struct {
 	Changed  *int
 	Failed   *int
 	Failures []struct {
-		LeadID, Name  *string
-		Code, Message string
+		LeadID, Name, Reason *string
+		Code, Message        string
 	}
 	Job *jobView
 }

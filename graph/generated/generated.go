@@ -178,6 +178,7 @@ type ComplexityRoot struct {
 		LeadID  func(childComplexity int) int
 		Message func(childComplexity int) int
 		Name    func(childComplexity int) int
+		Reason  func(childComplexity int) int
 	}
 
 	BulkUpdateLeadsPayload struct {
@@ -1967,6 +1968,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BulkLeadFailure.Name(childComplexity), true
+	case "BulkLeadFailure.reason":
+		if e.ComplexityRoot.BulkLeadFailure.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkLeadFailure.Reason(childComplexity), true
 
 	case "BulkUpdateLeadsPayload.changed":
 		if e.ComplexityRoot.BulkUpdateLeadsPayload.Changed == nil {
@@ -7704,6 +7711,14 @@ type BulkLeadFailure {
   name: String
   "Why, as the error's extensions.code (FORBIDDEN: outside the caller's write scope; BAD_USER_INPUT, CONFLICT…)."
   code: String!
+  """
+  A finer reason where the code has several, for a client's own words; null
+  otherwise. An enrolment's CONFLICT: ENROLLED (the lead is in the journey),
+  ENROLLED_BEFORE (it has been, and the journey takes no one twice),
+  LEAD_INACTIVE (merged or archived), JOURNEY_STOPPED (the journey is neither
+  active nor paused, or was deleted).
+  """
+  reason: String
   "Why, in English (a client shows its own text for the code)."
   message: String!
 }
@@ -15331,6 +15346,8 @@ func (ec *executionContext) childFields_BulkLeadFailure(ctx context.Context, fie
 		return ec.fieldContext_BulkLeadFailure_name(ctx, field)
 	case "code":
 		return ec.fieldContext_BulkLeadFailure_code(ctx, field)
+	case "reason":
+		return ec.fieldContext_BulkLeadFailure_reason(ctx, field)
 	case "message":
 		return ec.fieldContext_BulkLeadFailure_message(ctx, field)
 	}
@@ -21751,6 +21768,29 @@ func (ec *executionContext) _BulkLeadFailure_code(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_BulkLeadFailure_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkLeadFailure", field, false, false, "String")
+}
+
+func (ec *executionContext) _BulkLeadFailure_reason(ctx context.Context, field graphql.CollectedField, obj *model.BulkLeadFailure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkLeadFailure_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulkLeadFailure_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BulkLeadFailure", field, false, false, "String")
 }
 
@@ -69980,6 +70020,11 @@ func (ec *executionContext) _BulkLeadFailure(ctx context.Context, sel ast.Select
 		case "code":
 			out.Values[i] = ec._BulkLeadFailure_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._BulkLeadFailure_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "message":

@@ -104,6 +104,12 @@ type BulkLeadFailure struct {
 	Name *string `json:"name,omitempty"`
 	// Why, as the error's extensions.code (FORBIDDEN: outside the caller's write scope; BAD_USER_INPUT, CONFLICT…).
 	Code string `json:"code"`
+	// A finer reason where the code has several, for a client's own words; null
+	// otherwise. An enrolment's CONFLICT: ENROLLED (the lead is in the journey),
+	// ENROLLED_BEFORE (it has been, and the journey takes no one twice),
+	// LEAD_INACTIVE (merged or archived), JOURNEY_STOPPED (the journey is neither
+	// active nor paused, or was deleted).
+	Reason *string `json:"reason,omitempty"`
 	// Why, in English (a client shows its own text for the code).
 	Message string `json:"message"`
 }

@@ -169,16 +169,37 @@ SELECT l.id, CASE
 	ELSE 'left' END
 FROM leads l WHERE l.tenant_id = $1 AND l.id = ANY($3::uuid[])`
 
+// Refusal is why EnrollBatch did not enrol a lead: Reason, one of the
+// Reason constants, for a client's own words, and Message in English.
+type Refusal struct {
+	Reason  string
+	Message string
+}
+
+// The reasons of a Refusal.
+const (
+	// ReasonEnrolled: the lead is in the journey now.
+	ReasonEnrolled = "ENROLLED"
+	// ReasonEnrolledBefore: the lead has been in the journey, which takes
+	// no one twice.
+	ReasonEnrolledBefore = "ENROLLED_BEFORE"
+	// ReasonLeadInactive: the lead is merged or archived.
+	ReasonLeadInactive = "LEAD_INACTIVE"
+	// ReasonJourneyStopped: the journey is neither active nor paused, or
+	// it was deleted.
+	ReasonJourneyStopped = "JOURNEY_STOPPED"
+)
+
 // EnrollBatch enrols the leads ids, which the caller has locked and may
 // change (a bulk update's batch), in the journey id, in the transaction of
-// c, and returns why each lead it did not enrol was refused (its
-// CONFLICT message). A journey that stopped enrolling refuses them all.
-func (s *Service) EnrollBatch(ctx context.Context, c *ent.Client, id uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]string, error) {
+// c, and returns why each lead it did not enrol was refused (a CONFLICT).
+// A journey that stopped enrolling refuses them all.
+func (s *Service) EnrollBatch(ctx context.Context, c *ent.Client, id uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Refusal, error) {
 	tid, err := txn.Tenant(ctx)
 	if err != nil {
 		return nil, err
 	}
-	refused := map[uuid.UUID]string{}
+	refused := map[uuid.UUID]Refusal{}
 	j, err := c.Journey.Query().Where(journey.ID(id)).ForShare().Only(ctx)
 	if err != nil && !ent.IsNotFound(err) {
 		return nil, err
@@ -189,7 +210,7 @@ func (s *Service) EnrollBatch(ctx context.Context, c *ent.Client, id uuid.UUID, 
 			why = fmt.Sprintf("the journey is %s: only an active or paused journey enrols leads", j.Status)
 		}
 		for _, l := range ids {
-			refused[l] = why
+			refused[l] = Refusal{Reason: ReasonJourneyStopped, Message: why}
 		}
 		return refused, nil
 	}
@@ -210,13 +231,12 @@ func (s *Service) EnrollBatch(ctx context.Context, c *ent.Client, id uuid.UUID, 
 		}
 		switch why {
 		case "active":
-			why = "the lead is already in the journey"
+			refused[l] = Refusal{Reason: ReasonEnrolled, Message: "the lead is already in the journey"}
 		case "left":
-			why = "the lead has been in the journey, which does not take a lead twice"
+			refused[l] = Refusal{Reason: ReasonEnrolledBefore, Message: "the lead has been in the journey, which does not take a lead twice"}
 		default:
-			why = "the lead is not active (" + why[len("lead "):] + ")"
+			refused[l] = Refusal{Reason: ReasonLeadInactive, Message: "the lead is not active (" + why[len("lead "):] + ")"}
 		}
-		refused[l] = why
 	}
 	return refused, rows.Err()
 }

@@ -342,9 +342,12 @@ type bulkState struct {
 type BulkFailure struct {
 	// LeadID is nil when the lead no longer exists; Name is "" when the
 	// viewer no longer reads it.
-	LeadID  uuid.UUID
-	Name    string
-	Code    string // the refusal's code, as extensions.code would carry it
+	LeadID uuid.UUID
+	Name   string
+	Code   string // the refusal's code, as extensions.code would carry it
+	// Reason is a finer reason where a code has several (an enrolment's
+	// CONFLICT: journey.Reason*), else "".
+	Reason  string
 	Message string
 }
 
@@ -546,7 +549,7 @@ func (s *Service) apply(ctx context.Context, a BulkAction, ids []uuid.UUID) ([]B
 		var out []BulkFailure
 		for _, id := range ids {
 			if why, ok := refused[id]; ok {
-				out = append(out, BulkFailure{LeadID: id, Code: string(apperr.Conflict), Message: why})
+				out = append(out, BulkFailure{LeadID: id, Code: string(apperr.Conflict), Reason: why.Reason, Message: why.Message})
 			}
 		}
 		return out, nil
