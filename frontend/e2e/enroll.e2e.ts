@@ -91,7 +91,9 @@ describe('enrol leads from the leads list', () => {
     await result.waitFor();
     expect(await result.getAttribute('data-changed')).toBe(String(total - 3));
     expect(await result.getAttribute('data-failed')).toBe('3');
-    expect(await page.getByTestId('failure-message').allInnerTexts()).toEqual(Array(3).fill('the lead is already in the journey'));
+    // Said in Chinese from the refusal's reason (ENROLLED), without the API's English line.
+    expect(await page.getByTestId('failure-reason').allInnerTexts()).toEqual(Array(3).fill('已在该旅程中'));
+    expect(await page.getByTestId('failure-message').count()).toBe(0);
     expect(await page.getByTestId('enroll-progress').count()).toBe(0);
     await shot(page, 'enroll-all-matching-1440');
     expect(await enrolled()).toBe(total);

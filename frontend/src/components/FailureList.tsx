@@ -1,7 +1,6 @@
 import { List, Tag, Typography } from 'antd';
 import { useT } from '../i18n';
-import { failureLabel } from '../lib/labels';
-import { failureDetail, type Failure } from '../lib/failures';
+import { failureDetail, failureTitle, type Failure } from '../lib/failures';
 
 export type { Failure };
 
@@ -26,8 +25,8 @@ export function FailureList({ failures, names }: { failures: Failure[]; names: R
         <List.Item>
           <div>
             <Typography.Text strong>{names[f.leadID] ?? f.leadID}</Typography.Text>{' '}
-            <Tag color={colors[f.code] ?? 'red'}>{failureLabel(t, f.code)}</Tag>
-            <div className="scrm-muted" data-testid="failure-message">{failureDetail(t, f)}</div>
+            <Tag color={colors[f.code] ?? 'red'} data-testid="failure-reason">{failureTitle(t, f)}</Tag>
+            {failureDetail(t, f) && <div className="scrm-muted" data-testid="failure-message">{failureDetail(t, f)}</div>}
           </div>
         </List.Item>
       )}

@@ -140,7 +140,7 @@ export interface BulkInlineResult {
 export function inlineResult(p: {
   matched: number;
   changed?: number | null;
-  failures?: { leadID?: string | null; name?: string | null; code: string; message: string }[] | null;
+  failures?: { leadID?: string | null; name?: string | null; code: string; reason?: string | null; message: string }[] | null;
   job?: unknown;
 }): BulkInlineResult | null {
   if (p.job || p.changed == null) return null;
@@ -148,7 +148,7 @@ export function inlineResult(p: {
   const failures = (p.failures ?? []).map((f, i) => {
     const leadID = f.leadID ?? `gone-${i}`;
     names[leadID] = f.name ?? (f.leadID ? f.leadID : '—');
-    return { leadID, code: f.code, message: f.message, ...(f.leadID ? {} : { gone: true }) };
+    return { leadID, code: f.code, reason: f.reason, message: f.message, ...(f.leadID ? {} : { gone: true }) };
   });
   return { matched: p.matched, changed: p.changed, failures, names };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { translate, type TFunc } from '../i18n';
 import { fmtTime } from './format';
-import { failureDetail } from './failures';
+import { failureDetail, failureTitle } from './failures';
 
 const zh: TFunc = (k, v) => translate('zh', k, v);
 const en: TFunc = (k, v) => translate('en', k, v);
@@ -24,5 +24,21 @@ describe('failureDetail', () => {
     expect(failureDetail(zh, { ...base, code: 'DAILY_LIMIT', limit: null, pool: 'x' })).toBe('the API text');
     expect(failureDetail(zh, { ...base, code: 'ALREADY_OWNED' })).toBe('the API text');
     expect(failureDetail(en, { ...base, code: 'CONFLICT', until: '2026-11-30T02:00:00Z' })).toBe('the API text');
+  });
+});
+
+describe('failureTitle', () => {
+  it("names an enrolment's refusal by its finer reason, else by its code", () => {
+    const enrolled = { ...base, code: 'CONFLICT', reason: 'ENROLLED', message: 'the lead is already in the journey' };
+    expect(failureTitle(zh, enrolled)).toBe('已在该旅程中');
+    expect(failureTitle(en, enrolled)).toBe('Already in the journey');
+    // The title says it: no English line under it.
+    expect(failureDetail(zh, enrolled)).toBe('');
+    expect(failureTitle(zh, { code: 'CONFLICT', reason: 'LEAD_INACTIVE' })).toBe('线索已合并或归档');
+    // A reason this UI does not know: the code's title and the API's text.
+    const unknown = { ...base, code: 'CONFLICT', reason: 'SOMETHING_NEW' };
+    expect(failureTitle(zh, unknown)).toBe('正被他人操作，请重试');
+    expect(failureDetail(zh, unknown)).toBe('the API text');
+    expect(failureTitle(zh, { code: 'CONFLICT' })).toBe('正被他人操作，请重试');
   });
 });

@@ -1,6 +1,7 @@
 // Why a lead was not claimed or assigned, in the UI's language.
-import type { TFunc } from '../i18n';
+import type { MessageKey, TFunc } from '../i18n';
 import { fmtTime } from './format';
+import { failureLabel } from './labels';
 
 /** A refusal of one lead as the API gives it (claimLeads, assignLeads, bulk and enrol failures). */
 export interface Failure {
@@ -14,14 +15,28 @@ export interface Failure {
   limit?: number | null;
   /** NOT_ALLOWED, and a pool's DAILY_LIMIT: the pool's name. */
   pool?: string | null;
+  /** A finer reason where the code has several (an enrolment's CONFLICT: ENROLLED, …). */
+  reason?: string | null;
+}
+
+/** The failure's reason in a word or two: its finer reason's, where it has one the UI knows, else its code's. */
+export function failureTitle(t: TFunc, f: Pick<Failure, 'code' | 'reason'>): string {
+  if (f.reason) {
+    const key = `failure.reason.${f.reason}` as MessageKey;
+    const out = t(key);
+    if (out !== key) return out;
+  }
+  return failureLabel(t, f.code);
 }
 
 /**
  * The line under a failure's reason: said from the failure's figures in the
- * UI's language where the API gives them, else the API's own text (enrol and
- * bulk failures, codes without figures).
+ * UI's language where the API gives them; nothing where the finer reason
+ * (failureTitle) says it all; else the API's own text (bulk failures, codes
+ * without figures).
  */
 export function failureDetail(t: TFunc, f: Failure): string {
+  if (f.reason && failureTitle(t, f) !== failureLabel(t, f.code)) return '';
   switch (f.code) {
     case 'COOLDOWN':
       if (f.until) return t('failure.detail.COOLDOWN', { time: fmtTime(f.until) });

@@ -77,7 +77,7 @@ function EnrollModal({ where, total, names, onClose, onDone }: Props & { names: 
       watch({ ...out.job, failed: out.job.failed ?? 0 });
       message.info(t('enroll.job', { n: fmtNumber(out.matched) }));
     } else {
-      const failures = (out.failures ?? []).map((f) => ({ leadID: f.leadID ?? '', code: f.code, message: f.message, name: f.name }));
+      const failures = (out.failures ?? []).map((f) => ({ leadID: f.leadID ?? '', code: f.code, reason: f.reason, message: f.message, name: f.name }));
       setInline({ changed: out.changed ?? 0, failures });
       message.success(t('enroll.result', { changed: fmtNumber(out.changed ?? 0), failed: fmtNumber(failures.length) }));
     }
