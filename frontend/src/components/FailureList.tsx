@@ -21,15 +21,18 @@ export function FailureList({ failures, names }: { failures: Failure[]; names: R
       size="small"
       dataSource={failures}
       data-testid="failure-list"
-      renderItem={(f) => (
-        <List.Item>
-          <div>
-            <Typography.Text strong>{names[f.leadID] ?? f.leadID}</Typography.Text>{' '}
-            <Tag color={colors[f.code] ?? 'red'} data-testid="failure-reason">{failureTitle(t, f)}</Tag>
-            {failureDetail(t, f) && <div className="scrm-muted" data-testid="failure-message">{failureDetail(t, f)}</div>}
-          </div>
-        </List.Item>
-      )}
+      renderItem={(f) => {
+        const detail = failureDetail(t, f);
+        return (
+          <List.Item>
+            <div>
+              <Typography.Text strong>{names[f.leadID] ?? f.leadID}</Typography.Text>{' '}
+              <Tag color={colors[f.code] ?? 'red'} data-testid="failure-reason">{failureTitle(t, f)}</Tag>
+              {detail && <div className="scrm-muted" data-testid="failure-message">{detail}</div>}
+            </div>
+          </List.Item>
+        );
+      }}
     />
   );
 }

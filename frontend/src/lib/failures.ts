@@ -1,7 +1,7 @@
-// Why a lead was not claimed or assigned, in the UI's language.
-import type { MessageKey, TFunc } from '../i18n';
+// Why a lead was not claimed, assigned, enrolled or changed, in the UI's language.
+import type { TFunc } from '../i18n';
 import { fmtTime } from './format';
-import { failureLabel } from './labels';
+import { failureLabel, failureReasonLabel } from './labels';
 
 /** A refusal of one lead as the API gives it (claimLeads, assignLeads, bulk and enrol failures). */
 export interface Failure {
@@ -19,14 +19,15 @@ export interface Failure {
   reason?: string | null;
 }
 
+/** The label of the failure's finer reason, or null when it has none this UI knows. */
+function reasonLabel(t: TFunc, f: Pick<Failure, 'reason'>): string | null {
+  const out = f.reason ? failureReasonLabel(t, f.reason) : null;
+  return out && out !== f.reason ? out : null;
+}
+
 /** The failure's reason in a word or two: its finer reason's, where it has one the UI knows, else its code's. */
 export function failureTitle(t: TFunc, f: Pick<Failure, 'code' | 'reason'>): string {
-  if (f.reason) {
-    const key = `failure.reason.${f.reason}` as MessageKey;
-    const out = t(key);
-    if (out !== key) return out;
-  }
-  return failureLabel(t, f.code);
+  return reasonLabel(t, f) ?? failureLabel(t, f.code);
 }
 
 /**
@@ -36,7 +37,7 @@ export function failureTitle(t: TFunc, f: Pick<Failure, 'code' | 'reason'>): str
  * without figures).
  */
 export function failureDetail(t: TFunc, f: Failure): string {
-  if (f.reason && failureTitle(t, f) !== failureLabel(t, f.code)) return '';
+  if (reasonLabel(t, f)) return '';
   switch (f.code) {
     case 'COOLDOWN':
       if (f.until) return t('failure.detail.COOLDOWN', { time: fmtTime(f.until) });

@@ -18,6 +18,7 @@ export const strategyLabel = (t: TFunc, v: string) => label(t, 'strategy', v);
 export const broadcastStatusLabel = (t: TFunc, v: string) => label(t, 'broadcastStatus', v);
 export const segmentStatusLabel = (t: TFunc, v: string) => label(t, 'segmentStatus', v);
 export const failureLabel = (t: TFunc, v: string) => label(t, 'failure', v);
+export const failureReasonLabel = (t: TFunc, v: string) => label(t, 'failure.reason', v);
 export const ownerChangeLabel = (t: TFunc, v: string) => label(t, 'ownerChange', v);
 export const indexStatusLabel = (t: TFunc, v: string) => label(t, 'indexStatus', v);
 export const roleLabel = (t: TFunc, v: string) => label(t, 'role', v);
