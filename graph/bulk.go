@@ -50,7 +50,7 @@ func bulkPayload(res *longjob.BulkResult) *model.BulkUpdateLeadsPayload {
 	}
 	fails := make([]*model.BulkLeadFailure, len(res.Failures))
 	for i, f := range res.Failures {
-		out := &model.BulkLeadFailure{Code: f.Code, Message: f.Message}
+		out := &model.BulkLeadFailure{Code: f.Code, Message: f.Message, Until: f.Until, Limit: f.Limit, Pool: f.Pool}
 		if f.LeadID != uuid.Nil {
 			out.LeadID = &f.LeadID
 		}

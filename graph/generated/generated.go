@@ -176,9 +176,12 @@ type ComplexityRoot struct {
 	BulkLeadFailure struct {
 		Code    func(childComplexity int) int
 		LeadID  func(childComplexity int) int
+		Limit   func(childComplexity int) int
 		Message func(childComplexity int) int
 		Name    func(childComplexity int) int
+		Pool    func(childComplexity int) int
 		Reason  func(childComplexity int) int
+		Until   func(childComplexity int) int
 	}
 
 	BulkUpdateLeadsPayload struct {
@@ -1956,6 +1959,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BulkLeadFailure.LeadID(childComplexity), true
+	case "BulkLeadFailure.limit":
+		if e.ComplexityRoot.BulkLeadFailure.Limit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkLeadFailure.Limit(childComplexity), true
 	case "BulkLeadFailure.message":
 		if e.ComplexityRoot.BulkLeadFailure.Message == nil {
 			break
@@ -1968,12 +1977,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BulkLeadFailure.Name(childComplexity), true
+	case "BulkLeadFailure.pool":
+		if e.ComplexityRoot.BulkLeadFailure.Pool == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkLeadFailure.Pool(childComplexity), true
 	case "BulkLeadFailure.reason":
 		if e.ComplexityRoot.BulkLeadFailure.Reason == nil {
 			break
 		}
 
 		return e.ComplexityRoot.BulkLeadFailure.Reason(childComplexity), true
+	case "BulkLeadFailure.until":
+		if e.ComplexityRoot.BulkLeadFailure.Until == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkLeadFailure.Until(childComplexity), true
 
 	case "BulkUpdateLeadsPayload.changed":
 		if e.ComplexityRoot.BulkUpdateLeadsPayload.Changed == nil {
@@ -7716,11 +7737,22 @@ type BulkLeadFailure {
   otherwise. An enrolment's CONFLICT: ENROLLED (the lead is in the journey),
   ENROLLED_BEFORE (it has been, and the journey takes no one twice),
   LEAD_INACTIVE (merged or archived), JOURNEY_STOPPED (the journey is neither
-  active nor paused, or was deleted).
+  active nor paused, or was deleted). A field update's or a stage move's
+  CONFLICT: LEAD_INACTIVE, DUPLICATE (another active lead has the value of a
+  unique field, the phone, the email or the external id). A stage move's
+  BAD_USER_INPUT: OPEN_STAGE_ONLY (a lead moves to another pipeline only into
+  an OPEN stage). The same reasons come as extensions.reason of the
+  single-lead mutations' errors.
   """
   reason: String
   "Why, in English (a client shows its own text for the code)."
   message: String!
+  "An assignment's COOLDOWN or PROTECTED: as LeadFailure.until. Null otherwise."
+  until: Time
+  "An assignment's DAILY_LIMIT or OVER_CAPACITY: as LeadFailure.limit. Null otherwise."
+  limit: Int
+  "An assignment's NOT_ALLOWED or pool DAILY_LIMIT: as LeadFailure.pool. Null otherwise."
+  pool: String
 }
 
 extend type Mutation {
@@ -15350,6 +15382,12 @@ func (ec *executionContext) childFields_BulkLeadFailure(ctx context.Context, fie
 		return ec.fieldContext_BulkLeadFailure_reason(ctx, field)
 	case "message":
 		return ec.fieldContext_BulkLeadFailure_message(ctx, field)
+	case "until":
+		return ec.fieldContext_BulkLeadFailure_until(ctx, field)
+	case "limit":
+		return ec.fieldContext_BulkLeadFailure_limit(ctx, field)
+	case "pool":
+		return ec.fieldContext_BulkLeadFailure_pool(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BulkLeadFailure", field.Name)
 }
@@ -21814,6 +21852,75 @@ func (ec *executionContext) _BulkLeadFailure_message(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_BulkLeadFailure_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkLeadFailure", field, false, false, "String")
+}
+
+func (ec *executionContext) _BulkLeadFailure_until(ctx context.Context, field graphql.CollectedField, obj *model.BulkLeadFailure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkLeadFailure_until(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Until, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulkLeadFailure_until(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkLeadFailure", field, false, false, "Time")
+}
+
+func (ec *executionContext) _BulkLeadFailure_limit(ctx context.Context, field graphql.CollectedField, obj *model.BulkLeadFailure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkLeadFailure_limit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Limit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulkLeadFailure_limit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkLeadFailure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BulkLeadFailure_pool(ctx context.Context, field graphql.CollectedField, obj *model.BulkLeadFailure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkLeadFailure_pool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pool, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulkLeadFailure_pool(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BulkLeadFailure", field, false, false, "String")
 }
 
@@ -70030,6 +70137,21 @@ func (ec *executionContext) _BulkLeadFailure(ctx context.Context, sel ast.Select
 		case "message":
 			out.Values[i] = ec._BulkLeadFailure_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "until":
+			out.Values[i] = ec._BulkLeadFailure_until(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "limit":
+			out.Values[i] = ec._BulkLeadFailure_limit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pool":
+			out.Values[i] = ec._BulkLeadFailure_pool(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:

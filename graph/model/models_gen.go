@@ -108,10 +108,21 @@ type BulkLeadFailure struct {
 	// otherwise. An enrolment's CONFLICT: ENROLLED (the lead is in the journey),
 	// ENROLLED_BEFORE (it has been, and the journey takes no one twice),
 	// LEAD_INACTIVE (merged or archived), JOURNEY_STOPPED (the journey is neither
-	// active nor paused, or was deleted).
+	// active nor paused, or was deleted). A field update's or a stage move's
+	// CONFLICT: LEAD_INACTIVE, DUPLICATE (another active lead has the value of a
+	// unique field, the phone, the email or the external id). A stage move's
+	// BAD_USER_INPUT: OPEN_STAGE_ONLY (a lead moves to another pipeline only into
+	// an OPEN stage). The same reasons come as extensions.reason of the
+	// single-lead mutations' errors.
 	Reason *string `json:"reason,omitempty"`
 	// Why, in English (a client shows its own text for the code).
 	Message string `json:"message"`
+	// An assignment's COOLDOWN or PROTECTED: as LeadFailure.until. Null otherwise.
+	Until *time.Time `json:"until,omitempty"`
+	// An assignment's DAILY_LIMIT or OVER_CAPACITY: as LeadFailure.limit. Null otherwise.
+	Limit *int `json:"limit,omitempty"`
+	// An assignment's NOT_ALLOWED or pool DAILY_LIMIT: as LeadFailure.pool. Null otherwise.
+	Pool *string `json:"pool,omitempty"`
 }
 
 type BulkMoveStageInput struct {

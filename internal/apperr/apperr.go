@@ -43,6 +43,34 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Finer reasons a code has several of, served as extensions.reason (and as
+// a bulk failure's reason) so that a client can say them in its own words.
+const (
+	// ReasonLeadInactive: the lead is merged or archived (a CONFLICT).
+	ReasonLeadInactive = "LEAD_INACTIVE"
+	// ReasonDuplicate: another active lead has the value of a unique field,
+	// the phone, the email or the external id (a CONFLICT).
+	ReasonDuplicate = "DUPLICATE"
+	// ReasonOpenStageOnly: a lead moves to another pipeline only into one
+	// of its OPEN stages (a BAD_USER_INPUT).
+	ReasonOpenStageOnly = "OPEN_STAGE_ONLY"
+)
+
+// WithReason sets e's finer reason (extensions.reason) and returns e.
+func (e *Error) WithReason(reason string) *Error {
+	if e.Details == nil {
+		e.Details = map[string]any{}
+	}
+	e.Details["reason"] = reason
+	return e
+}
+
+// Reason is e's finer reason, or "".
+func (e *Error) Reason() string {
+	r, _ := e.Details["reason"].(string)
+	return r
+}
+
 // New returns an error with code, field and message.
 func New(code Code, field, format string, args ...any) *Error {
 	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
@@ -63,6 +91,16 @@ func As(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// First returns the *Error of err, the first of a List; false for errors
+// that are neither (the database's, a bug).
+func First(err error) (*Error, bool) {
+	var list List
+	if errors.As(err, &list) && len(list) > 0 {
+		return list[0], true
+	}
+	return As(err)
 }
 
 // List is several input errors reported together.

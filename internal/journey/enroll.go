@@ -184,7 +184,7 @@ const (
 	// no one twice.
 	ReasonEnrolledBefore = "ENROLLED_BEFORE"
 	// ReasonLeadInactive: the lead is merged or archived.
-	ReasonLeadInactive = "LEAD_INACTIVE"
+	ReasonLeadInactive = apperr.ReasonLeadInactive
 	// ReasonJourneyStopped: the journey is neither active nor paused, or
 	// it was deleted.
 	ReasonJourneyStopped = "JOURNEY_STOPPED"

@@ -60,7 +60,8 @@ func update(ctx context.Context, c *ent.Client, sch *fields.Schema, region strin
 		return nil, err
 	}
 	if cur.Status != lead.StatusACTIVE {
-		return nil, apperr.New(apperr.Conflict, "id", "lead is %s and cannot be edited", strings.ToLower(string(cur.Status)))
+		return nil, apperr.New(apperr.Conflict, "id", "lead is %s and cannot be edited", strings.ToLower(string(cur.Status))).
+			WithReason(apperr.ReasonLeadInactive)
 	}
 	u := c.Lead.UpdateOneID(id)
 	var errs apperr.List
@@ -133,11 +134,12 @@ func update(ctx context.Context, c *ent.Client, sch *fields.Schema, region strin
 				return nil, err
 			}
 			for _, fe := range ve.Errors {
-				code := apperr.BadInput
+				e := apperr.New(apperr.BadInput, fe.Field, "%s", fe.Message)
 				if fe.Code == "DUPLICATE" {
-					code = apperr.Conflict
+					e.Code = apperr.Conflict
+					e.WithReason(apperr.ReasonDuplicate)
 				}
-				errs = append(errs, apperr.New(code, fe.Field, "%s", fe.Message))
+				errs = append(errs, e)
 			}
 		} else {
 			u.SetAttributes(merged)
@@ -149,7 +151,8 @@ func update(ctx context.Context, c *ent.Client, sch *fields.Schema, region strin
 	}
 	l, err := u.Save(ctx)
 	if ent.IsConstraintError(err) {
-		return nil, apperr.Wrap(err, apperr.Conflict, "input", "another active lead already has this phone, email or external id")
+		return nil, apperr.Wrap(err, apperr.Conflict, "input", "another active lead already has this phone, email or external id").
+			WithReason(apperr.ReasonDuplicate)
 	}
 	return l, err
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/google/uuid"
@@ -346,9 +347,14 @@ type BulkFailure struct {
 	Name   string
 	Code   string // the refusal's code, as extensions.code would carry it
 	// Reason is a finer reason where a code has several (an enrolment's
-	// CONFLICT: journey.Reason*), else "".
+	// CONFLICT: journey.Reason*; apperr.Reason* of a lead's update or
+	// move), else "".
 	Reason  string
 	Message string
+	// Until, Limit and Pool are an assignment's figures (pool.Failure's).
+	Until *time.Time
+	Limit *int
+	Pool  *string
 }
 
 // runBulk changes the job's leads in batches of bulkBatchSize, in seq order.
@@ -501,13 +507,13 @@ func (s *Service) apply(ctx context.Context, a BulkAction, ids []uuid.UUID) ([]B
 		actor = &v.UserID
 	}
 	all := func(err error) ([]BulkFailure, error) {
-		ae, ok := refusal(err)
+		ae, ok := apperr.First(err) // false: not a refusal (the database's), which retries the batch
 		if !ok {
 			return nil, err
 		}
 		out := make([]BulkFailure, len(ids))
 		for i, id := range ids {
-			out[i] = BulkFailure{LeadID: id, Code: string(ae.Code), Message: ae.Message}
+			out[i] = BulkFailure{LeadID: id, Code: string(ae.Code), Reason: ae.Reason(), Message: ae.Message}
 		}
 		return out, nil
 	}
@@ -538,7 +544,7 @@ func (s *Service) apply(ctx context.Context, a BulkAction, ids []uuid.UUID) ([]B
 		}
 		out := make([]BulkFailure, len(fails))
 		for i, f := range fails {
-			out[i] = BulkFailure{LeadID: f.LeadID, Code: f.Code, Message: f.Message}
+			out[i] = BulkFailure{LeadID: f.LeadID, Code: f.Code, Message: f.Message, Until: f.Until, Limit: f.Limit, Pool: f.Pool}
 		}
 		return out, nil
 	case a.Enroll != nil:
@@ -585,20 +591,6 @@ func (s *Service) apply(ctx context.Context, a BulkAction, ids []uuid.UUID) ([]B
 	return out, nil
 }
 
-// refusal is the (first) input or permission error of err; false for
-// errors that are not a refusal (the database's), which retry the batch.
-func refusal(err error) (*apperr.Error, bool) {
-	var list apperr.List
-	if errors.As(err, &list) && len(list) > 0 {
-		return list[0], true
-	}
-	var ae *apperr.Error
-	if errors.As(err, &ae) {
-		return ae, true
-	}
-	return nil, false
-}
-
 // savepoint runs fn under a savepoint of the transaction ctx carries.
 func savepoint(ctx context.Context, s *Service, fn func(ctx context.Context) error) error {
 	return txn.Retry(ctx, s.DB(ctx), 1, func(error) bool { return false }, func(ctx context.Context, _ *ent.Client) error {
@@ -606,8 +598,10 @@ func savepoint(ctx context.Context, s *Service, fn func(ctx context.Context) err
 	})
 }
 
-// bulkHeader is the header of a bulk update's result CSV.
-var bulkHeader = []string{"id", "name", "code", "reason"}
+// bulkHeader is the header of a bulk update's result CSV: reason is the
+// English text, reason_code the finer reason (BulkFailure.Reason) where the
+// code has several.
+var bulkHeader = []string{"id", "name", "code", "reason", "reason_code"}
 
 // appendFailures writes fails as the next piece of the result CSV (with
 // the header and the file's name before the first).
@@ -627,7 +621,7 @@ func (s *Service) appendFailures(ctx context.Context, c *ent.Client, j *ent.Job,
 		if f.LeadID != uuid.Nil {
 			id = gid.Encode(f.LeadID)
 		}
-		_ = cw.Write([]string{id, f.Name, f.Code, strings.TrimSpace(f.Message)})
+		_ = cw.Write([]string{id, f.Name, f.Code, strings.TrimSpace(f.Message), f.Reason})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -152,8 +152,8 @@ func TestBulkUpdateResumesAfterACrash(t *testing.T) {
 		t.Fatalf("moved to LOST: %q, want the rep's leads of the snapshot, once each", lost)
 	}
 	recs := w.result(t, w.rep, j.ID)
-	if len(recs) != 2 || strings.Join(recs[0], ",") != "id,name,code,reason" ||
-		recs[1][0] != gid.Encode(w.leads[2]) || recs[1][2] != "FORBIDDEN" || !strings.Contains(recs[1][3], "write scope") {
+	if len(recs) != 2 || strings.Join(recs[0], ",") != "id,name,code,reason,reason_code" ||
+		recs[1][0] != gid.Encode(w.leads[2]) || recs[1][2] != "FORBIDDEN" || !strings.Contains(recs[1][3], "write scope") || recs[1][4] != "" {
 		t.Fatalf("failures = %q", recs)
 	}
 }
@@ -178,6 +178,52 @@ func TestBulkUpdateCancelBetweenBatches(t *testing.T) {
 	got := w.job(t, j.ID)
 	if got.Status != "CANCELLED" || got.Total != 6 || got.Done != 2 || w.lostLeads(t) != "1,2" {
 		t.Fatalf("job = %s total %d done %d, lost %q", got.Status, got.Total, got.Done, w.lostLeads(t))
+	}
+}
+
+// TestBulkEnrollJourneyStopped: a journey archived while a job enrols
+// leads in it two at a time refuses the batches after it, each lead a
+// CONFLICT with reason JOURNEY_STOPPED in the result CSV; the leads enrolled
+// before stay enrolled.
+func TestBulkEnrollJourneyStopped(t *testing.T) {
+	t.Cleanup(longjob.SetBulkBatchSize(2))
+	t.Cleanup(longjob.SetBulkInlineMax(0))
+	w := newBulkWorld(t)
+	jr, err := w.svc.Journeys.Create(w.admin, journey.Input{Name: "welcome",
+		Trigger: schematype.JourneyTrigger{StageEntered: &schematype.StageEnteredTrigger{StageID: w.lost}},
+		Steps:   []schematype.JourneyStep{{Wait: &schematype.WaitStep{Days: 1}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Journeys.SetStatus(w.admin, jr.ID, entjourney.StatusACTIVE); err != nil {
+		t.Fatal(err)
+	}
+	j := w.startJob(t, w.admin, longjob.BulkAction{Enroll: &longjob.BulkEnroll{JourneyID: jr.ID}})
+	t.Cleanup(longjob.SetBeforeBulkBatch(func(_ context.Context, _ uuid.UUID, n int) error {
+		if n == 2 {
+			_, err := w.svc.Journeys.SetStatus(w.admin, jr.ID, entjourney.StatusARCHIVED)
+			return err
+		}
+		return nil
+	}))
+	if err := w.svc.Jobs.Run(context.Background(), w.tid, j.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	got := w.job(t, j.ID)
+	if got.Status != "SUCCEEDED" || got.Total != 6 || got.Done != 6 || got.Failed != 4 {
+		t.Fatalf("job = %s total %d done %d failed %d, want 6 done and the last 4 failed", got.Status, got.Total, got.Done, got.Failed)
+	}
+	if n := w.count(t, `SELECT count(*) FROM enrollments WHERE journey_id = $1`, jr.ID); n != 2 {
+		t.Fatalf("%d enrolments, want the first batch's 2", n)
+	}
+	recs := w.result(t, w.admin, j.ID)
+	if len(recs) != 5 {
+		t.Fatalf("result = %q, want the header and 4 failures", recs)
+	}
+	for _, r := range recs[1:] {
+		if r[2] != "CONFLICT" || r[4] != journey.ReasonJourneyStopped || !strings.Contains(r[3], "ARCHIVED") {
+			t.Errorf("failure %q, want CONFLICT JOURNEY_STOPPED (the journey is ARCHIVED)", r)
+		}
 	}
 }
 

@@ -76,7 +76,8 @@ func (s *Service) MoveLeadStage(ctx context.Context, leadID, stageID uuid.UUID, 
 			return nil
 		}
 		if l.Status == lead.StatusMERGED {
-			return apperr.New(apperr.Conflict, "id", "the lead was merged into another lead; move that one")
+			return apperr.New(apperr.Conflict, "id", "the lead was merged into another lead; move that one").
+				WithReason(apperr.ReasonLeadInactive)
 		}
 		if err := checkTarget(ctx, c, l, to); err != nil {
 			return err
@@ -135,7 +136,8 @@ func checkTarget(ctx context.Context, c *ent.Client, l *ent.Lead, to *ent.Stage)
 		return err
 	}
 	if from.PipelineID != to.PipelineID {
-		return apperr.Input("stageID", "a lead moves to another pipeline only into an OPEN stage")
+		return apperr.Input("stageID", "a lead moves to another pipeline only into an OPEN stage").
+			WithReason(apperr.ReasonOpenStageOnly)
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		gerr.Message = msg
 		gerr.Extensions = map[string]any{"code": string(code)}
-		if ae, ok := apperr.As(err); ok && code != apperr.Internal {
+		if ae, ok := apperr.First(err); ok && code != apperr.Internal {
 			for k, v := range ae.Details {
 				if k != "code" && k != "field" {
 					gerr.Extensions[k] = v
