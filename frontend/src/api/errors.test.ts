@@ -34,6 +34,10 @@ describe('apiErrors', () => {
     expect(errorText(gqlError('lead not found', { code: 'NOT_FOUND' }), 'zh')).toBe('不存在或你无权查看');
     expect(errorText(new CombinedError({ networkError: new Error('Failed to fetch') }), 'zh')).toBe('无法连接服务器，请检查网络后重试');
     expect(errorText(gqlError('phone is not a valid number', { code: 'BAD_USER_INPUT', field: 'input.phone' }), 'zh')).toBe('phone is not a valid number');
+    // An input error with a reason this UI knows is said in its words; an unknown reason keeps the API's text.
+    expect(errorText(gqlError('another lead already has this Member code', { code: 'CONFLICT', field: 'input.attributes.member_code', reason: 'DUPLICATE' }), 'zh')).toBe('已有其他线索使用此值');
+    expect(errorText(gqlError('lead is merged and cannot be edited', { code: 'CONFLICT', reason: 'LEAD_INACTIVE' }), 'en')).toBe('Lead merged or archived');
+    expect(errorText(gqlError('something new', { code: 'CONFLICT', reason: 'SOMETHING_NEW' }), 'zh')).toBe('something new');
     // Two refusals of the same kind read as one.
     const two = new CombinedError({ graphQLErrors: [new GraphQLError('a', { extensions: { code: 'FORBIDDEN' } }), new GraphQLError('b', { extensions: { code: 'FORBIDDEN' } })] });
     expect(errorText(two, 'zh')).toBe('你无权执行此操作');
@@ -50,12 +54,16 @@ describe('applyFormErrors', () => {
     const err = new CombinedError({
       graphQLErrors: [
         new GraphQLError('must be a number', { extensions: { code: 'BAD_USER_INPUT', field: 'input.attributes.budget' } }),
+        new GraphQLError('another lead already has this Name', { extensions: { code: 'CONFLICT', field: 'input.name', reason: 'DUPLICATE' } }),
         new GraphQLError('unknown', { extensions: { code: 'BAD_USER_INPUT', field: 'input.secretThing' } }),
         new GraphQLError('forbidden', { extensions: { code: 'FORBIDDEN' } }),
       ],
     });
     const rest = applyFormErrors(form, err, { known: ['attributes', 'name'] });
-    expect(set).toEqual([{ name: ['attributes', 'budget'], errors: ['must be a number'] }]);
+    expect(set).toEqual([
+      { name: ['attributes', 'budget'], errors: ['must be a number'] },
+      { name: ['name'], errors: [document.documentElement.lang === 'en' ? 'Another lead already has this value' : '已有其他线索使用此值'] },
+    ]);
     expect(rest.map((e) => e.message)).toEqual(['unknown', 'forbidden']);
   });
 });

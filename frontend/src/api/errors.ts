@@ -8,6 +8,8 @@ export interface APIError {
   message: string;
   code?: string;
   field?: string;
+  /** extensions.reason: a finer reason of the code (DUPLICATE, LEAD_INACTIVE, …). */
+  reason?: string;
 }
 
 /** The errors of a failed operation, network failures included. */
@@ -18,6 +20,7 @@ export function apiErrors(err: CombinedError | undefined | null): APIError[] {
       message: e.message,
       code: typeof e.extensions?.code === 'string' ? e.extensions.code : undefined,
       field: typeof e.extensions?.field === 'string' ? e.extensions.field : undefined,
+      reason: typeof e.extensions?.reason === 'string' ? e.extensions.reason : undefined,
     }));
   }
   if (err.networkError) return [{ message: err.networkError.message, code: 'NETWORK' }];
@@ -27,7 +30,8 @@ export function apiErrors(err: CombinedError | undefined | null): APIError[] {
 // Refusals (who may do what, what exists, limits, the server or the network
 // failing) are said in the UI's language from their code; the API's English
 // message is for developers. Input errors (BAD_USER_INPUT, CONFLICT) keep the
-// API's message: it names the value and the rule it breaks.
+// API's message, which names the value and the rule it breaks, unless their
+// extensions.reason is one this UI says in its own words.
 const REFUSALS = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'LIMIT_EXCEEDED', 'INTERNAL_SERVER_ERROR', 'NETWORK'];
 
 /** The language the app is shown in (I18nProvider sets it on <html lang>). */
@@ -35,9 +39,14 @@ function uiLang(): Lang {
   return typeof document !== 'undefined' && document.documentElement.lang === 'en' ? 'en' : 'zh';
 }
 
-/** What a person reads for e: a refusal by its code in lang, anything else as the API says it. */
+/** What a person reads for e: a refusal by its code, a known reason by the reason, in lang; anything else as the API says it. */
 export function errorMessage(e: APIError, lang: Lang = uiLang()): string {
   if (e.code && REFUSALS.includes(e.code)) return translate(lang, `error.${e.code}` as MessageKey);
+  if (e.reason) {
+    const key = `failure.reason.${e.reason}` as MessageKey;
+    const said = translate(lang, key);
+    if (said !== key) return said;
+  }
   return e.message;
 }
 
@@ -93,7 +102,7 @@ export function applyFormErrors(
     }
     const key = JSON.stringify(name);
     const cur = byField.get(key) ?? { name, errors: [] };
-    cur.errors.push(e.message);
+    cur.errors.push(e.reason ? errorMessage(e) : e.message);
     byField.set(key, cur);
   }
   if (byField.size > 0) form.setFields([...byField.values()]);

@@ -809,7 +809,7 @@ export const BulkUpdateLeadsDoc = graphql(`
     bulkUpdateLeads(where: $where, action: $action) {
       matched
       changed
-      failures { leadID name code reason message }
+      failures { leadID name code reason message until limit pool }
       job { id kind status total done failed error resultURL }
     }
   }

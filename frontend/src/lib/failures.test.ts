@@ -19,11 +19,17 @@ describe('failureDetail', () => {
     expect(failureDetail(zh, { ...base, code: 'NOT_ALLOWED', pool: '华东' })).toBe('公海「华东」未对你的团队或区域开放');
   });
 
-  it("falls back to the API's text without the figures or for other codes", () => {
-    expect(failureDetail(zh, { ...base, code: 'COOLDOWN' })).toBe('the API text');
-    expect(failureDetail(zh, { ...base, code: 'DAILY_LIMIT', limit: null, pool: 'x' })).toBe('the API text');
-    expect(failureDetail(zh, { ...base, code: 'ALREADY_OWNED' })).toBe('the API text');
-    expect(failureDetail(en, { ...base, code: 'CONFLICT', until: '2026-11-30T02:00:00Z' })).toBe('the API text');
+  it('adds no English line where the title says it all', () => {
+    for (const code of ['COOLDOWN', 'ALREADY_OWNED', 'INACTIVE', 'NOT_IN_POOL', 'NOT_FOUND', 'FORBIDDEN', 'CONFLICT', 'NOT_ACTIVE_USER']) {
+      expect(failureDetail(zh, { ...base, code }), code).toBe('');
+    }
+    expect(failureDetail(zh, { ...base, code: 'DAILY_LIMIT', limit: null, pool: 'x' })).toBe('');
+    expect(failureDetail(en, { ...base, code: 'CONFLICT', until: '2026-11-30T02:00:00Z' })).toBe('');
+  });
+
+  it("keeps the API's text for input errors and for codes this UI does not know", () => {
+    expect(failureDetail(zh, { ...base, code: 'BAD_USER_INPUT' })).toBe('the API text');
+    expect(failureDetail(zh, { ...base, code: 'SOMETHING_NEW' })).toBe('the API text');
   });
 });
 
@@ -35,6 +41,10 @@ describe('failureTitle', () => {
     // The title says it: no English line under it.
     expect(failureDetail(zh, enrolled)).toBe('');
     expect(failureTitle(zh, { code: 'CONFLICT', reason: 'LEAD_INACTIVE' })).toBe('线索已合并或归档');
+    // A bulk stage move's input error with its reason: said in the UI's words, no English line.
+    const move = { ...base, code: 'BAD_USER_INPUT', reason: 'OPEN_STAGE_ONLY' };
+    expect(failureTitle(zh, move)).toBe('换到其他管道时只能进入进行中的阶段');
+    expect(failureDetail(zh, move)).toBe('');
     // A reason this UI does not know: the code's title and the API's text.
     const unknown = { ...base, code: 'CONFLICT', reason: 'SOMETHING_NEW' };
     expect(failureTitle(zh, unknown)).toBe('正被他人操作，请重试');

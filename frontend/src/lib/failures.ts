@@ -31,10 +31,21 @@ export function failureTitle(t: TFunc, f: Pick<Failure, 'code' | 'reason'>): str
 }
 
 /**
- * The line under a failure's reason: said from the failure's figures in the
- * UI's language where the API gives them; nothing where the finer reason
- * (failureTitle) says it all; else the API's own text (bulk failures, codes
- * without figures).
+ * Codes whose title says all there is to say when the API gives no figures:
+ * who may do what, what exists, a change made by someone else meanwhile.
+ */
+const SAID_BY_TITLE = new Set([
+  'NOT_FOUND', 'FORBIDDEN', 'INACTIVE', 'ALREADY_OWNED', 'NOT_IN_POOL', 'NOT_ALLOWED',
+  'OVER_CAPACITY', 'DAILY_LIMIT', 'COOLDOWN', 'PROTECTED', 'CONFLICT', 'NOT_ACTIVE_USER',
+]);
+
+/**
+ * The line under a failure's reason, in the UI's language: said from the
+ * failure's figures where the API gives them; nothing where the title
+ * (failureTitle: the finer reason's or the code's) says it all. Only input
+ * errors (BAD_USER_INPUT without a reason this UI knows), codes this UI does
+ * not know and reasons it does not know keep the API's own text, which names
+ * the value and the rule it breaks.
  */
 export function failureDetail(t: TFunc, f: Failure): string {
   if (reasonLabel(t, f)) return '';
@@ -56,5 +67,5 @@ export function failureDetail(t: TFunc, f: Failure): string {
       if (f.pool) return t('failure.detail.NOT_ALLOWED', { pool: f.pool });
       break;
   }
-  return f.message;
+  return SAID_BY_TITLE.has(f.code) && !f.reason ? '' : f.message;
 }
