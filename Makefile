@@ -70,9 +70,11 @@ lint:
 
 ## bench: every benchmark the issues asked for, each beside its anchor, at full size (about an
 ## hour); writes bench/results/<time>.txt and rewrites the summary in docs/benchmarks.md
-bench: services
+bench: services frontend
+	@scripts/chromium.sh
 	$(GO) run ./bench/report
 
 ## bench-quick: the same at 100,000 leads, to check the harness in minutes (goals are not meaningful)
-bench-quick: services
+bench-quick: services frontend
+	@scripts/chromium.sh
 	$(GO) run ./bench/report -quick

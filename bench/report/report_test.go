@@ -84,10 +84,29 @@ func TestSuiteCommandsQuoteTheirPatterns(t *testing.T) {
 	}
 }
 
+// TestWebSuiteBuildsTheWebApp: the web app's suite builds its test binary
+// with the web app, every other suite without it.
+func TestWebSuiteBuildsTheWebApp(t *testing.T) {
+	found := false
+	for _, s := range Suites(false) {
+		web := strings.Contains(s.Bench, "WebFirstRender")
+		found = found || web
+		if got := strings.Contains(s.Command(), "-tags nofrontend"); got == web {
+			t.Errorf("%s: command %q, want -tags nofrontend only without the web app", s.Name, s.Command())
+		}
+		if web && (!s.WebApp || !strings.Contains(s.Command(), "SCRM_BENCH_LEADS=1000000") || len(s.Goals) != 1 || s.Goals[0].Target != 300) {
+			t.Errorf("web suite: %+v", s)
+		}
+	}
+	if !found {
+		t.Error("no suite runs BenchmarkWebFirstRender")
+	}
+}
+
 func TestSummaryShowsRangesAndThePeerGoals(t *testing.T) {
 	var peer Suite
 	for _, s := range Suites(true) {
-		if s.Issue == 21 {
+		if s.Issue == 21 && strings.Contains(s.Bench, "PeerRead") {
 			peer = s
 		}
 	}

@@ -21,6 +21,9 @@ type Suite struct {
 	Show []string
 	// Goals are the issue's targets on this suite's figures.
 	Goals []Goal
+	// WebApp builds the test binary with the web app (frontend/dist, `make
+	// frontend`) instead of -tags nofrontend.
+	WebApp bool
 }
 
 // Goal is a target on one reported metric.
@@ -34,8 +37,12 @@ type Goal struct {
 
 // Args are the go command's arguments.
 func (s Suite) Args() []string {
-	// nofrontend: benchmarks serve no web app, so they need no `make frontend`.
-	args := []string{"test", "-tags", "nofrontend", "-run", "^$", "-bench", s.Bench, "-benchtime", s.Benchtime, "-benchmem", "-count", "1", "-timeout", "180m"}
+	// nofrontend: benchmarks but the web app's serve no web app, so they need no `make frontend`.
+	args := []string{"test", "-tags", "nofrontend"}
+	if s.WebApp {
+		args = []string{"test"}
+	}
+	args = append(args, "-run", "^$", "-bench", s.Bench, "-benchtime", s.Benchtime, "-benchmem", "-count", "1", "-timeout", "180m")
 	return append(args, strings.Fields(s.Pkg)...)
 }
 
@@ -93,6 +100,10 @@ func Suites(quick bool) []Suite {
 		{Name: "GraphQL load, the 100-lead list over HTTP", Issue: 11, Pkg: "./bench/", Bench: "^BenchmarkGraphQLLoad$", Benchtime: "1x",
 			Show: []string{"page=10:req/s", "page=10:p50-ms", "page=10:p99-ms", "page=100:req/s", "page=100:p50-ms", "page=100:p99-ms", ":sql/req"}},
 		peerSuite(quick),
+		{Name: "Web app: the leads page's first render (1M leads, 50 custom fields)", Issue: 21, Pkg: "./bench/", Bench: "^BenchmarkWebFirstRender$", Benchtime: "1x",
+			WebApp: true, Env: []string{"SCRM_BENCH_LEADS=" + leads},
+			Show:  []string{":warm-first-page-ms", ":app-start-ms", ":list-answered-ms", ":main-thread-cpu-ms", ":load-average"},
+			Goals: []Goal{{Unit: "warm-first-page-ms", Max: true, Target: 300, Text: "first render ≤ 300 ms warm (#21, #24)"}}},
 		{Name: "Journey steps (100,000 enrolled leads) vs a plain UPDATE", Issue: 23, Pkg: "./bench/", Bench: "^BenchmarkJourney$", Benchtime: "1x",
 			Env:   []string{"SCRM_BENCH_JOURNEY_LEADS=100000"},
 			Show:  []string{":steps/s", ":anchor-rows/s", ":steps/anchor", ":run-s"},

@@ -62,4 +62,12 @@ bases.forEach((b, k) => {
   console.log(b, 'first', med(o.map((x) => x.first)), 'html', med(o.map((x) => x.html)), 'app', med(o.map((x) => x.app)), 'list', med(o.map((x) => x.ls)) + '-' + med(o.map((x) => x.le)), 'cpu', med(o.map((x) => x.cpu)), 'all first:', o.map((x) => Math.round(x.first)).join(','), 'cpu:', o.map((x) => Math.round(x.cpu)).join(','));
 });
 console.log('load', loadavg()[0]);
+// AB_JSON=1: one more line, the figures as JSON, for `make bench` (bench/web_test.go).
+if (process.env.AB_JSON) {
+  console.log('AB_JSON ' + JSON.stringify({ load: loadavg()[0], servers: bases.map((b, k) => {
+    const o = out[k];
+    return { url: b, firstMs: med(o.map((x) => x.first)), appMs: med(o.map((x) => x.app)), listSentMs: med(o.map((x) => x.ls)), listAnsweredMs: med(o.map((x) => x.le)),
+      cpuMs: med(o.map((x) => x.cpu)), runs: o.map((x) => Math.round(x.first)) };
+  }) }));
+}
 process.exit(0);
