@@ -90,6 +90,22 @@ func (w *bulkWorld) lostLeads(t *testing.T) string {
 	return strings.Join(out, ",")
 }
 
+// lostJourney is an active journey that enrols the leads entering the LOST
+// stage (one wait step).
+func (w *bulkWorld) lostJourney(t *testing.T) *ent.Journey {
+	t.Helper()
+	jr, err := w.svc.Journeys.Create(w.admin, journey.Input{Name: "win back",
+		Trigger: schematype.JourneyTrigger{StageEntered: &schematype.StageEnteredTrigger{StageID: w.lost}},
+		Steps:   []schematype.JourneyStep{{Wait: &schematype.WaitStep{Days: 1}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Journeys.SetStatus(w.admin, jr.ID, entjourney.StatusACTIVE); err != nil {
+		t.Fatal(err)
+	}
+	return jr
+}
+
 // startJob starts a bulk update of every lead ctx's viewer reads, which
 // must become a job.
 func (w *bulkWorld) startJob(t *testing.T, ctx context.Context, a longjob.BulkAction) *ent.Job {
@@ -189,15 +205,7 @@ func TestBulkEnrollJourneyStopped(t *testing.T) {
 	t.Cleanup(longjob.SetBulkBatchSize(2))
 	t.Cleanup(longjob.SetBulkInlineMax(0))
 	w := newBulkWorld(t)
-	jr, err := w.svc.Journeys.Create(w.admin, journey.Input{Name: "welcome",
-		Trigger: schematype.JourneyTrigger{StageEntered: &schematype.StageEnteredTrigger{StageID: w.lost}},
-		Steps:   []schematype.JourneyStep{{Wait: &schematype.WaitStep{Days: 1}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.svc.Journeys.SetStatus(w.admin, jr.ID, entjourney.StatusACTIVE); err != nil {
-		t.Fatal(err)
-	}
+	jr := w.lostJourney(t)
 	j := w.startJob(t, w.admin, longjob.BulkAction{Enroll: &longjob.BulkEnroll{JourneyID: jr.ID}})
 	t.Cleanup(longjob.SetBeforeBulkBatch(func(_ context.Context, _ uuid.UUID, n int) error {
 		if n == 2 {
@@ -237,15 +245,7 @@ func TestBulkUpdateInline(t *testing.T) {
 	w := newBulkWorld(t)
 	// A journey that enrols the leads entering LOST: each move's background
 	// work is its enrolment and a journey:run in the outbox.
-	jr, err := w.svc.Journeys.Create(w.admin, journey.Input{Name: "win back",
-		Trigger: schematype.JourneyTrigger{StageEntered: &schematype.StageEnteredTrigger{StageID: w.lost}},
-		Steps:   []schematype.JourneyStep{{Wait: &schematype.WaitStep{Days: 1}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.svc.Journeys.SetStatus(w.admin, jr.ID, entjourney.StatusACTIVE); err != nil {
-		t.Fatal(err)
-	}
+	jr := w.lostJourney(t)
 	queued := w.count(t, `SELECT count(*) FROM outbox_tasks`) // the journey's own
 	tx, err := w.db.Client.Tx(w.rep)
 	if err != nil {
