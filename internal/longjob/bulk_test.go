@@ -245,7 +245,7 @@ func TestBulkUpdateInline(t *testing.T) {
 	w := newBulkWorld(t)
 	// A journey that enrols the leads entering LOST: each move's background
 	// work is its enrolment and a journey:run in the outbox.
-	jr := w.lostJourney(t)
+	w.lostJourney(t)
 	queued := w.count(t, `SELECT count(*) FROM outbox_tasks`) // the journey's own
 	tx, err := w.db.Client.Tx(w.rep)
 	if err != nil {
