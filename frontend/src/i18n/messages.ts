@@ -1091,6 +1091,7 @@ export const messages = {
   'failure.reason.JOURNEY_STOPPED': ['旅程未在运行或已删除', 'The journey is not running or was deleted'],
   'failure.reason.DUPLICATE': ['已有其他线索使用此值', 'Another lead already has this value'],
   'failure.reason.OPEN_STAGE_ONLY': ['换到其他管道时只能进入进行中的阶段', 'A lead enters another pipeline only at an open stage'],
+  'failure.line': ['{title}：{detail}', '{title}: {detail}'],
   'failure.detail.COOLDOWN': ['可于 {time} 再次领取', 'You can claim it again from {time}'],
   'failure.detail.PROTECTED': ['为负责人保护至 {time}', 'Protected for its owner until {time}'],
   'failure.detail.DAILY_LIMIT': ['已达每日领取上限 {limit} 条', 'Daily claim limit of {limit} reached'],

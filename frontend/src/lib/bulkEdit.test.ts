@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { translate, type TFunc } from '../i18n';
+import { failureText } from './failures';
 import { bulkErrorField, bulkFields, csvCell, emptyValue, failuresCSV, inlineResult, moveStageAction, updateAction, updateErrorKey, withoutPath } from './bulkEdit';
 import type { FieldDef } from './fields';
 
@@ -119,7 +121,25 @@ describe('failuresCSV', () => {
     ],
   })!;
   const reasons: Record<string, string> = { FORBIDDEN: '无权修改', BAD_USER_INPUT: '不能执行此操作', NOT_FOUND: '不存在' };
-  const csv = failuresCSV(r, ['线索ID', '姓名', '原因代码', '原因'], (c) => reasons[c]);
+  const csv = failuresCSV(r, ['线索ID', '姓名', '原因代码', '原因'], (f) => reasons[f.code]);
+
+  it("says each failure as the failure list does: its finer reason's words, its figures", () => {
+    const zh: TFunc = (k, v) => translate('zh', k, v);
+    const mixed = inlineResult({
+      matched: 3, changed: 0,
+      failures: [
+        { leadID: 'e1', name: '甲', code: 'CONFLICT', reason: 'ENROLLED', message: 'the lead is already in the journey' },
+        { leadID: 'o1', name: '乙', code: 'OVER_CAPACITY', limit: 20, message: 'over capacity' },
+        { leadID: 'f1', name: '丙', code: 'FORBIDDEN', message: 'outside your write scope' },
+      ],
+    })!;
+    const lines = failuresCSV(mixed, ['id', 'name', 'code', 'reason'], (f) => failureText(zh, f)).slice(1).split('\r\n');
+    expect(lines.slice(1, 4)).toEqual([
+      'e1,甲,CONFLICT,已在该旅程中',
+      'o1,乙,OVER_CAPACITY,私海库容已满：私海已满（库容 20 条未结线索）',
+      'f1,丙,FORBIDDEN,无权修改',
+    ]);
+  });
 
   it('starts with a byte-order mark and lists one lead a line, the reason in the UI language', () => {
     expect(csv.startsWith('\uFEFF线索ID,姓名,原因代码,原因\r\n')).toBe(true);

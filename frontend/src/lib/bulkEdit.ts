@@ -5,6 +5,7 @@
 // action go on the form, and the CSV of the leads an inline answer did not
 // change. The input of a custom field is the widget its type declares
 // (fieldTypes, through AttributeInput), never a table here.
+import type { Failure } from './failures';
 import type { BulkLeadActionInput } from '../gql/graphql';
 import type { FieldDef } from './fields';
 import { typedValue } from './typedFields';
@@ -127,7 +128,7 @@ export interface BulkInlineResult {
   matched: number;
   changed: number;
   /** The leads not changed, as FailureList shows them (names: leadID → name; gone: the lead no longer exists, its leadID is made up). */
-  failures: { leadID: string; code: string; message: string; gone?: boolean }[];
+  failures: (Failure & { gone?: boolean })[];
   names: Record<string, string>;
 }
 
@@ -140,7 +141,7 @@ export interface BulkInlineResult {
 export function inlineResult(p: {
   matched: number;
   changed?: number | null;
-  failures?: { leadID?: string | null; name?: string | null; code: string; reason?: string | null; message: string }[] | null;
+  failures?: ({ leadID?: string | null; name?: string | null } & Omit<Failure, 'leadID'>)[] | null;
   job?: unknown;
 }): BulkInlineResult | null {
   if (p.job || p.changed == null) return null;
@@ -148,7 +149,7 @@ export function inlineResult(p: {
   const failures = (p.failures ?? []).map((f, i) => {
     const leadID = f.leadID ?? `gone-${i}`;
     names[leadID] = f.name ?? (f.leadID ? f.leadID : '—');
-    return { leadID, code: f.code, reason: f.reason, message: f.message, ...(f.leadID ? {} : { gone: true }) };
+    return { leadID, code: f.code, reason: f.reason, message: f.message, until: f.until, limit: f.limit, pool: f.pool, ...(f.leadID ? {} : { gone: true }) };
   });
   return { matched: p.matched, changed: p.changed, failures, names };
 }
@@ -166,8 +167,8 @@ export function csvCell(v: string): string {
  * (reason(code)). UTF-8 with a byte-order mark, so that Excel opens Chinese
  * correctly; lines end in CRLF.
  */
-export function failuresCSV(r: BulkInlineResult, header: [string, string, string, string], reason: (code: string) => string): string {
-  const rows = [header, ...r.failures.map((f) => [f.gone ? '' : f.leadID, r.names[f.leadID] ?? '', f.code, reason(f.code)])];
+export function failuresCSV(r: BulkInlineResult, header: [string, string, string, string], reason: (f: Failure) => string): string {
+  const rows = [header, ...r.failures.map((f) => [f.gone ? '' : f.leadID, r.names[f.leadID] ?? '', f.code, reason(f)])];
   return '\uFEFF' + rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 

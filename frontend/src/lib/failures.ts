@@ -69,3 +69,9 @@ export function failureDetail(t: TFunc, f: Failure): string {
   }
   return SAID_BY_TITLE.has(f.code) && !f.reason ? '' : f.message;
 }
+
+/** A failure in one line (a CSV cell, a tooltip): its title, and its detail where it has one. */
+export function failureText(t: TFunc, f: Failure): string {
+  const detail = failureDetail(t, f);
+  return detail ? t('failure.line', { title: failureTitle(t, f), detail }) : failureTitle(t, f);
+}

@@ -25,7 +25,7 @@ import { jobFinished, jobPercent } from '../../lib/jobs';
 import { fmtNumber } from '../../lib/format';
 import { JobsLink } from '../JobsLink';
 import { bulkErrorField, bulkFields, emptyValue, failuresCSV, inlineResult, moveStageAction, updateAction, updateErrorKey, withoutPath, type BulkField, type BulkInlineResult } from '../../lib/bulkEdit';
-import { failureLabel } from '../../lib/labels';
+import { failureText } from '../../lib/failures';
 import { AttributeInput } from '../AttributeInput';
 import { FailureList } from '../FailureList';
 import type { BulkLeadActionInput, LeadWhereInput } from '../../gql/graphql';
@@ -168,7 +168,7 @@ export function BulkAllModal({ open, onClose, onDone, where, total, tags, users,
   const saveFailures = () => {
     if (!inline) return;
     const header = t('bulkAll.csvHeader').split(',') as [string, string, string, string];
-    const csv = failuresCSV(inline, header, (code) => failureLabel(t, code));
+    const csv = failuresCSV(inline, header, (f) => failureText(t, f));
     const href = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
     const a = document.createElement('a');
     a.href = href;
