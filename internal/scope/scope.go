@@ -238,6 +238,7 @@ func Lock(ctx context.Context, c *ent.Client, m Mode, ids []uuid.UUID, field fun
 	return check(ctx, c, m, ids, field, true)
 }
 
+// idSet is ids as a set.
 func idSet(ids []uuid.UUID) map[uuid.UUID]struct{} {
 	out := make(map[uuid.UUID]struct{}, len(ids))
 	for _, id := range ids {
